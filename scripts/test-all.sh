@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# scripts/test-all.sh — THE test command (README, .ci/run): installs what the tests need on a fresh
+# machine (Debian packages, Node packages, the Python worker env), then runs every check:
+# strict tsc, biome lint, vitest (all TypeScript), pytest (trainer/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-deps.sh
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+status=0
+echo "== typecheck (tsc --strict)"
+npx tsc -p tsconfig.json --noEmit || status=1
+echo "== lint (biome)"
+npx biome lint src scripts bench test || status=1
+echo "== TypeScript tests (vitest)"
+npx vitest run || status=1
+if [ -d trainer/tests ]; then
+  echo "== Python tests (pytest)"
+  ./toonlora setup --dev
+  trainer/.venv/bin/python -m pytest trainer/tests -q || status=1
+fi
+exit $status

@@ -1,0 +1,63 @@
+// src/cli/program.ts — builds the `toonlora` command tree. Each subcommand lives in
+// src/cli/commands/<name>.ts, maps its flags to the library's options and makes one library call.
+import { Command, CommanderError } from 'commander';
+import { registerConvert } from './commands/convert.js';
+import { registerDemo } from './commands/demo.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerGenerate } from './commands/generate.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerModels } from './commands/models.js';
+import { registerPrep } from './commands/prep.js';
+import { registerServe } from './commands/serve.js';
+import { registerSetup } from './commands/setup.js';
+import { registerTrain } from './commands/train.js';
+
+export const CLI_VERSION = '0.1.0';
+
+/** The whole CLI; `exitOverride` maps commander's usage errors to exit code 2. */
+export function buildProgram(): Command {
+  const program = new Command('toonlora')
+    .description(
+      'Manga / webtoon screenshots of one character -> clean captioned dataset -> Stable Diffusion LoRA\n' +
+        '-> a file the WebUI, ComfyUI, Civitai and diffusers load -> images.',
+    )
+    .version(CLI_VERSION)
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .exitOverride();
+
+  registerDemo(program);
+  registerPrep(program);
+  registerTrain(program);
+  registerConvert(program);
+  registerInspect(program);
+  registerGenerate(program);
+  registerServe(program);
+  registerModels(program);
+  registerDoctor(program);
+  registerSetup(program);
+
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI on argv; returns the process exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
+        return 0;
+      }
+      return 2;
+    }
+    throw error;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}

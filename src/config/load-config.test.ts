@@ -1,0 +1,82 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ToonloraError } from '../errors.js';
+import { effectiveLoraAlpha } from '../schemas/config.js';
+import { loadConfig, mergeConfig, parseConfig } from './load-config.js';
+
+function configError(run: () => unknown): ToonloraError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ToonloraError) return error;
+    throw error;
+  }
+  throw new Error('expected a ToonloraError');
+}
+
+describe('config defaults (SPEC §1, §2, §4)', () => {
+  const config = parseConfig({});
+  it('fills the SPEC defaults', () => {
+    expect(config.training.lora.rank).toBe(32);
+    expect(config.training.lora.alpha).toBeUndefined();
+    expect(effectiveLoraAlpha(config.training.lora)).toBe(32);
+    expect(config.training.lora.targetModules).toEqual(['to_q', 'to_k', 'to_v', 'to_out.0']);
+    expect(config.training.snrGamma).toBe(5);
+    expect(config.training.noiseOffset).toBe(0.1);
+    expect(config.training.gradientCheckpointing).toBe(true);
+    expect(config.training.resolution).toBe(512);
+    expect(config.training.baseModel).toBe('stablediffusionapi/anything-v5');
+    expect(config.generation.clipSkip).toBe(2);
+    expect(config.generation.vaeFp32).toBe(true);
+    expect(config.prep.blip).toEqual({ maxLength: 50, numBeams: 3 });
+    expect(config.prep.resolution).toBe(512);
+  });
+  it('alpha = rank follows the rank when only rank is set', () => {
+    const c = parseConfig({ training: { lora: { rank: 8 } } });
+    expect(effectiveLoraAlpha(c.training.lora)).toBe(8);
+  });
+});
+
+describe('config validation names the field, the value and the fix', () => {
+  it('rejects rank 0', () => {
+    const error = configError(() => parseConfig({ training: { lora: { rank: 0 } } }));
+    expect(error.code).toBe('TL_ERR_CONFIG');
+    expect(error.message).toMatch(/training\.lora\.rank: .*got 0\. Set --rank or training\.lora\.rank\./);
+  });
+  it('rejects an unknown target module', () => {
+    const error = configError(() =>
+      parseConfig({ training: { lora: { targetModules: ['to_q', 'ff.net'] } } }),
+    );
+    expect(error.message).toMatch(/training\.lora\.targetModules\.1: .*got "ff\.net"/);
+  });
+  it('rejects negative steps', () => {
+    const error = configError(() => parseConfig({ training: { steps: -5 } }));
+    expect(error.message).toMatch(/training\.steps: .*got -5\. Set --steps or training\.steps\./);
+  });
+});
+
+describe('config files and overrides', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'toonlora-config-'));
+  it('reads TOML and lets flags win', () => {
+    const file = join(dir, 'toonlora.toml');
+    writeFileSync(file, '[training]\nsteps = 300\n[training.lora]\nrank = 16\nalpha = 8\n');
+    const config = loadConfig({ file, overrides: { training: { steps: 50 } } });
+    expect(config.training.steps).toBe(50);
+    expect(config.training.lora.rank).toBe(16);
+    expect(effectiveLoraAlpha(config.training.lora)).toBe(8);
+  });
+  it('names the file when it is not valid JSON', () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, '{ nope');
+    const error = configError(() => loadConfig({ file }));
+    expect(error.code).toBe('TL_ERR_CONFIG_FILE');
+    expect(error.message).toContain('bad.json');
+  });
+  it('merge ignores __proto__ keys', () => {
+    const merged = mergeConfig({}, JSON.parse('{"__proto__": {"polluted": true}}'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(merged)).toEqual([]);
+  });
+});

@@ -1,0 +1,123 @@
+// src/config/load-config.ts — reads a toonlora config (JSON or TOML), merges CLI overrides on top
+// and validates it through the zod schemas in src/schemas/config.ts, turning zod issues into
+// messages that name the field, the value that arrived and the fix.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import type { z } from 'zod';
+import { ToonloraError } from '../errors.js';
+import { type ToonloraConfig, type ToonloraConfigInput, toonloraConfigSchema } from '../schemas/config.js';
+
+/** Config field path -> the CLI flag that sets it, for "Set --rank or training.rank." hints. */
+const FLAG_FOR_FIELD: Record<string, string> = {
+  'training.lora.rank': '--rank',
+  'training.lora.alpha': '--alpha',
+  'training.lora.targetModules': '--target-modules',
+  'training.steps': '--steps',
+  'training.learningRate': '--lr',
+  'training.baseModel': '--base',
+  'training.resolution': '--resolution',
+  'training.snrGamma': '--snr-gamma',
+  'training.noiseOffset': '--noise-offset',
+  'training.seed': '--seed',
+  'prep.trigger': '--trigger',
+  'prep.classWord': '--class',
+  'prep.repeats': '--repeats',
+  'prep.resolution': '--resolution',
+  'prep.segmenter': '--segmenter',
+  'prep.captioner': '--captioner',
+  'generation.loraWeight': '--weight',
+  'generation.steps': '--steps',
+  'generation.seeds': '--seed',
+};
+
+type PlainObject = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is PlainObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep-merges `override` onto `base` (objects merge, everything else replaces); `undefined` is skipped. */
+export function mergeConfig(base: PlainObject, override: PlainObject): PlainObject {
+  const merged: PlainObject = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === undefined || key === '__proto__' || key === 'constructor') continue;
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeConfig(current, value) : value;
+  }
+  return merged;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = input;
+  for (const key of path) {
+    if (!isPlainObject(node) && !Array.isArray(node)) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+/** One line per zod issue: `training.lora.rank: expected ..., got 0. Set --rank or training.rank.` */
+export function formatConfigIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string {
+  return issues
+    .map((issue) => {
+      const field = issue.path.map(String).join('.') || '(config)';
+      const flag = FLAG_FOR_FIELD[field];
+      const fix = flag ? `Set ${flag} or ${field}.` : `Set ${field}.`;
+      const got =
+        issue.code === 'unrecognized_keys' ? '' : `, got ${describeValue(valueAt(input, issue.path))}`;
+      return `${field}: ${issue.message}${got}. ${fix}`;
+    })
+    .join('\n');
+}
+
+/** Validates a whole config object (defaults filled in); throws TL_ERR_CONFIG naming each bad field. */
+export function parseConfig(input: unknown, source = 'config'): ToonloraConfig {
+  const result = toonloraConfigSchema.safeParse(input ?? {});
+  if (!result.success) {
+    throw new ToonloraError(
+      'TL_ERR_CONFIG',
+      `${source}: invalid settings\n${formatConfigIssues(result.error.issues, input)}`,
+      {
+        details: { issues: result.error.issues.map((issue) => issue.path.join('.')) },
+      },
+    );
+  }
+  return result.data;
+}
+
+/** Reads a `.json` or `.toml` config file into a plain object (not yet validated). */
+export function readConfigFile(path: string): ToonloraConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ToonloraError(
+      'TL_ERR_CONFIG_FILE',
+      `${path}: cannot read config file (${(error as Error).message}).`,
+    );
+  }
+  try {
+    const parsed: unknown = extname(path).toLowerCase() === '.toml' ? parseToml(text) : JSON.parse(text);
+    if (!isPlainObject(parsed)) throw new Error('top level must be an object');
+    return parsed as ToonloraConfigInput;
+  } catch (error) {
+    throw new ToonloraError(
+      'TL_ERR_CONFIG_FILE',
+      `${path}: not a valid ${extname(path) === '.toml' ? 'TOML' : 'JSON'} config (${(error as Error).message}). Use .json or .toml with [prep], [training], [generation] sections.`,
+    );
+  }
+}
+
+/** Config file (optional) + flag overrides -> validated config. Flags win over the file. */
+export function loadConfig(options: { file?: string; overrides?: PlainObject } = {}): ToonloraConfig {
+  const fromFile = options.file ? (readConfigFile(options.file) as PlainObject) : {};
+  const merged = mergeConfig(fromFile, options.overrides ?? {});
+  return parseConfig(merged, options.file ?? 'config');
+}

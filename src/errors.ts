@@ -1,0 +1,80 @@
+// src/errors.ts — the one table of toonlora's coded errors: code, HTTP status, CLI exit code.
+// Every thrown product error is a ToonloraError with a code from this table; messages name the
+// parameter or file, the value that arrived and the fix (STYLE.md rule 2). Tests assert code and text.
+
+interface ErrorSpec {
+  /** HTTP status the server answers with. */
+  readonly status: number;
+  /** Process exit code the CLI ends with: 1 failure, 2 bad usage. */
+  readonly exit: 1 | 2;
+}
+
+export const ERRORS = {
+  // usage and configuration
+  TL_ERR_USAGE: { status: 400, exit: 2 },
+  TL_ERR_CONFIG: { status: 400, exit: 2 },
+  TL_ERR_CONFIG_FILE: { status: 400, exit: 2 },
+  TL_ERR_NOT_IMPLEMENTED: { status: 501, exit: 1 },
+  // files the user gave or asked for
+  TL_ERR_INPUT_NOT_FOUND: { status: 404, exit: 1 },
+  TL_ERR_OUTPUT_EXISTS: { status: 409, exit: 1 },
+  TL_ERR_IMAGE_DECODE: { status: 422, exit: 1 },
+  // models, cache and downloads
+  TL_ERR_MODEL_UNKNOWN: { status: 404, exit: 1 },
+  TL_ERR_MODEL_MISSING: { status: 424, exit: 1 },
+  TL_ERR_DOWNLOAD: { status: 502, exit: 1 },
+  TL_ERR_CHECKSUM: { status: 502, exit: 1 },
+  // LoRA files
+  TL_ERR_SAFETENSORS: { status: 422, exit: 1 },
+  TL_ERR_LORA_FORMAT: { status: 422, exit: 1 },
+  // python worker
+  TL_ERR_PYTHON_ENV: { status: 500, exit: 1 },
+  TL_ERR_WORKER: { status: 500, exit: 1 },
+  TL_ERR_WORKER_PROTOCOL: { status: 500, exit: 1 },
+  // service
+  TL_ERR_NOT_FOUND: { status: 404, exit: 1 },
+  TL_ERR_UNAUTHORIZED: { status: 401, exit: 1 },
+  TL_ERR_CONFLICT: { status: 409, exit: 1 },
+  TL_ERR_PAYLOAD_TOO_LARGE: { status: 413, exit: 1 },
+  TL_ERR_UNSUPPORTED_MEDIA: { status: 415, exit: 1 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A product error: a stable `code` from {@link ERRORS} and a message meant for the user. */
+export class ToonloraError extends Error {
+  readonly code: ErrorCode;
+  /** Extra machine-readable facts (field path, file, model id); safe to show to the user. */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ToonloraError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  get exitCode(): 1 | 2 {
+    return ERRORS[this.code].exit;
+  }
+
+  get httpStatus(): number {
+    return ERRORS[this.code].status;
+  }
+}
+
+export function isToonloraError(value: unknown): value is ToonloraError {
+  return value instanceof ToonloraError;
+}
+
+/** Throws TL_ERR_NOT_IMPLEMENTED naming what is missing; used by commands whose issue has not landed. */
+export function notImplemented(what: string, issue: string): never {
+  throw new ToonloraError(
+    'TL_ERR_NOT_IMPLEMENTED',
+    `${what} is not implemented yet (${issue}). Nothing was done.`,
+  );
+}

@@ -1,0 +1,156 @@
+// src/schemas/config.ts — the one source of truth for every prep / training / generation setting
+// and its default (SPEC §1, §2, §4). CLI flags, config files, API bodies and the Python worker's
+// requests all parse through these schemas; TypeScript types are inferred from them.
+import { z } from 'zod';
+
+/** UNet attention projections the LoRA adapts (SPEC §2): 4 per attention, attn1 + attn2, 16 blocks. */
+export const LORA_TARGET_MODULES = ['to_q', 'to_k', 'to_v', 'to_out.0'] as const;
+export const DEFAULT_BASE_MODEL = 'stablediffusionapi/anything-v5';
+
+export const segmenterSchema = z.enum(['auto', 'isnet-anime', 'u2net', 'classic']);
+export const captionerSchema = z.enum(['auto', 'none', 'wd14', 'blip', 'blip+wd14']);
+export const mixedPrecisionSchema = z.enum(['no', 'fp16', 'bf16']);
+export const schedulerSchema = z.enum(['dpmpp_2m_karras', 'euler_a', 'euler', 'ddim', 'pndm']);
+export const lrSchedulerSchema = z.enum(['cosine', 'constant', 'linear', 'cosine_with_restarts']);
+
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+export const prepConfigSchema = z.object({
+  /** Trigger word put first in every caption, e.g. `sks`. */
+  trigger: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[^,\n/\\]+$/, 'no commas, slashes or newlines')
+    .default('sks'),
+  /** Class word of the kohya folder name (`10_sks girl`). */
+  classWord: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[^,\n/\\]+$/, 'no commas, slashes or newlines')
+    .default('girl'),
+  /** Square training resolution in pixels; SD1.5 trains at 512. */
+  resolution: z.number().int().min(64).max(2048).multipleOf(8).default(512),
+  /** kohya repeats: how many times each image is seen per epoch. */
+  repeats: positiveInt(1000).default(10),
+  segmenter: segmenterSchema.default('auto'),
+  captioner: captionerSchema.default('auto'),
+  characters: z.enum(['largest', 'all']).default('largest'),
+  /** Margin around the character's box, as a fraction of its longer side. */
+  cropMargin: z.number().min(0).max(1).default(0.1),
+  /** Pixels the text mask grows by before inpainting, to cover whole glyphs. */
+  textDilatePx: z.number().int().min(0).max(64).default(4),
+  /** OpenCV inpaint radius (INPAINT_NS). */
+  inpaintRadius: z.number().int().min(1).max(32).default(3),
+  /** Skip near-duplicate crops (consecutive frames). */
+  dedupe: z.boolean().default(true),
+  /** Largest accepted input in pixels (width x height), against decompression bombs. */
+  maxInputPixels: z.number().int().min(1).default(40_000_000),
+  blip: z
+    .object({ maxLength: positiveInt(512).default(50), numBeams: positiveInt(16).default(3) })
+    .prefault({}),
+  wd14: z
+    .object({
+      generalThreshold: z.number().min(0).max(1).default(0.35),
+      characterThreshold: z.number().min(0).max(1).default(0.85),
+    })
+    .prefault({}),
+});
+
+export const loraConfigSchema = z.object({
+  /** LoRA rank r (recommended 8-64). */
+  rank: positiveInt(256).default(32),
+  /** LoRA alpha; the effective scale is alpha / rank. Left out, alpha = rank (scale 1). */
+  alpha: z.number().positive().max(4096).optional(),
+  targetModules: z
+    .array(z.enum(LORA_TARGET_MODULES))
+    .min(1)
+    .default([...LORA_TARGET_MODULES]),
+  /** Weight-decomposed LoRA (PEFT `use_dora`). */
+  dora: z.boolean().default(false),
+});
+
+export const trainingConfigSchema = z.object({
+  /** Hugging Face id (diffusers layout), a single-file .safetensors path, or `tiny` for tests. */
+  baseModel: z.string().min(1).default(DEFAULT_BASE_MODEL),
+  lora: loraConfigSchema.prefault({}),
+  resolution: z.number().int().min(64).max(2048).multipleOf(8).default(512),
+  steps: positiveInt(1_000_000).default(1500),
+  batchSize: positiveInt(64).default(1),
+  gradientAccumulation: positiveInt(64).default(1),
+  learningRate: z.number().positive().max(1).default(1e-4),
+  lrScheduler: lrSchedulerSchema.default('cosine'),
+  lrWarmupSteps: z.number().int().min(0).default(0),
+  trainTextEncoder: z.boolean().default(false),
+  textEncoderLearningRate: z.number().positive().max(1).default(5e-5),
+  /** Min-SNR loss weighting gamma (Hang et al. 2023); 0 turns it off. */
+  snrGamma: z.number().min(0).max(100).default(5.0),
+  /** Offset noise strength: noise + offset * randn(B, C, 1, 1). */
+  noiseOffset: z.number().min(0).max(1).default(0.1),
+  gradientCheckpointing: z.boolean().default(true),
+  mixedPrecision: mixedPrecisionSchema.default('fp16'),
+  clipSkip: z.number().int().min(1).max(12).default(2),
+  /** Cache VAE latents and text embeddings once (only when the text encoder is frozen). */
+  cacheLatents: z.boolean().default(true),
+  shuffleCaptions: z.boolean().default(true),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(42),
+  sampleEverySteps: z.number().int().min(0).default(250),
+  checkpointEverySteps: z.number().int().min(0).default(250),
+  samplePrompts: z.array(z.string()).default([]),
+});
+
+export const generationConfigSchema = z.object({
+  baseModel: z.string().min(1).default(DEFAULT_BASE_MODEL),
+  prompt: z.string().default(''),
+  negativePrompt: z
+    .string()
+    .default('lowres, bad anatomy, bad hands, worst quality, low quality, jpeg artifacts'),
+  /** LoRA strength multiplier applied on top of alpha / rank. */
+  loraWeight: z.number().min(-4).max(4).default(0.8),
+  steps: positiveInt(500).default(28),
+  guidanceScale: z.number().min(0).max(50).default(7),
+  width: z.number().int().min(64).max(2048).multipleOf(8).default(512),
+  height: z.number().int().min(64).max(2048).multipleOf(8).default(512),
+  /** Use the penultimate CLIP layer (clip skip 2), as anime checkpoints expect. */
+  clipSkip: z.number().int().min(1).max(12).default(2),
+  /** Keep the VAE in float32: an fp16 VAE gives over-saturated ("fried") colours (SPEC §4). */
+  vaeFp32: z.boolean().default(true),
+  scheduler: schedulerSchema.default('dpmpp_2m_karras'),
+  seeds: z
+    .array(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1),
+    )
+    .min(1)
+    .default([42]),
+});
+
+/** A whole config file: `[prep]`, `[training]`, `[generation]` sections, each optional. */
+export const toonloraConfigSchema = z.object({
+  prep: prepConfigSchema.prefault({}),
+  training: trainingConfigSchema.prefault({}),
+  generation: generationConfigSchema.prefault({}),
+});
+
+export type PrepConfig = z.infer<typeof prepConfigSchema>;
+export type LoraConfig = z.infer<typeof loraConfigSchema>;
+export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
+export type GenerationConfig = z.infer<typeof generationConfigSchema>;
+export type ToonloraConfig = z.infer<typeof toonloraConfigSchema>;
+export type ToonloraConfigInput = z.input<typeof toonloraConfigSchema>;
+
+/** alpha / rank, with alpha defaulting to rank (SPEC §2). */
+export function effectiveLoraAlpha(lora: LoraConfig): number {
+  return lora.alpha ?? lora.rank;
+}
