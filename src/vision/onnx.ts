@@ -1,0 +1,78 @@
+// src/vision/onnx.ts — the only module that imports onnxruntime-node: opens sessions (cached per
+// file), checks their input/output names against what the caller expects, and runs them on CPU.
+import { existsSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { ToonloraError } from '../errors.js';
+
+export type OnnxSession = ort.InferenceSession;
+export type OnnxTensor = ort.Tensor;
+
+const sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+export interface OpenSessionOptions {
+  /** Model id for messages (e.g. `isnet-anime`). */
+  modelId: string;
+  /** Input names the code feeds; a model without them is rejected with a clear error. */
+  expectInputs?: readonly string[];
+  /** Threads for one op; default: all cores. */
+  intraOpThreads?: number;
+}
+
+/** Opens (once per path) an ONNX session on the CPU; throws TL_ERR_MODEL_MISSING when the file is absent, unloadable or lacks an expected input. */
+export function openOnnxSession(path: string, options: OpenSessionOptions): Promise<ort.InferenceSession> {
+  const key = `${path}#${options.intraOpThreads ?? 0}`;
+  let session = sessions.get(key);
+  if (!session) {
+    session = createSession(path, options);
+    sessions.set(key, session);
+    session.catch(() => sessions.delete(key));
+  }
+  return session;
+}
+
+async function createSession(path: string, options: OpenSessionOptions): Promise<ort.InferenceSession> {
+  if (!existsSync(path)) {
+    throw new ToonloraError(
+      'TL_ERR_MODEL_MISSING',
+      `${options.modelId}: model file not found at ${path}. Run: toonlora models pull ${options.modelId}`,
+      { details: { model: options.modelId, path } },
+    );
+  }
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(path, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    });
+  } catch (error) {
+    throw new ToonloraError(
+      'TL_ERR_MODEL_MISSING',
+      `${options.modelId}: ${path} is not a loadable ONNX model (${(error as Error).message}). Delete it and run: toonlora models pull ${options.modelId}`,
+      { cause: error, details: { model: options.modelId, path } },
+    );
+  }
+  for (const name of options.expectInputs ?? []) {
+    if (!session.inputNames.includes(name)) {
+      throw new ToonloraError(
+        'TL_ERR_MODEL_MISSING',
+        `${options.modelId}: ${path} has inputs [${session.inputNames.join(', ')}], expected "${name}". Is this the right model file?`,
+        { details: { model: options.modelId, path } },
+      );
+    }
+  }
+  return session;
+}
+
+/** float32 tensor of the given shape (data is used as-is, not copied). */
+export function float32Tensor(data: Float32Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor('float32', data, dims);
+}
+
+/** Runs a session and returns its outputs by name. */
+export async function runOnnx(
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+): Promise<Record<string, ort.Tensor>> {
+  return session.run(feeds);
+}
