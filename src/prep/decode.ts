@@ -1,0 +1,103 @@
+// src/prep/decode.ts — prep stage 0: turns one input file into 8-bit sRGB pixels, or a
+// TL_ERR_IMAGE_DECODE error that names the file and says why (empty, truncated, not an image,
+// too many pixels, too small), so one bad file can be reported and skipped.
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { ToonloraError } from '../errors.js';
+import type { RgbImage } from '../vision/image.js';
+import { decodeToRgb, type ImageHeader, readImageHeader } from '../vision/sharp-io.js';
+
+/** Images whose shorter side is below this are refused: nothing usable can be cropped at 512 px. */
+export const MIN_IMAGE_SIDE_PX = 64;
+
+export interface DecodeOptions {
+  /** Largest accepted width x height (prep.maxInputPixels), checked on the header before decoding. */
+  readonly maxPixels: number;
+  /** Smallest accepted shorter side in pixels; default {@link MIN_IMAGE_SIDE_PX}. */
+  readonly minSidePx?: number;
+}
+
+/** Why a file could not be decoded; stable strings the manifest records. */
+export type DecodeFailure =
+  | 'empty'
+  | 'not-found'
+  | 'not-an-image'
+  | 'truncated'
+  | 'too-many-pixels'
+  | 'too-small';
+
+function decodeError(path: string, reason: DecodeFailure, message: string, cause?: unknown): ToonloraError {
+  return new ToonloraError('TL_ERR_IMAGE_DECODE', `${basename(path)}: ${message}`, {
+    cause,
+    details: { file: path, reason },
+  });
+}
+
+/** Reads the header; words sharp's "unsupported format" as not-an-image. */
+async function readHeaderOrThrow(path: string): Promise<ImageHeader> {
+  try {
+    return await readImageHeader(path);
+  } catch (error) {
+    throw decodeError(
+      path,
+      'not-an-image',
+      `not an image toonlora can read (${(error as Error).message}). Use PNG, JPEG, WebP, GIF, TIFF or AVIF.`,
+      error,
+    );
+  }
+}
+
+/**
+ * Decodes `path` to an RGB image: EXIF orientation applied, alpha flattened on white, CMYK / grey /
+ * 16-bit converted to 8-bit sRGB, animated files -> first frame.
+ * @throws ToonloraError TL_ERR_IMAGE_DECODE (details.reason is a {@link DecodeFailure}).
+ */
+export async function decodeImage(path: string, options: DecodeOptions): Promise<RgbImage> {
+  const minSide = options.minSidePx ?? MIN_IMAGE_SIDE_PX;
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    throw decodeError(
+      path,
+      'not-found',
+      `cannot read the file (${(error as NodeJS.ErrnoException).code}).`,
+      error,
+    );
+  }
+  if (size === 0)
+    throw decodeError(path, 'empty', 'the file is empty (0 bytes). Re-export or re-download it.');
+
+  const header = await readHeaderOrThrow(path);
+  // Decompression-bomb guard on the declared size: a 20-byte header can claim 60000x60000.
+  const declared = header.width * header.height;
+  if (declared > options.maxPixels) {
+    throw decodeError(
+      path,
+      'too-many-pixels',
+      `declares ${header.width}x${header.height} = ${declared} pixels, more than the limit of ${options.maxPixels} ` +
+        '(prep.maxInputPixels). Downscale the image, or raise the limit if the file is genuine.',
+    );
+  }
+  if (Math.min(header.width, header.height) < minSide) {
+    throw decodeError(
+      path,
+      'too-small',
+      `is ${header.width}x${header.height} pixels; the shorter side must be at least ${minSide} px. Use a larger screenshot.`,
+    );
+  }
+
+  try {
+    // sharp's own limitInputPixels stays on as a second guard (e.g. formats whose header lies).
+    return await decodeToRgb(path, { maxPixels: options.maxPixels });
+  } catch (error) {
+    const message = (error as Error).message;
+    const reason: DecodeFailure = /pixel limit/i.test(message) ? 'too-many-pixels' : 'truncated';
+    throw decodeError(
+      path,
+      reason,
+      `${header.format} data is truncated or corrupt (${message.split('\n')[0]}). Re-export or re-download it.`,
+      error,
+    );
+  }
+}

@@ -1,0 +1,83 @@
+// src/prep/text-mask.ts — turns detected text regions into the removal mask (filled polygons,
+// dilated), and measures the colour ring around each masked area (to tell a flat speech bubble,
+// which can simply be filled, from art, which must be inpainted).
+import type { GrayImage, RgbImage } from '../vision/image.js';
+import type { OpenCv } from '../vision/opencv.js';
+import type { TextRegion } from './stage-types.js';
+
+/**
+ * Filled region polygons, dilated by `dilatePx` with an elliptical kernel: 255 = text to remove.
+ * `cv` is the loaded OpenCV module; the Mats made here are deleted here.
+ */
+export function rasterizeTextMask(
+  cv: OpenCv,
+  regions: readonly TextRegion[],
+  width: number,
+  height: number,
+  dilatePx: number,
+): GrayImage {
+  const mask = cv.Mat.zeros(height, width, cv.CV_8UC1);
+  const polygons = new cv.MatVector();
+  try {
+    for (const region of regions) {
+      const flat = region.polygon.flatMap(([x, y]) => [Math.round(x), Math.round(y)]);
+      const points = cv.matFromArray(region.polygon.length, 1, cv.CV_32SC2, flat);
+      polygons.push_back(points);
+      points.delete();
+    }
+    if (regions.length > 0) cv.fillPoly(mask, polygons, new cv.Scalar(255));
+    if (dilatePx > 0 && regions.length > 0) dilateInPlace(cv, mask, dilatePx);
+    return { width, height, data: new Uint8Array(mask.data) };
+  } finally {
+    mask.delete();
+    polygons.delete();
+  }
+}
+
+/** Dilates a CV_8UC1 Mat in place with a (2r+1)² ellipse. */
+export function dilateInPlace(cv: OpenCv, mat: OpenCv, radiusPx: number): void {
+  const kernel = cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(2 * radiusPx + 1, 2 * radiusPx + 1));
+  try {
+    cv.dilate(mat, mat, kernel);
+  } finally {
+    kernel.delete();
+  }
+}
+
+/** Mean and standard deviation (per channel, 0..255) of a set of RGB pixels. */
+export interface RingColourStats {
+  readonly count: number;
+  readonly mean: readonly [number, number, number];
+  readonly std: readonly [number, number, number];
+}
+
+/**
+ * Colour statistics of the pixels where `ring` is non-zero, inside the box `x, y, w, h` of `image`
+ * (`ring` covers just that box, row-major `w * h`).
+ */
+export function measureRingColour(
+  image: RgbImage,
+  ring: Uint8Array,
+  box: { x: number; y: number; width: number; height: number },
+): RingColourStats {
+  const sum = [0, 0, 0];
+  const sumSq = [0, 0, 0];
+  let count = 0;
+  for (let ry = 0; ry < box.height; ry++) {
+    for (let rx = 0; rx < box.width; rx++) {
+      if (!ring[ry * box.width + rx]) continue;
+      const p = ((box.y + ry) * image.width + box.x + rx) * 3;
+      for (let c = 0; c < 3; c++) {
+        const v = image.data[p + c] as number;
+        sum[c] = (sum[c] as number) + v;
+        sumSq[c] = (sumSq[c] as number) + v * v;
+      }
+      count++;
+    }
+  }
+  const mean = sum.map((s) => (count ? s / count : 0)) as [number, number, number];
+  const std = sumSq.map((s, c) =>
+    count ? Math.sqrt(Math.max(s / count - (mean[c] as number) ** 2, 0)) : 0,
+  ) as [number, number, number];
+  return { count, mean, std };
+}

@@ -1,0 +1,166 @@
+// src/prep/text-remove.ts — the default TextRemover: mask from the detected regions (dilated by
+// prep.textDilatePx), then per masked area either a flat fill with the speech bubble's colour (when
+// the ring of pixels around it is near-uniform) or OpenCV's Navier-Stokes inpaint (SPEC §1 step 2,
+// cv.INPAINT_NS, radius prep.inpaintRadius) for text over art.
+import type { GrayImage, RgbImage } from '../vision/image.js';
+import { loadOpenCv, type Mat, type OpenCv, withMats } from '../vision/opencv.js';
+import type { TextRegion, TextRemovalResult, TextRemover } from './stage-types.js';
+import { dilateInPlace, measureRingColour, rasterizeTextMask } from './text-mask.js';
+
+/** Ring width (px) sampled around each masked area to judge whether it sits on a flat bubble. */
+const RING_PX = 3;
+/**
+ * A ring whose per-channel standard deviation is at most this (0..255) counts as flat. JPEG noise on
+ * a white bubble stays under ~4; an outline or screentone in the ring pushes it past 20.
+ */
+const FLAT_RING_MAX_STD = 8;
+
+export interface OpenCvTextRemoverOptions {
+  /** Mask growth in px (prep.textDilatePx). */
+  readonly dilatePx: number;
+  /** cv.inpaint radius in px (prep.inpaintRadius). */
+  readonly inpaintRadius: number;
+  /** Fill areas on flat bubbles with the bubble colour instead of inpainting; default true. */
+  readonly flatFill?: boolean;
+}
+
+/** Counts of how each masked area was filled (for the manifest / debugging). */
+export interface TextRemovalCounts {
+  readonly flatFilled: number;
+  readonly inpainted: number;
+}
+
+export interface OpenCvTextRemover extends TextRemover {
+  /** Same as `remove`, plus how many areas were flat-filled vs inpainted. */
+  removeWithCounts(
+    image: RgbImage,
+    regions: readonly TextRegion[],
+  ): Promise<TextRemovalResult & { counts: TextRemovalCounts }>;
+}
+
+/** Creates the OpenCV remover (loads OpenCV once per process). */
+export async function createOpenCvTextRemover(options: OpenCvTextRemoverOptions): Promise<OpenCvTextRemover> {
+  const cv = await loadOpenCv();
+  const removeWithCounts = async (image: RgbImage, regions: readonly TextRegion[]) => {
+    const mask = rasterizeTextMask(cv, regions, image.width, image.height, options.dilatePx);
+    if (regions.length === 0) return { image, mask, counts: { flatFilled: 0, inpainted: 0 } };
+    return withMats((keep) => fillMaskedAreas(cv, keep, image, mask, options));
+  };
+  return {
+    name: 'opencv-inpaint-ns',
+    removeWithCounts,
+    async remove(image, regions) {
+      const { image: out, mask } = await removeWithCounts(image, regions);
+      return { image: out, mask };
+    },
+  };
+}
+
+function fillMaskedAreas(
+  cv: OpenCv,
+  keep: <M extends Mat>(mat: M) => M,
+  image: RgbImage,
+  mask: GrayImage,
+  options: OpenCvTextRemoverOptions,
+): TextRemovalResult & { counts: TextRemovalCounts } {
+  const out = new Uint8Array(image.data);
+  const maskMat = keep(new cv.Mat(mask.height, mask.width, cv.CV_8UC1));
+  maskMat.data.set(mask.data);
+  const labels = keep(new cv.Mat());
+  const stats = keep(new cv.Mat());
+  const centroids = keep(new cv.Mat());
+  const areas = cv.connectedComponentsWithStats(maskMat, labels, stats, centroids, 8, cv.CV_32S) as number;
+  const labelData = labels.data32S as Int32Array;
+  const statData = stats.data32S as Int32Array;
+  const inpaintMask = new Uint8Array(mask.width * mask.height);
+  let flatFilled = 0;
+  let inpainted = 0;
+  for (let label = 1; label < areas; label++) {
+    const s = label * 5; // CC_STAT_LEFT, TOP, WIDTH, HEIGHT, AREA
+    const area = {
+      x: statData[s] as number,
+      y: statData[s + 1] as number,
+      width: statData[s + 2] as number,
+      height: statData[s + 3] as number,
+    };
+    const colour =
+      options.flatFill === false ? undefined : flatRingColour(cv, keep, image, mask, labelData, label, area);
+    for (let y = area.y; y < area.y + area.height; y++) {
+      for (let x = area.x; x < area.x + area.width; x++) {
+        const i = y * mask.width + x;
+        if (labelData[i] !== label) continue;
+        if (colour) out.set(colour, i * 3);
+        else inpaintMask[i] = 255;
+      }
+    }
+    if (colour) flatFilled++;
+    else inpainted++;
+  }
+  if (inpainted > 0) inpaintInto(cv, keep, { ...image, data: out }, inpaintMask, options.inpaintRadius);
+  return {
+    image: { width: image.width, height: image.height, data: out },
+    mask,
+    counts: { flatFilled, inpainted },
+  };
+}
+
+/** The bubble colour when the ring around component `label` is near-uniform, else undefined. */
+function flatRingColour(
+  cv: OpenCv,
+  keep: <M extends Mat>(mat: M) => M,
+  image: RgbImage,
+  mask: GrayImage,
+  labels: Int32Array,
+  label: number,
+  area: { x: number; y: number; width: number; height: number },
+): [number, number, number] | undefined {
+  const x0 = Math.max(area.x - RING_PX, 0);
+  const y0 = Math.max(area.y - RING_PX, 0);
+  const box = {
+    x: x0,
+    y: y0,
+    width: Math.min(area.x + area.width + RING_PX, image.width) - x0,
+    height: Math.min(area.y + area.height + RING_PX, image.height) - y0,
+  };
+  const local = keep(cv.Mat.zeros(box.height, box.width, cv.CV_8UC1));
+  const data = local.data as Uint8Array;
+  for (let y = 0; y < box.height; y++) {
+    for (let x = 0; x < box.width; x++) {
+      if (labels[(y + box.y) * image.width + x + box.x] === label) data[y * box.width + x] = 255;
+    }
+  }
+  dilateInPlace(cv, local, RING_PX);
+  const ring = new Uint8Array(box.width * box.height);
+  for (let y = 0; y < box.height; y++) {
+    for (let x = 0; x < box.width; x++) {
+      const i = y * box.width + x;
+      ring[i] = data[i] && !mask.data[(y + box.y) * image.width + x + box.x] ? 1 : 0;
+    }
+  }
+  const stats = measureRingColour(image, ring, box);
+  if (stats.count < 8 || Math.max(...stats.std) > FLAT_RING_MAX_STD) return undefined;
+  return stats.mean.map((v) => Math.round(v)) as [number, number, number];
+}
+
+/** cv.inpaint(INPAINT_NS) over the masked pixels, written back into `image.data` (only masked pixels change). */
+function inpaintInto(
+  cv: OpenCv,
+  keep: <M extends Mat>(mat: M) => M,
+  image: RgbImage,
+  inpaintMask: Uint8Array,
+  radius: number,
+): void {
+  const src = keep(new cv.Mat(image.height, image.width, cv.CV_8UC3));
+  src.data.set(image.data);
+  const maskMat = keep(new cv.Mat(image.height, image.width, cv.CV_8UC1));
+  maskMat.data.set(inpaintMask);
+  const dst = keep(new cv.Mat());
+  cv.inpaint(src, maskMat, dst, radius, cv.INPAINT_NS);
+  const filled = dst.data as Uint8Array;
+  for (let i = 0; i < inpaintMask.length; i++) {
+    if (!inpaintMask[i]) continue;
+    image.data[i * 3] = filled[i * 3] as number;
+    image.data[i * 3 + 1] = filled[i * 3 + 1] as number;
+    image.data[i * 3 + 2] = filled[i * 3 + 2] as number;
+  }
+}
