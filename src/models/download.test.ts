@@ -1,0 +1,194 @@
+// Tests of the resumable downloader against a real HTTP server on 127.0.0.1 started here.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ToonloraError } from '../errors.js';
+import { downloadFile, downloadToPart, parseContentRange } from './download.js';
+
+const BODY = randomBytes(200_000);
+const SHA256 = createHash('sha256').update(BODY).digest('hex');
+const MD5 = createHash('md5').update(BODY).digest('hex');
+
+interface Seen {
+  path: string;
+  range?: string;
+}
+let server: Server;
+let base: string;
+let seen: Seen[] = [];
+let dir: string;
+
+function serveBody(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  const range = req.headers.range?.match(/^bytes=(\d+)-$/);
+  if (range) {
+    const start = Number(range[1]);
+    if (start >= body.length) {
+      res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
+      return;
+    }
+    res.writeHead(206, {
+      'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+      'content-length': String(body.length - start),
+    });
+    res.end(body.subarray(start));
+    return;
+  }
+  res.writeHead(200, { 'content-length': String(body.length), 'x-repo-commit': 'a'.repeat(40) });
+  res.end(body);
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    seen.push({ path: req.url ?? '', range: req.headers.range });
+    if (req.url === '/file.bin') return serveBody(req, res, BODY);
+    if (req.url === '/no-range.bin') {
+      res.writeHead(200, { 'content-length': String(BODY.length) });
+      return void res.end(BODY);
+    }
+    if (req.url === '/redirect') return void res.writeHead(302, { location: '/file.bin' }).end();
+    if (req.url === '/corrupt.bin') {
+      const bad = Buffer.from(BODY);
+      bad[1234] = (bad[1234] ?? 0) ^ 0xff;
+      return serveBody(req, res, bad);
+    }
+    res.writeHead(404).end('not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+beforeEach(() => {
+  seen = [];
+  dir = mkdtempSync(join(tmpdir(), 'toonlora-dl-'));
+  return () => rmSync(dir, { recursive: true, force: true });
+});
+
+const common = () => ({ modelId: 'test-model', manualPath: join(dir, 'placed-by-hand.bin') });
+
+describe('downloadFile', () => {
+  it('downloads, follows a redirect, verifies sha256 + md5 and renames into place', async () => {
+    const dest = join(dir, 'sub', 'model.bin');
+    const progress: number[] = [];
+    const result = await downloadFile({
+      ...common(),
+      url: `${base}/redirect`,
+      destPath: dest,
+      expected: { sha256: SHA256, md5: MD5, sizeBytes: BODY.length },
+      onProgress: (p) => progress.push(p.receivedBytes),
+    });
+    expect(result.bytes).toBe(BODY.length);
+    expect(result.resumedFromBytes).toBe(0);
+    expect(readFileSync(dest).equals(BODY)).toBe(true);
+    expect(existsSync(`${dest}.part`)).toBe(false);
+    expect(progress.at(-1)).toBe(BODY.length);
+    expect(result.headers.get('x-repo-commit')).toBe('a'.repeat(40));
+  });
+
+  it('resumes a partial download with a Range request and checks the whole file', async () => {
+    const dest = join(dir, 'model.bin');
+    writeFileSync(`${dest}.part`, BODY.subarray(0, 77_777));
+    const result = await downloadFile({
+      ...common(),
+      url: `${base}/file.bin`,
+      destPath: dest,
+      expected: { sha256: SHA256 },
+    });
+    expect(seen.map((s) => s.range)).toEqual(['bytes=77777-']);
+    expect(result.resumedFromBytes).toBe(77_777);
+    expect(readFileSync(dest).equals(BODY)).toBe(true);
+  });
+
+  it('starts over when the server ignores Range (200)', async () => {
+    const dest = join(dir, 'model.bin');
+    writeFileSync(`${dest}.part`, Buffer.alloc(5000, 7));
+    const result = await downloadFile({
+      ...common(),
+      url: `${base}/no-range.bin`,
+      destPath: dest,
+      expected: { sha256: SHA256 },
+    });
+    expect(result.resumedFromBytes).toBe(0);
+    expect(readFileSync(dest).equals(BODY)).toBe(true);
+  });
+
+  it('accepts a complete .part file answered with 416 after verifying it', async () => {
+    const dest = join(dir, 'model.bin');
+    writeFileSync(`${dest}.part`, BODY);
+    const result = await downloadFile({
+      ...common(),
+      url: `${base}/file.bin`,
+      destPath: dest,
+      expected: { sha256: SHA256 },
+    });
+    expect(result.bytes).toBe(BODY.length);
+    expect(readFileSync(dest).equals(BODY)).toBe(true);
+  });
+
+  it('rejects a corrupted file with TL_ERR_CHECKSUM and leaves nothing that looks good', async () => {
+    const dest = join(dir, 'model.bin');
+    const error = await downloadFile({
+      ...common(),
+      url: `${base}/corrupt.bin`,
+      destPath: dest,
+      expected: { sha256: SHA256 },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ToonloraError);
+    expect((error as ToonloraError).code).toBe('TL_ERR_CHECKSUM');
+    expect((error as ToonloraError).message).toContain(`sha256: expected ${SHA256}, got `);
+    expect((error as ToonloraError).message).toContain('test-model');
+    expect(existsSync(dest)).toBe(false);
+    expect(existsSync(`${dest}.part`)).toBe(false);
+  });
+
+  it('rejects a corrupted resumed file too (the part is hashed with the rest)', async () => {
+    const dest = join(dir, 'model.bin');
+    const badPart = Buffer.from(BODY.subarray(0, 1000));
+    badPart[10] = (badPart[10] ?? 0) ^ 1;
+    writeFileSync(`${dest}.part`, badPart);
+    await expect(
+      downloadFile({ ...common(), url: `${base}/file.bin`, destPath: dest, expected: { md5: MD5 } }),
+    ).rejects.toMatchObject({ code: 'TL_ERR_CHECKSUM' });
+    expect(existsSync(dest)).toBe(false);
+  });
+
+  it('fails with one line naming the model, the URL and the manual path when nothing listens', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const url = `http://127.0.0.1:${port}/isnet-anime.onnx`;
+    const error = (await downloadToPart({
+      ...common(),
+      url,
+      partPath: join(dir, 'x.part'),
+    }).catch((e: unknown) => e)) as ToonloraError;
+    expect(error.code).toBe('TL_ERR_DOWNLOAD');
+    expect(error.message).not.toContain('\n');
+    expect(error.message).toMatch(/^test-model: cannot download /);
+    expect(error.message).toContain(url);
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).toContain(`place the file at ${join(dir, 'placed-by-hand.bin')}`);
+  });
+
+  it('reports HTTP errors with their status', async () => {
+    await expect(
+      downloadToPart({ ...common(), url: `${base}/missing`, partPath: join(dir, 'y.part') }),
+    ).rejects.toThrow(/HTTP 404/);
+  });
+});
+
+describe('parseContentRange', () => {
+  it('reads ranges and unsatisfied ranges', () => {
+    expect(parseContentRange('bytes 100-199/200')).toEqual({ start: 100, total: 200 });
+    expect(parseContentRange('bytes */200')).toEqual({ start: undefined, total: 200 });
+    expect(parseContentRange(null)).toEqual({});
+  });
+});

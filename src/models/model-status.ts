@@ -1,0 +1,76 @@
+// src/models/model-status.ts — one status row per registry model (present or not, where, size, what it
+// blocks), shared by `toonlora models list` and `toonlora doctor`; the zod schema is the JSON contract.
+import { z } from 'zod';
+import {
+  type CacheOptions,
+  findModelDir,
+  findModelFile,
+  isModelPresent,
+  manualPlacementPath,
+} from './cache.js';
+import { getModelEntry, listModelIds, modelSizeBytes, modelStageSchema } from './registry.js';
+
+export const modelStatusSchema = z.object({
+  id: z.string(),
+  description: z.string(),
+  stages: z.array(modelStageSchema),
+  /** `huggingface:<repo>@<revision>`, the first release URL, or `npm:<package>`. */
+  source: z.string(),
+  license: z.string(),
+  present: z.boolean(),
+  /** Main file (or the folder of a snapshot model) when present. */
+  path: z.string().optional(),
+  /** Where the user may put it by hand when there is no network. */
+  manualPath: z.string(),
+  sizeBytes: z.number().int(),
+  whenMissing: z.string(),
+});
+export type ModelStatus = z.infer<typeof modelStatusSchema>;
+
+/** Status of model `id` on this machine. @throws ToonloraError TL_ERR_MODEL_UNKNOWN. */
+export function describeModel(id: string, options: CacheOptions = {}): ModelStatus {
+  const entry = getModelEntry(id);
+  const source = entry.source;
+  const sourceText =
+    source.kind === 'huggingface'
+      ? `huggingface:${source.repo}@${source.revision}`
+      : source.kind === 'url'
+        ? (source.urls[0] as string)
+        : `npm:${source.package}`;
+  const present = isModelPresent(id, options);
+  const isSnapshot = source.kind === 'huggingface' && source.snapshot !== undefined;
+  const path = present
+    ? isSnapshot
+      ? findModelDir(id, options)
+      : findModelFile(id, undefined, options)
+    : undefined;
+  return {
+    id,
+    description: entry.description,
+    stages: entry.stages,
+    source: sourceText,
+    license: entry.license,
+    present,
+    ...(path === undefined ? {} : { path }),
+    manualPath: manualPlacementPath(entry, source.files[0]?.path ?? '', options),
+    sizeBytes: modelSizeBytes(entry),
+    whenMissing: entry.whenMissing,
+  };
+}
+
+/** Status of every registry model, in registry order. */
+export function describeModels(options: CacheOptions = {}): ModelStatus[] {
+  return listModelIds().map((id) => describeModel(id, options));
+}
+
+/** `1.2 GB`-style size for people (decimal units, as download pages show them). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,131 @@
+// Tests of `models pull` against a local fake Hugging Face endpoint (HF_ENDPOINT) on 127.0.0.1.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findModelDir, findModelFile, isModelPresent } from './cache.js';
+import { pullModel } from './pull.js';
+
+const COMMIT = '1'.repeat(40);
+let server: Server;
+let endpoint: string;
+let requests: string[] = [];
+let root: string;
+
+const REPO_FILES: Record<string, string> = {
+  '/SmilingWolf/wd-vit-tagger-v3/resolve/main/model.onnx': 'onnx-bytes',
+  '/SmilingWolf/wd-vit-tagger-v3/resolve/main/selected_tags.csv': 'tag_id,name,category,count\n',
+  '/deepghs/anime_person_detection/resolve/e39c744c22432ad01f91dd254fe2b02c8d878b8c/person_detect_v1.3_s/model.onnx':
+    'not the real detector',
+};
+const BLIP = ['config.json', 'preprocessor_config.json', 'model.safetensors', 'vocab.txt'];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const url = req.url ?? '';
+    requests.push(url);
+    if (url === '/api/models/Salesforce/blip-image-captioning-base/revision/main') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const siblings = [...BLIP, 'pytorch_model.bin', 'tf_model.h5'].map((rfilename) => ({ rfilename }));
+      return void res.end(JSON.stringify({ sha: COMMIT, siblings }));
+    }
+    const blip = url.match(/^\/Salesforce\/blip-image-captioning-base\/resolve\/([0-9a-f]{40})\/(.+)$/);
+    if (blip) return void res.end(`blip:${blip[2]}`);
+    // Files are served at any revision, like the Hub (resolve/main and resolve/<commit>).
+    const body = REPO_FILES[url] ?? REPO_FILES[url.replace(`/resolve/${COMMIT}/`, '/resolve/main/')];
+    if (body === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { 'x-repo-commit': COMMIT });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+beforeEach(() => {
+  requests = [];
+  root = mkdtempSync(join(tmpdir(), 'toonlora-pull-'));
+  return () => rmSync(root, { recursive: true, force: true });
+});
+
+const opts = () => ({
+  env: { TOONLORA_HOME: join(root, 'tl'), HF_HOME: join(root, 'hf'), HF_ENDPOINT: endpoint },
+  homeDir: join(root, 'home'),
+});
+
+describe('pullModel (Hugging Face)', () => {
+  it('writes files into the HF cache layout with refs/main, then finds them without requests', async () => {
+    const result = await pullModel('wd-vit-tagger-v3', opts());
+    const repo = join(root, 'hf', 'hub', 'models--SmilingWolf--wd-vit-tagger-v3');
+    expect(readFileSync(join(repo, 'refs', 'main'), 'utf8')).toBe(COMMIT);
+    const model = join(repo, 'snapshots', COMMIT, 'model.onnx');
+    expect(readFileSync(model, 'utf8')).toBe('onnx-bytes');
+    expect(result.files.map((f) => f.status)).toEqual(['downloaded', 'downloaded']);
+    expect(findModelFile('wd-vit-tagger-v3', undefined, opts())).toBe(model);
+    expect(isModelPresent('wd-vit-tagger-v3', opts())).toBe(true);
+
+    requests = [];
+    const again = await pullModel('wd-vit-tagger-v3', opts());
+    expect(again.files.map((f) => f.status)).toEqual(['present', 'present']);
+    expect(requests).toEqual([]);
+  });
+
+  it('rejects a file whose sha256 does not match the registry and keeps nothing', async () => {
+    await expect(pullModel('anime-person-detector', opts())).rejects.toMatchObject({
+      code: 'TL_ERR_CHECKSUM',
+    });
+    expect(isModelPresent('anime-person-detector', opts())).toBe(false);
+    const partial = join(root, 'hf', 'hub', 'models--deepghs--anime_person_detection', '.toonlora-partial');
+    expect(
+      existsSync(join(partial, 'e39c744c22432ad01f91dd254fe2b02c8d878b8c', 'person_detect_v1.3_s')),
+    ).toBe(true);
+    expect(
+      existsSync(
+        join(partial, 'e39c744c22432ad01f91dd254fe2b02c8d878b8c', 'person_detect_v1.3_s', 'model.onnx.part'),
+      ),
+    ).toBe(false);
+  });
+
+  it('pulls a transformers snapshot through the Hub listing, skipping other frameworks', async () => {
+    const result = await pullModel('blip-base', opts());
+    expect(result.files.map((f) => f.file).sort()).toEqual([...BLIP].sort());
+    const dir = findModelDir('blip-base', opts());
+    expect(dir).toBe(
+      join(root, 'hf', 'hub', 'models--Salesforce--blip-image-captioning-base', 'snapshots', COMMIT),
+    );
+    expect(requests).not.toContainEqual(expect.stringContaining('pytorch_model.bin'));
+  });
+});
+
+describe('pullModel without network', () => {
+  it('fails with one line naming the model, the URL and the manual path', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const redirect: typeof fetch = (input, init) =>
+      fetch(String(input).replace('https://github.com', `http://127.0.0.1:${port}`), init);
+    const error = await pullModel('isnet-anime', { ...opts(), fetchImpl: redirect }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'TL_ERR_DOWNLOAD' });
+    const message = (error as Error).message;
+    expect(message).not.toContain('\n');
+    expect(message).toContain(
+      'isnet-anime: cannot download https://github.com/danielgatis/rembg/releases/download/v0.0.0/isnet-anime.onnx: connect ECONNREFUSED',
+    );
+    expect(message).toContain(
+      `place the file at ${join(root, 'tl', 'models', 'isnet-anime', 'isnet-anime.onnx')}`,
+    );
+  });
+
+  it('fails a snapshot listing the same way, naming the folder to fill by hand', async () => {
+    const env = { ...opts().env, HF_ENDPOINT: 'http://127.0.0.1:9' };
+    const error = (await pullModel('anything-v5', { ...opts(), env }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/^anything-v5: cannot list http:\/\/127\.0\.0\.1:9\/api\/models\//);
+    expect(error.message).toContain(`into ${join(root, 'tl', 'models', 'anything-v5')}/`);
+  });
+});

