@@ -1,0 +1,78 @@
+// src/prep/mask-contours.ts — from a character mask to character boxes: threshold, external contours
+// (OpenCV findContours RETR_EXTERNAL), largest first (SPEC §1.3: "the largest external contour of
+// the thresholded mask is the character"); and the pure choice of which contours become crops.
+import type { Box, GrayImage } from '../vision/image.js';
+import { loadOpenCv, matFromGray, withMats } from '../vision/opencv.js';
+
+/** Mask values above this (0..255) count as character; isnet/u2net outputs are 0.5 at 127.5. */
+export const MASK_THRESHOLD = 127;
+
+export interface MaskContour {
+  /** Bounding box of the contour in mask pixels. */
+  readonly box: Box;
+  /** Area enclosed by the contour in pixels (OpenCV contourArea). */
+  readonly area: number;
+}
+
+/** External contours of `mask > threshold`, largest area first. */
+export async function findMaskContours(mask: GrayImage, threshold = MASK_THRESHOLD): Promise<MaskContour[]> {
+  const cv = await loadOpenCv();
+  return withMats((keep) => {
+    const src = keep(matFromGray(cv, mask));
+    const binary = keep(new cv.Mat());
+    cv.threshold(src, binary, threshold, 255, cv.THRESH_BINARY);
+    const contours = keep(new cv.MatVector());
+    const hierarchy = keep(new cv.Mat());
+    cv.findContours(binary, contours, hierarchy, cv.RETR_EXTERNAL, cv.CHAIN_APPROX_SIMPLE);
+    const found: MaskContour[] = [];
+    for (let i = 0; i < contours.size(); i++) {
+      const contour = keep(contours.get(i));
+      const rect = cv.boundingRect(contour);
+      found.push({
+        box: { x: rect.x, y: rect.y, width: rect.width, height: rect.height },
+        area: cv.contourArea(contour),
+      });
+    }
+    return found.sort((a, b) => b.area - a.area || b.box.width * b.box.height - a.box.width * a.box.height);
+  });
+}
+
+/** In `all` mode, a separate mask component counts as another character when its area is at least
+ * this fraction of the largest one (smaller ones are bubbles' tails, props, noise). */
+export const SECONDARY_COMPONENT_MIN_FRACTION = 0.2;
+
+/**
+ * Which contours become characters: `largest` -> the largest; `all` -> every contour whose area is at
+ * least {@link SECONDARY_COMPONENT_MIN_FRACTION} of the largest. Input sorted largest first.
+ */
+export function selectCharacterContours(contours: readonly MaskContour[], mode: 'largest' | 'all'): MaskContour[] {
+  const largest = contours[0];
+  if (!largest || largest.area <= 0) return [];
+  if (mode === 'largest') return [largest];
+  return contours.filter((contour) => contour.area >= largest.area * SECONDARY_COMPONENT_MIN_FRACTION);
+}
+
+/** Bounding box of mask pixels above `threshold` inside `within` (tightens a detector box to the
+ * character's pixels); undefined when none are there. */
+export function maskBoundsWithin(mask: GrayImage, within: Box, threshold = MASK_THRESHOLD): Box | undefined {
+  const x0 = Math.max(0, Math.floor(within.x));
+  const y0 = Math.max(0, Math.floor(within.y));
+  const x1 = Math.min(mask.width, Math.ceil(within.x + within.width));
+  const y1 = Math.min(mask.height, Math.ceil(within.y + within.height));
+  let minX = Number.POSITIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxX = -1;
+  let maxY = -1;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      if ((mask.data[y * mask.width + x] ?? 0) > threshold) {
+        if (x < minX) minX = x;
+        if (x > maxX) maxX = x;
+        if (y < minY) minY = y;
+        if (y > maxY) maxY = y;
+      }
+    }
+  }
+  if (maxX < 0) return undefined;
+  return { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
+}

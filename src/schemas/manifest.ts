@@ -1,0 +1,104 @@
+// src/schemas/manifest.ts — the zod schema of `<out>/manifest.json`, the record `toonlora prep` writes
+// (SPEC §1.6): per input file its status, reason, crops, per-stage timings and stage images. The CLI,
+// the server and the web UI read it through this schema; types are inferred from it.
+import { z } from 'zod';
+import { prepConfigSchema } from './config.js';
+
+export const MANIFEST_VERSION = 1;
+
+export const boxSchema = z.object({
+  x: z.number().int(),
+  y: z.number().int(),
+  width: z.number().int().nonnegative(),
+  height: z.number().int().nonnegative(),
+});
+
+/** Per-stage wall time in milliseconds, keyed by stage (`decode`, `textDetect`, `segment`, ...). */
+export const stageTimingsSchema = z.record(z.string(), z.number().nonnegative());
+
+/** Status of one input file: `ok` made at least one crop, `skipped` was readable but gave none, `error` failed. */
+export const fileStatusSchema = z.enum(['ok', 'skipped', 'error']);
+
+export const manifestCropSchema = z.object({
+  /** Training image, relative to the output folder (`10_sks girl/name.png`). */
+  image: z.string().min(1),
+  /** Caption file next to it, relative to the output folder. */
+  captionFile: z.string().min(1),
+  /** The caption text written to `captionFile`. */
+  caption: z.string().min(1),
+  /** The character's box in source pixels (from the mask contour or the person detector). */
+  characterBox: boxSchema,
+  /** The square cut from the source, in source pixels; may reach outside the image (padded white). */
+  cropBox: boxSchema,
+  /** 64-bit difference hash of the crop, 16 hex digits (near-duplicate check). */
+  dhash: z.string().regex(/^[0-9a-f]{16}$/),
+  /** Square crop before resizing, relative to the output folder (only with --save-stages). */
+  stageCrop: z.string().optional(),
+});
+
+/** A character found in the file that did not become a training image, and why. */
+export const manifestRejectedCropSchema = z.object({
+  characterBox: boxSchema,
+  reason: z.string().min(1),
+});
+
+/** Stage images (with --save-stages), relative to the output folder. */
+export const manifestStagesSchema = z.object({
+  textMask: z.string().optional(),
+  textRemoved: z.string().optional(),
+  characterMask: z.string().optional(),
+  crop: z.array(z.string()).optional(),
+});
+
+export const manifestFileSchema = z.object({
+  /** The input path as given (absolute). */
+  source: z.string().min(1),
+  status: fileStatusSchema,
+  /** Why the file was skipped or failed; for `ok` files, notes such as rejected duplicates (or null). */
+  reason: z.string().nullable(),
+  /** Stable machine-readable reason (`empty`, `truncated`, `no-character`, `too-small`, `near-duplicate`, ...). */
+  reasonCode: z.string().nullable(),
+  /** Decoded size in pixels (absent when decoding failed). */
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  textRegions: z.number().int().nonnegative().optional(),
+  crops: z.array(manifestCropSchema),
+  rejected: z.array(manifestRejectedCropSchema),
+  timingsMs: stageTimingsSchema,
+  stages: manifestStagesSchema.optional(),
+});
+
+/** Which implementation ran each stage, and why it was chosen (`auto` announces its choice). */
+export const manifestStageChoiceSchema = z.object({ name: z.string(), reason: z.string() });
+
+export const manifestSchema = z.object({
+  version: z.literal(MANIFEST_VERSION),
+  createdAt: z.iso.datetime(),
+  /** Kohya dataset folder, relative to the output folder (`10_sks girl`). */
+  datasetDir: z.string().min(1),
+  settings: prepConfigSchema,
+  stages: z.object({
+    textDetector: manifestStageChoiceSchema,
+    textRemover: manifestStageChoiceSchema,
+    segmenter: manifestStageChoiceSchema,
+    personDetector: manifestStageChoiceSchema.nullable(),
+    captioner: manifestStageChoiceSchema,
+  }),
+  /** True when the run was cancelled: `files` holds only the files done before that. */
+  cancelled: z.boolean(),
+  summary: z.object({
+    files: z.number().int().nonnegative(),
+    ok: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+    error: z.number().int().nonnegative(),
+    crops: z.number().int().nonnegative(),
+  }),
+  files: z.array(manifestFileSchema),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ManifestFile = z.infer<typeof manifestFileSchema>;
+export type ManifestCrop = z.infer<typeof manifestCropSchema>;
+export type ManifestStages = z.infer<typeof manifestStagesSchema>;
+export type FileStatus = z.infer<typeof fileStatusSchema>;
+export type StageChoice = z.infer<typeof manifestStageChoiceSchema>;
