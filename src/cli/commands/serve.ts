@@ -1,12 +1,81 @@
-// src/cli/commands/serve.ts — `toonlora serve`: start the REST API and web app
+// src/cli/commands/serve.ts — `toonlora serve`: start the REST API and web app (maps flags to
+// startServer's options; the token comes from TOONLORA_TOKEN, never from a flag or a file).
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { notImplemented } from '../../errors.js';
-import { commandAction } from '../output.js';
+import { ToonloraError } from '../../errors.js';
+import { toonloraHome } from '../../models/cache.js';
+import { createServeServices } from '../../server/serve-services.js';
+import { startServer } from '../../server/server.js';
+import { commandAction, printResult } from '../output.js';
+
+interface ServeFlags {
+  host: string;
+  port: string;
+  data?: string;
+  log: boolean;
+  json: boolean;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `--port: expected an integer 0-65535, got ${JSON.stringify(value)}. Set --port 7860.`,
+    );
+  }
+  return port;
+}
+
+async function serve(flags: ServeFlags): Promise<number> {
+  const dataDir = resolve(flags.data ?? join(toonloraHome(), 'server'));
+  const token = process.env.TOONLORA_TOKEN?.trim() || undefined;
+  const { app, url } = await startServer({
+    host: flags.host,
+    port: parsePort(flags.port),
+    dataDir,
+    token,
+    log: flags.log,
+    ...createServeServices(),
+  });
+  printResult(
+    { url, dataDir, auth: Boolean(token) },
+    flags,
+    (result) =>
+      `toonlora serving ${result.url} (data: ${result.dataDir}${result.auth ? ', token required' : ''}). Ctrl+C stops.`,
+  );
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  // Running jobs end `interrupted` and can be resumed after the next start.
+  await app.close();
+  return 0;
+}
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('start the REST API and web app')
-    .option('--json', 'print the result as JSON', false)
-    .action(commandAction('serve', () => notImplemented('toonlora serve', 'issue 5: service and web app')));
+    .description(
+      'start the REST API (/api/, OpenAPI at /openapi.json) and the web app (/). Jobs run one at a time; ' +
+        'a job that was running when the server stopped is marked interrupted and a training job can be resumed.',
+    )
+    .option(
+      '--host <host>',
+      'address to listen on; anything but loopback requires TOONLORA_TOKEN',
+      '127.0.0.1',
+    )
+    .option('--port <port>', 'TCP port (0: any free port)', '7860')
+    .option(
+      '--data <dir>',
+      'data folder: database, uploads, datasets, LoRAs, images (default: <toonlora home>/server)',
+    )
+    .option('--log', 'log every request to stderr', false)
+    .option('--json', 'print the address as JSON', false)
+    .action(commandAction('serve', (flags: ServeFlags) => serve(flags)));
 }

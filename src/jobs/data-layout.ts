@@ -1,0 +1,15 @@
+// src/jobs/data-layout.ts — where things live under the server's data folder (paths relative to it).
+// Uploads get generated names; nothing a user named ever becomes a path.
+
+/** `characters/<characterId>/uploads/<imageId>.<ext>` */
+export function uploadRelPath(characterId: string, imageId: string, ext: string): string {
+  return `characters/${characterId}/uploads/${imageId}.${ext}`;
+}
+
+/** `jobs/<jobId>`: a job's own output folder (a prep job's dataset, a run's checkpoints, images). */
+export function jobRelDir(jobId: string): string {
+  return `jobs/${jobId}`;
+}
+
+/** The SQLite file. */
+export const DATABASE_FILE = 'toonlora.db';

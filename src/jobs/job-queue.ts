@@ -1,0 +1,36 @@
+// src/jobs/job-queue.ts — the job queue contract the server codes against (so a networked queue can
+// replace the embedded one) and what a job runner receives. No implementation here.
+import type { Job, JobEvent, JobEventBody, JobKind, JobProgress } from '../schemas/api.js';
+
+/** What a runner gets for one attempt of one job. */
+export interface JobContext {
+  readonly job: Job;
+  /** Aborted when the user cancels or the server shuts down; runners stop and save what they can. */
+  readonly signal: AbortSignal;
+  /** True when this attempt continues a stopped train job from `job.checkpoint`. */
+  readonly resume: boolean;
+  progress(progress: JobProgress): void;
+  /** Records a sample / log event in the job's log (status events belong to the queue). */
+  emit(body: Exclude<JobEventBody, { type: 'status' | 'progress' }>): void;
+}
+
+/** Runs one kind of job; resolves with the job's result (JSON) or throws (a ToonloraError when it can). */
+export type JobRunner = (context: JobContext) => Promise<Record<string, unknown>>;
+export type JobRunners = Partial<Record<JobKind, JobRunner>>;
+
+export interface JobQueue {
+  /** Adds a job in `queued`; it starts when a slot is free. */
+  submit(kind: JobKind, characterId: string, params: Record<string, unknown>): Job;
+  /** Cancels a queued job at once, or aborts a running one (it turns `cancelled` when its runner stops). */
+  cancel(jobId: string): Job;
+  /** Puts a stopped train job back in the queue; it continues from its last checkpoint. */
+  resume(jobId: string): Job;
+  /** Calls `listener` with every event of `jobId` from now on; returns the unsubscribe function. */
+  subscribe(jobId: string, listener: (event: JobEvent) => void): () => void;
+  /** Marks jobs left `running` by a dead process as interrupted, then starts taking jobs. */
+  start(): void;
+  /** Resolves when nothing is queued or running (tests, shutdown). */
+  whenIdle(): Promise<void>;
+  /** Stops taking jobs; aborts running ones, which end `interrupted`. */
+  close(): Promise<void>;
+}

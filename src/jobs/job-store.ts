@@ -1,0 +1,186 @@
+// src/jobs/job-store.ts — queries for jobs and their ordered event log in the embedded SQLite store.
+// Every status change goes through the state machine in job-state.ts and is logged as an event.
+import { randomUUID } from 'node:crypto';
+import { ToonloraError } from '../errors.js';
+import type { Job, JobEvent, JobEventBody, JobKind, JobProgress, JobStatus } from '../schemas/api.js';
+import type { SqliteDatabase } from './database.js';
+import { assertTransition } from './job-state.js';
+
+type Row = Record<string, unknown>;
+const now = () => new Date().toISOString();
+const parseJson = <T>(value: unknown): T | null =>
+  value === null || value === undefined ? null : (JSON.parse(String(value)) as T);
+
+export interface JobListFilter {
+  characterId?: string;
+  kind?: JobKind;
+  status?: JobStatus;
+}
+
+export interface JobTransitionPatch {
+  result?: Record<string, unknown> | null;
+  error?: { code: string; message: string } | null;
+  message?: string;
+}
+
+export class JobStore {
+  constructor(readonly db: SqliteDatabase) {}
+
+  createJob(kind: JobKind, characterId: string, params: Record<string, unknown>): Job {
+    const id = randomUUID();
+    this.db
+      .prepare(
+        'INSERT INTO jobs (id, kind, character_id, status, params, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(id, kind, characterId, 'queued', JSON.stringify(params), now());
+    this.appendEvent(id, { type: 'status', status: 'queued' });
+    return this.getJob(id);
+  }
+
+  getJob(id: string): Job {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    if (!row) {
+      throw new ToonloraError('TL_ERR_NOT_FOUND', `job ${id} not found. List them with GET /api/jobs.`, {
+        details: { id },
+      });
+    }
+    return toJob(row);
+  }
+
+  listJobs(filter: JobListFilter = {}): Job[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM jobs WHERE (@characterId IS NULL OR character_id = @characterId)
+         AND (@kind IS NULL OR kind = @kind) AND (@status IS NULL OR status = @status)
+         ORDER BY created_at DESC, rowid DESC`,
+      )
+      .all({
+        characterId: filter.characterId ?? null,
+        kind: filter.kind ?? null,
+        status: filter.status ?? null,
+      }) as Row[];
+    return rows.map(toJob);
+  }
+
+  /** The oldest queued job, or undefined. */
+  nextQueued(): Job | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid LIMIT 1")
+      .get() as Row | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  /** Moves a job to `to` (checked by the state machine), stamps times, logs a status event. */
+  transition(id: string, to: JobStatus, patch: JobTransitionPatch = {}): Job {
+    const job = this.getJob(id);
+    assertTransition(id, job.kind, job.status, to);
+    const at = now();
+    const started = to === 'running' ? at : to === 'queued' ? null : job.startedAt;
+    const finished = to === 'running' || to === 'queued' ? null : at;
+    this.db
+      .prepare(
+        `UPDATE jobs SET status = ?, started_at = ?, finished_at = ?, attempts = attempts + ?,
+         result = COALESCE(?, result), error = ? WHERE id = ?`,
+      )
+      .run(
+        to,
+        started,
+        finished,
+        to === 'running' ? 1 : 0,
+        patch.result ? JSON.stringify(patch.result) : null,
+        patch.error ? JSON.stringify(patch.error) : null,
+        id,
+      );
+    this.appendEvent(id, {
+      type: 'status',
+      status: to,
+      ...(patch.message ? { message: patch.message } : {}),
+    });
+    return this.getJob(id);
+  }
+
+  setProgress(id: string, progress: JobProgress): void {
+    this.db.prepare('UPDATE jobs SET progress = ? WHERE id = ?').run(JSON.stringify(progress), id);
+  }
+
+  setCheckpoint(id: string, path: string): void {
+    this.db.prepare('UPDATE jobs SET checkpoint = ? WHERE id = ?').run(path, id);
+  }
+
+  setParams(id: string, params: Record<string, unknown>): void {
+    this.db.prepare('UPDATE jobs SET params = ? WHERE id = ?').run(JSON.stringify(params), id);
+  }
+
+  appendEvent(jobId: string, body: JobEventBody): JobEvent {
+    const at = now();
+    const seq = this.db.transaction(() => {
+      const last = this.db
+        .prepare('SELECT MAX(seq) AS seq FROM job_events WHERE job_id = ?')
+        .get(jobId) as Row;
+      const next = Number(last.seq ?? 0) + 1;
+      this.db
+        .prepare('INSERT INTO job_events (job_id, seq, at, body) VALUES (?, ?, ?, ?)')
+        .run(jobId, next, at, JSON.stringify(body));
+      return next;
+    })();
+    return { seq, jobId, at, body };
+  }
+
+  lastEvent(jobId: string): JobEvent | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1')
+      .get(jobId) as Row | undefined;
+    return row ? toEvent(row) : undefined;
+  }
+
+  listEvents(jobId: string, afterSeq = 0): JobEvent[] {
+    const rows = this.db
+      .prepare('SELECT * FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq')
+      .all(jobId, afterSeq) as Row[];
+    return rows.map(toEvent);
+  }
+
+  /**
+   * On start: every job still marked running belonged to a process that died; mark it interrupted
+   * (a train job can then be resumed from its checkpoint). Returns the jobs it marked.
+   */
+  markRunningInterrupted(): Job[] {
+    const running = this.listJobs({ status: 'running' });
+    return running.map((job) =>
+      this.transition(job.id, 'interrupted', {
+        message: 'the server stopped while this job ran',
+        error: {
+          code: 'TL_ERR_INTERRUPTED',
+          message: 'the server stopped while this job ran; resume or start again',
+        },
+      }),
+    );
+  }
+}
+
+function toEvent(row: Row): JobEvent {
+  return {
+    seq: Number(row.seq),
+    jobId: String(row.job_id),
+    at: String(row.at),
+    body: JSON.parse(String(row.body)) as JobEventBody,
+  };
+}
+
+function toJob(row: Row): Job {
+  return {
+    id: String(row.id),
+    kind: row.kind as JobKind,
+    characterId: String(row.character_id),
+    status: row.status as JobStatus,
+    params: parseJson<Record<string, unknown>>(row.params) ?? {},
+    progress: parseJson<JobProgress>(row.progress),
+    result: parseJson<Record<string, unknown>>(row.result),
+    error: parseJson<{ code: string; message: string }>(row.error),
+    checkpoint: row.checkpoint === null ? null : String(row.checkpoint),
+    attempts: Number(row.attempts),
+    createdAt: String(row.created_at),
+    startedAt: row.started_at === null ? null : String(row.started_at),
+    finishedAt: row.finished_at === null ? null : String(row.finished_at),
+  };
+}

@@ -1,0 +1,81 @@
+// src/jobs/migrations.ts — the numbered SQLite schema migrations of the embedded store. Append only:
+// a shipped migration is never edited; `PRAGMA user_version` records how many have run.
+
+/** Migration N (1-based) is MIGRATIONS[N - 1]; each runs once, inside a transaction. */
+export const MIGRATIONS: readonly string[] = [
+  // 1: characters, their uploads, dataset versions, jobs with an ordered event log, artifacts.
+  `
+  CREATE TABLE characters (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    class_word TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE images (
+    id TEXT PRIMARY KEY,
+    character_id TEXT NOT NULL REFERENCES characters(id),
+    original_name TEXT NOT NULL,
+    stored_path TEXT NOT NULL,
+    format TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX images_by_character ON images(character_id);
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    character_id TEXT NOT NULL REFERENCES characters(id),
+    status TEXT NOT NULL,
+    params TEXT NOT NULL,
+    progress TEXT,
+    result TEXT,
+    error TEXT,
+    checkpoint TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT
+  );
+  CREATE INDEX jobs_by_status ON jobs(status, created_at);
+  CREATE TABLE job_events (
+    job_id TEXT NOT NULL REFERENCES jobs(id),
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+  );
+  CREATE TABLE datasets (
+    id TEXT PRIMARY KEY,
+    character_id TEXT NOT NULL REFERENCES characters(id),
+    job_id TEXT NOT NULL REFERENCES jobs(id),
+    dir TEXT NOT NULL,
+    skipped TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE dataset_items (
+    dataset_id TEXT NOT NULL REFERENCES datasets(id),
+    key TEXT NOT NULL,
+    source TEXT NOT NULL,
+    image_path TEXT NOT NULL,
+    caption TEXT NOT NULL,
+    excluded INTEGER NOT NULL DEFAULT 0,
+    stages TEXT NOT NULL,
+    PRIMARY KEY (dataset_id, key)
+  );
+  CREATE TABLE artifacts (
+    id TEXT PRIMARY KEY,
+    character_id TEXT NOT NULL REFERENCES characters(id),
+    job_id TEXT REFERENCES jobs(id),
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX artifacts_by_character ON artifacts(character_id, kind);
+  `,
+];

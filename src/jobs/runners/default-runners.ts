@@ -1,0 +1,15 @@
+// src/jobs/runners/default-runners.ts — the product's job runners (prep, train, generate), each a
+// thin adapter from a job's params to one library call of its module.
+import type { GenerationService } from '../generation-service.js';
+import type { JobRunners } from '../job-queue.js';
+import type { CatalogStore } from '../store.js';
+
+export interface RunnerDeps {
+  catalog: CatalogStore;
+  dataDir: string;
+  generation: GenerationService | null;
+}
+
+export function createDefaultRunners(_deps: RunnerDeps): JobRunners {
+  return {};
+}

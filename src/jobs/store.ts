@@ -1,0 +1,319 @@
+// src/jobs/store.ts — queries for characters, uploaded screenshots, dataset versions and artifacts
+// in the embedded SQLite store. Rows come back in the API's shapes (src/schemas/api.ts); file paths
+// are stored relative to the data folder and only resolved through `resolveDataPath`.
+import { randomUUID } from 'node:crypto';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { ToonloraError } from '../errors.js';
+import type {
+  Artifact,
+  ArtifactKind,
+  Character,
+  CharacterCreate,
+  Dataset,
+  DatasetItem,
+  DatasetSkipped,
+  ImageFormat,
+  UploadedImage,
+} from '../schemas/api.js';
+import type { SqliteDatabase } from './database.js';
+
+type Row = Record<string, unknown>;
+const now = () => new Date().toISOString();
+
+/** Stage image paths of one dataset item, relative to the data folder (null when not kept). */
+export interface DatasetItemStages {
+  original: string | null;
+  textRemoved: string | null;
+  mask: string | null;
+  crop: string | null;
+}
+
+export interface NewDatasetItem {
+  key: string;
+  source: string;
+  imagePath: string;
+  caption: string;
+  stages: DatasetItemStages;
+}
+
+/** Joins `rel` under `dataDir`; throws TL_ERR_USAGE when the result would leave the data folder. */
+export function resolveDataPath(dataDir: string, rel: string): string {
+  const root = resolve(dataDir);
+  const full = resolve(root, rel);
+  const back = relative(root, full);
+  if (back === '' || back.startsWith(`..${sep}`) || back === '..' || isAbsolute(back)) {
+    throw new ToonloraError('TL_ERR_USAGE', `${rel}: path leaves the data folder; refused.`);
+  }
+  return full;
+}
+
+function notFound(what: string, id: string): ToonloraError {
+  return new ToonloraError('TL_ERR_NOT_FOUND', `${what} ${id} not found. List them with GET /api/${what}s.`, {
+    details: { id },
+  });
+}
+
+export class CatalogStore {
+  constructor(
+    readonly db: SqliteDatabase,
+    readonly dataDir: string,
+  ) {}
+
+  // ----- characters -----
+  createCharacter(input: CharacterCreate): Character {
+    const id = randomUUID();
+    this.db
+      .prepare('INSERT INTO characters (id, name, trigger, class_word, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(id, input.name, input.trigger, input.classWord, now());
+    return this.getCharacter(id);
+  }
+
+  listCharacters(): Character[] {
+    const rows = this.db.prepare(`${CHARACTER_SELECT} ORDER BY c.created_at`).all() as Row[];
+    return rows.map(toCharacter);
+  }
+
+  getCharacter(id: string): Character {
+    const row = this.db.prepare(`${CHARACTER_SELECT} WHERE c.id = ?`).get(id) as Row | undefined;
+    if (!row) throw notFound('character', id);
+    return toCharacter(row);
+  }
+
+  // ----- uploaded screenshots -----
+  addImage(input: {
+    id: string;
+    characterId: string;
+    originalName: string;
+    storedPath: string;
+    format: ImageFormat;
+    width: number;
+    height: number;
+    bytes: number;
+    sha256: string;
+  }): UploadedImage {
+    this.db
+      .prepare(
+        `INSERT INTO images (id, character_id, original_name, stored_path, format, width, height, bytes, sha256, created_at)
+         VALUES (@id, @characterId, @originalName, @storedPath, @format, @width, @height, @bytes, @sha256, @createdAt)`,
+      )
+      .run({ ...input, createdAt: now() });
+    return this.getImage(input.id);
+  }
+
+  listImages(characterId: string): UploadedImage[] {
+    const rows = this.db
+      .prepare('SELECT * FROM images WHERE character_id = ? ORDER BY created_at, rowid')
+      .all(characterId) as Row[];
+    return rows.map(toImage);
+  }
+
+  getImage(id: string): UploadedImage {
+    const row = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as Row | undefined;
+    if (!row) throw notFound('image', id);
+    return toImage(row);
+  }
+
+  /** Absolute path of an upload's stored file. */
+  imageFilePath(id: string): string {
+    const row = this.db.prepare('SELECT stored_path FROM images WHERE id = ?').get(id) as Row | undefined;
+    if (!row) throw notFound('image', id);
+    return resolveDataPath(this.dataDir, String(row.stored_path));
+  }
+
+  // ----- dataset versions -----
+  createDataset(input: {
+    characterId: string;
+    jobId: string;
+    dir: string;
+    items: readonly NewDatasetItem[];
+    skipped: readonly DatasetSkipped[];
+  }): Dataset {
+    const id = randomUUID();
+    const insertItem = this.db.prepare(
+      'INSERT INTO dataset_items (dataset_id, key, source, image_path, caption, stages) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO datasets (id, character_id, job_id, dir, skipped, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(id, input.characterId, input.jobId, input.dir, JSON.stringify(input.skipped), now());
+      for (const item of input.items) {
+        insertItem.run(id, item.key, item.source, item.imagePath, item.caption, JSON.stringify(item.stages));
+      }
+    })();
+    return this.getDataset(id);
+  }
+
+  listDatasets(characterId: string): Dataset[] {
+    const rows = this.db
+      .prepare(`${DATASET_SELECT} WHERE d.character_id = ? ORDER BY d.created_at`)
+      .all(characterId) as Row[];
+    return rows.map(toDataset);
+  }
+
+  getDataset(id: string): Dataset {
+    const row = this.db.prepare(`${DATASET_SELECT} WHERE d.id = ?`).get(id) as Row | undefined;
+    if (!row) throw notFound('dataset', id);
+    return toDataset(row);
+  }
+
+  /** Data-relative folder of a dataset version (the prep job's output). */
+  datasetDir(id: string): string {
+    const row = this.db.prepare('SELECT dir FROM datasets WHERE id = ?').get(id) as Row | undefined;
+    if (!row) throw notFound('dataset', id);
+    return String(row.dir);
+  }
+
+  datasetSkipped(id: string): DatasetSkipped[] {
+    const row = this.db.prepare('SELECT skipped FROM datasets WHERE id = ?').get(id) as Row | undefined;
+    if (!row) throw notFound('dataset', id);
+    return JSON.parse(String(row.skipped)) as DatasetSkipped[];
+  }
+
+  /** Items with stage paths still data-relative; the route turns them into URLs. */
+  listDatasetItems(
+    datasetId: string,
+  ): Array<Omit<DatasetItem, 'stages'> & { imagePath: string; stages: DatasetItemStages }> {
+    const rows = this.db
+      .prepare('SELECT * FROM dataset_items WHERE dataset_id = ? ORDER BY key')
+      .all(datasetId) as Row[];
+    return rows.map((row) => ({
+      key: String(row.key),
+      source: String(row.source),
+      caption: String(row.caption),
+      excluded: Boolean(row.excluded),
+      imagePath: String(row.image_path),
+      stages: JSON.parse(String(row.stages)) as DatasetItemStages,
+    }));
+  }
+
+  getDatasetItem(datasetId: string, key: string) {
+    const item = this.listDatasetItems(datasetId).find((candidate) => candidate.key === key);
+    if (!item) throw notFound(`dataset ${datasetId} item`, key);
+    return item;
+  }
+
+  updateDatasetItem(datasetId: string, key: string, patch: { caption?: string; excluded?: boolean }): void {
+    const item = this.getDatasetItem(datasetId, key);
+    this.db
+      .prepare('UPDATE dataset_items SET caption = ?, excluded = ? WHERE dataset_id = ? AND key = ?')
+      .run(patch.caption ?? item.caption, (patch.excluded ?? item.excluded) ? 1 : 0, datasetId, key);
+  }
+
+  // ----- artifacts -----
+  addArtifact(input: {
+    characterId: string;
+    jobId: string | null;
+    kind: ArtifactKind;
+    name: string;
+    path: string;
+    meta?: Record<string, unknown>;
+  }): Artifact {
+    const id = randomUUID();
+    this.db
+      .prepare(
+        'INSERT INTO artifacts (id, character_id, job_id, kind, name, path, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        id,
+        input.characterId,
+        input.jobId,
+        input.kind,
+        input.name,
+        input.path,
+        JSON.stringify(input.meta ?? {}),
+        now(),
+      );
+    return this.getArtifact(id);
+  }
+
+  listArtifacts(filter: { characterId?: string; kind?: ArtifactKind; jobId?: string }): Artifact[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM artifacts WHERE (@characterId IS NULL OR character_id = @characterId)
+         AND (@kind IS NULL OR kind = @kind) AND (@jobId IS NULL OR job_id = @jobId) ORDER BY created_at, rowid`,
+      )
+      .all({
+        characterId: filter.characterId ?? null,
+        kind: filter.kind ?? null,
+        jobId: filter.jobId ?? null,
+      }) as Row[];
+    return rows.map(toArtifact);
+  }
+
+  getArtifact(id: string): Artifact {
+    const row = this.db.prepare('SELECT * FROM artifacts WHERE id = ?').get(id) as Row | undefined;
+    if (!row) throw notFound('artifact', id);
+    return toArtifact(row);
+  }
+
+  artifactFilePath(id: string): string {
+    const row = this.db.prepare('SELECT path FROM artifacts WHERE id = ?').get(id) as Row | undefined;
+    if (!row) throw notFound('artifact', id);
+    return resolveDataPath(this.dataDir, String(row.path));
+  }
+}
+
+const CHARACTER_SELECT = `SELECT c.*,
+  (SELECT COUNT(*) FROM images i WHERE i.character_id = c.id) AS image_count,
+  (SELECT COUNT(*) FROM datasets d WHERE d.character_id = c.id) AS dataset_count,
+  (SELECT COUNT(*) FROM artifacts a WHERE a.character_id = c.id AND a.kind = 'lora') AS lora_count
+  FROM characters c`;
+
+const DATASET_SELECT = `SELECT d.*,
+  (SELECT COUNT(*) FROM dataset_items i WHERE i.dataset_id = d.id) AS item_count,
+  (SELECT COUNT(*) FROM dataset_items i WHERE i.dataset_id = d.id AND i.excluded = 1) AS excluded_count
+  FROM datasets d`;
+
+function toCharacter(row: Row): Character {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    trigger: String(row.trigger),
+    classWord: String(row.class_word),
+    createdAt: String(row.created_at),
+    imageCount: Number(row.image_count),
+    datasetCount: Number(row.dataset_count),
+    loraCount: Number(row.lora_count),
+  };
+}
+
+function toImage(row: Row): UploadedImage {
+  return {
+    id: String(row.id),
+    characterId: String(row.character_id),
+    originalName: String(row.original_name),
+    format: row.format as ImageFormat,
+    width: Number(row.width),
+    height: Number(row.height),
+    bytes: Number(row.bytes),
+    sha256: String(row.sha256),
+    createdAt: String(row.created_at),
+    url: `/api/images/${row.id}/file`,
+  };
+}
+
+function toDataset(row: Row): Dataset {
+  return {
+    id: String(row.id),
+    characterId: String(row.character_id),
+    jobId: String(row.job_id),
+    createdAt: String(row.created_at),
+    itemCount: Number(row.item_count),
+    excludedCount: Number(row.excluded_count),
+  };
+}
+
+function toArtifact(row: Row): Artifact {
+  return {
+    id: String(row.id),
+    characterId: String(row.character_id),
+    jobId: row.job_id === null ? null : String(row.job_id),
+    kind: row.kind as ArtifactKind,
+    name: String(row.name),
+    meta: JSON.parse(String(row.meta)) as Record<string, unknown>,
+    createdAt: String(row.created_at),
+    url: `/api/artifacts/${row.id}/file`,
+  };
+}

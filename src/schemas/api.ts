@@ -1,0 +1,239 @@
+// src/schemas/api.ts — zod schemas of the REST API (requests, responses, job events), shared by the
+// server (validation + OpenAPI via z.toJSONSchema) and the web app (types). No defaults are
+// retyped here: training / generation settings reuse src/schemas/config.ts.
+import { z } from 'zod';
+import { generationConfigSchema, prepConfigSchema, trainingConfigSchema } from './config.js';
+
+const id = z.string().min(1).max(64);
+const isoTime = z.string();
+
+export const errorResponseSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+export const idParamsSchema = z.object({ id });
+
+// ---------- characters ----------
+export const characterCreateSchema = z.object({
+  name: z.string().trim().min(1).max(80),
+  trigger: prepConfigSchema.shape.trigger,
+  classWord: prepConfigSchema.shape.classWord,
+});
+export const characterSchema = characterCreateSchema.extend({
+  id,
+  createdAt: isoTime,
+  imageCount: z.number().int(),
+  datasetCount: z.number().int(),
+  loraCount: z.number().int(),
+});
+export const characterListSchema = z.object({ characters: z.array(characterSchema) });
+
+// ---------- uploaded screenshots ----------
+export const imageFormatSchema = z.enum(['png', 'jpeg', 'webp', 'gif']);
+export const uploadedImageSchema = z.object({
+  id,
+  characterId: id,
+  originalName: z.string(),
+  format: imageFormatSchema,
+  width: z.number().int(),
+  height: z.number().int(),
+  bytes: z.number().int(),
+  sha256: z.string(),
+  createdAt: isoTime,
+  url: z.string(),
+});
+export const uploadRejectionSchema = z.object({ name: z.string(), code: z.string(), reason: z.string() });
+export const uploadResultSchema = z.object({
+  uploaded: z.array(uploadedImageSchema),
+  rejected: z.array(uploadRejectionSchema),
+});
+export const imageListSchema = z.object({ images: z.array(uploadedImageSchema) });
+
+// ---------- jobs ----------
+export const jobKindSchema = z.enum(['prep', 'train', 'generate']);
+export const jobStatusSchema = z.enum([
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'interrupted',
+]);
+
+/** prep: the character's uploads -> a dataset version. Trigger / class come from the character. */
+export const prepJobParamsSchema = z.object({
+  imageIds: z.array(id).optional(),
+  options: prepConfigSchema.omit({ trigger: true, classWord: true }).partial().optional(),
+});
+/** train: one dataset version -> a LoRA; settings default from the shared training schema. */
+export const trainJobParamsSchema = z.object({
+  datasetId: id,
+  training: trainingConfigSchema.prefault({}),
+});
+/** generate: prompt + a LoRA at one weight, or a weight sweep (one image row per weight). */
+export const generateJobParamsSchema = z.object({
+  loraId: id.optional(),
+  generation: generationConfigSchema.prefault({}),
+  weights: z.array(z.number().min(-4).max(4)).min(1).max(8).optional(),
+});
+
+export const jobCreateSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('prep'), characterId: id, params: prepJobParamsSchema.prefault({}) }),
+  z.object({ kind: z.literal('train'), characterId: id, params: trainJobParamsSchema }),
+  z.object({ kind: z.literal('generate'), characterId: id, params: generateJobParamsSchema.prefault({}) }),
+]);
+
+export const jobProgressSchema = z.object({
+  step: z.number().int(),
+  total: z.number().int(),
+  loss: z.number().nullable().optional(),
+  lr: z.number().nullable().optional(),
+  itPerS: z.number().nullable().optional(),
+  etaS: z.number().nullable().optional(),
+  message: z.string().optional(),
+});
+
+export const jobSchema = z.object({
+  id,
+  kind: jobKindSchema,
+  characterId: id,
+  status: jobStatusSchema,
+  params: z.record(z.string(), z.unknown()),
+  progress: jobProgressSchema.nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** The last checkpoint a train job can resume from (null when none was written). */
+  checkpoint: z.string().nullable(),
+  attempts: z.number().int(),
+  createdAt: isoTime,
+  startedAt: isoTime.nullable(),
+  finishedAt: isoTime.nullable(),
+});
+export const jobListSchema = z.object({ jobs: z.array(jobSchema) });
+export const jobListQuerySchema = z.object({
+  characterId: id.optional(),
+  kind: jobKindSchema.optional(),
+  status: jobStatusSchema.optional(),
+});
+
+/** What a running job reports; stored in order and streamed as server-sent events. */
+export const jobEventBodySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('status'), status: jobStatusSchema, message: z.string().optional() }),
+  z.object({ type: z.literal('progress'), progress: jobProgressSchema }),
+  z.object({
+    type: z.literal('sample'),
+    step: z.number().int(),
+    artifactIds: z.array(id),
+    urls: z.array(z.string()),
+  }),
+  z.object({ type: z.literal('checkpoint'), step: z.number().int(), path: z.string() }),
+  z.object({ type: z.literal('log'), message: z.string() }),
+]);
+export const jobEventSchema = z.object({
+  seq: z.number().int(),
+  jobId: id,
+  at: isoTime,
+  body: jobEventBodySchema,
+});
+export const jobEventListSchema = z.object({ events: z.array(jobEventSchema) });
+export const jobEventsQuerySchema = z.object({ after: z.coerce.number().int().min(0).default(0) });
+
+// ---------- datasets ----------
+export const datasetStageUrlsSchema = z.object({
+  original: z.string().nullable(),
+  textRemoved: z.string().nullable(),
+  mask: z.string().nullable(),
+  crop: z.string().nullable(),
+});
+export const datasetItemSchema = z.object({
+  key: z.string(),
+  source: z.string(),
+  caption: z.string(),
+  excluded: z.boolean(),
+  stages: datasetStageUrlsSchema,
+});
+export const datasetSkippedSchema = z.object({ source: z.string(), status: z.string(), reason: z.string() });
+export const datasetSchema = z.object({
+  id,
+  characterId: id,
+  jobId: id,
+  createdAt: isoTime,
+  itemCount: z.number().int(),
+  excludedCount: z.number().int(),
+});
+export const datasetDetailSchema = datasetSchema.extend({
+  items: z.array(datasetItemSchema),
+  skipped: z.array(datasetSkippedSchema),
+});
+export const datasetListSchema = z.object({ datasets: z.array(datasetSchema) });
+export const datasetItemParamsSchema = z.object({ id, key: z.string().min(1).max(200) });
+export const datasetItemPatchSchema = z
+  .object({ caption: z.string().trim().min(1).max(2000).optional(), excluded: z.boolean().optional() })
+  .refine((body) => body.caption !== undefined || body.excluded !== undefined, 'set caption or excluded');
+
+// ---------- artifacts (LoRAs, samples, generated images) ----------
+export const artifactKindSchema = z.enum(['lora', 'sample', 'image', 'grid']);
+export const artifactSchema = z.object({
+  id,
+  characterId: id,
+  jobId: id.nullable(),
+  kind: artifactKindSchema,
+  name: z.string(),
+  meta: z.record(z.string(), z.unknown()),
+  createdAt: isoTime,
+  url: z.string(),
+});
+export const artifactListSchema = z.object({ artifacts: z.array(artifactSchema) });
+export const artifactListQuerySchema = z.object({
+  characterId: id.optional(),
+  kind: artifactKindSchema.optional(),
+  jobId: id.optional(),
+});
+export const loraFormatSchema = z.enum(['kohya', 'diffusers']);
+export const loraDownloadQuerySchema = z.object({ format: loraFormatSchema.default('kohya') });
+export const loraInspectSchema = z.object({
+  lora: artifactSchema,
+  inspect: z.record(z.string(), z.unknown()),
+  snippet: z.string(),
+});
+
+/** Timing of one generate job: the first request after start pays the base load, later ones do not. */
+export const generationTimingSchema = z.object({
+  warm: z.boolean(),
+  loadMs: z.number(),
+  loraSwapMs: z.number(),
+  generateMs: z.number(),
+  totalMs: z.number(),
+});
+
+export const healthSchema = z.object({ ok: z.boolean(), version: z.string(), auth: z.boolean() });
+
+export type Character = z.infer<typeof characterSchema>;
+export type CharacterCreate = z.infer<typeof characterCreateSchema>;
+export type UploadedImage = z.infer<typeof uploadedImageSchema>;
+export type UploadResult = z.infer<typeof uploadResultSchema>;
+export type ImageFormat = z.infer<typeof imageFormatSchema>;
+export type JobKind = z.infer<typeof jobKindSchema>;
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+export type Job = z.infer<typeof jobSchema>;
+export type JobCreate = z.infer<typeof jobCreateSchema>;
+export type JobCreateInput = z.input<typeof jobCreateSchema>;
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+export type JobEvent = z.infer<typeof jobEventSchema>;
+export type JobEventBody = z.infer<typeof jobEventBodySchema>;
+export type PrepJobParams = z.infer<typeof prepJobParamsSchema>;
+export type TrainJobParams = z.infer<typeof trainJobParamsSchema>;
+export type GenerateJobParams = z.infer<typeof generateJobParamsSchema>;
+export type Dataset = z.infer<typeof datasetSchema>;
+export type DatasetDetail = z.infer<typeof datasetDetailSchema>;
+export type DatasetItem = z.infer<typeof datasetItemSchema>;
+export type DatasetSkipped = z.infer<typeof datasetSkippedSchema>;
+export type Artifact = z.infer<typeof artifactSchema>;
+export type ArtifactKind = z.infer<typeof artifactKindSchema>;
+export type LoraInspect = z.infer<typeof loraInspectSchema>;
+export type GenerationTiming = z.infer<typeof generationTimingSchema>;
+export type Health = z.infer<typeof healthSchema>;

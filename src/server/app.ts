@@ -1,0 +1,95 @@
+// src/server/app.ts — the toonlora HTTP app as a fastify plugin: named plugins provide the services
+// (errors, auth, store, generation worker, queue, OpenAPI), routes/<resource>/ declare their schemas.
+// server.ts only listens; tests build it with `buildApp` and use `inject`.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import type { GenerationService } from '../jobs/generation-service.js';
+import type { JobRunners } from '../jobs/job-queue.js';
+import { defaultLoraTools, type LoraTools } from './lora-tools.js';
+import authPlugin from './plugins/auth.js';
+import errorsPlugin from './plugins/errors.js';
+import generationPlugin from './plugins/generation.js';
+import openapiPlugin from './plugins/openapi.js';
+import queuePlugin from './plugins/queue.js';
+import storePlugin from './plugins/store.js';
+import artifactRoutes from './routes/artifacts/index.js';
+import characterRoutes from './routes/characters/index.js';
+import datasetRoutes from './routes/datasets/index.js';
+import healthRoutes from './routes/health/index.js';
+import imageRoutes from './routes/images/index.js';
+import jobRoutes from './routes/jobs/index.js';
+import { type UploadLimits, uploadLimitsFrom } from './upload-limits.js';
+
+export interface AppOptions {
+  /** Data folder: SQLite database + every stored file. */
+  dataDir: string;
+  /** Bearer token required on /api/ (required by `serve` beyond loopback). */
+  token?: string;
+  /** Upload limits; defaults in upload-limits.ts. */
+  uploads?: Partial<UploadLimits>;
+  /** Replace the job runners (tests). */
+  runners?: JobRunners;
+  /** The warm generation service (defaults to none in the plugin; `serve` passes the real one). */
+  generation?: GenerationService;
+  /** LoRA inspect / convert (default: src/lora). */
+  loraTools?: LoraTools;
+  /** Jobs at the same time (default 1). */
+  concurrency?: number;
+  /** Built web app folder (default web/dist of this checkout, when present). */
+  webDir?: string;
+}
+
+/** The default built web app folder: <repo>/web/dist. */
+export const DEFAULT_WEB_DIR = join(import.meta.dirname, '..', '..', 'web', 'dist');
+
+async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<void> {
+  const limits = uploadLimitsFrom(options.uploads);
+  await app.register(errorsPlugin);
+  await app.register(authPlugin, { token: options.token });
+  await app.register(openapiPlugin);
+  await app.register(storePlugin, { dataDir: options.dataDir });
+  await app.register(generationPlugin, { generation: options.generation });
+  await app.register(queuePlugin, { runners: options.runners, concurrency: options.concurrency });
+  await app.register(fastifyMultipart, {
+    throwFileSizeLimit: false,
+    limits: {
+      fileSize: limits.maxFileBytes,
+      files: limits.maxFiles,
+      fields: 10,
+      parts: limits.maxFiles + 10,
+    },
+  });
+  await app.register(healthRoutes);
+  await app.register(characterRoutes);
+  await app.register(imageRoutes, { limits });
+  await app.register(datasetRoutes);
+  await app.register(jobRoutes);
+  await app.register(artifactRoutes, { loraTools: options.loraTools ?? defaultLoraTools });
+  const webDir = options.webDir ?? DEFAULT_WEB_DIR;
+  if (existsSync(join(webDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false });
+  } else {
+    app.get('/', async (_request, reply) =>
+      reply
+        .type('text/plain')
+        .send(`toonlora API is up; the web app is not built (${webDir} missing). Run: npm run build:web`),
+    );
+  }
+}
+
+/** The whole app as one plugin; its services (store, queue, ...) are visible to the caller's instance. */
+export default fp(toonloraApp, { name: 'toonlora-app', fastify: '5.x' });
+
+/** A fastify instance with the app registered (not listening). */
+export async function buildApp(
+  options: AppOptions,
+  server: FastifyServerOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 1_048_576, ...server });
+  await app.register(fp(toonloraApp, { name: 'toonlora-app', fastify: '5.x' }), options);
+  return app;
+}

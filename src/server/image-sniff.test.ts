@@ -1,0 +1,23 @@
+// src/server/image-sniff.test.ts — upload types from magic bytes; display names never carry paths.
+import { describe, expect, it } from 'vitest';
+import { displayName, sniffImageFormat } from './image-sniff.js';
+
+describe('sniffImageFormat', () => {
+  it('reads the type from the first bytes', () => {
+    expect(sniffImageFormat(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]))).toBe('png');
+    expect(sniffImageFormat(Buffer.from([0xff, 0xd8, 0xff, 0xe0]))).toBe('jpeg');
+    expect(sniffImageFormat(Buffer.from('RIFF\0\0\0\0WEBPVP8 '))).toBe('webp');
+    expect(sniffImageFormat(Buffer.from('GIF89a...'))).toBe('gif');
+    expect(sniffImageFormat(Buffer.from('<svg xmlns='))).toBeUndefined();
+    expect(sniffImageFormat(Buffer.from([0x89, 0x50]))).toBeUndefined();
+  });
+});
+
+describe('displayName', () => {
+  it('keeps the base name only, without control characters', () => {
+    expect(displayName('../../x.png')).toBe('x.png');
+    expect(displayName('C:\\Users\\a\\b c.png')).toBe('b c.png');
+    expect(displayName('a\u0000b\n.png')).toBe('ab.png');
+    expect(displayName(undefined)).toBe('unnamed');
+  });
+});

@@ -1,0 +1,28 @@
+// src/server/image-sniff.ts — which image type a buffer holds, from its first bytes (pure). Upload
+// types are decided here, never from the file name or the client's Content-Type.
+import type { ImageFormat } from '../schemas/api.js';
+
+/** The image format the magic bytes announce, or undefined when they match none we accept. */
+export function sniffImageFormat(head: Uint8Array): ImageFormat | undefined {
+  const bytes = (...values: number[]) => values.every((value, index) => head[index] === value);
+  const ascii = (offset: number, text: string) =>
+    [...text].every((char, index) => head[offset + index] === char.charCodeAt(0));
+  if (bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
+  if (bytes(0xff, 0xd8, 0xff)) return 'jpeg';
+  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'webp';
+  if (ascii(0, 'GIF87a') || ascii(0, 'GIF89a')) return 'gif';
+  return undefined;
+}
+
+/** File extension stored for a format. */
+export function extensionFor(format: ImageFormat): string {
+  return format === 'jpeg' ? 'jpg' : format;
+}
+
+/** A display-only version of a client file name: base name, no control characters, 120 chars max. */
+export function displayName(name: string | undefined): string {
+  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return clean.slice(0, 120) || 'unnamed';
+}

@@ -1,0 +1,70 @@
+// src/server/plugins/errors.ts — request validation through zod, JSON serialisation, and every error
+// reply: ToonloraErrors answer with their table status and message; other 4xx are mapped to a code;
+// 5xx never show internal messages.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ERRORS, type ErrorCode, isToonloraError } from '../../errors.js';
+import { zodValidatorCompiler } from '../route-schema.js';
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+const FASTIFY_CODES: Record<string, string> = {
+  FST_REQ_FILE_TOO_LARGE: 'TL_ERR_PAYLOAD_TOO_LARGE',
+  FST_FILES_LIMIT: 'TL_ERR_PAYLOAD_TOO_LARGE',
+  FST_PARTS_LIMIT: 'TL_ERR_PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'TL_ERR_PAYLOAD_TOO_LARGE',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'TL_ERR_UNSUPPORTED_MEDIA',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'TL_ERR_UNSUPPORTED_MEDIA',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'TL_ERR_USAGE',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'TL_ERR_USAGE',
+};
+
+/** The reply status and body for any thrown error. */
+export function describeError(error: unknown): { status: number; body: ErrorBody } {
+  if (isToonloraError(error)) {
+    const details = Object.keys(error.details).length > 0 ? { details: { ...error.details } } : {};
+    return {
+      status: error.httpStatus,
+      body: { error: { code: error.code, message: error.message, ...details } },
+    };
+  }
+  const fastifyError = error as Partial<FastifyError> & { validation?: unknown };
+  const status = fastifyError.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    const mapped = FASTIFY_CODES[fastifyError.code ?? ''] as ErrorCode | undefined;
+    const code = mapped ?? 'TL_ERR_USAGE';
+    const hint = code === 'TL_ERR_PAYLOAD_TOO_LARGE' ? ' Send smaller or fewer files.' : '';
+    return {
+      status: mapped ? ERRORS[mapped].status : status,
+      body: { error: { code, message: `${fastifyError.message ?? 'bad request'}.${hint}` } },
+    };
+  }
+  return {
+    status: 500,
+    body: { error: { code: 'TL_ERR_INTERNAL', message: 'internal server error; see the server log.' } },
+  };
+}
+
+async function errorsPlugin(app: FastifyInstance): Promise<void> {
+  app.setValidatorCompiler(zodValidatorCompiler);
+  // Replies are plain JSON: the zod schemas already shaped them, and fast-json-stringify would drop
+  // fields its JSON Schema copy does not know.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = describeError(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.status(status).type('application/json').send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: {
+        code: 'TL_ERR_NOT_FOUND',
+        message: `${request.method} ${request.url.split('?')[0]}: no such route.`,
+      },
+    }),
+  );
+}
+
+export default fp(errorsPlugin, { name: 'toonlora-errors', fastify: '5.x' });

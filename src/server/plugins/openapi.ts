@@ -1,0 +1,75 @@
+// src/server/plugins/openapi.ts — collects every route's JSON Schema as it is registered and serves
+// the OpenAPI 3.1 document at /openapi.json.
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import { CLI_VERSION } from '../../cli/program.js';
+
+type Operation = Record<string, unknown>;
+
+/** `/api/jobs/:id` -> `/api/jobs/{id}` */
+function toOpenApiPath(url: string): string {
+  return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+function toOperation(route: RouteOptions): Operation {
+  const schema = (route.schema ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const parameters: Operation[] = [];
+  for (const [where, part] of [
+    ['path', schema.params],
+    ['query', schema.querystring],
+  ] as const) {
+    const properties = (part?.properties ?? {}) as Record<string, unknown>;
+    const required = (part?.required ?? []) as string[];
+    for (const [name, property] of Object.entries(properties)) {
+      parameters.push({
+        name,
+        in: where,
+        required: where === 'path' || required.includes(name),
+        schema: property,
+      });
+    }
+  }
+  const responses = Object.fromEntries(
+    Object.entries((schema.response ?? {}) as Record<string, unknown>).map(([code, body]) => [
+      code,
+      { description: `HTTP ${code}`, content: { 'application/json': { schema: body } } },
+    ]),
+  );
+  const consumes = (schema.consumes as unknown as string[] | undefined) ?? ['application/json'];
+  return {
+    ...(schema.summary ? { summary: schema.summary } : {}),
+    ...(schema.tags ? { tags: schema.tags } : {}),
+    parameters,
+    ...(schema.body
+      ? { requestBody: { content: { [consumes[0] as string]: { schema: schema.body } } } }
+      : {}),
+    responses: Object.keys(responses).length > 0 ? responses : { 200: { description: 'OK' } },
+  };
+}
+
+async function openapiPlugin(app: FastifyInstance): Promise<void> {
+  const paths: Record<string, Record<string, Operation>> = {};
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      const path = toOpenApiPath(route.url);
+      paths[path] ??= {};
+      (paths[path] as Record<string, Operation>)[method.toLowerCase()] = toOperation(route);
+    }
+  });
+  app.get('/openapi.json', async () => ({
+    openapi: '3.1.0',
+    info: { title: 'toonlora', version: CLI_VERSION },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    ...(app.authRequired ? { security: [{ bearer: [] }] } : {}),
+    paths,
+  }));
+}
+
+export default fp(openapiPlugin, {
+  name: 'toonlora-openapi',
+  fastify: '5.x',
+  dependencies: ['toonlora-auth'],
+});

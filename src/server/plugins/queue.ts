@@ -1,0 +1,42 @@
+// src/server/plugins/queue.ts — decorates the app with the job queue (embedded by default) and its
+// runners; starts it when the server is ready (marking jobs a dead process left running as
+// interrupted) and stops it on close (running jobs end interrupted, resumable).
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
+import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
+import { createDefaultRunners } from '../../jobs/runners/default-runners.js';
+
+export interface QueuePluginOptions {
+  /** Replace the runners (tests); default: prep, train and generate from the product modules. */
+  runners?: JobRunners;
+  /** Jobs at the same time (default 1: one GPU job at a time). */
+  concurrency?: number;
+}
+
+async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): Promise<void> {
+  const runners =
+    options.runners ??
+    createDefaultRunners({ catalog: app.catalog, dataDir: app.dataDir, generation: app.generation });
+  const queue: JobQueue = new EmbeddedJobQueue({
+    store: app.jobStore,
+    runners,
+    concurrency: options.concurrency,
+    log: (message, error) => app.log.error({ err: error }, message),
+  });
+  app.decorate('queue', queue);
+  app.addHook('onReady', async () => queue.start());
+  app.addHook('preClose', async () => queue.close());
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    queue: JobQueue;
+  }
+}
+
+export default fp(queuePlugin, {
+  name: 'toonlora-queue',
+  fastify: '5.x',
+  dependencies: ['toonlora-store', 'toonlora-generation'],
+});

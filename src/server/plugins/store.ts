@@ -1,0 +1,36 @@
+// src/server/plugins/store.ts — opens the SQLite store under the data folder and decorates the app
+// with `catalog` (characters, uploads, datasets, artifacts) and `jobStore`; closes it on shutdown.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { DATABASE_FILE } from '../../jobs/data-layout.js';
+import { openDatabase } from '../../jobs/database.js';
+import { JobStore } from '../../jobs/job-store.js';
+import { CatalogStore } from '../../jobs/store.js';
+
+export interface StoreOptions {
+  /** The data folder (created when missing): database + every stored file. */
+  dataDir: string;
+}
+
+async function storePlugin(app: FastifyInstance, options: StoreOptions): Promise<void> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const db = openDatabase(join(options.dataDir, DATABASE_FILE));
+  app.decorate('dataDir', options.dataDir);
+  app.decorate('catalog', new CatalogStore(db, options.dataDir));
+  app.decorate('jobStore', new JobStore(db));
+  app.addHook('onClose', async () => {
+    db.close();
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    dataDir: string;
+    catalog: CatalogStore;
+    jobStore: JobStore;
+  }
+}
+
+export default fp(storePlugin, { name: 'toonlora-store', fastify: '5.x' });

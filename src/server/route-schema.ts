@@ -1,0 +1,83 @@
+// src/server/route-schema.ts — lets routes declare zod schemas: `zodRoute({...})` turns them into JSON
+// Schema (z.toJSONSchema, for /openapi.json) and remembers the zod schema behind each one, so the
+// validator compiler parses requests with zod itself (same defaults and messages as the CLI).
+import type { FastifySchema, FastifySchemaCompiler } from 'fastify';
+import { z } from 'zod';
+import { ToonloraError } from '../errors.js';
+
+const ZOD_BY_JSON = new WeakMap<object, z.ZodType>();
+
+/** JSON Schema of `schema` (what the request must be: `io: 'input'`), linked back to the zod schema. */
+export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  delete json.$schema;
+  ZOD_BY_JSON.set(json, schema);
+  return json;
+}
+
+export interface ZodRouteSchema {
+  params?: z.ZodType;
+  querystring?: z.ZodType;
+  body?: z.ZodType;
+  /** Status code -> response schema (documentation; replies are plain JSON.stringify). */
+  response?: Record<number, z.ZodType>;
+  summary?: string;
+  tags?: string[];
+  consumes?: string[];
+}
+
+/** A fastify route `schema` from zod schemas. */
+export function zodRoute(spec: ZodRouteSchema): FastifySchema {
+  const out: Record<string, unknown> = {};
+  if (spec.params) out.params = jsonSchemaOf(spec.params);
+  if (spec.querystring) out.querystring = jsonSchemaOf(spec.querystring);
+  if (spec.body) out.body = jsonSchemaOf(spec.body);
+  if (spec.response) {
+    out.response = Object.fromEntries(
+      Object.entries(spec.response).map(([code, schema]) => [code, jsonSchemaOf(schema, 'output')]),
+    );
+  }
+  if (spec.summary) out.summary = spec.summary;
+  if (spec.tags) out.tags = spec.tags;
+  if (spec.consumes) out.consumes = spec.consumes;
+  return out as FastifySchema;
+}
+
+/** One line per issue: `body.name: Too small: expected string to have >=1 characters, got "".` */
+export function formatRequestIssues(
+  part: string,
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+): string {
+  return issues
+    .map((issue) => {
+      const field = [part, ...issue.path.map(String)].join('.');
+      let value: unknown = input;
+      for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
+      const got = value === undefined ? '' : `, got ${JSON.stringify(value)?.slice(0, 60)}`;
+      return `${field}: ${issue.message}${got}`;
+    })
+    .join('; ');
+}
+
+/** fastify validator compiler: parses with the zod schema linked to the JSON schema. */
+export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const zodSchema = ZOD_BY_JSON.get(schema as object);
+  if (!zodSchema) return (data: unknown) => ({ value: data });
+  const part = httpPart === 'querystring' ? 'query' : (httpPart ?? 'body');
+  return (data: unknown) => {
+    const result = zodSchema.safeParse(data);
+    if (result.success) return { value: result.data };
+    return {
+      error: new ToonloraError(
+        'TL_ERR_USAGE',
+        `invalid request: ${formatRequestIssues(part, result.error.issues, data)}.`,
+        {
+          details: {
+            fields: result.error.issues.map((issue) => [part, ...issue.path.map(String)].join('.')),
+          },
+        },
+      ),
+    };
+  };
+};

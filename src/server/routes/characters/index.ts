@@ -1,0 +1,41 @@
+// src/server/routes/characters/index.ts — /api/characters: list, create, get one.
+import type { FastifyInstance } from 'fastify';
+import {
+  type CharacterCreate,
+  characterCreateSchema,
+  characterListSchema,
+  characterSchema,
+  errorResponseSchema,
+  idParamsSchema,
+} from '../../../schemas/api.js';
+import { zodRoute } from '../../route-schema.js';
+
+export default async function characterRoutes(app: FastifyInstance): Promise<void> {
+  app.get(
+    '/api/characters',
+    { schema: zodRoute({ response: { 200: characterListSchema }, tags: ['characters'] }) },
+    async () => ({ characters: app.catalog.listCharacters() }),
+  );
+  app.post<{ Body: CharacterCreate }>(
+    '/api/characters',
+    {
+      schema: zodRoute({
+        body: characterCreateSchema,
+        response: { 201: characterSchema, 400: errorResponseSchema },
+        tags: ['characters'],
+      }),
+    },
+    async (request, reply) => reply.status(201).send(app.catalog.createCharacter(request.body)),
+  );
+  app.get<{ Params: { id: string } }>(
+    '/api/characters/:id',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        response: { 200: characterSchema, 404: errorResponseSchema },
+        tags: ['characters'],
+      }),
+    },
+    async (request) => app.catalog.getCharacter(request.params.id),
+  );
+}

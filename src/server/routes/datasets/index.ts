@@ -1,0 +1,120 @@
+// src/server/routes/datasets/index.ts — dataset versions (a prep job's output): list, review detail
+// (stage images per item, skipped files with reasons), caption edit / exclude, stage files, kohya zip.
+import { createReadStream } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ToonloraError } from '../../../errors.js';
+import { kohyaZipStream } from '../../../jobs/kohya-export.js';
+import { resolveDataPath } from '../../../jobs/store.js';
+import {
+  datasetDetailSchema,
+  datasetItemPatchSchema,
+  datasetItemParamsSchema,
+  datasetListSchema,
+  errorResponseSchema,
+  idParamsSchema,
+} from '../../../schemas/api.js';
+import { zodRoute } from '../../route-schema.js';
+
+const STAGES = ['original', 'textRemoved', 'mask', 'crop', 'image'] as const;
+const stageParamsSchema = datasetItemParamsSchema.extend({ stage: z.enum(STAGES) });
+
+export default async function datasetRoutes(app: FastifyInstance): Promise<void> {
+  const itemUrl = (datasetId: string, key: string, stage: string) =>
+    `/api/datasets/${datasetId}/items/${encodeURIComponent(key)}/${stage}`;
+
+  const detail = (id: string) => {
+    const dataset = app.catalog.getDataset(id);
+    const items = app.catalog.listDatasetItems(id).map((item) => ({
+      key: item.key,
+      source: item.source,
+      caption: item.caption,
+      excluded: item.excluded,
+      stages: {
+        original: item.stages.original ? itemUrl(id, item.key, 'original') : null,
+        textRemoved: item.stages.textRemoved ? itemUrl(id, item.key, 'textRemoved') : null,
+        mask: item.stages.mask ? itemUrl(id, item.key, 'mask') : null,
+        crop: itemUrl(id, item.key, 'image'),
+      },
+    }));
+    return { ...dataset, items, skipped: app.catalog.datasetSkipped(id) };
+  };
+
+  app.get<{ Params: { id: string } }>(
+    '/api/characters/:id/datasets',
+    {
+      schema: zodRoute({ params: idParamsSchema, response: { 200: datasetListSchema }, tags: ['datasets'] }),
+    },
+    async (request) => {
+      app.catalog.getCharacter(request.params.id);
+      return { datasets: app.catalog.listDatasets(request.params.id) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/datasets/:id',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        response: { 200: datasetDetailSchema, 404: errorResponseSchema },
+        tags: ['datasets'],
+      }),
+    },
+    async (request) => detail(request.params.id),
+  );
+
+  app.patch<{ Params: { id: string; key: string }; Body: z.infer<typeof datasetItemPatchSchema> }>(
+    '/api/datasets/:id/items/:key',
+    {
+      schema: zodRoute({
+        params: datasetItemParamsSchema,
+        body: datasetItemPatchSchema,
+        response: { 200: datasetDetailSchema, 400: errorResponseSchema, 404: errorResponseSchema },
+        summary: 'Edit a caption, exclude or re-include an item',
+        tags: ['datasets'],
+      }),
+    },
+    async (request) => {
+      app.catalog.updateDatasetItem(request.params.id, request.params.key, request.body);
+      return detail(request.params.id);
+    },
+  );
+
+  app.get<{ Params: z.infer<typeof stageParamsSchema> }>(
+    '/api/datasets/:id/items/:key/:stage',
+    {
+      schema: zodRoute({
+        params: stageParamsSchema,
+        summary: 'One stage image of an item (PNG)',
+        tags: ['datasets'],
+      }),
+    },
+    async (request, reply) => {
+      const { id, key, stage } = request.params;
+      const item = app.catalog.getDatasetItem(id, key);
+      const rel = stage === 'image' ? item.imagePath : item.stages[stage];
+      if (!rel)
+        throw new ToonloraError('TL_ERR_NOT_FOUND', `dataset ${id} item ${key}: no ${stage} image was kept.`);
+      return reply.type('image/png').send(createReadStream(resolveDataPath(app.dataDir, rel)));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/datasets/:id/zip',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        summary: 'The dataset as a zip in kohya layout',
+        tags: ['datasets'],
+      }),
+    },
+    async (request, reply) => {
+      const dataset = app.catalog.getDataset(request.params.id);
+      const items = app.catalog.listDatasetItems(dataset.id);
+      return reply
+        .type('application/zip')
+        .header('content-disposition', `attachment; filename="dataset-${dataset.id.slice(0, 8)}.zip"`)
+        .send(kohyaZipStream(app.dataDir, items));
+    },
+  );
+}

@@ -1,0 +1,150 @@
+// src/server/routes/images/index.ts — screenshots of a character: multipart upload (many files; each
+// checked for size, type by content and pixel count, stored under a generated name), list, file.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { ToonloraError } from '../../../errors.js';
+import { uploadRelPath } from '../../../jobs/data-layout.js';
+import { resolveDataPath } from '../../../jobs/store.js';
+import {
+  errorResponseSchema,
+  idParamsSchema,
+  imageListSchema,
+  type UploadedImage,
+  uploadResultSchema,
+} from '../../../schemas/api.js';
+import { readImageHeader } from '../../../vision/sharp-io.js';
+import { displayName, extensionFor, sniffImageFormat } from '../../image-sniff.js';
+import { zodRoute } from '../../route-schema.js';
+import type { UploadLimits } from '../../upload-limits.js';
+
+interface Rejection {
+  name: string;
+  code: string;
+  reason: string;
+}
+
+const MIME: Record<string, string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+};
+
+/** Checks one uploaded file; returns what to store or throws a ToonloraError naming the file. */
+async function checkUpload(name: string, data: Buffer, truncated: boolean, limits: UploadLimits) {
+  if (truncated) {
+    throw new ToonloraError(
+      'TL_ERR_PAYLOAD_TOO_LARGE',
+      `${name}: larger than the ${limits.maxFileBytes} byte limit per file; refused. Send a smaller file.`,
+    );
+  }
+  if (data.length === 0) throw new ToonloraError('TL_ERR_IMAGE_DECODE', `${name}: empty file; refused.`);
+  const format = sniffImageFormat(data.subarray(0, 16));
+  if (!format) {
+    throw new ToonloraError(
+      'TL_ERR_UNSUPPORTED_MEDIA',
+      `${name}: content is not PNG, JPEG, WebP or GIF (the type is read from the bytes, not the name); refused.`,
+    );
+  }
+  let header: Awaited<ReturnType<typeof readImageHeader>>;
+  try {
+    header = await readImageHeader(data);
+  } catch {
+    throw new ToonloraError(
+      'TL_ERR_IMAGE_DECODE',
+      `${name}: ${format} header cannot be read (truncated or corrupt); refused.`,
+    );
+  }
+  if (header.width * header.height > limits.maxPixels) {
+    throw new ToonloraError(
+      'TL_ERR_PAYLOAD_TOO_LARGE',
+      `${name}: ${header.width}x${header.height} pixels exceeds the ${limits.maxPixels} pixel limit; refused. Downscale it first.`,
+    );
+  }
+  return { format, width: header.width, height: header.height };
+}
+
+export default async function imageRoutes(
+  app: FastifyInstance,
+  options: { limits: UploadLimits },
+): Promise<void> {
+  const { limits } = options;
+
+  app.post<{ Params: { id: string } }>(
+    '/api/characters/:id/images',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        consumes: ['multipart/form-data'],
+        response: { 201: uploadResultSchema, 413: errorResponseSchema, 415: errorResponseSchema },
+        summary: 'Upload screenshots (multipart, field "files", many at once)',
+        tags: ['images'],
+      }),
+    },
+    async (request, reply) => {
+      const character = app.catalog.getCharacter(request.params.id);
+      const uploaded: UploadedImage[] = [];
+      const rejected: Rejection[] = [];
+      let firstError: ToonloraError | undefined;
+      for await (const part of request.files()) {
+        const name = displayName(part.filename);
+        const data = await part.toBuffer();
+        try {
+          const checked = await checkUpload(name, data, part.file.truncated, limits);
+          const id = randomUUID();
+          const rel = uploadRelPath(character.id, id, extensionFor(checked.format));
+          const full = resolveDataPath(app.dataDir, rel);
+          await mkdir(dirname(full), { recursive: true });
+          await writeFile(full, data, { flag: 'wx' });
+          uploaded.push(
+            app.catalog.addImage({
+              id,
+              characterId: character.id,
+              originalName: name,
+              storedPath: rel,
+              ...checked,
+              bytes: data.length,
+              sha256: createHash('sha256').update(data).digest('hex'),
+            }),
+          );
+        } catch (error) {
+          if (!(error instanceof ToonloraError)) throw error;
+          firstError ??= error;
+          rejected.push({ name, code: error.code, reason: error.message });
+        }
+      }
+      if (uploaded.length === 0) {
+        if (firstError) {
+          throw new ToonloraError(firstError.code, firstError.message, { details: { rejected } });
+        }
+        throw new ToonloraError(
+          'TL_ERR_USAGE',
+          'no files in the upload; send multipart/form-data with one or more "files" parts.',
+        );
+      }
+      return reply.status(201).send({ uploaded, rejected });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/characters/:id/images',
+    { schema: zodRoute({ params: idParamsSchema, response: { 200: imageListSchema }, tags: ['images'] }) },
+    async (request) => {
+      app.catalog.getCharacter(request.params.id);
+      return { images: app.catalog.listImages(request.params.id) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/images/:id/file',
+    { schema: zodRoute({ params: idParamsSchema, summary: 'The stored screenshot', tags: ['images'] }) },
+    async (request, reply) => {
+      const image = app.catalog.getImage(request.params.id);
+      const path = app.catalog.imageFilePath(image.id);
+      return reply.type(MIME[image.format] ?? 'application/octet-stream').send(createReadStream(path));
+    },
+  );
+}

@@ -1,0 +1,178 @@
+// src/server/routes/jobs/index.ts — /api/jobs: submit (prep / train / generate), list, get, cancel,
+// resume, the event log as JSON, and live progress as server-sent events.
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import { ToonloraError } from '../../../errors.js';
+import { isFinalStatus } from '../../../jobs/job-state.js';
+import {
+  errorResponseSchema,
+  idParamsSchema,
+  type JobCreate,
+  type JobEvent,
+  jobCreateSchema,
+  jobEventListSchema,
+  jobEventsQuerySchema,
+  jobListQuerySchema,
+  jobListSchema,
+  jobSchema,
+} from '../../../schemas/api.js';
+import { zodRoute } from '../../route-schema.js';
+
+/** Checks that what a job names exists and belongs to its character, before it is queued. */
+function checkJobReferences(app: FastifyInstance, body: JobCreate): void {
+  app.catalog.getCharacter(body.characterId);
+  const owned = (what: string, ownerId: string, id: string) => {
+    if (ownerId !== body.characterId) {
+      throw new ToonloraError('TL_ERR_USAGE', `params.${what}: ${id} belongs to another character.`);
+    }
+  };
+  if (body.kind === 'prep') {
+    for (const imageId of body.params.imageIds ?? [])
+      owned('imageIds', app.catalog.getImage(imageId).characterId, imageId);
+    if ((body.params.imageIds?.length ?? app.catalog.listImages(body.characterId).length) === 0) {
+      throw new ToonloraError(
+        'TL_ERR_USAGE',
+        'prep: the character has no screenshots yet; upload some first.',
+      );
+    }
+  } else if (body.kind === 'train') {
+    const dataset = app.catalog.getDataset(body.params.datasetId);
+    owned('datasetId', dataset.characterId, dataset.id);
+    if (dataset.itemCount - dataset.excludedCount === 0) {
+      throw new ToonloraError(
+        'TL_ERR_USAGE',
+        `params.datasetId: dataset ${dataset.id} has no included images.`,
+      );
+    }
+  } else if (body.params.loraId) {
+    const lora = app.catalog.getArtifact(body.params.loraId);
+    if (lora.kind !== 'lora')
+      throw new ToonloraError('TL_ERR_USAGE', `params.loraId: ${lora.id} is a ${lora.kind}, not a LoRA.`);
+    owned('loraId', lora.characterId, lora.id);
+  }
+}
+
+function writeSse(raw: NodeJS.WritableStream, event: JobEvent): void {
+  raw.write(`id: ${event.seq}\nevent: ${event.body.type}\ndata: ${JSON.stringify(event)}\n\n`);
+}
+
+export default async function jobRoutes(app: FastifyInstance): Promise<void> {
+  app.post<{ Body: JobCreate }>(
+    '/api/jobs',
+    {
+      schema: zodRoute({
+        body: jobCreateSchema,
+        response: { 201: jobSchema, 400: errorResponseSchema, 404: errorResponseSchema },
+        tags: ['jobs'],
+      }),
+    },
+    async (request, reply) => {
+      checkJobReferences(app, request.body);
+      const { kind, characterId, params } = request.body;
+      return reply.status(201).send(app.queue.submit(kind, characterId, params as Record<string, unknown>));
+    },
+  );
+
+  app.get<{ Querystring: z.infer<typeof jobListQuerySchema> }>(
+    '/api/jobs',
+    {
+      schema: zodRoute({ querystring: jobListQuerySchema, response: { 200: jobListSchema }, tags: ['jobs'] }),
+    },
+    async (request) => ({ jobs: app.jobStore.listJobs(request.query) }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/jobs/:id',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        response: { 200: jobSchema, 404: errorResponseSchema },
+        tags: ['jobs'],
+      }),
+    },
+    async (request) => app.jobStore.getJob(request.params.id),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/jobs/:id/cancel',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        response: { 200: jobSchema, 409: errorResponseSchema },
+        tags: ['jobs'],
+      }),
+    },
+    async (request) => app.queue.cancel(request.params.id),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/jobs/:id/resume',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        response: { 200: jobSchema, 409: errorResponseSchema },
+        summary: 'Resume a stopped train job from its last checkpoint',
+        tags: ['jobs'],
+      }),
+    },
+    async (request) => app.queue.resume(request.params.id),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { after: number } }>(
+    '/api/jobs/:id/events',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        querystring: jobEventsQuerySchema,
+        response: { 200: jobEventListSchema },
+        tags: ['jobs'],
+      }),
+    },
+    async (request) => {
+      app.jobStore.getJob(request.params.id);
+      return { events: app.jobStore.listEvents(request.params.id, request.query.after) };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { after: number } }>(
+    '/api/jobs/:id/stream',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        querystring: jobEventsQuerySchema,
+        summary:
+          'Server-sent events: status, progress (step, loss, it/s, eta), samples; ends when the job stops',
+        tags: ['jobs'],
+      }),
+    },
+    async (request, reply) => {
+      const job = app.jobStore.getJob(request.params.id);
+      const lastId = Number(request.headers['last-event-id'] ?? Number.NaN);
+      let after = Number.isInteger(lastId) ? lastId : request.query.after;
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      let live = false;
+      const send = (event: JobEvent) => {
+        if (event.seq <= after || raw.writableEnded) return;
+        after = event.seq;
+        writeSse(raw, event);
+        if (live && event.body.type === 'status' && isFinalStatus(event.body.status)) raw.end();
+      };
+      const unsubscribe = app.queue.subscribe(job.id, send);
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+      const stop = () => {
+        unsubscribe();
+        clearInterval(heartbeat);
+      };
+      raw.on('close', stop);
+      for (const event of app.jobStore.listEvents(job.id, after)) send(event);
+      live = true;
+      if (isFinalStatus(app.jobStore.getJob(job.id).status) && !raw.writableEnded) raw.end();
+    },
+  );
+}

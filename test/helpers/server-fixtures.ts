@@ -1,0 +1,92 @@
+// test/helpers/server-fixtures.ts — helpers for the server tests: a temp data folder, small PNGs
+// (encoded by sharp), multipart bodies for `inject`, and a parsed SSE stream.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { encodePngBuffer } from '../../src/vision/sharp-io.js';
+
+export function tempDataDir(label = 'server'): string {
+  return mkdtempSync(join(tmpdir(), `toonlora-${label}-`));
+}
+
+/** A width x height RGB PNG filled with one colour. */
+export async function solidPng(
+  width: number,
+  height: number,
+  rgb: [number, number, number] = [200, 80, 40],
+): Promise<Buffer> {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i += 3) data.set(rgb, i);
+  return encodePngBuffer({ width, height, data });
+}
+
+export interface MultipartFile {
+  field?: string;
+  filename: string;
+  contentType?: string;
+  data: Buffer;
+}
+
+/** A multipart/form-data body and its content-type header. */
+export function multipartBody(files: readonly MultipartFile[]): {
+  payload: Buffer;
+  headers: Record<string, string>;
+} {
+  const boundary = `----toonlora${randomBytes(8).toString('hex')}`;
+  const chunks: Buffer[] = [];
+  for (const file of files) {
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'files'}"; filename="${file.filename}"\r\n` +
+          `Content-Type: ${file.contentType ?? 'image/png'}\r\n\r\n`,
+      ),
+    );
+    chunks.push(file.data, Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return {
+    payload: Buffer.concat(chunks),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
+}
+
+/** Parses a text/event-stream body into its events (`id`, `event`, parsed `data`). */
+export function parseSse(text: string): Array<{ id?: string; event?: string; data: unknown }> {
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim() && !block.startsWith(':'))
+    .map((block) => {
+      const fields: Record<string, string> = {};
+      for (const line of block.split('\n')) {
+        const at = line.indexOf(': ');
+        if (at > 0) fields[line.slice(0, at)] = line.slice(at + 2);
+      }
+      return { id: fields.id, event: fields.event, data: fields.data ? JSON.parse(fields.data) : undefined };
+    });
+}
+
+/** Entries of a zip buffer (local headers; stored or deflated), for checking downloads. */
+export function readZipEntries(zip: Buffer): Map<string, Buffer> {
+  const entries = new Map<string, Buffer>();
+  let at = 0;
+  while (at + 30 <= zip.length && zip.readUInt32LE(at) === 0x04034b50) {
+    const flags = zip.readUInt16LE(at + 6);
+    const method = zip.readUInt16LE(at + 8);
+    let size = zip.readUInt32LE(at + 18);
+    const nameLength = zip.readUInt16LE(at + 26);
+    const extraLength = zip.readUInt16LE(at + 28);
+    const name = zip.subarray(at + 30, at + 30 + nameLength).toString('utf8');
+    const start = at + 30 + nameLength + extraLength;
+    if (flags & 0x08) {
+      // sizes follow the data in a descriptor: find it by its signature
+      const descriptor = zip.indexOf(Buffer.from([0x50, 0x4b, 0x07, 0x08]), start);
+      size = zip.readUInt32LE(descriptor + 8);
+    }
+    const raw = zip.subarray(start, start + size);
+    entries.set(name, method === 8 ? inflateRawSync(raw) : Buffer.from(raw));
+    at = start + size + (flags & 0x08 ? 16 : 0);
+  }
+  return entries;
+}

@@ -1,0 +1,256 @@
+// test/server-api.test.ts — the REST API through fastify `inject` (no port): characters, uploads
+// (path traversal, type by content, size and pixel limits), auth, validation errors, OpenAPI.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AppOptions, buildApp } from '../src/server/app.js';
+import { startServer } from '../src/server/server.js';
+import { multipartBody, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+
+const apps: FastifyInstance[] = [];
+async function makeApp(options: Partial<AppOptions> = {}): Promise<FastifyInstance> {
+  const app = await buildApp({ dataDir: tempDataDir(), runners: {}, webDir: '/nonexistent', ...options });
+  apps.push(app);
+  await app.ready();
+  return app;
+}
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+});
+
+async function createCharacter(app: FastifyInstance, headers: Record<string, string> = {}): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/characters',
+    headers,
+    payload: { name: 'Mina', trigger: 'mina_tl', classWord: 'girl' },
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json().id;
+}
+
+describe('characters', () => {
+  it('creates, lists and gets a character', async () => {
+    const app = await makeApp();
+    const id = await createCharacter(app);
+    const list = await app.inject({ method: 'GET', url: '/api/characters' });
+    expect(list.json().characters).toEqual([
+      expect.objectContaining({ id, name: 'Mina', trigger: 'mina_tl', imageCount: 0 }),
+    ]);
+    const one = await app.inject({ method: 'GET', url: `/api/characters/${id}` });
+    expect(one.json()).toMatchObject({ id, classWord: 'girl' });
+  });
+
+  it('answers 400 naming the bad field and value', async () => {
+    const app = await makeApp();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/characters',
+      payload: { name: '', trigger: 'a,b', classWord: 'girl' },
+    });
+    expect(res.statusCode).toBe(400);
+    const { error } = res.json();
+    expect(error.code).toBe('TL_ERR_USAGE');
+    expect(error.message).toContain('body.name');
+    expect(error.message).toContain('body.trigger');
+    expect(error.message).toContain('"a,b"');
+  });
+
+  it('answers 400 for a body that is not JSON and 404 JSON for unknown ids and routes', async () => {
+    const app = await makeApp();
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/characters',
+      headers: { 'content-type': 'application/json' },
+      payload: '{nope',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('TL_ERR_USAGE');
+    const missing = await app.inject({ method: 'GET', url: '/api/characters/nope' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error).toMatchObject({
+      code: 'TL_ERR_NOT_FOUND',
+      message: expect.stringContaining('character nope'),
+    });
+    const route = await app.inject({ method: 'GET', url: '/api/nothing' });
+    expect(route.statusCode).toBe(404);
+    expect(route.json().error.code).toBe('TL_ERR_NOT_FOUND');
+  });
+});
+
+describe('uploads', () => {
+  it('stores a file called ../../x.png under a generated name inside the data folder', async () => {
+    const app = await makeApp();
+    const id = await createCharacter(app);
+    const png = await solidPng(64, 48);
+    const body = multipartBody([{ filename: '../../x.png', data: png }]);
+    const res = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...body });
+    expect(res.statusCode).toBe(201);
+    const [image] = res.json().uploaded;
+    expect(image).toMatchObject({
+      originalName: 'x.png',
+      format: 'png',
+      width: 64,
+      height: 48,
+      bytes: png.length,
+    });
+    const uploadsDir = join(app.dataDir, 'characters', id, 'uploads');
+    expect(readdirSync(uploadsDir)).toEqual([`${image.id}.png`]);
+    expect(existsSync(resolve(app.dataDir, '..', 'x.png'))).toBe(false);
+    expect(existsSync(resolve(app.dataDir, '..', '..', 'x.png'))).toBe(false);
+    const file = await app.inject({ method: 'GET', url: image.url });
+    expect(file.headers['content-type']).toBe('image/png');
+    expect(file.rawPayload.equals(png)).toBe(true);
+  });
+
+  it('decides the type from the bytes: text named .png is 415, a PNG named .txt is accepted', async () => {
+    const app = await makeApp();
+    const id = await createCharacter(app);
+    const fake = multipartBody([{ filename: 'fake.png', data: Buffer.from('hello, not an image') }]);
+    const res = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...fake });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().error).toMatchObject({
+      code: 'TL_ERR_UNSUPPORTED_MEDIA',
+      message: expect.stringContaining('fake.png'),
+    });
+    const real = multipartBody([
+      { filename: 'notes.txt', contentType: 'text/plain', data: await solidPng(8, 8) },
+    ]);
+    const ok = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...real });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json().uploaded[0].format).toBe('png');
+  });
+
+  it('refuses oversized files (413) and keeps the good files of the same request', async () => {
+    const app = await makeApp({ uploads: { maxFileBytes: 4000 } });
+    const id = await createCharacter(app);
+    const big = Buffer.concat([await solidPng(8, 8), Buffer.alloc(10_000)]);
+    const only = await app.inject({
+      method: 'POST',
+      url: `/api/characters/${id}/images`,
+      ...multipartBody([{ filename: 'big.png', data: big }]),
+    });
+    expect(only.statusCode).toBe(413);
+    expect(only.json().error).toMatchObject({
+      code: 'TL_ERR_PAYLOAD_TOO_LARGE',
+      message: expect.stringContaining('big.png'),
+    });
+    const mixed = multipartBody([
+      { filename: 'big.png', data: big },
+      { filename: 'small.png', data: await solidPng(8, 8) },
+    ]);
+    const res = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...mixed });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().uploaded.map((image: { originalName: string }) => image.originalName)).toEqual([
+      'small.png',
+    ]);
+    expect(res.json().rejected).toEqual([
+      expect.objectContaining({ name: 'big.png', code: 'TL_ERR_PAYLOAD_TOO_LARGE' }),
+    ]);
+  });
+
+  it('refuses images over the pixel limit from their header, and truncated images', async () => {
+    const app = await makeApp({ uploads: { maxPixels: 1000 } });
+    const id = await createCharacter(app);
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/characters/${id}/images`,
+      ...multipartBody([{ filename: 'wide.png', data: await solidPng(100, 20) }]),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.message).toContain('100x20 pixels exceeds the 1000 pixel limit');
+    const truncated = (await solidPng(10, 10)).subarray(0, 20);
+    const bad = await app.inject({
+      method: 'POST',
+      url: `/api/characters/${id}/images`,
+      ...multipartBody([{ filename: 'cut.png', data: truncated }]),
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.code).toBe('TL_ERR_IMAGE_DECODE');
+  });
+
+  it('answers 415 for a non-multipart upload and 404 for an unknown character', async () => {
+    const app = await makeApp();
+    const id = await createCharacter(app);
+    const json = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, payload: { a: 1 } });
+    expect(json.statusCode).toBe(415);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/characters/nope/images',
+      ...multipartBody([{ filename: 'a.png', data: await solidPng(4, 4) }]),
+    });
+    expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('auth', () => {
+  it('with a token, every /api/ route answers 401 without the bearer header', async () => {
+    const app = await makeApp({ token: 's3cret-token' });
+    for (const url of ['/api/characters', '/api/jobs', '/api/health', '/api/artifacts']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(401);
+      expect(res.json().error.code).toBe('TL_ERR_UNAUTHORIZED');
+    }
+    const wrong = await app.inject({
+      method: 'GET',
+      url: '/api/characters',
+      headers: { authorization: 'Bearer nope' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    const post = await app.inject({
+      method: 'POST',
+      url: '/api/characters',
+      payload: { name: 'a', trigger: 'b', classWord: 'c' },
+    });
+    expect(post.statusCode).toBe(401);
+    const ok = await app.inject({
+      method: 'GET',
+      url: '/api/characters',
+      headers: { authorization: 'Bearer s3cret-token' },
+    });
+    expect(ok.statusCode).toBe(200);
+    await createCharacter(app, { authorization: 'Bearer s3cret-token' });
+  });
+
+  it('refuses to listen beyond loopback without a token', async () => {
+    await expect(startServer({ host: '0.0.0.0', port: 0, dataDir: tempDataDir() })).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: expect.stringContaining('TOONLORA_TOKEN'),
+    });
+  });
+});
+
+describe('openapi', () => {
+  it('documents every /api/ route with its schemas', async () => {
+    const app = await makeApp();
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of [
+      '/api/characters',
+      '/api/characters/{id}/images',
+      '/api/jobs',
+      '/api/jobs/{id}/stream',
+      '/api/loras/{id}/download',
+      '/api/datasets/{id}/zip',
+    ]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    const create = doc.paths['/api/jobs'].post;
+    expect(JSON.stringify(create.requestBody)).toContain('"train"');
+    const body = doc.paths['/api/characters'].post.requestBody.content['application/json'].schema;
+    expect(body.required).toEqual(expect.arrayContaining(['name']));
+  });
+
+  it('serves a hint at / when the web app is not built, and the built app when it is', async () => {
+    const app = await makeApp();
+    const res = await app.inject({ method: 'GET', url: '/' });
+    expect(res.body).toContain('npm run build:web');
+    const webDir = tempDataDir('web');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>toonlora</title>');
+    const built = await makeApp({ webDir });
+    expect((await built.inject({ method: 'GET', url: '/' })).body).toContain('<title>toonlora</title>');
+    expect(readFileSync(join(webDir, 'index.html'), 'utf8')).toContain('toonlora');
+  });
+});

@@ -1,0 +1,312 @@
+// test/server-jobs.test.ts — jobs through the API with stand-in runners (inject, no port): one job at
+// a time, SSE progress, cancel, interrupted on restart + resume from the checkpoint, dataset review
+// (caption edit, exclude) and the kohya zip.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobContext, JobRunners } from '../src/jobs/job-queue.js';
+import { type AppOptions, buildApp } from '../src/server/app.js';
+import { parseSse, readZipEntries, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+
+const apps: FastifyInstance[] = [];
+async function makeApp(options: Partial<AppOptions> & { runners: JobRunners }): Promise<FastifyInstance> {
+  const app = await buildApp({ dataDir: tempDataDir('jobs'), webDir: '/nonexistent', ...options });
+  apps.push(app);
+  await app.ready();
+  return app;
+}
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+});
+
+/** A promise the test resolves by hand. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = () => {};
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+/** A stand-in train runner: `steps` progress events with a falling loss, a checkpoint per step. */
+function fakeTrain(options: { steps?: number; hold?: Promise<void>; calls?: JobContext[] } = {}) {
+  return async (context: JobContext) => {
+    options.calls?.push(context);
+    const steps = options.steps ?? 3;
+    for (let step = 1; step <= steps; step++) {
+      context.progress({ step, total: steps, loss: 1 / step, itPerS: 2, etaS: steps - step });
+      context.emit({ type: 'checkpoint', step, path: `ckpt-${step}` });
+    }
+    if (options.hold) {
+      await Promise.race([
+        options.hold,
+        new Promise((_, reject) =>
+          context.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+        ),
+      ]);
+    }
+    return { steps };
+  };
+}
+
+/** A character with a finished dataset version of two crops, as a prep job leaves it. */
+async function seedDataset(app: FastifyInstance): Promise<{ characterId: string; datasetId: string }> {
+  const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
+  const prep = app.jobStore.createJob('prep', character.id, {});
+  app.jobStore.transition(prep.id, 'running');
+  app.jobStore.transition(prep.id, 'succeeded', { result: {} });
+  const folder = `jobs/${prep.id}/10_mina_tl girl`;
+  mkdirSync(join(app.dataDir, folder), { recursive: true });
+  const items = [];
+  for (const name of ['a', 'b']) {
+    writeFileSync(join(app.dataDir, folder, `${name}.png`), await solidPng(16, 16));
+    items.push({
+      key: name,
+      source: `${name}.png`,
+      imagePath: `${folder}/${name}.png`,
+      caption: `mina_tl, girl ${name}`,
+      stages: { original: `${folder}/${name}.png`, textRemoved: null, mask: null, crop: null },
+    });
+  }
+  const dataset = app.catalog.createDataset({
+    characterId: character.id,
+    jobId: prep.id,
+    dir: `jobs/${prep.id}`,
+    items,
+    skipped: [{ source: 'blank.png', status: 'skipped', reason: 'no character found' }],
+  });
+  return { characterId: character.id, datasetId: dataset.id };
+}
+
+async function waitFor<T>(read: () => T, ok: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (ok(value)) return value;
+    if (Date.now() > end) throw new Error(`timed out; last value ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('jobs', () => {
+  it('runs a train job and streams status and progress as server-sent events', async () => {
+    const app = await makeApp({ runners: { train: fakeTrain({ steps: 3 }) } });
+    const { characterId, datasetId } = await seedDataset(app);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      payload: { kind: 'train', characterId, params: { datasetId, training: { steps: 3 } } },
+    });
+    expect(res.statusCode).toBe(201);
+    const job = res.json();
+    expect(job.params.training).toMatchObject({
+      steps: 3,
+      snrGamma: 5,
+      noiseOffset: 0.1,
+      lora: { rank: 32 },
+    });
+    await app.queue.whenIdle();
+    const stream = await app.inject({ method: 'GET', url: `/api/jobs/${job.id}/stream` });
+    expect(stream.headers['content-type']).toBe('text/event-stream');
+    const events = parseSse(stream.body);
+    expect(events.map((event) => event.event)).toEqual([
+      'status',
+      'status',
+      'progress',
+      'checkpoint',
+      'progress',
+      'checkpoint',
+      'progress',
+      'checkpoint',
+      'status',
+    ]);
+    const losses = events
+      .filter((e) => e.event === 'progress')
+      .map((e) => (e.data as { body: { progress: { loss: number } } }).body.progress.loss);
+    expect(losses).toEqual([1, 0.5, 1 / 3]);
+    const after = parseSse(
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/api/jobs/${job.id}/stream`,
+          headers: { 'last-event-id': '7' },
+        })
+      ).body,
+    );
+    expect(after.map((event) => event.id)).toEqual(['8', '9']);
+    const done = (await app.inject({ method: 'GET', url: `/api/jobs/${job.id}` })).json();
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      result: { steps: 3 },
+      checkpoint: 'ckpt-3',
+      progress: { step: 3 },
+    });
+  });
+
+  it('runs one job at a time; cancel works for running and queued jobs', async () => {
+    const hold = gate();
+    const app = await makeApp({ runners: { train: fakeTrain({ hold: hold.promise }) } });
+    const { characterId, datasetId } = await seedDataset(app);
+    const submit = async () =>
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/api/jobs',
+          payload: { kind: 'train', characterId, params: { datasetId } },
+        })
+      ).json();
+    const first = await submit();
+    const second = await submit();
+    const third = await submit();
+    await waitFor(
+      () => app.jobStore.getJob(first.id).status,
+      (status) => status === 'running',
+    );
+    expect(app.jobStore.getJob(second.id).status).toBe('queued');
+    const cancelQueued = await app.inject({ method: 'POST', url: `/api/jobs/${third.id}/cancel` });
+    expect(cancelQueued.json().status).toBe('cancelled');
+    await app.inject({ method: 'POST', url: `/api/jobs/${first.id}/cancel` });
+    await waitFor(
+      () => app.jobStore.getJob(first.id).status,
+      (status) => status === 'cancelled',
+    );
+    await waitFor(
+      () => app.jobStore.getJob(second.id).status,
+      (status) => status === 'running',
+    );
+    hold.open();
+    await app.queue.whenIdle();
+    expect(app.jobStore.getJob(second.id).status).toBe('succeeded');
+    const again = await app.inject({ method: 'POST', url: `/api/jobs/${second.id}/cancel` });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.message).toContain('cannot go from succeeded to cancelled');
+  });
+
+  it('marks a job left running by a dead server interrupted, and resumes it from its checkpoint', async () => {
+    const dataDir = tempDataDir('restart');
+    const hold = gate();
+    const first = await makeApp({ dataDir, runners: { train: fakeTrain({ hold: hold.promise }) } });
+    const { characterId, datasetId } = await seedDataset(first);
+    const job = (
+      await first.inject({
+        method: 'POST',
+        url: '/api/jobs',
+        payload: { kind: 'train', characterId, params: { datasetId } },
+      })
+    ).json();
+    await waitFor(
+      () => first.jobStore.getJob(job.id).checkpoint,
+      (checkpoint) => checkpoint === 'ckpt-3',
+    );
+    // A crash leaves the row `running`: write that state back after the graceful close marks it.
+    await first.close();
+    apps.splice(apps.indexOf(first), 1);
+    const { openDatabase } = await import('../src/jobs/database.js');
+    const db = openDatabase(join(dataDir, 'toonlora.db'));
+    expect(db.prepare('SELECT status FROM jobs WHERE id = ?').get(job.id)).toEqual({ status: 'interrupted' });
+    db.prepare("UPDATE jobs SET status = 'running' WHERE id = ?").run(job.id);
+    db.close();
+
+    const calls: JobContext[] = [];
+    const second = await makeApp({ dataDir, runners: { train: fakeTrain({ calls }) } });
+    const restarted = (await second.inject({ method: 'GET', url: `/api/jobs/${job.id}` })).json();
+    expect(restarted).toMatchObject({
+      status: 'interrupted',
+      checkpoint: 'ckpt-3',
+      error: { code: 'TL_ERR_INTERRUPTED' },
+    });
+    const resumed = await second.inject({ method: 'POST', url: `/api/jobs/${job.id}/resume` });
+    expect(resumed.statusCode).toBe(200);
+    await second.queue.whenIdle();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.resume).toBe(true);
+    expect(calls[0]?.job.checkpoint).toBe('ckpt-3');
+    expect(second.jobStore.getJob(job.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+  });
+
+  it('refuses bad job requests with 4xx naming the field', async () => {
+    const app = await makeApp({ runners: { train: fakeTrain() } });
+    const { characterId, datasetId } = await seedDataset(app);
+    const other = app.catalog.createCharacter({ name: 'Other', trigger: 'oth', classWord: 'boy' });
+    const post = (payload: unknown) =>
+      app.inject({ method: 'POST', url: '/api/jobs', payload: payload as object });
+    const wrongOwner = await post({ kind: 'train', characterId: other.id, params: { datasetId } });
+    expect(wrongOwner.statusCode).toBe(400);
+    expect(wrongOwner.json().error.message).toContain('params.datasetId');
+    const badRank = await post({
+      kind: 'train',
+      characterId,
+      params: { datasetId, training: { lora: { rank: 0 } } },
+    });
+    expect(badRank.statusCode).toBe(400);
+    expect(badRank.json().error.message).toContain('body.params.training.lora.rank');
+    const badKind = await post({ kind: 'bake', characterId });
+    expect(badKind.statusCode).toBe(400);
+    const noImages = await post({ kind: 'prep', characterId: other.id });
+    expect(noImages.statusCode).toBe(400);
+    expect(noImages.json().error.message).toContain('upload some first');
+    const noRunner = await post({ kind: 'generate', characterId });
+    expect(noRunner.statusCode).toBe(501);
+  });
+});
+
+describe('datasets', () => {
+  it('reviews a dataset: stage urls, skipped files, caption edit, exclude / re-include, kohya zip', async () => {
+    const app = await makeApp({ runners: {} });
+    const { characterId, datasetId } = await seedDataset(app);
+    const list = (await app.inject({ method: 'GET', url: `/api/characters/${characterId}/datasets` })).json();
+    expect(list.datasets).toEqual([
+      expect.objectContaining({ id: datasetId, itemCount: 2, excludedCount: 0 }),
+    ]);
+    const detail = (await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}` })).json();
+    expect(detail.skipped).toEqual([
+      { source: 'blank.png', status: 'skipped', reason: 'no character found' },
+    ]);
+    expect(detail.items[0].stages).toEqual({
+      original: `/api/datasets/${datasetId}/items/a/original`,
+      textRemoved: null,
+      mask: null,
+      crop: `/api/datasets/${datasetId}/items/a/image`,
+    });
+    const image = await app.inject({ method: 'GET', url: detail.items[0].stages.crop });
+    expect(image.headers['content-type']).toBe('image/png');
+    const missingStage = await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}/items/a/mask` });
+    expect(missingStage.statusCode).toBe(404);
+
+    const edit = await app.inject({
+      method: 'PATCH',
+      url: `/api/datasets/${datasetId}/items/a`,
+      payload: { caption: 'mina_tl, red coat' },
+    });
+    expect(edit.json().items[0].caption).toBe('mina_tl, red coat');
+    const exclude = await app.inject({
+      method: 'PATCH',
+      url: `/api/datasets/${datasetId}/items/b`,
+      payload: { excluded: true },
+    });
+    expect(exclude.json().excludedCount).toBe(1);
+    const empty = await app.inject({
+      method: 'PATCH',
+      url: `/api/datasets/${datasetId}/items/b`,
+      payload: {},
+    });
+    expect(empty.statusCode).toBe(400);
+
+    const zip = await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}/zip` });
+    expect(zip.headers['content-type']).toBe('application/zip');
+    const entries = readZipEntries(zip.rawPayload);
+    expect([...entries.keys()].sort()).toEqual(['10_mina_tl girl/a.png', '10_mina_tl girl/a.txt']);
+    expect(entries.get('10_mina_tl girl/a.txt')?.toString()).toBe('mina_tl, red coat\n');
+
+    await app.inject({
+      method: 'PATCH',
+      url: `/api/datasets/${datasetId}/items/b`,
+      payload: { excluded: false },
+    });
+    const again = readZipEntries(
+      (await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}/zip` })).rawPayload,
+    );
+    expect(again.size).toBe(4);
+  });
+});
