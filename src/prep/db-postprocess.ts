@@ -91,9 +91,12 @@ export function rotatedRectCorners(rect: RotatedRect): Quad {
   const a = Math.sin(angle) * 0.5;
   const { x: cx, y: cy } = rect.center;
   const { width: w, height: h } = rect.size;
-  const p0: Point = [cx - a * h - b * w, cy + b * h - a * w];
-  const p1: Point = [cx + a * h - b * w, cy - b * h - a * w];
-  return [p0, p1, [2 * cx - p0[0], 2 * cy - p0[1]], [2 * cx - p1[0], 2 * cy - p1[1]]];
+  // cv2.boxPoints computes and returns float32: rounding through Math.fround keeps, e.g., an
+  // axis-aligned box at exactly 10.0 instead of 9.9999999999 (which int truncation would move a row).
+  const f = Math.fround;
+  const p0: Point = [f(cx - a * h - b * w), f(cy + b * h - a * w)];
+  const p1: Point = [f(cx + a * h - b * w), f(cy - b * h - a * w)];
+  return [p0, p1, [f(2 * cx - p0[0]), f(2 * cy - p0[1])], [f(2 * cx - p1[0]), f(2 * cy - p1[1])]];
 }
 
 /** DBPostProcess.get_mini_boxes: corners ordered top-left, top-right, bottom-right, bottom-left, and the shorter side. */

@@ -26,10 +26,12 @@ const MODEL_FILE = 'assets/ch_PP-OCRv4_det_infer.onnx';
 
 /**
  * How far each detected line is grown, as a fraction of its shorter side (its text height), on top
- * of upstream's unclip. DB boxes hug the glyph bodies: on the synthetic panels 1.5x unclip covers
- * ~85-90% of the glyph pixels, missing descenders, accents and stroke outlines. Growing by 15% of the
- * line height (≈ 4 px for 28 px text) brings coverage to ~99%, and scales with the font size, which
- * the fixed `prep.textDilatePx` of the remover cannot. Measured by text-detect-paddle.test.ts.
+ * of upstream's unclip. DB boxes hug the glyph bodies: on the synthetic panels upstream's boxes hold
+ * 97.5% of the glyph pixels of the webtoon panel (30-36 px text; accents, descenders and outlines
+ * poke out) and 99.6-100% elsewhere; growing by 15% of the line height (≈ 5 px for 32 px text)
+ * brings every panel to 100%. It scales with the font size, which the remover's fixed
+ * `prep.textDilatePx` (applied after, for anti-aliasing halos) cannot. Measured by
+ * test/prep-text-removal.test.ts.
  */
 export const DEFAULT_GROW_RATIO = 0.15;
 

@@ -1,0 +1,211 @@
+// src/prep/decode.test.ts — decodeImage on the bad inputs of issue 4 ("Bad input") and on the
+// colour / orientation / animation cases it must normalise. Fixtures are made with sharp in a temp dir.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ToonloraError } from '../errors.js';
+import type { RgbImage } from '../vision/image.js';
+import { decodeImage } from './decode.js';
+
+const MAX_PIXELS = 40_000_000;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'toonlora-decode-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Top half red, bottom half blue, `w` x `h`. */
+function twoTone(w: number, h: number): Buffer {
+  const data = Buffer.alloc(w * h * 3);
+  for (let i = 0; i < w * h; i++) data.set(i < (w * h) / 2 ? [220, 20, 20] : [20, 20, 220], i * 3);
+  return data;
+}
+
+function pixel(image: RgbImage, x: number, y: number): number[] {
+  const i = (y * image.width + x) * 3;
+  return [...image.data.subarray(i, i + 3)];
+}
+
+async function expectDecodeError(path: string, reason: string, text: RegExp): Promise<void> {
+  const error = await decodeImage(path, { maxPixels: MAX_PIXELS }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ToonloraError);
+  const te = error as ToonloraError;
+  expect(te.code).toBe('TL_ERR_IMAGE_DECODE');
+  expect(te.details.reason).toBe(reason);
+  expect(te.details.file).toBe(path);
+  expect(te.message).toMatch(text);
+}
+
+/** A valid PNG signature + IHDR declaring `w` x `h` (8-bit RGB), an empty IDAT and IEND. */
+function pngHeaderOnly(w: number, h: number): Buffer {
+  const chunk = (type: string, body: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    const typed = Buffer.concat([Buffer.from(type, 'ascii'), body]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(typed));
+    return Buffer.concat([len, typed, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.alloc(0)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+describe('decodeImage: bad input gets a per-file reason', () => {
+  it('zero-byte file', async () => {
+    const path = join(dir, 'empty.png');
+    await writeFile(path, Buffer.alloc(0));
+    await expectDecodeError(path, 'empty', /^empty\.png: the file is empty \(0 bytes\)/);
+  });
+
+  it('missing file', async () => {
+    await expectDecodeError(join(dir, 'nope.png'), 'not-found', /nope\.png: cannot read the file \(ENOENT\)/);
+  });
+
+  it('non-image data with a .png name', async () => {
+    const path = join(dir, 'notes.png');
+    await writeFile(path, 'this is a text file, not a picture\n'.repeat(20));
+    await expectDecodeError(
+      path,
+      'not-an-image',
+      /notes\.png: not an image toonlora can read .*Use PNG, JPEG/,
+    );
+  });
+
+  it('truncated PNG', async () => {
+    const full = await sharp(twoTone(256, 256), { raw: { width: 256, height: 256, channels: 3 } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    const path = join(dir, 'truncated.png');
+    await writeFile(path, full.subarray(0, Math.floor(full.length / 2)));
+    await expectDecodeError(path, 'truncated', /truncated\.png: png data is truncated or corrupt/);
+  });
+
+  it('a PNG header declaring 60000x60000 pixels (decompression bomb) is refused before decoding', async () => {
+    const path = join(dir, 'bomb.png');
+    await writeFile(path, pngHeaderOnly(60000, 60000));
+    await expectDecodeError(
+      path,
+      'too-many-pixels',
+      /bomb\.png: declares 60000x60000 = 3600000000 pixels, more than the limit of 40000000 \(prep\.maxInputPixels\)/,
+    );
+  });
+
+  it('an 8x8 image is too small', async () => {
+    const path = join(dir, 'tiny.png');
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } })
+      .png()
+      .toFile(path);
+    await expectDecodeError(
+      path,
+      'too-small',
+      /tiny\.png: is 8x8 pixels; the shorter side must be at least 64 px/,
+    );
+  });
+});
+
+describe('decodeImage: normalises to 8-bit sRGB RGB', () => {
+  it('reads a file whose name has spaces and non-ASCII characters', async () => {
+    const path = join(dir, 'my panel 한글 ü.png');
+    await sharp(twoTone(80, 100), { raw: { width: 80, height: 100, channels: 3 } })
+      .png()
+      .toFile(path);
+    const image = await decodeImage(path, { maxPixels: MAX_PIXELS });
+    expect([image.width, image.height, image.data.length]).toEqual([80, 100, 80 * 100 * 3]);
+    expect(pixel(image, 10, 10)).toEqual([220, 20, 20]);
+  });
+
+  it('flattens alpha on white', async () => {
+    const rgba = Buffer.alloc(64 * 64 * 4);
+    for (let i = 0; i < 64 * 64; i++) rgba.set([0, 0, 0, i < 64 * 32 ? 0 : 255], i * 4);
+    const path = join(dir, 'alpha.png');
+    await sharp(rgba, { raw: { width: 64, height: 64, channels: 4 } })
+      .png()
+      .toFile(path);
+    const image = await decodeImage(path, { maxPixels: MAX_PIXELS });
+    expect(pixel(image, 5, 5)).toEqual([255, 255, 255]);
+    expect(pixel(image, 5, 60)).toEqual([0, 0, 0]);
+  });
+
+  it('converts a CMYK JPEG to sRGB', async () => {
+    const path = join(dir, 'cmyk.jpg');
+    await sharp(twoTone(96, 96), { raw: { width: 96, height: 96, channels: 3 } })
+      .toColourspace('cmyk')
+      .jpeg({ quality: 95 })
+      .toFile(path);
+    expect((await sharp(path).metadata()).space).toBe('cmyk');
+    const image = await decodeImage(path, { maxPixels: MAX_PIXELS });
+    expect(image.data.length).toBe(96 * 96 * 3);
+    const [r, g, b] = pixel(image, 48, 10) as [number, number, number];
+    expect(r).toBeGreaterThan(150);
+    expect(g).toBeLessThan(90);
+    expect(b).toBeLessThan(90);
+  });
+
+  it('converts a 16-bit PNG to 8 bits', async () => {
+    const path = join(dir, 'deep.png');
+    await sharp(twoTone(64, 64), { raw: { width: 64, height: 64, channels: 3 } })
+      .toColourspace('rgb16')
+      .png()
+      .toFile(path);
+    expect((await sharp(path).metadata()).depth).toBe('ushort');
+    const image = await decodeImage(path, { maxPixels: MAX_PIXELS });
+    expect(image.data.length).toBe(64 * 64 * 3);
+    expect(pixel(image, 3, 60)).toEqual([20, 20, 220]);
+  });
+
+  it('expands greyscale to three equal channels', async () => {
+    const path = join(dir, 'grey.png');
+    await sharp(twoTone(64, 64), { raw: { width: 64, height: 64, channels: 3 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(path);
+    expect((await sharp(path).metadata()).channels).toBe(1);
+    const image = await decodeImage(path, { maxPixels: MAX_PIXELS });
+    const [r, g, b] = pixel(image, 3, 3) as [number, number, number];
+    expect(image.data.length).toBe(64 * 64 * 3);
+    expect(r).toBe(g);
+    expect(g).toBe(b);
+  });
+
+  it('applies EXIF orientation (6 = rotate 90° clockwise)', async () => {
+    const path = join(dir, 'rotated.jpg');
+    await sharp(twoTone(100, 200), { raw: { width: 100, height: 200, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toFile(path);
+    expect((await sharp(path).metadata()).orientation).toBe(6);
+    const image = await decodeImage(path, { maxPixels: MAX_PIXELS });
+    expect([image.width, image.height]).toEqual([200, 100]);
+    // Stored top (red) ends up on the right after a clockwise quarter turn.
+    expect(pixel(image, 190, 50)[0]).toBeGreaterThan(150);
+    expect(pixel(image, 10, 50)[2]).toBeGreaterThan(150);
+  });
+
+  it.each(['gif', 'webp'] as const)('takes the first frame of an animated %s', async (format) => {
+    const path = join(dir, `animated.${format}`);
+    const frames = twoTone(96, 192); // frame 1 red, frame 2 blue
+    const animated = sharp(frames, { raw: { width: 96, height: 192, channels: 3, pageHeight: 96 } });
+    await (format === 'gif' ? animated.gif() : animated.webp({ lossless: true })).toFile(path);
+    expect((await sharp(path).metadata()).pages).toBe(2);
+    const image = await decodeImage(path, { maxPixels: MAX_PIXELS });
+    expect([image.width, image.height]).toEqual([96, 96]);
+    const [r, , b] = pixel(image, 48, 80) as [number, number, number];
+    expect(r).toBeGreaterThan(150);
+    expect(b).toBeLessThan(90);
+  });
+});
