@@ -1,0 +1,95 @@
+// web/src/pages/lora.tsx — a character's LoRAs: inspect metadata, download (kohya / diffusers), and the
+// A1111 prompt snippet with the trigger word.
+import { useEffect, useState } from 'react';
+import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
+import { api, fileUrl } from '../api.js';
+
+function MetadataTable({ data }: { data: Record<string, unknown> }) {
+  return (
+    <table className="meta">
+      <tbody>
+        {Object.entries(data).map(([key, value]) => (
+          <tr key={key}>
+            <th>{key}</th>
+            <td>
+              <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function LoraPage({
+  character,
+  onError,
+}: {
+  character: Character;
+  onError: (error: unknown) => void;
+}) {
+  const [loras, setLoras] = useState<Artifact[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [inspect, setInspect] = useState<LoraInspect | null>(null);
+  const [inspectError, setInspectError] = useState<string | null>(null);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
+  useEffect(() => {
+    api.artifacts({ characterId: character.id, kind: 'lora' }).then((list) => {
+      setLoras(list);
+      setSelected(list[list.length - 1]?.id ?? null);
+    }, onError);
+  }, [character.id]);
+  useEffect(() => {
+    setInspect(null);
+    setInspectError(null);
+    if (selected)
+      api.inspectLora(selected).then(setInspect, (error: Error) => setInspectError(error.message));
+  }, [selected]);
+
+  if (loras.length === 0) return <p className="muted">No LoRA yet: train one.</p>;
+  const lora = loras.find((l) => l.id === selected);
+  const snippet = inspect?.snippet ?? (lora ? `<lora:${lora.name}:0.8>, ${character.trigger}` : '');
+
+  return (
+    <section>
+      <div className="row">
+        <select value={selected ?? ''} onChange={(e) => setSelected(e.target.value)}>
+          {loras.map((l) => (
+            <option key={l.id} value={l.id}>
+              {l.name} · {new Date(l.createdAt).toLocaleString()}
+            </option>
+          ))}
+        </select>
+        {selected && (
+          <>
+            <a className="button" href={fileUrl(`/api/loras/${selected}/download?format=kohya`)}>
+              Download (WebUI / kohya)
+            </a>
+            <a
+              className="button secondary"
+              href={fileUrl(`/api/loras/${selected}/download?format=diffusers`)}
+            >
+              Download (diffusers)
+            </a>
+          </>
+        )}
+      </div>
+      <div className="panel">
+        <h3>Prompt snippet (AUTOMATIC1111 / Forge)</h3>
+        <pre className="snippet" data-testid="snippet">
+          {snippet}
+        </pre>
+        <button type="button" className="secondary" onClick={() => navigator.clipboard?.writeText(snippet)}>
+          Copy
+        </button>
+      </div>
+      <div className="panel">
+        <h3>Metadata</h3>
+        {inspectError && <p className="error">{inspectError}</p>}
+        {inspect && <MetadataTable data={inspect.inspect} />}
+        {lora && <MetadataTable data={lora.meta} />}
+      </div>
+    </section>
+  );
+}

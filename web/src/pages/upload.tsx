@@ -1,0 +1,108 @@
+// web/src/pages/upload.tsx — drag-and-drop multi-upload with progress, the uploaded screenshots, and
+// "build dataset" (a prep job) with its live status.
+import { type DragEvent, useEffect, useState } from 'react';
+import type { Character, UploadedImage } from '../../../src/schemas/api.js';
+import { api, fileUrl, uploadImages } from '../api.js';
+import { JobStatusLine } from '../components/job-status.js';
+import { useJob } from '../components/use-job.js';
+
+export function UploadPage({
+  character,
+  onError,
+}: {
+  character: Character;
+  onError: (error: unknown) => void;
+}) {
+  const [images, setImages] = useState<UploadedImage[]>([]);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [rejected, setRejected] = useState<Array<{ name: string; reason: string }>>([]);
+  const [prepJobId, setPrepJobId] = useState<string | null>(null);
+  const [hover, setHover] = useState(false);
+  const prep = useJob(prepJobId);
+
+  const load = () => api.images(character.id).then(setImages, onError);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
+  useEffect(() => {
+    load();
+    api
+      .jobs(character.id)
+      .then((jobs) => setPrepJobId(jobs.find((j) => j.kind === 'prep')?.id ?? null), onError);
+  }, [character.id]);
+
+  const send = async (files: File[]) => {
+    if (files.length === 0) return;
+    setProgress(0);
+    try {
+      const result = await uploadImages(character.id, files, setProgress);
+      setRejected(result.rejected);
+    } catch (error) {
+      onError(error);
+    } finally {
+      setProgress(null);
+      load();
+    }
+  };
+
+  const drop = (event: DragEvent) => {
+    event.preventDefault();
+    setHover(false);
+    send([...event.dataTransfer.files]);
+  };
+
+  const buildDataset = async () => {
+    try {
+      const job = await api.submitJob({ kind: 'prep', characterId: character.id });
+      setPrepJobId(job.id);
+    } catch (error) {
+      onError(error);
+    }
+  };
+
+  return (
+    <section>
+      <label
+        className={`dropzone ${hover ? 'hover' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setHover(true);
+        }}
+        onDragLeave={() => setHover(false)}
+        onDrop={drop}
+      >
+        <strong>Drop screenshots here</strong> or click to choose (PNG, JPEG, WebP, GIF; many at once)
+        <input
+          type="file"
+          multiple
+          accept="image/png,image/jpeg,image/webp,image/gif"
+          data-testid="upload-input"
+          onChange={(e) => send([...(e.target.files ?? [])])}
+        />
+      </label>
+      {progress !== null && <progress value={progress} max={1} />}
+      {rejected.length > 0 && (
+        <ul className="rejected">
+          {rejected.map((r) => (
+            <li key={r.name}>{r.reason}</li>
+          ))}
+        </ul>
+      )}
+      <div className="thumbs" data-testid="uploads">
+        {images.map((image) => (
+          <figure key={image.id}>
+            <img src={fileUrl(image.url)} alt={image.originalName} loading="lazy" />
+            <figcaption>
+              {image.originalName} · {image.width}×{image.height}
+            </figcaption>
+          </figure>
+        ))}
+      </div>
+      <div className="panel">
+        <button type="button" disabled={images.length === 0} onClick={buildDataset}>
+          Build dataset from {images.length} screenshots
+        </button>
+        {prepJobId && <JobStatusLine view={prep} />}
+        {prep.status === 'succeeded' && <a href={`#/c/${character.id}/dataset`}>Review the dataset →</a>}
+      </div>
+    </section>
+  );
+}
