@@ -122,7 +122,7 @@ export function staleReason(
   torch: TorchInstall,
   python: string,
 ): string | undefined {
-  if (!stamp || stamp.version !== 1) return 'no install stamp yet';
+  if (stamp?.version !== 1) return 'no install stamp yet';
   if (stamp.python !== python) return `Python changed (${stamp.python} -> ${python})`;
   if (stamp.torch.spec !== torch.spec || stamp.torch.pipArgs.join(' ') !== torch.pipArgs.join(' ')) {
     return `torch choice changed (${stamp.torch.spec} ${stamp.torch.pipArgs.join(' ')} -> ${torch.spec} ${torch.pipArgs.join(' ')})`.replace(

@@ -1,12 +1,54 @@
-// src/cli/commands/doctor.ts — `toonlora doctor`: check Node, Python, torch, GPU, disk and models, and say what each missing piece blocks
+// src/cli/commands/doctor.ts — `toonlora doctor`: check Node, Python, torch, GPU, disk and models, and say
+// what each missing piece blocks. Gathering and rules live in src/env/doctor.ts; this file formats.
 import type { Command } from 'commander';
-import { notImplemented } from '../../errors.js';
-import { commandAction } from '../output.js';
+import { type DoctorReport, runDoctor } from '../../env/doctor.js';
+import { formatBytes } from '../../models/model-status.js';
+import { commandAction, printResult } from '../output.js';
+
+function formatTorch(report: DoctorReport): string {
+  const { torch } = report;
+  if (torch.status !== 'ok') return `torch     ${torch.status}${torch.error ? `: ${torch.error}` : ''}`;
+  const gpus = torch.gpus.map((g) => `${g.name} (${formatBytes(g.memoryBytes)})`).join(', ');
+  return `torch     ${torch.version} on ${torch.device}${gpus ? `: ${gpus}` : ''}${torch.cudaVersion ? `, CUDA ${torch.cudaVersion}` : ''}`;
+}
+
+function formatReport(report: DoctorReport): string {
+  const { python, disk } = report;
+  const lines = [
+    `node      ${report.node.version}${report.node.ok ? '' : ' (too old)'}`,
+    `python    ${python.systemCommand} ${python.systemVersion ?? 'not found'}`,
+    `venv      ${python.venv} ${python.venvExists ? `(Python ${python.venvVersion ?? '?'}, setup stamp ${python.stamp})` : '(missing)'}`,
+    formatTorch(report),
+    `disk      ${disk.freeBytes === undefined ? `unknown (${disk.error})` : `${formatBytes(disk.freeBytes)} free`} at ${disk.path}`,
+    `home      ${report.paths.toonloraHome}   hf cache ${report.paths.hfHubCache}`,
+    'models',
+    ...report.models.map(
+      (m) => `  ${m.present ? 'ok     ' : 'missing'} ${m.id}${m.present ? `  ${m.path}` : ''}`,
+    ),
+  ];
+  if (report.problems.length > 0) {
+    lines.push('', 'missing or weak, and what it blocks:');
+    for (const p of report.problems) {
+      lines.push(`  - ${p.detail}: ${p.blocks}${p.fix ? `. Fix: ${p.fix}` : ''}`);
+    }
+  }
+  lines.push('', report.ok ? 'doctor: essentials ok' : 'doctor: essentials missing (see above)');
+  return lines.join('\n');
+}
 
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check Node, Python, torch, GPU, disk and models, and say what each missing piece blocks')
-    .option('--json', 'print the result as JSON', false)
-    .action(commandAction('doctor', () => notImplemented('toonlora doctor', 'issue 2: foundation')));
+    .description(
+      'check Node, Python, the worker venv, torch and its device (CUDA / MPS / CPU, GPU memory), disk\n' +
+        'space and the models, and say what each missing piece blocks; exit 0 even when things are missing',
+    )
+    .option('--venv <path>', 'venv folder to check (default: $TOONLORA_VENV, else trainer/.venv)')
+    .option('--json', 'print the report as JSON', false)
+    .action(
+      commandAction('doctor', async (flags: { venv?: string; json?: boolean }) => {
+        printResult(await runDoctor({ venv: flags.venv }), flags, formatReport);
+        return 0;
+      }),
+    );
 }

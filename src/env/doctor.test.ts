@@ -1,0 +1,113 @@
+// Tests of doctor's rules (what is missing, what it blocks) and of a full run on a machine without
+// Python, which must still give a valid report.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeModels } from '../models/model-status.js';
+import {
+  assessProblems,
+  type DoctorFacts,
+  doctorReportSchema,
+  isHealthy,
+  LOW_DISK_BYTES,
+  runDoctor,
+} from './doctor.js';
+
+function facts(overrides: Partial<DoctorFacts> = {}): DoctorFacts {
+  return {
+    node: { version: '20.20.2', ok: true },
+    python: {
+      systemCommand: 'python3',
+      systemVersion: '3.11.7',
+      venv: '/r/trainer/.venv',
+      venvExists: true,
+      venvVersion: '3.11.7',
+      stamp: 'current',
+    },
+    torch: { status: 'ok', version: '2.13.0+cu128', device: 'cuda', cudaVersion: '12.8', gpus: [] },
+    disk: { path: '/home', freeBytes: 100e9, totalBytes: 500e9 },
+    paths: { toonloraHome: '/t', hfHubCache: '/h' },
+    models: [],
+    ...overrides,
+  };
+}
+
+describe('assessProblems', () => {
+  it('finds nothing on a complete GPU machine', () => {
+    expect(assessProblems(facts())).toEqual([]);
+  });
+
+  it('says a missing venv blocks the worker commands and gives the fix', () => {
+    const problems = assessProblems(facts({ python: { ...facts().python, venvExists: false } }));
+    expect(problems).toEqual([
+      {
+        piece: 'venv',
+        severity: 'missing',
+        detail: 'no worker environment at /r/trainer/.venv',
+        blocks: 'train, generate, prep --captioner blip and the Python tests',
+        fix: 'toonlora setup',
+      },
+    ]);
+    expect(isHealthy(problems)).toBe(false);
+  });
+
+  it('asks for Python first when there is none', () => {
+    const python = { ...facts().python, venvExists: false, systemVersion: undefined };
+    expect(assessProblems(facts({ python }))[0]?.piece).toBe('python');
+  });
+
+  it('warns about CPU-only torch, a stale stamp and low disk without failing the essentials', () => {
+    const problems = assessProblems(
+      facts({
+        torch: { status: 'ok', version: '2.13.0+cpu', device: 'cpu', cudaVersion: null, gpus: [] },
+        python: { ...facts().python, stamp: 'stale', staleReason: 'requirements.txt changed' },
+        disk: { path: '/home', freeBytes: LOW_DISK_BYTES - 1 },
+      }),
+    );
+    expect(problems.map((p) => [p.piece, p.severity])).toEqual([
+      ['venv', 'warn'],
+      ['gpu', 'warn'],
+      ['disk', 'warn'],
+    ]);
+    expect(problems[0]?.detail).toContain('requirements.txt changed');
+    expect(isHealthy(problems)).toBe(true);
+  });
+
+  it('names each missing model with what it blocks', () => {
+    const models = describeModels({ env: { TOONLORA_HOME: '/nonexistent/t', HF_HOME: '/nonexistent/h' } });
+    const problems = assessProblems(facts({ models }));
+    const isnet = problems.find((p) => p.piece === 'isnet-anime');
+    expect(isnet).toMatchObject({
+      blocks: 'prep --segmenter auto falls back to classic; --segmenter isnet-anime fails',
+      fix: 'toonlora models pull isnet-anime',
+    });
+    expect(problems.some((p) => p.piece === 'paddleocr-det-v4')).toBe(false);
+    expect(isHealthy(problems)).toBe(true);
+  });
+});
+
+describe('runDoctor', () => {
+  it('reports a machine without Python or venv instead of crashing', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'toonlora-doctor-'));
+    try {
+      const report = await runDoctor({
+        venv: join(root, 'no-venv'),
+        env: {
+          TOONLORA_HOME: join(root, 'home'),
+          HF_HOME: join(root, 'hf'),
+          TOONLORA_PYTHON: 'no-such-python',
+        },
+        capture: () => undefined,
+      });
+      expect(doctorReportSchema.parse(report)).toEqual(report);
+      expect(report.torch.status).toBe('missing');
+      expect(report.python.venvExists).toBe(false);
+      expect(report.problems[0]).toMatchObject({ piece: 'python', severity: 'missing' });
+      expect(report.ok).toBe(false);
+      expect(report.disk.freeBytes).toBeGreaterThan(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,213 @@
+// src/env/doctor.ts — `toonlora doctor`'s report: the zod schema of its JSON, the pure rules that turn
+// probe facts into problems ("what is missing, what it blocks, how to fix it"), and the gathering run.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { PROJECT_ROOT, toonloraHome } from '../models/cache.js';
+import { hfHubCacheFor } from '../models/cache-paths.js';
+import { describeModels, formatBytes, modelStatusSchema } from '../models/model-status.js';
+import { diskProbeSchema, probeDisk, probePython, probeTorch, torchProbeSchema } from './probes.js';
+import {
+  type CommandCapture,
+  captureStdout,
+  detectNvidiaGpu,
+  readStamp,
+  resolveVenvPath,
+  systemPythonCommand,
+} from './python-env.js';
+import { chooseTorchInstall, readTorchPin, staleReason, TORCH_INDEX_ENV } from './torch-choice.js';
+
+/** Below this much free space at toonlora's home, doctor warns (base model 4.3 GB + runs + caches). */
+export const LOW_DISK_BYTES = 10_000_000_000;
+export const MIN_NODE_MAJOR = 20;
+
+export const problemSchema = z.object({
+  /** What is missing or weak: `node`, `python`, `venv`, `torch`, `gpu`, `disk`, or a model id. */
+  piece: z.string(),
+  severity: z.enum(['missing', 'warn']),
+  detail: z.string(),
+  /** What does not work (or falls back) because of it. */
+  blocks: z.string(),
+  fix: z.string().optional(),
+});
+export type Problem = z.infer<typeof problemSchema>;
+
+export const doctorReportSchema = z.object({
+  node: z.object({ version: z.string(), ok: z.boolean() }),
+  python: z.object({
+    systemCommand: z.string(),
+    systemVersion: z.string().optional(),
+    venv: z.string(),
+    venvExists: z.boolean(),
+    venvVersion: z.string().optional(),
+    /** `current`: installed requirements match trainer/requirements.txt (toonlora setup stamp). */
+    stamp: z.enum(['current', 'stale', 'none']),
+    staleReason: z.string().optional(),
+  }),
+  torch: torchProbeSchema,
+  disk: diskProbeSchema,
+  paths: z.object({ toonloraHome: z.string(), hfHubCache: z.string() }),
+  models: z.array(modelStatusSchema),
+  problems: z.array(problemSchema),
+  /** No problem of severity `missing` outside the optional models. */
+  ok: z.boolean(),
+});
+export type DoctorReport = z.infer<typeof doctorReportSchema>;
+export type DoctorFacts = Omit<DoctorReport, 'problems' | 'ok'>;
+
+const WORKER_BLOCKS = 'train, generate, prep --captioner blip and the Python tests';
+
+function pythonProblems(facts: DoctorFacts): Problem[] {
+  const { python, torch } = facts;
+  if (!python.venvExists) {
+    return [
+      python.systemVersion
+        ? {
+            piece: 'venv',
+            severity: 'missing',
+            detail: `no worker environment at ${python.venv}`,
+            blocks: WORKER_BLOCKS,
+            fix: 'toonlora setup',
+          }
+        : {
+            piece: 'python',
+            severity: 'missing',
+            detail: `"${python.systemCommand}" not found and no worker environment at ${python.venv}`,
+            blocks: WORKER_BLOCKS,
+            fix: 'install Python >= 3.10 (with venv), then: toonlora setup',
+          },
+    ];
+  }
+  const problems: Problem[] = [];
+  if (torch.status !== 'ok') {
+    problems.push({
+      piece: 'torch',
+      severity: 'missing',
+      detail: `torch does not import in ${python.venv}: ${torch.error ?? torch.status}`,
+      blocks: WORKER_BLOCKS,
+      fix: 'toonlora setup --force',
+    });
+  } else if (python.stamp !== 'current') {
+    problems.push({
+      piece: 'venv',
+      severity: 'warn',
+      detail: `packages may not match trainer/requirements.txt (${python.staleReason ?? 'no setup stamp'})`,
+      blocks: 'nothing yet; the worker may run with other versions than the pinned ones',
+      fix: 'toonlora setup',
+    });
+  }
+  if (torch.status === 'ok' && torch.device === 'cpu') {
+    problems.push({
+      piece: 'gpu',
+      severity: 'warn',
+      detail: 'torch sees no CUDA or MPS device: training and generation run on the CPU',
+      blocks: 'practical training on a real SD1.5 base (use --base tiny for tests and the demo)',
+      fix: 'run on a machine with an NVIDIA GPU, where toonlora setup installs the CUDA build',
+    });
+  }
+  return problems;
+}
+
+/** The problems in a set of facts, most blocking first: what is missing, what it blocks, the fix. */
+export function assessProblems(facts: DoctorFacts): Problem[] {
+  const problems: Problem[] = [];
+  if (!facts.node.ok) {
+    problems.push({
+      piece: 'node',
+      severity: 'missing',
+      detail: `Node ${facts.node.version}; toonlora needs >= ${MIN_NODE_MAJOR}`,
+      blocks: 'every command',
+      fix: `install Node ${MIN_NODE_MAJOR} or newer`,
+    });
+  }
+  problems.push(...pythonProblems(facts));
+  if (facts.disk.freeBytes !== undefined && facts.disk.freeBytes < LOW_DISK_BYTES) {
+    problems.push({
+      piece: 'disk',
+      severity: 'warn',
+      detail: `${formatBytes(facts.disk.freeBytes)} free at ${facts.disk.path}`,
+      blocks: 'pulling the base model (4.3 GB) and keeping training runs',
+      fix: 'free space or set TOONLORA_HOME / HF_HOME to a larger disk',
+    });
+  }
+  for (const model of facts.models) {
+    if (model.present) continue;
+    problems.push({
+      piece: model.id,
+      severity: 'missing',
+      detail: `${model.id} not downloaded (${formatBytes(model.sizeBytes)})`,
+      blocks: model.whenMissing,
+      fix: `toonlora models pull ${model.id}`,
+    });
+  }
+  return problems;
+}
+
+/** Whether the essentials are there (Node, the worker env with torch); missing models are optional. */
+export function isHealthy(problems: readonly Problem[]): boolean {
+  const essentials = new Set(['node', 'python', 'venv', 'torch']);
+  return !problems.some((p) => p.severity === 'missing' && essentials.has(p.piece));
+}
+
+export interface DoctorOptions {
+  venv?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  capture?: CommandCapture;
+  torchTimeoutMs?: number;
+}
+
+function stampState(
+  venv: string,
+  env: DoctorOptions['env'],
+  version: string | undefined,
+  capture: CommandCapture,
+) {
+  const stamp = readStamp(venv);
+  if (!stamp) return { stamp: 'none' as const };
+  try {
+    const content = readFileSync(join(PROJECT_ROOT, 'trainer', 'requirements.txt'), 'utf8');
+    const torch = chooseTorchInstall(readTorchPin(content), {
+      platform: process.platform,
+      hasNvidiaGpu: detectNvidiaGpu(capture),
+      torchIndexUrl: env?.[TORCH_INDEX_ENV],
+    });
+    const reason = staleReason(stamp, [{ name: 'requirements.txt', content }], torch, version ?? '');
+    return reason === undefined
+      ? { stamp: 'current' as const }
+      : { stamp: 'stale' as const, staleReason: reason };
+  } catch (error) {
+    return { stamp: 'stale' as const, staleReason: String(error) };
+  }
+}
+
+/** Gathers every fact and assesses it. Never throws for a missing piece: it is reported. */
+export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorReport> {
+  const env = options.env ?? process.env;
+  const capture = options.capture ?? captureStdout;
+  const venv = resolveVenvPath(options.venv, env, PROJECT_ROOT);
+  const python = probePython(systemPythonCommand(env, process.platform), venv, process.platform, capture);
+  const home = toonloraHome(env);
+  const facts: DoctorFacts = {
+    node: {
+      version: process.versions.node,
+      ok: Number(process.versions.node.split('.')[0]) >= MIN_NODE_MAJOR,
+    },
+    python: {
+      systemCommand: python.systemCommand,
+      systemVersion: python.systemVersion,
+      venv,
+      venvExists: python.venvExists,
+      venvVersion: python.venvVersion,
+      ...(python.venvExists
+        ? stampState(venv, env, python.venvVersion, capture)
+        : { stamp: 'none' as const }),
+    },
+    torch: probeTorch(python.venvPython, options.torchTimeoutMs, capture),
+    disk: await probeDisk(home),
+    paths: { toonloraHome: home, hfHubCache: hfHubCacheFor(env, homedir()) },
+    models: describeModels({ env }),
+  };
+  const problems = assessProblems(facts);
+  return doctorReportSchema.parse({ ...facts, problems, ok: isHealthy(problems) });
+}

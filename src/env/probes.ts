@@ -1,0 +1,113 @@
+// src/env/probes.ts — the facts `toonlora doctor` gathers from this machine: Node, the system Python,
+// the worker venv and its stamp, torch and its device (through the venv's python, with a time limit),
+// and free disk space. Each probe reports what it found and never throws.
+import { existsSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { type CommandCapture, captureStdout, parsePythonVersion, venvPythonPath } from './python-env.js';
+
+export const torchProbeSchema = z.object({
+  status: z.enum(['ok', 'missing', 'error']),
+  version: z.string().optional(),
+  /** Where training and generation run: CUDA GPU, Apple MPS, or the CPU. */
+  device: z.enum(['cuda', 'mps', 'cpu']).optional(),
+  cudaVersion: z.string().nullable().optional(),
+  gpus: z.array(z.object({ name: z.string(), memoryBytes: z.number().int() })).default([]),
+  error: z.string().optional(),
+});
+export type TorchProbe = z.infer<typeof torchProbeSchema>;
+
+export const diskProbeSchema = z.object({
+  /** The folder measured (toonlora's home, or its nearest existing parent). */
+  path: z.string(),
+  freeBytes: z.number().optional(),
+  totalBytes: z.number().optional(),
+  error: z.string().optional(),
+});
+export type DiskProbe = z.infer<typeof diskProbeSchema>;
+
+// Printed as one JSON line by the venv's python; importing torch can take seconds, hence the limit.
+const TORCH_PROBE_PY = `
+import json
+r = {}
+try:
+    import torch
+    r["version"] = torch.__version__
+    r["cudaVersion"] = torch.version.cuda
+    r["gpus"] = []
+    if torch.cuda.is_available():
+        for i in range(torch.cuda.device_count()):
+            p = torch.cuda.get_device_properties(i)
+            r["gpus"].append({"name": p.name, "memoryBytes": int(p.total_memory)})
+        r["device"] = "cuda"
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        r["device"] = "mps"
+    else:
+        r["device"] = "cpu"
+    r["status"] = "ok"
+except ImportError as e:
+    r = {"status": "missing", "error": repr(e)}
+except Exception as e:
+    r = {"status": "error", "error": repr(e)}
+print(json.dumps(r))
+`;
+
+/** torch version and device as the venv's python sees them; `missing` when there is no python. */
+export function probeTorch(
+  python: string,
+  timeoutMs = 90_000,
+  capture: CommandCapture = captureStdout,
+): TorchProbe {
+  if (!existsSync(python)) return { status: 'missing', gpus: [], error: `${python} does not exist` };
+  const output = capture(python, ['-c', TORCH_PROBE_PY], timeoutMs);
+  if (output === undefined) {
+    return {
+      status: 'error',
+      gpus: [],
+      error: `${python} failed or took over ${timeoutMs / 1000} s to import torch`,
+    };
+  }
+  const parsed = torchProbeSchema.safeParse(JSON.parse(output.trim().split('\n').at(-1) ?? '{}'));
+  return parsed.success ? parsed.data : { status: 'error', gpus: [], error: 'unreadable torch probe output' };
+}
+
+export interface PythonProbe {
+  systemCommand: string;
+  systemVersion?: string;
+  venv: string;
+  venvExists: boolean;
+  venvPython: string;
+  venvVersion?: string;
+}
+
+/** The system interpreter and the venv (exists, its Python version). */
+export function probePython(
+  systemCommand: string,
+  venv: string,
+  platform: string = process.platform,
+  capture: CommandCapture = captureStdout,
+): PythonProbe {
+  const venvPython = venvPythonPath(venv, platform);
+  const venvExists = existsSync(venvPython);
+  return {
+    systemCommand,
+    systemVersion: parsePythonVersion(capture(systemCommand, ['--version'], 20_000)),
+    venv,
+    venvExists,
+    venvPython,
+    venvVersion: venvExists ? parsePythonVersion(capture(venvPython, ['--version'], 20_000)) : undefined,
+  };
+}
+
+/** Free and total bytes of the file system holding `path` (or its nearest existing parent). */
+export async function probeDisk(path: string): Promise<DiskProbe> {
+  let existing = path;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    const stats = await statfs(existing);
+    return { path: existing, freeBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
+  } catch (error) {
+    return { path: existing, error: String(error) };
+  }
+}
