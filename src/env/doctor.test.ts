@@ -111,3 +111,21 @@ describe('runDoctor', () => {
     }
   });
 });
+
+describe('probeTorch', () => {
+  it('reads the probe line as printed on a real H100 machine', async () => {
+    const { probeTorch } = await import('./probes.js');
+    // Output of the probe script run with torch 2.11.0+cu130 on an NVIDIA H100 80GB HBM3.
+    const line =
+      '{"version": "2.11.0+cu130", "cudaVersion": "13.0", "gpus": [{"name": "NVIDIA H100 80GB HBM3", "memoryBytes": 85017493504}], "device": "cuda", "status": "ok"}\n';
+    const probe = probeTorch(process.execPath, 1000, () => line);
+    expect(probe).toEqual({
+      status: 'ok',
+      version: '2.11.0+cu130',
+      device: 'cuda',
+      cudaVersion: '13.0',
+      gpus: [{ name: 'NVIDIA H100 80GB HBM3', memoryBytes: 85017493504 }],
+    });
+    expect(probeTorch(process.execPath, 1000, () => undefined).status).toBe('error');
+  });
+});
