@@ -12,7 +12,9 @@ status=0
 echo "== typecheck (tsc --strict)"
 npx tsc -p tsconfig.json --noEmit || status=1
 echo "== lint (biome)"
-npx biome lint src scripts bench test || status=1
+npx biome lint src scripts bench test web/src || status=1
+echo "== web app build (vite; the browser tests load web/dist)"
+npm run build:web --silent || status=1
 echo "== TypeScript tests (vitest)"
 npx vitest run || status=1
 if [ -d trainer/tests ]; then

@@ -1,7 +1,7 @@
 // src/server/plugins/store.ts — opens the SQLite store under the data folder and decorates the app
 // with `catalog` (characters, uploads, datasets, artifacts) and `jobStore`; closes it on shutdown.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { DATABASE_FILE } from '../../jobs/data-layout.js';
@@ -15,10 +15,11 @@ export interface StoreOptions {
 }
 
 async function storePlugin(app: FastifyInstance, options: StoreOptions): Promise<void> {
-  mkdirSync(options.dataDir, { recursive: true });
-  const db = openDatabase(join(options.dataDir, DATABASE_FILE));
-  app.decorate('dataDir', options.dataDir);
-  app.decorate('catalog', new CatalogStore(db, options.dataDir));
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const db = openDatabase(join(dataDir, DATABASE_FILE));
+  app.decorate('dataDir', dataDir);
+  app.decorate('catalog', new CatalogStore(db, dataDir));
   app.decorate('jobStore', new JobStore(db));
   app.addHook('onClose', async () => {
     db.close();
