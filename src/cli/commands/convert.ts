@@ -1,12 +1,79 @@
 // src/cli/commands/convert.ts — `toonlora convert`: convert a LoRA between PEFT / diffusers and WebUI / kohya formats (alpha kept)
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { notImplemented } from '../../errors.js';
-import { commandAction } from '../output.js';
+import { ToonloraError } from '../../errors.js';
+import { type ConvertResult, convertLora, convertOptionsSchema } from '../../lora/convert.js';
+import { commandAction, printResult } from '../output.js';
+
+interface ConvertFlags {
+  output?: string;
+  to: string;
+  precision?: string;
+  metadataFrom?: string;
+  overwrite: boolean;
+  json: boolean;
+}
+
+async function readTrainingFacts(path: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `--metadata-from ${path}: cannot read JSON (${(error as Error).message}). Give a JSON file of training facts.`,
+      {
+        details: { file: path },
+      },
+    );
+  }
+}
+
+function formatResult(result: ConvertResult): string {
+  const lines = [`converted ${result.input} (${result.from}) -> ${result.to}: ${result.modules} modules`];
+  for (const f of result.files)
+    lines.push(`  wrote ${f.path} (${(f.bytes / 1e6).toFixed(2)} MB, ${f.tensors} tensors)`);
+  for (const w of result.warnings) lines.push(`  warning: ${w}`);
+  return lines.join('\n');
+}
 
 export function registerConvert(program: Command): void {
+  const defaultTo = convertOptionsSchema.shape.to.parse(undefined);
   program
     .command('convert')
     .description('convert a LoRA between PEFT / diffusers and WebUI / kohya formats (alpha kept)')
+    .argument(
+      '<input>',
+      'LoRA .safetensors file, or PEFT adapter folder (adapter_model.safetensors + adapter_config.json)',
+    )
+    .requiredOption('-o, --output <path>', 'output file (kohya, diffusers) or folder (peft)')
+    .option(
+      '--to <format>',
+      `kohya (WebUI / ComfyUI / Civitai), diffusers (load_lora_weights) or peft (adapter folder) (default: ${defaultTo})`,
+      defaultTo,
+    )
+    .option(
+      '--precision <dtype>',
+      'fp16, bf16 or fp32 for the written tensors (default: keep each tensor dtype); rounding is to nearest even',
+    )
+    .option(
+      '--metadata-from <json>',
+      'JSON file of training facts for kohya metadata (outputName, steps, learningRate, trigger, captionsByFolder, ...)',
+    )
+    .option('--overwrite', 'replace an existing output (default: refuse)', false)
     .option('--json', 'print the result as JSON', false)
-    .action(commandAction('convert', () => notImplemented('toonlora convert', 'issue 3: LoRA formats')));
+    .action(
+      commandAction('convert', async (input: string, flags: ConvertFlags) => {
+        const trainingFacts = flags.metadataFrom ? await readTrainingFacts(flags.metadataFrom) : undefined;
+        const result = await convertLora({
+          input,
+          output: flags.output ?? '',
+          to: flags.to as 'kohya',
+          ...(flags.precision ? { precision: flags.precision as 'fp16' } : {}),
+          overwrite: flags.overwrite,
+          ...(trainingFacts ? { trainingFacts } : {}),
+        });
+        printResult(result, flags, formatResult);
+        return 0;
+      }),
+    );
 }

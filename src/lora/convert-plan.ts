@@ -1,0 +1,214 @@
+// src/lora/convert-plan.ts — what a conversion writes (pure): for each output file its tensors (name,
+// dtype, shape, which source tensor feeds it or which scalar), its metadata and, for PEFT, its
+// adapter_config.json. The I/O side (convert.ts) only streams bytes along this plan.
+import { ToonloraError } from '../errors.js';
+import { isFloatDtype, PRECISION_DTYPES, type Precision } from './float-convert.js';
+import type { LoraFormat } from './lora-keys.js';
+import { kohyaModuleName } from './lora-keys.js';
+import type { LoraModel, LoraModule } from './lora-model.js';
+import { buildPeftConfig } from './peft-config.js';
+import type { Dtype, TensorEntry } from './safetensors-format.js';
+import type { LoraComponent } from './sd15-modules.js';
+
+export type TargetFormat = Exclude<LoraFormat, 'unknown'>;
+
+/** One tensor of an output file: copied / converted from `source`, or a float32 scalar. */
+export interface PlannedTensor {
+  readonly name: string;
+  readonly dtype: Dtype;
+  readonly shape: readonly number[];
+  readonly source?: TensorEntry;
+  readonly scalar?: number;
+}
+
+export interface PlannedFile {
+  /** Path relative to the output: `''` is the output file itself (kohya / diffusers), else a file under the output folder. */
+  readonly relativePath: string;
+  readonly tensors: PlannedTensor[];
+  readonly metadata: Record<string, string>;
+  /** adapter_config.json content written beside it (PEFT). */
+  readonly adapterConfig?: Record<string, unknown>;
+  /** Fill kohya's sshs_* hashes. */
+  readonly kohyaHashes: boolean;
+}
+
+export interface PlanOptions {
+  readonly to: TargetFormat;
+  /** Output float dtype; undefined keeps each tensor's own dtype. */
+  readonly precision?: Precision;
+  /** Metadata for kohya output (already built); kohya -> kohya keeps the source's when not given. */
+  readonly kohyaMetadata?: Record<string, string>;
+  readonly sourceMetadata?: Readonly<Record<string, string>>;
+  readonly baseModel?: string;
+}
+
+function outDtype(source: TensorEntry, precision: Precision | undefined): Dtype {
+  if (!precision || !isFloatDtype(source.dtype)) return source.dtype;
+  return PRECISION_DTYPES[precision];
+}
+
+/**
+ * DoRA magnitude orientation. PEFT stores `lora_magnitude_vector` as the per-output-row norm:
+ * Linear `(out,)` (peft/tuners/lora/dora.py `DoraLinearLayer.get_weight_norm`, norm over dim 1),
+ * Conv `(1, out, 1, 1)` (`_DoraConvNdLayer`: norm keepdim then transpose(1, 0)). LyCORIS
+ * (lycoris/modules/locon.py, `wd_on_out=True`) stores the same numbers as `dora_scale` of shape
+ * `(out, 1)` / `(out, 1, 1, 1)`, and ComfyUI's `weight_decompose` reads the output axis from
+ * `dora_scale.shape[0] == weight.shape[0]`. Same element order: only the shape changes.
+ */
+export function doraScaleShape(magnitude: readonly number[]): number[] {
+  if (magnitude.length === 1) return [magnitude[0] as number, 1];
+  if (magnitude.length === 4 && magnitude[0] === 1) return [magnitude[1] as number, 1, 1, 1];
+  return [...magnitude];
+}
+
+/** Inverse of {@link doraScaleShape}; undefined when the scale is per input column (PEFT cannot hold it). */
+export function peftMagnitudeShape(doraScale: readonly number[], outFeatures: number): number[] | undefined {
+  if (doraScale[0] !== outFeatures || doraScale.slice(1).some((d) => d !== 1)) return undefined;
+  if (doraScale.length === 2) return [outFeatures];
+  if (doraScale.length === 4) return [1, outFeatures, 1, 1];
+  return undefined;
+}
+
+function tensor(
+  name: string,
+  source: TensorEntry,
+  precision: Precision | undefined,
+  shape?: readonly number[],
+): PlannedTensor {
+  return { name, dtype: outDtype(source, precision), shape: shape ?? source.shape, source };
+}
+
+function mostCommon(values: number[]): number {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 0;
+}
+
+/** Network-level kohya metadata derived from the modules alone (used when no training facts are given). */
+export function networkMetadata(model: LoraModel): Record<string, string> {
+  const rank = mostCommon(model.modules.map((m) => m.rank));
+  const alpha = mostCommon(model.modules.map((m) => Math.fround(m.alpha)));
+  const alphaText = Number.isInteger(alpha) ? `${alpha}.0` : String(alpha);
+  return {
+    ss_network_module: 'networks.lora',
+    ss_network_dim: String(rank),
+    ss_network_alpha: alphaText,
+    ss_base_model_version: 'sd_v1',
+    ss_v2: 'False',
+    'modelspec.sai_model_spec': '1.0.1',
+    'modelspec.architecture': 'stable-diffusion-v1/lora',
+    'modelspec.implementation': 'diffusers',
+    'modelspec.prediction_type': 'epsilon',
+  };
+}
+
+function planKohya(model: LoraModel, options: PlanOptions): PlannedFile[] {
+  const tensors: PlannedTensor[] = [];
+  for (const m of model.modules) {
+    const name = kohyaModuleName(m.component, m.path);
+    tensors.push(tensor(`${name}.lora_down.weight`, m.down, options.precision));
+    tensors.push(tensor(`${name}.lora_up.weight`, m.up, options.precision));
+    // alpha stays float32 whatever the precision: loaders read it with .item(), and fp16 would round it.
+    tensors.push({ name: `${name}.alpha`, dtype: 'F32', shape: [], scalar: m.alpha });
+    if (m.magnitude)
+      tensors.push(
+        tensor(`${name}.dora_scale`, m.magnitude, options.precision, doraScaleShape(m.magnitude.shape)),
+      );
+  }
+  const kept = model.format === 'kohya' ? stripHashes(options.sourceMetadata) : undefined;
+  const metadata = options.kohyaMetadata ?? kept ?? networkMetadata(model);
+  return [{ relativePath: '', tensors, metadata, kohyaHashes: true }];
+}
+
+function stripHashes(
+  metadata: Readonly<Record<string, string>> | undefined,
+): Record<string, string> | undefined {
+  if (!metadata || Object.keys(metadata).length === 0) return undefined;
+  return Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith('sshs_')));
+}
+
+/** PEFT-style tensors (lora_A / lora_B / lora_magnitude_vector) of modules under a key prefix. */
+function peftStyleTensors(
+  modules: readonly LoraModule[],
+  prefix: string,
+  precision: Precision | undefined,
+  file: string,
+): PlannedTensor[] {
+  const tensors: PlannedTensor[] = [];
+  for (const m of modules) {
+    tensors.push(tensor(`${prefix}${m.path}.lora_A.weight`, m.down, precision));
+    tensors.push(tensor(`${prefix}${m.path}.lora_B.weight`, m.up, precision));
+    if (m.magnitude) {
+      const shape = peftMagnitudeShape(m.magnitude.shape, m.up.shape[0] as number);
+      if (!shape) {
+        throw new ToonloraError(
+          'TL_ERR_LORA_FORMAT',
+          `${file}: module "${m.path}": dora_scale ${JSON.stringify(m.magnitude.shape)} is per input column (LyCORIS wd_on_out=False); PEFT's magnitude is per output row, so it cannot be converted. Convert --to kohya instead.`,
+          { details: { file, module: m.path } },
+        );
+      }
+      tensors.push(tensor(`${prefix}${m.path}.lora_magnitude_vector`, m.magnitude, precision, shape));
+    }
+  }
+  return tensors;
+}
+
+function byComponent(model: LoraModel): Map<LoraComponent, LoraModule[]> {
+  const groups = new Map<LoraComponent, LoraModule[]>();
+  for (const m of model.modules) {
+    if (!groups.has(m.component)) groups.set(m.component, []);
+    groups.get(m.component)?.push(m);
+  }
+  return groups;
+}
+
+function planPeft(model: LoraModel, options: PlanOptions, file: string): PlannedFile[] {
+  const files: PlannedFile[] = [];
+  for (const [component, modules] of byComponent(model)) {
+    const folder = component === 'unet' ? '' : 'text_encoder/';
+    files.push({
+      relativePath: `${folder}adapter_model.safetensors`,
+      tensors: peftStyleTensors(modules, 'base_model.model.', options.precision, file),
+      metadata: { format: 'pt' },
+      adapterConfig: buildPeftConfig(modules, {
+        useDora: modules.some((m) => m.magnitude),
+        baseModel: options.baseModel,
+      }),
+      kohyaHashes: false,
+    });
+  }
+  return files;
+}
+
+function planDiffusers(model: LoraModel, options: PlanOptions, file: string): PlannedFile[] {
+  const tensors: PlannedTensor[] = [];
+  const adapterMetadata: Record<string, unknown> = {};
+  for (const [component, modules] of byComponent(model)) {
+    tensors.push(...peftStyleTensors(modules, `${component}.`, options.precision, file));
+    const config = buildPeftConfig(modules, {
+      useDora: modules.some((m) => m.magnitude),
+      baseModel: options.baseModel,
+    });
+    // diffusers `_pack_dict_with_prefix`: `unet.r`, `unet.lora_alpha`, ... in `lora_adapter_metadata`.
+    for (const [key, value] of Object.entries(config)) adapterMetadata[`${component}.${key}`] = value;
+  }
+  const sorted = Object.fromEntries(Object.entries(adapterMetadata).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return [
+    {
+      relativePath: '',
+      tensors,
+      metadata: { format: 'pt', lora_adapter_metadata: JSON.stringify(sorted, null, 2) },
+      kohyaHashes: false,
+    },
+  ];
+}
+
+/**
+ * Plans the output files of converting `model` to `options.to`.
+ * @throws TL_ERR_LORA_FORMAT when a DoRA scale cannot be expressed in the target format.
+ */
+export function planConversion(model: LoraModel, options: PlanOptions, file: string): PlannedFile[] {
+  if (options.to === 'kohya') return planKohya(model, options);
+  if (options.to === 'peft') return planPeft(model, options, file);
+  return planDiffusers(model, options, file);
+}

@@ -1,0 +1,268 @@
+// Tests for convert.ts end to end on seeded fixtures: PEFT -> kohya -> PEFT is bit-exact in fp32,
+// every module's up @ down * alpha / rank equals PEFT's B @ A * lora_alpha / r (alpha_pattern,
+// rank_pattern, rsLoRA), DoRA magnitudes survive, diffusers output round-trips, outputs are never
+// overwritten without asking.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ToonloraError } from '../errors.js';
+import { convertLora } from './convert.js';
+import { makePeftTensors, writeFixtureFile, writePeftFolder } from './lora-fixtures.js';
+import { openLora } from './open-lora.js';
+import { type ModuleScale, parsePeftConfig, peftModuleScale } from './peft-config.js';
+import { openSafetensors } from './safetensors-read.js';
+import { sd15AttentionModules } from './sd15-modules.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'toonlora-convert-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** All tensors of a file as Float32Arrays (or raw bytes for non-F32), by name. */
+async function readAll(
+  path: string,
+): Promise<Map<string, { shape: readonly number[]; dtype: string; bytes: Uint8Array }>> {
+  const reader = await openSafetensors(path);
+  try {
+    const out = new Map();
+    for (const t of reader.header.tensors)
+      out.set(t.name, { shape: t.shape, dtype: t.dtype, bytes: await reader.readTensor(t) });
+    return out;
+  } finally {
+    await reader.close();
+  }
+}
+
+const asF32 = (bytes: Uint8Array) => new Float32Array(bytes.slice().buffer);
+
+/** (out x r) @ (r x in), float64 accumulation. */
+function matmul(up: Float32Array, down: Float32Array, out: number, r: number, inF: number): Float64Array {
+  const result = new Float64Array(out * inF);
+  for (let o = 0; o < out; o++) {
+    for (let k = 0; k < r; k++) {
+      const u = up[o * r + k] as number;
+      for (let i = 0; i < inF; i++)
+        result[o * inF + i] = (result[o * inF + i] as number) + u * (down[k * inF + i] as number);
+    }
+  }
+  return result;
+}
+
+function maxRelDiff(a: Float64Array, b: Float64Array): number {
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+    scale = Math.max(scale, Math.abs(a[i] as number));
+  }
+  return worst / scale;
+}
+
+/** Checks every kohya module's delta against PEFT's for the same module. */
+async function expectSameDeltas(
+  peftFile: string,
+  peftConfig: Record<string, unknown>,
+  kohyaFile: string,
+  modules: string[],
+) {
+  const peft = await readAll(peftFile);
+  const kohya = await readAll(kohyaFile);
+  const config = parsePeftConfig(peftConfig, 'adapter_config.json');
+  for (const path of modules) {
+    const a = peft.get(`base_model.model.${path}.lora_A.weight`);
+    const b = peft.get(`base_model.model.${path}.lora_B.weight`);
+    const name = `lora_unet_${path.replaceAll('.', '_')}`;
+    const down = kohya.get(`${name}.lora_down.weight`);
+    const up = kohya.get(`${name}.lora_up.weight`);
+    const alphaBytes = kohya.get(`${name}.alpha`);
+    if (!a || !b || !down || !up || !alphaBytes) throw new Error(`missing tensors for ${path}`);
+    expect(alphaBytes.shape).toEqual([]);
+    const [r, inF] = a.shape as [number, number];
+    const out = b.shape[0] as number;
+    const s: ModuleScale = peftModuleScale(config, path);
+    const peftScale = config.use_rslora ? s.loraAlpha / Math.sqrt(s.rank) : s.loraAlpha / s.rank;
+    const kohyaRank = down.shape[0] as number;
+    const alpha = asF32(alphaBytes.bytes)[0] as number;
+    const expected = matmul(asF32(b.bytes), asF32(a.bytes), out, r, inF).map((v) => v * peftScale);
+    const actual = matmul(asF32(up.bytes), asF32(down.bytes), out, kohyaRank, inF).map(
+      (v) => (v * alpha) / kohyaRank,
+    );
+    expect(maxRelDiff(expected, actual)).toBeLessThan(1e-6);
+  }
+}
+
+describe('PEFT -> kohya -> PEFT', () => {
+  // All 8 projections of one 320-channel attention plus a 768 -> 1280 cross-attention key: real shapes, fast matmuls.
+  const modules = sd15AttentionModules().filter(
+    (m) =>
+      m.startsWith('down_blocks.0.attentions.0') ||
+      m === 'mid_block.attentions.0.transformer_blocks.0.attn2.to_k',
+  );
+
+  it('rank 32 / alpha 16: deltas match and the round trip is bit-exact in fp32', async () => {
+    const config = { r: 32, lora_alpha: 16 };
+    await writePeftFolder(join(dir, 'r32'), makePeftTensors({ modules, rank: 32, seed: 7 }), config);
+    const kohya = join(dir, 'r32.safetensors');
+    const result = await convertLora({ input: join(dir, 'r32'), output: kohya });
+    expect(result).toMatchObject({ from: 'peft', to: 'kohya', modules: modules.length });
+    await expectSameDeltas(join(dir, 'r32', 'adapter_model.safetensors'), config, kohya, modules);
+    const alpha = (await readAll(kohya)).get(
+      `lora_unet_${(modules[0] as string).replaceAll('.', '_')}.alpha`,
+    );
+    expect(asF32(alpha?.bytes ?? new Uint8Array(4))[0]).toBe(16);
+
+    await convertLora({ input: kohya, output: join(dir, 'r32-back'), to: 'peft' });
+    const original = await readAll(join(dir, 'r32', 'adapter_model.safetensors'));
+    const back = await readAll(join(dir, 'r32-back', 'adapter_model.safetensors'));
+    expect([...back.keys()].sort()).toEqual([...original.keys()].sort());
+    for (const [name, t] of original)
+      expect(Buffer.compare(Buffer.from(back.get(name)?.bytes ?? []), Buffer.from(t.bytes))).toBe(0);
+    const backConfig = JSON.parse(await readFile(join(dir, 'r32-back', 'adapter_config.json'), 'utf8'));
+    expect(backConfig).toMatchObject({
+      r: 32,
+      lora_alpha: 16,
+      alpha_pattern: {},
+      rank_pattern: {},
+      use_rslora: false,
+    });
+  });
+
+  it('alpha_pattern and rank_pattern: alpha is never assumed equal to rank', async () => {
+    const special = modules[1] as string;
+    const config = {
+      r: 8,
+      lora_alpha: 4,
+      alpha_pattern: { [special]: 12 },
+      rank_pattern: { [modules[2] as string]: 16 },
+    };
+    const tensors = makePeftTensors({ modules, rank: 8, ranks: { [modules[2] as string]: 16 }, seed: 11 });
+    await writePeftFolder(join(dir, 'pattern'), tensors, config);
+    const kohya = join(dir, 'pattern.safetensors');
+    await convertLora({ input: join(dir, 'pattern'), output: kohya });
+    await expectSameDeltas(join(dir, 'pattern', 'adapter_model.safetensors'), config, kohya, modules);
+    await convertLora({ input: kohya, output: join(dir, 'pattern-back'), to: 'peft' });
+    const back = JSON.parse(await readFile(join(dir, 'pattern-back', 'adapter_config.json'), 'utf8'));
+    expect(back).toMatchObject({
+      r: 8,
+      lora_alpha: 4,
+      alpha_pattern: { [special]: 12 },
+      rank_pattern: { [modules[2] as string]: 16 },
+    });
+  });
+
+  it('rsLoRA: kohya alpha = lora_alpha * sqrt(r) reproduces lora_alpha / sqrt(r)', async () => {
+    const config = { r: 16, lora_alpha: 8, use_rslora: true };
+    await writePeftFolder(
+      join(dir, 'rs'),
+      makePeftTensors({ modules: modules.slice(0, 3), rank: 16, seed: 3 }),
+      config,
+    );
+    await convertLora({ input: join(dir, 'rs'), output: join(dir, 'rs.safetensors') });
+    await expectSameDeltas(
+      join(dir, 'rs', 'adapter_model.safetensors'),
+      config,
+      join(dir, 'rs.safetensors'),
+      modules.slice(0, 3),
+    );
+  });
+
+  it('DoRA: lora_magnitude_vector (out,) <-> dora_scale (out, 1), bytes unchanged', async () => {
+    const config = { r: 4, lora_alpha: 4, use_dora: true };
+    const tensors = makePeftTensors({ modules: modules.slice(0, 2), rank: 4, seed: 5, dora: true });
+    await writePeftFolder(join(dir, 'dora'), tensors, config);
+    await convertLora({ input: join(dir, 'dora'), output: join(dir, 'dora.safetensors') });
+    const kohya = await readAll(join(dir, 'dora.safetensors'));
+    const name = `lora_unet_${(modules[0] as string).replaceAll('.', '_')}`;
+    const scale = kohya.get(`${name}.dora_scale`);
+    expect(scale?.shape).toEqual([320, 1]);
+    const magnitude = tensors.find((t) => t.name === `base_model.model.${modules[0]}.lora_magnitude_vector`);
+    expect(asF32(scale?.bytes ?? new Uint8Array())).toEqual(magnitude?.data);
+    await convertLora({ input: join(dir, 'dora.safetensors'), output: join(dir, 'dora-back'), to: 'peft' });
+    const back = await readAll(join(dir, 'dora-back', 'adapter_model.safetensors'));
+    expect(back.get(`base_model.model.${modules[0]}.lora_magnitude_vector`)?.shape).toEqual([320]);
+    expect(JSON.parse(await readFile(join(dir, 'dora-back', 'adapter_config.json'), 'utf8')).use_dora).toBe(
+      true,
+    );
+  });
+});
+
+describe('diffusers format and precision', () => {
+  const modules = sd15AttentionModules().slice(0, 4);
+
+  it('writes unet.* lora_A/lora_B with lora_adapter_metadata, and reads it back with alpha', async () => {
+    const config = { r: 4, lora_alpha: 2 };
+    await writePeftFolder(join(dir, 'dsrc'), makePeftTensors({ modules, rank: 4, seed: 9 }), config);
+    const out = join(dir, 'd.safetensors');
+    await convertLora({ input: join(dir, 'dsrc'), output: out, to: 'diffusers' });
+    const reader = await openSafetensors(out);
+    const names = reader.header.tensors.map((t) => t.name);
+    const meta = JSON.parse(reader.header.metadata.lora_adapter_metadata ?? '{}');
+    await reader.close();
+    expect(names).toContain(`unet.${modules[0]}.lora_A.weight`);
+    expect(meta['unet.lora_alpha']).toBe(2);
+    const opened = await openLora(out);
+    await opened.reader.close();
+    expect(opened.model.format).toBe('diffusers');
+    expect(opened.model.modules.map((m) => m.alpha)).toEqual([2, 2, 2, 2]);
+  });
+
+  it('--precision fp16 halves the tensors but keeps alpha float32', async () => {
+    const out = join(dir, 'half.safetensors');
+    await convertLora({ input: join(dir, 'dsrc'), output: out, precision: 'fp16' });
+    const all = await readAll(out);
+    const dtypes = new Set([...all].filter(([n]) => !n.endsWith('.alpha')).map(([, t]) => t.dtype));
+    expect(dtypes).toEqual(new Set(['F16']));
+    expect([...all].filter(([n]) => n.endsWith('.alpha')).every(([, t]) => t.dtype === 'F32')).toBe(true);
+  });
+});
+
+describe('safety', () => {
+  it('never overwrites an existing output without overwrite', async () => {
+    const out = join(dir, 'exists.safetensors');
+    await writeFile(out, 'user data');
+    await writeFixtureFile(
+      join(dir, 'src.safetensors'),
+      makePeftTensors({ modules: sd15AttentionModules().slice(0, 1), rank: 2, seed: 1 }),
+    );
+    const attempt = convertLora({ input: join(dir, 'src.safetensors'), output: out });
+    await expect(attempt).rejects.toThrow(ToonloraError);
+    await expect(attempt).rejects.toMatchObject({ code: 'TL_ERR_OUTPUT_EXISTS' });
+    expect(await readFile(out, 'utf8')).toBe('user data');
+    await convertLora({ input: join(dir, 'src.safetensors'), output: out, overwrite: true });
+    expect((await readAll(out)).size).toBe(3);
+  });
+
+  it('rejects a config whose rank disagrees with the tensors, naming the module', async () => {
+    await writePeftFolder(
+      join(dir, 'badrank'),
+      makePeftTensors({ modules: sd15AttentionModules().slice(0, 1), rank: 4, seed: 1 }),
+      { r: 8, lora_alpha: 8 },
+    );
+    await expect(
+      convertLora({ input: join(dir, 'badrank'), output: join(dir, 'x.safetensors') }),
+    ).rejects.toMatchObject({
+      code: 'TL_ERR_LORA_FORMAT',
+      message: expect.stringContaining('config gives rank 8'),
+    });
+  });
+
+  it('writes kohya hashes: sshs_model_hash is the sha256 of the data section', async () => {
+    const { createHash } = await import('node:crypto');
+    const file = join(dir, 'r32.safetensors');
+    const bytes = await readFile(file);
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    const reader = await openSafetensors(file);
+    const meta = reader.header.metadata;
+    await reader.close();
+    expect(meta.sshs_model_hash).toBe(
+      createHash('sha256')
+        .update(bytes.subarray(8 + headerLength))
+        .digest('hex'),
+    );
+    expect(meta.sshs_legacy_hash).toMatch(/^[0-9a-f]{8}$/);
+  });
+});

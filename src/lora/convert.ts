@@ -1,0 +1,187 @@
+// src/lora/convert.ts — `convertLora`: PEFT / diffusers / kohya in, kohya / diffusers / PEFT out, with
+// alpha kept per module, optional fp16 / bf16 / fp32 precision and kohya metadata. Streams tensors
+// (no whole-file read); the CLI, the trainer helper and the server call this one function.
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { ToonloraError } from '../errors.js';
+import { convertFloatBytes, isFloatDtype, type FloatDtype } from './float-convert.js';
+import {
+  buildKohyaMetadata,
+  type LoraTrainingFactsInput,
+  loraTrainingFactsSchema,
+} from './kohya-metadata.js';
+import { type PlannedFile, type PlannedTensor, planConversion, networkMetadata } from './convert-plan.js';
+import { openLora } from './open-lora.js';
+import type { SafetensorsReader } from './safetensors-read.js';
+import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
+import { orderForWrite } from './safetensors-format.js';
+
+export const convertOptionsSchema = z.object({
+  /** A .safetensors file or a PEFT adapter folder. */
+  input: z.string().min(1),
+  /** Output file (kohya, diffusers) or folder (peft). */
+  output: z.string().min(1),
+  to: z.enum(['kohya', 'diffusers', 'peft']).default('kohya'),
+  /** Float dtype of the written tensors; left out, each tensor keeps its dtype. */
+  precision: z.enum(['fp32', 'fp16', 'bf16']).optional(),
+  overwrite: z.boolean().default(false),
+});
+
+export type ConvertOptions = z.input<typeof convertOptionsSchema> & {
+  /** Training facts for kohya metadata (ss_*, modelspec.*); validated by `loraTrainingFactsSchema`. */
+  trainingFacts?: LoraTrainingFactsInput;
+  /** Clock for modelspec.date (ISO string); defaults to now. */
+  now?: () => Date;
+};
+
+export interface ConvertResult {
+  readonly input: string;
+  readonly from: string;
+  readonly to: 'kohya' | 'diffusers' | 'peft';
+  readonly files: ReadonlyArray<{ path: string; bytes: number; tensors: number; sha256: string }>;
+  readonly modules: number;
+  readonly warnings: readonly string[];
+}
+
+function tensorSource(planned: PlannedTensor, reader: SafetensorsReader): TensorSource {
+  const { name, dtype, shape, source, scalar } = planned;
+  if (scalar !== undefined) {
+    const bytes = new Uint8Array(new Float32Array([scalar]).buffer);
+    return { name, dtype, shape, chunks: () => [bytes] };
+  }
+  if (!source) throw new TypeError(`planned tensor "${name}" has no source`);
+  const convert = source.dtype !== dtype && isFloatDtype(source.dtype) && isFloatDtype(dtype);
+  return {
+    name,
+    dtype,
+    shape,
+    chunks: async function* () {
+      for await (const chunk of reader.streamTensor(source)) {
+        yield convert ? convertFloatBytes(chunk, source.dtype as FloatDtype, dtype as FloatDtype) : chunk;
+      }
+    },
+  };
+}
+
+async function writePlannedFile(
+  plan: PlannedFile,
+  path: string,
+  reader: SafetensorsReader,
+  overwrite: boolean,
+) {
+  const sources = orderForWrite(plan.tensors).map((t) => tensorSource(t, reader));
+  return writeSafetensors(path, sources, plan.metadata, { overwrite, kohyaHashes: plan.kohyaHashes });
+}
+
+/** PEFT output goes into a folder: written to a temp folder, then renamed into place. */
+async function writePeftFolder(
+  plans: PlannedFile[],
+  output: string,
+  reader: SafetensorsReader,
+  overwrite: boolean,
+) {
+  await assertWritable(output, overwrite);
+  const temp = join(dirname(output), `.${basename(output)}.${process.pid}.${Date.now()}.part`);
+  await mkdir(temp, { recursive: true });
+  try {
+    const files = [];
+    for (const plan of plans) {
+      const path = join(temp, plan.relativePath);
+      await mkdir(dirname(path), { recursive: true });
+      const written = await writePlannedFile(plan, path, reader, false);
+      await writeFile(
+        join(dirname(path), 'adapter_config.json'),
+        `${JSON.stringify(plan.adapterConfig, null, 2)}\n`,
+      );
+      files.push({
+        path: join(output, plan.relativePath),
+        bytes: written.bytes,
+        tensors: plan.tensors.length,
+        sha256: written.dataSha256,
+      });
+    }
+    await assertWritable(output, overwrite);
+    if (overwrite) await rm(output, { recursive: true, force: true });
+    await rename(temp, output);
+    return files;
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function kohyaMetadataFor(
+  options: ConvertOptions,
+  model: Parameters<typeof networkMetadata>[0],
+): Record<string, string> | undefined {
+  if (!options.trainingFacts) return undefined;
+  const parsed = loraTrainingFactsSchema.safeParse(options.trainingFacts);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `metadata: ${issue?.path.join('.') || 'facts'}: ${issue?.message}. Fix the --metadata-from JSON.`,
+      {
+        details: { field: issue?.path.join('.') },
+      },
+    );
+  }
+  const network = networkMetadata(model);
+  const now = (options.now ?? (() => new Date()))();
+  return buildKohyaMetadata(
+    parsed.data,
+    {
+      rank: Number(network.ss_network_dim),
+      alpha: Number(network.ss_network_alpha),
+      dora: model.modules.some((m) => m.magnitude),
+    },
+    now.toISOString(),
+  );
+}
+
+/**
+ * Converts a LoRA between formats, keeping every module's alpha (scale = alpha / rank).
+ * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_OUTPUT_EXISTS (without overwrite), TL_ERR_SAFETENSORS,
+ *   TL_ERR_LORA_FORMAT, TL_ERR_USAGE (bad options or training facts).
+ */
+export async function convertLora(options: ConvertOptions): Promise<ConvertResult> {
+  const parsed = convertOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ToonloraError('TL_ERR_USAGE', `convert: ${issue?.path.join('.')}: ${issue?.message}.`, {
+      details: { field: issue?.path.join('.') },
+    });
+  }
+  const { input, output, to, precision, overwrite } = parsed.data;
+  await assertWritable(output, overwrite);
+  const opened = await openLora(input);
+  try {
+    const { model, reader } = opened;
+    const kohyaMetadata = to === 'kohya' ? kohyaMetadataFor(options, model) : undefined;
+    const plans = planConversion(
+      model,
+      {
+        to,
+        ...(precision ? { precision } : {}),
+        ...(kohyaMetadata ? { kohyaMetadata } : {}),
+        sourceMetadata: reader.header.metadata,
+        ...(options.trainingFacts?.baseModel ? { baseModel: options.trainingFacts.baseModel } : {}),
+      },
+      basename(reader.path),
+    );
+    let files: ConvertResult['files'];
+    if (to === 'peft') {
+      files = await writePeftFolder(plans, output, reader, overwrite);
+    } else {
+      const plan = plans[0] as PlannedFile;
+      const written = await writePlannedFile(plan, output, reader, overwrite);
+      files = [
+        { path: output, bytes: written.bytes, tensors: plan.tensors.length, sha256: written.dataSha256 },
+      ];
+    }
+    return { input, from: model.format, to, files, modules: model.modules.length, warnings: model.warnings };
+  } finally {
+    await opened.reader.close();
+  }
+}

@@ -1,0 +1,137 @@
+// src/lora/float-convert.ts — pure float format conversion for tensor bytes: F32 <-> F16 / BF16 with
+// round-to-nearest-even (what torch's `.half()` / `.bfloat16()` do), F16 / BF16 -> F32 exactly.
+import type { Dtype } from './safetensors-format.js';
+
+/** Dtypes `--precision` can produce, by their flag name. */
+export const PRECISION_DTYPES = { fp32: 'F32', fp16: 'F16', bf16: 'BF16' } as const satisfies Record<
+  string,
+  Dtype
+>;
+export type Precision = keyof typeof PRECISION_DTYPES;
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE binary16 bits of a float32 value, round-to-nearest-even; overflow -> ±Inf, NaN stays NaN (quiet). */
+export function float32ToFloat16Bits(value: number): number {
+  f32[0] = value;
+  return f32BitsToF16Bits(u32[0] as number);
+}
+
+function f32BitsToF16Bits(bits: number): number {
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  const mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa === 0 ? 0 : 0x200 | (mantissa >>> 13));
+  const e = exponent - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    // Subnormal half (or zero): shift the full 24-bit significand, round to nearest even.
+    if (e < -10) return sign;
+    const significand = mantissa | 0x800000;
+    const shift = 14 - e;
+    const half = significand >>> shift;
+    const remainder = significand & ((1 << shift) - 1);
+    const midpoint = 1 << (shift - 1);
+    const roundUp = remainder > midpoint || (remainder === midpoint && (half & 1) === 1);
+    return sign | (half + (roundUp ? 1 : 0));
+  }
+  const half = (e << 10) | (mantissa >>> 13);
+  const remainder = mantissa & 0x1fff;
+  const roundUp = remainder > 0x1000 || (remainder === 0x1000 && (half & 1) === 1);
+  // A carry out of the mantissa correctly bumps the exponent (up to Inf).
+  return sign | (half + (roundUp ? 1 : 0));
+}
+
+/** float32 value of IEEE binary16 bits (exact). */
+export function float16BitsToFloat32(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >>> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 0x1f) return mantissa === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+}
+
+function f32BitsToBf16Bits(bits: number): number {
+  if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0) return ((bits >>> 16) | 0x40) & 0xffff;
+  const rounding = 0x7fff + ((bits >>> 16) & 1);
+  return ((bits + rounding) >>> 16) & 0xffff;
+}
+
+/** bfloat16 bits of a float32 value, round-to-nearest-even; NaN stays NaN (quiet). */
+export function float32ToBfloat16Bits(value: number): number {
+  f32[0] = value;
+  return f32BitsToBf16Bits(u32[0] as number);
+}
+
+/** float32 value of bfloat16 bits (exact). */
+export function bfloat16BitsToFloat32(bits: number): number {
+  u32[0] = (bits & 0xffff) << 16;
+  return f32[0] as number;
+}
+
+/** Float dtypes conversion handles; anything else is copied as is. */
+export type FloatDtype = 'F32' | 'F16' | 'BF16';
+
+export function isFloatDtype(dtype: Dtype): dtype is FloatDtype {
+  return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16';
+}
+
+/**
+ * Converts little-endian tensor bytes between float dtypes. `input.byteLength` must be a multiple
+ * of the source element size. Returns `input` itself when the dtypes match.
+ */
+export function convertFloatBytes(input: Uint8Array, from: FloatDtype, to: FloatDtype): Uint8Array {
+  if (from === to) return input;
+  const count = input.byteLength / (from === 'F32' ? 4 : 2);
+  const source = readAsUint(input, from, count);
+  if (to === 'F32') {
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++) {
+      const bits = source[i] as number;
+      out[i] = from === 'F16' ? float16BitsToFloat32(bits) : bfloat16BitsToFloat32(bits);
+    }
+    return new Uint8Array(out.buffer);
+  }
+  const out = new Uint16Array(count);
+  if (from === 'F32') {
+    const toBits = to === 'F16' ? f32BitsToF16Bits : f32BitsToBf16Bits;
+    for (let i = 0; i < count; i++) out[i] = toBits(source[i] as number);
+  } else {
+    const toFloat = from === 'F16' ? float16BitsToFloat32 : bfloat16BitsToFloat32;
+    const toBits = to === 'F16' ? float32ToFloat16Bits : float32ToBfloat16Bits;
+    for (let i = 0; i < count; i++) out[i] = toBits(toFloat(source[i] as number));
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/** Element bits as unsigned ints; copies only when the bytes are not aligned for a typed view. */
+function readAsUint(input: Uint8Array, dtype: FloatDtype, count: number): Uint32Array | Uint16Array {
+  const width = dtype === 'F32' ? 4 : 2;
+  const aligned = input.byteOffset % width === 0 ? input : input.slice();
+  return width === 4
+    ? new Uint32Array(aligned.buffer, aligned.byteOffset, count)
+    : new Uint16Array(aligned.buffer, aligned.byteOffset, count);
+}
+
+/** Decodes one scalar (e.g. a kohya `.alpha`) from its bytes; undefined for non-float dtypes it does not know. */
+export function decodeScalar(bytes: Uint8Array, dtype: Dtype): number | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (dtype) {
+    case 'F32':
+      return view.getFloat32(0, true);
+    case 'F64':
+      return view.getFloat64(0, true);
+    case 'F16':
+      return float16BitsToFloat32(view.getUint16(0, true));
+    case 'BF16':
+      return bfloat16BitsToFloat32(view.getUint16(0, true));
+    case 'I64':
+      return Number(view.getBigInt64(0, true));
+    case 'I32':
+      return view.getInt32(0, true);
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,103 @@
+// Tests for inspect.ts and open-lora.ts on seeded fixtures: format, rank / alpha / scale per module,
+// per-block counts, metadata tags, loader verdicts, and the errors for bad inputs.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertLora } from './convert.js';
+import { formatInspection, inspectLora } from './inspect.js';
+import { makePeftTensors, writeFixtureFile, writePeftFolder } from './lora-fixtures.js';
+import { sd15AttentionModules } from './sd15-modules.js';
+
+let dir: string;
+const modules = sd15AttentionModules().filter(
+  (m) => m.startsWith('down_blocks.0.') || m.startsWith('mid_block.'),
+);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'toonlora-inspect-'));
+  await writePeftFolder(join(dir, 'peft'), makePeftTensors({ modules, rank: 4, seed: 2 }), {
+    r: 4,
+    lora_alpha: 2,
+    alpha_pattern: { 'mid_block.attentions.0.transformer_blocks.0.attn1.to_q': 8 },
+  });
+  await convertLora({
+    input: join(dir, 'peft'),
+    output: join(dir, 'kohya.safetensors'),
+    trainingFacts: {
+      outputName: 'hero',
+      trigger: 'sks',
+      captionsByFolder: { '10_sks girl': ['sks, smile', 'sks, red hair'] },
+    },
+  });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('inspectLora', () => {
+  it('reports a converted kohya file fully', async () => {
+    const result = await inspectLora(join(dir, 'kohya.safetensors'));
+    expect(result.format).toBe('kohya');
+    expect(result.modules).toHaveLength(modules.length);
+    expect(result.modulesPerBlock).toEqual({ 'down_blocks.0': 16, mid_block: 8 });
+    expect(result.ranks).toEqual([4]);
+    expect(result.alphas).toEqual([2, 8]);
+    const special = result.modules.find(
+      (m) => m.path === 'mid_block.attentions.0.transformer_blocks.0.attn1.to_q',
+    );
+    expect(special).toMatchObject({ alpha: 8, scale: 2, alphaSource: 'tensor', sd15: true });
+    expect(result.dtypes).toEqual({ F32: modules.length * 3 });
+    expect(result.trigger).toBe('sks');
+    expect(result.topTags[0]).toEqual({ tag: 'sks', count: 2 });
+    expect(result.metadata.ss_output_name).toBe('hero');
+    expect(result.compatibility.map((v) => [v.loader, v.ok])).toEqual([
+      ['a1111', true],
+      ['comfyui', true],
+      ['diffusers', true],
+    ]);
+    const text = formatInspection(result);
+    expect(text).toContain('format: kohya');
+    expect(text).toContain('trigger: sks');
+  });
+
+  it('reports a PEFT folder with config alphas and lists what WebUIs do not map', async () => {
+    const result = await inspectLora(join(dir, 'peft'));
+    expect(result.format).toBe('peft');
+    expect(result.modules.every((m) => m.alphaSource === 'config')).toBe(true);
+    const a1111 = result.compatibility.find((v) => v.loader === 'a1111');
+    expect(a1111?.ok).toBe(false);
+    expect(a1111?.unmappedKeys).toHaveLength(modules.length * 2);
+  });
+
+  it('warns when no alpha is stored', async () => {
+    await writeFixtureFile(
+      join(dir, 'bare.safetensors'),
+      makePeftTensors({ modules: modules.slice(0, 1), rank: 2, seed: 1, prefix: 'unet.' }),
+    );
+    const result = await inspectLora(join(dir, 'bare.safetensors'));
+    expect(result.format).toBe('diffusers');
+    expect(result.modules[0]).toMatchObject({ alphaSource: 'assumed-rank', scale: 1 });
+    expect(result.warnings.join(' ')).toContain('assuming alpha = rank');
+  });
+
+  it('names the file for missing, non-LoRA and damaged inputs', async () => {
+    await expect(inspectLora(join(dir, 'nope.safetensors'))).rejects.toMatchObject({
+      code: 'TL_ERR_INPUT_NOT_FOUND',
+    });
+    await writeFixtureFile(join(dir, 'model.safetensors'), [
+      { name: 'model.diffusion_model.x.weight', dtype: 'F32', shape: [1], data: new Float32Array(1) },
+    ]);
+    await expect(inspectLora(join(dir, 'model.safetensors'))).rejects.toMatchObject({
+      code: 'TL_ERR_LORA_FORMAT',
+      message: expect.stringContaining('model.safetensors'),
+    });
+    const huge = Buffer.alloc(16);
+    huge.writeBigUInt64LE(2n ** 48n);
+    await writeFile(join(dir, 'huge.safetensors'), huge);
+    await expect(inspectLora(join(dir, 'huge.safetensors'))).rejects.toMatchObject({
+      code: 'TL_ERR_SAFETENSORS',
+      details: { rule: 'header-length-cap' },
+    });
+  });
+});

@@ -1,0 +1,149 @@
+// src/lora/kohya-metadata.ts — the safetensors metadata kohya sd-scripts writes (pure): ss_* training
+// facts as Python-formatted strings, ss_tag_frequency from the captions, and modelspec.* (SAI model
+// spec). sshs_model_hash / sshs_legacy_hash are filled in by the writer (safetensors-write.ts).
+import { z } from 'zod';
+import { trainingConfigSchema } from '../schemas/config.js';
+
+/** Training facts the metadata records. Defaults come from the training config schema (never retyped). */
+export const loraTrainingFactsSchema = trainingConfigSchema
+  .pick({
+    baseModel: true,
+    resolution: true,
+    steps: true,
+    learningRate: true,
+    snrGamma: true,
+    noiseOffset: true,
+    gradientCheckpointing: true,
+    mixedPrecision: true,
+    clipSkip: true,
+  })
+  .extend({
+    /** Output name (ss_output_name, modelspec.title default). */
+    outputName: z.string().min(1).max(200).default('toonlora'),
+    title: z.string().max(200).optional(),
+    epochs: z.number().int().min(0).default(1),
+    numTrainImages: z.number().int().min(0).default(0),
+    /** Trigger word (modelspec.trigger_phrase). */
+    trigger: z.string().max(200).optional(),
+    /** Unix time in seconds. */
+    trainingStartedAt: z.number().min(0).optional(),
+    trainingFinishedAt: z.number().min(0).optional(),
+    /** Captions per kohya folder (`10_sks girl`), for ss_tag_frequency. */
+    captionsByFolder: z.record(z.string(), z.array(z.string())).optional(),
+  })
+  .strict();
+
+export type LoraTrainingFacts = z.infer<typeof loraTrainingFactsSchema>;
+export type LoraTrainingFactsInput = z.input<typeof loraTrainingFactsSchema>;
+
+/** Python `repr(float)`: shortest round-trip digits, exponent form below 1e-4 or from 1e16 (`1e-05`). */
+export function pythonFloatRepr(value: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const [mantissa, exp] = value.toExponential().split('e') as [string, string];
+  const decimalPoint = Number(exp) + 1;
+  if (decimalPoint > -4 && decimalPoint <= 16) {
+    // JS prints fixed notation for 1e-6 <= |x| < 1e21, which covers this range.
+    const fixed = String(value);
+    return fixed.includes('.') ? fixed : `${fixed}.0`;
+  }
+  const e = Number(exp);
+  return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+}
+
+const pyBool = (value: boolean) => (value ? 'True' : 'False');
+
+/**
+ * kohya's ss_tag_frequency (train_util `set_tag_frequency`): per folder, each caption split on
+ * commas, tags trimmed and lower-cased, counted.
+ */
+export function computeTagFrequency(
+  captionsByFolder: Readonly<Record<string, readonly string[]>>,
+): Record<string, Record<string, number>> {
+  const result: Record<string, Record<string, number>> = Object.create(null);
+  for (const folder of Object.keys(captionsByFolder).sort()) {
+    const counts = new Map<string, number>();
+    for (const caption of captionsByFolder[folder] ?? []) {
+      for (const raw of caption.split(',')) {
+        const tag = raw.trim().toLowerCase();
+        if (tag) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+      }
+    }
+    // Object.fromEntries defines own properties, so a tag named "__proto__" stays a plain key.
+    result[folder] = Object.fromEntries(counts);
+  }
+  return result;
+}
+
+/** Most frequent tags over all folders, highest first (ties by name). */
+export function topTags(
+  frequency: Readonly<Record<string, Readonly<Record<string, number>>>>,
+  limit: number,
+): Array<{ tag: string; count: number }> {
+  const totals = new Map<string, number>();
+  for (const folder of Object.values(frequency)) {
+    if (typeof folder !== 'object' || folder === null) continue;
+    for (const [tag, count] of Object.entries(folder))
+      if (typeof count === 'number') totals.set(tag, (totals.get(tag) ?? 0) + count);
+  }
+  return [...totals]
+    .map(([tag, count]) => ({ tag, count }))
+    .sort((a, b) => b.count - a.count || (a.tag < b.tag ? -1 : 1))
+    .slice(0, limit);
+}
+
+/** Network shape facts taken from the converted modules. */
+export interface NetworkFacts {
+  readonly rank: number;
+  readonly alpha: number;
+  readonly dora: boolean;
+}
+
+/**
+ * The metadata map kohya writes for an SD1.5 LoRA (train_network.py `metadata` + sai_model_spec.py),
+ * every value a string. `nowIso` is the ISO date for modelspec.date (callers pass the clock).
+ */
+export function buildKohyaMetadata(
+  facts: LoraTrainingFacts,
+  network: NetworkFacts,
+  nowIso: string,
+): Record<string, string> {
+  const meta: Record<string, string> = {
+    ss_network_module: network.dora ? 'lycoris.kohya' : 'networks.lora',
+    ss_network_dim: String(network.rank),
+    ss_network_alpha: pythonFloatRepr(network.alpha),
+    ss_base_model_version: 'sd_v1',
+    ss_v2: pyBool(false),
+    ss_output_name: facts.outputName,
+    ss_sd_model_name: facts.baseModel,
+    ss_clip_skip: String(facts.clipSkip),
+    ss_resolution: `(${facts.resolution}, ${facts.resolution})`,
+    ss_num_train_images: String(facts.numTrainImages),
+    ss_steps: String(facts.steps),
+    ss_epoch: String(facts.epochs),
+    ss_learning_rate: pythonFloatRepr(facts.learningRate),
+    ss_min_snr_gamma: pythonFloatRepr(facts.snrGamma),
+    ss_noise_offset: pythonFloatRepr(facts.noiseOffset),
+    ss_gradient_checkpointing: pyBool(facts.gradientCheckpointing),
+    ss_mixed_precision: facts.mixedPrecision,
+    'modelspec.sai_model_spec': '1.0.1',
+    'modelspec.architecture': 'stable-diffusion-v1/lora',
+    'modelspec.implementation': 'diffusers',
+    'modelspec.title': facts.title ?? facts.outputName,
+    'modelspec.resolution': `${facts.resolution}x${facts.resolution}`,
+    'modelspec.prediction_type': 'epsilon',
+    'modelspec.encoder_layer': String(facts.clipSkip),
+    'modelspec.date': nowIso,
+  };
+  if (network.dora)
+    meta.ss_network_args = JSON.stringify({ algo: 'lora', dora_wd: 'True', wd_on_output: 'True' });
+  if (facts.trainingStartedAt !== undefined)
+    meta.ss_training_started_at = pythonFloatRepr(facts.trainingStartedAt);
+  if (facts.trainingFinishedAt !== undefined)
+    meta.ss_training_finished_at = pythonFloatRepr(facts.trainingFinishedAt);
+  if (facts.trigger) meta['modelspec.trigger_phrase'] = facts.trigger;
+  if (facts.captionsByFolder)
+    meta.ss_tag_frequency = JSON.stringify(computeTagFrequency(facts.captionsByFolder));
+  return meta;
+}

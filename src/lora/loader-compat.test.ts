@@ -1,0 +1,154 @@
+// Tests for loader-compat.ts, sd15-modules.ts and lora-keys.ts: the 128 SD1.5 attention modules map
+// under AUTOMATIC1111's and ComfyUI's naming rules, diffusers-style files are flagged where those
+// loaders do not map them, and key grammar / format detection.
+import { describe, expect, it } from 'vitest';
+import { a1111CompvisName, checkA1111, checkComfyUi, checkDiffusers } from './loader-compat.js';
+import { detectLoraFormat, kohyaModuleName, parseKohyaKey, parsePeftStyleKey } from './lora-keys.js';
+import {
+  sd15AttentionBlocks,
+  sd15AttentionModules,
+  sd15CompvisUnetModules,
+  sd15UnetModules,
+} from './sd15-modules.js';
+
+const kohyaKeys = (paths: readonly string[]) =>
+  paths.flatMap((p) => {
+    const name = kohyaModuleName('unet', p);
+    return [`${name}.lora_down.weight`, `${name}.lora_up.weight`, `${name}.alpha`];
+  });
+
+describe('SD1.5 module lists', () => {
+  it('has 16 attention blocks and 128 attention projections', () => {
+    expect(sd15AttentionBlocks()).toHaveLength(16);
+    const modules = sd15AttentionModules();
+    expect(modules).toHaveLength(128);
+    expect(new Set(modules).size).toBe(128);
+    expect(modules).toContain('up_blocks.3.attentions.2.transformer_blocks.0.attn2.to_out.0');
+    expect(modules.filter((m) => m.startsWith('down_blocks.3'))).toEqual([]);
+  });
+
+  it('has as many diffusers as LDM modules', () => {
+    expect(sd15UnetModules()).toHaveLength(sd15CompvisUnetModules().length);
+  });
+});
+
+describe('AUTOMATIC1111 and ComfyUI map all 128 attention modules', () => {
+  const keys = kohyaKeys(sd15AttentionModules());
+
+  it('A1111: every key resolves to an LDM module', () => {
+    const verdict = checkA1111(keys);
+    expect(verdict.unmappedKeys).toEqual([]);
+    expect(verdict.notes).toEqual([]);
+    expect(verdict.ok).toBe(true);
+    expect(verdict.mappedKeys).toBe(384);
+  });
+
+  it('ComfyUI: every key is in the key map', () => {
+    expect(checkComfyUi(keys)).toMatchObject({ ok: true, mappedKeys: 384, unmappedKeys: [] });
+  });
+
+  it('diffusers: kohya keys convert', () => {
+    expect(checkDiffusers(keys)).toMatchObject({ ok: true, unmappedKeys: [] });
+  });
+
+  it('A1111 conversion matches the LDM layout on known examples', () => {
+    expect(a1111CompvisName('lora_unet_down_blocks_0_attentions_1_transformer_blocks_0_attn1_to_q')).toBe(
+      'diffusion_model_input_blocks_2_1_transformer_blocks_0_attn1_to_q',
+    );
+    expect(a1111CompvisName('lora_unet_up_blocks_3_attentions_2_transformer_blocks_0_attn2_to_out_0')).toBe(
+      'diffusion_model_output_blocks_11_1_transformer_blocks_0_attn2_to_out_0',
+    );
+    expect(a1111CompvisName('lora_unet_mid_block_resnets_1_conv2')).toBe(
+      'diffusion_model_middle_block_2_out_layers_3',
+    );
+    expect(a1111CompvisName('lora_unet_up_blocks_0_upsamplers_0_conv')).toBe(
+      'diffusion_model_output_blocks_2_1_conv',
+    );
+  });
+
+  it('every SD1.5 UNet and text-encoder module maps in A1111 and ComfyUI', () => {
+    const all = [
+      ...kohyaKeys(sd15UnetModules()),
+      'lora_te_text_model_encoder_layers_11_self_attn_out_proj.lora_down.weight',
+      'lora_te_text_model_encoder_layers_11_self_attn_out_proj.lora_up.weight',
+    ];
+    expect(checkA1111(all).unmappedKeys).toEqual([]);
+    expect(checkComfyUi(all).unmappedKeys).toEqual([]);
+  });
+});
+
+describe('what the loaders do not map', () => {
+  it('diffusers-format keys: A1111 and ComfyUI miss them, diffusers maps them', () => {
+    const keys = sd15AttentionModules()
+      .slice(0, 2)
+      .flatMap((p) => [`unet.${p}.lora_A.weight`, `unet.${p}.lora_B.weight`]);
+    expect(checkA1111(keys).unmappedKeys).toHaveLength(4);
+    expect(checkComfyUi(keys).unmappedKeys).toHaveLength(4);
+    expect(checkDiffusers(keys)).toMatchObject({ ok: true });
+  });
+
+  it('a typo in a kohya name is listed for every loader', () => {
+    const keys = [
+      ...kohyaKeys(['mid_block.attentions.0.transformer_blocks.0.attn1.to_q']),
+      'lora_unet_mid_block_attentions_0_transformer_blocks_0_attn1_to_x.lora_up.weight',
+    ];
+    for (const verdict of [checkA1111(keys), checkComfyUi(keys), checkDiffusers(keys)]) {
+      expect(verdict.unmappedKeys).toEqual([
+        'lora_unet_mid_block_attentions_0_transformer_blocks_0_attn1_to_x.lora_up.weight',
+      ]);
+      expect(verdict.ok).toBe(false);
+    }
+  });
+
+  it('A1111 refuses a module with alpha but no up/down pair', () => {
+    const name = kohyaModuleName('unet', 'mid_block.attentions.0.transformer_blocks.0.attn1.to_q');
+    expect(checkA1111([`${name}.alpha`]).notes[0]).toContain('refuses the whole file');
+  });
+});
+
+describe('key grammar', () => {
+  it('parses PEFT, diffusers and adapter-named keys', () => {
+    expect(
+      parsePeftStyleKey(
+        'base_model.model.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_out.0.lora_A.weight',
+      ),
+    ).toEqual({
+      component: 'unet',
+      path: 'down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_out.0',
+      part: 'down',
+      style: 'peft',
+    });
+    expect(parsePeftStyleKey('unet.mid_block.attentions.0.proj_in.lora_B.default.weight')).toMatchObject({
+      part: 'up',
+      style: 'diffusers',
+    });
+    expect(
+      parsePeftStyleKey('base_model.model.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight')
+        ?.component,
+    ).toBe('text_encoder');
+    expect(parsePeftStyleKey('base_model.model.x.lora_magnitude_vector')?.part).toBe('magnitude');
+    expect(parsePeftStyleKey('lora_unet_x.lora_up.weight')).toBeUndefined();
+  });
+
+  it('parses kohya keys back to diffusers paths', () => {
+    expect(
+      parseKohyaKey('lora_unet_up_blocks_1_attentions_2_transformer_blocks_0_attn2_to_out_0.alpha'),
+    ).toMatchObject({
+      path: 'up_blocks.1.attentions.2.transformer_blocks.0.attn2.to_out.0',
+      part: 'alpha',
+      known: true,
+    });
+    expect(parseKohyaKey('lora_te_text_model_encoder_layers_3_mlp_fc1.dora_scale')).toMatchObject({
+      component: 'text_encoder',
+      path: 'text_model.encoder.layers.3.mlp.fc1',
+      part: 'magnitude',
+    });
+  });
+
+  it('detects formats', () => {
+    expect(detectLoraFormat(['lora_unet_a.lora_up.weight', 'lora_te_b.alpha'])).toBe('kohya');
+    expect(detectLoraFormat(['base_model.model.a.lora_A.weight'])).toBe('peft');
+    expect(detectLoraFormat(['unet.a.lora_A.weight', 'text_encoder.b.lora_B.weight'])).toBe('diffusers');
+    expect(detectLoraFormat(['model.diffusion_model.x.weight'])).toBe('unknown');
+  });
+});

@@ -1,0 +1,258 @@
+// src/lora/loader-compat.ts — would AUTOMATIC1111, ComfyUI and diffusers map each key of a LoRA file
+// onto SD1.5 (pure)? Ports of their name mapping, checked against the module lists of sd15-modules.ts:
+// - AUTOMATIC1111 extensions-builtin/Lora/networks.py `convert_diffusers_name_to_compvis` and the
+//   fallbacks in `load_network` (commit 82a973c0 era, v1.9-1.10);
+// - ComfyUI comfy/lora.py `model_lora_keys_unet` / `model_lora_keys_clip` key maps and the suffixes
+//   comfy/weight_adapter/lora.py `LoRAAdapter.load` accepts (2025);
+// - diffusers 0.42 loaders/lora_conversion_utils.py `_convert_non_diffusers_lora_to_diffusers`.
+import { parsePeftStyleKey } from './lora-keys.js';
+import {
+  CLIP_LAYER_MODULES,
+  knownKohyaNames,
+  sd15CompvisUnetModules,
+  sd15TextEncoderModules,
+  sd15UnetModules,
+} from './sd15-modules.js';
+
+export type LoaderName = 'a1111' | 'comfyui' | 'diffusers';
+
+export interface LoaderVerdict {
+  readonly loader: LoaderName;
+  readonly ok: boolean;
+  readonly mappedKeys: number;
+  readonly unmappedKeys: readonly string[];
+  /** Whole-file problems (the loader refuses the file, or ignores it). */
+  readonly notes: readonly string[];
+}
+
+const A1111_SUFFIX: Record<string, Record<string, string>> = {
+  attentions: {},
+  resnets: {
+    conv1: 'in_layers_2',
+    conv2: 'out_layers_3',
+    norm1: 'in_layers_0',
+    norm2: 'out_layers_0',
+    time_emb_proj: 'emb_layers_1',
+    conv_shortcut: 'skip_connection',
+  },
+};
+
+const suffix = (kind: string | undefined, name: string | undefined): string =>
+  A1111_SUFFIX[kind as string]?.[name as string] ?? (name as string);
+const n = (s: string | undefined): number => Number(s);
+
+/** The rules of `convert_diffusers_name_to_compvis`, in its order: first match wins. */
+const A1111_RULES: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray) => string]> = [
+  [/^lora_unet_conv_in(.*)/, (m) => `diffusion_model_input_blocks_0_0${m[1]}`],
+  [/^lora_unet_conv_out(.*)/, (m) => `diffusion_model_out_2${m[1]}`],
+  [
+    /^lora_unet_time_embedding_linear_(\d+)(.*)/,
+    (m) => `diffusion_model_time_embed_${n(m[1]) * 2 - 2}${m[2]}`,
+  ],
+  [
+    /^lora_unet_down_blocks_(\d+)_(attentions|resnets)_(\d+)_(.+)/,
+    (m) =>
+      `diffusion_model_input_blocks_${1 + n(m[1]) * 3 + n(m[3])}_${m[2] === 'attentions' ? 1 : 0}_${suffix(m[2], m[4])}`,
+  ],
+  [
+    /^lora_unet_mid_block_(attentions|resnets)_(\d+)_(.+)/,
+    (m) => `diffusion_model_middle_block_${m[1] === 'attentions' ? 1 : n(m[2]) * 2}_${suffix(m[1], m[3])}`,
+  ],
+  [
+    /^lora_unet_up_blocks_(\d+)_(attentions|resnets)_(\d+)_(.+)/,
+    (m) =>
+      `diffusion_model_output_blocks_${n(m[1]) * 3 + n(m[3])}_${m[2] === 'attentions' ? 1 : 0}_${suffix(m[2], m[4])}`,
+  ],
+  [
+    /^lora_unet_down_blocks_(\d+)_downsamplers_0_conv/,
+    (m) => `diffusion_model_input_blocks_${3 + n(m[1]) * 3}_0_op`,
+  ],
+  [
+    /^lora_unet_up_blocks_(\d+)_upsamplers_0_conv/,
+    (m) => `diffusion_model_output_blocks_${2 + n(m[1]) * 3}_${n(m[1]) > 0 ? 2 : 1}_conv`,
+  ],
+  [
+    /^lora_te_text_model_encoder_layers_(\d+)_(.+)/,
+    (m) => `transformer_text_model_encoder_layers_${m[1]}_${m[2]}`,
+  ],
+];
+
+/** AUTOMATIC1111 `convert_diffusers_name_to_compvis(key, is_sd2=False)`, ported rule by rule. */
+export function a1111CompvisName(key: string): string {
+  for (const [regex, build] of A1111_RULES) {
+    const m = regex.exec(key);
+    if (m) return build(m);
+  }
+  return key;
+}
+
+let a1111Modules: Set<string> | undefined;
+/** `network_layer_mapping` of an SD1 model in A1111: every module name with `.` as `_`. */
+function a1111LayerNames(): Set<string> {
+  a1111Modules ??= new Set([
+    ...sd15CompvisUnetModules().map((m) => m.replaceAll('.', '_')),
+    ...sd15TextEncoderModules().map((m) => `transformer_${m}`.replaceAll('.', '_')),
+  ]);
+  return a1111Modules;
+}
+
+/** The network parts A1111's `network_lora.ModuleTypeLora` (and `NetworkModule`) read. */
+const A1111_PARTS = new Set(['lora_up.weight', 'lora_down.weight', 'lora_mid.weight', 'alpha', 'dora_scale']);
+
+function a1111Resolve(moduleKey: string): string | undefined {
+  const names = a1111LayerNames();
+  let key = a1111CompvisName(moduleKey);
+  if (names.has(key)) return key;
+  const xProj = /(.*)_([qkv]_proj)$/.exec(key);
+  if (xProj && names.has(xProj[1] as string)) return xProj[1];
+  if (moduleKey.includes('lora_unet')) {
+    key = moduleKey.replace('lora_unet', 'diffusion_model');
+    if (names.has(key)) return key;
+  } else if (moduleKey.includes('lora_te1_text_model')) {
+    for (const replacement of ['0_transformer_text_model', 'transformer_text_model']) {
+      key = moduleKey.replace('lora_te1_text_model', replacement);
+      if (names.has(key)) return key;
+    }
+  }
+  return undefined;
+}
+
+/** A1111 `load_network`: module key = text before the first `.`; every matched module needs lora_up + lora_down. */
+export function checkA1111(keys: readonly string[]): LoaderVerdict {
+  const unmapped: string[] = [];
+  const modules = new Map<string, Set<string>>();
+  for (const key of keys) {
+    const dot = key.indexOf('.');
+    const moduleKey = dot < 0 ? key : key.slice(0, dot);
+    const part = dot < 0 ? '' : key.slice(dot + 1);
+    const target = a1111Resolve(moduleKey);
+    if (!target || !A1111_PARTS.has(part)) {
+      unmapped.push(key);
+      continue;
+    }
+    if (!modules.has(target)) modules.set(target, new Set());
+    modules.get(target)?.add(part);
+  }
+  const notes: string[] = [];
+  for (const [target, parts] of modules) {
+    if (!parts.has('lora_up.weight') || !parts.has('lora_down.weight')) {
+      notes.push(
+        `${target}: no lora_up + lora_down pair: A1111 refuses the whole file ("Could not find a module type").`,
+      );
+    }
+  }
+  if (modules.size === 0) notes.push('no key maps to an SD1.5 module: A1111 loads nothing.');
+  return {
+    loader: 'a1111',
+    ok: unmapped.length === 0 && notes.length === 0,
+    mappedKeys: keys.length - unmapped.length,
+    unmappedKeys: unmapped,
+    notes,
+  };
+}
+
+/** Clip key names in ComfyUI's LORA_CLIP_MAP (`mlp.fc1` -> `mlp_fc1`, ...). */
+const COMFY_CLIP = CLIP_LAYER_MODULES.map((c) => [c, c.replaceAll('.', '_')] as const);
+
+let comfyKeyMap: Set<string> | undefined;
+/** Module names ComfyUI's key map holds for an SD1.5 model (UNet + CLIP-L). */
+export function comfyModuleNames(): Set<string> {
+  if (comfyKeyMap) return comfyKeyMap;
+  const names = new Set<string>();
+  for (const full of sd15CompvisUnetModules()) {
+    names.add(`lora_unet_${full.slice('diffusion_model.'.length).replaceAll('.', '_')}`);
+    names.add(full);
+  }
+  for (const path of sd15UnetModules()) {
+    const flat = path.replaceAll('.', '_');
+    names.add(`lora_unet_${flat}`);
+    names.add(`lycoris_${flat}`);
+    let diffusersKey = path.replaceAll('.to_', '.processor.to_');
+    if (diffusersKey.endsWith('.to_out.0')) diffusersKey = diffusersKey.slice(0, -2);
+    names.add(diffusersKey);
+    names.add(`unet.${diffusersKey}`);
+  }
+  for (let b = 0; b < 12; b++) {
+    for (const [dotted, flat] of COMFY_CLIP) {
+      names.add(`lora_te_text_model_encoder_layers_${b}_${flat}`);
+      names.add(`lora_te1_text_model_encoder_layers_${b}_${flat}`);
+      names.add(`text_encoder.text_model.encoder.layers.${b}.${dotted}`);
+    }
+  }
+  comfyKeyMap = names;
+  return names;
+}
+
+/** Suffixes `LoRAAdapter.load` looks up after a key-map name, plus `.alpha` / `.dora_scale` from comfy/lora.py. */
+const COMFY_SUFFIXES = [
+  '.lora_up.weight',
+  '.lora_down.weight',
+  '.lora_mid.weight',
+  '_lora.up.weight',
+  '_lora.down.weight',
+  '.lora_B.weight',
+  '.lora_A.weight',
+  '.lora.up.weight',
+  '.lora.down.weight',
+  '.lora_linear_layer.up.weight',
+  '.lora_linear_layer.down.weight',
+  '.alpha',
+  '.dora_scale',
+];
+
+/** ComfyUI `load_lora`: a key loads when it is `<key-map name><suffix>`; others log "lora key not loaded". */
+export function checkComfyUi(keys: readonly string[]): LoaderVerdict {
+  const names = comfyModuleNames();
+  const unmapped = keys.filter(
+    (key) => !COMFY_SUFFIXES.some((s) => key.endsWith(s) && names.has(key.slice(0, -s.length))),
+  );
+  return {
+    loader: 'comfyui',
+    ok: unmapped.length === 0,
+    mappedKeys: keys.length - unmapped.length,
+    unmappedKeys: unmapped,
+    notes: [],
+  };
+}
+
+const DIFFUSERS_UNET = new Set(sd15UnetModules());
+const DIFFUSERS_TE = new Set(sd15TextEncoderModules());
+
+/**
+ * diffusers `load_lora_weights` on an SD1.5 pipeline. kohya files (every key `lora_unet_` /
+ * `lora_te_`) go through `_convert_non_diffusers_lora_to_diffusers`, which raises on any key it
+ * did not rename; other files must be `unet.` / `text_encoder.` PEFT-style keys.
+ */
+export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
+  const notes: string[] = [];
+  const isKohya = keys.length > 0 && keys.every((k) => /^lora_(unet|te|te1|te2)_/.test(k));
+  const known = knownKohyaNames();
+  const unmapped = keys.filter((key) => {
+    if (isKohya) {
+      const m = /^([^.]+)\.(lora_down\.weight|lora_up\.weight|alpha|dora_scale)$/.exec(key);
+      return !m || !known.has(m[1] as string);
+    }
+    const parsed = parsePeftStyleKey(key);
+    if (parsed?.style !== 'diffusers') return true;
+    return !(parsed.component === 'unet' ? DIFFUSERS_UNET : DIFFUSERS_TE).has(parsed.path);
+  });
+  if (isKohya && unmapped.length > 0)
+    notes.push('kohya file with keys diffusers cannot rename: load_lora_weights raises ValueError.');
+  if (!isKohya && keys.some((k) => k.startsWith('base_model.model.'))) {
+    notes.push(
+      'PEFT adapter keys: load with PeftModel.from_pretrained, or convert --to diffusers / kohya for load_lora_weights.',
+    );
+  }
+  return {
+    loader: 'diffusers',
+    ok: unmapped.length === 0 && notes.length === 0,
+    mappedKeys: keys.length - unmapped.length,
+    unmappedKeys: unmapped,
+    notes,
+  };
+}
+
+/** All three verdicts for a file's tensor keys. */
+export function checkLoaderCompatibility(keys: readonly string[]): LoaderVerdict[] {
+  return [checkA1111(keys), checkComfyUi(keys), checkDiffusers(keys)];
+}

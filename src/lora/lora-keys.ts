@@ -1,0 +1,139 @@
+// src/lora/lora-keys.ts — tensor-key grammar of the three LoRA formats (pure): PEFT
+// (`base_model.model.<path>.lora_A.weight`), diffusers (`unet.<path>.lora_A.weight`, what
+// diffusers 0.42 `save_lora_weights` writes) and kohya / WebUI (`lora_unet_<path_>.lora_down.weight`
+// + `.alpha`); format detection; kohya <-> diffusers module names.
+import { KOHYA_PREFIX, knownKohyaNames, type LoraComponent } from './sd15-modules.js';
+
+export type LoraFormat = 'kohya' | 'peft' | 'diffusers' | 'unknown';
+/** down = PEFT lora_A / kohya lora_down; up = lora_B / lora_up; magnitude = DoRA lora_magnitude_vector / dora_scale. */
+export type LoraPart = 'down' | 'up' | 'alpha' | 'magnitude';
+
+export interface ParsedKey {
+  readonly component: LoraComponent;
+  /** diffusers / transformers module path, e.g. `down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q`. */
+  readonly path: string;
+  readonly part: LoraPart;
+}
+
+const PEFT_PREFIX = 'base_model.model.';
+const PEFT_AB = /^(.+)\.lora_(A|B)(?:\.[^.]+)?\.weight$/;
+// PEFT saves the DoRA magnitude without `.weight` (peft/tuners/lora/model.py `_get_adapter_state_dict`).
+const PEFT_MAGNITUDE = /^(.+)\.lora_magnitude_vector(?:\.[^.]+)?(?:\.weight)?$/;
+const KOHYA_KEY =
+  /^(lora_unet_|lora_te_|lora_te1_)([^.]+)\.(lora_down\.weight|lora_up\.weight|alpha|dora_scale)$/;
+
+function splitPeftSuffix(rest: string): { path: string; part: LoraPart } | undefined {
+  const ab = PEFT_AB.exec(rest);
+  if (ab) return { path: ab[1] as string, part: ab[2] === 'A' ? 'down' : 'up' };
+  const mag = PEFT_MAGNITUDE.exec(rest);
+  if (mag) return { path: mag[1] as string, part: 'magnitude' };
+  return undefined;
+}
+
+/**
+ * Parses a PEFT or diffusers key. `unet.` / `text_encoder.` prefixes name the component; a bare
+ * `base_model.model.` key belongs to the text encoder when its path starts `text_model.`.
+ */
+export function parsePeftStyleKey(key: string): (ParsedKey & { style: 'peft' | 'diffusers' }) | undefined {
+  let rest = key;
+  let component: LoraComponent | undefined;
+  let style: 'peft' | 'diffusers' = 'peft';
+  if (rest.startsWith('unet.')) {
+    component = 'unet';
+    style = 'diffusers';
+    rest = rest.slice('unet.'.length);
+  } else if (rest.startsWith('text_encoder.')) {
+    component = 'text_encoder';
+    style = 'diffusers';
+    rest = rest.slice('text_encoder.'.length);
+  }
+  if (rest.startsWith(PEFT_PREFIX)) rest = rest.slice(PEFT_PREFIX.length);
+  else if (style === 'peft') return undefined;
+  const split = splitPeftSuffix(rest);
+  if (!split) return undefined;
+  component ??= split.path.startsWith('text_model.') ? 'text_encoder' : 'unet';
+  return { component, path: split.path, part: split.part, style };
+}
+
+/** Tokens that hold an underscore inside one path segment, for kohya names outside the SD1.5 table. */
+const UNDERSCORE_TOKENS = [
+  'down_blocks',
+  'up_blocks',
+  'mid_block',
+  'transformer_blocks',
+  'time_emb_proj',
+  'time_embedding',
+  'conv_shortcut',
+  'conv_in',
+  'conv_out',
+  'proj_in',
+  'proj_out',
+  'to_q',
+  'to_k',
+  'to_v',
+  'to_out',
+  'linear_1',
+  'linear_2',
+  'text_model',
+  'self_attn',
+  'q_proj',
+  'k_proj',
+  'v_proj',
+  'out_proj',
+];
+
+/** kohya flat name -> dotted path for modules the SD1.5 table does not know (best effort). */
+function guessDottedPath(flat: string): string {
+  let dotted = flat.replaceAll('_', '.');
+  for (const token of UNDERSCORE_TOKENS) dotted = dotted.replaceAll(token.replaceAll('_', '.'), token);
+  return dotted;
+}
+
+/** Parses a kohya key; `known` says whether the module is an SD1.5 module (exact name table). */
+export function parseKohyaKey(key: string): (ParsedKey & { kohyaName: string; known: boolean }) | undefined {
+  const m = KOHYA_KEY.exec(key);
+  if (!m) return undefined;
+  const prefix = m[1] === 'lora_unet_' ? 'lora_unet_' : 'lora_te_';
+  const kohyaName = `${prefix}${m[2]}`;
+  const suffix = m[3] as string;
+  const part: LoraPart =
+    suffix === 'lora_down.weight'
+      ? 'down'
+      : suffix === 'lora_up.weight'
+        ? 'up'
+        : suffix === 'alpha'
+          ? 'alpha'
+          : 'magnitude';
+  const known = knownKohyaNames().get(kohyaName);
+  const component: LoraComponent = prefix === 'lora_unet_' ? 'unet' : 'text_encoder';
+  return {
+    component,
+    path: known?.path ?? guessDottedPath(m[2] as string),
+    part,
+    kohyaName,
+    known: Boolean(known),
+  };
+}
+
+/** kohya module name for a diffusers path: `lora_unet_` + path with `.` as `_`. */
+export function kohyaModuleName(component: LoraComponent, path: string): string {
+  return KOHYA_PREFIX[component] + path.replaceAll('.', '_');
+}
+
+/**
+ * The format of a set of tensor keys: kohya when every key has a kohya prefix (diffusers treats a
+ * file as kohya only then), PEFT / diffusers when all keys parse in that grammar, else unknown.
+ */
+export function detectLoraFormat(keys: readonly string[]): LoraFormat {
+  if (keys.length === 0) return 'unknown';
+  if (keys.every((k) => /^lora_(unet|te\d?)_/.test(k))) return 'kohya';
+  const parsed = keys.map(parsePeftStyleKey);
+  if (parsed.every((p) => p?.style === 'peft')) return 'peft';
+  if (parsed.every((p) => p !== undefined) && parsed.some((p) => p?.style === 'diffusers'))
+    return 'diffusers';
+  const kohyaCount = keys.filter((k) => k.startsWith('lora_')).length;
+  const peftCount = parsed.filter(Boolean).length;
+  if (kohyaCount === 0 && peftCount === 0) return 'unknown';
+  if (kohyaCount >= peftCount) return 'kohya';
+  return parsed.some((p) => p?.style === 'diffusers') ? 'diffusers' : 'peft';
+}

@@ -1,0 +1,176 @@
+// src/lora/lora-model.ts — groups a file's tensors into LoRA modules (pure): per module the down / up
+// (and DoRA magnitude) tensors, its rank and its alpha in kohya terms (scale = alpha / rank), from
+// the `.alpha` tensors (kohya), adapter_config.json (PEFT) or `lora_adapter_metadata` (diffusers).
+import { ToonloraError } from '../errors.js';
+import { type LoraFormat, type LoraPart, parseKohyaKey, parsePeftStyleKey } from './lora-keys.js';
+import { type PeftAdapterConfig, peftModuleScale } from './peft-config.js';
+import type { TensorEntry } from './safetensors-format.js';
+import { knownKohyaNames, KOHYA_PREFIX, type LoraComponent } from './sd15-modules.js';
+
+/** Where a module's alpha came from, so `inspect` can say when it was assumed. */
+export type AlphaSource = 'tensor' | 'config' | 'assumed-rank';
+
+export interface LoraModule {
+  readonly component: LoraComponent;
+  readonly path: string;
+  readonly rank: number;
+  /** kohya alpha: the module's scale is alpha / rank. */
+  readonly alpha: number;
+  readonly alphaSource: AlphaSource;
+  readonly down: TensorEntry;
+  readonly up: TensorEntry;
+  readonly magnitude?: TensorEntry;
+  /** Whether the module is one of SD1.5's (name table in sd15-modules.ts). */
+  readonly known: boolean;
+}
+
+export interface LoraModel {
+  readonly format: LoraFormat;
+  readonly modules: readonly LoraModule[];
+  /** Keys that belong to no module in the detected format. */
+  readonly unknownKeys: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** Inputs besides the tensor list: alpha tensor values (kohya) and configs per component (PEFT / diffusers). */
+export interface AssembleOptions {
+  readonly format: LoraFormat;
+  readonly file: string;
+  /** Decoded `.alpha` scalars by tensor key. */
+  readonly alphaValues?: ReadonlyMap<string, number>;
+  readonly configs?: Partial<Record<LoraComponent, PeftAdapterConfig>>;
+}
+
+interface Draft {
+  component: LoraComponent;
+  path: string;
+  known: boolean;
+  parts: Partial<Record<LoraPart, TensorEntry>>;
+}
+
+function formatError(file: string, what: string, module?: string): ToonloraError {
+  return new ToonloraError('TL_ERR_LORA_FORMAT', `${file}: ${module ? `module "${module}": ` : ''}${what}`, {
+    details: { file, ...(module ? { module } : {}) },
+  });
+}
+
+function groupTensors(
+  tensors: readonly TensorEntry[],
+  format: LoraFormat,
+): { drafts: Map<string, Draft>; unknown: string[] } {
+  const drafts = new Map<string, Draft>();
+  const unknown: string[] = [];
+  const known = knownKohyaNames();
+  for (const tensor of tensors) {
+    const parsed =
+      format === 'kohya'
+        ? parseKohyaKey(tensor.name)
+        : format === 'unknown'
+          ? undefined
+          : parsePeftStyleKey(tensor.name);
+    if (!parsed || (format === 'peft' && 'style' in parsed && parsed.style !== 'peft')) {
+      unknown.push(tensor.name);
+      continue;
+    }
+    const id = `${parsed.component}:${parsed.path}`;
+    let draft = drafts.get(id);
+    if (!draft) {
+      const kohyaName = KOHYA_PREFIX[parsed.component] + parsed.path.replaceAll('.', '_');
+      draft = { component: parsed.component, path: parsed.path, known: known.has(kohyaName), parts: {} };
+      drafts.set(id, draft);
+    }
+    if (draft.parts[parsed.part]) unknown.push(tensor.name);
+    else draft.parts[parsed.part] = tensor;
+  }
+  return { drafts, unknown };
+}
+
+/** Rank of a down / up pair; throws when the shapes do not fit together. */
+function rankOf(draft: Draft, file: string): number {
+  const { down, up } = draft.parts;
+  const name = `${draft.component}.${draft.path}`;
+  if (!down || !up)
+    throw formatError(
+      file,
+      `has ${down ? 'no up (lora_B / lora_up)' : 'no down (lora_A / lora_down)'} tensor. The file is incomplete.`,
+      name,
+    );
+  if (down.shape.length < 2 || up.shape.length < 2)
+    throw formatError(file, 'down / up tensors must be at least 2-D.', name);
+  const rank = down.shape[0] as number;
+  if (up.shape[1] !== rank || rank === 0) {
+    throw formatError(
+      file,
+      `down has rank ${rank} but up expects ${up.shape[1]} (shapes ${JSON.stringify(down.shape)} / ${JSON.stringify(up.shape)}).`,
+      name,
+    );
+  }
+  return rank;
+}
+
+function alphaOf(
+  draft: Draft,
+  rank: number,
+  options: AssembleOptions,
+): { alpha: number; source: AlphaSource } {
+  const name = `${draft.component}.${draft.path}`;
+  if (options.format === 'kohya') {
+    const entry = draft.parts.alpha;
+    if (!entry) return { alpha: rank, source: 'assumed-rank' };
+    const value = options.alphaValues?.get(entry.name);
+    if (value === undefined || !Number.isFinite(value))
+      throw formatError(options.file, `alpha tensor "${entry.name}" is not a finite number.`, name);
+    return { alpha: value, source: 'tensor' };
+  }
+  const config = options.configs?.[draft.component];
+  if (!config) return { alpha: rank, source: 'assumed-rank' };
+  const scale = peftModuleScale(config, draft.path);
+  if (scale.rank !== rank) {
+    throw formatError(
+      options.file,
+      `config gives rank ${scale.rank} (r / rank_pattern) but the tensors have rank ${rank}. The config does not belong to these weights.`,
+      name,
+    );
+  }
+  return { alpha: scale.kohyaAlpha, source: 'config' };
+}
+
+/**
+ * Builds the module list of a LoRA file.
+ * @throws TL_ERR_LORA_FORMAT when a module misses a tensor, shapes disagree or the config's rank differs.
+ */
+export function assembleLoraModel(tensors: readonly TensorEntry[], options: AssembleOptions): LoraModel {
+  const { drafts, unknown } = groupTensors(tensors, options.format);
+  const modules: LoraModule[] = [];
+  const warnings: string[] = [];
+  for (const draft of drafts.values()) {
+    const rank = rankOf(draft, options.file);
+    const { alpha, source } = alphaOf(draft, rank, options);
+    modules.push({
+      component: draft.component,
+      path: draft.path,
+      rank,
+      alpha,
+      alphaSource: source,
+      down: draft.parts.down as TensorEntry,
+      up: draft.parts.up as TensorEntry,
+      ...(draft.parts.magnitude ? { magnitude: draft.parts.magnitude } : {}),
+      known: draft.known,
+    });
+  }
+  modules.sort((a, b) => (a.component + a.path < b.component + b.path ? -1 : 1));
+  const assumed = modules.filter((m) => m.alphaSource === 'assumed-rank').length;
+  if (assumed > 0) {
+    warnings.push(
+      options.format === 'kohya'
+        ? `${assumed} module(s) have no .alpha tensor: loaders then use scale 1.0 (alpha = rank).`
+        : `${assumed} module(s) have no stored alpha (no adapter config / lora_adapter_metadata): assuming alpha = rank (scale 1.0), the diffusers convention.`,
+    );
+  }
+  if (modules.some((m) => m.magnitude)) {
+    warnings.push(
+      'DoRA: the magnitude is per output row (PEFT / LyCORIS wd_on_out). ComfyUI detects the axis; AUTOMATIC1111 normalises per input column and applies it wrongly; diffusers drops dora_scale for SD1.5.',
+    );
+  }
+  return { format: options.format, modules, unknownKeys: unknown, warnings };
+}

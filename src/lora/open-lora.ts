@@ -1,0 +1,176 @@
+// src/lora/open-lora.ts — opens a LoRA given by path (a .safetensors file, or a PEFT adapter folder
+// with adapter_model.safetensors + adapter_config.json): validates the file, reads the small alpha
+// tensors and the config, and assembles the module list. The I/O edge of convert and inspect.
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ToonloraError } from '../errors.js';
+import { decodeScalar } from './float-convert.js';
+import { detectLoraFormat } from './lora-keys.js';
+import { assembleLoraModel, type LoraModel } from './lora-model.js';
+import { type PeftAdapterConfig, parsePeftConfig } from './peft-config.js';
+import { openSafetensors, type SafetensorsReader } from './safetensors-read.js';
+import type { LoraComponent } from './sd15-modules.js';
+
+export interface OpenedLora {
+  readonly reader: SafetensorsReader;
+  readonly model: LoraModel;
+  /** The adapter_config.json used, if any. */
+  readonly configPath?: string;
+}
+
+/** Largest adapter_config.json read (real ones are a few KB). */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+async function resolveWeightsPath(input: string): Promise<{ weights: string; configPath?: string }> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(input);
+  } catch {
+    throw new ToonloraError(
+      'TL_ERR_INPUT_NOT_FOUND',
+      `${input}: no such file or folder. Give a .safetensors file or a PEFT adapter folder.`,
+      {
+        details: { file: input },
+      },
+    );
+  }
+  if (info.isDirectory()) {
+    const weights = join(input, 'adapter_model.safetensors');
+    const exists = await stat(weights).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      throw new ToonloraError(
+        'TL_ERR_INPUT_NOT_FOUND',
+        `${input}: folder has no adapter_model.safetensors. Give a PEFT adapter folder or the .safetensors file itself.`,
+        {
+          details: { file: weights },
+        },
+      );
+    }
+    return { weights, configPath: join(input, 'adapter_config.json') };
+  }
+  return { weights: input, configPath: join(dirname(input), 'adapter_config.json') };
+}
+
+async function readJsonFile(path: string): Promise<unknown | undefined> {
+  let text: string;
+  try {
+    const info = await stat(path);
+    if (info.size > MAX_CONFIG_BYTES) {
+      throw new ToonloraError(
+        'TL_ERR_LORA_FORMAT',
+        `${path}: ${info.size} bytes is too large for an adapter config.`,
+        { details: { file: path } },
+      );
+    }
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof ToonloraError) throw error;
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ToonloraError(
+      'TL_ERR_LORA_FORMAT',
+      `${path}: not valid JSON (${(error as Error).message}). Fix or remove the file.`,
+      {
+        details: { file: path },
+      },
+    );
+  }
+}
+
+/** diffusers' `lora_adapter_metadata` (JSON, keys `unet.r`, `text_encoder.lora_alpha`, ...) split per component. */
+function diffusersConfigs(
+  metadata: Readonly<Record<string, string>>,
+  file: string,
+): Partial<Record<LoraComponent, PeftAdapterConfig>> {
+  const raw = metadata.lora_adapter_metadata;
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ToonloraError(
+      'TL_ERR_LORA_FORMAT',
+      `${file}: metadata lora_adapter_metadata is not JSON. Re-save the LoRA.`,
+      { details: { file } },
+    );
+  }
+  const configs: Partial<Record<LoraComponent, PeftAdapterConfig>> = {};
+  if (typeof parsed !== 'object' || parsed === null) return configs;
+  for (const component of ['unet', 'text_encoder'] as const) {
+    const entries = Object.entries(parsed).filter(([k]) => k.startsWith(`${component}.`));
+    if (entries.length === 0) continue;
+    const section = Object.fromEntries(entries.map(([k, v]) => [k.slice(component.length + 1), v]));
+    configs[component] = parsePeftConfig(section, `${file} (lora_adapter_metadata ${component})`);
+  }
+  return configs;
+}
+
+/** Decodes every kohya `.alpha` tensor (0-dim or 1-element scalars only). */
+async function readAlphas(reader: SafetensorsReader): Promise<Map<string, number>> {
+  const values = new Map<string, number>();
+  for (const entry of reader.header.tensors) {
+    if (!entry.name.endsWith('.alpha') || entry.end - entry.begin > 8) continue;
+    const value = decodeScalar(await reader.readTensor(entry), entry.dtype);
+    if (value !== undefined) values.set(entry.name, value);
+  }
+  return values;
+}
+
+/**
+ * Opens a LoRA for reading. Close `reader` when done.
+ * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT (unknown format, bad config, broken module).
+ */
+export async function openLora(input: string): Promise<OpenedLora> {
+  const { weights, configPath } = await resolveWeightsPath(input);
+  const reader = await openSafetensors(weights);
+  try {
+    const file = basename(weights);
+    const keys = reader.header.tensors.map((t) => t.name);
+    const format = detectLoraFormat(keys);
+    if (format === 'unknown') {
+      throw new ToonloraError(
+        'TL_ERR_LORA_FORMAT',
+        `${file}: no LoRA keys found (expected kohya lora_unet_*, PEFT base_model.model.* or diffusers unet.*). Is this a LoRA?`,
+        {
+          details: { file },
+        },
+      );
+    }
+    let configs: Partial<Record<LoraComponent, PeftAdapterConfig>> = {};
+    let usedConfig: string | undefined;
+    if (format === 'peft' && configPath) {
+      const raw = await readJsonFile(configPath);
+      if (raw !== undefined) {
+        const config = parsePeftConfig(raw, configPath);
+        configs = { unet: config, text_encoder: config };
+        usedConfig = configPath;
+      }
+    } else if (format === 'diffusers') {
+      configs = diffusersConfigs(reader.header.metadata, file);
+    }
+    const alphaValues = format === 'kohya' ? await readAlphas(reader) : undefined;
+    const model = assembleLoraModel(reader.header.tensors, {
+      format,
+      file,
+      configs,
+      ...(alphaValues ? { alphaValues } : {}),
+    });
+    if (model.modules.length === 0) {
+      throw new ToonloraError(
+        'TL_ERR_LORA_FORMAT',
+        `${file}: no complete LoRA module (down + up pair) found.`,
+        { details: { file } },
+      );
+    }
+    return { reader, model, ...(usedConfig ? { configPath: usedConfig } : {}) };
+  } catch (error) {
+    await reader.close();
+    throw error;
+  }
+}

@@ -1,0 +1,176 @@
+// src/lora/peft-config.ts — PEFT's adapter_config.json (pure): the fields that decide each module's
+// rank and scale (r, lora_alpha, rank_pattern, alpha_pattern, use_rslora, use_dora), PEFT's pattern
+// lookup, the kohya alpha that reproduces PEFT's scale, and the config written for kohya -> PEFT.
+import { z } from 'zod';
+import { ToonloraError } from '../errors.js';
+
+/** The adapter_config.json fields toonlora reads; others pass through. Defaults are PEFT's `LoraConfig`. */
+export const peftAdapterConfigSchema = z
+  .object({
+    peft_type: z.string().optional(),
+    r: z.number().int().positive().default(8),
+    lora_alpha: z.number().positive().default(8),
+    rank_pattern: z.record(z.string(), z.number().int().positive()).nullish(),
+    alpha_pattern: z.record(z.string(), z.number().positive()).nullish(),
+    use_rslora: z.boolean().nullish(),
+    use_dora: z.boolean().nullish(),
+    target_modules: z.union([z.array(z.string()), z.string()]).nullish(),
+  })
+  .loose();
+
+export type PeftAdapterConfig = z.infer<typeof peftAdapterConfigSchema>;
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+function findForbiddenKey(value: unknown, path: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN.has(key)) return `${path}${key}`;
+    const nested = findForbiddenKey((value as Record<string, unknown>)[key], `${path}${key}.`);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+/**
+ * Validates a parsed adapter_config.json (or diffusers' `lora_adapter_metadata` for one component).
+ * @throws TL_ERR_LORA_FORMAT naming the file, the field and the value.
+ */
+export function parsePeftConfig(raw: unknown, file: string): PeftAdapterConfig {
+  const forbidden = findForbiddenKey(raw, '');
+  if (forbidden) {
+    throw new ToonloraError(
+      'TL_ERR_LORA_FORMAT',
+      `${file}: key "${forbidden}" is not allowed (prototype pollution). Fix the config.`,
+      {
+        details: { file, field: forbidden },
+      },
+    );
+  }
+  const result = peftAdapterConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.') ?? '';
+    throw new ToonloraError(
+      'TL_ERR_LORA_FORMAT',
+      `${file}: ${field || 'config'}: ${issue?.message ?? 'invalid'}. Fix adapter_config.json.`,
+      {
+        details: { file, field },
+      },
+    );
+  }
+  if (result.data.peft_type !== undefined && result.data.peft_type !== 'LORA') {
+    throw new ToonloraError(
+      'TL_ERR_LORA_FORMAT',
+      `${file}: peft_type "${result.data.peft_type}" is not LORA; only LoRA adapters convert.`,
+      {
+        details: { file, field: 'peft_type' },
+      },
+    );
+  }
+  return result.data;
+}
+
+/**
+ * PEFT's pattern lookup (peft/utils/other.py `get_pattern_key`): the first key for which
+ * `re.match(rf"(.*\.)?({key})$", module)` matches, else undefined.
+ */
+export function matchPattern(
+  patterns: Readonly<Record<string, number>> | null | undefined,
+  modulePath: string,
+): string | undefined {
+  if (!patterns) return undefined;
+  for (const key of Object.keys(patterns)) {
+    let regex: RegExp;
+    try {
+      regex = new RegExp(`^(?:.*\\.)?(?:${key})$`);
+    } catch {
+      if (key === modulePath) return key;
+      continue;
+    }
+    if (regex.test(modulePath)) return key;
+  }
+  return undefined;
+}
+
+/** Rank and alpha PEFT gives a module, and the kohya alpha with the same scale. */
+export interface ModuleScale {
+  readonly rank: number;
+  readonly loraAlpha: number;
+  /** alpha such that alpha / rank == PEFT's scaling (rsLoRA: lora_alpha / sqrt(r) -> lora_alpha * sqrt(r)). */
+  readonly kohyaAlpha: number;
+}
+
+/** PEFT's per-module rank / alpha (peft/tuners/lora/layer.py `update_layer`: scaling = alpha / r or alpha / sqrt(r)). */
+export function peftModuleScale(config: PeftAdapterConfig, modulePath: string): ModuleScale {
+  const rankKey = matchPattern(config.rank_pattern, modulePath);
+  const alphaKey = matchPattern(config.alpha_pattern, modulePath);
+  const rank = rankKey === undefined ? config.r : (config.rank_pattern?.[rankKey] as number);
+  const loraAlpha = alphaKey === undefined ? config.lora_alpha : (config.alpha_pattern?.[alphaKey] as number);
+  const kohyaAlpha = config.use_rslora ? loraAlpha * Math.sqrt(rank) : loraAlpha;
+  return { rank, loraAlpha, kohyaAlpha };
+}
+
+function mostCommon(values: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best = values[0] as number;
+  let bestCount = 0;
+  for (const [v, c] of [...counts].sort((a, b) => a[0] - b[0])) {
+    if (c > bestCount) {
+      best = v;
+      bestCount = c;
+    }
+  }
+  return best;
+}
+
+/**
+ * The shortest decimal that reads back as the same float32 (kohya stores alpha as a float32
+ * tensor: 0.1 arrives as 0.10000000149011612 and should go back to PEFT as 0.1).
+ */
+export function shortestFloat32(value: number): number {
+  const target = Math.fround(value);
+  for (let digits = 1; digits <= 9; digits++) {
+    const candidate = Number(target.toPrecision(digits));
+    if (Math.fround(candidate) === target) return candidate;
+  }
+  return target;
+}
+
+/**
+ * The adapter_config.json for modules with given ranks and kohya alphas (rsLoRA off): the most
+ * common rank / alpha become `r` / `lora_alpha`, the others go to `rank_pattern` / `alpha_pattern`
+ * keyed by full module path (as diffusers' `get_peft_kwargs` does).
+ */
+export function buildPeftConfig(
+  modules: ReadonlyArray<{ path: string; rank: number; alpha: number }>,
+  options: { useDora: boolean; baseModel?: string },
+): Record<string, unknown> {
+  const r = mostCommon(modules.map((m) => m.rank));
+  const alphas = modules.map((m) => shortestFloat32(m.alpha));
+  const loraAlpha = mostCommon(alphas);
+  const rankPattern: Record<string, number> = {};
+  const alphaPattern: Record<string, number> = {};
+  modules.forEach((m, i) => {
+    if (m.rank !== r) rankPattern[m.path] = m.rank;
+    if (alphas[i] !== loraAlpha) alphaPattern[m.path] = alphas[i] as number;
+  });
+  return {
+    peft_type: 'LORA',
+    base_model_name_or_path: options.baseModel ?? null,
+    r,
+    lora_alpha: loraAlpha,
+    rank_pattern: rankPattern,
+    alpha_pattern: alphaPattern,
+    target_modules: [...new Set(modules.map((m) => m.path))].sort(),
+    use_rslora: false,
+    use_dora: options.useDora,
+    lora_dropout: 0,
+    bias: 'none',
+    init_lora_weights: true,
+    fan_in_fan_out: false,
+    modules_to_save: null,
+    task_type: null,
+  };
+}

@@ -1,0 +1,70 @@
+// End-to-end test of `./toonlora convert` / `inspect` as subprocesses (how the Python suite and the
+// trainer call them): exit codes, --json output, refusal to overwrite.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
+import { sd15AttentionModules } from '../src/lora/sd15-modules.js';
+
+const run = promisify(execFile);
+const cli = resolve(import.meta.dirname, '..', 'toonlora');
+let dir: string;
+
+async function toonlora(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(cli, args, { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'toonlora-cli-'));
+  await writePeftFolder(
+    join(dir, 'adapter'),
+    makePeftTensors({ modules: sd15AttentionModules().slice(0, 8), rank: 4, seed: 3 }),
+    { r: 4, lora_alpha: 2 },
+  );
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('toonlora convert / inspect subprocess', () => {
+  it('converts, inspects as JSON, and refuses to overwrite', async () => {
+    const out = join(dir, 'hero.safetensors');
+    const first = await toonlora([
+      'convert',
+      join(dir, 'adapter'),
+      '-o',
+      out,
+      '--precision',
+      'fp16',
+      '--json',
+    ]);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ from: 'peft', to: 'kohya', modules: 8 });
+    const inspected = await toonlora(['inspect', out, '--json']);
+    expect(inspected.code).toBe(0);
+    const report = JSON.parse(inspected.stdout);
+    expect(report.alphas).toEqual([2]);
+    expect(report.dtypes).toEqual({ F16: 16, F32: 8 });
+    const again = await toonlora(['convert', join(dir, 'adapter'), '-o', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('TL_ERR_OUTPUT_EXISTS');
+    const bad = await toonlora([
+      'convert',
+      join(dir, 'adapter'),
+      '-o',
+      join(dir, 'x.safetensors'),
+      '--to',
+      'ckpt',
+    ]);
+    expect(bad.code).toBe(2);
+  });
+});
