@@ -1,7 +1,7 @@
 // src/prep/mask-contours.ts — from a character mask to character boxes: threshold, external contours
 // (OpenCV findContours RETR_EXTERNAL), largest first (SPEC §1.3: "the largest external contour of
 // the thresholded mask is the character"); and the pure choice of which contours become crops.
-import type { Box, GrayImage } from '../vision/image.js';
+import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { loadOpenCv, matFromGray, withMats } from '../vision/opencv.js';
 
 /** Mask values above this (0..255) count as character; isnet/u2net outputs are 0.5 at 127.5. */
@@ -75,4 +75,26 @@ export function maskBoundsWithin(mask: GrayImage, within: Box, threshold = MASK_
   }
   if (maxX < 0) return undefined;
   return { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
+}
+
+/** Mask parts whose pixels are more than this fraction near-white look like speech bubbles, not characters. */
+export const BUBBLE_WHITE_FRACTION = 0.7;
+
+/**
+ * Fraction (0..1) of the mask pixels inside `box` whose colour is near-white (every channel >= 225):
+ * a speech bubble with its text removed is almost all white, a character rarely more than half.
+ */
+export function whiteFractionWithin(image: RgbImage, mask: GrayImage, box: Box, threshold = MASK_THRESHOLD): number {
+  let inMask = 0;
+  let white = 0;
+  for (let y = box.y; y < box.y + box.height; y++) {
+    for (let x = box.x; x < box.x + box.width; x++) {
+      const p = y * mask.width + x;
+      if ((mask.data[p] ?? 0) <= threshold) continue;
+      inMask++;
+      const i = p * 3;
+      if ((image.data[i] ?? 0) >= 225 && (image.data[i + 1] ?? 0) >= 225 && (image.data[i + 2] ?? 0) >= 225) white++;
+    }
+  }
+  return inMask === 0 ? 0 : white / inMask;
 }

@@ -14,33 +14,36 @@ export interface ClassicSegmenterOptions {
 /** Default background tolerance: survives JPEG noise and light paper tint, stops at line art. */
 export const CLASSIC_TOLERANCE = 40;
 
-/** Mean colour of the most common 32-level colour bucket among the given pixel indices. */
-export function dominantColour(image: RgbImage, pixels: readonly number[]): [number, number, number] {
-  const counts = new Map<number, number>();
-  for (const p of pixels) {
-    const i = p * 3;
-    const key = ((image.data[i] ?? 0) >> 3) * 1024 + ((image.data[i + 1] ?? 0) >> 3) * 32 + ((image.data[i + 2] ?? 0) >> 3);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  let bestKey = 0;
-  let bestCount = -1;
-  for (const [key, count] of counts) {
-    if (count > bestCount) [bestKey, bestCount] = [key, count];
-  }
-  const sum = [0, 0, 0];
-  let n = 0;
+/** A colour bucket must hold at least this share of the border ring to seed the background fill. */
+export const SEED_BUCKET_MIN_SHARE = 0.1;
+
+/**
+ * Mean colours of the 32-level colour buckets that hold at least `minShare` of the given pixels
+ * (always at least the most common one), most common first: a panel's background colours.
+ */
+export function dominantColours(
+  image: RgbImage,
+  pixels: readonly number[],
+  minShare = SEED_BUCKET_MIN_SHARE,
+): Array<[number, number, number]> {
+  const buckets = new Map<number, { n: number; r: number; g: number; b: number }>();
   for (const p of pixels) {
     const i = p * 3;
     const r = image.data[i] ?? 0;
     const g = image.data[i + 1] ?? 0;
     const b = image.data[i + 2] ?? 0;
-    if ((r >> 3) * 1024 + (g >> 3) * 32 + (b >> 3) !== bestKey) continue;
-    sum[0] = (sum[0] ?? 0) + r;
-    sum[1] = (sum[1] ?? 0) + g;
-    sum[2] = (sum[2] ?? 0) + b;
-    n++;
+    const key = (r >> 3) * 1024 + (g >> 3) * 32 + (b >> 3);
+    const bucket = buckets.get(key) ?? { n: 0, r: 0, g: 0, b: 0 };
+    bucket.n++;
+    bucket.r += r;
+    bucket.g += g;
+    bucket.b += b;
+    buckets.set(key, bucket);
   }
-  return [(sum[0] ?? 0) / Math.max(1, n), (sum[1] ?? 0) / Math.max(1, n), (sum[2] ?? 0) / Math.max(1, n)];
+  const sorted = [...buckets.values()].sort((x, y) => y.n - x.n);
+  return sorted
+    .filter((bucket, i) => i === 0 || bucket.n >= pixels.length * minShare)
+    .map((bucket) => [bucket.r / bucket.n, bucket.g / bucket.n, bucket.b / bucket.n]);
 }
 
 /** Pixel indices of the rectangle ring `inset` pixels in from the image border. */
@@ -56,32 +59,69 @@ function ringPixels(width: number, height: number, inset: number): number[] {
   return ring;
 }
 
+/** Largest per-channel step between neighbouring pixels that still continues the background (a smooth
+ * gradient steps < 1 per pixel; line art's anti-aliased edges step 10+). */
+export const CLASSIC_GRADIENT_STEP = 3;
+/** A gradient may drift this many times `tolerance` away from the seed colours, no further. */
+export const CLASSIC_GRADIENT_DRIFT = 2.5;
+
 /**
  * Background mask (255 = background) by flood fill (4-connected) from border pixels near the border's
- * dominant colour. Two rings seed it: the outermost one and one ~1.5% in, so a drawn panel frame (a
- * dark border line) does not hide the white background inside it. Pure.
+ * dominant colours. A pixel joins when it is within `tolerance` of one of them, or within
+ * {@link CLASSIC_GRADIENT_STEP} of the background pixel next to it and within
+ * {@link CLASSIC_GRADIENT_DRIFT} x `tolerance` of a seed colour (a smooth sky gradient). Two rings seed it: the outermost one and one ~1.5% in, so a
+ * drawn panel frame (a dark border line) does not hide the background inside it. Pure.
  */
 export function floodBackground(image: RgbImage, tolerance = CLASSIC_TOLERANCE): GrayImage {
   const { width, height, data } = image;
-  const background = new Uint8Array(width * height);
-  const queue = new Int32Array(width * height);
+  const total = width * height;
+  const background = new Uint8Array(total);
+  const queue = new Int32Array(total);
   const inset = Math.max(2, Math.round(Math.min(width, height) * 0.015));
+  const step = CLASSIC_GRADIENT_STEP;
   for (const ringInset of [0, inset]) {
     const ring = ringPixels(width, height, ringInset);
     if (ring.length === 0) continue;
-    const [br, bg, bb] = dominantColour(image, ring);
-    const near = (p: number): boolean => {
+    const seeds = dominantColours(image, ring);
+    const within = (p: number, limit: number): boolean => {
       const i = p * 3;
-      return (
-        Math.abs((data[i] ?? 0) - br) <= tolerance &&
-        Math.abs((data[i + 1] ?? 0) - bg) <= tolerance &&
-        Math.abs((data[i + 2] ?? 0) - bb) <= tolerance
+      const r = data[i] as number;
+      const g = data[i + 1] as number;
+      const b = data[i + 2] as number;
+      return seeds.some(
+        ([sr, sg, sb]) => Math.abs(r - sr) <= limit && Math.abs(g - sg) <= limit && Math.abs(b - sb) <= limit,
       );
+    };
+    const nearBackground = (p: number): boolean => within(p, tolerance);
+    const drift = tolerance * CLASSIC_GRADIENT_DRIFT;
+    const close = (a: number, b: number): boolean => {
+      const i = a * 3;
+      const j = b * 3;
+      return (
+        Math.abs((data[i] as number) - (data[j] as number)) <= step &&
+        Math.abs((data[i + 1] as number) - (data[j + 1] as number)) <= step &&
+        Math.abs((data[i + 2] as number) - (data[j + 2] as number)) <= step
+      );
+    };
+    // A gradient pixel is smooth towards all four neighbours; an anti-aliased stroke is not across it.
+    const smoothAround = (q: number): boolean => {
+      const x = q % width;
+      return (
+        (x === 0 || close(q, q - 1)) &&
+        (x === width - 1 || close(q, q + 1)) &&
+        (q < width || close(q, q - width)) &&
+        (q + width >= total || close(q, q + width))
+      );
+    };
+    const joins = (from: number, to: number): boolean => {
+      if (background[to]) return false;
+      if (nearBackground(to)) return true;
+      return close(from, to) && within(to, drift) && smoothAround(to);
     };
     let head = 0;
     let tail = 0;
     for (const p of ring) {
-      if (!background[p] && near(p)) {
+      if (!background[p] && nearBackground(p)) {
         background[p] = 255;
         queue[tail++] = p;
       }
@@ -89,11 +129,21 @@ export function floodBackground(image: RgbImage, tolerance = CLASSIC_TOLERANCE):
     while (head < tail) {
       const p = queue[head++] as number;
       const x = p % width;
-      const neighbours = [x > 0 ? p - 1 : -1, x < width - 1 ? p + 1 : -1, p - width, p + width];
-      for (const q of neighbours) {
-        if (q < 0 || q >= width * height || background[q] || !near(q)) continue;
-        background[q] = 255;
-        queue[tail++] = q;
+      if (x > 0 && joins(p, p - 1)) {
+        background[p - 1] = 255;
+        queue[tail++] = p - 1;
+      }
+      if (x < width - 1 && joins(p, p + 1)) {
+        background[p + 1] = 255;
+        queue[tail++] = p + 1;
+      }
+      if (p >= width && joins(p, p - width)) {
+        background[p - width] = 255;
+        queue[tail++] = p - width;
+      }
+      if (p + width < total && joins(p, p + width)) {
+        background[p + width] = 255;
+        queue[tail++] = p + width;
       }
     }
   }
@@ -106,7 +156,8 @@ export function morphologyKernelPx(width: number, height: number): number {
   return size % 2 === 1 ? size : size + 1;
 }
 
-/** Foreground = not background, then opening (drops specks, leftover text strokes) and closing (joins gaps). */
+/** Foreground = not background, then opening (drops specks, leftover text strokes) and closing (joins gaps).
+ * Rectangular kernels: OpenCV runs them as separable row/column passes, several times faster than ellipses. */
 async function cleanForeground(background: GrayImage): Promise<GrayImage> {
   const cv = await loadOpenCv();
   const foreground: GrayImage = {
@@ -119,8 +170,8 @@ async function cleanForeground(background: GrayImage): Promise<GrayImage> {
     const mask = keep(matFromGray(cv, foreground));
     const opened = keep(new cv.Mat());
     const closed = keep(new cv.Mat());
-    const openKernel = keep(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(k, k)));
-    const closeKernel = keep(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(2 * k + 1, 2 * k + 1)));
+    const openKernel = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(k, k)));
+    const closeKernel = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(2 * k + 1, 2 * k + 1)));
     cv.morphologyEx(mask, opened, cv.MORPH_OPEN, openKernel);
     cv.morphologyEx(opened, closed, cv.MORPH_CLOSE, closeKernel);
     return grayFromMat(closed);

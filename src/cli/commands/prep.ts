@@ -1,12 +1,138 @@
-// src/cli/commands/prep.ts — `toonlora prep`: screenshots -> clean, captioned training set (kohya folder layout + manifest.json)
+// src/cli/commands/prep.ts — `toonlora prep`: screenshots -> clean, captioned training set (kohya folder
+// layout + manifest.json). Maps flags onto the prep config (flags win over --config), makes one
+// runPrep call, draws a progress bar on a TTY and reports per-file results. Exit 0 when at least one
+// crop was made, 1 when none, 2 on bad usage.
+import { relative } from 'node:path';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { notImplemented } from '../../errors.js';
-import { commandAction } from '../output.js';
+import { loadConfig } from '../../config/load-config.js';
+import { type PrepResult, runPrep } from '../../prep/pipeline.js';
+import { captionerSchema, prepConfigSchema, segmenterSchema } from '../../schemas/config.js';
+import { commandAction, printResult, wantsProgressBar } from '../output.js';
+
+interface PrepFlags {
+  output: string;
+  trigger?: string;
+  class?: string;
+  repeats?: number | string;
+  resolution?: number | string;
+  segmenter?: string;
+  captioner?: string;
+  characters?: string;
+  keepDuplicates?: boolean;
+  saveStages?: boolean;
+  overwrite?: boolean;
+  config?: string;
+  json?: boolean;
+}
+
+/** Number flag parser: a non-number stays the string it was, so the schema's message shows what arrived. */
+function toNumber(value: string): number | string {
+  const n = Number(value);
+  return value.trim() !== '' && Number.isFinite(n) ? n : value;
+}
+
+/** A path as the user would type it: relative to the working folder when inside it. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+function formatResult(result: PrepResult): string {
+  const { summary } = result.manifest;
+  const lines: string[] = [];
+  for (const file of result.manifest.files) {
+    const name = displayPath(file.source);
+    if (file.status === 'ok') {
+      lines.push(`  ok       ${name}: ${file.crops.length} crop${file.crops.length === 1 ? '' : 's'}`);
+      if (file.reason) lines.push(`           (${file.reason})`);
+    } else {
+      lines.push(`  ${file.status.padEnd(8)} ${name}: ${file.reason ?? ''}`);
+    }
+  }
+  lines.push(
+    `${summary.crops} crop${summary.crops === 1 ? '' : 's'} from ${summary.files} file${summary.files === 1 ? '' : 's'} ` +
+      `(${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)${result.manifest.cancelled ? ', cancelled' : ''}`,
+  );
+  lines.push(`dataset:  ${result.datasetDir}`);
+  lines.push(`manifest: ${result.manifestPath}`);
+  return lines.join('\n');
+}
 
 export function registerPrep(program: Command): void {
+  const d = prepConfigSchema.parse({});
   program
     .command('prep')
-    .description('screenshots -> clean, captioned training set (kohya folder layout + manifest.json)')
-    .option('--json', 'print the result as JSON', false)
-    .action(commandAction('prep', () => notImplemented('toonlora prep', 'issue 4: dataset builder')));
+    .description(
+      'screenshots -> clean, captioned training set: text removed, character cropped square, captioned;\n' +
+        'writes <out>/<repeats>_<trigger> <class>/name.png + name.txt (kohya layout) and <out>/manifest.json',
+    )
+    .argument('<inputs...>', 'image files and/or folders of images (walked recursively)')
+    .requiredOption('-o, --output <dir>', 'output folder (must be empty or new unless --overwrite)')
+    .option('--trigger <word>', `trigger word, always first in every caption (default: ${d.trigger})`)
+    .option('--class <word>', `class word of the dataset folder name (default: ${d.classWord})`)
+    .option('--repeats <n>', `kohya repeats per epoch, the folder prefix (default: ${d.repeats})`, toNumber)
+    .option('--resolution <px>', `square size of the crops, multiple of 8 (default: ${d.resolution})`, toNumber)
+    .option(
+      '--segmenter <name>',
+      `${segmenterSchema.options.join(' | ')}; auto = isnet-anime when downloaded, else classic (default: ${d.segmenter})`,
+    )
+    .option(
+      '--captioner <name>',
+      `${captionerSchema.options.join(' | ')}; auto = the best one whose weights are downloaded, else trigger + class words (default: ${d.captioner})`,
+    )
+    .option(
+      '--characters <mode>',
+      `largest (one crop per image) | all (one crop per character: person detector when downloaded, else separate mask parts) (default: ${d.characters})`,
+    )
+    .option('--keep-duplicates', `keep near-duplicate crops (default: skip them, prep.dedupe = ${d.dedupe})`)
+    .option('--save-stages', 'also write each stage image (text mask, text removed, character mask, crop) under <out>/stages/')
+    .option('--overwrite', 'replace a previous prep output in a non-empty output folder (default: refuse)')
+    .option('--config <file>', 'TOML or JSON config file with a [prep] section; flags win over it')
+    .option('--json', 'print the result (manifest included) as JSON')
+    .action(
+      commandAction('prep', async (inputs: string[], flags: PrepFlags) => {
+        const config = loadConfig({
+          ...(flags.config ? { file: flags.config } : {}),
+          overrides: {
+            prep: {
+              trigger: flags.trigger,
+              classWord: flags.class,
+              repeats: flags.repeats,
+              resolution: flags.resolution,
+              segmenter: flags.segmenter,
+              captioner: flags.captioner,
+              characters: flags.characters,
+              dedupe: flags.keepDuplicates ? false : undefined,
+            },
+          },
+        });
+        const bar = wantsProgressBar(flags)
+          ? new cliProgress.SingleBar(
+              { format: 'prep [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
+        let started = false;
+        const result = await runPrep({
+          inputs,
+          outDir: flags.output,
+          config: config.prep,
+          overwrite: flags.overwrite ?? false,
+          saveStages: flags.saveStages ?? false,
+          onMessage: (line) => process.stderr.write(`${line}\n`),
+          onProgress: (p) => {
+            if (!bar) return;
+            if (!started) {
+              bar.start(p.total, 0, { file: '' });
+              started = true;
+            }
+            bar.update(p.done, { file: displayPath(p.source) });
+          },
+        });
+        bar?.stop();
+        printResult(result, flags, formatResult);
+        return result.manifest.summary.crops > 0 ? 0 : 1;
+      }),
+    );
 }

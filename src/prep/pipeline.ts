@@ -1,0 +1,205 @@
+// src/prep/pipeline.ts — `runPrep`, the dataset builder as a library call (the CLI and the server both
+// use it): validates the settings, refuses to clobber a non-empty output folder, picks the stages
+// (announcing `auto` choices), runs every input file through process-file.ts one at a time (one bad
+// file never stops the others), and writes the kohya folder plus `<out>/manifest.json`.
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { formatConfigIssues } from '../config/load-config.js';
+import { ToonloraError } from '../errors.js';
+import type { CacheOptions } from '../models/cache.js';
+import { type PrepConfig, prepConfigSchema } from '../schemas/config.js';
+import type { FileStatus, Manifest, ManifestFile } from '../schemas/manifest.js';
+import type { Captioner } from './caption.js';
+import { createTextStages, type Resolved, resolveCaptioner, resolvePersonDetector, resolveSegmenter } from './index.js';
+import { collectInputFiles } from './inputs.js';
+import { buildManifest, MANIFEST_FILE, readManifest, writeManifest } from './manifest.js';
+import { datasetFolderName, UniqueNames } from './output-names.js';
+import { processFile, type RunContext } from './process-file.js';
+import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
+
+export interface PrepProgress {
+  /** Files finished so far (1-based after the first) and in total. */
+  readonly done: number;
+  readonly total: number;
+  readonly source: string;
+  readonly status: FileStatus;
+  readonly reason: string | null;
+  readonly crops: number;
+}
+
+export interface PrepOptions {
+  /** Image files and/or folders (walked recursively for image extensions). */
+  readonly inputs: readonly string[];
+  /** Output folder: gets `<repeats>_<trigger> <class>/`, `manifest.json` and (with saveStages) `stages/`. */
+  readonly outDir: string;
+  /** Prep settings; validated by prepConfigSchema, defaults filled in. */
+  readonly config?: z.input<typeof prepConfigSchema>;
+  /** Replace toonlora's previous output in a non-empty outDir (else TL_ERR_OUTPUT_EXISTS). */
+  readonly overwrite?: boolean;
+  /** Also write every stage's image under `<out>/stages/<name>/`. */
+  readonly saveStages?: boolean;
+  /** Called after each file. */
+  readonly onProgress?: (progress: PrepProgress) => void;
+  /** One-line announcements (the `auto` choices). */
+  readonly onMessage?: (line: string) => void;
+  /** Cancels between files; the manifest then records `cancelled: true` and the files done. */
+  readonly signal?: AbortSignal;
+  /** Model cache lookup overrides (tests). */
+  readonly cache?: CacheOptions;
+  /** Stage instances to use instead of the registry's (tests, the server's warm stages). */
+  readonly stages?: Partial<{
+    textDetector: TextDetector;
+    textRemover: TextRemover;
+    segmenter: CharacterSegmenter;
+    personDetector: PersonDetector | null;
+    captioner: Captioner;
+  }>;
+}
+
+export interface PrepResult {
+  readonly outDir: string;
+  /** Absolute path of the kohya dataset folder. */
+  readonly datasetDir: string;
+  readonly manifestPath: string;
+  readonly manifest: Manifest;
+}
+
+/** Validates the prep settings; @throws ToonloraError TL_ERR_CONFIG naming each bad field, the value and the flag. */
+export function parsePrepConfig(input: unknown): PrepConfig {
+  const parsed = prepConfigSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const prefixed = parsed.error.issues.map((issue) => ({ ...issue, path: ['prep', ...issue.path] }));
+  throw new ToonloraError('TL_ERR_CONFIG', `prep settings are invalid\n${formatConfigIssues(prefixed, { prep: input })}`);
+}
+
+/**
+ * Refuses a non-empty output folder unless `overwrite`; with it, removes only what a previous prep
+ * wrote there (manifest.json, stages/, the dataset folders it names, and the one about to be written).
+ */
+function outDirEntries(outDir: string, overwrite: boolean): string[] {
+  const entries = existsSync(outDir) ? readdirSync(outDir) : [];
+  if (entries.length > 0 && !overwrite) {
+    throw new ToonloraError(
+      'TL_ERR_OUTPUT_EXISTS',
+      `${outDir}: the output folder is not empty (${entries.length} entries). Choose an empty or new -o folder, or pass --overwrite to replace a previous prep output there.`,
+      { details: { file: outDir } },
+    );
+  }
+  return entries;
+}
+
+async function prepareOutDir(outDir: string, datasetDir: string, overwrite: boolean): Promise<void> {
+  if (outDirEntries(outDir, overwrite).length > 0) {
+    const previous = new Set([datasetDir]);
+    const manifestPath = join(outDir, MANIFEST_FILE);
+    if (existsSync(manifestPath)) {
+      try {
+        previous.add(readManifest(manifestPath).datasetDir);
+      } catch {
+        // an unreadable old manifest is simply replaced
+      }
+    }
+    for (const name of [...previous, 'stages', MANIFEST_FILE]) {
+      if (basename(name) !== name || name === '..' || name === '.') continue;
+      await rm(join(outDir, name), { recursive: true, force: true });
+    }
+  }
+  await mkdir(outDir, { recursive: true });
+}
+
+
+/** Picks every stage (injected ones win), with one announcement line per `auto` choice. */
+async function resolveStages(options: PrepOptions, config: PrepConfig) {
+  const injected = options.stages ?? {};
+  const cache = options.cache ?? {};
+  const given = <T extends { name: string }>(stage: T): Resolved<T> => ({ stage, choice: { name: stage.name, reason: 'given by the caller' } });
+  const segmenter = injected.segmenter ? given(injected.segmenter) : resolveSegmenter(config.segmenter, cache);
+  const captioner = injected.captioner ? given(injected.captioner) : await resolveCaptioner(config, cache);
+  const person =
+    injected.personDetector !== undefined
+      ? injected.personDetector && given(injected.personDetector)
+      : resolvePersonDetector(config.characters, cache);
+  const text =
+    injected.textDetector && injected.textRemover
+      ? { detector: given(injected.textDetector), remover: given(injected.textRemover) }
+      : await createTextStages(config);
+  const announcements: string[] = [];
+  const line = (role: string, r: Resolved<unknown>) => `${role}: ${r.choice.name} (${r.choice.reason})`;
+  if (!injected.segmenter && config.segmenter === 'auto') announcements.push(line('segmenter', segmenter));
+  if (!injected.captioner && config.captioner === 'auto') announcements.push(line('captioner', captioner));
+  if (config.characters === 'all' && injected.personDetector === undefined) {
+    announcements.push(
+      person
+        ? 'characters: all, one crop per person found by anime-person-detector'
+        : 'characters: all, split by separate mask parts; `toonlora models pull anime-person-detector` splits overlapping characters',
+    );
+  }
+  return { segmenter, captioner, person, text, announcements };
+}
+
+/**
+ * Builds the dataset. Per-file problems land in the manifest; the run itself throws only for bad
+ * settings (TL_ERR_CONFIG), missing inputs (TL_ERR_INPUT_NOT_FOUND), a non-empty output folder
+ * (TL_ERR_OUTPUT_EXISTS), a stage asked for by name whose weights are missing (TL_ERR_MODEL_MISSING)
+ * or a captioner that is not built (TL_ERR_NOT_IMPLEMENTED).
+ */
+export async function runPrep(options: PrepOptions): Promise<PrepResult> {
+  const config = parsePrepConfig(options.config);
+  const outDir = resolve(options.outDir);
+  const files = collectInputFiles(options.inputs, outDir);
+  const datasetDir = datasetFolderName(config.repeats, config.trigger, config.classWord);
+  outDirEntries(outDir, options.overwrite ?? false); // refuse before loading any model
+  const stages = await resolveStages(options, config);
+  await prepareOutDir(outDir, datasetDir, options.overwrite ?? false);
+  for (const line of stages.announcements) options.onMessage?.(line);
+
+  const ctx: RunContext = {
+    config,
+    outDir,
+    datasetDir,
+    saveStages: options.saveStages ?? false,
+    textDetector: stages.text.detector.stage,
+    textRemover: stages.text.remover.stage,
+    segmenter: stages.segmenter.stage,
+    personDetector: stages.person?.stage ?? null,
+    captioner: stages.captioner.stage,
+    names: new UniqueNames(),
+    kept: [],
+  };
+  const done: ManifestFile[] = [];
+  let cancelled = false;
+  for (const source of files) {
+    if (options.signal?.aborted) {
+      cancelled = true;
+      break;
+    }
+    const entry = await processFile(ctx, source);
+    done.push(entry);
+    options.onProgress?.({
+      done: done.length,
+      total: files.length,
+      source,
+      status: entry.status,
+      reason: entry.reason,
+      crops: entry.crops.length,
+    });
+  }
+  const manifest = buildManifest({
+    createdAt: new Date(),
+    datasetDir,
+    settings: config,
+    stages: {
+      textDetector: stages.text.detector.choice,
+      textRemover: stages.text.remover.choice,
+      segmenter: stages.segmenter.choice,
+      personDetector: stages.person?.choice ?? null,
+      captioner: stages.captioner.choice,
+    },
+    cancelled,
+    files: done,
+  });
+  const manifestPath = await writeManifest(outDir, manifest);
+  return { outDir, datasetDir: join(outDir, datasetDir), manifestPath, manifest };
+}
