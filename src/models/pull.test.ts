@@ -13,6 +13,7 @@ let server: Server;
 let endpoint: string;
 let requests: string[] = [];
 let root: string;
+let siblingsOverride: string[] | undefined;
 
 const REPO_FILES: Record<string, string> = {
   '/SmilingWolf/wd-vit-tagger-v3/resolve/main/model.onnx': 'onnx-bytes',
@@ -28,7 +29,8 @@ beforeAll(async () => {
     requests.push(url);
     if (url === '/api/models/Salesforce/blip-image-captioning-base/revision/main') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      const siblings = [...BLIP, 'pytorch_model.bin', 'tf_model.h5'].map((rfilename) => ({ rfilename }));
+      const names = siblingsOverride ?? [...BLIP, 'pytorch_model.bin', 'tf_model.h5'];
+      const siblings = names.map((rfilename) => ({ rfilename }));
       return void res.end(JSON.stringify({ sha: COMMIT, siblings }));
     }
     const blip = url.match(/^\/Salesforce\/blip-image-captioning-base\/resolve\/([0-9a-f]{40})\/(.+)$/);
@@ -49,6 +51,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   requests = [];
+  siblingsOverride = undefined;
   root = mkdtempSync(join(tmpdir(), 'toonlora-pull-'));
   return () => rmSync(root, { recursive: true, force: true });
 });
@@ -80,15 +83,12 @@ describe('pullModel (Hugging Face)', () => {
       code: 'TL_ERR_CHECKSUM',
     });
     expect(isModelPresent('anime-person-detector', opts())).toBe(false);
-    const partial = join(root, 'hf', 'hub', 'models--deepghs--anime_person_detection', '.toonlora-partial');
-    expect(
-      existsSync(join(partial, 'e39c744c22432ad01f91dd254fe2b02c8d878b8c', 'person_detect_v1.3_s')),
-    ).toBe(true);
-    expect(
-      existsSync(
-        join(partial, 'e39c744c22432ad01f91dd254fe2b02c8d878b8c', 'person_detect_v1.3_s', 'model.onnx.part'),
-      ),
-    ).toBe(false);
+    const rev = 'e39c744c22432ad01f91dd254fe2b02c8d878b8c';
+    const partial = join(root, 'tl', 'downloads', 'anime-person-detector', rev, 'person_detect_v1.3_s');
+    expect(existsSync(partial)).toBe(true);
+    expect(existsSync(join(partial, 'model.onnx.part'))).toBe(false);
+    const hfRepo = join(root, 'hf', 'hub', 'models--deepghs--anime_person_detection');
+    expect(existsSync(join(hfRepo, 'snapshots'))).toBe(false);
   });
 
   it('pulls a transformers snapshot through the Hub listing, skipping other frameworks', async () => {
@@ -99,6 +99,15 @@ describe('pullModel (Hugging Face)', () => {
       join(root, 'hf', 'hub', 'models--Salesforce--blip-image-captioning-base', 'snapshots', COMMIT),
     );
     expect(requests).not.toContainEqual(expect.stringContaining('pytorch_model.bin'));
+  });
+
+  it('says so when the repo lacks a file the registry requires', async () => {
+    siblingsOverride = ['config.json', 'preprocessor_config.json', 'pytorch_model.bin'];
+    const error = (await pullModel('blip-base', opts()).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_MODEL_MISSING' });
+    expect(error.message).toContain(
+      `blip-base: Salesforce/blip-image-captioning-base@${COMMIT} has no model.safetensors`,
+    );
   });
 });
 

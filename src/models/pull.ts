@@ -1,6 +1,7 @@
 // src/models/pull.ts — `models pull`: brings a registry model onto disk. Release-URL files go to
 // toonlora's home; Hugging Face files go into the HF hub cache layout (snapshots/<commit>/, refs/<rev>)
 // so diffusers / transformers find them too; npm models are already installed with the Node packages.
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -133,7 +134,9 @@ async function listHubRepo(entry: ModelEntry, source: HuggingFaceSource, options
 /** Fetches HF files into `<hub>/models--o--n/snapshots/<commit>/` and points `refs/<revision>` at it. */
 async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options: PullOptions) {
   const env = envOf(options);
-  const repoDir = hfRepoDir(hfHubCacheFor(env, options.homeDir ?? homedir()), source.repo);
+  const homeDir = options.homeDir ?? homedir();
+  const repoDir = hfRepoDir(hfHubCacheFor(env, homeDir), source.repo);
+  const partialDir = join(toonloraHomeFor(env, homeDir), 'downloads', entry.id, source.revision);
   let wanted: { path: string; file?: ModelFile }[];
   let commit: string | undefined = isCommitHash(source.revision) ? source.revision : undefined;
   if (source.snapshot) {
@@ -164,7 +167,8 @@ async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options
     options.onFileStart?.({ modelId: entry.id, file: path, url, totalBytes: file?.sizeBytes });
     const result = await downloadToPart({
       url,
-      partPath: join(repoDir, '.toonlora-partial', source.revision, `${path}.part`),
+      // Partial files stay in toonlora's home: the HF cache only ever holds complete, verified files.
+      partPath: join(partialDir, `${path}.part`),
       modelId: entry.id,
       manualPath: manualPlacementPath(entry, path, options),
       expected: file ? expectedOf(file) : undefined,
@@ -182,6 +186,19 @@ async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options
   if (commit && commit !== source.revision) {
     await mkdir(join(repoDir, 'refs'), { recursive: true });
     await writeFile(hfRefFile(repoDir, source.revision), commit);
+  }
+  const snapshotDir = hfSnapshotDir(repoDir, commit ?? source.revision);
+  const absent = source.snapshot
+    ? source.files.filter((file) => !existsSync(join(snapshotDir, file.path)))
+    : source.files.filter((file) => !findModelFile(entry.id, file.path, options));
+  if (absent.length > 0) {
+    throw new ToonloraError(
+      'TL_ERR_MODEL_MISSING',
+      `${entry.id}: ${source.repo}@${commit ?? source.revision} has no ${absent.map((f) => f.path).join(', ')}, ` +
+        'which toonlora needs; the repo changed. Place a matching copy in ' +
+        `${manualPlacementPath(entry, '', options)} or pin a revision in src/models/registry.ts`,
+      { details: { model: entry.id } },
+    );
   }
   return files;
 }
