@@ -40,7 +40,7 @@ export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .description(
-      'check Node, Python, the worker venv, torch and its device (CUDA / MPS / CPU, GPU memory), disk\n' +
+      'check Node, Python, the worker venv, torch and its device (CUDA / MPS / CPU, GPU memory), disk ' +
         'space and the models, and say what each missing piece blocks; exit 0 even when things are missing',
     )
     .option('--venv <path>', 'venv folder to check (default: $TOONLORA_VENV, else trainer/.venv)')

@@ -136,7 +136,7 @@ export function registerModels(program: Command): void {
   models
     .command('pull')
     .description(
-      'download models (resumable, checksum-verified); `all` pulls every missing one. Release files go to\n' +
+      'download models (resumable, checksum-verified); `all` pulls every missing one. Release files go to ' +
         '$TOONLORA_HOME/models/<id>/, Hugging Face files to the HF cache ($HF_HOME, honours HF_ENDPOINT, HF_TOKEN)',
     )
     .argument('<ids...>', `model ids or \`all\` (${listModelIds().join(', ')})`)

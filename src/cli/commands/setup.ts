@@ -16,7 +16,7 @@ export function registerSetup(program: Command): void {
   program
     .command('setup')
     .description(
-      'create the Python worker environment and install its pinned packages (torch first, the build\n' +
+      'create the Python worker environment and install its pinned packages (torch first, the build ' +
         'chosen for this machine, then trainer/requirements.txt); fast no-op when nothing changed',
     )
     .option('--venv <path>', 'venv folder (default: $TOONLORA_VENV, else trainer/.venv)')
