@@ -9,6 +9,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 status=0
+echo "== Python worker environment (toonlora setup --dev)"
+python_ok=1
+./toonlora setup --dev || { echo "setup failed: the Python tests and the TypeScript tests that start the worker will fail" >&2; python_ok=0; status=1; }
 echo "== typecheck (tsc --strict)"
 npx tsc -p tsconfig.json --noEmit || status=1
 echo "== lint (biome)"
@@ -17,9 +20,8 @@ echo "== web app build (vite; the browser tests load web/dist)"
 npm run build:web --silent || status=1
 echo "== TypeScript tests (vitest)"
 npx vitest run || status=1
-if [ -d trainer/tests ]; then
+if [ -d trainer/tests ] && [ "$python_ok" = 1 ]; then
   echo "== Python tests (pytest)"
-  ./toonlora setup --dev
   trainer/.venv/bin/python -m pytest trainer/tests -q || status=1
 fi
 exit $status
