@@ -3,13 +3,15 @@
 import type { GenerationService } from '../generation-service.js';
 import type { JobRunners } from '../job-queue.js';
 import type { CatalogStore } from '../store.js';
+import { createPrepRunner } from './prep-runner.js';
 
 export interface RunnerDeps {
   catalog: CatalogStore;
+  /** Absolute data folder. */
   dataDir: string;
   generation: GenerationService | null;
 }
 
-export function createDefaultRunners(_deps: RunnerDeps): JobRunners {
-  return {};
+export function createDefaultRunners(deps: RunnerDeps): JobRunners {
+  return { prep: createPrepRunner(deps) };
 }

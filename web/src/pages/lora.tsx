@@ -8,14 +8,16 @@ function MetadataTable({ data }: { data: Record<string, unknown> }) {
   return (
     <table className="meta">
       <tbody>
-        {Object.entries(data).map(([key, value]) => (
-          <tr key={key}>
-            <th>{key}</th>
-            <td>
-              <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code>
-            </td>
-          </tr>
-        ))}
+        {Object.entries(data)
+          .filter(([, value]) => value !== undefined)
+          .map(([key, value]) => (
+            <tr key={key}>
+              <th>{key}</th>
+              <td>
+                <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code>
+              </td>
+            </tr>
+          ))}
       </tbody>
     </table>
   );
@@ -87,7 +89,9 @@ export function LoraPage({
       <div className="panel">
         <h3>Metadata</h3>
         {inspectError && <p className="error">{inspectError}</p>}
-        {inspect && <MetadataTable data={inspect.inspect} />}
+        {inspect && <MetadataTable data={{ ...inspect.inspect, metadata: undefined }} />}
+        {inspect && <h3>Stored metadata (kohya ss_* / modelspec)</h3>}
+        {inspect && <MetadataTable data={(inspect.inspect.metadata ?? {}) as Record<string, unknown>} />}
         {lora && <MetadataTable data={lora.meta} />}
       </div>
     </section>

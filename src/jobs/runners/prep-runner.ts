@@ -1,0 +1,118 @@
+// src/jobs/runners/prep-runner.ts — the `prep` job: a character's uploads -> runPrep (src/prep) into
+// the job's folder -> a dataset version in the store (items with their stage images, skipped files
+// with reasons). Trigger and class word come from the character.
+import { copyFile, link, mkdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { runPrep } from '../../prep/pipeline.js';
+import { type PrepJobParams, prepJobParamsSchema, type UploadedImage } from '../../schemas/api.js';
+import type { Manifest } from '../../schemas/manifest.js';
+import { jobRelDir } from '../data-layout.js';
+import type { JobContext } from '../job-queue.js';
+import { type DatasetItemStages, type NewDatasetItem, resolveDataPath } from '../store.js';
+import type { RunnerDeps } from './default-runners.js';
+
+/** `007-name.png`: the input name runPrep sees (it names crops after it); index keeps names unique. */
+function inputName(index: number, image: UploadedImage): string {
+  const ext = image.format === 'jpeg' ? 'jpg' : image.format;
+  const stem = image.originalName.replace(/\.[^.]*$/, '') || 'image';
+  return `${String(index + 1).padStart(3, '0')}-${stem}.${ext}`;
+}
+
+/** Links (or copies) the uploads into `<job>/inputs/` under readable names; returns path -> image. */
+async function stageInputs(deps: RunnerDeps, images: readonly UploadedImage[], inputsDir: string) {
+  await mkdir(inputsDir, { recursive: true });
+  const byPath = new Map<string, UploadedImage>();
+  for (const [index, image] of images.entries()) {
+    const target = join(inputsDir, inputName(index, image));
+    const stored = deps.catalog.imageFilePath(image.id);
+    await link(stored, target).catch(() => copyFile(stored, target));
+    byPath.set(target, image);
+  }
+  return byPath;
+}
+
+/** Dataset items and skipped files from a manifest (pure apart from the lookups it is given). */
+export function datasetFromManifest(
+  manifest: Manifest,
+  jobDir: string,
+  uploadFor: (source: string) => { name: string; storedPath: string } | undefined,
+): { items: NewDatasetItem[]; skipped: Array<{ source: string; status: string; reason: string }> } {
+  const items: NewDatasetItem[] = [];
+  const skipped: Array<{ source: string; status: string; reason: string }> = [];
+  const inJob = (rel: string | undefined) => (rel ? `${jobDir}/${rel}` : null);
+  for (const file of manifest.files) {
+    const upload = uploadFor(file.source);
+    const name = upload?.name ?? file.source.split('/').pop() ?? file.source;
+    if (file.status !== 'ok') {
+      skipped.push({
+        source: name,
+        status: file.status,
+        reason: file.reason ?? file.reasonCode ?? 'no reason given',
+      });
+      continue;
+    }
+    for (const [index, crop] of file.crops.entries()) {
+      const stages: DatasetItemStages = {
+        original: upload?.storedPath ?? null,
+        textRemoved: inJob(file.stages?.textRemoved),
+        mask: inJob(file.stages?.characterMask ?? file.stages?.textMask),
+        crop: inJob(crop.stageCrop ?? file.stages?.crop?.[index]),
+      };
+      const key =
+        crop.image
+          .split('/')
+          .pop()
+          ?.replace(/\.[^.]*$/, '') ?? crop.image;
+      items.push({ key, source: name, imagePath: `${jobDir}/${crop.image}`, caption: crop.caption, stages });
+    }
+    for (const rejected of file.rejected) {
+      skipped.push({ source: name, status: 'rejected crop', reason: rejected.reason });
+    }
+  }
+  return { items, skipped };
+}
+
+export function createPrepRunner(deps: RunnerDeps) {
+  return async (context: JobContext): Promise<Record<string, unknown>> => {
+    const { job } = context;
+    const params: PrepJobParams = prepJobParamsSchema.parse(job.params);
+    const character = deps.catalog.getCharacter(job.characterId);
+    const all = deps.catalog.listImages(character.id);
+    const images = params.imageIds ? all.filter((image) => params.imageIds?.includes(image.id)) : all;
+    const jobDir = jobRelDir(job.id);
+    const outDir = resolveDataPath(deps.dataDir, `${jobDir}/dataset`);
+    const byPath = await stageInputs(deps, images, resolveDataPath(deps.dataDir, `${jobDir}/inputs`));
+    context.progress({ step: 0, total: images.length, message: 'loading the prep stages' });
+    const result = await runPrep({
+      inputs: [...byPath.keys()],
+      outDir,
+      overwrite: true,
+      saveStages: true,
+      config: { ...params.options, trigger: character.trigger, classWord: character.classWord },
+      signal: context.signal,
+      onMessage: (message) => context.emit({ type: 'log', message }),
+      onProgress: (p) =>
+        context.progress({
+          step: p.done,
+          total: p.total,
+          message: `${byPath.get(p.source)?.originalName ?? p.source}: ${p.status}${p.reason ? ` (${p.reason})` : ''}`,
+        }),
+    });
+    if (context.signal.aborted) throw new Error('prep cancelled');
+    const datasetRel = `${jobDir}/dataset`;
+    const { items, skipped } = datasetFromManifest(result.manifest, datasetRel, (source) => {
+      const image = byPath.get(source);
+      if (!image) return undefined;
+      const stored = relative(deps.dataDir, deps.catalog.imageFilePath(image.id)).split('\\').join('/');
+      return { name: image.originalName, storedPath: stored };
+    });
+    const dataset = deps.catalog.createDataset({
+      characterId: character.id,
+      jobId: job.id,
+      dir: datasetRel,
+      items,
+      skipped,
+    });
+    return { datasetId: dataset.id, summary: result.manifest.summary, stages: result.manifest.stages };
+  };
+}

@@ -1,0 +1,84 @@
+// test/web-flow.test.ts — the web app in Debian's chromium against a real server on loopback: create
+// a character, upload the bundled example screens, build and review the dataset (edit a caption),
+// with a screenshot of each page in test-artifacts/.
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../src/server/server.js';
+import { ensureWebBuilt, launchChromium, WEB_DIST } from './helpers/browser.js';
+import { tempDataDir } from './helpers/server-fixtures.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'web');
+const EXAMPLES = join(ROOT, 'examples', 'screens');
+
+let app: FastifyInstance;
+let url: string;
+let browser: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  ensureWebBuilt();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ({ app, url } = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: tempDataDir('web'),
+    webDir: WEB_DIST,
+  }));
+  browser = await launchChromium();
+  page = await browser.newPage();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+describe('web app', () => {
+  it('creates a character, uploads screenshots, builds and reviews the dataset', async () => {
+    await page.goto(url);
+    await expect(page.getByRole('heading', { name: 'Characters' }).isVisible()).resolves.toBe(true);
+    await page.fill('input[name=name]', 'Mina');
+    await page.fill('input[name=trigger]', 'mina_tl');
+    await shot('01-characters');
+    await page.click('button:has-text("Create")');
+    await page.waitForURL(/#\/c\/[^/]+\/upload/);
+
+    const files = readdirSync(EXAMPLES)
+      .filter((name) => /\.(png|jpe?g)$/.test(name))
+      .slice(0, 3);
+    await page.setInputFiles(
+      '[data-testid=upload-input]',
+      files.map((name) => join(EXAMPLES, name)),
+    );
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=uploads] img').length === n,
+      files.length,
+    );
+    await page.click('button:has-text("Build dataset")');
+    await page.waitForSelector('a:has-text("Review the dataset")', { timeout: 120_000 });
+    await shot('02-upload');
+
+    await page.click('a:has-text("Review the dataset")');
+    await page.waitForSelector('[data-testid=dataset-item]');
+    const first = page.locator('[data-testid=caption]').first();
+    await first.fill('mina_tl, girl, red scarf');
+    await page.locator('button:has-text("Save caption")').first().click();
+    await page.locator('button:has-text("Exclude")').last().click();
+    await page.waitForSelector('.item.excluded');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.stages img')].every((img) => (img as HTMLImageElement).complete),
+    );
+    await shot('03-dataset');
+    const characterId = page.url().split('/c/')[1]?.split('/')[0] as string;
+    const [dataset] = app.catalog.listDatasets(characterId);
+    const items = app.catalog.listDatasetItems(dataset?.id as string);
+    expect(items[0]?.caption).toBe('mina_tl, girl, red scarf');
+    expect(items.at(-1)?.excluded).toBe(true);
+  }, 240_000);
+});
