@@ -1,0 +1,76 @@
+// test/server-loras.test.ts — LoRA artifacts through the API (inject): inspect (alpha kept, A1111
+// snippet with the trigger), download in kohya (the stored file) and diffusers (converted) formats.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertLora } from '../src/lora/convert.js';
+import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
+import { buildApp } from '../src/server/app.js';
+import { tempDataDir } from './helpers/server-fixtures.js';
+
+let app: FastifyInstance;
+let loraId: string;
+const MODULES = [
+  'down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q',
+  'down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k',
+];
+
+/** Tensor names in a safetensors buffer's header. */
+function tensorNames(file: Buffer): string[] {
+  const length = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + length).toString('utf8')) as Record<string, unknown>;
+  return Object.keys(header).filter((key) => key !== '__metadata__');
+}
+
+beforeAll(async () => {
+  app = await buildApp({ dataDir: tempDataDir('loras'), runners: {}, webDir: '/nonexistent' });
+  await app.ready();
+  const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
+  const peft = join(app.dataDir, 'peft');
+  await writePeftFolder(peft, makePeftTensors({ modules: MODULES, rank: 4, seed: 7 }), {
+    r: 4,
+    lora_alpha: 2,
+    target_modules: ['to_q', 'to_k'],
+  });
+  await convertLora({ input: peft, output: join(app.dataDir, 'mina.safetensors'), to: 'kohya' });
+  loraId = app.catalog.addArtifact({
+    characterId: character.id,
+    jobId: null,
+    kind: 'lora',
+    name: 'mina',
+    path: 'mina.safetensors',
+  }).id;
+});
+afterAll(async () => {
+  await app.close();
+});
+
+describe('LoRA routes', () => {
+  it('inspects a LoRA: kohya format, alpha / rank kept, the A1111 snippet with the trigger', async () => {
+    const res = await app.inject({ method: 'GET', url: `/api/loras/${loraId}/inspect` });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.inspect).toMatchObject({ format: 'kohya', moduleCount: 2, ranks: [4], alphas: [2] });
+    expect(body.snippet).toBe('<lora:mina:0.8>, mina_tl');
+  });
+
+  it('downloads the kohya file as stored and a diffusers conversion', async () => {
+    const kohya = await app.inject({ method: 'GET', url: `/api/loras/${loraId}/download` });
+    expect(kohya.headers['content-disposition']).toContain('mina.safetensors');
+    expect(kohya.rawPayload.equals(readFileSync(join(app.dataDir, 'mina.safetensors')))).toBe(true);
+    expect(tensorNames(kohya.rawPayload).every((name) => name.startsWith('lora_unet_'))).toBe(true);
+    const diffusers = await app.inject({
+      method: 'GET',
+      url: `/api/loras/${loraId}/download?format=diffusers`,
+    });
+    expect(diffusers.statusCode).toBe(200);
+    expect(diffusers.headers['content-disposition']).toContain('mina.diffusers.safetensors');
+    const names = tensorNames(diffusers.rawPayload);
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.some((name) => name.startsWith('lora_unet_'))).toBe(false);
+    const bad = await app.inject({ method: 'GET', url: `/api/loras/${loraId}/download?format=ckpt` });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toContain('query.format');
+  });
+});
