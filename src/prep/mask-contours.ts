@@ -98,3 +98,14 @@ export function whiteFractionWithin(image: RgbImage, mask: GrayImage, box: Box, 
   }
   return inMask === 0 ? 0 : white / inMask;
 }
+
+/** A detector box is tightened to the mask only when the mask fills at least this share of it;
+ * a mask that disagrees with the detector (it missed most of the person) would shrink the crop. */
+export const TIGHTEN_MIN_AREA_FRACTION = 0.3;
+
+/** The detector's box tightened to the mask pixels inside it, or the box itself when the mask disagrees. */
+export function tightenToMask(mask: GrayImage, box: Box): Box {
+  const tight = maskBoundsWithin(mask, box);
+  if (!tight || tight.width * tight.height < TIGHTEN_MIN_AREA_FRACTION * box.width * box.height) return box;
+  return tight;
+}

@@ -17,8 +17,8 @@ import { differenceHash, findNearDuplicate, type KeptHash } from './dedupe.js';
 import {
   BUBBLE_WHITE_FRACTION,
   findMaskContours,
-  maskBoundsWithin,
   selectCharacterContours,
+  tightenToMask,
   whiteFractionWithin,
 } from './mask-contours.js';
 import { safeStem, type UniqueNames } from './output-names.js';
@@ -67,7 +67,7 @@ async function findCharacters(ctx: RunContext, image: RgbImage, timer: Timer): P
     const detector = ctx.personDetector;
     const people = await timer.time('personDetect', () => detector.detect(image));
     if (people.length > 0) {
-      return { mask, candidates: people.map((p) => ({ characterBox: maskBoundsWithin(mask, p.box) ?? p.box })) };
+      return { mask, candidates: people.map((p) => ({ characterBox: tightenToMask(mask, p.box) })) };
     }
   }
   const contours = await timer.time('contours', async () =>

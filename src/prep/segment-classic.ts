@@ -69,17 +69,18 @@ export const CLASSIC_GRADIENT_DRIFT = 2.5;
  * Background mask (255 = background) by flood fill (4-connected) from border pixels near the border's
  * dominant colours. A pixel joins when it is within `tolerance` of one of them, or within
  * {@link CLASSIC_GRADIENT_STEP} of the background pixel next to it and within
- * {@link CLASSIC_GRADIENT_DRIFT} x `tolerance` of a seed colour (a smooth sky gradient). Two rings seed it: the outermost one and one ~1.5% in, so a
- * drawn panel frame (a dark border line) does not hide the background inside it. Pure.
+ * {@link CLASSIC_GRADIENT_DRIFT} x `tolerance` of a seed colour (a smooth sky gradient). Every ring
+ * from the border up to ~3% in seeds it with its own dominant colours, so a drawn panel frame (a dark
+ * border line) does not hide the background inside it. Pure.
  */
 export function floodBackground(image: RgbImage, tolerance = CLASSIC_TOLERANCE): GrayImage {
   const { width, height, data } = image;
   const total = width * height;
   const background = new Uint8Array(total);
   const queue = new Int32Array(total);
-  const inset = Math.max(2, Math.round(Math.min(width, height) * 0.015));
+  const maxInset = Math.min(Math.floor(Math.min(width, height) / 8), Math.max(4, Math.round(Math.min(width, height) * 0.03)));
   const step = CLASSIC_GRADIENT_STEP;
-  for (const ringInset of [0, inset]) {
+  for (let ringInset = 0; ringInset <= maxInset; ringInset++) {
     const ring = ringPixels(width, height, ringInset);
     if (ring.length === 0) continue;
     const seeds = dominantColours(image, ring);

@@ -1,0 +1,27 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { collectInputFiles } from './inputs.js';
+
+describe('collectInputFiles', () => {
+  it('walks folders for images in natural order, keeps explicit files, skips the output folder', () => {
+    const root = mkdtempSync(join(tmpdir(), 'toonlora-inputs-'));
+    for (const name of ['p10.png', 'p2.jpg', 'notes.txt', 'sub/p1.webp', 'out/old.png', '.hidden/x.png']) {
+      mkdirSync(join(root, name, '..'), { recursive: true });
+      writeFileSync(join(root, name), '');
+    }
+    expect(collectInputFiles([root, join(root, 'notes.txt'), join(root, 'p2.jpg')], join(root, 'out'))).toEqual([
+      join(root, 'p2.jpg'),
+      join(root, 'p10.png'),
+      join(root, 'sub/p1.webp'),
+      join(root, 'notes.txt'),
+    ]);
+  });
+  it('names a missing input', () => {
+    expect(() => collectInputFiles(['/nonexistent/panel.png'], '/tmp/out')).toThrow(
+      expect.objectContaining({ code: 'TL_ERR_INPUT_NOT_FOUND', message: expect.stringMatching(/panel\.png: no such file/) }),
+    );
+    expect(() => collectInputFiles([], '/tmp/out')).toThrow(expect.objectContaining({ code: 'TL_ERR_USAGE' }));
+  });
+});

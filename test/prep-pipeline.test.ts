@@ -1,0 +1,169 @@
+// End-to-end runPrep over the synthetic panels (scripts/draw-panels.ts): crops exist and contain the
+// ground-truth character, captions start with the trigger, the manifest validates; and the model
+// stages resolved from a model cache holding the tiny ONNX fixtures.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { drawPanels, type SyntheticPanel, writePanelImages } from '../scripts/draw-panels.js';
+import { boxContains } from '../src/prep/crop-box.js';
+import { type PrepResult, runPrep } from '../src/prep/pipeline.js';
+import { manifestSchema } from '../src/schemas/manifest.js';
+import { readImageHeader } from '../src/vision/sharp-io.js';
+import { onnxFixture } from './helpers/images.js';
+
+const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-'));
+const emptyCache = { env: { TOONLORA_HOME: join(root, 'empty-home'), HF_HOME: join(root, 'empty-hf') } };
+
+/** A toonlora home whose model cache holds the tiny fixtures under the registry's file names. */
+function fixtureCache() {
+  const home = join(root, 'fixture-home');
+  const place = (id: string, file: string, fixture: string) => {
+    const path = join(home, 'models', id, file);
+    mkdirSync(dirname(path), { recursive: true });
+    copyFileSync(onnxFixture(fixture), path);
+  };
+  place('isnet-anime', 'isnet-anime.onnx', 'isnet-anime.onnx');
+  place('wd-vit-tagger-v3', 'model.onnx', 'wd-vit-tagger-v3/model.onnx');
+  place('wd-vit-tagger-v3', 'selected_tags.csv', 'wd-vit-tagger-v3/selected_tags.csv');
+  place('anime-person-detector', 'person_detect_v1.3_s/model.onnx', 'anime-person-detector.onnx');
+  return { env: { TOONLORA_HOME: home, HF_HOME: join(root, 'empty-hf') } };
+}
+
+let panels: SyntheticPanel[];
+let files: string[];
+let result: PrepResult;
+const messages: string[] = [];
+const progress: number[] = [];
+
+beforeAll(async () => {
+  panels = await drawPanels();
+  files = await writePanelImages(panels, join(root, 'in'));
+  result = await runPrep({
+    inputs: [join(root, 'in')],
+    outDir: join(root, 'out'),
+    config: { trigger: 'zyx', classWord: 'girl' },
+    saveStages: true,
+    cache: emptyCache,
+    onMessage: (line) => messages.push(line),
+    onProgress: (p) => progress.push(p.done),
+  });
+}, 180_000);
+
+describe('runPrep on the synthetic panels (classic segmenter, no captioner weights)', () => {
+  it('announces the auto choices in one line each', () => {
+    expect(messages).toEqual([
+      expect.stringMatching(/^segmenter: classic \(auto: isnet-anime is not downloaded; `toonlora models pull isnet-anime`/),
+      expect.stringMatching(/^captioner: none \(auto: no captioner weights downloaded/),
+    ]);
+    expect(progress).toEqual(panels.map((_, i) => i + 1));
+  });
+
+  it('writes a manifest that validates against the shared schema', () => {
+    const manifest = manifestSchema.parse(JSON.parse(readFileSync(result.manifestPath, 'utf8')));
+    expect(manifest.datasetDir).toBe('10_zyx girl');
+    expect(manifest.stages.segmenter.name).toBe('classic');
+    expect(manifest.summary).toEqual({ files: 6, ok: 6, skipped: 0, error: 0, crops: 6 });
+    expect(manifest.files.map((f) => f.source)).toEqual(files);
+    for (const file of manifest.files) {
+      expect(Object.keys(file.timingsMs)).toEqual(expect.arrayContaining(['decode', 'textDetect', 'textRemove', 'segment', 'crop', 'write']));
+    }
+  });
+
+  it('crops each panel around a ground-truth character, at the training resolution', async () => {
+    for (const [i, file] of result.manifest.files.entries()) {
+      const panel = panels[i] as SyntheticPanel;
+      const crop = file.crops[0];
+      expect(crop, panel.name).toBeDefined();
+      if (!crop) continue;
+      expect(panel.characterBoxes.some((gt) => boxContains(crop.cropBox, gt)), panel.name).toBe(true);
+      const header = await readImageHeader(join(result.outDir, crop.image));
+      expect([header.width, header.height]).toEqual([512, 512]);
+      expect(readFileSync(join(result.outDir, crop.captionFile), 'utf8')).toBe('zyx, girl\n');
+      expect(crop.caption.startsWith('zyx, ')).toBe(true);
+    }
+  });
+
+  it('saves every stage image when asked', () => {
+    for (const file of result.manifest.files) {
+      const stages = file.stages ?? {};
+      for (const path of [stages.textMask, stages.textRemoved, stages.characterMask, ...(stages.crop ?? [])]) {
+        expect(path && existsSync(join(result.outDir, path))).toBe(true);
+      }
+    }
+  });
+
+  it('refuses a non-empty output folder, and skips near-duplicates across files', async () => {
+    await expect(runPrep({ inputs: files, outDir: result.outDir, cache: emptyCache })).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+    });
+    const first = files[0] as string;
+    const again = await runPrep({ inputs: [first, first.replace('/in/', '/in/../in/')], outDir: join(root, 'dup'), cache: emptyCache });
+    // the same file twice is one input; copy it under another name to get a real duplicate
+    expect(again.manifest.files).toHaveLength(1);
+    copyFileSync(first, join(root, 'copy.png'));
+    const dup = await runPrep({ inputs: [first, join(root, 'copy.png')], outDir: join(root, 'dup'), overwrite: true, cache: emptyCache });
+    expect(dup.manifest.files[1]).toMatchObject({ status: 'skipped', reasonCode: 'near-duplicate' });
+    expect(dup.manifest.files[1]?.reason).toMatch(/near-duplicate of 10_sks girl\/panel-01-bubbles\.png \(dHash distance 0\)/);
+    const kept = await runPrep({
+      inputs: [first, join(root, 'copy.png')],
+      outDir: join(root, 'dup'),
+      overwrite: true,
+      config: { dedupe: false },
+      cache: emptyCache,
+    });
+    expect(kept.manifest.summary.crops).toBe(2);
+  }, 120_000);
+});
+
+describe('runPrep with model weights in the cache (tiny fixtures)', () => {
+  it('auto picks isnet-anime and wd14; --characters all uses the person detector', async () => {
+    const lines: string[] = [];
+    const run = await runPrep({
+      inputs: [files[0] as string],
+      outDir: join(root, 'models-out'),
+      config: { characters: 'all' },
+      cache: fixtureCache(),
+      onMessage: (line) => lines.push(line),
+    });
+    expect(run.manifest.stages.segmenter.name).toBe('isnet-anime');
+    expect(run.manifest.stages.captioner.name).toBe('wd14');
+    expect(run.manifest.stages.personDetector?.name).toBe('anime-person-detector');
+    expect(lines).toEqual([
+      'segmenter: isnet-anime (auto: its weights are in the model cache)',
+      'captioner: wd14 (auto: WD14 weights are in the model cache)',
+      'characters: all, one crop per person found by anime-person-detector',
+    ]);
+    // the fixture detector reports two people: one crop each, tagged by the fixture WD14
+    const [file] = run.manifest.files;
+    expect(file?.status).toBe('ok');
+    expect(file?.rejected).toEqual([]);
+    expect(file?.crops).toHaveLength(2);
+    for (const crop of file?.crops ?? []) {
+      expect(crop.caption).toMatch(/^sks, /);
+      expect(crop.caption).not.toBe('sks, girl');
+    }
+  }, 120_000);
+
+  it('fails up front, naming the pull command, for a stage asked for by name without weights', async () => {
+    const out = join(root, 'never-written');
+    await expect(
+      runPrep({ inputs: files, outDir: out, config: { segmenter: 'u2net' }, cache: emptyCache }),
+    ).rejects.toMatchObject({ code: 'TL_ERR_MODEL_MISSING', message: expect.stringMatching(/^u2net: .*Run: toonlora models pull u2net$/) });
+    await expect(
+      runPrep({ inputs: files, outDir: out, config: { captioner: 'wd14' }, cache: emptyCache }),
+    ).rejects.toMatchObject({ code: 'TL_ERR_MODEL_MISSING', message: expect.stringMatching(/toonlora models pull wd-vit-tagger-v3/) });
+    await expect(runPrep({ inputs: files, outDir: out, config: { captioner: 'blip' }, cache: emptyCache })).rejects.toMatchObject({
+      code: 'TL_ERR_NOT_IMPLEMENTED',
+      message: expect.stringMatching(/src\/worker\/blip\.ts/),
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('names the field, value and flag of a bad setting', async () => {
+    await expect(runPrep({ inputs: files, outDir: join(root, 'x'), config: { resolution: 500 } })).rejects.toMatchObject({
+      code: 'TL_ERR_CONFIG',
+      message: expect.stringMatching(/prep\.resolution: .*got 500\. Set --resolution or prep\.resolution\./),
+    });
+  });
+});
