@@ -211,6 +211,9 @@ describe('auth', () => {
     });
     expect(ok.statusCode).toBe(200);
     await createCharacter(app, { authorization: 'Bearer s3cret-token' });
+    // <img> and EventSource cannot send headers: ?token= works too, and is checked the same way.
+    expect((await app.inject({ method: 'GET', url: '/api/health?token=s3cret-token' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/health?token=nope' })).statusCode).toBe(401);
   });
 
   it('refuses to listen beyond loopback without a token', async () => {
