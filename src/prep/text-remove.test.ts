@@ -2,6 +2,7 @@
 // textured area -> NS inpaint, mask = filled polygon grown by dilatePx, no regions -> untouched.
 import { describe, expect, it } from 'vitest';
 import type { RgbImage } from '../vision/image.js';
+import { loadOpenCv, matFromGray, matFromRgb, withMats } from '../vision/opencv.js';
 import type { TextRegion } from './stage-types.js';
 import { createOpenCvTextRemover } from './text-remove.js';
 
@@ -60,6 +61,21 @@ describe('createOpenCvTextRemover', () => {
       }
     }
     expect(maxError).toBeLessThan(40); // no black glyph survives; the gradient is roughly continued
+  });
+
+  it('inpainting the area box (plus margin) gives the same pixels as inpainting the whole image', async () => {
+    const cv = await loadOpenCv();
+    const remover = await createOpenCvTextRemover({ dilatePx: 2, inpaintRadius: 3, flatFill: false });
+    const image = withGlyphs((x, y) => [x, (x * y) % 256, 255 - y]);
+    const result = await remover.remove(image, [region(58, 48, 84, 24)]);
+    const whole = await withMats((keep) => {
+      const src = keep(matFromRgb(cv, image));
+      const mask = keep(matFromGray(cv, result.mask));
+      const dst = keep(new cv.Mat());
+      cv.inpaint(src, mask, dst, 3, cv.INPAINT_NS);
+      return new Uint8Array(dst.data);
+    });
+    expect(result.image.data).toEqual(whole);
   });
 
   it('returns a mask of the filled polygon grown by dilatePx', async () => {

@@ -2,7 +2,7 @@
 // prep.textDilatePx), then per masked area either a flat fill with the speech bubble's colour (when
 // the ring of pixels around it is near-uniform) or OpenCV's Navier-Stokes inpaint (SPEC §1 step 2,
 // cv.INPAINT_NS, radius prep.inpaintRadius) for text over art.
-import type { GrayImage, RgbImage } from '../vision/image.js';
+import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { loadOpenCv, type Mat, type OpenCv, withMats } from '../vision/opencv.js';
 import type { TextRegion, TextRemovalResult, TextRemover } from './stage-types.js';
 import { dilateInPlace, measureRingColour, rasterizeTextMask } from './text-mask.js';
@@ -73,8 +73,8 @@ function fillMaskedAreas(
   const labelData = labels.data32S as Int32Array;
   const statData = stats.data32S as Int32Array;
   const inpaintMask = new Uint8Array(mask.width * mask.height);
+  const toInpaint: { label: number; area: Box }[] = [];
   let flatFilled = 0;
-  let inpainted = 0;
   for (let label = 1; label < areas; label++) {
     const s = label * 5; // CC_STAT_LEFT, TOP, WIDTH, HEIGHT, AREA
     const area = {
@@ -94,9 +94,13 @@ function fillMaskedAreas(
       }
     }
     if (colour) flatFilled++;
-    else inpainted++;
+    else toInpaint.push({ label, area });
   }
-  if (inpainted > 0) inpaintInto(cv, keep, { ...image, data: out }, inpaintMask, options.inpaintRadius);
+  const filled = { ...image, data: out };
+  for (const { label, area } of toInpaint) {
+    inpaintArea(cv, keep, filled, inpaintMask, labelData, label, area, options.inpaintRadius);
+  }
+  const inpainted = toInpaint.length;
   return {
     image: { width: image.width, height: image.height, data: out },
     mask,
@@ -142,25 +146,46 @@ function flatRingColour(
   return stats.mean.map((v) => Math.round(v)) as [number, number, number];
 }
 
-/** cv.inpaint(INPAINT_NS) over the masked pixels, written back into `image.data` (only masked pixels change). */
-function inpaintInto(
+/**
+ * cv.inpaint(INPAINT_NS) of one masked area, run on its bounding box plus a margin rather than the
+ * whole panel: NS only reads known pixels within `radius` of the fill front, so the result is the
+ * same, at a fraction of the cost on a 1024 px panel. Only the area's own pixels are written back.
+ */
+function inpaintArea(
   cv: OpenCv,
   keep: <M extends Mat>(mat: M) => M,
   image: RgbImage,
   inpaintMask: Uint8Array,
+  labels: Int32Array,
+  label: number,
+  area: Box,
   radius: number,
 ): void {
-  const src = keep(new cv.Mat(image.height, image.width, cv.CV_8UC3));
-  src.data.set(image.data);
-  const maskMat = keep(new cv.Mat(image.height, image.width, cv.CV_8UC1));
-  maskMat.data.set(inpaintMask);
+  const margin = radius + 2;
+  const x0 = Math.max(area.x - margin, 0);
+  const y0 = Math.max(area.y - margin, 0);
+  const w = Math.min(area.x + area.width + margin, image.width) - x0;
+  const h = Math.min(area.y + area.height + margin, image.height) - y0;
+  const src = keep(new cv.Mat(h, w, cv.CV_8UC3));
+  const roiMask = keep(new cv.Mat(h, w, cv.CV_8UC1));
+  const srcData = src.data as Uint8Array;
+  const maskData = roiMask.data as Uint8Array;
+  for (let y = 0; y < h; y++) {
+    const row = (y0 + y) * image.width + x0;
+    srcData.set(image.data.subarray(row * 3, (row + w) * 3), y * w * 3);
+    maskData.set(inpaintMask.subarray(row, row + w), y * w);
+  }
   const dst = keep(new cv.Mat());
-  cv.inpaint(src, maskMat, dst, radius, cv.INPAINT_NS);
+  cv.inpaint(src, roiMask, dst, radius, cv.INPAINT_NS);
   const filled = dst.data as Uint8Array;
-  for (let i = 0; i < inpaintMask.length; i++) {
-    if (!inpaintMask[i]) continue;
-    image.data[i * 3] = filled[i * 3] as number;
-    image.data[i * 3 + 1] = filled[i * 3 + 1] as number;
-    image.data[i * 3 + 2] = filled[i * 3 + 2] as number;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y0 + y) * image.width + x0 + x;
+      if (labels[i] !== label) continue;
+      const j = (y * w + x) * 3;
+      image.data[i * 3] = filled[j] as number;
+      image.data[i * 3 + 1] = filled[j + 1] as number;
+      image.data[i * 3 + 2] = filled[j + 2] as number;
+    }
   }
 }
