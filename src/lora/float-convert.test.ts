@@ -9,6 +9,7 @@ import {
   float32ToBfloat16Bits,
   float32ToFloat16Bits,
 } from './float-convert.js';
+import { seededRandom } from './lora-fixtures.js';
 
 const f32FromBits = (bits: number) => new Float32Array(new Uint32Array([bits]).buffer)[0] as number;
 
@@ -83,6 +84,20 @@ describe('convertFloatBytes', () => {
     expect(convertFloatBytes(bytes, 'F32', 'F32')).toBe(bytes);
     const viaBf = convertFloatBytes(half, 'F16', 'BF16');
     expect(new Uint16Array(viaBf.buffer)[1]).toBe(0x3f80);
+  });
+
+  it('the bulk F32 -> F16 fast path equals the scalar routine on random bit patterns and ties', () => {
+    const random = seededRandom(99);
+    const bits = new Uint32Array(200_000);
+    for (let i = 0; i < bits.length; i++) {
+      const word = Math.floor(((random() + 1) / 2) * 2 ** 32) >>> 0;
+      bits[i] = i % 2 === 0 ? word : ((word & ~0x1fff) | 0x1000) >>> 0; // every other one a tie
+    }
+    const bulk = new Uint16Array(convertFloatBytes(new Uint8Array(bits.buffer), 'F32', 'F16').buffer);
+    const floats = new Float32Array(bits.buffer);
+    for (let i = 0; i < bits.length; i++) {
+      if (!Number.isNaN(floats[i])) expect(bulk[i]).toBe(float32ToFloat16Bits(floats[i] as number));
+    }
   });
 
   it('works on unaligned views', () => {

@@ -95,9 +95,21 @@ export function convertFloatBytes(input: Uint8Array, from: FloatDtype, to: Float
     return new Uint8Array(out.buffer);
   }
   const out = new Uint16Array(count);
-  if (from === 'F32') {
-    const toBits = to === 'F16' ? f32BitsToF16Bits : f32BitsToBf16Bits;
-    for (let i = 0; i < count; i++) out[i] = toBits(source[i] as number);
+  if (from === 'F32' && to === 'F16') {
+    for (let i = 0; i < count; i++) {
+      const bits = source[i] as number;
+      const exponent = (bits >>> 23) & 0xff;
+      // Fast path: the result is a normal half (exponent 113..142); everything else takes the full routine.
+      if (exponent > 112 && exponent < 143) {
+        const half = ((bits >>> 16) & 0x8000) | ((exponent - 112) << 10) | ((bits >>> 13) & 0x3ff);
+        const remainder = bits & 0x1fff;
+        out[i] = half + (remainder > 0x1000 || (remainder === 0x1000 && (half & 1) === 1) ? 1 : 0);
+      } else {
+        out[i] = f32BitsToF16Bits(bits);
+      }
+    }
+  } else if (from === 'F32') {
+    for (let i = 0; i < count; i++) out[i] = f32BitsToBf16Bits(source[i] as number);
   } else {
     const toFloat = from === 'F16' ? float16BitsToFloat32 : bfloat16BitsToFloat32;
     const toBits = to === 'F16' ? float32ToFloat16Bits : float32ToBfloat16Bits;

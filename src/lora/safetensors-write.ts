@@ -33,6 +33,7 @@ export interface WriteResult {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+const MAX_PENDING_WRITES = 4;
 const LEGACY_START = 0x100000;
 const LEGACY_END = 0x110000;
 
@@ -95,6 +96,9 @@ export async function writeSafetensors(
   const dataHash = createHash('sha256');
   try {
     await handle.write(header.bytes, 0, header.bytes.byteLength, 0);
+    // Writes run in the libuv pool while this thread hashes the next chunk; at most
+    // MAX_PENDING_WRITES chunks are in flight, which bounds memory.
+    const pending: Array<Promise<void>> = [];
     let position = 0;
     for (const tensor of tensors) {
       const expected = tensorByteSize(tensor);
@@ -102,14 +106,17 @@ export async function writeSafetensors(
       for await (const chunk of tensor.chunks()) {
         dataHash.update(chunk);
         legacy.take(chunk, position + written);
-        await writeAll(handle, chunk, header.bytes.byteLength + position + written);
+        pending.push(writeAll(handle, chunk, header.bytes.byteLength + position + written));
+        if (pending.length >= MAX_PENDING_WRITES) await pending.shift();
         written += chunk.byteLength;
       }
       if (written !== expected) {
+        await Promise.all(pending);
         throw new TypeError(`tensor "${tensor.name}": source gave ${written} bytes, expected ${expected}`);
       }
       position += written;
     }
+    await Promise.all(pending);
     const dataSha256 = dataHash.digest('hex');
     if (options.kohyaHashes) {
       meta.sshs_model_hash = dataSha256;

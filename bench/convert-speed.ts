@@ -1,0 +1,142 @@
+// bench/convert-speed.ts — `npm run bench:convert`: time `convertLora` PEFT -> kohya on a ~150 MB
+// rank-128 SD1.5 LoRA (seeded random values) against a plain fs.copyFile of the same file, in the
+// same run, and measure the converter's peak RSS in a child process. Goal: within 2x of the copy,
+// memory well below the file size. Prints medians, the ratio and the RSS.
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { convertLora } from '../src/lora/convert.js';
+import { sd15LinearShape, seededRandom } from '../src/lora/lora-fixtures.js';
+import { orderForWrite } from '../src/lora/safetensors-format.js';
+import { writeSafetensors } from '../src/lora/safetensors-write.js';
+import { sd15AttentionBlocks, sd15AttentionModules } from '../src/lora/sd15-modules.js';
+
+const RANK = 128;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const run = promisify(execFile);
+
+/** Attention projections + proj_in / proj_out + ff.net.2 of every attention block: ~160 MB at rank 128 in fp32. */
+function benchModules(): string[] {
+  const extra = sd15AttentionBlocks().flatMap((b) => [
+    `${b}.proj_in`,
+    `${b}.proj_out`,
+    `${b}.transformer_blocks.0.ff.net.2`,
+  ]);
+  return [...sd15AttentionModules(), ...extra];
+}
+
+/** Writes the PEFT adapter, generating each tensor's values while streaming (no 150 MB buffer). */
+async function makeAdapter(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  const random = seededRandom(2024);
+  const tensors = benchModules().flatMap((path) => {
+    const [inF, outF] = sd15LinearShape(path);
+    return [
+      { name: `base_model.model.${path}.lora_A.weight`, shape: [RANK, inF] },
+      { name: `base_model.model.${path}.lora_B.weight`, shape: [outF, RANK] },
+    ];
+  });
+  const sources = orderForWrite(tensors.map((t) => ({ ...t, dtype: 'F32' as const }))).map((t) => ({
+    ...t,
+    chunks: function* () {
+      const total = (t.shape[0] as number) * (t.shape[1] as number);
+      for (let done = 0; done < total; done += 1 << 20) {
+        const chunk = new Float32Array(Math.min(1 << 20, total - done));
+        for (let i = 0; i < chunk.length; i++) chunk[i] = random() * 0.02;
+        yield new Uint8Array(chunk.buffer);
+      }
+    },
+  }));
+  await writeSafetensors(join(folder, 'adapter_model.safetensors'), sources, { format: 'pt' });
+  await writeFile(
+    join(folder, 'adapter_config.json'),
+    JSON.stringify({ peft_type: 'LORA', r: RANK, lora_alpha: 64 }),
+  );
+}
+
+interface ChildReport {
+  convertMs: number;
+  /** CPU time (user + system) the conversion used: steadier than wall time on a loaded machine. */
+  cpuMs: number;
+  maxRssMb: number;
+}
+
+/** Child mode: convert once (or only import, for the baseline RSS) and report time and peak RSS. */
+async function childMain(args: string[]): Promise<void> {
+  const [mode, input, output, precision] = args;
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  if (mode === 'convert') {
+    await convertLora({
+      input: input as string,
+      output: output as string,
+      overwrite: true,
+      ...(precision ? { precision: precision as 'fp16' } : {}),
+    });
+  }
+  const cpu = process.cpuUsage(cpuStart);
+  const report: ChildReport = {
+    convertMs: performance.now() - start,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(JSON.stringify(report));
+}
+
+async function inChild(args: string[]): Promise<ChildReport> {
+  const self = fileURLToPath(import.meta.url);
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', self, '--child', ...args], {
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(stdout) as ChildReport;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'toonlora-bench-'));
+  try {
+    const adapter = join(dir, 'adapter');
+    await makeAdapter(adapter);
+    const input = join(adapter, 'adapter_model.safetensors');
+    const sizeMb = (await stat(input)).size / 1e6;
+    console.log(
+      `input: ${input}  ${sizeMb.toFixed(1)} MB, ${benchModules().length} modules, rank ${RANK}, ${RUNS} runs each`,
+    );
+    const copyMs: number[] = [];
+    const results: Record<string, ChildReport[]> = { fp32: [], fp16: [] };
+    await copyFile(input, join(dir, 'warm.bin')); // warm the page cache for both sides
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      await copyFile(input, join(dir, 'copy.bin'));
+      copyMs.push(performance.now() - t0);
+      results.fp32?.push(await inChild(['convert', adapter, join(dir, 'kohya.safetensors')]));
+      results.fp16?.push(await inChild(['convert', adapter, join(dir, 'kohya16.safetensors'), 'fp16']));
+    }
+    const idle = await inChild(['idle']);
+    const copy = median(copyMs);
+    console.log(`fs.copyFile                 median ${copy.toFixed(0)} ms`);
+    for (const [label, reports] of Object.entries(results)) {
+      const ms = median(reports.map((r) => r.convertMs));
+      const cpuMs = median(reports.map((r) => r.cpuMs));
+      const rss = Math.max(...reports.map((r) => r.maxRssMb));
+      console.log(
+        `convert -> kohya (${label})   median ${ms.toFixed(0)} ms (cpu ${cpuMs.toFixed(0)} ms)   ratio ${(ms / copy).toFixed(2)}x copy   peak RSS ${rss.toFixed(0)} MB (${(rss - idle.maxRssMb).toFixed(0)} MB above an idle child)`,
+      );
+    }
+    console.log(
+      `load average (1 min) ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores: wall times are only comparable on a quiet machine`,
+    );
+    console.log(
+      `idle child (node + tsx + imports) peak RSS ${idle.maxRssMb.toFixed(0)} MB; file size ${sizeMb.toFixed(0)} MB`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--child') await childMain(process.argv.slice(3));
+else await main();
