@@ -1,0 +1,119 @@
+// `toonlora prep` on bad input, through the real CLI: every bad file gets its own status and reason in
+// the manifest, the valid files still produce crops, and the exit codes are 0 (some crop), 1 (none)
+// and 2 (bad usage).
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
+import { type Manifest, manifestSchema } from '../src/schemas/manifest.js';
+import { encodePng } from '../src/vision/sharp-io.js';
+import { makeRgb } from './helpers/images.js';
+
+const repo = new URL('..', import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), 'toonlora-bad-'));
+const env = { ...process.env, TOONLORA_HOME: join(root, 'home'), HF_HOME: join(root, 'hf'), NO_COLOR: '1' };
+
+function prep(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(join(repo, 'toonlora'), ['prep', ...args], { cwd: root, env, encoding: 'utf8', timeout: 240_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A PNG signature + IHDR declaring width x height, an empty IDAT and IEND (a decompression bomb's header;
+ * libvips needs the IDAT to read the header). */
+function pngHeaderOnly(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', Buffer.alloc(0)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const inDir = join(root, 'in');
+let manifest: Manifest;
+let run: ReturnType<typeof prep>;
+
+beforeAll(async () => {
+  mkdirSync(inDir, { recursive: true });
+  const [panel] = await writePanelImages((await drawPanels()).slice(0, 1), join(root, 'panels'));
+  const good = panel as string;
+  copyFileSync(good, join(inDir, 'my panel 01.png'));
+  copyFileSync(good, join(inDir, '캐릭터 장면.png'));
+  writeFileSync(join(inDir, 'empty.png'), '');
+  writeFileSync(join(inDir, 'truncated.png'), readFileSync(good).subarray(0, 20_000));
+  writeFileSync(join(inDir, 'not-an-image.png'), 'this is a text file, not a PNG\n');
+  writeFileSync(join(inDir, 'bomb.png'), pngHeaderOnly(60000, 60000));
+  await encodePng(makeRgb(8, 8, () => [10, 10, 10]), join(inDir, 'tiny.png'));
+  await encodePng(makeRgb(800, 600, () => [255, 255, 255]), join(inDir, 'blank.png'));
+  // a 3000x400 panorama: a small outlined figure far left, nothing else
+  await encodePng(
+    makeRgb(3000, 400, (x, y) => {
+      if (x >= 200 && x < 400 && y >= 60 && y < 360) return x < 204 || x >= 396 || y < 64 || y >= 356 ? [0, 0, 0] : [200, 90, 90];
+      return [250, 250, 250];
+    }),
+    join(inDir, 'panorama.png'),
+  );
+  run = prep([inDir, '-o', join(root, 'out'), '--json']);
+  manifest = manifestSchema.parse(JSON.parse(run.stdout).manifest);
+}, 300_000);
+
+function entry(name: string) {
+  const found = manifest.files.find((f) => basename(f.source) === name);
+  if (!found) throw new Error(`no manifest entry for ${name}`);
+  return found;
+}
+
+describe('toonlora prep on bad input', () => {
+  it('exits 0 because the valid files still made crops', () => {
+    expect(run.status, run.stderr).toBe(0);
+    expect(manifest.files).toHaveLength(9);
+  });
+
+  it('gives each bad file its own status and reason', () => {
+    expect(entry('empty.png')).toMatchObject({ status: 'error', reasonCode: 'empty', reason: expect.stringMatching(/empty\.png: the file is empty/) });
+    expect(entry('truncated.png')).toMatchObject({ status: 'error', reasonCode: 'truncated', reason: expect.stringMatching(/truncated\.png: .*truncated or corrupt/) });
+    expect(entry('not-an-image.png')).toMatchObject({ status: 'error', reasonCode: 'not-an-image', reason: expect.stringMatching(/not-an-image\.png: not an image/) });
+    expect(entry('bomb.png')).toMatchObject({ status: 'error', reasonCode: 'too-many-pixels', reason: expect.stringMatching(/60000x60000/) });
+    expect(entry('tiny.png')).toMatchObject({ status: 'skipped', reasonCode: 'too-small', reason: expect.stringMatching(/8x8/) });
+    expect(entry('blank.png')).toMatchObject({ status: 'skipped', reasonCode: 'no-character', reason: expect.stringMatching(/no character found/) });
+  });
+
+  it('crops the panorama figure and the panels with spaces / non-ASCII names under safe, unique names', () => {
+    const panorama = entry('panorama.png');
+    expect(panorama.status).toBe('ok');
+    expect(panorama.crops[0]?.characterBox).toEqual({ x: 200, y: 60, width: 200, height: 300 });
+    const spaced = entry('my panel 01.png');
+    expect(spaced.crops[0]?.image).toBe('10_sks girl/my_panel_01.png');
+    // the same art twice: the second is a near-duplicate of the first, named in the reason
+    const korean = entry('캐릭터 장면.png');
+    expect(korean.status).toBe('skipped');
+    expect(korean.reason).toMatch(/near-duplicate of 10_sks girl\/my_panel_01\.png/);
+    for (const crop of manifest.files.flatMap((f) => f.crops)) expect(crop.image).toMatch(/^10_sks girl\/[A-Za-z0-9._-]+\.png$/);
+  });
+
+  it('prints the per-file reasons on the console without --json, and exits 1 when nothing was cropped', () => {
+    const onlyBad = prep([join(inDir, 'empty.png'), join(inDir, 'blank.png'), '-o', join(root, 'out-bad')]);
+    expect(onlyBad.status).toBe(1);
+    expect(onlyBad.stdout).toMatch(/error +.*empty\.png: .*empty\.png: the file is empty/);
+    expect(onlyBad.stdout).toMatch(/skipped +.*blank\.png: .*no character found/);
+    expect(onlyBad.stdout).toMatch(/0 crops from 2 files \(0 ok, 1 skipped, 1 failed\)/);
+  });
+
+  it('exits 2 on bad usage', () => {
+    const badFlag = prep([inDir, '-o', join(root, 'out-usage'), '--characters', 'some']);
+    expect(badFlag.status).toBe(2);
+    expect(badFlag.stderr).toMatch(/prep\.characters: .*got "some"/);
+    expect(prep(['-o', join(root, 'out-usage')]).status).toBe(2);
+    expect(prep([join(root, 'missing-folder'), '-o', join(root, 'out-usage')]).stderr).toMatch(/missing-folder: no such file or folder/);
+  });
+});
