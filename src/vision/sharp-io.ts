@@ -90,9 +90,10 @@ function channelsOf(image: RgbImage | GrayImage): 1 | 3 {
 
 /** sharp pipeline over raw RGB or gray pixels. */
 function fromRaw(image: RgbImage | GrayImage): Sharp {
-  return sharp(image.data, {
-    raw: { width: image.width, height: image.height, channels: channelsOf(image) },
-  });
+  const channels = channelsOf(image);
+  const pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels } });
+  // Without this, libvips writes gray masks as 3-channel files (3x larger PNGs).
+  return channels === 1 ? pipeline.toColourspace('b-w') : pipeline;
 }
 
 /** Encodes an RGB or gray image as PNG (compression 6: ~3x faster than 9, files ~5% larger). */
