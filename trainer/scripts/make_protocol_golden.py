@@ -1,0 +1,99 @@
+"""trainer/scripts/make_protocol_golden.py — writes trainer/tests/golden/protocol.jsonl.
+
+Each golden line is {"channel": "event"|"request", "command": ..., "valid": bool, "note": ..., "line": "<raw line>"}.
+Valid lines are produced by the Python protocol/config code itself; invalid ones are the mistakes both
+sides must reject. trainer/tests/test_protocol.py and src/worker/protocol.test.ts parse every line and
+must agree on `valid`. Run: trainer/.venv/bin/python trainer/scripts/make_protocol_golden.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from helpers import training_config  # noqa: E402
+
+from toonlora_trainer.protocol import (  # noqa: E402
+    Cancelled, Caption, Checkpoint, Done, Error, Log, Progress, Ready, Sample, event_to_json,
+)
+
+GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden" / "protocol.jsonl"
+
+GENERATION_CONFIG = {
+    "baseModel": "tiny", "prompt": "sks, striped pattern", "negativePrompt": "lowres", "loraWeight": 0.8, "steps": 4,
+    "guidanceScale": 7, "width": 64, "height": 64, "clipSkip": 2, "vaeFp32": True, "scheduler": "dpmpp_2m_karras",
+    "seeds": [1, 2],
+}
+
+
+def valid_events() -> list[tuple[str, str]]:
+    return [
+        ("progress", event_to_json(Progress(10, 100, 0.1234, 1e-4, 2.5, 36.0))),
+        ("sample", event_to_json(Sample(250, ["/run/samples/step-000250-0.png"]))),
+        ("checkpoint", event_to_json(Checkpoint(250, "/run/checkpoints/step-000250"))),
+        ("log", event_to_json(Log("warn", "img3.txt: unreadable caption"))),
+        ("caption", event_to_json(Caption("/d/a.png", "a manga girl with black hair"))),
+        ("caption with error", event_to_json(Caption("/d/b.png", None, "/d/b.png: cannot read image"))),
+        ("ready", event_to_json(Ready(3.2, "cuda"))),
+        ("cancelled", event_to_json(Cancelled(42, "/run/checkpoints/step-000042"))),
+        ("done", event_to_json(Done({"adapter": "/run/adapter_model.safetensors"}, {"steps": 100.0}))),
+        ("done with id", event_to_json(Done({"images": ["/o/seed-1.png"], "grid": None}, {"swap_s": 0.2}, id="r1"))),
+        ("error", event_to_json(Error("loss became nan at step 7", "nan_loss"))),
+        ("non-finite loss as null", event_to_json(Progress(1, 2, float("nan"), 1e-4, 1.0, 1.0))),
+    ]
+
+
+def invalid_events() -> list[tuple[str, str]]:
+    return [
+        ("not JSON", "Loading pipeline components...: 100%"),
+        ("array", "[1,2]"),
+        ("wrong version", '{"version":2,"type":"log","level":"info","message":"x"}'),
+        ("unknown type", '{"version":1,"type":"telemetry","value":1}'),
+        ("missing field", '{"version":1,"type":"progress","step":1,"total":2}'),
+        ("extra field", '{"version":1,"type":"checkpoint","step":1,"path":"/x","size":3}'),
+        ("bad error kind", '{"version":1,"type":"error","message":"x","kind":"oops"}'),
+        ("bad log level", '{"version":1,"type":"log","level":"trace","message":"x"}'),
+    ]
+
+
+def requests() -> list[tuple[str, str, bool, dict | str]]:
+    train = {"version": 1, "command": "train", "dataset_dir": "/d", "run_dir": "/r", "resume": False, "config": training_config()}
+    bad_rank = json.loads(json.dumps(train))
+    bad_rank["config"]["lora"]["rank"] = 0
+    missing = json.loads(json.dumps(train))
+    del missing["config"]["snrGamma"]
+    generate = {"version": 1, "command": "generate", "id": None, "lora": "/r/sks.safetensors", "output_dir": "/o", "config": GENERATION_CONFIG}
+    return [
+        ("train", "train request", True, train),
+        ("train", "rank 0", False, bad_rank),
+        ("train", "missing snrGamma", False, missing),
+        ("generate", "generate request", True, generate),
+        ("serve-generation", "serve request", True, {"version": 1, "command": "serve-generation", "base_model": "tiny"}),
+        ("blip-caption", "blip request", True, {"version": 1, "command": "blip-caption", "model": "Salesforce/blip-image-captioning-base",
+                                                 "paths": ["/d/a.png"], "max_length": 50, "num_beams": 3, "batch_size": 8}),
+        ("lora-count", "lora count", True, {"version": 1, "command": "lora-count", "unet": "sd15",
+                                            "lora": {"rank": 32, "alpha": 32, "targetModules": ["to_q", "to_k", "to_v", "to_out.0"], "dora": False}}),
+        ("train", "wrong version", False, {**train, "version": 0}),
+    ]
+
+
+def main() -> None:
+    lines = [json.dumps({"generated_by": "trainer/scripts/make_protocol_golden.py", "note": "do not edit; run the script"})]
+    for note, line in valid_events():
+        lines.append(json.dumps({"channel": "event", "command": None, "valid": True, "note": note, "line": line}))
+    for note, line in invalid_events():
+        lines.append(json.dumps({"channel": "event", "command": None, "valid": False, "note": note, "line": line}))
+    for command, note, valid, request in requests():
+        lines.append(json.dumps({"channel": "request", "command": command, "valid": valid, "note": note,
+                                 "line": json.dumps(request, separators=(",", ":"))}))
+    GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+    GOLDEN.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {len(lines) - 1} golden lines to {GOLDEN}")
+
+
+if __name__ == "__main__":
+    main()

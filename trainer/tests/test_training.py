@@ -1,0 +1,126 @@
+"""The chain learns (loss down, trigger images closer to the training images), resumes exactly, stops on
+NaN keeping the last checkpoint, and checkpoints + exits cleanly on SIGTERM. CPU, tiny model."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+import torch
+from helpers import TRAINER_DIR, make_pattern_dataset, training_config
+
+from toonlora_trainer import train as train_module
+from toonlora_trainer.checkpoint import load_adapter_weights
+from toonlora_trainer.config import parse_train_request
+from toonlora_trainer.data import load_image_tensor
+from toonlora_trainer.generate import assemble_pipeline, render_latents
+from toonlora_trainer.models import attach_lora, build_tiny_base_model
+from toonlora_trainer.train import NonFiniteLossError, diffusion_loss, encode_latents, run_training
+
+PROMPT = "sks, striped pattern, red and yellow"
+TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
+
+
+def train(dataset, run_dir, config, resume=False, stop_after=None):
+    events = []
+
+    def emit(event):
+        events.append(event)
+
+    def should_stop():
+        return stop_after is not None and any(e.type == "progress" and e.step >= stop_after for e in events)
+
+    request = {"version": 1, "command": "train", "dataset_dir": str(dataset), "run_dir": str(run_dir), "resume": resume, "config": config}
+    run_training(parse_train_request(request), emit, should_stop)
+    return events
+
+
+def tiny_with_adapter(rank, adapter_dir=None):
+    base = build_tiny_base_model()
+    attach_lora(base.unet, rank, float(rank), TARGETS, False)
+    if adapter_dir is not None:
+        load_adapter_weights(base.unet, str(adapter_dir))
+    return base
+
+
+def fixed_eval_loss(base, latents, config_dict):
+    """The training loss on fixed noise/timesteps (same for every model compared)."""
+    config = parse_train_request({"version": 1, "command": "train", "dataset_dir": "", "run_dir": "", "resume": False, "config": config_dict}).config
+    embeddings = train_module.TextEmbeddingCache(base, 2, train_module.choose_precision("no", torch.device("cpu"))).get([PROMPT] * len(latents))
+    generator = torch.Generator().manual_seed(123)
+    with torch.no_grad():
+        losses = [diffusion_loss(base.unet, base, latents, embeddings, config, generator, train_module.choose_precision("no", torch.device("cpu"))) for _ in range(16)]
+    return torch.stack(losses).mean().item()
+
+
+def test_training_learns_the_pattern(tmp_path):
+    dataset = make_pattern_dataset(tmp_path / "ds")
+    rank = 8
+    # gradient checkpointing off: it only trades speed for memory, and this test must stay fast on 2 cores
+    config = training_config(steps=80, learningRate=6e-3, lora={"rank": rank, "alpha": rank}, noiseOffset=0.0, gradientCheckpointing=False)
+    events = train(dataset, tmp_path / "run", config)
+    assert events[-1].type == "done" and os.path.exists(events[-1].artifacts["adapter"])
+
+    images = sorted(dataset.glob("*/*.png"))
+    before, after = tiny_with_adapter(rank), tiny_with_adapter(rank, tmp_path / "run")
+    latents = encode_latents(before, torch.stack([load_image_tensor(str(p), 64) for p in images]))
+    loss_before, loss_after = fixed_eval_loss(before, latents, config), fixed_eval_loss(after, latents, config)
+    assert loss_after < 0.85 * loss_before, (loss_before, loss_after)
+
+    def distance_to_training_images(base):
+        generated = render_latents(assemble_pipeline(base), PROMPT, "", [1, 2, 3], 10, 5.0, 64, 64, 2)
+        return torch.stack([((generated - target) ** 2).mean() for target in latents]).mean().item()
+
+    far, near = distance_to_training_images(before), distance_to_training_images(after)
+    assert near < 0.9 * far, (far, near)
+
+
+def test_resume_reaches_the_same_loss_as_an_uninterrupted_run(tmp_path):
+    dataset = make_pattern_dataset(tmp_path / "ds", images=2, repeats=2)
+    config = training_config(steps=6, checkpointEverySteps=3)
+    straight = [e for e in train(dataset, tmp_path / "a", config) if e.type == "progress"]
+
+    stopped = train(dataset, tmp_path / "b", config, stop_after=3)
+    assert stopped[-1].type == "cancelled" and stopped[-1].step == 3
+    resumed = [e for e in train(dataset, tmp_path / "b", config, resume=True) if e.type == "progress"]
+    assert [e.step for e in resumed] == [4, 5, 6]
+    for a, b in zip(straight[3:], resumed):
+        assert a.loss == pytest.approx(b.loss, rel=1e-5, abs=1e-6)
+        assert a.lr == pytest.approx(b.lr)
+
+
+def test_nan_loss_stops_with_last_good_checkpoint(tmp_path, monkeypatch):
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    calls = {"n": 0}
+    real_loss = train_module.diffusion_loss
+
+    def loss_then_nan(*args, **kwargs):
+        calls["n"] += 1
+        loss = real_loss(*args, **kwargs)
+        return loss * float("nan") if calls["n"] == 3 else loss
+
+    monkeypatch.setattr(train_module, "diffusion_loss", loss_then_nan)
+    with pytest.raises(NonFiniteLossError, match=r"loss became nan at step 3.*step-000002"):
+        train(dataset, tmp_path / "run", training_config(steps=5, checkpointEverySteps=2))
+    assert os.path.exists(tmp_path / "run" / "checkpoints" / "step-000002" / "training_state.pt")
+    assert not os.path.exists(tmp_path / "run" / "adapter_model.safetensors")
+
+
+def test_sigterm_checkpoints_then_exits_cleanly(tmp_path):
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    request = {"version": 1, "command": "train", "dataset_dir": str(dataset), "run_dir": str(tmp_path / "run"), "resume": False,
+               "config": training_config(steps=100000)}
+    proc = subprocess.Popen([sys.executable, "-m", "toonlora_trainer", "train"], cwd=TRAINER_DIR, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc.stdin.write(json.dumps(request) + "\n")
+    proc.stdin.close()
+    events = []
+    for line in proc.stdout:
+        events.append(json.loads(line))
+        if events[-1]["type"] == "progress" and events[-1]["step"] == 2:
+            proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    assert events[-2]["type"] == "checkpoint" and events[-1]["type"] == "cancelled"
+    assert events[-1]["checkpoint"] == events[-2]["path"] and os.path.isdir(events[-2]["path"])

@@ -1,0 +1,147 @@
+"""toonlora_trainer/__main__.py — the stdio loop: `python -m toonlora_trainer <command>`.
+
+Reads the request as one JSON line on stdin, runs the command and writes protocol events on stdout
+(nothing else goes there: library output is redirected to stderr). Exit codes: 0 done or cancelled,
+1 error event written, 2 bad command line. SIGTERM/SIGINT ask training to checkpoint and stop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import traceback
+
+from .protocol import COMMANDS, Done, Error, EventWriter, ProtocolError, Ready, parse_request_line
+
+
+def _error_kind(error: BaseException) -> str:
+    from .config import ConfigError
+    from .data import DatasetError
+    from .models import ModelMissingError
+
+    if isinstance(error, ConfigError):
+        return "config"
+    if isinstance(error, ModelMissingError):
+        return "model_missing"
+    if isinstance(error, ProtocolError):
+        return "protocol"
+    if isinstance(error, (DatasetError, FileNotFoundError)):
+        return "input"
+    if type(error).__name__ == "NonFiniteLossError":
+        return "nan_loss"
+    return "internal"
+
+
+class StopFlag:
+    """Set by SIGTERM/SIGINT; the training loop polls it between steps."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def install(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        self.requested = True
+        print(f"toonlora_trainer: signal {signum}: checkpointing and stopping", file=sys.stderr, flush=True)
+
+    def __call__(self) -> bool:
+        return self.requested
+
+
+def _read_line(command: str) -> dict:
+    line = sys.stdin.readline()
+    if not line:
+        raise ProtocolError(f"{command}: expected one JSON request line on stdin, got end of input")
+    return parse_request_line(line, command)
+
+
+def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
+    if command == "train":
+        from .config import parse_train_request
+        from .train import run_training
+
+        run_training(parse_train_request(_read_line(command)), writer.emit, stop)
+    elif command == "generate":
+        from .config import parse_generate_request
+        from .generate import GenerationSession
+
+        request = parse_generate_request(_read_line(command))
+        session = GenerationSession(request.config.base_model)
+        result = session.generate(request.lora, request.config, request.output_dir)
+        writer.emit(Done(artifacts={"images": result.images, "grid": result.grid},
+                         stats={"load_s": session.load_s, "swap_s": result.swap_s, "generate_s": result.generate_s}, id=request.id))
+    elif command == "serve-generation":
+        _serve_generation(writer)
+    elif command == "blip-caption":
+        from .blip import caption_images
+        from .config import parse_blip_request
+
+        r = parse_blip_request(_read_line(command))
+        caption_images(list(r.paths), r.model, r.max_length, r.num_beams, r.batch_size, writer.emit)
+    elif command == "lora-count":
+        from .config import parse_lora_count_request
+        from .models import SD15_UNET_CONFIG, TINY_UNET_CONFIG, count_lora_for_config
+
+        r = parse_lora_count_request(_read_line(command))
+        unet_config = SD15_UNET_CONFIG if r.unet == "sd15" else TINY_UNET_CONFIG
+        writer.emit(Done(artifacts={}, stats=count_lora_for_config(unet_config, r.lora.rank, r.lora.target_modules, r.lora.dora)))
+
+
+def _serve_generation(writer: EventWriter) -> None:
+    """Long-lived mode: first line {command: serve-generation, base_model}; then generate requests, each
+    answered by `done`/`error` carrying its `id`, until {command: shutdown} or end of input."""
+    from .config import parse_generate_request, parse_serve_request
+    from .generate import GenerationSession
+    from .protocol import _parse_object
+
+    serve = parse_serve_request(_read_line("serve-generation"))
+    session = GenerationSession(serve.base_model)
+    writer.emit(Ready(load_s=session.load_s, device=str(session.device)))
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        obj = _parse_object(line)
+        if obj.get("command") == "shutdown":
+            break
+        request_id = obj.get("id") if isinstance(obj.get("id"), str) else None
+        try:
+            if obj.get("command") != "generate":
+                raise ProtocolError(f"command: expected 'generate' or 'shutdown', got {obj.get('command')!r}")
+            request = parse_generate_request(obj)
+            if request.config.base_model != serve.base_model:
+                raise ProtocolError(f"config.baseModel: this worker holds {serve.base_model!r}, got {request.config.base_model!r}")
+            result = session.generate(request.lora, request.config, request.output_dir)
+            writer.emit(Done(artifacts={"images": result.images, "grid": result.grid},
+                             stats={"swap_s": result.swap_s, "generate_s": result.generate_s}, id=request_id))
+        except Exception as error:  # one bad request never ends the warm worker
+            traceback.print_exc(file=sys.stderr)
+            writer.emit(Error(message=str(error), kind=_error_kind(error), id=request_id))
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in COMMANDS:
+        print(f"usage: python -m toonlora_trainer <{'|'.join(COMMANDS)}> (request JSON on stdin)", file=sys.stderr)
+        return 2
+    # stdout is the protocol channel: keep a private handle, send every stray print to stderr.
+    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # C-level writes to fd 1 (warnings, tqdm) too
+    writer = EventWriter(protocol_out)
+    stop = StopFlag()
+    stop.install()
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            _run(argv[0], writer, stop)
+        except Exception as error:
+            traceback.print_exc(file=sys.stderr)
+            writer.emit(Error(message=str(error), kind=_error_kind(error)))
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,59 @@
+"""toonlora_trainer/blip.py — BLIP image captions (SPEC §1 step 5), batched, one event per image.
+
+Salesforce/blip-image-captioning-base with max_length 50 and num_beams 3 by default (the values come
+in the request from src/schemas/config.ts). A file that cannot be read gets a caption event with an
+error; the other files are still captioned.
+"""
+
+from __future__ import annotations
+
+import torch
+from PIL import Image
+
+from .models import ModelMissingError, select_device
+from .protocol import Caption, Done, Emit
+
+BLIP_BASE = "Salesforce/blip-image-captioning-base"
+
+
+def load_blip(model: str, device: torch.device):
+    """(processor, model) from a HF id in the local cache or a local folder; ModelMissingError if absent."""
+    from transformers import BlipForConditionalGeneration, BlipProcessor
+
+    try:
+        processor = BlipProcessor.from_pretrained(model, local_files_only=True)
+        blip = BlipForConditionalGeneration.from_pretrained(model, local_files_only=True)
+    except (OSError, ValueError) as error:
+        hint = "Run: toonlora models pull blip-base" if model == BLIP_BASE else "Check the BLIP model folder."
+        raise ModelMissingError(f"{model}: BLIP model not found on this machine ({str(error).splitlines()[0]}). {hint}") from None
+    blip.to(device, torch.float16 if device.type == "cuda" else torch.float32).eval()
+    return processor, blip
+
+
+def _open_rgb(path: str) -> Image.Image:
+    with Image.open(path) as image:
+        return image.convert("RGB")
+
+
+@torch.no_grad()
+def caption_images(paths: list[str], model: str, max_length: int, num_beams: int, batch_size: int, emit: Emit) -> None:
+    """Emits one `caption` event per path (in order), then `done` with the count of captions written."""
+    device = select_device()
+    processor, blip = load_blip(model, device)
+    ok = 0
+    for start in range(0, len(paths), batch_size):
+        batch, images = [], []
+        for path in paths[start : start + batch_size]:
+            try:
+                images.append(_open_rgb(path))
+                batch.append(path)
+            except (OSError, ValueError) as error:
+                emit(Caption(path=path, caption=None, error=f"{path}: cannot read image ({error})"))
+        if not images:
+            continue
+        inputs = processor(images=images, return_tensors="pt").to(device, blip.dtype)
+        output = blip.generate(**inputs, max_length=max_length, num_beams=num_beams)
+        for path, text in zip(batch, processor.batch_decode(output, skip_special_tokens=True)):
+            emit(Caption(path=path, caption=text.strip()))
+            ok += 1
+    emit(Done(artifacts={}, stats={"captioned": ok, "failed": len(paths) - ok}))

@@ -1,0 +1,89 @@
+"""toonlora_trainer/checkpoint.py — saves and restores the PEFT adapter and the full training state.
+
+A checkpoint folder `checkpoints/step-000250/` holds `adapter_model.safetensors` + `adapter_config.json`
+(PEFT's own layout, keys `base_model.model.<module>.lora_A.weight`) and `training_state.pt` (optimizer,
+LR scheduler, grad scaler, noise RNG state, step): everything `--resume` needs to continue the same
+trajectory. Folders are written under a temporary name and renamed, so a crash never leaves a half one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+ADAPTER_CONFIG = "adapter_config.json"
+TRAINING_STATE = "training_state.pt"
+PEFT_PREFIX = "base_model.model."
+CHECKPOINT_PATTERN = re.compile(r"^step-(\d{6,})$")
+
+
+def lora_state_dict(unet) -> dict[str, torch.Tensor]:
+    """The adapter's tensors with PEFT's saved key names (`base_model.model.` + module path), fp32, CPU."""
+    from peft.utils import get_peft_model_state_dict
+
+    state = get_peft_model_state_dict(unet)
+    return {PEFT_PREFIX + key: value.detach().to("cpu", torch.float32).contiguous() for key, value in state.items()}
+
+
+def save_adapter(unet, folder: str, base_model: str) -> str:
+    """Writes the PEFT adapter (weights + config) into `folder`; returns the weights path."""
+    os.makedirs(folder, exist_ok=True)
+    peft_config = unet.peft_config["default"]
+    config = peft_config.to_dict()
+    config["base_model_name_or_path"] = base_model
+    config["target_modules"] = sorted(config["target_modules"]) if config.get("target_modules") else None
+    config["peft_type"] = "LORA"
+    config["task_type"] = None
+    weights = os.path.join(folder, ADAPTER_WEIGHTS)
+    save_file(lora_state_dict(unet), weights, metadata={"format": "pt"})
+    with open(os.path.join(folder, ADAPTER_CONFIG), "w", encoding="utf-8") as handle:
+        json.dump(config, handle, indent=2, default=list)
+    return weights
+
+
+def load_adapter_weights(unet, folder: str) -> None:
+    """Loads PEFT adapter weights from `folder` into a UNet that already has the same adapter attached."""
+    from peft.utils import set_peft_model_state_dict
+
+    state = load_file(os.path.join(folder, ADAPTER_WEIGHTS))
+    stripped = {key.removeprefix(PEFT_PREFIX): value for key, value in state.items()}
+    result = set_peft_model_state_dict(unet, stripped)
+    unexpected = getattr(result, "unexpected_keys", None)
+    if unexpected:
+        raise ValueError(f"{folder}: adapter keys do not match this UNet (e.g. {unexpected[0]})")
+
+
+def save_checkpoint(run_dir: str, step: int, unet, base_model: str, state: dict[str, Any]) -> str:
+    """Writes `checkpoints/step-<step>/` atomically; returns its path."""
+    root = Path(run_dir) / "checkpoints"
+    final = root / f"step-{step:06d}"
+    temporary = root / f".step-{step:06d}.partial"
+    shutil.rmtree(temporary, ignore_errors=True)
+    save_adapter(unet, str(temporary), base_model)
+    torch.save({"step": step, **state}, temporary / TRAINING_STATE)
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(temporary, final)
+    return str(final)
+
+
+def latest_checkpoint(run_dir: str) -> str | None:
+    """The highest-step complete checkpoint folder under `run_dir/checkpoints`, or None."""
+    root = Path(run_dir) / "checkpoints"
+    if not root.is_dir():
+        return None
+    found = [(int(m.group(1)), p) for p in root.iterdir() if (m := CHECKPOINT_PATTERN.match(p.name)) and (p / TRAINING_STATE).exists()]
+    return str(max(found)[1]) if found else None
+
+
+def load_training_state(folder: str) -> dict[str, Any]:
+    """The dict save_checkpoint stored (`step`, optimizer, scheduler, scaler, generator states)."""
+    return torch.load(os.path.join(folder, TRAINING_STATE), map_location="cpu", weights_only=False)

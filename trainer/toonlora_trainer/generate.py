@@ -1,0 +1,188 @@
+"""toonlora_trainer/generate.py — image generation: StableDiffusionPipeline + a LoRA at a user weight.
+
+A GenerationSession loads the base once and swaps LoRAs (load_lora_weights + set_adapters), which is
+what `serve-generation` and the server's warm worker use; `generate` is one session, one request.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import torch
+from PIL import Image
+
+from .config import GenerationConfig
+from .models import BaseModel, encode_prompts, load_base_model, select_device
+
+
+def make_scheduler(name: str, config):
+    """Sampler table (name -> diffusers scheduler), configured from the base model's scheduler config."""
+    from diffusers import (
+        DDIMScheduler,
+        DPMSolverMultistepScheduler,
+        EulerAncestralDiscreteScheduler,
+        EulerDiscreteScheduler,
+        PNDMScheduler,
+    )
+
+    table = {
+        # DPM++ 2M Karras as the WebUI names it: multistep DPM-Solver++, order 2, Karras sigmas.
+        "dpmpp_2m_karras": lambda: DPMSolverMultistepScheduler.from_config(
+            config, algorithm_type="dpmsolver++", solver_order=2, use_karras_sigmas=True
+        ),
+        "euler_a": lambda: EulerAncestralDiscreteScheduler.from_config(config),
+        "euler": lambda: EulerDiscreteScheduler.from_config(config),
+        "ddim": lambda: DDIMScheduler.from_config(config),
+        "pndm": lambda: PNDMScheduler.from_config(config),
+    }
+    if name not in table:
+        raise ValueError(f"scheduler: expected one of {sorted(table)}, got {name!r}")
+    return table[name]()
+
+
+def assemble_pipeline(base: BaseModel):
+    """A StableDiffusionPipeline around the loaded modules, left where they are (no device/dtype change)."""
+    from diffusers import StableDiffusionPipeline
+
+    pipe = StableDiffusionPipeline(
+        vae=base.vae, text_encoder=base.text_encoder, tokenizer=base.tokenizer, unet=base.unet,
+        scheduler=make_scheduler("dpmpp_2m_karras", base.noise_scheduler.config),
+        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+    )
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def build_pipeline(base: BaseModel, device: torch.device, dtype: torch.dtype, vae_fp32: bool = True):
+    """StableDiffusionPipeline on `device`: the whole pipeline moved (and cast) first, THEN only the VAE
+    cast back to float32 (SPEC §4). The order matters: `pipe.to(device, dtype)` casts every module, so a
+    VAE cast done before it would be undone; a float16 VAE decodes over-saturated ("fried") colours."""
+    pipe = assemble_pipeline(base)
+    pipe.to(device, dtype)
+    if vae_fp32:
+        pipe.vae.to(dtype=torch.float32)
+    return pipe
+
+
+@torch.no_grad()
+def render_latents(pipe, prompt: str, negative: str, seeds, steps: int, guidance: float, width: int, height: int, clip_skip: int) -> torch.Tensor:
+    """Denoised latents [len(seeds), 4, h/8, w/8], one seed per image (CPU generators: same on any device).
+
+    Prompt embeddings come from models.encode_prompts (CLIP skip in the WebUI convention, the same code
+    the trainer uses), passed to the pipeline as `prompt_embeds`.
+    """
+    text = _PipeText(pipe)
+    embeds = encode_prompts(text, [prompt, negative], clip_skip, pipe.device).to(pipe.text_encoder.dtype)
+    n = len(seeds)
+    generators = [torch.Generator("cpu").manual_seed(int(seed)) for seed in seeds]
+    return pipe(
+        prompt_embeds=embeds[:1].expand(n, -1, -1), negative_prompt_embeds=embeds[1:].expand(n, -1, -1),
+        num_inference_steps=steps, guidance_scale=guidance, width=width, height=height, generator=generators,
+        output_type="latent",
+    ).images
+
+
+class _PipeText:
+    """The two attributes encode_prompts reads, taken from a pipeline."""
+
+    def __init__(self, pipe) -> None:
+        self.tokenizer, self.text_encoder = pipe.tokenizer, pipe.text_encoder
+
+
+@torch.no_grad()
+def decode_latents(pipe, latents: torch.Tensor) -> list[Image.Image]:
+    """VAE-decodes latents in the VAE's own dtype (float32 by default) and returns PIL images."""
+    vae = pipe.vae
+    images = vae.decode(latents.to(vae.device, vae.dtype) / vae.config.scaling_factor, return_dict=False)[0]
+    return pipe.image_processor.postprocess(images.float(), output_type="pil")
+
+
+def make_grid(images: list[Image.Image]) -> Image.Image:
+    """Images side by side in rows of up to 4."""
+    columns = min(4, len(images))
+    rows = (len(images) + columns - 1) // columns
+    w, h = images[0].size
+    grid = Image.new("RGB", (columns * w, rows * h), "white")
+    for i, image in enumerate(images):
+        grid.paste(image, ((i % columns) * w, (i // columns) * h))
+    return grid
+
+
+@dataclass
+class GenerationResult:
+    images: list[str]
+    grid: str | None
+    swap_s: float
+    generate_s: float
+
+
+class GenerationSession:
+    """Keeps one base model loaded on the device and swaps LoRA files in and out by path."""
+
+    def __init__(self, base_model: str, device: torch.device | None = None) -> None:
+        started = time.perf_counter()
+        self.device = device or select_device()
+        # float16 on GPU (memory, speed); float32 on CPU, where half precision is slow and unsupported in places.
+        self.dtype = torch.float16 if self.device.type == "cuda" else torch.float32
+        self.base = load_base_model(base_model)
+        self.pipe = build_pipeline(self.base, self.device, self.dtype)
+        self.active: str | None = None
+        self._names: dict[str, str] = {}
+        self.load_s = time.perf_counter() - started
+
+    def use_lora(self, path: str | None, weight: float) -> float:
+        """Activates the LoRA file at `weight` (None: no LoRA); returns seconds spent. Loads each file once."""
+        started = time.perf_counter()
+        if path is None:
+            if self._names:
+                self.pipe.disable_lora()
+            self.active = None
+            return time.perf_counter() - started
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{path}: LoRA file not found. Check --lora.")
+        key = os.path.realpath(path) + f"@{os.path.getmtime(path)}"
+        if key not in self._names:
+            name = f"lora_{len(self._names)}"
+            self.pipe.load_lora_weights(path, adapter_name=name)
+            self._names[key] = name
+        self.pipe.enable_lora()
+        self.pipe.set_adapters([self._names[key]], adapter_weights=[weight])
+        self.active = key
+        return time.perf_counter() - started
+
+    def generate(self, lora: str | None, config: GenerationConfig, output_dir: str) -> GenerationResult:
+        """Renders one image per seed into `output_dir` (PNG) plus a grid when there are several seeds."""
+        swap_s = self.use_lora(lora, config.lora_weight)
+        self.pipe.scheduler = make_scheduler(config.scheduler, self.base.noise_scheduler.config)
+        if not config.vae_fp32:
+            self.pipe.vae.to(dtype=self.dtype)
+        started = time.perf_counter()
+        latents = render_latents(
+            self.pipe, config.prompt, config.negative_prompt, config.seeds, config.steps, config.guidance_scale,
+            config.width, config.height, config.clip_skip,
+        )
+        images = decode_latents(self.pipe, latents)
+        if not config.vae_fp32:
+            self.pipe.vae.to(dtype=torch.float32)
+        os.makedirs(output_dir, exist_ok=True)
+        paths = []
+        for seed, image in zip(config.seeds, images):
+            path = _unused_path(output_dir, f"seed-{seed}")
+            image.save(path)
+            paths.append(path)
+        grid = None
+        if len(images) > 1:
+            grid = _unused_path(output_dir, "grid")
+            make_grid(images).save(grid)
+        return GenerationResult(paths, grid, swap_s, time.perf_counter() - started)
+
+
+def _unused_path(folder: str, stem: str) -> str:
+    """`folder/stem.png`, or `stem-2.png`, ... : never overwrites an image the user already has."""
+    path, n = os.path.join(folder, f"{stem}.png"), 1
+    while os.path.exists(path):
+        n += 1
+        path = os.path.join(folder, f"{stem}-{n}.png")
+    return path

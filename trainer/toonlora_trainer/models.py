@@ -1,0 +1,258 @@
+"""toonlora_trainer/models.py — loads the SD1.5-architecture base model and attaches the LoRA.
+
+Bases: a Hugging Face id in diffusers layout (resolved from the local HF cache only: nothing
+downloads here), a local diffusers folder, a single-file `.safetensors` checkpoint, or `tiny`
+(an SD1.5-shaped model built from small configs with seeded random weights, for tests and demos).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+DEFAULT_BASE_MODEL = "stablediffusionapi/anything-v5"
+TINY = "tiny"
+
+# The UNet config of Stable Diffusion 1.5 (runwayml/stable-diffusion-v1-5 unet/config.json, which
+# anything-v5 shares): used to count LoRA parameters and to build the benchmark UNet without weights.
+SD15_UNET_CONFIG: dict[str, Any] = {
+    "sample_size": 64,
+    "in_channels": 4,
+    "out_channels": 4,
+    "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
+    "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
+    "block_out_channels": [320, 640, 1280, 1280],
+    "layers_per_block": 2,
+    "attention_head_dim": 8,
+    "cross_attention_dim": 768,
+    "norm_num_groups": 32,
+    "norm_eps": 1e-5,
+    "act_fn": "silu",
+    "flip_sin_to_cos": True,
+    "freq_shift": 0,
+    "downsample_padding": 1,
+    "mid_block_scale_factor": 1,
+    "center_input_sample": False,
+}
+
+# SD1.5's text encoder (openai/clip-vit-large-patch14 text tower) and VAE, for the benchmark baseline.
+SD15_TEXT_CONFIG: dict[str, Any] = {
+    "hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12, "num_attention_heads": 12,
+    "max_position_embeddings": 77, "vocab_size": 49408, "hidden_act": "quick_gelu", "projection_dim": 768,
+}
+SD15_VAE_CONFIG: dict[str, Any] = {
+    "in_channels": 3, "out_channels": 3, "latent_channels": 4, "layers_per_block": 2, "sample_size": 512,
+    "block_out_channels": [128, 256, 512, 512], "norm_num_groups": 32,
+    "down_block_types": ["DownEncoderBlock2D"] * 4, "up_block_types": ["UpDecoderBlock2D"] * 4,
+}
+
+# tiny: the same block structure in miniature (2 resolutions; 1 layer per block; 64 px images -> 8x8 latents).
+TINY_UNET_CONFIG: dict[str, Any] = {
+    "sample_size": 8, "in_channels": 4, "out_channels": 4,
+    "down_block_types": ["CrossAttnDownBlock2D", "DownBlock2D"], "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D"],
+    "block_out_channels": [32, 64], "layers_per_block": 1, "attention_head_dim": 4, "cross_attention_dim": 32,
+    "norm_num_groups": 8,
+}
+TINY_VAE_CONFIG: dict[str, Any] = {
+    "in_channels": 3, "out_channels": 3, "latent_channels": 4, "layers_per_block": 1, "sample_size": 64,
+    "block_out_channels": [8, 8, 16, 16], "norm_num_groups": 8,
+    "down_block_types": ["DownEncoderBlock2D"] * 4, "up_block_types": ["UpDecoderBlock2D"] * 4,
+}
+TINY_TEXT_CONFIG: dict[str, Any] = {
+    "hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 4, "num_attention_heads": 4,
+    "max_position_embeddings": 77, "vocab_size": 1000, "projection_dim": 32,
+    "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1,
+}
+TINY_SEED = 20240601
+
+
+class ModelMissingError(FileNotFoundError):
+    """The base model is not on this machine; the message says which command fetches it."""
+
+
+@dataclass
+class BaseModel:
+    """The pieces of an SD1.5 pipeline the trainer and the generator use."""
+
+    unet: Any
+    vae: Any
+    text_encoder: Any
+    tokenizer: Any
+    noise_scheduler: Any  # DDPMScheduler for training
+    name: str
+
+    @property
+    def prediction_type(self) -> str:
+        return str(self.noise_scheduler.config.prediction_type)
+
+
+def select_device() -> torch.device:
+    """CUDA when a GPU is visible, else CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def load_base_model(base: str) -> BaseModel:
+    """Loads `base` on the CPU in float32; raises ModelMissingError naming the fix when absent."""
+    if base == TINY:
+        return build_tiny_base_model()
+    if base.lower().endswith((".safetensors", ".ckpt")):
+        return _load_single_file(base)
+    return _load_diffusers_layout(base)
+
+
+def _pull_hint(base: str) -> str:
+    if base == DEFAULT_BASE_MODEL:
+        return "Run: toonlora models pull anything-v5"
+    return f"Download it into the Hugging Face cache first (e.g. `huggingface-cli download {base}`), or pass a local folder / .safetensors file."
+
+
+def _load_diffusers_layout(base: str) -> BaseModel:
+    from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
+    from transformers import CLIPTextModel, CLIPTokenizer
+
+    local = {"local_files_only": True}
+    try:
+        tokenizer = CLIPTokenizer.from_pretrained(base, subfolder="tokenizer", **local)
+        text_encoder = CLIPTextModel.from_pretrained(base, subfolder="text_encoder", **local)
+        vae = AutoencoderKL.from_pretrained(base, subfolder="vae", **local)
+        unet = UNet2DConditionModel.from_pretrained(base, subfolder="unet", **local)
+        scheduler = DDPMScheduler.from_pretrained(base, subfolder="scheduler", **local)
+    except (OSError, ValueError) as error:
+        raise ModelMissingError(f"{base}: base model not found on this machine ({str(error).splitlines()[0]}). {_pull_hint(base)}") from None
+    return BaseModel(unet, vae, text_encoder, tokenizer, scheduler, base)
+
+
+def _load_single_file(path: str) -> BaseModel:
+    from diffusers import DDPMScheduler, StableDiffusionPipeline
+
+    if not os.path.isfile(path):
+        raise ModelMissingError(f"{path}: checkpoint file not found. Check the --base path.")
+    try:
+        pipe = StableDiffusionPipeline.from_single_file(path, local_files_only=True, safety_checker=None)
+    except (OSError, ValueError) as error:
+        raise ModelMissingError(
+            f"{path}: cannot load this single-file checkpoint offline ({str(error).splitlines()[0]}). "
+            "diffusers needs the SD1.5 configs in the Hugging Face cache: run `toonlora models pull anything-v5` once."
+        ) from None
+    scheduler = DDPMScheduler.from_config(pipe.scheduler.config)
+    return BaseModel(pipe.unet, pipe.vae, pipe.text_encoder, pipe.tokenizer, scheduler, path)
+
+
+def build_tiny_tokenizer():
+    """A CLIP BPE tokenizer with a byte-level vocabulary built in code (no files, no network).
+
+    Every byte is a token (with and without the end-of-word marker), so any prompt tokenizes.
+    """
+    from transformers import CLIPTokenizer
+
+    chars = _byte_level_alphabet()
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
+    for ch in chars:
+        vocab[ch] = len(vocab)
+    for ch in chars:
+        vocab[ch + "</w>"] = len(vocab)
+    tokenizer = CLIPTokenizer(vocab=vocab, merges=[])
+    tokenizer.model_max_length = 77
+    return tokenizer
+
+
+def _byte_level_alphabet() -> list[str]:
+    """GPT-2/CLIP byte-level BPE alphabet: printable bytes map to themselves, the rest to U+0100 onwards."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    chars, extra = [], 0
+    for byte in range(256):
+        if byte in printable:
+            chars.append(chr(byte))
+        else:
+            chars.append(chr(256 + extra))
+            extra += 1
+    return chars
+
+
+@contextlib.contextmanager
+def _seeded(seed: int):
+    state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        yield
+    finally:
+        torch.random.set_rng_state(state)
+
+
+def build_tiny_base_model(seed: int = TINY_SEED) -> BaseModel:
+    """The `tiny` base: SD1.5-shaped, random weights from `seed` (the same weights on every call)."""
+    from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    with _seeded(seed):
+        unet = UNet2DConditionModel(**TINY_UNET_CONFIG)
+        vae = AutoencoderKL(**TINY_VAE_CONFIG)
+        text_encoder = CLIPTextModel(CLIPTextConfig(**TINY_TEXT_CONFIG))
+    scheduler = DDPMScheduler(
+        num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+        prediction_type="epsilon", steps_offset=1, clip_sample=False,
+    )
+    return BaseModel(unet, vae, text_encoder, build_tiny_tokenizer(), scheduler, TINY)
+
+
+@torch.no_grad()
+def encode_prompts(base: BaseModel, prompts: list[str], clip_skip: int, device: torch.device) -> torch.Tensor:
+    """CLIP text embeddings [B, 77, D] for training AND generation (one function, so both see the same text).
+
+    `clip_skip` is the WebUI convention: 1 = last layer, 2 = penultimate (hidden_states[-2]) followed by
+    the final layer norm, as diffusers' encode_prompt does. Done here rather than through the pipeline's
+    `clip_skip=` because diffusers 0.42.1 reads `text_encoder.text_model.final_layer_norm`, which
+    transformers 5 no longer has (CLIPTextModel holds `final_layer_norm` directly).
+    """
+    tokens = base.tokenizer(
+        prompts, padding="max_length", max_length=base.tokenizer.model_max_length, truncation=True, return_tensors="pt"
+    ).input_ids.to(device)
+    output = base.text_encoder(tokens, output_hidden_states=clip_skip > 1)
+    if clip_skip <= 1:
+        return output.last_hidden_state
+    final_norm = getattr(base.text_encoder, "text_model", base.text_encoder).final_layer_norm
+    return final_norm(output.hidden_states[-clip_skip])
+
+
+def make_lora_config(rank: int, alpha: float, target_modules: tuple[str, ...], dora: bool):
+    """PEFT LoraConfig as diffusers' train_text_to_image_lora.py builds it (gaussian init: B = 0, so
+    the adapted UNet starts equal to the base)."""
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=rank, lora_alpha=alpha, init_lora_weights="gaussian", target_modules=list(target_modules), use_dora=dora,
+    )
+
+
+def attach_lora(unet, rank: int, alpha: float, target_modules: tuple[str, ...], dora: bool) -> None:
+    """Freezes the UNet and adds the LoRA adapter (trainable) to its attention projections."""
+    unet.requires_grad_(False)
+    unet.add_adapter(make_lora_config(rank, alpha, target_modules, dora))
+
+
+def count_lora(unet) -> tuple[int, int]:
+    """(number of LoRA-adapted modules, trainable parameter count) of a UNet with an adapter."""
+    from peft.tuners.lora import LoraLayer
+
+    modules = sum(1 for m in unet.modules() if isinstance(m, LoraLayer))
+    params = sum(p.numel() for p in unet.parameters() if p.requires_grad)
+    return modules, params
+
+
+def count_lora_for_config(unet_config: dict[str, Any], rank: int, target_modules: tuple[str, ...], dora: bool = False) -> dict[str, int]:
+    """LoRA module and parameter count for a UNet config, built on the meta device (no weights, no RAM).
+
+    For SD1.5 at r=32 on to_q/to_k/to_v/to_out.0: 128 modules, 6,377,472 parameters.
+    """
+    from diffusers import UNet2DConditionModel
+
+    with torch.device("meta"):
+        unet = UNet2DConditionModel(**unet_config)
+        base_params = sum(p.numel() for p in unet.parameters())
+        attach_lora(unet, rank, float(rank), target_modules, dora)
+    modules, params = count_lora(unet)
+    return {"modules": modules, "trainable_params": params, "unet_params": base_params}

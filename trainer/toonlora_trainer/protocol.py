@@ -1,0 +1,193 @@
+"""toonlora_trainer/protocol.py — every message between the TypeScript driver and this worker.
+
+Mirrors src/worker/protocol.ts (STYLE rule 5). Requests arrive as one JSON object per stdin line;
+events leave as one JSON object per stdout line, each carrying `version` and `type`. stdout carries
+ONLY these lines (logs go to stderr); a line that does not parse is an error on both sides.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+PROTOCOL_VERSION = 1
+
+ERROR_KINDS = ("config", "input", "model_missing", "nan_loss", "protocol", "internal")
+LOG_LEVELS = ("debug", "info", "warn")
+COMMANDS = ("train", "generate", "serve-generation", "blip-caption", "lora-count")
+
+
+class ProtocolError(ValueError):
+    """A request or event line that does not match this protocol; the message names the field."""
+
+
+# ---------------------------------------------------------------- events (worker -> driver)
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int
+    total: int
+    loss: float
+    lr: float
+    it_per_s: float
+    eta_s: float
+    type: str = "progress"
+
+
+@dataclass(frozen=True)
+class Sample:
+    step: int
+    paths: list[str]
+    type: str = "sample"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    step: int
+    path: str
+    type: str = "checkpoint"
+
+
+@dataclass(frozen=True)
+class Log:
+    level: str
+    message: str
+    type: str = "log"
+
+
+@dataclass(frozen=True)
+class Caption:
+    """One BLIP caption; `caption` is None and `error` says why when the image could not be read."""
+
+    path: str
+    caption: str | None
+    error: str | None = None
+    type: str = "caption"
+
+
+@dataclass(frozen=True)
+class Ready:
+    """serve-generation: the base model is loaded (`load_s` seconds) and requests may follow."""
+
+    load_s: float
+    device: str
+    type: str = "ready"
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """SIGTERM/SIGINT arrived; `checkpoint` is the folder saved before exiting (None if none)."""
+
+    step: int
+    checkpoint: str | None
+    type: str = "cancelled"
+
+
+@dataclass(frozen=True)
+class Done:
+    """The command finished. `artifacts` maps names to paths (or lists of paths); `stats` holds numbers."""
+
+    artifacts: dict[str, Any]
+    stats: dict[str, float] = field(default_factory=dict)
+    id: str | None = None
+    type: str = "done"
+
+
+@dataclass(frozen=True)
+class Error:
+    message: str
+    kind: str
+    id: str | None = None
+    type: str = "error"
+
+
+Event = Progress | Sample | Checkpoint | Log | Caption | Ready | Cancelled | Done | Error
+
+EVENT_TYPES: dict[str, type] = {
+    cls.type: cls  # type: ignore[attr-defined]
+    for cls in (Progress, Sample, Checkpoint, Log, Caption, Ready, Cancelled, Done, Error)
+}
+
+
+def event_to_json(event: Event) -> str:
+    """One protocol line (no newline). Non-finite floats become null: JSON has no NaN."""
+    payload = {"version": PROTOCOL_VERSION, **asdict(event)}
+    payload = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in payload.items()}
+    if payload.get("id") is None:
+        payload.pop("id", None)
+    if payload.get("type") == "caption" and payload.get("error") is None:
+        payload.pop("error", None)
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_event_line(line: str) -> Event:
+    """Parses one stdout line back into its event; raises ProtocolError naming what is wrong."""
+    obj = _parse_object(line)
+    kind = obj.get("type")
+    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ProtocolError(f"type: unknown event type {kind!r}; expected one of {sorted(EVENT_TYPES)}")
+    fields = {k: v for k, v in obj.items() if k not in ("version", "type")}
+    try:
+        event = cls(**fields)
+    except TypeError as error:
+        raise ProtocolError(f"{kind}: {error}") from None
+    if isinstance(event, Error) and event.kind not in ERROR_KINDS:
+        raise ProtocolError(f"error.kind: expected one of {ERROR_KINDS}, got {event.kind!r}")
+    if isinstance(event, Log) and event.level not in LOG_LEVELS:
+        raise ProtocolError(f"log.level: expected one of {LOG_LEVELS}, got {event.level!r}")
+    return event
+
+
+class EventWriter:
+    """Writes events to stdout as protocol lines, one at a time (thread-safe, flushed)."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self._stream = stream if stream is not None else sys.stdout
+        self._lock = threading.Lock()
+
+    def emit(self, event: Event) -> None:
+        with self._lock:
+            self._stream.write(event_to_json(event) + "\n")
+            self._stream.flush()
+
+    def log(self, message: str, level: str = "info") -> None:
+        self.emit(Log(level=level, message=message))
+
+
+Emit = Callable[[Event], None]
+
+
+# ---------------------------------------------------------------- requests (driver -> worker)
+
+
+def _parse_object(line: str) -> dict[str, Any]:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ProtocolError(f"not a JSON line ({error.msg} at column {error.colno}): {line[:80]!r}") from None
+    if not isinstance(obj, dict):
+        raise ProtocolError(f"expected a JSON object, got {type(obj).__name__}: {line[:80]!r}")
+    if obj.get("version") != PROTOCOL_VERSION:
+        raise ProtocolError(
+            f"version: expected {PROTOCOL_VERSION}, got {obj.get('version')!r}; "
+            "the TypeScript side and trainer/ are from different toonlora versions"
+        )
+    return obj
+
+
+def parse_request_line(line: str, command: str) -> dict[str, Any]:
+    """Checks the envelope of one request line for `command` and returns the object.
+
+    The payload itself is validated by the typed parsers in config.py (TrainRequest, ...).
+    Raises ProtocolError when the line is not JSON, has the wrong version, or is for another command.
+    """
+    obj = _parse_object(line)
+    if obj.get("command") != command:
+        raise ProtocolError(f"command: expected {command!r}, got {obj.get('command')!r}")
+    return obj

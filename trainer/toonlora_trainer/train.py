@@ -1,0 +1,275 @@
+"""toonlora_trainer/train.py — the LoRA training loop (SPEC §2), one readable function of steps.
+
+Follows diffusers examples/text_to_image/train_text_to_image_lora.py (frozen base, PEFT LoRA on the
+UNet, LoRA params upcast to fp32, AdamW + get_scheduler, Min-SNR, offset noise) and kohya sd-scripts
+(folder repeats, keep-first-token caption shuffling, latent caching, CLIP skip during training).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import random
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from . import checkpoint as ckpt
+from .config import TrainingConfig, TrainRequest
+from .data import Dataset, batch_indices, load_image_tensor, repeated_indices, scan_kohya_dataset, shuffle_caption
+from .generate import assemble_pipeline, decode_latents, render_latents
+from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
+from .models import BaseModel, attach_lora, count_lora, encode_prompts, load_base_model, select_device
+from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample
+
+SAMPLE_STEPS = 20
+TEXT_CACHE_LIMIT = 1024
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss became NaN or infinite; the run stops and the last good checkpoint stays."""
+
+
+@dataclass(frozen=True)
+class Precision:
+    device: torch.device
+    weight_dtype: torch.dtype  # frozen base weights
+    autocast: bool
+
+
+def choose_precision(mixed_precision: str, device: torch.device) -> Precision:
+    """fp16/bf16 weights + autocast on GPU; everything fp32 on CPU (half precision is slow there)."""
+    if device.type != "cuda" or mixed_precision == "no":
+        return Precision(device, torch.float32, False)
+    return Precision(device, torch.float16 if mixed_precision == "fp16" else torch.bfloat16, True)
+
+
+class TextEmbeddingCache:
+    """Text embeddings by caption text. The text encoder is frozen, so each distinct (shuffled) caption
+    is encoded once; this and the latent cache remove the VAE and CLIP from the per-step work."""
+
+    def __init__(self, base: BaseModel, clip_skip: int, precision: Precision) -> None:
+        self.base, self.clip_skip, self.precision, self.store = base, clip_skip, precision, {}
+
+    def get(self, captions: list[str]) -> torch.Tensor:
+        missing = [c for c in dict.fromkeys(captions) if c not in self.store]
+        if missing:
+            if len(self.store) + len(missing) > TEXT_CACHE_LIMIT:
+                self.store.clear()
+            encoded = encode_prompts(self.base, missing, self.clip_skip, self.precision.device)
+            for caption, embedding in zip(missing, encoded):
+                self.store[caption] = embedding.to(self.precision.weight_dtype)
+        return torch.stack([self.store[c] for c in captions])
+
+
+@torch.no_grad()
+def encode_latents(base: BaseModel, images: torch.Tensor) -> torch.Tensor:
+    """VAE latents (distribution mean, times the scaling factor) of [-1, 1] images."""
+    vae = base.vae
+    mean = vae.encode(images.to(vae.device, vae.dtype)).latent_dist.mean
+    return mean * vae.config.scaling_factor
+
+
+def cache_all_latents(base: BaseModel, dataset: Dataset, resolution: int) -> list[torch.Tensor]:
+    """Every dataset image encoded once (kohya `cache_latents`); repeats reuse the same latent."""
+    return [encode_latents(base, load_image_tensor(item.image_path, resolution)[None])[0] for item in dataset.items]
+
+
+@dataclass
+class LoopState:
+    """Everything a step changes and a checkpoint stores."""
+
+    optimizer: torch.optim.Optimizer
+    lr_scheduler: object
+    scaler: torch.amp.GradScaler
+    generator: torch.Generator  # noise, offsets, timesteps (CPU: reproducible on any device)
+    step: int = 0
+
+    def to_checkpoint(self) -> dict:
+        return {
+            "optimizer": self.optimizer.state_dict(), "lr_scheduler": self.lr_scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(), "generator": self.generator.get_state(),
+        }
+
+    def restore(self, saved: dict) -> None:
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.lr_scheduler.load_state_dict(saved["lr_scheduler"])
+        self.scaler.load_state_dict(saved["scaler"])
+        self.generator.set_state(saved["generator"])
+        self.step = int(saved["step"])
+
+
+def diffusion_loss(unet, base: BaseModel, latents, embeddings, config: TrainingConfig, generator, precision: Precision):
+    """One forward pass: noise (with offset), random timesteps, UNet prediction, Min-SNR-weighted MSE."""
+    scheduler = base.noise_scheduler
+    noise = sample_noise(latents, config.noise_offset, generator)
+    timesteps = torch.randint(0, scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator).to(latents.device)
+    noisy = scheduler.add_noise(latents, noise, timesteps)
+    target = training_target(latents, noise, timesteps, scheduler, base.prediction_type)
+    autocast = torch.autocast("cuda", dtype=precision.weight_dtype) if precision.autocast else contextlib.nullcontext()
+    with autocast:
+        prediction = unet(noisy.to(precision.weight_dtype), timesteps, embeddings).sample
+    weights = min_snr_weights(compute_snr(scheduler.alphas_cumprod, timesteps), config.snr_gamma, base.prediction_type)
+    return weighted_mse(prediction, target, weights)
+
+
+def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> None:
+    """Trains the LoRA described by `request`, emitting progress/sample/checkpoint events and `done`.
+
+    Raises ConfigError/DatasetError/ModelMissingError before the first step, NonFiniteLossError when the
+    loss diverges (the last checkpoint is kept). On `should_stop()` it checkpoints and emits `cancelled`.
+    """
+    config, run_dir = request.config, request.run_dir
+    os.makedirs(run_dir, exist_ok=True)
+    # 1. Data: kohya folders, repeats from folder names.
+    dataset = scan_kohya_dataset(request.dataset_dir)
+    for warning in dataset.warnings:
+        emit(Log("warn", warning))
+    # 2. Models: frozen base in the weight dtype, LoRA (fp32) on the UNet attention projections.
+    precision = choose_precision(config.mixed_precision, select_device())
+    torch.manual_seed(config.seed)
+    base = load_base_model(config.base_model)
+    base.vae.requires_grad_(False).to(precision.device, torch.float32)
+    base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
+    unet = base.unet.to(precision.device, precision.weight_dtype)
+    attach_lora(unet, config.lora.rank, config.lora.alpha, config.lora.target_modules, config.lora.dora)
+    lora_params = [p for p in unet.parameters() if p.requires_grad]
+    for p in lora_params:
+        p.data = p.data.float()  # as diffusers' cast_training_params: fp32 master weights under autocast
+    if config.gradient_checkpointing:
+        unet.enable_gradient_checkpointing()
+    unet.train()
+    modules, n_params = count_lora(unet)
+    emit(Log("info", f"LoRA: {modules} modules, {n_params:,} trainable parameters on {precision.device} ({precision.weight_dtype})"))
+    # 3. Caches: latents once, text embeddings per distinct caption (text encoder frozen).
+    latents_cache = cache_all_latents(base, dataset, config.resolution) if config.cache_latents else None
+    text_cache = TextEmbeddingCache(base, config.clip_skip, precision)
+    # 4. Optimizer, schedule, resume.
+    state = _make_loop_state(config, lora_params, precision)
+    if request.resume:
+        _resume(run_dir, unet, state, emit)
+    repeated = repeated_indices(dataset)
+    started, first_step = time.perf_counter(), state.step
+    last_checkpoint: str | None = None
+    while state.step < config.steps:
+        if should_stop():
+            path = _checkpoint(run_dir, unet, config, state, emit)
+            emit(Cancelled(state.step, path))
+            return
+        loss = _optimizer_step(unet, base, dataset, repeated, latents_cache, text_cache, config, state, precision, lora_params)
+        state.step += 1
+        if not math.isfinite(loss):
+            raise NonFiniteLossError(
+                f"loss became {loss} at step {state.step}; the run stopped. Last good checkpoint: {last_checkpoint or 'none'}. "
+                "Lower --lr or use mixedPrecision bf16/no."
+            )
+        _report_progress(emit, state, config, loss, started, first_step)
+        if config.sample_every_steps and state.step % config.sample_every_steps == 0:
+            _emit_samples(unet, base, dataset, config, precision, state.step, run_dir, emit)
+        if config.checkpoint_every_steps and state.step % config.checkpoint_every_steps == 0 and state.step < config.steps:
+            last_checkpoint = _checkpoint(run_dir, unet, config, state, emit)
+    # 5. Output: the PEFT adapter in the run folder (the TypeScript side writes the kohya file from it).
+    final_checkpoint = _checkpoint(run_dir, unet, config, state, emit)
+    weights = ckpt.save_adapter(unet, run_dir, config.base_model)
+    emit(Done(
+        artifacts={"adapter": weights, "adapter_config": os.path.join(run_dir, ckpt.ADAPTER_CONFIG), "checkpoint": final_checkpoint},
+        stats={"steps": state.step, "lora_modules": modules, "trainable_params": n_params, "images": len(dataset.items),
+               "seconds": time.perf_counter() - started},
+    ))
+
+
+def _make_loop_state(config: TrainingConfig, params, precision: Precision) -> LoopState:
+    from diffusers.optimization import get_scheduler
+
+    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, betas=(0.9, 0.999), weight_decay=1e-2, eps=1e-8)
+    lr_scheduler = get_scheduler(config.lr_scheduler, optimizer, num_warmup_steps=config.lr_warmup_steps, num_training_steps=config.steps)
+    # Loss scaling only for float16 (bf16 has float32's exponent range and needs none).
+    scaler = torch.amp.GradScaler("cuda", enabled=precision.autocast and precision.weight_dtype == torch.float16)
+    generator = torch.Generator("cpu").manual_seed(config.seed)
+    return LoopState(optimizer, lr_scheduler, scaler, generator)
+
+
+def _resume(run_dir: str, unet, state: LoopState, emit: Emit) -> None:
+    folder = ckpt.latest_checkpoint(run_dir)
+    if folder is None:
+        raise FileNotFoundError(f"{run_dir}: --resume given but no checkpoint folder under {run_dir}/checkpoints. Start without --resume.")
+    ckpt.load_adapter_weights(unet, folder)
+    state.restore(ckpt.load_training_state(folder))
+    emit(Log("info", f"resumed from {folder} at step {state.step}"))
+
+
+def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_cache, config, state: LoopState, precision, params) -> float:
+    """One optimizer step over `gradient_accumulation` micro-batches; returns the mean loss."""
+    total = 0.0
+    for micro in range(config.gradient_accumulation):
+        stream_start = (state.step * config.gradient_accumulation + micro) * config.batch_size
+        indices = batch_indices(repeated, config.seed, stream_start, config.batch_size)
+        latents = _batch_latents(base, dataset, indices, latents_cache, config.resolution)
+        embeddings = text_cache.get(_batch_captions(dataset, indices, config, stream_start))
+        loss = diffusion_loss(unet, base, latents, embeddings, config, state.generator, precision)
+        state.scaler.scale(loss / config.gradient_accumulation).backward()
+        total += loss.item() / config.gradient_accumulation
+    state.scaler.unscale_(state.optimizer)
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    state.scaler.step(state.optimizer)
+    state.scaler.update()
+    state.lr_scheduler.step()
+    state.optimizer.zero_grad(set_to_none=True)
+    return total
+
+
+def _batch_latents(base, dataset, indices, latents_cache, resolution) -> torch.Tensor:
+    if latents_cache is not None:
+        return torch.stack([latents_cache[i] for i in indices])
+    images = torch.stack([load_image_tensor(dataset.items[i].image_path, resolution) for i in indices])
+    return encode_latents(base, images)
+
+
+def _batch_captions(dataset: Dataset, indices: list[int], config: TrainingConfig, stream_start: int) -> list[str]:
+    captions = []
+    for k, i in enumerate(indices):
+        item = dataset.items[i]
+        if config.shuffle_captions:
+            rng = random.Random(config.seed * 7919 + stream_start + k)  # pure in (seed, position): resumable
+            captions.append(shuffle_caption(item.caption, item.trigger, rng))
+        else:
+            captions.append(item.caption)
+    return captions
+
+
+def _report_progress(emit: Emit, state: LoopState, config: TrainingConfig, loss: float, started: float, first_step: int) -> None:
+    elapsed = max(time.perf_counter() - started, 1e-9)
+    it_per_s = (state.step - first_step) / elapsed
+    eta_s = (config.steps - state.step) / it_per_s if it_per_s > 0 else 0.0
+    emit(Progress(state.step, config.steps, loss, float(state.lr_scheduler.get_last_lr()[0]), it_per_s, eta_s))
+
+
+def _checkpoint(run_dir, unet, config: TrainingConfig, state: LoopState, emit: Emit) -> str:
+    path = ckpt.save_checkpoint(run_dir, state.step, unet, config.base_model, state.to_checkpoint())
+    emit(Checkpoint(state.step, path))
+    return path
+
+
+def _emit_samples(unet, base: BaseModel, dataset: Dataset, config: TrainingConfig, precision: Precision, step: int, run_dir: str, emit: Emit) -> None:
+    """Sample images with fixed seeds (the same every time, so progress is comparable) and the trigger prompt."""
+    prompts = list(config.sample_prompts) or [dataset.items[0].caption]
+    unet.eval()
+    autocast = torch.autocast("cuda", dtype=precision.weight_dtype) if precision.autocast else contextlib.nullcontext()
+    try:
+        # No pipe.to(): it would cast the fp32 LoRA weights down to the base's dtype mid-training.
+        pipe = assemble_pipeline(base)
+        folder = os.path.join(run_dir, "samples")
+        os.makedirs(folder, exist_ok=True)
+        paths = []
+        for p, prompt in enumerate(prompts):
+            with autocast:
+                latents = render_latents(pipe, prompt, "", [config.seed], SAMPLE_STEPS, 7.0, config.resolution, config.resolution, config.clip_skip)
+            path = os.path.join(folder, f"step-{step:06d}-{p}.png")
+            decode_latents(pipe, latents)[0].save(path)
+            paths.append(path)
+        emit(Sample(step, paths))
+    finally:
+        unet.train()
