@@ -160,6 +160,20 @@ describe('runPrep with model weights in the cache (tiny fixtures)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('stops between files when cancelled and records it', async () => {
+    const controller = new AbortController();
+    const run = await runPrep({
+      inputs: files.slice(0, 3),
+      outDir: join(root, 'cancelled'),
+      cache: emptyCache,
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
+    expect(run.manifest.cancelled).toBe(true);
+    expect(run.manifest.files).toHaveLength(1);
+    expect(manifestSchema.parse(JSON.parse(readFileSync(run.manifestPath, 'utf8'))).cancelled).toBe(true);
+  }, 60_000);
+
   it('names the field, value and flag of a bad setting', async () => {
     await expect(runPrep({ inputs: files, outDir: join(root, 'x'), config: { resolution: 500 } })).rejects.toMatchObject({
       code: 'TL_ERR_CONFIG',

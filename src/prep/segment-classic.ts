@@ -65,6 +65,36 @@ export const CLASSIC_GRADIENT_STEP = 3;
 /** A gradient may drift this many times `tolerance` away from the seed colours, no further. */
 export const CLASSIC_GRADIENT_DRIFT = 2.5;
 
+const FAR = 0;
+const DRIFT = 1;
+const NEAR = 2;
+
+/** Per pixel: NEAR (within `tolerance` of a seed colour), DRIFT (within `drift`), or FAR. */
+function classifyPixels(
+  data: Uint8Array,
+  seeds: ReadonlyArray<readonly [number, number, number]>,
+  tolerance: number,
+  drift: number,
+): Uint8Array {
+  const out = new Uint8Array(data.length / 3);
+  for (let p = 0, i = 0; p < out.length; p++, i += 3) {
+    const r = data[i] as number;
+    const g = data[i + 1] as number;
+    const b = data[i + 2] as number;
+    let best = FAR;
+    for (const [sr, sg, sb] of seeds) {
+      const d = Math.max(Math.abs(r - sr), Math.abs(g - sg), Math.abs(b - sb));
+      if (d <= tolerance) {
+        best = NEAR;
+        break;
+      }
+      if (d <= drift) best = DRIFT;
+    }
+    out[p] = best;
+  }
+  return out;
+}
+
 /**
  * Background mask (255 = background) by flood fill (4-connected) from border pixels near the border's
  * dominant colours. A pixel joins when it is within `tolerance` of one of them, or within
@@ -80,21 +110,21 @@ export function floodBackground(image: RgbImage, tolerance = CLASSIC_TOLERANCE):
   const queue = new Int32Array(total);
   const maxInset = Math.min(Math.floor(Math.min(width, height) / 8), Math.max(4, Math.round(Math.min(width, height) * 0.03)));
   const step = CLASSIC_GRADIENT_STEP;
+  // Rings mostly share their seed colours: classify every pixel once per distinct seed set.
+  const classified = new Map<string, Uint8Array>();
   for (let ringInset = 0; ringInset <= maxInset; ringInset++) {
     const ring = ringPixels(width, height, ringInset);
     if (ring.length === 0) continue;
     const seeds = dominantColours(image, ring);
-    const within = (p: number, limit: number): boolean => {
-      const i = p * 3;
-      const r = data[i] as number;
-      const g = data[i + 1] as number;
-      const b = data[i + 2] as number;
-      return seeds.some(
-        ([sr, sg, sb]) => Math.abs(r - sr) <= limit && Math.abs(g - sg) <= limit && Math.abs(b - sb) <= limit,
-      );
-    };
-    const nearBackground = (p: number): boolean => within(p, tolerance);
-    const drift = tolerance * CLASSIC_GRADIENT_DRIFT;
+    // keyed by 8-level colour cells: rings through the same screentone share one classification
+    const key = seeds.map((c) => c.map((v) => Math.round(v / 8)).join(',')).join(';');
+    let near = classified.get(key);
+    if (!near) {
+      near = classifyPixels(data, seeds, tolerance, tolerance * CLASSIC_GRADIENT_DRIFT);
+      classified.set(key, near);
+    }
+    const classes = near;
+    const nearBackground = (p: number): boolean => classes[p] === NEAR;
     const close = (a: number, b: number): boolean => {
       const i = a * 3;
       const j = b * 3;
@@ -117,7 +147,7 @@ export function floodBackground(image: RgbImage, tolerance = CLASSIC_TOLERANCE):
     const joins = (from: number, to: number): boolean => {
       if (background[to]) return false;
       if (nearBackground(to)) return true;
-      return close(from, to) && within(to, drift) && smoothAround(to);
+      return classes[to] === DRIFT && close(from, to) && smoothAround(to);
     };
     let head = 0;
     let tail = 0;
