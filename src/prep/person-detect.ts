@@ -6,6 +6,7 @@
 import type { Box, RgbImage } from '../vision/image.js';
 import { resizeRgbCv } from '../vision/cv-resize.js';
 import { float32Tensor, openOnnxSession, runOnnx } from '../vision/onnx.js';
+import { staticInputDim } from '../vision/onnx-shape.js';
 import { type CornerBox, centreToCorners, nonMaxSuppression } from './nms.js';
 import type { PersonDetection, PersonDetector } from './stage-types.js';
 
@@ -80,7 +81,6 @@ export interface PersonDetectorOptions {
 
 /** The YOLO person detector; the session opens on first use (TL_ERR_MODEL_MISSING if unloadable). */
 export function createPersonDetector(options: PersonDetectorOptions): PersonDetector {
-  const size = options.inputSizePx ?? PERSON_INPUT_SIZE;
   return {
     name: 'anime-person-detector',
     async detect(image) {
@@ -88,6 +88,8 @@ export function createPersonDetector(options: PersonDetectorOptions): PersonDete
         modelId: 'anime-person-detector',
         expectInputs: [PERSON_INPUT_NAME],
       });
+      // imgutils uses the model's `imgsz` (640 when absent); a static input shape says the same
+      const size = options.inputSizePx ?? staticInputDim(session, 0, 2) ?? PERSON_INPUT_SIZE;
       const resized = await resizeRgbCv(image, size, size, 'cubic');
       const outputs = await runOnnx(session, {
         [PERSON_INPUT_NAME]: float32Tensor(packYoloInput(resized), [1, 3, size, size]),

@@ -6,6 +6,7 @@
 import type { GrayImage, RgbImage } from '../vision/image.js';
 import { resizeFloatMapCv, resizeRgbCv } from '../vision/cv-resize.js';
 import { float32Tensor, openOnnxSession, runOnnx } from '../vision/onnx.js';
+import { staticInputDim } from '../vision/onnx-shape.js';
 import type { CharacterSegmenter } from './stage-types.js';
 
 export const ISNET_INPUT_SIZE = 1024;
@@ -63,13 +64,12 @@ export function probabilitiesToMask(values: Float32Array, width: number, height:
 export interface IsnetSegmenterOptions {
   /** Path of `isnetis.onnx` (resolved from the model cache by the stage registry). */
   readonly modelPath: string;
-  /** Square input side; the published model is fixed at 1024. */
+  /** Square input side; default: the model's declared input size (1024 for isnetis.onnx). */
   readonly inputSizePx?: number;
 }
 
 /** The `isnet-anime` segmenter; the session opens on first use (TL_ERR_MODEL_MISSING if unloadable). */
 export function createIsnetSegmenter(options: IsnetSegmenterOptions): CharacterSegmenter {
-  const size = options.inputSizePx ?? ISNET_INPUT_SIZE;
   return {
     name: 'isnet-anime',
     async segment(image) {
@@ -77,6 +77,7 @@ export function createIsnetSegmenter(options: IsnetSegmenterOptions): CharacterS
         modelId: 'isnet-anime',
         expectInputs: [ISNET_INPUT_NAME],
       });
+      const size = options.inputSizePx ?? staticInputDim(session, 0, 2) ?? ISNET_INPUT_SIZE;
       const placement = isnetPlacement(image.width, image.height, size);
       const resized = await resizeRgbCv(image, placement.width, placement.height, 'linear');
       const input = float32Tensor(packIsnetInput(resized, size, placement), [1, 3, size, size]);

@@ -8,6 +8,7 @@ import { ToonloraError } from '../errors.js';
 import type { RgbImage } from '../vision/image.js';
 import { resizeRgbCv } from '../vision/cv-resize.js';
 import { float32Tensor, openOnnxSession, runOnnx } from '../vision/onnx.js';
+import { staticInputDim } from '../vision/onnx-shape.js';
 import type { Captioner } from './caption.js';
 
 export const WD14_INPUT_SIZE = 448;
@@ -116,6 +117,7 @@ export interface Wd14CaptionerOptions {
   readonly modelPath: string;
   readonly tagsPath: string;
   readonly thresholds: Wd14Thresholds;
+  /** Square input side; default: the model's declared input size, else 448. */
   readonly inputSizePx?: number;
 }
 
@@ -133,7 +135,6 @@ function readLabels(tagsPath: string): Wd14Label[] {
 
 /** The `wd14` captioner: tags for each crop. */
 export function createWd14Captioner(options: Wd14CaptionerOptions): Captioner {
-  const size = options.inputSizePx ?? WD14_INPUT_SIZE;
   let labels: Wd14Label[] | undefined;
   return {
     name: 'wd14',
@@ -142,6 +143,8 @@ export function createWd14Captioner(options: Wd14CaptionerOptions): Captioner {
       const session = await openOnnxSession(options.modelPath, { modelId: 'wd-vit-tagger-v3' });
       const inputName = session.inputNames[0] as string;
       const outputName = session.outputNames[0] as string;
+      // NHWC: the model's own H (448 for the v3 taggers), as the reference reads get_inputs()[0].shape
+      const size = options.inputSizePx ?? staticInputDim(session, 0, 1) ?? WD14_INPUT_SIZE;
       const results = [];
       for (const image of images) {
         const square = await resizeRgbCv(padToWhiteSquare(image), size, size, 'cubic');
