@@ -13,7 +13,7 @@ import { createIsnetSegmenter } from './segment-isnet.js';
 import { createU2netSegmenter } from './segment-u2net.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 import { createWd14Captioner } from './tag-wd14.js';
-import { createPaddleTextDetector } from './text-detect-paddle.js';
+import { createPaddleTextDetector, PADDLE_DET_MODEL_ID } from './text-detect-paddle.js';
 import { createOpenCvTextRemover } from './text-remove.js';
 
 export type SegmenterName = 'isnet-anime' | 'u2net' | 'classic';
@@ -152,9 +152,12 @@ async function autoCaptioner(config: PrepConfig, cache: CacheOptions): Promise<R
 }
 
 /** The default text stages: PaddleOCR PP-OCRv4 detection (weights ship in npm) + OpenCV removal. */
-export async function createTextStages(config: PrepConfig): Promise<{ detector: Resolved<TextDetector>; remover: Resolved<TextRemover> }> {
+export async function createTextStages(
+  config: PrepConfig,
+  cache: CacheOptions = {},
+): Promise<{ detector: Resolved<TextDetector>; remover: Resolved<TextRemover> }> {
   const [detector, remover] = await Promise.all([
-    createPaddleTextDetector(),
+    createPaddleTextDetector({ modelPath: requireModelFile(PADDLE_DET_MODEL_ID, undefined, cache) }),
     createOpenCvTextRemover({ dilatePx: config.textDilatePx, inpaintRadius: config.inpaintRadius }),
   ]);
   return {

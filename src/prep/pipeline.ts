@@ -124,7 +124,7 @@ async function resolveStages(options: PrepOptions, config: PrepConfig) {
   const text =
     injected.textDetector && injected.textRemover
       ? { detector: given(injected.textDetector), remover: given(injected.textRemover) }
-      : await createTextStages(config);
+      : await createTextStages(config, cache);
   const announcements: string[] = [];
   const line = (role: string, r: Resolved<unknown>) => `${role}: ${r.choice.name} (${r.choice.reason})`;
   if (!injected.segmenter && config.segmenter === 'auto') announcements.push(line('segmenter', segmenter));
