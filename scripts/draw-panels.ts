@@ -320,6 +320,51 @@ export async function drawPanels(seed = 7): Promise<SyntheticPanel[]> {
   return Promise.all(specs.map((spec, i) => drawPanel(spec, seed * 1000 + i)));
 }
 
+/**
+ * A long webtoon strip (600 x 7200 px, 12:1) with speech bubbles spread down it, two of them across
+ * the detector's tile edges (text-tiles.ts: 600 px tiles every 450 px). Not part of the ~1024 px set.
+ */
+export async function drawWebtoonStrip(seed = 7): Promise<SyntheticPanel> {
+  const random = seededRandom(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const texts = [
+    ['어디 있었어?', 'Where were you?'],
+    ['미안해, 늦었어', 'Sorry, I am late'],
+    ['괜찮아', "It's fine"],
+    ['가자!', "Let's go!"],
+    ['잠깐만', 'Hold on'],
+  ];
+  const bubbleYs = [260, 1040, 1500, 4000, 6800];
+  const spec: PanelSpec = {
+    name: 'strip-01-webtoon-long',
+    width: 600,
+    height: 7200,
+    background: 'flat',
+    characters: [1900, 4400, 5600].map((top, i) => ({
+      cx: 300,
+      top,
+      headR: 70,
+      hair: (['long', 'short', 'ponytail'] as const)[i] ?? 'long',
+      pose: (['wave', 'arms-down', 'arms-up'] as const)[i] ?? 'wave',
+      hairColour: pick(HAIR),
+      eyeColour: pick(EYES),
+      shirtColour: pick(SHIRTS),
+    })),
+    bubbles: bubbleYs.map((cy, i) => ({
+      cx: 300,
+      cy,
+      rx: 230,
+      ry: 95,
+      tail: [300 + (i % 2 ? 120 : -120), cy + 160] as const,
+      lines: texts[i] ?? [],
+      fontPx: 32,
+    })),
+    sfx: [],
+    format: 'jpeg',
+  };
+  return drawPanel(spec, seed * 1000 + 99);
+}
+
 /** Writes each panel with text to `dir` (PNG or JPEG q88) and returns the file paths. */
 export async function writePanelImages(panels: readonly SyntheticPanel[], dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });

@@ -17,6 +17,7 @@ import {
   regionsFromProbabilityMap,
 } from './db-postprocess.js';
 import type { TextDetector, TextRegion } from './stage-types.js';
+import { cropRgb, mergeTileRegions, offsetRegion, planDetectionTiles } from './text-tiles.js';
 
 export const PADDLE_DET_MODEL_ID = 'paddleocr-det-v4';
 
@@ -38,6 +39,8 @@ export interface PaddleTextDetectorOptions {
   readonly params?: Partial<DbParams>;
   /** Extra growth per line, a fraction of its shorter side; 0 keeps upstream's boxes. */
   readonly growRatio?: number;
+  /** Split strips / panoramas longer than 2.5:1 into overlapping tiles (default true). */
+  readonly tiling?: boolean;
   /** onnxruntime intra-op threads; default: all cores. */
   readonly intraOpThreads?: number;
 }
@@ -71,25 +74,42 @@ export async function createPaddleTextDetector(
   ]);
   const outputName = session.outputNames[0] as string;
 
+  /** Upstream's single-image detection: resize to the 960 limit, run, DB post-process. */
+  const detectWhole = async (image: RgbImage): Promise<TextRegion[]> => {
+    const input = resizeForDet(cv, image, params.limitSideLen);
+    const feeds = { x: float32Tensor(normalizeForPaddleDet(input), [1, 3, input.height, input.width]) };
+    const output = (await runOnnx(session, feeds))[outputName];
+    if (!output) throw new Error(`${PADDLE_DET_MODEL_ID}: the model returned no "${outputName}" output`);
+    const [, , mapHeight, mapWidth] = output.dims as [number, number, number, number];
+    const prob = output.data as Float32Array;
+    const regions = regionsFromProbabilityMap(
+      cv,
+      prob,
+      mapWidth,
+      mapHeight,
+      image.width,
+      image.height,
+      params,
+    );
+    output.dispose();
+    return regions;
+  };
+
   return {
     name: 'paddleocr-det-v4',
     async detect(image: RgbImage): Promise<TextRegion[]> {
-      const input = resizeForDet(cv, image, params.limitSideLen);
-      const feeds = { x: float32Tensor(normalizeForPaddleDet(input), [1, 3, input.height, input.width]) };
-      const output = (await runOnnx(session, feeds))[outputName];
-      if (!output) throw new Error(`${PADDLE_DET_MODEL_ID}: the model returned no "${outputName}" output`);
-      const [, , mapHeight, mapWidth] = output.dims as [number, number, number, number];
-      const prob = output.data as Float32Array;
-      const regions = regionsFromProbabilityMap(
-        cv,
-        prob,
-        mapWidth,
-        mapHeight,
-        image.width,
-        image.height,
-        params,
-      );
-      output.dispose();
+      const tiles = options.tiling === false ? [] : planDetectionTiles(image.width, image.height);
+      let regions: TextRegion[];
+      if (tiles.length <= 1) regions = await detectWhole(image);
+      else {
+        // Long strips: each tile keeps the text at its real size (see text-tiles.ts).
+        const found: TextRegion[] = [];
+        for (const tile of tiles) {
+          for (const r of await detectWhole(cropRgb(image, tile)))
+            found.push(offsetRegion(r, tile.x, tile.y));
+        }
+        regions = mergeTileRegions(found);
+      }
       return growRatio > 0
         ? regions.map((r) => growRegion(r, growRatio, image.width, image.height))
         : regions;
