@@ -93,6 +93,21 @@ describe('runPrep on the synthetic panels (classic segmenter, no captioner weigh
     }
   });
 
+  it('--characters all without a detector: one crop per character, speech bubbles left out', async () => {
+    const index = panels.findIndex((p) => p.name === 'panel-03-two-characters');
+    const run = await runPrep({
+      inputs: [files[index] as string],
+      outDir: join(root, 'all'),
+      config: { characters: 'all' },
+      cache: emptyCache,
+    });
+    const crops = run.manifest.files[0]?.crops ?? [];
+    const truth = (panels[index] as SyntheticPanel).characterBoxes;
+    expect(crops).toHaveLength(2);
+    // each crop holds exactly one of the two characters (the bubbles whose tails touch them are cut off)
+    for (const crop of crops) expect(truth.filter((gt) => boxContains(crop.cropBox, gt))).toHaveLength(1);
+  }, 60_000);
+
   it('refuses a non-empty output folder, and skips near-duplicates across files', async () => {
     await expect(runPrep({ inputs: files, outDir: result.outDir, cache: emptyCache })).rejects.toMatchObject({
       code: 'TL_ERR_OUTPUT_EXISTS',

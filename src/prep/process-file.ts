@@ -1,6 +1,6 @@
 // src/prep/process-file.ts — runs the prep stages on ONE input file, in order: decode -> detect text ->
-// remove text -> segment -> (detect persons) -> crop -> dedupe -> caption -> write, timing each, and
-// returns its manifest entry. Product failures of this file (bad image, no character) become its
+// remove text -> segment (minus speech bubbles) -> (detect persons) -> crop -> dedupe -> caption ->
+// write, timing each, and returns its manifest entry. Product failures of this file (bad image, no character) become its
 // status and reason; only run-level failures (a model that cannot load) propagate.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -8,7 +8,8 @@ import { isToonloraError } from '../errors.js';
 import type { PrepConfig } from '../schemas/config.js';
 import type { ManifestCrop, ManifestFile, ManifestStages } from '../schemas/manifest.js';
 import { resizeRgbCv } from '../vision/cv-resize.js';
-import type { Box, RgbImage } from '../vision/image.js';
+import type { Box, GrayImage, RgbImage } from '../vision/image.js';
+import { removeTextBubbles } from './bubble-mask.js';
 import { encodePng } from '../vision/sharp-io.js';
 import { assembleCaption, type Captioner } from './caption.js';
 import { characterTooSmallReason, computeCropBox, cutSquare } from './crop-box.js';
@@ -22,6 +23,7 @@ import {
   whiteFractionWithin,
 } from './mask-contours.js';
 import { safeStem, type UniqueNames } from './output-names.js';
+import { morphologyKernelPx } from './segment-classic.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 
 /** Everything shared by the files of one run. */
@@ -61,8 +63,15 @@ interface Candidate {
 }
 
 /** Character boxes: persons (tightened to the mask) with the detector in `all` mode, else mask contours. */
-async function findCharacters(ctx: RunContext, image: RgbImage, timer: Timer): Promise<{ candidates: Candidate[]; mask: Awaited<ReturnType<CharacterSegmenter['segment']>> }> {
-  const mask = await timer.time('segment', () => ctx.segmenter.segment(image));
+async function findCharacters(
+  ctx: RunContext,
+  image: RgbImage,
+  textMask: GrayImage,
+  timer: Timer,
+): Promise<{ candidates: Candidate[]; mask: GrayImage }> {
+  const raw = await timer.time('segment', () => ctx.segmenter.segment(image));
+  const outlinePx = morphologyKernelPx(raw.width, raw.height) * 2 + 1;
+  const mask = await timer.time('bubbles', () => removeTextBubbles(raw, image, textMask, outlinePx));
   if (ctx.personDetector && ctx.config.characters === 'all') {
     const detector = ctx.personDetector;
     const people = await timer.time('personDetect', () => detector.detect(image));
@@ -103,7 +112,7 @@ async function runStages(ctx: RunContext, source: string, stem: string, timer: T
   const decoded = await timer.time('decode', () => decodeImage(source, { maxPixels: config.maxInputPixels }));
   const regions = await timer.time('textDetect', () => ctx.textDetector.detect(decoded));
   const removed = await timer.time('textRemove', () => ctx.textRemover.remove(decoded, regions));
-  const { mask, candidates } = await findCharacters(ctx, removed.image, timer);
+  const { mask, candidates } = await findCharacters(ctx, removed.image, removed.mask, timer);
   const base = { width: decoded.width, height: decoded.height, textRegions: regions.length };
 
   const stages: ManifestStages = {};
