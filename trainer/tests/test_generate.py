@@ -3,6 +3,7 @@ from `toonlora convert` loaded by diffusers gives the PEFT-adapted UNet's output
 swaps LoRAs without reloading the base."""
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -66,6 +67,8 @@ def write_random_lora(folder: Path, rank: int, alpha: float, seed: int):
 
 
 def convert_to_kohya(adapter: Path, output: Path) -> None:
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: `toonlora convert` cannot run here")
     result = subprocess.run([str(REPO / "toonlora"), "convert", str(adapter), "-o", str(output), "--to", "kohya", "--json"],
                             capture_output=True, text=True, timeout=120)
     if "TL_ERR_NOT_IMPLEMENTED" in result.stderr:

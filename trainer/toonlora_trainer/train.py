@@ -146,6 +146,8 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     emit(Log("info", f"LoRA: {modules} modules, {n_params:,} trainable parameters on {precision.device} ({precision.weight_dtype})"))
     # 3. Caches: latents once, text embeddings per distinct caption (text encoder frozen).
     latents_cache = cache_all_latents(base, dataset, config.resolution) if config.cache_latents else None
+    if latents_cache is not None:
+        base.vae.to("cpu")  # cached: the VAE leaves the GPU (only sample images need it, briefly)
     text_cache = TextEmbeddingCache(base, config.clip_skip, precision)
     # 4. Optimizer, schedule, resume.
     state = _make_loop_state(config, lora_params, precision)
@@ -260,6 +262,8 @@ def _emit_samples(unet, base: BaseModel, dataset: Dataset, config: TrainingConfi
     autocast = torch.autocast("cuda", dtype=precision.weight_dtype) if precision.autocast else contextlib.nullcontext()
     try:
         # No pipe.to(): it would cast the fp32 LoRA weights down to the base's dtype mid-training.
+        vae_device = base.vae.device
+        base.vae.to(precision.device)
         pipe = assemble_pipeline(base)
         folder = os.path.join(run_dir, "samples")
         os.makedirs(folder, exist_ok=True)
@@ -271,5 +275,6 @@ def _emit_samples(unet, base: BaseModel, dataset: Dataset, config: TrainingConfi
             decode_latents(pipe, latents)[0].save(path)
             paths.append(path)
         emit(Sample(step, paths))
+        base.vae.to(vae_device)
     finally:
         unet.train()

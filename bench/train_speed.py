@@ -1,0 +1,193 @@
+"""bench/train_speed.py — it/s and peak GPU memory of toonlora's training step vs a plain
+diffusers-example-style LoRA loop, measured in the same run, printed as ratios.
+
+Usage: trainer/.venv/bin/python bench/train_speed.py [--steps 20] [--batch-sizes 1,4] [--json out.json]
+
+GPU: the full SD1.5-architecture UNet, VAE and CLIP text encoder (real configs, random weights) at
+512 px. CPU: the `tiny` config at 64 px, and it says so (CPU figures say nothing about GPU speed).
+- baseline: diffusers examples/text_to_image/train_text_to_image_lora.py style: every step encodes the
+  images with the VAE and the captions with CLIP, no gradient checkpointing, fp16 weights + autocast.
+- toonlora: this trainer's own step (train._optimizer_step): cached latents and text embeddings, the
+  VAE off the GPU, fp16 weights + autocast, LoRA in fp32; with and without gradient checkpointing.
+Goal (issue 6): >= 1.5x it/s and <= 0.7x peak memory of the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "trainer"))
+
+from toonlora_trainer import models as M  # noqa: E402
+from toonlora_trainer import train as T  # noqa: E402
+from toonlora_trainer.config import parse_training_config  # noqa: E402
+from toonlora_trainer.data import Dataset, DatasetItem  # noqa: E402
+from toonlora_trainer.losses import compute_snr, min_snr_weights, sample_noise, weighted_mse  # noqa: E402
+
+TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
+CAPTION = "sks, 1girl, black hair, red eyes, school uniform, smile, upper body"
+
+
+def build_base(device: torch.device, full: bool) -> M.BaseModel:
+    """SD1.5-architecture (or tiny) modules with random weights, created directly on `device`."""
+    from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    torch.manual_seed(0)
+    with torch.device(device):
+        unet = UNet2DConditionModel(**(M.SD15_UNET_CONFIG if full else M.TINY_UNET_CONFIG))
+        vae = AutoencoderKL(**(M.SD15_VAE_CONFIG if full else M.TINY_VAE_CONFIG))
+        text_config = {**(M.SD15_TEXT_CONFIG if full else M.TINY_TEXT_CONFIG), "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1}
+        text = CLIPTextModel(CLIPTextConfig(**text_config))
+    scheduler = DDPMScheduler(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear")
+    return M.BaseModel(unet, vae, text, M.build_tiny_tokenizer(), scheduler, "bench")
+
+
+def training_config(batch: int, resolution: int, checkpointing: bool, mixed: str):
+    return parse_training_config({
+        "baseModel": "bench", "lora": {"rank": 32, "alpha": 32, "targetModules": list(TARGETS), "dora": False},
+        "resolution": resolution, "steps": 1_000_000, "batchSize": batch, "gradientAccumulation": 1, "learningRate": 1e-4,
+        "lrScheduler": "constant", "lrWarmupSteps": 0, "trainTextEncoder": False, "textEncoderLearningRate": 5e-5,
+        "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": checkpointing, "mixedPrecision": mixed, "clipSkip": 2,
+        "cacheLatents": True, "shuffleCaptions": True, "seed": 1, "sampleEverySteps": 0, "checkpointEverySteps": 0, "samplePrompts": [],
+    })
+
+
+def prepare(base: M.BaseModel, precision: T.Precision, checkpointing: bool):
+    base.vae.requires_grad_(False).to(precision.device, precision.weight_dtype)
+    base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
+    unet = base.unet.to(precision.device, precision.weight_dtype)
+    M.attach_lora(unet, 32, 32.0, TARGETS, False)
+    params = [p for p in unet.parameters() if p.requires_grad]
+    for p in params:
+        p.data = p.data.float()
+    if checkpointing:
+        unet.enable_gradient_checkpointing()
+    unet.train()
+    return unet, params
+
+
+def toonlora_steps(full, precision, batch, resolution, checkpointing, images):
+    """Returns a callable doing one optimizer step of this trainer, after caching latents + embeddings."""
+    base = build_base(precision.device, full)
+    unet, params = prepare(base, precision, checkpointing)
+    config = training_config(batch, resolution, checkpointing, "fp16" if precision.weight_dtype == torch.float16 else "no")
+    base.vae.to(torch.float32)
+    items = tuple(DatasetItem(f"img{i}.png", CAPTION, "sks", 1) for i in range(len(images)))
+    latents_cache = [T.encode_latents(base, images[i : i + 1])[0] for i in range(len(images))]
+    base.vae.to("cpu")  # as run_training: cached, so the VAE leaves the GPU
+    text_cache = T.TextEmbeddingCache(base, 2, precision)
+    state = T._make_loop_state(config, params, precision)
+    dataset, repeated = Dataset(items, ()), list(range(len(items)))
+
+    def step():
+        T._optimizer_step(unet, base, dataset, repeated, latents_cache, text_cache, config, state, precision, params)
+        state.step += 1
+
+    return step
+
+
+def baseline_steps(full, precision, batch, resolution, images):
+    """The diffusers example's inner loop: VAE encode + CLIP encode every step, no checkpointing."""
+    base = build_base(precision.device, full)
+    unet, params = prepare(base, precision, checkpointing=False)
+    optimizer = torch.optim.AdamW(params, lr=1e-4)
+    scaler = torch.amp.GradScaler("cuda", enabled=precision.autocast)
+    generator = torch.Generator().manual_seed(0)
+    tokens = base.tokenizer([CAPTION] * batch, padding="max_length", max_length=77, truncation=True, return_tensors="pt").input_ids.to(precision.device)
+    scheduler = base.noise_scheduler
+    position = [0]
+
+    def step():
+        start = position[0] % len(images)
+        pixels = images[start : start + batch]
+        if len(pixels) < batch:
+            pixels = images[:batch]
+        position[0] += batch
+        with torch.autocast("cuda", dtype=precision.weight_dtype, enabled=precision.autocast):
+            latents = base.vae.encode(pixels.to(precision.device, precision.weight_dtype)).latent_dist.sample() * base.vae.config.scaling_factor
+            embeddings = base.text_encoder(tokens, return_dict=False)[0]
+            noise = sample_noise(latents, 0.1, generator)
+            timesteps = torch.randint(0, 1000, (batch,), generator=generator).to(precision.device)
+            noisy = scheduler.add_noise(latents, noise, timesteps)
+            prediction = unet(noisy, timesteps, embeddings, return_dict=False)[0]
+        weights = min_snr_weights(compute_snr(scheduler.alphas_cumprod, timesteps), 5.0, "epsilon")
+        loss = weighted_mse(prediction, noise, weights)
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        scaler.step(optimizer)
+        scaler.update()
+        optimizer.zero_grad(set_to_none=True)
+
+    return step
+
+
+def measure(make_step, device: torch.device, steps: int, warmup: int = 3) -> dict:
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+    step = make_step()
+    if device.type == "cuda":  # after building: the peak counts resident weights + the steps, not fp32 init
+        torch.cuda.reset_peak_memory_stats()
+    for _ in range(warmup):
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    for _ in range(steps):
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    elapsed = time.perf_counter() - started
+    peak = torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else float("nan")
+    del step
+    gc.collect()
+    return {"it_per_s": steps / elapsed, "peak_gib": peak}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--batch-sizes", default="1,4")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    device = M.select_device()
+    full = device.type == "cuda"
+    resolution = 512 if full else 64
+    precision = T.choose_precision("fp16", device)
+    if full:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        print(f"GPU: {torch.cuda.get_device_name()} — SD1.5-architecture UNet/VAE/CLIP, random weights, {resolution} px, fp16 autocast, LoRA r=32")
+    else:
+        print(f"CPU: no GPU visible, so this runs the TINY config at {resolution} px; the figures only show that the bench works")
+    results = []
+    for batch in [int(b) for b in args.batch_sizes.split(",")]:
+        images = torch.rand((max(8, batch), 3, resolution, resolution)) * 2 - 1
+        rows = {
+            "baseline (diffusers example: encode every step, no ckpt)": measure(lambda: baseline_steps(full, precision, batch, resolution, images), device, args.steps),
+            "toonlora (cached, grad ckpt)": measure(lambda: toonlora_steps(full, precision, batch, resolution, True, images), device, args.steps),
+            "toonlora (cached, no grad ckpt)": measure(lambda: toonlora_steps(full, precision, batch, resolution, False, images), device, args.steps),
+        }
+        base_row = rows["baseline (diffusers example: encode every step, no ckpt)"]
+        print(f"\nbatch {batch}")
+        for name, row in rows.items():
+            speed = row["it_per_s"] / base_row["it_per_s"]
+            memory = row["peak_gib"] / base_row["peak_gib"] if full else float("nan")
+            print(f"  {name:58s} {row['it_per_s']:7.2f} it/s  {row['peak_gib']:6.2f} GiB peak   x{speed:.2f} it/s  x{memory:.2f} memory")
+            results.append({"batch": batch, "variant": name, **row, "speed_ratio": speed, "memory_ratio": memory})
+    print("\ngoal: >= 1.5x it/s and <= 0.7x peak memory vs the baseline")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump({"device": torch.cuda.get_device_name() if full else "cpu", "resolution": resolution, "results": results}, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()
