@@ -1,13 +1,12 @@
 // test/server-jobs.test.ts — jobs through the API with stand-in runners (inject, no port): one job at
 // a time, SSE progress, cancel, interrupted on restart + resume from the checkpoint, dataset review
 // (caption edit, exclude) and the kohya zip.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobContext, JobRunners } from '../src/jobs/job-queue.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
-import { parseSse, readZipEntries, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import { parseSse, readZipEntries, seedDataset, tempDataDir } from './helpers/server-fixtures.js';
 
 const apps: FastifyInstance[] = [];
 async function makeApp(options: Partial<AppOptions> & { runners: JobRunners }): Promise<FastifyInstance> {
@@ -48,35 +47,6 @@ function fakeTrain(options: { steps?: number; hold?: Promise<void>; calls?: JobC
     }
     return { steps };
   };
-}
-
-/** A character with a finished dataset version of two crops, as a prep job leaves it. */
-async function seedDataset(app: FastifyInstance): Promise<{ characterId: string; datasetId: string }> {
-  const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
-  const prep = app.jobStore.createJob('prep', character.id, {});
-  app.jobStore.transition(prep.id, 'running');
-  app.jobStore.transition(prep.id, 'succeeded', { result: {} });
-  const folder = `jobs/${prep.id}/10_mina_tl girl`;
-  mkdirSync(join(app.dataDir, folder), { recursive: true });
-  const items = [];
-  for (const name of ['a', 'b']) {
-    writeFileSync(join(app.dataDir, folder, `${name}.png`), await solidPng(16, 16));
-    items.push({
-      key: name,
-      source: `${name}.png`,
-      imagePath: `${folder}/${name}.png`,
-      caption: `mina_tl, girl ${name}`,
-      stages: { original: `${folder}/${name}.png`, textRemoved: null, mask: null, crop: null },
-    });
-  }
-  const dataset = app.catalog.createDataset({
-    characterId: character.id,
-    jobId: prep.id,
-    dir: `jobs/${prep.id}`,
-    items,
-    skipped: [{ source: 'blank.png', status: 'skipped', reason: 'no character found' }],
-  });
-  return { characterId: character.id, datasetId: dataset.id };
 }
 
 async function waitFor<T>(read: () => T, ok: (value: T) => boolean, timeoutMs = 5000): Promise<T> {

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import fp from 'fastify-plugin';
 import type { GenerationService } from '../jobs/generation-service.js';
 import type { JobRunners } from '../jobs/job-queue.js';
+import type { RunnerDeps } from '../jobs/runners/default-runners.js';
 import { defaultLoraTools, type LoraTools } from './lora-tools.js';
 import authPlugin from './plugins/auth.js';
 import errorsPlugin from './plugins/errors.js';
@@ -31,8 +32,8 @@ export interface AppOptions {
   token?: string;
   /** Upload limits; defaults in upload-limits.ts. */
   uploads?: Partial<UploadLimits>;
-  /** Replace the job runners (tests). */
-  runners?: JobRunners;
+  /** Replace the job runners (tests): a table, or a function of the default runners' dependencies. */
+  runners?: JobRunners | ((deps: RunnerDeps) => JobRunners);
   /** The warm generation service (defaults to none in the plugin; `serve` passes the real one). */
   generation?: GenerationService;
   /** LoRA inspect / convert (default: src/lora). */

@@ -1,10 +1,11 @@
 // test/helpers/server-fixtures.ts — helpers for the server tests: a temp data folder, small PNGs
 // (encoded by sharp), multipart bodies for `inject`, and a parsed SSE stream.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import type { FastifyInstance } from 'fastify';
 import { encodePngBuffer } from '../../src/vision/sharp-io.js';
 
 export function tempDataDir(label = 'server'): string {
@@ -89,4 +90,33 @@ export function readZipEntries(zip: Buffer): Map<string, Buffer> {
     at = start + size + (flags & 0x08 ? 16 : 0);
   }
   return entries;
+}
+
+/** A character with a finished dataset version of two crops, as a prep job leaves it. */
+export async function seedDataset(app: FastifyInstance): Promise<{ characterId: string; datasetId: string }> {
+  const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
+  const prep = app.jobStore.createJob('prep', character.id, {});
+  app.jobStore.transition(prep.id, 'running');
+  app.jobStore.transition(prep.id, 'succeeded', { result: {} });
+  const folder = `jobs/${prep.id}/10_mina_tl girl`;
+  mkdirSync(join(app.dataDir, folder), { recursive: true });
+  const items = [];
+  for (const name of ['a', 'b']) {
+    writeFileSync(join(app.dataDir, folder, `${name}.png`), await solidPng(16, 16));
+    items.push({
+      key: name,
+      source: `${name}.png`,
+      imagePath: `${folder}/${name}.png`,
+      caption: `mina_tl, girl ${name}`,
+      stages: { original: `${folder}/${name}.png`, textRemoved: null, mask: null, crop: null },
+    });
+  }
+  const dataset = app.catalog.createDataset({
+    characterId: character.id,
+    jobId: prep.id,
+    dir: `jobs/${prep.id}`,
+    items,
+    skipped: [{ source: 'blank.png', status: 'skipped', reason: 'no character found' }],
+  });
+  return { characterId: character.id, datasetId: dataset.id };
 }

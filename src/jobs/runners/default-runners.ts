@@ -3,6 +3,7 @@
 import type { GenerationService } from '../generation-service.js';
 import type { JobRunners } from '../job-queue.js';
 import type { CatalogStore } from '../store.js';
+import { createGenerateRunner } from './generate-runner.js';
 import { createPrepRunner } from './prep-runner.js';
 
 export interface RunnerDeps {
@@ -13,5 +14,8 @@ export interface RunnerDeps {
 }
 
 export function createDefaultRunners(deps: RunnerDeps): JobRunners {
-  return { prep: createPrepRunner(deps) };
+  return {
+    prep: createPrepRunner(deps),
+    ...(deps.generation ? { generate: createGenerateRunner(deps) } : {}),
+  };
 }

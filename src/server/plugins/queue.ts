@@ -5,19 +5,21 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
 import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
-import { createDefaultRunners } from '../../jobs/runners/default-runners.js';
+import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
 
 export interface QueuePluginOptions {
   /** Replace the runners (tests); default: prep, train and generate from the product modules. */
-  runners?: JobRunners;
+  runners?: JobRunners | ((deps: RunnerDeps) => JobRunners);
   /** Jobs at the same time (default 1: one GPU job at a time). */
   concurrency?: number;
 }
 
 async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): Promise<void> {
+  const deps: RunnerDeps = { catalog: app.catalog, dataDir: app.dataDir, generation: app.generation };
   const runners =
-    options.runners ??
-    createDefaultRunners({ catalog: app.catalog, dataDir: app.dataDir, generation: app.generation });
+    typeof options.runners === 'function'
+      ? options.runners(deps)
+      : (options.runners ?? createDefaultRunners(deps));
   const queue: JobQueue = new EmbeddedJobQueue({
     store: app.jobStore,
     runners,

@@ -73,6 +73,7 @@ export function GeneratePage({
 
   const timing = job?.result?.timing as GenerationTiming | undefined;
   const weights = [...new Set(images.map((i) => Number(i.meta.weight)))];
+  const seeds = [...new Set(images.map((i) => Number(i.meta.seed)))];
 
   return (
     <section className="two-col">
@@ -148,21 +149,34 @@ export function GeneratePage({
             swap {timing.loraSwapMs.toFixed(0)} ms · generation {(timing.generateMs / 1000).toFixed(1)} s
           </p>
         )}
-        {weights.map((w) => (
-          <div key={w}>
-            <h4>weight {w}</h4>
-            <div className="thumbs grid" data-testid="results">
-              {images
-                .filter((i) => Number(i.meta.weight) === w)
-                .map((image) => (
+        {images.length > 0 && (
+          <div
+            className="sweep"
+            style={{ gridTemplateColumns: `repeat(${weights.length}, max-content)` }}
+            data-testid="results"
+          >
+            {weights.map((w) => (
+              <h4 key={w}>weight {w}</h4>
+            ))}
+            {seeds.flatMap((seedValue) =>
+              weights.map((w) => {
+                const image = images.find(
+                  (i) => Number(i.meta.weight) === w && Number(i.meta.seed) === seedValue,
+                );
+                return image ? (
                   <figure key={image.id}>
-                    <img src={fileUrl(image.url)} alt={`seed ${String(image.meta.seed)}`} />
-                    <figcaption>seed {String(image.meta.seed)}</figcaption>
+                    <img src={fileUrl(image.url)} alt={`seed ${seedValue}, weight ${w}`} />
+                    <figcaption>
+                      seed {seedValue} · weight {w}
+                    </figcaption>
                   </figure>
-                ))}
-            </div>
+                ) : (
+                  <span key={`${seedValue}-${w}`} />
+                );
+              }),
+            )}
           </div>
-        ))}
+        )}
       </div>
     </section>
   );

@@ -4,6 +4,19 @@ import { useEffect, useState } from 'react';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
 import { api, fileUrl } from '../api.js';
 
+/** Compatibility verdicts read better as one line: `a1111 ✓ · comfyui ✓ · diffusers ✗ (2 unmapped)`. */
+function formatValue(key: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (key === 'compatibility' && Array.isArray(value)) {
+    return value
+      .map((v: { loader: string; ok: boolean; unmappedKeys?: unknown[] }) =>
+        v.ok ? `${v.loader} ✓` : `${v.loader} ✗ (${v.unmappedKeys?.length ?? 0} unmapped)`,
+      )
+      .join(' · ');
+  }
+  return JSON.stringify(value);
+}
+
 function MetadataTable({ data }: { data: Record<string, unknown> }) {
   return (
     <table className="meta">
@@ -14,7 +27,7 @@ function MetadataTable({ data }: { data: Record<string, unknown> }) {
             <tr key={key}>
               <th>{key}</th>
               <td>
-                <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code>
+                <code>{formatValue(key, value)}</code>
               </td>
             </tr>
           ))}

@@ -1,0 +1,184 @@
+// test/web-pages.test.ts — the train, LoRA and generate pages in chromium against a real server on
+// loopback, with a stand-in trainer (paced progress, a sample, a LoRA file) and a stand-in generation
+// service behind the real generate runner: the loss chart updates live, cancel + resume, inspect and
+// snippet, a weight sweep grid with timing. Screenshots go to test-artifacts/web/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerationRequest, GenerationService } from '../src/jobs/generation-service.js';
+import type { JobContext } from '../src/jobs/job-queue.js';
+import { createDefaultRunners, type RunnerDeps } from '../src/jobs/runners/default-runners.js';
+import { resolveDataPath } from '../src/jobs/store.js';
+import { convertLora } from '../src/lora/convert.js';
+import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
+import { startServer } from '../src/server/server.js';
+import { ensureWebBuilt, launchChromium, WEB_DIST } from './helpers/browser.js';
+import { seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+
+const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts', 'web');
+const STEPS = 24;
+
+/** Stand-in trainer: a falling loss every 60 ms, a sample at step 12, a kohya LoRA at the end. */
+function standInTrain(deps: RunnerDeps) {
+  return async (context: JobContext) => {
+    const { job } = context;
+    const first = context.resume && job.checkpoint ? Number(job.checkpoint.split('-')[1]) + 1 : 1;
+    for (let step = first; step <= STEPS; step++) {
+      if (context.signal.aborted) throw new Error('stopped');
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      context.progress({
+        step,
+        total: STEPS,
+        loss: 0.2 + 0.5 / step + 0.03 * Math.sin(step),
+        itPerS: 16.5,
+        etaS: (STEPS - step) / 16.5,
+      });
+      context.emit({ type: 'checkpoint', step, path: `step-${step}` });
+      if (step === 12) {
+        const rel = `jobs/${job.id}/samples/step-12.png`;
+        mkdirSync(dirname(resolveDataPath(deps.dataDir, rel)), { recursive: true });
+        writeFileSync(resolveDataPath(deps.dataDir, rel), await solidPng(64, 64, [90, 140, 220]));
+        const sample = deps.catalog.addArtifact({
+          characterId: job.characterId,
+          jobId: job.id,
+          kind: 'sample',
+          name: 'step 12',
+          path: rel,
+        });
+        context.emit({ type: 'sample', step, artifactIds: [sample.id], urls: [sample.url] });
+      }
+    }
+    const peft = resolveDataPath(deps.dataDir, `jobs/${job.id}/peft`);
+    const modules = ['down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'];
+    await writePeftFolder(peft, makePeftTensors({ modules, rank: 4, seed: 1 }), {
+      r: 4,
+      lora_alpha: 4,
+      target_modules: ['to_q'],
+    });
+    const rel = `jobs/${job.id}/mina.safetensors`;
+    await convertLora({ input: peft, output: resolveDataPath(deps.dataDir, rel), to: 'kohya' });
+    const lora = deps.catalog.addArtifact({
+      characterId: job.characterId,
+      jobId: job.id,
+      kind: 'lora',
+      name: 'mina',
+      path: rel,
+      meta: { steps: STEPS },
+    });
+    return { loraId: lora.id };
+  };
+}
+
+/** Stand-in generation service: solid images whose colour follows the weight; warm after the first call. */
+class StandInGeneration implements GenerationService {
+  calls = 0;
+  async generate(request: GenerationRequest) {
+    const warm = this.calls++ > 0;
+    mkdirSync(request.outDir, { recursive: true });
+    const images = [];
+    for (const weight of request.weights) {
+      for (const seed of request.generation.seeds) {
+        const path = join(request.outDir, `w${weight}-s${seed}.png`);
+        writeFileSync(
+          path,
+          await solidPng(64, 64, [Math.round(255 * Math.min(1, weight)), 120, (seed * 40) % 255]),
+        );
+        images.push({ path, seed, weight });
+      }
+    }
+    return {
+      images,
+      timing: { warm, loadMs: warm ? 0 : 1500, loraSwapMs: 12, generateMs: 300, totalMs: warm ? 312 : 1812 },
+    };
+  }
+  async close() {}
+}
+
+let app: FastifyInstance;
+let url: string;
+let browser: BrowserContext;
+let page: Page;
+let characterId: string;
+
+beforeAll(async () => {
+  ensureWebBuilt();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ({ app, url } = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: tempDataDir('web-pages'),
+    webDir: WEB_DIST,
+    generation: new StandInGeneration(),
+    runners: (deps) => ({ ...createDefaultRunners(deps), train: standInTrain(deps) }),
+  }));
+  ({ characterId } = await seedDataset(app));
+  browser = await launchChromium();
+  page = await browser.newPage();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const chartPoints = () => page.locator('svg.loss-chart').getAttribute('data-points').then(Number);
+
+describe('web app: train, LoRA, generate', () => {
+  it('shows the loss chart growing live, cancels and resumes from the checkpoint', async () => {
+    await page.goto(`${url}/#/c/${characterId}/train`);
+    await expect(page.inputValue('input[name=rank]')).resolves.toBe('32');
+    await expect(page.inputValue('input[name=snrGamma]')).resolves.toBe('5');
+    await page.fill('input[name=steps]', String(STEPS));
+    await page.click('button:has-text("Start training")');
+    await page.waitForFunction(
+      () => Number(document.querySelector('svg.loss-chart')?.getAttribute('data-points')) >= 3,
+    );
+    const early = await chartPoints();
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('svg.loss-chart')?.getAttribute('data-points')) > n,
+      early,
+    );
+    await page.click('button:has-text("Cancel")');
+    await page.waitForSelector('[data-testid=job-status]:has-text("cancelled")');
+    const stoppedAt = await chartPoints();
+    expect(stoppedAt).toBeLessThan(STEPS);
+    await page.click('button:has-text("Resume from checkpoint")');
+    await page.waitForSelector('[data-testid=job-status]:has-text("succeeded")', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid=samples] img');
+    expect(await chartPoints()).toBe(STEPS);
+    await shot('04-train');
+  }, 60_000);
+
+  it('shows the LoRA metadata, download links and the A1111 snippet', async () => {
+    await page.click('a:has-text("Open the LoRA")');
+    await page.waitForSelector('[data-testid=snippet]');
+    await expect(page.textContent('[data-testid=snippet]')).resolves.toBe('<lora:mina:0.8>, mina_tl');
+    await page.waitForSelector('table.meta:has-text("kohya")');
+    await page.waitForSelector('table.meta:has-text("a1111 ✓ · comfyui ✓ · diffusers ✓")');
+    expect(await page.locator('a:has-text("Download (diffusers)")').getAttribute('href')).toContain(
+      'format=diffusers',
+    );
+    await shot('05-lora');
+  }, 30_000);
+
+  it('generates a weight sweep grid; the second request finds the worker warm', async () => {
+    await page.click('nav a:has-text("Generate")');
+    await page.waitForSelector('textarea[name=prompt]');
+    expect(await page.inputValue('textarea[name=prompt]')).toMatch(/^mina_tl, /);
+    await page.click('button:has-text("Generate")');
+    await page.waitForSelector('[data-testid=timing]:has-text("base loaded in 1.5 s")');
+    await page.check('text=Weight sweep');
+    await page.click('button[type=submit]:has-text("Generate")');
+    await page.waitForSelector('[data-testid=timing]:has-text("warm worker")');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=results] img').length === 6);
+    expect(await page.locator('[data-testid=results] h4').allTextContents()).toEqual([
+      'weight 0.4',
+      'weight 0.7',
+      'weight 1',
+    ]);
+    await shot('06-generate');
+  }, 30_000);
+});
