@@ -1,15 +1,17 @@
 // bench/prep-speed.ts — `npm run bench:prep`: per-stage milliseconds per image and images/s of the
 // prep front half (decode, PaddleOCR text detection, text removal, classic segmentation, crop) over
 // the bundled synthetic panels, and the same stages run by the Python reference
-// (bench/prep_reference.py: opencv-python + onnxruntime, same model and sizes) in the same run, as a
-// ratio. Also checks that both sides find the same text boxes (mean IoU), so the speed comparison is
-// between equivalent work. Options: --rounds N (default 3), --json, --no-python.
-import { execFile } from 'node:child_process';
+// (bench/prep_reference.py: opencv-python + onnxruntime, same model, sizes and session settings) in
+// the same run, as a ratio. The two alternate image by image (Python runs as a child process that
+// answers one image per request), so both see the same background load on a shared machine. Also
+// checks that both sides find the same text boxes (mean IoU), so the comparison is between equivalent
+// work. Options: --rounds N (default 3; the median round counts), --json, --no-python.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { createInterface } from 'node:readline';
 import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
 import { computeCropBox, cutSquare } from '../src/prep/crop-box.js';
 import { decodeImage } from '../src/prep/decode.js';
@@ -24,6 +26,11 @@ import { resizeRgb } from '../src/vision/sharp-io.js';
 const STAGES = ['decode', 'detect', 'remove', 'segment', 'crop'] as const;
 type Stage = (typeof STAGES)[number];
 type StageMs = Record<Stage, number>;
+type Polygon = readonly (readonly number[])[];
+interface ImageRun {
+  ms: StageMs;
+  polygons: Polygon[];
+}
 const TARGET_IMAGES_PER_S = 2;
 const PYTHON = 'trainer/.venv/bin/python';
 
@@ -35,88 +42,105 @@ async function benchImages(): Promise<string[]> {
   return writePanelImages(await drawPanels(), tmp);
 }
 
-interface TsPipeline {
-  pass(paths: readonly string[]): Promise<{ perImage: StageMs; boxes: Map<string, TextRegion[]> }>;
-  setupMs: number;
-}
-
-async function openTypeScript(): Promise<TsPipeline> {
+/** The TypeScript stages, opened once; `run` times every stage on one image. */
+async function openTypeScript(): Promise<{ run: (path: string) => Promise<ImageRun>; setupMs: number }> {
   const prep = prepConfigSchema.parse({});
-  const setupStart = performance.now();
+  const start = performance.now();
   const detector = await createPaddleTextDetector();
   const remover = await createOpenCvTextRemover({
     dilatePx: prep.textDilatePx,
     inpaintRadius: prep.inpaintRadius,
   });
   const segmenter = createClassicSegmenter();
-  const setupMs = performance.now() - setupStart;
-  /** One pass over every image; per-stage mean ms per image. */
-  const pass = async (paths: readonly string[]) => {
-    const totals: StageMs = { decode: 0, detect: 0, remove: 0, segment: 0, crop: 0 };
-    const boxes = new Map<string, TextRegion[]>();
-    for (const path of paths) {
-      const t0 = performance.now();
-      const image = await decodeImage(path, { maxPixels: prep.maxInputPixels });
-      const t1 = performance.now();
-      const regions = await detector.detect(image);
-      const t2 = performance.now();
-      const { image: clean } = await remover.remove(image, regions);
-      const t3 = performance.now();
-      const mask = await segmenter.segment(clean);
-      const t4 = performance.now();
-      const [character] = selectCharacterContours(await findMaskContours(mask), 'largest');
-      if (character) {
-        const square = cutSquare(clean, computeCropBox(character.box, prep.cropMargin));
-        await resizeRgb(square, prep.resolution, prep.resolution);
-      }
-      const t5 = performance.now();
-      boxes.set(path, regions);
-      const times = [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4];
-      STAGES.forEach((stage, i) => {
-        totals[stage] += (times[i] as number) / paths.length;
-      });
+  const setupMs = performance.now() - start;
+  const run = async (path: string): Promise<ImageRun> => {
+    const t0 = performance.now();
+    const image = await decodeImage(path, { maxPixels: prep.maxInputPixels });
+    const t1 = performance.now();
+    const regions: TextRegion[] = await detector.detect(image);
+    const t2 = performance.now();
+    const { image: clean } = await remover.remove(image, regions);
+    const t3 = performance.now();
+    const mask = await segmenter.segment(clean);
+    const t4 = performance.now();
+    const [character] = selectCharacterContours(await findMaskContours(mask), 'largest');
+    if (character) {
+      const square = cutSquare(clean, computeCropBox(character.box, prep.cropMargin));
+      await resizeRgb(square, prep.resolution, prep.resolution);
     }
-    return { perImage: totals, boxes };
+    const t5 = performance.now();
+    const ms = { decode: t1 - t0, detect: t2 - t1, remove: t3 - t2, segment: t4 - t3, crop: t5 - t4 };
+    return { ms, polygons: regions.map((r) => r.polygon) };
   };
-  return { pass, setupMs };
+  return { run, setupMs };
 }
 
-/** Per-stage median over rounds (robust to other processes sharing the 2 cores). */
-function medianStages(rounds: readonly StageMs[]): StageMs {
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2
-      ? (sorted[mid] as number)
-      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  };
-  return Object.fromEntries(STAGES.map((s) => [s, median(rounds.map((r) => r[s]))])) as StageMs;
-}
-
-interface PythonResult {
-  msPerImage: StageMs;
-  boxes: Record<string, { polygon: number[][]; score: number }[]>;
+interface PythonServer {
+  run: (path: string) => Promise<ImageRun>;
   versions: Record<string, string>;
+  close: () => void;
 }
 
-/** One Python run: loads the model, warms up with one pass, times one pass. */
-async function runPython(paths: readonly string[]): Promise<PythonResult | string> {
+/** Starts bench/prep_reference.py --serve; resolves once its model is loaded. */
+async function openPython(): Promise<PythonServer | string> {
   if (!existsSync(PYTHON)) return `${PYTHON} not found (create trainer/.venv with requirements-dev.txt)`;
-  const args = ['bench/prep_reference.py', '--model', defaultPaddleDetModelPath(), '--repeats', '1'];
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [
+    'bench/prep_reference.py',
+    '--serve',
+    '--model',
+    defaultPaddleDetModelPath(),
+  ]);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<Record<string, unknown>> => {
+    const line = await lines.next();
+    if (line.done)
+      throw new Error(`Python reference exited: ${stderr.trim().split('\n').slice(-3).join(' ')}`);
+    return JSON.parse(line.value) as Record<string, unknown>;
+  };
   try {
-    const { stdout } = await promisify(execFile)(PYTHON, [...args, ...paths], { maxBuffer: 64 << 20 });
-    return JSON.parse(stdout) as PythonResult;
+    const hello = await next();
+    return {
+      versions: hello.versions as Record<string, string>,
+      run: async (path) => {
+        child.stdin.write(`${path}\n`);
+        const answer = await next();
+        const boxes = answer.boxes as { polygon: number[][] }[];
+        return { ms: answer.ms as StageMs, polygons: boxes.map((b) => b.polygon) };
+      },
+      close: () => child.stdin.end(),
+    };
   } catch (error) {
-    return `Python reference failed: ${(error as Error).message.split('\n').slice(0, 3).join(' ')}`;
+    child.kill();
+    return (error as Error).message;
   }
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Per-stage mean ms per image of each round, then the median over rounds. */
+function summarise(rounds: readonly ImageRun[][]): StageMs {
+  const perRound = rounds.map((runs) =>
+    Object.fromEntries(STAGES.map((s) => [s, runs.reduce((sum, r) => sum + r.ms[s], 0) / runs.length])),
+  ) as StageMs[];
+  return Object.fromEntries(STAGES.map((s) => [s, median(perRound.map((r) => r[s]))])) as StageMs;
+}
+
 type Rect = { x0: number; y0: number; x1: number; y1: number };
-const rectOf = (points: readonly (readonly number[])[]): Rect => {
+function rectOf(points: Polygon): Rect {
   const xs = points.map((p) => p[0] as number);
   const ys = points.map((p) => p[1] as number);
   return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
-};
+}
 function iou(a: Rect, b: Rect): number {
   const w = Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0));
   const h = Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
@@ -124,107 +148,111 @@ function iou(a: Rect, b: Rect): number {
   return union > 0 ? (w * h) / union : 0;
 }
 
-/** Box agreement between the two implementations: counts and the mean best IoU of each TS box. */
-function compareBoxes(ts: Map<string, TextRegion[]>, py: PythonResult['boxes']) {
+/** Box agreement: counts, and the mean best IoU of each TypeScript box against the Python boxes. */
+function compareBoxes(ts: readonly ImageRun[], py: readonly ImageRun[]) {
   let tsCount = 0;
   let pyCount = 0;
   let iouSum = 0;
-  for (const [path, regions] of ts) {
-    const theirs = (py[path] ?? []).map((r) => rectOf(r.polygon));
-    tsCount += regions.length;
+  ts.forEach((run, i) => {
+    const theirs = (py[i]?.polygons ?? []).map(rectOf);
+    tsCount += run.polygons.length;
     pyCount += theirs.length;
-    for (const region of regions) {
-      const mine = rectOf(region.polygon);
-      iouSum += Math.max(0, ...theirs.map((t) => iou(mine, t)));
-    }
-  }
+    for (const polygon of run.polygons) iouSum += Math.max(0, ...theirs.map((t) => iou(rectOf(polygon), t)));
+  });
   return { tsCount, pyCount, meanIou: tsCount ? iouSum / tsCount : 0 };
 }
 
-const fmt = (ms: number) => ms.toFixed(1).padStart(8);
+const total = (ms: StageMs) => STAGES.reduce((sum, s) => sum + ms[s], 0);
+const fmt = (ms: number) => ms.toFixed(1).padStart(9);
 
-async function main(argv: readonly string[]): Promise<void> {
-  const roundsIndex = argv.indexOf('--rounds');
-  const repeats = roundsIndex >= 0 ? Math.max(1, Number(argv[roundsIndex + 1])) : 3;
-  const json = argv.includes('--json');
-  const withPython = !argv.includes('--no-python');
-  const paths = await benchImages();
-  const loadBefore = loadavg()[0] as number;
-  const pipeline = await openTypeScript();
-  const warm = await pipeline.pass(paths); // JIT, WASM heap, ORT arenas; not counted
-  // Rounds alternate TS and Python so both see the same background load.
-  const tsRounds: StageMs[] = [];
-  const pyRounds: PythonResult[] = [];
-  let pyError: string | undefined = withPython ? undefined : 'skipped (--no-python)';
-  for (let round = 0; round < repeats; round++) {
-    tsRounds.push((await pipeline.pass(paths)).perImage);
-    if (pyError) continue;
-    const result = await runPython(paths);
-    if (typeof result === 'string') pyError = result;
-    else pyRounds.push(result);
+function printTable(result: BenchResult): void {
+  const { ts, py } = result;
+  console.log(
+    `prep speed: ${result.images} panels (~1024 px), median of ${result.rounds} rounds, TS and Python alternating ` +
+      `image by image after a warm-up; ${cpus().length} cores, 1-min load ${result.load.before.toFixed(1)} -> ${result.load.after.toFixed(1)}`,
+  );
+  console.log('stage      TS ms/img  Py ms/img    Py/TS');
+  for (const stage of STAGES) {
+    const p = py?.[stage];
+    const ratio = p === undefined ? '' : (p / ts[stage]).toFixed(2).padStart(9);
+    console.log(`${stage.padEnd(9)}${fmt(ts[stage])}  ${p === undefined ? '        -' : fmt(p)}${ratio}`);
   }
-  const loadAfter = loadavg()[0] as number;
-  const ts = { perImage: medianStages(tsRounds), boxes: warm.boxes, setupMs: pipeline.setupMs };
-  const py: PythonResult | string = pyError ?? {
-    ...(pyRounds[0] as PythonResult),
-    msPerImage: medianStages(pyRounds.map((r) => r.msPerImage)),
-  };
-  const tsTotal = STAGES.reduce((sum, s) => sum + ts.perImage[s], 0);
-  const pyTotal = typeof py === 'string' ? undefined : STAGES.reduce((sum, s) => sum + py.msPerImage[s], 0);
-  const boxes = typeof py === 'string' ? undefined : compareBoxes(ts.boxes, py.boxes);
-  const result = {
-    images: paths.length,
-    rounds: repeats,
-    loadAverage1m: { before: loadBefore, after: loadAfter },
-    typescript: {
-      msPerImage: ts.perImage,
-      totalMs: tsTotal,
-      imagesPerS: 1000 / tsTotal,
-      setupMs: ts.setupMs,
-    },
-    python:
-      typeof py === 'string'
-        ? { error: py }
-        : { msPerImage: py.msPerImage, totalMs: pyTotal, versions: py.versions },
-    speedRatio: pyTotal ? pyTotal / tsTotal : undefined,
-    boxes,
-    targets: {
-      imagesPerS: { target: TARGET_IMAGES_PER_S, met: 1000 / tsTotal >= TARGET_IMAGES_PER_S },
-      notSlowerThanPython: pyTotal ? { met: tsTotal <= pyTotal } : undefined,
-    },
-  };
-  if (json) {
-    console.log(JSON.stringify(result, null, 2));
+  const pyTotal = py ? total(py) : undefined;
+  console.log(
+    `${'total'.padEnd(9)}${fmt(total(ts))}  ${pyTotal === undefined ? '        -' : fmt(pyTotal)}${pyTotal ? (pyTotal / total(ts)).toFixed(2).padStart(9) : ''}`,
+  );
+  const rate = 1000 / total(ts);
+  console.log(
+    `TypeScript: ${rate.toFixed(2)} images/s (target >= ${TARGET_IMAGES_PER_S}: ${rate >= TARGET_IMAGES_PER_S ? 'met' : 'NOT met'}); ` +
+      `models + OpenCV load ${result.setupMs.toFixed(0)} ms once`,
+  );
+  if (!py || !pyTotal) {
+    console.log(`Python reference: ${result.pythonError}`);
     return;
   }
   console.log(
-    `prep speed: ${paths.length} panels (~1024 px), median of ${repeats} rounds (TS pass, then Python pass) after a warm-up; ` +
-      `${cpus().length} cores, 1-min load ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
+    `Python reference: ${(1000 / pyTotal).toFixed(2)} images/s; TypeScript runs at ${(pyTotal / total(ts)).toFixed(2)}x ` +
+      `the Python speed (${total(ts) <= pyTotal ? 'not slower: met' : 'slower: NOT met'})`,
   );
-  console.log(`stage       TS ms/img  Py ms/img   Py/TS`);
-  for (const stage of STAGES) {
-    const p = typeof py === 'string' ? undefined : py.msPerImage[stage];
-    const ratio = p === undefined ? '' : (p / ts.perImage[stage]).toFixed(2).padStart(8);
-    console.log(
-      `${stage.padEnd(10)}${fmt(ts.perImage[stage])}  ${p === undefined ? '       -' : fmt(p)}${ratio}`,
-    );
-  }
-  console.log(`${'total'.padEnd(10)}${fmt(tsTotal)}  ${pyTotal === undefined ? '       -' : fmt(pyTotal)}`);
+  const boxes = result.boxes;
   console.log(
-    `TypeScript: ${(1000 / tsTotal).toFixed(2)} images/s (target >= ${TARGET_IMAGES_PER_S}: ${result.targets.imagesPerS.met ? 'met' : 'NOT met'}); model + OpenCV load ${ts.setupMs.toFixed(0)} ms once`,
+    `text boxes: TS ${boxes?.tsCount}, Python ${boxes?.pyCount}, mean IoU ${boxes?.meanIou.toFixed(3)}`,
   );
-  if (typeof py === 'string') console.log(`Python reference: ${py}`);
-  else {
-    console.log(
-      `Python reference: ${(1000 / (pyTotal as number)).toFixed(2)} images/s; TS is ${(result.speedRatio as number).toFixed(2)}x the Python speed (${tsTotal <= (pyTotal as number) ? 'not slower: met' : 'slower: NOT met'})`,
-    );
-    console.log(
-      `text boxes: TS ${boxes?.tsCount}, Python ${boxes?.pyCount}, mean IoU ${boxes?.meanIou.toFixed(3)}`,
-    );
-    console.log(
-      "note: Python segments with cv2.floodFill (C++); TS runs the project's classic segmenter (JS flood fill with gradient tolerance + OpenCV morphology)",
-    );
+  console.log(
+    "note: Python segments with cv2.floodFill (C++); TS runs the project's classic segmenter (JS flood fill with gradient tolerance + OpenCV WASM morphology)",
+  );
+}
+
+interface BenchResult {
+  images: number;
+  rounds: number;
+  load: { before: number; after: number };
+  setupMs: number;
+  ts: StageMs;
+  py?: StageMs;
+  pythonError?: string;
+  pythonVersions?: Record<string, string>;
+  boxes?: ReturnType<typeof compareBoxes>;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const roundsIndex = argv.indexOf('--rounds');
+  const rounds = roundsIndex >= 0 ? Math.max(1, Number(argv[roundsIndex + 1])) : 3;
+  const paths = await benchImages();
+  const before = loadavg()[0] as number;
+  const ts = await openTypeScript();
+  const py = argv.includes('--no-python') ? 'skipped (--no-python)' : await openPython();
+  const server = typeof py === 'string' ? undefined : py;
+  const tsRounds: ImageRun[][] = [];
+  const pyRounds: ImageRun[][] = [];
+  // Round 0 warms up both sides (JIT, WASM heap, onnxruntime arenas) and gives the boxes compared.
+  for (let round = 0; round <= rounds; round++) {
+    const tsRuns: ImageRun[] = [];
+    const pyRuns: ImageRun[] = [];
+    for (const path of paths) {
+      tsRuns.push(await ts.run(path));
+      if (server) pyRuns.push(await server.run(path));
+    }
+    tsRounds.push(tsRuns);
+    pyRounds.push(pyRuns);
   }
+  server?.close();
+  const result: BenchResult = {
+    images: paths.length,
+    rounds,
+    load: { before, after: loadavg()[0] as number },
+    setupMs: ts.setupMs,
+    ts: summarise(tsRounds.slice(1)),
+    ...(server
+      ? {
+          py: summarise(pyRounds.slice(1)),
+          pythonVersions: server.versions,
+          boxes: compareBoxes(tsRounds[0] ?? [], pyRounds[0] ?? []),
+        }
+      : { pythonError: py as string }),
+  };
+  if (argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
+  else printTable(result);
 }
 
 main(process.argv.slice(2)).catch((error) => {

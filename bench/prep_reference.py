@@ -2,11 +2,14 @@
 # TypeScript stages against: the same model file, input sizes and pre/post-processing, written the way
 # upstream PaddleOCR writes them (opencv-python + onnxruntime + pyclipper, tools/infer/predict_det.py,
 # ppocr/postprocess/db_postprocess.py), plus the same text removal and a classic border flood-fill
-# segmentation + square crop. Prints one JSON object: per-stage ms per image and every image's boxes.
+# segmentation + square crop. Prints one JSON object: per-stage ms per image and every image's boxes;
+# with --serve it answers one JSON line per image path read from stdin (bench/prep-speed.ts uses this
+# to alternate TypeScript and Python image by image, so both see the same background load).
 # Run: trainer/.venv/bin/python bench/prep_reference.py --model <det.onnx> --repeats 3 <images...>
 import argparse
 import json
 import math
+import sys
 import time
 
 import cv2
@@ -160,35 +163,59 @@ def crop(img, mask, margin=0.1, resolution=512):
     return cv2.resize(square, (resolution, resolution), interpolation=cv2.INTER_AREA)
 
 
+def run_stages(session, path):
+    """Every stage on one image; per-stage milliseconds and the text boxes."""
+    t0 = time.perf_counter()
+    img = cv2.imread(path, cv2.IMREAD_COLOR)
+    t1 = time.perf_counter()
+    regions = detect(session, img)
+    t2 = time.perf_counter()
+    clean, _ = remove_text(img, regions)
+    t3 = time.perf_counter()
+    mask = segment_classic(clean)
+    t4 = time.perf_counter()
+    crop(clean, mask)
+    t5 = time.perf_counter()
+    times = (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
+    return {name: dt * 1000 for name, dt in zip(STAGES, times)}, regions
+
+
+STAGES = ("decode", "detect", "remove", "segment", "crop")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", required=True)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("images", nargs="+")
+    parser.add_argument("--serve", action="store_true", help="read image paths from stdin, answer one JSON line each")
+    parser.add_argument("images", nargs="*")
     args = parser.parse_args()
-    session = ort.InferenceSession(args.model, providers=["CPUExecutionProvider"])
-    stages = {"decode": 0.0, "detect": 0.0, "remove": 0.0, "segment": 0.0, "crop": 0.0}
+    options = ort.SessionOptions()
+    # Same session settings as the TypeScript detector (src/prep/text-detect-paddle.ts): no spin-waiting.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    session = ort.InferenceSession(args.model, sess_options=options, providers=["CPUExecutionProvider"])
+    versions = {"opencv": cv2.__version__, "onnxruntime": ort.__version__, "numpy": np.__version__}
+    if args.serve:
+        # One image per request, so the caller can interleave it with its own run of the same image.
+        print(json.dumps({"ready": True, "versions": versions}), flush=True)
+        for line in sys.stdin:
+            path = line.rstrip("\n")
+            if not path:
+                continue
+            ms, regions = run_stages(session, path)
+            print(json.dumps({"path": path, "ms": ms, "boxes": regions}), flush=True)
+        return
+    totals = dict.fromkeys(STAGES, 0.0)
     boxes = {}
     for run in range(args.repeats + 1):  # run 0 warms up and is not counted
         for path in args.images:
-            t0 = time.perf_counter()
-            img = cv2.imread(path, cv2.IMREAD_COLOR)
-            t1 = time.perf_counter()
-            regions = detect(session, img)
-            t2 = time.perf_counter()
-            clean, _ = remove_text(img, regions)
-            t3 = time.perf_counter()
-            mask = segment_classic(clean)
-            t4 = time.perf_counter()
-            crop(clean, mask)
-            t5 = time.perf_counter()
+            ms, regions = run_stages(session, path)
             if run == 0:
                 boxes[path] = regions
                 continue
-            for name, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
-                stages[name] += dt * 1000
-    per_image = {k: v / (args.repeats * len(args.images)) for k, v in stages.items()}
-    versions = {"opencv": cv2.__version__, "onnxruntime": ort.__version__, "numpy": np.__version__}
+            for name in STAGES:
+                totals[name] += ms[name]
+    per_image = {k: v / (args.repeats * len(args.images)) for k, v in totals.items()}
     print(json.dumps({"msPerImage": per_image, "boxes": boxes, "versions": versions}))
 
 

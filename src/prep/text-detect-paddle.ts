@@ -43,6 +43,8 @@ export interface PaddleTextDetectorOptions {
   readonly tiling?: boolean;
   /** onnxruntime intra-op threads; default: all cores. */
   readonly intraOpThreads?: number;
+  /** Let onnxruntime's idle threads spin (default false: yields the CPU; faster on a shared 2-core machine, see vision/onnx.ts). */
+  readonly allowSpinning?: boolean;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function createPaddleTextDetector(
     openOnnxSession(modelPath, {
       modelId: PADDLE_DET_MODEL_ID,
       expectInputs: ['x'],
+      allowSpinning: options.allowSpinning ?? false,
       ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
     }),
     loadOpenCv(),
