@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WHITE, makeRgb, onnxFixture } from '../../test/helpers/images.js';
-import { createPersonDetector, decodeYoloOutput, packYoloInput } from './person-detect.js';
+import { createPersonDetector, decodeYoloOutput, packYoloInput, roundHalfEven } from './person-detect.js';
 
 describe('person detector preprocessing (imgutils rgb_encode)', () => {
   it('packs RGB / 255 NCHW', () => {
@@ -10,6 +10,9 @@ describe('person detector preprocessing (imgutils rgb_encode)', () => {
 });
 
 describe('decodeYoloOutput', () => {
+  it('rounds halves to even like numpy', () => {
+    expect([402.5, 403.5, 0.5, 1.5, 2.4, 2.6].map(roundHalfEven)).toEqual([402, 404, 0, 2, 2, 3]);
+  });
   it('filters by confidence, runs NMS and scales back to the image', () => {
     // rows: cx, cy, w, h, score; 3 candidates (channel-major)
     const cx = [50, 52, 150];

@@ -27,6 +27,14 @@ export function packYoloInput(resized: RgbImage): Float32Array {
   return tensor;
 }
 
+/** numpy's `round`: halves go to the even neighbour (402.5 -> 402), as imgutils' `_xy_postprocess` rounds. */
+export function roundHalfEven(v: number): number {
+  const floor = Math.floor(v);
+  const diff = v - floor;
+  if (diff !== 0.5) return Math.round(v);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
 export interface YoloDecodeOptions {
   readonly confThreshold: number;
   readonly iouThreshold: number;
@@ -39,7 +47,8 @@ export interface YoloDecodeOptions {
 
 /**
  * Decodes a YOLOv8 output `[4 + classes, N]` (channel-major, batch dim dropped): keep columns whose
- * best class score is above `confThreshold`, NMS on corner boxes, scale to the image, clip, round. Pure.
+ * best class score is above `confThreshold`, NMS on corner boxes, scale to the image, clip, round
+ * half to even. Pure.
  */
 export function decodeYoloOutput(output: Float32Array, rows: number, count: number, options: YoloDecodeOptions): PersonDetection[] {
   if (rows < 5 || output.length < rows * count) {
@@ -57,7 +66,7 @@ export function decodeYoloOutput(output: Float32Array, rows: number, count: numb
   }
   const sx = options.imageWidth / options.modelWidth;
   const sy = options.imageHeight / options.modelHeight;
-  const clip = (v: number, max: number): number => Math.round(Math.min(max, Math.max(0, v)));
+  const clip = (v: number, max: number): number => roundHalfEven(Math.min(max, Math.max(0, v)));
   return nonMaxSuppression(boxes, scores, options.iouThreshold).map((i) => {
     const [x0, y0, x1, y1] = boxes[i] as CornerBox;
     const left = clip(x0 * sx, options.imageWidth);
