@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels, type SyntheticPanel, writePanelImages } from '../scripts/draw-panels.js';
 import { boxContains } from '../src/prep/crop-box.js';
+import { createClassicSegmenter } from '../src/prep/segment-classic.js';
 import { type PrepResult, runPrep } from '../src/prep/pipeline.js';
 import { manifestSchema } from '../src/schemas/manifest.js';
 import { readImageHeader } from '../src/vision/sharp-io.js';
@@ -174,6 +175,29 @@ describe('runPrep with model weights in the cache (tiny fixtures)', () => {
     });
     expect(existsSync(out)).toBe(false);
   });
+
+  it('records a stage that throws on one file as an error of that file and goes on', async () => {
+    let calls = 0;
+    const classic = createClassicSegmenter();
+    const run = await runPrep({
+      inputs: files.slice(0, 2),
+      outDir: join(root, 'stage-error'),
+      cache: emptyCache,
+      stages: {
+        segmenter: {
+          name: 'flaky',
+          segment: async (image) => {
+            calls++;
+            if (calls === 1) throw 1234; // what OpenCV.js throws
+            return classic.segment(image);
+          },
+        },
+      },
+    });
+    expect(run.manifest.files.map((f) => f.status)).toEqual(['error', 'ok']);
+    expect(run.manifest.files[0]?.reason).toMatch(/panel-01-bubbles\.png: a prep stage failed \(OpenCV exception 1234\)/);
+    expect(run.manifest.stages.segmenter).toEqual({ name: 'flaky', reason: 'given by the caller' });
+  }, 60_000);
 
   it('stops between files when cancelled and records it', async () => {
     const controller = new AbortController();

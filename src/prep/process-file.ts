@@ -89,6 +89,12 @@ function fileEntry(source: string, timer: Timer, fields: Partial<ManifestFile>):
   return { source, status: 'error', reason: null, reasonCode: null, crops: [], rejected: [], timingsMs: timer.timings, ...fields };
 }
 
+/** OpenCV.js throws bare numbers (a pointer to its exception); everything else has a message. */
+function describeError(error: unknown): string {
+  if (typeof error === 'number') return `OpenCV exception ${error}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Processes one file; never throws for problems of this file (see the file comment). */
 export async function processFile(ctx: RunContext, source: string): Promise<ManifestFile> {
   const timer = new Timer();
@@ -102,8 +108,11 @@ export async function processFile(ctx: RunContext, source: string): Promise<Mani
       return fileEntry(source, timer, { status, reason: error.message, reasonCode });
     }
     if (isToonloraError(error) && error.code === 'TL_ERR_MODEL_MISSING') throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    return fileEntry(source, timer, { status: 'error', reason: `${basename(source)}: ${message}`, reasonCode: 'stage-failed' });
+    return fileEntry(source, timer, {
+      status: 'error',
+      reason: `${basename(source)}: a prep stage failed (${describeError(error)}). The other files were processed.`,
+      reasonCode: 'stage-failed',
+    });
   }
 }
 
