@@ -96,6 +96,33 @@ def detect(session, img_bgr):
     return regions
 
 
+def colour_bins(pixels):
+    p = pixels.astype(np.int32) >> 4
+    return (p[..., 0] << 8) | (p[..., 1] << 4) | p[..., 2]
+
+
+def art_text_pixels(area_img, component, ring_pixels):
+    """Letters over art: colours absent from the ring (+-1 bin), grown by 6% of the short side."""
+    counts = np.bincount(colour_bins(ring_pixels), minlength=4096)
+    present = np.zeros((16, 16, 16), bool)
+    present.reshape(-1)[counts >= max(1, len(ring_pixels) * 0.005)] = True
+    grown = np.zeros_like(present)
+    for dr in (-1, 0, 1):
+        for dg in (-1, 0, 1):
+            for db in (-1, 0, 1):
+                shifted = np.roll(np.roll(np.roll(present, dr, 0), dg, 1), db, 2)
+                if dr: shifted[0 if dr > 0 else -1, :, :] = False
+                if dg: shifted[:, 0 if dg > 0 else -1, :] = False
+                if db: shifted[:, :, 0 if db > 0 else -1] = False
+                grown |= shifted
+    foreign = component & ~grown.reshape(-1)[colour_bins(area_img)]
+    if foreign.sum() < component.sum() * 0.02:
+        return None
+    r = max(2, round(min(component.shape) * 0.06))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    return (cv2.dilate(foreign.astype(np.uint8) * 255, kernel) > 0) & component
+
+
 def remove_text(img, regions):
     h, w = img.shape[:2]
     mask = np.zeros((h, w), np.uint8)
@@ -119,7 +146,11 @@ def remove_text(img, regions):
         if len(pixels) >= 8 and pixels.std(axis=0).max() <= FLAT_MAX_STD:
             out[inside] = np.round(pixels.mean(axis=0)).astype(np.uint8)
         else:
-            inpaint_mask[inside] = 255
+            letters = art_text_pixels(img[y : y + bh, x : x + bw], labels[y : y + bh, x : x + bw] == label, pixels)
+            if letters is None:
+                inpaint_mask[inside] = 255
+            else:
+                inpaint_mask[y : y + bh, x : x + bw][letters] = 255
     if inpaint_mask.any():
         filled = cv2.inpaint(out, inpaint_mask, INPAINT_RADIUS, cv2.INPAINT_NS)
         out[inpaint_mask > 0] = filled[inpaint_mask > 0]

@@ -140,3 +140,77 @@ export function measureRingColour(
   ) as [number, number, number];
   return { count, mean, std };
 }
+
+/** Colour bin of an RGB pixel: 4 bits per channel (16 levels), 4096 bins. */
+export function colourBin(r: number, g: number, b: number): number {
+  return ((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4);
+}
+
+/**
+ * The colours of the art around a text area: every 16-level bin holding at least `minShare` of the
+ * ring's pixels, plus its 26 neighbouring bins (tolerance for JPEG noise and anti-aliasing).
+ * Returns a 4096-entry table, 1 = a background colour.
+ */
+export function ringColourBins(image: RgbImage, ring: Uint8Array, box: Box, minShare = 0.005): Uint8Array {
+  const counts = new Uint32Array(4096);
+  let total = 0;
+  for (let ry = 0; ry < box.height; ry++) {
+    for (let rx = 0; rx < box.width; rx++) {
+      if (!ring[ry * box.width + rx]) continue;
+      const p = ((box.y + ry) * image.width + box.x + rx) * 3;
+      const bin = colourBin(
+        image.data[p] as number,
+        image.data[p + 1] as number,
+        image.data[p + 2] as number,
+      );
+      counts[bin] = (counts[bin] as number) + 1;
+      total++;
+    }
+  }
+  const bins = new Uint8Array(4096);
+  for (let bin = 0; bin < 4096; bin++) {
+    if (!counts[bin] || (counts[bin] as number) < total * minShare) continue;
+    const [r, g, b] = [bin >> 8, (bin >> 4) & 15, bin & 15];
+    for (let dr = -1; dr <= 1; dr++)
+      for (let dg = -1; dg <= 1; dg++)
+        for (let db = -1; db <= 1; db++) {
+          const [nr, ng, nb] = [r + dr, g + dg, b + db];
+          if (nr >= 0 && nr < 16 && ng >= 0 && ng < 16 && nb >= 0 && nb < 16)
+            bins[(nr << 8) | (ng << 4) | nb] = 1;
+        }
+  }
+  return bins;
+}
+
+/**
+ * Pixels of component `label` (inside `area`) whose colour is not among the ring's colours: the
+ * letters' fill, as opposed to the art showing between them. Row-major over `area`, 255 = foreign.
+ */
+export function foreignColourPixels(
+  image: RgbImage,
+  labels: Int32Array,
+  label: number,
+  area: Box,
+  backgroundBins: Uint8Array,
+): { mask: Uint8Array; count: number; area: number } {
+  const mask = new Uint8Array(area.width * area.height);
+  let count = 0;
+  let inside = 0;
+  for (let y = 0; y < area.height; y++) {
+    for (let x = 0; x < area.width; x++) {
+      const i = (area.y + y) * image.width + area.x + x;
+      if (labels[i] !== label) continue;
+      inside++;
+      const p = i * 3;
+      const bin = colourBin(
+        image.data[p] as number,
+        image.data[p + 1] as number,
+        image.data[p + 2] as number,
+      );
+      if (backgroundBins[bin]) continue;
+      mask[y * area.width + x] = 255;
+      count++;
+    }
+  }
+  return { mask, count, area: inside };
+}

@@ -78,6 +78,35 @@ describe('createOpenCvTextRemover', () => {
     expect(result.image.data).toEqual(whole);
   });
 
+  it('over textured art, inpaints only the letters (colours the art lacks) and keeps the art between them', async () => {
+    const remover = await createOpenCvTextRemover({ dilatePx: 2, inpaintRadius: 3 });
+    // Black/white stripes; two red "letters" 20 px wide with a 40 px gap, inside one 160x40 region.
+    const data = new Uint8Array(200 * 120 * 3);
+    const isLetter = (x: number, y: number) =>
+      y >= 50 && y < 70 && ((x >= 30 && x < 50) || (x >= 150 && x < 170));
+    for (let y = 0; y < 120; y++) {
+      for (let x = 0; x < 200; x++) {
+        data.set(isLetter(x, y) ? [220, 30, 30] : x % 8 < 4 ? [0, 0, 0] : [255, 255, 255], (y * 200 + x) * 3);
+      }
+    }
+    const image = { width: 200, height: 120, data };
+    const result = await remover.removeWithCounts(image, [region(20, 45, 160, 30)]);
+    expect(result.counts).toEqual({ flatFilled: 0, inpainted: 1 });
+    const at = (x: number, y: number) => [
+      ...result.image.data.subarray((y * 200 + x) * 3, (y * 200 + x) * 3 + 3),
+    ];
+    for (let x = 70; x < 130; x++)
+      expect(at(x, 60)).toEqual([...image.data.subarray((60 * 200 + x) * 3, (60 * 200 + x) * 3 + 3)]);
+    expect(result.mask.data[60 * 200 + 100]).toBe(0); // the gap was not replaced
+    expect(result.mask.data[60 * 200 + 40]).toBe(255);
+    for (let y = 50; y < 70; y++) {
+      for (const x of [35, 45, 155, 165]) {
+        const [r, g] = at(x, y) as [number, number];
+        expect(r - g, `(${x}, ${y}) still red`).toBeLessThan(100);
+      }
+    }
+  });
+
   it('returns a mask of the filled polygon grown by dilatePx', async () => {
     const remover = await createOpenCvTextRemover({ dilatePx: 4, inpaintRadius: 3 });
     const { mask } = await remover.remove(

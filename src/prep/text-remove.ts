@@ -5,7 +5,14 @@
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { loadOpenCv, type Mat, type OpenCv, withMats } from '../vision/opencv.js';
 import type { TextRegion, TextRemovalResult, TextRemover } from './stage-types.js';
-import { dilateInPlace, measureRingColour, rasterizeTextMask } from './text-mask.js';
+import {
+  dilateInPlace,
+  foreignColourPixels,
+  measureRingColour,
+  type RingColourStats,
+  rasterizeTextMask,
+  ringColourBins,
+} from './text-mask.js';
 
 /** Ring width (px) sampled around each masked area to judge whether it sits on a flat bubble. */
 const RING_PX = 3;
@@ -14,6 +21,10 @@ const RING_PX = 3;
  * a white bubble stays under ~4; an outline or screentone in the ring pushes it past 20.
  */
 const FLAT_RING_MAX_STD = 8;
+/** Below this share of foreign-coloured pixels, the letters cannot be told from the art by colour. */
+const MIN_FOREIGN_SHARE = 0.02;
+/** Letter outlines and anti-aliasing: the foreign-colour pixels grow by this x the area's shorter side. */
+const OUTLINE_GROW = 0.06;
 
 export interface OpenCvTextRemoverOptions {
   /** Mask growth in px (prep.textDilatePx). */
@@ -22,6 +33,8 @@ export interface OpenCvTextRemoverOptions {
   readonly inpaintRadius: number;
   /** Fill areas on flat bubbles with the bubble colour instead of inpainting; default true. */
   readonly flatFill?: boolean;
+  /** Over art, inpaint only the letters (colours the surrounding art lacks, grown); default true. */
+  readonly refineArtMask?: boolean;
 }
 
 /** Counts of how each masked area was filled (for the manifest / debugging). */
@@ -73,6 +86,7 @@ function fillMaskedAreas(
   const labelData = labels.data32S as Int32Array;
   const statData = stats.data32S as Int32Array;
   const inpaintMask = new Uint8Array(mask.width * mask.height);
+  const used = new Uint8Array(mask.width * mask.height);
   const toInpaint: { label: number; area: Box }[] = [];
   let flatFilled = 0;
   for (let label = 1; label < areas; label++) {
@@ -83,12 +97,18 @@ function fillMaskedAreas(
       width: statData[s + 2] as number,
       height: statData[s + 3] as number,
     };
-    const colour =
-      options.flatFill === false ? undefined : flatRingColour(cv, keep, image, mask, labelData, label, area);
+    const sample = sampleRing(cv, keep, image, mask, labelData, label, area);
+    const colour = options.flatFill === false ? undefined : flatColour(sample);
+    const letters =
+      colour || options.refineArtMask === false
+        ? undefined
+        : artTextPixels(cv, keep, image, labelData, label, area, sample);
     for (let y = area.y; y < area.y + area.height; y++) {
       for (let x = area.x; x < area.x + area.width; x++) {
         const i = y * mask.width + x;
         if (labelData[i] !== label) continue;
+        if (letters && !letters[(y - area.y) * area.width + x - area.x]) continue;
+        used[i] = 255;
         if (colour) out.set(colour, i * 3);
         else inpaintMask[i] = 255;
       }
@@ -103,21 +123,27 @@ function fillMaskedAreas(
   const inpainted = toInpaint.length;
   return {
     image: { width: image.width, height: image.height, data: out },
-    mask,
+    mask: { width: mask.width, height: mask.height, data: used },
     counts: { flatFilled, inpainted },
   };
 }
 
-/** The bubble colour when the ring around component `label` is near-uniform, else undefined. */
-function flatRingColour(
+interface RingSample {
+  readonly ring: Uint8Array;
+  readonly box: Box;
+  readonly stats: RingColourStats;
+}
+
+/** The pixels in a RING_PX-wide band around component `label`, outside every masked area. */
+function sampleRing(
   cv: OpenCv,
   keep: <M extends Mat>(mat: M) => M,
   image: RgbImage,
   mask: GrayImage,
   labels: Int32Array,
   label: number,
-  area: { x: number; y: number; width: number; height: number },
-): [number, number, number] | undefined {
+  area: Box,
+): RingSample {
   const x0 = Math.max(area.x - RING_PX, 0);
   const y0 = Math.max(area.y - RING_PX, 0);
   const box = {
@@ -141,9 +167,38 @@ function flatRingColour(
       ring[i] = data[i] && !mask.data[(y + box.y) * image.width + x + box.x] ? 1 : 0;
     }
   }
-  const stats = measureRingColour(image, ring, box);
-  if (stats.count < 8 || Math.max(...stats.std) > FLAT_RING_MAX_STD) return undefined;
-  return stats.mean.map((v) => Math.round(v)) as [number, number, number];
+  return { ring, box, stats: measureRingColour(image, ring, box) };
+}
+
+/** The bubble colour when the ring is near-uniform, else undefined. */
+function flatColour(sample: RingSample): [number, number, number] | undefined {
+  if (sample.stats.count < 8 || Math.max(...sample.stats.std) > FLAT_RING_MAX_STD) return undefined;
+  return sample.stats.mean.map((v) => Math.round(v)) as [number, number, number];
+}
+
+/**
+ * Which pixels of a text area over art to inpaint (row-major over `area`, non-zero = inpaint), or
+ * undefined for all of them. The letters are the colours the surrounding art does not have (their
+ * fill), grown by ~6% of the area's shorter side to take their outline and anti-aliasing: the art
+ * between and around the letters keeps its own texture instead of NS's smooth fill. When almost no
+ * pixel has a foreign colour (black text over black line art), the whole area is inpainted.
+ */
+function artTextPixels(
+  cv: OpenCv,
+  keep: <M extends Mat>(mat: M) => M,
+  image: RgbImage,
+  labels: Int32Array,
+  label: number,
+  area: Box,
+  sample: RingSample,
+): Uint8Array | undefined {
+  const bins = ringColourBins(image, sample.ring, sample.box);
+  const foreign = foreignColourPixels(image, labels, label, area, bins);
+  if (foreign.count < foreign.area * MIN_FOREIGN_SHARE) return undefined;
+  const local = keep(new cv.Mat(area.height, area.width, cv.CV_8UC1));
+  (local.data as Uint8Array).set(foreign.mask);
+  dilateInPlace(cv, local, Math.max(2, Math.round(Math.min(area.width, area.height) * OUTLINE_GROW)));
+  return new Uint8Array(local.data as Uint8Array);
 }
 
 /**
