@@ -1,12 +1,86 @@
 // src/cli/commands/generate.ts — `toonlora generate`: generate images with a base model and a LoRA
 import type { Command } from 'commander';
-import { notImplemented } from '../../errors.js';
-import { commandAction } from '../output.js';
+import { loadConfig } from '../../config/load-config.js';
+import { generationConfigSchema } from '../../schemas/config.js';
+import { type GenerationResult, runGeneration } from '../../worker/generate.js';
+import { commandAction, printResult } from '../output.js';
+
+interface GenerateFlags {
+  lora?: string;
+  prompt?: string;
+  negative?: string;
+  base?: string;
+  weight?: string;
+  seed?: string[];
+  steps?: string;
+  cfg?: string;
+  scheduler?: string;
+  width?: string;
+  height?: string;
+  output: string;
+  config?: string;
+  json: boolean;
+}
+
+const num = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+
+function formatResult(result: GenerationResult): string {
+  const t = result.timings;
+  const seconds = (key: string) => (typeof t[key] === 'number' ? `${(t[key] as number).toFixed(2)} s` : '?');
+  return [
+    ...result.images.map((path) => `wrote ${path}`),
+    result.grid ? `grid: ${result.grid}` : '',
+    `base load ${seconds('load_s')}, LoRA load ${seconds('swap_s')}, sampling ${seconds('generate_s')}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
 
 export function registerGenerate(program: Command): void {
+  const d = generationConfigSchema.parse({});
   program
     .command('generate')
-    .description('generate images with a base model and a LoRA')
+    .description('generate images with a base model and a LoRA (diffusers StableDiffusionPipeline)')
+    .option('--lora <file>', 'LoRA file (kohya / WebUI or diffusers .safetensors); left out: the bare base model')
+    .option('--prompt <text>', 'prompt; put the trigger word first, e.g. "sks, 1girl, smile"')
+    .option('--negative <text>', `negative prompt (default: "${d.negativePrompt}")`)
+    .option('--base <model>', `base model: HF id, .safetensors file or tiny (default: ${d.baseModel})`)
+    .option('--weight <w>', `LoRA strength on top of alpha / rank (default: ${d.loraWeight})`)
+    .option('--seed <n...>', `one image per seed, plus a grid (default: ${d.seeds.join(' ')})`)
+    .option('--steps <n>', `sampling steps (default: ${d.steps})`)
+    .option('--cfg <x>', `classifier-free guidance scale (default: ${d.guidanceScale})`)
+    .option('--scheduler <name>', `${generationConfigSchema.shape.scheduler.unwrap().options.join(', ')} (default: ${d.scheduler})`)
+    .option('--width <px>', `image width, multiple of 8 (default: ${d.width})`)
+    .option('--height <px>', `image height, multiple of 8 (default: ${d.height})`)
+    .requiredOption('-o, --output <dir>', 'folder for the images (existing files are never overwritten)')
+    .option('--config <file>', 'config file (.json / .toml) with a [generation] section; flags win')
     .option('--json', 'print the result as JSON', false)
-    .action(commandAction('generate', () => notImplemented('toonlora generate', 'issue 6: training worker')));
+    .action(
+      commandAction('generate', async (flags: GenerateFlags) => {
+        const config = loadConfig({
+          ...(flags.config ? { file: flags.config } : {}),
+          overrides: {
+            generation: {
+              baseModel: flags.base,
+              prompt: flags.prompt,
+              negativePrompt: flags.negative,
+              loraWeight: num(flags.weight),
+              seeds: flags.seed?.map(Number),
+              steps: num(flags.steps),
+              guidanceScale: num(flags.cfg),
+              scheduler: flags.scheduler,
+              width: num(flags.width),
+              height: num(flags.height),
+            },
+          },
+        }).generation;
+        const result = await runGeneration({
+          ...(flags.lora ? { lora: flags.lora } : {}),
+          outputDir: flags.output,
+          config,
+        });
+        printResult(result, flags, formatResult);
+        return 0;
+      }),
+    );
 }

@@ -1,12 +1,142 @@
 // src/cli/commands/train.ts — `toonlora train`: train a LoRA on a prepared dataset with the Python worker
 import type { Command } from 'commander';
-import { notImplemented } from '../../errors.js';
-import { commandAction } from '../output.js';
+import { loadConfig } from '../../config/load-config.js';
+import { ToonloraError } from '../../errors.js';
+import { type TrainingConfig, effectiveLoraAlpha, trainingConfigSchema } from '../../schemas/config.js';
+import { createProgressReporter } from '../../worker/progress-bar.js';
+import { PROTOCOL_VERSION } from '../../worker/protocol.js';
+import { runWorker } from '../../worker/python-worker.js';
+import { runTraining, type TrainResult } from '../../worker/train.js';
+import { commandAction, printResult, wantsProgressBar } from '../output.js';
+
+interface TrainFlags {
+  output?: string;
+  base?: string;
+  steps?: string;
+  rank?: string;
+  alpha?: string;
+  lr?: string;
+  dora?: boolean;
+  resume: boolean;
+  dryRun: boolean;
+  config?: string;
+  json: boolean;
+}
+
+const num = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+
+function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
+  return {
+    training: {
+      baseModel: flags.base,
+      steps: num(flags.steps),
+      learningRate: num(flags.lr),
+      lora: { rank: num(flags.rank), alpha: num(flags.alpha), dora: flags.dora },
+    },
+  };
+}
+
+interface DryRun {
+  readonly config: TrainingConfig;
+  readonly lora: { modules: number; trainableParams: number; unetParams: number; countedOn: string };
+}
+
+/** LoRA module / parameter count from the real SD1.5 UNet config, built without weights by the worker. */
+async function countLora(config: TrainingConfig): Promise<DryRun['lora']> {
+  const unet = config.baseModel === 'tiny' ? 'tiny' : 'sd15';
+  const outcome = await runWorker({
+    command: 'lora-count',
+    request: {
+      version: PROTOCOL_VERSION,
+      command: 'lora-count',
+      unet,
+      lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) },
+    },
+  });
+  const stats = outcome.status === 'done' ? outcome.done.stats : {};
+  return {
+    modules: Number(stats.modules),
+    trainableParams: Number(stats.trainable_params),
+    unetParams: Number(stats.unet_params),
+    countedOn: unet === 'sd15' ? 'SD1.5 UNet config (no weights loaded)' : 'tiny UNet config',
+  };
+}
+
+function formatDryRun(dry: DryRun): string {
+  const { lora } = dry;
+  const share = ((100 * lora.trainableParams) / lora.unetParams).toFixed(2);
+  return [
+    JSON.stringify(dry.config, null, 2),
+    `LoRA: ${lora.modules} modules, ${lora.trainableParams.toLocaleString('en-US')} trainable parameters ` +
+      `(${share}% of the UNet's ${lora.unetParams.toLocaleString('en-US')}), from the ${lora.countedOn}.`,
+  ].join('\n');
+}
+
+function formatResult(result: TrainResult): string {
+  if (result.status === 'cancelled') {
+    return `stopped at step ${result.steps}; checkpoint ${result.checkpoint ?? '(none)'}. Continue with --resume.`;
+  }
+  return [
+    `trained ${result.steps} steps (last loss ${result.lastLoss?.toFixed(4) ?? '?'})`,
+    `  PEFT adapter: ${result.adapter}`,
+    result.kohyaFile ? `  WebUI / ComfyUI / diffusers file: ${result.kohyaFile}` : '',
+    result.samples.length ? `  samples: ${result.samples.length} images in ${result.runDir}/samples` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
 
 export function registerTrain(program: Command): void {
+  const d = trainingConfigSchema.parse({});
   program
     .command('train')
-    .description('train a LoRA on a prepared dataset with the Python worker')
+    .description('train a LoRA on a prepared dataset (kohya folders `<repeats>_<trigger> <class>/`) with the Python worker')
+    .argument('<dataset-dir>', 'dataset folder written by `toonlora prep` (or any kohya-layout folder)')
+    .option('-o, --output <run-dir>', 'run folder: adapter, kohya .safetensors, checkpoints/, samples/')
+    .option('--base <model>', `base model: HF id (diffusers layout), .safetensors file, or tiny (default: ${d.baseModel})`)
+    .option('--steps <n>', `training steps (default: ${d.steps})`)
+    .option('--rank <r>', `LoRA rank, 8-64 recommended (default: ${d.lora.rank})`)
+    .option('--alpha <a>', 'LoRA alpha; scale = alpha / rank (default: = rank)')
+    .option('--lr <x>', `UNet learning rate, AdamW (default: ${d.learningRate})`)
+    .option('--dora', `weight-decomposed LoRA, PEFT use_dora (default: ${d.lora.dora})`)
+    .option('--resume', 'continue from the newest checkpoint in the run folder', false)
+    .option('--dry-run', 'print the resolved config and the LoRA size, train nothing', false)
+    .option('--config <file>', 'config file (.json / .toml) with a [training] section; flags win')
     .option('--json', 'print the result as JSON', false)
-    .action(commandAction('train', () => notImplemented('toonlora train', 'issue 6: training worker')));
+    .action(
+      commandAction('train', async (datasetDir: string, flags: TrainFlags) => {
+        const config = loadConfig({
+          ...(flags.config ? { file: flags.config } : {}),
+          overrides: trainingOverrides(flags),
+        }).training;
+        if (flags.dryRun) {
+          const resolved = { ...config, lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) } };
+          printResult({ config: resolved, lora: await countLora(config) }, flags, formatDryRun);
+          return 0;
+        }
+        if (!flags.output) throw new ToonloraError('TL_ERR_USAGE', '-o, --output <run-dir> is required: the folder the LoRA is written to.');
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        const progress = createProgressReporter({ enabled: wantsProgressBar(flags), label: 'train' });
+        try {
+          const result = await runTraining({
+            datasetDir,
+            runDir: flags.output,
+            config,
+            resume: flags.resume,
+            signal: controller.signal,
+            onEvent: progress.onEvent,
+          });
+          progress.stop();
+          printResult(result, flags, formatResult);
+          return result.status === 'done' ? 0 : 1;
+        } finally {
+          progress.stop();
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+      }),
+    );
 }

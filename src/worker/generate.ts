@@ -1,0 +1,151 @@
+// src/worker/generate.ts — image generation through the Python worker: `runGeneration` (one request,
+// one process) and `GenerationWorker`, a long-lived process that loads the base model once and swaps
+// LoRAs per request (what the server's warm worker uses; SPEC §5).
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ToonloraError } from '../errors.js';
+import type { GenerationConfig } from '../schemas/config.js';
+import { type DoneEvent, type GenerateRequest, PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
+import { defaultWorkerSpawn, errorFromEvent, runWorker, WorkerProcess, type WorkerSpawn } from './python-worker.js';
+
+export interface GenerateOptions {
+  /** kohya / diffusers LoRA file; left out, the bare base model. */
+  readonly lora?: string;
+  readonly outputDir: string;
+  /** The resolved generation config (prompt, seeds, weight, scheduler, ...). */
+  readonly config: GenerationConfig;
+  readonly onEvent?: (event: WorkerEvent) => void;
+  readonly signal?: AbortSignal;
+  readonly spawn?: WorkerSpawn;
+}
+
+export interface GenerationResult {
+  /** One PNG per seed, in seed order. */
+  readonly images: readonly string[];
+  /** All seeds side by side, when there are several. */
+  readonly grid: string | null;
+  /** Seconds: base load (one-shot runs), LoRA load/swap, and sampling + decoding. */
+  readonly timings: Readonly<Record<string, number | null>>;
+}
+
+function checkLora(lora: string | undefined): void {
+  if (lora !== undefined && !existsSync(lora)) {
+    throw new ToonloraError('TL_ERR_INPUT_NOT_FOUND', `${lora}: LoRA file not found. Check --lora.`);
+  }
+}
+
+function requestFor(options: Omit<GenerateOptions, 'config'> & { config: GenerationConfig }, id: string | null): GenerateRequest {
+  return {
+    version: PROTOCOL_VERSION,
+    command: 'generate',
+    id,
+    lora: options.lora ? resolve(options.lora) : null,
+    output_dir: resolve(options.outputDir),
+    config: options.config,
+  };
+}
+
+function resultFrom(done: DoneEvent): GenerationResult {
+  const images = done.artifacts.images;
+  const grid = done.artifacts.grid;
+  return {
+    images: Array.isArray(images) ? images : [],
+    grid: typeof grid === 'string' ? grid : null,
+    timings: done.stats,
+  };
+}
+
+/**
+ * Generates one image per seed (and a grid) in a fresh worker.
+ * @throws TL_ERR_INPUT_NOT_FOUND (LoRA file), TL_ERR_MODEL_MISSING (base), TL_ERR_WORKER, ...
+ */
+export async function runGeneration(options: GenerateOptions): Promise<GenerationResult> {
+  checkLora(options.lora);
+  const outcome = await runWorker({
+    command: 'generate',
+    request: requestFor(options, null),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.spawn ? { spawn: options.spawn } : {}),
+  });
+  if (outcome.status !== 'done') {
+    throw new ToonloraError('TL_ERR_WORKER', 'generation was cancelled before it finished.');
+  }
+  return resultFrom(outcome.done);
+}
+
+interface Pending {
+  resolve: (done: DoneEvent) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * A warm generation worker: `start()` loads the base model once; each `generate()` swaps the LoRA
+ * (load_lora_weights once per file, then set_adapters) and samples. Requests run one at a time, in order.
+ */
+export class GenerationWorker {
+  readonly baseModel: string;
+  private worker: WorkerProcess | undefined;
+  private readonly pending = new Map<string, Pending>();
+  private nextId = 1;
+  private ready: Promise<{ loadSeconds: number; device: string }> | undefined;
+
+  constructor(baseModel: string, private readonly spawnSpec?: WorkerSpawn) {
+    this.baseModel = baseModel;
+  }
+
+  /** Starts the worker and resolves once the base model is loaded (seconds it took, device). */
+  start(): Promise<{ loadSeconds: number; device: string }> {
+    this.ready ??= new Promise((resolveReady, rejectReady) => {
+      const worker = new WorkerProcess(this.spawnSpec ?? defaultWorkerSpawn('serve-generation'), 'serve-generation', (event) => {
+        if (event.type === 'ready') resolveReady({ loadSeconds: event.load_s, device: event.device });
+        else if (event.type === 'done' || event.type === 'error') {
+          const pending = event.id ? this.pending.get(event.id) : undefined;
+          const error = event.type === 'error' ? errorFromEvent(event, 'serve-generation') : undefined;
+          if (!pending) {
+            if (error) rejectReady(error); // an error before `ready`: the base model did not load
+            return;
+          }
+          this.pending.delete(event.id ?? '');
+          if (error) pending.reject(error);
+          else if (event.type === 'done') pending.resolve(event);
+        }
+      });
+      this.worker = worker;
+      const failAll = (error: Error) => {
+        rejectReady(error);
+        for (const pending of this.pending.values()) pending.reject(error);
+        this.pending.clear();
+      };
+      worker.exited.then((exit) => failAll(worker.diedError(exit)), failAll);
+      worker.send({ version: PROTOCOL_VERSION, command: 'serve-generation', base_model: this.baseModel });
+    });
+    return this.ready;
+  }
+
+  /** Generates with `lora` at `config.loraWeight`; the config's baseModel must be this worker's. */
+  async generate(options: Omit<GenerateOptions, 'onEvent' | 'signal' | 'spawn'>): Promise<GenerationResult> {
+    checkLora(options.lora);
+    if (options.config.baseModel !== this.baseModel) {
+      throw new ToonloraError(
+        'TL_ERR_CONFLICT',
+        `baseModel: this generation worker holds ${this.baseModel}, got ${options.config.baseModel}. Start another worker for that base.`,
+      );
+    }
+    await this.start();
+    const id = `g${this.nextId++}`;
+    const done = new Promise<DoneEvent>((resolveDone, rejectDone) => {
+      this.pending.set(id, { resolve: resolveDone, reject: rejectDone });
+    });
+    this.worker?.send(requestFor(options, id));
+    return resultFrom(await done);
+  }
+
+  /** Asks the worker to exit and waits for it. */
+  async close(): Promise<void> {
+    if (!this.worker) return;
+    this.worker.send({ version: PROTOCOL_VERSION, command: 'shutdown' });
+    this.worker.closeInput();
+    await this.worker.exited.catch(() => {});
+  }
+}

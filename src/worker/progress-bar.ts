@@ -1,0 +1,50 @@
+// src/worker/progress-bar.ts — turns worker `progress` events into a cli-progress bar on stderr
+// (steps, loss, it/s, ETA); `log` warnings print above it. Off with --json or without a TTY.
+import cliProgress from 'cli-progress';
+import type { WorkerEvent } from './protocol.js';
+
+export interface ProgressReporter {
+  readonly onEvent: (event: WorkerEvent) => void;
+  readonly stop: () => void;
+}
+
+function formatSeconds(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : `${Math.floor(s / 60)}m${s % 60}s`;
+}
+
+/** A progress reporter; `enabled: false` gives one that does nothing. */
+export function createProgressReporter(options: { enabled: boolean; label: string }): ProgressReporter {
+  if (!options.enabled) return { onEvent: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${options.label} [{bar}] {value}/{total} | loss {loss} | {speed} it/s | eta {eta_text}`,
+      stream: process.stderr,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onEvent: (event) => {
+      if (event.type === 'progress') {
+        const payload = {
+          loss: event.loss === null ? 'nan' : event.loss.toFixed(4),
+          speed: event.it_per_s === null ? '?' : event.it_per_s.toFixed(2),
+          eta_text: formatSeconds(event.eta_s),
+        };
+        if (!started) {
+          bar.start(event.total, event.step, payload);
+          started = true;
+        } else bar.update(event.step, payload);
+      } else if (event.type === 'log' && event.level === 'warn') {
+        process.stderr.write(`\nwarning: ${event.message}\n`);
+      }
+    },
+    stop: () => {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
+}

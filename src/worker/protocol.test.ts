@@ -1,0 +1,66 @@
+// src/worker/protocol.test.ts — the zod protocol against the golden file Python generates
+// (trainer/tests/golden/protocol.jsonl, written by trainer/scripts/make_protocol_golden.py).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseWorkerLine, parseWorkerRequestLine, encodeRequest } from './protocol.js';
+
+interface GoldenCase {
+  channel: 'event' | 'request';
+  command: string | null;
+  valid: boolean;
+  note: string;
+  line: string;
+}
+
+const goldenLines = readFileSync(new URL('../../trainer/tests/golden/protocol.jsonl', import.meta.url), 'utf8')
+  .trim()
+  .split('\n');
+const cases = goldenLines.slice(1).map((line) => JSON.parse(line) as GoldenCase);
+
+describe('golden protocol file', () => {
+  it('says who generated it', () => {
+    expect(JSON.parse(goldenLines[0] ?? '{}')).toHaveProperty('generated_by');
+    expect(cases.length).toBeGreaterThan(20);
+  });
+
+  it.each(cases.map((c) => [`${c.channel} ${c.note}`, c] as const))('%s', (_name, golden) => {
+    if (golden.channel === 'event') {
+      expect(parseWorkerLine(golden.line).ok).toBe(golden.valid);
+    } else {
+      const parsed = parseWorkerRequestLine(golden.line);
+      expect(parsed.ok).toBe(golden.valid);
+      if (parsed.ok) expect(parsed.request.command).toBe(golden.command);
+    }
+  });
+});
+
+describe('parseWorkerLine', () => {
+  it('names the field and quotes the line when an event is wrong', () => {
+    const result = parseWorkerLine('{"version":1,"type":"progress","step":"x","total":2}');
+    expect(result).toEqual({ ok: false, reason: expect.stringMatching(/^step: .*"\{\\"version/) });
+  });
+
+  it('rejects stray library output', () => {
+    expect(parseWorkerLine('Loading pipeline components...')).toEqual({
+      ok: false,
+      reason: expect.stringContaining('not a JSON line'),
+    });
+  });
+});
+
+describe('encodeRequest', () => {
+  it('fills schema defaults so the worker gets a complete request', () => {
+    const line = encodeRequest({
+      version: 1,
+      command: 'serve-generation',
+      base_model: 'tiny',
+    });
+    expect(parseWorkerRequestLine(line.trim()).ok).toBe(true);
+  });
+
+  it('throws on a bad request instead of sending it', () => {
+    expect(() =>
+      encodeRequest({ version: 1, command: 'serve-generation', base_model: '' } as never),
+    ).toThrow();
+  });
+});

@@ -1,0 +1,201 @@
+// src/worker/protocol.ts — every message between this process and the Python worker
+// (trainer/toonlora_trainer/protocol.py is the other side; STYLE rule 5). Requests go to the worker's
+// stdin as one JSON line; events come back on its stdout, one JSON object per line, each carrying
+// `version` and `type`. Anything else on stdout is a protocol error, never ignored.
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+import { generationConfigSchema, trainingConfigSchema } from '../schemas/config.js';
+
+export const PROTOCOL_VERSION = 1;
+
+const version = z.literal(PROTOCOL_VERSION);
+const finiteOrNull = z.number().nullable(); // Python writes non-finite floats as null
+
+export const errorKindSchema = z.enum(['config', 'input', 'model_missing', 'nan_loss', 'protocol', 'internal']);
+
+export const progressEventSchema = z.strictObject({
+  version,
+  type: z.literal('progress'),
+  step: z.number().int().min(0),
+  total: z.number().int().min(1),
+  loss: finiteOrNull,
+  lr: finiteOrNull,
+  it_per_s: finiteOrNull,
+  eta_s: finiteOrNull,
+});
+export const sampleEventSchema = z.strictObject({
+  version,
+  type: z.literal('sample'),
+  step: z.number().int().min(0),
+  paths: z.array(z.string()),
+});
+export const checkpointEventSchema = z.strictObject({
+  version,
+  type: z.literal('checkpoint'),
+  step: z.number().int().min(0),
+  path: z.string(),
+});
+export const logEventSchema = z.strictObject({
+  version,
+  type: z.literal('log'),
+  level: z.enum(['debug', 'info', 'warn']),
+  message: z.string(),
+});
+export const captionEventSchema = z.strictObject({
+  version,
+  type: z.literal('caption'),
+  path: z.string(),
+  caption: z.string().nullable(),
+  error: z.string().nullable().optional(),
+});
+export const readyEventSchema = z.strictObject({
+  version,
+  type: z.literal('ready'),
+  load_s: z.number(),
+  device: z.string(),
+});
+export const cancelledEventSchema = z.strictObject({
+  version,
+  type: z.literal('cancelled'),
+  step: z.number().int().min(0),
+  checkpoint: z.string().nullable(),
+});
+export const doneEventSchema = z.strictObject({
+  version,
+  type: z.literal('done'),
+  artifacts: z.record(z.string(), z.union([z.string(), z.array(z.string()), z.null()])),
+  stats: z.record(z.string(), finiteOrNull),
+  id: z.string().optional(),
+});
+export const errorEventSchema = z.strictObject({
+  version,
+  type: z.literal('error'),
+  message: z.string(),
+  kind: errorKindSchema,
+  id: z.string().optional(),
+});
+
+export const workerEventSchema = z.discriminatedUnion('type', [
+  progressEventSchema,
+  sampleEventSchema,
+  checkpointEventSchema,
+  logEventSchema,
+  captionEventSchema,
+  readyEventSchema,
+  cancelledEventSchema,
+  doneEventSchema,
+  errorEventSchema,
+]);
+
+export type WorkerEvent = z.infer<typeof workerEventSchema>;
+export type ProgressEvent = z.infer<typeof progressEventSchema>;
+export type DoneEvent = z.infer<typeof doneEventSchema>;
+export type ErrorEvent = z.infer<typeof errorEventSchema>;
+export type CaptionEvent = z.infer<typeof captionEventSchema>;
+
+// ------------------------------------------------------------------ requests (this side -> worker)
+
+/** The resolved training config as the worker receives it: alpha always explicit (no defaults in Python). */
+export const resolvedTrainingConfigSchema = trainingConfigSchema.extend({
+  lora: trainingConfigSchema.shape.lora.unwrap().extend({ alpha: z.number().positive().max(4096) }),
+});
+
+export const trainRequestSchema = z.strictObject({
+  version,
+  command: z.literal('train'),
+  dataset_dir: z.string().min(1),
+  run_dir: z.string().min(1),
+  resume: z.boolean(),
+  config: resolvedTrainingConfigSchema,
+});
+export const generateRequestSchema = z.strictObject({
+  version,
+  command: z.literal('generate'),
+  id: z.string().nullable(),
+  lora: z.string().nullable(),
+  output_dir: z.string().min(1),
+  config: generationConfigSchema,
+});
+export const serveGenerationRequestSchema = z.strictObject({
+  version,
+  command: z.literal('serve-generation'),
+  base_model: z.string().min(1),
+});
+export const shutdownRequestSchema = z.strictObject({ version, command: z.literal('shutdown') });
+export const blipRequestSchema = z.strictObject({
+  version,
+  command: z.literal('blip-caption'),
+  model: z.string().min(1),
+  paths: z.array(z.string()),
+  max_length: z.number().int().min(1).max(512),
+  num_beams: z.number().int().min(1).max(16),
+  batch_size: z.number().int().min(1).max(256),
+});
+export const loraCountRequestSchema = z.strictObject({
+  version,
+  command: z.literal('lora-count'),
+  unet: z.enum(['sd15', 'tiny']),
+  lora: resolvedTrainingConfigSchema.shape.lora,
+});
+
+export const workerRequestSchema = z.discriminatedUnion('command', [
+  trainRequestSchema,
+  generateRequestSchema,
+  serveGenerationRequestSchema,
+  shutdownRequestSchema,
+  blipRequestSchema,
+  loraCountRequestSchema,
+]);
+
+export type WorkerRequest = z.infer<typeof workerRequestSchema>;
+export type TrainRequest = z.infer<typeof trainRequestSchema>;
+export type GenerateRequest = z.infer<typeof generateRequestSchema>;
+/** The worker subcommands (`python -m toonlora_trainer <command>`). */
+export type WorkerCommand = 'train' | 'generate' | 'serve-generation' | 'blip-caption' | 'lora-count';
+
+/** Result of parsing one stdout line: the event, or why the line is not one. */
+export type ParsedLine = { ok: true; event: WorkerEvent } | { ok: false; reason: string };
+
+/** Parses one stdout line of the worker; never throws. */
+export function parseWorkerLine(line: string): ParsedLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { ok: false, reason: `not a JSON line: ${JSON.stringify(line.slice(0, 120))}` };
+  }
+  const result = workerEventSchema.safeParse(value);
+  if (result.success) return { ok: true, event: result.data };
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : '(line)';
+  return { ok: false, reason: `${where}: ${issue?.message ?? 'invalid'} in ${JSON.stringify(line.slice(0, 120))}` };
+}
+
+/** Serialises a request after validating it against its schema (throws zod's error on a bad one). */
+export function encodeRequest(request: WorkerRequest): string {
+  return `${JSON.stringify(workerRequestSchema.parse(request))}\n`;
+}
+
+/**
+ * Parses one request line as the worker must receive it: valid AND complete. A request that only
+ * validates because zod filled in defaults is rejected, since the Python side invents no defaults.
+ */
+export function parseWorkerRequestLine(line: string): ParsedRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { ok: false, reason: `not a JSON line: ${JSON.stringify(line.slice(0, 120))}` };
+  }
+  const result = workerRequestSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    return { ok: false, reason: `${issue?.path.join('.') || '(line)'}: ${issue?.message ?? 'invalid'}` };
+  }
+  if (!isDeepStrictEqual(JSON.parse(JSON.stringify(result.data)), value)) {
+    return { ok: false, reason: 'incomplete request: fields are missing (defaults must be resolved before sending)' };
+  }
+  return { ok: true, request: result.data };
+}
+
+export type ParsedRequest = { ok: true; request: WorkerRequest } | { ok: false; reason: string };

@@ -1,0 +1,93 @@
+// src/worker/python-worker.test.ts — the driver against a fake worker (test/fixtures/fake-worker.mjs):
+// events in order, a malformed line is an error, a crash names the exit code and the last stderr lines,
+// error events become coded errors, abort sends SIGTERM and returns the checkpoint, the warm worker routes by id.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { GenerationWorker } from './generate.js';
+import { PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
+import { runWorker, type WorkerSpawn } from './python-worker.js';
+import { generationConfigSchema } from '../schemas/config.js';
+
+const FAKE = fileURLToPath(new URL('../../test/fixtures/fake-worker.mjs', import.meta.url));
+const fake = (mode: string): WorkerSpawn => ({ command: process.execPath, args: [FAKE, mode], cwd: process.cwd() });
+const request = { version: PROTOCOL_VERSION, command: 'serve-generation', base_model: 'tiny' } as const;
+
+describe('runWorker', () => {
+  it('delivers every event in order and returns done', async () => {
+    const events: WorkerEvent[] = [];
+    const outcome = await runWorker({ command: 'train', request, spawn: fake('ok'), onEvent: (e) => events.push(e) });
+    expect(events.map((e) => e.type)).toEqual(['progress', 'progress', 'progress', 'done']);
+    expect(outcome.status).toBe('done');
+    if (outcome.status === 'done') expect(outcome.done.artifacts.echo).toBe('serve-generation');
+  });
+
+  it('treats a non-protocol stdout line as a protocol error and stops the worker', async () => {
+    const started = Date.now();
+    await expect(runWorker({ command: 'train', request, spawn: fake('malformed') })).rejects.toMatchObject({
+      code: 'TL_ERR_WORKER_PROTOCOL',
+      message: expect.stringContaining('not a JSON line: "Loading pipeline components...: 100%"'),
+    });
+    expect(Date.now() - started).toBeLessThan(1900); // killed, not waited for
+  });
+
+  it('names the exit code and the last stderr lines when the worker dies', async () => {
+    const error = await runWorker({ command: 'train', request, spawn: fake('crash') }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'TL_ERR_WORKER' });
+    const message = (error as Error).message;
+    expect(message).toContain('python worker (train) exited with code 3 before finishing');
+    expect(message).toContain('RuntimeError: CUDA out of memory');
+    expect(message).toContain('traceback line 30');
+    expect(message).not.toContain('traceback line 5\n'); // only the tail
+  });
+
+  it('maps an error event to its coded error with the worker message', async () => {
+    await expect(runWorker({ command: 'train', request, spawn: fake('error') })).rejects.toMatchObject({
+      code: 'TL_ERR_MODEL_MISSING',
+      message: expect.stringContaining('toonlora models pull anything-v5'),
+    });
+  });
+
+  it('sends SIGTERM on abort and returns the checkpoint the worker saved', async () => {
+    const controller = new AbortController();
+    const outcome = await runWorker({
+      command: 'train',
+      request,
+      spawn: fake('cancel'),
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'progress') controller.abort();
+      },
+    });
+    expect(outcome).toMatchObject({ status: 'cancelled', step: 1, checkpoint: '/run/checkpoints/step-000001' });
+  });
+
+  it('says how to set up Python when the interpreter is missing', async () => {
+    const spawn = { command: '/nonexistent/python', args: [], cwd: process.cwd() };
+    await expect(runWorker({ command: 'train', request, spawn })).rejects.toMatchObject({ code: 'TL_ERR_PYTHON_ENV' });
+  });
+});
+
+describe('GenerationWorker', () => {
+  it('starts once, answers requests by id, and rejects only the failing one', async () => {
+    const worker = new GenerationWorker('tiny', fake('serve'));
+    const config = generationConfigSchema.parse({ baseModel: 'tiny', prompt: 'sks' });
+    expect(await worker.start()).toEqual({ loadSeconds: 1.5, device: 'cpu' });
+    const badLora = join(mkdtempSync(join(tmpdir(), 'tl-worker-')), 'bad-lora.safetensors'); // the fake rejects "bad"
+    writeFileSync(badLora, '');
+    const [a, bad, b] = await Promise.allSettled([
+      worker.generate({ outputDir: '/o1', config }),
+      worker.generate({ outputDir: '/o2', config, lora: `${badLora}` }),
+      worker.generate({ outputDir: '/o3', config }),
+    ]);
+    expect(a).toMatchObject({ status: 'fulfilled', value: { images: ['/o1/seed-1.png'] } });
+    expect(b).toMatchObject({ status: 'fulfilled', value: { images: ['/o3/seed-1.png'] } });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'TL_ERR_INPUT_NOT_FOUND' } });
+    await expect(
+      worker.generate({ outputDir: '/o4', config: { ...config, baseModel: 'other' } }),
+    ).rejects.toMatchObject({ code: 'TL_ERR_CONFLICT' });
+    await worker.close();
+  });
+});

@@ -1,0 +1,222 @@
+// src/worker/python-worker.ts — starts and drives the Python worker (`python -m toonlora_trainer <command>`):
+// spawn, line framing of stdout, validation of every line (src/worker/protocol.ts), cancellation with
+// SIGTERM (the worker checkpoints, then exits), and a clear error when it dies: exit code + last stderr lines.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { type ErrorCode, ToonloraError } from '../errors.js';
+import {
+  type DoneEvent,
+  encodeRequest,
+  type ErrorEvent,
+  parseWorkerLine,
+  type WorkerCommand,
+  type WorkerEvent,
+  type WorkerRequest,
+} from './protocol.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The Python package's folder: the worker runs with it as cwd and on PYTHONPATH. */
+export const TRAINER_DIR = join(REPO_ROOT, 'trainer');
+const STDERR_TAIL_LINES = 20;
+
+/** How to start the worker; tests swap in a fake worker script. */
+export interface WorkerSpawn {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The worker's Python: `$TOONLORA_PYTHON`, else `trainer/.venv/bin/python`.
+ * @throws TL_ERR_PYTHON_ENV naming the path and `toonlora setup` when it does not exist.
+ */
+export function resolveWorkerPython(env: NodeJS.ProcessEnv = process.env): string {
+  const python = env.TOONLORA_PYTHON || join(TRAINER_DIR, '.venv', 'bin', 'python');
+  if (!existsSync(python)) {
+    throw new ToonloraError(
+      'TL_ERR_PYTHON_ENV',
+      `${python}: the Python worker environment is missing. Run: toonlora setup (or set TOONLORA_PYTHON).`,
+      { details: { python } },
+    );
+  }
+  return python;
+}
+
+/** The real worker for `command`. */
+export function defaultWorkerSpawn(command: WorkerCommand): WorkerSpawn {
+  return {
+    command: resolveWorkerPython(),
+    args: ['-m', 'toonlora_trainer', command],
+    cwd: TRAINER_DIR,
+    env: { PYTHONPATH: TRAINER_DIR, PYTHONUNBUFFERED: '1' },
+  };
+}
+
+export interface WorkerExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+const ERROR_CODE_FOR_KIND: Record<ErrorEvent['kind'], ErrorCode> = {
+  config: 'TL_ERR_CONFIG',
+  input: 'TL_ERR_INPUT_NOT_FOUND',
+  model_missing: 'TL_ERR_MODEL_MISSING',
+  nan_loss: 'TL_ERR_TRAINING_DIVERGED',
+  protocol: 'TL_ERR_WORKER_PROTOCOL',
+  internal: 'TL_ERR_WORKER',
+};
+
+/** The ToonloraError for a worker `error` event (its message is already written for the user). */
+export function errorFromEvent(event: ErrorEvent, label: string): ToonloraError {
+  return new ToonloraError(ERROR_CODE_FOR_KIND[event.kind], event.message, {
+    details: { worker: label, kind: event.kind },
+  });
+}
+
+/**
+ * One running worker process. Every stdout line must be a protocol event: the first line that is not
+ * stops the process and `exited` rejects with TL_ERR_WORKER_PROTOCOL.
+ */
+export class WorkerProcess {
+  readonly label: string;
+  readonly exited: Promise<WorkerExit>;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly stderrLines: string[] = [];
+  private protocolError: ToonloraError | undefined;
+
+  constructor(spec: WorkerSpawn, label: string, onEvent: (event: WorkerEvent) => void) {
+    this.label = label;
+    this.child = spawn(spec.command, [...spec.args], {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
+      stdio: 'pipe',
+    });
+    this.child.stdin.on('error', () => {}); // the worker may exit before reading everything
+    createInterface({ input: this.child.stderr, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+      this.stderrLines.push(line);
+      if (this.stderrLines.length > STDERR_TAIL_LINES) this.stderrLines.shift();
+    });
+    const stdout = createInterface({ input: this.child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+    stdout.on('line', (line) => this.handleLine(line, onEvent));
+    const stdoutClosed = new Promise<void>((done) => stdout.once('close', done));
+    this.exited = new Promise<WorkerExit>((resolveExit, rejectExit) => {
+      this.child.once('error', (error: NodeJS.ErrnoException) => {
+        rejectExit(
+          new ToonloraError(
+            'TL_ERR_PYTHON_ENV',
+            `${spec.command}: cannot start the Python worker (${error.code ?? error.message}). Run: toonlora setup`,
+            { cause: error },
+          ),
+        );
+      });
+      this.child.once('close', (code, signal) => {
+        void stdoutClosed.then(() =>
+          this.protocolError ? rejectExit(this.protocolError) : resolveExit({ code, signal }),
+        );
+      });
+    });
+  }
+
+  private handleLine(line: string, onEvent: (event: WorkerEvent) => void): void {
+    if (this.protocolError || line.trim() === '') return;
+    const parsed = parseWorkerLine(line);
+    if (parsed.ok) {
+      onEvent(parsed.event);
+      return;
+    }
+    this.protocolError = new ToonloraError(
+      'TL_ERR_WORKER_PROTOCOL',
+      `python worker (${this.label}) wrote a line that is not a protocol event: ${parsed.reason}. ` +
+        'trainer/ and the CLI may be from different versions; run toonlora setup.',
+    );
+    this.child.kill('SIGKILL');
+  }
+
+  /** Writes one request line to the worker's stdin (validated first). */
+  send(request: WorkerRequest): void {
+    this.child.stdin.write(encodeRequest(request));
+  }
+
+  closeInput(): void {
+    this.child.stdin.end();
+  }
+
+  /** Asks the worker to stop: it checkpoints (training) and exits; SIGKILL after `graceMs`. */
+  terminate(graceMs = 60_000): void {
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    timer.unref();
+    void this.exited.finally(() => clearTimeout(timer)).catch(() => {});
+  }
+
+  /** The last stderr lines, for error messages. */
+  stderrTail(): string[] {
+    return [...this.stderrLines];
+  }
+
+  /** TL_ERR_WORKER for a worker that ended without `done`: the exit code or signal and the stderr tail. */
+  diedError(exit: WorkerExit): ToonloraError {
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    const tail = this.stderrTail();
+    return new ToonloraError(
+      'TL_ERR_WORKER',
+      `python worker (${this.label}) ${how} before finishing.` +
+        (tail.length ? ` Last stderr lines:\n${tail.join('\n')}` : ' It wrote nothing on stderr.'),
+      { details: { exitCode: exit.code, signal: exit.signal } },
+    );
+  }
+}
+
+export interface RunWorkerOptions {
+  readonly command: WorkerCommand;
+  readonly request: WorkerRequest;
+  /** Every event as it arrives (progress bars, logs, captions). */
+  readonly onEvent?: (event: WorkerEvent) => void;
+  /** Aborting sends SIGTERM: training saves a checkpoint, then the worker exits. */
+  readonly signal?: AbortSignal;
+  /** Replaces the real worker (tests). */
+  readonly spawn?: WorkerSpawn;
+}
+
+export type WorkerOutcome =
+  | { readonly status: 'done'; readonly done: DoneEvent; readonly events: readonly WorkerEvent[] }
+  | {
+      readonly status: 'cancelled';
+      readonly step: number;
+      readonly checkpoint: string | null;
+      readonly events: readonly WorkerEvent[];
+    };
+
+/**
+ * Runs one worker command to its end.
+ * @throws the mapped ToonloraError for a worker `error` event, TL_ERR_WORKER_PROTOCOL for a bad line,
+ *   TL_ERR_WORKER when the process dies without `done`, TL_ERR_PYTHON_ENV when it cannot start.
+ */
+export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcome> {
+  const events: WorkerEvent[] = [];
+  const worker = new WorkerProcess(options.spawn ?? defaultWorkerSpawn(options.command), options.command, (event) => {
+    events.push(event);
+    options.onEvent?.(event);
+  });
+  const onAbort = () => worker.terminate();
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    worker.send(options.request);
+    worker.closeInput();
+    const exit = await worker.exited;
+    const last = events.at(-1);
+    if (last?.type === 'error') throw errorFromEvent(last, worker.label);
+    if (last?.type === 'done') return { status: 'done', done: last, events };
+    if (last?.type === 'cancelled') {
+      return { status: 'cancelled', step: last.step, checkpoint: last.checkpoint, events };
+    }
+    throw worker.diedError(exit);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,90 @@
+// test/train-e2e.test.ts — the real chain on the `tiny` base: runTraining through the Python worker
+// (progress, checkpoint, PEFT adapter), the kohya file written by src/lora/convert.ts, then the warm
+// GenerationWorker loading that file, swapping LoRAs, and reporting load vs swap time.
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generationConfigSchema, trainingConfigSchema } from '../src/schemas/config.js';
+import { GenerationWorker } from '../src/worker/generate.js';
+import type { WorkerEvent } from '../src/worker/protocol.js';
+import { runTraining, type TrainResult } from '../src/worker/train.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tl-train-e2e-'));
+const dataset = join(root, 'dataset');
+
+async function writePattern(path: string, phase: number): Promise<void> {
+  const size = 64;
+  const pixels = Buffer.alloc(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const stripe = Math.floor((x + y + phase) / 8) % 2 === 0;
+      pixels.set(stripe ? [230, 40, 30] : [20, 30, 120], (y * size + x) * 3);
+    }
+  }
+  await sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toFile(path);
+}
+
+let result: TrainResult;
+const events: WorkerEvent[] = [];
+
+beforeAll(async () => {
+  const folder = join(dataset, '5_sks pattern');
+  mkdirSync(folder, { recursive: true });
+  for (const i of [0, 1]) {
+    await writePattern(join(folder, `img${i}.png`), i);
+    writeFileSync(join(folder, `img${i}.txt`), 'sks, striped pattern, red and blue');
+  }
+  const config = trainingConfigSchema.parse({
+    baseModel: 'tiny',
+    resolution: 64,
+    steps: 4,
+    learningRate: 1e-3,
+    lora: { rank: 4, alpha: 2 },
+    checkpointEverySteps: 2,
+    sampleEverySteps: 0,
+  });
+  result = await runTraining({ datasetDir: dataset, runDir: join(root, 'run'), config, onEvent: (e) => events.push(e) });
+}, 180_000);
+
+describe('runTraining on tiny', () => {
+  it('streams progress and checkpoints and returns the artifacts', () => {
+    expect(events.filter((e) => e.type === 'progress').map((e) => (e.type === 'progress' ? e.step : 0))).toEqual([1, 2, 3, 4]);
+    expect(events.some((e) => e.type === 'checkpoint' && e.step === 2)).toBe(true);
+    expect(result).toMatchObject({ status: 'done', steps: 4 });
+    expect(result.lastLoss).toBeGreaterThan(0);
+    expect(existsSync(result.adapter ?? '')).toBe(true);
+    expect(result.stats.trainable_params).toBe(9984);
+  });
+
+  it('writes the kohya file next to the adapter', () => {
+    expect(result.kohyaFile).toBe(join(root, 'run', 'run.safetensors'));
+    expect(existsSync(result.kohyaFile ?? '')).toBe(true);
+  });
+
+  it('refuses to train over a finished run without --resume', async () => {
+    const config = trainingConfigSchema.parse({ baseModel: 'tiny', resolution: 64, steps: 2 });
+    await expect(runTraining({ datasetDir: dataset, runDir: join(root, 'run'), config })).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+    });
+  });
+});
+
+describe('GenerationWorker on tiny', () => {
+  const worker = new GenerationWorker('tiny');
+  afterAll(() => worker.close());
+
+  it('loads the base once, then generates with the trained LoRA and without it', async () => {
+    const { loadSeconds } = await worker.start();
+    const config = generationConfigSchema.parse({ baseModel: 'tiny', prompt: 'sks, striped pattern', steps: 3, width: 64, height: 64, seeds: [1, 2] });
+    const first = await worker.generate({ lora: result.kohyaFile ?? '', outputDir: join(root, 'gen'), config });
+    const again = await worker.generate({ lora: result.kohyaFile ?? '', outputDir: join(root, 'gen'), config });
+    const bare = await worker.generate({ outputDir: join(root, 'gen'), config });
+    expect(first.images).toHaveLength(2);
+    expect(first.grid).not.toBeNull();
+    expect(new Set([...first.images, ...again.images, ...bare.images]).size).toBe(6);
+    expect(loadSeconds).toBeGreaterThan(0);
+    expect(Number(again.timings.swap_s)).toBeLessThan(Number(first.timings.swap_s));
+  }, 120_000);
+});
