@@ -8,7 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels, type SyntheticPanel, writePanelImages } from '../scripts/draw-panels.js';
 import { boxContains } from '../src/prep/crop-box.js';
 import { createClassicSegmenter } from '../src/prep/segment-classic.js';
-import { type PrepResult, runPrep } from '../src/prep/pipeline.js';
+import { combineCaptioners } from '../src/prep/caption.js';
+import { createBlipCaptioner } from '../src/prep/index.js';
+import { parsePrepConfig, type PrepResult, runPrep } from '../src/prep/pipeline.js';
 import { manifestSchema } from '../src/schemas/manifest.js';
 import { readImageHeader } from '../src/vision/sharp-io.js';
 import { onnxFixture } from './helpers/images.js';
@@ -120,7 +122,7 @@ describe('runPrep on the synthetic panels (classic segmenter, no captioner weigh
     copyFileSync(first, join(root, 'copy.png'));
     const dup = await runPrep({ inputs: [first, join(root, 'copy.png')], outDir: join(root, 'dup'), overwrite: true, cache: emptyCache });
     expect(dup.manifest.files[1]).toMatchObject({ status: 'skipped', reasonCode: 'near-duplicate' });
-    expect(dup.manifest.files[1]?.reason).toMatch(/near-duplicate of 10_sks girl\/panel-01-bubbles\.png \(dHash distance 0\)/);
+    expect(dup.manifest.files[1]?.reason).toMatch(/near-duplicate of 10_sks girl\/panel-01-bubbles\.png \(mean colour difference 0\.0\/255\)/);
     const kept = await runPrep({
       inputs: [first, join(root, 'copy.png')],
       outDir: join(root, 'dup'),
@@ -170,8 +172,8 @@ describe('runPrep with model weights in the cache (tiny fixtures)', () => {
       runPrep({ inputs: files, outDir: out, config: { captioner: 'wd14' }, cache: emptyCache }),
     ).rejects.toMatchObject({ code: 'TL_ERR_MODEL_MISSING', message: expect.stringMatching(/toonlora models pull wd-vit-tagger-v3/) });
     await expect(runPrep({ inputs: files, outDir: out, config: { captioner: 'blip' }, cache: emptyCache })).rejects.toMatchObject({
-      code: 'TL_ERR_NOT_IMPLEMENTED',
-      message: expect.stringMatching(/src\/worker\/blip\.ts/),
+      code: 'TL_ERR_MODEL_MISSING',
+      message: expect.stringMatching(/^blip-base: .*Run: toonlora models pull blip-base$/),
     });
     expect(existsSync(out)).toBe(false);
   });
@@ -197,6 +199,28 @@ describe('runPrep with model weights in the cache (tiny fixtures)', () => {
     expect(run.manifest.files.map((f) => f.status)).toEqual(['error', 'ok']);
     expect(run.manifest.files[0]?.reason).toMatch(/panel-01-bubbles\.png: a prep stage failed \(OpenCV exception 1234\)/);
     expect(run.manifest.stages.segmenter).toEqual({ name: 'flaky', reason: 'given by the caller' });
+  }, 60_000);
+
+  it('runs a deferred captioner (BLIP in the worker) once for the whole run and merges its sentence first', async () => {
+    const batches: string[][] = [];
+    const fakeBlip = async (paths: readonly string[]) => {
+      batches.push([...paths]);
+      return paths.map((path) => ({ path, caption: 'a manga girl with black hair' }));
+    };
+    const config = parsePrepConfig({});
+    const tagger = { name: 'tags', describe: async (images: readonly unknown[]) => images.map(() => ({ tags: ['smile', 'sks'] })) };
+    const run = await runPrep({
+      inputs: files.slice(0, 2),
+      outDir: join(root, 'blip'),
+      cache: emptyCache,
+      stages: { captioner: combineCaptioners('blip+wd14', [createBlipCaptioner('/models/blip', config, fakeBlip), tagger]) },
+    });
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toHaveLength(2);
+    for (const crop of run.manifest.files.flatMap((f) => f.crops)) {
+      expect(crop.caption).toBe('sks, a manga girl with black hair, smile');
+      expect(readFileSync(join(run.outDir, crop.captionFile), 'utf8')).toBe('sks, a manga girl with black hair, smile\n');
+    }
   }, 60_000);
 
   it('stops between files when cancelled and records it', async () => {

@@ -14,10 +14,23 @@ export interface CaptionParts {
 export interface Captioner {
   readonly name: string;
   /**
-   * Describes each crop; `files` are the crops' PNG paths (for captioners that run in another process),
-   * `images` the same crops in memory. Returns one CaptionParts per crop, in order.
+   * Describes each crop; `files` are the crops' PNG paths (already written), `images` the same crops
+   * in memory. Returns one CaptionParts per crop, in order.
    */
   describe(images: readonly RgbImage[], files: readonly string[]): Promise<CaptionParts[]>;
+  /**
+   * For captioners that run out of process (BLIP in the Python worker, which loads its model once
+   * per call): `describe` only collects the files, and `finish` describes them all in one batch at
+   * the end of the run, keyed by file path.
+   */
+  finish?(): Promise<Map<string, CaptionParts>>;
+}
+
+/** Merges what two captioners said about one crop: the first sentence wins, tags concatenate. */
+export function mergeCaptionParts(a: CaptionParts, b: CaptionParts): CaptionParts {
+  const sentence = a.sentence || b.sentence;
+  const tags = [...(a.tags ?? []), ...(b.tags ?? [])];
+  return { ...(sentence ? { sentence } : {}), ...(tags.length ? { tags } : {}) };
 }
 
 /** The captioner for `none`: says nothing, so captions are the trigger and class words alone. */
@@ -28,17 +41,26 @@ export const noCaptioner: Captioner = {
 
 /** Runs several captioners on the same crops and merges what they say (first sentence wins, tags concatenate). */
 export function combineCaptioners(name: string, captioners: readonly Captioner[]): Captioner {
+  const deferred = captioners.filter((captioner) => captioner.finish);
   return {
     name,
     async describe(images, files) {
       const results = await Promise.all(captioners.map((captioner) => captioner.describe(images, files)));
-      return images.map((_, i) => {
-        const parts = results.map((result) => result[i] ?? {});
-        const sentence = parts.find((part) => part.sentence)?.sentence;
-        const tags = parts.flatMap((part) => part.tags ?? []);
-        return { ...(sentence ? { sentence } : {}), tags };
-      });
+      return images.map((_, i) => results.reduce<CaptionParts>((merged, result) => mergeCaptionParts(merged, result[i] ?? {}), {}));
     },
+    ...(deferred.length
+      ? {
+          async finish() {
+            const merged = new Map<string, CaptionParts>();
+            for (const captioner of deferred) {
+              for (const [file, parts] of (await captioner.finish?.()) ?? []) {
+                merged.set(file, mergeCaptionParts(merged.get(file) ?? {}, parts));
+              }
+            }
+            return merged;
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RgbImage } from '../vision/image.js';
-import { differenceHash, findNearDuplicate, gridLuminance, hammingDistance } from './dedupe.js';
+import {
+  colourThumbnail,
+  differenceHash,
+  findNearDuplicate,
+  gridLuminance,
+  hammingDistance,
+  thumbnailDistance,
+} from './dedupe.js';
 
 function image(width: number, height: number, pixel: (x: number, y: number) => number): RgbImage {
   const data = new Uint8Array(width * height * 3);
@@ -21,13 +28,26 @@ describe('differenceHash', () => {
     const grid = gridLuminance(image(4, 2, (x) => (x < 2 ? 100 : 200)), 2, 1);
     expect(Array.from(grid).map((v) => Math.round(v))).toEqual([100, 200]);
   });
-  it('matches near-duplicates within the bit budget', () => {
+  it('counts differing bits', () => {
     expect(hammingDistance('ff00000000000000', '0f00000000000001')).toBe(5);
+  });
+});
+
+describe('near-duplicates by colour thumbnail', () => {
+  it('averages each cell per channel', () => {
+    const thumb = colourThumbnail(image(4, 2, (x) => (x < 2 ? 100 : 200)), 2);
+    // 2x2 grid over 4x2: left cells 100, right cells 200, all three channels
+    expect(Array.from(thumb)).toEqual([100, 100, 100, 200, 200, 200, 100, 100, 100, 200, 200, 200]);
+    expect(thumbnailDistance(Float64Array.from([0, 10]), Float64Array.from([4, 0]))).toBe(7);
+  });
+  it('matches the closest kept crop within the budget', () => {
+    const grey = (v: number) => colourThumbnail(image(16, 16, () => v));
     const kept = [
-      { dhash: 'ffffffffffffffff', name: 'a.png' },
-      { dhash: 'ff00000000000000', name: 'b.png' },
+      { thumbnail: grey(100), name: 'a.png' },
+      { thumbnail: grey(104), name: 'b.png' },
     ];
-    expect(findNearDuplicate('fe00000000000000', kept)?.match.name).toBe('b.png');
-    expect(findNearDuplicate('0f0f0f0f00000000', kept)).toBeUndefined();
+    expect(findNearDuplicate(grey(105), kept)?.match.name).toBe('b.png');
+    expect(findNearDuplicate(grey(105), kept)?.distance).toBe(1);
+    expect(findNearDuplicate(grey(120), kept)).toBeUndefined();
   });
 });

@@ -2,9 +2,10 @@
 // detector, text remover, segmenter, person detector, captioner), and the `auto` choices. Each
 // factory resolves its model files through the model cache once, so a stage asked for by name whose
 // weights are missing fails up front with one line naming the model and `toonlora models pull <id>`.
-import { ToonloraError } from '../errors.js';
 import { type CacheOptions, findModelDir, findModelFile, requireModelFile } from '../models/cache.js';
 import type { PrepConfig } from '../schemas/config.js';
+import { captionImagesWithBlip } from '../worker/blip.js';
+import { resolveWorkerPython } from '../worker/python-worker.js';
 import type { StageChoice } from '../schemas/manifest.js';
 import { type Captioner, combineCaptioners, noCaptioner } from './caption.js';
 import { createPersonDetector } from './person-detect.js';
@@ -59,38 +60,39 @@ export function resolvePersonDetector(
   };
 }
 
-/** What `src/worker/blip.ts` (the Python worker's BLIP call, issue 6) exports when it exists. */
-interface BlipModule {
-  captionImagesWithBlip(
-    paths: readonly string[],
-    options: { maxLength: number; numBeams: number; model: string },
-  ): Promise<string[]>;
-}
-
-const BLIP_MODULE = '../worker/blip.js';
-
-/** Loads the worker's BLIP function, or undefined while the worker is not built. */
-async function loadBlipModule(): Promise<BlipModule | undefined> {
-  try {
-    const loaded = (await import(/* @vite-ignore */ BLIP_MODULE)) as Partial<BlipModule>;
-    return typeof loaded.captionImagesWithBlip === 'function' ? (loaded as BlipModule) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function blipCaptioner(blip: BlipModule, modelDir: string, config: PrepConfig): Captioner {
+/**
+ * The `blip` captioner: BLIP runs in the Python worker, which loads the model once per call, so it is
+ * deferred: `describe` collects the crop files and `finish` captions them all in one worker call.
+ */
+export function createBlipCaptioner(
+  modelDir: string,
+  config: PrepConfig,
+  caption: typeof captionImagesWithBlip = captionImagesWithBlip,
+): Captioner {
+  const pending: string[] = [];
   return {
     name: 'blip',
-    async describe(_images, files) {
-      const sentences = await blip.captionImagesWithBlip(files, {
-        maxLength: config.blip.maxLength,
-        numBeams: config.blip.numBeams,
-        model: modelDir,
-      });
-      return sentences.map((sentence) => ({ sentence }));
+    async describe(images, files) {
+      pending.push(...files);
+      return images.map(() => ({}));
+    },
+    async finish() {
+      const results = pending.length
+        ? await caption(pending, { maxLength: config.blip.maxLength, numBeams: config.blip.numBeams, model: modelDir })
+        : [];
+      return new Map(pending.map((file, i) => [file, results[i]?.caption ? { sentence: results[i].caption } : {}]));
     },
   };
+}
+
+/** Whether the worker's Python environment exists (BLIP needs it). */
+function hasWorkerPython(): boolean {
+  try {
+    resolveWorkerPython();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function wd14Captioner(config: PrepConfig, cache: CacheOptions): Captioner {
@@ -101,16 +103,13 @@ function wd14Captioner(config: PrepConfig, cache: CacheOptions): Captioner {
   });
 }
 
-async function requireBlip(config: PrepConfig, cache: CacheOptions): Promise<Captioner> {
-  const blip = await loadBlipModule();
-  if (!blip) {
-    throw new ToonloraError(
-      'TL_ERR_NOT_IMPLEMENTED',
-      'captioner blip: BLIP runs in the Python worker (src/worker/blip.ts, issue 6), which is not built yet. Use --captioner wd14 or none.',
-    );
-  }
+/** @throws TL_ERR_MODEL_MISSING (blip-base not downloaded) or TL_ERR_PYTHON_ENV (no worker Python). */
+function requireBlip(config: PrepConfig, cache: CacheOptions): Captioner {
   requireModelFile('blip-base', undefined, cache);
-  return blipCaptioner(blip, findModelDir('blip-base', cache) as string, config);
+  const modelDir = findModelDir('blip-base', cache);
+  if (!modelDir) requireModelFile('blip-base', 'model.safetensors', cache);
+  resolveWorkerPython();
+  return createBlipCaptioner(modelDir as string, config);
 }
 
 /** The captioner for `prep.captioner`; `auto` = blip+wd14, wd14 or blip when their weights are present, else none. */
@@ -122,9 +121,9 @@ export async function resolveCaptioner(config: PrepConfig, cache: CacheOptions =
     case 'wd14':
       return byName(wd14Captioner(config, cache));
     case 'blip':
-      return byName(await requireBlip(config, cache));
+      return byName(requireBlip(config, cache));
     case 'blip+wd14':
-      return byName(combineCaptioners('blip+wd14', [await requireBlip(config, cache), wd14Captioner(config, cache)]));
+      return byName(combineCaptioners('blip+wd14', [requireBlip(config, cache), wd14Captioner(config, cache)]));
     case 'auto':
       return autoCaptioner(config, cache);
   }
@@ -135,13 +134,13 @@ async function autoCaptioner(config: PrepConfig, cache: CacheOptions): Promise<R
     findModelFile('wd-vit-tagger-v3', 'model.onnx', cache) !== undefined &&
     findModelFile('wd-vit-tagger-v3', 'selected_tags.csv', cache) !== undefined;
   const blipDir = findModelDir('blip-base', cache);
-  const blip = blipDir ? await loadBlipModule() : undefined;
+  const blip = blipDir !== undefined && hasWorkerPython();
   if (blip && blipDir && hasWd14) {
-    const stage = combineCaptioners('blip+wd14', [blipCaptioner(blip, blipDir, config), wd14Captioner(config, cache)]);
+    const stage = combineCaptioners('blip+wd14', [createBlipCaptioner(blipDir, config), wd14Captioner(config, cache)]);
     return { stage, choice: { name: 'blip+wd14', reason: 'auto: BLIP and WD14 weights are in the model cache' } };
   }
   if (hasWd14) return { stage: wd14Captioner(config, cache), choice: { name: 'wd14', reason: 'auto: WD14 weights are in the model cache' } };
-  if (blip && blipDir) return { stage: blipCaptioner(blip, blipDir, config), choice: { name: 'blip', reason: 'auto: BLIP weights are in the model cache' } };
+  if (blip && blipDir) return { stage: createBlipCaptioner(blipDir, config), choice: { name: 'blip', reason: 'auto: BLIP weights are in the model cache' } };
   return {
     stage: noCaptioner,
     choice: {

@@ -3,7 +3,7 @@
 // (announcing `auto` choices), runs every input file through process-file.ts one at a time (one bad
 // file never stops the others), and writes the kohya folder plus `<out>/manifest.json`.
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { formatConfigIssues } from '../config/load-config.js';
@@ -11,7 +11,7 @@ import { ToonloraError } from '../errors.js';
 import type { CacheOptions } from '../models/cache.js';
 import { type PrepConfig, prepConfigSchema } from '../schemas/config.js';
 import type { FileStatus, Manifest, ManifestFile } from '../schemas/manifest.js';
-import type { Captioner } from './caption.js';
+import { assembleCaption, type CaptionParts, type Captioner, mergeCaptionParts } from './caption.js';
 import { createTextStages, type Resolved, resolveCaptioner, resolvePersonDetector, resolveSegmenter } from './index.js';
 import { collectInputFiles } from './inputs.js';
 import { buildManifest, MANIFEST_FILE, readManifest, writeManifest } from './manifest.js';
@@ -140,6 +140,33 @@ async function resolveStages(options: PrepOptions, config: PrepConfig) {
 }
 
 /**
+ * Lets a deferred captioner (BLIP in the worker) describe every crop of the run in one batch, then
+ * rewrites those captions. A failure there keeps the captions written so far and says so in one line.
+ */
+async function finishDeferredCaptions(ctx: RunContext, files: ManifestFile[], options: PrepOptions): Promise<void> {
+  const start = performance.now();
+  let late: Map<string, CaptionParts>;
+  try {
+    late = (await ctx.captioner.finish?.()) ?? new Map();
+  } catch (error) {
+    options.onMessage?.(`captioner ${ctx.captioner.name}: ${(error as Error).message} (captions keep what the other stages gave)`);
+    return;
+  }
+  const totalCrops = files.reduce((n, f) => n + f.crops.length, 0);
+  const batchMs = performance.now() - start;
+  for (const file of files) {
+    // the batch's time, shared out by crops, so per-file timings still add up to the run
+    if (file.crops.length) file.timingsMs.caption = Math.round((file.timingsMs.caption ?? 0) + (batchMs * file.crops.length) / totalCrops);
+    for (const crop of file.crops) {
+      const path = join(ctx.outDir, crop.image);
+      const parts = mergeCaptionParts(late.get(path) ?? {}, ctx.captionParts.get(path) ?? {});
+      crop.caption = assembleCaption(ctx.config.trigger, ctx.config.classWord, parts);
+      await writeFile(join(ctx.outDir, crop.captionFile), `${crop.caption}\n`, 'utf8');
+    }
+  }
+}
+
+/**
  * Builds the dataset. Per-file problems land in the manifest; the run itself throws only for bad
  * settings (TL_ERR_CONFIG), missing inputs (TL_ERR_INPUT_NOT_FOUND), a non-empty output folder
  * (TL_ERR_OUTPUT_EXISTS), a stage asked for by name whose weights are missing (TL_ERR_MODEL_MISSING)
@@ -167,6 +194,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
     captioner: stages.captioner.stage,
     names: new UniqueNames(),
     kept: [],
+    captionParts: new Map(),
   };
   const done: ManifestFile[] = [];
   let cancelled = false;
@@ -186,6 +214,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
       crops: entry.crops.length,
     });
   }
+  if (ctx.captioner.finish) await finishDeferredCaptions(ctx, done, options);
   const manifest = buildManifest({
     createdAt: new Date(),
     datasetDir,

@@ -11,10 +11,10 @@ import { resizeRgbCv } from '../vision/cv-resize.js';
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { removeTextBubbles } from './bubble-mask.js';
 import { encodePng } from '../vision/sharp-io.js';
-import { assembleCaption, type Captioner } from './caption.js';
+import { assembleCaption, type CaptionParts, type Captioner } from './caption.js';
 import { characterTooSmallReason, computeCropBox, cutSquare } from './crop-box.js';
 import { decodeImage } from './decode.js';
-import { differenceHash, findNearDuplicate, type KeptHash } from './dedupe.js';
+import { colourThumbnail, differenceHash, findNearDuplicate, type KeptCrop } from './dedupe.js';
 import {
   BUBBLE_WHITE_FRACTION,
   findMaskContours,
@@ -40,7 +40,9 @@ export interface RunContext {
   readonly captioner: Captioner;
   readonly names: UniqueNames;
   /** Crops kept so far in this run (grows as files are processed). */
-  readonly kept: KeptHash[];
+  readonly kept: KeptCrop[];
+  /** What the captioner said per crop file (absolute path), for deferred captioners to add to at the end. */
+  readonly captionParts: Map<string, CaptionParts>;
 }
 
 /** Decode failures that mean "nothing to learn from" rather than a broken file. */
@@ -167,14 +169,18 @@ async function runStages(ctx: RunContext, source: string, stem: string, timer: T
     const crop = await timer.time('crop', () =>
       resizeRgbCv(square, config.resolution, config.resolution, square.width > config.resolution ? 'area' : 'cubic'),
     );
-    const dhash = differenceHash(crop);
-    const duplicate = config.dedupe ? findNearDuplicate(dhash, ctx.kept) : undefined;
+    const thumbnail = await timer.time('dedupe', async () => colourThumbnail(crop));
+    const duplicate = config.dedupe ? findNearDuplicate(thumbnail, ctx.kept) : undefined;
     if (duplicate) {
-      rejected.push({ characterBox, reason: `near-duplicate of ${duplicate.match.name} (dHash distance ${duplicate.distance})` });
+      rejected.push({
+        characterBox,
+        reason: `near-duplicate of ${duplicate.match.name} (mean colour difference ${duplicate.distance.toFixed(1)}/255)`,
+      });
       continue;
     }
+    const dhash = differenceHash(crop);
     const name = ctx.names.take(accepted.length === 0 ? stem : `${stem}-${accepted.length + 1}`);
-    ctx.kept.push({ dhash, name: join(ctx.datasetDir, `${name}.png`) });
+    ctx.kept.push({ thumbnail, name: join(ctx.datasetDir, `${name}.png`) });
     accepted.push({ name, crop, cropBox, characterBox, dhash });
     if (ctx.saveStages) {
       const stagePath = join(stageDir, `crop-${accepted.length}.png`);
@@ -224,6 +230,7 @@ async function writeCrops(
       accepted.map((a) => join(dir, `${a.name}.png`)),
     ),
   );
+  accepted.forEach((a, i) => ctx.captionParts.set(join(dir, `${a.name}.png`), parts[i] ?? {}));
   const crops: ManifestCrop[] = accepted.map((a, i) => ({
     image: join(ctx.datasetDir, `${a.name}.png`),
     captionFile: join(ctx.datasetDir, `${a.name}.txt`),

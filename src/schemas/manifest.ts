@@ -30,7 +30,8 @@ export const manifestCropSchema = z.object({
   characterBox: boxSchema,
   /** The square cut from the source, in source pixels; may reach outside the image (padded white). */
   cropBox: boxSchema,
-  /** 64-bit difference hash of the crop, 16 hex digits (near-duplicate check). */
+  /** 64-bit difference hash of the crop, 16 hex digits (for finding similar crops later; the run judges
+   * near-duplicates by 8x8 colour thumbnails, see src/prep/dedupe.ts). */
   dhash: z.string().regex(/^[0-9a-f]{16}$/),
   /** Square crop before resizing, relative to the output folder (only with --save-stages). */
   stageCrop: z.string().optional(),
