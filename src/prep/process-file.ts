@@ -230,7 +230,7 @@ async function writeCrops(
       accepted.map((a) => join(dir, `${a.name}.png`)),
     ),
   );
-  accepted.forEach((a, i) => ctx.captionParts.set(join(dir, `${a.name}.png`), parts[i] ?? {}));
+  for (const [i, a] of accepted.entries()) ctx.captionParts.set(join(dir, `${a.name}.png`), parts[i] ?? {});
   const crops: ManifestCrop[] = accepted.map((a, i) => ({
     image: join(ctx.datasetDir, `${a.name}.png`),
     captionFile: join(ctx.datasetDir, `${a.name}.txt`),
