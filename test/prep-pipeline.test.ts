@@ -87,6 +87,27 @@ describe('runPrep on the synthetic panels (classic segmenter, no captioner weigh
     }
   });
 
+  it('keeps names unique when two inputs share a stem', async () => {
+    const twin = join(root, 'twin');
+    mkdirSync(twin, { recursive: true });
+    copyFileSync(files[0] as string, join(twin, 'panel-01-bubbles.png'));
+    const run = await runPrep({
+      inputs: [files[0] as string, twin],
+      outDir: join(root, 'twins'),
+      saveStages: true,
+      config: { dedupe: false },
+      cache: emptyCache,
+    });
+    expect(run.manifest.files.map((f) => f.crops[0]?.image)).toEqual([
+      '10_sks girl/panel-01-bubbles.png',
+      '10_sks girl/panel-01-bubbles-2.png',
+    ]);
+    expect(run.manifest.files.map((f) => f.stages?.textMask)).toEqual([
+      'stages/panel-01-bubbles/text-mask.png',
+      'stages/panel-01-bubbles-2/text-mask.png',
+    ]);
+  }, 60_000);
+
   it('saves every stage image when asked', () => {
     for (const file of result.manifest.files) {
       const stages = file.stages ?? {};

@@ -193,6 +193,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
     personDetector: stages.person?.stage ?? null,
     captioner: stages.captioner.stage,
     names: new UniqueNames(),
+    stageNames: new UniqueNames(),
     kept: [],
     captionParts: new Map(),
   };

@@ -39,6 +39,8 @@ export interface RunContext {
   readonly personDetector: PersonDetector | null;
   readonly captioner: Captioner;
   readonly names: UniqueNames;
+  /** Stage folder names (`stages/<name>/`), unique per input file. */
+  readonly stageNames: UniqueNames;
   /** Crops kept so far in this run (grows as files are processed). */
   readonly kept: KeptCrop[];
   /** What the captioner said per crop file (absolute path), for deferred captioners to add to at the end. */
@@ -127,7 +129,7 @@ async function runStages(ctx: RunContext, source: string, stem: string, timer: T
   const base = { width: decoded.width, height: decoded.height, textRegions: regions.length };
 
   const stages: ManifestStages = {};
-  const stageDir = join('stages', stem);
+  const stageDir = ctx.saveStages ? join('stages', ctx.stageNames.take(stem)) : '';
   if (ctx.saveStages) {
     await timer.time('saveStages', async () => {
       await mkdir(join(ctx.outDir, stageDir), { recursive: true });
