@@ -3,6 +3,8 @@
 // Pre/post-processing follows SkyTNT's `inference.py` `get_mask`: aspect kept, long side resized to
 // 1024 (cv2.resize, bilinear), /255, placed centred on a zero canvas, NCHW; the output's padding is
 // cut off and the rest resized back to the input size (export.py names the tensors img/mask).
+// (rembg's own `dis_anime.py` session instead stretches to 1024x1024 and subtracts the ImageNet mean;
+// toonlora follows the model's authors.)
 import type { GrayImage, RgbImage } from '../vision/image.js';
 import { resizeFloatMapCv, resizeRgbCv } from '../vision/cv-resize.js';
 import { float32Tensor, openOnnxSession, runOnnx } from '../vision/onnx.js';
@@ -73,15 +75,14 @@ export function createIsnetSegmenter(options: IsnetSegmenterOptions): CharacterS
   return {
     name: 'isnet-anime',
     async segment(image) {
-      const session = await openOnnxSession(options.modelPath, {
-        modelId: 'isnet-anime',
-        expectInputs: [ISNET_INPUT_NAME],
-      });
+      // SkyTNT's export names the input `img`; rembg's copy of the file is fed by position, so do that too.
+      const session = await openOnnxSession(options.modelPath, { modelId: 'isnet-anime' });
+      const inputName = session.inputNames[0] ?? ISNET_INPUT_NAME;
       const size = options.inputSizePx ?? staticInputDim(session, 0, 2) ?? ISNET_INPUT_SIZE;
       const placement = isnetPlacement(image.width, image.height, size);
       const resized = await resizeRgbCv(image, placement.width, placement.height, 'linear');
       const input = float32Tensor(packIsnetInput(resized, size, placement), [1, 3, size, size]);
-      const outputs = await runOnnx(session, { [ISNET_INPUT_NAME]: input });
+      const outputs = await runOnnx(session, { [inputName]: input });
       const output = outputs[session.outputNames[0] ?? 'mask'];
       if (!output || output.data.length !== size * size) {
         throw new Error(`isnet-anime: expected a [1,1,${size},${size}] output, got [${output?.dims.join(',')}]`);
