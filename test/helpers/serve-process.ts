@@ -10,7 +10,7 @@ export interface ServeProcess {
   child: ChildProcess;
   /** stderr so far (for failure messages). */
   stderr: () => string;
-  /** SIGKILL: no graceful shutdown, like a crash or power loss. */
+  /** SIGKILL to the server and its workers (the process group): no graceful shutdown, like a power loss. */
   kill: () => Promise<void>;
   /** SIGTERM and wait for the exit. */
   stop: () => Promise<number | null>;
@@ -21,6 +21,8 @@ export function startServeProcess(dataDir: string, env: Record<string, string> =
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so `kill` can take down the server and its Python worker together.
+    detached: true,
   });
   let stdout = '';
   let stderr = '';
@@ -41,7 +43,7 @@ export function startServeProcess(dataDir: string, env: Record<string, string> =
           child,
           stderr: () => stderr,
           kill: async () => {
-            child.kill('SIGKILL');
+            process.kill(-(child.pid as number), 'SIGKILL');
             await exited;
           },
           stop: async () => {

@@ -5,6 +5,7 @@ import type { JobRunners } from '../job-queue.js';
 import type { CatalogStore } from '../store.js';
 import { createGenerateRunner } from './generate-runner.js';
 import { createPrepRunner } from './prep-runner.js';
+import { createTrainRunner } from './train-runner.js';
 
 export interface RunnerDeps {
   catalog: CatalogStore;
@@ -16,6 +17,7 @@ export interface RunnerDeps {
 export function createDefaultRunners(deps: RunnerDeps): JobRunners {
   return {
     prep: createPrepRunner(deps),
+    train: createTrainRunner(deps),
     ...(deps.generation ? { generate: createGenerateRunner(deps) } : {}),
   };
 }

@@ -1,0 +1,113 @@
+// src/jobs/runners/train-runner.ts — the `train` job: a dataset version (reviewed captions, excluded
+// items left out) written in kohya layout -> runTraining (src/worker) in the job's run folder ->
+// progress / samples / checkpoints as job events -> the kohya LoRA as an artifact. A resumed attempt
+// continues from the newest checkpoint in the same run folder.
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename, relative } from 'node:path';
+import { ToonloraError } from '../../errors.js';
+import { type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js';
+import { effectiveLoraAlpha } from '../../schemas/config.js';
+import type { WorkerEvent } from '../../worker/protocol.js';
+import { runTraining } from '../../worker/train.js';
+import { jobRelDir } from '../data-layout.js';
+import type { JobContext } from '../job-queue.js';
+import { writeKohyaFolder } from '../kohya-export.js';
+import { resolveDataPath } from '../store.js';
+import type { RunnerDeps } from './default-runners.js';
+
+/** `mina_3f2a9c1d`: the run folder's name, which becomes the LoRA's file and `<lora:name>` name. */
+export function loraNameFor(characterName: string, jobId: string): string {
+  const slug = characterName
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toLowerCase()
+    .slice(0, 40);
+  return `${slug || 'lora'}_${jobId.replace(/-/g, '').slice(0, 8)}`;
+}
+
+function handleEvent(deps: RunnerDeps, context: JobContext, event: WorkerEvent): void {
+  const toRel = (path: string) => relative(deps.dataDir, path).split('\\').join('/');
+  if (event.type === 'progress') {
+    context.progress({
+      step: event.step,
+      total: event.total,
+      loss: event.loss,
+      lr: event.lr,
+      itPerS: event.it_per_s,
+      etaS: event.eta_s,
+    });
+  } else if (event.type === 'checkpoint') {
+    context.emit({ type: 'checkpoint', step: event.step, path: toRel(event.path) });
+  } else if (event.type === 'log') {
+    context.emit({ type: 'log', message: event.message });
+  } else if (event.type === 'sample') {
+    const samples = event.paths.map((path) =>
+      deps.catalog.addArtifact({
+        characterId: context.job.characterId,
+        jobId: context.job.id,
+        kind: 'sample',
+        name: `step ${event.step} · ${basename(path)}`,
+        path: toRel(path),
+        meta: { step: event.step },
+      }),
+    );
+    context.emit({
+      type: 'sample',
+      step: event.step,
+      artifactIds: samples.map((s) => s.id),
+      urls: samples.map((s) => s.url),
+    });
+  }
+}
+
+export function createTrainRunner(deps: RunnerDeps) {
+  return async (context: JobContext): Promise<Record<string, unknown>> => {
+    const { job } = context;
+    const params: TrainJobParams = trainJobParamsSchema.parse(job.params);
+    const character = deps.catalog.getCharacter(job.characterId);
+    const jobDir = jobRelDir(job.id);
+    const datasetDir = resolveDataPath(deps.dataDir, `${jobDir}/train-data`);
+    const runDir = resolveDataPath(deps.dataDir, `${jobDir}/${loraNameFor(character.name, job.id)}`);
+    if (!context.resume || !existsSync(datasetDir)) {
+      // The training copy of the dataset version: reviewed captions, excluded items left out.
+      await rm(datasetDir, { recursive: true, force: true });
+      await writeKohyaFolder(deps.dataDir, deps.catalog.listDatasetItems(params.datasetId), datasetDir);
+    }
+    // One GPU: the warm generation worker gives its memory back while training runs.
+    await deps.generation?.close();
+    const result = await runTraining({
+      datasetDir,
+      runDir,
+      config: params.training,
+      resume: context.resume,
+      signal: context.signal,
+      onEvent: (event) => handleEvent(deps, context, event),
+    });
+    if (result.status === 'cancelled') {
+      if (context.signal.aborted) throw new Error('training stopped');
+      throw new ToonloraError(
+        'TL_ERR_WORKER',
+        'training: the worker stopped before the last step; resume the job.',
+      );
+    }
+    if (!result.kohyaFile) throw new ToonloraError('TL_ERR_WORKER', 'training: no LoRA file was written.');
+    const lora = deps.catalog.addArtifact({
+      characterId: character.id,
+      jobId: job.id,
+      kind: 'lora',
+      name: basename(runDir),
+      path: relative(deps.dataDir, result.kohyaFile).split('\\').join('/'),
+      meta: {
+        baseModel: params.training.baseModel,
+        steps: result.steps,
+        rank: params.training.lora.rank,
+        alpha: effectiveLoraAlpha(params.training.lora),
+        datasetId: params.datasetId,
+        lastLoss: result.lastLoss,
+      },
+    });
+    return { loraId: lora.id, steps: result.steps, lastLoss: result.lastLoss, stats: result.stats };
+  };
+}
