@@ -95,6 +95,19 @@ describe('decodeImage: bad input gets a per-file reason', () => {
     await expectDecodeError(path, 'truncated', /truncated\.png: png data is truncated or corrupt/);
   });
 
+  it('truncated JPEG', async () => {
+    const full = await sharp(twoTone(256, 256), { raw: { width: 256, height: 256, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const path = join(dir, 'truncated.jpg');
+    await writeFile(path, full.subarray(0, Math.floor(full.length / 2)));
+    await expectDecodeError(
+      path,
+      'truncated',
+      /truncated\.jpg: jpeg data is truncated or corrupt \(.*premature end/i,
+    );
+  });
+
   it('a PNG header declaring 60000x60000 pixels (decompression bomb) is refused before decoding', async () => {
     const path = join(dir, 'bomb.png');
     await writeFile(path, pngHeaderOnly(60000, 60000));
