@@ -1,12 +1,72 @@
-// src/cli/commands/demo.ts — `toonlora demo`: run the whole chain on the bundled example screenshots, offline
+// src/cli/commands/demo.ts — `toonlora demo`: the whole chain on the bundled example screenshots.
 import type { Command } from 'commander';
-import { notImplemented } from '../../errors.js';
-import { commandAction } from '../output.js';
+import { type DemoResult, EXAMPLE_SCREENS_DIR, runDemo } from '../../demo/run-demo.js';
+import { createProgressReporter } from '../../worker/progress-bar.js';
+import { commandAction, printResult, wantsProgressBar } from '../output.js';
+
+interface DemoFlags {
+  out?: string;
+  base?: string;
+  steps?: string;
+  json: boolean;
+}
+
+function formatDemo(result: DemoResult): string {
+  const verdicts = result.lora.compatibility.map((v) => `${v.loader} ${v.ok ? 'ok' : 'NOT ok'}`).join(', ');
+  return [
+    `demo finished in ${result.outDir}`,
+    `  dataset:  ${result.prep.crops} crops from ${result.prep.files} screenshots -> ${result.prep.datasetDir}`,
+    `            (every stage's image under ${result.outDir}/dataset/stages, per-file report in ${result.prep.manifest})`,
+    `  training: ${result.training.steps} steps on ${result.baseModel}, last loss ${result.training.lastLoss?.toFixed(4) ?? '?'}`,
+    `  LoRA:     ${result.training.kohyaFile} (${result.lora.format}, ${result.lora.modules} modules; ${verdicts})`,
+    `  images:   ${result.images.grid ?? result.images.images.join(', ')}`,
+    result.baseModel === 'tiny'
+      ? '  (tiny random-weight base: the images are noise by design. For real ones: toonlora models pull anything-v5, then toonlora demo on a GPU machine.)'
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('run the whole chain on the bundled example screenshots, offline')
+    .description(
+      'run the whole chain on the bundled example screenshots, offline: set up the Python worker, prep\n' +
+        '(text removal, character crops, captions), train a LoRA, write the WebUI/kohya file, generate images',
+    )
+    .option('--out <dir>', 'folder for this run (default: demo-out/<date-time>, never an existing run)')
+    .option('--inputs <dir>', `screenshots to use (default: ${EXAMPLE_SCREENS_DIR})`)
+    .option(
+      '--base <model>',
+      'auto: anything-v5 when downloaded, else the tiny random-weight model (fast on a CPU, images are noise); or tiny, or a base id/file',
+      'auto',
+    )
+    .option('--steps <n>', 'training steps (default: 60 on tiny, 600 on a real base)')
     .option('--json', 'print the result as JSON', false)
-    .action(commandAction('demo', () => notImplemented('toonlora demo', 'issue 2: foundation')));
+    .action(
+      commandAction('demo', async (flags: DemoFlags & { inputs?: string }) => {
+        const progress = createProgressReporter({ enabled: wantsProgressBar(flags), label: 'train' });
+        try {
+          const result = await runDemo({
+            ...(flags.out ? { outDir: flags.out } : {}),
+            ...(flags.inputs ? { inputsDir: flags.inputs } : {}),
+            ...(flags.base ? { base: flags.base } : {}),
+            ...(flags.steps ? { steps: Number(flags.steps) } : {}),
+            onPrepProgress: (p) => {
+              if (!flags.json)
+                process.stderr.write(
+                  `  ${p.status.padEnd(8)} ${p.source}${p.reason ? `: ${p.reason}` : ''}\n`,
+                );
+            },
+            onWorkerEvent: progress.onEvent,
+          });
+          progress.stop();
+          printResult(result, flags, formatDemo);
+          return 0;
+        } finally {
+          progress.stop();
+        }
+      }),
+    );
 }
