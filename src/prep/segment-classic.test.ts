@@ -36,6 +36,26 @@ describe('classic segmenter', () => {
     expect(box?.height).toBeLessThanOrEqual(104);
     expect(boxContains(box ?? { x: 0, y: 0, width: 0, height: 0 }, { x: 60, y: 40, width: 60, height: 100 })).toBe(true);
   });
+  it('segments large panels at the working size and scales the mask back (box within 4 px)', async () => {
+    // the same layout drawn 6x larger: 1200x960, character at (360..719, 240..839), outline 18 px
+    const big = makeRgb(1200, 960, (x, y) => {
+      if (x < 24 || y < 24 || x >= 1176 || y >= 936) return [20, 20, 20];
+      if (x >= 378 && x < 702 && y >= 258 && y < 822) return [220, 60, 60];
+      if (x >= 360 && x < 720 && y >= 240 && y < 840) return [10, 10, 10];
+      return [250, 248, 240];
+    });
+    const mask = await createClassicSegmenter().segment(big);
+    expect([mask.width, mask.height]).toEqual([1200, 960]);
+    const box = (await findMaskContours(mask))[0]?.box;
+    for (const [got, want] of [
+      [box?.x, 360],
+      [box?.y, 240],
+      [box?.width, 360],
+      [box?.height, 600],
+    ] as const) {
+      expect(Math.abs((got ?? 0) - want)).toBeLessThanOrEqual(4);
+    }
+  });
   it('returns an empty mask for a blank page', async () => {
     const mask = await createClassicSegmenter().segment(makeRgb(120, 90, () => [255, 255, 255]));
     expect(mask.data.every((v) => v === 0)).toBe(true);
