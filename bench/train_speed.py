@@ -78,6 +78,7 @@ def toonlora_steps(full, precision, batch, resolution, checkpointing, images):
     """Returns a callable doing one optimizer step of this trainer, after caching latents + embeddings."""
     base = build_base(precision.device, full)
     unet, params = prepare(base, precision, checkpointing)
+
     config = training_config(batch, resolution, checkpointing, "fp16" if precision.weight_dtype == torch.float16 else "no")
     base.vae.to(torch.float32)
     items = tuple(DatasetItem(f"img{i}.png", CAPTION, "sks", 1) for i in range(len(images)))
@@ -130,6 +131,22 @@ def baseline_steps(full, precision, batch, resolution, images):
     return step
 
 
+def baseline_encode_only(full, precision, batch, resolution, images):
+    """Only the per-step VAE + CLIP encoding the baseline does (what caching removes)."""
+    base = build_base(precision.device, full)
+    base.vae.requires_grad_(False).to(precision.device, precision.weight_dtype)
+    base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
+    tokens = base.tokenizer([CAPTION] * batch, padding="max_length", max_length=77, truncation=True, return_tensors="pt").input_ids.to(precision.device)
+
+    @torch.no_grad()
+    def step():
+        with torch.autocast("cuda", dtype=precision.weight_dtype, enabled=precision.autocast):
+            base.vae.encode(images[:batch].to(precision.device, precision.weight_dtype)).latent_dist.sample()
+            base.text_encoder(tokens, return_dict=False)
+
+    return step
+
+
 def measure(make_step, device: torch.device, steps: int, warmup: int = 3) -> dict:
     gc.collect()
     if device.type == "cuda":
@@ -153,11 +170,38 @@ def measure(make_step, device: torch.device, steps: int, warmup: int = 3) -> dic
     return {"it_per_s": steps / elapsed, "peak_gib": peak}
 
 
+def profile_gpu_busy(make_step, steps: int = 5) -> None:
+    """Prints how much of a step's wall time the GPU is busy (kernel time / wall time) and the top ops:
+    a low share means the step is bound by CPU-side launch overhead, not by GPU work."""
+    from torch.profiler import ProfilerActivity, profile
+
+    step = make_step()
+    for _ in range(3):
+        step()
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        started = time.perf_counter()
+        for _ in range(steps):
+            step()
+        torch.cuda.synchronize()
+        wall = (time.perf_counter() - started) / steps
+    events = prof.key_averages()
+    gpu = [e for e in events if e.device_type == torch.autograd.DeviceType.CUDA]
+    kernel_s = sum(e.self_device_time_total for e in gpu) / 1e6 / steps
+    launches = sum(e.count for e in gpu) / steps
+    print(f"  profile: {1000 * wall:.1f} ms wall/step, {1000 * kernel_s:.1f} ms GPU kernels/step "
+          f"({100 * kernel_s / wall:.0f}% busy), ~{launches:.0f} GPU kernels/step")
+    print(events.table(sort_by="self_device_time_total", row_limit=10, max_name_column_width=60))
+    del step
+    gc.collect()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--batch-sizes", default="1,4")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--profile", action="store_true", help="GPU only: profile toonlora's step (no grad ckpt) at each batch size")
     args = parser.parse_args()
     device = M.select_device()
     full = device.type == "cuda"
@@ -165,6 +209,7 @@ def main() -> None:
     precision = T.choose_precision("fp16", device)
     if full:
         torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True  # as the trainer does; the baseline gets it too
         print(f"GPU: {torch.cuda.get_device_name()} — SD1.5-architecture UNet/VAE/CLIP, random weights, {resolution} px, fp16 autocast, LoRA r=32")
     else:
         print(f"CPU: no GPU visible, so this runs the TINY config at {resolution} px; the figures only show that the bench works")
@@ -176,10 +221,19 @@ def main() -> None:
             "toonlora (cached, grad ckpt)": measure(lambda: toonlora_steps(full, precision, batch, resolution, True, images), device, args.steps),
             "toonlora (cached, no grad ckpt)": measure(lambda: toonlora_steps(full, precision, batch, resolution, False, images), device, args.steps),
         }
+        rows["  of which: VAE + CLIP encode only (what caching removes)"] = measure(
+            lambda: baseline_encode_only(full, precision, batch, resolution, images), device, args.steps)
+        if args.profile and full:
+            profile_gpu_busy(lambda: toonlora_steps(full, precision, batch, resolution, False, images))
         base_row = rows["baseline (diffusers example: encode every step, no ckpt)"]
         print(f"\nbatch {batch}")
         for name, row in rows.items():
             speed = row["it_per_s"] / base_row["it_per_s"]
+            if name.strip().startswith("of which"):
+                share = base_row["it_per_s"] / row["it_per_s"]
+                print(f"  {name:58s} {1000 / row['it_per_s']:7.1f} ms/step = {100 * share:.0f}% of a baseline step")
+                results.append({"batch": batch, "variant": name, **row, "share_of_baseline_step": share})
+                continue
             memory = row["peak_gib"] / base_row["peak_gib"] if full else float("nan")
             print(f"  {name:58s} {row['it_per_s']:7.2f} it/s  {row['peak_gib']:6.2f} GiB peak   x{speed:.2f} it/s  x{memory:.2f} memory")
             results.append({"batch": batch, "variant": name, **row, "speed_ratio": speed, "memory_ratio": memory})

@@ -130,6 +130,8 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
         emit(Log("warn", warning))
     # 2. Models: frozen base in the weight dtype, LoRA (fp32) on the UNet attention projections.
     precision = choose_precision(config.mixed_precision, select_device())
+    if precision.device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # one resolution, fixed shapes: pick the fastest conv kernels once
     torch.manual_seed(config.seed)
     base = load_base_model(config.base_model)
     base.vae.requires_grad_(False).to(precision.device, torch.float32)
@@ -186,7 +188,9 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
 def _make_loop_state(config: TrainingConfig, params, precision: Precision) -> LoopState:
     from diffusers.optimization import get_scheduler
 
-    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, betas=(0.9, 0.999), weight_decay=1e-2, eps=1e-8)
+    # fused AdamW on GPU: one kernel for all 256 LoRA tensors instead of several per tensor (launch-bound at batch 1)
+    fused = precision.device.type == "cuda"
+    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, betas=(0.9, 0.999), weight_decay=1e-2, eps=1e-8, fused=fused)
     lr_scheduler = get_scheduler(config.lr_scheduler, optimizer, num_warmup_steps=config.lr_warmup_steps, num_training_steps=config.steps)
     # Loss scaling only for float16 (bf16 has float32's exponent range and needs none).
     scaler = torch.amp.GradScaler("cuda", enabled=precision.autocast and precision.weight_dtype == torch.float16)
