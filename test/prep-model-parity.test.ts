@@ -19,8 +19,20 @@ import { onnxFixture } from './helpers/images.js';
 
 const repo = new URL('..', import.meta.url).pathname;
 const python = join(repo, 'trainer/.venv/bin/python');
-const hasPython = existsSync(python);
-if (!hasPython) console.warn('prep-model-parity: trainer/.venv missing (run ./toonlora setup --dev); parity checks skipped');
+/** The venv with the dev tools (opencv-python, pillow, onnxruntime from requirements-dev.txt). */
+function hasReferenceTools(): boolean {
+  if (!existsSync(python)) return false;
+  try {
+    execFileSync(python, ['-c', 'import cv2, onnxruntime, PIL, numpy'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const hasPython = hasReferenceTools();
+if (!hasPython) {
+  console.warn('prep-model-parity: trainer/.venv with the dev tools is missing (run ./toonlora setup --dev); parity checks skipped');
+}
 
 function reference(args: string[]): string {
   return execFileSync(python, [join(repo, 'scripts/prep-model-reference.py'), ...args], { encoding: 'utf8' });
