@@ -88,7 +88,9 @@ async function childMain(args: string[]): Promise<void> {
 
 async function inChild(args: string[]): Promise<ChildReport> {
   const self = fileURLToPath(import.meta.url);
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', self, '--child', ...args], {
+  // Under tsx the child needs the loader too; a bundled copy (esbuild, for other machines) runs as is.
+  const loader = self.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const { stdout } = await run(process.execPath, [...loader, self, '--child', ...args], {
     maxBuffer: 1 << 20,
   });
   return JSON.parse(stdout) as ChildReport;

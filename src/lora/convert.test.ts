@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from './convert.js';
-import { makePeftTensors, writeFixtureFile, writePeftFolder } from './lora-fixtures.js';
+import { float32ToFloat16Bits } from './float-convert.js';
+import { makePeftTensors, seededRandom, writeFixtureFile, writePeftFolder } from './lora-fixtures.js';
+import { writeSafetensors } from './safetensors-write.js';
 import { openLora } from './open-lora.js';
 import { type ModuleScale, parsePeftConfig, peftModuleScale } from './peft-config.js';
 import { openSafetensors } from './safetensors-read.js';
@@ -208,6 +210,42 @@ describe('diffusers format and precision', () => {
     await opened.reader.close();
     expect(opened.model.format).toBe('diffusers');
     expect(opened.model.modules.map((m) => m.alpha)).toEqual([2, 2, 2, 2]);
+  });
+
+  it('converts precision exactly when read slabs split elements (odd offsets, > 4 MB tensors)', async () => {
+    // A 2-byte F16 alpha first puts every F32 tensor at an offset of 2 mod 4, so the 4 MB read
+    // slabs cut F32 elements in half; conversion must stitch them.
+    const random = seededRandom(21);
+    const r = 1200;
+    const down = Float32Array.from({ length: r * 1024 }, () => random());
+    const up = Float32Array.from({ length: 320 * r }, () => random());
+    const name = 'lora_unet_down_blocks_0_attentions_0_proj_in';
+    const path = join(dir, 'odd.safetensors');
+    const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer);
+    await writeSafetensors(
+      path,
+      [
+        {
+          name: `${name}.alpha`,
+          dtype: 'F16',
+          shape: [],
+          chunks: () => [new Uint8Array(new Uint16Array([0x4c00]).buffer)],
+        },
+        { name: `${name}.lora_down.weight`, dtype: 'F32', shape: [r, 1024], chunks: () => [bytesOf(down)] },
+        { name: `${name}.lora_up.weight`, dtype: 'F32', shape: [320, r], chunks: () => [bytesOf(up)] },
+      ],
+      {},
+    );
+    const out = join(dir, 'odd16.safetensors');
+    await convertLora({ input: path, output: out, precision: 'fp16' });
+    const all = await readAll(out);
+    const got = new Uint16Array(
+      (all.get(`${name}.lora_down.weight`)?.bytes ?? new Uint8Array()).slice().buffer,
+    );
+    expect(got.length).toBe(down.length);
+    for (let i = 0; i < down.length; i += 997) expect(got[i]).toBe(float32ToFloat16Bits(down[i] as number));
+    expect(got[down.length - 1]).toBe(float32ToFloat16Bits(down[down.length - 1] as number));
+    expect(asF32(all.get(`${name}.alpha`)?.bytes ?? new Uint8Array(4))[0]).toBe(16);
   });
 
   it('--precision fp16 halves the tensors but keeps alpha float32', async () => {

@@ -13,9 +13,9 @@ import {
 } from './kohya-metadata.js';
 import { type PlannedFile, type PlannedTensor, planConversion, networkMetadata } from './convert-plan.js';
 import { openLora } from './open-lora.js';
-import type { SafetensorsReader } from './safetensors-read.js';
+import type { SafetensorsReader, TensorStream } from './safetensors-read.js';
 import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
-import { orderForWrite } from './safetensors-format.js';
+import { DTYPE_BYTES } from './safetensors-format.js';
 
 export const convertOptionsSchema = z.object({
   /** A .safetensors file or a PEFT adapter folder. */
@@ -44,24 +44,68 @@ export interface ConvertResult {
   readonly warnings: readonly string[];
 }
 
-function tensorSource(planned: PlannedTensor, reader: SafetensorsReader): TensorSource {
-  const { name, dtype, shape, source, scalar } = planned;
-  if (scalar !== undefined) {
-    const bytes = new Uint8Array(new Float32Array([scalar]).buffer);
-    return { name, dtype, shape, chunks: () => [bytes] };
-  }
-  if (!source) throw new TypeError(`planned tensor "${name}" has no source`);
-  const convert = source.dtype !== dtype && isFloatDtype(source.dtype) && isFloatDtype(dtype);
-  return {
-    name,
-    dtype,
-    shape,
-    chunks: async function* () {
-      for await (const chunk of reader.streamTensor(source)) {
-        yield convert ? convertFloatBytes(chunk, source.dtype as FloatDtype, dtype as FloatDtype) : chunk;
-      }
-    },
-  };
+/**
+ * Byte sources for planned tensors, in write order. All source reads go through one read-ahead
+ * stream (`streamTensors`), so reads of the next tensors overlap the writes of this one.
+ */
+function tensorSources(
+  planned: readonly PlannedTensor[],
+  reader: SafetensorsReader,
+): { sources: TensorSource[]; stream: TensorStream } {
+  const fromFile = planned.flatMap((t) => (t.source ? [t.source] : []));
+  const stream = reader.streamTensors(fromFile);
+  const sources = planned.map(({ name, dtype, shape, source, scalar }): TensorSource => {
+    if (scalar !== undefined) {
+      const bytes = new Uint8Array(new Float32Array([scalar]).buffer);
+      return { name, dtype, shape, chunks: () => [bytes] };
+    }
+    if (!source) throw new TypeError(`planned tensor "${name}" has no source`);
+    const convert = source.dtype !== dtype && isFloatDtype(source.dtype) && isFloatDtype(dtype);
+    return {
+      name,
+      dtype,
+      shape,
+      chunks: async function* () {
+        // The shared stream yields this tensor's chunks next: take exactly its byte count. Chunk
+        // edges may split an element, so conversion carries the split bytes into the next chunk.
+        const width = source.dtype === 'F32' ? 4 : 2;
+        let carry: Uint8Array | undefined;
+        for (let taken = 0; taken < source.end - source.begin; ) {
+          const { value, done } = await stream.chunks.next();
+          if (done) throw new TypeError(`tensor "${name}": read stream ended early`);
+          taken += value.byteLength;
+          if (!convert) {
+            yield value;
+            continue;
+          }
+          const bytes = carry ? Buffer.concat([carry, value]) : value;
+          const whole = bytes.byteLength - (bytes.byteLength % width);
+          carry = whole < bytes.byteLength ? bytes.slice(whole) : undefined;
+          const converted =
+            whole > 0
+              ? convertFloatBytes(bytes.subarray(0, whole), source.dtype as FloatDtype, dtype as FloatDtype)
+              : undefined;
+          stream.release(value); // converted and carried bytes are copies: the slab can be reused
+          if (converted) yield converted;
+        }
+      },
+    };
+  });
+  return { sources, stream };
+}
+
+/**
+ * Output order: wider dtypes first (alignment, as Python safetensors), then by position in the
+ * source file, then by name. Deterministic for a given input, and it turns the copy into one
+ * sequential read of the source (large slabs, see planSlabs).
+ */
+function writeOrder(tensors: readonly PlannedTensor[]): PlannedTensor[] {
+  return [...tensors].sort(
+    (a, b) =>
+      DTYPE_BYTES[b.dtype] - DTYPE_BYTES[a.dtype] ||
+      (a.source?.begin ?? -1) - (b.source?.begin ?? -1) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
 }
 
 async function writePlannedFile(
@@ -70,8 +114,12 @@ async function writePlannedFile(
   reader: SafetensorsReader,
   overwrite: boolean,
 ) {
-  const sources = orderForWrite(plan.tensors).map((t) => tensorSource(t, reader));
-  return writeSafetensors(path, sources, plan.metadata, { overwrite, kohyaHashes: plan.kohyaHashes });
+  const { sources, stream } = tensorSources(writeOrder(plan.tensors), reader);
+  return writeSafetensors(path, sources, plan.metadata, {
+    overwrite,
+    kohyaHashes: plan.kohyaHashes,
+    onChunkWritten: (chunk) => stream.release(chunk),
+  });
 }
 
 /** PEFT output goes into a folder: written to a temp folder, then renamed into place. */

@@ -84,47 +84,62 @@ export function isFloatDtype(dtype: Dtype): dtype is FloatDtype {
  */
 export function convertFloatBytes(input: Uint8Array, from: FloatDtype, to: FloatDtype): Uint8Array {
   if (from === to) return input;
-  const count = input.byteLength / (from === 'F32' ? 4 : 2);
-  const source = readAsUint(input, from, count);
+  if (from === 'F32') {
+    const source = readAsUint32(input);
+    return new Uint8Array((to === 'F16' ? f32ToF16Array(source) : f32ToBf16Array(source)).buffer);
+  }
+  const source = readAsUint16(input);
+  const count = source.length;
+  const toFloat = from === 'F16' ? float16BitsToFloat32 : bfloat16BitsToFloat32;
   if (to === 'F32') {
     const out = new Float32Array(count);
-    for (let i = 0; i < count; i++) {
-      const bits = source[i] as number;
-      out[i] = from === 'F16' ? float16BitsToFloat32(bits) : bfloat16BitsToFloat32(bits);
-    }
+    for (let i = 0; i < count; i++) out[i] = toFloat(source[i] as number);
     return new Uint8Array(out.buffer);
   }
   const out = new Uint16Array(count);
-  if (from === 'F32' && to === 'F16') {
-    for (let i = 0; i < count; i++) {
-      const bits = source[i] as number;
-      const exponent = (bits >>> 23) & 0xff;
-      // Fast path: the result is a normal half (exponent 113..142); everything else takes the full routine.
-      if (exponent > 112 && exponent < 143) {
-        const half = ((bits >>> 16) & 0x8000) | ((exponent - 112) << 10) | ((bits >>> 13) & 0x3ff);
-        const remainder = bits & 0x1fff;
-        out[i] = half + (remainder > 0x1000 || (remainder === 0x1000 && (half & 1) === 1) ? 1 : 0);
-      } else {
-        out[i] = f32BitsToF16Bits(bits);
-      }
-    }
-  } else if (from === 'F32') {
-    for (let i = 0; i < count; i++) out[i] = f32BitsToBf16Bits(source[i] as number);
-  } else {
-    const toFloat = from === 'F16' ? float16BitsToFloat32 : bfloat16BitsToFloat32;
-    const toBits = to === 'F16' ? float32ToFloat16Bits : float32ToBfloat16Bits;
-    for (let i = 0; i < count; i++) out[i] = toBits(toFloat(source[i] as number));
-  }
+  const toBits = to === 'F16' ? float32ToFloat16Bits : float32ToBfloat16Bits;
+  for (let i = 0; i < count; i++) out[i] = toBits(toFloat(source[i] as number));
   return new Uint8Array(out.buffer);
 }
 
+// The bulk loops below each see one typed-array kind only, so V8 keeps their element access
+// monomorphic (a shared loop over Uint32Array | Uint16Array measured ~2x slower).
+
+function f32ToF16Array(source: Uint32Array): Uint16Array {
+  const count = source.length;
+  const out = new Uint16Array(count);
+  for (let i = 0; i < count; i++) {
+    const bits = source[i] as number;
+    const exponent = (bits >>> 23) & 0xff;
+    // Fast path: the result is a normal half (exponent 113..142); everything else takes the full routine.
+    if (exponent > 112 && exponent < 143) {
+      // Round to nearest even by adding 0xfff + the kept LSB before dropping 13 bits; a carry moves
+      // into the exponent (up to Inf) by itself. Then rebias the exponent from 127 to 15.
+      const abs = bits & 0x7fffffff;
+      out[i] = ((bits >>> 16) & 0x8000) | (((abs + 0xfff + ((abs >>> 13) & 1)) >>> 13) - (112 << 10));
+    } else {
+      out[i] = f32BitsToF16Bits(bits);
+    }
+  }
+  return out;
+}
+
+function f32ToBf16Array(source: Uint32Array): Uint16Array {
+  const count = source.length;
+  const out = new Uint16Array(count);
+  for (let i = 0; i < count; i++) out[i] = f32BitsToBf16Bits(source[i] as number);
+  return out;
+}
+
 /** Element bits as unsigned ints; copies only when the bytes are not aligned for a typed view. */
-function readAsUint(input: Uint8Array, dtype: FloatDtype, count: number): Uint32Array | Uint16Array {
-  const width = dtype === 'F32' ? 4 : 2;
-  const aligned = input.byteOffset % width === 0 ? input : input.slice();
-  return width === 4
-    ? new Uint32Array(aligned.buffer, aligned.byteOffset, count)
-    : new Uint16Array(aligned.buffer, aligned.byteOffset, count);
+function readAsUint32(input: Uint8Array): Uint32Array {
+  const aligned = input.byteOffset % 4 === 0 ? input : input.slice();
+  return new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
+}
+
+function readAsUint16(input: Uint8Array): Uint16Array {
+  const aligned = input.byteOffset % 2 === 0 ? input : input.slice();
+  return new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 2);
 }
 
 /** Decodes one scalar (e.g. a kohya `.alpha`) from its bytes; undefined for non-float dtypes it does not know. */

@@ -1,10 +1,11 @@
 // src/lora/loader-compat.ts — would AUTOMATIC1111, ComfyUI and diffusers map each key of a LoRA file
 // onto SD1.5 (pure)? Ports of their name mapping, checked against the module lists of sd15-modules.ts:
-// - AUTOMATIC1111 extensions-builtin/Lora/networks.py `convert_diffusers_name_to_compvis` and the
-//   fallbacks in `load_network` (commit 82a973c0 era, v1.9-1.10);
+// - AUTOMATIC1111 stable-diffusion-webui extensions-builtin/Lora/networks.py
+//   `convert_diffusers_name_to_compvis` and the fallbacks in `load_network` (v1.6 - v1.10; SD1 path,
+//   is_sd2 = False, no diffusers_weight_map);
 // - ComfyUI comfy/lora.py `model_lora_keys_unet` / `model_lora_keys_clip` key maps and the suffixes
-//   comfy/weight_adapter/lora.py `LoRAAdapter.load` accepts (2025);
-// - diffusers 0.42 loaders/lora_conversion_utils.py `_convert_non_diffusers_lora_to_diffusers`.
+//   comfy/weight_adapter/lora.py `LoRAAdapter.load` accepts (read at commit 0323d874, 2025);
+// - diffusers 0.42.1 loaders/lora_conversion_utils.py `_convert_non_diffusers_lora_to_diffusers`.
 import { parsePeftStyleKey } from './lora-keys.js';
 import {
   CLIP_LAYER_MODULES,

@@ -169,7 +169,7 @@ export function assembleLoraModel(tensors: readonly TensorEntry[], options: Asse
   }
   if (modules.some((m) => m.magnitude)) {
     warnings.push(
-      'DoRA: the magnitude is per output row (PEFT / LyCORIS wd_on_out). ComfyUI detects the axis; AUTOMATIC1111 normalises per input column and applies it wrongly; diffusers drops dora_scale for SD1.5.',
+      'DoRA: the magnitude is per output row (PEFT / LyCORIS wd_on_out). ComfyUI (2025 and later) detects the axis; AUTOMATIC1111 normalises per input column and applies it wrongly; diffusers drops dora_scale for SD1.5.',
     );
   }
   return { format: options.format, modules, unknownKeys: unknown, warnings };

@@ -43,6 +43,12 @@ function ruleOf(bytes: Uint8Array): { rule: SafetensorsRule; message: string } {
 describe('parseSafetensorsBuffer rejects hostile files, one rule each', () => {
   const cases: Array<[string, Uint8Array, SafetensorsRule, string?]> = [
     ['truncated (under 8 bytes)', new Uint8Array(5), 'file-too-small'],
+    [
+      'truncated inside the data',
+      fileWith({ a: t('F32', [4], [0, 16]) }, 16).subarray(0, -3),
+      'offsets-out-of-range',
+      'a',
+    ],
     ['header length past the end', withLength(1000n, 100), 'header-length-past-end'],
     ['2^48 header length', withLength(2n ** 48n, 64), 'header-length-cap'],
     ['header length just over the cap', withLength(BigInt(MAX_HEADER_BYTES + 1), 64), 'header-length-cap'],

@@ -12,6 +12,18 @@ import {
 
 /** Default read size for streaming tensors: large enough for throughput, small against memory. */
 export const STREAM_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Reads kept in flight by `streamTensors`. */
+export const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Chunks of several tensors in order. Chunks are views into pooled read slabs: `release` a chunk
+ * once it is written, so its slab is reused (memory stays at the read-ahead + write window instead
+ * of waiting for GC). Chunks never released are simply garbage-collected.
+ */
+export interface TensorStream {
+  readonly chunks: AsyncGenerator<Uint8Array>;
+  release(chunk: Uint8Array): void;
+}
 
 export interface SafetensorsReader {
   readonly path: string;
@@ -23,7 +35,33 @@ export interface SafetensorsReader {
   readTensor(entry: TensorEntry): Promise<Uint8Array>;
   /** Yields a tensor's bytes in chunks of at most `chunkBytes` (a multiple of 8). */
   streamTensor(entry: TensorEntry, chunkBytes?: number): AsyncGenerator<Uint8Array>;
+  /**
+   * Yields the bytes of several tensors, in the given order, as views into large read slabs
+   * ({@link planSlabs}), keeping up to `maxAheadBytes` of reads in flight. A tensor may arrive in
+   * several chunks; chunk edges need not fall on element boundaries.
+   */
+  streamTensors(entries: readonly TensorEntry[], maxAheadBytes?: number): TensorStream;
   close(): Promise<void>;
+}
+
+/**
+ * Read plan for tensors consumed in the given order: tensors that sit back to back in the file are
+ * merged into one run, and each run is read in slabs of at most STREAM_CHUNK_BYTES — a few large
+ * reads instead of one per (small) LoRA tensor.
+ */
+export function planSlabs(entries: readonly TensorEntry[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const entry of entries) {
+    if (entry.end === entry.begin) continue;
+    const last = runs[runs.length - 1];
+    if (last && last[1] === entry.begin) last[1] = entry.end;
+    else runs.push([entry.begin, entry.end]);
+  }
+  const slabs: Array<[number, number]> = [];
+  for (const [from, to] of runs) {
+    for (let p = from; p < to; p += STREAM_CHUNK_BYTES) slabs.push([p, Math.min(p + STREAM_CHUNK_BYTES, to)]);
+  }
+  return slabs;
 }
 
 async function readExactly(
@@ -117,6 +155,55 @@ function makeReader(
         next = position < entry.end ? readAt(position) : undefined;
         yield current;
       }
+    },
+    streamTensors(entries, maxAheadBytes = READ_AHEAD_BYTES) {
+      const free: ArrayBuffer[] = [];
+      const refs = new Map<ArrayBufferLike, number>();
+      const unref = (buffer: ArrayBufferLike) => {
+        const n = (refs.get(buffer) ?? 0) - 1;
+        if (n > 0) refs.set(buffer, n);
+        else if (refs.delete(buffer)) free.push(buffer as ArrayBuffer);
+      };
+      const slabs = planSlabs(entries);
+      const queue: Array<Promise<{ from: number; bytes: Uint8Array }>> = [];
+      let queuedBytes = 0;
+      let next = 0;
+      const fill = () => {
+        while (next < slabs.length && (queue.length === 0 || queuedBytes < maxAheadBytes)) {
+          const [from, to] = slabs[next++] as [number, number];
+          const buffer = free.pop() ?? new ArrayBuffer(STREAM_CHUNK_BYTES);
+          refs.set(buffer, 1); // the stream's own reference, dropped when it moves past the slab
+          const bytes = new Uint8Array(buffer, 0, to - from);
+          queue.push(readExactly(handle, bytes, header.dataStart + from, file).then(() => ({ from, bytes })));
+          queuedBytes += to - from;
+        }
+      };
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        let slab: { from: number; bytes: Uint8Array } | undefined;
+        for (const entry of entries) {
+          let position = entry.begin;
+          while (position < entry.end) {
+            if (!slab || position >= slab.from + slab.bytes.byteLength || position < slab.from) {
+              if (slab) unref(slab.bytes.buffer);
+              fill();
+              slab = await (queue.shift() as Promise<{ from: number; bytes: Uint8Array }>);
+              queuedBytes -= slab.bytes.byteLength;
+              fill();
+            }
+            const to = Math.min(entry.end, slab.from + slab.bytes.byteLength);
+            refs.set(slab.bytes.buffer, (refs.get(slab.bytes.buffer) ?? 0) + 1);
+            yield slab.bytes.subarray(position - slab.from, to - slab.from);
+            position = to;
+          }
+        }
+        if (slab) unref(slab.bytes.buffer);
+      }
+      return {
+        chunks: chunks(),
+        release: (chunk) => {
+          if (refs.has(chunk.buffer)) unref(chunk.buffer);
+        },
+      };
     },
     close: () => handle.close(),
   };

@@ -2,11 +2,11 @@
 // tensor's chunks, hashing the data as it goes (kohya's sshs_* hashes are patched into the header
 // afterwards: they have a fixed length, so the header size does not move). Writes to a temp file
 // and renames, so a failed write never leaves a half file, and never replaces a file unless asked.
-import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, open, rename, rm } from 'node:fs/promises';
+import { access, type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
+import { createDataHasher } from './data-hasher.js';
 import { buildSafetensorsHeader, type TensorLayout, tensorByteSize } from './safetensors-format.js';
 
 /** A tensor to write: its layout and a source of exactly its bytes, in order. */
@@ -23,6 +23,8 @@ export interface WriteOptions {
    * sd-scripts' `precalculate_safetensors_hashes` / `addnet_hash_legacy` compute them).
    */
   readonly kohyaHashes?: boolean;
+  /** Called with each chunk once its bytes are on their way to disk (lets a reader reuse buffers). */
+  readonly onChunkWritten?: (chunk: Uint8Array) => void;
 }
 
 export interface WriteResult {
@@ -33,7 +35,10 @@ export interface WriteResult {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-const MAX_PENDING_WRITES = 4;
+/** Bytes of writes allowed in flight (bounds memory while the pool writes and this thread hashes). */
+const MAX_PENDING_WRITE_BYTES = 16 * 1024 * 1024;
+/** Bytes gathered per writev call. */
+const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
 const LEGACY_START = 0x100000;
 const LEGACY_END = 0x110000;
 
@@ -54,24 +59,6 @@ export async function assertWritable(path: string, overwrite: boolean | undefine
   );
 }
 
-/** Captures the bytes of the virtual file window [start, end) that fall in a data chunk. */
-function legacyWindow(headerBytes: number): {
-  take: (chunk: Uint8Array, dataPos: number) => void;
-  digest: () => string;
-} {
-  const hash = createHash('sha256');
-  const start = LEGACY_START - headerBytes;
-  const end = LEGACY_END - headerBytes;
-  return {
-    take(chunk, dataPos) {
-      const from = Math.max(start, dataPos);
-      const to = Math.min(end, dataPos + chunk.byteLength);
-      if (to > from) hash.update(chunk.subarray(from - dataPos, to - dataPos));
-    },
-    digest: () => hash.digest('hex').slice(0, 8),
-  };
-}
-
 /**
  * Writes `tensors` (in the given order) and `metadata` to `path`.
  * @throws TL_ERR_OUTPUT_EXISTS, or TypeError when a source yields the wrong number of bytes.
@@ -90,37 +77,63 @@ export async function writeSafetensors(
   }
   const header = buildSafetensorsHeader(tensors, meta);
   const ssOnly = Object.fromEntries(Object.entries(meta).filter(([k]) => k.startsWith('ss_')));
-  const legacy = legacyWindow(buildSafetensorsHeader(tensors, ssOnly).bytes.byteLength);
+  const ssHeaderBytes = buildSafetensorsHeader(tensors, ssOnly).bytes.byteLength;
+  const hasher = createDataHasher({
+    start: LEGACY_START - ssHeaderBytes,
+    end: LEGACY_END - ssHeaderBytes,
+  });
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.part`);
   const handle = await open(temp, 'wx');
-  const dataHash = createHash('sha256');
   try {
     await handle.write(header.bytes, 0, header.bytes.byteLength, 0);
-    // Writes run in the libuv pool while this thread hashes the next chunk; at most
-    // MAX_PENDING_WRITES chunks are in flight, which bounds memory.
-    const pending: Array<Promise<void>> = [];
+    // Chunks are gathered into batches of WRITE_BATCH_BYTES and written with writev in the libuv
+    // pool while this thread hashes the next ones; at most MAX_PENDING_WRITE_BYTES are in flight.
+    const pending: Array<Promise<number>> = [];
+    let pendingBytes = 0;
+    let batch: Uint8Array[] = [];
+    let batchBytes = 0;
+    let batchStart = header.bytes.byteLength;
+    const flush = async () => {
+      if (batchBytes === 0) return;
+      const bytes = batchBytes;
+      const chunks = batch;
+      pending.push(
+        writevAll(handle, chunks, batchStart).then(() => {
+          for (const chunk of chunks) options.onChunkWritten?.(chunk);
+          return bytes;
+        }),
+      );
+      pendingBytes += bytes;
+      batchStart += bytes;
+      batch = [];
+      batchBytes = 0;
+      while (pendingBytes > MAX_PENDING_WRITE_BYTES)
+        pendingBytes -= await (pending.shift() as Promise<number>);
+    };
     let position = 0;
     for (const tensor of tensors) {
       const expected = tensorByteSize(tensor);
       let written = 0;
       for await (const chunk of tensor.chunks()) {
-        dataHash.update(chunk);
-        legacy.take(chunk, position + written);
-        pending.push(writeAll(handle, chunk, header.bytes.byteLength + position + written));
-        if (pending.length >= MAX_PENDING_WRITES) await pending.shift();
+        hasher.update(chunk, position + written);
+        batch.push(chunk);
+        batchBytes += chunk.byteLength;
         written += chunk.byteLength;
+        if (batchBytes >= WRITE_BATCH_BYTES) await flush();
       }
       if (written !== expected) {
-        await Promise.all(pending);
+        await Promise.allSettled(pending);
         throw new TypeError(`tensor "${tensor.name}": source gave ${written} bytes, expected ${expected}`);
       }
       position += written;
     }
+    await flush();
     await Promise.all(pending);
-    const dataSha256 = dataHash.digest('hex');
+    const digest = hasher.digest();
+    const dataSha256 = digest.sha256;
     if (options.kohyaHashes) {
       meta.sshs_model_hash = dataSha256;
-      meta.sshs_legacy_hash = legacy.digest();
+      meta.sshs_legacy_hash = digest.legacy;
       const patched = buildSafetensorsHeader(tensors, meta);
       await handle.write(patched.bytes, 0, patched.bytes.byteLength, 0);
     }
@@ -135,14 +148,22 @@ export async function writeSafetensors(
   }
 }
 
-async function writeAll(
-  handle: import('node:fs/promises').FileHandle,
-  chunk: Uint8Array,
-  position: number,
-): Promise<void> {
-  let done = 0;
-  while (done < chunk.byteLength) {
-    const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done, position + done);
-    done += bytesWritten;
+async function writevAll(handle: FileHandle, chunks: Uint8Array[], position: number): Promise<void> {
+  let rest = chunks;
+  let at = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest, at);
+    at += bytesWritten;
+    // Short write: drop what went out, keep the tail of a partly written chunk.
+    let skip = bytesWritten;
+    const left: Uint8Array[] = [];
+    for (const chunk of rest) {
+      if (skip >= chunk.byteLength) skip -= chunk.byteLength;
+      else {
+        left.push(skip > 0 ? chunk.subarray(skip) : chunk);
+        skip = 0;
+      }
+    }
+    rest = left;
   }
 }
