@@ -48,7 +48,7 @@ export function registerConvert(program: Command): void {
     .requiredOption('-o, --output <path>', 'output file (kohya, diffusers) or folder (peft)')
     .option(
       '--to <format>',
-      `kohya (WebUI / ComfyUI / Civitai), diffusers (load_lora_weights) or peft (adapter folder) (default: ${defaultTo})`,
+      `kohya (WebUI / ComfyUI / Civitai), diffusers (load_lora_weights) or peft (adapter folder)`,
       defaultTo,
     )
     .option(
@@ -59,7 +59,11 @@ export function registerConvert(program: Command): void {
       '--metadata-from <json>',
       'JSON file of training facts for kohya metadata (outputName, steps, learningRate, trigger, captionsByFolder, ...)',
     )
-    .option('--overwrite', 'replace an existing output (default: refuse)', false)
+    .option(
+      '--overwrite',
+      'replace an existing output; without it an existing output is never touched',
+      false,
+    )
     .option('--json', 'print the result as JSON', false)
     .action(
       commandAction('convert', async (input: string, flags: ConvertFlags) => {
