@@ -13,7 +13,7 @@ import {
 } from './kohya-metadata.js';
 import { type PlannedFile, type PlannedTensor, planConversion, networkMetadata } from './convert-plan.js';
 import { openLora } from './open-lora.js';
-import type { SafetensorsReader, TensorStream } from './safetensors-read.js';
+import { type SafetensorsReader, STREAM_CHUNK_BYTES } from './safetensors-read.js';
 import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
 import { DTYPE_BYTES } from './safetensors-format.js';
 
@@ -51,9 +51,18 @@ export interface ConvertResult {
 function tensorSources(
   planned: readonly PlannedTensor[],
   reader: SafetensorsReader,
-): { sources: TensorSource[]; stream: TensorStream } {
+): { sources: TensorSource[]; release: (chunk: Uint8Array) => void } {
   const fromFile = planned.flatMap((t) => (t.source ? [t.source] : []));
   const stream = reader.streamTensors(fromFile);
+  // Converted chunks come from a pool too (returned through `release` once written): capacity for
+  // the largest output of one slab (F16 -> F32 doubles it) plus a carried partial element.
+  const converted = new Set<ArrayBufferLike>();
+  const freeOut: ArrayBuffer[] = [];
+  const outCapacity = 2 * STREAM_CHUNK_BYTES + 16;
+  const release = (chunk: Uint8Array) => {
+    if (converted.delete(chunk.buffer)) freeOut.push(chunk.buffer as ArrayBuffer);
+    else stream.release(chunk);
+  };
   const sources = planned.map(({ name, dtype, shape, source, scalar }): TensorSource => {
     if (scalar !== undefined) {
       const bytes = new Uint8Array(new Float32Array([scalar]).buffer);
@@ -81,17 +90,24 @@ function tensorSources(
           const bytes = carry ? Buffer.concat([carry, value]) : value;
           const whole = bytes.byteLength - (bytes.byteLength % width);
           carry = whole < bytes.byteLength ? bytes.slice(whole) : undefined;
-          const converted =
-            whole > 0
-              ? convertFloatBytes(bytes.subarray(0, whole), source.dtype as FloatDtype, dtype as FloatDtype)
-              : undefined;
+          let out: Uint8Array | undefined;
+          if (whole > 0) {
+            const buffer = freeOut.pop() ?? new ArrayBuffer(outCapacity);
+            out = convertFloatBytes(
+              bytes.subarray(0, whole),
+              source.dtype as FloatDtype,
+              dtype as FloatDtype,
+              buffer,
+            );
+            converted.add(out.buffer);
+          }
           stream.release(value); // converted and carried bytes are copies: the slab can be reused
-          if (converted) yield converted;
+          if (out) yield out;
         }
       },
     };
   });
-  return { sources, stream };
+  return { sources, release };
 }
 
 /**
@@ -114,11 +130,11 @@ async function writePlannedFile(
   reader: SafetensorsReader,
   overwrite: boolean,
 ) {
-  const { sources, stream } = tensorSources(writeOrder(plan.tensors), reader);
+  const { sources, release } = tensorSources(writeOrder(plan.tensors), reader);
   return writeSafetensors(path, sources, plan.metadata, {
     overwrite,
     kohyaHashes: plan.kohyaHashes,
-    onChunkWritten: (chunk) => stream.release(chunk),
+    onChunkWritten: release,
   });
 }
 

@@ -80,34 +80,44 @@ export function isFloatDtype(dtype: Dtype): dtype is FloatDtype {
 
 /**
  * Converts little-endian tensor bytes between float dtypes. `input.byteLength` must be a multiple
- * of the source element size. Returns `input` itself when the dtypes match.
+ * of the source element size. Returns `input` itself when the dtypes match; writes into
+ * `outBuffer` when it is given and large enough.
  */
-export function convertFloatBytes(input: Uint8Array, from: FloatDtype, to: FloatDtype): Uint8Array {
+export function convertFloatBytes(
+  input: Uint8Array,
+  from: FloatDtype,
+  to: FloatDtype,
+  outBuffer?: ArrayBuffer,
+): Uint8Array {
   if (from === to) return input;
+  const count = input.byteLength / (from === 'F32' ? 4 : 2);
+  const outBytes = count * (to === 'F32' ? 4 : 2);
+  // Callers may pass a reusable buffer (convert.ts pools them); a fresh one otherwise.
+  const buffer = outBuffer && outBuffer.byteLength >= outBytes ? outBuffer : new ArrayBuffer(outBytes);
   if (from === 'F32') {
-    const source = readAsUint32(input);
-    return new Uint8Array((to === 'F16' ? f32ToF16Array(source) : f32ToBf16Array(source)).buffer);
+    const out = new Uint16Array(buffer, 0, count);
+    if (to === 'F16') f32ToF16Array(readAsUint32(input), out);
+    else f32ToBf16Array(readAsUint32(input), out);
+    return new Uint8Array(buffer, 0, outBytes);
   }
   const source = readAsUint16(input);
-  const count = source.length;
   const toFloat = from === 'F16' ? float16BitsToFloat32 : bfloat16BitsToFloat32;
   if (to === 'F32') {
-    const out = new Float32Array(count);
+    const out = new Float32Array(buffer, 0, count);
     for (let i = 0; i < count; i++) out[i] = toFloat(source[i] as number);
-    return new Uint8Array(out.buffer);
+    return new Uint8Array(buffer, 0, outBytes);
   }
-  const out = new Uint16Array(count);
+  const out = new Uint16Array(buffer, 0, count);
   const toBits = to === 'F16' ? float32ToFloat16Bits : float32ToBfloat16Bits;
   for (let i = 0; i < count; i++) out[i] = toBits(toFloat(source[i] as number));
-  return new Uint8Array(out.buffer);
+  return new Uint8Array(buffer, 0, outBytes);
 }
 
 // The bulk loops below each see one typed-array kind only, so V8 keeps their element access
 // monomorphic (a shared loop over Uint32Array | Uint16Array measured ~2x slower).
 
-function f32ToF16Array(source: Uint32Array): Uint16Array {
+function f32ToF16Array(source: Uint32Array, out: Uint16Array): void {
   const count = source.length;
-  const out = new Uint16Array(count);
   for (let i = 0; i < count; i++) {
     const bits = source[i] as number;
     const exponent = (bits >>> 23) & 0xff;
@@ -121,14 +131,11 @@ function f32ToF16Array(source: Uint32Array): Uint16Array {
       out[i] = f32BitsToF16Bits(bits);
     }
   }
-  return out;
 }
 
-function f32ToBf16Array(source: Uint32Array): Uint16Array {
+function f32ToBf16Array(source: Uint32Array, out: Uint16Array): void {
   const count = source.length;
-  const out = new Uint16Array(count);
   for (let i = 0; i < count; i++) out[i] = f32BitsToBf16Bits(source[i] as number);
-  return out;
 }
 
 /** Element bits as unsigned ints; copies only when the bytes are not aligned for a typed view. */
