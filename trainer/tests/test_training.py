@@ -124,3 +124,23 @@ def test_sigterm_checkpoints_then_exits_cleanly(tmp_path):
     assert proc.wait(timeout=60) == 0
     assert events[-2]["type"] == "checkpoint" and events[-1]["type"] == "cancelled"
     assert events[-1]["checkpoint"] == events[-2]["path"] and os.path.isdir(events[-2]["path"])
+
+
+def test_dora_trains_and_saves_magnitude_vectors(tmp_path):
+    from safetensors.torch import load_file
+
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    events = train(dataset, tmp_path / "run", training_config(steps=2, lora={"dora": True}))
+    assert events[-1].type == "done"
+    keys = load_file(events[-1].artifacts["adapter"]).keys()
+    magnitude = [k for k in keys if "lora_magnitude_vector" in k]
+    assert len(magnitude) == 32 and all(k.startswith("base_model.model.") for k in keys)
+
+
+def test_resume_past_the_requested_steps_names_the_fix(tmp_path):
+    from toonlora_trainer.config import ConfigError
+
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    train(dataset, tmp_path / "run", training_config(steps=3))
+    with pytest.raises(ConfigError, match=r"at step 3, not before the requested 2.*Raise --steps"):
+        train(dataset, tmp_path / "run", training_config(steps=2), resume=True)

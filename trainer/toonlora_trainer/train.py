@@ -18,7 +18,7 @@ from typing import Callable
 import torch
 
 from . import checkpoint as ckpt
-from .config import TrainingConfig, TrainRequest
+from .config import ConfigError, TrainingConfig, TrainRequest
 from .data import Dataset, batch_indices, load_image_tensor, repeated_indices, scan_kohya_dataset, shuffle_caption
 from .generate import assemble_pipeline, decode_latents, render_latents
 from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
@@ -154,7 +154,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     # 4. Optimizer, schedule, resume.
     state = _make_loop_state(config, lora_params, precision)
     if request.resume:
-        _resume(run_dir, unet, state, emit)
+        _resume(run_dir, unet, state, config.steps, emit)
     repeated = repeated_indices(dataset)
     started, first_step = time.perf_counter(), state.step
     last_checkpoint: str | None = None
@@ -198,12 +198,18 @@ def _make_loop_state(config: TrainingConfig, params, precision: Precision) -> Lo
     return LoopState(optimizer, lr_scheduler, scaler, generator)
 
 
-def _resume(run_dir: str, unet, state: LoopState, emit: Emit) -> None:
+def _resume(run_dir: str, unet, state: LoopState, total_steps: int, emit: Emit) -> None:
     folder = ckpt.latest_checkpoint(run_dir)
     if folder is None:
         raise FileNotFoundError(f"{run_dir}: --resume given but no checkpoint folder under {run_dir}/checkpoints. Start without --resume.")
+    saved = ckpt.load_training_state(folder)
+    if int(saved["step"]) >= total_steps:
+        raise ConfigError(
+            f"steps: the newest checkpoint ({folder}) is at step {saved['step']}, not before the requested {total_steps}. "
+            "Raise --steps to train further."
+        )
     ckpt.load_adapter_weights(unet, folder)
-    state.restore(ckpt.load_training_state(folder))
+    state.restore(saved)
     emit(Log("info", f"resumed from {folder} at step {state.step}"))
 
 
