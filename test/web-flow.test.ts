@@ -1,11 +1,13 @@
-// test/web-flow.test.ts — the web app in Debian's chromium against a real server on loopback: create
-// a character, upload the bundled example screens, build and review the dataset (edit a caption),
-// with a screenshot of each page in test-artifacts/.
+// test/web-flow.test.ts — the web app in Debian's chromium against a real server on loopback with the
+// real prep, trainer and generation worker: create a character, upload the bundled example screens,
+// build and review the dataset (edit a caption, exclude a crop), train a few steps of the `tiny` base
+// while the loss chart updates, open the LoRA, generate. A screenshot of each page goes to test-artifacts/.
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServeServices } from '../src/server/serve-services.js';
 import { startServer } from '../src/server/server.js';
 import { ensureWebBuilt, launchChromium, WEB_DIST } from './helpers/browser.js';
 import { tempDataDir } from './helpers/server-fixtures.js';
@@ -27,6 +29,7 @@ beforeAll(async () => {
     port: 0,
     dataDir: tempDataDir('web'),
     webDir: WEB_DIST,
+    ...createServeServices(),
   }));
   browser = await launchChromium();
   page = await browser.newPage();
@@ -81,4 +84,51 @@ describe('web app', () => {
     expect(items[0]?.caption).toBe('mina_tl, girl, red scarf');
     expect(items.at(-1)?.excluded).toBe(true);
   }, 240_000);
+
+  it('trains a few steps with a live loss chart, shows the LoRA and generates with it', async () => {
+    await page.click('nav a:has-text("Train")');
+    await page.waitForSelector('input[name=baseModel]');
+    await page.fill('input[name=baseModel]', 'tiny');
+    await page.fill('input[name=steps]', '4');
+    await page.fill('input[name=resolution]', '64');
+    await page.fill('input[name=rank]', '4');
+    await page.click('button:has-text("Start training")');
+    // The chart grows while the job runs: at least one point before the run ends, all four after.
+    await page.waitForFunction(
+      () => Number(document.querySelector('svg.loss-chart')?.getAttribute('data-points')) >= 1,
+      undefined,
+      { timeout: 180_000 },
+    );
+    await page.waitForSelector('[data-testid=job-status]:has-text("succeeded")', { timeout: 180_000 });
+    expect(await page.locator('svg.loss-chart').getAttribute('data-points')).toBe('4');
+    await shot('04-train-real');
+
+    await page.click('a:has-text("Open the LoRA")');
+    await page.waitForSelector('table.meta:has-text("kohya")');
+    expect(await page.textContent('[data-testid=snippet]')).toMatch(
+      /^<lora:mina_[0-9a-f]{8}:0\.8>, mina_tl$/,
+    );
+    await shot('05-lora-real');
+
+    await page.click('nav a:has-text("Generate")');
+    await page.waitForSelector('textarea[name=prompt]');
+    await page.fill('input[name=steps]', '2');
+    await page.click('button[type=submit]:has-text("Generate")');
+    await page
+      .waitForSelector('[data-testid=job-status]:text-matches("succeeded|failed|cancelled")', {
+        timeout: 120_000,
+      })
+      .catch(async (error) => {
+        await shot('06-generate-real-failed');
+        console.log(JSON.stringify(app.jobStore.listJobs({})));
+        throw error;
+      });
+    await shot('06-generate-real');
+    const [job] = (await app.jobStore.listJobs({ kind: 'generate' })) ?? [];
+    expect(job?.status, JSON.stringify(job?.error)).toBe('succeeded');
+    await page.waitForSelector('[data-testid=timing]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=results] img').length === 2);
+    expect(await page.textContent('[data-testid=timing]')).toContain('base loaded in');
+    await shot('06-generate-real');
+  }, 420_000);
 });

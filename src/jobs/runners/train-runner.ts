@@ -101,6 +101,7 @@ export function createTrainRunner(deps: RunnerDeps) {
       path: relative(deps.dataDir, result.kohyaFile).split('\\').join('/'),
       meta: {
         baseModel: params.training.baseModel,
+        resolution: params.training.resolution,
         steps: result.steps,
         rank: params.training.lora.rank,
         alpha: effectiveLoraAlpha(params.training.lora),

@@ -50,7 +50,9 @@ export function GeneratePage({
     setImages([]);
     try {
       const lora = loras.find((l) => l.id === loraId);
+      // Generate with the base the LoRA was trained on, at its training resolution.
       const baseModel = typeof lora?.meta.baseModel === 'string' ? lora.meta.baseModel : undefined;
+      const size = typeof lora?.meta.resolution === 'number' ? lora.meta.resolution : undefined;
       const generation = {
         prompt,
         negativePrompt: negative,
@@ -58,6 +60,7 @@ export function GeneratePage({
         steps,
         seeds: Array.from({ length: count }, (_, i) => seed + i),
         ...(baseModel ? { baseModel } : {}),
+        ...(size ? { width: size, height: size } : {}),
       };
       setJob(
         await api.submitJob({
