@@ -88,3 +88,15 @@ describe('GenerationWorker on tiny', () => {
     expect(Number(again.timings.swap_s)).toBeLessThan(Number(first.timings.swap_s));
   }, 120_000);
 });
+
+describe('toonlora train --dry-run', () => {
+  it('prints the resolved config and the real SD1.5 LoRA size (128 modules, ~6.4 M parameters)', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const launcher = new URL('../toonlora', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(launcher, ['train', dataset, '--dry-run', '--rank', '32', '--json']);
+    const report = JSON.parse(stdout) as { config: { lora: { alpha: number } }; lora: Record<string, number> };
+    expect(report.config.lora.alpha).toBe(32);
+    expect(report.lora).toMatchObject({ modules: 128, trainableParams: 6_377_472 });
+  }, 60_000);
+});
