@@ -12,6 +12,7 @@ import {
   loraTrainingFactsSchema,
 } from './kohya-metadata.js';
 import { type PlannedFile, type PlannedTensor, planConversion, networkMetadata } from './convert-plan.js';
+import { DIFFUSERS_KOHYA_ALPHA_NOTE } from './loader-compat.js';
 import { openLora } from './open-lora.js';
 import { type SafetensorsReader, STREAM_CHUNK_BYTES } from './safetensors-read.js';
 import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
@@ -244,7 +245,11 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
         { path: output, bytes: written.bytes, tensors: plan.tensors.length, sha256: written.dataSha256 },
       ];
     }
-    return { input, from: model.format, to, files, modules: model.modules.length, warnings: model.warnings };
+    const warnings = [...model.warnings];
+    if (to === 'kohya' && new Set(model.modules.map((m) => Math.fround(m.alpha))).size > 1) {
+      warnings.push(DIFFUSERS_KOHYA_ALPHA_NOTE);
+    }
+    return { input, from: model.format, to, files, modules: model.modules.length, warnings };
   } finally {
     await opened.reader.close();
   }

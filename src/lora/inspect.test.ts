@@ -51,11 +51,13 @@ describe('inspectLora', () => {
     expect(result.trigger).toBe('sks');
     expect(result.topTags[0]).toEqual({ tag: 'sks', count: 2 });
     expect(result.metadata.ss_output_name).toBe('hero');
+    // Per-module alphas differ (alpha_pattern): A1111 / ComfyUI apply them, diffusers does not.
     expect(result.compatibility.map((v) => [v.loader, v.ok])).toEqual([
       ['a1111', true],
       ['comfyui', true],
-      ['diffusers', true],
+      ['diffusers', false],
     ]);
+    expect(result.compatibility[2]?.notes.join(' ')).toContain('--to diffusers');
     const text = formatInspection(result);
     expect(text).toContain('format: kohya');
     expect(text).toContain('trigger: sks');

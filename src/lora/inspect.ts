@@ -1,7 +1,7 @@
 // src/lora/inspect.ts — `inspectLora`: what a LoRA file is (format, rank / alpha / scale per module,
 // modules per block, dtypes, size, metadata, trigger and top tags) and whether AUTOMATIC1111, ComfyUI
 // and diffusers map every key. Reads only the header and the alpha scalars.
-import { checkLoaderCompatibility, type LoaderVerdict } from './loader-compat.js';
+import { checkLoaderCompatibility, DIFFUSERS_KOHYA_ALPHA_NOTE, type LoaderVerdict } from './loader-compat.js';
 import { kohyaModuleName } from './lora-keys.js';
 import { openLora } from './open-lora.js';
 import { blockOf } from './sd15-modules.js';
@@ -52,6 +52,23 @@ function tagFrequency(metadata: Readonly<Record<string, string>>): Record<string
 }
 
 /**
+ * diffusers turns a kohya file's per-module alphas into `alpha_pattern` keys that keep the
+ * `.processor.to_k_lora.down.weight` spelling, so no module matches them and all modules get the
+ * most common alpha (diffusers 0.42.1 utils/peft_utils.py `get_peft_kwargs`; checked by loading a
+ * converted alpha_pattern LoRA into a tiny UNet). A1111 and ComfyUI read each module's alpha.
+ */
+function withAlphaPatternNote(
+  verdicts: LoaderVerdict[],
+  format: string,
+  modules: readonly InspectModule[],
+): LoaderVerdict[] {
+  if (format !== 'kohya' || new Set(modules.map((m) => m.alpha)).size < 2) return verdicts;
+  return verdicts.map((v) =>
+    v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, DIFFUSERS_KOHYA_ALPHA_NOTE] } : v,
+  );
+}
+
+/**
  * Inspects a LoRA file or PEFT adapter folder.
  * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT.
  */
@@ -98,7 +115,11 @@ export async function inspectLora(
       metadata,
       ...(trigger ? { trigger } : {}),
       topTags: topTags(tagFrequency(metadata), options.topTagCount ?? 10),
-      compatibility: checkLoaderCompatibility(header.tensors.map((t) => t.name)),
+      compatibility: withAlphaPatternNote(
+        checkLoaderCompatibility(header.tensors.map((t) => t.name)),
+        model.format,
+        modules,
+      ),
       unknownKeys: model.unknownKeys,
       warnings,
     };

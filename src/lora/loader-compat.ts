@@ -253,6 +253,10 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
   };
 }
 
+/** Note shown when a kohya file's modules have different alphas (inspect.ts, convert.ts). */
+export const DIFFUSERS_KOHYA_ALPHA_NOTE =
+  'modules have different alphas: diffusers 0.42 load_lora_weights gives every module of a kohya file the most common alpha (its alpha_pattern keys from network_alphas match no module; measured: UNet output off by the whole LoRA effect). Use convert --to diffusers for diffusers.';
+
 /** All three verdicts for a file's tensor keys. */
 export function checkLoaderCompatibility(keys: readonly string[]): LoaderVerdict[] {
   return [checkA1111(keys), checkComfyUi(keys), checkDiffusers(keys)];
