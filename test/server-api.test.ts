@@ -184,6 +184,21 @@ describe('uploads', () => {
   });
 });
 
+describe('paths', () => {
+  it('serves nothing outside the web folder or the data folder', async () => {
+    const webDir = tempDataDir('web-static');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>toonlora</title>');
+    writeFileSync(join(webDir, '..', 'secret.txt'), 'secret');
+    const app = await makeApp({ webDir });
+    for (const url of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/api/images/..%2f..%2fsecret.txt/file']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
+      expect(res.body, url).not.toBe('secret');
+    }
+  });
+});
+
 describe('auth', () => {
   it('with a token, every /api/ route answers 401 without the bearer header', async () => {
     const app = await makeApp({ token: 's3cret-token' });
