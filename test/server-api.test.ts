@@ -191,7 +191,12 @@ describe('paths', () => {
     writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>toonlora</title>');
     writeFileSync(join(webDir, '..', 'secret.txt'), 'secret');
     const app = await makeApp({ webDir });
-    for (const url of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/api/images/..%2f..%2fsecret.txt/file']) {
+    for (const url of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/api/images/..%2f..%2fsecret.txt/file',
+    ]) {
       const res = await app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
       expect(res.body, url).not.toBe('secret');

@@ -1,8 +1,9 @@
 // src/jobs/generation-service.ts — the warm generation service the generate runner uses: one
 // long-lived worker keeps the base model loaded and swaps LoRAs; each call reports whether it paid
 // the base load (the first call after start, or after a base change) or found it warm.
-import type { GenerationConfig } from '../schemas/config.js';
+
 import type { GenerationTiming } from '../schemas/api.js';
+import type { GenerationConfig } from '../schemas/config.js';
 
 export interface GenerationRequest {
   generation: GenerationConfig;

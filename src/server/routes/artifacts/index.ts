@@ -5,9 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { ToonloraError } from '../../../errors.js';
 import {
+  type Artifact,
   artifactListQuerySchema,
   artifactListSchema,
-  type Artifact,
   errorResponseSchema,
   idParamsSchema,
   loraDownloadQuerySchema,

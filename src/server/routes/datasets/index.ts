@@ -8,8 +8,8 @@ import { kohyaZipStream } from '../../../jobs/kohya-export.js';
 import { resolveDataPath } from '../../../jobs/store.js';
 import {
   datasetDetailSchema,
-  datasetItemPatchSchema,
   datasetItemParamsSchema,
+  datasetItemPatchSchema,
   datasetListSchema,
   errorResponseSchema,
   idParamsSchema,
