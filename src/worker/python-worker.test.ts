@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { captionImagesWithBlip } from './blip.js';
 import { GenerationWorker } from './generate.js';
 import { PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
 import { runWorker, type WorkerSpawn } from './python-worker.js';
@@ -89,5 +90,16 @@ describe('GenerationWorker', () => {
       worker.generate({ outputDir: '/o4', config: { ...config, baseModel: 'other' } }),
     ).rejects.toMatchObject({ code: 'TL_ERR_CONFLICT' });
     await worker.close();
+  });
+});
+
+describe('captionImagesWithBlip', () => {
+  it('returns captions in input order with the schema defaults, and the error for a bad file', async () => {
+    const captions = await captionImagesWithBlip(['/d/a.png', '/d/broken.png', '/d/c.png'], { spawn: fake('blip') });
+    expect(captions).toEqual([
+      { path: '/d/a.png', caption: 'a manga girl (beams 3, max 50)' },
+      { path: '/d/broken.png', caption: null, error: '/d/broken.png: cannot read image' },
+      { path: '/d/c.png', caption: 'a manga girl (beams 3, max 50)' },
+    ]);
   });
 });
