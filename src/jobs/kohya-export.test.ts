@@ -1,0 +1,20 @@
+// src/jobs/kohya-export.test.ts — the kohya layout of a reviewed dataset version (pure entries).
+import { describe, expect, it } from 'vitest';
+import { kohyaEntries } from './kohya-export.js';
+
+describe('kohyaEntries', () => {
+  it('keeps the kohya folder, writes the reviewed caption and leaves excluded items out', () => {
+    const entries = kohyaEntries([
+      {
+        imagePath: 'jobs/j1/dataset/10_sks girl/001-a.png',
+        caption: 'sks, girl, red scarf',
+        excluded: false,
+      },
+      { imagePath: 'jobs/j1/dataset/10_sks girl/002-b.png', caption: 'sks, girl', excluded: true },
+    ]);
+    expect(entries).toEqual([
+      { path: '10_sks girl/001-a.png', source: { file: 'jobs/j1/dataset/10_sks girl/001-a.png' } },
+      { path: '10_sks girl/001-a.txt', source: { text: 'sks, girl, red scarf\n' } },
+    ]);
+  });
+});

@@ -1,0 +1,79 @@
+// src/jobs/runners/prep-runner.test.ts — a prep manifest becomes dataset items (stage images under the
+// job folder, the upload as the original) and skipped files with their reasons.
+import { describe, expect, it } from 'vitest';
+import type { Manifest } from '../../schemas/manifest.js';
+import { datasetFromManifest } from './prep-runner.js';
+import { loraNameFor } from './train-runner.js';
+
+const box = { x: 0, y: 0, width: 10, height: 10 };
+const manifest = {
+  files: [
+    {
+      source: '/data/jobs/j1/inputs/001-a.png',
+      status: 'ok',
+      reason: null,
+      reasonCode: null,
+      crops: [
+        {
+          image: '10_sks girl/001-a.png',
+          captionFile: '10_sks girl/001-a.txt',
+          caption: 'sks, girl',
+          characterBox: box,
+          cropBox: box,
+          dhash: '0123456789abcdef',
+        },
+      ],
+      rejected: [{ characterBox: box, reason: 'too small (8 px)' }],
+      timingsMs: {},
+      stages: {
+        textRemoved: 'stages/a/text-removed.png',
+        characterMask: 'stages/a/mask.png',
+        crop: ['stages/a/crop-0.png'],
+      },
+    },
+    {
+      source: '/data/jobs/j1/inputs/002-b.png',
+      status: 'skipped',
+      reason: 'blank page',
+      reasonCode: 'blank',
+      crops: [],
+      rejected: [],
+      timingsMs: {},
+    },
+  ],
+} as unknown as Manifest;
+
+describe('datasetFromManifest', () => {
+  it('maps crops to items with their stages and keeps every skip reason', () => {
+    const uploads: Record<string, { name: string; storedPath: string }> = {
+      '/data/jobs/j1/inputs/001-a.png': { name: 'a.png', storedPath: 'characters/c/uploads/u1.png' },
+      '/data/jobs/j1/inputs/002-b.png': { name: 'b.png', storedPath: 'characters/c/uploads/u2.png' },
+    };
+    const { items, skipped } = datasetFromManifest(manifest, 'jobs/j1/dataset', (source) => uploads[source]);
+    expect(items).toEqual([
+      {
+        key: '001-a',
+        source: 'a.png',
+        imagePath: 'jobs/j1/dataset/10_sks girl/001-a.png',
+        caption: 'sks, girl',
+        stages: {
+          original: 'characters/c/uploads/u1.png',
+          textRemoved: 'jobs/j1/dataset/stages/a/text-removed.png',
+          mask: 'jobs/j1/dataset/stages/a/mask.png',
+          crop: 'jobs/j1/dataset/stages/a/crop-0.png',
+        },
+      },
+    ]);
+    expect(skipped).toEqual([
+      { source: 'a.png', status: 'rejected crop', reason: 'too small (8 px)' },
+      { source: 'b.png', status: 'skipped', reason: 'blank page' },
+    ]);
+  });
+});
+
+describe('loraNameFor', () => {
+  it('makes an ASCII name from the character and the job id', () => {
+    expect(loraNameFor('Mina Kim', '3f2a9c1d-0000-4000-8000-000000000000')).toBe('mina_kim_3f2a9c1d');
+    expect(loraNameFor('미나', 'abcdef12-3456')).toBe('lora_abcdef12');
+  });
+});
