@@ -128,3 +128,15 @@ def test_serve_generation_answers_requests_by_id(tmp_path):
     assert by_id["r1"]["type"] == "done" and len(by_id["r1"]["artifacts"]["images"]) == 1
     assert by_id["r2"]["type"] == "error" and by_id["r2"]["kind"] == "input" and "missing.safetensors" in by_id["r2"]["message"]
     assert by_id["r3"]["type"] == "done"
+
+
+def test_session_keeps_at_most_max_loras_loaded(tmp_path):
+    for name, seed in (("a", 1), ("b", 2), ("c", 3)):
+        write_random_lora(tmp_path / name, rank=4, alpha=4.0, seed=seed)
+        convert_to_kohya(tmp_path / name, tmp_path / f"{name}.safetensors")
+    session = GenerationSession("tiny", torch.device("cpu"), max_loras=2)
+    for name in ("a", "b", "a", "c"):
+        session.use_lora(str(tmp_path / f"{name}.safetensors"), 1.0)
+    loaded = session.pipe.get_list_adapters()["unet"]
+    assert sorted(loaded) == ["lora_0", "lora_2"]  # a and c; b, the least recently used, was deleted
+    assert sorted(session._names.values()) == sorted(loaded)

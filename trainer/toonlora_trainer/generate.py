@@ -121,7 +121,7 @@ class GenerationResult:
 class GenerationSession:
     """Keeps one base model loaded on the device and swaps LoRA files in and out by path."""
 
-    def __init__(self, base_model: str, device: torch.device | None = None) -> None:
+    def __init__(self, base_model: str, device: torch.device | None = None, max_loras: int = 8) -> None:
         started = time.perf_counter()
         self.device = device or select_device()
         # float16 on GPU (memory, speed); float32 on CPU, where half precision is slow and unsupported in places.
@@ -129,7 +129,9 @@ class GenerationSession:
         self.base = load_base_model(base_model)
         self.pipe = build_pipeline(self.base, self.device, self.dtype)
         self.active: str | None = None
+        self.max_loras = max_loras  # loaded adapters kept for fast swaps; the least recently used goes first
         self._names: dict[str, str] = {}
+        self._loaded = 0
         self.load_s = time.perf_counter() - started
 
     def use_lora(self, path: str | None, weight: float) -> float:
@@ -144,9 +146,14 @@ class GenerationSession:
             raise FileNotFoundError(f"{path}: LoRA file not found. Check --lora.")
         key = os.path.realpath(path) + f"@{os.path.getmtime(path)}"
         if key not in self._names:
-            name = f"lora_{len(self._names)}"
+            while len(self._names) >= self.max_loras:
+                oldest = next(iter(self._names))
+                self.pipe.delete_adapters(self._names.pop(oldest))
+            name = f"lora_{self._loaded}"
+            self._loaded += 1
             self.pipe.load_lora_weights(path, adapter_name=name)
             self._names[key] = name
+        self._names[key] = self._names.pop(key)  # most recently used last
         self.pipe.enable_lora()
         self.pipe.set_adapters([self._names[key]], adapter_weights=[weight])
         self.active = key
