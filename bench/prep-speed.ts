@@ -21,7 +21,8 @@ import type { TextRegion } from '../src/prep/stage-types.js';
 import { createPaddleTextDetector, defaultPaddleDetModelPath } from '../src/prep/text-detect-paddle.js';
 import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
-import { resizeRgb } from '../src/vision/sharp-io.js';
+import { resizeRgbCv } from '../src/vision/cv-resize.js';
+import type { Box } from '../src/vision/image.js';
 
 const STAGES = ['decode', 'detect', 'remove', 'segment', 'crop'] as const;
 type Stage = (typeof STAGES)[number];
@@ -30,6 +31,8 @@ type Polygon = readonly (readonly number[])[];
 interface ImageRun {
   ms: StageMs;
   polygons: Polygon[];
+  /** The character's box (largest mask contour) the crop is built around; null when none. */
+  character: Box | null;
 }
 const TARGET_IMAGES_PER_S = 2;
 const PYTHON = 'trainer/.venv/bin/python';
@@ -65,12 +68,14 @@ async function openTypeScript(): Promise<{ run: (path: string) => Promise<ImageR
     const t4 = performance.now();
     const [character] = selectCharacterContours(await findMaskContours(mask), 'largest');
     if (character) {
+      // as src/prep/process-file.ts crops: cut the square (white padding), area down / cubic up
       const square = cutSquare(clean, computeCropBox(character.box, prep.cropMargin));
-      await resizeRgb(square, prep.resolution, prep.resolution);
+      const interpolation = square.width > prep.resolution ? 'area' : 'cubic';
+      await resizeRgbCv(square, prep.resolution, prep.resolution, interpolation);
     }
     const t5 = performance.now();
     const ms = { decode: t1 - t0, detect: t2 - t1, remove: t3 - t2, segment: t4 - t3, crop: t5 - t4 };
-    return { ms, polygons: regions.map((r) => r.polygon) };
+    return { ms, polygons: regions.map((r) => r.polygon), character: character?.box ?? null };
   };
   return { run, setupMs };
 }
@@ -109,7 +114,9 @@ async function openPython(): Promise<PythonServer | string> {
         child.stdin.write(`${path}\n`);
         const answer = await next();
         const boxes = answer.boxes as { polygon: number[][] }[];
-        return { ms: answer.ms as StageMs, polygons: boxes.map((b) => b.polygon) };
+        const c = answer.character as [number, number, number, number] | null;
+        const character = c ? { x: c[0], y: c[1], width: c[2], height: c[3] } : null;
+        return { ms: answer.ms as StageMs, polygons: boxes.map((b) => b.polygon), character };
       },
       close: () => child.stdin.end(),
     };
@@ -146,6 +153,28 @@ function iou(a: Rect, b: Rect): number {
   const h = Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
   const union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - w * h;
   return union > 0 ? (w * h) / union : 0;
+}
+
+/** Character boxes (from the segmentation masks): how many images got the same box on both sides,
+ * and the mean IoU of the two boxes. */
+function compareCharacters(ts: readonly ImageRun[], py: readonly ImageRun[]) {
+  let same = 0;
+  let iouSum = 0;
+  ts.forEach((run, i) => {
+    const a = run.character;
+    const b = py[i]?.character ?? null;
+    if (!a || !b) {
+      if (!a && !b) {
+        same++;
+        iouSum += 1;
+      }
+      return;
+    }
+    if (a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height) same++;
+    const rect = (r: Box): Rect => ({ x0: r.x, y0: r.y, x1: r.x + r.width, y1: r.y + r.height });
+    iouSum += iou(rect(a), rect(b));
+  });
+  return { images: ts.length, same, meanIou: ts.length ? iouSum / ts.length : 0 };
 }
 
 /** Box agreement: counts, and the mean best IoU of each TypeScript box against the Python boxes. */
@@ -203,8 +232,9 @@ function printTable(result: BenchResult): void {
   console.log(
     `text boxes: TS ${boxes?.tsCount}, Python ${boxes?.pyCount}, mean IoU ${boxes?.meanIou.toFixed(3)}`,
   );
+  const chars = result.characters;
   console.log(
-    "note: Python segments with cv2.floodFill (C++); TS runs the project's classic segmenter (JS flood fill with gradient tolerance + OpenCV WASM morphology)",
+    `character boxes (classic segmenter, both sides the same algorithm): ${chars?.same}/${chars?.images} identical, mean IoU ${chars?.meanIou.toFixed(3)}`,
   );
 }
 
@@ -218,6 +248,7 @@ interface BenchResult {
   pythonError?: string;
   pythonVersions?: Record<string, string>;
   boxes?: ReturnType<typeof compareBoxes>;
+  characters?: ReturnType<typeof compareCharacters>;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -253,6 +284,7 @@ async function main(argv: readonly string[]): Promise<void> {
           py: summarise(pyRounds.slice(1)),
           pythonVersions: server.versions,
           boxes: compareBoxes(tsRounds[0] ?? [], pyRounds[0] ?? []),
+          characters: compareCharacters(tsRounds[0] ?? [], pyRounds[0] ?? []),
         }
       : { pythonError: py as string }),
   };

@@ -157,41 +157,142 @@ def remove_text(img, regions):
     return out, mask
 
 
-def segment_classic(img, tolerance=40):
+# The classic segmenter of src/prep/segment-classic.ts, same parameters, in cv2/numpy.
+WORKING_PIXELS, TOLERANCE, GRADIENT_STEP, GRADIENT_DRIFT, SEED_MIN_SHARE = 512 * 512, 40, 3, 2.5, 0.1
+
+
+def js_round(value):
+    """JavaScript's Math.round (halves up), which the TypeScript side uses."""
+    return math.floor(value + 0.5)
+
+
+def ring_pixels(w, h, inset):
+    """Pixel indices of the ring `inset` in from the border, in segment-classic.ts's order."""
+    x0, y0, x1, y1 = inset, inset, w - 1 - inset, h - 1 - inset
+    if x1 < x0 or y1 < y0:
+        return np.zeros(0, np.int64)
+    xs = np.arange(x0, x1 + 1)
+    ys = np.arange(y0 + 1, y1)
+    return np.concatenate([np.stack([y0 * w + xs, y1 * w + xs], 1).ravel(), np.stack([ys * w + x0, ys * w + x1], 1).ravel()])
+
+
+def dominant_colours(flat_bgr, ring):
+    """Mean colours (B, G, R) of the 32-level buckets holding >= 10% of the ring (always the most
+    common), most common first, ties by first seen (segment-classic.ts dominantColours)."""
+    px = flat_bgr[ring].astype(np.int64)
+    keys = (px[:, 0] >> 3) * 1024 + (px[:, 1] >> 3) * 32 + (px[:, 2] >> 3)
+    _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+    sums = np.stack([np.bincount(inverse, weights=px[:, c], minlength=len(counts)) for c in range(3)], 1)
+    order = np.lexsort((first, -counts))
+    keep = [order[0]] + [o for o in order[1:] if counts[o] >= len(ring) * SEED_MIN_SHARE]
+    return [sums[o] / counts[o] for o in keep]
+
+
+def within(img, seed, limit):
+    """Pixels whose every channel is within `limit` of the (fractional) seed colour."""
+    lo = tuple(float(max(0, math.ceil(v - limit))) for v in seed)
+    hi = tuple(float(min(255, math.floor(v + limit))) for v in seed)
+    return cv2.inRange(img, lo, hi) > 0
+
+
+def smooth_pixels(img):
+    """Pixels within GRADIENT_STEP (every channel) of each of their four neighbours."""
+    d = img.astype(np.int16)
+    right = (np.abs(d[:, 1:] - d[:, :-1]) <= GRADIENT_STEP).all(axis=2)
+    down = (np.abs(d[1:] - d[:-1]) <= GRADIENT_STEP).all(axis=2)
+    smooth = np.ones(img.shape[:2], bool)
+    smooth[:, 1:] &= right
+    smooth[:, :-1] &= right
+    smooth[1:] &= down
+    smooth[:-1] &= down
+    return smooth
+
+
+def flood_background(img, tolerance=TOLERANCE):
+    """Background (True) reached from each border ring's dominant colours: near the seeds, or within
+    the drift and smooth towards all four neighbours; one connected-components pass per ring that
+    has new seeds (the TypeScript side runs the same fill as a BFS)."""
     h, w = img.shape[:2]
-    flood = np.zeros((h + 2, w + 2), np.uint8)
-    work = img.copy()
-    diff = (tolerance,) * 3
-    flags = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (255 << 8)
-    step = max(1, min(h, w) // 64)
-    for x in range(0, w, step):
-        for y in (0, h - 1):
-            if flood[y + 1, x + 1] == 0:
-                cv2.floodFill(work, flood, (x, y), 0, diff, diff, flags)
-    for y in range(0, h, step):
-        for x in (0, w - 1):
-            if flood[y + 1, x + 1] == 0:
-                cv2.floodFill(work, flood, (x, y), 0, diff, diff, flags)
-    foreground = np.where(flood[1:-1, 1:-1] > 0, 0, 255).astype(np.uint8)
-    k = max(3, round(min(h, w) / 200))
-    k = k if k % 2 == 1 else k + 1
+    flat = img.reshape(-1, 3)
+    background = np.zeros(h * w, bool)
+    max_inset = min(min(w, h) // 8, max(4, js_round(min(w, h) * 0.03)))
+    classified = {}
+    smooth = None
+    for inset in range(max_inset + 1):
+        ring = ring_pixels(w, h, inset)
+        if len(ring) == 0:
+            continue
+        seeds = dominant_colours(flat, ring)
+        key = ";".join(",".join(str(js_round(v / 8)) for v in seed[::-1]) for seed in seeds)
+        if key not in classified:
+            near = np.zeros((h, w), bool)
+            drift = np.zeros((h, w), bool)
+            for seed in seeds:
+                near |= within(img, seed, tolerance)
+                drift |= within(img, seed, tolerance * GRADIENT_DRIFT)
+            drift &= ~near
+            if drift.any():
+                smooth = smooth_pixels(img) if smooth is None else smooth
+                near_or_gradient = near | (drift & smooth)
+            else:
+                near_or_gradient = near
+            classified[key] = (near.ravel(), near_or_gradient.ravel())
+        near, passable = classified[key]
+        starts = ring[near[ring] & ~background[ring]]
+        if len(starts) == 0:
+            continue
+        region = (passable & ~background).astype(np.uint8).reshape(h, w)
+        _, labels = cv2.connectedComponents(region, connectivity=4)
+        labels = labels.ravel()
+        reached = np.zeros(labels.max() + 1, bool)
+        reached[labels[starts]] = True
+        reached[0] = False
+        background |= reached[labels]
+    return background.reshape(h, w)
+
+
+def morphology_kernel_px(w, h):
+    size = max(3, js_round(min(w, h) / 200))
+    return size if size % 2 == 1 else size + 1
+
+
+def segment_classic(img):
+    """Character mask (255) at full size: segment a ~512x512 area-averaged copy, clean it with
+    rectangular opening + closing, scale back bilinearly, threshold at 127."""
+    h, w = img.shape[:2]
+    scale = math.sqrt(WORKING_PIXELS / (w * h))
+    small = img
+    if scale < 1:
+        size = (max(1, js_round(w * scale)), max(1, js_round(h * scale)))
+        small = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+    foreground = np.where(flood_background(small), 0, 255).astype(np.uint8)
+    k = morphology_kernel_px(small.shape[1], small.shape[0])
     opened = cv2.morphologyEx(foreground, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     big = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * k + 1, 2 * k + 1))
-    return cv2.morphologyEx(opened, cv2.MORPH_CLOSE, big)
+    mask = cv2.morphologyEx(opened, cv2.MORPH_CLOSE, big)
+    if scale < 1:
+        mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
+        _, mask = cv2.threshold(mask, 127, 255, cv2.THRESH_BINARY)
+    return mask
 
 
 def crop(img, mask, margin=0.1, resolution=512):
+    """Largest external contour's box -> square with margin (src/prep/crop-box.ts computeCropBox),
+    cut out with white padding (cutSquare), resized as process-file.ts does (area down, cubic up)."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
-        return None
-    x, y, w, h = cv2.boundingRect(max(contours, key=cv2.contourArea))
-    side = int(math.ceil(max(w, h) * (1 + 2 * margin)))
-    cx, cy = x + w / 2, y + h / 2
-    left, top = int(round(cx - side / 2)), int(round(cy - side / 2))
-    pad = max(0, -left, -top, left + side - img.shape[1], top + side - img.shape[0])
-    padded = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(255, 255, 255))
-    square = padded[top + pad : top + pad + side, left + pad : left + pad + side]
-    return cv2.resize(square, (resolution, resolution), interpolation=cv2.INTER_AREA)
+        return None, None
+    boxes = [(cv2.contourArea(c), cv2.boundingRect(c)) for c in contours]
+    _, (x, y, w, h) = max(boxes, key=lambda b: (b[0], b[1][2] * b[1][3]))
+    side = max(1, js_round(max(w, h) * (1 + 2 * margin)))
+    left, top = js_round(x + w / 2 - side / 2), js_round(y + h / 2 - side / 2)
+    square = np.full((side, side, 3), 255, np.uint8)
+    ih, iw = img.shape[:2]
+    x0, y0, x1, y1 = max(left, 0), max(top, 0), min(left + side, iw), min(top + side, ih)
+    if x1 > x0 and y1 > y0:
+        square[y0 - top : y1 - top, x0 - left : x1 - left] = img[y0:y1, x0:x1]
+    interpolation = cv2.INTER_AREA if side > resolution else cv2.INTER_CUBIC
+    return cv2.resize(square, (resolution, resolution), interpolation=interpolation), (x, y, w, h)
 
 
 def run_stages(session, path):
@@ -205,10 +306,10 @@ def run_stages(session, path):
     t3 = time.perf_counter()
     mask = segment_classic(clean)
     t4 = time.perf_counter()
-    crop(clean, mask)
+    _, character = crop(clean, mask)
     t5 = time.perf_counter()
     times = (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
-    return {name: dt * 1000 for name, dt in zip(STAGES, times)}, regions
+    return {name: dt * 1000 for name, dt in zip(STAGES, times)}, regions, character
 
 
 STAGES = ("decode", "detect", "remove", "segment", "crop")
@@ -233,14 +334,14 @@ def main():
             path = line.rstrip("\n")
             if not path:
                 continue
-            ms, regions = run_stages(session, path)
-            print(json.dumps({"path": path, "ms": ms, "boxes": regions}), flush=True)
+            ms, regions, character = run_stages(session, path)
+            print(json.dumps({"path": path, "ms": ms, "boxes": regions, "character": character}), flush=True)
         return
     totals = dict.fromkeys(STAGES, 0.0)
     boxes = {}
     for run in range(args.repeats + 1):  # run 0 warms up and is not counted
         for path in args.images:
-            ms, regions = run_stages(session, path)
+            ms, regions, _ = run_stages(session, path)
             if run == 0:
                 boxes[path] = regions
                 continue

@@ -2,7 +2,7 @@
 // offline machine still works on simple panels: flood-fill the background from the panel border
 // (colour distance to the border's dominant colour), then OpenCV morphology to drop specks and close
 // gaps. Everything the fill cannot reach from the border (character, bubbles) is foreground.
-import { resizeGrayCv, resizeRgbCv } from '../vision/cv-resize.js';
+import { resizeRgbCv } from '../vision/cv-resize.js';
 import type { GrayImage, RgbImage } from '../vision/image.js';
 import { grayFromMat, loadOpenCv, matFromGray, withMats } from '../vision/opencv.js';
 import type { CharacterSegmenter } from './stage-types.js';
@@ -32,44 +32,55 @@ export const SEED_BUCKET_MIN_SHARE = 0.1;
 
 /**
  * Mean colours of the 32-level colour buckets that hold at least `minShare` of the given pixels
- * (always at least the most common one), most common first: a panel's background colours.
+ * (always at least the most common one), most common first (ties: first seen first): a panel's
+ * background colours.
  */
 export function dominantColours(
   image: RgbImage,
-  pixels: readonly number[],
+  pixels: ArrayLike<number>,
   minShare = SEED_BUCKET_MIN_SHARE,
 ): Array<[number, number, number]> {
-  const buckets = new Map<number, { n: number; r: number; g: number; b: number }>();
-  for (const p of pixels) {
-    const i = p * 3;
-    const r = image.data[i] ?? 0;
-    const g = image.data[i + 1] ?? 0;
-    const b = image.data[i + 2] ?? 0;
-    const key = (r >> 3) * 1024 + (g >> 3) * 32 + (b >> 3);
-    const bucket = buckets.get(key) ?? { n: 0, r: 0, g: 0, b: 0 };
-    bucket.n++;
-    bucket.r += r;
-    bucket.g += g;
-    bucket.b += b;
-    buckets.set(key, bucket);
+  // 32768 buckets x (n, r, g, b) in one typed array; only the touched ones are read back and reset.
+  const sums = bucketSums;
+  const touched: number[] = [];
+  const data = image.data;
+  for (let k = 0; k < pixels.length; k++) {
+    const i = (pixels[k] as number) * 3;
+    const r = data[i] as number;
+    const g = data[i + 1] as number;
+    const b = data[i + 2] as number;
+    const at = ((r >> 3) * 1024 + (g >> 3) * 32 + (b >> 3)) * 4;
+    if (sums[at] === 0) touched.push(at);
+    sums[at] = (sums[at] as number) + 1;
+    sums[at + 1] = (sums[at + 1] as number) + r;
+    sums[at + 2] = (sums[at + 2] as number) + g;
+    sums[at + 3] = (sums[at + 3] as number) + b;
   }
-  const sorted = [...buckets.values()].sort((x, y) => y.n - x.n);
+  const buckets = touched.map((at) => ({
+    n: sums[at] as number,
+    r: sums[at + 1] as number,
+    g: sums[at + 2] as number,
+    b: sums[at + 3] as number,
+  }));
+  for (const at of touched) sums.fill(0, at, at + 4);
+  const sorted = buckets.sort((x, y) => y.n - x.n);
   return sorted
     .filter((bucket, i) => i === 0 || bucket.n >= pixels.length * minShare)
     .map((bucket) => [bucket.r / bucket.n, bucket.g / bucket.n, bucket.b / bucket.n]);
 }
+const bucketSums = new Float64Array(32768 * 4);
 
 /** Pixel indices of the rectangle ring `inset` pixels in from the image border. */
-function ringPixels(width: number, height: number, inset: number): number[] {
+function ringPixels(width: number, height: number, inset: number): Int32Array {
   const x0 = inset;
   const y0 = inset;
   const x1 = width - 1 - inset;
   const y1 = height - 1 - inset;
-  if (x1 < x0 || y1 < y0) return [];
+  if (x1 < x0 || y1 < y0) return new Int32Array(0);
   const ring: number[] = [];
   for (let x = x0; x <= x1; x++) ring.push(y0 * width + x, y1 * width + x);
   for (let y = y0 + 1; y < y1; y++) ring.push(y * width + x0, y * width + x1);
-  return ring;
+  return Int32Array.from(ring);
 }
 
 /** Largest per-channel step between neighbouring pixels that still continues the background (a smooth
@@ -78,34 +89,85 @@ export const CLASSIC_GRADIENT_STEP = 3;
 /** A gradient may drift this many times `tolerance` away from the seed colours, no further. */
 export const CLASSIC_GRADIENT_DRIFT = 2.5;
 
+/** Pixel classes for one seed set: FAR and STEEP (within the drift but not smooth) stop the fill,
+ * GRADIENT (within the drift and smooth) and NEAR (within the tolerance) let it through; UNKNOWN
+ * until the fill first asks. */
 const FAR = 0;
-const DRIFT = 1;
-const NEAR = 2;
+const STEEP = 1;
+const GRADIENT = 2;
+const NEAR = 3;
+const UNKNOWN = 4;
 
-/** Per pixel: NEAR (within `tolerance` of a seed colour), DRIFT (within `drift`), or FAR. */
-function classifyPixels(
-  data: Uint8Array,
-  seeds: ReadonlyArray<readonly [number, number, number]>,
-  tolerance: number,
-  drift: number,
-): Uint8Array {
-  const out = new Uint8Array(data.length / 3);
-  for (let p = 0, i = 0; p < out.length; p++, i += 3) {
-    const r = data[i] as number;
-    const g = data[i + 1] as number;
-    const b = data[i + 2] as number;
-    let best = FAR;
-    for (const [sr, sg, sb] of seeds) {
-      const d = Math.max(Math.abs(r - sr), Math.abs(g - sg), Math.abs(b - sb));
-      if (d <= tolerance) {
-        best = NEAR;
-        break;
-      }
-      if (d <= drift) best = DRIFT;
+/** Whether pixels `p` and `q` (byte offsets `i`, `j`) differ by at most `step` in every channel. */
+function closeAt(data: Uint8Array, i: number, j: number, step: number): boolean {
+  const dr = (data[i] as number) - (data[j] as number);
+  const dg = (data[i + 1] as number) - (data[j + 1] as number);
+  const db = (data[i + 2] as number) - (data[j + 2] as number);
+  return dr <= step && dr >= -step && dg <= step && dg >= -step && db <= step && db >= -step;
+}
+
+/** Whether pixel `p` is within `step` of each of its four neighbours inside the image (a smooth
+ * gradient pixel; an anti-aliased stroke is not smooth across it). */
+function smoothAt(data: Uint8Array, p: number, width: number, total: number, step: number): boolean {
+  const x = p % width;
+  const i = p * 3;
+  return (
+    (x === 0 || closeAt(data, i, i - 3, step)) &&
+    (x === width - 1 || closeAt(data, i, i + 3, step)) &&
+    (p < width || closeAt(data, i, i - width * 3, step)) &&
+    (p + width >= total || closeAt(data, i, i + width * 3, step))
+  );
+}
+
+/**
+ * Per channel value 0..255, a bit per seed colour set when the value is within `limit` of that
+ * seed's channel: a pixel is within `limit` of seed k in every channel (largest channel difference
+ * <= limit) exactly when bit k is set in all three of its lookups. At most 10 seeds (each holds >= 10%
+ * of its ring, the first excepted).
+ */
+function seedBitTables(seeds: ReadonlyArray<readonly [number, number, number]>, limit: number): Uint32Array[] {
+  return [0, 1, 2].map((channel) => {
+    const table = new Uint32Array(256);
+    for (let v = 0; v < 256; v++) {
+      let bits = 0;
+      seeds.forEach((seed, k) => {
+        if (Math.abs(v - (seed[channel] as number)) <= limit) bits |= 1 << k;
+      });
+      table[v] = bits;
     }
-    out[p] = best;
-  }
-  return out;
+    return table;
+  });
+}
+
+/** One seed set's lookups ({@link seedBitTables}) and the class of every pixel seen so far. */
+interface SeedClasses {
+  readonly classes: Uint8Array;
+  readonly nearR: Uint32Array;
+  readonly nearG: Uint32Array;
+  readonly nearB: Uint32Array;
+  readonly driftR: Uint32Array;
+  readonly driftG: Uint32Array;
+  readonly driftB: Uint32Array;
+}
+
+function seedClasses(seeds: ReadonlyArray<readonly [number, number, number]>, tolerance: number, drift: number, total: number): SeedClasses {
+  const [nearR, nearG, nearB] = seedBitTables(seeds, tolerance) as [Uint32Array, Uint32Array, Uint32Array];
+  const [driftR, driftG, driftB] = seedBitTables(seeds, drift) as [Uint32Array, Uint32Array, Uint32Array];
+  return { classes: new Uint8Array(total).fill(UNKNOWN), nearR, nearG, nearB, driftR, driftG, driftB };
+}
+
+/**
+ * Class of pixel `p`: NEAR within the tolerance of a seed colour (largest channel difference), else
+ * GRADIENT / STEEP within the drift of one (smooth towards all four neighbours or not), else FAR.
+ */
+function classify(data: Uint8Array, p: number, t: SeedClasses, width: number, total: number): number {
+  const i = p * 3;
+  const r = data[i] as number;
+  const g = data[i + 1] as number;
+  const b = data[i + 2] as number;
+  if (((t.nearR[r] as number) & (t.nearG[g] as number) & (t.nearB[b] as number)) !== 0) return NEAR;
+  if (((t.driftR[r] as number) & (t.driftG[g] as number) & (t.driftB[b] as number)) === 0) return FAR;
+  return smoothAt(data, p, width, total, CLASSIC_GRADIENT_STEP) ? GRADIENT : STEEP;
 }
 
 /**
@@ -115,57 +177,42 @@ function classifyPixels(
  * {@link CLASSIC_GRADIENT_DRIFT} x `tolerance` of a seed colour (a smooth sky gradient). Every ring
  * from the border up to ~3% in seeds it with its own dominant colours, so a drawn panel frame (a dark
  * border line) does not hide the background inside it. Pure.
+ *
+ * Only a gradient pixel smooth towards all four neighbours may join, and that already means it is
+ * within the step of the pixel it is reached from: whether a pixel may join depends on the pixel
+ * alone, a fixed class per seed set (bench/prep_reference.py runs the same fill as connected
+ * components of those classes). Pixels are classified when the fill first reaches them.
  */
 export function floodBackground(image: RgbImage, tolerance = CLASSIC_TOLERANCE): GrayImage {
   const { width, height, data } = image;
   const total = width * height;
+  const drift = tolerance * CLASSIC_GRADIENT_DRIFT;
   const background = new Uint8Array(total);
   const queue = new Int32Array(total);
   const maxInset = Math.min(Math.floor(Math.min(width, height) / 8), Math.max(4, Math.round(Math.min(width, height) * 0.03)));
-  const step = CLASSIC_GRADIENT_STEP;
-  // Rings mostly share their seed colours: classify every pixel once per distinct seed set.
-  const classified = new Map<string, Uint8Array>();
+  // Rings mostly share their seed colours: one classification per distinct seed set.
+  const classified = new Map<string, SeedClasses>();
   for (let ringInset = 0; ringInset <= maxInset; ringInset++) {
     const ring = ringPixels(width, height, ringInset);
     if (ring.length === 0) continue;
     const seeds = dominantColours(image, ring);
     // keyed by 8-level colour cells: rings through the same screentone share one classification
     const key = seeds.map((c) => c.map((v) => Math.round(v / 8)).join(',')).join(';');
-    let near = classified.get(key);
-    if (!near) {
-      near = classifyPixels(data, seeds, tolerance, tolerance * CLASSIC_GRADIENT_DRIFT);
-      classified.set(key, near);
+    let entry = classified.get(key);
+    if (!entry) {
+      // the first ring's seed colours stand for the key (later rings reuse its classes)
+      entry = seedClasses(seeds, tolerance, drift, total);
+      classified.set(key, entry);
     }
-    const classes = near;
-    const nearBackground = (p: number): boolean => classes[p] === NEAR;
-    const close = (a: number, b: number): boolean => {
-      const i = a * 3;
-      const j = b * 3;
-      return (
-        Math.abs((data[i] as number) - (data[j] as number)) <= step &&
-        Math.abs((data[i + 1] as number) - (data[j + 1] as number)) <= step &&
-        Math.abs((data[i + 2] as number) - (data[j + 2] as number)) <= step
-      );
-    };
-    // A gradient pixel is smooth towards all four neighbours; an anti-aliased stroke is not across it.
-    const smoothAround = (q: number): boolean => {
-      const x = q % width;
-      return (
-        (x === 0 || close(q, q - 1)) &&
-        (x === width - 1 || close(q, q + 1)) &&
-        (q < width || close(q, q - width)) &&
-        (q + width >= total || close(q, q + width))
-      );
-    };
-    const joins = (from: number, to: number): boolean => {
-      if (background[to]) return false;
-      if (nearBackground(to)) return true;
-      return classes[to] === DRIFT && close(from, to) && smoothAround(to);
-    };
+    const classes = entry.classes;
     let head = 0;
     let tail = 0;
-    for (const p of ring) {
-      if (!background[p] && nearBackground(p)) {
+    for (let k = 0; k < ring.length; k++) {
+      const p = ring[k] as number;
+      if (background[p]) continue;
+      let c = classes[p] as number;
+      if (c === UNKNOWN) classes[p] = c = classify(data, p, entry, width, total);
+      if (c === NEAR) {
         background[p] = 255;
         queue[tail++] = p;
       }
@@ -173,21 +220,42 @@ export function floodBackground(image: RgbImage, tolerance = CLASSIC_TOLERANCE):
     while (head < tail) {
       const p = queue[head++] as number;
       const x = p % width;
-      if (x > 0 && joins(p, p - 1)) {
-        background[p - 1] = 255;
-        queue[tail++] = p - 1;
+      // left, right, up, down (unrolled: this loop is the segmenter's hot path)
+      let q = p - 1;
+      if (x > 0 && !background[q]) {
+        let c = classes[q] as number;
+        if (c === UNKNOWN) classes[q] = c = classify(data, q, entry, width, total);
+        if (c >= GRADIENT) {
+          background[q] = 255;
+          queue[tail++] = q;
+        }
       }
-      if (x < width - 1 && joins(p, p + 1)) {
-        background[p + 1] = 255;
-        queue[tail++] = p + 1;
+      q = p + 1;
+      if (x < width - 1 && !background[q]) {
+        let c = classes[q] as number;
+        if (c === UNKNOWN) classes[q] = c = classify(data, q, entry, width, total);
+        if (c >= GRADIENT) {
+          background[q] = 255;
+          queue[tail++] = q;
+        }
       }
-      if (p >= width && joins(p, p - width)) {
-        background[p - width] = 255;
-        queue[tail++] = p - width;
+      q = p - width;
+      if (q >= 0 && !background[q]) {
+        let c = classes[q] as number;
+        if (c === UNKNOWN) classes[q] = c = classify(data, q, entry, width, total);
+        if (c >= GRADIENT) {
+          background[q] = 255;
+          queue[tail++] = q;
+        }
       }
-      if (p + width < total && joins(p, p + width)) {
-        background[p + width] = 255;
-        queue[tail++] = p + width;
+      q = p + width;
+      if (q < total && !background[q]) {
+        let c = classes[q] as number;
+        if (c === UNKNOWN) classes[q] = c = classify(data, q, entry, width, total);
+        if (c >= GRADIENT) {
+          background[q] = 255;
+          queue[tail++] = q;
+        }
       }
     }
   }
@@ -200,25 +268,34 @@ export function morphologyKernelPx(width: number, height: number): number {
   return size % 2 === 1 ? size : size + 1;
 }
 
-/** Foreground = not background, then opening (drops specks, leftover text strokes) and closing (joins gaps).
- * Rectangular kernels: OpenCV runs them as separable row/column passes, several times faster than ellipses. */
-async function cleanForeground(background: GrayImage): Promise<GrayImage> {
+/**
+ * Foreground = not background, then opening (drops specks, leftover text strokes) and closing (joins
+ * gaps); with `outSize`, the mask is then scaled to that size (bilinear) and thresholded at 127, all
+ * inside one set of Mats (one copy out of the WASM heap).
+ * Rectangular kernels: OpenCV runs them as separable row/column passes, several times faster than ellipses.
+ */
+async function cleanForeground(
+  background: GrayImage,
+  outSize?: { width: number; height: number },
+): Promise<GrayImage> {
   const cv = await loadOpenCv();
-  const foreground: GrayImage = {
-    width: background.width,
-    height: background.height,
-    data: background.data.map((v) => (v ? 0 : 255)),
-  };
   const k = morphologyKernelPx(background.width, background.height);
   return withMats((keep) => {
-    const mask = keep(matFromGray(cv, foreground));
+    const mask = keep(matFromGray(cv, background));
+    cv.bitwise_not(mask, mask);
     const opened = keep(new cv.Mat());
     const closed = keep(new cv.Mat());
     const openKernel = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(k, k)));
     const closeKernel = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(2 * k + 1, 2 * k + 1)));
     cv.morphologyEx(mask, opened, cv.MORPH_OPEN, openKernel);
     cv.morphologyEx(opened, closed, cv.MORPH_CLOSE, closeKernel);
-    return grayFromMat(closed);
+    if (!outSize || (outSize.width === background.width && outSize.height === background.height)) {
+      return grayFromMat(closed);
+    }
+    const scaled = keep(new cv.Mat());
+    cv.resize(closed, scaled, new cv.Size(outSize.width, outSize.height), 0, 0, cv.INTER_LINEAR);
+    cv.threshold(scaled, scaled, 127, 255, cv.THRESH_BINARY);
+    return grayFromMat(scaled);
   });
 }
 
@@ -237,10 +314,8 @@ export function createClassicSegmenter(options: ClassicSegmenterOptions = {}): C
         Math.max(1, Math.round(image.height * scale)),
         'area',
       );
-      const mask = await cleanForeground(floodBackground(small, tolerance));
-      const back = await resizeGrayCv(mask, image.width, image.height, 'linear');
-      for (let i = 0; i < back.data.length; i++) back.data[i] = (back.data[i] ?? 0) > 127 ? 255 : 0;
-      return back;
+      // back to full size (bilinear), thresholded at 127
+      return cleanForeground(floodBackground(small, tolerance), { width: image.width, height: image.height });
     },
   };
 }
