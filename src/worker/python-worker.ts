@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { resolveVenvPath, venvPythonPath } from '../env/python-env.js';
 import { type ErrorCode, ToonloraError } from '../errors.js';
 import {
   type DoneEvent,
@@ -31,15 +32,16 @@ export interface WorkerSpawn {
 }
 
 /**
- * The worker's Python: `$TOONLORA_PYTHON`, else `trainer/.venv/bin/python`.
+ * The worker's Python: the interpreter of the venv `toonlora setup` made (`$TOONLORA_VENV`, else
+ * `trainer/.venv`) — the same rule setup and doctor use.
  * @throws TL_ERR_PYTHON_ENV naming the path and `toonlora setup` when it does not exist.
  */
 export function resolveWorkerPython(env: NodeJS.ProcessEnv = process.env): string {
-  const python = env.TOONLORA_PYTHON || join(TRAINER_DIR, '.venv', 'bin', 'python');
+  const python = venvPythonPath(resolveVenvPath(undefined, env, REPO_ROOT));
   if (!existsSync(python)) {
     throw new ToonloraError(
       'TL_ERR_PYTHON_ENV',
-      `${python}: the Python worker environment is missing. Run: toonlora setup (or set TOONLORA_PYTHON).`,
+      `${python}: the Python worker environment is missing. Run: toonlora setup (or set TOONLORA_VENV to an existing one).`,
       { details: { python } },
     );
   }

@@ -1,6 +1,7 @@
 // src/cli/commands/generate.ts — `toonlora generate`: generate images with a base model and a LoRA
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
+import { ensurePythonEnv } from '../../env/python-env.js';
 import { generationConfigSchema } from '../../schemas/config.js';
 import { type GenerationResult, runGeneration } from '../../worker/generate.js';
 import { commandAction, printResult } from '../output.js';
@@ -74,6 +75,7 @@ export function registerGenerate(program: Command): void {
             },
           },
         }).generation;
+        await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
         const result = await runGeneration({
           ...(flags.lora ? { lora: flags.lora } : {}),
           outputDir: flags.output,

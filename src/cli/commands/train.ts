@@ -1,6 +1,7 @@
 // src/cli/commands/train.ts — `toonlora train`: train a LoRA on a prepared dataset with the Python worker
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
+import { ensurePythonEnv } from '../../env/python-env.js';
 import { ToonloraError } from '../../errors.js';
 import { type TrainingConfig, effectiveLoraAlpha, trainingConfigSchema } from '../../schemas/config.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
@@ -109,6 +110,7 @@ export function registerTrain(program: Command): void {
           ...(flags.config ? { file: flags.config } : {}),
           overrides: trainingOverrides(flags),
         }).training;
+        await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
         if (flags.dryRun) {
           const resolved = { ...config, lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) } };
           printResult({ config: resolved, lora: await countLora(config) }, flags, formatDryRun);
