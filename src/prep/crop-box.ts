@@ -70,12 +70,18 @@ export function boxContains(outer: Box, inner: Box): boolean {
  */
 export function cutSquare(image: RgbImage, box: Box, fill: readonly [number, number, number] = [255, 255, 255]): RgbImage {
   const out = new Uint8Array(box.width * box.height * 3);
-  for (let i = 0; i < out.length; i += 3) {
-    out[i] = fill[0];
-    out[i + 1] = fill[1];
-    out[i + 2] = fill[2];
-  }
   const inside = intersectBoxes(box, { x: 0, y: 0, width: image.width, height: image.height });
+  if (inside.width * inside.height < box.width * box.height) {
+    // only squares that leave the image need padding; a grey/white fill is one memset
+    if (fill[0] === fill[1] && fill[1] === fill[2]) out.fill(fill[0]);
+    else {
+      for (let i = 0; i < out.length; i += 3) {
+        out[i] = fill[0];
+        out[i + 1] = fill[1];
+        out[i + 2] = fill[2];
+      }
+    }
+  }
   for (let y = inside.y; y < inside.y + inside.height; y++) {
     const srcStart = (y * image.width + inside.x) * 3;
     const dstStart = ((y - box.y) * box.width + (inside.x - box.x)) * 3;

@@ -79,8 +79,8 @@ export async function createPaddleTextDetector(
 
   /** Upstream's single-image detection: resize to the 960 limit, run, DB post-process. */
   const detectWhole = async (image: RgbImage): Promise<TextRegion[]> => {
-    const input = resizeForDet(cv, image, params.limitSideLen);
-    const feeds = { x: float32Tensor(normalizeForPaddleDet(input), [1, 3, input.height, input.width]) };
+    const input = detInput(cv, image, params.limitSideLen);
+    const feeds = { x: float32Tensor(input.data, [1, 3, input.height, input.width]) };
     const output = (await runOnnx(session, feeds))[outputName];
     if (!output) throw new Error(`${PADDLE_DET_MODEL_ID}: the model returned no "${outputName}" output`);
     const [, , mapHeight, mapWidth] = output.dims as [number, number, number, number];
@@ -120,15 +120,24 @@ export async function createPaddleTextDetector(
   };
 }
 
-/** cv2.resize(INTER_LINEAR) to the DetResizeForTest size, as upstream does (not sharp: keep parity). */
-function resizeForDet(cv: OpenCv, image: RgbImage, limitSideLen: number): RgbImage {
+/**
+ * The network input: cv2.resize(INTER_LINEAR) to the DetResizeForTest size, as upstream does (not
+ * sharp: keep parity), normalised straight out of the WASM heap (no copy of the resized pixels).
+ */
+function detInput(
+  cv: OpenCv,
+  image: RgbImage,
+  limitSideLen: number,
+): { data: Float32Array; width: number; height: number } {
   const size = computeDetInputSize(image.width, image.height, limitSideLen);
-  if (size.width === image.width && size.height === image.height) return image;
+  if (size.width === image.width && size.height === image.height) {
+    return { data: normalizeForPaddleDet(image), ...size };
+  }
   const src = matFromRgb(cv, image);
   const dst = new cv.Mat();
   try {
     cv.resize(src, dst, new cv.Size(size.width, size.height), 0, 0, cv.INTER_LINEAR);
-    return { width: size.width, height: size.height, data: new Uint8Array(dst.data) };
+    return { data: normalizeForPaddleDet({ ...size, data: dst.data as Uint8Array }), ...size };
   } finally {
     src.delete();
     dst.delete();

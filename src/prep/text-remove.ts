@@ -2,11 +2,11 @@
 // prep.textDilatePx), then per masked area either a flat fill with the speech bubble's colour (when
 // the ring of pixels around it is near-uniform) or OpenCV's Navier-Stokes inpaint (SPEC §1 step 2,
 // cv.INPAINT_NS, radius prep.inpaintRadius) for text over art.
+import { dilateEllipse } from '../vision/binary-dilate.js';
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { loadOpenCv, type Mat, type OpenCv, withMats } from '../vision/opencv.js';
 import type { TextRegion, TextRemovalResult, TextRemover } from './stage-types.js';
 import {
-  dilateInPlace,
   foreignColourPixels,
   measureRingColour,
   type RingColourStats,
@@ -57,7 +57,8 @@ export async function createOpenCvTextRemover(options: OpenCvTextRemoverOptions)
   const removeWithCounts = async (image: RgbImage, regions: readonly TextRegion[]) => {
     const mask = rasterizeTextMask(cv, regions, image.width, image.height, options.dilatePx);
     if (regions.length === 0) return { image, mask, counts: { flatFilled: 0, inpainted: 0 } };
-    return withMats((keep) => fillMaskedAreas(cv, keep, image, mask, options));
+    const within = regionsBounds(regions, options.dilatePx, image.width, image.height);
+    return withMats((keep) => fillMaskedAreas(cv, keep, image, mask, within, options));
   };
   return {
     name: 'opencv-inpaint-ns',
@@ -70,6 +71,34 @@ export async function createOpenCvTextRemover(options: OpenCvTextRemoverOptions)
 }
 
 /**
+ * A box holding every pixel the text mask can set: the regions' polygons (rasterised at rounded
+ * coordinates) grown by the dilation, plus a pixel for rounding, clipped to the image.
+ */
+function regionsBounds(regions: readonly TextRegion[], dilatePx: number, width: number, height: number): Box {
+  let minX = Number.POSITIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (const region of regions) {
+    for (const [x, y] of region.polygon) {
+      minX = Math.min(minX, x);
+      minY = Math.min(minY, y);
+      maxX = Math.max(maxX, x);
+      maxY = Math.max(maxY, y);
+    }
+  }
+  const margin = Math.max(dilatePx, 0) + 1;
+  const x0 = Math.max(Math.floor(minX) - margin, 0);
+  const y0 = Math.max(Math.floor(minY) - margin, 0);
+  return {
+    x: x0,
+    y: y0,
+    width: Math.max(Math.min(Math.ceil(maxX) + margin + 1, width) - x0, 0),
+    height: Math.max(Math.min(Math.ceil(maxY) + margin + 1, height) - y0, 0),
+  };
+}
+
+/**
  * 8-connected areas of the mask: a label per pixel (0 = unmasked, i + 1 = `areas[i]`) and each
  * area's box. connectedComponentsWithStats runs on the mask's bounding box only: on a 1024² panel
  * whose text sits in two corners that is a fraction of the ~15-20 ms the whole image costs in WASM.
@@ -78,15 +107,17 @@ function labelMaskedAreas(
   cv: OpenCv,
   keep: <M extends Mat>(mat: M) => M,
   mask: GrayImage,
+  within: Box,
 ): { labels: Int32Array; areas: Box[] } {
   const { width, height, data } = mask;
+  // bounds of the set pixels, searched inside `within` only (the regions' box: the mask is empty outside)
   let x0 = width;
   let y0 = height;
   let x1 = -1;
   let y1 = -1;
-  for (let y = 0; y < height; y++) {
+  for (let y = within.y; y < within.y + within.height; y++) {
     const row = y * width;
-    for (let x = 0; x < width; x++) {
+    for (let x = within.x; x < within.x + within.width; x++) {
       if (!data[row + x]) continue;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
@@ -131,22 +162,23 @@ function fillMaskedAreas(
   keep: <M extends Mat>(mat: M) => M,
   image: RgbImage,
   mask: GrayImage,
+  within: Box,
   options: OpenCvTextRemoverOptions,
 ): TextRemovalResult & { counts: TextRemovalCounts } {
   const out = new Uint8Array(image.data);
-  const { labels: labelData, areas } = labelMaskedAreas(cv, keep, mask);
+  const { labels: labelData, areas } = labelMaskedAreas(cv, keep, mask, within);
   const inpaintMask = new Uint8Array(mask.width * mask.height);
   const used = new Uint8Array(mask.width * mask.height);
   const toInpaint: { label: number; area: Box }[] = [];
   let flatFilled = 0;
   for (const [index, area] of areas.entries()) {
     const label = index + 1;
-    const sample = sampleRing(cv, keep, image, mask, labelData, label, area);
+    const sample = sampleRing(image, mask, labelData, label, area);
     const colour = options.flatFill === false ? undefined : flatColour(sample);
     const letters =
       colour || options.refineArtMask === false
         ? undefined
-        : artTextPixels(cv, keep, image, labelData, label, area, sample);
+        : artTextPixels(image, labelData, label, area, sample);
     for (let y = area.y; y < area.y + area.height; y++) {
       for (let x = area.x; x < area.x + area.width; x++) {
         const i = y * mask.width + x;
@@ -180,8 +212,6 @@ interface RingSample {
 
 /** The pixels in a RING_PX-wide band around component `label`, outside every masked area. */
 function sampleRing(
-  cv: OpenCv,
-  keep: <M extends Mat>(mat: M) => M,
   image: RgbImage,
   mask: GrayImage,
   labels: Int32Array,
@@ -196,14 +226,13 @@ function sampleRing(
     width: Math.min(area.x + area.width + RING_PX, image.width) - x0,
     height: Math.min(area.y + area.height + RING_PX, image.height) - y0,
   };
-  const local = keep(cv.Mat.zeros(box.height, box.width, cv.CV_8UC1));
-  const data = local.data as Uint8Array;
+  const local = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++) {
     for (let x = 0; x < box.width; x++) {
-      if (labels[(y + box.y) * image.width + x + box.x] === label) data[y * box.width + x] = 255;
+      if (labels[(y + box.y) * image.width + x + box.x] === label) local[y * box.width + x] = 255;
     }
   }
-  dilateInPlace(cv, local, RING_PX);
+  const data = dilateEllipse(local, box.width, box.height, RING_PX);
   const ring = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++) {
     for (let x = 0; x < box.width; x++) {
@@ -228,8 +257,6 @@ function flatColour(sample: RingSample): [number, number, number] | undefined {
  * pixel has a foreign colour (black text over black line art), the whole area is inpainted.
  */
 function artTextPixels(
-  cv: OpenCv,
-  keep: <M extends Mat>(mat: M) => M,
   image: RgbImage,
   labels: Int32Array,
   label: number,
@@ -239,10 +266,7 @@ function artTextPixels(
   const bins = ringColourBins(image, sample.ring, sample.box);
   const foreign = foreignColourPixels(image, labels, label, area, bins);
   if (foreign.count < foreign.area * MIN_FOREIGN_SHARE) return undefined;
-  const local = keep(new cv.Mat(area.height, area.width, cv.CV_8UC1));
-  (local.data as Uint8Array).set(foreign.mask);
-  dilateInPlace(cv, local, Math.max(2, Math.round(Math.min(area.width, area.height) * OUTLINE_GROW)));
-  return new Uint8Array(local.data as Uint8Array);
+  return dilateEllipse(foreign.mask, area.width, area.height, Math.max(2, Math.round(Math.min(area.width, area.height) * OUTLINE_GROW)));
 }
 
 /**
