@@ -10,6 +10,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
@@ -35,6 +36,18 @@ interface ImageRun {
   character: Box | null;
 }
 const TARGET_IMAGES_PER_S = 2;
+const OPENCV_JS = '@techstark/opencv-js 4.12';
+
+/** The installed onnxruntime-node version (package.json next to its entry point). */
+function ortNodeVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    const manifest = require('onnxruntime-node/package.json') as { version?: string };
+    return manifest.version ?? '?';
+  } catch {
+    return '?';
+  }
+}
 const PYTHON = 'trainer/.venv/bin/python';
 
 async function benchImages(): Promise<string[]> {
@@ -231,6 +244,11 @@ function printTable(result: BenchResult): void {
   const boxes = result.boxes;
   console.log(
     `text boxes: TS ${boxes?.tsCount}, Python ${boxes?.pyCount}, mean IoU ${boxes?.meanIou.toFixed(3)}`,
+  );
+  const versions = result.pythonVersions ?? {};
+  console.log(
+    `runtimes: TS onnxruntime-node ${ortNodeVersion()} + OpenCV ${OPENCV_JS} (WASM, one thread); ` +
+      `Python onnxruntime ${versions.onnxruntime} + opencv-python ${versions.opencv} (native)`,
   );
   const chars = result.characters;
   console.log(

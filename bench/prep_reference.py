@@ -1,8 +1,10 @@
 # bench/prep_reference.py — the Python reference the prep benchmark (bench/prep-speed.ts) compares the
 # TypeScript stages against: the same model file, input sizes and pre/post-processing, written the way
 # upstream PaddleOCR writes them (opencv-python + onnxruntime + pyclipper, tools/infer/predict_det.py,
-# ppocr/postprocess/db_postprocess.py), plus the same text removal and a classic border flood-fill
-# segmentation + square crop. Prints one JSON object: per-stage ms per image and every image's boxes;
+# ppocr/postprocess/db_postprocess.py), plus the same text removal, the same classic segmenter (a
+# cv2/numpy port of src/prep/segment-classic.ts: ~512 px working copy, border-ring seed colours,
+# gradient-aware fill, rectangular opening/closing, bilinear scale-back) and the same square crop
+# (src/prep/crop-box.ts, resized as src/prep/process-file.ts does). Prints one JSON object: per-stage ms per image and every image's boxes;
 # with --serve it answers one JSON line per image path read from stdin (bench/prep-speed.ts uses this
 # to alternate TypeScript and Python image by image, so both see the same background load).
 # Run: trainer/.venv/bin/python bench/prep_reference.py --model <det.onnx> --repeats 3 <images...>

@@ -266,7 +266,12 @@ function artTextPixels(
   const bins = ringColourBins(image, sample.ring, sample.box);
   const foreign = foreignColourPixels(image, labels, label, area, bins);
   if (foreign.count < foreign.area * MIN_FOREIGN_SHARE) return undefined;
-  return dilateEllipse(foreign.mask, area.width, area.height, Math.max(2, Math.round(Math.min(area.width, area.height) * OUTLINE_GROW)));
+  return dilateEllipse(
+    foreign.mask,
+    area.width,
+    area.height,
+    Math.max(2, Math.round(Math.min(area.width, area.height) * OUTLINE_GROW)),
+  );
 }
 
 /**
