@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSafetensors } from '../src/lora/safetensors-read.js';
 import { generationConfigSchema, trainingConfigSchema } from '../src/schemas/config.js';
 import { GenerationWorker } from '../src/worker/generate.js';
 import type { WorkerEvent } from '../src/worker/protocol.js';
@@ -69,6 +70,31 @@ describe('runTraining on tiny', () => {
       code: 'TL_ERR_OUTPUT_EXISTS',
     });
   });
+});
+
+describe('runTraining on tiny with trainTextEncoder', () => {
+  it('writes the text-encoder adapter and lora_te_ modules into the kohya file', async () => {
+    const config = trainingConfigSchema.parse({
+      baseModel: 'tiny',
+      resolution: 64,
+      steps: 2,
+      lora: { rank: 4, alpha: 2 },
+      trainTextEncoder: true,
+      textEncoderLearningRate: 1e-4,
+    });
+    const run = await runTraining({ datasetDir: dataset, runDir: join(root, 'run-te'), config });
+    expect(run).toMatchObject({ status: 'done', steps: 2 });
+    expect(run.textEncoderAdapter).toBe(join(root, 'run-te', 'text_encoder', 'adapter_model.safetensors'));
+    expect(run.stats.text_encoder_lora_modules).toBe(16);
+    const reader = await openSafetensors(run.kohyaFile ?? '');
+    try {
+      const names = reader.header.tensors.map((t) => t.name);
+      expect(names.filter((n) => n.startsWith('lora_te_text_model_encoder_layers_'))).toHaveLength(16 * 3);
+      expect(names.every((n) => n.startsWith('lora_unet_') || n.startsWith('lora_te_'))).toBe(true);
+    } finally {
+      await reader.close();
+    }
+  }, 180_000);
 });
 
 describe('GenerationWorker on tiny', () => {

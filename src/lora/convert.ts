@@ -113,14 +113,17 @@ function tensorSources(
 
 /**
  * Output order: wider dtypes first (alignment, as Python safetensors), then by position in the
- * source file, then by name. Deterministic for a given input, and it turns the copy into one
- * sequential read of the source (large slabs, see planSlabs).
+ * source (the reader's tensor list: file order, one file after the other for a combined reader),
+ * then by name. Deterministic for a given input, and it turns the copy into one sequential read of
+ * each source file (large slabs, see planSlabs).
  */
-function writeOrder(tensors: readonly PlannedTensor[]): PlannedTensor[] {
+function writeOrder(tensors: readonly PlannedTensor[], reader: SafetensorsReader): PlannedTensor[] {
+  const position = new Map(reader.header.tensors.map((t, i) => [t, i]));
+  const at = (t: PlannedTensor) => (t.source ? (position.get(t.source) ?? -1) : -1);
   return [...tensors].sort(
     (a, b) =>
       DTYPE_BYTES[b.dtype] - DTYPE_BYTES[a.dtype] ||
-      (a.source?.begin ?? -1) - (b.source?.begin ?? -1) ||
+      at(a) - at(b) ||
       (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
 }
@@ -131,7 +134,7 @@ async function writePlannedFile(
   reader: SafetensorsReader,
   overwrite: boolean,
 ) {
-  const { sources, release } = tensorSources(writeOrder(plan.tensors), reader);
+  const { sources, release } = tensorSources(writeOrder(plan.tensors, reader), reader);
   return writeSafetensors(path, sources, plan.metadata, {
     overwrite,
     kohyaHashes: plan.kohyaHashes,

@@ -39,6 +39,11 @@ export interface AssembleOptions {
   /** Decoded `.alpha` scalars by tensor key. */
   readonly alphaValues?: ReadonlyMap<string, number>;
   readonly configs?: Partial<Record<LoraComponent, PeftAdapterConfig>>;
+  /**
+   * Every module belongs to this component (a PEFT folder's `text_encoder/` adapter, whose keys carry no
+   * component prefix). Text-encoder paths then get Hugging Face's `text_model.` prefix when they lack it.
+   */
+  readonly component?: LoraComponent;
 }
 
 interface Draft {
@@ -57,6 +62,7 @@ function formatError(file: string, what: string, module?: string): ToonloraError
 function groupTensors(
   tensors: readonly TensorEntry[],
   format: LoraFormat,
+  forced?: LoraComponent,
 ): { drafts: Map<string, Draft>; unknown: string[] } {
   const drafts = new Map<string, Draft>();
   const unknown: string[] = [];
@@ -72,11 +78,16 @@ function groupTensors(
       unknown.push(tensor.name);
       continue;
     }
-    const id = `${parsed.component}:${parsed.path}`;
+    const component = forced ?? parsed.component;
+    const path =
+      component === 'text_encoder' && forced && !parsed.path.startsWith('text_model.')
+        ? `text_model.${parsed.path}`
+        : parsed.path;
+    const id = `${component}:${path}`;
     let draft = drafts.get(id);
     if (!draft) {
-      const kohyaName = KOHYA_PREFIX[parsed.component] + parsed.path.replaceAll('.', '_');
-      draft = { component: parsed.component, path: parsed.path, known: known.has(kohyaName), parts: {} };
+      const kohyaName = KOHYA_PREFIX[component] + path.replaceAll('.', '_');
+      draft = { component, path, known: known.has(kohyaName), parts: {} };
       drafts.set(id, draft);
     }
     if (draft.parts[parsed.part]) unknown.push(tensor.name);
@@ -140,7 +151,7 @@ function alphaOf(
  * @throws TL_ERR_LORA_FORMAT when a module misses a tensor, shapes disagree or the config's rank differs.
  */
 export function assembleLoraModel(tensors: readonly TensorEntry[], options: AssembleOptions): LoraModel {
-  const { drafts, unknown } = groupTensors(tensors, options.format);
+  const { drafts, unknown } = groupTensors(tensors, options.format, options.component);
   const modules: LoraModule[] = [];
   const warnings: string[] = [];
   for (const draft of drafts.values()) {

@@ -1,10 +1,12 @@
 // src/lora/open-lora.ts — opens a LoRA given by path (a .safetensors file, or a PEFT adapter folder
-// with adapter_model.safetensors + adapter_config.json): validates the file, reads the small alpha
-// tensors and the config, and assembles the module list. The I/O edge of convert and inspect.
+// with adapter_model.safetensors + adapter_config.json, and optionally the text encoder's adapter in
+// `text_encoder/`): validates the files, reads the small alpha tensors and the configs, and assembles
+// the module list. The I/O edge of convert and inspect.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { decodeScalar } from './float-convert.js';
+import { combineReaders } from './combined-reader.js';
 import { detectLoraFormat } from './lora-keys.js';
 import { assembleLoraModel, type LoraModel } from './lora-model.js';
 import { type PeftAdapterConfig, parsePeftConfig } from './peft-config.js';
@@ -12,6 +14,7 @@ import { openSafetensors, type SafetensorsReader } from './safetensors-read.js';
 import type { LoraComponent } from './sd15-modules.js';
 
 export interface OpenedLora {
+  /** Reads every tensor of `model`, the `text_encoder/` adapter's included. */
   readonly reader: SafetensorsReader;
   readonly model: LoraModel;
   /** The adapter_config.json used, if any. */
@@ -122,6 +125,68 @@ async function readAlphas(reader: SafetensorsReader): Promise<Map<string, number
   return values;
 }
 
+/** File name of the PEFT adapter weights, at the folder root (UNet) and in `text_encoder/`. */
+const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * The text encoder's PEFT adapter beside a UNet adapter (`<folder>/text_encoder/adapter_model.safetensors`
+ * + its adapter_config.json, the layout the trainer and `convert --to peft` write), as modules of the
+ * `text_encoder` component; undefined when the folder has none.
+ */
+async function openTextEncoderAdapter(
+  weights: string,
+  rootConfig: PeftAdapterConfig | undefined,
+): Promise<{ reader: SafetensorsReader; model: LoraModel } | undefined> {
+  if (basename(weights) !== ADAPTER_WEIGHTS) return undefined;
+  const folder = join(dirname(weights), 'text_encoder');
+  const teWeights = join(folder, ADAPTER_WEIGHTS);
+  if (!(await exists(teWeights))) return undefined;
+  const reader = await openSafetensors(teWeights);
+  try {
+    const file = join('text_encoder', ADAPTER_WEIGHTS);
+    if (detectLoraFormat(reader.header.tensors.map((t) => t.name)) !== 'peft') {
+      throw new ToonloraError(
+        'TL_ERR_LORA_FORMAT',
+        `${teWeights}: not a PEFT adapter (expected base_model.model.* lora_A / lora_B keys). Fix or remove the text_encoder folder.`,
+        { details: { file: teWeights } },
+      );
+    }
+    const configPath = join(folder, 'adapter_config.json');
+    const raw = await readJsonFile(configPath);
+    const config = raw === undefined ? rootConfig : parsePeftConfig(raw, configPath);
+    const model = assembleLoraModel(reader.header.tensors, {
+      format: 'peft',
+      file,
+      component: 'text_encoder',
+      ...(config ? { configs: { text_encoder: config } } : {}),
+    });
+    return { reader, model };
+  } catch (error) {
+    await reader.close();
+    throw error;
+  }
+}
+
+/** Modules of both adapters in one list (same order rule as assembleLoraModel). */
+function mergeModels(unet: LoraModel, textEncoder: LoraModel): LoraModel {
+  const modules = [...unet.modules, ...textEncoder.modules].sort((a, b) =>
+    a.component + a.path < b.component + b.path ? -1 : 1,
+  );
+  return {
+    format: unet.format,
+    modules,
+    unknownKeys: [...unet.unknownKeys, ...textEncoder.unknownKeys],
+    warnings: [...unet.warnings, ...textEncoder.warnings.map((w) => `text_encoder/: ${w}`)],
+  };
+}
+
 /**
  * Opens a LoRA for reading. Close `reader` when done.
  * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT (unknown format, bad config, broken module).
@@ -144,31 +209,38 @@ export async function openLora(input: string): Promise<OpenedLora> {
     }
     let configs: Partial<Record<LoraComponent, PeftAdapterConfig>> = {};
     let usedConfig: string | undefined;
+    let rootConfig: PeftAdapterConfig | undefined;
     if (format === 'peft' && configPath) {
       const raw = await readJsonFile(configPath);
       if (raw !== undefined) {
-        const config = parsePeftConfig(raw, configPath);
-        configs = { unet: config, text_encoder: config };
+        rootConfig = parsePeftConfig(raw, configPath);
+        configs = { unet: rootConfig, text_encoder: rootConfig };
         usedConfig = configPath;
       }
     } else if (format === 'diffusers') {
       configs = diffusersConfigs(reader.header.metadata, file);
     }
     const alphaValues = format === 'kohya' ? await readAlphas(reader) : undefined;
-    const model = assembleLoraModel(reader.header.tensors, {
+    const unetModel = assembleLoraModel(reader.header.tensors, {
       format,
       file,
       configs,
       ...(alphaValues ? { alphaValues } : {}),
     });
-    if (model.modules.length === 0) {
+    if (unetModel.modules.length === 0) {
       throw new ToonloraError(
         'TL_ERR_LORA_FORMAT',
         `${file}: no complete LoRA module (down + up pair) found.`,
         { details: { file } },
       );
     }
-    return { reader, model, ...(usedConfig ? { configPath: usedConfig } : {}) };
+    const textEncoder = format === 'peft' ? await openTextEncoderAdapter(weights, rootConfig) : undefined;
+    if (!textEncoder) return { reader, model: unetModel, ...(usedConfig ? { configPath: usedConfig } : {}) };
+    return {
+      reader: combineReaders(reader, [textEncoder.reader]),
+      model: mergeModels(unetModel, textEncoder.model),
+      ...(usedConfig ? { configPath: usedConfig } : {}),
+    };
   } catch (error) {
     await reader.close();
     throw error;

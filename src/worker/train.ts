@@ -31,6 +31,8 @@ export interface TrainResult {
   readonly runDir: string;
   /** PEFT adapter weights (adapter_model.safetensors), when done. */
   readonly adapter?: string;
+  /** The text encoder's PEFT adapter (text_encoder/adapter_model.safetensors), when trainTextEncoder. */
+  readonly textEncoderAdapter?: string;
   /** WebUI / ComfyUI / diffusers-loadable kohya file, when done and kohya is on. */
   readonly kohyaFile?: string;
   /** Newest checkpoint folder (resume from it with --resume). */
@@ -126,7 +128,15 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
     return { ...base, status: 'cancelled', checkpoint: outcome.checkpoint, stats: {} };
   }
   const adapter = String(outcome.done.artifacts.adapter);
-  const result = { ...base, status: 'done' as const, adapter, checkpoint, stats: outcome.done.stats };
+  const te = outcome.done.artifacts.text_encoder_adapter;
+  const result = {
+    ...base,
+    status: 'done' as const,
+    adapter,
+    ...(typeof te === 'string' ? { textEncoderAdapter: te } : {}),
+    checkpoint,
+    stats: outcome.done.stats,
+  };
   if (options.kohya === false) return result;
   return { ...result, kohyaFile: await writeKohyaFile(options, startedAt) };
 }

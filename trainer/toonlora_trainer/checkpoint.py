@@ -1,9 +1,10 @@
 """toonlora_trainer/checkpoint.py — saves and restores the PEFT adapter and the full training state.
 
 A checkpoint folder `checkpoints/step-000250/` holds `adapter_model.safetensors` + `adapter_config.json`
-(PEFT's own layout, keys `base_model.model.<module>.lora_A.weight`) and `training_state.pt` (optimizer,
-LR scheduler, grad scaler, noise RNG state, step): everything `--resume` needs to continue the same
-trajectory. Folders are written under a temporary name and renamed, so a crash never leaves a half one.
+(PEFT's own layout, keys `base_model.model.<module>.lora_A.weight`), when the text encoder is trained
+its adapter in `text_encoder/` (same layout; the subfolder convention of diffusers pipelines, which
+src/lora/open-lora.ts reads), and `training_state.pt` (optimizer, LR scheduler, grad scaler, noise RNG
+state, step): everything `--resume` needs to continue the same trajectory. Folders are written under a temporary name and renamed, so a crash never leaves a half one.
 """
 
 from __future__ import annotations
@@ -21,20 +22,33 @@ from safetensors.torch import load_file, save_file
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 ADAPTER_CONFIG = "adapter_config.json"
 TRAINING_STATE = "training_state.pt"
+TEXT_ENCODER_DIR = "text_encoder"
 PEFT_PREFIX = "base_model.model."
+# CLIP module paths as Hugging Face checkpoints, kohya (lora_te_text_model_...) and diffusers name them;
+# transformers 5's CLIPTextModel holds `encoder` directly, so the prefix is added on save, dropped on load.
+CLIP_PREFIX = "text_model."
 CHECKPOINT_PATTERN = re.compile(r"^step-(\d{6,})$")
 
 
-def lora_state_dict(unet) -> dict[str, torch.Tensor]:
-    """The adapter's tensors with PEFT's saved key names (`base_model.model.` + module path), fp32, CPU."""
+def _is_clip(model) -> bool:
+    """A transformers text encoder whose module paths lack `text_model.` (transformers 5's CLIPTextModel)."""
+    from transformers import PreTrainedModel
+
+    return isinstance(model, PreTrainedModel) and not hasattr(model, "text_model")
+
+
+def lora_state_dict(model) -> dict[str, torch.Tensor]:
+    """The adapter's tensors with PEFT's saved key names (`base_model.model.` + module path), fp32, CPU.
+    Text-encoder paths get the `text_model.` prefix of Hugging Face's CLIP naming (see CLIP_PREFIX)."""
     from peft.utils import get_peft_model_state_dict
 
-    state = get_peft_model_state_dict(unet)
-    return {PEFT_PREFIX + key: value.detach().to("cpu", torch.float32).contiguous() for key, value in state.items()}
+    state = get_peft_model_state_dict(model)
+    prefix = PEFT_PREFIX + (CLIP_PREFIX if _is_clip(model) else "")
+    return {prefix + key: value.detach().to("cpu", torch.float32).contiguous() for key, value in state.items()}
 
 
 def save_adapter(unet, folder: str, base_model: str) -> str:
-    """Writes the PEFT adapter (weights + config) into `folder`; returns the weights path."""
+    """Writes the PEFT adapter (weights + config) of `unet` (or a text encoder) into `folder`; returns the weights path."""
     os.makedirs(folder, exist_ok=True)
     peft_config = unet.peft_config["default"]
     config = peft_config.to_dict()
@@ -50,24 +64,27 @@ def save_adapter(unet, folder: str, base_model: str) -> str:
 
 
 def load_adapter_weights(unet, folder: str) -> None:
-    """Loads PEFT adapter weights from `folder` into a UNet that already has the same adapter attached."""
+    """Loads PEFT adapter weights from `folder` into a UNet (or text encoder) that already has the same adapter attached."""
     from peft.utils import set_peft_model_state_dict
 
     state = load_file(os.path.join(folder, ADAPTER_WEIGHTS))
-    stripped = {key.removeprefix(PEFT_PREFIX): value for key, value in state.items()}
+    clip = _is_clip(unet)
+    stripped = {key.removeprefix(PEFT_PREFIX).removeprefix(CLIP_PREFIX if clip else ""): value for key, value in state.items()}
     result = set_peft_model_state_dict(unet, stripped)
     unexpected = getattr(result, "unexpected_keys", None)
     if unexpected:
         raise ValueError(f"{folder}: adapter keys do not match this UNet (e.g. {unexpected[0]})")
 
 
-def save_checkpoint(run_dir: str, step: int, unet, base_model: str, state: dict[str, Any]) -> str:
-    """Writes `checkpoints/step-<step>/` atomically; returns its path."""
+def save_checkpoint(run_dir: str, step: int, unet, base_model: str, state: dict[str, Any], text_encoder=None) -> str:
+    """Writes `checkpoints/step-<step>/` atomically (with `text_encoder/` when one is given); returns its path."""
     root = Path(run_dir) / "checkpoints"
     final = root / f"step-{step:06d}"
     temporary = root / f".step-{step:06d}.partial"
     shutil.rmtree(temporary, ignore_errors=True)
     save_adapter(unet, str(temporary), base_model)
+    if text_encoder is not None:
+        save_adapter(text_encoder, str(temporary / TEXT_ENCODER_DIR), base_model)
     torch.save({"step": step, **state}, temporary / TRAINING_STATE)
     if final.exists():
         shutil.rmtree(final)
@@ -87,3 +104,8 @@ def latest_checkpoint(run_dir: str) -> str | None:
 def load_training_state(folder: str) -> dict[str, Any]:
     """The dict save_checkpoint stored (`step`, optimizer, scheduler, scaler, generator states)."""
     return torch.load(os.path.join(folder, TRAINING_STATE), map_location="cpu", weights_only=False)
+
+
+def has_text_encoder_adapter(folder: str) -> bool:
+    """Whether `folder` (a checkpoint or run folder) holds a text-encoder adapter."""
+    return os.path.exists(os.path.join(folder, TEXT_ENCODER_DIR, ADAPTER_WEIGHTS))

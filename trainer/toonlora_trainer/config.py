@@ -180,11 +180,6 @@ def _check_training_contradictions(config: TrainingConfig, where: str) -> None:
             f"{where}.lrWarmupSteps: {config.lr_warmup_steps} warmup steps leave none of the {config.steps} "
             "training steps at the full rate. Lower training.lrWarmupSteps or raise --steps."
         )
-    if config.train_text_encoder:
-        raise ConfigError(
-            f"{where}.trainTextEncoder: training the text encoder is not supported by this worker yet "
-            "(the UNet LoRA is). Set training.trainTextEncoder to false."
-        )
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,11 @@ def build_tiny_base_model(seed: int = TINY_SEED) -> BaseModel:
 
 @torch.no_grad()
 def encode_prompts(base: BaseModel, prompts: list[str], clip_skip: int, device: torch.device) -> torch.Tensor:
+    """CLIP text embeddings [B, 77, D] without gradients (frozen text encoder, generation); see encode_prompts_grad."""
+    return encode_prompts_grad(base, prompts, clip_skip, device)
+
+
+def encode_prompts_grad(base: BaseModel, prompts: list[str], clip_skip: int, device: torch.device) -> torch.Tensor:
     """CLIP text embeddings [B, 77, D] for training AND generation (one function, so both see the same text).
 
     `clip_skip` is the WebUI convention: 1 = last layer, 2 = penultimate (hidden_states[-2]) followed by
@@ -228,6 +233,23 @@ def make_lora_config(rank: int, alpha: float, target_modules: tuple[str, ...], d
     )
 
 
+# The CLIP attention projections, as diffusers' examples/dreambooth/train_dreambooth_lora.py adapts the text
+# encoder (`LoraConfig(r=rank, lora_alpha=rank, init_lora_weights="gaussian", target_modules=["q_proj",
+# "k_proj", "v_proj", "out_proj"])`, `text_encoder.add_adapter(...)`) and kohya's LoRANetwork targets
+# CLIPAttention: 12 layers x 4 = 48 modules for SD1.5, kohya names lora_te_text_model_encoder_layers_<i>_self_attn_<q|k|v|out>_proj.
+TEXT_ENCODER_TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "out_proj")
+
+
+def attach_text_encoder_lora(text_encoder, rank: int, alpha: float, dora: bool) -> None:
+    """Freezes the CLIP text encoder and adds a LoRA adapter (trainable) to its attention projections."""
+    from peft import inject_adapter_in_model
+
+    # PEFT directly, not transformers' `add_adapter`: transformers 5.24 wants peft >= 0.22 for that, and
+    # inject_adapter_in_model is what it calls underneath (it also sets `peft_config`, used when saving).
+    text_encoder.requires_grad_(False)
+    inject_adapter_in_model(make_lora_config(rank, alpha, TEXT_ENCODER_TARGET_MODULES, dora), text_encoder)
+
+
 def attach_lora(unet, rank: int, alpha: float, target_modules: tuple[str, ...], dora: bool) -> None:
     """Freezes the UNet and adds the LoRA adapter (trainable) to its attention projections."""
     unet.requires_grad_(False)
@@ -235,7 +257,7 @@ def attach_lora(unet, rank: int, alpha: float, target_modules: tuple[str, ...], 
 
 
 def count_lora(unet) -> tuple[int, int]:
-    """(number of LoRA-adapted modules, trainable parameter count) of a UNet with an adapter."""
+    """(number of LoRA-adapted modules, trainable parameter count) of a UNet (or text encoder) with an adapter."""
     from peft.tuners.lora import LoraLayer
 
     modules = sum(1 for m in unet.modules() if isinstance(m, LoraLayer))

@@ -3,6 +3,9 @@
 Follows diffusers examples/text_to_image/train_text_to_image_lora.py (frozen base, PEFT LoRA on the
 UNet, LoRA params upcast to fp32, AdamW + get_scheduler, Min-SNR, offset noise) and kohya sd-scripts
 (folder repeats, keep-first-token caption shuffling, latent caching, CLIP skip during training).
+The optional text-encoder LoRA follows diffusers' examples/dreambooth/train_dreambooth_lora.py
+(`--train_text_encoder`: LoRA on the CLIP q/k/v/out projections, its own AdamW parameter group with
+`text_encoder_lr`, embeddings computed every step) and kohya's `--text_encoder_lr`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from .config import ConfigError, TrainingConfig, TrainRequest
 from .data import Dataset, batch_indices, load_image_tensor, repeated_indices, scan_kohya_dataset, shuffle_caption
 from .generate import assemble_pipeline, decode_latents, render_latents
 from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
-from .models import BaseModel, attach_lora, count_lora, encode_prompts, load_base_model, select_device
+from .models import (
+    BaseModel, attach_lora, attach_text_encoder_lora, count_lora, encode_prompts, encode_prompts_grad, load_base_model, select_device,
+)
 from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample
 
 SAMPLE_STEPS = 20
@@ -63,6 +68,22 @@ class TextEmbeddingCache:
             for caption, embedding in zip(missing, encoded):
                 self.store[caption] = embedding.to(self.precision.weight_dtype)
         return torch.stack([self.store[c] for c in captions])
+
+
+class LiveTextEmbeddings:
+    """Text embeddings computed every step WITH gradients: the text encoder's LoRA trains, so nothing is
+    cached (diffusers' train_dreambooth_lora.py encodes the prompt inside the step when train_text_encoder)."""
+
+    def __init__(self, base: BaseModel, clip_skip: int, precision: Precision) -> None:
+        self.base, self.clip_skip, self.precision = base, clip_skip, precision
+
+    def get(self, captions: list[str]) -> torch.Tensor:
+        with _autocast(self.precision):
+            return encode_prompts_grad(self.base, captions, self.clip_skip, self.precision.device)
+
+
+def _autocast(precision: Precision):
+    return torch.autocast("cuda", dtype=precision.weight_dtype) if precision.autocast else contextlib.nullcontext()
 
 
 @torch.no_grad()
@@ -139,31 +160,44 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     unet = base.unet.to(precision.device, precision.weight_dtype)
     attach_lora(unet, config.lora.rank, config.lora.alpha, config.lora.target_modules, config.lora.dora)
     lora_params = [p for p in unet.parameters() if p.requires_grad]
-    for p in lora_params:
+    # Optional: LoRA on the text encoder too, same rank / alpha / DoRA as the UNet's (the config has one LoRA shape).
+    text_encoder = base.text_encoder if config.train_text_encoder else None
+    te_params: list[torch.nn.Parameter] = []
+    if text_encoder is not None:
+        attach_text_encoder_lora(text_encoder, config.lora.rank, config.lora.alpha, config.lora.dora)
+        te_params = [p for p in text_encoder.parameters() if p.requires_grad]
+        text_encoder.train()
+    for p in lora_params + te_params:
         p.data = p.data.float()  # as diffusers' cast_training_params: fp32 master weights under autocast
     if config.gradient_checkpointing:
         unet.enable_gradient_checkpointing()
     unet.train()
     modules, n_params = count_lora(unet)
     emit(Log("info", f"LoRA: {modules} modules, {n_params:,} trainable parameters on {precision.device} ({precision.weight_dtype})"))
-    # 3. Caches: latents once, text embeddings per distinct caption (text encoder frozen).
+    te_modules, te_n_params = count_lora(text_encoder) if text_encoder is not None else (0, 0)
+    if text_encoder is not None:
+        emit(Log("info", f"text-encoder LoRA: {te_modules} modules, {te_n_params:,} trainable parameters, lr {config.text_encoder_learning_rate:g}"))
+    # 3. Caches: latents once; text embeddings per distinct caption when the text encoder is frozen, else every step.
     latents_cache = cache_all_latents(base, dataset, config.resolution) if config.cache_latents else None
     if latents_cache is not None:
         base.vae.to("cpu")  # cached: the VAE leaves the GPU (only sample images need it, briefly)
-    text_cache = TextEmbeddingCache(base, config.clip_skip, precision)
-    # 4. Optimizer, schedule, resume.
-    state = _make_loop_state(config, lora_params, precision)
+    text_cache = (LiveTextEmbeddings if text_encoder is not None else TextEmbeddingCache)(base, config.clip_skip, precision)
+    # 4. Optimizer (one parameter group per model, each with its own rate), schedule, resume.
+    groups = [{"params": lora_params, "lr": config.learning_rate}]
+    if te_params:
+        groups.append({"params": te_params, "lr": config.text_encoder_learning_rate})
+    state = _make_loop_state(config, groups, precision)
     if request.resume:
-        _resume(run_dir, unet, state, config.steps, emit)
+        _resume(run_dir, unet, text_encoder, state, config.steps, emit)
     repeated = repeated_indices(dataset)
     started, first_step = time.perf_counter(), state.step
     last_checkpoint: str | None = None
     while state.step < config.steps:
         if should_stop():
-            path = _checkpoint(run_dir, unet, config, state, emit)
+            path = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
             emit(Cancelled(state.step, path))
             return
-        loss = _optimizer_step(unet, base, dataset, repeated, latents_cache, text_cache, config, state, precision, lora_params)
+        loss = _optimizer_step(unet, base, dataset, repeated, latents_cache, text_cache, config, state, precision, lora_params + te_params)
         state.step += 1
         if not math.isfinite(loss):
             raise NonFiniteLossError(
@@ -172,20 +206,24 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
             )
         _report_progress(emit, state, config, loss, started, first_step)
         if config.sample_every_steps and state.step % config.sample_every_steps == 0:
-            _emit_samples(unet, base, dataset, config, precision, state.step, run_dir, emit)
+            _emit_samples(unet, text_encoder, base, dataset, config, precision, state.step, run_dir, emit)
         if config.checkpoint_every_steps and state.step % config.checkpoint_every_steps == 0 and state.step < config.steps:
-            last_checkpoint = _checkpoint(run_dir, unet, config, state, emit)
-    # 5. Output: the PEFT adapter in the run folder (the TypeScript side writes the kohya file from it).
-    final_checkpoint = _checkpoint(run_dir, unet, config, state, emit)
+            last_checkpoint = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
+    # 5. Output: the PEFT adapter in the run folder (+ text_encoder/ when trained; the TypeScript side writes
+    #    the kohya file, lora_unet_ and lora_te_ modules, from it).
+    final_checkpoint = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
     weights = ckpt.save_adapter(unet, run_dir, config.base_model)
-    emit(Done(
-        artifacts={"adapter": weights, "adapter_config": os.path.join(run_dir, ckpt.ADAPTER_CONFIG), "checkpoint": final_checkpoint},
-        stats={"steps": state.step, "lora_modules": modules, "trainable_params": n_params, "images": len(dataset.items),
-               "seconds": time.perf_counter() - started},
-    ))
+    artifacts = {"adapter": weights, "adapter_config": os.path.join(run_dir, ckpt.ADAPTER_CONFIG), "checkpoint": final_checkpoint}
+    stats = {"steps": state.step, "lora_modules": modules, "trainable_params": n_params, "images": len(dataset.items),
+             "seconds": time.perf_counter() - started}
+    if text_encoder is not None:
+        artifacts["text_encoder_adapter"] = ckpt.save_adapter(text_encoder, os.path.join(run_dir, ckpt.TEXT_ENCODER_DIR), config.base_model)
+        stats |= {"text_encoder_lora_modules": te_modules, "text_encoder_trainable_params": te_n_params}
+    emit(Done(artifacts=artifacts, stats=stats))
 
 
 def _make_loop_state(config: TrainingConfig, params, precision: Precision) -> LoopState:
+    """`params`: AdamW parameter groups (UNet LoRA at learning_rate, text-encoder LoRA at its own rate)."""
     from diffusers.optimization import get_scheduler
 
     # fused AdamW on GPU: one kernel for all 256 LoRA tensors instead of several per tensor (launch-bound at batch 1)
@@ -198,7 +236,7 @@ def _make_loop_state(config: TrainingConfig, params, precision: Precision) -> Lo
     return LoopState(optimizer, lr_scheduler, scaler, generator)
 
 
-def _resume(run_dir: str, unet, state: LoopState, total_steps: int, emit: Emit) -> None:
+def _resume(run_dir: str, unet, text_encoder, state: LoopState, total_steps: int, emit: Emit) -> None:
     folder = ckpt.latest_checkpoint(run_dir)
     if folder is None:
         raise FileNotFoundError(f"{run_dir}: --resume given but no checkpoint folder under {run_dir}/checkpoints. Start without --resume.")
@@ -208,7 +246,15 @@ def _resume(run_dir: str, unet, state: LoopState, total_steps: int, emit: Emit) 
             f"steps: the newest checkpoint ({folder}) is at step {saved['step']}, not before the requested {total_steps}. "
             "Raise --steps to train further."
         )
+    has_te = ckpt.has_text_encoder_adapter(folder)
+    if has_te != (text_encoder is not None):
+        raise ConfigError(
+            f"trainTextEncoder: the checkpoint {folder} was trained {'with' if has_te else 'without'} a text-encoder LoRA "
+            f"but this run has trainTextEncoder {text_encoder is not None}. Set training.trainTextEncoder to {has_te} to resume it."
+        )
     ckpt.load_adapter_weights(unet, folder)
+    if text_encoder is not None:
+        ckpt.load_adapter_weights(text_encoder, os.path.join(folder, ckpt.TEXT_ENCODER_DIR))
     state.restore(saved)
     emit(Log("info", f"resumed from {folder} at step {state.step}"))
 
@@ -259,16 +305,18 @@ def _report_progress(emit: Emit, state: LoopState, config: TrainingConfig, loss:
     emit(Progress(state.step, config.steps, loss, float(state.lr_scheduler.get_last_lr()[0]), it_per_s, eta_s))
 
 
-def _checkpoint(run_dir, unet, config: TrainingConfig, state: LoopState, emit: Emit) -> str:
-    path = ckpt.save_checkpoint(run_dir, state.step, unet, config.base_model, state.to_checkpoint())
+def _checkpoint(run_dir, unet, text_encoder, config: TrainingConfig, state: LoopState, emit: Emit) -> str:
+    path = ckpt.save_checkpoint(run_dir, state.step, unet, config.base_model, state.to_checkpoint(), text_encoder)
     emit(Checkpoint(state.step, path))
     return path
 
 
-def _emit_samples(unet, base: BaseModel, dataset: Dataset, config: TrainingConfig, precision: Precision, step: int, run_dir: str, emit: Emit) -> None:
+def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, config: TrainingConfig, precision: Precision, step: int, run_dir: str, emit: Emit) -> None:
     """Sample images with fixed seeds (the same every time, so progress is comparable) and the trigger prompt."""
     prompts = list(config.sample_prompts) or [dataset.items[0].caption]
     unet.eval()
+    if text_encoder is not None:
+        text_encoder.eval()
     autocast = torch.autocast("cuda", dtype=precision.weight_dtype) if precision.autocast else contextlib.nullcontext()
     try:
         # No pipe.to(): it would cast the fp32 LoRA weights down to the base's dtype mid-training.
@@ -288,3 +336,5 @@ def _emit_samples(unet, base: BaseModel, dataset: Dataset, config: TrainingConfi
         base.vae.to(vae_device)
     finally:
         unet.train()
+        if text_encoder is not None:
+            text_encoder.train()

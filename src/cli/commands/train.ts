@@ -18,6 +18,8 @@ interface TrainFlags {
   alpha?: string;
   lr?: string;
   dora?: boolean;
+  trainTextEncoder?: boolean;
+  teLr?: string;
   resume: boolean;
   dryRun: boolean;
   config?: string;
@@ -32,6 +34,8 @@ function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
       baseModel: flags.base,
       steps: num(flags.steps),
       learningRate: num(flags.lr),
+      trainTextEncoder: flags.trainTextEncoder,
+      textEncoderLearningRate: num(flags.teLr),
       lora: { rank: num(flags.rank), alpha: num(flags.alpha), dora: flags.dora },
     },
   };
@@ -80,6 +84,7 @@ function formatResult(result: TrainResult): string {
   return [
     `trained ${result.steps} steps (last loss ${result.lastLoss?.toFixed(4) ?? '?'})`,
     `  PEFT adapter: ${result.adapter}`,
+    result.textEncoderAdapter ? `  text-encoder PEFT adapter: ${result.textEncoderAdapter}` : '',
     result.kohyaFile ? `  WebUI / ComfyUI / diffusers file: ${result.kohyaFile}` : '',
     result.samples.length ? `  samples: ${result.samples.length} images in ${result.runDir}/samples` : '',
   ]
@@ -100,6 +105,11 @@ export function registerTrain(program: Command): void {
     .option('--alpha <a>', 'LoRA alpha; scale = alpha / rank (default: = rank)')
     .option('--lr <x>', `UNet learning rate, AdamW (default: ${d.learningRate})`)
     .option('--dora', `weight-decomposed LoRA, PEFT use_dora (default: ${d.lora.dora})`)
+    .option(
+      '--train-text-encoder',
+      `also train a LoRA on the CLIP text encoder (q/k/v/out_proj, same rank / alpha); text embeddings are then computed every step, not cached (default: ${d.trainTextEncoder})`,
+    )
+    .option('--te-lr <x>', `text-encoder learning rate, its own AdamW group (default: ${d.textEncoderLearningRate})`)
     .option('--resume', 'continue from the newest checkpoint in the run folder', false)
     .option('--dry-run', 'print the resolved config and the LoRA size, train nothing', false)
     .option('--config <file>', 'config file (.json / .toml) with a [training] section; flags win')

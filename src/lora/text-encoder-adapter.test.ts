@@ -1,0 +1,117 @@
+// Tests for a PEFT folder with the text encoder's adapter in `text_encoder/` (what the trainer writes
+// with trainTextEncoder): convert --to kohya emits lora_te_ modules with the text encoder's own alpha,
+// inspect counts them, and kohya -> PEFT writes the text_encoder/ folder back.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertLora } from './convert.js';
+import { inspectLora } from './inspect.js';
+import { type FixtureTensor, makePeftTensors, seededRandom, writeFixtureFile, writePeftFolder } from './lora-fixtures.js';
+import { openSafetensors } from './safetensors-read.js';
+
+const UNET_MODULES = [
+  'down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q',
+  'down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k',
+];
+const TE_PROJ = ['q_proj', 'k_proj', 'v_proj', 'out_proj'];
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'toonlora-te-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Text-encoder tensors for 2 CLIP layers (768 wide), keys under `prefix` (with or without `text_model.`). */
+function teTensors(rank: number, pathPrefix: string, seed: number): FixtureTensor[] {
+  const random = seededRandom(seed);
+  const fill = (n: number) => Float32Array.from({ length: n }, () => random() * 0.05);
+  return [0, 1].flatMap((layer) =>
+    TE_PROJ.flatMap((proj): FixtureTensor[] => {
+      const key = `base_model.model.${pathPrefix}encoder.layers.${layer}.self_attn.${proj}`;
+      return [
+        { name: `${key}.lora_A.weight`, dtype: 'F32', shape: [rank, 768], data: fill(rank * 768) },
+        { name: `${key}.lora_B.weight`, dtype: 'F32', shape: [768, rank], data: fill(768 * rank) },
+      ];
+    }),
+  );
+}
+
+async function writeRun(name: string, pathPrefix: string, teConfig: boolean): Promise<string> {
+  const folder = join(dir, name);
+  await writePeftFolder(folder, makePeftTensors({ modules: UNET_MODULES, rank: 4, seed: 3 }), {
+    r: 4,
+    lora_alpha: 2,
+  });
+  await mkdir(join(folder, 'text_encoder'), { recursive: true });
+  await writeFixtureFile(join(folder, 'text_encoder', 'adapter_model.safetensors'), teTensors(4, pathPrefix, 9));
+  if (teConfig) {
+    await writeFile(
+      join(folder, 'text_encoder', 'adapter_config.json'),
+      JSON.stringify({ peft_type: 'LORA', r: 4, lora_alpha: 8 }),
+    );
+  }
+  return folder;
+}
+
+async function readAll(path: string): Promise<Map<string, { shape: readonly number[]; bytes: Uint8Array }>> {
+  const reader = await openSafetensors(path);
+  try {
+    const out = new Map();
+    for (const t of reader.header.tensors) out.set(t.name, { shape: t.shape, bytes: await reader.readTensor(t) });
+    return out;
+  } finally {
+    await reader.close();
+  }
+}
+
+const scalar = (bytes: Uint8Array | undefined) => new Float32Array((bytes ?? new Uint8Array(4)).slice().buffer)[0];
+
+describe('PEFT folder with a text_encoder/ adapter', () => {
+  it('converts to kohya with lora_te_ modules carrying the text encoder alpha', async () => {
+    const folder = await writeRun('run', 'text_model.', true);
+    const kohya = join(dir, 'run.safetensors');
+    const result = await convertLora({ input: folder, output: kohya, to: 'kohya' });
+    expect(result.modules).toBe(UNET_MODULES.length + 8);
+    const tensors = await readAll(kohya);
+    const keys = [...tensors.keys()];
+    expect(keys.every((k) => k.startsWith('lora_unet_') || k.startsWith('lora_te_'))).toBe(true);
+    const te = keys.filter((k) => k.startsWith('lora_te_'));
+    expect(te).toHaveLength(8 * 3);
+    const name = 'lora_te_text_model_encoder_layers_1_self_attn_out_proj';
+    expect(te).toEqual(
+      expect.arrayContaining([`${name}.lora_down.weight`, `${name}.lora_up.weight`, `${name}.alpha`]),
+    );
+    expect(scalar(tensors.get(`${name}.alpha`)?.bytes)).toBe(8); // text_encoder/adapter_config.json
+    const unetName = `lora_unet_${(UNET_MODULES[0] as string).replaceAll('.', '_')}`;
+    expect(scalar(tensors.get(`${unetName}.alpha`)?.bytes)).toBe(2); // root adapter_config.json
+    // The weights are the source's bytes (fp32 in, fp32 out).
+    const source = await readAll(join(folder, 'text_encoder', 'adapter_model.safetensors'));
+    expect(tensors.get(`${name}.lora_down.weight`)?.bytes).toEqual(
+      source.get('base_model.model.text_model.encoder.layers.1.self_attn.out_proj.lora_A.weight')?.bytes,
+    );
+    expect(tensors.get(`${name}.lora_up.weight`)?.shape).toEqual([768, 4]);
+
+    const inspected = await inspectLora(kohya);
+    expect(inspected.modules.filter((m) => m.component === 'text_encoder')).toHaveLength(8);
+    expect(inspected.unknownKeys).toEqual([]);
+
+    const back = join(dir, 'run-back');
+    await convertLora({ input: kohya, output: back, to: 'peft' });
+    const backTe = await readAll(join(back, 'text_encoder', 'adapter_model.safetensors'));
+    expect(backTe.get('base_model.model.text_model.encoder.layers.1.self_attn.out_proj.lora_A.weight')?.bytes).toEqual(
+      source.get('base_model.model.text_model.encoder.layers.1.self_attn.out_proj.lora_A.weight')?.bytes,
+    );
+  });
+
+  it('reads transformers-5 paths (no text_model.) and falls back to the root config', async () => {
+    const folder = await writeRun('run5', '', false);
+    const inspected = await inspectLora(folder);
+    const te = inspected.modules.filter((m) => m.component === 'text_encoder');
+    expect(te).toHaveLength(8);
+    expect(te.every((m) => m.name.startsWith('lora_te_text_model_encoder_layers_') && m.sd15)).toBe(true);
+    expect(te.every((m) => m.alpha === 2 && m.alphaSource === 'config')).toBe(true);
+  });
+});
