@@ -28,9 +28,13 @@ import type { Box } from '../src/vision/image.js';
 const STAGES = ['decode', 'detect', 'remove', 'segment', 'crop'] as const;
 type Stage = (typeof STAGES)[number];
 type StageMs = Record<Stage, number>;
+/** The detect stage by part: resize + normalise, the ONNX run, DB post-processing. */
+const DETECT_PARTS = ['prepare', 'network', 'postprocess'] as const;
+type DetectParts = Record<(typeof DETECT_PARTS)[number], number>;
 type Polygon = readonly (readonly number[])[];
 interface ImageRun {
   ms: StageMs;
+  detectParts: DetectParts;
   polygons: Polygon[];
   /** The character's box (largest mask contour) the crop is built around; null when none. */
   character: Box | null;
@@ -62,7 +66,12 @@ async function benchImages(): Promise<string[]> {
 async function openTypeScript(): Promise<{ run: (path: string) => Promise<ImageRun>; setupMs: number }> {
   const prep = prepConfigSchema.parse({});
   const start = performance.now();
-  const detector = await createPaddleTextDetector();
+  const parts: DetectParts = { prepare: 0, network: 0, postprocess: 0 };
+  const detector = await createPaddleTextDetector({
+    onTimings: (t) => {
+      for (const part of DETECT_PARTS) parts[part] += t[part];
+    },
+  });
   const remover = await createOpenCvTextRemover({
     dilatePx: prep.textDilatePx,
     inpaintRadius: prep.inpaintRadius,
@@ -70,6 +79,7 @@ async function openTypeScript(): Promise<{ run: (path: string) => Promise<ImageR
   const segmenter = createClassicSegmenter();
   const setupMs = performance.now() - start;
   const run = async (path: string): Promise<ImageRun> => {
+    for (const part of DETECT_PARTS) parts[part] = 0;
     const t0 = performance.now();
     const image = await decodeImage(path, { maxPixels: prep.maxInputPixels });
     const t1 = performance.now();
@@ -88,7 +98,12 @@ async function openTypeScript(): Promise<{ run: (path: string) => Promise<ImageR
     }
     const t5 = performance.now();
     const ms = { decode: t1 - t0, detect: t2 - t1, remove: t3 - t2, segment: t4 - t3, crop: t5 - t4 };
-    return { ms, polygons: regions.map((r) => r.polygon), character: character?.box ?? null };
+    return {
+      ms,
+      detectParts: { ...parts },
+      polygons: regions.map((r) => r.polygon),
+      character: character?.box ?? null,
+    };
   };
   return { run, setupMs };
 }
@@ -129,7 +144,11 @@ async function openPython(): Promise<PythonServer | string> {
         const boxes = answer.boxes as { polygon: number[][] }[];
         const c = answer.character as [number, number, number, number] | null;
         const character = c ? { x: c[0], y: c[1], width: c[2], height: c[3] } : null;
-        return { ms: answer.ms as StageMs, polygons: boxes.map((b) => b.polygon), character };
+        const ms = answer.ms as Record<string, number>;
+        const detectParts = Object.fromEntries(
+          DETECT_PARTS.map((part) => [part, ms[`detect.${part}`] ?? 0]),
+        ) as DetectParts;
+        return { ms: ms as StageMs, detectParts, polygons: boxes.map((b) => b.polygon), character };
       },
       close: () => child.stdin.end(),
     };
@@ -147,13 +166,20 @@ function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** Per-stage mean ms per image of each round, then the median over rounds. */
-function summarise(rounds: readonly ImageRun[][]): StageMs {
+/** Per-key mean ms per image of each round, then the median over rounds. */
+function summariseBy<K extends string>(
+  rounds: readonly ImageRun[][],
+  keys: readonly K[],
+  pick: (run: ImageRun, key: K) => number,
+): Record<K, number> {
   const perRound = rounds.map((runs) =>
-    Object.fromEntries(STAGES.map((s) => [s, runs.reduce((sum, r) => sum + r.ms[s], 0) / runs.length])),
-  ) as StageMs[];
-  return Object.fromEntries(STAGES.map((s) => [s, median(perRound.map((r) => r[s]))])) as StageMs;
+    Object.fromEntries(keys.map((k) => [k, runs.reduce((sum, r) => sum + pick(r, k), 0) / runs.length])),
+  ) as Record<K, number>[];
+  return Object.fromEntries(keys.map((k) => [k, median(perRound.map((r) => r[k]))])) as Record<K, number>;
 }
+const summarise = (rounds: readonly ImageRun[][]): StageMs => summariseBy(rounds, STAGES, (r, s) => r.ms[s]);
+const summariseDetect = (rounds: readonly ImageRun[][]): DetectParts =>
+  summariseBy(rounds, DETECT_PARTS, (r, p) => r.detectParts[p]);
 
 type Rect = { x0: number; y0: number; x1: number; y1: number };
 function rectOf(points: Polygon): Rect {
@@ -218,6 +244,15 @@ function printTable(result: BenchResult): void {
     const p = py?.[stage];
     const ratio = p === undefined ? '' : (p / ts[stage]).toFixed(2).padStart(9);
     console.log(`${stage.padEnd(9)}${fmt(ts[stage])}  ${p === undefined ? '        -' : fmt(p)}${ratio}`);
+    if (stage !== 'detect') continue;
+    for (const part of DETECT_PARTS) {
+      const tp = result.tsDetect[part];
+      const pp = result.pyDetect?.[part];
+      const partRatio = pp === undefined ? '' : (pp / tp).toFixed(2).padStart(9);
+      console.log(
+        `  ${part.padEnd(12)}${tp.toFixed(1).padStart(6)}  ${pp === undefined ? '        -' : fmt(pp)}${partRatio}`,
+      );
+    }
   }
   const pyTotal = py ? total(py) : undefined;
   console.log(
@@ -262,7 +297,9 @@ interface BenchResult {
   load: { before: number; after: number };
   setupMs: number;
   ts: StageMs;
+  tsDetect: DetectParts;
   py?: StageMs;
+  pyDetect?: DetectParts;
   pythonError?: string;
   pythonVersions?: Record<string, string>;
   boxes?: ReturnType<typeof compareBoxes>;
@@ -297,9 +334,11 @@ async function main(argv: readonly string[]): Promise<void> {
     load: { before, after: loadavg()[0] as number },
     setupMs: ts.setupMs,
     ts: summarise(tsRounds.slice(1)),
+    tsDetect: summariseDetect(tsRounds.slice(1)),
     ...(server
       ? {
           py: summarise(pyRounds.slice(1)),
+          pyDetect: summariseDetect(pyRounds.slice(1)),
           pythonVersions: server.versions,
           boxes: compareBoxes(tsRounds[0] ?? [], pyRounds[0] ?? []),
           characters: compareCharacters(tsRounds[0] ?? [], pyRounds[0] ?? []),

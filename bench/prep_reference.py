@@ -63,11 +63,15 @@ def offset(points, distance):
     return np.array(pco.Execute(distance)).reshape(-1, 2)
 
 
-def detect(session, img_bgr):
+def detect(session, img_bgr, timings=None):
     src_h, src_w = img_bgr.shape[:2]
+    t0 = time.perf_counter()
     resized = det_resize(img_bgr)
     x = ((resized.astype(np.float32) * np.float32(1 / 255.0) - MEAN) / STD).transpose(2, 0, 1)[None]
-    pred = session.run(None, {"x": np.ascontiguousarray(x)})[0][0, 0]
+    x = np.ascontiguousarray(x)
+    t1 = time.perf_counter()
+    pred = session.run(None, {"x": x})[0][0, 0]
+    t2 = time.perf_counter()
     height, width = pred.shape
     bitmap = (pred > THRESH).astype(np.uint8) * 255
     contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
@@ -95,6 +99,8 @@ def detect(session, img_bgr):
         grown[:, 0] = np.clip(grown[:, 0], 0, src_w - 1)
         grown[:, 1] = np.clip(grown[:, 1], 0, src_h - 1)
         regions.append({"polygon": grown.tolist(), "score": float(score)})
+    if timings is not None:
+        timings.update(prepare=(t1 - t0) * 1000, network=(t2 - t1) * 1000, postprocess=(time.perf_counter() - t2) * 1000)
     return regions
 
 
@@ -302,7 +308,8 @@ def run_stages(session, path):
     t0 = time.perf_counter()
     img = cv2.imread(path, cv2.IMREAD_COLOR)
     t1 = time.perf_counter()
-    regions = detect(session, img)
+    parts = {}
+    regions = detect(session, img, parts)
     t2 = time.perf_counter()
     clean, _ = remove_text(img, regions)
     t3 = time.perf_counter()
@@ -311,7 +318,9 @@ def run_stages(session, path):
     _, character = crop(clean, mask)
     t5 = time.perf_counter()
     times = (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
-    return {name: dt * 1000 for name, dt in zip(STAGES, times)}, regions, character
+    ms = {name: dt * 1000 for name, dt in zip(STAGES, times)}
+    ms.update({f"detect.{k}": v for k, v in parts.items()})
+    return ms, regions, character
 
 
 STAGES = ("decode", "detect", "remove", "segment", "crop")

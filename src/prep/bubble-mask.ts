@@ -46,7 +46,8 @@ export async function removeTextBubbles(
     const labels = keep(new cv.Mat());
     const count: number = cv.connectedComponents(keep(matFromGray(cv, white)), labels, 4, cv.CV_32S);
     const holdsText = new Uint8Array(count);
-    const label: Int32Array = labels.data32S;
+    // one copy out of the WASM heap: two full passes through a heap view cost more than the copy
+    const label = new Int32Array(labels.data32S as Int32Array);
     for (let p = 0; p < label.length; p++) if ((textMask.data[p] ?? 0) > 0) holdsText[label[p] as number] = 1;
     holdsText[0] = 0;
     if (!holdsText.some((v) => v)) return mask;

@@ -63,10 +63,13 @@ const NORMALIZE_LUT: readonly Float32Array[] = MEAN_BGR.map((mean, c) => {
   return lut;
 });
 
-/** RGB HWC uint8 -> BGR CHW float32 normalised as NormalizeImage + ToCHWImage do upstream. */
-export function normalizeForPaddleDet(image: RgbImage): Float32Array {
+/**
+ * RGB HWC uint8 -> BGR CHW float32 normalised as NormalizeImage + ToCHWImage do upstream. Writes
+ * into `into` when it has exactly the right length (a reused input buffer), else a new array.
+ */
+export function normalizeForPaddleDet(image: RgbImage, into?: Float32Array): Float32Array {
   const plane = image.width * image.height;
-  const out = new Float32Array(plane * 3);
+  const out = into?.length === plane * 3 ? into : new Float32Array(plane * 3);
   const [lutB, lutG, lutR] = NORMALIZE_LUT as [Float32Array, Float32Array, Float32Array];
   const src = image.data;
   for (let i = 0, j = 0; i < plane; i++, j += 3) {
@@ -282,8 +285,12 @@ function dbCandidates(
   const hierarchy = new cv.Mat();
   const out: DbCandidate[] = [];
   try {
-    const bits = bitmap.data as Uint8Array;
-    for (let i = 0; i < prob.length; i++) bits[i] = (prob[i] as number) > params.thresh ? 255 : 0;
+    // binarised in a JS array, then copied into the Mat in one go: writing pixel by pixel through a
+    // view of the WASM heap is about twice as slow
+    const bits = new Uint8Array(prob.length);
+    const thresh = params.thresh;
+    for (let i = 0; i < prob.length; i++) bits[i] = (prob[i] as number) > thresh ? 255 : 0;
+    (bitmap.data as Uint8Array).set(bits);
     cv.findContours(bitmap, contours, hierarchy, cv.RETR_LIST, cv.CHAIN_APPROX_SIMPLE);
     const count = Math.min(contours.size(), params.maxCandidates);
     for (let i = 0; i < count; i++) {

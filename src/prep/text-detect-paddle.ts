@@ -45,6 +45,15 @@ export interface PaddleTextDetectorOptions {
   readonly intraOpThreads?: number;
   /** Let onnxruntime's idle threads spin (default false: yields the CPU; faster on a shared 2-core machine, see vision/onnx.ts). */
   readonly allowSpinning?: boolean;
+  /** Called after each network pass with its milliseconds by part (the prep benchmark's breakdown). */
+  readonly onTimings?: (ms: DetectTimings) => void;
+}
+
+/** Milliseconds of one detector pass: resize + normalise, the ONNX run, the DB post-processing. */
+export interface DetectTimings {
+  readonly prepare: number;
+  readonly network: number;
+  readonly postprocess: number;
 }
 
 /**
@@ -78,10 +87,18 @@ export async function createPaddleTextDetector(
   const outputName = session.outputNames[0] as string;
 
   /** Upstream's single-image detection: resize to the 960 limit, run, DB post-process. */
+  // The network input (11 MB at 960²) is reused from one image to the next instead of allocated per
+  // image; a call that finds it in use (concurrent detections) gets a fresh one.
+  let spare: Float32Array | undefined;
   const detectWhole = async (image: RgbImage): Promise<TextRegion[]> => {
-    const input = detInput(cv, image, params.limitSideLen);
+    const t0 = performance.now();
+    const buffer = spare;
+    spare = undefined;
+    const input = detInput(cv, image, params.limitSideLen, buffer);
     const feeds = { x: float32Tensor(input.data, [1, 3, input.height, input.width]) };
+    const t1 = performance.now();
     const output = (await runOnnx(session, feeds))[outputName];
+    const t2 = performance.now();
     if (!output) throw new Error(`${PADDLE_DET_MODEL_ID}: the model returned no "${outputName}" output`);
     const [, , mapHeight, mapWidth] = output.dims as [number, number, number, number];
     const prob = output.data as Float32Array;
@@ -95,6 +112,8 @@ export async function createPaddleTextDetector(
       params,
     );
     output.dispose();
+    spare = input.data;
+    options.onTimings?.({ prepare: t1 - t0, network: t2 - t1, postprocess: performance.now() - t2 });
     return regions;
   };
 
@@ -128,16 +147,17 @@ function detInput(
   cv: OpenCv,
   image: RgbImage,
   limitSideLen: number,
+  into?: Float32Array,
 ): { data: Float32Array; width: number; height: number } {
   const size = computeDetInputSize(image.width, image.height, limitSideLen);
   if (size.width === image.width && size.height === image.height) {
-    return { data: normalizeForPaddleDet(image), ...size };
+    return { data: normalizeForPaddleDet(image, into), ...size };
   }
   const src = matFromRgb(cv, image);
   const dst = new cv.Mat();
   try {
     cv.resize(src, dst, new cv.Size(size.width, size.height), 0, 0, cv.INTER_LINEAR);
-    return { data: normalizeForPaddleDet({ ...size, data: dst.data as Uint8Array }), ...size };
+    return { data: normalizeForPaddleDet({ ...size, data: dst.data as Uint8Array }, into), ...size };
   } finally {
     src.delete();
     dst.delete();
