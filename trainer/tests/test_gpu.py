@@ -35,3 +35,17 @@ def test_generation_on_gpu_keeps_vae_float32(tmp_path):
     })
     result = session.generate(None, config, str(tmp_path))
     assert len(result.images) == 2 and result.grid is not None
+
+
+@pytest.mark.parametrize("mixed", ["fp16", "bf16"])
+def test_text_encoder_lora_training_on_gpu(tmp_path, mixed):
+    """Text-encoder LoRA under autocast: fp32 LoRA params in both AdamW groups, finite loss, samples, adapter saved."""
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1)
+    events = []
+    request = {"version": 1, "command": "train", "dataset_dir": str(dataset), "run_dir": str(tmp_path / "run"), "resume": False,
+               "config": training_config(steps=6, mixedPrecision=mixed, sampleEverySteps=3, checkpointEverySteps=3,
+                                         trainTextEncoder=True, textEncoderLearningRate=1e-4)}
+    run_training(parse_train_request(request), events.append, lambda: False)
+    assert events[-1].type == "done" and events[-1].stats["text_encoder_lora_modules"] == 16
+    assert [e.type for e in events].count("sample") == 2
+    assert all(np.isfinite(e.loss) for e in events if e.type == "progress")
