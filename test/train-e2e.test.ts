@@ -91,6 +91,7 @@ describe('runTraining on tiny with trainTextEncoder', () => {
       const names = reader.header.tensors.map((t) => t.name);
       expect(names.filter((n) => n.startsWith('lora_te_text_model_encoder_layers_'))).toHaveLength(16 * 3);
       expect(names.every((n) => n.startsWith('lora_unet_') || n.startsWith('lora_te_'))).toBe(true);
+      expect(reader.header.metadata).toMatchObject({ ss_network_train_unet_only: 'False', ss_text_encoder_lr: '0.0001' });
     } finally {
       await reader.close();
     }

@@ -203,6 +203,7 @@ function kohyaMetadataFor(
       rank: Number(network.ss_network_dim),
       alpha: Number(network.ss_network_alpha),
       dora: model.modules.some((m) => m.magnitude),
+      textEncoder: model.modules.some((m) => m.component === 'text_encoder'),
     },
     now.toISOString(),
   );

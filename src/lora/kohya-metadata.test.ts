@@ -95,6 +95,14 @@ describe('buildKohyaMetadata', () => {
     });
     expect(JSON.parse(meta.ss_tag_frequency ?? '')).toEqual({ '10_sks girl': { sks: 1, smile: 1 } });
     expect(Object.values(meta).every((v) => typeof v === 'string')).toBe(true);
+    expect(meta).toMatchObject({ ss_network_train_unet_only: 'True', ss_unet_lr: pythonFloatRepr(defaults.learningRate) });
+    expect(meta.ss_text_encoder_lr).toBeUndefined();
+    const te = buildKohyaMetadata(
+      loraTrainingFactsSchema.parse({ textEncoderLearningRate: 2e-5 }),
+      { rank: 32, alpha: 16, dora: false, textEncoder: true },
+      '2026-01-02T03:04:05.000Z',
+    );
+    expect(te).toMatchObject({ ss_network_train_unet_only: 'False', ss_text_encoder_lr: '2e-05' });
   });
 
   it('rejects unknown fact fields', () => {

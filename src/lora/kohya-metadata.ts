@@ -11,6 +11,7 @@ export const loraTrainingFactsSchema = trainingConfigSchema
     resolution: true,
     steps: true,
     learningRate: true,
+    textEncoderLearningRate: true,
     snrGamma: true,
     noiseOffset: true,
     gradientCheckpointing: true,
@@ -98,6 +99,8 @@ export interface NetworkFacts {
   readonly rank: number;
   readonly alpha: number;
   readonly dora: boolean;
+  /** The file has text-encoder (lora_te_) modules: ss_network_train_unet_only False, ss_text_encoder_lr set. */
+  readonly textEncoder?: boolean;
 }
 
 /**
@@ -123,6 +126,8 @@ export function buildKohyaMetadata(
     ss_steps: String(facts.steps),
     ss_epoch: String(facts.epochs),
     ss_learning_rate: pythonFloatRepr(facts.learningRate),
+    ss_unet_lr: pythonFloatRepr(facts.learningRate),
+    ss_network_train_unet_only: pyBool(!network.textEncoder),
     ss_min_snr_gamma: pythonFloatRepr(facts.snrGamma),
     ss_noise_offset: pythonFloatRepr(facts.noiseOffset),
     ss_gradient_checkpointing: pyBool(facts.gradientCheckpointing),
@@ -136,6 +141,7 @@ export function buildKohyaMetadata(
     'modelspec.encoder_layer': String(facts.clipSkip),
     'modelspec.date': nowIso,
   };
+  if (network.textEncoder) meta.ss_text_encoder_lr = pythonFloatRepr(facts.textEncoderLearningRate);
   if (network.dora)
     meta.ss_network_args = JSON.stringify({ algo: 'lora', dora_wd: 'True', wd_on_output: 'True' });
   if (facts.trainingStartedAt !== undefined)

@@ -156,6 +156,7 @@ async function writeKohyaFile(options: TrainOptions, startedAt: number): Promise
       resolution: config.resolution,
       steps: config.steps,
       learningRate: config.learningRate,
+      textEncoderLearningRate: config.textEncoderLearningRate,
       snrGamma: config.snrGamma,
       noiseOffset: config.noiseOffset,
       gradientCheckpointing: config.gradientCheckpointing,
