@@ -205,9 +205,9 @@ def within(img, seed, limit):
 
 def smooth_pixels(img):
     """Pixels within GRADIENT_STEP (every channel) of each of their four neighbours."""
-    d = img.astype(np.int16)
-    right = (np.abs(d[:, 1:] - d[:, :-1]) <= GRADIENT_STEP).all(axis=2)
-    down = (np.abs(d[1:] - d[:-1]) <= GRADIENT_STEP).all(axis=2)
+    step = (GRADIENT_STEP,) * 3
+    right = cv2.inRange(cv2.absdiff(img[:, 1:], img[:, :-1]), (0, 0, 0), step) > 0
+    down = cv2.inRange(cv2.absdiff(img[1:], img[:-1]), (0, 0, 0), step) > 0
     smooth = np.ones(img.shape[:2], bool)
     smooth[:, 1:] &= right
     smooth[:, :-1] &= right
@@ -218,14 +218,32 @@ def smooth_pixels(img):
 
 def flood_background(img, tolerance=TOLERANCE):
     """Background (True) reached from each border ring's dominant colours: near the seeds, or within
-    the drift and smooth towards all four neighbours; one connected-components pass per ring that
-    has new seeds (the TypeScript side runs the same fill as a BFS)."""
+    the drift and smooth towards all four neighbours (the TypeScript side runs the same fill as a
+    BFS). Consecutive rings with the same seed colours share one connected-components pass: a fill
+    takes whole components of the not-yet-background passable pixels, so seeding them together gives
+    the same result as ring after ring."""
     h, w = img.shape[:2]
     flat = img.reshape(-1, 3)
     background = np.zeros(h * w, bool)
     max_inset = min(min(w, h) // 8, max(4, js_round(min(w, h) * 0.03)))
     classified = {}
     smooth = None
+    run_key, run_starts = None, []
+
+    def fill(key, starts):
+        near, passable = classified[key]
+        starts = np.concatenate(starts)
+        starts = starts[near[starts] & ~background[starts]]
+        if len(starts) == 0:
+            return
+        region = (passable & ~background).astype(np.uint8).reshape(h, w)
+        _, labels = cv2.connectedComponents(region, connectivity=4)
+        labels = labels.ravel()
+        reached = np.zeros(labels.max() + 1, bool)
+        reached[labels[starts]] = True
+        reached[0] = False
+        background[reached[labels]] = True
+
     for inset in range(max_inset + 1):
         ring = ring_pixels(w, h, inset)
         if len(ring) == 0:
@@ -245,17 +263,13 @@ def flood_background(img, tolerance=TOLERANCE):
             else:
                 near_or_gradient = near
             classified[key] = (near.ravel(), near_or_gradient.ravel())
-        near, passable = classified[key]
-        starts = ring[near[ring] & ~background[ring]]
-        if len(starts) == 0:
-            continue
-        region = (passable & ~background).astype(np.uint8).reshape(h, w)
-        _, labels = cv2.connectedComponents(region, connectivity=4)
-        labels = labels.ravel()
-        reached = np.zeros(labels.max() + 1, bool)
-        reached[labels[starts]] = True
-        reached[0] = False
-        background |= reached[labels]
+        if key != run_key and run_key is not None:
+            fill(run_key, run_starts)
+            run_starts = []
+        run_key = key
+        run_starts.append(ring)
+    if run_key is not None:
+        fill(run_key, run_starts)
     return background.reshape(h, w)
 
 
