@@ -158,6 +158,9 @@ async function openPython(): Promise<PythonServer | string> {
   }
 }
 
+const SETTLE_MS = 30;
+const settle = () => new Promise<void>((done) => setTimeout(done, SETTLE_MS));
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -321,7 +324,11 @@ async function main(argv: readonly string[]): Promise<void> {
     const tsRuns: ImageRun[] = [];
     const pyRuns: ImageRun[] = [];
     for (const path of paths) {
+      // A short pause before each side lets the other's background work (V8's concurrent GC, thread
+      // pools winding down) finish instead of landing in the next side's first stage.
+      await settle();
       tsRuns.push(await ts.run(path));
+      await settle();
       if (server) pyRuns.push(await server.run(path));
     }
     tsRounds.push(tsRuns);
