@@ -93,16 +93,6 @@ function orDilatedRoi(
   }
 }
 
-/** Dilates a CV_8UC1 Mat in place with a (2r+1)² ellipse. */
-export function dilateInPlace(cv: OpenCv, mat: OpenCv, radiusPx: number): void {
-  const kernel = cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(2 * radiusPx + 1, 2 * radiusPx + 1));
-  try {
-    cv.dilate(mat, mat, kernel);
-  } finally {
-    kernel.delete();
-  }
-}
-
 /** Mean and standard deviation (per channel, 0..255) of a set of RGB pixels. */
 export interface RingColourStats {
   readonly count: number;
