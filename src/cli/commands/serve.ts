@@ -1,9 +1,12 @@
 // src/cli/commands/serve.ts — `toonlora serve`: start the REST API and web app (maps flags to
 // startServer's options; the token comes from TOONLORA_TOKEN, never from a flag or a file).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ToonloraError } from '../../errors.js';
 import { toonloraHome } from '../../models/cache.js';
+import { DEFAULT_WEB_DIR } from '../../server/app.js';
 import { createServeServices } from '../../server/serve-services.js';
 import { startServer } from '../../server/server.js';
 import { commandAction, printResult } from '../output.js';
@@ -27,7 +30,24 @@ function parsePort(value: string): number {
   return port;
 }
 
+/** Builds web/dist on first use (vite, a few seconds), so a fresh checkout serves the web app too. */
+function ensureWebAppBuilt(): void {
+  if (existsSync(join(DEFAULT_WEB_DIR, 'index.html'))) return;
+  process.stderr.write('toonlora serve: building the web app (npm run build:web)...\n');
+  const build = spawnSync('npm', ['run', 'build:web', '--silent'], {
+    cwd: resolve(DEFAULT_WEB_DIR, '..', '..'),
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) {
+    process.stderr.write(
+      `${build.stderr ?? ''}toonlora serve: the web app did not build; the API still runs. Try: npm run build:web\n`,
+    );
+  }
+}
+
 async function serve(flags: ServeFlags): Promise<number> {
+  ensureWebAppBuilt();
   const dataDir = resolve(flags.data ?? join(toonloraHome(), 'server'));
   const token = process.env.TOONLORA_TOKEN?.trim() || undefined;
   const { app, url } = await startServer({
