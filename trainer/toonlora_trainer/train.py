@@ -83,6 +83,7 @@ class LiveTextEmbeddings:
 
 
 def _autocast(precision: Precision):
+    """Autocast to the weight dtype on GPU; a no-op context on CPU / full precision."""
     return torch.autocast("cuda", dtype=precision.weight_dtype) if precision.autocast else contextlib.nullcontext()
 
 
@@ -130,8 +131,7 @@ def diffusion_loss(unet, base: BaseModel, latents, embeddings, config: TrainingC
     timesteps = torch.randint(0, scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator).to(latents.device)
     noisy = scheduler.add_noise(latents, noise, timesteps)
     target = training_target(latents, noise, timesteps, scheduler, base.prediction_type)
-    autocast = torch.autocast("cuda", dtype=precision.weight_dtype) if precision.autocast else contextlib.nullcontext()
-    with autocast:
+    with _autocast(precision):
         prediction = unet(noisy.to(precision.weight_dtype), timesteps, embeddings).sample
     weights = min_snr_weights(compute_snr(scheduler.alphas_cumprod, timesteps), config.snr_gamma, base.prediction_type)
     return weighted_mse(prediction, target, weights)
@@ -317,7 +317,7 @@ def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, config:
     unet.eval()
     if text_encoder is not None:
         text_encoder.eval()
-    autocast = torch.autocast("cuda", dtype=precision.weight_dtype) if precision.autocast else contextlib.nullcontext()
+    autocast = _autocast(precision)
     try:
         # No pipe.to(): it would cast the fp32 LoRA weights down to the base's dtype mid-training.
         vae_device = base.vae.device
