@@ -59,10 +59,15 @@ async function serve(flags: ServeFlags): Promise<number> {
     ...createServeServices(),
   });
   printResult(
-    { url, dataDir, auth: Boolean(token) },
+    { url, host: flags.host, dataDir, auth: Boolean(token) },
     flags,
     (result) =>
-      `toonlora serving ${result.url} (data: ${result.dataDir}${result.auth ? ', token required' : ''}). Ctrl+C stops.`,
+      `toonlora serving ${result.url}` +
+      // fastify answers with a loopback URL for 0.0.0.0 / ::; say where it really listens.
+      (new URL(result.url).hostname.replace(/^\[|\]$/g, '') === result.host
+        ? ''
+        : ` (listening on ${result.host})`) +
+      ` (data: ${result.dataDir}${result.auth ? ', token required' : ''}). Ctrl+C stops.`,
   );
   await new Promise<void>((done) => {
     const stop = () => {
