@@ -24,7 +24,9 @@ async function writePattern(path: string, phase: number): Promise<void> {
       pixels.set(stripe ? [230, 40, 30] : [20, 30, 120], (y * size + x) * 3);
     }
   }
-  await sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toFile(path);
+  await sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toFile(path);
 }
 
 let result: TrainResult;
@@ -46,12 +48,19 @@ beforeAll(async () => {
     checkpointEverySteps: 2,
     sampleEverySteps: 0,
   });
-  result = await runTraining({ datasetDir: dataset, runDir: join(root, 'run'), config, onEvent: (e) => events.push(e) });
+  result = await runTraining({
+    datasetDir: dataset,
+    runDir: join(root, 'run'),
+    config,
+    onEvent: (e) => events.push(e),
+  });
 }, 180_000);
 
 describe('runTraining on tiny', () => {
   it('streams progress and checkpoints and returns the artifacts', () => {
-    expect(events.filter((e) => e.type === 'progress').map((e) => (e.type === 'progress' ? e.step : 0))).toEqual([1, 2, 3, 4]);
+    expect(
+      events.filter((e) => e.type === 'progress').map((e) => (e.type === 'progress' ? e.step : 0)),
+    ).toEqual([1, 2, 3, 4]);
     expect(events.some((e) => e.type === 'checkpoint' && e.step === 2)).toBe(true);
     expect(result).toMatchObject({ status: 'done', steps: 4 });
     expect(result.lastLoss).toBeGreaterThan(0);
@@ -66,7 +75,9 @@ describe('runTraining on tiny', () => {
 
   it('refuses to train over a finished run without --resume', async () => {
     const config = trainingConfigSchema.parse({ baseModel: 'tiny', resolution: 64, steps: 2 });
-    await expect(runTraining({ datasetDir: dataset, runDir: join(root, 'run'), config })).rejects.toMatchObject({
+    await expect(
+      runTraining({ datasetDir: dataset, runDir: join(root, 'run'), config }),
+    ).rejects.toMatchObject({
       code: 'TL_ERR_OUTPUT_EXISTS',
     });
   });
@@ -91,7 +102,10 @@ describe('runTraining on tiny with trainTextEncoder', () => {
       const names = reader.header.tensors.map((t) => t.name);
       expect(names.filter((n) => n.startsWith('lora_te_text_model_encoder_layers_'))).toHaveLength(16 * 3);
       expect(names.every((n) => n.startsWith('lora_unet_') || n.startsWith('lora_te_'))).toBe(true);
-      expect(reader.header.metadata).toMatchObject({ ss_network_train_unet_only: 'False', ss_text_encoder_lr: '0.0001' });
+      expect(reader.header.metadata).toMatchObject({
+        ss_network_train_unet_only: 'False',
+        ss_text_encoder_lr: '0.0001',
+      });
     } finally {
       await reader.close();
     }
@@ -104,9 +118,24 @@ describe('GenerationWorker on tiny', () => {
 
   it('loads the base once, then generates with the trained LoRA and without it', async () => {
     const { loadSeconds } = await worker.start();
-    const config = generationConfigSchema.parse({ baseModel: 'tiny', prompt: 'sks, striped pattern', steps: 3, width: 64, height: 64, seeds: [1, 2] });
-    const first = await worker.generate({ lora: result.kohyaFile ?? '', outputDir: join(root, 'gen'), config });
-    const again = await worker.generate({ lora: result.kohyaFile ?? '', outputDir: join(root, 'gen'), config });
+    const config = generationConfigSchema.parse({
+      baseModel: 'tiny',
+      prompt: 'sks, striped pattern',
+      steps: 3,
+      width: 64,
+      height: 64,
+      seeds: [1, 2],
+    });
+    const first = await worker.generate({
+      lora: result.kohyaFile ?? '',
+      outputDir: join(root, 'gen'),
+      config,
+    });
+    const again = await worker.generate({
+      lora: result.kohyaFile ?? '',
+      outputDir: join(root, 'gen'),
+      config,
+    });
     const bare = await worker.generate({ outputDir: join(root, 'gen'), config });
     expect(first.images).toHaveLength(2);
     expect(first.grid).not.toBeNull();
@@ -121,9 +150,34 @@ describe('toonlora train --dry-run', () => {
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');
     const launcher = new URL('../toonlora', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)(launcher, ['train', dataset, '--dry-run', '--rank', '32', '--json']);
-    const report = JSON.parse(stdout) as { config: { lora: { alpha: number } }; lora: Record<string, number> };
+    const { stdout } = await promisify(execFile)(launcher, [
+      'train',
+      dataset,
+      '--dry-run',
+      '--rank',
+      '32',
+      '--json',
+    ]);
+    const report = JSON.parse(stdout) as {
+      config: { lora: { alpha: number } };
+      lora: Record<string, number>;
+    };
     expect(report.config.lora.alpha).toBe(32);
     expect(report.lora).toMatchObject({ modules: 128, trainableParams: 6_377_472 });
+    expect(report).not.toHaveProperty('textEncoderLora');
+  }, 60_000);
+
+  it('adds the text-encoder LoRA size with --train-text-encoder (48 modules, 2,359,296 parameters at r=32)', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const launcher = new URL('../toonlora', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(launcher, [
+      'train',
+      dataset,
+      '--dry-run',
+      '--train-text-encoder',
+    ]);
+    expect(stdout).toMatch(/^LoRA: 128 modules, 6,377,472 trainable parameters/m);
+    expect(stdout).toMatch(/^text-encoder LoRA: 48 modules, 2,359,296 trainable parameters/m);
   }, 60_000);
 });

@@ -1,6 +1,9 @@
 """The LoRA has exactly the expected modules and parameter count (SPEC §2: 128 modules, ~6.4 M at r=32)."""
 
-from toonlora_trainer.models import SD15_UNET_CONFIG, TINY_UNET_CONFIG, attach_lora, build_tiny_base_model, count_lora, count_lora_for_config
+from toonlora_trainer.models import (
+    SD15_TEXT_CONFIG, SD15_UNET_CONFIG, TINY_UNET_CONFIG, attach_lora, build_tiny_base_model, count_lora, count_lora_for_config,
+    count_text_encoder_lora_for_config,
+)
 
 TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
 
@@ -43,3 +46,11 @@ def test_tiny_unet_lora_modules_and_params_exact():
 def test_target_subset_counts_only_those_projections():
     counts = count_lora_for_config(SD15_UNET_CONFIG, 32, ("to_q", "to_v"))
     assert counts["modules"] == 64
+
+
+def test_sd15_text_encoder_lora_is_48_modules_and_2_36_million_params():
+    counts = count_text_encoder_lora_for_config(SD15_TEXT_CONFIG, 32)
+    # CLIP ViT-L/14 text model: 12 layers, q/k/v/out_proj each 768 -> 768.
+    assert counts["text_encoder_modules"] == 12 * 4
+    assert counts["text_encoder_trainable_params"] == 48 * 32 * (768 + 768) == 2_359_296
+    assert counts["text_encoder_trainable_params"] < 0.02 * counts["text_encoder_params"]

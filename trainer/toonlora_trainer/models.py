@@ -278,3 +278,19 @@ def count_lora_for_config(unet_config: dict[str, Any], rank: int, target_modules
         attach_lora(unet, rank, float(rank), target_modules, dora)
     modules, params = count_lora(unet)
     return {"modules": modules, "trainable_params": params, "unet_params": base_params}
+
+
+def count_text_encoder_lora_for_config(text_config: dict[str, Any], rank: int, dora: bool = False) -> dict[str, int]:
+    """The optional text-encoder LoRA's size for a CLIP text config, on the meta device (no weights).
+
+    For SD1.5's CLIP ViT-L/14 text model at r=32 on q/k/v/out_proj: 12 layers x 4 = 48 modules,
+    48 x 32 x (768 + 768) = 2,359,296 parameters.
+    """
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    with torch.device("meta"):
+        text_encoder = CLIPTextModel(CLIPTextConfig(**text_config))
+        base_params = sum(p.numel() for p in text_encoder.parameters())
+        attach_text_encoder_lora(text_encoder, rank, float(rank), dora)
+    modules, params = count_lora(text_encoder)
+    return {"text_encoder_modules": modules, "text_encoder_trainable_params": params, "text_encoder_params": base_params}

@@ -44,10 +44,12 @@ function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
 interface DryRun {
   readonly config: TrainingConfig;
   readonly lora: { modules: number; trainableParams: number; unetParams: number; countedOn: string };
+  /** The text encoder's LoRA, when the config trains it (--train-text-encoder). */
+  readonly textEncoderLora?: { modules: number; trainableParams: number; textEncoderParams: number };
 }
 
-/** LoRA module / parameter count from the real SD1.5 UNet config, built without weights by the worker. */
-async function countLora(config: TrainingConfig): Promise<DryRun['lora']> {
+/** LoRA module / parameter counts from the real SD1.5 UNet and CLIP configs, built without weights by the worker. */
+async function countLora(config: TrainingConfig): Promise<Omit<DryRun, 'config'>> {
   const unet = config.baseModel === 'tiny' ? 'tiny' : 'sd15';
   const outcome = await runWorker({
     command: 'lora-count',
@@ -60,10 +62,21 @@ async function countLora(config: TrainingConfig): Promise<DryRun['lora']> {
   });
   const stats = outcome.status === 'done' ? outcome.done.stats : {};
   return {
-    modules: Number(stats.modules),
-    trainableParams: Number(stats.trainable_params),
-    unetParams: Number(stats.unet_params),
-    countedOn: unet === 'sd15' ? 'SD1.5 UNet config (no weights loaded)' : 'tiny UNet config',
+    lora: {
+      modules: Number(stats.modules),
+      trainableParams: Number(stats.trainable_params),
+      unetParams: Number(stats.unet_params),
+      countedOn: unet === 'sd15' ? 'SD1.5 UNet config (no weights loaded)' : 'tiny UNet config',
+    },
+    ...(config.trainTextEncoder
+      ? {
+          textEncoderLora: {
+            modules: Number(stats.text_encoder_modules),
+            trainableParams: Number(stats.text_encoder_trainable_params),
+            textEncoderParams: Number(stats.text_encoder_params),
+          },
+        }
+      : {}),
   };
 }
 
@@ -74,6 +87,13 @@ function formatDryRun(dry: DryRun): string {
     JSON.stringify(dry.config, null, 2),
     `LoRA: ${lora.modules} modules, ${lora.trainableParams.toLocaleString('en-US')} trainable parameters ` +
       `(${share}% of the UNet's ${lora.unetParams.toLocaleString('en-US')}), from the ${lora.countedOn}.`,
+    ...(dry.textEncoderLora
+      ? [
+          `text-encoder LoRA: ${dry.textEncoderLora.modules} modules, ` +
+            `${dry.textEncoderLora.trainableParams.toLocaleString('en-US')} trainable parameters ` +
+            `(of the text encoder's ${dry.textEncoderLora.textEncoderParams.toLocaleString('en-US')}).`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -96,10 +116,15 @@ export function registerTrain(program: Command): void {
   const d = trainingConfigSchema.parse({});
   program
     .command('train')
-    .description('train a LoRA on a prepared dataset (kohya folders `<repeats>_<trigger> <class>/`) with the Python worker')
+    .description(
+      'train a LoRA on a prepared dataset (kohya folders `<repeats>_<trigger> <class>/`) with the Python worker',
+    )
     .argument('<dataset-dir>', 'dataset folder written by `toonlora prep` (or any kohya-layout folder)')
     .option('-o, --output <run-dir>', 'run folder: adapter, kohya .safetensors, checkpoints/, samples/')
-    .option('--base <model>', `base model: HF id (diffusers layout), .safetensors file, or tiny (default: ${d.baseModel})`)
+    .option(
+      '--base <model>',
+      `base model: HF id (diffusers layout), .safetensors file, or tiny (default: ${d.baseModel})`,
+    )
     .option('--steps <n>', `training steps (default: ${d.steps})`)
     .option('--rank <r>', `LoRA rank, 8-64 recommended (default: ${d.lora.rank})`)
     .option('--alpha <a>', 'LoRA alpha; scale = alpha / rank (default: = rank)')
@@ -109,7 +134,10 @@ export function registerTrain(program: Command): void {
       '--train-text-encoder',
       `also train a LoRA on the CLIP text encoder (q/k/v/out_proj, same rank / alpha); text embeddings are then computed every step, not cached (default: ${d.trainTextEncoder})`,
     )
-    .option('--te-lr <x>', `text-encoder learning rate, its own AdamW group (default: ${d.textEncoderLearningRate})`)
+    .option(
+      '--te-lr <x>',
+      `text-encoder learning rate, its own AdamW group (default: ${d.textEncoderLearningRate})`,
+    )
     .option('--resume', 'continue from the newest checkpoint in the run folder', false)
     .option('--dry-run', 'print the resolved config and the LoRA size, train nothing', false)
     .option('--config <file>', 'config file (.json / .toml) with a [training] section; flags win')
@@ -123,10 +151,14 @@ export function registerTrain(program: Command): void {
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
         if (flags.dryRun) {
           const resolved = { ...config, lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) } };
-          printResult({ config: resolved, lora: await countLora(config) }, flags, formatDryRun);
+          printResult({ config: resolved, ...(await countLora(config)) }, flags, formatDryRun);
           return 0;
         }
-        if (!flags.output) throw new ToonloraError('TL_ERR_USAGE', '-o, --output <run-dir> is required: the folder the LoRA is written to.');
+        if (!flags.output)
+          throw new ToonloraError(
+            'TL_ERR_USAGE',
+            '-o, --output <run-dir> is required: the folder the LoRA is written to.',
+          );
         const controller = new AbortController();
         const stop = () => controller.abort();
         process.once('SIGINT', stop);
