@@ -1,9 +1,11 @@
 // test/train-e2e.test.ts — the real chain on the `tiny` base: runTraining through the Python worker
 // (progress, checkpoint, PEFT adapter), the kohya file written by src/lora/convert.ts, then the warm
 // GenerationWorker loading that file, swapping LoRAs, and reporting load vs swap time.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSafetensors } from '../src/lora/safetensors-read.js';
@@ -146,19 +148,15 @@ describe('GenerationWorker on tiny', () => {
 });
 
 describe('toonlora train --dry-run', () => {
-  it('prints the resolved config and the real SD1.5 LoRA size (128 modules, ~6.4 M parameters)', async () => {
-    const { execFile } = await import('node:child_process');
-    const { promisify } = await import('node:util');
+  /** stdout of `./toonlora train <dataset> --dry-run ...args`. */
+  async function dryRun(...args: string[]): Promise<string> {
     const launcher = new URL('../toonlora', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)(launcher, [
-      'train',
-      dataset,
-      '--dry-run',
-      '--rank',
-      '32',
-      '--json',
-    ]);
-    const report = JSON.parse(stdout) as {
+    const { stdout } = await promisify(execFile)(launcher, ['train', dataset, '--dry-run', ...args]);
+    return stdout;
+  }
+
+  it('prints the resolved config and the real SD1.5 LoRA size (128 modules, ~6.4 M parameters)', async () => {
+    const report = JSON.parse(await dryRun('--rank', '32', '--json')) as {
       config: { lora: { alpha: number } };
       lora: Record<string, number>;
     };
@@ -168,15 +166,7 @@ describe('toonlora train --dry-run', () => {
   }, 60_000);
 
   it('adds the text-encoder LoRA size with --train-text-encoder (48 modules, 2,359,296 parameters at r=32)', async () => {
-    const { execFile } = await import('node:child_process');
-    const { promisify } = await import('node:util');
-    const launcher = new URL('../toonlora', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)(launcher, [
-      'train',
-      dataset,
-      '--dry-run',
-      '--train-text-encoder',
-    ]);
+    const stdout = await dryRun('--train-text-encoder');
     expect(stdout).toMatch(/^LoRA: 128 modules, 6,377,472 trainable parameters/m);
     expect(stdout).toMatch(/^text-encoder LoRA: 48 modules, 2,359,296 trainable parameters/m);
   }, 60_000);
