@@ -120,14 +120,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           'stands in: the chain runs end to end, but its images are noise. `toonlora models pull anything-v5` and a GPU give real ones.'
       : `demo 3/4: train on ${base}`,
   );
+  const steps = options.steps ?? plan.steps;
   const training = trainingConfigSchema.parse({
     baseModel: base,
     resolution: plan.resolution,
-    steps: options.steps ?? plan.steps,
+    steps,
     mixedPrecision: plan.mixedPrecision,
     lora: { rank: plan.rank },
     sampleEverySteps: 0,
-    checkpointEverySteps: Math.max(1, Math.floor((options.steps ?? plan.steps) / 2)),
+    checkpointEverySteps: Math.max(1, Math.floor(steps / 2)),
   });
   const trained: TrainResult = await runTraining({
     datasetDir: prep.outDir,
