@@ -2,7 +2,7 @@
 // TL_ERR_IMAGE_DECODE error that names the file and says why (empty, truncated, not an image,
 // too many pixels, too small), so one bad file can be reported and skipped.
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, extname } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { RgbImage } from '../vision/image.js';
 import { decodeToRgb, type ImageHeader, readImageHeader } from '../vision/sharp-io.js';
@@ -33,17 +33,21 @@ function decodeError(path: string, reason: DecodeFailure, message: string, cause
   });
 }
 
-/** Reads the header; words sharp's "unsupported format" as not-an-image. */
+const READABLE_FORMATS = 'PNG, JPEG, WebP, GIF, TIFF or AVIF';
+
+/** Formats people export screenshots in that sharp (libvips) cannot decode: extension -> name. */
+const UNSUPPORTED_FORMATS: Readonly<Record<string, string>> = { '.bmp': 'BMP' };
+
+/** Reads the header; words sharp's "unsupported format" as not-an-image (naming BMP when that is what it is). */
 async function readHeaderOrThrow(path: string): Promise<ImageHeader> {
   try {
     return await readImageHeader(path);
   } catch (error) {
-    throw decodeError(
-      path,
-      'not-an-image',
-      `not an image toonlora can read (${(error as Error).message}). Use PNG, JPEG, WebP, GIF, TIFF or AVIF.`,
-      error,
-    );
+    const known = UNSUPPORTED_FORMATS[extname(path).toLowerCase()];
+    const message = known
+      ? `${known} files are not supported (the image decoder, sharp, has no ${known} reader). Convert it to PNG.`
+      : `not an image toonlora can read (${(error as Error).message}). Use ${READABLE_FORMATS}.`;
+    throw decodeError(path, 'not-an-image', message, error);
   }
 }
 

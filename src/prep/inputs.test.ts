@@ -7,7 +7,7 @@ import { collectInputFiles } from './inputs.js';
 describe('collectInputFiles', () => {
   it('walks folders for images in natural order, keeps explicit files, skips the output folder', () => {
     const root = mkdtempSync(join(tmpdir(), 'toonlora-inputs-'));
-    for (const name of ['p10.png', 'p2.jpg', 'notes.txt', 'sub/p1.webp', 'out/old.png', '.hidden/x.png']) {
+    for (const name of ['p10.png', 'p2.jpg', 'notes.txt', 'scan.bmp', 'sub/p1.webp', 'out/old.png', '.hidden/x.png']) {
       mkdirSync(join(root, name, '..'), { recursive: true });
       writeFileSync(join(root, name), '');
     }
@@ -18,6 +18,28 @@ describe('collectInputFiles', () => {
       join(root, 'notes.txt'),
     ]);
   });
+  it('keeps an explicitly named .bmp (it gets its own decode reason) but does not collect one from a folder', () => {
+    const root = mkdtempSync(join(tmpdir(), 'toonlora-inputs-'));
+    writeFileSync(join(root, 'a.png'), '');
+    writeFileSync(join(root, 'b.bmp'), '');
+    expect(collectInputFiles([root], join(root, 'out'))).toEqual([join(root, 'a.png')]);
+    expect(collectInputFiles([join(root, 'b.bmp')], join(root, 'out'))).toEqual([join(root, 'b.bmp')]);
+  });
+
+  it('refuses folders without image files, naming them and the accepted extensions', () => {
+    const root = mkdtempSync(join(tmpdir(), 'toonlora-inputs-'));
+    for (const name of ['readme.txt', 'scan.bmp', 'sub/notes.md']) {
+      mkdirSync(join(root, name, '..'), { recursive: true });
+      writeFileSync(join(root, name), '');
+    }
+    expect(() => collectInputFiles([root], join(root, 'out'))).toThrow(
+      expect.objectContaining({
+        code: 'TL_ERR_USAGE',
+        message: expect.stringMatching(new RegExp(`^${root}: no image files found \\(looked for \\.png \\.jpg .*\\.avif, in subfolders too\\)`)),
+      }),
+    );
+  });
+
   it('names a missing input', () => {
     expect(() => collectInputFiles(['/nonexistent/panel.png'], '/tmp/out')).toThrow(
       expect.objectContaining({ code: 'TL_ERR_INPUT_NOT_FOUND', message: expect.stringMatching(/panel\.png: no such file/) }),

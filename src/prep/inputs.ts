@@ -5,9 +5,9 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
 
-/** Extensions picked up when walking a folder (lower case, with the dot). */
+/** Extensions picked up when walking a folder (lower case, with the dot): what sharp decodes (not BMP). */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
-  '.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif', '.bmp',
+  '.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif',
 ]);
 
 function extensionOf(name: string): string {
@@ -32,7 +32,7 @@ function walk(dir: string, skipDir: string, out: string[]): void {
 /**
  * Absolute paths of the files to process, in the order given (folders sorted naturally), each once.
  * @throws ToonloraError TL_ERR_INPUT_NOT_FOUND naming the first input that does not exist;
- *   TL_ERR_USAGE when no input was given.
+ *   TL_ERR_USAGE when no input was given, or the folders given hold no image file.
  */
 export function collectInputFiles(inputs: readonly string[], outDir: string): string[] {
   if (inputs.length === 0) {
@@ -55,5 +55,15 @@ export function collectInputFiles(inputs: readonly string[], outDir: string): st
     if (isDir) walk(path, skipDir, files);
     else if (!(path + sep).startsWith(skipDir + sep)) files.push(path);
   }
+  if (files.length === 0) throw noImagesError(inputs);
   return [...new Set(files)];
+}
+
+function noImagesError(inputs: readonly string[]): ToonloraError {
+  const extensions = [...IMAGE_EXTENSIONS].join(' ');
+  return new ToonloraError(
+    'TL_ERR_USAGE',
+    `${inputs.join(', ')}: no image files found (looked for ${extensions}, in subfolders too). Point prep at your screenshots, or convert them to PNG.`,
+    { details: { file: inputs[0] } },
+  );
 }
