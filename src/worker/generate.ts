@@ -1,12 +1,18 @@
 // src/worker/generate.ts — image generation through the Python worker: `runGeneration` (one request,
 // one process) and `GenerationWorker`, a long-lived process that loads the base model once and swaps
 // LoRAs per request (what the server's warm worker uses; SPEC §5).
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { GenerationConfig } from '../schemas/config.js';
 import { type DoneEvent, type GenerateRequest, PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
-import { defaultWorkerSpawn, errorFromEvent, runWorker, WorkerProcess, type WorkerSpawn } from './python-worker.js';
+import {
+  defaultWorkerSpawn,
+  errorFromEvent,
+  runWorker,
+  WorkerProcess,
+  type WorkerSpawn,
+} from './python-worker.js';
 
 export interface GenerateOptions {
   /** kohya / diffusers LoRA file; left out, the bare base model. */
@@ -29,12 +35,22 @@ export interface GenerationResult {
 }
 
 function checkLora(lora: string | undefined): void {
-  if (lora !== undefined && !existsSync(lora)) {
+  if (lora === undefined) return;
+  if (!existsSync(lora)) {
     throw new ToonloraError('TL_ERR_INPUT_NOT_FOUND', `${lora}: LoRA file not found. Check --lora.`);
+  }
+  if (statSync(lora).isDirectory()) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `${lora}: is a folder, not a LoRA file. Give --lora the .safetensors file in it (a training run writes <run-dir>/<run-name>.safetensors).`,
+    );
   }
 }
 
-function requestFor(options: Omit<GenerateOptions, 'config'> & { config: GenerationConfig }, id: string | null): GenerateRequest {
+function requestFor(
+  options: Omit<GenerateOptions, 'config'> & { config: GenerationConfig },
+  id: string | null,
+): GenerateRequest {
   return {
     version: PROTOCOL_VERSION,
     command: 'generate',
@@ -90,27 +106,34 @@ export class GenerationWorker {
   private nextId = 1;
   private ready: Promise<{ loadSeconds: number; device: string }> | undefined;
 
-  constructor(baseModel: string, private readonly spawnSpec?: WorkerSpawn) {
+  constructor(
+    baseModel: string,
+    private readonly spawnSpec?: WorkerSpawn,
+  ) {
     this.baseModel = baseModel;
   }
 
   /** Starts the worker and resolves once the base model is loaded (seconds it took, device). */
   start(): Promise<{ loadSeconds: number; device: string }> {
     this.ready ??= new Promise((resolveReady, rejectReady) => {
-      const worker = new WorkerProcess(this.spawnSpec ?? defaultWorkerSpawn('serve-generation'), 'serve-generation', (event) => {
-        if (event.type === 'ready') resolveReady({ loadSeconds: event.load_s, device: event.device });
-        else if (event.type === 'done' || event.type === 'error') {
-          const pending = event.id ? this.pending.get(event.id) : undefined;
-          const error = event.type === 'error' ? errorFromEvent(event, 'serve-generation') : undefined;
-          if (!pending) {
-            if (error) rejectReady(error); // an error before `ready`: the base model did not load
-            return;
+      const worker = new WorkerProcess(
+        this.spawnSpec ?? defaultWorkerSpawn('serve-generation'),
+        'serve-generation',
+        (event) => {
+          if (event.type === 'ready') resolveReady({ loadSeconds: event.load_s, device: event.device });
+          else if (event.type === 'done' || event.type === 'error') {
+            const pending = event.id ? this.pending.get(event.id) : undefined;
+            const error = event.type === 'error' ? errorFromEvent(event, 'serve-generation') : undefined;
+            if (!pending) {
+              if (error) rejectReady(error); // an error before `ready`: the base model did not load
+              return;
+            }
+            this.pending.delete(event.id ?? '');
+            if (error) pending.reject(error);
+            else if (event.type === 'done') pending.resolve(event);
           }
-          this.pending.delete(event.id ?? '');
-          if (error) pending.reject(error);
-          else if (event.type === 'done') pending.resolve(event);
-        }
-      });
+        },
+      );
       this.worker = worker;
       const failAll = (error: Error) => {
         rejectReady(error);

@@ -173,6 +173,17 @@ export class WorkerProcess {
   }
 }
 
+/** TL_ERR_WORKER for a worker stopped on request (Ctrl-C / SIGTERM) that had nothing to save. */
+function stoppedError(label: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_WORKER',
+    `${label} was stopped (Ctrl-C / SIGTERM) before it finished; nothing was written for it.`,
+    {
+      details: { worker: label, stopped: true },
+    },
+  );
+}
+
 export interface RunWorkerOptions {
   readonly command: WorkerCommand;
   readonly request: WorkerRequest;
@@ -200,10 +211,14 @@ export type WorkerOutcome =
  */
 export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcome> {
   const events: WorkerEvent[] = [];
-  const worker = new WorkerProcess(options.spawn ?? defaultWorkerSpawn(options.command), options.command, (event) => {
-    events.push(event);
-    options.onEvent?.(event);
-  });
+  const worker = new WorkerProcess(
+    options.spawn ?? defaultWorkerSpawn(options.command),
+    options.command,
+    (event) => {
+      events.push(event);
+      options.onEvent?.(event);
+    },
+  );
   const onAbort = () => worker.terminate();
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -217,6 +232,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
     if (last?.type === 'cancelled') {
       return { status: 'cancelled', step: last.step, checkpoint: last.checkpoint, events };
     }
+    if (options.signal?.aborted) throw stoppedError(worker.label);
     throw worker.diedError(exit);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

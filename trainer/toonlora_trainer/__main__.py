@@ -2,7 +2,8 @@
 
 Reads the request as one JSON line on stdin, runs the command and writes protocol events on stdout
 (nothing else goes there: library output is redirected to stderr). Exit codes: 0 done or cancelled,
-1 error event written, 2 bad command line. SIGTERM/SIGINT ask training to checkpoint and stop.
+1 error event written, 2 bad command line. SIGTERM/SIGINT ask training to checkpoint and stop; every
+other command stops at once (exit 128 + signal number) with one line on stderr.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import signal
 import sys
 import traceback
 
-from .protocol import COMMANDS, Done, Error, EventWriter, ProtocolError, Ready, parse_request_line
+from .protocol import COMMANDS, Done, Error, EventWriter, Log, ProtocolError, Ready, parse_request_line
 
 
 def _error_kind(error: BaseException) -> str:
     from .config import ConfigError
     from .data import DatasetError
+    from .generate import LoraFileError
     from .models import ModelMissingError
 
     if isinstance(error, ConfigError):
@@ -27,15 +29,37 @@ def _error_kind(error: BaseException) -> str:
         return "model_missing"
     if isinstance(error, ProtocolError):
         return "protocol"
-    if isinstance(error, (DatasetError, FileNotFoundError)):
+    if isinstance(error, (DatasetError, LoraFileError, FileNotFoundError)):
         return "input"
     if type(error).__name__ == "NonFiniteLossError":
         return "nan_loss"
     return "internal"
 
 
+class Interrupted(BaseException):
+    """SIGTERM/SIGINT during a command that has nothing to save (generate, captions): stop now.
+    A BaseException, so the warm worker's per-request `except Exception` does not swallow it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum, frame) -> None:
+    raise Interrupted(signum)
+
+
+def install_signal_handlers(command: str, stop: "StopFlag") -> None:
+    """Training checkpoints and stops between steps; every other command is interrupted where it is."""
+    if command == "train":
+        stop.install()
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _raise_interrupted)
+
+
 class StopFlag:
-    """Set by SIGTERM/SIGINT; the training loop polls it between steps."""
+    """Set by SIGTERM/SIGINT during `train`; the training loop polls it between steps."""
 
     def __init__(self) -> None:
         self.requested = False
@@ -71,6 +95,7 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
 
         request = parse_generate_request(_read_line(command))
         session = GenerationSession(request.config.base_model)
+        writer.emit(Log("info", f"base model loaded in {session.load_s:.2f} s; rendering {len(request.config.seeds)} image(s)"))
         result = session.generate(request.lora, request.config, request.output_dir)
         writer.emit(Done(artifacts={"images": result.images, "grid": result.grid},
                          stats={"load_s": session.load_s, "swap_s": result.swap_s, "generate_s": result.generate_s}, id=request.id))
@@ -137,10 +162,13 @@ def main(argv: list[str]) -> int:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # C-level writes to fd 1 (warnings, tqdm) too
     writer = EventWriter(protocol_out)
     stop = StopFlag()
-    stop.install()
+    install_signal_handlers(argv[0], stop)
     with contextlib.redirect_stdout(sys.stderr):
         try:
             _run(argv[0], writer, stop)
+        except Interrupted as interrupted:
+            print(f"toonlora_trainer: signal {interrupted.signum}: {argv[0]} stopped before finishing", file=sys.stderr, flush=True)
+            return 128 + interrupted.signum
         except Exception as error:
             traceback.print_exc(file=sys.stderr)
             writer.emit(Error(message=str(error), kind=_error_kind(error)))

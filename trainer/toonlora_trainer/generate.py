@@ -17,6 +17,10 @@ from .config import GenerationConfig
 from .models import BaseModel, encode_prompts, load_base_model, select_device
 
 
+class LoraFileError(ValueError):
+    """The --lora file exists but is not a LoRA diffusers can load (an image, a truncated download, ...)."""
+
+
 def make_scheduler(name: str, config):
     """Sampler table (name -> diffusers scheduler), configured from the base model's scheduler config."""
     from diffusers import (
@@ -151,7 +155,7 @@ class GenerationSession:
                 self.pipe.delete_adapters(self._names.pop(oldest))
             name = f"lora_{self._loaded}"
             self._loaded += 1
-            self.pipe.load_lora_weights(path, adapter_name=name)
+            _load_lora_file(self.pipe, path, name)
             self._names[key] = name
         self._names[key] = self._names.pop(key)  # most recently used last
         self.pipe.enable_lora()
@@ -184,6 +188,17 @@ class GenerationSession:
             grid = _unused_path(output_dir, "grid")
             make_grid(images).save(grid)
         return GenerationResult(paths, grid, swap_s, time.perf_counter() - started)
+
+
+def _load_lora_file(pipe, path: str, name: str) -> None:
+    """pipe.load_lora_weights, with any failure to read the file reported as bad input naming it."""
+    try:
+        pipe.load_lora_weights(path, adapter_name=name)
+    except Exception as error:  # safetensors/diffusers raise many types for a file that is not a LoRA
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise LoraFileError(
+            f"{path}: not a LoRA file diffusers can load ({first}). Give the kohya / diffusers .safetensors a training run wrote."
+        ) from error
 
 
 def _unused_path(folder: str, stem: str) -> str:

@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { ensurePythonEnv } from '../../env/python-env.js';
 import { generationConfigSchema } from '../../schemas/config.js';
 import { type GenerationResult, runGeneration } from '../../worker/generate.js';
+import { withStopSignals } from '../../worker/stop-signals.js';
 import { commandAction, printResult } from '../output.js';
 
 interface GenerateFlags {
@@ -42,7 +43,10 @@ export function registerGenerate(program: Command): void {
   program
     .command('generate')
     .description('generate images with a base model and a LoRA (diffusers StableDiffusionPipeline)')
-    .option('--lora <file>', 'LoRA file (kohya / WebUI or diffusers .safetensors); left out: the bare base model')
+    .option(
+      '--lora <file>',
+      'LoRA file (kohya / WebUI or diffusers .safetensors); left out: the bare base model',
+    )
     .option('--prompt <text>', 'prompt; put the trigger word first, e.g. "sks, 1girl, smile"')
     .option('--negative <text>', `negative prompt (default: "${d.negativePrompt}")`)
     .option('--base <model>', `base model: HF id, .safetensors file or tiny (default: ${d.baseModel})`)
@@ -50,7 +54,10 @@ export function registerGenerate(program: Command): void {
     .option('--seed <n...>', `one image per seed, plus a grid (default: ${d.seeds.join(' ')})`)
     .option('--steps <n>', `sampling steps (default: ${d.steps})`)
     .option('--cfg <x>', `classifier-free guidance scale (default: ${d.guidanceScale})`)
-    .option('--scheduler <name>', `${generationConfigSchema.shape.scheduler.unwrap().options.join(', ')} (default: ${d.scheduler})`)
+    .option(
+      '--scheduler <name>',
+      `${generationConfigSchema.shape.scheduler.unwrap().options.join(', ')} (default: ${d.scheduler})`,
+    )
     .option('--width <px>', `image width, multiple of 8 (default: ${d.width})`)
     .option('--height <px>', `image height, multiple of 8 (default: ${d.height})`)
     .requiredOption('-o, --output <dir>', 'folder for the images (existing files are never overwritten)')
@@ -76,11 +83,15 @@ export function registerGenerate(program: Command): void {
           },
         }).generation;
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
-        const result = await runGeneration({
-          ...(flags.lora ? { lora: flags.lora } : {}),
-          outputDir: flags.output,
-          config,
-        });
+        // Ctrl-C / SIGTERM stop the worker too (it exits at once), instead of leaving it rendering.
+        const result = await withStopSignals((signal) =>
+          runGeneration({
+            ...(flags.lora ? { lora: flags.lora } : {}),
+            outputDir: flags.output,
+            config,
+            signal,
+          }),
+        );
         printResult(result, flags, formatResult);
         return 0;
       }),

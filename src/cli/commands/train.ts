@@ -7,6 +7,7 @@ import { type TrainingConfig, effectiveLoraAlpha, trainingConfigSchema } from '.
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import { PROTOCOL_VERSION } from '../../worker/protocol.js';
 import { runWorker } from '../../worker/python-worker.js';
+import { withStopSignals } from '../../worker/stop-signals.js';
 import { runTraining, type TrainResult } from '../../worker/train.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
 
@@ -159,27 +160,24 @@ export function registerTrain(program: Command): void {
             'TL_ERR_USAGE',
             '-o, --output <run-dir> is required: the folder the LoRA is written to.',
           );
-        const controller = new AbortController();
-        const stop = () => controller.abort();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const runDir = flags.output;
         const progress = createProgressReporter({ enabled: wantsProgressBar(flags), label: 'train' });
         try {
-          const result = await runTraining({
-            datasetDir,
-            runDir: flags.output,
-            config,
-            resume: flags.resume,
-            signal: controller.signal,
-            onEvent: progress.onEvent,
-          });
+          const result = await withStopSignals((signal) =>
+            runTraining({
+              datasetDir,
+              runDir,
+              config,
+              resume: flags.resume,
+              signal,
+              onEvent: progress.onEvent,
+            }),
+          );
           progress.stop();
           printResult(result, flags, formatResult);
           return result.status === 'done' ? 0 : 1;
         } finally {
           progress.stop();
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
         }
       }),
     );

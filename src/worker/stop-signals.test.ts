@@ -1,0 +1,65 @@
+// src/worker/stop-signals.test.ts — Ctrl-C / SIGTERM during `toonlora generate`: the signal aborts the run,
+// the worker gets SIGTERM and is gone, and the error says it was stopped; a folder as --lora is refused up front.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generationConfigSchema } from '../schemas/config.js';
+import { runGeneration } from './generate.js';
+import type { WorkerSpawn } from './python-worker.js';
+import { withStopSignals } from './stop-signals.js';
+
+// A worker that logs once, then renders "forever"; default SIGTERM behaviour ends it.
+const HANGING = `process.stdout.write(JSON.stringify({version:1,type:'log',level:'info',message:'rendering'})+'\\n');
+process.stdout.write(JSON.stringify({version:1,type:'log',level:'info',message:'pid '+process.pid})+'\\n');
+setInterval(() => {}, 1000);`;
+const hanging: WorkerSpawn = { command: process.execPath, args: ['-e', HANGING], cwd: process.cwd() };
+const config = generationConfigSchema.parse({ baseModel: 'tiny', prompt: 'sks' });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('withStopSignals', () => {
+  it('SIGINT stops a running generation: the worker is ended and the error says it was stopped', async () => {
+    let pid = 0;
+    const before = process.listenerCount('SIGINT');
+    const outcome = withStopSignals((signal) =>
+      runGeneration({
+        outputDir: join(tmpdir(), 'tl-stop'),
+        config,
+        signal,
+        spawn: hanging,
+        onEvent: (event) => {
+          if (event.type !== 'log') return;
+          if (event.message.startsWith('pid ')) {
+            pid = Number(event.message.slice(4));
+            process.emit('SIGINT', 'SIGINT'); // what Ctrl-C delivers to the CLI
+          }
+        },
+      }),
+    );
+    await expect(outcome).rejects.toMatchObject({
+      code: 'TL_ERR_WORKER',
+      message: expect.stringContaining('generate was stopped (Ctrl-C / SIGTERM)'),
+    });
+    expect(pid).toBeGreaterThan(0);
+    expect(alive(pid)).toBe(false);
+    expect(process.listenerCount('SIGINT')).toBe(before); // handlers removed afterwards
+  });
+
+  it('refuses a folder given as --lora with a usage error naming it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tl-lora-dir-'));
+    await expect(
+      runGeneration({ lora: folder, outputDir: folder, config, spawn: hanging }),
+    ).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: expect.stringContaining(`${folder}: is a folder, not a LoRA file`),
+    });
+  });
+});
