@@ -144,3 +144,36 @@ def test_resume_past_the_requested_steps_names_the_fix(tmp_path):
     train(dataset, tmp_path / "run", training_config(steps=3))
     with pytest.raises(ConfigError, match=r"at step 3, not before the requested 2.*Raise --steps"):
         train(dataset, tmp_path / "run", training_config(steps=2), resume=True)
+
+
+def test_resume_with_other_lora_settings_names_each_field(tmp_path):
+    from toonlora_trainer.config import ConfigError
+
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    train(dataset, tmp_path / "run", training_config(steps=2))
+    with pytest.raises(ConfigError, match=r"lora\.rank was 4, now 8; lora\.alpha was 4\.0, now 8\.0; seed was 42, now 7") as caught:
+        train(dataset, tmp_path / "run", training_config(steps=4, seed=7, lora={"rank": 8, "alpha": 8}), resume=True)
+    assert "step-000002" in str(caught.value) and len(str(caught.value)) < 600  # not PyTorch's size-mismatch dump
+
+
+def test_resume_with_other_total_steps_warns_and_nan_names_the_resumed_checkpoint(tmp_path, monkeypatch):
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    train(dataset, tmp_path / "run", training_config(steps=2))
+    real_loss = train_module.diffusion_loss
+    monkeypatch.setattr(train_module, "diffusion_loss", lambda *a, **k: real_loss(*a, **k) * float("nan"))
+    events = []
+    request = {"version": 1, "command": "train", "dataset_dir": str(dataset), "run_dir": str(tmp_path / "run"), "resume": True,
+               "config": training_config(steps=5)}
+    with pytest.raises(NonFiniteLossError, match=r"Last good checkpoint: .*step-000002"):
+        run_training(parse_train_request(request), events.append, lambda: False)
+    warnings = [e.message for e in events if e.type == "log" and e.level == "warn"]
+    assert any("resuming with 5 total steps; the checkpoint was trained towards 2" in w for w in warnings), warnings
+
+
+def test_a_run_that_fails_on_a_missing_base_leaves_no_run_folder(tmp_path):
+    from toonlora_trainer.models import ModelMissingError
+
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    with pytest.raises(ModelMissingError):
+        train(dataset, tmp_path / "run", training_config(baseModel=str(tmp_path / "no-such-base")))
+    assert not (tmp_path / "run").exists()

@@ -144,7 +144,6 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     loss diverges (the last checkpoint is kept). On `should_stop()` it checkpoints and emits `cancelled`.
     """
     config, run_dir = request.config, request.run_dir
-    os.makedirs(run_dir, exist_ok=True)
     # 1. Data: kohya folders, repeats from folder names.
     dataset = scan_kohya_dataset(request.dataset_dir)
     for warning in dataset.warnings:
@@ -155,6 +154,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
         torch.backends.cudnn.benchmark = True  # one resolution, fixed shapes: pick the fastest conv kernels once
     torch.manual_seed(config.seed)
     base = load_base_model(config.base_model)
+    os.makedirs(run_dir, exist_ok=True)  # only now: a run that fails on its inputs leaves no empty folder behind
     base.vae.requires_grad_(False).to(precision.device, torch.float32)
     base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
     unet = base.unet.to(precision.device, precision.weight_dtype)
@@ -187,11 +187,10 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     if te_params:
         groups.append({"params": te_params, "lr": config.text_encoder_learning_rate})
     state = _make_loop_state(config, groups, precision)
-    if request.resume:
-        _resume(run_dir, unet, text_encoder, state, config.steps, emit)
+    # After --resume, the checkpoint resumed from is the last good one until a newer one is written.
+    last_checkpoint = _resume(run_dir, unet, text_encoder, state, config, emit) if request.resume else None
     repeated = repeated_indices(dataset)
     started, first_step = time.perf_counter(), state.step
-    last_checkpoint: str | None = None
     while state.step < config.steps:
         if should_stop():
             path = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
@@ -236,11 +235,40 @@ def _make_loop_state(config: TrainingConfig, params, precision: Precision) -> Lo
     return LoopState(optimizer, lr_scheduler, scaler, generator)
 
 
-def _resume(run_dir: str, unet, text_encoder, state: LoopState, total_steps: int, emit: Emit) -> None:
+def run_settings(config: TrainingConfig) -> dict:
+    """What shapes the LoRA and its trajectory; stored in every checkpoint, compared on --resume."""
+    return {
+        "lora.rank": config.lora.rank, "lora.alpha": config.lora.alpha, "lora.targetModules": sorted(config.lora.target_modules),
+        "lora.dora": config.lora.dora, "trainTextEncoder": config.train_text_encoder, "seed": config.seed,
+    }
+
+
+def check_resume_settings(saved: dict, config: TrainingConfig, folder: str, emit: Emit) -> None:
+    """ConfigError naming every field that differs from the checkpoint's (old and new value); a warning
+    when only the total step count changed (the LR schedule then bends from the resumed step on)."""
+    old = saved.get("settings")
+    if old is None:  # a checkpoint from before settings were stored: the adapter load still checks shapes
+        return
+    new = run_settings(config)
+    changed = [f"{key} was {old.get(key)!r}, now {new[key]!r}" for key in new if old.get(key) != new[key]]
+    if changed:
+        raise ConfigError(
+            f"{folder}: --resume needs the settings the checkpoint was trained with; {'; '.join(changed)}. "
+            "Set them back, or start a new run folder without --resume."
+        )
+    if saved.get("total_steps") not in (None, config.steps):
+        emit(Log("warn", f"resuming with {config.steps} total steps; the checkpoint was trained towards {saved['total_steps']}: "
+                         "the learning-rate schedule differs from an uninterrupted run"))
+
+
+def _resume(run_dir: str, unet, text_encoder, state: LoopState, config: TrainingConfig, emit: Emit) -> str:
+    """Restores the newest checkpoint into the models and loop state; returns its folder."""
+    total_steps = config.steps
     folder = ckpt.latest_checkpoint(run_dir)
     if folder is None:
         raise FileNotFoundError(f"{run_dir}: --resume given but no checkpoint folder under {run_dir}/checkpoints. Start without --resume.")
     saved = ckpt.load_training_state(folder)
+    check_resume_settings(saved, config, folder, emit)
     if int(saved["step"]) >= total_steps:
         raise ConfigError(
             f"steps: the newest checkpoint ({folder}) is at step {saved['step']}, not before the requested {total_steps}. "
@@ -257,6 +285,7 @@ def _resume(run_dir: str, unet, text_encoder, state: LoopState, total_steps: int
         ckpt.load_adapter_weights(text_encoder, os.path.join(folder, ckpt.TEXT_ENCODER_DIR))
     state.restore(saved)
     emit(Log("info", f"resumed from {folder} at step {state.step}"))
+    return folder
 
 
 def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_cache, config, state: LoopState, precision, params) -> float:
@@ -306,7 +335,8 @@ def _report_progress(emit: Emit, state: LoopState, config: TrainingConfig, loss:
 
 
 def _checkpoint(run_dir, unet, text_encoder, config: TrainingConfig, state: LoopState, emit: Emit) -> str:
-    path = ckpt.save_checkpoint(run_dir, state.step, unet, config.base_model, state.to_checkpoint(), text_encoder)
+    saved = {**state.to_checkpoint(), "settings": run_settings(config), "total_steps": config.steps}
+    path = ckpt.save_checkpoint(run_dir, state.step, unet, config.base_model, saved, text_encoder)
     emit(Checkpoint(state.step, path))
     return path
 
