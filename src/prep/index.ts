@@ -1,29 +1,31 @@
 // src/prep/index.ts — the prep stage registry: name -> factory for every swappable stage (text
 // detector, text remover, segmenter, person detector, captioner), and the `auto` choices. Each
-// factory resolves its model files through the model cache once, so a stage asked for by name whose
-// weights are missing fails up front with one line naming the model and `toonlora models pull <id>`.
+// factory resolves its model files through the model cache and opens them before any output is
+// written, so a stage asked for by name whose weights are missing or unloadable fails up front with
+// one line naming the model and `toonlora models pull <id>`; an `auto` choice falls back instead.
 import { type CacheOptions, findModelDir, findModelFile, requireModelFile } from '../models/cache.js';
 import type { PrepConfig } from '../schemas/config.js';
 import { captionImagesWithBlip } from '../worker/blip.js';
 import { resolveWorkerPython } from '../worker/python-worker.js';
 import type { StageChoice } from '../schemas/manifest.js';
 import { type Captioner, combineCaptioners, noCaptioner } from './caption.js';
-import { createPersonDetector } from './person-detect.js';
+import { isToonloraError } from '../errors.js';
+import { loadPersonDetector } from './person-detect.js';
 import { createClassicSegmenter } from './segment-classic.js';
-import { createIsnetSegmenter } from './segment-isnet.js';
-import { createU2netSegmenter } from './segment-u2net.js';
+import { loadIsnetSegmenter } from './segment-isnet.js';
+import { loadU2netSegmenter } from './segment-u2net.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
-import { createWd14Captioner } from './tag-wd14.js';
+import { loadWd14Captioner } from './tag-wd14.js';
 import { createPaddleTextDetector, PADDLE_DET_MODEL_ID } from './text-detect-paddle.js';
 import { createOpenCvTextRemover } from './text-remove.js';
 
 export type SegmenterName = 'isnet-anime' | 'u2net' | 'classic';
 
-/** Segmenter name -> factory (throws TL_ERR_MODEL_MISSING when its weights are not downloaded). */
-export const SEGMENTERS: Record<SegmenterName, (cache: CacheOptions) => CharacterSegmenter> = {
-  'isnet-anime': (cache) => createIsnetSegmenter({ modelPath: requireModelFile('isnet-anime', undefined, cache) }),
-  u2net: (cache) => createU2netSegmenter({ modelPath: requireModelFile('u2net', undefined, cache) }),
-  classic: () => createClassicSegmenter(),
+/** Segmenter name -> loader (throws TL_ERR_MODEL_MISSING when its weights are not downloaded or do not load). */
+export const SEGMENTERS: Record<SegmenterName, (cache: CacheOptions) => Promise<CharacterSegmenter>> = {
+  'isnet-anime': (cache) => loadIsnetSegmenter({ modelPath: requireModelFile('isnet-anime', undefined, cache) }),
+  u2net: (cache) => loadU2netSegmenter({ modelPath: requireModelFile('u2net', undefined, cache) }),
+  classic: async () => createClassicSegmenter(),
 };
 
 export interface Resolved<T> {
@@ -31,33 +33,58 @@ export interface Resolved<T> {
   readonly choice: StageChoice;
 }
 
-/** The segmenter for `prep.segmenter`; `auto` = isnet-anime when cached, else classic. */
-export function resolveSegmenter(name: PrepConfig['segmenter'], cache: CacheOptions = {}): Resolved<CharacterSegmenter> {
-  if (name !== 'auto') return { stage: SEGMENTERS[name](cache), choice: { name, reason: 'asked for by name' } };
-  if (findModelFile('isnet-anime', undefined, cache)) {
-    return { stage: SEGMENTERS['isnet-anime'](cache), choice: { name: 'isnet-anime', reason: 'auto: its weights are in the model cache' } };
+/**
+ * Runs `load`; a model file that is present but does not load (TL_ERR_MODEL_MISSING) gives
+ * `{ failure }` with its message (which names the file and why) instead of throwing.
+ */
+async function loadOrExplain<T>(load: () => Promise<T>): Promise<{ stage: T } | { failure: string }> {
+  try {
+    return { stage: await load() };
+  } catch (error) {
+    if (isToonloraError(error) && error.code === 'TL_ERR_MODEL_MISSING') return { failure: error.message };
+    throw error;
   }
-  return {
-    stage: SEGMENTERS.classic(cache),
-    choice: {
-      name: 'classic',
-      reason: 'auto: isnet-anime is not downloaded; `toonlora models pull isnet-anime` gives better masks on busy panels',
-    },
-  };
 }
 
-/** The person detector for `--characters all` when its weights are cached; null otherwise (mask components are used). */
-export function resolvePersonDetector(
+/** The segmenter for `prep.segmenter`, loaded; `auto` = isnet-anime when cached and loadable, else classic. */
+export async function resolveSegmenter(
+  name: PrepConfig['segmenter'],
+  cache: CacheOptions = {},
+): Promise<Resolved<CharacterSegmenter>> {
+  if (name !== 'auto') return { stage: await SEGMENTERS[name](cache), choice: { name, reason: 'asked for by name' } };
+  if (!findModelFile('isnet-anime', undefined, cache)) {
+    return {
+      stage: createClassicSegmenter(),
+      choice: {
+        name: 'classic',
+        reason: 'auto: isnet-anime is not downloaded; `toonlora models pull isnet-anime` gives better masks on busy panels',
+      },
+    };
+  }
+  const isnet = await loadOrExplain(() => SEGMENTERS['isnet-anime'](cache));
+  if ('stage' in isnet) {
+    return { stage: isnet.stage, choice: { name: 'isnet-anime', reason: 'auto: its weights are in the model cache' } };
+  }
+  return { stage: createClassicSegmenter(), choice: { name: 'classic', reason: `auto: isnet-anime failed to load: ${isnet.failure}` } };
+}
+
+/**
+ * The person detector for `--characters all` (null for `largest`). `stage` is null, and the choice
+ * says why, when its weights are not cached or do not load: mask components are used then.
+ */
+export async function resolvePersonDetector(
   characters: PrepConfig['characters'],
   cache: CacheOptions = {},
-): Resolved<PersonDetector> | null {
+): Promise<Resolved<PersonDetector | null> | null> {
   if (characters !== 'all') return null;
-  const path = findModelFile('anime-person-detector', undefined, cache);
-  if (!path) return null;
-  return {
-    stage: createPersonDetector({ modelPath: path }),
-    choice: { name: 'anime-person-detector', reason: '--characters all: its weights are in the model cache' },
-  };
+  const name = 'anime-person-detector';
+  const path = findModelFile(name, undefined, cache);
+  if (!path) {
+    return { stage: null, choice: { name, reason: `\`toonlora models pull ${name}\` splits overlapping characters` } };
+  }
+  const loaded = await loadOrExplain(() => loadPersonDetector({ modelPath: path }));
+  if ('failure' in loaded) return { stage: null, choice: { name, reason: `${name} failed to load: ${loaded.failure}` } };
+  return { stage: loaded.stage, choice: { name, reason: '--characters all: its weights are in the model cache' } };
 }
 
 /**
@@ -95,8 +122,9 @@ function hasWorkerPython(): boolean {
   }
 }
 
-function wd14Captioner(config: PrepConfig, cache: CacheOptions): Captioner {
-  return createWd14Captioner({
+/** @throws TL_ERR_MODEL_MISSING when the WD14 files are not downloaded or do not load. */
+function wd14Captioner(config: PrepConfig, cache: CacheOptions): Promise<Captioner> {
+  return loadWd14Captioner({
     modelPath: requireModelFile('wd-vit-tagger-v3', 'model.onnx', cache),
     tagsPath: requireModelFile('wd-vit-tagger-v3', 'selected_tags.csv', cache),
     thresholds: { general: config.wd14.generalThreshold, character: config.wd14.characterThreshold },
@@ -119,35 +147,41 @@ export async function resolveCaptioner(config: PrepConfig, cache: CacheOptions =
     case 'none':
       return byName(noCaptioner);
     case 'wd14':
-      return byName(wd14Captioner(config, cache));
+      return byName(await wd14Captioner(config, cache));
     case 'blip':
       return byName(requireBlip(config, cache));
     case 'blip+wd14':
-      return byName(combineCaptioners('blip+wd14', [requireBlip(config, cache), wd14Captioner(config, cache)]));
+      return byName(combineCaptioners('blip+wd14', [requireBlip(config, cache), await wd14Captioner(config, cache)]));
     case 'auto':
       return autoCaptioner(config, cache);
   }
 }
 
-async function autoCaptioner(config: PrepConfig, cache: CacheOptions): Promise<Resolved<Captioner>> {
-  const hasWd14 =
+/** WD14 for `auto`: loaded when its files are cached; `failure` says why a cached copy did not load. */
+async function autoWd14(config: PrepConfig, cache: CacheOptions): Promise<{ stage?: Captioner; failure?: string }> {
+  const cached =
     findModelFile('wd-vit-tagger-v3', 'model.onnx', cache) !== undefined &&
     findModelFile('wd-vit-tagger-v3', 'selected_tags.csv', cache) !== undefined;
+  return cached ? loadOrExplain(() => wd14Captioner(config, cache)) : {};
+}
+
+async function autoCaptioner(config: PrepConfig, cache: CacheOptions): Promise<Resolved<Captioner>> {
+  const wd14 = await autoWd14(config, cache);
+  const failed = wd14.failure ? `; wd-vit-tagger-v3 failed to load: ${wd14.failure}` : '';
   const blipDir = findModelDir('blip-base', cache);
   const blip = blipDir !== undefined && hasWorkerPython();
-  if (blip && blipDir && hasWd14) {
-    const stage = combineCaptioners('blip+wd14', [createBlipCaptioner(blipDir, config), wd14Captioner(config, cache)]);
+  if (blip && blipDir && wd14.stage) {
+    const stage = combineCaptioners('blip+wd14', [createBlipCaptioner(blipDir, config), wd14.stage]);
     return { stage, choice: { name: 'blip+wd14', reason: 'auto: BLIP and WD14 weights are in the model cache' } };
   }
-  if (hasWd14) return { stage: wd14Captioner(config, cache), choice: { name: 'wd14', reason: 'auto: WD14 weights are in the model cache' } };
-  if (blip && blipDir) return { stage: createBlipCaptioner(blipDir, config), choice: { name: 'blip', reason: 'auto: BLIP weights are in the model cache' } };
-  return {
-    stage: noCaptioner,
-    choice: {
-      name: 'none',
-      reason: 'auto: no captioner weights downloaded, captions are the trigger and class words; `toonlora models pull wd-vit-tagger-v3` adds tags',
-    },
-  };
+  if (wd14.stage) return { stage: wd14.stage, choice: { name: 'wd14', reason: 'auto: WD14 weights are in the model cache' } };
+  if (blip && blipDir) {
+    return { stage: createBlipCaptioner(blipDir, config), choice: { name: 'blip', reason: `auto: BLIP weights are in the model cache${failed}` } };
+  }
+  const none = wd14.failure
+    ? `auto: captions are the trigger and class words${failed}`
+    : 'auto: no captioner weights downloaded, captions are the trigger and class words; `toonlora models pull wd-vit-tagger-v3` adds tags';
+  return { stage: noCaptioner, choice: { name: 'none', reason: none } };
 }
 
 /** The default text stages: PaddleOCR PP-OCRv4 detection (weights ship in npm) + OpenCV removal. */

@@ -88,15 +88,15 @@ export interface PersonDetectorOptions {
   readonly iouThreshold?: number;
 }
 
+const openPersonSession = (modelPath: string) =>
+  openOnnxSession(modelPath, { modelId: 'anime-person-detector', expectInputs: [PERSON_INPUT_NAME] });
+
 /** The YOLO person detector; the session opens on first use (TL_ERR_MODEL_MISSING if unloadable). */
 export function createPersonDetector(options: PersonDetectorOptions): PersonDetector {
   return {
     name: 'anime-person-detector',
     async detect(image) {
-      const session = await openOnnxSession(options.modelPath, {
-        modelId: 'anime-person-detector',
-        expectInputs: [PERSON_INPUT_NAME],
-      });
+      const session = await openPersonSession(options.modelPath);
       // imgutils uses the model's `imgsz` (640 when absent); a static input shape says the same
       const size = options.inputSizePx ?? staticInputDim(session, 0, 2) ?? PERSON_INPUT_SIZE;
       const resized = await resizeRgbCv(image, size, size, 'cubic');
@@ -118,4 +118,10 @@ export function createPersonDetector(options: PersonDetectorOptions): PersonDete
       });
     },
   };
+}
+
+/** The person detector with its session opened now. @throws ToonloraError TL_ERR_MODEL_MISSING (absent, unloadable or wrong file). */
+export async function loadPersonDetector(options: PersonDetectorOptions): Promise<PersonDetector> {
+  await openPersonSession(options.modelPath);
+  return createPersonDetector(options);
 }

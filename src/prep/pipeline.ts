@@ -2,9 +2,9 @@
 // use it): validates the settings, refuses to clobber a non-empty output folder, picks the stages
 // (announcing `auto` choices), runs every input file through process-file.ts one at a time (one bad
 // file never stops the others), and writes the kohya folder plus `<out>/manifest.json`.
-import { existsSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { formatConfigIssues } from '../config/load-config.js';
 import { ToonloraError } from '../errors.js';
@@ -40,6 +40,8 @@ export interface PrepOptions {
   readonly overwrite?: boolean;
   /** Also write every stage's image under `<out>/stages/<name>/`. */
   readonly saveStages?: boolean;
+  /** Called when a file starts: `done` files finished before it, of `total`. */
+  readonly onFileStart?: (file: { readonly done: number; readonly total: number; readonly source: string }) => void;
   /** Called after each file. */
   readonly onProgress?: (progress: PrepProgress) => void;
   /** One-line announcements (the `auto` choices). */
@@ -74,12 +76,45 @@ export function parsePrepConfig(input: unknown): PrepConfig {
   throw new ToonloraError('TL_ERR_CONFIG', `prep settings are invalid\n${formatConfigIssues(prefixed, { prep: input })}`);
 }
 
+/** The nearest path at or above `path` that exists (where `mkdir -p` would start). */
+function nearestExisting(path: string): string {
+  let at = path;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  return at;
+}
+
+function outDirError(outDir: string, why: string, cause?: unknown): ToonloraError {
+  return new ToonloraError('TL_ERR_USAGE', `${outDir}: ${why}. Choose a new or empty folder you can write to for -o.`, {
+    cause,
+    details: { file: outDir },
+  });
+}
+
+/** Entries of an existing output folder; @throws TL_ERR_USAGE when it cannot be listed. */
+function listOutDir(outDir: string): string[] {
+  try {
+    return readdirSync(outDir);
+  } catch (error) {
+    throw outDirError(outDir, `the output folder cannot be read (${(error as NodeJS.ErrnoException).code})`, error);
+  }
+}
+
 /**
- * Refuses a non-empty output folder unless `overwrite`; with it, removes only what a previous prep
- * wrote there (manifest.json, stages/, the dataset folders it names, and the one about to be written).
+ * Checks the output folder before any model loads: it (or the folder it would be made in) must be a
+ * writable folder, and an existing one must be empty unless `overwrite`. Returns its entries.
+ * @throws ToonloraError TL_ERR_USAGE (a file, or not writable) or TL_ERR_OUTPUT_EXISTS (not empty).
  */
-function outDirEntries(outDir: string, overwrite: boolean): string[] {
-  const entries = existsSync(outDir) ? readdirSync(outDir) : [];
+function checkOutDir(outDir: string, overwrite: boolean): string[] {
+  const existing = nearestExisting(outDir);
+  if (!statSync(existing).isDirectory()) {
+    throw outDirError(outDir, existing === outDir ? 'this is a file, not a folder' : `${existing} is a file, so no folder can be made in it`);
+  }
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw outDirError(outDir, `${existing} is not writable (${(error as NodeJS.ErrnoException).code})`, error);
+  }
+  const entries = existing === outDir ? listOutDir(outDir) : [];
   if (entries.length > 0 && !overwrite) {
     throw new ToonloraError(
       'TL_ERR_OUTPUT_EXISTS',
@@ -91,7 +126,7 @@ function outDirEntries(outDir: string, overwrite: boolean): string[] {
 }
 
 async function prepareOutDir(outDir: string, datasetDir: string, overwrite: boolean): Promise<void> {
-  if (outDirEntries(outDir, overwrite).length > 0) {
+  if (checkOutDir(outDir, overwrite).length > 0) {
     const previous = new Set([datasetDir]);
     const manifestPath = join(outDir, MANIFEST_FILE);
     if (existsSync(manifestPath)) {
@@ -106,7 +141,11 @@ async function prepareOutDir(outDir: string, datasetDir: string, overwrite: bool
       await rm(join(outDir, name), { recursive: true, force: true });
     }
   }
-  await mkdir(outDir, { recursive: true });
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (error) {
+    throw outDirError(outDir, `the output folder cannot be made (${(error as NodeJS.ErrnoException).code})`, error);
+  }
 }
 
 
@@ -115,12 +154,12 @@ async function resolveStages(options: PrepOptions, config: PrepConfig) {
   const injected = options.stages ?? {};
   const cache = options.cache ?? {};
   const given = <T extends { name: string }>(stage: T): Resolved<T> => ({ stage, choice: { name: stage.name, reason: 'given by the caller' } });
-  const segmenter = injected.segmenter ? given(injected.segmenter) : resolveSegmenter(config.segmenter, cache);
+  const segmenter = injected.segmenter ? given(injected.segmenter) : await resolveSegmenter(config.segmenter, cache);
   const captioner = injected.captioner ? given(injected.captioner) : await resolveCaptioner(config, cache);
-  const person =
+  const person: Resolved<PersonDetector | null> | null =
     injected.personDetector !== undefined
       ? injected.personDetector && given(injected.personDetector)
-      : resolvePersonDetector(config.characters, cache);
+      : await resolvePersonDetector(config.characters, cache);
   const text =
     injected.textDetector && injected.textRemover
       ? { detector: given(injected.textDetector), remover: given(injected.textRemover) }
@@ -129,11 +168,11 @@ async function resolveStages(options: PrepOptions, config: PrepConfig) {
   const line = (role: string, r: Resolved<unknown>) => `${role}: ${r.choice.name} (${r.choice.reason})`;
   if (!injected.segmenter && config.segmenter === 'auto') announcements.push(line('segmenter', segmenter));
   if (!injected.captioner && config.captioner === 'auto') announcements.push(line('captioner', captioner));
-  if (config.characters === 'all' && injected.personDetector === undefined) {
+  if (person && injected.personDetector === undefined) {
     announcements.push(
-      person
+      person.stage
         ? 'characters: all, one crop per person found by anime-person-detector'
-        : 'characters: all, split by separate mask parts; `toonlora models pull anime-person-detector` splits overlapping characters',
+        : `characters: all, split by separate mask parts; ${person.choice.reason}`,
     );
   }
   return { segmenter, captioner, person, text, announcements };
@@ -168,8 +207,9 @@ async function finishDeferredCaptions(ctx: RunContext, files: ManifestFile[], op
 
 /**
  * Builds the dataset. Per-file problems land in the manifest; the run itself throws only for bad
- * settings (TL_ERR_CONFIG), missing inputs (TL_ERR_INPUT_NOT_FOUND), a non-empty output folder
- * (TL_ERR_OUTPUT_EXISTS), a stage asked for by name whose weights are missing (TL_ERR_MODEL_MISSING)
+ * settings, no inputs or an output path that is a file or not writable (TL_ERR_CONFIG, TL_ERR_USAGE),
+ * missing inputs (TL_ERR_INPUT_NOT_FOUND), a non-empty output folder (TL_ERR_OUTPUT_EXISTS), a stage
+ * asked for by name whose weights are missing or do not load (TL_ERR_MODEL_MISSING)
  * or a captioner that is not built (TL_ERR_NOT_IMPLEMENTED).
  */
 export async function runPrep(options: PrepOptions): Promise<PrepResult> {
@@ -177,7 +217,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   const outDir = resolve(options.outDir);
   const files = collectInputFiles(options.inputs, outDir);
   const datasetDir = datasetFolderName(config.repeats, config.trigger, config.classWord);
-  outDirEntries(outDir, options.overwrite ?? false); // refuse before loading any model
+  checkOutDir(outDir, options.overwrite ?? false); // refuse before loading any model
   const stages = await resolveStages(options, config);
   await prepareOutDir(outDir, datasetDir, options.overwrite ?? false);
   for (const line of stages.announcements) options.onMessage?.(line);
@@ -204,6 +244,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
       cancelled = true;
       break;
     }
+    options.onFileStart?.({ done: done.length, total: files.length, source });
     const entry = await processFile(ctx, source);
     done.push(entry);
     options.onProgress?.({
@@ -224,7 +265,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
       textDetector: stages.text.detector.choice,
       textRemover: stages.text.remover.choice,
       segmenter: stages.segmenter.choice,
-      personDetector: stages.person?.choice ?? null,
+      personDetector: stages.person?.stage ? stages.person.choice : null,
       captioner: stages.captioner.choice,
     },
     cancelled,

@@ -70,13 +70,15 @@ export interface IsnetSegmenterOptions {
   readonly inputSizePx?: number;
 }
 
+const openIsnetSession = (modelPath: string) => openOnnxSession(modelPath, { modelId: 'isnet-anime' });
+
 /** The `isnet-anime` segmenter; the session opens on first use (TL_ERR_MODEL_MISSING if unloadable). */
 export function createIsnetSegmenter(options: IsnetSegmenterOptions): CharacterSegmenter {
   return {
     name: 'isnet-anime',
     async segment(image) {
       // SkyTNT's export names the input `img`; rembg's copy of the file is fed by position, so do that too.
-      const session = await openOnnxSession(options.modelPath, { modelId: 'isnet-anime' });
+      const session = await openIsnetSession(options.modelPath);
       const inputName = session.inputNames[0] ?? ISNET_INPUT_NAME;
       const size = options.inputSizePx ?? staticInputDim(session, 0, 2) ?? ISNET_INPUT_SIZE;
       const placement = isnetPlacement(image.width, image.height, size);
@@ -92,4 +94,10 @@ export function createIsnetSegmenter(options: IsnetSegmenterOptions): CharacterS
       return probabilitiesToMask(back, image.width, image.height);
     },
   };
+}
+
+/** The `isnet-anime` segmenter with its session opened now. @throws ToonloraError TL_ERR_MODEL_MISSING (absent or unloadable file). */
+export async function loadIsnetSegmenter(options: IsnetSegmenterOptions): Promise<CharacterSegmenter> {
+  await openIsnetSession(options.modelPath);
+  return createIsnetSegmenter(options);
 }

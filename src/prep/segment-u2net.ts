@@ -47,12 +47,14 @@ export interface U2netSegmenterOptions {
   readonly modelPath: string;
 }
 
+const openU2netSession = (modelPath: string) => openOnnxSession(modelPath, { modelId: 'u2net' });
+
 /** The `u2net` segmenter; the session opens on first use (TL_ERR_MODEL_MISSING if unloadable). */
 export function createU2netSegmenter(options: U2netSegmenterOptions): CharacterSegmenter {
   return {
     name: 'u2net',
     async segment(image) {
-      const session = await openOnnxSession(options.modelPath, { modelId: 'u2net' });
+      const session = await openU2netSession(options.modelPath);
       const size = U2NET_INPUT_SIZE;
       // PIL's LANCZOS is a 3-lobe kernel, OpenCV's INTER_LANCZOS4 a 4-lobe one: masks differ by a grey level or two.
       const resized = await resizeRgbCv(image, size, size, 'lanczos');
@@ -68,4 +70,10 @@ export function createU2netSegmenter(options: U2netSegmenterOptions): CharacterS
       return resizeGrayCv(mask, image.width, image.height, 'lanczos');
     },
   };
+}
+
+/** The `u2net` segmenter with its session opened now. @throws ToonloraError TL_ERR_MODEL_MISSING (absent or unloadable file). */
+export async function loadU2netSegmenter(options: U2netSegmenterOptions): Promise<CharacterSegmenter> {
+  await openU2netSession(options.modelPath);
+  return createU2netSegmenter(options);
 }

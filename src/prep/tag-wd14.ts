@@ -133,6 +133,8 @@ function readLabels(tagsPath: string): Wd14Label[] {
   }
 }
 
+const openWd14Session = (modelPath: string) => openOnnxSession(modelPath, { modelId: 'wd-vit-tagger-v3' });
+
 /** The `wd14` captioner: tags for each crop. */
 export function createWd14Captioner(options: Wd14CaptionerOptions): Captioner {
   let labels: Wd14Label[] | undefined;
@@ -140,7 +142,7 @@ export function createWd14Captioner(options: Wd14CaptionerOptions): Captioner {
     name: 'wd14',
     async describe(images) {
       labels ??= readLabels(options.tagsPath);
-      const session = await openOnnxSession(options.modelPath, { modelId: 'wd-vit-tagger-v3' });
+      const session = await openWd14Session(options.modelPath);
       const inputName = session.inputNames[0] as string;
       const outputName = session.outputNames[0] as string;
       // NHWC: the model's own H (448 for the v3 taggers), as the reference reads get_inputs()[0].shape
@@ -155,4 +157,11 @@ export function createWd14Captioner(options: Wd14CaptionerOptions): Captioner {
       return results;
     },
   };
+}
+
+/** The `wd14` captioner with its tag list read and its session opened now. @throws ToonloraError TL_ERR_MODEL_MISSING (absent or unreadable files). */
+export async function loadWd14Captioner(options: Wd14CaptionerOptions): Promise<Captioner> {
+  readLabels(options.tagsPath);
+  await openWd14Session(options.modelPath);
+  return createWd14Captioner(options);
 }

@@ -1,0 +1,108 @@
+// runPrep and its output folder: a cached model that does not load never leaves a half-written
+// dataset (auto falls back, a stage asked for by name fails before anything is written), a bad -o
+// path is a usage error before any model loads, and --overwrite replaces only what an earlier prep
+// wrote (the old dataset folder named in its manifest) while the user's own files survive.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
+import { runPrep } from '../src/prep/pipeline.js';
+import { manifestSchema } from '../src/schemas/manifest.js';
+
+const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-out-'));
+const emptyCache = { env: { TOONLORA_HOME: join(root, 'empty-home'), HF_HOME: join(root, 'empty-hf') } };
+let panel: string;
+
+/** A toonlora home whose isnet-anime, WD14 and person-detector files are text, not ONNX. */
+function garbageCache() {
+  const home = join(root, 'garbage-home');
+  const files = [
+    'isnet-anime/isnet-anime.onnx',
+    'wd-vit-tagger-v3/model.onnx',
+    'wd-vit-tagger-v3/selected_tags.csv',
+    'anime-person-detector/person_detect_v1.3_s/model.onnx',
+  ];
+  for (const file of files) {
+    mkdirSync(join(home, 'models', file, '..'), { recursive: true });
+    writeFileSync(join(home, 'models', file), file.endsWith('.csv') ? 'tag_id,name,category,count\n0,smile,0,1\n' : 'not ONNX\n');
+  }
+  return { env: { TOONLORA_HOME: home, HF_HOME: join(root, 'empty-hf') } };
+}
+
+beforeAll(async () => {
+  [panel] = (await writePanelImages((await drawPanels()).slice(0, 1), join(root, 'in'))) as [string];
+}, 60_000);
+
+describe('runPrep with cached model files that do not load', () => {
+  it('auto falls back (one line per stage naming the file) and writes a complete dataset', async () => {
+    const lines: string[] = [];
+    const run = await runPrep({
+      inputs: [panel],
+      outDir: join(root, 'garbage-auto'),
+      config: { characters: 'all' },
+      cache: garbageCache(),
+      onMessage: (line) => lines.push(line),
+    });
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^segmenter: classic \(auto: isnet-anime failed to load: .*isnet-anime\.onnx is not a loadable ONNX model/);
+    expect(lines[1]).toMatch(/^captioner: none \(auto: .*wd-vit-tagger-v3 failed to load: .*model\.onnx is not a loadable ONNX model/);
+    expect(lines[2]).toMatch(/^characters: all, split by separate mask parts; anime-person-detector failed to load: .*model\.onnx is not a loadable/);
+    expect(run.manifest.stages.personDetector).toBeNull();
+    expect(run.manifest.summary.crops).toBeGreaterThan(0);
+    for (const crop of run.manifest.files.flatMap((f) => f.crops)) {
+      expect(readFileSync(join(run.outDir, crop.captionFile), 'utf8')).toBe('sks, girl\n');
+    }
+    expect(manifestSchema.parse(JSON.parse(readFileSync(run.manifestPath, 'utf8'))).stages.segmenter.name).toBe('classic');
+  }, 60_000);
+
+  it('a stage asked for by name fails before the output folder is made', async () => {
+    const out = join(root, 'garbage-named');
+    for (const config of [{ segmenter: 'isnet-anime' as const }, { captioner: 'wd14' as const }]) {
+      await expect(runPrep({ inputs: [panel], outDir: out, config, cache: garbageCache() })).rejects.toMatchObject({
+        code: 'TL_ERR_MODEL_MISSING',
+        message: expect.stringMatching(/is not a loadable ONNX model .*Delete it and run: toonlora models pull/),
+      });
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('runPrep output folder checks', () => {
+  it('-o naming a file, or a path below a file, is a usage error naming the path', async () => {
+    const file = join(root, 'a-file.txt');
+    writeFileSync(file, 'mine\n');
+    await expect(runPrep({ inputs: [panel], outDir: file, cache: emptyCache })).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: `${file}: this is a file, not a folder. Choose a new or empty folder you can write to for -o.`,
+    });
+    await expect(runPrep({ inputs: [panel], outDir: join(file, 'out'), cache: emptyCache })).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: expect.stringMatching(new RegExp(`^${join(file, 'out')}: ${file} is a file, so no folder can be made in it\\.`)),
+    });
+    expect(readFileSync(file, 'utf8')).toBe('mine\n');
+  });
+
+  it.skipIf(process.getuid?.() === 0)('-o inside a read-only folder is a usage error naming the path', async () => {
+    const readOnly = join(root, 'read-only');
+    mkdirSync(readOnly, { mode: 0o555 });
+    await expect(runPrep({ inputs: [panel], outDir: join(readOnly, 'out'), cache: emptyCache })).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: expect.stringMatching(/read-only is not writable \(EACCES\)/),
+    });
+  });
+
+  it('--overwrite removes the old dataset folder named in the old manifest and keeps unrelated files', async () => {
+    const out = join(root, 'overwrite');
+    await runPrep({ inputs: [panel], outDir: out, config: { trigger: 'oldword' }, saveStages: true, cache: emptyCache });
+    expect(readdirSync(out).sort()).toEqual(['10_oldword girl', 'manifest.json', 'stages']);
+    writeFileSync(join(out, 'notes.txt'), 'my notes\n');
+    mkdirSync(join(out, 'my-picks'));
+    writeFileSync(join(out, 'my-picks', 'best.png'), 'x');
+    const run = await runPrep({ inputs: [panel], outDir: out, config: { trigger: 'newword' }, overwrite: true, cache: emptyCache });
+    expect(readdirSync(out).sort()).toEqual(['10_newword girl', 'manifest.json', 'my-picks', 'notes.txt']);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('my notes\n');
+    expect(readFileSync(join(out, 'my-picks', 'best.png'), 'utf8')).toBe('x');
+    expect(run.manifest.datasetDir).toBe('10_newword girl');
+  }, 60_000);
+});
