@@ -68,6 +68,27 @@ describe('runPrep with cached model files that do not load', () => {
   });
 });
 
+describe('runPrep progress events', () => {
+  it('announces each file when it starts, before its result', async () => {
+    const notImage = join(root, 'notes.png');
+    writeFileSync(notImage, 'not a picture\n');
+    const events: string[] = [];
+    await runPrep({
+      inputs: [notImage, panel],
+      outDir: join(root, 'progress'),
+      cache: emptyCache,
+      onFileStart: (p) => events.push(`start ${p.done}/${p.total} ${p.source}`),
+      onProgress: (p) => events.push(`done ${p.done}/${p.total} ${p.source}`),
+    });
+    expect(events).toEqual([
+      `start 0/2 ${notImage}`,
+      `done 1/2 ${notImage}`,
+      `start 1/2 ${panel}`,
+      `done 2/2 ${panel}`,
+    ]);
+  }, 60_000);
+});
+
 describe('runPrep output folder checks', () => {
   it('-o naming a file, or a path below a file, is a usage error naming the path', async () => {
     const file = join(root, 'a-file.txt');

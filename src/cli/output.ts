@@ -55,7 +55,16 @@ export function commandAction<A extends unknown[]>(
   };
 }
 
-/** Whether progress bars should draw: a TTY on stderr and not `--json`. */
-export function wantsProgressBar(options: OutputOptions): boolean {
-  return !options.json && Boolean(process.stderr.isTTY);
+/** The streams {@link wantsProgressBar} looks at (the process's own unless a test passes others). */
+export interface TerminalStreams {
+  readonly stdout: { readonly isTTY?: boolean };
+  readonly stderr: { readonly isTTY?: boolean };
+}
+
+/**
+ * Whether progress bars should draw: not with `--json`, and only when both stdout and stderr (where
+ * the bar draws) are terminals, so output piped or redirected to a file stays free of bar redraws.
+ */
+export function wantsProgressBar(options: OutputOptions, streams: TerminalStreams = process): boolean {
+  return !options.json && Boolean(streams.stdout.isTTY) && Boolean(streams.stderr.isTTY);
 }

@@ -2,11 +2,11 @@
 // layout + manifest.json). Maps flags onto the prep config (flags win over --config), makes one
 // runPrep call, draws a progress bar on a TTY and reports per-file results. Exit 0 when at least one
 // crop was made, 1 when none, 2 on bad usage.
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
-import { type PrepResult, runPrep } from '../../prep/pipeline.js';
+import { type PrepOptions, type PrepResult, runPrep } from '../../prep/pipeline.js';
 import { captionerSchema, prepConfigSchema, segmenterSchema } from '../../schemas/config.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
 
@@ -38,6 +38,12 @@ function displayPath(path: string): string {
   return rel && !rel.startsWith('..') ? rel : path;
 }
 
+/** A file's reason without the leading `<file name>: ` that decode reasons carry (the line names the file already). */
+function reasonWithoutName(source: string, reason: string | null): string {
+  const prefix = `${basename(source)}: `;
+  return reason?.startsWith(prefix) ? reason.slice(prefix.length) : (reason ?? '');
+}
+
 function formatResult(result: PrepResult): string {
   const { summary } = result.manifest;
   const lines: string[] = [];
@@ -47,7 +53,7 @@ function formatResult(result: PrepResult): string {
       lines.push(`  ok       ${name}: ${file.crops.length} crop${file.crops.length === 1 ? '' : 's'}`);
       if (file.reason) lines.push(`           (${file.reason})`);
     } else {
-      lines.push(`  ${file.status.padEnd(8)} ${name}: ${file.reason ?? ''}`);
+      lines.push(`  ${file.status.padEnd(8)} ${name}: ${reasonWithoutName(file.source, file.reason)}`);
     }
   }
   lines.push(
@@ -57,6 +63,31 @@ function formatResult(result: PrepResult): string {
   lines.push(`dataset:  ${result.datasetDir}`);
   lines.push(`manifest: ${result.manifestPath}`);
   return lines.join('\n');
+}
+
+/**
+ * The run's progress bar on stderr: it starts with the first file and always shows the file being
+ * worked on (set when a file starts), the count moving when one is done.
+ */
+function prepProgressBar(): { callbacks: Pick<PrepOptions, 'onFileStart' | 'onProgress'>; stop: () => void } {
+  const bar = new cliProgress.SingleBar(
+    { format: 'prep [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    callbacks: {
+      onFileStart: ({ done, total, source }) => {
+        if (!started) bar.start(total, done, { file: displayPath(source) });
+        else bar.update(done, { file: displayPath(source) });
+        started = true;
+      },
+      onProgress: ({ done }) => bar.update(done),
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
 }
 
 export function registerPrep(program: Command): void {
@@ -107,13 +138,7 @@ export function registerPrep(program: Command): void {
             },
           },
         });
-        const bar = wantsProgressBar(flags)
-          ? new cliProgress.SingleBar(
-              { format: 'prep [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true },
-              cliProgress.Presets.shades_classic,
-            )
-          : undefined;
-        let started = false;
+        const bar = wantsProgressBar(flags) ? prepProgressBar() : undefined;
         const result = await runPrep({
           inputs,
           outDir: flags.output,
@@ -121,16 +146,8 @@ export function registerPrep(program: Command): void {
           overwrite: flags.overwrite ?? false,
           saveStages: flags.saveStages ?? false,
           onMessage: (line) => process.stderr.write(`${line}\n`),
-          onProgress: (p) => {
-            if (!bar) return;
-            if (!started) {
-              bar.start(p.total, 0, { file: '' });
-              started = true;
-            }
-            bar.update(p.done, { file: displayPath(p.source) });
-          },
-        });
-        bar?.stop();
+          ...bar?.callbacks,
+        }).finally(() => bar?.stop());
         printResult(result, flags, formatResult);
         return result.manifest.summary.crops > 0 ? 0 : 1;
       }),

@@ -1,0 +1,82 @@
+// `toonlora prep` through the real CLI: flags reach the dataset (folder name, resolution, captions),
+// and bad usage (an -o that is a file, a folder without images, an empty --trigger) ends with one
+// clear error and exit 2 before anything is written; per-file reasons name the file once.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
+import { manifestSchema } from '../src/schemas/manifest.js';
+import { readImageHeader } from '../src/vision/sharp-io.js';
+
+const repo = new URL('..', import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-cli-'));
+const env = { ...process.env, TOONLORA_HOME: join(root, 'home'), HF_HOME: join(root, 'hf'), NO_COLOR: '1' };
+let panel: string;
+
+function prep(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(join(repo, 'toonlora'), ['prep', ...args], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+beforeAll(async () => {
+  [panel] = (await writePanelImages((await drawPanels()).slice(0, 1), join(root, 'in'))) as [string];
+}, 60_000);
+
+describe('toonlora prep flags', () => {
+  it('--trigger, --class, --repeats and --resolution shape the dataset; --json prints the result', async () => {
+    const run = prep([panel, '-o', join(root, 'flags'), '--trigger', 'zqx', '--class', 'boy', '--repeats', '3', '--resolution', '256', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.datasetDir).toBe(join(root, 'flags', '3_zqx boy'));
+    const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(root, 'flags', 'manifest.json'), 'utf8')));
+    expect(manifest.datasetDir).toBe('3_zqx boy');
+    expect(manifest.settings).toMatchObject({ trigger: 'zqx', classWord: 'boy', repeats: 3, resolution: 256 });
+    const [crop] = manifest.files[0]?.crops ?? [];
+    expect(crop?.image).toMatch(/^3_zqx boy\/.+\.png$/);
+    const header = await readImageHeader(join(root, 'flags', crop?.image ?? ''));
+    expect([header.width, header.height]).toEqual([256, 256]);
+    expect(readFileSync(join(root, 'flags', crop?.captionFile ?? ''), 'utf8')).toBe('zqx, boy\n');
+  }, 120_000);
+
+  it('prints a failed file name once, with its reason', () => {
+    writeFileSync(join(root, 'notes.png'), 'not a picture\n');
+    const run = prep([join(root, 'notes.png'), panel, '-o', join(root, 'named-once')]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^ {2}error +notes\.png: not an image toonlora can read /m);
+    expect(run.stdout).not.toMatch(/notes\.png: notes\.png/);
+  }, 120_000);
+});
+
+describe('toonlora prep bad usage: one error, exit 2, nothing written', () => {
+  it('-o naming an existing file', () => {
+    const file = join(root, 'taken.txt');
+    writeFileSync(file, 'mine\n');
+    const run = prep([panel, '-o', file]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      `toonlora prep: ${file}: this is a file, not a folder. Choose a new or empty folder you can write to for -o. [TL_ERR_USAGE]\n`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('mine\n');
+  });
+
+  it('an input folder without image files names the folder and the extensions', () => {
+    const empty = join(root, 'no-images');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'readme.txt'), 'hi\n');
+    const run = prep([empty, '-o', join(root, 'never')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^toonlora prep: \/.*\/no-images: no image files found \(looked for \.png \.jpg .*\.avif, in subfolders too\)/);
+    expect(existsSync(join(root, 'never'))).toBe(false);
+  });
+
+  it("--trigger '' is one error", () => {
+    const run = prep([panel, '-o', join(root, 'never'), '--trigger', '']);
+    expect(run.status).toBe(2);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('prep.trigger'))).toHaveLength(1);
+    expect(run.stderr).toMatch(/prep\.trigger: must not be empty, got ""\. Set --trigger or prep\.trigger\./);
+    expect(run.stderr).not.toMatch(/no commas/);
+    expect(existsSync(join(root, 'never'))).toBe(false);
+  });
+});
