@@ -11,7 +11,14 @@ export const PROTOCOL_VERSION = 1;
 const version = z.literal(PROTOCOL_VERSION);
 const finiteOrNull = z.number().nullable(); // Python writes non-finite floats as null
 
-export const errorKindSchema = z.enum(['config', 'input', 'model_missing', 'nan_loss', 'protocol', 'internal']);
+export const errorKindSchema = z.enum([
+  'config',
+  'input',
+  'model_missing',
+  'nan_loss',
+  'protocol',
+  'internal',
+]);
 
 export const progressEventSchema = z.strictObject({
   version,
@@ -95,10 +102,20 @@ export type CaptionEvent = z.infer<typeof captionEventSchema>;
 
 // ------------------------------------------------------------------ requests (this side -> worker)
 
-/** The resolved training config as the worker receives it: alpha always explicit (no defaults in Python). */
-export const resolvedTrainingConfigSchema = trainingConfigSchema.extend({
-  lora: trainingConfigSchema.shape.lora.unwrap().extend({ alpha: z.number().positive().max(4096) }),
-});
+/**
+ * The resolved training config as the worker receives it: alpha always explicit (no defaults in Python),
+ * and exactly one of steps / epochs (the other null; the worker turns epochs into steps from the dataset).
+ */
+export const resolvedTrainingConfigSchema = trainingConfigSchema
+  .extend({
+    lora: trainingConfigSchema.shape.lora.unwrap().extend({ alpha: z.number().positive().max(4096) }),
+    steps: trainingConfigSchema.shape.steps.unwrap().nullable(),
+    epochs: trainingConfigSchema.shape.epochs.unwrap().nullable(),
+  })
+  .refine((c) => (c.steps === null) !== (c.epochs === null), {
+    message: 'give exactly one of steps and epochs',
+    path: ['steps'],
+  });
 
 export const trainRequestSchema = z.strictObject({
   version,
@@ -168,7 +185,10 @@ export function parseWorkerLine(line: string): ParsedLine {
   if (result.success) return { ok: true, event: result.data };
   const issue = result.error.issues[0];
   const where = issue?.path.length ? issue.path.join('.') : '(line)';
-  return { ok: false, reason: `${where}: ${issue?.message ?? 'invalid'} in ${JSON.stringify(line.slice(0, 120))}` };
+  return {
+    ok: false,
+    reason: `${where}: ${issue?.message ?? 'invalid'} in ${JSON.stringify(line.slice(0, 120))}`,
+  };
 }
 
 /** Serialises a request after validating it against its schema (throws zod's error on a bad one). */
@@ -193,7 +213,10 @@ export function parseWorkerRequestLine(line: string): ParsedRequest {
     return { ok: false, reason: `${issue?.path.join('.') || '(line)'}: ${issue?.message ?? 'invalid'}` };
   }
   if (!isDeepStrictEqual(JSON.parse(JSON.stringify(result.data)), value)) {
-    return { ok: false, reason: 'incomplete request: fields are missing (defaults must be resolved before sending)' };
+    return {
+      ok: false,
+      reason: 'incomplete request: fields are missing (defaults must be resolved before sending)',
+    };
   }
   return { ok: true, request: result.data };
 }

@@ -72,16 +72,25 @@ export function readDatasetCaptions(datasetDir: string): {
   return { trigger, images, captionsByFolder };
 }
 
-/** The worker request for these options: the config with alpha resolved (Python invents no defaults). */
+/**
+ * The worker request for these options: the config with alpha resolved (Python invents no defaults) and
+ * either steps or epochs (epochs, when set, decides the length; the worker counts the images).
+ */
 export function buildTrainRequest(options: TrainOptions): TrainRequest {
   const { config } = options;
+  const epochs = config.epochs ?? null;
   return {
     version: PROTOCOL_VERSION,
     command: 'train',
     dataset_dir: resolve(options.datasetDir),
     run_dir: resolve(options.runDir),
     resume: options.resume ?? false,
-    config: { ...config, lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) } },
+    config: {
+      ...config,
+      lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) },
+      steps: epochs === null ? config.steps : null,
+      epochs,
+    },
   };
 }
 
@@ -138,10 +147,11 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
     stats: outcome.done.stats,
   };
   if (options.kohya === false) return result;
-  return { ...result, kohyaFile: await writeKohyaFile(options, startedAt) };
+  const steps = Number(outcome.done.stats.steps ?? options.config.steps); // resolved from epochs when given
+  return { ...result, kohyaFile: await writeKohyaFile(options, startedAt, steps) };
 }
 
-async function writeKohyaFile(options: TrainOptions, startedAt: number): Promise<string> {
+async function writeKohyaFile(options: TrainOptions, startedAt: number, steps: number): Promise<string> {
   const { config } = options;
   const name = basename(resolve(options.runDir));
   const output = join(options.runDir, `${name}.safetensors`);
@@ -154,7 +164,7 @@ async function writeKohyaFile(options: TrainOptions, startedAt: number): Promise
     trainingFacts: {
       baseModel: config.baseModel,
       resolution: config.resolution,
-      steps: config.steps,
+      steps,
       learningRate: config.learningRate,
       textEncoderLearningRate: config.textEncoderLearningRate,
       snrGamma: config.snrGamma,

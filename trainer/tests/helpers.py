@@ -25,7 +25,7 @@ def training_config(**overrides) -> dict:
         "lrScheduler": "cosine", "lrWarmupSteps": 0, "trainTextEncoder": False, "textEncoderLearningRate": 5e-5,
         "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": True, "mixedPrecision": "fp16", "clipSkip": 2,
         "cacheLatents": True, "shuffleCaptions": True, "seed": 42, "sampleEverySteps": 0, "checkpointEverySteps": 0,
-        "samplePrompts": [],
+        "samplePrompts": [], "sampleSeeds": [42, 43], "epochs": None,
     }
     for key, value in overrides.items():
         if key == "lora":

@@ -47,8 +47,10 @@ class _Fields:
             raise self._fail(name, f"one of {choices}" if choices else "a string", value)
         return value
 
-    def integer(self, name: str, low: int, high: int) -> int:
+    def integer(self, name: str, low: int, high: int, nullable: bool = False) -> int | None:
         value = self._get(name)
+        if nullable and value is None:
+            return None
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise self._fail(name, f"an integer {low}-{high}", value)
         return value
@@ -105,7 +107,8 @@ class TrainingConfig:
     base_model: str
     lora: LoraSettings
     resolution: int
-    steps: int
+    steps: int  # None only between parsing and train.resolve_steps, which derives it from `epochs` and the dataset
+    epochs: int | None
     batch_size: int
     gradient_accumulation: int
     learning_rate: float
@@ -124,6 +127,7 @@ class TrainingConfig:
     sample_every_steps: int
     checkpoint_every_steps: int
     sample_prompts: tuple[str, ...]
+    sample_seeds: tuple[int, ...]
 
 
 def parse_lora_settings(obj: Any, where: str) -> LoraSettings:
@@ -147,7 +151,8 @@ def parse_training_config(obj: Any, where: str = "config") -> TrainingConfig:
         base_model=f.string("baseModel"),
         lora=parse_lora_settings(f.raw("lora"), f"{where}.lora"),
         resolution=f.integer("resolution", 64, 2048),
-        steps=f.integer("steps", 1, 1_000_000),
+        steps=f.integer("steps", 1, 1_000_000, nullable=True),
+        epochs=f.integer("epochs", 1, 100_000, nullable=True),
         batch_size=f.integer("batchSize", 1, 64),
         gradient_accumulation=f.integer("gradientAccumulation", 1, 64),
         learning_rate=f.number("learningRate", 1e-12, 1),
@@ -166,6 +171,7 @@ def parse_training_config(obj: Any, where: str = "config") -> TrainingConfig:
         sample_every_steps=f.integer("sampleEverySteps", 0, 10_000_000),
         checkpoint_every_steps=f.integer("checkpointEverySteps", 0, 10_000_000),
         sample_prompts=f.strings("samplePrompts"),
+        sample_seeds=f.integers("sampleSeeds", 0, 2**32 - 1),
     )
     f.done()
     _check_training_contradictions(config, where)
@@ -175,6 +181,17 @@ def parse_training_config(obj: Any, where: str = "config") -> TrainingConfig:
 def _check_training_contradictions(config: TrainingConfig, where: str) -> None:
     if config.resolution % 8:
         raise ConfigError(f"{where}.resolution: expected a multiple of 8, got {config.resolution}. Set --resolution.")
+    if (config.steps is None) == (config.epochs is None):
+        raise ConfigError(
+            f"{where}.steps/epochs: got steps {config.steps!r} and epochs {config.epochs!r}; give exactly one "
+            "(the other null). Use --steps or --epochs, not both."
+        )
+    if config.steps is not None:
+        check_warmup(config, where)
+
+
+def check_warmup(config: TrainingConfig, where: str = "config") -> None:
+    """Warmup must leave training steps at the full rate (checked again once epochs became steps)."""
     if config.lr_warmup_steps >= config.steps:
         raise ConfigError(
             f"{where}.lrWarmupSteps: {config.lr_warmup_steps} warmup steps leave none of the {config.steps} "

@@ -31,6 +31,7 @@ class DatasetItem:
     caption: str
     trigger: str
     repeats: int
+    folder_tokens: str = ""  # `<trigger> <class>` from the folder name, e.g. `sks girl`
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,11 @@ class Dataset:
     @property
     def trigger(self) -> str:
         return self.items[0].trigger
+
+    @property
+    def sample_prompt(self) -> str:
+        """The default sample prompt: the trigger and class word of the first folder (`sks girl`)."""
+        return self.items[0].folder_tokens or self.trigger
 
     @property
     def repeated_length(self) -> int:
@@ -70,7 +76,7 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
         trigger = tokens.split()[0]
         for image in sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
             caption = _read_caption(image, tokens, warnings)
-            items.append(DatasetItem(str(image), caption, trigger, repeats))
+            items.append(DatasetItem(str(image), caption, trigger, repeats, tokens))
     if not items:
         raise DatasetError(
             f"{dataset_dir}: no images found in `<repeats>_<trigger> <class>` folders (e.g. `10_sks girl/a.png`). "

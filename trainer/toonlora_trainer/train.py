@@ -11,6 +11,7 @@ The optional text-encoder LoRA follows diffusers' examples/dreambooth/train_drea
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import random
@@ -21,7 +22,7 @@ from typing import Callable
 import torch
 
 from . import checkpoint as ckpt
-from .config import ConfigError, TrainingConfig, TrainRequest
+from .config import ConfigError, TrainingConfig, TrainRequest, check_warmup
 from .data import Dataset, batch_indices, load_image_tensor, repeated_indices, scan_kohya_dataset, shuffle_caption
 from .generate import assemble_pipeline, decode_latents, render_latents
 from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
@@ -148,6 +149,9 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     dataset = scan_kohya_dataset(request.dataset_dir)
     for warning in dataset.warnings:
         emit(Log("warn", warning))
+    config = resolve_steps(config, dataset)
+    for line in plan_lines(config, dataset):
+        emit(Log("info", line))
     # 2. Models: frozen base in the weight dtype, LoRA (fp32) on the UNet attention projections.
     precision = choose_precision(config.mixed_precision, select_device())
     if precision.device.type == "cuda":
@@ -219,6 +223,36 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
         artifacts["text_encoder_adapter"] = ckpt.save_adapter(text_encoder, os.path.join(run_dir, ckpt.TEXT_ENCODER_DIR), config.base_model)
         stats |= {"text_encoder_lora_modules": te_modules, "text_encoder_trainable_params": te_n_params}
     emit(Done(artifacts=artifacts, stats=stats))
+
+
+def resolve_steps(config: TrainingConfig, dataset: Dataset) -> TrainingConfig:
+    """`config` with steps set: given, or ceil(epochs * images-with-repeats / (batch * accumulation)),
+    kohya's epoch (train_network.py: num_update_steps_per_epoch = ceil(len(dataloader) / accumulation))."""
+    if config.epochs is None:
+        return config
+    per_step = config.batch_size * config.gradient_accumulation
+    resolved = dataclasses.replace(config, steps=math.ceil(config.epochs * dataset.repeated_length / per_step))
+    check_warmup(resolved)
+    return resolved
+
+
+def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
+    """What the run will do, logged once at the start: data, length, samples, the text-embedding cache."""
+    repeats = sorted({item.repeats for item in dataset.items})
+    per_epoch = dataset.repeated_length
+    epochs = config.epochs if config.epochs is not None else config.steps * config.batch_size * config.gradient_accumulation / per_epoch
+    lines = [
+        f"dataset: {len(dataset.items)} images, repeats {'/'.join(map(str, repeats))}, {per_epoch} images per epoch; "
+        f"{config.steps} steps = {epochs:g} epochs at batch {config.batch_size} x accumulation {config.gradient_accumulation}"
+    ]
+    if config.sample_every_steps:
+        prompts = list(config.sample_prompts) or [dataset.sample_prompt]
+        lines.append(f"samples every {config.sample_every_steps} steps: prompts {prompts}, seeds {list(config.sample_seeds)}")
+    if config.shuffle_captions and not config.train_text_encoder:
+        # kohya refuses cache_text_encoder_outputs together with shuffle_caption for the same reason.
+        lines.append("caption shuffling is on: nearly every shuffled caption is new, so captions are re-encoded per step "
+                     "(the text-embedding cache only helps with shuffleCaptions off); image latents are still cached once")
+    return lines
 
 
 def _make_loop_state(config: TrainingConfig, params, precision: Precision) -> LoopState:
@@ -343,7 +377,7 @@ def _checkpoint(run_dir, unet, text_encoder, config: TrainingConfig, state: Loop
 
 def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, config: TrainingConfig, precision: Precision, step: int, run_dir: str, emit: Emit) -> None:
     """Sample images with fixed seeds (the same every time, so progress is comparable) and the trigger prompt."""
-    prompts = list(config.sample_prompts) or [dataset.items[0].caption]
+    prompts = list(config.sample_prompts) or [dataset.sample_prompt]
     unet.eval()
     if text_encoder is not None:
         text_encoder.eval()
@@ -356,12 +390,14 @@ def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, config:
         folder = os.path.join(run_dir, "samples")
         os.makedirs(folder, exist_ok=True)
         paths = []
+        seeds = list(config.sample_seeds)
         for p, prompt in enumerate(prompts):
             with autocast:
-                latents = render_latents(pipe, prompt, "", [config.seed], SAMPLE_STEPS, 7.0, config.resolution, config.resolution, config.clip_skip)
-            path = os.path.join(folder, f"step-{step:06d}-{p}.png")
-            decode_latents(pipe, latents)[0].save(path)
-            paths.append(path)
+                latents = render_latents(pipe, prompt, "", seeds, SAMPLE_STEPS, 7.0, config.resolution, config.resolution, config.clip_skip)
+            for seed, image in zip(seeds, decode_latents(pipe, latents)):
+                path = os.path.join(folder, f"step-{step:06d}-{p}-seed{seed}.png")
+                image.save(path)
+                paths.append(path)
         emit(Sample(step, paths))
         base.vae.to(vae_device)
     finally:

@@ -15,6 +15,7 @@ interface TrainFlags {
   output?: string;
   base?: string;
   steps?: string;
+  epochs?: string;
   rank?: string;
   alpha?: string;
   lr?: string;
@@ -29,11 +30,19 @@ interface TrainFlags {
 
 const num = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 
-function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
+/** Config overrides from the flags; --steps and --epochs both set the run's length, so only one may be given. */
+export function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
+  if (flags.steps !== undefined && flags.epochs !== undefined) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `--steps ${flags.steps} and --epochs ${flags.epochs} both set the training length. Give only one of them.`,
+    );
+  }
   return {
     training: {
       baseModel: flags.base,
       steps: num(flags.steps),
+      epochs: num(flags.epochs),
       learningRate: num(flags.lr),
       trainTextEncoder: flags.trainTextEncoder,
       textEncoderLearningRate: num(flags.teLr),
@@ -126,7 +135,11 @@ export function registerTrain(program: Command): void {
       '--base <model>',
       `base model: HF id (diffusers layout), .safetensors file, or tiny (default: ${d.baseModel})`,
     )
-    .option('--steps <n>', `training steps (default: ${d.steps})`)
+    .option('--steps <n>', `training steps (default: ${d.steps}); or give --epochs`)
+    .option(
+      '--epochs <n>',
+      'training length in epochs (every image x its folder repeats); steps = ceil(epochs x images x repeats / batch)',
+    )
     .option('--rank <r>', `LoRA rank, 8-64 recommended (default: ${d.lora.rank})`)
     .option('--alpha <a>', 'LoRA alpha; scale = alpha / rank (default: = rank)')
     .option('--lr <x>', `UNet learning rate, AdamW (default: ${d.learningRate})`)

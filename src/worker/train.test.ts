@@ -1,0 +1,56 @@
+// src/worker/train.test.ts — the train request carries exactly one of steps / epochs (the worker turns
+// epochs into steps from the dataset), and the CLI refuses --steps with --epochs.
+import { describe, expect, it } from 'vitest';
+import { trainingOverrides } from '../cli/commands/train.js';
+import { trainingConfigSchema } from '../schemas/config.js';
+import { trainRequestSchema } from './protocol.js';
+import { buildTrainRequest } from './train.js';
+
+describe('buildTrainRequest', () => {
+  it('sends epochs with steps null when epochs is set, and steps with epochs null otherwise', () => {
+    const byEpochs = buildTrainRequest({
+      datasetDir: '/d',
+      runDir: '/r',
+      config: trainingConfigSchema.parse({ epochs: 3 }),
+    });
+    expect(byEpochs.config).toMatchObject({ steps: null, epochs: 3, sampleSeeds: [42, 43] });
+    expect(trainRequestSchema.safeParse(byEpochs).success).toBe(true);
+    const bySteps = buildTrainRequest({
+      datasetDir: '/d',
+      runDir: '/r',
+      config: trainingConfigSchema.parse({ steps: 20 }),
+    });
+    expect(bySteps.config).toMatchObject({ steps: 20, epochs: null });
+    expect(trainRequestSchema.safeParse(bySteps).success).toBe(true);
+  });
+
+  it('the protocol rejects a request with both or neither', () => {
+    const request = buildTrainRequest({
+      datasetDir: '/d',
+      runDir: '/r',
+      config: trainingConfigSchema.parse({}),
+    });
+    expect(
+      trainRequestSchema.safeParse({ ...request, config: { ...request.config, epochs: 2 } }).success,
+    ).toBe(false);
+    expect(
+      trainRequestSchema.safeParse({ ...request, config: { ...request.config, steps: null } }).success,
+    ).toBe(false);
+  });
+});
+
+describe('toonlora train flags', () => {
+  it('--steps and --epochs together are a usage error naming both', () => {
+    expect(() =>
+      trainingOverrides({ steps: '100', epochs: '2', resume: false, dryRun: false, json: false }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'TL_ERR_USAGE',
+        message: expect.stringContaining('--steps 100 and --epochs 2'),
+      }),
+    );
+    expect(trainingOverrides({ epochs: '2', resume: false, dryRun: false, json: false })).toMatchObject({
+      training: { epochs: 2, steps: undefined },
+    });
+  });
+});

@@ -1,0 +1,73 @@
+"""The run's plan: epochs become steps from the dataset (and exclude --steps), the start log says what the
+run does, samples use the trigger prompt and fixed seeds (same weights + seeds = same images), and latents
+are encoded once per image, not per step. CPU, tiny model."""
+
+import numpy as np
+import pytest
+from helpers import make_pattern_dataset, training_config
+from PIL import Image
+
+from toonlora_trainer import train as train_module
+from toonlora_trainer.config import ConfigError, parse_train_request, parse_training_config
+from toonlora_trainer.data import scan_kohya_dataset
+from toonlora_trainer.train import resolve_steps, run_training
+
+
+def run(dataset, run_dir, config):
+    events = []
+    request = {"version": 1, "command": "train", "dataset_dir": str(dataset), "run_dir": str(run_dir), "resume": False, "config": config}
+    run_training(parse_train_request(request), events.append, lambda: False)
+    return events
+
+
+def logs(events):
+    return [e.message for e in events if e.type == "log"]
+
+
+@pytest.mark.parametrize(("batch", "accumulation", "epochs", "steps"), [(1, 1, 2, 30), (2, 1, 2, 15), (4, 1, 2, 8), (2, 2, 3, 12), (4, 1, 1, 4)])
+def test_epochs_become_steps_from_images_times_repeats(tmp_path, batch, accumulation, epochs, steps):
+    dataset = scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "ds", images=3, repeats=5)))  # 15 images per epoch
+    config = parse_training_config(training_config(steps=None, epochs=epochs, batchSize=batch, gradientAccumulation=accumulation))
+    assert resolve_steps(config, dataset).steps == steps
+
+
+def test_steps_and_epochs_are_mutually_exclusive():
+    with pytest.raises(ConfigError, match=r"config\.steps/epochs: got steps 10 and epochs 2; give exactly one"):
+        parse_training_config(training_config(steps=10, epochs=2))
+    with pytest.raises(ConfigError, match=r"got steps None and epochs None"):
+        parse_training_config(training_config(steps=None, epochs=None))
+
+
+def test_an_epochs_run_trains_the_resolved_steps_and_logs_its_plan(tmp_path):
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=3)
+    events = run(dataset, tmp_path / "run", training_config(steps=None, epochs=1))
+    assert events[-1].type == "done" and events[-1].stats["steps"] == 3
+    assert [e.step for e in events if e.type == "progress"] == [1, 2, 3]
+    assert "dataset: 1 images, repeats 3, 3 images per epoch; 3 steps = 1 epochs at batch 1 x accumulation 1" in logs(events)
+    assert any("caption shuffling is on" in line and "re-encoded per step" in line for line in logs(events))
+
+
+def test_samples_use_the_trigger_prompt_and_fixed_seeds(tmp_path):
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    config = training_config(steps=2, sampleEverySteps=2, sampleSeeds=[5, 6])
+    first, second = run(dataset, tmp_path / "a", config), run(dataset, tmp_path / "b", config)
+    assert "samples every 2 steps: prompts ['sks pattern'], seeds [5, 6]" in logs(first)
+    samples_a = [e for e in first if e.type == "sample"]
+    samples_b = [e for e in second if e.type == "sample"]
+    assert [e.step for e in samples_a] == [2] and len(samples_a[0].paths) == 2
+    assert samples_a[0].paths[0].endswith("step-000002-0-seed5.png")
+    pixels = lambda path: np.asarray(Image.open(path), dtype=np.int16)  # noqa: E731
+    a5, a6 = (pixels(p) for p in samples_a[0].paths)
+    b5, b6 = (pixels(p) for p in samples_b[0].paths)
+    assert np.array_equal(a5, b5) and np.array_equal(a6, b6)  # same weights, same seeds: the same images
+    assert np.abs(a5 - a6).mean() > 1  # the two seeds are really used
+
+
+def test_latents_are_encoded_once_per_image_not_per_step(tmp_path, monkeypatch):
+    dataset = make_pattern_dataset(tmp_path / "ds", images=2, repeats=3)
+    encoded = []
+    real = train_module.encode_latents
+    monkeypatch.setattr(train_module, "encode_latents", lambda base, images: encoded.append(len(images)) or real(base, images))
+    events = run(dataset, tmp_path / "run", training_config(steps=6))
+    assert events[-1].type == "done"
+    assert sum(encoded) == 2  # 2 images, 6 steps over 6 repeated samples: each image encoded once
