@@ -67,4 +67,33 @@ describe('toonlora convert / inspect subprocess', () => {
     ]);
     expect(bad.code).toBe(2);
   });
+
+  it('refuses unknown tensors unless --drop-unknown, and a missing -o folder, with typed errors', async () => {
+    const tensors = makePeftTensors({ modules: sd15AttentionModules().slice(0, 2), rank: 4, seed: 5 });
+    tensors.push({
+      name: `base_model.model.${sd15AttentionModules()[0]}.lora_B.bias`,
+      dtype: 'F32',
+      shape: [320],
+      data: new Float32Array(320),
+    });
+    await writePeftFolder(join(dir, 'biased'), tensors, { r: 4, lora_alpha: 4 });
+    const out = join(dir, 'biased.safetensors');
+    const refused = await toonlora(['convert', join(dir, 'biased'), '-o', out]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('TL_ERR_LORA_FORMAT');
+    expect(refused.stderr).toContain('lora_B.bias');
+    expect(refused.stderr).not.toContain('    at ');
+    const dropped = await toonlora(['convert', join(dir, 'biased'), '-o', out, '--drop-unknown']);
+    expect(dropped.code).toBe(0);
+    expect(dropped.stdout).toContain('warning: --drop-unknown: dropped 1 unknown key(s)');
+    const missing = await toonlora([
+      'convert',
+      join(dir, 'adapter'),
+      '-o',
+      join(dir, 'nope', 'x.safetensors'),
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('TL_ERR_USAGE');
+    expect(missing.stderr).not.toContain('    at ');
+  });
 });

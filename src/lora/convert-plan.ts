@@ -6,6 +6,7 @@ import { isFloatDtype, PRECISION_DTYPES, type Precision } from './float-convert.
 import type { LoraFormat } from './lora-keys.js';
 import { kohyaModuleName } from './lora-keys.js';
 import type { LoraModel, LoraModule } from './lora-model.js';
+import { networkModuleMetadata } from './kohya-metadata.js';
 import { buildPeftConfig } from './peft-config.js';
 import type { Dtype, TensorEntry } from './safetensors-format.js';
 import type { LoraComponent } from './sd15-modules.js';
@@ -90,7 +91,7 @@ export function networkMetadata(model: LoraModel): Record<string, string> {
   const alpha = mostCommon(model.modules.map((m) => Math.fround(m.alpha)));
   const alphaText = Number.isInteger(alpha) ? `${alpha}.0` : String(alpha);
   return {
-    ss_network_module: 'networks.lora',
+    ...networkModuleMetadata(model.modules.some((m) => m.magnitude)),
     ss_network_dim: String(rank),
     ss_network_alpha: alphaText,
     ss_base_model_version: 'sd_v1',

@@ -5,7 +5,13 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
-import { convertFloatBytes, isFloatDtype, type FloatDtype } from './float-convert.js';
+import {
+  type ConversionStats,
+  convertFloatBytes,
+  type FloatDtype,
+  floatWidth,
+  isFloatDtype,
+} from './float-convert.js';
 import {
   buildKohyaMetadata,
   type LoraTrainingFactsInput,
@@ -17,6 +23,9 @@ import { openLora } from './open-lora.js';
 import { type SafetensorsReader, STREAM_CHUNK_BYTES } from './safetensors-read.js';
 import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
 import { DTYPE_BYTES } from './safetensors-format.js';
+import { assertOutputPath, assertReplaceableAdapterFolder } from './output-checks.js';
+import { dropUnknown, unknownKeysError } from './unknown-keys.js';
+import type { LoraModel } from './lora-model.js';
 
 export const convertOptionsSchema = z.object({
   /** A .safetensors file or a PEFT adapter folder. */
@@ -27,6 +36,8 @@ export const convertOptionsSchema = z.object({
   /** Float dtype of the written tensors; left out, each tensor keeps its dtype. */
   precision: z.enum(['fp32', 'fp16', 'bf16']).optional(),
   overwrite: z.boolean().default(false),
+  /** Drop tensors outside the LoRA grammar (and modules that need them) instead of refusing. */
+  dropUnknown: z.boolean().default(false),
 });
 
 export type ConvertOptions = z.input<typeof convertOptionsSchema> & {
@@ -52,6 +63,7 @@ export interface ConvertResult {
 function tensorSources(
   planned: readonly PlannedTensor[],
   reader: SafetensorsReader,
+  stats: ConversionStats,
 ): { sources: TensorSource[]; release: (chunk: Uint8Array) => void } {
   const fromFile = planned.flatMap((t) => (t.source ? [t.source] : []));
   const stream = reader.streamTensors(fromFile);
@@ -78,7 +90,7 @@ function tensorSources(
       chunks: async function* () {
         // The shared stream yields this tensor's chunks next: take exactly its byte count. Chunk
         // edges may split an element, so conversion carries the split bytes into the next chunk.
-        const width = source.dtype === 'F32' ? 4 : 2;
+        const width = convert ? floatWidth(source.dtype as FloatDtype) : 1;
         let carry: Uint8Array | undefined;
         for (let taken = 0; taken < source.end - source.begin; ) {
           const { value, done } = await stream.chunks.next();
@@ -99,6 +111,7 @@ function tensorSources(
               source.dtype as FloatDtype,
               dtype as FloatDtype,
               buffer,
+              stats,
             );
             converted.add(out.buffer);
           }
@@ -133,8 +146,9 @@ async function writePlannedFile(
   path: string,
   reader: SafetensorsReader,
   overwrite: boolean,
+  stats: ConversionStats,
 ) {
-  const { sources, release } = tensorSources(writeOrder(plan.tensors, reader), reader);
+  const { sources, release } = tensorSources(writeOrder(plan.tensors, reader), reader, stats);
   return writeSafetensors(path, sources, plan.metadata, {
     overwrite,
     kohyaHashes: plan.kohyaHashes,
@@ -148,8 +162,10 @@ async function writePeftFolder(
   output: string,
   reader: SafetensorsReader,
   overwrite: boolean,
+  stats: ConversionStats,
 ) {
   await assertWritable(output, overwrite);
+  if (overwrite) await assertReplaceableAdapterFolder(output);
   const temp = join(dirname(output), `.${basename(output)}.${process.pid}.${Date.now()}.part`);
   await mkdir(temp, { recursive: true });
   try {
@@ -157,7 +173,7 @@ async function writePeftFolder(
     for (const plan of plans) {
       const path = join(temp, plan.relativePath);
       await mkdir(dirname(path), { recursive: true });
-      const written = await writePlannedFile(plan, path, reader, false);
+      const written = await writePlannedFile(plan, path, reader, false, stats);
       await writeFile(
         join(dirname(path), 'adapter_config.json'),
         `${JSON.stringify(plan.adapterConfig, null, 2)}\n`,
@@ -170,7 +186,10 @@ async function writePeftFolder(
       });
     }
     await assertWritable(output, overwrite);
-    if (overwrite) await rm(output, { recursive: true, force: true });
+    if (overwrite) {
+      await assertReplaceableAdapterFolder(output);
+      await rm(output, { recursive: true, force: true });
+    }
     await rename(temp, output);
     return files;
   } catch (error) {
@@ -209,10 +228,48 @@ function kohyaMetadataFor(
   );
 }
 
+/** The model convert writes: refuses unknown keys unless `drop` (then drops them, with a warning). */
+function usableModel(model: LoraModel, file: string, drop: boolean): { model: LoraModel; warnings: string[] } {
+  if (model.unknownKeys.length === 0) return { model, warnings: [] };
+  if (!drop) throw unknownKeysError(file, model.unknownKeys);
+  const dropped = dropUnknown(model);
+  if (dropped.model.modules.length === 0) {
+    throw new ToonloraError(
+      'TL_ERR_LORA_FORMAT',
+      `${file}: no module is left once the unknown keys are dropped; nothing was written.`,
+      { details: { file } },
+    );
+  }
+  return { model: dropped.model, warnings: dropped.warning ? [dropped.warning] : [] };
+}
+
+/** Warnings about what the options did not do: values that overflowed, training facts not written. */
+function optionWarnings(
+  options: ConvertOptions,
+  to: ConvertResult['to'],
+  precision: string | undefined,
+  stats: ConversionStats,
+): string[] {
+  const warnings: string[] = [];
+  if (stats.overflowed > 0) {
+    const instead = precision === 'fp16' ? 'bf16 or fp32' : 'fp32';
+    warnings.push(
+      `${stats.overflowed} value(s) overflowed to ±Inf in ${precision}; use ${instead} (--precision) to keep them.`,
+    );
+  }
+  if (options.trainingFacts && to !== 'kohya') {
+    warnings.push(
+      `--metadata-from: kohya metadata (ss_*, modelspec.*) is only written with --to kohya; for --to ${to} it was ignored${to === 'peft' ? ' (except baseModel, in adapter_config.json)' : ''}.`,
+    );
+  }
+  return warnings;
+}
+
 /**
  * Converts a LoRA between formats, keeping every module's alpha (scale = alpha / rank).
- * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_OUTPUT_EXISTS (without overwrite), TL_ERR_SAFETENSORS,
- *   TL_ERR_LORA_FORMAT, TL_ERR_USAGE (bad options or training facts).
+ * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_OUTPUT_EXISTS (without overwrite, or a folder holding
+ *   other files), TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT (also for unknown keys without
+ *   dropUnknown), TL_ERR_USAGE (bad options, output folder missing, training facts).
  */
 export async function convertLora(options: ConvertOptions): Promise<ConvertResult> {
   const parsed = convertOptionsSchema.safeParse(options);
@@ -224,9 +281,13 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
   }
   const { input, output, to, precision, overwrite } = parsed.data;
   await assertWritable(output, overwrite);
+  await assertOutputPath(output, to === 'peft' ? 'folder' : 'file');
+  if (to === 'peft' && overwrite) await assertReplaceableAdapterFolder(output);
   const opened = await openLora(input);
   try {
-    const { model, reader } = opened;
+    const { reader } = opened;
+    const usable = usableModel(opened.model, basename(reader.path), parsed.data.dropUnknown);
+    const model = usable.model;
     const kohyaMetadata = to === 'kohya' ? kohyaMetadataFor(options, model) : undefined;
     const plans = planConversion(
       model,
@@ -239,17 +300,18 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
       },
       basename(reader.path),
     );
+    const stats: ConversionStats = { overflowed: 0 };
     let files: ConvertResult['files'];
     if (to === 'peft') {
-      files = await writePeftFolder(plans, output, reader, overwrite);
+      files = await writePeftFolder(plans, output, reader, overwrite, stats);
     } else {
       const plan = plans[0] as PlannedFile;
-      const written = await writePlannedFile(plan, output, reader, overwrite);
+      const written = await writePlannedFile(plan, output, reader, overwrite, stats);
       files = [
         { path: output, bytes: written.bytes, tensors: plan.tensors.length, sha256: written.dataSha256 },
       ];
     }
-    const warnings = [...model.warnings];
+    const warnings = [...model.warnings, ...usable.warnings, ...optionWarnings(options, to, precision, stats)];
     if (to === 'kohya' && new Set(model.modules.map((m) => Math.fround(m.alpha))).size > 1) {
       warnings.push(DIFFUSERS_KOHYA_ALPHA_NOTE);
     }

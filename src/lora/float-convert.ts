@@ -72,10 +72,20 @@ export function bfloat16BitsToFloat32(bits: number): number {
 }
 
 /** Float dtypes conversion handles; anything else is copied as is. */
-export type FloatDtype = 'F32' | 'F16' | 'BF16';
+export type FloatDtype = 'F64' | 'F32' | 'F16' | 'BF16';
 
 export function isFloatDtype(dtype: Dtype): dtype is FloatDtype {
-  return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16';
+  return dtype === 'F64' || dtype === 'F32' || dtype === 'F16' || dtype === 'BF16';
+}
+
+/** Bytes per element of a float dtype. */
+export function floatWidth(dtype: FloatDtype): 8 | 4 | 2 {
+  return dtype === 'F64' ? 8 : dtype === 'F32' ? 4 : 2;
+}
+
+/** Counts what a conversion lost: finite values that became ±Inf (beyond the target's range). */
+export interface ConversionStats {
+  overflowed: number;
 }
 
 /**
@@ -88,54 +98,108 @@ export function convertFloatBytes(
   from: FloatDtype,
   to: FloatDtype,
   outBuffer?: ArrayBuffer,
+  stats?: ConversionStats,
 ): Uint8Array {
   if (from === to) return input;
-  const count = input.byteLength / (from === 'F32' ? 4 : 2);
-  const outBytes = count * (to === 'F32' ? 4 : 2);
+  const count = input.byteLength / floatWidth(from);
+  const outBytes = count * floatWidth(to);
   // Callers may pass a reusable buffer (convert.ts pools them); a fresh one otherwise.
   const buffer = outBuffer && outBuffer.byteLength >= outBytes ? outBuffer : new ArrayBuffer(outBytes);
-  if (from === 'F32') {
+  if (from === 'F32' && to !== 'F64') {
     const out = new Uint16Array(buffer, 0, count);
-    if (to === 'F16') f32ToF16Array(readAsUint32(input), out);
-    else f32ToBf16Array(readAsUint32(input), out);
+    const overflowed =
+      to === 'F16' ? f32ToF16Array(readAsUint32(input), out) : f32ToBf16Array(readAsUint32(input), out);
+    if (stats) stats.overflowed += overflowed;
     return new Uint8Array(buffer, 0, outBytes);
+  }
+  const values = decodeFloats(input, from);
+  const overflowed = encodeFloats(values, to, buffer);
+  if (stats) stats.overflowed += overflowed;
+  return new Uint8Array(buffer, 0, outBytes);
+}
+
+/** Element values of float bytes (F64 / F16 / BF16; F32 too, for F32 -> F64). */
+function decodeFloats(input: Uint8Array, from: FloatDtype): ArrayLike<number> {
+  if (from === 'F64') {
+    const aligned = input.byteOffset % 8 === 0 ? input : input.slice();
+    return new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 8);
+  }
+  if (from === 'F32') {
+    const aligned = input.byteOffset % 4 === 0 ? input : input.slice();
+    return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
   }
   const source = readAsUint16(input);
   const toFloat = from === 'F16' ? float16BitsToFloat32 : bfloat16BitsToFloat32;
-  if (to === 'F32') {
-    const out = new Float32Array(buffer, 0, count);
-    for (let i = 0; i < count; i++) out[i] = toFloat(source[i] as number);
-    return new Uint8Array(buffer, 0, outBytes);
+  const out = new Float32Array(source.length);
+  for (let i = 0; i < source.length; i++) out[i] = toFloat(source[i] as number);
+  return out;
+}
+
+/**
+ * Writes `values` as `to` into `buffer`; returns how many finite values overflowed to ±Inf. F64
+ * goes through float32 first for F16 / BF16, as torch's `.half()` / `.bfloat16()` on a double tensor.
+ */
+function encodeFloats(values: ArrayLike<number>, to: FloatDtype, buffer: ArrayBuffer): number {
+  const count = values.length;
+  let overflowed = 0;
+  if (to === 'F64' || to === 'F32') {
+    const out = to === 'F64' ? new Float64Array(buffer, 0, count) : new Float32Array(buffer, 0, count);
+    for (let i = 0; i < count; i++) {
+      const value = values[i] as number;
+      out[i] = value;
+      if (!Number.isFinite(out[i] as number) && Number.isFinite(value)) overflowed++;
+    }
+    return overflowed;
   }
   const out = new Uint16Array(buffer, 0, count);
   const toBits = to === 'F16' ? float32ToFloat16Bits : float32ToBfloat16Bits;
-  for (let i = 0; i < count; i++) out[i] = toBits(toFloat(source[i] as number));
-  return new Uint8Array(buffer, 0, outBytes);
+  const infBits = to === 'F16' ? 0x7c00 : 0x7f80;
+  for (let i = 0; i < count; i++) {
+    const value = values[i] as number;
+    const bits = toBits(value);
+    out[i] = bits;
+    if ((bits & 0x7fff) === infBits && Number.isFinite(value)) overflowed++;
+  }
+  return overflowed;
 }
 
 // The bulk loops below each see one typed-array kind only, so V8 keeps their element access
 // monomorphic (a shared loop over Uint32Array | Uint16Array measured ~2x slower).
 
-function f32ToF16Array(source: Uint32Array, out: Uint16Array): void {
+/** Returns how many finite values overflowed to ±Inf. */
+function f32ToF16Array(source: Uint32Array, out: Uint16Array): number {
   const count = source.length;
+  let overflowed = 0;
   for (let i = 0; i < count; i++) {
     const bits = source[i] as number;
     const exponent = (bits >>> 23) & 0xff;
-    // Fast path: the result is a normal half (exponent 113..142); everything else takes the full routine.
-    if (exponent > 112 && exponent < 143) {
+    // Fast path: the result is a normal half (exponent 113..141, where rounding cannot carry into
+    // Inf); everything else, overflow included, takes the full routine and is counted there.
+    if (exponent > 112 && exponent < 142) {
       // Round to nearest even by adding 0xfff + the kept LSB before dropping 13 bits; a carry moves
       // into the exponent (up to Inf) by itself. Then rebias the exponent from 127 to 15.
       const abs = bits & 0x7fffffff;
       out[i] = ((bits >>> 16) & 0x8000) | (((abs + 0xfff + ((abs >>> 13) & 1)) >>> 13) - (112 << 10));
     } else {
-      out[i] = f32BitsToF16Bits(bits);
+      const half = f32BitsToF16Bits(bits);
+      out[i] = half;
+      if ((half & 0x7fff) === 0x7c00 && exponent !== 0xff) overflowed++;
     }
   }
+  return overflowed;
 }
 
-function f32ToBf16Array(source: Uint32Array, out: Uint16Array): void {
+/** Returns how many finite values overflowed to ±Inf (only the largest float32s round up that far). */
+function f32ToBf16Array(source: Uint32Array, out: Uint16Array): number {
   const count = source.length;
-  for (let i = 0; i < count; i++) out[i] = f32BitsToBf16Bits(source[i] as number);
+  let overflowed = 0;
+  for (let i = 0; i < count; i++) {
+    const bits = source[i] as number;
+    const half = f32BitsToBf16Bits(bits);
+    out[i] = half;
+    if ((half & 0x7fff) === 0x7f80 && (bits & 0x7f800000) !== 0x7f800000) overflowed++;
+  }
+  return overflowed;
 }
 
 /** Element bits as unsigned ints; copies only when the bytes are not aligned for a typed view. */
@@ -151,6 +215,7 @@ function readAsUint16(input: Uint8Array): Uint16Array {
 
 /** Decodes one scalar (e.g. a kohya `.alpha`) from its bytes; undefined for non-float dtypes it does not know. */
 export function decodeScalar(bytes: Uint8Array, dtype: Dtype): number | undefined {
+  if (bytes.byteLength === 0) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
     case 'F32':

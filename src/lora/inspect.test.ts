@@ -83,6 +83,28 @@ describe('inspectLora', () => {
     expect(result.warnings.join(' ')).toContain('assuming alpha = rank');
   });
 
+  it('takes the trigger from the kohya dataset folder names when modelspec.trigger_phrase is missing', async () => {
+    const tensors = makePeftTensors({ modules: modules.slice(0, 1), rank: 2, seed: 4 });
+    const file = join(dir, 'civitai.safetensors');
+    await writeFixtureFile(file, tensors, {
+      ss_tag_frequency: JSON.stringify({ '10_sks girl': { sks: 5, smile: 2 }, '3_hero': { hero: 1 } }),
+    });
+    const result = await inspectLora(file);
+    expect(result).toMatchObject({ trigger: 'sks girl, hero', triggerSource: 'dataset folders' });
+    expect(formatInspection(result)).toContain('trigger: sks girl, hero (from the dataset folder names)');
+    await writeFixtureFile(file, tensors, {
+      ss_dataset_dirs: JSON.stringify({ '20_mina': { n_repeats: 20, img_count: 12 } }),
+    });
+    expect(await inspectLora(file)).toMatchObject({ trigger: 'mina' });
+    await writeFixtureFile(file, tensors, {
+      'modelspec.trigger_phrase': 'zzz',
+      ss_tag_frequency: JSON.stringify({ '10_sks girl': { sks: 5 } }),
+    });
+    expect(await inspectLora(file)).toMatchObject({ trigger: 'zzz', triggerSource: 'modelspec' });
+    await writeFixtureFile(file, tensors, { ss_tag_frequency: JSON.stringify({ 'no number': { a: 1 } }) });
+    expect((await inspectLora(file)).trigger).toBeUndefined();
+  });
+
   it('names the file for missing, non-LoRA and damaged inputs', async () => {
     await expect(inspectLora(join(dir, 'nope.safetensors'))).rejects.toMatchObject({
       code: 'TL_ERR_INPUT_NOT_FOUND',

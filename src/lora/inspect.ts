@@ -32,6 +32,8 @@ export interface InspectResult {
   readonly alphas: readonly number[];
   readonly metadata: Readonly<Record<string, string>>;
   readonly trigger?: string;
+  /** Where `trigger` came from: modelspec.trigger_phrase, or the kohya dataset folder names. */
+  readonly triggerSource?: 'modelspec' | 'dataset folders';
   readonly topTags: ReadonlyArray<{ tag: string; count: number }>;
   readonly compatibility: readonly LoaderVerdict[];
   readonly unknownKeys: readonly string[];
@@ -49,6 +51,36 @@ function tagFrequency(metadata: Readonly<Record<string, string>>): Record<string
   } catch {
     return {};
   }
+}
+
+/** Keys of a metadata value holding a JSON object (ss_tag_frequency, ss_dataset_dirs); [] when not JSON. */
+function jsonObjectKeys(raw: string | undefined): string[] {
+  if (!raw) return [];
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.keys(parsed) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Trigger words: `modelspec.trigger_phrase` when set, else the `<repeats>_<trigger>` dataset folder
+ * names kohya records as the keys of `ss_tag_frequency` / `ss_dataset_dirs` (e.g. `10_sks girl`),
+ * which most Civitai files carry.
+ */
+export function triggerWords(
+  metadata: Readonly<Record<string, string>>,
+): { trigger: string; source: 'modelspec' | 'dataset folders' } | undefined {
+  const phrase = metadata['modelspec.trigger_phrase']?.trim();
+  if (phrase) return { trigger: phrase, source: 'modelspec' };
+  const folders = [...jsonObjectKeys(metadata.ss_tag_frequency), ...jsonObjectKeys(metadata.ss_dataset_dirs)];
+  const names = folders.flatMap((f) => {
+    const m = /^\d+_(.+)$/.exec(f.split(/[\\/]/).pop() ?? '');
+    return m ? [(m[1] as string).trim()] : [];
+  });
+  const unique = [...new Set(names.filter(Boolean))];
+  return unique.length > 0 ? { trigger: unique.join(', '), source: 'dataset folders' } : undefined;
 }
 
 /**
@@ -98,7 +130,7 @@ export async function inspectLora(
       modulesPerBlock[block] = (modulesPerBlock[block] ?? 0) + 1;
     }
     const metadata = { ...header.metadata };
-    const trigger = metadata['modelspec.trigger_phrase'];
+    const trigger = triggerWords(metadata);
     const warnings = [...model.warnings];
     const notSd15 = modules.filter((m) => !m.sd15).length;
     if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
@@ -113,7 +145,7 @@ export async function inspectLora(
       ranks: [...new Set(modules.map((m) => m.rank))].sort((a, b) => a - b),
       alphas: [...new Set(modules.map((m) => m.alpha))].sort((a, b) => a - b),
       metadata,
-      ...(trigger ? { trigger } : {}),
+      ...(trigger ? { trigger: trigger.trigger, triggerSource: trigger.source } : {}),
       topTags: topTags(tagFrequency(metadata), options.topTagCount ?? 10),
       compatibility: withAlphaPatternNote(
         checkLoaderCompatibility(header.tensors.map((t) => t.name)),
@@ -143,7 +175,10 @@ export function formatInspection(result: InspectResult): string {
       .map(([b, n]) => `${b} ${n}`)
       .join(', ')}`,
   ];
-  if (result.trigger) lines.push(`  trigger: ${result.trigger}`);
+  if (result.trigger)
+    lines.push(
+      `  trigger: ${result.trigger}${result.triggerSource === 'dataset folders' ? ' (from the dataset folder names)' : ''}`,
+    );
   if (result.topTags.length > 0)
     lines.push(`  top tags: ${result.topTags.map((t) => `${t.tag} (${t.count})`).join(', ')}`);
   const metaKeys = Object.keys(result.metadata);

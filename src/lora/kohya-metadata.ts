@@ -104,6 +104,18 @@ export interface NetworkFacts {
 }
 
 /**
+ * `ss_network_module` (and for DoRA `ss_network_args`) as the trainer that wrote such a file does:
+ * kohya's networks.lora for plain LoRA, LyCORIS (lycoris.kohya, dora_wd) for DoRA.
+ */
+export function networkModuleMetadata(dora: boolean): Record<string, string> {
+  if (!dora) return { ss_network_module: 'networks.lora' };
+  return {
+    ss_network_module: 'lycoris.kohya',
+    ss_network_args: JSON.stringify({ algo: 'lora', dora_wd: 'True', wd_on_output: 'True' }),
+  };
+}
+
+/**
  * The metadata map kohya writes for an SD1.5 LoRA (train_network.py `metadata` + sai_model_spec.py),
  * every value a string. `nowIso` is the ISO date for modelspec.date (callers pass the clock).
  */
@@ -113,7 +125,7 @@ export function buildKohyaMetadata(
   nowIso: string,
 ): Record<string, string> {
   const meta: Record<string, string> = {
-    ss_network_module: network.dora ? 'lycoris.kohya' : 'networks.lora',
+    ...networkModuleMetadata(network.dora),
     ss_network_dim: String(network.rank),
     ss_network_alpha: pythonFloatRepr(network.alpha),
     ss_base_model_version: 'sd_v1',
@@ -142,8 +154,6 @@ export function buildKohyaMetadata(
     'modelspec.date': nowIso,
   };
   if (network.textEncoder) meta.ss_text_encoder_lr = pythonFloatRepr(facts.textEncoderLearningRate);
-  if (network.dora)
-    meta.ss_network_args = JSON.stringify({ algo: 'lora', dora_wd: 'True', wd_on_output: 'True' });
   if (facts.trainingStartedAt !== undefined)
     meta.ss_training_started_at = pythonFloatRepr(facts.trainingStartedAt);
   if (facts.trainingFinishedAt !== undefined)

@@ -100,6 +100,15 @@ describe('what the loaders do not map', () => {
     }
   });
 
+  it('diffusers: a kohya DoRA file is not ok, with a note that dora_scale is dropped', () => {
+    const path = 'mid_block.attentions.0.transformer_blocks.0.attn1.to_q';
+    const keys = [...kohyaKeys([path]), `${kohyaModuleName('unet', path)}.dora_scale`];
+    const verdict = checkDiffusers(keys);
+    expect(verdict).toMatchObject({ ok: false, unmappedKeys: [] });
+    expect(verdict.notes.join(' ')).toContain('drops the dora_scale keys');
+    expect(checkDiffusers(kohyaKeys([path]))).toMatchObject({ ok: true, notes: [] });
+  });
+
   it('A1111 refuses a module with alpha but no up/down pair', () => {
     const name = kohyaModuleName('unet', 'mid_block.attentions.0.transformer_blocks.0.attn1.to_q');
     expect(checkA1111([`${name}.alpha`]).notes[0]).toContain('refuses the whole file');

@@ -239,6 +239,8 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
   });
   if (isKohya && unmapped.length > 0)
     notes.push('kohya file with keys diffusers cannot rename: load_lora_weights raises ValueError.');
+  if (isKohya && keys.some((k) => k.endsWith('.dora_scale')))
+    notes.push(DIFFUSERS_DORA_NOTE);
   if (!isKohya && keys.some((k) => k.startsWith('base_model.model.'))) {
     notes.push(
       'PEFT adapter keys: load with PeftModel.from_pretrained, or convert --to diffusers / kohya for load_lora_weights.',
@@ -252,6 +254,13 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
     notes,
   };
 }
+
+/**
+ * diffusers' `_convert_non_diffusers_lora_to_diffusers` filters every `dora_scale` key out of a
+ * kohya file (it logs that DoRA checkpoints are not supported): the LoRA loads, but as plain LoRA.
+ */
+export const DIFFUSERS_DORA_NOTE =
+  'DoRA: load_lora_weights drops the dora_scale keys of a kohya file, so the LoRA loads without its DoRA magnitude (a different result than in ComfyUI).';
 
 /** Note shown when a kohya file's modules have different alphas (inspect.ts, convert.ts). */
 export const DIFFUSERS_KOHYA_ALPHA_NOTE =

@@ -146,6 +146,41 @@ function alphaOf(
   return { alpha: scale.kohyaAlpha, source: 'config' };
 }
 
+/** Which axis a DoRA magnitude runs along, from its shape against the module's out / in features. */
+export function doraAxis(module: LoraModule): 'output rows' | 'input columns' | 'unknown' {
+  const shape = module.magnitude?.shape ?? [];
+  const out = module.up.shape[0];
+  const inFeatures = module.down.shape[1];
+  const ones = (dims: readonly number[]) => dims.every((d) => d === 1);
+  // PEFT (out,) / (1, out, 1, 1); kohya / LyCORIS wd_on_out=True (out, 1) / (out, 1, 1, 1).
+  if ((shape.length === 1 && shape[0] === out) || (shape[0] === out && ones(shape.slice(1)))) return 'output rows';
+  if (shape.length === 4 && shape[0] === 1 && shape[1] === out && ones(shape.slice(2))) return 'output rows';
+  // LyCORIS wd_on_out=False: (1, in) / (1, in, ...).
+  if (shape.length >= 2 && shape[0] === 1 && shape[1] === inFeatures) return 'input columns';
+  return 'unknown';
+}
+
+const DORA_AXIS_NOTES = {
+  'output rows':
+    'stored per output row ([out, 1], PEFT / LyCORIS wd_on_out=True): ComfyUI (2025 and later) detects the axis; AUTOMATIC1111 normalises per input column and applies it wrongly',
+  'input columns':
+    'stored per input column ([1, in], LyCORIS wd_on_out=False): ComfyUI and AUTOMATIC1111 apply it per input column; PEFT cannot hold it (convert --to kohya only)',
+  unknown: 'of a shape that matches neither the output rows nor the input columns: loaders may reject it',
+} as const;
+
+/** One DoRA warning per magnitude axis found, worded by the actual shapes. */
+function doraWarnings(modules: readonly LoraModule[]): string[] {
+  const byAxis = new Map<keyof typeof DORA_AXIS_NOTES, LoraModule[]>();
+  for (const m of modules.filter((mod) => mod.magnitude)) {
+    const axis = doraAxis(m);
+    byAxis.set(axis, [...(byAxis.get(axis) ?? []), m]);
+  }
+  return [...byAxis].map(
+    ([axis, list]) =>
+      `DoRA: ${list.length} module(s) have a magnitude ${DORA_AXIS_NOTES[axis]} (e.g. ${list[0]?.magnitude?.name} ${JSON.stringify(list[0]?.magnitude?.shape)}); diffusers drops dora_scale for SD1.5.`,
+  );
+}
+
 /**
  * Builds the module list of a LoRA file.
  * @throws TL_ERR_LORA_FORMAT when a module misses a tensor, shapes disagree or the config's rank differs.
@@ -178,10 +213,6 @@ export function assembleLoraModel(tensors: readonly TensorEntry[], options: Asse
         : `${assumed} module(s) have no stored alpha (no adapter config / lora_adapter_metadata): assuming alpha = rank (scale 1.0), the diffusers convention.`,
     );
   }
-  if (modules.some((m) => m.magnitude)) {
-    warnings.push(
-      'DoRA: the magnitude is per output row (PEFT / LyCORIS wd_on_out). ComfyUI (2025 and later) detects the axis; AUTOMATIC1111 normalises per input column and applies it wrongly; diffusers drops dora_scale for SD1.5.',
-    );
-  }
+  warnings.push(...doraWarnings(modules));
   return { format: options.format, modules, unknownKeys: unknown, warnings };
 }

@@ -114,11 +114,19 @@ function diffusersConfigs(
   return configs;
 }
 
-/** Decodes every kohya `.alpha` tensor (0-dim or 1-element scalars only). */
-async function readAlphas(reader: SafetensorsReader): Promise<Map<string, number>> {
+/** Decodes every kohya `.alpha` tensor; an alpha must hold exactly one element (0-dim or [1]). */
+async function readAlphas(reader: SafetensorsReader, file: string): Promise<Map<string, number>> {
   const values = new Map<string, number>();
   for (const entry of reader.header.tensors) {
-    if (!entry.name.endsWith('.alpha') || entry.end - entry.begin > 8) continue;
+    if (!entry.name.endsWith('.alpha')) continue;
+    const elements = entry.shape.reduce((n, d) => n * d, 1);
+    if (elements !== 1) {
+      throw new ToonloraError(
+        'TL_ERR_LORA_FORMAT',
+        `${file}: alpha tensor "${entry.name}" has shape ${JSON.stringify(entry.shape)} (${elements} elements); an alpha must hold exactly one number. The file is broken: re-export the LoRA.`,
+        { details: { file, tensor: entry.name, shape: entry.shape } },
+      );
+    }
     const value = decodeScalar(await reader.readTensor(entry), entry.dtype);
     if (value !== undefined) values.set(entry.name, value);
   }
@@ -220,7 +228,7 @@ export async function openLora(input: string): Promise<OpenedLora> {
     } else if (format === 'diffusers') {
       configs = diffusersConfigs(reader.header.metadata, file);
     }
-    const alphaValues = format === 'kohya' ? await readAlphas(reader) : undefined;
+    const alphaValues = format === 'kohya' ? await readAlphas(reader, file) : undefined;
     const unetModel = assembleLoraModel(reader.header.tensors, {
       format,
       file,

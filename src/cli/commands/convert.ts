@@ -11,6 +11,7 @@ interface ConvertFlags {
   precision?: string;
   metadataFrom?: string;
   overwrite: boolean;
+  dropUnknown: boolean;
   json: boolean;
 }
 
@@ -61,7 +62,12 @@ export function registerConvert(program: Command): void {
     )
     .option(
       '--overwrite',
-      'replace an existing output; without it an existing output is never touched',
+      'replace an existing output file, or a PEFT folder holding only adapter files; without it an existing output is never touched',
+      false,
+    )
+    .option(
+      '--drop-unknown',
+      'convert even when the file holds tensors convert does not understand (LoCon lora_mid, lora_te2_, PEFT biases, modules_to_save): drop them, and any module that needs them, with a warning',
       false,
     )
     .option('--json', 'print the result as JSON', false)
@@ -74,6 +80,7 @@ export function registerConvert(program: Command): void {
           to: flags.to as 'kohya',
           ...(flags.precision ? { precision: flags.precision as 'fp16' } : {}),
           overwrite: flags.overwrite,
+          dropUnknown: flags.dropUnknown,
           ...(trainingFacts ? { trainingFacts } : {}),
         });
         printResult(result, flags, formatResult);

@@ -1,0 +1,312 @@
+// Tests for convert's refusals and warnings: unknown tensors (LoCon lora_mid, lora_te2_, PEFT biases,
+// modules_to_save) refused or dropped with --drop-unknown, --overwrite of a PEFT folder never deletes
+// the user's files, typed errors for a missing parent folder / a folder as file output / an empty
+// alpha, F64 converted by --precision with fp16 overflow counted, DoRA metadata without training
+// facts, and --metadata-from for non-kohya outputs.
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertLora } from './convert.js';
+import { float32ToFloat16Bits } from './float-convert.js';
+import { makePeftTensors, seededRandom, writePeftFolder } from './lora-fixtures.js';
+import { openLora } from './open-lora.js';
+import type { Dtype } from './safetensors-format.js';
+import { openSafetensors } from './safetensors-read.js';
+import { writeSafetensors } from './safetensors-write.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'toonlora-convert-safety-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface RawTensor {
+  name: string;
+  dtype: Dtype;
+  shape: number[];
+  bytes: Uint8Array;
+}
+
+const f32 = (values: ArrayLike<number>) => new Uint8Array(Float32Array.from(values).buffer);
+const random = seededRandom(99);
+const randomF32 = (n: number) => f32(Array.from({ length: n }, () => random() * 0.1));
+
+async function writeRaw(path: string, tensors: RawTensor[], metadata: Record<string, string> = {}) {
+  await writeSafetensors(
+    path,
+    tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, chunks: () => [t.bytes] })),
+    metadata,
+    { overwrite: true },
+  );
+}
+
+const Q = 'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q';
+const CONV = 'lora_unet_down_blocks_0_resnets_0_conv1';
+
+/** A kohya to_q module (rank 4, 320 -> 320) with alpha 2. */
+function kohyaQ(extra: Partial<Record<'down' | 'up', Uint8Array>> = {}): RawTensor[] {
+  return [
+    { name: `${Q}.lora_down.weight`, dtype: 'F32', shape: [4, 320], bytes: extra.down ?? randomF32(1280) },
+    { name: `${Q}.lora_up.weight`, dtype: 'F32', shape: [320, 4], bytes: extra.up ?? randomF32(1280) },
+    { name: `${Q}.alpha`, dtype: 'F32', shape: [], bytes: f32([2]) },
+  ];
+}
+
+/** to_q plus a LoCon conv module with a lora_mid and an SDXL lora_te2_ module. */
+function loconTensors(): RawTensor[] {
+  const te2 = 'lora_te2_text_model_encoder_layers_0_self_attn_q_proj';
+  return [
+    ...kohyaQ(),
+    { name: `${CONV}.lora_down.weight`, dtype: 'F32', shape: [4, 320, 1, 1], bytes: randomF32(1280) },
+    { name: `${CONV}.lora_mid.weight`, dtype: 'F32', shape: [4, 4, 3, 3], bytes: randomF32(144) },
+    { name: `${CONV}.lora_up.weight`, dtype: 'F32', shape: [320, 4, 1, 1], bytes: randomF32(1280) },
+    { name: `${CONV}.alpha`, dtype: 'F32', shape: [], bytes: f32([1]) },
+    { name: `${te2}.lora_down.weight`, dtype: 'F32', shape: [4, 1280], bytes: randomF32(5120) },
+    { name: `${te2}.lora_up.weight`, dtype: 'F32', shape: [1280, 4], bytes: randomF32(5120) },
+  ];
+}
+
+async function tensorNames(path: string): Promise<string[]> {
+  const reader = await openSafetensors(path);
+  await reader.close();
+  return reader.header.tensors.map((t) => t.name).sort();
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('tensors convert does not understand', () => {
+  it('refuses a LoCon / lora_te2_ file naming the keys and what they are, writing nothing', async () => {
+    const input = join(dir, 'locon.safetensors');
+    await writeRaw(input, loconTensors());
+    const out = join(dir, 'locon-out.safetensors');
+    const attempt = convertLora({ input, output: out });
+    await expect(attempt).rejects.toMatchObject({ code: 'TL_ERR_LORA_FORMAT' });
+    const message = await attempt.catch((e: Error) => e.message);
+    expect(message).toContain(
+      `"${CONV}.lora_mid.weight" (LoCon/LyCORIS mid weights (lora_mid) are not supported)`,
+    );
+    expect(message).toContain('lora_te2_');
+    expect(message).toContain('3 tensor(s)');
+    expect(message).toContain('--drop-unknown');
+    expect(await exists(out)).toBe(false);
+  });
+
+  it('--drop-unknown drops them and never writes a module without its lora_mid', async () => {
+    const input = join(dir, 'locon.safetensors');
+    const out = join(dir, 'locon-dropped.safetensors');
+    const result = await convertLora({ input, output: out, dropUnknown: true });
+    expect(result.modules).toBe(1);
+    expect(await tensorNames(out)).toEqual([`${Q}.alpha`, `${Q}.lora_down.weight`, `${Q}.lora_up.weight`]);
+    const warning = result.warnings.find((w) => w.startsWith('--drop-unknown'));
+    expect(warning).toContain('dropped 3 unknown key(s) and 1 module(s)');
+  });
+
+  it('refuses PEFT lora_B biases and modules_to_save', async () => {
+    const tensors = makePeftTensors({
+      modules: ['down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'],
+      rank: 4,
+      seed: 2,
+    });
+    tensors.push(
+      {
+        name: 'base_model.model.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.lora_B.bias',
+        dtype: 'F32',
+        shape: [320],
+        data: new Float32Array(320),
+      },
+      {
+        name: 'base_model.model.conv_in.modules_to_save.default.weight',
+        dtype: 'F32',
+        shape: [4],
+        data: new Float32Array(4),
+      },
+    );
+    await writePeftFolder(join(dir, 'peft-extra'), tensors, { r: 4, lora_alpha: 4 });
+    const attempt = convertLora({ input: join(dir, 'peft-extra'), output: join(dir, 'pe.safetensors') });
+    await expect(attempt).rejects.toMatchObject({ code: 'TL_ERR_LORA_FORMAT' });
+    const message = await attempt.catch((e: Error) => e.message);
+    expect(message).toContain('PEFT LoRA biases (lora_bias=True) are not supported');
+    expect(message).toContain('PEFT modules_to_save (fully trained modules) are not supported');
+    const dropped = await convertLora({
+      input: join(dir, 'peft-extra'),
+      output: join(dir, 'pe.safetensors'),
+      dropUnknown: true,
+    });
+    expect(dropped.warnings.some((w) => w.includes('dropped 2 unknown key(s)'))).toBe(true);
+    expect(await tensorNames(join(dir, 'pe.safetensors'))).toHaveLength(3);
+  });
+});
+
+describe('--overwrite of a PEFT output folder', () => {
+  it("never deletes the user's own files, and replaces a folder of adapter files only", async () => {
+    const input = join(dir, 'q.safetensors');
+    await writeRaw(input, kohyaQ());
+    const out = join(dir, 'adapter-out');
+    await convertLora({ input, output: out, to: 'peft' });
+    await mkdir(join(out, 'text_encoder'));
+    await writeFile(join(out, 'text_encoder', 'adapter_config.json'), '{}');
+    // Only adapter files (text_encoder/ included): replaced.
+    await convertLora({ input, output: out, to: 'peft', overwrite: true });
+    expect((await readdir(out)).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+
+    await writeFile(join(out, 'notes.txt'), 'my notes');
+    const attempt = convertLora({ input, output: out, to: 'peft', overwrite: true });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+      message: expect.stringContaining('notes.txt'),
+    });
+    expect(await readFile(join(out, 'notes.txt'), 'utf8')).toBe('my notes');
+
+    await rm(join(out, 'notes.txt'));
+    await mkdir(join(out, 'text_encoder'));
+    await writeFile(join(out, 'text_encoder', 'mine.png'), 'x');
+    await expect(convertLora({ input, output: out, to: 'peft', overwrite: true })).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+      message: expect.stringContaining('text_encoder/mine.png'),
+    });
+    expect(await readFile(join(out, 'text_encoder', 'mine.png'), 'utf8')).toBe('x');
+    expect(await exists(join(out, 'adapter_model.safetensors'))).toBe(true);
+  });
+});
+
+describe('typed errors instead of crashes', () => {
+  it('a missing parent folder is TL_ERR_USAGE naming it', async () => {
+    const input = join(dir, 'q.safetensors');
+    await writeRaw(input, kohyaQ());
+    const missing = join(dir, 'no-such-folder');
+    for (const to of ['kohya', 'peft'] as const) {
+      await expect(convertLora({ input, output: join(missing, 'x.safetensors'), to })).rejects.toMatchObject({
+        code: 'TL_ERR_USAGE',
+        message: expect.stringContaining(missing),
+      });
+    }
+    expect(await exists(missing)).toBe(false);
+  });
+
+  it('an existing folder as a file output is TL_ERR_USAGE, even with --overwrite, and stays untouched', async () => {
+    const input = join(dir, 'q.safetensors');
+    const folder = join(dir, 'a-folder');
+    await mkdir(folder);
+    await writeFile(join(folder, 'keep.txt'), 'keep');
+    await expect(convertLora({ input, output: folder, overwrite: true })).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: expect.stringContaining('is a folder'),
+    });
+    expect(await readdir(folder)).toEqual(['keep.txt']);
+  });
+
+  it('an alpha holding no element is TL_ERR_LORA_FORMAT naming the tensor', async () => {
+    const input = join(dir, 'alpha0.safetensors');
+    const tensors = kohyaQ();
+    tensors[2] = { name: `${Q}.alpha`, dtype: 'F32', shape: [0], bytes: new Uint8Array(0) };
+    await writeRaw(input, tensors);
+    const expected = {
+      code: 'TL_ERR_LORA_FORMAT',
+      message: expect.stringContaining(`"${Q}.alpha" has shape [0]`),
+    };
+    await expect(openLora(input)).rejects.toMatchObject(expected);
+    await expect(convertLora({ input, output: join(dir, 'a0.safetensors') })).rejects.toMatchObject(expected);
+    tensors[2] = { name: `${Q}.alpha`, dtype: 'F32', shape: [2], bytes: f32([1, 2]) };
+    await writeRaw(input, tensors);
+    await expect(openLora(input)).rejects.toMatchObject({ code: 'TL_ERR_LORA_FORMAT' });
+  });
+});
+
+describe('--precision', () => {
+  it('converts F64 tensors too (as torch: double -> float -> half)', async () => {
+    const down = Float64Array.from({ length: 1280 }, (_, i) => (i - 640) / 3000 + 1e-9);
+    const up = Float64Array.from({ length: 1280 }, (_, i) => Math.sin(i) / 7);
+    const input = join(dir, 'f64.safetensors');
+    await writeRaw(input, [
+      { name: `${Q}.lora_down.weight`, dtype: 'F64', shape: [4, 320], bytes: new Uint8Array(down.buffer) },
+      { name: `${Q}.lora_up.weight`, dtype: 'F64', shape: [320, 4], bytes: new Uint8Array(up.buffer) },
+      { name: `${Q}.alpha`, dtype: 'F64', shape: [], bytes: new Uint8Array(Float64Array.of(2).buffer) },
+    ]);
+    const out = join(dir, 'f64-16.safetensors');
+    await convertLora({ input, output: out, precision: 'fp16' });
+    const reader = await openSafetensors(out);
+    try {
+      const entry = reader.header.tensors.find((t) => t.name === `${Q}.lora_down.weight`);
+      expect(entry?.dtype).toBe('F16');
+      const got = new Uint16Array((await reader.readTensor(entry as never)).slice().buffer);
+      expect(Array.from(got)).toEqual(Array.from(down, (v) => float32ToFloat16Bits(Math.fround(v))));
+      expect(reader.header.tensors.find((t) => t.name === `${Q}.alpha`)?.dtype).toBe('F32');
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('counts values beyond the fp16 range and warns; bf16 keeps them', async () => {
+    const down = Array.from({ length: 1280 }, (_, i) =>
+      i % 100 === 0 ? 70000 * (i % 200 === 0 ? 1 : -1) : 0.01,
+    );
+    const input = join(dir, 'huge.safetensors');
+    await writeRaw(input, kohyaQ({ down: f32(down) }));
+    const half = await convertLora({ input, output: join(dir, 'huge16.safetensors'), precision: 'fp16' });
+    expect(half.warnings).toContain(
+      '13 value(s) overflowed to ±Inf in fp16; use bf16 or fp32 (--precision) to keep them.',
+    );
+    const bf = await convertLora({ input, output: join(dir, 'hugebf.safetensors'), precision: 'bf16' });
+    expect(bf.warnings.filter((w) => w.includes('overflowed'))).toEqual([]);
+  });
+});
+
+describe('metadata', () => {
+  const dora = (shape: number[]): RawTensor => ({
+    name: `${Q}.dora_scale`,
+    dtype: 'F32',
+    shape,
+    bytes: f32(Array.from({ length: 320 }, () => 1)),
+  });
+
+  it('a DoRA file converted without --metadata-from gets lycoris.kohya and ss_network_args', async () => {
+    const input = join(dir, 'dora-in.safetensors');
+    await writeRaw(input, [...kohyaQ(), dora([320, 1])]);
+    const out = join(dir, 'dora-out.safetensors');
+    await convertLora({ input, output: out });
+    const reader = await openSafetensors(out);
+    await reader.close();
+    expect(reader.header.metadata.ss_network_module).toBe('lycoris.kohya');
+    expect(JSON.parse(reader.header.metadata.ss_network_args ?? '{}')).toMatchObject({ dora_wd: 'True' });
+  });
+
+  it('the DoRA warning names the axis the dora_scale shape gives', async () => {
+    const rows = join(dir, 'dora-rows.safetensors');
+    const cols = join(dir, 'dora-cols.safetensors');
+    await writeRaw(rows, [...kohyaQ(), dora([320, 1])]);
+    await writeRaw(cols, [...kohyaQ(), dora([1, 320])]);
+    const doraWarning = async (path: string) => {
+      const opened = await openLora(path);
+      await opened.reader.close();
+      return opened.model.warnings.filter((w) => w.startsWith('DoRA')).join('\n');
+    };
+    expect(await doraWarning(rows)).toContain('per output row');
+    const colWarning = await doraWarning(cols);
+    expect(colWarning).toContain('per input column ([1, in]');
+    expect(colWarning).not.toContain('per output row');
+  });
+
+  it('--metadata-from with --to peft / diffusers warns that it was not written', async () => {
+    const input = join(dir, 'q.safetensors');
+    const trainingFacts = { outputName: 'hero', steps: 10 };
+    const peft = await convertLora({ input, output: join(dir, 'meta-peft'), to: 'peft', trainingFacts });
+    expect(peft.warnings.some((w) => w.startsWith('--metadata-from') && w.includes('--to peft'))).toBe(true);
+    const diffusers = await convertLora({
+      input,
+      output: join(dir, 'meta-d.safetensors'),
+      to: 'diffusers',
+      trainingFacts,
+    });
+    expect(diffusers.warnings.some((w) => w.includes('--to diffusers it was ignored'))).toBe(true);
+    const kohya = await convertLora({ input, output: join(dir, 'meta-k.safetensors'), trainingFacts });
+    expect(kohya.warnings.some((w) => w.startsWith('--metadata-from'))).toBe(false);
+  });
+});

@@ -1,0 +1,73 @@
+// src/lora/unknown-keys.ts — what a tensor key outside the LoRA grammar is (LoCon mid weights, SDXL's
+// second text encoder, PEFT biases, modules_to_save, ...) and what convert does about it (pure):
+// refuse with the first few named, or, when the user asked to drop them, drop them and every module
+// that cannot stand without them (a LoCon module without its lora_mid is a different LoRA).
+import { ToonloraError } from '../errors.js';
+import { kohyaModuleName } from './lora-keys.js';
+import type { LoraModel } from './lora-model.js';
+
+/** Unknown keys named in an error message; the rest are counted. */
+const SHOWN_KEYS = 5;
+
+const KINDS: ReadonlyArray<{ test: RegExp; what: string }> = [
+  { test: /\.lora_mid\.weight$/, what: 'LoCon/LyCORIS mid weights (lora_mid) are not supported' },
+  { test: /^lora_te2_/, what: "SDXL's second text encoder (lora_te2_) is not supported (SD1.5 only)" },
+  { test: /\.lora_[AB](?:\.[^.]+)?\.bias$/, what: 'PEFT LoRA biases (lora_bias=True) are not supported' },
+  {
+    test: /(?:^|\.)modules_to_save\./,
+    what: 'PEFT modules_to_save (fully trained modules) are not supported',
+  },
+  { test: /\.(?:hada|lokr)_/, what: 'LyCORIS LoHa / LoKr weights are not supported' },
+];
+
+/** A short description of why `key` is not part of any LoRA module. */
+export function describeUnknownKey(key: string): string {
+  return KINDS.find((k) => k.test.test(key))?.what ?? 'not a LoRA key this converter knows';
+}
+
+/** kohya module names whose `lora_mid` weight is among `unknownKeys`. */
+function modulesWithMid(unknownKeys: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const key of unknownKeys) {
+    const m = /^(.+)\.lora_mid\.weight$/.exec(key);
+    if (m) names.add(m[1] as string);
+  }
+  return names;
+}
+
+/**
+ * TL_ERR_LORA_FORMAT naming the first unknown keys and what they are; convert throws it unless the
+ * user passed --drop-unknown.
+ */
+export function unknownKeysError(file: string, unknownKeys: readonly string[]): ToonloraError {
+  const shown = unknownKeys.slice(0, SHOWN_KEYS).map((k) => `"${k}" (${describeUnknownKey(k)})`);
+  const more = unknownKeys.length > SHOWN_KEYS ? ` and ${unknownKeys.length - SHOWN_KEYS} more` : '';
+  return new ToonloraError(
+    'TL_ERR_LORA_FORMAT',
+    `${file}: ${unknownKeys.length} tensor(s) convert does not understand: ${shown.join(', ')}${more}. Converting without them would write a different LoRA; nothing was written. Pass --drop-unknown to convert the rest anyway.`,
+    { details: { file, unknownKeys: unknownKeys.slice(0, SHOWN_KEYS), unknownCount: unknownKeys.length } },
+  );
+}
+
+/**
+ * The model without its unknown keys and without the modules that need one of them (a module with a
+ * lora_mid), plus the warning saying what was dropped. Unchanged when there are no unknown keys.
+ */
+export function dropUnknown(model: LoraModel): { model: LoraModel; warning?: string } {
+  if (model.unknownKeys.length === 0) return { model };
+  const mid = modulesWithMid(model.unknownKeys);
+  const kept = model.modules.filter((m) => !mid.has(kohyaModuleName(m.component, m.path)));
+  const droppedModules = model.modules.length - kept.length;
+  const moduleKeys = model.modules
+    .filter((m) => !kept.includes(m))
+    .reduce((n, m) => n + 2 + (m.magnitude ? 1 : 0) + (m.alphaSource === 'tensor' ? 1 : 0), 0);
+  const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
+  const modulesPart =
+    droppedModules > 0
+      ? ` and ${droppedModules} module(s) that need them (${moduleKeys} more keys: a module is never written without its lora_mid)`
+      : '';
+  return {
+    model: { ...model, modules: kept, unknownKeys: [] },
+    warning: `--drop-unknown: dropped ${model.unknownKeys.length} unknown key(s)${modulesPart} (${kinds}).`,
+  };
+}
