@@ -3,6 +3,8 @@
 import type { Command } from 'commander';
 import { type DoctorReport, runDoctor } from '../../env/doctor.js';
 import { formatBytes } from '../../models/model-status.js';
+import { trainingConfigSchema } from '../../schemas/config.js';
+import { countLora, type LoraCount } from '../../worker/lora-count.js';
 import { commandAction, printResult } from '../output.js';
 
 function formatTorch(report: DoctorReport): string {
@@ -12,13 +14,28 @@ function formatTorch(report: DoctorReport): string {
   return `torch     ${torch.version} on ${torch.device}${gpus ? `: ${gpus}` : ''}${torch.cudaVersion ? `, CUDA ${torch.cudaVersion}` : ''}`;
 }
 
-function formatReport(report: DoctorReport): string {
+type DoctorOutput = DoctorReport & { loraSize?: LoraCount['lora'] & { rank: number } };
+
+/** The default LoRA's real size from the SD1.5 config (the `train --dry-run` count), when torch works. */
+async function defaultLoraSize(report: DoctorReport): Promise<DoctorOutput['loraSize']> {
+  if (report.torch.status !== 'ok') return undefined;
+  const config = trainingConfigSchema.parse({});
+  const counted = await countLora(config).catch(() => undefined); // doctor reports; it never fails on this
+  return counted && { ...counted.lora, rank: config.lora.rank };
+}
+
+function formatLoraSize(size: NonNullable<DoctorOutput['loraSize']>): string {
+  return `lora      default r=${size.rank}: ${size.modules} modules, ${size.trainableParams.toLocaleString('en-US')} trainable parameters (${size.countedOn})`;
+}
+
+function formatReport(report: DoctorOutput): string {
   const { python, disk } = report;
   const lines = [
     `node      ${report.node.version}${report.node.ok ? '' : ' (too old)'}`,
     `python    ${python.systemCommand} ${python.systemVersion ?? 'not found'}`,
     `venv      ${python.venv} ${python.venvExists ? `(Python ${python.venvVersion ?? '?'}, setup stamp ${python.stamp})` : '(missing)'}`,
     formatTorch(report),
+    ...(report.loraSize ? [formatLoraSize(report.loraSize)] : []),
     `disk      ${disk.freeBytes === undefined ? `unknown (${disk.error})` : `${formatBytes(disk.freeBytes)} free`} at ${disk.path}`,
     `home      ${report.paths.toonloraHome}   hf cache ${report.paths.hfHubCache}`,
     'models',
@@ -47,7 +64,9 @@ export function registerDoctor(program: Command): void {
     .option('--json', 'print the report as JSON', false)
     .action(
       commandAction('doctor', async (flags: { venv?: string; json?: boolean }) => {
-        printResult(await runDoctor({ venv: flags.venv }), flags, formatReport);
+        const report = await runDoctor({ venv: flags.venv });
+        const loraSize = await defaultLoraSize(report);
+        printResult({ ...report, ...(loraSize ? { loraSize } : {}) }, flags, formatReport);
         return 0;
       }),
     );

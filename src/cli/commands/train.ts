@@ -5,8 +5,7 @@ import { ensurePythonEnv } from '../../env/python-env.js';
 import { ToonloraError } from '../../errors.js';
 import { type TrainingConfig, effectiveLoraAlpha, trainingConfigSchema } from '../../schemas/config.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
-import { PROTOCOL_VERSION } from '../../worker/protocol.js';
-import { runWorker } from '../../worker/python-worker.js';
+import { countLora, type LoraCount } from '../../worker/lora-count.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { runTraining, type TrainResult } from '../../worker/train.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
@@ -51,43 +50,8 @@ export function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
   };
 }
 
-interface DryRun {
+interface DryRun extends LoraCount {
   readonly config: TrainingConfig;
-  readonly lora: { modules: number; trainableParams: number; unetParams: number; countedOn: string };
-  /** The text encoder's LoRA, when the config trains it (--train-text-encoder). */
-  readonly textEncoderLora?: { modules: number; trainableParams: number; textEncoderParams: number };
-}
-
-/** LoRA module / parameter counts from the real SD1.5 UNet and CLIP configs, built without weights by the worker. */
-async function countLora(config: TrainingConfig): Promise<Omit<DryRun, 'config'>> {
-  const unet = config.baseModel === 'tiny' ? 'tiny' : 'sd15';
-  const outcome = await runWorker({
-    command: 'lora-count',
-    request: {
-      version: PROTOCOL_VERSION,
-      command: 'lora-count',
-      unet,
-      lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) },
-    },
-  });
-  const stats = outcome.status === 'done' ? outcome.done.stats : {};
-  return {
-    lora: {
-      modules: Number(stats.modules),
-      trainableParams: Number(stats.trainable_params),
-      unetParams: Number(stats.unet_params),
-      countedOn: unet === 'sd15' ? 'SD1.5 UNet config (no weights loaded)' : 'tiny UNet config',
-    },
-    ...(config.trainTextEncoder
-      ? {
-          textEncoderLora: {
-            modules: Number(stats.text_encoder_modules),
-            trainableParams: Number(stats.text_encoder_trainable_params),
-            textEncoderParams: Number(stats.text_encoder_params),
-          },
-        }
-      : {}),
-  };
 }
 
 function formatDryRun(dry: DryRun): string {

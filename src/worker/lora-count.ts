@@ -1,0 +1,45 @@
+// src/worker/lora-count.ts — the real LoRA size (modules, trainable parameters) for a training config,
+// counted by the worker's `lora-count` command on the SD1.5 (or tiny) UNet and CLIP configs, without
+// weights. Shared by `toonlora train --dry-run` and `toonlora doctor`.
+import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
+import { PROTOCOL_VERSION } from './protocol.js';
+import { runWorker, type WorkerSpawn } from './python-worker.js';
+
+export interface LoraCount {
+  readonly lora: { modules: number; trainableParams: number; unetParams: number; countedOn: string };
+  /** The text encoder's LoRA, when the config trains it (--train-text-encoder). */
+  readonly textEncoderLora?: { modules: number; trainableParams: number; textEncoderParams: number };
+}
+
+/** LoRA module / parameter counts from the real SD1.5 UNet and CLIP configs, built without weights by the worker. */
+export async function countLora(config: TrainingConfig, spawn?: WorkerSpawn): Promise<LoraCount> {
+  const unet = config.baseModel === 'tiny' ? 'tiny' : 'sd15';
+  const outcome = await runWorker({
+    command: 'lora-count',
+    request: {
+      version: PROTOCOL_VERSION,
+      command: 'lora-count',
+      unet,
+      lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) },
+    },
+    ...(spawn ? { spawn } : {}),
+  });
+  const stats = outcome.status === 'done' ? outcome.done.stats : {};
+  return {
+    lora: {
+      modules: Number(stats.modules),
+      trainableParams: Number(stats.trainable_params),
+      unetParams: Number(stats.unet_params),
+      countedOn: unet === 'sd15' ? 'SD1.5 UNet config (no weights loaded)' : 'tiny UNet config',
+    },
+    ...(config.trainTextEncoder
+      ? {
+          textEncoderLora: {
+            modules: Number(stats.text_encoder_modules),
+            trainableParams: Number(stats.text_encoder_trainable_params),
+            textEncoderParams: Number(stats.text_encoder_params),
+          },
+        }
+      : {}),
+  };
+}
