@@ -107,6 +107,30 @@ describe('convertFloatBytes', () => {
     expect([...out]).toEqual([0x3e00, 0xc200]);
   });
 
+  it('counts finite values that overflow to ±Inf, at the fp16 rounding edge too', () => {
+    // 65504 is fp16's max; 65519.99 rounds down to it; 65520 rounds up to Inf; Inf and NaN were never finite.
+    const values = [65504, 65519.99, 65520, -70000, 1e39, Number.POSITIVE_INFINITY, Number.NaN, 1];
+    const stats = { overflowed: 0 };
+    const half = new Uint16Array(
+      convertFloatBytes(new Uint8Array(new Float32Array(values).buffer), 'F32', 'F16', undefined, stats)
+        .buffer,
+    );
+    expect([...half]).toEqual(values.map((v) => float32ToFloat16Bits(v)));
+    expect(stats.overflowed).toBe(2); // 65520 and -70000 (1e39 is already Inf in float32)
+    const fromF64 = { overflowed: 0 };
+    const f64 = new Uint8Array(new Float64Array(values).buffer);
+    const viaF64 = new Uint16Array(convertFloatBytes(f64, 'F64', 'F16', undefined, fromF64).buffer);
+    expect([...viaF64]).toEqual(values.map((v) => float32ToFloat16Bits(Math.fround(v))));
+    expect(fromF64.overflowed).toBe(3); // and 1e39, finite as a double
+    const bf = { overflowed: 0 };
+    convertFloatBytes(f64, 'F64', 'BF16', undefined, bf);
+    expect(bf.overflowed).toBe(1); // only 1e39
+    const f32 = { overflowed: 0 };
+    const wide = new Float32Array(convertFloatBytes(f64, 'F64', 'F32', undefined, f32).buffer);
+    expect(wide[1]).toBe(Math.fround(65519.99));
+    expect(f32.overflowed).toBe(1);
+  });
+
   it('decodes alpha scalars of any float dtype', () => {
     expect(decodeScalar(new Uint8Array(new Float32Array([16]).buffer), 'F32')).toBe(16);
     expect(decodeScalar(new Uint8Array(new Uint16Array([0x4c00]).buffer), 'F16')).toBe(16);

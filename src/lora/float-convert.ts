@@ -112,6 +112,14 @@ export function convertFloatBytes(
     if (stats) stats.overflowed += overflowed;
     return new Uint8Array(buffer, 0, outBytes);
   }
+  if ((from === 'F16' || from === 'BF16') && to === 'F32') {
+    // Exact widening straight into the output (no overflow possible).
+    const source = readAsUint16(input);
+    const toFloat = from === 'F16' ? float16BitsToFloat32 : bfloat16BitsToFloat32;
+    const out = new Float32Array(buffer, 0, count);
+    for (let i = 0; i < count; i++) out[i] = toFloat(source[i] as number);
+    return new Uint8Array(buffer, 0, outBytes);
+  }
   const values = decodeFloats(input, from);
   const overflowed = encodeFloats(values, to, buffer);
   if (stats) stats.overflowed += overflowed;

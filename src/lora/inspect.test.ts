@@ -105,6 +105,22 @@ describe('inspectLora', () => {
     expect((await inspectLora(file)).trigger).toBeUndefined();
   });
 
+  it('warns about tensors that belong to no module, saying what they are', async () => {
+    const tensors = makePeftTensors({ modules: modules.slice(0, 1), rank: 2, seed: 6 });
+    tensors.push({
+      name: `base_model.model.${modules[0]}.lora_B.bias`,
+      dtype: 'F32',
+      shape: [320],
+      data: new Float32Array(320),
+    });
+    await writeFixtureFile(join(dir, 'bias.safetensors'), tensors);
+    const result = await inspectLora(join(dir, 'bias.safetensors'));
+    expect(result.unknownKeys).toEqual([`base_model.model.${modules[0]}.lora_B.bias`]);
+    expect(result.warnings.join(' ')).toContain(
+      '1 tensor(s) belong to no LoRA module (PEFT LoRA biases (lora_bias=True) are not supported)',
+    );
+  });
+
   it('names the file for missing, non-LoRA and damaged inputs', async () => {
     await expect(inspectLora(join(dir, 'nope.safetensors'))).rejects.toMatchObject({
       code: 'TL_ERR_INPUT_NOT_FOUND',

@@ -6,6 +6,7 @@ import { kohyaModuleName } from './lora-keys.js';
 import { openLora } from './open-lora.js';
 import { blockOf } from './sd15-modules.js';
 import { topTags } from './kohya-metadata.js';
+import { describeUnknownKey } from './unknown-keys.js';
 
 export interface InspectModule {
   readonly name: string;
@@ -134,6 +135,12 @@ export async function inspectLora(
     const warnings = [...model.warnings];
     const notSd15 = modules.filter((m) => !m.sd15).length;
     if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
+    if (model.unknownKeys.length > 0) {
+      const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
+      warnings.push(
+        `${model.unknownKeys.length} tensor(s) belong to no LoRA module (${kinds}); convert refuses the file unless --drop-unknown.`,
+      );
+    }
     return {
       file: reader.path,
       format: model.format,
