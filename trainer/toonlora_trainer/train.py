@@ -284,11 +284,13 @@ def check_resume_settings(saved: dict, config: TrainingConfig, folder: str, emit
     if old is None:  # a checkpoint from before settings were stored: the adapter load still checks shapes
         return
     new = run_settings(config)
-    changed = [f"{key} was {old.get(key)!r}, now {new[key]!r}" for key in new if old.get(key) != new[key]]
+    changed = [key for key in new if old.get(key) != new[key]]
     if changed:
         raise ConfigError(
-            f"{folder}: --resume needs the settings the checkpoint was trained with; {'; '.join(changed)}. "
-            "Set them back, or start a new run folder without --resume."
+            f"{folder}: --resume needs the settings the checkpoint was trained with; "
+            + "; ".join(f"{key} was {old.get(key)!r}, now {new[key]!r}" for key in changed)
+            + ". Set " + ", ".join(f"training.{key} to {old.get(key)!r}" for key in changed)
+            + " to resume it, or start a new run folder without --resume."
         )
     if saved.get("total_steps") not in (None, config.steps):
         emit(Log("warn", f"resuming with {config.steps} total steps; the checkpoint was trained towards {saved['total_steps']}: "
