@@ -6,6 +6,8 @@ import { z } from 'zod';
 /** UNet attention projections the LoRA adapts (SPEC §2): 4 per attention, attn1 + attn2, 16 blocks. */
 export const LORA_TARGET_MODULES = ['to_q', 'to_k', 'to_v', 'to_out.0'] as const;
 export const DEFAULT_BASE_MODEL = 'stablediffusionapi/anything-v5';
+/** The training seed; the sample images use it and the next one unless sampleSeeds says otherwise. */
+export const DEFAULT_TRAINING_SEED = 42;
 
 export const segmenterSchema = z.enum(['auto', 'isnet-anime', 'u2net', 'classic']);
 export const captionerSchema = z.enum(['auto', 'none', 'wd14', 'blip', 'blip+wd14']);
@@ -81,6 +83,11 @@ export const trainingConfigSchema = z.object({
   lora: loraConfigSchema.prefault({}),
   resolution: z.number().int().min(64).max(2048).multipleOf(8).default(512),
   steps: positiveInt(1_000_000).default(1500),
+  /**
+   * Training length in epochs instead of steps (an epoch: every image times its folder's repeats).
+   * When set, steps = ceil(epochs * images * repeats / (batchSize * gradientAccumulation)); --steps must not be given too.
+   */
+  epochs: positiveInt(100_000).optional(),
   batchSize: positiveInt(64).default(1),
   gradientAccumulation: positiveInt(64).default(1),
   learningRate: z.number().positive().max(1).default(1e-4),
@@ -103,10 +110,23 @@ export const trainingConfigSchema = z.object({
     .int()
     .min(0)
     .max(2 ** 32 - 1)
-    .default(42),
+    .default(DEFAULT_TRAINING_SEED),
   sampleEverySteps: z.number().int().min(0).default(250),
   checkpointEverySteps: z.number().int().min(0).default(250),
+  /** Sample prompts; left empty, the dataset's trigger and class word (`sks girl`). */
   samplePrompts: z.array(z.string()).default([]),
+  /** Fixed seeds of the sample images, one image per prompt and seed: the same every time, so samples compare across steps. */
+  sampleSeeds: z
+    .array(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1),
+    )
+    .min(1)
+    .max(16)
+    .default([DEFAULT_TRAINING_SEED, DEFAULT_TRAINING_SEED + 1]),
 });
 
 export const generationConfigSchema = z.object({
