@@ -67,6 +67,25 @@ describe('config files and overrides', () => {
     expect(config.training.lora.rank).toBe(16);
     expect(effectiveLoraAlpha(config.training.lora)).toBe(8);
   });
+  it('a file gives steps or epochs, not both; a flag for either replaces the file\'s other one', () => {
+    const both = join(dir, 'both.toml');
+    writeFileSync(both, '[training]\nsteps = 300\nepochs = 4\n');
+    const error = configError(() => loadConfig({ file: both }));
+    expect(error.code).toBe('TL_ERR_CONFIG_FILE');
+    expect(error.message).toMatch(/both\.toml: training\.steps and training\.epochs/);
+
+    const epochs = join(dir, 'epochs.toml');
+    writeFileSync(epochs, '[training]\nepochs = 4\nresolution = 768\n');
+    const bySteps = loadConfig({ file: epochs, overrides: { training: { steps: 50 } } });
+    expect(bySteps.training.steps).toBe(50);
+    expect(bySteps.training.epochs).toBeUndefined();
+    expect(bySteps.training.resolution).toBe(768);
+    expect(loadConfig({ file: epochs }).training.epochs).toBe(4);
+
+    const steps = join(dir, 'steps.toml');
+    writeFileSync(steps, '[training]\nsteps = 300\n');
+    expect(loadConfig({ file: steps, overrides: { training: { epochs: 2 } } }).training.epochs).toBe(2);
+  });
   it('names the file when it is not valid JSON', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, '{ nope');

@@ -115,9 +115,35 @@ export function readConfigFile(path: string): ToonloraConfigInput {
   }
 }
 
+/** The two settings that give the training length: one run has one length. */
+const LENGTH_KEYS = ['steps', 'epochs'] as const;
+
+/**
+ * `training.steps` and `training.epochs` are one setting: a file must not give both, and a flag
+ * for either replaces the file's value of the other (flags win over the file).
+ */
+function trainingLength(fromFile: PlainObject, overrides: PlainObject, file: string): PlainObject {
+  const fileTraining = isPlainObject(fromFile.training) ? fromFile.training : {};
+  const flagTraining = isPlainObject(overrides.training) ? overrides.training : {};
+  const inFile = LENGTH_KEYS.filter((key) => fileTraining[key] !== undefined);
+  if (inFile.length > 1) {
+    throw new ToonloraError(
+      'TL_ERR_CONFIG_FILE',
+      `${file}: training.steps and training.epochs both set the training length. Keep only one of them.`,
+      { details: { file, field: 'training.epochs' } },
+    );
+  }
+  const fromFlag = LENGTH_KEYS.find((key) => flagTraining[key] !== undefined);
+  if (!fromFlag || inFile.length === 0 || inFile[0] === fromFlag) return fromFile;
+  const { [inFile[0] as string]: _replaced, ...training } = fileTraining;
+  return { ...fromFile, training };
+}
+
 /** Config file (optional) + flag overrides -> validated config. Flags win over the file. */
 export function loadConfig(options: { file?: string; overrides?: PlainObject } = {}): ToonloraConfig {
-  const fromFile = options.file ? (readConfigFile(options.file) as PlainObject) : {};
-  const merged = mergeConfig(fromFile, options.overrides ?? {});
+  const overrides = options.overrides ?? {};
+  const read = options.file ? (readConfigFile(options.file) as PlainObject) : {};
+  const fromFile = trainingLength(read, overrides, options.file ?? 'config');
+  const merged = mergeConfig(fromFile, overrides);
   return parseConfig(merged, options.file ?? 'config');
 }
