@@ -2,8 +2,10 @@
 // one process) and `GenerationWorker`, a long-lived process that loads the base model once and swaps
 // LoRAs per request (what the server's warm worker uses; SPEC §5).
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
+import { type DiffusersLoraChoice, loraFileForDiffusers } from '../lora/diffusers-copy.js';
+import { toonloraHome } from '../models/cache.js';
 import type { GenerationConfig } from '../schemas/config.js';
 import { type DoneEvent, type GenerateRequest, PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
 import {
@@ -32,6 +34,19 @@ export interface GenerationResult {
   readonly grid: string | null;
   /** Seconds: base load (one-shot runs), LoRA load/swap, and sampling + decoding. */
   readonly timings: Readonly<Record<string, number | null>>;
+  /** What the user should know about the run (e.g. the LoRA was loaded from a diffusers-format copy). */
+  readonly notes: readonly string[];
+}
+
+/** Where diffusers-format copies of mixed-alpha kohya LoRAs are kept (see src/lora/diffusers-copy.ts). */
+export function diffusersCopyFolder(): string {
+  return join(toonloraHome(), 'lora-diffusers');
+}
+
+/** Checks `lora` and picks the file diffusers loads: the file itself or its diffusers-format copy. */
+async function chooseLoraFile(lora: string | undefined): Promise<DiffusersLoraChoice | undefined> {
+  checkLora(lora);
+  return lora === undefined ? undefined : loraFileForDiffusers(resolve(lora), diffusersCopyFolder());
 }
 
 function checkLora(lora: string | undefined): void {
@@ -61,25 +76,26 @@ function requestFor(
   };
 }
 
-function resultFrom(done: DoneEvent): GenerationResult {
+function resultFrom(done: DoneEvent, lora: DiffusersLoraChoice | undefined): GenerationResult {
   const images = done.artifacts.images;
   const grid = done.artifacts.grid;
   return {
     images: Array.isArray(images) ? images : [],
     grid: typeof grid === 'string' ? grid : null,
     timings: done.stats,
+    notes: lora?.note ? [lora.note] : [],
   };
 }
 
 /**
  * Generates one image per seed (and a grid) in a fresh worker.
- * @throws TL_ERR_INPUT_NOT_FOUND (LoRA file), TL_ERR_MODEL_MISSING (base), TL_ERR_WORKER, ...
+ * @throws TL_ERR_INPUT_NOT_FOUND / TL_ERR_SAFETENSORS (LoRA file), TL_ERR_MODEL_MISSING (base), TL_ERR_WORKER, ...
  */
 export async function runGeneration(options: GenerateOptions): Promise<GenerationResult> {
-  checkLora(options.lora);
+  const lora = await chooseLoraFile(options.lora);
   const outcome = await runWorker({
     command: 'generate',
-    request: requestFor(options, null),
+    request: requestFor({ ...options, ...(lora ? { lora: lora.path } : {}) }, null),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.spawn ? { spawn: options.spawn } : {}),
@@ -87,7 +103,7 @@ export async function runGeneration(options: GenerateOptions): Promise<Generatio
   if (outcome.status !== 'done') {
     throw new ToonloraError('TL_ERR_WORKER', 'generation was cancelled before it finished.');
   }
-  return resultFrom(outcome.done);
+  return resultFrom(outcome.done, lora);
 }
 
 interface Pending {
@@ -148,7 +164,7 @@ export class GenerationWorker {
 
   /** Generates with `lora` at `config.loraWeight`; the config's baseModel must be this worker's. */
   async generate(options: Omit<GenerateOptions, 'onEvent' | 'signal' | 'spawn'>): Promise<GenerationResult> {
-    checkLora(options.lora);
+    const lora = await chooseLoraFile(options.lora);
     if (options.config.baseModel !== this.baseModel) {
       throw new ToonloraError(
         'TL_ERR_CONFLICT',
@@ -160,8 +176,8 @@ export class GenerationWorker {
     const done = new Promise<DoneEvent>((resolveDone, rejectDone) => {
       this.pending.set(id, { resolve: resolveDone, reject: rejectDone });
     });
-    this.worker?.send(requestFor(options, id));
-    return resultFrom(await done);
+    this.worker?.send(requestFor({ ...options, ...(lora ? { lora: lora.path } : {}) }, id));
+    return resultFrom(await done, lora);
   }
 
   /** Asks the worker to exit and waits for it. */

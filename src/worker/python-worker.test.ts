@@ -10,6 +10,8 @@ import { captionImagesWithBlip } from './blip.js';
 import { GenerationWorker } from './generate.js';
 import { PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
 import { runWorker, type WorkerSpawn } from './python-worker.js';
+import { makePeftTensors, writeFixtureFile } from '../lora/lora-fixtures.js';
+import { sd15AttentionModules } from '../lora/sd15-modules.js';
 import { generationConfigSchema } from '../schemas/config.js';
 
 const FAKE = fileURLToPath(new URL('../../test/fixtures/fake-worker.mjs', import.meta.url));
@@ -76,8 +78,11 @@ describe('GenerationWorker', () => {
     const worker = new GenerationWorker('tiny', fake('serve'));
     const config = generationConfigSchema.parse({ baseModel: 'tiny', prompt: 'sks' });
     expect(await worker.start()).toEqual({ loadSeconds: 1.5, device: 'cpu' });
-    const badLora = join(mkdtempSync(join(tmpdir(), 'tl-worker-')), 'bad-lora.safetensors'); // the fake rejects "bad"
-    writeFileSync(badLora, '');
+    const loras = mkdtempSync(join(tmpdir(), 'tl-worker-'));
+    const badLora = join(loras, 'bad-lora.safetensors'); // a valid file the fake worker rejects ("bad")
+    await writeFixtureFile(badLora, makePeftTensors({ modules: sd15AttentionModules().slice(0, 1), rank: 2, seed: 1 }));
+    const emptyLora = join(loras, 'empty.safetensors');
+    writeFileSync(emptyLora, '');
     const [a, bad, b] = await Promise.allSettled([
       worker.generate({ outputDir: '/o1', config }),
       worker.generate({ outputDir: '/o2', config, lora: `${badLora}` }),
@@ -86,6 +91,11 @@ describe('GenerationWorker', () => {
     expect(a).toMatchObject({ status: 'fulfilled', value: { images: ['/o1/seed-1.png'] } });
     expect(b).toMatchObject({ status: 'fulfilled', value: { images: ['/o3/seed-1.png'] } });
     expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'TL_ERR_INPUT_NOT_FOUND' } });
+    // a file that is not a LoRA is refused before it reaches the worker, naming the file
+    await expect(worker.generate({ outputDir: '/o5', config, lora: emptyLora })).rejects.toMatchObject({
+      code: 'TL_ERR_SAFETENSORS',
+      message: expect.stringContaining('empty.safetensors'),
+    });
     await expect(
       worker.generate({ outputDir: '/o4', config: { ...config, baseModel: 'other' } }),
     ).rejects.toMatchObject({ code: 'TL_ERR_CONFLICT' });

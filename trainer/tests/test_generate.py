@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from peft import LoraConfig
 from PIL import Image
 from helpers import TRAINER_DIR, run_worker
 
@@ -95,6 +96,35 @@ def test_kohya_file_loaded_by_diffusers_matches_peft_adapted_unet(tmp_path):
     reference = unet_output(peft_model.unet)
     assert not torch.allclose(bare, reference, atol=1e-3)  # the LoRA does something
     assert torch.allclose(loaded, reference, atol=1e-5), (loaded - reference).abs().max()
+
+
+def test_mixed_alpha_lora_needs_the_diffusers_copy_that_generate_uses(tmp_path):
+    """diffusers applies one alpha to a kohya file; `convert --to diffusers` (what `toonlora generate`
+    loads for a mixed-alpha kohya file, src/lora/diffusers-copy.ts) keeps every module's alpha."""
+    base = build_tiny_base_model()
+    base.unet.requires_grad_(False)
+    base.unet.add_adapter(LoraConfig(r=4, lora_alpha=2, target_modules=TARGETS, alpha_pattern={"attn1.to_q": 8}))
+    generator = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for name, param in base.unet.named_parameters():
+            if "lora_B" in name:
+                param.copy_(torch.randn(param.shape, generator=generator) * 0.2)
+    save_adapter(base.unet, str(tmp_path / "adapter"), "tiny")
+    reference = unet_output(base.unet)
+    convert_to_kohya(tmp_path / "adapter", tmp_path / "mixed.safetensors")
+    result = subprocess.run([str(REPO / "toonlora"), "convert", str(tmp_path / "adapter"), "-o",
+                             str(tmp_path / "mixed.diffusers.safetensors"), "--to", "diffusers", "--json"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+    def loaded(path: Path):
+        pipe = build_pipeline(build_tiny_base_model(), torch.device("cpu"), torch.float32)
+        pipe.load_lora_weights(str(path), adapter_name="x")
+        pipe.set_adapters(["x"], adapter_weights=[1.0])
+        return unet_output(pipe.unet)
+
+    assert not torch.allclose(loaded(tmp_path / "mixed.safetensors"), reference, atol=1e-3)  # one alpha for all
+    assert torch.allclose(loaded(tmp_path / "mixed.diffusers.safetensors"), reference, atol=1e-5)
 
 
 def test_session_swaps_loras_without_reloading_and_reports_times(tmp_path):

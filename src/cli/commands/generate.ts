@@ -33,6 +33,7 @@ function formatResult(result: GenerationResult): string {
     ...result.images.map((path) => `wrote ${path}`),
     result.grid ? `grid: ${result.grid}` : '',
     `base load ${seconds('load_s')}, LoRA load ${seconds('swap_s')}, sampling ${seconds('generate_s')}`,
+    ...result.notes.map((note) => `note: ${note}`),
   ]
     .filter(Boolean)
     .join('\n');
