@@ -231,6 +231,16 @@ describe('auth', () => {
     });
     expect(ok.statusCode).toBe(200);
     await createCharacter(app, { authorization: 'Bearer s3cret-token' });
+    // the router decodes the path: no spelling of /api/ skips the check
+    for (const url of ['/%61pi/characters', '/ap%69/jobs', '//api/jobs', '/API/jobs', '/%2561pi/jobs']) {
+      const response = await app.inject({ method: 'GET', url });
+      expect([401, 404], url).toContain(response.statusCode);
+      expect(response.statusCode === 404 ? response.body : '', url).not.toContain('"characters"');
+    }
+    expect((await app.inject({ method: 'GET', url: '/%61pi/characters' })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ method: 'POST', url: '/%61pi/characters', payload: { name: 'Intruder' } })).statusCode,
+    ).toBe(401);
     // <img> and EventSource cannot send headers: ?token= works too, and is checked the same way.
     expect((await app.inject({ method: 'GET', url: '/api/health?token=s3cret-token' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/api/health?token=nope' })).statusCode).toBe(401);

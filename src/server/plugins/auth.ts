@@ -18,12 +18,28 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/**
+ * Whether a request reaches the API: by the route the router matched (it decodes the path, so
+ * `/%61pi/jobs` is `/api/jobs`), and by the decoded path too, so no spelling of a path skips the check.
+ */
+export function isApiRequest(matchedRoute: string | undefined, rawUrl: string): boolean {
+  if (matchedRoute?.startsWith('/api')) return true;
+  const path = rawUrl.split('?')[0] ?? '';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true; // a path that does not decode is checked rather than trusted
+  }
+  return decoded.replace(/\/{2,}/g, '/').toLowerCase().startsWith('/api');
+}
+
 async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<void> {
   const token = options.token;
   app.decorate('authRequired', Boolean(token));
   if (!token) return;
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api/')) return;
+    if (!isApiRequest(request.routeOptions.url, request.url)) return;
     // EventSource cannot set headers: the SSE route also accepts ?token=.
     const queryToken = new URL(request.url, 'http://x').searchParams.get('token');
     const header = request.headers.authorization ?? (queryToken ? `Bearer ${queryToken}` : undefined);
