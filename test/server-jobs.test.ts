@@ -1,12 +1,14 @@
 // test/server-jobs.test.ts — jobs through the API with stand-in runners (inject, no port): one job at
 // a time, SSE progress, cancel, interrupted on restart + resume from the checkpoint, dataset review
 // (caption edit, exclude) and the kohya zip.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobContext, JobRunners } from '../src/jobs/job-queue.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
-import { parseSse, readZipEntries, seedDataset, tempDataDir } from './helpers/server-fixtures.js';
+import { parseSse, readZipEntries, seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
 
 const apps: FastifyInstance[] = [];
 async function makeApp(options: Partial<AppOptions> & { runners: JobRunners }): Promise<FastifyInstance> {
@@ -278,5 +280,53 @@ describe('datasets', () => {
       (await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}/zip` })).rawPayload,
     );
     expect(again.size).toBe(4);
+  });
+
+  it('sends a JPEG original as image/jpeg and the PNG crop as image/png', async () => {
+    const app = await makeApp({ runners: {} });
+    const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
+    const prep = app.jobStore.createJob('prep', character.id, {});
+    mkdirSync(join(app.dataDir, 'uploads', character.id), { recursive: true });
+    mkdirSync(join(app.dataDir, 'jobs', prep.id, '10_mina_tl girl'), { recursive: true });
+    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#c85028' } })
+      .jpeg()
+      .toBuffer();
+    writeFileSync(join(app.dataDir, 'uploads', character.id, 'a.jpg'), jpeg);
+    writeFileSync(join(app.dataDir, 'jobs', prep.id, '10_mina_tl girl', 'a.png'), await solidPng(8, 8));
+    const dataset = app.catalog.createDataset({
+      characterId: character.id,
+      jobId: prep.id,
+      dir: `jobs/${prep.id}`,
+      items: [
+        {
+          key: 'a',
+          source: 'a.jpg',
+          imagePath: `jobs/${prep.id}/10_mina_tl girl/a.png`,
+          caption: 'mina_tl, girl',
+          stages: { original: `uploads/${character.id}/a.jpg`, textRemoved: null, mask: null, crop: null },
+        },
+      ],
+      skipped: [],
+    });
+    const original = await app.inject({ method: 'GET', url: `/api/datasets/${dataset.id}/items/a/original` });
+    expect(original.statusCode).toBe(200);
+    expect(original.headers['content-type']).toBe('image/jpeg');
+    expect(original.rawPayload.equals(jpeg)).toBe(true);
+    const crop = await app.inject({ method: 'GET', url: `/api/datasets/${dataset.id}/items/a/image` });
+    expect(crop.headers['content-type']).toBe('image/png');
+  });
+
+  it('says where to list the items of a dataset when a key is unknown', async () => {
+    const app = await makeApp({ runners: {} });
+    const { datasetId } = await seedDataset(app);
+    const missing = await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}/items/zz/original` });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.message).toBe(
+      `dataset ${datasetId}: item zz not found. List its items with GET /api/datasets/${datasetId}.`,
+    );
+    const noDataset = await app.inject({ method: 'GET', url: '/api/datasets/nope' });
+    expect(noDataset.json().error.message).toBe(
+      'dataset nope not found. List them with GET /api/characters/<characterId>/datasets.',
+    );
   });
 });

@@ -47,10 +47,22 @@ export function resolveDataPath(dataDir: string, rel: string): string {
   return full;
 }
 
-function notFound(what: string, id: string): ToonloraError {
-  return new ToonloraError('TL_ERR_NOT_FOUND', `${what} ${id} not found. List them with GET /api/${what}s.`, {
-    details: { id },
-  });
+/** Where each kind of record is listed, for the not-found message. */
+const LIST_ROUTES = {
+  character: 'GET /api/characters',
+  image: 'GET /api/characters/<characterId>/images',
+  dataset: 'GET /api/characters/<characterId>/datasets',
+  artifact: 'GET /api/artifacts',
+} as const;
+
+function notFound(what: keyof typeof LIST_ROUTES, id: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_NOT_FOUND',
+    `${what} ${id} not found. List them with ${LIST_ROUTES[what]}.`,
+    {
+      details: { id },
+    },
+  );
 }
 
 export class CatalogStore {
@@ -190,7 +202,13 @@ export class CatalogStore {
 
   getDatasetItem(datasetId: string, key: string) {
     const item = this.listDatasetItems(datasetId).find((candidate) => candidate.key === key);
-    if (!item) throw notFound(`dataset ${datasetId} item`, key);
+    if (!item) {
+      throw new ToonloraError(
+        'TL_ERR_NOT_FOUND',
+        `dataset ${datasetId}: item ${key} not found. List its items with GET /api/datasets/${datasetId}.`,
+        { details: { id: datasetId, key } },
+      );
+    }
     return item;
   }
 

@@ -1,6 +1,6 @@
 // src/server/image-sniff.test.ts — upload types from magic bytes; display names never carry paths.
 import { describe, expect, it } from 'vitest';
-import { displayName, sniffImageFormat } from './image-sniff.js';
+import { displayName, imageMimeForPath, sniffImageFormat } from './image-sniff.js';
 
 describe('sniffImageFormat', () => {
   it('reads the type from the first bytes', () => {
@@ -19,5 +19,16 @@ describe('displayName', () => {
     expect(displayName('C:\\Users\\a\\b c.png')).toBe('b c.png');
     expect(displayName('a\u0000b\n.png')).toBe('ab.png');
     expect(displayName(undefined)).toBe('unnamed');
+  });
+});
+
+describe('imageMimeForPath', () => {
+  it('names the stored file type from its extension', () => {
+    expect(imageMimeForPath('uploads/c/a.jpg')).toBe('image/jpeg');
+    expect(imageMimeForPath('uploads/c/a.JPEG')).toBe('image/jpeg');
+    expect(imageMimeForPath('jobs/j/10_x/a.png')).toBe('image/png');
+    expect(imageMimeForPath('a.webp')).toBe('image/webp');
+    expect(imageMimeForPath('a.gif')).toBe('image/gif');
+    expect(imageMimeForPath('a.bin')).toBe('application/octet-stream');
   });
 });

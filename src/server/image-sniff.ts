@@ -14,6 +14,21 @@ export function sniffImageFormat(head: Uint8Array): ImageFormat | undefined {
   return undefined;
 }
 
+/** Content-Type of each accepted format. */
+export const IMAGE_MIME: Readonly<Record<ImageFormat, string>> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+};
+
+/** Content-Type of a stored image from its extension (.png, .jpg/.jpeg, .webp, .gif); else octet-stream. */
+export function imageMimeForPath(path: string): string {
+  const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
+  const format = ext === 'jpg' ? 'jpeg' : ext;
+  return IMAGE_MIME[format as ImageFormat] ?? 'application/octet-stream';
+}
+
 /** File extension stored for a format. */
 export function extensionFor(format: ImageFormat): string {
   return format === 'jpeg' ? 'jpg' : format;

@@ -14,6 +14,7 @@ import {
   errorResponseSchema,
   idParamsSchema,
 } from '../../../schemas/api.js';
+import { imageMimeForPath } from '../../image-sniff.js';
 import { zodRoute } from '../../route-schema.js';
 
 const STAGES = ['original', 'textRemoved', 'mask', 'crop', 'image'] as const;
@@ -85,7 +86,7 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
     {
       schema: zodRoute({
         params: stageParamsSchema,
-        summary: 'One stage image of an item (PNG)',
+        summary: 'One stage image of an item (PNG; the original in its uploaded format)',
         tags: ['datasets'],
       }),
     },
@@ -95,7 +96,8 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
       const rel = stage === 'image' ? item.imagePath : item.stages[stage];
       if (!rel)
         throw new ToonloraError('TL_ERR_NOT_FOUND', `dataset ${id} item ${key}: no ${stage} image was kept.`);
-      return reply.type('image/png').send(createReadStream(resolveDataPath(app.dataDir, rel)));
+      // The original keeps the upload's format (a .jpg stays JPEG); later stages are PNG.
+      return reply.type(imageMimeForPath(rel)).send(createReadStream(resolveDataPath(app.dataDir, rel)));
     },
   );
 

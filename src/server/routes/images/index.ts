@@ -16,7 +16,7 @@ import {
   uploadResultSchema,
 } from '../../../schemas/api.js';
 import { readImageHeader } from '../../../vision/sharp-io.js';
-import { displayName, extensionFor, sniffImageFormat } from '../../image-sniff.js';
+import { displayName, extensionFor, IMAGE_MIME, sniffImageFormat } from '../../image-sniff.js';
 import { zodRoute } from '../../route-schema.js';
 import type { UploadLimits } from '../../upload-limits.js';
 
@@ -25,13 +25,6 @@ interface Rejection {
   code: string;
   reason: string;
 }
-
-const MIME: Record<string, string> = {
-  png: 'image/png',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-  gif: 'image/gif',
-};
 
 /** Checks one uploaded file; returns what to store or throws a ToonloraError naming the file. */
 async function checkUpload(name: string, data: Buffer, truncated: boolean, limits: UploadLimits) {
@@ -144,7 +137,7 @@ export default async function imageRoutes(
     async (request, reply) => {
       const image = app.catalog.getImage(request.params.id);
       const path = app.catalog.imageFilePath(image.id);
-      return reply.type(MIME[image.format] ?? 'application/octet-stream').send(createReadStream(path));
+      return reply.type(IMAGE_MIME[image.format]).send(createReadStream(path));
     },
   );
 }
