@@ -264,6 +264,14 @@ describe('datasets', () => {
       payload: {},
     });
     expect(empty.statusCode).toBe(400);
+    const twoLines = await app.inject({
+      method: 'PATCH',
+      url: `/api/datasets/${datasetId}/items/a`,
+      payload: { caption: 'mina_tl, red coat\nsmiling' },
+    });
+    expect(twoLines.statusCode).toBe(400);
+    expect(twoLines.json().error.message).toContain('body.caption: a caption is one line');
+    expect(twoLines.json().error.details.fields).toEqual(['body.caption']);
 
     const zip = await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}/zip` });
     expect(zip.headers['content-type']).toBe('application/zip');

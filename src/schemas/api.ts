@@ -171,8 +171,18 @@ export const datasetDetailSchema = datasetSchema.extend({
 });
 export const datasetListSchema = z.object({ datasets: z.array(datasetSchema) });
 export const datasetItemParamsSchema = z.object({ id, key: z.string().min(1).max(200) });
+/** One line: kohya reads only the first line of a caption file, so a line break would silently drop the rest. */
+const captionSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(2000)
+  .refine((caption) => !/[\r\n]/.test(caption), {
+    message:
+      'a caption is one line (kohya reads only the first line of a caption file); separate tags with ", " instead of line breaks',
+  });
 export const datasetItemPatchSchema = z
-  .object({ caption: z.string().trim().min(1).max(2000).optional(), excluded: z.boolean().optional() })
+  .object({ caption: captionSchema.optional(), excluded: z.boolean().optional() })
   .refine((body) => body.caption !== undefined || body.excluded !== undefined, 'set caption or excluded');
 
 // ---------- artifacts (LoRAs, samples, generated images) ----------

@@ -36,7 +36,8 @@ function ItemRow({
           value={caption}
           rows={3}
           data-testid="caption"
-          onChange={(e) => setCaption(e.target.value)}
+          // Captions are one line (the API refuses line breaks: kohya reads only the first line).
+          onChange={(e) => setCaption(e.target.value.replace(/\s*[\r\n]+\s*/g, ', '))}
           onBlur={() => caption !== item.caption && onPatch({ caption })}
         />
         <div className="row">
