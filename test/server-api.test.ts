@@ -239,7 +239,8 @@ describe('auth', () => {
     }
     expect((await app.inject({ method: 'GET', url: '/%61pi/characters' })).statusCode).toBe(401);
     expect(
-      (await app.inject({ method: 'POST', url: '/%61pi/characters', payload: { name: 'Intruder' } })).statusCode,
+      (await app.inject({ method: 'POST', url: '/%61pi/characters', payload: { name: 'Intruder' } }))
+        .statusCode,
     ).toBe(401);
     // <img> and EventSource cannot send headers: ?token= works too, and is checked the same way.
     expect((await app.inject({ method: 'GET', url: '/api/health?token=s3cret-token' })).statusCode).toBe(200);
@@ -273,6 +274,15 @@ describe('openapi', () => {
     expect(JSON.stringify(create.requestBody)).toContain('"train"');
     const body = doc.paths['/api/characters'].post.requestBody.content['application/json'].schema;
     expect(body.required).toEqual(expect.arrayContaining(['name']));
+    const upload = doc.paths['/api/characters/{id}/images'].post.requestBody;
+    expect(upload.required).toBe(true);
+    const form = upload.content['multipart/form-data'].schema;
+    expect(form.required).toEqual(['files']);
+    expect(form.properties.files).toMatchObject({
+      type: 'array',
+      maxItems: 200,
+      items: { type: 'string', format: 'binary' },
+    });
   });
 
   it('serves a hint at / when the web app is not built, and the built app when it is', async () => {

@@ -24,6 +24,11 @@ export interface ZodRouteSchema {
   summary?: string;
   tags?: string[];
   consumes?: string[];
+  /**
+   * JSON Schema of a multipart/form-data body, for /openapi.json only: the route reads the parts
+   * itself (request.files()), so nothing is validated against it.
+   */
+  multipartBody?: Record<string, unknown>;
 }
 
 /** A fastify route `schema` from zod schemas. */
@@ -40,6 +45,10 @@ export function zodRoute(spec: ZodRouteSchema): FastifySchema {
   if (spec.summary) out.summary = spec.summary;
   if (spec.tags) out.tags = spec.tags;
   if (spec.consumes) out.consumes = spec.consumes;
+  if (spec.multipartBody) {
+    out.consumes = ['multipart/form-data'];
+    out.multipartBody = spec.multipartBody;
+  }
   return out as FastifySchema;
 }
 

@@ -11,6 +11,18 @@ function toOpenApiPath(url: string): string {
   return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
+/** The operation's requestBody: the JSON body schema, or the multipart form a route reads itself. */
+function requestBodyOf(schema: Record<string, Record<string, unknown> | undefined>): Operation {
+  if (schema.multipartBody) {
+    return {
+      requestBody: { required: true, content: { 'multipart/form-data': { schema: schema.multipartBody } } },
+    };
+  }
+  if (!schema.body) return {};
+  const consumes = (schema.consumes as unknown as string[] | undefined) ?? ['application/json'];
+  return { requestBody: { content: { [consumes[0] as string]: { schema: schema.body } } } };
+}
+
 function toOperation(route: RouteOptions): Operation {
   const schema = (route.schema ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const parameters: Operation[] = [];
@@ -35,14 +47,11 @@ function toOperation(route: RouteOptions): Operation {
       { description: `HTTP ${code}`, content: { 'application/json': { schema: body } } },
     ]),
   );
-  const consumes = (schema.consumes as unknown as string[] | undefined) ?? ['application/json'];
   return {
     ...(schema.summary ? { summary: schema.summary } : {}),
     ...(schema.tags ? { tags: schema.tags } : {}),
     parameters,
-    ...(schema.body
-      ? { requestBody: { content: { [consumes[0] as string]: { schema: schema.body } } } }
-      : {}),
+    ...requestBodyOf(schema),
     responses: Object.keys(responses).length > 0 ? responses : { 200: { description: 'OK' } },
   };
 }

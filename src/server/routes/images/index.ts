@@ -60,6 +60,23 @@ async function checkUpload(name: string, data: Buffer, truncated: boolean, limit
   return { format, width: header.width, height: header.height };
 }
 
+/** The upload form for /openapi.json: one or more `files` parts (the route reads them itself). */
+function uploadFormSchema(limits: UploadLimits): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: ['files'],
+    properties: {
+      files: {
+        type: 'array',
+        minItems: 1,
+        maxItems: limits.maxFiles,
+        description: `Screenshots, PNG / JPEG / WebP / GIF (type read from the bytes), up to ${limits.maxFileBytes} bytes and ${limits.maxPixels} pixels each; a bad file is rejected alone.`,
+        items: { type: 'string', format: 'binary' },
+      },
+    },
+  };
+}
+
 export default async function imageRoutes(
   app: FastifyInstance,
   options: { limits: UploadLimits },
@@ -71,7 +88,7 @@ export default async function imageRoutes(
     {
       schema: zodRoute({
         params: idParamsSchema,
-        consumes: ['multipart/form-data'],
+        multipartBody: uploadFormSchema(limits),
         response: { 201: uploadResultSchema, 413: errorResponseSchema, 415: errorResponseSchema },
         summary: 'Upload screenshots (multipart, field "files", many at once)',
         tags: ['images'],
