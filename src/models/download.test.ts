@@ -16,11 +16,13 @@ const MD5 = createHash('md5').update(BODY).digest('hex');
 interface Seen {
   path: string;
   range?: string;
+  authorization?: string;
 }
 let server: Server;
 let base: string;
 let seen: Seen[] = [];
 let dir: string;
+let currentEtag = '"v1"';
 
 function serveBody(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
   const range = req.headers.range?.match(/^bytes=(\d+)-$/);
@@ -31,25 +33,38 @@ function serveBody(req: IncomingMessage, res: ServerResponse, body: Buffer): voi
       return;
     }
     res.writeHead(206, {
+      etag: currentEtag,
       'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
       'content-length': String(body.length - start),
     });
     res.end(body.subarray(start));
     return;
   }
-  res.writeHead(200, { 'content-length': String(body.length), 'x-repo-commit': 'a'.repeat(40) });
+  res.writeHead(200, { 'content-length': String(body.length), etag: currentEtag });
   res.end(body);
 }
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    seen.push({ path: req.url ?? '', range: req.headers.range });
+    seen.push({ path: req.url ?? '', range: req.headers.range, authorization: req.headers.authorization });
     if (req.url === '/file.bin') return serveBody(req, res, BODY);
     if (req.url === '/no-range.bin') {
       res.writeHead(200, { 'content-length': String(BODY.length) });
       return void res.end(BODY);
     }
-    if (req.url === '/redirect') return void res.writeHead(302, { location: '/file.bin' }).end();
+    // Like the Hub: commit and LFS sha256 on the 302, not on the CDN's answer.
+    if (req.url === '/redirect') {
+      const hub = { 'x-repo-commit': 'a'.repeat(40), 'x-linked-etag': `"${SHA256}"` };
+      return void res.writeHead(302, { location: '/file.bin', ...hub }).end();
+    }
+    if (req.url === '/redirect-bad-etag') {
+      const hub = { 'x-repo-commit': 'a'.repeat(40), 'x-linked-etag': `"${'0'.repeat(64)}"` };
+      return void res.writeHead(302, { location: '/file.bin', ...hub }).end();
+    }
+    if (req.url === '/auth-redirect') {
+      const other = `http://localhost:${(server.address() as AddressInfo).port}/file.bin`;
+      return void res.writeHead(302, { location: other }).end();
+    }
     if (req.url === '/corrupt.bin') {
       const bad = Buffer.from(BODY);
       bad[1234] = (bad[1234] ?? 0) ^ 0xff;
@@ -67,6 +82,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   seen = [];
+  currentEtag = '"v1"';
   dir = mkdtempSync(join(tmpdir(), 'toonlora-dl-'));
   return () => rmSync(dir, { recursive: true, force: true });
 });
@@ -74,7 +90,7 @@ beforeEach(() => {
 const common = () => ({ modelId: 'test-model', manualPath: join(dir, 'placed-by-hand.bin') });
 
 describe('downloadFile', () => {
-  it('downloads, follows a redirect, verifies sha256 + md5 and renames into place', async () => {
+  it('downloads, follows a redirect, verifies sha256 + md5, keeps the 302 headers, renames into place', async () => {
     const dest = join(dir, 'sub', 'model.bin');
     const progress: number[] = [];
     const result = await downloadFile({
@@ -95,6 +111,7 @@ describe('downloadFile', () => {
   it('resumes a partial download with a Range request and checks the whole file', async () => {
     const dest = join(dir, 'model.bin');
     writeFileSync(`${dest}.part`, BODY.subarray(0, 77_777));
+    writeFileSync(`${dest}.part.json`, JSON.stringify({ tag: 'v1' }));
     const result = await downloadFile({
       ...common(),
       url: `${base}/file.bin`,
@@ -104,6 +121,67 @@ describe('downloadFile', () => {
     expect(seen.map((s) => s.range)).toEqual(['bytes=77777-']);
     expect(result.resumedFromBytes).toBe(77_777);
     expect(readFileSync(dest).equals(BODY)).toBe(true);
+    expect(existsSync(`${dest}.part.json`)).toBe(false);
+  });
+
+  it('starts over instead of resuming when the ETag changed since the part was written', async () => {
+    const dest = join(dir, 'model.bin');
+    writeFileSync(`${dest}.part`, Buffer.alloc(77_777, 9)); // bytes of an older version of the file
+    writeFileSync(`${dest}.part.json`, JSON.stringify({ tag: 'v0' }));
+    const result = await downloadFile({ ...common(), url: `${base}/file.bin`, destPath: dest });
+    expect(seen.map((s) => s.range)).toEqual(['bytes=77777-', undefined]);
+    expect(result.resumedFromBytes).toBe(0);
+    expect(readFileSync(dest).equals(BODY)).toBe(true);
+  });
+
+  it('starts over when a part has no tag file but the server names its content', async () => {
+    const dest = join(dir, 'model.bin');
+    writeFileSync(`${dest}.part`, Buffer.alloc(1000, 9));
+    const result = await downloadFile({ ...common(), url: `${base}/file.bin`, destPath: dest });
+    expect(result.resumedFromBytes).toBe(0);
+    expect(readFileSync(dest).equals(BODY)).toBe(true);
+  });
+
+  it('stores the content tag beside an interrupted part so the next run can compare', async () => {
+    const partPath = join(dir, 'model.bin.part');
+    const abort: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const reader = response.body?.getReader();
+      const body = new ReadableStream({
+        async pull(controller) {
+          const chunk = await reader?.read();
+          if (chunk?.value) controller.enqueue(chunk.value);
+          controller.error(new Error('cable pulled'));
+        },
+      });
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    await expect(
+      downloadToPart({ ...common(), url: `${base}/file.bin`, partPath, fetchImpl: abort }),
+    ).rejects.toMatchObject({ code: 'TL_ERR_DOWNLOAD' });
+    expect(JSON.parse(readFileSync(`${partPath}.json`, 'utf8'))).toMatchObject({ tag: 'v1' });
+    expect(existsSync(partPath)).toBe(true);
+  });
+
+  it('verifies against the Hub x-linked-etag (LFS sha256) when no checksum is expected', async () => {
+    const dest = join(dir, 'model.bin');
+    const error = await downloadFile({ ...common(), url: `${base}/redirect-bad-etag`, destPath: dest }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'TL_ERR_CHECKSUM' });
+    expect((error as Error).message).toContain(`sha256: expected ${'0'.repeat(64)}, got ${SHA256}`);
+    expect(existsSync(dest)).toBe(false);
+  });
+
+  it('does not send the Authorization header on to another host after a redirect', async () => {
+    const dest = join(dir, 'model.bin');
+    await downloadFile({
+      ...common(),
+      url: `${base}/auth-redirect`,
+      destPath: dest,
+      headers: { Authorization: 'Bearer secret' },
+    });
+    expect(seen.map((s) => s.authorization)).toEqual(['Bearer secret', undefined]);
   });
 
   it('starts over when the server ignores Range (200)', async () => {
@@ -153,6 +231,7 @@ describe('downloadFile', () => {
     const badPart = Buffer.from(BODY.subarray(0, 1000));
     badPart[10] = (badPart[10] ?? 0) ^ 1;
     writeFileSync(`${dest}.part`, badPart);
+    writeFileSync(`${dest}.part.json`, JSON.stringify({ tag: 'v1' }));
     await expect(
       downloadFile({ ...common(), url: `${base}/file.bin`, destPath: dest, expected: { md5: MD5 } }),
     ).rejects.toMatchObject({ code: 'TL_ERR_CHECKSUM' });

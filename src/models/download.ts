@@ -1,9 +1,11 @@
-// src/models/download.ts — resumable HTTP(S) download of one file: a `.part` file resumed with `Range`,
-// redirects, progress callbacks, sha256 / md5 / size verification (a bad file is deleted, never kept as
-// if good) and an atomic rename into place. Errors name the model, the URL and where to put the file by hand.
+// src/models/download.ts — resumable HTTP(S) download of one file: a `.part` file resumed with `Range`
+// only while the server's ETag matches the one stored beside it (`.part.json`), redirects followed by hand
+// (the Hub puts `x-repo-commit` / `x-linked-etag` on its 302, not on the CDN's answer), progress callbacks,
+// sha256 / md5 / size verification (a bad file is deleted, never kept as if good) and an atomic rename
+// into place. Errors name the model, the URL and where to put the file by hand.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -43,9 +45,17 @@ export interface DownloadResult {
   bytes: number;
   /** Length of the `.part` file the download resumed from (0 for a fresh one). */
   resumedFromBytes: number;
-  /** Response headers of the final request (e.g. Hugging Face's `x-repo-commit`). */
+  /**
+   * Headers of the first response, before any redirect: where the Hub sends `x-repo-commit` and
+   * `x-linked-etag` (its 302 to the CDN carries them, the CDN's 200 does not).
+   */
   headers: Headers;
 }
+
+/** File-system errors that mean "this folder cannot be written"; they pass through untouched. */
+export const NOT_WRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
+const MAX_REDIRECTS = 10;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -102,14 +112,85 @@ function downloadError(options: DownloadOptions, reason: string, cause?: unknown
   );
 }
 
-async function request(options: DownloadOptions, fromByte: number, signal: AbortSignal): Promise<Response> {
+interface Fetched {
+  response: Response;
+  /** Headers of the first response (the URL itself), before redirects. */
+  firstHeaders: Headers;
+}
+
+// Redirects are followed by hand to keep the first response's headers; like huggingface_hub (requests),
+// the Authorization header is not sent on to another host (the CDN).
+async function request(options: DownloadOptions, fromByte: number, signal: AbortSignal): Promise<Fetched> {
   const headers: Record<string, string> = { ...options.headers };
   if (fromByte > 0) headers.Range = `bytes=${fromByte}-`;
-  try {
-    return await (options.fetchImpl ?? fetch)(options.url, { headers, redirect: 'follow', signal });
-  } catch (error) {
-    throw downloadError(options, describeFetchError(error), error);
+  let url = options.url;
+  let firstHeaders: Headers | undefined;
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
+    let response: Response;
+    try {
+      response = await (options.fetchImpl ?? fetch)(url, { headers, redirect: 'manual', signal });
+    } catch (error) {
+      throw downloadError(options, describeFetchError(error), error);
+    }
+    firstHeaders ??= response.headers;
+    const location = response.headers.get('location');
+    if (!REDIRECT_STATUSES.has(response.status) || !location) return { response, firstHeaders };
+    await response.body?.cancel();
+    const next = new URL(location, url);
+    if (next.origin !== new URL(url).origin) delete headers.Authorization;
+    url = next.href;
   }
+  throw downloadError(options, `more than ${MAX_REDIRECTS} redirects`);
+}
+
+function unquoteEtag(value: string | null): string | undefined {
+  return value === null ? undefined : value.replace(/^W\//, '').replaceAll('"', '');
+}
+
+/**
+ * What identifies the content being fetched, to tell whether a `.part` file belongs to it: the Hub's
+ * `x-linked-etag` (an LFS file's sha256), else the first or final ETag, else the Hub's `x-repo-commit`.
+ */
+export function contentTag(first: Headers, final: Headers): string | undefined {
+  return (
+    unquoteEtag(first.get('x-linked-etag')) ??
+    unquoteEtag(first.get('etag')) ??
+    unquoteEtag(final.get('etag')) ??
+    first.get('x-repo-commit') ??
+    undefined
+  );
+}
+
+/** The sha256 the Hub states for an LFS file (`x-linked-etag`), when it is one. */
+export function lfsSha256(first: Headers): string | undefined {
+  const tag = unquoteEtag(first.get('x-linked-etag'));
+  return tag !== undefined && /^[0-9a-f]{64}$/.test(tag) ? tag : undefined;
+}
+
+/** The side file that records which content a `.part` file holds. */
+export function partTagPath(partPath: string): string {
+  return `${partPath}.json`;
+}
+
+/** The tag stored beside a `.part` file: undefined when there is no side file (older toonlora). */
+async function readPartTag(partPath: string): Promise<{ tag?: string } | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(partTagPath(partPath), 'utf8')) as { tag?: unknown };
+    return { tag: typeof parsed.tag === 'string' ? parsed.tag : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+async function removePart(partPath: string): Promise<void> {
+  await rm(partPath, { force: true });
+  await rm(partTagPath(partPath), { force: true });
+}
+
+// A part can be resumed when the server names no content tag (nothing to compare) or the same one as
+// when the part was started; a part without a side file under a tagged URL is of unknown origin.
+function canResume(stored: { tag?: string } | undefined, tag: string | undefined): boolean {
+  return tag === undefined || stored?.tag === tag;
 }
 
 /** Verifies what was written; a mismatch deletes the `.part` file and throws TL_ERR_CHECKSUM. */
@@ -128,7 +209,7 @@ async function verifyPart(options: DownloadOptions, bytes: number, sha256: Hash,
     if (actual !== expected.md5) problems.push(`md5: expected ${expected.md5}, got ${actual}`);
   }
   if (problems.length === 0) return;
-  await rm(options.partPath, { force: true });
+  await removePart(options.partPath);
   throw new ToonloraError(
     'TL_ERR_CHECKSUM',
     `${options.modelId}: ${options.url} is corrupted (${problems.join('; ')}). The download was deleted; ` +
@@ -137,32 +218,90 @@ async function verifyPart(options: DownloadOptions, bytes: number, sha256: Hash,
   );
 }
 
+/** An abort signal that fires when `touch` was not called for `idleMs`. */
+function idleWatch(idleMs: number) {
+  const controller = new AbortController();
+  let timer = setTimeout(() => controller.abort(), idleMs);
+  return {
+    signal: controller.signal,
+    touch() {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), idleMs);
+    },
+    stop: () => clearTimeout(timer),
+  };
+}
+
+/** Streams the body into the part file (appending after `resumed` bytes), hashing as it goes. */
+async function streamBody(options: DownloadOptions, response: Response, resumed: number, touch: () => void) {
+  const sha256 = createHash('sha256');
+  const md5 = createHash('md5');
+  if (resumed > 0) await hashExisting(options.partPath, [sha256, md5]);
+  const range = parseContentRange(response.headers.get('content-range'));
+  const length = Number(response.headers.get('content-length') ?? Number.NaN);
+  const totalBytes = range.total ?? (Number.isFinite(length) ? resumed + length : undefined);
+  let received = resumed;
+  options.onProgress?.({ receivedBytes: received, totalBytes });
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      touch();
+      sha256.update(chunk);
+      md5.update(chunk);
+      received += chunk.length;
+      options.onProgress?.({ receivedBytes: received, totalBytes });
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(
+      Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>),
+      meter,
+      createWriteStream(options.partPath, { flags: resumed > 0 ? 'a' : 'w' }),
+    );
+  } catch (error) {
+    if (NOT_WRITABLE_CODES.has((error as { code?: string }).code ?? '')) throw error;
+    throw downloadError(
+      options,
+      `${describeFetchError(error)} after ${received} bytes; the partial file ${options.partPath} is kept ` +
+        'and the next pull resumes it',
+      error,
+    );
+  }
+  return { received, sha256, md5 };
+}
+
 /**
- * Downloads `options.url` into `options.partPath`, resuming a partial file with a `Range` request,
- * then verifies size / sha256 / md5. The `.part` file is left for the caller to move into place
- * (see {@link commitDownload}); an interrupted download keeps it so the next run resumes.
- * @throws ToonloraError TL_ERR_DOWNLOAD (network, HTTP status), TL_ERR_CHECKSUM (content mismatch).
+ * Downloads `options.url` into `options.partPath`, resuming a partial file with a `Range` request when
+ * its stored content tag still matches (else it starts over), then verifies size / sha256 / md5 — and,
+ * where none is expected, the sha256 the Hub states in `x-linked-etag`. The `.part` file is left for
+ * the caller to move into place (see {@link commitDownload}); an interrupted download keeps it.
+ * @throws ToonloraError TL_ERR_DOWNLOAD (network, HTTP status), TL_ERR_CHECKSUM (content mismatch);
+ *   file-system errors with a code in {@link NOT_WRITABLE_CODES} pass through for the caller to name.
  */
 export async function downloadToPart(options: DownloadOptions, attempt = 0): Promise<DownloadResult> {
   await mkdir(dirname(options.partPath), { recursive: true });
   const existing = await fileSize(options.partPath);
-  const controller = new AbortController();
-  const idleMs = options.idleTimeoutMs ?? 60_000;
-  let timer = setTimeout(() => controller.abort(), idleMs);
-  const touch = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => controller.abort(), idleMs);
-  };
+  const stored = existing > 0 ? await readPartTag(options.partPath) : undefined;
+  const idle = idleWatch(options.idleTimeoutMs ?? 60_000);
   try {
-    const response = await request(options, existing, controller.signal);
-    touch();
+    const { response, firstHeaders } = await request(options, existing, idle.signal);
+    idle.touch();
+    const tag = contentTag(firstHeaders, response.headers);
+    const wantSha256 = options.expected?.sha256 ?? lfsSha256(firstHeaders);
+    const checked = { ...options, expected: { ...options.expected, sha256: wantSha256 } };
     const range = parseContentRange(response.headers.get('content-range'));
+    const restart = async (reason?: string) => {
+      await response.body?.cancel();
+      await removePart(options.partPath);
+      if (attempt > 0 && reason) throw downloadError(options, reason);
+      return await downloadToPart(options, attempt + 1);
+    };
+    if (existing > 0 && !canResume(stored, tag)) return await restart();
     if (response.status === 416 && attempt === 0) {
       // The part is as long as the file (or longer): verify it as is, or start over once.
+      if (range.total !== existing) return await restart();
       await response.body?.cancel();
-      if (range.total === existing) return await finishExisting(options, existing, response.headers);
-      await rm(options.partPath, { force: true });
-      return await downloadToPart(options, attempt + 1);
+      return await finishExisting(checked, existing, firstHeaders);
     }
     if (!response.ok || !response.body) {
       await response.body?.cancel();
@@ -170,51 +309,14 @@ export async function downloadToPart(options: DownloadOptions, attempt = 0): Pro
     }
     const resumed = response.status === 206 && range.start === existing ? existing : 0;
     if (response.status === 206 && resumed === 0 && existing > 0) {
-      await response.body.cancel();
-      await rm(options.partPath, { force: true });
-      if (attempt > 0) throw downloadError(options, 'the server answered a range that does not fit the file');
-      return await downloadToPart(options, attempt + 1);
+      return await restart('the server answered a range that does not fit the file');
     }
-    const sha256 = createHash('sha256');
-    const md5 = createHash('md5');
-    if (resumed > 0) await hashExisting(options.partPath, [sha256, md5]);
-    const length = Number(response.headers.get('content-length') ?? Number.NaN);
-    const totalBytes = range.total ?? (Number.isFinite(length) ? resumed + length : undefined);
-    let received = resumed;
-    options.onProgress?.({ receivedBytes: received, totalBytes });
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        touch();
-        sha256.update(chunk);
-        md5.update(chunk);
-        received += chunk.length;
-        options.onProgress?.({ receivedBytes: received, totalBytes });
-        callback(null, chunk);
-      },
-    });
-    try {
-      await pipeline(
-        Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>),
-        meter,
-        createWriteStream(options.partPath, { flags: resumed > 0 ? 'a' : 'w' }),
-      );
-    } catch (error) {
-      throw downloadError(
-        options,
-        `${describeFetchError(error)} after ${received} bytes; the partial file ${options.partPath} is kept ` +
-          'and the next pull resumes it',
-        error,
-      );
-    }
-    await verifyPart(options, received, sha256, md5);
-    return {
-      partPath: options.partPath,
-      bytes: received,
-      resumedFromBytes: resumed,
-      headers: response.headers,
-    };
+    await writeFile(partTagPath(options.partPath), JSON.stringify({ url: options.url, tag }));
+    const { received, sha256, md5 } = await streamBody(options, response, resumed, idle.touch);
+    await verifyPart(checked, received, sha256, md5);
+    return { partPath: options.partPath, bytes: received, resumedFromBytes: resumed, headers: firstHeaders };
   } finally {
-    clearTimeout(timer);
+    idle.stop();
   }
 }
 
@@ -230,9 +332,10 @@ async function finishExisting(
   return { partPath: options.partPath, bytes, resumedFromBytes: bytes, headers };
 }
 
-/** Moves a verified `.part` file to its final path atomically (copy + delete across file systems). */
+/** Moves a verified `.part` file to its final path atomically (copy + delete across file systems); drops its tag file. */
 export async function commitDownload(partPath: string, destPath: string): Promise<void> {
   await mkdir(dirname(destPath), { recursive: true });
+  await rm(partTagPath(partPath), { force: true });
   try {
     await rename(partPath, destPath);
   } catch (error) {

@@ -14,6 +14,7 @@ let endpoint: string;
 let requests: string[] = [];
 let root: string;
 let siblingsOverride: string[] | undefined;
+let hubHeaders = true;
 
 const REPO_FILES: Record<string, string> = {
   '/SmilingWolf/wd-vit-tagger-v3/resolve/main/model.onnx': 'onnx-bytes',
@@ -33,13 +34,21 @@ beforeAll(async () => {
       const siblings = names.map((rfilename) => ({ rfilename }));
       return void res.end(JSON.stringify({ sha: COMMIT, siblings }));
     }
+    if (url === '/api/models/SmilingWolf/wd-vit-tagger-v3/revision/main') {
+      return void res.end(JSON.stringify({ sha: COMMIT, siblings: [] }));
+    }
     const blip = url.match(/^\/Salesforce\/blip-image-captioning-base\/resolve\/([0-9a-f]{40})\/(.+)$/);
     if (blip) return void res.end(`blip:${blip[2]}`);
-    // Files are served at any revision, like the Hub (resolve/main and resolve/<commit>).
-    const body = REPO_FILES[url] ?? REPO_FILES[url.replace(`/resolve/${COMMIT}/`, '/resolve/main/')];
-    if (body === undefined) return void res.writeHead(404).end();
-    res.writeHead(200, { 'x-repo-commit': COMMIT });
-    res.end(body);
+    if (url.startsWith('/cdn/')) {
+      const body = REPO_FILES[url.slice('/cdn'.length)];
+      return void (body === undefined ? res.writeHead(404).end() : res.end(body));
+    }
+    // Files are served at any revision, like the Hub (resolve/main and resolve/<commit>); like the Hub,
+    // the commit is sent on the 302 to the CDN only, never on the CDN's 200.
+    const canonical = url.replace(`/resolve/${COMMIT}/`, '/resolve/main/');
+    if (REPO_FILES[canonical] === undefined) return void res.writeHead(404).end();
+    res.writeHead(302, { location: `/cdn${canonical}`, ...(hubHeaders ? { 'x-repo-commit': COMMIT } : {}) });
+    res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -52,6 +61,7 @@ afterAll(async () => {
 beforeEach(() => {
   requests = [];
   siblingsOverride = undefined;
+  hubHeaders = true;
   root = mkdtempSync(join(tmpdir(), 'toonlora-pull-'));
   return () => rmSync(root, { recursive: true, force: true });
 });
@@ -76,6 +86,15 @@ describe('pullModel (Hugging Face)', () => {
     const again = await pullModel('wd-vit-tagger-v3', opts());
     expect(again.files.map((f) => f.status)).toEqual(['present', 'present']);
     expect(requests).toEqual([]);
+  });
+
+  it('asks the Hub API for the commit when the endpoint sends no x-repo-commit', async () => {
+    hubHeaders = false;
+    await pullModel('wd-vit-tagger-v3', opts());
+    const repo = join(root, 'hf', 'hub', 'models--SmilingWolf--wd-vit-tagger-v3');
+    expect(readFileSync(join(repo, 'refs', 'main'), 'utf8')).toBe(COMMIT);
+    expect(existsSync(join(repo, 'snapshots', COMMIT, 'model.onnx'))).toBe(true);
+    expect(existsSync(join(repo, 'snapshots', 'main'))).toBe(false);
   });
 
   it('rejects a file whose sha256 does not match the registry and keeps nothing', async () => {

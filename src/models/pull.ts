@@ -131,6 +131,15 @@ async function listHubRepo(entry: ModelEntry, source: HuggingFaceSource, options
   return { commit: body.sha ?? source.revision, paths } satisfies HubListing;
 }
 
+/** The commit a revision names, from the Hub API (for endpoints that send no `x-repo-commit`). */
+async function resolveHubCommit(entry: ModelEntry, source: HuggingFaceSource, options: PullOptions) {
+  try {
+    return (await listHubRepo(entry, source, options)).commit;
+  } catch {
+    return source.revision; // the file itself arrived: keep it under the revision's name
+  }
+}
+
 /** Fetches HF files into `<hub>/models--o--n/snapshots/<commit>/` and points `refs/<revision>` at it. */
 async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options: PullOptions) {
   const env = envOf(options);
@@ -177,7 +186,7 @@ async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options
       fetchImpl: options.fetchImpl,
       idleTimeoutMs: options.idleTimeoutMs,
     });
-    commit ??= result.headers.get('x-repo-commit') ?? source.revision;
+    commit ??= result.headers.get('x-repo-commit') ?? (await resolveHubCommit(entry, source, options));
     const destPath = join(hfSnapshotDir(repoDir, commit), path);
     await commitDownload(result.partPath, destPath);
     options.onFileDone?.({ modelId: entry.id, file: path, path: destPath, bytes: result.bytes });
