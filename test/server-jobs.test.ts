@@ -221,6 +221,40 @@ describe('jobs', () => {
     const noRunner = await post({ kind: 'generate', characterId });
     expect(noRunner.statusCode).toBe(501);
   });
+
+  it('refuses server paths as a base model over the API, and queues nothing', async () => {
+    const ran: string[] = [];
+    const runner = async (context: JobContext) => {
+      ran.push(context.job.id);
+      return {};
+    };
+    const app = await makeApp({ runners: { train: runner, generate: runner } });
+    const { characterId, datasetId } = await seedDataset(app);
+    const post = (payload: object) => app.inject({ method: 'POST', url: '/api/jobs', payload });
+    for (const baseModel of ['/etc', '../../models/x', '/data/missing.safetensors']) {
+      const res = await post({ kind: 'generate', characterId, params: { generation: { baseModel } } });
+      expect(res.statusCode, baseModel).toBe(400);
+      expect(res.json().error.message).toMatch(
+        /^params\.generation\.baseModel: ".*" is not a base model the API accepts\..*server file paths are refused/,
+      );
+    }
+    const train = await post({
+      kind: 'train',
+      characterId,
+      params: { datasetId, training: { baseModel: '/etc/passwd' } },
+    });
+    expect(train.statusCode).toBe(400);
+    expect(train.json().error.details.fields).toEqual(['params.training.baseModel']);
+    expect(app.jobStore.listJobs({ characterId }).filter((job) => job.kind !== 'prep')).toEqual([]);
+    const hub = await post({
+      kind: 'generate',
+      characterId,
+      params: { generation: { baseModel: 'stablediffusionapi/anything-v5' } },
+    });
+    expect(hub.statusCode).toBe(201);
+    await app.queue.whenIdle();
+    expect(ran).toEqual([hub.json().id]);
+  });
 });
 
 describe('datasets', () => {

@@ -16,7 +16,16 @@ import {
   jobListSchema,
   jobSchema,
 } from '../../../schemas/api.js';
+import { checkApiBaseModel } from '../../api-base-model.js';
 import { zodRoute } from '../../route-schema.js';
+
+/** A train / generate job names its base model; over the API only ids are accepted, never server paths. */
+function checkJobBaseModel(body: JobCreate): void {
+  if (body.kind === 'train') checkApiBaseModel('params.training.baseModel', body.params.training.baseModel);
+  if (body.kind === 'generate') {
+    checkApiBaseModel('params.generation.baseModel', body.params.generation.baseModel);
+  }
+}
 
 /** Checks that what a job names exists and belongs to its character, before it is queued. */
 function checkJobReferences(app: FastifyInstance, body: JobCreate): void {
@@ -67,6 +76,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
       }),
     },
     async (request, reply) => {
+      checkJobBaseModel(request.body);
       checkJobReferences(app, request.body);
       const { kind, characterId, params } = request.body;
       return reply.status(201).send(app.queue.submit(kind, characterId, params as Record<string, unknown>));

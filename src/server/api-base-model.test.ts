@@ -1,0 +1,41 @@
+// src/server/api-base-model.test.ts — the API takes registry ids, tiny and Hub ids, never server paths.
+import { describe, expect, it } from 'vitest';
+import { listModelIds } from '../models/registry.js';
+import { checkApiBaseModel, isApiBaseModel } from './api-base-model.js';
+
+describe('isApiBaseModel', () => {
+  it('accepts tiny, registry ids and Hugging Face owner/name ids', () => {
+    expect(isApiBaseModel('tiny')).toBe(true);
+    for (const id of listModelIds()) expect(isApiBaseModel(id), id).toBe(true);
+    expect(isApiBaseModel('stablediffusionapi/anything-v5')).toBe(true);
+    expect(isApiBaseModel('runwayml/stable-diffusion-v1.5')).toBe(true);
+  });
+
+  it('refuses absolute, relative and single-file paths', () => {
+    for (const path of [
+      '/etc',
+      '/home/u/models/x.safetensors',
+      './models/sd15',
+      '../secret/model',
+      'owner/../../etc',
+      '.hidden/model',
+      'owner/.git',
+      'a/b/c',
+      'owner/model.safetensors',
+      'owner/model.CKPT',
+      'C:\\models\\x',
+      '~/models/x',
+      'sd15-folder',
+    ]) {
+      expect(isApiBaseModel(path), path).toBe(false);
+    }
+  });
+});
+
+describe('checkApiBaseModel', () => {
+  it('names the field, the value and what is accepted', () => {
+    expect(() => checkApiBaseModel('params.generation.baseModel', '/etc')).toThrow(
+      /^params\.generation\.baseModel: "\/etc" is not a base model the API accepts\. Give a Hugging Face id/,
+    );
+  });
+});
