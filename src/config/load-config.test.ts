@@ -67,7 +67,7 @@ describe('config files and overrides', () => {
     expect(config.training.lora.rank).toBe(16);
     expect(effectiveLoraAlpha(config.training.lora)).toBe(8);
   });
-  it('a file gives steps or epochs, not both; a flag for either replaces the file\'s other one', () => {
+  it("a file gives steps or epochs, not both; a flag for either replaces the file's other one", () => {
     const both = join(dir, 'both.toml');
     writeFileSync(both, '[training]\nsteps = 300\nepochs = 4\n');
     const error = configError(() => loadConfig({ file: both }));
@@ -85,6 +85,32 @@ describe('config files and overrides', () => {
     const steps = join(dir, 'steps.toml');
     writeFileSync(steps, '[training]\nsteps = 300\n');
     expect(loadConfig({ file: steps, overrides: { training: { epochs: 2 } } }).training.epochs).toBe(2);
+  });
+  it.each([
+    ['section.toml', '[trainig]\nsteps = 10\n', 'trainig', 'training'],
+    ['key.toml', '[training]\nrnak = 3\n', 'training.rnak', 'training.lora.rank'],
+    [
+      'key.json',
+      '{"training": {"lora": {"rank": 8, "alhpa": 4}}}',
+      'training.lora.alhpa',
+      'training.lora.alpha',
+    ],
+  ])('refuses an unknown key in %s naming the file, the key and the likely one', (name, text, key, meant) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const error = configError(() => loadConfig({ file, overrides: { training: { steps: 5 } } }));
+    expect(error.code).toBe('TL_ERR_CONFIG_FILE');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain(`${file}: unknown setting`);
+    expect(error.message).toContain(`${key}: unknown key; did you mean ${meant}?`);
+    expect(error.details).toMatchObject({ file, unknownKeys: [key], suggestions: [meant] });
+  });
+  it('names every unknown key of a file, listing the known ones where none is close', () => {
+    const file = join(dir, 'many.toml');
+    writeFileSync(file, '[training]\nfoo = 1\n[generation]\nstep = 20\n');
+    const error = configError(() => loadConfig({ file }));
+    expect(error.message).toMatch(/training\.foo: unknown key; known keys here: baseModel, lora, /);
+    expect(error.message).toContain('generation.step: unknown key; did you mean generation.steps?');
   });
   it('names the file when it is not valid JSON', () => {
     const file = join(dir, 'bad.json');

@@ -7,6 +7,7 @@ import { parse as parseToml } from 'smol-toml';
 import type { z } from 'zod';
 import { ToonloraError } from '../errors.js';
 import { type ToonloraConfig, type ToonloraConfigInput, toonloraConfigSchema } from '../schemas/config.js';
+import { findUnknownKeys, type UnknownKey } from './unknown-keys.js';
 
 /** Config field path -> the CLI flag that sets it, for "Set --rank or training.rank." hints. */
 const FLAG_FOR_FIELD: Record<string, string> = {
@@ -115,6 +116,35 @@ export function readConfigFile(path: string): ToonloraConfigInput {
   }
 }
 
+function describeUnknownKey(key: UnknownKey): string {
+  const hint = key.suggestion
+    ? `did you mean ${key.suggestion}?`
+    : `known keys here: ${key.known.join(', ')}.`;
+  return `  ${key.path}: unknown key; ${hint}`;
+}
+
+/**
+ * A config file must hold only keys the schema knows: zod would drop the others silently, so a typo
+ * (`[trainig]`, `rnak = 3`) would run with the default instead of the value the user wrote.
+ * @throws ToonloraError TL_ERR_CONFIG_FILE naming the file, each unknown key and the likely intended one.
+ */
+export function assertKnownKeys(fromFile: PlainObject, file: string): void {
+  const unknown = findUnknownKeys(fromFile, toonloraConfigSchema);
+  if (unknown.length === 0) return;
+  throw new ToonloraError(
+    'TL_ERR_CONFIG_FILE',
+    `${file}: unknown setting${unknown.length === 1 ? '' : 's'}; nothing was run (a misspelled key would fall back to its default):\n` +
+      `${unknown.map(describeUnknownKey).join('\n')}\nFix or remove ${unknown.length === 1 ? 'it' : 'them'}.`,
+    {
+      details: {
+        file,
+        unknownKeys: unknown.map((key) => key.path),
+        suggestions: unknown.map((key) => key.suggestion ?? null),
+      },
+    },
+  );
+}
+
 /** The two settings that give the training length: one run has one length. */
 const LENGTH_KEYS = ['steps', 'epochs'] as const;
 
@@ -143,6 +173,7 @@ function trainingLength(fromFile: PlainObject, overrides: PlainObject, file: str
 export function loadConfig(options: { file?: string; overrides?: PlainObject } = {}): ToonloraConfig {
   const overrides = options.overrides ?? {};
   const read = options.file ? (readConfigFile(options.file) as PlainObject) : {};
+  if (options.file) assertKnownKeys(read, options.file);
   const fromFile = trainingLength(read, overrides, options.file ?? 'config');
   const merged = mergeConfig(fromFile, overrides);
   return parseConfig(merged, options.file ?? 'config');
