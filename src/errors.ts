@@ -20,7 +20,8 @@ export const ERRORS = {
   TL_ERR_OUTPUT_EXISTS: { status: 409, exit: 1 },
   TL_ERR_IMAGE_DECODE: { status: 422, exit: 1 },
   // models, cache and downloads
-  TL_ERR_MODEL_UNKNOWN: { status: 404, exit: 1 },
+  // an id the registry does not know is a typo in the command line: bad usage
+  TL_ERR_MODEL_UNKNOWN: { status: 404, exit: 2 },
   TL_ERR_MODEL_MISSING: { status: 424, exit: 1 },
   TL_ERR_DOWNLOAD: { status: 502, exit: 1 },
   TL_ERR_CHECKSUM: { status: 502, exit: 1 },

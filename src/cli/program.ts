@@ -1,5 +1,6 @@
 // src/cli/program.ts — builds the `toonlora` command tree. Each subcommand lives in
 // src/cli/commands/<name>.ts, maps its flags to the library's options and makes one library call.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerConvert } from './commands/convert.js';
 import { registerDemo } from './commands/demo.js';
@@ -12,7 +13,10 @@ import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
 import { registerTrain } from './commands/train.js';
 
-export const CLI_VERSION = '0.1.0';
+/** The version `--version` prints: package.json's, so the two never drift apart. */
+export const CLI_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** The whole CLI; `exitOverride` maps commander's usage errors to exit code 2. */
 export function buildProgram(): Command {
@@ -41,22 +45,21 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Exit code for commander's own exits: `--help`, `--version` and `help <command>` end 0; usage errors
+ * and the usage commander prints for a missing (sub)command (`toonlora`, `toonlora models`) end 2.
+ */
+export function commanderExitCode(error: CommanderError): 0 | 2 {
+  return error.exitCode === 0 ? 0 : 2;
+}
+
 /** Runs the CLI on argv; returns the process exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help'
-      ) {
-        return 0;
-      }
-      return 2;
-    }
+    if (error instanceof CommanderError) return commanderExitCode(error);
     throw error;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { type DemoResult, EXAMPLE_SCREENS_DIR, runDemo } from '../../demo/run-demo.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
+import { numberFlag } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
 
 interface DemoFlags {
@@ -52,7 +53,7 @@ export function registerDemo(program: Command): void {
             ...(flags.out ? { outDir: flags.out } : {}),
             ...(flags.inputs ? { inputsDir: flags.inputs } : {}),
             ...(flags.base ? { base: flags.base } : {}),
-            ...(flags.steps ? { steps: Number(flags.steps) } : {}),
+            ...(flags.steps ? { steps: numberFlag(flags.steps, '--steps') } : {}),
             onPrepProgress: (p) => {
               if (!flags.json)
                 process.stderr.write(

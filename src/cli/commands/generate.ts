@@ -5,6 +5,7 @@ import { ensurePythonEnv } from '../../env/python-env.js';
 import { generationConfigSchema } from '../../schemas/config.js';
 import { type GenerationResult, runGeneration } from '../../worker/generate.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
+import { numberFlag as num } from '../number-flag.js';
 import { commandAction, printResult } from '../output.js';
 
 interface GenerateFlags {
@@ -23,8 +24,6 @@ interface GenerateFlags {
   config?: string;
   json: boolean;
 }
-
-const num = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 
 function formatResult(result: GenerationResult): string {
   const t = result.timings;
@@ -73,13 +72,13 @@ export function registerGenerate(program: Command): void {
               baseModel: flags.base,
               prompt: flags.prompt,
               negativePrompt: flags.negative,
-              loraWeight: num(flags.weight),
-              seeds: flags.seed?.map(Number),
-              steps: num(flags.steps),
-              guidanceScale: num(flags.cfg),
+              loraWeight: num(flags.weight, '--weight'),
+              seeds: flags.seed?.map((seed) => num(seed, '--seed')),
+              steps: num(flags.steps, '--steps'),
+              guidanceScale: num(flags.cfg, '--cfg'),
               scheduler: flags.scheduler,
-              width: num(flags.width),
-              height: num(flags.height),
+              width: num(flags.width, '--width'),
+              height: num(flags.height, '--height'),
             },
           },
         }).generation;

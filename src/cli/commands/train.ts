@@ -8,6 +8,7 @@ import { createProgressReporter } from '../../worker/progress-bar.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { runTraining, type TrainResult } from '../../worker/train.js';
+import { numberFlag as num } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
 
 interface TrainFlags {
@@ -27,8 +28,6 @@ interface TrainFlags {
   json: boolean;
 }
 
-const num = (value: string | undefined) => (value === undefined ? undefined : Number(value));
-
 /** Config overrides from the flags; --steps and --epochs both set the run's length, so only one may be given. */
 export function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
   if (flags.steps !== undefined && flags.epochs !== undefined) {
@@ -40,12 +39,12 @@ export function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
   return {
     training: {
       baseModel: flags.base,
-      steps: num(flags.steps),
-      epochs: num(flags.epochs),
-      learningRate: num(flags.lr),
+      steps: num(flags.steps, '--steps'),
+      epochs: num(flags.epochs, '--epochs'),
+      learningRate: num(flags.lr, '--lr'),
       trainTextEncoder: flags.trainTextEncoder,
-      textEncoderLearningRate: num(flags.teLr),
-      lora: { rank: num(flags.rank), alpha: num(flags.alpha), dora: flags.dora },
+      textEncoderLearningRate: num(flags.teLr, '--te-lr'),
+      lora: { rank: num(flags.rank, '--rank'), alpha: num(flags.alpha, '--alpha'), dora: flags.dora },
     },
   };
 }

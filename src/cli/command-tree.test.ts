@@ -1,0 +1,208 @@
+// Table-driven tests of the whole `toonlora` command tree, in process through runCli (one spawn of
+// the real launcher at the end): help for every command, --version, and exit 2 for bad usage.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { generationConfigSchema, prepConfigSchema, trainingConfigSchema } from '../schemas/config.js';
+import { buildProgram, runCli } from './program.js';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
+const packageVersion = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+let root: string;
+let stdout: string;
+let stderr: string;
+const savedEnv = { ...process.env };
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'toonlora-cli-tree-'));
+  process.env.TOONLORA_HOME = join(root, 'tl');
+  process.env.HF_HOME = join(root, 'hf');
+  process.env.HF_ENDPOINT = 'http://127.0.0.1:9';
+  stdout = '';
+  stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  process.exitCode = undefined;
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.env = { ...savedEnv };
+  process.exitCode = undefined;
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Every registered command as its argv path (`['models', 'pull']`) with the command itself. */
+function commandPaths(command: Command, prefix: string[] = []): [string, string[], Command][] {
+  return command.commands.flatMap((sub) => {
+    const path = [...prefix, sub.name()];
+    return [[path.join(' '), path, sub] as [string, string[], Command], ...commandPaths(sub, path)];
+  });
+}
+
+/** Help's option entries: flags -> description, wrapped lines joined with single spaces. */
+function optionEntries(help: string): Map<string, string> {
+  const entries = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of help.split('\n')) {
+    const start = /^ {2}(-\S.*?)(?: {2,}(.*))?$/.exec(line);
+    if (start?.[1]) {
+      current = start[1].trim();
+      entries.set(current, start[2] ?? '');
+    } else if (current && /^ {3,}\S/.test(line)) {
+      entries.set(current, `${entries.get(current)} ${line.trim()}`);
+    } else {
+      current = undefined;
+    }
+  }
+  return entries;
+}
+
+const tree = commandPaths(buildProgram());
+const groups = tree.filter(([, , command]) => command.commands.length > 0);
+
+describe('every command answers --help', () => {
+  it('the tree holds the commands the README names', () => {
+    expect(tree.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['prep', 'train', 'convert', 'generate', 'serve', 'models', 'models pull']),
+    );
+  });
+
+  it.each(tree)(
+    '%s --help: exit 0, its description and every option with its default',
+    async (_, path, command) => {
+      expect(await runCli([...path, '--help'])).toBe(0);
+      expect(stderr).toBe('');
+      expect(stdout).toContain(`Usage: toonlora ${path.join(' ')}`);
+      const description = command.description().split('\n')[0] ?? '';
+      expect(description.length).toBeGreaterThan(10);
+      expect(stdout.replace(/\s+/g, ' ')).toContain(description.replace(/\s+/g, ' '));
+      const entries = optionEntries(stdout);
+      for (const option of command.options) {
+        expect(entries.has(option.flags), `${option.flags} in ${path.join(' ')} --help`).toBe(true);
+        if (option.defaultValue !== undefined) {
+          expect(entries.get(option.flags)).toContain(`(default: ${JSON.stringify(option.defaultValue)})`);
+        }
+      }
+    },
+  );
+});
+
+describe('help shows the config defaults the flags stand for', () => {
+  const prep = prepConfigSchema.parse({});
+  const training = trainingConfigSchema.parse({});
+  const generation = generationConfigSchema.parse({});
+  it.each([
+    ['prep', '--trigger <word>', prep.trigger],
+    ['prep', '--class <word>', prep.classWord],
+    ['prep', '--repeats <n>', prep.repeats],
+    ['prep', '--resolution <px>', prep.resolution],
+    ['train', '--rank <r>', training.lora.rank],
+    ['train', '--steps <n>', training.steps],
+    ['train', '--lr <x>', training.learningRate],
+    ['train', '--base <model>', training.baseModel],
+    ['train', '--te-lr <x>', training.textEncoderLearningRate],
+    ['generate', '--weight <w>', generation.loraWeight],
+    ['generate', '--steps <n>', generation.steps],
+    ['generate', '--cfg <x>', generation.guidanceScale],
+    ['generate', '--width <px>', generation.width],
+    ['generate', '--scheduler <name>', generation.scheduler],
+  ])('%s %s says (default: %s)', async (command, flags, value) => {
+    expect(await runCli([command, '--help'])).toBe(0);
+    expect(optionEntries(stdout).get(flags)).toContain(`(default: ${value})`);
+  });
+});
+
+describe('version and bad usage', () => {
+  it.each([['--version'], ['-V']])('%s prints the package.json version', async (flag) => {
+    expect(await runCli([flag])).toBe(0);
+    expect(stdout.trim()).toBe(packageVersion);
+  });
+
+  it('help <command> exits 0', async () => {
+    expect(await runCli(['help', 'train'])).toBe(0);
+    expect(stdout).toContain('Usage: toonlora train');
+  });
+
+  it('no command: usage on stderr, exit 2', async () => {
+    expect(await runCli([])).toBe(2);
+    expect(stderr).toContain('Usage: toonlora');
+    expect(stdout).toBe('');
+  });
+
+  it.each(groups.map(([name, path]) => [name, path] as const))(
+    '%s without a subcommand: its usage on stderr, exit 2',
+    async (name, path) => {
+      expect(await runCli([...path])).toBe(2);
+      expect(stderr).toContain(`Usage: toonlora ${name}`);
+    },
+  );
+
+  it('an unknown command: exit 2 naming it', async () => {
+    expect(await runCli(['trian'])).toBe(2);
+    expect(stderr).toContain("unknown command 'trian'");
+  });
+
+  it.each(tree)('%s --no-such-flag: exit 2 naming it', async (_, path, command) => {
+    // required options are checked first, so give them
+    const required = command.options
+      .filter((option) => option.mandatory)
+      .flatMap((option) => [option.long ?? '', 'x']);
+    expect(await runCli([...path, ...required, '--no-such-flag'])).toBe(2);
+    expect(stderr).toContain("unknown option '--no-such-flag'");
+  });
+
+  it.each([
+    ['models', 'pull', 'no-such-model'],
+    ['models', 'path', 'no-such-model'],
+  ])('%s %s of an unknown id: exit 2 listing the known ids', async (...argv) => {
+    expect(await runCli(argv)).toBe(2);
+    expect(stderr).toContain('unknown id "no-such-model"');
+    expect(stderr).toContain('[TL_ERR_MODEL_UNKNOWN]');
+  });
+
+  it.each([
+    [['train', 'ds', '--dry-run', '--rank', 'abc'], '--rank: "abc" is not a number'],
+    [['train', 'ds', '--dry-run', '--lr', '1e-4x'], '--lr: "1e-4x" is not a number'],
+    [['generate', '-o', 'out', '--seed', '1', 'two'], '--seed: "two" is not a number'],
+    [['generate', '-o', 'out', '--cfg', ''], '--cfg: "" is not a number'],
+    [['demo', '--steps', 'many'], '--steps: "many" is not a number'],
+  ])('%j: exit 2, %s', async (argv, message) => {
+    expect(await runCli(argv)).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).not.toContain('NaN');
+  });
+
+  it('train --config with a misspelled key: exit 2 naming the file, the key and the likely one', async () => {
+    const file = join(root, 'typo.toml');
+    writeFileSync(file, '[training]\nrnak = 3\n');
+    expect(await runCli(['train', 'ds', '--dry-run', '--config', file])).toBe(2);
+    expect(stderr).toContain(`${file}: unknown setting`);
+    expect(stderr).toContain('training.rnak: unknown key; did you mean training.lora.rank?');
+    expect(stdout).toBe('');
+  });
+});
+
+describe('the real ./toonlora launcher', () => {
+  it('bare: usage on stderr, exit 2; --version: the package.json version, exit 0', () => {
+    const launcher = join(repoRoot, 'toonlora');
+    const bare = spawnSync(launcher, [], { encoding: 'utf8', timeout: 60_000 });
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toContain('Usage: toonlora');
+    const version = spawnSync(launcher, ['--version'], { encoding: 'utf8', timeout: 60_000 });
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toBe(packageVersion);
+  });
+});
