@@ -179,6 +179,8 @@ describe('version and bad usage', () => {
     [['generate', '-o', 'out', '--seed', '1', 'two'], '--seed: "two" is not a number'],
     [['generate', '-o', 'out', '--cfg', ''], '--cfg: "" is not a number'],
     [['demo', '--steps', 'many'], '--steps: "many" is not a number'],
+    [['prep', 'in', '-o', 'out', '--repeats', 'abc'], '--repeats: "abc" is not a number'],
+    [['prep', 'in', '-o', 'out', '--resolution', '512px'], '--resolution: "512px" is not a number'],
   ])('%j: exit 2, %s', async (argv, message) => {
     expect(await runCli(argv)).toBe(2);
     expect(stderr).toContain(message);

@@ -24,7 +24,7 @@ describe('numberFlag', () => {
     expect(error.code).toBe('TL_ERR_USAGE');
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(
-      `--rank: ${JSON.stringify(text)} is not a number. Give a number, e.g. --rank 16.`,
+      `--rank: ${JSON.stringify(text)} is not a number. Give a number after --rank.`,
     );
   });
 });

@@ -5,7 +5,7 @@ import { ToonloraError } from '../errors.js';
 /**
  * `value` as a number; `undefined` stays `undefined` (flag not given). Range checks stay with the
  * config schema; this only refuses text that is not a finite number.
- * @throws ToonloraError TL_ERR_USAGE `--rank: "abc" is not a number. ...`
+ * @throws ToonloraError TL_ERR_USAGE `--rank: "abc" is not a number. Give a number after --rank.`
  */
 export function numberFlag(value: string, flag: string): number;
 export function numberFlag(value: string | undefined, flag: string): number | undefined;
@@ -15,7 +15,7 @@ export function numberFlag(value: string | undefined, flag: string): number | un
   if (value.trim() === '' || !Number.isFinite(parsed)) {
     throw new ToonloraError(
       'TL_ERR_USAGE',
-      `${flag}: ${JSON.stringify(value)} is not a number. Give a number, e.g. ${flag} 16.`,
+      `${flag}: ${JSON.stringify(value)} is not a number. Give a number after ${flag}.`,
       { details: { flag, value } },
     );
   }

@@ -8,14 +8,15 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { type PrepOptions, type PrepResult, runPrep } from '../../prep/pipeline.js';
 import { captionerSchema, prepConfigSchema, segmenterSchema } from '../../schemas/config.js';
+import { numberFlag } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
 
 interface PrepFlags {
   output: string;
   trigger?: string;
   class?: string;
-  repeats?: number | string;
-  resolution?: number | string;
+  repeats?: string;
+  resolution?: string;
   segmenter?: string;
   captioner?: string;
   characters?: string;
@@ -24,12 +25,6 @@ interface PrepFlags {
   overwrite?: boolean;
   config?: string;
   json?: boolean;
-}
-
-/** Number flag parser: a non-number stays the string it was, so the schema's message shows what arrived. */
-function toNumber(value: string): number | string {
-  const n = Number(value);
-  return value.trim() !== '' && Number.isFinite(n) ? n : value;
 }
 
 /** A path as the user would type it: relative to the working folder when inside it. */
@@ -102,8 +97,8 @@ export function registerPrep(program: Command): void {
     .requiredOption('-o, --output <dir>', 'output folder (must be empty or new unless --overwrite)')
     .option('--trigger <word>', `trigger word, always first in every caption (default: ${d.trigger})`)
     .option('--class <word>', `class word of the dataset folder name (default: ${d.classWord})`)
-    .option('--repeats <n>', `kohya repeats per epoch, the folder prefix (default: ${d.repeats})`, toNumber)
-    .option('--resolution <px>', `square size of the crops, multiple of 8 (default: ${d.resolution})`, toNumber)
+    .option('--repeats <n>', `kohya repeats per epoch, the folder prefix (default: ${d.repeats})`)
+    .option('--resolution <px>', `square size of the crops, multiple of 8 (default: ${d.resolution})`)
     .option(
       '--segmenter <name>',
       `${segmenterSchema.options.join(' | ')}; auto = isnet-anime when downloaded, else classic (default: ${d.segmenter})`,
@@ -129,8 +124,8 @@ export function registerPrep(program: Command): void {
             prep: {
               trigger: flags.trigger,
               classWord: flags.class,
-              repeats: flags.repeats,
-              resolution: flags.resolution,
+              repeats: numberFlag(flags.repeats, '--repeats'),
+              resolution: numberFlag(flags.resolution, '--resolution'),
               segmenter: flags.segmenter,
               captioner: flags.captioner,
               characters: flags.characters,
