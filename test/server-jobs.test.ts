@@ -1,17 +1,22 @@
 // test/server-jobs.test.ts — jobs through the API with stand-in runners (inject, no port): one job at
 // a time, SSE progress, cancel, interrupted on restart + resume from the checkpoint, dataset review
 // (caption edit, exclude) and the kohya zip.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JobContext, JobRunners } from '../src/jobs/job-queue.js';
+import type { JobContext } from '../src/jobs/job-queue.js';
+import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
+import { WarmGenerationService } from '../src/jobs/warm-generation.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
+import type { GenerationWorker } from '../src/worker/generate.js';
 import { parseSse, readZipEntries, seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
 
 const apps: FastifyInstance[] = [];
-async function makeApp(options: Partial<AppOptions> & { runners: JobRunners }): Promise<FastifyInstance> {
+async function makeApp(
+  options: Partial<AppOptions> & { runners: NonNullable<AppOptions['runners']> },
+): Promise<FastifyInstance> {
   const app = await buildApp({ dataDir: tempDataDir('jobs'), webDir: '/nonexistent', ...options });
   apps.push(app);
   await app.ready();
@@ -49,6 +54,45 @@ function fakeTrain(options: { steps?: number; hold?: Promise<void>; calls?: JobC
     }
     return { steps };
   };
+}
+
+/** A stand-in generation worker that writes real PNGs; a weight's request waits for `holds[weight]`. */
+function standInWorkerFactory(holds: Record<number, Promise<void>>, requests: number[]) {
+  return (baseModel: string) =>
+    ({
+      baseModel,
+      start: async () => ({ loadSeconds: 0.5, device: 'cpu' }),
+      close: async () => {},
+      generate: async (options: { outputDir: string; config: { loraWeight: number; seeds: number[] } }) => {
+        requests.push(options.config.loraWeight);
+        await holds[options.config.loraWeight];
+        mkdirSync(options.outputDir, { recursive: true });
+        const images = [];
+        for (const seed of options.config.seeds) {
+          const path = join(options.outputDir, `seed-${seed}.png`);
+          writeFileSync(path, await solidPng(8, 8));
+          images.push(path);
+        }
+        const grid = join(options.outputDir, 'grid.png');
+        writeFileSync(grid, await solidPng(16, 8));
+        return { images, grid, timings: { swap_s: 0, generate_s: 0.1 }, notes: [] };
+      },
+    }) as unknown as GenerationWorker;
+}
+
+/** Every file under `dir`, relative to the data folder, with `/` separators. */
+function filesUnder(dataDir: string, dir: string): string[] {
+  return (
+    readdirSync(join(dataDir, dir), { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[]
+  )
+    .filter((entry) => entry.isFile())
+    .map((entry) =>
+      join(entry.parentPath, entry.name)
+        .slice(dataDir.length + 1)
+        .split('\\')
+        .join('/'),
+    )
+    .sort();
 }
 
 async function waitFor<T>(read: () => T, ok: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
@@ -370,5 +414,82 @@ describe('datasets', () => {
     expect(noDataset.json().error.message).toBe(
       'dataset nope not found. List them with GET /api/characters/<characterId>/datasets.',
     );
+  });
+});
+
+describe('generate jobs', () => {
+  it('a cancelled sweep stops between batches and leaves no image without its artifact', async () => {
+    const hold = gate();
+    const requests: number[] = [];
+    const generation = new WarmGenerationService(standInWorkerFactory({ 0.4: hold.promise }, requests));
+    const app = await makeApp({ runners: createDefaultRunners, generation });
+    const characterId = app.catalog.createCharacter({
+      name: 'Mina',
+      trigger: 'mina_tl',
+      classWord: 'girl',
+    }).id;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      payload: {
+        kind: 'generate',
+        characterId,
+        params: { generation: { baseModel: 'tiny', seeds: [1, 2, 3] }, weights: [0.2, 0.4, 0.6, 0.8, 1] },
+      },
+    });
+    expect(res.statusCode).toBe(201);
+    const jobId = res.json().id;
+    await waitFor(
+      () => requests.length,
+      (n) => n === 2,
+    );
+    expect((await app.inject({ method: 'POST', url: `/api/jobs/${jobId}/cancel` })).statusCode).toBe(200);
+    hold.open();
+    await app.queue.whenIdle();
+
+    expect(app.jobStore.getJob(jobId).status).toBe('cancelled');
+    expect(requests).toEqual([0.2, 0.4]);
+    const artifacts = app.catalog.listArtifacts({ jobId });
+    expect(artifacts.filter((a) => a.kind === 'image')).toHaveLength(6);
+    expect(artifacts.filter((a) => a.kind === 'grid').map((a) => a.meta.weight)).toEqual([0.2, 0.4]);
+    const rows = artifacts.map((a) => app.catalog.artifactFilePath(a.id).slice(app.dataDir.length + 1));
+    expect(filesUnder(app.dataDir, `jobs/${jobId}/images`)).toEqual(
+      rows.map((p) => p.split('\\').join('/')).sort(),
+    );
+    const steps = app.jobStore
+      .listEvents(jobId, 0)
+      .flatMap((e) => (e.body.type === 'progress' ? [e.body.progress.step] : []));
+    expect(steps).toEqual([0, 3, 6, 6]);
+    const grid = await app.inject({
+      method: 'GET',
+      url: `/api/artifacts/${artifacts.find((a) => a.kind === 'grid')?.id}/file`,
+    });
+    expect(grid.headers['content-type']).toBe('image/png');
+  });
+
+  it('a finished sweep reports progress per batch and returns image and grid ids', async () => {
+    const requests: number[] = [];
+    const generation = new WarmGenerationService(standInWorkerFactory({}, requests));
+    const app = await makeApp({ runners: createDefaultRunners, generation });
+    const characterId = app.catalog.createCharacter({
+      name: 'Mina',
+      trigger: 'mina_tl',
+      classWord: 'girl',
+    }).id;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      payload: {
+        kind: 'generate',
+        characterId,
+        params: { generation: { baseModel: 'tiny', seeds: [1, 2] }, weights: [0.5, 1] },
+      },
+    });
+    await app.queue.whenIdle();
+    const job = app.jobStore.getJob(res.json().id);
+    expect(job.status).toBe('succeeded');
+    expect(job.result?.imageIds).toHaveLength(4);
+    expect(job.result?.gridIds).toHaveLength(2);
+    expect(job.progress).toMatchObject({ step: 4, total: 4, message: '4/4 images; base model loaded' });
   });
 });

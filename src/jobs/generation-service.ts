@@ -13,7 +13,13 @@ export interface GenerationRequest {
   weights: readonly number[];
   /** Folder the images are written to (absolute). */
   outDir: string;
+  /**
+   * Checked between batches (one batch per weight: the worker renders all seeds of a weight at once,
+   * so a batch in flight finishes); once aborted, no further batch starts and the output is `stopped`.
+   */
   signal?: AbortSignal;
+  /** Called after each batch with its images (and grid), so callers can record them as they land. */
+  onBatch?: (batch: GeneratedBatch) => void;
 }
 
 export interface GeneratedImage {
@@ -23,8 +29,25 @@ export interface GeneratedImage {
   weight: number;
 }
 
+/** All seeds of one weight side by side (written by the worker when there are several seeds). */
+export interface GeneratedGrid {
+  /** Absolute path of the PNG. */
+  path: string;
+  weight: number;
+}
+
+/** What one worker request produced: the images of one weight and, for several seeds, their grid. */
+export interface GeneratedBatch {
+  images: GeneratedImage[];
+  grid: GeneratedGrid | null;
+}
+
 export interface GenerationOutput {
   images: GeneratedImage[];
+  /** One grid per weight with several seeds; services without grids leave it out. */
+  grids?: GeneratedGrid[];
+  /** True when the signal stopped the run before every weight was rendered. */
+  stopped?: boolean;
   timing: GenerationTiming;
 }
 

@@ -4,6 +4,8 @@
 import { join } from 'node:path';
 import { GenerationWorker } from '../worker/generate.js';
 import type {
+  GeneratedBatch,
+  GeneratedGrid,
   GeneratedImage,
   GenerationOutput,
   GenerationRequest,
@@ -12,6 +14,14 @@ import type {
 
 /** Makes the worker for a base model (tests pass a stand-in spawn through this). */
 export type GenerationWorkerFactory = (baseModel: string) => GenerationWorker;
+
+interface BatchTotals {
+  images: GeneratedImage[];
+  grids: GeneratedGrid[];
+  loraSwapMs: number;
+  generateMs: number;
+  stopped: boolean;
+}
 
 export class WarmGenerationService implements GenerationService {
   private worker: GenerationWorker | undefined;
@@ -36,42 +46,64 @@ export class WarmGenerationService implements GenerationService {
 
   private async run(request: GenerationRequest): Promise<GenerationOutput> {
     const started = performance.now();
-    const base = request.generation.baseModel;
-    let warm = true;
-    let loadMs = 0;
-    if (this.worker?.baseModel !== base) {
-      await this.close();
-      warm = false;
-      this.worker = this.createWorker(base);
-      try {
-        loadMs = (await this.worker.start()).loadSeconds * 1000;
-      } catch (error) {
-        this.worker = undefined;
-        throw error;
-      }
-    }
-    const worker = this.worker as GenerationWorker;
-    const images: GeneratedImage[] = [];
-    let loraSwapMs = 0;
-    let generateMs = 0;
+    const { warm, loadMs } = await this.ensureWorker(request.generation.baseModel);
+    let totals: BatchTotals;
     try {
-      for (const weight of request.weights) {
-        const result = await worker.generate({
-          ...(request.loraPath ? { lora: request.loraPath } : {}),
-          outputDir: request.weights.length > 1 ? join(request.outDir, `weight-${weight}`) : request.outDir,
-          config: { ...request.generation, loraWeight: weight },
-        });
-        loraSwapMs += (result.timings.swap_s ?? 0) * 1000;
-        generateMs += (result.timings.generate_s ?? 0) * 1000;
-        result.images.forEach((path, index) => {
-          images.push({ path, seed: request.generation.seeds[index] ?? index, weight });
-        });
-      }
+      totals = await this.renderBatches(this.worker as GenerationWorker, request);
     } catch (error) {
       // A dead worker is started again by the next request.
       await this.close().catch(() => {});
       throw error;
     }
-    return { images, timing: { warm, loadMs, loraSwapMs, generateMs, totalMs: performance.now() - started } };
+    const { images, grids, loraSwapMs, generateMs, stopped } = totals;
+    return {
+      images,
+      grids,
+      stopped,
+      timing: { warm, loadMs, loraSwapMs, generateMs, totalMs: performance.now() - started },
+    };
+  }
+
+  /** Starts a worker for `base` unless the current one holds it; says whether it was warm. */
+  private async ensureWorker(base: string): Promise<{ warm: boolean; loadMs: number }> {
+    if (this.worker?.baseModel === base) return { warm: true, loadMs: 0 };
+    await this.close();
+    this.worker = this.createWorker(base);
+    try {
+      return { warm: false, loadMs: (await this.worker.start()).loadSeconds * 1000 };
+    } catch (error) {
+      this.worker = undefined;
+      throw error;
+    }
+  }
+
+  /** One worker request per weight; stops before the next one once `request.signal` is aborted. */
+  private async renderBatches(worker: GenerationWorker, request: GenerationRequest): Promise<BatchTotals> {
+    const totals: BatchTotals = { images: [], grids: [], loraSwapMs: 0, generateMs: 0, stopped: false };
+    for (const weight of request.weights) {
+      if (request.signal?.aborted) {
+        totals.stopped = true;
+        break;
+      }
+      const result = await worker.generate({
+        ...(request.loraPath ? { lora: request.loraPath } : {}),
+        outputDir: request.weights.length > 1 ? join(request.outDir, `weight-${weight}`) : request.outDir,
+        config: { ...request.generation, loraWeight: weight },
+      });
+      totals.loraSwapMs += (result.timings.swap_s ?? 0) * 1000;
+      totals.generateMs += (result.timings.generate_s ?? 0) * 1000;
+      const batch: GeneratedBatch = {
+        images: result.images.map((path, index) => ({
+          path,
+          seed: request.generation.seeds[index] ?? index,
+          weight,
+        })),
+        grid: result.grid ? { path: result.grid, weight } : null,
+      };
+      totals.images.push(...batch.images);
+      if (batch.grid) totals.grids.push(batch.grid);
+      request.onBatch?.(batch);
+    }
+    return totals;
   }
 }

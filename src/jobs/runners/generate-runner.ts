@@ -1,13 +1,56 @@
 // src/jobs/runners/generate-runner.ts — the `generate` job: prompt + LoRA (at one weight or a sweep)
-// -> the warm generation service -> image artifacts; the result carries the timing (base load paid
-// or warm, LoRA swap, generation).
+// -> the warm generation service -> image (and grid) artifacts, recorded batch by batch as they land,
+// so a cancelled or failed sweep leaves no file without its artifact row; the result carries the
+// timing (base load paid or warm, LoRA swap, generation).
 import { relative } from 'node:path';
 import { ToonloraError } from '../../errors.js';
+import type { Job } from '../../schemas/api.js';
 import { type GenerateJobParams, generateJobParamsSchema } from '../../schemas/api.js';
 import { jobRelDir } from '../data-layout.js';
+import type { GeneratedGrid, GeneratedImage, GenerationOutput } from '../generation-service.js';
 import type { JobContext } from '../job-queue.js';
 import { resolveDataPath } from '../store.js';
 import type { RunnerDeps } from './default-runners.js';
+
+/** Records each generated file once as an artifact of the job (image or grid). */
+function createArtifactRecorder(deps: RunnerDeps, job: Job, params: GenerateJobParams) {
+  const seen = new Set<string>();
+  const imageIds: string[] = [];
+  const gridIds: string[] = [];
+  const base = { prompt: params.generation.prompt, loraId: params.loraId ?? null };
+  const add = (kind: 'image' | 'grid', name: string, path: string, meta: Record<string, unknown>) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    const artifact = deps.catalog.addArtifact({
+      characterId: job.characterId,
+      jobId: job.id,
+      kind,
+      name,
+      path: relative(deps.dataDir, path).split('\\').join('/'),
+      meta: { ...meta, ...base },
+    });
+    (kind === 'image' ? imageIds : gridIds).push(artifact.id);
+  };
+  return {
+    imageIds,
+    gridIds,
+    image: (image: GeneratedImage) =>
+      add('image', `seed ${image.seed} · weight ${image.weight}`, image.path, {
+        seed: image.seed,
+        weight: image.weight,
+      }),
+    grid: (grid: GeneratedGrid) =>
+      add('grid', `grid · weight ${grid.weight}`, grid.path, {
+        weight: grid.weight,
+        seeds: params.generation.seeds,
+      }),
+    /** What a service returned without reporting it batch by batch. */
+    rest(output: GenerationOutput) {
+      for (const image of output.images) this.image(image);
+      for (const grid of output.grids ?? []) this.grid(grid);
+    },
+  };
+}
 
 export function createGenerateRunner(deps: RunnerDeps) {
   return async (context: JobContext): Promise<Record<string, unknown>> => {
@@ -20,6 +63,7 @@ export function createGenerateRunner(deps: RunnerDeps) {
     const loraPath = params.loraId ? deps.catalog.artifactFilePath(params.loraId) : undefined;
     const weights = params.weights ?? [params.generation.loraWeight];
     const total = weights.length * params.generation.seeds.length;
+    const recorder = createArtifactRecorder(deps, job, params);
     context.progress({ step: 0, total, message: 'waiting for the generation worker' });
     const output = await generation.generate({
       generation: params.generation,
@@ -27,27 +71,21 @@ export function createGenerateRunner(deps: RunnerDeps) {
       weights,
       outDir: resolveDataPath(deps.dataDir, `${jobRelDir(job.id)}/images`),
       signal: context.signal,
+      onBatch: (batch) => {
+        for (const image of batch.images) recorder.image(image);
+        if (batch.grid) recorder.grid(batch.grid);
+        const step = recorder.imageIds.length;
+        context.progress({ step, total, message: `${step}/${total} images` });
+      },
     });
-    const images = output.images.map((image) =>
-      deps.catalog.addArtifact({
-        characterId: job.characterId,
-        jobId: job.id,
-        kind: 'image',
-        name: `seed ${image.seed} · weight ${image.weight}`,
-        path: relative(deps.dataDir, image.path).split('\\').join('/'),
-        meta: {
-          seed: image.seed,
-          weight: image.weight,
-          prompt: params.generation.prompt,
-          loraId: params.loraId ?? null,
-        },
-      }),
-    );
+    recorder.rest(output);
+    const step = recorder.imageIds.length;
+    const done = output.stopped ? `stopped after ${step}/${total} images` : `${step}/${total} images`;
     context.progress({
-      step: total,
+      step,
       total,
-      message: output.timing.warm ? 'warm worker' : 'base model loaded',
+      message: `${done}; ${output.timing.warm ? 'warm worker' : 'base model loaded'}`,
     });
-    return { imageIds: images.map((image) => image.id), timing: output.timing };
+    return { imageIds: recorder.imageIds, gridIds: recorder.gridIds, timing: output.timing };
   };
 }

@@ -1,0 +1,80 @@
+// src/jobs/warm-generation.test.ts — the warm service renders one batch per weight, reports each batch,
+// and stops starting batches once its signal is aborted (a stand-in worker, no Python).
+import { describe, expect, it } from 'vitest';
+import { generationConfigSchema } from '../schemas/config.js';
+import type { GenerationWorker } from '../worker/generate.js';
+import type { GeneratedBatch } from './generation-service.js';
+import { WarmGenerationService } from './warm-generation.js';
+
+/** A stand-in worker: each request returns seed paths and a grid; `onRequest` runs before it resolves. */
+function standInWorker(onRequest: (weight: number) => void) {
+  const requests: number[] = [];
+  const factory = (baseModel: string) =>
+    ({
+      baseModel,
+      start: async () => ({ loadSeconds: 2, device: 'cpu' }),
+      close: async () => {},
+      generate: async (options: { outputDir: string; config: { loraWeight: number; seeds: number[] } }) => {
+        requests.push(options.config.loraWeight);
+        onRequest(options.config.loraWeight);
+        return {
+          images: options.config.seeds.map((seed) => `${options.outputDir}/seed-${seed}.png`),
+          grid: `${options.outputDir}/grid.png`,
+          timings: { swap_s: 0.01, generate_s: 0.5 },
+          notes: [],
+        };
+      },
+    }) as unknown as GenerationWorker;
+  return { factory, requests };
+}
+
+const generation = generationConfigSchema.parse({ baseModel: 'tiny', seeds: [1, 2, 3] });
+
+describe('WarmGenerationService', () => {
+  it('renders one batch per weight and reports each with its grid', async () => {
+    const { factory, requests } = standInWorker(() => {});
+    const batches: GeneratedBatch[] = [];
+    const service = new WarmGenerationService(factory);
+    const output = await service.generate({
+      generation,
+      weights: [0.5, 1],
+      outDir: '/out',
+      onBatch: (batch) => batches.push(batch),
+    });
+    expect(requests).toEqual([0.5, 1]);
+    expect(output.stopped).toBe(false);
+    expect(output.images.map((image) => [image.seed, image.weight])).toEqual([
+      [1, 0.5],
+      [2, 0.5],
+      [3, 0.5],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
+    expect(output.grids).toEqual([
+      { path: '/out/weight-0.5/grid.png', weight: 0.5 },
+      { path: '/out/weight-1/grid.png', weight: 1 },
+    ]);
+    expect(batches.map((batch) => batch.images.length)).toEqual([3, 3]);
+    expect(output.timing).toMatchObject({ warm: false, loadMs: 2000, generateMs: 1000 });
+  });
+
+  it('starts no further batch once the signal is aborted', async () => {
+    const controller = new AbortController();
+    const { factory, requests } = standInWorker((weight) => {
+      if (weight === 0.4) controller.abort('cancel');
+    });
+    const batches: GeneratedBatch[] = [];
+    const output = await new WarmGenerationService(factory).generate({
+      generation,
+      weights: [0.2, 0.4, 0.6, 0.8, 1],
+      outDir: '/out',
+      signal: controller.signal,
+      onBatch: (batch) => batches.push(batch),
+    });
+    expect(requests).toEqual([0.2, 0.4]);
+    expect(output.stopped).toBe(true);
+    expect(output.images).toHaveLength(6);
+    expect(batches).toHaveLength(2);
+  });
+});
