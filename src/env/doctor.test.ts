@@ -1,6 +1,6 @@
 // Tests of doctor's rules (what is missing, what it blocks) and of a full run on a machine without
 // Python, which must still give a valid report.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +84,52 @@ describe('assessProblems', () => {
     });
     expect(problems.some((p) => p.piece === 'paddleocr-det-v4')).toBe(false);
     expect(isHealthy(problems)).toBe(true);
+  });
+});
+
+describe('broken models and unwritable folders', () => {
+  it('marks a wrong-size model file as broken, naming the path and the fix', () => {
+    const root = mkdtempSync(join(tmpdir(), 'toonlora-doctor-'));
+    try {
+      const file = join(root, 't', 'models', 'anime-person-detector', 'person_detect_v1.3_s', 'model.onnx');
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, 'garbage!');
+      const models = describeModels({ env: { TOONLORA_HOME: join(root, 't'), HF_HOME: join(root, 'h') } });
+      const detector = models.find((m) => m.id === 'anime-person-detector');
+      expect(detector).toMatchObject({ present: false, path: file });
+      expect(detector?.broken).toBe(`${file}: size: expected 44583231 bytes, got 8`);
+      const problem = assessProblems(facts({ models })).find((p) => p.piece === 'anime-person-detector');
+      expect(problem?.detail).toContain(`anime-person-detector is broken (${file}: size`);
+      expect(problem?.fix).toMatch(/^toonlora models pull anime-person-detector/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a home and an HF cache that cannot be written, with the setting to change', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'toonlora-doctor-'));
+    try {
+      writeFileSync(join(root, 'a-file'), '');
+      const report = await runDoctor({
+        venv: join(root, 'no-venv'),
+        env: {
+          TOONLORA_HOME: '/dev/null/x',
+          HF_HOME: join(root, 'a-file', 'hf'),
+          TOONLORA_PYTHON: 'no-such',
+        },
+        capture: () => undefined,
+      });
+      expect(report.paths.toonloraHomeNotWritable).toBe('/dev/null is not a folder');
+      expect(report.paths.hfHubCacheNotWritable).toBe(`${join(root, 'a-file')} is not a folder`);
+      const pieces = report.problems.filter((p) => p.piece === 'home' || p.piece === 'hf-cache');
+      expect(pieces.map((p) => p.fix)).toEqual([
+        expect.stringContaining('set TOONLORA_HOME to a writable folder'),
+        expect.stringContaining('set HF_HOME (or HF_HUB_CACHE) to a writable folder'),
+      ]);
+      expect(pieces[0]?.detail).toContain("toonlora's home /dev/null/x cannot be written");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,7 +7,14 @@ import { z } from 'zod';
 import { PROJECT_ROOT, toonloraHome } from '../models/cache.js';
 import { hfHubCacheFor } from '../models/cache-paths.js';
 import { describeModels, formatBytes, modelStatusSchema } from '../models/model-status.js';
-import { diskProbeSchema, probeDisk, probePython, probeTorch, torchProbeSchema } from './probes.js';
+import {
+  diskProbeSchema,
+  probeDisk,
+  probePython,
+  probeTorch,
+  probeWritable,
+  torchProbeSchema,
+} from './probes.js';
 import {
   type CommandCapture,
   captureStdout,
@@ -47,7 +54,14 @@ export const doctorReportSchema = z.object({
   }),
   torch: torchProbeSchema,
   disk: diskProbeSchema,
-  paths: z.object({ toonloraHome: z.string(), hfHubCache: z.string() }),
+  paths: z.object({
+    toonloraHome: z.string(),
+    hfHubCache: z.string(),
+    /** Why toonlora's home cannot be written, when it cannot. */
+    toonloraHomeNotWritable: z.string().optional(),
+    /** Why the Hugging Face cache cannot be written, when it cannot. */
+    hfHubCacheNotWritable: z.string().optional(),
+  }),
   models: z.array(modelStatusSchema),
   problems: z.array(problemSchema),
   /** No problem of severity `missing` outside the optional models. */
@@ -109,6 +123,30 @@ function pythonProblems(facts: DoctorFacts): Problem[] {
   return problems;
 }
 
+function pathProblems(facts: DoctorFacts): Problem[] {
+  const { paths } = facts;
+  const problems: Problem[] = [];
+  if (paths.toonloraHomeNotWritable) {
+    problems.push({
+      piece: 'home',
+      severity: 'missing',
+      detail: `toonlora's home ${paths.toonloraHome} cannot be written (${paths.toonloraHomeNotWritable})`,
+      blocks: 'models pull of release files, partial downloads and the job store',
+      fix: "set TOONLORA_HOME to a writable folder, or fix the folder's permissions",
+    });
+  }
+  if (paths.hfHubCacheNotWritable) {
+    problems.push({
+      piece: 'hf-cache',
+      severity: 'missing',
+      detail: `the Hugging Face cache ${paths.hfHubCache} cannot be written (${paths.hfHubCacheNotWritable})`,
+      blocks: 'models pull of Hugging Face models (taggers, detectors, BLIP, the base model)',
+      fix: "set HF_HOME (or HF_HUB_CACHE) to a writable folder, or fix the folder's permissions",
+    });
+  }
+  return problems;
+}
+
 /** The problems in a set of facts, most blocking first: what is missing, what it blocks, the fix. */
 export function assessProblems(facts: DoctorFacts): Problem[] {
   const problems: Problem[] = [];
@@ -131,8 +169,19 @@ export function assessProblems(facts: DoctorFacts): Problem[] {
       fix: 'free space or set TOONLORA_HOME / HF_HOME to a larger disk',
     });
   }
+  problems.push(...pathProblems(facts));
   for (const model of facts.models) {
     if (model.present) continue;
+    if (model.broken) {
+      problems.push({
+        piece: model.id,
+        severity: 'missing',
+        detail: `${model.id} is broken (${model.broken})`,
+        blocks: model.whenMissing,
+        fix: `toonlora models pull ${model.id} (moves the bad file aside as .corrupt and downloads it again)`,
+      });
+      continue;
+    }
     problems.push({
       piece: model.id,
       severity: 'missing',
@@ -181,6 +230,17 @@ function stampState(
   }
 }
 
+async function probePaths(toonloraHome: string, hfHubCache: string): Promise<DoctorFacts['paths']> {
+  const homeProblem = await probeWritable(toonloraHome);
+  const hfProblem = await probeWritable(hfHubCache);
+  return {
+    toonloraHome,
+    hfHubCache,
+    ...(homeProblem ? { toonloraHomeNotWritable: homeProblem } : {}),
+    ...(hfProblem ? { hfHubCacheNotWritable: hfProblem } : {}),
+  };
+}
+
 /** Gathers every fact and assesses it. Never throws for a missing piece: it is reported. */
 export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorReport> {
   const env = options.env ?? process.env;
@@ -205,7 +265,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     },
     torch: probeTorch(python.venvPython, options.torchTimeoutMs, capture),
     disk: await probeDisk(home),
-    paths: { toonloraHome: home, hfHubCache: hfHubCacheFor(env, homedir()) },
+    paths: await probePaths(home, hfHubCacheFor(env, homedir())),
     models: describeModels({ env }),
   };
   const problems = assessProblems(facts);

@@ -1,8 +1,8 @@
 // src/env/probes.ts — the facts `toonlora doctor` gathers from this machine: Node, the system Python,
 // the worker venv and its stamp, torch and its device (through the venv's python, with a time limit),
 // and free disk space. Each probe reports what it found and never throws.
-import { existsSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { type CommandCapture, captureStdout, parsePythonVersion, venvPythonPath } from './python-env.js';
@@ -109,5 +109,22 @@ export async function probeDisk(path: string): Promise<DiskProbe> {
     return { path: existing, freeBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
   } catch (error) {
     return { path: existing, error: String(error) };
+  }
+}
+
+/**
+ * Why `path` (a folder toonlora would create and write in) cannot be written, or undefined when it can:
+ * the folder itself when it exists, else its nearest existing parent, which must be a writable folder.
+ */
+export async function probeWritable(path: string): Promise<string | undefined> {
+  let existing = path;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    if (!(await stat(existing)).isDirectory()) return `${existing} is not a folder`;
+    await access(existing, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return `${existing}: ${code ?? String(error)}`;
   }
 }

@@ -8,6 +8,7 @@ import {
   isModelPresent,
   manualPlacementPath,
 } from './cache.js';
+import { checkFileSize } from './file-check.js';
 import { getModelEntry, listModelIds, modelSizeBytes, modelStageSchema } from './registry.js';
 
 export const modelStatusSchema = z.object({
@@ -17,7 +18,10 @@ export const modelStatusSchema = z.object({
   /** `huggingface:<repo>@<revision>`, the first release URL, or `npm:<package>`. */
   source: z.string(),
   license: z.string(),
+  /** Every file is on disk (and of the registry's size where that is exact). */
   present: z.boolean(),
+  /** Set when a file is on disk with the wrong size: its path and sizes; `models pull <id>` replaces it. */
+  broken: z.string().optional(),
   /** Main file (or the folder of a snapshot model) when present. */
   path: z.string().optional(),
   /** Where the user may put it by hand when there is no network. */
@@ -26,6 +30,16 @@ export const modelStatusSchema = z.object({
   whenMissing: z.string(),
 });
 export type ModelStatus = z.infer<typeof modelStatusSchema>;
+
+// Only the size is checked here (a stat): hashing every model on each `list` / `doctor` would take minutes.
+function wrongSizeFile(id: string, options: CacheOptions): string | undefined {
+  for (const file of getModelEntry(id).source.files) {
+    const path = findModelFile(id, file.path, options);
+    const problem = path === undefined ? undefined : checkFileSize(path, file);
+    if (path !== undefined && problem !== undefined) return `${path}: ${problem}`;
+  }
+  return undefined;
+}
 
 /** Status of model `id` on this machine. @throws ToonloraError TL_ERR_MODEL_UNKNOWN. */
 export function describeModel(id: string, options: CacheOptions = {}): ModelStatus {
@@ -37,13 +51,15 @@ export function describeModel(id: string, options: CacheOptions = {}): ModelStat
       : source.kind === 'url'
         ? (source.urls[0] as string)
         : `npm:${source.package}`;
-  const present = isModelPresent(id, options);
+  const broken = isModelPresent(id, options) ? wrongSizeFile(id, options) : undefined;
+  const present = isModelPresent(id, options) && broken === undefined;
   const isSnapshot = source.kind === 'huggingface' && source.snapshot !== undefined;
-  const path = present
-    ? isSnapshot
-      ? findModelDir(id, options)
-      : findModelFile(id, undefined, options)
-    : undefined;
+  const path =
+    present || broken
+      ? isSnapshot
+        ? findModelDir(id, options)
+        : findModelFile(id, undefined, options)
+      : undefined;
   return {
     id,
     description: entry.description,
@@ -51,6 +67,7 @@ export function describeModel(id: string, options: CacheOptions = {}): ModelStat
     source: sourceText,
     license: entry.license,
     present,
+    ...(broken === undefined ? {} : { broken }),
     ...(path === undefined ? {} : { path }),
     manualPath: manualPlacementPath(entry, source.files[0]?.path ?? '', options),
     sizeBytes: modelSizeBytes(entry),

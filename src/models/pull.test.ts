@@ -1,5 +1,13 @@
 // Tests of `models pull` against a local fake Hugging Face endpoint (HF_ENDPOINT) on 127.0.0.1.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -127,6 +135,51 @@ describe('pullModel (Hugging Face)', () => {
     expect(error.message).toContain(
       `blip-base: Salesforce/blip-image-captioning-base@${COMMIT} has no model.safetensors`,
     );
+  });
+});
+
+describe('pullModel with a bad file already on disk', () => {
+  const detector = () =>
+    join(root, 'tl', 'models', 'anime-person-detector', 'person_detect_v1.3_s', 'model.onnx');
+
+  it('moves an 8-byte file aside as .corrupt, names it, and downloads again', async () => {
+    mkdirSync(join(detector(), '..'), { recursive: true });
+    writeFileSync(detector(), 'garbage!');
+    const corrupt: { path: string; movedTo: string; problems: string[] }[] = [];
+    const error = await pullModel('anime-person-detector', {
+      ...opts(),
+      onCorrupt: (info) => corrupt.push(info),
+    }).catch((e: unknown) => e);
+    expect(corrupt).toEqual([
+      {
+        modelId: 'anime-person-detector',
+        file: 'person_detect_v1.3_s/model.onnx',
+        path: detector(),
+        movedTo: `${detector()}.corrupt`,
+        problems: ['size: expected 44583231 bytes, got 8'],
+      },
+    ]);
+    expect(readFileSync(`${detector()}.corrupt`, 'utf8')).toBe('garbage!');
+    // it was fetched again (the test server's copy is wrong too, so this pull fails on the checksum)
+    expect(requests.some((r) => r.endsWith('/person_detect_v1.3_s/model.onnx'))).toBe(true);
+    expect(error).toMatchObject({ code: 'TL_ERR_CHECKSUM' });
+  });
+
+  it('hashes a file of the right size, says so first, and moves it aside on a sha256 mismatch', async () => {
+    mkdirSync(join(detector(), '..'), { recursive: true });
+    writeFileSync(detector(), '');
+    truncateSync(detector(), 44_583_231); // right size, all zeros
+    const events: string[] = [];
+    await pullModel('anime-person-detector', {
+      ...opts(),
+      onVerifyStart: ({ path, bytes }) => events.push(`verify ${path} ${bytes}`),
+      onCorrupt: ({ movedTo, problems }) => events.push(`corrupt ${movedTo} ${problems.join(';')}`),
+    }).catch(() => undefined);
+    expect(events[0]).toBe(`verify ${detector()} 44583231`);
+    expect(events[1]).toMatch(
+      /^corrupt .*model\.onnx\.corrupt sha256: expected 6da88929.*, got [0-9a-f]{64}$/,
+    );
+    expect(existsSync(`${detector()}.corrupt`)).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 // src/models/pull.ts — `models pull`: brings a registry model onto disk. Release-URL files go to
 // toonlora's home; Hugging Face files go into the HF hub cache layout (snapshots/<commit>/, refs/<rev>)
 // so diffusers / transformers find them too; npm models are already installed with the Node packages.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import {
   manualModelPath,
   toonloraHomeFor,
 } from './cache-paths.js';
+import { checkFileContent, moveAside, needsHashing } from './file-check.js';
 import { commitDownload, type DownloadProgress, describeFetchError, downloadToPart } from './download.js';
 import { getModelEntry, type HuggingFaceSource, type ModelEntry, type ModelFile } from './registry.js';
 import { selectSnapshotFiles } from './snapshot-files.js';
@@ -33,6 +34,16 @@ export interface PullOptions extends CacheOptions {
   onProgress?: (progress: PullProgress) => void;
   /** Called once per file before its download starts. */
   onFileStart?: (info: { modelId: string; file: string; url: string; totalBytes?: number }) => void;
+  /** Called before a file already on disk is hashed (reading a multi-GB file takes a while). */
+  onVerifyStart?: (info: { modelId: string; file: string; path: string; bytes: number }) => void;
+  /** Called when a file on disk is not the registry's: it was renamed to `movedTo` and is fetched again. */
+  onCorrupt?: (info: {
+    modelId: string;
+    file: string;
+    path: string;
+    movedTo: string;
+    problems: string[];
+  }) => void;
   /** Called once per file after it was verified and moved into place. */
   onFileDone?: (info: { modelId: string; file: string; path: string; bytes: number }) => void;
   fetchImpl?: typeof fetch;
@@ -61,12 +72,31 @@ function authHeaders(env: CacheEnv): Record<string, string> {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
+/**
+ * A good copy of `file` on disk (exact size, sha256 / md5 where the registry has them), or undefined.
+ * Each bad copy found is renamed to `<name>.corrupt` and reported, never deleted.
+ */
+async function findGoodFile(entry: ModelEntry, file: ModelFile, options: PullOptions) {
+  for (let tries = 0; tries < 8; tries += 1) {
+    const path = findModelFile(entry.id, file.path, options);
+    if (!path) return undefined;
+    if (needsHashing(file)) {
+      options.onVerifyStart?.({ modelId: entry.id, file: file.path, path, bytes: statSync(path).size });
+    }
+    const problems = await checkFileContent(path, file);
+    if (problems.length === 0) return path;
+    const movedTo = await moveAside(path);
+    options.onCorrupt?.({ modelId: entry.id, file: file.path, path, movedTo, problems });
+  }
+  return undefined;
+}
+
 async function pullUrlModel(entry: ModelEntry, urls: readonly string[], options: PullOptions) {
   const env = envOf(options);
   const home = toonloraHomeFor(env, options.homeDir ?? homedir());
   const files: PulledFile[] = [];
   for (const [index, file] of entry.source.files.entries()) {
-    const present = findModelFile(entry.id, file.path, options);
+    const present = await findGoodFile(entry, file, options);
     if (present) {
       files.push({ file: file.path, path: present, status: 'present' });
       continue;
@@ -149,13 +179,12 @@ async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options
   let wanted: { path: string; file?: ModelFile }[];
   let commit: string | undefined = isCommitHash(source.revision) ? source.revision : undefined;
   if (source.snapshot) {
-    if (findModelFile(entry.id, undefined, options)) {
-      return source.files.map((f) => ({
-        file: f.path,
-        path: findModelFile(entry.id, f.path, options) as string,
-        status: 'present' as const,
-      }));
+    const present: PulledFile[] = [];
+    for (const f of source.files) {
+      const path = await findGoodFile(entry, f, options);
+      if (path) present.push({ file: f.path, path, status: 'present' });
     }
+    if (present.length === source.files.length) return present;
     const listing = await listHubRepo(entry, source, options);
     commit = listing.commit;
     wanted = selectSnapshotFiles(listing.paths, source.snapshot).map((path) => ({
@@ -167,7 +196,7 @@ async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options
   }
   const files: PulledFile[] = [];
   for (const { path, file } of wanted) {
-    const present = source.snapshot ? undefined : findModelFile(entry.id, path, options);
+    const present = source.snapshot || !file ? undefined : await findGoodFile(entry, file, options);
     if (present) {
       files.push({ file: path, path: present, status: 'present' });
       continue;

@@ -40,7 +40,8 @@ function formatReport(report: DoctorOutput): string {
     `home      ${report.paths.toonloraHome}   hf cache ${report.paths.hfHubCache}`,
     'models',
     ...report.models.map(
-      (m) => `  ${m.present ? 'ok     ' : 'missing'} ${m.id}${m.present ? `  ${m.path}` : ''}`,
+      (m) =>
+        `  ${m.present ? 'ok     ' : m.broken ? 'broken ' : 'missing'} ${m.id}${m.present || m.broken ? `  ${m.path}` : ''}`,
     ),
   ];
   if (report.problems.length > 0) {

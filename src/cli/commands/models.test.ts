@@ -1,5 +1,5 @@
 // Tests of `toonlora models` through the real CLI entry (in process): exit codes and the offline line.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -52,6 +52,33 @@ describe('toonlora models', () => {
     expect(rows.map((r) => r.id)).toContain('isnet-anime');
     expect(rows.find((r) => r.id === 'paddleocr-det-v4')?.present).toBe(true);
     expect(rows.find((r) => r.id === 'isnet-anime')?.present).toBe(false);
+  });
+
+  it('a corrupted file is not "already present": pull moves it aside and downloads again', async () => {
+    const file = join(root, 'tl', 'models', 'anime-person-detector', 'person_detect_v1.3_s', 'model.onnx');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, 'garbage!');
+
+    expect(await runCli(['models', 'list'])).toBe(0);
+    const row = stdout.split('\n').find((l) => l.includes('anime-person-detector')) ?? '';
+    expect(row).toMatch(/^broken\s+anime-person-detector\s+44\.6 MB\s+\S+/);
+    expect(row).toContain(`broken: ${file}: size: expected 44583231 bytes, got 8. Fix: toonlora models pull`);
+
+    stdout = '';
+    expect(await runCli(['models', 'pull', 'anime-person-detector'])).toBe(1); // no network here
+    expect(stdout).not.toContain('already present');
+    expect(stderr).toContain(
+      `${file} is corrupted (size: expected 44583231 bytes, got 8); moved to ${file}.corrupt`,
+    );
+    expect(readFileSync(`${file}.corrupt`, 'utf8')).toBe('garbage!');
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("list shows each model's license", async () => {
+    expect(await runCli(['models', 'list'])).toBe(0);
+    const [header, ...rows] = stdout.trim().split('\n');
+    expect(header).toMatch(/^present\s+id\s+size\s+license\s+stages\s+path$/);
+    expect(rows.find((r) => r.includes('blip-base'))).toContain('BSD-3-Clause');
   });
 
   it('path of a missing model: exit 1 with the pull command', async () => {

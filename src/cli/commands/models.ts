@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { isToonloraError } from '../../errors.js';
 import { findModelDir, requireModelFile } from '../../models/cache.js';
 import { describeModels, formatBytes, type ModelStatus } from '../../models/model-status.js';
+import { createProgressLines, type ProgressLines, progressBarFormat } from '../../models/progress-lines.js';
 import { type PullOptions, type PullResult, pullModel } from '../../models/pull.js';
 import { getModelEntry, getModelFile, listModelIds } from '../../models/registry.js';
 import { commandAction, printResult, reportError, wantsProgressBar } from '../output.js';
@@ -13,15 +14,20 @@ interface JsonOption {
   json?: boolean;
 }
 
+function brokenText(m: ModelStatus): string {
+  return `broken: ${m.broken}. Fix: toonlora models pull ${m.id}`;
+}
+
 function formatList(models: ModelStatus[]): string {
   const rows = models.map((m) => [
-    m.present ? 'yes' : 'no',
+    m.present ? 'yes' : m.broken ? 'broken' : 'no',
     m.id,
     formatBytes(m.sizeBytes),
+    m.license,
     m.stages.join(','),
-    m.present ? (m.path ?? '') : `missing: ${m.whenMissing}`,
+    m.present ? (m.path ?? '') : m.broken ? brokenText(m) : `missing: ${m.whenMissing}`,
   ]);
-  const header = ['present', 'id', 'size', 'stages', 'path'];
+  const header = ['present', 'id', 'size', 'license', 'stages', 'path'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) =>
     cells
@@ -31,43 +37,80 @@ function formatList(models: ModelStatus[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** Progress reporting for pulls: a bar per file on a TTY, one line per file otherwise, nothing with --json. */
-function progressHooks(
-  options: JsonOption,
-): Pick<PullOptions, 'onFileStart' | 'onProgress' | 'onFileDone'> & { stop(): void } {
-  if (options.json) return { stop() {} };
-  if (!wantsProgressBar(options)) {
-    return {
-      onFileDone: ({ modelId, file, bytes }) =>
-        process.stderr.write(`models pull: ${modelId}: ${file} downloaded (${formatBytes(bytes)})\n`),
-      stop() {},
-    };
-  }
+type PullHooks = Pick<
+  PullOptions,
+  'onFileStart' | 'onProgress' | 'onFileDone' | 'onVerifyStart' | 'onCorrupt'
+>;
+
+function say(line: string): void {
+  process.stderr.write(`models pull: ${line}\n`);
+}
+
+/** What pull says about files already on disk: hashing one (it takes a while) and a bad one moved aside. */
+function checkHooks(): Pick<PullOptions, 'onVerifyStart' | 'onCorrupt'> {
+  return {
+    onVerifyStart: ({ modelId, path, bytes }) => say(`${modelId}: checking ${path} (${formatBytes(bytes)})…`),
+    onCorrupt: ({ modelId, path, movedTo, problems }) =>
+      say(
+        `${modelId}: ${path} is corrupted (${problems.join('; ')}); moved to ${movedTo}, downloading again`,
+      ),
+  };
+}
+
+/** Without a terminal: a line every 10% or 30 s of each file, and one when it is done. */
+function lineHooks(): PullHooks {
+  let lines: ProgressLines | undefined;
+  return {
+    ...checkHooks(),
+    onFileStart: ({ modelId, file }) => {
+      lines = createProgressLines(`models pull: ${modelId}: ${file}`);
+    },
+    onProgress: ({ receivedBytes, totalBytes }) => {
+      const line = lines?.update(receivedBytes, totalBytes);
+      if (line) process.stderr.write(`${line}\n`);
+    },
+    onFileDone: ({ modelId, file, bytes }) => say(`${modelId}: ${file} downloaded (${formatBytes(bytes)})`),
+  };
+}
+
+/** On a terminal: a bar per file, made at its first progress, once the size is known (or not). */
+function barHooks(): PullHooks & { stop(): void } {
   let bar: cliProgress.SingleBar | undefined;
+  let label = '';
   const stop = () => {
     bar?.stop();
     bar = undefined;
   };
   return {
-    onFileStart: ({ modelId, file, totalBytes }) => {
+    ...checkHooks(),
+    onFileStart: ({ modelId, file }) => {
       stop();
-      bar = new cliProgress.SingleBar(
-        {
-          format: `${modelId} ${file} [{bar}] {percentage}% {done}/{size}`,
-          stream: process.stderr,
-          hideCursor: true,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      bar.start(totalBytes ?? 1, 0, { done: formatBytes(0), size: formatBytes(totalBytes ?? 0) });
+      label = `${modelId} ${file}`;
     },
     onProgress: ({ receivedBytes, totalBytes }) => {
-      if (!bar) return;
+      if (!bar) {
+        const format = progressBarFormat(label, totalBytes);
+        bar = new cliProgress.SingleBar(
+          { format, stream: process.stderr, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(totalBytes ?? receivedBytes, 0, {
+          done: formatBytes(0),
+          size: formatBytes(totalBytes ?? 0),
+        });
+      }
       if (totalBytes) bar.setTotal(totalBytes);
       bar.update(receivedBytes, { done: formatBytes(receivedBytes), size: formatBytes(totalBytes ?? 0) });
     },
     stop,
   };
+}
+
+/** Progress reporting for pulls: a bar per file on a TTY, occasional lines otherwise, nothing with --json. */
+function progressHooks(options: JsonOption): PullHooks & { stop(): void } {
+  if (options.json) return { stop() {} };
+  if (!wantsProgressBar(options)) return { ...lineHooks(), stop() {} };
+  return barHooks();
 }
 
 async function pullAction(ids: string[], options: JsonOption): Promise<number> {
