@@ -493,3 +493,33 @@ describe('generate jobs', () => {
     expect(job.progress).toMatchObject({ step: 4, total: 4, message: '4/4 images; base model loaded' });
   });
 });
+
+describe('job routes', () => {
+  it('read jobs and events through the queue interface, not the store', async () => {
+    const app = await makeApp({ runners: { train: fakeTrain({ steps: 2 }) } });
+    const { characterId, datasetId } = await seedDataset(app);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      payload: { kind: 'train', characterId, params: { datasetId, training: { steps: 2 } } },
+    });
+    await app.queue.whenIdle();
+    const jobId = res.json().id;
+    const calls: string[] = [];
+    for (const name of ['getJob', 'listJobs', 'listEvents'] as const) {
+      const original = app.queue[name].bind(app.queue) as (...args: unknown[]) => unknown;
+      (app.queue as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        calls.push(name);
+        return original(...args);
+      };
+    }
+    const one = await app.inject({ method: 'GET', url: `/api/jobs/${jobId}` });
+    expect(one.json()).toMatchObject({ id: jobId, status: 'succeeded' });
+    const list = await app.inject({ method: 'GET', url: `/api/jobs?characterId=${characterId}&kind=train` });
+    expect(list.json().jobs.map((job: { id: string }) => job.id)).toEqual([jobId]);
+    const events = await app.inject({ method: 'GET', url: `/api/jobs/${jobId}/events?after=0` });
+    expect(events.json().events.at(-1).body).toMatchObject({ type: 'status', status: 'succeeded' });
+    await app.inject({ method: 'GET', url: `/api/jobs/${jobId}/stream` });
+    expect(calls).toEqual(['getJob', 'listJobs', 'getJob', 'listEvents', 'getJob', 'listEvents', 'getJob']);
+  });
+});

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { isToonloraError, ToonloraError } from '../errors.js';
 import type { Job, JobEvent, JobEventBody, JobKind } from '../schemas/api.js';
 import type { JobContext, JobQueue, JobRunners } from './job-queue.js';
-import type { JobStore } from './job-store.js';
+import type { JobListFilter, JobStore } from './job-store.js';
 
 export interface EmbeddedQueueOptions {
   store: JobStore;
@@ -71,6 +71,18 @@ export class EmbeddedJobQueue implements JobQueue {
     this.publishLast(jobId);
     this.pump();
     return queued;
+  }
+
+  getJob(jobId: string): Job {
+    return this.store.getJob(jobId);
+  }
+
+  listJobs(filter: JobListFilter = {}): Job[] {
+    return this.store.listJobs(filter);
+  }
+
+  listEvents(jobId: string, afterSeq = 0): JobEvent[] {
+    return this.store.listEvents(jobId, afterSeq);
   }
 
   subscribe(jobId: string, listener: (event: JobEvent) => void): () => void {

@@ -1,6 +1,7 @@
 // src/jobs/job-queue.ts — the job queue contract the server codes against (so a networked queue can
 // replace the embedded one) and what a job runner receives. No implementation here.
 import type { Job, JobEvent, JobEventBody, JobKind, JobProgress } from '../schemas/api.js';
+import type { JobListFilter } from './job-store.js';
 
 /** What a runner gets for one attempt of one job. */
 export interface JobContext {
@@ -25,6 +26,12 @@ export interface JobQueue {
   cancel(jobId: string): Job;
   /** Puts a stopped train job back in the queue; it continues from its last checkpoint. */
   resume(jobId: string): Job;
+  /** One job. @throws ToonloraError TL_ERR_NOT_FOUND naming the id. */
+  getJob(jobId: string): Job;
+  /** Jobs matching `filter` (character, kind, status), newest first. */
+  listJobs(filter?: JobListFilter): Job[];
+  /** The stored events of `jobId` with seq > `afterSeq`, in order. */
+  listEvents(jobId: string, afterSeq?: number): JobEvent[];
   /** Calls `listener` with every event of `jobId` from now on; returns the unsubscribe function. */
   subscribe(jobId: string, listener: (event: JobEvent) => void): () => void;
   /** Marks jobs left `running` by a dead process as interrupted, then starts taking jobs. */

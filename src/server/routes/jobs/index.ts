@@ -88,7 +88,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: zodRoute({ querystring: jobListQuerySchema, response: { 200: jobListSchema }, tags: ['jobs'] }),
     },
-    async (request) => ({ jobs: app.jobStore.listJobs(request.query) }),
+    async (request) => ({ jobs: app.queue.listJobs(request.query) }),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -100,7 +100,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
         tags: ['jobs'],
       }),
     },
-    async (request) => app.jobStore.getJob(request.params.id),
+    async (request) => app.queue.getJob(request.params.id),
   );
 
   app.post<{ Params: { id: string } }>(
@@ -139,8 +139,8 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
       }),
     },
     async (request) => {
-      app.jobStore.getJob(request.params.id);
-      return { events: app.jobStore.listEvents(request.params.id, request.query.after) };
+      app.queue.getJob(request.params.id);
+      return { events: app.queue.listEvents(request.params.id, request.query.after) };
     },
   );
 
@@ -156,7 +156,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
       }),
     },
     async (request, reply) => {
-      const job = app.jobStore.getJob(request.params.id);
+      const job = app.queue.getJob(request.params.id);
       const lastId = Number(request.headers['last-event-id'] ?? Number.NaN);
       let after = Number.isInteger(lastId) ? lastId : request.query.after;
       reply.hijack();
@@ -180,9 +180,9 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
         clearInterval(heartbeat);
       };
       raw.on('close', stop);
-      for (const event of app.jobStore.listEvents(job.id, after)) send(event);
+      for (const event of app.queue.listEvents(job.id, after)) send(event);
       live = true;
-      if (isFinalStatus(app.jobStore.getJob(job.id).status) && !raw.writableEnded) raw.end();
+      if (isFinalStatus(app.queue.getJob(job.id).status) && !raw.writableEnded) raw.end();
     },
   );
 }
