@@ -31,7 +31,10 @@ export function isApiRequest(matchedRoute: string | undefined, rawUrl: string): 
   } catch {
     return true; // a path that does not decode is checked rather than trusted
   }
-  return decoded.replace(/\/{2,}/g, '/').toLowerCase().startsWith('/api');
+  return decoded
+    .replace(/\/{2,}/g, '/')
+    .toLowerCase()
+    .startsWith('/api');
 }
 
 async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<void> {
