@@ -183,6 +183,30 @@ describe('pullModel with a bad file already on disk', () => {
   });
 });
 
+describe('pullModel into a folder that cannot be written', () => {
+  it('names the HF cache and HF_HOME when the cache is under a file (ENOTDIR)', async () => {
+    writeFileSync(join(root, 'a-file'), '');
+    const env = { ...opts().env, HF_HOME: join(root, 'a-file', 'hf') };
+    const error = (await pullModel('wd-vit-tagger-v3', { ...opts(), env }).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_CONFIG' });
+    expect(error.message).toMatch(
+      new RegExp(`^cannot write to the Hugging Face cache ${join(root, 'a-file', 'hf', 'hub')} \\(ENOTDIR: `),
+    );
+    expect(error.message).toContain('Set HF_HOME (or HF_HUB_CACHE) to a writable folder');
+  });
+
+  it("names toonlora's home and TOONLORA_HOME for a home under /dev/null", async () => {
+    const env = { ...opts().env, TOONLORA_HOME: '/dev/null/x' };
+    const error = (await pullModel('u2net', { ...opts(), env }).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({
+      code: 'TL_ERR_CONFIG',
+      details: { folder: '/dev/null/x', code: 'ENOTDIR' },
+    });
+    expect(error.message).toContain("cannot write to toonlora's home /dev/null/x (ENOTDIR");
+    expect(error.message).toContain('Set TOONLORA_HOME to a writable folder');
+  });
+});
+
 describe('pullModel without network', () => {
   it('fails with one line naming the model, the URL and the manual path', async () => {
     const closed = createServer();

@@ -22,6 +22,7 @@ import {
 } from './cache-paths.js';
 import { checkFileContent, moveAside, needsHashing } from './file-check.js';
 import { commitDownload, type DownloadProgress, describeFetchError, downloadToPart } from './download.js';
+import { notWritableError } from './not-writable.js';
 import { getModelEntry, type HuggingFaceSource, type ModelEntry, type ModelFile } from './registry.js';
 import { selectSnapshotFiles } from './snapshot-files.js';
 
@@ -244,7 +245,8 @@ async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options
 /**
  * Makes model `id` present on disk, downloading what is missing (resumable, verified).
  * @throws ToonloraError TL_ERR_MODEL_UNKNOWN, TL_ERR_DOWNLOAD (one line: model, URL, manual path),
- *   TL_ERR_CHECKSUM, TL_ERR_MODEL_MISSING (an npm model whose package is not installed).
+ *   TL_ERR_CHECKSUM, TL_ERR_MODEL_MISSING (an npm model whose package is not installed),
+ *   TL_ERR_CONFIG (toonlora's home or the HF cache cannot be written: names the folder and the setting).
  */
 export async function pullModel(id: string, options: PullOptions = {}): Promise<PullResult> {
   const entry = getModelEntry(id);
@@ -263,6 +265,15 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
     });
     return { id, files };
   }
-  if (source.kind === 'url') return { id, files: await pullUrlModel(entry, source.urls, options) };
-  return { id, files: await pullHfModel(entry, source, options) };
+  try {
+    if (source.kind === 'url') return { id, files: await pullUrlModel(entry, source.urls, options) };
+    return { id, files: await pullHfModel(entry, source, options) };
+  } catch (error) {
+    const homeDir = options.homeDir ?? homedir();
+    const roots = {
+      toonloraHome: toonloraHomeFor(envOf(options), homeDir),
+      hfHubCache: hfHubCacheFor(envOf(options), homeDir),
+    };
+    throw notWritableError(error, roots) ?? error;
+  }
 }
