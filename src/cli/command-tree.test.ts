@@ -1,12 +1,12 @@
 // Table-driven tests of the whole `toonlora` command tree, in process through runCli (one spawn of
 // the real launcher at the end): help for every command, --version, and exit 2 for bad usage.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generationConfigSchema, prepConfigSchema, trainingConfigSchema } from '../schemas/config.js';
+import { withCliTestIo } from './cli-test-io.js';
 import { buildProgram, runCli } from './program.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
@@ -14,35 +14,7 @@ const packageVersion = (
   JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
 
-let root: string;
-let stdout: string;
-let stderr: string;
-const savedEnv = { ...process.env };
-
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'toonlora-cli-tree-'));
-  process.env.TOONLORA_HOME = join(root, 'tl');
-  process.env.HF_HOME = join(root, 'hf');
-  process.env.HF_ENDPOINT = 'http://127.0.0.1:9';
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.env = { ...savedEnv };
-  process.exitCode = undefined;
-  rmSync(root, { recursive: true, force: true });
-});
+const io = withCliTestIo('toonlora-cli-tree-');
 
 /** Every registered command as its argv path (`['models', 'pull']`) with the command itself. */
 function commandPaths(command: Command, prefix: string[] = []): [string, string[], Command][] {
@@ -84,12 +56,12 @@ describe('every command answers --help', () => {
     '%s --help: exit 0, its description and every option with its default',
     async (_, path, command) => {
       expect(await runCli([...path, '--help'])).toBe(0);
-      expect(stderr).toBe('');
-      expect(stdout).toContain(`Usage: toonlora ${path.join(' ')}`);
+      expect(io.stderr).toBe('');
+      expect(io.stdout).toContain(`Usage: toonlora ${path.join(' ')}`);
       const description = command.description().split('\n')[0] ?? '';
       expect(description.length).toBeGreaterThan(10);
-      expect(stdout.replace(/\s+/g, ' ')).toContain(description.replace(/\s+/g, ' '));
-      const entries = optionEntries(stdout);
+      expect(io.stdout.replace(/\s+/g, ' ')).toContain(description.replace(/\s+/g, ' '));
+      const entries = optionEntries(io.stdout);
       for (const option of command.options) {
         expect(entries.has(option.flags), `${option.flags} in ${path.join(' ')} --help`).toBe(true);
         if (option.defaultValue !== undefined) {
@@ -121,38 +93,38 @@ describe('help shows the config defaults the flags stand for', () => {
     ['generate', '--scheduler <name>', generation.scheduler],
   ])('%s %s says (default: %s)', async (command, flags, value) => {
     expect(await runCli([command, '--help'])).toBe(0);
-    expect(optionEntries(stdout).get(flags)).toContain(`(default: ${value})`);
+    expect(optionEntries(io.stdout).get(flags)).toContain(`(default: ${value})`);
   });
 });
 
 describe('version and bad usage', () => {
   it.each([['--version'], ['-V']])('%s prints the package.json version', async (flag) => {
     expect(await runCli([flag])).toBe(0);
-    expect(stdout.trim()).toBe(packageVersion);
+    expect(io.stdout.trim()).toBe(packageVersion);
   });
 
   it('help <command> exits 0', async () => {
     expect(await runCli(['help', 'train'])).toBe(0);
-    expect(stdout).toContain('Usage: toonlora train');
+    expect(io.stdout).toContain('Usage: toonlora train');
   });
 
-  it('no command: usage on stderr, exit 2', async () => {
+  it('no command: usage on io.stderr, exit 2', async () => {
     expect(await runCli([])).toBe(2);
-    expect(stderr).toContain('Usage: toonlora');
-    expect(stdout).toBe('');
+    expect(io.stderr).toContain('Usage: toonlora');
+    expect(io.stdout).toBe('');
   });
 
   it.each(groups.map(([name, path]) => [name, path] as const))(
-    '%s without a subcommand: its usage on stderr, exit 2',
+    '%s without a subcommand: its usage on io.stderr, exit 2',
     async (name, path) => {
       expect(await runCli([...path])).toBe(2);
-      expect(stderr).toContain(`Usage: toonlora ${name}`);
+      expect(io.stderr).toContain(`Usage: toonlora ${name}`);
     },
   );
 
   it('an unknown command: exit 2 naming it', async () => {
     expect(await runCli(['trian'])).toBe(2);
-    expect(stderr).toContain("unknown command 'trian'");
+    expect(io.stderr).toContain("unknown command 'trian'");
   });
 
   it.each(tree)('%s --no-such-flag: exit 2 naming it', async (_, path, command) => {
@@ -161,7 +133,7 @@ describe('version and bad usage', () => {
       .filter((option) => option.mandatory)
       .flatMap((option) => [option.long ?? '', 'x']);
     expect(await runCli([...path, ...required, '--no-such-flag'])).toBe(2);
-    expect(stderr).toContain("unknown option '--no-such-flag'");
+    expect(io.stderr).toContain("unknown option '--no-such-flag'");
   });
 
   it.each([
@@ -169,8 +141,8 @@ describe('version and bad usage', () => {
     ['models', 'path', 'no-such-model'],
   ])('%s %s of an unknown id: exit 2 listing the known ids', async (...argv) => {
     expect(await runCli(argv)).toBe(2);
-    expect(stderr).toContain('unknown id "no-such-model"');
-    expect(stderr).toContain('[TL_ERR_MODEL_UNKNOWN]');
+    expect(io.stderr).toContain('unknown id "no-such-model"');
+    expect(io.stderr).toContain('[TL_ERR_MODEL_UNKNOWN]');
   });
 
   it.each([
@@ -183,22 +155,22 @@ describe('version and bad usage', () => {
     [['prep', 'in', '-o', 'out', '--resolution', '512px'], '--resolution: "512px" is not a number'],
   ])('%j: exit 2, %s', async (argv, message) => {
     expect(await runCli(argv)).toBe(2);
-    expect(stderr).toContain(message);
-    expect(stderr).not.toContain('NaN');
+    expect(io.stderr).toContain(message);
+    expect(io.stderr).not.toContain('NaN');
   });
 
   it('train --config with a misspelled key: exit 2 naming the file, the key and the likely one', async () => {
-    const file = join(root, 'typo.toml');
+    const file = join(io.root, 'typo.toml');
     writeFileSync(file, '[training]\nrnak = 3\n');
     expect(await runCli(['train', 'ds', '--dry-run', '--config', file])).toBe(2);
-    expect(stderr).toContain(`${file}: unknown setting`);
-    expect(stderr).toContain('training.rnak: unknown key; did you mean training.lora.rank?');
-    expect(stdout).toBe('');
+    expect(io.stderr).toContain(`${file}: unknown setting`);
+    expect(io.stderr).toContain('training.rnak: unknown key; did you mean training.lora.rank?');
+    expect(io.stdout).toBe('');
   });
 });
 
 describe('the real ./toonlora launcher', () => {
-  it('bare: usage on stderr, exit 2; --version: the package.json version, exit 0', () => {
+  it('bare: usage on io.stderr, exit 2; --version: the package.json version, exit 0', () => {
     const launcher = join(repoRoot, 'toonlora');
     const bare = spawnSync(launcher, [], { encoding: 'utf8', timeout: 60_000 });
     expect(bare.status).toBe(2);

@@ -16,6 +16,12 @@ export const schedulerSchema = z.enum(['dpmpp_2m_karras', 'euler_a', 'euler', 'd
 export const lrSchedulerSchema = z.enum(['cosine', 'constant', 'linear', 'cosine_with_restarts']);
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
+/** A random seed: what torch.Generator.manual_seed and the samplers take (uint32 here). */
+const seedSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
 
 export const prepConfigSchema = z.object({
   /** Trigger word put first in every caption, e.g. `sks`. */
@@ -105,25 +111,14 @@ export const trainingConfigSchema = z.object({
   /** Cache VAE latents and text embeddings once (only when the text encoder is frozen). */
   cacheLatents: z.boolean().default(true),
   shuffleCaptions: z.boolean().default(true),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1)
-    .default(DEFAULT_TRAINING_SEED),
+  seed: seedSchema.default(DEFAULT_TRAINING_SEED),
   sampleEverySteps: z.number().int().min(0).default(250),
   checkpointEverySteps: z.number().int().min(0).default(250),
   /** Sample prompts; left empty, the dataset's trigger and class word (`sks girl`). */
   samplePrompts: z.array(z.string()).default([]),
   /** Fixed seeds of the sample images, one image per prompt and seed: the same every time, so samples compare across steps. */
   sampleSeeds: z
-    .array(
-      z
-        .number()
-        .int()
-        .min(0)
-        .max(2 ** 32 - 1),
-    )
+    .array(seedSchema)
     .min(1)
     .max(16)
     .default([DEFAULT_TRAINING_SEED, DEFAULT_TRAINING_SEED + 1]),
@@ -147,13 +142,7 @@ export const generationConfigSchema = z.object({
   vaeFp32: z.boolean().default(true),
   scheduler: schedulerSchema.default('dpmpp_2m_karras'),
   seeds: z
-    .array(
-      z
-        .number()
-        .int()
-        .min(0)
-        .max(2 ** 32 - 1),
-    )
+    .array(seedSchema)
     .min(1)
     .default([42]),
 });
