@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
+import { makePeftTensors, writeFixtureFile, writePeftFolder } from '../src/lora/lora-fixtures.js';
 import { sd15AttentionModules } from '../src/lora/sd15-modules.js';
 
 const run = promisify(execFile);
@@ -95,5 +95,25 @@ describe('toonlora convert / inspect subprocess', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('TL_ERR_USAGE');
     expect(missing.stderr).not.toContain('    at ');
+  });
+
+  it('inspect prints modules grouped by rank / alpha / scale, and reports a non-LoRA file as unknown', async () => {
+    const text = await toonlora(['inspect', join(dir, 'adapter')]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('format: peft');
+    expect(text.stdout).toContain('    rank 4 alpha 2 scale 0.5: 8 modules (down 8)');
+    const other = join(dir, 'vae.safetensors');
+    await writeFixtureFile(other, [
+      { name: 'decoder.conv_in.weight', dtype: 'F32', shape: [2], data: new Float32Array(2) },
+    ]);
+    const unknown = await toonlora(['inspect', other]);
+    expect(unknown.code).toBe(0);
+    expect(unknown.stdout).toContain('format: unknown');
+    expect(unknown.stdout).toContain('key: decoder.conv_in.weight');
+    const json = await toonlora(['inspect', other, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ format: 'unknown', unknownKeys: ['decoder.conv_in.weight'] });
+    const refused = await toonlora(['convert', other, '-o', join(dir, 'vae-out.safetensors')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('no LoRA keys found');
   });
 });

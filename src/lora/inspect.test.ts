@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertLora } from './convert.js';
-import { formatInspection, inspectLora } from './inspect.js';
+import { inspectLora } from './inspect.js';
+import { formatInspection } from './inspect-text.js';
 import { makePeftTensors, writeFixtureFile, writePeftFolder } from './lora-fixtures.js';
 import { sd15AttentionModules } from './sd15-modules.js';
+import { writeSafetensors } from './safetensors-write.js';
 
 let dir: string;
 const modules = sd15AttentionModules().filter(
@@ -128,9 +130,11 @@ describe('inspectLora', () => {
     await writeFixtureFile(join(dir, 'model.safetensors'), [
       { name: 'model.diffusion_model.x.weight', dtype: 'F32', shape: [1], data: new Float32Array(1) },
     ]);
-    await expect(inspectLora(join(dir, 'model.safetensors'))).rejects.toMatchObject({
+    await expect(
+      convertLora({ input: join(dir, 'model.safetensors'), output: join(dir, 'model-out.safetensors') }),
+    ).rejects.toMatchObject({
       code: 'TL_ERR_LORA_FORMAT',
-      message: expect.stringContaining('model.safetensors'),
+      message: expect.stringContaining('model.safetensors: no LoRA keys found'),
     });
     const huge = Buffer.alloc(16);
     huge.writeBigUInt64LE(2n ** 48n);
@@ -139,5 +143,77 @@ describe('inspectLora', () => {
       code: 'TL_ERR_SAFETENSORS',
       details: { rule: 'header-length-cap' },
     });
+  });
+});
+
+describe('inspectLora on a safetensors file in no LoRA format', () => {
+  it('reports format unknown with dtypes, size, metadata and every key unmapped', async () => {
+    const file = join(dir, 'checkpoint.safetensors');
+    const names = ['model.diffusion_model.out.0.weight', 'model.diffusion_model.out.2.bias', 'cond_stage_model.x'];
+    await writeSafetensors(
+      file,
+      names.map((name, i) => ({
+        name,
+        dtype: i === 1 ? 'F16' : 'F32',
+        shape: [2],
+        chunks: () => [new Uint8Array(i === 1 ? 4 : 8)],
+      })),
+      { note: 'not a lora' },
+      { overwrite: true },
+    );
+    const result = await inspectLora(file);
+    expect(result).toMatchObject({
+      format: 'unknown',
+      tensorCount: 3,
+      dtypes: { F32: 2, F16: 1 },
+      metadata: { note: 'not a lora' },
+      modules: [],
+      ranks: [],
+    });
+    expect(result.sizeBytes).toBeGreaterThan(20);
+    expect([...result.unknownKeys].sort()).toEqual([...names].sort());
+    for (const verdict of result.compatibility) {
+      expect(verdict.ok).toBe(false);
+      expect(verdict.unmappedKeys).toHaveLength(3);
+    }
+    expect(result.warnings.join(' ')).toContain('All 3 tensor(s) are unmapped; convert refuses the file');
+    const text = formatInspection(result);
+    expect(text).toContain('format: unknown');
+    expect(text).toContain('modules: 0 (no LoRA module)');
+    expect(text).toContain('unmapped keys (in no LoRA module): 3');
+    for (const name of names) expect(text).toContain(`key: ${name}`);
+    expect(text).not.toContain('unmapped: ');
+  });
+});
+
+describe('formatInspection module lines', () => {
+  it('groups the 128 SD1.5 attention modules by rank / alpha / scale with counts per region', async () => {
+    const all = sd15AttentionModules();
+    await writePeftFolder(join(dir, 'full'), makePeftTensors({ modules: all, rank: 4, seed: 8 }), {
+      r: 4,
+      lora_alpha: 2,
+      alpha_pattern: { 'mid_block.attentions.0.transformer_blocks.0.attn1.to_q': 8 },
+    });
+    const text = formatInspection(await inspectLora(join(dir, 'full')));
+    const lines = text.split('\n');
+    expect(lines).toContain('    rank 4 alpha 2 scale 0.5: 127 modules (down 48, mid 7, up 72)');
+    expect(lines).toContain('    rank 4 alpha 8 scale 2: 1 module (mid 1)');
+    const start = lines.indexOf('  rank / alpha / scale (alpha / rank):');
+    expect(lines[start + 3]).toMatch(/^ {2}per block: down_blocks\.0 16,/);
+  });
+
+  it('lists modules one a line when their values differ a lot', async () => {
+    const some = modules.slice(0, 8);
+    const ranks = Object.fromEntries(some.map((m, i) => [m, i + 1]));
+    await writeFixtureFile(
+      join(dir, 'ranks.safetensors'),
+      makePeftTensors({ modules: some, rank: 1, ranks, seed: 9, prefix: 'unet.' }),
+    );
+    const text = formatInspection(await inspectLora(join(dir, 'ranks.safetensors')));
+    expect(text).toContain('per module (8 different rank / alpha / scale):');
+    expect(text).toMatch(/^ +rank +alpha +scale +module$/m);
+    const row = text.split('\n').find((l) => l.endsWith(`lora_unet_${some[7]?.replaceAll('.', '_')}`));
+    expect(row?.trim().split(/ +/).slice(0, 3)).toEqual(['8', '8', '1']);
+    expect(text).not.toContain('rank 8 alpha 8 scale 1:');
   });
 });

@@ -3,7 +3,8 @@
 // and diffusers map every key. Reads only the header and the alpha scalars.
 import { checkLoaderCompatibility, DIFFUSERS_KOHYA_ALPHA_NOTE, type LoaderVerdict } from './loader-compat.js';
 import { kohyaModuleName } from './lora-keys.js';
-import { openLora } from './open-lora.js';
+import type { LoraModel } from './lora-model.js';
+import { NO_LORA_KEYS, openLora } from './open-lora.js';
 import { blockOf } from './sd15-modules.js';
 import { topTags } from './kohya-metadata.js';
 import { describeUnknownKey } from './unknown-keys.js';
@@ -101,15 +102,34 @@ function withAlphaPatternNote(
   );
 }
 
+/** Warnings about what loaders and convert will not take: non-SD1.5 modules, unknown keys, no LoRA at all. */
+function inspectionWarnings(model: LoraModel, modules: readonly InspectModule[]): string[] {
+  const warnings = [...model.warnings];
+  if (model.format === 'unknown') {
+    warnings.push(`${NO_LORA_KEYS} All ${model.unknownKeys.length} tensor(s) are unmapped; convert refuses the file.`);
+    return warnings;
+  }
+  const notSd15 = modules.filter((m) => !m.sd15).length;
+  if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
+  if (model.unknownKeys.length > 0) {
+    const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
+    warnings.push(
+      `${model.unknownKeys.length} tensor(s) belong to no LoRA module (${kinds}); convert refuses the file unless --drop-unknown.`,
+    );
+  }
+  return warnings;
+}
+
 /**
- * Inspects a LoRA file or PEFT adapter folder.
- * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT.
+ * Inspects a LoRA file or PEFT adapter folder. A valid safetensors file whose keys match no LoRA
+ * format is reported as format `unknown`, every key unmapped.
+ * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT (broken module, bad config).
  */
 export async function inspectLora(
   path: string,
   options: { topTagCount?: number } = {},
 ): Promise<InspectResult> {
-  const { reader, model } = await openLora(path);
+  const { reader, model } = await openLora(path, { allowUnknownFormat: true });
   try {
     const { header } = reader;
     const dtypes: Record<string, number> = {};
@@ -132,15 +152,7 @@ export async function inspectLora(
     }
     const metadata = { ...header.metadata };
     const trigger = triggerWords(metadata);
-    const warnings = [...model.warnings];
-    const notSd15 = modules.filter((m) => !m.sd15).length;
-    if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
-    if (model.unknownKeys.length > 0) {
-      const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
-      warnings.push(
-        `${model.unknownKeys.length} tensor(s) belong to no LoRA module (${kinds}); convert refuses the file unless --drop-unknown.`,
-      );
-    }
+    const warnings = inspectionWarnings(model, modules);
     return {
       file: reader.path,
       format: model.format,
@@ -165,44 +177,4 @@ export async function inspectLora(
   } finally {
     await reader.close();
   }
-}
-
-/** Human summary of an inspection, for the CLI. */
-export function formatInspection(result: InspectResult): string {
-  const lines = [
-    `${result.file}`,
-    `  format: ${result.format}   size: ${(result.sizeBytes / 1e6).toFixed(2)} MB   tensors: ${result.tensorCount}   dtypes: ${Object.entries(
-      result.dtypes,
-    )
-      .map(([d, n]) => `${d} x${n}`)
-      .join(', ')}`,
-    `  modules: ${result.modules.length}   ranks: ${result.ranks.join(', ')}   alphas: ${result.alphas.join(', ')}`,
-    `  scale (alpha / rank): ${[...new Set(result.modules.map((m) => Number(m.scale.toPrecision(6))))].join(', ')}`,
-    `  per block: ${Object.entries(result.modulesPerBlock)
-      .map(([b, n]) => `${b} ${n}`)
-      .join(', ')}`,
-  ];
-  if (result.trigger)
-    lines.push(
-      `  trigger: ${result.trigger}${result.triggerSource === 'dataset folders' ? ' (from the dataset folder names)' : ''}`,
-    );
-  if (result.topTags.length > 0)
-    lines.push(`  top tags: ${result.topTags.map((t) => `${t.tag} (${t.count})`).join(', ')}`);
-  const metaKeys = Object.keys(result.metadata);
-  if (metaKeys.length > 0)
-    lines.push(
-      `  metadata: ${metaKeys.length} keys (${metaKeys.slice(0, 8).join(', ')}${metaKeys.length > 8 ? ', ...' : ''})`,
-    );
-  lines.push('  compatibility:');
-  for (const v of result.compatibility) {
-    lines.push(
-      `    ${v.loader.padEnd(9)} ${v.ok ? 'ok' : 'PROBLEM'}: ${v.mappedKeys} keys mapped, ${v.unmappedKeys.length} unmapped`,
-    );
-    for (const key of v.unmappedKeys.slice(0, 10)) lines.push(`      unmapped: ${key}`);
-    if (v.unmappedKeys.length > 10)
-      lines.push(`      ... ${v.unmappedKeys.length - 10} more (--json lists all)`);
-    for (const note of v.notes) lines.push(`      note: ${note}`);
-  }
-  for (const w of result.warnings) lines.push(`  warning: ${w}`);
-  return lines.join('\n');
 }

@@ -195,11 +195,24 @@ function mergeModels(unet: LoraModel, textEncoder: LoraModel): LoraModel {
   };
 }
 
+/** Why a valid safetensors file is not a LoRA: convert's refusal, inspect's warning. */
+export const NO_LORA_KEYS =
+  'no LoRA keys found (expected kohya lora_unet_*, PEFT base_model.model.* or diffusers unet.*). Is this a LoRA?';
+
+export interface OpenLoraOptions {
+  /**
+   * Return a file whose keys match no LoRA format as format `unknown` (no modules, every key in
+   * `unknownKeys`) instead of throwing; what `inspect` reports. convert leaves it off.
+   */
+  readonly allowUnknownFormat?: boolean;
+}
+
 /**
  * Opens a LoRA for reading. Close `reader` when done.
- * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT (unknown format, bad config, broken module).
+ * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT (unknown format unless
+ *   allowUnknownFormat, bad config, broken module).
  */
-export async function openLora(input: string): Promise<OpenedLora> {
+export async function openLora(input: string, options: OpenLoraOptions = {}): Promise<OpenedLora> {
   const { weights, configPath } = await resolveWeightsPath(input);
   const reader = await openSafetensors(weights);
   try {
@@ -207,13 +220,10 @@ export async function openLora(input: string): Promise<OpenedLora> {
     const keys = reader.header.tensors.map((t) => t.name);
     const format = detectLoraFormat(keys);
     if (format === 'unknown') {
-      throw new ToonloraError(
-        'TL_ERR_LORA_FORMAT',
-        `${file}: no LoRA keys found (expected kohya lora_unet_*, PEFT base_model.model.* or diffusers unet.*). Is this a LoRA?`,
-        {
-          details: { file },
-        },
-      );
+      if (options.allowUnknownFormat) {
+        return { reader, model: assembleLoraModel(reader.header.tensors, { format, file }) };
+      }
+      throw new ToonloraError('TL_ERR_LORA_FORMAT', `${file}: ${NO_LORA_KEYS}`, { details: { file } });
     }
     let configs: Partial<Record<LoraComponent, PeftAdapterConfig>> = {};
     let usedConfig: string | undefined;

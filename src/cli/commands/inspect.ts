@@ -1,6 +1,7 @@
 // src/cli/commands/inspect.ts — `toonlora inspect`: show format, rank / alpha per module, metadata and loader compatibility of a LoRA file
 import type { Command } from 'commander';
-import { formatInspection, inspectLora } from '../../lora/inspect.js';
+import { inspectLora } from '../../lora/inspect.js';
+import { formatInspection } from '../../lora/inspect-text.js';
 import { commandAction, printResult } from '../output.js';
 
 export function registerInspect(program: Command): void {

@@ -1,0 +1,148 @@
+// src/lora/inspect-text.ts — the human text of an inspection (pure): header facts, modules grouped by
+// (rank, alpha, scale) with counts per UNet region, or a per-module table when the values vary a lot,
+// trigger / tags / metadata, loader verdicts, unknown keys and warnings. `--json` prints the result itself.
+import type { InspectModule, InspectResult } from './inspect.js';
+import { blockOf } from './sd15-modules.js';
+
+/** Above this many (rank, alpha, scale) groups the modules are listed one per line instead. */
+const MAX_GROUPS = 6;
+/** Keys listed in the text before "... N more (--json lists all)". */
+const SHOWN_KEYS = 10;
+/** Order of the regions in a group line; others follow by name. */
+const REGION_ORDER = ['down', 'mid', 'up', 'te'];
+
+export interface ModuleGroup {
+  readonly rank: number;
+  readonly alpha: number;
+  readonly scale: number;
+  readonly count: number;
+  /** Modules per region (down / mid / up / te, or the block name outside SD1.5's UNet), in region order. */
+  readonly perRegion: ReadonlyArray<readonly [string, number]>;
+}
+
+/** The coarse region of a module: down / mid / up blocks of the UNet, te for the text encoder. */
+export function regionOf(component: string, path: string): string {
+  if (component === 'text_encoder') return 'te';
+  const block = blockOf('unet', path);
+  if (block.startsWith('down_blocks.')) return 'down';
+  if (block.startsWith('up_blocks.')) return 'up';
+  return block === 'mid_block' ? 'mid' : block;
+}
+
+const roundScale = (scale: number) => Number(scale.toPrecision(6));
+
+function regionRank(region: string): number {
+  const i = REGION_ORDER.indexOf(region);
+  return i < 0 ? REGION_ORDER.length : i;
+}
+
+/** Modules grouped by (rank, alpha, scale), largest group first; ties by rank then alpha. */
+export function groupModules(modules: readonly InspectModule[]): ModuleGroup[] {
+  const groups = new Map<string, { rank: number; alpha: number; scale: number; regions: Map<string, number> }>();
+  for (const m of modules) {
+    const scale = roundScale(m.scale);
+    const id = `${m.rank}/${m.alpha}/${scale}`;
+    const group = groups.get(id) ?? { rank: m.rank, alpha: m.alpha, scale, regions: new Map() };
+    const region = regionOf(m.component, m.path);
+    group.regions.set(region, (group.regions.get(region) ?? 0) + 1);
+    groups.set(id, group);
+  }
+  return [...groups.values()]
+    .map(({ regions, ...g }) => ({
+      ...g,
+      count: [...regions.values()].reduce((a, b) => a + b, 0),
+      perRegion: [...regions].sort(
+        ([a], [b]) => regionRank(a) - regionRank(b) || (a < b ? -1 : a > b ? 1 : 0),
+      ),
+    }))
+    .sort((a, b) => b.count - a.count || a.rank - b.rank || a.alpha - b.alpha);
+}
+
+/** One line per group: `rank 32 alpha 16 scale 0.5: 128 modules (down 48, mid 8, up 72)`. */
+function groupLines(groups: readonly ModuleGroup[]): string[] {
+  return groups.map(
+    (g) =>
+      `    rank ${g.rank} alpha ${g.alpha} scale ${g.scale}: ${g.count} module${g.count === 1 ? '' : 's'} (${g.perRegion
+        .map(([r, n]) => `${r} ${n}`)
+        .join(', ')})`,
+  );
+}
+
+/** A compact table, one module a line, for files whose modules have many different values. */
+function moduleTable(modules: readonly InspectModule[]): string[] {
+  const cells = modules.map((m) => [String(m.rank), String(m.alpha), String(roundScale(m.scale)), m.name]);
+  const width = (col: number) => Math.max(['rank', 'alpha', 'scale'][col]?.length ?? 0, ...cells.map((c) => c[col]?.length ?? 0));
+  const widths = [width(0), width(1), width(2)];
+  const row = (c: readonly string[]) =>
+    `    ${c
+      .slice(0, 3)
+      .map((v, i) => v.padStart(widths[i] as number))
+      .join('  ')}  ${c[3]}`;
+  return [row(['rank', 'alpha', 'scale', 'module']), ...cells.map(row)];
+}
+
+function moduleLines(result: InspectResult): string[] {
+  if (result.modules.length === 0) return ['  modules: 0 (no LoRA module)'];
+  const groups = groupModules(result.modules);
+  const head = `  modules: ${result.modules.length}   ranks: ${result.ranks.join(', ')}   alphas: ${result.alphas.join(', ')}`;
+  const blocks = `  per block: ${Object.entries(result.modulesPerBlock)
+    .map(([b, n]) => `${b} ${n}`)
+    .join(', ')}`;
+  if (groups.length <= MAX_GROUPS) return [head, '  rank / alpha / scale (alpha / rank):', ...groupLines(groups), blocks];
+  return [head, `  per module (${groups.length} different rank / alpha / scale):`, ...moduleTable(result.modules), blocks];
+}
+
+function listed(keys: readonly string[], label: string): string[] {
+  const lines = keys.slice(0, SHOWN_KEYS).map((key) => `      ${label}: ${key}`);
+  if (keys.length > SHOWN_KEYS) lines.push(`      ... ${keys.length - SHOWN_KEYS} more (--json lists all)`);
+  return lines;
+}
+
+function compatibilityLines(result: InspectResult): string[] {
+  const lines = ['  compatibility:'];
+  for (const v of result.compatibility) {
+    lines.push(
+      `    ${v.loader.padEnd(9)} ${v.ok ? 'ok' : 'PROBLEM'}: ${v.mappedKeys} keys mapped, ${v.unmappedKeys.length} unmapped`,
+    );
+    // A file in no LoRA format lists its keys once, below, not once per loader.
+    if (result.format !== 'unknown') lines.push(...listed(v.unmappedKeys, 'unmapped'));
+    for (const note of v.notes) lines.push(`      note: ${note}`);
+  }
+  return lines;
+}
+
+function tagLines(result: InspectResult): string[] {
+  const lines: string[] = [];
+  if (result.trigger)
+    lines.push(
+      `  trigger: ${result.trigger}${result.triggerSource === 'dataset folders' ? ' (from the dataset folder names)' : ''}`,
+    );
+  if (result.topTags.length > 0)
+    lines.push(`  top tags: ${result.topTags.map((t) => `${t.tag} (${t.count})`).join(', ')}`);
+  const metaKeys = Object.keys(result.metadata);
+  if (metaKeys.length > 0)
+    lines.push(
+      `  metadata: ${metaKeys.length} keys (${metaKeys.slice(0, 8).join(', ')}${metaKeys.length > 8 ? ', ...' : ''})`,
+    );
+  return lines;
+}
+
+/** Human summary of an inspection, for the CLI. */
+export function formatInspection(result: InspectResult): string {
+  const dtypes = Object.entries(result.dtypes)
+    .map(([d, n]) => `${d} x${n}`)
+    .join(', ');
+  const lines = [
+    `${result.file}`,
+    `  format: ${result.format}   size: ${(result.sizeBytes / 1e6).toFixed(2)} MB   tensors: ${result.tensorCount}   dtypes: ${dtypes}`,
+    ...moduleLines(result),
+    ...tagLines(result),
+    ...compatibilityLines(result),
+  ];
+  if (result.unknownKeys.length > 0) {
+    lines.push(`  unmapped keys (in no LoRA module): ${result.unknownKeys.length}`);
+    lines.push(...listed(result.unknownKeys, 'key'));
+  }
+  for (const w of result.warnings) lines.push(`  warning: ${w}`);
+  return lines.join('\n');
+}
