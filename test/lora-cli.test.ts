@@ -111,7 +111,10 @@ describe('toonlora convert / inspect subprocess', () => {
     expect(unknown.stdout).toContain('format: unknown');
     expect(unknown.stdout).toContain('key: decoder.conv_in.weight');
     const json = await toonlora(['inspect', other, '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ format: 'unknown', unknownKeys: ['decoder.conv_in.weight'] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      format: 'unknown',
+      unknownKeys: ['decoder.conv_in.weight'],
+    });
     const refused = await toonlora(['convert', other, '-o', join(dir, 'vae-out.safetensors')]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('no LoRA keys found');

@@ -109,6 +109,26 @@ describe('tensors convert does not understand', () => {
     expect(warning).toContain('dropped 3 unknown key(s) and 1 module(s)');
   });
 
+  it('--drop-unknown warns only about the modules it writes (no .alpha count of dropped ones)', async () => {
+    const input = join(dir, 'locon-no-alpha.safetensors');
+    const withoutAlpha = (tensors: RawTensor[], name: string) => tensors.filter((t) => t.name !== name);
+    await writeRaw(input, withoutAlpha(loconTensors(), `${CONV}.alpha`));
+    const out = join(dir, 'locon-no-alpha-out.safetensors');
+    const result = await convertLora({ input, output: out, dropUnknown: true });
+    expect(result.modules).toBe(1);
+    expect(result.warnings.join(' ')).not.toContain('have no .alpha tensor');
+    const bothBare = join(dir, 'locon-bare.safetensors');
+    await writeRaw(bothBare, withoutAlpha(withoutAlpha(loconTensors(), `${CONV}.alpha`), `${Q}.alpha`));
+    const bare = await convertLora({
+      input: bothBare,
+      output: join(dir, 'bare-out.safetensors'),
+      dropUnknown: true,
+    });
+    expect(bare.warnings).toContain(
+      '1 module(s) have no .alpha tensor: loaders then use scale 1.0 (alpha = rank).',
+    );
+  });
+
   it('refuses PEFT lora_B biases and modules_to_save', async () => {
     const tensors = makePeftTensors({
       modules: ['down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'],

@@ -38,7 +38,10 @@ function regionRank(region: string): number {
 
 /** Modules grouped by (rank, alpha, scale), largest group first; ties by rank then alpha. */
 export function groupModules(modules: readonly InspectModule[]): ModuleGroup[] {
-  const groups = new Map<string, { rank: number; alpha: number; scale: number; regions: Map<string, number> }>();
+  const groups = new Map<
+    string,
+    { rank: number; alpha: number; scale: number; regions: Map<string, number> }
+  >();
   for (const m of modules) {
     const scale = roundScale(m.scale);
     const id = `${m.rank}/${m.alpha}/${scale}`;
@@ -71,7 +74,8 @@ function groupLines(groups: readonly ModuleGroup[]): string[] {
 /** A compact table, one module a line, for files whose modules have many different values. */
 function moduleTable(modules: readonly InspectModule[]): string[] {
   const cells = modules.map((m) => [String(m.rank), String(m.alpha), String(roundScale(m.scale)), m.name]);
-  const width = (col: number) => Math.max(['rank', 'alpha', 'scale'][col]?.length ?? 0, ...cells.map((c) => c[col]?.length ?? 0));
+  const width = (col: number) =>
+    Math.max(['rank', 'alpha', 'scale'][col]?.length ?? 0, ...cells.map((c) => c[col]?.length ?? 0));
   const widths = [width(0), width(1), width(2)];
   const row = (c: readonly string[]) =>
     `    ${c
@@ -88,8 +92,14 @@ function moduleLines(result: InspectResult): string[] {
   const blocks = `  per block: ${Object.entries(result.modulesPerBlock)
     .map(([b, n]) => `${b} ${n}`)
     .join(', ')}`;
-  if (groups.length <= MAX_GROUPS) return [head, '  rank / alpha / scale (alpha / rank):', ...groupLines(groups), blocks];
-  return [head, `  per module (${groups.length} different rank / alpha / scale):`, ...moduleTable(result.modules), blocks];
+  if (groups.length <= MAX_GROUPS)
+    return [head, '  rank / alpha / scale (alpha / rank):', ...groupLines(groups), blocks];
+  return [
+    head,
+    `  per module (${groups.length} different rank / alpha / scale):`,
+    ...moduleTable(result.modules),
+    blocks,
+  ];
 }
 
 function listed(keys: readonly string[], label: string): string[] {

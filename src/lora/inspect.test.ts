@@ -149,7 +149,11 @@ describe('inspectLora', () => {
 describe('inspectLora on a safetensors file in no LoRA format', () => {
   it('reports format unknown with dtypes, size, metadata and every key unmapped', async () => {
     const file = join(dir, 'checkpoint.safetensors');
-    const names = ['model.diffusion_model.out.0.weight', 'model.diffusion_model.out.2.bias', 'cond_stage_model.x'];
+    const names = [
+      'model.diffusion_model.out.0.weight',
+      'model.diffusion_model.out.2.bias',
+      'cond_stage_model.x',
+    ];
     await writeSafetensors(
       file,
       names.map((name, i) => ({

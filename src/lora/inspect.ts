@@ -106,7 +106,9 @@ function withAlphaPatternNote(
 function inspectionWarnings(model: LoraModel, modules: readonly InspectModule[]): string[] {
   const warnings = [...model.warnings];
   if (model.format === 'unknown') {
-    warnings.push(`${NO_LORA_KEYS} All ${model.unknownKeys.length} tensor(s) are unmapped; convert refuses the file.`);
+    warnings.push(
+      `${NO_LORA_KEYS} All ${model.unknownKeys.length} tensor(s) are unmapped; convert refuses the file.`,
+    );
     return warnings;
   }
   const notSd15 = modules.filter((m) => !m.sd15).length;

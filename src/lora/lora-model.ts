@@ -153,7 +153,8 @@ export function doraAxis(module: LoraModule): 'output rows' | 'input columns' | 
   const inFeatures = module.down.shape[1];
   const ones = (dims: readonly number[]) => dims.every((d) => d === 1);
   // PEFT (out,) / (1, out, 1, 1); kohya / LyCORIS wd_on_out=True (out, 1) / (out, 1, 1, 1).
-  if ((shape.length === 1 && shape[0] === out) || (shape[0] === out && ones(shape.slice(1)))) return 'output rows';
+  if ((shape.length === 1 && shape[0] === out) || (shape[0] === out && ones(shape.slice(1))))
+    return 'output rows';
   if (shape.length === 4 && shape[0] === 1 && shape[1] === out && ones(shape.slice(2))) return 'output rows';
   // LyCORIS wd_on_out=False: (1, in) / (1, in, ...).
   if (shape.length >= 2 && shape[0] === 1 && shape[1] === inFeatures) return 'input columns';
@@ -188,7 +189,6 @@ function doraWarnings(modules: readonly LoraModule[]): string[] {
 export function assembleLoraModel(tensors: readonly TensorEntry[], options: AssembleOptions): LoraModel {
   const { drafts, unknown } = groupTensors(tensors, options.format, options.component);
   const modules: LoraModule[] = [];
-  const warnings: string[] = [];
   for (const draft of drafts.values()) {
     const rank = rankOf(draft, options.file);
     const { alpha, source } = alphaOf(draft, rank, options);
@@ -205,14 +205,25 @@ export function assembleLoraModel(tensors: readonly TensorEntry[], options: Asse
     });
   }
   modules.sort((a, b) => (a.component + a.path < b.component + b.path ? -1 : 1));
+  return {
+    format: options.format,
+    modules,
+    unknownKeys: unknown,
+    warnings: moduleWarnings(options.format, modules),
+  };
+}
+
+/** Warnings about `modules` themselves (alpha assumed, DoRA axes); recomputed when modules are dropped. */
+export function moduleWarnings(format: LoraFormat, modules: readonly LoraModule[]): string[] {
+  const warnings: string[] = [];
   const assumed = modules.filter((m) => m.alphaSource === 'assumed-rank').length;
   if (assumed > 0) {
     warnings.push(
-      options.format === 'kohya'
+      format === 'kohya'
         ? `${assumed} module(s) have no .alpha tensor: loaders then use scale 1.0 (alpha = rank).`
         : `${assumed} module(s) have no stored alpha (no adapter config / lora_adapter_metadata): assuming alpha = rank (scale 1.0), the diffusers convention.`,
     );
   }
   warnings.push(...doraWarnings(modules));
-  return { format: options.format, modules, unknownKeys: unknown, warnings };
+  return warnings;
 }

@@ -4,7 +4,7 @@
 // that cannot stand without them (a LoCon module without its lora_mid is a different LoRA).
 import { ToonloraError } from '../errors.js';
 import { kohyaModuleName } from './lora-keys.js';
-import type { LoraModel } from './lora-model.js';
+import { type LoraModel, moduleWarnings } from './lora-model.js';
 
 /** Unknown keys named in an error message; the rest are counted. */
 const SHOWN_KEYS = 5;
@@ -66,8 +66,10 @@ export function dropUnknown(model: LoraModel): { model: LoraModel; warning?: str
     droppedModules > 0
       ? ` and ${droppedModules} module(s) that need them (${moduleKeys} more keys: a module is never written without its lora_mid)`
       : '';
+  // Warnings count only what is written: recount them when modules were dropped.
+  const warnings = droppedModules > 0 ? moduleWarnings(model.format, kept) : model.warnings;
   return {
-    model: { ...model, modules: kept, unknownKeys: [] },
+    model: { ...model, modules: kept, unknownKeys: [], warnings },
     warning: `--drop-unknown: dropped ${model.unknownKeys.length} unknown key(s)${modulesPart} (${kinds}).`,
   };
 }
