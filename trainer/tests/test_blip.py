@@ -49,6 +49,9 @@ def test_blip_captions_every_readable_image_in_order(tmp_path):
         text = captions[path]["caption"]
         assert isinstance(text, str) and all(word in VOCAB for word in text.split())
     assert events[-1]["type"] == "done" and events[-1]["stats"] == {"captioned": 3, "failed": 1}
+    progress = [e for e in events if e["type"] == "progress"]  # one per batch of 2: images handled so far
+    assert [(e["step"], e["total"]) for e in progress] == [(2, 4), (4, 4)]
+    assert all(e["loss"] is None and e["lr"] is None for e in progress)
 
 
 def test_missing_blip_model_says_how_to_pull_it(tmp_path):

@@ -170,3 +170,50 @@ def test_session_keeps_at_most_max_loras_loaded(tmp_path):
     loaded = session.pipe.get_list_adapters()["unet"]
     assert sorted(loaded) == ["lora_0", "lora_2"]  # a and c; b, the least recently used, was deleted
     assert sorted(session._names.values()) == sorted(loaded)
+
+
+def test_generate_worker_emits_a_progress_event_per_sampling_step(tmp_path):
+    request = {"version": 1, "command": "generate", "id": None, "lora": None, "output_dir": str(tmp_path / "out"),
+               "config": {**GEN_CONFIG, "steps": 4, "seeds": [7]}}
+    code, events, stderr = run_worker("generate", request)
+    assert code == 0, stderr
+    progress = [e for e in events if e["type"] == "progress"]
+    assert [e["step"] for e in progress] == [1, 2, 3, 4]
+    assert {e["total"] for e in progress} == {4}
+    assert all(e["loss"] is None and e["lr"] is None and e["it_per_s"] > 0 and e["eta_s"] >= 0 for e in progress)
+    assert progress[-1]["eta_s"] == 0
+    assert events[-1]["type"] == "done" and len(events[-1]["artifacts"]["images"]) == 1
+    assert events.index(progress[-1]) < len(events) - 1  # every step reported before `done`
+
+
+def write_diffusers_lora(path: Path, seed: int) -> None:
+    """A tiny-UNet LoRA in diffusers' PEFT key format (`unet.<module>.lora_A.weight`), B small but non-zero,
+    alpha = rank (scale 1), as `toonlora generate` loads it."""
+    from peft import get_peft_model_state_dict
+    from safetensors.torch import save_file
+
+    base = build_tiny_base_model()
+    attach_lora(base.unet, 4, 4.0, TARGETS, False)
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in base.unet.named_parameters():
+            if "lora_B" in name:
+                param.copy_(torch.randn(param.shape, generator=generator) * 0.02)
+    state = get_peft_model_state_dict(base.unet)
+    save_file({f"unet.{key}": value.contiguous() for key, value in state.items()}, str(path))
+
+
+def test_lora_weight_half_gives_half_the_unet_output_change(tmp_path):
+    write_diffusers_lora(tmp_path / "small.safetensors", seed=4)
+    session = GenerationSession("tiny", torch.device("cpu"))
+    session.use_lora(None, 1.0)
+    bare = unet_output(session.pipe.unet)
+    session.use_lora(str(tmp_path / "small.safetensors"), 1.0)
+    full = unet_output(session.pipe.unet) - bare
+    session.use_lora(str(tmp_path / "small.safetensors"), 0.5)
+    half = unet_output(session.pipe.unet) - bare
+    assert full.abs().max() > 1e-3  # the LoRA changes the output
+    # Each adapted projection adds weight * B @ A x; with small B the UNet is linear in it to first order.
+    ratio = (half * full).sum() / (full * full).sum()
+    assert ratio == pytest.approx(0.5, abs=0.01), ratio
+    assert torch.allclose(half, 0.5 * full, atol=0.05 * full.abs().max().item())  # weight 1 or 0 would be off by 50%

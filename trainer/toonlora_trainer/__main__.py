@@ -21,7 +21,7 @@ def _error_kind(error: BaseException) -> str:
     from .config import ConfigError
     from .data import DatasetError
     from .generate import LoraFileError
-    from .models import ModelMissingError
+    from .models import BaseFileError, ModelMissingError
 
     if isinstance(error, ConfigError):
         return "config"
@@ -29,7 +29,7 @@ def _error_kind(error: BaseException) -> str:
         return "model_missing"
     if isinstance(error, ProtocolError):
         return "protocol"
-    if isinstance(error, (DatasetError, LoraFileError, FileNotFoundError)):
+    if isinstance(error, (DatasetError, LoraFileError, BaseFileError, FileNotFoundError)):
         return "input"
     if type(error).__name__ == "NonFiniteLossError":
         return "nan_loss"
@@ -96,7 +96,7 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
         request = parse_generate_request(_read_line(command))
         session = GenerationSession(request.config.base_model)
         writer.emit(Log("info", f"base model loaded in {session.load_s:.2f} s; rendering {len(request.config.seeds)} image(s)"))
-        result = session.generate(request.lora, request.config, request.output_dir)
+        result = session.generate(request.lora, request.config, request.output_dir, writer.emit)
         writer.emit(Done(artifacts={"images": result.images, "grid": result.grid},
                          stats={"load_s": session.load_s, "swap_s": result.swap_s, "generate_s": result.generate_s}, id=request.id))
     elif command == "serve-generation":

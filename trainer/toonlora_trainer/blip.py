@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from .models import ModelMissingError, select_device
-from .protocol import Caption, Done, Emit
+from .protocol import Caption, Done, Emit, StepProgress
 
 BLIP_BASE = "Salesforce/blip-image-captioning-base"
 
@@ -37,9 +37,11 @@ def _open_rgb(path: str) -> Image.Image:
 
 @torch.no_grad()
 def caption_images(paths: list[str], model: str, max_length: int, num_beams: int, batch_size: int, emit: Emit) -> None:
-    """Emits one `caption` event per path (in order), then `done` with the count of captions written."""
+    """Emits one `caption` event per path (in order) and a `progress` event after each batch (step =
+    images handled so far, readable or not, of len(paths)), then `done` with the count of captions written."""
     device = select_device()
     processor, blip = load_blip(model, device)
+    progress = StepProgress(len(paths), emit)
     ok = 0
     for start in range(0, len(paths), batch_size):
         batch, images = [], []
@@ -49,11 +51,11 @@ def caption_images(paths: list[str], model: str, max_length: int, num_beams: int
                 batch.append(path)
             except (OSError, ValueError) as error:
                 emit(Caption(path=path, caption=None, error=f"{path}: cannot read image ({error})"))
-        if not images:
-            continue
-        inputs = processor(images=images, return_tensors="pt").to(device, blip.dtype)
-        output = blip.generate(**inputs, max_length=max_length, num_beams=num_beams)
-        for path, text in zip(batch, processor.batch_decode(output, skip_special_tokens=True)):
-            emit(Caption(path=path, caption=text.strip()))
-            ok += 1
+        if images:
+            inputs = processor(images=images, return_tensors="pt").to(device, blip.dtype)
+            output = blip.generate(**inputs, max_length=max_length, num_beams=num_beams)
+            for path, text in zip(batch, processor.batch_decode(output, skip_special_tokens=True)):
+                emit(Caption(path=path, caption=text.strip()))
+                ok += 1
+        progress(min(start + batch_size, len(paths)))
     emit(Done(artifacts={}, stats={"captioned": ok, "failed": len(paths) - ok}))

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from PIL import Image
 
 from .config import GenerationConfig
 from .models import BaseModel, encode_prompts, load_base_model, select_device
+from .protocol import Emit, StepProgress
 
 
 class LoraFileError(ValueError):
@@ -71,11 +73,13 @@ def build_pipeline(base: BaseModel, device: torch.device, dtype: torch.dtype, va
 
 
 @torch.no_grad()
-def render_latents(pipe, prompt: str, negative: str, seeds, steps: int, guidance: float, width: int, height: int, clip_skip: int) -> torch.Tensor:
+def render_latents(pipe, prompt: str, negative: str, seeds, steps: int, guidance: float, width: int, height: int, clip_skip: int,
+                   on_step: Callable[[int], None] | None = None) -> torch.Tensor:
     """Denoised latents [len(seeds), 4, h/8, w/8], one seed per image (CPU generators: same on any device).
 
     Prompt embeddings come from models.encode_prompts (CLIP skip in the WebUI convention, the same code
-    the trainer uses), passed to the pipeline as `prompt_embeds`.
+    the trainer uses), passed to the pipeline as `prompt_embeds`. `on_step(i)` is called after each of the
+    `steps` denoising steps (1-based), through the pipeline's `callback_on_step_end`.
     """
     text = _PipeText(pipe)
     embeds = encode_prompts(text, [prompt, negative], clip_skip, pipe.device).to(pipe.text_encoder.dtype)
@@ -84,8 +88,18 @@ def render_latents(pipe, prompt: str, negative: str, seeds, steps: int, guidance
     return pipe(
         prompt_embeds=embeds[:1].expand(n, -1, -1), negative_prompt_embeds=embeds[1:].expand(n, -1, -1),
         num_inference_steps=steps, guidance_scale=guidance, width=width, height=height, generator=generators,
-        output_type="latent",
+        output_type="latent", **({"callback_on_step_end": _step_callback(on_step)} if on_step else {}),
     ).images
+
+
+def _step_callback(on_step: Callable[[int], None]):
+    """A diffusers `callback_on_step_end` that reports the finished step (1-based) and changes nothing."""
+
+    def callback(pipe, step_index: int, timestep, callback_kwargs: dict) -> dict:
+        on_step(step_index + 1)
+        return callback_kwargs
+
+    return callback
 
 
 class _PipeText:
@@ -163,8 +177,9 @@ class GenerationSession:
         self.active = key
         return time.perf_counter() - started
 
-    def generate(self, lora: str | None, config: GenerationConfig, output_dir: str) -> GenerationResult:
-        """Renders one image per seed into `output_dir` (PNG) plus a grid when there are several seeds."""
+    def generate(self, lora: str | None, config: GenerationConfig, output_dir: str, emit: Emit | None = None) -> GenerationResult:
+        """Renders one image per seed into `output_dir` (PNG) plus a grid when there are several seeds.
+        With `emit`, a `progress` event follows each sampling step (step/total = step/config.steps)."""
         swap_s = self.use_lora(lora, config.lora_weight)
         self.pipe.scheduler = make_scheduler(config.scheduler, self.base.noise_scheduler.config)
         if not config.vae_fp32:
@@ -172,7 +187,7 @@ class GenerationSession:
         started = time.perf_counter()
         latents = render_latents(
             self.pipe, config.prompt, config.negative_prompt, config.seeds, config.steps, config.guidance_scale,
-            config.width, config.height, config.clip_skip,
+            config.width, config.height, config.clip_skip, StepProgress(config.steps, emit) if emit else None,
         )
         images = decode_latents(self.pipe, latents)
         if not config.vae_fp32:

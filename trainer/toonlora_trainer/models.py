@@ -104,6 +104,29 @@ def load_base_model(base: str) -> BaseModel:
     return _load_diffusers_layout(base)
 
 
+class BaseFileError(ValueError):
+    """A single-file base checkpoint (--base file.safetensors) that is missing or not a safetensors file."""
+
+
+def _check_safetensors_file(path: str) -> None:
+    """Raises BaseFileError naming `path` when it is missing or its safetensors header does not parse,
+    before diffusers turns a bad file into a misleading "configs not found offline" message."""
+    if not os.path.isfile(path):
+        raise BaseFileError(f"{path}: base checkpoint file not found. Check the --base path (a .safetensors file, a HF id or tiny).")
+    if not path.lower().endswith(".safetensors"):
+        return
+    from safetensors import safe_open
+
+    try:
+        with safe_open(path, framework="pt") as handle:
+            handle.keys()
+    except Exception as error:  # safetensors raises its own SafetensorError (not OSError) for a bad header
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise BaseFileError(
+            f"{path}: not a readable .safetensors checkpoint ({first}). The file is truncated or not a model; download it again."
+        ) from None
+
+
 def _pull_hint(base: str) -> str:
     if base == DEFAULT_BASE_MODEL:
         return "Run: toonlora models pull anything-v5"
@@ -129,8 +152,7 @@ def _load_diffusers_layout(base: str) -> BaseModel:
 def _load_single_file(path: str) -> BaseModel:
     from diffusers import DDPMScheduler, StableDiffusionPipeline
 
-    if not os.path.isfile(path):
-        raise ModelMissingError(f"{path}: checkpoint file not found. Check the --base path.")
+    _check_safetensors_file(path)
     try:
         pipe = StableDiffusionPipeline.from_single_file(path, local_files_only=True, safety_checker=None)
     except (OSError, ValueError) as error:

@@ -11,6 +11,7 @@ import json
 import math
 import sys
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -161,6 +162,21 @@ class EventWriter:
 
 
 Emit = Callable[[Event], None]
+
+
+class StepProgress:
+    """Emits a `progress` event per finished unit of work that has no loss or learning rate (sampling
+    steps, captioned images): `loss` and `lr` are NaN (null on the wire), it/s and ETA from the wall clock."""
+
+    def __init__(self, total: int, emit: Emit) -> None:
+        self.total, self.emit = max(int(total), 1), emit
+        self.started = time.perf_counter()
+
+    def __call__(self, step: int) -> None:
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        it_per_s = step / elapsed
+        eta_s = (self.total - step) / it_per_s if it_per_s > 0 else 0.0
+        self.emit(Progress(step, self.total, math.nan, math.nan, it_per_s, eta_s))
 
 
 # ---------------------------------------------------------------- requests (driver -> worker)
