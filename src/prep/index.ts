@@ -6,6 +6,7 @@
 import { type CacheOptions, findModelDir, findModelFile, requireModelFile } from '../models/cache.js';
 import type { PrepConfig } from '../schemas/config.js';
 import { captionImagesWithBlip } from '../worker/blip.js';
+import type { WorkerEvent } from '../worker/protocol.js';
 import { resolveWorkerPython } from '../worker/python-worker.js';
 import type { StageChoice } from '../schemas/manifest.js';
 import { type Captioner, combineCaptioners, noCaptioner } from './caption.js';
@@ -87,16 +88,29 @@ export async function resolvePersonDetector(
   return { stage: loaded.stage, choice: { name, reason: '--characters all: its weights are in the model cache' } };
 }
 
+/** What a run hands the out-of-process captioner (BLIP): its cancel signal and a per-batch count. */
+export interface CaptionRunHooks {
+  /** Stops the BLIP worker (SIGTERM) when the run is cancelled. */
+  readonly signal?: AbortSignal;
+  /** Called after each BLIP batch: `done` images of `total` captioned (or found unreadable). */
+  readonly onCaptionProgress?: (progress: { readonly done: number; readonly total: number }) => void;
+}
+
 /**
  * The `blip` captioner: BLIP runs in the Python worker, which loads the model once per call, so it is
- * deferred: `describe` collects the crop files and `finish` captions them all in one worker call.
+ * deferred: `describe` collects the crop files and `finish` captions them all in one worker call,
+ * reporting each batch through `hooks.onCaptionProgress` and stopping on `hooks.signal`.
  */
 export function createBlipCaptioner(
   modelDir: string,
   config: PrepConfig,
   caption: typeof captionImagesWithBlip = captionImagesWithBlip,
+  hooks: CaptionRunHooks = {},
 ): Captioner {
   const pending: string[] = [];
+  const onEvent = (event: WorkerEvent) => {
+    if (event.type === 'progress') hooks.onCaptionProgress?.({ done: event.step, total: event.total });
+  };
   return {
     name: 'blip',
     async describe(images, files) {
@@ -104,8 +118,9 @@ export function createBlipCaptioner(
       return images.map(() => ({}));
     },
     async finish() {
+      const options = { maxLength: config.blip.maxLength, numBeams: config.blip.numBeams, model: modelDir, onEvent };
       const results = pending.length
-        ? await caption(pending, { maxLength: config.blip.maxLength, numBeams: config.blip.numBeams, model: modelDir })
+        ? await caption(pending, { ...options, ...(hooks.signal ? { signal: hooks.signal } : {}) })
         : [];
       return new Map(pending.map((file, i) => [file, results[i]?.caption ? { sentence: results[i].caption } : {}]));
     },
@@ -132,16 +147,20 @@ function wd14Captioner(config: PrepConfig, cache: CacheOptions): Promise<Caption
 }
 
 /** @throws TL_ERR_MODEL_MISSING (blip-base not downloaded) or TL_ERR_PYTHON_ENV (no worker Python). */
-function requireBlip(config: PrepConfig, cache: CacheOptions): Captioner {
+function requireBlip(config: PrepConfig, cache: CacheOptions, hooks: CaptionRunHooks): Captioner {
   requireModelFile('blip-base', undefined, cache);
   const modelDir = findModelDir('blip-base', cache);
   if (!modelDir) requireModelFile('blip-base', 'model.safetensors', cache);
   resolveWorkerPython();
-  return createBlipCaptioner(modelDir as string, config);
+  return createBlipCaptioner(modelDir as string, config, captionImagesWithBlip, hooks);
 }
 
 /** The captioner for `prep.captioner`; `auto` = blip+wd14, wd14 or blip when their weights are present, else none. */
-export async function resolveCaptioner(config: PrepConfig, cache: CacheOptions = {}): Promise<Resolved<Captioner>> {
+export async function resolveCaptioner(
+  config: PrepConfig,
+  cache: CacheOptions = {},
+  hooks: CaptionRunHooks = {},
+): Promise<Resolved<Captioner>> {
   const byName = (stage: Captioner): Resolved<Captioner> => ({ stage, choice: { name: stage.name, reason: 'asked for by name' } });
   switch (config.captioner) {
     case 'none':
@@ -149,11 +168,11 @@ export async function resolveCaptioner(config: PrepConfig, cache: CacheOptions =
     case 'wd14':
       return byName(await wd14Captioner(config, cache));
     case 'blip':
-      return byName(requireBlip(config, cache));
+      return byName(requireBlip(config, cache, hooks));
     case 'blip+wd14':
-      return byName(combineCaptioners('blip+wd14', [requireBlip(config, cache), await wd14Captioner(config, cache)]));
+      return byName(combineCaptioners('blip+wd14', [requireBlip(config, cache, hooks), await wd14Captioner(config, cache)]));
     case 'auto':
-      return autoCaptioner(config, cache);
+      return autoCaptioner(config, cache, hooks);
   }
 }
 
@@ -165,18 +184,18 @@ async function autoWd14(config: PrepConfig, cache: CacheOptions): Promise<{ stag
   return cached ? loadOrExplain(() => wd14Captioner(config, cache)) : {};
 }
 
-async function autoCaptioner(config: PrepConfig, cache: CacheOptions): Promise<Resolved<Captioner>> {
+async function autoCaptioner(config: PrepConfig, cache: CacheOptions, hooks: CaptionRunHooks): Promise<Resolved<Captioner>> {
   const wd14 = await autoWd14(config, cache);
   const failed = wd14.failure ? `; wd-vit-tagger-v3 failed to load: ${wd14.failure}` : '';
   const blipDir = findModelDir('blip-base', cache);
   const blip = blipDir !== undefined && hasWorkerPython();
   if (blip && blipDir && wd14.stage) {
-    const stage = combineCaptioners('blip+wd14', [createBlipCaptioner(blipDir, config), wd14.stage]);
+    const stage = combineCaptioners('blip+wd14', [createBlipCaptioner(blipDir, config, captionImagesWithBlip, hooks), wd14.stage]);
     return { stage, choice: { name: 'blip+wd14', reason: 'auto: BLIP and WD14 weights are in the model cache' } };
   }
   if (wd14.stage) return { stage: wd14.stage, choice: { name: 'wd14', reason: 'auto: WD14 weights are in the model cache' } };
   if (blip && blipDir) {
-    return { stage: createBlipCaptioner(blipDir, config), choice: { name: 'blip', reason: `auto: BLIP weights are in the model cache${failed}` } };
+    return { stage: createBlipCaptioner(blipDir, config, captionImagesWithBlip, hooks), choice: { name: 'blip', reason: `auto: BLIP weights are in the model cache${failed}` } };
   }
   const none = wd14.failure
     ? `auto: captions are the trigger and class words${failed}`

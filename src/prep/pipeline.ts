@@ -44,6 +44,8 @@ export interface PrepOptions {
   readonly onFileStart?: (file: { readonly done: number; readonly total: number; readonly source: string }) => void;
   /** Called after each file. */
   readonly onProgress?: (progress: PrepProgress) => void;
+  /** Called after each batch of a deferred captioner (BLIP in the worker), which runs after the last file. */
+  readonly onCaptionProgress?: (progress: { readonly done: number; readonly total: number }) => void;
   /** One-line announcements (the `auto` choices). */
   readonly onMessage?: (line: string) => void;
   /** Cancels between files; the manifest then records `cancelled: true` and the files done. */
@@ -155,7 +157,10 @@ async function resolveStages(options: PrepOptions, config: PrepConfig) {
   const cache = options.cache ?? {};
   const given = <T extends { name: string }>(stage: T): Resolved<T> => ({ stage, choice: { name: stage.name, reason: 'given by the caller' } });
   const segmenter = injected.segmenter ? given(injected.segmenter) : await resolveSegmenter(config.segmenter, cache);
-  const captioner = injected.captioner ? given(injected.captioner) : await resolveCaptioner(config, cache);
+  const captioner = injected.captioner ? given(injected.captioner) : await resolveCaptioner(config, cache, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onCaptionProgress ? { onCaptionProgress: options.onCaptionProgress } : {}),
+      });
   const person: Resolved<PersonDetector | null> | null =
     injected.personDetector !== undefined
       ? injected.personDetector && given(injected.personDetector)

@@ -11,15 +11,25 @@ export interface ProgressReporter {
 function formatSeconds(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : `${Math.floor(s / 60)}m${s % 60}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`
+    : `${Math.floor(s / 60)}m${s % 60}s`;
+}
+
+export interface ProgressReporterOptions {
+  readonly enabled: boolean;
+  readonly label: string;
+  /** Show the loss column (training); off for work without a loss (sampling steps, captions). Default true. */
+  readonly loss?: boolean;
 }
 
 /** A progress reporter; `enabled: false` gives one that does nothing. */
-export function createProgressReporter(options: { enabled: boolean; label: string }): ProgressReporter {
+export function createProgressReporter(options: ProgressReporterOptions): ProgressReporter {
   if (!options.enabled) return { onEvent: () => {}, stop: () => {} };
+  const lossColumn = options.loss === false ? '' : ' | loss {loss}';
   const bar = new cliProgress.SingleBar(
     {
-      format: `${options.label} [{bar}] {value}/{total} | loss {loss} | {speed} it/s | eta {eta_text}`,
+      format: `${options.label} [{bar}] {value}/{total}${lossColumn} | {speed} it/s | eta {eta_text}`,
       stream: process.stderr,
       hideCursor: true,
     },

@@ -7,21 +7,31 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { captionImagesWithBlip } from './blip.js';
-import { GenerationWorker } from './generate.js';
+import { GenerationWorker, runGeneration } from './generate.js';
 import { PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
 import { runWorker, type WorkerSpawn } from './python-worker.js';
 import { makePeftTensors, writeFixtureFile } from '../lora/lora-fixtures.js';
 import { sd15AttentionModules } from '../lora/sd15-modules.js';
-import { generationConfigSchema } from '../schemas/config.js';
+import { createBlipCaptioner } from '../prep/index.js';
+import { generationConfigSchema, prepConfigSchema } from '../schemas/config.js';
 
 const FAKE = fileURLToPath(new URL('../../test/fixtures/fake-worker.mjs', import.meta.url));
-const fake = (mode: string): WorkerSpawn => ({ command: process.execPath, args: [FAKE, mode], cwd: process.cwd() });
+const fake = (mode: string): WorkerSpawn => ({
+  command: process.execPath,
+  args: [FAKE, mode],
+  cwd: process.cwd(),
+});
 const request = { version: PROTOCOL_VERSION, command: 'serve-generation', base_model: 'tiny' } as const;
 
 describe('runWorker', () => {
   it('delivers every event in order and returns done', async () => {
     const events: WorkerEvent[] = [];
-    const outcome = await runWorker({ command: 'train', request, spawn: fake('ok'), onEvent: (e) => events.push(e) });
+    const outcome = await runWorker({
+      command: 'train',
+      request,
+      spawn: fake('ok'),
+      onEvent: (e) => events.push(e),
+    });
     expect(events.map((e) => e.type)).toEqual(['progress', 'progress', 'progress', 'done']);
     expect(outcome.status).toBe('done');
     if (outcome.status === 'done') expect(outcome.done.artifacts.echo).toBe('serve-generation');
@@ -37,7 +47,9 @@ describe('runWorker', () => {
   });
 
   it('names the exit code and the last stderr lines when the worker dies', async () => {
-    const error = await runWorker({ command: 'train', request, spawn: fake('crash') }).catch((e: unknown) => e);
+    const error = await runWorker({ command: 'train', request, spawn: fake('crash') }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'TL_ERR_WORKER' });
     const message = (error as Error).message;
     expect(message).toContain('python worker (train) exited with code 3 before finishing');
@@ -64,12 +76,18 @@ describe('runWorker', () => {
         if (e.type === 'progress') controller.abort();
       },
     });
-    expect(outcome).toMatchObject({ status: 'cancelled', step: 1, checkpoint: '/run/checkpoints/step-000001' });
+    expect(outcome).toMatchObject({
+      status: 'cancelled',
+      step: 1,
+      checkpoint: '/run/checkpoints/step-000001',
+    });
   });
 
   it('says how to set up Python when the interpreter is missing', async () => {
     const spawn = { command: '/nonexistent/python', args: [], cwd: process.cwd() };
-    await expect(runWorker({ command: 'train', request, spawn })).rejects.toMatchObject({ code: 'TL_ERR_PYTHON_ENV' });
+    await expect(runWorker({ command: 'train', request, spawn })).rejects.toMatchObject({
+      code: 'TL_ERR_PYTHON_ENV',
+    });
   });
 });
 
@@ -80,7 +98,10 @@ describe('GenerationWorker', () => {
     expect(await worker.start()).toEqual({ loadSeconds: 1.5, device: 'cpu' });
     const loras = mkdtempSync(join(tmpdir(), 'tl-worker-'));
     const badLora = join(loras, 'bad-lora.safetensors'); // a valid file the fake worker rejects ("bad")
-    await writeFixtureFile(badLora, makePeftTensors({ modules: sd15AttentionModules().slice(0, 1), rank: 2, seed: 1 }));
+    await writeFixtureFile(
+      badLora,
+      makePeftTensors({ modules: sd15AttentionModules().slice(0, 1), rank: 2, seed: 1 }),
+    );
     const emptyLora = join(loras, 'empty.safetensors');
     writeFileSync(emptyLora, '');
     const [a, bad, b] = await Promise.allSettled([
@@ -105,11 +126,63 @@ describe('GenerationWorker', () => {
 
 describe('captionImagesWithBlip', () => {
   it('returns captions in input order with the schema defaults, and the error for a bad file', async () => {
-    const captions = await captionImagesWithBlip(['/d/a.png', '/d/broken.png', '/d/c.png'], { spawn: fake('blip') });
+    const captions = await captionImagesWithBlip(['/d/a.png', '/d/broken.png', '/d/c.png'], {
+      spawn: fake('blip'),
+    });
     expect(captions).toEqual([
       { path: '/d/a.png', caption: 'a manga girl (beams 3, max 50)' },
       { path: '/d/broken.png', caption: null, error: '/d/broken.png: cannot read image' },
       { path: '/d/c.png', caption: 'a manga girl (beams 3, max 50)' },
     ]);
+  });
+});
+
+describe('runGeneration', () => {
+  it('forwards one progress event per sampling step to onEvent, then returns the images', async () => {
+    const events: WorkerEvent[] = [];
+    const config = generationConfigSchema.parse({
+      baseModel: 'tiny',
+      prompt: 'sks',
+      steps: 4,
+      seeds: [1, 2],
+    });
+    const result = await runGeneration({
+      outputDir: '/gen',
+      config,
+      spawn: fake('generate'),
+      onEvent: (e) => events.push(e),
+    });
+    const progress = events.filter((e) => e.type === 'progress');
+    expect(progress.map((e) => [e.step, e.total])).toEqual([
+      [1, 4],
+      [2, 4],
+      [3, 4],
+      [4, 4],
+    ]);
+    expect(progress.every((e) => e.loss === null && e.lr === null)).toBe(true);
+    expect(events.at(-1)?.type).toBe('done');
+    expect(result.images).toEqual(['/gen/seed-1.png', '/gen/seed-2.png']);
+  });
+});
+
+describe('createBlipCaptioner (prep)', () => {
+  it('reports BLIP progress as captioning done/total and passes the run signal to the worker', async () => {
+    const seen: { signal?: AbortSignal }[] = [];
+    const viaFake: typeof captionImagesWithBlip = (paths, options = {}) => {
+      seen.push(options);
+      return captionImagesWithBlip(paths, { ...options, spawn: fake('blip') });
+    };
+    const progress: { done: number; total: number }[] = [];
+    const controller = new AbortController();
+    const captioner = createBlipCaptioner('/models/blip', prepConfigSchema.parse({}), viaFake, {
+      signal: controller.signal,
+      onCaptionProgress: (p) => progress.push({ ...p }),
+    });
+    await captioner.describe([], ['/d/a.png', '/d/b.png', '/d/broken.png']);
+    const captions = await captioner.finish?.();
+    expect(progress).toEqual([{ done: 3, total: 3 }]);
+    expect(seen[0]?.signal).toBe(controller.signal);
+    expect(captions?.get('/d/a.png')).toEqual({ sentence: 'a manga girl (beams 3, max 50)' });
+    expect(captions?.get('/d/broken.png')).toEqual({});
   });
 });

@@ -4,9 +4,10 @@ import { loadConfig } from '../../config/load-config.js';
 import { ensurePythonEnv } from '../../env/python-env.js';
 import { generationConfigSchema } from '../../schemas/config.js';
 import { type GenerationResult, runGeneration } from '../../worker/generate.js';
+import { createProgressReporter } from '../../worker/progress-bar.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { numberFlag as num } from '../number-flag.js';
-import { commandAction, printResult } from '../output.js';
+import { commandAction, printResult, wantsProgressBar } from '../output.js';
 
 interface GenerateFlags {
   lora?: string;
@@ -83,6 +84,12 @@ export function registerGenerate(program: Command): void {
           },
         }).generation;
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
+        // One bar over the sampling steps (all seeds render as one batch); off with --json or no terminal.
+        const progress = createProgressReporter({
+          enabled: wantsProgressBar(flags),
+          label: 'generate',
+          loss: false,
+        });
         // Ctrl-C / SIGTERM stop the worker too (it exits at once), instead of leaving it rendering.
         const result = await withStopSignals((signal) =>
           runGeneration({
@@ -90,8 +97,9 @@ export function registerGenerate(program: Command): void {
             outputDir: flags.output,
             config,
             signal,
+            onEvent: progress.onEvent,
           }),
-        );
+        ).finally(() => progress.stop());
         printResult(result, flags, formatResult);
         return 0;
       }),

@@ -62,22 +62,31 @@ function formatResult(result: PrepResult): string {
 
 /**
  * The run's progress bar on stderr: it starts with the first file and always shows the file being
- * worked on (set when a file starts), the count moving when one is done.
+ * worked on (set when a file starts), the count moving when one is done. A deferred captioner (BLIP in
+ * the worker, after the last file) then moves the same bar as `captioning i/n`, one update per batch.
  */
-function prepProgressBar(): { callbacks: Pick<PrepOptions, 'onFileStart' | 'onProgress'>; stop: () => void } {
+function prepProgressBar(): {
+  callbacks: Pick<PrepOptions, 'onFileStart' | 'onProgress' | 'onCaptionProgress'>;
+  stop: () => void;
+} {
   const bar = new cliProgress.SingleBar(
-    { format: 'prep [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true },
+    { format: '{stage} [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
+  const show = (done: number, total: number, payload: { stage: string; file: string }) => {
+    if (!started) bar.start(total, done, payload);
+    else {
+      bar.setTotal(total);
+      bar.update(done, payload);
+    }
+    started = true;
+  };
   return {
     callbacks: {
-      onFileStart: ({ done, total, source }) => {
-        if (!started) bar.start(total, done, { file: displayPath(source) });
-        else bar.update(done, { file: displayPath(source) });
-        started = true;
-      },
+      onFileStart: ({ done, total, source }) => show(done, total, { stage: 'prep', file: displayPath(source) }),
       onProgress: ({ done }) => bar.update(done),
+      onCaptionProgress: ({ done, total }) => show(done, total, { stage: 'captioning', file: '(BLIP)' }),
     },
     stop: () => {
       if (started) bar.stop();
