@@ -157,10 +157,11 @@ async function resolveStages(options: PrepOptions, config: PrepConfig) {
   const cache = options.cache ?? {};
   const given = <T extends { name: string }>(stage: T): Resolved<T> => ({ stage, choice: { name: stage.name, reason: 'given by the caller' } });
   const segmenter = injected.segmenter ? given(injected.segmenter) : await resolveSegmenter(config.segmenter, cache);
-  const captioner = injected.captioner ? given(injected.captioner) : await resolveCaptioner(config, cache, {
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onCaptionProgress ? { onCaptionProgress: options.onCaptionProgress } : {}),
-      });
+  const captionerOptions = {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onCaptionProgress ? { onCaptionProgress: options.onCaptionProgress } : {}),
+  };
+  const captioner = injected.captioner ? given(injected.captioner) : await resolveCaptioner(config, cache, captionerOptions);
   const person: Resolved<PersonDetector | null> | null =
     injected.personDetector !== undefined
       ? injected.personDetector && given(injected.personDetector)
