@@ -1,7 +1,7 @@
 // `toonlora prep` through the real CLI: flags reach the dataset (folder name, resolution, captions),
 // and bad usage (an -o that is a file, a folder without images, an empty --trigger) ends with one
 // clear error and exit 2 before anything is written; per-file reasons name the file once.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,4 +79,25 @@ describe('toonlora prep bad usage: one error, exit 2, nothing written', () => {
     expect(run.stderr).not.toMatch(/no commas/);
     expect(existsSync(join(root, 'never'))).toBe(false);
   });
+});
+
+describe('toonlora prep stopped with Ctrl-C', () => {
+  it('stops between files and writes the manifest with cancelled: true', async () => {
+    const inputs = join(root, 'many');
+    mkdirSync(inputs, { recursive: true });
+    for (let i = 0; i < 6; i++) writeFileSync(join(inputs, `p${i}.png`), readFileSync(panel));
+    const out = join(root, 'stopped');
+    const child = spawn(join(repo, 'toonlora'), ['prep', inputs, '-o', out, '--json'], { cwd: root, env });
+    let stderr = '';
+    // The first line on stderr (the stage choices) comes once the run has started: stop it there.
+    child.stderr.on('data', (chunk) => {
+      if (!stderr) child.kill('SIGINT');
+      stderr += chunk;
+    });
+    const status = await new Promise<number | null>((done) => child.on('close', done));
+    const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
+    expect(manifest.cancelled, stderr).toBe(true);
+    expect(manifest.files.length).toBeLessThan(6);
+    expect(status).toBe(manifest.summary.crops > 0 ? 0 : 1);
+  }, 120_000);
 });

@@ -10,6 +10,7 @@ import { type PrepOptions, type PrepResult, runPrep } from '../../prep/pipeline.
 import { captionerSchema, prepConfigSchema, segmenterSchema } from '../../schemas/config.js';
 import { numberFlag } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
+import { withStopSignals } from '../../worker/stop-signals.js';
 
 interface PrepFlags {
   output: string;
@@ -143,15 +144,19 @@ export function registerPrep(program: Command): void {
           },
         });
         const bar = wantsProgressBar(flags) ? prepProgressBar() : undefined;
-        const result = await runPrep({
-          inputs,
-          outDir: flags.output,
-          config: config.prep,
-          overwrite: flags.overwrite ?? false,
-          saveStages: flags.saveStages ?? false,
-          onMessage: (line) => process.stderr.write(`${line}\n`),
-          ...bar?.callbacks,
-        }).finally(() => bar?.stop());
+        // Ctrl-C / SIGTERM stop between files: the manifest records the files done and `cancelled`.
+        const result = await withStopSignals((signal) =>
+          runPrep({
+            inputs,
+            outDir: flags.output,
+            config: config.prep,
+            overwrite: flags.overwrite ?? false,
+            saveStages: flags.saveStages ?? false,
+            onMessage: (line) => process.stderr.write(`${line}\n`),
+            signal,
+            ...bar?.callbacks,
+          }),
+        ).finally(() => bar?.stop());
         printResult(result, flags, formatResult);
         return result.manifest.summary.crops > 0 ? 0 : 1;
       }),
