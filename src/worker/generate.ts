@@ -7,7 +7,13 @@ import { ToonloraError } from '../errors.js';
 import { type DiffusersLoraChoice, loraFileForDiffusers } from '../lora/diffusers-copy.js';
 import { toonloraHome } from '../models/cache.js';
 import type { GenerationConfig } from '../schemas/config.js';
-import { type DoneEvent, type GenerateRequest, PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
+import {
+  type DoneEvent,
+  type GenerateRequest,
+  PROTOCOL_VERSION,
+  type ProgressEvent,
+  type WorkerEvent,
+} from './protocol.js';
 import {
   defaultWorkerSpawn,
   errorFromEvent,
@@ -63,7 +69,7 @@ function checkLora(lora: string | undefined): void {
 }
 
 function requestFor(
-  options: Omit<GenerateOptions, 'config'> & { config: GenerationConfig },
+  options: Pick<GenerateOptions, 'lora' | 'outputDir' | 'config'>,
   id: string | null,
 ): GenerateRequest {
   return {
@@ -109,7 +115,13 @@ export async function runGeneration(options: GenerateOptions): Promise<Generatio
 interface Pending {
   resolve: (done: DoneEvent) => void;
   reject: (error: Error) => void;
+  onEvent?: ((event: ProgressEvent) => void) | undefined;
 }
+
+/** What `GenerationWorker.generate` takes: `onEvent` gets this request's `progress` (one per sampling step). */
+export type WarmGenerateOptions = Omit<GenerateOptions, 'onEvent' | 'signal' | 'spawn'> & {
+  readonly onEvent?: (event: ProgressEvent) => void;
+};
 
 /**
  * A warm generation worker: `start()` loads the base model once; each `generate()` swaps the LoRA
@@ -137,7 +149,10 @@ export class GenerationWorker {
         'serve-generation',
         (event) => {
           if (event.type === 'ready') resolveReady({ loadSeconds: event.load_s, device: event.device });
-          else if (event.type === 'done' || event.type === 'error') {
+          else if (event.type === 'progress') {
+            // Routed by id: a step of another (or an unknown) request never moves this one's progress.
+            if (event.id) this.pending.get(event.id)?.onEvent?.(event);
+          } else if (event.type === 'done' || event.type === 'error') {
             const pending = event.id ? this.pending.get(event.id) : undefined;
             const error = event.type === 'error' ? errorFromEvent(event, 'serve-generation') : undefined;
             if (!pending) {
@@ -162,8 +177,11 @@ export class GenerationWorker {
     return this.ready;
   }
 
-  /** Generates with `lora` at `config.loraWeight`; the config's baseModel must be this worker's. */
-  async generate(options: Omit<GenerateOptions, 'onEvent' | 'signal' | 'spawn'>): Promise<GenerationResult> {
+  /**
+   * Generates with `lora` at `config.loraWeight`; the config's baseModel must be this worker's.
+   * `options.onEvent` receives this request's `progress` events (step/total = sampling step/steps).
+   */
+  async generate(options: WarmGenerateOptions): Promise<GenerationResult> {
     const lora = await chooseLoraFile(options.lora);
     if (options.config.baseModel !== this.baseModel) {
       throw new ToonloraError(
@@ -174,7 +192,7 @@ export class GenerationWorker {
     await this.start();
     const id = `g${this.nextId++}`;
     const done = new Promise<DoneEvent>((resolveDone, rejectDone) => {
-      this.pending.set(id, { resolve: resolveDone, reject: rejectDone });
+      this.pending.set(id, { resolve: resolveDone, reject: rejectDone, onEvent: options.onEvent });
     });
     this.worker?.send(requestFor({ ...options, ...(lora ? { lora: lora.path } : {}) }, id));
     return resultFrom(await done, lora);

@@ -29,6 +29,8 @@ export const progressEventSchema = z.strictObject({
   lr: finiteOrNull,
   it_per_s: finiteOrNull,
   eta_s: finiteOrNull,
+  /** serve-generation: the id of the request this sampling step belongs to. */
+  id: z.string().optional(),
 });
 export const sampleEventSchema = z.strictObject({
   version,

@@ -122,6 +122,39 @@ describe('GenerationWorker', () => {
     ).rejects.toMatchObject({ code: 'TL_ERR_CONFLICT' });
     await worker.close();
   });
+
+  it('routes each progress event to the request with its id', async () => {
+    const worker = new GenerationWorker('tiny', fake('serve-progress'));
+    const config = generationConfigSchema.parse({ baseModel: 'tiny', prompt: 'sks' });
+    const seen: Record<string, Array<[number, number]>> = { a: [], b: [] };
+    const [a, b] = await Promise.all([
+      worker.generate({
+        outputDir: '/a',
+        config: { ...config, steps: 3 },
+        onEvent: (event) => seen.a?.push([event.step, event.total]),
+      }),
+      worker.generate({
+        outputDir: '/b',
+        config: { ...config, steps: 2 },
+        onEvent: (event) => seen.b?.push([event.step, event.total]),
+      }),
+    ]);
+    expect(a.images).toEqual(['/a/seed-1.png']);
+    expect(b.images).toEqual(['/b/seed-1.png']);
+    // interleaved on the wire (a1 b1 a2 b2 a3); steps of an unknown id or of none reach neither
+    expect(seen).toEqual({
+      a: [
+        [1, 3],
+        [2, 3],
+        [3, 3],
+      ],
+      b: [
+        [1, 2],
+        [2, 2],
+      ],
+    });
+    await worker.close();
+  });
 });
 
 describe('captionImagesWithBlip', () => {

@@ -33,6 +33,7 @@ GENERATION_CONFIG = {
 def valid_events() -> list[tuple[str, str]]:
     return [
         ("progress", event_to_json(Progress(10, 100, 0.1234, 1e-4, 2.5, 36.0))),
+        ("progress with id", event_to_json(Progress(3, 20, float("nan"), float("nan"), 4.0, 4.25, id="g1"))),
         ("sample", event_to_json(Sample(250, ["/run/samples/step-000250-0.png"]))),
         ("checkpoint", event_to_json(Checkpoint(250, "/run/checkpoints/step-000250"))),
         ("log", event_to_json(Log("warn", "img3.txt: unreadable caption"))),

@@ -160,6 +160,22 @@ def test_serve_generation_answers_requests_by_id(tmp_path):
     assert by_id["r3"]["type"] == "done"
 
 
+def test_serve_generation_sends_progress_per_sampling_step_tagged_with_the_request_id(tmp_path):
+    request = lambda rid, steps: {"version": 1, "command": "generate", "id": rid, "lora": None, "output_dir": str(tmp_path / "o"),  # noqa: E731
+                                  "config": {**GEN_CONFIG, "steps": steps, "seeds": [3]}}
+    code, events, stderr = run_worker("serve-generation", {"version": 1, "command": "serve-generation", "base_model": "tiny"},
+                                      extra_lines=[request("r1", 3), request("r2", 2), {"version": 1, "command": "shutdown"}])
+    assert code == 0, stderr
+    answered = [(e["type"], e.get("id"), e.get("step"), e.get("total")) for e in events if e["type"] in ("progress", "done", "error")]
+    assert answered == [
+        ("progress", "r1", 1, 3), ("progress", "r1", 2, 3), ("progress", "r1", 3, 3), ("done", "r1", None, None),
+        ("progress", "r2", 1, 2), ("progress", "r2", 2, 2), ("done", "r2", None, None),
+    ]
+    progress = [e for e in events if e["type"] == "progress"]
+    assert all(e["loss"] is None and e["lr"] is None and e["it_per_s"] > 0 for e in progress)
+    assert progress[2]["eta_s"] == 0  # last step of r1: nothing left
+
+
 def test_session_keeps_at_most_max_loras_loaded(tmp_path):
     for name, seed in (("a", 1), ("b", 2), ("c", 3)):
         write_random_lora(tmp_path / name, rank=4, alpha=4.0, seed=seed)

@@ -123,7 +123,8 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
 
 def _serve_generation(writer: EventWriter) -> None:
     """Long-lived mode: first line {command: serve-generation, base_model}; then generate requests, each
-    answered by `done`/`error` carrying its `id`, until {command: shutdown} or end of input."""
+    answered by a `progress` per sampling step and then `done`/`error`, all carrying its `id`, until
+    {command: shutdown} or end of input."""
     from .config import parse_generate_request, parse_serve_request
     from .generate import GenerationSession
     from .protocol import _parse_object
@@ -144,7 +145,7 @@ def _serve_generation(writer: EventWriter) -> None:
             request = parse_generate_request(obj)
             if request.config.base_model != serve.base_model:
                 raise ProtocolError(f"config.baseModel: this worker holds {serve.base_model!r}, got {request.config.base_model!r}")
-            result = session.generate(request.lora, request.config, request.output_dir)
+            result = session.generate(request.lora, request.config, request.output_dir, writer.emit, request_id)
             writer.emit(Done(artifacts={"images": result.images, "grid": result.grid},
                              stats={"swap_s": result.swap_s, "generate_s": result.generate_s}, id=request_id))
         except Exception as error:  # one bad request never ends the warm worker

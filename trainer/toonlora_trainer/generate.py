@@ -177,9 +177,11 @@ class GenerationSession:
         self.active = key
         return time.perf_counter() - started
 
-    def generate(self, lora: str | None, config: GenerationConfig, output_dir: str, emit: Emit | None = None) -> GenerationResult:
+    def generate(self, lora: str | None, config: GenerationConfig, output_dir: str, emit: Emit | None = None,
+                 request_id: str | None = None) -> GenerationResult:
         """Renders one image per seed into `output_dir` (PNG) plus a grid when there are several seeds.
-        With `emit`, a `progress` event follows each sampling step (step/total = step/config.steps)."""
+        With `emit`, a `progress` event follows each sampling step (step/total = step/config.steps),
+        carrying `request_id` as its `id` when given (serve-generation answers several requests)."""
         swap_s = self.use_lora(lora, config.lora_weight)
         self.pipe.scheduler = make_scheduler(config.scheduler, self.base.noise_scheduler.config)
         if not config.vae_fp32:
@@ -187,7 +189,7 @@ class GenerationSession:
         started = time.perf_counter()
         latents = render_latents(
             self.pipe, config.prompt, config.negative_prompt, config.seeds, config.steps, config.guidance_scale,
-            config.width, config.height, config.clip_skip, StepProgress(config.steps, emit) if emit else None,
+            config.width, config.height, config.clip_skip, StepProgress(config.steps, emit, request_id) if emit else None,
         )
         images = decode_latents(self.pipe, latents)
         if not config.vae_fp32:

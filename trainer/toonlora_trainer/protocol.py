@@ -31,12 +31,15 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True)
 class Progress:
+    """One finished unit of work. `id` is the request's id under serve-generation (absent otherwise)."""
+
     step: int
     total: int
     loss: float
     lr: float
     it_per_s: float
     eta_s: float
+    id: str | None = None
     type: str = "progress"
 
 
@@ -166,17 +169,18 @@ Emit = Callable[[Event], None]
 
 class StepProgress:
     """Emits a `progress` event per finished unit of work that has no loss or learning rate (sampling
-    steps, captioned images): `loss` and `lr` are NaN (null on the wire), it/s and ETA from the wall clock."""
+    steps, captioned images): `loss` and `lr` are NaN (null on the wire), it/s and ETA from the wall clock.
+    With `request_id` each event carries it as `id`, so a serve-generation driver can route it to its request."""
 
-    def __init__(self, total: int, emit: Emit) -> None:
-        self.total, self.emit = max(int(total), 1), emit
+    def __init__(self, total: int, emit: Emit, request_id: str | None = None) -> None:
+        self.total, self.emit, self.request_id = max(int(total), 1), emit, request_id
         self.started = time.perf_counter()
 
     def __call__(self, step: int) -> None:
         elapsed = max(time.perf_counter() - self.started, 1e-9)
         it_per_s = step / elapsed
         eta_s = (self.total - step) / it_per_s if it_per_s > 0 else 0.0
-        self.emit(Progress(step, self.total, math.nan, math.nan, it_per_s, eta_s))
+        self.emit(Progress(step, self.total, math.nan, math.nan, it_per_s, eta_s, id=self.request_id))
 
 
 # ---------------------------------------------------------------- requests (driver -> worker)
