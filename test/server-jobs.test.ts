@@ -11,6 +11,7 @@ import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
 import type { GenerationWorker } from '../src/worker/generate.js';
+import type { ProgressEvent } from '../src/worker/protocol.js';
 import { parseSse, readZipEntries, seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
 
 const apps: FastifyInstance[] = [];
@@ -56,16 +57,37 @@ function fakeTrain(options: { steps?: number; hold?: Promise<void>; calls?: JobC
   };
 }
 
-/** A stand-in generation worker that writes real PNGs; a weight's request waits for `holds[weight]`. */
-function standInWorkerFactory(holds: Record<number, Promise<void>>, requests: number[]) {
+/**
+ * A stand-in generation worker that writes real PNGs; a weight's request waits for `holds[weight]`.
+ * With `sampling`, it first reports the config's sampling steps to `onEvent`, as the Python worker does.
+ */
+function standInWorkerFactory(holds: Record<number, Promise<void>>, requests: number[], sampling = false) {
   return (baseModel: string) =>
     ({
       baseModel,
       start: async () => ({ loadSeconds: 0.5, device: 'cpu' }),
       close: async () => {},
-      generate: async (options: { outputDir: string; config: { loraWeight: number; seeds: number[] } }) => {
+      generate: async (options: {
+        outputDir: string;
+        config: { loraWeight: number; seeds: number[]; steps: number };
+        onEvent?: (event: ProgressEvent) => void;
+      }) => {
         requests.push(options.config.loraWeight);
         await holds[options.config.loraWeight];
+        const total = options.config.steps;
+        for (let step = 1; sampling && step <= total; step++) {
+          const eta = (total - step) / 10;
+          options.onEvent?.({
+            version: 1,
+            type: 'progress',
+            step,
+            total,
+            loss: null,
+            lr: null,
+            it_per_s: 10,
+            eta_s: eta,
+          });
+        }
         mkdirSync(options.outputDir, { recursive: true });
         const images = [];
         for (const seed of options.config.seeds) {
@@ -491,6 +513,52 @@ describe('generate jobs', () => {
     expect(job.result?.imageIds).toHaveLength(4);
     expect(job.result?.gridIds).toHaveLength(2);
     expect(job.progress).toMatchObject({ step: 4, total: 4, message: '4/4 images; base model loaded' });
+  });
+
+  it('streams a progress event per sampling step while each weight renders', async () => {
+    const generation = new WarmGenerationService(standInWorkerFactory({}, [], true));
+    const app = await makeApp({ runners: createDefaultRunners, generation });
+    const characterId = app.catalog.createCharacter({
+      name: 'Mina',
+      trigger: 'mina_tl',
+      classWord: 'girl',
+    }).id;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      payload: {
+        kind: 'generate',
+        characterId,
+        params: { generation: { baseModel: 'tiny', seeds: [1, 2], steps: 3 }, weights: [0.5, 1] },
+      },
+    });
+    await app.queue.whenIdle();
+    const jobId = res.json().id;
+    expect(app.jobStore.getJob(jobId).status).toBe('succeeded');
+    const stream = await app.inject({ method: 'GET', url: `/api/jobs/${jobId}/stream` });
+    const progress = parseSse(stream.body)
+      .filter((event) => event.event === 'progress')
+      .map(
+        (event) =>
+          (
+            event.data as {
+              body: { progress: { step: number; total: number; message: string; etaS?: number } };
+            }
+          ).body.progress,
+      );
+    expect(progress.map((p) => `${p.step}/${p.total} ${p.message}`)).toEqual([
+      '0/4 waiting for the generation worker',
+      '1/3 weight 0.5 (1/2): sampling step 1/3; 0/4 images',
+      '2/3 weight 0.5 (1/2): sampling step 2/3; 0/4 images',
+      '3/3 weight 0.5 (1/2): sampling step 3/3; 0/4 images',
+      '2/4 2/4 images',
+      '1/3 weight 1 (2/2): sampling step 1/3; 2/4 images',
+      '2/3 weight 1 (2/2): sampling step 2/3; 2/4 images',
+      '3/3 weight 1 (2/2): sampling step 3/3; 2/4 images',
+      '4/4 4/4 images',
+      '4/4 4/4 images; base model loaded',
+    ]);
+    expect(progress[1]?.etaS).toBeCloseTo(0.2);
   });
 });
 

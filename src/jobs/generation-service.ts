@@ -20,6 +20,20 @@ export interface GenerationRequest {
   signal?: AbortSignal;
   /** Called after each batch with its images (and grid), so callers can record them as they land. */
   onBatch?: (batch: GeneratedBatch) => void;
+  /** Called after each sampling step of the batch in flight, so progress moves while an image renders. */
+  onStep?: (step: SamplingStep) => void;
+}
+
+/** One finished sampling step: `step`/`total` count within the batch (weight) `batch` of `batches`. */
+export interface SamplingStep {
+  weight: number;
+  /** 1-based index of the batch (weight) being rendered. */
+  batch: number;
+  batches: number;
+  step: number;
+  total: number;
+  itPerS: number | null;
+  etaS: number | null;
 }
 
 export interface GeneratedImage {

@@ -3,10 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { generationConfigSchema } from '../schemas/config.js';
 import type { GenerationWorker } from '../worker/generate.js';
-import type { GeneratedBatch } from './generation-service.js';
+import type { ProgressEvent } from '../worker/protocol.js';
+import type { GeneratedBatch, SamplingStep } from './generation-service.js';
 import { WarmGenerationService } from './warm-generation.js';
 
-/** A stand-in worker: each request returns seed paths and a grid; `onRequest` runs before it resolves. */
+/**
+ * A stand-in worker: each request reports `steps` sampling steps to its `onEvent` (when given), then
+ * returns seed paths and a grid; `onRequest` runs before it resolves.
+ */
 function standInWorker(onRequest: (weight: number) => void) {
   const requests: number[] = [];
   const factory = (baseModel: string) =>
@@ -14,8 +18,26 @@ function standInWorker(onRequest: (weight: number) => void) {
       baseModel,
       start: async () => ({ loadSeconds: 2, device: 'cpu' }),
       close: async () => {},
-      generate: async (options: { outputDir: string; config: { loraWeight: number; seeds: number[] } }) => {
+      generate: async (options: {
+        outputDir: string;
+        config: { loraWeight: number; seeds: number[]; steps: number };
+        onEvent?: (event: ProgressEvent) => void;
+      }) => {
         requests.push(options.config.loraWeight);
+        const total = options.config.steps;
+        for (let step = 1; step <= total; step++) {
+          options.onEvent?.({
+            version: 1,
+            type: 'progress',
+            step,
+            total,
+            loss: null,
+            lr: null,
+            it_per_s: 4,
+            eta_s: (total - step) / 4,
+            id: `w${options.config.loraWeight}`,
+          });
+        }
         onRequest(options.config.loraWeight);
         return {
           images: options.config.seeds.map((seed) => `${options.outputDir}/seed-${seed}.png`),
@@ -57,6 +79,31 @@ describe('WarmGenerationService', () => {
     ]);
     expect(batches.map((batch) => batch.images.length)).toEqual([3, 3]);
     expect(output.timing).toMatchObject({ warm: false, loadMs: 2000, generateMs: 1000 });
+  });
+
+  it('reports each sampling step within its weight batch, before that batch lands', async () => {
+    const { factory } = standInWorker(() => {});
+    const seen: string[] = [];
+    const steps: SamplingStep[] = [];
+    await new WarmGenerationService(factory).generate({
+      generation: { ...generation, steps: 2 },
+      weights: [0.5, 1],
+      outDir: '/out',
+      onStep: (step) => {
+        steps.push(step);
+        seen.push(`step ${step.weight} ${step.step}/${step.total}`);
+      },
+      onBatch: (batch) => seen.push(`batch ${batch.images[0]?.weight}`),
+    });
+    expect(seen).toEqual([
+      'step 0.5 1/2',
+      'step 0.5 2/2',
+      'batch 0.5',
+      'step 1 1/2',
+      'step 1 2/2',
+      'batch 1',
+    ]);
+    expect(steps[2]).toEqual({ weight: 1, batch: 2, batches: 2, step: 1, total: 2, itPerS: 4, etaS: 0.25 });
   });
 
   it('starts no further batch once the signal is aborted', async () => {

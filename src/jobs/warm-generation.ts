@@ -3,6 +3,7 @@
 // first request after start (or after a base change, or after training freed the GPU) pays the load.
 import { join } from 'node:path';
 import { GenerationWorker } from '../worker/generate.js';
+import type { ProgressEvent } from '../worker/protocol.js';
 import type {
   GeneratedBatch,
   GeneratedGrid,
@@ -77,10 +78,14 @@ export class WarmGenerationService implements GenerationService {
     }
   }
 
-  /** One worker request per weight; stops before the next one once `request.signal` is aborted. */
+  /**
+   * One worker request per weight; stops before the next one once `request.signal` is aborted.
+   * The worker's sampling steps reach `request.onStep`, counted within the weight's batch.
+   */
   private async renderBatches(worker: GenerationWorker, request: GenerationRequest): Promise<BatchTotals> {
     const totals: BatchTotals = { images: [], grids: [], loraSwapMs: 0, generateMs: 0, stopped: false };
-    for (const weight of request.weights) {
+    const { onStep, weights } = request;
+    for (const [batchIndex, weight] of weights.entries()) {
       if (request.signal?.aborted) {
         totals.stopped = true;
         break;
@@ -89,6 +94,20 @@ export class WarmGenerationService implements GenerationService {
         ...(request.loraPath ? { lora: request.loraPath } : {}),
         outputDir: request.weights.length > 1 ? join(request.outDir, `weight-${weight}`) : request.outDir,
         config: { ...request.generation, loraWeight: weight },
+        ...(onStep
+          ? {
+              onEvent: (event: ProgressEvent) =>
+                onStep({
+                  weight,
+                  batch: batchIndex + 1,
+                  batches: weights.length,
+                  step: event.step,
+                  total: event.total,
+                  itPerS: event.it_per_s,
+                  etaS: event.eta_s,
+                }),
+            }
+          : {}),
       });
       totals.loraSwapMs += (result.timings.swap_s ?? 0) * 1000;
       totals.generateMs += (result.timings.generate_s ?? 0) * 1000;

@@ -1,5 +1,6 @@
 // src/jobs/runners/generate-runner.ts — the `generate` job: prompt + LoRA (at one weight or a sweep)
-// -> the warm generation service -> image (and grid) artifacts, recorded batch by batch as they land,
+// -> the warm generation service -> image (and grid) artifacts, recorded batch by batch as they land
+// (progress per sampling step while a batch renders, per image count after it),
 // so a cancelled or failed sweep leaves no file without its artifact row; the result carries the
 // timing (base load paid or warm, LoRA swap, generation).
 import { relative } from 'node:path';
@@ -77,6 +78,15 @@ export function createGenerateRunner(deps: RunnerDeps) {
         const step = recorder.imageIds.length;
         context.progress({ step, total, message: `${step}/${total} images` });
       },
+      // Within a batch, step/total are the sampling steps of that weight; the message keeps the image count.
+      onStep: (s) =>
+        context.progress({
+          step: s.step,
+          total: s.total,
+          itPerS: s.itPerS,
+          etaS: s.etaS,
+          message: `weight ${s.weight} (${s.batch}/${s.batches}): sampling step ${s.step}/${s.total}; ${recorder.imageIds.length}/${total} images`,
+        }),
     });
     recorder.rest(output);
     const step = recorder.imageIds.length;
