@@ -147,11 +147,18 @@ describe('downloadFile', () => {
     const abort: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
       const reader = response.body?.getReader();
+      let delivered = false;
+      // The first pull delivers one chunk, the next one fails: erroring in the same pull would
+      // discard the queued chunk, and whether any byte reached the part file would be down to timing.
       const body = new ReadableStream({
         async pull(controller) {
+          if (delivered) {
+            controller.error(new Error('cable pulled'));
+            return;
+          }
           const chunk = await reader?.read();
           if (chunk?.value) controller.enqueue(chunk.value);
-          controller.error(new Error('cable pulled'));
+          delivered = true;
         },
       });
       return new Response(body, { status: response.status, headers: response.headers });
