@@ -18,7 +18,7 @@ import {
   loraTrainingFactsSchema,
 } from './kohya-metadata.js';
 import { type PlannedFile, type PlannedTensor, planConversion, networkMetadata } from './convert-plan.js';
-import { DIFFUSERS_KOHYA_ALPHA_NOTE } from './loader-compat.js';
+import { DIFFUSERS_KOHYA_ALPHA_NOTE, diffusersMisreadsAlphas } from './loader-compat.js';
 import { openLora } from './open-lora.js';
 import { type SafetensorsReader, STREAM_CHUNK_BYTES } from './safetensors-read.js';
 import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
@@ -312,7 +312,7 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
       ];
     }
     const warnings = [...model.warnings, ...usable.warnings, ...optionWarnings(options, to, precision, stats)];
-    if (to === 'kohya' && new Set(model.modules.map((m) => Math.fround(m.alpha))).size > 1) {
+    if (diffusersMisreadsAlphas(to, model.modules)) {
       warnings.push(DIFFUSERS_KOHYA_ALPHA_NOTE);
     }
     return { input, from: model.format, to, files, modules: model.modules.length, warnings };

@@ -7,7 +7,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from './convert.js';
-import type { LoraModel } from './lora-model.js';
+import { diffusersMisreadsAlphas, distinctAlphaCount } from './loader-compat.js';
 import { openLora } from './open-lora.js';
 
 export interface DiffusersLoraChoice {
@@ -15,11 +15,6 @@ export interface DiffusersLoraChoice {
   readonly path: string;
   /** Set when the input was replaced by a converted copy (or could not be), saying why. */
   readonly note?: string;
-}
-
-/** Whether diffusers would load this model at the wrong strength: a kohya file with several alphas. */
-export function needsDiffusersCopy(model: LoraModel): boolean {
-  return model.format === 'kohya' && new Set(model.modules.map((m) => Math.fround(m.alpha))).size > 1;
 }
 
 /** Cache file name for one version of `path` (its path, size and modification time). */
@@ -34,11 +29,10 @@ function copyName(path: string, size: number, mtimeMs: number): string {
  * is unchanged. A file that cannot be converted is used as it is, with a note saying why.
  */
 export async function loraFileForDiffusers(path: string, cacheFolder: string): Promise<DiffusersLoraChoice> {
-  const opened = await openLora(path);
-  const mixed = needsDiffusersCopy(opened.model);
-  const alphas = new Set(opened.model.modules.map((m) => Math.fround(m.alpha))).size;
-  await opened.reader.close();
-  if (!mixed) return { path };
+  const { model, reader } = await openLora(path);
+  await reader.close();
+  if (!diffusersMisreadsAlphas(model.format, model.modules)) return { path };
+  const alphas = distinctAlphaCount(model.modules);
   const info = await stat(path);
   const copy = join(cacheFolder, copyName(path, info.size, info.mtimeMs));
   const note = `${basename(path)} has ${alphas} different alphas, and diffusers would apply only the most common one: generating with its diffusers-format copy ${copy} (every module's alpha kept).`;

@@ -1,7 +1,12 @@
 // src/lora/inspect.ts — `inspectLora`: what a LoRA file is (format, rank / alpha / scale per module,
 // modules per block, dtypes, size, metadata, trigger and top tags) and whether AUTOMATIC1111, ComfyUI
 // and diffusers map every key. Reads only the header and the alpha scalars.
-import { checkLoaderCompatibility, DIFFUSERS_KOHYA_ALPHA_NOTE, type LoaderVerdict } from './loader-compat.js';
+import {
+  checkLoaderCompatibility,
+  DIFFUSERS_KOHYA_ALPHA_NOTE,
+  diffusersMisreadsAlphas,
+  type LoaderVerdict,
+} from './loader-compat.js';
 import { kohyaModuleName } from './lora-keys.js';
 import type { LoraModel } from './lora-model.js';
 import { NO_LORA_KEYS, openLora } from './open-lora.js';
@@ -96,7 +101,7 @@ function withAlphaPatternNote(
   format: string,
   modules: readonly InspectModule[],
 ): LoaderVerdict[] {
-  if (format !== 'kohya' || new Set(modules.map((m) => m.alpha)).size < 2) return verdicts;
+  if (!diffusersMisreadsAlphas(format, modules)) return verdicts;
   return verdicts.map((v) =>
     v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, DIFFUSERS_KOHYA_ALPHA_NOTE] } : v,
   );

@@ -262,9 +262,20 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
 export const DIFFUSERS_DORA_NOTE =
   'DoRA: load_lora_weights drops the dora_scale keys of a kohya file, so the LoRA loads without its DoRA magnitude (a different result than in ComfyUI).';
 
-/** Note shown when a kohya file's modules have different alphas (inspect.ts, convert.ts). */
+/** Note shown when a kohya file's modules have different alphas ({@link diffusersMisreadsAlphas}). */
 export const DIFFUSERS_KOHYA_ALPHA_NOTE =
   'modules have different alphas: diffusers 0.42 load_lora_weights gives every module of a kohya file the most common alpha (its alpha_pattern keys from network_alphas match no module; measured: UNet output off by the whole LoRA effect). Use convert --to diffusers for diffusers.';
+
+/** How many different alphas (as float32, as stored) `modules` have. */
+export function distinctAlphaCount(modules: readonly { readonly alpha: number }[]): number {
+  return new Set(modules.map((m) => Math.fround(m.alpha))).size;
+}
+
+/** Whether diffusers would load this file at the wrong strength: kohya keys with several alphas
+ * ({@link DIFFUSERS_KOHYA_ALPHA_NOTE}; inspect.ts notes it, convert.ts warns, diffusers-copy.ts avoids it). */
+export function diffusersMisreadsAlphas(format: string, modules: readonly { readonly alpha: number }[]): boolean {
+  return format === 'kohya' && distinctAlphaCount(modules) > 1;
+}
 
 /** All three verdicts for a file's tensor keys. */
 export function checkLoaderCompatibility(keys: readonly string[]): LoaderVerdict[] {
