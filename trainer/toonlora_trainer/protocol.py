@@ -167,6 +167,13 @@ class EventWriter:
 Emit = Callable[[Event], None]
 
 
+def rate_and_eta(done: int, remaining: int, started: float) -> tuple[float, float]:
+    """Units per second since `started` (a perf_counter time) for `done` units, and seconds left for `remaining`."""
+    elapsed = max(time.perf_counter() - started, 1e-9)
+    per_s = done / elapsed
+    return per_s, (remaining / per_s if per_s > 0 else 0.0)
+
+
 class StepProgress:
     """Emits a `progress` event per finished unit of work that has no loss or learning rate (sampling
     steps, captioned images): `loss` and `lr` are NaN (null on the wire), it/s and ETA from the wall clock.
@@ -177,9 +184,7 @@ class StepProgress:
         self.started = time.perf_counter()
 
     def __call__(self, step: int) -> None:
-        elapsed = max(time.perf_counter() - self.started, 1e-9)
-        it_per_s = step / elapsed
-        eta_s = (self.total - step) / it_per_s if it_per_s > 0 else 0.0
+        it_per_s, eta_s = rate_and_eta(step, self.total - step, self.started)
         self.emit(Progress(step, self.total, math.nan, math.nan, it_per_s, eta_s, id=self.request_id))
 
 

@@ -29,7 +29,7 @@ from .losses import compute_snr, min_snr_weights, sample_noise, training_target,
 from .models import (
     BaseModel, attach_lora, attach_text_encoder_lora, count_lora, encode_prompts, encode_prompts_grad, load_base_model, select_device,
 )
-from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample
+from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample, rate_and_eta
 
 SAMPLE_STEPS = 20
 TEXT_CACHE_LIMIT = 1024
@@ -364,9 +364,7 @@ def _batch_captions(dataset: Dataset, indices: list[int], config: TrainingConfig
 
 
 def _report_progress(emit: Emit, state: LoopState, config: TrainingConfig, loss: float, started: float, first_step: int) -> None:
-    elapsed = max(time.perf_counter() - started, 1e-9)
-    it_per_s = (state.step - first_step) / elapsed
-    eta_s = (config.steps - state.step) / it_per_s if it_per_s > 0 else 0.0
+    it_per_s, eta_s = rate_and_eta(state.step - first_step, config.steps - state.step, started)
     emit(Progress(state.step, config.steps, loss, float(state.lr_scheduler.get_last_lr()[0]), it_per_s, eta_s))
 
 
