@@ -102,6 +102,20 @@ function standInWorkerFactory(holds: Record<number, Promise<void>>, requests: nu
     }) as unknown as GenerationWorker;
 }
 
+/** Creates a character and submits a generate job for it (tiny base); resolves to the inject response. */
+async function submitGenerateJob(
+  app: Awaited<ReturnType<typeof makeApp>>,
+  generation: Record<string, unknown>,
+  weights: number[],
+) {
+  const characterId = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' }).id;
+  return app.inject({
+    method: 'POST',
+    url: '/api/jobs',
+    payload: { kind: 'generate', characterId, params: { generation: { baseModel: 'tiny', ...generation }, weights } },
+  });
+}
+
 /** Every file under `dir`, relative to the data folder, with `/` separators. */
 function filesUnder(dataDir: string, dir: string): string[] {
   return (
@@ -445,20 +459,7 @@ describe('generate jobs', () => {
     const requests: number[] = [];
     const generation = new WarmGenerationService(standInWorkerFactory({ 0.4: hold.promise }, requests));
     const app = await makeApp({ runners: createDefaultRunners, generation });
-    const characterId = app.catalog.createCharacter({
-      name: 'Mina',
-      trigger: 'mina_tl',
-      classWord: 'girl',
-    }).id;
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/jobs',
-      payload: {
-        kind: 'generate',
-        characterId,
-        params: { generation: { baseModel: 'tiny', seeds: [1, 2, 3] }, weights: [0.2, 0.4, 0.6, 0.8, 1] },
-      },
-    });
+    const res = await submitGenerateJob(app, { seeds: [1, 2, 3] }, [0.2, 0.4, 0.6, 0.8, 1]);
     expect(res.statusCode).toBe(201);
     const jobId = res.json().id;
     await waitFor(
@@ -493,20 +494,7 @@ describe('generate jobs', () => {
     const requests: number[] = [];
     const generation = new WarmGenerationService(standInWorkerFactory({}, requests));
     const app = await makeApp({ runners: createDefaultRunners, generation });
-    const characterId = app.catalog.createCharacter({
-      name: 'Mina',
-      trigger: 'mina_tl',
-      classWord: 'girl',
-    }).id;
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/jobs',
-      payload: {
-        kind: 'generate',
-        characterId,
-        params: { generation: { baseModel: 'tiny', seeds: [1, 2] }, weights: [0.5, 1] },
-      },
-    });
+    const res = await submitGenerateJob(app, { seeds: [1, 2] }, [0.5, 1]);
     await app.queue.whenIdle();
     const job = app.jobStore.getJob(res.json().id);
     expect(job.status).toBe('succeeded');
@@ -518,20 +506,7 @@ describe('generate jobs', () => {
   it('streams a progress event per sampling step while each weight renders', async () => {
     const generation = new WarmGenerationService(standInWorkerFactory({}, [], true));
     const app = await makeApp({ runners: createDefaultRunners, generation });
-    const characterId = app.catalog.createCharacter({
-      name: 'Mina',
-      trigger: 'mina_tl',
-      classWord: 'girl',
-    }).id;
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/jobs',
-      payload: {
-        kind: 'generate',
-        characterId,
-        params: { generation: { baseModel: 'tiny', seeds: [1, 2], steps: 3 }, weights: [0.5, 1] },
-      },
-    });
+    const res = await submitGenerateJob(app, { seeds: [1, 2], steps: 3 }, [0.5, 1]);
     await app.queue.whenIdle();
     const jobId = res.json().id;
     expect(app.jobStore.getJob(jobId).status).toBe('succeeded');

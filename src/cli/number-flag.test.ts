@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ToonloraError } from '../errors.js';
+import { thrownToonloraError } from '../errors-testing.js';
 import { numberFlag } from './number-flag.js';
-
-function usageError(run: () => unknown): ToonloraError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ToonloraError) return error;
-    throw error;
-  }
-  throw new Error('expected a ToonloraError');
-}
 
 describe('numberFlag', () => {
   it('parses numbers and leaves a missing flag undefined', () => {
@@ -20,7 +10,7 @@ describe('numberFlag', () => {
     expect(numberFlag(undefined, '--rank')).toBeUndefined();
   });
   it.each(['abc', '', '  ', 'Infinity', '12px', 'NaN'])('refuses %j naming the flag and the text', (text) => {
-    const error = usageError(() => numberFlag(text, '--rank'));
+    const error = thrownToonloraError(() => numberFlag(text, '--rank'));
     expect(error.code).toBe('TL_ERR_USAGE');
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(

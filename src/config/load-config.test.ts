@@ -2,19 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ToonloraError } from '../errors.js';
+import { thrownToonloraError } from '../errors-testing.js';
 import { effectiveLoraAlpha } from '../schemas/config.js';
 import { loadConfig, mergeConfig, parseConfig } from './load-config.js';
-
-function configError(run: () => unknown): ToonloraError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ToonloraError) return error;
-    throw error;
-  }
-  throw new Error('expected a ToonloraError');
-}
 
 describe('config defaults (SPEC §1, §2, §4)', () => {
   const config = parseConfig({});
@@ -41,18 +31,18 @@ describe('config defaults (SPEC §1, §2, §4)', () => {
 
 describe('config validation names the field, the value and the fix', () => {
   it('rejects rank 0', () => {
-    const error = configError(() => parseConfig({ training: { lora: { rank: 0 } } }));
+    const error = thrownToonloraError(() => parseConfig({ training: { lora: { rank: 0 } } }));
     expect(error.code).toBe('TL_ERR_CONFIG');
     expect(error.message).toMatch(/training\.lora\.rank: .*got 0\. Set --rank or training\.lora\.rank\./);
   });
   it('rejects an unknown target module', () => {
-    const error = configError(() =>
+    const error = thrownToonloraError(() =>
       parseConfig({ training: { lora: { targetModules: ['to_q', 'ff.net'] } } }),
     );
     expect(error.message).toMatch(/training\.lora\.targetModules\.1: .*got "ff\.net"/);
   });
   it('rejects negative steps', () => {
-    const error = configError(() => parseConfig({ training: { steps: -5 } }));
+    const error = thrownToonloraError(() => parseConfig({ training: { steps: -5 } }));
     expect(error.message).toMatch(/training\.steps: .*got -5\. Set --steps or training\.steps\./);
   });
 });
@@ -70,7 +60,7 @@ describe('config files and overrides', () => {
   it("a file gives steps or epochs, not both; a flag for either replaces the file's other one", () => {
     const both = join(dir, 'both.toml');
     writeFileSync(both, '[training]\nsteps = 300\nepochs = 4\n');
-    const error = configError(() => loadConfig({ file: both }));
+    const error = thrownToonloraError(() => loadConfig({ file: both }));
     expect(error.code).toBe('TL_ERR_CONFIG_FILE');
     expect(error.message).toMatch(/both\.toml: training\.steps and training\.epochs/);
 
@@ -98,7 +88,7 @@ describe('config files and overrides', () => {
   ])('refuses an unknown key in %s naming the file, the key and the likely one', (name, text, key, meant) => {
     const file = join(dir, name);
     writeFileSync(file, text);
-    const error = configError(() => loadConfig({ file, overrides: { training: { steps: 5 } } }));
+    const error = thrownToonloraError(() => loadConfig({ file, overrides: { training: { steps: 5 } } }));
     expect(error.code).toBe('TL_ERR_CONFIG_FILE');
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain(`${file}: unknown setting`);
@@ -108,14 +98,14 @@ describe('config files and overrides', () => {
   it('names every unknown key of a file, listing the known ones where none is close', () => {
     const file = join(dir, 'many.toml');
     writeFileSync(file, '[training]\nfoo = 1\n[generation]\nstep = 20\n');
-    const error = configError(() => loadConfig({ file }));
+    const error = thrownToonloraError(() => loadConfig({ file }));
     expect(error.message).toMatch(/training\.foo: unknown key; known keys here: baseModel, lora, /);
     expect(error.message).toContain('generation.step: unknown key; did you mean generation.steps?');
   });
   it('names the file when it is not valid JSON', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, '{ nope');
-    const error = configError(() => loadConfig({ file }));
+    const error = thrownToonloraError(() => loadConfig({ file }));
     expect(error.code).toBe('TL_ERR_CONFIG_FILE');
     expect(error.message).toContain('bad.json');
   });
