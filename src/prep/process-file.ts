@@ -1,7 +1,8 @@
-// src/prep/process-file.ts — runs the prep stages on ONE input file, in order: decode -> detect text ->
-// remove text -> segment (minus speech bubbles) -> (detect persons) -> crop -> dedupe -> caption ->
-// write, timing each, and returns its manifest entry. Product failures of this file (bad image, no character) become its
-// status and reason; only run-level failures (a model that cannot load) propagate.
+// src/prep/process-file.ts — the prep stages for ONE input file, in two halves: `analyseFile` (decode ->
+// detect text -> remove text -> segment (minus speech bubbles) -> (detect persons) -> crop; pure image
+// work, any thread) and `finishFile` (dedupe -> names -> write -> caption, in input order on the run's
+// thread), timing each, and returns its manifest entry. Product failures of this file (bad image, no
+// character) become its status and reason; only run-level failures (a model that cannot load) propagate.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isToonloraError } from '../errors.js';
@@ -26,17 +27,21 @@ import { safeStem, type UniqueNames } from './output-names.js';
 import { morphologyKernelPx } from './segment-classic.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 
+/** The stages that look at one file: all a thread needs to analyse it (no run state). */
+export interface AnalysisStages {
+  readonly textDetector: TextDetector;
+  readonly textRemover: TextRemover;
+  readonly segmenter: CharacterSegmenter;
+  readonly personDetector: PersonDetector | null;
+}
+
 /** Everything shared by the files of one run. */
-export interface RunContext {
+export interface RunContext extends AnalysisStages {
   readonly config: PrepConfig;
   readonly outDir: string;
   /** Kohya folder name, relative to outDir (`10_sks girl`). */
   readonly datasetDir: string;
   readonly saveStages: boolean;
-  readonly textDetector: TextDetector;
-  readonly textRemover: TextRemover;
-  readonly segmenter: CharacterSegmenter;
-  readonly personDetector: PersonDetector | null;
   readonly captioner: Captioner;
   readonly names: UniqueNames;
   /** Stage folder names (`stages/<name>/`), unique per input file. */
@@ -47,11 +52,47 @@ export interface RunContext {
   readonly captionParts: Map<string, CaptionParts>;
 }
 
+/** A character found in a file: refused as too small, or cut out and resized to the training size. */
+export type AnalysedCandidate =
+  | { readonly characterBox: Box; readonly tooSmall: string }
+  | {
+      readonly characterBox: Box;
+      readonly cropBox: Box;
+      /** The square at the training resolution. */
+      readonly crop: RgbImage;
+      /** For near-duplicate checks against the crops kept before it (dedupe.ts). */
+      readonly thumbnail: Float64Array;
+      readonly dhash: string;
+      /** The square before resizing (only with saveStages). */
+      readonly square?: RgbImage;
+    };
+
+/**
+ * What the stages found in one file, before anything is written: either its final manifest entry
+ * (it failed or was skipped at decode) or the candidates `finishFile` turns into crops. Plain data,
+ * so an analysis worker thread can send it back (analysis-pool.ts).
+ */
+export type FileAnalysis =
+  | { readonly kind: 'failed'; readonly entry: ManifestFile }
+  | {
+      readonly kind: 'analysed';
+      readonly source: string;
+      readonly timings: Record<string, number>;
+      readonly width: number;
+      readonly height: number;
+      readonly textRegions: number;
+      /** The stage images (only with saveStages). */
+      readonly stageImages?: { readonly textMask: GrayImage; readonly textRemoved: RgbImage; readonly characterMask: GrayImage };
+      readonly candidates: readonly AnalysedCandidate[];
+      /** Name of the segmenter, for the no-character reason. */
+      readonly segmenter: string;
+    };
+
 /** Decode failures that mean "nothing to learn from" rather than a broken file. */
 const SKIP_DECODE_REASONS = new Set(['too-small']);
 
 class Timer {
-  readonly timings: Record<string, number> = {};
+  constructor(readonly timings: Record<string, number> = {}) {}
   async time<T>(stage: string, work: () => Promise<T>): Promise<T> {
     const start = performance.now();
     try {
@@ -62,35 +103,30 @@ class Timer {
   }
 }
 
-interface Candidate {
-  readonly characterBox: Box;
-}
-
 /** Character boxes: persons (tightened to the mask) with the detector in `all` mode, else mask contours. */
 async function findCharacters(
-  ctx: RunContext,
+  stages: AnalysisStages,
+  config: PrepConfig,
   image: RgbImage,
   textMask: GrayImage,
   timer: Timer,
-): Promise<{ candidates: Candidate[]; mask: GrayImage }> {
-  const raw = await timer.time('segment', () => ctx.segmenter.segment(image));
+): Promise<{ boxes: Box[]; mask: GrayImage }> {
+  const raw = await timer.time('segment', () => stages.segmenter.segment(image));
   const outlinePx = morphologyKernelPx(raw.width, raw.height) * 2 + 1;
   const mask = await timer.time('bubbles', () => removeTextBubbles(raw, image, textMask, outlinePx));
-  if (ctx.personDetector && ctx.config.characters === 'all') {
-    const detector = ctx.personDetector;
+  if (stages.personDetector && config.characters === 'all') {
+    const detector = stages.personDetector;
     const people = await timer.time('personDetect', () => detector.detect(image));
-    if (people.length > 0) {
-      return { mask, candidates: people.map((p) => ({ characterBox: tightenToMask(mask, p.box) })) };
-    }
+    if (people.length > 0) return { mask, boxes: people.map((p) => tightenToMask(mask, p.box)) };
   }
   const contours = await timer.time('contours', async () =>
     (await findMaskContours(mask)).filter((c) => whiteFractionWithin(image, mask, c.box) <= BUBBLE_WHITE_FRACTION),
   );
-  return { mask, candidates: selectCharacterContours(contours, ctx.config.characters).map((c) => ({ characterBox: c.box })) };
+  return { mask, boxes: selectCharacterContours(contours, config.characters).map((c) => c.box) };
 }
 
-function fileEntry(source: string, timer: Timer, fields: Partial<ManifestFile>): ManifestFile {
-  return { source, status: 'error', reason: null, reasonCode: null, crops: [], rejected: [], timingsMs: timer.timings, ...fields };
+function fileEntry(source: string, timings: Record<string, number>, fields: Partial<ManifestFile>): ManifestFile {
+  return { source, status: 'error', reason: null, reasonCode: null, crops: [], rejected: [], timingsMs: timings, ...fields };
 }
 
 /** OpenCV.js throws bare numbers (a pointer to its exception); everything else has a message. */
@@ -99,44 +135,108 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Processes one file; never throws for problems of this file (see the file comment). */
-export async function processFile(ctx: RunContext, source: string): Promise<ManifestFile> {
+/** The entry of a file whose stage work threw: a decode problem, or any other stage failure. */
+function failedEntry(source: string, timings: Record<string, number>, error: unknown): ManifestFile {
+  if (isToonloraError(error) && error.code === 'TL_ERR_IMAGE_DECODE') {
+    const reasonCode = String(error.details.reason ?? 'decode');
+    const status = SKIP_DECODE_REASONS.has(reasonCode) ? 'skipped' : 'error';
+    return fileEntry(source, timings, { status, reason: error.message, reasonCode });
+  }
+  return fileEntry(source, timings, {
+    status: 'error',
+    reason: `${basename(source)}: a prep stage failed (${describeError(error)}). The other files were processed.`,
+    reasonCode: 'stage-failed',
+  });
+}
+
+/**
+ * Runs the image stages on one file: decode -> detect text -> remove text -> segment (minus speech
+ * bubbles) -> (detect persons) -> crop and resize each character. Writes nothing and touches no run
+ * state, so files can be analysed on several threads. Problems of this file become a `failed`
+ * analysis; only a model that cannot load (TL_ERR_MODEL_MISSING) throws.
+ */
+export async function analyseFile(
+  stages: AnalysisStages,
+  config: PrepConfig,
+  source: string,
+  saveStages: boolean,
+): Promise<FileAnalysis> {
   const timer = new Timer();
-  const stem = safeStem(basename(source));
   try {
-    return await runStages(ctx, source, stem, timer);
-  } catch (error) {
-    if (isToonloraError(error) && error.code === 'TL_ERR_IMAGE_DECODE') {
-      const reasonCode = String(error.details.reason ?? 'decode');
-      const status = SKIP_DECODE_REASONS.has(reasonCode) ? 'skipped' : 'error';
-      return fileEntry(source, timer, { status, reason: error.message, reasonCode });
+    const decoded = await timer.time('decode', () => decodeImage(source, { maxPixels: config.maxInputPixels }));
+    const regions = await timer.time('textDetect', () => stages.textDetector.detect(decoded));
+    const removed = await timer.time('textRemove', () => stages.textRemover.remove(decoded, regions));
+    const { mask, boxes } = await findCharacters(stages, config, removed.image, removed.mask, timer);
+    const candidates: AnalysedCandidate[] = [];
+    for (const characterBox of boxes) {
+      const tooSmall = characterTooSmallReason(characterBox, decoded);
+      if (tooSmall) {
+        candidates.push({ characterBox, tooSmall });
+        continue;
+      }
+      const cropBox = computeCropBox(characterBox, config.cropMargin);
+      const square = await timer.time('crop', async () => cutSquare(removed.image, cropBox));
+      const crop = await timer.time('crop', () =>
+        resizeRgbCv(square, config.resolution, config.resolution, square.width > config.resolution ? 'area' : 'cubic'),
+      );
+      const thumbnail = await timer.time('dedupe', async () => colourThumbnail(crop));
+      candidates.push({ characterBox, cropBox, crop, thumbnail, dhash: differenceHash(crop), ...(saveStages ? { square } : {}) });
     }
+    return {
+      kind: 'analysed',
+      source,
+      timings: timer.timings,
+      width: decoded.width,
+      height: decoded.height,
+      textRegions: regions.length,
+      ...(saveStages ? { stageImages: { textMask: removed.mask, textRemoved: removed.image, characterMask: mask } } : {}),
+      candidates,
+      segmenter: stages.segmenter.name,
+    };
+  } catch (error) {
     if (isToonloraError(error) && error.code === 'TL_ERR_MODEL_MISSING') throw error;
-    return fileEntry(source, timer, {
-      status: 'error',
-      reason: `${basename(source)}: a prep stage failed (${describeError(error)}). The other files were processed.`,
-      reasonCode: 'stage-failed',
-    });
+    return { kind: 'failed', entry: failedEntry(source, timer.timings, error) };
   }
 }
 
-async function runStages(ctx: RunContext, source: string, stem: string, timer: Timer): Promise<ManifestFile> {
-  const { config } = ctx;
-  const decoded = await timer.time('decode', () => decodeImage(source, { maxPixels: config.maxInputPixels }));
-  const regions = await timer.time('textDetect', () => ctx.textDetector.detect(decoded));
-  const removed = await timer.time('textRemove', () => ctx.textRemover.remove(decoded, regions));
-  const { mask, candidates } = await findCharacters(ctx, removed.image, removed.mask, timer);
-  const base = { width: decoded.width, height: decoded.height, textRegions: regions.length };
+/** Analyses and finishes one file on this thread; never throws for problems of this file. */
+export async function processFile(ctx: RunContext, source: string): Promise<ManifestFile> {
+  return finishFile(ctx, await analyseFile(ctx, ctx.config, source, ctx.saveStages));
+}
+
+/**
+ * Turns a file's analysis into its manifest entry, in input order: stage images, near-duplicate
+ * checks against the crops kept before it, unique names, the crop PNGs, captions. A failure here
+ * (a full disk) becomes the file's status, like a stage failure.
+ */
+export async function finishFile(ctx: RunContext, analysis: FileAnalysis): Promise<ManifestFile> {
+  if (analysis.kind === 'failed') return analysis.entry;
+  const timer = new Timer({ ...analysis.timings });
+  try {
+    return await finishStages(ctx, analysis, timer);
+  } catch (error) {
+    return failedEntry(analysis.source, timer.timings, error);
+  }
+}
+
+type Analysed = Extract<FileAnalysis, { kind: 'analysed' }>;
+type Accepted = { name: string; crop: RgbImage; cropBox: Box; characterBox: Box; dhash: string };
+
+async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): Promise<ManifestFile> {
+  const { source } = analysis;
+  const stem = safeStem(basename(source));
+  const base = { width: analysis.width, height: analysis.height, textRegions: analysis.textRegions };
 
   const stages: ManifestStages = {};
   const stageDir = ctx.saveStages ? join('stages', ctx.stageNames.take(stem)) : '';
-  if (ctx.saveStages) {
+  const stageImages = ctx.saveStages ? analysis.stageImages : undefined;
+  if (stageImages) {
     await timer.time('saveStages', async () => {
       await mkdir(join(ctx.outDir, stageDir), { recursive: true });
       await Promise.all([
-        encodePng(removed.mask, join(ctx.outDir, stageDir, 'text-mask.png')),
-        encodePng(removed.image, join(ctx.outDir, stageDir, 'text-removed.png')),
-        encodePng(mask, join(ctx.outDir, stageDir, 'character-mask.png')),
+        encodePng(stageImages.textMask, join(ctx.outDir, stageDir, 'text-mask.png')),
+        encodePng(stageImages.textRemoved, join(ctx.outDir, stageDir, 'text-removed.png')),
+        encodePng(stageImages.characterMask, join(ctx.outDir, stageDir, 'character-mask.png')),
       ]);
     });
     Object.assign(stages, {
@@ -146,33 +246,27 @@ async function runStages(ctx: RunContext, source: string, stem: string, timer: T
       crop: [],
     });
   }
-  const withStages = ctx.saveStages ? { stages } : {};
+  const withStages = stageImages ? { stages } : {};
 
-  if (candidates.length === 0) {
-    return fileEntry(source, timer, {
+  if (analysis.candidates.length === 0) {
+    return fileEntry(source, timer.timings, {
       ...base,
       ...withStages,
       status: 'skipped',
       reasonCode: 'no-character',
-      reason: `${basename(source)}: no character found (the ${ctx.segmenter.name} mask is empty: a blank or background-only page?)`,
+      reason: `${basename(source)}: no character found (the ${analysis.segmenter} mask is empty: a blank or background-only page?)`,
     });
   }
 
   const rejected: ManifestFile['rejected'] = [];
-  const accepted: Array<{ name: string; crop: RgbImage; cropBox: Box; characterBox: Box; dhash: string }> = [];
-  for (const { characterBox } of candidates) {
-    const tooSmall = characterTooSmallReason(characterBox, decoded);
-    if (tooSmall) {
-      rejected.push({ characterBox, reason: tooSmall });
+  const accepted: Accepted[] = [];
+  for (const candidate of analysis.candidates) {
+    const { characterBox } = candidate;
+    if ('tooSmall' in candidate) {
+      rejected.push({ characterBox, reason: candidate.tooSmall });
       continue;
     }
-    const cropBox = computeCropBox(characterBox, config.cropMargin);
-    const square = await timer.time('crop', async () => cutSquare(removed.image, cropBox));
-    const crop = await timer.time('crop', () =>
-      resizeRgbCv(square, config.resolution, config.resolution, square.width > config.resolution ? 'area' : 'cubic'),
-    );
-    const thumbnail = await timer.time('dedupe', async () => colourThumbnail(crop));
-    const duplicate = config.dedupe ? findNearDuplicate(thumbnail, ctx.kept) : undefined;
+    const duplicate = ctx.config.dedupe ? findNearDuplicate(candidate.thumbnail, ctx.kept) : undefined;
     if (duplicate) {
       rejected.push({
         characterBox,
@@ -180,12 +274,12 @@ async function runStages(ctx: RunContext, source: string, stem: string, timer: T
       });
       continue;
     }
-    const dhash = differenceHash(crop);
     const name = ctx.names.take(accepted.length === 0 ? stem : `${stem}-${accepted.length + 1}`);
-    ctx.kept.push({ thumbnail, name: join(ctx.datasetDir, `${name}.png`) });
-    accepted.push({ name, crop, cropBox, characterBox, dhash });
-    if (ctx.saveStages) {
+    ctx.kept.push({ thumbnail: candidate.thumbnail, name: join(ctx.datasetDir, `${name}.png`) });
+    accepted.push({ name, crop: candidate.crop, cropBox: candidate.cropBox, characterBox, dhash: candidate.dhash });
+    if (stageImages && candidate.square) {
       const stagePath = join(stageDir, `crop-${accepted.length}.png`);
+      const square = candidate.square;
       await timer.time('saveStages', () => encodePng(square, join(ctx.outDir, stagePath)));
       stages.crop?.push(stagePath);
     }
@@ -193,7 +287,7 @@ async function runStages(ctx: RunContext, source: string, stem: string, timer: T
 
   if (accepted.length === 0) {
     const allDuplicates = rejected.every((r) => r.reason.startsWith('near-duplicate'));
-    return fileEntry(source, timer, {
+    return fileEntry(source, timer.timings, {
       ...base,
       ...withStages,
       status: 'skipped',
@@ -204,7 +298,7 @@ async function runStages(ctx: RunContext, source: string, stem: string, timer: T
   }
 
   const crops = await writeCrops(ctx, accepted, timer, stages);
-  return fileEntry(source, timer, {
+  return fileEntry(source, timer.timings, {
     ...base,
     ...withStages,
     status: 'ok',
@@ -217,7 +311,7 @@ async function runStages(ctx: RunContext, source: string, stem: string, timer: T
 
 async function writeCrops(
   ctx: RunContext,
-  accepted: Array<{ name: string; crop: RgbImage; cropBox: Box; characterBox: Box; dhash: string }>,
+  accepted: Accepted[],
   timer: Timer,
   stages: ManifestStages,
 ): Promise<ManifestCrop[]> {

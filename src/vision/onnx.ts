@@ -9,12 +9,26 @@ export type OnnxTensor = ort.Tensor;
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
+/** Intra-op threads for sessions whose caller does not say; undefined = onnxruntime's default (all cores). */
+let defaultIntraOpThreads: number | undefined;
+
+/**
+ * Sets the intra-op thread count for sessions opened afterwards without `intraOpThreads` (undefined
+ * restores onnxruntime's default). Per JavaScript thread: prep's analysis workers each take their
+ * share of the cores (see prep/analysis-pool.ts). Returns the previous value.
+ */
+export function setDefaultIntraOpThreads(threads: number | undefined): number | undefined {
+  const previous = defaultIntraOpThreads;
+  defaultIntraOpThreads = threads;
+  return previous;
+}
+
 export interface OpenSessionOptions {
   /** Model id for messages (e.g. `isnet-anime`). */
   modelId: string;
   /** Input names the code feeds; a model without them is rejected with a clear error. */
   expectInputs?: readonly string[];
-  /** Threads for one op; default: all cores. */
+  /** Threads for one op; default: {@link setDefaultIntraOpThreads}'s value, else all cores. */
   intraOpThreads?: number;
   /**
    * Let idle intra-op threads spin-wait for work (onnxruntime's default, true). false yields the CPU
@@ -25,7 +39,9 @@ export interface OpenSessionOptions {
 }
 
 /** Opens (once per path) an ONNX session on the CPU; throws TL_ERR_MODEL_MISSING when the file is absent, unloadable or lacks an expected input. */
-export function openOnnxSession(path: string, options: OpenSessionOptions): Promise<ort.InferenceSession> {
+export function openOnnxSession(path: string, given: OpenSessionOptions): Promise<ort.InferenceSession> {
+  const threads = given.intraOpThreads ?? defaultIntraOpThreads;
+  const options: OpenSessionOptions = threads ? { ...given, intraOpThreads: threads } : given;
   const key = `${path}#${options.intraOpThreads ?? 0}#${options.allowSpinning === false ? 'nospin' : 'spin'}`;
   let session = sessions.get(key);
   if (!session) {
