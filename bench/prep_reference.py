@@ -298,14 +298,57 @@ def segment_classic(img):
     return mask
 
 
+# Speech bubbles out of the character mask (src/prep/bubble-mask.ts, mask-contours.ts).
+MASK_THRESHOLD, BUBBLE_WHITE_MIN, BUBBLE_WHITE_FRACTION = 127, 225, 0.7
+
+
+def remove_text_bubbles(mask, img, text_mask):
+    """Near-white areas of the mask (4-connected) that hold text-mask pixels are cleared, then a
+    rectangular opening (2 x the morphology kernel + 1) over their box grown by twice that removes
+    the outline rings left."""
+    in_mask = mask > MASK_THRESHOLD
+    text_in_mask = (text_mask > 0) & in_mask
+    if not text_in_mask.any():
+        return mask
+    white = (in_mask & (img >= BUBBLE_WHITE_MIN).all(axis=2)) | text_in_mask
+    count, labels = cv2.connectedComponents(white.astype(np.uint8) * 255, connectivity=4)
+    holds_text = np.zeros(count, bool)
+    holds_text[labels[text_in_mask]] = True
+    bubble = holds_text[labels]
+    cleared = mask.copy()
+    cleared[bubble] = 0
+    outline = morphology_kernel_px(mask.shape[1], mask.shape[0]) * 2 + 1
+    ys, xs = np.nonzero(bubble)
+    h, w = mask.shape
+    x0, y0 = max(0, xs.min() - 2 * outline), max(0, ys.min() - 2 * outline)
+    x1, y1 = min(w, xs.max() + 1 + 2 * outline), min(h, ys.max() + 1 + 2 * outline)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (outline, outline))
+    cleared[y0:y1, x0:x1] = cv2.morphologyEx(np.ascontiguousarray(cleared[y0:y1, x0:x1]), cv2.MORPH_OPEN, kernel)
+    return cleared
+
+
+def white_fraction(img, mask, box):
+    """Share of the mask pixels inside `box` that are near-white (a text-emptied bubble)."""
+    x, y, w, h = box
+    inside = mask[y : y + h, x : x + w] > MASK_THRESHOLD
+    count = inside.sum()
+    if count == 0:
+        return 0.0
+    return ((img[y : y + h, x : x + w] >= BUBBLE_WHITE_MIN).all(axis=2) & inside).sum() / count
+
+
 def crop(img, mask, margin=0.1, resolution=512):
-    """Largest external contour's box -> square with margin (src/prep/crop-box.ts computeCropBox),
-    cut out with white padding (cutSquare), resized as process-file.ts does (area down, cubic up)."""
+    """Largest external contour that is not a bubble -> square with margin (src/prep/crop-box.ts
+    computeCropBox), cut out with white padding (cutSquare), resized as process-file.ts does (area
+    down, cubic up)."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
-        return None, None
     boxes = [(cv2.contourArea(c), cv2.boundingRect(c)) for c in contours]
-    _, (x, y, w, h) = max(boxes, key=lambda b: (b[0], b[1][2] * b[1][3]))
+    boxes = [b for b in boxes if white_fraction(img, mask, b[1]) <= BUBBLE_WHITE_FRACTION]
+    if not boxes:
+        return None, None
+    area, (x, y, w, h) = max(boxes, key=lambda b: (b[0], b[1][2] * b[1][3]))
+    if area <= 0:
+        return None, None
     side = max(1, js_round(max(w, h) * (1 + 2 * margin)))
     left, top = js_round(x + w / 2 - side / 2), js_round(y + h / 2 - side / 2)
     square = np.full((side, side, 3), 255, np.uint8)
@@ -325,9 +368,9 @@ def run_stages(session, path):
     parts = {}
     regions = detect(session, img, parts)
     t2 = time.perf_counter()
-    clean, _ = remove_text(img, regions)
+    clean, text_mask = remove_text(img, regions)
     t3 = time.perf_counter()
-    mask = segment_classic(clean)
+    mask = remove_text_bubbles(segment_classic(clean), clean, text_mask)
     t4 = time.perf_counter()
     _, character = crop(clean, mask)
     t5 = time.perf_counter()

@@ -1,8 +1,8 @@
 // `toonlora prep` through the real CLI: flags reach the dataset (folder name, resolution, captions),
 // and bad usage (an -o that is a file, a folder without images, an empty --trigger) ends with one
-// clear error and exit 2 before anything is written; per-file reasons name the file once.
+// clear error and exit 2 before anything is written; per-file reasons name the file once; --workers.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,19 @@ describe('toonlora prep flags', () => {
     expect(readFileSync(join(root, 'flags', crop?.captionFile ?? ''), 'utf8')).toBe('zqx, boy\n');
   }, 120_000);
 
+  it('--workers 2 starts a worker thread through the launcher (no start failure) and records the setting', () => {
+    const two = join(root, 'two-in');
+    mkdirSync(two);
+    copyFileSync(panel, join(two, 'a.png'));
+    copyFileSync(panel, join(two, 'b.png'));
+    const run = prep([two, '-o', join(root, 'two-workers'), '--workers', '2', '--keep-duplicates']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/did not start|exited/);
+    const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(root, 'two-workers', 'manifest.json'), 'utf8')));
+    expect(manifest.settings.workers).toBe(2);
+    expect(manifest.files.map((f) => f.status)).toEqual(['ok', 'ok']);
+  }, 120_000);
+
   it('prints a failed file name once, with its reason', () => {
     writeFileSync(join(root, 'notes.png'), 'not a picture\n');
     const run = prep([join(root, 'notes.png'), panel, '-o', join(root, 'named-once')]);
@@ -68,6 +81,16 @@ describe('toonlora prep bad usage: one error, exit 2, nothing written', () => {
     const run = prep([empty, '-o', join(root, 'never')]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^toonlora prep: \/.*\/no-images: no image files found \(looked for \.png \.jpg .*\.avif, in subfolders too\)/);
+    expect(existsSync(join(root, 'never'))).toBe(false);
+  });
+
+  it('--workers that is not a number or below 1', () => {
+    const words = prep([panel, '-o', join(root, 'never'), '--workers', 'many']);
+    expect(words.status).toBe(2);
+    expect(words.stderr).toMatch(/--workers: "many" is not a number/);
+    const zero = prep([panel, '-o', join(root, 'never'), '--workers', '0']);
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toMatch(/prep\.workers/);
     expect(existsSync(join(root, 'never'))).toBe(false);
   });
 

@@ -30,9 +30,28 @@ describe('removeTextBubbles', () => {
     const kept = await findMaskContours(await removeTextBubbles(mask, image, elsewhere, 3));
     expect(kept[0]?.box).toEqual({ x: 10, y: 10, width: 90, height: 60 });
   });
-  it('finds near-white mask pixels', () => {
-    expect(whiteInMask(image, mask).data[15 * 120 + 15]).toBe(255);
-    expect(whiteInMask(image, mask).data[30 * 120 + 70]).toBe(0);
-    expect(whiteInMask(image, mask).data[5 * 120 + 5]).toBe(0);
+  it('finds near-white mask pixels, counting text pixels inside the mask as white', () => {
+    const { white } = whiteInMask(image, mask);
+    expect(white.data[15 * 120 + 15]).toBe(255);
+    expect(white.data[30 * 120 + 70]).toBe(0);
+    expect(white.data[5 * 120 + 5]).toBe(0);
+    // text over the red character (inpainted, so not white in the image) and text outside the mask
+    const textMask = maskOf((x, y) => (x >= 70 && x < 72 && y === 30) || (x === 5 && y === 5));
+    const withText = whiteInMask(image, mask, textMask);
+    expect(withText.white.data[30 * 120 + 70]).toBe(255);
+    expect(withText.white.data[5 * 120 + 5]).toBe(0);
+    expect([...withText.textInMask]).toEqual([30 * 120 + 70, 30 * 120 + 71]);
+  });
+
+  it('opens only around the cleared bubble: a thin strand elsewhere on the character stays', async () => {
+    // the mask plus a 3 px wide strand hanging off the character's far side (x 100..115, y 60..62)
+    const withStrand = maskOf(
+      (x, y) => (mask.data[y * 120 + x] ?? 0) > 0 || (x >= 100 && x < 116 && y >= 60 && y < 63),
+    );
+    const textMask = maskOf((x, y) => x >= 20 && x < 40 && y >= 20 && y < 28);
+    const cleaned = await removeTextBubbles(withStrand, image, textMask, 5);
+    expect(cleaned.data[61 * 120 + 112]).toBe(255); // the strand: 2 x 5 px beyond the bubble's box
+    expect(cleaned.data[25 * 120 + 30]).toBe(0); // the bubble
+    expect((await findMaskContours(cleaned)).map((c) => c.box)).toEqual([{ x: 60, y: 20, width: 56, height: 50 }]);
   });
 });

@@ -45,6 +45,25 @@ describe('NormalizeImage (BGR, /255, ImageNet mean/std, CHW)', () => {
     expect(chw[4]).toBeCloseTo((1 - 0.406) / 0.225, 5);
     expect(chw[5]).toBeCloseTo((10 / 255 - 0.406) / 0.225, 5);
   });
+
+  it('the four-pixels-at-a-time path equals the per-pixel formula, with a tail and on unaligned bytes', () => {
+    const mean = [0.485, 0.456, 0.406];
+    const std = [0.229, 0.224, 0.225];
+    const width = 7;
+    const height = 5; // 35 pixels: eight 4-pixel steps and a 3-pixel tail
+    const backing = new Uint8Array(width * height * 3 + 1);
+    for (let k = 0; k < backing.length; k++) backing[k] = (k * 97 + 13) % 256;
+    for (const data of [backing.subarray(0, width * height * 3), backing.subarray(1)]) {
+      const chw = normalizeForPaddleDet({ width, height, data });
+      const plane = width * height;
+      for (let p = 0; p < plane; p++) {
+        for (let c = 0; c < 3; c++) {
+          const value = data[p * 3 + (2 - c)] as number; // channel 0 = B
+          expect(chw[c * plane + p]).toBeCloseTo((value / 255 - (mean[c] as number)) / (std[c] as number), 5);
+        }
+      }
+    }
+  });
 });
 
 describe('box geometry', () => {

@@ -16,6 +16,8 @@ import { createClassicSegmenter } from './segment-classic.js';
 import { loadIsnetSegmenter } from './segment-isnet.js';
 import { loadU2netSegmenter } from './segment-u2net.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
+import type { AnalysisWorkerSpec } from './analysis-pool.js';
+import type { AnalysisStages } from './process-file.js';
 import { loadWd14Captioner } from './tag-wd14.js';
 import { createPaddleTextDetector, PADDLE_DET_MODEL_ID } from './text-detect-paddle.js';
 import { createOpenCvTextRemover } from './text-remove.js';
@@ -32,6 +34,8 @@ export const SEGMENTERS: Record<SegmenterName, (cache: CacheOptions) => Promise<
 export interface Resolved<T> {
   readonly stage: T;
   readonly choice: StageChoice;
+  /** The model file the stage opened, where an analysis worker must open it again. */
+  readonly modelPath?: string;
 }
 
 /**
@@ -85,7 +89,7 @@ export async function resolvePersonDetector(
   }
   const loaded = await loadOrExplain(() => loadPersonDetector({ modelPath: path }));
   if ('failure' in loaded) return { stage: null, choice: { name, reason: `${name} failed to load: ${loaded.failure}` } };
-  return { stage: loaded.stage, choice: { name, reason: '--characters all: its weights are in the model cache' } };
+  return { stage: loaded.stage, choice: { name, reason: '--characters all: its weights are in the model cache' }, modelPath: path };
 }
 
 /** What a run hands the out-of-process captioner (BLIP): its cancel signal and a per-batch count. */
@@ -201,6 +205,28 @@ async function autoCaptioner(config: PrepConfig, cache: CacheOptions, hooks: Cap
     ? `auto: captions are the trigger and class words${failed}`
     : 'auto: no captioner weights downloaded, captions are the trigger and class words; `toonlora models pull wd-vit-tagger-v3` adds tags';
   return { stage: noCaptioner, choice: { name: 'none', reason: none } };
+}
+
+/**
+ * Opens the analysis stages a run resolved, again, in an analysis worker thread: the same text
+ * stages, the segmenter by its resolved name and the person detector from its model file.
+ * @throws TL_ERR_MODEL_MISSING when a model does not load there.
+ */
+export async function loadAnalysisStages(spec: AnalysisWorkerSpec): Promise<AnalysisStages> {
+  // (async wrappers: a model missing from the cache throws synchronously, before the others settle)
+  const open = async <T>(start: () => Promise<T> | T): Promise<T> => start();
+  const { personDetectorModel } = spec;
+  const opening = [
+    open(() => createTextStages(spec.config, spec.cache)),
+    open(() => SEGMENTERS[spec.segmenter](spec.cache)),
+    open(() => (personDetectorModel ? loadPersonDetector({ modelPath: personDetectorModel }) : null)),
+  ] as const;
+  // A failure is reported only once every open has finished: a worker must not be stopped while
+  // another model is still opening (see releaseOnnxSessions).
+  const failed = (await Promise.allSettled(opening)).find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [text, segmenter, personDetector] = await Promise.all(opening);
+  return { textDetector: text.detector.stage, textRemover: text.remover.stage, segmenter, personDetector };
 }
 
 /** The default text stages: PaddleOCR PP-OCRv4 detection (weights ship in npm) + OpenCV removal. */

@@ -1,7 +1,8 @@
 // src/prep/pipeline.ts — `runPrep`, the dataset builder as a library call (the CLI and the server both
 // use it): validates the settings, refuses to clobber a non-empty output folder, picks the stages
-// (announcing `auto` choices), runs every input file through process-file.ts one at a time (one bad
-// file never stops the others), and writes the kohya folder plus `<out>/manifest.json`.
+// (announcing `auto` choices), analyses the input files on this thread and worker threads
+// (analysis-pool.ts), finishes them in input order (one bad file never stops the others), and
+// writes the kohya folder plus `<out>/manifest.json`.
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -12,11 +13,29 @@ import type { CacheOptions } from '../models/cache.js';
 import { type PrepConfig, prepConfigSchema } from '../schemas/config.js';
 import type { FileStatus, Manifest, ManifestFile } from '../schemas/manifest.js';
 import { assembleCaption, type CaptionParts, type Captioner, mergeCaptionParts } from './caption.js';
-import { createTextStages, type Resolved, resolveCaptioner, resolvePersonDetector, resolveSegmenter } from './index.js';
+import {
+  createTextStages,
+  type Resolved,
+  resolveCaptioner,
+  resolvePersonDetector,
+  resolveSegmenter,
+  type SegmenterName,
+} from './index.js';
 import { collectInputFiles } from './inputs.js';
 import { buildManifest, MANIFEST_FILE, readManifest, writeManifest } from './manifest.js';
 import { datasetFolderName, UniqueNames } from './output-names.js';
-import { processFile, type RunContext } from './process-file.js';
+import { finishFile, type RunContext } from './process-file.js';
+import {
+  type AnalysisWorkerSpec,
+  analyserCount,
+  inThreadAnalyser,
+  OrderedAnalysis,
+  staffAnalysis,
+  startAnalysisWorker,
+  threadsPerAnalyser,
+  type WorkerAnalyser,
+} from './analysis-pool.js';
+import { setDefaultIntraOpThreads } from '../vision/onnx.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 
 export interface PrepProgress {
@@ -184,6 +203,29 @@ async function resolveStages(options: PrepOptions, config: PrepConfig) {
   return { segmenter, captioner, person, text, announcements };
 }
 
+/** Worker threads can only open stages from the registry, not stage objects a caller passed in. */
+function canUseWorkers(options: PrepOptions): boolean {
+  const given = options.stages ?? {};
+  return !given.textDetector && !given.textRemover && !given.segmenter && given.personDetector === undefined;
+}
+
+/** What the run's `count` analysis workers open: the stages this run resolved. */
+function workerSpec(
+  count: number,
+  ctx: RunContext,
+  stages: Awaited<ReturnType<typeof resolveStages>>,
+  options: PrepOptions,
+): AnalysisWorkerSpec {
+  return {
+    config: ctx.config,
+    saveStages: ctx.saveStages,
+    intraOpThreads: threadsPerAnalyser(count),
+    segmenter: stages.segmenter.choice.name as SegmenterName,
+    personDetectorModel: stages.person?.stage ? (stages.person.modelPath ?? null) : null,
+    cache: options.cache ?? {},
+  };
+}
+
 /**
  * Lets a deferred captioner (BLIP in the worker) describe every crop of the run in one batch, then
  * rewrites those captions. A failure there keeps the captions written so far and says so in one line.
@@ -224,59 +266,92 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   const files = collectInputFiles(options.inputs, outDir);
   const datasetDir = datasetFolderName(config.repeats, config.trigger, config.classWord);
   checkOutDir(outDir, options.overwrite ?? false); // refuse before loading any model
-  const stages = await resolveStages(options, config);
-  await prepareOutDir(outDir, datasetDir, options.overwrite ?? false);
-  for (const line of stages.announcements) options.onMessage?.(line);
-
-  const ctx: RunContext = {
-    config,
-    outDir,
-    datasetDir,
-    saveStages: options.saveStages ?? false,
-    textDetector: stages.text.detector.stage,
-    textRemover: stages.text.remover.stage,
-    segmenter: stages.segmenter.stage,
-    personDetector: stages.person?.stage ?? null,
-    captioner: stages.captioner.stage,
-    names: new UniqueNames(),
-    stageNames: new UniqueNames(),
-    kept: [],
-    captionParts: new Map(),
-  };
-  const done: ManifestFile[] = [];
-  let cancelled = false;
-  for (const source of files) {
-    if (options.signal?.aborted) {
-      cancelled = true;
-      break;
-    }
-    options.onFileStart?.({ done: done.length, total: files.length, source });
-    const entry = await processFile(ctx, source);
-    done.push(entry);
-    options.onProgress?.({
-      done: done.length,
-      total: files.length,
-      source,
-      status: entry.status,
-      reason: entry.reason,
-      crops: entry.crops.length,
+  const analysers = canUseWorkers(options) ? analyserCount(config.workers, files.length) : 1;
+  // with several analysing threads, each one's onnxruntime sessions take a share of the cores
+  const previousThreads = analysers > 1 ? setDefaultIntraOpThreads(threadsPerAnalyser(analysers)) : undefined;
+  // the workers load their code and OpenCV while this thread resolves (and opens) the stages
+  const workers = analysers > 1 ? Array.from({ length: analysers }, () => startAnalysisWorker()) : [];
+  try {
+    const stages = await resolveStages(options, config);
+    await prepareOutDir(outDir, datasetDir, options.overwrite ?? false);
+    for (const line of stages.announcements) options.onMessage?.(line);
+    const ctx: RunContext = {
+      config,
+      outDir,
+      datasetDir,
+      saveStages: options.saveStages ?? false,
+      textDetector: stages.text.detector.stage,
+      textRemover: stages.text.remover.stage,
+      segmenter: stages.segmenter.stage,
+      personDetector: stages.person?.stage ?? null,
+      captioner: stages.captioner.stage,
+      names: new UniqueNames(),
+      stageNames: new UniqueNames(),
+      kept: [],
+      captionParts: new Map(),
+    };
+    for (const worker of workers) worker.configure(workerSpec(analysers, ctx, stages, options));
+    const { done, cancelled } = await analyseAndFinish(ctx, files, workers, options);
+    if (ctx.captioner.finish) await finishDeferredCaptions(ctx, done, options);
+    const manifest = buildManifest({
+      createdAt: new Date(),
+      datasetDir,
+      settings: config,
+      stages: {
+        textDetector: stages.text.detector.choice,
+        textRemover: stages.text.remover.choice,
+        segmenter: stages.segmenter.choice,
+        personDetector: stages.person?.stage ? stages.person.choice : null,
+        captioner: stages.captioner.choice,
+      },
+      cancelled,
+      files: done,
     });
+    const manifestPath = await writeManifest(outDir, manifest);
+    return { outDir, datasetDir: join(outDir, datasetDir), manifestPath, manifest };
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+    if (analysers > 1) setDefaultIntraOpThreads(previousThreads);
   }
-  if (ctx.captioner.finish) await finishDeferredCaptions(ctx, done, options);
-  const manifest = buildManifest({
-    createdAt: new Date(),
-    datasetDir,
-    settings: config,
-    stages: {
-      textDetector: stages.text.detector.choice,
-      textRemover: stages.text.remover.choice,
-      segmenter: stages.segmenter.choice,
-      personDetector: stages.person?.stage ? stages.person.choice : null,
-      captioner: stages.captioner.choice,
-    },
-    cancelled,
-    files: done,
+}
+
+/**
+ * Analyses `files` on the `workers` and this thread (see staffAnalysis; a worker that does not start
+ * is announced) and finishes each file in input order. Stops handing out files on
+ * `options.signal`; `cancelled` says files were left.
+ */
+async function analyseAndFinish(
+  ctx: RunContext,
+  files: readonly string[],
+  workers: readonly WorkerAnalyser[],
+  options: PrepOptions,
+): Promise<{ done: ManifestFile[]; cancelled: boolean }> {
+  const done: ManifestFile[] = [];
+  const analysis = new OrderedAnalysis(files, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    // one thread: strictly one file after another (start, finish, next); workers: two queued each
+    window: workers.length === 0 ? 1 : 4 * workers.length,
+    onStart: (_index, source) => options.onFileStart?.({ done: done.length, total: files.length, source }),
   });
-  const manifestPath = await writeManifest(outDir, manifest);
-  return { outDir, datasetDir: join(outDir, datasetDir), manifestPath, manifest };
+  const working = staffAnalysis(analysis, inThreadAnalyser(ctx, ctx.config, ctx.saveStages), workers, (error) =>
+    options.onMessage?.(`an analysis worker did not start (${error.message}); the other threads go on`),
+  );
+  try {
+    for await (const { source, analysis: result } of analysis.results()) {
+      const entry = await finishFile(ctx, result);
+      done.push(entry);
+      options.onProgress?.({
+        done: done.length,
+        total: files.length,
+        source,
+        status: entry.status,
+        reason: entry.reason,
+        crops: entry.crops.length,
+      });
+    }
+    await working;
+  } finally {
+    analysis.stop(); // (an error: the other threads take no more files; runPrep closes the workers)
+  }
+  return { done, cancelled: analysis.stoppedEarly };
 }

@@ -67,7 +67,8 @@ export const jobStatusSchema = z.enum([
 /** prep: the character's uploads -> a dataset version. Trigger / class come from the character. */
 export const prepJobParamsSchema = z.object({
   imageIds: z.array(id).optional(),
-  options: prepConfigSchema.omit({ trigger: true, classWord: true }).partial().optional(),
+  // workers: the server decides how many threads a job may take (auto), not the caller
+  options: prepConfigSchema.omit({ trigger: true, classWord: true, workers: true }).partial().optional(),
 });
 /** train: one dataset version -> a LoRA; settings default from the shared training schema. */
 export const trainJobParamsSchema = z.object({

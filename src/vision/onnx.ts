@@ -87,6 +87,21 @@ async function createSession(path: string, options: OpenSessionOptions): Promise
   return session;
 }
 
+/**
+ * Releases every cached session (after their pending opens settle) and empties the cache. An
+ * analysis worker calls this before it exits: onnxruntime-node aborts the whole process when a
+ * thread's environment goes away under a session call still in flight (microsoft/onnxruntime#24486,
+ * and the terminate crash seen here), so workers end themselves at a quiet point instead.
+ */
+export async function releaseOnnxSessions(): Promise<void> {
+  const open = [...sessions.values()];
+  sessions.clear();
+  for (const pending of open) {
+    const session = await pending.catch(() => undefined);
+    await session?.release().catch(() => undefined);
+  }
+}
+
 /** float32 tensor of the given shape (data is used as-is, not copied). */
 export function float32Tensor(data: Float32Array, dims: readonly number[]): ort.Tensor {
   return new ort.Tensor('float32', data, dims);

@@ -7,6 +7,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { type PrepOptions, type PrepResult, runPrep } from '../../prep/pipeline.js';
+import { AUTO_FILES_PER_ANALYSER, MAX_AUTO_ANALYSERS } from '../../prep/analysis-pool.js';
 import { captionerSchema, prepConfigSchema, segmenterSchema } from '../../schemas/config.js';
 import { numberFlag } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
@@ -21,6 +22,7 @@ interface PrepFlags {
   segmenter?: string;
   captioner?: string;
   characters?: string;
+  workers?: string;
   keepDuplicates?: boolean;
   saveStages?: boolean;
   overwrite?: boolean;
@@ -121,6 +123,10 @@ export function registerPrep(program: Command): void {
       '--characters <mode>',
       `largest (one crop per image) | all (one crop per character: person detector when downloaded, else separate mask parts) (default: ${d.characters})`,
     )
+    .option(
+      '--workers <n|auto>',
+      `threads that analyse images at once, each with its own models; auto = one per core (at most ${MAX_AUTO_ANALYSERS}) once there are ${AUTO_FILES_PER_ANALYSER}+ images per thread (default: ${d.workers})`,
+    )
     .option('--keep-duplicates', `keep near-duplicate crops (default: skip them, prep.dedupe = ${d.dedupe})`)
     .option('--save-stages', 'also write each stage image (text mask, text removed, character mask, crop) under <out>/stages/')
     .option('--overwrite', 'replace a previous prep output in a non-empty output folder (default: refuse)')
@@ -139,6 +145,7 @@ export function registerPrep(program: Command): void {
               segmenter: flags.segmenter,
               captioner: flags.captioner,
               characters: flags.characters,
+              workers: flags.workers === undefined || flags.workers === 'auto' ? flags.workers : numberFlag(flags.workers, '--workers'),
               dedupe: flags.keepDuplicates ? false : undefined,
             },
           },
