@@ -1,7 +1,8 @@
 // bench/convert-speed.ts — `npm run bench:convert`: time `convertLora` PEFT -> kohya on a ~150 MB
 // rank-128 SD1.5 LoRA (seeded random values) against a plain fs.copyFile of the same file, in the
-// same run, and measure the converter's peak RSS in a child process. Goal: within 2x of the copy,
-// memory well below the file size. Prints medians, the ratio and the RSS.
+// same run, into a new file and over an existing one, and measure the converter's peak RSS in a
+// child process. Goal: within 2x of the copy, memory well below the file size. Prints medians, the
+// ratios and the RSS.
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -108,26 +109,36 @@ async function main(): Promise<void> {
     console.log(
       `input: ${input}  ${sizeMb.toFixed(1)} MB, ${benchModules().length} modules, rank ${RANK}, ${RUNS} runs each`,
     );
-    const copyMs: number[] = [];
-    const results: Record<string, ChildReport[]> = { fp32: [], fp16: [] };
     await copyFile(input, join(dir, 'warm.bin')); // warm the page cache for both sides
-    for (let i = 0; i < RUNS; i++) {
-      const t0 = performance.now();
-      await copyFile(input, join(dir, 'copy.bin'));
-      copyMs.push(performance.now() - t0);
-      results.fp32?.push(await inChild(['convert', adapter, join(dir, 'kohya.safetensors')]));
-      results.fp16?.push(await inChild(['convert', adapter, join(dir, 'kohya16.safetensors'), 'fp16']));
-    }
     const idle = await inChild(['idle']);
-    const copy = median(copyMs);
-    console.log(`fs.copyFile                 median ${copy.toFixed(0)} ms`);
-    for (const [label, reports] of Object.entries(results)) {
-      const ms = median(reports.map((r) => r.convertMs));
-      const cpuMs = median(reports.map((r) => r.cpuMs));
-      const rss = Math.max(...reports.map((r) => r.maxRssMb));
-      console.log(
-        `convert -> kohya (${label})   median ${ms.toFixed(0)} ms (cpu ${cpuMs.toFixed(0)} ms)   ratio ${(ms / copy).toFixed(2)}x copy   peak RSS ${rss.toFixed(0)} MB (${(rss - idle.maxRssMb).toFixed(0)} MB above an idle child)`,
-      );
+    // Two cases, both sides alike: writing a new file, and replacing one (ext4 then writes the new
+    // file's data out at the rename / truncate that replaces the old one: auto_da_alloc).
+    for (const target of ['new', 'existing'] as const) {
+      const copyMs: number[] = [];
+      const results: Record<string, ChildReport[]> = { fp32: [], fp16: [] };
+      const outputs = ['copy.bin', 'kohya.safetensors', 'kohya16.safetensors'].map((name) => join(dir, name));
+      for (let i = 0; i < RUNS; i++) {
+        for (const path of outputs) {
+          if (target === 'new') await rm(path, { force: true });
+          else if (i === 0) await copyFile(input, path);
+        }
+        const t0 = performance.now();
+        await copyFile(input, join(dir, 'copy.bin'));
+        copyMs.push(performance.now() - t0);
+        results.fp32?.push(await inChild(['convert', adapter, join(dir, 'kohya.safetensors')]));
+        results.fp16?.push(await inChild(['convert', adapter, join(dir, 'kohya16.safetensors'), 'fp16']));
+      }
+      const copy = median(copyMs);
+      console.log(`into ${target === 'new' ? 'a new file' : 'an existing file (replaced)'}:`);
+      console.log(`  fs.copyFile                 median ${copy.toFixed(0)} ms`);
+      for (const [label, reports] of Object.entries(results)) {
+        const ms = median(reports.map((r) => r.convertMs));
+        const cpuMs = median(reports.map((r) => r.cpuMs));
+        const rss = Math.max(...reports.map((r) => r.maxRssMb));
+        console.log(
+          `  convert -> kohya (${label})   median ${ms.toFixed(0)} ms (cpu ${cpuMs.toFixed(0)} ms)   ratio ${(ms / copy).toFixed(2)}x copy   peak RSS ${rss.toFixed(0)} MB (${(rss - idle.maxRssMb).toFixed(0)} MB above an idle child)`,
+        );
+      }
     }
     console.log(
       `load average (1 min) ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores: wall times are only comparable on a quiet machine`,

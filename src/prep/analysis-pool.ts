@@ -19,8 +19,8 @@ import { type AnalysisStages, analyseFile, type FileAnalysis } from './process-f
 export const MAX_AUTO_ANALYSERS = 4;
 /**
  * `auto` adds a thread only for this many files each: a worker takes ~0.8 s (idle machine) to 1.5 s
- * (busy 2-core machine) to open its models, and a file takes ~0.2-0.3 s, so short runs are faster
- * on one thread (2 cores, bench/prep-speed.ts: 24 files no faster, 72 files 7% faster).
+ * (busy 2-core machine) to open its models, and a file takes ~0.2-0.3 s, so short runs are no faster
+ * (2 cores: 24 files through the CLI 6% slower; bench/prep-speed.ts, 48 files: 1.0-1.2x one thread).
  */
 export const AUTO_FILES_PER_ANALYSER = 16;
 

@@ -310,7 +310,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
     const manifestPath = await writeManifest(outDir, manifest);
     return { outDir, datasetDir: join(outDir, datasetDir), manifestPath, manifest };
   } finally {
-    await Promise.all(workers.map((w) => w.close()));
+    await Promise.all(workers.map((w) => w.close())); // (closed already unless the stages failed to open)
     if (analysers > 1) setDefaultIntraOpThreads(previousThreads);
   }
 }
@@ -351,7 +351,9 @@ async function analyseAndFinish(
     }
     await working;
   } finally {
-    analysis.stop(); // (an error: the other threads take no more files; runPrep closes the workers)
+    analysis.stop(); // (after an error: the other threads take no more files)
+    // closed before the captions: BLIP can take minutes, and each worker holds its models
+    await Promise.all(workers.map((w) => w.close()));
   }
   return { done, cancelled: analysis.stoppedEarly };
 }
