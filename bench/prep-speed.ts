@@ -32,9 +32,8 @@ import { createClassicSegmenter, morphologyKernelPx } from '../src/prep/segment-
 import type { TextRegion } from '../src/prep/stage-types.js';
 import { createPaddleTextDetector, defaultPaddleDetModelPath } from '../src/prep/text-detect-paddle.js';
 import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
-import { analyseFile } from '../src/prep/process-file.js';
+import { analyseFile, resizeCrop } from '../src/prep/process-file.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
-import { resizeRgbCv } from '../src/vision/cv-resize.js';
 import { setDefaultIntraOpThreads } from '../src/vision/onnx.js';
 import {
   analyserCount,
@@ -118,10 +117,8 @@ async function openTypeScript(): Promise<{ run: (path: string) => Promise<ImageR
     );
     const [character] = selectCharacterContours(contours, 'largest');
     if (character) {
-      // as src/prep/process-file.ts crops: cut the square (white padding), area down / cubic up
-      const square = cutSquare(clean, computeCropBox(character.box, prep.cropMargin));
-      const interpolation = square.width > prep.resolution ? 'area' : 'cubic';
-      await resizeRgbCv(square, prep.resolution, prep.resolution, interpolation);
+      // as src/prep/process-file.ts crops: cut the square (white padding), resize it
+      await resizeCrop(cutSquare(clean, computeCropBox(character.box, prep.cropMargin)), prep.resolution);
     }
     const t5 = performance.now();
     const ms = { decode: t1 - t0, detect: t2 - t1, remove: t3 - t2, segment: t4 - t3, crop: t5 - t4 };
@@ -194,9 +191,12 @@ interface Throughput {
   oneThreadPerS: number;
   /** Images/s with `analysers` threads, the workers' start (opening their models) included. */
   poolPerS?: number;
-  /** Python reference, one image after another (mean of a pass before and one after the TypeScript passes). */
+  /** Python reference, one image after another (mean of passes before, between and after the TypeScript ones). */
   pythonPerS?: number;
 }
+
+/** Passes of each TypeScript throughput variant (the Python reference runs one more). */
+const THROUGHPUT_ROUNDS = 2;
 
 /** Seconds for `run` over every file, one after another. */
 async function timeSequential(files: readonly string[], run: (path: string) => Promise<unknown>): Promise<number> {
@@ -223,12 +223,10 @@ async function measureThroughput(files: readonly string[], server: PythonServer 
     personDetectorModel: null,
     cache: {},
   });
-  const pyBefore = server ? await timeSequential(files, server.run) : undefined;
   const single = await loadAnalysisStages(spec(0));
   await analyseFile(single, config, files[0] as string, false); // warm-up
-  const oneThread = await timeSequential(files, (f) => analyseFile(single, config, f, false));
-  let poolPerS: number | undefined;
-  if (analysers > 1) {
+  /** Seconds for the files as runPrep runs them on `analysers` threads. */
+  const poolPass = async (): Promise<number> => {
     const previous = setDefaultIntraOpThreads(ortThreads);
     try {
       // as runPrep: the workers start while this thread opens its stages, the clock when files start
@@ -244,20 +242,32 @@ async function measureThroughput(files: readonly string[], server: PythonServer 
         // consumed in order, as runPrep's finishing does
       }
       await working;
-      poolPerS = files.length / ((performance.now() - start) / 1000);
+      const seconds = (performance.now() - start) / 1000;
       await Promise.all(workers.map((w) => w.close()));
+      return seconds;
     } finally {
       setDefaultIntraOpThreads(previous);
     }
+  };
+  // Python, then (TypeScript one thread, TypeScript pool, Python) x THROUGHPUT_ROUNDS: every figure
+  // is a mean over passes spread across the same minutes
+  const python: number[] = [];
+  const oneThread: number[] = [];
+  const pool: number[] = [];
+  if (server) python.push(await timeSequential(files, server.run));
+  for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+    oneThread.push(await timeSequential(files, (f) => analyseFile(single, config, f, false)));
+    if (analysers > 1) pool.push(await poolPass());
+    if (server) python.push(await timeSequential(files, server.run));
   }
-  const pyAfter = server ? await timeSequential(files, server.run) : undefined;
+  const perSecond = (seconds: number[]) => files.length / (seconds.reduce((x, y) => x + y, 0) / seconds.length);
   return {
     files: files.length,
     analysers,
     ortThreads,
-    oneThreadPerS: files.length / oneThread,
-    ...(poolPerS ? { poolPerS } : {}),
-    ...(pyBefore && pyAfter ? { pythonPerS: files.length / ((pyBefore + pyAfter) / 2) } : {}),
+    oneThreadPerS: perSecond(oneThread),
+    ...(pool.length ? { poolPerS: perSecond(pool) } : {}),
+    ...(python.length ? { pythonPerS: perSecond(python) } : {}),
   };
 }
 

@@ -339,8 +339,8 @@ def white_fraction(img, mask, box):
 
 def crop(img, mask, margin=0.1, resolution=512):
     """Largest external contour that is not a bubble -> square with margin (src/prep/crop-box.ts
-    computeCropBox), cut out with white padding (cutSquare), resized as process-file.ts does (area
-    down, cubic up)."""
+    computeCropBox), cut out with white padding (cutSquare), resized to the training size (cv2: area
+    down, cubic up; process-file.ts: libvips Lanczos down, cubic up)."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     boxes = [(cv2.contourArea(c), cv2.boundingRect(c)) for c in contours]
     boxes = [b for b in boxes if white_fraction(img, mask, b[1]) <= BUBBLE_WHITE_FRACTION]
