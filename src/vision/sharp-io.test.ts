@@ -63,6 +63,24 @@ describe('sharp-io', () => {
     expect([out.width, out.height, out.data.length]).toEqual([7, 5, 105]);
   });
 
+  it('shrinks (lanczos3) and enlarges (cubic) keeping flat areas flat; the same size is returned as is', async () => {
+    // left half black, right half white
+    const split = (side: number) => ({
+      width: side,
+      height: side,
+      data: Uint8Array.from({ length: side * side * 3 }, (_, i) => ((i / 3) % side < side / 2 ? 0 : 255)),
+    });
+    for (const [from, kernel] of [[96, 'lanczos3'], [24, 'cubic']] as const) {
+      const out = await resizeRgb(split(from), 48, 48, kernel);
+      expect([out.width, out.height]).toEqual([48, 48]);
+      const at = (x: number, y: number) => out.data[(y * 48 + x) * 3] as number;
+      expect(at(2, 20)).toBeLessThan(8); // deep in the black half
+      expect(at(45, 20)).toBeGreaterThan(247); // deep in the white half
+    }
+    const same = split(16);
+    expect(await resizeRgb(same, 16, 16, 'lanczos3')).toBe(same);
+  });
+
   it('renders Korean and English SVG text (not tofu boxes)', async () => {
     const svg = (text: string) =>
       `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60"><text x="10" y="40" font-family="Noto Sans CJK KR" font-size="32">${text}</text></svg>`;
