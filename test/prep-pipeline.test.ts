@@ -3,7 +3,7 @@
 // stages resolved from a model cache holding the tiny ONNX fixtures.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels, type SyntheticPanel, writePanelImages } from '../scripts/draw-panels.js';
 import { boxContains } from '../src/prep/crop-box.js';
@@ -13,25 +13,12 @@ import { createBlipCaptioner } from '../src/prep/index.js';
 import { parsePrepConfig, type PrepResult, runPrep } from '../src/prep/pipeline.js';
 import { manifestSchema } from '../src/schemas/manifest.js';
 import { readImageHeader } from '../src/vision/sharp-io.js';
-import { onnxFixture } from './helpers/images.js';
+import { emptyModelCache, fixtureModelCache } from './helpers/images.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-'));
-const emptyCache = { env: { TOONLORA_HOME: join(root, 'empty-home'), HF_HOME: join(root, 'empty-hf') } };
+const emptyCache = emptyModelCache(root);
 
-/** A toonlora home whose model cache holds the tiny fixtures under the registry's file names. */
-function fixtureCache() {
-  const home = join(root, 'fixture-home');
-  const place = (id: string, file: string, fixture: string) => {
-    const path = join(home, 'models', id, file);
-    mkdirSync(dirname(path), { recursive: true });
-    copyFileSync(onnxFixture(fixture), path);
-  };
-  place('isnet-anime', 'isnet-anime.onnx', 'isnet-anime.onnx');
-  place('wd-vit-tagger-v3', 'model.onnx', 'wd-vit-tagger-v3/model.onnx');
-  place('wd-vit-tagger-v3', 'selected_tags.csv', 'wd-vit-tagger-v3/selected_tags.csv');
-  place('anime-person-detector', 'person_detect_v1.3_s/model.onnx', 'anime-person-detector.onnx');
-  return { env: { TOONLORA_HOME: home, HF_HOME: join(root, 'empty-hf') } };
-}
+const fixtureCache = () => fixtureModelCache(root);
 
 let panels: SyntheticPanel[];
 let files: string[];

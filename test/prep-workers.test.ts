@@ -2,9 +2,9 @@
 // thread; a worker opens the model stages the run resolved and analyses like this thread does; a
 // worker that cannot open its models, or dies mid-file, is reported and the run goes on.
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
 import { AnalyserLostError, startAnalysisWorker, type AnalysisWorkerSpec } from '../src/prep/analysis-pool.js';
@@ -13,22 +13,13 @@ import { type PrepResult, runPrep } from '../src/prep/pipeline.js';
 import { analyseFile, type FileAnalysis } from '../src/prep/process-file.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
 import { setDefaultIntraOpThreads } from '../src/vision/onnx.js';
-import { onnxFixture } from './helpers/images.js';
+import { emptyModelCache, fixtureModelCache, onnxFixture } from './helpers/images.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-workers-'));
-const emptyCache = { env: { TOONLORA_HOME: join(root, 'empty-home'), HF_HOME: join(root, 'empty-hf') } };
+const emptyCache = emptyModelCache(root);
 let files: string[];
 
-function fixtureCache() {
-  const home = join(root, 'fixture-home');
-  const place = (id: string, file: string, fixture: string) => {
-    const path = join(home, 'models', id, file);
-    mkdirSync(dirname(path), { recursive: true });
-    copyFileSync(onnxFixture(fixture), path);
-  };
-  place('isnet-anime', 'isnet-anime.onnx', 'isnet-anime.onnx');
-  return { env: { TOONLORA_HOME: home, HF_HOME: join(root, 'empty-hf') } };
-}
+const fixtureCache = () => fixtureModelCache(root);
 
 /** An analysis as JSON, timings left out and pixel arrays as their sha256 (toEqual on 3 MB typed
  * arrays takes seconds). */
