@@ -204,11 +204,6 @@ export async function analyseFile(
   }
 }
 
-/** Analyses and finishes one file on this thread; never throws for problems of this file. */
-export async function processFile(ctx: RunContext, source: string): Promise<ManifestFile> {
-  return finishFile(ctx, await analyseFile(ctx, ctx.config, source, ctx.saveStages));
-}
-
 /**
  * Turns a file's analysis into its manifest entry, in input order: stage images, near-duplicate
  * checks against the crops kept before it, unique names, the crop PNGs, captions. A failure here
