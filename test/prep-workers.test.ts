@@ -2,7 +2,7 @@
 // thread; a worker opens the model stages the run resolved and analyses like this thread does; a
 // worker that cannot open its models, or dies mid-file, is reported and the run goes on.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,34 @@ describe('runPrep with analysis workers', () => {
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [path, bytes] of a) expect(b.get(path)?.equals(bytes), path).toBe(true);
   }, 240_000);
+
+  it('cancelled: the files started are finished, the rest left, the manifest says cancelled', async () => {
+    // 24 files: more than the look-ahead window (4 per worker), so some are never started
+    const many = join(root, 'many');
+    mkdirSync(many);
+    const inputs = files.flatMap((file, i) =>
+      [0, 1, 2, 3].map((copy) => {
+        const path = join(many, `${copy}-${i}.png`);
+        copyFileSync(file, path);
+        return path;
+      }),
+    );
+    const controller = new AbortController();
+    const result = await runPrep({
+      inputs,
+      outDir: join(root, 'cancelled'),
+      config: { workers: 2 },
+      cache: emptyCache,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done === 1) controller.abort();
+      },
+    });
+    expect(result.manifest.cancelled).toBe(true);
+    expect(result.manifest.files.length).toBeGreaterThanOrEqual(1);
+    expect(result.manifest.files.length).toBeLessThan(inputs.length);
+    expect(result.manifest.files.map((f) => f.source)).toEqual(inputs.slice(0, result.manifest.files.length));
+  }, 120_000);
 
   it('a stage that cannot open ends the run with its error, and the workers already started are closed', async () => {
     const started = Date.now();
