@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { basename } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, ToonloraError } from '../errors.js';
@@ -84,8 +85,9 @@ export interface OrderedAnalysisOptions {
 
 /**
  * Hands `files` to the analysers that `join` (whenever one is free, in input order) and yields the
- * analyses in input order. An analyser that is lost fails its current file and leaves; any other
- * error (a model that cannot load) stops the run and is thrown by `results` at that file.
+ * analyses in input order. An analyser that is lost fails the file(s) it held (its current one and,
+ * joined twice, the one queued) and leaves; any other error (a model that cannot load) stops the run
+ * and is thrown by `results` at that file.
  */
 export class OrderedAnalysis {
   readonly #files: readonly string[];
@@ -220,7 +222,7 @@ function lostFile(source: string, error: AnalyserLostError): FileAnalysis {
     entry: {
       source,
       status: 'error',
-      reason: `${source}: ${error.message}. The other files were processed.`,
+      reason: `${basename(source)}: ${error.message}. The other files were processed.`,
       reasonCode: 'stage-failed',
       crops: [],
       rejected: [],
