@@ -2,16 +2,15 @@
 // a time, SSE progress, cancel, interrupted on restart + resume from the checkpoint, dataset review
 // (caption edit, exclude) and the kohya zip.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
+import { standInGenerationWorker } from '../src/jobs/generation-stand-in.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
-import type { GenerationWorker } from '../src/worker/generate.js';
-import type { ProgressEvent } from '../src/worker/protocol.js';
 import { parseSse, readZipEntries, seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
 
 const apps: FastifyInstance[] = [];
@@ -61,45 +60,15 @@ function fakeTrain(options: { steps?: number; hold?: Promise<void>; calls?: JobC
  * A stand-in generation worker that writes real PNGs; a weight's request waits for `holds[weight]`.
  * With `sampling`, it first reports the config's sampling steps to `onEvent`, as the Python worker does.
  */
-function standInWorkerFactory(holds: Record<number, Promise<void>>, requests: number[], sampling = false) {
-  return (baseModel: string) =>
-    ({
-      baseModel,
-      start: async () => ({ loadSeconds: 0.5, device: 'cpu' }),
-      close: async () => {},
-      generate: async (options: {
-        outputDir: string;
-        config: { loraWeight: number; seeds: number[]; steps: number };
-        onEvent?: (event: ProgressEvent) => void;
-      }) => {
-        requests.push(options.config.loraWeight);
-        await holds[options.config.loraWeight];
-        const total = options.config.steps;
-        for (let step = 1; sampling && step <= total; step++) {
-          const eta = (total - step) / 10;
-          options.onEvent?.({
-            version: 1,
-            type: 'progress',
-            step,
-            total,
-            loss: null,
-            lr: null,
-            it_per_s: 10,
-            eta_s: eta,
-          });
-        }
-        mkdirSync(options.outputDir, { recursive: true });
-        const images = [];
-        for (const seed of options.config.seeds) {
-          const path = join(options.outputDir, `seed-${seed}.png`);
-          writeFileSync(path, await solidPng(8, 8));
-          images.push(path);
-        }
-        const grid = join(options.outputDir, 'grid.png');
-        writeFileSync(grid, await solidPng(16, 8));
-        return { images, grid, timings: { swap_s: 0, generate_s: 0.1 }, notes: [] };
-      },
-    }) as unknown as GenerationWorker;
+function standInWorker(holds: Record<number, Promise<void>> = {}, sampling = false) {
+  return standInGenerationWorker({
+    ...(sampling ? { samplingItPerS: 10 } : {}),
+    beforeReturn: (weight) => holds[weight],
+    writeImage: async (path, width, height) => {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, await solidPng(width, height));
+    },
+  });
 }
 
 /** Creates a character and submits a generate job for it (tiny base); resolves to the inject response. */
@@ -456,8 +425,8 @@ describe('datasets', () => {
 describe('generate jobs', () => {
   it('a cancelled sweep stops between batches and leaves no image without its artifact', async () => {
     const hold = gate();
-    const requests: number[] = [];
-    const generation = new WarmGenerationService(standInWorkerFactory({ 0.4: hold.promise }, requests));
+    const { factory, requests } = standInWorker({ 0.4: hold.promise });
+    const generation = new WarmGenerationService(factory);
     const app = await makeApp({ runners: createDefaultRunners, generation });
     const res = await submitGenerateJob(app, { seeds: [1, 2, 3] }, [0.2, 0.4, 0.6, 0.8, 1]);
     expect(res.statusCode).toBe(201);
@@ -491,8 +460,7 @@ describe('generate jobs', () => {
   });
 
   it('a finished sweep reports progress per batch and returns image and grid ids', async () => {
-    const requests: number[] = [];
-    const generation = new WarmGenerationService(standInWorkerFactory({}, requests));
+    const generation = new WarmGenerationService(standInWorker().factory);
     const app = await makeApp({ runners: createDefaultRunners, generation });
     const res = await submitGenerateJob(app, { seeds: [1, 2] }, [0.5, 1]);
     await app.queue.whenIdle();
@@ -504,7 +472,7 @@ describe('generate jobs', () => {
   });
 
   it('streams a progress event per sampling step while each weight renders', async () => {
-    const generation = new WarmGenerationService(standInWorkerFactory({}, [], true));
+    const generation = new WarmGenerationService(standInWorker({}, true).factory);
     const app = await makeApp({ runners: createDefaultRunners, generation });
     const res = await submitGenerateJob(app, { seeds: [1, 2], steps: 3 }, [0.5, 1]);
     await app.queue.whenIdle();

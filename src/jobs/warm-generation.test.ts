@@ -2,53 +2,13 @@
 // and stops starting batches once its signal is aborted (a stand-in worker, no Python).
 import { describe, expect, it } from 'vitest';
 import { generationConfigSchema } from '../schemas/config.js';
-import type { GenerationWorker } from '../worker/generate.js';
-import type { ProgressEvent } from '../worker/protocol.js';
 import type { GeneratedBatch, SamplingStep } from './generation-service.js';
+import { standInGenerationWorker } from './generation-stand-in.js';
 import { WarmGenerationService } from './warm-generation.js';
 
-/**
- * A stand-in worker: each request reports `steps` sampling steps to its `onEvent` (when given), then
- * returns seed paths and a grid; `onRequest` runs before it resolves.
- */
-function standInWorker(onRequest: (weight: number) => void) {
-  const requests: number[] = [];
-  const factory = (baseModel: string) =>
-    ({
-      baseModel,
-      start: async () => ({ loadSeconds: 2, device: 'cpu' }),
-      close: async () => {},
-      generate: async (options: {
-        outputDir: string;
-        config: { loraWeight: number; seeds: number[]; steps: number };
-        onEvent?: (event: ProgressEvent) => void;
-      }) => {
-        requests.push(options.config.loraWeight);
-        const total = options.config.steps;
-        for (let step = 1; step <= total; step++) {
-          options.onEvent?.({
-            version: 1,
-            type: 'progress',
-            step,
-            total,
-            loss: null,
-            lr: null,
-            it_per_s: 4,
-            eta_s: (total - step) / 4,
-            id: `w${options.config.loraWeight}`,
-          });
-        }
-        onRequest(options.config.loraWeight);
-        return {
-          images: options.config.seeds.map((seed) => `${options.outputDir}/seed-${seed}.png`),
-          grid: `${options.outputDir}/grid.png`,
-          timings: { swap_s: 0.01, generate_s: 0.5 },
-          notes: [],
-        };
-      },
-    }) as unknown as GenerationWorker;
-  return { factory, requests };
-}
+/** The stand-in worker with sampling steps at 4 it/s; `onRequest` runs before each request resolves. */
+const standInWorker = (onRequest: (weight: number) => void) =>
+  standInGenerationWorker({ samplingItPerS: 4, beforeReturn: onRequest });
 
 const generation = generationConfigSchema.parse({ baseModel: 'tiny', seeds: [1, 2, 3] });
 
