@@ -14,7 +14,7 @@ import { type ErrorCode, ToonloraError } from '../errors.js';
 import type { CacheOptions } from '../models/cache.js';
 import type { PrepConfig } from '../schemas/config.js';
 import type { SegmenterName } from './index.js';
-import { type AnalysisStages, analyseFile, type FileAnalysis } from './process-file.js';
+import { type AnalysisStages, analyseFile, type FileAnalysis, fileEntry } from './process-file.js';
 
 /** Default cap on analysing threads: each one holds its own models and OpenCV heap (~0.4 GB). */
 export const MAX_AUTO_ANALYSERS = 4;
@@ -219,15 +219,10 @@ export function staffAnalysis(
 function lostFile(source: string, error: AnalyserLostError): FileAnalysis {
   return {
     kind: 'failed',
-    entry: {
-      source,
-      status: 'error',
+    entry: fileEntry(source, {}, {
       reason: `${basename(source)}: ${error.message}. The other files were processed.`,
       reasonCode: 'stage-failed',
-      crops: [],
-      rejected: [],
-      timingsMs: {},
-    },
+    }),
   };
 }
 

@@ -132,7 +132,8 @@ async function findCharacters(
   return { mask, boxes: selectCharacterContours(contours, config.characters).map((c) => c.box) };
 }
 
-function fileEntry(source: string, timings: Record<string, number>, fields: Partial<ManifestFile>): ManifestFile {
+/** A file's manifest entry: `fields` over an error with no crops (the default every path fills in). */
+export function fileEntry(source: string, timings: Record<string, number>, fields: Partial<ManifestFile>): ManifestFile {
   return { source, status: 'error', reason: null, reasonCode: null, crops: [], rejected: [], timingsMs: timings, ...fields };
 }
 
