@@ -6,9 +6,11 @@
 // the same run, as a ratio. The two alternate image by image (Python runs as a child process that
 // answers one image per request), so both see the same background load on a shared machine. Also
 // checks that both sides find the same text boxes (mean IoU), so the comparison is between equivalent
-// work. Then throughput: the panels repeated to a run long enough for `prep --workers auto` to use
-// every core (src/prep/analysis-pool.ts), analysed as runPrep does (starting its workers included),
-// against the Python reference on the same files one after the other. Options: --rounds N (default
+// work. Then throughput: the panels repeated, analysed as `prep --workers auto` does here (on 2
+// cores: the run thread, several files at once, networks on inference threads; with more cores:
+// analysis workers; src/prep/analysis-pool.ts), starting its threads and opening their models
+// included, against one file at a time, two analysis workers, and the Python reference on the same
+// files one after the other. Options: --rounds N (default
 // 3; the median round counts), --copies N (throughput run = the panels x N, default 8), --json,
 // --no-python.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
@@ -34,9 +36,10 @@ import { createPaddleTextDetector, defaultPaddleDetModelPath } from '../src/prep
 import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
 import { analyseFile, resizeCrop } from '../src/prep/process-file.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
-import { setDefaultIntraOpThreads } from '../src/vision/onnx.js';
+import { setDefaultIntraOpThreads, startInferenceThreads } from '../src/vision/onnx.js';
 import {
   analyserCount,
+  inferenceThreadCount,
   inThreadAnalyser,
   OrderedAnalysis,
   staffAnalysis,
@@ -184,13 +187,16 @@ async function openPython(): Promise<PythonServer | string> {
 
 interface Throughput {
   files: number;
-  /** Analysing threads `prep --workers auto` uses for this many files here. */
+  /** Analysis workers `prep --workers auto` uses for this many files here (1: the run thread). */
   analysers: number;
-  /** onnxruntime intra-op threads per analyser with that many analysers. */
-  ortThreads: number;
+  /** Inference threads it uses then (0: none). */
+  helpers: number;
+  /** One file at a time on one thread, onnxruntime on every core. */
   oneThreadPerS: number;
-  /** Images/s with `analysers` threads, the workers' start (opening their models) included. */
-  poolPerS?: number;
+  /** As `prep --workers auto` runs here, its threads' start (opening their models) included. */
+  autoPerS: number;
+  /** Two analysis workers (`prep --workers 2`), their start included. */
+  twoWorkersPerS: number;
   /** Python reference, one image after another (mean of passes before, between and after the TypeScript ones). */
   pythonPerS?: number;
 }
@@ -206,15 +212,15 @@ async function timeSequential(files: readonly string[], run: (path: string) => P
 }
 
 /**
- * The throughput passes: the Python reference, TypeScript on one thread, TypeScript as runPrep runs
- * it with `analysers` worker threads (started while this thread opens its stages, then opening
- * theirs in the timed part; this thread analyses until one is ready), Python again. Stage work only
- * (no PNG writing), as in the per-stage table.
+ * The throughput passes: the Python reference, then TypeScript one file at a time, as `prep
+ * --workers auto` runs here, and with two analysis workers, then Python again. Each TypeScript pass
+ * but the first opens its own threads' models in the timed part, as a prep run does (one file at a
+ * time reuses this thread's, opened before). Stage work only (no PNG writing), as in the table.
  */
 async function measureThroughput(files: readonly string[], server: PythonServer | undefined): Promise<Throughput> {
   const config = prepConfigSchema.parse({});
   const analysers = analyserCount('auto', files.length);
-  const ortThreads = threadsPerAnalyser(analysers);
+  const helpers = analysers === 1 ? inferenceThreadCount(files.length) : 0;
   const spec = (threads: number) => ({
     config,
     saveStages: false,
@@ -225,17 +231,19 @@ async function measureThroughput(files: readonly string[], server: PythonServer 
   });
   const single = await loadAnalysisStages(spec(0));
   await analyseFile(single, config, files[0] as string, false); // warm-up
-  /** Seconds for the files as runPrep runs them on `analysers` threads. */
-  const poolPass = async (): Promise<number> => {
+  const oneAtATime = () => timeSequential(files, (f) => analyseFile(single, config, f, false));
+  /** Seconds for the files as runPrep runs them with `workers` analysis workers (2+). */
+  const workersPass = async (workers: number): Promise<number> => {
+    const ortThreads = threadsPerAnalyser(workers);
     const previous = setDefaultIntraOpThreads(ortThreads);
     try {
       // as runPrep: the workers start while this thread opens its stages, the clock when files start
-      const workers = Array.from({ length: analysers }, () => startAnalysisWorker());
+      const started = Array.from({ length: workers }, () => startAnalysisWorker());
       const here = await loadAnalysisStages(spec(ortThreads));
-      for (const worker of workers) worker.configure(spec(ortThreads));
+      for (const worker of started) worker.configure(spec(ortThreads));
       const start = performance.now();
-      const analysis = new OrderedAnalysis(files, { window: 4 * analysers });
-      const working = staffAnalysis(analysis, inThreadAnalyser(here, config, false), workers, (error) => {
+      const analysis = new OrderedAnalysis(files, { window: 4 * workers });
+      const working = staffAnalysis(analysis, inThreadAnalyser(here, config, false), started, (error) => {
         throw error;
       });
       for await (const _ of analysis.results()) {
@@ -243,30 +251,51 @@ async function measureThroughput(files: readonly string[], server: PythonServer 
       }
       await working;
       const seconds = (performance.now() - start) / 1000;
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(started.map((w) => w.close()));
       return seconds;
     } finally {
       setDefaultIntraOpThreads(previous);
     }
   };
-  // Python, then (TypeScript one thread, TypeScript pool, Python) x THROUGHPUT_ROUNDS: every figure
-  // is a mean over passes spread across the same minutes
+  /** Seconds for the files as runPrep runs them on this thread with `count` inference threads. */
+  const helpersPass = async (count: number): Promise<number> => {
+    const start = performance.now();
+    const end = startInferenceThreads(count, 1);
+    try {
+      const here = await loadAnalysisStages(spec(1)); // (opens the models on the helpers)
+      const analysis = new OrderedAnalysis(files, { window: 4 * (count + 1) }); // (as runPrep)
+      const working = staffAnalysis(analysis, inThreadAnalyser(here, config, false), [], () => undefined, count + 1);
+      for await (const _ of analysis.results()) {
+        // consumed in order, as runPrep's finishing does
+      }
+      await working;
+      return (performance.now() - start) / 1000;
+    } finally {
+      await end();
+    }
+  };
+  const autoPass = () => (analysers > 1 ? workersPass(analysers) : helpers > 0 ? helpersPass(helpers) : oneAtATime());
+  // Python, then (one at a time, auto, two workers, Python) x THROUGHPUT_ROUNDS: every figure is a
+  // mean over passes spread across the same minutes
   const python: number[] = [];
   const oneThread: number[] = [];
-  const pool: number[] = [];
+  const auto: number[] = [];
+  const twoWorkers: number[] = [];
   if (server) python.push(await timeSequential(files, server.run));
   for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
-    oneThread.push(await timeSequential(files, (f) => analyseFile(single, config, f, false)));
-    if (analysers > 1) pool.push(await poolPass());
+    oneThread.push(await oneAtATime());
+    auto.push(await autoPass());
+    twoWorkers.push(await workersPass(2));
     if (server) python.push(await timeSequential(files, server.run));
   }
   const perSecond = (seconds: number[]) => files.length / (seconds.reduce((x, y) => x + y, 0) / seconds.length);
   return {
     files: files.length,
     analysers,
-    ortThreads,
+    helpers,
     oneThreadPerS: perSecond(oneThread),
-    ...(pool.length ? { poolPerS: perSecond(pool) } : {}),
+    autoPerS: perSecond(auto),
+    twoWorkersPerS: perSecond(twoWorkers),
     ...(python.length ? { pythonPerS: perSecond(python) } : {}),
   };
 }
@@ -274,21 +303,23 @@ async function measureThroughput(files: readonly string[], server: PythonServer 
 function printThroughput(t: Throughput, images: number): void {
   console.log(
     `\nthroughput over ${t.files} files (the ${images} panels x ${t.files / images}), each analysed whole as runPrep does it ` +
-      '(the stages above plus dedupe hashes), no PNG writing:',
+      "(the stages above plus dedupe hashes), no PNG writing; opening each pass's threads and their models included:",
   );
-  console.log(`  TypeScript, one thread                         ${t.oneThreadPerS.toFixed(2)} images/s`);
-  if (t.poolPerS) {
-    console.log(
-      `  TypeScript, ${t.analysers} threads (prep --workers auto here)     ${t.poolPerS.toFixed(2)} images/s ` +
-        `(${(t.poolPerS / t.oneThreadPerS).toFixed(2)}x one thread; onnxruntime ${t.ortThreads} thread(s) each; opening the workers' models included)`,
-    );
-  }
+  const autoWay =
+    t.analysers > 1
+      ? `${t.analysers} analysis workers`
+      : t.helpers > 0
+        ? `this thread, ${t.helpers + 1} files at once, networks on ${t.helpers} inference threads`
+        : 'one file at a time';
+  const vsOne = (perS: number) => `${(perS / t.oneThreadPerS).toFixed(2)}x one at a time`;
+  console.log(`  TypeScript, one file at a time              ${t.oneThreadPerS.toFixed(2)} images/s`);
+  console.log(`  TypeScript, prep --workers auto here        ${t.autoPerS.toFixed(2)} images/s (${vsOne(t.autoPerS)}; ${autoWay})`);
+  console.log(`  TypeScript, prep --workers 2                ${t.twoWorkersPerS.toFixed(2)} images/s (${vsOne(t.twoWorkersPerS)})`);
   if (t.pythonPerS === undefined) return;
-  console.log(`  Python reference, one image after another     ${t.pythonPerS.toFixed(2)} images/s`);
-  const best = t.poolPerS ?? t.oneThreadPerS;
+  console.log(`  Python reference, one image after another   ${t.pythonPerS.toFixed(2)} images/s`);
   console.log(
-    `toonlora prep at ${(best / t.pythonPerS).toFixed(2)}x the Python reference's images/s ` +
-      `(${best >= t.pythonPerS ? 'not slower: met' : 'slower: NOT met'}; per image on one thread it is the ratio in the table above)`,
+    `toonlora prep (--workers auto) at ${(t.autoPerS / t.pythonPerS).toFixed(2)}x the Python reference's images/s ` +
+      `(${t.autoPerS >= t.pythonPerS ? 'not slower: met' : 'slower: NOT met'}; per image on one thread it is the ratio in the table above)`,
   );
 }
 

@@ -3,7 +3,7 @@
 // stages resolved from a model cache holding the tiny ONNX fixtures.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels, type SyntheticPanel, writePanelImages } from '../scripts/draw-panels.js';
 import { boxContains } from '../src/prep/crop-box.js';
@@ -232,16 +232,30 @@ describe('runPrep with model weights in the cache (tiny fixtures)', () => {
   }, 60_000);
 
   it('stops between files when cancelled and records it', async () => {
+    // 18 files: more than the files analysed at once (one per inference thread + 1, 4 queued each),
+    // so some are never started
+    const many = join(root, 'many');
+    mkdirSync(many);
+    const inputs = files.flatMap((file, i) =>
+      [0, 1, 2].map((copy) => {
+        const path = join(many, `${copy}-${i}${extname(file)}`);
+        copyFileSync(file, path);
+        return path;
+      }),
+    );
     const controller = new AbortController();
     const run = await runPrep({
-      inputs: files.slice(0, 3),
+      inputs,
       outDir: join(root, 'cancelled'),
       cache: emptyCache,
       signal: controller.signal,
       onProgress: () => controller.abort(),
     });
     expect(run.manifest.cancelled).toBe(true);
-    expect(run.manifest.files).toHaveLength(1);
+    // the files already started are finished, the rest left
+    expect(run.manifest.files.length).toBeGreaterThanOrEqual(1);
+    expect(run.manifest.files.length).toBeLessThan(inputs.length);
+    expect(run.manifest.files.map((f) => f.source)).toEqual(inputs.slice(0, run.manifest.files.length));
     expect(manifestSchema.parse(JSON.parse(readFileSync(run.manifestPath, 'utf8'))).cancelled).toBe(true);
   }, 60_000);
 

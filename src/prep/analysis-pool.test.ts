@@ -7,6 +7,7 @@ import {
   analyserCount,
   AUTO_FILES_PER_ANALYSER,
   type FileAnalyser,
+  inferenceThreadCount,
   OrderedAnalysis,
   staffAnalysis,
   threadsPerAnalyser,
@@ -190,6 +191,28 @@ const madeBy = (results: Array<{ analysis: FileAnalysis }>) =>
   results.map((r) => (r.analysis.kind === 'analysed' ? r.analysis.segmenter : 'failed'));
 
 describe('staffAnalysis', () => {
+  it('without workers, this thread analyses `hereAtOnce` files at a time, in input order', async () => {
+    const started: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const here: FileAnalyser = {
+      async analyse(source) {
+        started.push(source);
+        most = Math.max(most, ++inFlight);
+        await sleep(source.endsWith('1.png') ? 8 : 2); // finishes out of order
+        inFlight--;
+        return analysisOf(source, 'here');
+      },
+    };
+    const analysis = new OrderedAnalysis(files, { window: 12 });
+    const working = staffAnalysis(analysis, here, [], () => undefined, 3);
+    const results = await collect(analysis);
+    await working;
+    expect(most).toBe(3);
+    expect(results.map((r) => r.source)).toEqual(files);
+    expect(started).toEqual(files);
+  });
+
   it('this thread analyses until a worker is ready, then leaves the rest to the workers', async () => {
     const analysis = new OrderedAnalysis(files, { window: 8 });
     const working = staffAnalysis(analysis, fakeAnalyser('here', () => 4), [fakeWorker('w', { readyAfterMs: 6 })], () => {
@@ -229,12 +252,24 @@ describe('staffAnalysis', () => {
 });
 
 describe('analyserCount / threadsPerAnalyser', () => {
-  it('auto: one per core up to 4, and only with enough files per thread', () => {
-    expect(analyserCount('auto', 6, 2)).toBe(1);
-    expect(analyserCount('auto', 2 * AUTO_FILES_PER_ANALYSER, 2)).toBe(2);
-    expect(analyserCount('auto', 1000, 2)).toBe(2);
+  it('auto: from 3 cores one per core up to 4, and only with enough files per thread', () => {
+    expect(analyserCount('auto', 6, 4)).toBe(1);
+    expect(analyserCount('auto', 2 * AUTO_FILES_PER_ANALYSER, 4)).toBe(2);
+    expect(analyserCount('auto', 3 * AUTO_FILES_PER_ANALYSER, 3)).toBe(3);
     expect(analyserCount('auto', 1000, 16)).toBe(4);
     expect(analyserCount('auto', 1000, 1)).toBe(1);
+  });
+
+  it('auto: on 2 cores the run thread alone (with inference threads), however many files', () => {
+    expect(analyserCount('auto', 6, 2)).toBe(1);
+    expect(analyserCount('auto', 1000, 2)).toBe(1);
+  });
+
+  it('inference threads: one per core up to 4, from 2 files and 2 cores', () => {
+    expect(inferenceThreadCount(10, 2)).toBe(2);
+    expect(inferenceThreadCount(10, 16)).toBe(4);
+    expect(inferenceThreadCount(1, 16)).toBe(0);
+    expect(inferenceThreadCount(10, 1)).toBe(0);
   });
 
   it('a number is taken as given, but never above the file count', () => {

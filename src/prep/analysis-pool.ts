@@ -41,9 +41,23 @@ export class AnalyserLostError extends Error {}
 export function analyserCount(workers: PrepConfig['workers'], files: number, cores = availableParallelism()): number {
   const wanted =
     workers === 'auto'
-      ? Math.min(cores, MAX_AUTO_ANALYSERS, Math.floor(files / AUTO_FILES_PER_ANALYSER))
+      ? cores <= 2
+        ? 1 // the run thread with inference threads: as fast in steady state, and it starts far sooner
+        : Math.min(cores, MAX_AUTO_ANALYSERS, Math.floor(files / AUTO_FILES_PER_ANALYSER))
       : workers;
   return Math.max(1, Math.min(wanted, files));
+}
+
+/**
+ * Inference threads for a run analysed on its own thread alone: one per core (at most
+ * {@link MAX_AUTO_ANALYSERS}), each with one onnxruntime thread, when there are 2+ files and 2+
+ * cores; 0 = the networks run on the run thread. The run thread then analyses one file more than
+ * there are helpers at once: while the networks run on the helpers, it does the JavaScript / OpenCV
+ * stages of another file (onnxruntime-node would block it for the whole network otherwise).
+ * bench/prep-speed.ts measures the gain over one file at a time.
+ */
+export function inferenceThreadCount(files: number, cores = availableParallelism()): number {
+  return files >= 2 && cores >= 2 ? Math.min(cores, MAX_AUTO_ANALYSERS) : 0;
 }
 
 /** onnxruntime intra-op threads for each of `analysers` threads sharing `cores`. */
@@ -176,14 +190,16 @@ export class OrderedAnalysis {
  * file is always queued for it), and `here` (the run's thread) only while no worker is working —
  * before the first is ready, after the last is lost, or when none starts. In steady state only
  * workers analyse: the run's thread measured ~15% slower per file than a worker while it also
- * finished files, and held the workers' results back while busy. Resolves once every analyser has
- * left (the files ran out or the run stopped).
+ * finished files, and held the workers' results back while busy. `hereAtOnce` files are analysed on
+ * the run's thread at a time (more than 1 with inference threads, see inferenceThreadCount). Resolves
+ * once every analyser has left (the files ran out or the run stopped).
  */
 export function staffAnalysis(
   analysis: OrderedAnalysis,
   here: FileAnalyser,
   workers: readonly WorkerAnalyser[],
   onStartFailed: (error: Error) => void,
+  hereAtOnce = 1,
 ): Promise<void> {
   const joined: Promise<void>[] = [];
   let working = 0;
@@ -191,10 +207,13 @@ export function staffAnalysis(
   const joinHere = () => {
     if (hereActive) return;
     hereActive = true;
+    const lanes = Array.from({ length: hereAtOnce }, () => analysis.join(here, () => working === 0));
     joined.push(
-      analysis.join(here, () => working === 0).finally(() => {
-        hereActive = false;
-      }),
+      Promise.all(lanes)
+        .then(() => undefined)
+        .finally(() => {
+          hereActive = false;
+        }),
     );
   };
   joinHere();

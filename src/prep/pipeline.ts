@@ -1,7 +1,7 @@
 // src/prep/pipeline.ts — `runPrep`, the dataset builder as a library call (the CLI and the server both
 // use it): validates the settings, refuses to clobber a non-empty output folder, picks the stages
-// (announcing `auto` choices), analyses the input files on this thread and worker threads
-// (analysis-pool.ts), finishes them in input order (one bad file never stops the others), and
+// (announcing `auto` choices), analyses the input files on this thread (its networks on inference
+// threads) or on worker threads (analysis-pool.ts), finishes them in input order (one bad file never stops the others), and
 // writes the kohya folder plus `<out>/manifest.json`.
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -28,6 +28,7 @@ import { finishFile, type RunContext } from './process-file.js';
 import {
   type AnalysisWorkerSpec,
   analyserCount,
+  inferenceThreadCount,
   inThreadAnalyser,
   OrderedAnalysis,
   staffAnalysis,
@@ -35,7 +36,7 @@ import {
   threadsPerAnalyser,
   type WorkerAnalyser,
 } from './analysis-pool.js';
-import { setDefaultIntraOpThreads } from '../vision/onnx.js';
+import { setDefaultIntraOpThreads, startInferenceThreads } from '../vision/onnx.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 
 export interface PrepProgress {
@@ -271,6 +272,9 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   const previousThreads = analysers > 1 ? setDefaultIntraOpThreads(threadsPerAnalyser(analysers)) : undefined;
   // the workers load their code and OpenCV while this thread resolves (and opens) the stages
   const workers = analysers > 1 ? Array.from({ length: analysers }, () => startAnalysisWorker()) : [];
+  // alone, this thread runs its networks on inference threads and analyses several files at once
+  const helpers = analysers === 1 && canUseWorkers(options) ? inferenceThreadCount(files.length) : 0;
+  const endHelpers = helpers > 0 ? startInferenceThreads(helpers, 1) : undefined;
   try {
     const stages = await resolveStages(options, config);
     await prepareOutDir(outDir, datasetDir, options.overwrite ?? false);
@@ -291,7 +295,8 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
       captionParts: new Map(),
     };
     for (const worker of workers) worker.configure(workerSpec(analysers, ctx, stages, options));
-    const { done, cancelled } = await analyseAndFinish(ctx, files, workers, options);
+    const { done, cancelled } = await analyseAndFinish(ctx, files, workers, helpers + 1, options);
+    await endHelpers?.(); // before the captions: BLIP can take minutes, and the helpers hold models
     if (ctx.captioner.finish) await finishDeferredCaptions(ctx, done, options);
     const manifest = buildManifest({
       createdAt: new Date(),
@@ -312,6 +317,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   } finally {
     await Promise.all(workers.map((w) => w.close())); // (closed already unless the stages failed to open)
     if (analysers > 1) setDefaultIntraOpThreads(previousThreads);
+    await endHelpers?.();
   }
 }
 
@@ -324,17 +330,24 @@ async function analyseAndFinish(
   ctx: RunContext,
   files: readonly string[],
   workers: readonly WorkerAnalyser[],
+  hereAtOnce: number,
   options: PrepOptions,
 ): Promise<{ done: ManifestFile[]; cancelled: boolean }> {
   const done: ManifestFile[] = [];
+  // this thread alone, one file at a time: start, finish, next. Several at a time (inference threads)
+  // or workers (two queued each): 4 files per lane, so one slow file does not hold up the others
+  const lanes = workers.length > 0 ? workers.length : hereAtOnce;
   const analysis = new OrderedAnalysis(files, {
     ...(options.signal ? { signal: options.signal } : {}),
-    // one thread: strictly one file after another (start, finish, next); workers: two queued each
-    window: workers.length === 0 ? 1 : 4 * workers.length,
+    window: workers.length === 0 && hereAtOnce === 1 ? 1 : 4 * lanes,
     onStart: (_index, source) => options.onFileStart?.({ done: done.length, total: files.length, source }),
   });
-  const working = staffAnalysis(analysis, inThreadAnalyser(ctx, ctx.config, ctx.saveStages), workers, (error) =>
-    options.onMessage?.(`an analysis worker did not start (${error.message}); the other threads go on`),
+  const working = staffAnalysis(
+    analysis,
+    inThreadAnalyser(ctx, ctx.config, ctx.saveStages),
+    workers,
+    (error) => options.onMessage?.(`an analysis worker did not start (${error.message}); the other threads go on`),
+    workers.length === 0 ? hereAtOnce : 1,
   );
   try {
     for await (const { source, analysis: result } of analysis.results()) {

@@ -1,13 +1,49 @@
 // src/vision/onnx.ts — the only module that imports onnxruntime-node: opens sessions (cached per
-// file), checks their input/output names against what the caller expects, and runs them on CPU.
+// file), checks their input/output names against what the caller expects, and runs them on CPU, on
+// the calling thread or, after `startInferenceThreads`, on helper threads (inference-threads.ts).
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { ToonloraError } from '../errors.js';
+import { InferenceThreads, type OpenedModel } from './inference-threads.js';
 
-export type OnnxSession = ort.InferenceSession;
 export type OnnxTensor = ort.Tensor;
 
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
+/** An open model: its inputs and outputs, and `run` (on this thread or on an inference thread). */
+export interface OnnxSession extends OpenedModel {
+  run(feeds: Record<string, ort.Tensor>): Promise<Readonly<Record<string, ort.Tensor>>>;
+}
+
+const sessions = new Map<string, Promise<OnnxSession>>();
+
+/** The helper threads sessions run on while `startInferenceThreads` is in effect on this thread. */
+let inferenceThreads: { threads: InferenceThreads; users: number; previousIntraOp: number | undefined } | undefined;
+/** Cache-key suffix of sessions opened on the helper threads. */
+const THREADED_KEY = '#threads';
+
+/**
+ * Sessions opened from now on (on this JavaScript thread) run on `count` helper threads with
+ * `intraOpThreads` onnxruntime threads each, so this thread can work while a network runs. Returns
+ * the function that ends this use: once the last use ends (runs overlapping in one process share
+ * the first one's helpers), the helpers finish their runs and close, and sessions run here again.
+ */
+export function startInferenceThreads(count: number, intraOpThreads: number): () => Promise<void> {
+  if (!inferenceThreads) {
+    const previousIntraOp = setDefaultIntraOpThreads(intraOpThreads);
+    inferenceThreads = { threads: new InferenceThreads(count), users: 0, previousIntraOp };
+  }
+  const use = inferenceThreads;
+  use.users++;
+  let ended = false;
+  return async () => {
+    if (ended) return;
+    ended = true;
+    if (--use.users > 0) return;
+    inferenceThreads = undefined;
+    setDefaultIntraOpThreads(use.previousIntraOp);
+    for (const key of sessions.keys()) if (key.endsWith(THREADED_KEY)) sessions.delete(key);
+    await use.threads.close();
+  };
+}
 
 /** Intra-op threads for sessions whose caller does not say; undefined = onnxruntime's default (all cores). */
 let defaultIntraOpThreads: number | undefined;
@@ -39,20 +75,39 @@ export interface OpenSessionOptions {
 }
 
 /** Opens (once per path) an ONNX session on the CPU; throws TL_ERR_MODEL_MISSING when the file is absent, unloadable or lacks an expected input. */
-export function openOnnxSession(path: string, given: OpenSessionOptions): Promise<ort.InferenceSession> {
+export function openOnnxSession(path: string, given: OpenSessionOptions): Promise<OnnxSession> {
   const threads = given.intraOpThreads ?? defaultIntraOpThreads;
   const options: OpenSessionOptions = threads ? { ...given, intraOpThreads: threads } : given;
-  const key = `${path}#${options.intraOpThreads ?? 0}#${options.allowSpinning === false ? 'nospin' : 'spin'}`;
+  const helpers = inferenceThreads?.threads;
+  const key = `${path}#${options.intraOpThreads ?? 0}#${options.allowSpinning === false ? 'nospin' : 'spin'}${helpers ? THREADED_KEY : ''}`;
   let session = sessions.get(key);
   if (!session) {
-    session = createSession(path, options);
+    session = createSession(path, options, helpers && { helpers, key });
     sessions.set(key, session);
     session.catch(() => sessions.delete(key));
   }
   return session;
 }
 
-async function createSession(path: string, options: OpenSessionOptions): Promise<ort.InferenceSession> {
+/** A session opened on the inference threads: `run` goes to the least busy one. */
+async function openOnHelpers(
+  helpers: InferenceThreads,
+  key: string,
+  path: string,
+  options: OpenSessionOptions,
+): Promise<OnnxSession> {
+  const model = await helpers.open(key, path, {
+    intraOpThreads: options.intraOpThreads ?? 1,
+    allowSpinning: options.allowSpinning !== false,
+  });
+  return { ...model, run: (feeds) => helpers.run(key, feeds, ort.Tensor) };
+}
+
+async function createSession(
+  path: string,
+  options: OpenSessionOptions,
+  onHelpers?: { helpers: InferenceThreads; key: string },
+): Promise<OnnxSession> {
   if (!existsSync(path)) {
     throw new ToonloraError(
       'TL_ERR_MODEL_MISSING',
@@ -60,14 +115,16 @@ async function createSession(path: string, options: OpenSessionOptions): Promise
       { details: { model: options.modelId, path } },
     );
   }
-  let session: ort.InferenceSession;
+  let session: OnnxSession;
   try {
-    session = await ort.InferenceSession.create(path, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-      ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-    });
+    session = onHelpers
+      ? await openOnHelpers(onHelpers.helpers, onHelpers.key, path, options)
+      : await ort.InferenceSession.create(path, {
+          executionProviders: ['cpu'],
+          graphOptimizationLevel: 'all',
+          ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+          ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+        });
   } catch (error) {
     throw new ToonloraError(
       'TL_ERR_MODEL_MISSING',
@@ -98,7 +155,8 @@ export async function releaseOnnxSessions(): Promise<void> {
   sessions.clear();
   for (const pending of open) {
     const session = await pending.catch(() => undefined);
-    await session?.release().catch(() => undefined);
+    // (sessions on inference threads have no `release`: their threads release them when closed)
+    await (session as Partial<ort.InferenceSession> | undefined)?.release?.().catch(() => undefined);
   }
 }
 
@@ -109,8 +167,8 @@ export function float32Tensor(data: Float32Array, dims: readonly number[]): ort.
 
 /** Runs a session and returns its outputs by name. */
 export async function runOnnx(
-  session: ort.InferenceSession,
+  session: OnnxSession,
   feeds: Record<string, ort.Tensor>,
-): Promise<Record<string, ort.Tensor>> {
+): Promise<Readonly<Record<string, ort.Tensor>>> {
   return session.run(feeds);
 }

@@ -125,7 +125,7 @@ export function registerPrep(program: Command): void {
     )
     .option(
       '--workers <n|auto>',
-      `threads that analyse images at once, each with its own models; auto = one per core (at most ${MAX_AUTO_ANALYSERS}) once there are ${AUTO_FILES_PER_ANALYSER}+ images per thread (default: ${d.workers})`,
+      `analysis worker threads, each with its own models; 1 = this thread alone, which still analyses several images at once with the networks on inference threads; auto = 1 on 2 cores, else one per core (at most ${MAX_AUTO_ANALYSERS}) once there are ${AUTO_FILES_PER_ANALYSER}+ images per thread (default: ${d.workers})`,
     )
     .option('--keep-duplicates', `keep near-duplicate crops (default: skip them, prep.dedupe = ${d.dedupe})`)
     .option('--save-stages', 'also write each stage image (text mask, text removed, character mask, crop) under <out>/stages/')
