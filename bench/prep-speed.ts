@@ -45,6 +45,7 @@ import {
   staffAnalysis,
   startAnalysisWorker,
   threadsPerAnalyser,
+  threadsPerInferenceThread,
 } from '../src/prep/analysis-pool.js';
 import { loadAnalysisStages } from '../src/prep/index.js';
 import type { Box } from '../src/vision/image.js';
@@ -260,9 +261,9 @@ async function measureThroughput(files: readonly string[], server: PythonServer 
   /** Seconds for the files as runPrep runs them on this thread with `count` inference threads. */
   const helpersPass = async (count: number): Promise<number> => {
     const start = performance.now();
-    const end = startInferenceThreads(count, 1);
+    const end = startInferenceThreads(count, threadsPerInferenceThread(count));
     try {
-      const here = await loadAnalysisStages(spec(1)); // (opens the models on the helpers)
+      const here = await loadAnalysisStages(spec(threadsPerInferenceThread(count))); // (opens them on the helpers)
       const analysis = new OrderedAnalysis(files, { window: 4 * (count + 1) }); // (as runPrep)
       const working = staffAnalysis(analysis, inThreadAnalyser(here, config, false), [], () => undefined, count + 1);
       for await (const _ of analysis.results()) {

@@ -8,6 +8,7 @@ import {
   AUTO_FILES_PER_ANALYSER,
   type FileAnalyser,
   inferenceThreadCount,
+  threadsPerInferenceThread,
   OrderedAnalysis,
   staffAnalysis,
   threadsPerAnalyser,
@@ -270,6 +271,12 @@ describe('analyserCount / threadsPerAnalyser', () => {
     expect(inferenceThreadCount(10, 16)).toBe(4);
     expect(inferenceThreadCount(1, 16)).toBe(0);
     expect(inferenceThreadCount(10, 1)).toBe(0);
+  });
+
+  it('inference threads share the cores but the run thread\'s, at least one onnxruntime thread each', () => {
+    expect(threadsPerInferenceThread(2, 2)).toBe(1);
+    expect(threadsPerInferenceThread(4, 16)).toBe(3);
+    expect(threadsPerInferenceThread(4, 4)).toBe(1);
   });
 
   it('a number is taken as given, but never above the file count', () => {

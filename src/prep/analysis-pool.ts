@@ -60,6 +60,14 @@ export function inferenceThreadCount(files: number, cores = availableParallelism
   return files >= 2 && cores >= 2 ? Math.min(cores, MAX_AUTO_ANALYSERS) : 0;
 }
 
+/**
+ * onnxruntime intra-op threads for each of `helpers` inference threads: the cores but one (the run
+ * thread's) shared out, at least one each. (Measured on 2 cores only, where it is 1.)
+ */
+export function threadsPerInferenceThread(helpers: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor((cores - 1) / helpers));
+}
+
 /** onnxruntime intra-op threads for each of `analysers` threads sharing `cores`. */
 export function threadsPerAnalyser(analysers: number, cores = availableParallelism()): number {
   return Math.max(1, Math.floor(cores / analysers));

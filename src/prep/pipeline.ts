@@ -34,6 +34,7 @@ import {
   staffAnalysis,
   startAnalysisWorker,
   threadsPerAnalyser,
+  threadsPerInferenceThread,
   type WorkerAnalyser,
 } from './analysis-pool.js';
 import { setDefaultIntraOpThreads, startInferenceThreads } from '../vision/onnx.js';
@@ -274,7 +275,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   const workers = analysers > 1 ? Array.from({ length: analysers }, () => startAnalysisWorker()) : [];
   // alone, this thread runs its networks on inference threads and analyses several files at once
   const helpers = analysers === 1 && canUseWorkers(options) ? inferenceThreadCount(files.length) : 0;
-  const endHelpers = helpers > 0 ? startInferenceThreads(helpers, 1) : undefined;
+  const endHelpers = helpers > 0 ? startInferenceThreads(helpers, threadsPerInferenceThread(helpers)) : undefined;
   try {
     const stages = await resolveStages(options, config);
     await prepareOutDir(outDir, datasetDir, options.overwrite ?? false);
