@@ -195,7 +195,9 @@ interface Throughput {
   /** One file at a time on one thread, onnxruntime on every core. */
   oneThreadPerS: number;
   /** As `prep --workers auto` runs here, its threads' start (opening their models) included. */
-  autoPerS: number;
+  autoColdPerS: number;
+  /** The same with its threads started and models opened beforehand, after a warm-up over the panels. */
+  autoWarmPerS: number;
   /** Two analysis workers (`prep --workers 2`), their start included. */
   twoWorkersPerS: number;
   /** Python reference, one image after another (mean of passes before, between and after the TypeScript ones). */
@@ -212,13 +214,24 @@ async function timeSequential(files: readonly string[], run: (path: string) => P
   return (performance.now() - start) / 1000;
 }
 
+/** Files analysed as a prep run analyses them, on threads opened once. */
+interface Lanes {
+  analyse(files: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
  * The throughput passes: the Python reference, then TypeScript one file at a time, as `prep
- * --workers auto` runs here, and with two analysis workers, then Python again. Each TypeScript pass
- * but the first opens its own threads' models in the timed part, as a prep run does (one file at a
- * time reuses this thread's, opened before). Stage work only (no PNG writing), as in the table.
+ * --workers auto` runs here (cold: starting its threads and opening their models in the timed part,
+ * as a prep run does; warm: threads started and models opened before the clock and the panels
+ * analysed once, as the Python reference's process and the one-at-a-time pass have), and with two
+ * analysis workers (cold), then Python again. Stage work only (no PNG writing), as in the table.
  */
-async function measureThroughput(files: readonly string[], server: PythonServer | undefined): Promise<Throughput> {
+async function measureThroughput(
+  files: readonly string[],
+  panels: readonly string[],
+  server: PythonServer | undefined,
+): Promise<Throughput> {
   const config = prepConfigSchema.parse({});
   const analysers = analyserCount('auto', files.length);
   const helpers = analysers === 1 ? inferenceThreadCount(files.length) : 0;
@@ -233,60 +246,72 @@ async function measureThroughput(files: readonly string[], server: PythonServer 
   const single = await loadAnalysisStages(spec(0));
   await analyseFile(single, config, files[0] as string, false); // warm-up
   const oneAtATime = () => timeSequential(files, (f) => analyseFile(single, config, f, false));
-  /** Seconds for the files as runPrep runs them with `workers` analysis workers (2+). */
-  const workersPass = async (workers: number): Promise<number> => {
+  /** Runs `list` in order through OrderedAnalysis, as runPrep does (its finishing left out). */
+  const analyseIn = async (list: readonly string[], staff: (analysis: OrderedAnalysis) => Promise<void>, window: number) => {
+    const analysis = new OrderedAnalysis(list, { window });
+    const working = staff(analysis);
+    for await (const _ of analysis.results()) {
+      // consumed in order, as runPrep's finishing does
+    }
+    await working;
+  };
+  /** `workers` analysis workers (2+), started while this thread opens its stages, as runPrep does. */
+  const openWorkers = async (workers: number): Promise<Lanes> => {
     const ortThreads = threadsPerAnalyser(workers);
     const previous = setDefaultIntraOpThreads(ortThreads);
-    try {
-      // as runPrep: the workers start while this thread opens its stages, the clock when files start
-      const started = Array.from({ length: workers }, () => startAnalysisWorker());
-      const here = await loadAnalysisStages(spec(ortThreads));
-      for (const worker of started) worker.configure(spec(ortThreads));
-      const start = performance.now();
-      const analysis = new OrderedAnalysis(files, { window: 4 * workers });
-      const working = staffAnalysis(analysis, inThreadAnalyser(here, config, false), started, (error) => {
-        throw error;
-      });
-      for await (const _ of analysis.results()) {
-        // consumed in order, as runPrep's finishing does
-      }
-      await working;
-      const seconds = (performance.now() - start) / 1000;
-      await Promise.all(started.map((w) => w.close()));
-      return seconds;
-    } finally {
-      setDefaultIntraOpThreads(previous);
-    }
+    const started = Array.from({ length: workers }, () => startAnalysisWorker());
+    const here = await loadAnalysisStages(spec(ortThreads));
+    for (const worker of started) worker.configure(spec(ortThreads));
+    const fail = (error: Error) => {
+      throw error;
+    };
+    return {
+      analyse: (list) =>
+        analyseIn(list, (a) => staffAnalysis(a, inThreadAnalyser(here, config, false), started, fail), 4 * workers),
+      close: async () => {
+        await Promise.all(started.map((w) => w.close()));
+        setDefaultIntraOpThreads(previous);
+      },
+    };
   };
-  /** Seconds for the files as runPrep runs them on this thread with `count` inference threads. */
-  const helpersPass = async (count: number): Promise<number> => {
-    const start = performance.now();
+  /** This thread with `count` inference threads, `count` + 1 files at once, as runPrep does. */
+  const openHelpers = async (count: number): Promise<Lanes> => {
     const end = startInferenceThreads(count, threadsPerInferenceThread(count));
+    const here = await loadAnalysisStages(spec(threadsPerInferenceThread(count))); // (opens them on the helpers)
+    return {
+      analyse: (list) =>
+        analyseIn(list, (a) => staffAnalysis(a, inThreadAnalyser(here, config, false), [], () => undefined, count + 1), 4 * (count + 1)),
+      close: end,
+    };
+  };
+  /** Seconds for `files` on lanes from `open`: cold = opening included; warm = after a warm-up over the panels. */
+  const timed = async (open: () => Promise<Lanes>, warm: boolean): Promise<number> => {
+    const opening = performance.now();
+    const lanes = await open();
     try {
-      const here = await loadAnalysisStages(spec(threadsPerInferenceThread(count))); // (opens them on the helpers)
-      const analysis = new OrderedAnalysis(files, { window: 4 * (count + 1) }); // (as runPrep)
-      const working = staffAnalysis(analysis, inThreadAnalyser(here, config, false), [], () => undefined, count + 1);
-      for await (const _ of analysis.results()) {
-        // consumed in order, as runPrep's finishing does
-      }
-      await working;
+      if (warm) await lanes.analyse(panels);
+      const start = warm ? performance.now() : opening;
+      await lanes.analyse(files);
       return (performance.now() - start) / 1000;
     } finally {
-      await end();
+      await lanes.close();
     }
   };
-  const autoPass = () => (analysers > 1 ? workersPass(analysers) : helpers > 0 ? helpersPass(helpers) : oneAtATime());
-  // Python, then (one at a time, auto, two workers, Python) x THROUGHPUT_ROUNDS: every figure is a
-  // mean over passes spread across the same minutes
+  const openAuto = () => (analysers > 1 ? openWorkers(analysers) : openHelpers(helpers));
+  const autoPass = (warm: boolean) => (analysers === 1 && helpers === 0 ? oneAtATime() : timed(openAuto, warm));
+  // Python, then (one at a time, auto cold, auto warm, two workers, Python) x THROUGHPUT_ROUNDS: every
+  // figure is a mean over passes spread across the same minutes
   const python: number[] = [];
   const oneThread: number[] = [];
-  const auto: number[] = [];
+  const autoCold: number[] = [];
+  const autoWarm: number[] = [];
   const twoWorkers: number[] = [];
   if (server) python.push(await timeSequential(files, server.run));
   for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
     oneThread.push(await oneAtATime());
-    auto.push(await autoPass());
-    twoWorkers.push(await workersPass(2));
+    autoCold.push(await autoPass(false));
+    autoWarm.push(await autoPass(true));
+    twoWorkers.push(await timed(() => openWorkers(2), false));
     if (server) python.push(await timeSequential(files, server.run));
   }
   const perSecond = (seconds: number[]) => files.length / (seconds.reduce((x, y) => x + y, 0) / seconds.length);
@@ -295,7 +320,8 @@ async function measureThroughput(files: readonly string[], server: PythonServer 
     analysers,
     helpers,
     oneThreadPerS: perSecond(oneThread),
-    autoPerS: perSecond(auto),
+    autoColdPerS: perSecond(autoCold),
+    autoWarmPerS: perSecond(autoWarm),
     twoWorkersPerS: perSecond(twoWorkers),
     ...(python.length ? { pythonPerS: perSecond(python) } : {}),
   };
@@ -304,7 +330,7 @@ async function measureThroughput(files: readonly string[], server: PythonServer 
 function printThroughput(t: Throughput, images: number): void {
   console.log(
     `\nthroughput over ${t.files} files (the ${images} panels x ${t.files / images}), each analysed whole as runPrep does it ` +
-      "(the stages above plus dedupe hashes), no PNG writing; opening each pass's threads and their models included:",
+      '(the stages above plus dedupe hashes), no PNG writing:',
   );
   const autoWay =
     t.analysers > 1
@@ -313,14 +339,18 @@ function printThroughput(t: Throughput, images: number): void {
         ? `this thread, ${t.helpers + 1} files at once, networks on ${t.helpers} inference threads`
         : 'one file at a time';
   const vsOne = (perS: number) => `${(perS / t.oneThreadPerS).toFixed(2)}x one at a time`;
-  console.log(`  TypeScript, one file at a time              ${t.oneThreadPerS.toFixed(2)} images/s`);
-  console.log(`  TypeScript, prep --workers auto here        ${t.autoPerS.toFixed(2)} images/s (${vsOne(t.autoPerS)}; ${autoWay})`);
-  console.log(`  TypeScript, prep --workers 2                ${t.twoWorkersPerS.toFixed(2)} images/s (${vsOne(t.twoWorkersPerS)})`);
+  const line = (label: string, perS: number, note = '') =>
+    console.log(`  ${label.padEnd(62)} ${perS.toFixed(2)} images/s${note}`);
+  line('TypeScript, one file at a time (warm, as the Python process)', t.oneThreadPerS);
+  line('TypeScript, prep --workers auto, warm', t.autoWarmPerS, ` (${vsOne(t.autoWarmPerS)}; ${autoWay})`);
+  line('TypeScript, prep --workers auto, cold (threads + models opened)', t.autoColdPerS, ` (${vsOne(t.autoColdPerS)})`);
+  line('TypeScript, prep --workers 2, cold', t.twoWorkersPerS, ` (${vsOne(t.twoWorkersPerS)})`);
   if (t.pythonPerS === undefined) return;
-  console.log(`  Python reference, one image after another   ${t.pythonPerS.toFixed(2)} images/s`);
+  line('Python reference, one image after another (warm process)', t.pythonPerS);
+  const verdict = (perS: number) => `${(perS / (t.pythonPerS as number)).toFixed(2)}x (${perS >= (t.pythonPerS as number) ? 'not slower' : 'slower'})`;
   console.log(
-    `toonlora prep (--workers auto) at ${(t.autoPerS / t.pythonPerS).toFixed(2)}x the Python reference's images/s ` +
-      `(${t.autoPerS >= t.pythonPerS ? 'not slower: met' : 'slower: NOT met'}; per image on one thread it is the ratio in the table above)`,
+    `toonlora prep --workers auto against the Python reference's images/s: warm against warm ${verdict(t.autoWarmPerS)}; ` +
+      `cold TypeScript against the warm Python process ${verdict(t.autoColdPerS)}. Per image on one thread: the table above.`,
   );
 }
 
@@ -505,6 +535,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const throughput = await measureThroughput(
     Array.from({ length: copies }, () => paths).flat(),
+    paths,
     server,
   );
   server?.close();
