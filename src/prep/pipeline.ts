@@ -1,8 +1,8 @@
 // src/prep/pipeline.ts — `runPrep`, the dataset builder as a library call (the CLI and the server both
 // use it): validates the settings, refuses to clobber a non-empty output folder, picks the stages
 // (announcing `auto` choices), analyses the input files on this thread (its networks on inference
-// threads) or on worker threads (analysis-pool.ts), finishes them in input order (one bad file never stops the others), and
-// writes the kohya folder plus `<out>/manifest.json`.
+// threads) or on worker threads (analysis-pool.ts), finishes them in input order (one bad file never
+// stops the others), and writes the kohya folder plus `<out>/manifest.json`.
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';

@@ -137,10 +137,6 @@ export class InferenceThreads {
     this.#helpers = Array.from({ length: Math.max(1, count) }, () => this.#start(onnxruntime));
   }
 
-  get size(): number {
-    return this.#helpers.length;
-  }
-
   #start(onnxruntime: string): Helper {
     const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { onnxruntime } });
     worker.unref(); // only requests in flight keep the process alive (see #send)
