@@ -13,7 +13,12 @@ export const boxSchema = z.object({
   height: z.number().int().nonnegative(),
 });
 
-/** Per-stage wall time in milliseconds, keyed by stage (`decode`, `textDetect`, `segment`, ...). */
+/**
+ * Per-stage wall time in milliseconds, keyed by stage (`decode`, `textDetect`, `segment`, ...). When
+ * prep analyses several files at once on one thread (inference threads), a stage's time also holds
+ * the waits for the other files' work in between, so the stages of a file add up to more than its
+ * share of the run.
+ */
 export const stageTimingsSchema = z.record(z.string(), z.number().nonnegative());
 
 /** Status of one input file: `ok` made at least one crop, `skipped` was readable but gave none, `error` failed. */
