@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { onnxFixture } from '../../test/helpers/images.js';
 import { defaultPaddleDetModelPath } from '../prep/text-detect-paddle.js';
-import { InferenceThreads } from './inference-threads.js';
+import { InferenceThreadLostError, InferenceThreads } from './inference-threads.js';
 import { float32Tensor, type OnnxSession, openOnnxSession, runOnnx, startInferenceThreads } from './onnx.js';
 
 function ramp(length: number): Float32Array {
@@ -134,6 +134,36 @@ describe('startInferenceThreads', () => {
     await expect(outputsOf(session, input, [1, 3, 1024, 1024])).resolves.toBeDefined();
     await second();
     await expect(outputsOf(session, input, [1, 3, 1024, 1024])).rejects.toThrow(/closed/);
+  });
+});
+
+/** An onnxruntime entry file that throws when loaded: helper threads that cannot start. */
+function brokenRuntime(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'toonlora-threads-')), 'broken-runtime.cjs');
+  writeFileSync(path, "throw new Error('no onnxruntime here');\n");
+  return path;
+}
+
+describe('helper threads that cannot start', () => {
+  it('InferenceThreads says they are lost (not that the model is bad)', async () => {
+    const threads = new InferenceThreads(2, brokenRuntime());
+    const opening = threads.open('det', defaultPaddleDetModelPath(), { intraOpThreads: 1, allowSpinning: false });
+    await expect(opening).rejects.toBeInstanceOf(InferenceThreadLostError);
+    await threads.close();
+  });
+
+  it('sessions then open and run on this thread, with the same outputs', async () => {
+    const isnet = onnxFixture('isnet-anime.onnx');
+    const input = ramp(3 * 1024 * 1024);
+    const dims = [1, 3, 1024, 1024];
+    const here = await openOnnxSession(isnet, { modelId: 'isnet-anime', intraOpThreads: 1 });
+    const expected = await outputsOf(here, input, dims);
+    endUse = startInferenceThreads(2, 1, brokenRuntime());
+    const fallback = await openOnnxSession(isnet, { modelId: 'isnet-anime', intraOpThreads: 1 });
+    expect(fallback).not.toBe(here);
+    // an onnxruntime session of this thread (a helper's stand-in has no `release`)
+    expect(typeof (fallback as { release?: unknown }).release).toBe('function');
+    expect(await outputsOf(fallback, input, dims)).toEqual(expected);
   });
 });
 

@@ -5,7 +5,9 @@
 // analyses several files at once on its own thread this way; bench/prep-speed.ts measures it).
 // Each helper opens every model of the run (eagerly, so a bad model fails when the stages open),
 // runs one request at a time, and ends only once idle and told to: onnxruntime-node aborts the
-// process when a thread goes away under a call in flight (see onnx.ts, releaseOnnxSessions).
+// process when a thread goes away under a call in flight (see onnx.ts, releaseOnnxSessions). A helper
+// that cannot start or exits fails its requests with InferenceThreadLostError, and onnx.ts then runs
+// those sessions on the calling thread: the helpers make prep faster, never make it fail.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
@@ -107,6 +109,12 @@ parentPort.on('message', (request) => {
 });
 `;
 
+/**
+ * A request that failed because its helper thread is gone (not because of the model or the feeds):
+ * the caller may do the work on its own thread instead (onnx.ts does).
+ */
+export class InferenceThreadLostError extends Error {}
+
 /** How long `close` waits for a helper to finish and exit before stopping it hard. */
 const CLOSE_TIMEOUT_MS = 60_000;
 
@@ -131,10 +139,12 @@ export class InferenceThreads {
   #nextId = 0;
   #closed = false;
 
-  /** Starts `count` helper threads (at least 1). */
-  constructor(count: number) {
-    const onnxruntime = createRequire(import.meta.url).resolve('onnxruntime-node');
-    this.#helpers = Array.from({ length: Math.max(1, count) }, () => this.#start(onnxruntime));
+  /**
+   * Starts `count` helper threads (at least 1), each loading `runtime` (onnxruntime-node's entry
+   * file; tests pass a broken one).
+   */
+  constructor(count: number, runtime = createRequire(import.meta.url).resolve('onnxruntime-node')) {
+    this.#helpers = Array.from({ length: Math.max(1, count) }, () => this.#start(runtime));
   }
 
   #start(onnxruntime: string): Helper {
@@ -157,7 +167,7 @@ export class InferenceThreads {
       for (const [id, slot] of this.#waiting) {
         if (this.#owner.get(id) === helper) {
           this.#waiting.delete(id);
-          slot.reject(new Error(helper.lost));
+          slot.reject(new InferenceThreadLostError(helper.lost));
         }
       }
     });
@@ -170,7 +180,7 @@ export class InferenceThreads {
   }
 
   #send(helper: Helper, request: Exclude<HelperRequest, { type: 'close' }>): Promise<HelperReply> {
-    if (helper.lost) return Promise.reject(new Error(helper.lost));
+    if (helper.lost) return Promise.reject(new InferenceThreadLostError(helper.lost));
     helper.pending++;
     helper.worker.ref();
     this.#owner.set(request.id, helper);
@@ -181,21 +191,26 @@ export class InferenceThreads {
   }
 
   /**
-   * Opens `path` on every helper (under `key`: the same key runs the same session).
-   * @throws Error with onnxruntime's message when a helper cannot load it.
+   * Opens `path` on every helper still there (under `key`: the same key runs the same session).
+   * @throws Error with onnxruntime's message when a helper cannot load it;
+   *   InferenceThreadLostError when no helper is left to open it.
    */
   async open(key: string, path: string, options: HelperSessionOptions): Promise<OpenedModel> {
     if (this.#closed) throw new Error('the inference threads were closed');
-    const replies = await Promise.all(
+    const replies = await Promise.allSettled(
       this.#helpers.map((helper) =>
         this.#send(helper, { type: 'open', id: this.#nextId++, key, path, options }),
       ),
     );
-    const failed = replies.find((reply) => reply.type === 'failed');
-    if (failed?.type === 'failed') throw new Error(failed.message);
-    const opened = replies[0];
-    if (opened?.type !== 'opened') throw new Error('an inference thread did not answer the open');
-    return opened.model;
+    let lost: unknown;
+    let opened: OpenedModel | undefined;
+    for (const result of replies) {
+      if (result.status === 'rejected') lost ??= result.reason;
+      else if (result.value.type === 'failed') throw new Error(result.value.message);
+      else if (result.value.type === 'opened') opened ??= result.value.model;
+    }
+    if (opened) return opened;
+    throw lost instanceof Error ? lost : new InferenceThreadLostError('no inference thread answered the open');
   }
 
   /** Runs the session opened under `key` on the least busy helper; `Tensor` rebuilds the outputs. */
@@ -208,7 +223,7 @@ export class InferenceThreads {
     const helper = this.#helpers
       .filter((h) => !h.lost)
       .reduce<Helper | undefined>((best, h) => (!best || h.pending < best.pending ? h : best), undefined);
-    if (!helper) throw new Error(this.#helpers[0]?.lost ?? 'no inference thread is left');
+    if (!helper) throw new InferenceThreadLostError(this.#helpers[0]?.lost ?? 'no inference thread is left');
     const plain: Record<string, PlainTensor> = {};
     // (the input data is copied to the helper: callers may reuse their buffers at once)
     for (const [name, tensor] of Object.entries(feeds))

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { ToonloraError } from '../errors.js';
-import { InferenceThreads, type OpenedModel } from './inference-threads.js';
+import { InferenceThreadLostError, InferenceThreads, type OpenedModel } from './inference-threads.js';
 
 export type OnnxTensor = ort.Tensor;
 
@@ -26,10 +26,14 @@ const THREADED_KEY = '#threads';
  * the function that ends this use: once the last use ends (runs overlapping in one process share
  * the first one's helpers), the helpers finish their runs and close, and sessions run here again.
  */
-export function startInferenceThreads(count: number, intraOpThreads: number): () => Promise<void> {
+export function startInferenceThreads(
+  count: number,
+  intraOpThreads: number,
+  runtime?: string,
+): () => Promise<void> {
   if (!inferenceThreads) {
     const previousIntraOp = setDefaultIntraOpThreads(intraOpThreads);
-    inferenceThreads = { threads: new InferenceThreads(count), users: 0, previousIntraOp };
+    inferenceThreads = { threads: new InferenceThreads(count, runtime), users: 0, previousIntraOp };
   }
   const use = inferenceThreads;
   use.users++;
@@ -89,18 +93,49 @@ export function openOnnxSession(path: string, given: OpenSessionOptions): Promis
   return session;
 }
 
-/** A session opened on the inference threads: `run` goes to the least busy one. */
+function sessionOptions(options: OpenSessionOptions): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+  };
+}
+
+/**
+ * A session opened on the inference threads: `run` goes to the least busy one. The threads only make
+ * prep faster: when none is left (they could not start, or exited), the session opens and runs on
+ * this thread instead.
+ */
 async function openOnHelpers(
   helpers: InferenceThreads,
   key: string,
   path: string,
   options: OpenSessionOptions,
 ): Promise<OnnxSession> {
-  const model = await helpers.open(key, path, {
-    intraOpThreads: options.intraOpThreads ?? 1,
-    allowSpinning: options.allowSpinning !== false,
-  });
-  return { ...model, run: (feeds) => helpers.run(key, feeds, ort.Tensor) };
+  let here: Promise<ort.InferenceSession> | undefined;
+  const openHere = () => {
+    here ??= ort.InferenceSession.create(path, sessionOptions(options));
+    return here;
+  };
+  let model: OpenedModel;
+  try {
+    model = await helpers.open(key, path, {
+      intraOpThreads: options.intraOpThreads ?? 1,
+      allowSpinning: options.allowSpinning !== false,
+    });
+  } catch (error) {
+    if (error instanceof InferenceThreadLostError) return openHere();
+    throw error;
+  }
+  return {
+    ...model,
+    run: (feeds) =>
+      helpers.run(key, feeds, ort.Tensor).catch(async (error: unknown) => {
+        if (error instanceof InferenceThreadLostError) return (await openHere()).run(feeds);
+        throw error;
+      }),
+  };
 }
 
 async function createSession(
@@ -119,12 +154,7 @@ async function createSession(
   try {
     session = onHelpers
       ? await openOnHelpers(onHelpers.helpers, onHelpers.key, path, options)
-      : await ort.InferenceSession.create(path, {
-          executionProviders: ['cpu'],
-          graphOptimizationLevel: 'all',
-          ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-          ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-        });
+      : await ort.InferenceSession.create(path, sessionOptions(options));
   } catch (error) {
     throw new ToonloraError(
       'TL_ERR_MODEL_MISSING',
