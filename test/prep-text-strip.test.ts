@@ -5,6 +5,7 @@ import { drawWebtoonStrip, type SyntheticPanel } from '../scripts/draw-panels.js
 import type { TextDetector } from '../src/prep/stage-types.js';
 import { createPaddleTextDetector } from '../src/prep/text-detect-paddle.js';
 import { rasterizeTextMask } from '../src/prep/text-mask.js';
+import { startInferenceThreads } from '../src/vision/onnx.js';
 import { loadOpenCv, type OpenCv } from '../src/vision/opencv.js';
 
 let cv: OpenCv;
@@ -52,5 +53,17 @@ describe('text detection on a long webtoon strip', () => {
     // One region per line: the overlap duplicates and cut-off halves were merged away.
     expect(withTiles.textRegions).toBe(strip.textLines.length);
     expect(without.found.length).toBeLessThan(strip.textLines.length);
+  });
+
+  it('on inference threads (tiles side by side) the regions are the same, in the same order', async () => {
+    const here = await createPaddleTextDetector({ intraOpThreads: 1 });
+    const expected = await here.detect(strip.image);
+    const end = startInferenceThreads(2, 1);
+    try {
+      const helped = await createPaddleTextDetector({ intraOpThreads: 1 });
+      expect(await helped.detect(strip.image)).toEqual(expected);
+    } finally {
+      await end();
+    }
   });
 });

@@ -66,6 +66,12 @@ export function defaultPaddleDetModelPath(): string {
 }
 
 /**
+ * Tiles of a long strip detected at once. With inference threads (prep with 2+ files) they run side
+ * by side; on the calling thread they run one after another, holding this many tiles' inputs.
+ */
+const TILES_AT_ONCE = 2;
+
+/**
  * Opens the detector (ONNX session + OpenCV, both loaded once per process).
  * @throws ToonloraError TL_ERR_MODEL_MISSING when the model file is absent or not loadable.
  */
@@ -124,11 +130,15 @@ export async function createPaddleTextDetector(
       let regions: TextRegion[];
       if (tiles.length <= 1) regions = await detectWhole(image);
       else {
-        // Long strips: each tile keeps the text at its real size (see text-tiles.ts).
+        // Long strips: each tile keeps the text at its real size (see text-tiles.ts). Tiles go
+        // TILES_AT_ONCE at a time: side by side on inference threads, one after another otherwise.
         const found: TextRegion[] = [];
-        for (const tile of tiles) {
-          for (const r of await detectWhole(cropRgb(image, tile)))
-            found.push(offsetRegion(r, tile.x, tile.y));
+        for (let first = 0; first < tiles.length; first += TILES_AT_ONCE) {
+          const batch = tiles.slice(first, first + TILES_AT_ONCE);
+          const perTile = await Promise.all(batch.map((tile) => detectWhole(cropRgb(image, tile))));
+          batch.forEach((tile, i) => {
+            for (const r of perTile[i] ?? []) found.push(offsetRegion(r, tile.x, tile.y));
+          });
         }
         regions = mergeTileRegions(found);
       }
