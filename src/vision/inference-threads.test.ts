@@ -147,7 +147,7 @@ function brokenRuntime(): string {
 describe('helper threads that cannot start', () => {
   it('InferenceThreads says they are lost (not that the model is bad)', async () => {
     const threads = new InferenceThreads(2, brokenRuntime());
-    const opening = threads.open('det', defaultPaddleDetModelPath(), { intraOpThreads: 1, allowSpinning: false });
+    const opening = threads.open('det', defaultPaddleDetModelPath(), { intraOpNumThreads: 1 });
     await expect(opening).rejects.toBeInstanceOf(InferenceThreadLostError);
     await threads.close();
   });
@@ -171,7 +171,7 @@ describe('InferenceThreads', () => {
   it('close waits for the runs in flight, then every helper exits', async () => {
     const threads = new InferenceThreads(2);
     const det = defaultPaddleDetModelPath();
-    await threads.open('det', det, { intraOpThreads: 1, allowSpinning: false });
+    await threads.open('det', det, { intraOpNumThreads: 1 });
     const { Tensor } = await import('onnxruntime-node');
     const feeds = { x: float32Tensor(ramp(3 * 320 * 320), [1, 3, 320, 320]) };
     const running = [threads.run('det', feeds, Tensor), threads.run('det', feeds, Tensor)];

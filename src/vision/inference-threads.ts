@@ -19,11 +19,8 @@ export interface OpenedModel {
   readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[];
 }
 
-/** Session settings a helper applies. */
-export interface HelperSessionOptions {
-  readonly intraOpThreads: number;
-  readonly allowSpinning: boolean;
-}
+/** onnxruntime session options, as onnx.ts builds them (plain data: they are sent to the helpers). */
+export type HelperSessionOptions = ort.InferenceSession.SessionOptions;
 
 /** A tensor as it crosses between threads. */
 interface PlainTensor {
@@ -62,12 +59,7 @@ const reply = (message, transfer) => parentPort.postMessage(message, transfer);
 async function open({ id, key, path, options }) {
   let session = sessions.get(key);
   if (!session) {
-    session = ort.InferenceSession.create(path, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: options.intraOpThreads,
-      ...(options.allowSpinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
-    });
+    session = ort.InferenceSession.create(path, options);
     sessions.set(key, session);
     session.catch(() => sessions.delete(key));
   }

@@ -93,6 +93,7 @@ export function openOnnxSession(path: string, given: OpenSessionOptions): Promis
   return session;
 }
 
+/** onnxruntime session options for `options`: the one place they are built, for this thread and the helpers. */
 function sessionOptions(options: OpenSessionOptions): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: ['cpu'],
@@ -120,10 +121,7 @@ async function openOnHelpers(
   };
   let model: OpenedModel;
   try {
-    model = await helpers.open(key, path, {
-      intraOpThreads: options.intraOpThreads ?? 1,
-      allowSpinning: options.allowSpinning !== false,
-    });
+    model = await helpers.open(key, path, sessionOptions({ ...options, intraOpThreads: options.intraOpThreads ?? 1 }));
   } catch (error) {
     if (error instanceof InferenceThreadLostError) return openHere();
     throw error;
