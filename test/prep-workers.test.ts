@@ -60,7 +60,7 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('runPrep with analysis workers', () => {
-  it('writes the same dataset, stage images and manifest as one thread', async () => {
+  it('writes the same dataset, stage images and manifest as the run thread alone (networks on inference threads)', async () => {
     const run = (workers: number, out: string) =>
       runPrep({
         inputs: [join(root, 'in')],
