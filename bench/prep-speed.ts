@@ -39,6 +39,7 @@ import { prepConfigSchema } from '../src/schemas/config.js';
 import { setDefaultIntraOpThreads, startInferenceThreads } from '../src/vision/onnx.js';
 import {
   analyserCount,
+  analysisWindow,
   inferenceThreadCount,
   inThreadAnalyser,
   OrderedAnalysis,
@@ -267,7 +268,11 @@ async function measureThroughput(
     };
     return {
       analyse: (list) =>
-        analyseIn(list, (a) => staffAnalysis(a, inThreadAnalyser(here, config, false), started, fail), 4 * workers),
+        analyseIn(
+          list,
+          (a) => staffAnalysis(a, inThreadAnalyser(here, config, false), started, fail),
+          analysisWindow(workers, 1),
+        ),
       close: async () => {
         await Promise.all(started.map((w) => w.close()));
         setDefaultIntraOpThreads(previous);
@@ -276,11 +281,16 @@ async function measureThroughput(
   };
   /** This thread with `count` inference threads, `count` + 1 files at once, as runPrep does. */
   const openHelpers = async (count: number): Promise<Lanes> => {
-    const end = startInferenceThreads(count, threadsPerInferenceThread(count));
-    const here = await loadAnalysisStages(spec(threadsPerInferenceThread(count))); // (opens them on the helpers)
+    const ortThreads = threadsPerInferenceThread(count);
+    const end = startInferenceThreads(count, ortThreads);
+    const here = await loadAnalysisStages(spec(ortThreads)); // (opens them on the helpers)
     return {
       analyse: (list) =>
-        analyseIn(list, (a) => staffAnalysis(a, inThreadAnalyser(here, config, false), [], () => undefined, count + 1), 4 * (count + 1)),
+        analyseIn(
+          list,
+          (a) => staffAnalysis(a, inThreadAnalyser(here, config, false), [], () => undefined, count + 1),
+          analysisWindow(0, count + 1),
+        ),
       close: end,
     };
   };

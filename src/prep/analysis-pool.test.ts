@@ -5,6 +5,7 @@ import { ToonloraError } from '../errors.js';
 import {
   AnalyserLostError,
   analyserCount,
+  analysisWindow,
   AUTO_FILES_PER_ANALYSER,
   type FileAnalyser,
   inferenceThreadCount,
@@ -271,6 +272,12 @@ describe('analyserCount / threadsPerAnalyser', () => {
     expect(inferenceThreadCount(10, 16)).toBe(4);
     expect(inferenceThreadCount(1, 16)).toBe(0);
     expect(inferenceThreadCount(10, 1)).toBe(0);
+  });
+
+  it('window: 1 for one file at a time on the run thread, else 4 per worker or per file at once', () => {
+    expect(analysisWindow(0, 1)).toBe(1);
+    expect(analysisWindow(0, 3)).toBe(12);
+    expect(analysisWindow(2, 1)).toBe(8);
   });
 
   it('inference threads share the cores but the run thread\'s, at least one onnxruntime thread each', () => {

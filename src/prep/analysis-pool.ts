@@ -68,6 +68,17 @@ export function threadsPerInferenceThread(helpers: number, cores = availablePara
   return Math.max(1, Math.floor((cores - 1) / helpers));
 }
 
+/**
+ * Files started and not yet finished (OrderedAnalysis's window) for a run with `workers` analysis
+ * workers or, without them, `hereAtOnce` files at a time on the run thread: one file at a time is
+ * strictly start, finish, next; otherwise 4 per lane, so one slow file does not hold up the others
+ * (a worker keeps two queued).
+ */
+export function analysisWindow(workers: number, hereAtOnce: number): number {
+  if (workers === 0 && hereAtOnce === 1) return 1;
+  return 4 * (workers > 0 ? workers : hereAtOnce);
+}
+
 /** onnxruntime intra-op threads for each of `analysers` threads sharing `cores`. */
 export function threadsPerAnalyser(analysers: number, cores = availableParallelism()): number {
   return Math.max(1, Math.floor(cores / analysers));

@@ -28,6 +28,7 @@ import { finishFile, type RunContext } from './process-file.js';
 import {
   type AnalysisWorkerSpec,
   analyserCount,
+  analysisWindow,
   inferenceThreadCount,
   inThreadAnalyser,
   OrderedAnalysis,
@@ -335,12 +336,9 @@ async function analyseAndFinish(
   options: PrepOptions,
 ): Promise<{ done: ManifestFile[]; cancelled: boolean }> {
   const done: ManifestFile[] = [];
-  // this thread alone, one file at a time: start, finish, next. Several at a time (inference threads)
-  // or workers (two queued each): 4 files per lane, so one slow file does not hold up the others
-  const lanes = workers.length > 0 ? workers.length : hereAtOnce;
   const analysis = new OrderedAnalysis(files, {
     ...(options.signal ? { signal: options.signal } : {}),
-    window: workers.length === 0 && hereAtOnce === 1 ? 1 : 4 * lanes,
+    window: analysisWindow(workers.length, hereAtOnce),
     onStart: (_index, source) => options.onFileStart?.({ done: done.length, total: files.length, source }),
   });
   const working = staffAnalysis(
@@ -348,7 +346,7 @@ async function analyseAndFinish(
     inThreadAnalyser(ctx, ctx.config, ctx.saveStages),
     workers,
     (error) => options.onMessage?.(`an analysis worker did not start (${error.message}); the other threads go on`),
-    workers.length === 0 ? hereAtOnce : 1,
+    hereAtOnce,
   );
   try {
     for await (const { source, analysis: result } of analysis.results()) {

@@ -122,12 +122,11 @@ interface Helper {
 /** Helper threads for onnxruntime sessions; see the file comment. */
 export class InferenceThreads {
   readonly #helpers: Helper[];
+  /** Unanswered requests by id, with the helper each went to (they fail when it is lost). */
   readonly #waiting = new Map<
     number,
-    { resolve: (reply: HelperReply) => void; reject: (error: Error) => void }
+    { helper: Helper; resolve: (reply: HelperReply) => void; reject: (error: Error) => void }
   >();
-  /** Which helper each unanswered request went to (they fail when it is lost). */
-  readonly #owner = new Map<number, Helper>();
   #nextId = 0;
   #closed = false;
 
@@ -157,7 +156,7 @@ export class InferenceThreads {
       helper.lost ??= `an inference thread exited (code ${code})`;
       markExited();
       for (const [id, slot] of this.#waiting) {
-        if (this.#owner.get(id) === helper) {
+        if (slot.helper === helper) {
           this.#waiting.delete(id);
           slot.reject(new InferenceThreadLostError(helper.lost));
         }
@@ -175,11 +174,10 @@ export class InferenceThreads {
     if (helper.lost) return Promise.reject(new InferenceThreadLostError(helper.lost));
     helper.pending++;
     helper.worker.ref();
-    this.#owner.set(request.id, helper);
     return new Promise<HelperReply>((resolve, reject) => {
-      this.#waiting.set(request.id, { resolve, reject });
+      this.#waiting.set(request.id, { helper, resolve, reject });
       helper.worker.postMessage(request);
-    }).finally(() => this.#owner.delete(request.id));
+    });
   }
 
   /**
