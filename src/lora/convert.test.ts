@@ -212,9 +212,9 @@ describe('diffusers format and precision', () => {
     expect(opened.model.modules.map((m) => m.alpha)).toEqual([2, 2, 2, 2]);
   });
 
-  it('converts precision exactly when read slabs split elements (odd offsets, > 4 MB tensors)', async () => {
-    // A 2-byte F16 alpha first puts every F32 tensor at an offset of 2 mod 4, so the 4 MB read
-    // slabs cut F32 elements in half; conversion must stitch them.
+  it('converts precision exactly when read slabs split elements (odd offsets, tensors over several slabs)', async () => {
+    // A 2-byte F16 alpha first puts every F32 tensor at an offset of 2 mod 4, so the read
+    // slabs (STREAM_CHUNK_BYTES) cut F32 elements in half; conversion must stitch them.
     const random = seededRandom(21);
     const r = 1200;
     const down = Float32Array.from({ length: r * 1024 }, () => random());

@@ -35,10 +35,13 @@ export interface WriteResult {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-/** Bytes of writes allowed in flight (bounds memory while the pool writes and this thread hashes). */
-const MAX_PENDING_WRITE_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes of writes allowed in flight (bounds memory while the pool writes and this thread hashes);
+ * small on purpose, like the read window (see STREAM_CHUNK_BYTES).
+ */
+const MAX_PENDING_WRITE_BYTES = 2 * 1024 * 1024;
 /** Bytes gathered per writev call. */
-const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
+const WRITE_BATCH_BYTES = 1024 * 1024;
 const LEGACY_START = 0x100000;
 const LEGACY_END = 0x110000;
 
