@@ -1,7 +1,7 @@
 """bench/train_speed.py — it/s and peak GPU memory of toonlora's training step vs a plain
 diffusers-example-style LoRA loop, measured in the same run, printed as ratios.
 
-Usage: trainer/.venv/bin/python bench/train_speed.py [--steps 20] [--batch-sizes 1,4] [--json out.json]
+Usage: trainer/.venv/bin/python bench/train_speed.py [--steps 20] [--batch-sizes 1,4] [--compile] [--json out.json]
 
 GPU: the full SD1.5-architecture UNet, VAE and CLIP text encoder (real configs, random weights) at
 512 px. CPU: the `tiny` config at 64 px, and it says so (CPU figures say nothing about GPU speed).
@@ -9,7 +9,12 @@ GPU: the full SD1.5-architecture UNet, VAE and CLIP text encoder (real configs, 
   images with the VAE and the captions with CLIP, no gradient checkpointing, fp16 weights + autocast.
 - toonlora: this trainer's own step (train._optimizer_step): cached latents and text embeddings, the
   VAE off the GPU, fp16 weights + autocast, LoRA in fp32; with and without gradient checkpointing.
+- with --compile also this step with training.compile (torch.compile, CUDA graphs on a GPU): its warm-up
+  steps compile (minutes for the full UNet), so run it with one batch size per call on a lent GPU.
 Goal (issue 6): >= 1.5x it/s and <= 0.7x peak memory of the baseline.
+
+On a lent GPU (no diffusers there: carry diffusers / peft / transformers and their missing needs as wheels,
+see the device tool's README): `python3 bench/train_speed.py --batch-sizes 1 --compile --json $OUT/train.json`.
 """
 
 from __future__ import annotations
@@ -50,13 +55,13 @@ def build_base(device: torch.device, full: bool) -> M.BaseModel:
     return M.BaseModel(unet, vae, text, M.build_tiny_tokenizer(), scheduler, "bench")
 
 
-def training_config(batch: int, resolution: int, checkpointing: bool, mixed: str):
+def training_config(batch: int, resolution: int, checkpointing: bool, mixed: str, compile: bool = False):
     return parse_training_config({
         "baseModel": "bench", "lora": {"rank": 32, "alpha": 32, "targetModules": list(TARGETS), "dora": False},
         "resolution": resolution, "steps": 1_000_000, "batchSize": batch, "gradientAccumulation": 1, "learningRate": 1e-4,
         "lrScheduler": "constant", "lrWarmupSteps": 0, "trainTextEncoder": False, "textEncoderLearningRate": 5e-5,
-        "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": checkpointing, "mixedPrecision": mixed, "clipSkip": 2,
-        "cacheLatents": True, "shuffleCaptions": True, "seed": 1, "sampleEverySteps": 0, "checkpointEverySteps": 0, "samplePrompts": [],
+        "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": checkpointing, "compile": compile, "mixedPrecision": mixed, "clipSkip": 2,
+        "cacheLatents": True, "shuffleCaptions": True, "seed": 1, "sampleEverySteps": 0, "checkpointEverySteps": 0, "samplePrompts": [], "sampleSeeds": [1], "epochs": None,
     })
 
 
@@ -74,12 +79,15 @@ def prepare(base: M.BaseModel, precision: T.Precision, checkpointing: bool):
     return unet, params
 
 
-def toonlora_steps(full, precision, batch, resolution, checkpointing, images):
+def toonlora_steps(full, precision, batch, resolution, checkpointing, images, compile=False):
     """Returns a callable doing one optimizer step of this trainer, after caching latents + embeddings."""
     base = build_base(precision.device, full)
     unet, params = prepare(base, precision, checkpointing)
 
-    config = training_config(batch, resolution, checkpointing, "fp16" if precision.weight_dtype == torch.float16 else "no")
+    config = training_config(batch, resolution, checkpointing, "fp16" if precision.weight_dtype == torch.float16 else "no", compile)
+    if compile:
+        T.check_compiler(precision.device)
+    forward = T.step_forward(unet, config, precision, lambda event: None)
     base.vae.to(torch.float32)
     items = tuple(DatasetItem(f"img{i}.png", CAPTION, "sks", 1) for i in range(len(images)))
     latents_cache = [T.encode_latents(base, images[i : i + 1])[0] for i in range(len(images))]
@@ -89,7 +97,7 @@ def toonlora_steps(full, precision, batch, resolution, checkpointing, images):
     dataset, repeated = Dataset(items, ()), list(range(len(items)))
 
     def step():
-        T._optimizer_step(unet, base, dataset, repeated, latents_cache, text_cache, config, state, precision, params)
+        T._optimizer_step(forward, base, dataset, repeated, latents_cache, text_cache, config, state, precision, params)
         state.step += 1
 
     return step
@@ -154,6 +162,7 @@ def measure(make_step, device: torch.device, steps: int, warmup: int = 3) -> dic
     step = make_step()
     if device.type == "cuda":  # after building: the peak counts resident weights + the steps, not fp32 init
         torch.cuda.reset_peak_memory_stats()
+    warming = time.perf_counter()
     for _ in range(warmup):
         step()
     if device.type == "cuda":
@@ -167,7 +176,7 @@ def measure(make_step, device: torch.device, steps: int, warmup: int = 3) -> dic
     peak = torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else float("nan")
     del step
     gc.collect()
-    return {"it_per_s": steps / elapsed, "peak_gib": peak}
+    return {"it_per_s": steps / elapsed, "peak_gib": peak, "warmup_s": started - warming}
 
 
 def profile_gpu_busy(make_step, steps: int = 5) -> None:
@@ -201,6 +210,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--batch-sizes", default="1,4")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--compile", action="store_true", help="also measure the step with training.compile (torch.compile; CUDA graphs on a GPU)")
     parser.add_argument("--profile", action="store_true", help="GPU only: profile toonlora's step (no grad ckpt) at each batch size")
     args = parser.parse_args()
     device = M.select_device()
@@ -221,6 +231,11 @@ def main() -> None:
             "toonlora (cached, grad ckpt)": measure(lambda: toonlora_steps(full, precision, batch, resolution, True, images), device, args.steps),
             "toonlora (cached, no grad ckpt)": measure(lambda: toonlora_steps(full, precision, batch, resolution, False, images), device, args.steps),
         }
+        if args.compile:
+            rows["toonlora (cached, grad ckpt, compiled)"] = measure(
+                lambda: toonlora_steps(full, precision, batch, resolution, True, images, compile=True), device, args.steps)
+            rows["toonlora (cached, no grad ckpt, compiled)"] = measure(
+                lambda: toonlora_steps(full, precision, batch, resolution, False, images, compile=True), device, args.steps)
         rows["  of which: VAE + CLIP encode only (what caching removes)"] = measure(
             lambda: baseline_encode_only(full, precision, batch, resolution, images), device, args.steps)
         if args.profile and full:
@@ -235,7 +250,8 @@ def main() -> None:
                 results.append({"batch": batch, "variant": name, **row, "share_of_baseline_step": share})
                 continue
             memory = row["peak_gib"] / base_row["peak_gib"] if full else float("nan")
-            print(f"  {name:58s} {row['it_per_s']:7.2f} it/s  {row['peak_gib']:6.2f} GiB peak   x{speed:.2f} it/s  x{memory:.2f} memory")
+            compiled = f"   (warm-up incl. compile {row['warmup_s']:.0f} s)" if "compiled" in name else ""
+            print(f"  {name:58s} {row['it_per_s']:7.2f} it/s  {row['peak_gib']:6.2f} GiB peak   x{speed:.2f} it/s  x{memory:.2f} memory{compiled}")
             results.append({"batch": batch, "variant": name, **row, "speed_ratio": speed, "memory_ratio": memory})
     print("\ngoal: >= 1.5x it/s and <= 0.7x peak memory vs the baseline")
     if args.json:

@@ -157,16 +157,18 @@ describe('toonlora train --dry-run', () => {
 
   it('prints the resolved config and the real SD1.5 LoRA size (128 modules, ~6.4 M parameters)', async () => {
     const report = JSON.parse(await dryRun('--rank', '32', '--json')) as {
-      config: { lora: { alpha: number } };
+      config: { lora: { alpha: number }; compile: boolean };
       lora: Record<string, number>;
     };
     expect(report.config.lora.alpha).toBe(32);
+    expect(report.config.compile).toBe(false); // torch.compile only when asked (--compile)
     expect(report.lora).toMatchObject({ modules: 128, trainableParams: 6_377_472 });
     expect(report).not.toHaveProperty('textEncoderLora');
   }, 60_000);
 
   it('adds the text-encoder LoRA size with --train-text-encoder (48 modules, 2,359,296 parameters at r=32)', async () => {
-    const stdout = await dryRun('--train-text-encoder');
+    const stdout = await dryRun('--train-text-encoder', '--compile');
+    expect(stdout).toContain('"compile": true');
     expect(stdout).toMatch(/^LoRA: 128 modules, 6,377,472 trainable parameters/m);
     expect(stdout).toMatch(/^text-encoder LoRA: 48 modules, 2,359,296 trainable parameters/m);
   }, 60_000);

@@ -108,6 +108,12 @@ export const trainingConfigSchema = z.object({
   /** Offset noise strength: noise + offset * randn(B, C, 1, 1). */
   noiseOffset: z.number().min(0).max(1).default(0.1),
   gradientCheckpointing: z.boolean().default(true),
+  /**
+   * torch.compile the UNet for the training step: on a GPU with CUDA graphs (mode reduce-overhead),
+   * against the per-kernel launch cost that bounds a batch-1 LoRA step. The first step then takes a
+   * minute or more to compile; needs a C compiler. Off until measured on a GPU (bench/train_speed.py --compile).
+   */
+  compile: z.boolean().default(false),
   mixedPrecision: mixedPrecisionSchema.default('fp16'),
   clipSkip: z.number().int().min(1).max(12).default(2),
   /** Cache VAE latents and text embeddings once (only when the text encoder is frozen). */

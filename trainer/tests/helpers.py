@@ -23,7 +23,7 @@ def training_config(**overrides) -> dict:
         "lora": {"rank": 4, "alpha": 4, "targetModules": ["to_q", "to_k", "to_v", "to_out.0"], "dora": False},
         "resolution": 64, "steps": 8, "batchSize": 1, "gradientAccumulation": 1, "learningRate": 1e-3,
         "lrScheduler": "cosine", "lrWarmupSteps": 0, "trainTextEncoder": False, "textEncoderLearningRate": 5e-5,
-        "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": True, "mixedPrecision": "fp16", "clipSkip": 2,
+        "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": True, "compile": False, "mixedPrecision": "fp16", "clipSkip": 2,
         "cacheLatents": True, "shuffleCaptions": True, "seed": 42, "sampleEverySteps": 0, "checkpointEverySteps": 0,
         "samplePrompts": [], "sampleSeeds": [42, 43], "epochs": None,
     }

@@ -213,7 +213,10 @@ def write_diffusers_lora(path: Path, seed: int) -> None:
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, param in base.unet.named_parameters():
-            if "lora_B" in name:
+            # A too, from the seed: PEFT draws its init from the global RNG, which earlier tests move.
+            if "lora_A" in name:
+                param.copy_(torch.randn(param.shape, generator=generator) / param.shape[1] ** 0.5)
+            elif "lora_B" in name:
                 param.copy_(torch.randn(param.shape, generator=generator) * 0.02)
     state = get_peft_model_state_dict(base.unet)
     save_file({f"unet.{key}": value.contiguous() for key, value in state.items()}, str(path))

@@ -119,6 +119,7 @@ class TrainingConfig:
     snr_gamma: float
     noise_offset: float
     gradient_checkpointing: bool
+    compile: bool  # torch.compile the UNet for the step (CUDA graphs on a GPU)
     mixed_precision: str
     clip_skip: int
     cache_latents: bool
@@ -163,6 +164,7 @@ def parse_training_config(obj: Any, where: str = "config") -> TrainingConfig:
         snr_gamma=f.number("snrGamma", 0, 100),
         noise_offset=f.number("noiseOffset", 0, 1),
         gradient_checkpointing=f.boolean("gradientCheckpointing"),
+        compile=f.boolean("compile"),
         mixed_precision=f.string("mixedPrecision", MIXED_PRECISIONS),
         clip_skip=f.integer("clipSkip", 1, 12),
         cache_latents=f.boolean("cacheLatents"),

@@ -22,6 +22,7 @@ interface TrainFlags {
   dora?: boolean;
   trainTextEncoder?: boolean;
   teLr?: string;
+  compile?: boolean;
   resume: boolean;
   dryRun: boolean;
   config?: string;
@@ -44,6 +45,7 @@ export function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
       learningRate: num(flags.lr, '--lr'),
       trainTextEncoder: flags.trainTextEncoder,
       textEncoderLearningRate: num(flags.teLr, '--te-lr'),
+      compile: flags.compile,
       lora: { rank: num(flags.rank, '--rank'), alpha: num(flags.alpha, '--alpha'), dora: flags.dora },
     },
   };
@@ -114,6 +116,10 @@ export function registerTrain(program: Command): void {
     .option(
       '--te-lr <x>',
       `text-encoder learning rate, its own AdamW group (default: ${d.textEncoderLearningRate})`,
+    )
+    .option(
+      '--compile',
+      `torch.compile the UNet step (CUDA graphs on a GPU): fewer kernel launches per step, but the first step compiles for a minute or more; needs a C compiler (default: ${d.compile})`,
     )
     .option('--resume', 'continue from the newest checkpoint in the run folder', false)
     .option('--dry-run', 'print the resolved config and the LoRA size, train nothing', false)

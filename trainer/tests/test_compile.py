@@ -1,0 +1,58 @@
+"""training.compile: the torch.compile'd UNet step trains the same LoRA as the eager one (CPU, tiny model,
+mode "default"; the GPU's CUDA-graph mode is measured by bench/train_speed.py --compile), and a machine
+without a compiler gets a ConfigError naming the fix before any model loads."""
+
+import pytest
+import torch
+from helpers import make_pattern_dataset, training_config
+from test_training import tiny_with_adapter, train
+
+from toonlora_trainer import train as train_module
+from toonlora_trainer.config import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def fresh_dynamo():
+    torch._dynamo.reset()
+    yield
+    torch._dynamo.reset()
+
+
+def losses(events):
+    return [e.loss for e in events if e.type == "progress"]
+
+
+def test_compiled_step_trains_the_same_lora_as_eager(tmp_path):
+    dataset = make_pattern_dataset(tmp_path / "ds", images=2, repeats=1)
+    config = dict(steps=3, gradientCheckpointing=True, noiseOffset=0.0, learningRate=5e-3)
+    eager = train(dataset, tmp_path / "eager", training_config(**config))
+    graphs_before = torch._dynamo.utils.counters["stats"]["unique_graphs"]
+    compiled = train(dataset, tmp_path / "compiled", training_config(**config, compile=True))
+    assert compiled[-1].type == "done"
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] > graphs_before  # the step really ran compiled
+    assert any(e.type == "log" and "torch.compile" in e.message for e in compiled)
+    assert losses(compiled) == pytest.approx(losses(eager), rel=1e-3)
+    eager_unet, compiled_unet = tiny_with_adapter(4, tmp_path / "eager").unet, tiny_with_adapter(4, tmp_path / "compiled").unet
+    compiled_weights = dict(compiled_unet.named_parameters())
+    lora = [(name, p) for name, p in eager_unet.named_parameters() if "lora_" in name]
+    assert lora and all(p.abs().max() > 0 for name, p in lora if "lora_B" in name)  # trained, not still at init
+    for name, p in lora:
+        torch.testing.assert_close(compiled_weights[name], p, rtol=1e-3, atol=1e-5)
+
+
+def test_compile_without_a_compiler_names_the_fix_before_loading(tmp_path, monkeypatch):
+    monkeypatch.delenv("CXX", raising=False)
+    monkeypatch.setattr(train_module.shutil, "which", lambda name: None)
+    monkeypatch.setattr(train_module, "load_base_model", lambda name: pytest.fail("loaded the base model before the check"))
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    with pytest.raises(ConfigError, match=r"compile: torch\.compile needs a C\+\+ compiler .*training\.compile false"):
+        train(dataset, tmp_path / "run", training_config(steps=2, compile=True))
+    assert not (tmp_path / "run").exists()
+
+
+def test_compiler_named_by_cxx_is_the_one_checked(tmp_path, monkeypatch):
+    monkeypatch.setenv("CXX", "my-cxx")
+    monkeypatch.setattr(train_module.shutil, "which", lambda name: "/usr/bin/g++" if name == "g++" else None)
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    with pytest.raises(ConfigError, match=r"C\+\+ compiler \(my-cxx\)"):
+        train(dataset, tmp_path / "run", training_config(steps=2, compile=True))
