@@ -172,7 +172,7 @@ async function main(): Promise<void> {
         const cpuMs = median(reports.map((r) => r.cpuMs));
         const rss = Math.max(...reports.map((r) => r.maxRssMb));
         console.log(
-          `  convert -> kohya (${label})   median ${ms.toFixed(0)} ms (cpu ${cpuMs.toFixed(0)} ms)   ratio ${(ms / copy).toFixed(2)}x copy   peak RSS ${rss.toFixed(0)} MB (${(rss - idle.maxRssMb).toFixed(0)} MB above an idle child)`,
+          `  convert -> kohya (${label})   median ${ms.toFixed(0)} ms (cpu ${cpuMs.toFixed(0)} ms)   ratio ${(ms / copy).toFixed(2)}x copy (${(ms / hashMs).toFixed(2)}x sha256 alone)   peak RSS ${rss.toFixed(0)} MB (${(rss - idle.maxRssMb).toFixed(0)} MB above an idle child)`,
         );
       }
     }
