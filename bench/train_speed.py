@@ -1,7 +1,7 @@
 """bench/train_speed.py — it/s and peak GPU memory of toonlora's training step vs a plain
 diffusers-example-style LoRA loop, measured in the same run, printed as ratios.
 
-Usage: trainer/.venv/bin/python bench/train_speed.py [--steps 20] [--batch-sizes 1,4] [--compile] [--json out.json]
+Usage: trainer/.venv/bin/python bench/train_speed.py [--steps 20] [--batch-sizes 1,4] [--compile] [--variants ...] [--json out.json]
 
 GPU: the full SD1.5-architecture UNet, VAE and CLIP text encoder (real configs, random weights) at
 512 px. CPU: the `tiny` config at 64 px, and it says so (CPU figures say nothing about GPU speed).
@@ -13,8 +13,9 @@ GPU: the full SD1.5-architecture UNet, VAE and CLIP text encoder (real configs, 
   steps compile (minutes for the full UNet), so run it with one batch size per call on a lent GPU.
 Goal (issue 6): >= 1.5x it/s and <= 0.7x peak memory of the baseline.
 
-On a lent GPU (no diffusers there: carry diffusers / peft / transformers and their missing needs as wheels,
-see the device tool's README): `python3 bench/train_speed.py --batch-sizes 1 --compile --json $OUT/train.json`.
+On a lent GPU: `bash bench/device-train-bench.sh --batch-sizes 1 --compile` (it installs the carried wheels;
+its header says which). `--variants` picks a subset (the baseline is always measured first); each row is
+printed, and the JSON rewritten, as soon as it is measured, so a lease that ends mid-run keeps what ran.
 """
 
 from __future__ import annotations
@@ -205,14 +206,90 @@ def profile_gpu_busy(make_step, steps: int = 5) -> None:
     gc.collect()
 
 
+VARIANTS = {  # short name -> (row label, checkpointing, compiled); "baseline" / "encode" are built apart
+    "baseline": "baseline (diffusers example: encode every step, no ckpt)",
+    "ckpt": "toonlora (cached, grad ckpt)",
+    "no-ckpt": "toonlora (cached, no grad ckpt)",
+    "ckpt-compiled": "toonlora (cached, grad ckpt, compiled)",
+    "no-ckpt-compiled": "toonlora (cached, no grad ckpt, compiled)",
+    "encode": "  of which: VAE + CLIP encode only (what caching removes)",
+}
+DEFAULT_VARIANTS = ("baseline", "ckpt", "no-ckpt", "encode")
+COMPILED_VARIANTS = ("ckpt-compiled", "no-ckpt-compiled")
+
+
+def chosen_variants(spec: str | None, compile: bool) -> list[str]:
+    """The variants to measure, baseline first (every ratio is against it): `--variants` as given, else the
+    default set, with --compile the compiled ones right after the baseline (the figures a short lease is for)."""
+    names = [name.strip() for name in spec.split(",") if name.strip()] if spec else list(DEFAULT_VARIANTS)
+    unknown = [name for name in names if name not in VARIANTS]
+    if unknown:
+        raise SystemExit(f"--variants: unknown {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
+    if compile and not spec:
+        names[1:1] = COMPILED_VARIANTS
+    return ["baseline", *[name for name in names if name != "baseline"]]
+
+
+def reset_compile_state() -> None:
+    """Each compiled variant compiles, and is counted, on its own (as in a fresh process)."""
+    import torch._dynamo
+    from torch._dynamo.utils import counters
+
+    torch._dynamo.reset()
+    counters.clear()
+
+
+def compile_counters() -> dict:
+    """What dynamo / inductor did in the last compiled variant: graphs compiled, graph breaks and CUDA-graph
+    skips (a skip means the step replays no CUDA graph and stays launch-bound; TORCH_LOGS=perf_hints says why)."""
+    from torch._dynamo.utils import counters
+
+    return {
+        "graphs": int(counters["stats"]["unique_graphs"]),
+        "graph_breaks": int(sum(counters["graph_break"].values())),
+        "cudagraph_skips": int(counters["inductor"]["cudagraph_skips"]),
+    }
+
+
+def make_variant(name: str, full: bool, precision, batch: int, resolution: int, images):
+    if name == "baseline":
+        return lambda: baseline_steps(full, precision, batch, resolution, images)
+    if name == "encode":
+        return lambda: baseline_encode_only(full, precision, batch, resolution, images)
+    checkpointing, compiled = not name.startswith("no-ckpt"), name.endswith("-compiled")
+    return lambda: toonlora_steps(full, precision, batch, resolution, checkpointing, images, compile=compiled)
+
+
+def report_row(name: str, row: dict, base_row: dict, full: bool, batch: int) -> dict:
+    """Prints one measured variant against the baseline (at once: a lease that ends mid-run keeps what ran)."""
+    label = VARIANTS[name]
+    if name == "encode":
+        share = base_row["it_per_s"] / row["it_per_s"]
+        print(f"  {label:58s} {1000 / row['it_per_s']:7.1f} ms/step = {100 * share:.0f}% of a baseline step", flush=True)
+        return {"batch": batch, "variant": label, **row, "share_of_baseline_step": share}
+    speed = row["it_per_s"] / base_row["it_per_s"]
+    memory = row["peak_gib"] / base_row["peak_gib"] if full else float("nan")
+    extra = ""
+    if "compile" in row:
+        c = row["compile"]
+        extra = f"   (warm-up incl. compile {row['warmup_s']:.0f} s; {c['graphs']} graphs, {c['graph_breaks']} breaks, {c['cudagraph_skips']} CUDA-graph skips)"
+    print(f"  {label:58s} {row['it_per_s']:7.2f} it/s  {row['peak_gib']:6.2f} GiB peak   x{speed:.2f} it/s  x{memory:.2f} memory{extra}", flush=True)
+    return {"batch": batch, "variant": label, **row, "speed_ratio": speed, "memory_ratio": memory}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--batch-sizes", default="1,4")
-    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--json", help="also write the results to this file (rewritten after every variant)")
     parser.add_argument("--compile", action="store_true", help="also measure the step with training.compile (torch.compile; CUDA graphs on a GPU)")
+    parser.add_argument("--variants", help=f"comma-separated subset, measured in this order after the baseline: {', '.join(VARIANTS)}")
     parser.add_argument("--profile", action="store_true", help="GPU only: profile toonlora's step (no grad ckpt) at each batch size")
     args = parser.parse_args()
+    variants = chosen_variants(args.variants, args.compile)
+    from diffusers.utils import logging as diffusers_logging
+
+    diffusers_logging.set_verbosity_error()  # each variant's .to(fp16) warns about keeping modules in fp32 (there are none)
     device = M.select_device()
     full = device.type == "cuda"
     resolution = 512 if full else 64
@@ -223,40 +300,27 @@ def main() -> None:
         print(f"GPU: {torch.cuda.get_device_name()} — SD1.5-architecture UNet/VAE/CLIP, random weights, {resolution} px, fp16 autocast, LoRA r=32")
     else:
         print(f"CPU: no GPU visible, so this runs the TINY config at {resolution} px; the figures only show that the bench works")
-    results = []
+    print(f"torch {torch.__version__}; variants: {', '.join(variants)}", flush=True)
+    report = {"device": torch.cuda.get_device_name() if full else "cpu", "resolution": resolution, "torch": torch.__version__, "results": []}
     for batch in [int(b) for b in args.batch_sizes.split(",")]:
         images = torch.rand((max(8, batch), 3, resolution, resolution)) * 2 - 1
-        rows = {
-            "baseline (diffusers example: encode every step, no ckpt)": measure(lambda: baseline_steps(full, precision, batch, resolution, images), device, args.steps),
-            "toonlora (cached, grad ckpt)": measure(lambda: toonlora_steps(full, precision, batch, resolution, True, images), device, args.steps),
-            "toonlora (cached, no grad ckpt)": measure(lambda: toonlora_steps(full, precision, batch, resolution, False, images), device, args.steps),
-        }
-        if args.compile:
-            rows["toonlora (cached, grad ckpt, compiled)"] = measure(
-                lambda: toonlora_steps(full, precision, batch, resolution, True, images, compile=True), device, args.steps)
-            rows["toonlora (cached, no grad ckpt, compiled)"] = measure(
-                lambda: toonlora_steps(full, precision, batch, resolution, False, images, compile=True), device, args.steps)
-        rows["  of which: VAE + CLIP encode only (what caching removes)"] = measure(
-            lambda: baseline_encode_only(full, precision, batch, resolution, images), device, args.steps)
+        print(f"\nbatch {batch}", flush=True)
+        base_row = None
+        for name in variants:
+            compiled = name.endswith("-compiled")
+            if compiled:
+                reset_compile_state()
+            row = measure(make_variant(name, full, precision, batch, resolution, images), device, args.steps, warmup=5 if compiled else 3)
+            if compiled:
+                row["compile"] = compile_counters()
+            base_row = base_row or row
+            report["results"].append(report_row(name, row, base_row, full, batch))
+            if args.json:
+                with open(args.json, "w", encoding="utf-8") as handle:
+                    json.dump(report, handle, indent=2)
         if args.profile and full:
             profile_gpu_busy(lambda: toonlora_steps(full, precision, batch, resolution, False, images))
-        base_row = rows["baseline (diffusers example: encode every step, no ckpt)"]
-        print(f"\nbatch {batch}")
-        for name, row in rows.items():
-            speed = row["it_per_s"] / base_row["it_per_s"]
-            if name.strip().startswith("of which"):
-                share = base_row["it_per_s"] / row["it_per_s"]
-                print(f"  {name:58s} {1000 / row['it_per_s']:7.1f} ms/step = {100 * share:.0f}% of a baseline step")
-                results.append({"batch": batch, "variant": name, **row, "share_of_baseline_step": share})
-                continue
-            memory = row["peak_gib"] / base_row["peak_gib"] if full else float("nan")
-            compiled = f"   (warm-up incl. compile {row['warmup_s']:.0f} s)" if "compiled" in name else ""
-            print(f"  {name:58s} {row['it_per_s']:7.2f} it/s  {row['peak_gib']:6.2f} GiB peak   x{speed:.2f} it/s  x{memory:.2f} memory{compiled}")
-            results.append({"batch": batch, "variant": name, **row, "speed_ratio": speed, "memory_ratio": memory})
     print("\ngoal: >= 1.5x it/s and <= 0.7x peak memory vs the baseline")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump({"device": torch.cuda.get_device_name() if full else "cpu", "resolution": resolution, "results": results}, handle, indent=2)
 
 
 if __name__ == "__main__":
