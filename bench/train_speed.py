@@ -157,27 +157,33 @@ def baseline_encode_only(full, precision, batch, resolution, images):
 
 
 def measure(make_step, device: torch.device, steps: int, warmup: int = 3) -> dict:
+    """it/s over `steps` after `warmup` steps; on a GPU also the peak memory, what was still allocated
+    before building (should be ~0: a leftover from an earlier variant would inflate this one's peak) and
+    what the built models and caches hold before the first step."""
     gc.collect()
-    if device.type == "cuda":
+    cuda = device.type == "cuda"
+    if cuda:
         torch.cuda.empty_cache()
+    before = torch.cuda.memory_allocated() / 2**30 if cuda else float("nan")
     step = make_step()
-    if device.type == "cuda":  # after building: the peak counts resident weights + the steps, not fp32 init
+    resident = torch.cuda.memory_allocated() / 2**30 if cuda else float("nan")
+    if cuda:  # after building: the peak counts resident weights + the steps, not fp32 init
         torch.cuda.reset_peak_memory_stats()
     warming = time.perf_counter()
     for _ in range(warmup):
         step()
-    if device.type == "cuda":
+    if cuda:
         torch.cuda.synchronize()
     started = time.perf_counter()
     for _ in range(steps):
         step()
-    if device.type == "cuda":
+    if cuda:
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - started
-    peak = torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else float("nan")
+    peak = torch.cuda.max_memory_allocated() / 2**30 if cuda else float("nan")
     del step
     gc.collect()
-    return {"it_per_s": steps / elapsed, "peak_gib": peak, "warmup_s": started - warming}
+    return {"it_per_s": steps / elapsed, "peak_gib": peak, "warmup_s": started - warming, "allocated_before_gib": before, "resident_gib": resident}
 
 
 def profile_gpu_busy(make_step, steps: int = 5) -> None:
@@ -274,6 +280,8 @@ def report_row(name: str, row: dict, base_row: dict, full: bool, batch: int) -> 
         c = row["compile"]
         extra = f"   (warm-up incl. compile {row['warmup_s']:.0f} s; {c['graphs']} graphs, {c['graph_breaks']} breaks, {c['cudagraph_skips']} CUDA-graph skips)"
     print(f"  {label:58s} {row['it_per_s']:7.2f} it/s  {row['peak_gib']:6.2f} GiB peak   x{speed:.2f} it/s  x{memory:.2f} memory{extra}", flush=True)
+    if full and row["allocated_before_gib"] > 0.05:
+        print(f"    note: {row['allocated_before_gib']:.2f} GiB was still allocated before this variant was built (counted in its peak)", flush=True)
     return {"batch": batch, "variant": label, **row, "speed_ratio": speed, "memory_ratio": memory}
 
 
@@ -313,6 +321,7 @@ def main() -> None:
             row = measure(make_variant(name, full, precision, batch, resolution, images), device, args.steps, warmup=5 if compiled else 3)
             if compiled:
                 row["compile"] = compile_counters()
+                reset_compile_state()  # frees its CUDA-graph memory pool before the next variant is measured
             base_row = base_row or row
             report["results"].append(report_row(name, row, base_row, full, batch))
             if args.json:
