@@ -56,3 +56,15 @@ def test_compiler_named_by_cxx_is_the_one_checked(tmp_path, monkeypatch):
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     with pytest.raises(ConfigError, match=r"C\+\+ compiler \(my-cxx\)"):
         train(dataset, tmp_path / "run", training_config(steps=2, compile=True))
+
+
+def test_a_dora_run_stays_eager_and_says_why(tmp_path):
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    config = dict(steps=2, lora={"dora": True}, gradientCheckpointing=True)
+    eager = train(dataset, tmp_path / "eager", training_config(**config))
+    graphs_before = torch._dynamo.utils.counters["stats"]["unique_graphs"]
+    events = train(dataset, tmp_path / "compiled", training_config(**config, compile=True))
+    assert events[-1].type == "done"
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == graphs_before  # nothing was compiled
+    assert any(e.type == "log" and e.level == "warn" and "DoRA" in e.message and "eager" in e.message for e in events)
+    assert losses(events) == losses(eager)

@@ -160,6 +160,12 @@ def step_forward(unet, config: TrainingConfig, precision: Precision, emit: Emit)
     them, not by the GPU). Same parameters: checkpoints, samples and the saved adapter keep using `unet`."""
     if not config.compile:
         return unet
+    if config.lora.dora:
+        # Measured (torch 2.13, PEFT 0.21): PEFT's DoRA forward checks the weight's class for torchao
+        # (`type(w).__module__.startswith(...)`), which dynamo cannot trace, so every DoRA layer splits the graph.
+        emit(Log("warn", "compile: skipped, this DoRA run trains eager: torch.compile cannot trace PEFT's DoRA layers whole "
+                         "(a graph break in each of them), so it would compile many small graphs instead of one step"))
+        return unet
     cuda = precision.device.type == "cuda"
     mode = "reduce-overhead" if cuda else "default"
     emit(Log("info", f"torch.compile of the UNet step (mode {mode}): the first steps compile, for a minute or more"))
