@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from toonlora_trainer import models as M  # noqa: E402
 from toonlora_trainer import train as T  # noqa: E402
+from toonlora_trainer.compiled_step import CompileWatch, check_compiler, step_forward  # noqa: E402
 from toonlora_trainer.config import parse_training_config  # noqa: E402
 from toonlora_trainer.data import Dataset, DatasetItem  # noqa: E402
 from toonlora_trainer.losses import compute_snr, min_snr_weights, sample_noise, weighted_mse  # noqa: E402
@@ -87,8 +88,8 @@ def toonlora_steps(full, precision, batch, resolution, checkpointing, images, co
 
     config = training_config(batch, resolution, checkpointing, "fp16" if precision.weight_dtype == torch.float16 else "no", compile)
     if compile:
-        T.check_compiler(precision.device)
-    forward = T.step_forward(unet, config, precision, lambda event: None)
+        check_compiler(precision.device)
+    forward = step_forward(unet, config, precision, lambda event: None)
     base.vae.to(torch.float32)
     items = tuple(DatasetItem(f"img{i}.png", CAPTION, "sks", 1) for i in range(len(images)))
     latents_cache = [T.encode_latents(base, images[i : i + 1])[0] for i in range(len(images))]
@@ -237,24 +238,10 @@ def chosen_variants(spec: str | None, compile: bool) -> list[str]:
 
 
 def reset_compile_state() -> None:
-    """Each compiled variant compiles, and is counted, on its own (as in a fresh process)."""
+    """Each compiled variant compiles on its own, as in a fresh process; this also frees CUDA-graph pools."""
     import torch._dynamo
-    from torch._dynamo.utils import counters
 
     torch._dynamo.reset()
-    counters.clear()
-
-
-def compile_counters() -> dict:
-    """What dynamo / inductor did in the last compiled variant: graphs compiled, graph breaks and CUDA-graph
-    skips (a skip means the step replays no CUDA graph and stays launch-bound; TORCH_LOGS=perf_hints says why)."""
-    from torch._dynamo.utils import counters
-
-    return {
-        "graphs": int(counters["stats"]["unique_graphs"]),
-        "graph_breaks": int(sum(counters["graph_break"].values())),
-        "cudagraph_skips": int(counters["inductor"]["cudagraph_skips"]),
-    }
 
 
 def make_variant(name: str, full: bool, precision, batch: int, resolution: int, images):
@@ -318,9 +305,11 @@ def main() -> None:
             compiled = name.endswith("-compiled")
             if compiled:
                 reset_compile_state()
+                watch = CompileWatch.start()
             row = measure(make_variant(name, full, precision, batch, resolution, images), device, args.steps, warmup=5 if compiled else 3)
             if compiled:
-                row["compile"] = compile_counters()
+                counts = watch.since()  # graphs / breaks / CUDA-graph skips: a skip leaves the step launch-bound
+                row["compile"] = {"graphs": counts.graphs, "graph_breaks": counts.breaks, "cudagraph_skips": counts.cudagraph_skips, "break_reasons": list(counts.reasons)}
                 reset_compile_state()  # frees its CUDA-graph memory pool before the next variant is measured
             base_row = base_row or row
             report["results"].append(report_row(name, row, base_row, full, batch))

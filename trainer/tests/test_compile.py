@@ -7,6 +7,8 @@ import torch
 from helpers import make_pattern_dataset, training_config
 from test_training import tiny_with_adapter, train
 
+from toonlora_trainer import compiled_step
+from toonlora_trainer.compiled_step import CompileCounts, CompileWatch, compile_messages
 from toonlora_trainer import train as train_module
 from toonlora_trainer.config import ConfigError
 
@@ -31,6 +33,8 @@ def test_compiled_step_trains_the_same_lora_as_eager(tmp_path):
     assert compiled[-1].type == "done"
     assert torch._dynamo.utils.counters["stats"]["unique_graphs"] > graphs_before  # the step really ran compiled
     assert any(e.type == "log" and "torch.compile" in e.message for e in compiled)
+    reports = [e.message for e in compiled if e.type == "log" and e.message.startswith("compile: ")]
+    assert len(reports) == 1 and "compiling 1 graph" in reports[0]  # once, after the first step: one whole graph
     assert losses(compiled) == pytest.approx(losses(eager), rel=1e-3)
     eager_unet, compiled_unet = tiny_with_adapter(4, tmp_path / "eager").unet, tiny_with_adapter(4, tmp_path / "compiled").unet
     compiled_weights = dict(compiled_unet.named_parameters())
@@ -42,7 +46,7 @@ def test_compiled_step_trains_the_same_lora_as_eager(tmp_path):
 
 def test_compile_without_a_compiler_names_the_fix_before_loading(tmp_path, monkeypatch):
     monkeypatch.delenv("CXX", raising=False)
-    monkeypatch.setattr(train_module.shutil, "which", lambda name: None)
+    monkeypatch.setattr(compiled_step.shutil, "which", lambda name: None)
     monkeypatch.setattr(train_module, "load_base_model", lambda name: pytest.fail("loaded the base model before the check"))
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     with pytest.raises(ConfigError, match=r"compile: torch\.compile needs a C\+\+ compiler .*training\.compile false"):
@@ -52,7 +56,7 @@ def test_compile_without_a_compiler_names_the_fix_before_loading(tmp_path, monke
 
 def test_compiler_named_by_cxx_is_the_one_checked(tmp_path, monkeypatch):
     monkeypatch.setenv("CXX", "my-cxx")
-    monkeypatch.setattr(train_module.shutil, "which", lambda name: "/usr/bin/g++" if name == "g++" else None)
+    monkeypatch.setattr(compiled_step.shutil, "which", lambda name: "/usr/bin/g++" if name == "g++" else None)
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     with pytest.raises(ConfigError, match=r"C\+\+ compiler \(my-cxx\)"):
         train(dataset, tmp_path / "run", training_config(steps=2, compile=True))
@@ -68,3 +72,28 @@ def test_a_dora_run_stays_eager_and_says_why(tmp_path):
     assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == graphs_before  # nothing was compiled
     assert any(e.type == "log" and e.level == "warn" and "DoRA" in e.message and "eager" in e.message for e in events)
     assert losses(events) == losses(eager)
+
+
+def test_compile_watch_reports_the_graphs_and_breaks_since_it_started():
+    torch.compile(lambda x: x - 1)(torch.ones(2))  # compiled before the watch: not counted
+    watch = CompileWatch.start()
+
+    def broken(x):
+        x = x + 1
+        torch._dynamo.graph_break()
+        return x * 2
+
+    assert torch.equal(torch.compile(broken)(torch.ones(2)), torch.full((2,), 4.0))
+    counts = watch.since()
+    assert (counts.graphs, counts.breaks, len(counts.reasons)) == (2, 1, 1)
+    messages = compile_messages(counts, cuda=False)
+    assert messages[0].level == "info" and "compiling 2 graphs" in messages[0].message
+    assert [m.level for m in messages[1:]] == ["warn"] and "1 graph break:" in messages[1].message
+
+
+def test_compile_messages_warn_when_cuda_graphs_were_skipped():
+    clean = compile_messages(CompileCounts(graphs=1, breaks=0, reasons=(), cudagraph_skips=0, seconds=95.2), cuda=True)
+    assert [(m.level, m.message) for m in clean] == [
+        ("info", "compile: the first step took 95 s, compiling 1 graph; CUDA graphs are recorded over the next steps")]
+    skipped = compile_messages(CompileCounts(graphs=2, breaks=0, reasons=(), cudagraph_skips=2, seconds=80), cuda=True)
+    assert skipped[1].level == "warn" and "CUDA graphs were skipped for 2 graphs" in skipped[1].message

@@ -15,7 +15,6 @@ import dataclasses
 import math
 import os
 import random
-import shutil
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -23,6 +22,7 @@ from typing import Callable
 import torch
 
 from . import checkpoint as ckpt
+from .compiled_step import CompileWatch, check_compiler, compile_messages, step_forward
 from .config import ConfigError, TrainingConfig, TrainRequest, check_warmup
 from .data import Dataset, batch_indices, load_image_tensor, repeated_indices, scan_kohya_dataset, shuffle_caption
 from .generate import assemble_pipeline, decode_latents, render_latents
@@ -140,47 +140,6 @@ def diffusion_loss(unet, base: BaseModel, latents, embeddings, config: TrainingC
     return weighted_mse(prediction, target, weights)
 
 
-def check_compiler(device: torch.device) -> None:
-    """torch.compile builds its kernels with a compiler found on PATH: C++ for CPU kernels (inductor),
-    C for Triton's GPU launchers. Missing, it would fail deep inside the first step; this says so first."""
-    names = ("cc", "gcc", "clang") if device.type == "cuda" else ("c++", "g++", "clang++")
-    override = os.environ.get("CC" if device.type == "cuda" else "CXX")
-    if not any(shutil.which(name) for name in ((override,) if override else names)):
-        kind = "C" if device.type == "cuda" else "C++"
-        raise ConfigError(
-            f"compile: torch.compile needs a {kind} compiler ({override or ' / '.join(names)}) on PATH to build its kernels "
-            "and none was found. Install one (Debian: build-essential) or turn compile off (training.compile false, no --compile)."
-        )
-
-
-def step_forward(unet, config: TrainingConfig, precision: Precision, emit: Emit):
-    """What the training step calls for the UNet prediction: the module itself, or with `config.compile` the
-    module under torch.compile. On a GPU that is mode "reduce-overhead": the step's kernels are recorded as
-    CUDA graphs and replayed, instead of ~5,000 launches from Python per step (a batch-1 LoRA step is bound by
-    them, not by the GPU). Same parameters: checkpoints, samples and the saved adapter keep using `unet`."""
-    if not config.compile:
-        return unet
-    if config.lora.dora:
-        # Measured (torch 2.13, PEFT 0.21): PEFT's DoRA forward checks the weight's class for torchao
-        # (`type(w).__module__.startswith(...)`), which dynamo cannot trace, so every DoRA layer splits the graph.
-        emit(Log("warn", "compile: skipped, this DoRA run trains eager: torch.compile cannot trace PEFT's DoRA layers whole "
-                         "(a graph break in each of them), so it would compile many small graphs instead of one step"))
-        return unet
-    cuda = precision.device.type == "cuda"
-    mode = "reduce-overhead" if cuda else "default"
-    emit(Log("info", f"torch.compile of the UNet step (mode {mode}): the first steps compile, for a minute or more"))
-    compiled = torch.compile(unet, mode=mode)
-    if not cuda:
-        return compiled
-
-    def forward(*args, **kwargs):
-        # A new CUDA-graph generation per forward: the last prediction was used by its backward already.
-        torch.compiler.cudagraph_mark_step_begin()
-        return compiled(*args, **kwargs)
-
-    return forward
-
-
 def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> None:
     """Trains the LoRA described by `request`, emitting progress/sample/checkpoint events and `done`.
 
@@ -241,6 +200,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     last_checkpoint = _resume(run_dir, unet, text_encoder, state, config, emit) if request.resume else None
     repeated = repeated_indices(dataset)
     started, first_step = time.perf_counter(), state.step
+    compile_watch = CompileWatch.start() if forward is not unet else None
     while state.step < config.steps:
         if should_stop():
             path = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
@@ -254,6 +214,10 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
                 "Lower --lr or use mixedPrecision bf16/no."
             )
         _report_progress(emit, state, config, loss, started, first_step)
+        if compile_watch is not None:  # after the first step, which compiled: what it did
+            for event in compile_messages(compile_watch.since(), precision.device.type == "cuda"):
+                emit(event)
+            compile_watch = None
         if config.sample_every_steps and state.step % config.sample_every_steps == 0:
             _emit_samples(unet, text_encoder, base, dataset, config, precision, state.step, run_dir, emit)
         if config.checkpoint_every_steps and state.step % config.checkpoint_every_steps == 0 and state.step < config.steps:
