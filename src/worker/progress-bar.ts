@@ -1,5 +1,6 @@
 // src/worker/progress-bar.ts — turns worker `progress` events into a cli-progress bar on stderr
-// (steps, loss, it/s, ETA); `log` warnings print above it. Off with --json or without a TTY.
+// (steps, loss, it/s, ETA); `log` warnings print above it. The bar is off with --json or without a TTY;
+// warnings still go to stderr then (a compile skipped, a dataset file passed over must not vanish in a log).
 import cliProgress from 'cli-progress';
 import type { WorkerEvent } from './protocol.js';
 
@@ -23,9 +24,16 @@ export interface ProgressReporterOptions {
   readonly loss?: boolean;
 }
 
-/** A progress reporter; `enabled: false` gives one that does nothing. */
+/** A progress reporter; `enabled: false` gives one that only prints the worker's warnings. */
 export function createProgressReporter(options: ProgressReporterOptions): ProgressReporter {
-  if (!options.enabled) return { onEvent: () => {}, stop: () => {} };
+  if (!options.enabled) {
+    return {
+      onEvent: (event) => {
+        if (event.type === 'log' && event.level === 'warn') process.stderr.write(`warning: ${event.message}\n`);
+      },
+      stop: () => {},
+    };
+  }
   const lossColumn = options.loss === false ? '' : ' | loss {loss}';
   const bar = new cliProgress.SingleBar(
     {
