@@ -8,7 +8,8 @@ GPU: the full SD1.5-architecture UNet, VAE and CLIP text encoder (real configs, 
 - baseline: diffusers examples/text_to_image/train_text_to_image_lora.py style: every step encodes the
   images with the VAE and the captions with CLIP, no gradient checkpointing, fp16 weights + autocast.
 - toonlora: this trainer's own step (train._optimizer_step): cached latents and text embeddings, the
-  VAE off the GPU, fp16 weights + autocast, LoRA in fp32; with and without gradient checkpointing.
+  VAE off the GPU, fp16 weights + autocast, LoRA in fp32 without PEFT's input cast round trip
+  (models.keep_lora_input_dtype); with and without gradient checkpointing.
 - with --compile also this step with training.compile (torch.compile, CUDA graphs on a GPU): its warm-up
   steps compile (minutes for the full UNet), so run it with one batch size per call on a lent GPU.
 Goal (issue 6): >= 1.5x it/s and <= 0.7x peak memory of the baseline.
@@ -85,6 +86,8 @@ def toonlora_steps(full, precision, batch, resolution, checkpointing, images, co
     """Returns a callable doing one optimizer step of this trainer, after caching latents + embeddings."""
     base = build_base(precision.device, full)
     unet, params = prepare(base, precision, checkpointing)
+    if precision.autocast:  # as run_training
+        M.keep_lora_input_dtype(unet)
 
     config = training_config(batch, resolution, checkpointing, "fp16" if precision.weight_dtype == torch.float16 else "no", compile)
     if compile:

@@ -28,7 +28,8 @@ from .data import Dataset, batch_indices, load_image_tensor, repeated_indices, s
 from .generate import assemble_pipeline, decode_latents, render_latents
 from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
 from .models import (
-    BaseModel, attach_lora, attach_text_encoder_lora, count_lora, encode_prompts, encode_prompts_grad, load_base_model, select_device,
+    BaseModel, attach_lora, attach_text_encoder_lora, count_lora, encode_prompts, encode_prompts_grad, keep_lora_input_dtype, load_base_model,
+    select_device,
 )
 from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample, rate_and_eta
 
@@ -167,6 +168,8 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
     unet = base.unet.to(precision.device, precision.weight_dtype)
     attach_lora(unet, config.lora.rank, config.lora.alpha, config.lora.target_modules, config.lora.dora)
+    if precision.autocast and not config.lora.dora:  # every UNet forward here (steps, samples) runs under autocast
+        keep_lora_input_dtype(unet)
     lora_params = [p for p in unet.parameters() if p.requires_grad]
     # Optional: LoRA on the text encoder too, same rank / alpha / DoRA as the UNet's (the config has one LoRA shape).
     text_encoder = base.text_encoder if config.train_text_encoder else None
