@@ -216,7 +216,7 @@ def profile_gpu_busy(make_step, steps: int = 5) -> None:
     gc.collect()
 
 
-VARIANTS = {  # short name -> (row label, checkpointing, compiled); "baseline" / "encode" are built apart
+VARIANTS = {  # short name (--variants) -> row label; make_variant builds each
     "baseline": "baseline (diffusers example: encode every step, no ckpt)",
     "ckpt": "toonlora (cached, grad ckpt)",
     "no-ckpt": "toonlora (cached, no grad ckpt)",
