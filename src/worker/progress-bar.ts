@@ -1,6 +1,7 @@
 // src/worker/progress-bar.ts — turns worker `progress` events into a cli-progress bar on stderr
-// (steps, loss, it/s, ETA); `log` warnings print above it. The bar is off with --json or without a TTY;
-// warnings still go to stderr then (a compile skipped, a dataset file passed over must not vanish in a log).
+// (steps, loss, it/s, ETA). The worker's `log` lines print on stderr, above the bar: info (the run's plan,
+// the LoRA size and device, a compile's first minutes) as they are, warnings prefixed; debug lines not.
+// The bar is off with --json or without a TTY; the log lines still print then.
 import cliProgress from 'cli-progress';
 import type { WorkerEvent } from './protocol.js';
 
@@ -24,12 +25,19 @@ export interface ProgressReporterOptions {
   readonly loss?: boolean;
 }
 
-/** A progress reporter; `enabled: false` gives one that only prints the worker's warnings. */
+/** The stderr line for a worker `log` event (none for debug or other events). */
+function logLine(event: WorkerEvent): string | null {
+  if (event.type !== 'log' || event.level === 'debug') return null;
+  return event.level === 'warn' ? `warning: ${event.message}` : event.message;
+}
+
+/** A progress reporter; `enabled: false` gives one that only prints the worker's log lines. */
 export function createProgressReporter(options: ProgressReporterOptions): ProgressReporter {
   if (!options.enabled) {
     return {
       onEvent: (event) => {
-        if (event.type === 'log' && event.level === 'warn') process.stderr.write(`warning: ${event.message}\n`);
+        const line = logLine(event);
+        if (line !== null) process.stderr.write(`${line}\n`);
       },
       stop: () => {},
     };
@@ -56,8 +64,9 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
           bar.start(event.total, event.step, payload);
           started = true;
         } else bar.update(event.step, payload);
-      } else if (event.type === 'log' && event.level === 'warn') {
-        process.stderr.write(`\nwarning: ${event.message}\n`);
+      } else {
+        const line = logLine(event);
+        if (line !== null) process.stderr.write(started ? `\n${line}\n` : `${line}\n`);
       }
     },
     stop: () => {
