@@ -12,6 +12,8 @@ GPU: the full SD1.5-architecture UNet, VAE and CLIP text encoder (real configs, 
   (models.keep_lora_input_dtype); with and without gradient checkpointing.
 - with --compile also this step with training.compile (torch.compile, CUDA graphs on a GPU): its warm-up
   steps compile (minutes for the full UNet), so run it with one batch size per call on a lent GPU.
+  Opt-in (`--variants budget-compiled`): compiled without block checkpointing, with torch's activation
+  memory budget at 0.5 instead (the compiler picks what to recompute), to weigh against checkpointing.
 Goal (issue 6): >= 1.5x it/s and <= 0.7x peak memory of the baseline.
 
 On a lent GPU: `bash bench/device-train-bench.sh --batch-sizes 1 --compile` (it installs the carried wheels;
@@ -222,6 +224,7 @@ VARIANTS = {  # short name (--variants) -> row label; make_variant builds each
     "no-ckpt": "toonlora (cached, no grad ckpt)",
     "ckpt-compiled": "toonlora (cached, grad ckpt, compiled)",
     "no-ckpt-compiled": "toonlora (cached, no grad ckpt, compiled)",
+    "budget-compiled": "toonlora (cached, compiled, activation budget 0.5)",
     "encode": "  of which: VAE + CLIP encode only (what caching removes)",
 }
 DEFAULT_VARIANTS = ("baseline", "ckpt", "no-ckpt", "encode")
@@ -247,7 +250,26 @@ def reset_compile_state() -> None:
     torch._dynamo.reset()
 
 
+ACTIVATION_BUDGET = 0.5  # "budget-compiled": no module checkpointing; the compiler recomputes what is cheapest
+
+
 def make_variant(name: str, full: bool, precision, batch: int, resolution: int, images):
+    """A callable building the variant's step. "budget-compiled" (opt-in, --variants): compiled without
+    diffusers' block checkpointing, with torch._functorch's activation_memory_budget, which makes the
+    partitioner recompute the cheapest activations until the saved ones are at most that share."""
+    if name == "budget-compiled":
+        import torch._functorch.config as functorch_config
+
+        def build():
+            step = toonlora_steps(full, precision, batch, resolution, False, images, compile=True)
+
+            def budget_step():
+                with functorch_config.patch(activation_memory_budget=ACTIVATION_BUDGET):  # read when the first steps compile
+                    step()
+
+            return budget_step
+
+        return build
     if name == "baseline":
         return lambda: baseline_steps(full, precision, batch, resolution, images)
     if name == "encode":
