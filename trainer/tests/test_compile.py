@@ -10,7 +10,8 @@ from test_training import tiny_with_adapter, train
 from toonlora_trainer import compiled_step
 from toonlora_trainer.compiled_step import CompileCounts, CompileWatch, compile_messages
 from toonlora_trainer import train as train_module
-from toonlora_trainer.config import ConfigError
+from toonlora_trainer.config import ConfigError, parse_training_config
+from toonlora_trainer.train import Precision
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +98,22 @@ def test_compile_messages_warn_when_cuda_graphs_were_skipped():
         ("info", "compile: the first step took 95 s, compiling 1 graph; CUDA graphs are recorded over the next steps")]
     skipped = compile_messages(CompileCounts(graphs=2, breaks=0, reasons=(), cudagraph_skips=2, seconds=80), cuda=True)
     assert skipped[1].level == "warn" and "CUDA graphs were skipped for 2 graphs" in skipped[1].message
+
+
+@pytest.mark.parametrize("accumulation, mode", [(1, "reduce-overhead"), (2, "default")])
+def test_on_a_gpu_cuda_graphs_only_without_gradient_accumulation(monkeypatch, accumulation, mode):
+    """CUDA-graph replays can overwrite gradients still being accumulated (pytorch/pytorch#169545): with
+    gradientAccumulation > 1 the GPU step compiles without them, and says so. (torch.compile is recorded, not run.)"""
+    modes = []
+    monkeypatch.setattr(compiled_step.torch, "compile", lambda module, mode: modes.append(mode) or module)
+    config = parse_training_config(training_config(compile=True, gradientAccumulation=accumulation))
+    events = []
+    module = torch.nn.Identity()
+    forward = compiled_step.step_forward(module, config, Precision(torch.device("cuda"), torch.float16, True), events.append)
+    assert modes == [mode]
+    warned = [e.message for e in events if e.level == "warn"]
+    if accumulation == 1:  # wrapped: each forward starts a new CUDA-graph generation
+        assert warned == [] and forward is not module
+    else:  # the compiled module itself (here the stand-in returns the module)
+        assert forward is module
+        assert len(warned) == 1 and "no CUDA graphs with gradientAccumulation 2" in warned[0] and "169545" in warned[0]

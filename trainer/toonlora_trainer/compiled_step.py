@@ -40,7 +40,8 @@ def step_forward(unet, config: TrainingConfig, precision: Precision, emit: Emit)
     """What the training step calls for the UNet prediction: the module itself, or with `config.compile` the
     module under torch.compile. On a GPU that is mode "reduce-overhead": the step's kernels are recorded as
     CUDA graphs and replayed, instead of ~5,000 launches from Python per step (a batch-1 LoRA step is bound by
-    them, not by the GPU). Same parameters: checkpoints, samples and the saved adapter keep using `unet`."""
+    them, not by the GPU); with gradient accumulation, mode "default" (see below). Same parameters:
+    checkpoints, samples and the saved adapter keep using `unet`."""
     if not config.compile:
         return unet
     if config.lora.dora:
@@ -50,10 +51,18 @@ def step_forward(unet, config: TrainingConfig, precision: Precision, emit: Emit)
                          "(a graph break in each of them), so it would compile many small graphs instead of one step"))
         return unet
     cuda = precision.device.type == "cuda"
-    mode = "reduce-overhead" if cuda else "default"
+    cuda_graphs = cuda and config.gradient_accumulation == 1
+    if cuda and not cuda_graphs:
+        # The backward's CUDA graph hands the LoRA gradients over in its memory pool; the next micro-batch's
+        # replay can overwrite them before they are summed (pytorch/pytorch#169545, #96693: silently wrong
+        # gradients). With one micro-batch per step they are used and dropped before the next replay.
+        emit(Log("warn", f"compile: no CUDA graphs with gradientAccumulation {config.gradient_accumulation} (a graph replay for the next "
+                         "micro-batch can overwrite the gradients accumulated so far, pytorch/pytorch#169545); the step is still "
+                         "compiled (fused kernels, mode default). With gradientAccumulation 1 it also replays CUDA graphs"))
+    mode = "reduce-overhead" if cuda_graphs else "default"
     emit(Log("info", f"torch.compile of the UNet step (mode {mode}): the first steps compile, for a minute or more"))
     compiled = torch.compile(unet, mode=mode)
-    if not cuda:
+    if not cuda_graphs:
         return compiled
 
     def forward(*args, **kwargs):

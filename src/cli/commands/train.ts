@@ -119,7 +119,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--compile',
-      `torch.compile the UNet step (CUDA graphs on a GPU): fewer kernel launches per step, but the first step compiles for a minute or more; needs a C/C++ compiler; a --dora run stays eager (default: ${d.compile})`,
+      `torch.compile the UNet step (on a GPU with CUDA graphs, when gradient accumulation is 1): fewer kernel launches per step, but the first step compiles for a minute or more; needs a C/C++ compiler; a --dora run stays eager (default: ${d.compile})`,
     )
     .option('--resume', 'continue from the newest checkpoint in the run folder', false)
     .option('--dry-run', 'print the resolved config and the LoRA size, train nothing', false)
