@@ -7,9 +7,9 @@ GPU: the full SD1.5-architecture UNet, VAE and CLIP text encoder (real configs, 
 512 px. CPU: the `tiny` config at 64 px, and it says so (CPU figures say nothing about GPU speed).
 - baseline: diffusers examples/text_to_image/train_text_to_image_lora.py style: every step encodes the
   images with the VAE and the captions with CLIP, no gradient checkpointing, fp16 weights + autocast.
-- toonlora: this trainer's own step (train._optimizer_step): cached latents and text embeddings, the
-  VAE off the GPU, fp16 weights + autocast, LoRA in fp32 without PEFT's input cast round trip
-  (models.keep_lora_input_dtype); with and without gradient checkpointing.
+- toonlora: this trainer's own UNet setup (train.prepare_unet: LoRA in fp32 without PEFT's input cast round
+  trip) and step (train._optimizer_step): cached latents and text embeddings, the VAE off the GPU, fp16
+  weights + autocast; with and without gradient checkpointing.
 - with --compile also this step with training.compile (torch.compile, CUDA graphs on a GPU): its warm-up
   steps compile (minutes for the full UNet), so run it with one batch size per call on a lent GPU.
   Opt-in (`--variants budget-compiled`): compiled without block checkpointing, with torch's activation
@@ -70,7 +70,9 @@ def training_config(batch: int, resolution: int, checkpointing: bool, mixed: str
     })
 
 
-def prepare(base: M.BaseModel, precision: T.Precision, checkpointing: bool):
+def prepare_baseline(base: M.BaseModel, precision: T.Precision):
+    """The diffusers example's setup: every model on the device in the weight dtype, PEFT's LoRA defaults
+    (fp32 LoRA weights), no gradient checkpointing."""
     base.vae.requires_grad_(False).to(precision.device, precision.weight_dtype)
     base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
     unet = base.unet.to(precision.device, precision.weight_dtype)
@@ -78,8 +80,6 @@ def prepare(base: M.BaseModel, precision: T.Precision, checkpointing: bool):
     params = [p for p in unet.parameters() if p.requires_grad]
     for p in params:
         p.data = p.data.float()
-    if checkpointing:
-        unet.enable_gradient_checkpointing()
     unet.train()
     return unet, params
 
@@ -87,15 +87,13 @@ def prepare(base: M.BaseModel, precision: T.Precision, checkpointing: bool):
 def toonlora_steps(full, precision, batch, resolution, checkpointing, images, compile=False):
     """Returns a callable doing one optimizer step of this trainer, after caching latents + embeddings."""
     base = build_base(precision.device, full)
-    unet, params = prepare(base, precision, checkpointing)
-    if precision.autocast:  # as run_training
-        M.keep_lora_input_dtype(unet)
-
     config = training_config(batch, resolution, checkpointing, "fp16" if precision.weight_dtype == torch.float16 else "no", compile)
+    base.vae.requires_grad_(False).to(precision.device, torch.float32)  # as run_training
+    base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
+    unet, params = base.unet, T.prepare_unet(base.unet, config, precision)
     if compile:
         check_compiler(precision.device)
     forward = step_forward(unet, config, precision, lambda event: None)
-    base.vae.to(torch.float32)
     items = tuple(DatasetItem(f"img{i}.png", CAPTION, "sks", 1) for i in range(len(images)))
     latents_cache = [T.encode_latents(base, images[i : i + 1])[0] for i in range(len(images))]
     base.vae.to("cpu")  # as run_training: cached, so the VAE leaves the GPU
@@ -113,7 +111,7 @@ def toonlora_steps(full, precision, batch, resolution, checkpointing, images, co
 def baseline_steps(full, precision, batch, resolution, images):
     """The diffusers example's inner loop: VAE encode + CLIP encode every step, no checkpointing."""
     base = build_base(precision.device, full)
-    unet, params = prepare(base, precision, checkpointing=False)
+    unet, params = prepare_baseline(base, precision)
     optimizer = torch.optim.AdamW(params, lr=1e-4)
     scaler = torch.amp.GradScaler("cuda", enabled=precision.autocast)
     generator = torch.Generator().manual_seed(0)

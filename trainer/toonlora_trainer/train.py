@@ -166,23 +166,17 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     os.makedirs(run_dir, exist_ok=True)  # only now: a run that fails on its inputs leaves no empty folder behind
     base.vae.requires_grad_(False).to(precision.device, torch.float32)
     base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
-    unet = base.unet.to(precision.device, precision.weight_dtype)
-    attach_lora(unet, config.lora.rank, config.lora.alpha, config.lora.target_modules, config.lora.dora)
-    if precision.autocast and not config.lora.dora:  # every UNet forward here (steps, samples) runs under autocast
-        keep_lora_input_dtype(unet)
-    lora_params = [p for p in unet.parameters() if p.requires_grad]
+    unet = base.unet
+    lora_params = prepare_unet(unet, config, precision)
     # Optional: LoRA on the text encoder too, same rank / alpha / DoRA as the UNet's (the config has one LoRA shape).
     text_encoder = base.text_encoder if config.train_text_encoder else None
     te_params: list[torch.nn.Parameter] = []
     if text_encoder is not None:
         attach_text_encoder_lora(text_encoder, config.lora.rank, config.lora.alpha, config.lora.dora)
         te_params = [p for p in text_encoder.parameters() if p.requires_grad]
+        for p in te_params:
+            p.data = p.data.float()  # fp32 master weights, as the UNet's
         text_encoder.train()
-    for p in lora_params + te_params:
-        p.data = p.data.float()  # as diffusers' cast_training_params: fp32 master weights under autocast
-    if config.gradient_checkpointing:
-        unet.enable_gradient_checkpointing()
-    unet.train()
     forward = step_forward(unet, config, precision, emit)
     modules, n_params = count_lora(unet)
     emit(Log("info", f"LoRA: {modules} modules, {n_params:,} trainable parameters on {precision.device} ({precision.weight_dtype})"))
@@ -236,6 +230,25 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
         artifacts["text_encoder_adapter"] = ckpt.save_adapter(text_encoder, os.path.join(run_dir, ckpt.TEXT_ENCODER_DIR), config.base_model)
         stats |= {"text_encoder_lora_modules": te_modules, "text_encoder_trainable_params": te_n_params}
     emit(Done(artifacts=artifacts, stats=stats))
+
+
+def prepare_unet(unet, config: TrainingConfig, precision: Precision) -> list[torch.nn.Parameter]:
+    """The UNet as the step trains it (bench/train_speed.py measures this same setup): the frozen base in the
+    weight dtype on the device, the LoRA on the attention projections in fp32 (as diffusers'
+    cast_training_params: fp32 master weights under autocast), without PEFT's input cast round trip under
+    autocast (every UNet forward here, steps and samples, runs under it), gradient checkpointing as configured,
+    train mode. Returns the LoRA parameters."""
+    unet.to(precision.device, precision.weight_dtype)
+    attach_lora(unet, config.lora.rank, config.lora.alpha, config.lora.target_modules, config.lora.dora)
+    if precision.autocast and not config.lora.dora:
+        keep_lora_input_dtype(unet)
+    params = [p for p in unet.parameters() if p.requires_grad]
+    for p in params:
+        p.data = p.data.float()
+    if config.gradient_checkpointing:
+        unet.enable_gradient_checkpointing()
+    unet.train()
+    return params
 
 
 def resolve_steps(config: TrainingConfig, dataset: Dataset) -> TrainingConfig:
