@@ -102,7 +102,7 @@ def toonlora_steps(full, precision, batch, resolution, checkpointing, images, co
     dataset, repeated = Dataset(items, ()), list(range(len(items)))
 
     def step():
-        T._optimizer_step(forward, base, dataset, repeated, latents_cache, text_cache, config, state, precision, params)
+        float(T._optimizer_step(forward, base, dataset, repeated, latents_cache, text_cache, config, state, precision, params))  # the trainer reads the loss every step
         state.step += 1
 
     return step
@@ -112,8 +112,14 @@ def baseline_steps(full, precision, batch, resolution, images):
     """The diffusers example's inner loop: VAE encode + CLIP encode every step, no checkpointing."""
     base = build_base(precision.device, full)
     unet, params = prepare_baseline(base, precision)
+    return baseline_step(base, unet, params, precision, batch, images)
+
+
+def baseline_step(base: M.BaseModel, unet, params, precision, batch: int, images):
+    """One step of the diffusers example's loop on models set up by prepare_baseline (bench/train_memory.py
+    runs it on fake tensors, autocast on its CPU stand-in for the GPU)."""
     optimizer = torch.optim.AdamW(params, lr=1e-4)
-    scaler = torch.amp.GradScaler("cuda", enabled=precision.autocast)
+    scaler = torch.amp.GradScaler("cuda", enabled=precision.autocast and precision.weight_dtype == torch.float16)
     generator = torch.Generator().manual_seed(0)
     tokens = base.tokenizer([CAPTION] * batch, padding="max_length", max_length=77, truncation=True, return_tensors="pt").input_ids.to(precision.device)
     scheduler = base.noise_scheduler
@@ -125,7 +131,7 @@ def baseline_steps(full, precision, batch, resolution, images):
         if len(pixels) < batch:
             pixels = images[:batch]
         position[0] += batch
-        with torch.autocast("cuda", dtype=precision.weight_dtype, enabled=precision.autocast):
+        with torch.autocast(precision.device.type, dtype=precision.weight_dtype, enabled=precision.autocast):
             latents = base.vae.encode(pixels.to(precision.device, precision.weight_dtype)).latent_dist.sample() * base.vae.config.scaling_factor
             embeddings = base.text_encoder(tokens, return_dict=False)[0]
             noise = sample_noise(latents, 0.1, generator)

@@ -159,8 +159,13 @@ describe('toonlora train --dry-run', () => {
     const report = JSON.parse(await dryRun('--rank', '32', '--json')) as {
       config: { lora: { alpha: number }; compile: boolean };
       lora: Record<string, number>;
+      gpuMemory: { peakGiB: number; stepPeakGiB: number; samplePeakGiB: number };
     };
     expect(report.config.lora.alpha).toBe(32);
+    // SD1.5, fp16, batch 1, 512 px, checkpointing: an H100 measured 2.27 GiB for the step (bench/train_speed.py)
+    expect(report.gpuMemory.stepPeakGiB).toBeGreaterThan(2.0);
+    expect(report.gpuMemory.stepPeakGiB).toBeLessThan(2.3);
+    expect(report.gpuMemory.peakGiB).toBe(Math.max(report.gpuMemory.stepPeakGiB, report.gpuMemory.samplePeakGiB));
     expect(report.config.compile).toBe(false); // torch.compile only when asked (--compile)
     expect(report.lora).toMatchObject({ modules: 128, trainableParams: 6_377_472 });
     expect(report).not.toHaveProperty('textEncoderLora');
@@ -171,5 +176,7 @@ describe('toonlora train --dry-run', () => {
     expect(stdout).toContain('"compile": true');
     expect(stdout).toMatch(/^LoRA: 128 modules, 6,377,472 trainable parameters/m);
     expect(stdout).toMatch(/^text-encoder LoRA: 48 modules, 2,359,296 trainable parameters/m);
+    expect(stdout).toMatch(/^estimated peak GPU memory: \d+\.\d\d GiB \(fp16, batch 1, 512 px, gradient checkpointing on, text-encoder LoRA;/m);
+    expect(stdout).toContain('the compiled step is not estimated');
   }, 60_000);
 });

@@ -156,6 +156,12 @@ export const loraCountRequestSchema = z.strictObject({
   unet: z.enum(['sd15', 'tiny']),
   lora: resolvedTrainingConfigSchema.shape.lora,
 });
+export const estimateMemoryRequestSchema = z.strictObject({
+  version,
+  command: z.literal('estimate-memory'),
+  unet: z.enum(['sd15', 'tiny']),
+  config: resolvedTrainingConfigSchema,
+});
 
 export const workerRequestSchema = z.discriminatedUnion('command', [
   trainRequestSchema,
@@ -164,13 +170,20 @@ export const workerRequestSchema = z.discriminatedUnion('command', [
   shutdownRequestSchema,
   blipRequestSchema,
   loraCountRequestSchema,
+  estimateMemoryRequestSchema,
 ]);
 
 export type WorkerRequest = z.infer<typeof workerRequestSchema>;
 export type TrainRequest = z.infer<typeof trainRequestSchema>;
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
 /** The worker subcommands (`python -m toonlora_trainer <command>`). */
-export type WorkerCommand = 'train' | 'generate' | 'serve-generation' | 'blip-caption' | 'lora-count';
+export type WorkerCommand =
+  | 'train'
+  | 'generate'
+  | 'serve-generation'
+  | 'blip-caption'
+  | 'lora-count'
+  | 'estimate-memory';
 
 /** Result of parsing one stdout line: the event, or why the line is not one. */
 export type ParsedLine = { ok: true; event: WorkerEvent } | { ok: false; reason: string };

@@ -77,20 +77,24 @@ export function readDatasetCaptions(datasetDir: string): {
  * either steps or epochs (epochs, when set, decides the length; the worker counts the images).
  */
 export function buildTrainRequest(options: TrainOptions): TrainRequest {
-  const { config } = options;
-  const epochs = config.epochs ?? null;
   return {
     version: PROTOCOL_VERSION,
     command: 'train',
     dataset_dir: resolve(options.datasetDir),
     run_dir: resolve(options.runDir),
     resume: options.resume ?? false,
-    config: {
-      ...config,
-      lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) },
-      steps: epochs === null ? config.steps : null,
-      epochs,
-    },
+    config: workerTrainingConfig(options.config),
+  };
+}
+
+/** The training config as the worker takes it: alpha resolved, and either steps or epochs. */
+export function workerTrainingConfig(config: TrainingConfig): TrainRequest['config'] {
+  const epochs = config.epochs ?? null;
+  return {
+    ...config,
+    lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) },
+    steps: epochs === null ? config.steps : null,
+    epochs,
   };
 }
 

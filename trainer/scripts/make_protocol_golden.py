@@ -78,6 +78,8 @@ def requests() -> list[tuple[str, str, bool, dict | str]]:
                                                  "paths": ["/d/a.png"], "max_length": 50, "num_beams": 3, "batch_size": 8}),
         ("lora-count", "lora count", True, {"version": 1, "command": "lora-count", "unet": "sd15",
                                             "lora": {"rank": 32, "alpha": 32, "targetModules": ["to_q", "to_k", "to_v", "to_out.0"], "dora": False}}),
+        ("estimate-memory", "memory estimate", True, {"version": 1, "command": "estimate-memory", "unet": "sd15", "config": training_config()}),
+        ("estimate-memory", "memory estimate, unknown unet", False, {"version": 1, "command": "estimate-memory", "unet": "sdxl", "config": training_config()}),
         ("train", "wrong version", False, {**train, "version": 0}),
     ]
 

@@ -337,3 +337,19 @@ def parse_lora_count_request(obj: dict[str, Any]) -> LoraCountRequest:
     return request
 
 
+
+
+@dataclass(frozen=True)
+class EstimateMemoryRequest:
+    """Estimate a training run's peak GPU memory for `unet` ('sd15' or 'tiny') configs, without weights."""
+
+    unet: str
+    config: TrainingConfig
+
+
+def parse_estimate_memory_request(obj: dict[str, Any]) -> EstimateMemoryRequest:
+    f = _Fields(obj, "request")
+    f.raw("version"), f.raw("command")
+    request = EstimateMemoryRequest(unet=f.string("unet", ("sd15", "tiny")), config=parse_training_config(f.raw("config")))
+    f.done()
+    return request

@@ -19,7 +19,7 @@ PROTOCOL_VERSION = 1
 
 ERROR_KINDS = ("config", "input", "model_missing", "nan_loss", "protocol", "internal")
 LOG_LEVELS = ("debug", "info", "warn")
-COMMANDS = ("train", "generate", "serve-generation", "blip-caption", "lora-count")
+COMMANDS = ("train", "generate", "serve-generation", "blip-caption", "lora-count", "estimate-memory")
 
 
 class ProtocolError(ValueError):

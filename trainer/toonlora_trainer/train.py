@@ -86,8 +86,9 @@ class LiveTextEmbeddings:
 
 
 def _autocast(precision: Precision):
-    """Autocast to the weight dtype on GPU; a no-op context on CPU / full precision."""
-    return torch.autocast("cuda", dtype=precision.weight_dtype) if precision.autocast else contextlib.nullcontext()
+    """Autocast to the weight dtype on GPU; a no-op context on CPU / full precision (memory_estimate's CPU
+    stand-in for a GPU autocasts on the CPU)."""
+    return torch.autocast(precision.device.type, dtype=precision.weight_dtype) if precision.autocast else contextlib.nullcontext()
 
 
 @torch.no_grad()
@@ -165,18 +166,10 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     base = load_base_model(config.base_model)
     os.makedirs(run_dir, exist_ok=True)  # only now: a run that fails on its inputs leaves no empty folder behind
     base.vae.requires_grad_(False).to(precision.device, torch.float32)
-    base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
     unet = base.unet
     lora_params = prepare_unet(unet, config, precision)
-    # Optional: LoRA on the text encoder too, same rank / alpha / DoRA as the UNet's (the config has one LoRA shape).
+    te_params = prepare_text_encoder(base.text_encoder, config, precision)
     text_encoder = base.text_encoder if config.train_text_encoder else None
-    te_params: list[torch.nn.Parameter] = []
-    if text_encoder is not None:
-        attach_text_encoder_lora(text_encoder, config.lora.rank, config.lora.alpha, config.lora.dora)
-        te_params = [p for p in text_encoder.parameters() if p.requires_grad]
-        for p in te_params:
-            p.data = p.data.float()  # fp32 master weights, as the UNet's
-        text_encoder.train()
     forward = step_forward(unet, config, precision, emit)
     modules, n_params = count_lora(unet)
     emit(Log("info", f"LoRA: {modules} modules, {n_params:,} trainable parameters on {precision.device} ({precision.weight_dtype})"))
@@ -203,7 +196,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
             path = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
             emit(Cancelled(state.step, path))
             return
-        loss = _optimizer_step(forward, base, dataset, repeated, latents_cache, text_cache, config, state, precision, lora_params + te_params)
+        loss = float(_optimizer_step(forward, base, dataset, repeated, latents_cache, text_cache, config, state, precision, lora_params + te_params))
         state.step += 1
         if not math.isfinite(loss):
             raise NonFiniteLossError(
@@ -248,6 +241,21 @@ def prepare_unet(unet, config: TrainingConfig, precision: Precision) -> list[tor
     if config.gradient_checkpointing:
         unet.enable_gradient_checkpointing()
     unet.train()
+    return params
+
+
+def prepare_text_encoder(text_encoder, config: TrainingConfig, precision: Precision) -> list[torch.nn.Parameter]:
+    """The frozen text encoder in the weight dtype on the device; with trainTextEncoder also its LoRA, same
+    rank / alpha / DoRA as the UNet's (the config has one LoRA shape), in fp32 and train mode. Returns the
+    LoRA parameters (none when the text encoder stays frozen)."""
+    text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
+    if not config.train_text_encoder:
+        return []
+    attach_text_encoder_lora(text_encoder, config.lora.rank, config.lora.alpha, config.lora.dora)
+    params = [p for p in text_encoder.parameters() if p.requires_grad]
+    for p in params:
+        p.data = p.data.float()  # fp32 master weights, as the UNet's
+    text_encoder.train()
     return params
 
 
@@ -350,10 +358,10 @@ def _resume(run_dir: str, unet, text_encoder, state: LoopState, config: Training
     return folder
 
 
-def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_cache, config, state: LoopState, precision, params) -> float:
-    """One optimizer step over `gradient_accumulation` micro-batches; returns the mean loss.
-    `unet`: what `step_forward` returned."""
-    total = 0.0
+def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_cache, config, state: LoopState, precision, params) -> torch.Tensor:
+    """One optimizer step over `gradient_accumulation` micro-batches; returns the mean loss, a 0-dim tensor on
+    the device (reading it waits for the GPU: the caller does that once per step). `unet`: what `step_forward` returned."""
+    total = torch.zeros((), device=precision.device)
     for micro in range(config.gradient_accumulation):
         stream_start = (state.step * config.gradient_accumulation + micro) * config.batch_size
         indices = batch_indices(repeated, config.seed, stream_start, config.batch_size)
@@ -361,7 +369,7 @@ def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_cache, co
         embeddings = text_cache.get(_batch_captions(dataset, indices, config, stream_start))
         loss = diffusion_loss(unet, base, latents, embeddings, config, state.generator, precision)
         state.scaler.scale(loss / config.gradient_accumulation).backward()
-        total += loss.item() / config.gradient_accumulation
+        total += loss.detach().float() / config.gradient_accumulation
     state.scaler.unscale_(state.optimizer)
     torch.nn.utils.clip_grad_norm_(params, 1.0)
     state.scaler.step(state.optimizer)

@@ -6,6 +6,7 @@ import { ToonloraError } from '../../errors.js';
 import { type TrainingConfig, effectiveLoraAlpha, trainingConfigSchema } from '../../schemas/config.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
+import { describeMemoryEstimate, estimateTrainingMemory, type MemoryEstimate } from '../../worker/memory-estimate.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { runTraining, type TrainResult } from '../../worker/train.js';
 import { numberFlag as num } from '../number-flag.js';
@@ -53,6 +54,7 @@ export function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
 
 interface DryRun extends LoraCount {
   readonly config: TrainingConfig;
+  readonly gpuMemory: MemoryEstimate;
 }
 
 function formatDryRun(dry: DryRun): string {
@@ -69,6 +71,7 @@ function formatDryRun(dry: DryRun): string {
             `(of the text encoder's ${dry.textEncoderLora.textEncoderParams.toLocaleString('en-US')}).`,
         ]
       : []),
+    describeMemoryEstimate(dry.gpuMemory, dry.config),
   ].join('\n');
 }
 
@@ -122,7 +125,11 @@ export function registerTrain(program: Command): void {
       `torch.compile the UNet step (on a GPU with CUDA graphs, when gradient accumulation is 1): fewer kernel launches per step, but the first step compiles for a minute or more; needs a C/C++ compiler; a --dora run stays eager (default: ${d.compile})`,
     )
     .option('--resume', 'continue from the newest checkpoint in the run folder', false)
-    .option('--dry-run', 'print the resolved config and the LoRA size, train nothing', false)
+    .option(
+      '--dry-run',
+      'print the resolved config, the LoRA size and the estimated peak GPU memory (no GPU needed), train nothing',
+      false,
+    )
     .option('--config <file>', 'config file (.json / .toml) with a [training] section; flags win')
     .option('--json', 'print the result as JSON', false)
     .action(
@@ -134,7 +141,8 @@ export function registerTrain(program: Command): void {
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
         if (flags.dryRun) {
           const resolved = { ...config, lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) } };
-          printResult({ config: resolved, ...(await countLora(config)) }, flags, formatDryRun);
+          const [count, gpuMemory] = await Promise.all([countLora(config), estimateTrainingMemory(config)]);
+          printResult({ config: resolved, ...count, gpuMemory }, flags, formatDryRun);
           return 0;
         }
         if (!flags.output)

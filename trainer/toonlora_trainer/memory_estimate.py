@@ -1,0 +1,226 @@
+"""Peak GPU memory of a training step, estimated on any machine, GPU or not.
+
+`toonlora train --dry-run` prints it; bench/train_memory.py compares it with a diffusers-example loop.
+
+How it works:
+- The models are built on the meta device and set up by the trainer's own functions (`prepare_unet`,
+  `prepare_text_encoder`). Their weights then become fake tensors (torch's FakeTensorMode): a shape and a
+  dtype, no data, no arithmetic. So a full-size 512 px SD1.5 step runs in seconds on a CPU.
+- The step is the trainer's own `_optimizer_step`.
+- `LiveBytes` adds up the bytes of every live tensor storage and keeps the peak. It rounds each storage up to
+  512 B, as CUDA's caching allocator does.
+- The CPU stands in for the GPU. The estimate uses CPU autocast with bf16 (the size of fp16), plus CUDA's
+  fp32 policy for the ops whose policy differs between the two lists and that the SD models use. CPU autocast
+  keeps group_norm / layer_norm in bf16, while CUDA runs them in fp32, and their fp32 outputs are most of a
+  ResNet block's activations.
+
+Not counted: the CUDA context (about 0.3-0.5 GiB outside PyTorch's allocator), cuDNN / cuBLAS workspaces and
+allocator fragmentation. A torch.compile'd step is not estimated (the eager step is).
+
+Checked against an H100 (bench/train_speed.py, fp16, LoRA r=32, 512 px, before `--compile`): the diffusers-example
+loop at batch 1 peaked at 3.28 GiB measured against 3.16 estimated. The ratios to it came out at 0.69 measured
+against 0.68 estimated (checkpointing), 0.95 against 0.94 (no checkpointing), and 0.46 against 0.45 (batch 4,
+checkpointing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import weakref
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
+
+from .config import TrainingConfig
+
+ALLOCATOR_BLOCK = 512  # CUDA's caching allocator rounds every allocation up to a multiple of this
+CAPTION = "sks, 1girl, solo, black hair, long hair, red eyes, school uniform, smile, upper body, white background"
+TRIGGER = "sks"
+
+# Ops that CUDA autocast runs in fp32 and CPU autocast does not (aten/src/ATen/autocast_mode.cpp: the CUDA
+# fp32 and fp32_set_opt_dtype lists), as far as SD1.5's UNet, VAE and CLIP call them.
+CUDA_FP32_OPS = (
+    "group_norm", "layer_norm", "exp", "log", "rsqrt", "reciprocal", "softplus", "pow.Tensor_Scalar", "pow.Tensor_Tensor",
+    "softmax.int", "log_softmax.int",
+)
+
+
+class LiveBytes(TorchDispatchMode):
+    """Bytes of the tensor storages alive now (`live`) and at most (`peak`), from every op dispatched inside it
+    plus what `track` / `track_module` registered before. A storage counts until it is freed (a weakref
+    callback), whether an op's output, an autograd-saved activation, a gradient or an optimizer state."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.live = 0
+        self.peak = 0
+        self._storages: dict[int, weakref.ref] = {}
+
+    def track(self, tensor: torch.Tensor) -> None:
+        storage = tensor.untyped_storage()
+        key = id(storage)
+        if key in self._storages:
+            return
+        size = -(-storage.nbytes() // ALLOCATOR_BLOCK) * ALLOCATOR_BLOCK
+
+        def freed(_ref, key=key, size=size) -> None:
+            self.live -= size
+            self._storages.pop(key, None)
+
+        self._storages[key] = weakref.ref(storage, freed)
+        self.live += size
+        self.peak = max(self.peak, self.live)
+
+    def track_module(self, module: torch.nn.Module) -> None:
+        for tensor in (*module.parameters(), *module.buffers()):
+            self.track(tensor)
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for value in tree_flatten(out)[0]:
+            if isinstance(value, torch.Tensor):
+                self.track(value)
+        return out
+
+
+@contextlib.contextmanager
+def cuda_autocast_policy() -> Iterator[None]:
+    """While open, CPU autocast runs CUDA_FP32_OPS in fp32 (inputs cast up, as CUDA autocast does)."""
+    library = torch.library.Library("aten", "IMPL")
+    keys = torch._C.DispatchKeySet(torch._C.DispatchKey.AutocastCPU)
+
+    def in_fp32(op):
+        def kernel(*args, **kwargs):
+            def up(value: Any) -> Any:
+                return value.float() if isinstance(value, torch.Tensor) and value.dtype in (torch.float16, torch.bfloat16) else value
+
+            with torch._C._ExcludeDispatchKeyGuard(keys):
+                return op(*[up(a) for a in args], **{k: up(v) for k, v in kwargs.items()})
+
+        return kernel
+
+    try:
+        for name in CUDA_FP32_OPS:
+            packet, _, overload = name.partition(".")
+            library.impl(name, in_fp32(getattr(getattr(torch.ops.aten, packet), overload or "default")), "AutocastCPU")
+        yield
+    finally:
+        library._destroy()
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    step_peak_bytes: int  # the highest total of live tensors during the training steps
+    sample_peak_bytes: int  # ... while rendering the sample images (0: the config renders none)
+    resident_bytes: int  # before the first step: weights on the GPU, cached latents
+
+    @property
+    def peak_bytes(self) -> int:
+        return max(self.step_peak_bytes, self.sample_peak_bytes)
+
+    def as_stats(self) -> dict[str, float]:
+        """GiB figures for the worker's `done` event."""
+        gib = 2**30
+        return {"peak_gib": self.peak_bytes / gib, "step_peak_gib": self.step_peak_bytes / gib, "sample_peak_gib": self.sample_peak_bytes / gib,
+                "resident_gib": self.resident_bytes / gib}
+
+
+def gpu_stand_in_precision(mixed_precision: str):
+    """The Precision a GPU run would use, on the CPU: fp16 becomes bf16 (same size; CPU autocast has no fp16)."""
+    from .train import Precision
+
+    if mixed_precision == "no":
+        return Precision(torch.device("cpu"), torch.float32, False)
+    return Precision(torch.device("cpu"), torch.bfloat16, True)
+
+
+def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_config: dict, text_config: dict, steps: int = 2) -> MemoryEstimate:
+    """The peak memory of `steps` optimizer steps of `config` on a GPU (see the module doc), without weights."""
+    from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    from . import train as T
+    from .data import Dataset, DatasetItem
+    from .models import BaseModel, build_tiny_tokenizer
+
+    config = dataclasses.replace(config, steps=max(config.steps or 0, steps), epochs=None, compile=False)
+    precision = gpu_stand_in_precision(config.mixed_precision)
+    on_meta = dataclasses.replace(precision, device=torch.device("meta"))
+    with torch.device("meta"):
+        unet = UNet2DConditionModel(**unet_config)
+        vae = AutoencoderKL(**vae_config)
+        text_encoder = CLIPTextModel(CLIPTextConfig(**{**text_config, "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1}))
+    T.prepare_unet(unet, config, on_meta)
+    T.prepare_text_encoder(text_encoder, config, on_meta)
+    vae.requires_grad_(False).to(on_meta.device, torch.float32)  # as run_training
+    fake = torch._subclasses.fake_tensor.FakeTensorMode(allow_non_fake_inputs=True)
+    for model in (unet, vae, text_encoder):
+        to_fake(model, fake)
+    scheduler = DDPMScheduler(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear")
+    base = BaseModel(unet, vae, text_encoder, build_tiny_tokenizer(), scheduler, "estimate")
+    items = tuple(DatasetItem(f"image{i}.png", CAPTION, TRIGGER, 1) for i in range(config.batch_size))
+    dataset = Dataset(items, ())
+    latent_size = config.resolution // 8
+    groups = [{"params": [p for p in unet.parameters() if p.requires_grad], "lr": config.learning_rate}]
+    if config.train_text_encoder:
+        groups.append({"params": [p for p in text_encoder.parameters() if p.requires_grad], "lr": config.text_encoder_learning_rate})
+    params = [p for group in groups for p in group["params"]]
+    with fake, cuda_autocast_policy():
+        latents = [torch.zeros(4, latent_size, latent_size) for _ in items]
+        pixels = torch.zeros(config.batch_size, 3, config.resolution, config.resolution)
+        text_source = (T.LiveTextEmbeddings if config.train_text_encoder else T.TextEmbeddingCache)(base, config.clip_skip, precision)
+        state = T._make_loop_state(config, groups, precision)
+        with LiveBytes() as live:
+            for model in (unet, text_encoder) + (() if config.cache_latents else (vae,)):
+                live.track_module(model)
+            for tensor in latents:
+                live.track(tensor)
+            resident = live.live
+            for _ in range(steps):
+                if not config.cache_latents:  # the trainer then encodes each batch; the VAE stays on the GPU
+                    T.encode_latents(base, pixels)
+                T._optimizer_step(unet, base, dataset, list(range(len(items))), latents, text_source, config, state, precision, params)
+                state.step += 1
+            step_peak = live.peak
+            if config.sample_every_steps:
+                live.peak = live.live
+                _sample_pass(base, config, precision, live)
+    return MemoryEstimate(step_peak, live.peak if config.sample_every_steps else 0, resident)
+
+
+def _sample_pass(base, config: TrainingConfig, precision, live: LiveBytes) -> None:
+    """What train._emit_samples holds at once, between steps: the VAE back on the GPU (float32), one
+    denoising step of the UNet with classifier-free guidance (a batch of 2 x seeds, no gradients), then the
+    decode (generate.vae_decode, one image at a time)."""
+    from .generate import vae_decode
+    from .models import encode_prompts
+    from .train import _autocast
+
+    live.track_module(base.vae)
+    seeds, size = len(config.sample_seeds), config.resolution // 8
+    base.unet.eval()
+    with torch.no_grad():
+        embeddings = encode_prompts(base, [CAPTION, ""], config.clip_skip, precision.device).to(precision.weight_dtype)
+        with _autocast(precision):
+            noisy = torch.zeros(2 * seeds, 4, size, size, dtype=precision.weight_dtype)
+            base.unet(noisy, torch.full((2 * seeds,), 500), embeddings.repeat_interleave(seeds, 0)).sample
+        vae_decode(base.vae, torch.zeros(seeds, 4, size, size))
+    base.unet.train()
+
+
+def to_fake(model: torch.nn.Module, fake) -> None:
+    """Replaces every parameter and buffer of `model` (meta tensors) by a fake CPU tensor of the same shape,
+    dtype and requires_grad."""
+    for module in model.modules():
+        for name, param in list(module._parameters.items()):
+            if param is not None:
+                with fake:
+                    module._parameters[name] = torch.nn.Parameter(torch.empty(param.shape, dtype=param.dtype), requires_grad=param.requires_grad)
+        for name, buffer in list(module._buffers.items()):
+            if buffer is not None:
+                with fake:
+                    module._buffers[name] = torch.zeros(buffer.shape, dtype=buffer.dtype)
