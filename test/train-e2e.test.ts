@@ -162,9 +162,10 @@ describe('toonlora train --dry-run', () => {
       gpuMemory: { peakGiB: number; stepPeakGiB: number; samplePeakGiB: number };
     };
     expect(report.config.lora.alpha).toBe(32);
-    // SD1.5, fp16, batch 1, 512 px, checkpointing: an H100 measured 2.27 GiB for the step (bench/train_speed.py)
-    expect(report.gpuMemory.stepPeakGiB).toBeGreaterThan(2.0);
-    expect(report.gpuMemory.stepPeakGiB).toBeLessThan(2.3);
+    // SD1.5, fp16, batch 1, 512 px, checkpointing, the text encoder off the GPU between refills: about 1.96 GiB
+    // (bench/train_memory.py; an H100 measured 2.27 GiB with the text encoder still on the GPU)
+    expect(report.gpuMemory.stepPeakGiB).toBeGreaterThan(1.8);
+    expect(report.gpuMemory.stepPeakGiB).toBeLessThan(2.1);
     expect(report.gpuMemory.peakGiB).toBe(Math.max(report.gpuMemory.stepPeakGiB, report.gpuMemory.samplePeakGiB));
     expect(report.config.compile).toBe(false); // torch.compile only when asked (--compile)
     expect(report.lora).toMatchObject({ modules: 128, trainableParams: 6_377_472 });

@@ -13,6 +13,7 @@ from test_generate import convert_to_kohya
 from test_training import train
 
 from toonlora_trainer import train as train_module
+from toonlora_trainer import text_embeddings as text_embeddings_module
 from toonlora_trainer.checkpoint import TEXT_ENCODER_DIR, load_adapter_weights
 from toonlora_trainer.generate import build_pipeline
 from toonlora_trainer.models import TEXT_ENCODER_TARGET_MODULES, attach_text_encoder_lora, build_tiny_base_model
@@ -70,8 +71,8 @@ def test_text_encoder_lora_trains_with_its_own_rate_and_base_stays(tmp_path, mon
 def test_text_embeddings_are_computed_each_step_not_cached(tmp_path, monkeypatch):
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     calls = []
-    real = train_module.encode_prompts_grad
-    monkeypatch.setattr(train_module, "encode_prompts_grad", lambda *a: calls.append(torch.is_grad_enabled()) or real(*a))
+    real = text_embeddings_module.encode_prompts_grad
+    monkeypatch.setattr(text_embeddings_module, "encode_prompts_grad", lambda *a: calls.append(torch.is_grad_enabled()) or real(*a))
     train(dataset, tmp_path / "run", training_config(steps=3, shuffleCaptions=False, **TE_CONFIG))
     assert calls == [True, True, True]  # the same caption each step, encoded again with gradients
 

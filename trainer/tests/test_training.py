@@ -16,7 +16,7 @@ from toonlora_trainer.checkpoint import load_adapter_weights
 from toonlora_trainer.config import parse_train_request
 from toonlora_trainer.data import load_image_tensor
 from toonlora_trainer.generate import assemble_pipeline, render_latents
-from toonlora_trainer.models import attach_lora, build_tiny_base_model
+from toonlora_trainer.models import attach_lora, build_tiny_base_model, encode_prompts
 from toonlora_trainer.train import NonFiniteLossError, diffusion_loss, encode_latents, run_training
 
 PROMPT = "sks, striped pattern, red and yellow"
@@ -48,7 +48,7 @@ def tiny_with_adapter(rank, adapter_dir=None):
 def fixed_eval_loss(base, latents, config_dict):
     """The training loss on fixed noise/timesteps (same for every model compared)."""
     config = parse_train_request({"version": 1, "command": "train", "dataset_dir": "", "run_dir": "", "resume": False, "config": config_dict}).config
-    embeddings = train_module.TextEmbeddingCache(base, 2, train_module.choose_precision("no", torch.device("cpu"))).get([PROMPT] * len(latents))
+    embeddings = encode_prompts(base, [PROMPT] * len(latents), 2, torch.device("cpu"))
     generator = torch.Generator().manual_seed(123)
     with torch.no_grad():
         losses = [diffusion_loss(base.unet, base, latents, embeddings, config, generator, train_module.choose_precision("no", torch.device("cpu"))) for _ in range(16)]

@@ -44,7 +44,7 @@ def test_an_epochs_run_trains_the_resolved_steps_and_logs_its_plan(tmp_path):
     assert events[-1].type == "done" and events[-1].stats["steps"] == 3
     assert [e.step for e in events if e.type == "progress"] == [1, 2, 3]
     assert "dataset: 1 images, repeats 3, 3 images per epoch; 3 steps = 1 epochs at batch 1 x accumulation 1" in logs(events)
-    assert any("caption shuffling is on" in line and "re-encoded per step" in line for line in logs(events))
+    assert any("shuffled captions are encoded 128 at a time" in line for line in logs(events))
 
 
 def test_samples_use_the_trigger_prompt_and_fixed_seeds(tmp_path):

@@ -51,14 +51,15 @@ CUDA_FP32_OPS = (
 
 class LiveBytes(TorchDispatchMode):
     """Bytes of the tensor storages alive now (`live`) and at most (`peak`), from every op dispatched inside it
-    plus what `track` / `track_module` registered before. A storage counts until it is freed (a weakref
-    callback), whether an op's output, an autograd-saved activation, a gradient or an optimizer state."""
+    plus what `track` / `track_module` registered (weights made before, a model moved onto the GPU). A storage
+    counts until it is freed (a weakref callback) or untracked (a model moved off the GPU), whether an op's
+    output, an autograd-saved activation, a gradient or an optimizer state."""
 
     def __init__(self) -> None:
         super().__init__()
         self.live = 0
         self.peak = 0
-        self._storages: dict[int, weakref.ref] = {}
+        self._storages: dict[int, tuple[weakref.ref, int]] = {}
 
     def track(self, tensor: torch.Tensor) -> None:
         storage = tensor.untyped_storage()
@@ -67,17 +68,28 @@ class LiveBytes(TorchDispatchMode):
             return
         size = -(-storage.nbytes() // ALLOCATOR_BLOCK) * ALLOCATOR_BLOCK
 
-        def freed(_ref, key=key, size=size) -> None:
-            self.live -= size
-            self._storages.pop(key, None)
+        def freed(_ref, key=key) -> None:
+            self._forget(key)
 
-        self._storages[key] = weakref.ref(storage, freed)
+        self._storages[key] = (weakref.ref(storage, freed), size)
         self.live += size
         self.peak = max(self.peak, self.live)
+
+    def untrack(self, tensor: torch.Tensor) -> None:
+        self._forget(id(tensor.untyped_storage()))
+
+    def _forget(self, key: int) -> None:
+        entry = self._storages.pop(key, None)
+        if entry is not None:
+            self.live -= entry[1]
 
     def track_module(self, module: torch.nn.Module) -> None:
         for tensor in (*module.parameters(), *module.buffers()):
             self.track(tensor)
+
+    def untrack_module(self, module: torch.nn.Module) -> None:
+        for tensor in (*module.parameters(), *module.buffers()):
+            self.untrack(tensor)
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         out = func(*args, **(kwargs or {}))
@@ -147,7 +159,8 @@ def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_conf
     from .data import Dataset, DatasetItem
     from .models import BaseModel, build_tiny_tokenizer
 
-    config = dataclasses.replace(config, steps=max(config.steps or 0, steps), epochs=None, compile=False)
+    # A run given in epochs has its length from the dataset; any long run prefetches the same caption window.
+    config = dataclasses.replace(config, steps=max(config.steps or 10_000, steps), epochs=None, compile=False)
     precision = gpu_stand_in_precision(config.mixed_precision)
     on_meta = dataclasses.replace(precision, device=torch.device("meta"))
     with torch.device("meta"):
@@ -169,13 +182,20 @@ def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_conf
     if config.train_text_encoder:
         groups.append({"params": [p for p in text_encoder.parameters() if p.requires_grad], "lr": config.text_encoder_learning_rate})
     params = [p for group in groups for p in group["params"]]
+    live = LiveBytes()
+
+    def place(on_device: bool) -> None:  # what text_embeddings.encoder_placement moves on a GPU, counted
+        (live.track_module if on_device else live.untrack_module)(text_encoder)
+
     with fake, cuda_autocast_policy():
         latents = [torch.zeros(4, latent_size, latent_size) for _ in items]
         pixels = torch.zeros(config.batch_size, 3, config.resolution, config.resolution)
-        text_source = (T.LiveTextEmbeddings if config.train_text_encoder else T.TextEmbeddingCache)(base, config.clip_skip, precision)
         state = T._make_loop_state(config, groups, precision)
-        with LiveBytes() as live:
-            for model in (unet, text_encoder) + (() if config.cache_latents else (vae,)):
+        repeated = list(range(len(items)))
+        text_source = T.make_text_source(base, config, precision, dataset, repeated, state, place)
+        with live:
+            on_gpu = (unet,) + (() if config.cache_latents else (vae,)) + ((text_encoder,) if config.train_text_encoder else ())
+            for model in on_gpu:
                 live.track_module(model)
             for tensor in latents:
                 live.track(tensor)
@@ -183,7 +203,7 @@ def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_conf
             for _ in range(steps):
                 if not config.cache_latents:  # the trainer then encodes each batch; the VAE stays on the GPU
                     T.encode_latents(base, pixels)
-                T._optimizer_step(unet, base, dataset, list(range(len(items))), latents, text_source, config, state, precision, params)
+                T._optimizer_step(unet, base, dataset, repeated, latents, text_source, config, state, precision, params)
                 state.step += 1
             step_peak = live.peak
             if config.sample_every_steps:
@@ -193,14 +213,15 @@ def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_conf
 
 
 def _sample_pass(base, config: TrainingConfig, precision, live: LiveBytes) -> None:
-    """What train._emit_samples holds at once, between steps: the VAE back on the GPU (float32), one
+    """What train._emit_samples holds at once, between steps: the VAE (float32) and the text encoder back on the GPU, one
     denoising step of the UNet with classifier-free guidance (a batch of 2 x seeds, no gradients), then the
     decode (generate.vae_decode, one image at a time)."""
     from .generate import vae_decode
     from .models import encode_prompts
     from .train import _autocast
 
-    live.track_module(base.vae)
+    live.track_module(base.vae)  # train._emit_samples brings both onto the GPU
+    live.track_module(base.text_encoder)
     seeds, size = len(config.sample_seeds), config.resolution // 8
     base.unet.eval()
     with torch.no_grad():

@@ -28,13 +28,13 @@ from .data import Dataset, batch_indices, load_image_tensor, repeated_indices, s
 from .generate import assemble_pipeline, decode_latents, render_latents
 from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
 from .models import (
-    BaseModel, attach_lora, attach_text_encoder_lora, count_lora, encode_prompts, encode_prompts_grad, keep_lora_input_dtype, load_base_model,
+    BaseModel, attach_lora, attach_text_encoder_lora, count_lora, keep_lora_input_dtype, load_base_model,
     select_device,
 )
 from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample, rate_and_eta
+from .text_embeddings import PREFETCH_CAPTIONS, LiveTextEmbeddings, Placement, PrefetchedTextEmbeddings, encoder_placement
 
 SAMPLE_STEPS = 20
-TEXT_CACHE_LIMIT = 1024
 
 
 class NonFiniteLossError(RuntimeError):
@@ -53,36 +53,6 @@ def choose_precision(mixed_precision: str, device: torch.device) -> Precision:
     if device.type != "cuda" or mixed_precision == "no":
         return Precision(device, torch.float32, False)
     return Precision(device, torch.float16 if mixed_precision == "fp16" else torch.bfloat16, True)
-
-
-class TextEmbeddingCache:
-    """Text embeddings by caption text. The text encoder is frozen, so each distinct (shuffled) caption
-    is encoded once; this and the latent cache remove the VAE and CLIP from the per-step work."""
-
-    def __init__(self, base: BaseModel, clip_skip: int, precision: Precision) -> None:
-        self.base, self.clip_skip, self.precision, self.store = base, clip_skip, precision, {}
-
-    def get(self, captions: list[str]) -> torch.Tensor:
-        missing = [c for c in dict.fromkeys(captions) if c not in self.store]
-        if missing:
-            if len(self.store) + len(missing) > TEXT_CACHE_LIMIT:
-                self.store.clear()
-            encoded = encode_prompts(self.base, missing, self.clip_skip, self.precision.device)
-            for caption, embedding in zip(missing, encoded):
-                self.store[caption] = embedding.to(self.precision.weight_dtype)
-        return torch.stack([self.store[c] for c in captions])
-
-
-class LiveTextEmbeddings:
-    """Text embeddings computed every step WITH gradients: the text encoder's LoRA trains, so nothing is
-    cached (diffusers' train_dreambooth_lora.py encodes the prompt inside the step when train_text_encoder)."""
-
-    def __init__(self, base: BaseModel, clip_skip: int, precision: Precision) -> None:
-        self.base, self.clip_skip, self.precision = base, clip_skip, precision
-
-    def get(self, captions: list[str]) -> torch.Tensor:
-        with _autocast(self.precision):
-            return encode_prompts_grad(self.base, captions, self.clip_skip, self.precision.device)
 
 
 def _autocast(precision: Precision):
@@ -176,19 +146,19 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     te_modules, te_n_params = count_lora(text_encoder) if text_encoder is not None else (0, 0)
     if text_encoder is not None:
         emit(Log("info", f"text-encoder LoRA: {te_modules} modules, {te_n_params:,} trainable parameters, lr {config.text_encoder_learning_rate:g}"))
-    # 3. Caches: latents once; text embeddings per distinct caption when the text encoder is frozen, else every step.
+    # 3. Caches: latents once; text embeddings ahead of the steps when the text encoder is frozen, else every step.
     latents_cache = cache_all_latents(base, dataset, config.resolution) if config.cache_latents else None
     if latents_cache is not None:
         base.vae.to("cpu")  # cached: the VAE leaves the GPU (only sample images need it, briefly)
-    text_cache = (LiveTextEmbeddings if text_encoder is not None else TextEmbeddingCache)(base, config.clip_skip, precision)
     # 4. Optimizer (one parameter group per model, each with its own rate), schedule, resume.
     groups = [{"params": lora_params, "lr": config.learning_rate}]
     if te_params:
         groups.append({"params": te_params, "lr": config.text_encoder_learning_rate})
     state = _make_loop_state(config, groups, precision)
+    repeated = repeated_indices(dataset)
+    text_source = make_text_source(base, config, precision, dataset, repeated, state, encoder_placement(base.text_encoder, precision.device))
     # After --resume, the checkpoint resumed from is the last good one until a newer one is written.
     last_checkpoint = _resume(run_dir, unet, text_encoder, state, config, emit) if request.resume else None
-    repeated = repeated_indices(dataset)
     started, first_step = time.perf_counter(), state.step
     compile_watch = CompileWatch.start() if forward is not unet else None
     while state.step < config.steps:
@@ -196,7 +166,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
             path = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
             emit(Cancelled(state.step, path))
             return
-        loss = float(_optimizer_step(forward, base, dataset, repeated, latents_cache, text_cache, config, state, precision, lora_params + te_params))
+        loss = float(_optimizer_step(forward, base, dataset, repeated, latents_cache, text_source, config, state, precision, lora_params + te_params))
         state.step += 1
         if not math.isfinite(loss):
             raise NonFiniteLossError(
@@ -282,10 +252,10 @@ def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
     if config.sample_every_steps:
         prompts = list(config.sample_prompts) or [dataset.sample_prompt]
         lines.append(f"samples every {config.sample_every_steps} steps: prompts {prompts}, seeds {list(config.sample_seeds)}")
-    if config.shuffle_captions and not config.train_text_encoder:
-        # kohya refuses cache_text_encoder_outputs together with shuffle_caption for the same reason.
-        lines.append("caption shuffling is on: nearly every shuffled caption is new, so captions are re-encoded per step "
-                     "(the text-embedding cache only helps with shuffleCaptions off); image latents are still cached once")
+    if not config.train_text_encoder:
+        shuffled = "shuffled captions" if config.shuffle_captions else "captions"
+        lines.append(f"text embeddings: the coming steps' {shuffled} are encoded {PREFETCH_CAPTIONS} at a time, and on a GPU "
+                     "the frozen text encoder waits in CPU memory in between; image latents are cached once")
     return lines
 
 
@@ -358,15 +328,15 @@ def _resume(run_dir: str, unet, text_encoder, state: LoopState, config: Training
     return folder
 
 
-def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_cache, config, state: LoopState, precision, params) -> torch.Tensor:
+def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_source, config, state: LoopState, precision, params) -> torch.Tensor:
     """One optimizer step over `gradient_accumulation` micro-batches; returns the mean loss, a 0-dim tensor on
     the device (reading it waits for the GPU: the caller does that once per step). `unet`: what `step_forward` returned."""
     total = torch.zeros((), device=precision.device)
     for micro in range(config.gradient_accumulation):
-        stream_start = (state.step * config.gradient_accumulation + micro) * config.batch_size
+        stream_start = _stream_start(config, state.step, micro)
         indices = batch_indices(repeated, config.seed, stream_start, config.batch_size)
         latents = _batch_latents(base, dataset, indices, latents_cache, config.resolution)
-        embeddings = text_cache.get(_batch_captions(dataset, indices, config, stream_start))
+        embeddings = text_source.get(_batch_captions(dataset, indices, config, stream_start))
         loss = diffusion_loss(unet, base, latents, embeddings, config, state.generator, precision)
         state.scaler.scale(loss / config.gradient_accumulation).backward()
         total += loss.detach().float() / config.gradient_accumulation
@@ -384,6 +354,37 @@ def _batch_latents(base, dataset, indices, latents_cache, resolution) -> torch.T
         return torch.stack([latents_cache[i] for i in indices])
     images = torch.stack([load_image_tensor(dataset.items[i].image_path, resolution) for i in indices])
     return encode_latents(base, images)
+
+
+def _stream_start(config: TrainingConfig, step: int, micro: int) -> int:
+    """Position of a micro-batch's first item in the endless, epoch-shuffled stream of dataset items."""
+    return (step * config.gradient_accumulation + micro) * config.batch_size
+
+
+def step_captions(dataset: Dataset, repeated: list[int], config: TrainingConfig, step: int) -> list[str]:
+    """Every caption optimizer step `step` trains on (all its micro-batches), shuffled as the step shuffles them."""
+    captions = []
+    for micro in range(config.gradient_accumulation):
+        stream_start = _stream_start(config, step, micro)
+        captions += _batch_captions(dataset, batch_indices(repeated, config.seed, stream_start, config.batch_size), config, stream_start)
+    return captions
+
+
+def make_text_source(base: BaseModel, config: TrainingConfig, precision: Precision, dataset: Dataset, repeated: list[int],
+                     state: LoopState, place: Placement | None):
+    """Where `_optimizer_step` gets text embeddings (text_embeddings.py): live with gradients when the text
+    encoder trains; else prefetched for the coming steps (about PREFETCH_CAPTIONS captions from `state.step` on).
+    `place` moves the frozen encoder between refills: text_embeddings.encoder_placement (off the GPU), or
+    memory_estimate's stand-in, which counts the move instead of making it."""
+    if config.train_text_encoder:
+        return LiveTextEmbeddings(base, config.clip_skip, precision.device, lambda: _autocast(precision))
+    ahead = max(1, PREFETCH_CAPTIONS // (config.batch_size * config.gradient_accumulation))
+
+    def upcoming() -> list[str]:
+        last = min(config.steps, state.step + ahead)
+        return [caption for step in range(state.step, last) for caption in step_captions(dataset, repeated, config, step)]
+
+    return PrefetchedTextEmbeddings(base, config.clip_skip, precision.device, precision.weight_dtype, upcoming, place)
 
 
 def _batch_captions(dataset: Dataset, indices: list[int], config: TrainingConfig, stream_start: int) -> list[str]:
@@ -417,10 +418,12 @@ def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, config:
     if text_encoder is not None:
         text_encoder.eval()
     autocast = _autocast(precision)
+    # The VAE (cached latents) and the frozen text encoder (prefetched embeddings) wait off the GPU; the samples
+    # need both there. No pipe.to(): it would cast the fp32 LoRA weights down to the base's dtype mid-training.
+    parked = {model: model.device for model in (base.vae, base.text_encoder)}
     try:
-        # No pipe.to(): it would cast the fp32 LoRA weights down to the base's dtype mid-training.
-        vae_device = base.vae.device
-        base.vae.to(precision.device)
+        for model in parked:
+            model.to(precision.device)
         pipe = assemble_pipeline(base)
         folder = os.path.join(run_dir, "samples")
         os.makedirs(folder, exist_ok=True)
@@ -434,8 +437,9 @@ def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, config:
                 image.save(path)
                 paths.append(path)
         emit(Sample(step, paths))
-        base.vae.to(vae_device)
     finally:
+        for model, device in parked.items():
+            model.to(device)
         unet.train()
         if text_encoder is not None:
             text_encoder.train()

@@ -1,0 +1,82 @@
+"""Prefetched text embeddings: the trainer's steps ask for exactly the captions the window predicted (one refill
+per window, not one per step), the embeddings equal encoding each caption, the encoder is moved onto the device
+only for refills, and the store never holds more than a window."""
+
+import dataclasses
+
+import torch
+from helpers import training_config
+
+from toonlora_trainer import text_embeddings as TE
+from toonlora_trainer import train as T
+from toonlora_trainer.config import parse_training_config
+from toonlora_trainer.data import Dataset, DatasetItem
+from toonlora_trainer.models import build_tiny_base_model, encode_prompts
+
+CAPTIONS = ("sks, 1girl, black hair, red eyes, smile", "sks, 1girl, school uniform, upper body, white background",
+            "sks, 1girl, long hair, looking at viewer")
+
+
+def tiny_run(monkeypatch, prefetch: int, **overrides):
+    """The tiny base with a LoRA, 3 images, a config and the trainer's loop state, on the CPU."""
+    monkeypatch.setattr(T, "PREFETCH_CAPTIONS", prefetch)
+    base = build_tiny_base_model()
+    config = parse_training_config(training_config(**overrides))
+    precision = T.choose_precision("no", torch.device("cpu"))
+    params = T.prepare_unet(base.unet, config, precision)
+    T.prepare_text_encoder(base.text_encoder, config, precision)
+    dataset = Dataset(tuple(DatasetItem(f"{i}.png", caption, "sks", 2) for i, caption in enumerate(CAPTIONS)), ())
+    state = T._make_loop_state(config, [{"params": params, "lr": config.learning_rate}], precision)
+    return base, config, precision, params, dataset, state
+
+
+def test_steps_ask_for_the_predicted_captions_one_refill_per_window(monkeypatch):
+    # batch 2 x accumulation 2: 4 captions a step; a window of 8 captions is 2 steps, so 5 steps refill 3 times
+    base, config, precision, params, dataset, state = tiny_run(monkeypatch, 8, batchSize=2, gradientAccumulation=2, steps=5)
+    repeated = T.repeated_indices(dataset)
+    source = T.make_text_source(base, config, precision, dataset, repeated, state, None)
+    asked: list[list[str]] = []
+    get = source.get
+    source.get = lambda captions: asked.append(captions) or get(captions)
+    latents = [torch.randn(4, 8, 8) for _ in CAPTIONS]
+    for step in range(5):
+        T._optimizer_step(base.unet, base, dataset, repeated, latents, source, config, state, precision, params)
+        assert [c for micro in asked[-2:] for c in micro] == T.step_captions(dataset, repeated, config, step)
+        state.step += 1
+    assert source.refills == 3
+    assert len({c for micro in asked for c in micro}) > len(CAPTIONS)  # shuffled: the tags move between steps
+    assert len(source.store) <= 8
+
+
+def test_embeddings_equal_encoding_each_caption_and_the_encoder_moves_only_for_refills():
+    base = build_tiny_base_model()
+    moves: list[bool] = []
+    window = list(CAPTIONS) * 20  # 3 distinct captions, more than one encode chunk of text
+    source = TE.PrefetchedTextEmbeddings(base, 2, torch.device("cpu"), torch.float32, lambda: window, moves.append)
+    assert moves == [False]  # parked at the start
+    got = source.get([CAPTIONS[1], CAPTIONS[0]])
+    assert moves == [False, True, False] and source.refills == 1
+    expected = torch.cat([encode_prompts(base, [caption], 2, torch.device("cpu")) for caption in (CAPTIONS[1], CAPTIONS[0])])
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+    source.get([CAPTIONS[2]])  # in the window: no refill, no move
+    assert moves == [False, True, False] and source.refills == 1
+
+
+def test_a_refill_drops_embeddings_outside_the_new_window():
+    base = build_tiny_base_model()
+    windows = iter([[CAPTIONS[0], CAPTIONS[1]], [CAPTIONS[2]]])
+    source = TE.PrefetchedTextEmbeddings(base, 2, torch.device("cpu"), torch.float32, lambda: next(windows))
+    source.get([CAPTIONS[0]])
+    assert set(source.store) == {CAPTIONS[0], CAPTIONS[1]}
+    source.get([CAPTIONS[1], CAPTIONS[2]])  # CAPTIONS[1] was in store, CAPTIONS[2] was not: refill
+    assert set(source.store) == {CAPTIONS[1], CAPTIONS[2]} and source.refills == 2
+
+
+def test_the_window_stops_at_the_last_step(monkeypatch):
+    base, config, precision, _, dataset, state = tiny_run(monkeypatch, 128, steps=3, shuffleCaptions=False)
+    repeated = T.repeated_indices(dataset)
+    source = T.make_text_source(base, config, precision, dataset, repeated, state, None)
+    state.step = 1
+    assert source.upcoming() == T.step_captions(dataset, repeated, config, 1) + T.step_captions(dataset, repeated, config, 2)
+    trained = T.make_text_source(base, dataclasses.replace(config, train_text_encoder=True), precision, dataset, repeated, state, None)
+    assert isinstance(trained, TE.LiveTextEmbeddings)
