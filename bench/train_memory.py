@@ -10,7 +10,8 @@ added up); a variant takes seconds. The same variants as bench/train_speed.py, w
 - baseline: diffusers examples/text_to_image/train_text_to_image_lora.py style: VAE, CLIP and UNet in fp16 on
   the GPU, every step encodes the images and captions, no gradient checkpointing.
 - toonlora: this trainer's setup and step (train.prepare_unet, train._optimizer_step): cached latents, the VAE
-  off the GPU, with and without gradient checkpointing; also with the text-encoder LoRA (--train-text-encoder).
+  off the GPU, with gradient checkpointing (on every block, or on the narrow blocks only:
+  models.checkpoint_narrow_blocks_only) and without; also with the text-encoder LoRA (--train-text-encoder).
 Not estimated: torch.compile'd steps (CUDA graphs keep their own memory pool); measure those with train_speed.py.
 """
 
@@ -56,10 +57,11 @@ def baseline_peak(batch: int, resolution: int) -> int:
     return live.peak
 
 
-VARIANTS = {  # name -> (row label, training_config overrides)
-    "ckpt": ("toonlora (cached, grad ckpt)", {"gradientCheckpointing": True}),
-    "no-ckpt": ("toonlora (cached, no grad ckpt)", {"gradientCheckpointing": False}),
-    "ckpt-te": ("toonlora (cached, grad ckpt, text-encoder LoRA)", {"gradientCheckpointing": True, "trainTextEncoder": True}),
+VARIANTS = {  # name -> (row label, training_config overrides, UNet adjustment after train.prepare_unet)
+    "ckpt": ("toonlora (cached, grad ckpt)", {"gradientCheckpointing": True}, None),
+    "selective": ("toonlora (cached, grad ckpt on the narrow blocks only)", {"gradientCheckpointing": True}, M.checkpoint_narrow_blocks_only),
+    "no-ckpt": ("toonlora (cached, no grad ckpt)", {"gradientCheckpointing": False}, None),
+    "ckpt-te": ("toonlora (cached, grad ckpt, text-encoder LoRA)", {"gradientCheckpointing": True, "trainTextEncoder": True}, None),
 }
 
 
@@ -79,10 +81,10 @@ def main() -> None:
         base_peak = baseline_peak(batch, args.resolution)
         print(f"  {'baseline (diffusers example: encode every step, no ckpt)':58s} {base_peak / 2**30:6.2f} GiB", flush=True)
         report["results"].append({"batch": batch, "variant": "baseline", "peak_gib": base_peak / 2**30})
-        for name, (label, overrides) in VARIANTS.items():
+        for name, (label, overrides, adjust_unet) in VARIANTS.items():
             config = training_config(batch, args.resolution, True, "fp16")
             config = dataclasses.replace(config, gradient_checkpointing=overrides["gradientCheckpointing"], train_text_encoder=overrides.get("trainTextEncoder", False))
-            estimate = estimate_training_memory(config, M.SD15_UNET_CONFIG, M.SD15_VAE_CONFIG, M.SD15_TEXT_CONFIG)
+            estimate = estimate_training_memory(config, M.SD15_UNET_CONFIG, M.SD15_VAE_CONFIG, M.SD15_TEXT_CONFIG, adjust_unet=adjust_unet)
             ratio = estimate.peak_bytes / base_peak
             verdict = "meets" if ratio <= GOAL else "misses"
             print(f"  {label:58s} {estimate.peak_bytes / 2**30:6.2f} GiB   x{ratio:.3f} memory ({verdict} <= {GOAL}x)", flush=True)

@@ -10,7 +10,8 @@ GPU: the full SD1.5-architecture UNet, VAE and CLIP text encoder (real configs, 
 - toonlora: this trainer's own UNet setup (train.prepare_unet: LoRA in fp32 without PEFT's input cast round
   trip) and step (train._optimizer_step): cached latents, text embeddings prefetched for the coming steps
   (train.make_text_source), the VAE and the text encoder off the GPU between, fp16 weights + autocast; with
-  and without gradient checkpointing. A refill (every 128 captions: 128 steps at batch 1, 32 at batch 4) falls
+  and without gradient checkpointing, and with it on the narrow blocks only (selective: the 1280-channel
+  levels keep their activations; models.checkpoint_narrow_blocks_only). A refill (every 128 captions: 128 steps at batch 1, 32 at batch 4) falls
   in the warm-up, so the timed steps leave out its cost (~2 transfers of the 0.23 GiB encoder + 4 encodes).
 - with --compile also this step with training.compile (torch.compile, CUDA graphs on a GPU): its warm-up
   steps compile (minutes for the full UNet), so run it with one batch size per call on a lent GPU.
@@ -87,13 +88,16 @@ def prepare_baseline(base: M.BaseModel, precision: T.Precision):
     return unet, params
 
 
-def toonlora_steps(full, precision, batch, resolution, checkpointing, images, compile=False):
-    """Returns a callable doing one optimizer step of this trainer, after caching latents + embeddings."""
+def toonlora_steps(full, precision, batch, resolution, checkpointing, images, compile=False, selective=False):
+    """Returns a callable doing one optimizer step of this trainer, after caching the latents. `selective`:
+    checkpointing on the narrow blocks only (models.checkpoint_narrow_blocks_only)."""
     base = build_base(precision.device, full)
     config = training_config(batch, resolution, checkpointing, "fp16" if precision.weight_dtype == torch.float16 else "no", compile)
     base.vae.requires_grad_(False).to(precision.device, torch.float32)  # as run_training
     base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
     unet, params = base.unet, T.prepare_unet(base.unet, config, precision)
+    if selective:
+        M.checkpoint_narrow_blocks_only(unet)
     if compile:
         check_compiler(precision.device)
     forward = step_forward(unet, config, precision, lambda event: None)
@@ -228,14 +232,17 @@ def profile_gpu_busy(make_step, steps: int = 5) -> None:
 VARIANTS = {  # short name (--variants) -> row label; make_variant builds each
     "baseline": "baseline (diffusers example: encode every step, no ckpt)",
     "ckpt": "toonlora (cached, grad ckpt)",
+    "selective": "toonlora (cached, grad ckpt on narrow blocks)",
     "no-ckpt": "toonlora (cached, no grad ckpt)",
     "ckpt-compiled": "toonlora (cached, grad ckpt, compiled)",
+    "selective-compiled": "toonlora (cached, grad ckpt on narrow blocks, compiled)",
     "no-ckpt-compiled": "toonlora (cached, no grad ckpt, compiled)",
     "budget-compiled": "toonlora (cached, compiled, activation budget 0.5)",
     "encode": "  of which: VAE + CLIP encode only (what caching removes)",
 }
-DEFAULT_VARIANTS = ("baseline", "ckpt", "no-ckpt", "encode")
-COMPILED_VARIANTS = ("ckpt-compiled", "no-ckpt-compiled")
+DEFAULT_VARIANTS = ("baseline", "ckpt", "selective", "no-ckpt", "encode")
+# no-ckpt-compiled is left to --variants: without checkpointing the peak is ~0.87x (bench/train_memory.py), over the goal
+COMPILED_VARIANTS = ("ckpt-compiled", "selective-compiled")
 
 
 def chosen_variants(spec: str | None, compile: bool) -> list[str]:
@@ -281,8 +288,8 @@ def make_variant(name: str, full: bool, precision, batch: int, resolution: int, 
         return lambda: baseline_steps(full, precision, batch, resolution, images)
     if name == "encode":
         return lambda: baseline_encode_only(full, precision, batch, resolution, images)
-    checkpointing, compiled = not name.startswith("no-ckpt"), name.endswith("-compiled")
-    return lambda: toonlora_steps(full, precision, batch, resolution, checkpointing, images, compile=compiled)
+    checkpointing, compiled, selective = not name.startswith("no-ckpt"), name.endswith("-compiled"), name.startswith("selective")
+    return lambda: toonlora_steps(full, precision, batch, resolution, checkpointing, images, compile=compiled, selective=selective)
 
 
 def report_row(name: str, row: dict, base_row: dict, full: bool, batch: int) -> dict:

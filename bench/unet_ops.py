@@ -3,11 +3,15 @@ for the GPU's kernel launches (on an H100 a batch-1 step is bound by them: ~5,40
 
 Usage: trainer/.venv/bin/python bench/unet_ops.py
 
+Also the FLOPs of each step at 512 px (fake tensors, torch.utils.flop_counter): what bounds the step once CUDA
+graphs remove the launches.
+
 The SD1.5 UNet config with random weights in bf16, LoRA r=32 on to_q/to_k/to_v/to_out.0 in fp32, a forward
 under bf16 autocast and a backward, on the CPU at an 8x8 latent (the op count does not depend on the size).
 View-only ops (no kernel) are not counted. Variants, each against the diffusers-example setup (PEFT defaults,
 no gradient checkpointing): with gradient checkpointing (the forward runs twice), and with
-models.keep_lora_input_dtype (no fp32 round trip of each LoRA input), as the trainer runs on a GPU.
+models.keep_lora_input_dtype (no fp32 round trip of each LoRA input), as the trainer runs on a GPU; and with
+checkpointing on the narrow blocks only (models.checkpoint_narrow_blocks_only).
 """
 
 from __future__ import annotations
@@ -42,32 +46,58 @@ class CountOps(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
-def count_step(checkpointing: bool, keep_input_dtype: bool) -> collections.Counter:
+def lora_unet(checkpointing: bool, keep_input_dtype: bool, selective: bool, device: str = "cpu"):
+    """The SD1.5 UNet (random weights, bf16) with the trainer's LoRA (r=32, fp32) in train mode."""
     from diffusers import UNet2DConditionModel
 
     torch.manual_seed(0)
-    unet = UNet2DConditionModel(**M.SD15_UNET_CONFIG).to(torch.bfloat16)
-    M.attach_lora(unet, 32, 32.0, ("to_q", "to_k", "to_v", "to_out.0"), False)
+    with torch.device(device):
+        unet = UNet2DConditionModel(**M.SD15_UNET_CONFIG).to(torch.bfloat16)
+        M.attach_lora(unet, 32, 32.0, ("to_q", "to_k", "to_v", "to_out.0"), False)
     for p in unet.parameters():
         if p.requires_grad:
             p.data = p.data.float()
     if checkpointing:
         unet.enable_gradient_checkpointing()
+        if selective:
+            M.checkpoint_narrow_blocks_only(unet)
     if keep_input_dtype:
         M.keep_lora_input_dtype(unet)
-    unet.train()
+    return unet.train()
+
+
+def fwd_bwd(unet, latents, embeddings) -> None:
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        prediction = unet(latents.to(torch.bfloat16), torch.tensor([500]), embeddings).sample
+    torch.nn.functional.mse_loss(prediction.float(), latents).backward()
+    unet.zero_grad(set_to_none=True)
+
+
+def count_step(checkpointing: bool, keep_input_dtype: bool, selective: bool = False) -> collections.Counter:
+    unet = lora_unet(checkpointing, keep_input_dtype, selective)
     latents, embeddings = torch.randn(1, 4, 8, 8), torch.randn(1, 77, 768, dtype=torch.bfloat16)
-
-    def step():
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            prediction = unet(latents.to(torch.bfloat16), torch.tensor([500]), embeddings).sample
-        torch.nn.functional.mse_loss(prediction.float(), latents).backward()
-        unet.zero_grad(set_to_none=True)
-
-    step()  # first-call work (lazy init) is not a step's
+    fwd_bwd(unet, latents, embeddings)  # first-call work (lazy init) is not a step's
     with CountOps() as counter:
-        step()
+        fwd_bwd(unet, latents, embeddings)
     return counter.ops
+
+
+def step_flops(checkpointing: bool, keep_input_dtype: bool, selective: bool = False) -> int:
+    """FLOPs of one fwd+bwd step at 512 px (64x64 latents), batch 1, counted on fake tensors (no arithmetic):
+    the GPU work once launches no longer bound the step (CUDA graphs). Recomputed forwards count again."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from toonlora_trainer.memory_estimate import to_fake
+
+    unet = lora_unet(checkpointing, keep_input_dtype, selective, device="meta")
+    fake = FakeTensorMode(allow_non_fake_inputs=True)
+    to_fake(unet, fake)
+    with fake:
+        latents, embeddings = torch.zeros(1, 4, 64, 64), torch.zeros(1, 77, 768, dtype=torch.bfloat16)
+        with FlopCounterMode(display=False) as counter:
+            fwd_bwd(unet, latents, embeddings)
+    return counter.get_total_flops()
 
 
 def main() -> None:
@@ -79,15 +109,17 @@ def main() -> None:
         "keep LoRA input dtype, no ckpt": (False, True),
         "gradient checkpointing": (True, False),
         "gradient checkpointing + keep LoRA input dtype (the trainer's default on a GPU)": (True, True),
+        "the same, checkpointing on the narrow blocks only (selective)": (True, True, True),
     }
-    print("SD1.5 UNet, LoRA r=32, bf16 autocast: ops dispatched per fwd+bwd step (kernel launches on a GPU)", flush=True)
-    baseline = None
-    for label, (checkpointing, keep) in variants.items():
-        ops = count_step(checkpointing, keep)
+    print("SD1.5 UNet, LoRA r=32, bf16 autocast, per fwd+bwd step: ops dispatched (kernel launches on a GPU) and FLOPs at 512 px", flush=True)
+    baseline = base_flops = None
+    for label, setup in variants.items():
+        ops, flops = count_step(*setup), step_flops(*setup)
         total = sum(ops.values())
-        baseline = baseline or total
+        baseline, base_flops = baseline or total, base_flops or flops
         casts = ops["_to_copy"]
-        print(f"  {label:80s} {total:6d} ops  x{total / baseline:.2f}   ({casts} dtype casts)", flush=True)
+        print(f"  {label:80s} {total:6d} ops  x{total / baseline:.2f}   ({casts} dtype casts)   "
+              f"{flops / 1e12:.2f} TFLOP  x{flops / base_flops:.2f}", flush=True)
 
 
 if __name__ == "__main__":

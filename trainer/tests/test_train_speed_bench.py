@@ -20,7 +20,7 @@ def test_train_speed_bench_reports_each_variant_against_the_baseline(tmp_path):
     rows = {row["variant"]: row for row in report["results"]}
     assert report["device"] == "cpu" and report["resolution"] == 64
     assert rows["baseline (diffusers example: encode every step, no ckpt)"]["speed_ratio"] == 1.0
-    for name in ("toonlora (cached, grad ckpt)", "toonlora (cached, no grad ckpt)"):
+    for name in ("toonlora (cached, grad ckpt)", "toonlora (cached, grad ckpt on narrow blocks)", "toonlora (cached, no grad ckpt)"):
         assert rows[name]["it_per_s"] > 0 and rows[name]["speed_ratio"] > 0
 
 
@@ -37,8 +37,8 @@ def test_variants_start_with_the_baseline_and_put_compiled_ones_right_after_it()
     import pytest
 
     bench = load_bench()
-    assert bench.chosen_variants(None, False) == ["baseline", "ckpt", "no-ckpt", "encode"]
-    assert bench.chosen_variants(None, True) == ["baseline", "ckpt-compiled", "no-ckpt-compiled", "ckpt", "no-ckpt", "encode"]
+    assert bench.chosen_variants(None, False) == ["baseline", "ckpt", "selective", "no-ckpt", "encode"]
+    assert bench.chosen_variants(None, True) == ["baseline", "ckpt-compiled", "selective-compiled", "ckpt", "selective", "no-ckpt", "encode"]
     assert bench.chosen_variants("ckpt-compiled,baseline", True) == ["baseline", "ckpt-compiled"]
     with pytest.raises(SystemExit, match="unknown bogus"):
         bench.chosen_variants("ckpt,bogus", False)

@@ -29,7 +29,7 @@ import contextlib
 import dataclasses
 import weakref
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -150,8 +150,10 @@ def gpu_stand_in_precision(mixed_precision: str):
     return Precision(torch.device("cpu"), torch.bfloat16, True)
 
 
-def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_config: dict, text_config: dict, steps: int = 2) -> MemoryEstimate:
-    """The peak memory of `steps` optimizer steps of `config` on a GPU (see the module doc), without weights."""
+def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_config: dict, text_config: dict, steps: int = 2,
+                             adjust_unet: Callable[[torch.nn.Module], object] | None = None) -> MemoryEstimate:
+    """The peak memory of `steps` optimizer steps of `config` on a GPU (see the module doc), without weights.
+    `adjust_unet`: called on the UNet after train.prepare_unet (a bench variant's setup, e.g. selective checkpointing)."""
     from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
@@ -168,6 +170,8 @@ def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_conf
         vae = AutoencoderKL(**vae_config)
         text_encoder = CLIPTextModel(CLIPTextConfig(**{**text_config, "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1}))
     T.prepare_unet(unet, config, on_meta)
+    if adjust_unet is not None:
+        adjust_unet(unet)
     T.prepare_text_encoder(text_encoder, config, on_meta)
     vae.requires_grad_(False).to(on_meta.device, torch.float32)  # as run_training
     fake = torch._subclasses.fake_tensor.FakeTensorMode(allow_non_fake_inputs=True)
