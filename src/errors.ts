@@ -33,6 +33,7 @@ export const ERRORS = {
   TL_ERR_WORKER: { status: 500, exit: 1 },
   TL_ERR_WORKER_PROTOCOL: { status: 500, exit: 1 },
   TL_ERR_TRAINING_DIVERGED: { status: 500, exit: 1 },
+  TL_ERR_GPU_OUT_OF_MEMORY: { status: 500, exit: 1 },
   // service
   TL_ERR_NOT_FOUND: { status: 404, exit: 1 },
   TL_ERR_UNAUTHORIZED: { status: 401, exit: 1 },

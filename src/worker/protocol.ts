@@ -16,6 +16,7 @@ export const errorKindSchema = z.enum([
   'input',
   'model_missing',
   'nan_loss',
+  'out_of_memory',
   'protocol',
   'internal',
 ]);

@@ -68,6 +68,7 @@ const ERROR_CODE_FOR_KIND: Record<ErrorEvent['kind'], ErrorCode> = {
   input: 'TL_ERR_INPUT_NOT_FOUND',
   model_missing: 'TL_ERR_MODEL_MISSING',
   nan_loss: 'TL_ERR_TRAINING_DIVERGED',
+  out_of_memory: 'TL_ERR_GPU_OUT_OF_MEMORY',
   protocol: 'TL_ERR_WORKER_PROTOCOL',
   internal: 'TL_ERR_WORKER',
 };

@@ -116,7 +116,7 @@ function checkPaths(options: TrainOptions): void {
 /**
  * Trains a LoRA and writes the kohya file.
  * @throws TL_ERR_INPUT_NOT_FOUND (dataset), TL_ERR_OUTPUT_EXISTS (run folder in use without resume),
- *   the worker's errors (TL_ERR_CONFIG, TL_ERR_MODEL_MISSING, TL_ERR_TRAINING_DIVERGED, TL_ERR_WORKER, ...).
+ *   the worker's errors (TL_ERR_CONFIG, TL_ERR_MODEL_MISSING, TL_ERR_TRAINING_DIVERGED, TL_ERR_GPU_OUT_OF_MEMORY, TL_ERR_WORKER, ...).
  */
 export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   checkPaths(options);

@@ -44,6 +44,7 @@ def valid_events() -> list[tuple[str, str]]:
         ("done", event_to_json(Done({"adapter": "/run/adapter_model.safetensors"}, {"steps": 100.0}))),
         ("done with id", event_to_json(Done({"images": ["/o/seed-1.png"], "grid": None}, {"swap_s": 0.2}, id="r1"))),
         ("error", event_to_json(Error("loss became nan at step 7", "nan_loss"))),
+        ("error out of memory", event_to_json(Error("the GPU ran out of memory in training step 3: CUDA out of memory.", "out_of_memory"))),
         ("non-finite loss as null", event_to_json(Progress(1, 2, float("nan"), 1e-4, 1.0, 1.0))),
     ]
 

@@ -23,7 +23,10 @@ def test_mixed_precision_training_on_gpu(tmp_path, mixed):
     types = [e.type for e in events]
     assert types[-1] == "done" and types.count("sample") == 2
     assert all(np.isfinite(e.loss) for e in events if e.type == "progress")
-    assert f"cuda ({'torch.float16' if mixed == 'fp16' else 'torch.bfloat16'})" in events[0].message
+    logs = [e.message for e in events if e.type == "log"]
+    lora_line = next(line for line in logs if line.startswith("LoRA: "))
+    assert f"cuda ({'torch.float16' if mixed == 'fp16' else 'torch.bfloat16'})" in lora_line
+    assert any(line.startswith("estimated peak GPU memory ") and " free of " in line for line in logs)
 
 
 def test_generation_on_gpu_keeps_vae_float32(tmp_path):

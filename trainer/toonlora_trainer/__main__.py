@@ -33,6 +33,8 @@ def _error_kind(error: BaseException) -> str:
         return "input"
     if type(error).__name__ == "NonFiniteLossError":
         return "nan_loss"
+    if type(error).__name__ in ("GpuOutOfMemoryError", "OutOfMemoryError"):  # train's, or torch's own (generate)
+        return "out_of_memory"
     return "internal"
 
 

@@ -165,10 +165,10 @@ def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_conf
     config = dataclasses.replace(config, steps=max(config.steps or 10_000, steps), epochs=None, compile=False)
     precision = gpu_stand_in_precision(config.mixed_precision)
     on_meta = dataclasses.replace(precision, device=torch.device("meta"))
-    with torch.device("meta"):
-        unet = UNet2DConditionModel(**unet_config)
-        vae = AutoencoderKL(**vae_config)
-        text_encoder = CLIPTextModel(CLIPTextConfig(**{**text_config, "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1}))
+    with torch.device("meta"):  # configs as dicts: ours (models.SD15_*), or a loaded base's (`unet.config`, ...)
+        unet = UNet2DConditionModel.from_config(dict(unet_config))
+        vae = AutoencoderKL.from_config(dict(vae_config))
+        text_encoder = CLIPTextModel(CLIPTextConfig(**{**dict(text_config), "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1}))
     T.prepare_unet(unet, config, on_meta)
     if adjust_unet is not None:
         adjust_unet(unet)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 PROTOCOL_VERSION = 1
 
-ERROR_KINDS = ("config", "input", "model_missing", "nan_loss", "protocol", "internal")
+ERROR_KINDS = ("config", "input", "model_missing", "nan_loss", "out_of_memory", "protocol", "internal")
 LOG_LEVELS = ("debug", "info", "warn")
 COMMANDS = ("train", "generate", "serve-generation", "blip-caption", "lora-count", "estimate-memory")
 

@@ -17,7 +17,7 @@ import os
 import random
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 
@@ -32,13 +32,69 @@ from .models import (
     select_device,
 )
 from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample, rate_and_eta
+from .memory_estimate import MemoryEstimate, estimate_training_memory
 from .text_embeddings import PREFETCH_CAPTIONS, LiveTextEmbeddings, Placement, PrefetchedTextEmbeddings, encoder_placement
 
 SAMPLE_STEPS = 20
+CUDA_CONTEXT_BYTES = 512 * 2**20  # CUDA context and kernels, outside PyTorch's allocator (src/worker/memory-estimate.ts: CUDA_CONTEXT_GIB)
 
 
 class NonFiniteLossError(RuntimeError):
     """The loss became NaN or infinite; the run stops and the last good checkpoint stays."""
+
+
+class GpuOutOfMemoryError(RuntimeError):
+    """The GPU ran out of memory mid-run; the message says where, and what lowers the need. The last good
+    checkpoint stays."""
+
+
+@contextlib.contextmanager
+def _out_of_memory_explained(where: str, last_checkpoint: str | None) -> Iterator[None]:
+    """Turns torch's OutOfMemoryError into a GpuOutOfMemoryError naming `where`, torch's own figures and the fixes."""
+    try:
+        yield
+    except torch.OutOfMemoryError as error:
+        raise GpuOutOfMemoryError(
+            f"the GPU ran out of memory {where}: {_torch_oom_summary(error)} The run stopped; last good checkpoint: "
+            f"{last_checkpoint or 'none'}. `toonlora train --dry-run` estimates what this config needs. Lower batchSize or "
+            "resolution, keep gradientCheckpointing on, or give fewer sampleSeeds (at batch 1 the sample images need the most)."
+        ) from error
+
+
+def _torch_oom_summary(error: BaseException) -> str:
+    """The start of torch's OOM message: what it tried to allocate and what the GPU had free (the rest is tuning advice)."""
+    text = " ".join(str(error).split())
+    end = text.find(" is free.")
+    return text[: end + len(" is free.")] if end >= 0 else text[:300]
+
+
+def memory_check_lines(estimate: MemoryEstimate, free_bytes: int, total_bytes: int, device_name: str) -> list[Log]:
+    """What train logs before the weights go to the GPU: the estimated peak against the free memory, and a warning
+    when it does not fit with room for the CUDA context."""
+    gib = 2**30
+    parts = f"steps {estimate.step_peak_bytes / gib:.2f} GiB" + (f", samples {estimate.sample_peak_bytes / gib:.2f} GiB" if estimate.sample_peak_bytes else "")
+    lines = [Log("info", f"estimated peak GPU memory {estimate.peak_bytes / gib:.2f} GiB ({parts}); "
+                         f"{device_name}: {free_bytes / gib:.2f} GiB free of {total_bytes / gib:.2f} GiB")]
+    if estimate.peak_bytes + CUDA_CONTEXT_BYTES > free_bytes:
+        lines.append(Log("warn", f"this run may run out of GPU memory: it needs about {(estimate.peak_bytes + CUDA_CONTEXT_BYTES) / gib:.2f} GiB "
+                                 f"with the CUDA context and {free_bytes / gib:.2f} GiB is free. Lower batchSize or resolution, keep "
+                                 "gradientCheckpointing on, or give fewer sampleSeeds."))
+    return lines
+
+
+def _check_gpu_memory(config: TrainingConfig, base: BaseModel, precision: Precision, emit: Emit) -> None:
+    """On a GPU, before any weights go there: memory_check_lines for this run (an estimate, so a warning at most)."""
+    if precision.device.type != "cuda":
+        return
+    try:
+        with torch.random.fork_rng(devices=[]):  # the estimate draws no numbers the run would see
+            estimate = estimate_training_memory(config, base.unet.config, base.vae.config, base.text_encoder.config.to_dict())
+    except Exception as error:  # an estimate never stops a run
+        emit(Log("warn", f"could not estimate the GPU memory this run needs: {error}"))
+        return
+    free, total = torch.cuda.mem_get_info(precision.device)
+    for line in memory_check_lines(estimate, free, total, torch.cuda.get_device_name(precision.device)):
+        emit(line)
 
 
 @dataclass(frozen=True)
@@ -116,7 +172,8 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     """Trains the LoRA described by `request`, emitting progress/sample/checkpoint events and `done`.
 
     Raises ConfigError/DatasetError/ModelMissingError before the first step, NonFiniteLossError when the
-    loss diverges (the last checkpoint is kept). On `should_stop()` it checkpoints and emits `cancelled`.
+    loss diverges and GpuOutOfMemoryError when the GPU runs out (the last checkpoint is kept). On a GPU it first
+    logs the estimated peak memory against the free memory. On `should_stop()` it checkpoints and emits `cancelled`.
     """
     config, run_dir = request.config, request.run_dir
     # 1. Data: kohya folders, repeats from folder names.
@@ -134,6 +191,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
         torch.backends.cudnn.benchmark = True  # one resolution, fixed shapes: pick the fastest conv kernels once
     torch.manual_seed(config.seed)
     base = load_base_model(config.base_model)
+    _check_gpu_memory(config, base, precision, emit)
     os.makedirs(run_dir, exist_ok=True)  # only now: a run that fails on its inputs leaves no empty folder behind
     base.vae.requires_grad_(False).to(precision.device, torch.float32)
     unet = base.unet
@@ -166,7 +224,8 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
             path = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
             emit(Cancelled(state.step, path))
             return
-        loss = float(_optimizer_step(forward, base, dataset, repeated, latents_cache, text_source, config, state, precision, lora_params + te_params))
+        with _out_of_memory_explained(f"in training step {state.step + 1}", last_checkpoint):
+            loss = float(_optimizer_step(forward, base, dataset, repeated, latents_cache, text_source, config, state, precision, lora_params + te_params))
         state.step += 1
         if not math.isfinite(loss):
             raise NonFiniteLossError(
@@ -179,7 +238,8 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
                 emit(event)
             compile_watch = None
         if config.sample_every_steps and state.step % config.sample_every_steps == 0:
-            _emit_samples(unet, text_encoder, base, dataset, config, precision, state.step, run_dir, emit)
+            with _out_of_memory_explained(f"rendering the sample images after step {state.step}", last_checkpoint):
+                _emit_samples(unet, text_encoder, base, dataset, config, precision, state.step, run_dir, emit)
         if config.checkpoint_every_steps and state.step % config.checkpoint_every_steps == 0 and state.step < config.steps:
             last_checkpoint = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
     # 5. Output: the PEFT adapter in the run folder (+ text_encoder/ when trained; the TypeScript side writes
