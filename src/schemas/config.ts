@@ -118,12 +118,14 @@ export const trainingConfigSchema = z.object({
   compile: z.boolean().default(false),
   mixedPrecision: mixedPrecisionSchema.default('fp16'),
   clipSkip: z.number().int().min(1).max(12).default(2),
-  /** Cache VAE latents and text embeddings once (only when the text encoder is frozen). */
+  /** Cache the VAE latents once (text embeddings are encoded ahead whenever the text encoder is frozen). */
   cacheLatents: z.boolean().default(true),
   shuffleCaptions: z.boolean().default(true),
   seed: seedSchema.default(DEFAULT_TRAINING_SEED),
   sampleEverySteps: z.number().int().min(0).default(250),
   checkpointEverySteps: z.number().int().min(0).default(250),
+  /** Keep only the newest N checkpoint folders of a run (older ones are removed, and the run says which); 0 keeps all. */
+  keepCheckpoints: z.number().int().min(0).max(10_000).default(0),
   /** Sample prompts; left empty, the dataset's trigger and class word (`sks girl`). */
   samplePrompts: z.array(z.string()).default([]),
   /** Fixed seeds of the sample images, one image per prompt and seed: the same every time, so samples compare across steps. */

@@ -53,4 +53,11 @@ describe('toonlora train flags', () => {
       training: { epochs: 2, steps: undefined },
     });
   });
+
+  it('--keep-checkpoints sets keepCheckpoints; the schema refuses a negative count', () => {
+    const overrides = trainingOverrides({ keepCheckpoints: '3', resume: false, dryRun: false, json: false });
+    expect(overrides).toMatchObject({ training: { keepCheckpoints: 3 } });
+    expect(trainingConfigSchema.parse({}).keepCheckpoints).toBe(0); // every checkpoint stays unless asked
+    expect(trainingConfigSchema.safeParse({ keepCheckpoints: -1 }).success).toBe(false);
+  });
 });

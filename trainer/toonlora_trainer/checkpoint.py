@@ -101,6 +101,20 @@ def latest_checkpoint(run_dir: str) -> str | None:
     return str(max(found)[1]) if found else None
 
 
+def prune_checkpoints(run_dir: str, keep: int, current: str) -> list[str]:
+    """Removes the complete checkpoint folders under `run_dir/checkpoints` beyond the newest `keep` (by step),
+    never `current` (the one just written); returns the removed paths, oldest first. Only folders named
+    `step-<n>` are touched: nothing else in the run folder is this function's to remove."""
+    root = Path(run_dir) / "checkpoints"
+    found = sorted((int(m.group(1)), p) for p in root.iterdir() if (m := CHECKPOINT_PATTERN.match(p.name)) and p.is_dir())
+    removed = []
+    for _, path in found[: max(0, len(found) - keep)]:
+        if path.resolve() != Path(current).resolve():
+            shutil.rmtree(path)
+            removed.append(str(path))
+    return removed
+
+
 def load_training_state(folder: str) -> dict[str, Any]:
     """The dict save_checkpoint stored (`step`, optimizer, scheduler, scaler, generator states)."""
     return torch.load(os.path.join(folder, TRAINING_STATE), map_location="cpu", weights_only=False)

@@ -127,6 +127,7 @@ class TrainingConfig:
     seed: int
     sample_every_steps: int
     checkpoint_every_steps: int
+    keep_checkpoints: int  # the newest N checkpoint folders stay; 0: all
     sample_prompts: tuple[str, ...]
     sample_seeds: tuple[int, ...]
 
@@ -172,6 +173,7 @@ def parse_training_config(obj: Any, where: str = "config") -> TrainingConfig:
         seed=f.integer("seed", 0, 2**32 - 1),
         sample_every_steps=f.integer("sampleEverySteps", 0, 10_000_000),
         checkpoint_every_steps=f.integer("checkpointEverySteps", 0, 10_000_000),
+        keep_checkpoints=f.integer("keepCheckpoints", 0, 10_000),
         sample_prompts=f.strings("samplePrompts"),
         sample_seeds=f.integers("sampleSeeds", 0, 2**32 - 1),
     )

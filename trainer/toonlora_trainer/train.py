@@ -468,6 +468,11 @@ def _checkpoint(run_dir, unet, text_encoder, config: TrainingConfig, state: Loop
     saved = {**state.to_checkpoint(), "settings": run_settings(config), "total_steps": config.steps}
     path = ckpt.save_checkpoint(run_dir, state.step, unet, config.base_model, saved, text_encoder)
     emit(Checkpoint(state.step, path))
+    if config.keep_checkpoints:
+        removed = ckpt.prune_checkpoints(run_dir, config.keep_checkpoints, path)
+        if removed:
+            names = ", ".join(os.path.basename(p) for p in removed)
+            emit(Log("info", f"removed the older checkpoint(s) {names}: keepCheckpoints {config.keep_checkpoints} keeps the newest"))
     return path
 
 

@@ -24,6 +24,7 @@ interface TrainFlags {
   trainTextEncoder?: boolean;
   teLr?: string;
   compile?: boolean;
+  keepCheckpoints?: string;
   resume: boolean;
   dryRun: boolean;
   config?: string;
@@ -47,6 +48,7 @@ export function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
       trainTextEncoder: flags.trainTextEncoder,
       textEncoderLearningRate: num(flags.teLr, '--te-lr'),
       compile: flags.compile,
+      keepCheckpoints: num(flags.keepCheckpoints, '--keep-checkpoints'),
       lora: { rank: num(flags.rank, '--rank'), alpha: num(flags.alpha, '--alpha'), dora: flags.dora },
     },
   };
@@ -123,6 +125,10 @@ export function registerTrain(program: Command): void {
     .option(
       '--compile',
       `torch.compile the UNet step (on a GPU with CUDA graphs, when gradient accumulation is 1): fewer kernel launches per step, but the first step compiles for a minute or more; needs a C/C++ compiler; a --dora run stays eager (default: ${d.compile})`,
+    )
+    .option(
+      '--keep-checkpoints <n>',
+      `keep only the newest n checkpoint folders (each ~75 MB at rank 32: LoRA + optimizer state), removing older ones as the run goes; 0 keeps all (default: ${d.keepCheckpoints})`,
     )
     .option('--resume', 'continue from the newest checkpoint in the run folder', false)
     .option(
