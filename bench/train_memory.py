@@ -5,12 +5,14 @@ Usage: trainer/.venv/bin/python bench/train_memory.py [--batch-sizes 1,4] [--res
 
 Both steps run on fake tensors of the full-size SD1.5 UNet, VAE and CLIP text encoder (see
 trainer/toonlora_trainer/memory_estimate.py: shapes and dtypes only, CUDA's autocast policy, live storages
-added up); a variant takes seconds. The same variants as bench/train_speed.py, whose GPU figures they match
-(H100: 0.69x / 0.95x / 0.46x measured, 0.68x / 0.94x / 0.45x estimated):
+added up); a variant takes seconds. The same variants as bench/train_speed.py. Its H100 figures, measured while
+the text encoder still stayed on the GPU, matched this estimate of that setup: 0.69x / 0.95x / 0.46x measured,
+0.68x / 0.94x / 0.45x estimated (checkpointing, none, batch 4).
+Variants:
 - baseline: diffusers examples/text_to_image/train_text_to_image_lora.py style: VAE, CLIP and UNet in fp16 on
   the GPU, every step encodes the images and captions, no gradient checkpointing.
 - toonlora: this trainer's setup and step (train.prepare_unet, train._optimizer_step): cached latents, the VAE
-  off the GPU, with gradient checkpointing (on every block, or on the narrow blocks only:
+  off the GPU, the frozen text encoder on it only for the prefetch refills, with gradient checkpointing (on every block, or on the narrow blocks only:
   models.checkpoint_narrow_blocks_only) and without; also with the text-encoder LoRA (--train-text-encoder).
 Not estimated: torch.compile'd steps (CUDA graphs keep their own memory pool); measure those with train_speed.py.
 """

@@ -6,7 +6,9 @@ How it works:
 - The models are built on the meta device and set up by the trainer's own functions (`prepare_unet`,
   `prepare_text_encoder`). Their weights then become fake tensors (torch's FakeTensorMode): a shape and a
   dtype, no data, no arithmetic. So a full-size 512 px SD1.5 step runs in seconds on a CPU.
-- The step is the trainer's own `_optimizer_step`.
+- The step is the trainer's own `_optimizer_step`, with its own text source: the frozen text encoder counts only
+  while train would have it on the GPU (the prefetch refills). The sample pass between steps is estimated too
+  (the VAE and the text encoder back on the GPU, a guided denoising step, the one-image-at-a-time decode).
 - `LiveBytes` adds up the bytes of every live tensor storage and keeps the peak. It rounds each storage up to
   512 B, as CUDA's caching allocator does.
 - The CPU stands in for the GPU. The estimate uses CPU autocast with bf16 (the size of fp16), plus CUDA's
@@ -17,7 +19,8 @@ How it works:
 Not counted: the CUDA context (about 0.3-0.5 GiB outside PyTorch's allocator), cuDNN / cuBLAS workspaces and
 allocator fragmentation. A torch.compile'd step is not estimated (the eager step is).
 
-Checked against an H100 (bench/train_speed.py, fp16, LoRA r=32, 512 px, before `--compile`): the diffusers-example
+Checked against an H100 (bench/train_speed.py, fp16, LoRA r=32, 512 px, before `--compile`, with the text encoder then
+on the GPU throughout, as the estimate modelled it for this comparison): the diffusers-example
 loop at batch 1 peaked at 3.28 GiB measured against 3.16 estimated. The ratios to it came out at 0.69 measured
 against 0.68 estimated (checkpointing), 0.95 against 0.94 (no checkpointing), and 0.46 against 0.45 (batch 4,
 checkpointing).
