@@ -112,8 +112,9 @@ export const trainingConfigSchema = z.object({
    * torch.compile the UNet for the training step: on a GPU with CUDA graphs (mode reduce-overhead),
    * against the per-kernel launch cost that bounds a batch-1 LoRA step. The first step then takes a
    * minute or more to compile; needs a C/C++ compiler. Off until measured on a GPU (bench/train_speed.py --compile).
-   * A DoRA run stays eager (PEFT's DoRA layers break the graph in each layer), and gradientAccumulation > 1
-   * compiles without CUDA graphs (a replay can overwrite accumulated gradients); the worker says so.
+   * A DoRA run stays eager (PEFT's DoRA layers break the graph in each layer), gradientAccumulation > 1
+   * compiles without CUDA graphs (a replay can overwrite accumulated gradients), and a compile that fails on
+   * the first step falls back to eager; the worker says so.
    */
   compile: z.boolean().default(false),
   mixedPrecision: mixedPrecisionSchema.default('fp16'),

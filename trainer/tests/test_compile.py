@@ -1,5 +1,6 @@
 """training.compile: the torch.compile'd UNet step trains the same LoRA as the eager one (CPU, tiny model,
-mode "default"; the GPU's CUDA-graph mode is measured by bench/train_speed.py --compile), and a machine
+mode "default"; the GPU's CUDA-graph mode is measured by bench/train_speed.py --compile), a failure to compile
+falls back to eager on the same trajectory, and a machine
 without a compiler gets a ConfigError naming the fix before any model loads."""
 
 import pytest
@@ -117,3 +118,23 @@ def test_on_a_gpu_cuda_graphs_only_without_gradient_accumulation(monkeypatch, ac
     else:  # the compiled module itself (here the stand-in returns the module)
         assert forward is module
         assert len(warned) == 1 and "no CUDA graphs with gradientAccumulation 2" in warned[0] and "169545" in warned[0]
+
+
+def test_a_compile_failure_on_the_first_step_falls_back_to_eager_from_the_same_random_state(tmp_path, monkeypatch):
+    dataset = make_pattern_dataset(tmp_path / "ds", images=2, repeats=1)
+    config = dict(steps=3, noiseOffset=0.1, learningRate=5e-3)
+    eager = train(dataset, tmp_path / "eager", training_config(**config))
+
+    def failing_compile(unet, config, precision, emit):
+        def forward(*args, **kwargs):  # called after the step drew its noise and timesteps
+            raise RuntimeError("C++ compile error: cc1plus: fatal error: Python.h: No such file or directory\nmore detail")
+        return forward
+
+    monkeypatch.setattr(train_module, "step_forward", failing_compile)
+    fallen_back = train(dataset, tmp_path / "compiled", training_config(**config, compile=True))
+    assert fallen_back[-1].type == "done"
+    warnings = [e.message for e in fallen_back if e.type == "log" and e.level == "warn"]
+    assert warnings == ["compile: torch.compile failed on the first step (RuntimeError: C++ compile error: cc1plus: fatal error: "
+                        "Python.h: No such file or directory); this run trains eager instead (training.compile false skips the attempt)"]
+    assert losses(fallen_back) == losses(eager)  # the same trajectory: the retried step drew the same noise
+    assert not any(e.type == "log" and e.message.startswith("compile: the first step took") for e in fallen_back)

@@ -225,7 +225,12 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
             emit(Cancelled(state.step, path))
             return
         with _out_of_memory_explained(f"in training step {state.step + 1}", last_checkpoint):
-            loss = float(_optimizer_step(forward, base, dataset, repeated, latents_cache, text_source, config, state, precision, lora_params + te_params))
+            if compile_watch is not None:  # the first compiled step: a compiler failure falls back to eager
+                forward, loss = _first_compiled_step(forward, unet, base, dataset, repeated, latents_cache, text_source, config, state,
+                                                     precision, lora_params + te_params, emit)
+            else:
+                loss = float(_optimizer_step(forward, base, dataset, repeated, latents_cache, text_source, config, state, precision,
+                                             lora_params + te_params))
         state.step += 1
         if not math.isfinite(loss):
             raise NonFiniteLossError(
@@ -234,8 +239,9 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
             )
         _report_progress(emit, state, config, loss, started, first_step)
         if compile_watch is not None:  # after the first step, which compiled: what it did
-            for event in compile_messages(compile_watch.since(), precision.device.type == "cuda"):
-                emit(event)
+            if forward is not unet:
+                for event in compile_messages(compile_watch.since(), precision.device.type == "cuda"):
+                    emit(event)
             compile_watch = None
         if config.sample_every_steps and state.step % config.sample_every_steps == 0:
             with _out_of_memory_explained(f"rendering the sample images after step {state.step}", last_checkpoint):
@@ -407,6 +413,25 @@ def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_source, c
     state.lr_scheduler.step()
     state.optimizer.zero_grad(set_to_none=True)
     return total
+
+
+def _first_compiled_step(forward, unet, base, dataset, repeated, latents_cache, text_source, config, state: LoopState, precision,
+                         params, emit: Emit):
+    """The first step with the compiled UNet, where torch.compile builds its graphs and kernels. If that fails
+    (a compiler or Triton problem on this machine, an op inductor cannot lower), the run goes on eager: the
+    same step again from the same random state, after a warning naming the error. Returns (forward, loss)."""
+    generator_state = state.generator.get_state()
+    try:
+        return forward, float(_optimizer_step(forward, base, dataset, repeated, latents_cache, text_source, config, state, precision, params))
+    except torch.OutOfMemoryError:
+        raise
+    except Exception as error:  # compile errors come as many types (dynamo, inductor, the C compiler's)
+        first_line = next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
+        emit(Log("warn", f"compile: torch.compile failed on the first step ({type(error).__name__}: {first_line[:300]}); "
+                         "this run trains eager instead (training.compile false skips the attempt)"))
+        state.optimizer.zero_grad(set_to_none=True)
+        state.generator.set_state(generator_state)
+        return unet, float(_optimizer_step(unet, base, dataset, repeated, latents_cache, text_source, config, state, precision, params))
 
 
 def _batch_latents(base, dataset, indices, latents_cache, resolution) -> torch.Tensor:
