@@ -9,8 +9,7 @@ from test_training import train
 
 from toonlora_trainer import train as train_module
 from toonlora_trainer.__main__ import _error_kind
-from toonlora_trainer.memory_estimate import MemoryEstimate
-from toonlora_trainer.train import GpuOutOfMemoryError, memory_check_lines
+from toonlora_trainer.memory_estimate import GpuOutOfMemoryError, MemoryEstimate, check_gpu_memory, memory_check_lines
 
 TORCH_OOM = ("CUDA out of memory. Tried to allocate 1.50 GiB. GPU 0 has a total capacity of 7.79 GiB of which 0.98 GiB is free. "
              "Including non-PyTorch memory, this process has 6.80 GiB memory in use. If reserved but unallocated memory is large "
@@ -78,7 +77,7 @@ def test_gpu_check_estimates_the_loaded_base_and_leaves_the_rng_alone(monkeypatc
     base, events = build_tiny_base_model(), []
     precision = train_module.Precision(torch.device("cuda"), torch.float16, True)
     rng = torch.get_rng_state()
-    train_module._check_gpu_memory(parse_training_config(training_config(sampleEverySteps=10)), base, precision, events.append)
+    check_gpu_memory(parse_training_config(training_config(sampleEverySteps=10)), base, precision, events.append)
     assert torch.equal(torch.get_rng_state(), rng)
     assert [e.level for e in events] == ["info"]
     assert events[0].message.startswith("estimated peak GPU memory 0.0") and events[0].message.endswith("Test GPU: 1.00 GiB free of 2.00 GiB")

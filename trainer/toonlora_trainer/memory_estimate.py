@@ -1,6 +1,9 @@
-"""Peak GPU memory of a training step, estimated on any machine, GPU or not.
+"""Peak GPU memory of a training step, estimated on any machine, GPU or not; and what a GPU run says about memory.
 
-`toonlora train --dry-run` prints it; bench/train_memory.py compares it with a diffusers-example loop.
+`toonlora train --dry-run` prints the estimate, and bench/train_memory.py compares it with a diffusers-example loop.
+On a GPU, `train` logs it against the free memory before the weights go there (check_gpu_memory), and turns
+torch's out-of-memory error into one that names the step or the sample images and the fixes
+(out_of_memory_explained).
 
 How it works:
 - The models are built on the meta device and set up by the trainer's own functions (`prepare_unet`,
@@ -32,15 +35,21 @@ import contextlib
 import dataclasses
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
 from .config import TrainingConfig
+from .protocol import Emit, Log
+
+if TYPE_CHECKING:
+    from .models import BaseModel
+    from .train import Precision
 
 ALLOCATOR_BLOCK = 512  # CUDA's caching allocator rounds every allocation up to a multiple of this
+CUDA_CONTEXT_BYTES = 512 * 2**20  # CUDA context and kernels, outside PyTorch's allocator (src/worker/memory-estimate.ts: CUDA_CONTEXT_GIB)
 CAPTION = "sks, 1girl, solo, black hair, long hair, red eyes, school uniform, smile, upper body, white background"
 TRIGGER = "sks"
 
@@ -252,3 +261,60 @@ def to_fake(model: torch.nn.Module, fake) -> None:
             if buffer is not None:
                 with fake:
                     module._buffers[name] = torch.zeros(buffer.shape, dtype=buffer.dtype)
+
+
+# --- at run time: the check before a GPU run, and what an out-of-memory error says -----------------------------
+
+
+class GpuOutOfMemoryError(RuntimeError):
+    """The GPU ran out of memory mid-run; the message says where, and what lowers the need. The last good
+    checkpoint stays."""
+
+
+@contextlib.contextmanager
+def out_of_memory_explained(where: str, last_checkpoint: str | None) -> Iterator[None]:
+    """Turns torch's OutOfMemoryError into a GpuOutOfMemoryError naming `where`, torch's own figures and the fixes."""
+    try:
+        yield
+    except torch.OutOfMemoryError as error:
+        raise GpuOutOfMemoryError(
+            f"the GPU ran out of memory {where}: {_torch_oom_summary(error)} The run stopped; last good checkpoint: "
+            f"{last_checkpoint or 'none'}. `toonlora train --dry-run` estimates what this config needs. Lower batchSize or "
+            "resolution, keep gradientCheckpointing on, or give fewer sampleSeeds (at batch 1 the sample images need the most)."
+        ) from error
+
+
+def _torch_oom_summary(error: BaseException) -> str:
+    """The start of torch's OOM message: what it tried to allocate and what the GPU had free (the rest is tuning advice)."""
+    text = " ".join(str(error).split())
+    end = text.find(" is free.")
+    return text[: end + len(" is free.")] if end >= 0 else text[:300]
+
+
+def memory_check_lines(estimate: MemoryEstimate, free_bytes: int, total_bytes: int, device_name: str) -> list[Log]:
+    """What train logs before the weights go to the GPU: the estimated peak against the free memory, and a warning
+    when it does not fit with room for the CUDA context."""
+    gib = 2**30
+    parts = f"steps {estimate.step_peak_bytes / gib:.2f} GiB" + (f", samples {estimate.sample_peak_bytes / gib:.2f} GiB" if estimate.sample_peak_bytes else "")
+    lines = [Log("info", f"estimated peak GPU memory {estimate.peak_bytes / gib:.2f} GiB ({parts}); "
+                         f"{device_name}: {free_bytes / gib:.2f} GiB free of {total_bytes / gib:.2f} GiB")]
+    if estimate.peak_bytes + CUDA_CONTEXT_BYTES > free_bytes:
+        lines.append(Log("warn", f"this run may run out of GPU memory: it needs about {(estimate.peak_bytes + CUDA_CONTEXT_BYTES) / gib:.2f} GiB "
+                                 f"with the CUDA context and {free_bytes / gib:.2f} GiB is free. Lower batchSize or resolution, keep "
+                                 "gradientCheckpointing on, or give fewer sampleSeeds."))
+    return lines
+
+
+def check_gpu_memory(config: TrainingConfig, base: BaseModel, precision: Precision, emit: Emit) -> None:
+    """On a GPU, before any weights go there: memory_check_lines for this run (an estimate, so a warning at most)."""
+    if precision.device.type != "cuda":
+        return
+    try:
+        with torch.random.fork_rng(devices=[]):  # the estimate draws no numbers the run would see
+            estimate = estimate_training_memory(config, base.unet.config, base.vae.config, base.text_encoder.config.to_dict())
+    except Exception as error:  # an estimate never stops a run
+        emit(Log("warn", f"could not estimate the GPU memory this run needs: {error}"))
+        return
+    free, total = torch.cuda.mem_get_info(precision.device)
+    for line in memory_check_lines(estimate, free, total, torch.cuda.get_device_name(precision.device)):
+        emit(line)

@@ -32,69 +32,14 @@ from .models import (
     select_device,
 )
 from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample, rate_and_eta
-from .memory_estimate import MemoryEstimate, estimate_training_memory
+from .memory_estimate import check_gpu_memory, out_of_memory_explained
 from .text_embeddings import PREFETCH_CAPTIONS, LiveTextEmbeddings, Placement, PrefetchedTextEmbeddings, encoder_placement
 
 SAMPLE_STEPS = 20
-CUDA_CONTEXT_BYTES = 512 * 2**20  # CUDA context and kernels, outside PyTorch's allocator (src/worker/memory-estimate.ts: CUDA_CONTEXT_GIB)
 
 
 class NonFiniteLossError(RuntimeError):
     """The loss became NaN or infinite; the run stops and the last good checkpoint stays."""
-
-
-class GpuOutOfMemoryError(RuntimeError):
-    """The GPU ran out of memory mid-run; the message says where, and what lowers the need. The last good
-    checkpoint stays."""
-
-
-@contextlib.contextmanager
-def _out_of_memory_explained(where: str, last_checkpoint: str | None) -> Iterator[None]:
-    """Turns torch's OutOfMemoryError into a GpuOutOfMemoryError naming `where`, torch's own figures and the fixes."""
-    try:
-        yield
-    except torch.OutOfMemoryError as error:
-        raise GpuOutOfMemoryError(
-            f"the GPU ran out of memory {where}: {_torch_oom_summary(error)} The run stopped; last good checkpoint: "
-            f"{last_checkpoint or 'none'}. `toonlora train --dry-run` estimates what this config needs. Lower batchSize or "
-            "resolution, keep gradientCheckpointing on, or give fewer sampleSeeds (at batch 1 the sample images need the most)."
-        ) from error
-
-
-def _torch_oom_summary(error: BaseException) -> str:
-    """The start of torch's OOM message: what it tried to allocate and what the GPU had free (the rest is tuning advice)."""
-    text = " ".join(str(error).split())
-    end = text.find(" is free.")
-    return text[: end + len(" is free.")] if end >= 0 else text[:300]
-
-
-def memory_check_lines(estimate: MemoryEstimate, free_bytes: int, total_bytes: int, device_name: str) -> list[Log]:
-    """What train logs before the weights go to the GPU: the estimated peak against the free memory, and a warning
-    when it does not fit with room for the CUDA context."""
-    gib = 2**30
-    parts = f"steps {estimate.step_peak_bytes / gib:.2f} GiB" + (f", samples {estimate.sample_peak_bytes / gib:.2f} GiB" if estimate.sample_peak_bytes else "")
-    lines = [Log("info", f"estimated peak GPU memory {estimate.peak_bytes / gib:.2f} GiB ({parts}); "
-                         f"{device_name}: {free_bytes / gib:.2f} GiB free of {total_bytes / gib:.2f} GiB")]
-    if estimate.peak_bytes + CUDA_CONTEXT_BYTES > free_bytes:
-        lines.append(Log("warn", f"this run may run out of GPU memory: it needs about {(estimate.peak_bytes + CUDA_CONTEXT_BYTES) / gib:.2f} GiB "
-                                 f"with the CUDA context and {free_bytes / gib:.2f} GiB is free. Lower batchSize or resolution, keep "
-                                 "gradientCheckpointing on, or give fewer sampleSeeds."))
-    return lines
-
-
-def _check_gpu_memory(config: TrainingConfig, base: BaseModel, precision: Precision, emit: Emit) -> None:
-    """On a GPU, before any weights go there: memory_check_lines for this run (an estimate, so a warning at most)."""
-    if precision.device.type != "cuda":
-        return
-    try:
-        with torch.random.fork_rng(devices=[]):  # the estimate draws no numbers the run would see
-            estimate = estimate_training_memory(config, base.unet.config, base.vae.config, base.text_encoder.config.to_dict())
-    except Exception as error:  # an estimate never stops a run
-        emit(Log("warn", f"could not estimate the GPU memory this run needs: {error}"))
-        return
-    free, total = torch.cuda.mem_get_info(precision.device)
-    for line in memory_check_lines(estimate, free, total, torch.cuda.get_device_name(precision.device)):
-        emit(line)
 
 
 @dataclass(frozen=True)
@@ -191,7 +136,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
         torch.backends.cudnn.benchmark = True  # one resolution, fixed shapes: pick the fastest conv kernels once
     torch.manual_seed(config.seed)
     base = load_base_model(config.base_model)
-    _check_gpu_memory(config, base, precision, emit)
+    check_gpu_memory(config, base, precision, emit)
     os.makedirs(run_dir, exist_ok=True)  # only now: a run that fails on its inputs leaves no empty folder behind
     base.vae.requires_grad_(False).to(precision.device, torch.float32)
     unet = base.unet
@@ -224,7 +169,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
             path = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
             emit(Cancelled(state.step, path))
             return
-        with _out_of_memory_explained(f"in training step {state.step + 1}", last_checkpoint):
+        with out_of_memory_explained(f"in training step {state.step + 1}", last_checkpoint):
             if compile_watch is not None:  # the first compiled step: a compiler failure falls back to eager
                 forward, loss = _first_compiled_step(forward, unet, base, dataset, repeated, latents_cache, text_source, config, state,
                                                      precision, lora_params + te_params, emit)
@@ -244,7 +189,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
                     emit(event)
             compile_watch = None
         if config.sample_every_steps and state.step % config.sample_every_steps == 0:
-            with _out_of_memory_explained(f"rendering the sample images after step {state.step}", last_checkpoint):
+            with out_of_memory_explained(f"rendering the sample images after step {state.step}", last_checkpoint):
                 _emit_samples(unet, text_encoder, base, dataset, config, precision, state.step, run_dir, emit)
         if config.checkpoint_every_steps and state.step % config.checkpoint_every_steps == 0 and state.step < config.steps:
             last_checkpoint = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
