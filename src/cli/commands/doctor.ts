@@ -5,6 +5,7 @@ import { type DoctorReport, runDoctor } from '../../env/doctor.js';
 import { formatBytes } from '../../models/model-status.js';
 import { trainingConfigSchema } from '../../schemas/config.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
+import { CUDA_CONTEXT_GIB, estimateTrainingMemory, type MemoryEstimate } from '../../worker/memory-estimate.js';
 import { commandAction, printResult } from '../output.js';
 
 function formatTorch(report: DoctorReport): string {
@@ -14,7 +15,10 @@ function formatTorch(report: DoctorReport): string {
   return `torch     ${torch.version} on ${torch.device}${gpus ? `: ${gpus}` : ''}${torch.cudaVersion ? `, CUDA ${torch.cudaVersion}` : ''}`;
 }
 
-type DoctorOutput = DoctorReport & { loraSize?: LoraCount['lora'] & { rank: number } };
+type DoctorOutput = DoctorReport & {
+  loraSize?: LoraCount['lora'] & { rank: number };
+  trainingMemory?: MemoryEstimate;
+};
 
 /** The default LoRA's real size from the SD1.5 config (the `train --dry-run` count), when torch works. */
 async function defaultLoraSize(report: DoctorReport): Promise<DoctorOutput['loraSize']> {
@@ -22,6 +26,27 @@ async function defaultLoraSize(report: DoctorReport): Promise<DoctorOutput['lora
   const config = trainingConfigSchema.parse({});
   const counted = await countLora(config).catch(() => undefined); // doctor reports; it never fails on this
   return counted && { ...counted.lora, rank: config.lora.rank };
+}
+
+/** With a GPU: what a default training run needs on it (the `train --dry-run` estimate), to set against its memory. */
+async function defaultTrainingMemory(report: DoctorReport): Promise<MemoryEstimate | undefined> {
+  if (report.torch.status !== 'ok' || report.torch.gpus.length === 0) return undefined;
+  return estimateTrainingMemory(trainingConfigSchema.parse({})).catch(() => undefined); // doctor never fails on this
+}
+
+/** One line per GPU: does a default training run (estimated peak + the CUDA context) fit in its memory? */
+export function formatTrainingMemory(estimate: MemoryEstimate, gpus: readonly { name: string; memoryBytes: number }[]): string[] {
+  const needGiB = estimate.peakGiB + CUDA_CONTEXT_GIB;
+  const head = `memory    a default training run needs ~${needGiB.toFixed(1)} GiB of GPU memory (estimated peak ${estimate.peakGiB.toFixed(2)} GiB + ~${CUDA_CONTEXT_GIB} GiB CUDA context)`;
+  return [
+    head,
+    ...gpus.map((gpu) => {
+      const haveGiB = gpu.memoryBytes / 2 ** 30;
+      return haveGiB >= needGiB
+        ? `          fits ${gpu.name} (${haveGiB.toFixed(1)} GiB)`
+        : `          more than ${gpu.name} has (${haveGiB.toFixed(1)} GiB): lower batchSize or resolution, fewer sampleSeeds, keep gradientCheckpointing on`;
+    }),
+  ];
 }
 
 function formatLoraSize(size: NonNullable<DoctorOutput['loraSize']>): string {
@@ -36,6 +61,7 @@ function formatReport(report: DoctorOutput): string {
     `venv      ${python.venv} ${python.venvExists ? `(Python ${python.venvVersion ?? '?'}, setup stamp ${python.stamp})` : '(missing)'}`,
     formatTorch(report),
     ...(report.loraSize ? [formatLoraSize(report.loraSize)] : []),
+    ...(report.trainingMemory ? formatTrainingMemory(report.trainingMemory, report.torch.gpus) : []),
     `disk      ${disk.freeBytes === undefined ? `unknown (${disk.error})` : `${formatBytes(disk.freeBytes)} free`} at ${disk.path}`,
     `home      ${report.paths.toonloraHome}   hf cache ${report.paths.hfHubCache}`,
     'models',
@@ -66,8 +92,12 @@ export function registerDoctor(program: Command): void {
     .action(
       commandAction('doctor', async (flags: { venv?: string; json?: boolean }) => {
         const report = await runDoctor({ venv: flags.venv });
-        const loraSize = await defaultLoraSize(report);
-        printResult({ ...report, ...(loraSize ? { loraSize } : {}) }, flags, formatReport);
+        const [loraSize, trainingMemory] = await Promise.all([defaultLoraSize(report), defaultTrainingMemory(report)]);
+        printResult(
+          { ...report, ...(loraSize ? { loraSize } : {}), ...(trainingMemory ? { trainingMemory } : {}) },
+          flags,
+          formatReport,
+        );
         return 0;
       }),
     );
