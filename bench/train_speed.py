@@ -11,8 +11,9 @@ GPU: the full SD1.5-architecture UNet, VAE and CLIP text encoder (real configs, 
   trip) and step (train._optimizer_step): cached latents, text embeddings prefetched for the coming steps
   (train.make_text_source), the VAE and the text encoder off the GPU between, fp16 weights + autocast; with
   and without gradient checkpointing, and with it on the narrow blocks only (selective: the 1280-channel
-  levels keep their activations; models.checkpoint_narrow_blocks_only). A refill (every 128 captions: 128 steps at batch 1, 32 at batch 4) falls
-  in the warm-up, so the timed steps leave out its cost (~2 transfers of the 0.23 GiB encoder + 4 encodes).
+  levels keep their activations; models.checkpoint_narrow_blocks_only). A refill (every 128 captions: 128
+  steps at batch 1, 32 at batch 4) falls in the warm-up, so the timed steps leave out its cost (~2 transfers
+  of the 0.23 GiB encoder + 4 encodes).
 - with --compile also this step with training.compile (torch.compile, CUDA graphs on a GPU): its warm-up
   steps compile (minutes for the full UNet), so run it with one batch size per call on a lent GPU.
   Opt-in (`--variants budget-compiled`): compiled without block checkpointing, with torch's activation
