@@ -344,8 +344,7 @@ def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_source, c
     the device (reading it waits for the GPU: the caller does that once per step). `unet`: what `step_forward` returned."""
     total = torch.zeros((), device=precision.device)
     for micro in range(config.gradient_accumulation):
-        stream_start = _stream_start(config, state.step, micro)
-        indices = batch_indices(repeated, config.seed, stream_start, config.batch_size)
+        indices, stream_start = _micro_batch(repeated, config, state.step, micro)
         latents = _batch_latents(base, dataset, indices, latents_cache, config.resolution)
         embeddings = text_source.get(_batch_captions(dataset, indices, config, stream_start))
         loss = diffusion_loss(unet, base, latents, embeddings, config, state.generator, precision)
@@ -386,17 +385,20 @@ def _batch_latents(base, dataset, indices, latents_cache, resolution) -> torch.T
     return encode_latents(base, images)
 
 
-def _stream_start(config: TrainingConfig, step: int, micro: int) -> int:
-    """Position of a micro-batch's first item in the endless, epoch-shuffled stream of dataset items."""
-    return (step * config.gradient_accumulation + micro) * config.batch_size
+def _micro_batch(repeated: list[int], config: TrainingConfig, step: int, micro: int) -> tuple[list[int], int]:
+    """The dataset items of micro-batch `micro` of optimizer step `step`, and the position of its first item in the
+    endless, epoch-shuffled stream (its captions' shuffle depends on it). The step and step_captions both use this,
+    so the prefetched captions are the ones the step asks for."""
+    stream_start = (step * config.gradient_accumulation + micro) * config.batch_size
+    return batch_indices(repeated, config.seed, stream_start, config.batch_size), stream_start
 
 
 def step_captions(dataset: Dataset, repeated: list[int], config: TrainingConfig, step: int) -> list[str]:
     """Every caption optimizer step `step` trains on (all its micro-batches), shuffled as the step shuffles them."""
     captions = []
     for micro in range(config.gradient_accumulation):
-        stream_start = _stream_start(config, step, micro)
-        captions += _batch_captions(dataset, batch_indices(repeated, config.seed, stream_start, config.batch_size), config, stream_start)
+        indices, stream_start = _micro_batch(repeated, config, step, micro)
+        captions += _batch_captions(dataset, indices, config, stream_start)
     return captions
 
 
