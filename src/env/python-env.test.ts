@@ -89,6 +89,28 @@ describe('setupPythonEnv', () => {
     expect(again.status).toBe('up-to-date');
   });
 
+  it('installs once when two setups start together: the second waits, says so, then finds the stamp current', async () => {
+    const slowRun: CommandRunner = async (program, args) => {
+      await new Promise((resolve) => setTimeout(resolve, 150)); // pip takes a while: the runs overlap
+      return run(program, args);
+    };
+    const secondLog: string[] = [];
+    const [first, second] = await Promise.all([
+      setupPythonEnv(options({ run: slowRun })),
+      new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
+        setupPythonEnv(options({ run: slowRun, log: (line) => secondLog.push(line) })),
+      ),
+    ]);
+    expect(first.status).toBe('installed');
+    expect(second.status).toBe('up-to-date');
+    expect(calls.filter((call) => call.includes('-m venv'))).toHaveLength(1);
+    expect(calls.filter((call) => call.includes('pip install'))).toHaveLength(2); // torch, then -r: once each
+    expect(secondLog[0]).toContain(
+      `setup: another toonlora process is installing the worker venv ${first.venv}`,
+    );
+    expect(existsSync(`${first.venv}.lock`)).toBe(false);
+  });
+
   it('keeps an existing venv without a stamp: skips torch when it matches, runs pip (a no-op), stamps', async () => {
     const venv = join(root, 'trainer', '.venv');
     const python = venvPythonPath(venv, 'linux');

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { PROJECT_ROOT } from '../models/cache.js';
+import { withInstallLock } from './install-lock.js';
 import {
   buildStamp,
   chooseTorchInstall,
@@ -187,18 +188,31 @@ async function createVenvIfMissing(
 /**
  * Creates / updates the worker's venv. Unchanged requirements (same stamp) return at once without
  * running pip; an existing venv without a stamp gets `pip install` (a no-op where all is satisfied)
- * and then the stamp. pip's output streams to stderr.
+ * and then the stamp. pip's output streams to stderr. One process at a time installs into a venv: a
+ * second one (another `setup`, or `train` on a fresh machine) says it waits, then finds the stamp current.
  * @throws ToonloraError TL_ERR_PYTHON_ENV naming the step, the command and the fix.
  */
 export async function setupPythonEnv(options: PythonEnvOptions = {}): Promise<PythonEnvResult> {
+  const venv = resolveVenvPath(options.venv, options.env ?? process.env, options.projectRoot ?? PROJECT_ROOT);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const lock = {
+    what: `the worker venv ${venv}`,
+    onWait: (m: string) => log(`setup: ${m}`),
+    onCompromised: log,
+  };
+  return withInstallLock(`${venv}.lock`, lock, () => installPythonEnv({ ...options, venv, log }));
+}
+
+async function installPythonEnv(
+  options: PythonEnvOptions & { venv: string; log: (line: string) => void },
+): Promise<PythonEnvResult> {
   const env = options.env ?? process.env;
   const root = options.projectRoot ?? PROJECT_ROOT;
   const platform = options.platform ?? process.platform;
   const run = options.run ?? streamToStderr;
   const capture = options.capture ?? captureStdout;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { venv, log } = options;
   const dev = options.dev ?? false;
-  const venv = resolveVenvPath(options.venv, env, root);
   const python = venvPythonPath(venv, platform);
   const files = readRequirementFiles(root, dev);
   const torchVersion = readTorchPin(files[0]?.content ?? '');

@@ -23,6 +23,7 @@ let requests: string[] = [];
 let root: string;
 let siblingsOverride: string[] | undefined;
 let hubHeaders = true;
+let cdnDelayMs = 0;
 
 const REPO_FILES: Record<string, string> = {
   '/SmilingWolf/wd-vit-tagger-v3/resolve/main/model.onnx': 'onnx-bytes',
@@ -49,7 +50,8 @@ beforeAll(async () => {
     if (blip) return void res.end(`blip:${blip[2]}`);
     if (url.startsWith('/cdn/')) {
       const body = REPO_FILES[url.slice('/cdn'.length)];
-      return void (body === undefined ? res.writeHead(404).end() : res.end(body));
+      const answer = () => void (body === undefined ? res.writeHead(404).end() : res.end(body));
+      return void setTimeout(answer, cdnDelayMs);
     }
     // Files are served at any revision, like the Hub (resolve/main and resolve/<commit>); like the Hub,
     // the commit is sent on the 302 to the CDN only, never on the CDN's 200.
@@ -70,6 +72,7 @@ beforeEach(() => {
   requests = [];
   siblingsOverride = undefined;
   hubHeaders = true;
+  cdnDelayMs = 0;
   root = mkdtempSync(join(tmpdir(), 'toonlora-pull-'));
   return () => rmSync(root, { recursive: true, force: true });
 });
@@ -94,6 +97,43 @@ describe('pullModel (Hugging Face)', () => {
     const again = await pullModel('wd-vit-tagger-v3', opts());
     expect(again.files.map((f) => f.status)).toEqual(['present', 'present']);
     expect(requests).toEqual([]);
+  });
+
+  it('downloads once when two pulls of a model run at once: the second waits, says so, then finds the files', async () => {
+    cdnDelayMs = 300; // the first pull is still downloading when the second one starts
+    const waits: string[] = [];
+    const [first, second] = await Promise.all([
+      pullModel('wd-vit-tagger-v3', opts()),
+      new Promise((resolve) => setTimeout(resolve, 50)).then(() =>
+        pullModel('wd-vit-tagger-v3', { ...opts(), onWaitForLock: (message) => waits.push(message) }),
+      ),
+    ]);
+    expect(first.files.map((f) => f.status)).toEqual(['downloaded', 'downloaded']);
+    expect(second.files.map((f) => f.status)).toEqual(['present', 'present']);
+    expect(second.files.map((f) => f.path)).toEqual(first.files.map((f) => f.path));
+    expect(requests.filter((r) => r.endsWith('/model.onnx'))).toEqual([
+      '/SmilingWolf/wd-vit-tagger-v3/resolve/main/model.onnx',
+      '/cdn/SmilingWolf/wd-vit-tagger-v3/resolve/main/model.onnx',
+    ]);
+    const lock = join(root, 'tl', 'downloads', 'wd-vit-tagger-v3.lock');
+    expect(waits).toEqual([
+      expect.stringContaining(`installing model wd-vit-tagger-v3; waiting for it to finish (lock ${lock}`),
+    ]);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('takes no lock for a model already on disk (a pull that has nothing to download never waits)', async () => {
+    await pullModel('wd-vit-tagger-v3', opts());
+    const lock = join(root, 'tl', 'downloads', 'wd-vit-tagger-v3.lock');
+    mkdirSync(lock); // another process's fresh lock
+    const waits: string[] = [];
+    const again = await pullModel('wd-vit-tagger-v3', {
+      ...opts(),
+      onWaitForLock: (message) => waits.push(message),
+    });
+    expect(again.files.map((f) => f.status)).toEqual(['present', 'present']);
+    expect(waits).toEqual([]);
+    expect(existsSync(lock)).toBe(true); // not ours: left alone
   });
 
   it('asks the Hub API for the commit when the endpoint sends no x-repo-commit', async () => {

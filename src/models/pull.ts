@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { acquireInstallLock, type HeldInstallLock, type InstallLockOptions } from '../env/install-lock.js';
 import { ToonloraError } from '../errors.js';
 import { type CacheOptions, findModelFile, manualPlacementPath } from './cache.js';
 import {
@@ -47,6 +48,8 @@ export interface PullOptions extends CacheOptions {
   }) => void;
   /** Called once per file after it was verified and moved into place. */
   onFileDone?: (info: { modelId: string; file: string; path: string; bytes: number }) => void;
+  /** Called when another process is downloading this model: this pull waits for it, then looks again. */
+  onWaitForLock?: (message: string) => void;
   fetchImpl?: typeof fetch;
   idleTimeoutMs?: number;
 }
@@ -73,6 +76,34 @@ function authHeaders(env: CacheEnv): Record<string, string> {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
+/** Thrown by DownloadLock.take when another process held the lock: the pull starts over, holding it. */
+class StartOver extends Error {}
+
+/**
+ * A model's download lock (`<toonlora home>/downloads/<id>.lock`), taken before a pull's first download and
+ * held to its end, so one process at a time writes the model's `.part` files. A pull that finds everything
+ * on disk takes no lock (a read-only home still serves it). If another process held the lock, what it
+ * downloaded meanwhile is looked for again: `take` then throws StartOver.
+ */
+class DownloadLock {
+  private held: HeldInstallLock | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly options: InstallLockOptions,
+  ) {}
+
+  async take(): Promise<void> {
+    if (this.held) return;
+    this.held = await acquireInstallLock(this.path, this.options);
+    if (this.held.waited) throw new StartOver();
+  }
+
+  async release(): Promise<void> {
+    await this.held?.release();
+  }
+}
+
 /**
  * A good copy of `file` on disk (exact size, sha256 / md5 where the registry has them), or undefined.
  * Each bad copy found is renamed to `<name>.corrupt` and reported, never deleted.
@@ -92,7 +123,12 @@ async function findGoodFile(entry: ModelEntry, file: ModelFile, options: PullOpt
   return undefined;
 }
 
-async function pullUrlModel(entry: ModelEntry, urls: readonly string[], options: PullOptions) {
+async function pullUrlModel(
+  entry: ModelEntry,
+  urls: readonly string[],
+  options: PullOptions,
+  lock: DownloadLock,
+) {
   const env = envOf(options);
   const home = toonloraHomeFor(env, options.homeDir ?? homedir());
   const files: PulledFile[] = [];
@@ -102,6 +138,7 @@ async function pullUrlModel(entry: ModelEntry, urls: readonly string[], options:
       files.push({ file: file.path, path: present, status: 'present' });
       continue;
     }
+    await lock.take();
     const url = urls[index] as string;
     const destPath = manualModelPath(home, entry.id, file.path);
     options.onFileStart?.({ modelId: entry.id, file: file.path, url, totalBytes: file.sizeBytes });
@@ -172,7 +209,12 @@ async function resolveHubCommit(entry: ModelEntry, source: HuggingFaceSource, op
 }
 
 /** Fetches HF files into `<hub>/models--o--n/snapshots/<commit>/` and points `refs/<revision>` at it. */
-async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options: PullOptions) {
+async function pullHfModel(
+  entry: ModelEntry,
+  source: HuggingFaceSource,
+  options: PullOptions,
+  lock: DownloadLock,
+) {
   const env = envOf(options);
   const homeDir = options.homeDir ?? homedir();
   const repoDir = hfRepoDir(hfHubCacheFor(env, homeDir), source.repo);
@@ -186,6 +228,7 @@ async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options
       if (path) present.push({ file: f.path, path, status: 'present' });
     }
     if (present.length === source.files.length) return present;
+    await lock.take();
     const listing = await listHubRepo(entry, source, options);
     commit = listing.commit;
     wanted = selectSnapshotFiles(listing.paths, source.snapshot).map((path) => ({
@@ -202,6 +245,7 @@ async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options
       files.push({ file: path, path: present, status: 'present' });
       continue;
     }
+    await lock.take();
     const url = hfResolveUrl(hfEndpoint(env), source.repo, commit ?? source.revision, path);
     options.onFileStart?.({ modelId: entry.id, file: path, url, totalBytes: file?.sizeBytes });
     const result = await downloadToPart({
@@ -243,7 +287,9 @@ async function pullHfModel(entry: ModelEntry, source: HuggingFaceSource, options
 }
 
 /**
- * Makes model `id` present on disk, downloading what is missing (resumable, verified).
+ * Makes model `id` present on disk, downloading what is missing (resumable, verified). Two pulls of one model
+ * (two terminals, or the CLI beside the server) do not download at once: the second waits (onWaitForLock) and
+ * then finds the first one's files.
  * @throws ToonloraError TL_ERR_MODEL_UNKNOWN, TL_ERR_DOWNLOAD (one line: model, URL, manual path),
  *   TL_ERR_CHECKSUM, TL_ERR_MODEL_MISSING (an npm model whose package is not installed),
  *   TL_ERR_CONFIG (toonlora's home or the HF cache cannot be written: names the folder and the setting).
@@ -265,15 +311,28 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
     });
     return { id, files };
   }
+  const homeDir = options.homeDir ?? homedir();
+  const roots = {
+    toonloraHome: toonloraHomeFor(envOf(options), homeDir),
+    hfHubCache: hfHubCacheFor(envOf(options), homeDir),
+  };
+  const lock = new DownloadLock(join(roots.toonloraHome, 'downloads', `${id}.lock`), {
+    what: `model ${id}`,
+    onWait: options.onWaitForLock,
+  });
   try {
-    if (source.kind === 'url') return { id, files: await pullUrlModel(entry, source.urls, options) };
-    return { id, files: await pullHfModel(entry, source, options) };
+    for (;;) {
+      try {
+        if (source.kind === 'url')
+          return { id, files: await pullUrlModel(entry, source.urls, options, lock) };
+        return { id, files: await pullHfModel(entry, source, options, lock) };
+      } catch (error) {
+        if (!(error instanceof StartOver)) throw error;
+      }
+    }
   } catch (error) {
-    const homeDir = options.homeDir ?? homedir();
-    const roots = {
-      toonloraHome: toonloraHomeFor(envOf(options), homeDir),
-      hfHubCache: hfHubCacheFor(envOf(options), homeDir),
-    };
     throw notWritableError(error, roots) ?? error;
+  } finally {
+    await lock.release();
   }
 }

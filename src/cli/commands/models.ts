@@ -39,16 +39,20 @@ function formatList(models: ModelStatus[]): string {
 
 type PullHooks = Pick<
   PullOptions,
-  'onFileStart' | 'onProgress' | 'onFileDone' | 'onVerifyStart' | 'onCorrupt'
+  'onFileStart' | 'onProgress' | 'onFileDone' | 'onVerifyStart' | 'onCorrupt' | 'onWaitForLock'
 >;
 
 function say(line: string): void {
   process.stderr.write(`models pull: ${line}\n`);
 }
 
-/** What pull says about files already on disk: hashing one (it takes a while) and a bad one moved aside. */
-function checkHooks(): Pick<PullOptions, 'onVerifyStart' | 'onCorrupt'> {
+/**
+ * What pull says about files already on disk (hashing one takes a while; a bad one is moved aside) and about
+ * another process downloading the same model (this one waits for it).
+ */
+function checkHooks(): Pick<PullOptions, 'onVerifyStart' | 'onCorrupt' | 'onWaitForLock'> {
   return {
+    onWaitForLock: (message) => say(message),
     onVerifyStart: ({ modelId, path, bytes }) => say(`${modelId}: checking ${path} (${formatBytes(bytes)})…`),
     onCorrupt: ({ modelId, path, movedTo, problems }) =>
       say(
@@ -106,9 +110,9 @@ function barHooks(): PullHooks & { stop(): void } {
   };
 }
 
-/** Progress reporting for pulls: a bar per file on a TTY, occasional lines otherwise, nothing with --json. */
+/** Progress reporting for pulls: a bar per file on a TTY, occasional lines otherwise; with --json only a wait on stderr. */
 function progressHooks(options: JsonOption): PullHooks & { stop(): void } {
-  if (options.json) return { stop() {} };
+  if (options.json) return { onWaitForLock: (message) => say(message), stop() {} }; // stdout stays JSON
   if (!wantsProgressBar(options)) return { ...lineHooks(), stop() {} };
   return barHooks();
 }
