@@ -423,7 +423,7 @@ describe('datasets', () => {
 });
 
 describe('generate jobs', () => {
-  it('a cancelled sweep stops between batches and leaves no image without its artifact', async () => {
+  it('a cancelled sweep stops the batch being rendered, starts no other, and leaves no image without its artifact', async () => {
     const hold = gate();
     const { factory, requests } = standInWorker({ 0.4: hold.promise });
     const generation = new WarmGenerationService(factory);
@@ -442,8 +442,8 @@ describe('generate jobs', () => {
     expect(app.jobStore.getJob(jobId).status).toBe('cancelled');
     expect(requests).toEqual([0.2, 0.4]);
     const artifacts = app.catalog.listArtifacts({ jobId });
-    expect(artifacts.filter((a) => a.kind === 'image')).toHaveLength(6);
-    expect(artifacts.filter((a) => a.kind === 'grid').map((a) => a.meta.weight)).toEqual([0.2, 0.4]);
+    expect(artifacts.filter((a) => a.kind === 'image')).toHaveLength(3); // 0.4 was cancelled while it rendered
+    expect(artifacts.filter((a) => a.kind === 'grid').map((a) => a.meta.weight)).toEqual([0.2]);
     const rows = artifacts.map((a) => app.catalog.artifactFilePath(a.id).slice(app.dataDir.length + 1));
     expect(filesUnder(app.dataDir, `jobs/${jobId}/images`)).toEqual(
       rows.map((p) => p.split('\\').join('/')).sort(),
@@ -451,7 +451,7 @@ describe('generate jobs', () => {
     const steps = app.jobStore
       .listEvents(jobId, 0)
       .flatMap((e) => (e.body.type === 'progress' ? [e.body.progress.step] : []));
-    expect(steps).toEqual([0, 3, 6, 6]);
+    expect(steps).toEqual([0, 3, 3]);
     const grid = await app.inject({
       method: 'GET',
       url: `/api/artifacts/${artifacts.find((a) => a.kind === 'grid')?.id}/file`,

@@ -145,6 +145,40 @@ describe('GenerationWorker on tiny', () => {
     expect(loadSeconds).toBeGreaterThan(0);
     expect(Number(again.timings.swap_s)).toBeLessThan(Number(first.timings.swap_s));
   }, 120_000);
+
+  it('cancels a request at its next sampling step (no images) and answers the next one, still warm', async () => {
+    const config = generationConfigSchema.parse({
+      baseModel: 'tiny',
+      prompt: 'sks, striped pattern',
+      steps: 300, // seconds on the tiny model: the abort after step 1 lands well before the end
+      width: 64,
+      height: 64,
+      seeds: [1],
+    });
+    const controller = new AbortController();
+    const steps: number[] = [];
+    const outputDir = join(root, 'gen-cancelled');
+    const cancelled = await worker.generate({
+      outputDir,
+      config,
+      signal: controller.signal,
+      onEvent: (event) => {
+        steps.push(event.step);
+        controller.abort();
+      },
+    });
+    expect(cancelled.stopped).toBe(true);
+    expect(cancelled.images).toEqual([]);
+    expect(Number(cancelled.timings.stopped_at_step)).toBeLessThan(50);
+    expect(Math.max(...steps)).toBe(Number(cancelled.timings.stopped_at_step));
+    expect(existsSync(outputDir)).toBe(false);
+    const next = await worker.generate({
+      outputDir: join(root, 'gen-after'),
+      config: { ...config, steps: 2 },
+    });
+    expect(next.stopped).toBe(false);
+    expect(next.images).toHaveLength(1);
+  }, 120_000);
 });
 
 describe('toonlora train --dry-run', () => {
@@ -166,7 +200,9 @@ describe('toonlora train --dry-run', () => {
     // (bench/train_memory.py; an H100 measured 2.27 GiB with the text encoder still on the GPU)
     expect(report.gpuMemory.stepPeakGiB).toBeGreaterThan(1.8);
     expect(report.gpuMemory.stepPeakGiB).toBeLessThan(2.1);
-    expect(report.gpuMemory.peakGiB).toBe(Math.max(report.gpuMemory.stepPeakGiB, report.gpuMemory.samplePeakGiB));
+    expect(report.gpuMemory.peakGiB).toBe(
+      Math.max(report.gpuMemory.stepPeakGiB, report.gpuMemory.samplePeakGiB),
+    );
     expect(report.config.compile).toBe(false); // torch.compile only when asked (--compile)
     expect(report.lora).toMatchObject({ modules: 128, trainableParams: 6_377_472 });
     expect(report).not.toHaveProperty('textEncoderLora');
@@ -177,7 +213,9 @@ describe('toonlora train --dry-run', () => {
     expect(stdout).toContain('"compile": true');
     expect(stdout).toMatch(/^LoRA: 128 modules, 6,377,472 trainable parameters/m);
     expect(stdout).toMatch(/^text-encoder LoRA: 48 modules, 2,359,296 trainable parameters/m);
-    expect(stdout).toMatch(/^estimated peak GPU memory: \d+\.\d\d GiB \(fp16, batch 1, 512 px, gradient checkpointing on, text-encoder LoRA;/m);
+    expect(stdout).toMatch(
+      /^estimated peak GPU memory: \d+\.\d\d GiB \(fp16, batch 1, 512 px, gradient checkpointing on, text-encoder LoRA;/m,
+    );
     expect(stdout).toContain('the compiled step is not estimated');
   }, 60_000);
 });

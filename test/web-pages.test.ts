@@ -71,6 +71,9 @@ function standInTrain(deps: RunnerDeps) {
   };
 }
 
+/** A request with this many steps renders its first weight, then holds the next one until it is cancelled. */
+const HOLD_STEPS = 77;
+
 /** Stand-in generation service: solid images whose colour follows the weight; warm after the first call. */
 class StandInGeneration implements GenerationService {
   calls = 0;
@@ -78,7 +81,13 @@ class StandInGeneration implements GenerationService {
     const warm = this.calls++ > 0;
     mkdirSync(request.outDir, { recursive: true });
     const images = [];
-    for (const weight of request.weights) {
+    for (const [index, weight] of request.weights.entries()) {
+      if (index === 1 && request.generation.steps === HOLD_STEPS) {
+        const signal = request.signal as AbortSignal;
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        const timing = { warm, loadMs: 0, loraSwapMs: 12, generateMs: 300, totalMs: 312 };
+        return { images, stopped: true, timing };
+      }
       for (const seed of request.generation.seeds) {
         const path = join(request.outDir, `w${weight}-s${seed}.png`);
         writeFileSync(
@@ -180,5 +189,15 @@ describe('web app: train, LoRA, generate', () => {
       'weight 1',
     ]);
     await shot('06-generate');
+  }, 30_000);
+
+  it('cancels a generation while it renders and shows the weights already done', async () => {
+    await page.fill('input[name=steps]', String(HOLD_STEPS)); // the stand-in holds the second weight
+    await page.click('button[type=submit]:has-text("Generate")');
+    await page.click('button:has-text("Cancel")');
+    await page.waitForSelector('[data-testid=job-status]:has-text("cancelled")');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=results] img').length === 2);
+    expect(await page.locator('[data-testid=results] h4').allTextContents()).toEqual(['weight 0.4']);
+    expect(await page.locator('button:has-text("Cancel")').count()).toBe(0);
   }, 30_000);
 });

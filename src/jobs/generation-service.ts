@@ -14,8 +14,9 @@ export interface GenerationRequest {
   /** Folder the images are written to (absolute). */
   outDir: string;
   /**
-   * Checked between batches (one batch per weight: the worker renders all seeds of a weight at once,
-   * so a batch in flight finishes); once aborted, no further batch starts and the output is `stopped`.
+   * Aborting it cancels the batch being rendered (one batch per weight: all seeds of a weight at once) at
+   * its next sampling step, writing none of its images, and starts no further batch; the output is
+   * `stopped` and holds the batches already done.
    */
   signal?: AbortSignal;
   /** Called after each batch with its images (and grid), so callers can record them as they land. */

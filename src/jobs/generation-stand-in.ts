@@ -15,7 +15,8 @@ export interface StandInGenerationOptions {
 
 /**
  * A generation worker factory answering every request with seed images and a grid under its
- * outputDir (load 2 s, 0.5 s per batch), and the weights it was asked for, in order.
+ * outputDir (load 2 s, 0.5 s per batch), and the weights it was asked for, in order. A request whose
+ * signal is aborted by the time `beforeReturn` settles comes back `stopped`, with no images.
  */
 export function standInGenerationWorker(options: StandInGenerationOptions = {}): {
   factory: (baseModel: string) => GenerationWorker;
@@ -31,10 +32,13 @@ export function standInGenerationWorker(options: StandInGenerationOptions = {}):
         outputDir: string;
         config: { loraWeight: number; seeds: number[]; steps: number };
         onEvent?: (event: ProgressEvent) => void;
+        signal?: AbortSignal;
       }) => {
         const weight = request.config.loraWeight;
         requests.push(weight);
         await options.beforeReturn?.(weight);
+        // Like the worker's `cancel`: a request aborted while it renders writes nothing.
+        if (request.signal?.aborted) return { images: [], grid: null, timings: {}, notes: [], stopped: true };
         const total = request.config.steps;
         const itPerS = options.samplingItPerS;
         for (let step = 1; itPerS !== undefined && step <= total; step++) {
@@ -56,7 +60,7 @@ export function standInGenerationWorker(options: StandInGenerationOptions = {}):
           for (const image of images) await options.writeImage(image, 8, 8);
           await options.writeImage(grid, 16, 8);
         }
-        return { images, grid, timings: { swap_s: 0.01, generate_s: 0.5 }, notes: [] };
+        return { images, grid, timings: { swap_s: 0.01, generate_s: 0.5 }, notes: [], stopped: false };
       },
     }) as unknown as GenerationWorker;
   return { factory, requests };

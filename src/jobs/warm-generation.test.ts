@@ -66,7 +66,7 @@ describe('WarmGenerationService', () => {
     expect(steps[2]).toEqual({ weight: 1, batch: 2, batches: 2, step: 1, total: 2, itPerS: 4, etaS: 0.25 });
   });
 
-  it('starts no further batch once the signal is aborted', async () => {
+  it('cancels the batch being rendered and starts no further one once the signal is aborted', async () => {
     const controller = new AbortController();
     const { factory, requests } = standInWorker((weight) => {
       if (weight === 0.4) controller.abort('cancel');
@@ -81,7 +81,7 @@ describe('WarmGenerationService', () => {
     });
     expect(requests).toEqual([0.2, 0.4]);
     expect(output.stopped).toBe(true);
-    expect(output.images).toHaveLength(6);
-    expect(batches).toHaveLength(2);
+    expect(output.images).toHaveLength(3); // weight 0.2's seeds; 0.4 was cancelled while it rendered
+    expect(batches).toHaveLength(1);
   });
 });

@@ -79,7 +79,8 @@ export class WarmGenerationService implements GenerationService {
   }
 
   /**
-   * One worker request per weight; stops before the next one once `request.signal` is aborted.
+   * One worker request per weight. Aborting `request.signal` cancels the request being rendered at its
+   * next sampling step (the worker stays warm) and starts no further one; the batches already done stay.
    * The worker's sampling steps reach `request.onStep`, counted within the weight's batch.
    */
   private async renderBatches(worker: GenerationWorker, request: GenerationRequest): Promise<BatchTotals> {
@@ -94,6 +95,7 @@ export class WarmGenerationService implements GenerationService {
         ...(request.loraPath ? { lora: request.loraPath } : {}),
         outputDir: request.weights.length > 1 ? join(request.outDir, `weight-${weight}`) : request.outDir,
         config: { ...request.generation, loraWeight: weight },
+        ...(request.signal ? { signal: request.signal } : {}),
         ...(onStep
           ? {
               onEvent: (event: ProgressEvent) =>
@@ -109,6 +111,10 @@ export class WarmGenerationService implements GenerationService {
             }
           : {}),
       });
+      if (result.stopped) {
+        totals.stopped = true;
+        break;
+      }
       totals.loraSwapMs += (result.timings.swap_s ?? 0) * 1000;
       totals.generateMs += (result.timings.generate_s ?? 0) * 1000;
       const batch: GeneratedBatch = {

@@ -8,6 +8,7 @@ import { type DiffusersLoraChoice, loraFileForDiffusers } from '../lora/diffuser
 import { toonloraHome } from '../models/cache.js';
 import type { GenerationConfig } from '../schemas/config.js';
 import {
+  type CancelledEvent,
   type DoneEvent,
   type GenerateRequest,
   PROTOCOL_VERSION,
@@ -42,6 +43,8 @@ export interface GenerationResult {
   readonly timings: Readonly<Record<string, number | null>>;
   /** What the user should know about the run (e.g. the LoRA was loaded from a diffusers-format copy). */
   readonly notes: readonly string[];
+  /** A warm worker's request cancelled through its `signal`: no images were written. */
+  readonly stopped: boolean;
 }
 
 /** Where diffusers-format copies of mixed-alpha kohya LoRAs are kept (see src/lora/diffusers-copy.ts). */
@@ -90,7 +93,12 @@ function resultFrom(done: DoneEvent, lora: DiffusersLoraChoice | undefined): Gen
     grid: typeof grid === 'string' ? grid : null,
     timings: done.stats,
     notes: lora?.note ? [lora.note] : [],
+    stopped: false,
   };
+}
+
+function stoppedResult(cancelled: CancelledEvent): GenerationResult {
+  return { images: [], grid: null, timings: { stopped_at_step: cancelled.step }, notes: [], stopped: true };
 }
 
 /**
@@ -113,13 +121,16 @@ export async function runGeneration(options: GenerateOptions): Promise<Generatio
 }
 
 interface Pending {
-  resolve: (done: DoneEvent) => void;
+  resolve: (answer: DoneEvent | CancelledEvent) => void;
   reject: (error: Error) => void;
   onEvent?: ((event: ProgressEvent) => void) | undefined;
 }
 
-/** What `GenerationWorker.generate` takes: `onEvent` gets this request's `progress` (one per sampling step). */
-export type WarmGenerateOptions = Omit<GenerateOptions, 'onEvent' | 'signal' | 'spawn'> & {
+/**
+ * What `GenerationWorker.generate` takes: `onEvent` gets this request's `progress` (one per sampling step);
+ * aborting `signal` cancels the request in the worker at its next sampling step (the base stays loaded).
+ */
+export type WarmGenerateOptions = Omit<GenerateOptions, 'onEvent' | 'spawn'> & {
   readonly onEvent?: (event: ProgressEvent) => void;
 };
 
@@ -152,7 +163,11 @@ export class GenerationWorker {
           else if (event.type === 'progress') {
             // Routed by id: a step of another (or an unknown) request never moves this one's progress.
             if (event.id) this.pending.get(event.id)?.onEvent?.(event);
-          } else if (event.type === 'done' || event.type === 'error') {
+          } else if (
+            event.type === 'done' ||
+            event.type === 'error' ||
+            (event.type === 'cancelled' && event.id)
+          ) {
             const pending = event.id ? this.pending.get(event.id) : undefined;
             const error = event.type === 'error' ? errorFromEvent(event, 'serve-generation') : undefined;
             if (!pending) {
@@ -161,7 +176,7 @@ export class GenerationWorker {
             }
             this.pending.delete(event.id ?? '');
             if (error) pending.reject(error);
-            else if (event.type === 'done') pending.resolve(event);
+            else if (event.type !== 'error') pending.resolve(event);
           }
         },
       );
@@ -180,6 +195,7 @@ export class GenerationWorker {
   /**
    * Generates with `lora` at `config.loraWeight`; the config's baseModel must be this worker's.
    * `options.onEvent` receives this request's `progress` events (step/total = sampling step/steps).
+   * Aborting `options.signal` sends the worker `cancel`: the result then has `stopped` and no images.
    */
   async generate(options: WarmGenerateOptions): Promise<GenerationResult> {
     const lora = await chooseLoraFile(options.lora);
@@ -191,11 +207,19 @@ export class GenerationWorker {
     }
     await this.start();
     const id = `g${this.nextId++}`;
-    const done = new Promise<DoneEvent>((resolveDone, rejectDone) => {
-      this.pending.set(id, { resolve: resolveDone, reject: rejectDone, onEvent: options.onEvent });
+    const answer = new Promise<DoneEvent | CancelledEvent>((resolveAnswer, rejectAnswer) => {
+      this.pending.set(id, { resolve: resolveAnswer, reject: rejectAnswer, onEvent: options.onEvent });
     });
     this.worker?.send(requestFor({ ...options, ...(lora ? { lora: lora.path } : {}) }, id));
-    return resultFrom(await done, lora);
+    const cancel = () => this.worker?.send({ version: PROTOCOL_VERSION, command: 'cancel', id });
+    if (options.signal?.aborted) cancel();
+    else options.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      const event = await answer;
+      return event.type === 'cancelled' ? stoppedResult(event) : resultFrom(event, lora);
+    } finally {
+      options.signal?.removeEventListener('abort', cancel);
+    }
   }
 
   /** Asks the worker to exit and waits for it. */

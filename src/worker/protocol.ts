@@ -64,11 +64,13 @@ export const readyEventSchema = z.strictObject({
   load_s: z.number(),
   device: z.string(),
 });
+/** Training stopped by SIGTERM/SIGINT (with its checkpoint), or, under serve-generation, request `id` cancelled. */
 export const cancelledEventSchema = z.strictObject({
   version,
   type: z.literal('cancelled'),
   step: z.number().int().min(0),
   checkpoint: z.string().nullable(),
+  id: z.string().optional(),
 });
 export const doneEventSchema = z.strictObject({
   version,
@@ -100,6 +102,7 @@ export const workerEventSchema = z.discriminatedUnion('type', [
 export type WorkerEvent = z.infer<typeof workerEventSchema>;
 export type ProgressEvent = z.infer<typeof progressEventSchema>;
 export type DoneEvent = z.infer<typeof doneEventSchema>;
+export type CancelledEvent = z.infer<typeof cancelledEventSchema>;
 export type ErrorEvent = z.infer<typeof errorEventSchema>;
 export type CaptionEvent = z.infer<typeof captionEventSchema>;
 
@@ -142,6 +145,12 @@ export const serveGenerationRequestSchema = z.strictObject({
   base_model: z.string().min(1),
 });
 export const shutdownRequestSchema = z.strictObject({ version, command: z.literal('shutdown') });
+/** serve-generation: stop request `id` at its next sampling step (or before it starts); it answers `cancelled`. */
+export const cancelRequestSchema = z.strictObject({
+  version,
+  command: z.literal('cancel'),
+  id: z.string().min(1),
+});
 export const blipRequestSchema = z.strictObject({
   version,
   command: z.literal('blip-caption'),
@@ -169,6 +178,7 @@ export const workerRequestSchema = z.discriminatedUnion('command', [
   generateRequestSchema,
   serveGenerationRequestSchema,
   shutdownRequestSchema,
+  cancelRequestSchema,
   blipRequestSchema,
   loraCountRequestSchema,
   estimateMemoryRequestSchema,

@@ -176,6 +176,50 @@ def test_serve_generation_sends_progress_per_sampling_step_tagged_with_the_reque
     assert progress[2]["eta_s"] == 0  # last step of r1: nothing left
 
 
+def test_serve_generation_cancel_stops_a_queued_request_and_the_next_one_runs(tmp_path):
+    # The reader thread takes `cancel r1` off stdin while the base model loads: r1 stops before its first step.
+    request = lambda rid, steps, out: {"version": 1, "command": "generate", "id": rid, "lora": None,  # noqa: E731
+                                       "output_dir": str(tmp_path / out), "config": {**GEN_CONFIG, "steps": steps, "seeds": [3]}}
+    cancel = lambda rid: {"version": 1, "command": "cancel", "id": rid}  # noqa: E731
+    code, events, stderr = run_worker("serve-generation", {"version": 1, "command": "serve-generation", "base_model": "tiny"},
+                                      extra_lines=[request("r1", 50, "o1"), cancel("r1"), cancel("r9"), {"version": 1, "command": "cancel"},
+                                                   request("r2", 2, "o2"), {"version": 1, "command": "shutdown"}])
+    assert code == 0, stderr
+    answered = [(e["type"], e.get("id")) for e in events if e["type"] in ("cancelled", "done", "error")]
+    assert answered == [("cancelled", "r1"), ("error", None), ("done", "r2")]  # r9: unknown, nothing to answer
+    stopped = next(e for e in events if e["type"] == "cancelled")
+    assert stopped["step"] == 0 and stopped["checkpoint"] is None
+    assert not any(e["type"] == "progress" and e.get("id") == "r1" for e in events)
+    assert not (tmp_path / "o1").exists()  # a cancelled request writes nothing
+    error = next(e for e in events if e["type"] == "error")
+    assert error["kind"] == "config" and "id" in error["message"]
+    assert len(next(e for e in events if e["type"] == "done")["artifacts"]["images"]) == 1
+
+
+def test_session_stops_at_the_sampling_step_after_should_stop_and_keeps_its_vae_float32(tmp_path):
+    from toonlora_trainer.generate import GenerationCancelled
+
+    session = GenerationSession("tiny", torch.device("cpu"))
+    session.dtype = torch.bfloat16  # what a GPU session casts the VAE to when vaeFp32 is off
+    config = parse_generation_config({**GEN_CONFIG, "steps": 6, "vaeFp32": False})
+    asked: list[int] = []
+    events: list = []
+
+    def should_stop() -> bool:
+        asked.append(len(asked) + 1)
+        return len(asked) >= 2
+
+    with pytest.raises(GenerationCancelled) as stopped:
+        session.generate(None, config, str(tmp_path / "out"), events.append, "r1", should_stop)
+    assert stopped.value.step == 2 and asked == [1, 2]
+    assert [e.step for e in events] == [1, 2]  # the progress of both steps went out, then it stopped
+    assert not (tmp_path / "out").exists()
+    assert session.pipe.vae.dtype == torch.float32  # restored for the next request
+    session.dtype = torch.float32
+    after = session.generate(None, parse_generation_config(GEN_CONFIG), str(tmp_path / "out"))
+    assert len(after.images) == 2
+
+
 def test_session_keeps_at_most_max_loras_loaded(tmp_path):
     for name, seed in (("a", 1), ("b", 2), ("c", 3)):
         write_random_lora(tmp_path / name, rank=4, alpha=4.0, seed=seed)

@@ -14,7 +14,7 @@ import signal
 import sys
 import traceback
 
-from .protocol import COMMANDS, Done, Error, EventWriter, Log, ProtocolError, Ready, parse_request_line
+from .protocol import COMMANDS, Done, Error, EventWriter, Log, ProtocolError, parse_request_line
 
 
 def _error_kind(error: BaseException) -> str:
@@ -102,7 +102,9 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
         writer.emit(Done(artifacts={"images": result.images, "grid": result.grid},
                          stats={"load_s": session.load_s, "swap_s": result.swap_s, "generate_s": result.generate_s}, id=request.id))
     elif command == "serve-generation":
-        _serve_generation(writer)
+        from .serve_generation import serve_generation
+
+        serve_generation(_read_line(command), writer, _error_kind)
     elif command == "blip-caption":
         from .blip import caption_images
         from .config import parse_blip_request
@@ -129,38 +131,6 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
         r = parse_estimate_memory_request(_read_line(command))
         configs = (SD15_UNET_CONFIG, SD15_VAE_CONFIG, SD15_TEXT_CONFIG) if r.unet == "sd15" else (TINY_UNET_CONFIG, TINY_VAE_CONFIG, TINY_TEXT_CONFIG)
         writer.emit(Done(artifacts={}, stats=estimate_training_memory(r.config, *configs).as_stats()))
-
-
-def _serve_generation(writer: EventWriter) -> None:
-    """Long-lived mode: first line {command: serve-generation, base_model}; then generate requests, each
-    answered by a `progress` per sampling step and then `done`/`error`, all carrying its `id`, until
-    {command: shutdown} or end of input."""
-    from .config import parse_generate_request, parse_serve_request
-    from .generate import GenerationSession
-    from .protocol import _parse_object
-
-    serve = parse_serve_request(_read_line("serve-generation"))
-    session = GenerationSession(serve.base_model)
-    writer.emit(Ready(load_s=session.load_s, device=str(session.device)))
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        obj = _parse_object(line)
-        if obj.get("command") == "shutdown":
-            break
-        request_id = obj.get("id") if isinstance(obj.get("id"), str) else None
-        try:
-            if obj.get("command") != "generate":
-                raise ProtocolError(f"command: expected 'generate' or 'shutdown', got {obj.get('command')!r}")
-            request = parse_generate_request(obj)
-            if request.config.base_model != serve.base_model:
-                raise ProtocolError(f"config.baseModel: this worker holds {serve.base_model!r}, got {request.config.base_model!r}")
-            result = session.generate(request.lora, request.config, request.output_dir, writer.emit, request_id)
-            writer.emit(Done(artifacts={"images": result.images, "grid": result.grid},
-                             stats={"swap_s": result.swap_s, "generate_s": result.generate_s}, id=request_id))
-        except Exception as error:  # one bad request never ends the warm worker
-            traceback.print_exc(file=sys.stderr)
-            writer.emit(Error(message=str(error), kind=_error_kind(error), id=request_id))
 
 
 def main(argv: list[str]) -> int:

@@ -301,6 +301,21 @@ def parse_serve_request(obj: dict[str, Any]) -> ServeRequest:
 
 
 @dataclass(frozen=True)
+class CancelRequest:
+    """serve-generation: stop request `id` at its next sampling step (or before it starts), keeping no images."""
+
+    id: str
+
+
+def parse_cancel_request(obj: dict[str, Any]) -> CancelRequest:
+    f = _Fields(obj, "request")
+    f.raw("version"), f.raw("command")
+    request = CancelRequest(id=f.string("id"))
+    f.done()
+    return request
+
+
+@dataclass(frozen=True)
 class BlipRequest:
     model: str
     paths: tuple[str, ...]

@@ -185,21 +185,31 @@ class GenerationSession:
         return time.perf_counter() - started
 
     def generate(self, lora: str | None, config: GenerationConfig, output_dir: str, emit: Emit | None = None,
-                 request_id: str | None = None) -> GenerationResult:
+                 request_id: str | None = None, should_stop: Callable[[], bool] | None = None) -> GenerationResult:
         """Renders one image per seed into `output_dir` (PNG) plus a grid when there are several seeds.
         With `emit`, a `progress` event follows each sampling step (step/total = step/config.steps),
-        carrying `request_id` as its `id` when given (serve-generation answers several requests)."""
+        carrying `request_id` as its `id` when given (serve-generation answers several requests).
+        `should_stop` is asked after each sampling step: True raises GenerationCancelled, and nothing is written."""
         swap_s = self.use_lora(lora, config.lora_weight)
         self.pipe.scheduler = make_scheduler(config.scheduler, self.base.noise_scheduler.config)
+        progress = StepProgress(config.steps, emit, request_id) if emit else None
+
+        def on_step(step: int) -> None:
+            if progress:
+                progress(step)
+            if should_stop and should_stop():
+                raise GenerationCancelled(step)
+
+        started = time.perf_counter()
         if not config.vae_fp32:
             self.pipe.vae.to(dtype=self.dtype)
-        started = time.perf_counter()
-        latents = render_latents(
-            self.pipe, config.prompt, config.negative_prompt, config.seeds, config.steps, config.guidance_scale,
-            config.width, config.height, config.clip_skip, StepProgress(config.steps, emit, request_id) if emit else None,
-        )
-        images = decode_latents(self.pipe, latents)
-        if not config.vae_fp32:
+        try:  # the session's VAE stays float32 for the next request, whatever happens to this one
+            latents = render_latents(
+                self.pipe, config.prompt, config.negative_prompt, config.seeds, config.steps, config.guidance_scale,
+                config.width, config.height, config.clip_skip, on_step if progress or should_stop else None,
+            )
+            images = decode_latents(self.pipe, latents)
+        finally:
             self.pipe.vae.to(dtype=torch.float32)
         os.makedirs(output_dir, exist_ok=True)
         paths = []
@@ -212,6 +222,15 @@ class GenerationSession:
             grid = _unused_path(output_dir, "grid")
             make_grid(images).save(grid)
         return GenerationResult(paths, grid, swap_s, time.perf_counter() - started)
+
+
+class GenerationCancelled(Exception):
+    """The driver cancelled the request (serve-generation's `cancel` line): raised at the sampling step after
+    it arrived, before anything is decoded or written."""
+
+    def __init__(self, step: int) -> None:
+        super().__init__(f"cancelled after sampling step {step}")
+        self.step = step
 
 
 def _load_lora_file(pipe, path: str, name: str) -> None:

@@ -85,10 +85,12 @@ class Ready:
 
 @dataclass(frozen=True)
 class Cancelled:
-    """SIGTERM/SIGINT arrived; `checkpoint` is the folder saved before exiting (None if none)."""
+    """SIGTERM/SIGINT arrived; `checkpoint` is the folder saved before exiting (None if none). Under
+    serve-generation: the driver cancelled request `id` (its `cancel` line), stopped after sampling step `step`."""
 
     step: int
     checkpoint: str | None
+    id: str | None = None
     type: str = "cancelled"
 
 

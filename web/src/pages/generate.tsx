@@ -1,5 +1,6 @@
 // web/src/pages/generate.tsx — generate with a LoRA: prompt (trigger pre-filled), negative prompt,
-// weight slider, seed, steps, several seeds as a grid, and a weight sweep (0.4 / 0.7 / 1.0).
+// weight slider, seed, steps, several seeds as a grid, and a weight sweep (0.4 / 0.7 / 1.0). Cancel stops
+// the image being rendered at its next sampling step; a sweep keeps the weights already done.
 import { type FormEvent, useEffect, useState } from 'react';
 import type { Artifact, Character, GenerationTiming, Job } from '../../../src/schemas/api.js';
 import { generationConfigSchema } from '../../../src/schemas/config.js';
@@ -39,7 +40,7 @@ export function GeneratePage({
   }, [character.id]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: refresh results when the job finishes
   useEffect(() => {
-    if (job && view.status === 'succeeded') {
+    if (job && (view.status === 'succeeded' || view.status === 'cancelled')) {
       api.job(job.id).then(setJob, onError);
       api.artifacts({ jobId: job.id, kind: 'image' }).then(setImages, onError);
     }
@@ -74,6 +75,16 @@ export function GeneratePage({
     }
   };
 
+  const cancel = async () => {
+    if (!job) return;
+    try {
+      setJob(await api.cancelJob(job.id));
+    } catch (error) {
+      onError(error);
+    }
+  };
+
+  const status = view.status ?? job?.status;
   const timing = job?.result?.timing as GenerationTiming | undefined;
   const weights = [...new Set(images.map((i) => Number(i.meta.weight)))];
   const seeds = [...new Set(images.map((i) => Number(i.meta.seed)))];
@@ -146,6 +157,11 @@ export function GeneratePage({
       <div className="panel">
         <h3>Results</h3>
         {job && <JobStatusLine view={view} />}
+        {(status === 'running' || status === 'queued') && (
+          <button type="button" className="secondary" onClick={cancel}>
+            Cancel
+          </button>
+        )}
         {timing && (
           <p className="muted small" data-testid="timing">
             {timing.warm ? 'warm worker' : `base loaded in ${(timing.loadMs / 1000).toFixed(1)} s`} · LoRA
