@@ -242,9 +242,51 @@ describe('auth', () => {
       (await app.inject({ method: 'POST', url: '/%61pi/characters', payload: { name: 'Intruder' } }))
         .statusCode,
     ).toBe(401);
-    // <img> and EventSource cannot send headers: ?token= works too, and is checked the same way.
-    expect((await app.inject({ method: 'GET', url: '/api/health?token=s3cret-token' })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/api/health?token=nope' })).statusCode).toBe(401);
+    // the token is never taken from a URL (logs, history, Referer headers)
+    expect((await app.inject({ method: 'GET', url: '/api/health?token=s3cret-token' })).statusCode).toBe(401);
+  });
+
+  it('trades the token for an HttpOnly session cookie that counts on reads only', async () => {
+    const app = await makeApp({ token: 's3cret-token' });
+    expect((await app.inject({ method: 'POST', url: '/api/session' })).statusCode).toBe(401);
+    const session = await app.inject({
+      method: 'POST',
+      url: '/api/session',
+      headers: { authorization: 'Bearer s3cret-token' },
+    });
+    expect(session.statusCode).toBe(204);
+    const setCookie = String(session.headers['set-cookie']);
+    expect(setCookie).toMatch(/^toonlora_session=[\w-]+; Path=\/api; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).not.toContain('s3cret-token');
+    const cookie = setCookie.split(';')[0] as string;
+    // <img>, download links and EventSource send it by themselves: reads pass
+    for (const url of ['/api/health', '/api/characters']) {
+      expect((await app.inject({ method: 'GET', url, headers: { cookie } })).statusCode, url).toBe(200);
+    }
+    const wrong = { cookie: 'toonlora_session=forged' };
+    expect((await app.inject({ method: 'GET', url: '/api/characters', headers: wrong })).statusCode).toBe(
+      401,
+    );
+    // a write with the cookie alone is refused: another site cannot make a browser change anything
+    const post = await app.inject({
+      method: 'POST',
+      url: '/api/characters',
+      headers: { cookie },
+      payload: { name: 'a', trigger: 'b', classWord: 'c' },
+    });
+    expect(post.statusCode).toBe(401);
+    // another token gives another cookie: changing TOONLORA_TOKEN ends every session
+    const other = await makeApp({ token: 'another-token' });
+    expect((await other.inject({ method: 'GET', url: '/api/health', headers: { cookie } })).statusCode).toBe(
+      401,
+    );
+  });
+
+  it('without a token, POST /api/session sets no cookie', async () => {
+    const app = await makeApp();
+    const session = await app.inject({ method: 'POST', url: '/api/session' });
+    expect(session.statusCode).toBe(204);
+    expect(session.headers['set-cookie']).toBeUndefined();
   });
 
   it('refuses to listen beyond loopback without a token', async () => {

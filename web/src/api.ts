@@ -1,5 +1,6 @@
 // web/src/api.ts — the web app's API client: typed with src/schemas/api.ts, bearer token from
-// localStorage when the server asks for one, server-sent events for job progress.
+// localStorage when the server asks for one (traded for a session cookie that <img>, links and
+// EventSource send by themselves), server-sent events for job progress.
 import type {
   Artifact,
   Character,
@@ -24,10 +25,12 @@ export function setToken(token: string): void {
   localStorage.setItem(TOKEN_KEY, token);
 }
 
-/** A URL an <img> or <a> can load (adds ?token= when a token is set: they cannot send headers). */
-export function fileUrl(url: string): string {
-  const token = getToken();
-  return token ? `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : url;
+/**
+ * With a stored token: asks the server for the session cookie that lets <img>, download links and
+ * EventSource (they cannot send headers) read /api/; the token itself never goes into a URL.
+ */
+export async function startSession(): Promise<void> {
+  if (getToken()) await request<unknown>('POST', '/api/session');
 }
 
 export class ApiError extends Error {
@@ -121,7 +124,7 @@ export function uploadImages(
 
 /** Follows a job's events (replayed from the start); returns the function that stops listening. */
 export function followJob(jobId: string, onEvent: (event: JobEvent) => void): () => void {
-  const source = new EventSource(fileUrl(`/api/jobs/${jobId}/stream`));
+  const source = new EventSource(`/api/jobs/${jobId}/stream`);
   const handle = (message: MessageEvent<string>) => onEvent(JSON.parse(message.data) as JobEvent);
   for (const type of ['status', 'progress', 'sample', 'checkpoint', 'log']) {
     source.addEventListener(type, handle as EventListener);

@@ -1,21 +1,37 @@
-// src/server/plugins/auth.ts — bearer-token check on every /api/ route when the server has a token
-// (required whenever it listens beyond loopback). Compares in constant time.
-import { timingSafeEqual } from 'node:crypto';
+// src/server/plugins/auth.ts — the token check on every /api/ route when the server has a token
+// (required whenever it listens beyond loopback), compared in constant time. Clients send
+// `Authorization: Bearer <token>`. The web app also trades the token once for a session cookie
+// (POST /api/session: HttpOnly, SameSite=Strict), which <img>, download links and EventSource send by
+// themselves; the cookie counts on GET / HEAD only, so another site cannot make a browser change anything,
+// and the token never goes into a URL (server logs, browser history, Referer headers).
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ToonloraError } from '../../errors.js';
+import { zodRoute } from '../route-schema.js';
+
+/** The web app's session cookie: a value derived from the token (changing the token ends every session). */
+export const SESSION_COOKIE = 'toonlora_session';
+
+export function sessionCookieValue(token: string): string {
+  return createHmac('sha256', token).update('toonlora web session v1').digest('base64url');
+}
 
 export interface AuthOptions {
   /** The token clients must send as `Authorization: Bearer <token>`; undefined: no check. */
   token?: string;
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const match = /^Bearer (.+)$/.exec(header ?? '');
-  if (!match) return false;
-  const given = Buffer.from(match[1] as string);
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  return sameSecret(/^Bearer (.+)$/.exec(header ?? '')?.[1], token);
 }
 
 /**
@@ -40,19 +56,42 @@ export function isApiRequest(matchedRoute: string | undefined, rawUrl: string): 
 async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<void> {
   const token = options.token;
   app.decorate('authRequired', Boolean(token));
-  if (!token) return;
-  app.addHook('onRequest', async (request) => {
-    if (!isApiRequest(request.routeOptions.url, request.url)) return;
-    // EventSource cannot set headers: the SSE route also accepts ?token=.
-    const queryToken = new URL(request.url, 'http://x').searchParams.get('token');
-    const header = request.headers.authorization ?? (queryToken ? `Bearer ${queryToken}` : undefined);
-    if (!tokenMatches(header, token)) {
+  await app.register(fastifyCookie); // parses cookies in an onRequest hook that runs before the check below
+  const session = token ? sessionCookieValue(token) : undefined;
+  if (token && session) {
+    app.addHook('onRequest', async (request) => {
+      if (!isApiRequest(request.routeOptions.url, request.url)) return;
+      if (bearerMatches(request.headers.authorization, token)) return;
+      const reads = request.method === 'GET' || request.method === 'HEAD';
+      if (reads && sameSecret(request.cookies[SESSION_COOKIE], session)) return;
       throw new ToonloraError(
         'TL_ERR_UNAUTHORIZED',
         `${request.method} ${request.url.split('?')[0]}: missing or wrong token. Send "Authorization: Bearer <TOONLORA_TOKEN>".`,
       );
-    }
-  });
+    });
+  }
+  app.post(
+    '/api/session',
+    {
+      schema: zodRoute({
+        summary:
+          'Sets the web session cookie (needs the bearer token): lets <img>, links and EventSource read /api/ without it',
+        tags: ['auth'],
+      }),
+    },
+    async (request, reply) => {
+      if (session) {
+        const secure = request.protocol === 'https';
+        reply.setCookie(SESSION_COOKIE, session, {
+          path: '/api',
+          httpOnly: true,
+          sameSite: 'strict',
+          secure,
+        });
+      }
+      return reply.code(204).send();
+    },
+  );
 }
 
 declare module 'fastify' {

@@ -2,12 +2,12 @@
 // by side, the caption editable inline, exclude / re-include; skipped files with reasons; zip download.
 import { useEffect, useState } from 'react';
 import type { Character, Dataset, DatasetDetail, DatasetItem } from '../../../src/schemas/api.js';
-import { api, fileUrl } from '../api.js';
+import { api } from '../api.js';
 
 function Stage({ label, url }: { label: string; url: string | null }) {
   return (
     <figure className="stage">
-      {url ? <img src={fileUrl(url)} alt={label} loading="lazy" /> : <div className="missing">not kept</div>}
+      {url ? <img src={url} alt={label} loading="lazy" /> : <div className="missing">not kept</div>}
       <figcaption>{label}</figcaption>
     </figure>
   );
@@ -97,7 +97,7 @@ export function DatasetPage({
           </select>
         </label>
         {selected && (
-          <a className="button secondary" href={fileUrl(`/api/datasets/${selected}/zip`)}>
+          <a className="button secondary" href={`/api/datasets/${selected}/zip`}>
             Download zip (kohya layout)
           </a>
         )}

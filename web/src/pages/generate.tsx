@@ -4,7 +4,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import type { Artifact, Character, GenerationTiming, Job } from '../../../src/schemas/api.js';
 import { generationConfigSchema } from '../../../src/schemas/config.js';
-import { api, fileUrl } from '../api.js';
+import { api } from '../api.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { useJob } from '../components/use-job.js';
 
@@ -184,7 +184,7 @@ export function GeneratePage({
                 );
                 return image ? (
                   <figure key={image.id}>
-                    <img src={fileUrl(image.url)} alt={`seed ${seedValue}, weight ${w}`} />
+                    <img src={image.url} alt={`seed ${seedValue}, weight ${w}`} />
                     <figcaption>
                       seed {seedValue} · weight {w}
                     </figcaption>

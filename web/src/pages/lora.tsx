@@ -2,7 +2,7 @@
 // A1111 prompt snippet with the trigger word.
 import { useEffect, useState } from 'react';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
-import { api, fileUrl } from '../api.js';
+import { api } from '../api.js';
 
 /** Compatibility verdicts read better as one line: `a1111 ✓ · comfyui ✓ · diffusers ✗ (2 unmapped)`. */
 function formatValue(key: string, value: unknown): string {
@@ -78,13 +78,10 @@ export function LoraPage({
         </select>
         {selected && (
           <>
-            <a className="button" href={fileUrl(`/api/loras/${selected}/download?format=kohya`)}>
+            <a className="button" href={`/api/loras/${selected}/download?format=kohya`}>
               Download (WebUI / kohya)
             </a>
-            <a
-              className="button secondary"
-              href={fileUrl(`/api/loras/${selected}/download?format=diffusers`)}
-            >
+            <a className="button secondary" href={`/api/loras/${selected}/download?format=diffusers`}>
               Download (diffusers)
             </a>
           </>

@@ -3,7 +3,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import type { Character, Dataset, Job } from '../../../src/schemas/api.js';
 import { trainingConfigSchema } from '../../../src/schemas/config.js';
-import { api, fileUrl } from '../api.js';
+import { api } from '../api.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { LossChart } from '../components/loss-chart.js';
 import { useJob } from '../components/use-job.js';
@@ -165,7 +165,7 @@ export function TrainPage({
             <div className="thumbs samples" data-testid="samples">
               {view.samples.map((s) => (
                 <figure key={s.url}>
-                  <img src={fileUrl(s.url)} alt={`sample at step ${s.step}`} />
+                  <img src={s.url} alt={`sample at step ${s.step}`} />
                   <figcaption>step {s.step}</figcaption>
                 </figure>
               ))}

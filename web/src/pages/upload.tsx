@@ -2,7 +2,7 @@
 // "build dataset" (a prep job) with its live status.
 import { type DragEvent, useEffect, useState } from 'react';
 import type { Character, UploadedImage } from '../../../src/schemas/api.js';
-import { api, fileUrl, uploadImages } from '../api.js';
+import { api, uploadImages } from '../api.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { useJob } from '../components/use-job.js';
 
@@ -89,7 +89,7 @@ export function UploadPage({
       <div className="thumbs" data-testid="uploads">
         {images.map((image) => (
           <figure key={image.id}>
-            <img src={fileUrl(image.url)} alt={image.originalName} loading="lazy" />
+            <img src={image.url} alt={image.originalName} loading="lazy" />
             <figcaption>
               {image.originalName} · {image.width}×{image.height}
             </figcaption>

@@ -1,0 +1,59 @@
+// test/web-token.test.ts — the web app in chromium against a server with a token: it asks for the token,
+// trades it for an HttpOnly session cookie, and then the dataset images (original and crop of 2 items) load
+// with no token in any URL.
+import type { FastifyInstance } from 'fastify';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../src/server/server.js';
+import { ensureWebBuilt, launchChromium, WEB_DIST } from './helpers/browser.js';
+import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
+
+const TOKEN = 'web-s3cret-token';
+let app: FastifyInstance;
+let url: string;
+let browser: BrowserContext;
+let page: Page;
+let characterId: string;
+
+beforeAll(async () => {
+  ensureWebBuilt();
+  ({ app, url } = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: tempDataDir('web-token'),
+    webDir: WEB_DIST,
+    token: TOKEN,
+  }));
+  ({ characterId } = await seedDataset(app));
+  browser = await launchChromium();
+  page = await browser.newPage();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+describe('web app with a token', () => {
+  it('asks for the token, then shows the images through the session cookie; no URL carries the token', async () => {
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    await page.goto(`${url}/#/c/${characterId}/dataset`);
+    await page.fill('input[name=token]', TOKEN);
+    await page.click('button:has-text("Use")');
+    await page.waitForSelector('[data-testid=dataset-item] img');
+    await page.waitForFunction(() => {
+      const images = [...document.querySelectorAll<HTMLImageElement>('[data-testid=dataset-item] img')];
+      return images.length === 4 && images.every((image) => image.complete && image.naturalWidth === 16);
+    });
+    expect(requested.filter((u) => u.includes('/api/')).length).toBeGreaterThan(3);
+    expect(requested.filter((u) => u.includes(TOKEN))).toEqual([]);
+    const cookies = await browser.cookies(`${url}/api/health`); // the cookie is scoped to /api
+    expect(cookies.find((c) => c.name === 'toonlora_session')).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/api',
+    });
+    expect(await page.evaluate(() => document.cookie)).toBe(''); // not readable by scripts
+  }, 60_000);
+});
