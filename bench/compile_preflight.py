@@ -1,7 +1,7 @@
 """bench/compile_preflight.py — what torch.compile makes of the full-size SD1.5 training step, checked on a CPU
 before a GPU lease is spent on it: graphs, graph breaks and recompiles of the trainer's UNet step.
 
-Usage: trainer/.venv/bin/python bench/compile_preflight.py [--variants ckpt,selective,none] [--latent 8]
+Usage: trainer/.venv/bin/python bench/compile_preflight.py [--variants ckpt,selective,none] [--latent 8] [--backend aot_eager]
 
 Each variant builds the SD1.5-architecture UNet with random weights in bf16 with the trainer's own setup
 (train.prepare_unet: LoRA r=32, fp32 LoRA weights, no input-cast round trip, gradient checkpointing on every
@@ -9,7 +9,8 @@ block / on the narrow blocks only / off), compiles it with dynamo's `aot_eager` 
 the autograd split that inductor also gets, without generating kernels) and runs two fwd+bwd steps under
 bf16 autocast at a small latent size (the graph's structure does not depend on it). One graph, no breaks, no
 new graph on the second step and a gradient for every LoRA parameter are what the GPU's compiled step
-(bench/train_speed.py --compile) needs. About 25 s a variant on 2 cores, ~4 GB of memory.
+(bench/train_speed.py --compile) needs. About 25 s a variant on 2 cores, ~4 GB of memory. `--backend inductor`
+also lowers the graph and builds CPU kernels (minutes): it finds ops inductor cannot lower.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from train_speed import training_config  # noqa: E402
 VARIANTS = ("ckpt", "selective", "none")  # checkpointing on every block / on the narrow blocks only / off
 
 
-def preflight(variant: str, latent: int) -> bool:
+def preflight(variant: str, latent: int, backend: str) -> bool:
     """Prints the two steps of one variant; True when the step compiles as one graph that needs no other."""
     from diffusers import UNet2DConditionModel
 
@@ -45,7 +46,7 @@ def preflight(variant: str, latent: int) -> bool:
     if variant == "selective":
         M.checkpoint_narrow_blocks_only(unet)
     torch._dynamo.reset()
-    compiled = torch.compile(unet, backend="aot_eager")
+    compiled = torch.compile(unet, backend=backend)
     noisy = torch.randn(1, 4, latent, latent, dtype=torch.bfloat16)
     context = torch.randn(1, 77, 768, dtype=torch.bfloat16)
     ok = True
@@ -70,13 +71,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--latent", type=int, default=8, help="latent size (8 = 64 px); the graph is the same at any size")
+    parser.add_argument("--backend", default="aot_eager", help="aot_eager (capture only), or inductor (also builds the kernels)")
     args = parser.parse_args()
     from diffusers.utils import logging as diffusers_logging
 
     diffusers_logging.set_verbosity_error()
-    print(f"torch.compile pre-flight (backend aot_eager, CPU, bf16 autocast): SD1.5 UNet, LoRA r=32, latent {args.latent}x{args.latent}; torch {torch.__version__}")
+    print(f"torch.compile pre-flight (backend {args.backend}, CPU, bf16 autocast): SD1.5 UNet, LoRA r=32, latent {args.latent}x{args.latent}; torch {torch.__version__}")
     started = time.perf_counter()
-    results = {variant: preflight(variant, args.latent) for variant in args.variants.split(",")}
+    results = {variant: preflight(variant, args.latent, args.backend) for variant in args.variants.split(",")}
     for variant, ok in results.items():
         print(f"{variant}: {'one graph, no breaks, no recompile' if ok else 'NOT one clean graph: see the lines above'}")
     print(f"({time.perf_counter() - started:.0f} s)")
