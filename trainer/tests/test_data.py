@@ -52,3 +52,23 @@ def test_batches_are_a_pure_function_of_position(tmp_path):
     assert sorted(first_epoch) == [0, 0, 1, 1, 2, 2]  # every repeat once per epoch
     assert batch_indices(repeated, 42, 4, 2) == first_epoch[4:6]
     assert [batch_indices(repeated, 42, p, 1)[0] for p in range(6)] == first_epoch
+
+
+def test_scan_names_the_images_that_centre_cropping_would_cut(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "5_sks girl"
+    folder.mkdir()
+    for name, size in (("square.png", (64, 64)), ("nearly.png", (64, 66)), ("tall.png", (64, 128)), ("wide.jpg", (120, 64))):
+        Image.new("RGB", size, "white").save(folder / name)
+    (folder / "broken.png").write_bytes(b"not a png")  # left to the load, which names it
+    dataset = scan_kohya_dataset(str(tmp_path))
+    cut = [w for w in dataset.warnings if "not square" in w]
+    assert len(cut) == 1
+    assert cut[0].startswith("2 of 5 images are not square (tall.png 64x128, wide.jpg 120x64)")
+    assert "centre-crops" in cut[0] and "toonlora prep" in cut[0]
+
+
+def test_a_square_dataset_gets_no_crop_warning(tmp_path):
+    make_pattern_dataset(tmp_path, images=2, repeats=1)
+    assert not any("not square" in w for w in scan_kohya_dataset(str(tmp_path)).warnings)

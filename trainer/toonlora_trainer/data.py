@@ -1,7 +1,8 @@
 """toonlora_trainer/data.py — the kohya dataset layout: `<repeats>_<trigger> <class>/name.png + name.txt`.
 
 Scans folders (repeats from the folder name, as kohya sd-scripts' DreamBooth datasets do), reads
-captions, shuffles caption tags with the trigger kept first, and loads images as [-1, 1] tensors.
+captions, shuffles caption tags with the trigger kept first, and loads images as [-1, 1] tensors
+(centre-cropped to a square: images that are not square are named in a warning, since the crop cuts them).
 The sample order is a pure function of (seed, epoch), so a resumed run sees the same batches.
 """
 
@@ -19,6 +20,7 @@ from PIL import Image
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 FOLDER_PATTERN = re.compile(r"^(\d+)_(.+)$")
+SQUARE_TOLERANCE = 1.05  # a longer side up to 5% over the shorter one loses at most 2.5% at each end
 
 
 class DatasetError(ValueError):
@@ -82,7 +84,29 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
             f"{dataset_dir}: no images found in `<repeats>_<trigger> <class>` folders (e.g. `10_sks girl/a.png`). "
             "Run `toonlora prep` first or rename the folders."
         )
+    warnings.extend(non_square_warning(items))
     return Dataset(tuple(items), tuple(warnings))
+
+
+def non_square_warning(items: list[DatasetItem]) -> list[str]:
+    """One warning naming the images that are not square (from their headers; an unreadable one is left to the
+    load, which names it): training centre-crops them, which cuts the top and bottom of a tall image (the head
+    and feet of a full-body character) or the sides of a wide one. There are no aspect-ratio buckets yet."""
+    cut: list[str] = []
+    for item in items:
+        try:
+            with Image.open(item.image_path) as image:
+                width, height = image.size
+        except (OSError, ValueError):
+            continue
+        if max(width, height) > SQUARE_TOLERANCE * min(width, height):
+            cut.append(f"{Path(item.image_path).name} {width}x{height}")
+    if not cut:
+        return []
+    shown = ", ".join(cut[:3]) + (f" and {len(cut) - 3} more" if len(cut) > 3 else "")
+    return [f"{len(cut)} of {len(items)} images are not square ({shown}): training centre-crops each to a square, "
+            "which cuts the top and bottom of tall images (a full-body character's head and feet) and the sides of wide "
+            "ones. Crop them square first (`toonlora prep` does) or pad them to a square."]
 
 
 def _read_caption(image: Path, fallback: str, warnings: list[str]) -> str:
