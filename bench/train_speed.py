@@ -71,7 +71,7 @@ def training_config(batch: int, resolution: int, checkpointing: bool, mixed: str
         "resolution": resolution, "steps": 1_000_000, "batchSize": batch, "gradientAccumulation": 1, "learningRate": 1e-4,
         "lrScheduler": "constant", "lrWarmupSteps": 0, "trainTextEncoder": False, "textEncoderLearningRate": 5e-5,
         "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": checkpointing, "compile": compile, "mixedPrecision": mixed, "clipSkip": 2,
-        "cacheLatents": True, "shuffleCaptions": True, "seed": 1, "sampleEverySteps": 0, "checkpointEverySteps": 0, "keepCheckpoints": 0, "samplePrompts": [], "sampleSeeds": [1], "epochs": None,
+        "cacheLatents": True, "aspectRatioBuckets": True, "shuffleCaptions": True, "seed": 1, "sampleEverySteps": 0, "checkpointEverySteps": 0, "keepCheckpoints": 0, "samplePrompts": [], "sampleSeeds": [1], "epochs": None,
     })
 
 

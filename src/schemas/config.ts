@@ -121,6 +121,12 @@ export const trainingConfigSchema = z.object({
   clipSkip: z.number().int().min(1).max(12).default(2),
   /** Cache the VAE latents once (text embeddings are encoded ahead whenever the text encoder is frozen). */
   cacheLatents: z.boolean().default(true),
+  /**
+   * Aspect-ratio buckets (kohya's enable_bucket): each image trains at the size nearest its aspect ratio (sides
+   * in steps of 64, area up to resolution², e.g. 384x640 for a tall full-body crop), cropped only to that ratio;
+   * a batch holds one bucket. Off: every image is centre-cropped to a square (which cuts tall images).
+   */
+  aspectRatioBuckets: z.boolean().default(true),
   shuffleCaptions: z.boolean().default(true),
   seed: seedSchema.default(DEFAULT_TRAINING_SEED),
   sampleEverySteps: z.number().int().min(0).default(250),

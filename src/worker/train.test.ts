@@ -60,4 +60,12 @@ describe('toonlora train flags', () => {
     expect(trainingConfigSchema.parse({}).keepCheckpoints).toBe(0); // every checkpoint stays unless asked
     expect(trainingConfigSchema.safeParse({ keepCheckpoints: -1 }).success).toBe(false);
   });
+
+  it('--no-buckets turns aspect-ratio buckets off; without it the config file decides (default on)', () => {
+    const off = trainingOverrides({ buckets: false, resume: false, dryRun: false, json: false });
+    expect(off).toMatchObject({ training: { aspectRatioBuckets: false } });
+    const unset = trainingOverrides({ buckets: true, resume: false, dryRun: false, json: false });
+    expect((unset.training as Record<string, unknown>).aspectRatioBuckets).toBeUndefined();
+    expect(trainingConfigSchema.parse({}).aspectRatioBuckets).toBe(true);
+  });
 });

@@ -24,7 +24,7 @@ def training_config(**overrides) -> dict:
         "resolution": 64, "steps": 8, "batchSize": 1, "gradientAccumulation": 1, "learningRate": 1e-3,
         "lrScheduler": "cosine", "lrWarmupSteps": 0, "trainTextEncoder": False, "textEncoderLearningRate": 5e-5,
         "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": True, "compile": False, "mixedPrecision": "fp16", "clipSkip": 2,
-        "cacheLatents": True, "shuffleCaptions": True, "seed": 42, "sampleEverySteps": 0, "checkpointEverySteps": 0, "keepCheckpoints": 0,
+        "cacheLatents": True, "aspectRatioBuckets": True, "shuffleCaptions": True, "seed": 42, "sampleEverySteps": 0, "checkpointEverySteps": 0, "keepCheckpoints": 0,
         "samplePrompts": [], "sampleSeeds": [42, 43], "epochs": None,
     }
     for key, value in overrides.items():

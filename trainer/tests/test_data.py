@@ -3,6 +3,7 @@
 import random
 
 import pytest
+import torch
 from helpers import make_pattern_dataset
 
 from toonlora_trainer.data import DatasetError, batch_indices, repeated_indices, scan_kohya_dataset, shuffle_caption
@@ -54,8 +55,10 @@ def test_batches_are_a_pure_function_of_position(tmp_path):
     assert [batch_indices(repeated, 42, p, 1)[0] for p in range(6)] == first_epoch
 
 
-def test_scan_names_the_images_that_centre_cropping_would_cut(tmp_path):
+def test_without_buckets_a_warning_names_the_images_the_centre_crop_would_cut(tmp_path):
     from PIL import Image
+
+    from toonlora_trainer.data import non_square_warning
 
     folder = tmp_path / "5_sks girl"
     folder.mkdir()
@@ -63,12 +66,80 @@ def test_scan_names_the_images_that_centre_cropping_would_cut(tmp_path):
         Image.new("RGB", size, "white").save(folder / name)
     (folder / "broken.png").write_bytes(b"not a png")  # left to the load, which names it
     dataset = scan_kohya_dataset(str(tmp_path))
-    cut = [w for w in dataset.warnings if "not square" in w]
-    assert len(cut) == 1
-    assert cut[0].startswith("2 of 5 images are not square (tall.png 64x128, wide.jpg 120x64)")
-    assert "centre-crops" in cut[0] and "toonlora prep" in cut[0]
+    assert not any("not square" in w for w in dataset.warnings)  # the run warns, and only with buckets off
+    (cut,) = non_square_warning(dataset.items)
+    assert cut.startswith("2 of 5 images are not square (tall.png 64x128, wide.jpg 120x64)")
+    assert "centre-crops" in cut and "aspectRatioBuckets" in cut
+    assert non_square_warning(scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "square"))).items) == []
 
 
-def test_a_square_dataset_gets_no_crop_warning(tmp_path):
-    make_pattern_dataset(tmp_path, images=2, repeats=1)
-    assert not any("not square" in w for w in scan_kohya_dataset(str(tmp_path)).warnings)
+def test_buckets_are_kohyas_for_512():
+    from toonlora_trainer.data import bucket_sizes
+
+    buckets = bucket_sizes(512)
+    assert len(buckets) == 17 and (512, 512) in buckets and (384, 640) in buckets and (640, 384) in buckets
+    assert buckets[0] == (256, 1024) and buckets[-1] == (1024, 256)  # sorted by aspect ratio
+    for width, height in buckets:
+        assert width % 64 == 0 and height % 64 == 0 and width * height <= 512 * 512 and 256 <= min(width, height)
+    assert bucket_sizes(64) == ((64, 64),)  # too small for any other
+
+
+def test_each_image_gets_the_bucket_nearest_its_aspect_ratio(tmp_path):
+    from PIL import Image
+
+    from toonlora_trainer.data import assign_buckets, bucket_counts
+
+    folder = tmp_path / "5_sks girl"
+    folder.mkdir()
+    for name, size in (("a.png", (512, 512)), ("b.png", (64, 66)), ("c.png", (300, 600)), ("d.png", (600, 350))):
+        Image.new("RGB", size, "white").save(folder / name)
+    dataset = assign_buckets(scan_kohya_dataset(str(tmp_path)), 512)
+    assert [item.bucket for item in dataset.items] == [(512, 512), (512, 512), (320, 704), (640, 384)]
+    assert bucket_counts(dataset, 512) == {(512, 512): 2, (320, 704): 1, (640, 384): 1}
+
+
+def test_a_tall_image_loads_whole_at_its_bucket_and_a_square_one_as_before(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from toonlora_trainer.data import load_image_tensor
+
+    tall = np.full((128, 64, 3), 255, dtype=np.uint8)
+    tall[:16] = (255, 0, 0)  # a red head ...
+    tall[-16:] = (0, 0, 255)  # ... and blue feet
+    Image.fromarray(tall).save(tmp_path / "tall.png")
+    whole = load_image_tensor(str(tmp_path / "tall.png"), 64, (64, 128))
+    assert whole.shape == (3, 128, 64)
+    assert whole[0, 0].mean() > 0.9 and whole[2, 0].mean() < -0.9  # the head is there
+    assert whole[2, -1].mean() > 0.9 and whole[0, -1].mean() < -0.9  # and the feet
+    square = load_image_tensor(str(tmp_path / "tall.png"), 64)  # no bucket: the centre square (head and feet cut)
+    assert square.shape == (3, 64, 64) and square.min() > 0.9
+    assert torch.equal(load_image_tensor(str(tmp_path / "tall.png"), 64, (64, 64)), square)
+
+
+def test_a_batch_holds_one_bucket_and_the_order_is_a_pure_function_of_position():
+    from collections import Counter
+
+    from toonlora_trainer.data import batch_indices
+
+    buckets = ((512, 512), (512, 512), (512, 512), (320, 704), (320, 704))
+    repeated = [0, 0, 1, 2, 3, 4]  # item 0 twice: 4 square entries and 2 tall ones, 3 batches of 2 an epoch
+    batches = [tuple(batch_indices(repeated, 7, k * 2, 2, buckets)) for k in range(9)]
+    assert all(len({buckets[i] for i in b}) == 1 for b in batches)
+    epochs = [batches[0:3], batches[3:6], batches[6:9]]
+    for epoch in epochs:  # every epoch trains each entry once
+        assert Counter(i for b in epoch for i in b) == {0: 2, 1: 1, 2: 1, 3: 1, 4: 1}
+    assert len({tuple(e) for e in epochs}) > 1  # epochs reshuffle
+    assert batches == [tuple(batch_indices(repeated, 7, k * 2, 2, buckets)) for k in range(9)]  # pure: resumable
+    one_bucket = ((512, 512),) * 5  # a single bucket keeps the plain stream (as before buckets)
+    assert [batch_indices(repeated, 7, p, 2, one_bucket) for p in (0, 2, 4)] == [batch_indices(repeated, 7, p, 2) for p in (0, 2, 4)]
+
+
+def test_a_buckets_last_partial_batch_is_filled_from_the_same_bucket():
+    from toonlora_trainer.data import bucketed_epoch
+
+    buckets = ((512, 512), (512, 512), (512, 512), (320, 704))
+    epoch = bucketed_epoch((0, 1, 2, 3), buckets, 3, 0, 2)
+    assert len(epoch) == 3  # 3 square -> 2 batches (one filled up), 1 tall -> 1 batch (itself twice)
+    assert (3, 3) in epoch
+    assert {i for b in epoch for i in b} == {0, 1, 2, 3}

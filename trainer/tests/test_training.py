@@ -206,3 +206,22 @@ def test_lora_learns_with_gradient_checkpointing_on(tmp_path, monkeypatch):
     assert b_weights and all(p.abs().max() > 0 for p in b_weights)  # every B left its zero init
     saved = tiny_with_adapter(4, tmp_path / "run")
     assert any(p.abs().max() > 0 for name, p in saved.unet.named_parameters() if "lora_B" in name)
+
+
+@pytest.mark.parametrize("cache_latents", [True, False])
+def test_a_dataset_of_square_and_tall_images_trains_in_buckets_of_one_size_a_batch(tmp_path, cache_latents):
+    from helpers import pattern_image
+
+    dataset = make_pattern_dataset(tmp_path / "ds", images=2, repeats=2)  # 64x64: the 128x128 bucket at 128 px
+    for i in range(2):
+        pattern_image(size=240, phase=i).crop((0, 0, 80, 240)).save(dataset / "2_sks pattern" / f"tall{i}.png")  # 1:3
+    config = training_config(resolution=128, batchSize=2, steps=4, cacheLatents=cache_latents)
+    events = train(dataset, tmp_path / "run", config)
+    plan = [e.message for e in events if e.type == "log" and e.message.startswith("aspect-ratio buckets")]
+    assert plan == ["aspect-ratio buckets (images each): 128x128 (2), 64x192 (2); a batch holds one bucket"]
+    losses = [e.loss for e in events if e.type == "progress"]
+    assert len(losses) == 4 and all(loss == loss for loss in losses)
+    assert events[-1].type == "done"
+    assert not any(e.type == "log" and e.level == "warn" and "not square" in e.message for e in events)
+    off = train(dataset, tmp_path / "run-off", training_config(resolution=128, batchSize=2, steps=1, aspectRatioBuckets=False))
+    assert any(e.type == "log" and e.level == "warn" and e.message.startswith("2 of 4 images are not square") for e in off)

@@ -123,6 +123,7 @@ class TrainingConfig:
     mixed_precision: str
     clip_skip: int
     cache_latents: bool
+    aspect_ratio_buckets: bool  # each image at the bucket nearest its aspect ratio (data.bucket_sizes); off: square crops
     shuffle_captions: bool
     seed: int
     sample_every_steps: int
@@ -169,6 +170,7 @@ def parse_training_config(obj: Any, where: str = "config") -> TrainingConfig:
         mixed_precision=f.string("mixedPrecision", MIXED_PRECISIONS),
         clip_skip=f.integer("clipSkip", 1, 12),
         cache_latents=f.boolean("cacheLatents"),
+        aspect_ratio_buckets=f.boolean("aspectRatioBuckets"),
         shuffle_captions=f.boolean("shuffleCaptions"),
         seed=f.integer("seed", 0, 2**32 - 1),
         sample_every_steps=f.integer("sampleEverySteps", 0, 10_000_000),

@@ -1,13 +1,16 @@
 """toonlora_trainer/data.py — the kohya dataset layout: `<repeats>_<trigger> <class>/name.png + name.txt`.
 
 Scans folders (repeats from the folder name, as kohya sd-scripts' DreamBooth datasets do), reads
-captions, shuffles caption tags with the trigger kept first, and loads images as [-1, 1] tensors
-(centre-cropped to a square: images that are not square are named in a warning, since the crop cuts them).
+captions, shuffles caption tags with the trigger kept first, and loads images as [-1, 1] tensors.
+Aspect-ratio buckets (kohya's `enable_bucket`, library/train_util.py make_bucket_resolutions): each image
+trains at the bucket size nearest its aspect ratio (sides in steps of 64, area up to resolution^2), cropped
+only to that ratio; a batch holds one bucket. Without buckets every image is centre-cropped to a square.
 The sample order is a pure function of (seed, epoch), so a resumed run sees the same batches.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 import re
@@ -21,6 +24,8 @@ from PIL import Image
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 FOLDER_PATTERN = re.compile(r"^(\d+)_(.+)$")
 SQUARE_TOLERANCE = 1.05  # a longer side up to 5% over the shorter one loses at most 2.5% at each end
+BUCKET_STEP = 64  # bucket sides in pixels: latents a multiple of 8, as the UNet's three downsamplings need
+Bucket = tuple[int, int]  # (width, height) in pixels
 
 
 class DatasetError(ValueError):
@@ -34,6 +39,7 @@ class DatasetItem:
     trigger: str
     repeats: int
     folder_tokens: str = ""  # `<trigger> <class>` from the folder name, e.g. `sks girl`
+    bucket: Bucket | None = None  # the size it trains at; None: a square of the run's resolution
 
 
 @dataclass(frozen=True)
@@ -84,29 +90,72 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
             f"{dataset_dir}: no images found in `<repeats>_<trigger> <class>` folders (e.g. `10_sks girl/a.png`). "
             "Run `toonlora prep` first or rename the folders."
         )
-    warnings.extend(non_square_warning(items))
     return Dataset(tuple(items), tuple(warnings))
 
 
-def non_square_warning(items: list[DatasetItem]) -> list[str]:
-    """One warning naming the images that are not square (from their headers; an unreadable one is left to the
-    load, which names it): training centre-crops them, which cuts the top and bottom of a tall image (the head
-    and feet of a full-body character) or the sides of a wide one. There are no aspect-ratio buckets yet."""
+def _image_size(path: str) -> tuple[int, int] | None:
+    """Width and height from the file's header; None when it cannot be read (the load then names the file)."""
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, ValueError):
+        return None
+
+
+def non_square_warning(items: tuple[DatasetItem, ...]) -> list[str]:
+    """Without buckets: one warning naming the images that are not square. Training centre-crops them, which cuts
+    the top and bottom of a tall image (the head and feet of a full-body character) or the sides of a wide one."""
     cut: list[str] = []
     for item in items:
-        try:
-            with Image.open(item.image_path) as image:
-                width, height = image.size
-        except (OSError, ValueError):
-            continue
-        if max(width, height) > SQUARE_TOLERANCE * min(width, height):
-            cut.append(f"{Path(item.image_path).name} {width}x{height}")
+        size = _image_size(item.image_path)
+        if size and max(size) > SQUARE_TOLERANCE * min(size):
+            cut.append(f"{Path(item.image_path).name} {size[0]}x{size[1]}")
     if not cut:
         return []
     shown = ", ".join(cut[:3]) + (f" and {len(cut) - 3} more" if len(cut) > 3 else "")
-    return [f"{len(cut)} of {len(items)} images are not square ({shown}): training centre-crops each to a square, "
-            "which cuts the top and bottom of tall images (a full-body character's head and feet) and the sides of wide "
-            "ones. Crop them square first (`toonlora prep` does) or pad them to a square."]
+    return [f"{len(cut)} of {len(items)} images are not square ({shown}): with aspectRatioBuckets off, training "
+            "centre-crops each to a square, which cuts the top and bottom of tall images (a full-body character's head "
+            "and feet) and the sides of wide ones. Turn the buckets on, or crop them square first (`toonlora prep` does)."]
+
+
+def bucket_sizes(resolution: int) -> tuple[Bucket, ...]:
+    """The buckets for a run at `resolution`: the square, and for each width from resolution/2 to 2 x resolution in
+    steps of 64, the tallest height (same limits, steps of 64) with width x height <= resolution^2, and the
+    transposes (kohya's make_bucket_resolutions, min/max bucket side 256/1024 at 512). Sorted by aspect ratio."""
+    low, high, area = max(BUCKET_STEP, resolution // 2), resolution * 2, resolution * resolution
+    sizes = {(resolution, resolution)}  # the square as without buckets (a resolution may be any multiple of 8)
+    for width in range(-(-low // BUCKET_STEP) * BUCKET_STEP, high + 1, BUCKET_STEP):
+        height = min(high, area // width // BUCKET_STEP * BUCKET_STEP)
+        if height >= low:
+            sizes |= {(width, height), (height, width)}
+    return tuple(sorted(sizes, key=lambda size: size[0] / size[1]))
+
+
+def nearest_bucket(width: int, height: int, buckets: tuple[Bucket, ...]) -> Bucket:
+    """The bucket whose aspect ratio is closest to the image's (kohya compares w/h the same way); on a tie the
+    squarer one."""
+    ratio = width / height
+    return min(buckets, key=lambda b: (abs(b[0] / b[1] - ratio), abs(b[0] / b[1] - 1)))
+
+
+def assign_buckets(dataset: Dataset, resolution: int) -> Dataset:
+    """`dataset` with each item's bucket; an image whose header cannot be read keeps the square (its load names it)."""
+    buckets = bucket_sizes(resolution)
+    square = (resolution, resolution)
+    items = []
+    for item in dataset.items:
+        size = _image_size(item.image_path)
+        items.append(dataclasses.replace(item, bucket=nearest_bucket(*size, buckets) if size else square))
+    return dataclasses.replace(dataset, items=tuple(items))
+
+
+def bucket_counts(dataset: Dataset, resolution: int) -> dict[Bucket, int]:
+    """Images per bucket (each image once), most used first."""
+    counts: dict[Bucket, int] = {}
+    for item in dataset.items:
+        bucket = item.bucket or (resolution, resolution)
+        counts[bucket] = counts.get(bucket, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def _read_caption(image: Path, fallback: str, warnings: list[str]) -> str:
@@ -147,12 +196,19 @@ def epoch_order(n_items_repeated: int, seed: int, epoch: int) -> tuple[int, ...]
     return tuple(order)
 
 
-def batch_indices(repeated: list[int], seed: int, stream_start: int, batch_size: int) -> list[int]:
+def batch_indices(repeated: list[int], seed: int, stream_start: int, batch_size: int,
+                  buckets: tuple[Bucket | None, ...] | None = None) -> list[int]:
     """Item indices for the micro-batch starting at `stream_start` in the endless, epoch-shuffled stream.
 
     `repeated` lists each item index `repeats` times. Pure: a resumed run asks for the same positions
-    (stream_start = (step * accumulation + micro) * batch_size) and gets the same items.
+    (stream_start = (step * accumulation + micro) * batch_size) and gets the same items. `buckets` (per item):
+    with batches of several images and more than one bucket, micro-batch stream_start / batch_size of the
+    bucketed epochs (bucketed_epoch), where each batch holds one bucket.
     """
+    if buckets is not None and batch_size > 1 and len(set(buckets)) > 1:
+        batches = bucketed_epoch(tuple(repeated), buckets, seed, 0, batch_size)
+        epoch, offset = divmod(stream_start // batch_size, len(batches))
+        return list(bucketed_epoch(tuple(repeated), buckets, seed, epoch, batch_size)[offset])
     out = []
     for position in range(stream_start, stream_start + batch_size):
         epoch, offset = divmod(position, len(repeated))
@@ -160,23 +216,49 @@ def batch_indices(repeated: list[int], seed: int, stream_start: int, batch_size:
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def bucketed_epoch(repeated: tuple[int, ...], buckets: tuple[Bucket | None, ...], seed: int, epoch: int,
+                   batch_size: int) -> tuple[tuple[int, ...], ...]:
+    """One epoch's batches when a batch must hold one bucket: the epoch's shuffled order (epoch_order), each
+    image put in its bucket's open batch, a batch closed when full (so buckets interleave as the order has
+    them). A bucket's last, partial batch is filled up from the start of that bucket's own order (kohya leaves
+    it short; a full batch keeps one shape per bucket for torch.compile). The same number of batches every epoch."""
+    order = [repeated[position] for position in epoch_order(len(repeated), seed, epoch)]
+    batches: list[tuple[int, ...]] = []
+    open_batches: dict[Bucket | None, list[int]] = {}
+    for item in order:
+        batch = open_batches.setdefault(buckets[item], [])
+        batch.append(item)
+        if len(batch) == batch_size:
+            batches.append(tuple(batch))
+            batch.clear()
+    for bucket, batch in open_batches.items():
+        if batch:
+            members = [item for item in order if buckets[item] == bucket]
+            batch += [members[k % len(members)] for k in range(batch_size - len(batch))]
+            batches.append(tuple(batch))
+    return tuple(batches)
+
+
 def repeated_indices(dataset: Dataset) -> list[int]:
     """Each item index `repeats` times, in folder order."""
     return [i for i, item in enumerate(dataset.items) for _ in range(item.repeats)]
 
 
-def load_image_tensor(path: str, resolution: int) -> torch.Tensor:
-    """RGB image -> [3, resolution, resolution] float tensor in [-1, 1] (centre crop, Lanczos resize).
+def load_image_tensor(path: str, resolution: int, bucket: Bucket | None = None) -> torch.Tensor:
+    """RGB image -> [3, height, width] float tensor in [-1, 1] at `bucket` (width, height), default a square of
+    `resolution`: centre-cropped to the bucket's aspect ratio, then a Lanczos resize.
 
     Raises DatasetError naming the file when it cannot be decoded.
     """
+    width, height = bucket or (resolution, resolution)
     try:
         with Image.open(path) as img:
             img = img.convert("RGB")
             w, h = img.size
-            side = min(w, h)
-            left, top = (w - side) // 2, (h - side) // 2
-            img = img.crop((left, top, left + side, top + side)).resize((resolution, resolution), Image.LANCZOS)
+            crop_w, crop_h = (w, round(w * height / width)) if w * height <= h * width else (round(h * width / height), h)
+            left, top = (w - crop_w) // 2, (h - crop_h) // 2
+            img = img.crop((left, top, left + crop_w, top + crop_h)).resize((width, height), Image.LANCZOS)
             array = np.asarray(img, dtype=np.float32) / 127.5 - 1.0
     except (OSError, ValueError) as error:
         raise DatasetError(f"{path}: cannot read image ({error})") from None

@@ -24,7 +24,10 @@ import torch
 from . import checkpoint as ckpt
 from .compiled_step import CompileWatch, check_compiler, compile_messages, step_forward
 from .config import ConfigError, TrainingConfig, TrainRequest, check_warmup
-from .data import Dataset, batch_indices, load_image_tensor, repeated_indices, scan_kohya_dataset, shuffle_caption
+from .data import (
+    Dataset, assign_buckets, batch_indices, bucket_counts, load_image_tensor, non_square_warning, repeated_indices, scan_kohya_dataset,
+    shuffle_caption,
+)
 from .generate import assemble_pipeline, decode_latents, render_latents
 from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
 from .models import (
@@ -71,8 +74,8 @@ def encode_latents(base: BaseModel, images: torch.Tensor) -> torch.Tensor:
 
 
 def cache_all_latents(base: BaseModel, dataset: Dataset, resolution: int) -> list[torch.Tensor]:
-    """Every dataset image encoded once (kohya `cache_latents`); repeats reuse the same latent."""
-    return [encode_latents(base, load_image_tensor(item.image_path, resolution)[None])[0] for item in dataset.items]
+    """Every dataset image encoded once at its bucket's size (kohya `cache_latents`); repeats reuse the same latent."""
+    return [encode_latents(base, load_image_tensor(item.image_path, resolution, item.bucket)[None])[0] for item in dataset.items]
 
 
 @dataclass
@@ -121,9 +124,11 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     logs the estimated peak memory against the free memory. On `should_stop()` it checkpoints and emits `cancelled`.
     """
     config, run_dir = request.config, request.run_dir
-    # 1. Data: kohya folders, repeats from folder names.
+    # 1. Data: kohya folders, repeats from folder names, each image in its aspect-ratio bucket (or centre-cropped square).
     dataset = scan_kohya_dataset(request.dataset_dir)
-    for warning in dataset.warnings:
+    if config.aspect_ratio_buckets:
+        dataset = assign_buckets(dataset, config.resolution)
+    for warning in dataset.warnings + (() if config.aspect_ratio_buckets else tuple(non_square_warning(dataset.items))):
         emit(Log("warn", warning))
     config = resolve_steps(config, dataset)
     for line in plan_lines(config, dataset):
@@ -133,7 +138,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     if config.compile:
         check_compiler(precision.device)
     if precision.device.type == "cuda":
-        torch.backends.cudnn.benchmark = True  # one resolution, fixed shapes: pick the fastest conv kernels once
+        torch.backends.cudnn.benchmark = True  # fixed shapes (one per bucket): pick the fastest conv kernels once each
     torch.manual_seed(config.seed)
     base = load_base_model(config.base_model)
     check_gpu_memory(config, base, precision, emit)
@@ -260,6 +265,11 @@ def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
         f"dataset: {len(dataset.items)} images, repeats {'/'.join(map(str, repeats))}, {per_epoch} images per epoch; "
         f"{config.steps} steps = {epochs:g} epochs at batch {config.batch_size} x accumulation {config.gradient_accumulation}"
     ]
+    counts = bucket_counts(dataset, config.resolution)
+    if len(counts) > 1:
+        sizes = ", ".join(f"{w}x{h} ({n})" for (w, h), n in counts.items())
+        lines.append(f"aspect-ratio buckets (images each): {sizes}" + ("; a batch holds one bucket" if config.batch_size > 1 else "")
+                     + ("; compile makes one graph per bucket size" if config.compile else ""))
     if config.sample_every_steps:
         prompts = list(config.sample_prompts) or [dataset.sample_prompt]
         lines.append(f"samples every {config.sample_every_steps} steps: prompts {prompts}, seeds {list(config.sample_seeds)}")
@@ -344,7 +354,7 @@ def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_source, c
     the device (reading it waits for the GPU: the caller does that once per step). `unet`: what `step_forward` returned."""
     total = torch.zeros((), device=precision.device)
     for micro in range(config.gradient_accumulation):
-        indices, stream_start = _micro_batch(repeated, config, state.step, micro)
+        indices, stream_start = _micro_batch(dataset, repeated, config, state.step, micro)
         latents = _batch_latents(base, dataset, indices, latents_cache, config.resolution)
         embeddings = text_source.get(_batch_captions(dataset, indices, config, stream_start))
         loss = diffusion_loss(unet, base, latents, embeddings, config, state.generator, precision)
@@ -379,25 +389,27 @@ def _first_compiled_step(forward, unet, base, dataset, repeated, latents_cache, 
 
 
 def _batch_latents(base, dataset, indices, latents_cache, resolution) -> torch.Tensor:
+    """The micro-batch's latents (its images share one bucket: data.batch_indices)."""
     if latents_cache is not None:
         return torch.stack([latents_cache[i] for i in indices])
-    images = torch.stack([load_image_tensor(dataset.items[i].image_path, resolution) for i in indices])
+    images = torch.stack([load_image_tensor(dataset.items[i].image_path, resolution, dataset.items[i].bucket) for i in indices])
     return encode_latents(base, images)
 
 
-def _micro_batch(repeated: list[int], config: TrainingConfig, step: int, micro: int) -> tuple[list[int], int]:
+def _micro_batch(dataset: Dataset, repeated: list[int], config: TrainingConfig, step: int, micro: int) -> tuple[list[int], int]:
     """The dataset items of micro-batch `micro` of optimizer step `step`, and the position of its first item in the
     endless, epoch-shuffled stream (its captions' shuffle depends on it). The step and step_captions both use this,
     so the prefetched captions are the ones the step asks for."""
     stream_start = (step * config.gradient_accumulation + micro) * config.batch_size
-    return batch_indices(repeated, config.seed, stream_start, config.batch_size), stream_start
+    buckets = tuple(item.bucket for item in dataset.items)
+    return batch_indices(repeated, config.seed, stream_start, config.batch_size, buckets), stream_start
 
 
 def step_captions(dataset: Dataset, repeated: list[int], config: TrainingConfig, step: int) -> list[str]:
     """Every caption optimizer step `step` trains on (all its micro-batches), shuffled as the step shuffles them."""
     captions = []
     for micro in range(config.gradient_accumulation):
-        indices, stream_start = _micro_batch(repeated, config, step, micro)
+        indices, stream_start = _micro_batch(dataset, repeated, config, step, micro)
         captions += _batch_captions(dataset, indices, config, stream_start)
     return captions
 

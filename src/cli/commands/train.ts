@@ -25,6 +25,8 @@ interface TrainFlags {
   teLr?: string;
   compile?: boolean;
   keepCheckpoints?: string;
+  /** false with --no-buckets (commander's negated option); otherwise the config decides. */
+  buckets?: boolean;
   resume: boolean;
   dryRun: boolean;
   config?: string;
@@ -49,6 +51,7 @@ export function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
       textEncoderLearningRate: num(flags.teLr, '--te-lr'),
       compile: flags.compile,
       keepCheckpoints: num(flags.keepCheckpoints, '--keep-checkpoints'),
+      aspectRatioBuckets: flags.buckets === false ? false : undefined,
       lora: { rank: num(flags.rank, '--rank'), alpha: num(flags.alpha, '--alpha'), dora: flags.dora },
     },
   };
@@ -129,6 +132,10 @@ export function registerTrain(program: Command): void {
     .option(
       '--keep-checkpoints <n>',
       `keep only the newest n checkpoint folders (each ~75 MB at rank 32: LoRA + optimizer state), removing older ones as the run goes; 0 keeps all (default: ${d.keepCheckpoints})`,
+    )
+    .option(
+      '--no-buckets',
+      'no aspect-ratio buckets: centre-crop every image to a square (by default each trains at the size nearest its aspect ratio, e.g. 384x640 for a tall crop; a batch holds one size)',
     )
     .option('--resume', 'continue from the newest checkpoint in the run folder', false)
     .option(
