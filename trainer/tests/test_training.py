@@ -225,3 +225,9 @@ def test_a_dataset_of_square_and_tall_images_trains_in_buckets_of_one_size_a_bat
     assert not any(e.type == "log" and e.level == "warn" and "not square" in e.message for e in events)
     off = train(dataset, tmp_path / "run-off", training_config(resolution=128, batchSize=2, steps=1, aspectRatioBuckets=False))
     assert any(e.type == "log" and e.level == "warn" and e.message.startswith("2 of 4 images are not square") for e in off)
+    # stopped after step 2 and resumed: the same bucketed batches, so the same losses as the straight run
+    config = {**config, "checkpointEverySteps": 2}
+    stopped = train(dataset, tmp_path / "resumed", config, stop_after=2)
+    assert stopped[-1].type == "cancelled" and stopped[-1].step == 2
+    resumed = [e.loss for e in train(dataset, tmp_path / "resumed", config, resume=True) if e.type == "progress"]
+    assert resumed == pytest.approx(losses[2:], rel=1e-5, abs=1e-6)
