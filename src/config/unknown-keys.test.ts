@@ -61,4 +61,13 @@ describe('suggestKey', () => {
       'training.resolution',
     );
   });
+
+  it('names every equally good candidate when none is nearer in the tree (a key in the wrong section)', () => {
+    expect(suggestKey(['prep', 'steps'], ['training.steps', 'generation.steps', 'training.seed'])).toBe(
+      'training.steps or generation.steps',
+    );
+    expect(suggestKey(['prep', 'stpes'], ['training.steps', 'generation.steps'])).toBe(
+      'training.steps or generation.steps',
+    );
+  });
 });

@@ -75,22 +75,25 @@ function sharedPrefixLength(a: readonly string[], b: readonly string[]): number 
 
 /**
  * The known path whose last key is closest to `path`'s last key (at most a third of its letters
- * differ), preferring the one nearest in the tree; undefined when none is close.
+ * differ), preferring the one nearest in the tree; undefined when none is close. Equally good ones are
+ * all named (`training.steps or generation.steps` for `prep.steps`): picking one would be a guess.
  */
 export function suggestKey(path: readonly string[], known: readonly string[]): string | undefined {
   const word = normalizeKey(path.at(-1) ?? '');
   const limit = Math.max(1, Math.floor(word.length / 3));
-  let best: { path: string; distance: number; shared: number } | undefined;
+  let best: { paths: string[]; distance: number; shared: number } | undefined;
   for (const candidate of known) {
     const parts = candidate.split('.');
     const distance = editDistance(word, normalizeKey(parts.at(-1) ?? ''));
     const shared = sharedPrefixLength(parts, path);
     if (distance > limit) continue;
     if (!best || distance < best.distance || (distance === best.distance && shared > best.shared)) {
-      best = { path: candidate, distance, shared };
+      best = { paths: [candidate], distance, shared };
+    } else if (distance === best.distance && shared === best.shared) {
+      best.paths.push(candidate);
     }
   }
-  return best?.path;
+  return best?.paths.join(' or ');
 }
 
 /** The keys of `input` that `schema` does not have, depth first, each with the likely intended key. */
