@@ -5,40 +5,27 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServeServices } from '../src/server/serve-services.js';
-import { startServer } from '../src/server/server.js';
-import { ensureWebBuilt, launchChromium, WEB_DIST } from './helpers/browser.js';
-import { tempDataDir } from './helpers/server-fixtures.js';
+import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'web');
 const EXAMPLES = join(ROOT, 'examples', 'screens');
 
+let web: WebSession;
 let app: FastifyInstance;
 let url: string;
-let browser: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  ensureWebBuilt();
   mkdirSync(ARTIFACTS, { recursive: true });
-  ({ app, url } = await startServer({
-    host: '127.0.0.1',
-    port: 0,
-    dataDir: tempDataDir('web'),
-    webDir: WEB_DIST,
-    ...createServeServices(),
-  }));
-  browser = await launchChromium();
-  page = await browser.newPage();
+  web = await startWebSession('web', createServeServices());
+  ({ app, url, page } = web);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => web?.close());
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 

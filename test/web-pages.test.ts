@@ -4,8 +4,7 @@
 // snippet, a weight sweep grid with timing. Screenshots go to test-artifacts/web/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationRequest, GenerationService } from '../src/jobs/generation-service.js';
 import type { JobContext } from '../src/jobs/job-queue.js';
@@ -13,9 +12,8 @@ import { createDefaultRunners, type RunnerDeps } from '../src/jobs/runners/defau
 import { resolveDataPath } from '../src/jobs/store.js';
 import { convertLora } from '../src/lora/convert.js';
 import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
-import { startServer } from '../src/server/server.js';
-import { ensureWebBuilt, launchChromium, WEB_DIST } from './helpers/browser.js';
-import { seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import { seedDataset, solidPng } from './helpers/server-fixtures.js';
+import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts', 'web');
 const STEPS = 24;
@@ -105,32 +103,22 @@ class StandInGeneration implements GenerationService {
   async close() {}
 }
 
-let app: FastifyInstance;
+let web: WebSession;
 let url: string;
-let browser: BrowserContext;
 let page: Page;
 let characterId: string;
 
 beforeAll(async () => {
-  ensureWebBuilt();
   mkdirSync(ARTIFACTS, { recursive: true });
-  ({ app, url } = await startServer({
-    host: '127.0.0.1',
-    port: 0,
-    dataDir: tempDataDir('web-pages'),
-    webDir: WEB_DIST,
+  web = await startWebSession('web-pages', {
     generation: new StandInGeneration(),
     runners: (deps) => ({ ...createDefaultRunners(deps), train: standInTrain(deps) }),
-  }));
-  ({ characterId } = await seedDataset(app));
-  browser = await launchChromium();
-  page = await browser.newPage();
+  });
+  ({ url, page } = web);
+  ({ characterId } = await seedDataset(web.app));
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => web?.close());
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 const chartPoints = () => page.locator('svg.loss-chart').getAttribute('data-points').then(Number);

@@ -1,38 +1,25 @@
 // test/web-token.test.ts — the web app in chromium against a server with a token: it asks for the token,
 // trades it for an HttpOnly session cookie, and then the dataset images (original and crop of 2 items) load
 // with no token in any URL.
-import type { FastifyInstance } from 'fastify';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../src/server/server.js';
-import { ensureWebBuilt, launchChromium, WEB_DIST } from './helpers/browser.js';
-import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
+import { seedDataset } from './helpers/server-fixtures.js';
+import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 const TOKEN = 'web-s3cret-token';
-let app: FastifyInstance;
+let web: WebSession;
 let url: string;
 let browser: BrowserContext;
 let page: Page;
 let characterId: string;
 
 beforeAll(async () => {
-  ensureWebBuilt();
-  ({ app, url } = await startServer({
-    host: '127.0.0.1',
-    port: 0,
-    dataDir: tempDataDir('web-token'),
-    webDir: WEB_DIST,
-    token: TOKEN,
-  }));
-  ({ characterId } = await seedDataset(app));
-  browser = await launchChromium();
-  page = await browser.newPage();
+  web = await startWebSession('web-token', { token: TOKEN });
+  ({ url, browser, page } = web);
+  ({ characterId } = await seedDataset(web.app));
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => web?.close());
 
 describe('web app with a token', () => {
   it('asks for the token, then shows the images through the session cookie; no URL carries the token', async () => {

@@ -1,0 +1,44 @@
+// test/helpers/web-session.ts — what every browser test starts with: a real server on loopback serving the
+// built web app (web/dist is built first when stale) from a fresh data folder, and a chromium page.
+import type { FastifyInstance } from 'fastify';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { AppOptions } from '../../src/server/app.js';
+import { startServer } from '../../src/server/server.js';
+import { ensureWebBuilt, launchChromium, WEB_DIST } from './browser.js';
+import { tempDataDir } from './server-fixtures.js';
+
+export interface WebSession {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly browser: BrowserContext;
+  readonly page: Page;
+  /** Closes the browser, then the server. */
+  close(): Promise<void>;
+}
+
+/** `options`: the app's runners, generation service, token, ...; `label` names the temporary data folder. */
+export async function startWebSession(
+  label: string,
+  options: Omit<AppOptions, 'dataDir' | 'webDir'> = {},
+): Promise<WebSession> {
+  ensureWebBuilt();
+  const { app, url } = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: tempDataDir(label),
+    webDir: WEB_DIST,
+    ...options,
+  });
+  const browser = await launchChromium();
+  const page = await browser.newPage();
+  return {
+    app,
+    url,
+    browser,
+    page,
+    close: async () => {
+      await browser.close();
+      await app.close();
+    },
+  };
+}
