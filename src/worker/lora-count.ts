@@ -2,7 +2,7 @@
 // counted by the worker's `lora-count` command on the SD1.5 (or tiny) UNet and CLIP configs, without
 // weights. Shared by `toonlora train --dry-run` and `toonlora doctor`.
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
-import { PROTOCOL_VERSION } from './protocol.js';
+import { architectureOf, PROTOCOL_VERSION } from './protocol.js';
 import { runWorker, type WorkerSpawn } from './python-worker.js';
 
 export interface LoraCount {
@@ -13,7 +13,7 @@ export interface LoraCount {
 
 /** LoRA module / parameter counts from the real SD1.5 UNet and CLIP configs, built without weights by the worker. */
 export async function countLora(config: TrainingConfig, spawn?: WorkerSpawn): Promise<LoraCount> {
-  const unet = config.baseModel === 'tiny' ? 'tiny' : 'sd15';
+  const unet = architectureOf(config.baseModel);
   const outcome = await runWorker({
     command: 'lora-count',
     request: {

@@ -3,7 +3,7 @@
 // (trainer/toonlora_trainer/memory_estimate.py: fake tensors, CUDA's autocast policy). Shown by
 // `toonlora train --dry-run`.
 import type { TrainingConfig } from '../schemas/config.js';
-import { PROTOCOL_VERSION } from './protocol.js';
+import { architectureOf, PROTOCOL_VERSION } from './protocol.js';
 import { runWorker, type WorkerSpawn } from './python-worker.js';
 import { workerTrainingConfig } from './train.js';
 
@@ -23,7 +23,7 @@ export interface MemoryEstimate {
 export const CUDA_CONTEXT_GIB = 0.5;
 
 export async function estimateTrainingMemory(config: TrainingConfig, spawn?: WorkerSpawn): Promise<MemoryEstimate> {
-  const unet = config.baseModel === 'tiny' ? 'tiny' : 'sd15';
+  const unet = architectureOf(config.baseModel);
   const outcome = await runWorker({
     command: 'estimate-memory',
     request: { version: PROTOCOL_VERSION, command: 'estimate-memory', unet, config: workerTrainingConfig(config) },

@@ -160,16 +160,25 @@ export const blipRequestSchema = z.strictObject({
   num_beams: z.number().int().min(1).max(16),
   batch_size: z.number().int().min(1).max(256),
 });
+/** The architecture the weightless commands (lora-count, estimate-memory) build their models from. */
+export const architectureSchema = z.enum(['sd15', 'tiny']);
+export type Architecture = z.infer<typeof architectureSchema>;
+
+/** The tiny base's own configs for `tiny`; every other base model is SD1.5-shaped. */
+export function architectureOf(baseModel: string): Architecture {
+  return baseModel === 'tiny' ? 'tiny' : 'sd15';
+}
+
 export const loraCountRequestSchema = z.strictObject({
   version,
   command: z.literal('lora-count'),
-  unet: z.enum(['sd15', 'tiny']),
+  unet: architectureSchema,
   lora: resolvedTrainingConfigSchema.shape.lora,
 });
 export const estimateMemoryRequestSchema = z.strictObject({
   version,
   command: z.literal('estimate-memory'),
-  unet: z.enum(['sd15', 'tiny']),
+  unet: architectureSchema,
   config: resolvedTrainingConfigSchema,
 });
 

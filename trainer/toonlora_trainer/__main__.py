@@ -113,24 +113,20 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
         caption_images(list(r.paths), r.model, r.max_length, r.num_beams, r.batch_size, writer.emit)
     elif command == "lora-count":
         from .config import parse_lora_count_request
-        from .models import (
-            SD15_TEXT_CONFIG, SD15_UNET_CONFIG, TINY_TEXT_CONFIG, TINY_UNET_CONFIG, count_lora_for_config,
-            count_text_encoder_lora_for_config,
-        )
+        from .models import ARCHITECTURE_CONFIGS, count_lora_for_config, count_text_encoder_lora_for_config
 
         r = parse_lora_count_request(_read_line(command))
-        unet_config, text_config = (SD15_UNET_CONFIG, SD15_TEXT_CONFIG) if r.unet == "sd15" else (TINY_UNET_CONFIG, TINY_TEXT_CONFIG)
+        unet_config, _, text_config = ARCHITECTURE_CONFIGS[r.unet]
         stats = count_lora_for_config(unet_config, r.lora.rank, r.lora.target_modules, r.lora.dora)
         stats |= count_text_encoder_lora_for_config(text_config, r.lora.rank, r.lora.dora)
         writer.emit(Done(artifacts={}, stats=stats))
     elif command == "estimate-memory":
         from .config import parse_estimate_memory_request
         from .memory_estimate import estimate_training_memory
-        from .models import SD15_TEXT_CONFIG, SD15_UNET_CONFIG, SD15_VAE_CONFIG, TINY_TEXT_CONFIG, TINY_UNET_CONFIG, TINY_VAE_CONFIG
+        from .models import ARCHITECTURE_CONFIGS
 
         r = parse_estimate_memory_request(_read_line(command))
-        configs = (SD15_UNET_CONFIG, SD15_VAE_CONFIG, SD15_TEXT_CONFIG) if r.unet == "sd15" else (TINY_UNET_CONFIG, TINY_VAE_CONFIG, TINY_TEXT_CONFIG)
-        writer.emit(Done(artifacts={}, stats=estimate_training_memory(r.config, *configs).as_stats()))
+        writer.emit(Done(artifacts={}, stats=estimate_training_memory(r.config, *ARCHITECTURE_CONFIGS[r.unet]).as_stats()))
 
 
 def main(argv: list[str]) -> int:

@@ -56,6 +56,11 @@ class Dataset:
         """The default sample prompt: the trigger and class word of the first folder (`sks girl`)."""
         return self.items[0].folder_tokens or self.trigger
 
+    @functools.cached_property
+    def buckets(self) -> tuple[Bucket | None, ...]:
+        """Each item's bucket, in item order (what batch_indices groups by), worked out once."""
+        return tuple(item.bucket for item in self.items)
+
     @property
     def repeated_length(self) -> int:
         """Images per epoch, counting repeats (kohya's definition of an epoch)."""

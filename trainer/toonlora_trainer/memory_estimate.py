@@ -52,6 +52,8 @@ ALLOCATOR_BLOCK = 512  # CUDA's caching allocator rounds every allocation up to 
 CUDA_CONTEXT_BYTES = 512 * 2**20  # CUDA context and kernels, outside PyTorch's allocator (src/worker/memory-estimate.ts: CUDA_CONTEXT_GIB)
 CAPTION = "sks, 1girl, solo, black hair, long hair, red eyes, school uniform, smile, upper body, white background"
 TRIGGER = "sks"
+# What lowers a run's GPU memory, for the warning before a run and the error when it runs out.
+MEMORY_FIXES = "Lower batchSize or resolution, keep gradientCheckpointing on, or give fewer sampleSeeds"
 
 # Ops that CUDA autocast runs in fp32 and CPU autocast does not (aten/src/ATen/autocast_mode.cpp: the CUDA
 # fp32 and fp32_set_opt_dtype lists), as far as SD1.5's UNet, VAE and CLIP call them.
@@ -279,8 +281,8 @@ def out_of_memory_explained(where: str, last_checkpoint: str | None) -> Iterator
     except torch.OutOfMemoryError as error:
         raise GpuOutOfMemoryError(
             f"the GPU ran out of memory {where}: {_torch_oom_summary(error)} The run stopped; last good checkpoint: "
-            f"{last_checkpoint or 'none'}. `toonlora train --dry-run` estimates what this config needs. Lower batchSize or "
-            "resolution, keep gradientCheckpointing on, or give fewer sampleSeeds (at batch 1 the sample images need the most)."
+            f"{last_checkpoint or 'none'}. `toonlora train --dry-run` estimates what this config needs. {MEMORY_FIXES} "
+            "(at batch 1 the sample images need the most)."
         ) from error
 
 
@@ -298,10 +300,10 @@ def memory_check_lines(estimate: MemoryEstimate, free_bytes: int, total_bytes: i
     parts = f"steps {estimate.step_peak_bytes / gib:.2f} GiB" + (f", samples {estimate.sample_peak_bytes / gib:.2f} GiB" if estimate.sample_peak_bytes else "")
     lines = [Log("info", f"estimated peak GPU memory {estimate.peak_bytes / gib:.2f} GiB ({parts}); "
                          f"{device_name}: {free_bytes / gib:.2f} GiB free of {total_bytes / gib:.2f} GiB")]
-    if estimate.peak_bytes + CUDA_CONTEXT_BYTES > free_bytes:
-        lines.append(Log("warn", f"this run may run out of GPU memory: it needs about {(estimate.peak_bytes + CUDA_CONTEXT_BYTES) / gib:.2f} GiB "
-                                 f"with the CUDA context and {free_bytes / gib:.2f} GiB is free. Lower batchSize or resolution, keep "
-                                 "gradientCheckpointing on, or give fewer sampleSeeds."))
+    needed = estimate.peak_bytes + CUDA_CONTEXT_BYTES
+    if needed > free_bytes:
+        lines.append(Log("warn", f"this run may run out of GPU memory: it needs about {needed / gib:.2f} GiB "
+                                 f"with the CUDA context and {free_bytes / gib:.2f} GiB is free. {MEMORY_FIXES}."))
     return lines
 
 

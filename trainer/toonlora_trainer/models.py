@@ -69,6 +69,13 @@ TINY_TEXT_CONFIG: dict[str, Any] = {
 }
 TINY_SEED = 20240601
 
+# (UNet, VAE, text encoder) configs by the architecture name the weightless commands take (lora-count,
+# estimate-memory: the protocol's `unet` field).
+ARCHITECTURE_CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
+    "sd15": (SD15_UNET_CONFIG, SD15_VAE_CONFIG, SD15_TEXT_CONFIG),
+    "tiny": (TINY_UNET_CONFIG, TINY_VAE_CONFIG, TINY_TEXT_CONFIG),
+}
+
 
 class ModelMissingError(FileNotFoundError):
     """The base model is not on this machine; the message says which command fetches it."""

@@ -128,7 +128,10 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     dataset = scan_kohya_dataset(request.dataset_dir)
     if config.aspect_ratio_buckets:
         dataset = assign_buckets(dataset, config.resolution)
-    for warning in dataset.warnings + (() if config.aspect_ratio_buckets else tuple(non_square_warning(dataset.items))):
+        warnings = list(dataset.warnings)
+    else:
+        warnings = [*dataset.warnings, *non_square_warning(dataset.items)]
+    for warning in warnings:
         emit(Log("warn", warning))
     config = resolve_steps(config, dataset)
     for line in plan_lines(config, dataset):
@@ -401,8 +404,7 @@ def _micro_batch(dataset: Dataset, repeated: list[int], config: TrainingConfig, 
     endless, epoch-shuffled stream (its captions' shuffle depends on it). The step and step_captions both use this,
     so the prefetched captions are the ones the step asks for."""
     stream_start = (step * config.gradient_accumulation + micro) * config.batch_size
-    buckets = tuple(item.bucket for item in dataset.items)
-    return batch_indices(repeated, config.seed, stream_start, config.batch_size, buckets), stream_start
+    return batch_indices(repeated, config.seed, stream_start, config.batch_size, dataset.buckets), stream_start
 
 
 def step_captions(dataset: Dataset, repeated: list[int], config: TrainingConfig, step: int) -> list[str]:
