@@ -67,7 +67,7 @@ def build_base(device: torch.device, full: bool) -> M.BaseModel:
 
 def training_config(batch: int, resolution: int, checkpointing: bool, mixed: str, compile: bool = False):
     return parse_training_config({
-        "baseModel": "bench", "lora": {"rank": 32, "alpha": 32, "targetModules": list(TARGETS), "dora": False},
+        "baseModel": "bench", "lora": {"rank": 32, "alpha": 32, "targetModules": list(TARGETS), "dora": False, "algorithm": "lora", "lokrFactor": -1},
         "resolution": resolution, "steps": 1_000_000, "batchSize": batch, "gradientAccumulation": 1, "learningRate": 1e-4,
         "lrScheduler": "constant", "lrWarmupSteps": 0, "trainTextEncoder": False, "textEncoderLearningRate": 5e-5,
         "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": checkpointing, "compile": compile, "mixedPrecision": mixed, "clipSkip": 2,

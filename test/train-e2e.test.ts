@@ -181,6 +181,56 @@ describe('GenerationWorker on tiny', () => {
   }, 120_000);
 });
 
+describe('runTraining on tiny with LoKr (and a text-encoder LoKr)', () => {
+  it('writes a LyCORIS LoKr kohya file that the GenerationWorker generates with', async () => {
+    const config = trainingConfigSchema.parse({
+      baseModel: 'tiny',
+      resolution: 64,
+      steps: 2,
+      learningRate: 5e-2,
+      lora: { rank: 4, algorithm: 'lokr' },
+      trainTextEncoder: true,
+    });
+    const run = await runTraining({ datasetDir: dataset, runDir: join(root, 'run-lokr'), config });
+    expect(run).toMatchObject({ status: 'done', steps: 2 });
+    const reader = await openSafetensors(run.kohyaFile ?? '');
+    try {
+      const names = reader.header.tensors.map((t) => t.name);
+      const modules = new Set(names.map((n) => n.slice(0, n.indexOf('.'))));
+      expect(names.every((n) => /\.(lokr_w[12](_[ab])?|alpha)$/.test(n))).toBe(true);
+      expect([...modules].filter((m) => m.startsWith('lora_unet_'))).toHaveLength(32);
+      expect([...modules].filter((m) => m.startsWith('lora_te_'))).toHaveLength(16);
+      expect(reader.header.metadata).toMatchObject({
+        ss_network_module: 'lycoris.kohya',
+        ss_network_dim: '4',
+      });
+      expect(JSON.parse(reader.header.metadata?.ss_network_args ?? '{}')).toMatchObject({ algo: 'lokr' });
+    } finally {
+      await reader.close();
+    }
+    const worker = new GenerationWorker('tiny');
+    try {
+      await worker.start();
+      const generated = await worker.generate({
+        lora: run.kohyaFile ?? '',
+        outputDir: join(root, 'gen-lokr'),
+        config: generationConfigSchema.parse({
+          baseModel: 'tiny',
+          prompt: 'sks, striped pattern',
+          steps: 2,
+          width: 64,
+          height: 64,
+          seeds: [1],
+        }),
+      });
+      expect(generated.images).toHaveLength(1);
+      expect(existsSync(generated.images[0] ?? '')).toBe(true);
+    } finally {
+      await worker.close();
+    }
+  }, 180_000);
+});
+
 describe('toonlora train --dry-run', () => {
   /** stdout of `./toonlora train <dataset> --dry-run ...args`. */
   async function dryRun(...args: string[]): Promise<string> {

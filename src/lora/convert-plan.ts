@@ -13,13 +13,15 @@ import type { LoraComponent } from './sd15-modules.js';
 
 export type TargetFormat = Exclude<LoraFormat, 'unknown'>;
 
-/** One tensor of an output file: copied / converted from `source`, or a float32 scalar. */
+/** One tensor of an output file: copied / converted from `source`, a float32 scalar, or bytes at hand. */
 export interface PlannedTensor {
   readonly name: string;
   readonly dtype: Dtype;
   readonly shape: readonly number[];
   readonly source?: TensorEntry;
   readonly scalar?: number;
+  /** The tensor's data, already in `dtype` (small tensors computed in memory, e.g. a baked LoKr factor). */
+  readonly bytes?: Uint8Array;
 }
 
 export interface PlannedFile {
@@ -70,7 +72,8 @@ export function peftMagnitudeShape(doraScale: readonly number[], outFeatures: nu
   return undefined;
 }
 
-function tensor(
+/** A tensor copied from `source`, converted to `precision` when it is a float. */
+export function plannedTensor(
   name: string,
   source: TensorEntry,
   precision: Precision | undefined,
@@ -89,9 +92,18 @@ function mostCommon(values: number[]): number {
 export function networkMetadata(model: LoraModel): Record<string, string> {
   const rank = mostCommon(model.modules.map((m) => m.rank));
   const alpha = mostCommon(model.modules.map((m) => Math.fround(m.alpha)));
+  return baseNetworkMetadata(networkModuleMetadata(model.modules.some((m) => m.magnitude)), rank, alpha);
+}
+
+/** The network metadata of a kohya file without training facts: network module, dim, alpha, SD1.5 modelspec. */
+export function baseNetworkMetadata(
+  networkModule: Readonly<Record<string, string>>,
+  rank: number,
+  alpha: number,
+): Record<string, string> {
   const alphaText = Number.isInteger(alpha) ? `${alpha}.0` : String(alpha);
   return {
-    ...networkModuleMetadata(model.modules.some((m) => m.magnitude)),
+    ...networkModule,
     ss_network_dim: String(rank),
     ss_network_alpha: alphaText,
     ss_base_model_version: 'sd_v1',
@@ -107,13 +119,18 @@ function planKohya(model: LoraModel, options: PlanOptions): PlannedFile[] {
   const tensors: PlannedTensor[] = [];
   for (const m of model.modules) {
     const name = kohyaModuleName(m.component, m.path);
-    tensors.push(tensor(`${name}.lora_down.weight`, m.down, options.precision));
-    tensors.push(tensor(`${name}.lora_up.weight`, m.up, options.precision));
+    tensors.push(plannedTensor(`${name}.lora_down.weight`, m.down, options.precision));
+    tensors.push(plannedTensor(`${name}.lora_up.weight`, m.up, options.precision));
     // alpha stays float32 whatever the precision: loaders read it with .item(), and fp16 would round it.
     tensors.push({ name: `${name}.alpha`, dtype: 'F32', shape: [], scalar: m.alpha });
     if (m.magnitude)
       tensors.push(
-        tensor(`${name}.dora_scale`, m.magnitude, options.precision, doraScaleShape(m.magnitude.shape)),
+        plannedTensor(
+          `${name}.dora_scale`,
+          m.magnitude,
+          options.precision,
+          doraScaleShape(m.magnitude.shape),
+        ),
       );
   }
   const kept = model.format === 'kohya' ? stripHashes(options.sourceMetadata) : undefined;
@@ -121,7 +138,8 @@ function planKohya(model: LoraModel, options: PlanOptions): PlannedFile[] {
   return [{ relativePath: '', tensors, metadata, kohyaHashes: true }];
 }
 
-function stripHashes(
+/** Source metadata without kohya's sshs_* hashes (the writer recomputes them); undefined when empty. */
+export function stripHashes(
   metadata: Readonly<Record<string, string>> | undefined,
 ): Record<string, string> | undefined {
   if (!metadata || Object.keys(metadata).length === 0) return undefined;
@@ -137,8 +155,8 @@ function peftStyleTensors(
 ): PlannedTensor[] {
   const tensors: PlannedTensor[] = [];
   for (const m of modules) {
-    tensors.push(tensor(`${prefix}${m.path}.lora_A.weight`, m.down, precision));
-    tensors.push(tensor(`${prefix}${m.path}.lora_B.weight`, m.up, precision));
+    tensors.push(plannedTensor(`${prefix}${m.path}.lora_A.weight`, m.down, precision));
+    tensors.push(plannedTensor(`${prefix}${m.path}.lora_B.weight`, m.up, precision));
     if (m.magnitude) {
       const shape = peftMagnitudeShape(m.magnitude.shape, m.up.shape[0] as number);
       if (!shape) {
@@ -148,7 +166,7 @@ function peftStyleTensors(
           { details: { file, module: m.path } },
         );
       }
-      tensors.push(tensor(`${prefix}${m.path}.lora_magnitude_vector`, m.magnitude, precision, shape));
+      tensors.push(plannedTensor(`${prefix}${m.path}.lora_magnitude_vector`, m.magnitude, precision, shape));
     }
   }
   return tensors;

@@ -1,5 +1,6 @@
 // src/lora/convert.ts — `convertLora`: PEFT / diffusers / kohya in, kohya / diffusers / PEFT out, with
-// alpha kept per module, optional fp16 / bf16 / fp32 precision and kohya metadata. Streams tensors
+// alpha kept per module, optional fp16 / bf16 / fp32 precision and kohya metadata. LoKr adapters
+// (kohya / LyCORIS <-> PEFT) go through convert-lokr.ts and are written the same way. Streams tensors
 // (no whole-file read); the CLI, the trainer helper and the server call this one function.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -14,12 +15,14 @@ import {
 } from './float-convert.js';
 import {
   buildKohyaMetadata,
+  type LoraTrainingFacts,
   type LoraTrainingFactsInput,
   loraTrainingFactsSchema,
 } from './kohya-metadata.js';
+import { type PreparedConversion, prepareLokrConversion } from './convert-lokr.js';
 import { type PlannedFile, type PlannedTensor, planConversion, networkMetadata } from './convert-plan.js';
 import { DIFFUSERS_KOHYA_ALPHA_NOTE, diffusersMisreadsAlphas } from './loader-compat.js';
-import { openLora } from './open-lora.js';
+import { openAdapter } from './open-adapter.js';
 import { type SafetensorsReader, STREAM_CHUNK_BYTES } from './safetensors-read.js';
 import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
 import { DTYPE_BYTES } from './safetensors-format.js';
@@ -52,6 +55,8 @@ export interface ConvertResult {
   readonly from: string;
   readonly to: 'kohya' | 'diffusers' | 'peft';
   readonly files: ReadonlyArray<{ path: string; bytes: number; tensors: number; sha256: string }>;
+  /** The adapter kind: LoRA, or LyCORIS LoKr (Kronecker product). */
+  readonly algorithm: 'lora' | 'lokr';
   readonly modules: number;
   readonly warnings: readonly string[];
 }
@@ -76,11 +81,12 @@ function tensorSources(
     if (converted.delete(chunk.buffer)) freeOut.push(chunk.buffer as ArrayBuffer);
     else stream.release(chunk);
   };
-  const sources = planned.map(({ name, dtype, shape, source, scalar }): TensorSource => {
+  const sources = planned.map(({ name, dtype, shape, source, scalar, bytes: held }): TensorSource => {
     if (scalar !== undefined) {
       const bytes = new Uint8Array(new Float32Array([scalar]).buffer);
       return { name, dtype, shape, chunks: () => [bytes] };
     }
+    if (held) return { name, dtype, shape, chunks: () => [held] };
     if (!source) throw new TypeError(`planned tensor "${name}" has no source`);
     const convert = source.dtype !== dtype && isFloatDtype(source.dtype) && isFloatDtype(dtype);
     return {
@@ -198,10 +204,8 @@ async function writePeftFolder(
   }
 }
 
-function kohyaMetadataFor(
-  options: ConvertOptions,
-  model: Parameters<typeof networkMetadata>[0],
-): Record<string, string> | undefined {
+/** The validated training facts, if given; TL_ERR_USAGE naming the field otherwise. */
+function parseTrainingFacts(options: ConvertOptions): LoraTrainingFacts | undefined {
   if (!options.trainingFacts) return undefined;
   const parsed = loraTrainingFactsSchema.safeParse(options.trainingFacts);
   if (!parsed.success) {
@@ -214,17 +218,27 @@ function kohyaMetadataFor(
       },
     );
   }
+  return parsed.data;
+}
+
+const nowIso = (options: ConvertOptions) => (options.now ?? (() => new Date()))().toISOString();
+
+function kohyaMetadataFor(
+  options: ConvertOptions,
+  model: Parameters<typeof networkMetadata>[0],
+): Record<string, string> | undefined {
+  const facts = parseTrainingFacts(options);
+  if (!facts) return undefined;
   const network = networkMetadata(model);
-  const now = (options.now ?? (() => new Date()))();
   return buildKohyaMetadata(
-    parsed.data,
+    facts,
     {
       rank: Number(network.ss_network_dim),
       alpha: Number(network.ss_network_alpha),
       dora: model.modules.some((m) => m.magnitude),
       textEncoder: model.modules.some((m) => m.component === 'text_encoder'),
     },
-    now.toISOString(),
+    nowIso(options),
   );
 }
 
@@ -265,11 +279,44 @@ function optionWarnings(
   return warnings;
 }
 
+/** What convert writes for an opened LoRA (the LoKr counterpart is prepareLokrConversion). */
+function prepareLoraConversion(
+  opened: { reader: SafetensorsReader; model: LoraModel },
+  options: ConvertOptions,
+  data: z.output<typeof convertOptionsSchema>,
+): PreparedConversion & { model: LoraModel } {
+  const { reader } = opened;
+  const { to, precision } = data;
+  const usable = usableModel(opened.model, basename(reader.path), data.dropUnknown);
+  const model = usable.model;
+  const kohyaMetadata = to === 'kohya' ? kohyaMetadataFor(options, model) : undefined;
+  const plans = planConversion(
+    model,
+    {
+      to,
+      ...(precision ? { precision } : {}),
+      ...(kohyaMetadata ? { kohyaMetadata } : {}),
+      sourceMetadata: reader.header.metadata,
+      ...(options.trainingFacts?.baseModel ? { baseModel: options.trainingFacts.baseModel } : {}),
+    },
+    basename(reader.path),
+  );
+  return {
+    format: model.format,
+    plans,
+    modules: model.modules.length,
+    warnings: [...model.warnings, ...usable.warnings],
+    model,
+  };
+}
+
 /**
- * Converts a LoRA between formats, keeping every module's alpha (scale = alpha / rank).
+ * Converts a LoRA (or a LyCORIS LoKr) between formats, keeping every module's alpha (scale = alpha /
+ * rank; LoKr: the scale PEFT / the loaders apply). LoKr has no diffusers format.
  * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_OUTPUT_EXISTS (without overwrite, or a folder holding
  *   other files), TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT (also for unknown keys without
- *   dropUnknown), TL_ERR_USAGE (bad options, output folder missing, training facts).
+ *   dropUnknown, LoKr to diffusers, LoRA + LoKr in one file), TL_ERR_USAGE (bad options, output
+ *   folder missing, training facts).
  */
 export async function convertLora(options: ConvertOptions): Promise<ConvertResult> {
   const parsed = convertOptionsSchema.safeParse(options);
@@ -283,24 +330,31 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
   await assertWritable(output, overwrite);
   await assertOutputPath(output, to === 'peft' ? 'folder' : 'file');
   if (to === 'peft' && overwrite) await assertReplaceableAdapterFolder(output);
-  const opened = await openLora(input);
+  const opened = await openAdapter(input);
   try {
     const { reader } = opened;
-    const usable = usableModel(opened.model, basename(reader.path), parsed.data.dropUnknown);
-    const model = usable.model;
-    const kohyaMetadata = to === 'kohya' ? kohyaMetadataFor(options, model) : undefined;
-    const plans = planConversion(
-      model,
-      {
-        to,
-        ...(precision ? { precision } : {}),
-        ...(kohyaMetadata ? { kohyaMetadata } : {}),
-        sourceMetadata: reader.header.metadata,
-        ...(options.trainingFacts?.baseModel ? { baseModel: options.trainingFacts.baseModel } : {}),
-      },
-      basename(reader.path),
-    );
     const stats: ConversionStats = { overflowed: 0 };
+    let prepared: PreparedConversion;
+    let loraModules: LoraModel['modules'] = [];
+    if (opened.algorithm === 'lokr') {
+      prepared = await prepareLokrConversion(
+        opened,
+        {
+          to,
+          ...(precision ? { precision } : {}),
+          dropUnknown: parsed.data.dropUnknown,
+          ...(to === 'kohya' && options.trainingFacts ? { facts: parseTrainingFacts(options) } : {}),
+          nowIso: nowIso(options),
+          ...(options.trainingFacts?.baseModel ? { baseModel: options.trainingFacts.baseModel } : {}),
+        },
+        stats,
+      );
+    } else {
+      const lora = prepareLoraConversion(opened, options, parsed.data);
+      prepared = lora;
+      loraModules = lora.model.modules;
+    }
+    const plans = prepared.plans;
     let files: ConvertResult['files'];
     if (to === 'peft') {
       files = await writePeftFolder(plans, output, reader, overwrite, stats);
@@ -311,11 +365,19 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
         { path: output, bytes: written.bytes, tensors: plan.tensors.length, sha256: written.dataSha256 },
       ];
     }
-    const warnings = [...model.warnings, ...usable.warnings, ...optionWarnings(options, to, precision, stats)];
-    if (diffusersMisreadsAlphas(to, model.modules)) {
+    const warnings = [...prepared.warnings, ...optionWarnings(options, to, precision, stats)];
+    if (diffusersMisreadsAlphas(to, loraModules)) {
       warnings.push(DIFFUSERS_KOHYA_ALPHA_NOTE);
     }
-    return { input, from: model.format, to, files, modules: model.modules.length, warnings };
+    return {
+      input,
+      from: prepared.format,
+      to,
+      algorithm: opened.algorithm,
+      files,
+      modules: prepared.modules,
+      warnings,
+    };
   } finally {
     await opened.reader.close();
   }

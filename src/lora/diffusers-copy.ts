@@ -2,13 +2,15 @@
 // only the most common alpha of a kohya file (DIFFUSERS_KOHYA_ALPHA_NOTE), so a kohya file with
 // several alphas would generate at the wrong strength in some modules: such a file is converted once
 // to the diffusers format (every module's alpha kept) into a cache folder, and the copy is used.
+// LoKr files have no diffusers format: they are handed over as they are (toonlora generate loads them
+// with its own LoKr loader, trainer lokr_file.py, which applies every module's alpha).
 import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from './convert.js';
 import { diffusersMisreadsAlphas, distinctAlphaCount } from './loader-compat.js';
-import { openLora } from './open-lora.js';
+import { openAdapter } from './open-adapter.js';
 
 export interface DiffusersLoraChoice {
   /** The file to load: the input itself, or its converted copy. */
@@ -29,8 +31,10 @@ function copyName(path: string, size: number, mtimeMs: number): string {
  * is unchanged. A file that cannot be converted is used as it is, with a note saying why.
  */
 export async function loraFileForDiffusers(path: string, cacheFolder: string): Promise<DiffusersLoraChoice> {
-  const { model, reader } = await openLora(path);
-  await reader.close();
+  const opened = await openAdapter(path);
+  await opened.reader.close();
+  if (opened.algorithm === 'lokr') return { path };
+  const { model } = opened;
   if (!diffusersMisreadsAlphas(model.format, model.modules)) return { path };
   const alphas = distinctAlphaCount(model.modules);
   const info = await stat(path);

@@ -1,7 +1,9 @@
 // src/lora/inspect-text.ts — the human text of an inspection (pure): header facts, modules grouped by
-// (rank, alpha, scale) with counts per UNet region, or a per-module table when the values vary a lot,
-// trigger / tags / metadata, loader verdicts, unknown keys and warnings. `--json` prints the result itself.
+// (rank, alpha, scale) — LoKr: by (w1, w2 factor shapes, alpha, scale) — with counts per UNet region,
+// or a per-module table when the values vary a lot, trigger / tags / metadata, loader verdicts,
+// unknown keys and warnings. `--json` prints the result itself.
 import type { InspectModule, InspectResult } from './inspect.js';
+import type { LokrFactorInfo } from './lokr.js';
 import { blockOf } from './sd15-modules.js';
 
 /** Above this many (rank, alpha, scale) groups the modules are listed one per line instead. */
@@ -102,6 +104,62 @@ function moduleLines(result: InspectResult): string[] {
   ];
 }
 
+/** A LoKr factor: `[16, 16] full`, or `[20, 20] rank 4` (lokr_wN_a @ lokr_wN_b). */
+export function describeFactor(factor: LokrFactorInfo): string {
+  const shape = `[${factor.shape.join(', ')}]`;
+  return factor.decomposed ? `${shape} rank ${factor.rank}` : `${shape} full`;
+}
+
+/** `w1 [16, 16] full x w2 [20, 20] rank 4` for a LoKr module (empty for a LoRA one). */
+function factorsText(m: InspectModule): string {
+  return m.lokr ? `w1 ${describeFactor(m.lokr.w1)} x w2 ${describeFactor(m.lokr.w2)}` : '';
+}
+
+/** LoKr modules grouped by (factors, alpha, scale): `w1 [16, 16] full x w2 [20, 20] rank 4, alpha 4 scale 1: 32 modules (down 32)`. */
+function lokrModuleLines(result: InspectResult): string[] {
+  const groups = new Map<string, { text: string; count: number; regions: Map<string, number> }>();
+  for (const m of result.modules) {
+    const text = `${factorsText(m)}, alpha ${m.alpha} scale ${roundScale(m.scale)}`;
+    const group = groups.get(text) ?? { text, count: 0, regions: new Map<string, number>() };
+    const region = regionOf(m.component, m.path);
+    group.regions.set(region, (group.regions.get(region) ?? 0) + 1);
+    group.count++;
+    groups.set(text, group);
+  }
+  const factor = result.lokrFactor === undefined ? '' : `   factor: ${result.lokrFactor}`;
+  const head = `  modules: ${result.modules.length}${factor}   alphas: ${result.alphas.join(', ')}`;
+  const blocks = `  per block: ${Object.entries(result.modulesPerBlock)
+    .map(([b, n]) => `${b} ${n}`)
+    .join(', ')}`;
+  const scaleRule =
+    result.format === 'kohya'
+      ? '  delta W = kron(w1, w2) * scale; scale = alpha / rank of the decomposed factor, 1 when both factors are full (alpha unused):'
+      : "  delta W = kron(w1, w2) * scale; scale = PEFT's alpha / r:";
+  const lines = [...groups.values()].sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : 1));
+  if (lines.length <= MAX_GROUPS) {
+    return [
+      head,
+      scaleRule,
+      ...lines.map((g) => {
+        const regions = [...g.regions]
+          .sort(([a], [b]) => regionRank(a) - regionRank(b) || (a < b ? -1 : a > b ? 1 : 0))
+          .map(([r, n]) => `${r} ${n}`)
+          .join(', ');
+        return `    ${g.text}: ${g.count} module${g.count === 1 ? '' : 's'} (${regions})`;
+      }),
+      blocks,
+    ];
+  }
+  return [
+    head,
+    scaleRule,
+    ...result.modules.map(
+      (m) => `    ${factorsText(m)}, alpha ${m.alpha} scale ${roundScale(m.scale)}  ${m.name}`,
+    ),
+    blocks,
+  ];
+}
+
 function listed(keys: readonly string[], label: string): string[] {
   const lines = keys.slice(0, SHOWN_KEYS).map((key) => `      ${label}: ${key}`);
   if (keys.length > SHOWN_KEYS) lines.push(`      ... ${keys.length - SHOWN_KEYS} more (--json lists all)`);
@@ -144,13 +202,15 @@ export function formatInspection(result: InspectResult): string {
     .join(', ');
   const lines = [
     `${result.file}`,
-    `  format: ${result.format}   size: ${(result.sizeBytes / 1e6).toFixed(2)} MB   tensors: ${result.tensorCount}   dtypes: ${dtypes}`,
-    ...moduleLines(result),
+    `  format: ${result.format}${result.algorithm === 'lokr' ? '   algorithm: lokr (LyCORIS Kronecker product)' : ''}   size: ${(result.sizeBytes / 1e6).toFixed(2)} MB   tensors: ${result.tensorCount}   dtypes: ${dtypes}`,
+    ...(result.algorithm === 'lokr' ? lokrModuleLines(result) : moduleLines(result)),
     ...tagLines(result),
     ...compatibilityLines(result),
   ];
   if (result.unknownKeys.length > 0) {
-    lines.push(`  unmapped keys (in no LoRA module): ${result.unknownKeys.length}`);
+    lines.push(
+      `  unmapped keys (in no ${result.algorithm === 'lokr' ? 'LoKr' : 'LoRA'} module): ${result.unknownKeys.length}`,
+    );
     lines.push(...listed(result.unknownKeys, 'key'));
   }
   for (const w of result.warnings) lines.push(`  warning: ${w}`);

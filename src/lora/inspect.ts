@@ -1,6 +1,7 @@
-// src/lora/inspect.ts — `inspectLora`: what a LoRA file is (format, rank / alpha / scale per module,
-// modules per block, dtypes, size, metadata, trigger and top tags) and whether AUTOMATIC1111, ComfyUI
-// and diffusers map every key. Reads only the header and the alpha scalars.
+// src/lora/inspect.ts — `inspectLora`: what a LoRA or LoKr file is (format, algorithm, rank / alpha /
+// scale per module, LoKr factor shapes, modules per block, dtypes, size, metadata, trigger and top
+// tags) and whether AUTOMATIC1111, ComfyUI and diffusers map every key. Reads only the header and the
+// alpha scalars.
 import {
   checkLoaderCompatibility,
   DIFFUSERS_KOHYA_ALPHA_NOTE,
@@ -8,8 +9,12 @@ import {
   type LoaderVerdict,
 } from './loader-compat.js';
 import { kohyaModuleName } from './lora-keys.js';
+import { type LokrFactorInfo, type LokrModel, lokrDims, lokrFactors } from './lokr.js';
+import { lokrNetworkFacts } from './lokr-plan.js';
 import type { LoraModel } from './lora-model.js';
-import { NO_LORA_KEYS, openLora } from './open-lora.js';
+import { openAdapter } from './open-adapter.js';
+import { NO_LORA_KEYS } from './open-lora.js';
+import type { SafetensorsReader } from './safetensors-read.js';
 import { blockOf } from './sd15-modules.js';
 import { topTags } from './kohya-metadata.js';
 import { describeUnknownKey } from './unknown-keys.js';
@@ -18,18 +23,31 @@ export interface InspectModule {
   readonly name: string;
   readonly component: string;
   readonly path: string;
+  /**
+   * LoRA: the rank. LoKr: the rank of the decomposed factor (lokr_w2_b, else lokr_w1_b); both factors
+   * full: PEFT's r (a kohya file: the r kohya -> PEFT would write, the larger side of lokr_w2).
+   */
   readonly rank: number;
   readonly alpha: number;
   readonly alphaSource: string;
-  /** alpha / rank: the strength a loader applies at weight 1. */
+  /**
+   * The strength a loader applies at weight 1: alpha / rank. LoKr: alpha / rank when a factor is
+   * decomposed, 1 when both are full (loaders ignore alpha); a PEFT folder: PEFT's alpha / r.
+   */
   readonly scale: number;
   readonly dora: boolean;
   readonly sd15: boolean;
+  /** LoKr modules: the two Kronecker factors (delta W = kron(w1, w2) * scale). */
+  readonly lokr?: { readonly w1: LokrFactorInfo; readonly w2: LokrFactorInfo };
 }
 
 export interface InspectResult {
   readonly file: string;
   readonly format: string;
+  /** The adapter kind: LoRA (up @ down), or LyCORIS LoKr (Kronecker product of two factors). */
+  readonly algorithm: 'lora' | 'lokr';
+  /** LoKr's factor (PEFT decompose_factor / LyCORIS `factor`; -1 splits near the square root), when it can be told. */
+  readonly lokrFactor?: number;
   readonly sizeBytes: number;
   readonly tensorCount: number;
   readonly dtypes: Readonly<Record<string, number>>;
@@ -127,20 +145,120 @@ function inspectionWarnings(model: LoraModel, modules: readonly InspectModule[])
   return warnings;
 }
 
+/** Warnings about a LoKr file: module warnings, non-SD1.5 modules, unknown keys, LoRA tensors mixed in. */
+function lokrWarnings(model: LokrModel, modules: readonly InspectModule[]): string[] {
+  const warnings = [...model.warnings];
+  const notSd15 = modules.filter((m) => !m.sd15).length;
+  if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
+  if (model.loraKeys.length > 0) {
+    warnings.push(
+      `${model.loraKeys.length} LoRA tensor(s) (e.g. ${model.loraKeys[0]}) sit beside the LoKr modules; convert refuses a file that mixes LoRA and LoKr.`,
+    );
+  }
+  if (model.unknownKeys.length > 0) {
+    const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
+    warnings.push(
+      `${model.unknownKeys.length} tensor(s) belong to no LoKr module (${kinds}); convert refuses the file unless --drop-unknown.`,
+    );
+  }
+  return warnings;
+}
+
+function lokrModules(model: LokrModel): InspectModule[] {
+  return model.modules.map((m) => {
+    const d = lokrDims(m);
+    return {
+      name: kohyaModuleName(m.component, m.path),
+      component: m.component,
+      path: m.path,
+      rank: m.rank ?? m.peft?.r ?? Math.max(d.outK, d.inN),
+      alpha: m.alpha,
+      alphaSource: m.alphaSource,
+      scale: m.scale,
+      dora: false,
+      sd15: m.known,
+      lokr: lokrFactors(m),
+    };
+  });
+}
+
+/** The facts every inspection has, whatever the algorithm. */
+function fileFacts(reader: SafetensorsReader, topTagCount: number | undefined) {
+  const { header } = reader;
+  const dtypes: Record<string, number> = {};
+  for (const t of header.tensors) dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
+  const metadata = { ...header.metadata };
+  const trigger = triggerWords(metadata);
+  return {
+    file: reader.path,
+    sizeBytes: reader.fileSize,
+    tensorCount: header.tensors.length,
+    dtypes,
+    metadata,
+    ...(trigger ? { trigger: trigger.trigger, triggerSource: trigger.source } : {}),
+    topTags: topTags(tagFrequency(metadata), topTagCount ?? 10),
+  };
+}
+
+function perBlock(
+  modules: readonly { component: 'unet' | 'text_encoder'; path: string }[],
+): Record<string, number> {
+  const modulesPerBlock: Record<string, number> = {};
+  for (const m of modules) {
+    const block = blockOf(m.component, m.path);
+    modulesPerBlock[block] = (modulesPerBlock[block] ?? 0) + 1;
+  }
+  return modulesPerBlock;
+}
+
+const sortedUnique = (values: readonly number[]) => [...new Set(values)].sort((a, b) => a - b);
+
 /**
- * Inspects a LoRA file or PEFT adapter folder. A valid safetensors file whose keys match no LoRA
- * format is reported as format `unknown`, every key unmapped.
+ * Inspects a LoRA or LoKr file or PEFT adapter folder. A valid safetensors file whose keys match no
+ * LoRA format is reported as format `unknown`, every key unmapped.
  * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT (broken module, bad config).
  */
 export async function inspectLora(
   path: string,
   options: { topTagCount?: number } = {},
 ): Promise<InspectResult> {
-  const { reader, model } = await openLora(path, { allowUnknownFormat: true });
+  const opened = await openAdapter(path, { allowUnknownFormat: true });
+  const { reader } = opened;
   try {
-    const { header } = reader;
-    const dtypes: Record<string, number> = {};
-    for (const t of header.tensors) dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
+    const keys = reader.header.tensors.map((t) => t.name);
+    const facts = fileFacts(reader, options.topTagCount);
+    /** What both kinds report alike: the file, its module list and tallies, metadata and tags. */
+    const shared = (
+      model: { readonly format: InspectResult['format']; readonly modules: Parameters<typeof perBlock>[0] },
+      modules: InspectResult['modules'],
+    ) => ({
+      file: facts.file,
+      format: model.format,
+      sizeBytes: facts.sizeBytes,
+      tensorCount: facts.tensorCount,
+      dtypes: facts.dtypes,
+      modules,
+      modulesPerBlock: perBlock(model.modules),
+      ranks: sortedUnique(modules.map((m) => m.rank)),
+      alphas: sortedUnique(modules.map((m) => m.alpha)),
+      metadata: facts.metadata,
+      ...(facts.trigger ? { trigger: facts.trigger, triggerSource: facts.triggerSource } : {}),
+      topTags: facts.topTags,
+    });
+    if (opened.algorithm === 'lokr') {
+      const { model } = opened;
+      const modules = lokrModules(model);
+      const { factor } = lokrNetworkFacts(model, reader.header.metadata);
+      return {
+        ...shared(model, modules),
+        algorithm: 'lokr',
+        ...(factor === undefined ? {} : { lokrFactor: factor }),
+        compatibility: checkLoaderCompatibility(keys),
+        unknownKeys: [...model.unknownKeys, ...model.loraKeys],
+        warnings: lokrWarnings(model, modules),
+      };
+    }
+    const { model } = opened;
     const modules = model.modules.map((m) => ({
       name: kohyaModuleName(m.component, m.path),
       component: m.component,
@@ -152,34 +270,12 @@ export async function inspectLora(
       dora: Boolean(m.magnitude),
       sd15: m.known,
     }));
-    const modulesPerBlock: Record<string, number> = {};
-    for (const m of model.modules) {
-      const block = blockOf(m.component, m.path);
-      modulesPerBlock[block] = (modulesPerBlock[block] ?? 0) + 1;
-    }
-    const metadata = { ...header.metadata };
-    const trigger = triggerWords(metadata);
-    const warnings = inspectionWarnings(model, modules);
     return {
-      file: reader.path,
-      format: model.format,
-      sizeBytes: reader.fileSize,
-      tensorCount: header.tensors.length,
-      dtypes,
-      modules,
-      modulesPerBlock,
-      ranks: [...new Set(modules.map((m) => m.rank))].sort((a, b) => a - b),
-      alphas: [...new Set(modules.map((m) => m.alpha))].sort((a, b) => a - b),
-      metadata,
-      ...(trigger ? { trigger: trigger.trigger, triggerSource: trigger.source } : {}),
-      topTags: topTags(tagFrequency(metadata), options.topTagCount ?? 10),
-      compatibility: withAlphaPatternNote(
-        checkLoaderCompatibility(header.tensors.map((t) => t.name)),
-        model.format,
-        modules,
-      ),
+      ...shared(model, modules),
+      algorithm: 'lora',
+      compatibility: withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, modules),
       unknownKeys: model.unknownKeys,
-      warnings,
+      warnings: inspectionWarnings(model, modules),
     };
   } finally {
     await reader.close();

@@ -101,13 +101,25 @@ export interface NetworkFacts {
   readonly dora: boolean;
   /** The file has text-encoder (lora_te_) modules: ss_network_train_unet_only False, ss_text_encoder_lr set. */
   readonly textEncoder?: boolean;
+  /** The adapter kind; left out, LoRA. LoKr files record LyCORIS' network module and args. */
+  readonly algorithm?: 'lora' | 'lokr';
+  /** LoKr's factor (PEFT decompose_factor, LyCORIS `factor`), when known. */
+  readonly lokrFactor?: number;
 }
 
 /**
- * `ss_network_module` (and for DoRA `ss_network_args`) as the trainer that wrote such a file does:
- * kohya's networks.lora for plain LoRA, LyCORIS (lycoris.kohya, dora_wd) for DoRA.
+ * `ss_network_module` (and for DoRA / LoKr `ss_network_args`) as the trainer that wrote such a file
+ * does: kohya's networks.lora for plain LoRA, LyCORIS (lycoris.kohya) for DoRA (dora_wd) and LoKr
+ * (algo lokr; LyCORIS records its network args as strings, e.g. `{"algo": "lokr", "factor": "-1"}`).
  */
-export function networkModuleMetadata(dora: boolean): Record<string, string> {
+export function networkModuleMetadata(
+  dora: boolean,
+  lokr?: { readonly factor?: number | undefined },
+): Record<string, string> {
+  if (lokr) {
+    const args = lokr.factor === undefined ? { algo: 'lokr' } : { algo: 'lokr', factor: String(lokr.factor) };
+    return { ss_network_module: 'lycoris.kohya', ss_network_args: JSON.stringify(args) };
+  }
   if (!dora) return { ss_network_module: 'networks.lora' };
   return {
     ss_network_module: 'lycoris.kohya',
@@ -125,7 +137,10 @@ export function buildKohyaMetadata(
   nowIso: string,
 ): Record<string, string> {
   const meta: Record<string, string> = {
-    ...networkModuleMetadata(network.dora),
+    ...networkModuleMetadata(
+      network.dora,
+      network.algorithm === 'lokr' ? { factor: network.lokrFactor } : undefined,
+    ),
     ss_network_dim: String(network.rank),
     ss_network_alpha: pythonFloatRepr(network.alpha),
     ss_base_model_version: 'sd_v1',

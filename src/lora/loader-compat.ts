@@ -97,8 +97,25 @@ function a1111LayerNames(): Set<string> {
   return a1111Modules;
 }
 
-/** The network parts A1111's `network_lora.ModuleTypeLora` (and `NetworkModule`) read. */
-const A1111_PARTS = new Set(['lora_up.weight', 'lora_down.weight', 'lora_mid.weight', 'alpha', 'dora_scale']);
+/** LyCORIS LoKr parts (A1111 network_lokr.py `ModuleTypeLokr`, ComfyUI comfy/weight_adapter/lokr.py). */
+const LOKR_PARTS = ['lokr_w1', 'lokr_w1_a', 'lokr_w1_b', 'lokr_w2', 'lokr_w2_a', 'lokr_w2_b', 'lokr_t2'];
+
+/** The network parts A1111's `network_lora.ModuleTypeLora`, `network_lokr.ModuleTypeLokr` (and `NetworkModule`) read. */
+const A1111_PARTS = new Set([
+  'lora_up.weight',
+  'lora_down.weight',
+  'lora_mid.weight',
+  'alpha',
+  'dora_scale',
+  ...LOKR_PARTS,
+]);
+
+/** A1111 finds a module type for these parts: a lora_up + lora_down pair, or LoKr's w1 and w2 factors. */
+function a1111HasModuleType(parts: ReadonlySet<string>): boolean {
+  if (parts.has('lora_up.weight') && parts.has('lora_down.weight')) return true;
+  const has = (n: 1 | 2) => parts.has(`lokr_w${n}`) || (parts.has(`lokr_w${n}_a`) && parts.has(`lokr_w${n}_b`));
+  return has(1) && has(2);
+}
 
 function a1111Resolve(moduleKey: string): string | undefined {
   const names = a1111LayerNames();
@@ -136,9 +153,9 @@ export function checkA1111(keys: readonly string[]): LoaderVerdict {
   }
   const notes: string[] = [];
   for (const [target, parts] of modules) {
-    if (!parts.has('lora_up.weight') || !parts.has('lora_down.weight')) {
+    if (!a1111HasModuleType(parts)) {
       notes.push(
-        `${target}: no lora_up + lora_down pair: A1111 refuses the whole file ("Could not find a module type").`,
+        `${target}: no lora_up + lora_down pair (nor LoKr lokr_w1 + lokr_w2 factors): A1111 refuses the whole file ("Could not find a module type").`,
       );
     }
   }
@@ -199,6 +216,7 @@ const COMFY_SUFFIXES = [
   '.lora_linear_layer.down.weight',
   '.alpha',
   '.dora_scale',
+  ...LOKR_PARTS.map((p) => `.${p}`),
 ];
 
 /** ComfyUI `load_lora`: a key loads when it is `<key-map name><suffix>`; others log "lora key not loaded". */
@@ -228,9 +246,13 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
   const notes: string[] = [];
   const isKohya = keys.length > 0 && keys.every((k) => /^lora_(unet|te|te1|te2)_/.test(k));
   const known = knownKohyaNames();
+  const lokr = keys.some((k) => k.includes('.lokr_'));
+  // A LoKr module's alpha is not renamed either (only those of lora_down modules are).
+  const loraDown = new Set(keys.filter((k) => k.endsWith('.lora_down.weight')).map((k) => k.split('.')[0]));
   const unmapped = keys.filter((key) => {
     if (isKohya) {
       const m = /^([^.]+)\.(lora_down\.weight|lora_up\.weight|alpha|dora_scale)$/.exec(key);
+      if (lokr && m?.[2] === 'alpha' && !loraDown.has(m[1])) return true;
       return !m || !known.has(m[1] as string);
     }
     const parsed = parsePeftStyleKey(key);
@@ -241,7 +263,8 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
     notes.push('kohya file with keys diffusers cannot rename: load_lora_weights raises ValueError.');
   if (isKohya && keys.some((k) => k.endsWith('.dora_scale')))
     notes.push(DIFFUSERS_DORA_NOTE);
-  if (!isKohya && keys.some((k) => k.startsWith('base_model.model.'))) {
+  if (lokr) notes.push(DIFFUSERS_LOKR_NOTE);
+  else if (!isKohya && keys.some((k) => k.startsWith('base_model.model.'))) {
     notes.push(
       'PEFT adapter keys: load with PeftModel.from_pretrained, or convert --to diffusers / kohya for load_lora_weights.',
     );
@@ -261,6 +284,10 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
  */
 export const DIFFUSERS_DORA_NOTE =
   'DoRA: load_lora_weights drops the dora_scale keys of a kohya file, so the LoRA loads without its DoRA magnitude (a different result than in ComfyUI).';
+
+/** diffusers 0.42.1 has LoKr conversions for Z-Image and Flux2 only; SD1.5's `load_lora_weights` raises on LoKr keys. */
+export const DIFFUSERS_LOKR_NOTE =
+  "LoKr: diffusers' SD1.5 load_lora_weights has no LoKr format and raises on lokr_* keys; the kohya / LyCORIS file loads in the WebUI, ComfyUI and toonlora generate (convert a PEFT LoKr folder --to kohya).";
 
 /** Note shown when a kohya file's modules have different alphas ({@link diffusersMisreadsAlphas}). */
 export const DIFFUSERS_KOHYA_ALPHA_NOTE =

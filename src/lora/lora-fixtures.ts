@@ -1,6 +1,7 @@
 // src/lora/lora-fixtures.ts — seeded synthetic LoRAs with real SD1.5 shapes, for tests and the
 // convert benchmark: PEFT tensors (lora_A [r, in], lora_B [out, r]) of chosen modules, random
-// values from a seed (no model weights involved), written as a PEFT adapter folder or a file.
+// values from a seed (no model weights involved), written as a PEFT adapter folder or a file; and
+// LoKr factors (lokr_w1, lokr_w2_a, ...) of given shapes in PEFT or kohya naming.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { orderForWrite } from './safetensors-format.js';
@@ -119,4 +120,37 @@ export async function writePeftFolder(
     join(folder, 'adapter_config.json'),
     JSON.stringify({ peft_type: 'LORA', ...config }, null, 2),
   );
+}
+
+/** One LoKr module of a fixture: its path and the shape of each part it has (lokr_w1, lokr_w2_a, ...). */
+export interface LokrFixtureModule {
+  readonly path: string;
+  readonly shapes: Readonly<Record<string, readonly number[]>>;
+}
+
+/**
+ * LoKr tensors for `modules` with small seeded values: PEFT keys (`base_model.model.<path>.<part>`)
+ * or kohya / LyCORIS keys (`lora_unet_<path_>.<part>`, `lora_te_` for `text_model.` paths).
+ */
+export function makeLokrTensors(
+  modules: readonly LokrFixtureModule[],
+  seed: number,
+  style: 'peft' | 'kohya' = 'peft',
+): FixtureTensor[] {
+  const random = seededRandom(seed);
+  const tensors: FixtureTensor[] = [];
+  for (const { path, shapes } of modules) {
+    const kohyaPrefix = path.startsWith('text_model.') ? 'lora_te_' : 'lora_unet_';
+    const module = style === 'peft' ? `base_model.model.${path}` : kohyaPrefix + path.replaceAll('.', '_');
+    for (const [part, shape] of Object.entries(shapes)) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      tensors.push({
+        name: `${module}.${part}`,
+        dtype: 'F32',
+        shape: [...shape],
+        data: Float32Array.from({ length: n }, () => random() * 0.1),
+      });
+    }
+  }
+  return tensors;
 }

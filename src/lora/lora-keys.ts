@@ -89,12 +89,26 @@ function guessDottedPath(flat: string): string {
   return dotted;
 }
 
+/**
+ * A kohya module name (`lora_unet_<path_>`, `lora_te_` / `lora_te1_<path_>`) as component and
+ * diffusers path; `known` says whether it is an SD1.5 module (exact name table). Shared by the LoRA
+ * and LoKr (lokr.ts) key grammars.
+ */
+export function parseKohyaModuleName(
+  prefix: string,
+  flat: string,
+): { component: LoraComponent; path: string; kohyaName: string; known: boolean } {
+  const canonical = prefix === 'lora_unet_' ? 'lora_unet_' : 'lora_te_';
+  const kohyaName = `${canonical}${flat}`;
+  const known = knownKohyaNames().get(kohyaName);
+  const component: LoraComponent = canonical === 'lora_unet_' ? 'unet' : 'text_encoder';
+  return { component, path: known?.path ?? guessDottedPath(flat), kohyaName, known: Boolean(known) };
+}
+
 /** Parses a kohya key; `known` says whether the module is an SD1.5 module (exact name table). */
 export function parseKohyaKey(key: string): (ParsedKey & { kohyaName: string; known: boolean }) | undefined {
   const m = KOHYA_KEY.exec(key);
   if (!m) return undefined;
-  const prefix = m[1] === 'lora_unet_' ? 'lora_unet_' : 'lora_te_';
-  const kohyaName = `${prefix}${m[2]}`;
   const suffix = m[3] as string;
   const part: LoraPart =
     suffix === 'lora_down.weight'
@@ -104,15 +118,8 @@ export function parseKohyaKey(key: string): (ParsedKey & { kohyaName: string; kn
         : suffix === 'alpha'
           ? 'alpha'
           : 'magnitude';
-  const known = knownKohyaNames().get(kohyaName);
-  const component: LoraComponent = prefix === 'lora_unet_' ? 'unet' : 'text_encoder';
-  return {
-    component,
-    path: known?.path ?? guessDottedPath(m[2] as string),
-    part,
-    kohyaName,
-    known: Boolean(known),
-  };
+  const { component, path, kohyaName, known } = parseKohyaModuleName(m[1] as string, m[2] as string);
+  return { component, path, part, kohyaName, known };
 }
 
 /** kohya module name for a diffusers path: `lora_unet_` + path with `.` as `_`. */

@@ -8,6 +8,7 @@ import { ToonloraError } from '../errors.js';
 import { decodeScalar } from './float-convert.js';
 import { combineReaders } from './combined-reader.js';
 import { detectLoraFormat } from './lora-keys.js';
+import { isLokrKeys } from './lokr.js';
 import { assembleLoraModel, type LoraModel } from './lora-model.js';
 import { type PeftAdapterConfig, parsePeftConfig } from './peft-config.js';
 import { openSafetensors, type SafetensorsReader } from './safetensors-read.js';
@@ -24,7 +25,8 @@ export interface OpenedLora {
 /** Largest adapter_config.json read (real ones are a few KB). */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-async function resolveWeightsPath(input: string): Promise<{ weights: string; configPath?: string }> {
+/** The weights file of `input` (a file, or a folder's adapter_model.safetensors) and the adapter_config.json beside it. */
+export async function resolveWeightsPath(input: string): Promise<{ weights: string; configPath?: string }> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(input);
@@ -57,7 +59,8 @@ async function resolveWeightsPath(input: string): Promise<{ weights: string; con
   return { weights: input, configPath: join(dirname(input), 'adapter_config.json') };
 }
 
-async function readJsonFile(path: string): Promise<unknown | undefined> {
+/** Parsed JSON of a small config file; undefined when it cannot be read (missing). */
+export async function readJsonFile(path: string): Promise<unknown | undefined> {
   let text: string;
   try {
     const info = await stat(path);
@@ -115,7 +118,7 @@ function diffusersConfigs(
 }
 
 /** Decodes every kohya `.alpha` tensor; an alpha must hold exactly one element (0-dim or [1]). */
-async function readAlphas(reader: SafetensorsReader, file: string): Promise<Map<string, number>> {
+export async function readAlphas(reader: SafetensorsReader, file: string): Promise<Map<string, number>> {
   const values = new Map<string, number>();
   for (const entry of reader.header.tensors) {
     if (!entry.name.endsWith('.alpha')) continue;
@@ -134,9 +137,9 @@ async function readAlphas(reader: SafetensorsReader, file: string): Promise<Map<
 }
 
 /** File name of the PEFT adapter weights, at the folder root (UNet) and in `text_encoder/`. */
-const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
+export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
     () => false,
@@ -159,10 +162,14 @@ async function openTextEncoderAdapter(
   const reader = await openSafetensors(teWeights);
   try {
     const file = join('text_encoder', ADAPTER_WEIGHTS);
-    if (detectLoraFormat(reader.header.tensors.map((t) => t.name)) !== 'peft') {
+    const teKeys = reader.header.tensors.map((t) => t.name);
+    if (detectLoraFormat(teKeys) !== 'peft' || isLokrKeys(teKeys)) {
+      const why = isLokrKeys(teKeys)
+        ? ', but it holds a LoKr adapter (lokr_* keys) beside a LoRA UNet adapter'
+        : '';
       throw new ToonloraError(
         'TL_ERR_LORA_FORMAT',
-        `${teWeights}: not a PEFT adapter (expected base_model.model.* lora_A / lora_B keys). Fix or remove the text_encoder folder.`,
+        `${teWeights}: not a PEFT LoRA adapter (expected base_model.model.* lora_A / lora_B keys${why}). Fix or remove the text_encoder folder.`,
         { details: { file: teWeights } },
       );
     }
@@ -208,59 +215,83 @@ export interface OpenLoraOptions {
 }
 
 /**
- * Opens a LoRA for reading. Close `reader` when done.
+ * Opens a LoRA for reading. Close `reader` when done. LoKr files are refused here: open them with
+ * `openAdapter` (open-adapter.ts), which opens either kind.
  * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT (unknown format unless
- *   allowUnknownFormat, bad config, broken module).
+ *   allowUnknownFormat, a LoKr file, bad config, broken module).
  */
 export async function openLora(input: string, options: OpenLoraOptions = {}): Promise<OpenedLora> {
   const { weights, configPath } = await resolveWeightsPath(input);
   const reader = await openSafetensors(weights);
   try {
-    const file = basename(weights);
-    const keys = reader.header.tensors.map((t) => t.name);
-    const format = detectLoraFormat(keys);
-    if (format === 'unknown') {
-      if (options.allowUnknownFormat) {
-        return { reader, model: assembleLoraModel(reader.header.tensors, { format, file }) };
-      }
-      throw new ToonloraError('TL_ERR_LORA_FORMAT', `${file}: ${NO_LORA_KEYS}`, { details: { file } });
-    }
-    let configs: Partial<Record<LoraComponent, PeftAdapterConfig>> = {};
-    let usedConfig: string | undefined;
-    let rootConfig: PeftAdapterConfig | undefined;
-    if (format === 'peft' && configPath) {
-      const raw = await readJsonFile(configPath);
-      if (raw !== undefined) {
-        rootConfig = parsePeftConfig(raw, configPath);
-        configs = { unet: rootConfig, text_encoder: rootConfig };
-        usedConfig = configPath;
-      }
-    } else if (format === 'diffusers') {
-      configs = diffusersConfigs(reader.header.metadata, file);
-    }
-    const alphaValues = format === 'kohya' ? await readAlphas(reader, file) : undefined;
-    const unetModel = assembleLoraModel(reader.header.tensors, {
-      format,
-      file,
-      configs,
-      ...(alphaValues ? { alphaValues } : {}),
-    });
-    if (unetModel.modules.length === 0) {
+    if (isLokrKeys(reader.header.tensors.map((t) => t.name))) {
+      const file = basename(weights);
       throw new ToonloraError(
         'TL_ERR_LORA_FORMAT',
-        `${file}: no complete LoRA module (down + up pair) found.`,
-        { details: { file } },
+        `${file}: is a LoKr (LyCORIS Kronecker-product) adapter, not a LoRA; this step reads LoRA only.`,
+        { details: { file, algorithm: 'lokr' } },
       );
     }
-    const textEncoder = format === 'peft' ? await openTextEncoderAdapter(weights, rootConfig) : undefined;
-    if (!textEncoder) return { reader, model: unetModel, ...(usedConfig ? { configPath: usedConfig } : {}) };
-    return {
-      reader: combineReaders(reader, [textEncoder.reader]),
-      model: mergeModels(unetModel, textEncoder.model),
-      ...(usedConfig ? { configPath: usedConfig } : {}),
-    };
+    return await openLoraReader(reader, weights, configPath, options);
   } catch (error) {
     await reader.close();
     throw error;
   }
+}
+
+/**
+ * The LoRA model of an opened weights file (and the `text_encoder/` adapter beside it); the caller
+ * closes `reader` on error, the returned reader on success.
+ */
+export async function openLoraReader(
+  reader: SafetensorsReader,
+  weights: string,
+  configPath: string | undefined,
+  options: OpenLoraOptions = {},
+): Promise<OpenedLora> {
+  const file = basename(weights);
+  const keys = reader.header.tensors.map((t) => t.name);
+  const format = detectLoraFormat(keys);
+  if (format === 'unknown') {
+    if (options.allowUnknownFormat) {
+      return { reader, model: assembleLoraModel(reader.header.tensors, { format, file }) };
+    }
+    throw new ToonloraError('TL_ERR_LORA_FORMAT', `${file}: ${NO_LORA_KEYS}`, { details: { file } });
+  }
+  let configs: Partial<Record<LoraComponent, PeftAdapterConfig>> = {};
+  let usedConfig: string | undefined;
+  let rootConfig: PeftAdapterConfig | undefined;
+  if (format === 'peft' && configPath) {
+    const raw = await readJsonFile(configPath);
+    if (raw !== undefined) {
+      rootConfig = parsePeftConfig(raw, configPath);
+      configs = { unet: rootConfig, text_encoder: rootConfig };
+      usedConfig = configPath;
+    }
+  } else if (format === 'diffusers') {
+    configs = diffusersConfigs(reader.header.metadata, file);
+  }
+  const alphaValues = format === 'kohya' ? await readAlphas(reader, file) : undefined;
+  const unetModel = assembleLoraModel(reader.header.tensors, {
+    format,
+    file,
+    configs,
+    ...(alphaValues ? { alphaValues } : {}),
+  });
+  if (unetModel.modules.length === 0) {
+    throw new ToonloraError(
+      'TL_ERR_LORA_FORMAT',
+      `${file}: no complete LoRA module (down + up pair) found.`,
+      {
+        details: { file },
+      },
+    );
+  }
+  const textEncoder = format === 'peft' ? await openTextEncoderAdapter(weights, rootConfig) : undefined;
+  if (!textEncoder) return { reader, model: unetModel, ...(usedConfig ? { configPath: usedConfig } : {}) };
+  return {
+    reader: combineReaders(reader, [textEncoder.reader]),
+    model: mergeModels(unetModel, textEncoder.model),
+    ...(usedConfig ? { configPath: usedConfig } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 // src/lora/peft-config.ts — PEFT's adapter_config.json (pure): the fields that decide each module's
-// rank and scale (r, lora_alpha, rank_pattern, alpha_pattern, use_rslora, use_dora), PEFT's pattern
-// lookup, the kohya alpha that reproduces PEFT's scale, and the config written for kohya -> PEFT.
+// rank and scale (r, lora_alpha, rank_pattern, alpha_pattern, use_rslora, use_dora; for LoKr r, alpha,
+// decompose_factor, decompose_both), PEFT's pattern lookup, the kohya alpha that reproduces PEFT's
+// scale, and the config written for kohya -> PEFT.
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
 
@@ -20,6 +21,26 @@ export const peftAdapterConfigSchema = z
 
 export type PeftAdapterConfig = z.infer<typeof peftAdapterConfigSchema>;
 
+/**
+ * A LoKr adapter_config.json (PEFT `LoKrConfig`, peft 0.21.2 tuners/lokr/config.py): `alpha` instead of
+ * `lora_alpha`, and the Kronecker split (`decompose_factor`, `decompose_both`). Defaults are PEFT's.
+ */
+export const peftLokrConfigSchema = z
+  .object({
+    peft_type: z.string().optional(),
+    r: z.number().int().positive().default(8),
+    alpha: z.number().positive().default(8),
+    rank_pattern: z.record(z.string(), z.number().int().positive()).nullish(),
+    alpha_pattern: z.record(z.string(), z.number().positive()).nullish(),
+    decompose_both: z.boolean().default(false),
+    decompose_factor: z.number().int().default(-1),
+    use_effective_conv2d: z.boolean().nullish(),
+    target_modules: z.union([z.array(z.string()), z.string()]).nullish(),
+  })
+  .loose();
+
+export type PeftLokrConfig = z.infer<typeof peftLokrConfigSchema>;
+
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 function findForbiddenKey(value: unknown, path: string): string | undefined {
@@ -32,11 +53,8 @@ function findForbiddenKey(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
-/**
- * Validates a parsed adapter_config.json (or diffusers' `lora_adapter_metadata` for one component).
- * @throws TL_ERR_LORA_FORMAT naming the file, the field and the value.
- */
-export function parsePeftConfig(raw: unknown, file: string): PeftAdapterConfig {
+/** Checks `raw` against `schema`, refusing prototype-polluting keys; TL_ERR_LORA_FORMAT naming the field. */
+function validateConfig<T extends z.ZodType>(schema: T, raw: unknown, file: string): z.infer<T> {
   const forbidden = findForbiddenKey(raw, '');
   if (forbidden) {
     throw new ToonloraError(
@@ -47,7 +65,7 @@ export function parsePeftConfig(raw: unknown, file: string): PeftAdapterConfig {
       },
     );
   }
-  const result = peftAdapterConfigSchema.safeParse(raw);
+  const result = schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue?.path.join('.') ?? '';
@@ -59,16 +77,41 @@ export function parsePeftConfig(raw: unknown, file: string): PeftAdapterConfig {
       },
     );
   }
-  if (result.data.peft_type !== undefined && result.data.peft_type !== 'LORA') {
+  return result.data;
+}
+
+/**
+ * Validates a parsed adapter_config.json (or diffusers' `lora_adapter_metadata` for one component).
+ * @throws TL_ERR_LORA_FORMAT naming the file, the field and the value.
+ */
+export function parsePeftConfig(raw: unknown, file: string): PeftAdapterConfig {
+  const config = validateConfig(peftAdapterConfigSchema, raw, file);
+  if (config.peft_type !== undefined && config.peft_type !== 'LORA') {
+    const why =
+      config.peft_type === 'LOKR'
+        ? 'but the weights are LoRA tensors (lora_A / lora_B): the config does not belong to these weights'
+        : 'only LoRA and LoKr adapters convert';
+    throw new ToonloraError('TL_ERR_LORA_FORMAT', `${file}: peft_type "${config.peft_type}" is not LORA; ${why}.`, {
+      details: { file, field: 'peft_type' },
+    });
+  }
+  return config;
+}
+
+/**
+ * Validates a LoKr adapter_config.json (the weights hold lokr_* tensors).
+ * @throws TL_ERR_LORA_FORMAT naming the file and field; also when peft_type is not LOKR.
+ */
+export function parsePeftLokrConfig(raw: unknown, file: string): PeftLokrConfig {
+  const config = validateConfig(peftLokrConfigSchema, raw, file);
+  if (config.peft_type !== undefined && config.peft_type !== 'LOKR') {
     throw new ToonloraError(
       'TL_ERR_LORA_FORMAT',
-      `${file}: peft_type "${result.data.peft_type}" is not LORA; only LoRA adapters convert.`,
-      {
-        details: { file, field: 'peft_type' },
-      },
+      `${file}: peft_type "${config.peft_type}" does not match the weights, which are LoKr tensors (lokr_w1, lokr_w2, ...); PEFT would not load them either. Fix adapter_config.json (peft_type "LOKR", with r, alpha and decompose_factor).`,
+      { details: { file, field: 'peft_type' } },
     );
   }
-  return result.data;
+  return config;
 }
 
 /**
@@ -111,7 +154,21 @@ export function peftModuleScale(config: PeftAdapterConfig, modulePath: string): 
   return { rank, loraAlpha, kohyaAlpha };
 }
 
-function mostCommon(values: readonly number[]): number {
+/**
+ * PEFT's rank and alpha for one LoKr module (peft/tuners/lokr/model.py `_create_and_replace`:
+ * rank_pattern / alpha_pattern, else r / alpha); its scale is alpha / r (layer.py `update_layer`).
+ */
+export function peftLokrModuleRank(config: PeftLokrConfig, modulePath: string): { r: number; alpha: number } {
+  const rankKey = matchPattern(config.rank_pattern, modulePath);
+  const alphaKey = matchPattern(config.alpha_pattern, modulePath);
+  return {
+    r: rankKey === undefined ? config.r : (config.rank_pattern?.[rankKey] as number),
+    alpha: alphaKey === undefined ? config.alpha : (config.alpha_pattern?.[alphaKey] as number),
+  };
+}
+
+/** The most common value (ties: the smallest); exported for the LoKr config inference. */
+export function mostCommon(values: readonly number[]): number {
   const counts = new Map<number, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   let best = values[0] as number;

@@ -1,9 +1,11 @@
-// src/lora/unknown-keys.ts — what a tensor key outside the LoRA grammar is (LoCon mid weights, SDXL's
-// second text encoder, PEFT biases, modules_to_save, ...) and what convert does about it (pure):
-// refuse with the first few named, or, when the user asked to drop them, drop them and every module
-// that cannot stand without them (a LoCon module without its lora_mid is a different LoRA).
+// src/lora/unknown-keys.ts — what a tensor key outside the LoRA / LoKr grammar is (LoCon mid weights,
+// SDXL's second text encoder, PEFT biases, modules_to_save, LoKr Tucker cores, ...) and what convert
+// does about it (pure): refuse with the first few named, or, when the user asked to drop them, drop
+// them and every module that cannot stand without them (a LoCon module without its lora_mid is a
+// different LoRA, a LoKr module without its lokr_t2 a different LoKr).
 import { ToonloraError } from '../errors.js';
 import { kohyaModuleName } from './lora-keys.js';
+import { type LokrModel, lokrModuleWarnings } from './lokr.js';
 import { type LoraModel, moduleWarnings } from './lora-model.js';
 
 /** Unknown keys named in an error message; the rest are counted. */
@@ -17,7 +19,8 @@ const KINDS: ReadonlyArray<{ test: RegExp; what: string }> = [
     test: /(?:^|\.)modules_to_save\./,
     what: 'PEFT modules_to_save (fully trained modules) are not supported',
   },
-  { test: /\.(?:hada|lokr)_/, what: 'LyCORIS LoHa / LoKr weights are not supported' },
+  { test: /\.lokr_t2$/, what: 'LoKr Tucker cores (lokr_t2, use_effective_conv2d) are not supported' },
+  { test: /\.hada_/, what: 'LyCORIS LoHa weights are not supported' },
 ];
 
 /** A short description of why `key` is not part of any LoRA module. */
@@ -68,6 +71,37 @@ export function dropUnknown(model: LoraModel): { model: LoraModel; warning?: str
       : '';
   // Warnings count only what is written: recount them when modules were dropped.
   const warnings = droppedModules > 0 ? moduleWarnings(model.format, kept) : model.warnings;
+  return {
+    model: { ...model, modules: kept, unknownKeys: [], warnings },
+    warning: `--drop-unknown: dropped ${model.unknownKeys.length} unknown key(s)${modulesPart} (${kinds}).`,
+  };
+}
+
+/** The kohya module name an unknown key belongs to: text before the first `.` (kohya) or PEFT's module path. */
+function unknownKeyModule(key: string): string | undefined {
+  if (/^lora_(unet|te\d?)_/.test(key))
+    return key.slice(0, key.indexOf('.') < 0 ? undefined : key.indexOf('.'));
+  const m = /^base_model\.model\.(.+)\.[^.]+$/.exec(key);
+  if (!m) return undefined;
+  const path = m[1] as string;
+  return kohyaModuleName(path.startsWith('text_model.') ? 'text_encoder' : 'unet', path);
+}
+
+/**
+ * {@link dropUnknown} for a LoKr model: drops the unknown keys and every module one of them belongs
+ * to (a lokr_t2 core, a dora_scale, ...: the module would mean something else without it).
+ */
+export function dropUnknownLokr(model: LokrModel): { model: LokrModel; warning?: string } {
+  if (model.unknownKeys.length === 0) return { model };
+  const owners = new Set(model.unknownKeys.map(unknownKeyModule).filter((n): n is string => n !== undefined));
+  const kept = model.modules.filter((m) => !owners.has(kohyaModuleName(m.component, m.path)));
+  const dropped = model.modules.length - kept.length;
+  const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
+  const modulesPart =
+    dropped > 0
+      ? ` and ${dropped} LoKr module(s) they belong to (a module is never written without one of its tensors)`
+      : '';
+  const warnings = dropped > 0 ? lokrModuleWarnings(model.format, kept) : model.warnings;
   return {
     model: { ...model, modules: kept, unknownKeys: [], warnings },
     warning: `--drop-unknown: dropped ${model.unknownKeys.length} unknown key(s)${modulesPart} (${kinds}).`,

@@ -5,6 +5,8 @@ import { z } from 'zod';
 
 /** UNet attention projections the LoRA adapts (SPEC §2): 4 per attention, attn1 + attn2, 16 blocks. */
 export const LORA_TARGET_MODULES = ['to_q', 'to_k', 'to_v', 'to_out.0'] as const;
+/** The adapter kinds training makes (lora.algorithm). */
+export const LORA_ALGORITHMS = ['lora', 'lokr'] as const;
 export const DEFAULT_BASE_MODEL = 'stablediffusionapi/anything-v5';
 /** The training seed; the sample images use it and the next one unless sampleSeeds says otherwise. */
 export const DEFAULT_TRAINING_SEED = 42;
@@ -72,18 +74,45 @@ export const prepConfigSchema = z.object({
     .prefault({}),
 });
 
-export const loraConfigSchema = z.object({
-  /** LoRA rank r (recommended 8-64). */
-  rank: positiveInt(256).default(32),
-  /** LoRA alpha; the effective scale is alpha / rank. Left out, alpha = rank (scale 1). */
-  alpha: z.number().positive().max(4096).optional(),
-  targetModules: z
-    .array(z.enum(LORA_TARGET_MODULES))
-    .min(1)
-    .default([...LORA_TARGET_MODULES]),
-  /** Weight-decomposed LoRA (PEFT `use_dora`). */
-  dora: z.boolean().default(false),
-});
+export const loraConfigSchema = z
+  .object({
+    /** LoRA rank r (recommended 8-64). */
+    rank: positiveInt(256).default(32),
+    /** LoRA alpha; the effective scale is alpha / rank. Left out, alpha = rank (scale 1). */
+    alpha: z.number().positive().max(4096).optional(),
+    targetModules: z
+      .array(z.enum(LORA_TARGET_MODULES))
+      .min(1)
+      .default([...LORA_TARGET_MODULES]),
+    /** Weight-decomposed LoRA (PEFT `use_dora`); LoRA only. */
+    dora: z.boolean().default(false),
+    /**
+     * The adapter: `lora` (low-rank B·A) or `lokr` (LyCORIS' Kronecker product w1 ⊗ w2, PEFT LoKrConfig; the
+     * kohya file is a LyCORIS LoKr file, which the WebUI, ComfyUI and toonlora's generation load). For LoKr,
+     * `rank` bounds the second factor: it is stored as a full matrix when rank >= half its larger side,
+     * else as a rank-`rank` product.
+     */
+    algorithm: z.enum(LORA_ALGORITHMS).default('lora'),
+    /**
+     * LoKr's decompose factor (LyCORIS `factor`, PEFT `decompose_factor`): the first Kronecker factor's side
+     * (a 320-wide layer splits 8 x 40 at 8); -1 splits each side near its square root (16 x 20), the smallest file.
+     */
+    lokrFactor: z
+      .number()
+      .int()
+      .min(-1)
+      .max(1024)
+      .refine((v) => v !== 0, { message: 'lokrFactor: -1 (near square) or a positive side' })
+      .default(-1),
+  })
+  .superRefine((lora, ctx) => {
+    if (lora.dora && lora.algorithm !== 'lora')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dora'],
+        message: `dora applies to LoRA only, not to algorithm "${lora.algorithm}"`,
+      });
+  });
 
 export const trainingConfigSchema = z.object({
   /** Hugging Face id (diffusers layout), a single-file .safetensors path, or `tiny` for tests. */
@@ -160,10 +189,7 @@ export const generationConfigSchema = z.object({
   /** Keep the VAE in float32: an fp16 VAE gives over-saturated ("fried") colours (SPEC §4). */
   vaeFp32: z.boolean().default(true),
   scheduler: schedulerSchema.default('dpmpp_2m_karras'),
-  seeds: z
-    .array(seedSchema)
-    .min(1)
-    .default([42]),
+  seeds: z.array(seedSchema).min(1).default([42]),
 });
 
 /** A whole config file: `[prep]`, `[training]`, `[generation]` sections, each optional. */

@@ -114,7 +114,7 @@ export type CaptionEvent = z.infer<typeof captionEventSchema>;
  */
 export const resolvedTrainingConfigSchema = trainingConfigSchema
   .extend({
-    lora: trainingConfigSchema.shape.lora.unwrap().extend({ alpha: z.number().positive().max(4096) }),
+    lora: trainingConfigSchema.shape.lora.unwrap().safeExtend({ alpha: z.number().positive().max(4096) }),
     steps: trainingConfigSchema.shape.steps.unwrap().nullable(),
     epochs: trainingConfigSchema.shape.epochs.unwrap().nullable(),
   })

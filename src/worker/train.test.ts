@@ -68,4 +68,30 @@ describe('toonlora train flags', () => {
     expect((unset.training as Record<string, unknown>).aspectRatioBuckets).toBeUndefined();
     expect(trainingConfigSchema.parse({}).aspectRatioBuckets).toBe(true);
   });
+
+  it('--lokr and --lokr-factor choose the LoKr adapter; the schema refuses DoRA with it and a factor of 0', () => {
+    const overrides = trainingOverrides({
+      lokr: true,
+      lokrFactor: '8',
+      resume: false,
+      dryRun: false,
+      json: false,
+    });
+    expect(overrides).toMatchObject({ training: { lora: { algorithm: 'lokr', lokrFactor: 8 } } });
+    const config = trainingConfigSchema.parse(overrides.training);
+    expect(config.lora).toMatchObject({ algorithm: 'lokr', lokrFactor: 8, rank: 32 });
+    expect(trainingConfigSchema.parse({}).lora).toMatchObject({ algorithm: 'lora', lokrFactor: -1 });
+    const dora = trainingConfigSchema.safeParse({ lora: { algorithm: 'lokr', dora: true } });
+    expect(dora.success).toBe(false);
+    expect(dora.error?.issues[0]).toMatchObject({
+      path: ['lora', 'dora'],
+      message: expect.stringContaining('LoRA only'),
+    });
+    expect(trainingConfigSchema.safeParse({ lora: { algorithm: 'lokr', lokrFactor: 0 } }).success).toBe(false);
+    // the worker's request keeps the check (the resolved schema extends the LoRA one)
+    const request = buildTrainRequest({ datasetDir: '/d', runDir: '/r', config });
+    expect(trainRequestSchema.safeParse(request).success).toBe(true);
+    const bad = { ...request, config: { ...request.config, lora: { ...request.config.lora, dora: true } } };
+    expect(trainRequestSchema.safeParse(bad).success).toBe(false);
+  });
 });

@@ -69,11 +69,17 @@ def requests() -> list[tuple[str, str, bool, dict | str]]:
     bad_rank["config"]["lora"]["rank"] = 0
     missing = json.loads(json.dumps(train))
     del missing["config"]["snrGamma"]
+    lokr = json.loads(json.dumps(train))
+    lokr["config"]["lora"] |= {"algorithm": "lokr", "lokrFactor": 8}
+    lokr_dora = json.loads(json.dumps(lokr))
+    lokr_dora["config"]["lora"]["dora"] = True
     generate = {"version": 1, "command": "generate", "id": None, "lora": "/r/sks.safetensors", "output_dir": "/o", "config": GENERATION_CONFIG}
     return [
         ("train", "train request", True, train),
         ("train", "rank 0", False, bad_rank),
         ("train", "missing snrGamma", False, missing),
+        ("train", "lokr train request", True, lokr),
+        ("train", "lokr with dora", False, lokr_dora),
         ("generate", "generate request", True, generate),
         ("serve-generation", "serve request", True, {"version": 1, "command": "serve-generation", "base_model": "tiny"}),
         ("cancel", "cancel a generate request", True, {"version": 1, "command": "cancel", "id": "g2"}),
@@ -81,7 +87,8 @@ def requests() -> list[tuple[str, str, bool, dict | str]]:
         ("blip-caption", "blip request", True, {"version": 1, "command": "blip-caption", "model": "Salesforce/blip-image-captioning-base",
                                                  "paths": ["/d/a.png"], "max_length": 50, "num_beams": 3, "batch_size": 8}),
         ("lora-count", "lora count", True, {"version": 1, "command": "lora-count", "unet": "sd15",
-                                            "lora": {"rank": 32, "alpha": 32, "targetModules": ["to_q", "to_k", "to_v", "to_out.0"], "dora": False}}),
+                                            "lora": {"rank": 32, "alpha": 32, "targetModules": ["to_q", "to_k", "to_v", "to_out.0"], "dora": False,
+                                                     "algorithm": "lora", "lokrFactor": -1}}),
         ("estimate-memory", "memory estimate", True, {"version": 1, "command": "estimate-memory", "unet": "sd15", "config": training_config()}),
         ("estimate-memory", "memory estimate, unknown unet", False, {"version": 1, "command": "estimate-memory", "unet": "sdxl", "config": training_config()}),
         ("train", "wrong version", False, {**train, "version": 0}),

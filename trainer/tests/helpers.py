@@ -20,7 +20,7 @@ def training_config(**overrides) -> dict:
     """A fully resolved TrainingConfig as src/schemas/config.ts emits it, sized for the tiny model."""
     config = {
         "baseModel": "tiny",
-        "lora": {"rank": 4, "alpha": 4, "targetModules": ["to_q", "to_k", "to_v", "to_out.0"], "dora": False},
+        "lora": {"rank": 4, "alpha": 4, "targetModules": ["to_q", "to_k", "to_v", "to_out.0"], "dora": False, "algorithm": "lora", "lokrFactor": -1},
         "resolution": 64, "steps": 8, "batchSize": 1, "gradientAccumulation": 1, "learningRate": 1e-3,
         "lrScheduler": "cosine", "lrWarmupSteps": 0, "trainTextEncoder": False, "textEncoderLearningRate": 5e-5,
         "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": True, "compile": False, "mixedPrecision": "fp16", "clipSkip": 2,

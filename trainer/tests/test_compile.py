@@ -46,6 +46,19 @@ def test_compiled_step_trains_the_same_lora_as_eager(tmp_path):
         torch.testing.assert_close(compiled_weights[name], p, rtol=1e-3, atol=1e-5)
 
 
+def test_a_lokr_step_compiles_to_one_graph_and_trains_as_eager(tmp_path):
+    """PEFT's LoKr layers would break the graph in each layer (a torch.rand draw for module dropout in train
+    mode); models.keep_lokr_layers_in_eval_mode keeps them out of it."""
+    dataset = make_pattern_dataset(tmp_path / "ds", images=2, repeats=1)
+    config = dict(steps=3, gradientCheckpointing=True, noiseOffset=0.0, learningRate=5e-2, lora={"algorithm": "lokr"})
+    eager = train(dataset, tmp_path / "eager", training_config(**config))
+    compiled = train(dataset, tmp_path / "compiled", training_config(**config, compile=True))
+    assert compiled[-1].type == "done"
+    reports = [e.message for e in compiled if e.type == "log" and e.message.startswith("compile: ")]
+    assert len(reports) == 1 and "compiling 1 graph" in reports[0], reports
+    assert losses(compiled) == pytest.approx(losses(eager), rel=1e-3)
+
+
 def test_compile_without_a_compiler_names_the_fix_before_loading(tmp_path, monkeypatch):
     monkeypatch.delenv("CXX", raising=False)
     monkeypatch.setattr(compiled_step.shutil, "which", lambda name: None)

@@ -73,6 +73,6 @@ def test_worker_rejects_unknown_command_with_usage():
 
 def test_lora_count_command_prints_real_sd15_figure():
     code, events, _ = run_worker("lora-count", {"version": 1, "command": "lora-count", "unet": "sd15",
-                                                "lora": {"rank": 32, "alpha": 32, "targetModules": ["to_q", "to_k", "to_v", "to_out.0"], "dora": False}})
+                                                "lora": {"rank": 32, "alpha": 32, "targetModules": ["to_q", "to_k", "to_v", "to_out.0"], "dora": False, "algorithm": "lora", "lokrFactor": -1}})
     assert code == 0
     assert events[-1]["stats"]["modules"] == 128 and events[-1]["stats"]["trainable_params"] == 6_377_472

@@ -54,7 +54,7 @@ def save_adapter(unet, folder: str, base_model: str) -> str:
     config = peft_config.to_dict()
     config["base_model_name_or_path"] = base_model
     config["target_modules"] = sorted(config["target_modules"]) if config.get("target_modules") else None
-    config["peft_type"] = "LORA"
+    config["peft_type"] = str(getattr(peft_config.peft_type, "value", peft_config.peft_type))  # LORA or LOKR
     config["task_type"] = None
     weights = os.path.join(folder, ADAPTER_WEIGHTS)
     save_file(lora_state_dict(unet), weights, metadata={"format": "pt"})

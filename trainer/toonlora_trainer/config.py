@@ -12,6 +12,7 @@ from typing import Any
 
 
 TARGET_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
+LORA_ALGORITHMS = ("lora", "lokr")
 LR_SCHEDULERS = ("cosine", "constant", "linear", "cosine_with_restarts")
 MIXED_PRECISIONS = ("no", "fp16", "bf16")
 SCHEDULERS = ("dpmpp_2m_karras", "euler_a", "euler", "ddim", "pndm")
@@ -98,6 +99,8 @@ class LoraSettings:
     alpha: float
     target_modules: tuple[str, ...]
     dora: bool
+    algorithm: str = "lora"  # 'lora' (B·A) or 'lokr' (w1 ⊗ w2, PEFT LoKrConfig)
+    lokr_factor: int = -1  # LoKr decompose_factor; -1: near-square split
 
 
 @dataclass(frozen=True)
@@ -140,10 +143,16 @@ def parse_lora_settings(obj: Any, where: str) -> LoraSettings:
         alpha=f.number("alpha", 1e-9, 4096),
         target_modules=f.strings("targetModules", TARGET_MODULES),
         dora=f.boolean("dora"),
+        algorithm=f.string("algorithm", LORA_ALGORITHMS),
+        lokr_factor=f.integer("lokrFactor", -1, 1024),
     )
     f.done()
     if not lora.target_modules:
         raise ConfigError(f"{where}.targetModules: expected at least one of {TARGET_MODULES}, got []")
+    if lora.lokr_factor == 0:
+        raise ConfigError(f"{where}.lokrFactor: expected -1 (near-square split) or a positive factor, got 0")
+    if lora.dora and lora.algorithm != "lora":
+        raise ConfigError(f"{where}.dora: DoRA applies to LoRA only, not to algorithm {lora.algorithm!r}")
     return lora
 
 

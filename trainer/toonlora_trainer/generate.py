@@ -1,7 +1,8 @@
 """toonlora_trainer/generate.py — image generation: StableDiffusionPipeline + a LoRA at a user weight.
 
-A GenerationSession loads the base once and swaps LoRAs (load_lora_weights + set_adapters), which is
-what `serve-generation` and the server's warm worker use; `generate` is one session, one request.
+A GenerationSession loads the base once and swaps LoRAs (load_lora_weights + set_adapters; LoKr files through
+lokr_file.py), which is what `serve-generation` and the server's warm worker use; `generate` is one session,
+one request.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import torch
 from PIL import Image
 
 from .config import GenerationConfig
+from .lokr_file import has_lokr_keys, load_lokr_file
 from .models import BaseModel, encode_prompts, load_base_model, select_device
 from .protocol import Emit, StepProgress
 
@@ -234,14 +236,25 @@ class GenerationCancelled(Exception):
 
 
 def _load_lora_file(pipe, path: str, name: str) -> None:
-    """pipe.load_lora_weights, with any failure to read the file reported as bad input naming it."""
+    """pipe.load_lora_weights (a LoKr file: lokr_file.load_lokr_file), with any failure to read the file
+    reported as bad input naming it."""
     try:
-        pipe.load_lora_weights(path, adapter_name=name)
+        if _is_lokr_file(path):
+            load_lokr_file(pipe, path, name)
+        else:
+            pipe.load_lora_weights(path, adapter_name=name)
     except Exception as error:  # safetensors/diffusers raise many types for a file that is not a LoRA
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise LoraFileError(
             f"{path}: not a LoRA file diffusers can load ({first}). Give the kohya / diffusers .safetensors a training run wrote."
         ) from error
+
+
+def _is_lokr_file(path: str) -> bool:
+    from safetensors import safe_open
+
+    with safe_open(path, framework="pt") as handle:
+        return has_lokr_keys(handle.keys())
 
 
 def _unused_path(folder: str, stem: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -252,9 +253,18 @@ def encode_prompts_grad(base: BaseModel, prompts: list[str], clip_skip: int, dev
     return final_norm(output.hidden_states[-clip_skip])
 
 
-def make_lora_config(rank: int, alpha: float, target_modules: tuple[str, ...], dora: bool):
-    """PEFT LoraConfig as diffusers' train_text_to_image_lora.py builds it (gaussian init: B = 0, so
-    the adapted UNet starts equal to the base)."""
+def make_lora_config(rank: int, alpha: float, target_modules: tuple[str, ...], dora: bool, algorithm: str = "lora", lokr_factor: int = -1):
+    """The PEFT adapter config. LoRA: LoraConfig as diffusers' train_text_to_image_lora.py builds it (gaussian
+    init: B = 0, so the adapted UNet starts equal to the base). LoKr (`algorithm="lokr"`, SPEC §2): LoKrConfig,
+    delta W = (w1 ⊗ w2) * alpha / r as LyCORIS' lokr.py, each side split by `lokr_factor` (decompose_factor);
+    w2 is a full matrix when rank >= half its larger side, else a rank-`rank` product. PEFT's default init
+    (w1 = 0) also starts the UNet equal to the base."""
+    if algorithm == "lokr":
+        from peft import LoKrConfig
+
+        return LoKrConfig(
+            r=rank, alpha=alpha, target_modules=list(target_modules), decompose_factor=lokr_factor, init_weights=True,
+        )
     from peft import LoraConfig
 
     return LoraConfig(
@@ -269,20 +279,41 @@ def make_lora_config(rank: int, alpha: float, target_modules: tuple[str, ...], d
 TEXT_ENCODER_TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "out_proj")
 
 
-def attach_text_encoder_lora(text_encoder, rank: int, alpha: float, dora: bool) -> None:
-    """Freezes the CLIP text encoder and adds a LoRA adapter (trainable) to its attention projections."""
+def attach_text_encoder_lora(text_encoder, rank: int, alpha: float, dora: bool, algorithm: str = "lora", lokr_factor: int = -1) -> None:
+    """Freezes the CLIP text encoder and adds a LoRA (or LoKr) adapter (trainable) to its attention projections."""
     from peft import inject_adapter_in_model
 
     # PEFT directly, not transformers' `add_adapter`: transformers 5.24 wants peft >= 0.22 for that, and
     # inject_adapter_in_model is what it calls underneath (it also sets `peft_config`, used when saving).
     text_encoder.requires_grad_(False)
-    inject_adapter_in_model(make_lora_config(rank, alpha, TEXT_ENCODER_TARGET_MODULES, dora), text_encoder)
+    inject_adapter_in_model(make_lora_config(rank, alpha, TEXT_ENCODER_TARGET_MODULES, dora, algorithm, lokr_factor), text_encoder)
+    keep_lokr_layers_in_eval_mode(text_encoder)
 
 
-def attach_lora(unet, rank: int, alpha: float, target_modules: tuple[str, ...], dora: bool) -> None:
-    """Freezes the UNet and adds the LoRA adapter (trainable) to its attention projections."""
+def attach_lora(unet, rank: int, alpha: float, target_modules: tuple[str, ...], dora: bool, algorithm: str = "lora", lokr_factor: int = -1) -> None:
+    """Freezes the UNet and adds the LoRA (or LoKr) adapter (trainable) to its attention projections."""
     unet.requires_grad_(False)
-    unet.add_adapter(make_lora_config(rank, alpha, target_modules, dora))
+    unet.add_adapter(make_lora_config(rank, alpha, target_modules, dora, algorithm, lokr_factor))
+    keep_lokr_layers_in_eval_mode(unet)
+
+
+def _stay_in_eval_mode(module: torch.nn.Module, mode: bool = True) -> torch.nn.Module:
+    return torch.nn.Module.train(module, False)
+
+
+def keep_lokr_layers_in_eval_mode(model) -> None:
+    """PEFT's LoKr layers in train mode draw `torch.rand(1)` in every forward and branch on it, for module dropout
+    (peft/tuners/lokr/layer.py: `if (not self.training) or (... torch.rand(1) > module_dropout)`). toonlora trains
+    them without module or rank dropout (both 0), where the eval-mode forward is the same computation without
+    the draw. The draw is a data-dependent branch: dynamo breaks the graph at it in every layer (tiny UNet: 34
+    graphs instead of 1) and fake tensors (memory_estimate.py) cannot decide it. So these layers stay in eval
+    mode whatever `model.train()` sets; the rest of the model follows train / eval as usual."""
+    from peft.tuners.lokr.layer import LoKrLayer
+
+    for module in model.modules():
+        if isinstance(module, LoKrLayer):
+            module.train = types.MethodType(_stay_in_eval_mode, module)
+            module.train()
 
 
 def keep_lora_input_dtype(model) -> None:
@@ -326,15 +357,17 @@ def checkpoint_narrow_blocks_only(unet) -> list[str]:
 
 
 def count_lora(unet) -> tuple[int, int]:
-    """(number of LoRA-adapted modules, trainable parameter count) of a UNet (or text encoder) with an adapter."""
-    from peft.tuners.lora import LoraLayer
+    """(number of adapted modules, trainable parameter count) of a UNet (or text encoder) with a LoRA or LoKr adapter."""
+    from peft.tuners.tuners_utils import BaseTunerLayer
 
-    modules = sum(1 for m in unet.modules() if isinstance(m, LoraLayer))
+    modules = sum(1 for m in unet.modules() if isinstance(m, BaseTunerLayer))
     params = sum(p.numel() for p in unet.parameters() if p.requires_grad)
     return modules, params
 
 
-def count_lora_for_config(unet_config: dict[str, Any], rank: int, target_modules: tuple[str, ...], dora: bool = False) -> dict[str, int]:
+def count_lora_for_config(
+    unet_config: dict[str, Any], rank: int, target_modules: tuple[str, ...], dora: bool = False, algorithm: str = "lora", lokr_factor: int = -1,
+) -> dict[str, int]:
     """LoRA module and parameter count for a UNet config, built on the meta device (no weights, no RAM).
 
     For SD1.5 at r=32 on to_q/to_k/to_v/to_out.0: 128 modules, 6,377,472 parameters.
@@ -344,12 +377,14 @@ def count_lora_for_config(unet_config: dict[str, Any], rank: int, target_modules
     with torch.device("meta"):
         unet = UNet2DConditionModel(**unet_config)
         base_params = sum(p.numel() for p in unet.parameters())
-        attach_lora(unet, rank, float(rank), target_modules, dora)
+        attach_lora(unet, rank, float(rank), target_modules, dora, algorithm, lokr_factor)
     modules, params = count_lora(unet)
     return {"modules": modules, "trainable_params": params, "unet_params": base_params}
 
 
-def count_text_encoder_lora_for_config(text_config: dict[str, Any], rank: int, dora: bool = False) -> dict[str, int]:
+def count_text_encoder_lora_for_config(
+    text_config: dict[str, Any], rank: int, dora: bool = False, algorithm: str = "lora", lokr_factor: int = -1,
+) -> dict[str, int]:
     """The optional text-encoder LoRA's size for a CLIP text config, on the meta device (no weights).
 
     For SD1.5's CLIP ViT-L/14 text model at r=32 on q/k/v/out_proj: 12 layers x 4 = 48 modules,
@@ -360,6 +395,6 @@ def count_text_encoder_lora_for_config(text_config: dict[str, Any], rank: int, d
     with torch.device("meta"):
         text_encoder = CLIPTextModel(CLIPTextConfig(**text_config))
         base_params = sum(p.numel() for p in text_encoder.parameters())
-        attach_text_encoder_lora(text_encoder, rank, float(rank), dora)
+        attach_text_encoder_lora(text_encoder, rank, float(rank), dora, algorithm, lokr_factor)
     modules, params = count_lora(text_encoder)
     return {"text_encoder_modules": modules, "text_encoder_trainable_params": params, "text_encoder_params": base_params}

@@ -153,10 +153,11 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     text_encoder = base.text_encoder if config.train_text_encoder else None
     forward = step_forward(unet, config, precision, emit)
     modules, n_params = count_lora(unet)
-    emit(Log("info", f"LoRA: {modules} modules, {n_params:,} trainable parameters on {precision.device} ({precision.weight_dtype})"))
+    adapter = "LoKr" if config.lora.algorithm == "lokr" else "LoRA"
+    emit(Log("info", f"{adapter}: {modules} modules, {n_params:,} trainable parameters on {precision.device} ({precision.weight_dtype})"))
     te_modules, te_n_params = count_lora(text_encoder) if text_encoder is not None else (0, 0)
     if text_encoder is not None:
-        emit(Log("info", f"text-encoder LoRA: {te_modules} modules, {te_n_params:,} trainable parameters, lr {config.text_encoder_learning_rate:g}"))
+        emit(Log("info", f"text-encoder {adapter}: {te_modules} modules, {te_n_params:,} trainable parameters, lr {config.text_encoder_learning_rate:g}"))
     # 3. Caches: latents once; text embeddings ahead of the steps when the text encoder is frozen, else every step.
     latents_cache = cache_all_latents(base, dataset, config.resolution) if config.cache_latents else None
     if latents_cache is not None:
@@ -221,8 +222,9 @@ def prepare_unet(unet, config: TrainingConfig, precision: Precision) -> list[tor
     autocast (every UNet forward here, steps and samples, runs under it), gradient checkpointing as configured,
     train mode. Returns the LoRA parameters."""
     unet.to(precision.device, precision.weight_dtype)
-    attach_lora(unet, config.lora.rank, config.lora.alpha, config.lora.target_modules, config.lora.dora)
-    if precision.autocast and not config.lora.dora:
+    lora = config.lora
+    attach_lora(unet, lora.rank, lora.alpha, lora.target_modules, lora.dora, lora.algorithm, lora.lokr_factor)
+    if precision.autocast and lora.algorithm == "lora" and not lora.dora:
         keep_lora_input_dtype(unet)
     params = [p for p in unet.parameters() if p.requires_grad]
     for p in params:
@@ -235,12 +237,13 @@ def prepare_unet(unet, config: TrainingConfig, precision: Precision) -> list[tor
 
 def prepare_text_encoder(text_encoder, config: TrainingConfig, precision: Precision) -> list[torch.nn.Parameter]:
     """The frozen text encoder in the weight dtype on the device; with trainTextEncoder also its LoRA, same
-    rank / alpha / DoRA as the UNet's (the config has one LoRA shape), in fp32 and train mode. Returns the
+    rank / alpha / DoRA / LoKr as the UNet's (the config has one LoRA shape), in fp32 and train mode. Returns the
     LoRA parameters (none when the text encoder stays frozen)."""
     text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
     if not config.train_text_encoder:
         return []
-    attach_text_encoder_lora(text_encoder, config.lora.rank, config.lora.alpha, config.lora.dora)
+    lora = config.lora
+    attach_text_encoder_lora(text_encoder, lora.rank, lora.alpha, lora.dora, lora.algorithm, lora.lokr_factor)
     params = [p for p in text_encoder.parameters() if p.requires_grad]
     for p in params:
         p.data = p.data.float()  # fp32 master weights, as the UNet's
@@ -301,8 +304,13 @@ def run_settings(config: TrainingConfig) -> dict:
     """What shapes the LoRA and its trajectory; stored in every checkpoint, compared on --resume."""
     return {
         "lora.rank": config.lora.rank, "lora.alpha": config.lora.alpha, "lora.targetModules": sorted(config.lora.target_modules),
-        "lora.dora": config.lora.dora, "trainTextEncoder": config.train_text_encoder, "seed": config.seed,
+        "lora.dora": config.lora.dora, "lora.algorithm": config.lora.algorithm, "lora.lokrFactor": config.lora.lokr_factor,
+        "trainTextEncoder": config.train_text_encoder, "seed": config.seed,
     }
+
+
+# Settings stored in checkpoints only since a later version: an older checkpoint was trained with these values.
+SETTINGS_BEFORE_THEY_WERE_STORED = {"lora.algorithm": "lora", "lora.lokrFactor": -1}
 
 
 def check_resume_settings(saved: dict, config: TrainingConfig, folder: str, emit: Emit) -> None:
@@ -312,6 +320,7 @@ def check_resume_settings(saved: dict, config: TrainingConfig, folder: str, emit
     if old is None:  # a checkpoint from before settings were stored: the adapter load still checks shapes
         return
     new = run_settings(config)
+    old = SETTINGS_BEFORE_THEY_WERE_STORED | old
     changed = [key for key in new if old.get(key) != new[key]]
     if changed:
         raise ConfigError(

@@ -81,9 +81,15 @@ export function LoraPage({
             <a className="button" href={`/api/loras/${selected}/download?format=kohya`}>
               Download (WebUI / kohya)
             </a>
-            <a className="button secondary" href={`/api/loras/${selected}/download?format=diffusers`}>
-              Download (diffusers)
-            </a>
+            {inspect?.inspect.algorithm === 'lokr' ? (
+              <span className="muted" title="diffusers' load_lora_weights has no SD1.5 LoKr format">
+                LoKr: no diffusers format (toonlora, the WebUI and ComfyUI load the kohya file)
+              </span>
+            ) : (
+              <a className="button secondary" href={`/api/loras/${selected}/download?format=diffusers`}>
+                Download (diffusers)
+              </a>
+            )}
           </>
         )}
       </div>

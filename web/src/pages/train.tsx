@@ -2,16 +2,22 @@
 // chart, it/s and ETA, sample images as they appear, cancel and resume.
 import { type FormEvent, useEffect, useState } from 'react';
 import type { Character, Dataset, Job } from '../../../src/schemas/api.js';
-import { trainingConfigSchema } from '../../../src/schemas/config.js';
+import { LORA_ALGORITHMS, trainingConfigSchema } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { LossChart } from '../components/loss-chart.js';
 import { useJob } from '../components/use-job.js';
 
 const DEFAULTS = trainingConfigSchema.parse({});
+type LoraAlgorithm = (typeof LORA_ALGORITHMS)[number];
+const ALGORITHM_LABELS: Record<LoraAlgorithm, string> = {
+  lora: 'LoRA',
+  lokr: 'LoKr (LyCORIS Kronecker product: smaller, usually a higher learning rate)',
+};
 
 interface TrainForm {
   baseModel: string;
+  algorithm: LoraAlgorithm;
   rank: number;
   alpha: string;
   steps: number;
@@ -23,6 +29,7 @@ interface TrainForm {
 
 const INITIAL: TrainForm = {
   baseModel: DEFAULTS.baseModel,
+  algorithm: DEFAULTS.lora.algorithm,
   rank: DEFAULTS.lora.rank,
   alpha: '',
   steps: DEFAULTS.steps,
@@ -74,7 +81,11 @@ export function TrainPage({
         snrGamma: form.snrGamma,
         noiseOffset: form.noiseOffset,
         resolution: form.resolution,
-        lora: { rank: form.rank, ...(form.alpha ? { alpha: Number(form.alpha) } : {}) },
+        lora: {
+          algorithm: form.algorithm,
+          rank: form.rank,
+          ...(form.alpha ? { alpha: Number(form.alpha) } : {}),
+        },
       };
       setJob(
         await api.submitJob({ kind: 'train', characterId: character.id, params: { datasetId, training } }),
@@ -116,6 +127,20 @@ export function TrainPage({
             value={form.baseModel}
             onChange={(e) => setForm({ ...form, baseModel: e.target.value })}
           />
+        </label>
+        <label>
+          Adapter
+          <select
+            name="algorithm"
+            value={form.algorithm}
+            onChange={(e) => setForm({ ...form, algorithm: e.target.value as LoraAlgorithm })}
+          >
+            {LORA_ALGORITHMS.map((a) => (
+              <option key={a} value={a}>
+                {ALGORITHM_LABELS[a]}
+              </option>
+            ))}
+          </select>
         </label>
         {NUMBER_FIELDS.map(([key, label, step]) => (
           <label key={key}>
