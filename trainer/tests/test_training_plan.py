@@ -10,7 +10,7 @@ from PIL import Image
 from toonlora_trainer import train as train_module
 from toonlora_trainer.config import ConfigError, parse_train_request, parse_training_config
 from toonlora_trainer.data import scan_kohya_dataset
-from toonlora_trainer.train import resolve_steps, run_training
+from toonlora_trainer.train import plan_lines, resolve_steps, run_training
 
 
 def run(dataset, run_dir, config):
@@ -29,6 +29,25 @@ def test_epochs_become_steps_from_images_times_repeats(tmp_path, batch, accumula
     dataset = scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "ds", images=3, repeats=5)))  # 15 images per epoch
     config = parse_training_config(training_config(steps=None, epochs=epochs, batchSize=batch, gradientAccumulation=accumulation))
     assert resolve_steps(config, dataset).steps == steps
+
+
+@pytest.mark.parametrize(("epochs", "accumulation", "steps"), [(1, 1, 3), (2, 1, 6), (3, 2, 5)])
+def test_epochs_count_the_filled_up_batches_of_one_bucket(tmp_path, epochs, accumulation, steps):
+    """3 square images and 1 tall one at batch 2: an epoch is 2 square batches (one filled up) and 1 tall
+    batch, 3 micro-batches, not ceil(4 / 2) = 2 (which would end each epoch before the tall image)."""
+    from toonlora_trainer.data import assign_buckets, batch_indices, repeated_indices
+
+    root = make_pattern_dataset(tmp_path / "ds", images=3, repeats=1)
+    Image.new("RGB", (64, 128), (200, 30, 30)).save(root / "1_sks pattern" / "tall.png")
+    (root / "1_sks pattern" / "tall.txt").write_text("sks, tall", encoding="utf-8")
+    dataset = assign_buckets(scan_kohya_dataset(str(root)), 128)  # square images -> 128x128, the tall one -> 64x192
+    config = parse_training_config(training_config(steps=None, epochs=epochs, batchSize=2, gradientAccumulation=accumulation))
+    resolved = resolve_steps(config, dataset)
+    assert resolved.steps == steps
+    tall = next(i for i, item in enumerate(dataset.items) if item.image_path.endswith("tall.png"))
+    seen = [batch_indices(repeated_indices(dataset), 42, k * 2, 2, dataset.buckets) for k in range(3 * epochs)]
+    assert sum(tall in batch for batch in seen) == epochs  # every epoch reaches the tall batch
+    assert f"{steps} steps = {epochs:g} epochs at batch 2" in plan_lines(resolved, dataset)[0]
 
 
 def test_steps_and_epochs_are_mutually_exclusive():

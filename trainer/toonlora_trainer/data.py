@@ -15,6 +15,7 @@ import functools
 import random
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -210,7 +211,7 @@ def batch_indices(repeated: list[int], seed: int, stream_start: int, batch_size:
     with batches of several images and more than one bucket, micro-batch stream_start / batch_size of the
     bucketed epochs (bucketed_epoch), where each batch holds one bucket.
     """
-    if buckets is not None and batch_size > 1 and len(set(buckets)) > 1:
+    if batches_hold_one_bucket(buckets, batch_size):
         batches = bucketed_epoch(tuple(repeated), buckets, seed, 0, batch_size)
         epoch, offset = divmod(stream_start // batch_size, len(batches))
         return list(bucketed_epoch(tuple(repeated), buckets, seed, epoch, batch_size)[offset])
@@ -219,6 +220,20 @@ def batch_indices(repeated: list[int], seed: int, stream_start: int, batch_size:
         epoch, offset = divmod(position, len(repeated))
         out.append(repeated[epoch_order(len(repeated), seed, epoch)[offset]])
     return out
+
+
+def batches_hold_one_bucket(buckets: tuple[Bucket | None, ...] | None, batch_size: int) -> bool:
+    """Whether batch_indices groups batches by bucket: batches of several images over more than one bucket."""
+    return buckets is not None and batch_size > 1 and len(set(buckets)) > 1
+
+
+def micro_batches_per_epoch(repeated: list[int], buckets: tuple[Bucket | None, ...] | None, batch_size: int) -> Fraction:
+    """Micro-batches in one epoch of the stream batch_indices reads: images-with-repeats / batch size, or, when
+    batches hold one bucket, the batches bucketed_epoch makes (each bucket's partial batch filled up, so a few
+    more than that). Exact, for turning epochs into steps without ending the last epoch early."""
+    if batches_hold_one_bucket(buckets, batch_size):
+        return Fraction(len(bucketed_epoch(tuple(repeated), buckets, 0, 0, batch_size)))
+    return Fraction(len(repeated), batch_size)
 
 
 @functools.lru_cache(maxsize=8)

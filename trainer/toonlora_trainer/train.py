@@ -25,8 +25,8 @@ from . import checkpoint as ckpt
 from .compiled_step import CompileWatch, check_compiler, compile_messages, step_forward
 from .config import ConfigError, TrainingConfig, TrainRequest, check_warmup
 from .data import (
-    Dataset, assign_buckets, batch_indices, bucket_counts, load_image_tensor, non_square_warning, repeated_indices, scan_kohya_dataset,
-    shuffle_caption,
+    Dataset, assign_buckets, batch_indices, bucket_counts, load_image_tensor, micro_batches_per_epoch, non_square_warning, repeated_indices,
+    scan_kohya_dataset, shuffle_caption,
 )
 from .generate import assemble_pipeline, decode_latents, render_latents
 from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
@@ -252,12 +252,13 @@ def prepare_text_encoder(text_encoder, config: TrainingConfig, precision: Precis
 
 
 def resolve_steps(config: TrainingConfig, dataset: Dataset) -> TrainingConfig:
-    """`config` with steps set: given, or ceil(epochs * images-with-repeats / (batch * accumulation)),
-    kohya's epoch (train_network.py: num_update_steps_per_epoch = ceil(len(dataloader) / accumulation))."""
+    """`config` with steps set: given, or ceil(epochs * micro-batches per epoch / accumulation), where an epoch
+    is every image times its repeats (kohya's epoch; train_network.py: num_update_steps_per_epoch =
+    ceil(len(dataloader) / accumulation)) and, with batches of one bucket, counts their filled-up batches."""
     if config.epochs is None:
         return config
-    per_step = config.batch_size * config.gradient_accumulation
-    resolved = dataclasses.replace(config, steps=math.ceil(config.epochs * dataset.repeated_length / per_step))
+    per_epoch = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
+    resolved = dataclasses.replace(config, steps=math.ceil(config.epochs * per_epoch / config.gradient_accumulation))
     check_warmup(resolved)
     return resolved
 
@@ -266,7 +267,8 @@ def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
     """What the run will do, logged once at the start: data, length, samples, the text-embedding cache."""
     repeats = sorted({item.repeats for item in dataset.items})
     per_epoch = dataset.repeated_length
-    epochs = config.epochs if config.epochs is not None else config.steps * config.batch_size * config.gradient_accumulation / per_epoch
+    batches_per_epoch = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
+    epochs = config.epochs if config.epochs is not None else float(config.steps * config.gradient_accumulation / batches_per_epoch)
     lines = [
         f"dataset: {len(dataset.items)} images, repeats {'/'.join(map(str, repeats))}, {per_epoch} images per epoch; "
         f"{config.steps} steps = {epochs:g} epochs at batch {config.batch_size} x accumulation {config.gradient_accumulation}"
