@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeModels } from '../models/model-status.js';
+import { findExecutable, probeCompilers } from './probes.js';
 import {
   assessProblems,
   type DoctorFacts,
@@ -127,6 +128,48 @@ describe('broken models and unwritable folders', () => {
         expect.stringContaining('set HF_HOME (or HF_HUB_CACHE) to a writable folder'),
       ]);
       expect(pieces[0]?.detail).toContain("toonlora's home /dev/null/x cannot be written");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('compilers for --compile', () => {
+  it('warns, as a GPU machine without a C compiler cannot torch.compile, and not when one is there', () => {
+    const gpu = facts({ compilers: { cxx: '/usr/bin/c++' } });
+    expect(assessProblems(gpu)).toEqual([
+      expect.objectContaining({
+        piece: 'compiler',
+        severity: 'warn',
+        detail: expect.stringContaining('no C compiler ($CC, cc, gcc or clang) on PATH for torch.compile on the GPU'),
+        blocks: expect.stringContaining('train --compile'),
+      }),
+    ]);
+    expect(isHealthy(assessProblems(gpu))).toBe(true); // compile is optional
+    expect(assessProblems(facts({ compilers: { c: '/usr/bin/cc' } }))).toEqual([]);
+    const cpu = facts({
+      torch: { status: 'ok', version: '2.13.0+cpu', device: 'cpu', gpus: [] },
+      compilers: { c: '/usr/bin/cc' },
+    });
+    expect(assessProblems(cpu).map((p) => p.detail)).toContainEqual(
+      expect.stringContaining('no C++ compiler ($CXX, c++, g++ or clang++) on PATH for torch.compile on the CPU'),
+    );
+  });
+
+  it('finds the compilers on PATH, and $CC / $CXX instead of the usual names when set', () => {
+    const root = mkdtempSync(join(tmpdir(), 'toonlora-cc-'));
+    try {
+      for (const name of ['gcc', 'my-cxx', 'not-executable']) {
+        writeFileSync(join(root, name), '#!/bin/sh\n', { mode: name === 'not-executable' ? 0o644 : 0o755 });
+      }
+      expect(probeCompilers({ PATH: root })).toEqual({ c: join(root, 'gcc') });
+      expect(probeCompilers({ PATH: root, CXX: 'my-cxx' })).toEqual({
+        c: join(root, 'gcc'),
+        cxx: join(root, 'my-cxx'),
+      });
+      expect(probeCompilers({ PATH: root, CC: 'clang' })).toEqual({}); // $CC set but missing: no fallback
+      expect(findExecutable('not-executable', root)).toBeUndefined();
+      expect(findExecutable(join(root, 'gcc'), undefined)).toBe(join(root, 'gcc'));
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -8,7 +8,9 @@ import { PROJECT_ROOT, toonloraHome } from '../models/cache.js';
 import { hfHubCacheFor } from '../models/cache-paths.js';
 import { describeModels, formatBytes, modelStatusSchema } from '../models/model-status.js';
 import {
+  compilerProbeSchema,
   diskProbeSchema,
+  probeCompilers,
   probeDisk,
   probePython,
   probeTorch,
@@ -53,6 +55,8 @@ export const doctorReportSchema = z.object({
     staleReason: z.string().optional(),
   }),
   torch: torchProbeSchema,
+  /** Compilers found for `--compile` (torch.compile); absent in reports from before it was probed. */
+  compilers: compilerProbeSchema.optional(),
   disk: diskProbeSchema,
   paths: z.object({
     toonloraHome: z.string(),
@@ -123,6 +127,24 @@ function pythonProblems(facts: DoctorFacts): Problem[] {
   return problems;
 }
 
+/** `--compile` needs the compiler of the device's kernels: C for Triton on a GPU, C++ for inductor on the CPU. */
+function compilerProblems(facts: DoctorFacts): Problem[] {
+  const { torch, compilers } = facts;
+  if (!compilers || torch.status !== 'ok') return [];
+  const gpu = torch.device === 'cuda';
+  if (gpu ? compilers.c : compilers.cxx) return [];
+  const kind = gpu ? 'C' : 'C++';
+  return [
+    {
+      piece: 'compiler',
+      severity: 'warn',
+      detail: `no ${kind} compiler (${gpu ? '$CC, cc, gcc or clang' : '$CXX, c++, g++ or clang++'}) on PATH for torch.compile on the ${gpu ? 'GPU' : 'CPU'}`,
+      blocks: 'train --compile (training.compile); training without it is not affected',
+      fix: 'install one (Debian / Ubuntu: apt install build-essential), or set CC / CXX to it',
+    },
+  ];
+}
+
 function pathProblems(facts: DoctorFacts): Problem[] {
   const { paths } = facts;
   const problems: Problem[] = [];
@@ -159,7 +181,7 @@ export function assessProblems(facts: DoctorFacts): Problem[] {
       fix: `install Node ${MIN_NODE_MAJOR} or newer`,
     });
   }
-  problems.push(...pythonProblems(facts));
+  problems.push(...pythonProblems(facts), ...compilerProblems(facts));
   if (facts.disk.freeBytes !== undefined && facts.disk.freeBytes < LOW_DISK_BYTES) {
     problems.push({
       piece: 'disk',
@@ -264,6 +286,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
         : { stamp: 'none' as const }),
     },
     torch: probeTorch(python.venvPython, options.torchTimeoutMs, capture),
+    compilers: probeCompilers(env),
     disk: await probeDisk(home),
     paths: await probePaths(home, hfHubCacheFor(env, homedir())),
     models: describeModels({ env }),

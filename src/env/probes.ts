@@ -1,9 +1,10 @@
 // src/env/probes.ts — the facts `toonlora doctor` gathers from this machine: Node, the system Python,
 // the worker venv and its stamp, torch and its device (through the venv's python, with a time limit),
-// and free disk space. Each probe reports what it found and never throws.
-import { constants, existsSync } from 'node:fs';
+// the C / C++ compilers torch.compile builds its kernels with, and free disk space. Each probe reports
+// what it found and never throws.
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { access, stat, statfs } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { type CommandCapture, captureStdout, parsePythonVersion, venvPythonPath } from './python-env.js';
 
@@ -127,4 +128,42 @@ export async function probeWritable(path: string): Promise<string | undefined> {
     const code = (error as { code?: string }).code;
     return `${existing}: ${code ?? String(error)}`;
   }
+}
+
+export const compilerProbeSchema = z.object({
+  /** The C compiler Triton builds its GPU launchers with ($CC, else cc / gcc / clang on PATH). */
+  c: z.string().optional(),
+  /** The C++ compiler inductor builds CPU kernels with ($CXX, else c++ / g++ / clang++ on PATH). */
+  cxx: z.string().optional(),
+});
+export type CompilerProbe = z.infer<typeof compilerProbeSchema>;
+
+/** The executable `name` resolves to on `path` (an absolute path is taken as it is), or undefined. */
+export function findExecutable(name: string, path: string | undefined): string | undefined {
+  const candidates = isAbsolute(name)
+    ? [name]
+    : (path ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, name));
+  return candidates.find((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The compilers torch.compile would use, looked up as the worker's compiled_step.check_compiler does
+ * ($CC / $CXX when set, else the usual names on PATH).
+ */
+export function probeCompilers(env: Readonly<Record<string, string | undefined>>): CompilerProbe {
+  const first = (override: string | undefined, names: readonly string[]) =>
+    (override ? [override] : names).map((n) => findExecutable(n, env.PATH)).find(Boolean);
+  const c = first(env.CC, ['cc', 'gcc', 'clang']);
+  const cxx = first(env.CXX, ['c++', 'g++', 'clang++']);
+  return { ...(c ? { c } : {}), ...(cxx ? { cxx } : {}) };
 }

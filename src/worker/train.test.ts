@@ -87,7 +87,9 @@ describe('toonlora train flags', () => {
       path: ['lora', 'dora'],
       message: expect.stringContaining('LoRA only'),
     });
-    expect(trainingConfigSchema.safeParse({ lora: { algorithm: 'lokr', lokrFactor: 0 } }).success).toBe(false);
+    expect(trainingConfigSchema.safeParse({ lora: { algorithm: 'lokr', lokrFactor: 0 } }).success).toBe(
+      false,
+    );
     // the worker's request keeps the check (the resolved schema extends the LoRA one)
     const request = buildTrainRequest({ datasetDir: '/d', runDir: '/r', config });
     expect(trainRequestSchema.safeParse(request).success).toBe(true);

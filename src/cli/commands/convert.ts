@@ -31,7 +31,9 @@ async function readTrainingFacts(path: string): Promise<Record<string, unknown>>
 
 function formatResult(result: ConvertResult): string {
   const kind = result.algorithm === 'lokr' ? 'LoKr ' : '';
-  const lines = [`converted ${result.input} (${kind}${result.from}) -> ${result.to}: ${result.modules} modules`];
+  const lines = [
+    `converted ${result.input} (${kind}${result.from}) -> ${result.to}: ${result.modules} modules`,
+  ];
   for (const f of result.files)
     lines.push(`  wrote ${f.path} (${(f.bytes / 1e6).toFixed(2)} MB, ${f.tensors} tensors)`);
   for (const w of result.warnings) lines.push(`  warning: ${w}`);

@@ -60,6 +60,9 @@ function formatReport(report: DoctorOutput): string {
     `python    ${python.systemCommand} ${python.systemVersion ?? 'not found'}`,
     `venv      ${python.venv} ${python.venvExists ? `(Python ${python.venvVersion ?? '?'}, setup stamp ${python.stamp})` : '(missing)'}`,
     formatTorch(report),
+    ...(report.compilers
+      ? [`compilers C ${report.compilers.c ?? 'none'}   C++ ${report.compilers.cxx ?? 'none'} (for --compile)`]
+      : []),
     ...(report.loraSize ? [formatLoraSize(report.loraSize)] : []),
     ...(report.trainingMemory ? formatTrainingMemory(report.trainingMemory, report.torch.gpus) : []),
     `disk      ${disk.freeBytes === undefined ? `unknown (${disk.error})` : `${formatBytes(disk.freeBytes)} free`} at ${disk.path}`,
