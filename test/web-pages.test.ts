@@ -19,9 +19,11 @@ const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts', 'web');
 const STEPS = 24;
 
 /** Stand-in trainer: a falling loss every 60 ms, a sample at step 12, a kohya LoRA at the end. */
+let trainedWith: unknown;
 function standInTrain(deps: RunnerDeps) {
   return async (context: JobContext) => {
     const { job } = context;
+    trainedWith = job.params;
     const first = context.resume && job.checkpoint ? Number(job.checkpoint.split('-')[1]) + 1 : 1;
     for (let step = first; step <= STEPS; step++) {
       if (context.signal.aborted) throw new Error('stopped');
@@ -128,11 +130,14 @@ describe('web app: train, LoRA, generate', () => {
     await page.goto(`${url}/#/c/${characterId}/train`);
     await expect(page.inputValue('input[name=rank]')).resolves.toBe('32');
     await expect(page.inputValue('input[name=snrGamma]')).resolves.toBe('5');
+    await expect(page.inputValue('select[name=algorithm]')).resolves.toBe('lora');
+    await page.selectOption('select[name=algorithm]', 'lokr');
     await page.fill('input[name=steps]', String(STEPS));
     await page.click('button:has-text("Start training")');
     await page.waitForFunction(
       () => Number(document.querySelector('svg.loss-chart')?.getAttribute('data-points')) >= 3,
     );
+    expect(trainedWith).toMatchObject({ training: { lora: { algorithm: 'lokr', rank: 32 } } });
     const early = await chartPoints();
     await page.waitForFunction(
       (n) => Number(document.querySelector('svg.loss-chart')?.getAttribute('data-points')) > n,

@@ -103,6 +103,7 @@ export function createTrainRunner(deps: RunnerDeps) {
         baseModel: params.training.baseModel,
         resolution: params.training.resolution,
         steps: result.steps,
+        algorithm: params.training.lora.algorithm,
         rank: params.training.lora.rank,
         alpha: effectiveLoraAlpha(params.training.lora),
         datasetId: params.datasetId,
