@@ -154,6 +154,25 @@ def test_resume_with_other_lora_settings_names_each_field(tmp_path):
     with pytest.raises(ConfigError, match=r"lora\.rank was 4, now 8; lora\.alpha was 4\.0, now 8\.0; seed was 42, now 7") as caught:
         train(dataset, tmp_path / "run", training_config(steps=4, seed=7, lora={"rank": 8, "alpha": 8}), resume=True)
     assert "step-000002" in str(caught.value) and len(str(caught.value)) < 600  # not PyTorch's size-mismatch dump
+    with pytest.raises(ConfigError, match=r"aspectRatioBuckets was True, now False.*Set training\.aspectRatioBuckets to True"):
+        train(dataset, tmp_path / "run", training_config(steps=4, aspectRatioBuckets=False), resume=True)
+
+
+def test_a_checkpoint_from_before_a_setting_was_stored_resumes_with_that_settings_old_value(tmp_path):
+    from toonlora_trainer import checkpoint as ckpt
+    from toonlora_trainer.config import ConfigError
+
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    train(dataset, tmp_path / "run", training_config(steps=2))
+    folder = ckpt.latest_checkpoint(str(tmp_path / "run"))
+    state = torch.load(os.path.join(folder, ckpt.TRAINING_STATE), weights_only=False)
+    for key in ("lora.algorithm", "lora.lokrFactor", "aspectRatioBuckets"):
+        del state["settings"][key]  # as an older toonlora wrote it
+    torch.save(state, os.path.join(folder, ckpt.TRAINING_STATE))
+    with pytest.raises(ConfigError, match=r"lora\.algorithm was 'lora', now 'lokr'"):
+        train(dataset, tmp_path / "run", training_config(steps=4, lora={"algorithm": "lokr"}), resume=True)
+    events = train(dataset, tmp_path / "run", training_config(steps=3, aspectRatioBuckets=False), resume=True)
+    assert events[-1].type == "done" and [e.step for e in events if e.type == "progress"] == [3]
 
 
 def test_resume_with_other_total_steps_warns_and_nan_names_the_resumed_checkpoint(tmp_path, monkeypatch):

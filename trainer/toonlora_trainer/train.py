@@ -307,11 +307,12 @@ def run_settings(config: TrainingConfig) -> dict:
     return {
         "lora.rank": config.lora.rank, "lora.alpha": config.lora.alpha, "lora.targetModules": sorted(config.lora.target_modules),
         "lora.dora": config.lora.dora, "lora.algorithm": config.lora.algorithm, "lora.lokrFactor": config.lora.lokr_factor,
-        "trainTextEncoder": config.train_text_encoder, "seed": config.seed,
+        "trainTextEncoder": config.train_text_encoder, "seed": config.seed, "aspectRatioBuckets": config.aspect_ratio_buckets,
     }
 
 
 # Settings stored in checkpoints only since a later version: an older checkpoint was trained with these values.
+# (aspectRatioBuckets is not here: an older checkpoint may be from before buckets or after, so it is not compared.)
 SETTINGS_BEFORE_THEY_WERE_STORED = {"lora.algorithm": "lora", "lora.lokrFactor": -1}
 
 
@@ -323,7 +324,7 @@ def check_resume_settings(saved: dict, config: TrainingConfig, folder: str, emit
         return
     new = run_settings(config)
     old = SETTINGS_BEFORE_THEY_WERE_STORED | old
-    changed = [key for key in new if old.get(key) != new[key]]
+    changed = [key for key in new if key in old and old[key] != new[key]]
     if changed:
         raise ConfigError(
             f"{folder}: --resume needs the settings the checkpoint was trained with; "
