@@ -16,7 +16,7 @@ from test_training import fixed_eval_loss, train
 from toonlora_trainer.checkpoint import load_adapter_weights, save_adapter
 from toonlora_trainer.config import ConfigError, parse_lora_settings
 from toonlora_trainer.data import load_image_tensor
-from toonlora_trainer.generate import GenerationSession, _load_lora_file, build_pipeline
+from toonlora_trainer.generate import GenerationSession, LoraFileError, _load_lora_file, build_pipeline
 from toonlora_trainer.lokr_file import bake_alpha, split_by_component
 from toonlora_trainer.models import SD15_UNET_CONFIG, attach_lora, build_tiny_base_model, count_lora_for_config
 from toonlora_trainer.train import encode_latents
@@ -209,3 +209,43 @@ def test_a_text_encoder_lokr_run_converts_and_loads_into_both_models(tmp_path):
     assert not torch.allclose(bare, encoded(reference.text_encoder), atol=1e-4)  # the text-encoder LoKr trained
     assert torch.allclose(encoded(pipe.text_encoder), encoded(reference.text_encoder), atol=1e-5)
     assert torch.allclose(unet_output(pipe.unet), unet_output(reference.unet), atol=1e-5)
+
+
+def test_a_lycoris_file_with_convolutions_and_factor_4_loads_as_the_loaders_apply_it(tmp_path):
+    """LyCORIS files from other trainers also adapt convolutions (1x1 proj_in, 3x3 resnet convs) and use a fixed
+    factor. Reference: each delta merged into the weights the way A1111's network_lokr.py builds it
+    (kron(w1, w2) reshaped to the weight, times alpha / rank when a factor is decomposed, else 1)."""
+    generator = torch.Generator().manual_seed(3)
+    rand = lambda *shape: torch.randn(shape, generator=generator) * 0.3  # noqa: E731
+    modules = {  # module: (tensors, alpha); factor 4 splits 32 = 4 x 8, 64 = 4 x 16, 128 = 4 x 32
+        "down_blocks.0.attentions.0.transformer_blocks.0.ff.net.2": ({"lokr_w1": rand(4, 4), "lokr_w2_a": rand(8, 2), "lokr_w2_b": rand(2, 32)}, 1.0),
+        "down_blocks.0.attentions.0.proj_in": ({"lokr_w1": rand(4, 4), "lokr_w2": rand(8, 8, 1, 1)}, 1.0),  # full: alpha unused
+        "up_blocks.0.resnets.0.conv1": ({"lokr_w1": rand(4, 4), "lokr_w2_a": rand(16, 2), "lokr_w2_b": rand(2, 32 * 9)}, 4.0),
+    }
+    save_file({f"{kohya_name(m)}.{part}": t for m, (parts, alpha) in modules.items()
+               for part, t in {**parts, "alpha": torch.tensor(alpha)}.items()}, str(tmp_path / "lycoris.safetensors"))
+
+    merged = build_tiny_base_model()
+    with torch.no_grad():
+        for name, (parts, alpha) in modules.items():
+            weight = merged.unet.get_submodule(name).weight
+            w2 = parts.get("lokr_w2", parts.get("lokr_w2_a", torch.ones(1)) @ parts.get("lokr_w2_b", torch.ones(1)))
+            w1 = parts["lokr_w1"][:, :, None, None] if w2.dim() == 4 else parts["lokr_w1"]
+            scale = alpha / parts["lokr_w2_b"].shape[0] if "lokr_w2_b" in parts else 1.0
+            weight += torch.kron(w1, w2).reshape(weight.shape) * scale
+
+    pipe = build_pipeline(build_tiny_base_model(), torch.device("cpu"), torch.float32)
+    _load_lora_file(pipe, str(tmp_path / "lycoris.safetensors"), "x")
+    pipe.set_adapters(["x"], adapter_weights=[1.0])
+    expected = unet_output(merged.unet)
+    assert not torch.allclose(unet_output(build_tiny_base_model().unet), expected, atol=1e-3)
+    assert torch.allclose(unet_output(pipe.unet), expected, atol=1e-4), (unet_output(pipe.unet) - expected).abs().max()
+
+
+def test_a_lokr_file_toonlora_cannot_load_is_refused_naming_the_module(tmp_path):
+    name = kohya_name("down_blocks.0.attentions.0.proj_in")
+    save_file({f"{name}.lokr_w1": torch.ones(4, 4), f"{name}.lokr_w2_a": torch.ones(8, 2), f"{name}.lokr_w2_b": torch.ones(2, 8),
+               f"{name}.lokr_t2": torch.ones(2, 2, 1, 1)}, str(tmp_path / "tucker.safetensors"))
+    pipe = build_pipeline(build_tiny_base_model(), torch.device("cpu"), torch.float32)
+    with pytest.raises(LoraFileError, match=r"tucker\.safetensors: LoKr module '.*proj_in' has a Tucker core \(lokr_t2\), which toonlora generate does not load\. The WebUI"):
+        _load_lora_file(pipe, str(tmp_path / "tucker.safetensors"), "x")

@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from .config import GenerationConfig
-from .lokr_file import has_lokr_keys, load_lokr_file
+from .lokr_file import LokrFileError, has_lokr_keys, load_lokr_file
 from .models import BaseModel, encode_prompts, load_base_model, select_device
 from .protocol import Emit, StepProgress
 
@@ -243,6 +243,8 @@ def _load_lora_file(pipe, path: str, name: str) -> None:
             load_lokr_file(pipe, path, name)
         else:
             pipe.load_lora_weights(path, adapter_name=name)
+    except LokrFileError as error:  # names the file and what toonlora cannot load in it
+        raise LoraFileError(f"{error}. The WebUI and ComfyUI may still load it.") from error
     except Exception as error:  # safetensors/diffusers raise many types for a file that is not a LoRA
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise LoraFileError(
