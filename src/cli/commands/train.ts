@@ -148,7 +148,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--compile',
-      `torch.compile the UNet step (on a GPU with CUDA graphs, when gradient accumulation is 1): fewer kernel launches per step, but the first step compiles for a minute or more; needs a C/C++ compiler; a --dora or --lokr run stays eager, and a failed compile falls back to eager with a warning (default: ${d.compile})`,
+      `torch.compile the UNet step (on a GPU with CUDA graphs, when gradient accumulation is 1): fewer kernel launches per step, but the first step compiles for a minute or more; needs a C/C++ compiler; a --dora run stays eager, and a failed compile falls back to eager with a warning (default: ${d.compile})`,
     )
     .option(
       '--keep-checkpoints <n>',
