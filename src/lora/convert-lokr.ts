@@ -23,7 +23,7 @@ import {
 } from './lokr-plan.js';
 import type { OpenedLokr } from './open-adapter.js';
 import type { SafetensorsReader } from './safetensors-read.js';
-import { dropUnknownLokr, unknownKeysError } from './unknown-keys.js';
+import { dropUnknownLokr, withoutUnknownKeys } from './unknown-keys.js';
 
 export interface LokrConvertRequest {
   readonly to: 'kohya' | 'diffusers' | 'peft';
@@ -50,17 +50,7 @@ function usableLokrModel(
   drop: boolean,
 ): { model: LokrModel; warnings: string[] } {
   if (model.loraKeys.length > 0) throw mixedLokrError(file, model.loraKeys);
-  if (model.unknownKeys.length === 0) return { model, warnings: [] };
-  if (!drop) throw unknownKeysError(file, model.unknownKeys);
-  const dropped = dropUnknownLokr(model);
-  if (dropped.model.modules.length === 0) {
-    throw new ToonloraError(
-      'TL_ERR_LORA_FORMAT',
-      `${file}: no module is left once the unknown keys are dropped; nothing was written.`,
-      { details: { file } },
-    );
-  }
-  return { model: dropped.model, warnings: dropped.warning ? [dropped.warning] : [] };
+  return withoutUnknownKeys(model, file, drop, dropUnknownLokr);
 }
 
 /**

@@ -27,7 +27,7 @@ import { type SafetensorsReader, STREAM_CHUNK_BYTES } from './safetensors-read.j
 import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
 import { DTYPE_BYTES } from './safetensors-format.js';
 import { assertOutputPath, assertReplaceableAdapterFolder } from './output-checks.js';
-import { dropUnknown, unknownKeysError } from './unknown-keys.js';
+import { dropUnknown, withoutUnknownKeys } from './unknown-keys.js';
 import type { LoraModel } from './lora-model.js';
 
 export const convertOptionsSchema = z.object({
@@ -242,21 +242,6 @@ function kohyaMetadataFor(
   );
 }
 
-/** The model convert writes: refuses unknown keys unless `drop` (then drops them, with a warning). */
-function usableModel(model: LoraModel, file: string, drop: boolean): { model: LoraModel; warnings: string[] } {
-  if (model.unknownKeys.length === 0) return { model, warnings: [] };
-  if (!drop) throw unknownKeysError(file, model.unknownKeys);
-  const dropped = dropUnknown(model);
-  if (dropped.model.modules.length === 0) {
-    throw new ToonloraError(
-      'TL_ERR_LORA_FORMAT',
-      `${file}: no module is left once the unknown keys are dropped; nothing was written.`,
-      { details: { file } },
-    );
-  }
-  return { model: dropped.model, warnings: dropped.warning ? [dropped.warning] : [] };
-}
-
 /** Warnings about what the options did not do: values that overflowed, training facts not written. */
 function optionWarnings(
   options: ConvertOptions,
@@ -287,7 +272,7 @@ function prepareLoraConversion(
 ): PreparedConversion & { model: LoraModel } {
   const { reader } = opened;
   const { to, precision } = data;
-  const usable = usableModel(opened.model, basename(reader.path), data.dropUnknown);
+  const usable = withoutUnknownKeys(opened.model, basename(reader.path), data.dropUnknown, dropUnknown);
   const model = usable.model;
   const kohyaMetadata = to === 'kohya' ? kohyaMetadataFor(options, model) : undefined;
   const plans = planConversion(

@@ -1,16 +1,16 @@
 // src/lora/open-adapter.ts — opens an adapter of either kind: a LoRA (open-lora.ts) or a LyCORIS LoKr
 // (a kohya / LyCORIS `.lokr_*` file, or a PEFT LoKr adapter folder with its optional `text_encoder/`
 // adapter), told apart by the tensor keys. The I/O edge of convert, inspect and the diffusers copy.
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { combineReaders } from './combined-reader.js';
 import { assembleLokrModel, detectLokrFormat, isLokrKeys, type LokrModel } from './lokr.js';
 import {
   ADAPTER_WEIGHTS,
-  exists,
   type OpenedLora,
   type OpenLoraOptions,
   openLoraReader,
+  openTextEncoderBeside,
   readAlphas,
   readJsonFile,
   resolveWeightsPath,
@@ -35,16 +35,8 @@ const NO_LOKR_MODULE =
   'no LoKr module found (expected kohya / LyCORIS lora_unet_<module>.lokr_w1 ... or PEFT base_model.model.<module>.lokr_w1 ... keys).';
 
 /** A PEFT LoKr folder's `text_encoder/` adapter, as modules of the `text_encoder` component. */
-async function openLokrTextEncoder(
-  weights: string,
-  rootConfig: PeftLokrConfig | undefined,
-): Promise<{ reader: SafetensorsReader; model: LokrModel } | undefined> {
-  if (basename(weights) !== ADAPTER_WEIGHTS) return undefined;
-  const folder = join(dirname(weights), 'text_encoder');
-  const teWeights = join(folder, ADAPTER_WEIGHTS);
-  if (!(await exists(teWeights))) return undefined;
-  const reader = await openSafetensors(teWeights);
-  try {
+function openLokrTextEncoder(weights: string, rootConfig: PeftLokrConfig | undefined) {
+  return openTextEncoderBeside(weights, (reader, teWeights, raw, configPath): LokrModel => {
     const keys = reader.header.tensors.map((t) => t.name);
     if (!isLokrKeys(keys) || detectLokrFormat(keys) !== 'peft') {
       throw new ToonloraError(
@@ -53,20 +45,14 @@ async function openLokrTextEncoder(
         { details: { file: teWeights } },
       );
     }
-    const configPath = join(folder, 'adapter_config.json');
-    const raw = await readJsonFile(configPath);
     const config = raw === undefined ? rootConfig : parsePeftLokrConfig(raw, configPath);
-    const model = assembleLokrModel(reader.header.tensors, {
+    return assembleLokrModel(reader.header.tensors, {
       format: 'peft',
       file: join('text_encoder', ADAPTER_WEIGHTS),
       component: 'text_encoder',
       ...(config ? { config } : {}),
     });
-    return { reader, model };
-  } catch (error) {
-    await reader.close();
-    throw error;
-  }
+  });
 }
 
 function mergeLokrModels(unet: LokrModel, textEncoder: LokrModel): LokrModel {

@@ -139,7 +139,7 @@ export async function readAlphas(reader: SafetensorsReader, file: string): Promi
 /** File name of the PEFT adapter weights, at the folder root (UNet) and in `text_encoder/`. */
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
 
-export async function exists(path: string): Promise<boolean> {
+async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
     () => false,
@@ -147,21 +147,32 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * The text encoder's PEFT adapter beside a UNet adapter (`<folder>/text_encoder/adapter_model.safetensors`
- * + its adapter_config.json, the layout the trainer and `convert --to peft` write), as modules of the
- * `text_encoder` component; undefined when the folder has none.
+ * The text encoder's adapter beside a UNet adapter (`<folder>/text_encoder/adapter_model.safetensors` + its
+ * adapter_config.json, the layout the trainer and `convert --to peft` write), read by `assemble` (given the
+ * reader, the weights path and the parsed config JSON, if any); undefined when the folder has none. The
+ * reader is closed when `assemble` throws. Shared by the LoRA and the LoKr openers.
  */
-async function openTextEncoderAdapter(
+export async function openTextEncoderBeside<M>(
   weights: string,
-  rootConfig: PeftAdapterConfig | undefined,
-): Promise<{ reader: SafetensorsReader; model: LoraModel } | undefined> {
+  assemble: (reader: SafetensorsReader, teWeights: string, rawConfig: unknown, configPath: string) => M,
+): Promise<{ reader: SafetensorsReader; model: M } | undefined> {
   if (basename(weights) !== ADAPTER_WEIGHTS) return undefined;
   const folder = join(dirname(weights), 'text_encoder');
   const teWeights = join(folder, ADAPTER_WEIGHTS);
   if (!(await exists(teWeights))) return undefined;
   const reader = await openSafetensors(teWeights);
   try {
-    const file = join('text_encoder', ADAPTER_WEIGHTS);
+    const configPath = join(folder, 'adapter_config.json');
+    return { reader, model: assemble(reader, teWeights, await readJsonFile(configPath), configPath) };
+  } catch (error) {
+    await reader.close();
+    throw error;
+  }
+}
+
+/** The text encoder's PEFT LoRA adapter beside a UNet adapter, as modules of the `text_encoder` component. */
+function openTextEncoderAdapter(weights: string, rootConfig: PeftAdapterConfig | undefined) {
+  return openTextEncoderBeside(weights, (reader, teWeights, raw, configPath): LoraModel => {
     const teKeys = reader.header.tensors.map((t) => t.name);
     if (detectLoraFormat(teKeys) !== 'peft' || isLokrKeys(teKeys)) {
       const why = isLokrKeys(teKeys)
@@ -173,20 +184,14 @@ async function openTextEncoderAdapter(
         { details: { file: teWeights } },
       );
     }
-    const configPath = join(folder, 'adapter_config.json');
-    const raw = await readJsonFile(configPath);
     const config = raw === undefined ? rootConfig : parsePeftConfig(raw, configPath);
-    const model = assembleLoraModel(reader.header.tensors, {
+    return assembleLoraModel(reader.header.tensors, {
       format: 'peft',
-      file,
+      file: join('text_encoder', ADAPTER_WEIGHTS),
       component: 'text_encoder',
       ...(config ? { configs: { text_encoder: config } } : {}),
     });
-    return { reader, model };
-  } catch (error) {
-    await reader.close();
-    throw error;
-  }
+  });
 }
 
 /** Modules of both adapters in one list (same order rule as assembleLoraModel). */

@@ -107,3 +107,28 @@ export function dropUnknownLokr(model: LokrModel): { model: LokrModel; warning?:
     warning: `--drop-unknown: dropped ${model.unknownKeys.length} unknown key(s)${modulesPart} (${kinds}).`,
   };
 }
+
+/**
+ * The model convert writes: `model` itself when it has no unknown keys; otherwise refused (TL_ERR_LORA_FORMAT
+ * listing them) unless `drop`, then what `dropper` leaves, refused when no module is left. LoRA and LoKr alike.
+ */
+export function withoutUnknownKeys<
+  M extends { readonly unknownKeys: readonly string[]; readonly modules: readonly unknown[] },
+>(
+  model: M,
+  file: string,
+  drop: boolean,
+  dropper: (model: M) => { model: M; warning?: string },
+): { model: M; warnings: string[] } {
+  if (model.unknownKeys.length === 0) return { model, warnings: [] };
+  if (!drop) throw unknownKeysError(file, model.unknownKeys);
+  const dropped = dropper(model);
+  if (dropped.model.modules.length === 0) {
+    throw new ToonloraError(
+      'TL_ERR_LORA_FORMAT',
+      `${file}: no module is left once the unknown keys are dropped; nothing was written.`,
+      { details: { file } },
+    );
+  }
+  return { model: dropped.model, warnings: dropped.warning ? [dropped.warning] : [] };
+}
