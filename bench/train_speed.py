@@ -18,6 +18,7 @@ GPU: the full SD1.5-architecture UNet, VAE and CLIP text encoder (real configs, 
   steps compile (minutes for the full UNet), so run it with one batch size per call on a lent GPU.
   Opt-in (`--variants budget-compiled`): compiled without block checkpointing, with torch's activation
   memory budget at 0.5 instead (the compiler picks what to recompute), to weigh against checkpointing.
+- opt-in `--variants lokr,lokr-compiled`: the same step training a LoKr (rank 32, factor -1) instead.
 Goal (issue 6): >= 1.5x it/s and <= 0.7x peak memory of the baseline.
 
 On a lent GPU: `bash bench/device-train-bench.sh --batch-sizes 1 --compile` (it installs the carried wheels;
@@ -65,9 +66,9 @@ def build_base(device: torch.device, full: bool) -> M.BaseModel:
     return M.BaseModel(unet, vae, text, M.build_tiny_tokenizer(), scheduler, "bench")
 
 
-def training_config(batch: int, resolution: int, checkpointing: bool, mixed: str, compile: bool = False):
+def training_config(batch: int, resolution: int, checkpointing: bool, mixed: str, compile: bool = False, algorithm: str = "lora"):
     return parse_training_config({
-        "baseModel": "bench", "lora": {"rank": 32, "alpha": 32, "targetModules": list(TARGETS), "dora": False, "algorithm": "lora", "lokrFactor": -1},
+        "baseModel": "bench", "lora": {"rank": 32, "alpha": 32, "targetModules": list(TARGETS), "dora": False, "algorithm": algorithm, "lokrFactor": -1},
         "resolution": resolution, "steps": 1_000_000, "batchSize": batch, "gradientAccumulation": 1, "learningRate": 1e-4,
         "lrScheduler": "constant", "lrWarmupSteps": 0, "trainTextEncoder": False, "textEncoderLearningRate": 5e-5,
         "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": checkpointing, "compile": compile, "mixedPrecision": mixed, "clipSkip": 2,
@@ -89,11 +90,12 @@ def prepare_baseline(base: M.BaseModel, precision: T.Precision):
     return unet, params
 
 
-def toonlora_steps(full, precision, batch, resolution, checkpointing, images, compile=False, selective=False):
+def toonlora_steps(full, precision, batch, resolution, checkpointing, images, compile=False, selective=False, algorithm="lora"):
     """Returns a callable doing one optimizer step of this trainer, after caching the latents. `selective`:
-    checkpointing on the narrow blocks only (models.checkpoint_narrow_blocks_only)."""
+    checkpointing on the narrow blocks only (models.checkpoint_narrow_blocks_only); `algorithm` "lokr": a LoKr
+    (rank 32, factor -1) instead of the LoRA."""
     base = build_base(precision.device, full)
-    config = training_config(batch, resolution, checkpointing, "fp16" if precision.weight_dtype == torch.float16 else "no", compile)
+    config = training_config(batch, resolution, checkpointing, "fp16" if precision.weight_dtype == torch.float16 else "no", compile, algorithm)
     base.vae.requires_grad_(False).to(precision.device, torch.float32)  # as run_training
     base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
     unet, params = base.unet, T.prepare_unet(base.unet, config, precision)
@@ -239,6 +241,8 @@ VARIANTS = {  # short name (--variants) -> row label; make_variant builds each
     "selective-compiled": "toonlora (cached, grad ckpt on narrow blocks, compiled)",
     "no-ckpt-compiled": "toonlora (cached, no grad ckpt, compiled)",
     "budget-compiled": "toonlora (cached, compiled, activation budget 0.5)",
+    "lokr": "toonlora LoKr (cached, grad ckpt)",
+    "lokr-compiled": "toonlora LoKr (cached, grad ckpt, compiled)",
     "encode": "  of which: VAE + CLIP encode only (what caching removes)",
 }
 DEFAULT_VARIANTS = ("baseline", "ckpt", "selective", "no-ckpt", "encode")
@@ -290,7 +294,9 @@ def make_variant(name: str, full: bool, precision, batch: int, resolution: int, 
     if name == "encode":
         return lambda: baseline_encode_only(full, precision, batch, resolution, images)
     checkpointing, compiled, selective = not name.startswith("no-ckpt"), name.endswith("-compiled"), name.startswith("selective")
-    return lambda: toonlora_steps(full, precision, batch, resolution, checkpointing, images, compile=compiled, selective=selective)
+    algorithm = "lokr" if name.startswith("lokr") else "lora"
+    return lambda: toonlora_steps(full, precision, batch, resolution, checkpointing, images, compile=compiled, selective=selective,
+                                  algorithm=algorithm)
 
 
 def report_row(name: str, row: dict, base_row: dict, full: bool, batch: int) -> dict:
