@@ -6,7 +6,7 @@ import os
 from helpers import make_pattern_dataset, training_config
 from test_training import train
 
-from toonlora_trainer.checkpoint import prune_checkpoints
+from toonlora_trainer.checkpoint import TRAINING_STATE, prune_checkpoints
 
 
 def test_a_run_keeps_the_newest_checkpoints_and_says_which_it_removed(tmp_path):
@@ -34,6 +34,8 @@ def test_prune_never_removes_the_checkpoint_just_written(tmp_path):
     root = tmp_path / "checkpoints"
     for step in (1, 2, 9):
         (root / f"step-{step:06d}").mkdir(parents=True)
+        (root / f"step-{step:06d}" / TRAINING_STATE).write_bytes(b"")
+    (root / "step-000000").mkdir()  # named like one, but without a training state: not a checkpoint, not removed
     # a newer folder from elsewhere (step 9) does not push out the one this run just wrote (step 2)
     assert prune_checkpoints(str(tmp_path), 1, str(root / "step-000002")) == [str(root / "step-000001")]
-    assert sorted(os.listdir(root)) == ["step-000002", "step-000009"]
+    assert sorted(os.listdir(root)) == ["step-000000", "step-000002", "step-000009"]

@@ -92,21 +92,26 @@ def save_checkpoint(run_dir: str, step: int, unet, base_model: str, state: dict[
     return str(final)
 
 
-def latest_checkpoint(run_dir: str) -> str | None:
-    """The highest-step complete checkpoint folder under `run_dir/checkpoints`, or None."""
+def complete_checkpoints(run_dir: str) -> list[tuple[int, Path]]:
+    """(step, folder) of the complete checkpoints under `run_dir/checkpoints`, oldest first: folders named
+    `step-<n>` holding a training state (save_checkpoint renames a folder there only once it is written)."""
     root = Path(run_dir) / "checkpoints"
     if not root.is_dir():
-        return None
-    found = [(int(m.group(1)), p) for p in root.iterdir() if (m := CHECKPOINT_PATTERN.match(p.name)) and (p / TRAINING_STATE).exists()]
-    return str(max(found)[1]) if found else None
+        return []
+    return sorted((int(m.group(1)), p) for p in root.iterdir() if (m := CHECKPOINT_PATTERN.match(p.name)) and (p / TRAINING_STATE).is_file())
+
+
+def latest_checkpoint(run_dir: str) -> str | None:
+    """The highest-step complete checkpoint folder under `run_dir/checkpoints`, or None."""
+    found = complete_checkpoints(run_dir)
+    return str(found[-1][1]) if found else None
 
 
 def prune_checkpoints(run_dir: str, keep: int, current: str) -> list[str]:
     """Removes the complete checkpoint folders under `run_dir/checkpoints` beyond the newest `keep` (by step),
-    never `current` (the one just written); returns the removed paths, oldest first. Only folders named
-    `step-<n>` are touched: nothing else in the run folder is this function's to remove."""
-    root = Path(run_dir) / "checkpoints"
-    found = sorted((int(m.group(1)), p) for p in root.iterdir() if (m := CHECKPOINT_PATTERN.match(p.name)) and p.is_dir())
+    never `current` (the one just written); returns the removed paths, oldest first. Only complete checkpoints
+    (complete_checkpoints) are touched: nothing else in the run folder is this function's to remove."""
+    found = complete_checkpoints(run_dir)
     removed = []
     for _, path in found[: max(0, len(found) - keep)]:
         if path.resolve() != Path(current).resolve():
