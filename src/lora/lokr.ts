@@ -10,7 +10,13 @@
 //   lokr_w1_b.shape[0]) when a factor is rank-decomposed; 1 when both factors are full matrices, or
 //   when there is no `.alpha`. diffusers' `_bake_lokr_alpha_` reads them the same way.
 import { ToonloraError } from '../errors.js';
-import { kohyaModuleName, parseKohyaKey, parseKohyaModuleName, parsePeftStyleKey } from './lora-keys.js';
+import {
+  kohyaModuleName,
+  modulePlace,
+  parseKohyaKey,
+  parseKohyaModuleName,
+  parsePeftStyleKey,
+} from './lora-keys.js';
 import type { AlphaSource } from './lora-model.js';
 import { type PeftLokrConfig, peftLokrModuleRank } from './peft-config.js';
 import type { TensorEntry } from './safetensors-format.js';
@@ -274,11 +280,7 @@ function groupTensors(
       } else unknown.push(tensor.name);
       continue;
     }
-    const component = forced ?? parsed.component;
-    const path =
-      component === 'text_encoder' && forced && !parsed.path.startsWith('text_model.')
-        ? `text_model.${parsed.path}`
-        : parsed.path;
+    const { component, path } = modulePlace(parsed, forced);
     const draft = draftFor(drafts, component, path);
     if (parsed.part === 'alpha') {
       if (draft.alpha) unknown.push(tensor.name);
@@ -329,18 +331,17 @@ function buildModule(draft: Draft, options: LokrAssembleOptions): LokrModule {
   const rank = rank2 ?? rank1;
   const base = { component: draft.component, path: draft.path, known: draft.known, parts: draft.parts };
   const d = lokrDims(draft);
-  const fullAlpha = Math.max(d.outK, d.inN);
+  // No .alpha (kohya) or no adapter_config.json (PEFT): scale 1. Full factors: LyCORIS' own value is its
+  // dim; max(w2) is what kohya -> PEFT uses.
+  const assumed: LokrModule = {
+    ...base,
+    ...(rank ? { rank } : {}),
+    alpha: rank ?? Math.max(d.outK, d.inN),
+    alphaSource: 'assumed-rank',
+    scale: 1,
+  };
   if (options.format === 'kohya') {
-    if (!draft.alpha) {
-      // No alpha: loaders use scale 1. Full factors: LyCORIS' own value is its dim; max(w2) is what kohya -> PEFT uses.
-      return {
-        ...base,
-        ...(rank ? { rank } : {}),
-        alpha: rank ?? fullAlpha,
-        alphaSource: 'assumed-rank',
-        scale: 1,
-      };
-    }
+    if (!draft.alpha) return assumed;
     const value = options.alphaValues?.get(draft.alpha.name);
     if (value === undefined || !Number.isFinite(value))
       throw formatError(options.file, `alpha tensor "${draft.alpha.name}" is not a finite number.`, name);
@@ -352,15 +353,7 @@ function buildModule(draft: Draft, options: LokrAssembleOptions): LokrModule {
       scale: rank ? value / rank : 1,
     };
   }
-  if (!options.config) {
-    return {
-      ...base,
-      ...(rank ? { rank } : {}),
-      alpha: rank ?? fullAlpha,
-      alphaSource: 'assumed-rank',
-      scale: 1,
-    };
-  }
+  if (!options.config) return assumed;
   const peft = peftLokrModuleRank(options.config, draft.path);
   if (rank1 !== undefined && rank2 !== undefined && rank1 !== rank2)
     throw formatError(

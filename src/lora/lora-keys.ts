@@ -122,6 +122,23 @@ export function parseKohyaKey(key: string): (ParsedKey & { kohyaName: string; kn
   return { component, path, part, kohyaName, known };
 }
 
+/**
+ * A module's component and path when the adapter's component may be forced (a PEFT folder's
+ * `text_encoder/` adapter, whose keys carry no component prefix): its text-encoder paths get Hugging
+ * Face's `text_model.` prefix when they lack it. LoRA and LoKr group their tensors by this.
+ */
+export function modulePlace(
+  parsed: { readonly component: LoraComponent; readonly path: string },
+  forced: LoraComponent | undefined,
+): { component: LoraComponent; path: string } {
+  const component = forced ?? parsed.component;
+  const path =
+    component === 'text_encoder' && forced && !parsed.path.startsWith('text_model.')
+      ? `text_model.${parsed.path}`
+      : parsed.path;
+  return { component, path };
+}
+
 /** kohya module name for a diffusers path: `lora_unet_` + path with `.` as `_`. */
 export function kohyaModuleName(component: LoraComponent, path: string): string {
   return KOHYA_PREFIX[component] + path.replaceAll('.', '_');

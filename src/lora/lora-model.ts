@@ -2,7 +2,13 @@
 // (and DoRA magnitude) tensors, its rank and its alpha in kohya terms (scale = alpha / rank), from
 // the `.alpha` tensors (kohya), adapter_config.json (PEFT) or `lora_adapter_metadata` (diffusers).
 import { ToonloraError } from '../errors.js';
-import { type LoraFormat, type LoraPart, parseKohyaKey, parsePeftStyleKey } from './lora-keys.js';
+import {
+  type LoraFormat,
+  type LoraPart,
+  modulePlace,
+  parseKohyaKey,
+  parsePeftStyleKey,
+} from './lora-keys.js';
 import { type PeftAdapterConfig, peftModuleScale } from './peft-config.js';
 import type { TensorEntry } from './safetensors-format.js';
 import { knownKohyaNames, KOHYA_PREFIX, type LoraComponent } from './sd15-modules.js';
@@ -78,11 +84,7 @@ function groupTensors(
       unknown.push(tensor.name);
       continue;
     }
-    const component = forced ?? parsed.component;
-    const path =
-      component === 'text_encoder' && forced && !parsed.path.startsWith('text_model.')
-        ? `text_model.${parsed.path}`
-        : parsed.path;
+    const { component, path } = modulePlace(parsed, forced);
     const id = `${component}:${path}`;
     let draft = drafts.get(id);
     if (!draft) {
