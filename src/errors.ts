@@ -17,6 +17,8 @@ export const ERRORS = {
   TL_ERR_NOT_IMPLEMENTED: { status: 501, exit: 1 },
   // files the user gave or asked for
   TL_ERR_INPUT_NOT_FOUND: { status: 404, exit: 1 },
+  // there, but unusable (an unreadable dataset image, a truncated base checkpoint)
+  TL_ERR_INPUT_INVALID: { status: 422, exit: 1 },
   TL_ERR_OUTPUT_EXISTS: { status: 409, exit: 1 },
   TL_ERR_IMAGE_DECODE: { status: 422, exit: 1 },
   // models, cache and downloads

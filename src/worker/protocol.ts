@@ -13,7 +13,9 @@ const finiteOrNull = z.number().nullable(); // Python writes non-finite floats a
 
 export const errorKindSchema = z.enum([
   'config',
-  'input',
+  'input_missing',
+  'input_invalid',
+  'lora_format',
   'model_missing',
   'nan_loss',
   'out_of_memory',

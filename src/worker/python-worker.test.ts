@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { captionImagesWithBlip } from './blip.js';
 import { GenerationWorker, runGeneration } from './generate.js';
-import { PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
-import { runWorker, type WorkerSpawn } from './python-worker.js';
+import { type ErrorEvent, PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
+import { errorFromEvent, runWorker, type WorkerSpawn } from './python-worker.js';
 import { makePeftTensors, writeFixtureFile } from '../lora/lora-fixtures.js';
 import { sd15AttentionModules } from '../lora/sd15-modules.js';
 import { createBlipCaptioner } from '../prep/index.js';
@@ -63,6 +63,14 @@ describe('runWorker', () => {
       code: 'TL_ERR_MODEL_MISSING',
       message: expect.stringContaining('toonlora models pull anything-v5'),
     });
+  });
+
+  it('tells a missing input from a broken one and a LoRA the loaders refuse', () => {
+    const codeOf = (kind: ErrorEvent['kind']) =>
+      errorFromEvent({ version: PROTOCOL_VERSION, type: 'error', kind, message: 'm' }, 'train').code;
+    expect(codeOf('input_missing')).toBe('TL_ERR_INPUT_NOT_FOUND');
+    expect(codeOf('input_invalid')).toBe('TL_ERR_INPUT_INVALID');
+    expect(codeOf('lora_format')).toBe('TL_ERR_LORA_FORMAT');
   });
 
   it('sends SIGTERM on abort and returns the checkpoint the worker saved', async () => {

@@ -65,7 +65,9 @@ export interface WorkerExit {
 
 const ERROR_CODE_FOR_KIND: Record<ErrorEvent['kind'], ErrorCode> = {
   config: 'TL_ERR_CONFIG',
-  input: 'TL_ERR_INPUT_NOT_FOUND',
+  input_missing: 'TL_ERR_INPUT_NOT_FOUND',
+  input_invalid: 'TL_ERR_INPUT_INVALID',
+  lora_format: 'TL_ERR_LORA_FORMAT',
   model_missing: 'TL_ERR_MODEL_MISSING',
   nan_loss: 'TL_ERR_TRAINING_DIVERGED',
   out_of_memory: 'TL_ERR_GPU_OUT_OF_MEMORY',

@@ -45,6 +45,10 @@ def valid_events() -> list[tuple[str, str]]:
         ("done", event_to_json(Done({"adapter": "/run/adapter_model.safetensors"}, {"steps": 100.0}))),
         ("done with id", event_to_json(Done({"images": ["/o/seed-1.png"], "grid": None}, {"swap_s": 0.2}, id="r1"))),
         ("error", event_to_json(Error("loss became nan at step 7", "nan_loss"))),
+        ("error input missing", event_to_json(Error("/d: not a folder. Give the dataset folder that `toonlora prep` wrote.", "input_missing"))),
+        ("error input invalid", event_to_json(Error("/d: no readable images, 1 could not be decoded: /d/10_sks/a.png: cannot read image",
+                                                    "input_invalid"))),
+        ("error lora format", event_to_json(Error("/l.safetensors: not a LoRA file diffusers can load", "lora_format", id="r2"))),
         ("error out of memory", event_to_json(Error("the GPU ran out of memory in training step 3: CUDA out of memory.", "out_of_memory"))),
         ("non-finite loss as null", event_to_json(Progress(1, 2, float("nan"), 1e-4, 1.0, 1.0))),
     ]
@@ -59,6 +63,7 @@ def invalid_events() -> list[tuple[str, str]]:
         ("missing field", '{"version":1,"type":"progress","step":1,"total":2}'),
         ("extra field", '{"version":1,"type":"checkpoint","step":1,"path":"/x","size":3}'),
         ("bad error kind", '{"version":1,"type":"error","message":"x","kind":"oops"}'),
+        ("error kind from before input was split", '{"version":1,"type":"error","message":"x","kind":"input"}'),
         ("bad log level", '{"version":1,"type":"log","level":"trace","message":"x"}'),
     ]
 

@@ -4,7 +4,7 @@ import random
 
 import pytest
 import torch
-from helpers import make_pattern_dataset
+from helpers import make_pattern_dataset, run_worker, training_config
 
 from toonlora_trainer.data import DatasetError, batch_indices, repeated_indices, scan_kohya_dataset, shuffle_caption
 
@@ -27,6 +27,49 @@ def test_empty_dataset_names_the_folder_and_fix(tmp_path):
         scan_kohya_dataset(str(tmp_path))
     with pytest.raises(DatasetError, match=r"not a folder"):
         scan_kohya_dataset(str(tmp_path / "missing"))
+
+
+def test_empty_dataset_is_missing_input(tmp_path):
+    with pytest.raises(DatasetError) as empty:
+        scan_kohya_dataset(str(tmp_path))
+    assert empty.value.missing
+
+
+def test_an_image_that_does_not_decode_is_left_out_with_a_warning_naming_it(tmp_path):
+    make_pattern_dataset(tmp_path, images=3, repeats=2)
+    folder = tmp_path / "2_sks pattern"
+    good = (folder / "img0.png").read_bytes()
+    (folder / "img1.png").write_bytes(b"not an image at all")
+    (folder / "img2.png").write_bytes(good[: len(good) // 2])  # truncated: the header reads, the pixels do not
+    dataset = scan_kohya_dataset(str(tmp_path))
+    assert [i.image_path for i in dataset.items] == [str(folder / "img0.png")]
+    left_out = [w for w in dataset.warnings if "left out of the training set" in w]
+    assert len(left_out) == 2
+    assert str(folder / "img1.png") in left_out[0] and "cannot read image" in left_out[0]
+    assert str(folder / "img2.png") in left_out[1]
+
+
+def test_a_dataset_where_no_image_decodes_names_them_and_is_not_missing(tmp_path):
+    make_pattern_dataset(tmp_path, images=2, repeats=1)
+    for image in (tmp_path / "1_sks pattern").glob("*.png"):
+        image.write_bytes(b"GIF89a broken")
+    with pytest.raises(DatasetError, match=r"no readable images, 2 could not be decoded: .*img0\.png: cannot read image") as error:
+        scan_kohya_dataset(str(tmp_path))
+    assert not error.value.missing
+
+
+def test_the_worker_reports_an_undecodable_dataset_as_invalid_input_and_a_missing_one_as_missing(tmp_path):
+    make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    (tmp_path / "ds" / "1_sks pattern" / "img0.png").write_bytes(b"broken")
+    kinds = {}
+    for name in ("ds", "nowhere"):
+        request = {"version": 1, "command": "train", "dataset_dir": str(tmp_path / name), "run_dir": str(tmp_path / f"run-{name}"),
+                   "resume": False, "config": training_config(steps=1)}
+        code, events, stderr = run_worker("train", request)
+        assert code == 1 and events[-1]["type"] == "error", stderr
+        assert str(tmp_path / name) in events[-1]["message"]
+        kinds[name] = events[-1]["kind"]
+    assert kinds == {"ds": "input_invalid", "nowhere": "input_missing"}
 
 
 def test_shuffle_keeps_trigger_first_and_all_tags():
@@ -64,11 +107,11 @@ def test_without_buckets_a_warning_names_the_images_the_centre_crop_would_cut(tm
     folder.mkdir()
     for name, size in (("square.png", (64, 64)), ("nearly.png", (64, 66)), ("tall.png", (64, 128)), ("wide.jpg", (120, 64))):
         Image.new("RGB", size, "white").save(folder / name)
-    (folder / "broken.png").write_bytes(b"not a png")  # left to the load, which names it
+    (folder / "broken.png").write_bytes(b"not a png")  # left out by the scan, with its own warning
     dataset = scan_kohya_dataset(str(tmp_path))
     assert not any("not square" in w for w in dataset.warnings)  # the run warns, and only with buckets off
     (cut,) = non_square_warning(dataset.items)
-    assert cut.startswith("2 of 5 images are not square (tall.png 64x128, wide.jpg 120x64)")
+    assert cut.startswith("2 of 4 images are not square (tall.png 64x128, wide.jpg 120x64)")
     assert "centre-crops" in cut and "aspectRatioBuckets" in cut
     assert non_square_warning(scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "square"))).items) == []
 

@@ -156,7 +156,7 @@ def test_serve_generation_answers_requests_by_id(tmp_path):
     assert events[0]["type"] == "ready" and events[0]["load_s"] > 0
     by_id = {e["id"]: e for e in events[1:]}
     assert by_id["r1"]["type"] == "done" and len(by_id["r1"]["artifacts"]["images"]) == 1
-    assert by_id["r2"]["type"] == "error" and by_id["r2"]["kind"] == "input" and "missing.safetensors" in by_id["r2"]["message"]
+    assert by_id["r2"]["type"] == "error" and by_id["r2"]["kind"] == "input_missing" and "missing.safetensors" in by_id["r2"]["message"]
     assert by_id["r3"]["type"] == "done"
 
 

@@ -20,7 +20,7 @@ def test_truncated_single_file_base_is_an_input_error_naming_the_file(tmp_path):
         load_base_model(str(path))
 
 
-def test_worker_reports_a_bad_single_file_base_as_input_error(tmp_path):
+def test_worker_reports_a_bad_single_file_base_as_invalid_input(tmp_path):
     path = tmp_path / "model.safetensors"
     path.write_text("this is not a model", encoding="utf-8")
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
@@ -28,6 +28,6 @@ def test_worker_reports_a_bad_single_file_base_as_input_error(tmp_path):
                "config": training_config(baseModel=str(path), steps=1)}
     code, events, stderr = run_worker("train", request)
     assert code == 1, stderr
-    assert events[-1]["type"] == "error" and events[-1]["kind"] == "input"
+    assert events[-1]["type"] == "error" and events[-1]["kind"] == "input_invalid"
     assert str(path) in events[-1]["message"] and "download it again" in events[-1]["message"]
     assert not (tmp_path / "run").exists()  # nothing written for a run that never started

@@ -44,5 +44,5 @@ def test_a_png_given_as_lora_is_bad_input_naming_the_file(tmp_path):
                "config": {**GEN_CONFIG, "steps": 2, "seeds": [1]}}
     code, events, stderr = run_worker("generate", request, timeout=120)
     assert code == 1, stderr
-    assert events[-1]["type"] == "error" and events[-1]["kind"] == "input", events[-1]
+    assert events[-1]["type"] == "error" and events[-1]["kind"] == "lora_format", events[-1]
     assert str(fake) in events[-1]["message"] and "not a LoRA file" in events[-1]["message"]

@@ -29,8 +29,12 @@ def _error_kind(error: BaseException) -> str:
         return "model_missing"
     if isinstance(error, ProtocolError):
         return "protocol"
-    if isinstance(error, (DatasetError, LoraFileError, BaseFileError, FileNotFoundError)):
-        return "input"
+    if isinstance(error, FileNotFoundError) or (isinstance(error, (DatasetError, BaseFileError)) and error.missing):
+        return "input_missing"
+    if isinstance(error, (DatasetError, BaseFileError)):
+        return "input_invalid"
+    if isinstance(error, LoraFileError):
+        return "lora_format"
     if type(error).__name__ == "NonFiniteLossError":
         return "nan_loss"
     if type(error).__name__ in ("GpuOutOfMemoryError", "OutOfMemoryError"):  # train's, or torch's own (generate)

@@ -30,7 +30,12 @@ Bucket = tuple[int, int]  # (width, height) in pixels
 
 
 class DatasetError(ValueError):
-    """The dataset folder is missing, empty or has a bad entry; the message names the path."""
+    """The dataset folder is missing, empty or has no readable image; the message names the path. `missing`: there
+    is nothing to read (no folder, no image files), as opposed to files that are there but broken."""
+
+    def __init__(self, message: str, *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 @dataclass(frozen=True)
@@ -72,13 +77,16 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
     """Reads every `<repeats>_<trigger> <class>` folder; raises DatasetError if nothing can be trained on.
 
     A missing caption falls back to the folder's `<trigger> <class>` (kohya's class-token caption);
-    unreadable captions are reported in `warnings` and skipped, never silently.
+    unreadable captions are reported in `warnings` and skipped, never silently. An image that does not decode is
+    left out with a warning naming it and the reason, so one broken file does not stop the run; a dataset where
+    none decodes is a DatasetError listing them.
     """
     root = Path(dataset_dir)
     if not root.is_dir():
-        raise DatasetError(f"{dataset_dir}: not a folder. Give the dataset folder that `toonlora prep` wrote.")
+        raise DatasetError(f"{dataset_dir}: not a folder. Give the dataset folder that `toonlora prep` wrote.", missing=True)
     items: list[DatasetItem] = []
     warnings: list[str] = []
+    unreadable: list[str] = []
     folders = sorted(p for p in root.iterdir() if p.is_dir() and FOLDER_PATTERN.match(p.name))
     for folder in folders:
         match = FOLDER_PATTERN.match(folder.name)
@@ -89,18 +97,40 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
             continue
         trigger = tokens.split()[0]
         for image in sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+            problem = _decode_problem(image)
+            if problem:
+                unreadable.append(f"{image}: cannot read image ({problem})")
+                continue
             caption = _read_caption(image, tokens, warnings)
             items.append(DatasetItem(str(image), caption, trigger, repeats, tokens))
+    if unreadable and not items:
+        raise DatasetError(f"{dataset_dir}: no readable images, {len(unreadable)} could not be decoded: " + "; ".join(unreadable[:5])
+                           + (f"; and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""))
     if not items:
         raise DatasetError(
             f"{dataset_dir}: no images found in `<repeats>_<trigger> <class>` folders (e.g. `10_sks girl/a.png`). "
-            "Run `toonlora prep` first or rename the folders."
+            "Run `toonlora prep` first or rename the folders.",
+            missing=True,
         )
+    warnings += [f"{line}; left out of the training set" for line in unreadable]
     return Dataset(tuple(items), tuple(warnings))
 
 
+def _decode_problem(path: Path) -> str | None:
+    """Why the image at `path` does not decode (not an image, truncated, ...), or None when it does. JPEGs decode at
+    1/8 scale (PIL's draft mode), which still reads the whole stream, so a 100-image dataset checks in about a second."""
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (image.width // 8 or 1, image.height // 8 or 1))
+            image.load()
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        return str(error) or type(error).__name__
+    return None
+
+
 def _image_size(path: str) -> tuple[int, int] | None:
-    """Width and height from the file's header; None when it cannot be read (the load then names the file)."""
+    """Width and height from the file's header; None when it cannot be read (the scan left out such files, so only
+    one changed since then; the load names it)."""
     try:
         with Image.open(path) as image:
             return image.size

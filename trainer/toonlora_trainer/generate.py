@@ -238,6 +238,8 @@ class GenerationCancelled(Exception):
 def _load_lora_file(pipe, path: str, name: str) -> None:
     """pipe.load_lora_weights (a LoKr file: lokr_file.load_lokr_file), with any failure to read the file
     reported as bad input naming it."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: LoRA file not found. Check the path (--lora).")
     try:
         if _is_lokr_file(path):
             load_lokr_file(pipe, path, name)

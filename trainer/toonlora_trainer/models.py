@@ -113,14 +113,19 @@ def load_base_model(base: str) -> BaseModel:
 
 
 class BaseFileError(ValueError):
-    """A single-file base checkpoint (--base file.safetensors) that is missing or not a safetensors file."""
+    """A single-file base checkpoint (--base file.safetensors) that is missing (`missing`) or not a safetensors file."""
+
+    def __init__(self, message: str, *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 def _check_safetensors_file(path: str) -> None:
     """Raises BaseFileError naming `path` when it is missing or its safetensors header does not parse,
     before diffusers turns a bad file into a misleading "configs not found offline" message."""
     if not os.path.isfile(path):
-        raise BaseFileError(f"{path}: base checkpoint file not found. Check the --base path (a .safetensors file, a HF id or tiny).")
+        raise BaseFileError(f"{path}: base checkpoint file not found. Check the --base path (a .safetensors file, a HF id or tiny).",
+                            missing=True)
     if not path.lower().endswith(".safetensors"):
         return
     from safetensors import safe_open

@@ -17,7 +17,10 @@ from typing import Any, Callable
 
 PROTOCOL_VERSION = 1
 
-ERROR_KINDS = ("config", "input", "model_missing", "nan_loss", "out_of_memory", "protocol", "internal")
+# input_missing: a file or folder the request names is not there; input_invalid: it is there but unusable (a dataset
+# with no readable image, a truncated base checkpoint); lora_format: a LoRA file diffusers / toonlora cannot load
+ERROR_KINDS = ("config", "input_missing", "input_invalid", "lora_format", "model_missing", "nan_loss", "out_of_memory",
+               "protocol", "internal")
 LOG_LEVELS = ("debug", "info", "warn")
 COMMANDS = ("train", "generate", "serve-generation", "blip-caption", "lora-count", "estimate-memory")
 
