@@ -113,6 +113,10 @@ describe('full flow on a real server', () => {
       expect(p.itPerS).toBeGreaterThan(0);
       expect(p.etaS).toBeGreaterThanOrEqual(0);
     }
+    const logs = events.flatMap((e) => (e.body.type === 'log' ? [e.body] : []));
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'info', message: expect.stringMatching(/^LoRA: /) }),
+    );
     const samples = events.flatMap((e) => (e.body.type === 'sample' ? e.body.urls : []));
     expect(samples.length).toBeGreaterThan(0);
     expect((await client.download(samples[0] as string)).bytes.subarray(0, 4).equals(PNG)).toBe(true);

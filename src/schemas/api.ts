@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { generationConfigSchema, prepConfigSchema, trainingConfigSchema } from './config.js';
 
 const id = z.string().min(1).max(64);
+/** How much a log line matters: `warn` lines are what the user should read (the web app lists them). */
+export const logLevelSchema = z.enum(['debug', 'info', 'warn']);
 const isoTime = z.string();
 
 export const errorResponseSchema = z.object({
@@ -132,7 +134,8 @@ export const jobEventBodySchema = z.discriminatedUnion('type', [
     urls: z.array(z.string()),
   }),
   z.object({ type: z.literal('checkpoint'), step: z.number().int(), path: z.string() }),
-  z.object({ type: z.literal('log'), message: z.string() }),
+  // level: absent on events stored before levels were kept, read as info
+  z.object({ type: z.literal('log'), level: logLevelSchema.optional(), message: z.string() }),
 ]);
 export const jobEventSchema = z.object({
   seq: z.number().int(),

@@ -4,6 +4,7 @@
 // `version` and `type`. Anything else on stdout is a protocol error, never ignored.
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { logLevelSchema } from '../schemas/api.js';
 import { generationConfigSchema, trainingConfigSchema } from '../schemas/config.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -50,7 +51,7 @@ export const checkpointEventSchema = z.strictObject({
 export const logEventSchema = z.strictObject({
   version,
   type: z.literal('log'),
-  level: z.enum(['debug', 'info', 'warn']),
+  level: logLevelSchema,
   message: z.string(),
 });
 export const captionEventSchema = z.strictObject({

@@ -90,7 +90,7 @@ export function createPrepRunner(deps: RunnerDeps) {
       saveStages: true,
       config: { ...params.options, trigger: character.trigger, classWord: character.classWord },
       signal: context.signal,
-      onMessage: (message) => context.emit({ type: 'log', message }),
+      onMessage: (message) => context.emit({ type: 'log', level: 'info', message }),
       onProgress: (p) =>
         context.progress({
           step: p.done,

@@ -41,7 +41,7 @@ function handleEvent(deps: RunnerDeps, context: JobContext, event: WorkerEvent):
   } else if (event.type === 'checkpoint') {
     context.emit({ type: 'checkpoint', step: event.step, path: toRel(event.path) });
   } else if (event.type === 'log') {
-    context.emit({ type: 'log', message: event.message });
+    context.emit({ type: 'log', level: event.level, message: event.message });
   } else if (event.type === 'sample') {
     const samples = event.paths.map((path) =>
       deps.catalog.addArtifact({

@@ -1,4 +1,5 @@
-// web/src/components/job-status.tsx — a job's status line: status badge, step / total, loss, it/s, ETA.
+// web/src/components/job-status.tsx — a job's status line: status badge, step / total, loss, it/s, ETA,
+// and under it the job's warnings.
 import type { JobView } from './use-job.js';
 
 function formatEta(seconds: number | null | undefined): string {
@@ -23,6 +24,14 @@ export function JobStatusLine({ view }: { view: JobView }) {
         </span>
       )}
       {view.message && <span className="message">{view.message}</span>}
+      {view.warnings.length > 0 && (
+        <ul className="job-warnings" data-testid="job-warnings">
+          {view.warnings.map((warning, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the list only grows, in order
+            <li key={i}>{warning}</li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

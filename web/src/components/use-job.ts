@@ -1,49 +1,18 @@
 // web/src/components/use-job.ts — a React hook that follows one job over server-sent events and keeps
-// its status, latest progress, loss history and sample images.
+// what job-view.ts folds from them.
 import { useEffect, useState } from 'react';
-import type { JobProgress, JobStatus } from '../../../src/schemas/api.js';
 import { followJob } from '../api.js';
-import type { LossPoint } from './loss-chart.js';
+import { EMPTY_JOB_VIEW, type JobView, jobViewAfter } from './job-view.js';
 
-export interface JobView {
-  status: JobStatus | null;
-  message: string | null;
-  progress: JobProgress | null;
-  losses: LossPoint[];
-  samples: Array<{ step: number; url: string }>;
-}
-
-const EMPTY: JobView = { status: null, message: null, progress: null, losses: [], samples: [] };
+export type { JobView } from './job-view.js';
 
 export function useJob(jobId: string | null, restartKey = 0): JobView {
-  const [view, setView] = useState<JobView>(EMPTY);
+  const [view, setView] = useState<JobView>(EMPTY_JOB_VIEW);
   // biome-ignore lint/correctness/useExhaustiveDependencies: restartKey re-follows a resumed job
   useEffect(() => {
-    setView(EMPTY);
+    setView(EMPTY_JOB_VIEW);
     if (!jobId) return;
-    return followJob(jobId, (event) => {
-      setView((current) => {
-        const body = event.body;
-        if (body.type === 'status') return { ...current, status: body.status, message: body.message ?? null };
-        if (body.type === 'progress') {
-          const losses =
-            typeof body.progress.loss === 'number'
-              ? [
-                  ...current.losses.filter((p) => p.step < body.progress.step),
-                  { step: body.progress.step, loss: body.progress.loss },
-                ]
-              : current.losses;
-          return { ...current, progress: body.progress, losses };
-        }
-        if (body.type === 'sample') {
-          return {
-            ...current,
-            samples: [...current.samples, ...body.urls.map((url) => ({ step: body.step, url }))],
-          };
-        }
-        return current;
-      });
-    });
+    return followJob(jobId, (event) => setView((current) => jobViewAfter(current, event.body)));
   }, [jobId, restartKey]);
   return view;
 }

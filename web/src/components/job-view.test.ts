@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { EMPTY_JOB_VIEW, jobViewAfter } from './job-view.js';
+
+describe('jobViewAfter', () => {
+  it('keeps the warn log lines in order and leaves info and debug lines out', () => {
+    let view = EMPTY_JOB_VIEW;
+    view = jobViewAfter(view, { type: 'log', level: 'info', message: 'LoRA: 128 modules' });
+    view = jobViewAfter(view, { type: 'log', level: 'warn', message: 'a.png: cannot read image; left out' });
+    view = jobViewAfter(view, { type: 'log', message: 'stored before levels were kept' });
+    view = jobViewAfter(view, { type: 'log', level: 'debug', message: 'detail' });
+    view = jobViewAfter(view, { type: 'log', level: 'warn', message: 'compile: trains eager' });
+    expect(view.warnings).toEqual(['a.png: cannot read image; left out', 'compile: trains eager']);
+    expect(EMPTY_JOB_VIEW.warnings).toEqual([]);
+  });
+
+  it('replaces the loss points from a resumed step on, and keeps status and samples', () => {
+    const progress = (step: number, loss: number | null) =>
+      ({ type: 'progress', progress: { step, total: 10, loss } }) as const;
+    let view = jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' });
+    for (const [step, loss] of [
+      [1, 0.5],
+      [2, 0.4],
+      [3, 0.3],
+    ] as const)
+      view = jobViewAfter(view, progress(step, loss));
+    view = jobViewAfter(view, { type: 'sample', step: 2, artifactIds: ['s1'], urls: ['/a.png'] });
+    view = jobViewAfter(view, progress(2, 0.45)); // resumed from the step-1 checkpoint
+    view = jobViewAfter(view, progress(3, null));
+    expect(view.losses).toEqual([
+      { step: 1, loss: 0.5 },
+      { step: 2, loss: 0.45 },
+    ]);
+    expect(view.progress?.step).toBe(3);
+    expect(view.status).toBe('running');
+    expect(view.samples).toEqual([{ step: 2, url: '/a.png' }]);
+  });
+});

@@ -1,0 +1,46 @@
+// web/src/components/job-view.ts — what the web app shows of one job (status, latest progress, loss
+// history, sample images, warnings), and the pure step that folds one job event into it.
+import type { JobEventBody, JobProgress, JobStatus } from '../../../src/schemas/api.js';
+import type { LossPoint } from './loss-chart.js';
+
+export interface JobView {
+  status: JobStatus | null;
+  message: string | null;
+  progress: JobProgress | null;
+  losses: LossPoint[];
+  samples: Array<{ step: number; url: string }>;
+  /** The job's `warn` log lines, in order (an image left out, a compile fallback, a run that may not fit). */
+  warnings: string[];
+}
+
+export const EMPTY_JOB_VIEW: JobView = {
+  status: null,
+  message: null,
+  progress: null,
+  losses: [],
+  samples: [],
+  warnings: [],
+};
+
+/** `view` after the job reported `body`. A progress event replaces the loss points from its step on (a
+ * resumed run reports those steps again). */
+export function jobViewAfter(view: JobView, body: JobEventBody): JobView {
+  switch (body.type) {
+    case 'status':
+      return { ...view, status: body.status, message: body.message ?? null };
+    case 'progress': {
+      const loss = body.progress.loss;
+      const losses =
+        typeof loss === 'number'
+          ? [...view.losses.filter((p) => p.step < body.progress.step), { step: body.progress.step, loss }]
+          : view.losses;
+      return { ...view, progress: body.progress, losses };
+    }
+    case 'sample':
+      return { ...view, samples: [...view.samples, ...body.urls.map((url) => ({ step: body.step, url }))] };
+    case 'log':
+      return body.level === 'warn' ? { ...view, warnings: [...view.warnings, body.message] } : view;
+    default:
+      return view;
+  }
+}
