@@ -1,19 +1,21 @@
-// Tests for diffusers-copy.ts: a kohya file with mixed alphas is replaced by a diffusers-format copy
-// that keeps every module's alpha (made once, reused while the input is unchanged); a single-alpha
-// kohya file and a broken file are handled as they are.
-import { mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
+// Tests for diffusers-copy.ts: a kohya file with mixed alphas, and a PEFT LoRA adapter, are replaced by a
+// diffusers-format copy that keeps every module's alpha (made once, reused while the input is
+// unchanged); a PEFT LoKr adapter by a LyCORIS copy; a single-alpha kohya file is used as it is, a broken
+// file or an unconvertible PEFT adapter refused.
+import { mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertLora } from './convert.js';
 import { loraFileForDiffusers } from './diffusers-copy.js';
-import { makePeftTensors, writePeftFolder } from './lora-fixtures.js';
+import { makeLokrTensors, makePeftTensors, writePeftFolder } from './lora-fixtures.js';
+import { openAdapter } from './open-adapter.js';
 import { openLora } from './open-lora.js';
 import { sd15AttentionModules } from './sd15-modules.js';
 
 const modules = sd15AttentionModules().slice(0, 3);
 
-async function kohyaFile(dir: string, name: string, alphaPattern: Record<string, number>): Promise<string> {
+async function peftFolder(dir: string, name: string, alphaPattern: Record<string, number>): Promise<string> {
   const peft = join(dir, `${name}-peft`);
   await writePeftFolder(peft, makePeftTensors({ modules, rank: 4, seed: 3 }), {
     r: 4,
@@ -21,6 +23,11 @@ async function kohyaFile(dir: string, name: string, alphaPattern: Record<string,
     alpha_pattern: alphaPattern,
     target_modules: ['to_q', 'to_k', 'to_v', 'to_out.0'],
   });
+  return peft;
+}
+
+async function kohyaFile(dir: string, name: string, alphaPattern: Record<string, number>): Promise<string> {
+  const peft = await peftFolder(dir, name, alphaPattern);
   const out = join(dir, `${name}.safetensors`);
   await convertLora({ input: peft, output: out, to: 'kohya' });
   return out;
@@ -61,6 +68,71 @@ describe('loraFileForDiffusers', () => {
     const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
     const input = await kohyaFile(dir, 'even', {});
     expect(await loraFileForDiffusers(input, join(dir, 'cache'))).toEqual({ path: input });
+  });
+
+  it("converts a PEFT LoRA adapter, folder or weights file, to diffusers with its config's alphas", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
+    const cache = join(dir, 'cache');
+    const peft = await peftFolder(dir, 'run', { [modules[0] as string]: 2 });
+    const expected = Object.fromEntries(modules.map((m, i) => [m, i === 0 ? 2 : 4]));
+    for (const input of [peft, join(peft, 'adapter_model.safetensors')]) {
+      const choice = await loraFileForDiffusers(input, cache);
+      expect(choice.path.startsWith(cache)).toBe(true);
+      expect(choice.note).toMatch(/is a PEFT adapter, which diffusers' load_lora_weights does not read/);
+      const copy = await openLora(choice.path);
+      await copy.reader.close();
+      expect(copy.model.format).toBe('diffusers');
+      expect(await alphasByModule(choice.path)).toEqual(expected);
+    }
+    // a new adapter_config.json (same weights) is a new version of the adapter
+    const configPath = join(peft, 'adapter_config.json');
+    const config = JSON.parse(await readFile(configPath, 'utf8'));
+    await writeFile(configPath, JSON.stringify({ ...config, alpha_pattern: {} }));
+    await utimes(configPath, new Date(), new Date(Date.now() + 5000));
+    const rewritten = await loraFileForDiffusers(peft, cache);
+    expect(Object.values(await alphasByModule(rewritten.path))).toEqual([4, 4, 4]);
+  });
+
+  it('converts a PEFT LoKr adapter to a LyCORIS file, and uses a LyCORIS file as it is', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
+    const cache = join(dir, 'cache');
+    const path = 'down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q';
+    const shapes = { lokr_w1: [16, 16], lokr_w2_a: [20, 4], lokr_w2_b: [4, 20] };
+    const peft = join(dir, 'lokr-peft');
+    await writePeftFolder(peft, makeLokrTensors([{ path, shapes }], 5), {
+      peft_type: 'LOKR',
+      r: 4,
+      alpha: 4,
+      decompose_factor: -1,
+      target_modules: ['to_q'],
+    });
+    const choice = await loraFileForDiffusers(peft, cache);
+    expect(choice.note).toMatch(
+      /is a PEFT LoKr adapter, and toonlora generate loads LoKr from LyCORIS files/,
+    );
+    const copy = await openAdapter(choice.path);
+    await copy.reader.close();
+    expect(copy).toMatchObject({ algorithm: 'lokr', model: { format: 'kohya' } });
+    expect(await loraFileForDiffusers(choice.path, cache)).toEqual({ path: choice.path });
+  });
+
+  it('refuses a PEFT adapter it cannot convert instead of handing it over', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
+    const peft = join(dir, 'odd-peft');
+    const extra = {
+      name: 'base_model.model.down_blocks.0.resnets.0.conv1.lora_mid.weight',
+      dtype: 'F32' as const,
+      shape: [4, 4],
+      data: new Float32Array(16),
+    };
+    await writePeftFolder(peft, [...makePeftTensors({ modules, rank: 4, seed: 3 }), extra], {
+      r: 4,
+      lora_alpha: 4,
+      target_modules: ['to_q', 'to_k', 'to_v', 'to_out.0'],
+    });
+    await expect(loraFileForDiffusers(peft, join(dir, 'cache'))).rejects.toMatchObject({
+      code: 'TL_ERR_LORA_FORMAT',
+    });
   });
 
   it('refuses a file that is not a LoRA, naming it', async () => {

@@ -63,10 +63,10 @@ function checkLora(lora: string | undefined): void {
   if (!existsSync(lora)) {
     throw new ToonloraError('TL_ERR_INPUT_NOT_FOUND', `${lora}: LoRA file not found. Check --lora.`);
   }
-  if (statSync(lora).isDirectory()) {
+  if (statSync(lora).isDirectory() && !existsSync(join(lora, 'adapter_model.safetensors'))) {
     throw new ToonloraError(
       'TL_ERR_USAGE',
-      `${lora}: is a folder, not a LoRA file. Give --lora the .safetensors file in it (a training run writes <run-dir>/<run-name>.safetensors).`,
+      `${lora}: is a folder with no adapter_model.safetensors, so not a PEFT adapter. Give --lora a LoRA .safetensors file (a training run writes <run-dir>/<run-name>.safetensors) or a PEFT adapter folder.`,
     );
   }
 }

@@ -53,13 +53,13 @@ describe('withStopSignals', () => {
     expect(process.listenerCount('SIGINT')).toBe(before); // handlers removed afterwards
   });
 
-  it('refuses a folder given as --lora with a usage error naming it', async () => {
+  it('refuses a folder that is not a PEFT adapter given as --lora with a usage error naming it', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'tl-lora-dir-'));
     await expect(
       runGeneration({ lora: folder, outputDir: folder, config, spawn: hanging }),
     ).rejects.toMatchObject({
       code: 'TL_ERR_USAGE',
-      message: expect.stringContaining(`${folder}: is a folder, not a LoRA file`),
+      message: expect.stringContaining(`${folder}: is a folder with no adapter_model.safetensors`),
     });
   });
 });

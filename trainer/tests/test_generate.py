@@ -16,7 +16,7 @@ from helpers import TRAINER_DIR, run_worker
 
 from toonlora_trainer.checkpoint import save_adapter
 from toonlora_trainer.config import parse_generation_config
-from toonlora_trainer.generate import GenerationSession, build_pipeline
+from toonlora_trainer.generate import GenerationSession, LoraFileError, build_pipeline
 from toonlora_trainer.models import attach_lora, build_tiny_base_model, encode_prompts
 
 TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
@@ -280,3 +280,11 @@ def test_lora_weight_half_gives_half_the_unet_output_change(tmp_path):
     ratio = (half * full).sum() / (full * full).sum()
     assert ratio == pytest.approx(0.5, abs=0.01), ratio
     assert torch.allclose(half, 0.5 * full, atol=0.05 * full.abs().max().item())  # weight 1 or 0 would be off by 50%
+
+
+def test_a_peft_adapter_file_given_to_the_worker_is_refused_naming_it_not_a_missing_adapter(tmp_path):
+    write_random_lora(tmp_path / "adapter", rank=4, alpha=4.0, seed=1)
+    peft_file = tmp_path / "adapter" / "adapter_model.safetensors"
+    session = GenerationSession("tiny", torch.device("cpu"))
+    with pytest.raises(LoraFileError, match=r"adapter_model\.safetensors: diffusers found no LoRA module it knows"):
+        session.use_lora(str(peft_file), 1.0)

@@ -238,8 +238,6 @@ class GenerationCancelled(Exception):
 def _load_lora_file(pipe, path: str, name: str) -> None:
     """pipe.load_lora_weights (a LoKr file: lokr_file.load_lokr_file), with any failure to read the file
     reported as bad input naming it."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path}: LoRA file not found. Check the path (--lora).")
     try:
         if _is_lokr_file(path):
             load_lokr_file(pipe, path, name)
@@ -252,6 +250,10 @@ def _load_lora_file(pipe, path: str, name: str) -> None:
         raise LoraFileError(
             f"{path}: not a LoRA file diffusers can load ({first}). Give the kohya / diffusers .safetensors a training run wrote."
         ) from error
+    if not any(name in names for names in pipe.get_list_adapters().values()):  # diffusers skipped every key
+        raise LoraFileError(f"{path}: diffusers found no LoRA module it knows in this file (a PEFT adapter_model.safetensors "
+                            "needs converting first: toonlora generate does that). Give the kohya / diffusers .safetensors "
+                            "a training run wrote.")
 
 
 def _is_lokr_file(path: str) -> bool:

@@ -46,7 +46,7 @@ export function registerGenerate(program: Command): void {
     .description('generate images with a base model and a LoRA (diffusers StableDiffusionPipeline)')
     .option(
       '--lora <file>',
-      'LoRA file (kohya / WebUI or diffusers .safetensors); left out: the bare base model',
+      'LoRA: a kohya / WebUI, diffusers or LyCORIS LoKr .safetensors file, or a PEFT adapter (a training run folder, or its adapter_model.safetensors); left out: the bare base model',
     )
     .option('--prompt <text>', 'prompt; put the trigger word first, e.g. "sks, 1girl, smile"')
     .option('--negative <text>', `negative prompt (default: "${d.negativePrompt}")`)
