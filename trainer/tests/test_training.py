@@ -146,6 +146,18 @@ def test_resume_past_the_requested_steps_names_the_fix(tmp_path):
         train(dataset, tmp_path / "run", training_config(steps=2), resume=True)
 
 
+def test_a_resume_that_cannot_work_says_so_before_loading_the_base(tmp_path):
+    from toonlora_trainer.config import ConfigError
+
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    absent_base = str(tmp_path / "not-downloaded-base")  # loading it would raise ModelMissingError
+    with pytest.raises(FileNotFoundError, match=r"--resume given but no checkpoint folder"):
+        train(dataset, tmp_path / "fresh", training_config(baseModel=absent_base), resume=True)
+    train(dataset, tmp_path / "run", training_config(steps=2))
+    with pytest.raises(ConfigError, match=r"lora\.rank was 4, now 8"):
+        train(dataset, tmp_path / "run", training_config(steps=4, baseModel=absent_base, lora={"rank": 8}), resume=True)
+
+
 def test_resume_with_other_lora_settings_names_each_field(tmp_path):
     from toonlora_trainer.config import ConfigError
 

@@ -119,8 +119,9 @@ def diffusion_loss(unet, base: BaseModel, latents, embeddings, config: TrainingC
 def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> None:
     """Trains the LoRA described by `request`, emitting progress/sample/checkpoint events and `done`.
 
-    Raises ConfigError/DatasetError/ModelMissingError before the first step, NonFiniteLossError when the
-    loss diverges and GpuOutOfMemoryError when the GPU runs out (the last checkpoint is kept). On a GPU it first
+    Raises before any model loads: DatasetError, ConfigError, and for --resume FileNotFoundError / ConfigError naming
+    the checkpoint; then ModelMissingError for a base that is not there; NonFiniteLossError when the loss diverges
+    and GpuOutOfMemoryError when the GPU runs out (the last checkpoint is kept). On a GPU it first
     logs the estimated peak memory against the free memory. On `should_stop()` it checkpoints and emits `cancelled`.
     """
     config, run_dir = request.config, request.run_dir
@@ -136,6 +137,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     config = resolve_steps(config, dataset)
     for line in plan_lines(config, dataset):
         emit(Log("info", line))
+    resume_point = find_resume_point(run_dir, config, emit) if request.resume else None
     # 2. Models: frozen base in the weight dtype, LoRA (fp32) on the UNet attention projections.
     precision = choose_precision(config.mixed_precision, select_device())
     if config.compile:
@@ -170,7 +172,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     repeated = repeated_indices(dataset)
     text_source = make_text_source(base, config, precision, dataset, repeated, state, encoder_placement(base.text_encoder, precision.device))
     # After --resume, the checkpoint resumed from is the last good one until a newer one is written.
-    last_checkpoint = _resume(run_dir, unet, text_encoder, state, config, emit) if request.resume else None
+    last_checkpoint = _restore(resume_point, unet, text_encoder, state, emit) if resume_point else None
     started, first_step = time.perf_counter(), state.step
     compile_watch = CompileWatch.start() if forward is not unet else None
     while state.step < config.steps:
@@ -337,31 +339,44 @@ def check_resume_settings(saved: dict, config: TrainingConfig, folder: str, emit
                          "the learning-rate schedule differs from an uninterrupted run"))
 
 
-def _resume(run_dir: str, unet, text_encoder, state: LoopState, config: TrainingConfig, emit: Emit) -> str:
-    """Restores the newest checkpoint into the models and loop state; returns its folder."""
-    total_steps = config.steps
+@dataclass(frozen=True)
+class ResumePoint:
+    """The checkpoint a --resume run continues from: its folder and the training state save_checkpoint stored."""
+
+    folder: str
+    saved: dict
+
+
+def find_resume_point(run_dir: str, config: TrainingConfig, emit: Emit) -> ResumePoint:
+    """The newest checkpoint of `run_dir`, checked against this run's settings before any model is loaded, so a
+    --resume that cannot work says so at once: FileNotFoundError without a checkpoint, ConfigError naming what differs."""
     folder = ckpt.latest_checkpoint(run_dir)
     if folder is None:
         raise FileNotFoundError(f"{run_dir}: --resume given but no checkpoint folder under {run_dir}/checkpoints. Start without --resume.")
     saved = ckpt.load_training_state(folder)
     check_resume_settings(saved, config, folder, emit)
-    if int(saved["step"]) >= total_steps:
+    if int(saved["step"]) >= config.steps:
         raise ConfigError(
-            f"steps: the newest checkpoint ({folder}) is at step {saved['step']}, not before the requested {total_steps}. "
+            f"steps: the newest checkpoint ({folder}) is at step {saved['step']}, not before the requested {config.steps}. "
             "Raise --steps to train further."
         )
     has_te = ckpt.has_text_encoder_adapter(folder)
-    if has_te != (text_encoder is not None):
+    if has_te != config.train_text_encoder:
         raise ConfigError(
             f"trainTextEncoder: the checkpoint {folder} was trained {'with' if has_te else 'without'} a text-encoder LoRA "
-            f"but this run has trainTextEncoder {text_encoder is not None}. Set training.trainTextEncoder to {has_te} to resume it."
+            f"but this run has trainTextEncoder {config.train_text_encoder}. Set training.trainTextEncoder to {has_te} to resume it."
         )
-    ckpt.load_adapter_weights(unet, folder)
+    return ResumePoint(folder, saved)
+
+
+def _restore(point: ResumePoint, unet, text_encoder, state: LoopState, emit: Emit) -> str:
+    """Loads the checkpoint's adapter weights into the models and its loop state; returns its folder."""
+    ckpt.load_adapter_weights(unet, point.folder)
     if text_encoder is not None:
-        ckpt.load_adapter_weights(text_encoder, os.path.join(folder, ckpt.TEXT_ENCODER_DIR))
-    state.restore(saved)
-    emit(Log("info", f"resumed from {folder} at step {state.step}"))
-    return folder
+        ckpt.load_adapter_weights(text_encoder, os.path.join(point.folder, ckpt.TEXT_ENCODER_DIR))
+    state.restore(point.saved)
+    emit(Log("info", f"resumed from {point.folder} at step {state.step}"))
+    return point.folder
 
 
 def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_source, config, state: LoopState, precision, params) -> torch.Tensor:
