@@ -22,7 +22,7 @@ export const CLI_VERSION = (
 export function buildProgram(): Command {
   const program = new Command('toonlora')
     .description(
-      'Manga / webtoon screenshots of one character -> clean captioned dataset -> Stable Diffusion LoRA\n' +
+      'Manga / webtoon screenshots of one character -> clean captioned dataset -> Stable Diffusion LoRA ' +
         '-> a file the WebUI, ComfyUI, Civitai and diffusers load -> images.',
     )
     .version(CLI_VERSION)

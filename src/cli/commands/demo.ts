@@ -33,7 +33,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'run the whole chain on the bundled example screenshots, offline: set up the Python worker, prep\n' +
+      'run the whole chain on the bundled example screenshots, offline: set up the Python worker, prep ' +
         '(text removal, character crops, captions), train a LoRA, write the WebUI/kohya file, generate images',
     )
     .option('--out <dir>', 'folder for this run (default: demo-out/<date-time>, never an existing run)')

@@ -102,7 +102,7 @@ export function registerPrep(program: Command): void {
   program
     .command('prep')
     .description(
-      'screenshots -> clean, captioned training set: text removed, character cropped square, captioned;\n' +
+      'screenshots -> clean, captioned training set: text removed, character cropped square, captioned; ' +
         'writes <out>/<repeats>_<trigger> <class>/name.png + name.txt (kohya layout) and <out>/manifest.json',
     )
     .argument('<inputs...>', 'image files and/or folders of images (walked recursively)')
