@@ -15,6 +15,9 @@ are predictable, not learned weights:
   and a dark image give different, hand-checkable tag sets.
 - anime-person-detector.onnx (deepghs YOLOv8: `images` [1,3,640,640] -> `output0` [1,5,8400]):
   a constant output (plus 0 x the input) with four candidate boxes, two of which overlap, for NMS.
+- lama.onnx (Carve/LaMa-ONNX lama_fp32.onnx: `image` [batch,3,512,512] RGB 0..1 and `mask`
+  [batch,1,512,512] 1 = fill -> `output` [batch,3,512,512] RGB 0..255): the unmasked pixels pass through
+  and the masked ones get the mean colour of the unmasked ones, x 255, so a filled hole is hand-checkable.
 """
 
 from __future__ import annotations
@@ -145,9 +148,40 @@ def make_person() -> None:
     save(graph, OUT / "anime-person-detector.onnx", {"names": "{0: 'person'}", "imgsz": "[640, 640]"})
 
 
+def make_lama() -> None:
+    size = 512
+    nodes = [
+        helper.make_node("Sub", ["one", "mask"], ["keep"]),
+        helper.make_node("Mul", ["image", "keep"], ["kept"]),
+        helper.make_node("ReduceSum", ["kept", "plane_axes"], ["kept_sum"], keepdims=1),  # [b,3,1,1]
+        helper.make_node("ReduceSum", ["keep", "plane_axes"], ["kept_count"], keepdims=1),  # [b,1,1,1]
+        helper.make_node("Max", ["kept_count", "one"], ["kept_count_safe"]),
+        helper.make_node("Div", ["kept_sum", "kept_count_safe"], ["mean"]),
+        helper.make_node("Mul", ["mean", "mask"], ["fill"]),
+        helper.make_node("Add", ["kept", "fill"], ["unit"]),
+        helper.make_node("Mul", ["unit", "scale"], ["output"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "tiny-lama",
+        [
+            helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, size, size]),
+            helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", 1, size, size]),
+        ],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 3, size, size])],
+        initializer=[
+            numpy_helper.from_array(np.array(1.0, dtype=np.float32), "one"),
+            numpy_helper.from_array(np.array(255.0, dtype=np.float32), "scale"),
+            numpy_helper.from_array(np.array([2, 3], dtype=np.int64), "plane_axes"),
+        ],
+    )
+    save(graph, OUT / "lama.onnx")
+
+
 if __name__ == "__main__":
     np.random.seed(0)  # nothing here is random today; seeded so additions stay reproducible
     make_isnet()
     make_u2net()
     make_wd14()
     make_person()
+    make_lama()

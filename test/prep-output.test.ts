@@ -22,6 +22,7 @@ function garbageCache() {
     'wd-vit-tagger-v3/model.onnx',
     'wd-vit-tagger-v3/selected_tags.csv',
     'anime-person-detector/person_detect_v1.3_s/model.onnx',
+    'lama/lama_fp32.onnx',
   ];
   for (const file of files) {
     mkdirSync(join(home, 'models', file, '..'), { recursive: true });
@@ -44,10 +45,11 @@ describe('runPrep with cached model files that do not load', () => {
       cache: garbageCache(),
       onMessage: (line) => lines.push(line),
     });
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/^segmenter: classic \(auto: isnet-anime failed to load: .*isnet-anime\.onnx is not a loadable ONNX model/);
     expect(lines[1]).toMatch(/^captioner: none \(auto: .*wd-vit-tagger-v3 failed to load: .*model\.onnx is not a loadable ONNX model/);
     expect(lines[2]).toMatch(/^characters: all, split by separate mask parts; anime-person-detector failed to load: .*model\.onnx is not a loadable/);
+    expect(lines[3]).toMatch(/^text removal: opencv-inpaint-ns \(auto: lama failed to load: .*lama_fp32\.onnx is not a loadable ONNX model/);
     expect(run.manifest.stages.personDetector).toBeNull();
     expect(run.manifest.summary.crops).toBeGreaterThan(0);
     for (const crop of run.manifest.files.flatMap((f) => f.crops)) {

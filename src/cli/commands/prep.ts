@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { type PrepOptions, type PrepResult, runPrep } from '../../prep/pipeline.js';
 import { AUTO_FILES_PER_ANALYSER, MAX_AUTO_ANALYSERS } from '../../prep/analysis-pool.js';
-import { captionerSchema, prepConfigSchema, segmenterSchema } from '../../schemas/config.js';
+import { captionerSchema, inpainterSchema, prepConfigSchema, segmenterSchema } from '../../schemas/config.js';
 import { numberFlag } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
@@ -20,6 +20,7 @@ interface PrepFlags {
   repeats?: string;
   resolution?: string;
   segmenter?: string;
+  inpainter?: string;
   captioner?: string;
   characters?: string;
   workers?: string;
@@ -116,6 +117,10 @@ export function registerPrep(program: Command): void {
       `${segmenterSchema.options.join(' | ')}; auto = isnet-anime when downloaded, else classic (default: ${d.segmenter})`,
     )
     .option(
+      '--inpainter <name>',
+      `${inpainterSchema.options.join(' | ')}: what fills text over art; auto = lama (keeps screentone and lines) when downloaded, else opencv (smooth fill) (default: ${d.inpainter})`,
+    )
+    .option(
       '--captioner <name>',
       `${captionerSchema.options.join(' | ')}; auto = the best one whose weights are downloaded, else trigger + class words (default: ${d.captioner})`,
     )
@@ -143,6 +148,7 @@ export function registerPrep(program: Command): void {
               repeats: numberFlag(flags.repeats, '--repeats'),
               resolution: numberFlag(flags.resolution, '--resolution'),
               segmenter: flags.segmenter,
+              inpainter: flags.inpainter,
               captioner: flags.captioner,
               characters: flags.characters,
               workers: flags.workers === undefined || flags.workers === 'auto' ? flags.workers : numberFlag(flags.workers, '--workers'),
