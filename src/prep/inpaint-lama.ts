@@ -8,6 +8,7 @@ import type { GrayImage, RgbImage } from '../vision/image.js';
 import { type Interpolation, resizeGrayCv, resizeRgbCv } from '../vision/cv-resize.js';
 import { float32Tensor, openOnnxSession, runOnnx } from '../vision/onnx.js';
 import { staticInputDim } from '../vision/onnx-shape.js';
+import { rgbToUnitPlanes } from '../vision/tensor-pack.js';
 
 export const LAMA_MODEL_ID = 'lama';
 /** The side Carve's export was traced at (its input is fixed at 512 x 512). */
@@ -22,18 +23,6 @@ export interface WindowInpainter {
    * back slightly changed (resampling): callers write back only the pixels they asked to fill.
    */
   inpaint(image: RgbImage, mask: GrayImage): Promise<RgbImage>;
-}
-
-/** NCHW float32 [1,3,h,w]: RGB / 255 (Carve's README: `image / 255`). Pure. */
-export function packLamaImage(image: RgbImage): Float32Array {
-  const plane = image.width * image.height;
-  const tensor = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    tensor[i] = (image.data[i * 3] ?? 0) / 255;
-    tensor[plane + i] = (image.data[i * 3 + 1] ?? 0) / 255;
-    tensor[2 * plane + i] = (image.data[i * 3 + 2] ?? 0) / 255;
-  }
-  return tensor;
 }
 
 /** NCHW float32 [1,1,h,w]: 1 where the mask is set (any non-zero value), else 0. Pure. */
@@ -81,7 +70,7 @@ export function createLamaInpainter(options: LamaInpainterOptions): WindowInpain
       // area-averaged, then any coverage counts: a glyph edge is never lost to the downscale
       const resizedMask = await resizeGrayCv(mask, size, size, longer > size ? 'area' : 'nearest');
       const outputs = await runOnnx(session, {
-        image: float32Tensor(packLamaImage(resized), [1, 3, size, size]),
+        image: float32Tensor(rgbToUnitPlanes(resized), [1, 3, size, size]), // RGB / 255, as Carve's README
         mask: float32Tensor(packLamaMask(resizedMask), [1, 1, size, size]),
       });
       const output = outputs[session.outputNames[0] ?? 'output'];

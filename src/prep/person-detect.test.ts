@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { WHITE, makeRgb, onnxFixture } from '../../test/helpers/images.js';
-import { createPersonDetector, decodeYoloOutput, packYoloInput, roundHalfEven } from './person-detect.js';
+import { rgbToUnitPlanes } from '../vision/tensor-pack.js';
+import { createPersonDetector, decodeYoloOutput, roundHalfEven } from './person-detect.js';
 
 describe('person detector preprocessing (imgutils rgb_encode)', () => {
   it('packs RGB / 255 NCHW', () => {
-    const t = packYoloInput(makeRgb(2, 1, (x) => (x === 0 ? [255, 51, 0] : [0, 102, 255])));
+    const t = rgbToUnitPlanes(makeRgb(2, 1, (x) => (x === 0 ? [255, 51, 0] : [0, 102, 255])));
     expect(Array.from(t).map((v) => Math.round(v * 255))).toEqual([255, 0, 51, 102, 0, 255]);
   });
 });

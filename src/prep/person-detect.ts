@@ -3,10 +3,11 @@
 // Pre/post-processing follows deepghs imgutils `generic/yolo.py`: the image is resized (stretched) to
 // the model size, not letterboxed; boxes above the confidence threshold go through NMS and are
 // scaled back, clipped and rounded (`_xy_postprocess`). Thresholds: imgutils `detect_person` 0.3 / 0.5.
-import type { Box, RgbImage } from '../vision/image.js';
+import type { Box } from '../vision/image.js';
 import { resizeRgbCv } from '../vision/cv-resize.js';
 import { float32Tensor, openOnnxSession, runOnnx } from '../vision/onnx.js';
 import { staticInputDim } from '../vision/onnx-shape.js';
+import { rgbToUnitPlanes } from '../vision/tensor-pack.js';
 import { type CornerBox, centreToCorners, nonMaxSuppression } from './nms.js';
 import type { PersonDetection, PersonDetector } from './stage-types.js';
 
@@ -14,18 +15,6 @@ export const PERSON_INPUT_SIZE = 640;
 export const PERSON_INPUT_NAME = 'images';
 export const PERSON_CONF_THRESHOLD = 0.3;
 export const PERSON_IOU_THRESHOLD = 0.5;
-
-/** NCHW float32 [1,3,H,W] of RGB / 255 (imgutils `rgb_encode`). Pure. */
-export function packYoloInput(resized: RgbImage): Float32Array {
-  const plane = resized.width * resized.height;
-  const tensor = new Float32Array(3 * plane);
-  for (let p = 0; p < plane; p++) {
-    tensor[p] = (resized.data[p * 3] ?? 0) / 255;
-    tensor[plane + p] = (resized.data[p * 3 + 1] ?? 0) / 255;
-    tensor[2 * plane + p] = (resized.data[p * 3 + 2] ?? 0) / 255;
-  }
-  return tensor;
-}
 
 /** numpy's `round`: halves go to the even neighbour (402.5 -> 402), as imgutils' `_xy_postprocess` rounds. */
 export function roundHalfEven(v: number): number {
@@ -101,7 +90,7 @@ export function createPersonDetector(options: PersonDetectorOptions): PersonDete
       const size = options.inputSizePx ?? staticInputDim(session, 0, 2) ?? PERSON_INPUT_SIZE;
       const resized = await resizeRgbCv(image, size, size, 'cubic');
       const outputs = await runOnnx(session, {
-        [PERSON_INPUT_NAME]: float32Tensor(packYoloInput(resized), [1, 3, size, size]),
+        [PERSON_INPUT_NAME]: float32Tensor(rgbToUnitPlanes(resized), [1, 3, size, size]),
       });
       const output = outputs[session.outputNames[0] as string];
       const dims = output?.dims ?? [];
