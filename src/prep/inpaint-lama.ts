@@ -1,6 +1,7 @@
 // src/prep/inpaint-lama.ts — the `lama` inpainter: LaMa (Samsung's large-mask inpainting, Apache-2.0)
 // as Carve exported it to ONNX (`lama_fp32.onnx`: inputs `image` [1,3,512,512] RGB / 255 and `mask`
-// [1,1,512,512] with 1 where to fill; first output [1,3,512,512] RGB in 0..255). The text remover hands
+// [1,1,512,512] with 1 where to fill; first output [1,3,512,512] RGB in 0..255 — the contract the
+// public projects that run this file feed and read; it could not be run here). The text remover hands
 // it one window around each text area over art (text-remove.ts); the window is resized to the model's
 // square input and the answer resized back. Unlike OpenCV's Navier-Stokes fill, which smooths the hole,
 // LaMa continues screentone, speed lines and hatching into it (SPEC §1 step 2's learned inpainter).
@@ -45,7 +46,7 @@ export function unpackLamaOutput(output: Float32Array, width: number, height: nu
   return { width, height, data };
 }
 
-/** Shrinking averages (area), enlarging interpolates (cubic), as cv2 users resize for LaMa. */
+/** Shrinking averages (area), enlarging interpolates (cubic): OpenCV's usual choice each way. */
 function interpolationFor(from: number, to: number): Interpolation {
   return from > to ? 'area' : 'cubic';
 }
@@ -70,7 +71,7 @@ export function createLamaInpainter(options: LamaInpainterOptions): WindowInpain
       // area-averaged, then any coverage counts: a glyph edge is never lost to the downscale
       const resizedMask = await resizeGrayCv(mask, size, size, longer > size ? 'area' : 'nearest');
       const outputs = await runOnnx(session, {
-        image: float32Tensor(rgbToUnitPlanes(resized), [1, 3, size, size]), // RGB / 255, as Carve's README
+        image: float32Tensor(rgbToUnitPlanes(resized), [1, 3, size, size]),
         mask: float32Tensor(packLamaMask(resizedMask), [1, 1, size, size]),
       });
       const output = outputs[session.outputNames[0] ?? 'output'];

@@ -347,9 +347,9 @@ export function contextWindow(area: Box, imageWidth: number, imageHeight: number
 }
 
 /**
- * Fills one masked area with `inpainter` on its context window. The window's mask holds every pixel
- * still to inpaint there (other areas' letters too, so they are not copied in as context), and only
- * this area's own masked pixels are written back.
+ * Fills one masked area with `inpainter` on its context window. The window's mask holds every text
+ * pixel to inpaint there (other areas' letters too, so they are never taken as context), and only this
+ * area's own masked pixels are written back.
  */
 async function inpaintWindow(
   inpainter: WindowInpainter,
