@@ -50,9 +50,16 @@ describe('web app', () => {
       (n) => document.querySelectorAll('[data-testid=uploads] img').length === n,
       files.length,
     );
+    // the stage choices default to the schema's (auto) and go into the prep job's options
+    await expect(page.inputValue('select[name=inpainter]')).resolves.toBe('auto');
+    await page.selectOption('select[name=inpainter]', 'opencv');
     await page.click('button:has-text("Build dataset")');
     await page.waitForSelector('a:has-text("Review the dataset")', { timeout: 120_000 });
     await shot('02-upload');
+    const [prepJob] = app.queue.listJobs({ kind: 'prep' });
+    expect(prepJob?.params).toMatchObject({
+      options: { inpainter: 'opencv', characters: 'largest', segmenter: 'auto', captioner: 'auto' },
+    });
 
     await page.click('a:has-text("Review the dataset")');
     await page.waitForSelector('[data-testid=dataset-item]');

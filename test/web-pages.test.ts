@@ -24,6 +24,12 @@ function standInTrain(deps: RunnerDeps) {
   return async (context: JobContext) => {
     const { job } = context;
     trainedWith = job.params;
+    context.emit({ type: 'log', level: 'info', message: 'LoRA: 128 modules' });
+    context.emit({
+      type: 'log',
+      level: 'warn',
+      message: 'b.png: cannot read image (truncated); left out of the training set',
+    });
     const first = context.resume && job.checkpoint ? Number(job.checkpoint.split('-')[1]) + 1 : 1;
     for (let step = first; step <= STEPS; step++) {
       if (context.signal.aborted) throw new Error('stopped');
@@ -138,6 +144,10 @@ describe('web app: train, LoRA, generate', () => {
       () => Number(document.querySelector('svg.loss-chart')?.getAttribute('data-points')) >= 3,
     );
     expect(trainedWith).toMatchObject({ training: { lora: { algorithm: 'lokr', rank: 32 } } });
+    // the job's warn lines are listed under its status line, its info lines are not
+    await expect(page.locator('[data-testid=job-warnings] li').allTextContents()).resolves.toEqual([
+      'b.png: cannot read image (truncated); left out of the training set',
+    ]);
     const early = await chartPoints();
     await page.waitForFunction(
       (n) => Number(document.querySelector('svg.loss-chart')?.getAttribute('data-points')) > n,

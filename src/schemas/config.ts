@@ -13,6 +13,8 @@ export const DEFAULT_TRAINING_SEED = 42;
 
 export const segmenterSchema = z.enum(['auto', 'isnet-anime', 'u2net', 'classic']);
 export const captionerSchema = z.enum(['auto', 'none', 'wd14', 'blip', 'blip+wd14']);
+/** largest: one crop of the biggest character; all: one crop per character (person detector, else mask parts). */
+export const charactersSchema = z.enum(['largest', 'all']);
 /** What fills text over art: LaMa (learned, keeps texture) or OpenCV Navier-Stokes (smooth); auto = lama when downloaded. */
 export const inpainterSchema = z.enum(['auto', 'lama', 'opencv']);
 export const mixedPrecisionSchema = z.enum(['no', 'fp16', 'bf16']);
@@ -52,7 +54,7 @@ export const prepConfigSchema = z.object({
   repeats: positiveInt(1000).default(10),
   segmenter: segmenterSchema.default('auto'),
   captioner: captionerSchema.default('auto'),
-  characters: z.enum(['largest', 'all']).default('largest'),
+  characters: charactersSchema.default('largest'),
   /** Margin around the character's box, as a fraction of its longer side. */
   cropMargin: z.number().min(0).max(1).default(0.1),
   /** Pixels the text mask grows by before inpainting, to cover whole glyphs. */

@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_JOB_VIEW, jobViewAfter } from './job-view.js';
 
 describe('jobViewAfter', () => {
-  it('keeps the warn log lines in order and leaves info and debug lines out', () => {
+  it('keeps the distinct warn log lines in order and leaves info and debug lines out', () => {
     let view = EMPTY_JOB_VIEW;
     view = jobViewAfter(view, { type: 'log', level: 'info', message: 'LoRA: 128 modules' });
     view = jobViewAfter(view, { type: 'log', level: 'warn', message: 'a.png: cannot read image; left out' });
     view = jobViewAfter(view, { type: 'log', message: 'stored before levels were kept' });
     view = jobViewAfter(view, { type: 'log', level: 'debug', message: 'detail' });
     view = jobViewAfter(view, { type: 'log', level: 'warn', message: 'compile: trains eager' });
+    view = jobViewAfter(view, { type: 'log', level: 'warn', message: 'a.png: cannot read image; left out' }); // resumed
     expect(view.warnings).toEqual(['a.png: cannot read image; left out', 'compile: trains eager']);
     expect(EMPTY_JOB_VIEW.warnings).toEqual([]);
   });

@@ -9,7 +9,8 @@ export interface JobView {
   progress: JobProgress | null;
   losses: LossPoint[];
   samples: Array<{ step: number; url: string }>;
-  /** The job's `warn` log lines, in order (an image left out, a compile fallback, a run that may not fit). */
+  /** The job's distinct `warn` log lines, in order (an image left out, a compile fallback, a run that may
+   * not fit); a resumed attempt that warns again adds nothing. */
   warnings: string[];
 }
 
@@ -39,7 +40,8 @@ export function jobViewAfter(view: JobView, body: JobEventBody): JobView {
     case 'sample':
       return { ...view, samples: [...view.samples, ...body.urls.map((url) => ({ step: body.step, url }))] };
     case 'log':
-      return body.level === 'warn' ? { ...view, warnings: [...view.warnings, body.message] } : view;
+      if (body.level !== 'warn' || view.warnings.includes(body.message)) return view;
+      return { ...view, warnings: [...view.warnings, body.message] };
     default:
       return view;
   }

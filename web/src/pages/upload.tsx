@@ -1,10 +1,29 @@
 // web/src/pages/upload.tsx — drag-and-drop multi-upload with progress, the uploaded screenshots, and
-// "build dataset" (a prep job) with its live status.
+// "build dataset" (a prep job, with the stage choices `toonlora prep` has as flags) with its live status.
 import { type DragEvent, useEffect, useState } from 'react';
-import type { Character, UploadedImage } from '../../../src/schemas/api.js';
+import type { Character, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
+import {
+  captionerSchema,
+  charactersSchema,
+  inpainterSchema,
+  prepConfigSchema,
+  segmenterSchema,
+} from '../../../src/schemas/config.js';
 import { api, uploadImages } from '../api.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { useJob } from '../components/use-job.js';
+
+type PrepOptions = NonNullable<PrepJobParams['options']>;
+type StageKey = 'characters' | 'segmenter' | 'inpainter' | 'captioner';
+
+/** The stage choices offered, each with the schema's options; `auto` picks the best model downloaded. */
+const STAGE_FIELDS: ReadonlyArray<readonly [StageKey, string, readonly string[]]> = [
+  ['characters', 'Characters per screenshot', charactersSchema.options],
+  ['segmenter', 'Character cut-out', segmenterSchema.options],
+  ['inpainter', 'Text over art filled by', inpainterSchema.options],
+  ['captioner', 'Captions', captionerSchema.options],
+];
+const PREP_DEFAULTS = prepConfigSchema.parse({});
 
 export function UploadPage({
   character,
@@ -18,6 +37,12 @@ export function UploadPage({
   const [rejected, setRejected] = useState<Array<{ name: string; reason: string }>>([]);
   const [prepJobId, setPrepJobId] = useState<string | null>(null);
   const [hover, setHover] = useState(false);
+  const [options, setOptions] = useState<Pick<PrepOptions, StageKey>>({
+    characters: PREP_DEFAULTS.characters,
+    segmenter: PREP_DEFAULTS.segmenter,
+    inpainter: PREP_DEFAULTS.inpainter,
+    captioner: PREP_DEFAULTS.captioner,
+  });
   const prep = useJob(prepJobId);
 
   const load = () => api.images(character.id).then(setImages, onError);
@@ -51,7 +76,7 @@ export function UploadPage({
 
   const buildDataset = async () => {
     try {
-      const job = await api.submitJob({ kind: 'prep', characterId: character.id });
+      const job = await api.submitJob({ kind: 'prep', characterId: character.id, params: { options } });
       setPrepJobId(job.id);
     } catch (error) {
       onError(error);
@@ -97,6 +122,24 @@ export function UploadPage({
         ))}
       </div>
       <div className="panel">
+        <div className="form-row prep-options" data-testid="prep-options">
+          {STAGE_FIELDS.map(([key, label, choices]) => (
+            <label key={key}>
+              {label}
+              <select
+                name={key}
+                value={options[key]}
+                onChange={(e) => setOptions({ ...options, [key]: e.target.value })}
+              >
+                {choices.map((choice) => (
+                  <option key={choice} value={choice}>
+                    {choice}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ))}
+        </div>
         <button type="button" disabled={images.length === 0} onClick={buildDataset}>
           Build dataset from {images.length} screenshots
         </button>
