@@ -8,6 +8,7 @@ import { assembleLokrModel, detectLokrFormat, isLokrKeys, type LokrModel } from 
 import {
   ADAPTER_WEIGHTS,
   type OpenedLora,
+  mergeAdapterParts,
   type OpenLoraOptions,
   openLoraReader,
   openTextEncoderBeside,
@@ -56,16 +57,11 @@ function openLokrTextEncoder(weights: string, rootConfig: PeftLokrConfig | undef
 }
 
 function mergeLokrModels(unet: LokrModel, textEncoder: LokrModel): LokrModel {
-  const modules = [...unet.modules, ...textEncoder.modules].sort((a, b) =>
-    a.component + a.path < b.component + b.path ? -1 : 1,
-  );
   const configs = { ...unet.configs, ...textEncoder.configs };
   return {
+    ...mergeAdapterParts(unet, textEncoder),
     format: unet.format,
-    modules,
-    unknownKeys: [...unet.unknownKeys, ...textEncoder.unknownKeys],
     loraKeys: [...unet.loraKeys, ...textEncoder.loraKeys],
-    warnings: [...unet.warnings, ...textEncoder.warnings.map((w) => `text_encoder/: ${w}`)],
     ...(Object.keys(configs).length > 0 ? { configs } : {}),
   };
 }

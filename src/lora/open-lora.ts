@@ -194,8 +194,22 @@ function openTextEncoderAdapter(weights: string, rootConfig: PeftAdapterConfig |
   });
 }
 
-/** Modules of both adapters in one list (same order rule as assembleLoraModel). */
-function mergeModels(unet: LoraModel, textEncoder: LoraModel): LoraModel {
+/** What a UNet adapter and its `text_encoder/` adapter both have, LoRA or LoKr. */
+interface AdapterParts<M extends { readonly component: string; readonly path: string }> {
+  readonly format: LoraModel['format'];
+  readonly modules: readonly M[];
+  readonly unknownKeys: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * The two adapters' shared parts in one: modules in one list (same order rule as assembleLoraModel),
+ * unknown keys together, the text encoder's warnings marked `text_encoder/:`. For LoRA and LoKr alike.
+ */
+export function mergeAdapterParts<M extends { readonly component: string; readonly path: string }>(
+  unet: AdapterParts<M>,
+  textEncoder: AdapterParts<M>,
+): AdapterParts<M> {
   const modules = [...unet.modules, ...textEncoder.modules].sort((a, b) =>
     a.component + a.path < b.component + b.path ? -1 : 1,
   );
@@ -296,7 +310,7 @@ export async function openLoraReader(
   if (!textEncoder) return { reader, model: unetModel, ...(usedConfig ? { configPath: usedConfig } : {}) };
   return {
     reader: combineReaders(reader, [textEncoder.reader]),
-    model: mergeModels(unetModel, textEncoder.model),
+    model: mergeAdapterParts(unetModel, textEncoder.model),
     ...(usedConfig ? { configPath: usedConfig } : {}),
   };
 }
