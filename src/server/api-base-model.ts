@@ -2,16 +2,16 @@
 // CLI takes any local path; the API does not, so a client cannot make the server open (or probe for)
 // arbitrary server paths: only registry ids, `tiny` and Hugging Face ids (read from the Hub cache).
 import { ToonloraError } from '../errors.js';
-import { listModelIds } from '../models/registry.js';
+import { registryBaseModelIds } from '../models/base-model.js';
 
 /** `owner/name` as the Hub spells it: letters, digits, `_`, `-`, `.`; neither part starts with `.`. */
 const HF_ID = /^[A-Za-z0-9_-][\w.-]*\/[A-Za-z0-9_-][\w.-]*$/;
 /** Suffixes the trainer loads as a single local file, never as a Hub id. */
 const LOCAL_FILE = /\.(safetensors|ckpt)$/i;
 
-/** True when `value` is a base model the API accepts (registry id, `tiny`, Hugging Face `owner/name`). */
+/** True when `value` is a base model the API accepts (a registry base's id, `tiny`, Hugging Face `owner/name`). */
 export function isApiBaseModel(value: string): boolean {
-  if (value === 'tiny' || listModelIds().includes(value)) return true;
+  if (value === 'tiny' || registryBaseModelIds().includes(value)) return true;
   return HF_ID.test(value) && !value.includes('..') && !LOCAL_FILE.test(value);
 }
 
@@ -24,7 +24,7 @@ export function checkApiBaseModel(field: string, value: string): void {
   if (isApiBaseModel(value)) return;
   throw new ToonloraError(
     'TL_ERR_USAGE',
-    `${field}: "${value.slice(0, 120)}" is not a base model the API accepts. Give a Hugging Face id (owner/name, in the local Hub cache), a registry id (${listModelIds().join(', ')}) or tiny; server file paths are refused (use the CLI's --base for a local file).`,
+    `${field}: "${value.slice(0, 120)}" is not a base model the API accepts. Give a Hugging Face id (owner/name, in the local Hub cache), a registry base (${registryBaseModelIds().join(', ')}) or tiny; server file paths are refused (use the CLI's --base for a local file).`,
     { details: { fields: [field] } },
   );
 }

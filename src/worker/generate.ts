@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { type DiffusersLoraChoice, loraFileForDiffusers } from '../lora/diffusers-copy.js';
+import { sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
 import { toonloraHome } from '../models/cache.js';
 import type { GenerationConfig } from '../schemas/config.js';
 import {
@@ -81,7 +82,8 @@ function requestFor(
     id,
     lora: options.lora ? resolve(options.lora) : null,
     output_dir: resolve(options.outputDir),
-    config: options.config,
+    config: { ...options.config, baseModel: workerBaseModel(options.config.baseModel) },
+    sd15_config_dir: sd15ConfigDir(),
   };
 }
 
@@ -187,7 +189,12 @@ export class GenerationWorker {
         this.pending.clear();
       };
       worker.exited.then((exit) => failAll(worker.diedError(exit)), failAll);
-      worker.send({ version: PROTOCOL_VERSION, command: 'serve-generation', base_model: this.baseModel });
+      worker.send({
+        version: PROTOCOL_VERSION,
+        command: 'serve-generation',
+        base_model: workerBaseModel(this.baseModel),
+        sd15_config_dir: sd15ConfigDir(),
+      });
     });
     return this.ready;
   }

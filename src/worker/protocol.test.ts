@@ -54,6 +54,7 @@ describe('encodeRequest', () => {
       version: 1,
       command: 'serve-generation',
       base_model: 'tiny',
+      sd15_config_dir: null,
     });
     expect(parseWorkerRequestLine(line.trim()).ok).toBe(true);
   });

@@ -126,6 +126,12 @@ export const resolvedTrainingConfigSchema = trainingConfigSchema
     path: ['steps'],
   });
 
+/**
+ * The default SD1.5 base's folder (models/base-model.ts sd15ConfigDir) or null: the component configs a
+ * single-file `.safetensors` base is built with when the Hugging Face cache has no SD1.5 configs.
+ */
+const sd15ConfigDirSchema = z.string().min(1).nullable();
+
 export const trainRequestSchema = z.strictObject({
   version,
   command: z.literal('train'),
@@ -133,6 +139,7 @@ export const trainRequestSchema = z.strictObject({
   run_dir: z.string().min(1),
   resume: z.boolean(),
   config: resolvedTrainingConfigSchema,
+  sd15_config_dir: sd15ConfigDirSchema,
 });
 export const generateRequestSchema = z.strictObject({
   version,
@@ -141,11 +148,13 @@ export const generateRequestSchema = z.strictObject({
   lora: z.string().nullable(),
   output_dir: z.string().min(1),
   config: generationConfigSchema,
+  sd15_config_dir: sd15ConfigDirSchema,
 });
 export const serveGenerationRequestSchema = z.strictObject({
   version,
   command: z.literal('serve-generation'),
   base_model: z.string().min(1),
+  sd15_config_dir: sd15ConfigDirSchema,
 });
 export const shutdownRequestSchema = z.strictObject({ version, command: z.literal('shutdown') });
 /** serve-generation: stop request `id` at its next sampling step (or before it starts); it answers `cancelled`. */

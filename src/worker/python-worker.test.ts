@@ -21,7 +21,12 @@ const fake = (mode: string): WorkerSpawn => ({
   args: [FAKE, mode],
   cwd: process.cwd(),
 });
-const request = { version: PROTOCOL_VERSION, command: 'serve-generation', base_model: 'tiny' } as const;
+const request = {
+  version: PROTOCOL_VERSION,
+  command: 'serve-generation',
+  base_model: 'tiny',
+  sd15_config_dir: null,
+} as const;
 
 describe('runWorker', () => {
   it('delivers every event in order and returns done', async () => {

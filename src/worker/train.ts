@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
+import { sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
 import { type ProgressEvent, PROTOCOL_VERSION, type TrainRequest, type WorkerEvent } from './protocol.js';
 import { runWorker, type WorkerSpawn } from './python-worker.js';
@@ -84,14 +85,19 @@ export function buildTrainRequest(options: TrainOptions): TrainRequest {
     run_dir: resolve(options.runDir),
     resume: options.resume ?? false,
     config: workerTrainingConfig(options.config),
+    sd15_config_dir: sd15ConfigDir(),
   };
 }
 
-/** The training config as the worker takes it: alpha resolved, and either steps or epochs. */
+/**
+ * The training config as the worker takes it: the base model where the worker loads it from
+ * (models/base-model.ts), alpha resolved, and either steps or epochs.
+ */
 export function workerTrainingConfig(config: TrainingConfig): TrainRequest['config'] {
   const epochs = config.epochs ?? null;
   return {
     ...config,
+    baseModel: workerBaseModel(config.baseModel),
     lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) },
     steps: epochs === null ? config.steps : null,
     epochs,

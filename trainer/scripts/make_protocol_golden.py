@@ -69,7 +69,8 @@ def invalid_events() -> list[tuple[str, str]]:
 
 
 def requests() -> list[tuple[str, str, bool, dict | str]]:
-    train = {"version": 1, "command": "train", "dataset_dir": "/d", "run_dir": "/r", "resume": False, "config": training_config()}
+    train = {"version": 1, "command": "train", "dataset_dir": "/d", "run_dir": "/r", "resume": False, "config": training_config(),
+             "sd15_config_dir": None}
     bad_rank = json.loads(json.dumps(train))
     bad_rank["config"]["lora"]["rank"] = 0
     missing = json.loads(json.dumps(train))
@@ -78,7 +79,8 @@ def requests() -> list[tuple[str, str, bool, dict | str]]:
     lokr["config"]["lora"] |= {"algorithm": "lokr", "lokrFactor": 8}
     lokr_dora = json.loads(json.dumps(lokr))
     lokr_dora["config"]["lora"]["dora"] = True
-    generate = {"version": 1, "command": "generate", "id": None, "lora": "/r/sks.safetensors", "output_dir": "/o", "config": GENERATION_CONFIG}
+    generate = {"version": 1, "command": "generate", "id": None, "lora": "/r/sks.safetensors", "output_dir": "/o", "config": GENERATION_CONFIG,
+                "sd15_config_dir": "/home/u/.cache/toonlora/models/anything-v5"}
     return [
         ("train", "train request", True, train),
         ("train", "rank 0", False, bad_rank),
@@ -86,7 +88,9 @@ def requests() -> list[tuple[str, str, bool, dict | str]]:
         ("train", "lokr train request", True, lokr),
         ("train", "lokr with dora", False, lokr_dora),
         ("generate", "generate request", True, generate),
-        ("serve-generation", "serve request", True, {"version": 1, "command": "serve-generation", "base_model": "tiny"}),
+        ("serve-generation", "serve request", True, {"version": 1, "command": "serve-generation", "base_model": "tiny",
+                                                                   "sd15_config_dir": None}),
+        ("generate", "sd15_config_dir not a string", False, {**generate, "sd15_config_dir": 5}),
         ("cancel", "cancel a generate request", True, {"version": 1, "command": "cancel", "id": "g2"}),
         ("cancel", "cancel without id", False, {"version": 1, "command": "cancel"}),
         ("blip-caption", "blip request", True, {"version": 1, "command": "blip-caption", "model": "Salesforce/blip-image-captioning-base",

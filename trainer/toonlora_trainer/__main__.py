@@ -100,7 +100,7 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
         from .generate import GenerationSession
 
         request = parse_generate_request(_read_line(command))
-        session = GenerationSession(request.config.base_model)
+        session = GenerationSession(request.config.base_model, sd15_config_dir=request.sd15_config_dir)
         writer.emit(Log("info", f"base model loaded in {session.load_s:.2f} s; rendering {len(request.config.seeds)} image(s)"))
         result = session.generate(request.lora, request.config, request.output_dir, writer.emit)
         writer.emit(Done(artifacts={"images": result.images, "grid": result.grid},

@@ -214,12 +214,18 @@ def check_warmup(config: TrainingConfig, where: str = "config") -> None:
         )
 
 
+# SD15_CONFIG_DIR_NOTE: `sd15_config_dir` (train, generate, serve-generation requests) is the default SD1.5 base's
+# folder when toonlora's registry finds it on disk (src/models/base-model.ts), else None: a single-file .safetensors
+# base is built with its component configs when the Hugging Face cache has no SD1.5 configs (models.load_base_model).
+
+
 @dataclass(frozen=True)
 class TrainRequest:
     dataset_dir: str
     run_dir: str
     resume: bool
     config: TrainingConfig
+    sd15_config_dir: str | None = None  # see SD15_CONFIG_DIR_NOTE
 
 
 def parse_train_request(obj: dict[str, Any]) -> TrainRequest:
@@ -230,6 +236,7 @@ def parse_train_request(obj: dict[str, Any]) -> TrainRequest:
         run_dir=f.string("run_dir"),
         resume=f.boolean("resume"),
         config=parse_training_config(f.raw("config")),
+        sd15_config_dir=f.string("sd15_config_dir", optional=True),
     )
     f.done()
     return request
@@ -283,6 +290,7 @@ class GenerateRequest:
     lora: str | None
     output_dir: str
     config: GenerationConfig
+    sd15_config_dir: str | None = None  # see SD15_CONFIG_DIR_NOTE
 
 
 def parse_generate_request(obj: dict[str, Any]) -> GenerateRequest:
@@ -293,6 +301,7 @@ def parse_generate_request(obj: dict[str, Any]) -> GenerateRequest:
         lora=f.string("lora", optional=True),
         output_dir=f.string("output_dir"),
         config=parse_generation_config(f.raw("config")),
+        sd15_config_dir=f.string("sd15_config_dir", optional=True),
     )
     f.done()
     return request
@@ -301,12 +310,13 @@ def parse_generate_request(obj: dict[str, Any]) -> GenerateRequest:
 @dataclass(frozen=True)
 class ServeRequest:
     base_model: str
+    sd15_config_dir: str | None = None  # see SD15_CONFIG_DIR_NOTE
 
 
 def parse_serve_request(obj: dict[str, Any]) -> ServeRequest:
     f = _Fields(obj, "request")
     f.raw("version"), f.raw("command")
-    request = ServeRequest(base_model=f.string("base_model"))
+    request = ServeRequest(base_model=f.string("base_model"), sd15_config_dir=f.string("sd15_config_dir", optional=True))
     f.done()
     return request
 

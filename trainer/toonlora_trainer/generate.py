@@ -148,12 +148,12 @@ class GenerationResult:
 class GenerationSession:
     """Keeps one base model loaded on the device and swaps LoRA files in and out by path."""
 
-    def __init__(self, base_model: str, device: torch.device | None = None, max_loras: int = 8) -> None:
+    def __init__(self, base_model: str, device: torch.device | None = None, max_loras: int = 8, sd15_config_dir: str | None = None) -> None:
         started = time.perf_counter()
         self.device = device or select_device()
         # float16 on GPU (memory, speed); float32 on CPU, where half precision is slow and unsupported in places.
         self.dtype = torch.float16 if self.device.type == "cuda" else torch.float32
-        self.base = load_base_model(base_model)
+        self.base = load_base_model(base_model, sd15_config_dir)
         self.pipe = build_pipeline(self.base, self.device, self.dtype)
         self.active: str | None = None
         self.max_loras = max_loras  # loaded adapters kept for fast swaps; the least recently used goes first

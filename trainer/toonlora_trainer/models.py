@@ -8,6 +8,7 @@ downloads here), a local diffusers folder, a single-file `.safetensors` checkpoi
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import types
 from dataclasses import dataclass
@@ -103,12 +104,16 @@ def select_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def load_base_model(base: str) -> BaseModel:
-    """Loads `base` on the CPU in float32; raises ModelMissingError naming the fix when absent."""
+def load_base_model(base: str, sd15_config_dir: str | None = None) -> BaseModel:
+    """Loads `base` on the CPU in float32; raises ModelMissingError naming the fix when absent.
+
+    `base`: `tiny`, a single-file checkpoint, or a diffusers layout (a local folder or a Hub id in the HF cache).
+    `sd15_config_dir`: a diffusers-layout SD1.5 folder whose component configs build a single-file checkpoint
+    when the HF cache lacks the SD1.5 configs diffusers would look up (config.SD15_CONFIG_DIR_NOTE)."""
     if base == TINY:
         return build_tiny_base_model()
     if base.lower().endswith((".safetensors", ".ckpt")):
-        return _load_single_file(base)
+        return _load_single_file(base, sd15_config_dir)
     return _load_diffusers_layout(base)
 
 
@@ -140,6 +145,11 @@ def _check_safetensors_file(path: str) -> None:
         ) from None
 
 
+def _first_line(error: BaseException) -> str:
+    text = str(error)
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def _pull_hint(base: str) -> str:
     if base == DEFAULT_BASE_MODEL:
         return "Run: toonlora models pull anything-v5"
@@ -162,17 +172,26 @@ def _load_diffusers_layout(base: str) -> BaseModel:
     return BaseModel(unet, vae, text_encoder, tokenizer, scheduler, base)
 
 
-def _load_single_file(path: str) -> BaseModel:
+def _load_single_file(path: str, sd15_config_dir: str | None) -> BaseModel:
     from diffusers import DDPMScheduler, StableDiffusionPipeline
 
     _check_safetensors_file(path)
+    load = functools.partial(StableDiffusionPipeline.from_single_file, path, local_files_only=True, safety_checker=None)
     try:
-        pipe = StableDiffusionPipeline.from_single_file(path, local_files_only=True, safety_checker=None)
+        pipe = load()  # the configs diffusers picks for the checkpoint's kind, when the HF cache has them
     except (OSError, ValueError) as error:
-        raise ModelMissingError(
-            f"{path}: cannot load this single-file checkpoint offline ({str(error).splitlines()[0]}). "
-            "diffusers needs the SD1.5 configs in the Hugging Face cache: run `toonlora models pull anything-v5` once."
-        ) from None
+        if sd15_config_dir is None:
+            raise ModelMissingError(
+                f"{path}: cannot load this single-file checkpoint offline ({_first_line(error)}). diffusers builds it "
+                "from SD1.5 component configs, and none are on this machine: run `toonlora models pull anything-v5` once."
+            ) from None
+        try:
+            pipe = load(config=sd15_config_dir)
+        except (OSError, ValueError) as second:
+            raise ModelMissingError(
+                f"{path}: cannot load this single-file checkpoint ({_first_line(error)}; with the SD1.5 configs of "
+                f"{sd15_config_dir}: {_first_line(second)}). toonlora trains SD1.5-architecture checkpoints."
+            ) from None
     scheduler = DDPMScheduler.from_config(pipe.scheduler.config)
     return BaseModel(pipe.unet, pipe.vae, pipe.text_encoder, pipe.tokenizer, scheduler, path)
 

@@ -67,7 +67,7 @@ def serve_generation(first_line: dict, writer: EventWriter, error_kind: Callable
     lines: queue.Queue = queue.Queue()
     cancelled = CancelledIds()
     threading.Thread(target=read_requests, args=(stdin, lines, cancelled), daemon=True, name="requests").start()
-    session = GenerationSession(serve.base_model)
+    session = GenerationSession(serve.base_model, sd15_config_dir=serve.sd15_config_dir)
     writer.emit(Ready(load_s=session.load_s, device=str(session.device)))
     while (line := lines.get()) is not None:
         obj = _parse_object(line)

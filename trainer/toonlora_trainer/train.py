@@ -145,7 +145,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     if precision.device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes (one per bucket): pick the fastest conv kernels once each
     torch.manual_seed(config.seed)
-    base = load_base_model(config.base_model)
+    base = load_base_model(config.base_model, request.sd15_config_dir)
     check_gpu_memory(config, base, precision, emit)
     os.makedirs(run_dir, exist_ok=True)  # only now: a run that fails on its inputs leaves no empty folder behind
     base.vae.requires_grad_(False).to(precision.device, torch.float32)

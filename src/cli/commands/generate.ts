@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { ensurePythonEnv } from '../../env/python-env.js';
+import { BASE_MODEL_HELP } from '../../models/base-model.js';
 import { generationConfigSchema } from '../../schemas/config.js';
 import { type GenerationResult, runGeneration } from '../../worker/generate.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
@@ -50,7 +51,7 @@ export function registerGenerate(program: Command): void {
     )
     .option('--prompt <text>', 'prompt; put the trigger word first, e.g. "sks, 1girl, smile"')
     .option('--negative <text>', `negative prompt (default: "${d.negativePrompt}")`)
-    .option('--base <model>', `base model: HF id, .safetensors file or tiny (default: ${d.baseModel})`)
+    .option('--base <model>', `${BASE_MODEL_HELP} (default: ${d.baseModel})`)
     .option('--weight <w>', `LoRA strength on top of alpha / rank (default: ${d.loraWeight})`)
     .option('--seed <n...>', `one image per seed, plus a grid (default: ${d.seeds.join(' ')})`)
     .option('--steps <n>', `sampling steps (default: ${d.steps})`)

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { ensurePythonEnv } from '../../env/python-env.js';
 import { ToonloraError } from '../../errors.js';
+import { BASE_MODEL_HELP } from '../../models/base-model.js';
 import { type TrainingConfig, effectiveLoraAlpha, trainingConfigSchema } from '../../schemas/config.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
@@ -119,7 +120,7 @@ export function registerTrain(program: Command): void {
     .option('-o, --output <run-dir>', 'run folder: adapter, kohya .safetensors, checkpoints/, samples/')
     .option(
       '--base <model>',
-      `base model: HF id (diffusers layout), .safetensors file, or tiny (default: ${d.baseModel})`,
+      `${BASE_MODEL_HELP} (default: ${d.baseModel})`,
     )
     .option('--steps <n>', `training steps (default: ${d.steps}); or give --epochs`)
     .option(

@@ -1,0 +1,72 @@
+// What the worker is told to load for a base-model name: a registry base where the registry found it
+// (a hand-placed folder included), anything else unchanged.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
+import { registryBaseModelId, registryBaseModelIds, sd15ConfigDir, workerBaseModel } from './base-model.js';
+import { getModelEntry } from './registry.js';
+
+let root: string;
+let options: { env: Record<string, string>; homeDir: string; projectRoot: string };
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'toonlora-base-'));
+  options = {
+    env: { TOONLORA_HOME: join(root, 'tl'), HF_HOME: join(root, 'hf') },
+    homeDir: join(root, 'home'),
+    projectRoot: join(root, 'repo'),
+  };
+  return () => rmSync(root, { recursive: true, force: true });
+});
+
+/** Writes every file the registry requires of anything-v5 into `dir`. */
+function placeAnythingV5(dir: string): string {
+  for (const file of getModelEntry('anything-v5').source.files) {
+    const path = join(dir, file.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '{}');
+  }
+  return dir;
+}
+
+describe('registryBaseModelId', () => {
+  it('knows the registry base by its id and by its Hugging Face repo, and nothing else', () => {
+    expect(registryBaseModelIds()).toEqual(['anything-v5']);
+    expect(registryBaseModelId('anything-v5')).toBe('anything-v5');
+    expect(registryBaseModelId(DEFAULT_BASE_MODEL)).toBe('anything-v5');
+    expect(registryBaseModelId('lama')).toBeUndefined(); // a registry model, not a base
+    expect(registryBaseModelId('someone/other-model')).toBeUndefined();
+    expect(registryBaseModelId('tiny')).toBeUndefined();
+  });
+});
+
+describe('workerBaseModel', () => {
+  it('names the Hub repo while the registry base is not on disk (the worker then names the pull)', () => {
+    expect(workerBaseModel('anything-v5', options)).toBe(DEFAULT_BASE_MODEL);
+    expect(workerBaseModel(DEFAULT_BASE_MODEL, options)).toBe(DEFAULT_BASE_MODEL);
+    expect(sd15ConfigDir(options)).toBeNull();
+  });
+
+  it('sends the hand-placed folder `models pull` told the user to fill', () => {
+    const dir = placeAnythingV5(join(root, 'tl', 'models', 'anything-v5'));
+    expect(workerBaseModel(DEFAULT_BASE_MODEL, options)).toBe(dir);
+    expect(workerBaseModel('anything-v5', options)).toBe(dir);
+    expect(sd15ConfigDir(options)).toBe(dir);
+  });
+
+  it('sends the pulled Hugging Face snapshot folder', () => {
+    const repo = join(root, 'hf', 'hub', 'models--stablediffusionapi--anything-v5');
+    const snapshot = placeAnythingV5(join(repo, 'snapshots', 'a'.repeat(40)));
+    expect(workerBaseModel(DEFAULT_BASE_MODEL, options)).toBe(snapshot);
+    expect(sd15ConfigDir(options)).toBe(snapshot);
+  });
+
+  it('passes every other name unchanged', () => {
+    placeAnythingV5(join(root, 'tl', 'models', 'anything-v5'));
+    for (const name of ['tiny', 'someone/other-model', '/models/mine.safetensors', './my-base']) {
+      expect(workerBaseModel(name, options), name).toBe(name);
+    }
+  });
+});

@@ -1,0 +1,44 @@
+// src/models/base-model.ts — what a base-model name (`--base`, `training.baseModel`) means to the worker.
+// A registry base (its id, e.g. `anything-v5`, or its Hugging Face repo) is loaded from the folder the
+// registry finds it in, so that what `models list` / `doctor` call present is what the worker opens, a
+// hand-placed copy included; any other name (a Hub id, a local file or folder, `tiny`) passes unchanged.
+import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
+import { type CacheOptions, findModelDir } from './cache.js';
+import { getModelEntry, listModelIds } from './registry.js';
+
+/** `--help` text of `train --base` / `generate --base`, which take any base-model name. */
+export const BASE_MODEL_HELP =
+  'base model: anything-v5 (pulled or placed by hand; also by its HF id), another HF id in diffusers layout, a local diffusers folder, an SD1.5 .safetensors file, or tiny';
+
+/** Registry ids of the models the trainer and the generator load as a base. */
+export function registryBaseModelIds(): string[] {
+  return listModelIds().filter((id) => getModelEntry(id).stages.includes('train'));
+}
+
+/** The registry id `name` stands for (the id itself, or its Hugging Face repo), or undefined. */
+export function registryBaseModelId(name: string): string | undefined {
+  return registryBaseModelIds().find((id) => {
+    const { source } = getModelEntry(id);
+    return name === id || (source.kind === 'huggingface' && source.repo === name);
+  });
+}
+
+/**
+ * What the worker loads for base-model `name`: a registry base's folder when it is on disk, its Hub repo
+ * when not (the worker then names the pull), else `name` unchanged.
+ */
+export function workerBaseModel(name: string, options: CacheOptions = {}): string {
+  const id = registryBaseModelId(name);
+  if (id === undefined) return name;
+  const { source } = getModelEntry(id);
+  return findModelDir(id, options) ?? (source.kind === 'huggingface' ? source.repo : name);
+}
+
+/**
+ * The folder of the default SD1.5 base (anything-v5) when on disk, else null. A single-file `.safetensors`
+ * base is built with its component configs when the Hugging Face cache has no SD1.5 configs of its own.
+ */
+export function sd15ConfigDir(options: CacheOptions = {}): string | null {
+  const id = registryBaseModelId(DEFAULT_BASE_MODEL);
+  return id === undefined ? null : (findModelDir(id, options) ?? null);
+}
