@@ -4,6 +4,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DATABASE_FILE } from '../src/jobs/data-layout.js';
+import { openDatabase } from '../src/jobs/database.js';
+import { JobStore } from '../src/jobs/job-store.js';
+import { CatalogStore } from '../src/jobs/store.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
 import { startServer } from '../src/server/server.js';
 import { multipartBody, solidPng, tempDataDir } from './helpers/server-fixtures.js';
@@ -288,6 +292,48 @@ describe('auth', () => {
     expect(session.statusCode).toBe(204);
     expect(session.headers['set-cookie']).toBeUndefined();
   });
+
+  it('a server that cannot bind its port marks, starts or changes no job', async () => {
+    const busy = await startServer({ host: '127.0.0.1', port: 0, dataDir: tempDataDir() });
+    try {
+      const dataDir = tempDataDir();
+      // a job that a crashed server left running in this folder
+      const db = openDatabase(join(dataDir, DATABASE_FILE));
+      const character = new CatalogStore(db, dataDir).createCharacter({
+        name: 'a',
+        trigger: 'sks',
+        classWord: 'girl',
+      });
+      const job = new JobStore(db).createJob('train', character.id, {});
+      new JobStore(db).transition(job.id, 'running');
+      db.close();
+      const port = Number(new URL(busy.url).port);
+      await expect(startServer({ host: '127.0.0.1', port, dataDir })).rejects.toMatchObject({
+        code: 'TL_ERR_USAGE',
+        message: expect.stringContaining(`--port ${port}: 127.0.0.1:${port} is already in use`),
+      });
+      const after = openDatabase(join(dataDir, DATABASE_FILE), { exclusive: true }); // closed again, not held
+      expect(new JobStore(after).getJob(job.id).status).toBe('running');
+      after.close();
+    } finally {
+      await busy.app.close();
+    }
+  });
+
+  it('a second server on the same data folder refuses to start', async () => {
+    const dataDir = tempDataDir();
+    const first = await startServer({ host: '127.0.0.1', port: 0, dataDir });
+    try {
+      await expect(startServer({ host: '127.0.0.1', port: 0, dataDir })).rejects.toMatchObject({
+        code: 'TL_ERR_CONFLICT',
+        message: expect.stringContaining('in use by another toonlora serve'),
+      });
+    } finally {
+      await first.app.close();
+    }
+    const again = await startServer({ host: '127.0.0.1', port: 0, dataDir }); // the first one let go on close
+    await again.app.close();
+  }, 20_000);
 
   it('refuses to listen beyond loopback without a token', async () => {
     await expect(startServer({ host: '0.0.0.0', port: 0, dataDir: tempDataDir() })).rejects.toMatchObject({

@@ -10,14 +10,36 @@ export type SqliteDatabase = Database.Database;
  * Opens (creating if needed) the database at `path` (`:memory:` for tests), turns on WAL and
  * foreign keys, and applies the migrations it has not seen yet. Throws TL_ERR_CONFIG when the file
  * was written by a newer toonlora (more migrations than this build knows).
+ *
+ * `exclusive` (the server's store): the connection takes SQLite's exclusive lock at once and holds it
+ * until it closes (or its process dies), so a second server on the same data folder cannot recover,
+ * run or rewrite the first one's jobs. It waits up to 5 s for a server that is shutting down, then
+ * throws TL_ERR_CONFLICT naming the file.
  */
-export function openDatabase(path: string): SqliteDatabase {
+export function openDatabase(path: string, options: { exclusive?: boolean } = {}): SqliteDatabase {
   const db = new Database(path);
+  db.pragma('busy_timeout = 5000');
+  if (options.exclusive) takeExclusiveLock(db, path);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   applyMigrations(db, path);
   return db;
+}
+
+function takeExclusiveLock(db: SqliteDatabase, path: string): void {
+  // Set before the first WAL access: SQLite then keeps the WAL index in memory, not in a shared -shm file.
+  db.pragma('locking_mode = EXCLUSIVE');
+  try {
+    db.exec('BEGIN EXCLUSIVE; COMMIT'); // in this mode the lock stays after COMMIT
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    throw new ToonloraError(
+      'TL_ERR_CONFLICT',
+      `${path}: in use by another toonlora serve (the database is locked). Stop that server first, or give this one another --data folder.`,
+      { cause: error },
+    );
+  }
 }
 
 /** Runs every migration after `user_version`, each in its own transaction; returns how many ran. */

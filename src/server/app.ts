@@ -40,6 +40,8 @@ export interface AppOptions {
   loraTools?: LoraTools;
   /** Jobs at the same time (default 1). */
   concurrency?: number;
+  /** Start the job queue only when the caller says (`startServer` after listening); default: on ready. */
+  deferJobs?: boolean;
   /** Built web app folder (default web/dist of this checkout, when present). */
   webDir?: string;
 }
@@ -54,7 +56,11 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
   await app.register(openapiPlugin);
   await app.register(storePlugin, { dataDir: options.dataDir });
   await app.register(generationPlugin, { generation: options.generation });
-  await app.register(queuePlugin, { runners: options.runners, concurrency: options.concurrency });
+  await app.register(queuePlugin, {
+    runners: options.runners,
+    concurrency: options.concurrency,
+    deferStart: options.deferJobs,
+  });
   await app.register(fastifyMultipart, {
     throwFileSizeLimit: false,
     limits: {

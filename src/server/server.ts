@@ -11,12 +11,35 @@ export interface ListenOptions extends AppOptions {
   log?: boolean;
 }
 
+/** EADDRINUSE / EACCES as a usage error naming --port; anything else unchanged. */
+function listenError(error: unknown, options: ListenOptions): unknown {
+  const code = (error as { code?: string }).code;
+  if (code === 'EADDRINUSE') {
+    return new ToonloraError(
+      'TL_ERR_USAGE',
+      `--port ${options.port}: ${options.host}:${options.port} is already in use (another toonlora serve?). Stop it, or give --port another number (0: any free port).`,
+      { cause: error },
+    );
+  }
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return new ToonloraError(
+      'TL_ERR_USAGE',
+      `--host ${options.host} --port ${options.port}: cannot listen there (${code}). Use a port above 1023 and an address of this machine.`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
 /** Whether `host` only accepts connections from this machine. */
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-/** Builds and listens; resolves with the app and the address it listens on. */
+/**
+ * Builds, listens, then starts the job queue: a server that cannot bind its port (or whose data folder
+ * another server holds) closes again having marked, started or changed no job.
+ */
 export async function startServer(options: ListenOptions): Promise<{ app: FastifyInstance; url: string }> {
   if (!isLoopbackHost(options.host) && !options.token) {
     throw new ToonloraError(
@@ -24,7 +47,17 @@ export async function startServer(options: ListenOptions): Promise<{ app: Fastif
       `--host ${options.host}: listening beyond loopback needs a token. Set TOONLORA_TOKEN (clients then send "Authorization: Bearer <token>"), or use --host 127.0.0.1.`,
     );
   }
-  const app = await buildApp(options, { logger: options.log ? { level: 'info' } : false });
-  const url = await app.listen({ host: options.host, port: options.port });
+  const app = await buildApp(
+    { ...options, deferJobs: true },
+    { logger: options.log ? { level: 'info' } : false },
+  );
+  let url: string;
+  try {
+    url = await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    await app.close();
+    throw listenError(error, options);
+  }
+  app.queue.start();
   return { app, url };
 }

@@ -1,6 +1,6 @@
 // src/server/plugins/queue.ts — decorates the app with the job queue (embedded by default) and its
-// runners; starts it when the server is ready (marking jobs a dead process left running as
-// interrupted) and stops it on close (running jobs end interrupted, resumable).
+// runners; starts it when the server is ready, or when `startServer` has bound the port (marking jobs
+// a dead process left running as interrupted), and stops it on close (running jobs end interrupted, resumable).
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
@@ -12,6 +12,8 @@ export interface QueuePluginOptions {
   runners?: JobRunners | ((deps: RunnerDeps) => JobRunners);
   /** Jobs at the same time (default 1: one GPU job at a time). */
   concurrency?: number;
+  /** Leave `queue.start()` to the caller (`startServer`, once the port is bound) instead of onReady. */
+  deferStart?: boolean;
 }
 
 async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): Promise<void> {
@@ -27,7 +29,7 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
     log: (message, error) => app.log.error({ err: error }, message),
   });
   app.decorate('queue', queue);
-  app.addHook('onReady', async () => queue.start());
+  if (!options.deferStart) app.addHook('onReady', async () => queue.start());
   app.addHook('preClose', async () => queue.close());
 }
 

@@ -1,5 +1,6 @@
 // src/server/plugins/store.ts — opens the SQLite store under the data folder and decorates the app
-// with `catalog` (characters, uploads, datasets, artifacts) and `jobStore`; closes it on shutdown.
+// with `catalog` (characters, uploads, datasets, artifacts) and `jobStore`; closes it on shutdown. The
+// database stays locked while the app is open: a second server on the same folder refuses to start.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -17,7 +18,7 @@ export interface StoreOptions {
 async function storePlugin(app: FastifyInstance, options: StoreOptions): Promise<void> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const db = openDatabase(join(dataDir, DATABASE_FILE));
+  const db = openDatabase(join(dataDir, DATABASE_FILE), { exclusive: true }); // one server per data folder
   app.decorate('dataDir', dataDir);
   app.decorate('catalog', new CatalogStore(db, dataDir));
   app.decorate('jobStore', new JobStore(db));
