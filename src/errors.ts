@@ -39,6 +39,7 @@ export const ERRORS = {
   // service
   TL_ERR_NOT_FOUND: { status: 404, exit: 1 },
   TL_ERR_UNAUTHORIZED: { status: 401, exit: 1 },
+  TL_ERR_FORBIDDEN: { status: 403, exit: 1 },
   TL_ERR_CONFLICT: { status: 409, exit: 1 },
   TL_ERR_PAYLOAD_TOO_LARGE: { status: 413, exit: 1 },
   TL_ERR_UNSUPPORTED_MEDIA: { status: 415, exit: 1 },

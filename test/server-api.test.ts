@@ -174,6 +174,40 @@ describe('uploads', () => {
     expect(bad.json().error.code).toBe('TL_ERR_IMAGE_DECODE');
   });
 
+  it('stores nothing from a body over the file limit, cut off, or malformed', async () => {
+    const app = await makeApp({ uploads: { maxFiles: 2 } });
+    const id = await createCharacter(app);
+    const png = await solidPng(8, 8);
+    const url = `/api/characters/${id}/images`;
+    const three = multipartBody([1, 2, 3].map((n) => ({ filename: `p${n}.png`, data: png })));
+    const tooMany = await app.inject({ method: 'POST', url, ...three });
+    expect(tooMany.statusCode).toBe(413);
+    // one whole file, then a part that never ends
+    const whole = multipartBody([{ filename: 'good.png', data: png }]);
+    const cut = Buffer.concat([
+      whole.payload.subarray(0, whole.payload.lastIndexOf('--', whole.payload.length - 4) - 2),
+      Buffer.from('\r\n--'),
+      Buffer.from(whole.headers['content-type']?.split('boundary=')[1] ?? ''),
+      Buffer.from('\r\nContent-Disposition: form-data; name="files"; filename="cut.png"\r\n\r\n'),
+      png.subarray(0, 10),
+    ]);
+    const broken = await app.inject({ method: 'POST', url, headers: whole.headers, payload: cut });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().error).toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: expect.stringContaining('nothing from it was stored'),
+    });
+    const garbage = await app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'multipart/form-data' },
+      payload: 'garbage',
+    });
+    expect(garbage.statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url })).json().images).toEqual([]);
+    expect(readdirSync(join(app.dataDir, 'characters', id, 'uploads'))).toEqual([]);
+  });
+
   it('answers 415 for a non-multipart upload and 404 for an unknown character', async () => {
     const app = await makeApp();
     const id = await createCharacter(app);
@@ -284,6 +318,40 @@ describe('auth', () => {
     expect((await other.inject({ method: 'GET', url: '/api/health', headers: { cookie } })).statusCode).toBe(
       401,
     );
+  });
+
+  it('without a token, answers only requests addressed to a loopback name (DNS rebinding)', async () => {
+    const app = await makeApp();
+    const rebound = { host: 'attacker.example:7860', origin: 'http://attacker.example:7860' };
+    const post = await app.inject({
+      method: 'POST',
+      url: '/api/characters',
+      headers: rebound,
+      payload: { name: 'a', trigger: 'b', classWord: 'c' },
+    });
+    expect(post.statusCode).toBe(403);
+    expect(post.json().error).toMatchObject({
+      code: 'TL_ERR_FORBIDDEN',
+      message: expect.stringContaining('Host "attacker.example:7860"'),
+    });
+    expect((await app.inject({ method: 'GET', url: '/api/characters', headers: rebound })).statusCode).toBe(
+      403,
+    );
+    expect((await app.inject({ method: 'GET', url: '/', headers: rebound })).statusCode).toBe(403);
+    for (const host of ['127.0.0.1:7860', 'localhost:7860', '[::1]:7860']) {
+      expect(
+        (await app.inject({ method: 'GET', url: '/api/characters', headers: { host } })).statusCode,
+        host,
+      ).toBe(200);
+    }
+    // with a token (any --host), the token is the guard and any Host is fine
+    const withToken = await makeApp({ token: 'secret-token' });
+    const authed = await withToken.inject({
+      method: 'GET',
+      url: '/api/characters',
+      headers: { host: 'box.lan:7860', authorization: 'Bearer secret-token' },
+    });
+    expect(authed.statusCode).toBe(200);
   });
 
   it('without a token, POST /api/session sets no cookie', async () => {

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../errors.js';
 import { type AppOptions, buildApp } from './app.js';
+import { isLoopbackHost } from './loopback.js';
 
 export interface ListenOptions extends AppOptions {
   host: string;
@@ -29,11 +30,6 @@ function listenError(error: unknown, options: ListenOptions): unknown {
     );
   }
   return error;
-}
-
-/** Whether `host` only accepts connections from this machine. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /**

@@ -3,12 +3,14 @@
 // `Authorization: Bearer <token>`. The web app also trades the token once for a session cookie
 // (POST /api/session: HttpOnly, SameSite=Strict), which <img>, download links and EventSource send by
 // themselves; the cookie counts on GET / HEAD only, so another site cannot make a browser change anything,
-// and the token never goes into a URL (server logs, browser history, Referer headers).
+// and the token never goes into a URL (server logs, browser history, Referer headers). Without a token
+// (loopback only) a request must be addressed to a loopback name: the DNS-rebinding guard.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ToonloraError } from '../../errors.js';
+import { isLoopbackHostHeader } from '../loopback.js';
 import { zodRoute } from '../route-schema.js';
 
 /** The web app's session cookie: a value derived from the token (changing the token ends every session). */
@@ -58,6 +60,17 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
   app.decorate('authRequired', Boolean(token));
   await app.register(fastifyCookie); // parses cookies in an onRequest hook that runs before the check below
   const session = token ? sessionCookieValue(token) : undefined;
+  if (!token) {
+    // No token means loopback only (server.ts): answer only requests addressed to this machine by name,
+    // so a page on another domain that re-points its name at 127.0.0.1 cannot reach the API.
+    app.addHook('onRequest', async (request) => {
+      if (isLoopbackHostHeader(request.headers.host)) return;
+      throw new ToonloraError(
+        'TL_ERR_FORBIDDEN',
+        `Host ${JSON.stringify(request.headers.host ?? '')}: this server has no token, so it answers only requests addressed to localhost, 127.0.0.1 or [::1]. Open it as http://127.0.0.1:<port>/, or set TOONLORA_TOKEN (then any address works with the token).`,
+      );
+    });
+  }
   if (token && session) {
     app.addHook('onRequest', async (request) => {
       if (!isApiRequest(request.routeOptions.url, request.url)) return;

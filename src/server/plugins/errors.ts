@@ -1,6 +1,6 @@
 // src/server/plugins/errors.ts — request validation through zod, JSON serialisation, and every error
 // reply: ToonloraErrors answer with their table status and message; other 4xx are mapped to a code;
-// 5xx never show internal messages.
+// 5xx never show internal messages to the client, and always reach the server's log or stderr.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERRORS, type ErrorCode, isToonloraError } from '../../errors.js';
@@ -47,6 +47,19 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
   };
 }
 
+/**
+ * A 5xx answers "see the server log", so it is always written somewhere: to fastify's logger under
+ * `serve --log`, else as one stderr line with the stack.
+ */
+function reportServerError(app: FastifyInstance, method: string, url: string, error: unknown): void {
+  if (app.log.level !== undefined) {
+    app.log.error({ err: error }, 'request failed');
+    return;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`toonlora serve: ${method} ${url.split('?')[0]} failed: ${detail}\n`);
+}
+
 async function errorsPlugin(app: FastifyInstance): Promise<void> {
   app.setValidatorCompiler(zodValidatorCompiler);
   // Replies are plain JSON: the zod schemas already shaped them, and fast-json-stringify would drop
@@ -54,7 +67,7 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = describeError(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (status >= 500) reportServerError(app, request.method, request.url, error);
     return reply.status(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((request, reply) =>

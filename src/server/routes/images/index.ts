@@ -2,7 +2,7 @@
 // checked for size, type by content and pixel count, stored under a generated name), list, file.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
@@ -24,6 +24,25 @@ interface Rejection {
   name: string;
   code: string;
   reason: string;
+}
+
+type NewImage = Parameters<FastifyInstance['catalog']['addImage']>[0];
+
+/**
+ * What a multipart body that could not be read to its end answers: the limits keep their 4xx (413 for
+ * too many files or parts); a malformed or cut-off body (busboy's errors carry no status) is a 400.
+ * Either way nothing of the upload was stored.
+ */
+function brokenUpload(error: unknown): unknown {
+  const { statusCode, syscall } = error as { statusCode?: number; syscall?: string };
+  // a ToonloraError, a limit (4xx), or the server's own file system (a 500): unchanged
+  if (error instanceof ToonloraError || statusCode !== undefined || syscall !== undefined) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ToonloraError(
+    'TL_ERR_USAGE',
+    `upload: the multipart body could not be read (${reason}); nothing from it was stored. Send multipart/form-data with one or more "files" parts.`,
+    { cause: error },
+  );
 }
 
 /** Checks one uploaded file; returns what to store or throws a ToonloraError naming the file. */
@@ -96,36 +115,46 @@ export default async function imageRoutes(
     },
     async (request, reply) => {
       const character = app.catalog.getCharacter(request.params.id);
-      const uploaded: UploadedImage[] = [];
+      // All or nothing: files are written as they arrive, but recorded only once the whole body has
+      // been read; a body that breaks off or exceeds a limit leaves no file and no record behind.
+      const staged: { image: NewImage; path: string }[] = [];
       const rejected: Rejection[] = [];
       let firstError: ToonloraError | undefined;
-      for await (const part of request.files()) {
-        const name = displayName(part.filename);
-        const data = await part.toBuffer();
-        try {
-          const checked = await checkUpload(name, data, part.file.truncated, limits);
-          const id = randomUUID();
-          const rel = uploadRelPath(character.id, id, extensionFor(checked.format));
-          const full = resolveDataPath(app.dataDir, rel);
-          await mkdir(dirname(full), { recursive: true });
-          await writeFile(full, data, { flag: 'wx' });
-          uploaded.push(
-            app.catalog.addImage({
-              id,
-              characterId: character.id,
-              originalName: name,
-              storedPath: rel,
-              ...checked,
-              bytes: data.length,
-              sha256: createHash('sha256').update(data).digest('hex'),
-            }),
-          );
-        } catch (error) {
-          if (!(error instanceof ToonloraError)) throw error;
-          firstError ??= error;
-          rejected.push({ name, code: error.code, reason: error.message });
+      try {
+        for await (const part of request.files()) {
+          const name = displayName(part.filename);
+          const data = await part.toBuffer();
+          try {
+            const checked = await checkUpload(name, data, part.file.truncated, limits);
+            const id = randomUUID();
+            const rel = uploadRelPath(character.id, id, extensionFor(checked.format));
+            const path = resolveDataPath(app.dataDir, rel);
+            await mkdir(dirname(path), { recursive: true });
+            await writeFile(path, data, { flag: 'wx' });
+            const sha256 = createHash('sha256').update(data).digest('hex');
+            staged.push({
+              image: {
+                id,
+                characterId: character.id,
+                originalName: name,
+                storedPath: rel,
+                ...checked,
+                bytes: data.length,
+                sha256,
+              },
+              path,
+            });
+          } catch (error) {
+            if (!(error instanceof ToonloraError)) throw error;
+            firstError ??= error;
+            rejected.push({ name, code: error.code, reason: error.message });
+          }
         }
+      } catch (error) {
+        await Promise.all(staged.map(({ path }) => rm(path, { force: true })));
+        throw brokenUpload(error);
       }
+      const uploaded = staged.map(({ image }) => app.catalog.addImage(image));
       if (uploaded.length === 0) {
         if (firstError) {
           throw new ToonloraError(firstError.code, firstError.message, { details: { rejected } });
