@@ -99,13 +99,29 @@ describe('toonlora prep bad usage: one error, exit 2, nothing written', () => {
     expect(run.status).toBe(2);
     expect(run.stderr.split('\n').filter((line) => line.startsWith('prep.trigger'))).toHaveLength(1);
     expect(run.stderr).toMatch(/prep\.trigger: must not be empty, got ""\. Set --trigger or prep\.trigger\./);
-    expect(run.stderr).not.toMatch(/no commas/);
+    expect(run.stderr).not.toMatch(/one word/);
     expect(existsSync(join(root, 'never'))).toBe(false);
   });
 });
 
+describe('toonlora prep triggers and empty results', () => {
+  it('--trigger with a space is refused: the folder name would cut it at the space', () => {
+    const run = prep([panel, '-o', join(root, 'never'), '--trigger', 'sks girl']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/prep\.trigger: one word: no spaces .*, got "sks girl"\. Set --trigger/);
+    expect(existsSync(join(root, 'never'))).toBe(false);
+  });
+
+  it('when no file gives a crop, it exits 1 and names no dataset folder', () => {
+    writeFileSync(join(root, 'blank.png'), 'not a picture either\n');
+    const run = prep([join(root, 'blank.png'), '-o', join(root, 'no-crops')]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^dataset: {2}none written \(no crop\)$/m);
+  }, 60_000);
+});
+
 describe('toonlora prep stopped with Ctrl-C', () => {
-  it('stops between files and writes the manifest with cancelled: true', async () => {
+  it('stops between files, writes the manifest with cancelled: true, and exits 1', async () => {
     const inputs = join(root, 'many');
     mkdirSync(inputs, { recursive: true });
     for (let i = 0; i < 6; i++) writeFileSync(join(inputs, `p${i}.png`), readFileSync(panel));
@@ -121,6 +137,6 @@ describe('toonlora prep stopped with Ctrl-C', () => {
     const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')));
     expect(manifest.cancelled, stderr).toBe(true);
     expect(manifest.files.length).toBeLessThan(6);
-    expect(status).toBe(manifest.summary.crops > 0 ? 0 : 1);
+    expect(status).toBe(1); // stopped early: `prep ... && train ...` must not go on with part of the set
   }, 120_000);
 });

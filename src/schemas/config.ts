@@ -30,14 +30,20 @@ const seedSchema = z
   .max(2 ** 32 - 1);
 
 export const prepConfigSchema = z.object({
-  /** Trigger word put first in every caption, e.g. `sks`. */
+  /**
+   * Trigger word put first in every caption, e.g. `sks`. One word: kohya, this trainer and the LoRA's
+   * metadata read it from the folder name `<repeats>_<trigger> <class>` up to the first space.
+   */
   trigger: z
     .string()
     .trim()
     // abort: an empty word fails once, not again for the pattern below
     .min(1, { error: 'must not be empty', abort: true })
     .max(64)
-    .regex(/^[^,\n/\\]+$/, 'no commas, slashes or newlines')
+    .regex(
+      /^[^,\s/\\]+$/,
+      'one word: no spaces (the folder name `<repeats>_<trigger> <class>` ends the trigger at the first space; write sks_girl), commas, slashes or newlines',
+    )
     .default('sks'),
   /** Class word of the kohya folder name (`10_sks girl`). */
   classWord: z

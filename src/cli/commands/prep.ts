@@ -1,7 +1,9 @@
 // src/cli/commands/prep.ts — `toonlora prep`: screenshots -> clean, captioned training set (kohya folder
 // layout + manifest.json). Maps flags onto the prep config (flags win over --config), makes one
 // runPrep call, draws a progress bar on a TTY and reports per-file results. Exit 0 when at least one
-// crop was made, 1 when none, 2 on bad usage.
+// crop was made and the run was not stopped, 1 when none or when stopped early (Ctrl-C / SIGTERM: the
+// dataset then holds only the files done, so `prep ... && train ...` does not go on), 2 on bad usage.
+import { existsSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -59,7 +61,7 @@ function formatResult(result: PrepResult): string {
     `${summary.crops} crop${summary.crops === 1 ? '' : 's'} from ${summary.files} file${summary.files === 1 ? '' : 's'} ` +
       `(${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)${result.manifest.cancelled ? ', cancelled' : ''}`,
   );
-  lines.push(`dataset:  ${result.datasetDir}`);
+  lines.push(`dataset:  ${existsSync(result.datasetDir) ? result.datasetDir : 'none written (no crop)'}`);
   lines.push(`manifest: ${result.manifestPath}`);
   return lines.join('\n');
 }
@@ -171,7 +173,7 @@ export function registerPrep(program: Command): void {
           }),
         ).finally(() => bar?.stop());
         printResult(result, flags, formatResult);
-        return result.manifest.summary.crops > 0 ? 0 : 1;
+        return result.manifest.summary.crops > 0 && !result.manifest.cancelled ? 0 : 1;
       }),
     );
 }
