@@ -2,7 +2,7 @@
 // (progress, checkpoint, PEFT adapter), the kohya file written by src/lora/convert.ts, then the warm
 // GenerationWorker loading that file, swapping LoRAs, and reporting load vs swap time.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSafetensors } from '../src/lora/safetensors-read.js';
 import { generationConfigSchema, trainingConfigSchema } from '../src/schemas/config.js';
-import { GenerationWorker } from '../src/worker/generate.js';
+import { GenerationWorker, runGeneration } from '../src/worker/generate.js';
 import type { WorkerEvent } from '../src/worker/protocol.js';
 import { runTraining, type TrainResult } from '../src/worker/train.js';
 
@@ -81,6 +81,30 @@ describe('runTraining on tiny', () => {
       runTraining({ datasetDir: dataset, runDir: join(root, 'run'), config }),
     ).rejects.toMatchObject({
       code: 'TL_ERR_OUTPUT_EXISTS',
+    });
+  });
+
+  it('checks -o before the worker starts: a file, or a run folder whose LoRA file name is taken', async () => {
+    const config = trainingConfigSchema.parse({ baseModel: 'tiny', resolution: 64, steps: 2 });
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'mine\n');
+    await expect(runTraining({ datasetDir: dataset, runDir: file, config })).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: `${file}: this is a file, not a folder. Choose a folder you can write to for -o (the run folder).`,
+    });
+    const taken = join(root, 'taken');
+    mkdirSync(taken);
+    writeFileSync(join(taken, 'taken.safetensors'), 'not ours\n');
+    await expect(runTraining({ datasetDir: dataset, runDir: taken, config })).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+      message: expect.stringContaining(`${join(taken, 'taken.safetensors')}: already exists`),
+    });
+    expect(readFileSync(join(taken, 'taken.safetensors'), 'utf8')).toBe('not ours\n');
+    expect(existsSync(join(taken, 'adapter_model.safetensors'))).toBe(false); // refused before training
+    const generation = generationConfigSchema.parse({ baseModel: 'tiny', prompt: 'sks' });
+    await expect(runGeneration({ outputDir: file, config: generation })).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: expect.stringContaining(`${file}: this is a file, not a folder`),
     });
   });
 });

@@ -3,12 +3,13 @@
 // (announcing `auto` choices), analyses the input files on this thread (its networks on inference
 // threads) or on worker threads (analysis-pool.ts), finishes them in input order (one bad file never
 // stops the others), and writes the kohya folder plus `<out>/manifest.json`.
-import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { formatConfigIssues } from '../config/load-config.js';
 import { ToonloraError } from '../errors.js';
+import { checkOutputFolder } from '../output-folder.js';
 import type { CacheOptions } from '../models/cache.js';
 import { type PrepConfig, prepConfigSchema } from '../schemas/config.js';
 import type { FileStatus, Manifest, ManifestFile } from '../schemas/manifest.js';
@@ -100,15 +101,10 @@ export function parsePrepConfig(input: unknown): PrepConfig {
   throw new ToonloraError('TL_ERR_CONFIG', `prep settings are invalid\n${formatConfigIssues(prefixed, { prep: input })}`);
 }
 
-/** The nearest path at or above `path` that exists (where `mkdir -p` would start). */
-function nearestExisting(path: string): string {
-  let at = path;
-  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
-  return at;
-}
+const OUT_DIR_HINT = 'Choose a new or empty folder you can write to for -o.';
 
 function outDirError(outDir: string, why: string, cause?: unknown): ToonloraError {
-  return new ToonloraError('TL_ERR_USAGE', `${outDir}: ${why}. Choose a new or empty folder you can write to for -o.`, {
+  return new ToonloraError('TL_ERR_USAGE', `${outDir}: ${why}. ${OUT_DIR_HINT}`, {
     cause,
     details: { file: outDir },
   });
@@ -129,16 +125,8 @@ function listOutDir(outDir: string): string[] {
  * @throws ToonloraError TL_ERR_USAGE (a file, or not writable) or TL_ERR_OUTPUT_EXISTS (not empty).
  */
 function checkOutDir(outDir: string, overwrite: boolean): string[] {
-  const existing = nearestExisting(outDir);
-  if (!statSync(existing).isDirectory()) {
-    throw outDirError(outDir, existing === outDir ? 'this is a file, not a folder' : `${existing} is a file, so no folder can be made in it`);
-  }
-  try {
-    accessSync(existing, constants.W_OK | constants.X_OK);
-  } catch (error) {
-    throw outDirError(outDir, `${existing} is not writable (${(error as NodeJS.ErrnoException).code})`, error);
-  }
-  const entries = existing === outDir ? listOutDir(outDir) : [];
+  checkOutputFolder(outDir, OUT_DIR_HINT);
+  const entries = existsSync(outDir) ? listOutDir(outDir) : [];
   if (entries.length > 0 && !overwrite) {
     throw new ToonloraError(
       'TL_ERR_OUTPUT_EXISTS',

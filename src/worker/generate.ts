@@ -7,6 +7,7 @@ import { ToonloraError } from '../errors.js';
 import { type DiffusersLoraChoice, loraFileForDiffusers } from '../lora/diffusers-copy.js';
 import { sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
 import { toonloraHome } from '../models/cache.js';
+import { checkOutputFolder } from '../output-folder.js';
 import type { GenerationConfig } from '../schemas/config.js';
 import {
   type CancelledEvent,
@@ -105,9 +106,10 @@ function stoppedResult(cancelled: CancelledEvent): GenerationResult {
 
 /**
  * Generates one image per seed (and a grid) in a fresh worker.
- * @throws TL_ERR_INPUT_NOT_FOUND / TL_ERR_SAFETENSORS (LoRA file), TL_ERR_MODEL_MISSING (base), TL_ERR_WORKER, ...
+ * @throws TL_ERR_USAGE (-o is a file or not writable), TL_ERR_INPUT_NOT_FOUND / TL_ERR_SAFETENSORS (LoRA file), TL_ERR_MODEL_MISSING (base), TL_ERR_WORKER, ...
  */
 export async function runGeneration(options: GenerateOptions): Promise<GenerationResult> {
+  checkOutputFolder(options.outputDir, 'Choose a folder you can write to for -o.');
   const lora = await chooseLoraFile(options.lora);
   const outcome = await runWorker({
     command: 'generate',

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
+import { checkOutputFolder } from '../output-folder.js';
 import { sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
 import { type ProgressEvent, PROTOCOL_VERSION, type TrainRequest, type WorkerEvent } from './protocol.js';
@@ -104,6 +105,12 @@ export function workerTrainingConfig(config: TrainingConfig): TrainRequest['conf
   };
 }
 
+/** Where a run's WebUI / kohya file goes: `<run-dir>/<run-dir name>.safetensors`. */
+export function kohyaFilePath(runDir: string): string {
+  return join(runDir, `${basename(resolve(runDir))}.safetensors`);
+}
+
+/** Everything about the paths that can be checked before the worker loads a model. */
 function checkPaths(options: TrainOptions): void {
   if (!existsSync(options.datasetDir) || !statSync(options.datasetDir).isDirectory()) {
     throw new ToonloraError(
@@ -111,17 +118,27 @@ function checkPaths(options: TrainOptions): void {
       `${options.datasetDir}: dataset folder not found. Give the folder \`toonlora prep\` wrote.`,
     );
   }
-  if (!options.resume && existsSync(join(options.runDir, 'adapter_model.safetensors'))) {
+  checkOutputFolder(options.runDir, 'Choose a folder you can write to for -o (the run folder).');
+  if (options.resume) return;
+  if (existsSync(join(options.runDir, 'adapter_model.safetensors'))) {
     throw new ToonloraError(
       'TL_ERR_OUTPUT_EXISTS',
       `${options.runDir}: already holds a trained LoRA. Add --resume to continue it, or choose another -o.`,
+    );
+  }
+  const kohyaFile = kohyaFilePath(options.runDir);
+  if (options.kohya !== false && existsSync(kohyaFile)) {
+    throw new ToonloraError(
+      'TL_ERR_OUTPUT_EXISTS',
+      `${kohyaFile}: already exists, and this run would write its LoRA file there. Move that file away, or choose another -o.`,
     );
   }
 }
 
 /**
  * Trains a LoRA and writes the kohya file.
- * @throws TL_ERR_INPUT_NOT_FOUND (dataset), TL_ERR_OUTPUT_EXISTS (run folder in use without resume),
+ * @throws TL_ERR_INPUT_NOT_FOUND (dataset), TL_ERR_USAGE (-o is a file or not writable), TL_ERR_OUTPUT_EXISTS (a trained
+ *   LoRA or the kohya file already in the run folder without resume),
  *   the worker's errors (TL_ERR_CONFIG, TL_ERR_MODEL_MISSING, TL_ERR_TRAINING_DIVERGED, TL_ERR_GPU_OUT_OF_MEMORY, TL_ERR_WORKER, ...).
  */
 export async function runTraining(options: TrainOptions): Promise<TrainResult> {
@@ -164,7 +181,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
 async function writeKohyaFile(options: TrainOptions, startedAt: number, steps: number): Promise<string> {
   const { config } = options;
   const name = basename(resolve(options.runDir));
-  const output = join(options.runDir, `${name}.safetensors`);
+  const output = kohyaFilePath(options.runDir);
   const dataset = readDatasetCaptions(options.datasetDir);
   await convertLora({
     input: options.runDir,

@@ -12,7 +12,6 @@ import {
   errorResponseSchema,
   idParamsSchema,
   imageListSchema,
-  type UploadedImage,
   uploadResultSchema,
 } from '../../../schemas/api.js';
 import { readImageHeader } from '../../../vision/sharp-io.js';
