@@ -41,6 +41,17 @@ describe('config validation names the field, the value and the fix', () => {
     );
     expect(error.message).toMatch(/training\.lora\.targetModules\.1: .*got "ff\.net"/);
   });
+  it('names the flag of a list item and of the prep / train / generate flags', () => {
+    const seed = thrownToonloraError(() => parseConfig({ generation: { seeds: [1, -1] } }));
+    expect(seed.message).toMatch(/generation\.seeds\.1: .*got -1\. Set --seed or generation\.seeds\.1\./);
+    const workers = thrownToonloraError(() => parseConfig({ prep: { workers: 0 } }));
+    expect(workers.message).toMatch(/Set --workers or prep\.workers\./);
+    const keep = thrownToonloraError(() => parseConfig({ training: { keepCheckpoints: -1 } }));
+    expect(keep.message).toMatch(/Set --keep-checkpoints or training\.keepCheckpoints\./);
+    // train has no --resolution flag: the hint names the config field alone
+    const resolution = thrownToonloraError(() => parseConfig({ training: { resolution: 500 } }));
+    expect(resolution.message).toMatch(/training\.resolution: .*got 500\. Set training\.resolution\./);
+  });
   it('rejects negative steps', () => {
     const error = thrownToonloraError(() => parseConfig({ training: { steps: -5 } }));
     expect(error.message).toMatch(/training\.steps: .*got -5\. Set --steps or training\.steps\./);
@@ -109,6 +120,22 @@ describe('config files and overrides', () => {
     expect(error.code).toBe('TL_ERR_CONFIG_FILE');
     expect(error.message).toContain('bad.json');
   });
+  it('a section or group of the wrong type is named even when flags set that section', () => {
+    const toml = join(dir, 'lora-number.toml');
+    writeFileSync(toml, '[training]\nlora = 8\n');
+    const lora = thrownToonloraError(() =>
+      loadConfig({ file: toml, overrides: { training: { lora: { rank: undefined }, steps: 10 } } }),
+    );
+    expect(lora.code).toBe('TL_ERR_CONFIG');
+    expect(lora.message).toMatch(/training\.lora: .*got 8\./);
+    const json = join(dir, 'prep-number.json');
+    writeFileSync(json, '{"prep": 5}');
+    const prep = thrownToonloraError(() =>
+      loadConfig({ file: json, overrides: { prep: { trigger: undefined } } }),
+    );
+    expect(prep.message).toMatch(/prep: .*got 5\./);
+  });
+
   it('merge ignores __proto__ keys', () => {
     const merged = mergeConfig({}, JSON.parse('{"__proto__": {"polluted": true}}'));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

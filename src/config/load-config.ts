@@ -9,26 +9,38 @@ import { ToonloraError } from '../errors.js';
 import { type ToonloraConfig, type ToonloraConfigInput, toonloraConfigSchema } from '../schemas/config.js';
 import { findUnknownKeys, type UnknownKey } from './unknown-keys.js';
 
-/** Config field path -> the CLI flag that sets it, for "Set --rank or training.rank." hints. */
+/**
+ * Config field path -> the CLI flag that sets it, for "Set --rank or training.rank." hints. Only flags
+ * that exist (`prep`, `train`, `generate` --help); a field with no flag is named alone.
+ */
 const FLAG_FOR_FIELD: Record<string, string> = {
   'training.lora.rank': '--rank',
   'training.lora.alpha': '--alpha',
-  'training.lora.targetModules': '--target-modules',
+  'training.lora.lokrFactor': '--lokr-factor',
   'training.steps': '--steps',
+  'training.epochs': '--epochs',
   'training.learningRate': '--lr',
+  'training.textEncoderLearningRate': '--te-lr',
+  'training.keepCheckpoints': '--keep-checkpoints',
   'training.baseModel': '--base',
-  'training.resolution': '--resolution',
-  'training.snrGamma': '--snr-gamma',
-  'training.noiseOffset': '--noise-offset',
-  'training.seed': '--seed',
   'prep.trigger': '--trigger',
   'prep.classWord': '--class',
   'prep.repeats': '--repeats',
   'prep.resolution': '--resolution',
   'prep.segmenter': '--segmenter',
+  'prep.inpainter': '--inpainter',
   'prep.captioner': '--captioner',
+  'prep.characters': '--characters',
+  'prep.workers': '--workers',
+  'generation.baseModel': '--base',
+  'generation.prompt': '--prompt',
+  'generation.negativePrompt': '--negative',
   'generation.loraWeight': '--weight',
   'generation.steps': '--steps',
+  'generation.guidanceScale': '--cfg',
+  'generation.scheduler': '--scheduler',
+  'generation.width': '--width',
+  'generation.height': '--height',
   'generation.seeds': '--seed',
 };
 
@@ -38,12 +50,17 @@ function isPlainObject(value: unknown): value is PlainObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Deep-merges `override` onto `base` (objects merge, everything else replaces); `undefined` is skipped. */
+/**
+ * Deep-merges `override` onto `base` (objects merge, everything else replaces); `undefined` is skipped.
+ * A non-object in `base` where `override` has a section (`training = "fast"`, `[training] lora = 8`)
+ * stays, so validation names it: flags for that section must not hide a broken config file.
+ */
 export function mergeConfig(base: PlainObject, override: PlainObject): PlainObject {
   const merged: PlainObject = { ...base };
   for (const [key, value] of Object.entries(override)) {
     if (value === undefined || key === '__proto__' || key === 'constructor') continue;
     const current = merged[key];
+    if (isPlainObject(value) && current !== undefined && !isPlainObject(current)) continue;
     merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeConfig(current, value) : value;
   }
   return merged;
@@ -69,7 +86,8 @@ export function formatConfigIssues(issues: readonly z.core.$ZodIssue[], input: u
   return issues
     .map((issue) => {
       const field = issue.path.map(String).join('.') || '(config)';
-      const flag = FLAG_FOR_FIELD[field];
+      // a list item (`generation.seeds.0`) is set by its list's flag
+      const flag = FLAG_FOR_FIELD[issue.path.filter((key) => typeof key !== 'number').join('.')];
       const fix = flag ? `Set ${flag} or ${field}.` : `Set ${field}.`;
       const got =
         issue.code === 'unrecognized_keys' ? '' : `, got ${describeValue(valueAt(input, issue.path))}`;

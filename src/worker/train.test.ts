@@ -1,7 +1,7 @@
 // src/worker/train.test.ts — the train request carries exactly one of steps / epochs (the worker turns
-// epochs into steps from the dataset), and the CLI refuses --steps with --epochs.
+// epochs into steps from the dataset), and the CLI refuses --steps with --epochs and warns about inert flags.
 import { describe, expect, it } from 'vitest';
-import { trainingOverrides } from '../cli/commands/train.js';
+import { inertFlagWarnings, trainingOverrides } from '../cli/commands/train.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import { trainRequestSchema } from './protocol.js';
 import { buildTrainRequest } from './train.js';
@@ -52,6 +52,18 @@ describe('toonlora train flags', () => {
     expect(trainingOverrides({ epochs: '2', resume: false, dryRun: false, json: false })).toMatchObject({
       training: { epochs: 2, steps: undefined },
     });
+  });
+
+  it('warns about --te-lr without text-encoder training and --lokr-factor without --lokr', () => {
+    const base = { resume: false, dryRun: false, json: false };
+    const plain = trainingConfigSchema.parse({});
+    expect(inertFlagWarnings({ ...base, teLr: '1e-5', lokrFactor: '8' }, plain)).toEqual([
+      expect.stringMatching(/^--te-lr has no effect: .*Add --train-text-encoder\.$/),
+      expect.stringMatching(/^--lokr-factor has no effect: .*Add --lokr\.$/),
+    ]);
+    const both = trainingConfigSchema.parse({ trainTextEncoder: true, lora: { algorithm: 'lokr' } });
+    expect(inertFlagWarnings({ ...base, teLr: '1e-5', lokrFactor: '8' }, both)).toEqual([]);
+    expect(inertFlagWarnings(base, plain)).toEqual([]);
   });
 
   it('--keep-checkpoints sets keepCheckpoints; the schema refuses a negative count', () => {

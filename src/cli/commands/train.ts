@@ -66,6 +66,18 @@ export function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
   };
 }
 
+/** Flags given that the resolved config makes inert (`--te-lr` without text-encoder training, ...). */
+export function inertFlagWarnings(flags: TrainFlags, config: TrainingConfig): string[] {
+  const warnings: string[] = [];
+  if (flags.teLr !== undefined && !config.trainTextEncoder) {
+    warnings.push('--te-lr has no effect: the text encoder is not trained. Add --train-text-encoder.');
+  }
+  if (flags.lokrFactor !== undefined && config.lora.algorithm !== 'lokr') {
+    warnings.push('--lokr-factor has no effect: this run trains a LoRA, not a LoKr. Add --lokr.');
+  }
+  return warnings;
+}
+
 interface DryRun extends LoraCount {
   readonly config: TrainingConfig;
   readonly gpuMemory: MemoryEstimate;
@@ -173,6 +185,7 @@ export function registerTrain(program: Command): void {
           ...(flags.config ? { file: flags.config } : {}),
           overrides: trainingOverrides(flags),
         }).training;
+        for (const warning of inertFlagWarnings(flags, config)) process.stderr.write(`toonlora train: warning: ${warning}\n`);
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
         if (flags.dryRun) {
           const resolved = { ...config, lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) } };
