@@ -62,7 +62,7 @@ def test_a_lokr_step_compiles_to_one_graph_and_trains_as_eager(tmp_path):
 def test_compile_without_a_compiler_names_the_fix_before_loading(tmp_path, monkeypatch):
     monkeypatch.delenv("CXX", raising=False)
     monkeypatch.setattr(compiled_step.shutil, "which", lambda name: None)
-    monkeypatch.setattr(train_module, "load_base_model", lambda name: pytest.fail("loaded the base model before the check"))
+    monkeypatch.setattr(train_module, "load_base_model", lambda name, *configs: pytest.fail("loaded the base model before the check"))
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     with pytest.raises(ConfigError, match=r"compile: torch\.compile needs a C\+\+ compiler .*training\.compile false"):
         train(dataset, tmp_path / "run", training_config(steps=2, compile=True))

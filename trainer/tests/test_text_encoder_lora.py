@@ -40,7 +40,7 @@ def test_text_encoder_lora_trains_with_its_own_rate_and_base_stays(tmp_path, mon
 
     monkeypatch.setattr(train_module, "_make_loop_state", spy)
     real_build = train_module.load_base_model
-    monkeypatch.setattr(train_module, "load_base_model", lambda name: seen.setdefault("base", real_build(name)))
+    monkeypatch.setattr(train_module, "load_base_model", lambda name, *configs: seen.setdefault("base", real_build(name, *configs)))
     config = training_config(steps=3, lrScheduler="constant", **TE_CONFIG)
     events = train(dataset, tmp_path / "run", config)
 

@@ -227,7 +227,7 @@ def test_lora_learns_with_gradient_checkpointing_on(tmp_path, monkeypatch):
     """Gradient checkpointing (the default) must still give the LoRA gradients: B starts at zero and moves."""
     loaded = []
     real_load = train_module.load_base_model
-    monkeypatch.setattr(train_module, "load_base_model", lambda name: loaded.append(real_load(name)) or loaded[-1])
+    monkeypatch.setattr(train_module, "load_base_model", lambda name, *configs: loaded.append(real_load(name, *configs)) or loaded[-1])
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     events = train(dataset, tmp_path / "run", training_config(steps=3, gradientCheckpointing=True, noiseOffset=0.0))
     assert events[-1].type == "done"
