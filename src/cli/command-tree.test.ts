@@ -136,6 +136,16 @@ describe('version and bad usage', () => {
     expect(io.stderr).toContain("unknown option '--no-such-flag'");
   });
 
+  it('a usage error with --json also prints the error object on stdout', async () => {
+    expect(await runCli(['train', 'ds', '--bogus', '--json'])).toBe(2);
+    expect(JSON.parse(io.stdout)).toEqual({
+      error: { code: 'TL_ERR_USAGE', message: "unknown option '--bogus'" },
+    });
+    io.stdout = '';
+    expect(await runCli(['prep', 'in', '--json'])).toBe(2); // -o missing
+    expect(JSON.parse(io.stdout).error.message).toMatch(/required option '-o, --output <dir>' not specified/);
+  });
+
   it.each([
     ['models', 'pull', 'no-such-model'],
     ['models', 'path', 'no-such-model'],

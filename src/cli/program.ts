@@ -59,8 +59,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) return commanderExitCode(error);
-    throw error;
+    if (!(error instanceof CommanderError)) throw error;
+    const code = commanderExitCode(error);
+    // commander printed the usage error on stderr; a --json caller reads stdout, so it gets one too
+    if (code !== 0 && argv.includes('--json')) {
+      const message = error.message.replace(/^error: /, '');
+      process.stdout.write(`${JSON.stringify({ error: { code: 'TL_ERR_USAGE', message } }, null, 2)}\n`);
+    }
+    return code;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }

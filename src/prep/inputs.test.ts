@@ -40,6 +40,20 @@ describe('collectInputFiles', () => {
     );
   });
 
+  it('refuses an input folder that is the output folder or inside it (its crops would come back as inputs)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'toonlora-inputs-'));
+    mkdirSync(join(root, 'shots', 'more'), { recursive: true });
+    writeFileSync(join(root, 'shots', 'a.png'), '');
+    for (const input of [join(root, 'shots'), join(root, 'shots', 'more')]) {
+      expect(() => collectInputFiles([input], join(root, 'shots'))).toThrow(
+        expect.objectContaining({
+          code: 'TL_ERR_USAGE',
+          message: `${input}: this input folder is the output folder (-o) or inside it, so prep would read its own crops back as screenshots. Give -o a folder outside the inputs, e.g. -o ${input}-dataset.`,
+        }),
+      );
+    }
+  });
+
   it('names a missing input', () => {
     expect(() => collectInputFiles(['/nonexistent/panel.png'], '/tmp/out')).toThrow(
       expect.objectContaining({ code: 'TL_ERR_INPUT_NOT_FOUND', message: expect.stringMatching(/panel\.png: no such file/) }),

@@ -32,7 +32,8 @@ function walk(dir: string, skipDir: string, out: string[]): void {
 /**
  * Absolute paths of the files to process, in the order given (folders sorted naturally), each once.
  * @throws ToonloraError TL_ERR_INPUT_NOT_FOUND naming the first input that does not exist;
- *   TL_ERR_USAGE when no input was given, or the folders given hold no image file.
+ *   TL_ERR_USAGE when no input was given, an input folder is the output folder or inside it, or the
+ *   folders given hold no image file.
  */
 export function collectInputFiles(inputs: readonly string[], outDir: string): string[] {
   if (inputs.length === 0) {
@@ -49,6 +50,13 @@ export function collectInputFiles(inputs: readonly string[], outDir: string): st
       throw new ToonloraError(
         'TL_ERR_INPUT_NOT_FOUND',
         `${input}: no such file or folder. Check the path (inputs are image files and/or folders of images).`,
+        { details: { file: input } },
+      );
+    }
+    if (isDir && (path + sep).startsWith(skipDir + sep)) {
+      throw new ToonloraError(
+        'TL_ERR_USAGE',
+        `${input}: this input folder is the output folder (-o) or inside it, so prep would read its own crops back as screenshots. Give -o a folder outside the inputs, e.g. -o ${input.replace(/[/\\]+$/, '')}-dataset.`,
         { details: { file: input } },
       );
     }

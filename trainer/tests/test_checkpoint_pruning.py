@@ -39,3 +39,26 @@ def test_prune_never_removes_the_checkpoint_just_written(tmp_path):
     # a newer folder from elsewhere (step 9) does not push out the one this run just wrote (step 2)
     assert prune_checkpoints(str(tmp_path), 1, str(root / "step-000002")) == [str(root / "step-000001")]
     assert sorted(os.listdir(root)) == ["step-000000", "step-000002", "step-000009"]
+
+
+def test_a_damaged_newest_checkpoint_names_itself_and_the_one_to_resume_from(tmp_path):
+    import pytest
+    import torch
+
+    from toonlora_trainer.__main__ import _error_kind
+    from toonlora_trainer.checkpoint import CheckpointError, load_training_state
+
+    checkpoints = tmp_path / "run" / "checkpoints"
+    for step in (2, 4):
+        (checkpoints / f"step-{step:06d}").mkdir(parents=True)
+    torch.save({"step": 2}, checkpoints / "step-000002" / TRAINING_STATE)
+    (checkpoints / "step-000004" / TRAINING_STATE).write_bytes(b"PK\x03\x04 cut short")
+    assert load_training_state(str(checkpoints / "step-000002")) == {"step": 2}
+    with pytest.raises(CheckpointError) as caught:
+        load_training_state(str(checkpoints / "step-000004"))
+    assert str(caught.value).startswith(f"{checkpoints / 'step-000004'}: this checkpoint cannot be read ({TRAINING_STATE}: ")
+    assert str(caught.value).endswith(f"Move that folder out of {checkpoints} to resume from the one before it ({checkpoints / 'step-000002'}).")
+    assert _error_kind(caught.value) == "input_invalid"
+    (checkpoints / "step-000002" / TRAINING_STATE).unlink()  # no other complete checkpoint left
+    with pytest.raises(CheckpointError, match=r"start again without --resume in a new run folder\.$"):
+        load_training_state(str(checkpoints / "step-000004"))

@@ -18,6 +18,7 @@ from .protocol import COMMANDS, Done, Error, EventWriter, Log, ProtocolError, pa
 
 
 def _error_kind(error: BaseException) -> str:
+    from .checkpoint import CheckpointError
     from .config import ConfigError
     from .data import DatasetError
     from .generate import LoraFileError
@@ -31,7 +32,7 @@ def _error_kind(error: BaseException) -> str:
         return "protocol"
     if isinstance(error, FileNotFoundError) or (isinstance(error, (DatasetError, BaseFileError)) and error.missing):
         return "input_missing"
-    if isinstance(error, (DatasetError, BaseFileError)):
+    if isinstance(error, (DatasetError, BaseFileError, CheckpointError)):
         return "input_invalid"
     if isinstance(error, LoraFileError):
         return "lora_format"

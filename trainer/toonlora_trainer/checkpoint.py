@@ -120,9 +120,24 @@ def prune_checkpoints(run_dir: str, keep: int, current: str) -> list[str]:
     return removed
 
 
+class CheckpointError(ValueError):
+    """A checkpoint folder whose training state does not load (a damaged disk, a file cut short by a full disk)."""
+
+
 def load_training_state(folder: str) -> dict[str, Any]:
-    """The dict save_checkpoint stored (`step`, optimizer, scheduler, scaler, generator states)."""
-    return torch.load(os.path.join(folder, TRAINING_STATE), map_location="cpu", weights_only=False)
+    """The dict save_checkpoint stored (`step`, optimizer, scheduler, scaler, generator states).
+    Raises CheckpointError naming the folder, the reason, and the checkpoint before it to resume from."""
+    try:
+        return torch.load(os.path.join(folder, TRAINING_STATE), map_location="cpu", weights_only=False)
+    except Exception as error:  # torch raises RuntimeError / EOFError / UnpicklingError / OSError for a bad file
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        run_dir = Path(folder).parent.parent
+        older = [str(path) for _, path in complete_checkpoints(str(run_dir)) if path.resolve() != Path(folder).resolve()]
+        instead = f"resume from the one before it ({older[-1]})" if older else "start again without --resume in a new run folder"
+        raise CheckpointError(
+            f"{folder}: this checkpoint cannot be read ({TRAINING_STATE}: {reason}). Move that folder out of "
+            f"{run_dir / 'checkpoints'} to {instead}."
+        ) from None
 
 
 def has_text_encoder_adapter(folder: str) -> bool:
