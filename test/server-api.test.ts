@@ -423,9 +423,11 @@ describe('openapi', () => {
       '/api/jobs/{id}/stream',
       '/api/loras/{id}/download',
       '/api/datasets/{id}/zip',
+      '/api/session',
     ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
+    expect(Object.keys(doc.paths['/api/loras/{id}/download'].get.responses).sort()).toEqual(['200', '404']);
     const create = doc.paths['/api/jobs'].post;
     expect(JSON.stringify(create.requestBody)).toContain('"train"');
     const body = doc.paths['/api/characters'].post.requestBody.content['application/json'].schema;

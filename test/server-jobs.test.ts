@@ -81,7 +81,11 @@ async function submitGenerateJob(
   return app.inject({
     method: 'POST',
     url: '/api/jobs',
-    payload: { kind: 'generate', characterId, params: { generation: { baseModel: 'tiny', ...generation }, weights } },
+    payload: {
+      kind: 'generate',
+      characterId,
+      params: { generation: { baseModel: 'tiny', ...generation }, weights },
+    },
   });
 }
 
@@ -267,6 +271,17 @@ describe('jobs', () => {
     const noImages = await post({ kind: 'prep', characterId: other.id });
     expect(noImages.statusCode).toBe(400);
     expect(noImages.json().error.message).toContain('upload some first');
+    const emptyList = await post({ kind: 'prep', characterId, params: { imageIds: [] } });
+    expect(emptyList.statusCode).toBe(400);
+    expect(emptyList.json().error.message).toContain('params.imageIds');
+    expect(emptyList.json().error.message).toContain('leave imageIds out to use every screenshot');
+    const manySeeds = await post({
+      kind: 'generate',
+      characterId,
+      params: { generation: { seeds: Array.from({ length: 17 }, (_, i) => i) } },
+    });
+    expect(manySeeds.statusCode).toBe(400);
+    expect(manySeeds.json().error.message).toContain('params.generation.seeds');
     const noRunner = await post({ kind: 'generate', characterId });
     expect(noRunner.statusCode).toBe(501);
   });

@@ -68,7 +68,10 @@ export const jobStatusSchema = z.enum([
 
 /** prep: the character's uploads -> a dataset version. Trigger / class come from the character. */
 export const prepJobParamsSchema = z.object({
-  imageIds: z.array(id).optional(),
+  imageIds: z
+    .array(id)
+    .min(1, 'give at least one image id, or leave imageIds out to use every screenshot of the character')
+    .optional(),
   // workers: the server decides how many threads a job may take (auto), not the caller
   options: prepConfigSchema.omit({ trigger: true, classWord: true, workers: true }).partial().optional(),
 });

@@ -183,11 +183,17 @@ export const trainingConfigSchema = z.object({
     .default([DEFAULT_TRAINING_SEED, DEFAULT_TRAINING_SEED + 1]),
 });
 
+/** Prompts far past CLIP's 77 tokens are a mistake (a pasted file), not a prompt. */
+const PROMPT_MAX_CHARS = 4000;
+/** Images per generate call: the seeds render as one batch. */
+const MAX_GENERATION_SEEDS = 16;
+
 export const generationConfigSchema = z.object({
   baseModel: z.string().min(1).default(DEFAULT_BASE_MODEL),
-  prompt: z.string().default(''),
+  prompt: z.string().max(PROMPT_MAX_CHARS).default(''),
   negativePrompt: z
     .string()
+    .max(PROMPT_MAX_CHARS)
     .default('lowres, bad anatomy, bad hands, worst quality, low quality, jpeg artifacts'),
   /** LoRA strength multiplier applied on top of alpha / rank. */
   loraWeight: z.number().min(-4).max(4).default(0.8),
@@ -200,7 +206,8 @@ export const generationConfigSchema = z.object({
   /** Keep the VAE in float32: an fp16 VAE gives over-saturated ("fried") colours (SPEC §4). */
   vaeFp32: z.boolean().default(true),
   scheduler: schedulerSchema.default('dpmpp_2m_karras'),
-  seeds: z.array(seedSchema).min(1).default([42]),
+  /** One image per seed, rendered as one batch (so the count bounds GPU memory), plus a grid. */
+  seeds: z.array(seedSchema).min(1).max(MAX_GENERATION_SEEDS).default([42]),
 });
 
 /** A whole config file: `[prep]`, `[training]`, `[generation]` sections, each optional. */

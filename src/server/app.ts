@@ -52,8 +52,8 @@ export const DEFAULT_WEB_DIR = join(import.meta.dirname, '..', '..', 'web', 'dis
 async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<void> {
   const limits = uploadLimitsFrom(options.uploads);
   await app.register(errorsPlugin);
+  await app.register(openapiPlugin); // first, so it sees every /api/ route, POST /api/session included
   await app.register(authPlugin, { token: options.token });
-  await app.register(openapiPlugin);
   await app.register(storePlugin, { dataDir: options.dataDir });
   await app.register(generationPlugin, { generation: options.generation });
   await app.register(queuePlugin, {

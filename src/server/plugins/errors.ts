@@ -49,14 +49,18 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
 
 /**
  * A 5xx answers "see the server log", so it is always written somewhere: to fastify's logger under
- * `serve --log`, else as one stderr line with the stack.
+ * `serve --log`, else on stderr (with the stack when it is not a ToonloraError).
  */
 function reportServerError(app: FastifyInstance, method: string, url: string, error: unknown): void {
   if (app.log.level !== undefined) {
     app.log.error({ err: error }, 'request failed');
     return;
   }
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const detail = isToonloraError(error)
+    ? `${error.message} [${error.code}]` // a known failure: its message says it all
+    : error instanceof Error
+      ? (error.stack ?? error.message)
+      : String(error);
   process.stderr.write(`toonlora serve: ${method} ${url.split('?')[0]} failed: ${detail}\n`);
 }
 
