@@ -75,5 +75,6 @@ describe('loraNameFor', () => {
   it('makes an ASCII name from the character and the job id', () => {
     expect(loraNameFor('Mina Kim', '3f2a9c1d-0000-4000-8000-000000000000')).toBe('mina_kim_3f2a9c1d');
     expect(loraNameFor('미나', 'abcdef12-3456')).toBe('lora_abcdef12');
+    expect(loraNameFor('Ünïcode Zoë', 'abcdef12-3456')).toBe('unicode_zoe_abcdef12');
   });
 });

@@ -20,6 +20,7 @@ import type { RunnerDeps } from './default-runners.js';
 export function loraNameFor(characterName: string, jobId: string): string {
   const slug = characterName
     .normalize('NFKD')
+    .replace(/\p{M}+/gu, '') // the accents NFKD split off: Ünïcode -> Unicode
     .replace(/[^A-Za-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '')
     .toLowerCase()
