@@ -229,7 +229,12 @@ describe('jobs', () => {
     apps.splice(apps.indexOf(first), 1);
     const { openDatabase } = await import('../src/jobs/database.js');
     const db = openDatabase(join(dataDir, 'toonlora.db'));
-    expect(db.prepare('SELECT status FROM jobs WHERE id = ?').get(job.id)).toEqual({ status: 'interrupted' });
+    const closed = db.prepare('SELECT status, error FROM jobs WHERE id = ?').get(job.id) as {
+      status: string;
+      error: string;
+    };
+    expect(closed.status).toBe('interrupted');
+    expect(JSON.parse(closed.error)).toMatchObject({ code: 'TL_ERR_INTERRUPTED' }); // as after a crash
     db.prepare("UPDATE jobs SET status = 'running' WHERE id = ?").run(job.id);
     db.close();
 

@@ -155,8 +155,16 @@ export class EmbeddedJobQueue implements JobQueue {
     } catch (error) {
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : undefined;
       if (reason === 'cancel') this.finish(job.id, 'cancelled', { message: 'cancelled by the user' });
-      else if (reason === 'shutdown') this.finish(job.id, 'interrupted', { message: 'the server shut down' });
-      else this.finish(job.id, 'failed', { error: this.describeFailure(job, error) });
+      else if (reason === 'shutdown') {
+        // the same error as a job a dead server left running (JobStore.markRunningInterrupted)
+        this.finish(job.id, 'interrupted', {
+          message: 'the server shut down',
+          error: {
+            code: 'TL_ERR_INTERRUPTED',
+            message: 'the server shut down while this job ran; resume or start again',
+          },
+        });
+      } else this.finish(job.id, 'failed', { error: this.describeFailure(job, error) });
     }
   }
 
