@@ -4,6 +4,7 @@ import random
 
 import pytest
 import torch
+from PIL import Image
 from helpers import make_pattern_dataset, run_worker, training_config
 
 from toonlora_trainer.data import DatasetError, batch_indices, repeated_indices, scan_kohya_dataset, shuffle_caption
@@ -82,6 +83,12 @@ def test_shuffle_keeps_trigger_first_and_all_tags():
         assert sorted(tags[1:]) == sorted(["black hair", "red eyes", "school uniform", "smile"])
         seen.add(shuffled)
     assert len(seen) > 5
+
+
+def test_shuffle_keeps_one_trigger_when_the_caption_has_it_elsewhere():
+    for caption in ("1girl, sks, smile", "Sks, smile, 1girl", "smile, 1girl, SKS"):
+        shuffled = shuffle_caption(caption, "sks", random.Random(3)).split(", ")
+        assert shuffled[0] == "sks" and len(shuffled) == 3 and sorted(shuffled[1:]) == ["1girl", "smile"], caption
 
 
 def test_shuffle_puts_trigger_first_when_caption_lacks_it():
@@ -186,3 +193,33 @@ def test_a_buckets_last_partial_batch_is_filled_from_the_same_bucket():
     assert len(epoch) == 3  # 3 square -> 2 batches (one filled up), 1 tall -> 1 batch (itself twice)
     assert (3, 3) in epoch
     assert {i for b in epoch for i in b} == {0, 1, 2, 3}
+
+
+def test_a_folder_that_is_not_kohya_named_is_reported_not_silently_skipped(tmp_path):
+    make_pattern_dataset(tmp_path, images=1, repeats=2)
+    for folder in ("sks girl", "stages", ".cache"):  # a renamed folder; prep's review images; a hidden one
+        (tmp_path / folder).mkdir()
+        Image.new("RGB", (8, 8)).save(tmp_path / folder / "x.png")
+    warnings = scan_kohya_dataset(str(tmp_path)).warnings
+    assert warnings == (f"{tmp_path / 'sks girl'}: 1 image(s) not trained: the folder name is not `<repeats>_<trigger> <class>` "
+                        "(e.g. `10_sks girl`). Rename it to train them.",)
+
+
+def test_a_sideways_phone_photo_trains_upright_and_transparency_trains_on_white(tmp_path):
+    from toonlora_trainer.data import Dataset, DatasetItem, assign_buckets, load_image_tensor
+
+    stored = Image.new("RGB", (60, 30), "black")  # stored wide, with EXIF "rotate 90": seen tall
+    stored.paste((255, 0, 0), (0, 0, 30, 30))  # the left half red: the top half once turned upright (orientation 6)
+    exif = stored.getexif()
+    exif[0x0112] = 6
+    stored.save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    item = DatasetItem(str(tmp_path / "phone.jpg"), "sks", "sks", 1)
+    (bucketed,) = assign_buckets(Dataset((item,), ()), 512).items
+    assert bucketed.bucket[0] < bucketed.bucket[1]  # a tall bucket
+    pixels = load_image_tensor(item.image_path, 64, (32, 64))
+    assert pixels.shape == (3, 64, 32)
+    top, bottom = pixels[:, :32].mean(dim=(1, 2)), pixels[:, 32:].mean(dim=(1, 2))
+    assert top[0] > 0.8 and bottom[0] < -0.8  # red on top, black below
+    clear = Image.new("RGBA", (16, 16), (0, 0, 0, 0))  # fully transparent, black underneath
+    clear.save(tmp_path / "clear.png")
+    assert load_image_tensor(str(tmp_path / "clear.png"), 16).min() > 0.99  # white, as prep composites it

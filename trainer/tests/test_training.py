@@ -168,6 +168,40 @@ def test_resume_with_other_lora_settings_names_each_field(tmp_path):
     assert "step-000002" in str(caught.value) and len(str(caught.value)) < 600  # not PyTorch's size-mismatch dump
     with pytest.raises(ConfigError, match=r"aspectRatioBuckets was True, now False.*Set training\.aspectRatioBuckets to True"):
         train(dataset, tmp_path / "run", training_config(steps=4, aspectRatioBuckets=False), resume=True)
+    # the restored optimizer and schedule carry the old rate: a new one would be silently ignored, so it is refused
+    with pytest.raises(ConfigError, match=r"learningRate was 0\.001, now 0\.0005; lrWarmupSteps was 0, now 2"):
+        train(dataset, tmp_path / "run", training_config(steps=4, learningRate=5e-4, lrWarmupSteps=2), resume=True)
+
+
+def test_a_constant_schedule_with_warmup_warms_up():
+    from toonlora_trainer import train as T
+    from toonlora_trainer.config import parse_training_config
+
+    for scheduler in ("constant", "cosine"):
+        config = parse_training_config(training_config(lrScheduler=scheduler, lrWarmupSteps=4, steps=8, learningRate=1e-3))
+        param = torch.nn.Parameter(torch.zeros(2))
+        state = T._make_loop_state(config, [{"params": [param], "lr": config.learning_rate}], T.choose_precision("no", torch.device("cpu")))
+        rates = []
+        for _ in range(5):
+            rates.append(state.optimizer.param_groups[0]["lr"])
+            state.optimizer.step()
+            state.lr_scheduler.step()
+        assert rates[:4] == pytest.approx([0, 2.5e-4, 5e-4, 7.5e-4]), scheduler  # diffusers' "constant" alone stays at 1e-3
+        assert rates[4] == pytest.approx(1e-3) if scheduler == "constant" else rates[4] <= 1e-3
+
+
+def test_a_checkpoint_without_loss_scaling_resumes_into_a_run_with_it():
+    from toonlora_trainer import train as T
+    from toonlora_trainer.config import parse_training_config
+
+    config = parse_training_config(training_config())
+    param = torch.nn.Parameter(torch.zeros(2))
+    state = T._make_loop_state(config, [{"params": [param], "lr": 1e-3}], T.choose_precision("no", torch.device("cpu")))
+    saved = {**state.to_checkpoint(), "step": 3}
+    assert saved["scaler"] == {}  # the scaler was off (CPU)
+    state.scaler = torch.amp.GradScaler("cpu", enabled=True)  # as a GPU fp16 resume builds it
+    state.restore(saved)  # GradScaler.load_state_dict({}) would raise "The source state dict is empty"
+    assert state.step == 3 and state.scaler.is_enabled()
 
 
 def test_a_checkpoint_from_before_a_setting_was_stored_resumes_with_that_settings_old_value(tmp_path):

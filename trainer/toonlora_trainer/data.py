@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 FOLDER_PATTERN = re.compile(r"^(\d+)_(.+)$")
@@ -88,6 +88,7 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
     warnings: list[str] = []
     unreadable: list[str] = []
     folders = sorted(p for p in root.iterdir() if p.is_dir() and FOLDER_PATTERN.match(p.name))
+    warnings += _misnamed_folder_warnings(root)
     for folder in folders:
         match = FOLDER_PATTERN.match(folder.name)
         assert match is not None
@@ -116,6 +117,24 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
     return Dataset(tuple(items), tuple(warnings))
 
 
+# Folders `toonlora prep` writes beside the kohya folders: their images are review material, not training data.
+PREP_SIDE_FOLDERS = frozenset({"stages"})
+
+
+def _misnamed_folder_warnings(root: Path) -> list[str]:
+    """A warning per folder that holds images but is not named `<repeats>_<trigger> <class>`: kohya skips such a
+    folder too, and a user who renamed one by hand should hear that its images are not trained."""
+    warnings = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if FOLDER_PATTERN.match(folder.name) or folder.name in PREP_SIDE_FOLDERS or folder.name.startswith("."):
+            continue
+        images = sum(1 for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if images:
+            warnings.append(f"{folder}: {images} image(s) not trained: the folder name is not `<repeats>_<trigger> <class>` "
+                            "(e.g. `10_sks girl`). Rename it to train them.")
+    return warnings
+
+
 def _decode_problem(path: Path) -> str | None:
     """Why the image at `path` does not decode (not an image, truncated, ...), or None when it does. JPEGs decode at
     1/8 scale (PIL's draft mode), which still reads the whole stream, so a 100-image dataset checks in about a second."""
@@ -128,14 +147,29 @@ def _decode_problem(path: Path) -> str | None:
     return None
 
 
+# EXIF orientations that turn the stored pixels a quarter turn: the image as seen is height x width.
+QUARTER_TURN_ORIENTATIONS = frozenset({5, 6, 7, 8})
+
+
 def _image_size(path: str) -> tuple[int, int] | None:
-    """Width and height from the file's header; None when it cannot be read (the scan left out such files, so only
-    one changed since then; the load names it)."""
+    """Width and height as the image is seen (its EXIF orientation applied), from the file's header; None when it
+    cannot be read (the scan left out such files, so only one changed since then; the load names it)."""
     try:
         with Image.open(path) as image:
-            return image.size
+            w, h = image.size
+            return (h, w) if image.getexif().get(0x0112) in QUARTER_TURN_ORIENTATIONS else (w, h)
     except (OSError, ValueError):
         return None
+
+
+def _upright_rgb(img: Image.Image) -> Image.Image:
+    """The image as a viewer shows it: its EXIF orientation applied (a phone photo stored sideways), and
+    transparency over white (PIL's plain RGB conversion keeps whatever colour hides under alpha 0) as prep does."""
+    img = ImageOps.exif_transpose(img)
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
+    return img.convert("RGB")
 
 
 def non_square_warning(items: tuple[DatasetItem, ...]) -> list[str]:
@@ -210,16 +244,14 @@ def shuffle_caption(caption: str, trigger: str, rng: random.Random) -> str:
     """Shuffles the comma-separated tags; the trigger (kohya `keep_tokens=1`) stays first.
 
     If the caption does not start with the trigger, the trigger is put in front so that every
-    training caption carries it in the same place.
+    training caption carries it in the same place, once: a trigger tag elsewhere in the caption (any
+    case: CLIP lower-cases) is dropped rather than trained twice.
     """
     tags = [t.strip() for t in caption.split(",") if t.strip()]
-    if tags and tags[0] == trigger:
-        tags = tags[1:]
-    else:
-        first = tags[0].split() if tags else []
-        if first and first[0] == trigger:
-            tags[0] = " ".join(first[1:])
-            tags = [t for t in tags if t]
+    first = tags[0].split() if tags else []
+    if first and first[0] == trigger and len(first) > 1:
+        tags[0] = " ".join(first[1:])  # "sks girl, ..." (trigger and class word as one tag): keep the class word
+    tags = [t for t in tags if t.lower() != trigger.lower()]
     rng.shuffle(tags)
     return ", ".join([trigger, *tags])
 
@@ -304,7 +336,7 @@ def load_image_tensor(path: str, resolution: int, bucket: Bucket | None = None) 
     width, height = bucket or (resolution, resolution)
     try:
         with Image.open(path) as img:
-            img = img.convert("RGB")
+            img = _upright_rgb(img)
             w, h = img.size
             crop_w, crop_h = (w, round(w * height / width)) if w * height <= h * width else (round(h * width / height), h)
             left, top = (w - crop_w) // 2, (h - crop_h) // 2

@@ -97,7 +97,9 @@ class LoopState:
     def restore(self, saved: dict) -> None:
         self.optimizer.load_state_dict(saved["optimizer"])
         self.lr_scheduler.load_state_dict(saved["lr_scheduler"])
-        self.scaler.load_state_dict(saved["scaler"])
+        # A checkpoint written with the scaler off (CPU, bf16, fp32) stores {}: a GPU fp16 resume starts a fresh scale.
+        if saved["scaler"]:
+            self.scaler.load_state_dict(saved["scaler"])
         self.generator.set_state(saved["generator"])
         self.step = int(saved["step"])
 
@@ -286,7 +288,8 @@ def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
     if not config.train_text_encoder:
         shuffled = "shuffled captions" if config.shuffle_captions else "captions"
         lines.append(f"text embeddings: the coming steps' {shuffled} are encoded {PREFETCH_CAPTIONS} at a time, and on a GPU "
-                     "the frozen text encoder waits in CPU memory in between; image latents are cached once")
+                     "the frozen text encoder waits in CPU memory in between"
+                     + ("; image latents are cached once" if config.cache_latents else "; image latents are encoded every step"))
     return lines
 
 
@@ -297,7 +300,9 @@ def _make_loop_state(config: TrainingConfig, params, precision: Precision) -> Lo
     # fused AdamW on GPU: one kernel for all 256 LoRA tensors instead of several per tensor (launch-bound at batch 1)
     fused = precision.device.type == "cuda"
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate, betas=(0.9, 0.999), weight_decay=1e-2, eps=1e-8, fused=fused)
-    lr_scheduler = get_scheduler(config.lr_scheduler, optimizer, num_warmup_steps=config.lr_warmup_steps, num_training_steps=config.steps)
+    # diffusers' "constant" ignores num_warmup_steps (kohya refuses the pair): a warmup asked for is a warmup done
+    name = "constant_with_warmup" if config.lr_scheduler == "constant" and config.lr_warmup_steps > 0 else config.lr_scheduler
+    lr_scheduler = get_scheduler(name, optimizer, num_warmup_steps=config.lr_warmup_steps, num_training_steps=config.steps)
     # Loss scaling only for float16 (bf16 has float32's exponent range and needs none).
     scaler = torch.amp.GradScaler("cuda", enabled=precision.autocast and precision.weight_dtype == torch.float16)
     generator = torch.Generator("cpu").manual_seed(config.seed)
@@ -310,6 +315,9 @@ def run_settings(config: TrainingConfig) -> dict:
         "lora.rank": config.lora.rank, "lora.alpha": config.lora.alpha, "lora.targetModules": sorted(config.lora.target_modules),
         "lora.dora": config.lora.dora, "lora.algorithm": config.lora.algorithm, "lora.lokrFactor": config.lora.lokr_factor,
         "trainTextEncoder": config.train_text_encoder, "seed": config.seed, "aspectRatioBuckets": config.aspect_ratio_buckets,
+        # the optimizer and schedule states a checkpoint restores carry these rates; a new one would be silently ignored
+        "learningRate": config.learning_rate, "lrScheduler": config.lr_scheduler, "lrWarmupSteps": config.lr_warmup_steps,
+        **({"textEncoderLearningRate": config.text_encoder_learning_rate} if config.train_text_encoder else {}),
     }
 
 
