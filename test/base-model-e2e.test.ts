@@ -4,15 +4,15 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSafetensors } from '../src/lora/safetensors-read.js';
 import { resolveWorkerPython, TRAINER_DIR } from '../src/worker/python-worker.js';
+import { runToonlora } from './helpers/run-cli.js';
 
 const run = promisify(execFile);
-const cli = resolve(import.meta.dirname, '..', 'toonlora');
 const root = mkdtempSync(join(tmpdir(), 'tl-base-e2e-'));
 const home = join(root, 'toonlora-home');
 const placed = join(home, 'models', 'anything-v5');
@@ -29,15 +29,7 @@ json.dump(base.tokenizer.get_vocab(), open(f"{out}/tokenizer/vocab.json", "w")) 
 json.dump({"_class_name": "StableDiffusionPipeline"}, open(f"{out}/model_index.json", "w"))
 `;
 
-async function toonlora(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(cli, args, { env, timeout: 150_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const toonlora = (args: string[]) => runToonlora(args, { env, timeout: 150_000 });
 
 beforeAll(async () => {
   await run(resolveWorkerPython(), ['-c', SAVE_TINY_BASE, placed], {

@@ -1,27 +1,16 @@
 // End-to-end test of `./toonlora convert` / `inspect` as subprocesses (how the Python suite and the
 // trainer call them): exit codes, --json output, refusal to overwrite.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePeftTensors, writeFixtureFile, writePeftFolder } from '../src/lora/lora-fixtures.js';
 import { sd15AttentionModules } from '../src/lora/sd15-modules.js';
+import { runToonlora } from './helpers/run-cli.js';
 
-const run = promisify(execFile);
-const cli = resolve(import.meta.dirname, '..', 'toonlora');
 let dir: string;
 
-async function toonlora(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(cli, args, { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const toonlora = (args: string[]) => runToonlora(args);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'toonlora-cli-'));
