@@ -10,6 +10,7 @@ import type { JobContext } from '../src/jobs/job-queue.js';
 import { standInGenerationWorker } from '../src/jobs/generation-stand-in.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
+import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
 import { parseSse, readZipEntries, seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
 
@@ -289,6 +290,42 @@ describe('jobs', () => {
     expect(manySeeds.json().error.message).toContain('params.generation.seeds');
     const noRunner = await post({ kind: 'generate', characterId });
     expect(noRunner.statusCode).toBe(501);
+  });
+
+  it('a train job on the registry base the server has not downloaded fails at once, naming the pull', async () => {
+    const saved = { home: process.env.TOONLORA_HOME, hf: process.env.HF_HOME };
+    process.env.TOONLORA_HOME = tempDataDir('empty-home');
+    process.env.HF_HOME = tempDataDir('empty-hf');
+    try {
+      const app = await makeApp({ runners: (deps) => ({ train: createTrainRunner(deps) }) });
+      const { characterId, datasetId } = await seedDataset(app);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/jobs',
+        payload: {
+          kind: 'train',
+          characterId,
+          params: { datasetId, training: { baseModel: 'anything-v5' } },
+        },
+      });
+      expect(res.statusCode).toBe(201);
+      await app.queue.whenIdle();
+      expect(app.jobStore.getJob(res.json().id)).toMatchObject({
+        status: 'failed',
+        error: {
+          code: 'TL_ERR_MODEL_MISSING',
+          message: expect.stringContaining('Run `toonlora models pull anything-v5` on the server'),
+        },
+      });
+    } finally {
+      for (const [key, value] of [
+        ['TOONLORA_HOME', saved.home],
+        ['HF_HOME', saved.hf],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 
   it('refuses server paths as a base model over the API, and queues nothing', async () => {

@@ -1,11 +1,18 @@
 // What the worker is told to load for a base-model name: a registry base where the registry found it
-// (a hand-placed folder included), anything else unchanged.
+// (a hand-placed folder included), anything else unchanged; a server job's check that it is there.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { thrownToonloraError } from '../errors-testing.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
-import { registryBaseModelId, registryBaseModelIds, sd15ConfigDir, workerBaseModel } from './base-model.js';
+import {
+  checkBaseModelOnDisk,
+  registryBaseModelId,
+  registryBaseModelIds,
+  sd15ConfigDir,
+  workerBaseModel,
+} from './base-model.js';
 import { getModelEntry } from './registry.js';
 
 let root: string;
@@ -68,5 +75,21 @@ describe('workerBaseModel', () => {
     for (const name of ['tiny', 'someone/other-model', '/models/mine.safetensors', './my-base']) {
       expect(workerBaseModel(name, options), name).toBe(name);
     }
+  });
+});
+
+describe('checkBaseModelOnDisk', () => {
+  it('refuses a registry base that is not on disk, naming the pull, and passes it once placed', () => {
+    const refused = thrownToonloraError(() =>
+      checkBaseModelOnDisk('params.training.baseModel', 'anything-v5', options),
+    );
+    expect(refused.code).toBe('TL_ERR_MODEL_MISSING');
+    expect(refused.message).toBe(
+      "params.training.baseModel: anything-v5 is not downloaded on the server. Run `toonlora models pull anything-v5` on the server's machine, or use tiny (a small random-weight model: the flow runs, the images are noise).",
+    );
+    expect(() => checkBaseModelOnDisk('f', 'someone/other-model', options)).not.toThrow(); // the worker looks it up
+    expect(() => checkBaseModelOnDisk('f', 'tiny', options)).not.toThrow();
+    placeAnythingV5(join(root, 'tl', 'models', 'anything-v5'));
+    expect(() => checkBaseModelOnDisk('f', DEFAULT_BASE_MODEL, options)).not.toThrow();
   });
 });

@@ -2,6 +2,7 @@
 // A registry base (its id, e.g. `anything-v5`, or its Hugging Face repo) is loaded from the folder the
 // registry finds it in, so that what `models list` / `doctor` call present is what the worker opens, a
 // hand-placed copy included; any other name (a Hub id, a local file or folder, `tiny`) passes unchanged.
+import { ToonloraError } from '../errors.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
 import { type CacheOptions, findModelDir } from './cache.js';
 import { getModelEntry, listModelIds } from './registry.js';
@@ -41,4 +42,21 @@ export function workerBaseModel(name: string, options: CacheOptions = {}): strin
 export function sd15ConfigDir(options: CacheOptions = {}): string | null {
   const id = registryBaseModelId(DEFAULT_BASE_MODEL);
   return id === undefined ? null : (findModelDir(id, options) ?? null);
+}
+
+/**
+ * A server job's check before it starts a worker: a registry base must be on this machine's disk (other
+ * names are looked up by the worker, which names what is missing). The fix named is the server's: a pull
+ * there, or `tiny`; not the CLI's local paths, which the API refuses.
+ * @param field the job field, e.g. `params.training.baseModel`
+ * @throws ToonloraError TL_ERR_MODEL_MISSING
+ */
+export function checkBaseModelOnDisk(field: string, name: string, options: CacheOptions = {}): void {
+  const id = registryBaseModelId(name);
+  if (id === undefined || findModelDir(id, options) !== undefined) return;
+  throw new ToonloraError(
+    'TL_ERR_MODEL_MISSING',
+    `${field}: ${name} is not downloaded on the server. Run \`toonlora models pull ${id}\` on the server's machine, or use tiny (a small random-weight model: the flow runs, the images are noise).`,
+    { details: { fields: [field], model: id } },
+  );
 }

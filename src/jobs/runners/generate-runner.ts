@@ -5,6 +5,7 @@
 // timing (base load paid or warm, LoRA swap, generation).
 import { relative } from 'node:path';
 import { ToonloraError } from '../../errors.js';
+import { checkBaseModelOnDisk } from '../../models/base-model.js';
 import type { Job } from '../../schemas/api.js';
 import { type GenerateJobParams, generateJobParamsSchema } from '../../schemas/api.js';
 import { jobRelDir } from '../data-layout.js';
@@ -61,6 +62,7 @@ export function createGenerateRunner(deps: RunnerDeps) {
       throw new ToonloraError('TL_ERR_NOT_IMPLEMENTED', 'generate: this server has no generation worker.');
     }
     const params: GenerateJobParams = generateJobParamsSchema.parse(job.params);
+    checkBaseModelOnDisk('params.generation.baseModel', params.generation.baseModel); // before the worker loads
     const loraPath = params.loraId ? deps.catalog.artifactFilePath(params.loraId) : undefined;
     const weights = params.weights ?? [params.generation.loraWeight];
     const total = weights.length * params.generation.seeds.length;

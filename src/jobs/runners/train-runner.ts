@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, relative } from 'node:path';
 import { ToonloraError } from '../../errors.js';
+import { checkBaseModelOnDisk } from '../../models/base-model.js';
 import { type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js';
 import { effectiveLoraAlpha } from '../../schemas/config.js';
 import type { WorkerEvent } from '../../worker/protocol.js';
@@ -67,6 +68,7 @@ export function createTrainRunner(deps: RunnerDeps) {
   return async (context: JobContext): Promise<Record<string, unknown>> => {
     const { job } = context;
     const params: TrainJobParams = trainJobParamsSchema.parse(job.params);
+    checkBaseModelOnDisk('params.training.baseModel', params.training.baseModel); // before any worker starts
     const character = deps.catalog.getCharacter(job.characterId);
     const jobDir = jobRelDir(job.id);
     const datasetDir = resolveDataPath(deps.dataDir, `${jobDir}/train-data`);
