@@ -71,7 +71,7 @@ function standInTrain(deps: RunnerDeps) {
       kind: 'lora',
       name: 'mina',
       path: rel,
-      meta: { steps: STEPS },
+      meta: { steps: STEPS, baseModel: 'tiny' }, // as the train runner records it; generate uses that base
     });
     return { loraId: lora.id };
   };
@@ -202,5 +202,31 @@ describe('web app: train, LoRA, generate', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=results] img').length === 2);
     expect(await page.locator('[data-testid=results] h4').allTextContents()).toEqual(['weight 0.4']);
     expect(await page.locator('button:has-text("Cancel")').count()).toBe(0);
+  }, 30_000);
+
+  it('reopens the latest generate and train jobs after a reload, with their settings', async () => {
+    await page.reload();
+    await page.waitForSelector('[data-testid=job-status]:has-text("cancelled")');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=results] img').length === 2);
+    await expect(page.inputValue('input[name=steps]')).resolves.toBe(String(HOLD_STEPS));
+    expect(await page.isChecked('text=Weight sweep')).toBe(true);
+    // a final job shows its status and message, no live figures (it/s, ETA, "waiting for ...")
+    expect(await page.locator('[data-testid=job-figures]').count()).toBe(0);
+    // an emptied number field is refused in the browser, naming the field, not sent as 0
+    const jobs = web.app.queue.listJobs({}).length;
+    await page.fill('input[name=steps]', '');
+    await page.click('button[type=submit]:has-text("Generate")');
+    await expect(page.textContent('[data-testid=form-error]')).resolves.toBe(
+      'Steps: enter a whole number from 1 to 500',
+    );
+    expect(web.app.queue.listJobs({}).length).toBe(jobs);
+
+    await page.click('nav a:has-text("Train")');
+    await page.waitForSelector('[data-testid=job-status]:has-text("succeeded")');
+    await expect(page.inputValue('input[name=steps]')).resolves.toBe(String(STEPS));
+    await expect(page.inputValue('select[name=algorithm]')).resolves.toBe('lokr');
+    await expect(page.textContent('[data-testid=chart-steps]')).resolves.toBe(`step ${STEPS}`);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=loss-tick]').length === n, 2);
+    await shot('07-reopened');
   }, 30_000);
 });

@@ -1,32 +1,19 @@
 // test/helpers/browser.ts — launches Debian's chromium through playwright-core for the web tests
 // (headless, no sandbox, a fresh profile), and builds web/dist when it is missing or stale.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
+import { webBuildStale } from '../../src/cli/commands/serve-build.js';
 
 export const CHROMIUM_PATH = process.env.TOONLORA_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = join(import.meta.dirname, '..', '..');
 export const WEB_DIST = join(ROOT, 'web', 'dist');
 
-function newestMtimeMs(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Runs `npm run build:web` unless web/dist is newer than every file under web/src and src/schemas. */
+/** Runs `npm run build:web` when web/dist is missing or stale, by the rule `toonlora serve` uses. */
 export function ensureWebBuilt(): void {
-  const index = join(WEB_DIST, 'index.html');
-  const sources = Math.max(
-    newestMtimeMs(join(ROOT, 'web', 'src')),
-    newestMtimeMs(join(ROOT, 'src', 'schemas')),
-  );
-  if (existsSync(index) && statSync(index).mtimeMs > sources) return;
+  if (!webBuildStale(WEB_DIST, ROOT)) return;
   execFileSync('npm', ['run', 'build:web'], { cwd: ROOT, stdio: 'ignore' });
 }
 

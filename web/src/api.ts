@@ -1,6 +1,6 @@
 // web/src/api.ts — the web app's API client: typed with src/schemas/api.ts, bearer token from
 // localStorage when the server asks for one (traded for a session cookie that <img>, links and
-// EventSource send by themselves), server-sent events for job progress.
+// EventSource send by themselves), server-sent events for job progress (reconnected until the job stops).
 import type {
   Artifact,
   Character,
@@ -11,10 +11,18 @@ import type {
   Job,
   JobCreateInput,
   JobEvent,
+  JobKind,
   LoraInspect,
   UploadedImage,
   UploadResult,
 } from '../../src/schemas/api.js';
+import {
+  FOLLOW_START,
+  type FollowState,
+  followStateAfter,
+  reconnectDelayMs,
+  streamUrl,
+} from './components/job-follow.js';
 
 const TOKEN_KEY = 'toonlora-token';
 
@@ -76,8 +84,12 @@ export const api = {
   dataset: (id: string) => request<DatasetDetail>('GET', `/api/datasets/${id}`),
   patchItem: (id: string, key: string, body: { caption?: string; excluded?: boolean }) =>
     request<DatasetDetail>('PATCH', `/api/datasets/${id}/items/${encodeURIComponent(key)}`, body),
-  jobs: (characterId: string) =>
-    request<{ jobs: Job[] }>('GET', `/api/jobs?characterId=${characterId}`).then((r) => r.jobs),
+  /** The character's jobs, newest first; `kind` keeps one kind. */
+  jobs: (characterId: string, kind?: JobKind) =>
+    request<{ jobs: Job[] }>(
+      'GET',
+      `/api/jobs?${new URLSearchParams({ characterId, ...(kind ? { kind } : {}) })}`,
+    ).then((r) => r.jobs),
   job: (id: string) => request<Job>('GET', `/api/jobs/${id}`),
   submitJob: (body: JobCreateInput) => request<Job>('POST', '/api/jobs', body),
   cancelJob: (id: string) => request<Job>('POST', `/api/jobs/${id}/cancel`),
@@ -122,14 +134,47 @@ export function uploadImages(
   });
 }
 
-/** Follows a job's events (replayed from the start); returns the function that stops listening. */
+/**
+ * Follows a job's events (replayed from the start); returns the function that stops listening. The server
+ * ends the stream once the job stops; when it ends or breaks before a final status arrived (a restarted
+ * server, a dropped connection), it is opened again after a backoff, resuming after the last event seen.
+ */
 export function followJob(jobId: string, onEvent: (event: JobEvent) => void): () => void {
-  const source = new EventSource(`/api/jobs/${jobId}/stream`);
-  const handle = (message: MessageEvent<string>) => onEvent(JSON.parse(message.data) as JobEvent);
-  for (const type of ['status', 'progress', 'sample', 'checkpoint', 'log']) {
-    source.addEventListener(type, handle as EventListener);
-  }
-  // The server ends the stream when the job stops; do not let EventSource reconnect in a loop.
-  source.onerror = () => source.close();
-  return () => source.close();
+  let state: FollowState = FOLLOW_START;
+  let source: EventSource | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const handle = (message: MessageEvent<string>) => {
+    const event = JSON.parse(message.data) as JobEvent;
+    const next = followStateAfter(state, event);
+    state = next.state;
+    if (next.fresh) onEvent(event);
+  };
+  const open = () => {
+    if (stopped) return;
+    const current = new EventSource(streamUrl(jobId, state));
+    source = current;
+    for (const type of ['status', 'progress', 'sample', 'checkpoint', 'log']) {
+      current.addEventListener(type, handle as EventListener);
+    }
+    // EventSource's own retry would loop on a stopped job; reconnect here, after the last event seen.
+    current.onerror = () => {
+      current.close();
+      const delay = reconnectDelayMs(state);
+      if (stopped || delay === null) return;
+      state = { ...state, failures: state.failures + 1 };
+      // a job that is gone (404: its data folder was replaced) is not waited for; anything else retries
+      const reopenUnlessGone = () =>
+        api.job(jobId).then(open, (error) => {
+          if (!(error instanceof ApiError && error.status === 404)) open();
+        });
+      timer = setTimeout(reopenUnlessGone, delay);
+    };
+  };
+  open();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    source?.close();
+  };
 }

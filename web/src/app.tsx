@@ -1,6 +1,6 @@
 // web/src/app.tsx — the shell: header, hash routes (#/ characters, #/c/<id>/<tab>), token prompt
-// when the server requires one, and one error banner.
-import { useEffect, useState } from 'react';
+// when the server requires one, and one error banner (cleared when the user starts the next action).
+import { type SyntheticEvent, useEffect, useState } from 'react';
 import type { Character } from '../../src/schemas/api.js';
 import { ApiError, api, getToken, setToken } from './api.js';
 import { CharactersPage } from './pages/characters.js';
@@ -31,24 +31,67 @@ function useHashRoute(): string[] {
   return parts;
 }
 
+const UNREACHABLE = 'Cannot reach the toonlora server (is `toonlora serve` still running?)';
+
+/** The banner's text; fetch rejects with a bare TypeError ("Failed to fetch") when the server is down. */
+function errorMessage(e: unknown): string {
+  const networkError = e instanceof TypeError && /fetch|network|load failed/i.test(e.message);
+  if (networkError || (e instanceof ApiError && e.status === 0)) return UNREACHABLE;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The character the route names, once loaded: `missing` when the server has no such id. */
+interface LoadedCharacter {
+  id: string;
+  character: Character | null;
+  missing: boolean;
+}
+
 export function App() {
   const route = useHashRoute();
   const [error, setError] = useState<string | null>(null);
   const [needsToken, setNeedsToken] = useState(false);
-  const [character, setCharacter] = useState<Character | null>(null);
+  const [loaded, setLoaded] = useState<LoadedCharacter | null>(null);
   const onError = (e: unknown) => {
     if (e instanceof ApiError && e.status === 401) setNeedsToken(true);
-    setError(e instanceof Error ? e.message : String(e));
+    setError(errorMessage(e));
   };
   const characterId = route[0] === 'c' ? route[1] : undefined;
   const tab = (route[2] ?? 'upload') as Tab;
+  // Nothing of the previous character is shown (or uploaded to) while another id loads.
+  const current = loaded && loaded.id === characterId ? loaded : null;
+  const character = current?.character ?? null;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the route changes
   useEffect(() => {
     setError(null);
-    if (characterId) api.character(characterId).then(setCharacter, onError);
-    else setCharacter(null);
+    if (!characterId) {
+      setLoaded(null);
+      return;
+    }
+    let stale = false;
+    api.character(characterId).then(
+      (found) => {
+        if (!stale) setLoaded({ id: characterId, character: found, missing: false });
+      },
+      (e: unknown) => {
+        if (stale) return;
+        if (e instanceof ApiError && e.status === 404) {
+          setLoaded({ id: characterId, character: null, missing: true });
+        } else onError(e);
+      },
+    );
+    return () => {
+      stale = true;
+    };
   }, [characterId, tab]);
+
+  /** Starting the next action (a button, a form, a dropped file) clears the last action's error first;
+   * capture runs before the action's own handler, which may set it again. */
+  const clearError = () => setError(null);
+  const clearOnButton = (event: SyntheticEvent) => {
+    if ((event.target as Element).closest?.('button, .button, input[type=file]')) clearError();
+  };
 
   return (
     <>
@@ -69,7 +112,7 @@ export function App() {
           </nav>
         )}
       </header>
-      <main>
+      <main onClickCapture={clearOnButton} onSubmitCapture={clearError} onDropCapture={clearError}>
         {needsToken && (
           <form
             className="panel"
@@ -87,6 +130,16 @@ export function App() {
         {error && (
           <div className="error" role="alert">
             {error}
+          </div>
+        )}
+        {current?.missing && (
+          <div className="panel" data-testid="not-found">
+            <h2>No such character</h2>
+            <p>
+              This server has no character <code>{characterId}</code>: the link may be old, or the data folder
+              another one.
+            </p>
+            <a href="#/">← Back to the characters</a>
           </div>
         )}
         {!characterId && <CharactersPage onError={onError} />}

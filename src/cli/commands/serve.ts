@@ -10,6 +10,7 @@ import { DEFAULT_WEB_DIR } from '../../server/app.js';
 import { createServeServices } from '../../server/serve-services.js';
 import { startServer } from '../../server/server.js';
 import { commandAction, printResult } from '../output.js';
+import { webBuildStale } from './serve-build.js';
 
 interface ServeFlags {
   host: string;
@@ -30,18 +31,23 @@ function parsePort(value: string): number {
   return port;
 }
 
-/** Builds web/dist on first use (vite, a few seconds), so a fresh checkout serves the web app too. */
+/** Builds web/dist on first use and again when web/src (or what it imports) changed since, e.g. after
+ * `git pull` (vite, a few seconds), so a checkout serves its own web app. */
 function ensureWebAppBuilt(): void {
-  if (existsSync(join(DEFAULT_WEB_DIR, 'index.html'))) return;
-  process.stderr.write('toonlora serve: building the web app (npm run build:web)...\n');
+  const root = resolve(DEFAULT_WEB_DIR, '..', '..');
+  if (!webBuildStale(DEFAULT_WEB_DIR, root)) return;
+  const previous = existsSync(join(DEFAULT_WEB_DIR, 'index.html'));
+  const action = previous ? 'rebuilding the web app, its sources changed' : 'building the web app';
+  process.stderr.write(`toonlora serve: ${action} (npm run build:web)...\n`);
   const build = spawnSync('npm', ['run', 'build:web', '--silent'], {
-    cwd: resolve(DEFAULT_WEB_DIR, '..', '..'),
+    cwd: root,
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
   });
   if (build.status !== 0) {
     process.stderr.write(
-      `${build.stderr ?? ''}toonlora serve: the web app did not build; the API still runs. Try: npm run build:web\n`,
+      `${build.stderr ?? ''}toonlora serve: the web app did not build; ` +
+        `${previous ? 'serving the previous build' : 'the API still runs'}. Try: npm run build:web\n`,
     );
   }
 }

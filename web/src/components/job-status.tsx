@@ -1,5 +1,7 @@
-// web/src/components/job-status.tsx — a job's status line: status badge, step / total, loss, it/s, ETA,
-// and under it the job's warnings.
+// web/src/components/job-status.tsx — a job's status line: status badge, step / total, loss, it/s, ETA
+// (live figures only while the job runs, see job-view.ts's jobFigures), the status message (a final
+// status' error) and under it the job's warnings.
+import { jobFigures } from './job-view.js';
 import type { JobView } from './use-job.js';
 
 function formatEta(seconds: number | null | undefined): string {
@@ -9,21 +11,26 @@ function formatEta(seconds: number | null | undefined): string {
 }
 
 export function JobStatusLine({ view }: { view: JobView }) {
-  const p = view.progress;
+  const f = jobFigures(view);
   return (
     <div className="job-status">
       <span className={`badge ${view.status ?? 'none'}`} data-testid="job-status">
         {view.status ?? '…'}
       </span>
-      {p && (
-        <span className="figures">
-          step <b data-testid="job-step">{p.step}</b> / {p.total}
-          {typeof p.loss === 'number' && <> · loss {p.loss.toFixed(4)}</>}
-          {typeof p.itPerS === 'number' && <> · {p.itPerS.toFixed(2)} it/s</>} · ETA {formatEta(p.etaS)}
-          {p.message && <> · {p.message}</>}
+      {f && (
+        <span className="figures" data-testid="job-figures">
+          step <b data-testid="job-step">{f.step}</b> / {f.total}
+          {f.loss !== null && <> · loss {f.loss.toFixed(4)}</>}
+          {f.itPerS !== null && <> · {f.itPerS.toFixed(2)} it/s</>}
+          {view.status === 'running' && <> · ETA {formatEta(f.etaS)}</>}
+          {f.message && <> · {f.message}</>}
         </span>
       )}
-      {view.message && <span className="message">{view.message}</span>}
+      {view.message && (
+        <span className="message" data-testid="job-message">
+          {view.message}
+        </span>
+      )}
       {view.warnings.length > 0 && (
         <ul className="job-warnings" data-testid="job-warnings">
           {view.warnings.map((warning, i) => (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_JOB_VIEW, jobViewAfter } from './job-view.js';
+import { EMPTY_JOB_VIEW, jobFigures, jobViewAfter } from './job-view.js';
 
 describe('jobViewAfter', () => {
   it('keeps the distinct warn log lines in order and leaves info and debug lines out', () => {
@@ -34,5 +34,42 @@ describe('jobViewAfter', () => {
     expect(view.progress?.step).toBe(3);
     expect(view.status).toBe('running');
     expect(view.samples).toEqual([{ step: 2, url: '/a.png' }]);
+  });
+});
+
+describe('jobFigures', () => {
+  const progress = {
+    step: 3,
+    total: 10,
+    loss: 0.25,
+    itPerS: 0.75,
+    etaS: 41,
+    message: 'waiting for the generation worker',
+  };
+  const running = { ...EMPTY_JOB_VIEW, status: 'running' as const, progress };
+
+  it('shows it/s, ETA and the progress message only while the job runs', () => {
+    expect(jobFigures(running)).toEqual({
+      step: 3,
+      total: 10,
+      loss: 0.25,
+      itPerS: 0.75,
+      etaS: 41,
+      message: progress.message,
+    });
+    expect(jobFigures({ ...running, status: 'queued' })).toEqual({
+      step: 3,
+      total: 10,
+      loss: 0.25,
+      itPerS: null,
+      etaS: null,
+      message: null,
+    });
+    expect(jobFigures({ ...running, progress: null })).toBeNull();
+  });
+
+  it('shows no figures once the job is final (its status and message say it)', () => {
+    for (const status of ['succeeded', 'failed', 'cancelled', 'interrupted'] as const)
+      expect(jobFigures({ ...running, status, message: 'the server stopped while this job ran' })).toBeNull();
   });
 });

@@ -1,5 +1,7 @@
 // web/src/components/job-view.ts — what the web app shows of one job (status, latest progress, loss
-// history, sample images, warnings), and the pure step that folds one job event into it.
+// history, sample images, warnings), the pure step that folds one job event into it, and which live
+// figures its status line shows.
+import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import type { JobEventBody, JobProgress, JobStatus } from '../../../src/schemas/api.js';
 import type { LossPoint } from './loss-chart.js';
 
@@ -45,4 +47,36 @@ export function jobViewAfter(view: JobView, body: JobEventBody): JobView {
     default:
       return view;
   }
+}
+
+/** The figures a status line shows beside the status badge. */
+export interface JobFigures {
+  step: number;
+  total: number;
+  loss: number | null;
+  /** it/s and ETA: only while the job runs. */
+  itPerS: number | null;
+  etaS: number | null;
+  /** The runner's progress message ("waiting for the generation worker"): only while the job runs. */
+  message: string | null;
+}
+
+/**
+ * What the status line shows of `view`'s progress: nothing once the job is final (the status and its message
+ * say it all; a last it/s, ETA or "waiting for ..." would read as live), step / total and loss while it
+ * is queued again, and everything while it runs.
+ */
+export function jobFigures(view: JobView): JobFigures | null {
+  const p = view.progress;
+  if (!p || (view.status !== null && isFinalStatus(view.status))) return null;
+  const running = view.status === 'running';
+  const number = (value: number | null | undefined) => (typeof value === 'number' ? value : null);
+  return {
+    step: p.step,
+    total: p.total,
+    loss: number(p.loss),
+    itPerS: running ? number(p.itPerS) : null,
+    etaS: running ? number(p.etaS) : null,
+    message: running ? (p.message ?? null) : null,
+  };
 }

@@ -1,5 +1,7 @@
 // web/src/components/loss-chart.tsx — the training loss as a plain SVG line (raw points + a moving
-// average), x = step, y = loss.
+// average), x = step, y = loss; y labels from loss-ticks.ts, none (and a placeholder) before the first loss.
+import { lossTicks } from './loss-ticks.js';
+
 export interface LossPoint {
   step: number;
   loss: number;
@@ -8,6 +10,8 @@ export interface LossPoint {
 const WIDTH = 560;
 const HEIGHT = 200;
 const PAD = 36;
+/** Room for a y label of up to ~8 characters (0.00123, 1.2e-4) at the tick font size. */
+const PAD_LEFT = 56;
 
 function movingAverage(points: readonly LossPoint[], window: number): LossPoint[] {
   return points.map((point, index) => {
@@ -22,8 +26,10 @@ export function LossChart({ points, totalSteps }: { points: readonly LossPoint[]
   const maxLoss = Math.max(...losses, 1e-6);
   const minLoss = Math.min(...losses, maxLoss);
   const span = maxLoss - minLoss || maxLoss || 1;
-  const x = (step: number) => PAD + (step / maxStep) * (WIDTH - PAD * 1.5);
-  const y = (loss: number) => HEIGHT - PAD + -((loss - minLoss) / span) * (HEIGHT - PAD * 1.6);
+  const top = PAD / 2;
+  const bottom = HEIGHT - PAD;
+  const x = (step: number) => PAD_LEFT + (step / maxStep) * (WIDTH - PAD_LEFT - PAD / 2);
+  const y = (loss: number) => bottom - ((loss - minLoss) / span) * (bottom - top - PAD / 4);
   const path = (series: readonly LossPoint[]) =>
     series.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.step).toFixed(1)},${y(p.loss).toFixed(1)}`).join(' ');
   const smooth = movingAverage(points, 10);
@@ -35,22 +41,28 @@ export function LossChart({ points, totalSteps }: { points: readonly LossPoint[]
       aria-label="training loss"
       data-points={points.length}
     >
-      <line x1={PAD} y1={HEIGHT - PAD} x2={WIDTH - PAD / 2} y2={HEIGHT - PAD} className="axis" />
-      <line x1={PAD} y1={PAD / 2} x2={PAD} y2={HEIGHT - PAD} className="axis" />
-      <text x={PAD - 4} y={PAD / 2 + 8} textAnchor="end" className="tick">
-        {maxLoss.toPrecision(3)}
-      </text>
-      <text x={PAD - 4} y={HEIGHT - PAD} textAnchor="end" className="tick">
-        {minLoss.toPrecision(3)}
-      </text>
-      <text x={WIDTH - PAD / 2} y={HEIGHT - PAD + 16} textAnchor="end" className="tick">
+      <line x1={PAD_LEFT} y1={bottom} x2={WIDTH - PAD / 2} y2={bottom} className="axis" />
+      <line x1={PAD_LEFT} y1={top} x2={PAD_LEFT} y2={bottom} className="axis" />
+      {lossTicks(losses).map((tick) => (
+        <text
+          key={tick.label}
+          x={PAD_LEFT - 4}
+          y={Math.min(Math.max(y(tick.value) + 3, top + 8), bottom)}
+          textAnchor="end"
+          className="tick"
+          data-testid="loss-tick"
+        >
+          {tick.label}
+        </text>
+      ))}
+      <text x={WIDTH - PAD / 2} y={bottom + 16} textAnchor="end" className="tick" data-testid="chart-steps">
         step {maxStep}
       </text>
       {points.length > 0 && <path d={path(points)} className="raw" />}
       {points.length > 1 && <path d={path(smooth)} className="smooth" />}
       {points.length === 0 && (
-        <text x={WIDTH / 2} y={HEIGHT / 2} textAnchor="middle" className="tick">
-          waiting for the first step…
+        <text x={(PAD_LEFT + WIDTH) / 2} y={HEIGHT / 2} textAnchor="middle" className="tick">
+          waiting for the first loss…
         </text>
       )}
     </svg>

@@ -4,7 +4,8 @@ import type { Character } from '../../../src/schemas/api.js';
 import { api } from '../api.js';
 
 export function CharactersPage({ onError }: { onError: (error: unknown) => void }) {
-  const [characters, setCharacters] = useState<Character[]>([]);
+  /** null until the list loaded (no "no characters yet" when the load failed). */
+  const [characters, setCharacters] = useState<Character[] | null>(null);
   const [form, setForm] = useState({ name: '', trigger: '', classWord: 'girl' });
 
   const load = () => api.characters().then(setCharacters, onError);
@@ -27,7 +28,7 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
     <section>
       <h2>Characters</h2>
       <div className="cards">
-        {characters.map((c) => (
+        {characters?.map((c) => (
           <a key={c.id} className="card" href={`#/c/${c.id}/upload`} data-testid="character-card">
             <strong>{c.name}</strong>
             <span className="muted">
@@ -38,7 +39,7 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
             </span>
           </a>
         ))}
-        {characters.length === 0 && <p className="muted">No characters yet: create one.</p>}
+        {characters?.length === 0 && <p className="muted">No characters yet: create one.</p>}
       </div>
       <form className="panel form-row" onSubmit={create}>
         <h3>New character</h3>

@@ -60,7 +60,8 @@ export function DatasetPage({
   character: Character;
   onError: (error: unknown) => void;
 }) {
-  const [datasets, setDatasets] = useState<Dataset[]>([]);
+  /** null until the list loaded (no "no dataset yet" when the load failed). */
+  const [datasets, setDatasets] = useState<Dataset[] | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [detail, setDetail] = useState<DatasetDetail | null>(null);
 
@@ -76,11 +77,21 @@ export function DatasetPage({
     if (selected) api.dataset(selected).then(setDetail, onError);
   }, [selected]);
 
+  if (datasets === null) return null;
   if (datasets.length === 0) {
     return <p className="muted">No dataset yet: upload screenshots and build one.</p>;
   }
+  /** The version list's image counts follow an exclude / re-include right away. */
+  const showDetail = (next: DatasetDetail) => {
+    setDetail(next);
+    setDatasets((list) =>
+      (list ?? []).map((d) =>
+        d.id === next.id ? { ...d, itemCount: next.itemCount, excludedCount: next.excludedCount } : d,
+      ),
+    );
+  };
   const patch = (key: string) => (body: { caption?: string; excluded?: boolean }) =>
-    selected && api.patchItem(selected, key, body).then(setDetail, onError);
+    selected && api.patchItem(selected, key, body).then(showDetail, onError);
 
   return (
     <section>

@@ -1,14 +1,25 @@
 // web/src/pages/generate.tsx — generate with a LoRA: prompt (trigger pre-filled), negative prompt,
 // weight slider, seed, steps, several seeds as a grid, and a weight sweep (0.4 / 0.7 / 1.0). Cancel stops
-// the image being rendered at its next sampling step; a sweep keeps the weights already done.
+// the image being rendered at its next sampling step; a sweep keeps the weights already done. After a
+// reload or a tab switch it reopens the character's latest generate job: its settings, live status and
+// Cancel while it runs, its images once it stopped.
 import { type FormEvent, useEffect, useState } from 'react';
 import type { Artifact, Character, GenerationTiming, Job } from '../../../src/schemas/api.js';
-import { generationConfigSchema } from '../../../src/schemas/config.js';
+import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import { api } from '../api.js';
+import {
+  COUNT_FIELD,
+  type GenerateForm,
+  generateFormFromParams,
+  generationFromForm,
+  initialGenerateForm,
+  SEED_FIELD,
+  STEPS_FIELD,
+} from '../components/generate-form.js';
 import { JobStatusLine } from '../components/job-status.js';
+import { numberAttributes } from '../components/number-field.js';
 import { useJob } from '../components/use-job.js';
 
-const DEFAULTS = generationConfigSchema.parse({});
 const SWEEP = [0.4, 0.7, 1.0];
 
 export function GeneratePage({
@@ -19,28 +30,38 @@ export function GeneratePage({
   onError: (error: unknown) => void;
 }) {
   const [loras, setLoras] = useState<Artifact[]>([]);
-  const [loraId, setLoraId] = useState('');
-  const [prompt, setPrompt] = useState(`${character.trigger}, 1${character.classWord}, upper body, smiling`);
-  const [negative, setNegative] = useState(DEFAULTS.negativePrompt);
-  const [weight, setWeight] = useState(DEFAULTS.loraWeight);
-  const [seed, setSeed] = useState(DEFAULTS.seeds[0] ?? 42);
-  const [count, setCount] = useState(2);
-  const [steps, setSteps] = useState(DEFAULTS.steps);
-  const [sweep, setSweep] = useState(false);
+  const [form, setForm] = useState<GenerateForm>(() => initialGenerateForm(character));
+  const [formError, setFormError] = useState<string | null>(null);
   const [job, setJob] = useState<Job | null>(null);
   const [images, setImages] = useState<Artifact[]>([]);
   const view = useJob(job?.id ?? null);
+  const set = (patch: Partial<GenerateForm>) => setForm((current) => ({ ...current, ...patch }));
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
-    api.artifacts({ characterId: character.id, kind: 'lora' }).then((list) => {
-      setLoras(list);
-      setLoraId(list[list.length - 1]?.id ?? '');
-    }, onError);
+    const fresh = initialGenerateForm(character);
+    setForm(fresh);
+    setJob(null);
+    setImages([]);
+    Promise.all([
+      api.artifacts({ characterId: character.id, kind: 'lora' }),
+      api.jobs(character.id, 'generate'),
+    ])
+      .then(([list, jobs]) => {
+        setLoras(list);
+        const newestLora = list[list.length - 1]?.id ?? '';
+        // Reopen the latest generate job with its settings; its LoRA when still listed, else the newest.
+        const latest = jobs[0] ?? null;
+        const reopened = latest ? generateFormFromParams(latest.params, fresh) : fresh;
+        const loraId = list.some((l) => l.id === reopened.loraId) ? reopened.loraId : newestLora;
+        setForm({ ...reopened, loraId });
+        setJob(latest);
+      })
+      .catch(onError);
   }, [character.id]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: refresh results when the job finishes
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refresh results when the job stops
   useEffect(() => {
-    if (job && (view.status === 'succeeded' || view.status === 'cancelled')) {
+    if (job && view.status && isFinalStatus(view.status)) {
       api.job(job.id).then(setJob, onError);
       api.artifacts({ jobId: job.id, kind: 'image' }).then(setImages, onError);
     }
@@ -48,18 +69,17 @@ export function GeneratePage({
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    const checked = generationFromForm(form);
+    setFormError(checked.ok ? null : checked.error);
+    if (!checked.ok) return;
     setImages([]);
     try {
-      const lora = loras.find((l) => l.id === loraId);
+      const lora = loras.find((l) => l.id === form.loraId);
       // Generate with the base the LoRA was trained on, at its training resolution.
       const baseModel = typeof lora?.meta.baseModel === 'string' ? lora.meta.baseModel : undefined;
       const size = typeof lora?.meta.resolution === 'number' ? lora.meta.resolution : undefined;
       const generation = {
-        prompt,
-        negativePrompt: negative,
-        loraWeight: weight,
-        steps,
-        seeds: Array.from({ length: count }, (_, i) => seed + i),
+        ...checked.generation,
         ...(baseModel ? { baseModel } : {}),
         ...(size ? { width: size, height: size } : {}),
       };
@@ -67,7 +87,11 @@ export function GeneratePage({
         await api.submitJob({
           kind: 'generate',
           characterId: character.id,
-          params: { ...(loraId ? { loraId } : {}), generation, ...(sweep ? { weights: SWEEP } : {}) },
+          params: {
+            ...(form.loraId ? { loraId: form.loraId } : {}),
+            generation,
+            ...(form.sweep ? { weights: SWEEP } : {}),
+          },
         }),
       );
     } catch (error) {
@@ -91,11 +115,12 @@ export function GeneratePage({
 
   return (
     <section className="two-col">
-      <form className="panel form-grid" onSubmit={submit}>
+      {/* noValidate: the fields are checked against the schema on submit, with one message naming the field */}
+      <form className="panel form-grid" onSubmit={submit} noValidate>
         <h3>Generate</h3>
         <label>
           LoRA
-          <select value={loraId} onChange={(e) => setLoraId(e.target.value)}>
+          <select value={form.loraId} onChange={(e) => set({ loraId: e.target.value })}>
             <option value="">(none: base model only)</option>
             {loras.map((l) => (
               <option key={l.id} value={l.id}>
@@ -106,52 +131,76 @@ export function GeneratePage({
         </label>
         <label className="wide">
           Prompt
-          <textarea name="prompt" rows={3} value={prompt} onChange={(e) => setPrompt(e.target.value)} />
+          <textarea
+            name="prompt"
+            rows={3}
+            value={form.prompt}
+            onChange={(e) => set({ prompt: e.target.value })}
+          />
         </label>
         <label className="wide">
           Negative prompt
-          <textarea name="negative" rows={2} value={negative} onChange={(e) => setNegative(e.target.value)} />
+          <textarea
+            name="negative"
+            rows={2}
+            value={form.negative}
+            onChange={(e) => set({ negative: e.target.value })}
+          />
         </label>
         <label>
-          LoRA weight <b>{weight.toFixed(2)}</b>
+          LoRA weight <b>{form.weight.toFixed(2)}</b>
           <input
             type="range"
             min={0}
             max={1.5}
             step={0.05}
-            value={weight}
-            disabled={sweep}
-            onChange={(e) => setWeight(Number(e.target.value))}
+            value={form.weight}
+            disabled={form.sweep}
+            onChange={(e) => set({ weight: Number(e.target.value) })}
           />
         </label>
         <label>
           Seed
-          <input type="number" value={seed} onChange={(e) => setSeed(Number(e.target.value))} />
+          <input
+            name="seed"
+            type="number"
+            required
+            {...numberAttributes(SEED_FIELD)}
+            value={form.seed}
+            onChange={(e) => set({ seed: e.target.value })}
+          />
         </label>
         <label>
           Steps
           <input
             name="steps"
             type="number"
-            min={1}
-            value={steps}
-            onChange={(e) => setSteps(Number(e.target.value))}
+            required
+            {...numberAttributes(STEPS_FIELD)}
+            value={form.steps}
+            onChange={(e) => set({ steps: e.target.value })}
           />
         </label>
         <label>
           Images
           <input
+            name="count"
             type="number"
-            min={1}
-            max={8}
-            value={count}
-            onChange={(e) => setCount(Number(e.target.value))}
+            required
+            {...numberAttributes(COUNT_FIELD)}
+            value={form.count}
+            onChange={(e) => set({ count: e.target.value })}
           />
         </label>
         <label className="check">
-          <input type="checkbox" checked={sweep} onChange={(e) => setSweep(e.target.checked)} /> Weight sweep{' '}
-          {SWEEP.join(' / ')}
+          <input type="checkbox" checked={form.sweep} onChange={(e) => set({ sweep: e.target.checked })} />{' '}
+          Weight sweep {SWEEP.join(' / ')}
         </label>
+        {formError && (
+          <p className="error wide" role="alert" data-testid="form-error">
+            {formError}
+          </p>
+        )}
         <button type="submit">Generate</button>
       </form>
       <div className="panel">

@@ -43,7 +43,8 @@ export function LoraPage({
   character: Character;
   onError: (error: unknown) => void;
 }) {
-  const [loras, setLoras] = useState<Artifact[]>([]);
+  /** null until the list loaded (no "no LoRA yet" when the load failed). */
+  const [loras, setLoras] = useState<Artifact[] | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [inspect, setInspect] = useState<LoraInspect | null>(null);
   const [inspectError, setInspectError] = useState<string | null>(null);
@@ -62,6 +63,7 @@ export function LoraPage({
       api.inspectLora(selected).then(setInspect, (error: Error) => setInspectError(error.message));
   }, [selected]);
 
+  if (loras === null) return null;
   if (loras.length === 0) return <p className="muted">No LoRA yet: train one.</p>;
   const lora = loras.find((l) => l.id === selected);
   const snippet = inspect?.snippet ?? (lora ? `<lora:${lora.name}:0.8>, ${character.trigger}` : '');

@@ -1,52 +1,29 @@
-// web/src/pages/train.tsx — the training form (defaults from the shared config schema), the live loss
-// chart, it/s and ETA, sample images as they appear, cancel and resume.
+// web/src/pages/train.tsx — the training form (defaults from the shared config schema; after a reload, the
+// settings of the character's latest train job, which it reopens), the live loss chart, it/s and ETA, sample
+// images as they appear, cancel and resume.
 import { type FormEvent, useEffect, useState } from 'react';
 import type { Character, Dataset, Job } from '../../../src/schemas/api.js';
-import { LORA_ALGORITHMS, trainingConfigSchema } from '../../../src/schemas/config.js';
+import { LORA_ALGORITHMS } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { LossChart } from '../components/loss-chart.js';
+import { numberAttributes } from '../components/number-field.js';
+import {
+  ALPHA_FIELD,
+  INITIAL_TRAIN_FORM,
+  type LoraAlgorithm,
+  TRAIN_NUMBER_FIELDS,
+  type TrainForm,
+  trainFormFromParams,
+  trainingFromForm,
+  trainStepsOf,
+} from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
 
-const DEFAULTS = trainingConfigSchema.parse({});
-type LoraAlgorithm = (typeof LORA_ALGORITHMS)[number];
 const ALGORITHM_LABELS: Record<LoraAlgorithm, string> = {
   lora: 'LoRA',
   lokr: 'LoKr (LyCORIS Kronecker product: smaller, usually a higher learning rate)',
 };
-
-interface TrainForm {
-  baseModel: string;
-  algorithm: LoraAlgorithm;
-  rank: number;
-  alpha: string;
-  steps: number;
-  learningRate: number;
-  snrGamma: number;
-  noiseOffset: number;
-  resolution: number;
-}
-
-const INITIAL: TrainForm = {
-  baseModel: DEFAULTS.baseModel,
-  algorithm: DEFAULTS.lora.algorithm,
-  rank: DEFAULTS.lora.rank,
-  alpha: '',
-  steps: DEFAULTS.steps,
-  learningRate: DEFAULTS.learningRate,
-  snrGamma: DEFAULTS.snrGamma,
-  noiseOffset: DEFAULTS.noiseOffset,
-  resolution: DEFAULTS.resolution,
-};
-
-const NUMBER_FIELDS: Array<[keyof TrainForm, string, number]> = [
-  ['rank', 'Rank', 1],
-  ['steps', 'Steps', 1],
-  ['learningRate', 'Learning rate', 1e-6],
-  ['snrGamma', 'Min-SNR gamma', 0.1],
-  ['noiseOffset', 'Noise offset', 0.01],
-  ['resolution', 'Resolution', 8],
-];
 
 export function TrainPage({
   character,
@@ -57,39 +34,56 @@ export function TrainPage({
 }) {
   const [datasets, setDatasets] = useState<Dataset[]>([]);
   const [datasetId, setDatasetId] = useState('');
-  const [form, setForm] = useState<TrainForm>(INITIAL);
+  const [form, setForm] = useState<TrainForm>(INITIAL_TRAIN_FORM);
+  const [formError, setFormError] = useState<string | null>(null);
   const [job, setJob] = useState<Job | null>(null);
+  /** Whether the character's jobs were read: the empty state is shown only then, not while the server is unreachable. */
+  const [loaded, setLoaded] = useState<'loading' | 'ok' | 'failed'>('loading');
   const [attempt, setAttempt] = useState(0);
   const view = useJob(job?.id ?? null, attempt);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
-    api.datasets(character.id).then((list) => {
+    setLoaded('loading');
+    const datasetsLoaded = api.datasets(character.id).then((list) => {
       setDatasets(list);
       setDatasetId(list[list.length - 1]?.id ?? '');
-    }, onError);
-    api.jobs(character.id).then((jobs) => setJob(jobs.find((j) => j.kind === 'train') ?? null), onError);
+      return list;
+    });
+    datasetsLoaded.catch(onError);
+    // Reopen the latest train job with its settings in the form (and its dataset, when still listed).
+    api.jobs(character.id, 'train').then(
+      async (jobs) => {
+        const latest = jobs[0] ?? null;
+        setJob(latest);
+        setLoaded('ok');
+        if (!latest) return;
+        setForm(trainFormFromParams(latest.params));
+        const list = await datasetsLoaded.catch(() => []);
+        if (list.some((d) => d.id === latest.params.datasetId))
+          setDatasetId(latest.params.datasetId as string);
+      },
+      (error) => {
+        setLoaded('failed');
+        onError(error);
+      },
+    );
   }, [character.id]);
 
   const start = async (event: FormEvent) => {
     event.preventDefault();
+    const checked = trainingFromForm(form);
+    setFormError(checked.ok ? null : checked.error);
+    if (!checked.ok) return;
     try {
-      const training = {
-        baseModel: form.baseModel,
-        steps: form.steps,
-        learningRate: form.learningRate,
-        snrGamma: form.snrGamma,
-        noiseOffset: form.noiseOffset,
-        resolution: form.resolution,
-        lora: {
-          algorithm: form.algorithm,
-          rank: form.rank,
-          ...(form.alpha ? { alpha: Number(form.alpha) } : {}),
-        },
-      };
       setJob(
-        await api.submitJob({ kind: 'train', characterId: character.id, params: { datasetId, training } }),
+        await api.submitJob({
+          kind: 'train',
+          characterId: character.id,
+          params: { datasetId, training: checked.training },
+        }),
       );
+      setLoaded('ok');
     } catch (error) {
       onError(error);
     }
@@ -104,11 +98,13 @@ export function TrainPage({
     }
   };
   const status = view.status ?? job?.status;
-  const total = view.progress?.total ?? form.steps;
+  // The chart's axis: the job's own step count until its first progress event says so.
+  const total = view.progress?.total ?? (job ? trainStepsOf(job.params) : 0);
 
   return (
     <section className="two-col">
-      <form className="panel form-grid" onSubmit={start}>
+      {/* noValidate: the fields are checked against the schema on submit, with one message naming the field */}
+      <form className="panel form-grid" onSubmit={start} noValidate>
         <h3>Train a LoRA</h3>
         <label>
           Dataset
@@ -125,6 +121,7 @@ export function TrainPage({
           <input
             name="baseModel"
             value={form.baseModel}
+            required
             onChange={(e) => setForm({ ...form, baseModel: e.target.value })}
           />
         </label>
@@ -142,15 +139,16 @@ export function TrainPage({
             ))}
           </select>
         </label>
-        {NUMBER_FIELDS.map(([key, label, step]) => (
+        {TRAIN_NUMBER_FIELDS.map(([key, spec]) => (
           <label key={key}>
-            {label}
+            {spec.label}
             <input
               name={key}
               type="number"
-              step={step}
-              value={form[key] as number}
-              onChange={(e) => setForm({ ...form, [key]: Number(e.target.value) })}
+              required
+              {...numberAttributes(spec)}
+              value={form[key]}
+              onChange={(e) => setForm({ ...form, [key]: e.target.value })}
             />
           </label>
         ))}
@@ -159,11 +157,17 @@ export function TrainPage({
           <input
             name="alpha"
             type="number"
+            {...numberAttributes(ALPHA_FIELD)}
             placeholder={`= rank (${form.rank})`}
             value={form.alpha}
             onChange={(e) => setForm({ ...form, alpha: e.target.value })}
           />
         </label>
+        {formError && (
+          <p className="error wide" role="alert" data-testid="form-error">
+            {formError}
+          </p>
+        )}
         <button type="submit" disabled={!datasetId || status === 'running' || status === 'queued'}>
           Start training
         </button>
@@ -197,7 +201,7 @@ export function TrainPage({
             </div>
           </>
         ) : (
-          <p className="muted">No training yet.</p>
+          loaded === 'ok' && <p className="muted">No training yet.</p>
         )}
       </div>
     </section>

@@ -1,7 +1,8 @@
-// web/src/pages/upload.tsx — drag-and-drop multi-upload with progress, the uploaded screenshots, and
-// "build dataset" (a prep job, with the stage choices `toonlora prep` has as flags) with its live status.
-import { type DragEvent, useEffect, useState } from 'react';
-import type { Character, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
+// web/src/pages/upload.tsx — drag-and-drop multi-upload with progress (the dropzone is a button, so Tab
+// reaches it and Enter / Space open the file chooser), the uploaded screenshots, and "build dataset" (a
+// prep job, with the stage choices `toonlora prep` has as flags) with its live status.
+import { type DragEvent, useEffect, useRef, useState } from 'react';
+import type { Character, Job, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
 import {
   captionerSchema,
   charactersSchema,
@@ -32,26 +33,31 @@ export function UploadPage({
   character: Character;
   onError: (error: unknown) => void;
 }) {
-  const [images, setImages] = useState<UploadedImage[]>([]);
+  /** null until the first load answered (no empty-state text when it failed). */
+  const [images, setImages] = useState<UploadedImage[] | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [rejected, setRejected] = useState<Array<{ name: string; reason: string }>>([]);
-  const [prepJobId, setPrepJobId] = useState<string | null>(null);
+  const [prepJob, setPrepJob] = useState<Job | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+  /** Set synchronously, so a double click cannot submit twice before the re-render disables the button. */
+  const submittingRef = useRef(false);
   const [hover, setHover] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
   const [options, setOptions] = useState<Pick<PrepOptions, StageKey>>({
     characters: PREP_DEFAULTS.characters,
     segmenter: PREP_DEFAULTS.segmenter,
     inpainter: PREP_DEFAULTS.inpainter,
     captioner: PREP_DEFAULTS.captioner,
   });
-  const prep = useJob(prepJobId);
+  const prep = useJob(prepJob?.id ?? null);
+  const prepStatus = prep.status ?? prepJob?.status;
+  const prepActive = prepStatus === 'queued' || prepStatus === 'running';
 
   const load = () => api.images(character.id).then(setImages, onError);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
     load();
-    api
-      .jobs(character.id)
-      .then((jobs) => setPrepJobId(jobs.find((j) => j.kind === 'prep')?.id ?? null), onError);
+    api.jobs(character.id).then((jobs) => setPrepJob(jobs.find((j) => j.kind === 'prep') ?? null), onError);
   }, [character.id]);
 
   const send = async (files: File[]) => {
@@ -75,18 +81,26 @@ export function UploadPage({
   };
 
   const buildDataset = async () => {
+    if (submittingRef.current) return;
+    submittingRef.current = true;
+    setSubmitting(true);
     try {
-      const job = await api.submitJob({ kind: 'prep', characterId: character.id, params: { options } });
-      setPrepJobId(job.id);
+      setPrepJob(await api.submitJob({ kind: 'prep', characterId: character.id, params: { options } }));
     } catch (error) {
       onError(error);
+    } finally {
+      submittingRef.current = false;
+      setSubmitting(false);
     }
   };
 
   return (
     <section>
-      <label
+      <button
+        type="button"
         className={`dropzone ${hover ? 'hover' : ''}`}
+        data-testid="dropzone"
+        onClick={() => fileInput.current?.click()}
         onDragOver={(e) => {
           e.preventDefault();
           setHover(true);
@@ -95,14 +109,19 @@ export function UploadPage({
         onDrop={drop}
       >
         <strong>Drop screenshots here</strong> or click to choose (PNG, JPEG, WebP, GIF; many at once)
-        <input
-          type="file"
-          multiple
-          accept="image/png,image/jpeg,image/webp,image/gif"
-          data-testid="upload-input"
-          onChange={(e) => send([...(e.target.files ?? [])])}
-        />
-      </label>
+      </button>
+      <input
+        ref={fileInput}
+        type="file"
+        multiple
+        hidden
+        accept="image/png,image/jpeg,image/webp,image/gif"
+        data-testid="upload-input"
+        onChange={(e) => {
+          send([...(e.target.files ?? [])]);
+          e.target.value = ''; // choosing the same files again uploads them again
+        }}
+      />
       {progress !== null && <progress value={progress} max={1} />}
       {rejected.length > 0 && (
         <ul className="rejected">
@@ -111,8 +130,9 @@ export function UploadPage({
           ))}
         </ul>
       )}
+      {images?.length === 0 && <p className="muted">No screenshots yet: drop or choose some above.</p>}
       <div className="thumbs" data-testid="uploads">
-        {images.map((image) => (
+        {images?.map((image) => (
           <figure key={image.id}>
             <img src={image.url} alt={image.originalName} loading="lazy" />
             <figcaption>
@@ -140,10 +160,10 @@ export function UploadPage({
             </label>
           ))}
         </div>
-        <button type="button" disabled={images.length === 0} onClick={buildDataset}>
-          Build dataset from {images.length} screenshots
+        <button type="button" disabled={!images?.length || submitting || prepActive} onClick={buildDataset}>
+          Build dataset from {images?.length ?? 0} screenshots
         </button>
-        {prepJobId && <JobStatusLine view={prep} />}
+        {prepJob && <JobStatusLine view={prep} />}
         {prep.status === 'succeeded' && <a href={`#/c/${character.id}/dataset`}>Review the dataset →</a>}
       </div>
     </section>

@@ -1,0 +1,156 @@
+// test/web-layout.test.ts — the web app's shell in chromium against a real server on loopback (a stand-in
+// prep runner that holds its job until stopped): no page wider than a 390 px phone, the upload dropzone
+// with the keyboard alone, one prep job from a double click, the error banner cleared by the next action,
+// image counts after an exclude, an unknown character id, and a server that cannot be reached.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobContext } from '../src/jobs/job-queue.js';
+import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
+import { seedDataset, solidPng } from './helpers/server-fixtures.js';
+import { startWebSession, type WebSession } from './helpers/web-session.js';
+
+const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts', 'web');
+
+/** Stand-in prep: stays running until the job is stopped (cancel or server close). */
+async function holdPrep(context: JobContext): Promise<never> {
+  await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }));
+  throw new Error('stopped');
+}
+
+let web: WebSession;
+let url: string;
+let page: Page;
+let characterId: string;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  web = await startWebSession('web-layout', {
+    runners: (deps) => ({ ...createDefaultRunners(deps), prep: holdPrep }),
+  });
+  ({ url, page } = web);
+  ({ characterId } = await seedDataset(web.app));
+}, 180_000);
+
+afterAll(() => web?.close());
+
+const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const banner = () => page.locator('[role=alert]');
+
+describe('web app shell', () => {
+  it('fits a 390 px phone: one column, no sideways scrolling on any page', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const pages: Array<[string, string]> = [
+        ['', '[data-testid=character-card]'],
+        [`c/${characterId}/upload`, '[data-testid=prep-options]'],
+        [`c/${characterId}/dataset`, '[data-testid=dataset-item]'],
+        [`c/${characterId}/train`, 'input[name=rank]'],
+        [`c/${characterId}/lora`, 'text=No LoRA yet'],
+        [`c/${characterId}/generate`, 'textarea[name=prompt]'],
+      ];
+      for (const [route, ready] of pages) {
+        await page.goto(`${url}/#/${route}`);
+        await page.waitForSelector(ready);
+        const widths = await page.evaluate(() => ({
+          scroll: document.documentElement.scrollWidth,
+          inner: window.innerWidth,
+        }));
+        expect(widths.scroll, `#/${route} is wider than the window`).toBeLessThanOrEqual(widths.inner);
+        await shot(`phone-${route.split('/').pop() || 'characters'}`);
+      }
+      // the dataset row stacks: caption and buttons inside the window; train's progress under the form
+      await page.goto(`${url}/#/c/${characterId}/dataset`);
+      await page.waitForSelector('[data-testid=dataset-item]');
+      const exclude = await page.locator('button:has-text("Exclude")').first().boundingBox();
+      expect((exclude?.x ?? 0) + (exclude?.width ?? 0)).toBeLessThanOrEqual(390);
+      await page.goto(`${url}/#/c/${characterId}/train`);
+      const progress = await page.locator('h3:has-text("Progress")').boundingBox();
+      expect(progress?.x).toBeLessThan(390 / 2);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  }, 60_000);
+
+  it('uploads with the keyboard alone and builds one dataset from a double click', async () => {
+    const kei = web.app.catalog.createCharacter({ name: 'Kei', trigger: 'kei_tl', classWord: 'boy' });
+    await page.goto(`${url}/#/c/${kei.id}/upload`);
+    await page.waitForSelector('text=No screenshots yet');
+    // listening first: playwright turns on file-chooser interception asynchronously
+    const chooserOpened = page.waitForEvent('filechooser');
+    let focused = '';
+    for (let i = 0; i < 12 && focused !== 'dropzone'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? '');
+    }
+    expect(focused).toBe('dropzone');
+    const outline = await page.evaluate(
+      () => getComputedStyle(document.activeElement as Element).outlineStyle,
+    );
+    expect(outline).not.toBe('none');
+    await page.keyboard.press('Enter');
+    const chooser = await chooserOpened;
+    expect(chooser.isMultiple()).toBe(true);
+    const png = await solidPng(320, 320, [60, 140, 200]);
+    await chooser.setFiles([
+      { name: 'a.png', mimeType: 'image/png', buffer: png },
+      { name: 'b.png', mimeType: 'image/png', buffer: await solidPng(320, 320, [200, 60, 90]) },
+    ]);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=uploads] img').length === 2);
+
+    const build = page.locator('button:has-text("Build dataset")');
+    await build.dblclick();
+    await page.waitForSelector('[data-testid=job-status]:text-matches("queued|running")');
+    await expect(build.isDisabled()).resolves.toBe(true);
+    expect(web.app.queue.listJobs({ kind: 'prep', characterId: kei.id })).toHaveLength(1);
+  }, 60_000);
+
+  it('clears the error banner when the next action starts; counts follow an exclude', async () => {
+    await page.goto(`${url}/#/c/${characterId}/dataset`);
+    await page.waitForSelector('[data-testid=dataset-item]');
+    const version = page.locator('select').first();
+    await expect(version.textContent()).resolves.toContain('2/2 images');
+    const caption = page.locator('[data-testid=caption]').first();
+    await caption.fill('  '); // refused: a caption is not empty
+    await caption.evaluate((textarea) => (textarea as HTMLTextAreaElement).blur());
+    await banner().waitFor();
+    await page.locator('button:has-text("Exclude")').last().click();
+    await page.waitForSelector('.item.excluded');
+    await expect(banner().count()).resolves.toBe(0);
+    await expect(version.textContent()).resolves.toContain('1/2 images');
+  }, 30_000);
+
+  it('says so for an unknown character id, with nothing of the previous character', async () => {
+    await page.goto(`${url}/#/c/${characterId}/upload`);
+    await page.waitForSelector('nav');
+    await page.evaluate(() => {
+      window.location.hash = '#/c/does-not-exist/upload';
+    });
+    await page.waitForSelector('[data-testid=not-found]');
+    await expect(page.textContent('[data-testid=not-found]')).resolves.toContain('No such character');
+    expect(await page.locator('nav').count()).toBe(0);
+    expect(await page.locator('[data-testid=dropzone], [data-testid=uploads]').count()).toBe(0);
+    await page.click('[data-testid=not-found] a');
+    await page.waitForSelector('[data-testid=character-card]');
+  }, 30_000);
+
+  it('names an unreachable server and shows no empty-state text for what did not load', async () => {
+    await page.goto(`${url}/#/c/${characterId}/upload`);
+    await page.waitForSelector('nav');
+    await page.route('**/api/**', (route) => route.abort('connectionrefused'));
+    try {
+      await page.click('nav a:has-text("Dataset")');
+      await banner().waitFor();
+      await expect(banner().textContent()).resolves.toBe(
+        'Cannot reach the toonlora server (is `toonlora serve` still running?)',
+      );
+      expect(await page.locator('text=No dataset yet').count()).toBe(0);
+      await page.click('a.brand');
+      await banner().waitFor();
+      expect(await page.locator('text=No characters yet').count()).toBe(0);
+    } finally {
+      await page.unroute('**/api/**');
+    }
+  }, 30_000);
+});

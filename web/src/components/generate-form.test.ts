@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import {
+  generateFormFromParams,
+  generationFromForm,
+  defaultPrompt,
+  initialGenerateForm,
+} from './generate-form.js';
+
+describe('generate form', () => {
+  it('pre-fills the trigger and class word; "1" only before the booru girl / boy tags', () => {
+    expect(defaultPrompt({ trigger: 'mina_tl', classWord: 'girl' })).toBe(
+      'mina_tl, 1girl, upper body, smiling',
+    );
+    expect(defaultPrompt({ trigger: 'ken', classWord: 'Boy' })).toBe('ken, 1boy, upper body, smiling');
+    expect(defaultPrompt({ trigger: 'mina_tl', classWord: 'young woman' })).toBe(
+      'mina_tl, young woman, upper body, smiling',
+    );
+    expect(defaultPrompt({ trigger: 'rex', classWord: 'dog' })).toBe('rex, dog, upper body, smiling');
+  });
+
+  it("shows a reopened job's settings", () => {
+    const fallback = initialGenerateForm({ trigger: 'mina_tl', classWord: 'girl' });
+    const form = generateFormFromParams(
+      {
+        loraId: 'l1',
+        generation: { prompt: 'mina_tl, red scarf', steps: 2, seeds: [7, 8, 9], loraWeight: 0.6 },
+        weights: [0.4, 0.7, 1],
+      },
+      fallback,
+    );
+    expect(form).toMatchObject({
+      loraId: 'l1',
+      prompt: 'mina_tl, red scarf',
+      weight: 0.6,
+      seed: '7',
+      count: '3',
+      steps: '2',
+      sweep: true,
+    });
+    expect(generateFormFromParams({ generation: { steps: -1 } }, fallback)).toBe(fallback);
+  });
+
+  it('sends numbers, never an emptied field as 0', () => {
+    const form = initialGenerateForm({ trigger: 'mina_tl', classWord: 'girl' });
+    expect(generationFromForm({ ...form, seed: '10', count: '3', steps: '2' })).toMatchObject({
+      ok: true,
+      generation: { steps: 2, seeds: [10, 11, 12] },
+    });
+    expect(generationFromForm({ ...form, steps: '' })).toEqual({
+      ok: false,
+      error: 'Steps: enter a whole number from 1 to 500',
+    });
+    expect(generationFromForm({ ...form, count: '9' })).toMatchObject({ ok: false });
+    expect(generationFromForm({ ...form, seed: String(2 ** 32 - 1), count: '2' })).toMatchObject({
+      ok: false,
+    });
+  });
+});

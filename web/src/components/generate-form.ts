@@ -1,0 +1,112 @@
+// web/src/components/generate-form.ts — the generate page's form (pure): the prompt pre-filled from the
+// character, the number fields as the text the inputs hold, the form of a reopened generate job (from its
+// params), and the form checked into the job's `generation` settings (or the first field that is wrong).
+import { z } from 'zod';
+import type { Character } from '../../../src/schemas/api.js';
+import { generationConfigSchema } from '../../../src/schemas/config.js';
+import { type NumberFieldSpec, numberText, parseNumberField } from './number-field.js';
+
+const DEFAULTS = generationConfigSchema.parse({});
+const generation = generationConfigSchema.shape;
+const seedSchema = generation.seeds.unwrap().element;
+/** Images per request offered by the page (the schema allows up to 16 seeds, rendered as one batch). */
+const MAX_IMAGES = 8;
+
+export const SEED_FIELD: NumberFieldSpec = { label: 'Seed', schema: seedSchema };
+export const STEPS_FIELD: NumberFieldSpec = { label: 'Steps', schema: generation.steps.unwrap() };
+export const COUNT_FIELD: NumberFieldSpec = {
+  label: 'Images',
+  schema: z.number().int().min(1).max(MAX_IMAGES),
+};
+
+/** Booru-style class tags that read as a count ("1girl"); any other class word goes in as written. */
+const COUNTED_CLASSES = new Set(['girl', 'boy']);
+
+/** The prompt a new generation starts from: "mina_tl, 1girl, upper body, smiling" / "mina_tl, young woman, ...". */
+export function defaultPrompt(character: Pick<Character, 'trigger' | 'classWord'>): string {
+  const classWord = character.classWord.trim();
+  const tag = COUNTED_CLASSES.has(classWord.toLowerCase()) ? `1${classWord.toLowerCase()}` : classWord;
+  return [character.trigger, tag, 'upper body', 'smiling'].filter(Boolean).join(', ');
+}
+
+export interface GenerateForm {
+  loraId: string;
+  prompt: string;
+  negative: string;
+  weight: number;
+  seed: string;
+  count: string;
+  steps: string;
+  sweep: boolean;
+}
+
+export function initialGenerateForm(character: Pick<Character, 'trigger' | 'classWord'>): GenerateForm {
+  return {
+    loraId: '',
+    prompt: defaultPrompt(character),
+    negative: DEFAULTS.negativePrompt,
+    weight: DEFAULTS.loraWeight,
+    seed: numberText(DEFAULTS.seeds[0] ?? 42),
+    count: '2',
+    steps: numberText(DEFAULTS.steps),
+    sweep: false,
+  };
+}
+
+/** The form of a generate job's params: its prompt, weight, first seed and count, steps, sweep and LoRA. */
+export function generateFormFromParams(
+  params: Record<string, unknown>,
+  fallback: GenerateForm,
+): GenerateForm {
+  const parsed = generationConfigSchema.safeParse(params.generation ?? {});
+  if (!parsed.success) return fallback;
+  const g = parsed.data;
+  return {
+    loraId: typeof params.loraId === 'string' ? params.loraId : '',
+    prompt: g.prompt,
+    negative: g.negativePrompt,
+    weight: g.loraWeight,
+    seed: numberText(g.seeds[0] ?? DEFAULTS.seeds[0] ?? 42),
+    count: numberText(Math.min(g.seeds.length, MAX_IMAGES)),
+    steps: numberText(g.steps),
+    sweep: Array.isArray(params.weights),
+  };
+}
+
+export type GenerateFormResult =
+  | {
+      ok: true;
+      generation: {
+        prompt: string;
+        negativePrompt: string;
+        loraWeight: number;
+        steps: number;
+        seeds: number[];
+      };
+    }
+  | { ok: false; error: string };
+
+/** The form's settings as a generate job's `generation`, or the first number field that is wrong. */
+export function generationFromForm(form: GenerateForm): GenerateFormResult {
+  const seed = parseNumberField(SEED_FIELD, form.seed);
+  if (!seed.ok) return seed;
+  const count = parseNumberField(COUNT_FIELD, form.count);
+  if (!count.ok) return count;
+  const steps = parseNumberField(STEPS_FIELD, form.steps);
+  if (!steps.ok) return steps;
+  const seeds = Array.from({ length: count.value }, (_, i) => seed.value + i);
+  const last = seeds[seeds.length - 1] ?? seed.value;
+  if (!seedSchema.safeParse(last).success) {
+    return { ok: false, error: `Seed: ${seed.value} + ${count.value - 1} images passes the largest seed` };
+  }
+  return {
+    ok: true,
+    generation: {
+      prompt: form.prompt,
+      negativePrompt: form.negative,
+      loraWeight: form.weight,
+      steps: steps.value,
+      seeds,
+    },
+  };
+}

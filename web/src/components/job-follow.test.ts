@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { JobEvent, JobEventBody } from '../../../src/schemas/api.js';
+import {
+  FOLLOW_START,
+  followStateAfter,
+  RECONNECT_MAX_MS,
+  reconnectDelayMs,
+  streamUrl,
+} from './job-follow.js';
+
+const event = (seq: number, body: JobEventBody): JobEvent => ({ seq, jobId: 'j1', at: '', body });
+
+describe('following a job stream', () => {
+  it('reconnects with a doubling backoff, capped, until a final status arrives', () => {
+    const delays = [0, 1, 2, 3, 4, 5, 6, 10].map((failures) =>
+      reconnectDelayMs({ ...FOLLOW_START, failures }),
+    );
+    expect(delays).toEqual([500, 1000, 2000, 4000, 8000, 15_000, 15_000, RECONNECT_MAX_MS]);
+    let state = followStateAfter(FOLLOW_START, event(1, { type: 'status', status: 'running' })).state;
+    expect(reconnectDelayMs(state)).toBe(500);
+    // the server was killed mid-run; on restart it marks the job interrupted: stop following then
+    state = followStateAfter(
+      state,
+      event(2, { type: 'status', status: 'interrupted', message: 'stopped' }),
+    ).state;
+    expect(state.final).toBe(true);
+    expect(reconnectDelayMs(state)).toBeNull();
+  });
+
+  it('resumes after the last event seen, skips replays and resets the failures on a new event', () => {
+    expect(streamUrl('j1', FOLLOW_START)).toBe('/api/jobs/j1/stream');
+    let state = { ...FOLLOW_START, failures: 3 };
+    const first = followStateAfter(state, event(7, { type: 'progress', progress: { step: 3, total: 4 } }));
+    expect(first.fresh).toBe(true);
+    state = first.state;
+    expect(state).toEqual({ lastSeq: 7, final: false, failures: 0 });
+    expect(streamUrl('j1', state)).toBe('/api/jobs/j1/stream?after=7');
+    const replay = followStateAfter(state, event(7, { type: 'progress', progress: { step: 3, total: 4 } }));
+    expect(replay).toEqual({ state, fresh: false });
+    // a non-status event keeps what the last status said
+    const done = followStateAfter(state, event(8, { type: 'status', status: 'succeeded' })).state;
+    expect(followStateAfter(done, event(9, { type: 'log', message: 'x' })).state.final).toBe(true);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { trainingConfigSchema } from '../../../src/schemas/config.js';
+import { INITIAL_TRAIN_FORM, trainFormFromParams, trainingFromForm, trainStepsOf } from './train-form.js';
+
+describe('train form', () => {
+  it('starts from the schema defaults, as text', () => {
+    expect(INITIAL_TRAIN_FORM).toMatchObject({
+      baseModel: 'stablediffusionapi/anything-v5',
+      algorithm: 'lora',
+      rank: '32',
+      alpha: '',
+      steps: '1500',
+      learningRate: '0.0001',
+      resolution: '512',
+    });
+  });
+
+  it("shows a reopened job's settings and step count", () => {
+    const training = trainingConfigSchema.parse({
+      baseModel: 'tiny',
+      steps: 4,
+      resolution: 64,
+      lora: { rank: 4, alpha: 2, algorithm: 'lokr' },
+    });
+    const params = { datasetId: 'd1', training };
+    expect(trainFormFromParams(params)).toMatchObject({
+      baseModel: 'tiny',
+      algorithm: 'lokr',
+      rank: '4',
+      alpha: '2',
+      steps: '4',
+      resolution: '64',
+    });
+    expect(trainStepsOf(params)).toBe(4);
+    // params that do not parse (an older job): the defaults
+    expect(trainFormFromParams({ training: { steps: 'x' } })).toEqual(INITIAL_TRAIN_FORM);
+    expect(trainStepsOf({})).toBe(1500);
+  });
+
+  it('round-trips the form into training params, and refuses an emptied field', () => {
+    const form = trainFormFromParams({ training: { baseModel: 'tiny', steps: 4, lora: { rank: 4 } } });
+    const result = trainingFromForm(form);
+    expect(result).toEqual({
+      ok: true,
+      training: {
+        baseModel: 'tiny',
+        steps: 4,
+        learningRate: 1e-4,
+        snrGamma: 5,
+        noiseOffset: 0.1,
+        resolution: 512,
+        lora: { algorithm: 'lora', rank: 4 },
+      },
+    });
+    if (result.ok) expect(trainingConfigSchema.safeParse(result.training).success).toBe(true);
+    expect(trainingFromForm({ ...form, steps: '' })).toEqual({
+      ok: false,
+      error: 'Steps: enter a whole number from 1 to 1000000',
+    });
+    expect(trainingFromForm({ ...form, alpha: '0' }).ok).toBe(false);
+    expect(trainingFromForm({ ...form, alpha: '8' })).toMatchObject({
+      ok: true,
+      training: { lora: { alpha: 8 } },
+    });
+    expect(trainingFromForm({ ...form, resolution: '500' })).toMatchObject({ ok: false });
+    expect(trainingFromForm({ ...form, baseModel: ' ' })).toMatchObject({ ok: false });
+  });
+});
