@@ -228,11 +228,14 @@ def test_resume_with_other_total_steps_warns_and_nan_names_the_resumed_checkpoin
     monkeypatch.setattr(train_module, "diffusion_loss", lambda *a, **k: real_loss(*a, **k) * float("nan"))
     events = []
     request = {"version": 1, "command": "train", "dataset_dir": str(dataset), "run_dir": str(tmp_path / "run"), "resume": True,
-               "config": training_config(steps=5)}
+               "config": training_config(steps=5, batchSize=2, noiseOffset=0.05)}
     with pytest.raises(NonFiniteLossError, match=r"Last good checkpoint: .*step-000002"):
         run_training(parse_train_request(request), events.append, lambda: False)
     warnings = [e.message for e in events if e.type == "log" and e.level == "warn"]
     assert any("resuming with 5 total steps; the checkpoint was trained towards 2" in w for w in warnings), warnings
+    # batch size and noise offset may change on resume (e.g. to fit a GPU), with a warning naming both
+    assert ("resuming with batchSize 2 (the checkpoint was trained with 1); noiseOffset 0.05 (the checkpoint was trained with 0.1): "
+            "from here the run differs from an uninterrupted one") in warnings, warnings
 
 
 def test_a_run_that_fails_on_a_missing_base_leaves_no_run_folder(tmp_path):

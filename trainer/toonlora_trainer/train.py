@@ -321,6 +321,17 @@ def run_settings(config: TrainingConfig) -> dict:
     }
 
 
+def stream_settings(config: TrainingConfig) -> dict:
+    """What shapes the batches and the loss from the resumed step on, but not the LoRA's shape: a change on --resume
+    is allowed (a user may lower the batch size to fit a GPU) and warned about, since the run then differs from an
+    uninterrupted one."""
+    return {
+        "batchSize": config.batch_size, "gradientAccumulation": config.gradient_accumulation, "resolution": config.resolution,
+        "clipSkip": config.clip_skip, "shuffleCaptions": config.shuffle_captions, "snrGamma": config.snr_gamma,
+        "noiseOffset": config.noise_offset,
+    }
+
+
 # Settings stored in checkpoints only since a later version: an older checkpoint was trained with these values.
 # (aspectRatioBuckets is not here: an older checkpoint may be from before buckets or after, so it is not compared.)
 SETTINGS_BEFORE_THEY_WERE_STORED = {"lora.algorithm": "lora", "lora.lokrFactor": -1}
@@ -342,6 +353,13 @@ def check_resume_settings(saved: dict, config: TrainingConfig, folder: str, emit
             + ". Set " + ", ".join(f"training.{key} to {old.get(key)!r}" for key in changed)
             + " to resume it, or start a new run folder without --resume."
         )
+    old_stream = saved.get("stream_settings") or {}  # absent in checkpoints from before they were stored
+    new_stream = stream_settings(config)
+    drifted = [key for key in new_stream if key in old_stream and old_stream[key] != new_stream[key]]
+    if drifted:
+        emit(Log("warn", "resuming with " + "; ".join(f"{key} {new_stream[key]!r} (the checkpoint was trained with {old_stream[key]!r})"
+                                                       for key in drifted)
+                 + ": from here the run differs from an uninterrupted one"))
     if saved.get("total_steps") not in (None, config.steps):
         emit(Log("warn", f"resuming with {config.steps} total steps; the checkpoint was trained towards {saved['total_steps']}: "
                          "the learning-rate schedule differs from an uninterrupted run"))
@@ -486,7 +504,8 @@ def _report_progress(emit: Emit, state: LoopState, config: TrainingConfig, loss:
 
 
 def _checkpoint(run_dir, unet, text_encoder, config: TrainingConfig, state: LoopState, emit: Emit) -> str:
-    saved = {**state.to_checkpoint(), "settings": run_settings(config), "total_steps": config.steps}
+    saved = {**state.to_checkpoint(), "settings": run_settings(config), "stream_settings": stream_settings(config),
+             "total_steps": config.steps}
     path = ckpt.save_checkpoint(run_dir, state.step, unet, config.base_model, saved, text_encoder)
     emit(Checkpoint(state.step, path))
     if config.keep_checkpoints:

@@ -186,7 +186,8 @@ export function TrainPage({
               )}
               {(status === 'interrupted' || status === 'cancelled' || status === 'failed') && (
                 <button type="button" onClick={() => act('resume')}>
-                  Resume from checkpoint
+                  {/* without a checkpoint (it stopped before the first one) the job runs again from step 1 */}
+                  {job?.checkpoint ? 'Resume from checkpoint' : 'Start again'}
                 </button>
               )}
               {status === 'succeeded' && <a href={`#/c/${character.id}/lora`}>Open the LoRA →</a>}
