@@ -69,7 +69,16 @@ describe('full flow on a real server', () => {
     const { characterId, datasetId, prepEvents } = await prepareDataset(client, files);
     const prepProgress = prepEvents.filter((e) => e.body.type === 'progress');
     expect(prepProgress.at(-1)?.body).toMatchObject({
-      progress: { step: files.length, total: files.length },
+      progress: {
+        step: files.length,
+        total: files.length,
+        // the run's summary, not the last file's result
+        message: expect.stringMatching(
+          new RegExp(
+            `^\\d+ crops? from ${files.length} screenshots \\(\\d+ ok, \\d+ skipped, \\d+ failed\\)$`,
+          ),
+        ),
+      },
     });
 
     // review: every kept crop has its stages; edit one caption and see it in the kohya zip

@@ -173,6 +173,9 @@ describe('web app: train, LoRA, generate', () => {
     expect(await page.locator('a:has-text("Download (diffusers)")').getAttribute('href')).toContain(
       'format=diffusers',
     );
+    // Copy answers either way (headless chromium may refuse the clipboard): never a silent click
+    await page.click('button:has-text("Copy")');
+    await page.waitForSelector('button:has-text("Copied"), button:has-text("Copy failed")');
     await shot('05-lora');
   }, 30_000);
 

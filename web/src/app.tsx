@@ -3,6 +3,7 @@
 import { type SyntheticEvent, useEffect, useState } from 'react';
 import type { Character } from '../../src/schemas/api.js';
 import { ApiError, api, getToken, setToken } from './api.js';
+import { errorText } from './components/error-text.js';
 import { CharactersPage } from './pages/characters.js';
 import { DatasetPage } from './pages/dataset.js';
 import { GeneratePage } from './pages/generate.js';
@@ -31,15 +32,6 @@ function useHashRoute(): string[] {
   return parts;
 }
 
-const UNREACHABLE = 'Cannot reach the toonlora server (is `toonlora serve` still running?)';
-
-/** The banner's text; fetch rejects with a bare TypeError ("Failed to fetch") when the server is down. */
-function errorMessage(e: unknown): string {
-  const networkError = e instanceof TypeError && /fetch|network|load failed/i.test(e.message);
-  if (networkError || (e instanceof ApiError && e.status === 0)) return UNREACHABLE;
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** The character the route names, once loaded: `missing` when the server has no such id. */
 interface LoadedCharacter {
   id: string;
@@ -54,7 +46,7 @@ export function App() {
   const [loaded, setLoaded] = useState<LoadedCharacter | null>(null);
   const onError = (e: unknown) => {
     if (e instanceof ApiError && e.status === 401) setNeedsToken(true);
-    setError(errorMessage(e));
+    setError(errorText(e, e instanceof ApiError ? e.status : undefined));
   };
   const characterId = route[0] === 'c' ? route[1] : undefined;
   const tab = (route[2] ?? 'upload') as Tab;

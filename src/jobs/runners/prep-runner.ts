@@ -99,6 +99,13 @@ export function createPrepRunner(deps: RunnerDeps) {
         }),
     });
     if (context.signal.aborted) throw new Error('prep cancelled');
+    // the status line's last word: the whole run, not the last file's result
+    const { summary } = result.manifest;
+    context.progress({
+      step: summary.files,
+      total: summary.files,
+      message: `${summary.crops} crop${summary.crops === 1 ? '' : 's'} from ${summary.files} screenshot${summary.files === 1 ? '' : 's'} (${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)`,
+    });
     const datasetRel = `${jobDir}/dataset`;
     const { items, skipped } = datasetFromManifest(result.manifest, datasetRel, (source) => {
       const image = byPath.get(source);

@@ -46,6 +46,8 @@ export function LoraPage({
   /** null until the list loaded (no "no LoRA yet" when the load failed). */
   const [loras, setLoras] = useState<Artifact[] | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
+  /** The Copy button's last result (null: not pressed, or a few seconds ago). */
+  const [copied, setCopied] = useState<boolean | null>(null);
   const [inspect, setInspect] = useState<LoraInspect | null>(null);
   const [inspectError, setInspectError] = useState<string | null>(null);
 
@@ -67,6 +69,17 @@ export function LoraPage({
   if (loras.length === 0) return <p className="muted">No LoRA yet: train one.</p>;
   const lora = loras.find((l) => l.id === selected);
   const snippet = inspect?.snippet ?? (lora ? `<lora:${lora.name}:0.8>, ${character.trigger}` : '');
+  // navigator.clipboard exists only on https or localhost pages; say when it did not copy
+  const copySnippet = () => {
+    const done = (ok: boolean) => {
+      setCopied(ok);
+      setTimeout(() => setCopied(null), 2500);
+    };
+    (navigator.clipboard?.writeText(snippet) ?? Promise.reject(new Error('no clipboard'))).then(
+      () => done(true),
+      () => done(false),
+    );
+  };
 
   return (
     <section>
@@ -100,8 +113,8 @@ export function LoraPage({
         <pre className="snippet" data-testid="snippet">
           {snippet}
         </pre>
-        <button type="button" className="secondary" onClick={() => navigator.clipboard?.writeText(snippet)}>
-          Copy
+        <button type="button" className="secondary" onClick={copySnippet}>
+          {copied === null ? 'Copy' : copied ? 'Copied' : 'Copy failed: select the text above'}
         </button>
       </div>
       <div className="panel">

@@ -1,0 +1,27 @@
+// The error banner's wording: unreachable server, and the server's field paths as form field names.
+import { describe, expect, it } from 'vitest';
+import { errorText, readableServerMessage, UNREACHABLE } from './error-text.js';
+
+describe('errorText', () => {
+  it('says the server cannot be reached when fetch failed', () => {
+    expect(errorText(new TypeError('Failed to fetch'))).toBe(UNREACHABLE);
+    expect(errorText(new TypeError('Load failed'))).toBe(UNREACHABLE);
+    expect(errorText(new Error('x'), 0)).toBe(UNREACHABLE);
+  });
+
+  it("names a refused request's fields as the form does", () => {
+    expect(
+      readableServerMessage(
+        'invalid request: body.trigger: one word: no spaces, got "a b"; body.name: Too small, got "".',
+      ),
+    ).toBe('trigger: one word: no spaces, got "a b"; name: Too small, got "".');
+    expect(readableServerMessage('invalid request: body.params.training.lora.rank: too big, got 999.')).toBe(
+      'training.lora.rank: too big, got 999.',
+    );
+    expect(errorText(new Error('invalid request: body.name: Too small.'), 400)).toBe('name: Too small.');
+    expect(errorText(new Error('prep: the character has no screenshots yet; upload some first.'), 400)).toBe(
+      'prep: the character has no screenshots yet; upload some first.',
+    );
+    expect(errorText(new Error('invalid request: body.x: y'), 500)).toBe('invalid request: body.x: y'); // not a 4xx
+  });
+});
