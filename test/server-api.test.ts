@@ -208,6 +208,32 @@ describe('uploads', () => {
     expect(readdirSync(join(app.dataDir, 'characters', id, 'uploads'))).toEqual([]);
   });
 
+  it('removes a screenshot from the list and the counts; its file stays for datasets built from it', async () => {
+    const app = await makeApp();
+    const id = await createCharacter(app);
+    const url = `/api/characters/${id}/images`;
+    const body = multipartBody([
+      { filename: 'keep.png', data: await solidPng(8, 8) },
+      { filename: 'oops.png', data: await solidPng(9, 9) },
+    ]);
+    const [keep, oops] = (await app.inject({ method: 'POST', url, ...body })).json().uploaded;
+    const stored = app.catalog.imageFilePath(oops.id);
+    expect((await app.inject({ method: 'DELETE', url: `/api/images/${oops.id}` })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'GET', url })).json().images.map((i: { id: string }) => i.id)).toEqual(
+      [keep.id],
+    );
+    expect((await app.inject({ method: 'GET', url: `/api/characters/${id}` })).json().imageCount).toBe(1);
+    expect((await app.inject({ method: 'GET', url: `/api/images/${oops.id}/file` })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'DELETE', url: `/api/images/${oops.id}` })).statusCode).toBe(404);
+    expect(existsSync(stored)).toBe(true);
+    const prep = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      payload: { kind: 'prep', characterId: id, params: { imageIds: [oops.id] } },
+    });
+    expect(prep.statusCode).toBe(404);
+  });
+
   it('answers 415 for a non-multipart upload and 404 for an unknown character', async () => {
     const app = await makeApp();
     const id = await createCharacter(app);

@@ -106,6 +106,21 @@ describe('web app shell', () => {
     expect(web.app.queue.listJobs({ kind: 'prep', characterId: kei.id })).toHaveLength(1);
   }, 60_000);
 
+  it('removes a screenshot from the list and the Build button count', async () => {
+    const rei = web.app.catalog.createCharacter({ name: 'Rei', trigger: 'rei_tl', classWord: 'girl' });
+    await page.goto(`${url}/#/c/${rei.id}/upload`);
+    await page.waitForSelector('text=No screenshots yet');
+    await page.setInputFiles('[data-testid=upload-input]', [
+      { name: 'keep.png', mimeType: 'image/png', buffer: await solidPng(64, 64, [60, 140, 200]) },
+      { name: 'oops.png', mimeType: 'image/png', buffer: await solidPng(64, 64, [200, 60, 90]) },
+    ]);
+    await page.waitForSelector('button:has-text("Build dataset from 2 screenshots")');
+    await page.click('button[aria-label="Remove oops.png"]');
+    await page.waitForSelector('button:has-text("Build dataset from 1 screenshot")');
+    expect(await page.locator('[data-testid=uploads] img').getAttribute('alt')).toBe('keep.png');
+    expect(web.app.catalog.listImages(rei.id).map((image) => image.originalName)).toEqual(['keep.png']);
+  }, 30_000);
+
   it('clears the error banner when the next action starts; counts follow an exclude', async () => {
     await page.goto(`${url}/#/c/${characterId}/dataset`);
     await page.waitForSelector('[data-testid=dataset-item]');

@@ -78,4 +78,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX artifacts_by_character ON artifacts(character_id, kind);
   `,
+  // 2: a screenshot the user removed leaves the character's list; its row and file stay for the datasets
+  // already built from it (their review shows it as the original).
+  `
+  ALTER TABLE images ADD COLUMN removed_at TEXT;
+  `,
 ];

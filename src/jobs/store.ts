@@ -114,15 +114,28 @@ export class CatalogStore {
 
   listImages(characterId: string): UploadedImage[] {
     const rows = this.db
-      .prepare('SELECT * FROM images WHERE character_id = ? ORDER BY created_at, rowid')
+      .prepare(
+        'SELECT * FROM images WHERE character_id = ? AND removed_at IS NULL ORDER BY created_at, rowid',
+      )
       .all(characterId) as Row[];
     return rows.map(toImage);
   }
 
   getImage(id: string): UploadedImage {
-    const row = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as Row | undefined;
+    const row = this.db.prepare('SELECT * FROM images WHERE id = ? AND removed_at IS NULL').get(id) as
+      | Row
+      | undefined;
     if (!row) throw notFound('image', id);
     return toImage(row);
+  }
+
+  /**
+   * Takes a screenshot off its character's list (and out of the next dataset). Its row and file stay:
+   * datasets built from it show it as their original. @throws TL_ERR_NOT_FOUND when unknown or removed.
+   */
+  removeImage(id: string): void {
+    this.getImage(id);
+    this.db.prepare('UPDATE images SET removed_at = ? WHERE id = ?').run(now(), id);
   }
 
   /** Absolute path of an upload's stored file. */
@@ -274,7 +287,7 @@ export class CatalogStore {
 }
 
 const CHARACTER_SELECT = `SELECT c.*,
-  (SELECT COUNT(*) FROM images i WHERE i.character_id = c.id) AS image_count,
+  (SELECT COUNT(*) FROM images i WHERE i.character_id = c.id AND i.removed_at IS NULL) AS image_count,
   (SELECT COUNT(*) FROM datasets d WHERE d.character_id = c.id) AS dataset_count,
   (SELECT COUNT(*) FROM artifacts a WHERE a.character_id = c.id AND a.kind = 'lora') AS lora_count
   FROM characters c`;

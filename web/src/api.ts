@@ -79,6 +79,7 @@ export const api = {
   createCharacter: (body: CharacterCreate) => request<Character>('POST', '/api/characters', body),
   images: (id: string) =>
     request<{ images: UploadedImage[] }>('GET', `/api/characters/${id}/images`).then((r) => r.images),
+  removeImage: (id: string) => request<void>('DELETE', `/api/images/${id}`),
   datasets: (id: string) =>
     request<{ datasets: Dataset[] }>('GET', `/api/characters/${id}/datasets`).then((r) => r.datasets),
   dataset: (id: string) => request<DatasetDetail>('GET', `/api/datasets/${id}`),

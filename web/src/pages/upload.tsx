@@ -138,6 +138,14 @@ export function UploadPage({
             <figcaption>
               {image.originalName} · {image.width}×{image.height}
             </figcaption>
+            <button
+              type="button"
+              className="secondary remove"
+              aria-label={`Remove ${image.originalName}`}
+              onClick={() => api.removeImage(image.id).then(load, onError)}
+            >
+              Remove
+            </button>
           </figure>
         ))}
       </div>
@@ -161,7 +169,7 @@ export function UploadPage({
           ))}
         </div>
         <button type="button" disabled={!images?.length || submitting || prepActive} onClick={buildDataset}>
-          Build dataset from {images?.length ?? 0} screenshots
+          Build dataset from {images?.length ?? 0} screenshot{images?.length === 1 ? '' : 's'}
         </button>
         {prepJob && <JobStatusLine view={prep} />}
         {prep.status === 'succeeded' && <a href={`#/c/${character.id}/dataset`}>Review the dataset →</a>}

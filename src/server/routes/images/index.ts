@@ -1,5 +1,5 @@
 // src/server/routes/images/index.ts — screenshots of a character: multipart upload (many files; each
-// checked for size, type by content and pixel count, stored under a generated name), list, file.
+// checked for size, type by content and pixel count, stored under a generated name), list, file, remove.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -173,6 +173,23 @@ export default async function imageRoutes(
     async (request) => {
       app.catalog.getCharacter(request.params.id);
       return { images: app.catalog.listImages(request.params.id) };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/images/:id',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        response: { 404: errorResponseSchema },
+        summary:
+          "Removes a screenshot from its character's list and from the next dataset (datasets already built keep it)",
+        tags: ['images'],
+      }),
+    },
+    async (request, reply) => {
+      app.catalog.removeImage(request.params.id);
+      return reply.code(204).send();
     },
   );
 
