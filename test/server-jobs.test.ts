@@ -190,6 +190,16 @@ describe('jobs', () => {
       (status) => status === 'running',
     );
     expect(app.jobStore.getJob(second.id).status).toBe('queued');
+    // a queued job says what it waits for
+    expect(app.jobStore.listEvents(second.id)[0]?.body).toEqual({
+      type: 'status',
+      status: 'queued',
+      message: 'waiting for the running train job (one job runs at a time)',
+    });
+    expect(app.jobStore.listEvents(third.id)[0]?.body).toMatchObject({
+      message: 'waiting for the running train job and 1 queued before it (one job runs at a time)',
+    });
+    expect(app.jobStore.listEvents(first.id)[0]?.body).toEqual({ type: 'status', status: 'queued' });
     const cancelQueued = await app.inject({ method: 'POST', url: `/api/jobs/${third.id}/cancel` });
     expect(cancelQueued.json().status).toBe('cancelled');
     await app.inject({ method: 'POST', url: `/api/jobs/${first.id}/cancel` });

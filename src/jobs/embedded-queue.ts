@@ -43,10 +43,22 @@ export class EmbeddedJobQueue implements JobQueue {
         `${kind} jobs are not available on this server (no runner).`,
       );
     }
-    const job = this.store.createJob(kind, characterId, params);
+    const job = this.store.createJob(kind, characterId, params, this.waitingMessage());
     this.publish(this.store.listEvents(job.id));
     this.pump();
     return job;
+  }
+
+  /** What a job submitted now waits for, when it cannot start at once; undefined when a slot is free. */
+  private waitingMessage(): string | undefined {
+    if (!this.started || this.running.size < this.concurrency) return undefined;
+    const running = [...this.running.keys()].map((id) => this.store.getJob(id).kind);
+    const queued = this.store.listJobs({ status: 'queued' }).length;
+    return (
+      `waiting for the running ${running.join(' and ')} job${running.length === 1 ? '' : 's'}` +
+      (queued > 0 ? ` and ${queued} queued before it` : '') +
+      ` (${this.concurrency === 1 ? 'one job runs' : `${this.concurrency} jobs run`} at a time)`
+    );
   }
 
   cancel(jobId: string): Job {

@@ -26,14 +26,15 @@ export interface JobTransitionPatch {
 export class JobStore {
   constructor(readonly db: SqliteDatabase) {}
 
-  createJob(kind: JobKind, characterId: string, params: Record<string, unknown>): Job {
+  /** A new job in `queued`; `message` (e.g. what it waits for) goes with its first status event. */
+  createJob(kind: JobKind, characterId: string, params: Record<string, unknown>, message?: string): Job {
     const id = randomUUID();
     this.db
       .prepare(
         'INSERT INTO jobs (id, kind, character_id, status, params, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       )
       .run(id, kind, characterId, 'queued', JSON.stringify(params), now());
-    this.appendEvent(id, { type: 'status', status: 'queued' });
+    this.appendEvent(id, { type: 'status', status: 'queued', ...(message ? { message } : {}) });
     return this.getJob(id);
   }
 
