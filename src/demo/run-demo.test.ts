@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
-import { chooseDemoBase } from './run-demo.js';
+import { chooseDemoBase, runDemo } from './run-demo.js';
 
 describe('chooseDemoBase', () => {
   it('auto trains the real anime base only when its weights are cached', () => {
@@ -13,5 +16,32 @@ describe('chooseDemoBase', () => {
       base: '/models/my.safetensors',
       plan: 'real',
     });
+  });
+});
+
+describe('runDemo refuses before any work', () => {
+  const log = () => {};
+  it('a --steps that is not a whole number of at least 1', async () => {
+    for (const steps of [0, -3, 1.5]) {
+      await expect(runDemo({ steps, log, outDir: join(tmpdir(), 'never-made') })).rejects.toMatchObject({
+        code: 'TL_ERR_USAGE',
+        message: expect.stringMatching(/^--steps: expected a whole number of at least 1/),
+      });
+    }
+  });
+
+  it('an --out that is a file, or that holds an earlier run', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'toonlora-demo-out-'));
+    writeFileSync(join(root, 'a-file'), 'mine\n');
+    await expect(runDemo({ log, outDir: join(root, 'a-file') })).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: expect.stringContaining('this is a file, not a folder'),
+    });
+    mkdirSync(join(root, 'earlier', 'dataset'), { recursive: true });
+    await expect(runDemo({ log, outDir: join(root, 'earlier') })).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+      message: expect.stringContaining('already holds a demo run (dataset); nothing was changed'),
+    });
+    expect(readFileSync(join(root, 'a-file'), 'utf8')).toBe('mine\n');
   });
 });

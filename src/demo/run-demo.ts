@@ -9,6 +9,7 @@ import { ensurePythonEnv } from '../env/python-env.js';
 import { ToonloraError } from '../errors.js';
 import { type InspectResult, inspectLora } from '../lora/inspect.js';
 import { isModelPresent } from '../models/cache.js';
+import { checkOutputFolder } from '../output-folder.js';
 import { type PrepProgress, type PrepResult, runPrep } from '../prep/pipeline.js';
 import { DEFAULT_BASE_MODEL, generationConfigSchema, trainingConfigSchema } from '../schemas/config.js';
 import { type GenerationResult, runGeneration } from '../worker/generate.js';
@@ -76,6 +77,25 @@ function countCrops(prep: PrepResult): { crops: number; files: number } {
   return { crops: files.reduce((sum, file) => sum + file.crops.length, 0), files: files.length };
 }
 
+/** What can be refused before any work: --steps, and an --out that is a file or holds an earlier run. */
+function checkDemoOptions(options: DemoOptions, outDir: string): void {
+  if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `--steps: expected a whole number of at least 1, got ${options.steps}. Leave it out for the default.`,
+    );
+  }
+  const fix = 'Choose a new folder for --out, or leave --out out (each run gets a new demo-out/<date-time>).';
+  checkOutputFolder(outDir, fix);
+  const earlier = ['dataset', 'run', 'images'].filter((part) => existsSync(join(outDir, part)));
+  if (earlier.length > 0) {
+    throw new ToonloraError(
+      'TL_ERR_OUTPUT_EXISTS',
+      `${outDir}: already holds a demo run (${earlier.join(', ')}); nothing was changed. ${fix}`,
+    );
+  }
+}
+
 /**
  * Runs the demo end to end. @throws TL_ERR_OUTPUT_EXISTS (out dir not empty), TL_ERR_PYTHON_ENV,
  * TL_ERR_WORKER and whatever the stages throw — each names the stage's file or model.
@@ -90,6 +110,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       `${inputsDir}: example screenshots not found. Run: npm run examples`,
     );
   }
+  checkDemoOptions(options, outDir);
   mkdirSync(outDir, { recursive: true });
 
   log('demo 1/4: Python worker environment (toonlora setup)');

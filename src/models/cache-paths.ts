@@ -71,6 +71,17 @@ export function manualModelPath(home: string, id: string, file: string): string 
   return join(home, 'models', id, file);
 }
 
+/**
+ * Where a snapshot pull keeps its `.part` files, and its `INCOMPLETE` marker while it has not fetched every
+ * file yet: the registry's required files of a diffusers layout are configs, so without the marker an
+ * interrupted pull (the weights not yet there) would look complete.
+ */
+export function snapshotPullDir(home: string, id: string, revision: string): string {
+  return join(home, 'downloads', id, revision);
+}
+
+export const SNAPSHOT_INCOMPLETE_MARKER = 'INCOMPLETE';
+
 /** The folder of a model in toonlora's home (a hand-placed diffusers / transformers layout goes here). */
 export function manualModelDir(home: string, id: string): string {
   return join(home, 'models', id);

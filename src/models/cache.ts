@@ -15,6 +15,8 @@ import {
   manualModelDir,
   manualModelPath,
   modelFileCandidates,
+  SNAPSHOT_INCOMPLETE_MARKER,
+  snapshotPullDir,
   toonloraHomeFor,
 } from './cache-paths.js';
 import { getModelEntry, getModelFile, type ModelEntry } from './registry.js';
@@ -97,8 +99,15 @@ export function findModelDir(id: string, options: CacheOptions = {}): string | u
     const hf = modelFileCandidates(entry, entry.source.files[0]?.path ?? '', ctx).find(
       (candidate) => candidate.origin === 'huggingface-cache',
     );
-    const dirs = [manual, ...(hf?.hfRepoDir ? hfSnapshotDirs(hf.hfRepoDir, revision) : [])];
-    return dirs.find((dir) => entry.source.files.every((file) => isFile(join(dir, file.path))));
+    // a toonlora pull that stopped half-way leaves its marker: its snapshot lacks files the check below cannot see
+    const pullMarker = join(
+      snapshotPullDir(toonloraHomeFor(ctx.env, ctx.homeDir), id, revision),
+      SNAPSHOT_INCOMPLETE_MARKER,
+    );
+    const hfDirs = hf?.hfRepoDir && !isFile(pullMarker) ? hfSnapshotDirs(hf.hfRepoDir, revision) : [];
+    return [manual, ...hfDirs].find((dir) =>
+      entry.source.files.every((file) => isFile(join(dir, file.path))),
+    );
   }
   const first = findModelFile(id, undefined, options);
   return first === undefined ? undefined : join(first, '..');

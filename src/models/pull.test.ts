@@ -24,6 +24,10 @@ let root: string;
 let siblingsOverride: string[] | undefined;
 let hubHeaders = true;
 let cdnDelayMs = 0;
+/** A BLIP file the fake Hub answers 404 for (a pull stopped half-way). */
+let missingBlipFile: string | undefined;
+/** Replaces the BLIP listing's body (a bad mirror). */
+let blipListing: string | undefined;
 
 const REPO_FILES: Record<string, string> = {
   '/SmilingWolf/wd-vit-tagger-v3/resolve/main/model.onnx': 'onnx-bytes',
@@ -39,6 +43,7 @@ beforeAll(async () => {
     requests.push(url);
     if (url === '/api/models/Salesforce/blip-image-captioning-base/revision/main') {
       res.writeHead(200, { 'content-type': 'application/json' });
+      if (blipListing !== undefined) return void res.end(blipListing);
       const names = siblingsOverride ?? [...BLIP, 'pytorch_model.bin', 'tf_model.h5'];
       const siblings = names.map((rfilename) => ({ rfilename }));
       return void res.end(JSON.stringify({ sha: COMMIT, siblings }));
@@ -47,6 +52,7 @@ beforeAll(async () => {
       return void res.end(JSON.stringify({ sha: COMMIT, siblings: [] }));
     }
     const blip = url.match(/^\/Salesforce\/blip-image-captioning-base\/resolve\/([0-9a-f]{40})\/(.+)$/);
+    if (blip && blip[2] === missingBlipFile) return void res.writeHead(404).end();
     if (blip) return void res.end(`blip:${blip[2]}`);
     if (url.startsWith('/cdn/')) {
       const body = REPO_FILES[url.slice('/cdn'.length)];
@@ -73,6 +79,8 @@ beforeEach(() => {
   siblingsOverride = undefined;
   hubHeaders = true;
   cdnDelayMs = 0;
+  missingBlipFile = undefined;
+  blipListing = undefined;
   root = mkdtempSync(join(tmpdir(), 'toonlora-pull-'));
   return () => rmSync(root, { recursive: true, force: true });
 });
@@ -166,6 +174,49 @@ describe('pullModel (Hugging Face)', () => {
       join(root, 'hf', 'hub', 'models--Salesforce--blip-image-captioning-base', 'snapshots', COMMIT),
     );
     expect(requests).not.toContainEqual(expect.stringContaining('pytorch_model.bin'));
+  });
+
+  it('a snapshot pull stopped half-way is not present, and the next pull fetches only what is missing', async () => {
+    missingBlipFile = 'vocab.txt'; // sorted last: the required files are in before it fails
+    await expect(pullModel('blip-base', opts())).rejects.toMatchObject({ code: 'TL_ERR_DOWNLOAD' });
+    const snapshot = join(
+      root,
+      'hf',
+      'hub',
+      'models--Salesforce--blip-image-captioning-base',
+      'snapshots',
+      COMMIT,
+    );
+    expect(existsSync(join(snapshot, 'model.safetensors'))).toBe(true);
+    expect(isModelPresent('blip-base', opts())).toBe(false); // the weights of anything-v5 are not "required" files either
+    missingBlipFile = undefined;
+    requests = [];
+    const again = await pullModel('blip-base', opts());
+    expect(requests.filter((url) => url.includes('/resolve/'))).toEqual([
+      `/Salesforce/blip-image-captioning-base/resolve/${COMMIT}/vocab.txt`,
+    ]);
+    expect(again.files.filter((f) => f.status === 'downloaded').map((f) => f.file)).toEqual(['vocab.txt']);
+    expect(isModelPresent('blip-base', opts())).toBe(true);
+  });
+
+  it('refuses a listing that is not JSON, or whose names would leave the cache, writing nothing', async () => {
+    blipListing = '<html>a captive portal</html>';
+    await expect(pullModel('blip-base', opts())).rejects.toMatchObject({
+      code: 'TL_ERR_DOWNLOAD',
+      message: expect.stringContaining('did not answer with a JSON listing'),
+    });
+    for (const listing of [
+      { sha: COMMIT, siblings: [{ rfilename: 'config.json' }, { rfilename: '../../../../../escaped.json' }] },
+      { sha: '../../escaped', siblings: [{ rfilename: 'config.json' }] },
+    ]) {
+      blipListing = JSON.stringify(listing);
+      await expect(pullModel('blip-base', opts())).rejects.toMatchObject({
+        code: 'TL_ERR_DOWNLOAD',
+        message: expect.stringContaining('lists names that are not repository paths'),
+      });
+    }
+    expect(requests.filter((url) => url.includes('/resolve/'))).toEqual([]);
+    expect(existsSync(join(root, 'hf', 'hub', 'models--Salesforce--blip-image-captioning-base'))).toBe(false);
   });
 
   it('says so when the repo lacks a file the registry requires', async () => {

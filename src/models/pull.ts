@@ -2,7 +2,7 @@
 // toonlora's home; Hugging Face files go into the HF hub cache layout (snapshots/<commit>/, refs/<rev>)
 // so diffusers / transformers find them too; npm models are already installed with the Node packages.
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { acquireInstallLock, type HeldInstallLock, type InstallLockOptions } from '../env/install-lock.js';
@@ -19,6 +19,8 @@ import {
   hfSnapshotDir,
   isCommitHash,
   manualModelPath,
+  SNAPSHOT_INCOMPLETE_MARKER,
+  snapshotPullDir,
   toonloraHomeFor,
 } from './cache-paths.js';
 import { checkFileContent, moveAside, needsHashing } from './file-check.js';
@@ -194,9 +196,55 @@ async function listHubRepo(entry: ModelEntry, source: HuggingFaceSource, options
       },
     );
   }
-  const body = (await response.json()) as { sha?: string; siblings?: { rfilename?: string }[] };
-  const paths = (body.siblings ?? []).flatMap((s) => (s.rfilename ? [s.rfilename] : []));
-  return { commit: body.sha ?? source.revision, paths } satisfies HubListing;
+  let body: { sha?: unknown; siblings?: { rfilename?: unknown }[] };
+  try {
+    body = (await response.json()) as typeof body;
+  } catch (error) {
+    throw new ToonloraError(
+      'TL_ERR_DOWNLOAD',
+      `${entry.id}: ${url} did not answer with a JSON listing. ${hint}`,
+      {
+        cause: error,
+        details: { model: entry.id, url, manualPath: manual },
+      },
+    );
+  }
+  const paths = (Array.isArray(body.siblings) ? body.siblings : []).flatMap((s) =>
+    typeof s?.rfilename === 'string' ? [s.rfilename] : [],
+  );
+  const commit = body.sha === undefined ? source.revision : body.sha;
+  // Both become paths in the HF cache: a listing (a bad mirror, a tampered plain-HTTP answer) must not
+  // point them outside it.
+  const unsafe = [
+    ...paths.filter((path) => !isSafeRepoPath(path)),
+    ...(isSafeCommit(commit) ? [] : [String(commit)]),
+  ];
+  if (unsafe.length > 0) {
+    throw new ToonloraError(
+      'TL_ERR_DOWNLOAD',
+      `${entry.id}: ${url} lists names that are not repository paths (${unsafe
+        .slice(0, 3)
+        .map((p) => JSON.stringify(p))
+        .join(', ')}); nothing was downloaded. Check HF_ENDPOINT. ${hint}`,
+      { details: { model: entry.id, url, manualPath: manual } },
+    );
+  }
+  return { commit: commit as string, paths } satisfies HubListing;
+}
+
+/** A repository file path from a Hub listing: relative, `/`-separated, no `.` / `..` / empty segments. */
+export function isSafeRepoPath(path: string): boolean {
+  return (
+    path.length > 0 &&
+    !path.includes('\\') &&
+    !path.startsWith('/') &&
+    path.split('/').every((part) => part !== '' && part !== '.' && part !== '..')
+  );
+}
+
+/** A listing's commit: a 40-hex hash, or a branch-like name with no path in it. */
+function isSafeCommit(commit: unknown): boolean {
+  return typeof commit === 'string' && /^[A-Za-z0-9][\w.-]*$/.test(commit) && !commit.includes('..');
 }
 
 /** The commit a revision names, from the Hub API (for endpoints that send no `x-repo-commit`). */
@@ -218,7 +266,8 @@ async function pullHfModel(
   const env = envOf(options);
   const homeDir = options.homeDir ?? homedir();
   const repoDir = hfRepoDir(hfHubCacheFor(env, homeDir), source.repo);
-  const partialDir = join(toonloraHomeFor(env, homeDir), 'downloads', entry.id, source.revision);
+  const partialDir = snapshotPullDir(toonloraHomeFor(env, homeDir), entry.id, source.revision);
+  const marker = join(partialDir, SNAPSHOT_INCOMPLETE_MARKER);
   let wanted: { path: string; file?: ModelFile }[];
   let commit: string | undefined = isCommitHash(source.revision) ? source.revision : undefined;
   if (source.snapshot) {
@@ -235,12 +284,24 @@ async function pullHfModel(
       path,
       file: source.files.find((f) => f.path === path),
     }));
+    // until every file is in, the model is not present (cache.ts findModelDir), whatever configs are there
+    await mkdir(partialDir, { recursive: true });
+    await writeFile(marker, `${commit}\n`);
   } else {
     wanted = source.files.map((file) => ({ path: file.path, file }));
   }
   const files: PulledFile[] = [];
   for (const { path, file } of wanted) {
-    const present = source.snapshot || !file ? undefined : await findGoodFile(entry, file, options);
+    // a snapshot file already in this commit's folder was verified and committed by an earlier, stopped pull
+    const committed = source.snapshot && commit ? join(hfSnapshotDir(repoDir, commit), path) : undefined;
+    const present =
+      committed !== undefined
+        ? existsSync(committed)
+          ? committed
+          : undefined
+        : source.snapshot || !file
+          ? undefined
+          : await findGoodFile(entry, file, options);
     if (present) {
       files.push({ file: path, path: present, status: 'present' });
       continue;
@@ -283,6 +344,7 @@ async function pullHfModel(
       { details: { model: entry.id } },
     );
   }
+  if (source.snapshot) await rm(marker, { force: true });
   return files;
 }
 
