@@ -182,6 +182,9 @@ describe('uploads', () => {
     const three = multipartBody([1, 2, 3].map((n) => ({ filename: `p${n}.png`, data: png })));
     const tooMany = await app.inject({ method: 'POST', url, ...three });
     expect(tooMany.statusCode).toBe(413);
+    expect(tooMany.json().error.message).toBe(
+      'upload: more than 2 files in one request; nothing from it was stored. Send them in batches of 2 or fewer.',
+    );
     // one whole file, then a part that never ends
     const whole = multipartBody([{ filename: 'good.png', data: png }]);
     const cut = Buffer.concat([

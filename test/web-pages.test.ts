@@ -183,8 +183,10 @@ describe('web app: train, LoRA, generate', () => {
     await page.click('nav a:has-text("Generate")');
     await page.waitForSelector('textarea[name=prompt]');
     expect(await page.inputValue('textarea[name=prompt]')).toMatch(/^mina_tl, /);
-    await page.click('button:has-text("Generate")');
+    const before = web.app.queue.listJobs({ kind: 'generate', characterId }).length;
+    await page.dblclick('button:has-text("Generate")'); // an impatient double click starts one job
     await page.waitForSelector('[data-testid=timing]:has-text("base loaded in 1.5 s")');
+    expect(web.app.queue.listJobs({ kind: 'generate', characterId })).toHaveLength(before + 1);
     await page.check('text=Weight sweep');
     await page.click('button[type=submit]:has-text("Generate")');
     await page.waitForSelector('[data-testid=timing]:has-text("warm worker")');

@@ -78,7 +78,7 @@ export function App() {
     };
   }, [characterId, tab]);
 
-  /** Starting the next action (a button, a form, a dropped file) clears the last action's error first;
+  /** Starting the next action (a button, a form, a dropped file, an edit) clears the last action's error first;
    * capture runs before the action's own handler, which may set it again. */
   const clearError = () => setError(null);
   const clearOnButton = (event: SyntheticEvent) => {
@@ -104,7 +104,12 @@ export function App() {
           </nav>
         )}
       </header>
-      <main onClickCapture={clearOnButton} onSubmitCapture={clearError} onDropCapture={clearError}>
+      <main
+        onClickCapture={clearOnButton}
+        onSubmitCapture={clearError}
+        onDropCapture={clearError}
+        onChangeCapture={clearError}
+      >
         {needsToken && (
           <form
             className="panel"

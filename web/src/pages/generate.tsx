@@ -19,6 +19,7 @@ import {
 import { JobStatusLine } from '../components/job-status.js';
 import { numberAttributes } from '../components/number-field.js';
 import { useJob } from '../components/use-job.js';
+import { useSubmitOnce } from '../components/use-submit-once.js';
 
 const SWEEP = [0.4, 0.7, 1.0];
 
@@ -33,6 +34,7 @@ export function GeneratePage({
   const [form, setForm] = useState<GenerateForm>(() => initialGenerateForm(character));
   const [formError, setFormError] = useState<string | null>(null);
   const [job, setJob] = useState<Job | null>(null);
+  const { busy: submitting, once } = useSubmitOnce();
   const [images, setImages] = useState<Artifact[]>([]);
   const view = useJob(job?.id ?? null);
   const set = (patch: Partial<GenerateForm>) => setForm((current) => ({ ...current, ...patch }));
@@ -53,7 +55,13 @@ export function GeneratePage({
         // Reopen the latest generate job with its settings; its LoRA when still listed, else the newest.
         const latest = jobs[0] ?? null;
         const reopened = latest ? generateFormFromParams(latest.params, fresh) : fresh;
-        const loraId = list.some((l) => l.id === reopened.loraId) ? reopened.loraId : newestLora;
+        // a reopened job without a LoRA stays without one; a job whose LoRA is gone takes the newest
+        const loraId =
+          latest && reopened.loraId === ''
+            ? ''
+            : list.some((l) => l.id === reopened.loraId)
+              ? reopened.loraId
+              : newestLora;
         setForm({ ...reopened, loraId });
         setJob(latest);
       })
@@ -67,36 +75,38 @@ export function GeneratePage({
     }
   }, [view.status]);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     const checked = generationFromForm(form);
     setFormError(checked.ok ? null : checked.error);
     if (!checked.ok) return;
-    setImages([]);
-    try {
-      const lora = loras.find((l) => l.id === form.loraId);
-      // Generate with the base the LoRA was trained on, at its training resolution.
-      const baseModel = typeof lora?.meta.baseModel === 'string' ? lora.meta.baseModel : undefined;
-      const size = typeof lora?.meta.resolution === 'number' ? lora.meta.resolution : undefined;
-      const generation = {
-        ...checked.generation,
-        ...(baseModel ? { baseModel } : {}),
-        ...(size ? { width: size, height: size } : {}),
-      };
-      setJob(
-        await api.submitJob({
-          kind: 'generate',
-          characterId: character.id,
-          params: {
-            ...(form.loraId ? { loraId: form.loraId } : {}),
-            generation,
-            ...(form.sweep ? { weights: SWEEP } : {}),
-          },
-        }),
-      );
-    } catch (error) {
-      onError(error);
-    }
+    return once(async () => {
+      setImages([]);
+      try {
+        const lora = loras.find((l) => l.id === form.loraId);
+        // Generate with the base the LoRA was trained on, at its training resolution.
+        const baseModel = typeof lora?.meta.baseModel === 'string' ? lora.meta.baseModel : undefined;
+        const size = typeof lora?.meta.resolution === 'number' ? lora.meta.resolution : undefined;
+        const generation = {
+          ...checked.generation,
+          ...(baseModel ? { baseModel } : {}),
+          ...(size ? { width: size, height: size } : {}),
+        };
+        setJob(
+          await api.submitJob({
+            kind: 'generate',
+            characterId: character.id,
+            params: {
+              ...(form.loraId ? { loraId: form.loraId } : {}),
+              generation,
+              ...(form.sweep ? { weights: SWEEP } : {}),
+            },
+          }),
+        );
+      } catch (error) {
+        onError(error);
+      }
+    });
   };
 
   const cancel = async () => {
@@ -201,7 +211,10 @@ export function GeneratePage({
             {formError}
           </p>
         )}
-        <button type="submit">Generate</button>
+        {/* one job at a time from this page: a second one would take the page (and its Cancel) off the first */}
+        <button type="submit" disabled={submitting || status === 'running' || status === 'queued'}>
+          Generate
+        </button>
       </form>
       <div className="panel">
         <h3>Results</h3>

@@ -19,6 +19,7 @@ import {
   trainStepsOf,
 } from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
+import { useSubmitOnce } from '../components/use-submit-once.js';
 
 const ALGORITHM_LABELS: Record<LoraAlgorithm, string> = {
   lora: 'LoRA',
@@ -37,6 +38,7 @@ export function TrainPage({
   const [form, setForm] = useState<TrainForm>(INITIAL_TRAIN_FORM);
   const [formError, setFormError] = useState<string | null>(null);
   const [job, setJob] = useState<Job | null>(null);
+  const { busy: starting, once } = useSubmitOnce();
   /** Whether the character's jobs were read: the empty state is shown only then, not while the server is unreachable. */
   const [loaded, setLoaded] = useState<'loading' | 'ok' | 'failed'>('loading');
   const [attempt, setAttempt] = useState(0);
@@ -70,23 +72,25 @@ export function TrainPage({
     );
   }, [character.id]);
 
-  const start = async (event: FormEvent) => {
+  const start = (event: FormEvent) => {
     event.preventDefault();
     const checked = trainingFromForm(form);
     setFormError(checked.ok ? null : checked.error);
     if (!checked.ok) return;
-    try {
-      setJob(
-        await api.submitJob({
-          kind: 'train',
-          characterId: character.id,
-          params: { datasetId, training: checked.training },
-        }),
-      );
-      setLoaded('ok');
-    } catch (error) {
-      onError(error);
-    }
+    return once(async () => {
+      try {
+        setJob(
+          await api.submitJob({
+            kind: 'train',
+            characterId: character.id,
+            params: { datasetId, training: checked.training },
+          }),
+        );
+        setLoaded('ok');
+      } catch (error) {
+        onError(error);
+      }
+    });
   };
   const act = async (action: 'cancel' | 'resume') => {
     if (!job) return;
@@ -168,7 +172,10 @@ export function TrainPage({
             {formError}
           </p>
         )}
-        <button type="submit" disabled={!datasetId || status === 'running' || status === 'queued'}>
+        <button
+          type="submit"
+          disabled={!datasetId || starting || status === 'running' || status === 'queued'}
+        >
           Start training
         </button>
       </form>

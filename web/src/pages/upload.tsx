@@ -13,6 +13,7 @@ import {
 import { api, uploadImages } from '../api.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { useJob } from '../components/use-job.js';
+import { useSubmitOnce } from '../components/use-submit-once.js';
 
 type PrepOptions = NonNullable<PrepJobParams['options']>;
 type StageKey = 'characters' | 'segmenter' | 'inpainter' | 'captioner';
@@ -38,9 +39,7 @@ export function UploadPage({
   const [progress, setProgress] = useState<number | null>(null);
   const [rejected, setRejected] = useState<Array<{ name: string; reason: string }>>([]);
   const [prepJob, setPrepJob] = useState<Job | null>(null);
-  const [submitting, setSubmitting] = useState(false);
-  /** Set synchronously, so a double click cannot submit twice before the re-render disables the button. */
-  const submittingRef = useRef(false);
+  const { busy: submitting, once } = useSubmitOnce();
   const [hover, setHover] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const [options, setOptions] = useState<Pick<PrepOptions, StageKey>>({
@@ -80,19 +79,14 @@ export function UploadPage({
     send([...event.dataTransfer.files]);
   };
 
-  const buildDataset = async () => {
-    if (submittingRef.current) return;
-    submittingRef.current = true;
-    setSubmitting(true);
-    try {
-      setPrepJob(await api.submitJob({ kind: 'prep', characterId: character.id, params: { options } }));
-    } catch (error) {
-      onError(error);
-    } finally {
-      submittingRef.current = false;
-      setSubmitting(false);
-    }
-  };
+  const buildDataset = () =>
+    once(async () => {
+      try {
+        setPrepJob(await api.submitJob({ kind: 'prep', characterId: character.id, params: { options } }));
+      } catch (error) {
+        onError(error);
+      }
+    });
 
   return (
     <section>

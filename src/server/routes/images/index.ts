@@ -32,8 +32,15 @@ type NewImage = Parameters<FastifyInstance['catalog']['addImage']>[0];
  * too many files or parts); a malformed or cut-off body (busboy's errors carry no status) is a 400.
  * Either way nothing of the upload was stored.
  */
-function brokenUpload(error: unknown): unknown {
-  const { statusCode, syscall } = error as { statusCode?: number; syscall?: string };
+function brokenUpload(error: unknown, limits: UploadLimits): unknown {
+  const { statusCode, syscall, code } = error as { statusCode?: number; syscall?: string; code?: string };
+  if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') {
+    return new ToonloraError(
+      'TL_ERR_PAYLOAD_TOO_LARGE',
+      `upload: more than ${limits.maxFiles} files in one request; nothing from it was stored. Send them in batches of ${limits.maxFiles} or fewer.`,
+      { cause: error },
+    );
+  }
   // a ToonloraError, a limit (4xx), or the server's own file system (a 500): unchanged
   if (error instanceof ToonloraError || statusCode !== undefined || syscall !== undefined) return error;
   const reason = error instanceof Error ? error.message : String(error);
@@ -151,7 +158,7 @@ export default async function imageRoutes(
         }
       } catch (error) {
         await Promise.all(staged.map(({ path }) => rm(path, { force: true })));
-        throw brokenUpload(error);
+        throw brokenUpload(error, limits);
       }
       const uploaded = staged.map(({ image }) => app.catalog.addImage(image));
       if (uploaded.length === 0) {
