@@ -292,16 +292,14 @@ async function pullHfModel(
   }
   const files: PulledFile[] = [];
   for (const { path, file } of wanted) {
-    // a snapshot file already in this commit's folder was verified and committed by an earlier, stopped pull
-    const committed = source.snapshot && commit ? join(hfSnapshotDir(repoDir, commit), path) : undefined;
-    const present =
-      committed !== undefined
-        ? existsSync(committed)
-          ? committed
-          : undefined
-        : source.snapshot || !file
-          ? undefined
-          : await findGoodFile(entry, file, options);
+    let present: string | undefined;
+    if (source.snapshot && commit) {
+      // a file already in this commit's folder was verified and committed by an earlier, stopped pull
+      const committed = join(hfSnapshotDir(repoDir, commit), path);
+      present = existsSync(committed) ? committed : undefined;
+    } else if (!source.snapshot && file) {
+      present = await findGoodFile(entry, file, options);
+    }
     if (present) {
       files.push({ file: path, path: present, status: 'present' });
       continue;
