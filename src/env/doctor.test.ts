@@ -1,11 +1,11 @@
 // Tests of doctor's rules (what is missing, what it blocks) and of a full run on a machine without
 // Python, which must still give a valid report.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeModels } from '../models/model-status.js';
-import { findExecutable, probeCompilers } from './probes.js';
+import { findExecutable, probeCompilers, probePython } from './probes.js';
 import {
   assessProblems,
   type DoctorFacts,
@@ -51,6 +51,19 @@ describe('assessProblems', () => {
       },
     ]);
     expect(isHealthy(problems)).toBe(false);
+  });
+
+  it('says a venv folder without its Python is broken, and to move it aside (setup will not replace it)', () => {
+    const python = { ...facts().python, venvExists: false, venvBroken: true };
+    expect(assessProblems(facts({ python }))).toEqual([
+      expect.objectContaining({
+        piece: 'venv',
+        detail: expect.stringMatching(
+          /^the worker environment at \/r\/trainer\/\.venv is broken: its Python is missing/,
+        ),
+        fix: 'move /r/trainer/.venv aside, then: toonlora setup',
+      }),
+    ]);
   });
 
   it('asks for Python first when there is none', () => {
@@ -141,7 +154,9 @@ describe('compilers for --compile', () => {
       expect.objectContaining({
         piece: 'compiler',
         severity: 'warn',
-        detail: expect.stringContaining('no C compiler ($CC, cc, gcc or clang) on PATH for torch.compile on the GPU'),
+        detail: expect.stringContaining(
+          'no C compiler ($CC, cc, gcc or clang) on PATH for torch.compile on the GPU',
+        ),
         blocks: expect.stringContaining('train --compile'),
       }),
     ]);
@@ -152,7 +167,9 @@ describe('compilers for --compile', () => {
       compilers: { c: '/usr/bin/cc' },
     });
     expect(assessProblems(cpu).map((p) => p.detail)).toContainEqual(
-      expect.stringContaining('no C++ compiler ($CXX, c++, g++ or clang++) on PATH for torch.compile on the CPU'),
+      expect.stringContaining(
+        'no C++ compiler ($CXX, c++, g++ or clang++) on PATH for torch.compile on the CPU',
+      ),
     );
   });
 
@@ -216,5 +233,23 @@ describe('probeTorch', () => {
       gpus: [{ name: 'NVIDIA H100 80GB HBM3', memoryBytes: 85017493504 }],
     });
     expect(probeTorch(process.execPath, 1000, () => undefined).status).toBe('error');
+  });
+});
+
+describe('probePython', () => {
+  it('tells a venv folder whose Python is a broken link from a missing venv', () => {
+    const root = mkdtempSync(join(tmpdir(), 'toonlora-venv-'));
+    const noAnswer = () => undefined; // no interpreter runs here
+    mkdirSync(join(root, 'broken', 'bin'), { recursive: true });
+    symlinkSync(join(root, 'gone', 'python3.11'), join(root, 'broken', 'bin', 'python'));
+    expect(probePython('python3', join(root, 'broken'), 'linux', noAnswer)).toMatchObject({
+      venvExists: false,
+      venvBroken: true,
+    });
+    expect(probePython('python3', join(root, 'absent'), 'linux', noAnswer)).toMatchObject({
+      venvExists: false,
+      venvBroken: false,
+    });
+    rmSync(root, { recursive: true, force: true });
   });
 });

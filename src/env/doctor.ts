@@ -49,6 +49,8 @@ export const doctorReportSchema = z.object({
     systemVersion: z.string().optional(),
     venv: z.string(),
     venvExists: z.boolean(),
+    /** The venv folder is there but its Python is not; absent in reports from before it was probed. */
+    venvBroken: z.boolean().optional(),
     venvVersion: z.string().optional(),
     /** `current`: installed requirements match trainer/requirements.txt (toonlora setup stamp). */
     stamp: z.enum(['current', 'stale', 'none']),
@@ -78,6 +80,18 @@ const WORKER_BLOCKS = 'train, generate, prep --captioner blip and the Python tes
 
 function pythonProblems(facts: DoctorFacts): Problem[] {
   const { python, torch } = facts;
+  if (!python.venvExists && python.venvBroken) {
+    // `setup` would refuse it too (it never deletes a folder): say so here, with the fix that works
+    return [
+      {
+        piece: 'venv',
+        severity: 'missing',
+        detail: `the worker environment at ${python.venv} is broken: its Python is missing (a broken link, or the interpreter it was made from was removed)`,
+        blocks: WORKER_BLOCKS,
+        fix: `move ${python.venv} aside, then: toonlora setup`,
+      },
+    ];
+  }
   if (!python.venvExists) {
     return [
       python.systemVersion
@@ -280,6 +294,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
       systemVersion: python.systemVersion,
       venv,
       venvExists: python.venvExists,
+      venvBroken: python.venvBroken,
       venvVersion: python.venvVersion,
       ...(python.venvExists
         ? stampState(venv, env, python.venvVersion, capture)

@@ -78,6 +78,8 @@ export interface PythonProbe {
   systemVersion?: string;
   venv: string;
   venvExists: boolean;
+  /** The venv folder is there but its Python is not (a broken link, a removed interpreter). */
+  venvBroken: boolean;
   venvPython: string;
   venvVersion?: string;
 }
@@ -96,6 +98,7 @@ export function probePython(
     systemVersion: parsePythonVersion(capture(systemCommand, ['--version'], 20_000)),
     venv,
     venvExists,
+    venvBroken: !venvExists && existsSync(venv),
     venvPython,
     venvVersion: venvExists ? parsePythonVersion(capture(venvPython, ['--version'], 20_000)) : undefined,
   };

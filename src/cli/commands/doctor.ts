@@ -5,7 +5,11 @@ import { type DoctorReport, runDoctor } from '../../env/doctor.js';
 import { formatBytes } from '../../models/model-status.js';
 import { trainingConfigSchema } from '../../schemas/config.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
-import { CUDA_CONTEXT_GIB, estimateTrainingMemory, type MemoryEstimate } from '../../worker/memory-estimate.js';
+import {
+  CUDA_CONTEXT_GIB,
+  estimateTrainingMemory,
+  type MemoryEstimate,
+} from '../../worker/memory-estimate.js';
 import { commandAction, printResult } from '../output.js';
 
 function formatTorch(report: DoctorReport): string {
@@ -35,7 +39,10 @@ async function defaultTrainingMemory(report: DoctorReport): Promise<MemoryEstima
 }
 
 /** One line per GPU: does a default training run (estimated peak + the CUDA context) fit in its memory? */
-export function formatTrainingMemory(estimate: MemoryEstimate, gpus: readonly { name: string; memoryBytes: number }[]): string[] {
+export function formatTrainingMemory(
+  estimate: MemoryEstimate,
+  gpus: readonly { name: string; memoryBytes: number }[],
+): string[] {
   const needGiB = estimate.peakGiB + CUDA_CONTEXT_GIB;
   const head = `memory    a default training run needs ~${needGiB.toFixed(1)} GiB of GPU memory (estimated peak ${estimate.peakGiB.toFixed(2)} GiB + ~${CUDA_CONTEXT_GIB} GiB CUDA context)`;
   return [
@@ -58,10 +65,12 @@ function formatReport(report: DoctorOutput): string {
   const lines = [
     `node      ${report.node.version}${report.node.ok ? '' : ' (too old)'}`,
     `python    ${python.systemCommand} ${python.systemVersion ?? 'not found'}`,
-    `venv      ${python.venv} ${python.venvExists ? `(Python ${python.venvVersion ?? '?'}, setup stamp ${python.stamp})` : '(missing)'}`,
+    `venv      ${python.venv} ${python.venvExists ? `(Python ${python.venvVersion ?? '?'}, setup stamp ${python.stamp})` : python.venvBroken ? '(broken: its Python is missing)' : '(missing)'}`,
     formatTorch(report),
     ...(report.compilers
-      ? [`compilers C ${report.compilers.c ?? 'none'}   C++ ${report.compilers.cxx ?? 'none'} (for --compile)`]
+      ? [
+          `compilers C ${report.compilers.c ?? 'none'}   C++ ${report.compilers.cxx ?? 'none'} (for --compile)`,
+        ]
       : []),
     ...(report.loraSize ? [formatLoraSize(report.loraSize)] : []),
     ...(report.trainingMemory ? formatTrainingMemory(report.trainingMemory, report.torch.gpus) : []),
@@ -95,7 +104,10 @@ export function registerDoctor(program: Command): void {
     .action(
       commandAction('doctor', async (flags: { venv?: string; json?: boolean }) => {
         const report = await runDoctor({ venv: flags.venv });
-        const [loraSize, trainingMemory] = await Promise.all([defaultLoraSize(report), defaultTrainingMemory(report)]);
+        const [loraSize, trainingMemory] = await Promise.all([
+          defaultLoraSize(report),
+          defaultTrainingMemory(report),
+        ]);
         printResult(
           { ...report, ...(loraSize ? { loraSize } : {}), ...(trainingMemory ? { trainingMemory } : {}) },
           flags,

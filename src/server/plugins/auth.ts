@@ -67,7 +67,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
       if (isLoopbackHostHeader(request.headers.host)) return;
       throw new ToonloraError(
         'TL_ERR_FORBIDDEN',
-        `Host ${JSON.stringify(request.headers.host ?? '')}: this server has no token, so it answers only requests addressed to localhost, 127.0.0.1 or [::1]. Open it as http://127.0.0.1:<port>/, or set TOONLORA_TOKEN (then any address works with the token).`,
+        `Host ${JSON.stringify(request.headers.host ?? '')}: this server has no token, so it answers only requests addressed to localhost, 127.0.0.1 or [::1]. Open it as http://127.0.0.1:${request.socket.localPort ?? '<port>'}/, or set TOONLORA_TOKEN (then any address works with the token).`,
       );
     });
   }
