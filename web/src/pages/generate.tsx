@@ -17,7 +17,7 @@ import {
   STEPS_FIELD,
 } from '../components/generate-form.js';
 import { JobStatusLine } from '../components/job-status.js';
-import { numberAttributes } from '../components/number-field.js';
+import { NumberInput } from '../components/number-input.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 
@@ -169,39 +169,19 @@ export function GeneratePage({
             onChange={(e) => set({ weight: Number(e.target.value) })}
           />
         </label>
-        <label>
-          Seed
-          <input
-            name="seed"
-            type="number"
-            required
-            {...numberAttributes(SEED_FIELD)}
-            value={form.seed}
-            onChange={(e) => set({ seed: e.target.value })}
-          />
-        </label>
-        <label>
-          Steps
-          <input
-            name="steps"
-            type="number"
-            required
-            {...numberAttributes(STEPS_FIELD)}
-            value={form.steps}
-            onChange={(e) => set({ steps: e.target.value })}
-          />
-        </label>
-        <label>
-          Images
-          <input
-            name="count"
-            type="number"
-            required
-            {...numberAttributes(COUNT_FIELD)}
-            value={form.count}
-            onChange={(e) => set({ count: e.target.value })}
-          />
-        </label>
+        <NumberInput name="seed" spec={SEED_FIELD} value={form.seed} onChange={(seed) => set({ seed })} />
+        <NumberInput
+          name="steps"
+          spec={STEPS_FIELD}
+          value={form.steps}
+          onChange={(steps) => set({ steps })}
+        />
+        <NumberInput
+          name="count"
+          spec={COUNT_FIELD}
+          value={form.count}
+          onChange={(count) => set({ count })}
+        />
         <label className="check">
           <input type="checkbox" checked={form.sweep} onChange={(e) => set({ sweep: e.target.checked })} />{' '}
           Weight sweep {SWEEP.join(' / ')}

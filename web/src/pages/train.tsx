@@ -7,7 +7,7 @@ import { LORA_ALGORITHMS } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { LossChart } from '../components/loss-chart.js';
-import { numberAttributes } from '../components/number-field.js';
+import { NumberInput } from '../components/number-input.js';
 import {
   ALPHA_FIELD,
   INITIAL_TRAIN_FORM,
@@ -144,29 +144,22 @@ export function TrainPage({
           </select>
         </label>
         {TRAIN_NUMBER_FIELDS.map(([key, spec]) => (
-          <label key={key}>
-            {spec.label}
-            <input
-              name={key}
-              type="number"
-              required
-              {...numberAttributes(spec)}
-              value={form[key]}
-              onChange={(e) => setForm({ ...form, [key]: e.target.value })}
-            />
-          </label>
-        ))}
-        <label>
-          Alpha
-          <input
-            name="alpha"
-            type="number"
-            {...numberAttributes(ALPHA_FIELD)}
-            placeholder={`= rank (${form.rank})`}
-            value={form.alpha}
-            onChange={(e) => setForm({ ...form, alpha: e.target.value })}
+          <NumberInput
+            key={key}
+            name={key}
+            spec={spec}
+            value={form[key]}
+            onChange={(text) => setForm({ ...form, [key]: text })}
           />
-        </label>
+        ))}
+        <NumberInput
+          name="alpha"
+          spec={ALPHA_FIELD}
+          required={false}
+          placeholder={`= rank (${form.rank})`}
+          value={form.alpha}
+          onChange={(text) => setForm({ ...form, alpha: text })}
+        />
         {formError && (
           <p className="error wide" role="alert" data-testid="form-error">
             {formError}
