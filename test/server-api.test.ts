@@ -440,6 +440,22 @@ describe('auth', () => {
   });
 });
 
+describe('base models', () => {
+  it('lists the bases a job may name, and whether the server has each on disk', async () => {
+    const root = tempDataDir('models');
+    const modelCache = { env: { TOONLORA_HOME: join(root, 'tl'), HF_HOME: join(root, 'hf') } };
+    const app = await makeApp({ modelCache });
+    const res = await app.inject({ method: 'GET', url: '/api/base-models' });
+    expect(res.statusCode).toBe(200);
+    const { baseModels } = res.json();
+    expect(baseModels.map((b: { name: string; present: boolean }) => [b.name, b.present])).toEqual([
+      ['anything-v5', false],
+      ['tiny', true],
+    ]);
+    expect(baseModels[0].aliases).toContain('stablediffusionapi/anything-v5');
+  });
+});
+
 describe('openapi', () => {
   it('documents every /api/ route with its schemas', async () => {
     const app = await makeApp();
@@ -453,6 +469,7 @@ describe('openapi', () => {
       '/api/loras/{id}/download',
       '/api/datasets/{id}/zip',
       '/api/session',
+      '/api/base-models',
     ]) {
       expect(doc.paths[path], path).toBeDefined();
     }

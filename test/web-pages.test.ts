@@ -12,7 +12,7 @@ import { createDefaultRunners, type RunnerDeps } from '../src/jobs/runners/defau
 import { resolveDataPath } from '../src/jobs/store.js';
 import { convertLora } from '../src/lora/convert.js';
 import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
-import { seedDataset, solidPng } from './helpers/server-fixtures.js';
+import { seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts', 'web');
@@ -121,6 +121,8 @@ beforeAll(async () => {
   web = await startWebSession('web-pages', {
     generation: new StandInGeneration(),
     runners: (deps) => ({ ...createDefaultRunners(deps), train: standInTrain(deps) }),
+    // a server without any downloaded model: the Train form names the missing default base
+    modelCache: { env: { TOONLORA_HOME: tempDataDir('no-models'), HF_HOME: tempDataDir('no-hf') } },
   });
   ({ url, page } = web);
   ({ characterId } = await seedDataset(web.app));
@@ -137,13 +139,22 @@ describe('web app: train, LoRA, generate', () => {
     await expect(page.inputValue('input[name=rank]')).resolves.toBe('32');
     await expect(page.inputValue('input[name=snrGamma]')).resolves.toBe('5');
     await expect(page.inputValue('select[name=algorithm]')).resolves.toBe('lora');
+    await expect(page.textContent('[data-testid=base-model-note]')).resolves.toContain(
+      'anything-v5 is not downloaded on the server: run `toonlora models pull anything-v5`',
+    );
+    await page.fill('input[name=baseModel]', 'tiny');
+    await expect(page.textContent('[data-testid=base-model-note]')).resolves.toMatch(
+      /^tiny: a small random-weight/,
+    );
     await page.selectOption('select[name=algorithm]', 'lokr');
     await page.fill('input[name=steps]', String(STEPS));
     await page.click('button:has-text("Start training")');
     await page.waitForFunction(
       () => Number(document.querySelector('svg.loss-chart')?.getAttribute('data-points')) >= 3,
     );
-    expect(trainedWith).toMatchObject({ training: { lora: { algorithm: 'lokr', rank: 32 } } });
+    expect(trainedWith).toMatchObject({
+      training: { baseModel: 'tiny', lora: { algorithm: 'lokr', rank: 32 } },
+    });
     // the job's warn lines are listed under its status line, its info lines are not
     await expect(page.locator('[data-testid=job-warnings] li').allTextContents()).resolves.toEqual([
       'b.png: cannot read image (truncated); left out of the training set',

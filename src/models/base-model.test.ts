@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { thrownToonloraError } from '../errors-testing.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
 import {
+  baseModelChoices,
   checkBaseModelOnDisk,
   registryBaseModelId,
   registryBaseModelIds,
@@ -46,6 +47,18 @@ describe('registryBaseModelId', () => {
     expect(registryBaseModelId('lama')).toBeUndefined(); // a registry model, not a base
     expect(registryBaseModelId('someone/other-model')).toBeUndefined();
     expect(registryBaseModelId('tiny')).toBeUndefined();
+  });
+});
+
+describe('baseModelChoices', () => {
+  it('lists the registry base under both its names, present only once it is on disk, then tiny', () => {
+    const absent = baseModelChoices(options);
+    expect(absent.map((c) => [c.name, c.aliases, c.present])).toEqual([
+      ['anything-v5', ['anything-v5', DEFAULT_BASE_MODEL], false],
+      ['tiny', ['tiny'], true],
+    ]);
+    placeAnythingV5(join(root, 'tl', 'models', 'anything-v5'));
+    expect(baseModelChoices(options)[0]?.present).toBe(true);
   });
 });
 

@@ -44,6 +44,37 @@ export function sd15ConfigDir(options: CacheOptions = {}): string | null {
   return id === undefined ? null : (findModelDir(id, options) ?? null);
 }
 
+/** A base model a server job may name, as the web app's Train form offers it. */
+export interface BaseModelChoice {
+  /** The name to send (`anything-v5`, `tiny`). */
+  name: string;
+  /** Every name the server reads as this base (the id and its Hugging Face repo). */
+  aliases: string[];
+  /** Whether the worker can load it on this machine now. */
+  present: boolean;
+  description: string;
+}
+
+/** The bases a server job can name: the registry's (present or not on this machine), then `tiny`. */
+export function baseModelChoices(options: CacheOptions = {}): BaseModelChoice[] {
+  const registry = registryBaseModelIds().map((id): BaseModelChoice => {
+    const { source, description } = getModelEntry(id);
+    return {
+      name: id,
+      aliases: source.kind === 'huggingface' ? [id, source.repo] : [id],
+      present: findModelDir(id, options) !== undefined,
+      description,
+    };
+  });
+  const tiny: BaseModelChoice = {
+    name: 'tiny',
+    aliases: ['tiny'],
+    present: true,
+    description: 'a small random-weight SD1.5-shaped model: the flow runs, the images are noise',
+  };
+  return [...registry, tiny];
+}
+
 /**
  * A server job's check before it starts a worker: a registry base must be on this machine's disk (other
  * names are looked up by the worker, which names what is missing). The fix named is the server's: a pull

@@ -229,6 +229,15 @@ export const generationTimingSchema = z.object({
 
 export const healthSchema = z.object({ ok: z.boolean(), version: z.string(), auth: z.boolean() });
 
+/** GET /api/base-models: the bases a train / generate job may name, and whether each is on the server's disk. */
+export const baseModelChoiceSchema = z.object({
+  name: z.string(),
+  aliases: z.array(z.string()),
+  present: z.boolean(),
+  description: z.string(),
+});
+export const baseModelListSchema = z.object({ baseModels: z.array(baseModelChoiceSchema) });
+
 export type Character = z.infer<typeof characterSchema>;
 export type CharacterCreate = z.infer<typeof characterCreateSchema>;
 export type UploadedImage = z.infer<typeof uploadedImageSchema>;
@@ -254,3 +263,4 @@ export type ArtifactKind = z.infer<typeof artifactKindSchema>;
 export type LoraInspect = z.infer<typeof loraInspectSchema>;
 export type GenerationTiming = z.infer<typeof generationTimingSchema>;
 export type Health = z.infer<typeof healthSchema>;
+export type BaseModelChoice = z.infer<typeof baseModelChoiceSchema>;

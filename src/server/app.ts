@@ -10,6 +10,7 @@ import fp from 'fastify-plugin';
 import type { GenerationService } from '../jobs/generation-service.js';
 import type { JobRunners } from '../jobs/job-queue.js';
 import type { RunnerDeps } from '../jobs/runners/default-runners.js';
+import type { CacheOptions } from '../models/cache.js';
 import { defaultLoraTools, type LoraTools } from './lora-tools.js';
 import authPlugin from './plugins/auth.js';
 import errorsPlugin from './plugins/errors.js';
@@ -23,6 +24,7 @@ import datasetRoutes from './routes/datasets/index.js';
 import healthRoutes from './routes/health/index.js';
 import imageRoutes from './routes/images/index.js';
 import jobRoutes from './routes/jobs/index.js';
+import modelRoutes from './routes/models/index.js';
 import { type UploadLimits, uploadLimitsFrom } from './upload-limits.js';
 
 export interface AppOptions {
@@ -44,6 +46,8 @@ export interface AppOptions {
   deferJobs?: boolean;
   /** Built web app folder (default web/dist of this checkout, when present). */
   webDir?: string;
+  /** Where GET /api/base-models looks for models (tests; default: TOONLORA_HOME and the HF cache). */
+  modelCache?: CacheOptions;
 }
 
 /** The default built web app folder: <repo>/web/dist. */
@@ -71,6 +75,7 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
     },
   });
   await app.register(healthRoutes);
+  await app.register(modelRoutes, { modelCache: options.modelCache });
   await app.register(characterRoutes);
   await app.register(imageRoutes, { limits });
   await app.register(datasetRoutes);

@@ -3,6 +3,7 @@
 // EventSource send by themselves), server-sent events for job progress (reconnected until the job stops).
 import type {
   Artifact,
+  BaseModelChoice,
   Character,
   CharacterCreate,
   Dataset,
@@ -74,6 +75,8 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
 
 export const api = {
   health: () => request<Health>('GET', '/api/health'),
+  baseModels: () =>
+    request<{ baseModels: BaseModelChoice[] }>('GET', '/api/base-models').then((r) => r.baseModels),
   characters: () => request<{ characters: Character[] }>('GET', '/api/characters').then((r) => r.characters),
   character: (id: string) => request<Character>('GET', `/api/characters/${id}`),
   createCharacter: (body: CharacterCreate) => request<Character>('POST', '/api/characters', body),

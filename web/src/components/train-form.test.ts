@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { trainingConfigSchema } from '../../../src/schemas/config.js';
-import { INITIAL_TRAIN_FORM, trainFormFromParams, trainingFromForm, trainStepsOf } from './train-form.js';
+import {
+  baseModelNote,
+  INITIAL_TRAIN_FORM,
+  trainFormFromParams,
+  trainingFromForm,
+  trainStepsOf,
+} from './train-form.js';
 
 describe('train form', () => {
   it('starts from the schema defaults, as text', () => {
@@ -64,5 +70,37 @@ describe('train form', () => {
     });
     expect(trainingFromForm({ ...form, resolution: '500' })).toMatchObject({ ok: false });
     expect(trainingFromForm({ ...form, baseModel: ' ' })).toMatchObject({ ok: false });
+  });
+});
+
+describe('base model note', () => {
+  const choices = [
+    {
+      name: 'anything-v5',
+      aliases: ['anything-v5', 'stablediffusionapi/anything-v5'],
+      present: false,
+      description: 'Anything V5',
+    },
+    { name: 'tiny', aliases: ['tiny'], present: true, description: 'random weights' },
+  ];
+
+  it('warns, under either name, when the server has not downloaded a registry base', () => {
+    for (const value of ['stablediffusionapi/anything-v5', ' anything-v5 ']) {
+      expect(baseModelNote(value, choices)).toEqual({
+        warn: true,
+        text: "anything-v5 is not downloaded on the server: run `toonlora models pull anything-v5` on the server's machine, or train on tiny to try the app.",
+      });
+    }
+  });
+
+  it('says nothing of a present registry base, another Hub id, or before the list arrived', () => {
+    const present = choices.map((c) => ({ ...c, present: true }));
+    expect(baseModelNote('anything-v5', present)).toBeNull();
+    expect(baseModelNote('someone/other-model', choices)).toBeNull();
+    expect(baseModelNote('anything-v5', [])).toBeNull();
+  });
+
+  it('says what tiny is', () => {
+    expect(baseModelNote('tiny', choices)).toEqual({ warn: false, text: 'tiny: random weights.' });
   });
 });

@@ -1,7 +1,7 @@
 // web/src/components/train-form.ts — the train page's form (pure): its fields as the text the inputs hold,
 // the defaults from the shared training schema, the form of a reopened train job (from its params), and
 // the form checked into the job's `training` params (or the first field that is not a valid number).
-import type { TrainJobParams } from '../../../src/schemas/api.js';
+import type { BaseModelChoice, TrainJobParams } from '../../../src/schemas/api.js';
 import { type LORA_ALGORITHMS, loraConfigSchema, trainingConfigSchema } from '../../../src/schemas/config.js';
 import { type NumberFieldSpec, numberText, parseNumberField } from './number-field.js';
 
@@ -103,4 +103,27 @@ export function trainingFromForm(form: TrainForm): TrainFormResult {
       lora: { algorithm: form.algorithm, rank: n.rank, ...(alpha === undefined ? {} : { alpha }) },
     },
   };
+}
+
+/** The line under the base-model field: whether the server has that base (GET /api/base-models). */
+export interface BaseModelNote {
+  warn: boolean;
+  text: string;
+}
+
+/**
+ * What the form says of base model `value`: a warning when it is a registry base the server has not
+ * downloaded (its job would fail as it starts), what `tiny` is; nothing for other names (a Hugging Face id
+ * is looked up by the worker) or before the list arrived.
+ */
+export function baseModelNote(value: string, choices: readonly BaseModelChoice[]): BaseModelNote | null {
+  const choice = choices.find((c) => c.aliases.includes(value.trim()));
+  if (!choice) return null;
+  if (!choice.present) {
+    return {
+      warn: true,
+      text: `${choice.name} is not downloaded on the server: run \`toonlora models pull ${choice.name}\` on the server's machine, or train on tiny to try the app.`,
+    };
+  }
+  return choice.name === 'tiny' ? { warn: false, text: `tiny: ${choice.description}.` } : null;
 }

@@ -2,7 +2,7 @@
 // settings of the character's latest train job, which it reopens), the live loss chart, it/s and ETA, sample
 // images as they appear, cancel and resume.
 import { type FormEvent, useEffect, useState } from 'react';
-import type { Character, Dataset, Job } from '../../../src/schemas/api.js';
+import type { BaseModelChoice, Character, Dataset, Job } from '../../../src/schemas/api.js';
 import { LORA_ALGORITHMS } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import { JobStatusLine } from '../components/job-status.js';
@@ -10,6 +10,7 @@ import { LossChart } from '../components/loss-chart.js';
 import { NumberInput } from '../components/number-input.js';
 import {
   ALPHA_FIELD,
+  baseModelNote,
   INITIAL_TRAIN_FORM,
   type LoraAlgorithm,
   TRAIN_NUMBER_FIELDS,
@@ -36,6 +37,7 @@ export function TrainPage({
   const [datasets, setDatasets] = useState<Dataset[]>([]);
   const [datasetId, setDatasetId] = useState('');
   const [form, setForm] = useState<TrainForm>(INITIAL_TRAIN_FORM);
+  const [baseModels, setBaseModels] = useState<BaseModelChoice[]>([]);
   const [formError, setFormError] = useState<string | null>(null);
   const [job, setJob] = useState<Job | null>(null);
   const { busy: starting, once } = useSubmitOnce();
@@ -43,6 +45,11 @@ export function TrainPage({
   const [loaded, setLoaded] = useState<'loading' | 'ok' | 'failed'>('loading');
   const [attempt, setAttempt] = useState(0);
   const view = useJob(job?.id ?? null, attempt);
+
+  // Which bases the server has (a missing one is named under the field); without the list, no note.
+  useEffect(() => {
+    api.baseModels().then(setBaseModels, () => setBaseModels([]));
+  }, []);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
@@ -104,6 +111,7 @@ export function TrainPage({
   const status = view.status ?? job?.status;
   // The chart's axis: the job's own step count until its first progress event says so.
   const total = view.progress?.total ?? (job ? trainStepsOf(job.params) : 0);
+  const note = baseModelNote(form.baseModel, baseModels);
 
   return (
     <section className="two-col">
@@ -126,9 +134,25 @@ export function TrainPage({
             name="baseModel"
             value={form.baseModel}
             required
+            list="base-models"
             onChange={(e) => setForm({ ...form, baseModel: e.target.value })}
           />
+          <datalist id="base-models">
+            {baseModels.map((b) => (
+              <option key={b.name} value={b.name}>
+                {b.present ? b.description : `${b.description} (not downloaded)`}
+              </option>
+            ))}
+          </datalist>
         </label>
+        {note && (
+          <p
+            className={`field-note wide small ${note.warn ? 'field-warning' : 'muted'}`}
+            data-testid="base-model-note"
+          >
+            {note.text}
+          </p>
+        )}
         <label>
           Adapter
           <select

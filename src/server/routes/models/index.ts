@@ -1,0 +1,18 @@
+// src/server/routes/models/index.ts — GET /api/base-models: the base models a train / generate job may
+// name and whether each is on the server's disk, so the web app can say so before a job fails on it.
+import type { FastifyInstance } from 'fastify';
+import { baseModelChoices } from '../../../models/base-model.js';
+import type { CacheOptions } from '../../../models/cache.js';
+import { baseModelListSchema } from '../../../schemas/api.js';
+import { zodRoute } from '../../route-schema.js';
+
+export default async function modelRoutes(
+  app: FastifyInstance,
+  options: { modelCache?: CacheOptions },
+): Promise<void> {
+  app.get(
+    '/api/base-models',
+    { schema: zodRoute({ response: { 200: baseModelListSchema }, tags: ['models'] }) },
+    async () => ({ baseModels: baseModelChoices(options.modelCache) }),
+  );
+}
