@@ -10,7 +10,7 @@ import { JobStore } from '../src/jobs/job-store.js';
 import { CatalogStore } from '../src/jobs/store.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
 import { startServer } from '../src/server/server.js';
-import { multipartBody, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import { multipartBody, seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
 
 const apps: FastifyInstance[] = [];
 async function makeApp(options: Partial<AppOptions> = {}): Promise<FastifyInstance> {
@@ -59,6 +59,50 @@ describe('characters', () => {
     expect(error.message).toContain('body.name');
     expect(error.message).toContain('body.trigger');
     expect(error.message).toContain('"a,b"');
+  });
+
+  it('deletes a character with its screenshots, datasets, jobs and files, and no other', async () => {
+    const app = await makeApp();
+    const { characterId, datasetId } = await seedDataset(app);
+    const keep = await createCharacter(app);
+    for (const id of [characterId, keep]) {
+      const body = multipartBody([{ filename: 'x.png', data: await solidPng(8, 8) }]);
+      const res = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...body });
+      expect(res.statusCode).toBe(201);
+    }
+    const [prepJob] = app.jobStore.listJobs({ characterId });
+    const files = [
+      join(app.dataDir, 'characters', characterId),
+      join(app.dataDir, 'jobs', String(prepJob?.id)),
+    ];
+    for (const path of files) expect(existsSync(path), path).toBe(true);
+
+    const res = await app.inject({ method: 'DELETE', url: `/api/characters/${characterId}` });
+    expect(res.statusCode).toBe(204);
+    for (const path of files) expect(existsSync(path), path).toBe(false);
+    for (const url of [`/api/characters/${characterId}`, `/api/datasets/${datasetId}`]) {
+      expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(404);
+    }
+    expect(app.jobStore.listJobs({ characterId })).toEqual([]);
+    const left = (await app.inject({ method: 'GET', url: '/api/characters' })).json().characters;
+    expect(left).toEqual([expect.objectContaining({ id: keep, imageCount: 1 })]);
+    expect(existsSync(join(app.dataDir, 'characters', keep))).toBe(true);
+    const again = await app.inject({ method: 'DELETE', url: `/api/characters/${characterId}` });
+    expect(again.statusCode).toBe(404);
+  });
+
+  it('refuses to delete a character while one of its jobs is queued or running, deleting nothing', async () => {
+    const app = await makeApp();
+    const { characterId, datasetId } = await seedDataset(app);
+    const train = app.jobStore.createJob('train', characterId, { datasetId });
+    const res = await app.inject({ method: 'DELETE', url: `/api/characters/${characterId}` });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({
+      code: 'TL_ERR_CONFLICT',
+      message: expect.stringContaining(`train job ${train.id} (queued)`),
+    });
+    expect((await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}` })).statusCode).toBe(200);
+    expect(app.jobStore.getJob(train.id).status).toBe('queued');
   });
 
   it('answers 400 for a body that is not JSON and 404 JSON for unknown ids and routes', async () => {

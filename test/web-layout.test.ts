@@ -1,7 +1,8 @@
 // test/web-layout.test.ts — the web app's shell in chromium against a real server on loopback (a stand-in
 // prep runner that holds its job until stopped): no page wider than a 390 px phone, the upload dropzone
 // with the keyboard alone, one prep job from a double click, the error banner cleared by the next action,
-// image counts after an exclude, an unknown character id, and a server that cannot be reached.
+// image counts after an exclude, an unknown character id, deleting a character, and a server that cannot be
+// reached.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -148,6 +149,32 @@ describe('web app shell', () => {
     expect(await page.locator('[data-testid=dropzone], [data-testid=uploads]').count()).toBe(0);
     await page.click('[data-testid=not-found] a');
     await page.waitForSelector('[data-testid=character-card]');
+  }, 30_000);
+
+  it('deletes a character from the list only once the user confirms what goes with it', async () => {
+    const temp = web.app.catalog.createCharacter({ name: 'Temp', trigger: 'tmp_tl', classWord: 'girl' });
+    await page.goto(url);
+    const button = page.locator('button[aria-label="Delete Temp"]');
+    await button.waitFor();
+    const cards = () => page.locator('[data-testid=character-card]').count();
+    const before = await cards();
+    page.once('dialog', (dialog) => dialog.dismiss());
+    await button.click();
+    await page.waitForTimeout(300);
+    expect(await cards()).toBe(before);
+    let asked = '';
+    page.once('dialog', (dialog) => {
+      asked = dialog.message();
+      return dialog.accept();
+    });
+    await button.click();
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=character-card]').length === n,
+      before - 1,
+    );
+    expect(asked).toMatch(/^Delete Temp\? Its 0 screenshots, 0 datasets and 0 LoRAs go with it/);
+    expect(() => web.app.catalog.getCharacter(temp.id)).toThrow(/character/);
+    expect(web.app.catalog.getCharacter(characterId).name).toBe('Mina');
   }, 30_000);
 
   it('names an unreachable server and shows no empty-state text for what did not load', async () => {

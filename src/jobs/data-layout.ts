@@ -1,9 +1,14 @@
 // src/jobs/data-layout.ts — where things live under the server's data folder (paths relative to it).
 // Uploads get generated names; nothing a user named ever becomes a path.
 
+/** `characters/<characterId>`: a character's own files (its uploads). */
+export function characterRelDir(characterId: string): string {
+  return `characters/${characterId}`;
+}
+
 /** `characters/<characterId>/uploads/<imageId>.<ext>` */
 export function uploadRelPath(characterId: string, imageId: string, ext: string): string {
-  return `characters/${characterId}/uploads/${imageId}.${ext}`;
+  return `${characterRelDir(characterId)}/uploads/${imageId}.${ext}`;
 }
 
 /** `jobs/<jobId>`: a job's own output folder (a prep job's dataset, a run's checkpoints, images). */

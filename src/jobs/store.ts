@@ -15,6 +15,7 @@ import type {
   ImageFormat,
   UploadedImage,
 } from '../schemas/api.js';
+import { characterRelDir, jobRelDir } from './data-layout.js';
 import type { SqliteDatabase } from './database.js';
 
 type Row = Record<string, unknown>;
@@ -89,6 +90,47 @@ export class CatalogStore {
     const row = this.db.prepare(`${CHARACTER_SELECT} WHERE c.id = ?`).get(id) as Row | undefined;
     if (!row) throw notFound('character', id);
     return toCharacter(row);
+  }
+
+  /**
+   * Deletes a character with its screenshots, dataset versions, jobs and artifacts (one transaction), and
+   * returns the folders, relative to the data folder, that held their files: the caller removes them once
+   * the rows are gone. Every file of a character lives under `characters/<id>/` or its jobs' `jobs/<id>/`.
+   * @throws ToonloraError TL_ERR_NOT_FOUND when unknown; TL_ERR_CONFLICT while one of its jobs is queued
+   *   or running (its worker still writes there)
+   */
+  deleteCharacter(id: string): string[] {
+    return this.db.transaction(() => {
+      const character = this.getCharacter(id);
+      const active = this.db
+        .prepare(
+          "SELECT id, kind, status FROM jobs WHERE character_id = ? AND status IN ('queued', 'running') ORDER BY created_at",
+        )
+        .all(id) as Row[];
+      if (active.length > 0) {
+        const list = active.map((j) => `${j.kind} job ${j.id} (${j.status})`).join(', ');
+        throw new ToonloraError(
+          'TL_ERR_CONFLICT',
+          `character ${character.name} (${id}) has a job that is not done: ${list}. Cancel it (POST /api/jobs/<id>/cancel) or let it finish, then delete the character.`,
+          { details: { jobIds: active.map((j) => j.id) } },
+        );
+      }
+      const jobIds = (this.db.prepare('SELECT id FROM jobs WHERE character_id = ?').all(id) as Row[]).map(
+        (j) => String(j.id),
+      );
+      for (const sql of [
+        'DELETE FROM dataset_items WHERE dataset_id IN (SELECT id FROM datasets WHERE character_id = ?)',
+        'DELETE FROM datasets WHERE character_id = ?',
+        'DELETE FROM artifacts WHERE character_id = ?',
+        'DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE character_id = ?)',
+        'DELETE FROM jobs WHERE character_id = ?',
+        'DELETE FROM images WHERE character_id = ?',
+        'DELETE FROM characters WHERE id = ?',
+      ]) {
+        this.db.prepare(sql).run(id);
+      }
+      return [characterRelDir(id), ...jobIds.map(jobRelDir)];
+    })();
   }
 
   // ----- uploaded screenshots -----

@@ -80,6 +80,7 @@ export const api = {
   characters: () => request<{ characters: Character[] }>('GET', '/api/characters').then((r) => r.characters),
   character: (id: string) => request<Character>('GET', `/api/characters/${id}`),
   createCharacter: (body: CharacterCreate) => request<Character>('POST', '/api/characters', body),
+  deleteCharacter: (id: string) => request<void>('DELETE', `/api/characters/${id}`),
   images: (id: string) =>
     request<{ images: UploadedImage[] }>('GET', `/api/characters/${id}/images`).then((r) => r.images),
   removeImage: (id: string) => request<void>('DELETE', `/api/images/${id}`),

@@ -1,7 +1,13 @@
-// web/src/pages/characters.tsx — the characters list and the create form (name, trigger, class word).
+// web/src/pages/characters.tsx — the characters list (each with a Delete that asks first) and the create
+// form (name, trigger, class word).
 import { type FormEvent, useEffect, useState } from 'react';
 import type { Character } from '../../../src/schemas/api.js';
 import { api } from '../api.js';
+
+/** The confirmation asked before a character is deleted: what goes with it. */
+export function deleteQuestion(c: Character): string {
+  return `Delete ${c.name}? Its ${c.imageCount} screenshots, ${c.datasetCount} datasets and ${c.loraCount} LoRAs go with it, files included; this cannot be undone. Download a LoRA first to keep it.`;
+}
 
 export function CharactersPage({ onError }: { onError: (error: unknown) => void }) {
   /** null until the list loaded (no "no characters yet" when the load failed). */
@@ -24,20 +30,35 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
     }
   };
 
+  const remove = (c: Character) => {
+    if (!window.confirm(deleteQuestion(c))) return;
+    api.deleteCharacter(c.id).then(load, onError);
+  };
+
   return (
     <section>
       <h2>Characters</h2>
       <div className="cards">
         {characters?.map((c) => (
-          <a key={c.id} className="card" href={`#/c/${c.id}/upload`} data-testid="character-card">
-            <strong>{c.name}</strong>
-            <span className="muted">
-              {c.trigger} · {c.classWord}
-            </span>
-            <span className="muted small">
-              {c.imageCount} screenshots · {c.datasetCount} datasets · {c.loraCount} LoRAs
-            </span>
-          </a>
+          <div key={c.id} className="card" data-testid="character-card">
+            <a className="card-link" href={`#/c/${c.id}/upload`}>
+              <strong>{c.name}</strong>
+              <span className="muted">
+                {c.trigger} · {c.classWord}
+              </span>
+              <span className="muted small">
+                {c.imageCount} screenshots · {c.datasetCount} datasets · {c.loraCount} LoRAs
+              </span>
+            </a>
+            <button
+              type="button"
+              className="secondary card-delete"
+              aria-label={`Delete ${c.name}`}
+              onClick={() => remove(c)}
+            >
+              Delete
+            </button>
+          </div>
         ))}
         {characters?.length === 0 && <p className="muted">No characters yet: create one.</p>}
       </div>

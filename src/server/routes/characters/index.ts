@@ -1,5 +1,7 @@
-// src/server/routes/characters/index.ts — /api/characters: list, create, get one.
+// src/server/routes/characters/index.ts — /api/characters: list, create, get one, delete one with its files.
+import { rmSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { resolveDataPath } from '../../../jobs/store.js';
 import {
   type CharacterCreate,
   characterCreateSchema,
@@ -37,5 +39,23 @@ export default async function characterRoutes(app: FastifyInstance): Promise<voi
       }),
     },
     async (request) => app.catalog.getCharacter(request.params.id),
+  );
+  app.delete<{ Params: { id: string } }>(
+    '/api/characters/:id',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        response: { 404: errorResponseSchema, 409: errorResponseSchema },
+        summary:
+          'Deletes a character with its screenshots, datasets, jobs, LoRAs and images, files included (409 while one of its jobs is queued or running)',
+        tags: ['characters'],
+      }),
+    },
+    async (request, reply) => {
+      for (const rel of app.catalog.deleteCharacter(request.params.id)) {
+        rmSync(resolveDataPath(app.dataDir, rel), { recursive: true, force: true });
+      }
+      return reply.code(204).send();
+    },
   );
 }
