@@ -20,6 +20,8 @@ export const ERRORS = {
   // there, but unusable (an unreadable dataset image, a truncated base checkpoint)
   TL_ERR_INPUT_INVALID: { status: 422, exit: 1 },
   TL_ERR_OUTPUT_EXISTS: { status: 409, exit: 1 },
+  /** An output file could not be written (disk full, permissions changed during the run). */
+  TL_ERR_OUTPUT_WRITE: { status: 500, exit: 1 },
   TL_ERR_IMAGE_DECODE: { status: 422, exit: 1 },
   // models, cache and downloads
   // an id the registry does not know is a typo in the command line: bad usage

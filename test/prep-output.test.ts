@@ -55,7 +55,7 @@ describe('runPrep with cached model files that do not load', () => {
     for (const crop of run.manifest.files.flatMap((f) => f.crops)) {
       expect(readFileSync(join(run.outDir, crop.captionFile), 'utf8')).toBe('sks, girl\n');
     }
-    expect(manifestSchema.parse(JSON.parse(readFileSync(run.manifestPath, 'utf8'))).stages.segmenter.name).toBe('classic');
+    expect(manifestSchema.parse(JSON.parse(readFileSync(String(run.manifestPath), 'utf8'))).stages.segmenter.name).toBe('classic');
   }, 60_000);
 
   it('a stage asked for by name fails before the output folder is made', async () => {
@@ -127,4 +127,99 @@ describe('runPrep output folder checks', () => {
     expect(readFileSync(join(out, 'my-picks', 'best.png'), 'utf8')).toBe('x');
     expect(run.manifest.datasetDir).toBe('10_newword girl');
   }, 60_000);
+  it('--overwrite refuses, before any model loads and deleting nothing, when the folders it replaces hold files no run recorded', async () => {
+    const out = join(root, 'overwrite-hand');
+    await runPrep({ inputs: [panel], outDir: out, saveStages: true, cache: emptyCache });
+    writeFileSync(join(out, '10_sks girl', 'handpicked.png'), 'mine');
+    writeFileSync(join(out, 'stages', 'plan.txt'), 'notes');
+    const before = readdirSync(join(out, '10_sks girl')).sort();
+    await expect(
+      runPrep({ inputs: [panel], outDir: out, overwrite: true, cache: emptyCache }),
+    ).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+      message: expect.stringMatching(
+        /holds files no previous prep run recorded: 10_sks girl\/handpicked\.png, stages\/plan\.txt\. --overwrite replaces only/,
+      ),
+    });
+    expect(readdirSync(join(out, '10_sks girl')).sort()).toEqual(before);
+    // a manifest.json that is not prep's is not replaced either
+    const other = join(root, 'overwrite-foreign');
+    mkdirSync(other);
+    writeFileSync(join(other, 'manifest.json'), '{"name":"my web app"}');
+    await expect(
+      runPrep({ inputs: [panel], outDir: other, overwrite: true, cache: emptyCache }),
+    ).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+      message: expect.stringContaining('its manifest.json is not a prep manifest'),
+    });
+    expect(readFileSync(join(other, 'manifest.json'), 'utf8')).toBe('{"name":"my web app"}');
+  }, 60_000);
+
+  it('an --overwrite run that makes no crop keeps the previous dataset; a failed caption leaves no image behind', async () => {
+    const out = join(root, 'kept');
+    const first = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });
+    const crops = readdirSync(first.datasetDir).sort();
+    const manifest = readFileSync(join(out, 'manifest.json'), 'utf8');
+    const broken = {
+      name: 'broken',
+      describe: async () => {
+        throw new Error('tagger crashed');
+      },
+    };
+    const second = await runPrep({
+      inputs: [panel],
+      outDir: out,
+      overwrite: true,
+      cache: emptyCache,
+      stages: { captioner: broken },
+    });
+    expect(second.manifest.files[0]).toMatchObject({
+      status: 'error',
+      reason: expect.stringContaining('tagger crashed'),
+    });
+    expect(second).toMatchObject({ keptPrevious: true, manifestPath: null });
+    expect(readdirSync(first.datasetDir).sort()).toEqual(crops);
+    expect(readFileSync(join(out, 'manifest.json'), 'utf8')).toBe(manifest);
+    expect(readdirSync(out).sort()).toEqual(['10_sks girl', 'manifest.json']);
+    // into a new folder, the failed file leaves no image without its caption
+    const fresh = await runPrep({
+      inputs: [panel],
+      outDir: join(root, 'kept-fresh'),
+      cache: emptyCache,
+      stages: { captioner: broken },
+    });
+    expect(existsSync(fresh.datasetDir) ? readdirSync(fresh.datasetDir) : []).toEqual([]);
+  }, 60_000);
+
+  it('a killed run leaves only its staging folder, which the next run clears; --overwrite after it replaces nothing else', async () => {
+    const killed = join(root, 'killed');
+    mkdirSync(join(killed, '.toonlora-prep-staging', '10_sks girl'), { recursive: true });
+    writeFileSync(join(killed, '.toonlora-prep-staging', '10_sks girl', 'half.png'), 'x');
+    const next = await runPrep({
+      inputs: [panel],
+      outDir: killed,
+      config: { trigger: 'alice' },
+      cache: emptyCache,
+    });
+    expect(readdirSync(killed).sort()).toEqual(['10_alice girl', 'manifest.json']);
+    expect(next.manifest.summary.crops).toBeGreaterThan(0);
+    // a previous run's dataset survives a run killed after it, and --overwrite then replaces it whole
+    mkdirSync(join(killed, '.toonlora-prep-staging', '10_bob girl'), { recursive: true });
+    const third = await runPrep({
+      inputs: [panel],
+      outDir: killed,
+      config: { trigger: 'bob' },
+      overwrite: true,
+      cache: emptyCache,
+    });
+    expect(readdirSync(killed).sort()).toEqual(['10_bob girl', 'manifest.json']);
+    expect(third.manifest.datasetDir).toBe('10_bob girl');
+  }, 60_000);
+
+  it('an empty -o is a usage error, not the working folder', async () => {
+    await expect(runPrep({ inputs: [panel], outDir: '', cache: emptyCache })).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: expect.stringContaining('-o "": an empty path'),
+    });
+  });
 });

@@ -51,7 +51,7 @@ describe('runPrep on the synthetic panels (classic segmenter, no captioner weigh
   });
 
   it('writes a manifest that validates against the shared schema', () => {
-    const manifest = manifestSchema.parse(JSON.parse(readFileSync(result.manifestPath, 'utf8')));
+    const manifest = manifestSchema.parse(JSON.parse(readFileSync(String(result.manifestPath), 'utf8')));
     expect(manifest.datasetDir).toBe('10_zyx girl');
     expect(manifest.stages.segmenter.name).toBe('classic');
     expect(manifest.summary).toEqual({ files: 6, ok: 6, skipped: 0, error: 0, crops: 6 });
@@ -259,7 +259,7 @@ describe('runPrep with model weights in the cache (tiny fixtures)', () => {
     expect(run.manifest.files.length).toBeGreaterThanOrEqual(1);
     expect(run.manifest.files.length).toBeLessThan(inputs.length);
     expect(run.manifest.files.map((f) => f.source)).toEqual(inputs.slice(0, run.manifest.files.length));
-    expect(manifestSchema.parse(JSON.parse(readFileSync(run.manifestPath, 'utf8'))).cancelled).toBe(true);
+    expect(manifestSchema.parse(JSON.parse(readFileSync(String(run.manifestPath), 'utf8'))).cancelled).toBe(true);
   }, 60_000);
 
   it('names the field, value and flag of a bad setting', async () => {

@@ -9,12 +9,46 @@ describe('numberFlag', () => {
     expect(numberFlag(' 0.5 ', '--weight')).toBe(0.5);
     expect(numberFlag(undefined, '--rank')).toBeUndefined();
   });
-  it.each(['abc', '', '  ', 'Infinity', '12px', 'NaN'])('refuses %j naming the flag and the text', (text) => {
+  it.each([
+    ['1e3', 1000],
+    [' 5 ', 5],
+    ['-2', -2],
+    ['+3', 3],
+    ['.5', 0.5],
+    ['5.', 5],
+    ['2.5E-3', 0.0025],
+    ['010', 10],
+  ])('reads plain decimal %j as %d', (text, expected) => {
+    expect(numberFlag(text, '--lr')).toBe(expected);
+  });
+  it.each([
+    'abc',
+    '',
+    '  ',
+    'Infinity',
+    '-Infinity',
+    '12px',
+    'NaN',
+    '0x10',
+    '0X10',
+    '0b1',
+    '0o7',
+    '1e400',
+    '1_000',
+    '1e',
+    '.',
+    '- 5',
+  ])('refuses %j naming the flag and the text', (text) => {
     const error = thrownToonloraError(() => numberFlag(text, '--rank'));
     expect(error.code).toBe('TL_ERR_USAGE');
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(
       `--rank: ${JSON.stringify(text)} is not a number. Give a number after --rank.`,
     );
+  });
+  it('refuses hex for --repeats instead of reading 0x10 as 16', () => {
+    const error = thrownToonloraError(() => numberFlag('0x10', '--repeats'));
+    expect(error.message).toBe('--repeats: "0x10" is not a number. Give a number after --repeats.');
+    expect(error.details).toEqual({ flag: '--repeats', value: '0x10' });
   });
 });

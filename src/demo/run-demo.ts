@@ -179,7 +179,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   return {
     outDir,
     baseModel: base,
-    prep: { datasetDir: prep.datasetDir, manifest: prep.manifestPath, ...counts },
+    prep: { datasetDir: prep.datasetDir, manifest: prep.manifestPath ?? 'none (no crop)', ...counts },
     training: {
       steps: trained.steps,
       lastLoss: trained.lastLoss,

@@ -1,11 +1,12 @@
 // src/prep/pipeline.ts — `runPrep`, the dataset builder as a library call (the CLI and the server both
-// use it): validates the settings, refuses to clobber a non-empty output folder, picks the stages
+// use it): validates the settings, refuses to clobber a non-empty output folder (--overwrite replaces only
+// a previous run's recorded files; the run is staged and moved into place at its end), picks the stages
 // (announcing `auto` choices), analyses the input files on this thread (its networks on inference
 // threads) or on worker threads (analysis-pool.ts), finishes them in input order (one bad file never
 // stops the others), and writes the kohya folder plus `<out>/manifest.json`.
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { formatConfigIssues } from '../config/load-config.js';
 import { ToonloraError } from '../errors.js';
@@ -23,7 +24,8 @@ import {
   type SegmenterName,
 } from './index.js';
 import { collectInputFiles } from './inputs.js';
-import { buildManifest, MANIFEST_FILE, readManifest, writeManifest } from './manifest.js';
+import { buildManifest, MANIFEST_FILE, writeManifest } from './manifest.js';
+import { commitStaging, planReplacement, type ReplacePlan, STAGING_DIR, startStaging } from './output-swap.js';
 import { datasetFolderName, UniqueNames } from './output-names.js';
 import { finishFile, type RunContext } from './process-file.js';
 import {
@@ -89,8 +91,14 @@ export interface PrepResult {
   readonly outDir: string;
   /** Absolute path of the kohya dataset folder. */
   readonly datasetDir: string;
-  readonly manifestPath: string;
+  /** Where the manifest was written; null when the run kept a previous output (`keptPrevious`). */
+  readonly manifestPath: string | null;
   readonly manifest: Manifest;
+  /**
+   * True when an --overwrite run made no crop: the previous dataset and manifest stay as they were
+   * (nothing is replaced by an empty run), and this run's record is only in `manifest`.
+   */
+  readonly keptPrevious: boolean;
 }
 
 /** Validates the prep settings; @throws ToonloraError TL_ERR_CONFIG naming each bad field, the value and the flag. */
@@ -121,45 +129,49 @@ function listOutDir(outDir: string): string[] {
 
 /**
  * Checks the output folder before any model loads: it (or the folder it would be made in) must be a
- * writable folder, and an existing one must be empty unless `overwrite`. Returns its entries.
- * @throws ToonloraError TL_ERR_USAGE (a file, or not writable) or TL_ERR_OUTPUT_EXISTS (not empty).
+ * writable folder, and an existing one must be empty (a killed run's staging folder aside) unless
+ * `overwrite`, which may replace only what a previous run recorded. Returns what the run replaces.
+ * @throws ToonloraError TL_ERR_USAGE (no path, a file, or not writable) or TL_ERR_OUTPUT_EXISTS (not
+ *   empty; with `overwrite`, holding files no previous run recorded)
  */
-function checkOutDir(outDir: string, overwrite: boolean): string[] {
+function checkOutDir(outDir: string, datasetDir: string, overwrite: boolean): ReplacePlan {
   checkOutputFolder(outDir, OUT_DIR_HINT);
-  const entries = existsSync(outDir) ? listOutDir(outDir) : [];
-  if (entries.length > 0 && !overwrite) {
+  const entries = existsSync(outDir) ? listOutDir(outDir).filter((name) => name !== STAGING_DIR) : [];
+  if (entries.length === 0) return { files: [], folders: [] };
+  if (!overwrite) {
     throw new ToonloraError(
       'TL_ERR_OUTPUT_EXISTS',
       `${outDir}: the output folder is not empty (${entries.length} entries). Choose an empty or new -o folder, or pass --overwrite to replace a previous prep output there.`,
       { details: { file: outDir } },
     );
   }
-  return entries;
+  return planReplacement(outDir, datasetDir);
 }
 
-async function prepareOutDir(outDir: string, datasetDir: string, overwrite: boolean): Promise<void> {
-  if (checkOutDir(outDir, overwrite).length > 0) {
-    const previous = new Set([datasetDir]);
-    const manifestPath = join(outDir, MANIFEST_FILE);
-    if (existsSync(manifestPath)) {
-      try {
-        previous.add(readManifest(manifestPath).datasetDir);
-      } catch {
-        // an unreadable old manifest is simply replaced
-      }
-    }
-    for (const name of [...previous, 'stages', MANIFEST_FILE]) {
-      if (basename(name) !== name || name === '..' || name === '.') continue;
-      await rm(join(outDir, name), { recursive: true, force: true });
-    }
-  }
+/** Makes the output folder and the run's staging folder in it; returns the staging folder. */
+async function prepareOutDir(outDir: string): Promise<string> {
   try {
     await mkdir(outDir, { recursive: true });
+    return await startStaging(outDir);
   } catch (error) {
     throw outDirError(outDir, `the output folder cannot be made (${(error as NodeJS.ErrnoException).code})`, error);
   }
 }
 
+/** Moves the run's output into place and writes its manifest; a failed write is a coded error naming the file. */
+async function finishOutDir(outDir: string, staging: string, plan: ReplacePlan, datasetDir: string, manifest: Manifest): Promise<string> {
+  await commitStaging(outDir, staging, plan, datasetDir);
+  try {
+    return await writeManifest(outDir, manifest);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ToonloraError(
+      'TL_ERR_OUTPUT_WRITE',
+      `${join(outDir, MANIFEST_FILE)}: cannot be written (${code === 'ENOSPC' ? 'the disk is full' : code}); the dataset folder ${join(outDir, datasetDir)} holds the crops written. Free some space and run prep again with --overwrite.`,
+      { cause: error, details: { file: join(outDir, MANIFEST_FILE) } },
+    );
+  }
+}
 
 /** Picks every stage (injected ones win), with one announcement line per `auto` choice. */
 async function resolveStages(options: PrepOptions, config: PrepConfig) {
@@ -254,10 +266,11 @@ async function finishDeferredCaptions(ctx: RunContext, files: ManifestFile[], op
  */
 export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   const config = parsePrepConfig(options.config);
+  if (options.outDir.trim() === '') throw outDirError('-o ""', 'an empty path');
   const outDir = resolve(options.outDir);
-  const files = collectInputFiles(options.inputs, outDir);
+  const files = collectInputFiles(options.inputs, outDir, (line) => options.onMessage?.(line));
   const datasetDir = datasetFolderName(config.repeats, config.trigger, config.classWord);
-  checkOutDir(outDir, options.overwrite ?? false); // refuse before loading any model
+  const plan = checkOutDir(outDir, datasetDir, options.overwrite ?? false); // refuse before loading any model
   const analysers = canUseWorkers(options) ? analyserCount(config.workers, files.length) : 1;
   // with several analysing threads, each one's onnxruntime sessions take a share of the cores
   const previousThreads = analysers > 1 ? setDefaultIntraOpThreads(threadsPerAnalyser(analysers)) : undefined;
@@ -268,11 +281,11 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   const endHelpers = helpers > 0 ? startInferenceThreads(helpers, threadsPerInferenceThread(helpers)) : undefined;
   try {
     const stages = await resolveStages(options, config);
-    await prepareOutDir(outDir, datasetDir, options.overwrite ?? false);
+    const staging = await prepareOutDir(outDir);
     for (const line of stages.announcements) options.onMessage?.(line);
     const ctx: RunContext = {
       config,
-      outDir,
+      outDir: staging, // moved into outDir when the run ends (output-swap.ts)
       datasetDir,
       saveStages: options.saveStages ?? false,
       textDetector: stages.text.detector.stage,
@@ -303,8 +316,12 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
       cancelled,
       files: done,
     });
-    const manifestPath = await writeManifest(outDir, manifest);
-    return { outDir, datasetDir: join(outDir, datasetDir), manifestPath, manifest };
+    if (manifest.summary.crops === 0 && plan.files.length > 0) {
+      await rm(staging, { recursive: true, force: true }); // an empty run does not replace a dataset
+      return { outDir, datasetDir: join(outDir, datasetDir), manifestPath: null, manifest, keptPrevious: true };
+    }
+    const manifestPath = await finishOutDir(outDir, staging, plan, datasetDir, manifest);
+    return { outDir, datasetDir: join(outDir, datasetDir), manifestPath, manifest, keptPrevious: false };
   } finally {
     await Promise.all(workers.map((w) => w.close())); // (closed already unless the stages failed to open)
     if (analysers > 1) setDefaultIntraOpThreads(previousThreads);

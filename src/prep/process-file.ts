@@ -3,7 +3,7 @@
 // work, any thread) and `finishFile` (dedupe -> names -> write -> caption, in input order on the run's
 // thread), timing each, and returns its manifest entry. Product failures of this file (bad image, no
 // character) become its status and reason; only run-level failures (a model that cannot load) propagate.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isToonloraError } from '../errors.js';
 import type { PrepConfig } from '../schemas/config.js';
@@ -321,12 +321,14 @@ async function writeCrops(
     await mkdir(dir, { recursive: true });
     await Promise.all(accepted.map((a) => encodePng(a.crop, join(dir, `${a.name}.png`))));
   });
-  const parts = await timer.time('caption', () =>
-    ctx.captioner.describe(
-      accepted.map((a) => a.crop),
-      accepted.map((a) => join(dir, `${a.name}.png`)),
-    ),
-  );
+  const paths = accepted.map((a) => join(dir, `${a.name}.png`));
+  const parts = await timer
+    .time('caption', () => ctx.captioner.describe(accepted.map((a) => a.crop), paths))
+    .catch(async (error: unknown) => {
+      // the file fails as a whole: no image is left in the dataset without its caption
+      await Promise.all(paths.map((path) => rm(path, { force: true })));
+      throw error;
+    });
   for (const [i, a] of accepted.entries()) ctx.captionParts.set(join(dir, `${a.name}.png`), parts[i] ?? {});
   const crops: ManifestCrop[] = accepted.map((a, i) => ({
     image: join(ctx.datasetDir, `${a.name}.png`),

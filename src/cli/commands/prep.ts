@@ -61,8 +61,12 @@ function formatResult(result: PrepResult): string {
     `${summary.crops} crop${summary.crops === 1 ? '' : 's'} from ${summary.files} file${summary.files === 1 ? '' : 's'} ` +
       `(${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)${result.manifest.cancelled ? ', cancelled' : ''}`,
   );
-  lines.push(`dataset:  ${existsSync(result.datasetDir) ? result.datasetDir : 'none written (no crop)'}`);
-  lines.push(`manifest: ${result.manifestPath}`);
+  if (result.manifestPath === null) {
+    lines.push(`dataset:  none written (no crop); the previous dataset and manifest in ${result.outDir} are kept as they were`);
+  } else {
+    lines.push(`dataset:  ${existsSync(result.datasetDir) ? result.datasetDir : 'none written (no crop)'}`);
+    lines.push(`manifest: ${result.manifestPath}`);
+  }
   return lines.join('\n');
 }
 
@@ -136,7 +140,10 @@ export function registerPrep(program: Command): void {
     )
     .option('--keep-duplicates', `keep near-duplicate crops (default: skip them, prep.dedupe = ${d.dedupe})`)
     .option('--save-stages', 'also write each stage image (text mask, text removed, character mask, crop) under <out>/stages/')
-    .option('--overwrite', 'replace a previous prep output in a non-empty output folder (default: refuse)')
+    .option(
+      '--overwrite',
+      "replace a previous prep output in a non-empty output folder: only the files its manifest.json records; files you added there stop the run, named (default: refuse)",
+    )
     .option('--config <file>', 'TOML or JSON config file with a [prep] section; flags win over it')
     .option('--json', 'print the result (manifest included) as JSON')
     .action(

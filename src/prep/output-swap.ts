@@ -1,0 +1,154 @@
+// src/prep/output-swap.ts — how a prep run replaces what is in its output folder. The run writes into a
+// hidden staging folder inside `-o` and moves its dataset folder, `stages/` and manifest into place only
+// when it ends, so a run that fails or is killed leaves the previous dataset as it was (the next run
+// removes the stale staging folder). `--overwrite` then removes exactly the files the previous run's
+// manifest records; a file there that prep did not write (a hand-added image, notes) stops the run
+// before any model loads, named, instead of being deleted.
+import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { ToonloraError } from '../errors.js';
+import type { Manifest } from '../schemas/manifest.js';
+import { MANIFEST_FILE, readManifest } from './manifest.js';
+
+/** The run's staging folder inside the output folder (hidden, so walks and listings pass it by). */
+export const STAGING_DIR = '.toonlora-prep-staging';
+/** The folder of stage images a run writes with --save-stages. */
+export const STAGES_DIR = 'stages';
+
+/** What the run replaces when it ends: the previous run's recorded files and the folders they sat in. */
+export interface ReplacePlan {
+  /** Files to delete, relative to the output folder (the previous manifest and everything it records). */
+  readonly files: readonly string[];
+  /** Folders, relative to the output folder, removed when they are left empty. */
+  readonly folders: readonly string[];
+}
+
+const NOTHING: ReplacePlan = { files: [], folders: [] };
+
+/** Every file a manifest records, relative to its output folder: crops, captions, stage images. Pure. */
+export function manifestRecordedFiles(manifest: Manifest): string[] {
+  const files: string[] = [];
+  for (const file of manifest.files) {
+    for (const crop of file.crops) {
+      files.push(crop.image, crop.captionFile);
+      if (crop.stageCrop) files.push(crop.stageCrop);
+    }
+    const stages = file.stages;
+    if (stages) {
+      for (const path of [
+        stages.textMask,
+        stages.textRemoved,
+        stages.characterMask,
+        ...(stages.crop ?? []),
+      ]) {
+        if (path) files.push(path);
+      }
+    }
+  }
+  return [...new Set(files.map((f) => f.split('/').join(sep)))];
+}
+
+/** Files under `dir` (relative to `root`), recursively; none when it does not exist. */
+function filesUnder(root: string, dir: string): string[] {
+  const full = join(root, dir);
+  if (!existsSync(full)) return [];
+  if (!statSync(full).isDirectory()) return [dir];
+  return readdirSync(full, { recursive: true, withFileTypes: true })
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)));
+}
+
+function refuse(outDir: string, why: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_OUTPUT_EXISTS',
+    `${outDir}: ${why}. --overwrite replaces only what a previous prep run wrote there (its manifest.json records it); move those files out of the folder, or choose a new -o folder.`,
+    { details: { file: outDir } },
+  );
+}
+
+/** A relative path that stays inside the output folder (a manifest is a file the user can edit). */
+function isInside(rel: string): boolean {
+  return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep) && !rel.split(sep).includes('..');
+}
+
+/**
+ * What `--overwrite` may replace in `outDir` for a run writing `datasetDir`. Checked before any model
+ * loads. Entries outside the folders a run writes (the dataset folder, `stages/`, `manifest.json`) are
+ * left alone.
+ * @throws ToonloraError TL_ERR_OUTPUT_EXISTS when `manifest.json` is not a prep manifest, or those
+ *   folders hold files the previous run did not record (named, at most five)
+ */
+export function planReplacement(outDir: string, datasetDir: string): ReplacePlan {
+  if (!existsSync(outDir)) return NOTHING;
+  const manifestPath = join(outDir, MANIFEST_FILE);
+  let previous: Manifest | null = null;
+  if (existsSync(manifestPath)) {
+    try {
+      previous = readManifest(manifestPath);
+    } catch (error) {
+      throw refuse(outDir, `its ${MANIFEST_FILE} is not a prep manifest (${(error as Error).message})`);
+    }
+  }
+  const recorded = new Set(previous ? manifestRecordedFiles(previous).filter(isInside) : []);
+  const folders = [...new Set([datasetDir, ...(previous ? [previous.datasetDir] : []), STAGES_DIR])].filter(
+    isInside,
+  );
+  const unknown = folders
+    .flatMap((folder) => filesUnder(outDir, folder))
+    .filter((file) => !recorded.has(file));
+  if (unknown.length > 0) {
+    const named =
+      unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? `, and ${unknown.length - 5} more` : '');
+    throw refuse(outDir, `it holds files no previous prep run recorded: ${named}`);
+  }
+  const files = [...recorded].filter((file) => existsSync(join(outDir, file)));
+  return { files: previous ? [...files, MANIFEST_FILE] : files, folders };
+}
+
+/** Makes a fresh staging folder in `outDir` (removing a killed run's) and returns its path. */
+export async function startStaging(outDir: string): Promise<string> {
+  const staging = join(outDir, STAGING_DIR);
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  return staging;
+}
+
+/** Removes `folder` and its subfolders, deepest first, where they are empty; keeps any that are not. */
+function removeEmptyFolders(root: string, folder: string): void {
+  const full = join(root, folder);
+  if (!existsSync(full) || !statSync(full).isDirectory()) return;
+  for (const entry of readdirSync(full, { withFileTypes: true })) {
+    if (entry.isDirectory()) removeEmptyFolders(root, join(folder, entry.name));
+  }
+  if (readdirSync(full).length === 0) rmdirSync(full);
+}
+
+/**
+ * Ends a run: deletes what `plan` replaces, moves the staged `datasetDir` and `stages/` into `outDir`
+ * (the caller then writes the manifest there) and removes the staging folder.
+ * @throws ToonloraError TL_ERR_OUTPUT_EXISTS when a file appeared in the way during the run; the new
+ *   output then stays in the staging folder, which the message names
+ */
+export async function commitStaging(
+  outDir: string,
+  staging: string,
+  plan: ReplacePlan,
+  datasetDir: string,
+): Promise<void> {
+  for (const file of plan.files) await rm(join(outDir, file), { force: true });
+  for (const folder of plan.folders) removeEmptyFolders(outDir, folder);
+  for (const name of [datasetDir, STAGES_DIR]) {
+    if (!existsSync(join(staging, name))) continue;
+    try {
+      await rename(join(staging, name), join(outDir, name));
+    } catch (error) {
+      throw new ToonloraError(
+        'TL_ERR_OUTPUT_EXISTS',
+        `${join(outDir, name)}: something was written there during the run (${(error as NodeJS.ErrnoException).code}), so the new ${name} stays in ${staging}. Move it into place by hand.`,
+        { cause: error, details: { file: join(outDir, name) } },
+      );
+    }
+  }
+  await rm(staging, { recursive: true, force: true });
+}
