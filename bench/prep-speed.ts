@@ -123,7 +123,7 @@ async function openTypeScript(): Promise<{ run: (path: string) => Promise<ImageR
     const [character] = selectCharacterContours(contours, 'largest');
     if (character) {
       // as src/prep/process-file.ts crops: cut the square (white padding), resize it
-      await resizeCrop(cutSquare(clean, computeCropBox(character.box, prep.cropMargin)), prep.resolution);
+      await resizeCrop(cutSquare(clean, computeCropBox(character.box, prep.cropMargin, clean)), prep.resolution);
     }
     const t5 = performance.now();
     const ms = { decode: t1 - t0, detect: t2 - t1, remove: t3 - t2, segment: t4 - t3, crop: t5 - t4 };

@@ -299,7 +299,7 @@ def segment_classic(img):
 
 
 # Speech bubbles out of the character mask (src/prep/bubble-mask.ts, mask-contours.ts).
-MASK_THRESHOLD, BUBBLE_WHITE_MIN, BUBBLE_WHITE_FRACTION = 127, 225, 0.7
+MASK_THRESHOLD, BUBBLE_WHITE_MIN, BUBBLE_WHITE_FRACTION = 127, 225, 0.9
 
 
 def remove_text_bubbles(mask, img, text_mask):
@@ -337,6 +337,13 @@ def white_fraction(img, mask, box):
     return ((img[y : y + h, x : x + w] >= BUBBLE_WHITE_MIN).all(axis=2) & inside).sum() / count
 
 
+def place_span(centre, side, size):
+    """Start of a square's side around centre, moved into 0..size where it fits, else covering it
+    (src/prep/crop-box.ts placeSpan)."""
+    start = js_round(centre - side / 2)
+    return min(max(start, 0), size - side) if side <= size else min(max(start, size - side), 0)
+
+
 def crop(img, mask, margin=0.1, resolution=512):
     """Largest external contour that is not a bubble -> square with margin (src/prep/crop-box.ts
     computeCropBox), cut out with white padding (cutSquare), resized to the training size (cv2: area
@@ -350,9 +357,9 @@ def crop(img, mask, margin=0.1, resolution=512):
     if area <= 0:
         return None, None
     side = max(1, js_round(max(w, h) * (1 + 2 * margin)))
-    left, top = js_round(x + w / 2 - side / 2), js_round(y + h / 2 - side / 2)
-    square = np.full((side, side, 3), 255, np.uint8)
     ih, iw = img.shape[:2]
+    left, top = place_span(x + w / 2, side, iw), place_span(y + h / 2, side, ih)
+    square = np.full((side, side, 3), 255, np.uint8)
     x0, y0, x1, y1 = max(left, 0), max(top, 0), min(left + side, iw), min(top + side, ih)
     if x1 > x0 and y1 > y0:
         square[y0 - top : y1 - top, x0 - left : x1 - left] = img[y0:y1, x0:x1]

@@ -143,6 +143,54 @@ describe('runPrep on the synthetic panels (classic segmenter, no captioner weigh
   }, 120_000);
 });
 
+describe('runPrep on black-and-white line art and bubbles without text', () => {
+  /** A figure drawn as black outlines on white paper (white skin and clothes), with hair of `hair`. */
+  const lineArt = (hair: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="900">
+    <rect width="900" height="900" fill="white"/>
+    <g transform="translate(50,0)" stroke="black" stroke-width="5">
+      <path d="M300 180 Q400 80 500 180 L520 330 L280 330 Z" fill="${hair}"/>
+      <circle cx="400" cy="250" r="95" fill="white"/>
+      <circle cx="365" cy="250" r="10" fill="black"/><circle cx="435" cy="250" r="10" fill="black"/>
+      <rect x="320" y="345" width="160" height="260" rx="30" fill="white"/>
+      <rect x="270" y="360" width="40" height="200" rx="20" fill="white"/>
+      <rect x="490" y="360" width="40" height="200" rx="20" fill="white"/>
+      <rect x="340" y="600" width="50" height="220" fill="white"/><rect x="410" y="600" width="50" height="220" fill="white"/>
+    </g>
+    </svg>`;
+  const emptyBubble = `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="900">
+    <rect width="900" height="900" fill="#cfcfcf"/>
+    <ellipse cx="450" cy="450" rx="300" ry="200" fill="white" stroke="black" stroke-width="6"/></svg>`;
+
+  it('crops a character drawn in white with black lines, and names bubble-like parts when that is all there is', async () => {
+    const sharp = (await import('sharp')).default;
+    const dir = join(root, 'lineart');
+    mkdirSync(dir, { recursive: true });
+    for (const [name, svg] of [
+      ['white-hair', lineArt('white')],
+      ['gray-hair', lineArt('#888')],
+      ['black-hair', lineArt('black')],
+      ['zz-empty-bubble', emptyBubble],
+    ] as const) {
+      await sharp(Buffer.from(svg)).png().toFile(join(dir, `${name}.png`));
+    }
+    const run = await runPrep({
+      inputs: [dir],
+      outDir: join(root, 'lineart-out'),
+      config: { dedupe: false },
+      cache: emptyCache,
+    });
+    const byName = (stem: string) => run.manifest.files.find((f) => f.source.endsWith(`${stem}.png`));
+    for (const stem of ['white-hair', 'gray-hair', 'black-hair']) {
+      expect(byName(stem), stem).toMatchObject({ status: 'ok', crops: [expect.anything()] });
+    }
+    expect(byName('zz-empty-bubble')).toMatchObject({
+      status: 'skipped',
+      reasonCode: 'no-character',
+      reason: expect.stringMatching(/part is almost all white, like speech bubbles, and left out/),
+    });
+  }, 60_000);
+});
+
 describe('runPrep with model weights in the cache (tiny fixtures)', () => {
   it('auto picks isnet-anime and wd14; --characters all uses the person detector', async () => {
     const lines: string[] = [];

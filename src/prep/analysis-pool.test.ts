@@ -32,6 +32,7 @@ function analysisOf(source: string, by: string): FileAnalysis {
     textRegions: 0,
     candidates: [],
     segmenter: by,
+    bubbleLikeParts: 0,
   };
 }
 
@@ -325,6 +326,7 @@ describe('transferableBuffers', () => {
         },
       ],
       segmenter: 'classic',
+      bubbleLikeParts: 0,
     };
     const buffers = transferableBuffers(analysis);
     expect(buffers).toContain(crop.buffer);

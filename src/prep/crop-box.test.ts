@@ -2,39 +2,56 @@ import { describe, expect, it } from 'vitest';
 import { boxContains, characterTooSmallReason, computeCropBox, cutSquare, intersectBoxes } from './crop-box.js';
 
 describe('computeCropBox', () => {
+  const big = { width: 1000, height: 1000 };
   it('centres a square with the margin on the longer side', () => {
-    // 100x200 box at (50, 40): side = 200 * 1.2 = 240, centre (100, 140)
-    expect(computeCropBox({ x: 50, y: 40, width: 100, height: 200 }, 0.1)).toEqual({
-      x: -20,
+    // 100x200 box at (150, 40): side = 200 * 1.2 = 240, centre (200, 140)
+    expect(computeCropBox({ x: 150, y: 40, width: 100, height: 200 }, 0.1, big)).toEqual({
+      x: 80,
       y: 20,
       width: 240,
       height: 240,
     });
   });
+  it('moves the square into the image where it fits instead of padding white', () => {
+    // centred it would start at x = -20; the image is wide enough, so it starts at 0
+    expect(computeCropBox({ x: 50, y: 40, width: 100, height: 200 }, 0.1, big)).toMatchObject({ x: 0, y: 20 });
+    // the probe's case: 824x1024 night panel, character near the left edge
+    const box = computeCropBox({ x: 66, y: 321, width: 232, height: 597 }, 0.1, { width: 824, height: 1024 });
+    expect(box).toEqual({ x: 0, y: 262, width: 716, height: 716 });
+    // near the right and bottom edges
+    expect(computeCropBox({ x: 900, y: 900, width: 90, height: 90 }, 0.5, big)).toMatchObject({ x: 820, y: 820 });
+  });
+  it('pads only on an axis the image is shorter than the square, keeping the image covered', () => {
+    // 800x300 strip, 250 px tall character: a 350 px square cannot fit the height
+    const box = computeCropBox({ x: 10, y: 20, width: 100, height: 250 }, 0.2, { width: 800, height: 300 });
+    expect(box).toEqual({ x: 0, y: -30, width: 350, height: 350 });
+  });
   it('always contains the character box', () => {
-    for (const [w, h, m] of [
-      [7, 3, 0],
-      [301, 77, 0.25],
-      [64, 640, 0.1],
+    for (const [w, h, m, iw, ih] of [
+      [7, 3, 0, 30, 40],
+      [301, 77, 0.25, 320, 120],
+      [64, 640, 0.1, 100, 700],
+      [64, 640, 0.1, 2000, 2000],
     ] as const) {
       const character = { x: 13, y: 29, width: w, height: h };
-      expect(boxContains(computeCropBox(character, m), character)).toBe(true);
+      expect(boxContains(computeCropBox(character, m, { width: iw, height: ih }), character)).toBe(true);
     }
   });
   it('rejects an empty box', () => {
-    expect(() => computeCropBox({ x: 0, y: 0, width: 0, height: 5 }, 0.1)).toThrow(/positive size, got 0x5/);
+    expect(() => computeCropBox({ x: 0, y: 0, width: 0, height: 5 }, 0.1, big)).toThrow(/positive size, got 0x5/);
   });
 });
 
 describe('characterTooSmallReason', () => {
-  it('names the size rule that failed', () => {
-    expect(characterTooSmallReason({ x: 0, y: 0, width: 40, height: 63 }, { width: 100, height: 100 })).toMatch(
-      /40x63 px.*at least 64 px/,
+  it('is an absolute size rule: 64 px, or a quarter of the training resolution', () => {
+    expect(characterTooSmallReason({ x: 0, y: 0, width: 40, height: 63 }, 256)).toMatch(/40x63 px.*at least 64 px$/);
+    expect(characterTooSmallReason({ x: 0, y: 0, width: 100, height: 100 }, 512)).toMatch(
+      /100x100 px, the longer side must be at least 128 px \(a quarter of the 512 px training resolution/,
     );
-    expect(characterTooSmallReason({ x: 0, y: 0, width: 100, height: 100 }, { width: 1000, height: 1000 })).toMatch(
-      /1\.0% of the panel/,
-    );
-    expect(characterTooSmallReason({ x: 0, y: 0, width: 300, height: 400 }, { width: 1000, height: 1000 })).toBeNull();
+    expect(characterTooSmallReason({ x: 0, y: 0, width: 300, height: 400 }, 512)).toBeNull();
+    // a full-size character in a 800x30000 webtoon strip or a 4K screenshot is not small
+    expect(characterTooSmallReason({ x: 0, y: 20000, width: 477, height: 709 }, 512)).toBeNull();
+    expect(characterTooSmallReason({ x: 0, y: 0, width: 100, height: 130 }, 768)).toMatch(/at least 192 px/);
   });
 });
 

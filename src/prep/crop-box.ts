@@ -1,48 +1,61 @@
 // src/prep/crop-box.ts — prep stage "crop" maths (pure): the square around a character's box with a
-// margin, the too-small rule, and cutting that square out of an image, padding white where it leaves
-// the image (SPEC §1.4).
+// margin (moved into the image where it fits), the too-small rule, and cutting that square out of an
+// image, padding white where it still leaves the image (SPEC §1.4).
 import type { Box, RgbImage } from '../vision/image.js';
 
-/** A character whose box has a longer side below this many source pixels is too small to train on. */
+/** A character whose box has a longer side below this many source pixels is too small to train on... */
 export const MIN_CHARACTER_SIDE_PX = 64;
-/** ...or whose box covers less than this fraction of the panel (a far-away figure, a stray mark). */
-export const MIN_CHARACTER_AREA_FRACTION = 0.03;
+/** ...or below this share of the training resolution: its square would be upscaled more than ~4x, into blur.
+ * An absolute rule, not a share of the panel: a webtoon strip or a 4K screenshot holds full-size characters
+ * that are a small part of the whole image. */
+export const MIN_CHARACTER_SIDE_OF_RESOLUTION = 0.25;
 
 export interface ImageSize {
   readonly width: number;
   readonly height: number;
 }
 
+/** Start of a `side`-long span around `centre`, moved to lie inside `0..size` where it fits, else to cover it. */
+function placeSpan(centre: number, side: number, size: number): number {
+  const start = Math.round(centre - side / 2);
+  return side <= size ? Math.min(Math.max(start, 0), size - side) : Math.min(Math.max(start, size - side), 0);
+}
+
 /**
- * Square crop box centred on `character`, side = longer side x (1 + 2 x marginFraction), rounded to
- * whole pixels. The square may extend past the image; {@link cutSquare} pads that part.
+ * Square crop box around `character`, side = longer side x (1 + 2 x marginFraction), rounded to whole
+ * pixels: centred on the character, then moved into the image where it fits (a character near an edge
+ * keeps the picture around it instead of a white band). It extends past the image only on an axis the
+ * image is shorter than the square; {@link cutSquare} pads that part. It always contains the character.
  * @param marginFraction margin on each side as a fraction of the character's longer side, 0..1.
  * @throws RangeError when the character box is empty.
  */
-export function computeCropBox(character: Box, marginFraction: number): Box {
+export function computeCropBox(character: Box, marginFraction: number, image: ImageSize): Box {
   if (character.width <= 0 || character.height <= 0) {
     throw new RangeError(`character box: expected a positive size, got ${character.width}x${character.height}`);
   }
   const side = Math.max(1, Math.round(Math.max(character.width, character.height) * (1 + 2 * marginFraction)));
-  const centreX = character.x + character.width / 2;
-  const centreY = character.y + character.height / 2;
-  return { x: Math.round(centreX - side / 2), y: Math.round(centreY - side / 2), width: side, height: side };
+  return {
+    x: placeSpan(character.x + character.width / 2, side, image.width),
+    y: placeSpan(character.y + character.height / 2, side, image.height),
+    width: side,
+    height: side,
+  };
 }
 
 /**
- * Why a character box is too small to become a training image, or null when it is big enough:
- * longer side < {@link MIN_CHARACTER_SIDE_PX} or area < {@link MIN_CHARACTER_AREA_FRACTION} of the panel.
+ * Why a character box is too small to become a training image, or null when it is big enough: its
+ * longer side is below {@link MIN_CHARACTER_SIDE_PX}, or below {@link MIN_CHARACTER_SIDE_OF_RESOLUTION}
+ * of the training `resolution`.
  */
-export function characterTooSmallReason(character: Box, panel: ImageSize): string | null {
+export function characterTooSmallReason(character: Box, resolution: number): string | null {
   const longer = Math.max(character.width, character.height);
-  if (longer < MIN_CHARACTER_SIDE_PX) {
-    return `character too small: ${character.width}x${character.height} px, the longer side must be at least ${MIN_CHARACTER_SIDE_PX} px`;
-  }
-  const fraction = (character.width * character.height) / (panel.width * panel.height);
-  if (fraction < MIN_CHARACTER_AREA_FRACTION) {
-    return `character too small: its box covers ${(fraction * 100).toFixed(1)}% of the panel, below ${MIN_CHARACTER_AREA_FRACTION * 100}%`;
-  }
-  return null;
+  const minimum = Math.max(MIN_CHARACTER_SIDE_PX, Math.round(resolution * MIN_CHARACTER_SIDE_OF_RESOLUTION));
+  if (longer >= minimum) return null;
+  const why =
+    minimum > MIN_CHARACTER_SIDE_PX
+      ? ` (a quarter of the ${resolution} px training resolution: smaller would be upscaled into blur)`
+      : '';
+  return `character too small: ${character.width}x${character.height} px, the longer side must be at least ${minimum} px${why}`;
 }
 
 /** Intersection of two boxes (zero-size box when they do not overlap). */

@@ -77,8 +77,13 @@ export function maskBoundsWithin(mask: GrayImage, within: Box, threshold = MASK_
   return { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
 }
 
-/** Mask parts whose pixels are more than this fraction near-white look like speech bubbles, not characters. */
-export const BUBBLE_WHITE_FRACTION = 0.7;
+/**
+ * Mask parts whose pixels are more than this fraction near-white look like speech bubbles, not characters:
+ * a bubble with its text removed is white but for its outline (0.95+ measured); a manga character drawn
+ * as black lines on white paper (white skin, hair and clothes) measured 0.65-0.81, so the line sits
+ * above that.
+ */
+export const BUBBLE_WHITE_FRACTION = 0.9;
 
 /**
  * Fraction (0..1) of the mask pixels inside `box` whose colour is near-white (every channel >= 225):

@@ -85,6 +85,8 @@ export type FileAnalysis =
       readonly candidates: readonly AnalysedCandidate[];
       /** Name of the segmenter, for the no-character reason. */
       readonly segmenter: string;
+      /** Mask parts left out as speech bubbles (almost all white), for the no-character reason. */
+      readonly bubbleLikeParts: number;
     };
 
 /** Decode failures that mean "nothing to learn from" rather than a broken file. */
@@ -117,19 +119,19 @@ async function findCharacters(
   image: RgbImage,
   textMask: GrayImage,
   timer: Timer,
-): Promise<{ boxes: Box[]; mask: GrayImage }> {
+): Promise<{ boxes: Box[]; mask: GrayImage; bubbleLikeParts: number }> {
   const raw = await timer.time('segment', () => stages.segmenter.segment(image));
   const outlinePx = morphologyKernelPx(raw.width, raw.height) * 2 + 1;
   const mask = await timer.time('bubbles', () => removeTextBubbles(raw, image, textMask, outlinePx));
   if (stages.personDetector && config.characters === 'all') {
     const detector = stages.personDetector;
     const people = await timer.time('personDetect', () => detector.detect(image));
-    if (people.length > 0) return { mask, boxes: people.map((p) => tightenToMask(mask, p.box)) };
+    if (people.length > 0) return { mask, boxes: people.map((p) => tightenToMask(mask, p.box)), bubbleLikeParts: 0 };
   }
-  const contours = await timer.time('contours', async () =>
-    (await findMaskContours(mask)).filter((c) => whiteFractionWithin(image, mask, c.box) <= BUBBLE_WHITE_FRACTION),
-  );
-  return { mask, boxes: selectCharacterContours(contours, config.characters).map((c) => c.box) };
+  const found = await timer.time('contours', () => findMaskContours(mask));
+  const contours = found.filter((c) => whiteFractionWithin(image, mask, c.box) <= BUBBLE_WHITE_FRACTION);
+  const boxes = selectCharacterContours(contours, config.characters).map((c) => c.box);
+  return { mask, boxes, bubbleLikeParts: found.length - contours.length };
 }
 
 /** A file's manifest entry: `fields` over an error with no crops (the default every path fills in). */
@@ -174,15 +176,15 @@ export async function analyseFile(
     const decoded = await timer.time('decode', () => decodeImage(source, { maxPixels: config.maxInputPixels }));
     const regions = await timer.time('textDetect', () => stages.textDetector.detect(decoded));
     const removed = await timer.time('textRemove', () => stages.textRemover.remove(decoded, regions));
-    const { mask, boxes } = await findCharacters(stages, config, removed.image, removed.mask, timer);
+    const { mask, boxes, bubbleLikeParts } = await findCharacters(stages, config, removed.image, removed.mask, timer);
     const candidates: AnalysedCandidate[] = [];
     for (const characterBox of boxes) {
-      const tooSmall = characterTooSmallReason(characterBox, decoded);
+      const tooSmall = characterTooSmallReason(characterBox, config.resolution);
       if (tooSmall) {
         candidates.push({ characterBox, tooSmall });
         continue;
       }
-      const cropBox = computeCropBox(characterBox, config.cropMargin);
+      const cropBox = computeCropBox(characterBox, config.cropMargin, decoded);
       const square = await timer.time('crop', async () => cutSquare(removed.image, cropBox));
       const crop = await timer.time('crop', () => resizeCrop(square, config.resolution));
       const thumbnail = await timer.time('dedupe', async () => colourThumbnail(crop));
@@ -198,6 +200,7 @@ export async function analyseFile(
       ...(saveStages ? { stageImages: { textMask: removed.mask, textRemoved: removed.image, characterMask: mask } } : {}),
       candidates,
       segmenter: stages.segmenter.name,
+      bubbleLikeParts,
     };
   } catch (error) {
     if (isToonloraError(error) && error.code === 'TL_ERR_MODEL_MISSING') throw error;
@@ -255,7 +258,10 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
       ...withStages,
       status: 'skipped',
       reasonCode: 'no-character',
-      reason: `${basename(source)}: no character found (the ${analysis.segmenter} mask is empty: a blank or background-only page?)`,
+      reason:
+        analysis.bubbleLikeParts > 0
+          ? `${basename(source)}: no character found (the ${analysis.segmenter} mask's ${analysis.bubbleLikeParts} part${analysis.bubbleLikeParts === 1 ? ' is' : 's are'} almost all white, like speech bubbles, and left out)`
+          : `${basename(source)}: no character found (the ${analysis.segmenter} mask is empty: a blank or background-only page?)`,
     });
   }
 
