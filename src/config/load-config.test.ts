@@ -46,6 +46,8 @@ describe('config validation names the field, the value and the fix', () => {
     expect(seed.message).toMatch(/generation\.seeds\.1: .*got -1\. Set --seed or generation\.seeds\.1\./);
     const workers = thrownToonloraError(() => parseConfig({ prep: { workers: 0 } }));
     expect(workers.message).toMatch(/Set --workers or prep\.workers\./);
+    const fraction = thrownToonloraError(() => parseConfig({ prep: { workers: 1.5 } }));
+    expect(fraction.message).toMatch(/prep\.workers: expected "auto" or a whole number of threads from 1 to 64, got 1\.5/);
     const keep = thrownToonloraError(() => parseConfig({ training: { keepCheckpoints: -1 } }));
     expect(keep.message).toMatch(/Set --keep-checkpoints or training\.keepCheckpoints\./);
     // train has no --resolution flag: the hint names the config field alone

@@ -71,7 +71,11 @@ export const prepConfigSchema = z.object({
   /** Skip near-duplicate crops (consecutive frames). */
   dedupe: z.boolean().default(true),
   /** Threads that analyse files at once (each with its own models): `auto` = one per core, at most 4, one per 16 files (prep/analysis-pool.ts). */
-  workers: z.union([z.literal('auto'), positiveInt(64)]).default('auto'),
+  workers: z
+    .union([z.literal('auto'), positiveInt(64)], {
+      error: 'expected "auto" or a whole number of threads from 1 to 64',
+    })
+    .default('auto'),
   /** Largest accepted input in pixels (width x height), against decompression bombs. */
   maxInputPixels: z.number().int().min(1).default(40_000_000),
   blip: z
