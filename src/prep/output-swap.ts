@@ -6,7 +6,7 @@
 // before any model loads, named, instead of being deleted.
 import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { Manifest } from '../schemas/manifest.js';
 import { MANIFEST_FILE, readManifest } from './manifest.js';
@@ -54,9 +54,9 @@ function filesUnder(root: string, dir: string): string[] {
   const full = join(root, dir);
   if (!existsSync(full)) return [];
   if (!statSync(full).isDirectory()) return [dir];
-  return readdirSync(full, { recursive: true, withFileTypes: true })
-    .filter((entry) => !entry.isDirectory())
-    .map((entry) => relative(root, join(entry.parentPath, entry.name)));
+  return readdirSync(full, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(root, join(dir, entry.name)) : [join(dir, entry.name)],
+  );
 }
 
 function refuse(outDir: string, why: string): ToonloraError {
