@@ -41,6 +41,12 @@ beforeAll(async () => {
     await writePattern(join(folder, `img${i}.png`), i);
     writeFileSync(join(folder, `img${i}.txt`), 'sks, striped pattern, red and blue');
   }
+  // a second concept whose caption is a kohya `.caption` file, and a `0_` folder the trainer skips
+  mkdirSync(join(dataset, '1_zzk boy'));
+  await writePattern(join(dataset, '1_zzk boy', 'b.png'), 3);
+  writeFileSync(join(dataset, '1_zzk boy', 'b.caption'), '\ufeffzzk, caption file tag');
+  mkdirSync(join(dataset, '0_off x'));
+  await writePattern(join(dataset, '0_off x', 'c.png'), 5);
   const config = trainingConfigSchema.parse({
     baseModel: 'tiny',
     resolution: 64,
@@ -73,6 +79,29 @@ describe('runTraining on tiny', () => {
   it('writes the kohya file next to the adapter', () => {
     expect(result.kohyaFile).toBe(join(root, 'run', 'run.safetensors'));
     expect(existsSync(result.kohyaFile ?? '')).toBe(true);
+  });
+
+  it("records every concept folder's trigger, the images with repeats, the epochs and ss_dataset_dirs", async () => {
+    const reader = await openSafetensors(result.kohyaFile ?? '');
+    try {
+      const metadata = reader.header.metadata ?? {};
+      expect(metadata).toMatchObject({
+        'modelspec.trigger_phrase': 'zzk, sks', // folder name order; the 0_ folder is not trained
+        ss_num_train_images: '11', // 2 images x 5 repeats + 1 x 1, as kohya counts
+        ss_epoch: String(result.stats.epochs),
+      });
+      expect(result.stats.epochs).toBe(1); // 4 steps of batch 1 in an 11-image epoch
+      expect(JSON.parse(metadata.ss_dataset_dirs ?? '{}')).toEqual({
+        '1_zzk boy': { n_repeats: 1, img_count: 1 },
+        '5_sks pattern': { n_repeats: 5, img_count: 2 },
+      });
+      expect(JSON.parse(metadata.ss_tag_frequency ?? '{}')['1_zzk boy']).toEqual({
+        zzk: 1,
+        'caption file tag': 1,
+      });
+    } finally {
+      await reader.close();
+    }
   });
 
   it('refuses to train over a finished run without --resume', async () => {
@@ -280,6 +309,24 @@ describe('toonlora train --dry-run', () => {
     expect(report.config.compile).toBe(false); // torch.compile only when asked (--compile)
     expect(report.lora).toMatchObject({ modules: 128, trainableParams: 6_377_472 });
     expect(report).not.toHaveProperty('textEncoderLora');
+  }, 60_000);
+
+  it('turns --epochs into the steps the run trains, and fails on a missing dataset as the run does', async () => {
+    const report = JSON.parse(await dryRun('--base', 'tiny', '--epochs', '2', '--json')) as {
+      config: { steps: number; epochs: number };
+      plan: { steps: number; epochs: number; images: number; imagesWithRepeats: number };
+    };
+    // 2 images x 5 repeats + 1 x 1 (the 0_ folder is not trained): 11 an epoch, batch 1
+    expect(report.plan).toEqual({ steps: 22, epochs: 2, images: 3, imagesWithRepeats: 11 });
+    expect(report.config).toMatchObject({ steps: 22, epochs: 2 });
+    const launcher = new URL('../toonlora', import.meta.url).pathname;
+    const missing = join(root, 'no-such-dataset');
+    await expect(
+      promisify(execFile)(launcher, ['train', missing, '--base', 'tiny', '--dry-run']),
+    ).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(`${missing}: dataset folder not found`),
+    });
   }, 60_000);
 
   it('adds the text-encoder LoRA size with --train-text-encoder (48 modules, 2,359,296 parameters at r=32)', async () => {

@@ -105,6 +105,24 @@ describe('buildKohyaMetadata', () => {
     expect(te).toMatchObject({ ss_network_train_unet_only: 'False', ss_text_encoder_lr: '2e-05' });
   });
 
+  it('writes ss_dataset_dirs as kohya does, and ss_epoch from the facts', () => {
+    const meta = buildKohyaMetadata(
+      loraTrainingFactsSchema.parse({
+        epochs: 3,
+        datasetDirs: { '5_sks girl': { n_repeats: 5, img_count: 8 }, '2_zzk boy': { n_repeats: 2, img_count: 1 } },
+      }),
+      { rank: 32, alpha: 16, dora: false },
+      '2026-01-02T03:04:05.000Z',
+    );
+    expect(meta.ss_epoch).toBe('3');
+    expect(JSON.parse(meta.ss_dataset_dirs ?? '')).toEqual({
+      '5_sks girl': { n_repeats: 5, img_count: 8 },
+      '2_zzk boy': { n_repeats: 2, img_count: 1 },
+    });
+    const bare = buildKohyaMetadata(loraTrainingFactsSchema.parse({}), { rank: 1, alpha: 1, dora: false }, '');
+    expect(bare.ss_dataset_dirs).toBeUndefined();
+  });
+
   it('rejects unknown fact fields', () => {
     expect(loraTrainingFactsSchema.safeParse({ stepz: 3 }).success).toBe(false);
   });

@@ -23,14 +23,22 @@ export const loraTrainingFactsSchema = trainingConfigSchema
     outputName: z.string().min(1).max(200).default('toonlora'),
     title: z.string().max(200).optional(),
     epochs: z.number().int().min(0).default(1),
+    /** Images times their folder's repeats, as kohya counts ss_num_train_images. */
     numTrainImages: z.number().int().min(0).default(0),
-    /** Trigger word (modelspec.trigger_phrase). */
-    trigger: z.string().max(200).optional(),
+    /** Trigger word(s) (modelspec.trigger_phrase): several concept folders' triggers comma-separated (`zzk, sks`). */
+    trigger: z.string().max(2000).optional(),
     /** Unix time in seconds. */
     trainingStartedAt: z.number().min(0).optional(),
     trainingFinishedAt: z.number().min(0).optional(),
     /** Captions per kohya folder (`10_sks girl`), for ss_tag_frequency. */
     captionsByFolder: z.record(z.string(), z.array(z.string())).optional(),
+    /** Repeats and image count per kohya folder (`10_sks girl`), for ss_dataset_dirs. */
+    datasetDirs: z
+      .record(
+        z.string(),
+        z.object({ n_repeats: z.number().int().min(0), img_count: z.number().int().min(0) }).strict(),
+      )
+      .optional(),
   })
   .strict();
 
@@ -176,5 +184,7 @@ export function buildKohyaMetadata(
   if (facts.trigger) meta['modelspec.trigger_phrase'] = facts.trigger;
   if (facts.captionsByFolder)
     meta.ss_tag_frequency = JSON.stringify(computeTagFrequency(facts.captionsByFolder));
+  // kohya's train_util: {"<folder>": {"n_repeats": N, "img_count": M}}, keyed by the folder's base name
+  if (facts.datasetDirs) meta.ss_dataset_dirs = JSON.stringify(facts.datasetDirs);
   return meta;
 }

@@ -1,10 +1,125 @@
 // src/worker/train.test.ts — the train request carries exactly one of steps / epochs (the worker turns
 // epochs into steps from the dataset), and the CLI refuses --steps with --epochs and warns about inert flags.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { inertFlagWarnings, trainingOverrides } from '../cli/commands/train.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import { trainRequestSchema } from './protocol.js';
-import { buildTrainRequest } from './train.js';
+import { buildTrainRequest, epochsTrained, planTraining, readDatasetFacts } from './train.js';
+
+/** A dataset folder of empty image files (readDatasetFacts does not decode them) and caption files. */
+function writeDataset(files: Record<string, string | Buffer>): string {
+  const root = mkdtempSync(join(tmpdir(), 'tl-train-facts-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+describe('readDatasetFacts', () => {
+  it('reads captions as the trainer does: .txt, else .caption, a BOM dropped, an empty one the folder tokens', () => {
+    const root = writeDataset({
+      '5_sks girl/a.png': '',
+      '5_sks girl/a.caption': 'sks, from caption',
+      '5_sks girl/b.png': '',
+      '5_sks girl/b.txt': 'sks, from txt',
+      '5_sks girl/b.caption': 'not read',
+      '5_sks girl/c.png': '',
+      '5_sks girl/c.txt': Buffer.from('\ufeffsks, bom\r\n'),
+      '5_sks girl/d.png': '',
+      '5_sks girl/d.txt': '  \n',
+      '5_sks girl/e.png': '',
+      '5_sks girl/f.png': '',
+      '5_sks girl/f.txt': Buffer.from([0x73, 0xff, 0xfe]), // not UTF-8: the trainer warns and uses the tokens
+    });
+    expect(readDatasetFacts(root).folders[0]?.captions).toEqual([
+      'sks, from caption',
+      'sks, from txt',
+      'sks, bom',
+      'sks girl',
+      'sks girl',
+      'sks girl',
+    ]);
+  });
+
+  it("counts images with repeats, skips 0_ folders and records every folder's trigger in name order", () => {
+    const root = writeDataset({
+      '5_sks girl/a.png': '',
+      '5_sks girl/b.jpg': '',
+      '2_zzk boy/c.webp': '',
+      '3_sks girl smiling/d.png': '',
+      '0_off x/e.png': '',
+      '4_empty y/notes.md': '',
+      'stages/f.png': '',
+    });
+    const facts = readDatasetFacts(root);
+    expect(facts.folders.map((f) => [f.folder, f.repeats, f.captions.length])).toEqual([
+      ['2_zzk boy', 2, 1],
+      ['3_sks girl smiling', 3, 1],
+      ['5_sks girl', 5, 2],
+    ]);
+    expect(facts.triggers).toEqual(['zzk', 'sks']);
+    expect(facts.images).toBe(4);
+    expect(facts.imagesWithRepeats).toBe(2 + 3 + 10);
+  });
+});
+
+describe('planTraining (train --dry-run)', () => {
+  it('turns epochs into the steps the worker trains, with batches of one aspect-ratio bucket filled up', async () => {
+    const root = writeDataset({});
+    mkdirSync(join(root, '3_sks girl'));
+    const png = (width: number, height: number) =>
+      sharp({ create: { width, height, channels: 3, background: '#808080' } })
+        .png()
+        .toBuffer();
+    for (const [name, [w, h]] of Object.entries({ a: [64, 64], b: [64, 64], c: [40, 120] } as const))
+      writeFileSync(join(root, '3_sks girl', `${name}.png`), await png(w, h));
+    const config = (over: object) => trainingConfigSchema.parse({ resolution: 128, ...over });
+    // 3 images x 3 repeats = 9 an epoch
+    expect(await planTraining(root, config({ epochs: 2 }))).toEqual({
+      steps: 18,
+      epochs: 2,
+      images: 3,
+      imagesWithRepeats: 9,
+    });
+    expect((await planTraining(root, config({ epochs: 2, gradientAccumulation: 4 }))).steps).toBe(5); // ceil(18 / 4)
+    // batch 2 over two buckets: 6 square -> 3 batches, 3 tall -> 2 (the last filled up): 5 a epoch
+    expect((await planTraining(root, config({ epochs: 2, batchSize: 2 }))).steps).toBe(10);
+    expect(
+      (await planTraining(root, config({ epochs: 2, batchSize: 2, aspectRatioBuckets: false }))).steps,
+    ).toBe(9);
+    expect(await planTraining(root, config({ steps: 20 }))).toMatchObject({ steps: 20, epochs: 3 });
+  });
+
+  it('fails on a missing or empty dataset as the real run does', async () => {
+    const config = trainingConfigSchema.parse({ epochs: 2 });
+    await expect(planTraining('/nonexistent/dataset', config)).rejects.toMatchObject({
+      code: 'TL_ERR_INPUT_NOT_FOUND',
+      message: expect.stringContaining('/nonexistent/dataset: dataset folder not found'),
+    });
+    const root = writeDataset({ '0_off x/a.png': '', 'notes/b.png': '' });
+    await expect(planTraining(root, config)).rejects.toMatchObject({
+      code: 'TL_ERR_INPUT_NOT_FOUND',
+      message: expect.stringContaining('no images found in `<repeats>_<trigger> <class>` folders'),
+    });
+  });
+});
+
+describe('epochsTrained', () => {
+  it("counts as kohya's ss_epoch: a started epoch counts, batches and accumulation make the steps of an epoch", () => {
+    const config = (over: object) => trainingConfigSchema.parse(over);
+    expect(epochsTrained(120, config({}), 60)).toBe(2);
+    expect(epochsTrained(121, config({}), 60)).toBe(3);
+    expect(epochsTrained(4, config({}), 11)).toBe(1);
+    expect(epochsTrained(30, config({ batchSize: 2 }), 60)).toBe(1);
+    expect(epochsTrained(31, config({ batchSize: 2 }), 60)).toBe(2);
+    expect(epochsTrained(16, config({ batchSize: 2, gradientAccumulation: 2 }), 60)).toBe(2); // 15 steps an epoch
+  });
+});
 
 describe('buildTrainRequest', () => {
   it('sends epochs with steps null when epochs is set, and steps with epochs null otherwise', () => {

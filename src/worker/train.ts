@@ -7,6 +7,7 @@ import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
+import { readImageHeader } from '../vision/sharp-io.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
 import { type ProgressEvent, PROTOCOL_VERSION, type TrainRequest, type WorkerEvent } from './protocol.js';
 import { runWorker, type WorkerSpawn } from './python-worker.js';
@@ -47,31 +48,195 @@ export interface TrainResult {
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.bmp']);
 const KOHYA_FOLDER = /^(\d+)_(.+)$/;
+/** Caption files in the order the trainer looks for them (data.py CAPTION_SUFFIXES): `.txt`, else kohya's `.caption`. */
+const CAPTION_EXTENSIONS = ['.txt', '.caption'] as const;
 
-/** Captions per kohya folder and the trigger (first word of the folder's tokens); pure reading, no checks. */
-export function readDatasetCaptions(datasetDir: string): {
-  trigger: string | undefined;
-  images: number;
-  captionsByFolder: Record<string, string[]>;
-} {
-  const captionsByFolder: Record<string, string[]> = {};
-  let trigger: string | undefined;
-  let images = 0;
+/** One trained kohya folder (`5_sks girl`): what ss_dataset_dirs and ss_tag_frequency record of it. */
+export interface DatasetFolderFacts {
+  readonly folder: string;
+  readonly repeats: number;
+  readonly trigger: string;
+  /** The image file names, in name order. */
+  readonly images: readonly string[];
+  /** Each image's caption as the trainer reads it: the caption file, else (missing, empty, not UTF-8) `<trigger> <class>`. */
+  readonly captions: readonly string[];
+}
+
+/** What the kohya metadata records of a dataset, read the way the trainer's scan reads it (data.py scan_kohya_dataset). */
+export interface DatasetFacts {
+  /** The trained folders in name order; `0_` folders are left out (the trainer skips them). */
+  readonly folders: readonly DatasetFolderFacts[];
+  /** Each folder's trigger once, in folder name order (`2_zzk boy`, `5_sks girl` -> zzk, sks). */
+  readonly triggers: readonly string[];
+  /** Images without repeats. */
+  readonly images: number;
+  /** Images times their folder's repeats: kohya's ss_num_train_images, and the images of one epoch. */
+  readonly imagesWithRepeats: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true }); // drops a leading BOM, as Python's utf-8-sig
+
+/** The caption the trainer trains `image` with (data.py _read_caption). */
+function readCaption(folderPath: string, image: string, fallback: string): string {
+  const stem = basename(image, extname(image));
+  const file = CAPTION_EXTENSIONS.map((ext) => join(folderPath, `${stem}${ext}`)).find(
+    (path) => existsSync(path) && statSync(path).isFile(),
+  );
+  if (!file) return fallback;
+  try {
+    return utf8.decode(readFileSync(file)).trim() || fallback;
+  } catch {
+    return fallback; // not UTF-8: the trainer warns and uses the folder's tokens
+  }
+}
+
+/**
+ * The trained kohya folders of `datasetDir` with their repeats, trigger and captions; pure reading, no checks
+ * (an image that does not decode is counted: only the trainer decodes them).
+ */
+export function readDatasetFacts(datasetDir: string): DatasetFacts {
+  const folders: DatasetFolderFacts[] = [];
   for (const folder of readdirSync(datasetDir).sort()) {
     const match = KOHYA_FOLDER.exec(folder);
-    if (!match || !statSync(join(datasetDir, folder)).isDirectory()) continue;
+    const folderPath = join(datasetDir, folder);
+    if (!match || !statSync(folderPath).isDirectory()) continue;
+    const repeats = Number(match[1]);
+    if (repeats < 1) continue;
     const tokens = (match[2] ?? '').trim();
-    trigger ??= tokens.split(/\s+/)[0];
-    const captions: string[] = [];
-    for (const file of readdirSync(join(datasetDir, folder)).sort()) {
-      if (!IMAGE_EXTENSIONS.has(extname(file).toLowerCase())) continue;
-      images += 1;
-      const captionFile = join(datasetDir, folder, `${basename(file, extname(file))}.txt`);
-      captions.push(existsSync(captionFile) ? readFileSync(captionFile, 'utf8').trim() : tokens);
-    }
-    captionsByFolder[folder] = captions;
+    const images = readdirSync(folderPath)
+      .sort()
+      .filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()));
+    const captions = images.map((file) => readCaption(folderPath, file, tokens));
+    folders.push({ folder, repeats, trigger: tokens.split(/\s+/)[0] ?? tokens, images, captions });
   }
-  return { trigger, images, captionsByFolder };
+  const withImages = folders.filter((f) => f.captions.length > 0);
+  return {
+    folders: withImages,
+    triggers: [...new Set(withImages.map((f) => f.trigger))],
+    images: withImages.reduce((sum, f) => sum + f.captions.length, 0),
+    imagesWithRepeats: withImages.reduce((sum, f) => sum + f.captions.length * f.repeats, 0),
+  };
+}
+
+/**
+ * kohya's ss_epoch for a run of `steps` optimizer steps, counted as kohya counts it (train_network.py:
+ * ceil(max_train_steps / num_update_steps_per_epoch), num_update_steps_per_epoch = ceil(batches per epoch /
+ * gradient accumulation)). The worker reports it (stats.epochs, which knows the batches aspect-ratio buckets
+ * fill up); this is the figure without buckets, from the images with repeats.
+ */
+export function epochsTrained(steps: number, config: TrainingConfig, imagesWithRepeats: number): number {
+  const stepsPerEpoch = Math.ceil(
+    Math.ceil(imagesWithRepeats / config.batchSize) / config.gradientAccumulation,
+  );
+  return stepsPerEpoch > 0 ? Math.max(1, Math.ceil(steps / stepsPerEpoch)) : 1;
+}
+
+/** A bucket's (width, height) in pixels. */
+type Bucket = readonly [number, number];
+const BUCKET_STEP = 64;
+/** EXIF orientations that turn the stored pixels a quarter turn (data.py QUARTER_TURN_ORIENTATIONS). */
+const QUARTER_TURNS = new Set([5, 6, 7, 8]);
+
+/** kohya's aspect-ratio buckets for `resolution`, as the trainer makes them (data.py bucket_sizes). */
+export function bucketSizes(resolution: number): Bucket[] {
+  const low = Math.max(BUCKET_STEP, Math.floor(resolution / 2));
+  const high = resolution * 2;
+  const area = resolution * resolution;
+  const sizes = new Map<string, Bucket>([[`${resolution}x${resolution}`, [resolution, resolution]]]);
+  for (let width = Math.ceil(low / BUCKET_STEP) * BUCKET_STEP; width <= high; width += BUCKET_STEP) {
+    const height = Math.min(high, Math.floor(Math.floor(area / width) / BUCKET_STEP) * BUCKET_STEP);
+    if (height < low) continue;
+    sizes.set(`${width}x${height}`, [width, height]);
+    sizes.set(`${height}x${width}`, [height, width]);
+  }
+  return [...sizes.values()].sort((a, b) => a[0] / a[1] - b[0] / b[1]);
+}
+
+/** The bucket nearest the image's aspect ratio, on a tie the squarer one (data.py nearest_bucket). */
+function nearestBucket(width: number, height: number, buckets: readonly Bucket[]): Bucket {
+  const ratio = width / height;
+  const cost = (b: Bucket) => [Math.abs(b[0] / b[1] - ratio), Math.abs(b[0] / b[1] - 1)] as const;
+  let best = buckets[0] as Bucket;
+  for (const bucket of buckets) {
+    const [a, b] = cost(bucket);
+    const [bestA, bestB] = cost(best);
+    if (a < bestA || (a === bestA && b < bestB)) best = bucket;
+  }
+  return best;
+}
+
+/**
+ * Micro-batches in one epoch, as the worker counts them (data.py micro_batches_per_epoch): images with repeats /
+ * batch size, or, when a batch holds one aspect-ratio bucket (buckets on, batches of several images, several
+ * buckets), each bucket's batches with its last one filled up. Reads image headers only in that last case.
+ */
+async function microBatchesPerEpoch(
+  datasetDir: string,
+  facts: DatasetFacts,
+  config: TrainingConfig,
+): Promise<number> {
+  if (!config.aspectRatioBuckets || config.batchSize === 1) return facts.imagesWithRepeats / config.batchSize;
+  const buckets = bucketSizes(config.resolution);
+  const perBucket = new Map<Bucket, number>();
+  for (const folder of facts.folders) {
+    for (const image of folder.images) {
+      let bucket: Bucket = [config.resolution, config.resolution]; // the trainer's fallback for an unreadable header
+      try {
+        const header = await readImageHeader(join(datasetDir, folder.folder, image));
+        const turned = QUARTER_TURNS.has(header.orientation);
+        bucket = nearestBucket(
+          turned ? header.height : header.width,
+          turned ? header.width : header.height,
+          buckets,
+        );
+      } catch {
+        // not an image: the worker leaves it out with a warning; counted here at the square
+      }
+      const key = buckets.find((b) => b[0] === bucket[0] && b[1] === bucket[1]) ?? bucket;
+      perBucket.set(key, (perBucket.get(key) ?? 0) + folder.repeats);
+    }
+  }
+  if (perBucket.size <= 1) return facts.imagesWithRepeats / config.batchSize;
+  return [...perBucket.values()].reduce((sum, n) => sum + Math.ceil(n / config.batchSize), 0);
+}
+
+/** A dry run's view of the training length: what the worker will train, read from the dataset the same way. */
+export interface TrainingPlan {
+  readonly steps: number;
+  /** Epochs as given, else the epochs the steps reach (kohya's count: a started epoch counts). */
+  readonly epochs: number;
+  readonly images: number;
+  readonly imagesWithRepeats: number;
+}
+
+/**
+ * The run's length as the worker resolves it (train.py resolve_steps): `steps`, or with `epochs`
+ * ceil(epochs x micro-batches per epoch / gradient accumulation).
+ * @throws TL_ERR_INPUT_NOT_FOUND when the dataset folder is missing or holds no image in a `<repeats>_<trigger> <class>`
+ *   folder, as the real run does. Images are not decoded: one that does not decode is counted here, and the real run
+ *   leaves it out with a warning.
+ */
+export async function planTraining(datasetDir: string, config: TrainingConfig): Promise<TrainingPlan> {
+  checkDataset(datasetDir);
+  const facts = readDatasetFacts(datasetDir);
+  if (facts.images === 0) {
+    throw new ToonloraError(
+      'TL_ERR_INPUT_NOT_FOUND',
+      `${datasetDir}: no images found in \`<repeats>_<trigger> <class>\` folders (e.g. \`10_sks girl/a.png\`). ` +
+        'Run `toonlora prep` first or rename the folders.',
+    );
+  }
+  const base = { images: facts.images, imagesWithRepeats: facts.imagesWithRepeats };
+  if (config.epochs === undefined) {
+    return {
+      ...base,
+      steps: config.steps,
+      epochs: epochsTrained(config.steps, config, facts.imagesWithRepeats),
+    };
+  }
+  const perEpoch = await microBatchesPerEpoch(datasetDir, facts, config);
+  const steps = Math.ceil((config.epochs * perEpoch) / config.gradientAccumulation);
+  return { ...base, steps, epochs: config.epochs };
 }
 
 /**
@@ -110,14 +275,19 @@ export function kohyaFilePath(runDir: string): string {
   return join(runDir, `${basename(resolve(runDir))}.safetensors`);
 }
 
-/** Everything about the paths that can be checked before the worker loads a model. */
-function checkPaths(options: TrainOptions): void {
-  if (!existsSync(options.datasetDir) || !statSync(options.datasetDir).isDirectory()) {
+/** @throws TL_ERR_INPUT_NOT_FOUND when `datasetDir` is not a folder. */
+function checkDataset(datasetDir: string): void {
+  if (!existsSync(datasetDir) || !statSync(datasetDir).isDirectory()) {
     throw new ToonloraError(
       'TL_ERR_INPUT_NOT_FOUND',
-      `${options.datasetDir}: dataset folder not found. Give the folder \`toonlora prep\` wrote.`,
+      `${datasetDir}: dataset folder not found. Give the folder \`toonlora prep\` wrote.`,
     );
   }
+}
+
+/** Everything about the paths that can be checked before the worker loads a model. */
+function checkPaths(options: TrainOptions): void {
+  checkDataset(options.datasetDir);
   checkOutputFolder(options.runDir, 'Choose a folder you can write to for -o (the run folder).');
   if (options.resume) return;
   if (existsSync(join(options.runDir, 'adapter_model.safetensors'))) {
@@ -175,14 +345,28 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   };
   if (options.kohya === false) return result;
   const steps = Number(outcome.done.stats.steps ?? options.config.steps); // resolved from epochs when given
-  return { ...result, kohyaFile: await writeKohyaFile(options, startedAt, steps) };
+  const epochs = outcome.done.stats.epochs;
+  return {
+    ...result,
+    kohyaFile: await writeKohyaFile(
+      options,
+      startedAt,
+      steps,
+      typeof epochs === 'number' ? epochs : undefined,
+    ),
+  };
 }
 
-async function writeKohyaFile(options: TrainOptions, startedAt: number, steps: number): Promise<string> {
+async function writeKohyaFile(
+  options: TrainOptions,
+  startedAt: number,
+  steps: number,
+  workerEpochs: number | undefined,
+): Promise<string> {
   const { config } = options;
   const name = basename(resolve(options.runDir));
   const output = kohyaFilePath(options.runDir);
-  const dataset = readDatasetCaptions(options.datasetDir);
+  const dataset = readDatasetFacts(options.datasetDir);
   await convertLora({
     input: options.runDir,
     output,
@@ -200,11 +384,15 @@ async function writeKohyaFile(options: TrainOptions, startedAt: number, steps: n
       mixedPrecision: config.mixedPrecision,
       clipSkip: config.clipSkip,
       outputName: name,
-      numTrainImages: dataset.images,
-      captionsByFolder: dataset.captionsByFolder,
+      epochs: workerEpochs ?? epochsTrained(steps, config, dataset.imagesWithRepeats),
+      numTrainImages: dataset.imagesWithRepeats,
+      captionsByFolder: Object.fromEntries(dataset.folders.map((f) => [f.folder, [...f.captions]])),
+      datasetDirs: Object.fromEntries(
+        dataset.folders.map((f) => [f.folder, { n_repeats: f.repeats, img_count: f.captions.length }]),
+      ),
       trainingStartedAt: startedAt,
       trainingFinishedAt: Date.now() / 1000,
-      ...(dataset.trigger ? { trigger: dataset.trigger } : {}),
+      ...(dataset.triggers.length > 0 ? { trigger: dataset.triggers.join(', ') } : {}),
     },
   });
   return output;

@@ -2,6 +2,7 @@
 
 import random
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -223,3 +224,66 @@ def test_a_sideways_phone_photo_trains_upright_and_transparency_trains_on_white(
     clear = Image.new("RGBA", (16, 16), (0, 0, 0, 0))  # fully transparent, black underneath
     clear.save(tmp_path / "clear.png")
     assert load_image_tensor(str(tmp_path / "clear.png"), 16).min() > 0.99  # white, as prep composites it
+
+
+def test_a_dot_caption_file_is_read_and_a_txt_beside_it_wins_with_one_warning(tmp_path):
+    folder = tmp_path / "3_sks girl"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        Image.new("RGB", (8, 8)).save(folder / f"{name}.png")
+    (folder / "a.caption").write_text("sks, from the caption file", encoding="utf-8")  # kohya's --caption_extension default
+    (folder / "b.txt").write_text("sks, from the txt", encoding="utf-8")
+    (folder / "b.caption").write_text("sks, not read", encoding="utf-8")
+    (folder / "c.txt").write_text("sks, c txt", encoding="utf-8")
+    (folder / "c.caption").write_text("sks, not read either", encoding="utf-8")
+    dataset = scan_kohya_dataset(str(tmp_path))
+    assert [item.caption for item in dataset.items] == ["sks, from the caption file", "sks, from the txt", "sks, c txt"]
+    assert dataset.warnings == (f"2 image(s) have both a .txt and a .caption caption file (e.g. {folder / 'b.caption'}): "
+                                "the .txt is used, the .caption is ignored. Delete the one you do not want.",)
+
+
+def test_a_caption_file_starting_with_a_bom_trains_the_trigger_once(tmp_path):
+    folder = tmp_path / "1_sks girl"
+    folder.mkdir()
+    Image.new("RGB", (8, 8)).save(folder / "a.png")
+    (folder / "a.txt").write_bytes("\ufeffsks, red eyes\r\n".encode("utf-8"))  # Notepad's UTF-8
+    (item,) = scan_kohya_dataset(str(tmp_path)).items
+    assert item.caption == "sks, red eyes"
+    for seed in range(5):
+        assert shuffle_caption(item.caption, "sks", random.Random(seed)) == "sks, red eyes"
+
+
+def test_shuffle_keeps_the_class_word_of_a_first_tag_whose_trigger_has_another_case():
+    for caption in ("SKS girl, smile", "Sks girl, smile", "sks girl, smile"):
+        tags = shuffle_caption(caption, "sks", random.Random(1)).split(", ")
+        assert tags[0] == "sks" and sorted(tags[1:]) == ["girl", "smile"], caption
+
+
+def test_a_16_bit_greyscale_png_trains_as_its_grey_levels_not_white(tmp_path):
+    from toonlora_trainer.data import load_image_tensor
+
+    ramp = np.tile(np.linspace(0, 65535, 64).round().astype(np.uint16), (64, 1))  # black on the left, white on the right
+    Image.fromarray(ramp).save(tmp_path / "g16.png")
+    assert Image.open(tmp_path / "g16.png").mode == "I;16"
+    pixels = load_image_tensor(str(tmp_path / "g16.png"), 64)
+    expected = torch.from_numpy((ramp >> 8).astype(np.float32) / 127.5 - 1.0)
+    assert pixels.shape == (3, 64, 64)
+    assert torch.allclose(pixels[0], expected, atol=0.05) and torch.equal(pixels[0], pixels[2])
+    assert abs(pixels.mean().item()) < 0.05  # a full ramp averages mid-grey (PIL's plain RGB conversion: 0.98, white)
+    Image.fromarray(ramp.astype(np.int32)).save(tmp_path / "g32.tif")  # opens as mode "I"
+    assert torch.allclose(load_image_tensor(str(tmp_path / "g32.tif"), 64)[0], expected, atol=0.05)
+
+
+def test_every_concept_folder_has_its_trigger_and_a_default_sample_prompt(tmp_path):
+    from toonlora_trainer.data import MAX_DEFAULT_SAMPLE_PROMPTS
+
+    for folder in ("5_sks girl", "2_zzk boy", "3_sks girl"):
+        (tmp_path / folder).mkdir()
+        Image.new("RGB", (8, 8)).save(tmp_path / folder / "a.png")
+    dataset = scan_kohya_dataset(str(tmp_path))
+    assert dataset.triggers == ("zzk", "sks")  # folder name order, each once
+    assert dataset.sample_prompts == ("zzk boy", "sks girl")
+    for n in range(6):
+        (tmp_path / f"1_t{n} x").mkdir()
+        Image.new("RGB", (8, 8)).save(tmp_path / f"1_t{n} x" / "a.png")
+    assert len(scan_kohya_dataset(str(tmp_path)).sample_prompts) == MAX_DEFAULT_SAMPLE_PROMPTS

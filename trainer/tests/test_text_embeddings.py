@@ -80,3 +80,32 @@ def test_the_window_stops_at_the_last_step(monkeypatch):
     assert source.upcoming() == T.step_captions(dataset, repeated, config, 1) + T.step_captions(dataset, repeated, config, 2)
     trained = T.make_text_source(base, dataclasses.replace(config, train_text_encoder=True), precision, dataset, repeated, state, None)
     assert isinstance(trained, TE.LiveTextEmbeddings)
+
+
+def test_captions_longer_than_clip_reads_get_one_warning_naming_up_to_three_caption_files(tmp_path):
+    from pathlib import Path
+
+    tokenizer = build_tiny_base_model().tokenizer  # a token per character but spaces: 75 fill CLIP's window
+    items = []
+    for i, length in enumerate((10, 90, 100, 110, 120)):
+        image = tmp_path / f"img{i}.png"
+        (tmp_path / f"img{i}.{'caption' if i == 2 else 'txt'}").write_text("x", encoding="utf-8")
+        items.append(DatasetItem(str(image), "sks, " + "a" * (length - 5), "sks", 1))
+    assert TE.long_caption_warnings(tokenizer, tuple(items[:1]), True) == []
+    assert TE.long_caption_warnings(tokenizer, tuple(items), True) == [
+        "4 of 5 captions are longer than the 75 tokens CLIP reads (img1.txt 89 tokens, img2.caption 99 tokens, img3.txt 109 tokens"
+        " and 1 more): the tags past it are ignored, with caption shuffling different ones each step. Shorten them (fewer tags) "
+        "to train every tag."]
+    (warning,) = TE.long_caption_warnings(tokenizer, tuple(items), False)
+    assert "the rest of each is ignored" in warning
+    assert Path(items[0].image_path).name == "img0.png"
+
+
+def test_prompt_truncation_warnings_name_the_prompt_that_is_cut():
+    from toonlora_trainer.models import prompt_token_counts, prompt_truncation_warnings
+
+    tokenizer = build_tiny_base_model().tokenizer
+    assert prompt_token_counts(tokenizer, ["sks girl", "b" * 80]) == [7, 80]  # spaces split words, they are no token
+    assert prompt_truncation_warnings(tokenizer, {"prompt": "sks girl", "negative prompt": "b" * 80}) == [
+        "the negative prompt is 80 tokens long; CLIP reads only the first 75, the rest is ignored. Shorten it (fewer tags)."]
+    assert prompt_truncation_warnings(tokenizer, {"prompt": "a" * 75, "negative prompt": ""}) == []

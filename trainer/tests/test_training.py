@@ -299,3 +299,19 @@ def test_a_dataset_of_square_and_tall_images_trains_in_buckets_of_one_size_a_bat
     assert stopped[-1].type == "cancelled" and stopped[-1].step == 2
     resumed = [e.loss for e in train(dataset, tmp_path / "resumed", config, resume=True) if e.type == "progress"]
     assert resumed == pytest.approx(losses[2:], rel=1e-5, abs=1e-6)
+
+
+def test_a_run_warns_about_long_captions_and_samples_every_concept_folder(tmp_path):
+    from helpers import pattern_image
+
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=2)
+    (dataset / "2_sks pattern" / "img0.txt").write_text("sks, " + ", ".join(f"tag{i}" for i in range(20)), encoding="utf-8")
+    (dataset / "1_zzk boy").mkdir()
+    pattern_image(phase=3).save(dataset / "1_zzk boy" / "b.png")
+    events = train(dataset, tmp_path / "run", training_config(steps=1, sampleEverySteps=1, sampleSeeds=[42]))
+    warnings = [e.message for e in events if e.type == "log" and e.level == "warn"]
+    assert any(w.startswith("1 of 2 captions are longer than the 75 tokens CLIP reads (img0.txt 113 tokens)") for w in warnings), warnings
+    (sample,) = [e for e in events if e.type == "sample"]
+    assert [os.path.basename(p) for p in sample.paths] == ["step-000001-0-seed42.png", "step-000001-1-seed42.png"]
+    plan = [e.message for e in events if e.type == "log" and e.message.startswith("samples every")]
+    assert plan == ["samples every 1 steps: prompts ['zzk boy', 'sks pattern'], seeds [42]"]

@@ -50,6 +50,16 @@ def test_epochs_count_the_filled_up_batches_of_one_bucket(tmp_path, epochs, accu
     assert f"{steps} steps = {epochs:g} epochs at batch 2" in plan_lines(resolved, dataset)[0]
 
 
+@pytest.mark.parametrize(("batch", "accumulation", "steps", "epochs"), [(1, 1, 15, 1), (1, 1, 16, 2), (1, 1, 30, 2), (2, 1, 8, 1),
+                                                                     (2, 1, 9, 2), (2, 2, 5, 2), (1, 1, 1, 1)])
+def test_the_epochs_a_run_reaches_are_counted_as_kohyas_ss_epoch(tmp_path, batch, accumulation, steps, epochs):
+    from toonlora_trainer.train import epochs_trained
+
+    dataset = scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "ds", images=3, repeats=5)))  # 15 images per epoch
+    config = parse_training_config(training_config(steps=steps, batchSize=batch, gradientAccumulation=accumulation))
+    assert epochs_trained(config, dataset, steps) == epochs  # ceil(steps / ceil(ceil(15 / batch) / accumulation))
+
+
 def test_steps_and_epochs_are_mutually_exclusive():
     with pytest.raises(ConfigError, match=r"config\.steps/epochs: got steps 10 and epochs 2; give exactly one"):
         parse_training_config(training_config(steps=10, epochs=2))
@@ -61,6 +71,7 @@ def test_an_epochs_run_trains_the_resolved_steps_and_logs_its_plan(tmp_path):
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=3)
     events = run(dataset, tmp_path / "run", training_config(steps=None, epochs=1))
     assert events[-1].type == "done" and events[-1].stats["steps"] == 3
+    assert events[-1].stats["epochs"] == 1  # kohya's ss_epoch, written into the kohya file
     assert [e.step for e in events if e.type == "progress"] == [1, 2, 3]
     assert "dataset: 1 images, repeats 3, 3 images per epoch; 3 steps = 1 epochs at batch 1 x accumulation 1" in logs(events)
     assert any("shuffled captions are encoded 128 at a time" in line for line in logs(events))

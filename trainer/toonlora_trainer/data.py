@@ -27,6 +27,9 @@ FOLDER_PATTERN = re.compile(r"^(\d+)_(.+)$")
 SQUARE_TOLERANCE = 1.05  # a longer side up to 5% over the shorter one loses at most 2.5% at each end
 BUCKET_STEP = 64  # bucket sides in pixels: latents a multiple of 8, as the UNet's three downsamplings need
 Bucket = tuple[int, int]  # (width, height) in pixels
+# Default sample prompts (one per concept folder) at most: each renders an image per sample seed (2 by default) every
+# sampleEverySteps, so a dataset of many folders would spend more time sampling than training.
+MAX_DEFAULT_SAMPLE_PROMPTS = 4
 
 
 class DatasetError(ValueError):
@@ -55,12 +58,19 @@ class Dataset:
 
     @property
     def trigger(self) -> str:
+        """The first folder's trigger; `triggers` has every folder's."""
         return self.items[0].trigger
 
     @property
-    def sample_prompt(self) -> str:
-        """The default sample prompt: the trigger and class word of the first folder (`sks girl`)."""
-        return self.items[0].folder_tokens or self.trigger
+    def triggers(self) -> tuple[str, ...]:
+        """Each concept folder's trigger once, in folder (name) order: `5_sks girl` + `2_zzk boy` -> ("zzk", "sks")."""
+        return tuple(dict.fromkeys(item.trigger for item in self.items))
+
+    @property
+    def sample_prompts(self) -> tuple[str, ...]:
+        """The default sample prompts: one per concept folder, its trigger and class word (`sks girl`), in folder order,
+        at most MAX_DEFAULT_SAMPLE_PROMPTS (each renders one image per sample seed)."""
+        return tuple(dict.fromkeys(item.folder_tokens or item.trigger for item in self.items))[:MAX_DEFAULT_SAMPLE_PROMPTS]
 
     @functools.cached_property
     def buckets(self) -> tuple[Bucket | None, ...]:
@@ -87,6 +97,7 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
     items: list[DatasetItem] = []
     warnings: list[str] = []
     unreadable: list[str] = []
+    scanned: list[Path] = []  # every image of the trained folders, for the one both-caption-files warning
     folders = sorted(p for p in root.iterdir() if p.is_dir() and FOLDER_PATTERN.match(p.name))
     warnings += _misnamed_folder_warnings(root)
     for folder in folders:
@@ -97,7 +108,9 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
             warnings.append(f"{folder}: repeats is 0, folder skipped")
             continue
         trigger = tokens.split()[0]
-        for image in sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+        images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        scanned += images
+        for image in images:
             problem = _decode_problem(image)
             if problem:
                 unreadable.append(f"{image}: cannot read image ({problem})")
@@ -113,6 +126,7 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
             "Run `toonlora prep` first or rename the folders.",
             missing=True,
         )
+    warnings += _both_caption_files_warning(scanned)
     warnings += [f"{line}; left out of the training set" for line in unreadable]
     return Dataset(tuple(items), tuple(warnings))
 
@@ -162,10 +176,26 @@ def _image_size(path: str) -> tuple[int, int] | None:
         return None
 
 
+# PIL modes of 16-bit (and 32-bit integer) greyscale: a 16-bit PNG opens as "I;16", a TIFF as "I". PIL's RGB
+# conversion clips these to 0-255 instead of scaling, so anything above 1/256 of full scale turns white.
+WIDE_GREY_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
+
+
+def _grey_to_8bit(img: Image.Image) -> Image.Image:
+    """A 16-bit greyscale image as 8-bit "L", each value >> 8 (0-65535 onto 0-255, as a viewer shows it). Mode "I"
+    (32-bit) is read as 16-bit too, which is what a 16-bit PNG or TIFF opened that way holds; values outside
+    0-65535 are clipped."""
+    values = np.asarray(img).astype(np.int64)
+    return Image.fromarray((np.clip(values, 0, 65535) >> 8).astype(np.uint8))  # 2-D uint8: mode "L"
+
+
 def _upright_rgb(img: Image.Image) -> Image.Image:
-    """The image as a viewer shows it: its EXIF orientation applied (a phone photo stored sideways), and
-    transparency over white (PIL's plain RGB conversion keeps whatever colour hides under alpha 0) as prep does."""
+    """The image as a viewer shows it: its EXIF orientation applied (a phone photo stored sideways),
+    transparency over white (PIL's plain RGB conversion keeps whatever colour hides under alpha 0) as prep does,
+    and 16-bit greyscale scaled to 8 bits (PIL's conversion clips it: almost white)."""
     img = ImageOps.exif_transpose(img)
+    if img.mode in WIDE_GREY_MODES:
+        img = _grey_to_8bit(img)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         return Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
@@ -228,14 +258,41 @@ def bucket_counts(dataset: Dataset, resolution: int) -> dict[Bucket, int]:
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
+# Caption files in the order they are looked for: `.txt` (what `toonlora prep` writes), then `.caption` (kohya
+# sd-scripts' default --caption_extension). When an image has both, the `.txt` wins (dataset_captions warns once).
+CAPTION_SUFFIXES = (".txt", ".caption")
+
+
+def caption_file(image: Path) -> Path | None:
+    """The caption file of `image`: `name.txt`, else `name.caption`; None when there is neither."""
+    for suffix in CAPTION_SUFFIXES:
+        candidate = image.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _both_caption_files_warning(images: list[Path]) -> list[str]:
+    """One warning for the images that have a `.txt` and a `.caption` file: the `.txt` is read, the other not."""
+    both = [image for image in images if all(image.with_suffix(s).is_file() for s in CAPTION_SUFFIXES)]
+    if not both:
+        return []
+    example = both[0].with_suffix(".caption")
+    return [f"{len(both)} image(s) have both a .txt and a .caption caption file (e.g. {example}): the .txt is used, "
+            "the .caption is ignored. Delete the one you do not want."]
+
+
 def _read_caption(image: Path, fallback: str, warnings: list[str]) -> str:
-    caption_file = image.with_suffix(".txt")
-    if not caption_file.exists():
+    """The image's caption (caption_file), else `fallback`; an empty file also means `fallback` (kohya's class-token
+    caption). Read as UTF-8 with an optional BOM (Windows Notepad writes one): a BOM kept in the text would glue
+    itself to the first tag, so the trigger check would miss it and the trigger would train twice."""
+    path = caption_file(image)
+    if path is None:
         return fallback
     try:
-        text = caption_file.read_text(encoding="utf-8").strip()
+        text = path.read_text(encoding="utf-8-sig").strip()
     except (OSError, UnicodeDecodeError) as error:
-        warnings.append(f"{caption_file}: unreadable caption ({error}); using {fallback!r}")
+        warnings.append(f"{path}: unreadable caption ({error}); using {fallback!r}")
         return fallback
     return text or fallback
 
@@ -249,7 +306,7 @@ def shuffle_caption(caption: str, trigger: str, rng: random.Random) -> str:
     """
     tags = [t.strip() for t in caption.split(",") if t.strip()]
     first = tags[0].split() if tags else []
-    if first and first[0] == trigger and len(first) > 1:
+    if first and first[0].lower() == trigger.lower() and len(first) > 1:
         tags[0] = " ".join(first[1:])  # "sks girl, ..." (trigger and class word as one tag): keep the class word
     tags = [t for t in tags if t.lower() != trigger.lower()]
     rng.shuffle(tags)

@@ -266,6 +266,8 @@ def encode_prompts_grad(base: BaseModel, prompts: list[str], clip_skip: int, dev
     the final layer norm, as diffusers' encode_prompt does. Done here rather than through the pipeline's
     `clip_skip=` because diffusers 0.42.1 reads `text_encoder.text_model.final_layer_norm`, which
     transformers 5 no longer has (CLIPTextModel holds `final_layer_norm` directly).
+    Tokens past the 77th are cut off without a word: prompt_truncation_warnings and
+    text_embeddings.long_caption_warnings say so beforehand.
     """
     tokens = base.tokenizer(
         prompts, padding="max_length", max_length=base.tokenizer.model_max_length, truncation=True, return_tensors="pt"
@@ -275,6 +277,30 @@ def encode_prompts_grad(base: BaseModel, prompts: list[str], clip_skip: int, dev
         return output.last_hidden_state
     final_norm = getattr(base.text_encoder, "text_model", base.text_encoder).final_layer_norm
     return final_norm(output.hidden_states[-clip_skip])
+
+
+def prompt_token_limit(tokenizer) -> int:
+    """Tokens of text CLIP reads: its 77 positions less the start and end tokens (75 for SD1.5)."""
+    return tokenizer.model_max_length - 2
+
+
+def prompt_token_counts(tokenizer, prompts: list[str]) -> list[int]:
+    """Text tokens of each prompt (no start / end token), before the cut to prompt_token_limit that
+    encode_prompts_grad makes. `verbose=False`: the tokenizer's own over-length notice goes to stderr, unseen."""
+    if not prompts:
+        return []
+    return [len(ids) for ids in tokenizer(prompts, add_special_tokens=False, verbose=False).input_ids]
+
+
+def prompt_truncation_warnings(tokenizer, prompts: dict[str, str]) -> list[str]:
+    """A warning per named prompt (e.g. {"prompt": ..., "negative prompt": ...}) longer than CLIP reads: encode_prompts
+    keeps the first prompt_token_limit tokens and drops the rest without a word (diffusers warns when it encodes the
+    prompt itself, but toonlora encodes it here), so generation should say so."""
+    limit = prompt_token_limit(tokenizer)
+    names = [name for name, text in prompts.items() if text]
+    counts = prompt_token_counts(tokenizer, [prompts[name] for name in names])
+    return [f"the {name} is {count} tokens long; CLIP reads only the first {limit}, the rest is ignored. Shorten it (fewer tags)."
+            for name, count in zip(names, counts) if count > limit]
 
 
 def make_lora_config(rank: int, alpha: float, target_modules: tuple[str, ...], dora: bool, algorithm: str = "lora", lokr_factor: int = -1):

@@ -14,16 +14,39 @@
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
 from typing import Callable
 
 import torch
 
-from .models import BaseModel, encode_prompts, encode_prompts_grad
+from .data import DatasetItem, caption_file, shuffle_caption
+from .models import BaseModel, encode_prompts, encode_prompts_grad, prompt_token_counts, prompt_token_limit
 
 PREFETCH_CAPTIONS = 128  # captions per refill: about 15 MB of SD1.5 embeddings (77 x 768, fp16)
 ENCODE_CHUNK = 32  # captions per text-encoder forward during a refill
 
 Placement = Callable[[bool], None]  # moves the text encoder onto the device (True) or off it (False)
+
+
+def long_caption_warnings(tokenizer, items: tuple[DatasetItem, ...], shuffle_captions: bool) -> list[str]:
+    """One warning when captions are longer than CLIP reads (75 tokens for SD1.5), naming up to 3 caption files: the
+    encoder keeps the first 75 tokens and drops the tail without a word. Counted as the step sees a caption (tag
+    shuffling moves tags, it does not change their token count); with shuffling a different tail drops each step."""
+    limit = prompt_token_limit(tokenizer)
+    captions = [shuffle_caption(item.caption, item.trigger, random.Random(0)) if shuffle_captions else item.caption for item in items]
+    long = [(item, count) for item, count in zip(items, prompt_token_counts(tokenizer, captions)) if count > limit]
+    if not long:
+        return []
+    named = []
+    for item, count in long[:3]:
+        source = caption_file(Path(item.image_path))
+        named.append(f"{(source or Path(item.image_path)).name} {count} tokens")
+    shown = ", ".join(named) + (f" and {len(long) - 3} more" if len(long) > 3 else "")
+    tail = ("the tags past it are ignored, with caption shuffling different ones each step" if shuffle_captions
+            else "the rest of each is ignored")
+    return [f"{len(long)} of {len(items)} captions are longer than the {limit} tokens CLIP reads ({shown}): {tail}. "
+            "Shorten them (fewer tags) to train every tag."]
 
 
 class PrefetchedTextEmbeddings:

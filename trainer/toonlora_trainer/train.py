@@ -36,7 +36,9 @@ from .models import (
 )
 from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample, rate_and_eta
 from .memory_estimate import check_gpu_memory, out_of_memory_explained
-from .text_embeddings import PREFETCH_CAPTIONS, LiveTextEmbeddings, Placement, PrefetchedTextEmbeddings, encoder_placement
+from .text_embeddings import (
+    PREFETCH_CAPTIONS, LiveTextEmbeddings, Placement, PrefetchedTextEmbeddings, encoder_placement, long_caption_warnings,
+)
 
 SAMPLE_STEPS = 20
 
@@ -148,6 +150,8 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
         torch.backends.cudnn.benchmark = True  # fixed shapes (one per bucket): pick the fastest conv kernels once each
     torch.manual_seed(config.seed)
     base = load_base_model(config.base_model, request.sd15_config_dir)
+    for warning in long_caption_warnings(base.tokenizer, dataset.items, config.shuffle_captions):
+        emit(Log("warn", warning))
     check_gpu_memory(config, base, precision, emit)
     os.makedirs(run_dir, exist_ok=True)  # only now: a run that fails on its inputs leaves no empty folder behind
     base.vae.requires_grad_(False).to(precision.device, torch.float32)
@@ -212,7 +216,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     weights = ckpt.save_adapter(unet, run_dir, config.base_model)
     artifacts = {"adapter": weights, "adapter_config": os.path.join(run_dir, ckpt.ADAPTER_CONFIG), "checkpoint": final_checkpoint}
     stats = {"steps": state.step, "lora_modules": modules, "trainable_params": n_params, "images": len(dataset.items),
-             "seconds": time.perf_counter() - started}
+             "epochs": epochs_trained(config, dataset, state.step), "seconds": time.perf_counter() - started}
     if text_encoder is not None:
         artifacts["text_encoder_adapter"] = ckpt.save_adapter(text_encoder, os.path.join(run_dir, ckpt.TEXT_ENCODER_DIR), config.base_model)
         stats |= {"text_encoder_lora_modules": te_modules, "text_encoder_trainable_params": te_n_params}
@@ -267,6 +271,14 @@ def resolve_steps(config: TrainingConfig, dataset: Dataset) -> TrainingConfig:
     return resolved
 
 
+def epochs_trained(config: TrainingConfig, dataset: Dataset, steps: int) -> int:
+    """The epochs `steps` optimizer steps reach, counted as kohya reports ss_epoch (train_network.py: ceil(steps /
+    num_update_steps_per_epoch), that ceil(batches per epoch / accumulation)); a started epoch counts."""
+    batches = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
+    steps_per_epoch = math.ceil(batches / config.gradient_accumulation)
+    return max(1, math.ceil(steps / steps_per_epoch))
+
+
 def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
     """What the run will do, logged once at the start: data, length, samples, the text-embedding cache."""
     repeats = sorted({item.repeats for item in dataset.items})
@@ -283,14 +295,22 @@ def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
         lines.append(f"aspect-ratio buckets (images each): {sizes}" + ("; a batch holds one bucket" if config.batch_size > 1 else "")
                      + ("; compile makes one graph per bucket size" if config.compile else ""))
     if config.sample_every_steps:
-        prompts = list(config.sample_prompts) or [dataset.sample_prompt]
-        lines.append(f"samples every {config.sample_every_steps} steps: prompts {prompts}, seeds {list(config.sample_seeds)}")
+        prompts = sample_prompts(config, dataset)
+        folders = len({item.folder_tokens or item.trigger for item in dataset.items})
+        skipped = (f" (the first {len(prompts)} of {folders} concept folders; samplePrompts sets others)"
+                   if not config.sample_prompts and folders > len(prompts) else "")
+        lines.append(f"samples every {config.sample_every_steps} steps: prompts {prompts}{skipped}, seeds {list(config.sample_seeds)}")
     if not config.train_text_encoder:
         shuffled = "shuffled captions" if config.shuffle_captions else "captions"
         lines.append(f"text embeddings: the coming steps' {shuffled} are encoded {PREFETCH_CAPTIONS} at a time, and on a GPU "
                      "the frozen text encoder waits in CPU memory in between"
                      + ("; image latents are cached once" if config.cache_latents else "; image latents are encoded every step"))
     return lines
+
+
+def sample_prompts(config: TrainingConfig, dataset: Dataset) -> list[str]:
+    """The sample images' prompts: samplePrompts, else one per concept folder (Dataset.sample_prompts)."""
+    return list(config.sample_prompts) or list(dataset.sample_prompts)
 
 
 def _make_loop_state(config: TrainingConfig, params, precision: Precision) -> LoopState:
@@ -518,7 +538,7 @@ def _checkpoint(run_dir, unet, text_encoder, config: TrainingConfig, state: Loop
 
 def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, config: TrainingConfig, precision: Precision, step: int, run_dir: str, emit: Emit) -> None:
     """Sample images with fixed seeds (the same every time, so progress is comparable) and the trigger prompt."""
-    prompts = list(config.sample_prompts) or [dataset.sample_prompt]
+    prompts = sample_prompts(config, dataset)
     unet.eval()
     if text_encoder is not None:
         text_encoder.eval()

@@ -9,7 +9,7 @@ import { createProgressReporter } from '../../worker/progress-bar.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
 import { describeMemoryEstimate, estimateTrainingMemory, type MemoryEstimate } from '../../worker/memory-estimate.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
-import { runTraining, type TrainResult } from '../../worker/train.js';
+import { planTraining, runTraining, type TrainingPlan, type TrainResult } from '../../worker/train.js';
 import { numberFlag as num } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
 
@@ -80,6 +80,7 @@ export function inertFlagWarnings(flags: TrainFlags, config: TrainingConfig): st
 
 interface DryRun extends LoraCount {
   readonly config: TrainingConfig;
+  readonly plan: TrainingPlan;
   readonly gpuMemory: MemoryEstimate;
 }
 
@@ -87,8 +88,12 @@ function formatDryRun(dry: DryRun): string {
   const { lora } = dry;
   const share = ((100 * lora.trainableParams) / lora.unetParams).toFixed(2);
   const adapter = dry.config.lora.algorithm === 'lokr' ? 'LoKr' : 'LoRA';
+  const { plan } = dry;
   return [
     JSON.stringify(dry.config, null, 2),
+    `dataset: ${plan.images} images, ${plan.imagesWithRepeats} with repeats (an epoch); ${plan.steps} steps ` +
+      `${dry.config.epochs === undefined ? 'reach' : '='} ${plan.epochs} epoch(s) at batch ${dry.config.batchSize} ` +
+      `x accumulation ${dry.config.gradientAccumulation}.`,
     `${adapter}: ${lora.modules} modules, ${lora.trainableParams.toLocaleString('en-US')} trainable parameters ` +
       `(${share}% of the UNet's ${lora.unetParams.toLocaleString('en-US')}), from the ${lora.countedOn}.`,
     ...(dry.textEncoderLora
@@ -174,7 +179,7 @@ export function registerTrain(program: Command): void {
     .option('--resume', 'continue from the newest checkpoint in the run folder', false)
     .option(
       '--dry-run',
-      'print the resolved config, the LoRA size and the estimated peak GPU memory (no GPU needed), train nothing',
+      'print the resolved config (--epochs turned into steps from the dataset, as the run does), the LoRA size and the estimated peak GPU memory (no GPU needed), train nothing; a missing or empty dataset fails as a real run does',
       false,
     )
     .option('--config <file>', 'config file (.json / .toml) with a [training] section; flags win')
@@ -188,9 +193,15 @@ export function registerTrain(program: Command): void {
         for (const warning of inertFlagWarnings(flags, config)) process.stderr.write(`toonlora train: warning: ${warning}\n`);
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
         if (flags.dryRun) {
-          const resolved = { ...config, lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) } };
+          // the length as the worker resolves it from the dataset (fails on a missing or empty one, as a real run)
+          const plan = await planTraining(datasetDir, config);
+          const resolved = {
+            ...config,
+            steps: plan.steps,
+            lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) },
+          };
           const [count, gpuMemory] = await Promise.all([countLora(config), estimateTrainingMemory(config)]);
-          printResult({ config: resolved, ...count, gpuMemory }, flags, formatDryRun);
+          printResult({ config: resolved, plan, ...count, gpuMemory }, flags, formatDryRun);
           return 0;
         }
         if (!flags.output)
