@@ -34,6 +34,8 @@ export interface LokrConvertRequest {
   /** ISO date for modelspec.date. */
   readonly nowIso: string;
   readonly baseModel?: string;
+  /** How errors name the input (a PEFT folder as the user gave it); defaults to the weights file's name. */
+  readonly fileLabel?: string;
 }
 
 export interface PreparedConversion {
@@ -127,7 +129,7 @@ export async function prepareLokrConversion(
   stats: ConversionStats,
 ): Promise<PreparedConversion> {
   const { reader } = opened;
-  const file = basename(reader.path);
+  const file = request.fileLabel ?? basename(reader.path);
   if (request.to === 'diffusers') throw lokrDiffusersError(file);
   const usable = usableLokrModel(opened.model, file, request.dropUnknown);
   const { model } = usable;

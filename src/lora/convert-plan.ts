@@ -4,7 +4,7 @@
 import { ToonloraError } from '../errors.js';
 import { isFloatDtype, PRECISION_DTYPES, type Precision } from './float-convert.js';
 import type { LoraFormat } from './lora-keys.js';
-import { kohyaModuleName } from './lora-keys.js';
+import { kohyaModuleName, peftTargetPath } from './lora-keys.js';
 import type { LoraModel, LoraModule } from './lora-model.js';
 import { networkModuleMetadata } from './kohya-metadata.js';
 import { buildPeftConfig } from './peft-config.js';
@@ -64,8 +64,22 @@ export function doraScaleShape(magnitude: readonly number[]): number[] {
   return [...magnitude];
 }
 
-/** Inverse of {@link doraScaleShape}; undefined when the scale is per input column (PEFT cannot hold it). */
-export function peftMagnitudeShape(doraScale: readonly number[], outFeatures: number): number[] | undefined {
+/**
+ * The `lora_magnitude_vector` shape for a module's magnitude: a PEFT / diffusers source already holds
+ * PEFT's shape (`(out,)`, `(1, out, 1, 1)`), kept; a kohya `dora_scale` goes through the inverse of
+ * {@link doraScaleShape}. Undefined when a kohya scale is per input column (PEFT cannot hold it).
+ */
+export function peftMagnitudeShape(
+  magnitude: readonly number[],
+  outFeatures: number,
+  sourceFormat: LoraFormat,
+): number[] | undefined {
+  if (sourceFormat !== 'kohya') {
+    const linear = magnitude.length === 1 && magnitude[0] === outFeatures;
+    const conv = magnitude.length === 4 && magnitude[0] === 1 && magnitude[1] === outFeatures;
+    return linear || (conv && magnitude[2] === 1 && magnitude[3] === 1) ? [...magnitude] : undefined;
+  }
+  const doraScale = magnitude;
   if (doraScale[0] !== outFeatures || doraScale.slice(1).some((d) => d !== 1)) return undefined;
   if (doraScale.length === 2) return [outFeatures];
   if (doraScale.length === 4) return [1, outFeatures, 1, 1];
@@ -152,24 +166,50 @@ function peftStyleTensors(
   prefix: string,
   precision: Precision | undefined,
   file: string,
+  sourceFormat: LoraFormat,
+  magnitudeSuffix = '',
 ): PlannedTensor[] {
   const tensors: PlannedTensor[] = [];
   for (const m of modules) {
     tensors.push(plannedTensor(`${prefix}${m.path}.lora_A.weight`, m.down, precision));
     tensors.push(plannedTensor(`${prefix}${m.path}.lora_B.weight`, m.up, precision));
     if (m.magnitude) {
-      const shape = peftMagnitudeShape(m.magnitude.shape, m.up.shape[0] as number);
+      const shape = peftMagnitudeShape(m.magnitude.shape, m.up.shape[0] as number, sourceFormat);
       if (!shape) {
-        throw new ToonloraError(
-          'TL_ERR_LORA_FORMAT',
-          `${file}: module "${m.path}": dora_scale ${JSON.stringify(m.magnitude.shape)} is per input column (LyCORIS wd_on_out=False); PEFT's magnitude is per output row, so it cannot be converted. Convert --to kohya instead.`,
-          { details: { file, module: m.path } },
-        );
+        const what =
+          sourceFormat === 'kohya'
+            ? `dora_scale ${JSON.stringify(m.magnitude.shape)} is per input column (LyCORIS wd_on_out=False); PEFT's magnitude is per output row, so it cannot be converted. Convert --to kohya instead.`
+            : `lora_magnitude_vector ${JSON.stringify(m.magnitude.shape)} is not PEFT's per-output-row shape ([${m.up.shape[0]}] or [1, ${m.up.shape[0]}, 1, 1]) for lora_B ${JSON.stringify(m.up.shape)}. The file is damaged or not a PEFT DoRA adapter.`;
+        throw new ToonloraError('TL_ERR_LORA_FORMAT', `${file}: module "${m.path}": ${what}`, {
+          details: { file, module: m.path },
+        });
       }
-      tensors.push(plannedTensor(`${prefix}${m.path}.lora_magnitude_vector`, m.magnitude, precision, shape));
+      tensors.push(
+        plannedTensor(
+          `${prefix}${m.path}.lora_magnitude_vector${magnitudeSuffix}`,
+          m.magnitude,
+          precision,
+          shape,
+        ),
+      );
     }
   }
   return tensors;
+}
+
+/**
+ * The adapter config of one component's modules, its target_modules and patterns named as PEFT
+ * matches them on either transformers version ({@link peftTargetPath}).
+ */
+function componentPeftConfig(
+  component: LoraComponent,
+  modules: readonly LoraModule[],
+  baseModel: string | undefined,
+): Record<string, unknown> {
+  return buildPeftConfig(
+    modules.map((m) => ({ path: peftTargetPath(component, m.path), rank: m.rank, alpha: m.alpha })),
+    { useDora: modules.some((m) => m.magnitude), baseModel },
+  );
 }
 
 function byComponent(model: LoraModel): Map<LoraComponent, LoraModule[]> {
@@ -187,12 +227,9 @@ function planPeft(model: LoraModel, options: PlanOptions, file: string): Planned
     const folder = component === 'unet' ? '' : 'text_encoder/';
     files.push({
       relativePath: `${folder}adapter_model.safetensors`,
-      tensors: peftStyleTensors(modules, 'base_model.model.', options.precision, file),
+      tensors: peftStyleTensors(modules, 'base_model.model.', options.precision, file, model.format),
       metadata: { format: 'pt' },
-      adapterConfig: buildPeftConfig(modules, {
-        useDora: modules.some((m) => m.magnitude),
-        baseModel: options.baseModel,
-      }),
+      adapterConfig: componentPeftConfig(component, modules, options.baseModel),
       kohyaHashes: false,
     });
   }
@@ -203,11 +240,14 @@ function planDiffusers(model: LoraModel, options: PlanOptions, file: string): Pl
   const tensors: PlannedTensor[] = [];
   const adapterMetadata: Record<string, unknown> = {};
   for (const [component, modules] of byComponent(model)) {
-    tensors.push(...peftStyleTensors(modules, `${component}.`, options.precision, file));
-    const config = buildPeftConfig(modules, {
-      useDora: modules.some((m) => m.magnitude),
-      baseModel: options.baseModel,
-    });
+    // A text-encoder magnitude keeps `.weight`: transformers 5's load_adapter maps `lora_magnitude_vector` to
+    // `lora_magnitude_vector.<adapter>` without it (measured: "UNEXPECTED" key, DoRA not applied), while
+    // PEFT's set_peft_model_state_dict (UNet, and transformers 4) accepts both spellings.
+    const suffix = component === 'text_encoder' ? '.weight' : '';
+    tensors.push(
+      ...peftStyleTensors(modules, `${component}.`, options.precision, file, model.format, suffix),
+    );
+    const config = componentPeftConfig(component, modules, options.baseModel);
     // diffusers `_pack_dict_with_prefix`: `unet.r`, `unet.lora_alpha`, ... in `lora_adapter_metadata`.
     for (const [key, value] of Object.entries(config)) adapterMetadata[`${component}.${key}`] = value;
   }

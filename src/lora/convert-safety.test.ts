@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertLora } from './convert.js';
+import { loraFileForDiffusers } from './diffusers-copy.js';
 import { float32ToFloat16Bits } from './float-convert.js';
 import { makePeftTensors, seededRandom, writePeftFolder } from './lora-fixtures.js';
 import { openLora } from './open-lora.js';
@@ -107,6 +108,10 @@ describe('tensors convert does not understand', () => {
     expect(await tensorNames(out)).toEqual([`${Q}.alpha`, `${Q}.lora_down.weight`, `${Q}.lora_up.weight`]);
     const warning = result.warnings.find((w) => w.startsWith('--drop-unknown'));
     expect(warning).toContain('dropped 3 unknown key(s) and 1 module(s)');
+    // ... and names what it dropped
+    expect(warning).toContain(
+      `"${CONV}.lora_mid.weight", "lora_te2_text_model_encoder_layers_0_self_attn_q_proj.`,
+    );
   });
 
   it('--drop-unknown warns only about the modules it writes (no .alpha count of dropped ones)', async () => {
@@ -162,6 +167,58 @@ describe('tensors convert does not understand', () => {
     });
     expect(dropped.warnings.some((w) => w.includes('dropped 2 unknown key(s)'))).toBe(true);
     expect(await tensorNames(join(dir, 'pe.safetensors'))).toHaveLength(3);
+  });
+});
+
+describe('modules_to_save as PEFT saves it, in convert and generate', () => {
+  // PEFT writes a modules_to_save module's own weights as `base_model.model.conv_in.weight` (no
+  // `modules_to_save.` level): named as such, and only convert's error offers --drop-unknown.
+  async function mtsFolder(): Promise<string> {
+    const folder = join(dir, 'peft-mts');
+    const tensors = makePeftTensors({
+      modules: ['down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'],
+      rank: 4,
+      seed: 2,
+    });
+    tensors.push({
+      name: 'base_model.model.conv_in.weight',
+      dtype: 'F32',
+      shape: [4],
+      data: new Float32Array(4),
+    });
+    await writePeftFolder(folder, tensors, { r: 4, lora_alpha: 4, modules_to_save: ['conv_in'] });
+    return folder;
+  }
+
+  it('convert names the folder as given, says modules_to_save and offers --drop-unknown', async () => {
+    const folder = await mtsFolder();
+    const attempt = convertLora({ input: folder, output: join(dir, 'mts.safetensors') });
+    const message = await attempt.catch((e: Error) => e.message);
+    expect(message).toMatch(
+      new RegExp(`^${folder.replaceAll('.', '\\.')}: 1 tensor\\(s\\) convert does not understand`),
+    );
+    expect(message).toContain(
+      '"base_model.model.conv_in.weight" (a whole module weight: PEFT modules_to_save',
+    );
+    expect(message).toContain('Pass --drop-unknown');
+  });
+
+  it('generate names the folder and the convert command that drops them, not a flag generate lacks', async () => {
+    const folder = await mtsFolder();
+    const attempt = loraFileForDiffusers(folder, join(dir, 'mts-cache'));
+    await expect(attempt).rejects.toMatchObject({ code: 'TL_ERR_LORA_FORMAT' });
+    const message = await attempt.then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(
+      message.startsWith(`${folder}: 1 tensor(s) toonlora cannot apply: "base_model.model.conv_in.weight"`),
+    ).toBe(true);
+    expect(message).toContain('modules_to_save');
+    expect(message).toContain(
+      `\`toonlora convert ${folder} --to diffusers --drop-unknown -o <copy>.safetensors\``,
+    );
+    expect(message).not.toContain('Pass --drop-unknown');
   });
 });
 

@@ -192,6 +192,93 @@ describe('PEFT -> kohya -> PEFT', () => {
   });
 });
 
+describe('PEFT DoRA to PEFT / diffusers', () => {
+  const modules = sd15AttentionModules().slice(0, 2);
+  const conv = 'down_blocks.0.resnets.0.conv1';
+
+  it("keeps PEFT's own magnitude shapes, (out,) and (1, out, 1, 1), instead of refusing them as kohya shapes", async () => {
+    const random = seededRandom(8);
+    const fill = (n: number) => Float32Array.from({ length: n }, () => 1 + Math.abs(random()));
+    const convTensors = [
+      {
+        name: `base_model.model.${conv}.lora_A.weight`,
+        dtype: 'F32' as const,
+        shape: [4, 320, 3, 3],
+        data: fill(4 * 320 * 9),
+      },
+      {
+        name: `base_model.model.${conv}.lora_B.weight`,
+        dtype: 'F32' as const,
+        shape: [320, 4, 1, 1],
+        data: fill(320 * 4),
+      },
+      {
+        name: `base_model.model.${conv}.lora_magnitude_vector`,
+        dtype: 'F32' as const,
+        shape: [1, 320, 1, 1],
+        data: fill(320),
+      },
+    ];
+    const tensors = [...makePeftTensors({ modules, rank: 4, seed: 6, dora: true }), ...convTensors];
+    await writePeftFolder(join(dir, 'pdora'), tensors, { r: 4, lora_alpha: 8, use_dora: true });
+    const source = await readAll(join(dir, 'pdora', 'adapter_model.safetensors'));
+
+    await convertLora({ input: join(dir, 'pdora'), output: join(dir, 'pdora-peft'), to: 'peft' });
+    const peft = await readAll(join(dir, 'pdora-peft', 'adapter_model.safetensors'));
+    expect([...peft.keys()].sort()).toEqual([...source.keys()].sort());
+    for (const [name, tensor] of source) {
+      expect(peft.get(name)?.shape, name).toEqual(tensor.shape);
+      expect(peft.get(name)?.bytes, name).toEqual(tensor.bytes);
+    }
+    expect(JSON.parse(await readFile(join(dir, 'pdora-peft', 'adapter_config.json'), 'utf8')).use_dora).toBe(
+      true,
+    );
+
+    await convertLora({
+      input: join(dir, 'pdora'),
+      output: join(dir, 'pdora.d.safetensors'),
+      to: 'diffusers',
+    });
+    const diffusers = await readAll(join(dir, 'pdora.d.safetensors'));
+    expect(diffusers.get(`unet.${modules[0]}.lora_magnitude_vector`)?.shape).toEqual([320]);
+    expect(diffusers.get(`unet.${conv}.lora_magnitude_vector`)?.shape).toEqual([1, 320, 1, 1]);
+    expect(diffusers.get(`unet.${conv}.lora_magnitude_vector`)?.bytes).toEqual(
+      source.get(`base_model.model.${conv}.lora_magnitude_vector`)?.bytes,
+    );
+    // and kohya -> PEFT still turns dora_scale (out, 1, 1, 1) back into (1, out, 1, 1)
+    await convertLora({ input: join(dir, 'pdora.d.safetensors'), output: join(dir, 'pdora.k.safetensors') });
+    const kohya = await readAll(join(dir, 'pdora.k.safetensors'));
+    expect(kohya.get(`lora_unet_${conv.replaceAll('.', '_')}.dora_scale`)?.shape).toEqual([320, 1, 1, 1]);
+    await convertLora({
+      input: join(dir, 'pdora.k.safetensors'),
+      output: join(dir, 'pdora-back'),
+      to: 'peft',
+    });
+    const back = await readAll(join(dir, 'pdora-back', 'adapter_model.safetensors'));
+    expect(back.get(`base_model.model.${conv}.lora_magnitude_vector`)?.shape).toEqual([1, 320, 1, 1]);
+  });
+
+  it('refuses a PEFT magnitude of neither shape, naming the module and the shapes it expects', async () => {
+    const tensors = makePeftTensors({ modules: modules.slice(0, 1), rank: 4, seed: 7 });
+    tensors.push({
+      name: `base_model.model.${modules[0]}.lora_magnitude_vector`,
+      dtype: 'F32',
+      shape: [1, 320],
+      data: new Float32Array(320).fill(1),
+    });
+    await writePeftFolder(join(dir, 'pdora-bad'), tensors, { r: 4, lora_alpha: 8, use_dora: true });
+    await expect(
+      convertLora({
+        input: join(dir, 'pdora-bad'),
+        output: join(dir, 'pdora-bad.d.safetensors'),
+        to: 'diffusers',
+      }),
+    ).rejects.toThrow(
+      /module ".*attn1\.to_q": lora_magnitude_vector \[1,320\] is not PEFT's per-output-row shape \(\[320\] or \[1, 320, 1, 1\]\)/,
+    );
+  });
+});
+
 describe('diffusers format and precision', () => {
   const modules = sd15AttentionModules().slice(0, 4);
 

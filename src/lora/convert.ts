@@ -2,7 +2,7 @@
 // alpha kept per module, optional fp16 / bf16 / fp32 precision and kohya metadata. LoKr adapters
 // (kohya / LyCORIS <-> PEFT) go through convert-lokr.ts and are written the same way. Streams tensors
 // (no whole-file read); the CLI, the trainer helper and the server call this one function.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
@@ -48,6 +48,8 @@ export type ConvertOptions = z.input<typeof convertOptionsSchema> & {
   trainingFacts?: LoraTrainingFactsInput;
   /** Clock for modelspec.date (ISO string); defaults to now. */
   now?: () => Date;
+  /** Metadata added to every written .safetensors (e.g. generate's copies name their original). */
+  extraMetadata?: Readonly<Record<string, string>>;
 };
 
 export interface ConvertResult {
@@ -269,10 +271,11 @@ function prepareLoraConversion(
   opened: { reader: SafetensorsReader; model: LoraModel },
   options: ConvertOptions,
   data: z.output<typeof convertOptionsSchema>,
+  file: string,
 ): PreparedConversion & { model: LoraModel } {
   const { reader } = opened;
   const { to, precision } = data;
-  const usable = withoutUnknownKeys(opened.model, basename(reader.path), data.dropUnknown, dropUnknown);
+  const usable = withoutUnknownKeys(opened.model, file, data.dropUnknown, dropUnknown);
   const model = usable.model;
   const kohyaMetadata = to === 'kohya' ? kohyaMetadataFor(options, model) : undefined;
   const plans = planConversion(
@@ -284,7 +287,7 @@ function prepareLoraConversion(
       sourceMetadata: reader.header.metadata,
       ...(options.trainingFacts?.baseModel ? { baseModel: options.trainingFacts.baseModel } : {}),
     },
-    basename(reader.path),
+    file,
   );
   return {
     format: model.format,
@@ -318,6 +321,8 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
   const opened = await openAdapter(input);
   try {
     const { reader } = opened;
+    // Errors name a PEFT folder as the user gave it, not its adapter_model.safetensors.
+    const file = (await stat(input)).isDirectory() ? input : basename(reader.path);
     const stats: ConversionStats = { overflowed: 0 };
     let prepared: PreparedConversion;
     let loraModules: LoraModel['modules'] = [];
@@ -330,16 +335,19 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
           dropUnknown: parsed.data.dropUnknown,
           ...(to === 'kohya' && options.trainingFacts ? { facts: parseTrainingFacts(options) } : {}),
           nowIso: nowIso(options),
+          fileLabel: file,
           ...(options.trainingFacts?.baseModel ? { baseModel: options.trainingFacts.baseModel } : {}),
         },
         stats,
       );
     } else {
-      const lora = prepareLoraConversion(opened, options, parsed.data);
+      const lora = prepareLoraConversion(opened, options, parsed.data, file);
       prepared = lora;
       loraModules = lora.model.modules;
     }
-    const plans = prepared.plans;
+    const plans = options.extraMetadata
+      ? prepared.plans.map((plan) => ({ ...plan, metadata: { ...plan.metadata, ...options.extraMetadata } }))
+      : prepared.plans;
     let files: ConvertResult['files'];
     if (to === 'peft') {
       files = await writePeftFolder(plans, output, reader, overwrite, stats);

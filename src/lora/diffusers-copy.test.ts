@@ -2,15 +2,25 @@
 // diffusers-format copy that keeps every module's alpha (made once, reused while the input is
 // unchanged); a PEFT LoKr adapter by a LyCORIS copy; a single-alpha kohya file is used as it is, a broken
 // file or an unconvertible PEFT adapter refused.
-import { mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertLora } from './convert.js';
 import { loraFileForDiffusers } from './diffusers-copy.js';
-import { makeLokrTensors, makePeftTensors, writePeftFolder } from './lora-fixtures.js';
+import {
+  type FixtureTensor,
+  makeLokrTensors,
+  makePeftTensors,
+  seededRandom,
+  writeFixtureFile,
+  writePeftFolder,
+} from './lora-fixtures.js';
+import { inspectLora } from './inspect.js';
 import { openAdapter } from './open-adapter.js';
 import { openLora } from './open-lora.js';
+import { openSafetensors } from './safetensors-read.js';
 import { sd15AttentionModules } from './sd15-modules.js';
 
 const modules = sd15AttentionModules().slice(0, 3);
@@ -39,6 +49,26 @@ async function alphasByModule(path: string): Promise<Record<string, number>> {
   return Object.fromEntries(model.modules.map((m) => [m.path, m.alpha]));
 }
 
+const DORA_UNET = 'down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q';
+const DORA_TE = 'text_model.encoder.layers.0.self_attn.q_proj';
+
+/** A kohya DoRA file: one UNet and one text-encoder module (rank 4, alpha 2) with the given dora_scale shapes. */
+function kohyaDoraTensors(unetScale: number[], teScale: number[]): FixtureTensor[] {
+  const random = seededRandom(4);
+  const fill = (shape: number[]) =>
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random());
+  const module = (name: string, width: number, scale: number[]): FixtureTensor[] => [
+    { name: `${name}.lora_down.weight`, dtype: 'F32', shape: [4, width], data: fill([4, width]) },
+    { name: `${name}.lora_up.weight`, dtype: 'F32', shape: [width, 4], data: fill([width, 4]) },
+    { name: `${name}.alpha`, dtype: 'F32', shape: [], data: new Float32Array([2]) },
+    { name: `${name}.dora_scale`, dtype: 'F32', shape: scale, data: fill(scale) },
+  ];
+  return [
+    ...module(`lora_unet_${DORA_UNET.replaceAll('.', '_')}`, 320, unetScale),
+    ...module(`lora_te_${DORA_TE.replaceAll('.', '_')}`, 768, teScale),
+  ];
+}
+
 describe('loraFileForDiffusers', () => {
   it('converts a mixed-alpha kohya file once, keeping every alpha, and reuses the copy', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
@@ -53,6 +83,9 @@ describe('loraFileForDiffusers', () => {
     expect(await alphasByModule(first.path)).toEqual(await alphasByModule(input));
     expect(Object.values(await alphasByModule(first.path)).sort()).toEqual([1, 4, 4]);
 
+    // The copy names the user's file, for the worker's error if diffusers refuses the copy (generate.py).
+    expect(copy.reader.header.metadata['toonlora.copy_of']).toBe(input);
+
     const again = await loraFileForDiffusers(input, cache);
     expect(again.path).toBe(first.path);
     expect(await readdir(cache)).toHaveLength(1);
@@ -61,6 +94,23 @@ describe('loraFileForDiffusers', () => {
     await utimes(input, new Date(), new Date(Date.now() + 5000));
     const changed = await loraFileForDiffusers(input, cache);
     expect(changed.path).not.toBe(first.path);
+    expect(await readdir(cache)).toHaveLength(2);
+  });
+
+  it('does not reuse a copy an older toonlora made under the old cache name', async () => {
+    // Copies made before COPY_VERSION 2 hold text-encoder targets transformers 5 does not match.
+    const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
+    const cache = join(dir, 'cache');
+    const input = await kohyaFile(dir, 'old', { [modules[1] as string]: 1 });
+    const info = await stat(input);
+    const oldKey = createHash('sha256')
+      .update(`${input}\0${info.size}\0${info.mtimeMs}\0none`)
+      .digest('hex')
+      .slice(0, 16);
+    await mkdir(cache);
+    await writeFile(join(cache, `old.${oldKey}.diffusers.safetensors`), 'stale');
+    const choice = await loraFileForDiffusers(input, cache);
+    expect(choice.path).not.toBe(join(cache, `old.${oldKey}.diffusers.safetensors`));
     expect(await readdir(cache)).toHaveLength(2);
   });
 
@@ -133,6 +183,73 @@ describe('loraFileForDiffusers', () => {
     await expect(loraFileForDiffusers(peft, join(dir, 'cache'))).rejects.toMatchObject({
       code: 'TL_ERR_LORA_FORMAT',
     });
+  });
+
+  it("converts a kohya DoRA file, whose dora_scale load_lora_weights drops, to a diffusers copy with PEFT's magnitude", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
+    const input = join(dir, 'dora.safetensors');
+    await writeFixtureFile(input, kohyaDoraTensors([320, 1], [768, 1]));
+    const choice = await loraFileForDiffusers(input, join(dir, 'cache'));
+    expect(choice.path.startsWith(join(dir, 'cache'))).toBe(true);
+    expect(choice.note).toMatch(
+      /dora\.safetensors is a DoRA LoRA \(dora_scale\), whose magnitude diffusers' load_lora_weights drops/,
+    );
+    expect(choice.note).toContain("every module's alpha and DoRA magnitude kept");
+    const reader = await openSafetensors(choice.path);
+    const shapes = Object.fromEntries(reader.header.tensors.map((t) => [t.name, t.shape]));
+    const meta = JSON.parse(reader.header.metadata.lora_adapter_metadata ?? '{}');
+    await reader.close();
+    expect(shapes[`unet.${DORA_UNET}.lora_magnitude_vector`]).toEqual([320]);
+    // transformers 5 loads a text-encoder magnitude only with `.weight` (see convert-plan.ts)
+    expect(shapes[`text_encoder.${DORA_TE}.lora_magnitude_vector.weight`]).toEqual([768]);
+    expect(meta['unet.use_dora']).toBe(true);
+    expect(meta['text_encoder.use_dora']).toBe(true);
+  });
+
+  it('refuses a kohya DoRA file whose dora_scale is per input column, naming the file and the module', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
+    const input = join(dir, 'dora-cols.safetensors');
+    await writeFixtureFile(input, kohyaDoraTensors([1, 320], [768, 1]));
+    await expect(loraFileForDiffusers(input, join(dir, 'cache'))).rejects.toMatchObject({
+      code: 'TL_ERR_LORA_FORMAT',
+      message: expect.stringMatching(
+        /^dora-cols\.safetensors: module "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q": its DoRA dora_scale \[1,320\] is per input column .*DoRA is not applied by diffusers .*Use the WebUI \/ ComfyUI, or train without --dora\.$/,
+      ),
+    });
+  });
+
+  it("re-converts a diffusers file whose metadata names 'text_model.' text-encoder targets (older toonlora)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
+    const input = join(dir, 'old.safetensors');
+    const tensors = kohyaDoraTensors([320, 1], [768, 1])
+      .filter((t) => !t.name.endsWith('.dora_scale') && !t.name.endsWith('.alpha'))
+      .map((t) => ({
+        ...t,
+        name: t.name
+          .replace(`lora_te_${DORA_TE.replaceAll('.', '_')}`, `text_encoder.${DORA_TE}`)
+          .replace(`lora_unet_${DORA_UNET.replaceAll('.', '_')}`, `unet.${DORA_UNET}`)
+          .replace('.lora_down.weight', '.lora_A.weight')
+          .replace('.lora_up.weight', '.lora_B.weight'),
+      }));
+    const metadata = {
+      'text_encoder.r': 4,
+      'text_encoder.lora_alpha': 2,
+      'text_encoder.target_modules': [DORA_TE],
+      'unet.r': 4,
+      'unet.lora_alpha': 2,
+      'unet.target_modules': [DORA_UNET],
+    };
+    await writeFixtureFile(input, tensors, { format: 'pt', lora_adapter_metadata: JSON.stringify(metadata) });
+    const verdict = (await inspectLora(input)).compatibility.find((v) => v.loader === 'diffusers');
+    expect(verdict?.ok).toBe(false);
+    expect(verdict?.notes.join(' ')).toContain("target_modules with 'text_model.'");
+    const choice = await loraFileForDiffusers(input, join(dir, 'cache'));
+    expect(choice.note).toMatch(/^old\.safetensors names its text-encoder modules with 'text_model\.'/);
+    const reader = await openSafetensors(choice.path);
+    const meta = JSON.parse(reader.header.metadata.lora_adapter_metadata ?? '{}');
+    await reader.close();
+    expect(meta['text_encoder.target_modules']).toEqual(['encoder.layers.0.self_attn.q_proj']);
+    expect(await loraFileForDiffusers(choice.path, join(dir, 'cache'))).toEqual({ path: choice.path });
   });
 
   it('refuses a file that is not a LoRA, naming it', async () => {

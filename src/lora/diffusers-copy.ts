@@ -6,16 +6,28 @@
 //   the diffusers format, every module's alpha kept;
 // - a PEFT LoRA adapter (a training run's adapter_model.safetensors or its folder): load_lora_weights
 //   does not read PEFT keys, and the alpha lives in adapter_config.json; the copy is diffusers format;
-// - a PEFT LoKr adapter: the LoKr loader reads LyCORIS (kohya) files; the copy is one.
-// Every other file (kohya with one alpha, diffusers, LyCORIS LoKr) is handed over as it is.
+// - a PEFT LoKr adapter: the LoKr loader reads LyCORIS (kohya) files; the copy is one;
+// - a kohya DoRA file: load_lora_weights drops its dora_scale (plain LoRA, no note); the diffusers copy
+//   holds PEFT's lora_magnitude_vector, which diffusers 0.42 loads with use_dora and applies;
+// - a diffusers file whose lora_adapter_metadata names `text_model.` text-encoder targets (older
+//   toonlora wrote them): transformers 5 has no such module; the copy names them without it.
+// Every other file (kohya with one alpha, diffusers, LyCORIS LoKr) is handed over as it is. Each copy
+// names its original in its metadata (COPY_SOURCE_METADATA_KEY), for the worker's error messages.
 import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from './convert.js';
-import { diffusersMisreadsAlphas, distinctAlphaCount } from './loader-compat.js';
+import {
+  diffusersMisreadsAlphas,
+  diffusersMissesTextModelTargets,
+  distinctAlphaCount,
+} from './loader-compat.js';
+import { kohyaModuleName } from './lora-keys.js';
+import { doraAxis, type LoraModule } from './lora-model.js';
 import { type OpenedAdapter, openAdapter } from './open-adapter.js';
 import { resolveWeightsPath } from './open-lora.js';
+import { unknownKeysError } from './unknown-keys.js';
 
 export interface DiffusersLoraChoice {
   /** The file to load: the input itself, or its converted copy. */
@@ -43,6 +55,22 @@ function neededCopy(opened: OpenedAdapter, name: string): NeededCopy | undefined
     };
   }
   const { model } = opened;
+  const dora = model.modules.filter((m) => m.magnitude);
+  if (dora.length > 0 && model.format === 'kohya') {
+    refuseUnappliableDora(dora, name);
+    return {
+      to: 'diffusers',
+      why: `${name} is a DoRA LoRA (dora_scale), whose magnitude diffusers' load_lora_weights drops from a kohya file`,
+      usableAsIs: false,
+    };
+  }
+  if (model.format === 'diffusers' && diffusersMissesTextModelTargets(opened.reader.header.metadata)) {
+    return {
+      to: 'diffusers',
+      why: `${name} names its text-encoder modules with 'text_model.' in lora_adapter_metadata, which diffusers cannot match with transformers 5 (older toonlora versions wrote such files)`,
+      usableAsIs: false,
+    };
+  }
   if (model.format === 'peft') {
     return {
       to: 'diffusers',
@@ -58,6 +86,36 @@ function neededCopy(opened: OpenedAdapter, name: string): NeededCopy | undefined
   };
 }
 
+/**
+ * Version of what the copies hold, part of their cache name: raise it when a fix changes what convert
+ * writes for them, so copies an older toonlora made (and that may not load) are made again.
+ * 2: text-encoder target_modules without `text_model.` (transformers 5); the original's path in the metadata.
+ */
+const COPY_VERSION = 2;
+
+/**
+ * Metadata key of a copy naming the file it was made from: the generation worker (trainer generate.py)
+ * names that file, not the copy, when diffusers cannot load the copy.
+ */
+export const COPY_SOURCE_METADATA_KEY = 'toonlora.copy_of';
+
+/**
+ * A kohya DoRA module whose `dora_scale` is not per output row (LyCORIS wd_on_out=False): PEFT's
+ * magnitude, which is what diffusers applies, cannot hold it, so generate would apply plain LoRA.
+ * @throws TL_ERR_LORA_FORMAT naming the file and the first such module.
+ */
+function refuseUnappliableDora(modules: readonly LoraModule[], name: string): void {
+  const other = modules.find((m) => doraAxis(m) !== 'output rows');
+  if (!other) return;
+  const module = kohyaModuleName(other.component, other.path);
+  const shape = JSON.stringify(other.magnitude?.shape);
+  throw new ToonloraError(
+    'TL_ERR_LORA_FORMAT',
+    `${name}: module "${module}": its DoRA dora_scale ${shape} is ${doraAxis(other) === 'input columns' ? 'per input column (LyCORIS wd_on_out=False)' : 'of an unknown shape'}, and DoRA is not applied by diffusers that way (only per output row, as PEFT stores it). Use the WebUI / ComfyUI, or train without --dora.`,
+    { details: { file: name, module } },
+  );
+}
+
 /** Cache file name for one version of the input: its path and its weights' and config's size and time. */
 async function copyName(path: string, to: NeededCopy['to']): Promise<string> {
   const { weights, configPath } = await resolveWeightsPath(path);
@@ -69,7 +127,7 @@ async function copyName(path: string, to: NeededCopy['to']): Promise<string> {
           () => 'none',
         );
   const key = createHash('sha256')
-    .update(`${path}\0${await version(weights)}\0${await version(configPath)}`)
+    .update(`${COPY_VERSION}\0${path}\0${await version(weights)}\0${await version(configPath)}`)
     .digest('hex')
     .slice(0, 16);
   return `${basename(path).replace(/\.safetensors$/i, '')}.${key}.${to}.safetensors`;
@@ -88,8 +146,12 @@ export async function loraFileForDiffusers(path: string, cacheFolder: string): P
   await opened.reader.close();
   const needed = neededCopy(opened, basename(path));
   if (!needed) return { path };
+  // Tensors convert would refuse (e.g. PEFT modules_to_save): say so in generate's terms, naming `path`.
+  if (!needed.usableAsIs && opened.model.unknownKeys.length > 0)
+    throw unknownKeysError(path, opened.model.unknownKeys, 'generate');
   const copy = join(cacheFolder, await copyName(path, needed.to));
-  const note = `${needed.why}: generating with its ${needed.to}-format copy ${copy} (every module's alpha kept).`;
+  const dora = opened.algorithm === 'lora' && opened.model.modules.some((m) => m.magnitude);
+  const note = `${needed.why}: generating with its ${needed.to}-format copy ${copy} (every module's alpha${dora ? ' and DoRA magnitude' : ''} kept).`;
   try {
     await stat(copy);
     return { path: copy, note };
@@ -98,7 +160,12 @@ export async function loraFileForDiffusers(path: string, cacheFolder: string): P
   }
   try {
     await mkdir(cacheFolder, { recursive: true });
-    await convertLora({ input: path, output: copy, to: needed.to });
+    await convertLora({
+      input: path,
+      output: copy,
+      to: needed.to,
+      extraMetadata: { [COPY_SOURCE_METADATA_KEY]: path },
+    });
   } catch (error) {
     // another generation made the copy meanwhile
     if (error instanceof ToonloraError && error.code === 'TL_ERR_OUTPUT_EXISTS') return { path: copy, note };

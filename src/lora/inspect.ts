@@ -5,7 +5,9 @@
 import {
   checkLoaderCompatibility,
   DIFFUSERS_KOHYA_ALPHA_NOTE,
+  DIFFUSERS_TEXT_MODEL_TARGETS_NOTE,
   diffusersMisreadsAlphas,
+  diffusersMissesTextModelTargets,
   type LoaderVerdict,
 } from './loader-compat.js';
 import { kohyaModuleName } from './lora-keys.js';
@@ -122,6 +124,19 @@ function withAlphaPatternNote(
   if (!diffusersMisreadsAlphas(format, modules)) return verdicts;
   return verdicts.map((v) =>
     v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, DIFFUSERS_KOHYA_ALPHA_NOTE] } : v,
+  );
+}
+
+/** The diffusers verdict of a file whose metadata names `text_model.` text-encoder targets (see loader-compat.ts). */
+function withTextModelTargetNote(
+  verdicts: LoaderVerdict[],
+  metadata: Readonly<Record<string, string>>,
+): LoaderVerdict[] {
+  if (!diffusersMissesTextModelTargets(metadata)) return verdicts;
+  return verdicts.map((v) =>
+    v.loader === 'diffusers'
+      ? { ...v, ok: false, notes: [...v.notes, DIFFUSERS_TEXT_MODEL_TARGETS_NOTE] }
+      : v,
   );
 }
 
@@ -273,7 +288,10 @@ export async function inspectLora(
     return {
       ...shared(model, modules),
       algorithm: 'lora',
-      compatibility: withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, modules),
+      compatibility: withTextModelTargetNote(
+        withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, modules),
+        reader.header.metadata,
+      ),
       unknownKeys: model.unknownKeys,
       warnings: inspectionWarnings(model, modules),
     };

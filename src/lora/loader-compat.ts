@@ -283,7 +283,7 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
  * kohya file (it logs that DoRA checkpoints are not supported): the LoRA loads, but as plain LoRA.
  */
 export const DIFFUSERS_DORA_NOTE =
-  'DoRA: load_lora_weights drops the dora_scale keys of a kohya file, so the LoRA loads without its DoRA magnitude (a different result than in ComfyUI).';
+  'DoRA: load_lora_weights drops the dora_scale keys of a kohya file, so the LoRA loads without its DoRA magnitude (a different result than in ComfyUI); its convert --to diffusers copy keeps it (what toonlora generate loads).';
 
 /** diffusers 0.42.1 has LoKr conversions for Z-Image and Flux2 only; SD1.5's `load_lora_weights` raises on LoKr keys. */
 export const DIFFUSERS_LOKR_NOTE =
@@ -292,6 +292,40 @@ export const DIFFUSERS_LOKR_NOTE =
 /** Note shown when a kohya file's modules have different alphas ({@link diffusersMisreadsAlphas}). */
 export const DIFFUSERS_KOHYA_ALPHA_NOTE =
   'modules have different alphas: diffusers 0.42 load_lora_weights gives every module of a kohya file the most common alpha (its alpha_pattern keys from network_alphas match no module; measured: UNet output off by the whole LoRA effect). Use convert --to diffusers for diffusers.';
+
+/** Note for a diffusers file whose metadata names text-encoder targets with `text_model.` ({@link diffusersMissesTextModelTargets}). */
+export const DIFFUSERS_TEXT_MODEL_TARGETS_NOTE =
+  "lora_adapter_metadata names text-encoder target_modules with 'text_model.', which transformers 5's CLIPTextModel does not have: load_lora_weights refuses the file (\"Target modules ... not found\"). convert --to diffusers writes them without it (toonlora generate does so itself).";
+
+/**
+ * Whether a diffusers file's `lora_adapter_metadata` names a text-encoder target, rank or alpha pattern
+ * with `text_model.`: diffusers 0.42 strips `text_model.` from the tensor keys when the CLIPTextModel has
+ * no `text_model` attribute (transformers 5), not from the metadata, so PEFT finds no such module.
+ * toonlora's own convert wrote these before the fix (lora-keys.ts `peftTargetPath`).
+ */
+export function diffusersMissesTextModelTargets(metadata: Readonly<Record<string, string>>): boolean {
+  const raw = metadata.lora_adapter_metadata;
+  if (raw === undefined) return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return false;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return false;
+  const config = parsed as Record<string, unknown>;
+  const names = (value: unknown): string[] =>
+    typeof value === 'string'
+      ? [value]
+      : Array.isArray(value)
+        ? value.filter((v): v is string => typeof v === 'string')
+        : typeof value === 'object' && value !== null
+          ? Object.keys(value)
+          : [];
+  return ['target_modules', 'rank_pattern', 'alpha_pattern'].some((field) =>
+    names(config[`text_encoder.${field}`]).some((name) => name.startsWith('text_model.')),
+  );
+}
 
 /** How many different alphas (as float32, as stored) `modules` have. */
 export function distinctAlphaCount(modules: readonly { readonly alpha: number }[]): number {

@@ -31,8 +31,37 @@ function splitPeftSuffix(rest: string): { path: string; part: LoraPart } | undef
 }
 
 /**
+ * A CLIP text-encoder module path in toonlora's one internal form, with Hugging Face's `text_model.`
+ * prefix (`text_model.encoder.layers.0.self_attn.q_proj`): transformers 4's CLIPTextModel names its
+ * modules so, transformers 5's has no `text_model` level, and files carry either (diffusers 0.42
+ * `save_lora_weights` under transformers 5 writes `text_encoder.encoder.layers.0…`). kohya names
+ * (`lora_te_text_model_…`) and every output format are built from this form.
+ */
+export function textEncoderPath(path: string): string {
+  return path.startsWith('text_model.') ? path : `text_model.${path}`;
+}
+
+/**
+ * A module path as PEFT `target_modules` / `rank_pattern` / `alpha_pattern` should name it: text-encoder
+ * paths without `text_model.`. PEFT matches these by suffix (`key == t or key.endswith("." + t)`,
+ * peft tuners_utils `check_target_module_exists`; patterns `(.*\.)?key$`), so `encoder.layers.0…` matches
+ * transformers 4's `text_model.encoder.layers.0…` and transformers 5's `encoder.layers.0…` alike; a
+ * `text_model.` target matches no transformers 5 module (diffusers strips `text_model.` from the
+ * tensor keys there, not from the metadata's targets).
+ */
+export function peftTargetPath(component: LoraComponent, path: string): string {
+  return component === 'text_encoder' ? path.replace(/^text_model\./, '') : path;
+}
+
+/** Whether a bare PEFT path (no component prefix) is a CLIP text-encoder module: SD1.5's UNet has no `text_model` / `encoder`. */
+function isTextEncoderPath(path: string): boolean {
+  return path.startsWith('text_model.') || path.startsWith('encoder.layers.');
+}
+
+/**
  * Parses a PEFT or diffusers key. `unet.` / `text_encoder.` prefixes name the component; a bare
- * `base_model.model.` key belongs to the text encoder when its path starts `text_model.`.
+ * `base_model.model.` key belongs to the text encoder when its path starts `text_model.` or
+ * `encoder.layers.`. Text-encoder paths come back in the internal form ({@link textEncoderPath}).
  */
 export function parsePeftStyleKey(key: string): (ParsedKey & { style: 'peft' | 'diffusers' }) | undefined {
   let rest = key;
@@ -51,8 +80,9 @@ export function parsePeftStyleKey(key: string): (ParsedKey & { style: 'peft' | '
   else if (style === 'peft') return undefined;
   const split = splitPeftSuffix(rest);
   if (!split) return undefined;
-  component ??= split.path.startsWith('text_model.') ? 'text_encoder' : 'unet';
-  return { component, path: split.path, part: split.part, style };
+  component ??= isTextEncoderPath(split.path) ? 'text_encoder' : 'unet';
+  const path = component === 'text_encoder' ? textEncoderPath(split.path) : split.path;
+  return { component, path, part: split.part, style };
 }
 
 /** Tokens that hold an underscore inside one path segment, for kohya names outside the SD1.5 table. */
@@ -132,10 +162,7 @@ export function modulePlace(
   forced: LoraComponent | undefined,
 ): { component: LoraComponent; path: string } {
   const component = forced ?? parsed.component;
-  const path =
-    component === 'text_encoder' && forced && !parsed.path.startsWith('text_model.')
-      ? `text_model.${parsed.path}`
-      : parsed.path;
+  const path = component === 'text_encoder' ? textEncoderPath(parsed.path) : parsed.path;
   return { component, path };
 }
 

@@ -180,7 +180,7 @@ function doraWarnings(modules: readonly LoraModule[]): string[] {
   }
   return [...byAxis].map(
     ([axis, list]) =>
-      `DoRA: ${list.length} module(s) have a magnitude ${DORA_AXIS_NOTES[axis]} (e.g. ${list[0]?.magnitude?.name} ${JSON.stringify(list[0]?.magnitude?.shape)}); diffusers drops dora_scale for SD1.5.`,
+      `DoRA: ${list.length} module(s) have a magnitude ${DORA_AXIS_NOTES[axis]} (e.g. ${list[0]?.magnitude?.name} ${JSON.stringify(list[0]?.magnitude?.shape)}); ${axis === 'output rows' ? "diffusers' load_lora_weights drops a kohya file's dora_scale; its diffusers format (convert --to diffusers, what toonlora generate loads) keeps and applies it" : 'diffusers cannot apply it, and toonlora generate refuses it'}.`,
   );
 }
 

@@ -1,13 +1,14 @@
 // Tests for a PEFT folder with the text encoder's adapter in `text_encoder/` (what the trainer writes
 // with trainTextEncoder): convert --to kohya emits lora_te_ modules with the text encoder's own alpha,
 // inspect counts them, and kohya -> PEFT writes the text_encoder/ folder back.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertLora } from './convert.js';
 import { inspectLora } from './inspect.js';
 import { type FixtureTensor, makePeftTensors, seededRandom, writeFixtureFile, writePeftFolder } from './lora-fixtures.js';
+import { checkDiffusers } from './loader-compat.js';
 import { openSafetensors } from './safetensors-read.js';
 
 const UNET_MODULES = [
@@ -113,5 +114,73 @@ describe('PEFT folder with a text_encoder/ adapter', () => {
     expect(te).toHaveLength(8);
     expect(te.every((m) => m.name.startsWith('lora_te_text_model_encoder_layers_') && m.sd15)).toBe(true);
     expect(te.every((m) => m.alpha === 2 && m.alphaSource === 'config')).toBe(true);
+  });
+
+  it('writes diffusers / PEFT configs whose text-encoder targets PEFT finds on transformers 4 and 5', async () => {
+    // transformers 5's CLIPTextModel has no `text_model` level and diffusers strips `text_model.` from the
+    // tensor keys only: a `text_model.` target matched no module, and load_lora_weights refused the file.
+    const folder = await writeRun('run-targets', 'text_model.', false);
+    await writeFile(
+      join(folder, 'text_encoder', 'adapter_config.json'),
+      JSON.stringify({
+        peft_type: 'LORA',
+        r: 4,
+        lora_alpha: 8,
+        alpha_pattern: { 'text_model.encoder.layers.1.self_attn.out_proj': 16 },
+      }),
+    );
+    const diffusers = join(dir, 'run-targets.diffusers.safetensors');
+    await convertLora({ input: folder, output: diffusers, to: 'diffusers' });
+    const reader = await openSafetensors(diffusers);
+    const keys = reader.header.tensors.map((t) => t.name);
+    const meta = JSON.parse(reader.header.metadata.lora_adapter_metadata ?? '{}');
+    await reader.close();
+    // Tensor keys keep `text_model.` (diffusers removes it under transformers 5, keeps it under 4).
+    expect(keys).toContain('text_encoder.text_model.encoder.layers.1.self_attn.out_proj.lora_A.weight');
+    const targets = meta['text_encoder.target_modules'] as string[];
+    expect(targets).toHaveLength(8);
+    expect(targets).toContain('encoder.layers.0.self_attn.q_proj');
+    expect(targets.some((t) => t.includes('text_model'))).toBe(false);
+    expect(meta['text_encoder.alpha_pattern']).toEqual({ 'encoder.layers.1.self_attn.out_proj': 16 });
+    expect(meta['text_encoder.lora_alpha']).toBe(8);
+    expect(meta['unet.target_modules']).toEqual([...UNET_MODULES].sort());
+    // The same in a PEFT folder's text_encoder/adapter_config.json.
+    const peft = join(dir, 'run-targets-peft');
+    await convertLora({ input: diffusers, output: peft, to: 'peft' });
+    const config = JSON.parse(await readFile(join(peft, 'text_encoder', 'adapter_config.json'), 'utf8'));
+    expect(config.target_modules).toEqual(targets);
+    expect(config.alpha_pattern).toEqual({ 'encoder.layers.1.self_attn.out_proj': 16 });
+    const peftKeys = [...(await readAll(join(peft, 'text_encoder', 'adapter_model.safetensors'))).keys()];
+    expect(peftKeys.every((k) => k.startsWith('base_model.model.text_model.encoder.layers.'))).toBe(true);
+  });
+
+  it("reads diffusers' own text-encoder keys (no text_model.) and writes kohya names the WebUI maps", async () => {
+    // diffusers 0.42 save_lora_weights under transformers 5 writes `text_encoder.encoder.layers.N...`.
+    const random = seededRandom(5);
+    const fill = (n: number) => Float32Array.from({ length: n }, () => random() * 0.05);
+    const te = TE_PROJ.flatMap((proj): FixtureTensor[] => {
+      const key = `text_encoder.encoder.layers.0.self_attn.${proj}`;
+      return [
+        { name: `${key}.lora_A.weight`, dtype: 'F32', shape: [4, 768], data: fill(4 * 768) },
+        { name: `${key}.lora_B.weight`, dtype: 'F32', shape: [768, 4], data: fill(768 * 4) },
+      ];
+    });
+    const unet = makePeftTensors({ modules: UNET_MODULES, rank: 4, seed: 6, prefix: 'unet.' });
+    const file = join(dir, 'dsave.safetensors');
+    await writeFixtureFile(file, [...te, ...unet]);
+    const inspected = await inspectLora(file);
+    const teModules = inspected.modules.filter((m) => m.component === 'text_encoder');
+    expect(teModules).toHaveLength(4);
+    expect(teModules.every((m) => m.name.startsWith('lora_te_text_model_encoder_layers_0_') && m.sd15)).toBe(
+      true,
+    );
+    expect(checkDiffusers([...te, ...unet].map((t) => t.name)).ok).toBe(true);
+
+    const kohya = join(dir, 'dsave.kohya.safetensors');
+    await convertLora({ input: file, output: kohya, to: 'kohya' });
+    const names = [...(await readAll(kohya)).keys()].filter((k) => k.startsWith('lora_te_'));
+    expect(names).toHaveLength(4 * 3);
+    expect(names).toContain('lora_te_text_model_encoder_layers_0_self_attn_k_proj.lora_down.weight');
+    expect(names.some((k) => k.startsWith('lora_te_encoder_'))).toBe(false);
   });
 });

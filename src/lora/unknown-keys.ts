@@ -19,6 +19,11 @@ const KINDS: ReadonlyArray<{ test: RegExp; what: string }> = [
     test: /(?:^|\.)modules_to_save\./,
     what: 'PEFT modules_to_save (fully trained modules) are not supported',
   },
+  {
+    // PEFT saves a modules_to_save module's own weights without the `modules_to_save.` level.
+    test: /^base_model\.model\.(?:.(?!\.lora_|\.lokr_|\.hada_))+\.(?:weight|bias)$/,
+    what: 'a whole module weight: PEFT modules_to_save, a fully trained module, is not supported',
+  },
   { test: /\.lokr_t2$/, what: 'LoKr Tucker cores (lokr_t2, use_effective_conv2d) are not supported' },
   { test: /\.hada_/, what: 'LyCORIS LoHa weights are not supported' },
 ];
@@ -38,16 +43,36 @@ function modulesWithMid(unknownKeys: readonly string[]): Set<string> {
   return names;
 }
 
+/** The first unknown keys, quoted, and how many more: `"a", "b" and 3 more`. */
+function namedKeys(keys: readonly string[], describe: boolean): string {
+  const shown = keys
+    .slice(0, SHOWN_KEYS)
+    .map((k) => (describe ? `"${k}" (${describeUnknownKey(k)})` : `"${k}"`));
+  const more = keys.length > SHOWN_KEYS ? ` and ${keys.length - SHOWN_KEYS} more` : '';
+  return `${shown.join(', ')}${more}`;
+}
+
+/** What the user can do about unknown keys, per command: only convert has --drop-unknown. */
+export const UNKNOWN_KEYS_REMEDY = {
+  convert: () =>
+    'Converting without them would write a different LoRA; nothing was written. Pass --drop-unknown to convert the rest anyway.',
+  generate: (file: string) =>
+    `toonlora generate does not leave them out, since the LoRA would then generate differently from where it was trained. To generate without them anyway, make a copy with \`toonlora convert ${file} --to diffusers --drop-unknown -o <copy>.safetensors\` and give that file to --lora.`,
+} as const;
+
 /**
- * TL_ERR_LORA_FORMAT naming the first unknown keys and what they are; convert throws it unless the
- * user passed --drop-unknown.
+ * TL_ERR_LORA_FORMAT naming the first unknown keys and what they are, with `command`'s way out: convert
+ * throws it unless the user passed --drop-unknown; generate (diffusers-copy.ts) before converting.
  */
-export function unknownKeysError(file: string, unknownKeys: readonly string[]): ToonloraError {
-  const shown = unknownKeys.slice(0, SHOWN_KEYS).map((k) => `"${k}" (${describeUnknownKey(k)})`);
-  const more = unknownKeys.length > SHOWN_KEYS ? ` and ${unknownKeys.length - SHOWN_KEYS} more` : '';
+export function unknownKeysError(
+  file: string,
+  unknownKeys: readonly string[],
+  command: keyof typeof UNKNOWN_KEYS_REMEDY = 'convert',
+): ToonloraError {
+  const what = command === 'convert' ? 'convert does not understand' : 'toonlora cannot apply';
   return new ToonloraError(
     'TL_ERR_LORA_FORMAT',
-    `${file}: ${unknownKeys.length} tensor(s) convert does not understand: ${shown.join(', ')}${more}. Converting without them would write a different LoRA; nothing was written. Pass --drop-unknown to convert the rest anyway.`,
+    `${file}: ${unknownKeys.length} tensor(s) ${what}: ${namedKeys(unknownKeys, true)}. ${UNKNOWN_KEYS_REMEDY[command](file)}`,
     { details: { file, unknownKeys: unknownKeys.slice(0, SHOWN_KEYS), unknownCount: unknownKeys.length } },
   );
 }
@@ -73,7 +98,7 @@ export function dropUnknown(model: LoraModel): { model: LoraModel; warning?: str
   const warnings = droppedModules > 0 ? moduleWarnings(model.format, kept) : model.warnings;
   return {
     model: { ...model, modules: kept, unknownKeys: [], warnings },
-    warning: `--drop-unknown: dropped ${model.unknownKeys.length} unknown key(s)${modulesPart} (${kinds}).`,
+    warning: `--drop-unknown: dropped ${model.unknownKeys.length} unknown key(s)${modulesPart} (${kinds}): ${namedKeys(model.unknownKeys, false)}.`,
   };
 }
 
@@ -104,7 +129,7 @@ export function dropUnknownLokr(model: LokrModel): { model: LokrModel; warning?:
   const warnings = dropped > 0 ? lokrModuleWarnings(model.format, kept) : model.warnings;
   return {
     model: { ...model, modules: kept, unknownKeys: [], warnings },
-    warning: `--drop-unknown: dropped ${model.unknownKeys.length} unknown key(s)${modulesPart} (${kinds}).`,
+    warning: `--drop-unknown: dropped ${model.unknownKeys.length} unknown key(s)${modulesPart} (${kinds}): ${namedKeys(model.unknownKeys, false)}.`,
   };
 }
 

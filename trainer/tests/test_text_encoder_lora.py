@@ -132,3 +132,112 @@ def test_kohya_file_with_text_encoder_loaded_by_diffusers_matches_peft(tmp_path)
     assert not torch.allclose(bare, reference, atol=1e-3)  # the text-encoder LoRA does something
     assert torch.allclose(loaded, reference, atol=1e-5), (loaded - reference).abs().max()
     assert set(TEXT_ENCODER_TARGET_MODULES) == {k.split("_self_attn_")[1].split(".")[0] for k in te_keys}
+
+
+def write_peft_run_with_text_encoder(folder, seed: int):
+    """A PEFT run folder (UNet adapter + text_encoder/, non-zero B) whose text encoder has two alphas
+    (alpha_pattern), and the adapted model it was saved from."""
+    from peft import LoraConfig, inject_adapter_in_model
+
+    from toonlora_trainer.checkpoint import save_adapter
+    from toonlora_trainer.models import attach_lora
+
+    model = build_tiny_base_model()
+    attach_lora(model.unet, 4, 2.0, ("to_q", "to_k", "to_v", "to_out.0"), False)
+    model.text_encoder.requires_grad_(False)
+    inject_adapter_in_model(LoraConfig(r=4, lora_alpha=2.0, target_modules=list(TEXT_ENCODER_TARGET_MODULES),
+                                       alpha_pattern={"layers.1.self_attn.out_proj": 8.0}), model.text_encoder)
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for part in (model.unet, model.text_encoder):
+            for name, param in part.named_parameters():
+                if "lora_B" in name:
+                    param.copy_(torch.randn(param.shape, generator=generator) * 0.2)
+    save_adapter(model.unet, str(folder), "tiny")
+    save_adapter(model.text_encoder, str(folder / TEXT_ENCODER_DIR), "tiny")
+    return model
+
+
+def toonlora_convert(source, output, to: str) -> None:
+    import shutil
+    import subprocess
+
+    from test_generate import REPO
+
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: `toonlora convert` cannot run here")
+    result = subprocess.run([str(REPO / "toonlora"), "convert", str(source), "-o", str(output), "--to", to, "--json"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def expected_text_encoder_deltas(model) -> dict:
+    """Per adapted CLIP Linear (module path without `text_model.`): the weight change PEFT applies."""
+    return {name.removeprefix("text_model."): module.get_delta_weight("default").detach().clone()
+            for name, module in model.text_encoder.named_modules() if hasattr(module, "lora_A") and "default" in module.lora_A}
+
+
+def fused_text_encoder_deltas(path) -> dict:
+    """Loads `path` as `toonlora generate` does (generate._load_lora_file), fuses it at weight 1 and returns
+    each CLIP Linear's weight change."""
+    from toonlora_trainer.generate import _load_lora_file
+
+    def linears(text_encoder):
+        return {name.removeprefix("text_model."): module.weight.detach().clone()
+                for name, module in text_encoder.named_modules() if isinstance(module, torch.nn.Linear)}
+
+    before = linears(build_tiny_base_model().text_encoder)
+    pipe = build_pipeline(build_tiny_base_model(), torch.device("cpu"), torch.float32)
+    _load_lora_file(pipe, str(path), "x")
+    pipe.set_adapters(["x"], adapter_weights=[1.0])
+    pipe.fuse_lora(lora_scale=1.0, adapter_names=["x"])
+    pipe.unload_lora_weights()
+    after = linears(pipe.text_encoder)
+    return {name: after[name] - before[name] for name in before if not torch.equal(after[name], before[name])}
+
+
+def test_text_encoder_lora_converted_for_diffusers_loads_with_every_alpha(tmp_path):
+    """What `toonlora generate` hands diffusers for a PEFT run with a text encoder (its diffusers copy) and
+    for a mixed-alpha kohya file (kohya -> diffusers copy): each CLIP projection changes by PEFT's delta.
+    Before the fix the copy named `text_model.` targets, which transformers 5's CLIP does not have, and
+    load_lora_weights refused it."""
+    model = write_peft_run_with_text_encoder(tmp_path / "run", seed=11)
+    expected = expected_text_encoder_deltas(model)
+    assert len(expected) == 16 and {2.0, 8.0} <= {m.scaling["default"] * 4 for m in model.text_encoder.modules() if hasattr(m, "scaling")}
+    toonlora_convert(tmp_path / "run", tmp_path / "run.diffusers.safetensors", "diffusers")
+    toonlora_convert(tmp_path / "run", tmp_path / "run.kohya.safetensors", "kohya")
+    toonlora_convert(tmp_path / "run.kohya.safetensors", tmp_path / "kohya.diffusers.safetensors", "diffusers")
+    for path in (tmp_path / "run.diffusers.safetensors", tmp_path / "kohya.diffusers.safetensors"):
+        got = fused_text_encoder_deltas(path)
+        assert sorted(got) == sorted(expected), path
+        for name, delta in expected.items():
+            assert torch.allclose(got[name], delta, atol=1e-6), (path.name, name, (got[name] - delta).abs().max())
+
+
+def test_a_converted_copy_diffusers_refuses_names_the_users_file_as_a_toonlora_bug(tmp_path):
+    """A copy `toonlora generate` made (metadata toonlora.copy_of) that diffusers cannot load: the error names the
+    user's file and says it is toonlora's fault, not the file's. The copy here carries the old `text_model.` targets."""
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    from toonlora_trainer.generate import LoraFileError, _load_lora_file
+
+    write_peft_run_with_text_encoder(tmp_path / "run", seed=12)
+    toonlora_convert(tmp_path / "run", tmp_path / "good.safetensors", "diffusers")
+    with safe_open(str(tmp_path / "good.safetensors"), framework="pt") as handle:
+        metadata = handle.metadata()
+    tensors = load_file(tmp_path / "good.safetensors")
+    adapter = json.loads(metadata["lora_adapter_metadata"])
+    adapter["text_encoder.target_modules"] = [f"text_model.{t}" for t in adapter["text_encoder.target_modules"]]
+    copy = tmp_path / "lora-diffusers" / "run.0123456789abcdef.diffusers.safetensors"
+    copy.parent.mkdir()
+    save_file(tensors, str(copy), metadata={**metadata, "lora_adapter_metadata": json.dumps(adapter),
+                                            "toonlora.copy_of": str(tmp_path / "run")})
+    pipe = build_pipeline(build_tiny_base_model(), torch.device("cpu"), torch.float32)
+    with pytest.raises(LoraFileError) as refused:
+        _load_lora_file(pipe, str(copy), "x")
+    message = str(refused.value)
+    assert message.startswith(f"{tmp_path / 'run'}: toonlora converted it for diffusers into {copy}")
+    assert "This is a toonlora bug, not a problem with your file" in message and "not a LoRA file" not in message

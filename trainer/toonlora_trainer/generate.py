@@ -247,13 +247,42 @@ def _load_lora_file(pipe, path: str, name: str) -> None:
         raise LoraFileError(f"{error}. The WebUI and ComfyUI may still load it.") from error
     except Exception as error:  # safetensors/diffusers raise many types for a file that is not a LoRA
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        original = _copy_source(path)
+        if original:
+            raise LoraFileError(_copy_failure(original, path, f"diffusers cannot load it: {first}")) from error
         raise LoraFileError(
             f"{path}: not a LoRA file diffusers can load ({first}). Give the kohya / diffusers .safetensors a training run wrote."
         ) from error
     if not any(name in names for names in pipe.get_list_adapters().values()):  # diffusers skipped every key
+        original = _copy_source(path)
+        if original:
+            raise LoraFileError(_copy_failure(original, path, "diffusers found no LoRA module it knows in it"))
         raise LoraFileError(f"{path}: diffusers found no LoRA module it knows in this file (a PEFT adapter_model.safetensors "
                             "needs converting first: toonlora generate does that). Give the kohya / diffusers .safetensors "
                             "a training run wrote.")
+
+
+# Metadata key of the copies toonlora generate converts for diffusers (src/lora/diffusers-copy.ts
+# COPY_SOURCE_METADATA_KEY): the path of the user's file the copy was made from.
+COPY_SOURCE_METADATA_KEY = "toonlora.copy_of"
+
+
+def _copy_source(path: str) -> str | None:
+    """The user's original file when `path` is toonlora's own converted copy of it, else None."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(path, framework="pt") as handle:
+            return (handle.metadata() or {}).get(COPY_SOURCE_METADATA_KEY)
+    except Exception:  # not a safetensors file: not one of toonlora's copies either
+        return None
+
+
+def _copy_failure(original: str, copy: str, what: str) -> str:
+    """The error for a converted copy diffusers rejects: the user's file is not at fault, toonlora's copy is."""
+    return (f"{original}: toonlora converted it for diffusers into {copy}, and {what}. This is a toonlora bug, not a "
+            f"problem with your file: please report it with {os.path.basename(original)} attached. The WebUI and "
+            "ComfyUI may still load the file as it is.")
 
 
 def _is_lokr_file(path: str) -> bool:
