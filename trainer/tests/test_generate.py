@@ -288,3 +288,24 @@ def test_a_peft_adapter_file_given_to_the_worker_is_refused_naming_it_not_a_miss
     session = GenerationSession("tiny", torch.device("cpu"))
     with pytest.raises(LoraFileError, match=r"adapter_model\.safetensors: diffusers found no LoRA module it knows"):
         session.use_lora(str(peft_file), 1.0)
+
+
+def test_images_carry_the_webui_parameters_text_and_a_long_prompt_is_warned_about(tmp_path):
+    write_random_lora(tmp_path / "mine", rank=4, alpha=4.0, seed=3)
+    convert_to_kohya(tmp_path / "mine", tmp_path / "sks_girl.safetensors")
+    session = GenerationSession("tiny", torch.device("cpu"))
+    config = parse_generation_config({**GEN_CONFIG, "loraWeight": 0.8, "seeds": [7]})
+    events = []
+    result = session.generate(str(tmp_path / "sks_girl.safetensors"), config, str(tmp_path / "out"), events.append)
+    assert Image.open(result.images[0]).text["parameters"] == (
+        "sks, striped pattern <lora:sks_girl:0.8>\n"
+        "Negative prompt: lowres\n"
+        "Steps: 3, Sampler: DPM++ 2M Karras, CFG scale: 5, Seed: 7, Size: 64x64, Model: tiny, Clip skip: 2, Version: toonlora"
+    )
+    assert not [e for e in events if getattr(e, "type", "") == "log"]  # a short prompt: no warning
+    long_prompt = "sks, " + ", ".join(f"tag{i} word" for i in range(60))
+    events.clear()
+    session.generate(None, parse_generation_config({**GEN_CONFIG, "prompt": long_prompt, "seeds": [7]}),
+                     str(tmp_path / "out"), events.append)
+    warnings = [e.message for e in events if getattr(e, "type", "") == "log" and e.level == "warn"]
+    assert len(warnings) == 1 and warnings[0].startswith("the prompt is ") and "CLIP reads only the first 75" in warnings[0]

@@ -14,11 +14,12 @@ from typing import Callable
 
 import torch
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from .config import GenerationConfig
 from .lokr_file import LokrFileError, has_lokr_keys, load_lokr_file
-from .models import BaseModel, encode_prompts, load_base_model, select_device
-from .protocol import Emit, StepProgress
+from .models import BaseModel, encode_prompts, load_base_model, prompt_truncation_warnings, select_device
+from .protocol import Emit, Log, StepProgress
 
 
 class LoraFileError(ValueError):
@@ -195,6 +196,10 @@ class GenerationSession:
         swap_s = self.use_lora(lora, config.lora_weight)
         self.pipe.scheduler = make_scheduler(config.scheduler, self.base.noise_scheduler.config)
         progress = StepProgress(config.steps, emit, request_id) if emit else None
+        if emit:  # toonlora encodes the prompts itself, so diffusers' own truncation warning never shows
+            prompts = {"prompt": config.prompt, "negative prompt": config.negative_prompt}
+            for warning in prompt_truncation_warnings(self.pipe.tokenizer, prompts):
+                emit(Log("warn", warning))
 
         def on_step(step: int) -> None:
             if progress:
@@ -215,9 +220,12 @@ class GenerationSession:
             self.pipe.vae.to(dtype=torch.float32)
         os.makedirs(output_dir, exist_ok=True)
         paths = []
+        lora_name = _lora_label(lora)
         for seed, image in zip(config.seeds, images):
             path = _unused_path(output_dir, f"seed-{seed}")
-            image.save(path)
+            info = PngInfo()
+            info.add_text("parameters", a1111_parameters(config, seed, lora_name))
+            image.save(path, pnginfo=info)
             paths.append(path)
         grid = None
         if len(images) > 1:
@@ -290,6 +298,51 @@ def _is_lokr_file(path: str) -> bool:
 
     with safe_open(path, framework="pt") as handle:
         return has_lokr_keys(handle.keys())
+
+
+A1111_SAMPLERS = {"dpmpp_2m_karras": "DPM++ 2M Karras", "euler_a": "Euler a", "euler": "Euler", "ddim": "DDIM",
+                  "pndm": "PLMS"}
+
+
+def a1111_parameters(config: GenerationConfig, seed: int, lora_name: str | None) -> str:
+    """The `parameters` text the AUTOMATIC1111 WebUI writes into its PNGs, which its PNG Info tab, Civitai and
+    ComfyUI read back: the prompt (with `<lora:name:weight>`, so "Send to txt2img" applies the LoRA again), the
+    negative prompt, then the settings."""
+    prompt = config.prompt + (f" <lora:{lora_name}:{config.lora_weight:g}>" if lora_name else "")
+    settings = {
+        "Steps": config.steps,
+        "Sampler": A1111_SAMPLERS.get(config.scheduler, config.scheduler),
+        "CFG scale": f"{config.guidance_scale:g}",
+        "Seed": seed,
+        "Size": f"{config.width}x{config.height}",
+        "Model": _model_label(config.base_model),
+        "Clip skip": config.clip_skip,
+        "Version": "toonlora",
+    }
+    lines = [prompt]
+    if config.negative_prompt:
+        lines.append(f"Negative prompt: {config.negative_prompt}")
+    lines.append(", ".join(f"{key}: {value}" for key, value in settings.items()))
+    return "\n".join(lines)
+
+
+def _model_label(base_model: str) -> str:
+    """A base model's name as the WebUI shows one: `anything-v5` for its Hugging Face cache folder
+    (`…/models--owner--anything-v5/snapshots/<commit>`), a file's or folder's name, else the id as given."""
+    parts = os.path.normpath(base_model).split(os.sep)
+    for part in parts:
+        if part.startswith("models--"):
+            return part.split("--")[-1]
+    name = os.path.basename(os.path.normpath(base_model)) if os.sep in base_model or os.path.exists(base_model) else base_model
+    return os.path.splitext(name)[0] if name.endswith((".safetensors", ".ckpt")) else name
+
+
+def _lora_label(path: str | None) -> str | None:
+    """The LoRA's name for `<lora:name:weight>`: the user's file name (not toonlora's converted copy's)."""
+    if path is None:
+        return None
+    original = _copy_source(path) or path
+    return os.path.splitext(os.path.basename(os.path.normpath(original)))[0]
 
 
 def _unused_path(folder: str, stem: str) -> str:
