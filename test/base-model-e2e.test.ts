@@ -59,22 +59,26 @@ describe('a hand-placed registry base', () => {
 
   it('is what `train --base anything-v5` loads, and the kohya file names it as given', async () => {
     const runDir = join(root, 'run');
-    const trained = await toonlora([
-      'train',
-      join(root, 'dataset'),
-      '-o',
-      runDir,
-      '--base',
-      'anything-v5',
-      '--steps',
-      '1',
-      '--rank',
-      '2',
-      '--config',
-      join(root, 'small.toml'),
-      '--json',
-    ]);
+    const trained = await runToonlora(
+      [
+        'train',
+        join(root, 'dataset'),
+        '-o',
+        'run', // relative: the --json result names it absolute, as it names the adapter
+        '--base',
+        'anything-v5',
+        '--steps',
+        '1',
+        '--rank',
+        '2',
+        '--config',
+        join(root, 'small.toml'),
+        '--json',
+      ],
+      { env, timeout: 150_000, cwd: root },
+    );
     expect(trained.code, trained.stderr).toBe(0);
+    expect(JSON.parse(trained.stdout)).toMatchObject({ runDir, kohyaFile: join(runDir, 'run.safetensors') });
     const adapterConfig = JSON.parse(readFileSync(join(runDir, 'adapter_config.json'), 'utf8'));
     expect(adapterConfig.base_model_name_or_path).toBe(placed);
     const kohya = await openSafetensors(join(runDir, 'run.safetensors'));

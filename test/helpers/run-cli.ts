@@ -15,10 +15,14 @@ export interface CliRun {
 
 export async function runToonlora(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; timeout?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; timeout?: number; cwd?: string } = {},
 ): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await run(cli, args, { env: options.env, timeout: options.timeout ?? 60_000 });
+    const { stdout, stderr } = await run(cli, args, {
+      env: options.env,
+      timeout: options.timeout ?? 60_000,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as CliRun;

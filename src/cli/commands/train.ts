@@ -1,4 +1,5 @@
 // src/cli/commands/train.ts — `toonlora train`: train a LoRA on a prepared dataset with the Python worker
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { ensurePythonEnv } from '../../env/python-env.js';
@@ -209,7 +210,7 @@ export function registerTrain(program: Command): void {
             'TL_ERR_USAGE',
             '-o, --output <run-dir> is required: the folder the LoRA is written to.',
           );
-        const runDir = flags.output;
+        const runDir = resolve(flags.output); // every path the run reports is absolute, as the worker's are
         const progress = createProgressReporter({ enabled: wantsProgressBar(flags), label: 'train' });
         try {
           const result = await withStopSignals((signal) =>
