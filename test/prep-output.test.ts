@@ -50,7 +50,10 @@ describe('runPrep with cached model files that do not load', () => {
     expect(lines[1]).toMatch(/^captioner: none \(auto: .*wd-vit-tagger-v3 failed to load: .*model\.onnx is not a loadable ONNX model/);
     expect(lines[2]).toMatch(/^characters: all, split by separate mask parts; anime-person-detector failed to load: .*model\.onnx is not a loadable/);
     expect(lines[3]).toMatch(/^text removal: opencv-inpaint-ns \(auto: lama failed to load: .*lama_fp32\.onnx is not a loadable ONNX model/);
-    expect(run.manifest.stages.personDetector).toBeNull();
+    expect(run.manifest.stages.personDetector).toMatchObject({
+      name: 'mask-parts',
+      reason: expect.stringMatching(/^split by separate mask parts; anime-person-detector failed to load/),
+    });
     expect(run.manifest.summary.crops).toBeGreaterThan(0);
     for (const crop of run.manifest.files.flatMap((f) => f.crops)) {
       expect(readFileSync(join(run.outDir, crop.captionFile), 'utf8')).toBe('sks, girl\n');

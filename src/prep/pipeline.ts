@@ -310,7 +310,12 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
         textDetector: stages.text.detector.choice,
         textRemover: stages.text.remover.choice,
         segmenter: stages.segmenter.choice,
-        personDetector: stages.person?.stage ? stages.person.choice : null,
+        // --characters all without the detector: the manifest says the split came from mask parts, and why
+        personDetector: stages.person
+          ? stages.person.stage
+            ? stages.person.choice
+            : { name: 'mask-parts', reason: `split by separate mask parts; ${stages.person.choice.reason}` }
+          : null,
         captioner: stages.captioner.choice,
       },
       cancelled,
