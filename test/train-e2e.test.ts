@@ -12,7 +12,8 @@ import { openSafetensors } from '../src/lora/safetensors-read.js';
 import { generationConfigSchema, trainingConfigSchema } from '../src/schemas/config.js';
 import { GenerationWorker, runGeneration } from '../src/worker/generate.js';
 import type { WorkerEvent } from '../src/worker/protocol.js';
-import { runTraining, type TrainResult } from '../src/worker/train.js';
+import { bucketSizes, runTraining, type TrainResult } from '../src/worker/train.js';
+import { resolveVenvPath, venvPythonPath } from '../src/env/python-env.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tl-train-e2e-'));
 const dataset = join(root, 'dataset');
@@ -282,6 +283,24 @@ describe('runTraining on tiny with LoKr (and a text-encoder LoKr)', () => {
       await worker.close();
     }
   }, 180_000);
+});
+
+describe("train --dry-run plans with the trainer's own buckets", () => {
+  it('bucketSizes (TypeScript) lists the buckets data.py bucket_sizes makes, in its order', async () => {
+    const python = venvPythonPath(
+      resolveVenvPath(undefined, process.env, new URL('..', import.meta.url).pathname),
+    );
+    const resolutions = [256, 512, 768];
+    const { stdout } = await promisify(execFile)(
+      python,
+      [
+        '-c',
+        `import json; from toonlora_trainer.data import bucket_sizes; print(json.dumps([[list(b) for b in bucket_sizes(r)] for r in ${JSON.stringify(resolutions)}]))`,
+      ],
+      { cwd: new URL('../trainer', import.meta.url).pathname },
+    );
+    expect(resolutions.map((r) => bucketSizes(r).map((b) => [...b]))).toEqual(JSON.parse(stdout));
+  }, 60_000);
 });
 
 describe('toonlora train --dry-run', () => {
