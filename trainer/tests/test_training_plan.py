@@ -47,7 +47,7 @@ def test_epochs_count_the_filled_up_batches_of_one_bucket(tmp_path, epochs, accu
     tall = next(i for i, item in enumerate(dataset.items) if item.image_path.endswith("tall.png"))
     seen = [batch_indices(repeated_indices(dataset), 42, k * 2, 2, dataset.buckets) for k in range(3 * epochs)]
     assert sum(tall in batch for batch in seen) == epochs  # every epoch reaches the tall batch
-    assert f"{steps} steps = {epochs:g} epochs at batch 2" in plan_lines(resolved, dataset)[0]
+    assert f"{steps} steps = {epochs:g} epoch{'' if epochs == 1 else 's'} at batch 2" in plan_lines(resolved, dataset)[0]
 
 
 @pytest.mark.parametrize(("batch", "accumulation", "steps", "epochs"), [(1, 1, 15, 1), (1, 1, 16, 2), (1, 1, 30, 2), (2, 1, 8, 1),
@@ -73,7 +73,7 @@ def test_an_epochs_run_trains_the_resolved_steps_and_logs_its_plan(tmp_path):
     assert events[-1].type == "done" and events[-1].stats["steps"] == 3
     assert events[-1].stats["epochs"] == 1  # kohya's ss_epoch, written into the kohya file
     assert [e.step for e in events if e.type == "progress"] == [1, 2, 3]
-    assert "dataset: 1 images, repeats 3, 3 images per epoch; 3 steps = 1 epochs at batch 1 x accumulation 1" in logs(events)
+    assert "dataset: 1 image, repeats 3, 3 images per epoch; 3 steps = 1 epoch at batch 1 x accumulation 1" in logs(events)
     assert any("shuffled captions are encoded 128 at a time" in line for line in logs(events))
 
 

@@ -279,6 +279,11 @@ def epochs_trained(config: TrainingConfig, dataset: Dataset, steps: int) -> int:
     return max(1, math.ceil(steps / steps_per_epoch))
 
 
+def _count(n: float, noun: str) -> str:
+    """`1 epoch`, `2.5 epochs`, `60 steps`."""
+    return f"{n:g} {noun}" if n == 1 else f"{n:g} {noun}s"
+
+
 def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
     """What the run will do, logged once at the start: data, length, samples, the text-embedding cache."""
     repeats = sorted({item.repeats for item in dataset.items})
@@ -286,8 +291,8 @@ def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
     batches_per_epoch = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
     epochs = config.epochs if config.epochs is not None else float(config.steps * config.gradient_accumulation / batches_per_epoch)
     lines = [
-        f"dataset: {len(dataset.items)} images, repeats {'/'.join(map(str, repeats))}, {per_epoch} images per epoch; "
-        f"{config.steps} steps = {epochs:g} epochs at batch {config.batch_size} x accumulation {config.gradient_accumulation}"
+        f"dataset: {_count(len(dataset.items), 'image')}, repeats {'/'.join(map(str, repeats))}, {per_epoch} images per epoch; "
+        f"{_count(config.steps, 'step')} = {_count(epochs, 'epoch')} at batch {config.batch_size} x accumulation {config.gradient_accumulation}"
     ]
     counts = bucket_counts(dataset, config.resolution)
     if len(counts) > 1:
