@@ -147,7 +147,15 @@ function planKohya(model: LoraModel, options: PlanOptions): PlannedFile[] {
         ),
       );
   }
-  const kept = model.format === 'kohya' ? stripHashes(options.sourceMetadata) : undefined;
+  // A kohya source keeps all its metadata; another format's carried ss_* / modelspec.* (a kohya file
+  // converted to diffusers and back) go over the network metadata computed from the modules.
+  const carried = kohyaTrainingMetadata(options.sourceMetadata);
+  const kept =
+    model.format === 'kohya'
+      ? stripHashes(options.sourceMetadata)
+      : Object.keys(carried).length > 0
+        ? { ...networkMetadata(model), ...carried }
+        : undefined;
   const metadata = options.kohyaMetadata ?? kept ?? networkMetadata(model);
   return [{ relativePath: '', tensors, metadata, kohyaHashes: true }];
 }
@@ -158,6 +166,20 @@ export function stripHashes(
 ): Record<string, string> | undefined {
   if (!metadata || Object.keys(metadata).length === 0) return undefined;
   return Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith('sshs_')));
+}
+
+/**
+ * The source's kohya training metadata (ss_*, modelspec.*: output name, tag frequency, trigger,
+ * training facts), without the sshs_* hashes, which describe the source's bytes. Carried into diffusers
+ * and PEFT output, whose loaders read only `lora_adapter_metadata` (diffusers 0.42
+ * `_load_sft_state_dict_metadata`) and ignore other keys, so it comes back on a convert to kohya.
+ */
+export function kohyaTrainingMetadata(
+  metadata: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(metadata ?? {}).filter(([k]) => k.startsWith('ss_') || k.startsWith('modelspec.')),
+  );
 }
 
 /** PEFT-style tensors (lora_A / lora_B / lora_magnitude_vector) of modules under a key prefix. */
@@ -228,7 +250,11 @@ function planPeft(model: LoraModel, options: PlanOptions, file: string): Planned
     files.push({
       relativePath: `${folder}adapter_model.safetensors`,
       tensors: peftStyleTensors(modules, 'base_model.model.', options.precision, file, model.format),
-      metadata: { format: 'pt' },
+      // kohya's metadata rides in the UNet adapter's file (the folder's main file).
+      metadata: {
+        format: 'pt',
+        ...(component === 'unet' ? kohyaTrainingMetadata(options.sourceMetadata) : {}),
+      },
       adapterConfig: componentPeftConfig(component, modules, options.baseModel),
       kohyaHashes: false,
     });
@@ -256,7 +282,11 @@ function planDiffusers(model: LoraModel, options: PlanOptions, file: string): Pl
     {
       relativePath: '',
       tensors,
-      metadata: { format: 'pt', lora_adapter_metadata: JSON.stringify(sorted, null, 2) },
+      metadata: {
+        format: 'pt',
+        ...kohyaTrainingMetadata(options.sourceMetadata),
+        lora_adapter_metadata: JSON.stringify(sorted, null, 2),
+      },
       kohyaHashes: false,
     },
   ];

@@ -299,6 +299,47 @@ describe('diffusers format and precision', () => {
     expect(opened.model.modules.map((m) => m.alpha)).toEqual([2, 2, 2, 2]);
   });
 
+  it("carries a kohya file's ss_* / modelspec.* metadata through diffusers and PEFT and back, hashes recomputed", async () => {
+    const kohya = join(dir, 'meta-kohya.safetensors');
+    await writePeftFolder(join(dir, 'msrc'), makePeftTensors({ modules, rank: 4, seed: 12 }), {
+      r: 4,
+      lora_alpha: 2,
+    });
+    await convertLora({
+      input: join(dir, 'msrc'),
+      output: kohya,
+      trainingFacts: {
+        outputName: 'héros',
+        trigger: 'sks',
+        captionsByFolder: { '10_sks girl': ['sks, smile'] },
+      },
+    });
+    const metadataOf = async (path: string) => {
+      const reader = await openSafetensors(path);
+      await reader.close();
+      return reader.header.metadata;
+    };
+    const source = await metadataOf(kohya);
+    for (const to of ['diffusers', 'peft'] as const) {
+      const middle = join(dir, `meta.${to}`);
+      await convertLora({ input: kohya, output: middle, to });
+      const carried = await metadataOf(to === 'peft' ? join(middle, 'adapter_model.safetensors') : middle);
+      expect(carried).toMatchObject({
+        ss_output_name: 'héros',
+        ss_tag_frequency: source.ss_tag_frequency,
+        'modelspec.title': 'héros',
+        'modelspec.trigger_phrase': 'sks',
+      });
+      expect(Object.keys(carried).filter((k) => k.startsWith('sshs_'))).toEqual([]);
+      const back = join(dir, `meta.${to}.kohya.safetensors`);
+      await convertLora({ input: middle, output: back, to: 'kohya' });
+      const result = await metadataOf(back);
+      const { sshs_model_hash: _a, sshs_legacy_hash: _b, ...rest } = source;
+      expect(result).toMatchObject(rest);
+      expect(result.sshs_model_hash).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+
   it('converts precision exactly when read slabs split elements (odd offsets, tensors over several slabs)', async () => {
     // A 2-byte F16 alpha first puts every F32 tensor at an offset of 2 mod 4, so the read
     // slabs (STREAM_CHUNK_BYTES) cut F32 elements in half; conversion must stitch them.

@@ -9,6 +9,12 @@
 // - a PEFT LoKr adapter: the LoKr loader reads LyCORIS (kohya) files; the copy is one;
 // - a kohya DoRA file: load_lora_weights drops its dora_scale (plain LoRA, no note); the diffusers copy
 //   holds PEFT's lora_magnitude_vector, which diffusers 0.42 loads with use_dora and applies;
+// - a diffusers attention-processor file saved without the `unet.` prefix (save_attn_procs):
+//   load_lora_weights finds no module in it; the copy has `unet.` keys;
+// - a kohya file with LDM-style module names (`lora_unet_input_blocks_1_1_proj_in`, as A1111 maps
+//   them): diffusers finds no such module; the copy has diffusers names;
+// - a kohya file with an `.alpha` and no weights for it: load_lora_weights raises on the leftover key;
+//   the copy leaves it out;
 // - a diffusers file whose lora_adapter_metadata names `text_model.` text-encoder targets (older
 //   toonlora wrote them): transformers 5 has no such module; the copy names them without it.
 // Every other file (kohya with one alpha, diffusers, LyCORIS LoKr) is handed over as it is. Each copy
@@ -17,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
+import { ldmModuleNames } from './compvis-names.js';
 import { convertLora } from './convert.js';
 import {
   diffusersMisreadsAlphas,
@@ -71,10 +78,36 @@ function neededCopy(opened: OpenedAdapter, name: string): NeededCopy | undefined
       usableAsIs: false,
     };
   }
+  if (
+    model.format === 'diffusers' &&
+    opened.reader.header.tensors.some((t) => !/^(unet|text_encoder)\./.test(t.name))
+  ) {
+    return {
+      to: 'diffusers',
+      why: `${name} holds attention-processor keys without the unet. prefix (save_attn_procs), which diffusers' load_lora_weights does not read`,
+      usableAsIs: false,
+    };
+  }
   if (model.format === 'peft') {
     return {
       to: 'diffusers',
       why: `${name} is a PEFT adapter, which diffusers' load_lora_weights does not read`,
+      usableAsIs: false,
+    };
+  }
+  const ldm = model.format === 'kohya' ? ldmModuleNames(opened.reader.header.tensors.map((t) => t.name)) : [];
+  if (ldm.length > 0) {
+    return {
+      to: 'diffusers',
+      why: `${name} names ${ldm.length} module(s) after the original LDM UNet (e.g. ${ldm[0]}), which diffusers' load_lora_weights does not map`,
+      usableAsIs: false,
+    };
+  }
+  const orphans = model.orphanAlphas?.length ?? 0;
+  if (model.format === 'kohya' && orphans > 0) {
+    return {
+      to: 'diffusers',
+      why: `${name} has ${orphans} .alpha tensor(s) with no weights beside them, on which diffusers' load_lora_weights raises`,
       usableAsIs: false,
     };
   }

@@ -195,6 +195,14 @@ function tagLines(result: InspectResult): string[] {
   return lines;
 }
 
+/** How the header line names an algorithm other than plain LoRA. */
+const ALGORITHM_TEXT: Readonly<Record<InspectResult['algorithm'], string>> = {
+  lora: '',
+  lokr: '   algorithm: lokr (LyCORIS Kronecker product)',
+  loha: '   algorithm: loha (LyCORIS Hadamard product)',
+  full: '   algorithm: full (LyCORIS whole-weight differences)',
+};
+
 /** Human summary of an inspection, for the CLI. */
 export function formatInspection(result: InspectResult): string {
   const dtypes = Object.entries(result.dtypes)
@@ -202,7 +210,7 @@ export function formatInspection(result: InspectResult): string {
     .join(', ');
   const lines = [
     `${result.file}`,
-    `  format: ${result.format}${result.algorithm === 'lokr' ? '   algorithm: lokr (LyCORIS Kronecker product)' : ''}   size: ${(result.sizeBytes / 1e6).toFixed(2)} MB   tensors: ${result.tensorCount}   dtypes: ${dtypes}`,
+    `  format: ${result.format}${ALGORITHM_TEXT[result.algorithm]}${result.unreadModules === undefined ? '' : `   modules: ${result.unreadModules} (not read by toonlora)`}   size: ${(result.sizeBytes / 1e6).toFixed(2)} MB   tensors: ${result.tensorCount}   dtypes: ${dtypes}`,
     ...(result.algorithm === 'lokr' ? lokrModuleLines(result) : moduleLines(result)),
     ...tagLines(result),
     ...compatibilityLines(result),

@@ -19,7 +19,7 @@ import { NO_LORA_KEYS } from './open-lora.js';
 import type { SafetensorsReader } from './safetensors-read.js';
 import { blockOf } from './sd15-modules.js';
 import { topTags } from './kohya-metadata.js';
-import { describeUnknownKey } from './unknown-keys.js';
+import { describeUnknownKey, type UnreadAdapter, unreadAdapter } from './unknown-keys.js';
 
 export interface InspectModule {
   readonly name: string;
@@ -46,8 +46,13 @@ export interface InspectModule {
 export interface InspectResult {
   readonly file: string;
   readonly format: string;
-  /** The adapter kind: LoRA (up @ down), or LyCORIS LoKr (Kronecker product of two factors). */
-  readonly algorithm: 'lora' | 'lokr';
+  /**
+   * The adapter kind: LoRA (up @ down), or LyCORIS LoKr (Kronecker product of two factors); LyCORIS
+   * LoHa (Hadamard product) and full (diff) files are reported but not read (no modules listed).
+   */
+  readonly algorithm: 'lora' | 'lokr' | UnreadAdapter['kind'];
+  /** LoHa / full files: how many modules they hold (toonlora lists no module of theirs). */
+  readonly unreadModules?: number;
   /** LoKr's factor (PEFT decompose_factor / LyCORIS `factor`; -1 splits near the square root), when it can be told. */
   readonly lokrFactor?: number;
   readonly sizeBytes: number;
@@ -146,6 +151,15 @@ function inspectionWarnings(model: LoraModel, modules: readonly InspectModule[])
   if (model.format === 'unknown') {
     warnings.push(
       `${NO_LORA_KEYS} All ${model.unknownKeys.length} tensor(s) are unmapped; convert refuses the file.`,
+    );
+    return warnings;
+  }
+  if (model.modules.length === 0) {
+    const other = unreadAdapter(model.unknownKeys);
+    warnings.push(
+      other
+        ? `The file is ${other.description}. convert and generate refuse it.`
+        : 'no complete LoRA module (down + up pair) found: convert and generate refuse the file.',
     );
     return warnings;
   }
@@ -274,6 +288,7 @@ export async function inspectLora(
       };
     }
     const { model } = opened;
+    const other = model.modules.length === 0 ? unreadAdapter(model.unknownKeys) : undefined;
     const modules = model.modules.map((m) => ({
       name: kohyaModuleName(m.component, m.path),
       component: m.component,
@@ -287,7 +302,8 @@ export async function inspectLora(
     }));
     return {
       ...shared(model, modules),
-      algorithm: 'lora',
+      algorithm: other?.kind ?? 'lora',
+      ...(other ? { unreadModules: other.modules } : {}),
       compatibility: withTextModelTargetNote(
         withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, modules),
         reader.header.metadata,

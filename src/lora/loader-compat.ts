@@ -6,6 +6,7 @@
 // - ComfyUI comfy/lora.py `model_lora_keys_unet` / `model_lora_keys_clip` key maps and the suffixes
 //   comfy/weight_adapter/lora.py `LoRAAdapter.load` accepts (read at commit 0323d874, 2025);
 // - diffusers 0.42.1 loaders/lora_conversion_utils.py `_convert_non_diffusers_lora_to_diffusers`.
+import { a1111CompvisName, ldmModuleNames } from './compvis-names.js';
 import { parsePeftStyleKey } from './lora-keys.js';
 import {
   CLIP_LAYER_MODULES,
@@ -14,6 +15,8 @@ import {
   sd15TextEncoderModules,
   sd15UnetModules,
 } from './sd15-modules.js';
+
+export { a1111CompvisName };
 
 export type LoaderName = 'a1111' | 'comfyui' | 'diffusers';
 
@@ -24,67 +27,6 @@ export interface LoaderVerdict {
   readonly unmappedKeys: readonly string[];
   /** Whole-file problems (the loader refuses the file, or ignores it). */
   readonly notes: readonly string[];
-}
-
-const A1111_SUFFIX: Record<string, Record<string, string>> = {
-  attentions: {},
-  resnets: {
-    conv1: 'in_layers_2',
-    conv2: 'out_layers_3',
-    norm1: 'in_layers_0',
-    norm2: 'out_layers_0',
-    time_emb_proj: 'emb_layers_1',
-    conv_shortcut: 'skip_connection',
-  },
-};
-
-const suffix = (kind: string | undefined, name: string | undefined): string =>
-  A1111_SUFFIX[kind as string]?.[name as string] ?? (name as string);
-const n = (s: string | undefined): number => Number(s);
-
-/** The rules of `convert_diffusers_name_to_compvis`, in its order: first match wins. */
-const A1111_RULES: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray) => string]> = [
-  [/^lora_unet_conv_in(.*)/, (m) => `diffusion_model_input_blocks_0_0${m[1]}`],
-  [/^lora_unet_conv_out(.*)/, (m) => `diffusion_model_out_2${m[1]}`],
-  [
-    /^lora_unet_time_embedding_linear_(\d+)(.*)/,
-    (m) => `diffusion_model_time_embed_${n(m[1]) * 2 - 2}${m[2]}`,
-  ],
-  [
-    /^lora_unet_down_blocks_(\d+)_(attentions|resnets)_(\d+)_(.+)/,
-    (m) =>
-      `diffusion_model_input_blocks_${1 + n(m[1]) * 3 + n(m[3])}_${m[2] === 'attentions' ? 1 : 0}_${suffix(m[2], m[4])}`,
-  ],
-  [
-    /^lora_unet_mid_block_(attentions|resnets)_(\d+)_(.+)/,
-    (m) => `diffusion_model_middle_block_${m[1] === 'attentions' ? 1 : n(m[2]) * 2}_${suffix(m[1], m[3])}`,
-  ],
-  [
-    /^lora_unet_up_blocks_(\d+)_(attentions|resnets)_(\d+)_(.+)/,
-    (m) =>
-      `diffusion_model_output_blocks_${n(m[1]) * 3 + n(m[3])}_${m[2] === 'attentions' ? 1 : 0}_${suffix(m[2], m[4])}`,
-  ],
-  [
-    /^lora_unet_down_blocks_(\d+)_downsamplers_0_conv/,
-    (m) => `diffusion_model_input_blocks_${3 + n(m[1]) * 3}_0_op`,
-  ],
-  [
-    /^lora_unet_up_blocks_(\d+)_upsamplers_0_conv/,
-    (m) => `diffusion_model_output_blocks_${2 + n(m[1]) * 3}_${n(m[1]) > 0 ? 2 : 1}_conv`,
-  ],
-  [
-    /^lora_te_text_model_encoder_layers_(\d+)_(.+)/,
-    (m) => `transformer_text_model_encoder_layers_${m[1]}_${m[2]}`,
-  ],
-];
-
-/** AUTOMATIC1111 `convert_diffusers_name_to_compvis(key, is_sd2=False)`, ported rule by rule. */
-export function a1111CompvisName(key: string): string {
-  for (const [regex, build] of A1111_RULES) {
-    const m = regex.exec(key);
-    if (m) return build(m);
-  }
-  return key;
 }
 
 let a1111Modules: Set<string> | undefined;
@@ -100,7 +42,16 @@ function a1111LayerNames(): Set<string> {
 /** LyCORIS LoKr parts (A1111 network_lokr.py `ModuleTypeLokr`, ComfyUI comfy/weight_adapter/lokr.py). */
 const LOKR_PARTS = ['lokr_w1', 'lokr_w1_a', 'lokr_w1_b', 'lokr_w2', 'lokr_w2_a', 'lokr_w2_b', 'lokr_t2'];
 
-/** The network parts A1111's `network_lora.ModuleTypeLora`, `network_lokr.ModuleTypeLokr` (and `NetworkModule`) read. */
+/** LyCORIS LoHa parts (A1111 network_hada.py `ModuleTypeHada`, ComfyUI comfy/weight_adapter/loha.py). */
+const LOHA_PARTS = ['hada_w1_a', 'hada_w1_b', 'hada_w2_a', 'hada_w2_b', 'hada_t1', 'hada_t2'];
+
+/** LyCORIS full-weight parts (A1111 network_full.py `ModuleTypeFull`, ComfyUI comfy/lora.py `load_lora`). */
+const FULL_PARTS = ['diff', 'diff_b'];
+
+/**
+ * The network parts A1111's `network_lora.ModuleTypeLora`, `network_lokr.ModuleTypeLokr`,
+ * `network_hada.ModuleTypeHada`, `network_full.ModuleTypeFull` (and `NetworkModule`) read.
+ */
 const A1111_PARTS = new Set([
   'lora_up.weight',
   'lora_down.weight',
@@ -108,11 +59,18 @@ const A1111_PARTS = new Set([
   'alpha',
   'dora_scale',
   ...LOKR_PARTS,
+  ...LOHA_PARTS,
+  ...FULL_PARTS,
 ]);
 
-/** A1111 finds a module type for these parts: a lora_up + lora_down pair, or LoKr's w1 and w2 factors. */
+/**
+ * A1111 finds a module type for these parts: a lora_up + lora_down pair, LoKr's w1 and w2 factors,
+ * LoHa's four hada_w* factors, or a full diff.
+ */
 function a1111HasModuleType(parts: ReadonlySet<string>): boolean {
   if (parts.has('lora_up.weight') && parts.has('lora_down.weight')) return true;
+  if (['hada_w1_a', 'hada_w1_b', 'hada_w2_a', 'hada_w2_b'].every((p) => parts.has(p))) return true;
+  if (parts.has('diff')) return true;
   const has = (n: 1 | 2) => parts.has(`lokr_w${n}`) || (parts.has(`lokr_w${n}_a`) && parts.has(`lokr_w${n}_b`));
   return has(1) && has(2);
 }
@@ -155,7 +113,7 @@ export function checkA1111(keys: readonly string[]): LoaderVerdict {
   for (const [target, parts] of modules) {
     if (!a1111HasModuleType(parts)) {
       notes.push(
-        `${target}: no lora_up + lora_down pair (nor LoKr lokr_w1 + lokr_w2 factors): A1111 refuses the whole file ("Could not find a module type").`,
+        `${target}: no lora_up + lora_down pair (nor LoKr lokr_w1 + lokr_w2, LoHa hada_w1/w2, full diff): A1111 refuses the whole file ("Could not find a module type").`,
       );
     }
   }
@@ -217,6 +175,8 @@ const COMFY_SUFFIXES = [
   '.alpha',
   '.dora_scale',
   ...LOKR_PARTS.map((p) => `.${p}`),
+  ...LOHA_PARTS.map((p) => `.${p}`),
+  ...FULL_PARTS.map((p) => `.${p}`),
 ];
 
 /** ComfyUI `load_lora`: a key loads when it is `<key-map name><suffix>`; others log "lora key not loaded". */
@@ -247,20 +207,22 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
   const isKohya = keys.length > 0 && keys.every((k) => /^lora_(unet|te|te1|te2)_/.test(k));
   const known = knownKohyaNames();
   const lokr = keys.some((k) => k.includes('.lokr_'));
-  // A LoKr module's alpha is not renamed either (only those of lora_down modules are).
+  // Only the alphas of lora_down modules are renamed: a LoKr module's or a weightless module's is left over.
   const loraDown = new Set(keys.filter((k) => k.endsWith('.lora_down.weight')).map((k) => k.split('.')[0]));
   const unmapped = keys.filter((key) => {
     if (isKohya) {
       const m = /^([^.]+)\.(lora_down\.weight|lora_up\.weight|alpha|dora_scale)$/.exec(key);
-      if (lokr && m?.[2] === 'alpha' && !loraDown.has(m[1])) return true;
+      if (m?.[2] === 'alpha' && !loraDown.has(m[1])) return true;
       return !m || !known.has(m[1] as string);
     }
     const parsed = parsePeftStyleKey(key);
-    if (parsed?.style !== 'diffusers') return true;
+    // load_lora_weights reads UNet keys only under `unet.` (save_attn_procs' bare keys: load_attn_procs).
+    if (parsed?.style !== 'diffusers' || !/^(unet|text_encoder)\./.test(key)) return true;
     return !(parsed.component === 'unet' ? DIFFUSERS_UNET : DIFFUSERS_TE).has(parsed.path);
   });
   if (isKohya && unmapped.length > 0)
     notes.push('kohya file with keys diffusers cannot rename: load_lora_weights raises ValueError.');
+  if (isKohya && ldmModuleNames(keys).length > 0) notes.push(DIFFUSERS_LDM_NOTE);
   if (isKohya && keys.some((k) => k.endsWith('.dora_scale')))
     notes.push(DIFFUSERS_DORA_NOTE);
   if (lokr) notes.push(DIFFUSERS_LOKR_NOTE);
@@ -284,6 +246,10 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
  */
 export const DIFFUSERS_DORA_NOTE =
   'DoRA: load_lora_weights drops the dora_scale keys of a kohya file, so the LoRA loads without its DoRA magnitude (a different result than in ComfyUI); its convert --to diffusers copy keeps it (what toonlora generate loads).';
+
+/** A kohya file named after the LDM UNet ({@link ldmModuleNames}): diffusers finds no such module. */
+export const DIFFUSERS_LDM_NOTE =
+  'module names of the original LDM UNet (lora_unet_input_blocks_…): convert --to diffusers / kohya writes them with diffusers names (toonlora generate does so itself).';
 
 /** diffusers 0.42.1 has LoKr conversions for Z-Image and Flux2 only; SD1.5's `load_lora_weights` raises on LoKr keys. */
 export const DIFFUSERS_LOKR_NOTE =

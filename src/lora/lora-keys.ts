@@ -1,7 +1,8 @@
 // src/lora/lora-keys.ts — tensor-key grammar of the three LoRA formats (pure): PEFT
 // (`base_model.model.<path>.lora_A.weight`), diffusers (`unet.<path>.lora_A.weight`, what
-// diffusers 0.42 `save_lora_weights` writes) and kohya / WebUI (`lora_unet_<path_>.lora_down.weight`
+// diffusers 0.42 `save_lora_weights` writes; also the older `<attn>.processor.to_q_lora.down.weight`) and kohya / WebUI (`lora_unet_<path_>.lora_down.weight`
 // + `.alpha`); format detection; kohya <-> diffusers module names.
+import { diffusersPathOfLdmName } from './compvis-names.js';
 import { KOHYA_PREFIX, knownKohyaNames, type LoraComponent } from './sd15-modules.js';
 
 export type LoraFormat = 'kohya' | 'peft' | 'diffusers' | 'unknown';
@@ -22,7 +23,19 @@ const PEFT_MAGNITUDE = /^(.+)\.lora_magnitude_vector(?:\.[^.]+)?(?:\.weight)?$/;
 const KOHYA_KEY =
   /^(lora_unet_|lora_te_|lora_te1_)([^.]+)\.(lora_down\.weight|lora_up\.weight|alpha|dora_scale)$/;
 
+/**
+ * diffusers' attention-processor LoRA keys (`save_attn_procs`, train_text_to_image_lora.py in diffusers
+ * <= 0.20): `<attention>.processor.to_q_lora.down.weight`, `to_out_lora` for `to_out.0`. diffusers 0.42
+ * `load_lora_weights` still reads them (renamed to `<attention>.to_q.lora_A.weight`), alpha = rank.
+ */
+const ATTN_PROCESSOR = /^(.+)\.processor\.(to_q|to_k|to_v|to_out)_lora\.(down|up)\.weight$/;
+
 function splitPeftSuffix(rest: string): { path: string; part: LoraPart } | undefined {
+  const proc = ATTN_PROCESSOR.exec(rest);
+  if (proc) {
+    const projection = proc[2] === 'to_out' ? 'to_out.0' : (proc[2] as string);
+    return { path: `${proc[1]}.${projection}`, part: proc[3] === 'down' ? 'down' : 'up' };
+  }
   const ab = PEFT_AB.exec(rest);
   if (ab) return { path: ab[1] as string, part: ab[2] === 'A' ? 'down' : 'up' };
   const mag = PEFT_MAGNITUDE.exec(rest);
@@ -77,7 +90,9 @@ export function parsePeftStyleKey(key: string): (ParsedKey & { style: 'peft' | '
     rest = rest.slice('text_encoder.'.length);
   }
   if (rest.startsWith(PEFT_PREFIX)) rest = rest.slice(PEFT_PREFIX.length);
-  else if (style === 'peft') return undefined;
+  else if (style === 'peft' && !ATTN_PROCESSOR.test(rest)) return undefined;
+  // `save_attn_procs` wrote the UNet's processor keys without a `unet.` prefix.
+  else if (style === 'peft') style = 'diffusers';
   const split = splitPeftSuffix(rest);
   if (!split) return undefined;
   component ??= isTextEncoderPath(split.path) ? 'text_encoder' : 'unet';
@@ -121,7 +136,8 @@ function guessDottedPath(flat: string): string {
 
 /**
  * A kohya module name (`lora_unet_<path_>`, `lora_te_` / `lora_te1_<path_>`) as component and
- * diffusers path; `known` says whether it is an SD1.5 module (exact name table). Shared by the LoRA
+ * diffusers path; `known` says whether it is an SD1.5 module (exact name table, or an LDM-style UNet
+ * name such as `lora_unet_input_blocks_1_1_proj_in`, mapped as A1111 does). Shared by the LoRA
  * and LoKr (lokr.ts) key grammars.
  */
 export function parseKohyaModuleName(
@@ -130,9 +146,13 @@ export function parseKohyaModuleName(
 ): { component: LoraComponent; path: string; kohyaName: string; known: boolean } {
   const canonical = prefix === 'lora_unet_' ? 'lora_unet_' : 'lora_te_';
   const kohyaName = `${canonical}${flat}`;
-  const known = knownKohyaNames().get(kohyaName);
   const component: LoraComponent = canonical === 'lora_unet_' ? 'unet' : 'text_encoder';
-  return { component, path: known?.path ?? guessDottedPath(flat), kohyaName, known: Boolean(known) };
+  const known = knownKohyaNames().get(kohyaName)?.path;
+  // An LDM-named module (`input_blocks_1_1_proj_in`) is the diffusers module A1111 maps it onto: a
+  // guessed dotted path (`input.blocks.1.1.proj_in`) would be a module no loader has.
+  const ldm = known || component !== 'unet' ? undefined : diffusersPathOfLdmName(flat);
+  const path = known ?? ldm;
+  return { component, path: path ?? guessDottedPath(flat), kohyaName, known: path !== undefined };
 }
 
 /** Parses a kohya key; `known` says whether the module is an SD1.5 module (exact name table). */

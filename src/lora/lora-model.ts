@@ -9,7 +9,7 @@ import {
   parseKohyaKey,
   parsePeftStyleKey,
 } from './lora-keys.js';
-import { type PeftAdapterConfig, peftModuleScale } from './peft-config.js';
+import { type PeftAdapterConfig, peftModuleScale, unreadablePatternKeys } from './peft-config.js';
 import type { TensorEntry } from './safetensors-format.js';
 import { knownKohyaNames, KOHYA_PREFIX, type LoraComponent } from './sd15-modules.js';
 
@@ -35,6 +35,11 @@ export interface LoraModel {
   readonly modules: readonly LoraModule[];
   /** Keys that belong to no module in the detected format. */
   readonly unknownKeys: readonly string[];
+  /**
+   * kohya `.alpha` tensors of modules that have no other tensor (no weights at all): ignored, as
+   * ComfyUI ignores them, and left out of what convert writes.
+   */
+  readonly orphanAlphas?: readonly string[];
   readonly warnings: readonly string[];
 }
 
@@ -185,13 +190,24 @@ function doraWarnings(modules: readonly LoraModule[]): string[] {
 }
 
 /**
- * Builds the module list of a LoRA file.
+ * Builds the module list of a LoRA file. A kohya `.alpha` with no weights beside it is ignored (in
+ * `orphanAlphas`, warned), or an unknown key when its module's other tensors are unknown (LoHa).
  * @throws TL_ERR_LORA_FORMAT when a module misses a tensor, shapes disagree or the config's rank differs.
  */
 export function assembleLoraModel(tensors: readonly TensorEntry[], options: AssembleOptions): LoraModel {
   const { drafts, unknown } = groupTensors(tensors, options.format, options.component);
+  const unknownModules = new Set(unknown.map((k) => k.split('.')[0]));
+  const orphanAlphas: string[] = [];
   const modules: LoraModule[] = [];
   for (const draft of drafts.values()) {
+    const { alpha: alphaEntry, down, up, magnitude } = draft.parts;
+    if (alphaEntry && !down && !up && !magnitude) {
+      // The alpha of a module in another grammar (a LoHa module's hada_* weights) is one of its
+      // unknown tensors; an alpha with nothing at all beside it is ignored.
+      if (unknownModules.has(alphaEntry.name.split('.')[0])) unknown.push(alphaEntry.name);
+      else orphanAlphas.push(alphaEntry.name);
+      continue;
+    }
     const rank = rankOf(draft, options.file);
     const { alpha, source } = alphaOf(draft, rank, options);
     modules.push({
@@ -211,8 +227,36 @@ export function assembleLoraModel(tensors: readonly TensorEntry[], options: Asse
     format: options.format,
     modules,
     unknownKeys: unknown,
-    warnings: moduleWarnings(options.format, modules),
+    ...(orphanAlphas.length > 0 ? { orphanAlphas } : {}),
+    warnings: [
+      ...patternWarnings(options),
+      ...orphanAlphaWarnings(orphanAlphas),
+      ...moduleWarnings(options.format, modules),
+    ],
   };
+}
+
+/** A config whose rank_pattern / alpha_pattern keys JavaScript cannot compile, even from Python syntax. */
+function patternWarnings(options: AssembleOptions): string[] {
+  const configs = [...new Set(Object.values(options.configs ?? {}))];
+  const keys = [...new Set(configs.flatMap((c) => unreadablePatternKeys(c)))];
+  if (keys.length === 0) return [];
+  return [
+    `${options.file}: ${keys.join(', ')}: not a regular expression toonlora can read (PEFT matches it with Python's re); it was compared as an exact module path, so the modules it means may get r / lora_alpha instead. Rewrite the key as a plain module path or a simpler pattern.`,
+  ];
+}
+
+/**
+ * The warning about `.alpha` tensors with no weights beside them. ComfyUI reads an alpha only for a
+ * module it loads (comfy/lora.py `load_lora`); AUTOMATIC1111 refuses the file ("Could not find a
+ * module type", networks.py `load_network`), and diffusers raises ("keys have not been correctly
+ * renamed"), so convert and generate's copy leave them out.
+ */
+export function orphanAlphaWarnings(orphanAlphas: readonly string[] | undefined): string[] {
+  if (!orphanAlphas || orphanAlphas.length === 0) return [];
+  return [
+    `${orphanAlphas.length} .alpha tensor(s) have no LoRA weights beside them (e.g. "${orphanAlphas[0]}"): ignored, as ComfyUI does; AUTOMATIC1111 refuses such a file ("Could not find a module type") and diffusers' load_lora_weights raises, so convert leaves them out.`,
+  ];
 }
 
 /** Warnings about `modules` themselves (alpha assumed, DoRA axes); recomputed when modules are dropped. */

@@ -13,6 +13,7 @@ import { assembleLoraModel, type LoraModel } from './lora-model.js';
 import { type PeftAdapterConfig, parsePeftConfig } from './peft-config.js';
 import { openSafetensors, type SafetensorsReader } from './safetensors-read.js';
 import type { LoraComponent } from './sd15-modules.js';
+import { unreadAdapter } from './unknown-keys.js';
 
 export interface OpenedLora {
   /** Reads every tensor of `model`, the `text_encoder/` adapter's included. */
@@ -228,7 +229,8 @@ export const NO_LORA_KEYS =
 export interface OpenLoraOptions {
   /**
    * Return a file whose keys match no LoRA format as format `unknown` (no modules, every key in
-   * `unknownKeys`) instead of throwing; what `inspect` reports. convert leaves it off.
+   * `unknownKeys`) instead of throwing, and a file with no complete LoRA module (LoHa, LyCORIS full)
+   * with no modules; what `inspect` reports. convert leaves it off.
    */
   readonly allowUnknownFormat?: boolean;
 }
@@ -298,11 +300,14 @@ export async function openLoraReader(
     ...(alphaValues ? { alphaValues } : {}),
   });
   if (unetModel.modules.length === 0) {
+    // inspect reports such a file (what it is, its loader compatibility); convert and generate refuse it.
+    if (options.allowUnknownFormat) return { reader, model: unetModel };
+    const other = unreadAdapter(unetModel.unknownKeys);
     throw new ToonloraError(
       'TL_ERR_LORA_FORMAT',
-      `${file}: no complete LoRA module (down + up pair) found.`,
+      `${file}: ${other ? `is ${other.description}.` : 'no complete LoRA module (down + up pair) found.'}`,
       {
-        details: { file },
+        details: { file, ...(other ? { algorithm: other.kind } : {}) },
       },
     );
   }

@@ -114,9 +114,33 @@ export function parsePeftLokrConfig(raw: unknown, file: string): PeftLokrConfig 
   return config;
 }
 
+/** Python's `(?P<name>` and `(?P=name)`, not after an escaping backslash. */
+const PY_NAMED_GROUP = /(?<=(?:^|[^\\])(?:\\\\)*)\(\?P<(\w+)>/g;
+const PY_NAMED_BACKREF = /(?<=(?:^|[^\\])(?:\\\\)*)\(\?P=(\w+)\)/g;
+
+/**
+ * A pattern key in Python `re` syntax (what PEFT matches it with) as JavaScript syntax: named groups
+ * `(?P<name>...)` become `(?<name>...)` and named backreferences `(?P=name)` become `\k<name>`; an
+ * escaped `\(` is left alone. Other syntax is the same in both for the patterns PEFT configs hold.
+ */
+export function pythonRegexToJs(pattern: string): string {
+  return pattern.replace(PY_NAMED_GROUP, '(?<$1>').replace(PY_NAMED_BACKREF, '\\k<$1>');
+}
+
+/** PEFT's full-match regex for a pattern key, or undefined when JavaScript cannot compile it. */
+function patternRegex(key: string): RegExp | undefined {
+  try {
+    return new RegExp(`^(?:.*\\.)?(?:${pythonRegexToJs(key)})$`);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * PEFT's pattern lookup (peft/utils/other.py `get_pattern_key`): the first key for which
- * `re.match(rf"(.*\.)?({key})$", module)` matches, else undefined.
+ * `re.match(rf"(.*\.)?({key})$", module)` matches, else undefined. A key JavaScript cannot compile
+ * even after {@link pythonRegexToJs} matches only the module path it spells exactly (see
+ * {@link unreadablePatternKeys}, which callers warn about).
  */
 export function matchPattern(
   patterns: Readonly<Record<string, number>> | null | undefined,
@@ -124,16 +148,22 @@ export function matchPattern(
 ): string | undefined {
   if (!patterns) return undefined;
   for (const key of Object.keys(patterns)) {
-    let regex: RegExp;
-    try {
-      regex = new RegExp(`^(?:.*\\.)?(?:${key})$`);
-    } catch {
-      if (key === modulePath) return key;
-      continue;
-    }
-    if (regex.test(modulePath)) return key;
+    const regex = patternRegex(key);
+    if (regex ? regex.test(modulePath) : key === modulePath) return key;
   }
   return undefined;
+}
+
+/** rank_pattern / alpha_pattern keys JavaScript cannot compile as regular expressions, as `field "key"`. */
+export function unreadablePatternKeys(config: {
+  readonly rank_pattern?: Readonly<Record<string, number>> | null | undefined;
+  readonly alpha_pattern?: Readonly<Record<string, number>> | null | undefined;
+}): string[] {
+  return (['rank_pattern', 'alpha_pattern'] as const).flatMap((field) =>
+    Object.keys(config[field] ?? {})
+      .filter((key) => patternRegex(key) === undefined)
+      .map((key) => `${field} "${key}"`),
+  );
 }
 
 /** Rank and alpha PEFT gives a module, and the kohya alpha with the same scale. */

@@ -6,7 +6,7 @@
 import { ToonloraError } from '../errors.js';
 import { kohyaModuleName } from './lora-keys.js';
 import { type LokrModel, lokrModuleWarnings } from './lokr.js';
-import { type LoraModel, moduleWarnings } from './lora-model.js';
+import { type LoraModel, moduleWarnings, orphanAlphaWarnings } from './lora-model.js';
 
 /** Unknown keys named in an error message; the rest are counted. */
 const SHOWN_KEYS = 5;
@@ -26,7 +26,48 @@ const KINDS: ReadonlyArray<{ test: RegExp; what: string }> = [
   },
   { test: /\.lokr_t2$/, what: 'LoKr Tucker cores (lokr_t2, use_effective_conv2d) are not supported' },
   { test: /\.hada_/, what: 'LyCORIS LoHa weights are not supported' },
+  {
+    test: /^lora_(?:unet|te\d?)_[^.]+\.diff(?:_b)?$/,
+    what: 'LyCORIS full-weight differences (diff) are not supported',
+  },
+  {
+    test: /^lora_(?:unet|te\d?)_[^.]+\.alpha$/,
+    what: 'the alpha of a module whose other tensors are not supported',
+  },
 ];
+
+/** LyCORIS adapter kinds toonlora does not read, told by a tensor every module of theirs has. */
+const UNREAD_ADAPTERS = [
+  { kind: 'loha', test: /\.hada_w1_a$/, what: 'a LyCORIS LoHa file (hada_w1_a …)', loads: 'LoHa' },
+  { kind: 'full', test: /\.diff$/, what: 'a LyCORIS full-weight file (diff …)', loads: 'it' },
+] as const;
+
+/** A file of an adapter kind toonlora does not read (LoHa, LyCORIS full): its kind, module count and why. */
+export interface UnreadAdapter {
+  readonly kind: (typeof UNREAD_ADAPTERS)[number]['kind'];
+  readonly modules: number;
+  /** `a LyCORIS LoHa file (hada_w1_a …, 3 modules): toonlora reads LoRA, DoRA and LoKr; …`. */
+  readonly description: string;
+}
+
+/**
+ * The LyCORIS adapter kind (LoHa, full) whose tensors are among `unknownKeys`, the one with the most
+ * modules; undefined when there is none. Used when a file holds no LoRA module at all.
+ */
+export function unreadAdapter(unknownKeys: readonly string[]): UnreadAdapter | undefined {
+  const found = UNREAD_ADAPTERS.map((a) => ({
+    ...a,
+    modules: new Set(unknownKeys.filter((k) => a.test.test(k)).map((k) => k.split('.')[0])).size,
+  }))
+    .filter((a) => a.modules > 0)
+    .sort((a, b) => b.modules - a.modules)[0];
+  if (!found) return undefined;
+  return {
+    kind: found.kind,
+    modules: found.modules,
+    description: `${found.what.replace(' …)', ` …, ${found.modules} module(s))`)}: toonlora reads LoRA, DoRA and LoKr; the WebUI and ComfyUI load ${found.loads}`,
+  };
+}
 
 /** A short description of why `key` is not part of any LoRA module. */
 export function describeUnknownKey(key: string): string {
@@ -95,7 +136,10 @@ export function dropUnknown(model: LoraModel): { model: LoraModel; warning?: str
       ? ` and ${droppedModules} module(s) that need them (${moduleKeys} more keys: a module is never written without its lora_mid)`
       : '';
   // Warnings count only what is written: recount them when modules were dropped.
-  const warnings = droppedModules > 0 ? moduleWarnings(model.format, kept) : model.warnings;
+  const warnings =
+    droppedModules > 0
+      ? [...orphanAlphaWarnings(model.orphanAlphas), ...moduleWarnings(model.format, kept)]
+      : model.warnings;
   return {
     model: { ...model, modules: kept, unknownKeys: [], warnings },
     warning: `--drop-unknown: dropped ${model.unknownKeys.length} unknown key(s)${modulesPart} (${kinds}): ${namedKeys(model.unknownKeys, false)}.`,
