@@ -225,4 +225,62 @@ describe('runPrep output folder checks', () => {
       message: expect.stringContaining('-o "": an empty path'),
     });
   });
+
+  it('a stopped --overwrite run keeps the previous dataset instead of replacing it with the part it did', async () => {
+    const out = join(root, 'stopped-overwrite');
+    const first = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });
+    const before = readFileSync(join(out, 'manifest.json'), 'utf8');
+    const crops = readdirSync(first.datasetDir).sort();
+    const controller = new AbortController();
+    const copies = Array.from({ length: 16 }, (_, i) => {
+      const path = join(root, `stop-${i}.png`);
+      writeFileSync(path, readFileSync(panel));
+      return path;
+    });
+    const stopped = await runPrep({
+      inputs: copies,
+      outDir: out,
+      overwrite: true,
+      config: { trigger: 'other', dedupe: false },
+      cache: emptyCache,
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
+    expect(stopped.manifest.cancelled).toBe(true);
+    expect(stopped.manifest.summary.crops).toBeGreaterThan(0);
+    expect(stopped).toMatchObject({ keptPrevious: true, manifestPath: null });
+    expect(readFileSync(join(out, 'manifest.json'), 'utf8')).toBe(before);
+    expect(readdirSync(first.datasetDir).sort()).toEqual(crops);
+    expect(readdirSync(out).sort()).toEqual(['10_sks girl', 'manifest.json']);
+  }, 60_000);
+
+  it('refuses a folder another live prep run is staging into, and takes over a dead run\'s', async () => {
+    const out = join(root, 'live-staging');
+    mkdirSync(join(out, '.toonlora-prep-staging', '10_sks girl'), { recursive: true });
+    writeFileSync(join(out, '.toonlora-prep-staging', '10_sks girl', 'half.png'), 'x');
+    // a live process that is not this one: the parent (the vitest runner)
+    writeFileSync(join(out, '.toonlora-prep-staging', 'owner.pid'), `${process.ppid}\n`);
+    await expect(runPrep({ inputs: [panel], outDir: out, cache: emptyCache })).rejects.toMatchObject({
+      code: 'TL_ERR_CONFLICT',
+      message: expect.stringContaining(`another prep run (process ${process.ppid}) is writing into this folder`),
+    });
+    expect(readFileSync(join(out, '.toonlora-prep-staging', '10_sks girl', 'half.png'), 'utf8')).toBe('x');
+    // a pid no process has: a killed run's leftovers, cleared
+    writeFileSync(join(out, '.toonlora-prep-staging', 'owner.pid'), '2147483646\n');
+    const run = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });
+    expect(run.manifest.summary.crops).toBeGreaterThan(0);
+    expect(readdirSync(out).sort()).toEqual(['10_sks girl', 'manifest.json']);
+  }, 60_000);
+
+  it('.DS_Store and the like neither make a folder non-empty nor stop --overwrite', async () => {
+    const out = join(root, 'desktop-files');
+    mkdirSync(out);
+    writeFileSync(join(out, '.DS_Store'), 'finder');
+    const first = await runPrep({ inputs: [panel], outDir: out, saveStages: true, cache: emptyCache });
+    writeFileSync(join(first.datasetDir, '.DS_Store'), 'finder');
+    writeFileSync(join(out, 'stages', 'Thumbs.db'), 'explorer');
+    const second = await runPrep({ inputs: [panel], outDir: out, overwrite: true, config: { trigger: 'newer' }, cache: emptyCache });
+    expect(second.manifest.datasetDir).toBe('10_newer girl');
+    expect(readdirSync(out).sort()).toEqual(['.DS_Store', '10_newer girl', 'manifest.json']);
+  }, 60_000);
 });

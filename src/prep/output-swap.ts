@@ -1,18 +1,29 @@
 // src/prep/output-swap.ts — how a prep run replaces what is in its output folder. The run writes into a
 // hidden staging folder inside `-o` and moves its dataset folder, `stages/` and manifest into place only
 // when it ends, so a run that fails or is killed leaves the previous dataset as it was (the next run
-// removes the stale staging folder). `--overwrite` then removes exactly the files the previous run's
-// manifest records; a file there that prep did not write (a hand-added image, notes) stops the run
-// before any model loads, named, instead of being deleted.
-import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+// removes the stale staging folder; one a live run still writes is refused). `--overwrite` then removes
+// exactly the files the previous run's manifest records (and the desktop's .DS_Store files); a file there
+// that prep did not write (a hand-added image, notes) stops the run before any model loads, named,
+// instead of being deleted.
+import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { Manifest } from '../schemas/manifest.js';
 import { MANIFEST_FILE, readManifest } from './manifest.js';
 
 /** The run's staging folder inside the output folder (hidden, so walks and listings pass it by). */
 export const STAGING_DIR = '.toonlora-prep-staging';
+/** In the staging folder: the process id of the run writing it, so a second run into `-o` can tell a live run
+ * from a killed one's leftovers. */
+const STAGING_OWNER_FILE = 'owner.pid';
+/** Files the desktop writes into any folder it shows (Finder, Explorer): neither the user's work nor prep's. */
+const DESKTOP_FILES: ReadonlySet<string> = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
+
+/** True for a file name the desktop writes by itself (`.DS_Store`, `Thumbs.db`, `desktop.ini`). */
+export function isDesktopFile(name: string): boolean {
+  return DESKTOP_FILES.has(name);
+}
 /** The folder of stage images a run writes with --save-stages. */
 export const STAGES_DIR = 'stages';
 
@@ -94,23 +105,59 @@ export function planReplacement(outDir: string, datasetDir: string): ReplacePlan
   const folders = [...new Set([datasetDir, ...(previous ? [previous.datasetDir] : []), STAGES_DIR])].filter(
     isInside,
   );
-  const unknown = folders
-    .flatMap((folder) => filesUnder(outDir, folder))
-    .filter((file) => !recorded.has(file));
+  const present = folders.flatMap((folder) => filesUnder(outDir, folder));
+  // .DS_Store and the like go with the folders they sit in (the folders could not be replaced otherwise)
+  const desktop = present.filter((file) => isDesktopFile(basename(file)));
+  const unknown = present.filter((file) => !recorded.has(file) && !isDesktopFile(basename(file)));
   if (unknown.length > 0) {
     const named =
       unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? `, and ${unknown.length - 5} more` : '');
     throw refuse(outDir, `it holds files no previous prep run recorded: ${named}`);
   }
-  const files = [...recorded].filter((file) => existsSync(join(outDir, file)));
+  const files = [...[...recorded].filter((file) => existsSync(join(outDir, file))), ...desktop];
   return { files: previous ? [...files, MANIFEST_FILE] : files, folders };
 }
 
-/** Makes a fresh staging folder in `outDir` (removing a killed run's) and returns its path. */
+/** The process id recorded in `outDir`'s staging folder when that process is still running, else null. */
+function liveStagingOwner(outDir: string): number | null {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(outDir, STAGING_DIR, STAGING_OWNER_FILE), 'utf8').trim());
+  } catch {
+    return null; // no staging folder, or a killed run's from before it wrote its id
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : null; // EPERM: alive, another user's
+  }
+}
+
+/**
+ * Refuses an output folder another prep run is writing into (its staging folder names a live process):
+ * taking it over would delete that run's work. A killed run's staging folder passes (it is cleared).
+ * @throws ToonloraError TL_ERR_CONFLICT naming the folder and the process id
+ */
+export function checkNoRunningPrep(outDir: string): void {
+  const pid = liveStagingOwner(outDir);
+  if (pid === null) return;
+  throw new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `${outDir}: another prep run (process ${pid}) is writing into this folder. Wait for it to end or stop it, or choose another -o folder.`,
+    { details: { file: outDir, pid } },
+  );
+}
+
+/** Makes a fresh staging folder in `outDir` (removing a killed run's), records this process as its owner,
+ * and returns its path. */
 export async function startStaging(outDir: string): Promise<string> {
+  checkNoRunningPrep(outDir); // again: a run may have started while this one loaded its models
   const staging = join(outDir, STAGING_DIR);
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
+  await writeFile(join(staging, STAGING_OWNER_FILE), `${process.pid}\n`);
   return staging;
 }
 

@@ -25,7 +25,15 @@ import {
 } from './index.js';
 import { collectInputFiles } from './inputs.js';
 import { buildManifest, MANIFEST_FILE, writeManifest } from './manifest.js';
-import { commitStaging, planReplacement, type ReplacePlan, STAGING_DIR, startStaging } from './output-swap.js';
+import {
+  checkNoRunningPrep,
+  commitStaging,
+  isDesktopFile,
+  planReplacement,
+  type ReplacePlan,
+  STAGING_DIR,
+  startStaging,
+} from './output-swap.js';
 import { datasetFolderName, UniqueNames } from './output-names.js';
 import { finishFile, type RunContext } from './process-file.js';
 import {
@@ -95,8 +103,8 @@ export interface PrepResult {
   readonly manifestPath: string | null;
   readonly manifest: Manifest;
   /**
-   * True when an --overwrite run made no crop: the previous dataset and manifest stay as they were
-   * (nothing is replaced by an empty run), and this run's record is only in `manifest`.
+   * True when an --overwrite run made no crop or was stopped: the previous dataset and manifest stay as
+   * they were (an empty or partial run replaces nothing), and this run's record is only in `manifest`.
    */
   readonly keptPrevious: boolean;
 }
@@ -136,7 +144,10 @@ function listOutDir(outDir: string): string[] {
  */
 function checkOutDir(outDir: string, datasetDir: string, overwrite: boolean): ReplacePlan {
   checkOutputFolder(outDir, OUT_DIR_HINT);
-  const entries = existsSync(outDir) ? listOutDir(outDir).filter((name) => name !== STAGING_DIR) : [];
+  if (existsSync(outDir)) checkNoRunningPrep(outDir);
+  const entries = existsSync(outDir)
+    ? listOutDir(outDir).filter((name) => name !== STAGING_DIR && !isDesktopFile(name))
+    : [];
   if (entries.length === 0) return { files: [], folders: [] };
   if (!overwrite) {
     throw new ToonloraError(
@@ -321,8 +332,9 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
       cancelled,
       files: done,
     });
-    if (manifest.summary.crops === 0 && plan.files.length > 0) {
-      await rm(staging, { recursive: true, force: true }); // an empty run does not replace a dataset
+    if ((cancelled || manifest.summary.crops === 0) && plan.files.length > 0) {
+      // a stopped or empty --overwrite run does not replace a complete dataset with what it got to
+      await rm(staging, { recursive: true, force: true });
       return { outDir, datasetDir: join(outDir, datasetDir), manifestPath: null, manifest, keptPrevious: true };
     }
     const manifestPath = await finishOutDir(outDir, staging, plan, datasetDir, manifest);

@@ -62,7 +62,8 @@ function formatResult(result: PrepResult): string {
       `(${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)${result.manifest.cancelled ? ', cancelled' : ''}`,
   );
   if (result.manifestPath === null) {
-    lines.push(`dataset:  none written (no crop); the previous dataset and manifest in ${result.outDir} are kept as they were`);
+    const why = result.manifest.cancelled ? 'the run was stopped' : 'no crop';
+    lines.push(`dataset:  not replaced (${why}); the previous dataset and manifest in ${result.outDir} are kept as they were`);
   } else {
     lines.push(`dataset:  ${existsSync(result.datasetDir) ? result.datasetDir : 'none written (no crop)'}`);
     lines.push(`manifest: ${result.manifestPath}`);
