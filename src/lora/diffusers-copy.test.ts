@@ -1,7 +1,8 @@
 // Tests for diffusers-copy.ts: a kohya file with mixed alphas, and a PEFT LoRA adapter, are replaced by a
 // diffusers-format copy that keeps every module's alpha (made once, reused while the input is
-// unchanged); a PEFT LoKr adapter by a LyCORIS copy; a single-alpha kohya file is used as it is, a broken
-// file or an unconvertible PEFT adapter refused.
+// unchanged); a PEFT LoKr adapter by a LyCORIS copy; so is a kohya file whose text-encoder q/v modules
+// diffusers drops; a single-alpha kohya file is used as it is, a broken file or an unconvertible PEFT
+// adapter refused.
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -250,6 +251,44 @@ describe('loraFileForDiffusers', () => {
     await reader.close();
     expect(meta['text_encoder.target_modules']).toEqual(['encoder.layers.0.self_attn.q_proj']);
     expect(await loraFileForDiffusers(choice.path, join(dir, 'cache'))).toEqual({ path: choice.path });
+  });
+
+  it('converts a kohya file with text-encoder q_proj / v_proj and no out_proj, which diffusers drops or refuses', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
+    const random = seededRandom(8);
+    const fill = (n: number) => Float32Array.from({ length: n }, () => random());
+    const module = (name: string): FixtureTensor[] => [
+      { name: `${name}.lora_down.weight`, dtype: 'F32', shape: [4, 768], data: fill(4 * 768) },
+      { name: `${name}.lora_up.weight`, dtype: 'F32', shape: [768, 4], data: fill(768 * 4) },
+      { name: `${name}.alpha`, dtype: 'F32', shape: [], data: new Float32Array([2]) },
+    ];
+    const te = (projections: string[]) =>
+      [0, 1].flatMap((l) => projections.map((p) => `lora_te_text_model_encoder_layers_${l}_${p}`));
+    for (const [name, projections, effect] of [
+      ['qv-mlp', ['self_attn_q_proj', 'self_attn_v_proj', 'mlp_fc1'], 'drops 4 of them'],
+      ['qv', ['self_attn_q_proj', 'self_attn_v_proj'], 'cannot read its text-encoder keys'],
+    ] as const) {
+      const input = join(dir, `${name}.safetensors`);
+      await writeFixtureFile(input, te([...projections]).flatMap(module));
+      const choice = await loraFileForDiffusers(input, join(dir, 'cache'));
+      expect(choice.path.startsWith(join(dir, 'cache'))).toBe(true);
+      expect(choice.note).toContain(
+        `${name}.safetensors has text-encoder q/k/v_proj modules and no out_proj module, so diffusers' load_lora_weights ${effect}`,
+      );
+      const copy = await openLora(choice.path);
+      await copy.reader.close();
+      expect(copy.model.format).toBe('diffusers');
+      // PEFT-style keys, which diffusers reads whatever projections there are
+      expect(copy.reader.header.tensors.map((t) => t.name)).toContain(
+        'text_encoder.text_model.encoder.layers.1.self_attn.v_proj.lora_A.weight',
+      );
+      expect(await alphasByModule(choice.path)).toEqual(await alphasByModule(input));
+      expect(await loraFileForDiffusers(choice.path, join(dir, 'cache'))).toEqual({ path: choice.path });
+    }
+    // with an out_proj module diffusers reads the file whole
+    const whole = join(dir, 'whole.safetensors');
+    await writeFixtureFile(whole, te(['self_attn_q_proj', 'self_attn_out_proj']).flatMap(module));
+    expect(await loraFileForDiffusers(whole, join(dir, 'cache'))).toEqual({ path: whole });
   });
 
   it('refuses a file that is not a LoRA, naming it', async () => {

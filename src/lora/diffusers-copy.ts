@@ -17,6 +17,9 @@
 //   the copy leaves it out;
 // - a diffusers file whose lora_adapter_metadata names `text_model.` text-encoder targets (older
 //   toonlora wrote them): transformers 5 has no such module; the copy names them without it.
+// - a kohya file with text-encoder q/k/v_proj modules and no out_proj one (a PEFT text-encoder adapter
+//   on q_proj + v_proj, converted): diffusers reads such keys in neither of its formats and drops them
+//   (or raises), see loader-compat.ts diffusersLostTextEncoderModules; the copy has PEFT-style keys.
 // Every other file (kohya with one alpha, diffusers, LyCORIS LoKr) is handed over as it is. Each copy
 // names its original in its metadata (COPY_SOURCE_METADATA_KEY), for the worker's error messages.
 import { createHash } from 'node:crypto';
@@ -26,6 +29,7 @@ import { ToonloraError } from '../errors.js';
 import { ldmModuleNames } from './compvis-names.js';
 import { convertLora } from './convert.js';
 import {
+  diffusersLostTextEncoderModules,
   diffusersMisreadsAlphas,
   diffusersMissesTextModelTargets,
   distinctAlphaCount,
@@ -108,6 +112,17 @@ function neededCopy(opened: OpenedAdapter, name: string): NeededCopy | undefined
     return {
       to: 'diffusers',
       why: `${name} has ${orphans} .alpha tensor(s) with no weights beside them, on which diffusers' load_lora_weights raises`,
+      usableAsIs: false,
+    };
+  }
+  const lostTe =
+    model.format === 'kohya'
+      ? diffusersLostTextEncoderModules(opened.reader.header.tensors.map((t) => t.name))
+      : undefined;
+  if (lostTe) {
+    return {
+      to: 'diffusers',
+      why: `${name} has text-encoder q/k/v_proj modules and no out_proj module, so diffusers' load_lora_weights ${lostTe.raises ? 'cannot read its text-encoder keys' : `drops ${lostTe.modules.length} of them (e.g. ${lostTe.modules[0]})`}`,
       usableAsIs: false,
     };
   }

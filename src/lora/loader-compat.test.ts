@@ -2,7 +2,13 @@
 // under AUTOMATIC1111's and ComfyUI's naming rules, diffusers-style files are flagged where those
 // loaders do not map them, and key grammar / format detection.
 import { describe, expect, it } from 'vitest';
-import { a1111CompvisName, checkA1111, checkComfyUi, checkDiffusers } from './loader-compat.js';
+import {
+  a1111CompvisName,
+  checkA1111,
+  checkComfyUi,
+  checkDiffusers,
+  diffusersLostTextEncoderModules,
+} from './loader-compat.js';
 import { detectLoraFormat, kohyaModuleName, parseKohyaKey, parsePeftStyleKey } from './lora-keys.js';
 import {
   sd15AttentionBlocks,
@@ -107,6 +113,39 @@ describe('what the loaders do not map', () => {
     expect(verdict).toMatchObject({ ok: false, unmappedKeys: [] });
     expect(verdict.notes.join(' ')).toContain('drops the dora_scale keys');
     expect(checkDiffusers(kohyaKeys([path]))).toMatchObject({ ok: true, notes: [] });
+  });
+
+  it('diffusers: kohya text-encoder q/k/v_proj modules without an out_proj one are named as lost', () => {
+    const te = (layer: number, module: string) => {
+      const name = kohyaModuleName('text_encoder', `text_model.encoder.layers.${layer}.${module}`);
+      return [`${name}.lora_down.weight`, `${name}.lora_up.weight`, `${name}.alpha`];
+    };
+    const unet = kohyaKeys(['mid_block.attentions.0.transformer_blocks.0.attn1.to_q']);
+    const qv = [0, 1].flatMap((l) => [...te(l, 'self_attn.q_proj'), ...te(l, 'self_attn.v_proj')]);
+    const mlp = [0, 1].flatMap((l) => [...te(l, 'mlp.fc1'), ...te(l, 'mlp.fc2')]);
+
+    // with mlp modules diffusers reads the file as its new format and drops the q/v keys silently
+    const dropped = checkDiffusers([...unet, ...qv, ...mlp]);
+    expect(dropped).toMatchObject({ ok: false, mappedKeys: unet.length + mlp.length });
+    expect([...dropped.unmappedKeys].sort()).toEqual([...qv].sort());
+    expect(dropped.notes).toEqual([
+      expect.stringContaining(
+        'text encoder: 4 q/k/v_proj module(s) (lora_te_text_model_encoder_layers_0_self_attn_q_proj, lora_te_text_model_encoder_layers_0_self_attn_v_proj, lora_te_text_model_encoder_layers_1_self_attn_q_proj and 1 more) and no out_proj module',
+      ),
+    ]);
+    expect(dropped.notes[0]).toContain('load_lora_weights drops them without an error');
+
+    // with nothing else in the text encoder it raises
+    const raises = checkDiffusers([...unet, ...qv]);
+    expect(raises.ok).toBe(false);
+    expect(raises.notes[0]).toContain('Could not automatically infer state dict type');
+
+    // one out_proj module makes diffusers read every attention key; lora_te1_ names the same encoder
+    const withOut = [...qv, ...te(1, 'self_attn.out_proj')];
+    expect(checkDiffusers([...unet, ...withOut, ...mlp])).toMatchObject({ ok: true, notes: [] });
+    const te1 = (keys: string[]) => keys.map((k) => k.replace('lora_te_', 'lora_te1_'));
+    expect(diffusersLostTextEncoderModules(te1(withOut))).toBeUndefined();
+    expect(diffusersLostTextEncoderModules(te1(qv))).toMatchObject({ raises: true });
   });
 
   it('A1111 refuses a module with alpha but no up/down pair', () => {

@@ -222,6 +222,13 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
   });
   if (isKohya && unmapped.length > 0)
     notes.push('kohya file with keys diffusers cannot rename: load_lora_weights raises ValueError.');
+  const lost = isKohya ? diffusersLostTextEncoderModules(keys) : undefined;
+  if (lost) {
+    const lostModules = new Set(lost.modules);
+    const listed = new Set(unmapped);
+    unmapped.push(...keys.filter((k) => lostModules.has(k.split('.')[0] as string) && !listed.has(k)));
+    notes.push(diffusersLostTextEncoderNote(lost));
+  }
   if (isKohya && ldmModuleNames(keys).length > 0) notes.push(DIFFUSERS_LDM_NOTE);
   if (isKohya && keys.some((k) => k.endsWith('.dora_scale')))
     notes.push(DIFFUSERS_DORA_NOTE);
@@ -238,6 +245,47 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
     unmappedKeys: unmapped,
     notes,
   };
+}
+
+/** A kohya text-encoder attention projection diffusers renames to the old `to_q_lora` format. */
+const KOHYA_TE_QKV = /^lora_te1?_text_model_encoder_layers_\d+_self_attn_[qkv]_proj$/;
+const KOHYA_TE_OUT = /^lora_te1?_text_model_encoder_layers_\d+_self_attn_out_proj$/;
+const KOHYA_TE_MLP = /^lora_te1?_text_model_encoder_layers_\d+_mlp_fc[12]$/;
+
+/** Text-encoder modules of a kohya file diffusers loses ({@link diffusersLostTextEncoderModules}). */
+export interface LostTextEncoderModules {
+  /** kohya module names (`lora_te_text_model_encoder_layers_0_self_attn_q_proj`), in file order. */
+  readonly modules: readonly string[];
+  /** true: load_lora_weights raises ("Could not automatically infer state dict type"); false: drops them. */
+  readonly raises: boolean;
+}
+
+/**
+ * The kohya text-encoder modules diffusers 0.42.1 `load_lora_weights` loses. `_convert_text_encoder_lora_key`
+ * renames q/k/v/out_proj keys to the old `to_q_lora.down` format and mlp keys to `lora_linear_layer`;
+ * `convert_state_dict_to_diffusers` / `convert_state_dict_to_peft` (utils/state_dict_utils.py) then detect
+ * the old format only by a `to_out_lora` key. With no out_proj module (a PEFT adapter trained with
+ * target_modules q_proj + v_proj, converted to kohya), the q/k/v_proj keys are left unconverted: PEFT
+ * loads nothing for them when mlp modules make the dict look new-format, and the load raises when there
+ * are none. Measured: tiny SD1.5, q/v + mlp file, every self_attn weight unchanged after fuse_lora.
+ * @returns undefined when every text-encoder module loads.
+ */
+export function diffusersLostTextEncoderModules(keys: readonly string[]): LostTextEncoderModules | undefined {
+  const weights = keys.filter((k) => /\.lora_(down|up)\.weight$/.test(k));
+  const modules = [...new Set(weights.map((k) => k.split('.')[0] as string))];
+  if (modules.some((m) => KOHYA_TE_OUT.test(m))) return undefined;
+  const qkv = modules.filter((m) => KOHYA_TE_QKV.test(m));
+  if (qkv.length === 0) return undefined;
+  return { modules: qkv, raises: !modules.some((m) => KOHYA_TE_MLP.test(m)) };
+}
+
+/** inspect's note for {@link diffusersLostTextEncoderModules}, naming the first three modules. */
+function diffusersLostTextEncoderNote(lost: LostTextEncoderModules): string {
+  const more = lost.modules.length > 3 ? ` and ${lost.modules.length - 3} more` : '';
+  const effect = lost.raises
+    ? 'load_lora_weights raises ValueError ("Could not automatically infer state dict type")'
+    : 'load_lora_weights drops them without an error (the rest of the file loads)';
+  return `text encoder: ${lost.modules.length} q/k/v_proj module(s) (${lost.modules.slice(0, 3).join(', ')}${more}) and no out_proj module, which diffusers 0.42 needs to read kohya text-encoder attention keys: ${effect}. convert --to diffusers writes a file diffusers loads whole (toonlora generate does so itself).`;
 }
 
 /**

@@ -537,6 +537,49 @@ describe('kohya LoKr -> PEFT -> kohya', () => {
     expect(b.get(`${kohyaName(Q)}.alpha`)).toEqual(a.get(`${kohyaName(Q)}.alpha`));
     expect((await readMetadata(bf16)).ss_output_name).toBe('c');
   });
+
+  it('reads a decomposed 3 x 3 conv w2 (lokr_w2_b [r, in_n * 9]) and converts it to PEFT and back', async () => {
+    // LyCORIS / PEFT store a decomposed conv w2 flattened: conv1 320 -> 320, 3 x 3 = w1 [16, 16] x w2 [20, 20, 3, 3].
+    const conv = 'down_blocks.0.resnets.0.conv1';
+    const modules: LokrFixtureModule[] = [
+      { path: conv, shapes: { lokr_w1: [16, 16], lokr_w2_a: [20, 4], lokr_w2_b: [4, 180] } },
+      { path: Q, shapes: { lokr_w1: [16, 16], lokr_w2_a: [20, 4], lokr_w2_b: [4, 20] } },
+    ];
+    const alphas = modules.map((m) => ({
+      name: `${kohyaName(m.path)}.alpha`,
+      dtype: 'F32' as const,
+      shape: [],
+      data: new Float32Array([2]),
+    }));
+    const file = join(dir, 'conv.safetensors');
+    await writeFixtureFile(file, [...makeLokrTensors(modules, 5, 'kohya'), ...alphas]);
+
+    const inspected = await inspectLora(file);
+    expect(inspected.modules.find((m) => m.path === conv)?.lokr).toEqual({
+      w1: { shape: [16, 16], decomposed: false },
+      w2: { shape: [20, 20, 3, 3], decomposed: true, rank: 4 },
+    });
+    expect(formatInspection(inspected)).toContain(
+      'w1 [16, 16] full x w2 [20, 20, 3, 3] rank 4, alpha 2 scale 0.5',
+    );
+
+    const out = join(dir, 'conv-peft');
+    await convertLora({ input: file, output: out, to: 'peft' });
+    const config = parsePeftLokrConfig(
+      JSON.parse(await readFile(join(out, 'adapter_config.json'), 'utf8')),
+      'adapter_config.json',
+    );
+    expect(config).toMatchObject({ r: 4, alpha: 2, decompose_factor: -1, decompose_both: false });
+    // PEFT's rules for a 3 x 3 Conv2d of 320 channels give exactly the file's tensors.
+    expect(peftLokrShapes(320, 320, config.r, config.decompose_factor, false, [3, 3])).toEqual(
+      modules[0]?.shapes,
+    );
+    const again = join(dir, 'conv-again.safetensors');
+    await convertLora({ input: out, output: again });
+    const [before, after] = [await readAll(file), await readAll(again)];
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [name, tensor] of before) expect(after.get(name)?.bytes).toEqual(tensor.bytes);
+  });
 });
 
 describe('LoKr refusals', () => {

@@ -20,7 +20,7 @@ import {
 import type { AlphaSource } from './lora-model.js';
 import { type PeftLokrConfig, peftLokrModuleRank } from './peft-config.js';
 import type { TensorEntry } from './safetensors-format.js';
-import { knownKohyaNames, type LoraComponent } from './sd15-modules.js';
+import { knownKohyaNames, type LoraComponent, sd15KernelSize } from './sd15-modules.js';
 
 /** Tensor parts of a LoKr module (`lokr_t2`, the Tucker core of use_effective_conv2d, is not supported). */
 export const LOKR_PARTS = ['lokr_w1', 'lokr_w1_a', 'lokr_w1_b', 'lokr_w2', 'lokr_w2_a', 'lokr_w2_b'] as const;
@@ -153,7 +153,12 @@ export interface LokrModel {
   readonly configs?: Readonly<Partial<Record<LoraComponent, PeftLokrConfig>>>;
 }
 
-/** The factor sides of a module: w1 is [outL, inM], w2 is [outK, inN, ...kernel] (a 4-D lokr_w2 is a Conv). */
+/**
+ * The factor sides of a module: w1 is [outL, inM], w2 is [outK, inN, ...kernel]. A full lokr_w2 of a
+ * convolution is 4-D; a decomposed one is lokr_w2_a [outK, r] @ lokr_w2_b [r, inN * kh * kw] (LyCORIS
+ * lokr.py without use_tucker, PEFT 0.21.2 `create_adapter_parameters`, both 2-D), so its kernel comes from
+ * the module (SD1.5's 3 x 3 convolutions, {@link sd15KernelSize}).
+ */
 export interface LokrDims {
   readonly outL: number;
   readonly inM: number;
@@ -162,7 +167,7 @@ export interface LokrDims {
   readonly kernel: readonly number[];
 }
 
-export function lokrDims(module: Pick<LokrModule, 'parts'>): LokrDims {
+export function lokrDims(module: Pick<LokrModule, 'parts' | 'component' | 'path'>): LokrDims {
   const {
     lokr_w1: w1,
     lokr_w1_a: w1a,
@@ -172,13 +177,27 @@ export function lokrDims(module: Pick<LokrModule, 'parts'>): LokrDims {
     lokr_w2_b: w2b,
   } = module.parts;
   const [outL, inM] = w1 ? w1.shape : [w1a?.shape[0], w1b?.shape[1]];
-  const [outK, inN] = w2 ? w2.shape : [w2a?.shape[0], w2b?.shape[1]];
+  if (w2) {
+    const [outK, inN] = w2.shape;
+    return {
+      outL: outL as number,
+      inM: inM as number,
+      outK: outK as number,
+      inN: inN as number,
+      kernel: w2.shape.slice(2),
+    };
+  }
+  const kernel = sd15KernelSize(module.component, module.path);
+  const kernelSize = kernel.reduce((a, b) => a * b, 1);
+  const columns = w2b?.shape[1] as number;
+  // Not divisible: not laid out as that convolution; read as a linear layer (its split check then names it).
+  const conv = kernelSize > 1 && columns % kernelSize === 0;
   return {
     outL: outL as number,
     inM: inM as number,
-    outK: outK as number,
-    inN: inN as number,
-    kernel: w2 ? w2.shape.slice(2) : [],
+    outK: w2a?.shape[0] as number,
+    inN: conv ? columns / kernelSize : columns,
+    kernel: conv ? kernel : [],
   };
 }
 
@@ -198,7 +217,7 @@ export function lokrFactors(module: LokrModule): { w1: LokrFactorInfo; w2: LokrF
       ? { shape: [d.outL, d.inM], decomposed: true, rank: w1b.shape[0] as number }
       : { shape: [d.outL, d.inM], decomposed: false },
     w2: w2b
-      ? { shape: [d.outK, d.inN], decomposed: true, rank: w2b.shape[0] as number }
+      ? { shape: [d.outK, d.inN, ...d.kernel], decomposed: true, rank: w2b.shape[0] as number }
       : { shape: [d.outK, d.inN, ...d.kernel], decomposed: false },
   };
 }

@@ -152,6 +152,24 @@ export function knownKohyaNames(): ReadonlyMap<string, { component: LoraComponen
   return flatToPath;
 }
 
+/**
+ * The SD1.5 UNet's 3 x 3 convolutions (diffusers `UNet2DConditionModel` with its default config, which
+ * SD1.5 and toonlora's tiny test model share): conv_in, conv_out, every resnet's conv1 / conv2 and the
+ * down- / upsamplers' conv. Its other convolutions (conv_shortcut, proj_in, proj_out) are 1 x 1.
+ */
+const SD15_3X3_CONV =
+  /^(conv_in|conv_out|.*\.resnets\.\d+\.conv[12]|.*\.(downsamplers|upsamplers)\.0\.conv)$/;
+
+/**
+ * The kernel size of an SD1.5 module whose kernel is larger than 1 x 1 (`[3, 3]`), else `[]` (a Linear
+ * or a 1 x 1 convolution, whose flattened weights have the same columns). A rank-decomposed LoKr w2
+ * stores a convolution flattened (`lokr_w2_b` [rank, in_channels * kh * kw]), so its input channels
+ * come from this.
+ */
+export function sd15KernelSize(component: LoraComponent, path: string): readonly number[] {
+  return component === 'unet' && SD15_3X3_CONV.test(path) ? [3, 3] : [];
+}
+
 /** The block a module belongs to, for per-block counts: `down_blocks.1`, `mid_block`, `text_encoder.layers.3`. */
 export function blockOf(component: LoraComponent, path: string): string {
   if (component === 'text_encoder') {

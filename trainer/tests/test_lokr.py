@@ -242,6 +242,38 @@ def test_a_lycoris_file_with_convolutions_and_factor_4_loads_as_the_loaders_appl
     assert torch.allclose(unet_output(pipe.unet), expected, atol=1e-4), (unet_output(pipe.unet) - expected).abs().max()
 
 
+def test_a_lycoris_file_with_a_decomposed_3x3_conv_converts_to_a_peft_adapter_that_applies_it(tmp_path):
+    """A decomposed w2 of a 3x3 conv is stored flattened (lokr_w2_b [r, in_n * 9], LyCORIS and PEFT alike): `toonlora
+    convert --to peft` must read in_n from it (factor -1 here, where reading 9 x in_n as the input split finds no
+    decompose_factor), and the LoKrConfig it writes must make PEFT apply what the LyCORIS file's loader applies."""
+    from peft import inject_adapter_in_model, set_peft_model_state_dict
+    from test_text_encoder_lora import toonlora_convert
+
+    generator = torch.Generator().manual_seed(5)
+    rand = lambda *shape: torch.randn(shape, generator=generator) * 0.3  # noqa: E731
+    modules = {  # 32 = 4 x 8 (factor -1); r 2, alpha 1
+        "down_blocks.0.resnets.0.conv1": {"lokr_w1": rand(4, 4), "lokr_w2_a": rand(8, 2), "lokr_w2_b": rand(2, 8 * 9)},
+        "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q": {"lokr_w1": rand(4, 4), "lokr_w2_a": rand(8, 2), "lokr_w2_b": rand(2, 8)},
+    }
+    save_file({f"{kohya_name(m)}.{part}": t for m, parts in modules.items()
+               for part, t in {**parts, "alpha": torch.tensor(1.0)}.items()}, str(tmp_path / "conv.safetensors"))
+    toonlora_convert(tmp_path / "conv.safetensors", tmp_path / "conv-peft", "peft")
+
+    config = json.loads((tmp_path / "conv-peft" / "adapter_config.json").read_text())
+    assert config["decompose_factor"] == -1 and config["r"] == 2
+    peft_unet = build_tiny_base_model().unet
+    inject_adapter_in_model(LoKrConfig(**{k: v for k, v in config.items() if k != "peft_type"}), peft_unet)
+    state = {k.removeprefix("base_model.model."): v for k, v in load_file(tmp_path / "conv-peft" / "adapter_model.safetensors").items()}
+    assert not set_peft_model_state_dict(peft_unet, state).unexpected_keys
+
+    pipe = build_pipeline(build_tiny_base_model(), torch.device("cpu"), torch.float32)
+    _load_lora_file(pipe, str(tmp_path / "conv.safetensors"), "x")
+    pipe.set_adapters(["x"], adapter_weights=[1.0])
+    expected = unet_output(pipe.unet)
+    assert not torch.allclose(unet_output(build_tiny_base_model().unet), expected, atol=1e-3)
+    assert torch.allclose(unet_output(peft_unet), expected, atol=1e-5), (unet_output(peft_unet) - expected).abs().max()
+
+
 def test_a_lokr_file_toonlora_cannot_load_is_refused_naming_the_module(tmp_path):
     name = kohya_name("down_blocks.0.attentions.0.proj_in")
     save_file({f"{name}.lokr_w1": torch.ones(4, 4), f"{name}.lokr_w2_a": torch.ones(8, 2), f"{name}.lokr_w2_b": torch.ones(2, 8),

@@ -241,3 +241,39 @@ def test_a_converted_copy_diffusers_refuses_names_the_users_file_as_a_toonlora_b
     message = str(refused.value)
     assert message.startswith(f"{tmp_path / 'run'}: toonlora converted it for diffusers into {copy}")
     assert "This is a toonlora bug, not a problem with your file" in message and "not a LoRA file" not in message
+
+
+def test_kohya_text_encoder_lora_on_q_and_v_loads_whole_from_its_diffusers_copy(tmp_path):
+    """A PEFT text-encoder adapter on q_proj + v_proj (+ mlp.fc1), converted to kohya: diffusers reads kohya
+    text-encoder attention keys only when some module is an out_proj (convert_state_dict_to_peft looks for
+    `to_out_lora`), so load_lora_weights applies the fc1 modules and silently none of the q/v ones. The
+    diffusers-format copy `toonlora generate` loads instead (diffusers-copy.ts) applies every module exactly."""
+    from peft import LoraConfig, inject_adapter_in_model
+
+    from toonlora_trainer.checkpoint import save_adapter
+    from toonlora_trainer.models import attach_lora
+
+    model = build_tiny_base_model()
+    attach_lora(model.unet, 4, 2.0, ("to_q",), False)
+    model.text_encoder.requires_grad_(False)
+    inject_adapter_in_model(LoraConfig(r=4, lora_alpha=2.0, target_modules=["q_proj", "v_proj", "fc1"]),
+                            model.text_encoder)
+    generator = torch.Generator().manual_seed(13)
+    with torch.no_grad():
+        for part in (model.unet, model.text_encoder):
+            for name, param in part.named_parameters():
+                if "lora_B" in name:
+                    param.copy_(torch.randn(param.shape, generator=generator) * 0.2)
+    save_adapter(model.unet, str(tmp_path / "run"), "tiny")
+    save_adapter(model.text_encoder, str(tmp_path / "run" / TEXT_ENCODER_DIR), "tiny")
+    expected = expected_text_encoder_deltas(model)
+    assert len(expected) == 12
+
+    toonlora_convert(tmp_path / "run", tmp_path / "qv.safetensors", "kohya")
+    toonlora_convert(tmp_path / "qv.safetensors", tmp_path / "qv.diffusers.safetensors", "diffusers")
+    direct = fused_text_encoder_deltas(tmp_path / "qv.safetensors")
+    assert sorted(direct) == sorted(n for n in expected if n.endswith("fc1"))  # what the fix routes around
+    got = fused_text_encoder_deltas(tmp_path / "qv.diffusers.safetensors")
+    assert sorted(got) == sorted(expected)
+    for name, delta in expected.items():
+        assert torch.allclose(got[name], delta, atol=1e-6), (name, (got[name] - delta).abs().max())
