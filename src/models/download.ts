@@ -4,8 +4,8 @@
 // sha256 / md5 / size verification (a bad file is deleted, never kept as if good) and an atomic rename
 // into place. Errors name the model, the URL and where to put the file by hand.
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -253,10 +253,12 @@ async function streamBody(options: DownloadOptions, response: Response, resumed:
     },
   });
   try {
+    // opened before the first byte arrives: a body that fails at once still leaves the .part the message names
+    const part = await open(options.partPath, resumed > 0 ? 'a' : 'w');
     await pipeline(
       Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>),
       meter,
-      createWriteStream(options.partPath, { flags: resumed > 0 ? 'a' : 'w' }),
+      part.createWriteStream(),
     );
   } catch (error) {
     if (NOT_WRITABLE_CODES.has((error as { code?: string }).code ?? '')) throw error;
