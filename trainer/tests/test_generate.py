@@ -309,3 +309,13 @@ def test_images_carry_the_webui_parameters_text_and_a_long_prompt_is_warned_abou
                      str(tmp_path / "out"), events.append)
     warnings = [e.message for e in events if getattr(e, "type", "") == "log" and e.level == "warn"]
     assert len(warnings) == 1 and warnings[0].startswith("the prompt is ") and "CLIP reads only the first 75" in warnings[0]
+
+
+def test_webui_parameters_name_a_run_adapter_by_its_run_and_keep_each_field_on_its_line():
+    from toonlora_trainer.generate import _lora_label, a1111_parameters
+
+    assert _lora_label("/runs/mina/adapter_model.safetensors") == "mina"
+    assert _lora_label("/runs/mina/mina.safetensors") == "mina"
+    config = parse_generation_config({**GEN_CONFIG, "prompt": "sks,\nsmiling", "negativePrompt": "lowres\nblurry"})
+    text = a1111_parameters(config, 1, "mina")
+    assert text.splitlines()[:2] == ["sks, smiling <lora:mina:1>", "Negative prompt: lowres blurry"]

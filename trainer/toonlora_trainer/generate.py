@@ -308,7 +308,10 @@ def a1111_parameters(config: GenerationConfig, seed: int, lora_name: str | None)
     """The `parameters` text the AUTOMATIC1111 WebUI writes into its PNGs, which its PNG Info tab, Civitai and
     ComfyUI read back: the prompt (with `<lora:name:weight>`, so "Send to txt2img" applies the LoRA again), the
     negative prompt, then the settings."""
-    prompt = config.prompt + (f" <lora:{lora_name}:{config.lora_weight:g}>" if lora_name else "")
+    def one_line(text: str) -> str:  # the WebUI's parser reads the text line by line
+        return " ".join(text.split())
+
+    prompt = one_line(config.prompt) + (f" <lora:{lora_name}:{config.lora_weight:g}>" if lora_name else "")
     settings = {
         "Steps": config.steps,
         "Sampler": A1111_SAMPLERS.get(config.scheduler, config.scheduler),
@@ -321,7 +324,7 @@ def a1111_parameters(config: GenerationConfig, seed: int, lora_name: str | None)
     }
     lines = [prompt]
     if config.negative_prompt:
-        lines.append(f"Negative prompt: {config.negative_prompt}")
+        lines.append(f"Negative prompt: {one_line(config.negative_prompt)}")
     lines.append(", ".join(f"{key}: {value}" for key, value in settings.items()))
     return "\n".join(lines)
 
@@ -341,8 +344,12 @@ def _lora_label(path: str | None) -> str | None:
     """The LoRA's name for `<lora:name:weight>`: the user's file name (not toonlora's converted copy's)."""
     if path is None:
         return None
-    original = _copy_source(path) or path
-    return os.path.splitext(os.path.basename(os.path.normpath(original)))[0]
+    original = os.path.normpath(_copy_source(path) or path)
+    name = os.path.splitext(os.path.basename(original))[0]
+    # a run's PEFT adapter: the run's name, which its kohya file (<run>/<run>.safetensors) carries
+    if name == "adapter_model":
+        return os.path.basename(os.path.dirname(original)) or name
+    return name
 
 
 def _unused_path(folder: str, stem: str) -> str:
