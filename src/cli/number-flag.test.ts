@@ -52,3 +52,14 @@ describe('numberFlag', () => {
     expect(error.details).toEqual({ flag: '--repeats', value: '0x10' });
   });
 });
+
+describe('serve --port', () => {
+  it('takes decimal digits only', async () => {
+    const { parsePort } = await import('./commands/serve.js');
+    expect(parsePort('8000')).toBe(8000);
+    expect(parsePort(' 0 ')).toBe(0);
+    for (const text of ['0x1F40', '1e3', '80.5', '-1', '65536', '']) {
+      expect(() => parsePort(text), text).toThrow(/--port: expected an integer 0-65535/);
+    }
+  });
+});

@@ -20,8 +20,9 @@ interface ServeFlags {
   json: boolean;
 }
 
-function parsePort(value: string): number {
-  const port = Number(value);
+/** `--port` text as a port number: decimal digits only (Number() would also take `0x1F40`). */
+export function parsePort(value: string): number {
+  const port = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ToonloraError(
       'TL_ERR_USAGE',
