@@ -172,7 +172,9 @@ describe('web app shell', () => {
       (n) => document.querySelectorAll('[data-testid=character-card]').length === n,
       before - 1,
     );
-    expect(asked).toMatch(/^Delete Temp\? Its 0 screenshots, 0 datasets and 0 LoRAs go with it/);
+    expect(asked).toMatch(
+      /^Delete Temp\? Its 0 screenshots, 0 datasets and 0 LoRAs go with it, with its jobs and generated images/,
+    );
     expect(() => web.app.catalog.getCharacter(temp.id)).toThrow(/character/);
     expect(web.app.catalog.getCharacter(characterId).name).toBe('Mina');
   }, 30_000);

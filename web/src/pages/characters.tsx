@@ -4,9 +4,14 @@ import { type FormEvent, useEffect, useState } from 'react';
 import type { Character } from '../../../src/schemas/api.js';
 import { api } from '../api.js';
 
+/** `1 screenshot`, `2 screenshots`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** The confirmation asked before a character is deleted: what goes with it. */
 export function deleteQuestion(c: Character): string {
-  return `Delete ${c.name}? Its ${c.imageCount} screenshots, ${c.datasetCount} datasets and ${c.loraCount} LoRAs go with it, files included; this cannot be undone. Download a LoRA first to keep it.`;
+  return `Delete ${c.name}? Its ${count(c.imageCount, 'screenshot')}, ${count(c.datasetCount, 'dataset')} and ${count(c.loraCount, 'LoRA')} go with it, with its jobs and generated images, files included; this cannot be undone. Download a LoRA first to keep it.`;
 }
 
 export function CharactersPage({ onError }: { onError: (error: unknown) => void }) {

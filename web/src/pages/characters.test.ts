@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { deleteQuestion } from './characters.js';
+
+describe('deleteQuestion', () => {
+  it('names what goes with the character, in the singular where there is one', () => {
+    const character = {
+      id: 'c1',
+      name: 'Mina',
+      trigger: 'mina_tl',
+      classWord: 'girl',
+      createdAt: '2026-12-06T00:00:00.000Z',
+      imageCount: 1,
+      datasetCount: 2,
+      loraCount: 1,
+    };
+    expect(deleteQuestion(character)).toBe(
+      'Delete Mina? Its 1 screenshot, 2 datasets and 1 LoRA go with it, with its jobs and generated images, files included; this cannot be undone. Download a LoRA first to keep it.',
+    );
+  });
+});
