@@ -20,20 +20,23 @@ function writeDataset(files: Record<string, string | Buffer>): string {
   return root;
 }
 
+/** The first bytes of a PNG: enough for the image check (the trainer would decode the rest). */
+const IMAGE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 describe('readDatasetFacts', () => {
   it('reads captions as the trainer does: .txt, else .caption, a BOM dropped, an empty one the folder tokens', () => {
     const root = writeDataset({
-      '5_sks girl/a.png': '',
+      '5_sks girl/a.png': IMAGE,
       '5_sks girl/a.caption': 'sks, from caption',
-      '5_sks girl/b.png': '',
+      '5_sks girl/b.png': IMAGE,
       '5_sks girl/b.txt': 'sks, from txt',
       '5_sks girl/b.caption': 'not read',
-      '5_sks girl/c.png': '',
+      '5_sks girl/c.png': IMAGE,
       '5_sks girl/c.txt': Buffer.from('\ufeffsks, bom\r\n'),
-      '5_sks girl/d.png': '',
+      '5_sks girl/d.png': IMAGE,
       '5_sks girl/d.txt': '  \n',
-      '5_sks girl/e.png': '',
-      '5_sks girl/f.png': '',
+      '5_sks girl/e.png': IMAGE,
+      '5_sks girl/f.png': IMAGE,
       '5_sks girl/f.txt': Buffer.from([0x73, 0xff, 0xfe]), // not UTF-8: the trainer warns and uses the tokens
     });
     expect(readDatasetFacts(root).folders[0]?.captions).toEqual([
@@ -48,13 +51,13 @@ describe('readDatasetFacts', () => {
 
   it("counts images with repeats, skips 0_ folders and records every folder's trigger in name order", () => {
     const root = writeDataset({
-      '5_sks girl/a.png': '',
-      '5_sks girl/b.jpg': '',
-      '2_zzk boy/c.webp': '',
-      '3_sks girl smiling/d.png': '',
-      '0_off x/e.png': '',
+      '5_sks girl/a.png': IMAGE,
+      '5_sks girl/b.jpg': IMAGE,
+      '2_zzk boy/c.webp': IMAGE,
+      '3_sks girl smiling/d.png': IMAGE,
+      '0_off x/e.png': IMAGE,
       '4_empty y/notes.md': '',
-      'stages/f.png': '',
+      'stages/f.png': IMAGE,
     });
     const facts = readDatasetFacts(root);
     expect(facts.folders.map((f) => [f.folder, f.repeats, f.captions.length])).toEqual([
@@ -65,6 +68,22 @@ describe('readDatasetFacts', () => {
     expect(facts.triggers).toEqual(['zzk', 'sks']);
     expect(facts.images).toBe(4);
     expect(facts.imagesWithRepeats).toBe(2 + 3 + 10);
+  });
+});
+
+describe('readDatasetFacts and files that are no image', () => {
+  it('leaves out a text or empty file named .png, as the trainer does, and names a stopped prep run', async () => {
+    const root = writeDataset({
+      '5_sks girl/a.png': IMAGE,
+      '5_sks girl/junk.png': 'junk',
+      '5_sks girl/empty.png': '',
+    });
+    expect(readDatasetFacts(root)).toMatchObject({ images: 1, imagesWithRepeats: 5 });
+    const stopped = writeDataset({ '.toonlora-prep-staging/10_sks girl/a.png': IMAGE });
+    await expect(planTraining(stopped, trainingConfigSchema.parse({}))).rejects.toMatchObject({
+      code: 'TL_ERR_INPUT_NOT_FOUND',
+      message: expect.stringContaining('A prep run into this folder was stopped before it finished'),
+    });
   });
 });
 

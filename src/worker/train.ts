@@ -1,12 +1,14 @@
 // src/worker/train.ts — `runTraining`: trains a LoRA with the Python worker, then writes the WebUI /
 // kohya file from the PEFT adapter with the LoRA-formats converter (src/lora/convert.ts), so alpha and
 // the training facts (ss_* / modelspec.* metadata, tag frequencies) travel with the file.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
+import { STAGING_DIR } from '../prep/output-swap.js';
+import { sniffImageFormat } from '../server/image-sniff.js';
 import { readImageHeader } from '../vision/sharp-io.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
 import { type ProgressEvent, PROTOCOL_VERSION, type TrainRequest, type WorkerEvent } from './protocol.js';
@@ -91,8 +93,27 @@ function readCaption(folderPath: string, image: string, fallback: string): strin
 }
 
 /**
- * The trained kohya folders of `datasetDir` with their repeats, trigger and captions; pure reading, no checks
- * (an image that does not decode is counted: only the trainer decodes them).
+ * Whether `path` starts as an image the trainer's PIL reads (PNG, JPEG, WebP, GIF, BMP magic bytes): a text
+ * file or an empty one named `.png` is left out of the counts, as the trainer leaves it out of the run. A
+ * file cut off after its header still counts (only decoding finds that).
+ */
+function looksLikeImage(path: string): boolean {
+  const head = new Uint8Array(16);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const read = readSync(fd, head, 0, head.length, 0);
+    return sniffImageFormat(head.subarray(0, read)) !== undefined || (head[0] === 0x42 && head[1] === 0x4d);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * The trained kohya folders of `datasetDir` with their repeats, trigger and captions, as the trainer reads
+ * them: a file whose first bytes are no image is left out (see looksLikeImage).
  */
 export function readDatasetFacts(datasetDir: string): DatasetFacts {
   const folders: DatasetFolderFacts[] = [];
@@ -105,7 +126,8 @@ export function readDatasetFacts(datasetDir: string): DatasetFacts {
     const tokens = (match[2] ?? '').trim();
     const images = readdirSync(folderPath)
       .sort()
-      .filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()));
+      .filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()))
+      .filter((file) => looksLikeImage(join(folderPath, file)));
     const captions = images.map((file) => readCaption(folderPath, file, tokens));
     folders.push({ folder, repeats, trigger: tokens.split(/\s+/)[0] ?? tokens, images, captions });
   }
@@ -223,7 +245,9 @@ export async function planTraining(datasetDir: string, config: TrainingConfig): 
     throw new ToonloraError(
       'TL_ERR_INPUT_NOT_FOUND',
       `${datasetDir}: no images found in \`<repeats>_<trigger> <class>\` folders (e.g. \`10_sks girl/a.png\`). ` +
-        'Run `toonlora prep` first or rename the folders.',
+        (existsSync(join(datasetDir, STAGING_DIR))
+          ? `A prep run into this folder was stopped before it finished (what it made is in ${STAGING_DIR}): run \`toonlora prep\` again.`
+          : 'Run `toonlora prep` first or rename the folders.'),
     );
   }
   const base = { images: facts.images, imagesWithRepeats: facts.imagesWithRepeats };

@@ -31,6 +31,12 @@ def test_empty_dataset_names_the_folder_and_fix(tmp_path):
         scan_kohya_dataset(str(tmp_path / "missing"))
 
 
+def test_a_dataset_folder_holding_only_a_stopped_prep_runs_staging_says_so(tmp_path):
+    (tmp_path / ".toonlora-prep-staging" / "10_sks girl").mkdir(parents=True)
+    with pytest.raises(DatasetError, match=r"A prep run into this folder was stopped before it finished .*prep` again"):
+        scan_kohya_dataset(str(tmp_path))
+
+
 def test_empty_dataset_is_missing_input(tmp_path):
     with pytest.raises(DatasetError) as empty:
         scan_kohya_dataset(str(tmp_path))

@@ -23,6 +23,9 @@ import torch
 from PIL import Image, ImageOps
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+# A prep run's staging folder inside its output folder (src/prep/output-swap.ts STAGING_DIR): left behind by a
+# prep that was killed before it moved its dataset into place.
+PREP_STAGING_DIR = ".toonlora-prep-staging"
 FOLDER_PATTERN = re.compile(r"^(\d+)_(.+)$")
 SQUARE_TOLERANCE = 1.05  # a longer side up to 5% over the shorter one loses at most 2.5% at each end
 BUCKET_STEP = 64  # bucket sides in pixels: latents a multiple of 8, as the UNet's three downsamplings need
@@ -121,9 +124,11 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
         raise DatasetError(f"{dataset_dir}: no readable images, {len(unreadable)} could not be decoded: " + "; ".join(unreadable[:5])
                            + (f"; and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""))
     if not items:
+        stopped = (Path(dataset_dir) / PREP_STAGING_DIR).is_dir()
         raise DatasetError(
             f"{dataset_dir}: no images found in `<repeats>_<trigger> <class>` folders (e.g. `10_sks girl/a.png`). "
-            "Run `toonlora prep` first or rename the folders.",
+            + (f"A prep run into this folder was stopped before it finished (what it made is in {PREP_STAGING_DIR}): "
+               "run `toonlora prep` again." if stopped else "Run `toonlora prep` first or rename the folders."),
             missing=True,
         )
     warnings += _both_caption_files_warning(scanned)
