@@ -44,7 +44,9 @@ export function registerGenerate(program: Command): void {
   const d = generationConfigSchema.parse({});
   program
     .command('generate')
-    .description('generate images with a base model and a LoRA (diffusers StableDiffusionPipeline)')
+    .description(
+      "generate images with a base model and a LoRA (diffusers StableDiffusionPipeline); each PNG carries the WebUI's `parameters` text (prompt, seed, settings), and a prompt longer than CLIP's 75 tokens is warned about",
+    )
     .option(
       '--lora <file>',
       'LoRA: a kohya / WebUI, diffusers or LyCORIS LoKr .safetensors file, or a PEFT adapter (a training run folder, or its adapter_model.safetensors); left out: the bare base model',

@@ -113,8 +113,14 @@ export function registerPrep(program: Command): void {
       'screenshots -> clean, captioned training set: text removed, character cropped square, captioned; ' +
         'writes <out>/<repeats>_<trigger> <class>/name.png + name.txt (kohya layout) and <out>/manifest.json',
     )
-    .argument('<inputs...>', 'image files and/or folders of images (walked recursively)')
-    .requiredOption('-o, --output <dir>', 'output folder (must be empty or new unless --overwrite)')
+    .argument(
+      '<inputs...>',
+      'image files and/or folders of images (walked recursively, following symlinks; hidden files, __MACOSX and folders holding an earlier prep output are left out)',
+    )
+    .requiredOption(
+      '-o, --output <dir>',
+      'output folder (must be empty or new unless --overwrite); the run is written to a hidden staging folder there and moved into place when it ends',
+    )
     .option('--trigger <word>', `trigger word, always first in every caption (default: ${d.trigger})`)
     .option('--class <word>', `class word of the dataset folder name (default: ${d.classWord})`)
     .option('--repeats <n>', `kohya repeats per epoch, the folder prefix (default: ${d.repeats})`)
