@@ -27,6 +27,16 @@ def te_output(text_encoder, base):
         return text_encoder(tokens).last_hidden_state
 
 
+
+def randomise_lora_b(models, seed: int) -> None:
+    """Gives every lora_B random values (PEFT starts them at zero, which would make every delta zero)."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for model in models:
+            for name, param in model.named_parameters():
+                if "lora_B" in name:
+                    param.copy_(torch.randn(param.shape, generator=generator) * 0.2)
+
 def test_text_encoder_lora_trains_with_its_own_rate_and_base_stays(tmp_path, monkeypatch):
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=2)
     seen = {}
@@ -102,12 +112,7 @@ def test_kohya_file_with_text_encoder_loaded_by_diffusers_matches_peft(tmp_path)
     peft_model = build_tiny_base_model()
     attach_lora(peft_model.unet, 4, 2.0, ("to_q", "to_k", "to_v", "to_out.0"), False)
     attach_text_encoder_lora(peft_model.text_encoder, 4, 2.0, False)  # alpha != rank: scale 0.5
-    generator = torch.Generator().manual_seed(7)
-    with torch.no_grad():
-        for model in (peft_model.unet, peft_model.text_encoder):
-            for name, param in model.named_parameters():
-                if "lora_B" in name:
-                    param.copy_(torch.randn(param.shape, generator=generator) * 0.2)
+    randomise_lora_b((peft_model.unet, peft_model.text_encoder), seed=7)
     save_adapter(peft_model.unet, str(tmp_path / "adapter"), "tiny")
     save_adapter(peft_model.text_encoder, str(tmp_path / "adapter" / TEXT_ENCODER_DIR), "tiny")
     # The saved folder reloads into a fresh adapted text encoder unchanged (the resume path).
@@ -258,12 +263,7 @@ def test_kohya_text_encoder_lora_on_q_and_v_loads_whole_from_its_diffusers_copy(
     model.text_encoder.requires_grad_(False)
     inject_adapter_in_model(LoraConfig(r=4, lora_alpha=2.0, target_modules=["q_proj", "v_proj", "fc1"]),
                             model.text_encoder)
-    generator = torch.Generator().manual_seed(13)
-    with torch.no_grad():
-        for part in (model.unet, model.text_encoder):
-            for name, param in part.named_parameters():
-                if "lora_B" in name:
-                    param.copy_(torch.randn(param.shape, generator=generator) * 0.2)
+    randomise_lora_b((model.unet, model.text_encoder), seed=13)
     save_adapter(model.unet, str(tmp_path / "run"), "tiny")
     save_adapter(model.text_encoder, str(tmp_path / "run" / TEXT_ENCODER_DIR), "tiny")
     expected = expected_text_encoder_deltas(model)
