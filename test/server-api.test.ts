@@ -1,13 +1,13 @@
 // test/server-api.test.ts — the REST API through fastify `inject` (no port): characters, uploads
 // (path traversal, type by content, size and pixel limits), auth, validation errors, OpenAPI.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DATABASE_FILE } from '../src/jobs/data-layout.js';
 import { openDatabase } from '../src/jobs/database.js';
 import { JobStore } from '../src/jobs/job-store.js';
-import { CatalogStore } from '../src/jobs/store.js';
+import { CatalogStore, resolveDataPath } from '../src/jobs/store.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
 import { startServer } from '../src/server/server.js';
 import { multipartBody, seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
@@ -279,6 +279,54 @@ describe('uploads', () => {
       payload: { kind: 'prep', characterId: id, params: { imageIds: [oops.id] } },
     });
     expect(prep.statusCode).toBe(404);
+  });
+
+  it('a character deleted during an upload answers 404 and leaves no file, folder or row of it', async () => {
+    const app = await makeApp();
+    // What DELETE /api/characters/:id does, synchronously, at one chosen point of the upload
+    const deleteCharacter = (id: string) => {
+      for (const rel of app.catalog.deleteCharacter(id)) {
+        rmSync(resolveDataPath(app.dataDir, rel), { recursive: true, force: true });
+      }
+    };
+    const body = multipartBody([
+      { filename: 'a.png', data: await solidPng(8, 8) },
+      { filename: 'b.png', data: await solidPng(9, 9) },
+    ]);
+    const realGetCharacter = app.catalog.getCharacter.bind(app.catalog);
+    const realAddImages = app.catalog.addImages.bind(app.catalog);
+    const raceAt = {
+      // before the body is read: the upload's mkdir recreates the folder the delete removed
+      bodyRead: () =>
+        vi.spyOn(app.catalog, 'getCharacter').mockImplementationOnce((id) => {
+          const character = realGetCharacter(id);
+          deleteCharacter(id);
+          return character;
+        }),
+      // after the body is read and its files written, before its rows are recorded
+      recording: () =>
+        vi.spyOn(app.catalog, 'addImages').mockImplementationOnce((id, images) => {
+          expect(readdirSync(join(app.dataDir, 'characters', id, 'uploads'))).toHaveLength(2);
+          deleteCharacter(id);
+          return realAddImages(id, images);
+        }),
+    };
+    for (const [when, race] of Object.entries(raceAt)) {
+      const id = await createCharacter(app);
+      race();
+      const res = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...body });
+      expect(res.statusCode, when).toBe(404);
+      expect(res.json().error, when).toEqual({
+        code: 'TL_ERR_NOT_FOUND',
+        message: `character ${id} was deleted while this upload was in progress; nothing from it was stored. List characters with GET /api/characters.`,
+        details: { id },
+      });
+      expect(existsSync(join(app.dataDir, 'characters', id)), when).toBe(false);
+      vi.restoreAllMocks();
+    }
+    expect(readdirSync(join(app.dataDir, 'characters'))).toEqual([]);
+    expect((await app.inject({ method: 'GET', url: '/api/characters' })).json().characters).toEqual([]);
+    expect(app.catalog.db.prepare('SELECT COUNT(*) AS n FROM images').get()).toEqual({ n: 0 });
   });
 
   it('answers 415 for a non-multipart upload and 404 for an unknown character', async () => {

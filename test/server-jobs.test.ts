@@ -10,6 +10,7 @@ import type { JobContext } from '../src/jobs/job-queue.js';
 import { standInGenerationWorker } from '../src/jobs/generation-stand-in.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
+import { GenerationWorker } from '../src/worker/generate.js';
 import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
 import { parseSse, readZipEntries, seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
@@ -71,6 +72,28 @@ function standInWorker(holds: Record<number, Promise<void>> = {}, sampling = fal
     },
   });
 }
+
+/**
+ * A serve-generation worker process (node, no Python) that answers each generate request with one image
+ * after four log lines: a warning tagged with the request's id (the same text every time, as a prompt
+ * warning is), a warning tagged with another id, an untagged warning, and an info line with the id.
+ */
+const WARNING_WORKER = `
+const emit = (event) => process.stdout.write(JSON.stringify({ version: 1, ...event }) + '\\n');
+const lines = require('node:readline').createInterface({ input: process.stdin });
+lines.once('line', () => {
+  emit({ type: 'ready', load_s: 0.1, device: 'cpu' });
+  lines.on('line', (line) => {
+    const r = JSON.parse(line);
+    if (r.command === 'shutdown') process.exit(0);
+    emit({ type: 'log', level: 'warn', message: 'the prompt is 90 tokens long; CLIP reads only the first 75', id: r.id });
+    emit({ type: 'log', level: 'warn', message: 'meant for another request', id: 'nobody' });
+    emit({ type: 'log', level: 'warn', message: 'meant for no request' });
+    emit({ type: 'log', level: 'info', message: 'LoRA swapped', id: r.id });
+    emit({ type: 'done', artifacts: { images: [r.output_dir + '/seed-1.png'], grid: null }, stats: { swap_s: 0 }, id: r.id });
+  });
+});
+`;
 
 /** Creates a character and submits a generate job for it (tiny base); resolves to the inject response. */
 async function submitGenerateJob(
@@ -569,6 +592,20 @@ describe('generate jobs', () => {
       '4/4 4/4 images; base model loaded',
     ]);
     expect(progress[1]?.etaS).toBeCloseTo(0.2);
+  });
+  it("lists the worker's warning about its request among the job's warnings, and no other request's", async () => {
+    const spawn = { command: process.execPath, args: ['-e', WARNING_WORKER], cwd: process.cwd() };
+    const generation = new WarmGenerationService((base) => new GenerationWorker(base, spawn));
+    const app = await makeApp({ runners: createDefaultRunners, generation });
+    const res = await submitGenerateJob(app, { seeds: [1] }, [0.5, 1]);
+    await app.queue.whenIdle();
+    const jobId = res.json().id;
+    expect(app.jobStore.getJob(jobId).status).toBe('succeeded');
+    const logs = app.jobStore.listEvents(jobId, 0).flatMap((e) => (e.body.type === 'log' ? [e.body] : []));
+    // once, though both weights' requests were warned
+    expect(logs).toEqual([
+      { type: 'log', level: 'warn', message: 'the prompt is 90 tokens long; CLIP reads only the first 75' },
+    ]);
   });
 });
 

@@ -23,6 +23,11 @@ export interface GenerationRequest {
   onBatch?: (batch: GeneratedBatch) => void;
   /** Called after each sampling step of the batch in flight, so progress moves while an image renders. */
   onStep?: (step: SamplingStep) => void;
+  /**
+   * Called with each warning the worker gives about a batch (e.g. a prompt longer than CLIP reads); a
+   * sweep may repeat it once per batch.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** One finished sampling step: `step`/`total` count within the batch (weight) `batch` of `batches`. */

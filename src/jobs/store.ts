@@ -29,6 +29,18 @@ export interface DatasetItemStages {
   crop: string | null;
 }
 
+/** One uploaded screenshot to record; its file is already stored at `storedPath` (relative to the data folder). */
+export interface NewImage {
+  id: string;
+  originalName: string;
+  storedPath: string;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+}
+
 export interface NewDatasetItem {
   key: string;
   source: string;
@@ -134,24 +146,22 @@ export class CatalogStore {
   }
 
   // ----- uploaded screenshots -----
-  addImage(input: {
-    id: string;
-    characterId: string;
-    originalName: string;
-    storedPath: string;
-    format: ImageFormat;
-    width: number;
-    height: number;
-    bytes: number;
-    sha256: string;
-  }): UploadedImage {
-    this.db
-      .prepare(
-        `INSERT INTO images (id, character_id, original_name, stored_path, format, width, height, bytes, sha256, created_at)
-         VALUES (@id, @characterId, @originalName, @storedPath, @format, @width, @height, @bytes, @sha256, @createdAt)`,
-      )
-      .run({ ...input, createdAt: now() });
-    return this.getImage(input.id);
+  /**
+   * Records a character's uploaded screenshots, all or none (one transaction), and returns them in order.
+   * The character is looked up inside the transaction: one deleted while the upload's files were being
+   * written gets no rows (the caller removes the files).
+   * @throws ToonloraError TL_ERR_NOT_FOUND when the character is unknown (or was deleted meanwhile)
+   */
+  addImages(characterId: string, inputs: readonly NewImage[]): UploadedImage[] {
+    const insert = this.db.prepare(
+      `INSERT INTO images (id, character_id, original_name, stored_path, format, width, height, bytes, sha256, created_at)
+       VALUES (@id, @characterId, @originalName, @storedPath, @format, @width, @height, @bytes, @sha256, @createdAt)`,
+    );
+    return this.db.transaction(() => {
+      this.getCharacter(characterId);
+      for (const input of inputs) insert.run({ ...input, characterId, createdAt: now() });
+      return inputs.map((input) => this.getImage(input.id));
+    })();
   }
 
   listImages(characterId: string): UploadedImage[] {

@@ -81,11 +81,12 @@ export class WarmGenerationService implements GenerationService {
   /**
    * One worker request per weight. Aborting `request.signal` cancels the request being rendered at its
    * next sampling step (the worker stays warm) and starts no further one; the batches already done stay.
-   * The worker's sampling steps reach `request.onStep`, counted within the weight's batch.
+   * The worker's sampling steps reach `request.onStep`, counted within the weight's batch; its warnings
+   * about a request, `request.onWarning`.
    */
   private async renderBatches(worker: GenerationWorker, request: GenerationRequest): Promise<BatchTotals> {
     const totals: BatchTotals = { images: [], grids: [], loraSwapMs: 0, generateMs: 0, stopped: false };
-    const { onStep, weights } = request;
+    const { onStep, onWarning, weights } = request;
     for (const [batchIndex, weight] of weights.entries()) {
       if (request.signal?.aborted) {
         totals.stopped = true;
@@ -96,6 +97,7 @@ export class WarmGenerationService implements GenerationService {
         outputDir: request.weights.length > 1 ? join(request.outDir, `weight-${weight}`) : request.outDir,
         config: { ...request.generation, loraWeight: weight },
         ...(request.signal ? { signal: request.signal } : {}),
+        ...(onWarning ? { onWarning } : {}),
         ...(onStep
           ? {
               onEvent: (event: ProgressEvent) =>

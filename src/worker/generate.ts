@@ -128,14 +128,18 @@ interface Pending {
   resolve: (answer: DoneEvent | CancelledEvent) => void;
   reject: (error: Error) => void;
   onEvent?: ((event: ProgressEvent) => void) | undefined;
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 /**
- * What `GenerationWorker.generate` takes: `onEvent` gets this request's `progress` (one per sampling step);
- * aborting `signal` cancels the request in the worker at its next sampling step (the base stays loaded).
+ * What `GenerationWorker.generate` takes: `onEvent` gets this request's `progress` (one per sampling step),
+ * `onWarning` the message of each `warn` log the worker tags with this request's id (e.g. a prompt longer
+ * than CLIP reads); aborting `signal` cancels the request in the worker at its next sampling step (the
+ * base stays loaded).
  */
 export type WarmGenerateOptions = Omit<GenerateOptions, 'onEvent' | 'spawn'> & {
   readonly onEvent?: (event: ProgressEvent) => void;
+  readonly onWarning?: (message: string) => void;
 };
 
 /**
@@ -167,6 +171,9 @@ export class GenerationWorker {
           else if (event.type === 'progress') {
             // Routed by id: a step of another (or an unknown) request never moves this one's progress.
             if (event.id) this.pending.get(event.id)?.onEvent?.(event);
+          } else if (event.type === 'log') {
+            // Likewise by id; info/debug lines and untagged ones (the base load) concern no request's job.
+            if (event.level === 'warn' && event.id) this.pending.get(event.id)?.onWarning?.(event.message);
           } else if (
             event.type === 'done' ||
             event.type === 'error' ||
@@ -203,7 +210,8 @@ export class GenerationWorker {
 
   /**
    * Generates with `lora` at `config.loraWeight`; the config's baseModel must be this worker's.
-   * `options.onEvent` receives this request's `progress` events (step/total = sampling step/steps).
+   * `options.onEvent` receives this request's `progress` events (step/total = sampling step/steps),
+   * `options.onWarning` its warnings.
    * Aborting `options.signal` sends the worker `cancel`: the result then has `stopped` and no images.
    */
   async generate(options: WarmGenerateOptions): Promise<GenerationResult> {
@@ -217,7 +225,12 @@ export class GenerationWorker {
     await this.start();
     const id = `g${this.nextId++}`;
     const answer = new Promise<DoneEvent | CancelledEvent>((resolveAnswer, rejectAnswer) => {
-      this.pending.set(id, { resolve: resolveAnswer, reject: rejectAnswer, onEvent: options.onEvent });
+      this.pending.set(id, {
+        resolve: resolveAnswer,
+        reject: rejectAnswer,
+        onEvent: options.onEvent,
+        onWarning: options.onWarning,
+      });
     });
     this.worker?.send(requestFor({ ...options, ...(lora ? { lora: lora.path } : {}) }, id));
     const cancel = () => this.worker?.send({ version: PROTOCOL_VERSION, command: 'cancel', id });

@@ -40,6 +40,15 @@ describe('parseWorkerLine', () => {
     expect(result).toEqual({ ok: false, reason: expect.stringMatching(/^step: .*"\{\\"version/) });
   });
 
+  it('accepts a log tagged with its serve-generation request id (trainer/tests/test_protocol.py writes this line)', () => {
+    const line =
+      '{"version":1,"level":"warn","message":"the prompt is 90 tokens long","id":"g1","type":"log"}';
+    expect(parseWorkerLine(line)).toMatchObject({
+      ok: true,
+      event: { type: 'log', level: 'warn', id: 'g1' },
+    });
+  });
+
   it('rejects stray library output', () => {
     expect(parseWorkerLine('Loading pipeline components...')).toEqual({
       ok: false,

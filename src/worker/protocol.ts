@@ -53,6 +53,8 @@ export const logEventSchema = z.strictObject({
   type: z.literal('log'),
   level: logLevelSchema,
   message: z.string(),
+  /** serve-generation: the id of the request the message is about (a warning for its job). */
+  id: z.string().optional(),
 });
 export const captionEventSchema = z.strictObject({
   version,

@@ -176,6 +176,20 @@ def test_serve_generation_sends_progress_per_sampling_step_tagged_with_the_reque
     assert progress[2]["eta_s"] == 0  # last step of r1: nothing left
 
 
+def test_serve_generation_tags_a_prompt_warning_with_the_request_id(tmp_path):
+    # The driver hands a warning to the job of the request it names; a short prompt's request gets none.
+    long_prompt = "sks, " + ", ".join(f"tag{i} word" for i in range(60))
+    request = lambda rid, prompt: {"version": 1, "command": "generate", "id": rid, "lora": None,  # noqa: E731
+                                   "output_dir": str(tmp_path / rid), "config": {**GEN_CONFIG, "prompt": prompt, "seeds": [3]}}
+    code, events, stderr = run_worker("serve-generation", {"version": 1, "command": "serve-generation", "base_model": "tiny"},
+                                      extra_lines=[request("r1", long_prompt), request("r2", "sks"), {"version": 1, "command": "shutdown"}])
+    assert code == 0, stderr
+    logs = [e for e in events if e["type"] == "log"]
+    assert [(e["level"], e.get("id")) for e in logs] == [("warn", "r1")]
+    assert "CLIP reads only the first 75" in logs[0]["message"]
+    assert events.index(logs[0]) < events.index(next(e for e in events if e["type"] == "done" and e["id"] == "r1"))
+
+
 def test_serve_generation_cancel_stops_a_queued_request_and_the_next_one_runs(tmp_path):
     # The reader thread takes `cancel r1` off stdin while the base model loads: r1 stops before its first step.
     request = lambda rid, steps, out: {"version": 1, "command": "generate", "id": rid, "lora": None,  # noqa: E731
@@ -307,8 +321,10 @@ def test_images_carry_the_webui_parameters_text_and_a_long_prompt_is_warned_abou
     events.clear()
     session.generate(None, parse_generation_config({**GEN_CONFIG, "prompt": long_prompt, "seeds": [7]}),
                      str(tmp_path / "out"), events.append)
-    warnings = [e.message for e in events if getattr(e, "type", "") == "log" and e.level == "warn"]
-    assert len(warnings) == 1 and warnings[0].startswith("the prompt is ") and "CLIP reads only the first 75" in warnings[0]
+    warnings = [e for e in events if getattr(e, "type", "") == "log" and e.level == "warn"]
+    assert len(warnings) == 1
+    assert warnings[0].message.startswith("the prompt is ") and "CLIP reads only the first 75" in warnings[0].message
+    assert warnings[0].id is None  # no request id (the one-shot `generate`): the line carries no `id`
 
 
 def test_webui_parameters_name_a_run_adapter_by_its_run_and_keep_each_field_on_its_line():

@@ -10,7 +10,7 @@ from toonlora_trainer.config import (
     ConfigError, parse_blip_request, parse_cancel_request, parse_estimate_memory_request, parse_generate_request, parse_lora_count_request, parse_serve_request,
     parse_train_request,
 )
-from toonlora_trainer.protocol import ProtocolError, parse_event_line, parse_request_line
+from toonlora_trainer.protocol import Log, ProtocolError, event_to_json, parse_event_line, parse_request_line
 
 REQUEST_PARSERS = {
     "train": parse_train_request, "generate": parse_generate_request, "serve-generation": parse_serve_request,
@@ -43,6 +43,14 @@ def test_golden_line(case):
 def test_golden_covers_every_event_type():
     types = {json.loads(c["line"])["type"] for c in golden_cases() if c["channel"] == "event" and c["valid"]}
     assert types == {"progress", "sample", "checkpoint", "log", "caption", "ready", "cancelled", "done", "error"}
+
+
+def test_a_log_carries_its_request_id_only_under_serve_generation():
+    # The line the TS side (src/worker/protocol.ts logEventSchema) must accept, with and without `id`.
+    tagged = event_to_json(Log("warn", "the prompt is 90 tokens long", id="g1"))
+    assert json.loads(tagged) == {"version": 1, "level": "warn", "message": "the prompt is 90 tokens long", "id": "g1", "type": "log"}
+    assert parse_event_line(tagged) == Log("warn", "the prompt is 90 tokens long", id="g1")
+    assert "id" not in json.loads(event_to_json(Log("info", "LoRA: 128 modules")))
 
 
 def test_config_errors_name_the_field_and_value():

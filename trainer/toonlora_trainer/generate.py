@@ -199,7 +199,7 @@ class GenerationSession:
         if emit:  # toonlora encodes the prompts itself, so diffusers' own truncation warning never shows
             prompts = {"prompt": config.prompt, "negative prompt": config.negative_prompt}
             for warning in prompt_truncation_warnings(self.pipe.tokenizer, prompts):
-                emit(Log("warn", warning))
+                emit(Log("warn", warning, id=request_id))
 
         def on_step(step: int) -> None:
             if progress:

@@ -62,8 +62,12 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class Log:
+    """A message for the user; `warn` ones are shown as warnings. `id` is the request's id under
+    serve-generation (absent otherwise), so the driver can hand it to that request's job."""
+
     level: str
     message: str
+    id: str | None = None
     type: str = "log"
 
 

@@ -1,9 +1,9 @@
 """toonlora_trainer/serve_generation.py — the long-lived generation mode (`serve-generation`).
 
 First line {command: serve-generation, base_model}: the base model is loaded once (`ready`). Then generate
-requests, answered in order, each by a `progress` per sampling step and then `done` / `error`, all carrying
-its `id`, until {command: shutdown} or end of input. A reader thread takes lines off stdin as they come, so
-{command: cancel, id} reaches the request being rendered at its next sampling step (it then answers
+requests, answered in order, each by a `progress` per sampling step (and a `log` per warning, such as a
+prompt longer than CLIP reads) and then `done` / `error`, all carrying its `id`, until {command: shutdown}
+or end of input. A reader thread takes lines off stdin as they come, so {command: cancel, id} reaches the request being rendered at its next sampling step (it then answers
 `cancelled` {step, id} and writes no images) or a queued one before it starts.
 """
 

@@ -1,8 +1,9 @@
 // src/jobs/runners/generate-runner.ts — the `generate` job: prompt + LoRA (at one weight or a sweep)
 // -> the warm generation service -> image (and grid) artifacts, recorded batch by batch as they land
 // (progress per sampling step while a batch renders, per image count after it),
-// so a cancelled or failed sweep leaves no file without its artifact row; the result carries the
-// timing (base load paid or warm, LoRA swap, generation).
+// so a cancelled or failed sweep leaves no file without its artifact row; the worker's warnings (a
+// prompt longer than CLIP reads) become the job's; the result carries the timing (base load paid or
+// warm, LoRA swap, generation).
 import { relative } from 'node:path';
 import { ToonloraError } from '../../errors.js';
 import { checkBaseModelOnDisk } from '../../models/base-model.js';
@@ -68,6 +69,7 @@ export function createGenerateRunner(deps: RunnerDeps) {
     const total = weights.length * params.generation.seeds.length;
     const recorder = createArtifactRecorder(deps, job, params);
     context.progress({ step: 0, total, message: 'waiting for the generation worker' });
+    const warned = new Set<string>(); // a sweep's batches share the prompt, so its warning: once per job
     const output = await generation.generate({
       generation: params.generation,
       loraPath,
@@ -79,6 +81,12 @@ export function createGenerateRunner(deps: RunnerDeps) {
         if (batch.grid) recorder.grid(batch.grid);
         const step = recorder.imageIds.length;
         context.progress({ step, total, message: `${step}/${total} images` });
+      },
+      // The job's warnings, listed under its status line (as a train job's are)
+      onWarning: (message) => {
+        if (warned.has(message)) return;
+        warned.add(message);
+        context.emit({ type: 'log', level: 'warn', message });
       },
       // Within a batch, step/total are the sampling steps of that weight; the message keeps the image count.
       onStep: (s) =>

@@ -2,16 +2,17 @@
 // checked for size, type by content and pixel count, stored under a generated name), list, file, remove.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
-import { uploadRelPath } from '../../../jobs/data-layout.js';
-import { resolveDataPath } from '../../../jobs/store.js';
+import { characterRelDir, uploadRelPath } from '../../../jobs/data-layout.js';
+import { type NewImage, resolveDataPath } from '../../../jobs/store.js';
 import {
   errorResponseSchema,
   idParamsSchema,
   imageListSchema,
+  type UploadedImage,
   uploadResultSchema,
 } from '../../../schemas/api.js';
 import { readImageHeader } from '../../../vision/sharp-io.js';
@@ -24,8 +25,6 @@ interface Rejection {
   code: string;
   reason: string;
 }
-
-type NewImage = Parameters<FastifyInstance['catalog']['addImage']>[0];
 
 /**
  * What a multipart body that could not be read to its end answers: the limits keep their 4xx (413 for
@@ -48,6 +47,36 @@ function brokenUpload(error: unknown, limits: UploadLimits): unknown {
     'TL_ERR_USAGE',
     `upload: the multipart body could not be read (${reason}); nothing from it was stored. Send multipart/form-data with one or more "files" parts.`,
     { cause: error },
+  );
+}
+
+/**
+ * Removes every file a failed upload stored and returns the error to answer with. DELETE
+ * /api/characters/:id does not wait for uploads: when the character was deleted meanwhile, the answer is a
+ * 404 saying so, and the `uploads/` and character folders this upload's mkdir recreated go too, if nothing
+ * else is in them (another upload still writing there removes them when it fails in turn).
+ */
+async function discardUpload(
+  app: FastifyInstance,
+  characterId: string,
+  paths: readonly string[],
+  error: unknown,
+): Promise<unknown> {
+  await Promise.all(paths.map((path) => rm(path, { force: true })));
+  try {
+    app.catalog.getCharacter(characterId);
+    return error;
+  } catch (gone) {
+    if (!(gone instanceof ToonloraError && gone.code === 'TL_ERR_NOT_FOUND')) throw gone;
+  }
+  const characterDir = resolveDataPath(app.dataDir, characterRelDir(characterId));
+  for (const dir of [join(characterDir, 'uploads'), characterDir]) {
+    await rmdir(dir).catch(() => undefined); // ENOENT (already gone) or ENOTEMPTY (still in use): keep going
+  }
+  return new ToonloraError(
+    'TL_ERR_NOT_FOUND',
+    `character ${characterId} was deleted while this upload was in progress; nothing from it was stored. List characters with GET /api/characters.`,
+    { cause: error, details: { id: characterId } },
   );
 }
 
@@ -122,7 +151,8 @@ export default async function imageRoutes(
     async (request, reply) => {
       const character = app.catalog.getCharacter(request.params.id);
       // All or nothing: files are written as they arrive, but recorded only once the whole body has
-      // been read; a body that breaks off or exceeds a limit leaves no file and no record behind.
+      // been read; a body that breaks off or exceeds a limit, or a character deleted meanwhile, leaves
+      // no file and no record behind.
       const staged: { image: NewImage; path: string }[] = [];
       const rejected: Rejection[] = [];
       let firstError: ToonloraError | undefined;
@@ -141,7 +171,6 @@ export default async function imageRoutes(
             staged.push({
               image: {
                 id,
-                characterId: character.id,
                 originalName: name,
                 storedPath: rel,
                 ...checked,
@@ -157,10 +186,18 @@ export default async function imageRoutes(
           }
         }
       } catch (error) {
-        await Promise.all(staged.map(({ path }) => rm(path, { force: true })));
-        throw brokenUpload(error, limits);
+        const stored = staged.map(({ path }) => path);
+        throw await discardUpload(app, character.id, stored, brokenUpload(error, limits));
       }
-      const uploaded = staged.map(({ image }) => app.catalog.addImage(image));
+      const images = staged.map(({ image }) => image);
+      const paths = staged.map(({ path }) => path);
+      let uploaded: UploadedImage[] = [];
+      try {
+        // looks the character up again, in the same transaction: it may have been deleted meanwhile
+        if (images.length > 0) uploaded = app.catalog.addImages(character.id, images);
+      } catch (error) {
+        throw await discardUpload(app, character.id, paths, error);
+      }
       if (uploaded.length === 0) {
         if (firstError) {
           throw new ToonloraError(firstError.code, firstError.message, { details: { rejected } });
