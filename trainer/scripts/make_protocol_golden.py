@@ -37,6 +37,7 @@ def valid_events() -> list[tuple[str, str]]:
         ("sample", event_to_json(Sample(250, ["/run/samples/step-000250-0.png"]))),
         ("checkpoint", event_to_json(Checkpoint(250, "/run/checkpoints/step-000250"))),
         ("log", event_to_json(Log("warn", "img3.txt: unreadable caption"))),
+        ("log with a request id", event_to_json(Log("warn", "the prompt is 90 tokens long; CLIP reads only the first 75", id="g1"))),
         ("caption", event_to_json(Caption("/d/a.png", "a manga girl with black hair"))),
         ("caption with error", event_to_json(Caption("/d/b.png", None, "/d/b.png: cannot read image"))),
         ("ready", event_to_json(Ready(3.2, "cuda"))),
