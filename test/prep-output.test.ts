@@ -2,7 +2,7 @@
 // dataset (auto falls back, a stage asked for by name fails before anything is written), a bad -o
 // path is a usage error before any model loads, and --overwrite replaces only what an earlier prep
 // wrote (the old dataset folder named in its manifest) while the user's own files survive.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -265,6 +265,20 @@ describe('runPrep output folder checks', () => {
       message: expect.stringContaining(`another prep run (process ${process.ppid}) is writing into this folder`),
     });
     expect(readFileSync(join(out, '.toonlora-prep-staging', '10_sks girl', 'half.png'), 'utf8')).toBe('x');
+    // on Linux, a live process that is not Node (the id reused after a reboot) does not hold the folder
+    if (process.platform === 'linux') {
+      const { spawn } = await import('node:child_process');
+      const sleeper = spawn('sleep', ['30']);
+      try {
+        writeFileSync(join(out, '.toonlora-prep-staging', 'owner.pid'), `${sleeper.pid}\n`);
+        const taken = await runPrep({ inputs: [panel], outDir: join(out), overwrite: true, cache: emptyCache });
+        expect(taken.manifest.summary.crops).toBeGreaterThan(0);
+      } finally {
+        sleeper.kill();
+      }
+      rmSync(out, { recursive: true, force: true });
+      mkdirSync(join(out, '.toonlora-prep-staging'), { recursive: true });
+    }
     // a pid no process has: a killed run's leftovers, cleared
     writeFileSync(join(out, '.toonlora-prep-staging', 'owner.pid'), '2147483646\n');
     const run = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });

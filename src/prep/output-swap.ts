@@ -129,9 +129,21 @@ function liveStagingOwner(outDir: string): number | null {
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
   try {
     process.kill(pid, 0); // signal 0: only asks whether the process exists
-    return pid;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : null; // EPERM: alive, another user's
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null; // EPERM: alive, another user's
+  }
+  return isNodeProcess(pid) ? pid : null;
+}
+
+/**
+ * Whether process `pid` runs Node (prep runs in the CLI or the server, both Node): after a reboot its id
+ * may belong to another program. Where /proc cannot tell (macOS), any live process counts.
+ */
+function isNodeProcess(pid: number): boolean {
+  try {
+    return /node/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
@@ -145,7 +157,7 @@ export function checkNoRunningPrep(outDir: string): void {
   if (pid === null) return;
   throw new ToonloraError(
     'TL_ERR_CONFLICT',
-    `${outDir}: another prep run (process ${pid}) is writing into this folder. Wait for it to end or stop it, or choose another -o folder.`,
+    `${outDir}: another prep run (process ${pid}) is writing into this folder. Wait for it to end or stop it, or choose another -o folder. (If no prep is running, remove ${join(outDir, STAGING_DIR)}.)`,
     { details: { file: outDir, pid } },
   );
 }
