@@ -2,6 +2,7 @@
 from `toonlora convert` loaded by diffusers gives the PEFT-adapted UNet's output, and the warm session
 swaps LoRAs without reloading the base."""
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -311,10 +312,14 @@ def test_images_carry_the_webui_parameters_text_and_a_long_prompt_is_warned_abou
     config = parse_generation_config({**GEN_CONFIG, "loraWeight": 0.8, "seeds": [7]})
     events = []
     result = session.generate(str(tmp_path / "sks_girl.safetensors"), config, str(tmp_path / "out"), events.append)
+    # the WebUI's short hash of a LoRA: sha256 of the bytes after the safetensors header (its addnet hash)
+    data = (tmp_path / "sks_girl.safetensors").read_bytes()
+    short = hashlib.sha256(data[8 + int.from_bytes(data[:8], "little"):]).hexdigest()[:12]
     assert Image.open(result.images[0]).text["parameters"] == (
         "sks, striped pattern <lora:sks_girl:0.8>\n"
         "Negative prompt: lowres\n"
-        "Steps: 3, Sampler: DPM++ 2M Karras, CFG scale: 5, Seed: 7, Size: 64x64, Model: tiny, Clip skip: 2, Version: toonlora"
+        "Steps: 3, Sampler: DPM++ 2M Karras, CFG scale: 5, Seed: 7, Size: 64x64, Model: tiny, Clip skip: 2, "
+        f'Lora hashes: "sks_girl: {short}", Version: toonlora'
     )
     assert not [e for e in events if getattr(e, "type", "") == "log"]  # a short prompt: no warning
     long_prompt = "sks, " + ", ".join(f"tag{i} word" for i in range(60))

@@ -8,6 +8,7 @@ one request.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -220,11 +221,11 @@ class GenerationSession:
             self.pipe.vae.to(dtype=torch.float32)
         os.makedirs(output_dir, exist_ok=True)
         paths = []
-        lora_name = _lora_label(lora)
+        lora_name, lora_hash = _lora_label(lora), _lora_short_hash(lora)
         for seed, image in zip(config.seeds, images):
             path = _unused_path(output_dir, f"seed-{seed}")
             info = PngInfo()
-            info.add_text("parameters", a1111_parameters(config, seed, lora_name))
+            info.add_text("parameters", a1111_parameters(config, seed, lora_name, lora_hash))
             image.save(path, pnginfo=info)
             paths.append(path)
         grid = None
@@ -304,10 +305,11 @@ A1111_SAMPLERS = {"dpmpp_2m_karras": "DPM++ 2M Karras", "euler_a": "Euler a", "e
                   "pndm": "PLMS"}
 
 
-def a1111_parameters(config: GenerationConfig, seed: int, lora_name: str | None) -> str:
+def a1111_parameters(config: GenerationConfig, seed: int, lora_name: str | None, lora_hash: str | None = None) -> str:
     """The `parameters` text the AUTOMATIC1111 WebUI writes into its PNGs, which its PNG Info tab, Civitai and
     ComfyUI read back: the prompt (with `<lora:name:weight>`, so "Send to txt2img" applies the LoRA again), the
-    negative prompt, then the settings."""
+    negative prompt, then the settings, with `Lora hashes` (the WebUI's short hash, by which Civitai links the
+    LoRA) when the file records one."""
     def one_line(text: str) -> str:  # the WebUI's parser reads the text line by line
         return " ".join(text.split())
 
@@ -320,6 +322,7 @@ def a1111_parameters(config: GenerationConfig, seed: int, lora_name: str | None)
         "Size": f"{config.width}x{config.height}",
         "Model": _model_label(config.base_model),
         "Clip skip": config.clip_skip,
+        **({"Lora hashes": f'"{lora_name}: {lora_hash}"'} if lora_name and lora_hash else {}),
         "Version": "toonlora",
     }
     lines = [prompt]
@@ -338,6 +341,23 @@ def _model_label(base_model: str) -> str:
             return part.split("--")[-1]
     name = os.path.basename(os.path.normpath(base_model)) if os.sep in base_model or os.path.exists(base_model) else base_model
     return os.path.splitext(name)[0] if name.endswith((".safetensors", ".ckpt")) else name
+
+
+def _lora_short_hash(path: str | None) -> str | None:
+    """The WebUI's short hash of the LoRA file (its first 12 hex digits): the sha256 of the bytes after the
+    safetensors header, which kohya files record as `sshs_model_hash` (toonlora's writer included); read from the
+    user's file, not toonlora's converted copy. None when the file records none (a PEFT adapter)."""
+    if path is None:
+        return None
+    from safetensors import safe_open
+
+    original = _copy_source(path) or path
+    try:
+        with safe_open(original, framework="pt") as handle:
+            digest = (handle.metadata() or {}).get("sshs_model_hash", "")
+    except Exception:  # a folder (PEFT run), or not a safetensors file: no hash to give
+        return None
+    return digest[:12] if re.fullmatch(r"[0-9a-f]{64}", digest) else None
 
 
 def _lora_label(path: str | None) -> str | None:
