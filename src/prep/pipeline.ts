@@ -165,6 +165,7 @@ async function prepareOutDir(outDir: string): Promise<string> {
     await mkdir(outDir, { recursive: true });
     return await startStaging(outDir);
   } catch (error) {
+    if (error instanceof ToonloraError) throw error; // another prep run started meanwhile
     throw outDirError(outDir, `the output folder cannot be made (${(error as NodeJS.ErrnoException).code})`, error);
   }
 }
