@@ -21,7 +21,12 @@ import {
 } from './kohya-metadata.js';
 import { type PreparedConversion, prepareLokrConversion } from './convert-lokr.js';
 import { type PlannedFile, type PlannedTensor, planConversion, networkMetadata } from './convert-plan.js';
-import { DIFFUSERS_KOHYA_ALPHA_NOTE, diffusersMisreadsAlphas } from './loader-compat.js';
+import {
+  DIFFUSERS_KOHYA_ALPHA_NOTE,
+  diffusersLostTextEncoderModules,
+  diffusersLostTextEncoderNote,
+  diffusersMisreadsAlphas,
+} from './loader-compat.js';
 import { openAdapter } from './open-adapter.js';
 import { type SafetensorsReader, STREAM_CHUNK_BYTES } from './safetensors-read.js';
 import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
@@ -362,6 +367,12 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
     if (diffusersMisreadsAlphas(to, loraModules)) {
       warnings.push(DIFFUSERS_KOHYA_ALPHA_NOTE);
     }
+    // a text-encoder LoRA on q/k/v without out_proj: the WebUI and ComfyUI load the kohya file, diffusers does not
+    const lost =
+      to === 'kohya'
+        ? diffusersLostTextEncoderModules(plans[0]?.tensors.map((t) => t.name) ?? [])
+        : undefined;
+    if (lost) warnings.push(diffusersLostTextEncoderNote(lost));
     return {
       input,
       from: prepared.format,

@@ -284,11 +284,24 @@ describe('loraFileForDiffusers', () => {
       );
       expect(await alphasByModule(choice.path)).toEqual(await alphasByModule(input));
       expect(await loraFileForDiffusers(choice.path, join(dir, 'cache'))).toEqual({ path: choice.path });
+      // converting such a LoRA to kohya says what diffusers will do with the file
+      const back = await convertLora({
+        input: choice.path,
+        output: join(dir, `${name}.back.safetensors`),
+        to: 'kohya',
+      });
+      expect(back.warnings.join('\n')).toMatch(/q\/k\/v_proj module\(s\) .* and no out_proj module/);
     }
     // with an out_proj module diffusers reads the file whole
     const whole = join(dir, 'whole.safetensors');
     await writeFixtureFile(whole, te(['self_attn_q_proj', 'self_attn_out_proj']).flatMap(module));
     expect(await loraFileForDiffusers(whole, join(dir, 'cache'))).toEqual({ path: whole });
+    const wholeBack = await convertLora({
+      input: whole,
+      output: join(dir, 'whole.back.safetensors'),
+      to: 'kohya',
+    });
+    expect(wholeBack.warnings.join('\n')).not.toMatch(/no out_proj module/);
   });
 
   it('refuses a file that is not a LoRA, naming it', async () => {

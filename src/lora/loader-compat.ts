@@ -279,8 +279,8 @@ export function diffusersLostTextEncoderModules(keys: readonly string[]): LostTe
   return { modules: qkv, raises: !modules.some((m) => KOHYA_TE_MLP.test(m)) };
 }
 
-/** inspect's note for {@link diffusersLostTextEncoderModules}, naming the first three modules. */
-function diffusersLostTextEncoderNote(lost: LostTextEncoderModules): string {
+/** inspect's (and convert's) note for {@link diffusersLostTextEncoderModules}, naming the first three modules. */
+export function diffusersLostTextEncoderNote(lost: LostTextEncoderModules): string {
   const more = lost.modules.length > 3 ? ` and ${lost.modules.length - 3} more` : '';
   const effect = lost.raises
     ? 'load_lora_weights raises ValueError ("Could not automatically infer state dict type")'
