@@ -5,6 +5,7 @@
 import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
+import { MANIFEST_FILE } from './manifest.js';
 
 /**
  * Extensions picked up when walking a folder (lower case, with the dot): what sharp decodes, JPEG's
@@ -27,9 +28,6 @@ export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   '.heif',
   '.avif',
 ]);
-
-/** The record every `toonlora prep` output folder holds (MANIFEST_FILE in ./manifest.ts, not imported: zod). */
-const PREP_MANIFEST_FILE = 'manifest.json';
 
 /** Top-level keys of a prep manifest (src/schemas/manifest.ts) that tell it from any other manifest.json. */
 const PREP_MANIFEST_KEYS = ['version', 'datasetDir', 'files'] as const;
@@ -93,9 +91,9 @@ function entryKind(entry: Dirent, path: string): EntryKind {
 
 /** The folder holds a `toonlora prep` manifest.json (parsed, checked for its top-level keys only). */
 function holdsPrepOutput(dir: string, entries: readonly Dirent[]): boolean {
-  if (!entries.some((entry) => entry.name === PREP_MANIFEST_FILE)) return false;
+  if (!entries.some((entry) => entry.name === MANIFEST_FILE)) return false;
   try {
-    const data: unknown = JSON.parse(readFileSync(join(dir, PREP_MANIFEST_FILE), 'utf8'));
+    const data: unknown = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8'));
     return typeof data === 'object' && data !== null && PREP_MANIFEST_KEYS.every((key) => key in data);
   } catch {
     return false;
@@ -179,7 +177,7 @@ function isExistingFolder(path: string, input: string): boolean {
 }
 
 function skippedOutputLine(folder: string): string {
-  return `${folder}: left out, it holds an earlier toonlora prep output (${PREP_MANIFEST_FILE}), not screenshots.`;
+  return `${folder}: left out, it holds an earlier toonlora prep output (${MANIFEST_FILE}), not screenshots.`;
 }
 
 function inputFolderInOutDirError(input: string): ToonloraError {
@@ -204,7 +202,7 @@ function noImagesError(inputs: readonly string[], skippedOutputs: readonly strin
   const skipped =
     skippedOutputs.length === 0
       ? ''
-      : ` Left out ${skippedOutputs.join(', ')}: earlier toonlora prep output (it holds ${PREP_MANIFEST_FILE}), not screenshots.`;
+      : ` Left out ${skippedOutputs.join(', ')}: earlier toonlora prep output (it holds ${MANIFEST_FILE}), not screenshots.`;
   return new ToonloraError(
     'TL_ERR_USAGE',
     `${inputs.join(', ')}: no image files found (looked for ${extensions}, in subfolders too).${skipped} Point prep at your screenshots, or convert them to PNG.`,
