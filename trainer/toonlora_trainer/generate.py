@@ -221,7 +221,8 @@ class GenerationSession:
             self.pipe.vae.to(dtype=torch.float32)
         os.makedirs(output_dir, exist_ok=True)
         paths = []
-        lora_name, lora_hash = _lora_label(lora), _lora_short_hash(lora)
+        original = (_copy_source(lora) or lora) if lora else None  # the user's file, not toonlora's copy of it
+        lora_name, lora_hash = _lora_label(original), _lora_short_hash(original)
         for seed, image in zip(config.seeds, images):
             path = _unused_path(output_dir, f"seed-{seed}")
             info = PngInfo()
@@ -344,16 +345,15 @@ def _model_label(base_model: str) -> str:
 
 
 def _lora_short_hash(path: str | None) -> str | None:
-    """The WebUI's short hash of the LoRA file (its first 12 hex digits): the sha256 of the bytes after the
-    safetensors header, which kohya files record as `sshs_model_hash` (toonlora's writer included); read from the
-    user's file, not toonlora's converted copy. None when the file records none (a PEFT adapter)."""
+    """The WebUI's short hash of the LoRA file `path` (the user's, not toonlora's converted copy; its first 12 hex
+    digits): the sha256 of the bytes after the safetensors header, which kohya files record as `sshs_model_hash`
+    (toonlora's writer included). None when the file records none (a PEFT adapter)."""
     if path is None:
         return None
     from safetensors import safe_open
 
-    original = _copy_source(path) or path
     try:
-        with safe_open(original, framework="pt") as handle:
+        with safe_open(path, framework="pt") as handle:
             digest = (handle.metadata() or {}).get("sshs_model_hash", "")
     except Exception:  # a folder (PEFT run), or not a safetensors file: no hash to give
         return None
@@ -361,10 +361,10 @@ def _lora_short_hash(path: str | None) -> str | None:
 
 
 def _lora_label(path: str | None) -> str | None:
-    """The LoRA's name for `<lora:name:weight>`: the user's file name (not toonlora's converted copy's)."""
+    """The LoRA's name for `<lora:name:weight>`: the name of the user's file `path` (not of toonlora's converted copy)."""
     if path is None:
         return None
-    original = os.path.normpath(_copy_source(path) or path)
+    original = os.path.normpath(path)
     name = os.path.splitext(os.path.basename(original))[0]
     # a run's PEFT adapter: the run's name, which its kohya file (<run>/<run>.safetensors) carries
     if name == "adapter_model":
