@@ -144,6 +144,7 @@ describe('what the loaders do not map', () => {
     const withOut = [...qv, ...te(1, 'self_attn.out_proj')];
     expect(checkDiffusers([...unet, ...withOut, ...mlp])).toMatchObject({ ok: true, notes: [] });
     const te1 = (keys: string[]) => keys.map((k) => k.replace('lora_te_', 'lora_te1_'));
+    expect(checkDiffusers([...unet, ...te1(withOut), ...te1(mlp)])).toMatchObject({ ok: true, notes: [] });
     expect(diffusersLostTextEncoderModules(te1(withOut))).toBeUndefined();
     expect(diffusersLostTextEncoderModules(te1(qv))).toMatchObject({ raises: true });
   });

@@ -213,7 +213,8 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
     if (isKohya) {
       const m = /^([^.]+)\.(lora_down\.weight|lora_up\.weight|alpha|dora_scale)$/.exec(key);
       if (m?.[2] === 'alpha' && !loraDown.has(m[1])) return true;
-      return !m || !known.has(m[1] as string);
+      // diffusers renames lora_te1_ (kohya's SDXL-style first encoder) as it renames lora_te_
+      return !m || !known.has((m[1] as string).replace(/^lora_te1_/, 'lora_te_'));
     }
     const parsed = parsePeftStyleKey(key);
     // load_lora_weights reads UNet keys only under `unet.` (save_attn_procs' bare keys: load_attn_procs).
