@@ -4,9 +4,9 @@
 // diffusers drops; a single-alpha kohya file is used as it is, a broken file or an unconvertible PEFT
 // adapter refused.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertLora } from './convert.js';
 import { loraFileForDiffusers } from './diffusers-copy.js';
@@ -91,11 +91,18 @@ describe('loraFileForDiffusers', () => {
     expect(again.path).toBe(first.path);
     expect(await readdir(cache)).toHaveLength(1);
 
-    // a changed input (new mtime) gets a new copy
+    // a changed input (new mtime) gets a new copy, which replaces the stale one
     await utimes(input, new Date(), new Date(Date.now() + 5000));
     const changed = await loraFileForDiffusers(input, cache);
     expect(changed.path).not.toBe(first.path);
-    expect(await readdir(cache)).toHaveLength(2);
+    expect(await readdir(cache)).toEqual([basename(changed.path)]);
+
+    // a copy whose original is gone (a deleted run) goes when the next copy is made; other files stay
+    const other = await kohyaFile(dir, 'other', { [modules[1] as string]: 1 });
+    await writeFile(join(cache, 'notes.txt'), 'mine');
+    await rm(input);
+    const otherCopy = await loraFileForDiffusers(other, cache);
+    expect((await readdir(cache)).sort()).toEqual([basename(otherCopy.path), 'notes.txt'].sort());
   });
 
   it('does not reuse a copy an older toonlora made under the old cache name', async () => {

@@ -21,9 +21,11 @@
 //   on q_proj + v_proj, converted): diffusers reads such keys in neither of its formats and drops them
 //   (or raises), see loader-compat.ts diffusersLostTextEncoderModules; the copy has PEFT-style keys.
 // Every other file (kohya with one alpha, diffusers, LyCORIS LoKr) is handed over as it is. Each copy
-// names its original in its metadata (COPY_SOURCE_METADATA_KEY), for the worker's error messages.
+// names its original in its metadata (COPY_SOURCE_METADATA_KEY), for the worker's error messages and
+// so that making a copy removes the stale ones: an older version's, and those whose original is gone.
 import { createHash } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { ldmModuleNames } from './compvis-names.js';
@@ -38,6 +40,7 @@ import { kohyaModuleName } from './lora-keys.js';
 import { doraAxis, type LoraModule } from './lora-model.js';
 import { type OpenedAdapter, openAdapter } from './open-adapter.js';
 import { resolveWeightsPath } from './open-lora.js';
+import { openSafetensors } from './safetensors-read.js';
 import { unknownKeysError } from './unknown-keys.js';
 
 export interface DiffusersLoraChoice {
@@ -224,5 +227,28 @@ export async function loraFileForDiffusers(path: string, cacheFolder: string): P
       note: `${needed.why}, and it could not be converted (${reason}); some modules may apply at the wrong strength.`,
     };
   }
+  await pruneStaleCopies(cacheFolder, copy);
   return { path: copy, note };
+}
+
+/**
+ * Removes the copies in `cacheFolder` that no longer serve: those of an older version of the same
+ * original, and those whose original is gone (a deleted run or character). A copy is matched to its
+ * original by its COPY_SOURCE_METADATA_KEY; a file without one, or that does not read, is left alone.
+ */
+async function pruneStaleCopies(cacheFolder: string, keep: string): Promise<void> {
+  const source = async (file: string) => {
+    const reader = await openSafetensors(file);
+    await reader.close();
+    return reader.header.metadata[COPY_SOURCE_METADATA_KEY];
+  };
+  const kept = await source(keep);
+  const names = await readdir(cacheFolder).catch(() => []);
+  for (const name of names) {
+    const file = join(cacheFolder, name);
+    if (file === keep || !name.endsWith('.safetensors')) continue;
+    const original = await source(file).catch(() => undefined);
+    if (original === undefined) continue;
+    if (original === kept || !existsSync(original)) await rm(file, { force: true });
+  }
 }
