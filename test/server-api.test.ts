@@ -255,7 +255,7 @@ describe('uploads', () => {
     expect(readdirSync(join(app.dataDir, 'characters', id, 'uploads'))).toEqual([]);
   });
 
-  it('removes a screenshot from the list and the counts; its file stays for datasets built from it', async () => {
+  it('removes a screenshot from the list and the counts, with its file when no dataset shows it', async () => {
     const app = await makeApp();
     const id = await createCharacter(app);
     const url = `/api/characters/${id}/images`;
@@ -272,7 +272,7 @@ describe('uploads', () => {
     expect((await app.inject({ method: 'GET', url: `/api/characters/${id}` })).json().imageCount).toBe(1);
     expect((await app.inject({ method: 'GET', url: `/api/images/${oops.id}/file` })).statusCode).toBe(404);
     expect((await app.inject({ method: 'DELETE', url: `/api/images/${oops.id}` })).statusCode).toBe(404);
-    expect(existsSync(stored)).toBe(true);
+    expect(existsSync(stored)).toBe(false); // kept only for a dataset built from it: server-upload-files.test.ts
     const prep = await app.inject({
       method: 'POST',
       url: '/api/jobs',

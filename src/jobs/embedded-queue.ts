@@ -5,14 +5,16 @@ import { isToonloraError, ToonloraError } from '../errors.js';
 import type { Job, JobEvent, JobEventBody, JobKind } from '../schemas/api.js';
 import type { JobContext, JobQueue, JobRunners } from './job-queue.js';
 import type { JobListFilter, JobStore } from './job-store.js';
+import { interruptedMessage } from './job-state.js';
 
 export interface EmbeddedQueueOptions {
   store: JobStore;
   runners: JobRunners;
   /** Jobs run at the same time; 1 by default (one GPU). */
   concurrency?: number;
-  /** Where failures with non-product errors are logged (their text is not shown to API users). */
-  log?: (message: string, error: unknown) => void;
+  /** Where failures with non-product errors are logged (their text is not shown to API users); `what`
+   * names the job: `job <id> (<kind>)`. */
+  log?: (what: string, error: unknown) => void;
 }
 
 type StopReason = 'cancel' | 'shutdown';
@@ -171,10 +173,7 @@ export class EmbeddedJobQueue implements JobQueue {
         // the same error as a job a dead server left running (JobStore.markRunningInterrupted)
         this.finish(job.id, 'interrupted', {
           message: 'the server shut down',
-          error: {
-            code: 'TL_ERR_INTERRUPTED',
-            message: 'the server shut down while this job ran; resume or start again',
-          },
+          error: { code: 'TL_ERR_INTERRUPTED', message: interruptedMessage(job.kind, 'shut down') },
         });
       } else this.finish(job.id, 'failed', { error: this.describeFailure(job, error) });
     }
@@ -182,7 +181,7 @@ export class EmbeddedJobQueue implements JobQueue {
 
   private describeFailure(job: Job, error: unknown): { code: string; message: string } {
     if (isToonloraError(error)) return { code: error.code, message: error.message };
-    this.log(`job ${job.id} (${job.kind}) failed`, error);
+    this.log(`job ${job.id} (${job.kind})`, error);
     return {
       code: 'TL_ERR_INTERNAL',
       message: `${job.kind} job failed with an internal error; see the server log.`,

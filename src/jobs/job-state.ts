@@ -36,3 +36,15 @@ export function assertTransition(jobId: string, kind: JobKind, from: JobStatus, 
     { details: { jobId, from, to } },
   );
 }
+
+/**
+ * The error of a job the server stopped under (`how`: it `shut down`, or `stopped` and found it on start),
+ * with what the user can do: a train job resumes (POST /api/jobs/<id>/resume: from its last checkpoint, or
+ * from step 1 without one); a prep or generate job is not resumed, it is submitted again.
+ */
+export function interruptedMessage(kind: JobKind, how: 'shut down' | 'stopped'): string {
+  const next = canTransition(kind, 'interrupted', 'queued')
+    ? 'resume it (from its last checkpoint, or from the start if none was written)'
+    : 'start it again as a new job (only train jobs resume)';
+  return `the server ${how} while this job ran; ${next}`;
+}

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ToonloraError } from '../errors.js';
 import type { Job, JobEvent, JobEventBody, JobKind, JobProgress, JobStatus } from '../schemas/api.js';
 import type { SqliteDatabase } from './database.js';
-import { assertTransition } from './job-state.js';
+import { assertTransition, interruptedMessage } from './job-state.js';
 
 type Row = Record<string, unknown>;
 const now = () => new Date().toISOString();
@@ -143,17 +143,14 @@ export class JobStore {
 
   /**
    * On start: every job still marked running belonged to a process that died; mark it interrupted
-   * (a train job can then be resumed from its checkpoint). Returns the jobs it marked.
+   * (a train job can then be resumed from its checkpoint; others are started again). Returns the jobs it marked.
    */
   markRunningInterrupted(): Job[] {
     const running = this.listJobs({ status: 'running' });
     return running.map((job) =>
       this.transition(job.id, 'interrupted', {
         message: 'the server stopped while this job ran',
-        error: {
-          code: 'TL_ERR_INTERRUPTED',
-          message: 'the server stopped while this job ran; resume or start again',
-        },
+        error: { code: 'TL_ERR_INTERRUPTED', message: interruptedMessage(job.kind, 'stopped') },
       }),
     );
   }

@@ -182,12 +182,41 @@ export class CatalogStore {
   }
 
   /**
-   * Takes a screenshot off its character's list (and out of the next dataset). Its row and file stay:
-   * datasets built from it show it as their original. @throws TL_ERR_NOT_FOUND when unknown or removed.
+   * Takes a screenshot off its character's list (and out of the next dataset) and returns the absolute path
+   * of its file when nothing needs that any more (the caller deletes it), or null when a dataset built from
+   * it shows it as an item's original (the row and file then stay for that dataset; they go with the
+   * character). A queued prep job skips a removed screenshot when it starts.
+   * @throws ToonloraError TL_ERR_NOT_FOUND when unknown or removed; TL_ERR_CONFLICT while a running prep
+   *   job of its character reads it (its dataset will show the file as the original)
    */
-  removeImage(id: string): void {
-    this.getImage(id);
-    this.db.prepare('UPDATE images SET removed_at = ? WHERE id = ?').run(now(), id);
+  removeImage(id: string): string | null {
+    return this.db.transaction(() => {
+      const image = this.getImage(id);
+      const reading = (
+        this.db
+          .prepare(
+            "SELECT id, params FROM jobs WHERE character_id = ? AND kind = 'prep' AND status = 'running'",
+          )
+          .all(image.characterId) as Row[]
+      ).filter((job) => {
+        const imageIds = (JSON.parse(String(job.params)) as { imageIds?: unknown }).imageIds;
+        return !Array.isArray(imageIds) || imageIds.includes(id);
+      });
+      if (reading.length > 0) {
+        throw new ToonloraError(
+          'TL_ERR_CONFLICT',
+          `image ${id} (${image.originalName}) is being read by the running prep job ${reading[0]?.id}. Remove it once that job has ended, or cancel it (POST /api/jobs/<id>/cancel).`,
+          { details: { id, jobIds: reading.map((job) => String(job.id)) } },
+        );
+      }
+      const row = this.db.prepare('SELECT stored_path FROM images WHERE id = ?').get(id) as Row;
+      const storedPath = String(row.stored_path);
+      const shown = this.db
+        .prepare("SELECT 1 FROM dataset_items WHERE json_extract(stages, '$.original') = ? LIMIT 1")
+        .get(storedPath);
+      this.db.prepare('UPDATE images SET removed_at = ? WHERE id = ?').run(now(), id);
+      return shown ? null : resolveDataPath(this.dataDir, storedPath);
+    })();
   }
 
   /** Absolute path of an upload's stored file. */

@@ -1,7 +1,9 @@
 // src/schemas/api.ts — zod schemas of the REST API (requests, responses, job events), shared by the
 // server (validation + OpenAPI via z.toJSONSchema) and the web app (types). No defaults are
-// retyped here: training / generation settings reuse src/schemas/config.ts.
+// retyped here: training / generation settings reuse src/schemas/config.ts. Request bodies hold only keys
+// their schema knows (`unknownRequestKeys`): zod objects drop the others, so a typo would run the default.
 import { z } from 'zod';
+import { findUnknownKeys, objectShape, type UnknownKey } from '../config/unknown-keys.js';
 import { generationConfigSchema, prepConfigSchema, trainingConfigSchema } from './config.js';
 
 const id = z.string().min(1).max(64);
@@ -92,6 +94,29 @@ export const jobCreateSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('train'), characterId: id, params: trainJobParamsSchema }),
   z.object({ kind: z.literal('generate'), characterId: id, params: generateJobParamsSchema.prefault({}) }),
 ]);
+
+/** The option of a discriminated union (`kind`) that `input` names; the schema itself for anything else. */
+function schemaFor(schema: z.ZodType, input: unknown): z.ZodType {
+  const def = schema._zod.def as { type: string; options?: z.ZodType[]; discriminator?: string };
+  const tagKey = def.discriminator;
+  if (def.type !== 'union' || !tagKey || typeof input !== 'object' || input === null) return schema;
+  const tag = (input as Record<string, unknown>)[tagKey];
+  const named = def.options?.find((option) => {
+    const literal = objectShape(option)?.[tagKey]?._zod.def as { values?: unknown[] } | undefined;
+    return literal?.values?.includes(tag) ?? false;
+  });
+  return named ?? schema;
+}
+
+/**
+ * The keys of a request body that its schema does not have (`params.training.stpes`), each with the key
+ * most likely meant (`params.training.steps`): the same check the CLI runs on config files
+ * (src/config/unknown-keys.ts), since zod would drop them and the job would run the default instead.
+ * A discriminated union (the job kinds) is checked against the option its tag names.
+ */
+export function unknownRequestKeys(schema: z.ZodType, input: unknown): UnknownKey[] {
+  return findUnknownKeys(input, schemaFor(schema, input));
+}
 
 export const jobProgressSchema = z.object({
   step: z.number().int(),

@@ -1,5 +1,6 @@
 // src/server/image-sniff.ts — which image type a buffer holds, from its first bytes (pure). Upload
 // types are decided here, never from the file name or the client's Content-Type.
+import { fitFileName } from '../jobs/file-name-bytes.js';
 import type { ImageFormat } from '../schemas/api.js';
 
 /** The image format the magic bytes announce, or undefined when they match none we accept. */
@@ -34,10 +35,16 @@ export function extensionFor(format: ImageFormat): string {
   return format === 'jpeg' ? 'jpg' : format;
 }
 
-/** A display-only version of a client file name: base name, no control characters, 120 chars max. */
+/** Longest display name kept, in UTF-8 bytes: a prep job's input `NNN-<name>` must fit a 255-byte file name. */
+export const DISPLAY_NAME_MAX_BYTES = 200;
+
+/**
+ * A display-only version of a client file name: base name, no control characters, at most
+ * DISPLAY_NAME_MAX_BYTES UTF-8 bytes (the extension kept, no code point split).
+ */
 export function displayName(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
   const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return clean.slice(0, 120) || 'unnamed';
+  return fitFileName(clean, DISPLAY_NAME_MAX_BYTES) || 'unnamed';
 }

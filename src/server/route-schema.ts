@@ -4,6 +4,7 @@
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
+import { unknownRequestKeys } from '../schemas/api.js';
 
 const ZOD_BY_JSON = new WeakMap<object, z.ZodType>();
 
@@ -21,6 +22,8 @@ export interface ZodRouteSchema {
   body?: z.ZodType;
   /** Status code -> response schema (documentation; replies are plain JSON.stringify). */
   response?: Record<number, z.ZodType>;
+  /** The route answers 204 No Content on success (documented without a body, instead of a 200). */
+  noContent?: boolean;
   summary?: string;
   tags?: string[];
   consumes?: string[];
@@ -31,16 +34,22 @@ export interface ZodRouteSchema {
   multipartBody?: Record<string, unknown>;
 }
 
+/** The response schema of a 204: no body (openapi.ts documents it without content). */
+export const NO_CONTENT: Readonly<Record<string, unknown>> = Object.freeze({ description: 'No Content' });
+
 /** A fastify route `schema` from zod schemas. */
 export function zodRoute(spec: ZodRouteSchema): FastifySchema {
   const out: Record<string, unknown> = {};
   if (spec.params) out.params = jsonSchemaOf(spec.params);
   if (spec.querystring) out.querystring = jsonSchemaOf(spec.querystring);
   if (spec.body) out.body = jsonSchemaOf(spec.body);
-  if (spec.response) {
-    out.response = Object.fromEntries(
-      Object.entries(spec.response).map(([code, schema]) => [code, jsonSchemaOf(schema, 'output')]),
-    );
+  if (spec.response || spec.noContent) {
+    out.response = {
+      ...(spec.noContent ? { 204: NO_CONTENT } : {}),
+      ...Object.fromEntries(
+        Object.entries(spec.response ?? {}).map(([code, schema]) => [code, jsonSchemaOf(schema, 'output')]),
+      ),
+    };
   }
   if (spec.summary) out.summary = spec.summary;
   if (spec.tags) out.tags = spec.tags;
@@ -69,12 +78,37 @@ export function formatRequestIssues(
     .join('; ');
 }
 
+/**
+ * The 400 for body keys the schema does not know, or undefined when there are none: zod would drop them
+ * silently, so `"stpes": 5` would run the default step count.
+ */
+export function unknownBodyKeysError(schema: z.ZodType, data: unknown): ToonloraError | undefined {
+  const unknown = unknownRequestKeys(schema, data);
+  if (unknown.length === 0) return undefined;
+  const lines = unknown.map(
+    (key) =>
+      `body.${key.path}: unknown key; ${key.suggestion ? `did you mean ${key.suggestion}?` : `known keys here: ${key.known.join(', ')}.`}`,
+  );
+  return new ToonloraError(
+    'TL_ERR_USAGE',
+    `invalid request: ${lines.join('; ')} Nothing was done (a misspelled key would fall back to its default); fix or remove ${unknown.length === 1 ? 'it' : 'them'}.`,
+    {
+      details: {
+        fields: unknown.map((key) => `body.${key.path}`),
+        suggestions: unknown.map((key) => key.suggestion ?? null),
+      },
+    },
+  );
+}
+
 /** fastify validator compiler: parses with the zod schema linked to the JSON schema. */
 export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const zodSchema = ZOD_BY_JSON.get(schema as object);
   if (!zodSchema) return (data: unknown) => ({ value: data });
   const part = httpPart === 'querystring' ? 'query' : (httpPart ?? 'body');
   return (data: unknown) => {
+    const unknownKeys = part === 'body' ? unknownBodyKeysError(zodSchema, data) : undefined;
+    if (unknownKeys) return { error: unknownKeys };
     const result = zodSchema.safeParse(data);
     if (result.success) return { value: result.data };
     return {

@@ -18,9 +18,11 @@ import type {
   UploadResult,
 } from '../../src/schemas/api.js';
 import {
+  afterFinalCheck,
   FOLLOW_START,
   type FollowState,
   followStateAfter,
+  RESUME_WATCH_MS,
   reconnectDelayMs,
   streamUrl,
 } from './components/job-follow.js';
@@ -47,6 +49,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error's `details` (e.g. an upload's `rejected` files), when the server sent any. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -68,6 +72,7 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
       res.status,
       data?.error?.code ?? 'TL_ERR_HTTP',
       data?.error?.message ?? `HTTP ${res.status}`,
+      data?.error?.details ?? {},
     );
   }
   return data as T;
@@ -131,6 +136,7 @@ export function uploadImages(
             xhr.status,
             data?.error?.code ?? 'TL_ERR_HTTP',
             data?.error?.message ?? `HTTP ${xhr.status}`,
+            data?.error?.details ?? {},
           ),
         );
     };
@@ -143,6 +149,7 @@ export function uploadImages(
  * Follows a job's events (replayed from the start); returns the function that stops listening. The server
  * ends the stream once the job stops; when it ends or breaks before a final status arrived (a restarted
  * server, a dropped connection), it is opened again after a backoff, resuming after the last event seen.
+ * After a final status, a job that may still be resumed is re-read every RESUME_WATCH_MS (afterFinalCheck).
  */
 export function followJob(jobId: string, onEvent: (event: JobEvent) => void): () => void {
   let state: FollowState = FOLLOW_START;
@@ -166,7 +173,8 @@ export function followJob(jobId: string, onEvent: (event: JobEvent) => void): ()
     current.onerror = () => {
       current.close();
       const delay = reconnectDelayMs(state);
-      if (stopped || delay === null) return;
+      if (stopped) return;
+      if (delay === null) return watchStopped(null, 0);
       state = { ...state, failures: state.failures + 1 };
       // a job that is gone (404: its data folder was replaced) is not waited for; anything else retries
       const reopenUnlessGone = () =>
@@ -175,6 +183,24 @@ export function followJob(jobId: string, onEvent: (event: JobEvent) => void): ()
         });
       timer = setTimeout(reopenUnlessGone, delay);
     };
+  };
+  // A stopped job that can be resumed elsewhere (another tab, the API) is re-read slowly: once it runs
+  // again, its stream is opened after the last event seen, so the page shows the run (and no Start button).
+  const watchStopped = (seenAttempts: number | null, delayMs: number) => {
+    timer = setTimeout(() => {
+      if (stopped) return;
+      api.job(jobId).then(
+        (job) => {
+          const next = afterFinalCheck(job, seenAttempts);
+          if (next === 'follow') open();
+          else if (next === 'watch') watchStopped(job.attempts, RESUME_WATCH_MS);
+        },
+        (error) => {
+          if (!(error instanceof ApiError && error.status === 404))
+            watchStopped(seenAttempts, RESUME_WATCH_MS);
+        },
+      );
+    }, delayMs);
   };
   open();
   return () => {

@@ -1,21 +1,34 @@
 // src/jobs/runners/prep-runner.ts — the `prep` job: a character's uploads -> runPrep (src/prep) into
 // the job's folder -> a dataset version in the store (items with their stage images, skipped files
 // with reasons). Trigger and class word come from the character.
-import { copyFile, link, mkdir } from 'node:fs/promises';
+import { copyFile, link, mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { STAGING_DIR } from '../../prep/output-swap.js';
 import { runPrep } from '../../prep/pipeline.js';
-import { type PrepJobParams, prepJobParamsSchema, type UploadedImage } from '../../schemas/api.js';
+import {
+  type Character,
+  type PrepJobParams,
+  prepJobParamsSchema,
+  type UploadedImage,
+} from '../../schemas/api.js';
 import type { Manifest } from '../../schemas/manifest.js';
 import { jobRelDir } from '../data-layout.js';
+import { MAX_NAME_BYTES, truncateUtf8, utf8Bytes } from '../file-name-bytes.js';
 import type { JobContext } from '../job-queue.js';
 import { type DatasetItemStages, type NewDatasetItem, resolveDataPath } from '../store.js';
 import type { RunnerDeps } from './default-runners.js';
 
-/** `007-name.png`: the input name runPrep sees (it names crops after it); index keeps names unique. */
-function inputName(index: number, image: UploadedImage): string {
+/**
+ * `007-name.png`: the input name runPrep sees (it names crops after it); index keeps names unique. The
+ * stem is cut to fit MAX_NAME_BYTES in UTF-8 (a long non-ASCII upload name would fail the copy with
+ * ENAMETOOLONG and the whole job with it).
+ */
+export function inputName(index: number, image: Pick<UploadedImage, 'format' | 'originalName'>): string {
   const ext = image.format === 'jpeg' ? 'jpg' : image.format;
-  const stem = image.originalName.replace(/\.[^.]*$/, '') || 'image';
-  return `${String(index + 1).padStart(3, '0')}-${stem}.${ext}`;
+  const prefix = `${String(index + 1).padStart(3, '0')}-`;
+  const room = MAX_NAME_BYTES - utf8Bytes(`${prefix}.${ext}`);
+  const stem = truncateUtf8(image.originalName.replace(/\.[^.]*$/, ''), room).trimEnd() || 'image';
+  return `${prefix}${stem}.${ext}`;
 }
 
 /** Links (or copies) the uploads into `<job>/inputs/` under readable names; returns path -> image. */
@@ -81,45 +94,76 @@ export function createPrepRunner(deps: RunnerDeps) {
     const images = params.imageIds ? all.filter((image) => params.imageIds?.includes(image.id)) : all;
     const jobDir = jobRelDir(job.id);
     const outDir = resolveDataPath(deps.dataDir, `${jobDir}/dataset`);
-    const byPath = await stageInputs(deps, images, resolveDataPath(deps.dataDir, `${jobDir}/inputs`));
-    context.progress({ step: 0, total: images.length, message: 'loading the prep stages' });
-    const result = await runPrep({
-      inputs: [...byPath.keys()],
-      outDir,
-      overwrite: true,
-      saveStages: true,
-      config: { ...params.options, trigger: character.trigger, classWord: character.classWord },
-      signal: context.signal,
-      onMessage: (message) => context.emit({ type: 'log', level: 'info', message }),
-      onProgress: (p) =>
-        context.progress({
-          step: p.done,
-          total: p.total,
-          message: `${byPath.get(p.source)?.originalName ?? p.source}: ${p.status}${p.reason ? ` (${p.reason})` : ''}`,
-        }),
-    });
-    if (context.signal.aborted) throw new Error('prep cancelled');
-    // the status line's last word: the whole run, not the last file's result
-    const { summary } = result.manifest;
-    context.progress({
-      step: summary.files,
-      total: summary.files,
-      message: `${summary.crops} crop${summary.crops === 1 ? '' : 's'} from ${summary.files} screenshot${summary.files === 1 ? '' : 's'} (${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)`,
-    });
-    const datasetRel = `${jobDir}/dataset`;
-    const { items, skipped } = datasetFromManifest(result.manifest, datasetRel, (source) => {
-      const image = byPath.get(source);
-      if (!image) return undefined;
-      const stored = relative(deps.dataDir, deps.catalog.imageFilePath(image.id)).split('\\').join('/');
-      return { name: image.originalName, storedPath: stored };
-    });
-    const dataset = deps.catalog.createDataset({
-      characterId: character.id,
-      jobId: job.id,
-      dir: datasetRel,
-      items,
-      skipped,
-    });
-    return { datasetId: dataset.id, summary: result.manifest.summary, stages: result.manifest.stages };
+    const inputsDir = resolveDataPath(deps.dataDir, `${jobDir}/inputs`);
+    try {
+      return await prepIntoDataset(deps, context, { params, character, images, jobDir, outDir, inputsDir });
+    } finally {
+      await removePrepLeftovers(inputsDir, outDir);
+    }
   };
+}
+
+/**
+ * What a prep job leaves that nothing reads once it has ended, however it ended: the copied inputs (they
+ * can be made again from the uploads) and runPrep's staging folder (a cancelled or failed run leaves it).
+ */
+export async function removePrepLeftovers(inputsDir: string, outDir: string): Promise<void> {
+  await rm(inputsDir, { recursive: true, force: true });
+  await rm(join(outDir, STAGING_DIR), { recursive: true, force: true });
+}
+
+async function prepIntoDataset(
+  deps: RunnerDeps,
+  context: JobContext,
+  where: {
+    params: PrepJobParams;
+    character: Character;
+    images: readonly UploadedImage[];
+    jobDir: string;
+    outDir: string;
+    inputsDir: string;
+  },
+): Promise<Record<string, unknown>> {
+  const { job } = context;
+  const { params, character, images, jobDir, outDir, inputsDir } = where;
+  const byPath = await stageInputs(deps, images, inputsDir);
+  context.progress({ step: 0, total: images.length, message: 'loading the prep stages' });
+  const result = await runPrep({
+    inputs: [...byPath.keys()],
+    outDir,
+    overwrite: true,
+    saveStages: true,
+    config: { ...params.options, trigger: character.trigger, classWord: character.classWord },
+    signal: context.signal,
+    onMessage: (message) => context.emit({ type: 'log', level: 'info', message }),
+    onProgress: (p) =>
+      context.progress({
+        step: p.done,
+        total: p.total,
+        message: `${byPath.get(p.source)?.originalName ?? p.source}: ${p.status}${p.reason ? ` (${p.reason})` : ''}`,
+      }),
+  });
+  if (context.signal.aborted) throw new Error('prep cancelled');
+  // the status line's last word: the whole run, not the last file's result
+  const { summary } = result.manifest;
+  context.progress({
+    step: summary.files,
+    total: summary.files,
+    message: `${summary.crops} crop${summary.crops === 1 ? '' : 's'} from ${summary.files} screenshot${summary.files === 1 ? '' : 's'} (${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)`,
+  });
+  const datasetRel = `${jobDir}/dataset`;
+  const { items, skipped } = datasetFromManifest(result.manifest, datasetRel, (source) => {
+    const image = byPath.get(source);
+    if (!image) return undefined;
+    const stored = relative(deps.dataDir, deps.catalog.imageFilePath(image.id)).split('\\').join('/');
+    return { name: image.originalName, storedPath: stored };
+  });
+  const dataset = deps.catalog.createDataset({
+    characterId: character.id,
+    jobId: job.id,
+    dir: datasetRel,
+    items,
+    skipped,
+  });
+  return { datasetId: dataset.id, summary: result.manifest.summary, stages: result.manifest.stages };
 }

@@ -1,7 +1,8 @@
 // src/jobs/runners/train-runner.ts — the `train` job: a dataset version (reviewed captions, excluded
 // items left out) written in kohya layout -> runTraining (src/worker) in the job's run folder ->
 // progress / samples / checkpoints as job events -> the kohya LoRA as an artifact. A resumed attempt
-// continues from the newest checkpoint in the same run folder.
+// continues from the newest checkpoint in the same run folder; a succeeded run keeps its checkpoints'
+// adapters but not their resume-only training state.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, relative } from 'node:path';
@@ -12,6 +13,7 @@ import { effectiveLoraAlpha } from '../../schemas/config.js';
 import type { WorkerEvent } from '../../worker/protocol.js';
 import { runTraining } from '../../worker/train.js';
 import { jobRelDir } from '../data-layout.js';
+import { removeResumeState, resumeStateRemovedMessage } from '../checkpoint-state.js';
 import type { JobContext } from '../job-queue.js';
 import { writeKohyaFolder } from '../kohya-export.js';
 import { resolveDataPath } from '../store.js';
@@ -113,6 +115,9 @@ export function createTrainRunner(deps: RunnerDeps) {
         lastLoss: result.lastLoss,
       },
     });
+    // The run is done: only a resume reads the training state, and a succeeded job is not resumed.
+    const freed = resumeStateRemovedMessage(await removeResumeState(runDir));
+    if (freed) context.emit({ type: 'log', level: 'info', message: freed });
     return { loraId: lora.id, steps: result.steps, lastLoss: result.lastLoss, stats: result.stats };
   };
 }

@@ -10,6 +10,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ToonloraError } from '../../errors.js';
+import { errorResponseSchema } from '../../schemas/api.js';
 import { isLoopbackHostHeader } from '../loopback.js';
 import { zodRoute } from '../route-schema.js';
 
@@ -87,6 +88,8 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     '/api/session',
     {
       schema: zodRoute({
+        noContent: true,
+        response: { 401: errorResponseSchema },
         summary:
           'Sets the web session cookie (needs the bearer token): lets <img>, links and EventSource read /api/ without it',
         tags: ['auth'],

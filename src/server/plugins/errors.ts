@@ -1,6 +1,7 @@
 // src/server/plugins/errors.ts — request validation through zod, JSON serialisation, and every error
 // reply: ToonloraErrors answer with their table status and message; other 4xx are mapped to a code;
-// 5xx never show internal messages to the client, and always reach the server's log or stderr.
+// 5xx never show internal messages to the client, and always reach the server's log or stderr (so do
+// jobs that fail with an internal error: reportInternalError).
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERRORS, type ErrorCode, isToonloraError } from '../../errors.js';
@@ -48,12 +49,13 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
 }
 
 /**
- * A 5xx answers "see the server log", so it is always written somewhere: to fastify's logger under
- * `serve --log`, else on stderr (with the stack when it is not a ToonloraError).
+ * A 5xx, or a job that failed with an internal error, answers "see the server log", so it is always
+ * written somewhere: to fastify's logger under `serve --log`, else on stderr (with the stack when it is
+ * not a ToonloraError). `what` says what failed (`POST /api/jobs`, `job <id> (train)`).
  */
-function reportServerError(app: FastifyInstance, method: string, url: string, error: unknown): void {
+export function reportInternalError(app: FastifyInstance, what: string, error: unknown): void {
   if (app.log.level !== undefined) {
-    app.log.error({ err: error }, 'request failed');
+    app.log.error({ err: error }, `${what} failed`);
     return;
   }
   const detail = isToonloraError(error)
@@ -61,7 +63,7 @@ function reportServerError(app: FastifyInstance, method: string, url: string, er
     : error instanceof Error
       ? (error.stack ?? error.message)
       : String(error);
-  process.stderr.write(`toonlora serve: ${method} ${url.split('?')[0]} failed: ${detail}\n`);
+  process.stderr.write(`toonlora serve: ${what} failed: ${detail}\n`);
 }
 
 async function errorsPlugin(app: FastifyInstance): Promise<void> {
@@ -71,7 +73,7 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = describeError(error);
-    if (status >= 500) reportServerError(app, request.method, request.url, error);
+    if (status >= 500) reportInternalError(app, `${request.method} ${request.url.split('?')[0]}`, error);
     return reply.status(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((request, reply) =>

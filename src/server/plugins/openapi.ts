@@ -3,6 +3,7 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { CLI_VERSION } from '../../cli/program.js';
+import { NO_CONTENT } from '../route-schema.js';
 
 type Operation = Record<string, unknown>;
 
@@ -44,7 +45,9 @@ function toOperation(route: RouteOptions): Operation {
   const responses = Object.fromEntries(
     Object.entries((schema.response ?? {}) as Record<string, unknown>).map(([code, body]) => [
       code,
-      { description: `HTTP ${code}`, content: { 'application/json': { schema: body } } },
+      body === NO_CONTENT
+        ? { description: 'No Content' }
+        : { description: `HTTP ${code}`, content: { 'application/json': { schema: body } } },
     ]),
   );
   // a route that documents only its errors (a file download) still answers 200

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin';
 import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
 import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
+import { reportInternalError } from './errors.js';
 
 export interface QueuePluginOptions {
   /** Replace the runners (tests); default: prep, train and generate from the product modules. */
@@ -26,7 +27,8 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
     store: app.jobStore,
     runners,
     concurrency: options.concurrency,
-    log: (message, error) => app.log.error({ err: error }, message),
+    // the job's error says "see the server log": without --log that is stderr, as for failed requests
+    log: (message, error) => reportInternalError(app, message, error),
   });
   app.decorate('queue', queue);
   if (!options.deferStart) app.addHook('onReady', async () => queue.start());
@@ -42,5 +44,5 @@ declare module 'fastify' {
 export default fp(queuePlugin, {
   name: 'toonlora-queue',
   fastify: '5.x',
-  dependencies: ['toonlora-store', 'toonlora-generation'],
+  dependencies: ['toonlora-errors', 'toonlora-store', 'toonlora-generation'],
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobEvent, JobEventBody } from '../../../src/schemas/api.js';
 import {
+  afterFinalCheck,
   FOLLOW_START,
   followStateAfter,
   RECONNECT_MAX_MS,
@@ -40,5 +41,23 @@ describe('following a job stream', () => {
     // a non-status event keeps what the last status said
     const done = followStateAfter(state, event(8, { type: 'status', status: 'succeeded' })).state;
     expect(followStateAfter(done, event(9, { type: 'log', message: 'x' })).state.final).toBe(true);
+  });
+});
+
+describe('after a final status', () => {
+  it('keeps checking a stopped train job, follows it again once resumed elsewhere, and lets others go', () => {
+    const train = { kind: 'train' as const, attempts: 1 };
+    for (const status of ['interrupted', 'cancelled', 'failed'] as const) {
+      expect(afterFinalCheck({ ...train, status }, null)).toBe('watch');
+      expect(afterFinalCheck({ ...train, status }, 1)).toBe('watch');
+    }
+    // resumed in another tab: queued or running again, or already run again and stopped
+    expect(afterFinalCheck({ ...train, status: 'queued' }, 1)).toBe('follow');
+    expect(afterFinalCheck({ ...train, status: 'running', attempts: 2 }, 1)).toBe('follow');
+    expect(afterFinalCheck({ ...train, status: 'cancelled', attempts: 2 }, 1)).toBe('follow');
+    // nothing brings these back
+    expect(afterFinalCheck({ ...train, status: 'succeeded' }, null)).toBe('stop');
+    expect(afterFinalCheck({ kind: 'prep', status: 'interrupted', attempts: 1 }, null)).toBe('stop');
+    expect(afterFinalCheck({ kind: 'generate', status: 'cancelled', attempts: 1 }, null)).toBe('stop');
   });
 });

@@ -1,8 +1,9 @@
 // web/src/components/job-follow.ts — when to follow a job's event stream again (pure): the last event seen
 // (the stream resumes after it), whether a final status arrived (then following stops), and the backoff
-// between reconnects after the stream broke (a server restarted, a network drop).
-import { isFinalStatus } from '../../../src/jobs/job-state.js';
-import type { JobEvent } from '../../../src/schemas/api.js';
+// between reconnects after the stream broke (a server restarted, a network drop); after a final status, whether
+// to keep checking a stopped train job that may be resumed elsewhere (another tab, the API).
+import { canTransition, isFinalStatus } from '../../../src/jobs/job-state.js';
+import type { Job, JobEvent } from '../../../src/schemas/api.js';
 
 export interface FollowState {
   /** The seq of the last event seen; 0 before the first. */
@@ -42,4 +43,22 @@ export function reconnectDelayMs(state: FollowState): number | null {
 export function streamUrl(jobId: string, state: FollowState): string {
   const base = `/api/jobs/${encodeURIComponent(jobId)}/stream`;
   return state.lastSeq > 0 ? `${base}?after=${state.lastSeq}` : base;
+}
+
+/** How often a page re-reads a stopped job that can still be resumed elsewhere (slow: nothing runs). */
+export const RESUME_WATCH_MS = 5_000;
+
+/**
+ * What to do after re-reading a job whose stream ended on a final status. `follow`: it runs again, or ran
+ * again since `seenAttempts` (resumed elsewhere): open the stream after the last event seen. `watch`: it is
+ * stopped but resumable (an interrupted, cancelled or failed train job): read it again in RESUME_WATCH_MS.
+ * `stop`: nothing will bring it back (succeeded, or a prep / generate job, which is never resumed).
+ */
+export function afterFinalCheck(
+  job: Pick<Job, 'kind' | 'status' | 'attempts'>,
+  seenAttempts: number | null,
+): 'follow' | 'watch' | 'stop' {
+  if (!isFinalStatus(job.status)) return 'follow';
+  if (seenAttempts !== null && job.attempts !== seenAttempts) return 'follow';
+  return canTransition(job.kind, job.status, 'queued') ? 'watch' : 'stop';
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_JOB_VIEW, jobFigures, jobViewAfter } from './job-view.js';
+import { EMPTY_JOB_VIEW, jobFigures, jobViewAfter, resumeLabel } from './job-view.js';
 
 describe('jobViewAfter', () => {
   it('keeps the distinct warn log lines in order and leaves info and debug lines out', () => {
@@ -71,5 +71,20 @@ describe('jobFigures', () => {
   it('shows no figures once the job is final (its status and message say it)', () => {
     for (const status of ['succeeded', 'failed', 'cancelled', 'interrupted'] as const)
       expect(jobFigures({ ...running, status, message: 'the server stopped while this job ran' })).toBeNull();
+  });
+});
+
+describe('resumeLabel', () => {
+  it('offers the checkpoint a cancelled run reported, though the job object from the cancel call had none', () => {
+    // POST /cancel answers with the job as it was (running, no checkpoint yet); the stream then reports
+    // the checkpoint the run wrote and its final status
+    let view = jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' });
+    expect(resumeLabel(null, view)).toBe('Start again');
+    view = jobViewAfter(view, { type: 'checkpoint', step: 22, path: 'jobs/j1/run/checkpoints/step-000022' });
+    view = jobViewAfter(view, { type: 'status', status: 'cancelled', message: 'cancelled by the user' });
+    expect(view.checkpoint).toBe('jobs/j1/run/checkpoints/step-000022');
+    expect(resumeLabel(null, view)).toBe('Resume from checkpoint');
+    // after a reload, the job object has it before any event arrives
+    expect(resumeLabel('jobs/j1/run/checkpoints/step-000022', EMPTY_JOB_VIEW)).toBe('Resume from checkpoint');
   });
 });

@@ -1,5 +1,5 @@
 // web/src/components/job-view.ts — what the web app shows of one job (status, latest progress, loss
-// history, sample images, warnings), the pure step that folds one job event into it, and which live
+// history, sample images, warnings, last checkpoint), the pure step that folds one job event into it, and which live
 // figures its status line shows.
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import type { JobEventBody, JobProgress, JobStatus } from '../../../src/schemas/api.js';
@@ -14,6 +14,8 @@ export interface JobView {
   /** The job's distinct `warn` log lines, in order (an image left out, a compile fallback, a run that may
    * not fit); a resumed attempt that warns again adds nothing. */
   warnings: string[];
+  /** The last checkpoint the job reported (a train job resumes from it); null before the first. */
+  checkpoint: string | null;
 }
 
 export const EMPTY_JOB_VIEW: JobView = {
@@ -23,6 +25,7 @@ export const EMPTY_JOB_VIEW: JobView = {
   losses: [],
   samples: [],
   warnings: [],
+  checkpoint: null,
 };
 
 /** `view` after the job reported `body`. A progress event replaces the loss points from its step on (a
@@ -41,12 +44,23 @@ export function jobViewAfter(view: JobView, body: JobEventBody): JobView {
     }
     case 'sample':
       return { ...view, samples: [...view.samples, ...body.urls.map((url) => ({ step: body.step, url }))] };
+    case 'checkpoint':
+      return { ...view, checkpoint: body.path };
     case 'log':
       if (body.level !== 'warn' || view.warnings.includes(body.message)) return view;
       return { ...view, warnings: [...view.warnings, body.message] };
     default:
       return view;
   }
+}
+
+/**
+ * The label of the button that re-queues a stopped train job: with a checkpoint (the one the job object
+ * had when it was loaded, or one reported since, e.g. by the run a Cancel just stopped) it resumes there;
+ * without one, it runs again from step 1.
+ */
+export function resumeLabel(jobCheckpoint: string | null, view: Pick<JobView, 'checkpoint'>): string {
+  return (view.checkpoint ?? jobCheckpoint) ? 'Resume from checkpoint' : 'Start again';
 }
 
 /** The figures a status line shows beside the status badge. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deleteQuestion } from './characters.js';
+import { cardCounts, deleteQuestion } from './characters.js';
 
 describe('deleteQuestion', () => {
   it('names what goes with the character, in the singular where there is one', () => {
@@ -16,5 +16,21 @@ describe('deleteQuestion', () => {
     expect(deleteQuestion(character)).toBe(
       'Delete Mina? Its 1 screenshot, 2 datasets and 1 LoRA go with it, with its jobs and generated images, files included; this cannot be undone. Download a LoRA first to keep it.',
     );
+  });
+});
+
+describe('cardCounts', () => {
+  it('uses the singular for one', () => {
+    const character = {
+      id: 'c1',
+      name: 'Mina',
+      trigger: 'mina_tl',
+      classWord: 'girl',
+      createdAt: '2026-12-06T00:00:00.000Z',
+      imageCount: 3,
+      datasetCount: 1,
+      loraCount: 0,
+    };
+    expect(cardCounts(character)).toBe('3 screenshots · 1 dataset · 0 LoRAs');
   });
 });

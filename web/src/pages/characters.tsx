@@ -9,6 +9,15 @@ function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+/** A card's counts line: `1 screenshot · 2 datasets · 0 LoRAs`. */
+export function cardCounts(c: Character): string {
+  return [
+    count(c.imageCount, 'screenshot'),
+    count(c.datasetCount, 'dataset'),
+    count(c.loraCount, 'LoRA'),
+  ].join(' · ');
+}
+
 /** The confirmation asked before a character is deleted: what goes with it. */
 export function deleteQuestion(c: Character): string {
   return `Delete ${c.name}? Its ${count(c.imageCount, 'screenshot')}, ${count(c.datasetCount, 'dataset')} and ${count(c.loraCount, 'LoRA')} go with it, with its jobs and generated images, files included; this cannot be undone. Download a LoRA first to keep it.`;
@@ -51,9 +60,7 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
               <span className="muted">
                 {c.trigger} · {c.classWord}
               </span>
-              <span className="muted small">
-                {c.imageCount} screenshots · {c.datasetCount} datasets · {c.loraCount} LoRAs
-              </span>
+              <span className="muted small">{cardCounts(c)}</span>
             </a>
             <button
               type="button"

@@ -6,6 +6,7 @@ import type { BaseModelChoice, Character, Dataset, Job } from '../../../src/sche
 import { LORA_ALGORITHMS } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import { JobStatusLine } from '../components/job-status.js';
+import { resumeLabel } from '../components/job-view.js';
 import { LossChart } from '../components/loss-chart.js';
 import { NumberInput } from '../components/number-input.js';
 import {
@@ -211,7 +212,7 @@ export function TrainPage({
               {(status === 'interrupted' || status === 'cancelled' || status === 'failed') && (
                 <button type="button" onClick={() => act('resume')}>
                   {/* without a checkpoint (it stopped before the first one) the job runs again from step 1 */}
-                  {job?.checkpoint ? 'Resume from checkpoint' : 'Start again'}
+                  {resumeLabel(job.checkpoint, view)}
                 </button>
               )}
               {status === 'succeeded' && <a href={`#/c/${character.id}/lora`}>Open the LoRA →</a>}

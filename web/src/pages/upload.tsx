@@ -1,6 +1,7 @@
 // web/src/pages/upload.tsx — drag-and-drop multi-upload with progress (the dropzone is a button, so Tab
 // reaches it and Enter / Space open the file chooser), the uploaded screenshots, and "build dataset" (a
-// prep job, with the stage choices `toonlora prep` has as flags) with its live status.
+// prep job, with the stage choices `toonlora prep` has as flags) with its live status. Every refused file is
+// listed with its reason, also when all of them were refused.
 import { type DragEvent, useEffect, useRef, useState } from 'react';
 import type { Character, Job, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
 import {
@@ -12,6 +13,7 @@ import {
 } from '../../../src/schemas/config.js';
 import { api, uploadImages } from '../api.js';
 import { JobStatusLine } from '../components/job-status.js';
+import { rejectionsFromError, type UploadRejection } from '../components/upload-rejections.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 
@@ -37,7 +39,7 @@ export function UploadPage({
   /** null until the first load answered (no empty-state text when it failed). */
   const [images, setImages] = useState<UploadedImage[] | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
-  const [rejected, setRejected] = useState<Array<{ name: string; reason: string }>>([]);
+  const [rejected, setRejected] = useState<UploadRejection[]>([]);
   const [prepJob, setPrepJob] = useState<Job | null>(null);
   const { busy: submitting, once } = useSubmitOnce();
   const [hover, setHover] = useState(false);
@@ -66,7 +68,10 @@ export function UploadPage({
       const result = await uploadImages(character.id, files, setProgress);
       setRejected(result.rejected);
     } catch (error) {
-      onError(error);
+      // every file refused: list each with its reason (the error's message names only the first)
+      const refused = rejectionsFromError(error);
+      setRejected(refused);
+      if (refused.length === 0) onError(error);
     } finally {
       setProgress(null);
       load();
@@ -119,8 +124,10 @@ export function UploadPage({
       {progress !== null && <progress value={progress} max={1} />}
       {rejected.length > 0 && (
         <ul className="rejected">
-          {rejected.map((r) => (
-            <li key={r.name}>{r.reason}</li>
+          {rejected.map((r, index) => (
+            // two files may have the same name
+            // biome-ignore lint/suspicious/noArrayIndexKey: the list is replaced whole, never reordered
+            <li key={index}>{r.reason}</li>
           ))}
         </ul>
       )}

@@ -21,6 +21,11 @@ export function a1111Snippet(name: string, trigger: string, weight = 0.8): strin
   return `<lora:${name}:${weight}>, ${trigger}`;
 }
 
+/** `an image`, `a sample`: the kind with its article. */
+export function withArticle(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+}
+
 export default async function artifactRoutes(
   app: FastifyInstance,
   options: { loraTools: LoraTools },
@@ -28,7 +33,10 @@ export default async function artifactRoutes(
   const getLora = (id: string): Artifact => {
     const artifact = app.catalog.getArtifact(id);
     if (artifact.kind !== 'lora')
-      throw new ToonloraError('TL_ERR_NOT_FOUND', `artifact ${id} is a ${artifact.kind}, not a LoRA.`);
+      throw new ToonloraError(
+        'TL_ERR_NOT_FOUND',
+        `artifact ${id} is ${withArticle(artifact.kind)}, not a LoRA.`,
+      );
     return artifact;
   };
 

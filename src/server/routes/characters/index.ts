@@ -45,6 +45,7 @@ export default async function characterRoutes(app: FastifyInstance): Promise<voi
     {
       schema: zodRoute({
         params: idParamsSchema,
+        noContent: true,
         response: { 404: errorResponseSchema, 409: errorResponseSchema },
         summary:
           'Deletes a character with its screenshots, datasets, jobs, LoRAs and images, files included (409 while one of its jobs is queued or running)',

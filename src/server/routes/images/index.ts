@@ -15,7 +15,7 @@ import {
   type UploadedImage,
   uploadResultSchema,
 } from '../../../schemas/api.js';
-import { readImageHeader } from '../../../vision/sharp-io.js';
+import { decodeToRgb, readImageHeader } from '../../../vision/sharp-io.js';
 import { displayName, extensionFor, IMAGE_MIME, sniffImageFormat } from '../../image-sniff.js';
 import { zodRoute } from '../../route-schema.js';
 import type { UploadLimits } from '../../upload-limits.js';
@@ -111,7 +111,28 @@ async function checkUpload(name: string, data: Buffer, truncated: boolean, limit
       `${name}: ${header.width}x${header.height} pixels exceeds the ${limits.maxPixels} pixel limit; refused. Downscale it first.`,
     );
   }
+  // A readable header is not a readable image: a file cut short would fail only later, in prep.
+  try {
+    await decodeToRgb(data, { maxPixels: limits.maxPixels });
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new ToonloraError(
+      'TL_ERR_IMAGE_DECODE',
+      `${name}: ${format} pixels cannot be decoded (${reason}: truncated or corrupt); refused. Upload the whole file again.`,
+    );
+  }
   return { format, width: header.width, height: header.height };
+}
+
+/** The multipart field the upload reads (the web app and /openapi.json use it); other fields are refused. */
+const UPLOAD_FIELD = 'files';
+
+function wrongUploadField(field: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_USAGE',
+    `upload: a file came in the multipart field ${JSON.stringify(field)}; send every file as a "${UPLOAD_FIELD}" part (e.g. curl -F ${UPLOAD_FIELD}=@page.png). Nothing from this upload was stored.`,
+    { details: { field, expected: UPLOAD_FIELD } },
+  );
 }
 
 /** The upload form for /openapi.json: one or more `files` parts (the route reads them itself). */
@@ -143,7 +164,14 @@ export default async function imageRoutes(
       schema: zodRoute({
         params: idParamsSchema,
         multipartBody: uploadFormSchema(limits),
-        response: { 201: uploadResultSchema, 413: errorResponseSchema, 415: errorResponseSchema },
+        response: {
+          201: uploadResultSchema,
+          400: errorResponseSchema,
+          404: errorResponseSchema,
+          413: errorResponseSchema,
+          415: errorResponseSchema,
+          422: errorResponseSchema,
+        },
         summary: 'Upload screenshots (multipart, field "files", many at once)',
         tags: ['images'],
       }),
@@ -158,6 +186,7 @@ export default async function imageRoutes(
       let firstError: ToonloraError | undefined;
       try {
         for await (const part of request.files()) {
+          if (part.fieldname !== UPLOAD_FIELD) throw wrongUploadField(part.fieldname);
           const name = displayName(part.filename);
           const data = await part.toBuffer();
           try {
@@ -225,14 +254,16 @@ export default async function imageRoutes(
     {
       schema: zodRoute({
         params: idParamsSchema,
-        response: { 404: errorResponseSchema },
+        noContent: true,
+        response: { 404: errorResponseSchema, 409: errorResponseSchema },
         summary:
-          "Removes a screenshot from its character's list and from the next dataset (datasets already built keep it)",
+          "Removes a screenshot from its character's list and the next dataset, and its file unless a dataset built from it shows it as an original; 409 while a running prep job reads it",
         tags: ['images'],
       }),
     },
     async (request, reply) => {
-      app.catalog.removeImage(request.params.id);
+      const unused = app.catalog.removeImage(request.params.id);
+      if (unused) await rm(unused, { force: true });
       return reply.code(204).send();
     },
   );

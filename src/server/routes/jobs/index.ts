@@ -17,6 +17,7 @@ import {
   jobSchema,
 } from '../../../schemas/api.js';
 import { checkApiBaseModel } from '../../api-base-model.js';
+import { withArticle } from '../artifacts/index.js';
 import { zodRoute } from '../../route-schema.js';
 
 /** A train / generate job names its base model; over the API only ids are accepted, never server paths. */
@@ -56,7 +57,10 @@ function checkJobReferences(app: FastifyInstance, body: JobCreate): void {
   } else if (body.params.loraId) {
     const lora = app.catalog.getArtifact(body.params.loraId);
     if (lora.kind !== 'lora')
-      throw new ToonloraError('TL_ERR_USAGE', `params.loraId: ${lora.id} is a ${lora.kind}, not a LoRA.`);
+      throw new ToonloraError(
+        'TL_ERR_USAGE',
+        `params.loraId: ${lora.id} is ${withArticle(lora.kind)}, not a LoRA.`,
+      );
     owned('loraId', lora.characterId, lora.id);
   }
 }
@@ -108,7 +112,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: zodRoute({
         params: idParamsSchema,
-        response: { 200: jobSchema, 409: errorResponseSchema },
+        response: { 200: jobSchema, 404: errorResponseSchema, 409: errorResponseSchema },
         tags: ['jobs'],
       }),
     },
@@ -120,8 +124,9 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: zodRoute({
         params: idParamsSchema,
-        response: { 200: jobSchema, 409: errorResponseSchema },
-        summary: 'Resume a stopped train job from its last checkpoint',
+        response: { 200: jobSchema, 404: errorResponseSchema, 409: errorResponseSchema },
+        summary:
+          'Resume a stopped train job from its last checkpoint (409 for prep / generate jobs: submit them again)',
         tags: ['jobs'],
       }),
     },

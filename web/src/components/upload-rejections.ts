@@ -1,0 +1,16 @@
+// web/src/components/upload-rejections.ts — which files an upload refused, and why (pure): from a 201's
+// `rejected` list, or from the details of the 4xx the server answers when it refused every file (the
+// error's message names only the first).
+import { z } from 'zod';
+import { uploadRejectionSchema } from '../../../src/schemas/api.js';
+
+export type UploadRejection = z.infer<typeof uploadRejectionSchema>;
+
+const rejectedDetailsSchema = z.object({ rejected: z.array(uploadRejectionSchema) });
+
+/** Every file named in an upload error's `details.rejected`; [] for any other error. */
+export function rejectionsFromError(error: unknown): UploadRejection[] {
+  const details = (error as { details?: unknown } | null)?.details;
+  const parsed = rejectedDetailsSchema.safeParse(details);
+  return parsed.success ? parsed.data.rejected : [];
+}
