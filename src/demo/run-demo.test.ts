@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,5 +43,18 @@ describe('runDemo refuses before any work', () => {
       message: expect.stringContaining('already holds a demo run (dataset); nothing was changed'),
     });
     expect(readFileSync(join(root, 'a-file'), 'utf8')).toBe('mine\n');
+  });
+
+  it('a --base that is a near miss of a known base, naming it (before setup and prep)', async () => {
+    const logged: string[] = [];
+    const outDir = join(tmpdir(), 'toonlora-demo-never-made');
+    await expect(
+      runDemo({ base: 'anythng-v5', outDir, log: (line) => logged.push(line) }),
+    ).rejects.toMatchObject({
+      code: 'TL_ERR_MODEL_UNKNOWN',
+      message: expect.stringMatching(/^--base: unknown base model "anythng-v5" .*did you mean anything-v5\?/),
+    });
+    expect(logged).toEqual([]);
+    expect(existsSync(outDir)).toBe(false);
   });
 });

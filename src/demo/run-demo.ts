@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ensurePythonEnv } from '../env/python-env.js';
 import { ToonloraError } from '../errors.js';
 import { type InspectResult, inspectLora } from '../lora/inspect.js';
+import { checkBaseModelName } from '../models/base-model.js';
 import { isModelPresent } from '../models/cache.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { type PrepProgress, type PrepResult, runPrep } from '../prep/pipeline.js';
@@ -77,8 +78,12 @@ function countCrops(prep: PrepResult): { crops: number; files: number } {
   return { crops: files.reduce((sum, file) => sum + file.crops.length, 0), files: files.length };
 }
 
-/** What can be refused before any work: --steps, and an --out that is a file or holds an earlier run. */
+/**
+ * What can be refused before any work: --steps, a mistyped --base, and an --out that is a file or holds an
+ * earlier run.
+ */
 function checkDemoOptions(options: DemoOptions, outDir: string): void {
+  if (options.base !== undefined && options.base !== 'auto') checkBaseModelName('--base', options.base);
   if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
     throw new ToonloraError(
       'TL_ERR_USAGE',

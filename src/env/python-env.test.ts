@@ -20,14 +20,17 @@ let root: string;
 let calls: string[];
 let torchInstalled: string | undefined;
 let systemPython: string | undefined;
+/** Whether the venv's python has pip (a venv made by the fake `-m venv` does). */
+let pipPresent: boolean;
 
-/** Fake runner: `-m venv` creates bin/python; pip installs of torch set the installed version. */
+/** Fake runner: `-m venv` creates bin/python with pip; pip installs of torch set the installed version. */
 const run: CommandRunner = async (program, args) => {
   calls.push([program, ...args].join(' '));
   if (args[0] === '-m' && args[1] === 'venv') {
-    const python = venvPythonPath(args[2] as string, 'linux');
+    const python = venvPythonPath(args.at(-1) as string, 'linux');
     mkdirSync(join(python, '..'), { recursive: true });
     writeFileSync(python, '');
+    pipPresent = true;
   }
   if (args.includes('torch==2.13.0')) torchInstalled = '2.13.0+cpu';
   return 0;
@@ -37,6 +40,7 @@ const capture: CommandCapture = (program, args) => {
   if (program === 'nvidia-smi') return undefined;
   if (args[0] === '--version') return program === 'python3' ? systemPython : 'Python 3.11.7\n';
   if (args[0] === '-c') return torchInstalled;
+  if (args.join(' ') === '-m pip --version') return pipPresent ? 'pip 26.0\n' : undefined;
   return undefined;
 };
 
@@ -52,6 +56,7 @@ beforeEach(() => {
   calls = [];
   torchInstalled = undefined;
   systemPython = 'Python 3.11.7\n';
+  pipPresent = true;
   return () => rmSync(root, { recursive: true, force: true });
 });
 
@@ -123,6 +128,35 @@ describe('setupPythonEnv', () => {
     expect(result).toMatchObject({ status: 'installed', createdVenv: false, torch: { installedNow: false } });
     expect(readFileSync(join(venv, 'precious.txt'), 'utf8')).toBe('keep me');
     expect(existsSync(join(venv, STAMP_FILE))).toBe(true);
+  });
+
+  it('creates a venv without pip again (a Ctrl-C inside ensurepip), saying so, then installs', async () => {
+    const venv = join(root, 'trainer', '.venv');
+    const python = venvPythonPath(venv, 'linux');
+    mkdirSync(join(python, '..'), { recursive: true });
+    writeFileSync(python, '');
+    pipPresent = false;
+    const logged: string[] = [];
+    const result = await setupPythonEnv(options({ log: (line) => logged.push(line) }));
+    expect(calls).toEqual([
+      `python3 -m venv --clear ${venv}`,
+      `${python} -m pip install torch==2.13.0`,
+      `${python} -m pip install -r ${join(root, 'trainer', 'requirements.txt')}`,
+    ]);
+    expect(logged).toContain(
+      `setup: ${venv} has no pip (its creation was interrupted, e.g. by Ctrl-C); creating it again`,
+    );
+    expect(result).toMatchObject({ status: 'installed', createdVenv: true });
+    pipPresent = false; // --force on such a venv recreates it too
+    calls = [];
+    await setupPythonEnv(options({ force: true }));
+    expect(calls[0]).toBe(`python3 -m venv --clear ${venv}`);
+  });
+
+  it('logs the torch step without a double space when there are no extra pip args', async () => {
+    const logged: string[] = [];
+    await setupPythonEnv(options({ log: (line) => logged.push(line) }));
+    expect(logged).toContainEqual(expect.stringMatching(/^setup: pip install torch==2\.13\.0 — /));
   });
 
   it('re-installs only when a requirements file changes; --dev after a runtime install adds dev', async () => {

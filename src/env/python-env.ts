@@ -1,6 +1,7 @@
 // src/env/python-env.ts — the Python worker's environment: finds or creates the venv (trainer/.venv,
 // TOONLORA_VENV or --venv), installs torch (build chosen per machine) then the pinned requirements,
-// and writes a stamp so a re-run with unchanged requirements returns at once. Never deletes a venv.
+// and writes a stamp so a re-run with unchanged requirements returns at once. Never deletes a venv,
+// except one without pip (its creation was interrupted), which it creates again.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -185,10 +186,38 @@ async function createVenvIfMissing(
   return true;
 }
 
+/** Whether the venv's python has pip: `python -m venv` stopped inside ensurepip (Ctrl-C) leaves one without. */
+function hasPip(python: string, capture: CommandCapture): boolean {
+  return capture(python, ['-m', 'pip', '--version'], 60_000) !== undefined;
+}
+
+/**
+ * Creates the venv again (`python -m venv --clear`) when it has no pip: nothing can be installed into it,
+ * and nothing was (pip is what installs). Returns whether it did.
+ * @throws ToonloraError TL_ERR_PYTHON_ENV when the new venv has no pip either (a Python without ensurepip)
+ */
+async function recreateVenvWithoutPip(
+  venv: string,
+  python: string,
+  o: { run: CommandRunner; capture: CommandCapture; system: string; log: (line: string) => void },
+): Promise<boolean> {
+  if (hasPip(python, o.capture)) return false;
+  o.log(`setup: ${venv} has no pip (its creation was interrupted, e.g. by Ctrl-C); creating it again`);
+  await runStep(o.run, o.system, ['-m', 'venv', '--clear', venv], `python -m venv --clear ${venv}`);
+  if (!hasPip(python, o.capture)) {
+    throw new ToonloraError(
+      'TL_ERR_PYTHON_ENV',
+      `${venv}: ${o.system} -m venv made a venv without pip. Install its venv / ensurepip support (e.g. apt install python3-venv) or set TOONLORA_PYTHON to another Python.`,
+    );
+  }
+  return true;
+}
+
 /**
  * Creates / updates the worker's venv. Unchanged requirements (same stamp) return at once without
  * running pip; an existing venv without a stamp gets `pip install` (a no-op where all is satisfied)
- * and then the stamp. pip's output streams to stderr. One process at a time installs into a venv: a
+ * and then the stamp; a venv without pip (an interrupted creation) is created again first. pip's output
+ * streams to stderr. One process at a time installs into a venv: a
  * second one (another `setup`, or `train` on a fresh machine) says it waits, then finds the stamp current.
  * @throws ToonloraError TL_ERR_PYTHON_ENV naming the step, the command and the fix.
  */
@@ -223,7 +252,7 @@ async function installPythonEnv(
   };
   const torch: TorchInstall = chooseTorchInstall(torchVersion, machine);
   const system = systemPythonCommand(env, platform);
-  const createdVenv = await createVenvIfMissing(venv, python, { run, capture, system, log });
+  let createdVenv = await createVenvIfMissing(venv, python, { run, capture, system, log });
   const pythonVersion = pythonVersionOf(python, capture);
   if (!pythonVersion) {
     throw new ToonloraError(
@@ -241,6 +270,7 @@ async function installPythonEnv(
       torch: { ...torch, installedNow: false },
     };
   }
+  if (await recreateVenvWithoutPip(venv, python, { run, capture, system, log })) createdVenv = true;
   log(`setup: installing into ${venv} (${reason})`);
   const installedTorch = capture(
     python,
@@ -249,7 +279,7 @@ async function installPythonEnv(
   );
   let installedNow = false;
   if (!torchVersionMatches(installedTorch?.trim(), torchVersion)) {
-    log(`setup: pip install ${torch.spec} ${torch.pipArgs.join(' ')} — ${torch.reason}`.trimEnd());
+    log(`setup: pip install ${[torch.spec, ...torch.pipArgs].join(' ')} — ${torch.reason}`);
     if (torch.note) log(`setup: note: ${torch.note}`);
     await runStep(
       run,
@@ -264,7 +294,7 @@ async function installPythonEnv(
   await runStep(run, python, ['-m', 'pip', 'install', '-r', reqPath], `pip install -r ${reqPath}`);
   const stamp = buildStamp(files, torch, pythonVersion, (options.now ?? (() => new Date()))());
   await writeFile(join(venv, STAMP_FILE), `${JSON.stringify(stamp, null, 2)}\n`);
-  return { ...base, status: 'installed', reason, torch: { ...torch, installedNow } };
+  return { ...base, createdVenv, status: 'installed', reason, torch: { ...torch, installedNow } };
 }
 
 /**

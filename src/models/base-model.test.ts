@@ -8,6 +8,7 @@ import { thrownToonloraError } from '../errors-testing.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
 import {
   baseModelChoices,
+  checkBaseModelName,
   checkBaseModelOnDisk,
   registryBaseModelId,
   registryBaseModelIds,
@@ -83,11 +84,47 @@ describe('workerBaseModel', () => {
     expect(sd15ConfigDir(options)).toBe(snapshot);
   });
 
-  it('passes every other name unchanged', () => {
+  it('passes tiny, Hub ids and absolute paths unchanged', () => {
     placeAnythingV5(join(root, 'tl', 'models', 'anything-v5'));
-    for (const name of ['tiny', 'someone/other-model', '/models/mine.safetensors', './my-base']) {
-      expect(workerBaseModel(name, options), name).toBe(name);
+    for (const name of ['tiny', 'someone/other-model', '/models/mine.safetensors']) {
+      expect(workerBaseModel(name, { ...options, cwd: root }), name).toBe(name);
     }
+  });
+
+  it("makes a relative path absolute against the user's folder, not the worker's (trainer/)", () => {
+    const cwd = join(root, 'work');
+    mkdirSync(join(cwd, 'localbase'), { recursive: true });
+    mkdirSync(join(cwd, 'someone', 'other-model'), { recursive: true });
+    const at = { ...options, cwd };
+    expect(workerBaseModel('bad.safetensors', at)).toBe(join(cwd, 'bad.safetensors')); // a path even when absent
+    expect(workerBaseModel('./x.safetensors', at)).toBe(join(cwd, 'x.safetensors'));
+    expect(workerBaseModel('../up/x.ckpt', at)).toBe(join(root, 'up', 'x.ckpt'));
+    expect(workerBaseModel('./not-there', at)).toBe(join(cwd, 'not-there'));
+    expect(workerBaseModel('~/bases/b.safetensors', at)).toBe(join(root, 'home', 'bases', 'b.safetensors'));
+    expect(workerBaseModel('localbase', at)).toBe(join(cwd, 'localbase')); // an existing diffusers folder
+    expect(workerBaseModel('someone/other-model', at)).toBe(join(cwd, 'someone', 'other-model'));
+    expect(workerBaseModel('someone/not-here', at)).toBe('someone/not-here'); // a Hub id
+    mkdirSync(join(cwd, 'tiny'));
+    expect(workerBaseModel('tiny', at)).toBe('tiny');
+  });
+
+  it('refuses a near miss of a known base, with did-you-mean, and passes other unknown names', () => {
+    const at = { ...options, cwd: root };
+    const refused = thrownToonloraError(() => workerBaseModel('anythng-v5', at));
+    expect(refused.code).toBe('TL_ERR_MODEL_UNKNOWN');
+    expect(refused.message).toContain('unknown base model "anythng-v5"');
+    expect(refused.message).toContain('did you mean anything-v5?');
+    expect(thrownToonloraError(() => checkBaseModelName('--base', 'tinny', at)).message).toMatch(
+      /^--base: .*did you mean tiny\?/,
+    );
+    expect(() => checkBaseModelName('--base', 'stablediffusionapi/anythingv5', at)).toThrow(
+      /did you mean stablediffusionapi\/anything-v5\?/,
+    );
+    expect(workerBaseModel('someone/other-model', at)).toBe('someone/other-model');
+    mkdirSync(join(root, 'hf', 'hub', 'models--stablediffusionapi--anythingv5'), { recursive: true });
+    expect(workerBaseModel('stablediffusionapi/anythingv5', at)).toBe('stablediffusionapi/anythingv5'); // in the HF cache
+    mkdirSync(join(root, 'anythng-v5'));
+    expect(workerBaseModel('anythng-v5', at)).toBe(join(root, 'anythng-v5')); // a local folder of that name
   });
 });
 

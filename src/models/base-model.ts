@@ -1,11 +1,24 @@
 // src/models/base-model.ts — what a base-model name (`--base`, `training.baseModel`) means to the worker.
 // A registry base (its id, e.g. `anything-v5`, or its Hugging Face repo) is loaded from the folder the
 // registry finds it in, so that what `models list` / `doctor` call present is what the worker opens, a
-// hand-placed copy included; any other name (a Hub id, a local file or folder, `tiny`) passes unchanged.
+// hand-placed copy included; a local file or folder is made absolute against the user's working folder
+// (the worker runs in trainer/); `tiny` and Hub ids pass unchanged; a near miss of a known name is refused.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { suggestKey } from '../config/unknown-keys.js';
 import { ToonloraError } from '../errors.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
 import { type CacheOptions, findModelDir } from './cache.js';
+import { expandHomeDir, hfHubCacheFor, hfRepoDir } from './cache-paths.js';
 import { getModelEntry, listModelIds } from './registry.js';
+
+const TINY = 'tiny';
+
+/** CacheOptions plus the folder a relative base path is read from (default: process.cwd()). */
+export interface BaseModelOptions extends CacheOptions {
+  cwd?: string;
+}
 
 /** `--help` text of `train --base` / `generate --base`, which take any base-model name. */
 export const BASE_MODEL_HELP =
@@ -24,13 +37,56 @@ export function registryBaseModelId(name: string): string | undefined {
   });
 }
 
+/** Whether `name` is written as a path: a `.safetensors` / `.ckpt` file, or it starts with `./ ../ / ~/`. */
+export function looksLikePath(name: string): boolean {
+  return /\.(safetensors|ckpt)$/i.test(name) || /^(\.{1,2}|~)?\//.test(name);
+}
+
+/**
+ * The absolute path base-model `name` stands for, or undefined when it is not a path: written as one
+ * (looksLikePath), or naming a file or folder that exists in `cwd`. `tiny` never is.
+ */
+export function localBasePath(name: string, options: BaseModelOptions = {}): string | undefined {
+  if (name === TINY) return undefined;
+  const path = resolve(options.cwd ?? process.cwd(), expandHomeDir(name, options.homeDir ?? homedir()));
+  return looksLikePath(name) || existsSync(path) ? path : undefined;
+}
+
+/**
+ * Refuses a base-model name that is nothing on this machine but close to a known one (`anythng-v5`): not
+ * `tiny`, a registry base, a local path, nor a Hub id in the Hugging Face cache. Other unknown names pass:
+ * the worker names what is missing.
+ * @param field where the name came from, e.g. `--base`
+ * @throws ToonloraError TL_ERR_MODEL_UNKNOWN with "did you mean <name>?"
+ */
+export function checkBaseModelName(field: string, name: string, options: BaseModelOptions = {}): void {
+  if (name === TINY || registryBaseModelId(name) !== undefined || localBasePath(name, options)) return;
+  const env = options.env ?? process.env;
+  const hubCache = hfHubCacheFor(env, options.homeDir ?? homedir());
+  if (/^[\w.-]+\/[\w.-]+$/.test(name) && existsSync(hfRepoDir(hubCache, name))) return;
+  const known = baseModelChoices(options).flatMap((choice) => choice.aliases);
+  const suggestion = suggestKey([name], known);
+  if (suggestion === undefined) return;
+  throw new ToonloraError(
+    'TL_ERR_MODEL_UNKNOWN',
+    `${field}: unknown base model "${name}" (not ${TINY}, a registry base, a local file or folder, nor a ` +
+      `Hugging Face id in the cache); did you mean ${suggestion}? Known bases: ${known.join(', ')}.`,
+    { details: { model: name, suggestion } },
+  );
+}
+
 /**
  * What the worker loads for base-model `name`: a registry base's folder when it is on disk, its Hub repo
- * when not (the worker then names the pull), else `name` unchanged.
+ * when not (the worker then names the pull); a local path made absolute against `options.cwd`; `tiny` and
+ * other Hub ids unchanged.
+ * @throws ToonloraError TL_ERR_MODEL_UNKNOWN for a near miss of a known base (checkBaseModelName)
  */
-export function workerBaseModel(name: string, options: CacheOptions = {}): string {
+export function workerBaseModel(name: string, options: BaseModelOptions = {}): string {
   const id = registryBaseModelId(name);
-  if (id === undefined) return name;
+  if (id === undefined) {
+    checkBaseModelName('--base / baseModel', name, options);
+    return localBasePath(name, options) ?? name;
+  }
   const { source } = getModelEntry(id);
   return findModelDir(id, options) ?? (source.kind === 'huggingface' ? source.repo : name);
 }
@@ -67,8 +123,8 @@ export function baseModelChoices(options: CacheOptions = {}): BaseModelChoice[] 
     };
   });
   const tiny: BaseModelChoice = {
-    name: 'tiny',
-    aliases: ['tiny'],
+    name: TINY,
+    aliases: [TINY],
     present: true,
     description: 'a small random-weight SD1.5-shaped model: the flow runs, the images are noise',
   };

@@ -23,6 +23,14 @@ describe('toonloraHomeFor', () => {
     expect(toonloraHomeFor({}, HOME)).toBe('/home/u/.cache/toonlora');
     expect(toonloraHomeFor({ TOONLORA_HOME: '  ' }, HOME)).toBe('/home/u/.cache/toonlora');
   });
+
+  it('expands a leading ~ as os.path.expanduser does (a quoted TOONLORA_HOME=~/tl made a ./~ folder)', () => {
+    expect(toonloraHomeFor({ TOONLORA_HOME: '~/tl' }, HOME)).toBe('/home/u/tl');
+    expect(toonloraHomeFor({ TOONLORA_HOME: '~' }, HOME)).toBe('/home/u');
+    expect(toonloraHomeFor({ XDG_CACHE_HOME: '~/c' }, HOME)).toBe('/home/u/c/toonlora');
+    expect(toonloraHomeFor({ TOONLORA_HOME: '~other/tl' }, HOME)).toBe('~other/tl');
+    expect(toonloraHomeFor({ TOONLORA_HOME: '/a/~/b' }, HOME)).toBe('/a/~/b');
+  });
 });
 
 describe('hfHubCacheFor', () => {
@@ -30,6 +38,9 @@ describe('hfHubCacheFor', () => {
     expect(hfHubCacheFor({ HF_HUB_CACHE: '/c', HF_HOME: '/h' }, HOME)).toBe('/c');
     expect(hfHubCacheFor({ HUGGINGFACE_HUB_CACHE: '/legacy' }, HOME)).toBe('/legacy');
     expect(hfHubCacheFor({ HF_HOME: '/h' }, HOME)).toBe('/h/hub');
+    expect(hfHubCacheFor({ HF_HOME: '~/hfx' }, HOME)).toBe('/home/u/hfx/hub');
+    expect(hfHubCacheFor({ HF_HUB_CACHE: '~/hub' }, HOME)).toBe('/home/u/hub');
+    expect(rembgCacheDir({ U2NET_HOME: '~/u2' }, HOME)).toBe('/home/u/u2');
     expect(hfHubCacheFor({ XDG_CACHE_HOME: '/x' }, HOME)).toBe('/x/huggingface/hub');
     expect(hfHubCacheFor({}, HOME)).toBe('/home/u/.cache/huggingface/hub');
   });

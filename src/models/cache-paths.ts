@@ -25,24 +25,40 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-/** `$XDG_CACHE_HOME`, else `<home>/.cache`. */
-export function userCacheDir(env: CacheEnv, homeDir: string): string {
-  return nonEmpty(env.XDG_CACHE_HOME) ?? join(homeDir, '.cache');
+/**
+ * A leading `~` or `~/` replaced by `homeDir`, as Python's os.path.expanduser (which huggingface_hub and
+ * rembg apply to their variables); `~user/` and any other value unchanged.
+ */
+export function expandHomeDir(path: string, homeDir: string): string {
+  if (path === '~') return homeDir;
+  return path.startsWith('~/') ? join(homeDir, path.slice(2)) : path;
 }
 
-/** toonlora's home: `TOONLORA_HOME`, else `$XDG_CACHE_HOME/toonlora`, else `~/.cache/toonlora`. */
+/** A path-valued variable: undefined when unset or blank, else with its leading `~` expanded. */
+function pathVar(value: string | undefined, homeDir: string): string | undefined {
+  const set = nonEmpty(value);
+  return set === undefined ? undefined : expandHomeDir(set, homeDir);
+}
+
+/** `$XDG_CACHE_HOME`, else `<home>/.cache`. */
+export function userCacheDir(env: CacheEnv, homeDir: string): string {
+  return pathVar(env.XDG_CACHE_HOME, homeDir) ?? join(homeDir, '.cache');
+}
+
+/** toonlora's home: `TOONLORA_HOME` (a leading `~` expanded), else `$XDG_CACHE_HOME/toonlora`, else `~/.cache/toonlora`. */
 export function toonloraHomeFor(env: CacheEnv, homeDir: string): string {
-  return nonEmpty(env.TOONLORA_HOME) ?? join(userCacheDir(env, homeDir), 'toonlora');
+  return pathVar(env.TOONLORA_HOME, homeDir) ?? join(userCacheDir(env, homeDir), 'toonlora');
 }
 
 /**
  * The Hugging Face hub cache, resolved as huggingface_hub does: `HF_HUB_CACHE`, the legacy
- * `HUGGINGFACE_HUB_CACHE`, `$HF_HOME/hub`, else `$XDG_CACHE_HOME/huggingface/hub` / `~/.cache/huggingface/hub`.
+ * `HUGGINGFACE_HUB_CACHE`, `$HF_HOME/hub`, else `$XDG_CACHE_HOME/huggingface/hub` / `~/.cache/huggingface/hub`;
+ * a leading `~` in any of them is the home folder (huggingface_hub expands it with os.path.expanduser).
  */
 export function hfHubCacheFor(env: CacheEnv, homeDir: string): string {
-  const explicit = nonEmpty(env.HF_HUB_CACHE) ?? nonEmpty(env.HUGGINGFACE_HUB_CACHE);
+  const explicit = pathVar(env.HF_HUB_CACHE, homeDir) ?? pathVar(env.HUGGINGFACE_HUB_CACHE, homeDir);
   if (explicit) return explicit;
-  const hfHome = nonEmpty(env.HF_HOME) ?? join(userCacheDir(env, homeDir), 'huggingface');
+  const hfHome = pathVar(env.HF_HOME, homeDir) ?? join(userCacheDir(env, homeDir), 'huggingface');
   return join(hfHome, 'hub');
 }
 
@@ -72,15 +88,13 @@ export function manualModelPath(home: string, id: string, file: string): string 
 }
 
 /**
- * Where a snapshot pull keeps its `.part` files, and its `INCOMPLETE` marker while it has not fetched every
- * file yet: the registry's required files of a diffusers layout are configs, so without the marker an
- * interrupted pull (the weights not yet there) would look complete.
+ * Where a Hugging Face pull keeps its `.part` files (the HF cache only ever gets whole files). An
+ * `INCOMPLETE` file left here by older versions means nothing: presence is decided by the registry's
+ * required files, weights included.
  */
 export function snapshotPullDir(home: string, id: string, revision: string): string {
   return join(home, 'downloads', id, revision);
 }
-
-export const SNAPSHOT_INCOMPLETE_MARKER = 'INCOMPLETE';
 
 /** The folder of a model in toonlora's home (a hand-placed diffusers / transformers layout goes here). */
 export function manualModelDir(home: string, id: string): string {
@@ -89,7 +103,7 @@ export function manualModelDir(home: string, id: string): string {
 
 /** rembg's own cache (`U2NET_HOME`, default `~/.u2net`), so rembg users' models are reused. */
 export function rembgCacheDir(env: CacheEnv, homeDir: string): string {
-  return nonEmpty(env.U2NET_HOME) ?? join(homeDir, '.u2net');
+  return pathVar(env.U2NET_HOME, homeDir) ?? join(homeDir, '.u2net');
 }
 
 /** Hugging Face endpoint (`HF_ENDPOINT`, default https://huggingface.co), without a trailing slash. */

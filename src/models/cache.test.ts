@@ -83,7 +83,7 @@ describe('findModelFile', () => {
 });
 
 describe('snapshot models', () => {
-  const files = [
+  const configs = [
     'model_index.json',
     'unet/config.json',
     'vae/config.json',
@@ -91,10 +91,17 @@ describe('snapshot models', () => {
     'tokenizer/vocab.json',
     'scheduler/scheduler_config.json',
   ];
+  const weights = [
+    'unet/diffusion_pytorch_model.safetensors',
+    'vae/diffusion_pytorch_model.safetensors',
+    'text_encoder/model.safetensors',
+  ];
+  const files = [...configs, ...weights];
+  const snapshotOf = (commit: string) =>
+    join(root, 'hf', 'hub', 'models--stablediffusionapi--anything-v5', 'snapshots', commit);
 
   it('are present only when one folder holds every required file', () => {
-    const repo = join(root, 'hf', 'hub', 'models--stablediffusionapi--anything-v5');
-    const snapshot = join(repo, 'snapshots', 'f'.repeat(40));
+    const snapshot = snapshotOf('f'.repeat(40));
     for (const file of files.slice(1)) put(join(snapshot, file));
     expect(findModelDir('anything-v5', options)).toBeUndefined();
     put(join(snapshot, 'model_index.json'));
@@ -102,6 +109,26 @@ describe('snapshot models', () => {
     expect(findModelFile('anything-v5', 'unet/config.json', options)).toBe(
       join(snapshot, 'unet/config.json'),
     );
+  });
+
+  it('are not present with the configs but not the weights (an interrupted `hf download`)', () => {
+    const snapshot = snapshotOf('f'.repeat(40));
+    for (const file of configs) put(join(snapshot, file));
+    expect(isModelPresent('anything-v5', options)).toBe(false);
+    for (const file of weights.slice(0, 2)) put(join(snapshot, file));
+    expect(isModelPresent('anything-v5', options)).toBe(false);
+    put(join(snapshot, 'text_encoder/pytorch_model.bin')); // an accepted variant of the text encoder's weights
+    expect(isModelPresent('anything-v5', options)).toBe(true);
+    expect(findModelFile('anything-v5', 'text_encoder/model.safetensors', options)).toBe(
+      join(snapshot, 'text_encoder/pytorch_model.bin'),
+    );
+  });
+
+  it('are present whatever an INCOMPLETE marker a stopped pull left in toonlora home says', () => {
+    put(join(root, 'tl', 'downloads', 'anything-v5', 'main', 'INCOMPLETE'), `${'f'.repeat(40)}\n`);
+    const snapshot = snapshotOf('f'.repeat(40));
+    for (const file of files) put(join(snapshot, file));
+    expect(findModelDir('anything-v5', options)).toBe(snapshot);
   });
 
   it('accept a hand-placed folder', () => {

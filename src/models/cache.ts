@@ -15,11 +15,9 @@ import {
   manualModelDir,
   manualModelPath,
   modelFileCandidates,
-  SNAPSHOT_INCOMPLETE_MARKER,
-  snapshotPullDir,
   toonloraHomeFor,
 } from './cache-paths.js';
-import { getModelEntry, getModelFile, type ModelEntry } from './registry.js';
+import { getModelEntry, getModelFile, type ModelEntry, type ModelFile } from './registry.js';
 
 /** Repository root (two folders above this file). */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -86,27 +84,28 @@ function resolveCandidate(candidate: FileCandidate): string | undefined {
   return undefined;
 }
 
+/** Where `file` of a snapshot model sits in `dir`: its path or the first alternative there, or undefined. */
+export function snapshotFileIn(dir: string, file: ModelFile): string | undefined {
+  return [file.path, ...(file.alternatives ?? [])].map((path) => join(dir, path)).find(isFile);
+}
+
 /**
- * The folder holding all of a snapshot model's required files (hand-placed folder first, then HF
- * snapshots), or undefined. For single-file models it is the folder of the first file found.
+ * The folder holding all of a snapshot model's required files, weights included (hand-placed folder
+ * first, then HF snapshots), or undefined. For single-file models it is the folder of the first file found.
+ * Any complete copy counts: files are moved into a snapshot only once whole, so a pull that stopped
+ * half-way (or its leftover marker) cannot make a folder look complete, nor hide another one.
  */
 export function findModelDir(id: string, options: CacheOptions = {}): string | undefined {
   const entry = getModelEntry(id);
   const ctx = contextOf(options);
   if (entry.source.kind === 'huggingface' && entry.source.snapshot) {
-    const { revision } = entry.source;
     const manual = manualModelDir(toonloraHomeFor(ctx.env, ctx.homeDir), id);
     const hf = modelFileCandidates(entry, entry.source.files[0]?.path ?? '', ctx).find(
       (candidate) => candidate.origin === 'huggingface-cache',
     );
-    // a toonlora pull that stopped half-way leaves its marker: its snapshot lacks files the check below cannot see
-    const pullMarker = join(
-      snapshotPullDir(toonloraHomeFor(ctx.env, ctx.homeDir), id, revision),
-      SNAPSHOT_INCOMPLETE_MARKER,
-    );
-    const hfDirs = hf?.hfRepoDir && !isFile(pullMarker) ? hfSnapshotDirs(hf.hfRepoDir, revision) : [];
+    const hfDirs = hf?.hfRepoDir ? hfSnapshotDirs(hf.hfRepoDir, entry.source.revision) : [];
     return [manual, ...hfDirs].find((dir) =>
-      entry.source.files.every((file) => isFile(join(dir, file.path))),
+      entry.source.files.every((file) => snapshotFileIn(dir, file) !== undefined),
     );
   }
   const first = findModelFile(id, undefined, options);
@@ -122,7 +121,7 @@ export function findModelFile(id: string, file?: string, options: CacheOptions =
   const modelFile = getModelFile(entry, file);
   if (entry.source.kind === 'huggingface' && entry.source.snapshot) {
     const dir = findModelDir(id, options);
-    return dir === undefined ? undefined : join(dir, modelFile.path);
+    return dir === undefined ? undefined : snapshotFileIn(dir, modelFile);
   }
   for (const candidate of modelFileCandidates(entry, modelFile.path, contextOf(options))) {
     const found = resolveCandidate(candidate);

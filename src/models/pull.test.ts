@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   truncateSync,
@@ -36,6 +37,19 @@ const REPO_FILES: Record<string, string> = {
     'not the real detector',
 };
 const BLIP = ['config.json', 'preprocessor_config.json', 'model.safetensors', 'vocab.txt'];
+const ANYTHING_CONFIGS = [
+  'model_index.json',
+  'scheduler/scheduler_config.json',
+  'text_encoder/config.json',
+  'tokenizer/vocab.json',
+  'unet/config.json',
+  'vae/config.json',
+];
+const ANYTHING_WEIGHTS = [
+  'text_encoder/model.safetensors',
+  'unet/diffusion_pytorch_model.safetensors',
+  'vae/diffusion_pytorch_model.safetensors',
+];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -48,6 +62,18 @@ beforeAll(async () => {
       const siblings = names.map((rfilename) => ({ rfilename }));
       return void res.end(JSON.stringify({ sha: COMMIT, siblings }));
     }
+    if (url === '/api/models/stablediffusionapi/anything-v5/revision/main') {
+      const names = [
+        ...ANYTHING_CONFIGS,
+        ...ANYTHING_WEIGHTS,
+        'unet/diffusion_pytorch_model.fp16.safetensors',
+      ];
+      return void res.end(
+        JSON.stringify({ sha: COMMIT, siblings: names.map((rfilename) => ({ rfilename })) }),
+      );
+    }
+    const anything = url.match(/^\/stablediffusionapi\/anything-v5\/resolve\/([0-9a-f]{40})\/(.+)$/);
+    if (anything) return void res.end(`anything:${anything[2]}`);
     if (url === '/api/models/SmilingWolf/wd-vit-tagger-v3/revision/main') {
       return void res.end(JSON.stringify({ sha: COMMIT, siblings: [] }));
     }
@@ -160,8 +186,8 @@ describe('pullModel (Hugging Face)', () => {
     expect(isModelPresent('anime-person-detector', opts())).toBe(false);
     const rev = 'e39c744c22432ad01f91dd254fe2b02c8d878b8c';
     const partial = join(root, 'tl', 'downloads', 'anime-person-detector', rev, 'person_detect_v1.3_s');
-    expect(existsSync(partial)).toBe(true);
     expect(existsSync(join(partial, 'model.onnx.part'))).toBe(false);
+    expect(existsSync(join(root, 'tl', 'downloads', 'anime-person-detector'))).toBe(false); // no empty folders
     const hfRepo = join(root, 'hf', 'hub', 'models--deepghs--anime_person_detection');
     expect(existsSync(join(hfRepo, 'snapshots'))).toBe(false);
   });
@@ -217,6 +243,21 @@ describe('pullModel (Hugging Face)', () => {
     }
     expect(requests.filter((url) => url.includes('/resolve/'))).toEqual([]);
     expect(existsSync(join(root, 'hf', 'hub', 'models--Salesforce--blip-image-captioning-base'))).toBe(false);
+  });
+
+  it('fetches the weights of a snapshot whose configs alone are in the HF cache (an interrupted `hf download`)', async () => {
+    const snapshot = join(root, 'hf', 'hub', 'models--stablediffusionapi--anything-v5', 'snapshots', COMMIT);
+    for (const file of ANYTHING_CONFIGS) {
+      mkdirSync(join(snapshot, file, '..'), { recursive: true });
+      writeFileSync(join(snapshot, file), '{}');
+    }
+    expect(isModelPresent('anything-v5', opts())).toBe(false);
+    const result = await pullModel('anything-v5', opts());
+    expect(result.files.filter((f) => f.status === 'downloaded').map((f) => f.file)).toEqual(
+      ANYTHING_WEIGHTS,
+    );
+    expect(requests.filter((url) => url.includes('/resolve/'))).toHaveLength(ANYTHING_WEIGHTS.length);
+    expect(findModelDir('anything-v5', opts())).toBe(snapshot);
   });
 
   it('says so when the repo lacks a file the registry requires', async () => {
@@ -281,7 +322,9 @@ describe('pullModel into a folder that cannot be written', () => {
     const error = (await pullModel('wd-vit-tagger-v3', { ...opts(), env }).catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({ code: 'TL_ERR_CONFIG' });
     expect(error.message).toMatch(
-      new RegExp(`^cannot write to the Hugging Face cache ${join(root, 'a-file', 'hf', 'hub')} \\(ENOTDIR: `),
+      new RegExp(
+        `^cannot write to the Hugging Face cache ${join(root, 'a-file', 'hf', 'hub')} \\(.*a-file is not a folder\\)`,
+      ),
     );
     expect(error.message).toContain('Set HF_HOME (or HF_HUB_CACHE) to a writable folder');
   });
@@ -291,9 +334,11 @@ describe('pullModel into a folder that cannot be written', () => {
     const error = (await pullModel('u2net', { ...opts(), env }).catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({
       code: 'TL_ERR_CONFIG',
-      details: { folder: '/dev/null/x', code: 'ENOTDIR' },
+      details: { folder: '/dev/null/x' },
     });
-    expect(error.message).toContain("cannot write to toonlora's home /dev/null/x (ENOTDIR");
+    expect(error.message).toContain(
+      "cannot write to toonlora's home /dev/null/x (/dev/null is not a folder)",
+    );
     expect(error.message).toContain('Set TOONLORA_HOME to a writable folder');
   });
 });
@@ -323,5 +368,51 @@ describe('pullModel without network', () => {
     const error = (await pullModel('anything-v5', { ...opts(), env }).catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(/^anything-v5: cannot list http:\/\/127\.0\.0\.1:9\/api\/models\//);
     expect(error.message).toContain(`into ${join(root, 'tl', 'models', 'anything-v5')}/`);
+  });
+
+  it("names the `hf download` command with the registry's filters (huggingface_hub 2 has no huggingface-cli)", async () => {
+    const env = { ...opts().env, HF_ENDPOINT: 'http://127.0.0.1:9' };
+    const error = (await pullModel('anything-v5', { ...opts(), env }).catch((e: unknown) => e)) as Error;
+    expect(error.message).not.toContain('huggingface-cli');
+    expect(error.message).toContain(
+      "run `hf download stablediffusionapi/anything-v5 --include 'model_index.json' --include 'scheduler/*'",
+    );
+    expect(error.message).toContain("--exclude '*.fp16.*' --exclude '*.ckpt'");
+    expect(error.message).toContain('its .bin / .ckpt copies are not needed');
+  });
+
+  it('says offline mode is on under HF_HUB_OFFLINE=1, without a request', async () => {
+    const env = { ...opts().env, HF_HUB_OFFLINE: '1' };
+    const error = (await pullModel('anything-v5', { ...opts(), env }).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_DOWNLOAD' });
+    expect(error.message).toMatch(
+      /^anything-v5: not on disk, and Hugging Face offline mode is on \(HF_HUB_OFFLINE=1\)/,
+    );
+    expect(error.message).toContain('hf download stablediffusionapi/anything-v5');
+    await expect(pullModel('lama', { ...opts(), env: { ...env, HF_HUB_OFFLINE: 'true' } })).rejects.toThrow(
+      /offline mode is on.*Place lama_fp32\.onnx by hand at /,
+    );
+    expect(requests).toEqual([]);
+  });
+
+  it('reports a Hugging Face cache it cannot write before the network', async () => {
+    writeFileSync(join(root, 'a-file'), '');
+    const env = { ...opts().env, HF_HOME: join(root, 'a-file', 'hf'), HF_ENDPOINT: 'http://127.0.0.1:9' };
+    const error = (await pullModel('anything-v5', { ...opts(), env }).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_CONFIG' });
+    expect(error.message).toMatch(/^cannot write to the Hugging Face cache /);
+  });
+
+  it('leaves no empty folders behind', async () => {
+    const env = { ...opts().env, HF_ENDPOINT: 'http://127.0.0.1:9' };
+    const offline: typeof fetch = () => Promise.reject(new TypeError('fetch failed'));
+    for (const id of ['lama', 'isnet-anime', 'anything-v5']) {
+      await expect(pullModel(id, { ...opts(), env, fetchImpl: offline })).rejects.toMatchObject({
+        code: 'TL_ERR_DOWNLOAD',
+      });
+    }
+    expect(existsSync(join(root, 'tl', 'models'))).toBe(false);
+    expect(readdirSync(join(root, 'tl', 'downloads'))).toEqual([]);
+    expect(existsSync(join(root, 'hf', 'hub'))).toBe(false);
   });
 });

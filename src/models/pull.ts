@@ -2,12 +2,12 @@
 // toonlora's home; Hugging Face files go into the HF hub cache layout (snapshots/<commit>/, refs/<rev>)
 // so diffusers / transformers find them too; npm models are already installed with the Node packages.
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { acquireInstallLock, type HeldInstallLock, type InstallLockOptions } from '../env/install-lock.js';
 import { ToonloraError } from '../errors.js';
-import { type CacheOptions, findModelFile, manualPlacementPath } from './cache.js';
+import { type CacheOptions, findModelFile, manualPlacementPath, snapshotFileIn } from './cache.js';
 import {
   type CacheEnv,
   hfApiRevisionUrl,
@@ -19,13 +19,20 @@ import {
   hfSnapshotDir,
   isCommitHash,
   manualModelPath,
-  SNAPSHOT_INCOMPLETE_MARKER,
   snapshotPullDir,
   toonloraHomeFor,
 } from './cache-paths.js';
 import { checkFileContent, moveAside, needsHashing } from './file-check.js';
 import { commitDownload, type DownloadProgress, describeFetchError, downloadToPart } from './download.js';
 import { notWritableError } from './not-writable.js';
+import { offlineSnapshotHint } from './offline-hint.js';
+import {
+  byHandHint,
+  checkCanDownload,
+  foldersPullMayCreate,
+  missingFolders,
+  removeEmptyFolders,
+} from './pull-guards.js';
 import { getModelEntry, type HuggingFaceSource, type ModelEntry, type ModelFile } from './registry.js';
 import { selectSnapshotFiles } from './snapshot-files.js';
 
@@ -84,8 +91,9 @@ class StartOver extends Error {}
 /**
  * A model's download lock (`<toonlora home>/downloads/<id>.lock`), taken before a pull's first download and
  * held to its end, so one process at a time writes the model's `.part` files. A pull that finds everything
- * on disk takes no lock (a read-only home still serves it). If another process held the lock, what it
- * downloaded meanwhile is looked for again: `take` then throws StartOver.
+ * on disk takes no lock (a read-only home still serves it). `preflight` runs first (pull-guards.ts: offline
+ * mode, writable caches). If another process held the lock, what it downloaded meanwhile is looked for
+ * again: `take` then throws StartOver.
  */
 class DownloadLock {
   private held: HeldInstallLock | undefined;
@@ -93,10 +101,12 @@ class DownloadLock {
   constructor(
     private readonly path: string,
     private readonly options: InstallLockOptions,
+    private readonly preflight: () => Promise<void>,
   ) {}
 
   async take(): Promise<void> {
     if (this.held) return;
+    await this.preflight();
     this.held = await acquireInstallLock(this.path, this.options);
     if (this.held.waited) throw new StartOver();
   }
@@ -174,9 +184,7 @@ async function listHubRepo(entry: ModelEntry, source: HuggingFaceSource, options
   const env = envOf(options);
   const url = hfApiRevisionUrl(hfEndpoint(env), source.repo, source.revision);
   const manual = manualPlacementPath(entry, '', options);
-  const hint =
-    `Without network, run \`huggingface-cli download ${source.repo}\` on another machine and copy ` +
-    `the repo's files into ${manual}`;
+  const hint = offlineSnapshotHint(source, manual);
   let response: Response;
   try {
     response = await (options.fetchImpl ?? fetch)(url, { headers: authHeaders(env) });
@@ -267,7 +275,6 @@ async function pullHfModel(
   const homeDir = options.homeDir ?? homedir();
   const repoDir = hfRepoDir(hfHubCacheFor(env, homeDir), source.repo);
   const partialDir = snapshotPullDir(toonloraHomeFor(env, homeDir), entry.id, source.revision);
-  const marker = join(partialDir, SNAPSHOT_INCOMPLETE_MARKER);
   let wanted: { path: string; file?: ModelFile }[];
   let commit: string | undefined = isCommitHash(source.revision) ? source.revision : undefined;
   if (source.snapshot) {
@@ -284,9 +291,6 @@ async function pullHfModel(
       path,
       file: source.files.find((f) => f.path === path),
     }));
-    // until every file is in, the model is not present (cache.ts findModelDir), whatever configs are there
-    await mkdir(partialDir, { recursive: true });
-    await writeFile(marker, `${commit}\n`);
   } else {
     wanted = source.files.map((file) => ({ path: file.path, file }));
   }
@@ -331,7 +335,7 @@ async function pullHfModel(
   }
   const snapshotDir = hfSnapshotDir(repoDir, commit ?? source.revision);
   const absent = source.snapshot
-    ? source.files.filter((file) => !existsSync(join(snapshotDir, file.path)))
+    ? source.files.filter((file) => !snapshotFileIn(snapshotDir, file))
     : source.files.filter((file) => !findModelFile(entry.id, file.path, options));
   if (absent.length > 0) {
     throw new ToonloraError(
@@ -342,7 +346,6 @@ async function pullHfModel(
       { details: { model: entry.id } },
     );
   }
-  if (source.snapshot) await rm(marker, { force: true });
   return files;
 }
 
@@ -376,10 +379,14 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
     toonloraHome: toonloraHomeFor(envOf(options), homeDir),
     hfHubCache: hfHubCacheFor(envOf(options), homeDir),
   };
-  const lock = new DownloadLock(join(roots.toonloraHome, 'downloads', `${id}.lock`), {
-    what: `model ${id}`,
-    onWait: options.onWaitForLock,
-  });
+  const fromHub = source.kind === 'huggingface';
+  const lock = new DownloadLock(
+    join(roots.toonloraHome, 'downloads', `${id}.lock`),
+    { what: `model ${id}`, onWait: options.onWaitForLock },
+    () => checkCanDownload(id, fromHub, roots, envOf(options), byHandHint(entry, options)),
+  );
+  // a pull that fails (no network) leaves no empty folders; one with a .part file to resume from stays
+  const created = missingFolders(foldersPullMayCreate(entry, roots));
   try {
     for (;;) {
       try {
@@ -393,6 +400,7 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
   } catch (error) {
     throw notWritableError(error, roots) ?? error;
   } finally {
+    await removeEmptyFolders(created); // while the lock is held: a waiting pull has not started writing
     await lock.release();
   }
 }

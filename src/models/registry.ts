@@ -17,6 +17,11 @@ export const modelFileSchema = z.object({
   sha256: sha256Schema.optional(),
   /** Only where the upstream publishes an md5 and no sha256 (rembg's release assets). */
   md5: md5Schema.optional(),
+  /**
+   * Snapshot models: other repo paths any one of which stands for this file (the same weights saved as
+   * `.bin`), in order of preference after `path`.
+   */
+  alternatives: z.array(z.string().min(1)).optional(),
 });
 
 /** Which files of a multi-file Hugging Face repo (diffusers / transformers layout) a pull fetches. */
@@ -35,7 +40,10 @@ export const huggingFaceSourceSchema = z.object({
   repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/name'),
   /** Branch, tag or 40-hex commit; files come from `<endpoint>/<repo>/resolve/<revision>/<path>`. */
   revision: z.string().min(1).default('main'),
-  /** Files that must all be present; for snapshot models, the minimum that proves the layout is there. */
+  /**
+   * Files that must all be present; for snapshot models, every file the loader cannot do without (the
+   * weights included: configs alone are what an interrupted `hf download` leaves).
+   */
   files: z.array(modelFileSchema).min(1),
   /** Set for diffusers / transformers layouts: pull lists the repo through the Hub API and fetches these. */
   snapshot: snapshotRuleSchema.optional(),
@@ -214,6 +222,7 @@ const RAW_REGISTRY = [
         { path: 'config.json', sizeBytes: 4_600 },
         { path: 'preprocessor_config.json', sizeBytes: 300 },
         { path: 'model.safetensors', sizeBytes: 990_000_000 },
+        { path: 'vocab.txt', sizeBytes: 232_000 },
       ],
       snapshot: { allow: ['*.json', '*.txt', '*.safetensors'], ignore: [] },
     },
@@ -232,8 +241,23 @@ const RAW_REGISTRY = [
       files: [
         { path: 'model_index.json', sizeBytes: 600 },
         { path: 'unet/config.json', sizeBytes: 1_600 },
+        {
+          path: 'unet/diffusion_pytorch_model.safetensors',
+          sizeBytes: 3_440_000_000,
+          alternatives: ['unet/diffusion_pytorch_model.bin'],
+        },
         { path: 'vae/config.json', sizeBytes: 700 },
+        {
+          path: 'vae/diffusion_pytorch_model.safetensors',
+          sizeBytes: 335_000_000,
+          alternatives: ['vae/diffusion_pytorch_model.bin'],
+        },
         { path: 'text_encoder/config.json', sizeBytes: 600 },
+        {
+          path: 'text_encoder/model.safetensors',
+          sizeBytes: 492_000_000,
+          alternatives: ['text_encoder/pytorch_model.bin'],
+        },
         { path: 'tokenizer/vocab.json', sizeBytes: 1_060_000 },
         { path: 'scheduler/scheduler_config.json', sizeBytes: 500 },
       ],

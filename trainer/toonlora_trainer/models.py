@@ -150,10 +150,52 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+# The files of a diffusers SD1.5 folder _load_diffusers_layout reads, each as the names any one of which will do
+# (the weights as .safetensors or .bin; transformers 5 saves a tokenizer as tokenizer.json alone), as the TS
+# registry lists them for anything-v5 (src/models/registry.ts).
+DIFFUSERS_LAYOUT_FILES: tuple[tuple[str, ...], ...] = (
+    ("tokenizer/vocab.json", "tokenizer/tokenizer.json"),
+    ("text_encoder/config.json",), ("text_encoder/model.safetensors", "text_encoder/pytorch_model.bin"),
+    ("vae/config.json",), ("vae/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.bin"),
+    ("unet/config.json",), ("unet/diffusion_pytorch_model.safetensors", "unet/diffusion_pytorch_model.bin"),
+    ("scheduler/scheduler_config.json",),
+)
+REGISTRY_BASE_ID = "anything-v5"
+# Where toonlora puts the registry base: the HF cache's repo folder, or the hand-placed $TOONLORA_HOME/models/<id>.
+_REGISTRY_BASE_FOLDERS = ("models--" + DEFAULT_BASE_MODEL.replace("/", "--"), os.path.join("models", REGISTRY_BASE_ID))
+
+
+def missing_layout_files(folder: str) -> list[str]:
+    """The files of DIFFUSERS_LAYOUT_FILES that `folder` lacks, e.g. `unet/diffusion_pytorch_model.safetensors (or
+    diffusion_pytorch_model.bin)`."""
+    missing = []
+    for first, *others in DIFFUSERS_LAYOUT_FILES:
+        if not any(os.path.isfile(os.path.join(folder, name)) for name in (first, *others)):
+            missing.append(first + (f" (or {', '.join(os.path.basename(name) for name in others)})" if others else ""))
+    return missing
+
+
+def _is_registry_base_folder(folder: str) -> bool:
+    path = os.path.abspath(folder)
+    return _REGISTRY_BASE_FOLDERS[0] in path.split(os.sep) or path.endswith(os.sep + _REGISTRY_BASE_FOLDERS[1])
+
+
 def _pull_hint(base: str) -> str:
+    """The fix for a diffusers-layout base that did not load: the pull of the registry base (by its Hub id or one
+    of its folders), what a local folder lacks, or the `hf download` of another Hub id (huggingface_hub 1.x+ ships
+    `hf`, no longer `huggingface-cli`). A local path is never offered for download."""
+    pull = f"Run: toonlora models pull {REGISTRY_BASE_ID}"
     if base == DEFAULT_BASE_MODEL:
-        return "Run: toonlora models pull anything-v5"
-    return f"Download it into the Hugging Face cache first (e.g. `huggingface-cli download {base}`), or pass a local folder / .safetensors file."
+        return pull
+    if os.path.isdir(base):
+        missing = missing_layout_files(base)
+        lacks = f"the folder lacks {', '.join(missing)}" if missing else "the folder's files did not load (damaged?)"
+        if _is_registry_base_folder(base):
+            return f"{lacks}. {pull}"
+        return f"{lacks}. Put the missing files there (a diffusers SD1.5 layout), or pass another folder / .safetensors file."
+    if os.path.isabs(base) or base.startswith(("./", "../", "~")):
+        return "No such folder. Check the --base path (a diffusers folder, a .safetensors file, a HF id or tiny)."
+    return f"Download it into the Hugging Face cache first (`hf download {base}`), or pass a local folder / .safetensors file."
 
 
 def _load_diffusers_layout(base: str) -> BaseModel:
@@ -168,7 +210,8 @@ def _load_diffusers_layout(base: str) -> BaseModel:
         unet = UNet2DConditionModel.from_pretrained(base, subfolder="unet", **local)
         scheduler = DDPMScheduler.from_pretrained(base, subfolder="scheduler", **local)
     except (OSError, ValueError) as error:
-        raise ModelMissingError(f"{base}: base model not found on this machine ({str(error).splitlines()[0]}). {_pull_hint(base)}") from None
+        what = "cannot load this base model folder" if os.path.isdir(base) else "base model not found on this machine"
+        raise ModelMissingError(f"{base}: {what} ({_first_line(error)}). {_pull_hint(base)}") from None
     return BaseModel(unet, vae, text_encoder, tokenizer, scheduler, base)
 
 

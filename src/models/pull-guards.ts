@@ -1,0 +1,89 @@
+// src/models/pull-guards.ts — what `models pull` checks before its first download (Hugging Face offline
+// mode, caches it cannot write) and the empty folders a pull that failed leaves behind, removed.
+import { existsSync } from 'node:fs';
+import { readdir, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { probeWritable } from '../env/probes.js';
+import { ToonloraError } from '../errors.js';
+import { type CacheOptions, manualPlacementPath } from './cache.js';
+import { type CacheEnv, hfRepoDir, manualModelDir, snapshotPullDir } from './cache-paths.js';
+import { notWritableRootError, type WriteRoots } from './not-writable.js';
+import { offlineSnapshotHint } from './offline-hint.js';
+import type { ModelEntry } from './registry.js';
+
+/** Whether HF_HUB_OFFLINE is on, read as huggingface_hub reads it (1 / ON / YES / TRUE, any case). */
+export function isHfOffline(env: CacheEnv): boolean {
+  return ['1', 'ON', 'YES', 'TRUE'].includes((env.HF_HUB_OFFLINE ?? '').trim().toUpperCase());
+}
+
+/**
+ * Refuses a download that cannot succeed, before any request: a Hugging Face model while HF_HUB_OFFLINE is
+ * on, and a pull whose toonlora home (or, for a Hugging Face model, HF cache) cannot be written, which
+ * would otherwise surface as a network error or after gigabytes were fetched.
+ * @param hint what to do by hand instead (placement path or `hf download` command)
+ * @throws ToonloraError TL_ERR_DOWNLOAD (offline mode), TL_ERR_CONFIG (names the folder and the setting)
+ */
+export async function checkCanDownload(
+  id: string,
+  fromHub: boolean,
+  roots: WriteRoots,
+  env: CacheEnv,
+  hint: string,
+): Promise<void> {
+  if (fromHub && isHfOffline(env)) {
+    throw new ToonloraError(
+      'TL_ERR_DOWNLOAD',
+      `${id}: not on disk, and Hugging Face offline mode is on (HF_HUB_OFFLINE=${env.HF_HUB_OFFLINE}): nothing was downloaded. ` +
+        `Unset HF_HUB_OFFLINE to download. ${hint}`,
+      { details: { model: id } },
+    );
+  }
+  const homeProblem = await probeWritable(roots.toonloraHome);
+  if (homeProblem) throw notWritableRootError(roots, false, homeProblem);
+  const hfProblem = fromHub ? await probeWritable(roots.hfHubCache) : undefined;
+  if (hfProblem) throw notWritableRootError(roots, true, hfProblem);
+}
+
+async function removeIfEmpty(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return; // gone, or a file
+  }
+  for (const name of names) await removeIfEmpty(join(dir, name));
+  await rmdir(dir).catch(() => undefined); // not empty: a .part file to resume from stays
+}
+
+/** The folders of `candidates` that do not exist yet: the ones a pull may leave behind empty. */
+export function missingFolders(candidates: readonly string[]): string[] {
+  return candidates.filter((dir) => !existsSync(dir));
+}
+
+/** Removes each of `dirs` that holds nothing but empty folders (deepest first); others are left alone. */
+export async function removeEmptyFolders(dirs: readonly string[]): Promise<void> {
+  for (const dir of [...dirs].sort((a, b) => b.length - a.length)) await removeIfEmpty(dir);
+}
+
+/** What to do without the network: the `hf download` command of a snapshot, else where to place the file. */
+export function byHandHint(entry: ModelEntry, options: CacheOptions): string {
+  const { source } = entry;
+  const manual = manualPlacementPath(entry, source.files[0]?.path ?? '', options);
+  if (source.kind === 'huggingface' && source.snapshot) return offlineSnapshotHint(source, manual);
+  return `Place ${source.files.map((f) => f.path).join(', ')} by hand at ${manual}`;
+}
+
+/** The folders a pull of `entry` may create under `roots`, outermost first. */
+export function foldersPullMayCreate(entry: ModelEntry, roots: WriteRoots): string[] {
+  const { source } = entry;
+  if (source.kind === 'url') {
+    return [join(roots.toonloraHome, 'models'), manualModelDir(roots.toonloraHome, entry.id)];
+  }
+  if (source.kind !== 'huggingface') return [];
+  const downloads = join(roots.toonloraHome, 'downloads', entry.id);
+  return [
+    downloads,
+    snapshotPullDir(roots.toonloraHome, entry.id, source.revision),
+    hfRepoDir(roots.hfHubCache, source.repo),
+  ];
+}

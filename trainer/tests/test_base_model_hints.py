@@ -1,0 +1,54 @@
+"""What a diffusers-layout base that does not load tells the user: never to download a local folder; for a
+folder, which files it lacks; for the registry base's own folders, the pull; for a Hub id, `hf download`."""
+
+import os
+
+import pytest
+
+from toonlora_trainer.models import DEFAULT_BASE_MODEL, ModelMissingError, _pull_hint, load_base_model, missing_layout_files
+
+WEIGHTS = ("unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors")
+CONFIGS = ("tokenizer/vocab.json", "text_encoder/config.json", "vae/config.json",
+           "unet/config.json", "scheduler/scheduler_config.json")
+
+
+def _place(folder, names):
+    for name in names:
+        path = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as handle:
+            handle.write("{}")
+
+
+def test_a_local_folder_names_the_files_it_lacks_and_no_download(tmp_path):
+    folder = str(tmp_path / "localbase")
+    _place(folder, ("unet/config.json", "scheduler/scheduler_config.json"))
+    with pytest.raises(ModelMissingError) as caught:
+        load_base_model(folder)
+    message = str(caught.value)
+    assert message.startswith(f"{folder}: cannot load this base model folder (")
+    assert "the folder lacks tokenizer/vocab.json (or tokenizer.json), text_encoder/config.json, " \
+           "text_encoder/model.safetensors (or pytorch_model.bin), vae/config.json, " \
+           "vae/diffusion_pytorch_model.safetensors (or diffusion_pytorch_model.bin), " \
+           "unet/diffusion_pytorch_model.safetensors (or diffusion_pytorch_model.bin). Put the missing files there" in message
+    assert "download" not in message
+
+
+def test_a_registry_snapshot_folder_without_weights_names_the_pull(tmp_path):
+    snapshot = tmp_path / "hub" / "models--stablediffusionapi--anything-v5" / "snapshots" / ("a" * 40)
+    _place(str(snapshot), CONFIGS)
+    hint = _pull_hint(str(snapshot))
+    assert hint.startswith("the folder lacks text_encoder/model.safetensors (or pytorch_model.bin)")
+    assert hint.endswith("Run: toonlora models pull anything-v5")
+    assert "hf download" not in hint and "huggingface-cli" not in hint
+    placed = tmp_path / "tl" / "models" / "anything-v5"
+    _place(str(placed), CONFIGS + WEIGHTS)
+    assert missing_layout_files(str(placed)) == []
+    assert _pull_hint(str(placed)).endswith("Run: toonlora models pull anything-v5")
+
+
+def test_hub_ids_get_hf_download_and_missing_paths_no_download(tmp_path):
+    assert _pull_hint(DEFAULT_BASE_MODEL) == "Run: toonlora models pull anything-v5"
+    assert "`hf download someone/model`" in _pull_hint("someone/model")
+    assert "huggingface-cli" not in _pull_hint("someone/model")
+    assert "download" not in _pull_hint(str(tmp_path / "not-there"))
