@@ -20,6 +20,8 @@ export const errorKindSchema = z.enum([
   'model_missing',
   'nan_loss',
   'out_of_memory',
+  /** A file of the run could not be written (a full disk); the message names the folder and the checkpoint to resume from. */
+  'output_write',
   'protocol',
   'internal',
 ]);

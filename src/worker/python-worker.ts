@@ -1,6 +1,7 @@
 // src/worker/python-worker.ts — starts and drives the Python worker (`python -m toonlora_trainer <command>`):
 // spawn, line framing of stdout, validation of every line (src/worker/protocol.ts), cancellation with
-// SIGTERM (the worker checkpoints, then exits), and a clear error when it dies: exit code + last stderr lines.
+// SIGTERM (the worker checkpoints, then exits) or SIGKILL of its process group (stop at once), and a clear
+// error when it dies: exit code + last stderr lines.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -71,6 +72,7 @@ const ERROR_CODE_FOR_KIND: Record<ErrorEvent['kind'], ErrorCode> = {
   model_missing: 'TL_ERR_MODEL_MISSING',
   nan_loss: 'TL_ERR_TRAINING_DIVERGED',
   out_of_memory: 'TL_ERR_GPU_OUT_OF_MEMORY',
+  output_write: 'TL_ERR_OUTPUT_WRITE',
   protocol: 'TL_ERR_WORKER_PROTOCOL',
   internal: 'TL_ERR_WORKER',
 };
@@ -86,6 +88,17 @@ export function errorFromEvent(event: ErrorEvent, label: string): ToonloraError 
  * One running worker process. Every stdout line must be a protocol event: the first line that is not
  * stops the process and `exited` rejects with TL_ERR_WORKER_PROTOCOL.
  */
+/** Workers started and not yet exited: killLiveWorkers ends them when the CLI must exit at once. */
+const liveWorkers = new Set<WorkerProcess>();
+
+/**
+ * SIGKILLs every running worker's process group. Workers run in their own group (a terminal's Ctrl-C does not
+ * reach them), so a CLI that exits at once (a second Ctrl-C) calls this first, or they would run on unseen.
+ */
+export function killLiveWorkers(): void {
+  for (const worker of liveWorkers) worker.kill();
+}
+
 export class WorkerProcess {
   readonly label: string;
   readonly exited: Promise<WorkerExit>;
@@ -99,7 +112,11 @@ export class WorkerProcess {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
       stdio: 'pipe',
+      // Its own process group: kill() ends it with whatever it started (torch.compile's compiler workers), and a
+      // terminal's Ctrl-C reaches only this process, which decides what the worker gets (terminate / kill).
+      detached: true,
     });
+    if (this.child.pid !== undefined) liveWorkers.add(this);
     this.child.stdin.on('error', () => {}); // the worker may exit before reading everything
     createInterface({ input: this.child.stderr, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
       this.stderrLines.push(line);
@@ -119,6 +136,7 @@ export class WorkerProcess {
         );
       });
       this.child.once('close', (code, signal) => {
+        liveWorkers.delete(this);
         void stdoutClosed.then(() =>
           this.protocolError ? rejectExit(this.protocolError) : resolveExit({ code, signal }),
         );
@@ -153,9 +171,19 @@ export class WorkerProcess {
   /** Asks the worker to stop: it checkpoints (training) and exits; SIGKILL after `graceMs`. */
   terminate(graceMs = 60_000): void {
     this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => this.kill(), graceMs);
     timer.unref();
     void this.exited.finally(() => clearTimeout(timer)).catch(() => {});
+  }
+
+  /** Ends the worker at once: SIGKILL to its process group (nothing is saved); `exited` resolves when it is gone. */
+  kill(): void {
+    const { pid } = this.child;
+    try {
+      if (pid !== undefined) process.kill(-pid, 'SIGKILL');
+    } catch {
+      this.child.kill('SIGKILL'); // the group is already gone, or the platform has none
+    }
   }
 
   /** The last stderr lines, for error messages. */
@@ -176,13 +204,17 @@ export class WorkerProcess {
   }
 }
 
-/** TL_ERR_WORKER for a worker stopped on request (Ctrl-C / SIGTERM) that had nothing to save. */
-function stoppedError(label: string): ToonloraError {
+/**
+ * TL_ERR_WORKER for a worker stopped on request (Ctrl-C / SIGTERM) that ended without saying it saved anything
+ * (`killed`: a second Ctrl-C, or it outlived its grace time). Training turns this into a result naming the
+ * checkpoint on disk (worker/train.ts).
+ */
+function stoppedError(label: string, killed: boolean): ToonloraError {
   return new ToonloraError(
     'TL_ERR_WORKER',
     `${label} was stopped (Ctrl-C / SIGTERM) before it finished; nothing was written for it.`,
     {
-      details: { worker: label, stopped: true },
+      details: { worker: label, stopped: true, killed },
     },
   );
 }
@@ -194,6 +226,8 @@ export interface RunWorkerOptions {
   readonly onEvent?: (event: WorkerEvent) => void;
   /** Aborting sends SIGTERM: training saves a checkpoint, then the worker exits. */
   readonly signal?: AbortSignal;
+  /** Aborting kills the worker's process group at once (SIGKILL): nothing more is saved. */
+  readonly kill?: AbortSignal;
   /** Replaces the real worker (tests). */
   readonly spawn?: WorkerSpawn;
 }
@@ -223,8 +257,15 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
     },
   );
   const onAbort = () => worker.terminate();
+  let killed = false;
+  const onKill = () => {
+    killed = true;
+    worker.kill();
+  };
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.kill?.aborted) onKill();
+  options.kill?.addEventListener('abort', onKill, { once: true });
   try {
     worker.send(options.request);
     worker.closeInput();
@@ -235,9 +276,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
     if (last?.type === 'cancelled') {
       return { status: 'cancelled', step: last.step, checkpoint: last.checkpoint, events };
     }
-    if (options.signal?.aborted) throw stoppedError(worker.label);
+    if (options.signal?.aborted || killed)
+      throw stoppedError(worker.label, killed || exit.signal === 'SIGKILL');
     throw worker.diedError(exit);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    options.kill?.removeEventListener('abort', onKill);
   }
 }

@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { generationConfigSchema } from '../schemas/config.js';
 import { runGeneration } from './generate.js';
 import type { WorkerSpawn } from './python-worker.js';
@@ -51,6 +51,38 @@ describe('withStopSignals', () => {
     expect(pid).toBeGreaterThan(0);
     expect(alive(pid)).toBe(false);
     expect(process.listenerCount('SIGINT')).toBe(before); // handlers removed afterwards
+  });
+
+  it('a second SIGINT kills a worker that has not stopped yet, then exits 130 (workers miss the terminal Ctrl-C)', async () => {
+    // the worker ignores SIGTERM: only the second Ctrl-C's SIGKILL of its process group ends it
+    const stubborn: WorkerSpawn = {
+      ...hanging,
+      args: ['-e', `process.on('SIGTERM', () => {});\n${HANGING}`],
+    };
+    let pid = 0;
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    try {
+      const outcome = withStopSignals((signal) =>
+        runGeneration({
+          outputDir: join(tmpdir(), 'tl-stop'),
+          config,
+          signal,
+          spawn: stubborn,
+          onEvent: (event) => {
+            if (event.type !== 'log' || !event.message.startsWith('pid ')) return;
+            pid = Number(event.message.slice(4));
+            process.emit('SIGINT', 'SIGINT');
+            process.emit('SIGINT', 'SIGINT');
+          },
+        }),
+      );
+      await expect(outcome).rejects.toMatchObject({ code: 'TL_ERR_WORKER' });
+      expect(exit).toHaveBeenCalledWith(130);
+      expect(pid).toBeGreaterThan(0);
+      expect(alive(pid)).toBe(false);
+    } finally {
+      exit.mockRestore();
+    }
   });
 
   it('refuses a folder that is not a PEFT adapter given as --lora with a usage error naming it', async () => {

@@ -71,6 +71,20 @@ describe('readDatasetFacts', () => {
   });
 });
 
+describe('readDatasetFacts and UTF-16 captions', () => {
+  it('reads a caption with a UTF-16 BOM (Notepad\'s "Unicode") as the trainer does, not as the folder tokens', () => {
+    const text = 'sks, rosé stripes\r\n';
+    const be = Buffer.from(text, 'utf16le').swap16();
+    const root = writeDataset({
+      '5_sks girl/a.png': IMAGE,
+      '5_sks girl/a.txt': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+      '5_sks girl/b.png': IMAGE,
+      '5_sks girl/b.txt': Buffer.concat([Buffer.from([0xfe, 0xff]), be]),
+    });
+    expect(readDatasetFacts(root).folders[0]?.captions).toEqual(['sks, rosé stripes', 'sks, rosé stripes']);
+  });
+});
+
 describe('readDatasetFacts and files that are no image', () => {
   it('leaves out a text or empty file named .png, as the trainer does, and names a stopped prep run', async () => {
     const root = writeDataset({

@@ -13,6 +13,7 @@ import { readImageHeader } from '../vision/sharp-io.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
 import { type ProgressEvent, PROTOCOL_VERSION, type TrainRequest, type WorkerEvent } from './protocol.js';
 import { runWorker, type WorkerSpawn } from './python-worker.js';
+import { checkNoEarlierRun, newestCheckpoint } from './run-folder.js';
 
 export interface TrainOptions {
   /** kohya layout: `<repeats>_<trigger> <class>/name.png + name.txt`. */
@@ -26,25 +27,40 @@ export interface TrainOptions {
   /** Write `<runDir>/<name>.safetensors` in kohya format after training (default true). */
   readonly kohya?: boolean;
   readonly onEvent?: (event: WorkerEvent) => void;
+  /** Aborting asks the worker to checkpoint and stop (SIGTERM). */
   readonly signal?: AbortSignal;
+  /** Aborting kills the worker at once (SIGKILL): the steps since its last checkpoint are lost. */
+  readonly kill?: AbortSignal;
   /** Replaces the real Python worker (tests). */
   readonly spawn?: WorkerSpawn;
 }
 
-export interface TrainResult {
-  readonly status: 'done' | 'cancelled';
+/** What every train result carries, done or stopped. */
+interface TrainResultBase {
   readonly runDir: string;
+  /** The last step the worker reported finishing (0 before the first). */
+  readonly steps: number;
+  readonly lastLoss: number | null;
+  readonly samples: readonly string[];
+}
+
+export interface TrainResult extends TrainResultBase {
+  readonly status: 'done' | 'cancelled';
   /** PEFT adapter weights (adapter_model.safetensors), when done. */
   readonly adapter?: string;
   /** The text encoder's PEFT adapter (text_encoder/adapter_model.safetensors), when trainTextEncoder. */
   readonly textEncoderAdapter?: string;
   /** WebUI / ComfyUI / diffusers-loadable kohya file, when done and kohya is on. */
   readonly kohyaFile?: string;
-  /** Newest checkpoint folder (resume from it with --resume). */
+  /** Newest checkpoint folder (resume from it with --resume); when cancelled, the one on disk (null: none). */
   readonly checkpoint: string | null;
-  readonly steps: number;
-  readonly lastLoss: number | null;
-  readonly samples: readonly string[];
+  /** When cancelled: the step of `checkpoint` (null without one). */
+  readonly checkpointStep?: number | null;
+  /**
+   * When cancelled: the worker was killed before it could checkpoint (a second Ctrl-C, or it did not stop in time),
+   * so the steps after `checkpointStep` are lost.
+   */
+  readonly forced?: boolean;
   readonly stats: Readonly<Record<string, number | null>>;
 }
 
@@ -77,6 +93,18 @@ export interface DatasetFacts {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true }); // drops a leading BOM, as Python's utf-8-sig
+const utf16le = new TextDecoder('utf-16le', { fatal: true }); // drops the BOM
+const utf16be = new TextDecoder('utf-16be', { fatal: true });
+
+/**
+ * A caption file's text as the trainer decodes it (data.py decode_caption): UTF-16 LE / BE by its BOM (Windows
+ * Notepad's "Unicode"), else UTF-8 with an optional BOM. @throws TypeError when it is neither.
+ */
+export function decodeCaption(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return utf16le.decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return utf16be.decode(bytes);
+  return utf8.decode(bytes);
+}
 
 /** The caption the trainer trains `image` with (data.py _read_caption). */
 function readCaption(folderPath: string, image: string, fallback: string): string {
@@ -86,9 +114,9 @@ function readCaption(folderPath: string, image: string, fallback: string): strin
   );
   if (!file) return fallback;
   try {
-    return utf8.decode(readFileSync(file)).trim() || fallback;
+    return decodeCaption(readFileSync(file)).trim() || fallback;
   } catch {
-    return fallback; // not UTF-8: the trainer warns and uses the folder's tokens
+    return fallback; // neither UTF-8 nor UTF-16 with a BOM: the trainer warns and uses the folder's tokens
   }
 }
 
@@ -327,12 +355,57 @@ function checkPaths(options: TrainOptions): void {
       `${kohyaFile}: already exists, and this run would write its LoRA file there. Move that file away, or choose another -o.`,
     );
   }
+  checkNoEarlierRun(options.runDir);
+}
+
+/** Node's codes for a write that failed because the disk (or the user's quota) is full. */
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * TL_ERR_OUTPUT_WRITE for a failed write of the kohya file (`error` from the file system): names the file, the cause
+ * (a full disk said as such) and that `--resume` writes it again from the final checkpoint the worker saved.
+ * Anything that is no file-system error (a ToonloraError of the converter, a bug) is returned as it is.
+ */
+export function kohyaWriteError(error: unknown, file: string): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string' || !code.startsWith('E')) return error;
+  const cause = DISK_FULL_CODES.has(code)
+    ? `the disk is full (${code})`
+    : `${code}: ${(error as Error).message}`;
+  return new ToonloraError(
+    'TL_ERR_OUTPUT_WRITE',
+    `${file}: could not write the WebUI / kohya LoRA file: ${cause}. The training itself finished and its adapter and ` +
+      `final checkpoint are saved: ${DISK_FULL_CODES.has(code) ? 'free some space on that disk' : 'fix that'}, then ` +
+      'run the same train command with --resume to write the file.',
+    { cause: error, details: { file, errno: code } },
+  );
+}
+
+/**
+ * The result of a run stopped before it could checkpoint (a second Ctrl-C killed the worker, or it did not stop
+ * within its grace time): the checkpoint really on disk, and whether the steps since it are lost.
+ */
+function stoppedWithoutCheckpoint(runDir: string, base: TrainResultBase): TrainResult {
+  const onDisk = newestCheckpoint(runDir);
+  return {
+    ...base,
+    status: 'cancelled',
+    checkpoint: onDisk?.path ?? null,
+    checkpointStep: onDisk?.step ?? null,
+    forced: true,
+    stats: {},
+  };
+}
+
+function isStoppedWorker(error: unknown): boolean {
+  return error instanceof ToonloraError && error.details.stopped === true;
 }
 
 /**
  * Trains a LoRA and writes the kohya file.
  * @throws TL_ERR_INPUT_NOT_FOUND (dataset), TL_ERR_USAGE (-o is a file or not writable), TL_ERR_OUTPUT_EXISTS (a trained
- *   LoRA or the kohya file already in the run folder without resume),
+ *   LoRA, the kohya file, or an earlier run's checkpoints or samples in the run folder without resume),
+ *   TL_ERR_OUTPUT_WRITE (the kohya file or, from the worker, a checkpoint / sample / adapter could not be written),
  *   the worker's errors (TL_ERR_CONFIG, TL_ERR_MODEL_MISSING, TL_ERR_TRAINING_DIVERGED, TL_ERR_GPU_OUT_OF_MEMORY, TL_ERR_WORKER, ...).
  */
 export async function runTraining(options: TrainOptions): Promise<TrainResult> {
@@ -341,26 +414,46 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   let last: ProgressEvent | undefined;
   let checkpoint: string | null = null;
   const samples: string[] = [];
-  const outcome = await runWorker({
-    command: 'train',
-    request: buildTrainRequest(options),
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.spawn ? { spawn: options.spawn } : {}),
-    onEvent: (event) => {
-      if (event.type === 'progress') last = event;
-      if (event.type === 'checkpoint') checkpoint = event.path;
-      if (event.type === 'sample') samples.push(...event.paths);
-      options.onEvent?.(event);
-    },
+  const baseResult = (): TrainResultBase => ({
+    runDir: options.runDir,
+    samples,
+    steps: last?.step ?? 0,
+    lastLoss: last?.loss ?? null,
   });
-  const base = { runDir: options.runDir, samples, steps: last?.step ?? 0, lastLoss: last?.loss ?? null };
+  let outcome: Awaited<ReturnType<typeof runWorker>>;
+  try {
+    outcome = await runWorker({
+      command: 'train',
+      request: buildTrainRequest(options),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.kill ? { kill: options.kill } : {}),
+      ...(options.spawn ? { spawn: options.spawn } : {}),
+      onEvent: (event) => {
+        if (event.type === 'progress') last = event;
+        if (event.type === 'checkpoint') checkpoint = event.path;
+        if (event.type === 'sample') samples.push(...event.paths);
+        options.onEvent?.(event);
+      },
+    });
+  } catch (error) {
+    if (isStoppedWorker(error)) return stoppedWithoutCheckpoint(options.runDir, baseResult());
+    throw error;
+  }
+  const base = baseResult();
   if (outcome.status === 'cancelled') {
-    return { ...base, status: 'cancelled', checkpoint: outcome.checkpoint, stats: {} };
+    return {
+      ...base,
+      status: 'cancelled',
+      checkpoint: outcome.checkpoint,
+      checkpointStep: outcome.checkpoint === null ? null : outcome.step,
+      stats: {},
+    };
   }
   const adapter = String(outcome.done.artifacts.adapter);
   const te = outcome.done.artifacts.text_encoder_adapter;
   const result = {
     ...base,
+    steps: Number(outcome.done.stats.steps ?? base.steps), // a --resume that only wrote the files reports no progress
     status: 'done' as const,
     adapter,
     ...(typeof te === 'string' ? { textEncoderAdapter: te } : {}),
@@ -370,26 +463,24 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   if (options.kohya === false) return result;
   const steps = Number(outcome.done.stats.steps ?? options.config.steps); // resolved from epochs when given
   const epochs = outcome.done.stats.epochs;
-  return {
-    ...result,
-    kohyaFile: await writeKohyaFile(
-      options,
-      startedAt,
-      steps,
-      typeof epochs === 'number' ? epochs : undefined,
-    ),
-  };
+  const output = kohyaFilePath(options.runDir);
+  try {
+    await writeKohyaFile(options, output, startedAt, steps, typeof epochs === 'number' ? epochs : undefined);
+  } catch (error) {
+    throw kohyaWriteError(error, output);
+  }
+  return { ...result, kohyaFile: output };
 }
 
 async function writeKohyaFile(
   options: TrainOptions,
+  output: string,
   startedAt: number,
   steps: number,
   workerEpochs: number | undefined,
-): Promise<string> {
+): Promise<void> {
   const { config } = options;
   const name = basename(resolve(options.runDir));
-  const output = kohyaFilePath(options.runDir);
   const dataset = readDatasetFacts(options.datasetDir);
   await convertLora({
     input: options.runDir,
@@ -419,5 +510,4 @@ async function writeKohyaFile(
       ...(dataset.triggers.length > 0 ? { trigger: dataset.triggers.join(', ') } : {}),
     },
   });
-  return output;
 }

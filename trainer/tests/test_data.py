@@ -293,3 +293,28 @@ def test_every_concept_folder_has_its_trigger_and_a_default_sample_prompt(tmp_pa
         (tmp_path / f"1_t{n} x").mkdir()
         Image.new("RGB", (8, 8)).save(tmp_path / f"1_t{n} x" / "a.png")
     assert len(scan_kohya_dataset(str(tmp_path)).sample_prompts) == MAX_DEFAULT_SAMPLE_PROMPTS
+
+
+def test_images_in_a_subfolder_of_a_kohya_folder_are_named_in_a_warning_not_silently_skipped(tmp_path):
+    make_pattern_dataset(tmp_path, images=1, repeats=5)
+    nested = tmp_path / "5_sks pattern" / "nested" / "deeper"
+    nested.mkdir(parents=True)
+    (nested / "n.png").write_bytes((tmp_path / "5_sks pattern" / "img0.png").read_bytes())
+    (tmp_path / "5_sks pattern" / "empty").mkdir()  # no images: nothing to say
+    dataset = scan_kohya_dataset(str(tmp_path))
+    assert len(dataset.items) == 1  # kohya does not recurse either
+    nested_warnings = [w for w in dataset.warnings if "subfolder" in w]
+    assert nested_warnings == [
+        f"{tmp_path / '5_sks pattern' / 'nested'}: 1 image(s) in a subfolder not trained (nested/deeper/n.png): only the files "
+        f"directly in 5_sks pattern are read. Move them up into {tmp_path / '5_sks pattern'} to train them."
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_caption_with_a_bom_is_read_not_replaced_by_the_folder_tokens(tmp_path, encoding):
+    make_pattern_dataset(tmp_path, images=1, repeats=5)
+    bom = b"\xff\xfe" if encoding == "utf-16-le" else b"\xfe\xff"
+    (tmp_path / "5_sks pattern" / "img0.txt").write_bytes(bom + "sks, rosé stripes\r\n".encode(encoding))
+    dataset = scan_kohya_dataset(str(tmp_path))
+    assert dataset.items[0].caption == "sks, rosé stripes"
+    assert not [w for w in dataset.warnings if "unreadable caption" in w]

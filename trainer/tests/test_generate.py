@@ -340,3 +340,12 @@ def test_webui_parameters_name_a_run_adapter_by_its_run_and_keep_each_field_on_i
     config = parse_generation_config({**GEN_CONFIG, "prompt": "sks,\nsmiling", "negativePrompt": "lowres\nblurry"})
     text = a1111_parameters(config, 1, "mina")
     assert text.splitlines()[:2] == ["sks, smiling <lora:mina:1>", "Negative prompt: lowres blurry"]
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3])
+def test_pndm_renders_with_fewer_than_four_steps(tmp_path, steps):
+    # PNDM from the DDPM config kept its Runge-Kutta warm-up, which needs 4+ steps (numpy broadcast error below that)
+    session = GenerationSession("tiny", torch.device("cpu"))
+    result = session.generate(None, parse_generation_config({**GEN_CONFIG, "scheduler": "pndm", "steps": steps, "seeds": [1]}),
+                              str(tmp_path / "out"))
+    assert len(result.images) == 1 and Path(result.images[0]).stat().st_size > 0

@@ -23,7 +23,10 @@ def _error_kind(error: BaseException) -> str:
     from .data import DatasetError
     from .generate import LoraFileError
     from .models import BaseFileError, ModelMissingError
+    from .write_errors import OutputWriteError
 
+    if isinstance(error, OutputWriteError):
+        return "output_write"
     if isinstance(error, ConfigError):
         return "config"
     if isinstance(error, ModelMissingError):

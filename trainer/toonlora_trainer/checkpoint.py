@@ -9,15 +9,18 @@ state, step): everything `--resume` needs to continue the same trajectory. Folde
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from safetensors.torch import load_file, save_file
+
+from .write_errors import describe_write_failure, is_write_failure
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 ADAPTER_CONFIG = "adapter_config.json"
@@ -48,7 +51,10 @@ def lora_state_dict(model) -> dict[str, torch.Tensor]:
 
 
 def save_adapter(unet, folder: str, base_model: str) -> str:
-    """Writes the PEFT adapter (weights + config) of `unet` (or a text encoder) into `folder`; returns the weights path."""
+    """Writes the PEFT adapter (weights + config) of `unet` (or a text encoder) into `folder`; returns the weights path.
+    Each file is written under a temporary name and renamed, so a crash or a full disk never leaves a cut-off
+    adapter under the real name (a run's final adapter is what `--resume` and a fresh `train` look for). On a
+    failed write the temporary file is removed and the error raised."""
     os.makedirs(folder, exist_ok=True)
     peft_config = unet.peft_config["default"]
     config = peft_config.to_dict()
@@ -57,17 +63,42 @@ def save_adapter(unet, folder: str, base_model: str) -> str:
     config["peft_type"] = str(getattr(peft_config.peft_type, "value", peft_config.peft_type))  # LORA or LOKR
     config["task_type"] = None
     weights = os.path.join(folder, ADAPTER_WEIGHTS)
-    save_file(lora_state_dict(unet), weights, metadata={"format": "pt"})
-    with open(os.path.join(folder, ADAPTER_CONFIG), "w", encoding="utf-8") as handle:
-        json.dump(config, handle, indent=2, default=list)
+    _write_atomically(weights, lambda path: save_file(lora_state_dict(unet), path, metadata={"format": "pt"}))
+
+    def write_config(path: str) -> None:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(config, handle, indent=2, default=list)
+
+    _write_atomically(os.path.join(folder, ADAPTER_CONFIG), write_config)
     return weights
+
+
+def _write_atomically(path: str, write: Callable[[str], None]) -> None:
+    """`write(temporary)` beside `path`, then renamed onto it; the temporary file is removed when the write fails."""
+    temporary = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.partial")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+
+
+def load_adapter_state(folder: str) -> dict[str, torch.Tensor]:
+    """The tensors of `folder`'s adapter_model.safetensors. For a checkpoint folder that does not load (cut short by a
+    full disk, damaged) raises CheckpointError as load_training_state does, naming the checkpoint before it."""
+    try:
+        return load_file(os.path.join(folder, ADAPTER_WEIGHTS))
+    except Exception as error:  # safetensors raises SafetensorError / OSError for a cut-off or garbled file
+        raise unreadable_checkpoint(folder, ADAPTER_WEIGHTS, error) from None
 
 
 def load_adapter_weights(unet, folder: str) -> None:
     """Loads PEFT adapter weights from `folder` into a UNet (or text encoder) that already has the same adapter attached."""
     from peft.utils import set_peft_model_state_dict
 
-    state = load_file(os.path.join(folder, ADAPTER_WEIGHTS))
+    state = load_adapter_state(folder)
     clip = _is_clip(unet)
     stripped = {key.removeprefix(PEFT_PREFIX).removeprefix(CLIP_PREFIX if clip else ""): value for key, value in state.items()}
     result = set_peft_model_state_dict(unet, stripped)
@@ -77,15 +108,24 @@ def load_adapter_weights(unet, folder: str) -> None:
 
 
 def save_checkpoint(run_dir: str, step: int, unet, base_model: str, state: dict[str, Any], text_encoder=None) -> str:
-    """Writes `checkpoints/step-<step>/` atomically (with `text_encoder/` when one is given); returns its path."""
+    """Writes `checkpoints/step-<step>/` atomically (with `text_encoder/` when one is given); returns its path.
+    A failed write (a full disk) removes the partial folder and raises OutputWriteError naming the folder, the
+    cause and the newest complete checkpoint to --resume from."""
     root = Path(run_dir) / "checkpoints"
     final = root / f"step-{step:06d}"
     temporary = root / f".step-{step:06d}.partial"
     shutil.rmtree(temporary, ignore_errors=True)
-    save_adapter(unet, str(temporary), base_model)
-    if text_encoder is not None:
-        save_adapter(text_encoder, str(temporary / TEXT_ENCODER_DIR), base_model)
-    torch.save({"step": step, **state}, temporary / TRAINING_STATE)
+    try:
+        save_adapter(unet, str(temporary), base_model)
+        if text_encoder is not None:
+            save_adapter(text_encoder, str(temporary / TEXT_ENCODER_DIR), base_model)
+        torch.save({"step": step, **state}, temporary / TRAINING_STATE)
+    except Exception as error:
+        if not is_write_failure(error):
+            raise
+        failure = describe_write_failure(error, str(root), f"checkpoint {final.name}", latest_checkpoint(run_dir))
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise failure from error
     if final.exists():
         shutil.rmtree(final)
     os.replace(temporary, final)
@@ -130,14 +170,24 @@ def load_training_state(folder: str) -> dict[str, Any]:
     try:
         return torch.load(os.path.join(folder, TRAINING_STATE), map_location="cpu", weights_only=False)
     except Exception as error:  # torch raises RuntimeError / EOFError / UnpicklingError / OSError for a bad file
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        run_dir = Path(folder).parent.parent
-        older = [str(path) for _, path in complete_checkpoints(str(run_dir)) if path.resolve() != Path(folder).resolve()]
-        instead = f"resume from the one before it ({older[-1]})" if older else "start again without --resume in a new run folder"
-        raise CheckpointError(
-            f"{folder}: this checkpoint cannot be read ({TRAINING_STATE}: {reason}). Move that folder out of "
-            f"{run_dir / 'checkpoints'} to {instead}."
-        ) from None
+        raise unreadable_checkpoint(folder, TRAINING_STATE, error) from None
+
+
+def unreadable_checkpoint(folder: str, file: str, error: BaseException) -> CheckpointError:
+    """The CheckpointError for checkpoint `folder` whose `file` (relative to it) does not load: names the folder, the
+    file and reason, and the checkpoint before it to resume from instead."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    folder = folder.rstrip(os.sep)
+    checkpoint = Path(folder).parent if Path(folder).name == TEXT_ENCODER_DIR else Path(folder)
+    if checkpoint != Path(folder):
+        file = f"{TEXT_ENCODER_DIR}/{file}"
+    run_dir = checkpoint.parent.parent
+    older = [str(path) for _, path in complete_checkpoints(str(run_dir)) if path.resolve() != checkpoint.resolve()]
+    instead = f"resume from the one before it ({older[-1]})" if older else "start again without --resume in a new run folder"
+    return CheckpointError(
+        f"{checkpoint}: this checkpoint cannot be read ({file}: {reason}). Move that folder out of "
+        f"{run_dir / 'checkpoints'} to {instead}."
+    )
 
 
 def has_text_encoder_adapter(folder: str) -> bool:

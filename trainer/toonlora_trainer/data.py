@@ -113,6 +113,7 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
         trigger = tokens.split()[0]
         images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         scanned += images
+        warnings += _nested_image_warnings(folder)
         for image in images:
             problem = _decode_problem(image)
             if problem:
@@ -151,6 +152,20 @@ def _misnamed_folder_warnings(root: Path) -> list[str]:
         if images:
             warnings.append(f"{folder}: {images} image(s) not trained: the folder name is not `<repeats>_<trigger> <class>` "
                             "(e.g. `10_sks girl`). Rename it to train them.")
+    return warnings
+
+
+def _nested_image_warnings(folder: Path) -> list[str]:
+    """A warning per subfolder of kohya folder `folder` that holds images (at any depth): only the folder's own files
+    are trained, as in kohya sd-scripts (DreamBoothDataset globs `image_dir/*` without recursing), so a user who
+    sorted images into `10_sks girl/extra/` should hear they are left out."""
+    warnings = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        images = sorted(p for p in sub.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        if images:
+            names = ", ".join(str(p.relative_to(folder)) for p in images[:3]) + (f" and {len(images) - 3} more" if len(images) > 3 else "")
+            warnings.append(f"{sub}: {len(images)} image(s) in a subfolder not trained ({names}): only the files directly in "
+                            f"{folder.name} are read. Move them up into {folder} to train them.")
     return warnings
 
 
@@ -287,15 +302,27 @@ def _both_caption_files_warning(images: list[Path]) -> list[str]:
             "the .caption is ignored. Delete the one you do not want."]
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # little-endian, big-endian
+
+
+def decode_caption(raw: bytes) -> str:
+    """A caption file's text: UTF-16 (LE or BE, by its BOM) when it starts with a UTF-16 BOM, else UTF-8 with an
+    optional BOM. Raises UnicodeDecodeError for anything else (kohya sd-scripts reads captions as UTF-8 only)."""
+    if raw.startswith(UTF16_BOMS):
+        return raw.decode("utf-16")  # the BOM picks the byte order and is dropped
+    return raw.decode("utf-8-sig")
+
+
 def _read_caption(image: Path, fallback: str, warnings: list[str]) -> str:
     """The image's caption (caption_file), else `fallback`; an empty file also means `fallback` (kohya's class-token
     caption). Read as UTF-8 with an optional BOM (Windows Notepad writes one): a BOM kept in the text would glue
-    itself to the first tag, so the trigger check would miss it and the trigger would train twice."""
+    itself to the first tag, so the trigger check would miss it and the trigger would train twice. A file starting
+    with a UTF-16 BOM (Notepad's "Unicode" / "Unicode big endian") is read as UTF-16 (decode_caption)."""
     path = caption_file(image)
     if path is None:
         return fallback
     try:
-        text = path.read_text(encoding="utf-8-sig").strip()
+        text = decode_caption(path.read_bytes()).strip()
     except (OSError, UnicodeDecodeError) as error:
         warnings.append(f"{path}: unreadable caption ({error}); using {fallback!r}")
         return fallback

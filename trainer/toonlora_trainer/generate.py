@@ -45,7 +45,9 @@ def make_scheduler(name: str, config):
         "euler_a": lambda: EulerAncestralDiscreteScheduler.from_config(config),
         "euler": lambda: EulerDiscreteScheduler.from_config(config),
         "ddim": lambda: DDIMScheduler.from_config(config),
-        "pndm": lambda: PNDMScheduler.from_config(config),
+        # PLMS only, as diffusers' SD pipelines configure it (skip_prk_steps=True): the Runge-Kutta warm-up needs
+        # 4+ steps, so 1-3 steps failed with "operands could not be broadcast together with shapes (4,) (8,)".
+        "pndm": lambda: PNDMScheduler.from_config(config, skip_prk_steps=True),
     }
     if name not in table:
         raise ValueError(f"scheduler: expected one of {sorted(table)}, got {name!r}")

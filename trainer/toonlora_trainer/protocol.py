@@ -18,9 +18,10 @@ from typing import Any, Callable
 PROTOCOL_VERSION = 1
 
 # input_missing: a file or folder the request names is not there; input_invalid: it is there but unusable (a dataset
-# with no readable image, a truncated base checkpoint); lora_format: a LoRA file diffusers / toonlora cannot load
+# with no readable image, a truncated base checkpoint); lora_format: a LoRA file diffusers / toonlora cannot load;
+# output_write: a file of the run could not be written (a full disk: write_errors.py)
 ERROR_KINDS = ("config", "input_missing", "input_invalid", "lora_format", "model_missing", "nan_loss", "out_of_memory",
-               "protocol", "internal")
+               "output_write", "protocol", "internal")
 LOG_LEVELS = ("debug", "info", "warn")
 COMMANDS = ("train", "generate", "serve-generation", "blip-caption", "lora-count", "estimate-memory")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import math
 import os
 import random
@@ -28,7 +29,8 @@ from .data import (
     Dataset, assign_buckets, batch_indices, bucket_counts, load_image_tensor, micro_batches_per_epoch, non_square_warning, repeated_indices,
     scan_kohya_dataset, shuffle_caption,
 )
-from .generate import assemble_pipeline, decode_latents, render_latents
+from .dataset_record import dataset_change_warning, dataset_record
+from .generate import GenerationCancelled, assemble_pipeline, decode_latents, render_latents
 from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
 from .models import (
     BaseModel, attach_lora, attach_text_encoder_lora, count_lora, keep_lora_input_dtype, load_base_model,
@@ -39,6 +41,7 @@ from .memory_estimate import check_gpu_memory, out_of_memory_explained
 from .text_embeddings import (
     PREFETCH_CAPTIONS, LiveTextEmbeddings, Placement, PrefetchedTextEmbeddings, encoder_placement, long_caption_warnings,
 )
+from .write_errors import describe_write_failure, is_write_failure
 
 SAMPLE_STEPS = 20
 
@@ -141,7 +144,8 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     config = resolve_steps(config, dataset)
     for line in plan_lines(config, dataset):
         emit(Log("info", line))
-    resume_point = find_resume_point(run_dir, config, emit) if request.resume else None
+    dataset_facts = dataset_record(request.dataset_dir, dataset)
+    resume_point = find_resume_point(run_dir, config, emit, dataset_facts) if request.resume else None
     # 2. Models: frozen base in the weight dtype, LoRA (fp32) on the UNet attention projections.
     precision = choose_precision(config.mixed_precision, select_device())
     if config.compile:
@@ -179,11 +183,13 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     text_source = make_text_source(base, config, precision, dataset, repeated, state, encoder_placement(base.text_encoder, precision.device))
     # After --resume, the checkpoint resumed from is the last good one until a newer one is written.
     last_checkpoint = _restore(resume_point, unet, text_encoder, state, emit) if resume_point else None
+    checkpointed_step = state.step if resume_point else None  # a checkpoint at this step is on disk: not written again
+    save = functools.partial(_checkpoint, run_dir, unet, text_encoder, config, dataset_facts, state, emit)
     started, first_step = time.perf_counter(), state.step
     compile_watch = CompileWatch.start() if forward is not unet else None
     while state.step < config.steps:
         if should_stop():
-            path = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
+            path = last_checkpoint if checkpointed_step == state.step else save()
             emit(Cancelled(state.step, path))
             return
         with out_of_memory_explained(f"in training step {state.step + 1}", last_checkpoint):
@@ -207,20 +213,33 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
             compile_watch = None
         if config.sample_every_steps and state.step % config.sample_every_steps == 0:
             with out_of_memory_explained(f"rendering the sample images after step {state.step}", last_checkpoint):
-                _emit_samples(unet, text_encoder, base, dataset, config, precision, state.step, run_dir, emit)
+                _emit_samples(unet, text_encoder, base, dataset, config, precision, state.step, run_dir, emit, should_stop)
         if config.checkpoint_every_steps and state.step % config.checkpoint_every_steps == 0 and state.step < config.steps:
-            last_checkpoint = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
+            last_checkpoint, checkpointed_step = save(), state.step
     # 5. Output: the PEFT adapter in the run folder (+ text_encoder/ when trained; the TypeScript side writes
-    #    the kohya file, lora_unet_ and lora_te_ modules, from it).
-    final_checkpoint = _checkpoint(run_dir, unet, text_encoder, config, state, emit)
-    weights = ckpt.save_adapter(unet, run_dir, config.base_model)
-    artifacts = {"adapter": weights, "adapter_config": os.path.join(run_dir, ckpt.ADAPTER_CONFIG), "checkpoint": final_checkpoint}
+    #    the kohya file, lora_unet_ and lora_te_ modules, from it). A --resume of a run whose last checkpoint is
+    #    at the final step (its adapter or kohya file was never written: a full disk) only writes them.
+    final_checkpoint = last_checkpoint if checkpointed_step == state.step else save()
+    artifacts = {"adapter": _save_final_adapter(unet, run_dir, config.base_model, final_checkpoint),
+                 "adapter_config": os.path.join(run_dir, ckpt.ADAPTER_CONFIG), "checkpoint": final_checkpoint}
     stats = {"steps": state.step, "lora_modules": modules, "trainable_params": n_params, "images": len(dataset.items),
              "epochs": epochs_trained(config, dataset, state.step), "seconds": time.perf_counter() - started}
     if text_encoder is not None:
-        artifacts["text_encoder_adapter"] = ckpt.save_adapter(text_encoder, os.path.join(run_dir, ckpt.TEXT_ENCODER_DIR), config.base_model)
+        artifacts["text_encoder_adapter"] = _save_final_adapter(text_encoder, os.path.join(run_dir, ckpt.TEXT_ENCODER_DIR),
+                                                                config.base_model, final_checkpoint)
         stats |= {"text_encoder_lora_modules": te_modules, "text_encoder_trainable_params": te_n_params}
     emit(Done(artifacts=artifacts, stats=stats))
+
+
+def _save_final_adapter(model, folder: str, base_model: str, final_checkpoint: str) -> str:
+    """The run's PEFT adapter (ckpt.save_adapter, atomic); a failed write raises OutputWriteError naming the final
+    checkpoint, from which --resume writes it again."""
+    try:
+        return ckpt.save_adapter(model, folder, base_model)
+    except Exception as error:
+        if not is_write_failure(error):
+            raise
+        raise describe_write_failure(error, folder, f"the LoRA adapter {ckpt.ADAPTER_WEIGHTS}", final_checkpoint) from error
 
 
 def prepare_unet(unet, config: TrainingConfig, precision: Precision) -> list[torch.nn.Parameter]:
@@ -398,15 +417,20 @@ class ResumePoint:
     saved: dict
 
 
-def find_resume_point(run_dir: str, config: TrainingConfig, emit: Emit) -> ResumePoint:
+def find_resume_point(run_dir: str, config: TrainingConfig, emit: Emit, dataset_facts: dict | None = None) -> ResumePoint:
     """The newest checkpoint of `run_dir`, checked against this run's settings before any model is loaded, so a
-    --resume that cannot work says so at once: FileNotFoundError without a checkpoint, ConfigError naming what differs."""
+    --resume that cannot work says so at once: FileNotFoundError without a checkpoint, ConfigError naming what differs,
+    CheckpointError when its training state or adapter does not load. A checkpoint at exactly `config.steps` is
+    accepted: the run then only writes the final adapter (a run that stopped after its last checkpoint). A dataset
+    that differs from the checkpoint's `dataset_facts` record (dataset_record.py) is warned about."""
     folder = ckpt.latest_checkpoint(run_dir)
     if folder is None:
         raise FileNotFoundError(f"{run_dir}: --resume given but no checkpoint folder under {run_dir}/checkpoints. Start without --resume.")
     saved = ckpt.load_training_state(folder)
     check_resume_settings(saved, config, folder, emit)
-    if int(saved["step"]) >= config.steps:
+    if dataset_facts is not None and (warning := dataset_change_warning(saved.get("dataset"), dataset_facts, folder)):
+        emit(Log("warn", warning))
+    if int(saved["step"]) > config.steps:
         raise ConfigError(
             f"steps: the newest checkpoint ({folder}) is at step {saved['step']}, not before the requested {config.steps}. "
             "Raise --steps to train further."
@@ -417,6 +441,9 @@ def find_resume_point(run_dir: str, config: TrainingConfig, emit: Emit) -> Resum
             f"trainTextEncoder: the checkpoint {folder} was trained {'with' if has_te else 'without'} a text-encoder LoRA "
             f"but this run has trainTextEncoder {config.train_text_encoder}. Set training.trainTextEncoder to {has_te} to resume it."
         )
+    ckpt.load_adapter_state(folder)  # a cut-off adapter says so now, naming the checkpoint before it
+    if has_te:
+        ckpt.load_adapter_state(os.path.join(folder, ckpt.TEXT_ENCODER_DIR))
     return ResumePoint(folder, saved)
 
 
@@ -528,9 +555,9 @@ def _report_progress(emit: Emit, state: LoopState, config: TrainingConfig, loss:
     emit(Progress(state.step, config.steps, loss, float(state.lr_scheduler.get_last_lr()[0]), it_per_s, eta_s))
 
 
-def _checkpoint(run_dir, unet, text_encoder, config: TrainingConfig, state: LoopState, emit: Emit) -> str:
+def _checkpoint(run_dir, unet, text_encoder, config: TrainingConfig, dataset_facts: dict, state: LoopState, emit: Emit) -> str:
     saved = {**state.to_checkpoint(), "settings": run_settings(config), "stream_settings": stream_settings(config),
-             "total_steps": config.steps}
+             "total_steps": config.steps, "dataset": dataset_facts}
     path = ckpt.save_checkpoint(run_dir, state.step, unet, config.base_model, saved, text_encoder)
     emit(Checkpoint(state.step, path))
     if config.keep_checkpoints:
@@ -541,8 +568,13 @@ def _checkpoint(run_dir, unet, text_encoder, config: TrainingConfig, state: Loop
     return path
 
 
-def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, config: TrainingConfig, precision: Precision, step: int, run_dir: str, emit: Emit) -> None:
-    """Sample images with fixed seeds (the same every time, so progress is comparable) and the trigger prompt."""
+def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, config: TrainingConfig, precision: Precision, step: int,
+                  run_dir: str, emit: Emit, should_stop: Callable[[], bool] = lambda: False) -> None:
+    """Sample images with fixed seeds (the same every time, so progress is comparable) and the trigger prompt.
+    `should_stop` is asked after every sampling step (diffusers' `callback_on_step_end`, as GenerationSession does):
+    a stop request abandons the samples not yet saved, so a Ctrl-C during a long render checkpoints within a
+    sampling step instead of after every image. A failed save (a full disk) removes the partial PNG and raises
+    OutputWriteError naming the folder and the newest checkpoint."""
     prompts = sample_prompts(config, dataset)
     unet.eval()
     if text_encoder is not None:
@@ -551,25 +583,46 @@ def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, config:
     # The VAE (cached latents) and the frozen text encoder (prefetched embeddings) wait off the GPU; the samples
     # need both there. No pipe.to(): it would cast the fp32 LoRA weights down to the base's dtype mid-training.
     parked = {model: model.device for model in (base.vae, base.text_encoder)}
+    paths: list[str] = []
+
+    def on_step(sampling_step: int) -> None:
+        if should_stop():
+            raise GenerationCancelled(sampling_step)
+
     try:
         for model in parked:
             model.to(precision.device)
         pipe = assemble_pipeline(base)
         folder = os.path.join(run_dir, "samples")
         os.makedirs(folder, exist_ok=True)
-        paths = []
         seeds = list(config.sample_seeds)
         for p, prompt in enumerate(prompts):
             with autocast:
-                latents = render_latents(pipe, prompt, "", seeds, SAMPLE_STEPS, 7.0, config.resolution, config.resolution, config.clip_skip)
+                latents = render_latents(pipe, prompt, "", seeds, SAMPLE_STEPS, 7.0, config.resolution, config.resolution, config.clip_skip,
+                                         on_step)
             for seed, image in zip(seeds, decode_latents(pipe, latents)):
                 path = os.path.join(folder, f"step-{step:06d}-{p}-seed{seed}.png")
-                image.save(path)
+                _save_sample(image, path, run_dir)
                 paths.append(path)
         emit(Sample(step, paths))
+    except GenerationCancelled:
+        if paths:
+            emit(Sample(step, paths))  # the ones saved before the stop
     finally:
         for model, device in parked.items():
             model.to(device)
         unet.train()
         if text_encoder is not None:
             text_encoder.train()
+
+
+def _save_sample(image, path: str, run_dir: str) -> None:
+    """Saves one sample PNG; a failed write removes the partial file and raises OutputWriteError."""
+    try:
+        image.save(path)
+    except OSError as error:
+        failure = describe_write_failure(error, os.path.dirname(path), f"sample image {os.path.basename(path)}",
+                                         ckpt.latest_checkpoint(run_dir))
+        with contextlib.suppress(OSError):
+            os.remove(path)
+        raise failure from error

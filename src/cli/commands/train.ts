@@ -108,10 +108,32 @@ function formatDryRun(dry: DryRun): string {
   ].join('\n');
 }
 
-function formatResult(result: TrainResult, algorithm: TrainingConfig['lora']['algorithm']): string {
-  if (result.status === 'cancelled') {
-    return `stopped at step ${result.steps}; checkpoint ${result.checkpoint ?? '(none)'}. Continue with --resume.`;
+/** Exit code of a run stopped at once by a second Ctrl-C: 128 + SIGINT, as the shell reports a process it ended. */
+export const EXIT_KILLED = 130;
+
+/** What a stopped run says: where it stopped, the checkpoint on disk, and (stopped at once) the steps lost. */
+export function formatStopped(result: TrainResult): string {
+  const resume = result.checkpoint
+    ? `Continue from ${result.checkpoint} with --resume.`
+    : 'No checkpoint is on disk: nothing to resume; start the run again.';
+  if (!result.forced) {
+    return result.checkpoint
+      ? `stopped at step ${result.steps}; checkpoint ${result.checkpoint}. Continue with --resume.`
+      : `stopped at step ${result.steps}. ${resume}`;
   }
+  const kept = result.checkpointStep ?? 0;
+  const since = result.checkpoint ? `since the checkpoint at step ${kept}` : 'of this run';
+  const lost =
+    result.steps > kept + 1
+      ? `steps ${kept + 1}-${result.steps} ${since} are lost`
+      : result.steps === kept + 1
+        ? `step ${result.steps} ${since} is lost`
+        : 'no finished step is lost';
+  return `stopped at step ${result.steps} without saving a checkpoint (the worker was killed): ${lost}. ${resume}`;
+}
+
+function formatResult(result: TrainResult, algorithm: TrainingConfig['lora']['algorithm']): string {
+  if (result.status === 'cancelled') return formatStopped(result);
   return [
     `trained ${result.steps} steps (last loss ${result.lastLoss?.toFixed(4) ?? '?'})`,
     `  PEFT adapter: ${result.adapter}`,
@@ -213,19 +235,29 @@ export function registerTrain(program: Command): void {
         const runDir = resolve(flags.output); // every path the run reports is absolute, as the worker's are
         const progress = createProgressReporter({ enabled: wantsProgressBar(flags), label: 'train' });
         try {
-          const result = await withStopSignals((signal) =>
-            runTraining({
-              datasetDir,
-              runDir,
-              config,
-              resume: flags.resume,
-              signal,
-              onEvent: progress.onEvent,
-            }),
+          const result = await withStopSignals(
+            (signal, kill) =>
+              runTraining({
+                datasetDir,
+                runDir,
+                config,
+                resume: flags.resume,
+                signal,
+                kill,
+                onEvent: progress.onEvent,
+              }),
+            {
+              killOnSecondSignal: true,
+              firstNotice:
+                'toonlora train: stopping: saving a checkpoint… (Ctrl-C again to stop at once, losing the steps since the last checkpoint)',
+              secondNotice: 'toonlora train: stopping at once…',
+            },
           );
           progress.stop();
           printResult(result, flags, (r) => formatResult(r, config.lora.algorithm));
-          return result.status === 'done' ? 0 : 1;
+          // a stop with its checkpoint ends 1, as a stopped prep; a second Ctrl-C (stopped at once) 130
+          if (result.status === 'done') return 0;
+          return result.forced ? EXIT_KILLED : 1;
         } finally {
           progress.stop();
         }
