@@ -10,7 +10,7 @@ import { suggestKey } from '../config/unknown-keys.js';
 import { ToonloraError } from '../errors.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
 import { type CacheOptions, findModelDir } from './cache.js';
-import { expandHomeDir, hfHubCacheFor, hfRepoDir } from './cache-paths.js';
+import { expandHomeDir } from './cache-paths.js';
 import { getModelEntry, listModelIds } from './registry.js';
 
 const TINY = 'tiny';
@@ -53,19 +53,21 @@ export function localBasePath(name: string, options: BaseModelOptions = {}): str
 }
 
 /**
- * Refuses a base-model name that is nothing on this machine but close to a known one (`anythng-v5`): not
- * `tiny`, a registry base, a local path, nor a Hub id in the Hugging Face cache. Other unknown names pass:
- * the worker names what is missing.
+ * Refuses a bare base-model name (no `owner/`) that is nothing on this machine but close to a known one
+ * (`anythng-v5`, `tinny`): not `tiny`, a registry base, nor a local path. A Hub id (`owner/name`) is never
+ * refused, since the Hub has many repos a letter or two from anything-v5 (`stablediffusionapi/anything-v3`);
+ * it and other unknown names pass, and the worker names what is missing.
  * @param field where the name came from, e.g. `--base`
  * @throws ToonloraError TL_ERR_MODEL_UNKNOWN with "did you mean <name>?"
  */
 export function checkBaseModelName(field: string, name: string, options: BaseModelOptions = {}): void {
   if (name === TINY || registryBaseModelId(name) !== undefined || localBasePath(name, options)) return;
-  const env = options.env ?? process.env;
-  const hubCache = hfHubCacheFor(env, options.homeDir ?? homedir());
-  if (/^[\w.-]+\/[\w.-]+$/.test(name) && existsSync(hfRepoDir(hubCache, name))) return;
+  if (name.includes('/')) return;
   const known = baseModelChoices(options).flatMap((choice) => choice.aliases);
-  const suggestion = suggestKey([name], known);
+  const suggestion = suggestKey(
+    [name],
+    known.filter((alias) => !alias.includes('/')),
+  );
   if (suggestion === undefined) return;
   throw new ToonloraError(
     'TL_ERR_MODEL_UNKNOWN',
