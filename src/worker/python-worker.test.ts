@@ -1,7 +1,7 @@
 // src/worker/python-worker.test.ts — the driver against a fake worker (test/fixtures/fake-worker.mjs):
 // events in order, a malformed line is an error, a crash names the exit code and the last stderr lines,
 // error events become coded errors, abort sends SIGTERM and returns the checkpoint, the warm worker routes by id.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { captionImagesWithBlip } from './blip.js';
 import { GenerationWorker, runGeneration } from './generate.js';
 import { type ErrorEvent, PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
-import { errorFromEvent, runWorker, type WorkerSpawn } from './python-worker.js';
+import {
+  errorFromEvent,
+  pauseLiveWorkers,
+  resumeLiveWorkers,
+  runWorker,
+  type WorkerSpawn,
+} from './python-worker.js';
 import { makePeftTensors, writeFixtureFile } from '../lora/lora-fixtures.js';
 import { sd15AttentionModules } from '../lora/sd15-modules.js';
 import { createBlipCaptioner } from '../prep/index.js';
@@ -95,6 +101,43 @@ describe('runWorker', () => {
       checkpoint: '/run/checkpoints/step-000001',
     });
   });
+
+  it.runIf(process.platform === 'linux')(
+    "passes the terminal's Ctrl-Z and fg on to a worker in its own process group, while one runs",
+    async () => {
+      const HANGING = `process.stdout.write(JSON.stringify({version:1,type:'log',level:'info',message:'pid '+process.pid})+'\\n');
+setInterval(() => {}, 1000);`;
+      const state = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+      const before = process.listenerCount('SIGTSTP');
+      const kill = new AbortController();
+      const seen: Array<string | undefined> = [];
+      const outcome = runWorker({
+        command: 'generate',
+        request,
+        spawn: { command: process.execPath, args: ['-e', HANGING], cwd: process.cwd() },
+        kill: kill.signal,
+        onEvent: (event) => {
+          if (event.type !== 'log' || !event.message.startsWith('pid ')) return;
+          const pid = Number(event.message.slice(4));
+          expect(process.listenerCount('SIGTSTP')).toBe(before + 1);
+          pauseLiveWorkers();
+          // the stop is delivered asynchronously: wait for the kernel to show it
+          const until = Date.now() + 2000;
+          while (state(pid) !== 'T' && Date.now() < until);
+          seen.push(state(pid));
+          resumeLiveWorkers();
+          const later = Date.now() + 2000;
+          while (state(pid) === 'T' && Date.now() < later);
+          seen.push(state(pid));
+          kill.abort();
+        },
+      });
+      await expect(outcome).rejects.toMatchObject({ details: { stopped: true, killed: true } });
+      expect(seen[0]).toBe('T');
+      expect(seen[1]).not.toBe('T');
+      expect(process.listenerCount('SIGTSTP')).toBe(before); // no worker left: Node's own Ctrl-Z again
+    },
+  );
 
   it('says how to set up Python when the interpreter is missing', async () => {
     const spawn = { command: '/nonexistent/python', args: [], cwd: process.cwd() };

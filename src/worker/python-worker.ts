@@ -99,6 +99,44 @@ export function killLiveWorkers(): void {
   for (const worker of liveWorkers) worker.kill();
 }
 
+/** Stops every running worker's process group (SIGSTOP), as the terminal's Ctrl-Z stops the CLI. */
+export function pauseLiveWorkers(): void {
+  for (const worker of liveWorkers) worker.signalGroup('SIGSTOP');
+}
+
+/** Continues every running worker's process group (SIGCONT), as `fg` / `bg` continue the CLI. */
+export function resumeLiveWorkers(): void {
+  for (const worker of liveWorkers) worker.signalGroup('SIGCONT');
+}
+
+// Job control: a worker's own process group does not get the terminal's Ctrl-Z (SIGTSTP) nor the shell's
+// SIGCONT, so while workers run the CLI passes them on: it stops the workers, then itself (a SIGTSTP
+// listener replaces Node's default stop), and continues them when it is continued.
+function onTerminalStop(): void {
+  pauseLiveWorkers();
+  process.kill(process.pid, 'SIGSTOP');
+}
+
+function watchJobControl(on: boolean): void {
+  if (process.platform === 'win32') return;
+  for (const [signal, handler] of [
+    ['SIGTSTP', onTerminalStop],
+    ['SIGCONT', resumeLiveWorkers],
+  ] as const) {
+    if (on) process.on(signal, handler);
+    else process.off(signal, handler);
+  }
+}
+
+function addLiveWorker(worker: WorkerProcess): void {
+  if (liveWorkers.size === 0) watchJobControl(true);
+  liveWorkers.add(worker);
+}
+
+function removeLiveWorker(worker: WorkerProcess): void {
+  if (liveWorkers.delete(worker) && liveWorkers.size === 0) watchJobControl(false);
+}
+
 export class WorkerProcess {
   readonly label: string;
   readonly exited: Promise<WorkerExit>;
@@ -113,10 +151,11 @@ export class WorkerProcess {
       env: { ...process.env, ...spec.env },
       stdio: 'pipe',
       // Its own process group: kill() ends it with whatever it started (torch.compile's compiler workers), and a
-      // terminal's Ctrl-C reaches only this process, which decides what the worker gets (terminate / kill).
+      // terminal's Ctrl-C reaches only this process, which decides what the worker gets (terminate / kill); Ctrl-Z
+      // and `fg` are passed on (watchJobControl).
       detached: true,
     });
-    if (this.child.pid !== undefined) liveWorkers.add(this);
+    if (this.child.pid !== undefined) addLiveWorker(this);
     this.child.stdin.on('error', () => {}); // the worker may exit before reading everything
     createInterface({ input: this.child.stderr, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
       this.stderrLines.push(line);
@@ -136,7 +175,7 @@ export class WorkerProcess {
         );
       });
       this.child.once('close', (code, signal) => {
-        liveWorkers.delete(this);
+        removeLiveWorker(this);
         void stdoutClosed.then(() =>
           this.protocolError ? rejectExit(this.protocolError) : resolveExit({ code, signal }),
         );
@@ -178,11 +217,16 @@ export class WorkerProcess {
 
   /** Ends the worker at once: SIGKILL to its process group (nothing is saved); `exited` resolves when it is gone. */
   kill(): void {
+    this.signalGroup('SIGKILL');
+  }
+
+  /** Sends `signal` to the worker's process group (the worker and what it started), else to the worker. */
+  signalGroup(signal: NodeJS.Signals): void {
     const { pid } = this.child;
     try {
-      if (pid !== undefined) process.kill(-pid, 'SIGKILL');
+      if (pid !== undefined) process.kill(-pid, signal);
     } catch {
-      this.child.kill('SIGKILL'); // the group is already gone, or the platform has none
+      this.child.kill(signal); // the group is already gone, or the platform has none
     }
   }
 
