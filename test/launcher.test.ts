@@ -1,8 +1,9 @@
 // test/launcher.test.ts — the `toonlora` launcher runs from a checkout whose path holds characters that end
-// or bend a file URL (`#`, `%`, `?`, a space, non-ASCII). The checkout is the launcher copied into such a
-// folder, beside links to this repo's node_modules and src (the launcher finds its root by its own path).
+// or bend a file URL (`#`, `%`, a space, non-ASCII), and refuses one with a `?` (the TypeScript loader reads
+// it as a query) by name. The checkout is the launcher and src copied into such a folder, beside a link to
+// this repo's node_modules (the launcher finds its root by its own path; node runs src/cli/main.ts there).
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,14 +15,30 @@ const root = mkdtempSync(join(tmpdir(), 'tl-launcher-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('the toonlora launcher', () => {
-  it('runs from a checkout path with # % ? space and unicode', async () => {
-    const checkout = join(root, 'c#sharp 100%?ü');
+  const checkoutAt = (name: string): string => {
+    const checkout = join(root, name);
     mkdirSync(checkout);
-    copyFileSync(join(PROJECT_ROOT, 'toonlora'), join(checkout, 'toonlora'));
-    for (const name of ['node_modules', 'src', 'package.json', 'tsconfig.json']) {
-      symlinkSync(join(PROJECT_ROOT, name), join(checkout, name));
+    for (const file of ['toonlora', 'package.json', 'tsconfig.json']) {
+      copyFileSync(join(PROJECT_ROOT, file), join(checkout, file));
     }
+    cpSync(join(PROJECT_ROOT, 'src'), join(checkout, 'src'), { recursive: true });
+    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(checkout, 'node_modules'));
+    return checkout;
+  };
+
+  it('runs from a checkout path with # % %20 space and unicode', async () => {
+    const checkout = checkoutAt('c#sharp 100%20%ü');
     const { stdout } = await run('bash', [join(checkout, 'toonlora'), '--version'], { timeout: 60_000 });
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  }, 60_000);
+
+  it("refuses a checkout path with a '?', saying so", async () => {
+    const checkout = checkoutAt('q?x');
+    const failed = await run('bash', [join(checkout, 'toonlora'), '--version'], { timeout: 60_000 }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain("the checkout's path has a '?' in it");
   }, 60_000);
 });

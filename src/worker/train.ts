@@ -404,7 +404,7 @@ function isStoppedWorker(error: unknown): boolean {
 /**
  * Trains a LoRA and writes the kohya file.
  * @throws TL_ERR_INPUT_NOT_FOUND (dataset), TL_ERR_USAGE (-o is a file or not writable), TL_ERR_OUTPUT_EXISTS (a trained
- *   LoRA, the kohya file, or an earlier run's checkpoints or samples in the run folder without resume),
+ *   LoRA, the kohya file, or an earlier run's checkpoints in the run folder without resume),
  *   TL_ERR_OUTPUT_WRITE (the kohya file or, from the worker, a checkpoint / sample / adapter could not be written),
  *   the worker's errors (TL_ERR_CONFIG, TL_ERR_MODEL_MISSING, TL_ERR_TRAINING_DIVERGED, TL_ERR_GPU_OUT_OF_MEMORY, TL_ERR_WORKER, ...).
  */

@@ -142,8 +142,13 @@ def test_resume_past_the_requested_steps_names_the_fix(tmp_path):
 
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     train(dataset, tmp_path / "run", training_config(steps=3))
-    with pytest.raises(ConfigError, match=r"at step 3, not before the requested 2.*Raise --steps"):
-        train(dataset, tmp_path / "run", training_config(steps=2), resume=True)
+    events = []
+    request = {"version": 1, "command": "train", "dataset_dir": str(dataset), "run_dir": str(tmp_path / "run"), "resume": True,
+               "config": training_config(steps=2)}
+    with pytest.raises(ConfigError, match=r"at step 3, past the requested 2.*Raise --steps"):
+        run_training(parse_train_request(request), events.append, lambda: False)
+    # no warning about the changed schedule first: this resume goes nowhere
+    assert not [e for e in events if e.type == "log" and e.level == "warn"]
 
 
 def test_a_resume_that_cannot_work_says_so_before_loading_the_base(tmp_path):

@@ -427,14 +427,14 @@ def find_resume_point(run_dir: str, config: TrainingConfig, emit: Emit, dataset_
     if folder is None:
         raise FileNotFoundError(f"{run_dir}: --resume given but no checkpoint folder under {run_dir}/checkpoints. Start without --resume.")
     saved = ckpt.load_training_state(folder)
+    if int(saved["step"]) > config.steps:  # before the settings' warnings: this resume goes nowhere
+        raise ConfigError(
+            f"steps: the newest checkpoint ({folder}) is at step {saved['step']}, past the requested {config.steps}. "
+            "Raise --steps to train further."
+        )
     check_resume_settings(saved, config, folder, emit)
     if dataset_facts is not None and (warning := dataset_change_warning(saved.get("dataset"), dataset_facts, folder)):
         emit(Log("warn", warning))
-    if int(saved["step"]) > config.steps:
-        raise ConfigError(
-            f"steps: the newest checkpoint ({folder}) is at step {saved['step']}, not before the requested {config.steps}. "
-            "Raise --steps to train further."
-        )
     has_te = ckpt.has_text_encoder_adapter(folder)
     if has_te != config.train_text_encoder:
         raise ConfigError(

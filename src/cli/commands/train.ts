@@ -135,7 +135,9 @@ export function formatStopped(result: TrainResult): string {
 function formatResult(result: TrainResult, algorithm: TrainingConfig['lora']['algorithm']): string {
   if (result.status === 'cancelled') return formatStopped(result);
   return [
-    `trained ${result.steps} steps (last loss ${result.lastLoss?.toFixed(4) ?? '?'})`,
+    result.lastLoss === null
+      ? `trained ${result.steps} steps (all before this --resume: it wrote the missing files from the last checkpoint)`
+      : `trained ${result.steps} steps (last loss ${result.lastLoss.toFixed(4)})`,
     `  PEFT adapter: ${result.adapter}`,
     result.textEncoderAdapter ? `  text-encoder PEFT adapter: ${result.textEncoderAdapter}` : '',
     result.kohyaFile
