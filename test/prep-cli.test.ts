@@ -38,6 +38,15 @@ describe('toonlora prep flags', () => {
     const header = await readImageHeader(join(root, 'flags', crop?.image ?? ''));
     expect([header.width, header.height]).toEqual([256, 256]);
     expect(readFileSync(join(root, 'flags', crop?.captionFile ?? ''), 'utf8')).toBe('zqx, boy\n');
+    // each stage's image is kept for review by default (SPEC §1); --no-save-stages skips them
+    expect(existsSync(join(root, 'flags', 'stages')), 'stages/ by default').toBe(true);
+  }, 120_000);
+
+  it('--no-save-stages writes the dataset without the stage images', () => {
+    const run = prep([panel, '-o', join(root, 'no-stages'), '--no-save-stages']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(existsSync(join(root, 'no-stages', 'manifest.json'))).toBe(true);
+    expect(existsSync(join(root, 'no-stages', 'stages'))).toBe(false);
   }, 120_000);
 
   it('--workers 2 starts a worker thread through the launcher (no start failure) and records the setting', () => {

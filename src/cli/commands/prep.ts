@@ -146,7 +146,10 @@ export function registerPrep(program: Command): void {
       `analysis worker threads, each with its own models; 1 = this thread alone, which still analyses several images at once with the networks on inference threads; auto = 1 on 2 cores, else one per core (at most ${MAX_AUTO_ANALYSERS}) once there are ${AUTO_FILES_PER_ANALYSER}+ images per thread (default: ${d.workers})`,
     )
     .option('--keep-duplicates', `keep near-duplicate crops (default: skip them, prep.dedupe = ${d.dedupe})`)
-    .option('--save-stages', 'also write each stage image (text mask, text removed, character mask, crop) under <out>/stages/')
+    .option(
+      '--no-save-stages',
+      'skip writing each stage image (text mask, text removed, character mask, crop) under <out>/stages/, kept for review by default',
+    )
     .option(
       '--overwrite',
       "replace a previous prep output in a non-empty output folder: only the files its manifest.json records; files you added there stop the run, named (default: refuse)",
@@ -180,7 +183,7 @@ export function registerPrep(program: Command): void {
             outDir: flags.output,
             config: config.prep,
             overwrite: flags.overwrite ?? false,
-            saveStages: flags.saveStages ?? false,
+            saveStages: flags.saveStages ?? true,
             onMessage: (line) => process.stderr.write(`${line}\n`),
             signal,
             ...bar?.callbacks,
