@@ -463,6 +463,34 @@ describe('datasets', () => {
     expect(again.size).toBe(4);
   });
 
+  it("counts edited captions and takes an empty caption as the folder's `<trigger> <class>`", async () => {
+    const app = await makeApp({ runners: {} });
+    const { characterId, datasetId } = await seedDataset(app);
+    const listed = async () =>
+      (await app.inject({ method: 'GET', url: `/api/characters/${characterId}/datasets` })).json()
+        .datasets[0];
+    expect((await listed()).editedCount).toBe(0);
+    const blank = await app.inject({
+      method: 'PATCH',
+      url: `/api/datasets/${datasetId}/items/a`,
+      payload: { caption: '  ' },
+    });
+    expect(blank.statusCode).toBe(200);
+    expect(blank.json().items[0].caption).toBe('');
+    expect(blank.json().editedCount).toBe(1);
+    await app.inject({
+      method: 'PATCH',
+      url: `/api/datasets/${datasetId}/items/b`,
+      payload: { excluded: true },
+    });
+    expect(await listed()).toEqual(expect.objectContaining({ editedCount: 1, excludedCount: 1 }));
+    // an empty caption file: the trainer (and kohya) caption the image with the folder's `<trigger> <class>`
+    const entries = readZipEntries(
+      (await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}/zip` })).rawPayload,
+    );
+    expect(entries.get('10_mina_tl girl/a.txt')?.toString()).toBe('\n');
+  });
+
   it('sends a JPEG original as image/jpeg and the PNG crop as image/png', async () => {
     const app = await makeApp({ runners: {} });
     const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
@@ -581,17 +609,20 @@ describe('generate jobs', () => {
       );
     expect(progress.map((p) => `${p.step}/${p.total} ${p.message}`)).toEqual([
       '0/4 waiting for the generation worker',
-      '1/3 weight 0.5 (1/2): sampling step 1/3; 0/4 images',
-      '2/3 weight 0.5 (1/2): sampling step 2/3; 0/4 images',
-      '3/3 weight 0.5 (1/2): sampling step 3/3; 0/4 images',
+      // step / total span the sweep: the second weight goes on from the first's steps, not back to 0
+      '1/6 weight 0.5 (1/2): sampling step 1/3; 0/4 images',
+      '2/6 weight 0.5 (1/2): sampling step 2/3; 0/4 images',
+      '3/6 weight 0.5 (1/2): sampling step 3/3; 0/4 images',
       '2/4 2/4 images',
-      '1/3 weight 1 (2/2): sampling step 1/3; 2/4 images',
-      '2/3 weight 1 (2/2): sampling step 2/3; 2/4 images',
-      '3/3 weight 1 (2/2): sampling step 3/3; 2/4 images',
+      '4/6 weight 1 (2/2): sampling step 1/3; 2/4 images',
+      '5/6 weight 1 (2/2): sampling step 2/3; 2/4 images',
+      '6/6 weight 1 (2/2): sampling step 3/3; 2/4 images',
       '4/4 4/4 images',
       '4/4 4/4 images; base model loaded',
     ]);
-    expect(progress[1]?.etaS).toBeCloseTo(0.2);
+    // the ETA of the whole sweep: 5 steps left at the worker's 10 it/s, not the first weight's 2
+    expect(progress[1]?.etaS).toBeCloseTo(0.5);
+    expect(progress[5]?.etaS).toBeCloseTo(0.2);
   });
   it("lists the worker's warning about its request among the job's warnings, and no other request's", async () => {
     const spawn = { command: process.execPath, args: ['-e', WARNING_WORKER], cwd: process.cwd() };

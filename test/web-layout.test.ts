@@ -1,6 +1,6 @@
 // test/web-layout.test.ts — the web app's shell in chromium against a real server on loopback (a stand-in
 // prep runner that holds its job until stopped): no page wider than a 390 px phone, the upload dropzone
-// with the keyboard alone, one prep job from a double click, the error banner cleared by the next action,
+// with the keyboard alone, one prep job from a double click, a caption save error beside its caption until the row's next action,
 // image counts after an exclude, an unknown character id, deleting a character, and a server that cannot be
 // reached.
 import { mkdirSync } from 'node:fs';
@@ -122,18 +122,22 @@ describe('web app shell', () => {
     expect(web.app.catalog.listImages(rei.id).map((image) => image.originalName)).toEqual(['keep.png']);
   }, 30_000);
 
-  it('clears the error banner when the next action starts; counts follow an exclude', async () => {
+  it("shows a caption's save error beside it, in words, until the row's next action; counts follow an exclude", async () => {
     await page.goto(`${url}/#/c/${characterId}/dataset`);
     await page.waitForSelector('[data-testid=dataset-item]');
     const version = page.locator('select').first();
     await expect(version.textContent()).resolves.toContain('2/2 images');
-    const caption = page.locator('[data-testid=caption]').first();
-    await caption.fill('  '); // refused: a caption is not empty
+    const first = page.locator('[data-testid=dataset-item]').first();
+    const caption = first.locator('[data-testid=caption]');
+    await caption.fill('x'.repeat(2001)); // refused: longer than the schema's 2000
     await caption.evaluate((textarea) => (textarea as HTMLTextAreaElement).blur());
-    await banner().waitFor();
-    await page.locator('button:has-text("Exclude")').last().click();
+    const error = first.locator('[data-testid=caption-error]');
+    await error.waitFor();
+    await expect(error.textContent()).resolves.toMatch(/^caption: at most 2000 characters/);
+    await expect(page.locator('main > [role=alert]').count()).resolves.toBe(0); // beside the caption, not the banner
+    await first.locator('button:has-text("Exclude")').click();
     await page.waitForSelector('.item.excluded');
-    await expect(banner().count()).resolves.toBe(0);
+    await expect(error.count()).resolves.toBe(0);
     await expect(version.textContent()).resolves.toContain('1/2 images');
   }, 30_000);
 

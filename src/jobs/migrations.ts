@@ -83,4 +83,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE images ADD COLUMN removed_at TEXT;
   `,
+  // 3: a caption the user edited is marked, so the web app can warn that a rebuilt dataset starts from
+  // fresh captions (the old version keeps its edits).
+  `
+  ALTER TABLE dataset_items ADD COLUMN caption_edited INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -306,11 +306,21 @@ export class CatalogStore {
     return item;
   }
 
+  /** An empty caption is stored as such: the training copy's empty `.txt` means the folder's `<trigger> <class>`. */
   updateDatasetItem(datasetId: string, key: string, patch: { caption?: string; excluded?: boolean }): void {
     const item = this.getDatasetItem(datasetId, key);
+    const edited = patch.caption !== undefined && patch.caption !== item.caption;
     this.db
-      .prepare('UPDATE dataset_items SET caption = ?, excluded = ? WHERE dataset_id = ? AND key = ?')
-      .run(patch.caption ?? item.caption, (patch.excluded ?? item.excluded) ? 1 : 0, datasetId, key);
+      .prepare(
+        'UPDATE dataset_items SET caption = ?, excluded = ?, caption_edited = caption_edited OR ? WHERE dataset_id = ? AND key = ?',
+      )
+      .run(
+        patch.caption ?? item.caption,
+        (patch.excluded ?? item.excluded) ? 1 : 0,
+        edited ? 1 : 0,
+        datasetId,
+        key,
+      );
   }
 
   // ----- artifacts -----
@@ -375,7 +385,8 @@ const CHARACTER_SELECT = `SELECT c.*,
 
 const DATASET_SELECT = `SELECT d.*,
   (SELECT COUNT(*) FROM dataset_items i WHERE i.dataset_id = d.id) AS item_count,
-  (SELECT COUNT(*) FROM dataset_items i WHERE i.dataset_id = d.id AND i.excluded = 1) AS excluded_count
+  (SELECT COUNT(*) FROM dataset_items i WHERE i.dataset_id = d.id AND i.excluded = 1) AS excluded_count,
+  (SELECT COUNT(*) FROM dataset_items i WHERE i.dataset_id = d.id AND i.caption_edited = 1) AS edited_count
   FROM datasets d`;
 
 function toCharacter(row: Row): Character {
@@ -414,6 +425,7 @@ function toDataset(row: Row): Dataset {
     createdAt: String(row.created_at),
     itemCount: Number(row.item_count),
     excludedCount: Number(row.excluded_count),
+    editedCount: Number(row.edited_count),
   };
 }
 

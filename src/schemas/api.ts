@@ -196,6 +196,8 @@ export const datasetSchema = z.object({
   createdAt: isoTime,
   itemCount: z.number().int(),
   excludedCount: z.number().int(),
+  /** Items whose caption the user edited (a rebuilt version starts from fresh captions). */
+  editedCount: z.number().int(),
 });
 export const datasetDetailSchema = datasetSchema.extend({
   items: z.array(datasetItemSchema),
@@ -203,11 +205,11 @@ export const datasetDetailSchema = datasetSchema.extend({
 });
 export const datasetListSchema = z.object({ datasets: z.array(datasetSchema) });
 export const datasetItemParamsSchema = z.object({ id, key: z.string().min(1).max(200) });
-/** One line: kohya reads only the first line of a caption file, so a line break would silently drop the rest. */
+/** One line: kohya reads only the first line of a caption file, so a line break would silently drop the rest.
+ * Empty means the folder's `<trigger> <class>`, as for an empty caption file (the trainer's fallback). */
 const captionSchema = z
   .string()
   .trim()
-  .min(1)
   .max(2000)
   .refine((caption) => !/[\r\n]/.test(caption), {
     message:

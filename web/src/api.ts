@@ -78,6 +78,20 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
   return data as T;
 }
 
+/**
+ * Resolves when `url` answers with its file; else throws the server's ApiError (a LoRA whose file is gone),
+ * so a download link shows an error instead of opening the error's JSON in the tab. HEAD first: the file
+ * itself is not fetched; only a refused HEAD is asked again with GET, for the error's message.
+ */
+export async function checkDownload(url: string): Promise<void> {
+  const token = getToken();
+  const res = await fetch(url, {
+    method: 'HEAD',
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  if (!res.ok) await request<unknown>('GET', url);
+}
+
 export const api = {
   health: () => request<Health>('GET', '/api/health'),
   baseModels: () =>

@@ -10,10 +10,22 @@ import { checkBaseModelOnDisk } from '../../models/base-model.js';
 import type { Job } from '../../schemas/api.js';
 import { type GenerateJobParams, generateJobParamsSchema } from '../../schemas/api.js';
 import { jobRelDir } from '../data-layout.js';
-import type { GeneratedGrid, GeneratedImage, GenerationOutput } from '../generation-service.js';
+import type { GeneratedGrid, GeneratedImage, GenerationOutput, SamplingStep } from '../generation-service.js';
 import type { JobContext } from '../job-queue.js';
 import { resolveDataPath } from '../store.js';
 import type { RunnerDeps } from './default-runners.js';
+
+/**
+ * A sweep's progress over all its weights: the sampling steps of the batches before `s.batch` plus this
+ * one's, out of every batch's (each renders `s.total` steps), and the ETA of what is left at `s.itPerS`
+ * (seconds; null without a rate). A lone weight reads as before.
+ */
+export function sweepProgress(s: SamplingStep): { step: number; total: number; etaS: number | null } {
+  const step = (s.batch - 1) * s.total + s.step;
+  const total = s.batches * s.total;
+  const etaS = s.itPerS && s.itPerS > 0 ? (total - step) / s.itPerS : s.etaS;
+  return { step, total, etaS };
+}
 
 /** Records each generated file once as an artifact of the job (image or grid). */
 function createArtifactRecorder(deps: RunnerDeps, job: Job, params: GenerateJobParams) {
@@ -88,13 +100,11 @@ export function createGenerateRunner(deps: RunnerDeps) {
         warned.add(message);
         context.emit({ type: 'log', level: 'warn', message });
       },
-      // Within a batch, step/total are the sampling steps of that weight; the message keeps the image count.
+      // step/total and the ETA span the whole sweep (a weight's own step is in the message, with the image count).
       onStep: (s) =>
         context.progress({
-          step: s.step,
-          total: s.total,
+          ...sweepProgress(s),
           itPerS: s.itPerS,
-          etaS: s.etaS,
           message: `weight ${s.weight} (${s.batch}/${s.batches}): sampling step ${s.step}/${s.total}; ${recorder.imageIds.length}/${total} images`,
         }),
     });

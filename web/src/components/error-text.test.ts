@@ -16,12 +16,37 @@ describe('errorText', () => {
       ),
     ).toBe('trigger: one word: no spaces, got "a b"; name: Too small, got "".');
     expect(readableServerMessage('invalid request: body.params.training.lora.rank: too big, got 999.')).toBe(
-      'training.lora.rank: too big, got 999.',
+      'rank: too big, got 999.',
     );
     expect(errorText(new Error('invalid request: body.name: Too small.'), 400)).toBe('name: Too small.');
     expect(errorText(new Error('prep: the character has no screenshots yet; upload some first.'), 400)).toBe(
       'prep: the character has no screenshots yet; upload some first.',
     );
     expect(errorText(new Error('invalid request: body.x: y'), 500)).toBe('invalid request: body.x: y'); // not a 4xx
+  });
+
+  it("says zod's limits in plain words and drops the request's paths", () => {
+    expect(
+      readableServerMessage(
+        'invalid request: body.name: Too big: expected string to have <=80 characters, got "Princess Mina-…"',
+      ),
+    ).toBe('name: at most 80 characters, got "Princess Mina-…"');
+    expect(
+      readableServerMessage(
+        'invalid request: body.caption: Too small: expected string to have >=1 characters',
+      ),
+    ).toBe('caption: must not be empty');
+    expect(readableServerMessage('body.params.training.steps: Too big: expected number to be <=100000')).toBe(
+      'steps: at most 100000',
+    );
+    expect(
+      errorText(
+        new Error('params.training.baseModel: stablediffusionapi/anything-v5 is not downloaded'),
+        400,
+      ),
+    ).toBe('baseModel: stablediffusionapi/anything-v5 is not downloaded');
+    expect(
+      readableServerMessage('invalid request: body.name: Invalid input: expected string, received undefined'),
+    ).toBe('name: required');
   });
 });

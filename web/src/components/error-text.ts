@@ -1,12 +1,33 @@
 // web/src/components/error-text.ts — the error banner's text (pure): a fetch that never reached the server
 // says so, and a request the server refused names the form's field ("trigger: ..."), not the request's
-// JSON path ("invalid request: body.trigger: ..."), which is the API's wording for API clients.
+// JSON path ("invalid request: body.params.training.trigger: ..."), in words rather than zod's ("Too big:
+// expected string to have <=80 characters" reads "at most 80 characters"), which is the API's wording for
+// API clients.
 
 export const UNREACHABLE = 'Cannot reach the toonlora server (is `toonlora serve` still running?)';
 
-/** The server's 4xx message as a page shows it: without the `invalid request:` prefix and `body.` paths. */
+/** zod's issue wording and the plain words a page shows instead. */
+const ZOD_PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/Too small: expected string to have >=1 characters?/g, 'must not be empty'],
+  [/Too big: expected string to have <=(\d+) characters?/g, 'at most $1 characters'],
+  [/Too small: expected string to have >=(\d+) characters?/g, 'at least $1 characters'],
+  [/Too big: expected (?:number|int) to be <=?(\d+(?:\.\d+)?)/g, 'at most $1'],
+  [/Too small: expected (?:number|int) to be >=?(\d+(?:\.\d+)?)/g, 'at least $1'],
+  [/Too big: expected array to have <=(\d+) items?/g, 'at most $1 items'],
+  [/Invalid input: expected (\w+), received undefined/g, 'required'],
+  [/Invalid input: expected (\w+), received (\w+)/g, 'expected a $1, got a $2'],
+];
+
+/**
+ * The server's message as a page shows it: without the `invalid request:` prefix, a field named by its last
+ * path segment (`body.params.training.baseModel:` reads `baseModel:`), zod's phrasing in plain words.
+ */
 export function readableServerMessage(message: string): string {
-  return message.replace(/^invalid request: /, '').replace(/(^|; )body\.(?:params\.)?/g, '$1');
+  let text = message
+    .replace(/^invalid request: /, '')
+    .replace(/(^|; )(?:body|params|query)\.(?:[\w-]+\.)*([\w-]+):/g, '$1$2:');
+  for (const [pattern, words] of ZOD_PHRASES) text = text.replace(pattern, words);
+  return text;
 }
 
 /** The banner's text for anything an action threw; `status` is the HTTP status when the server answered. */

@@ -1,7 +1,8 @@
 // web/src/components/job-status.tsx — a job's status line: status badge, step / total, loss, it/s, ETA
 // (live figures only while the job runs, see job-view.ts's jobFigures), the status message (a final
 // status' error) and under it the job's warnings.
-import { jobFigures } from './job-view.js';
+import { readableServerMessage } from './error-text.js';
+import { finalSummary, jobFigures } from './job-view.js';
 import type { JobView } from './use-job.js';
 
 function formatEta(seconds: number | null | undefined): string {
@@ -10,8 +11,10 @@ function formatEta(seconds: number | null | undefined): string {
   return s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
 }
 
-export function JobStatusLine({ view }: { view: JobView }) {
+/** `summaryWarning`: the final summary reads as a warning (a prep that made no crop). */
+export function JobStatusLine({ view, summaryWarning = false }: { view: JobView; summaryWarning?: boolean }) {
   const f = jobFigures(view);
+  const summary = finalSummary(view);
   return (
     <div className="job-status">
       <span className={`badge ${view.status ?? 'none'}`} data-testid="job-status">
@@ -26,9 +29,14 @@ export function JobStatusLine({ view }: { view: JobView }) {
           {f.message && <> · {f.message}</>}
         </span>
       )}
+      {summary && (
+        <span className={summaryWarning ? 'message field-warning' : 'figures'} data-testid="job-summary">
+          {summary}
+        </span>
+      )}
       {view.message && (
         <span className="message" data-testid="job-message">
-          {view.message}
+          {readableServerMessage(view.message)}
         </span>
       )}
       {view.warnings.length > 0 && (

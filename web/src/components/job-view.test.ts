@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_JOB_VIEW, jobFigures, jobViewAfter, resumeLabel } from './job-view.js';
+import {
+  activeJobOf,
+  EMPTY_JOB_VIEW,
+  finalSummary,
+  jobFigures,
+  jobViewAfter,
+  resumeLabel,
+} from './job-view.js';
 
 describe('jobViewAfter', () => {
   it('keeps the distinct warn log lines in order and leaves info and debug lines out', () => {
@@ -86,5 +93,31 @@ describe('resumeLabel', () => {
     expect(resumeLabel(null, view)).toBe('Resume from checkpoint');
     // after a reload, the job object has it before any event arrives
     expect(resumeLabel('jobs/j1/run/checkpoints/step-000022', EMPTY_JOB_VIEW)).toBe('Resume from checkpoint');
+  });
+});
+
+describe('finalSummary', () => {
+  it("keeps a succeeded job's last progress message and where a stopped job stopped", () => {
+    let view = jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' });
+    view = jobViewAfter(view, {
+      type: 'progress',
+      progress: { step: 2, total: 2, message: '0 crops from 2 screenshots (0 ok, 2 skipped, 0 failed)' },
+    });
+    expect(finalSummary(view)).toBeNull(); // running: the status line shows it
+    expect(finalSummary(jobViewAfter(view, { type: 'status', status: 'succeeded' }))).toBe(
+      '0 crops from 2 screenshots (0 ok, 2 skipped, 0 failed)',
+    );
+    let train = jobViewAfter(EMPTY_JOB_VIEW, { type: 'progress', progress: { step: 120, total: 400 } });
+    train = jobViewAfter(train, { type: 'checkpoint', step: 100, path: 'jobs/j/run/checkpoint-100' });
+    train = jobViewAfter(train, { type: 'status', status: 'cancelled' });
+    expect(finalSummary(train)).toBe('stopped at step 120 / 400 · checkpoint at step 100');
+  });
+});
+
+describe('activeJobOf', () => {
+  it('follows the queued or running job a second tab started', () => {
+    const jobs = [{ status: 'succeeded' }, { status: 'running' }] as const;
+    expect(activeJobOf(jobs)).toBe(jobs[1]);
+    expect(activeJobOf([{ status: 'failed' as const }])).toBeNull();
   });
 });

@@ -16,6 +16,8 @@ export interface JobView {
   warnings: string[];
   /** The last checkpoint the job reported (a train job resumes from it); null before the first. */
   checkpoint: string | null;
+  /** The step of that checkpoint; null before the first. */
+  checkpointStep: number | null;
 }
 
 export const EMPTY_JOB_VIEW: JobView = {
@@ -26,6 +28,7 @@ export const EMPTY_JOB_VIEW: JobView = {
   samples: [],
   warnings: [],
   checkpoint: null,
+  checkpointStep: null,
 };
 
 /** `view` after the job reported `body`. A progress event replaces the loss points from its step on (a
@@ -45,7 +48,7 @@ export function jobViewAfter(view: JobView, body: JobEventBody): JobView {
     case 'sample':
       return { ...view, samples: [...view.samples, ...body.urls.map((url) => ({ step: body.step, url }))] };
     case 'checkpoint':
-      return { ...view, checkpoint: body.path };
+      return { ...view, checkpoint: body.path, checkpointStep: body.step };
     case 'log':
       if (body.level !== 'warn' || view.warnings.includes(body.message)) return view;
       return { ...view, warnings: [...view.warnings, body.message] };
@@ -93,4 +96,24 @@ export function jobFigures(view: JobView): JobFigures | null {
     etaS: running ? number(p.etaS) : null,
     message: running ? (p.message ?? null) : null,
   };
+}
+
+/**
+ * The line a final job keeps under its badge: a succeeded job's last progress message (prep's "3 crops
+ * from 4 screenshots (…)"), or where a stopped train job stopped ("stopped at step 120 / 400 · checkpoint
+ * at step 100"); null when there is none or the job is not final.
+ */
+export function finalSummary(view: Pick<JobView, 'status' | 'progress' | 'checkpointStep'>): string | null {
+  if (view.status === null || !isFinalStatus(view.status)) return null;
+  const p = view.progress;
+  if (view.status === 'succeeded') return p?.message ?? null;
+  const parts: string[] = [];
+  if (p && p.step > 0) parts.push(`stopped at step ${p.step} / ${p.total}`);
+  if (view.checkpointStep !== null) parts.push(`checkpoint at step ${view.checkpointStep}`);
+  return parts.length > 0 ? parts.join(' · ') : null;
+}
+
+/** The character's queued or running job among `jobs` (newest first, as the API lists them), to follow. */
+export function activeJobOf<J extends { status: JobStatus }>(jobs: readonly J[]): J | null {
+  return jobs.find((j) => j.status === 'queued' || j.status === 'running') ?? null;
 }

@@ -2,7 +2,21 @@
 // form (name, trigger, class word).
 import { type FormEvent, useEffect, useState } from 'react';
 import type { Character } from '../../../src/schemas/api.js';
+import { characterCreateSchema } from '../../../src/schemas/api.js';
+import { prepConfigSchema } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
+import { activeJobOf } from '../components/job-view.js';
+
+/** The inputs' maxLength: the schema's limits, so the browser stops typing where the server would refuse. */
+const MAX_LENGTH = {
+  name: characterCreateSchema.shape.name.maxLength ?? undefined,
+  trigger: prepConfigSchema.shape.trigger.unwrap().maxLength ?? undefined,
+  classWord: prepConfigSchema.shape.classWord.unwrap().maxLength ?? undefined,
+};
+
+/** What a Delete says instead of asking while one of the character's jobs is queued or running. */
+export const DELETE_WHILE_RUNNING =
+  'A training, dataset build or generation is running for this character: cancel it first (or let it finish), then delete.';
 
 /** `1 screenshot`, `2 screenshots`. */
 function count(n: number, noun: string): string {
@@ -44,9 +58,16 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
     }
   };
 
-  const remove = (c: Character) => {
-    if (!window.confirm(deleteQuestion(c))) return;
-    api.deleteCharacter(c.id).then(load, onError);
+  // A running job blocks the delete: say so before asking, in words (the API's refusal names job ids).
+  const remove = async (c: Character) => {
+    try {
+      if (activeJobOf(await api.jobs(c.id))) throw new Error(DELETE_WHILE_RUNNING);
+      if (!window.confirm(deleteQuestion(c))) return;
+      await api.deleteCharacter(c.id);
+      load();
+    } catch (error) {
+      onError(error);
+    }
   };
 
   return (
@@ -57,7 +78,7 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
           <div key={c.id} className="card" data-testid="character-card">
             <a className="card-link" href={`#/c/${c.id}/upload`}>
               <strong>{c.name}</strong>
-              <span className="muted">
+              <span className="muted card-words" title={`${c.trigger} · ${c.classWord}`}>
                 {c.trigger} · {c.classWord}
               </span>
               <span className="muted small">{cardCounts(c)}</span>
@@ -81,6 +102,7 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
           <input
             name="name"
             required
+            maxLength={MAX_LENGTH.name}
             value={form.name}
             onChange={(e) => setForm({ ...form, name: e.target.value })}
           />
@@ -90,6 +112,7 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
           <input
             name="trigger"
             required
+            maxLength={MAX_LENGTH.trigger}
             placeholder="e.g. sks"
             value={form.trigger}
             onChange={(e) => setForm({ ...form, trigger: e.target.value })}
@@ -100,6 +123,7 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
           <input
             name="classWord"
             required
+            maxLength={MAX_LENGTH.classWord}
             value={form.classWord}
             onChange={(e) => setForm({ ...form, classWord: e.target.value })}
           />

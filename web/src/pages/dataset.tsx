@@ -1,8 +1,12 @@
 // web/src/pages/dataset.tsx — dataset review: per item the original / text removed / mask / crop side
-// by side, the caption editable inline, exclude / re-include; skipped files with reasons; zip download.
+// by side, the caption editable inline (a save error shown under it), exclude / re-include; skipped files
+// with reasons; zip download.
 import { useEffect, useState } from 'react';
 import type { Character, Dataset, DatasetDetail, DatasetItem } from '../../../src/schemas/api.js';
-import { api } from '../api.js';
+import { ApiError, api } from '../api.js';
+import { captionFromInput, captionToSave, skippedReasonText } from '../components/dataset-review.js';
+import { errorText } from '../components/error-text.js';
+import { DownloadLink } from '../components/download-link.js';
 
 function Stage({ label, url }: { label: string; url: string | null }) {
   return (
@@ -13,15 +17,30 @@ function Stage({ label, url }: { label: string; url: string | null }) {
   );
 }
 
+type ItemPatch = { caption?: string; excluded?: boolean };
+
 function ItemRow({
   item,
+  emptyCaption,
   onPatch,
 }: {
   item: DatasetItem;
-  onPatch: (body: { caption?: string; excluded?: boolean }) => void;
+  /** What an empty caption trains as: `<trigger> <class>`. */
+  emptyCaption: string;
+  onPatch: (body: ItemPatch) => Promise<unknown>;
 }) {
   const [caption, setCaption] = useState(item.caption);
+  const [error, setError] = useState<string | null>(null);
   useEffect(() => setCaption(item.caption), [item.caption]);
+  const patch = (body: ItemPatch) => {
+    setError(null);
+    onPatch(body).catch((e: unknown) => setError(errorText(e, e instanceof ApiError ? e.status : undefined)));
+  };
+  const save = () => {
+    const text = captionToSave(caption);
+    setCaption(text);
+    if (text !== item.caption) patch({ caption: text });
+  };
   return (
     <div className={`item ${item.excluded ? 'excluded' : ''}`} data-testid="dataset-item">
       <div className="stages">
@@ -36,15 +55,21 @@ function ItemRow({
           value={caption}
           rows={3}
           data-testid="caption"
+          placeholder={`empty: trains as "${emptyCaption}"`}
           // Captions are one line (the API refuses line breaks: kohya reads only the first line).
-          onChange={(e) => setCaption(e.target.value.replace(/\s*[\r\n]+\s*/g, ', '))}
-          onBlur={() => caption !== item.caption && onPatch({ caption })}
+          onChange={(e) => setCaption(captionFromInput(e.target.value))}
+          onBlur={() => captionToSave(caption) !== item.caption && save()}
         />
+        {error && (
+          <p className="error small" role="alert" data-testid="caption-error">
+            {error}
+          </p>
+        )}
         <div className="row">
-          <button type="button" disabled={caption === item.caption} onClick={() => onPatch({ caption })}>
+          <button type="button" disabled={captionToSave(caption) === item.caption} onClick={save}>
             Save caption
           </button>
-          <button type="button" className="secondary" onClick={() => onPatch({ excluded: !item.excluded })}>
+          <button type="button" className="secondary" onClick={() => patch({ excluded: !item.excluded })}>
             {item.excluded ? 'Re-include' : 'Exclude'}
           </button>
         </div>
@@ -90,8 +115,10 @@ export function DatasetPage({
       ),
     );
   };
-  const patch = (key: string) => (body: { caption?: string; excluded?: boolean }) =>
-    selected && api.patchItem(selected, key, body).then(showDetail, onError);
+  /** Rejects with the API's error: the item shows it beside its caption, not in the page's banner. */
+  const patch = (key: string) => async (body: ItemPatch) => {
+    if (selected) showDetail(await api.patchItem(selected, key, body));
+  };
 
   return (
     <section>
@@ -108,13 +135,18 @@ export function DatasetPage({
           </select>
         </label>
         {selected && (
-          <a className="button secondary" href={`/api/datasets/${selected}/zip`}>
+          <DownloadLink className="button secondary" href={`/api/datasets/${selected}/zip`} onError={onError}>
             Download zip (kohya layout)
-          </a>
+          </DownloadLink>
         )}
       </div>
       {detail?.items.map((item) => (
-        <ItemRow key={item.key} item={item} onPatch={patch(item.key)} />
+        <ItemRow
+          key={item.key}
+          item={item}
+          emptyCaption={`${character.trigger} ${character.classWord}`}
+          onPatch={patch(item.key)}
+        />
       ))}
       {detail && detail.skipped.length > 0 && (
         <div className="panel">
@@ -122,7 +154,7 @@ export function DatasetPage({
           <ul data-testid="skipped">
             {detail.skipped.map((s) => (
               <li key={s.source}>
-                <b>{s.source.split('/').pop()}</b> ({s.status}): {s.reason}
+                <b>{s.source.split('/').pop()}</b> ({s.status}): {skippedReasonText(s.source, s.reason)}
               </li>
             ))}
           </ul>

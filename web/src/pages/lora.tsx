@@ -3,10 +3,12 @@
 import { useEffect, useState } from 'react';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
 import { api } from '../api.js';
+import { DownloadLink } from '../components/download-link.js';
+import { formatMetaValue } from '../components/metadata-format.js';
 
-/** Compatibility verdicts read better as one line: `a1111 ✓ · comfyui ✓ · diffusers ✗ (2 unmapped)`. */
-function formatValue(key: string, value: unknown): string {
-  if (typeof value === 'string') return value;
+/** Compatibility verdicts read better as one line: `a1111 ✓ · comfyui ✓ · diffusers ✗ (2 unmapped)`; other
+ * values as metadata-format.ts writes them (null: nothing worth a row). */
+function formatValue(key: string, value: unknown): string | null {
   if (key === 'compatibility' && Array.isArray(value)) {
     return value
       .map((v: { loader: string; ok: boolean; unmappedKeys?: unknown[] }) =>
@@ -14,23 +16,24 @@ function formatValue(key: string, value: unknown): string {
       )
       .join(' · ');
   }
-  return JSON.stringify(value);
+  return formatMetaValue(key, value);
 }
 
 function MetadataTable({ data }: { data: Record<string, unknown> }) {
+  const rows = Object.entries(data)
+    .map(([key, value]) => [key, formatValue(key, value)] as const)
+    .filter((row): row is readonly [string, string] => row[1] !== null);
   return (
     <table className="meta">
       <tbody>
-        {Object.entries(data)
-          .filter(([, value]) => value !== undefined)
-          .map(([key, value]) => (
-            <tr key={key}>
-              <th>{key}</th>
-              <td>
-                <code>{formatValue(key, value)}</code>
-              </td>
-            </tr>
-          ))}
+        {rows.map(([key, text]) => (
+          <tr key={key}>
+            <th>{key}</th>
+            <td>
+              <code>{text}</code>
+            </td>
+          </tr>
+        ))}
       </tbody>
     </table>
   );
@@ -93,17 +96,25 @@ export function LoraPage({
         </select>
         {selected && (
           <>
-            <a className="button" href={`/api/loras/${selected}/download?format=kohya`}>
+            <DownloadLink
+              className="button"
+              href={`/api/loras/${selected}/download?format=kohya`}
+              onError={onError}
+            >
               Download (WebUI / kohya)
-            </a>
+            </DownloadLink>
             {inspect?.inspect.algorithm === 'lokr' ? (
               <span className="muted" title="diffusers' load_lora_weights has no SD1.5 LoKr format">
                 LoKr: no diffusers format (toonlora, the WebUI and ComfyUI load the kohya file)
               </span>
             ) : (
-              <a className="button secondary" href={`/api/loras/${selected}/download?format=diffusers`}>
+              <DownloadLink
+                className="button secondary"
+                href={`/api/loras/${selected}/download?format=diffusers`}
+                onError={onError}
+              >
                 Download (diffusers)
-              </a>
+              </DownloadLink>
             )}
           </>
         )}

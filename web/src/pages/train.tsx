@@ -1,12 +1,14 @@
 // web/src/pages/train.tsx — the training form (defaults from the shared config schema; after a reload, the
-// settings of the character's latest train job, which it reopens), the live loss chart, it/s and ETA, sample
-// images as they appear, cancel and resume.
-import { type FormEvent, useEffect, useState } from 'react';
+// settings of the character's latest train job, which it reopens; the newest dataset version preselected),
+// the live loss chart, it/s and ETA, sample images as they appear, cancel and resume. While no job runs it
+// re-reads the character's jobs, so a run another tab started is followed, not queued twice.
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { BaseModelChoice, Character, Dataset, Job } from '../../../src/schemas/api.js';
 import { LORA_ALGORITHMS } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import { JobStatusLine } from '../components/job-status.js';
-import { resumeLabel } from '../components/job-view.js';
+import { datasetVersionLabel, newestDatasetId, trainBlockReason } from '../components/dataset-versions.js';
+import { activeJobOf, resumeLabel } from '../components/job-view.js';
 import { LossChart } from '../components/loss-chart.js';
 import { NumberInput } from '../components/number-input.js';
 import {
@@ -23,6 +25,9 @@ import {
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 
+/** How often the page re-reads the character's jobs and datasets while no job runs. */
+const JOBS_POLL_MS = 5000;
+
 const ALGORITHM_LABELS: Record<LoraAlgorithm, string> = {
   lora: 'LoRA',
   lokr: 'LoKr (LyCORIS Kronecker product: smaller, usually a higher learning rate)',
@@ -37,6 +42,8 @@ export function TrainPage({
 }) {
   const [datasets, setDatasets] = useState<Dataset[]>([]);
   const [datasetId, setDatasetId] = useState('');
+  /** Whether the user chose a version in this visit: then a newer one does not replace the choice. */
+  const picked = useRef(false);
   const [form, setForm] = useState<TrainForm>(INITIAL_TRAIN_FORM);
   const [baseModels, setBaseModels] = useState<BaseModelChoice[]>([]);
   const [formError, setFormError] = useState<string | null>(null);
@@ -52,26 +59,23 @@ export function TrainPage({
     api.baseModels().then(setBaseModels, () => setBaseModels([]));
   }, []);
 
+  const showDatasets = (list: Dataset[]) => {
+    setDatasets(list);
+    if (!picked.current) setDatasetId(newestDatasetId(list));
+  };
+
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
     setLoaded('loading');
-    const datasetsLoaded = api.datasets(character.id).then((list) => {
-      setDatasets(list);
-      setDatasetId(list[list.length - 1]?.id ?? '');
-      return list;
-    });
-    datasetsLoaded.catch(onError);
-    // Reopen the latest train job with its settings in the form (and its dataset, when still listed).
+    picked.current = false;
+    api.datasets(character.id).then(showDatasets, onError);
+    // Reopen the latest train job with its settings in the form; the dataset stays the newest version.
     api.jobs(character.id, 'train').then(
-      async (jobs) => {
+      (jobs) => {
         const latest = jobs[0] ?? null;
         setJob(latest);
         setLoaded('ok');
-        if (!latest) return;
-        setForm(trainFormFromParams(latest.params));
-        const list = await datasetsLoaded.catch(() => []);
-        if (list.some((d) => d.id === latest.params.datasetId))
-          setDatasetId(latest.params.datasetId as string);
+        if (latest) setForm(trainFormFromParams(latest.params));
       },
       (error) => {
         setLoaded('failed');
@@ -79,6 +83,26 @@ export function TrainPage({
       },
     );
   }, [character.id]);
+
+  const status = view.status ?? job?.status;
+  const active = status === 'running' || status === 'queued';
+  // Another tab may start a run (or build a dataset): follow it instead of offering a duplicate. Quiet on
+  // errors: the banner would flash every few seconds while the server is down.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: restart when the character or the job's state changes
+  useEffect(() => {
+    if (active || loaded !== 'ok') return;
+    const timer = setInterval(() => {
+      api.jobs(character.id, 'train').then(
+        (jobs) => {
+          const running = activeJobOf(jobs);
+          if (running) setJob(running);
+        },
+        () => {},
+      );
+      api.datasets(character.id).then(showDatasets, () => {});
+    }, JOBS_POLL_MS);
+    return () => clearInterval(timer);
+  }, [character.id, active, loaded]);
 
   const start = (event: FormEvent) => {
     event.preventDefault();
@@ -109,7 +133,8 @@ export function TrainPage({
       onError(error);
     }
   };
-  const status = view.status ?? job?.status;
+  const blocked = trainBlockReason(datasets.find((d) => d.id === datasetId));
+  const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   // The chart's axis: the job's own step count until its first progress event says so.
   const total = view.progress?.total ?? (job ? trainStepsOf(job.params) : 0);
   const note = baseModelNote(form.baseModel, baseModels);
@@ -121,14 +146,26 @@ export function TrainPage({
         <h3>Train a LoRA</h3>
         <label>
           Dataset
-          <select value={datasetId} onChange={(e) => setDatasetId(e.target.value)} required>
+          <select
+            value={datasetId}
+            onChange={(e) => {
+              picked.current = true;
+              setDatasetId(e.target.value);
+            }}
+            required
+          >
             {datasets.map((d, i) => (
               <option key={d.id} value={d.id}>
-                v{i + 1} ({d.itemCount - d.excludedCount} images)
+                {datasetVersionLabel(datasets, i, time)}
               </option>
             ))}
           </select>
         </label>
+        {loaded === 'ok' && blocked && (
+          <p className="field-note wide small field-warning" data-testid="dataset-note">
+            {blocked}
+          </p>
+        )}
         <label>
           Base model
           <input
@@ -192,7 +229,10 @@ export function TrainPage({
         )}
         <button
           type="submit"
-          disabled={!datasetId || starting || status === 'running' || status === 'queued'}
+          disabled={blocked !== null || starting || active}
+          title={
+            blocked ?? (active ? 'A training run is going: cancel it or let it finish first.' : undefined)
+          }
         >
           Start training
         </button>
@@ -204,7 +244,7 @@ export function TrainPage({
             <JobStatusLine view={view} />
             <LossChart points={view.losses} totalSteps={total} />
             <div className="row">
-              {(status === 'running' || status === 'queued') && (
+              {active && (
                 <button type="button" className="secondary" onClick={() => act('cancel')}>
                   Cancel
                 </button>

@@ -1,9 +1,11 @@
 // web/src/pages/upload.tsx — drag-and-drop multi-upload with progress (the dropzone is a button, so Tab
 // reaches it and Enter / Space open the file chooser), the uploaded screenshots, and "build dataset" (a
 // prep job, with the stage choices `toonlora prep` has as flags) with its live status. Every refused file is
-// listed with its reason, also when all of them were refused.
+// listed with its reason, also when all of them were refused. A rebuild over a reviewed version asks first
+// (the new version starts from fresh captions), and a prep that made no crop says so instead of offering
+// the empty version.
 import { type DragEvent, useEffect, useRef, useState } from 'react';
-import type { Character, Job, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
+import type { Character, Dataset, Job, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
 import {
   captionerSchema,
   charactersSchema,
@@ -12,6 +14,7 @@ import {
   segmenterSchema,
 } from '../../../src/schemas/config.js';
 import { api, uploadImages } from '../api.js';
+import { rebuildWarning } from '../components/dataset-versions.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { rejectionsFromError, type UploadRejection } from '../components/upload-rejections.js';
 import { useJob } from '../components/use-job.js';
@@ -41,6 +44,9 @@ export function UploadPage({
   const [progress, setProgress] = useState<number | null>(null);
   const [rejected, setRejected] = useState<UploadRejection[]>([]);
   const [prepJob, setPrepJob] = useState<Job | null>(null);
+  /** The character's dataset versions, oldest first (null until read): the rebuild warning and the
+   * finished prep's version. */
+  const [datasets, setDatasets] = useState<Dataset[] | null>(null);
   const { busy: submitting, once } = useSubmitOnce();
   const [hover, setHover] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -53,6 +59,9 @@ export function UploadPage({
   const prep = useJob(prepJob?.id ?? null);
   const prepStatus = prep.status ?? prepJob?.status;
   const prepActive = prepStatus === 'queued' || prepStatus === 'running';
+  // The finished prep's version: a job that made no crop leaves one with no image, not worth a review.
+  const builtVersion = datasets?.find((d) => d.jobId === prepJob?.id);
+  const noCrops = prep.status === 'succeeded' && builtVersion?.itemCount === 0;
 
   const load = () => api.images(character.id).then(setImages, onError);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
@@ -60,6 +69,10 @@ export function UploadPage({
     load();
     api.jobs(character.id).then((jobs) => setPrepJob(jobs.find((j) => j.kind === 'prep') ?? null), onError);
   }, [character.id]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when a prep job ends
+  useEffect(() => {
+    api.datasets(character.id).then(setDatasets, () => setDatasets(null));
+  }, [character.id, prep.status]);
 
   const send = async (files: File[]) => {
     if (files.length === 0) return;
@@ -87,6 +100,8 @@ export function UploadPage({
   const buildDataset = () =>
     once(async () => {
       try {
+        const warning = rebuildWarning(await api.datasets(character.id));
+        if (warning && !window.confirm(warning)) return;
         setPrepJob(await api.submitJob({ kind: 'prep', characterId: character.id, params: { options } }));
       } catch (error) {
         onError(error);
@@ -172,8 +187,16 @@ export function UploadPage({
         <button type="button" disabled={!images?.length || submitting || prepActive} onClick={buildDataset}>
           Build dataset from {images?.length ?? 0} screenshot{images?.length === 1 ? '' : 's'}
         </button>
-        {prepJob && <JobStatusLine view={prep} />}
-        {prep.status === 'succeeded' && <a href={`#/c/${character.id}/dataset`}>Review the dataset →</a>}
+        {prepJob && <JobStatusLine view={prep} summaryWarning={noCrops} />}
+        {noCrops && (
+          <p className="field-warning" data-testid="no-crops">
+            No character was found in these screenshots, so the new dataset version is empty and cannot be
+            trained. Try other screenshots or another character cut-out.
+          </p>
+        )}
+        {prep.status === 'succeeded' && builtVersion && !noCrops && (
+          <a href={`#/c/${character.id}/dataset`}>Review the dataset →</a>
+        )}
       </div>
     </section>
   );
