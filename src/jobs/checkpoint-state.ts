@@ -1,15 +1,15 @@
 // src/jobs/checkpoint-state.ts — frees what a finished train run no longer needs: each checkpoint's
 // `training_state.pt` (optimizer, scheduler, scaler and RNG state, about twice the adapter), which only a
 // resume reads, and a succeeded job cannot be resumed. The adapters stay (users compare them). The layout
-// is the trainer's (trainer/toonlora_trainer/checkpoint.py): <run>/checkpoints/step-NNNNNN/, written
-// under `.step-NNNNNN.partial` first.
+// is the trainer's (trainer/toonlora_trainer/checkpoint.py), as src/worker/run-folder.ts reads it:
+// <run>/checkpoints/step-NNNNNN/, written under `.step-NNNNNN.partial` first.
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-
-/** The resume-only file in each checkpoint folder (checkpoint.py TRAINING_STATE). */
-export const TRAINING_STATE_FILE = 'training_state.pt';
-const CHECKPOINT_DIR = /^step-\d{6,}$/;
-const PARTIAL_DIR = /^\.step-\d{6,}\.partial$/;
+import {
+  CHECKPOINT_FOLDER,
+  PARTIAL_CHECKPOINT_FOLDER,
+  TRAINING_STATE_FILE,
+} from '../worker/run-folder.js';
 
 /** What removeResumeState freed: checkpoint folders touched and bytes removed. */
 export interface ResumeStateRemoved {
@@ -34,12 +34,12 @@ export async function removeResumeState(runDir: string): Promise<ResumeStateRemo
   const removed: ResumeStateRemoved = { checkpoints: 0, bytes: 0 };
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
-    if (PARTIAL_DIR.test(entry.name)) {
+    if (PARTIAL_CHECKPOINT_FOLDER.test(entry.name)) {
       await rm(join(root, entry.name), { recursive: true, force: true });
       continue;
     }
     const state = join(root, entry.name, TRAINING_STATE_FILE);
-    const bytes = CHECKPOINT_DIR.test(entry.name) ? await sizeOf(state) : 0;
+    const bytes = CHECKPOINT_FOLDER.test(entry.name) ? await sizeOf(state) : 0;
     if (bytes === 0) continue;
     await rm(state, { force: true });
     removed.checkpoints += 1;

@@ -227,28 +227,28 @@ export async function loraFileForDiffusers(path: string, cacheFolder: string): P
       note: `${needed.why}, and it could not be converted (${reason}); some modules may apply at the wrong strength.`,
     };
   }
-  await pruneStaleCopies(cacheFolder, copy);
+  await pruneStaleCopies(cacheFolder, copy, path);
   return { path: copy, note };
 }
 
 /**
  * Removes the copies in `cacheFolder` that no longer serve: those of an older version of the same
  * original, and those whose original is gone (a deleted run or character). A copy is matched to its
- * original by its COPY_SOURCE_METADATA_KEY; a file without one, or that does not read, is left alone.
+ * original by its COPY_SOURCE_METADATA_KEY (`keep` was just made from `original`); a file without one,
+ * or that does not read, is left alone.
  */
-async function pruneStaleCopies(cacheFolder: string, keep: string): Promise<void> {
+async function pruneStaleCopies(cacheFolder: string, keep: string, original: string): Promise<void> {
   const source = async (file: string) => {
     const reader = await openSafetensors(file);
     await reader.close();
     return reader.header.metadata[COPY_SOURCE_METADATA_KEY];
   };
-  const kept = await source(keep);
   const names = await readdir(cacheFolder).catch(() => []);
   for (const name of names) {
     const file = join(cacheFolder, name);
     if (file === keep || !name.endsWith('.safetensors')) continue;
-    const original = await source(file).catch(() => undefined);
-    if (original === undefined) continue;
-    if (original === kept || !existsSync(original)) await rm(file, { force: true });
+    const copyOf = await source(file).catch(() => undefined);
+    if (copyOf === undefined) continue;
+    if (copyOf === original || !existsSync(copyOf)) await rm(file, { force: true });
   }
 }

@@ -86,8 +86,10 @@ export function checkBaseModelName(field: string, name: string, options: BaseMod
 export function workerBaseModel(name: string, options: BaseModelOptions = {}): string {
   const id = registryBaseModelId(name);
   if (id === undefined) {
+    const local = localBasePath(name, options);
+    if (local) return local;
     checkBaseModelName('--base / baseModel', name, options);
-    return localBasePath(name, options) ?? name;
+    return name;
   }
   const { source } = getModelEntry(id);
   return findModelDir(id, options) ?? (source.kind === 'huggingface' ? source.repo : name);

@@ -6,9 +6,14 @@ import { join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 
 /** checkpoint.py CHECKPOINT_PATTERN: `step-` and the step, zero-padded to 6 digits or more. */
-const CHECKPOINT_FOLDER = /^step-(\d{6,})$/;
-/** checkpoint.py TRAINING_STATE: a checkpoint folder is complete once this file is in it (it is renamed into place). */
-const TRAINING_STATE = 'training_state.pt';
+export const CHECKPOINT_FOLDER = /^step-(\d{6,})$/;
+/** A checkpoint folder the trainer is still writing (checkpoint.py save_checkpoint), renamed to step-NNNNNN when done. */
+export const PARTIAL_CHECKPOINT_FOLDER = /^\.step-\d{6,}\.partial$/;
+/**
+ * checkpoint.py TRAINING_STATE: the resume-only state (optimizer, scheduler, RNG); a checkpoint folder is
+ * complete once this file is in it (it is renamed into place).
+ */
+export const TRAINING_STATE_FILE = 'training_state.pt';
 
 /** One complete checkpoint folder of a run. */
 export interface CheckpointOnDisk {
@@ -29,7 +34,7 @@ export function newestCheckpoint(runDir: string): CheckpointOnDisk | null {
   for (const name of readdirSync(root)) {
     const match = CHECKPOINT_FOLDER.exec(name);
     const path = join(root, name);
-    if (!match || !existsSync(join(path, TRAINING_STATE))) continue;
+    if (!match || !existsSync(join(path, TRAINING_STATE_FILE))) continue;
     const step = Number(match[1]);
     if (!newest || step > newest.step) newest = { step, path };
   }

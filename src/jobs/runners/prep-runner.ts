@@ -13,7 +13,7 @@ import {
 } from '../../schemas/api.js';
 import type { Manifest } from '../../schemas/manifest.js';
 import { jobRelDir } from '../data-layout.js';
-import { MAX_NAME_BYTES, truncateUtf8, utf8Bytes } from '../file-name-bytes.js';
+import { fitFileName, MAX_NAME_BYTES } from '../file-name-bytes.js';
 import type { JobContext } from '../job-queue.js';
 import { type DatasetItemStages, type NewDatasetItem, resolveDataPath } from '../store.js';
 import type { RunnerDeps } from './default-runners.js';
@@ -25,10 +25,8 @@ import type { RunnerDeps } from './default-runners.js';
  */
 export function inputName(index: number, image: Pick<UploadedImage, 'format' | 'originalName'>): string {
   const ext = image.format === 'jpeg' ? 'jpg' : image.format;
-  const prefix = `${String(index + 1).padStart(3, '0')}-`;
-  const room = MAX_NAME_BYTES - utf8Bytes(`${prefix}.${ext}`);
-  const stem = truncateUtf8(image.originalName.replace(/\.[^.]*$/, ''), room).trimEnd() || 'image';
-  return `${prefix}${stem}.${ext}`;
+  const stem = image.originalName.replace(/\.[^.]*$/, '') || 'image';
+  return fitFileName(`${String(index + 1).padStart(3, '0')}-${stem}.${ext}`, MAX_NAME_BYTES);
 }
 
 /** Links (or copies) the uploads into `<job>/inputs/` under readable names; returns path -> image. */
