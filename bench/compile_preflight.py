@@ -19,6 +19,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 
 import torch
 
@@ -31,7 +32,37 @@ from toonlora_trainer import train as T  # noqa: E402
 from toonlora_trainer.compiled_step import CompileWatch  # noqa: E402
 from train_speed import training_config  # noqa: E402
 
-VARIANTS = ("ckpt", "selective", "none")  # checkpointing on every block / on the narrow blocks only / off
+VARIANTS = {  # name -> (gradient checkpointing, on the narrow blocks only)
+    "ckpt": (True, False),  # checkpointing on every block
+    "selective": (True, True),  # on the narrow blocks only
+    "none": (False, False),  # off
+}
+
+
+def variant_list(text: str) -> list[str]:
+    """--variants: a comma list of known variant names (argparse type: an unknown or empty name is a usage error)."""
+    names = [name.strip() for name in text.split(",")]
+    bad = [f"unknown variant {name!r}" if name else "an empty item" for name in names if name not in VARIANTS]
+    if bad:
+        raise argparse.ArgumentTypeError(f"{', '.join(bad)} in {text!r}; choose from {', '.join(VARIANTS)} (comma-separated)")
+    return list(dict.fromkeys(names))
+
+
+def latent_size(text: str) -> int:
+    """argparse type for --latent: 8-256 (x8 px = training.resolution's 64-2048)."""
+    value = int(text) if text.strip().lstrip("+-").isdigit() else 0
+    if not 8 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"expected an integer 8-256 (x8 = the resolution in px), got {text!r}")
+    return value
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", type=variant_list, default=list(VARIANTS),
+                        help=f"comma-separated, from {', '.join(VARIANTS)} (default: all)")
+    parser.add_argument("--latent", type=latent_size, default=8, help="latent size (8 = 64 px); the graph is the same at any size")
+    parser.add_argument("--backend", default="aot_eager", help="aot_eager (capture only), or inductor (also builds the kernels)")
+    return parser.parse_args(argv)
 
 
 def preflight(variant: str, latent: int, backend: str) -> bool:
@@ -40,10 +71,11 @@ def preflight(variant: str, latent: int, backend: str) -> bool:
 
     torch.manual_seed(0)
     unet = UNet2DConditionModel(**M.SD15_UNET_CONFIG)
-    config = training_config(1, latent * 8, variant != "none", "bf16")
+    checkpointing, narrow_only = VARIANTS[variant]
+    config = training_config(1, latent * 8, checkpointing, "bf16")
     precision = T.Precision(torch.device("cpu"), torch.bfloat16, True)
     params = T.prepare_unet(unet, config, precision)
-    if variant == "selective":
+    if narrow_only:
         M.checkpoint_narrow_blocks_only(unet)
     torch._dynamo.reset()
     compiled = torch.compile(unet, backend=backend)
@@ -68,17 +100,15 @@ def preflight(variant: str, latent: int, backend: str) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--latent", type=int, default=8, help="latent size (8 = 64 px); the graph is the same at any size")
-    parser.add_argument("--backend", default="aot_eager", help="aot_eager (capture only), or inductor (also builds the kernels)")
-    args = parser.parse_args()
+    args = parse_args()
+    # diffusers' cached is_torch_version() calls inside the UNet: dynamo traces through the cache, harmlessly
+    warnings.filterwarnings("ignore", message=r"Dynamo detected a call to a `functools.lru_cache`-wrapped function", category=UserWarning)
     from diffusers.utils import logging as diffusers_logging
 
     diffusers_logging.set_verbosity_error()
     print(f"torch.compile pre-flight (backend {args.backend}, CPU, bf16 autocast): SD1.5 UNet, LoRA r=32, latent {args.latent}x{args.latent}; torch {torch.__version__}")
     started = time.perf_counter()
-    results = {variant: preflight(variant, args.latent, args.backend) for variant in args.variants.split(",")}
+    results = {variant: preflight(variant, args.latent, args.backend) for variant in args.variants}
     for variant, ok in results.items():
         print(f"{variant}: {'one graph, no breaks, no recompile' if ok else 'NOT one clean graph: see the lines above'}")
     print(f"({time.perf_counter() - started:.0f} s)")

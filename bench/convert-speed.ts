@@ -2,13 +2,16 @@
 // rank-128 SD1.5 LoRA (seeded random values) against a plain fs.copyFile of the same file, in the
 // same run, into a new file and over an existing one, and measure the converter's peak RSS in a
 // child process. Goal: within 2x of the copy, memory well below the file size. Prints medians, the
-// ratios and the RSS, and the time sha256 alone takes over the same bytes (the floor: see hashFloorMs).
+// ratios and the RSS (MiB: maxRSS is in KiB), and the time sha256 alone takes over the same bytes (the
+// floor: see hashFloorMs). No options (`--help` prints the usage); the environment variable
+// BENCH_RUNS (a positive integer, default 5) sets the runs of each side. Works in a temporary folder,
+// removed at the end.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { convertLora } from '../src/lora/convert.js';
 import { sd15LinearShape, seededRandom } from '../src/lora/lora-fixtures.js';
@@ -17,8 +20,22 @@ import { writeSafetensors } from '../src/lora/safetensors-write.js';
 import { sd15AttentionBlocks, sd15AttentionModules } from '../src/lora/sd15-modules.js';
 
 const RANK = 128;
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const run = promisify(execFile);
+
+export const USAGE = `Usage: npm run bench:convert   (or: npx tsx bench/convert-speed.ts)
+
+Times convert (PEFT -> kohya, fp32 and fp16) of a ~160 MB rank-128 LoRA against fs.copyFile of the same
+file and sha256 alone, into a new file and over an existing one, with the converter's peak RSS (MiB).
+No options. Environment: BENCH_RUNS=N  runs of each side, the median counts (a positive integer, default 5).`;
+
+/** BENCH_RUNS: a positive integer, 5 when unset; anything else is a usage error (exit 2). */
+export function benchRuns(value: string | undefined): number {
+  if (value === undefined || value === '') return 5;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new RangeError(`BENCH_RUNS: expected a positive integer, got '${value}'`);
+  }
+  return Number(value);
+}
 
 /** Attention projections + proj_in / proj_out + ff.net.2 of every attention block: ~160 MB at rank 128 in fp32. */
 function benchModules(): string[] {
@@ -63,7 +80,8 @@ interface ChildReport {
   convertMs: number;
   /** CPU time (user + system) the conversion used: steadier than wall time on a loaded machine. */
   cpuMs: number;
-  maxRssMb: number;
+  /** Peak resident set size in MiB (process.resourceUsage().maxRSS is in KiB). */
+  maxRssMiB: number;
 }
 
 /** Child mode: convert once (or only import, for the baseline RSS) and report time and peak RSS. */
@@ -83,7 +101,7 @@ async function childMain(args: string[]): Promise<void> {
   const report: ChildReport = {
     convertMs: performance.now() - start,
     cpuMs: (cpu.user + cpu.system) / 1000,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
   };
   process.stdout.write(JSON.stringify(report));
 }
@@ -106,12 +124,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * hash can beat it. Only the hashing is timed; reads go through one reused buffer (a large buffer
  * here would inflate the children's peak RSS, which Linux carries over from the forked parent).
  */
-async function hashFloorMs(path: string): Promise<number> {
+async function hashFloorMs(path: string, runs: number): Promise<number> {
   const piece = Buffer.allocUnsafe(1 << 20);
   const times: number[] = [];
   const file = await open(path, 'r');
   try {
-    for (let i = 0; i < RUNS; i++) {
+    for (let i = 0; i < runs; i++) {
       const hash = createHash('sha256');
       let hashing = 0;
       for (let at = 0; ; ) {
@@ -131,26 +149,27 @@ async function hashFloorMs(path: string): Promise<number> {
   return median(times);
 }
 
-async function main(): Promise<void> {
+async function main(runs: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'toonlora-bench-'));
   try {
     const adapter = join(dir, 'adapter');
     await makeAdapter(adapter);
     const input = join(adapter, 'adapter_model.safetensors');
-    const sizeMb = (await stat(input)).size / 1e6;
+    const bytes = (await stat(input)).size;
+    const sizeMiB = bytes / 2 ** 20;
     console.log(
-      `input: ${input}  ${sizeMb.toFixed(1)} MB, ${benchModules().length} modules, rank ${RANK}, ${RUNS} runs each`,
+      `input: ${input}  ${(bytes / 1e6).toFixed(1)} MB (${sizeMiB.toFixed(1)} MiB), ${benchModules().length} modules, rank ${RANK}, ${runs} ${runs === 1 ? 'run' : 'runs'} each`,
     );
     await copyFile(input, join(dir, 'warm.bin')); // warm the page cache for both sides
     const idle = await inChild(['idle']);
-    const hashMs = await hashFloorMs(input);
+    const hashMs = await hashFloorMs(input, runs);
     // Two cases, both sides alike: writing a new file, and replacing one (ext4 then writes the new
     // file's data out at the rename / truncate that replaces the old one: auto_da_alloc).
     for (const target of ['new', 'existing'] as const) {
       const copyMs: number[] = [];
       const results: Record<string, ChildReport[]> = { fp32: [], fp16: [] };
       const outputs = ['copy.bin', 'kohya.safetensors', 'kohya16.safetensors'].map((name) => join(dir, name));
-      for (let i = 0; i < RUNS; i++) {
+      for (let i = 0; i < runs; i++) {
         for (const path of outputs) {
           if (target === 'new') await rm(path, { force: true });
           else if (i === 0) await copyFile(input, path);
@@ -170,9 +189,9 @@ async function main(): Promise<void> {
       for (const [label, reports] of Object.entries(results)) {
         const ms = median(reports.map((r) => r.convertMs));
         const cpuMs = median(reports.map((r) => r.cpuMs));
-        const rss = Math.max(...reports.map((r) => r.maxRssMb));
+        const rss = Math.max(...reports.map((r) => r.maxRssMiB));
         console.log(
-          `  convert -> kohya (${label})   median ${ms.toFixed(0)} ms (cpu ${cpuMs.toFixed(0)} ms)   ratio ${(ms / copy).toFixed(2)}x copy (${(ms / hashMs).toFixed(2)}x sha256 alone)   peak RSS ${rss.toFixed(0)} MB (${(rss - idle.maxRssMb).toFixed(0)} MB above an idle child)`,
+          `  convert -> kohya (${label})   median ${ms.toFixed(0)} ms (cpu ${cpuMs.toFixed(0)} ms)   ratio ${(ms / copy).toFixed(2)}x copy (${(ms / hashMs).toFixed(2)}x sha256 alone)   peak RSS ${rss.toFixed(0)} MiB (${(rss - idle.maxRssMiB).toFixed(0)} MiB above an idle child)`,
         );
       }
     }
@@ -180,12 +199,36 @@ async function main(): Promise<void> {
       `load average (1 min) ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores: wall times are only comparable on a quiet machine`,
     );
     console.log(
-      `idle child (node + tsx + imports) peak RSS ${idle.maxRssMb.toFixed(0)} MB; file size ${sizeMb.toFixed(0)} MB`,
+      `idle child (node + tsx + imports) peak RSS ${idle.maxRssMiB.toFixed(0)} MiB; file size ${sizeMiB.toFixed(0)} MiB`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[2] === '--child') await childMain(process.argv.slice(3));
-else await main();
+/** Runs the bench (or, with --child, one measured conversion): --help prints the usage, anything else is refused. */
+async function cli(argv: readonly string[]): Promise<number> {
+  if (argv[0] === '--child') {
+    await childMain(argv.slice(1));
+    return 0;
+  }
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  let runs: number;
+  try {
+    if (argv.length > 0)
+      throw new RangeError(`unexpected argument '${argv[0]}': this bench takes no options`);
+    runs = benchRuns(process.env.BENCH_RUNS);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n(--help prints the usage)`);
+    return 2;
+  }
+  await main(runs);
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await cli(process.argv.slice(2));
+}

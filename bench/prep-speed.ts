@@ -10,16 +10,19 @@
 // cores: the run thread, several files at once, networks on inference threads; with more cores:
 // analysis workers; src/prep/analysis-pool.ts), starting its threads and opening their models
 // included, against one file at a time, two analysis workers, and the Python reference on the same
-// files one after the other. Options: --rounds N (default
-// 3; the median round counts), --copies N (throughput run = the panels x N, default 8), --json,
-// --no-python.
+// files one after the other. Options (`--help`): --rounds N (default 3; the median round counts),
+// --copies N (throughput run = the panels x N, default 8), --json, --no-python (TypeScript only).
+// Paths (the panels, the Python venv, prep_reference.py) are taken from the repository this file is
+// in, so it runs from any folder.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
 import { computeCropBox, cutSquare } from '../src/prep/crop-box.js';
 import { decodeImage } from '../src/prep/decode.js';
@@ -78,14 +81,74 @@ function ortNodeVersion(): string {
     return '?';
   }
 }
-const PYTHON = 'trainer/.venv/bin/python';
+/** The repository root (this file is bench/prep-speed.ts), so the bench runs from any folder. */
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const PYTHON = join(REPO, 'trainer/.venv/bin/python');
+const PYTHON_REFERENCE = join(REPO, 'bench/prep_reference.py');
 
-async function benchImages(): Promise<string[]> {
-  const dir = 'examples/screens';
+export const USAGE = `Usage: npm run bench:prep -- [options]   (or: npx tsx bench/prep-speed.ts [options])
+
+Per-stage ms per image of the prep front half over the bundled panels (examples/screens), against the
+Python reference (bench/prep_reference.py in trainer/.venv), then throughput as \`prep --workers auto\`.
+
+Options:
+  --rounds N    timed rounds after a warm-up round; the median counts (default 3)
+  --copies N    throughput run over the panels x N (default 8)
+  --json        print the results as JSON instead of the table
+  --no-python   TypeScript only (no Python reference, no ratios)
+  -h, --help    print this and exit`;
+
+export interface PrepBenchOptions {
+  rounds: number;
+  copies: number;
+  json: boolean;
+  python: boolean;
+}
+
+/** A command-line mistake: printed with a pointer to --help, exit 2. */
+export class UsageError extends Error {}
+
+function positiveInt(option: string, text: string): number {
+  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`--${option}: expected a positive integer, got '${text}'`);
+  }
+  return Number(text);
+}
+
+/** The options, or 'help' for --help; throws UsageError on an unknown option or a bad value. */
+export function parsePrepArgs(argv: readonly string[]): PrepBenchOptions | 'help' {
+  const options = {
+    rounds: { type: 'string' },
+    copies: { type: 'string' },
+    json: { type: 'boolean' },
+    'no-python': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+  try {
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  return {
+    rounds: values.rounds === undefined ? 3 : positiveInt('rounds', values.rounds),
+    copies: values.copies === undefined ? 8 : positiveInt('copies', values.copies),
+    json: values.json ?? false,
+    python: !values['no-python'],
+  };
+}
+
+/** The panels to time, and a cleanup that removes the temporary folder drawn ones were written to. */
+async function benchImages(): Promise<{ paths: string[]; cleanup: () => Promise<void> }> {
+  const dir = join(REPO, 'examples/screens');
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(png|jpe?g)$/i.test(f)) : [];
-  if (files.length > 0) return files.sort().map((f) => resolve(dir, f));
+  if (files.length > 0) return { paths: files.sort().map((f) => resolve(dir, f)), cleanup: async () => {} };
   const tmp = await mkdtemp(join(tmpdir(), 'toonlora-bench-'));
-  return writePanelImages(await drawPanels(), tmp);
+  return {
+    paths: await writePanelImages(await drawPanels(), tmp),
+    cleanup: () => rm(tmp, { recursive: true, force: true }),
+  };
 }
 
 /** The TypeScript stages, opened once; `run` times every stage on one image. */
@@ -147,7 +210,7 @@ interface PythonServer {
 async function openPython(): Promise<PythonServer | string> {
   if (!existsSync(PYTHON)) return `${PYTHON} not found (create trainer/.venv with requirements-dev.txt)`;
   const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [
-    'bench/prep_reference.py',
+    PYTHON_REFERENCE,
     '--serve',
     '--model',
     defaultPaddleDetModelPath(),
@@ -350,7 +413,7 @@ function printThroughput(t: Throughput, images: number): void {
         : 'one file at a time';
   const vsOne = (perS: number) => `${(perS / t.oneThreadPerS).toFixed(2)}x one at a time`;
   const line = (label: string, perS: number, note = '') =>
-    console.log(`  ${label.padEnd(62)} ${perS.toFixed(2)} images/s${note}`);
+    console.log(`  ${label.padEnd(64)} ${perS.toFixed(2)} images/s${note}`);
   line('TypeScript, one file at a time (warm, as the Python process)', t.oneThreadPerS);
   line('TypeScript, prep --workers auto, warm', t.autoWarmPerS, ` (${vsOne(t.autoWarmPerS)}; ${autoWay})`);
   line('TypeScript, prep --workers auto, cold (threads + models opened)', t.autoColdPerS, ` (${vsOne(t.autoColdPerS)})`);
@@ -444,9 +507,11 @@ const fmt = (ms: number) => ms.toFixed(1).padStart(9);
 
 function printTable(result: BenchResult): void {
   const { ts, py } = result;
+  const rounds = result.rounds === 1 ? '1 round' : `median of ${result.rounds} rounds`;
+  const sides = py ? 'TS and Python alternating image by image' : 'TypeScript only';
   console.log(
-    `prep speed: ${result.images} panels (~1024 px), median of ${result.rounds} rounds, TS and Python alternating ` +
-      `image by image after a warm-up; ${cpus().length} cores, 1-min load ${result.load.before.toFixed(1)} -> ${result.load.after.toFixed(1)}`,
+    `prep speed: ${result.images} panels (~1024 px), ${rounds}, ${sides} after a warm-up; ` +
+      `${cpus().length} cores, 1-min load ${result.load.before.toFixed(1)} -> ${result.load.after.toFixed(1)}`,
   );
   console.log('stage      TS ms/img  Py ms/img    Py/TS');
   for (const stage of STAGES) {
@@ -517,14 +582,24 @@ interface BenchResult {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const roundsIndex = argv.indexOf('--rounds');
-  const rounds = roundsIndex >= 0 ? Math.max(1, Number(argv[roundsIndex + 1])) : 3;
-  const copiesIndex = argv.indexOf('--copies');
-  const copies = copiesIndex >= 0 ? Math.max(1, Number(argv[copiesIndex + 1])) : 8;
-  const paths = await benchImages();
+  const options = parsePrepArgs(argv);
+  if (options === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const images = await benchImages();
+  try {
+    await bench(images.paths, options);
+  } finally {
+    await images.cleanup();
+  }
+}
+
+async function bench(paths: string[], options: PrepBenchOptions): Promise<void> {
+  const { rounds, copies } = options;
   const before = loadavg()[0] as number;
   const ts = await openTypeScript();
-  const py = argv.includes('--no-python') ? 'skipped (--no-python)' : await openPython();
+  const py = options.python ? await openPython() : 'skipped (--no-python)';
   const server = typeof py === 'string' ? undefined : py;
   const tsRounds: ImageRun[][] = [];
   const pyRounds: ImageRun[][] = [];
@@ -567,14 +642,17 @@ async function main(argv: readonly string[]): Promise<void> {
         }
       : { pythonError: py as string }),
   };
-  if (argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
+  if (options.json) console.log(JSON.stringify(result, null, 2));
   else {
     printTable(result);
     printThroughput(result.throughput, result.images);
   }
 }
 
-main(process.argv.slice(2)).catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    if (error instanceof UsageError) console.error('(--help lists the options)');
+    process.exit(error instanceof UsageError ? 2 : 1);
+  });
+}

@@ -11,8 +11,13 @@
 import argparse
 import json
 import math
+import os
 import sys
 import time
+
+# onnxruntime 1.29+ uploads telemetry and writes a device id and /tmp/mat-debug-<pid>.log unless this is set
+# before it loads (src/vision/ort-telemetry.ts does the same for the product)
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import cv2
 import numpy as np
@@ -371,6 +376,8 @@ def run_stages(session, path):
     """Every stage on one image; per-stage milliseconds and the text boxes."""
     t0 = time.perf_counter()
     img = cv2.imread(path, cv2.IMREAD_COLOR)
+    if img is None:  # cv2.imread returns None for a missing or unreadable file
+        raise ValueError(f"cannot read image {path!r} (missing, or not an image OpenCV decodes)")
     t1 = time.perf_counter()
     parts = {}
     regions = detect(session, img, parts)
@@ -391,12 +398,23 @@ STAGES = ("decode", "detect", "remove", "segment", "crop")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser = argparse.ArgumentParser(
+        description="the Python reference of bench/prep-speed.ts: PaddleOCR detection, text removal, classic "
+        "segmentation and crop per image, timed (opencv-python + onnxruntime)")
+    parser.add_argument("--model", required=True, help="the PaddleOCR detection model (.onnx)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes after a warm-up pass (default 3)")
     parser.add_argument("--serve", action="store_true", help="read image paths from stdin, answer one JSON line each")
     parser.add_argument("images", nargs="*")
     args = parser.parse_args()
+    if not os.path.isfile(args.model):
+        parser.error(f"--model: no such file: {args.model}")
+    if args.repeats < 1:
+        parser.error(f"--repeats: expected a positive integer, got {args.repeats}")
+    if not args.serve and not args.images:
+        parser.error("give image paths (or --serve to read them from stdin)")
+    missing = [path for path in args.images if not os.path.isfile(path)]
+    if missing:
+        parser.error(f"no such image file: {', '.join(missing)}")
     options = ort.SessionOptions()
     # Same session settings as the TypeScript detector (src/prep/text-detect-paddle.ts): no spin-waiting.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -427,4 +445,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except ValueError as error:  # an unreadable image: one line, not a traceback
+        sys.exit(f"prep_reference.py: {error}")

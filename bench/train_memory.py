@@ -33,7 +33,7 @@ sys.path.insert(0, HERE)
 
 from toonlora_trainer import models as M  # noqa: E402
 from toonlora_trainer.memory_estimate import LiveBytes, to_fake, cuda_autocast_policy, estimate_training_memory, gpu_stand_in_precision  # noqa: E402
-from train_speed import build_base, baseline_step, prepare_baseline, training_config  # noqa: E402
+from train_speed import baseline_step, batch_sizes, build_base, prepare_baseline, training_config  # noqa: E402
 
 GOAL = 0.7
 
@@ -67,18 +67,30 @@ VARIANTS = {  # name -> (row label, TrainingConfig fields over training_config's
 }
 
 
-def main() -> None:
+def resolution(text: str) -> int:
+    """argparse type for --resolution: what the trainer's config accepts (64..2048 px, a multiple of 8)."""
+    value = int(text) if text.strip().lstrip("+-").isdigit() else 0
+    if value % 8 or not 64 <= value <= 2048:
+        raise argparse.ArgumentTypeError(f"expected a multiple of 8 from 64 to 2048 (as training.resolution), got {text!r}")
+    return value
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch-sizes", default="1,4")
-    parser.add_argument("--resolution", type=int, default=512)
+    parser.add_argument("--batch-sizes", type=batch_sizes, default=[1, 4], help="comma-separated, each 1-64 (default 1,4)")
+    parser.add_argument("--resolution", type=resolution, default=512, help="px, a multiple of 8 from 64 to 2048 (default 512)")
     parser.add_argument("--json", help="also write the results to this file")
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def main() -> None:
+    args = parse_args()
     from diffusers.utils import logging as diffusers_logging
 
     diffusers_logging.set_verbosity_error()
     print(f"estimated peak GPU memory (fake tensors, no GPU used): SD1.5-architecture UNet/VAE/CLIP, {args.resolution} px, fp16, LoRA r=32; torch {torch.__version__}")
     report = {"resolution": args.resolution, "torch": torch.__version__, "results": []}
-    for batch in [int(b) for b in args.batch_sizes.split(",")]:
+    for batch in args.batch_sizes:
         print(f"\nbatch {batch}", flush=True)
         base_peak = baseline_peak(batch, args.resolution)
         print(f"  {'baseline (diffusers example: encode every step, no ckpt)':58s} {base_peak / 2**30:6.2f} GiB", flush=True)

@@ -179,14 +179,14 @@ def baseline_encode_only(full, precision, batch, resolution, images):
 def measure(make_step, device: torch.device, steps: int, warmup: int = 3) -> dict:
     """it/s over `steps` after `warmup` steps; on a GPU also the peak memory, what was still allocated
     before building (should be ~0: a leftover from an earlier variant would inflate this one's peak) and
-    what the built models and caches hold before the first step."""
+    what the built models and caches hold before the first step (None for each on a CPU)."""
     gc.collect()
     cuda = device.type == "cuda"
     if cuda:
         torch.cuda.empty_cache()
-    before = torch.cuda.memory_allocated() / 2**30 if cuda else float("nan")
+    before = torch.cuda.memory_allocated() / 2**30 if cuda else None
     step = make_step()
-    resident = torch.cuda.memory_allocated() / 2**30 if cuda else float("nan")
+    resident = torch.cuda.memory_allocated() / 2**30 if cuda else None
     if cuda:  # after building: the peak counts resident weights + the steps, not fp32 init
         torch.cuda.reset_peak_memory_stats()
     warming = time.perf_counter()
@@ -200,7 +200,7 @@ def measure(make_step, device: torch.device, steps: int, warmup: int = 3) -> dic
     if cuda:
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - started
-    peak = torch.cuda.max_memory_allocated() / 2**30 if cuda else float("nan")
+    peak = torch.cuda.max_memory_allocated() / 2**30 if cuda else None  # None (JSON null) on a CPU: no GPU memory
     del step
     gc.collect()
     return {"it_per_s": steps / elapsed, "peak_gib": peak, "warmup_s": started - warming, "allocated_before_gib": before, "resident_gib": resident}
@@ -307,27 +307,65 @@ def report_row(name: str, row: dict, base_row: dict, full: bool, batch: int) -> 
         print(f"  {label:58s} {1000 / row['it_per_s']:7.1f} ms/step = {100 * share:.0f}% of a baseline step", flush=True)
         return {"batch": batch, "variant": label, **row, "share_of_baseline_step": share}
     speed = row["it_per_s"] / base_row["it_per_s"]
-    memory = row["peak_gib"] / base_row["peak_gib"] if full else float("nan")
+    memory = row["peak_gib"] / base_row["peak_gib"] if full else None  # no GPU memory measured on a CPU
     extra = ""
     if "compile" in row:
         c = row["compile"]
-        extra = f"   (warm-up incl. compile {row['warmup_s']:.0f} s; {c['graphs']} graphs, {c['graph_breaks']} breaks, {c['cudagraph_skips']} CUDA-graph skips)"
-    print(f"  {label:58s} {row['it_per_s']:7.2f} it/s  {row['peak_gib']:6.2f} GiB peak   x{speed:.2f} it/s  x{memory:.2f} memory{extra}", flush=True)
+        extra = (f"   (warm-up incl. compile {row['warmup_s']:.0f} s; {plural(c['graphs'], 'graph')}, {plural(c['graph_breaks'], 'break')}, "
+                 f"{plural(c['cudagraph_skips'], 'CUDA-graph skip')})")
+    peak = f"{row['peak_gib']:6.2f} GiB peak" if row["peak_gib"] is not None else "   n/a peak (CPU)"
+    ratio = f"x{memory:.2f} memory" if memory is not None else "memory n/a (CPU)"
+    print(f"  {label:58s} {row['it_per_s']:7.2f} it/s  {peak}   x{speed:.2f} it/s  {ratio}{extra}", flush=True)
     if full and row["allocated_before_gib"] > 0.05:
         print(f"    note: {row['allocated_before_gib']:.2f} GiB was still allocated before this variant was built (counted in its peak)", flush=True)
     return {"batch": batch, "variant": label, **row, "speed_ratio": speed, "memory_ratio": memory}
 
 
-def main() -> None:
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (a bad value is a usage error before any model is built)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def batch_sizes(text: str) -> list[int]:
+    """argparse type for --batch-sizes: a comma list of integers 1-64 (training.batchSize's range), e.g. 1,4."""
+    try:
+        sizes = [positive_int(item.strip()) for item in text.split(",")]
+    except argparse.ArgumentTypeError:
+        sizes = []
+    if not sizes or max(sizes) > 64:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of integers 1-64 (e.g. 1,4), got {text!r}")
+    return sizes
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--batch-sizes", default="1,4")
+    parser.add_argument("--steps", type=positive_int, default=20, help="timed steps per variant, after the warm-up (default 20)")
+    parser.add_argument("--batch-sizes", type=batch_sizes, default=[1, 4], help="comma-separated, each 1-64 (default 1,4)")
     parser.add_argument("--json", help="also write the results to this file (rewritten after every variant)")
     parser.add_argument("--compile", action="store_true", help="also measure the step with training.compile (torch.compile; CUDA graphs on a GPU)")
     parser.add_argument("--variants", help=f"comma-separated subset, measured in this order after the baseline: {', '.join(VARIANTS)}")
     parser.add_argument("--profile", action="store_true", help="GPU only: profile toonlora's step (no grad ckpt) at each batch size")
-    args = parser.parse_args()
-    variants = chosen_variants(args.variants, args.compile)
+    args = parser.parse_args(argv)
+    try:
+        args.variants = chosen_variants(args.variants, args.compile)
+    except SystemExit as error:
+        parser.error(str(error))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    variants = args.variants
     from diffusers.utils import logging as diffusers_logging
 
     diffusers_logging.set_verbosity_error()  # each variant's .to(fp16) warns about keeping modules in fp32 (there are none)
@@ -343,7 +381,7 @@ def main() -> None:
         print(f"CPU: no GPU visible, so this runs the TINY config at {resolution} px; the figures only show that the bench works")
     print(f"torch {torch.__version__}; variants: {', '.join(variants)}", flush=True)
     report = {"device": torch.cuda.get_device_name() if full else "cpu", "resolution": resolution, "torch": torch.__version__, "results": []}
-    for batch in [int(b) for b in args.batch_sizes.split(",")]:
+    for batch in args.batch_sizes:
         images = torch.rand((max(8, batch), 3, resolution, resolution)) * 2 - 1
         print(f"\nbatch {batch}", flush=True)
         base_row = None

@@ -1,7 +1,7 @@
 """bench/unet_ops.py — ops dispatched per LoRA training step of the full SD1.5 UNet, a CPU-countable proxy
 for the GPU's kernel launches (on an H100 a batch-1 step is bound by them: ~5,400 kernels, GPU ~9% busy).
 
-Usage: trainer/.venv/bin/python bench/unet_ops.py
+Usage: trainer/.venv/bin/python bench/unet_ops.py   (no options; about 80 s on 2 cores)
 
 Also the FLOPs of each step at 512 px (fake tensors, torch.utils.flop_counter): what bounds the step once CUDA
 graphs remove the launches.
@@ -16,6 +16,7 @@ checkpointing on the narrow blocks only (models.checkpoint_narrow_blocks_only).
 
 from __future__ import annotations
 
+import argparse
 import collections
 import os
 import sys
@@ -100,7 +101,15 @@ def step_flops(checkpointing: bool, keep_input_dtype: bool, selective: bool = Fa
     return counter.get_total_flops()
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """No options: --help prints the description, anything else is a usage error (before the slow part)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].split(" — ", 1)[-1].replace("\n", " "),
+                                     epilog="Prints the ops and FLOPs of each variant against the diffusers-example setup.")
+    return parser.parse_args(argv)
+
+
 def main() -> None:
+    parse_args()
     from diffusers.utils import logging as diffusers_logging
 
     diffusers_logging.set_verbosity_error()

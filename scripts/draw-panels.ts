@@ -1,10 +1,12 @@
 // scripts/draw-panels.ts — draws the synthetic manga / webtoon panels (seeded, deterministic) with
 // their ground truth: the same art without text, the text mask, the character mask and the character
 // boxes. `npm run examples` writes the with-text panels to examples/screens/ (the bundled demo input);
-// `--ground-truth <dir>` also writes clean images, masks and boxes.json there. Tests call drawPanels().
+// `--ground-truth <dir>` also writes clean images, masks and boxes.json there; `--help` lists the options.
+// Tests call drawPanels().
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { Box, GrayImage, RgbImage } from '../src/vision/image.js';
 import { encodeJpeg, encodePng, renderSvgToRgb } from '../src/vision/sharp-io.js';
 import { backgroundSvg, bubbleSvg, bubbleTextSvg, characterSvg, seededRandom, sfxSvg } from './panel-art.js';
@@ -176,25 +178,73 @@ export async function writeGroundTruth(panels: readonly SyntheticPanel[], dir: s
   await writeFile(join(dir, 'boxes.json'), `${JSON.stringify({ note, panels: boxes }, null, 2)}\n`);
 }
 
+const USAGE = `Usage: npx tsx scripts/draw-panels.ts [--out <dir>] [--seed <n>] [--ground-truth <dir>]
+
+Draws the synthetic panels (seeded, deterministic) and writes them as PNG / JPEG files.
+  --out <dir>           where the panels go (default examples/screens, relative to the current folder;
+                        with the default seed this rewrites the bundled examples identically)
+  --seed <n>            a non-negative integer (default 7)
+  --ground-truth <dir>  also write the clean images, masks and boxes.json there
+  -h, --help            print this and exit`;
+
+/** A command-line mistake: printed with a pointer to --help, exit 2. */
+class UsageError extends Error {}
+
+export interface DrawPanelsOptions {
+  out: string;
+  seed: number;
+  groundTruth?: string;
+}
+
+/** The options, or 'help'; throws UsageError on an unknown option, a missing value or a bad seed. */
+export function parseDrawPanelsArgs(argv: readonly string[]): DrawPanelsOptions | 'help' {
+  let values: { out?: string; seed?: string; 'ground-truth'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        out: { type: 'string' },
+        seed: { type: 'string' },
+        'ground-truth': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const seedText = values.seed ?? '7';
+  if (!/^\d+$/.test(seedText) || !Number.isSafeInteger(Number(seedText))) {
+    throw new UsageError(`--seed: expected a non-negative integer, got '${seedText}'`);
+  }
+  return {
+    out: values.out ?? 'examples/screens',
+    seed: Number(seedText),
+    ...(values['ground-truth'] === undefined ? {} : { groundTruth: values['ground-truth'] }),
+  };
+}
+
 async function main(argv: readonly string[]): Promise<void> {
-  const outIndex = argv.indexOf('--out');
-  const gtIndex = argv.indexOf('--ground-truth');
-  const seedIndex = argv.indexOf('--seed');
-  const out = outIndex >= 0 ? (argv[outIndex + 1] ?? 'examples/screens') : 'examples/screens';
-  const seed = seedIndex >= 0 ? Number(argv[seedIndex + 1]) : 7;
-  const panels = await drawPanels(seed);
-  const paths = await writePanelImages(panels, out);
+  const options = parseDrawPanelsArgs(argv);
+  if (options === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const panels = await drawPanels(options.seed);
+  const paths = await writePanelImages(panels, options.out);
   for (const path of paths) console.log(path);
-  if (gtIndex >= 0) {
-    const dir = argv[gtIndex + 1] ?? 'panels-ground-truth';
-    await writeGroundTruth(panels, dir);
-    console.log(`ground truth -> ${dir}`);
+  if (options.groundTruth !== undefined) {
+    await writeGroundTruth(panels, options.groundTruth);
+    console.log(`ground truth -> ${options.groundTruth}`);
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2)).catch((error) => {
     console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+    if (error instanceof UsageError) console.error('(--help lists the options)');
+    process.exit(error instanceof UsageError ? 2 : 1);
   });
 }

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
+
+# onnxruntime 1.29+ uploads telemetry and writes a device id and /tmp/mat-debug-<pid>.log unless this is set
+# before it loads (src/vision/ort-telemetry.ts does the same for the product)
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import cv2
 import numpy as np
@@ -104,6 +109,39 @@ def person(model: str, image: str) -> None:
                        "score": float(scores[i])} for i in kept]))
 
 
+MODES = {  # mode -> (function, its arguments; the ones before `out.png` are files that must exist)
+    "isnet": (isnet, ("model", "image", "out.png")),
+    "u2net": (u2net, ("model", "image", "out.png")),
+    "wd14": (wd14, ("model", "tags.csv", "image")),
+    "person": (person, ("model", "image")),
+}
+
+
+def main(argv: list[str]) -> None:
+    """Checks the mode and its arguments (usage errors exit 2, with the usage), then runs it."""
+    usage = __doc__.split("\n\n")[1]
+
+    def fail(message: str) -> None:
+        print(f"usage: trainer/.venv/bin/python scripts/prep-model-reference.py <mode> <args>\n{usage}\n"
+              f"prep-model-reference.py: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+    if not argv or argv[0] in ("-h", "--help"):
+        if argv:
+            print(__doc__)
+            return
+        fail("give a mode: " + ", ".join(MODES))
+    kind, args = argv[0], argv[1:]
+    if kind not in MODES:
+        fail(f"unknown mode {kind!r}; choose from {', '.join(MODES)}")
+    run, names = MODES[kind]
+    if len(args) != len(names):
+        fail(f"{kind} takes {len(names)} arguments: {' '.join(f'<{n}>' for n in names)} (got {len(args)})")
+    missing = [f"<{name}> {value}" for name, value in zip(names, args) if name != "out.png" and not os.path.isfile(value)]
+    if missing:
+        fail(f"no such file: {', '.join(missing)}")
+    run(*args)
+
+
 if __name__ == "__main__":
-    kind, *args = sys.argv[1:]
-    {"isnet": isnet, "u2net": u2net, "wd14": wd14, "person": person}[kind](*args)
+    main(sys.argv[1:])
