@@ -1,4 +1,5 @@
 // src/cli/main.ts — process entry of the `toonlora` CLI (started by ./toonlora through tsx).
+import '../vision/ort-telemetry.js'; // first: before any import loads onnxruntime-node
 import { runCli } from './program.js';
 
 // `toonlora ... | head` closes stdout early: that is the reader's choice, not a failure.

@@ -1,6 +1,7 @@
 // src/vision/onnx.ts — the only module that imports onnxruntime-node: opens sessions (cached per
 // file), checks their input/output names against what the caller expects, and runs them on CPU, on
 // the calling thread or, after `startInferenceThreads`, on helper threads (inference-threads.ts).
+import './ort-telemetry.js'; // before onnxruntime-node loads: see there
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { ToonloraError } from '../errors.js';
