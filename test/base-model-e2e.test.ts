@@ -2,7 +2,7 @@
 // (TOONLORA_HOME/models/anything-v5/) is the one `train` loads, by its registry id or its Hub id; the run
 // records the name the user gave in the kohya file. The "weights" are the tiny base saved in diffusers layout.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -87,5 +87,50 @@ describe('a hand-placed registry base', () => {
     } finally {
       await kohya.close();
     }
+  }, 150_000);
+  // The worker runs in trainer/: a relative TOONLORA_HOME / HF_HOME must name the folders `models list` sees
+  // (it named trainer/<path>, and the error offered `hf download <path>`).
+  const smallRun = (base: string, out: string) => [
+    'train',
+    join(root, 'dataset'),
+    '-o',
+    out,
+    '--base',
+    base,
+    '--steps',
+    '1',
+    '--rank',
+    '2',
+    '--config',
+    join(root, 'small.toml'),
+    '--json',
+  ];
+
+  it('is found by the worker through a relative TOONLORA_HOME', async () => {
+    const relEnv = { ...env, TOONLORA_HOME: 'toonlora-home' };
+    const listed = await runToonlora(['models', 'path', 'anything-v5'], { env: relEnv, cwd: root });
+    expect(listed.stdout.trim()).toBe(placed);
+    const trained = await runToonlora(smallRun('anything-v5', 'run-relhome'), {
+      env: relEnv,
+      timeout: 150_000,
+      cwd: root,
+    });
+    expect(trained.code, trained.stdout + trained.stderr).toBe(0);
+    const adapterConfig = JSON.parse(readFileSync(join(root, 'run-relhome', 'adapter_config.json'), 'utf8'));
+    expect(adapterConfig.base_model_name_or_path).toBe(placed);
+  }, 150_000);
+
+  it('a Hub-id base in a relative HF_HOME is what the worker opens', async () => {
+    const repo = join(root, 'relhf', 'hub', 'models--someone--tiny-sd');
+    cpSync(placed, join(repo, 'snapshots', 'c'.repeat(40)), { recursive: true });
+    mkdirSync(join(repo, 'refs'));
+    writeFileSync(join(repo, 'refs', 'main'), 'c'.repeat(40));
+    const trained = await runToonlora(smallRun('someone/tiny-sd', 'run-relhf'), {
+      env: { ...env, HF_HOME: 'relhf' },
+      timeout: 150_000,
+      cwd: root,
+    });
+    expect(trained.code, trained.stdout + trained.stderr).toBe(0);
+    expect(JSON.parse(trained.stdout)).toMatchObject({ runDir: join(root, 'run-relhf') });
   }, 150_000);
 });

@@ -524,6 +524,29 @@ describe('auth', () => {
     await again.app.close();
   }, 20_000);
 
+  it('--log writes the request log to stderr, leaving stdout to the --json document', async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const { app, url } = await startServer({ host: '127.0.0.1', port: 0, dataDir: tempDataDir(), log: true });
+    try {
+      expect((await fetch(`${url}/api/health`)).status).toBe(200);
+    } finally {
+      await app.close();
+      spy.mockRestore();
+    }
+    const lines = written.map((line) => JSON.parse(line) as { msg: string; req?: { url: string } });
+    expect(lines).toContainEqual(expect.objectContaining({ msg: `Server listening at ${url}` }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'incoming request',
+        req: expect.objectContaining({ url: '/api/health' }),
+      }),
+    );
+  });
+
   it('refuses to listen beyond loopback without a token', async () => {
     await expect(startServer({ host: '0.0.0.0', port: 0, dataDir: tempDataDir() })).rejects.toMatchObject({
       code: 'TL_ERR_USAGE',

@@ -48,6 +48,10 @@ describe('config validation names the field, the value and the fix', () => {
     expect(workers.message).toMatch(/Set --workers or prep\.workers\./);
     const fraction = thrownToonloraError(() => parseConfig({ prep: { workers: 1.5 } }));
     expect(fraction.message).toMatch(/prep\.workers: expected "auto" or a whole number of threads from 1 to 64, got 1\.5/);
+    const buckets = thrownToonloraError(() => parseConfig({ training: { aspectRatioBuckets: 'no' } }));
+    expect(buckets.message).toMatch(/Set --no-buckets or training\.aspectRatioBuckets\./);
+    const dedupe = thrownToonloraError(() => parseConfig({ prep: { dedupe: 0 } }));
+    expect(dedupe.message).toMatch(/Set --keep-duplicates or prep\.dedupe\./);
     const keep = thrownToonloraError(() => parseConfig({ training: { keepCheckpoints: -1 } }));
     expect(keep.message).toMatch(/Set --keep-checkpoints or training\.keepCheckpoints\./);
     // train has no --resolution flag: the hint names the config field alone
@@ -136,6 +140,59 @@ describe('config files and overrides', () => {
       loadConfig({ file: json, overrides: { prep: { trigger: undefined } } }),
     );
     expect(prep.message).toMatch(/prep: .*got 5\./);
+  });
+
+  it.each([
+    [
+      'steps.toml',
+      '[training]\nsteps = "many"\n',
+      { training: { steps: 4 } },
+      'training.steps: Invalid input: expected number, received string, got "many". Set --steps or training.steps.',
+    ],
+    [
+      'rank.toml',
+      '[training.lora]\nrank = "eight"\n',
+      { training: { lora: { rank: 4 } } },
+      'training.lora.rank: Invalid input: expected number, received string, got "eight". Set --rank or training.lora.rank.',
+    ],
+    // --steps drops the file's epochs (one training length), but the file is still broken
+    [
+      'epochs.toml',
+      '[training]\nepochs = "two"\n',
+      { training: { steps: 4 } },
+      'training.epochs: Invalid input: expected number, received string, got "two". Set --epochs or training.epochs.',
+    ],
+    [
+      'trigger.json',
+      '{"prep": {"trigger": "two words"}}',
+      { prep: { trigger: 'sks' } },
+      'prep.trigger: one word: no spaces',
+    ],
+    [
+      'weight.toml',
+      '[generation]\nloraWeight = 9\n',
+      { generation: { loraWeight: 1 } },
+      'generation.loraWeight: Too big: expected number to be <=4, got 9. Set --weight or generation.loraWeight.',
+    ],
+  ])('a wrong value in %s is named even when a flag sets that key', (name, text, overrides, message) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const error = thrownToonloraError(() => loadConfig({ file, overrides }));
+    expect(error.code).toBe('TL_ERR_CONFIG');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain(`${file}: invalid settings\n`);
+    expect(error.message).toContain(message);
+  });
+
+  it('a file that is only whole after a flag is still an error: dora with a LoKr', () => {
+    const file = join(dir, 'dora-lokr.toml');
+    writeFileSync(file, '[training.lora]\nalgorithm = "lokr"\n');
+    const error = thrownToonloraError(() =>
+      loadConfig({ file, overrides: { training: { lora: { dora: true } } } }),
+    );
+    expect(error.message).toContain(
+      'training.lora.dora: dora applies to LoRA only, not to algorithm "lokr", got true. Set --dora or training.lora.dora.',
+    );
   });
 
   it('merge ignores __proto__ keys', () => {

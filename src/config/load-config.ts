@@ -17,11 +17,16 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   'training.lora.rank': '--rank',
   'training.lora.alpha': '--alpha',
   'training.lora.lokrFactor': '--lokr-factor',
+  'training.lora.dora': '--dora',
+  'training.lora.algorithm': '--lokr',
   'training.steps': '--steps',
   'training.epochs': '--epochs',
   'training.learningRate': '--lr',
   'training.textEncoderLearningRate': '--te-lr',
   'training.keepCheckpoints': '--keep-checkpoints',
+  'training.trainTextEncoder': '--train-text-encoder',
+  'training.compile': '--compile',
+  'training.aspectRatioBuckets': '--no-buckets',
   'training.baseModel': '--base',
   'prep.trigger': '--trigger',
   'prep.classWord': '--class',
@@ -32,6 +37,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   'prep.captioner': '--captioner',
   'prep.characters': '--characters',
   'prep.workers': '--workers',
+  'prep.dedupe': '--keep-duplicates',
   'generation.baseModel': '--base',
   'generation.prompt': '--prompt',
   'generation.negativePrompt': '--negative',
@@ -187,11 +193,18 @@ function trainingLength(fromFile: PlainObject, overrides: PlainObject, file: str
   return { ...fromFile, training };
 }
 
-/** Config file (optional) + flag overrides -> validated config. Flags win over the file. */
+/**
+ * Config file (optional) + flag overrides -> validated config. Flags win over the file, but the file is
+ * validated on its own first: a value of the wrong type (`steps = "many"`) is an error even where a flag
+ * replaces it, or the file would break the first run without that flag.
+ */
 export function loadConfig(options: { file?: string; overrides?: PlainObject } = {}): ToonloraConfig {
   const overrides = options.overrides ?? {};
   const read = options.file ? (readConfigFile(options.file) as PlainObject) : {};
-  if (options.file) assertKnownKeys(read, options.file);
+  if (options.file) {
+    assertKnownKeys(read, options.file);
+    parseConfig(read, options.file); // every section is optional: what the file leaves out gets its default
+  }
   const fromFile = trainingLength(read, overrides, options.file ?? 'config');
   const merged = mergeConfig(fromFile, overrides);
   return parseConfig(merged, options.file ?? 'config');

@@ -2,7 +2,7 @@
 // Python, which must still give a valid report.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeModels } from '../models/model-status.js';
 import { findExecutable, probeCompilers, probePython } from './probes.js';
@@ -64,6 +64,39 @@ describe('assessProblems', () => {
         fix: 'move /r/trainer/.venv aside, then: toonlora setup',
       }),
     ]);
+  });
+
+  it('names the venv `doctor --venv` checked in every setup fix (a bare setup sets up trainer/.venv)', () => {
+    const missing = { ...facts().python, venv: '/some/venv', venvExists: false };
+    expect(assessProblems(facts({ python: missing }), { venvFlag: true })[0]?.fix).toBe(
+      'toonlora setup --venv /some/venv',
+    );
+    const spaced = { ...missing, venv: "/my venvs/it's" };
+    expect(assessProblems(facts({ python: spaced }), { venvFlag: true })[0]?.fix).toBe(
+      "toonlora setup --venv '/my venvs/it'\\''s'",
+    );
+    const noPython = { ...missing, systemVersion: undefined };
+    expect(assessProblems(facts({ python: noPython }), { venvFlag: true })[0]?.fix).toBe(
+      'install Python >= 3.10 (with venv), then: toonlora setup --venv /some/venv',
+    );
+    const broken = { ...missing, venvBroken: true };
+    expect(assessProblems(facts({ python: broken }), { venvFlag: true })[0]?.fix).toBe(
+      'move /some/venv aside, then: toonlora setup --venv /some/venv',
+    );
+    const noTorch = assessProblems(
+      facts({
+        python: { ...facts().python, venv: '/some/venv' },
+        torch: { status: 'missing', error: 'No module named torch', gpus: [] },
+      }),
+      { venvFlag: true },
+    );
+    expect(noTorch[0]?.fix).toBe('toonlora setup --venv /some/venv --force');
+    const stale = { ...facts().python, venv: '/some/venv', stamp: 'stale' as const };
+    expect(assessProblems(facts({ python: stale }), { venvFlag: true })[0]?.fix).toBe(
+      'toonlora setup --venv /some/venv',
+    );
+    // the default venv (or TOONLORA_VENV, which setup reads too): no flag needed
+    expect(assessProblems(facts({ python: missing }))[0]?.fix).toBe('toonlora setup');
   });
 
   it('asks for Python first when there is none', () => {
@@ -212,9 +245,24 @@ describe('runDoctor', () => {
       expect(report.problems[0]).toMatchObject({ piece: 'python', severity: 'missing' });
       expect(report.ok).toBe(false);
       expect(report.disk.freeBytes).toBeGreaterThan(0);
+      expect(report.problems[0]?.fix).toBe(
+        `install Python >= 3.10 (with venv), then: toonlora setup --venv ${join(root, 'no-venv')}`,
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('reports a relative TOONLORA_HOME / HF_HOME as the absolute folders it uses', async () => {
+    const report = await runDoctor({
+      env: { TOONLORA_HOME: 'relhome2', HF_HOME: 'relhf', TOONLORA_PYTHON: 'no-such-python' },
+      capture: () => undefined,
+    });
+    expect(report.paths).toMatchObject({
+      toonloraHome: resolve('relhome2'),
+      hfHubCache: resolve('relhf', 'hub'),
+    });
+    expect(report.disk.path).toBe(process.cwd()); // the nearest existing folder, not "."
   });
 });
 

@@ -78,8 +78,20 @@ export type DoctorFacts = Omit<DoctorReport, 'problems' | 'ok'>;
 
 const WORKER_BLOCKS = 'train, generate, prep --captioner blip and the Python tests';
 
-function pythonProblems(facts: DoctorFacts): Problem[] {
+/** What the report is about beyond its facts. */
+export interface AssessOptions {
+  /** The venv was named by `doctor --venv`: the fixes name it too (a bare `setup` sets up another venv). */
+  venvFlag?: boolean;
+}
+
+/** A path as one shell word: unchanged when plain, else in single quotes. */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
+}
+
+function pythonProblems(facts: DoctorFacts, options: AssessOptions): Problem[] {
   const { python, torch } = facts;
+  const setup = options.venvFlag ? `toonlora setup --venv ${shellWord(python.venv)}` : 'toonlora setup';
   if (!python.venvExists && python.venvBroken) {
     // `setup` would refuse it too (it never deletes a folder): say so here, with the fix that works
     return [
@@ -88,7 +100,7 @@ function pythonProblems(facts: DoctorFacts): Problem[] {
         severity: 'missing',
         detail: `the worker environment at ${python.venv} is broken: its Python is missing (a broken link, or the interpreter it was made from was removed)`,
         blocks: WORKER_BLOCKS,
-        fix: `move ${python.venv} aside, then: toonlora setup`,
+        fix: `move ${python.venv} aside, then: ${setup}`,
       },
     ];
   }
@@ -100,14 +112,14 @@ function pythonProblems(facts: DoctorFacts): Problem[] {
             severity: 'missing',
             detail: `no worker environment at ${python.venv}`,
             blocks: WORKER_BLOCKS,
-            fix: 'toonlora setup',
+            fix: setup,
           }
         : {
             piece: 'python',
             severity: 'missing',
             detail: `"${python.systemCommand}" not found and no worker environment at ${python.venv}`,
             blocks: WORKER_BLOCKS,
-            fix: 'install Python >= 3.10 (with venv), then: toonlora setup',
+            fix: `install Python >= 3.10 (with venv), then: ${setup}`,
           },
     ];
   }
@@ -118,7 +130,7 @@ function pythonProblems(facts: DoctorFacts): Problem[] {
       severity: 'missing',
       detail: `torch does not import in ${python.venv}: ${torch.error ?? torch.status}`,
       blocks: WORKER_BLOCKS,
-      fix: 'toonlora setup --force',
+      fix: `${setup} --force`,
     });
   } else if (python.stamp !== 'current') {
     problems.push({
@@ -126,7 +138,7 @@ function pythonProblems(facts: DoctorFacts): Problem[] {
       severity: 'warn',
       detail: `packages may not match trainer/requirements.txt (${python.staleReason ?? 'no setup stamp'})`,
       blocks: 'nothing yet; the worker may run with other versions than the pinned ones',
-      fix: 'toonlora setup',
+      fix: setup,
     });
   }
   if (torch.status === 'ok' && torch.device === 'cpu') {
@@ -184,7 +196,7 @@ function pathProblems(facts: DoctorFacts): Problem[] {
 }
 
 /** The problems in a set of facts, most blocking first: what is missing, what it blocks, the fix. */
-export function assessProblems(facts: DoctorFacts): Problem[] {
+export function assessProblems(facts: DoctorFacts, options: AssessOptions = {}): Problem[] {
   const problems: Problem[] = [];
   if (!facts.node.ok) {
     problems.push({
@@ -195,7 +207,7 @@ export function assessProblems(facts: DoctorFacts): Problem[] {
       fix: `install Node ${MIN_NODE_MAJOR} or newer`,
     });
   }
-  problems.push(...pythonProblems(facts), ...compilerProblems(facts));
+  problems.push(...pythonProblems(facts, options), ...compilerProblems(facts));
   if (facts.disk.freeBytes !== undefined && facts.disk.freeBytes < LOW_DISK_BYTES) {
     problems.push({
       piece: 'disk',
@@ -306,6 +318,6 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     paths: await probePaths(home, hfHubCacheFor(env, homedir())),
     models: describeModels({ env }),
   };
-  const problems = assessProblems(facts);
+  const problems = assessProblems(facts, { venvFlag: options.venv !== undefined });
   return doctorReportSchema.parse({ ...facts, problems, ok: isHealthy(problems) });
 }

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import lockfile from 'proper-lockfile';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { lockWaitMessage, withInstallLock } from './install-lock.js';
 
 let root: string;
@@ -103,5 +104,23 @@ describe('withInstallLock', () => {
     await expect(holding).rejects.toThrow('pip failed');
     expect(existsSync(lockPath)).toBe(false);
     expect(await withInstallLock(lockPath, { what: 'x' }, async () => 'next')).toBe('next');
+  });
+
+  it('makes the parent folder again when another process removed it, empty, before the lock was taken', async () => {
+    const lockPath = join(root, 'downloads', 'lama.lock');
+    const real = lockfile.lock.bind(lockfile);
+    // a failed `models pull` elsewhere removes its empty downloads/ right after our mkdir
+    const spy = vi.spyOn(lockfile, 'lock').mockImplementationOnce((file, options) => {
+      rmSync(join(root, 'downloads'), { recursive: true });
+      return real(file, options);
+    });
+    try {
+      expect(await withInstallLock(lockPath, { what: 'model lama' }, async () => existsSync(lockPath))).toBe(
+        true,
+      );
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

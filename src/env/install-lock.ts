@@ -37,6 +37,10 @@ function isLockedError(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ELOCKED';
 }
 
+function isMissingFolderError(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
 export interface HeldInstallLock {
   release(): Promise<void>;
   /** Whether another process held it first: what it installed meanwhile is worth looking for again. */
@@ -62,6 +66,7 @@ export async function acquireInstallLock(
       ),
   };
   let waited = false;
+  let parentGone = 0;
   for (;;) {
     try {
       // lockPath is the lock itself: proper-lockfile locks `file` through `lockfilePath` without touching `file`.
@@ -69,6 +74,12 @@ export async function acquireInstallLock(
       // A compromised lock is already gone; releasing it again only repeats that.
       return { release: () => release().catch(() => {}), waited };
     } catch (error) {
+      if (isMissingFolderError(error) && parentGone < 3) {
+        // a failed pull that made the parent removed it again, empty, between our mkdir and the lock's
+        parentGone += 1;
+        await mkdir(dirname(lockPath), { recursive: true });
+        continue;
+      }
       if (!isLockedError(error)) throw error;
       if (!waited) options.onWait?.(lockWaitMessage(options.what, lockPath));
       waited = true;

@@ -2,7 +2,7 @@
 // existing venv without a stamp, on a re-run, and after a requirements change. No real pip here.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ToonloraError } from '../errors.js';
 import {
@@ -65,6 +65,11 @@ describe('resolveVenvPath', () => {
     expect(resolveVenvPath('/v', { TOONLORA_VENV: '/e' }, '/r')).toBe('/v');
     expect(resolveVenvPath(undefined, { TOONLORA_VENV: '/e' }, '/r')).toBe('/e');
     expect(resolveVenvPath(undefined, {}, '/r')).toBe('/r/trainer/.venv');
+    // ~ expanded as for TOONLORA_HOME (it made a ./~ folder); relative from the working folder
+    expect(resolveVenvPath(undefined, { TOONLORA_VENV: '~/tlvenv' }, '/r', '/home/u')).toBe('/home/u/tlvenv');
+    expect(resolveVenvPath('~/v', {}, '/r', '/home/u')).toBe('/home/u/v');
+    expect(resolveVenvPath(undefined, { TOONLORA_VENV: 'rel ' }, '/r', '/home/u')).toBe(resolve('rel'));
+    expect(resolveVenvPath(undefined, { TOONLORA_VENV: ' ' }, '/r')).toBe('/r/trainer/.venv');
     expect(venvPythonPath('/v', 'win32')).toBe(join('/v', 'Scripts', 'python.exe'));
     expect(parsePythonVersion('Python 3.11.7\n')).toBe('3.11.7');
   });

@@ -5,9 +5,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { PROJECT_ROOT } from '../models/cache.js';
+import { pathVar } from '../models/cache-paths.js';
 import { withInstallLock } from './install-lock.js';
 import {
   buildStamp,
@@ -79,14 +81,18 @@ export interface PythonEnvResult {
   requirements: string[];
 }
 
-/** The venv folder: `--venv`, then TOONLORA_VENV, then `<repo>/trainer/.venv`. */
+/**
+ * The venv folder: `--venv`, then TOONLORA_VENV, then `<repo>/trainer/.venv`; a leading `~` expanded and a
+ * relative path taken from the working folder, as TOONLORA_HOME and HF_HOME are.
+ */
 export function resolveVenvPath(
   flag: string | undefined,
   env: PythonEnvOptions['env'],
   projectRoot: string,
+  homeDir: string = homedir(),
 ): string {
-  const chosen = flag ?? (env?.TOONLORA_VENV?.trim() || undefined);
-  return chosen ? resolve(chosen) : join(projectRoot, 'trainer', '.venv');
+  const chosen = pathVar(flag ?? env?.TOONLORA_VENV?.trim(), homeDir);
+  return chosen ?? join(projectRoot, 'trainer', '.venv');
 }
 
 /** The venv's interpreter path (`bin/python`, or `Scripts/python.exe` on Windows). */

@@ -1,6 +1,8 @@
 // Tests of the pure cache path rules (toonlora home, HF hub cache layout, candidate order).
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  absolutePathEnv,
   hfEndpoint,
   hfHubCacheFor,
   hfRepoDir,
@@ -28,8 +30,39 @@ describe('toonloraHomeFor', () => {
     expect(toonloraHomeFor({ TOONLORA_HOME: '~/tl' }, HOME)).toBe('/home/u/tl');
     expect(toonloraHomeFor({ TOONLORA_HOME: '~' }, HOME)).toBe('/home/u');
     expect(toonloraHomeFor({ XDG_CACHE_HOME: '~/c' }, HOME)).toBe('/home/u/c/toonlora');
-    expect(toonloraHomeFor({ TOONLORA_HOME: '~other/tl' }, HOME)).toBe('~other/tl');
+    expect(toonloraHomeFor({ TOONLORA_HOME: '~other/tl' }, HOME)).toBe(resolve('~other/tl'));
     expect(toonloraHomeFor({ TOONLORA_HOME: '/a/~/b' }, HOME)).toBe('/a/~/b');
+  });
+
+  it('takes a relative value from the working folder (the worker, in trainer/, gets it absolute)', () => {
+    expect(toonloraHomeFor({ TOONLORA_HOME: 'relhome' }, HOME)).toBe(resolve('relhome'));
+    expect(toonloraHomeFor({ XDG_CACHE_HOME: 'c' }, HOME)).toBe(resolve('c', 'toonlora'));
+  });
+});
+
+describe('absolutePathEnv', () => {
+  it('gives every path variable that is set absolute, as the CLI reads it, and leaves the unset out', () => {
+    const env = {
+      TOONLORA_HOME: 'relhome',
+      TOONLORA_VENV: '~/venv',
+      HF_HOME: 'relhf',
+      HF_HUB_CACHE: './hub',
+      HUGGINGFACE_HUB_CACHE: '../legacy',
+      XDG_CACHE_HOME: '/x',
+      U2NET_HOME: 'u2',
+      HF_ENDPOINT: 'http://mirror',
+      PATH: 'bin',
+    };
+    expect(absolutePathEnv(env, HOME)).toEqual({
+      TOONLORA_HOME: resolve('relhome'),
+      TOONLORA_VENV: '/home/u/venv',
+      HF_HOME: resolve('relhf'),
+      HF_HUB_CACHE: resolve('hub'),
+      HUGGINGFACE_HUB_CACHE: resolve('..', 'legacy'),
+      XDG_CACHE_HOME: '/x',
+      U2NET_HOME: resolve('u2'),
+    });
+    expect(absolutePathEnv({ HF_HOME: ' ', TOONLORA_HOME: '' }, HOME)).toEqual({});
   });
 });
 
@@ -43,6 +76,13 @@ describe('hfHubCacheFor', () => {
     expect(rembgCacheDir({ U2NET_HOME: '~/u2' }, HOME)).toBe('/home/u/u2');
     expect(hfHubCacheFor({ XDG_CACHE_HOME: '/x' }, HOME)).toBe('/x/huggingface/hub');
     expect(hfHubCacheFor({}, HOME)).toBe('/home/u/.cache/huggingface/hub');
+  });
+
+  it('takes a relative HF_HOME / HF_HUB_CACHE / U2NET_HOME from the working folder', () => {
+    expect(hfHubCacheFor({ HF_HOME: 'relhf' }, HOME)).toBe(resolve('relhf', 'hub'));
+    expect(hfHubCacheFor({ HF_HUB_CACHE: 'hub' }, HOME)).toBe(resolve('hub'));
+    expect(hfHubCacheFor({ HUGGINGFACE_HUB_CACHE: 'legacy' }, HOME)).toBe(resolve('legacy'));
+    expect(rembgCacheDir({ U2NET_HOME: 'u2' }, HOME)).toBe(resolve('u2'));
   });
 
   it('lays repos out as models--owner--name/snapshots/<commit>', () => {

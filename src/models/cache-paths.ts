@@ -1,7 +1,8 @@
 // src/models/cache-paths.ts — the pure path rules of the model cache: toonlora's home, the Hugging Face
 // hub cache layout (as huggingface_hub writes it, so models a user already has are found), rembg's
-// cache, and the ordered candidate locations of one model file. Values in, paths out: no fs here.
-import { join } from 'node:path';
+// cache, and the ordered candidate locations of one model file. Values in, paths out: no fs here (a
+// relative variable is read against the working folder, as the user's shell meant it).
+import { join, resolve } from 'node:path';
 import type { ModelEntry } from './registry.js';
 
 /** The environment variables the cache honours (a subset of process.env). */
@@ -34,10 +35,42 @@ export function expandHomeDir(path: string, homeDir: string): string {
   return path.startsWith('~/') ? join(homeDir, path.slice(2)) : path;
 }
 
-/** A path-valued variable: undefined when unset or blank, else with its leading `~` expanded. */
-function pathVar(value: string | undefined, homeDir: string): string | undefined {
+/**
+ * A path-valued variable: undefined when unset or blank, else absolute: its leading `~` expanded, a relative
+ * path taken from the working folder (the Python worker runs in trainer/, so it is handed these absolute:
+ * absolutePathEnv).
+ */
+export function pathVar(value: string | undefined, homeDir: string): string | undefined {
   const set = nonEmpty(value);
-  return set === undefined ? undefined : expandHomeDir(set, homeDir);
+  return set === undefined ? undefined : resolve(expandHomeDir(set, homeDir));
+}
+
+/**
+ * The path-valued variables toonlora and the libraries its worker uses read: toonlora's home and venv, the
+ * Hugging Face caches (huggingface_hub, transformers, diffusers), XDG's cache and rembg's.
+ */
+export const PATH_ENV_VARS = [
+  'TOONLORA_HOME',
+  'TOONLORA_VENV',
+  'HF_HOME',
+  'HF_HUB_CACHE',
+  'HUGGINGFACE_HUB_CACHE',
+  'XDG_CACHE_HOME',
+  'U2NET_HOME',
+] as const;
+
+/**
+ * Each PATH_ENV_VARS variable that is set, made absolute as toonlora reads it (`~` expanded, relative to
+ * the working folder): put in the Python worker's environment, which runs with cwd trainer/, so that the
+ * worker opens the caches `models list`, `doctor` and `models pull` use, not ones under trainer/.
+ */
+export function absolutePathEnv(env: CacheEnv, homeDir: string): Record<string, string> {
+  const absolute: Record<string, string> = {};
+  for (const name of PATH_ENV_VARS) {
+    const path = pathVar(env[name], homeDir);
+    if (path !== undefined) absolute[name] = path;
+  }
+  return absolute;
 }
 
 /** `$XDG_CACHE_HOME`, else `<home>/.cache`. */
@@ -45,7 +78,7 @@ export function userCacheDir(env: CacheEnv, homeDir: string): string {
   return pathVar(env.XDG_CACHE_HOME, homeDir) ?? join(homeDir, '.cache');
 }
 
-/** toonlora's home: `TOONLORA_HOME` (a leading `~` expanded), else `$XDG_CACHE_HOME/toonlora`, else `~/.cache/toonlora`. */
+/** toonlora's home: `TOONLORA_HOME` (a leading `~` expanded, made absolute), else `$XDG_CACHE_HOME/toonlora`, else `~/.cache/toonlora`. */
 export function toonloraHomeFor(env: CacheEnv, homeDir: string): string {
   return pathVar(env.TOONLORA_HOME, homeDir) ?? join(userCacheDir(env, homeDir), 'toonlora');
 }

@@ -385,8 +385,11 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
     { what: `model ${id}`, onWait: options.onWaitForLock },
     () => checkCanDownload(id, fromHub, roots, envOf(options), byHandHint(entry, options)),
   );
-  // a pull that fails (no network) leaves no empty folders; one with a .part file to resume from stays
+  // a pull that fails (no network) leaves no empty folders; one with a .part file to resume from stays. The
+  // lock's own folders (downloads/, a new toonlora home) can only go once the lock is released.
   const created = missingFolders(foldersPullMayCreate(entry, roots));
+  const createdForLock = missingFolders([roots.toonloraHome, join(roots.toonloraHome, 'downloads')]);
+  let failed = false;
   try {
     for (;;) {
       try {
@@ -398,9 +401,11 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
       }
     }
   } catch (error) {
+    failed = true;
     throw notWritableError(error, roots) ?? error;
   } finally {
     await removeEmptyFolders(created); // while the lock is held: a waiting pull has not started writing
     await lock.release();
+    if (failed) await removeEmptyFolders(createdForLock);
   }
 }

@@ -33,19 +33,27 @@ function listenError(error: unknown, options: ListenOptions): unknown {
 }
 
 /**
+ * Refuses a non-loopback host without a token.
+ * @throws ToonloraError TL_ERR_USAGE naming --host and TOONLORA_TOKEN
+ */
+export function checkListenHost(host: string, token: string | undefined): void {
+  if (isLoopbackHost(host) || token) return;
+  throw new ToonloraError(
+    'TL_ERR_USAGE',
+    `--host ${host}: listening beyond loopback needs a token. Set TOONLORA_TOKEN (clients then send "Authorization: Bearer <token>"), or use --host 127.0.0.1.`,
+  );
+}
+
+/**
  * Builds, listens, then starts the job queue: a server that cannot bind its port (or whose data folder
  * another server holds) closes again having marked, started or changed no job.
  */
 export async function startServer(options: ListenOptions): Promise<{ app: FastifyInstance; url: string }> {
-  if (!isLoopbackHost(options.host) && !options.token) {
-    throw new ToonloraError(
-      'TL_ERR_USAGE',
-      `--host ${options.host}: listening beyond loopback needs a token. Set TOONLORA_TOKEN (clients then send "Authorization: Bearer <token>"), or use --host 127.0.0.1.`,
-    );
-  }
+  checkListenHost(options.host, options.token);
   const app = await buildApp(
     { ...options, deferJobs: true },
-    { logger: options.log ? { level: 'info' } : false },
+    // pino's default is stdout, which holds `serve --json`'s document
+    { logger: options.log ? { level: 'info', stream: process.stderr } : false },
   );
   let url: string;
   try {

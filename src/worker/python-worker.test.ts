@@ -2,8 +2,8 @@
 // events in order, a malformed line is an error, a crash names the exit code and the last stderr lines,
 // error events become coded errors, abort sends SIGTERM and returns the checkpoint, the warm worker routes by id.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { captionImagesWithBlip } from './blip.js';
@@ -138,6 +138,39 @@ setInterval(() => {}, 1000);`;
       expect(process.listenerCount('SIGTSTP')).toBe(before); // no worker left: Node's own Ctrl-Z again
     },
   );
+
+  it('hands the worker (cwd trainer/) relative cache variables absolute, as the CLI read them', async () => {
+    // the worker writes the variables it got as its done event's artifacts
+    const echoEnv =
+      "process.stdin.once('data', () => process.stdout.write(JSON.stringify({ version: 1, type: 'done', " +
+      'artifacts: { HF_HOME: process.env.HF_HOME, TOONLORA_HOME: process.env.TOONLORA_HOME, ' +
+      "HF_HUB_CACHE: process.env.HF_HUB_CACHE ?? null, PYTHONPATH: process.env.PYTHONPATH }, stats: {} }) + '\\n'));";
+    const saved = { HF_HOME: process.env.HF_HOME, TOONLORA_HOME: process.env.TOONLORA_HOME };
+    const HF_HUB_CACHE = process.env.HF_HUB_CACHE;
+    process.env.HF_HOME = 'relhf';
+    process.env.TOONLORA_HOME = '~/relhome';
+    delete process.env.HF_HUB_CACHE;
+    try {
+      const spawn = {
+        command: process.execPath,
+        args: ['-e', echoEnv],
+        cwd: mkdtempSync(join(tmpdir(), 'tl-worker-cwd-')),
+        env: { PYTHONPATH: '/trainer' },
+      };
+      const outcome = await runWorker({ command: 'train', request, spawn });
+      expect(outcome.status === 'done' && outcome.done.artifacts).toEqual({
+        HF_HOME: resolve('relhf'),
+        TOONLORA_HOME: join(homedir(), 'relhome'),
+        HF_HUB_CACHE: null, // unset stays unset: HF_HOME/hub is still the cache
+        PYTHONPATH: '/trainer',
+      });
+    } finally {
+      for (const [name, value] of Object.entries({ ...saved, HF_HUB_CACHE })) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
 
   it('says how to set up Python when the interpreter is missing', async () => {
     const spawn = { command: '/nonexistent/python', args: [], cwd: process.cwd() };

@@ -4,11 +4,13 @@
 // error when it dies: exit code + last stderr lines.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { resolveVenvPath, venvPythonPath } from '../env/python-env.js';
 import { type ErrorCode, ToonloraError } from '../errors.js';
+import { absolutePathEnv } from '../models/cache-paths.js';
 import {
   type DoneEvent,
   encodeRequest,
@@ -57,6 +59,19 @@ export function defaultWorkerSpawn(command: WorkerCommand): WorkerSpawn {
     cwd: TRAINER_DIR,
     env: { PYTHONPATH: TRAINER_DIR, PYTHONUNBUFFERED: '1' },
   };
+}
+
+/**
+ * The worker's environment: ours, with each path variable (TOONLORA_HOME, HF_HOME, HF_HUB_CACHE, U2NET_HOME, ...)
+ * made absolute as the CLI reads it (the worker runs in trainer/, where a relative one names another folder), then
+ * the spawn's own variables.
+ */
+export function workerEnv(
+  spec: Pick<WorkerSpawn, 'env'>,
+  env: NodeJS.ProcessEnv = process.env,
+  homeDir: string = homedir(),
+): NodeJS.ProcessEnv {
+  return { ...env, ...absolutePathEnv(env, homeDir), ...spec.env };
 }
 
 export interface WorkerExit {
@@ -148,7 +163,7 @@ export class WorkerProcess {
     this.label = label;
     this.child = spawn(spec.command, [...spec.args], {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env },
+      env: workerEnv(spec),
       stdio: 'pipe',
       // Its own process group: kill() ends it with whatever it started (torch.compile's compiler workers), and a
       // terminal's Ctrl-C reaches only this process, which decides what the worker gets (terminate / kill); Ctrl-Z

@@ -52,3 +52,13 @@ def test_hub_ids_get_hf_download_and_missing_paths_no_download(tmp_path):
     assert "`hf download someone/model`" in _pull_hint("someone/model")
     assert "huggingface-cli" not in _pull_hint("someone/model")
     assert "download" not in _pull_hint(str(tmp_path / "not-there"))
+
+
+def test_a_missing_relative_path_is_no_hub_id(tmp_path):
+    # a relative cache path the worker cannot see (HF_HOME=relhf read from trainer/) was offered to `hf download`
+    snapshot = "relhf/hub/models--stablediffusionapi--anything-v5/snapshots/" + "0" * 40
+    for missing in (snapshot, "relhome/models/anything-v5", "models--someone--model/x", "./x/y"):
+        hint = _pull_hint(missing)
+        assert hint.startswith("No such folder. Check the --base path"), missing
+        assert "download" not in hint
+    assert "`hf download stablediffusionapi/anything-v3`" in _pull_hint("stablediffusionapi/anything-v3")

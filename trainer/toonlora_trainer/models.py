@@ -180,6 +180,14 @@ def _is_registry_base_folder(folder: str) -> bool:
     return _REGISTRY_BASE_FOLDERS[0] in path.split(os.sep) or path.endswith(os.sep + _REGISTRY_BASE_FOLDERS[1])
 
 
+def _looks_like_hub_id(name: str) -> bool:
+    """Whether `name` reads as a Hub repo id, `owner/name`: exactly one slash, and no part that only a path has
+    (`.`, `..`, `~…`, or the HF cache's own `models--…` / `snapshots` folders)."""
+    parts = name.split("/")
+    return len(parts) == 2 and all(
+        part and part not in (".", "..", "snapshots") and not part.startswith(("~", "models--")) for part in parts)
+
+
 def _pull_hint(base: str) -> str:
     """The fix for a diffusers-layout base that did not load: the pull of the registry base (by its Hub id or one
     of its folders), what a local folder lacks, or the `hf download` of another Hub id (huggingface_hub 1.x+ ships
@@ -193,7 +201,7 @@ def _pull_hint(base: str) -> str:
         if _is_registry_base_folder(base):
             return f"{lacks}. {pull}"
         return f"{lacks}. Put the missing files there (a diffusers SD1.5 layout), or pass another folder / .safetensors file."
-    if os.path.isabs(base) or base.startswith(("./", "../", "~")):
+    if not _looks_like_hub_id(base):
         return "No such folder. Check the --base path (a diffusers folder, a .safetensors file, a HF id or tiny)."
     return f"Download it into the Hugging Face cache first (`hf download {base}`), or pass a local folder / .safetensors file."
 

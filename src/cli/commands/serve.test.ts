@@ -1,0 +1,30 @@
+// Tests of `toonlora serve` through the CLI entry: a usage error (--port, --host without a token) is
+// reported before the web app is checked and rebuilt (seconds of vite for nothing).
+import { describe, expect, it, vi } from 'vitest';
+import { withCliTestIo } from '../cli-test-io.js';
+import { runCli } from '../program.js';
+
+const stale = vi.hoisted(() => vi.fn(() => false));
+vi.mock('./serve-build.js', () => ({ webBuildStale: stale }));
+
+const io = withCliTestIo('toonlora-cli-serve-');
+
+describe('toonlora serve', () => {
+  it('reports a bad --port before looking at the web app', async () => {
+    expect(await runCli(['serve', '--port', 'abc', '--json'])).toBe(2);
+    expect(JSON.parse(io.stdout)).toMatchObject({
+      error: {
+        code: 'TL_ERR_USAGE',
+        message: expect.stringContaining('--port: expected an integer 0-65535, got "abc"'),
+      },
+    });
+    expect(stale).not.toHaveBeenCalled();
+  });
+
+  it('reports a non-loopback --host without a token before looking at the web app', async () => {
+    delete process.env.TOONLORA_TOKEN;
+    expect(await runCli(['serve', '--host', '0.0.0.0', '--port', '0'])).toBe(2);
+    expect(io.stderr).toContain('--host 0.0.0.0: listening beyond loopback needs a token');
+    expect(stale).not.toHaveBeenCalled();
+  });
+});
