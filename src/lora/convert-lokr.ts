@@ -5,7 +5,7 @@
 // tensor streams through convert.ts like a LoRA's.
 import { basename } from 'node:path';
 import { ToonloraError } from '../errors.js';
-import type { PlannedFile, PlannedTensor } from './convert-plan.js';
+import { factsOverFileMetadata, type PlannedFile, type PlannedTensor } from './convert-plan.js';
 import {
   type ConversionStats,
   convertFloatBytes,
@@ -18,9 +18,11 @@ import { type LokrModel, mixedLokrError } from './lokr.js';
 import {
   lokrDiffusersError,
   lokrNetworkFacts,
+  lokrNetworkMetadata,
   type PlannedLokrFile,
   planLokrConversion,
 } from './lokr-plan.js';
+import { hasNonFinite } from './non-finite.js';
 import type { OpenedLokr } from './open-adapter.js';
 import type { SafetensorsReader } from './safetensors-read.js';
 import { dropUnknownLokr, withoutUnknownKeys } from './unknown-keys.js';
@@ -31,6 +33,8 @@ export interface LokrConvertRequest {
   readonly dropUnknown: boolean;
   /** Validated training facts: kohya metadata is written from them (kohya output only). */
   readonly facts?: LoraTrainingFacts;
+  /** The facts as the caller gave them (before schema defaults): all a file with its own metadata takes. */
+  readonly factsGiven?: Readonly<Record<string, unknown>>;
   /** ISO date for modelspec.date. */
   readonly nowIso: string;
   readonly baseModel?: string;
@@ -44,6 +48,9 @@ export interface PreparedConversion {
   readonly modules: number;
   readonly warnings: string[];
 }
+
+/** Overflow counts, and the source tensors found holding NaN / ±Inf (baked factors are read here). */
+export type LokrConvertStats = ConversionStats & { readonly nonFinite?: string[] };
 
 /** The model convert writes: refuses mixed LoRA + LoKr files, and unknown keys unless `drop`. */
 function usableLokrModel(
@@ -86,7 +93,7 @@ async function bakeFactors(
   plans: PlannedLokrFile[],
   reader: SafetensorsReader,
   file: string,
-  stats: ConversionStats,
+  stats: LokrConvertStats,
 ): Promise<PlannedFile[]> {
   const baked: PlannedFile[] = [];
   for (const plan of plans) {
@@ -104,13 +111,9 @@ async function bakeFactors(
           { details: { file, tensor: source.name } },
         );
       }
-      const bytes = scaleFloatBytes(
-        await reader.readTensor(source),
-        source.dtype,
-        tensor.dtype,
-        scaleBy,
-        stats,
-      );
+      const values = await reader.readTensor(source);
+      if (hasNonFinite(values, source.dtype)) stats.nonFinite?.push(source.name);
+      const bytes = scaleFloatBytes(values, source.dtype, tensor.dtype, scaleBy, stats);
       tensors.push({ name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, bytes });
     }
     baked.push({ ...plan, tensors });
@@ -126,7 +129,7 @@ async function bakeFactors(
 export async function prepareLokrConversion(
   opened: OpenedLokr,
   request: LokrConvertRequest,
-  stats: ConversionStats,
+  stats: LokrConvertStats,
 ): Promise<PreparedConversion> {
   const { reader } = opened;
   const file = request.fileLabel ?? basename(reader.path);
@@ -135,8 +138,9 @@ export async function prepareLokrConversion(
   const { model } = usable;
   let kohyaMetadata: Record<string, string> | undefined;
   if (request.to === 'kohya' && request.facts) {
-    const network = lokrNetworkFacts(model, reader.header.metadata);
-    kohyaMetadata = buildKohyaMetadata(
+    const source = reader.header.metadata;
+    const network = lokrNetworkFacts(model, source);
+    const built = buildKohyaMetadata(
       request.facts,
       {
         rank: network.rank,
@@ -147,6 +151,13 @@ export async function prepareLokrConversion(
         ...(network.factor === undefined ? {} : { lokrFactor: network.factor }),
       },
       request.nowIso,
+    );
+    kohyaMetadata = factsOverFileMetadata(
+      built,
+      request.factsGiven ?? request.facts,
+      model.format,
+      source,
+      () => lokrNetworkMetadata(model, source),
     );
   }
   const plans = planLokrConversion(

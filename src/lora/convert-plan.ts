@@ -6,7 +6,7 @@ import { isFloatDtype, PRECISION_DTYPES, type Precision } from './float-convert.
 import type { LoraFormat } from './lora-keys.js';
 import { kohyaModuleName, peftTargetPath } from './lora-keys.js';
 import type { LoraModel, LoraModule } from './lora-model.js';
-import { networkModuleMetadata } from './kohya-metadata.js';
+import { givenFacts, networkModuleMetadata, overlayTrainingFacts } from './kohya-metadata.js';
 import { buildPeftConfig } from './peft-config.js';
 import type { Dtype, TensorEntry } from './safetensors-format.js';
 import type { LoraComponent } from './sd15-modules.js';
@@ -96,6 +96,24 @@ export function plannedTensor(
   return { name, dtype: outDtype(source, precision), shape: shape ?? source.shape, source };
 }
 
+/** SD1.5 UNet modules that are 1x1 convolutions: a transformer's proj_in / proj_out, a resnet's conv_shortcut. */
+const CONV_1X1_MODULE = /(?:^|\.)(?:proj_in|proj_out|conv_shortcut)$/;
+
+/**
+ * The down / up shapes a module is written with when its file stores an SD1.5 1x1 convolution's LoRA
+ * as 2-D (linear-shaped) `[r, in]` / `[out, r]`, as some trainers do: `[r, in, 1, 1]` / `[out, r, 1, 1]`,
+ * as the WebUI reshapes them on load (diffusers / PEFT create Conv2d LoRA layers there and refuse 2-D
+ * weights with a size mismatch). Same bytes, new shape. Undefined for every other module.
+ */
+export function conv1x1Shapes(
+  module: Pick<LoraModule, 'component' | 'path' | 'known' | 'down' | 'up'>,
+): { down: number[]; up: number[] } | undefined {
+  const { down, up } = module;
+  if (module.component !== 'unet' || !module.known || !CONV_1X1_MODULE.test(module.path)) return undefined;
+  if (down.shape.length !== 2 || up.shape.length !== 2) return undefined;
+  return { down: [...down.shape, 1, 1], up: [...up.shape, 1, 1] };
+}
+
 function mostCommon(values: number[]): number {
   const counts = new Map<number, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -133,8 +151,9 @@ function planKohya(model: LoraModel, options: PlanOptions): PlannedFile[] {
   const tensors: PlannedTensor[] = [];
   for (const m of model.modules) {
     const name = kohyaModuleName(m.component, m.path);
-    tensors.push(plannedTensor(`${name}.lora_down.weight`, m.down, options.precision));
-    tensors.push(plannedTensor(`${name}.lora_up.weight`, m.up, options.precision));
+    const conv = conv1x1Shapes(m);
+    tensors.push(plannedTensor(`${name}.lora_down.weight`, m.down, options.precision, conv?.down));
+    tensors.push(plannedTensor(`${name}.lora_up.weight`, m.up, options.precision, conv?.up));
     // alpha stays float32 whatever the precision: loaders read it with .item(), and fp16 would round it.
     tensors.push({ name: `${name}.alpha`, dtype: 'F32', shape: [], scalar: m.alpha });
     if (m.magnitude)
@@ -147,17 +166,45 @@ function planKohya(model: LoraModel, options: PlanOptions): PlannedFile[] {
         ),
       );
   }
-  // A kohya source keeps all its metadata; another format's carried ss_* / modelspec.* (a kohya file
-  // converted to diffusers and back) go over the network metadata computed from the modules.
-  const carried = kohyaTrainingMetadata(options.sourceMetadata);
-  const kept =
-    model.format === 'kohya'
-      ? stripHashes(options.sourceMetadata)
-      : Object.keys(carried).length > 0
-        ? { ...networkMetadata(model), ...carried }
-        : undefined;
-  const metadata = options.kohyaMetadata ?? kept ?? networkMetadata(model);
+  const metadata =
+    options.kohyaMetadata ??
+    keptKohyaMetadata(model.format, options.sourceMetadata, () => networkMetadata(model)) ??
+    networkMetadata(model);
   return [{ relativePath: '', tensors, metadata, kohyaHashes: true }];
+}
+
+/**
+ * The metadata a kohya output keeps from its source (before any training facts): a kohya source keeps
+ * all of its own; another format's carried ss_* / modelspec.* (a kohya file converted to diffusers or
+ * PEFT and back) go over `network()`, the network metadata computed from the modules. Undefined when
+ * there is nothing to keep. LoRA and LoKr (lokr-plan.ts) both use it.
+ */
+export function keptKohyaMetadata(
+  sourceFormat: string,
+  sourceMetadata: Readonly<Record<string, string>> | undefined,
+  network: () => Record<string, string>,
+): Record<string, string> | undefined {
+  if (sourceFormat === 'kohya') return stripHashes(sourceMetadata);
+  const carried = kohyaTrainingMetadata(sourceMetadata);
+  return Object.keys(carried).length > 0 ? { ...network(), ...carried } : undefined;
+}
+
+/**
+ * The kohya metadata for training facts (`built`, from buildKohyaMetadata): as is for a source without
+ * kohya training metadata (a training run's adapter); for a source with its own ss_* / modelspec.*,
+ * those kept ({@link keptKohyaMetadata}) with only the facts the caller gave (`given`, the facts
+ * before schema defaults) laid over them.
+ */
+export function factsOverFileMetadata(
+  built: Record<string, string>,
+  given: Readonly<Record<string, unknown>>,
+  sourceFormat: string,
+  sourceMetadata: Readonly<Record<string, string>>,
+  network: () => Record<string, string>,
+): Record<string, string> {
+  if (Object.keys(kohyaTrainingMetadata(sourceMetadata)).length === 0) return built;
+  const kept = keptKohyaMetadata(sourceFormat, sourceMetadata, network) ?? {};
+  return overlayTrainingFacts(kept, built, givenFacts(given));
 }
 
 /** Source metadata without kohya's sshs_* hashes (the writer recomputes them); undefined when empty. */
@@ -193,8 +240,9 @@ function peftStyleTensors(
 ): PlannedTensor[] {
   const tensors: PlannedTensor[] = [];
   for (const m of modules) {
-    tensors.push(plannedTensor(`${prefix}${m.path}.lora_A.weight`, m.down, precision));
-    tensors.push(plannedTensor(`${prefix}${m.path}.lora_B.weight`, m.up, precision));
+    const conv = conv1x1Shapes(m);
+    tensors.push(plannedTensor(`${prefix}${m.path}.lora_A.weight`, m.down, precision, conv?.down));
+    tensors.push(plannedTensor(`${prefix}${m.path}.lora_B.weight`, m.up, precision, conv?.up));
     if (m.magnitude) {
       const shape = peftMagnitudeShape(m.magnitude.shape, m.up.shape[0] as number, sourceFormat);
       if (!shape) {

@@ -1,8 +1,9 @@
-// Tests for convert's refusals and warnings: unknown tensors (LoCon lora_mid, lora_te2_, PEFT biases,
-// modules_to_save) refused or dropped with --drop-unknown, --overwrite of a PEFT folder never deletes
-// the user's files, typed errors for a missing parent folder / a folder as file output / an empty
-// alpha, F64 converted by --precision with fp16 overflow counted, DoRA metadata without training
-// facts, and --metadata-from for non-kohya outputs.
+// Tests for convert's refusals and warnings: unknown tensors (LoCon lora_mid, LyCORIS diff, PEFT biases,
+// modules_to_save) refused or dropped with --drop-unknown, SDXL files refused by name even then,
+// --overwrite of a PEFT folder never deletes the user's files, typed errors for a missing parent
+// folder / a folder as file output / an empty alpha / a rank-0 module / a PEFT folder holding only
+// adapter_model.bin, F64 converted by --precision with fp16 overflow counted, NaN / Inf values
+// warned about, DoRA metadata without training facts, and --metadata-from for non-kohya outputs.
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,17 +57,17 @@ function kohyaQ(extra: Partial<Record<'down' | 'up', Uint8Array>> = {}): RawTens
   ];
 }
 
-/** to_q plus a LoCon conv module with a lora_mid and an SDXL lora_te2_ module. */
+/** to_q plus a LoCon conv module with a lora_mid and a LyCORIS full-weight difference (diff, diff_b). */
 function loconTensors(): RawTensor[] {
-  const te2 = 'lora_te2_text_model_encoder_layers_0_self_attn_q_proj';
+  const k = 'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_k';
   return [
     ...kohyaQ(),
     { name: `${CONV}.lora_down.weight`, dtype: 'F32', shape: [4, 320, 1, 1], bytes: randomF32(1280) },
     { name: `${CONV}.lora_mid.weight`, dtype: 'F32', shape: [4, 4, 3, 3], bytes: randomF32(144) },
     { name: `${CONV}.lora_up.weight`, dtype: 'F32', shape: [320, 4, 1, 1], bytes: randomF32(1280) },
     { name: `${CONV}.alpha`, dtype: 'F32', shape: [], bytes: f32([1]) },
-    { name: `${te2}.lora_down.weight`, dtype: 'F32', shape: [4, 1280], bytes: randomF32(5120) },
-    { name: `${te2}.lora_up.weight`, dtype: 'F32', shape: [1280, 4], bytes: randomF32(5120) },
+    { name: `${k}.diff`, dtype: 'F32', shape: [320, 320], bytes: randomF32(320 * 320) },
+    { name: `${k}.diff_b`, dtype: 'F32', shape: [320], bytes: randomF32(320) },
   ];
 }
 
@@ -84,7 +85,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 describe('tensors convert does not understand', () => {
-  it('refuses a LoCon / lora_te2_ file naming the keys and what they are, writing nothing', async () => {
+  it('refuses a LoCon / LyCORIS diff file naming the keys and what they are, writing nothing', async () => {
     const input = join(dir, 'locon.safetensors');
     await writeRaw(input, loconTensors());
     const out = join(dir, 'locon-out.safetensors');
@@ -94,7 +95,7 @@ describe('tensors convert does not understand', () => {
     expect(message).toContain(
       `"${CONV}.lora_mid.weight" (LoCon/LyCORIS mid weights (lora_mid) are not supported)`,
     );
-    expect(message).toContain('lora_te2_');
+    expect(message).toContain('LyCORIS full-weight differences (diff)');
     expect(message).toContain('3 tensor(s)');
     expect(message).toContain('--drop-unknown');
     expect(await exists(out)).toBe(false);
@@ -109,9 +110,8 @@ describe('tensors convert does not understand', () => {
     const warning = result.warnings.find((w) => w.startsWith('--drop-unknown'));
     expect(warning).toContain('dropped 3 unknown key(s) and 1 module(s)');
     // ... and names what it dropped
-    expect(warning).toContain(
-      `"${CONV}.lora_mid.weight", "lora_te2_text_model_encoder_layers_0_self_attn_q_proj.`,
-    );
+    expect(warning).toContain(`"${CONV}.lora_mid.weight"`);
+    expect(warning).toContain('_attn1_to_k.diff_b"');
   });
 
   it('--drop-unknown warns only about the modules it writes (no .alpha count of dropped ones)', async () => {
@@ -273,11 +273,48 @@ describe('typed errors instead of crashes', () => {
     const folder = join(dir, 'a-folder');
     await mkdir(folder);
     await writeFile(join(folder, 'keep.txt'), 'keep');
-    await expect(convertLora({ input, output: folder, overwrite: true })).rejects.toMatchObject({
-      code: 'TL_ERR_USAGE',
-      message: expect.stringContaining('is a folder'),
-    });
+    // The first answer already says what is wrong (not "Pass --overwrite", which then fails too).
+    for (const overwrite of [false, true]) {
+      const attempt = convertLora({ input, output: folder, to: 'diffusers', overwrite });
+      await expect(attempt).rejects.toMatchObject({
+        code: 'TL_ERR_USAGE',
+        message: expect.stringContaining('is a folder, but this format is written as one .safetensors file'),
+      });
+      expect(await attempt.catch((e: Error) => e.message)).not.toContain('--overwrite');
+    }
     expect(await readdir(folder)).toEqual(['keep.txt']);
+  });
+
+  it('a rank-0 module is named as such, not as a rank mismatch', async () => {
+    const input = join(dir, 'rank0.safetensors');
+    const tensors = kohyaQ();
+    tensors[0] = { name: `${Q}.lora_down.weight`, dtype: 'F32', shape: [0, 320], bytes: new Uint8Array(0) };
+    tensors[1] = { name: `${Q}.lora_up.weight`, dtype: 'F32', shape: [320, 0], bytes: new Uint8Array(0) };
+    await writeRaw(input, tensors);
+    const attempt = convertLora({ input, output: join(dir, 'rank0-out.safetensors') });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'TL_ERR_LORA_FORMAT',
+      message: expect.stringContaining('has rank 0 (shapes [0,320] / [320,0]): an empty LoRA module'),
+    });
+    expect(await attempt.catch((e: Error) => e.message)).not.toContain('expects');
+  });
+
+  it('a PEFT folder with only adapter_model.bin says the pickle is not read and how to re-save it', async () => {
+    const folder = join(dir, 'bin-only');
+    await mkdir(folder);
+    await writeFile(join(folder, 'adapter_model.bin'), 'PK\x03\x04');
+    await writeFile(join(folder, 'adapter_config.json'), '{"peft_type": "LORA"}');
+    const attempt = convertLora({ input: folder, output: join(dir, 'bin-out.safetensors') });
+    await expect(attempt).rejects.toMatchObject({ code: 'TL_ERR_INPUT_NOT_FOUND' });
+    const message = await attempt.catch((e: Error) => e.message);
+    expect(message).toContain('has adapter_model.bin but no adapter_model.safetensors');
+    expect(message).toContain('does not read the .bin (a PyTorch pickle');
+    expect(message).toContain('save_pretrained(out, safe_serialization=True)');
+    // An empty folder keeps the plain message.
+    await mkdir(join(dir, 'empty-adapter'));
+    await expect(
+      convertLora({ input: join(dir, 'empty-adapter'), output: join(dir, 'e.safetensors') }),
+    ).rejects.toMatchObject({ message: expect.stringContaining('folder has no adapter_model.safetensors.') });
   });
 
   it('an alpha holding no element is TL_ERR_LORA_FORMAT naming the tensor', async () => {
@@ -385,5 +422,120 @@ describe('metadata', () => {
     expect(diffusers.warnings.some((w) => w.includes('--to diffusers it was ignored'))).toBe(true);
     const kohya = await convertLora({ input, output: join(dir, 'meta-k.safetensors'), trainingFacts });
     expect(kohya.warnings.some((w) => w.startsWith('--metadata-from'))).toBe(false);
+  });
+});
+
+describe('SDXL files', () => {
+  const TE1 = 'lora_te1_text_model_encoder_layers_0_self_attn_q_proj';
+  const TE2 = 'lora_te2_text_model_encoder_layers_0_self_attn_q_proj';
+  const pair = (name: string, inF: number, out: number): RawTensor[] => [
+    { name: `${name}.lora_down.weight`, dtype: 'F32', shape: [4, inF], bytes: randomF32(4 * inF) },
+    { name: `${name}.lora_up.weight`, dtype: 'F32', shape: [out, 4], bytes: randomF32(4 * out) },
+    { name: `${name}.alpha`, dtype: 'F32', shape: [], bytes: f32([1]) },
+  ];
+
+  it('refuses an SDXL file by name even with --drop-unknown, writing nothing (no lora_te1_ -> lora_te_ hybrid)', async () => {
+    const input = join(dir, 'sdxl.safetensors');
+    await writeRaw(
+      input,
+      [
+        ...kohyaQ(),
+        ...pair(TE1, 768, 768),
+        ...pair(TE2, 1280, 1280),
+        ...pair('lora_unet_input_blocks_4_1_transformer_blocks_1_attn1_to_q', 640, 640),
+      ],
+      {
+        ss_base_model_version: 'sdxl_base_v1-0',
+        'modelspec.architecture': 'stable-diffusion-xl-v1-base/lora',
+      },
+    );
+    for (const dropUnknown of [false, true]) {
+      const out = join(dir, `sdxl-${dropUnknown}.safetensors`);
+      const attempt = convertLora({ input, output: out, dropUnknown });
+      await expect(attempt).rejects.toMatchObject({ code: 'TL_ERR_LORA_FORMAT' });
+      const message = await attempt.catch((e: Error) => e.message);
+      expect(message).toContain('sdxl.safetensors: is an SDXL LoRA (3 lora_te1_ key(s)');
+      expect(message).toContain('3 lora_te2_ key(s)');
+      expect(message).toContain('ss_base_model_version "sdxl_base_v1-0"');
+      expect(message).toContain('modelspec.architecture "stable-diffusion-xl-v1-base/lora"');
+      expect(message).toContain('transformer_blocks_1_attn1_to_q');
+      expect(message).toContain(
+        'toonlora is SD1.5 only, so it cannot convert it, not even with --drop-unknown',
+      );
+      expect(await exists(out)).toBe(false);
+    }
+  });
+
+  it('any one signal is enough: lora_te1_ keys, SDXL metadata, a transformer block past 0', async () => {
+    const cases: Array<[string, RawTensor[], Record<string, string>]> = [
+      ['te1', [...kohyaQ(), ...pair(TE1, 768, 768)], {}],
+      ['meta', kohyaQ(), { ss_base_model_version: 'sdxl_base_v1-0' }],
+      [
+        'block',
+        [
+          ...kohyaQ(),
+          ...pair('lora_unet_down_blocks_1_attentions_0_transformer_blocks_3_attn1_to_q', 640, 640),
+        ],
+        {},
+      ],
+    ];
+    for (const [name, tensors, metadata] of cases) {
+      const input = join(dir, `sdxl-${name}.safetensors`);
+      await writeRaw(input, tensors, metadata);
+      await expect(
+        convertLora({ input, output: join(dir, `sdxl-${name}-out.safetensors`), dropUnknown: true }),
+        name,
+      ).rejects.toMatchObject({
+        code: 'TL_ERR_LORA_FORMAT',
+        message: expect.stringContaining('is an SDXL LoRA'),
+      });
+    }
+    // An SD1.5 file with SD1.5 metadata converts as before.
+    const sd15 = join(dir, 'sd15-meta.safetensors');
+    await writeRaw(sd15, kohyaQ(), {
+      ss_base_model_version: 'sd_v1',
+      'modelspec.architecture': 'stable-diffusion-v1/lora',
+    });
+    await expect(
+      convertLora({ input: sd15, output: join(dir, 'sd15-out.safetensors') }),
+    ).resolves.toMatchObject({
+      modules: 1,
+    });
+  });
+});
+
+describe('NaN / Inf values', () => {
+  it('warns naming the count and a tensor, for every output format and with --precision', async () => {
+    const input = join(dir, 'nan.safetensors');
+    const up = Float32Array.from({ length: 1280 }, () => random() * 0.1);
+    up[7] = Number.NaN;
+    const down = Float32Array.from({ length: 1280 }, () => random() * 0.1);
+    down[1279] = Number.POSITIVE_INFINITY;
+    await writeRaw(input, kohyaQ({ up: new Uint8Array(up.buffer), down: new Uint8Array(down.buffer) }));
+    const expected = `2 tensor(s) hold NaN or Inf values (e.g. "${Q}.`;
+    for (const [to, precision] of [
+      ['kohya', undefined],
+      ['diffusers', 'fp16'],
+      ['peft', 'bf16'],
+    ] as const) {
+      const result = await convertLora({
+        input,
+        output: join(dir, `nan-${to}${to === 'peft' ? '' : '.safetensors'}`),
+        to,
+        ...(precision ? { precision } : {}),
+      });
+      const warning = result.warnings.find((w) => w.includes('NaN'));
+      expect(warning, to).toContain(expected);
+      expect(warning, to).toContain('images generated with this LoRA will be black / broken');
+      // Values that are NaN / Inf in the source are not counted as fp16 overflow.
+      expect(
+        result.warnings.some((w) => w.includes('overflowed')),
+        to,
+      ).toBe(false);
+    }
+    const clean = join(dir, 'clean.safetensors');
+    await writeRaw(clean, kohyaQ());
+    const result = await convertLora({ input: clean, output: join(dir, 'clean-out.safetensors') });
+    expect(result.warnings.some((w) => w.includes('NaN'))).toBe(false);
   });
 });

@@ -386,6 +386,153 @@ describe('diffusers format and precision', () => {
   });
 });
 
+describe('--metadata-from on a file with its own kohya metadata', () => {
+  const modules = sd15AttentionModules().slice(0, 2);
+  const fileMetadata = {
+    ss_network_module: 'networks.lora',
+    ss_network_dim: '4',
+    ss_network_alpha: '2.0',
+    ss_output_name: 'mychar_v2',
+    ss_tag_frequency: '{"10_mychar girl": {"mychar": 20, "1girl": 18}}',
+    ss_dataset_dirs: '{"10_mychar girl": {"n_repeats": 10, "img_count": 20}}',
+    ss_sd_model_name: 'anything-v5.safetensors',
+    ss_learning_rate: '0.0001',
+    ss_max_train_steps: '1600',
+    ss_epoch: '8',
+    ss_num_train_images: '200',
+  };
+  const metadataOf = async (path: string) => {
+    const reader = await openSafetensors(path);
+    await reader.close();
+    return { ...reader.header.metadata };
+  };
+
+  it("keeps the file's keys, lays only the facts given over them, and invents no defaults", async () => {
+    await writePeftFolder(join(dir, 'mf-src'), makePeftTensors({ modules, rank: 4, seed: 21 }), {
+      r: 4,
+      lora_alpha: 2,
+    });
+    const kohya = join(dir, 'mf-kohya.safetensors');
+    await convertLora({ input: join(dir, 'mf-src'), output: kohya });
+    // The file as downloaded: its own metadata (written over the converted tensors).
+    const downloaded = join(dir, 'mf-downloaded.safetensors');
+    const tensors = await readAll(kohya);
+    await writeSafetensors(
+      downloaded,
+      [...tensors].map(([name, t]) => ({
+        name,
+        dtype: t.dtype as 'F32',
+        shape: t.shape,
+        chunks: () => [t.bytes],
+      })),
+      fileMetadata,
+      { kohyaHashes: true },
+    );
+    const peftMiddle = join(dir, 'mf-middle.peft');
+    await convertLora({ input: downloaded, output: peftMiddle, to: 'peft' });
+    const trainingFacts = { outputName: 'newname', trigger: 'zzk' };
+    // kohya -> kohya, and a PEFT folder carrying the kohya metadata -> kohya: the same result.
+    for (const input of [downloaded, peftMiddle]) {
+      const out = join(dir, `mf-out-${input === downloaded ? 'k' : 'p'}.safetensors`);
+      await convertLora({ input, output: out, trainingFacts });
+      const written = await metadataOf(out);
+      expect(written, input).toMatchObject({
+        ...fileMetadata,
+        ss_output_name: 'newname',
+        'modelspec.title': 'newname',
+        'modelspec.trigger_phrase': 'zzk',
+      });
+      for (const key of [
+        'ss_noise_offset',
+        'ss_min_snr_gamma',
+        'ss_mixed_precision',
+        'ss_unet_lr',
+        'ss_steps',
+        'modelspec.date',
+      ])
+        expect(written[key], `${input}: ${key}`).toBeUndefined();
+    }
+  });
+
+  it("a source without kohya metadata (a training run's adapter) still gets the whole set, defaults included", async () => {
+    await writePeftFolder(join(dir, 'mf-run'), makePeftTensors({ modules, rank: 4, seed: 22 }), {
+      r: 4,
+      lora_alpha: 2,
+    });
+    const out = join(dir, 'mf-run.safetensors');
+    await convertLora({ input: join(dir, 'mf-run'), output: out, trainingFacts: { outputName: 'run' } });
+    expect(await metadataOf(out)).toMatchObject({
+      ss_output_name: 'run',
+      ss_epoch: '1',
+      ss_noise_offset: '0.1',
+      ss_network_dim: '4',
+      'modelspec.architecture': 'stable-diffusion-v1/lora',
+    });
+  });
+});
+
+describe("2-D LoRA weights of SD1.5's 1x1 convolutions", () => {
+  it('proj_in / proj_out / conv_shortcut [r, in] / [out, r] are written [r, in, 1, 1] / [out, r, 1, 1], bytes unchanged', async () => {
+    const random = seededRandom(31);
+    const fill = (n: number) => Float32Array.from({ length: n }, () => random() * 0.1);
+    const modules: Array<[string, number, number, number]> = [
+      ['down_blocks.0.attentions.0.proj_in', 4, 320, 320],
+      ['down_blocks.0.attentions.0.proj_out', 4, 320, 320],
+      ['down_blocks.1.resnets.0.conv_shortcut', 4, 320, 640],
+      ['down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q', 4, 320, 320],
+    ];
+    const tensors = modules.flatMap(([path, r, inF, out]) => {
+      const name = `lora_unet_${path.replaceAll('.', '_')}`;
+      return [
+        { name: `${name}.lora_down.weight`, dtype: 'F32' as const, shape: [r, inF], data: fill(r * inF) },
+        { name: `${name}.lora_up.weight`, dtype: 'F32' as const, shape: [out, r], data: fill(out * r) },
+        { name: `${name}.alpha`, dtype: 'F32' as const, shape: [], data: new Float32Array([2]) },
+      ];
+    });
+    const input = join(dir, 'proj2d.safetensors');
+    await writeFixtureFile(input, tensors);
+    const source = await readAll(input);
+    const outputs = {
+      kohya: join(dir, 'proj2d.k.safetensors'),
+      diffusers: join(dir, 'proj2d.d.safetensors'),
+      peft: join(dir, 'proj2d.peft'),
+    };
+    for (const [to, out] of Object.entries(outputs) as Array<[keyof typeof outputs, string]>)
+      await convertLora({ input, output: out, to });
+    const kohya = await readAll(outputs.kohya);
+    const diffusers = await readAll(outputs.diffusers);
+    const peft = await readAll(join(outputs.peft, 'adapter_model.safetensors'));
+    for (const [path, r, inF, out] of modules) {
+      const kname = `lora_unet_${path.replaceAll('.', '_')}`;
+      const conv = !path.includes('attn1');
+      const downShape = conv ? [r, inF, 1, 1] : [r, inF];
+      const upShape = conv ? [out, r, 1, 1] : [out, r];
+      const written = [
+        [kohya.get(`${kname}.lora_down.weight`), kohya.get(`${kname}.lora_up.weight`)],
+        [diffusers.get(`unet.${path}.lora_A.weight`), diffusers.get(`unet.${path}.lora_B.weight`)],
+        [
+          peft.get(`base_model.model.${path}.lora_A.weight`),
+          peft.get(`base_model.model.${path}.lora_B.weight`),
+        ],
+      ];
+      for (const [down, up] of written) {
+        expect(down?.shape, path).toEqual(downShape);
+        expect(up?.shape, path).toEqual(upShape);
+        expect(
+          Buffer.from(down?.bytes ?? []).equals(
+            Buffer.from(source.get(`${kname}.lora_down.weight`)?.bytes ?? []),
+          ),
+        ).toBe(true);
+        expect(
+          Buffer.from(up?.bytes ?? []).equals(
+            Buffer.from(source.get(`${kname}.lora_up.weight`)?.bytes ?? []),
+          ),
+        ).toBe(true);
+      }
+    }
+  });
+});
+
 describe('safety', () => {
   it('never overwrites an existing output without overwrite', async () => {
     const out = join(dir, 'exists.safetensors');

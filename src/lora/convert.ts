@@ -20,18 +20,26 @@ import {
   loraTrainingFactsSchema,
 } from './kohya-metadata.js';
 import { type PreparedConversion, prepareLokrConversion } from './convert-lokr.js';
-import { type PlannedFile, type PlannedTensor, planConversion, networkMetadata } from './convert-plan.js';
+import {
+  factsOverFileMetadata,
+  type PlannedFile,
+  type PlannedTensor,
+  planConversion,
+  networkMetadata,
+} from './convert-plan.js';
 import {
   DIFFUSERS_KOHYA_ALPHA_NOTE,
   diffusersLostTextEncoderModules,
   diffusersLostTextEncoderNote,
   diffusersMisreadsAlphas,
 } from './loader-compat.js';
+import { nonFiniteScanner, nonFiniteWarning } from './non-finite.js';
 import { openAdapter } from './open-adapter.js';
 import { type SafetensorsReader, STREAM_CHUNK_BYTES } from './safetensors-read.js';
 import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
 import { DTYPE_BYTES } from './safetensors-format.js';
 import { assertOutputPath, assertReplaceableAdapterFolder } from './output-checks.js';
+import { assertNotSdxl } from './sdxl-check.js';
 import { dropUnknown, withoutUnknownKeys } from './unknown-keys.js';
 import type { LoraModel } from './lora-model.js';
 
@@ -68,6 +76,11 @@ export interface ConvertResult {
   readonly warnings: readonly string[];
 }
 
+/** What the conversion saw in the values: fp16 / bf16 overflow, and the source tensors holding NaN / ±Inf. */
+interface ConvertStats extends ConversionStats {
+  readonly nonFinite: string[];
+}
+
 /**
  * Byte sources for planned tensors, in write order. All source reads go through one read-ahead
  * stream (`streamTensors`), so reads of the next tensors overlap the writes of this one.
@@ -75,7 +88,7 @@ export interface ConvertResult {
 function tensorSources(
   planned: readonly PlannedTensor[],
   reader: SafetensorsReader,
-  stats: ConversionStats,
+  stats: ConvertStats,
 ): { sources: TensorSource[]; release: (chunk: Uint8Array) => void } {
   const fromFile = planned.flatMap((t) => (t.source ? [t.source] : []));
   const stream = reader.streamTensors(fromFile);
@@ -104,11 +117,14 @@ function tensorSources(
         // The shared stream yields this tensor's chunks next: take exactly its byte count. Chunk
         // edges may split an element, so conversion carries the split bytes into the next chunk.
         const width = convert ? floatWidth(source.dtype as FloatDtype) : 1;
+        const scan = nonFiniteScanner(source.dtype);
         let carry: Uint8Array | undefined;
         for (let taken = 0; taken < source.end - source.begin; ) {
           const { value, done } = await stream.chunks.next();
           if (done) throw new TypeError(`tensor "${name}": read stream ended early`);
           taken += value.byteLength;
+          scan.push(value);
+          if (scan.found && taken >= source.end - source.begin) stats.nonFinite.push(source.name);
           if (!convert) {
             yield value;
             continue;
@@ -159,7 +175,7 @@ async function writePlannedFile(
   path: string,
   reader: SafetensorsReader,
   overwrite: boolean,
-  stats: ConversionStats,
+  stats: ConvertStats,
 ) {
   const { sources, release } = tensorSources(writeOrder(plan.tensors, reader), reader, stats);
   return writeSafetensors(path, sources, plan.metadata, {
@@ -175,7 +191,7 @@ async function writePeftFolder(
   output: string,
   reader: SafetensorsReader,
   overwrite: boolean,
-  stats: ConversionStats,
+  stats: ConvertStats,
 ) {
   await assertWritable(output, overwrite);
   if (overwrite) await assertReplaceableAdapterFolder(output);
@@ -230,14 +246,20 @@ function parseTrainingFacts(options: ConvertOptions): LoraTrainingFacts | undefi
 
 const nowIso = (options: ConvertOptions) => (options.now ?? (() => new Date()))().toISOString();
 
+/**
+ * The kohya metadata for `--metadata-from` facts: a source without kohya metadata (a training run's
+ * adapter) gets the whole set built from the facts (schema defaults fill the rest); a source that
+ * has its own ss_* / modelspec.* keeps them, with only the facts given laid over them.
+ */
 function kohyaMetadataFor(
   options: ConvertOptions,
-  model: Parameters<typeof networkMetadata>[0],
+  model: LoraModel,
+  sourceMetadata: Readonly<Record<string, string>>,
 ): Record<string, string> | undefined {
   const facts = parseTrainingFacts(options);
-  if (!facts) return undefined;
+  if (!facts || !options.trainingFacts) return undefined;
   const network = networkMetadata(model);
-  return buildKohyaMetadata(
+  const built = buildKohyaMetadata(
     facts,
     {
       rank: Number(network.ss_network_dim),
@@ -247,6 +269,7 @@ function kohyaMetadataFor(
     },
     nowIso(options),
   );
+  return factsOverFileMetadata(built, options.trainingFacts, model.format, sourceMetadata, () => network);
 }
 
 /** Warnings about what the options did not do: values that overflowed, training facts not written. */
@@ -254,9 +277,10 @@ function optionWarnings(
   options: ConvertOptions,
   to: ConvertResult['to'],
   precision: string | undefined,
-  stats: ConversionStats,
+  stats: ConvertStats,
 ): string[] {
   const warnings: string[] = [];
+  if (stats.nonFinite.length > 0) warnings.push(nonFiniteWarning([...new Set(stats.nonFinite)]));
   if (stats.overflowed > 0) {
     const instead = precision === 'fp16' ? 'bf16 or fp32' : 'fp32';
     warnings.push(
@@ -282,7 +306,7 @@ function prepareLoraConversion(
   const { to, precision } = data;
   const usable = withoutUnknownKeys(opened.model, file, data.dropUnknown, dropUnknown);
   const model = usable.model;
-  const kohyaMetadata = to === 'kohya' ? kohyaMetadataFor(options, model) : undefined;
+  const kohyaMetadata = to === 'kohya' ? kohyaMetadataFor(options, model, reader.header.metadata) : undefined;
   const plans = planConversion(
     model,
     {
@@ -308,7 +332,7 @@ function prepareLoraConversion(
  * rank; LoKr: the scale PEFT / the loaders apply). LoKr has no diffusers format.
  * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_OUTPUT_EXISTS (without overwrite, or a folder holding
  *   other files), TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT (also for unknown keys without
- *   dropUnknown, LoKr to diffusers, LoRA + LoKr in one file), TL_ERR_USAGE (bad options, output
+ *   dropUnknown, LoKr to diffusers, LoRA + LoKr in one file, an SDXL file), TL_ERR_USAGE (bad options, output
  *   folder missing, training facts).
  */
 export async function convertLora(options: ConvertOptions): Promise<ConvertResult> {
@@ -320,15 +344,22 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
     });
   }
   const { input, output, to, precision, overwrite } = parsed.data;
-  await assertWritable(output, overwrite);
+  // The path's kind first: an existing folder as a file output is no "--overwrite" case.
   await assertOutputPath(output, to === 'peft' ? 'folder' : 'file');
+  await assertWritable(output, overwrite);
   if (to === 'peft' && overwrite) await assertReplaceableAdapterFolder(output);
   const opened = await openAdapter(input);
   try {
     const { reader } = opened;
     // Errors name a PEFT folder as the user gave it, not its adapter_model.safetensors.
     const file = (await stat(input)).isDirectory() ? input : basename(reader.path);
-    const stats: ConversionStats = { overflowed: 0 };
+    // An SDXL file is refused by name, --drop-unknown or not: what is left of it is no SD1.5 LoRA.
+    assertNotSdxl(
+      reader.header.tensors.map((t) => t.name),
+      reader.header.metadata,
+      file,
+    );
+    const stats: ConvertStats = { overflowed: 0, nonFinite: [] };
     let prepared: PreparedConversion;
     let loraModules: LoraModel['modules'] = [];
     if (opened.algorithm === 'lokr') {
@@ -338,7 +369,9 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
           to,
           ...(precision ? { precision } : {}),
           dropUnknown: parsed.data.dropUnknown,
-          ...(to === 'kohya' && options.trainingFacts ? { facts: parseTrainingFacts(options) } : {}),
+          ...(to === 'kohya' && options.trainingFacts
+            ? { facts: parseTrainingFacts(options), factsGiven: options.trainingFacts }
+            : {}),
           nowIso: nowIso(options),
           fileLabel: file,
           ...(options.trainingFacts?.baseModel ? { baseModel: options.trainingFacts.baseModel } : {}),

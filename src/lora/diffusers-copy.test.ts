@@ -4,6 +4,7 @@
 // diffusers drops; a single-alpha kohya file is used as it is, a broken file or an unconvertible PEFT
 // adapter refused.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -77,7 +78,9 @@ describe('loraFileForDiffusers', () => {
     const input = await kohyaFile(dir, 'mixed', { [modules[1] as string]: 1 });
     const first = await loraFileForDiffusers(input, cache);
     expect(first.path.startsWith(cache)).toBe(true);
-    expect(first.note).toMatch(/mixed\.safetensors has 2 different alphas/);
+    expect(first.note).toMatch(
+      /mixed\.safetensors has 1 module\(s\) whose alpha diffusers would not apply \(e\.g\. lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_k: alpha 1, diffusers would use 4/,
+    );
     const copy = await openLora(first.path);
     await copy.reader.close();
     expect(copy.model.format).not.toBe('kohya');
@@ -309,6 +312,73 @@ describe('loraFileForDiffusers', () => {
       to: 'kohya',
     });
     expect(wholeBack.warnings.join('\n')).not.toMatch(/no out_proj module/);
+  });
+
+  /** A kohya module with the given down / up shapes (LoCon conv: 4-D), alpha, and a lora_mid when asked. */
+  function kohyaModule(
+    path: string,
+    down: number[],
+    up: number[],
+    alpha: number,
+    mid?: number[],
+  ): FixtureTensor[] {
+    const random = seededRandom(9);
+    const name = `lora_unet_${path.replaceAll('.', '_')}`;
+    const tensor = (suffix: string, shape: number[]): FixtureTensor => ({
+      name: `${name}.${suffix}`,
+      dtype: 'F32',
+      shape,
+      data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 0.05),
+    });
+    return [
+      tensor('lora_down.weight', down),
+      tensor('lora_up.weight', up),
+      ...(mid ? [tensor('lora_mid.weight', mid)] : []),
+      { name: `${name}.alpha`, dtype: 'F32', shape: [], data: new Float32Array([alpha]) },
+    ];
+  }
+  const attention = (alpha: (path: string) => number) =>
+    modules.flatMap((path) => kohyaModule(path, [4, 320], [320, 4], alpha(path)));
+  const convs = (mid: boolean) =>
+    ['down_blocks.0.resnets.0.conv1', 'down_blocks.0.resnets.0.conv2'].flatMap((path) =>
+      mid
+        ? kohyaModule(path, [2, 320, 1, 1], [320, 2, 1, 1], 1, [2, 2, 3, 3])
+        : kohyaModule(path, [2, 320, 3, 3], [320, 2, 1, 1], 1),
+    );
+
+  it('uses a LoCon file whose 3x3 convs have their own conv_alpha as it is (diffusers applies it)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
+    const input = join(dir, 'locon.safetensors');
+    await writeFixtureFile(input, [...attention(() => 4), ...convs(false)]);
+    expect(await loraFileForDiffusers(input, join(dir, 'cache'))).toEqual({ path: input });
+    const diffusers = (await inspectLora(input)).compatibility.find((v) => v.loader === 'diffusers');
+    expect(diffusers).toMatchObject({ ok: true, notes: [] });
+    // an attention module off the most common alpha still gets the copy (diffusers gives it the common one)
+    const mixed = join(dir, 'mixed-attention.safetensors');
+    await writeFixtureFile(mixed, [...attention((p) => (p === modules[0] ? 8 : 4)), ...convs(false)]);
+    expect((await loraFileForDiffusers(mixed, join(dir, 'cache'))).note).toMatch(
+      /has 1 module\(s\) whose alpha diffusers would not apply/,
+    );
+  });
+
+  it('refuses a LoCon file with lora_mid by name, whether or not it needs a copy', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
+    for (const [name, alpha] of [
+      ['mid.safetensors', () => 4],
+      ['mid-mixed.safetensors', (p: string) => (p === modules[0] ? 8 : 4)],
+    ] as const) {
+      const input = join(dir, name);
+      await writeFixtureFile(input, [...attention(alpha), ...convs(true)]);
+      await expect(loraFileForDiffusers(input, join(dir, 'cache'))).rejects.toMatchObject({
+        code: 'TL_ERR_LORA_FORMAT',
+        message: expect.stringMatching(
+          new RegExp(
+            `${name}: 2 tensor\\(s\\) toonlora cannot apply: .*lora_mid\\.weight" \\(LoCon/LyCORIS mid weights \\(lora_mid\\) are not supported\\).*--drop-unknown`,
+          ),
+        ),
+      });
+    }
+    expect(existsSync(join(dir, 'cache'))).toBe(false); // no copy made
   });
 
   it('refuses a file that is not a LoRA, naming it', async () => {

@@ -1,9 +1,9 @@
 // src/lora/diffusers-copy.ts — the LoRA file to hand the generation worker, which loads a LoRA with
 // diffusers' `load_lora_weights` and a LoKr with its own LyCORIS loader (trainer lokr_file.py). Three
 // inputs need a converted copy, made once into a cache folder and reused while the input is unchanged:
-// - a kohya file with several alphas: diffusers applies only the most common one
-//   (DIFFUSERS_KOHYA_ALPHA_NOTE), so some modules would generate at the wrong strength; the copy is in
-//   the diffusers format, every module's alpha kept;
+// - a kohya file with several alphas where diffusers would apply the most common one to a module with
+//   another (UNet attention, text-encoder modules, a module without .alpha: DIFFUSERS_KOHYA_ALPHA_NOTE),
+//   so it would generate at the wrong strength; the copy is in the diffusers format, every alpha kept;
 // - a PEFT LoRA adapter (a training run's adapter_model.safetensors or its folder): load_lora_weights
 //   does not read PEFT keys, and the alpha lives in adapter_config.json; the copy is diffusers format;
 // - a PEFT LoKr adapter: the LoKr loader reads LyCORIS (kohya) files; the copy is one;
@@ -32,9 +32,8 @@ import { ldmModuleNames } from './compvis-names.js';
 import { convertLora } from './convert.js';
 import {
   diffusersLostTextEncoderModules,
-  diffusersMisreadsAlphas,
+  diffusersMisreadAlphas,
   diffusersMissesTextModelTargets,
-  distinctAlphaCount,
 } from './loader-compat.js';
 import { kohyaModuleName } from './lora-keys.js';
 import { doraAxis, type LoraModule } from './lora-model.js';
@@ -129,10 +128,12 @@ function neededCopy(opened: OpenedAdapter, name: string): NeededCopy | undefined
       usableAsIs: false,
     };
   }
-  if (!diffusersMisreadsAlphas(model.format, model.modules)) return undefined;
+  const misread = model.format === 'kohya' ? diffusersMisreadAlphas(model.modules, true) : [];
+  const first = misread[0];
+  if (!first) return undefined;
   return {
     to: 'diffusers',
-    why: `${name} has ${distinctAlphaCount(model.modules)} different alphas, and diffusers would apply only the most common one`,
+    why: `${name} has ${misread.length} module(s) whose alpha diffusers would not apply (e.g. ${first.module}: alpha ${first.alpha}, diffusers would use ${first.applied}, its component's most common one)`,
     usableAsIs: true,
   };
 }
@@ -195,11 +196,14 @@ async function copyName(path: string, to: NeededCopy['to']): Promise<string> {
 export async function loraFileForDiffusers(path: string, cacheFolder: string): Promise<DiffusersLoraChoice> {
   const opened = await openAdapter(path);
   await opened.reader.close();
+  // Tensors toonlora cannot apply (LoCon lora_mid, SDXL's lora_te2_, PEFT modules_to_save, ...): say so in
+  // generate's terms, naming `path`, whether or not the file needs a copy. Handed over as it is, diffusers
+  // raises "The following keys have not been correctly renamed: " with an empty list (lora_mid), or
+  // skips them (lora_te2_). A LyCORIS LoKr file's own loader names its unknown tensors.
+  if ((opened.algorithm === 'lora' || opened.model.format === 'peft') && opened.model.unknownKeys.length > 0)
+    throw unknownKeysError(path, opened.model.unknownKeys, 'generate');
   const needed = neededCopy(opened, basename(path));
   if (!needed) return { path };
-  // Tensors convert would refuse (e.g. PEFT modules_to_save): say so in generate's terms, naming `path`.
-  if (!needed.usableAsIs && opened.model.unknownKeys.length > 0)
-    throw unknownKeysError(path, opened.model.unknownKeys, 'generate');
   const copy = join(cacheFolder, await copyName(path, needed.to));
   const dora = opened.algorithm === 'lora' && opened.model.modules.some((m) => m.magnitude);
   const note = `${needed.why}: generating with its ${needed.to}-format copy ${copy} (every module's alpha${dora ? ' and DoRA magnitude' : ''} kept).`;

@@ -220,4 +220,36 @@ describe('formatInspection module lines', () => {
     expect(row?.trim().split(/ +/).slice(0, 3)).toEqual(['8', '8', '1']);
     expect(text).not.toContain('rank 8 alpha 8 scale 1:');
   });
+
+  it('warns that a LoRA is for SD 2.x from its metadata or its 1024-wide cross-attention, not from SD1.5 files', async () => {
+    const to_k = 'down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k';
+    const tensors = (width: number) =>
+      makePeftTensors({ modules: [to_k], rank: 4, seed: 2, prefix: 'unet.' }).map((t) =>
+        t.name.endsWith('lora_A.weight')
+          ? { ...t, shape: [4, width], data: new Float32Array(4 * width).fill(0.01) }
+          : t,
+      );
+    const sd2 = join(dir, 'sd21.safetensors');
+    await writeFixtureFile(sd2, tensors(1024));
+    const wide = await inspectLora(sd2);
+    expect(wide.warnings).toContain(
+      `this LoRA looks made for SD 2.x, not SD1.5 (${to_k} reads 1024-wide text embeddings (SD1.5's are 768)): on an SD1.5 base its weights do not fit (diffusers and toonlora generate stop at a size mismatch). Use it with the base it was trained for.`,
+    );
+    const tagged = join(dir, 'sd21-metadata.safetensors');
+    await writeFixtureFile(tagged, tensors(768), {
+      ss_v2: 'True',
+      ss_base_model_version: 'sd_2.1_v',
+      'modelspec.architecture': 'stable-diffusion-v2-768-v/lora',
+    });
+    expect((await inspectLora(tagged)).warnings.join('\n')).toContain(
+      'this LoRA looks made for SD 2.x, not SD1.5 (ss_v2 = True; ss_base_model_version sd_2.1_v; modelspec.architecture stable-diffusion-v2-768-v/lora)',
+    );
+    const sd15 = join(dir, 'sd15-to-k.safetensors');
+    await writeFixtureFile(sd15, tensors(768), {
+      ss_v2: 'False',
+      ss_base_model_version: 'sd_v1',
+      'modelspec.architecture': 'stable-diffusion-v1/lora',
+    });
+    expect((await inspectLora(sd15)).warnings.join('\n')).not.toContain('looks made for');
+  });
 });

@@ -3,12 +3,15 @@
 // tags) and whether AUTOMATIC1111, ComfyUI and diffusers map every key. Reads only the header and the
 // alpha scalars.
 import {
+  type AlphaModule,
   checkLoaderCompatibility,
   DIFFUSERS_KOHYA_ALPHA_NOTE,
   DIFFUSERS_TEXT_MODEL_TARGETS_NOTE,
-  diffusersMisreadsAlphas,
+  diffusersMisreadAlphas,
   diffusersMissesTextModelTargets,
   type LoaderVerdict,
+  type MisreadAlpha,
+  otherBaseModelHint,
 } from './loader-compat.js';
 import { kohyaModuleName } from './lora-keys.js';
 import { type LokrFactorInfo, type LokrModel, lokrDims, lokrFactors } from './lokr.js';
@@ -116,20 +119,21 @@ export function triggerWords(
 }
 
 /**
- * diffusers turns a kohya file's per-module alphas into `alpha_pattern` keys that keep the
- * `.processor.to_k_lora.down.weight` spelling, so no module matches them and all modules get the
- * most common alpha (diffusers 0.42.1 utils/peft_utils.py `get_peft_kwargs`; checked by loading a
- * converted alpha_pattern LoRA into a tiny UNet). A1111 and ComfyUI read each module's alpha.
+ * diffusers gives some modules of a kohya file their component's most common alpha instead of their own
+ * (UNet attention and text-encoder modules, and modules without `.alpha`; loader-compat.ts
+ * `diffusersMisreadAlphas`). A1111 and ComfyUI read each module's alpha.
  */
 function withAlphaPatternNote(
   verdicts: LoaderVerdict[],
   format: string,
-  modules: readonly InspectModule[],
+  modules: readonly AlphaModule[],
 ): LoaderVerdict[] {
-  if (!diffusersMisreadsAlphas(format, modules)) return verdicts;
-  return verdicts.map((v) =>
-    v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, DIFFUSERS_KOHYA_ALPHA_NOTE] } : v,
-  );
+  if (format !== 'kohya') return verdicts;
+  const misread = diffusersMisreadAlphas(modules, true);
+  if (misread.length === 0) return verdicts;
+  const first = misread[0] as MisreadAlpha;
+  const note = `${DIFFUSERS_KOHYA_ALPHA_NOTE} Here ${misread.length} module(s), e.g. ${first.module}: alpha ${first.alpha}, diffusers applies ${first.applied}.`;
+  return verdicts.map((v) => (v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, note] } : v));
 }
 
 /** The diffusers verdict of a file whose metadata names `text_model.` text-encoder targets (see loader-compat.ts). */
@@ -145,9 +149,18 @@ function withTextModelTargetNote(
   );
 }
 
-/** Warnings about what loaders and convert will not take: non-SD1.5 modules, unknown keys, no LoRA at all. */
-function inspectionWarnings(model: LoraModel, modules: readonly InspectModule[]): string[] {
+/**
+ * Warnings about what loaders and convert will not take: non-SD1.5 modules, a LoRA for another base
+ * model (metadata, text width), unknown keys, no LoRA at all.
+ */
+function inspectionWarnings(
+  model: LoraModel,
+  modules: readonly InspectModule[],
+  metadata: Readonly<Record<string, string>>,
+): string[] {
   const warnings = [...model.warnings];
+  const otherBase = otherBaseModelHint(metadata, model.modules);
+  if (otherBase) warnings.push(otherBase);
   if (model.format === 'unknown') {
     warnings.push(
       `${NO_LORA_KEYS} All ${model.unknownKeys.length} tensor(s) are unmapped; convert refuses the file.`,
@@ -174,9 +187,15 @@ function inspectionWarnings(model: LoraModel, modules: readonly InspectModule[])
   return warnings;
 }
 
-/** Warnings about a LoKr file: module warnings, non-SD1.5 modules, unknown keys, LoRA tensors mixed in. */
-function lokrWarnings(model: LokrModel, modules: readonly InspectModule[]): string[] {
+/** Warnings about a LoKr file: module warnings, another base model, non-SD1.5 modules, unknown keys, LoRA tensors mixed in. */
+function lokrWarnings(
+  model: LokrModel,
+  modules: readonly InspectModule[],
+  metadata: Readonly<Record<string, string>>,
+): string[] {
   const warnings = [...model.warnings];
+  const otherBase = otherBaseModelHint(metadata, []);
+  if (otherBase) warnings.push(otherBase);
   const notSd15 = modules.filter((m) => !m.sd15).length;
   if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
   if (model.loraKeys.length > 0) {
@@ -284,7 +303,7 @@ export async function inspectLora(
         ...(factor === undefined ? {} : { lokrFactor: factor }),
         compatibility: checkLoaderCompatibility(keys),
         unknownKeys: [...model.unknownKeys, ...model.loraKeys],
-        warnings: lokrWarnings(model, modules),
+        warnings: lokrWarnings(model, modules, reader.header.metadata),
       };
     }
     const { model } = opened;
@@ -305,11 +324,11 @@ export async function inspectLora(
       algorithm: other?.kind ?? 'lora',
       ...(other ? { unreadModules: other.modules } : {}),
       compatibility: withTextModelTargetNote(
-        withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, modules),
+        withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, model.modules),
         reader.header.metadata,
       ),
       unknownKeys: model.unknownKeys,
-      warnings: inspectionWarnings(model, modules),
+      warnings: inspectionWarnings(model, modules, reader.header.metadata),
     };
   } finally {
     await reader.close();

@@ -5,7 +5,11 @@ import { trainingConfigSchema } from '../schemas/config.js';
 import {
   buildKohyaMetadata,
   computeTagFrequency,
+  FACT_METADATA_KEYS,
+  givenFacts,
+  type LoraTrainingFactsInput,
   loraTrainingFactsSchema,
+  overlayTrainingFacts,
   pythonFloatRepr,
   topTags,
 } from './kohya-metadata.js';
@@ -125,6 +129,80 @@ describe('buildKohyaMetadata', () => {
 
   it('rejects unknown fact fields', () => {
     expect(loraTrainingFactsSchema.safeParse({ stepz: 3 }).success).toBe(false);
+  });
+});
+
+describe("training facts over a file's own metadata", () => {
+  const network = { rank: 8, alpha: 4, dora: false, textEncoder: true };
+  const date = '2026-01-02T03:04:05.000Z';
+  // One value per fact, each differing from the schema default.
+  const sample: Required<LoraTrainingFactsInput> = {
+    baseModel: 'someone/other-model',
+    resolution: 768,
+    steps: 77,
+    learningRate: 3e-4,
+    textEncoderLearningRate: 3e-6,
+    snrGamma: 1,
+    noiseOffset: 0.03,
+    gradientCheckpointing: false,
+    mixedPrecision: 'bf16',
+    clipSkip: 1,
+    outputName: 'renamed',
+    title: 'A Title',
+    epochs: 9,
+    numTrainImages: 90,
+    trigger: 'zzk',
+    trainingStartedAt: 5,
+    trainingFinishedAt: 6,
+    captionsByFolder: { '10_zzk': ['zzk, smile'] },
+    datasetDirs: { '10_zzk': { n_repeats: 10, img_count: 1 } },
+  };
+
+  it('FACT_METADATA_KEYS names every key a fact changes in buildKohyaMetadata', () => {
+    const bare = buildKohyaMetadata(loraTrainingFactsSchema.parse({}), network, date);
+    for (const fact of Object.keys(sample) as Array<keyof typeof sample>) {
+      const one = buildKohyaMetadata(loraTrainingFactsSchema.parse({ [fact]: sample[fact] }), network, date);
+      const changed = Object.keys(one).filter((k) => one[k] !== bare[k]);
+      expect(changed.length, fact).toBeGreaterThan(0);
+      expect(FACT_METADATA_KEYS[fact], fact).toEqual(expect.arrayContaining(changed));
+    }
+  });
+
+  it('givenFacts: only the keys present, not the schema defaults', () => {
+    expect(givenFacts({ outputName: 'x', trigger: undefined, steps: 3 })).toEqual(['outputName', 'steps']);
+    expect(givenFacts({})).toEqual([]);
+  });
+
+  it("lays only the given facts over the file's keys: no default is written as the file's", () => {
+    const file = {
+      ss_output_name: 'mychar_v2',
+      ss_epoch: '8',
+      ss_num_train_images: '200',
+      ss_sd_model_name: 'anything-v5.safetensors',
+      ss_tag_frequency: '{"10_mychar girl": {"mychar": 20}}',
+      ss_dataset_dirs: '{"10_mychar girl": {"n_repeats": 10, "img_count": 20}}',
+      ss_max_train_steps: '1600',
+      'modelspec.title': 'mychar_v2',
+      other: 'kept',
+    };
+    const input = { outputName: 'newname', trigger: 'zzk' };
+    const built = buildKohyaMetadata(loraTrainingFactsSchema.parse(input), network, date);
+    const merged = overlayTrainingFacts(file, built, givenFacts(input));
+    expect(merged).toEqual({
+      ...file,
+      ss_output_name: 'newname',
+      'modelspec.title': 'newname',
+      'modelspec.trigger_phrase': 'zzk',
+    });
+    for (const key of ['ss_noise_offset', 'ss_min_snr_gamma', 'ss_mixed_precision', 'modelspec.date'])
+      expect(merged[key], key).toBeUndefined();
+    // A title given wins over the output name's default title, whatever the order.
+    const titled = { title: 'T', outputName: 'n' };
+    const withTitle = buildKohyaMetadata(loraTrainingFactsSchema.parse(titled), network, date);
+    expect(overlayTrainingFacts(file, withTitle, givenFacts(titled))).toMatchObject({
+      ss_output_name: 'n',
+      'modelspec.title': 'T',
+    });
   });
 });
 

@@ -188,3 +188,57 @@ export function buildKohyaMetadata(
   if (facts.datasetDirs) meta.ss_dataset_dirs = JSON.stringify(facts.datasetDirs);
   return meta;
 }
+
+/**
+ * The metadata keys each training fact sets in {@link buildKohyaMetadata} (`outputName` is also the
+ * default `modelspec.title`). Used to lay only the facts a caller gave over a file's own metadata.
+ */
+export const FACT_METADATA_KEYS: Readonly<Record<keyof LoraTrainingFacts, readonly string[]>> = {
+  baseModel: ['ss_sd_model_name'],
+  resolution: ['ss_resolution', 'modelspec.resolution'],
+  steps: ['ss_steps'],
+  learningRate: ['ss_learning_rate', 'ss_unet_lr'],
+  textEncoderLearningRate: ['ss_text_encoder_lr'],
+  snrGamma: ['ss_min_snr_gamma'],
+  noiseOffset: ['ss_noise_offset'],
+  gradientCheckpointing: ['ss_gradient_checkpointing'],
+  mixedPrecision: ['ss_mixed_precision'],
+  clipSkip: ['ss_clip_skip', 'modelspec.encoder_layer'],
+  outputName: ['ss_output_name', 'modelspec.title'],
+  title: ['modelspec.title'],
+  epochs: ['ss_epoch'],
+  numTrainImages: ['ss_num_train_images'],
+  trigger: ['modelspec.trigger_phrase'],
+  trainingStartedAt: ['ss_training_started_at'],
+  trainingFinishedAt: ['ss_training_finished_at'],
+  captionsByFolder: ['ss_tag_frequency'],
+  datasetDirs: ['ss_dataset_dirs'],
+};
+
+/** The facts a caller actually gave (keys present and not undefined), before schema defaults. */
+export function givenFacts(input: Readonly<Record<string, unknown>>): Array<keyof LoraTrainingFacts> {
+  return Object.keys(input).filter(
+    (k): k is keyof LoraTrainingFacts => Object.hasOwn(FACT_METADATA_KEYS, k) && input[k] !== undefined,
+  );
+}
+
+/**
+ * `existing` metadata (a file's own ss_* / modelspec.*) with the keys of the `given` facts replaced
+ * or added from `built` ({@link buildKohyaMetadata} of those facts). Every other key keeps the file's
+ * value: no schema default (noise offset, epochs, base model, ...) is written as if it were the file's.
+ * (`built`'s modelspec.title is the title given, else the output name, so giving both keeps the title.)
+ */
+export function overlayTrainingFacts(
+  existing: Readonly<Record<string, string>>,
+  built: Readonly<Record<string, string>>,
+  given: readonly (keyof LoraTrainingFacts)[],
+): Record<string, string> {
+  const result: Record<string, string> = { ...existing };
+  for (const fact of given) {
+    for (const key of FACT_METADATA_KEYS[fact]) {
+      const value = built[key];
+      if (value !== undefined) result[key] = value;
+    }
+  }
+  return result;
+}

@@ -8,6 +8,8 @@ import {
   checkComfyUi,
   checkDiffusers,
   diffusersLostTextEncoderModules,
+  diffusersMisreadAlphas,
+  diffusersMisreadsAlphas,
 } from './loader-compat.js';
 import { detectLoraFormat, kohyaModuleName, parseKohyaKey, parsePeftStyleKey } from './lora-keys.js';
 import {
@@ -199,5 +201,86 @@ describe('key grammar', () => {
     expect(detectLoraFormat(['base_model.model.a.lora_A.weight'])).toBe('peft');
     expect(detectLoraFormat(['unet.a.lora_A.weight', 'text_encoder.b.lora_B.weight'])).toBe('diffusers');
     expect(detectLoraFormat(['model.diffusion_model.x.weight'])).toBe('unknown');
+  });
+});
+
+describe('diffusersMisreadAlphas (diffusers 0.42 network_alphas -> alpha_pattern)', () => {
+  const ATTN = 'down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q';
+  const ATTN2 = 'down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k';
+  const CONV = 'down_blocks.0.resnets.0.conv1';
+  const CONV2 = 'down_blocks.0.resnets.0.conv2';
+  const PROJ = 'down_blocks.0.attentions.0.proj_in';
+  const FF = 'down_blocks.0.attentions.0.transformer_blocks.0.ff.net.2';
+  const TE_Q = 'text_model.encoder.layers.0.self_attn.q_proj';
+  const TE_FC = 'text_model.encoder.layers.0.mlp.fc1';
+  const m = (
+    component: 'unet' | 'text_encoder',
+    path: string,
+    alpha: number,
+    alphaSource: 'tensor' | 'assumed-rank' = 'tensor',
+  ) => ({ component, path, rank: 8, alpha, alphaSource });
+  const misread = (modules: ReturnType<typeof m>[]) =>
+    diffusersMisreadAlphas(modules, true).map((x) => [x.module.replace(/^lora_(unet|te)_/, ''), x.applied]);
+
+  it('lets a LoCon conv_alpha, proj_in / ff alphas and a text encoder with its own one alpha pass (measured exact)', () => {
+    // the most common Civitai LoCon: network_alpha 4 on attention, conv_alpha 1 on the 3x3 convs
+    expect(
+      misread([m('unet', ATTN, 4), m('unet', ATTN2, 4), m('unet', CONV, 1), m('unet', CONV2, 1)]),
+    ).toEqual([]);
+    const ATTN3 = ATTN2.replace('to_k', 'to_v');
+    expect(
+      misread([
+        m('unet', ATTN, 4),
+        m('unet', ATTN2, 4),
+        m('unet', ATTN3, 4),
+        m('unet', PROJ, 2),
+        m('unet', FF, 2),
+      ]),
+    ).toEqual([]);
+    expect(misread([m('unet', ATTN, 4), m('text_encoder', TE_Q, 1), m('text_encoder', TE_FC, 1)])).toEqual(
+      [],
+    );
+    expect(
+      diffusersMisreadsAlphas('kohya', [m('unet', ATTN, 4), m('unet', CONV, 1), m('unet', CONV2, 1)]),
+    ).toBe(
+      true, // more conv modules: their alpha is the most common, and the attention module gets it
+    );
+  });
+
+  it('flags attention modules, text-encoder modules and modules without .alpha off the most common alpha', () => {
+    const attnFlat = ATTN.replaceAll('.', '_');
+    expect(misread([m('unet', ATTN, 8), m('unet', ATTN2, 4), m('unet', CONV, 4)])).toEqual([[attnFlat, 4]]);
+    expect(
+      misread([
+        m('unet', ATTN, 4),
+        m('text_encoder', TE_Q, 4),
+        m('text_encoder', TE_FC, 1),
+        m('text_encoder', TE_FC.replace('fc1', 'fc2'), 1),
+        m('text_encoder', TE_Q.replace('q_', 'k_'), 4),
+        m('text_encoder', TE_Q.replace('q_', 'v_'), 4),
+      ]),
+    ).toEqual([
+      [TE_FC.replaceAll('.', '_'), 4],
+      [TE_FC.replace('fc1', 'fc2').replaceAll('.', '_'), 4],
+    ]);
+    // no .alpha: no alpha_pattern entry, so the most common alpha (4 on rank 8) instead of alpha = rank
+    expect(misread([m('unet', ATTN, 4), m('unet', ATTN2, 4), m('unet', CONV, 8, 'assumed-rank')])).toEqual([
+      [CONV.replaceAll('.', '_'), 4],
+    ]);
+    // ... which convert, writing an .alpha for every module, does not do
+    expect(
+      diffusersMisreadAlphas([m('unet', ATTN, 4), m('unet', ATTN2, 4), m('unet', CONV, 8, 'assumed-rank')]),
+    ).toEqual([]);
+    // a component without any .alpha gets alpha = rank per module: right
+    expect(misread([m('unet', ATTN, 8, 'assumed-rank'), m('unet', CONV, 8, 'assumed-rank')])).toEqual([]);
+  });
+
+  it('breaks a tie as Counter.most_common does: the first module in key order', () => {
+    // attentions_0 sorts before resnets_0: alpha 4 wins, the convs get their alpha_pattern entry
+    expect(
+      misread([m('unet', CONV, 1), m('unet', ATTN, 4), m('unet', CONV2, 1), m('unet', ATTN2, 4)]),
+    ).toEqual([]);
+    const late = 'up_blocks.3.attentions.0.transformer_blocks.0.attn1.to_q';
+    expect(misread([m('unet', CONV, 1), m('unet', late, 4)])).toEqual([[late.replaceAll('.', '_'), 1]]);
   });
 });

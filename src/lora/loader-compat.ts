@@ -6,8 +6,11 @@
 // - ComfyUI comfy/lora.py `model_lora_keys_unet` / `model_lora_keys_clip` key maps and the suffixes
 //   comfy/weight_adapter/lora.py `LoRAAdapter.load` accepts (read at commit 0323d874, 2025);
 // - diffusers 0.42.1 loaders/lora_conversion_utils.py `_convert_non_diffusers_lora_to_diffusers`.
+// Also which kohya alphas diffusers applies wrong (`diffusersMisreadAlphas`), and whether a file looks
+// made for another base model than SD1.5 (`otherBaseModelHint`: metadata, cross-attention width).
 import { a1111CompvisName, ldmModuleNames } from './compvis-names.js';
-import { parsePeftStyleKey } from './lora-keys.js';
+import { kohyaModuleName, parsePeftStyleKey } from './lora-keys.js';
+import type { LoraModule } from './lora-model.js';
 import {
   CLIP_LAYER_MODULES,
   knownKohyaNames,
@@ -304,9 +307,9 @@ export const DIFFUSERS_LDM_NOTE =
 export const DIFFUSERS_LOKR_NOTE =
   "LoKr: diffusers' SD1.5 load_lora_weights has no LoKr format and raises on lokr_* keys; the kohya / LyCORIS file loads in the WebUI, ComfyUI and toonlora generate (convert a PEFT LoKr folder --to kohya).";
 
-/** Note shown when a kohya file's modules have different alphas ({@link diffusersMisreadsAlphas}). */
+/** Note shown when diffusers would apply some of a kohya file's alphas wrong ({@link diffusersMisreadsAlphas}). */
 export const DIFFUSERS_KOHYA_ALPHA_NOTE =
-  'modules have different alphas: diffusers 0.42 load_lora_weights gives every module of a kohya file the most common alpha (its alpha_pattern keys from network_alphas match no module; measured: UNet output off by the whole LoRA effect). Use convert --to diffusers for diffusers.';
+  "modules have different alphas, and diffusers 0.42 load_lora_weights applies some at the wrong strength: UNet attention modules (attn1 / attn2) and every text-encoder module get their component's most common alpha (its alpha_pattern keys for them match no module; measured), and so does a module with no .alpha. UNet resnet / conv, proj_in / proj_out and ff alphas are applied as they are. Use convert --to diffusers for diffusers.";
 
 /** Note for a diffusers file whose metadata names text-encoder targets with `text_model.` ({@link diffusersMissesTextModelTargets}). */
 export const DIFFUSERS_TEXT_MODEL_TARGETS_NOTE =
@@ -347,10 +350,140 @@ export function distinctAlphaCount(modules: readonly { readonly alpha: number }[
   return new Set(modules.map((m) => Math.fround(m.alpha))).size;
 }
 
-/** Whether diffusers would load this file at the wrong strength: kohya keys with several alphas
- * ({@link DIFFUSERS_KOHYA_ALPHA_NOTE}; inspect.ts notes it, convert.ts warns, diffusers-copy.ts avoids it). */
-export function diffusersMisreadsAlphas(format: string, modules: readonly { readonly alpha: number }[]): boolean {
-  return format === 'kohya' && distinctAlphaCount(modules) > 1;
+/** What {@link diffusersMisreadAlphas} needs of a module. */
+export type AlphaModule = Pick<LoraModule, 'component' | 'path' | 'rank' | 'alpha' | 'alphaSource'>;
+
+/** A module diffusers applies at another alpha than its own. */
+export interface MisreadAlpha {
+  /** kohya module name, e.g. `lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q`. */
+  readonly module: string;
+  readonly alpha: number;
+  /** The alpha diffusers uses for it: its component's most common one. */
+  readonly applied: number;
+}
+
+/**
+ * The modules of a kohya file that diffusers 0.42.1 `load_lora_weights` applies at another alpha than
+ * their own. `_convert_non_diffusers_lora_to_diffusers` keeps each `.alpha` as `network_alphas`; per
+ * component (UNet, text encoder), utils/peft_utils.py `get_peft_kwargs` makes the most common alpha
+ * `lora_alpha` (a tie: the first module's in key order, as safetensors lists them) and the others
+ * `alpha_pattern` entries. Those entries match a module only for UNet modules outside attention: a UNet
+ * attention key keeps `attn1.processor.to_q_lora.down.weight` in its name (`_convert_unet_lora_key`),
+ * and a text-encoder key becomes `text_model.encoder.layers.N.self_attn` / `text_model.…mlp.fc1`, which
+ * names no module (self_attn is not a projection; transformers 5 has no `text_model`). A module without
+ * `.alpha` (`missingAlphas`: alphaSource 'assumed-rank', a file as it is read) has no entry and gets the
+ * most common alpha too; a component with no `.alpha` at all gets alpha = rank, which is right.
+ * Measured on the tiny base with fuse_lora: resnet / conv 3x3, proj_in / proj_out and ff alphas exact;
+ * attn1 / attn2, text-encoder self_attn and mlp alphas off; a text encoder whose one alpha differs
+ * from the UNet's exact.
+ */
+export function diffusersMisreadAlphas(
+  modules: readonly AlphaModule[],
+  missingAlphas = false,
+): MisreadAlpha[] {
+  const misread: MisreadAlpha[] = [];
+  for (const component of ['unet', 'text_encoder'] as const) {
+    const named = modules
+      .filter((m) => m.component === component)
+      .map((m) => ({ m, name: kohyaModuleName(m.component, m.path) }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const stored = (m: AlphaModule) => !missingAlphas || m.alphaSource !== 'assumed-rank';
+    const applied = mostCommon(named.filter(({ m }) => stored(m)).map(({ m }) => m.alpha));
+    if (applied === undefined) continue;
+    for (const { m, name } of named) {
+      if (m.alpha === applied) continue;
+      const patternMatches = stored(m) && component === 'unet' && !UNET_ATTENTION.test(m.path);
+      if (!patternMatches) misread.push({ module: name, alpha: m.alpha, applied });
+    }
+  }
+  return misread;
+}
+
+/** A UNet module diffusers renames to `…attn1.processor.to_q_lora` (`_convert_unet_lora_key`). */
+const UNET_ATTENTION = /(^|\.)transformer_blocks\.\d+\.attn[12]\./;
+
+/** Python's `Counter(values).most_common()[0][0]`: the most frequent value, ties to the one seen first. */
+function mostCommon(values: readonly number[]): number | undefined {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: number | undefined;
+  let bestCount = 0;
+  for (const [value, count] of counts) {
+    if (count > bestCount) {
+      best = value;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/**
+ * Whether diffusers would load this file with some module at the wrong strength ({@link
+ * diffusersMisreadAlphas}; inspect.ts notes it, convert.ts warns, diffusers-copy.ts avoids it). Only a
+ * kohya file: diffusers-format files carry alpha_pattern in their metadata, which diffusers applies.
+ * `missingAlphas`: the modules are the file as read, so 'assumed-rank' ones have no `.alpha`; left
+ * false for a file convert writes (it writes an `.alpha` for every module).
+ */
+export function diffusersMisreadsAlphas(
+  format: string,
+  modules: readonly AlphaModule[],
+  missingAlphas = false,
+): boolean {
+  return format === 'kohya' && diffusersMisreadAlphas(modules, missingAlphas).length > 0;
+}
+
+/** SD1.5's text-embedding width (CLIP ViT-L/14): what its UNet cross-attention to_k / to_v read. */
+const SD15_TEXT_WIDTH = 768;
+
+/** Base models told by their cross-attention text width (other widths, e.g. the tiny test base's 32, are not told). */
+const TEXT_WIDTH_BASES: Readonly<Record<number, string>> = { 1024: 'SD 2.x', 2048: 'SDXL' };
+
+/**
+ * Why a LoRA looks made for another base model than SD1.5, or undefined: its kohya / modelspec metadata
+ * (`ss_v2` True, `ss_base_model_version` sd_2… / sdxl…, `modelspec.architecture` stable-diffusion-v2… /
+ * -xl…), or a UNet cross-attention (attn2) to_k / to_v module whose lora_down reads text embeddings of
+ * another base's width (SD 2.x: 1024, SDXL: 2048; SD1.5's are 768). Such a file has SD1.5's module names, so every loader
+ * maps its keys; diffusers then stops at a size mismatch (toonlora generate says so).
+ */
+export function otherBaseModelHint(
+  metadata: Readonly<Record<string, string>>,
+  modules: readonly {
+    readonly component: string;
+    readonly path: string;
+    readonly down: { readonly shape: readonly number[] };
+  }[],
+): string | undefined {
+  const evidence: string[] = [];
+  const bases = new Set<string>();
+  const version = metadata.ss_base_model_version?.trim() ?? '';
+  const architecture = metadata['modelspec.architecture']?.trim() ?? '';
+  if (metadata.ss_v2?.trim().toLowerCase() === 'true') {
+    evidence.push('ss_v2 = True');
+    bases.add('SD 2.x');
+  }
+  if (/^sd_?v?2/i.test(version) || /^sdxl/i.test(version)) {
+    evidence.push(`ss_base_model_version ${version}`);
+    bases.add(/^sdxl/i.test(version) ? 'SDXL' : 'SD 2.x');
+  }
+  if (/^stable-diffusion-(v2|xl)/i.test(architecture)) {
+    evidence.push(`modelspec.architecture ${architecture}`);
+    bases.add(/^stable-diffusion-xl/i.test(architecture) ? 'SDXL' : 'SD 2.x');
+  }
+  const wide = modules.find(
+    (m) =>
+      m.component === 'unet' &&
+      /\.attn2\.to_[kv]$/.test(m.path) &&
+      m.down.shape.length === 2 &&
+      TEXT_WIDTH_BASES[m.down.shape[1] as number] !== undefined,
+  );
+  if (wide) {
+    const width = wide.down.shape[1] as number;
+    evidence.push(`${wide.path} reads ${width}-wide text embeddings (SD1.5's are ${SD15_TEXT_WIDTH})`);
+    bases.add(TEXT_WIDTH_BASES[width] as string);
+  }
+  if (evidence.length === 0) return undefined;
+  const base = [...bases].join(' or ');
+  return `this LoRA looks made for ${base}, not SD1.5 (${evidence.join('; ')}): on an SD1.5 base its weights do not fit (diffusers and toonlora generate stop at a size mismatch). Use it with the base it was trained for.`;
 }
 
 /** All three verdicts for a file's tensor keys. */

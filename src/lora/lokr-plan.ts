@@ -8,8 +8,9 @@ import {
   type PlannedFile,
   type PlanOptions,
   baseNetworkMetadata,
+  keptKohyaMetadata,
+  kohyaTrainingMetadata,
   plannedTensor,
-  stripHashes,
 } from './convert-plan.js';
 import { networkModuleMetadata } from './kohya-metadata.js';
 import { kohyaModuleName } from './lora-keys.js';
@@ -292,8 +293,9 @@ function planKohya(model: LokrModel, options: PlanOptions): PlannedLokrFile[] {
     // float32 whatever the precision, as for LoRA: loaders read it with .item().
     tensors.push({ name: `${name}.alpha`, dtype: 'F32', shape: [], scalar: kohyaAlphaOf(m) });
   }
-  const kept = model.format === 'kohya' ? stripHashes(options.sourceMetadata) : undefined;
-  const metadata = options.kohyaMetadata ?? kept ?? lokrNetworkMetadata(model, options.sourceMetadata);
+  const network = () => lokrNetworkMetadata(model, options.sourceMetadata);
+  const metadata =
+    options.kohyaMetadata ?? keptKohyaMetadata(model.format, options.sourceMetadata, network) ?? network();
   return [{ relativePath: '', tensors, metadata, kohyaHashes: true }];
 }
 
@@ -316,7 +318,11 @@ function planPeft(model: LokrModel, options: PlanOptions, file: string): Planned
     files.push({
       relativePath: `${component === 'unet' ? '' : 'text_encoder/'}adapter_model.safetensors`,
       tensors,
-      metadata: { format: 'pt' },
+      // kohya's metadata rides in the UNet adapter's file (the folder's main file), as for LoRA.
+      metadata: {
+        format: 'pt',
+        ...(component === 'unet' ? kohyaTrainingMetadata(options.sourceMetadata) : {}),
+      },
       adapterConfig: buildPeftLokrConfig(inferred, options.baseModel),
       kohyaHashes: false,
     });

@@ -498,6 +498,56 @@ describe('kohya LoKr -> PEFT -> kohya', () => {
     expect(inferred.decompose_factor).toBe(8);
   });
 
+  it("carries a kohya LoKr file's ss_* / modelspec.* through PEFT and back, as for LoRA; --metadata-from lays only its facts over them", async () => {
+    const modules: LokrFixtureModule[] = [
+      { path: Q, shapes: { lokr_w1: [4, 4], lokr_w2_a: [80, 2], lokr_w2_b: [2, 80] } },
+      { path: K2, shapes: { lokr_w1: [4, 4], lokr_w2_a: [80, 2], lokr_w2_b: [2, 192] } },
+    ];
+    const alphas = modules.map((m) => ({
+      name: `${kohyaName(m.path)}.alpha`,
+      dtype: 'F32' as const,
+      shape: [],
+      data: new Float32Array([1]),
+    }));
+    const fileMetadata = {
+      ss_network_module: 'lycoris.kohya',
+      ss_network_args: '{"algo": "lokr", "factor": "-1", "preset": "full"}',
+      ss_network_dim: '2',
+      ss_network_alpha: '1',
+      ss_output_name: 'mychar_v2',
+      ss_tag_frequency: '{"10_mychar girl": {"mychar": 20}}',
+      ss_dataset_dirs: '{"10_mychar girl": {"n_repeats": 10, "img_count": 20}}',
+      ss_max_train_steps: '1600',
+      ss_epoch: '8',
+      'modelspec.title': 'mychar_v2',
+    };
+    const file = join(dir, 'lokr-meta.safetensors');
+    await writeFixtureFile(file, [...makeLokrTensors(modules, 5, 'kohya'), ...alphas], fileMetadata);
+    const peft = join(dir, 'lokr-meta-peft');
+    await convertLora({ input: file, output: peft, to: 'peft' });
+    expect(await readMetadata(join(peft, 'adapter_model.safetensors'))).toMatchObject({
+      format: 'pt',
+      ...fileMetadata,
+    });
+    const back = join(dir, 'lokr-meta-back.safetensors');
+    await convertLora({ input: peft, output: back });
+    expect(await readMetadata(back)).toMatchObject(fileMetadata);
+    // --metadata-from on the file (and on its PEFT copy): only the facts given change.
+    for (const input of [file, peft]) {
+      const out = join(dir, `lokr-meta-facts-${input === file ? 'k' : 'p'}.safetensors`);
+      await convertLora({ input, output: out, trainingFacts: { outputName: 'newname', trigger: 'zzk' } });
+      const meta = await readMetadata(out);
+      expect(meta, input).toMatchObject({
+        ...fileMetadata,
+        ss_output_name: 'newname',
+        'modelspec.title': 'newname',
+        'modelspec.trigger_phrase': 'zzk',
+      });
+      for (const key of ['ss_noise_offset', 'ss_mixed_precision', 'ss_num_train_images', 'ss_sd_model_name'])
+        expect(meta[key], `${input}: ${key}`).toBeUndefined();
+    }
+  });
+
   it('PEFT -> PEFT keeps every module r / alpha (a full-full scale stays in the config), converting precision', async () => {
     const peft = join(dir, 'peft-pp');
     await writePeftLokr(peft);

@@ -1,7 +1,8 @@
 // Tests for lora-keys.ts on diffusers' old attention-processor keys (`save_attn_procs`,
 // `…attn1.processor.to_q_lora.down.weight`): parsed as the projection modules, read by inspect and
 // convert with alpha = rank (as diffusers assumes), and handed to generate as is, or as a copy when the
-// keys lack the `unet.` prefix load_lora_weights needs.
+// keys lack the `unet.` prefix load_lora_weights needs; their text-encoder half
+// (`text_encoder.…q_proj.lora_linear_layer.down.weight`) likewise.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,5 +73,59 @@ describe("diffusers' attention-processor LoRA keys", () => {
       const choice = await loraFileForDiffusers(input, join(dir, 'cache'));
       expect(choice.path === input).toBe(prefix === 'unet.');
     }
+  });
+});
+
+/** The text-encoder half of a diffusers 0.17 - 0.24 file: `…self_attn.q_proj.lora_linear_layer.down.weight`. */
+function linearLayerTensors(): FixtureTensor[] {
+  const random = seededRandom(5);
+  const fill = (n: number) => Float32Array.from({ length: n }, () => random() * 0.1);
+  const module = 'text_encoder.text_model.encoder.layers.0.self_attn.q_proj';
+  return [
+    { name: `${module}.lora_linear_layer.down.weight`, dtype: 'F32', shape: [4, 768], data: fill(3072) },
+    { name: `${module}.lora_linear_layer.up.weight`, dtype: 'F32', shape: [768, 4], data: fill(3072) },
+  ];
+}
+
+describe("diffusers' old text-encoder lora_linear_layer keys", () => {
+  it('parse as the text-encoder module, under the text_encoder. prefix only', () => {
+    expect(
+      parsePeftStyleKey(
+        'text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_linear_layer.down.weight',
+      ),
+    ).toEqual({
+      component: 'text_encoder',
+      path: 'text_model.encoder.layers.0.self_attn.q_proj',
+      part: 'down',
+      style: 'diffusers',
+    });
+    expect(
+      parsePeftStyleKey('text_encoder.encoder.layers.3.mlp.fc1.lora_linear_layer.up.weight'),
+    ).toMatchObject({
+      path: 'text_model.encoder.layers.3.mlp.fc1',
+      part: 'up',
+    });
+    expect(parsePeftStyleKey(`unet.${ATTN}.to_q.lora_linear_layer.down.weight`)).toBeUndefined();
+  });
+
+  it('inspect calls the file diffusers-ok and convert writes the module with alpha = rank', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toonlora-linear-layer-'));
+    const input = join(dir, 'old.safetensors');
+    await writeFixtureFile(input, [...processorTensors('unet.'), ...linearLayerTensors()]);
+    const inspected = await inspectLora(input);
+    expect(inspected.unknownKeys).toEqual([]);
+    expect(inspected.modules).toHaveLength(3);
+    expect(inspected.compatibility.find((v) => v.loader === 'diffusers')).toMatchObject({ ok: true });
+    const out = join(dir, 'old.kohya.safetensors');
+    await convertLora({ input, output: out, to: 'kohya' });
+    const reader = await openSafetensors(out);
+    await reader.close();
+    const te = 'lora_te_text_model_encoder_layers_0_self_attn_q_proj';
+    expect(reader.header.tensors.filter((t) => t.name.startsWith(te)).map((t) => [t.name, t.shape])).toEqual([
+      [`${te}.alpha`, []],
+      [`${te}.lora_down.weight`, [4, 768]],
+      [`${te}.lora_up.weight`, [768, 4]],
+    ]);
+    expect(await loraFileForDiffusers(input, join(dir, 'cache'))).toEqual({ path: input });
   });
 });

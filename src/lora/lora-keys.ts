@@ -1,6 +1,7 @@
 // src/lora/lora-keys.ts — tensor-key grammar of the three LoRA formats (pure): PEFT
 // (`base_model.model.<path>.lora_A.weight`), diffusers (`unet.<path>.lora_A.weight`, what
-// diffusers 0.42 `save_lora_weights` writes; also the older `<attn>.processor.to_q_lora.down.weight`) and kohya / WebUI (`lora_unet_<path_>.lora_down.weight`
+// diffusers 0.42 `save_lora_weights` writes; also the older `<attn>.processor.to_q_lora.down.weight` and
+// `text_encoder.<path>.lora_linear_layer.down.weight`) and kohya / WebUI (`lora_unet_<path_>.lora_down.weight`
 // + `.alpha`); format detection; kohya <-> diffusers module names.
 import { diffusersPathOfLdmName } from './compvis-names.js';
 import { KOHYA_PREFIX, knownKohyaNames, type LoraComponent } from './sd15-modules.js';
@@ -29,6 +30,14 @@ const KOHYA_KEY =
  * `load_lora_weights` still reads them (renamed to `<attention>.to_q.lora_A.weight`), alpha = rank.
  */
 const ATTN_PROCESSOR = /^(.+)\.processor\.(to_q|to_k|to_v|to_out)_lora\.(down|up)\.weight$/;
+
+/**
+ * The text-encoder half of those files (diffusers 0.17 - 0.24 `save_lora_weights` with a text-encoder
+ * LoRA): `text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_linear_layer.down.weight`.
+ * diffusers 0.42 still reads them (utils/state_dict_utils.py DIFFUSERS_TO_PEFT: `.lora_linear_layer.down`
+ * -> `.lora_A`), alpha = rank; read only under the `text_encoder.` prefix, where diffusers reads them.
+ */
+const TE_LINEAR_LAYER = /^(.+)\.lora_linear_layer\.(down|up)\.weight$/;
 
 function splitPeftSuffix(rest: string): { path: string; part: LoraPart } | undefined {
   const proc = ATTN_PROCESSOR.exec(rest);
@@ -93,7 +102,10 @@ export function parsePeftStyleKey(key: string): (ParsedKey & { style: 'peft' | '
   else if (style === 'peft' && !ATTN_PROCESSOR.test(rest)) return undefined;
   // `save_attn_procs` wrote the UNet's processor keys without a `unet.` prefix.
   else if (style === 'peft') style = 'diffusers';
-  const split = splitPeftSuffix(rest);
+  const linear = component === 'text_encoder' ? TE_LINEAR_LAYER.exec(rest) : null;
+  const split = linear
+    ? { path: linear[1] as string, part: linear[2] === 'down' ? ('down' as const) : ('up' as const) }
+    : splitPeftSuffix(rest);
   if (!split) return undefined;
   component ??= isTextEncoderPath(split.path) ? 'text_encoder' : 'unet';
   const path = component === 'text_encoder' ? textEncoderPath(split.path) : split.path;

@@ -116,7 +116,14 @@ function rankOf(draft: Draft, file: string): number {
   if (down.shape.length < 2 || up.shape.length < 2)
     throw formatError(file, 'down / up tensors must be at least 2-D.', name);
   const rank = down.shape[0] as number;
-  if (up.shape[1] !== rank || rank === 0) {
+  if (rank === 0) {
+    throw formatError(
+      file,
+      `has rank 0 (shapes ${JSON.stringify(down.shape)} / ${JSON.stringify(up.shape)}): an empty LoRA module. The file is damaged or was saved wrong.`,
+      name,
+    );
+  }
+  if (up.shape[1] !== rank) {
     throw formatError(
       file,
       `down has rank ${rank} but up expects ${up.shape[1]} (shapes ${JSON.stringify(down.shape)} / ${JSON.stringify(up.shape)}).`,

@@ -47,11 +47,18 @@ export async function resolveWeightsPath(input: string): Promise<{ weights: stri
       () => false,
     );
     if (!exists) {
+      const bin = join(input, 'adapter_model.bin');
+      const hasBin = await stat(bin).then(
+        (s) => s.isFile(),
+        () => false,
+      );
       throw new ToonloraError(
         'TL_ERR_INPUT_NOT_FOUND',
-        `${input}: folder has no adapter_model.safetensors. Give a PEFT adapter folder or the .safetensors file itself.`,
+        hasBin
+          ? `${input}: folder has adapter_model.bin but no adapter_model.safetensors; toonlora does not read the .bin (a PyTorch pickle, which can run code when loaded). For an adapter you trust, re-save it as .safetensors: with PEFT, save_pretrained(out, safe_serialization=True) on the loaded PeftModel, or in the folder safetensors.torch.save_file(torch.load("adapter_model.bin"), "adapter_model.safetensors").`
+          : `${input}: folder has no adapter_model.safetensors. Give a PEFT adapter folder or the .safetensors file itself.`,
         {
-          details: { file: weights },
+          details: { file: weights, ...(hasBin ? { found: bin } : {}) },
         },
       );
     }

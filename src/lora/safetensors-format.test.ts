@@ -40,6 +40,48 @@ function ruleOf(bytes: Uint8Array): { rule: SafetensorsRule; message: string } {
   throw new Error('expected the file to be rejected');
 }
 
+describe('files that are not safetensors, or whose header length is wrong, are named as such', () => {
+  it('a PyTorch zip or pickle checkpoint (.ckpt / .pt / .bin) is named, not a header-length error', () => {
+    const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x08, 0x08, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const pickle = new Uint8Array([0x80, 0x02, 0x7d, 0x71, 0x00, 0x28, 0x58, 0x0a, 0, 0, 0, 0]);
+    const pickleV4 = new Uint8Array([0x80, 0x04, 0x95, 0x10, 0x00, 0x00, 0x00, 0x00, 0, 0, 0, 0]);
+    for (const bytes of [zip, pickle, pickleV4]) {
+      const { rule, message } = ruleOf(bytes);
+      expect(rule).toBe('pytorch-checkpoint');
+      expect(message).toContain('bad.safetensors: is a PyTorch pickle/zip checkpoint');
+      expect(message).toContain('toonlora reads .safetensors only');
+      expect(message).not.toContain('header length');
+    }
+    // A valid file is never taken for one, and other garbage keeps its rule.
+    expect(ruleOf(withLength(2n ** 48n, 64)).rule).toBe('header-length-cap');
+  });
+
+  it('a header length that runs into the tensor data says so, not only "not valid UTF-8" / "not JSON"', () => {
+    const json = new TextEncoder().encode('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}    ');
+    const make = (data: number[]) => {
+      const out = new Uint8Array(8 + json.byteLength + data.length);
+      // The length claims the header and its 4 data bytes.
+      new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength + data.length), true);
+      out.set(json, 8);
+      out.set(data, 8 + json.byteLength);
+      return out;
+    };
+    const end = json.byteLength - 4;
+    const binary = ruleOf(make([0x00, 0x00, 0xc0, 0xff]));
+    expect(binary.rule).toBe('header-not-utf8');
+    expect(binary.message).toContain(
+      `header is not valid UTF-8: the JSON header ends after ${end} bytes, but the header length in the first 8 bytes says ${json.byteLength + 4}, so that length is wrong`,
+    );
+    const text = ruleOf(make([0x00, 0x00, 0x20, 0x41])); // 10.0: bytes that happen to be ASCII
+    expect(text.rule).toBe('header-not-json');
+    expect(text.message).toContain(`the JSON header ends after ${end} bytes`);
+    // A bad byte inside the JSON itself gets no such hint.
+    const inside = fileWith('{"ab":1}', 0);
+    inside[10] = 0xff;
+    expect(ruleOf(inside).message).not.toContain('ends after');
+  });
+});
+
 describe('parseSafetensorsBuffer rejects hostile files, one rule each', () => {
   const cases: Array<[string, Uint8Array, SafetensorsRule, string?]> = [
     ['truncated (under 8 bytes)', new Uint8Array(5), 'file-too-small'],

@@ -50,6 +50,7 @@ export interface SafetensorsHeader {
 /** Rule names carried in `details.rule`; tests assert them, one per kind of damage. */
 export type SafetensorsRule =
   | 'file-too-small'
+  | 'pytorch-checkpoint'
   | 'header-length-past-end'
   | 'header-length-cap'
   | 'header-not-utf8'
@@ -89,9 +90,28 @@ export function safetensorsError(
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
+ * Whether the first bytes are a PyTorch checkpoint's (`torch.save`: a zip archive, `PK\x03\x04`, or
+ * before torch 1.6 a pickle, `\x80` and protocol 2-5), as a .ckpt / .pt / .bin LoRA is.
+ */
+export function isPytorchCheckpoint(prefix: Uint8Array): boolean {
+  const [a, b, c, d] = prefix;
+  if (a === 0x50 && b === 0x4b && c === 0x03 && d === 0x04) return true;
+  return a === 0x80 && b !== undefined && b >= 2 && b <= 5;
+}
+
+/** A PyTorch checkpoint given where a .safetensors file is read: named as such, with the way out. */
+function pytorchCheckpointError(file: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_SAFETENSORS',
+    `${file}: is a PyTorch pickle/zip checkpoint (torch.save: .ckpt / .pt / .bin), not a safetensors file [rule pytorch-checkpoint]; toonlora reads .safetensors only (a pickle can run code when loaded). Download the .safetensors version of the LoRA, or, for a file you trust, re-save it: safetensors.torch.save_file(torch.load(path), "lora.safetensors").`,
+    { details: { file, rule: 'pytorch-checkpoint' satisfies SafetensorsRule } },
+  );
+}
+
+/**
  * Checks the 8-byte length prefix against the file size and the cap before anything is allocated.
  * @returns the header length in bytes (a safe integer).
- * @throws TL_ERR_SAFETENSORS (file-too-small, header-length-cap, header-length-past-end)
+ * @throws TL_ERR_SAFETENSORS (file-too-small, pytorch-checkpoint, header-length-cap, header-length-past-end)
  */
 export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: string): number {
   if (fileSize < 8 || prefix.byteLength < 8) {
@@ -103,6 +123,8 @@ export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: st
   }
   const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
   const length = view.getBigUint64(0, true);
+  if ((length > BigInt(MAX_HEADER_BYTES) || 8n + length > BigInt(fileSize)) && isPytorchCheckpoint(prefix))
+    throw pytorchCheckpointError(file);
   if (length > BigInt(MAX_HEADER_BYTES)) {
     throw safetensorsError(
       file,
@@ -121,18 +143,51 @@ export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: st
   return n;
 }
 
+/**
+ * Where the JSON object a header starts with ends (the index after its closing brace), by a scan of
+ * braces outside strings; undefined when the bytes do not start with `{` or the object never closes.
+ */
+export function jsonObjectEnd(bytes: Uint8Array): number | undefined {
+  if (bytes[0] !== 0x7b) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === 0x5c)
+        i++; // backslash: skip the escaped byte
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) depth++;
+    else if ((byte === 0x7d || byte === 0x5d) && --depth === 0) return i + 1;
+  }
+  return undefined;
+}
+
+/**
+ * For a header that does not decode or parse: when a whole JSON object comes first and more than
+ * padding follows it, the length field claims more bytes than the header has (it runs into the
+ * tensor data), so say that instead of leaving "not UTF-8 / not JSON" as the only clue.
+ */
+function lengthHint(bytes: Uint8Array): string {
+  const end = jsonObjectEnd(bytes);
+  if (end === undefined || bytes.subarray(end).every((b) => b === 0x20)) return '';
+  return `: the JSON header ends after ${end} bytes, but the header length in the first 8 bytes says ${bytes.byteLength}, so that length is wrong and runs into the tensor data (a file written wrong, or damaged)`;
+}
+
 function parseHeaderJson(bytes: Uint8Array, file: string): Record<string, unknown> {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw safetensorsError(file, 'header-not-utf8', 'header is not valid UTF-8');
+    throw safetensorsError(file, 'header-not-utf8', `header is not valid UTF-8${lengthHint(bytes)}`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw safetensorsError(file, 'header-not-json', `header is not JSON (${(error as Error).message})`);
+    const message = (error as Error).message;
+    throw safetensorsError(file, 'header-not-json', `header is not JSON (${message})${lengthHint(bytes)}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     const kind = Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed;

@@ -41,7 +41,10 @@ export interface GenerationResult {
   readonly images: readonly string[];
   /** All seeds side by side, when there are several. */
   readonly grid: string | null;
-  /** Seconds: base load (one-shot runs), LoRA load/swap, and sampling + decoding. */
+  /**
+   * Seconds: base load (one-shot runs), LoRA load/swap, and sampling + decoding; `lora_copy_s` when the
+   * LoRA was loaded from a converted copy: making (or finding) the copy, before the LoRA load.
+   */
   readonly timings: Readonly<Record<string, number | null>>;
   /** What the user should know about the run (e.g. the LoRA was loaded from a diffusers-format copy). */
   readonly notes: readonly string[];
@@ -54,10 +57,16 @@ export function diffusersCopyFolder(): string {
   return join(toonloraHome(), 'lora-diffusers');
 }
 
+/** The file diffusers loads and the seconds it took to choose it (to convert it, when it needed a copy). */
+type ChosenLora = DiffusersLoraChoice & { readonly seconds: number };
+
 /** Checks `lora` and picks the file diffusers loads: the file itself or its diffusers-format copy. */
-async function chooseLoraFile(lora: string | undefined): Promise<DiffusersLoraChoice | undefined> {
+async function chooseLoraFile(lora: string | undefined): Promise<ChosenLora | undefined> {
   checkLora(lora);
-  return lora === undefined ? undefined : loraFileForDiffusers(resolve(lora), diffusersCopyFolder());
+  if (lora === undefined) return undefined;
+  const started = performance.now();
+  const choice = await loraFileForDiffusers(resolve(lora), diffusersCopyFolder());
+  return { ...choice, seconds: (performance.now() - started) / 1000 };
 }
 
 function checkLora(lora: string | undefined): void {
@@ -88,13 +97,14 @@ function requestFor(
   };
 }
 
-function resultFrom(done: DoneEvent, lora: DiffusersLoraChoice | undefined): GenerationResult {
+function resultFrom(done: DoneEvent, lora: ChosenLora | undefined): GenerationResult {
   const images = done.artifacts.images;
   const grid = done.artifacts.grid;
   return {
     images: Array.isArray(images) ? images : [],
     grid: typeof grid === 'string' ? grid : null,
-    timings: done.stats,
+    // a copy's conversion (or finding it made) happens here, before the worker's LoRA load (swap_s)
+    timings: lora?.note ? { ...done.stats, lora_copy_s: lora.seconds } : done.stats,
     notes: lora?.note ? [lora.note] : [],
     stopped: false,
   };

@@ -21,7 +21,7 @@ def _error_kind(error: BaseException) -> str:
     from .checkpoint import CheckpointError
     from .config import ConfigError
     from .data import DatasetError
-    from .generate import LoraFileError
+    from .generate import LoraFileError, NonFiniteImageError
     from .models import BaseFileError, ModelMissingError
     from .write_errors import OutputWriteError
 
@@ -37,8 +37,10 @@ def _error_kind(error: BaseException) -> str:
         return "input_missing"
     if isinstance(error, (DatasetError, BaseFileError, CheckpointError)):
         return "input_invalid"
-    if isinstance(error, LoraFileError):
+    if isinstance(error, LoraFileError) or (isinstance(error, NonFiniteImageError) and error.lora):
         return "lora_format"
+    if isinstance(error, NonFiniteImageError):  # no LoRA: the base model (or a float16 VAE) made it
+        return "input_invalid"
     if type(error).__name__ == "NonFiniteLossError":
         return "nan_loss"
     if type(error).__name__ in ("GpuOutOfMemoryError", "OutOfMemoryError"):  # train's, or torch's own (generate)

@@ -2,7 +2,8 @@
 
 A GenerationSession loads the base once and swaps LoRAs (load_lora_weights + set_adapters; LoKr files through
 lokr_file.py), which is what `serve-generation` and the server's warm worker use; `generate` is one session,
-one request.
+one request. Latents or pixels that come out NaN / Inf (a LoRA with NaN weights) raise NonFiniteImageError naming
+the LoRA instead of saving black PNGs; a LoRA for another base (a size mismatch) is named as such.
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ from .protocol import Emit, Log, StepProgress
 
 class LoraFileError(ValueError):
     """The --lora file exists but is not a LoRA diffusers can load (an image, a truncated download, ...)."""
+
+
+class NonFiniteImageError(ValueError):
+    """The latents or decoded pixels came out NaN / Inf: the image would be saved all black. `lora` is the user's
+    LoRA file (the likely cause: NaN / Inf weights, or a weight far too high), None without one."""
+
+    def __init__(self, message: str, lora: str | None) -> None:
+        super().__init__(message)
+        self.lora = lora
 
 
 def make_scheduler(name: str, config):
@@ -118,7 +128,35 @@ class _PipeText:
 @torch.no_grad()
 def decode_latents(pipe, latents: torch.Tensor) -> list[Image.Image]:
     """VAE-decodes latents in the VAE's own dtype (float32 by default) and returns PIL images."""
-    return pipe.image_processor.postprocess(vae_decode(pipe.vae, latents).float(), output_type="pil")
+    return pixels_to_images(pipe, vae_decode(pipe.vae, latents))
+
+
+def pixels_to_images(pipe, pixels: torch.Tensor) -> list[Image.Image]:
+    """PIL images of decoded pixels in [-1, 1] (a NaN pixel would come out black)."""
+    return pipe.image_processor.postprocess(pixels.float(), output_type="pil")
+
+
+def non_finite_seeds(images: torch.Tensor, seeds) -> list[int]:
+    """The seeds whose image (latents or pixels, one per seed along dim 0) holds a NaN / Inf value. First one float32
+    sum over the batch (NaN / Inf carry through it; latents and pixels are far too small for finite values to overflow
+    it): about 4 ms for 16 float32 768 px images on CPU, nothing next to decoding them. Per seed only when it is not finite."""
+    if bool(torch.isfinite(images.sum(dtype=torch.float32))):
+        return []
+    finite = torch.isfinite(images).flatten(1).all(dim=1).tolist()
+    return [int(seed) for seed, ok in zip(seeds, finite) if not ok]
+
+
+def non_finite_error(seeds: list[int], stage: str, lora: str | None, weight: float) -> NonFiniteImageError:
+    """The error for images that came out NaN / Inf at `stage` (sampling, VAE decoding), naming the user's LoRA file."""
+    which = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+    if lora:
+        return NonFiniteImageError(
+            f"{lora}: the image came out NaN ({which}, in {stage}): the LoRA holds NaN/Inf weights (a LoRA that "
+            f"overflowed in float16 training) or the weight ({weight:g}) is too high. No image was written; try a lower "
+            "--weight, or another file.", lora)
+    return NonFiniteImageError(
+        f"the image came out NaN ({which}, in {stage}) with no LoRA: the base model holds NaN/Inf weights, or a float16 "
+        "VAE overflowed (keep vaeFp32 on). No image was written.", None)
 
 
 @torch.no_grad()
@@ -210,6 +248,7 @@ class GenerationSession:
             if should_stop and should_stop():
                 raise GenerationCancelled(step)
 
+        original = (_copy_source(lora) or lora) if lora else None  # the user's file, not toonlora's copy of it
         started = time.perf_counter()
         if not config.vae_fp32:
             self.pipe.vae.to(dtype=self.dtype)
@@ -218,12 +257,17 @@ class GenerationSession:
                 self.pipe, config.prompt, config.negative_prompt, config.seeds, config.steps, config.guidance_scale,
                 config.width, config.height, config.clip_skip, on_step if progress or should_stop else None,
             )
-            images = decode_latents(self.pipe, latents)
+            # A NaN image saves as all black: say so (naming the LoRA) instead of writing it as a success.
+            if bad := non_finite_seeds(latents, config.seeds):
+                raise non_finite_error(bad, "sampling", original, config.lora_weight)
+            pixels = vae_decode(self.pipe.vae, latents)
+            if bad := non_finite_seeds(pixels, config.seeds):
+                raise non_finite_error(bad, "VAE decoding", original, config.lora_weight)
+            images = pixels_to_images(self.pipe, pixels)
         finally:
             self.pipe.vae.to(dtype=torch.float32)
         os.makedirs(output_dir, exist_ok=True)
         paths = []
-        original = (_copy_source(lora) or lora) if lora else None  # the user's file, not toonlora's copy of it
         lora_name, lora_hash = _lora_label(original), _lora_short_hash(original)
         for seed, image in zip(config.seeds, images):
             path = _unused_path(output_dir, f"seed-{seed}")
@@ -258,8 +302,11 @@ def _load_lora_file(pipe, path: str, name: str) -> None:
     except LokrFileError as error:  # names the file and what toonlora cannot load in it
         raise LoraFileError(f"{error}. The WebUI and ComfyUI may still load it.") from error
     except Exception as error:  # safetensors/diffusers raise many types for a file that is not a LoRA
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
         original = _copy_source(path)
+        mismatch = shape_mismatch(str(error))
+        if mismatch:  # the file is a LoRA, for another base: neither "not a LoRA" nor toonlora's copy is at fault
+            raise LoraFileError(f"{original or path}: this LoRA was made for a different base model: {mismatch}") from error
+        first = _error_summary(error)
         if original:
             raise LoraFileError(_copy_failure(original, path, f"diffusers cannot load it: {first}")) from error
         raise LoraFileError(
@@ -272,6 +319,36 @@ def _load_lora_file(pipe, path: str, name: str) -> None:
         raise LoraFileError(f"{path}: diffusers found no LoRA module it knows in this file (a PEFT adapter_model.safetensors "
                             "needs converting first: toonlora generate does that). Give the kohya / diffusers .safetensors "
                             "a training run wrote.")
+
+
+# One line of torch's load_state_dict error per tensor whose shape differs from the module's (PEFT's
+# set_peft_model_state_dict loads the LoRA tensors through it).
+_SIZE_MISMATCH = re.compile(r"size mismatch for (\S+): copying a param with shape torch\.Size\(\[([^\]]*)\]\) from "
+                            r"checkpoint, the shape in current model is torch\.Size\(\[([^\]]*)\]\)")
+_PEFT_PARAM = re.compile(r"\.(lora_A|lora_B|lora_magnitude_vector)(?:\.[^.]+)?(?:\.weight)?$")
+
+
+def shape_mismatch(message: str) -> str | None:
+    """What a load_state_dict "size mismatch" error says, in the user's terms: the first mismatching module with the
+    LoRA's shape and the base's, and how many more there are; None when the error is not about shapes."""
+    found = _SIZE_MISMATCH.findall(message)
+    if not found:
+        return None
+    name, lora_shape, base_shape = found[0]
+    part = _PEFT_PARAM.search(name)
+    module = name[:part.start()] if part else name
+    role = {"lora_A": " (lora_down)", "lora_B": " (lora_up)", "lora_magnitude_vector": " (DoRA magnitude)"}
+    more = f"; {len(found) - 1} more tensor(s) do not fit either" if len(found) > 1 else ""
+    return (f"{module}{role.get(part.group(1), '') if part else ''} expects [{lora_shape}], the base has [{base_shape}]"
+            f"{more} (e.g. an SD 2.x LoRA on an SD1.5 base). Generate with the base model the LoRA was trained for (--base).")
+
+
+def _error_summary(error: BaseException) -> str:
+    """The first line of an error's message, with the next one when the first only introduces it (ends with ':')."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    return f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
 
 
 # Metadata key of the copies toonlora generate converts for diffusers (src/lora/diffusers-copy.ts

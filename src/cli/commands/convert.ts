@@ -61,7 +61,7 @@ export function registerConvert(program: Command): void {
     )
     .option(
       '--metadata-from <json>',
-      'JSON file of training facts for kohya metadata (outputName, steps, learningRate, trigger, captionsByFolder, ...)',
+      'JSON file of training facts for kohya metadata (outputName, steps, learningRate, trigger, captionsByFolder, ...); a file with its own ss_* / modelspec.* keeps them, and only the facts given replace or add keys',
     )
     .option(
       '--overwrite',
@@ -70,7 +70,7 @@ export function registerConvert(program: Command): void {
     )
     .option(
       '--drop-unknown',
-      'convert even when the file holds tensors convert does not understand (LoCon lora_mid, lora_te2_, PEFT biases, modules_to_save): drop them, and any module that needs them, with a warning',
+      'convert even when the file holds tensors convert does not understand (LoCon lora_mid, PEFT biases, modules_to_save): drop them, and any module that needs them, with a warning (an SDXL file is refused either way: SD1.5 only)',
       false,
     )
     .option('--json', 'print the result as JSON', false)

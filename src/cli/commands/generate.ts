@@ -33,7 +33,7 @@ function formatResult(result: GenerationResult): string {
   return [
     ...result.images.map((path) => `wrote ${path}`),
     result.grid ? `grid: ${result.grid}` : '',
-    `base load ${seconds('load_s')}, LoRA load ${seconds('swap_s')}, sampling ${seconds('generate_s')}`,
+    `base load ${seconds('load_s')}, LoRA load ${seconds('swap_s')}${typeof t.lora_copy_s === 'number' ? ` (+ ${seconds('lora_copy_s')} for its converted copy)` : ''}, sampling ${seconds('generate_s')}`,
     ...result.notes.map((note) => `note: ${note}`),
   ]
     .filter(Boolean)
