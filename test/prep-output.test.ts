@@ -7,8 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
-import { runPrep } from '../src/prep/pipeline.js';
+import { type PrepResult, runPrep } from '../src/prep/pipeline.js';
 import { manifestSchema } from '../src/schemas/manifest.js';
+
+/** The dataset folder a run wrote (a failure when it reports none). */
+function writtenDataset(result: PrepResult): string {
+  expect(result.datasetDir).not.toBeNull();
+  return result.datasetDir ?? '';
+}
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-out-'));
 const emptyCache = { env: { TOONLORA_HOME: join(root, 'empty-home'), HF_HOME: join(root, 'empty-hf') } };
@@ -161,7 +167,7 @@ describe('runPrep output folder checks', () => {
   it('an --overwrite run that makes no crop keeps the previous dataset; a failed caption leaves no image behind', async () => {
     const out = join(root, 'kept');
     const first = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });
-    const crops = readdirSync(first.datasetDir).sort();
+    const crops = readdirSync(writtenDataset(first)).sort();
     const manifest = readFileSync(join(out, 'manifest.json'), 'utf8');
     const broken = {
       name: 'broken',
@@ -180,8 +186,8 @@ describe('runPrep output folder checks', () => {
       status: 'error',
       reason: expect.stringContaining('tagger crashed'),
     });
-    expect(second).toMatchObject({ keptPrevious: true, manifestPath: null });
-    expect(readdirSync(first.datasetDir).sort()).toEqual(crops);
+    expect(second).toMatchObject({ keptPrevious: true, manifestPath: null, datasetDir: null });
+    expect(readdirSync(writtenDataset(first)).sort()).toEqual(crops);
     expect(readFileSync(join(out, 'manifest.json'), 'utf8')).toBe(manifest);
     expect(readdirSync(out).sort()).toEqual(['10_sks girl', 'manifest.json']);
     // into a new folder, the failed file leaves no image without its caption
@@ -191,7 +197,10 @@ describe('runPrep output folder checks', () => {
       cache: emptyCache,
       stages: { captioner: broken },
     });
-    expect(existsSync(fresh.datasetDir) ? readdirSync(fresh.datasetDir) : []).toEqual([]);
+    // no crop: no dataset folder, and the result (prep --json) names none
+    expect(fresh.datasetDir).toBeNull();
+    expect(existsSync(join(root, 'kept-fresh', '10_sks girl'))).toBe(false);
+    expect(fresh.manifestPath).toBe(join(root, 'kept-fresh', 'manifest.json'));
   }, 60_000);
 
   it('a killed run leaves only its staging folder, which the next run clears; --overwrite after it replaces nothing else', async () => {
@@ -230,7 +239,7 @@ describe('runPrep output folder checks', () => {
     const out = join(root, 'stopped-overwrite');
     const first = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });
     const before = readFileSync(join(out, 'manifest.json'), 'utf8');
-    const crops = readdirSync(first.datasetDir).sort();
+    const crops = readdirSync(writtenDataset(first)).sort();
     const controller = new AbortController();
     const copies = Array.from({ length: 16 }, (_, i) => {
       const path = join(root, `stop-${i}.png`);
@@ -248,9 +257,9 @@ describe('runPrep output folder checks', () => {
     });
     expect(stopped.manifest.cancelled).toBe(true);
     expect(stopped.manifest.summary.crops).toBeGreaterThan(0);
-    expect(stopped).toMatchObject({ keptPrevious: true, manifestPath: null });
+    expect(stopped).toMatchObject({ keptPrevious: true, manifestPath: null, datasetDir: null });
     expect(readFileSync(join(out, 'manifest.json'), 'utf8')).toBe(before);
-    expect(readdirSync(first.datasetDir).sort()).toEqual(crops);
+    expect(readdirSync(writtenDataset(first)).sort()).toEqual(crops);
     expect(readdirSync(out).sort()).toEqual(['10_sks girl', 'manifest.json']);
   }, 60_000);
 
@@ -291,7 +300,7 @@ describe('runPrep output folder checks', () => {
     mkdirSync(out);
     writeFileSync(join(out, '.DS_Store'), 'finder');
     const first = await runPrep({ inputs: [panel], outDir: out, saveStages: true, cache: emptyCache });
-    writeFileSync(join(first.datasetDir, '.DS_Store'), 'finder');
+    writeFileSync(join(writtenDataset(first), '.DS_Store'), 'finder');
     writeFileSync(join(out, 'stages', 'Thumbs.db'), 'explorer');
     const second = await runPrep({ inputs: [panel], outDir: out, overwrite: true, config: { trigger: 'newer' }, cache: emptyCache });
     expect(second.manifest.datasetDir).toBe('10_newer girl');

@@ -48,6 +48,11 @@ beforeAll(async () => {
   writeFileSync(join(dataset, '1_zzk boy', 'b.caption'), '\ufeffzzk, caption file tag');
   mkdirSync(join(dataset, '0_off x'));
   await writePattern(join(dataset, '0_off x', 'c.png'), 5);
+  // a PNG cut off after its header, with a caption: the worker leaves it out, so no count or tag may record it
+  await writePattern(join(folder, 'cut.png'), 7);
+  const whole = readFileSync(join(folder, 'cut.png'));
+  writeFileSync(join(folder, 'cut.png'), whole.subarray(0, Math.floor(whole.length / 2)));
+  writeFileSync(join(folder, 'cut.txt'), 'sks, never trained tag');
   const config = trainingConfigSchema.parse({
     baseModel: 'tiny',
     resolution: 64,
@@ -100,6 +105,21 @@ describe('runTraining on tiny', () => {
         zzk: 1,
         'caption file tag': 1,
       });
+      // the cut-off cut.png was left out of the run (a warning named it), so of the metadata too
+      expect(JSON.parse(metadata.ss_tag_frequency ?? '{}')['5_sks pattern']).toEqual({
+        sks: 2,
+        'striped pattern': 2,
+        'red and blue': 2,
+      });
+      expect(result.stats.images).toBe(3);
+      expect(
+        events.some(
+          (e) =>
+            e.type === 'log' &&
+            e.level === 'warn' &&
+            e.message.startsWith(`${join(dataset, '5_sks pattern', 'cut.png')}: cannot read image (`),
+        ),
+      ).toBe(true);
     } finally {
       await reader.close();
     }
@@ -304,10 +324,12 @@ describe("train --dry-run plans with the trainer's own buckets", () => {
 });
 
 describe('toonlora train --dry-run', () => {
-  /** stdout of `./toonlora train <dataset> --dry-run ...args`. */
+  let dryRunStderr = '';
+  /** stdout of `./toonlora train <dataset> --dry-run ...args` (its stderr in dryRunStderr). */
   async function dryRun(...args: string[]): Promise<string> {
     const launcher = new URL('../toonlora', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)(launcher, ['train', dataset, '--dry-run', ...args]);
+    const { stdout, stderr } = await promisify(execFile)(launcher, ['train', dataset, '--dry-run', ...args]);
+    dryRunStderr = stderr;
     return stdout;
   }
 
@@ -335,8 +357,18 @@ describe('toonlora train --dry-run', () => {
       config: { steps: number; epochs: number };
       plan: { steps: number; epochs: number; images: number; imagesWithRepeats: number };
     };
-    // 2 images x 5 repeats + 1 x 1 (the 0_ folder is not trained): 11 an epoch, batch 1
-    expect(report.plan).toEqual({ steps: 22, epochs: 2, images: 3, imagesWithRepeats: 11 });
+    // 2 images x 5 repeats + 1 x 1 (the 0_ folder is not trained, the cut-off cut.png is left out): 11 an epoch
+    const cut = join(dataset, '5_sks pattern', 'cut.png');
+    expect(report.plan).toEqual({
+      steps: 22,
+      epochs: 2,
+      images: 3,
+      imagesWithRepeats: 11,
+      leftOut: [{ file: cut, reason: expect.any(String) }],
+    });
+    expect(dryRunStderr).toMatch(
+      new RegExp(`toonlora train: warning: ${cut}: cannot read image \\(.+\\); left out of the training set`),
+    );
     expect(report.config).toMatchObject({ steps: 22, epochs: 2 });
     const launcher = new URL('../toonlora', import.meta.url).pathname;
     const missing = join(root, 'no-such-dataset');

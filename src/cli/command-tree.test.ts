@@ -72,6 +72,28 @@ describe('every command answers --help', () => {
   );
 });
 
+describe('every option says its default (README: "each option and its default")', () => {
+  /** A switch (no value): on or off when not given; those of `models`, `serve`, `setup`, `doctor` included. */
+  const switches = tree.flatMap(([name, , command]) =>
+    command.options
+      .filter((option) => !/[<[]/.test(option.flags) && option.flags !== '-V, --version')
+      .map((option) => [name, option.flags] as const),
+  );
+  it.each(switches)('%s %s', async (name, flags) => {
+    expect(await runCli([...name.split(' '), '--help'])).toBe(0);
+    expect(optionEntries(io.stdout).get(flags)).toMatch(/\(default: [^)]+\)/);
+  });
+
+  it.each([
+    ['train', '--epochs <n>', '(default: none: --steps sets the length)'],
+    ['generate', '--lora <file>', '(default: none: the base model alone)'],
+    ['generate', '--prompt <text>', '(required, or generation.prompt in the --config file)'],
+  ])('%s %s says %s', async (command, flags, text) => {
+    expect(await runCli([command, '--help'])).toBe(0);
+    expect(optionEntries(io.stdout).get(flags)).toContain(text);
+  });
+});
+
 describe('help shows the config defaults the flags stand for', () => {
   const prep = prepConfigSchema.parse({});
   const training = trainingConfigSchema.parse({});
@@ -167,6 +189,13 @@ describe('version and bad usage', () => {
     expect(await runCli(argv)).toBe(2);
     expect(io.stderr).toContain(message);
     expect(io.stderr).not.toContain('NaN');
+  });
+
+  it('generate without --prompt (nor generation.prompt in a config file): exit 2 naming --prompt, nothing rendered', async () => {
+    expect(await runCli(['generate', '-o', join(io.root, 'never-written'), '--base', 'tiny'])).toBe(2);
+    expect(io.stderr).toContain('--prompt <text> is required: what to generate, the trigger word first');
+    expect(io.stderr).toContain('[TL_ERR_USAGE]');
+    expect(io.stdout).toBe('');
   });
 
   it('train --config with a misspelled key: exit 2 naming the file, the key and the likely one', async () => {

@@ -45,6 +45,18 @@ describe('runDemo refuses before any work', () => {
     expect(readFileSync(join(root, 'a-file'), 'utf8')).toBe('mine\n');
   });
 
+  it('an --inputs folder that does not exist, named as the folder given (not the bundled examples)', async () => {
+    const inputsDir = join(tmpdir(), 'toonlora-demo-no-such-inputs');
+    const outDir = join(tmpdir(), 'toonlora-demo-never-made-inputs');
+    const refusal = runDemo({ inputsDir, outDir, log });
+    await expect(refusal).rejects.toMatchObject({
+      code: 'TL_ERR_INPUT_NOT_FOUND',
+      message: `${inputsDir}: the --inputs folder does not exist. Give a folder of screenshots, or leave --inputs out for the bundled examples.`,
+    });
+    await expect(refusal).rejects.not.toMatchObject({ message: expect.stringContaining('npm run examples') });
+    expect(existsSync(outDir)).toBe(false);
+  });
+
   it('a --base that is a near miss of a known base, naming it (before setup and prep)', async () => {
     const logged: string[] = [];
     const outDir = join(tmpdir(), 'toonlora-demo-never-made');

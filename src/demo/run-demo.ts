@@ -112,7 +112,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   if (!existsSync(inputsDir)) {
     throw new ToonloraError(
       'TL_ERR_INPUT_NOT_FOUND',
-      `${inputsDir}: example screenshots not found. Run: npm run examples`,
+      options.inputsDir === undefined
+        ? `${inputsDir}: the bundled example screenshots are missing. Draw them again with \`npm run examples\` in the toonlora checkout, or give your own with --inputs <dir>.`
+        : `${inputsDir}: the --inputs folder does not exist. Give a folder of screenshots, or leave --inputs out for the bundled examples.`,
     );
   }
   checkDemoOptions(options, outDir);
@@ -131,7 +133,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     ...(options.onPrepProgress ? { onProgress: options.onPrepProgress } : {}),
   });
   const counts = countCrops(prep);
-  if (counts.crops === 0) {
+  const datasetDir = prep.datasetDir; // null: no crop, so no dataset folder
+  if (counts.crops === 0 || datasetDir === null) {
     throw new ToonloraError(
       'TL_ERR_IMAGE_DECODE',
       `prep made no crops from ${inputsDir}; see ${prep.manifestPath}.`,
@@ -184,7 +187,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   return {
     outDir,
     baseModel: base,
-    prep: { datasetDir: prep.datasetDir, manifest: prep.manifestPath ?? 'none (no crop)', ...counts },
+    prep: { datasetDir, manifest: prep.manifestPath ?? 'none (no crop)', ...counts },
     training: {
       steps: trained.steps,
       lastLoss: trained.lastLoss,

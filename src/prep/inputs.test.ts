@@ -66,10 +66,59 @@ describe('collectInputFiles', () => {
       'sub/._c.png',
       'sub/c.png',
     ]);
-    expect(collectInputFiles([root], join(root, 'out'))).toEqual([
+    const told: [string, string][] = [];
+    expect(collectInputFiles([root], join(root, 'out'), (line, path) => told.push([line, path]))).toEqual([
       join(root, 'a.png'),
       join(root, 'sub/c.png'),
     ]);
+    // each named, as the earlier prep outputs are (a .DS_Store, no image, is not worth a line)
+    expect(told).toEqual([
+      [
+        `${join(root, '__MACOSX')}: left out, macOS metadata a zip carries (__MACOSX), not screenshots.`,
+        join(root, '__MACOSX'),
+      ],
+      [
+        `${join(root, '._a.png')}: left out, a macOS metadata file (._name), not a screenshot.`,
+        join(root, '._a.png'),
+      ],
+      [
+        `${join(root, '.thumb.png')}: left out, a hidden file (its name starts with a dot). Rename it to prep it.`,
+        join(root, '.thumb.png'),
+      ],
+      [
+        `${join(root, 'sub/._c.png')}: left out, a macOS metadata file (._name), not a screenshot.`,
+        join(root, 'sub/._c.png'),
+      ],
+    ]);
+  });
+
+  it('names a hidden folder and the hidden files past the first five in one line, and ignores .DS_Store', () => {
+    const root = folderWith([
+      'a.png',
+      '.DS_Store',
+      '.cache/x.png',
+      ...[1, 2, 3, 4, 5].map((i) => `.h${i}.png`),
+    ]);
+    const told: string[] = [];
+    expect(collectInputFiles([root], join(root, 'out'), (line) => told.push(line))).toEqual([
+      join(root, 'a.png'),
+    ]);
+    expect(told).toEqual([
+      `${join(root, '.cache')}: left out, a hidden folder (its name starts with a dot). Rename it to prep it.`,
+      ...[1, 2, 3, 4].map(
+        (i) =>
+          `${join(root, `.h${i}.png`)}: left out, a hidden file (its name starts with a dot). Rename it to prep it.`,
+      ),
+      '... and 1 more hidden or __MACOSX entries left out (not screenshots).',
+    ]);
+  });
+
+  it('names the hidden entries it left out when nothing else is found', () => {
+    const root = folderWith(['__MACOSX/._a.png', '.b.png']);
+    const error = thrownToonloraError(() => collectInputFiles([root], join(root, 'out')));
+    expect(error.message).toContain(
+      `Left out ${join(root, '__MACOSX')}, ${join(root, '.b.png')}: hidden or macOS metadata (__MACOSX).`,
+    );
   });
 
   it('follows symlinks to images and folders, by the link name, without looping', () => {

@@ -1,9 +1,9 @@
 // src/prep/inputs.ts — turns the user's `prep` inputs (files and folders) into the list of files to
-// process: folders are walked recursively (following symlinks) for image extensions, leaving out
-// hidden and macOS leftover entries and earlier prep outputs; files are taken as given (so a
+// process: folders are walked recursively (following symlinks) for image extensions, leaving out (and
+// naming) hidden and macOS leftover entries and earlier prep outputs; files are taken as given (so a
 // mislabelled file still gets its own manifest entry); the output folder is never read back.
 import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { MANIFEST_FILE } from './manifest.js';
 
@@ -33,10 +33,14 @@ export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
 const PREP_MANIFEST_KEYS = ['version', 'datasetDir', 'files'] as const;
 
 /**
- * Told about each walked folder left out because it holds an earlier prep output: a line for the user
- * (`<folder>: left out, it holds an earlier toonlora prep output ...`) and the folder (absolute).
+ * Told about what a walk left out: each folder holding an earlier prep output, then each hidden image file,
+ * hidden folder or `__MACOSX` folder (at most MAX_HIDDEN_LINES of them, then a count): a line for the user
+ * (`<path>: left out, ...`) and the path (absolute).
  */
-export type SkippedOutputListener = (line: string, folder: string) => void;
+export type LeftOutListener = (line: string, path: string) => void;
+
+/** Hidden entries named one by one; more are counted in one last line. */
+const MAX_HIDDEN_LINES = 5;
 
 /** What one collection has found so far. */
 interface Walk {
@@ -44,6 +48,10 @@ interface Walk {
   readonly visited: Set<string>;
   readonly files: string[];
   readonly skippedOutputs: string[];
+  /** Hidden image files and hidden or `__MACOSX` folders left out (other hidden files, `.DS_Store`, are no image). */
+  readonly hidden: string[];
+  /** Those of `hidden` that are folders. */
+  readonly hiddenFolders: Set<string>;
 }
 
 function extensionOf(name: string): string {
@@ -118,9 +126,13 @@ function walkFolder(dir: string, walk: Walk): void {
     return;
   }
   for (const entry of entries) {
-    if (isLeftOutName(entry.name)) continue;
     const path = join(dir, entry.name);
     const kind = entryKind(entry, path);
+    if (isLeftOutName(entry.name)) {
+      if (kind === 'folder') walk.hiddenFolders.add(path);
+      if (kind === 'folder' || IMAGE_EXTENSIONS.has(extensionOf(entry.name))) walk.hidden.push(path);
+      continue;
+    }
     if (kind === 'folder') walkFolder(path, walk);
     else if (kind !== 'other' && IMAGE_EXTENSIONS.has(extensionOf(entry.name))) walk.files.push(path);
   }
@@ -128,8 +140,8 @@ function walkFolder(dir: string, walk: Walk): void {
 
 /**
  * Absolute paths of the files to process, in the order given (folders sorted naturally), each once.
- * A walked folder holding an earlier prep output (its manifest.json) is left out and passed to
- * `onSkippedOutput` once the files are collected.
+ * A walked folder holding an earlier prep output (its manifest.json), a hidden image file and a hidden or
+ * `__MACOSX` folder are left out and named to `onLeftOut` once the files are collected.
  * @throws ToonloraError TL_ERR_INPUT_NOT_FOUND naming the first input that does not exist;
  *   TL_ERR_USAGE when no input was given, an input folder is the output folder or inside it, a file
  *   named as an input lies inside the output folder (naming all such files), or the folders given hold
@@ -138,13 +150,19 @@ function walkFolder(dir: string, walk: Walk): void {
 export function collectInputFiles(
   inputs: readonly string[],
   outDir: string,
-  onSkippedOutput?: SkippedOutputListener,
+  onLeftOut?: LeftOutListener,
 ): string[] {
   if (inputs.length === 0) {
     throw new ToonloraError('TL_ERR_USAGE', 'inputs: expected at least one image file or folder, got none.');
   }
   const skipDir = resolve(outDir);
-  const walk: Walk = { visited: new Set([realPathOf(skipDir)]), files: [], skippedOutputs: [] };
+  const walk: Walk = {
+    visited: new Set([realPathOf(skipDir)]),
+    files: [],
+    skippedOutputs: [],
+    hidden: [],
+    hiddenFolders: new Set(),
+  };
   const filesInOutDir: string[] = [];
   for (const input of inputs) {
     const path = resolve(input);
@@ -158,8 +176,16 @@ export function collectInputFiles(
     }
   }
   if (filesInOutDir.length > 0) throw filesInOutDirError(filesInOutDir);
-  if (walk.files.length === 0) throw noImagesError(inputs, walk.skippedOutputs);
-  for (const folder of walk.skippedOutputs) onSkippedOutput?.(skippedOutputLine(folder), folder);
+  if (walk.files.length === 0) throw noImagesError(inputs, walk.skippedOutputs, walk.hidden);
+  for (const folder of walk.skippedOutputs) onLeftOut?.(skippedOutputLine(folder), folder);
+  for (const path of walk.hidden.slice(0, MAX_HIDDEN_LINES)) onLeftOut?.(hiddenLine(path, walk), path);
+  const more = walk.hidden.slice(MAX_HIDDEN_LINES);
+  if (more[0] !== undefined) {
+    onLeftOut?.(
+      `... and ${more.length} more hidden or __MACOSX entries left out (not screenshots).`,
+      more[0],
+    );
+  }
   return [...new Set(walk.files)];
 }
 
@@ -174,6 +200,16 @@ function isExistingFolder(path: string, input: string): boolean {
       { details: { file: input } },
     );
   }
+}
+
+/** Why a hidden entry was left out: a zip's macOS metadata (`__MACOSX`, AppleDouble `._name`), or hidden. */
+function hiddenLine(path: string, walk: Walk): string {
+  const name = basename(path);
+  if (name === '__MACOSX')
+    return `${path}: left out, macOS metadata a zip carries (__MACOSX), not screenshots.`;
+  if (name.startsWith('._')) return `${path}: left out, a macOS metadata file (._name), not a screenshot.`;
+  const what = walk.hiddenFolders.has(path) ? 'a hidden folder' : 'a hidden file';
+  return `${path}: left out, ${what} (its name starts with a dot). Rename it to prep it.`;
 }
 
 function skippedOutputLine(folder: string): string {
@@ -197,15 +233,23 @@ function filesInOutDirError(files: readonly string[]): ToonloraError {
   );
 }
 
-function noImagesError(inputs: readonly string[], skippedOutputs: readonly string[]): ToonloraError {
+function noImagesError(
+  inputs: readonly string[],
+  skippedOutputs: readonly string[],
+  hidden: readonly string[],
+): ToonloraError {
   const extensions = [...IMAGE_EXTENSIONS].join(' ');
   const skipped =
     skippedOutputs.length === 0
       ? ''
       : ` Left out ${skippedOutputs.join(', ')}: earlier toonlora prep output (it holds ${MANIFEST_FILE}), not screenshots.`;
+  const hiddenNote =
+    hidden.length === 0
+      ? ''
+      : ` Left out ${hidden.slice(0, 3).join(', ')}${hidden.length > 3 ? ` and ${hidden.length - 3} more` : ''}: hidden or macOS metadata (__MACOSX).`;
   return new ToonloraError(
     'TL_ERR_USAGE',
-    `${inputs.join(', ')}: no image files found (looked for ${extensions}, in subfolders too).${skipped} Point prep at your screenshots, or convert them to PNG.`,
+    `${inputs.join(', ')}: no image files found (looked for ${extensions}, in subfolders too).${skipped}${hiddenNote} Point prep at your screenshots, or convert them to PNG.`,
     { details: { file: inputs[0] } },
   );
 }

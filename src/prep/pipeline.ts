@@ -97,8 +97,11 @@ export interface PrepOptions {
 
 export interface PrepResult {
   readonly outDir: string;
-  /** Absolute path of the kohya dataset folder. */
-  readonly datasetDir: string;
+  /**
+   * Absolute path of the kohya dataset folder this run wrote; null when it wrote none: no crop was made, or an
+   * --overwrite run kept the previous output (`keptPrevious`).
+   */
+  readonly datasetDir: string | null;
   /** Where the manifest was written; null when the run kept a previous output (`keptPrevious`). */
   readonly manifestPath: string | null;
   readonly manifest: Manifest;
@@ -336,10 +339,13 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
     if ((cancelled || manifest.summary.crops === 0) && plan.files.length > 0) {
       // a stopped or empty --overwrite run does not replace a complete dataset with what it got to
       await rm(staging, { recursive: true, force: true });
-      return { outDir, datasetDir: join(outDir, datasetDir), manifestPath: null, manifest, keptPrevious: true };
+      return { outDir, datasetDir: null, manifestPath: null, manifest, keptPrevious: true };
     }
+    // no crop: no dataset folder either (a file whose caption failed left its staged folder empty)
+    if (manifest.summary.crops === 0) await rm(join(staging, datasetDir), { recursive: true, force: true });
     const manifestPath = await finishOutDir(outDir, staging, plan, datasetDir, manifest);
-    return { outDir, datasetDir: join(outDir, datasetDir), manifestPath, manifest, keptPrevious: false };
+    const written = manifest.summary.crops > 0 ? join(outDir, datasetDir) : null;
+    return { outDir, datasetDir: written, manifestPath, manifest, keptPrevious: false };
   } finally {
     await Promise.all(workers.map((w) => w.close())); // (closed already unless the stages failed to open)
     if (analysers > 1) setDefaultIntraOpThreads(previousThreads);

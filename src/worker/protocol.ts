@@ -79,6 +79,10 @@ export const cancelledEventSchema = z.strictObject({
   checkpoint: z.string().nullable(),
   id: z.string().optional(),
 });
+/**
+ * The command finished. `artifacts` maps names to paths or lists of paths; a training run's `trained_images` lists
+ * the dataset images it trained on (the ones that decoded), what the kohya metadata records (train.ts).
+ */
 export const doneEventSchema = z.strictObject({
   version,
   type: z.literal('done'),

@@ -8,9 +8,17 @@ import { describe, expect, it } from 'vitest';
 import { inertFlagWarnings, trainingOverrides } from '../cli/commands/train.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import { trainRequestSchema } from './protocol.js';
-import { buildTrainRequest, epochsTrained, planTraining, readDatasetFacts } from './train.js';
+import {
+  buildTrainRequest,
+  epochsTrained,
+  type LeftOutImage,
+  leftOutWarning,
+  planTraining,
+  readDatasetFacts,
+  scanDataset,
+} from './train.js';
 
-/** A dataset folder of empty image files (readDatasetFacts does not decode them) and caption files. */
+/** A dataset folder of image files and caption files (readDatasetFacts(root, () => true) takes every image file). */
 function writeDataset(files: Record<string, string | Buffer>): string {
   const root = mkdtempSync(join(tmpdir(), 'tl-train-facts-'));
   for (const [path, content] of Object.entries(files)) {
@@ -39,7 +47,7 @@ describe('readDatasetFacts', () => {
       '5_sks girl/f.png': IMAGE,
       '5_sks girl/f.txt': Buffer.from([0x73, 0xff, 0xfe]), // not UTF-8: the trainer warns and uses the tokens
     });
-    expect(readDatasetFacts(root).folders[0]?.captions).toEqual([
+    expect(readDatasetFacts(root, () => true).folders[0]?.captions).toEqual([
       'sks, from caption',
       'sks, from txt',
       'sks, bom',
@@ -59,7 +67,7 @@ describe('readDatasetFacts', () => {
       '4_empty y/notes.md': '',
       'stages/f.png': IMAGE,
     });
-    const facts = readDatasetFacts(root);
+    const facts = readDatasetFacts(root, () => true);
     expect(facts.folders.map((f) => [f.folder, f.repeats, f.captions.length])).toEqual([
       ['2_zzk boy', 2, 1],
       ['3_sks girl smiling', 3, 1],
@@ -81,22 +89,116 @@ describe('readDatasetFacts and UTF-16 captions', () => {
       '5_sks girl/b.png': IMAGE,
       '5_sks girl/b.txt': Buffer.concat([Buffer.from([0xfe, 0xff]), be]),
     });
-    expect(readDatasetFacts(root).folders[0]?.captions).toEqual(['sks, rosé stripes', 'sks, rosé stripes']);
+    expect(readDatasetFacts(root, () => true).folders[0]?.captions).toEqual([
+      'sks, rosé stripes',
+      'sks, rosé stripes',
+    ]);
   });
 });
 
-describe('readDatasetFacts and files that are no image', () => {
-  it('leaves out a text or empty file named .png, as the trainer does, and names a stopped prep run', async () => {
+describe('scanDataset and files that do not decode', () => {
+  const png = (width = 64, height = 64) =>
+    sharp({ create: { width, height, channels: 3, background: '#808080' } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+
+  it('leaves out a text, empty or cut-off file named .png, naming each, as the trainer does', async () => {
+    const good = await png();
     const root = writeDataset({
-      '5_sks girl/a.png': IMAGE,
-      '5_sks girl/junk.png': 'junk',
+      '5_sks girl/a.png': good,
+      '5_sks girl/cut.png': good.subarray(0, 800), // the header reads, the pixels do not
+      '5_sks girl/cut.txt': 'sks, never trained',
       '5_sks girl/empty.png': '',
+      '5_sks girl/junk.png': 'junk',
     });
-    expect(readDatasetFacts(root)).toMatchObject({ images: 1, imagesWithRepeats: 5 });
+    const scan = await scanDataset(root);
+    expect(scan.facts).toMatchObject({ images: 1, imagesWithRepeats: 5 });
+    expect(scan.facts.folders[0]?.captions).toEqual(['sks girl']);
+    expect(scan.leftOut.map((image) => image.file)).toEqual(
+      ['cut.png', 'empty.png', 'junk.png'].map((name) => join(root, '5_sks girl', name)),
+    );
+    expect(leftOutWarning(scan.leftOut[0] as LeftOutImage)).toMatch(
+      new RegExp(
+        `^${join(root, '5_sks girl', 'cut.png')}: cannot read image \\(.+\\); left out of the training set$`,
+      ),
+    );
+    // the dry run counts what the run trains: 1 image x 5 repeats x 2 epochs
+    expect(await planTraining(root, trainingConfigSchema.parse({ epochs: 2 }))).toMatchObject({
+      steps: 10,
+      images: 1,
+      imagesWithRepeats: 5,
+      leftOut: scan.leftOut,
+    });
+  });
+
+  it('checks a BMP (which PIL trains and sharp cannot read) by its header: every row there, a known layout', async () => {
+    const bmp = (width: number, height: number, depth = 24, compression = 0) => {
+      const rowBytes = Math.ceil((width * depth) / 32) * 4;
+      const file = Buffer.alloc(54 + rowBytes * height);
+      file.write('BM', 0, 'latin1');
+      file.writeUInt32LE(file.length, 2);
+      file.writeUInt32LE(54, 10);
+      file.writeUInt32LE(40, 14);
+      file.writeInt32LE(width, 18);
+      file.writeInt32LE(height, 22);
+      file.writeUInt16LE(1, 26);
+      file.writeUInt16LE(depth, 28);
+      file.writeUInt32LE(compression, 30);
+      return file;
+    };
+    const whole = bmp(40, 120);
+    const root = writeDataset({
+      '3_sks girl/a.bmp': whole,
+      '3_sks girl/b.bmp': whole.subarray(0, whole.length - 2),
+      '3_sks girl/c.bmp': bmp(8, 8, 24, 4), // BI_JPEG: PIL refuses it
+    });
+    const scan = await scanDataset(root);
+    expect(scan.facts.images).toBe(1);
+    expect(scan.sizes.get(join(root, '3_sks girl', 'a.bmp'))).toEqual([40, 120]);
+    expect(scan.leftOut).toEqual([
+      { file: join(root, '3_sks girl', 'b.bmp'), reason: 'image file is truncated' },
+      { file: join(root, '3_sks girl', 'c.bmp'), reason: 'Unsupported BMP compression (4)' },
+    ]);
+  });
+
+  it('a dataset whose only images do not decode fails as the run does (input invalid), naming them', async () => {
+    const root = writeDataset({ '4_sks girl/cut.png': (await png()).subarray(0, 800) });
+    await expect(planTraining(root, trainingConfigSchema.parse({ epochs: 2 }))).rejects.toMatchObject({
+      code: 'TL_ERR_INPUT_INVALID',
+      message: expect.stringMatching(
+        new RegExp(
+          `^${root}: no readable images, 1 could not be decoded: ${join(root, '4_sks girl', 'cut.png')}: cannot read image \\(`,
+        ),
+      ),
+    });
+  });
+
+  it('names a stopped prep run when the dataset has no kohya folder', async () => {
     const stopped = writeDataset({ '.toonlora-prep-staging/10_sks girl/a.png': IMAGE });
     await expect(planTraining(stopped, trainingConfigSchema.parse({}))).rejects.toMatchObject({
       code: 'TL_ERR_INPUT_NOT_FOUND',
       message: expect.stringContaining('A prep run into this folder was stopped before it finished'),
+    });
+  });
+});
+
+describe('readDatasetFacts of the images the worker trained', () => {
+  it('records only the images the run reports it trained, with their captions', () => {
+    const root = writeDataset({
+      '5_sks girl/a.png': IMAGE,
+      '5_sks girl/a.txt': 'sks, trained',
+      '5_sks girl/b.png': IMAGE,
+      '5_sks girl/b.txt': 'sks, left out',
+      '2_zzk boy/c.png': IMAGE,
+    });
+    const trained = new Set([join(root, '5_sks girl', 'a.png')]);
+    expect(readDatasetFacts(root, (path) => trained.has(path))).toEqual({
+      folders: [
+        { folder: '5_sks girl', repeats: 5, trigger: 'sks', images: ['a.png'], captions: ['sks, trained'] },
+      ],
+      triggers: ['sks'],
+      images: 1,
+      imagesWithRepeats: 5,
     });
   });
 });
@@ -118,6 +220,7 @@ describe('planTraining (train --dry-run)', () => {
       epochs: 2,
       images: 3,
       imagesWithRepeats: 9,
+      leftOut: [],
     });
     expect((await planTraining(root, config({ epochs: 2, gradientAccumulation: 4 }))).steps).toBe(5); // ceil(18 / 4)
     // batch 2 over two buckets: 6 square -> 3 batches, 3 tall -> 2 (the last filled up): 5 a epoch
@@ -128,11 +231,20 @@ describe('planTraining (train --dry-run)', () => {
     expect(await planTraining(root, config({ steps: 20 }))).toMatchObject({ steps: 20, epochs: 3 });
   });
 
-  it('fails on a missing or empty dataset as the real run does', async () => {
+  it('fails on a missing or empty dataset, or a file, as the real run does', async () => {
     const config = trainingConfigSchema.parse({ epochs: 2 });
     await expect(planTraining('/nonexistent/dataset', config)).rejects.toMatchObject({
       code: 'TL_ERR_INPUT_NOT_FOUND',
       message: expect.stringContaining('/nonexistent/dataset: dataset folder not found'),
+    });
+    // a file given instead of the folder: said as such, with the folder it belongs to
+    const dataset = writeDataset({ '5_sks girl/a.png': IMAGE });
+    const image = join(dataset, '5_sks girl', 'a.png');
+    await expect(planTraining(image, config)).rejects.toMatchObject({
+      code: 'TL_ERR_INPUT_INVALID',
+      message:
+        `${image}: this is a file, not a folder: train takes the dataset folder \`toonlora prep\` wrote (the one ` +
+        `holding the \`<repeats>_<trigger> <class>\` folders), not a file in it. Did you mean ${dataset}?`,
     });
     const root = writeDataset({ '0_off x/a.png': '', 'notes/b.png': '' });
     await expect(planTraining(root, config)).rejects.toMatchObject({

@@ -1,19 +1,18 @@
 // src/worker/train.ts — `runTraining`: trains a LoRA with the Python worker, then writes the WebUI /
 // kohya file from the PEFT adapter with the LoRA-formats converter (src/lora/convert.ts), so alpha and
 // the training facts (ss_* / modelspec.* metadata, tag frequencies) travel with the file.
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
 import { STAGING_DIR } from '../prep/output-swap.js';
-import { sniffImageFormat } from '../server/image-sniff.js';
-import { readImageHeader } from '../vision/sharp-io.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
 import { type ProgressEvent, PROTOCOL_VERSION, type TrainRequest, type WorkerEvent } from './protocol.js';
 import { runWorker, type WorkerSpawn } from './python-worker.js';
 import { checkNoEarlierRun, newestCheckpoint } from './run-folder.js';
+import { checkTrainableImage } from './trainable-image.js';
 
 export interface TrainOptions {
   /** kohya layout: `<repeats>_<trigger> <class>/name.png + name.txt`. */
@@ -121,29 +120,12 @@ function readCaption(folderPath: string, image: string, fallback: string): strin
 }
 
 /**
- * Whether `path` starts as an image the trainer's PIL reads (PNG, JPEG, WebP, GIF, BMP magic bytes): a text
- * file or an empty one named `.png` is left out of the counts, as the trainer leaves it out of the run. A
- * file cut off after its header still counts (only decoding finds that).
+ * The trained kohya folders of `datasetDir` with their repeats, trigger and captions, as the trainer reads them,
+ * holding the images `trains` accepts (given each image's path, `datasetDir` joined with its folder and name). The
+ * kohya metadata passes the images the worker reports it trained (its `done` event's `trained_images`); a dry run
+ * the images that decode (scanDataset).
  */
-function looksLikeImage(path: string): boolean {
-  const head = new Uint8Array(16);
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const read = readSync(fd, head, 0, head.length, 0);
-    return sniffImageFormat(head.subarray(0, read)) !== undefined || (head[0] === 0x42 && head[1] === 0x4d);
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/**
- * The trained kohya folders of `datasetDir` with their repeats, trigger and captions, as the trainer reads
- * them: a file whose first bytes are no image is left out (see looksLikeImage).
- */
-export function readDatasetFacts(datasetDir: string): DatasetFacts {
+export function readDatasetFacts(datasetDir: string, trains: (path: string) => boolean): DatasetFacts {
   const folders: DatasetFolderFacts[] = [];
   for (const folder of readdirSync(datasetDir).sort()) {
     const match = KOHYA_FOLDER.exec(folder);
@@ -155,7 +137,7 @@ export function readDatasetFacts(datasetDir: string): DatasetFacts {
     const images = readdirSync(folderPath)
       .sort()
       .filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()))
-      .filter((file) => looksLikeImage(join(folderPath, file)));
+      .filter((file) => trains(join(folderPath, file)));
     const captions = images.map((file) => readCaption(folderPath, file, tokens));
     folders.push({ folder, repeats, trigger: tokens.split(/\s+/)[0] ?? tokens, images, captions });
   }
@@ -166,6 +148,53 @@ export function readDatasetFacts(datasetDir: string): DatasetFacts {
     images: withImages.reduce((sum, f) => sum + f.captions.length, 0),
     imagesWithRepeats: withImages.reduce((sum, f) => sum + f.captions.length * f.repeats, 0),
   };
+}
+
+/** An image of the dataset the trainer leaves out, and why (the decoder's words). */
+export interface LeftOutImage {
+  readonly file: string;
+  readonly reason: string;
+}
+
+/**
+ * The warning for an image left out, worded as the worker words it (data.py scan_kohya_dataset); the reason is
+ * the decoder's.
+ */
+export function leftOutWarning(image: LeftOutImage): string {
+  return `${image.file}: cannot read image (${image.reason}); left out of the training set`;
+}
+
+/** A dataset read as the trainer's scan reads it, every image decoded (checkTrainableImage). */
+export interface DatasetScan {
+  readonly facts: DatasetFacts;
+  /** The images that do not decode, in folder and name order. */
+  readonly leftOut: readonly LeftOutImage[];
+  /** Each trained image's width and height as seen (EXIF orientation applied), by path. */
+  readonly sizes: ReadonlyMap<string, readonly [number, number]>;
+}
+
+/**
+ * Reads `datasetDir` as the worker will: an image counts only when it decodes in full (data.py _decode_problem),
+ * so a dry run's counts are the run's. A dataset is tens of images, each decoded once.
+ */
+export async function scanDataset(datasetDir: string): Promise<DatasetScan> {
+  const candidates = readDatasetFacts(datasetDir, () => true);
+  const leftOut: LeftOutImage[] = [];
+  const decodes = new Set<string>();
+  const sizes = new Map<string, readonly [number, number]>();
+  for (const folder of candidates.folders) {
+    for (const image of folder.images) {
+      const file = join(datasetDir, folder.folder, image);
+      const check = await checkTrainableImage(file);
+      if (check.problem !== null) {
+        leftOut.push({ file, reason: check.problem });
+        continue;
+      }
+      decodes.add(file);
+      if (check.size) sizes.set(file, check.size);
+    }
+  }
+  return { facts: readDatasetFacts(datasetDir, (file) => decodes.has(file)), leftOut, sizes };
 }
 
 /**
@@ -184,8 +213,6 @@ export function epochsTrained(steps: number, config: TrainingConfig, imagesWithR
 /** A bucket's (width, height) in pixels. */
 type Bucket = readonly [number, number];
 const BUCKET_STEP = 64;
-/** EXIF orientations that turn the stored pixels a quarter turn (data.py QUARTER_TURN_ORIENTATIONS). */
-const QUARTER_TURNS = new Set([5, 6, 7, 8]);
 
 /** kohya's aspect-ratio buckets for `resolution`, as the trainer makes them (data.py bucket_sizes). */
 export function bucketSizes(resolution: number): Bucket[] {
@@ -218,30 +245,20 @@ function nearestBucket(width: number, height: number, buckets: readonly Bucket[]
 /**
  * Micro-batches in one epoch, as the worker counts them (data.py micro_batches_per_epoch): images with repeats /
  * batch size, or, when a batch holds one aspect-ratio bucket (buckets on, batches of several images, several
- * buckets), each bucket's batches with its last one filled up. Reads image headers only in that last case.
+ * buckets), each bucket's batches with its last one filled up, from the sizes the scan read.
  */
-async function microBatchesPerEpoch(
-  datasetDir: string,
-  facts: DatasetFacts,
-  config: TrainingConfig,
-): Promise<number> {
+function microBatchesPerEpoch(datasetDir: string, scan: DatasetScan, config: TrainingConfig): number {
+  const { facts } = scan;
   if (!config.aspectRatioBuckets || config.batchSize === 1) return facts.imagesWithRepeats / config.batchSize;
   const buckets = bucketSizes(config.resolution);
   const perBucket = new Map<Bucket, number>();
   for (const folder of facts.folders) {
     for (const image of folder.images) {
-      let bucket: Bucket = [config.resolution, config.resolution]; // the trainer's fallback for an unreadable header
-      try {
-        const header = await readImageHeader(join(datasetDir, folder.folder, image));
-        const turned = QUARTER_TURNS.has(header.orientation);
-        bucket = nearestBucket(
-          turned ? header.height : header.width,
-          turned ? header.width : header.height,
-          buckets,
-        );
-      } catch {
-        // not an image: the worker leaves it out with a warning; counted here at the square
-      }
+      const size = scan.sizes.get(join(datasetDir, folder.folder, image));
+      // the trainer's fallback for a header it cannot read: the square
+      const bucket: Bucket = size
+        ? nearestBucket(size[0], size[1], buckets)
+        : [config.resolution, config.resolution];
       const key = buckets.find((b) => b[0] === bucket[0] && b[1] === bucket[1]) ?? bucket;
       perBucket.set(key, (perBucket.get(key) ?? 0) + folder.repeats);
     }
@@ -255,20 +272,35 @@ export interface TrainingPlan {
   readonly steps: number;
   /** Epochs as given, else the epochs the steps reach (kohya's count: a started epoch counts). */
   readonly epochs: number;
+  /** The images the run trains: those that decode. */
   readonly images: number;
   readonly imagesWithRepeats: number;
+  /** The image files the run leaves out, as it does, because they do not decode (the run warns about each). */
+  readonly leftOut: readonly LeftOutImage[];
 }
 
 /**
  * The run's length as the worker resolves it (train.py resolve_steps): `steps`, or with `epochs`
  * ceil(epochs x micro-batches per epoch / gradient accumulation).
+ * Every image is decoded, as the worker's scan decodes it: one that does not is left out of the counts and named
+ * in `leftOut`, as the real run leaves it out with a warning.
  * @throws TL_ERR_INPUT_NOT_FOUND when the dataset folder is missing or holds no image in a `<repeats>_<trigger> <class>`
- *   folder, as the real run does. Images are not decoded: one that does not decode is counted here, and the real run
- *   leaves it out with a warning.
+ *   folder, TL_ERR_INPUT_INVALID when it is a file or none of its images decodes: as the real run does.
  */
 export async function planTraining(datasetDir: string, config: TrainingConfig): Promise<TrainingPlan> {
   checkDataset(datasetDir);
-  const facts = readDatasetFacts(datasetDir);
+  const scan = await scanDataset(datasetDir);
+  const { facts, leftOut } = scan;
+  if (facts.images === 0 && leftOut.length > 0) {
+    // the worker's DatasetError for it (data.py scan_kohya_dataset), an input_invalid error
+    const named = leftOut.slice(0, 5).map((image) => `${image.file}: cannot read image (${image.reason})`);
+    throw new ToonloraError(
+      'TL_ERR_INPUT_INVALID',
+      `${datasetDir}: no readable images, ${leftOut.length} could not be decoded: ${named.join('; ')}` +
+        (leftOut.length > 5 ? `; and ${leftOut.length - 5} more` : ''),
+      { details: { files: leftOut.map((image) => image.file) } },
+    );
+  }
   if (facts.images === 0) {
     throw new ToonloraError(
       'TL_ERR_INPUT_NOT_FOUND',
@@ -278,7 +310,7 @@ export async function planTraining(datasetDir: string, config: TrainingConfig): 
           : 'Run `toonlora prep` first or rename the folders.'),
     );
   }
-  const base = { images: facts.images, imagesWithRepeats: facts.imagesWithRepeats };
+  const base = { images: facts.images, imagesWithRepeats: facts.imagesWithRepeats, leftOut };
   if (config.epochs === undefined) {
     return {
       ...base,
@@ -286,7 +318,7 @@ export async function planTraining(datasetDir: string, config: TrainingConfig): 
       epochs: epochsTrained(config.steps, config, facts.imagesWithRepeats),
     };
   }
-  const perEpoch = await microBatchesPerEpoch(datasetDir, facts, config);
+  const perEpoch = microBatchesPerEpoch(datasetDir, scan, config);
   const steps = Math.ceil((config.epochs * perEpoch) / config.gradientAccumulation);
   return { ...base, steps, epochs: config.epochs };
 }
@@ -327,14 +359,31 @@ export function kohyaFilePath(runDir: string): string {
   return join(runDir, `${basename(resolve(runDir))}.safetensors`);
 }
 
-/** @throws TL_ERR_INPUT_NOT_FOUND when `datasetDir` is not a folder. */
+/**
+ * @throws TL_ERR_INPUT_NOT_FOUND when `datasetDir` does not exist; TL_ERR_INPUT_INVALID when it is a file (an image
+ *   or a caption of the dataset, given instead of its folder), naming the folder it sits in.
+ */
 function checkDataset(datasetDir: string): void {
-  if (!existsSync(datasetDir) || !statSync(datasetDir).isDirectory()) {
+  if (!existsSync(datasetDir)) {
     throw new ToonloraError(
       'TL_ERR_INPUT_NOT_FOUND',
       `${datasetDir}: dataset folder not found. Give the folder \`toonlora prep\` wrote.`,
     );
   }
+  if (!statSync(datasetDir).isDirectory()) {
+    throw new ToonloraError(
+      'TL_ERR_INPUT_INVALID',
+      `${datasetDir}: this is a file, not a folder: train takes the dataset folder \`toonlora prep\` wrote (the one ` +
+        `holding the \`<repeats>_<trigger> <class>\` folders), not a file in it. Did you mean ${datasetFolderOf(datasetDir)}?`,
+      { details: { file: datasetDir } },
+    );
+  }
+}
+
+/** The dataset folder a file given instead sits in: above its kohya folder (`out/10_sks girl/a.png` -> `out`). */
+function datasetFolderOf(file: string): string {
+  const parent = dirname(resolve(file));
+  return KOHYA_FOLDER.test(basename(parent)) ? dirname(parent) : parent;
 }
 
 /** Everything about the paths that can be checked before the worker loads a model. */
@@ -465,11 +514,29 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   const epochs = outcome.done.stats.epochs;
   const output = kohyaFilePath(options.runDir);
   try {
-    await writeKohyaFile(options, output, startedAt, steps, typeof epochs === 'number' ? epochs : undefined);
+    const dataset = await trainedDatasetFacts(options.datasetDir, outcome.done.artifacts.trained_images);
+    await writeKohyaFile(
+      options,
+      output,
+      startedAt,
+      steps,
+      typeof epochs === 'number' ? epochs : undefined,
+      dataset,
+    );
   } catch (error) {
     throw kohyaWriteError(error, output);
   }
   return { ...result, kohyaFile: output };
+}
+
+/**
+ * The dataset as the run trained it, for the kohya metadata: the images the worker reports it trained (`done`'s
+ * `trained_images`, absolute paths), else (a worker that sends no list) the images that decode, the same rule.
+ */
+async function trainedDatasetFacts(datasetDir: string, trainedImages: unknown): Promise<DatasetFacts> {
+  if (!Array.isArray(trainedImages)) return (await scanDataset(datasetDir)).facts;
+  const trained = new Set(trainedImages.map((path) => resolve(String(path))));
+  return readDatasetFacts(resolve(datasetDir), (path) => trained.has(path));
 }
 
 async function writeKohyaFile(
@@ -478,10 +545,10 @@ async function writeKohyaFile(
   startedAt: number,
   steps: number,
   workerEpochs: number | undefined,
+  dataset: DatasetFacts,
 ): Promise<void> {
   const { config } = options;
   const name = basename(resolve(options.runDir));
-  const dataset = readDatasetFacts(options.datasetDir);
   await convertLora({
     input: options.runDir,
     output,

@@ -101,7 +101,8 @@ def test_resume_with_text_encoder_reaches_the_same_loss(tmp_path):
     # Resuming that run without the text encoder would silently drop its LoRA: refused, naming the fix.
     from toonlora_trainer.config import ConfigError
 
-    with pytest.raises(ConfigError, match=r"trainTextEncoder.*Set training.trainTextEncoder to True"):
+    with pytest.raises(ConfigError, match=r"trainTextEncoder was true, now false\. To resume it: add --train-text-encoder "
+                                          r"\(in a config file: training\.trainTextEncoder = true\)"):
         train(dataset, tmp_path / "b", training_config(steps=9, checkpointEverySteps=3), resume=True)
 
 

@@ -163,3 +163,17 @@ def test_dataset_changes_of_the_same_names_with_other_files_and_of_a_checkpoint_
     assert dataset_changes(old, {**old, "fingerprint": "b"}) == ["the same number of images, but files were renamed, replaced or edited"]
     assert dataset_changes(old, dict(old)) == []
     assert dataset_changes(None, old) == []  # a checkpoint from before the record: resumes without the check
+
+
+def test_done_lists_the_images_the_run_trained_and_not_one_it_left_out(tmp_path):
+    """The TypeScript side builds the kohya metadata (ss_num_train_images, ss_dataset_dirs, ss_tag_frequency) from
+    this list: a truncated image the scan left out must not be in it."""
+    dataset = make_pattern_dataset(tmp_path / "ds", images=3, repeats=2)
+    folder = dataset / "2_sks pattern"
+    good = (folder / "img1.png").read_bytes()
+    (folder / "img1.png").write_bytes(good[: len(good) // 2])  # truncated: the header reads, the pixels do not
+    events = train(dataset, tmp_path / "run", training_config(steps=2))
+    done = events[-1]
+    assert done.type == "done"
+    assert done.artifacts["trained_images"] == [str(folder / "img0.png"), str(folder / "img2.png")]
+    assert done.stats["images"] == 2

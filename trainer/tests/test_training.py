@@ -168,11 +168,22 @@ def test_resume_with_other_lora_settings_names_each_field(tmp_path):
 
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     train(dataset, tmp_path / "run", training_config(steps=2))
-    with pytest.raises(ConfigError, match=r"lora\.rank was 4, now 8; lora\.alpha was 4\.0, now 8\.0; seed was 42, now 7") as caught:
+    # values as a config file or the command line writes them (4, not 4.0), each fix naming the flag and the config key;
+    # alpha changed only with the rank (no --alpha given), so the rank is the whole fix
+    with pytest.raises(ConfigError, match=r"lora\.rank was 4, now 8; lora\.alpha was 4, now 8; seed was 42, now 7") as caught:
         train(dataset, tmp_path / "run", training_config(steps=4, seed=7, lora={"rank": 8, "alpha": 8}), resume=True)
     assert "step-000002" in str(caught.value) and len(str(caught.value)) < 600  # not PyTorch's size-mismatch dump
-    with pytest.raises(ConfigError, match=r"aspectRatioBuckets was True, now False.*Set training\.aspectRatioBuckets to True"):
+    assert str(caught.value).endswith(
+        ". To resume it: use --rank 4 (in a config file: training.lora.rank = 4); training.seed = 42 in the --config file "
+        "(no flag sets it). Or start a new run folder without --resume.")
+    with pytest.raises(ConfigError) as caught:
+        train(dataset, tmp_path / "run", training_config(steps=4, lora={"rank": 4, "alpha": 2}), resume=True)
+    assert "lora.alpha was 4, now 2. To resume it: use --alpha 4 (in a config file: training.lora.alpha = 4)." in str(caught.value)
+    with pytest.raises(ConfigError) as caught:
         train(dataset, tmp_path / "run", training_config(steps=4, aspectRatioBuckets=False), resume=True)
+    assert ("aspectRatioBuckets was true, now false. To resume it: drop --no-buckets (in a config file: "
+            "training.aspectRatioBuckets = true). Or start a new run folder without --resume.") in str(caught.value)
+    assert "True" not in str(caught.value)
     # the restored optimizer and schedule carry the old rate: a new one would be silently ignored, so it is refused
     with pytest.raises(ConfigError, match=r"learningRate was 0\.001, now 0\.0005; lrWarmupSteps was 0, now 2"):
         train(dataset, tmp_path / "run", training_config(steps=4, learningRate=5e-4, lrWarmupSteps=2), resume=True)
@@ -220,7 +231,8 @@ def test_a_checkpoint_from_before_a_setting_was_stored_resumes_with_that_setting
     for key in ("lora.algorithm", "lora.lokrFactor", "aspectRatioBuckets"):
         del state["settings"][key]  # as an older toonlora wrote it
     torch.save(state, os.path.join(folder, ckpt.TRAINING_STATE))
-    with pytest.raises(ConfigError, match=r"lora\.algorithm was 'lora', now 'lokr'"):
+    with pytest.raises(ConfigError, match=r'lora\.algorithm was "lora", now "lokr"\. To resume it: drop --lokr '
+                                          r'\(in a config file: training\.lora\.algorithm = "lora"\)'):
         train(dataset, tmp_path / "run", training_config(steps=4, lora={"algorithm": "lokr"}), resume=True)
     events = train(dataset, tmp_path / "run", training_config(steps=3, aspectRatioBuckets=False), resume=True)
     assert events[-1].type == "done" and [e.step for e in events if e.type == "progress"] == [3]

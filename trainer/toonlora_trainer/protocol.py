@@ -104,7 +104,8 @@ class Cancelled:
 
 @dataclass(frozen=True)
 class Done:
-    """The command finished. `artifacts` maps names to paths (or lists of paths); `stats` holds numbers."""
+    """The command finished. `artifacts` maps names to paths (or lists of paths; a training run's `trained_images`: the
+    dataset images it trained on, those that decoded, which the kohya metadata records); `stats` holds numbers."""
 
     artifacts: dict[str, Any]
     stats: dict[str, float] = field(default_factory=dict)

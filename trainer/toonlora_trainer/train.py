@@ -37,6 +37,7 @@ from .models import (
     select_device,
 )
 from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample, rate_and_eta
+from .setting_hints import setting_fix, user_value
 from .memory_estimate import check_gpu_memory, out_of_memory_explained
 from .text_embeddings import (
     PREFETCH_CAPTIONS, LiveTextEmbeddings, Placement, PrefetchedTextEmbeddings, encoder_placement, long_caption_warnings,
@@ -220,8 +221,11 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     #    the kohya file, lora_unet_ and lora_te_ modules, from it). A --resume of a run whose last checkpoint is
     #    at the final step (its adapter or kohya file was never written: a full disk) only writes them.
     final_checkpoint = last_checkpoint if checkpointed_step == state.step else save()
+    # trained_images: the images this run trained on (those that decoded), the one list the kohya metadata
+    # (ss_num_train_images, ss_dataset_dirs, ss_tag_frequency) is built from on the TypeScript side
     artifacts = {"adapter": _save_final_adapter(unet, run_dir, config.base_model, final_checkpoint),
-                 "adapter_config": os.path.join(run_dir, ckpt.ADAPTER_CONFIG), "checkpoint": final_checkpoint}
+                 "adapter_config": os.path.join(run_dir, ckpt.ADAPTER_CONFIG), "checkpoint": final_checkpoint,
+                 "trained_images": [item.image_path for item in dataset.items]}
     stats = {"steps": state.step, "lora_modules": modules, "trainable_params": n_params, "images": len(dataset.items),
              "epochs": epochs_trained(config, dataset, state.step), "seconds": time.perf_counter() - started}
     if text_encoder is not None:
@@ -393,20 +397,27 @@ def check_resume_settings(saved: dict, config: TrainingConfig, folder: str, emit
     if changed:
         raise ConfigError(
             f"{folder}: --resume needs the settings the checkpoint was trained with; "
-            + "; ".join(f"{key} was {old.get(key)!r}, now {new[key]!r}" for key in changed)
-            + ". Set " + ", ".join(f"training.{key} to {old.get(key)!r}" for key in changed)
-            + " to resume it, or start a new run folder without --resume."
+            + "; ".join(f"{key} was {user_value(old[key])}, now {user_value(new[key])}" for key in changed)
+            + ". To resume it: " + "; ".join(setting_fix(key, old[key]) for key in changed if not _alpha_follows_rank(key, old, new))
+            + ". Or start a new run folder without --resume."
         )
     old_stream = saved.get("stream_settings") or {}  # absent in checkpoints from before they were stored
     new_stream = stream_settings(config)
     drifted = [key for key in new_stream if key in old_stream and old_stream[key] != new_stream[key]]
     if drifted:
-        emit(Log("warn", "resuming with " + "; ".join(f"{key} {new_stream[key]!r} (the checkpoint was trained with {old_stream[key]!r})"
-                                                       for key in drifted)
+        emit(Log("warn", "resuming with " + "; ".join(f"{key} {user_value(new_stream[key])} (the checkpoint was trained with "
+                                                       f"{user_value(old_stream[key])})" for key in drifted)
                  + ": from here the run differs from an uninterrupted one"))
     if saved.get("total_steps") not in (None, config.steps):
         emit(Log("warn", f"resuming with {config.steps} total steps; the checkpoint was trained towards {saved['total_steps']}: "
                          "the learning-rate schedule differs from an uninterrupted run"))
+
+
+def _alpha_follows_rank(key: str, old: dict, new: dict) -> bool:
+    """Whether `key` is an alpha that changed only with the rank (alpha = rank before and now: no --alpha given), so
+    setting the rank back is the whole fix and `--alpha` need not be named."""
+    return (key == "lora.alpha" and old.get("lora.rank") != new["lora.rank"]
+            and old.get("lora.alpha") == old.get("lora.rank") and new["lora.alpha"] == new["lora.rank"])
 
 
 @dataclass(frozen=True)
@@ -439,7 +450,8 @@ def find_resume_point(run_dir: str, config: TrainingConfig, emit: Emit, dataset_
     if has_te != config.train_text_encoder:
         raise ConfigError(
             f"trainTextEncoder: the checkpoint {folder} was trained {'with' if has_te else 'without'} a text-encoder LoRA "
-            f"but this run has trainTextEncoder {config.train_text_encoder}. Set training.trainTextEncoder to {has_te} to resume it."
+            f"but this run has trainTextEncoder {user_value(config.train_text_encoder)}. To resume it: "
+            f"{setting_fix('trainTextEncoder', has_te)}. Or start a new run folder without --resume."
         )
     ckpt.load_adapter_state(folder)  # a cut-off adapter says so now, naming the checkpoint before it
     if has_te:

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { ensurePythonEnv } from '../../env/python-env.js';
+import { ToonloraError } from '../../errors.js';
 import { BASE_MODEL_HELP } from '../../models/base-model.js';
 import { generationConfigSchema } from '../../schemas/config.js';
 import { type GenerationResult, runGeneration } from '../../worker/generate.js';
@@ -49,9 +50,12 @@ export function registerGenerate(program: Command): void {
     )
     .option(
       '--lora <file>',
-      'LoRA: a kohya / WebUI, diffusers or LyCORIS LoKr .safetensors file, or a PEFT adapter (a training run folder, or its adapter_model.safetensors); left out: the bare base model',
+      'LoRA: a kohya / WebUI, diffusers or LyCORIS LoKr .safetensors file, or a PEFT adapter (a training run folder, or its adapter_model.safetensors) (default: none: the base model alone)',
     )
-    .option('--prompt <text>', 'prompt; put the trigger word first, e.g. "sks, 1girl, smile"')
+    .option(
+      '--prompt <text>',
+      'prompt; put the trigger word first, e.g. "sks, 1girl, smile" (required, or generation.prompt in the --config file)',
+    )
     .option('--negative <text>', `negative prompt (default: "${d.negativePrompt}")`)
     .option('--base <model>', `${BASE_MODEL_HELP} (default: ${d.baseModel})`)
     .option('--weight <w>', `LoRA strength on top of alpha / rank (default: ${d.loraWeight})`)
@@ -86,6 +90,14 @@ export function registerGenerate(program: Command): void {
             },
           },
         }).generation;
+        if (flags.prompt === undefined && config.prompt.trim() === '') {
+          // an empty prompt renders whatever the base drifts to: never what someone who forgot --prompt wanted
+          throw new ToonloraError(
+            'TL_ERR_USAGE',
+            '--prompt <text> is required: what to generate, the trigger word first (e.g. --prompt "sks, 1girl, smile"), ' +
+              'or generation.prompt in the --config file. Give --prompt "" for an empty prompt.',
+          );
+        }
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
         // One bar over the sampling steps (all seeds render as one batch); off with --json or no terminal.
         const progress = createProgressReporter({

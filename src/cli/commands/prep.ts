@@ -3,7 +3,6 @@
 // runPrep call, draws a progress bar on a TTY and reports per-file results. Exit 0 when at least one
 // crop was made and the run was not stopped, 1 when none or when stopped early (Ctrl-C / SIGTERM: the
 // dataset then holds only the files done, so `prep ... && train ...` does not go on), 2 on bad usage.
-import { existsSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -65,7 +64,7 @@ function formatResult(result: PrepResult): string {
     const why = result.manifest.cancelled ? 'the run was stopped' : 'no crop';
     lines.push(`dataset:  not replaced (${why}); the previous dataset and manifest in ${result.outDir} are kept as they were`);
   } else {
-    lines.push(`dataset:  ${existsSync(result.datasetDir) ? result.datasetDir : 'none written (no crop)'}`);
+    lines.push(`dataset:  ${result.datasetDir ?? 'none written (no crop)'}`);
     lines.push(`manifest: ${result.manifestPath}`);
   }
   return lines.join('\n');
@@ -148,14 +147,14 @@ export function registerPrep(program: Command): void {
     .option('--keep-duplicates', `keep near-duplicate crops (default: skip them, prep.dedupe = ${d.dedupe})`)
     .option(
       '--no-save-stages',
-      'skip writing each stage image (text mask, text removed, character mask, crop) under <out>/stages/, kept for review by default',
+      'skip writing each stage image (text mask, text removed, character mask, crop) under <out>/stages/, kept for review by default (default: stages written)',
     )
     .option(
       '--overwrite',
       "replace a previous prep output in a non-empty output folder: only the files its manifest.json records; files you added there stop the run, named (default: refuse)",
     )
     .option('--config <file>', 'TOML or JSON config file with a [prep] section; flags win over it')
-    .option('--json', 'print the result (manifest included) as JSON')
+    .option('--json', 'print the result (manifest included) as JSON', false)
     .action(
       commandAction('prep', async (inputs: string[], flags: PrepFlags) => {
         const config = loadConfig({

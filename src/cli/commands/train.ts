@@ -10,7 +10,13 @@ import { createProgressReporter } from '../../worker/progress-bar.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
 import { describeMemoryEstimate, estimateTrainingMemory, type MemoryEstimate } from '../../worker/memory-estimate.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
-import { planTraining, runTraining, type TrainingPlan, type TrainResult } from '../../worker/train.js';
+import {
+  leftOutWarning,
+  planTraining,
+  runTraining,
+  type TrainingPlan,
+  type TrainResult,
+} from '../../worker/train.js';
 import { numberFlag as num } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
 
@@ -167,7 +173,7 @@ export function registerTrain(program: Command): void {
     .option('--steps <n>', `training steps (default: ${d.steps}); or give --epochs`)
     .option(
       '--epochs <n>',
-      'training length in epochs (every image x its folder repeats); steps = ceil(epochs x images x repeats / batch), counting with aspect-ratio buckets the batches filled up to hold one bucket each',
+      'training length in epochs (every image x its folder repeats); steps = ceil(epochs x images x repeats / batch), counting with aspect-ratio buckets the batches filled up to hold one bucket each (default: none: --steps sets the length)',
     )
     .option('--rank <r>', `LoRA rank, 8-64 recommended (default: ${d.lora.rank})`)
     .option('--alpha <a>', 'LoRA alpha; scale = alpha / rank (default: = rank)')
@@ -175,7 +181,7 @@ export function registerTrain(program: Command): void {
     .option('--dora', `weight-decomposed LoRA, PEFT use_dora (default: ${d.lora.dora})`)
     .option(
       '--lokr',
-      'train a LoKr (LyCORIS Kronecker product, PEFT LoKrConfig) instead of a LoRA: far fewer parameters (206,720 at rank 32 on SD1.5), usually trained at a higher --lr than a LoRA; the .safetensors is a LyCORIS LoKr file (WebUI, ComfyUI and toonlora generate load it)',
+      'train a LoKr (LyCORIS Kronecker product, PEFT LoKrConfig) instead of a LoRA: far fewer parameters (206,720 at rank 32 on SD1.5), usually trained at a higher --lr than a LoRA; the .safetensors is a LyCORIS LoKr file (WebUI, ComfyUI and toonlora generate load it) (default: false)',
     )
     .option(
       '--lokr-factor <n>',
@@ -199,7 +205,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--no-buckets',
-      'no aspect-ratio buckets: centre-crop every image to a square (by default each trains at the size nearest its aspect ratio, e.g. 384x640 for a tall crop; a batch holds one size)',
+      'no aspect-ratio buckets: centre-crop every image to a square (by default each trains at the size nearest its aspect ratio, e.g. 384x640 for a tall crop; a batch holds one size) (default: buckets on)',
     )
     .option('--resume', 'continue from the newest checkpoint in the run folder', false)
     .option(
@@ -220,6 +226,9 @@ export function registerTrain(program: Command): void {
         if (flags.dryRun) {
           // the length as the worker resolves it from the dataset (fails on a missing or empty one, as a real run)
           const plan = await planTraining(datasetDir, config);
+          // each image the run will leave out, named as the run names it
+          for (const image of plan.leftOut)
+            process.stderr.write(`toonlora train: warning: ${leftOutWarning(image)}\n`);
           const resolved = {
             ...config,
             steps: plan.steps,
