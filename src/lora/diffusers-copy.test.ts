@@ -1,8 +1,8 @@
 // Tests for diffusers-copy.ts: a kohya file with mixed alphas, and a PEFT LoRA adapter, are replaced by a
 // diffusers-format copy that keeps every module's alpha (made once, reused while the input is
 // unchanged); a PEFT LoKr adapter by a LyCORIS copy; so is a kohya file whose text-encoder q/v modules
-// diffusers drops; a single-alpha kohya file is used as it is, a broken file or an unconvertible PEFT
-// adapter refused.
+// diffusers drops, and one with 2-D 1x1-conv weights (reshaped); a single-alpha kohya file is used as
+// it is, a broken file, an SDXL file or an unconvertible PEFT adapter refused.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
@@ -377,6 +377,96 @@ describe('loraFileForDiffusers', () => {
           ),
         ),
       });
+    }
+    expect(existsSync(join(dir, 'cache'))).toBe(false); // no copy made
+  });
+
+  it('converts a file with 2-D proj_in / proj_out / conv_shortcut weights to a copy holding them as 1x1 convs', async () => {
+    // Some trainers store SD1.5's 1x1-conv LoRA as [r, in] / [out, r]; diffusers raises a size mismatch on them.
+    const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
+    const flat = [
+      ['down_blocks.0.attentions.0.proj_in', 320, 320],
+      ['down_blocks.0.attentions.0.proj_out', 320, 320],
+      ['down_blocks.1.resnets.0.conv_shortcut', 320, 640],
+    ] as const;
+    const input = join(dir, 'projlinear.safetensors');
+    await writeFixtureFile(input, [
+      ...attention(() => 4),
+      ...flat.flatMap(([path, inF, out]) => kohyaModule(path, [4, inF], [out, 4], 4)),
+    ]);
+    const choice = await loraFileForDiffusers(input, join(dir, 'cache'));
+    expect(choice.path.startsWith(join(dir, 'cache'))).toBe(true);
+    expect(choice.note).toContain(
+      "projlinear.safetensors stores 3 1x1-convolution module(s) (proj_in / proj_out / conv_shortcut, e.g. lora_unet_down_blocks_0_attentions_0_proj_in) as 2-D weights, on which diffusers' load_lora_weights raises a size mismatch",
+    );
+    const original = await openSafetensors(input);
+    const copy = await openSafetensors(choice.path);
+    try {
+      const shapes = Object.fromEntries(copy.header.tensors.map((t) => [t.name, t.shape]));
+      for (const [path, inF, out] of flat) {
+        expect(shapes[`unet.${path}.lora_A.weight`], path).toEqual([4, inF, 1, 1]);
+        expect(shapes[`unet.${path}.lora_B.weight`], path).toEqual([out, 4, 1, 1]);
+        // same values, new shape
+        const name = `lora_unet_${path.replaceAll('.', '_')}`;
+        const bytes = async (reader: typeof copy, key: string) => {
+          const entry = reader.header.tensors.find((t) => t.name === key);
+          if (!entry) throw new Error(`no ${key}`);
+          return Buffer.from(await reader.readTensor(entry));
+        };
+        expect(await bytes(copy, `unet.${path}.lora_A.weight`)).toEqual(
+          await bytes(original, `${name}.lora_down.weight`),
+        );
+      }
+      // attention modules are Linear: left 2-D
+      expect(shapes[`unet.${modules[0]}.lora_A.weight`]).toEqual([4, 320]);
+    } finally {
+      await copy.close();
+      await original.close();
+    }
+    expect(await alphasByModule(choice.path)).toEqual(await alphasByModule(input));
+    // the copy itself is handed over as it is
+    expect(await loraFileForDiffusers(choice.path, join(dir, 'cache'))).toEqual({ path: choice.path });
+    // with 1x1-conv shaped weights, the same file needs no copy
+    const conv = join(dir, 'projconv.safetensors');
+    await writeFixtureFile(conv, [
+      ...attention(() => 4),
+      ...flat.flatMap(([path, inF, out]) => kohyaModule(path, [4, inF, 1, 1], [out, 4, 1, 1], 4)),
+    ]);
+    expect(await loraFileForDiffusers(conv, join(dir, 'cache'))).toEqual({ path: conv });
+  });
+
+  it('refuses an SDXL file as SDXL, not with convert --drop-unknown advice (convert refuses it too)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tl-diffusers-copy-'));
+    const pair = (name: string, width: number): FixtureTensor[] => [
+      {
+        name: `${name}.lora_down.weight`,
+        dtype: 'F32',
+        shape: [2, width],
+        data: new Float32Array(2 * width),
+      },
+      { name: `${name}.lora_up.weight`, dtype: 'F32', shape: [width, 2], data: new Float32Array(2 * width) },
+      { name: `${name}.alpha`, dtype: 'F32', shape: [], data: new Float32Array([1]) },
+    ];
+    const te1 = pair('lora_te1_text_model_encoder_layers_0_self_attn_q_proj', 768);
+    const te2 = pair('lora_te2_text_model_encoder_layers_0_self_attn_q_proj', 1280);
+    for (const [name, tensors, metadata] of [
+      // lora_te2_ keys are unknown to toonlora: they got generate's unknown-keys advice
+      ['xl-te2.safetensors', [...attention(() => 4), ...te1, ...te2], {}],
+      // no unknown key at all: SDXL by its metadata
+      ['xl-meta.safetensors', attention(() => 4), { ss_base_model_version: 'sdxl_base_v1-0' }],
+    ] as const) {
+      const input = join(dir, name);
+      await writeFixtureFile(input, [...tensors], metadata);
+      const attempt = loraFileForDiffusers(input, join(dir, 'cache'));
+      await expect(attempt).rejects.toMatchObject({
+        code: 'TL_ERR_LORA_FORMAT',
+        message: expect.stringMatching(
+          new RegExp(
+            `^${input.replaceAll('.', '\\.')}: is an SDXL LoRA \\(.*\\); toonlora generates with SD1\\.5 base models only, which cannot use an SDXL LoRA`,
+          ),
+        ),
+      });
+      expect(await attempt.catch((e: Error) => e.message)).not.toContain('--drop-unknown');
     }
     expect(existsSync(join(dir, 'cache'))).toBe(false); // no copy made
   });

@@ -1,5 +1,5 @@
 // src/lora/diffusers-copy.ts — the LoRA file to hand the generation worker, which loads a LoRA with
-// diffusers' `load_lora_weights` and a LoKr with its own LyCORIS loader (trainer lokr_file.py). Three
+// diffusers' `load_lora_weights` and a LoKr with its own LyCORIS loader (trainer lokr_file.py). These
 // inputs need a converted copy, made once into a cache folder and reused while the input is unchanged:
 // - a kohya file with several alphas where diffusers would apply the most common one to a module with
 //   another (UNet attention, text-encoder modules, a module without .alpha: DIFFUSERS_KOHYA_ALPHA_NOTE),
@@ -20,7 +20,12 @@
 // - a kohya file with text-encoder q/k/v_proj modules and no out_proj one (a PEFT text-encoder adapter
 //   on q_proj + v_proj, converted): diffusers reads such keys in neither of its formats and drops them
 //   (or raises), see loader-compat.ts diffusersLostTextEncoderModules; the copy has PEFT-style keys.
-// Every other file (kohya with one alpha, diffusers, LyCORIS LoKr) is handed over as it is. Each copy
+// - a kohya or diffusers file that stores a 1x1-convolution module's LoRA (proj_in, proj_out,
+//   conv_shortcut) as 2-D `[r, in]` / `[out, r]` weights, as some trainers do: diffusers creates Conv2d
+//   LoRA layers there and raises a size mismatch; the copy holds them as `[r, in, 1, 1]` / `[out, r, 1, 1]`
+//   (convert-plan.ts conv1x1Shapes), as the WebUI reshapes them.
+// Every other file (kohya with one alpha, diffusers, LyCORIS LoKr) is handed over as it is. An SDXL
+// LoRA is refused by name first (sdxl-check.ts): no copy makes it fit an SD1.5 base. Each copy
 // names its original in its metadata (COPY_SOURCE_METADATA_KEY), for the worker's error messages and
 // so that making a copy removes the stale ones: an older version's, and those whose original is gone.
 import { createHash } from 'node:crypto';
@@ -30,6 +35,7 @@ import { basename, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { ldmModuleNames } from './compvis-names.js';
 import { convertLora } from './convert.js';
+import { conv1x1Shapes } from './convert-plan.js';
 import {
   diffusersLostTextEncoderModules,
   diffusersMisreadAlphas,
@@ -40,6 +46,7 @@ import { doraAxis, type LoraModule } from './lora-model.js';
 import { type OpenedAdapter, openAdapter } from './open-adapter.js';
 import { resolveWeightsPath } from './open-lora.js';
 import { openSafetensors } from './safetensors-read.js';
+import { assertNotSdxl } from './sdxl-check.js';
 import { unknownKeysError } from './unknown-keys.js';
 
 export interface DiffusersLoraChoice {
@@ -128,6 +135,16 @@ function neededCopy(opened: OpenedAdapter, name: string): NeededCopy | undefined
       usableAsIs: false,
     };
   }
+  const flat = model.modules.filter((m) => conv1x1Shapes(m) !== undefined);
+  const firstFlat = flat[0];
+  if (firstFlat) {
+    const example = kohyaModuleName(firstFlat.component, firstFlat.path);
+    return {
+      to: 'diffusers',
+      why: `${name} stores ${flat.length} 1x1-convolution module(s) (proj_in / proj_out / conv_shortcut, e.g. ${example}) as 2-D weights, on which diffusers' load_lora_weights raises a size mismatch (the copy holds them as 1x1 convolutions, as the WebUI reshapes them)`,
+      usableAsIs: false,
+    };
+  }
   const misread = model.format === 'kohya' ? diffusersMisreadAlphas(model.modules, true) : [];
   const first = misread[0];
   if (!first) return undefined;
@@ -142,8 +159,9 @@ function neededCopy(opened: OpenedAdapter, name: string): NeededCopy | undefined
  * Version of what the copies hold, part of their cache name: raise it when a fix changes what convert
  * writes for them, so copies an older toonlora made (and that may not load) are made again.
  * 2: text-encoder target_modules without `text_model.` (transformers 5); the original's path in the metadata.
+ * 3: 2-D proj_in / proj_out / conv_shortcut weights written as 1x1 convolutions (a mixed-alpha file's copy).
  */
-const COPY_VERSION = 2;
+const COPY_VERSION = 3;
 
 /**
  * Metadata key of a copy naming the file it was made from: the generation worker (trainer generate.py)
@@ -196,6 +214,14 @@ async function copyName(path: string, to: NeededCopy['to']): Promise<string> {
 export async function loraFileForDiffusers(path: string, cacheFolder: string): Promise<DiffusersLoraChoice> {
   const opened = await openAdapter(path);
   await opened.reader.close();
+  // An SDXL LoRA by name, before its lora_te2_ keys get the unknown-keys advice (convert --drop-unknown,
+  // which refuses an SDXL file) or its UNet a size mismatch: an SD1.5 base cannot use it at all.
+  assertNotSdxl(
+    opened.reader.header.tensors.map((t) => t.name),
+    opened.reader.header.metadata,
+    path,
+    'generate',
+  );
   // Tensors toonlora cannot apply (LoCon lora_mid, SDXL's lora_te2_, PEFT modules_to_save, ...): say so in
   // generate's terms, naming `path`, whether or not the file needs a copy. Handed over as it is, diffusers
   // raises "The following keys have not been correctly renamed: " with an empty list (lora_mid), or

@@ -221,6 +221,95 @@ describe('formatInspection module lines', () => {
     expect(text).not.toContain('rank 8 alpha 8 scale 1:');
   });
 
+  it('names 2-D proj_in / proj_out weights in the diffusers verdict only (the WebUI and ComfyUI reshape them)', async () => {
+    const kohya = (shape: (inF: number, out: number) => { down: number[]; up: number[] }) =>
+      ['down_blocks.0.attentions.0.proj_in', 'down_blocks.0.attentions.0.proj_out'].flatMap((path) => {
+        const name = `lora_unet_${path.replaceAll('.', '_')}`;
+        const { down, up } = shape(320, 320);
+        const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+        return [
+          {
+            name: `${name}.lora_down.weight`,
+            dtype: 'F32' as const,
+            shape: down,
+            data: new Float32Array(size(down)),
+          },
+          {
+            name: `${name}.lora_up.weight`,
+            dtype: 'F32' as const,
+            shape: up,
+            data: new Float32Array(size(up)),
+          },
+          { name: `${name}.alpha`, dtype: 'F32' as const, shape: [], data: new Float32Array([4]) },
+        ];
+      });
+    const flat = join(dir, 'proj-2d.safetensors');
+    await writeFixtureFile(
+      flat,
+      kohya((inF, out) => ({ down: [4, inF], up: [out, 4] })),
+    );
+    const verdicts = Object.fromEntries((await inspectLora(flat)).compatibility.map((v) => [v.loader, v]));
+    expect(verdicts.a1111).toMatchObject({ ok: true, notes: [] });
+    expect(verdicts.comfyui).toMatchObject({ ok: true, notes: [] });
+    expect(verdicts.diffusers?.ok).toBe(false);
+    expect(verdicts.diffusers?.notes).toEqual([
+      '2 1x1-convolution module(s) (proj_in / proj_out / conv_shortcut: lora_unet_down_blocks_0_attentions_0_proj_in and 1 more) stored as 2-D weights: load_lora_weights raises a size mismatch on them (the WebUI and ComfyUI reshape them); convert --to diffusers / kohya writes them as 1x1 convolutions (toonlora generate does so itself).',
+    ]);
+    const conv = join(dir, 'proj-conv.safetensors');
+    await writeFixtureFile(
+      conv,
+      kohya((inF, out) => ({ down: [4, inF, 1, 1], up: [out, 4, 1, 1] })),
+    );
+    for (const v of (await inspectLora(conv)).compatibility) expect(v).toMatchObject({ ok: true, notes: [] });
+  });
+
+  it('says an SDXL file is one in every verdict, even where every key maps (lora_te1_), and gives no --drop-unknown advice', async () => {
+    const module = (name: string, width: number) => [
+      {
+        name: `${name}.lora_down.weight`,
+        dtype: 'F32' as const,
+        shape: [2, width],
+        data: new Float32Array(2 * width),
+      },
+      {
+        name: `${name}.lora_up.weight`,
+        dtype: 'F32' as const,
+        shape: [width, 2],
+        data: new Float32Array(2 * width),
+      },
+      { name: `${name}.alpha`, dtype: 'F32' as const, shape: [], data: new Float32Array([1]) },
+    ];
+    const te1 = module('lora_te1_text_model_encoder_layers_0_self_attn_out_proj', 768);
+    // SDXL's first text encoder is CLIP-L, as SD1.5's: every loader maps lora_te1_ onto SD1.5's
+    const onlyTe1 = join(dir, 'xl-te1.safetensors');
+    await writeFixtureFile(onlyTe1, te1, { ss_base_model_version: 'sdxl_base_v1-0' });
+    const result = await inspectLora(onlyTe1);
+    for (const v of result.compatibility) {
+      expect(v.unmappedKeys, v.loader).toEqual([]);
+      expect(v.ok, v.loader).toBe(false);
+      expect(v.notes.join('\n'), v.loader).toContain(
+        "an SDXL LoRA, checked here against SD1.5's module names",
+      );
+    }
+    expect(result.warnings).toEqual([
+      `this is an SDXL LoRA (3 lora_te1_ key(s): SDXL's text encoders; ss_base_model_version "sdxl_base_v1-0"): toonlora is SD1.5 only, so convert and generate refuse it (--drop-unknown too), and an SD1.5 model cannot use it in any loader. Use it as it is with an SDXL model in the WebUI or ComfyUI.`,
+    ]);
+    expect(formatInspection(result)).toContain('a1111     PROBLEM');
+
+    const withTe2 = join(dir, 'xl-te2.safetensors');
+    await writeFixtureFile(withTe2, [
+      ...te1,
+      ...module('lora_te2_text_model_encoder_layers_0_self_attn_q_proj', 1280),
+      ...module('lora_unet_input_blocks_4_1_transformer_blocks_1_attn1_to_q', 640),
+    ]);
+    const text = formatInspection(await inspectLora(withTe2));
+    expect(text).toContain('this is an SDXL LoRA (3 lora_te1_ key(s)');
+    expect(text).toContain('convert and generate refuse an SDXL LoRA, with or without them.');
+    expect(text).not.toContain('--drop-unknown.');
+    // diffusers' LDM-names note sends the user to convert / generate, which refuse SDXL: left out
+    expect(text).not.toContain('toonlora generate does so itself');
+  });
+
   it('warns that a LoRA is for SD 2.x from its metadata or its 1024-wide cross-attention, not from SD1.5 files', async () => {
     const to_k = 'down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k';
     const tensors = (width: number) =>

@@ -1,10 +1,12 @@
 // src/lora/inspect.ts — `inspectLora`: what a LoRA or LoKr file is (format, algorithm, rank / alpha /
 // scale per module, LoKr factor shapes, modules per block, dtypes, size, metadata, trigger and top
-// tags) and whether AUTOMATIC1111, ComfyUI and diffusers map every key. Reads only the header and the
-// alpha scalars.
+// tags) and whether AUTOMATIC1111, ComfyUI and diffusers map every key (an SDXL LoRA: that it is one,
+// whatever maps). Reads only the header and the alpha scalars.
+import { conv1x1Shapes } from './convert-plan.js';
 import {
   type AlphaModule,
   checkLoaderCompatibility,
+  diffusersConv1x1Note,
   DIFFUSERS_KOHYA_ALPHA_NOTE,
   DIFFUSERS_TEXT_MODEL_TARGETS_NOTE,
   diffusersMisreadAlphas,
@@ -16,12 +18,13 @@ import {
 import { kohyaModuleName } from './lora-keys.js';
 import { type LokrFactorInfo, type LokrModel, lokrDims, lokrFactors } from './lokr.js';
 import { lokrNetworkFacts } from './lokr-plan.js';
-import type { LoraModel } from './lora-model.js';
+import type { LoraModel, LoraModule } from './lora-model.js';
 import { openAdapter } from './open-adapter.js';
 import { NO_LORA_KEYS } from './open-lora.js';
 import type { SafetensorsReader } from './safetensors-read.js';
 import { blockOf } from './sd15-modules.js';
 import { topTags } from './kohya-metadata.js';
+import { SDXL_VERDICT_NOTE, sdxlSignals, sdxlWarning } from './sdxl-check.js';
 import { describeUnknownKey, type UnreadAdapter, unreadAdapter } from './unknown-keys.js';
 
 export interface InspectModule {
@@ -150,16 +153,52 @@ function withTextModelTargetNote(
 }
 
 /**
- * Warnings about what loaders and convert will not take: non-SD1.5 modules, a LoRA for another base
- * model (metadata, text width), unknown keys, no LoRA at all.
+ * The diffusers verdict of a file storing 1x1-convolution modules (proj_in, proj_out, conv_shortcut) as
+ * 2-D weights (convert-plan.ts `conv1x1Shapes`): load_lora_weights raises a size mismatch on them.
+ */
+function withConv1x1Note(verdicts: LoaderVerdict[], modules: readonly LoraModule[]): LoaderVerdict[] {
+  const flat = modules
+    .filter((m) => conv1x1Shapes(m) !== undefined)
+    .map((m) => kohyaModuleName(m.component, m.path));
+  if (flat.length === 0) return verdicts;
+  const note = diffusersConv1x1Note(flat);
+  return verdicts.map((v) => (v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, note] } : v));
+}
+
+/**
+ * Every verdict of an SDXL LoRA ({@link sdxlSignals} not empty): not ok, whatever maps, since the keys
+ * are checked against SD1.5 names (lora_te1_ maps onto SD1.5's text encoder in every loader). Notes
+ * whose way out is toonlora's convert or generate go: both refuse an SDXL file.
+ */
+function withSdxlNote(verdicts: LoaderVerdict[], sdxl: readonly string[]): LoaderVerdict[] {
+  if (sdxl.length === 0) return verdicts;
+  return verdicts.map((v) => ({
+    ...v,
+    ok: false,
+    notes: [...v.notes.filter((n) => !/convert --to|toonlora generate/.test(n)), SDXL_VERDICT_NOTE],
+  }));
+}
+
+/** The end of an unknown-keys warning: convert's way out, none for an SDXL LoRA (refused whatever the options). */
+function unknownKeysRemedy(sdxl: readonly string[]): string {
+  return sdxl.length > 0
+    ? 'convert and generate refuse an SDXL LoRA, with or without them'
+    : 'convert refuses the file unless --drop-unknown';
+}
+
+/**
+ * Warnings about what loaders and convert will not take: an SDXL LoRA, non-SD1.5 modules, a LoRA for
+ * another base model (metadata, text width), unknown keys, no LoRA at all. `sdxl`: the file's
+ * {@link sdxlSignals}.
  */
 function inspectionWarnings(
   model: LoraModel,
   modules: readonly InspectModule[],
   metadata: Readonly<Record<string, string>>,
+  sdxl: readonly string[],
 ): string[] {
   const warnings = [...model.warnings];
-  const otherBase = otherBaseModelHint(metadata, model.modules);
+  const otherBase = sdxl.length > 0 ? sdxlWarning(sdxl) : otherBaseModelHint(metadata, model.modules);
   if (otherBase) warnings.push(otherBase);
   if (model.format === 'unknown') {
     warnings.push(
@@ -181,20 +220,24 @@ function inspectionWarnings(
   if (model.unknownKeys.length > 0) {
     const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
     warnings.push(
-      `${model.unknownKeys.length} tensor(s) belong to no LoRA module (${kinds}); convert refuses the file unless --drop-unknown.`,
+      `${model.unknownKeys.length} tensor(s) belong to no LoRA module (${kinds}); ${unknownKeysRemedy(sdxl)}.`,
     );
   }
   return warnings;
 }
 
-/** Warnings about a LoKr file: module warnings, another base model, non-SD1.5 modules, unknown keys, LoRA tensors mixed in. */
+/**
+ * Warnings about a LoKr file: module warnings, an SDXL LoRA or another base model, non-SD1.5 modules,
+ * unknown keys, LoRA tensors mixed in.
+ */
 function lokrWarnings(
   model: LokrModel,
   modules: readonly InspectModule[],
   metadata: Readonly<Record<string, string>>,
+  sdxl: readonly string[],
 ): string[] {
   const warnings = [...model.warnings];
-  const otherBase = otherBaseModelHint(metadata, []);
+  const otherBase = sdxl.length > 0 ? sdxlWarning(sdxl) : otherBaseModelHint(metadata, []);
   if (otherBase) warnings.push(otherBase);
   const notSd15 = modules.filter((m) => !m.sd15).length;
   if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
@@ -206,7 +249,7 @@ function lokrWarnings(
   if (model.unknownKeys.length > 0) {
     const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
     warnings.push(
-      `${model.unknownKeys.length} tensor(s) belong to no LoKr module (${kinds}); convert refuses the file unless --drop-unknown.`,
+      `${model.unknownKeys.length} tensor(s) belong to no LoKr module (${kinds}); ${unknownKeysRemedy(sdxl)}.`,
     );
   }
   return warnings;
@@ -274,6 +317,7 @@ export async function inspectLora(
   const { reader } = opened;
   try {
     const keys = reader.header.tensors.map((t) => t.name);
+    const sdxl = sdxlSignals(keys, reader.header.metadata);
     const facts = fileFacts(reader, options.topTagCount);
     /** What both kinds report alike: the file, its module list and tallies, metadata and tags. */
     const shared = (
@@ -301,9 +345,9 @@ export async function inspectLora(
         ...shared(model, modules),
         algorithm: 'lokr',
         ...(factor === undefined ? {} : { lokrFactor: factor }),
-        compatibility: checkLoaderCompatibility(keys),
+        compatibility: withSdxlNote(checkLoaderCompatibility(keys), sdxl),
         unknownKeys: [...model.unknownKeys, ...model.loraKeys],
-        warnings: lokrWarnings(model, modules, reader.header.metadata),
+        warnings: lokrWarnings(model, modules, reader.header.metadata, sdxl),
       };
     }
     const { model } = opened;
@@ -323,12 +367,18 @@ export async function inspectLora(
       ...shared(model, modules),
       algorithm: other?.kind ?? 'lora',
       ...(other ? { unreadModules: other.modules } : {}),
-      compatibility: withTextModelTargetNote(
-        withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, model.modules),
-        reader.header.metadata,
+      compatibility: withSdxlNote(
+        withConv1x1Note(
+          withTextModelTargetNote(
+            withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, model.modules),
+            reader.header.metadata,
+          ),
+          model.modules,
+        ),
+        sdxl,
       ),
       unknownKeys: model.unknownKeys,
-      warnings: inspectionWarnings(model, modules, reader.header.metadata),
+      warnings: inspectionWarnings(model, modules, reader.header.metadata, sdxl),
     };
   } finally {
     await reader.close();

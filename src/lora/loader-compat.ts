@@ -303,6 +303,16 @@ export const DIFFUSERS_DORA_NOTE =
 export const DIFFUSERS_LDM_NOTE =
   'module names of the original LDM UNet (lora_unet_input_blocks_…): convert --to diffusers / kohya writes them with diffusers names (toonlora generate does so itself).';
 
+/**
+ * inspect's diffusers note for a file storing 1x1-convolution modules (proj_in, proj_out, conv_shortcut)
+ * as 2-D `[r, in]` / `[out, r]` weights (`flat`: their kohya names): diffusers creates Conv2d LoRA
+ * layers there and raises a size mismatch (measured, tiny SD1.5); the WebUI and ComfyUI reshape them.
+ */
+export function diffusersConv1x1Note(flat: readonly string[]): string {
+  const more = flat.length > 1 ? ` and ${flat.length - 1} more` : '';
+  return `${flat.length} 1x1-convolution module(s) (proj_in / proj_out / conv_shortcut: ${flat[0]}${more}) stored as 2-D weights: load_lora_weights raises a size mismatch on them (the WebUI and ComfyUI reshape them); convert --to diffusers / kohya writes them as 1x1 convolutions (toonlora generate does so itself).`;
+}
+
 /** diffusers 0.42.1 has LoKr conversions for Z-Image and Flux2 only; SD1.5's `load_lora_weights` raises on LoKr keys. */
 export const DIFFUSERS_LOKR_NOTE =
   "LoKr: diffusers' SD1.5 load_lora_weights has no LoKr format and raises on lokr_* keys; the kohya / LyCORIS file loads in the WebUI, ComfyUI and toonlora generate (convert a PEFT LoKr folder --to kohya).";

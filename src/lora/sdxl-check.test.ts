@@ -1,7 +1,8 @@
 // Tests for sdxl-check.ts: each SDXL signal on its own (kohya's lora_te1_ / lora_te2_, sdxl metadata,
-// an XL model spec, a UNet transformer block past 0), and SD1.5 / SD2 names and metadata left alone.
+// an XL model spec, a UNet transformer block past 0), and SD1.5 / SD2 names and metadata left alone;
+// convert's and generate's refusals, inspect's warning.
 import { describe, expect, it } from 'vitest';
-import { assertNotSdxl, sdxlSignals } from './sdxl-check.js';
+import { assertNotSdxl, SDXL_VERDICT_NOTE, sdxlSignals, sdxlWarning } from './sdxl-check.js';
 
 const SD15_KEYS = [
   'lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight',
@@ -52,5 +53,30 @@ describe('sdxlSignals', () => {
         ),
       }),
     );
+  });
+
+  it("assertNotSdxl for generate says an SD1.5 base cannot use it, without convert's --drop-unknown", () => {
+    expect(() => assertNotSdxl(SD15_KEYS, {}, 'ok.safetensors', 'generate')).not.toThrow();
+    let message = '';
+    try {
+      assertNotSdxl(
+        ['lora_te2_x.alpha'],
+        { ss_base_model_version: 'sdxl_base_v1-0' },
+        '/x/xl.safetensors',
+        'generate',
+      );
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(
+      '/x/xl.safetensors: is an SDXL LoRA (1 lora_te2_ key(s): SDXL\'s text encoders; ss_base_model_version "sdxl_base_v1-0"); toonlora generates with SD1.5 base models only, which cannot use an SDXL LoRA (with or without its lora_te2_ keys). Use it as it is with an SDXL model in the WebUI or ComfyUI.',
+    );
+  });
+
+  it('sdxlWarning and the verdict note say SDXL and where it loads', () => {
+    expect(sdxlWarning(['a', 'b'])).toMatch(
+      /^this is an SDXL LoRA \(a; b\): toonlora is SD1\.5 only, so convert and generate refuse it/,
+    );
+    expect(SDXL_VERDICT_NOTE).toContain('Load it with an SDXL model.');
   });
 });

@@ -1,7 +1,8 @@
 // src/lora/sdxl-check.ts — tells an SDXL LoRA apart by its names and metadata (pure), so convert
-// refuses it by name even with --drop-unknown: toonlora is SD1.5 only, and an SDXL file with its
-// second text encoder dropped is written as a hybrid (lora_te1_ renamed to SD1.5's lora_te_, UNet
-// modules half diffusers, half LDM names) that loads neither as SDXL nor as SD1.5.
+// refuses it by name even with --drop-unknown, generate refuses it as SDXL (not with the advice to
+// convert --drop-unknown its lora_te2_ keys) and inspect says so: toonlora is SD1.5 only, and an SDXL
+// file with its second text encoder dropped is written as a hybrid (lora_te1_ renamed to SD1.5's
+// lora_te_, UNet modules half diffusers, half LDM names) that loads neither as SDXL nor as SD1.5.
 import { ToonloraError } from '../errors.js';
 
 /** A UNet attention's transformer block index (SD1.5 has one block per attention, index 0; SDXL up to 10). */
@@ -34,20 +35,39 @@ export function sdxlSignals(
   return signals;
 }
 
+/** What each command says it cannot do with an SDXL LoRA, after `is an SDXL LoRA (signals); `. */
+const SDXL_REFUSAL = {
+  convert:
+    'toonlora is SD1.5 only, so it cannot convert it, not even with --drop-unknown (the result would load neither as SDXL nor as SD1.5)',
+  generate:
+    'toonlora generates with SD1.5 base models only, which cannot use an SDXL LoRA (with or without its lora_te2_ keys)',
+} as const;
+
 /**
- * Refuses an SDXL LoRA by name, whatever convert's options (--drop-unknown included).
+ * Refuses an SDXL LoRA by name: convert whatever its options (--drop-unknown included), generate
+ * before anything else (diffusers-copy.ts), instead of its unknown-keys advice to convert --drop-unknown.
  * @throws TL_ERR_LORA_FORMAT naming the signals found.
  */
 export function assertNotSdxl(
   keys: readonly string[],
   metadata: Readonly<Record<string, string>> | undefined,
   file: string,
+  command: keyof typeof SDXL_REFUSAL = 'convert',
 ): void {
   const signals = sdxlSignals(keys, metadata);
   if (signals.length === 0) return;
   throw new ToonloraError(
     'TL_ERR_LORA_FORMAT',
-    `${file}: is an SDXL LoRA (${signals.join('; ')}); toonlora is SD1.5 only, so it cannot convert it, not even with --drop-unknown (the result would load neither as SDXL nor as SD1.5). Use it as it is with an SDXL model in the WebUI or ComfyUI.`,
+    `${file}: is an SDXL LoRA (${signals.join('; ')}); ${SDXL_REFUSAL[command]}. Use it as it is with an SDXL model in the WebUI or ComfyUI.`,
     { details: { file, sdxl: signals } },
   );
 }
+
+/** inspect's warning for an SDXL LoRA ({@link sdxlSignals} not empty): what toonlora does with it, and where it loads. */
+export function sdxlWarning(signals: readonly string[]): string {
+  return `this is an SDXL LoRA (${signals.join('; ')}): toonlora is SD1.5 only, so convert and generate refuse it (--drop-unknown too), and an SD1.5 model cannot use it in any loader. Use it as it is with an SDXL model in the WebUI or ComfyUI.`;
+}
+
+/** The note each loader verdict of an SDXL LoRA gets in inspect (its keys were checked against SD1.5 names). */
+export const SDXL_VERDICT_NOTE =
+  "an SDXL LoRA, checked here against SD1.5's module names (every loader puts its lora_te1_ keys, SDXL's first text encoder, on SD1.5's): with an SD1.5 model it loads wrong or not at all. Load it with an SDXL model.";
