@@ -61,6 +61,61 @@ describe('characters', () => {
     expect(error.message).toContain('"a,b"');
   });
 
+  it('refuses control characters (NUL, CR, DEL, ...) in trigger and class word', async () => {
+    const app = await makeApp();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/characters',
+      payload: { name: 'nul', trigger: 'a\u0000b', classWord: 'g\rirl\u0000' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message:
+        'invalid request: body.trigger: one word: no spaces (the folder name `<repeats>_<trigger> <class>` ends the trigger at the first space; write sks_girl), commas, slashes, newlines or other control characters, got "a\\u0000b"; ' +
+        'body.classWord: no commas, slashes, newlines or other control characters, got "g\\rirl\\u0000".',
+      details: { fields: ['body.trigger', 'body.classWord'] },
+    });
+    for (const [trigger, classWord] of [
+      ['sks\u007f', 'girl'],
+      ['sks', 'gi\trl'],
+      ['sks', 'girl\u0085'],
+      ['s\u001bks', 'girl'],
+    ]) {
+      const bad = await app.inject({
+        method: 'POST',
+        url: '/api/characters',
+        payload: { name: 'c', trigger, classWord },
+      });
+      expect(bad.statusCode, JSON.stringify([trigger, classWord])).toBe(400);
+    }
+    // the words a user writes still pass: unicode, a class of two words
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/api/characters',
+      payload: { name: 'ミナ', trigger: 'ミナ_tl', classWord: 'anime girl' },
+    });
+    expect(ok.statusCode).toBe(201);
+    expect(app.catalog.listCharacters().map((c) => c.trigger)).toEqual(['ミナ_tl']);
+  });
+
+  it('answers 400, not 500, for JSON nested 200 000 deep, echoing 60 characters of it', async () => {
+    const app = await makeApp();
+    const characterId = await createCharacter(app);
+    const depth = 200_000;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"kind":"prep","characterId":"${characterId}","params":{"imageIds":${'['.repeat(depth)}${']'.repeat(depth)}}}`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: `invalid request: body.params.imageIds.0: Invalid input: expected string, received array, got ${'['.repeat(60)}.`,
+    });
+  });
+
   it('deletes a character with its screenshots, datasets, jobs and files, and no other', async () => {
     const app = await makeApp();
     const { characterId, datasetId } = await seedDataset(app);
@@ -365,7 +420,7 @@ describe('paths', () => {
 
 describe('auth', () => {
   it('with a token, every /api/ route answers 401 without the bearer header', async () => {
-    const app = await makeApp({ token: 's3cret-token' });
+    const app = await makeApp({ token: 's3cret-token-4567' });
     for (const url of ['/api/characters', '/api/jobs', '/api/health', '/api/artifacts']) {
       const res = await app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(401);
@@ -386,10 +441,10 @@ describe('auth', () => {
     const ok = await app.inject({
       method: 'GET',
       url: '/api/characters',
-      headers: { authorization: 'Bearer s3cret-token' },
+      headers: { authorization: 'Bearer s3cret-token-4567' },
     });
     expect(ok.statusCode).toBe(200);
-    await createCharacter(app, { authorization: 'Bearer s3cret-token' });
+    await createCharacter(app, { authorization: 'Bearer s3cret-token-4567' });
     // the router decodes the path: no spelling of /api/ skips the check
     for (const url of ['/%61pi/characters', '/ap%69/jobs', '//api/jobs', '/API/jobs', '/%2561pi/jobs']) {
       const response = await app.inject({ method: 'GET', url });
@@ -401,22 +456,37 @@ describe('auth', () => {
       (await app.inject({ method: 'POST', url: '/%61pi/characters', payload: { name: 'Intruder' } }))
         .statusCode,
     ).toBe(401);
+    // the scheme is case-insensitive (RFC 9110): bearer / BEARER work too; Basic or a bare token do not
+    for (const authorization of [
+      'bearer s3cret-token-4567',
+      'BEARER s3cret-token-4567',
+      'Bearer  s3cret-token-4567',
+    ]) {
+      const res = await app.inject({ method: 'GET', url: '/api/characters', headers: { authorization } });
+      expect(res.statusCode, authorization).toBe(200);
+    }
+    for (const authorization of ['Basic s3cret-token-4567', 's3cret-token-4567', 'Bearers3cret-token-4567']) {
+      const res = await app.inject({ method: 'GET', url: '/api/characters', headers: { authorization } });
+      expect(res.statusCode, authorization).toBe(401);
+    }
     // the token is never taken from a URL (logs, history, Referer headers)
-    expect((await app.inject({ method: 'GET', url: '/api/health?token=s3cret-token' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/api/health?token=s3cret-token-4567' })).statusCode).toBe(
+      401,
+    );
   });
 
   it('trades the token for an HttpOnly session cookie that counts on reads only', async () => {
-    const app = await makeApp({ token: 's3cret-token' });
+    const app = await makeApp({ token: 's3cret-token-4567' });
     expect((await app.inject({ method: 'POST', url: '/api/session' })).statusCode).toBe(401);
     const session = await app.inject({
       method: 'POST',
       url: '/api/session',
-      headers: { authorization: 'Bearer s3cret-token' },
+      headers: { authorization: 'Bearer s3cret-token-4567' },
     });
     expect(session.statusCode).toBe(204);
     const setCookie = String(session.headers['set-cookie']);
     expect(setCookie).toMatch(/^toonlora_session=[\w-]+; Path=\/api; HttpOnly; SameSite=Strict$/);
-    expect(setCookie).not.toContain('s3cret-token');
+    expect(setCookie).not.toContain('s3cret-token-4567');
     const cookie = setCookie.split(';')[0] as string;
     // <img>, download links and EventSource send it by themselves: reads pass
     for (const url of ['/api/health', '/api/characters']) {
@@ -435,7 +505,7 @@ describe('auth', () => {
     });
     expect(post.statusCode).toBe(401);
     // another token gives another cookie: changing TOONLORA_TOKEN ends every session
-    const other = await makeApp({ token: 'another-token' });
+    const other = await makeApp({ token: 'another-token-4567' });
     expect((await other.inject({ method: 'GET', url: '/api/health', headers: { cookie } })).statusCode).toBe(
       401,
     );
@@ -466,13 +536,77 @@ describe('auth', () => {
       ).toBe(200);
     }
     // with a token (any --host), the token is the guard and any Host is fine
-    const withToken = await makeApp({ token: 'secret-token' });
+    const withToken = await makeApp({ token: 'secret-token-4567' });
     const authed = await withToken.inject({
       method: 'GET',
       url: '/api/characters',
-      headers: { host: 'box.lan:7860', authorization: 'Bearer secret-token' },
+      headers: { host: 'box.lan:7860', authorization: 'Bearer secret-token-4567' },
     });
     expect(authed.statusCode).toBe(200);
+  });
+
+  it("without a token, refuses a change from a page of another origin, and answers the app's own and curl's", async () => {
+    const app = await makeApp();
+    const characterId = await createCharacter(app);
+    const host = '127.0.0.1:7860';
+    const png = await solidPng(8, 8);
+    const upload = (headers: Record<string, string>) => {
+      const body = multipartBody([{ filename: 'planted.png', data: png }]);
+      return app.inject({
+        method: 'POST',
+        url: `/api/characters/${characterId}/images`,
+        headers: { host, ...body.headers, ...headers },
+        payload: body.payload,
+      });
+    };
+    const evil = await upload({ origin: 'http://evil.example' });
+    expect(evil.statusCode).toBe(403);
+    expect(evil.json().error).toEqual({
+      code: 'TL_ERR_FORBIDDEN',
+      message: `POST /api/characters/${characterId}/images: refused a request from a page of another origin (Origin "http://evil.example"). This server has no token, so only its own web app (http://127.0.0.1:7860) may change anything; clients that are not browsers send no Origin header.`,
+    });
+    for (const headers of <Record<string, string>[]>[
+      { origin: 'null' }, // a sandboxed frame, a file:// page
+      { origin: 'http://127.0.0.1:7861' }, // another port: another origin
+      { origin: 'http://localhost:7860' }, // another name of this machine: another origin
+      { origin: 'ftp://127.0.0.1:7860' },
+      { origin: 'http://127.0.0.1:7860/path' },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site', origin: 'http://127.0.0.1:7860' },
+    ]) {
+      const res = await upload(headers);
+      expect(res.statusCode, JSON.stringify(headers)).toBe(403);
+      expect(res.json().error.code).toBe('TL_ERR_FORBIDDEN');
+    }
+    expect(app.catalog.listImages(characterId)).toEqual([]); // refused before the body was read
+    // bodyless writes too: another site cannot cancel a job
+    const cancel = await app.inject({
+      method: 'POST',
+      url: '/api/jobs/some-job/cancel',
+      headers: { host, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' },
+    });
+    expect(cancel.statusCode).toBe(403);
+    // the web app itself (same origin, http or https, any case), and clients with no Origin (curl, the CLI)
+    for (const headers of <Record<string, string>[]>[
+      { origin: 'http://127.0.0.1:7860', 'sec-fetch-site': 'same-origin' },
+      { origin: 'https://127.0.0.1:7860' },
+      { origin: 'HTTP://127.0.0.1:7860' },
+      { 'sec-fetch-site': 'none' },
+      {},
+    ]) {
+      expect((await upload(headers)).statusCode, JSON.stringify(headers)).toBe(201);
+    }
+    // on the default port the Origin leaves the port out
+    expect((await upload({ host: 'localhost', origin: 'http://localhost' })).statusCode).toBe(201);
+    expect((await upload({ host: 'localhost:443', origin: 'https://localhost' })).statusCode).toBe(201);
+    // reads are not refused: another origin cannot read the reply anyway (no CORS headers)
+    const read = await app.inject({
+      method: 'GET',
+      url: '/api/characters',
+      headers: { host, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' },
+    });
+    expect(read.statusCode).toBe(200);
+    expect(read.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('without a token, POST /api/session sets no cookie', async () => {
@@ -547,6 +681,23 @@ describe('auth', () => {
     );
   });
 
+  it('refuses a token shorter than 16 characters, naming TOONLORA_TOKEN', async () => {
+    await expect(
+      startServer({ host: '127.0.0.1', port: 0, dataDir: tempDataDir(), token: 'short-token-123' }),
+    ).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message:
+        'TOONLORA_TOKEN: 15 characters is too short (a server answers as many guesses as it is sent); use at least 16, e.g. TOONLORA_TOKEN=$(openssl rand -hex 16), or unset it to serve on loopback only.',
+    });
+    const { app } = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: tempDataDir(),
+      token: 'long-token-12345',
+    });
+    await app.close();
+  });
+
   it('refuses to listen beyond loopback without a token', async () => {
     await expect(startServer({ host: '0.0.0.0', port: 0, dataDir: tempDataDir() })).rejects.toMatchObject({
       code: 'TL_ERR_USAGE',
@@ -602,6 +753,34 @@ describe('openapi', () => {
       maxItems: 200,
       items: { type: 'string', format: 'binary' },
     });
+  });
+
+  it('sends nosniff, no framing and a Content-Security-Policy on every reply', async () => {
+    const webDir = tempDataDir('web');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>toonlora</title>');
+    const app = await makeApp({ webDir });
+    const characterId = await createCharacter(app);
+    const body = multipartBody([{ filename: 'a.png', data: await solidPng(8, 8) }]);
+    const uploaded = await app.inject({
+      method: 'POST',
+      url: `/api/characters/${characterId}/images`,
+      headers: body.headers,
+      payload: body.payload,
+    });
+    const imageUrl = uploaded.json().uploaded[0].url;
+    // the web app, the API, a stored image, an error, the OpenAPI document
+    const urls = ['/', '/api/characters', imageUrl, '/api/characters/nope', '/openapi.json'];
+    const replies = await Promise.all(urls.map((url) => app.inject({ method: 'GET', url })));
+    expect(replies.map((r) => r.statusCode)).toEqual([200, 200, 200, 404, 200]);
+    for (const [i, reply] of replies.entries()) {
+      expect(reply.headers, urls[i]).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'content-security-policy':
+          "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+      });
+    }
   });
 
   it('serves a hint at / when the web app is not built, and the built app when it is', async () => {

@@ -29,7 +29,9 @@ export class WarmGenerationService implements GenerationService {
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly createWorker: GenerationWorkerFactory = (base) => new GenerationWorker(base),
+    // a server's worker: the job's base model came over the API, so it is never read as a local path
+    private readonly createWorker: GenerationWorkerFactory = (base) =>
+      new GenerationWorker(base, undefined, { apiBaseModel: true }),
   ) {}
 
   /** Requests run one at a time, in order (one worker, one GPU). */

@@ -10,6 +10,8 @@ import {
   baseModelChoices,
   checkBaseModelName,
   checkBaseModelOnDisk,
+  hubCacheSnapshotDir,
+  localBasePath,
   registryBaseModelId,
   registryBaseModelIds,
   sd15ConfigDir,
@@ -131,7 +133,60 @@ describe('workerBaseModel', () => {
   });
 });
 
+describe('a base-model name from the API (fromApi)', () => {
+  it("is never a local folder: owner/name is the Hugging Face cache's snapshot, whatever the cwd holds", () => {
+    const cwd = join(root, 'work');
+    mkdirSync(join(cwd, 'someone', 'other-model'), { recursive: true });
+    mkdirSync(join(cwd, 'someone', 'local-only'), { recursive: true });
+    const snapshot = join(root, 'hf', 'hub', 'models--someone--other-model', 'snapshots', 'abc123');
+    mkdirSync(snapshot, { recursive: true });
+    const api = { ...options, cwd, fromApi: true };
+    expect(workerBaseModel('someone/other-model', { ...options, cwd })).toBe(
+      join(cwd, 'someone', 'other-model'),
+    );
+    expect(workerBaseModel('someone/other-model', api)).toBe(snapshot);
+    expect(localBasePath('someone/local-only', api)).toBeUndefined();
+    const missing = thrownToonloraError(() => workerBaseModel('someone/local-only', api));
+    expect(missing.code).toBe('TL_ERR_MODEL_MISSING');
+    expect(missing.message).toBe(
+      "baseModel: someone/local-only is not in the server's Hugging Face cache. Run `hf download someone/local-only` on the server's machine (a diffusers SD1.5 layout), or use tiny (a small random-weight model: the flow runs, the images are noise).",
+    );
+    expect(missing.message).not.toContain(cwd);
+    expect(workerBaseModel('tiny', api)).toBe('tiny');
+    placeAnythingV5(join(root, 'tl', 'models', 'anything-v5'));
+    expect(workerBaseModel('anything-v5', api)).toBe(join(root, 'tl', 'models', 'anything-v5'));
+  });
+
+  it('prefers the snapshot the main ref names, as the worker does', () => {
+    const repo = join(root, 'hf', 'hub', 'models--someone--other-model');
+    mkdirSync(join(repo, 'snapshots', 'aaa'), { recursive: true });
+    mkdirSync(join(repo, 'snapshots', 'bbb'), { recursive: true });
+    mkdirSync(join(repo, 'refs'), { recursive: true });
+    writeFileSync(join(repo, 'refs', 'main'), 'bbb\n');
+    expect(hubCacheSnapshotDir('someone/other-model', options)).toBe(join(repo, 'snapshots', 'bbb'));
+    expect(hubCacheSnapshotDir('someone/absent', options)).toBeUndefined();
+  });
+});
+
 describe('checkBaseModelOnDisk', () => {
+  it("refuses a Hub id that is not in the server's Hugging Face cache, and passes it once there", () => {
+    const refused = thrownToonloraError(() =>
+      checkBaseModelOnDisk('params.generation.baseModel', 'someone/other-model', options),
+    );
+    expect(refused.code).toBe('TL_ERR_MODEL_MISSING');
+    expect(refused.message).toMatch(
+      /^params\.generation\.baseModel: someone\/other-model is not in the server's Hugging Face cache\. Run `hf download someone\/other-model` on the server's machine/,
+    );
+    expect(refused.details).toEqual({
+      fields: ['params.generation.baseModel'],
+      model: 'someone/other-model',
+    });
+    mkdirSync(join(root, 'hf', 'hub', 'models--someone--other-model', 'snapshots', 'abc123'), {
+      recursive: true,
+    });
+    expect(() => checkBaseModelOnDisk('f', 'someone/other-model', options)).not.toThrow();
+  });
+
   it('refuses a registry base that is not on disk, naming the pull, and passes it once placed', () => {
     const refused = thrownToonloraError(() =>
       checkBaseModelOnDisk('params.training.baseModel', 'anything-v5', options),
@@ -140,7 +195,6 @@ describe('checkBaseModelOnDisk', () => {
     expect(refused.message).toBe(
       "params.training.baseModel: anything-v5 is not downloaded on the server. Run `toonlora models pull anything-v5` on the server's machine, or use tiny (a small random-weight model: the flow runs, the images are noise).",
     );
-    expect(() => checkBaseModelOnDisk('f', 'someone/other-model', options)).not.toThrow(); // the worker looks it up
     expect(() => checkBaseModelOnDisk('f', 'tiny', options)).not.toThrow();
     placeAnythingV5(join(root, 'tl', 'models', 'anything-v5'));
     expect(() => checkBaseModelOnDisk('f', DEFAULT_BASE_MODEL, options)).not.toThrow();

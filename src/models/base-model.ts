@@ -3,14 +3,15 @@
 // registry finds it in, so that what `models list` / `doctor` call present is what the worker opens, a
 // hand-placed copy included; a local file or folder is made absolute against the user's working folder
 // (the worker runs in trainer/); `tiny` and Hub ids pass unchanged; a near miss of a known name is refused.
+// A name a server job got over the API is never a local path: a Hub id is read from the Hugging Face cache.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { suggestKey } from '../config/unknown-keys.js';
 import { ToonloraError } from '../errors.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
-import { type CacheOptions, findModelDir } from './cache.js';
-import { expandHomeDir } from './cache-paths.js';
+import { type CacheOptions, findModelDir, hfSnapshotDirs } from './cache.js';
+import { expandHomeDir, hfHubCacheFor, hfRepoDir } from './cache-paths.js';
 import { getModelEntry, listModelIds } from './registry.js';
 
 const TINY = 'tiny';
@@ -18,6 +19,12 @@ const TINY = 'tiny';
 /** CacheOptions plus the folder a relative base path is read from (default: process.cwd()). */
 export interface BaseModelOptions extends CacheOptions {
   cwd?: string;
+  /**
+   * The name came over the API (a server job): it is never a local file or folder, so a client cannot make
+   * the server open or probe its paths; a Hub id is the snapshot folder in the Hugging Face cache.
+   * Default false: the CLI's `--base`, where a relative folder is read from `cwd`.
+   */
+  fromApi?: boolean;
 }
 
 /** `--help` text of `train --base` / `generate --base`, which take any base-model name. */
@@ -44,12 +51,30 @@ export function looksLikePath(name: string): boolean {
 
 /**
  * The absolute path base-model `name` stands for, or undefined when it is not a path: written as one
- * (looksLikePath), or naming a file or folder that exists in `cwd`. `tiny` never is.
+ * (looksLikePath), or naming a file or folder that exists in `cwd`. `tiny` and API names (`fromApi`)
+ * never are.
  */
 export function localBasePath(name: string, options: BaseModelOptions = {}): string | undefined {
-  if (name === TINY) return undefined;
+  if (name === TINY || options.fromApi) return undefined;
   const path = resolve(options.cwd ?? process.cwd(), expandHomeDir(name, options.homeDir ?? homedir()));
   return looksLikePath(name) || existsSync(path) ? path : undefined;
+}
+
+/**
+ * The snapshot folder of Hub repo `repo` (`owner/name`) in the Hugging Face cache, the one its `main` ref
+ * names first (as the worker's `local_files_only` load picks it), or undefined when the cache has none.
+ */
+export function hubCacheSnapshotDir(repo: string, options: CacheOptions = {}): string | undefined {
+  const hubCache = hfHubCacheFor(options.env ?? process.env, options.homeDir ?? homedir());
+  return hfSnapshotDirs(hfRepoDir(hubCache, repo), 'main').find((dir) => existsSync(dir));
+}
+
+function notInHubCache(field: string, name: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_MODEL_MISSING',
+    `${field}: ${name} is not in the server's Hugging Face cache. Run \`hf download ${name}\` on the server's machine (a diffusers SD1.5 layout), or use tiny (a small random-weight model: the flow runs, the images are noise).`,
+    { details: { fields: [field], model: name } },
+  );
 }
 
 /**
@@ -80,11 +105,20 @@ export function checkBaseModelName(field: string, name: string, options: BaseMod
 /**
  * What the worker loads for base-model `name`: a registry base's folder when it is on disk, its Hub repo
  * when not (the worker then names the pull); a local path made absolute against `options.cwd`; `tiny` and
- * other Hub ids unchanged.
- * @throws ToonloraError TL_ERR_MODEL_UNKNOWN for a near miss of a known base (checkBaseModelName)
+ * other Hub ids unchanged. With `options.fromApi` no name is a local path, and another Hub id is its
+ * snapshot folder in the Hugging Face cache (the worker, whose cwd is trainer/, would read a relative
+ * `owner/name` that exists there as a folder).
+ * @throws ToonloraError TL_ERR_MODEL_UNKNOWN for a near miss of a known base (checkBaseModelName);
+ *   TL_ERR_MODEL_MISSING for an API Hub id not in the cache
  */
 export function workerBaseModel(name: string, options: BaseModelOptions = {}): string {
   const id = registryBaseModelId(name);
+  if (id === undefined && options.fromApi) {
+    if (name === TINY) return name;
+    const snapshot = hubCacheSnapshotDir(name, options);
+    if (snapshot === undefined) throw notInHubCache('baseModel', name);
+    return snapshot;
+  }
   if (id === undefined) {
     const local = localBasePath(name, options);
     if (local) return local;
@@ -136,15 +170,20 @@ export function baseModelChoices(options: CacheOptions = {}): BaseModelChoice[] 
 }
 
 /**
- * A server job's check before it starts a worker: a registry base must be on this machine's disk (other
- * names are looked up by the worker, which names what is missing). The fix named is the server's: a pull
- * there, or `tiny`; not the CLI's local paths, which the API refuses.
+ * A server job's check before it starts a worker: a registry base must be on this machine's disk, and
+ * another Hub id in its Hugging Face cache (a job's name is never a local path: workerBaseModel's
+ * `fromApi`). The fix named is the server's: a pull or `hf download` there, or `tiny`; not the CLI's
+ * local paths, which the API refuses.
  * @param field the job field, e.g. `params.training.baseModel`
  * @throws ToonloraError TL_ERR_MODEL_MISSING
  */
 export function checkBaseModelOnDisk(field: string, name: string, options: CacheOptions = {}): void {
   const id = registryBaseModelId(name);
-  if (id === undefined || findModelDir(id, options) !== undefined) return;
+  if (id === undefined) {
+    if (name === TINY || hubCacheSnapshotDir(name, options) !== undefined) return;
+    throw notInHubCache(field, name);
+  }
+  if (findModelDir(id, options) !== undefined) return;
   throw new ToonloraError(
     'TL_ERR_MODEL_MISSING',
     `${field}: ${name} is not downloaded on the server. Run \`toonlora models pull ${id}\` on the server's machine, or use tiny (a small random-weight model: the flow runs, the images are noise).`,

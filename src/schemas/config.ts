@@ -40,9 +40,10 @@ export const prepConfigSchema = z.object({
     // abort: an empty word fails once, not again for the pattern below
     .min(1, { error: 'must not be empty', abort: true })
     .max(64)
+    // \p{Cc}: NUL, CR, DEL, ... end up in folder names and captions (a NUL makes every file call fail)
     .regex(
-      /^[^,\s/\\]+$/,
-      'one word: no spaces (the folder name `<repeats>_<trigger> <class>` ends the trigger at the first space; write sks_girl), commas, slashes or newlines',
+      /^[^,\s/\\\p{Cc}]+$/u,
+      'one word: no spaces (the folder name `<repeats>_<trigger> <class>` ends the trigger at the first space; write sks_girl), commas, slashes, newlines or other control characters',
     )
     .default('sks'),
   /** Class word of the kohya folder name (`10_sks girl`). */
@@ -52,7 +53,7 @@ export const prepConfigSchema = z.object({
     // abort: an empty word fails once, not again for the pattern below
     .min(1, { error: 'must not be empty', abort: true })
     .max(64)
-    .regex(/^[^,\n/\\]+$/, 'no commas, slashes or newlines')
+    .regex(/^[^,/\\\p{Cc}]+$/u, 'no commas, slashes, newlines or other control characters')
     .default('girl'),
   /** Square training resolution in pixels; SD1.5 trains at 512. */
   resolution: z.number().int().min(64).max(2048).multipleOf(8).default(512),

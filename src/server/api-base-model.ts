@@ -1,6 +1,7 @@
 // src/server/api-base-model.ts — which base models a job submitted over the API may name (pure). The
 // CLI takes any local path; the API does not, so a client cannot make the server open (or probe for)
-// arbitrary server paths: only registry ids, `tiny` and Hugging Face ids (read from the Hub cache).
+// arbitrary server paths: only registry ids, `tiny` and Hugging Face ids, which the server's jobs read from
+// the Hub cache only, never as a folder of that name (models/base-model.ts `fromApi`).
 import { ToonloraError } from '../errors.js';
 import { registryBaseModelIds } from '../models/base-model.js';
 

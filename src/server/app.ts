@@ -1,6 +1,6 @@
 // src/server/app.ts — the toonlora HTTP app as a fastify plugin: named plugins provide the services
-// (errors, auth, store, generation worker, queue, OpenAPI), routes/<resource>/ declare their schemas.
-// server.ts only listens; tests build it with `buildApp` and use `inject`.
+// (security headers, errors, auth, store, generation worker, queue, OpenAPI), routes/<resource>/ declare
+// their schemas. server.ts only listens; tests build it with `buildApp` and use `inject`.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyMultipart from '@fastify/multipart';
@@ -17,6 +17,7 @@ import errorsPlugin from './plugins/errors.js';
 import generationPlugin from './plugins/generation.js';
 import openapiPlugin from './plugins/openapi.js';
 import queuePlugin from './plugins/queue.js';
+import securityHeadersPlugin from './plugins/security-headers.js';
 import storePlugin from './plugins/store.js';
 import artifactRoutes from './routes/artifacts/index.js';
 import characterRoutes from './routes/characters/index.js';
@@ -55,6 +56,7 @@ export const DEFAULT_WEB_DIR = join(import.meta.dirname, '..', '..', 'web', 'dis
 
 async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<void> {
   const limits = uploadLimitsFrom(options.uploads);
+  await app.register(securityHeadersPlugin); // first, so every reply has them, errors included
   await app.register(errorsPlugin);
   await app.register(openapiPlugin); // first, so it sees every /api/ route, POST /api/session included
   await app.register(authPlugin, { token: options.token });

@@ -61,6 +61,48 @@ export function zodRoute(spec: ZodRouteSchema): FastifySchema {
   return out as FastifySchema;
 }
 
+/** How much of an offending value a 400 echoes. */
+const PREVIEW_CHARS = 60;
+
+/**
+ * The first 60 characters of `value` as JSON, for an error message: written only that far, so a value
+ * nested 100 000 deep (which overflows JSON.stringify's stack) or a long one costs nothing; never throws.
+ */
+export function valuePreview(value: unknown, limit = PREVIEW_CHARS): string {
+  let out = '';
+  const write = (item: unknown): void => {
+    if (out.length > limit) return;
+    if (typeof item === 'string') out += JSON.stringify(item.slice(0, limit + 1));
+    else if (Array.isArray(item)) {
+      out += '[';
+      for (let i = 0; i < item.length && out.length <= limit; i++) {
+        if (i > 0) out += ',';
+        write(item[i]);
+      }
+      out += ']';
+    } else if (item !== null && typeof item === 'object') {
+      out += '{';
+      let first = true;
+      for (const key in item) {
+        if (out.length > limit) break;
+        if (!Object.hasOwn(item, key)) continue;
+        out += `${first ? '' : ','}${JSON.stringify(key.slice(0, limit + 1))}:`;
+        first = false;
+        write((item as Record<string, unknown>)[key]);
+      }
+      out += '}';
+    } else if (typeof item === 'number' || typeof item === 'boolean' || item === null)
+      out += JSON.stringify(item);
+    else out += String(item);
+  };
+  try {
+    write(value);
+  } catch {
+    return `(${typeof value})`;
+  }
+  return out.slice(0, limit);
+}
+
 /** One line per issue: `body.name: Too small: expected string to have >=1 characters, got "".` */
 export function formatRequestIssues(
   part: string,
@@ -72,7 +114,7 @@ export function formatRequestIssues(
       const field = [part, ...issue.path.map(String)].join('.');
       let value: unknown = input;
       for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
-      const got = value === undefined ? '' : `, got ${JSON.stringify(value)?.slice(0, 60)}`;
+      const got = value === undefined ? '' : `, got ${valuePreview(value)}`;
       return `${field}: ${issue.message}${got}`;
     })
     .join('; ');

@@ -1,5 +1,5 @@
 // src/server/server.ts — starts the app and listens; nothing else. Refuses a non-loopback host
-// without a token (every /api/ route then requires `Authorization: Bearer <token>`).
+// without a token (every /api/ route then requires `Authorization: Bearer <token>`), and a short token.
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../errors.js';
 import { type AppOptions, buildApp } from './app.js';
@@ -44,11 +44,29 @@ export function checkListenHost(host: string, token: string | undefined): void {
   );
 }
 
+/** The shortest TOONLORA_TOKEN a server takes: failed checks are not slowed down (a short one is guessed). */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * Refuses a token shorter than MIN_TOKEN_LENGTH characters.
+ * @throws ToonloraError TL_ERR_USAGE naming TOONLORA_TOKEN and the minimum
+ */
+export function checkToken(token: string | undefined): void {
+  if (token === undefined) return;
+  const length = [...token].length;
+  if (length >= MIN_TOKEN_LENGTH) return;
+  throw new ToonloraError(
+    'TL_ERR_USAGE',
+    `TOONLORA_TOKEN: ${length} character${length === 1 ? '' : 's'} is too short (a server answers as many guesses as it is sent); use at least ${MIN_TOKEN_LENGTH}, e.g. TOONLORA_TOKEN=$(openssl rand -hex 16), or unset it to serve on loopback only.`,
+  );
+}
+
 /**
  * Builds, listens, then starts the job queue: a server that cannot bind its port (or whose data folder
  * another server holds) closes again having marked, started or changed no job.
  */
 export async function startServer(options: ListenOptions): Promise<{ app: FastifyInstance; url: string }> {
+  checkToken(options.token);
   checkListenHost(options.host, options.token);
   const app = await buildApp(
     { ...options, deferJobs: true },

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { type DiffusersLoraChoice, loraFileForDiffusers } from '../lora/diffusers-copy.js';
-import { sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
+import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
 import { toonloraHome } from '../models/cache.js';
 import { checkOutputFolder } from '../output-folder.js';
 import type { GenerationConfig } from '../schemas/config.js';
@@ -85,6 +85,7 @@ function checkLora(lora: string | undefined): void {
 function requestFor(
   options: Pick<GenerateOptions, 'lora' | 'outputDir' | 'config'>,
   id: string | null,
+  baseOptions: BaseModelOptions = {},
 ): GenerateRequest {
   return {
     version: PROTOCOL_VERSION,
@@ -92,7 +93,7 @@ function requestFor(
     id,
     lora: options.lora ? resolve(options.lora) : null,
     output_dir: resolve(options.outputDir),
-    config: { ...options.config, baseModel: workerBaseModel(options.config.baseModel) },
+    config: { ...options.config, baseModel: workerBaseModel(options.config.baseModel, baseOptions) },
     sd15_config_dir: sd15ConfigDir(),
   };
 }
@@ -163,16 +164,23 @@ export class GenerationWorker {
   private nextId = 1;
   private ready: Promise<{ loadSeconds: number; device: string }> | undefined;
 
+  /** How the base-model name is read: `fromApi` for a server's worker (base-model.ts). */
+  private readonly baseOptions: BaseModelOptions;
+
+  /** `options.apiBaseModel`: the base model came over the API, so it is never a local path. */
   constructor(
     baseModel: string,
     private readonly spawnSpec?: WorkerSpawn,
+    options: { apiBaseModel?: boolean } = {},
   ) {
     this.baseModel = baseModel;
+    this.baseOptions = { fromApi: options.apiBaseModel ?? false };
   }
 
   /** Starts the worker and resolves once the base model is loaded (seconds it took, device). */
   start(): Promise<{ loadSeconds: number; device: string }> {
     this.ready ??= new Promise((resolveReady, rejectReady) => {
+      const baseModel = workerBaseModel(this.baseModel, this.baseOptions); // may throw: before any spawn
       const worker = new WorkerProcess(
         this.spawnSpec ?? defaultWorkerSpawn('serve-generation'),
         'serve-generation',
@@ -211,7 +219,7 @@ export class GenerationWorker {
       worker.send({
         version: PROTOCOL_VERSION,
         command: 'serve-generation',
-        base_model: workerBaseModel(this.baseModel),
+        base_model: baseModel,
         sd15_config_dir: sd15ConfigDir(),
       });
     });
@@ -242,7 +250,7 @@ export class GenerationWorker {
         onWarning: options.onWarning,
       });
     });
-    this.worker?.send(requestFor({ ...options, ...(lora ? { lora: lora.path } : {}) }, id));
+    this.worker?.send(requestFor({ ...options, ...(lora ? { lora: lora.path } : {}) }, id, this.baseOptions));
     const cancel = () => this.worker?.send({ version: PROTOCOL_VERSION, command: 'cancel', id });
     if (options.signal?.aborted) cancel();
     else options.signal?.addEventListener('abort', cancel, { once: true });

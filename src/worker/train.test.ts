@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { inertFlagWarnings, trainingOverrides } from '../cli/commands/train.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import { trainRequestSchema } from './protocol.js';
@@ -282,6 +282,28 @@ describe('buildTrainRequest', () => {
     });
     expect(bySteps.config).toMatchObject({ steps: 20, epochs: null });
     expect(trainRequestSchema.safeParse(bySteps).success).toBe(true);
+  });
+
+  it("reads a server job's owner/name base from the Hugging Face cache only (apiBaseModel)", () => {
+    const hubCache = mkdtempSync(join(tmpdir(), 'tl-hub-'));
+    const snapshot = join(hubCache, 'models--someone--hub-model', 'snapshots', 'c0ffee');
+    mkdirSync(snapshot, { recursive: true });
+    vi.stubEnv('HF_HUB_CACHE', hubCache);
+    try {
+      const config = trainingConfigSchema.parse({ baseModel: 'someone/hub-model' });
+      const request = buildTrainRequest({ datasetDir: '/d', runDir: '/r', config, apiBaseModel: true });
+      expect(request.config.baseModel).toBe(snapshot);
+      const absent = trainingConfigSchema.parse({ baseModel: 'someone/absent' });
+      expect(() =>
+        buildTrainRequest({ datasetDir: '/d', runDir: '/r', config: absent, apiBaseModel: true }),
+      ).toThrow("baseModel: someone/absent is not in the server's Hugging Face cache.");
+      // the CLI passes a Hub id on to the worker
+      expect(buildTrainRequest({ datasetDir: '/d', runDir: '/r', config: absent }).config.baseModel).toBe(
+        'someone/absent',
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('the protocol rejects a request with both or neither', () => {

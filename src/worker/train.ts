@@ -6,7 +6,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
 import { checkOutputFolder } from '../output-folder.js';
-import { sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
+import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
 import { STAGING_DIR } from '../prep/output-swap.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
 import { type ProgressEvent, PROTOCOL_VERSION, type TrainRequest, type WorkerEvent } from './protocol.js';
@@ -23,6 +23,8 @@ export interface TrainOptions {
   readonly config: TrainingConfig;
   /** Continue from the newest checkpoint in runDir/checkpoints. */
   readonly resume?: boolean;
+  /** config.baseModel came over the API (a server job): never a local path (base-model.ts `fromApi`). */
+  readonly apiBaseModel?: boolean;
   /** Write `<runDir>/<name>.safetensors` in kohya format after training (default true). */
   readonly kohya?: boolean;
   readonly onEvent?: (event: WorkerEvent) => void;
@@ -334,7 +336,7 @@ export function buildTrainRequest(options: TrainOptions): TrainRequest {
     dataset_dir: resolve(options.datasetDir),
     run_dir: resolve(options.runDir),
     resume: options.resume ?? false,
-    config: workerTrainingConfig(options.config),
+    config: workerTrainingConfig(options.config, { fromApi: options.apiBaseModel ?? false }),
     sd15_config_dir: sd15ConfigDir(),
   };
 }
@@ -343,11 +345,14 @@ export function buildTrainRequest(options: TrainOptions): TrainRequest {
  * The training config as the worker takes it: the base model where the worker loads it from
  * (models/base-model.ts), alpha resolved, and either steps or epochs.
  */
-export function workerTrainingConfig(config: TrainingConfig): TrainRequest['config'] {
+export function workerTrainingConfig(
+  config: TrainingConfig,
+  baseOptions: BaseModelOptions = {},
+): TrainRequest['config'] {
   const epochs = config.epochs ?? null;
   return {
     ...config,
-    baseModel: workerBaseModel(config.baseModel),
+    baseModel: workerBaseModel(config.baseModel, baseOptions),
     lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) },
     steps: epochs === null ? config.steps : null,
     epochs,

@@ -1,5 +1,6 @@
 // test/helpers/web-session.ts — what every browser test starts with: a real server on loopback serving the
-// built web app (web/dist is built first when stale) from a fresh data folder, and a chromium page.
+// built web app (web/dist is built first when stale) from a fresh data folder, and a chromium page; closing
+// it fails when the browser reported anything the server's Content-Security-Policy blocked.
 import type { FastifyInstance } from 'fastify';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { AppOptions } from '../../src/server/app.js';
@@ -12,7 +13,9 @@ export interface WebSession {
   readonly url: string;
   readonly browser: BrowserContext;
   readonly page: Page;
-  /** Closes the browser, then the server. */
+  /** What the browser's console said the server's Content-Security-Policy blocked, on any page. */
+  readonly cspViolations: string[];
+  /** Closes the browser, then the server; throws when the CSP blocked anything (the app must run under it). */
   close(): Promise<void>;
 }
 
@@ -30,15 +33,23 @@ export async function startWebSession(
     ...options,
   });
   const browser = await launchChromium();
+  const cspViolations: string[] = [];
+  browser.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
   const page = await browser.newPage();
   return {
     app,
     url,
     browser,
     page,
+    cspViolations,
     close: async () => {
       await browser.close();
       await app.close();
+      if (cspViolations.length > 0) {
+        throw new Error(`the Content-Security-Policy blocked:\n${cspViolations.join('\n')}`);
+      }
     },
   };
 }

@@ -1,5 +1,5 @@
-// Tests of `toonlora serve` through the CLI entry: a usage error (--port, --host without a token) is
-// reported before the web app is checked and rebuilt (seconds of vite for nothing).
+// Tests of `toonlora serve` through the CLI entry: a usage error (--port, --host without a token, a short
+// token) is reported before the web app is checked and rebuilt (seconds of vite for nothing).
 import { describe, expect, it, vi } from 'vitest';
 import { withCliTestIo } from '../cli-test-io.js';
 import { runCli } from '../program.js';
@@ -16,6 +16,22 @@ describe('toonlora serve', () => {
       error: {
         code: 'TL_ERR_USAGE',
         message: expect.stringContaining('--port: expected an integer 0-65535, got "abc"'),
+      },
+    });
+    expect(stale).not.toHaveBeenCalled();
+  });
+
+  it('refuses a TOONLORA_TOKEN shorter than 16 characters (exit 2) before looking at the web app', async () => {
+    process.env.TOONLORA_TOKEN = '  sekrit-123  '; // trimmed, as serve reads it
+    try {
+      expect(await runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--json'])).toBe(2);
+    } finally {
+      delete process.env.TOONLORA_TOKEN;
+    }
+    expect(JSON.parse(io.stdout)).toMatchObject({
+      error: {
+        code: 'TL_ERR_USAGE',
+        message: expect.stringMatching(/^TOONLORA_TOKEN: 10 characters is too short .*; use at least 16, /),
       },
     });
     expect(stale).not.toHaveBeenCalled();

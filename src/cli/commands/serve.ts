@@ -8,7 +8,7 @@ import { ToonloraError } from '../../errors.js';
 import { toonloraHome } from '../../models/cache.js';
 import { DEFAULT_WEB_DIR } from '../../server/app.js';
 import { createServeServices } from '../../server/serve-services.js';
-import { checkListenHost, startServer } from '../../server/server.js';
+import { checkListenHost, checkToken, startServer } from '../../server/server.js';
 import { commandAction, printResult } from '../output.js';
 import { webBuildStale } from './serve-build.js';
 
@@ -57,6 +57,7 @@ async function serve(flags: ServeFlags): Promise<number> {
   // usage errors first: a stale web app takes seconds to rebuild, for nothing if the flags are wrong
   const port = parsePort(flags.port);
   const token = process.env.TOONLORA_TOKEN?.trim() || undefined;
+  checkToken(token);
   checkListenHost(flags.host, token);
   const dataDir = resolve(flags.data ?? join(toonloraHome(), 'server'));
   ensureWebAppBuilt();

@@ -86,6 +86,7 @@ export function createTrainRunner(deps: RunnerDeps) {
       datasetDir,
       runDir,
       config: params.training,
+      apiBaseModel: true, // a job's base model is never a server path
       resume: context.resume,
       signal: context.signal,
       onEvent: (event) => handleEvent(deps, context, event),

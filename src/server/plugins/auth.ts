@@ -4,7 +4,10 @@
 // (POST /api/session: HttpOnly, SameSite=Strict), which <img>, download links and EventSource send by
 // themselves; the cookie counts on GET / HEAD only, so another site cannot make a browser change anything,
 // and the token never goes into a URL (server logs, browser history, Referer headers). Without a token
-// (loopback only) a request must be addressed to a loopback name: the DNS-rebinding guard.
+// (loopback only) a request must be addressed to a loopback name: the DNS-rebinding guard; and a request
+// that changes something (not GET / HEAD) must not come from a page of another origin (its `Origin`
+// header, or `Sec-Fetch-Site: cross-site / same-site`): another site's form or no-cors fetch cannot upload
+// or cancel. Clients that are not browsers (curl, the CLI) send neither header.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
@@ -34,7 +37,46 @@ function sameSecret(given: string | undefined, expected: string): boolean {
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {
-  return sameSecret(/^Bearer (.+)$/.exec(header ?? '')?.[1], token);
+  // the scheme is case-insensitive (RFC 9110 11.1): `bearer <token>` is the same
+  return sameSecret(/^Bearer +(.+)$/i.exec(header ?? '')?.[1], token);
+}
+
+/** The headers whose values `crossOriginWrite` reads. */
+interface OriginHeaders {
+  host?: string | undefined;
+  origin?: string | undefined;
+  'sec-fetch-site'?: string | string[] | undefined;
+}
+
+/**
+ * Why a request that changes something (any method but GET / HEAD) comes from another origin than the
+ * server's own (http or https, the host and port of its Host header), or undefined when it does not: an
+ * `Origin` header of another origin (`null` included), or `Sec-Fetch-Site: cross-site` or `same-site`
+ * (another port or subdomain is another origin). A request with neither header (curl, the CLI) passes.
+ */
+export function crossOriginWrite(method: string, headers: OriginHeaders): string | undefined {
+  if (method === 'GET' || method === 'HEAD') return undefined;
+  const fetchSite = headers['sec-fetch-site'];
+  if (fetchSite === 'cross-site' || fetchSite === 'same-site') return `Sec-Fetch-Site: ${fetchSite}`;
+  const origin = headers.origin;
+  if (origin === undefined) return undefined;
+  const described = `Origin ${JSON.stringify(origin.slice(0, 120))}`;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return described;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin.toLowerCase()) {
+    return described; // `null`, another scheme, or not an origin (a path, user info)
+  }
+  let own: URL;
+  try {
+    own = new URL(`${url.protocol}//${headers.host ?? ''}`);
+  } catch {
+    return described;
+  }
+  return own.host === url.host && own.host !== '' ? undefined : described;
 }
 
 /**
@@ -65,10 +107,19 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     // No token means loopback only (server.ts): answer only requests addressed to this machine by name,
     // so a page on another domain that re-points its name at 127.0.0.1 cannot reach the API.
     app.addHook('onRequest', async (request) => {
-      if (isLoopbackHostHeader(request.headers.host)) return;
+      if (!isLoopbackHostHeader(request.headers.host)) {
+        throw new ToonloraError(
+          'TL_ERR_FORBIDDEN',
+          `Host ${JSON.stringify(request.headers.host ?? '')}: this server has no token, so it answers only requests addressed to localhost, 127.0.0.1 or [::1]. Open it as http://127.0.0.1:${request.socket.localPort ?? '<port>'}/, or set TOONLORA_TOKEN (then any address works with the token).`,
+        );
+      }
+      // A page of another site can send a form or a no-cors fetch here (no preflight): it must not change
+      // anything. (With a token, the bearer header is the guard: no other origin can send it.)
+      const other = crossOriginWrite(request.method, request.headers);
+      if (other === undefined) return;
       throw new ToonloraError(
         'TL_ERR_FORBIDDEN',
-        `Host ${JSON.stringify(request.headers.host ?? '')}: this server has no token, so it answers only requests addressed to localhost, 127.0.0.1 or [::1]. Open it as http://127.0.0.1:${request.socket.localPort ?? '<port>'}/, or set TOONLORA_TOKEN (then any address works with the token).`,
+        `${request.method} ${request.url.split('?')[0]}: refused a request from a page of another origin (${other}). This server has no token, so only its own web app (http://${request.headers.host}) may change anything; clients that are not browsers send no Origin header.`,
       );
     });
   }
