@@ -34,8 +34,15 @@ export async function startWebSession(
   });
   const browser = await launchChromium();
   const cspViolations: string[] = [];
+  // Every violation fires this event; the console's own wording differs by kind (an eval probe's line does not
+  // say "Content Security Policy"), so the page reports each one in words of its own.
+  await browser.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`);
+    });
+  });
   browser.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    if (/CSP violation|Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
   });
   const page = await browser.newPage();
   return {
