@@ -12,8 +12,7 @@ import { openSafetensors } from '../src/lora/safetensors-read.js';
 import { generationConfigSchema, trainingConfigSchema } from '../src/schemas/config.js';
 import { GenerationWorker, runGeneration } from '../src/worker/generate.js';
 import type { WorkerEvent } from '../src/worker/protocol.js';
-import { bucketSizes, runTraining, type TrainResult } from '../src/worker/train.js';
-import { resolveVenvPath, venvPythonPath } from '../src/env/python-env.js';
+import { runTraining, type TrainResult } from '../src/worker/train.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tl-train-e2e-'));
 const dataset = join(root, 'dataset');
@@ -305,24 +304,6 @@ describe('runTraining on tiny with LoKr (and a text-encoder LoKr)', () => {
   }, 180_000);
 });
 
-describe("train --dry-run plans with the trainer's own buckets", () => {
-  it('bucketSizes (TypeScript) lists the buckets data.py bucket_sizes makes, in its order', async () => {
-    const python = venvPythonPath(
-      resolveVenvPath(undefined, process.env, new URL('..', import.meta.url).pathname),
-    );
-    const resolutions = [256, 512, 768];
-    const { stdout } = await promisify(execFile)(
-      python,
-      [
-        '-c',
-        `import json; from toonlora_trainer.data import bucket_sizes; print(json.dumps([[list(b) for b in bucket_sizes(r)] for r in ${JSON.stringify(resolutions)}]))`,
-      ],
-      { cwd: new URL('../trainer', import.meta.url).pathname },
-    );
-    expect(resolutions.map((r) => bucketSizes(r).map((b) => [...b]))).toEqual(JSON.parse(stdout));
-  }, 60_000);
-});
-
 describe('toonlora train --dry-run', () => {
   let dryRunStderr = '';
   /** stdout of `./toonlora train <dataset> --dry-run ...args` (its stderr in dryRunStderr). */
@@ -355,7 +336,7 @@ describe('toonlora train --dry-run', () => {
   it('turns --epochs into the steps the run trains, and fails on a missing dataset as the run does', async () => {
     const report = JSON.parse(await dryRun('--base', 'tiny', '--epochs', '2', '--json')) as {
       config: { steps: number; epochs: number };
-      plan: { steps: number; epochs: number; images: number; imagesWithRepeats: number };
+      plan: { steps: number; epochs: number; images: number; imagesWithRepeats: number; warnings: string[] };
     };
     // 2 images x 5 repeats + 1 x 1 (the 0_ folder is not trained, the cut-off cut.png is left out): 11 an epoch
     const cut = join(dataset, '5_sks pattern', 'cut.png');
@@ -364,11 +345,19 @@ describe('toonlora train --dry-run', () => {
       epochs: 2,
       images: 3,
       imagesWithRepeats: 11,
-      leftOut: [{ file: cut, reason: expect.any(String) }],
+      warnings: [
+        `${join(dataset, '0_off x')}: repeats is 0, folder skipped`,
+        expect.stringMatching(
+          new RegExp(`^${cut}: cannot read image \\(.+\\); left out of the training set$`),
+        ),
+      ],
     });
-    expect(dryRunStderr).toMatch(
-      new RegExp(`toonlora train: warning: ${cut}: cannot read image \\(.+\\); left out of the training set`),
-    );
+    // the dataset warnings the real run printed, word for word, each on stderr
+    const runWarnings = events.flatMap((e) => (e.type === 'log' && e.level === 'warn' ? [e.message] : []));
+    for (const warning of report.plan.warnings) {
+      expect(runWarnings).toContain(warning);
+      expect(dryRunStderr).toContain(`toonlora train: warning: ${warning}\n`);
+    }
     expect(report.config).toMatchObject({ steps: 22, epochs: 2 });
     const launcher = new URL('../toonlora', import.meta.url).pathname;
     const missing = join(root, 'no-such-dataset');
@@ -377,6 +366,39 @@ describe('toonlora train --dry-run', () => {
     ).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringContaining(`${missing}: dataset folder not found`),
+    });
+  }, 60_000);
+
+  it('prints the misnamed-folder and both-caption-files warnings the run prints, and fails as it does on no readable image', async () => {
+    const launcher = new URL('../toonlora', import.meta.url).pathname;
+    const warned = join(root, 'dry-run-warnings');
+    mkdirSync(join(warned, '2_sks girl'), { recursive: true });
+    mkdirSync(join(warned, 'sks girl'));
+    await writePattern(join(warned, '2_sks girl', 'a.png'), 0);
+    writeFileSync(join(warned, '2_sks girl', 'a.txt'), 'sks, from txt');
+    writeFileSync(join(warned, '2_sks girl', 'a.caption'), 'sks, from caption');
+    await writePattern(join(warned, 'sks girl', 'b.png'), 1);
+    const { stderr } = await promisify(execFile)(launcher, ['train', warned, '--base', 'tiny', '--dry-run']);
+    expect(stderr).toContain(
+      `toonlora train: warning: ${join(warned, 'sks girl')}: 1 image(s) not trained: the folder name is not ` +
+        '`<repeats>_<trigger> <class>` (e.g. `10_sks girl`). Rename it to train them.\n',
+    );
+    expect(stderr).toContain(
+      'toonlora train: warning: 1 image(s) have both a .txt and a .caption caption file ' +
+        `(e.g. ${join(warned, '2_sks girl', 'a.caption')}): the .txt is used, the .caption is ignored. ` +
+        'Delete the one you do not want.\n',
+    );
+    // no image that decodes: the run's input-invalid error, in the worker's words
+    const broken = join(root, 'dry-run-broken');
+    mkdirSync(join(broken, '3_sks girl'), { recursive: true });
+    writeFileSync(join(broken, '3_sks girl', 'a.png'), 'not a png');
+    await expect(
+      promisify(execFile)(launcher, ['train', broken, '--base', 'tiny', '--dry-run']),
+    ).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        new RegExp(`${broken}: no readable images, 1 could not be decoded: .*\\[TL_ERR_INPUT_INVALID\\]`),
+      ),
     });
   }, 60_000);
 

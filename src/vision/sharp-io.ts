@@ -36,14 +36,6 @@ export async function readImageHeader(input: string | Buffer): Promise<ImageHead
   };
 }
 
-/**
- * Decodes every pixel of the first frame and drops them: throws sharp's error when `input` is no image libvips
- * reads or its data is cut off (failOn `truncated`: a complete file with a minor flaw still decodes, as in PIL).
- */
-export async function decodeFully(input: string | Buffer): Promise<void> {
-  await sharp(input, { limitInputPixels: false, failOn: 'truncated', pages: 1 }).raw().toBuffer();
-}
-
 export interface DecodeRgbOptions {
   /** Refuse images with more pixels than this (sharp's `limitInputPixels`, checked before decoding). */
   readonly maxPixels: number;

@@ -201,6 +201,17 @@ export const estimateMemoryRequestSchema = z.strictObject({
   unet: architectureSchema,
   config: resolvedTrainingConfigSchema,
 });
+/**
+ * Read a dataset as a training run with `config` reads it, train nothing (`toonlora train --dry-run`). `done` carries
+ * `trained_images`, `buckets` (`WxH` each, null without aspect-ratio buckets) and the run's dataset `warnings` in
+ * artifacts; images, images_with_repeats, micro_batches_per_epoch, steps and epochs in stats.
+ */
+export const scanDatasetRequestSchema = z.strictObject({
+  version,
+  command: z.literal('scan-dataset'),
+  dataset_dir: z.string().min(1),
+  config: resolvedTrainingConfigSchema,
+});
 
 export const workerRequestSchema = z.discriminatedUnion('command', [
   trainRequestSchema,
@@ -211,6 +222,7 @@ export const workerRequestSchema = z.discriminatedUnion('command', [
   blipRequestSchema,
   loraCountRequestSchema,
   estimateMemoryRequestSchema,
+  scanDatasetRequestSchema,
 ]);
 
 export type WorkerRequest = z.infer<typeof workerRequestSchema>;
@@ -223,7 +235,8 @@ export type WorkerCommand =
   | 'serve-generation'
   | 'blip-caption'
   | 'lora-count'
-  | 'estimate-memory';
+  | 'estimate-memory'
+  | 'scan-dataset';
 
 /** Result of parsing one stdout line: the event, or why the line is not one. */
 export type ParsedLine = { ok: true; event: WorkerEvent } | { ok: false; reason: string };

@@ -8,15 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { inertFlagWarnings, trainingOverrides } from '../cli/commands/train.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import { trainRequestSchema } from './protocol.js';
-import {
-  buildTrainRequest,
-  epochsTrained,
-  type LeftOutImage,
-  leftOutWarning,
-  planTraining,
-  readDatasetFacts,
-  scanDataset,
-} from './train.js';
+import { buildTrainRequest, epochsTrained, planTraining, readDatasetFacts } from './train.js';
 
 /** A dataset folder of image files and caption files (readDatasetFacts(root, () => true) takes every image file). */
 function writeDataset(files: Record<string, string | Buffer>): string {
@@ -96,90 +88,86 @@ describe('readDatasetFacts and UTF-16 captions', () => {
   });
 });
 
-describe('scanDataset and files that do not decode', () => {
+// planTraining runs the worker's `scan-dataset` (the real Python worker: data.py is the one reader of the dataset)
+const WORKER_TIMEOUT = 120_000;
+
+describe("planTraining reads the dataset with the worker's scan", () => {
   const png = (width = 64, height = 64) =>
     sharp({ create: { width, height, channels: 3, background: '#808080' } })
       .png({ compressionLevel: 0 })
       .toBuffer();
 
-  it('leaves out a text, empty or cut-off file named .png, naming each, as the trainer does', async () => {
-    const good = await png();
-    const root = writeDataset({
-      '5_sks girl/a.png': good,
-      '5_sks girl/cut.png': good.subarray(0, 800), // the header reads, the pixels do not
-      '5_sks girl/cut.txt': 'sks, never trained',
-      '5_sks girl/empty.png': '',
-      '5_sks girl/junk.png': 'junk',
-    });
-    const scan = await scanDataset(root);
-    expect(scan.facts).toMatchObject({ images: 1, imagesWithRepeats: 5 });
-    expect(scan.facts.folders[0]?.captions).toEqual(['sks girl']);
-    expect(scan.leftOut.map((image) => image.file)).toEqual(
-      ['cut.png', 'empty.png', 'junk.png'].map((name) => join(root, '5_sks girl', name)),
-    );
-    expect(leftOutWarning(scan.leftOut[0] as LeftOutImage)).toMatch(
-      new RegExp(
-        `^${join(root, '5_sks girl', 'cut.png')}: cannot read image \\(.+\\); left out of the training set$`,
-      ),
-    );
-    // the dry run counts what the run trains: 1 image x 5 repeats x 2 epochs
-    expect(await planTraining(root, trainingConfigSchema.parse({ epochs: 2 }))).toMatchObject({
-      steps: 10,
-      images: 1,
-      imagesWithRepeats: 5,
-      leftOut: scan.leftOut,
-    });
-  });
-
-  it('checks a BMP (which PIL trains and sharp cannot read) by its header: every row there, a known layout', async () => {
-    const bmp = (width: number, height: number, depth = 24, compression = 0) => {
-      const rowBytes = Math.ceil((width * depth) / 32) * 4;
-      const file = Buffer.alloc(54 + rowBytes * height);
-      file.write('BM', 0, 'latin1');
-      file.writeUInt32LE(file.length, 2);
-      file.writeUInt32LE(54, 10);
-      file.writeUInt32LE(40, 14);
-      file.writeInt32LE(width, 18);
-      file.writeInt32LE(height, 22);
-      file.writeUInt16LE(1, 26);
-      file.writeUInt16LE(depth, 28);
-      file.writeUInt32LE(compression, 30);
-      return file;
-    };
-    const whole = bmp(40, 120);
-    const root = writeDataset({
-      '3_sks girl/a.bmp': whole,
-      '3_sks girl/b.bmp': whole.subarray(0, whole.length - 2),
-      '3_sks girl/c.bmp': bmp(8, 8, 24, 4), // BI_JPEG: PIL refuses it
-    });
-    const scan = await scanDataset(root);
-    expect(scan.facts.images).toBe(1);
-    expect(scan.sizes.get(join(root, '3_sks girl', 'a.bmp'))).toEqual([40, 120]);
-    expect(scan.leftOut).toEqual([
-      { file: join(root, '3_sks girl', 'b.bmp'), reason: 'image file is truncated' },
-      { file: join(root, '3_sks girl', 'c.bmp'), reason: 'Unsupported BMP compression (4)' },
-    ]);
-  });
-
-  it('a dataset whose only images do not decode fails as the run does (input invalid), naming them', async () => {
-    const root = writeDataset({ '4_sks girl/cut.png': (await png()).subarray(0, 800) });
-    await expect(planTraining(root, trainingConfigSchema.parse({ epochs: 2 }))).rejects.toMatchObject({
-      code: 'TL_ERR_INPUT_INVALID',
-      message: expect.stringMatching(
-        new RegExp(
-          `^${root}: no readable images, 1 could not be decoded: ${join(root, '4_sks girl', 'cut.png')}: cannot read image \\(`,
+  it(
+    'counts what the run trains and returns every warning the run prints, in its words and order',
+    async () => {
+      const good = await png();
+      const root = writeDataset({
+        '5_sks girl/a.png': good,
+        '5_sks girl/a.txt': 'sks, from txt',
+        '5_sks girl/a.caption': 'sks, not read',
+        '5_sks girl/b.png': good,
+        '5_sks girl/b.txt': Buffer.from([0x73, 0xff, 0xfe]), // not UTF-8: the run warns and uses the tokens
+        '5_sks girl/cut.png': good.subarray(0, 800), // the header reads, the pixels do not
+        '5_sks girl/cut.txt': 'sks, never trained',
+        '5_sks girl/empty.png': '',
+        '5_sks girl/junk.png': 'junk',
+        '5_sks girl/extra/d.png': good,
+        '0_off x/c.png': good,
+        'sks girl/e.png': good,
+        'stages/f.png': good,
+      });
+      const folder = join(root, '5_sks girl');
+      const plan = await planTraining(root, trainingConfigSchema.parse({ epochs: 2 }));
+      // 2 images x 5 repeats x 2 epochs
+      expect(plan).toMatchObject({ steps: 20, epochs: 2, images: 2, imagesWithRepeats: 10 });
+      const leftOut = (name: string) =>
+        new RegExp(`^${join(folder, name)}: cannot read image \\(.+\\); left out of the training set$`);
+      expect(plan.warnings).toEqual([
+        `${join(root, 'sks girl')}: 1 image(s) not trained: the folder name is not \`<repeats>_<trigger> <class>\` ` +
+          '(e.g. `10_sks girl`). Rename it to train them.',
+        `${join(root, '0_off x')}: repeats is 0, folder skipped`,
+        `${join(folder, 'extra')}: 1 image(s) in a subfolder not trained (extra/d.png): only the files directly in ` +
+          `5_sks girl are read. Move them up into ${folder} to train them.`,
+        expect.stringMatching(
+          new RegExp(`^${join(folder, 'b.txt')}: unreadable caption \\(.+\\); using 'sks girl'$`),
         ),
-      ),
-    });
-  });
+        `1 image(s) have both a .txt and a .caption caption file (e.g. ${join(folder, 'a.caption')}): the .txt is ` +
+          'used, the .caption is ignored. Delete the one you do not want.',
+        expect.stringMatching(leftOut('cut.png')),
+        expect.stringMatching(leftOut('empty.png')),
+        expect.stringMatching(leftOut('junk.png')),
+      ]);
+    },
+    WORKER_TIMEOUT,
+  );
 
-  it('names a stopped prep run when the dataset has no kohya folder', async () => {
-    const stopped = writeDataset({ '.toonlora-prep-staging/10_sks girl/a.png': IMAGE });
-    await expect(planTraining(stopped, trainingConfigSchema.parse({}))).rejects.toMatchObject({
-      code: 'TL_ERR_INPUT_NOT_FOUND',
-      message: expect.stringContaining('A prep run into this folder was stopped before it finished'),
-    });
-  });
+  it(
+    "a dataset whose only images do not decode fails as the run does (input invalid, the worker's message)",
+    async () => {
+      const root = writeDataset({ '4_sks girl/cut.png': (await png()).subarray(0, 800) });
+      await expect(planTraining(root, trainingConfigSchema.parse({ epochs: 2 }))).rejects.toMatchObject({
+        code: 'TL_ERR_INPUT_INVALID',
+        message: expect.stringMatching(
+          new RegExp(
+            `^${root}: no readable images, 1 could not be decoded: ${join(root, '4_sks girl', 'cut.png')}: cannot read image \\(`,
+          ),
+        ),
+      });
+    },
+    WORKER_TIMEOUT,
+  );
+
+  it(
+    'names a stopped prep run when the dataset has no kohya folder',
+    async () => {
+      const stopped = writeDataset({ '.toonlora-prep-staging/10_sks girl/a.png': IMAGE });
+      await expect(planTraining(stopped, trainingConfigSchema.parse({}))).rejects.toMatchObject({
+        code: 'TL_ERR_INPUT_NOT_FOUND',
+        message: expect.stringContaining('A prep run into this folder was stopped before it finished'),
+      });
+    },
+    WORKER_TIMEOUT,
+  );
 });
 
 describe('readDatasetFacts of the images the worker trained', () => {
@@ -204,54 +192,62 @@ describe('readDatasetFacts of the images the worker trained', () => {
 });
 
 describe('planTraining (train --dry-run)', () => {
-  it('turns epochs into the steps the worker trains, with batches of one aspect-ratio bucket filled up', async () => {
-    const root = writeDataset({});
-    mkdirSync(join(root, '3_sks girl'));
-    const png = (width: number, height: number) =>
-      sharp({ create: { width, height, channels: 3, background: '#808080' } })
-        .png()
-        .toBuffer();
-    for (const [name, [w, h]] of Object.entries({ a: [64, 64], b: [64, 64], c: [40, 120] } as const))
-      writeFileSync(join(root, '3_sks girl', `${name}.png`), await png(w, h));
-    const config = (over: object) => trainingConfigSchema.parse({ resolution: 128, ...over });
-    // 3 images x 3 repeats = 9 an epoch
-    expect(await planTraining(root, config({ epochs: 2 }))).toEqual({
-      steps: 18,
-      epochs: 2,
-      images: 3,
-      imagesWithRepeats: 9,
-      leftOut: [],
-    });
-    expect((await planTraining(root, config({ epochs: 2, gradientAccumulation: 4 }))).steps).toBe(5); // ceil(18 / 4)
-    // batch 2 over two buckets: 6 square -> 3 batches, 3 tall -> 2 (the last filled up): 5 a epoch
-    expect((await planTraining(root, config({ epochs: 2, batchSize: 2 }))).steps).toBe(10);
-    expect(
-      (await planTraining(root, config({ epochs: 2, batchSize: 2, aspectRatioBuckets: false }))).steps,
-    ).toBe(9);
-    expect(await planTraining(root, config({ steps: 20 }))).toMatchObject({ steps: 20, epochs: 3 });
-  });
+  it(
+    'turns epochs into the steps the worker trains, with batches of one aspect-ratio bucket filled up',
+    async () => {
+      const root = writeDataset({});
+      mkdirSync(join(root, '3_sks girl'));
+      const png = (width: number, height: number) =>
+        sharp({ create: { width, height, channels: 3, background: '#808080' } })
+          .png()
+          .toBuffer();
+      for (const [name, [w, h]] of Object.entries({ a: [64, 64], b: [64, 64], c: [40, 120] } as const))
+        writeFileSync(join(root, '3_sks girl', `${name}.png`), await png(w, h));
+      const config = (over: object) => trainingConfigSchema.parse({ resolution: 128, ...over });
+      // 3 images x 3 repeats = 9 an epoch
+      expect(await planTraining(root, config({ epochs: 2 }))).toEqual({
+        steps: 18,
+        epochs: 2,
+        images: 3,
+        imagesWithRepeats: 9,
+        warnings: [],
+      });
+      expect((await planTraining(root, config({ epochs: 2, gradientAccumulation: 4 }))).steps).toBe(5); // ceil(18 / 4)
+      // batch 2 over two buckets: 6 square -> 3 batches, 3 tall -> 2 (the last filled up): 5 a epoch
+      expect((await planTraining(root, config({ epochs: 2, batchSize: 2 }))).steps).toBe(10);
+      expect(
+        (await planTraining(root, config({ epochs: 2, batchSize: 2, aspectRatioBuckets: false }))).steps,
+      ).toBe(9);
+      expect(await planTraining(root, config({ steps: 20 }))).toMatchObject({ steps: 20, epochs: 3 });
+    },
+    WORKER_TIMEOUT,
+  );
 
-  it('fails on a missing or empty dataset, or a file, as the real run does', async () => {
-    const config = trainingConfigSchema.parse({ epochs: 2 });
-    await expect(planTraining('/nonexistent/dataset', config)).rejects.toMatchObject({
-      code: 'TL_ERR_INPUT_NOT_FOUND',
-      message: expect.stringContaining('/nonexistent/dataset: dataset folder not found'),
-    });
-    // a file given instead of the folder: said as such, with the folder it belongs to
-    const dataset = writeDataset({ '5_sks girl/a.png': IMAGE });
-    const image = join(dataset, '5_sks girl', 'a.png');
-    await expect(planTraining(image, config)).rejects.toMatchObject({
-      code: 'TL_ERR_INPUT_INVALID',
-      message:
-        `${image}: this is a file, not a folder: train takes the dataset folder \`toonlora prep\` wrote (the one ` +
-        `holding the \`<repeats>_<trigger> <class>\` folders), not a file in it. Did you mean ${dataset}?`,
-    });
-    const root = writeDataset({ '0_off x/a.png': '', 'notes/b.png': '' });
-    await expect(planTraining(root, config)).rejects.toMatchObject({
-      code: 'TL_ERR_INPUT_NOT_FOUND',
-      message: expect.stringContaining('no images found in `<repeats>_<trigger> <class>` folders'),
-    });
-  });
+  it(
+    'fails on a missing or empty dataset, or a file, as the real run does',
+    async () => {
+      const config = trainingConfigSchema.parse({ epochs: 2 });
+      await expect(planTraining('/nonexistent/dataset', config)).rejects.toMatchObject({
+        code: 'TL_ERR_INPUT_NOT_FOUND',
+        message: expect.stringContaining('/nonexistent/dataset: dataset folder not found'),
+      });
+      // a file given instead of the folder: said as such, with the folder it belongs to
+      const dataset = writeDataset({ '5_sks girl/a.png': IMAGE });
+      const image = join(dataset, '5_sks girl', 'a.png');
+      await expect(planTraining(image, config)).rejects.toMatchObject({
+        code: 'TL_ERR_INPUT_INVALID',
+        message:
+          `${image}: this is a file, not a folder: train takes the dataset folder \`toonlora prep\` wrote (the one ` +
+          `holding the \`<repeats>_<trigger> <class>\` folders), not a file in it. Did you mean ${dataset}?`,
+      });
+      const root = writeDataset({ '0_off x/a.png': '', 'notes/b.png': '' });
+      await expect(planTraining(root, config)).rejects.toMatchObject({
+        code: 'TL_ERR_INPUT_NOT_FOUND',
+        message: expect.stringContaining('no images found in `<repeats>_<trigger> <class>` folders'),
+      });
+    },
+    WORKER_TIMEOUT,
+  );
 });
 
 describe('epochsTrained', () => {

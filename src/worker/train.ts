@@ -7,12 +7,10 @@ import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
-import { STAGING_DIR } from '../prep/output-swap.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
 import { type ProgressEvent, PROTOCOL_VERSION, type TrainRequest, type WorkerEvent } from './protocol.js';
 import { runWorker, type WorkerSpawn } from './python-worker.js';
 import { checkNoEarlierRun, newestCheckpoint } from './run-folder.js';
-import { checkTrainableImage } from './trainable-image.js';
 
 export interface TrainOptions {
   /** kohya layout: `<repeats>_<trigger> <class>/name.png + name.txt`. */
@@ -124,8 +122,7 @@ function readCaption(folderPath: string, image: string, fallback: string): strin
 /**
  * The trained kohya folders of `datasetDir` with their repeats, trigger and captions, as the trainer reads them,
  * holding the images `trains` accepts (given each image's path, `datasetDir` joined with its folder and name). The
- * kohya metadata passes the images the worker reports it trained (its `done` event's `trained_images`); a dry run
- * the images that decode (scanDataset).
+ * kohya metadata passes the images the worker reports it trained (its `done` event's `trained_images`).
  */
 export function readDatasetFacts(datasetDir: string, trains: (path: string) => boolean): DatasetFacts {
   const folders: DatasetFolderFacts[] = [];
@@ -152,53 +149,6 @@ export function readDatasetFacts(datasetDir: string, trains: (path: string) => b
   };
 }
 
-/** An image of the dataset the trainer leaves out, and why (the decoder's words). */
-export interface LeftOutImage {
-  readonly file: string;
-  readonly reason: string;
-}
-
-/**
- * The warning for an image left out, worded as the worker words it (data.py scan_kohya_dataset); the reason is
- * the decoder's.
- */
-export function leftOutWarning(image: LeftOutImage): string {
-  return `${image.file}: cannot read image (${image.reason}); left out of the training set`;
-}
-
-/** A dataset read as the trainer's scan reads it, every image decoded (checkTrainableImage). */
-export interface DatasetScan {
-  readonly facts: DatasetFacts;
-  /** The images that do not decode, in folder and name order. */
-  readonly leftOut: readonly LeftOutImage[];
-  /** Each trained image's width and height as seen (EXIF orientation applied), by path. */
-  readonly sizes: ReadonlyMap<string, readonly [number, number]>;
-}
-
-/**
- * Reads `datasetDir` as the worker will: an image counts only when it decodes in full (data.py _decode_problem),
- * so a dry run's counts are the run's. A dataset is tens of images, each decoded once.
- */
-export async function scanDataset(datasetDir: string): Promise<DatasetScan> {
-  const candidates = readDatasetFacts(datasetDir, () => true);
-  const leftOut: LeftOutImage[] = [];
-  const decodes = new Set<string>();
-  const sizes = new Map<string, readonly [number, number]>();
-  for (const folder of candidates.folders) {
-    for (const image of folder.images) {
-      const file = join(datasetDir, folder.folder, image);
-      const check = await checkTrainableImage(file);
-      if (check.problem !== null) {
-        leftOut.push({ file, reason: check.problem });
-        continue;
-      }
-      decodes.add(file);
-      if (check.size) sizes.set(file, check.size);
-    }
-  }
-  return { facts: readDatasetFacts(datasetDir, (file) => decodes.has(file)), leftOut, sizes };
-}
-
 /**
  * kohya's ss_epoch for a run of `steps` optimizer steps, counted as kohya counts it (train_network.py:
  * ceil(max_train_steps / num_update_steps_per_epoch), num_update_steps_per_epoch = ceil(batches per epoch /
@@ -212,64 +162,7 @@ export function epochsTrained(steps: number, config: TrainingConfig, imagesWithR
   return stepsPerEpoch > 0 ? Math.max(1, Math.ceil(steps / stepsPerEpoch)) : 1;
 }
 
-/** A bucket's (width, height) in pixels. */
-type Bucket = readonly [number, number];
-const BUCKET_STEP = 64;
-
-/** kohya's aspect-ratio buckets for `resolution`, as the trainer makes them (data.py bucket_sizes). */
-export function bucketSizes(resolution: number): Bucket[] {
-  const low = Math.max(BUCKET_STEP, Math.floor(resolution / 2));
-  const high = resolution * 2;
-  const area = resolution * resolution;
-  const sizes = new Map<string, Bucket>([[`${resolution}x${resolution}`, [resolution, resolution]]]);
-  for (let width = Math.ceil(low / BUCKET_STEP) * BUCKET_STEP; width <= high; width += BUCKET_STEP) {
-    const height = Math.min(high, Math.floor(Math.floor(area / width) / BUCKET_STEP) * BUCKET_STEP);
-    if (height < low) continue;
-    sizes.set(`${width}x${height}`, [width, height]);
-    sizes.set(`${height}x${width}`, [height, width]);
-  }
-  return [...sizes.values()].sort((a, b) => a[0] / a[1] - b[0] / b[1]);
-}
-
-/** The bucket nearest the image's aspect ratio, on a tie the squarer one (data.py nearest_bucket). */
-function nearestBucket(width: number, height: number, buckets: readonly Bucket[]): Bucket {
-  const ratio = width / height;
-  const cost = (b: Bucket) => [Math.abs(b[0] / b[1] - ratio), Math.abs(b[0] / b[1] - 1)] as const;
-  let best = buckets[0] as Bucket;
-  for (const bucket of buckets) {
-    const [a, b] = cost(bucket);
-    const [bestA, bestB] = cost(best);
-    if (a < bestA || (a === bestA && b < bestB)) best = bucket;
-  }
-  return best;
-}
-
-/**
- * Micro-batches in one epoch, as the worker counts them (data.py micro_batches_per_epoch): images with repeats /
- * batch size, or, when a batch holds one aspect-ratio bucket (buckets on, batches of several images, several
- * buckets), each bucket's batches with its last one filled up, from the sizes the scan read.
- */
-function microBatchesPerEpoch(datasetDir: string, scan: DatasetScan, config: TrainingConfig): number {
-  const { facts } = scan;
-  if (!config.aspectRatioBuckets || config.batchSize === 1) return facts.imagesWithRepeats / config.batchSize;
-  const buckets = bucketSizes(config.resolution);
-  const perBucket = new Map<Bucket, number>();
-  for (const folder of facts.folders) {
-    for (const image of folder.images) {
-      const size = scan.sizes.get(join(datasetDir, folder.folder, image));
-      // the trainer's fallback for a header it cannot read: the square
-      const bucket: Bucket = size
-        ? nearestBucket(size[0], size[1], buckets)
-        : [config.resolution, config.resolution];
-      const key = buckets.find((b) => b[0] === bucket[0] && b[1] === bucket[1]) ?? bucket;
-      perBucket.set(key, (perBucket.get(key) ?? 0) + folder.repeats);
-    }
-  }
-  if (perBucket.size <= 1) return facts.imagesWithRepeats / config.batchSize;
-  return [...perBucket.values()].reduce((sum, n) => sum + Math.ceil(n / config.batchSize), 0);
-}
-
-/** A dry run's view of the training length: what the worker will train, read from the dataset the same way. */
+/** A dry run's view of the training length and dataset: what the worker's `scan-dataset` reads, as the run reads it. */
 export interface TrainingPlan {
   readonly steps: number;
   /** Epochs as given, else the epochs the steps reach (kohya's count: a started epoch counts). */
@@ -277,52 +170,50 @@ export interface TrainingPlan {
   /** The images the run trains: those that decode. */
   readonly images: number;
   readonly imagesWithRepeats: number;
-  /** The image files the run leaves out, as it does, because they do not decode (the run warns about each). */
-  readonly leftOut: readonly LeftOutImage[];
+  /**
+   * Every dataset warning the run prints, in its words and order (data.py scan_kohya_dataset: misnamed folders,
+   * repeats 0, images in subfolders, unreadable captions, both .txt and .caption, images left out because they
+   * do not decode; without aspect-ratio buckets the images that get centre-cropped).
+   */
+  readonly warnings: readonly string[];
 }
 
 /**
- * The run's length as the worker resolves it (train.py resolve_steps): `steps`, or with `epochs`
- * ceil(epochs x micro-batches per epoch / gradient accumulation).
- * Every image is decoded, as the worker's scan decodes it: one that does not is left out of the counts and named
- * in `leftOut`, as the real run leaves it out with a warning.
+ * The run's dataset and length as the worker resolves them (its `scan-dataset` command: data.py scan_kohya_dataset,
+ * assign_buckets and train resolve_steps, the code the run itself runs): `steps`, or with `epochs`
+ * ceil(epochs x micro-batches per epoch / gradient accumulation); the images it trains and every warning it prints.
  * @throws TL_ERR_INPUT_NOT_FOUND when the dataset folder is missing or holds no image in a `<repeats>_<trigger> <class>`
- *   folder, TL_ERR_INPUT_INVALID when it is a file or none of its images decodes: as the real run does.
+ *   folder, TL_ERR_INPUT_INVALID when it is a file or none of its images decodes: as the real run does, in the
+ *   worker's words.
  */
-export async function planTraining(datasetDir: string, config: TrainingConfig): Promise<TrainingPlan> {
+export async function planTraining(
+  datasetDir: string,
+  config: TrainingConfig,
+  spawn?: WorkerSpawn,
+): Promise<TrainingPlan> {
   checkDataset(datasetDir);
-  const scan = await scanDataset(datasetDir);
-  const { facts, leftOut } = scan;
-  if (facts.images === 0 && leftOut.length > 0) {
-    // the worker's DatasetError for it (data.py scan_kohya_dataset), an input_invalid error
-    const named = leftOut.slice(0, 5).map((image) => `${image.file}: cannot read image (${image.reason})`);
-    throw new ToonloraError(
-      'TL_ERR_INPUT_INVALID',
-      `${datasetDir}: no readable images, ${leftOut.length} could not be decoded: ${named.join('; ')}` +
-        (leftOut.length > 5 ? `; and ${leftOut.length - 5} more` : ''),
-      { details: { files: leftOut.map((image) => image.file) } },
-    );
+  const outcome = await runWorker({
+    command: 'scan-dataset',
+    request: {
+      version: PROTOCOL_VERSION,
+      command: 'scan-dataset',
+      dataset_dir: resolve(datasetDir),
+      config: workerTrainingConfig(config),
+    },
+    ...(spawn ? { spawn } : {}),
+  });
+  if (outcome.status !== 'done') {
+    throw new ToonloraError('TL_ERR_WORKER', 'the dataset scan was stopped before it finished.');
   }
-  if (facts.images === 0) {
-    throw new ToonloraError(
-      'TL_ERR_INPUT_NOT_FOUND',
-      `${datasetDir}: no images found in \`<repeats>_<trigger> <class>\` folders (e.g. \`10_sks girl/a.png\`). ` +
-        (existsSync(join(datasetDir, STAGING_DIR))
-          ? `A prep run into this folder was stopped before it finished (what it made is in ${STAGING_DIR}): run \`toonlora prep\` again.`
-          : 'Run `toonlora prep` first or rename the folders.'),
-    );
-  }
-  const base = { images: facts.images, imagesWithRepeats: facts.imagesWithRepeats, leftOut };
-  if (config.epochs === undefined) {
-    return {
-      ...base,
-      steps: config.steps,
-      epochs: epochsTrained(config.steps, config, facts.imagesWithRepeats),
-    };
-  }
-  const perEpoch = microBatchesPerEpoch(datasetDir, scan, config);
-  const steps = Math.ceil((config.epochs * perEpoch) / config.gradientAccumulation);
-  return { ...base, steps, epochs: config.epochs };
+  const { stats, artifacts } = outcome.done;
+  const warnings = artifacts.warnings;
+  return {
+    steps: Number(stats.steps),
+    epochs: Number(stats.epochs),
+    images: Number(stats.images),
+    imagesWithRepeats: Number(stats.images_with_repeats),
+    warnings: Array.isArray(warnings) ? warnings : [],
+  };
 }
 
 /**
@@ -519,7 +410,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   const epochs = outcome.done.stats.epochs;
   const output = kohyaFilePath(options.runDir);
   try {
-    const dataset = await trainedDatasetFacts(options.datasetDir, outcome.done.artifacts.trained_images);
+    const dataset = trainedDatasetFacts(options.datasetDir, outcome.done.artifacts.trained_images);
     await writeKohyaFile(
       options,
       output,
@@ -536,10 +427,10 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
 
 /**
  * The dataset as the run trained it, for the kohya metadata: the images the worker reports it trained (`done`'s
- * `trained_images`, absolute paths), else (a worker that sends no list) the images that decode, the same rule.
+ * `trained_images`, absolute paths), else (a worker that sends no list) every image file of the trained folders.
  */
-async function trainedDatasetFacts(datasetDir: string, trainedImages: unknown): Promise<DatasetFacts> {
-  if (!Array.isArray(trainedImages)) return (await scanDataset(datasetDir)).facts;
+function trainedDatasetFacts(datasetDir: string, trainedImages: unknown): DatasetFacts {
+  if (!Array.isArray(trainedImages)) return readDatasetFacts(resolve(datasetDir), () => true);
   const trained = new Set(trainedImages.map((path) => resolve(String(path))));
   return readDatasetFacts(resolve(datasetDir), (path) => trained.has(path));
 }

@@ -107,6 +107,9 @@ def requests() -> list[tuple[str, str, bool, dict | str]]:
                                                      "algorithm": "lora", "lokrFactor": -1}}),
         ("estimate-memory", "memory estimate", True, {"version": 1, "command": "estimate-memory", "unet": "sd15", "config": training_config()}),
         ("estimate-memory", "memory estimate, unknown unet", False, {"version": 1, "command": "estimate-memory", "unet": "sdxl", "config": training_config()}),
+        ("scan-dataset", "dataset scan for a dry run", True, {"version": 1, "command": "scan-dataset", "dataset_dir": "/d",
+                                                               "config": training_config()}),
+        ("scan-dataset", "dataset scan without the dataset", False, {"version": 1, "command": "scan-dataset", "config": training_config()}),
         ("train", "wrong version", False, {**train, "version": 0}),
     ]
 

@@ -8,14 +8,14 @@ from helpers import GOLDEN, run_worker, training_config
 
 from toonlora_trainer.config import (
     ConfigError, parse_blip_request, parse_cancel_request, parse_estimate_memory_request, parse_generate_request, parse_lora_count_request, parse_serve_request,
-    parse_train_request,
+    parse_scan_dataset_request, parse_train_request,
 )
 from toonlora_trainer.protocol import Log, ProtocolError, event_to_json, parse_event_line, parse_request_line
 
 REQUEST_PARSERS = {
     "train": parse_train_request, "generate": parse_generate_request, "serve-generation": parse_serve_request,
     "blip-caption": parse_blip_request, "lora-count": parse_lora_count_request, "estimate-memory": parse_estimate_memory_request,
-    "cancel": parse_cancel_request,
+    "cancel": parse_cancel_request, "scan-dataset": parse_scan_dataset_request,
 }
 
 

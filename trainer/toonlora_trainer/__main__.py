@@ -137,6 +137,12 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
 
         r = parse_estimate_memory_request(_read_line(command))
         writer.emit(Done(artifacts={}, stats=estimate_training_memory(r.config, *ARCHITECTURE_CONFIGS[r.unet]).as_stats()))
+    elif command == "scan-dataset":
+        from .config import parse_scan_dataset_request
+        from .dataset_plan import scan_dataset_result
+
+        artifacts, stats = scan_dataset_result(parse_scan_dataset_request(_read_line(command)))
+        writer.emit(Done(artifacts=artifacts, stats=stats))
 
 
 def main(argv: list[str]) -> int:

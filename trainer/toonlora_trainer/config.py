@@ -391,3 +391,20 @@ def parse_estimate_memory_request(obj: dict[str, Any]) -> EstimateMemoryRequest:
     request = EstimateMemoryRequest(unet=f.string("unet", ("sd15", "tiny")), config=parse_training_config(f.raw("config")))
     f.done()
     return request
+
+
+@dataclass(frozen=True)
+class ScanDatasetRequest:
+    """Read `dataset_dir` as a training run with `config` reads it (scan, buckets, warnings, epochs to steps), train
+    nothing: what `toonlora train --dry-run` reports."""
+
+    dataset_dir: str
+    config: TrainingConfig
+
+
+def parse_scan_dataset_request(obj: dict[str, Any]) -> ScanDatasetRequest:
+    f = _Fields(obj, "request")
+    f.raw("version"), f.raw("command")
+    request = ScanDatasetRequest(dataset_dir=f.string("dataset_dir"), config=parse_training_config(f.raw("config")))
+    f.done()
+    return request

@@ -23,7 +23,7 @@ PROTOCOL_VERSION = 1
 ERROR_KINDS = ("config", "input_missing", "input_invalid", "lora_format", "model_missing", "nan_loss", "out_of_memory",
                "output_write", "protocol", "internal")
 LOG_LEVELS = ("debug", "info", "warn")
-COMMANDS = ("train", "generate", "serve-generation", "blip-caption", "lora-count", "estimate-memory")
+COMMANDS = ("train", "generate", "serve-generation", "blip-caption", "lora-count", "estimate-memory", "scan-dataset")
 
 
 class ProtocolError(ValueError):

@@ -11,7 +11,6 @@ The optional text-encoder LoRA follows diffusers' examples/dreambooth/train_drea
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import math
 import os
@@ -24,11 +23,11 @@ import torch
 
 from . import checkpoint as ckpt
 from .compiled_step import CompileWatch, check_compiler, compile_messages, step_forward
-from .config import ConfigError, TrainingConfig, TrainRequest, check_warmup
+from .config import ConfigError, TrainingConfig, TrainRequest
 from .data import (
-    Dataset, assign_buckets, batch_indices, bucket_counts, load_image_tensor, micro_batches_per_epoch, non_square_warning, repeated_indices,
-    scan_kohya_dataset, shuffle_caption,
+    Dataset, batch_indices, bucket_counts, load_image_tensor, micro_batches_per_epoch, repeated_indices, shuffle_caption,
 )
+from .dataset_plan import epochs_trained, resolve_steps, scan_for_training
 from .dataset_record import dataset_change_warning, dataset_record
 from .generate import GenerationCancelled, assemble_pipeline, decode_latents, render_latents
 from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
@@ -134,12 +133,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     """
     config, run_dir = request.config, request.run_dir
     # 1. Data: kohya folders, repeats from folder names, each image in its aspect-ratio bucket (or centre-cropped square).
-    dataset = scan_kohya_dataset(request.dataset_dir)
-    if config.aspect_ratio_buckets:
-        dataset = assign_buckets(dataset, config.resolution)
-        warnings = list(dataset.warnings)
-    else:
-        warnings = [*dataset.warnings, *non_square_warning(dataset.items)]
+    dataset, warnings = scan_for_training(request.dataset_dir, config)  # what `scan-dataset` reports to a dry run
     for warning in warnings:
         emit(Log("warn", warning))
     config = resolve_steps(config, dataset)
@@ -280,26 +274,6 @@ def prepare_text_encoder(text_encoder, config: TrainingConfig, precision: Precis
         p.data = p.data.float()  # fp32 master weights, as the UNet's
     text_encoder.train()
     return params
-
-
-def resolve_steps(config: TrainingConfig, dataset: Dataset) -> TrainingConfig:
-    """`config` with steps set: given, or ceil(epochs * micro-batches per epoch / accumulation), where an epoch
-    is every image times its repeats (kohya's epoch; train_network.py: num_update_steps_per_epoch =
-    ceil(len(dataloader) / accumulation)) and, with batches of one bucket, counts their filled-up batches."""
-    if config.epochs is None:
-        return config
-    per_epoch = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
-    resolved = dataclasses.replace(config, steps=math.ceil(config.epochs * per_epoch / config.gradient_accumulation))
-    check_warmup(resolved)
-    return resolved
-
-
-def epochs_trained(config: TrainingConfig, dataset: Dataset, steps: int) -> int:
-    """The epochs `steps` optimizer steps reach, counted as kohya reports ss_epoch (train_network.py: ceil(steps /
-    num_update_steps_per_epoch), that ceil(batches per epoch / accumulation)); a started epoch counts."""
-    batches = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
-    steps_per_epoch = math.ceil(batches / config.gradient_accumulation)
-    return max(1, math.ceil(steps / steps_per_epoch))
 
 
 def _count(n: float, noun: str) -> str:

@@ -10,13 +10,7 @@ import { createProgressReporter } from '../../worker/progress-bar.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
 import { describeMemoryEstimate, estimateTrainingMemory, type MemoryEstimate } from '../../worker/memory-estimate.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
-import {
-  leftOutWarning,
-  planTraining,
-  runTraining,
-  type TrainingPlan,
-  type TrainResult,
-} from '../../worker/train.js';
+import { planTraining, runTraining, type TrainingPlan, type TrainResult } from '../../worker/train.js';
 import { numberFlag as num } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
 
@@ -210,7 +204,7 @@ export function registerTrain(program: Command): void {
     .option('--resume', 'continue from the newest checkpoint in the run folder', false)
     .option(
       '--dry-run',
-      'print the resolved config (--epochs turned into steps from the dataset, as the run does), the LoRA size and the estimated peak GPU memory (no GPU needed), train nothing; a missing or empty dataset fails as a real run does',
+      'print the resolved config (--epochs turned into steps from the dataset, as the run does), the LoRA size and the estimated peak GPU memory (no GPU needed), train nothing; the dataset is read by the same scan as the run (in the worker), so a missing or empty dataset fails as a real run does and every dataset warning the run would print is printed',
       false,
     )
     .option('--config <file>', 'config file (.json / .toml) with a [training] section; flags win')
@@ -224,11 +218,10 @@ export function registerTrain(program: Command): void {
         for (const warning of inertFlagWarnings(flags, config)) process.stderr.write(`toonlora train: warning: ${warning}\n`);
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
         if (flags.dryRun) {
-          // the length as the worker resolves it from the dataset (fails on a missing or empty one, as a real run)
+          // the dataset and length as the worker's own scan reads them (fails on a missing or empty one, as a real run)
           const plan = await planTraining(datasetDir, config);
-          // each image the run will leave out, named as the run names it
-          for (const image of plan.leftOut)
-            process.stderr.write(`toonlora train: warning: ${leftOutWarning(image)}\n`);
+          // every dataset warning the run will print, in its words
+          for (const warning of plan.warnings) process.stderr.write(`toonlora train: warning: ${warning}\n`);
           const resolved = {
             ...config,
             steps: plan.steps,

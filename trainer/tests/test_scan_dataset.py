@@ -1,0 +1,73 @@
+"""The `scan-dataset` command (`toonlora train --dry-run`): the dataset as the run reads it, through the run's own code
+(dataset_plan.scan_for_training, resolve_steps): the images it trains with their buckets, every dataset warning it
+prints, and the steps and epochs it trains."""
+
+from helpers import pattern_image, run_worker, training_config
+
+from toonlora_trainer.config import parse_scan_dataset_request, parse_train_request
+from toonlora_trainer.data import scan_kohya_dataset
+from toonlora_trainer.dataset_plan import scan_dataset_result, scan_for_training
+
+
+def _request(dataset_dir, **config) -> dict:
+    return {"version": 1, "command": "scan-dataset", "dataset_dir": str(dataset_dir), "config": training_config(**config)}
+
+
+def _dataset(root):
+    """Two trained images (one tall), one misnamed folder, a 0_ folder, both caption files, and a file that is no image."""
+    folder = root / "3_sks girl"
+    folder.mkdir(parents=True)
+    pattern_image(64).save(folder / "a.png")
+    pattern_image(64).resize((32, 96)).save(folder / "b.png")
+    (folder / "a.txt").write_text("sks, txt", encoding="utf-8")
+    (folder / "a.caption").write_text("sks, caption", encoding="utf-8")
+    (folder / "junk.png").write_text("junk", encoding="utf-8")
+    (root / "girl").mkdir()
+    pattern_image(64).save(root / "girl" / "c.png")
+    (root / "0_off x").mkdir()
+    pattern_image(64).save(root / "0_off x" / "d.png")
+    return folder
+
+
+def test_scan_dataset_command_reports_what_the_run_trains_and_warns(tmp_path):
+    folder = _dataset(tmp_path)
+    code, events, stderr = run_worker("scan-dataset", _request(tmp_path, epochs=2, steps=None, batchSize=2, resolution=128))
+    assert code == 0, stderr
+    (done,) = events
+    assert done["type"] == "done"
+    assert done["artifacts"]["trained_images"] == [str(folder / "a.png"), str(folder / "b.png")]
+    assert done["artifacts"]["buckets"] == ["128x128", "64x192"]
+    warnings = done["artifacts"]["warnings"]
+    # the run's words, in the run's order (scan_kohya_dataset, then the assigned buckets add none)
+    assert warnings == list(scan_kohya_dataset(str(tmp_path)).warnings)
+    assert warnings[0].startswith(f"{tmp_path / 'girl'}: 1 image(s) not trained: the folder name is not")
+    assert warnings[1] == f"{tmp_path / '0_off x'}: repeats is 0, folder skipped"
+    assert warnings[2].startswith("1 image(s) have both a .txt and a .caption caption file")
+    assert warnings[3].startswith(f"{folder / 'junk.png'}: cannot read image (")
+    # batch 2 over two buckets: each bucket's 3 repeats make 2 batches (the last filled up): 4 an epoch, 8 steps
+    assert done["stats"] == {"images": 2.0, "images_with_repeats": 6.0, "micro_batches_per_epoch": 4.0, "steps": 8.0,
+                             "epochs": 2.0}
+
+
+def test_scan_dataset_without_buckets_adds_the_runs_non_square_warning_and_counts_epochs_of_steps(tmp_path):
+    _dataset(tmp_path)
+    request = parse_scan_dataset_request(_request(tmp_path, aspectRatioBuckets=False, steps=7))
+    artifacts, stats = scan_dataset_result(request)
+    train = parse_train_request({"version": 1, "command": "train", "dataset_dir": str(tmp_path), "run_dir": "/r",
+                                 "resume": False, "config": training_config(aspectRatioBuckets=False, steps=7)})
+    _, run_warnings = scan_for_training(train.dataset_dir, train.config)
+    assert artifacts["warnings"] == run_warnings
+    assert run_warnings[-1].startswith("1 of 2 images are not square (b.png 32x96)")
+    assert artifacts["buckets"] is None
+    assert stats["steps"] == 7.0 and stats["epochs"] == 2.0  # 6 images with repeats a batch-1 epoch: 7 steps reach 2
+
+
+def test_scan_dataset_command_fails_as_the_run_does_when_nothing_decodes(tmp_path):
+    (tmp_path / "2_sks girl").mkdir()
+    (tmp_path / "2_sks girl" / "junk.png").write_text("junk", encoding="utf-8")
+    code, events, _ = run_worker("scan-dataset", _request(tmp_path))
+    assert code == 1
+    assert events[-1]["type"] == "error" and events[-1]["kind"] == "input_invalid"
+    assert events[-1]["message"].startswith(f"{tmp_path}: no readable images, 1 could not be decoded: ")
+    code, events, _ = run_worker("scan-dataset", _request(tmp_path / "missing"))
+    assert code == 1 and events[-1]["kind"] == "input_missing"

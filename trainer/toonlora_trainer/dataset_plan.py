@@ -1,0 +1,69 @@
+"""toonlora_trainer/dataset_plan.py — the dataset as a training run reads it, and the run's length from it.
+
+One place for what `train` does before any model loads (scan the kohya folders, assign aspect-ratio buckets, the
+dataset warnings, epochs turned into steps) and what `scan-dataset` reports to `toonlora train --dry-run`, so the
+dry run's counts and warnings are the run's own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from .config import ScanDatasetRequest, TrainingConfig, check_warmup
+from .data import Dataset, assign_buckets, micro_batches_per_epoch, non_square_warning, repeated_indices, scan_kohya_dataset
+
+
+def scan_for_training(dataset_dir: str, config: TrainingConfig) -> tuple[Dataset, list[str]]:
+    """The dataset `config` trains (each item in its bucket with aspectRatioBuckets) and every warning the run emits
+    about it, in the run's order. Raises DatasetError as scan_kohya_dataset does."""
+    dataset = scan_kohya_dataset(dataset_dir)
+    if config.aspect_ratio_buckets:
+        dataset = assign_buckets(dataset, config.resolution)
+        return dataset, list(dataset.warnings)
+    return dataset, [*dataset.warnings, *non_square_warning(dataset.items)]
+
+
+def resolve_steps(config: TrainingConfig, dataset: Dataset) -> TrainingConfig:
+    """`config` with steps set: given, or ceil(epochs * micro-batches per epoch / accumulation), where an epoch
+    is every image times its repeats (kohya's epoch; train_network.py: num_update_steps_per_epoch =
+    ceil(len(dataloader) / accumulation)) and, with batches of one bucket, counts their filled-up batches."""
+    if config.epochs is None:
+        return config
+    per_epoch = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
+    resolved = dataclasses.replace(config, steps=math.ceil(config.epochs * per_epoch / config.gradient_accumulation))
+    check_warmup(resolved)
+    return resolved
+
+
+def epochs_trained(config: TrainingConfig, dataset: Dataset, steps: int) -> int:
+    """The epochs `steps` optimizer steps reach, counted as kohya reports ss_epoch (train_network.py: ceil(steps /
+    num_update_steps_per_epoch), that ceil(batches per epoch / accumulation)); a started epoch counts."""
+    batches = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
+    steps_per_epoch = math.ceil(batches / config.gradient_accumulation)
+    return max(1, math.ceil(steps / steps_per_epoch))
+
+
+def scan_dataset_result(request: ScanDatasetRequest) -> tuple[dict[str, Any], dict[str, float]]:
+    """The `scan-dataset` command's `done` artifacts and stats: the images the run trains (`trained_images`, in the
+    run's order) with each one's bucket (`buckets`, `WxH`; null without aspect-ratio buckets), the run's dataset
+    `warnings`, and the counts: images, images with repeats, micro-batches per epoch, the steps the run trains
+    (epochs turned into steps as the run does) and the epochs they reach."""
+    dataset, warnings = scan_for_training(request.dataset_dir, request.config)
+    config = resolve_steps(request.config, dataset)
+    per_epoch = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
+    artifacts: dict[str, Any] = {
+        "trained_images": [item.image_path for item in dataset.items],
+        "buckets": [f"{item.bucket[0]}x{item.bucket[1]}" for item in dataset.items if item.bucket is not None]
+        if config.aspect_ratio_buckets else None,
+        "warnings": warnings,
+    }
+    stats = {
+        "images": float(len(dataset.items)),
+        "images_with_repeats": float(dataset.repeated_length),
+        "micro_batches_per_epoch": float(per_epoch),
+        "steps": float(config.steps),
+        "epochs": float(config.epochs if config.epochs is not None else epochs_trained(config, dataset, config.steps)),
+    }
+    return artifacts, stats
