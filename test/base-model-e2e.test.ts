@@ -57,39 +57,7 @@ describe('a hand-placed registry base', () => {
     expect(rows.find((row) => row.id === 'anything-v5')).toMatchObject({ present: true, path: placed });
   });
 
-  it('is what `train --base anything-v5` loads, and the kohya file names it as given', async () => {
-    const runDir = join(root, 'run');
-    const trained = await runToonlora(
-      [
-        'train',
-        join(root, 'dataset'),
-        '-o',
-        'run', // relative: the --json result names it absolute, as it names the adapter
-        '--base',
-        'anything-v5',
-        '--steps',
-        '1',
-        '--rank',
-        '2',
-        '--config',
-        join(root, 'small.toml'),
-        '--json',
-      ],
-      { env, timeout: 150_000, cwd: root },
-    );
-    expect(trained.code, trained.stderr).toBe(0);
-    expect(JSON.parse(trained.stdout)).toMatchObject({ runDir, kohyaFile: join(runDir, 'run.safetensors') });
-    const adapterConfig = JSON.parse(readFileSync(join(runDir, 'adapter_config.json'), 'utf8'));
-    expect(adapterConfig.base_model_name_or_path).toBe(placed);
-    const kohya = await openSafetensors(join(runDir, 'run.safetensors'));
-    try {
-      expect(kohya.header.metadata.ss_sd_model_name).toBe('anything-v5');
-    } finally {
-      await kohya.close();
-    }
-  }, 150_000);
-  // The worker runs in trainer/: a relative TOONLORA_HOME / HF_HOME must name the folders `models list` sees
-  // (it named trainer/<path>, and the error offered `hf download <path>`).
+  /** A one-step rank-2 `train --json` of the dataset on `base` into `out`. */
   const smallRun = (base: string, out: string) => [
     'train',
     join(root, 'dataset'),
@@ -105,6 +73,24 @@ describe('a hand-placed registry base', () => {
     join(root, 'small.toml'),
     '--json',
   ];
+
+  it('is what `train --base anything-v5` loads, and the kohya file names it as given', async () => {
+    const runDir = join(root, 'run');
+    // -o relative: the --json result names it absolute, as it names the adapter
+    const trained = await runToonlora(smallRun('anything-v5', 'run'), { env, timeout: 150_000, cwd: root });
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(JSON.parse(trained.stdout)).toMatchObject({ runDir, kohyaFile: join(runDir, 'run.safetensors') });
+    const adapterConfig = JSON.parse(readFileSync(join(runDir, 'adapter_config.json'), 'utf8'));
+    expect(adapterConfig.base_model_name_or_path).toBe(placed);
+    const kohya = await openSafetensors(join(runDir, 'run.safetensors'));
+    try {
+      expect(kohya.header.metadata.ss_sd_model_name).toBe('anything-v5');
+    } finally {
+      await kohya.close();
+    }
+  }, 150_000);
+  // The worker runs in trainer/: a relative TOONLORA_HOME / HF_HOME must name the folders `models list` sees
+  // (it named trainer/<path>, and the error offered `hf download <path>`).
 
   it('is found by the worker through a relative TOONLORA_HOME', async () => {
     const relEnv = { ...env, TOONLORA_HOME: 'toonlora-home' };

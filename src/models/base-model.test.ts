@@ -10,13 +10,13 @@ import {
   baseModelChoices,
   checkBaseModelName,
   checkBaseModelOnDisk,
-  hubCacheSnapshotDir,
   localBasePath,
   registryBaseModelId,
   registryBaseModelIds,
   sd15ConfigDir,
   workerBaseModel,
 } from './base-model.js';
+import { hubCacheSnapshotDir } from './cache.js';
 import { getModelEntry } from './registry.js';
 
 let root: string;

@@ -10,8 +10,8 @@ import { resolve } from 'node:path';
 import { suggestKey } from '../config/unknown-keys.js';
 import { ToonloraError } from '../errors.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
-import { type CacheOptions, findModelDir, hfSnapshotDirs } from './cache.js';
-import { expandHomeDir, hfHubCacheFor, hfRepoDir } from './cache-paths.js';
+import { type CacheOptions, findModelDir, hubCacheSnapshotDir } from './cache.js';
+import { expandHomeDir } from './cache-paths.js';
 import { getModelEntry, listModelIds } from './registry.js';
 
 const TINY = 'tiny';
@@ -58,15 +58,6 @@ export function localBasePath(name: string, options: BaseModelOptions = {}): str
   if (name === TINY || options.fromApi) return undefined;
   const path = resolve(options.cwd ?? process.cwd(), expandHomeDir(name, options.homeDir ?? homedir()));
   return looksLikePath(name) || existsSync(path) ? path : undefined;
-}
-
-/**
- * The snapshot folder of Hub repo `repo` (`owner/name`) in the Hugging Face cache, the one its `main` ref
- * names first (as the worker's `local_files_only` load picks it), or undefined when the cache has none.
- */
-export function hubCacheSnapshotDir(repo: string, options: CacheOptions = {}): string | undefined {
-  const hubCache = hfHubCacheFor(options.env ?? process.env, options.homeDir ?? homedir());
-  return hfSnapshotDirs(hfRepoDir(hubCache, repo), 'main').find((dir) => existsSync(dir));
 }
 
 function notInHubCache(field: string, name: string): ToonloraError {

@@ -1,6 +1,6 @@
 // src/models/cache.ts — finds models on disk: applies the path rules of cache-paths.ts to the file
 // system (reads HF `refs/`, checks which candidate exists) and answers "where is it / is it there".
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,9 @@ import {
   type CacheEnv,
   type CandidateContext,
   type FileCandidate,
+  hfHubCacheFor,
   hfRefFile,
+  hfRepoDir,
   hfSnapshotDir,
   isCommitHash,
   manualModelDir,
@@ -72,6 +74,16 @@ export function hfSnapshotDirs(repoDir: string, revision: string): string[] {
   }
   const ordered = preferred ? [preferred, ...others.filter((name) => name !== preferred)] : others;
   return ordered.map((commit) => hfSnapshotDir(repoDir, commit));
+}
+
+/**
+ * The snapshot folder of Hub repo `repo` (`owner/name`) in the Hugging Face cache, the one its `main` ref
+ * names first (as the worker's `local_files_only` load picks it), or undefined when the cache has none.
+ */
+export function hubCacheSnapshotDir(repo: string, options: CacheOptions = {}): string | undefined {
+  const ctx = contextOf(options);
+  const hubCache = hfHubCacheFor(ctx.env, ctx.homeDir);
+  return hfSnapshotDirs(hfRepoDir(hubCache, repo), 'main').find((dir) => existsSync(dir));
 }
 
 function resolveCandidate(candidate: FileCandidate): string | undefined {
