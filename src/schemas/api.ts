@@ -86,7 +86,8 @@ export const trainJobParamsSchema = z.object({
 export const generateJobParamsSchema = z.object({
   loraId: id.optional(),
   generation: generationConfigSchema.prefault({}),
-  weights: z.array(z.number().min(-4).max(4)).min(1).max(8).optional(),
+  // each weight has loraWeight's bounds (its schema without the default)
+  weights: z.array(generationConfigSchema.shape.loraWeight.unwrap()).min(1).max(8).optional(),
 });
 
 export const jobCreateSchema = z.discriminatedUnion('kind', [
@@ -284,6 +285,8 @@ export type GenerateJobParams = z.infer<typeof generateJobParamsSchema>;
 export type Dataset = z.infer<typeof datasetSchema>;
 export type DatasetDetail = z.infer<typeof datasetDetailSchema>;
 export type DatasetItem = z.infer<typeof datasetItemSchema>;
+/** PATCH /api/datasets/:id/items/:key: what a client sends (the server trims the caption). */
+export type DatasetItemPatch = z.input<typeof datasetItemPatchSchema>;
 export type DatasetSkipped = z.infer<typeof datasetSkippedSchema>;
 export type Artifact = z.infer<typeof artifactSchema>;
 export type ArtifactKind = z.infer<typeof artifactKindSchema>;

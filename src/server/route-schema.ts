@@ -1,7 +1,8 @@
 // src/server/route-schema.ts — lets routes declare zod schemas: `zodRoute({...})` turns them into JSON
 // Schema (z.toJSONSchema, for /openapi.json) and remembers the zod schema behind each one, so the
-// validator compiler parses requests with zod itself (same defaults and messages as the CLI).
-import type { FastifySchema, FastifySchemaCompiler } from 'fastify';
+// validator compiler parses requests with zod itself (same defaults and messages as the CLI); the type
+// provider gives handlers the types of those same schemas.
+import type { FastifySchema, FastifySchemaCompiler, FastifyTypeProvider } from 'fastify';
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
 import { unknownRequestKeys } from '../schemas/api.js';
@@ -37,8 +38,36 @@ export interface ZodRouteSchema {
 /** The response schema of a 204: no body (openapi.ts documents it without content). */
 export const NO_CONTENT: Readonly<Record<string, unknown>> = Object.freeze({ description: 'No Content' });
 
+/** Type-level only: never set at runtime, so no value can be read through it. */
+declare const zodSchemaOf: unique symbol;
+
+/** A request part's JSON Schema that remembers, for the type checker, the zod schema it was made from. */
+export interface ZodTaggedJsonSchema<S extends z.ZodType> {
+  readonly [zodSchemaOf]: S;
+}
+
+type TaggedParts<S extends ZodRouteSchema> = {
+  [K in 'params' | 'querystring' | 'body' as S[K] extends z.ZodType ? K : never]: S[K] extends z.ZodType
+    ? ZodTaggedJsonSchema<S[K]>
+    : never;
+};
+
+/** What zodRoute returns: a fastify schema whose request parts carry their zod schemas' types. */
+export type ZodFastifySchema<S extends ZodRouteSchema> = FastifySchema & TaggedParts<S>;
+
+/**
+ * The fastify type provider of zodRoute schemas: a handler's `request.params`, `request.query` and
+ * `request.body` are the z.output of the schemas zodValidatorCompiler parses them with (defaults
+ * applied, strings coerced), so the types cannot drift from the validation. Use it through
+ * `app.withTypeProvider<ZodRouteTypes>()`; replies stay untyped (their schemas are documentation).
+ */
+export interface ZodRouteTypes extends FastifyTypeProvider {
+  validator: this['schema'] extends ZodTaggedJsonSchema<infer S> ? z.output<S> : unknown;
+  serializer: unknown;
+}
+
 /** A fastify route `schema` from zod schemas. */
-export function zodRoute(spec: ZodRouteSchema): FastifySchema {
+export function zodRoute<S extends ZodRouteSchema>(spec: S): ZodFastifySchema<S> {
   const out: Record<string, unknown> = {};
   if (spec.params) out.params = jsonSchemaOf(spec.params);
   if (spec.querystring) out.querystring = jsonSchemaOf(spec.querystring);
@@ -58,7 +87,7 @@ export function zodRoute(spec: ZodRouteSchema): FastifySchema {
     out.consumes = ['multipart/form-data'];
     out.multipartBody = spec.multipartBody;
   }
-  return out as FastifySchema;
+  return out as ZodFastifySchema<S>;
 }
 
 /** How much of an offending value a 400 echoes. */

@@ -2,7 +2,13 @@
 // by side, the caption editable inline (a save error shown under it), exclude / re-include; skipped files
 // with reasons; zip download.
 import { useEffect, useState } from 'react';
-import type { Character, Dataset, DatasetDetail, DatasetItem } from '../../../src/schemas/api.js';
+import type {
+  Character,
+  Dataset,
+  DatasetDetail,
+  DatasetItem,
+  DatasetItemPatch,
+} from '../../../src/schemas/api.js';
 import { ApiError, api } from '../api.js';
 import { captionFromInput, captionToSave, skippedReasonText } from '../components/dataset-review.js';
 import { errorText } from '../components/error-text.js';
@@ -17,8 +23,6 @@ function Stage({ label, url }: { label: string; url: string | null }) {
   );
 }
 
-type ItemPatch = { caption?: string; excluded?: boolean };
-
 function ItemRow({
   item,
   emptyCaption,
@@ -27,12 +31,12 @@ function ItemRow({
   item: DatasetItem;
   /** What an empty caption trains as: `<trigger> <class>`. */
   emptyCaption: string;
-  onPatch: (body: ItemPatch) => Promise<unknown>;
+  onPatch: (body: DatasetItemPatch) => Promise<unknown>;
 }) {
   const [caption, setCaption] = useState(item.caption);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => setCaption(item.caption), [item.caption]);
-  const patch = (body: ItemPatch) => {
+  const patch = (body: DatasetItemPatch) => {
     setError(null);
     onPatch(body).catch((e: unknown) => setError(errorText(e, e instanceof ApiError ? e.status : undefined)));
   };
@@ -116,7 +120,7 @@ export function DatasetPage({
     );
   };
   /** Rejects with the API's error: the item shows it beside its caption, not in the page's banner. */
-  const patch = (key: string) => async (body: ItemPatch) => {
+  const patch = (key: string) => async (body: DatasetItemPatch) => {
     if (selected) showDetail(await api.patchItem(selected, key, body));
   };
 

@@ -2,7 +2,6 @@
 // LoRA download (kohya by default, diffusers converted on first request and kept), LoRA inspect.
 import { createReadStream, existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { z } from 'zod';
 import { ToonloraError } from '../../../errors.js';
 import {
   type Artifact,
@@ -14,7 +13,7 @@ import {
   loraInspectSchema,
 } from '../../../schemas/api.js';
 import type { LoraTools } from '../../lora-tools.js';
-import { zodRoute } from '../../route-schema.js';
+import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 
 /** The A1111 / Forge prompt snippet for a LoRA: `<lora:name:0.8>` plus the trigger words. */
 export function a1111Snippet(name: string, trigger: string, weight = 0.8): string {
@@ -30,6 +29,7 @@ export default async function artifactRoutes(
   app: FastifyInstance,
   options: { loraTools: LoraTools },
 ): Promise<void> {
+  const routes = app.withTypeProvider<ZodRouteTypes>();
   const getLora = (id: string): Artifact => {
     const artifact = app.catalog.getArtifact(id);
     if (artifact.kind !== 'lora')
@@ -40,7 +40,7 @@ export default async function artifactRoutes(
     return artifact;
   };
 
-  app.get<{ Querystring: z.infer<typeof artifactListQuerySchema> }>(
+  routes.get(
     '/api/artifacts',
     {
       schema: zodRoute({
@@ -52,7 +52,7 @@ export default async function artifactRoutes(
     async (request) => ({ artifacts: app.catalog.listArtifacts(request.query) }),
   );
 
-  app.get<{ Params: { id: string } }>(
+  routes.get(
     '/api/artifacts/:id/file',
     {
       schema: zodRoute({
@@ -73,7 +73,7 @@ export default async function artifactRoutes(
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: z.infer<typeof loraDownloadQuerySchema> }>(
+  routes.get(
     '/api/loras/:id/download',
     {
       schema: zodRoute({
@@ -100,7 +100,7 @@ export default async function artifactRoutes(
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  routes.get(
     '/api/loras/:id/inspect',
     {
       schema: zodRoute({

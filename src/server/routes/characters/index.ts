@@ -3,22 +3,22 @@ import { rmSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { resolveDataPath } from '../../../jobs/store.js';
 import {
-  type CharacterCreate,
   characterCreateSchema,
   characterListSchema,
   characterSchema,
   errorResponseSchema,
   idParamsSchema,
 } from '../../../schemas/api.js';
-import { zodRoute } from '../../route-schema.js';
+import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 
 export default async function characterRoutes(app: FastifyInstance): Promise<void> {
-  app.get(
+  const routes = app.withTypeProvider<ZodRouteTypes>();
+  routes.get(
     '/api/characters',
     { schema: zodRoute({ response: { 200: characterListSchema }, tags: ['characters'] }) },
     async () => ({ characters: app.catalog.listCharacters() }),
   );
-  app.post<{ Body: CharacterCreate }>(
+  routes.post(
     '/api/characters',
     {
       schema: zodRoute({
@@ -29,7 +29,7 @@ export default async function characterRoutes(app: FastifyInstance): Promise<voi
     },
     async (request, reply) => reply.status(201).send(app.catalog.createCharacter(request.body)),
   );
-  app.get<{ Params: { id: string } }>(
+  routes.get(
     '/api/characters/:id',
     {
       schema: zodRoute({
@@ -40,7 +40,7 @@ export default async function characterRoutes(app: FastifyInstance): Promise<voi
     },
     async (request) => app.catalog.getCharacter(request.params.id),
   );
-  app.delete<{ Params: { id: string } }>(
+  routes.delete(
     '/api/characters/:id',
     {
       schema: zodRoute({

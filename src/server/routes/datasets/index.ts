@@ -15,12 +15,13 @@ import {
   idParamsSchema,
 } from '../../../schemas/api.js';
 import { imageMimeForPath } from '../../image-sniff.js';
-import { zodRoute } from '../../route-schema.js';
+import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 
 const STAGES = ['original', 'textRemoved', 'mask', 'crop', 'image'] as const;
 const stageParamsSchema = datasetItemParamsSchema.extend({ stage: z.enum(STAGES) });
 
 export default async function datasetRoutes(app: FastifyInstance): Promise<void> {
+  const routes = app.withTypeProvider<ZodRouteTypes>();
   const itemUrl = (datasetId: string, key: string, stage: string) =>
     `/api/datasets/${datasetId}/items/${encodeURIComponent(key)}/${stage}`;
 
@@ -41,7 +42,7 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
     return { ...dataset, items, skipped: app.catalog.datasetSkipped(id) };
   };
 
-  app.get<{ Params: { id: string } }>(
+  routes.get(
     '/api/characters/:id/datasets',
     {
       schema: zodRoute({ params: idParamsSchema, response: { 200: datasetListSchema }, tags: ['datasets'] }),
@@ -52,7 +53,7 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  routes.get(
     '/api/datasets/:id',
     {
       schema: zodRoute({
@@ -64,7 +65,7 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
     async (request) => detail(request.params.id),
   );
 
-  app.patch<{ Params: { id: string; key: string }; Body: z.infer<typeof datasetItemPatchSchema> }>(
+  routes.patch(
     '/api/datasets/:id/items/:key',
     {
       schema: zodRoute({
@@ -81,7 +82,7 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  app.get<{ Params: z.infer<typeof stageParamsSchema> }>(
+  routes.get(
     '/api/datasets/:id/items/:key/:stage',
     {
       schema: zodRoute({
@@ -101,7 +102,7 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  routes.get(
     '/api/datasets/:id/zip',
     {
       schema: zodRoute({

@@ -1,7 +1,6 @@
 // src/server/routes/jobs/index.ts — /api/jobs: submit (prep / train / generate), list, get, cancel,
 // resume, the event log as JSON, and live progress as server-sent events.
 import type { FastifyInstance } from 'fastify';
-import type { z } from 'zod';
 import { ToonloraError } from '../../../errors.js';
 import { isFinalStatus } from '../../../jobs/job-state.js';
 import {
@@ -18,7 +17,7 @@ import {
 } from '../../../schemas/api.js';
 import { checkApiBaseModel } from '../../api-base-model.js';
 import { withArticle } from '../artifacts/index.js';
-import { zodRoute } from '../../route-schema.js';
+import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 
 /** A train / generate job names its base model; over the API only ids are accepted, never server paths. */
 function checkJobBaseModel(body: JobCreate): void {
@@ -70,7 +69,8 @@ function writeSse(raw: NodeJS.WritableStream, event: JobEvent): void {
 }
 
 export default async function jobRoutes(app: FastifyInstance): Promise<void> {
-  app.post<{ Body: JobCreate }>(
+  const routes = app.withTypeProvider<ZodRouteTypes>();
+  routes.post(
     '/api/jobs',
     {
       schema: zodRoute({
@@ -87,7 +87,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Querystring: z.infer<typeof jobListQuerySchema> }>(
+  routes.get(
     '/api/jobs',
     {
       schema: zodRoute({ querystring: jobListQuerySchema, response: { 200: jobListSchema }, tags: ['jobs'] }),
@@ -95,7 +95,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     async (request) => ({ jobs: app.queue.listJobs(request.query) }),
   );
 
-  app.get<{ Params: { id: string } }>(
+  routes.get(
     '/api/jobs/:id',
     {
       schema: zodRoute({
@@ -107,7 +107,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     async (request) => app.queue.getJob(request.params.id),
   );
 
-  app.post<{ Params: { id: string } }>(
+  routes.post(
     '/api/jobs/:id/cancel',
     {
       schema: zodRoute({
@@ -119,7 +119,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     async (request) => app.queue.cancel(request.params.id),
   );
 
-  app.post<{ Params: { id: string } }>(
+  routes.post(
     '/api/jobs/:id/resume',
     {
       schema: zodRoute({
@@ -133,7 +133,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     async (request) => app.queue.resume(request.params.id),
   );
 
-  app.get<{ Params: { id: string }; Querystring: { after: number } }>(
+  routes.get(
     '/api/jobs/:id/events',
     {
       schema: zodRoute({
@@ -149,7 +149,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { after: number } }>(
+  routes.get(
     '/api/jobs/:id/stream',
     {
       schema: zodRoute({

@@ -1,0 +1,19 @@
+// src/schemas/api.test.ts — facts of the API schemas that other code relies on: a generate job's sweep weights
+// have loraWeight's bounds.
+import { describe, expect, it } from 'vitest';
+import { generateJobParamsSchema } from './api.js';
+import { generationConfigSchema } from './config.js';
+
+describe('generateJobParamsSchema.weights', () => {
+  it("has generation.loraWeight's bounds and messages, without its default", () => {
+    const loraWeight = generationConfigSchema.shape.loraWeight;
+    for (const weight of [-4, -0.5, 0, 0.8, 4, -4.01, 4.5, 9]) {
+      const sweep = generateJobParamsSchema.safeParse({ weights: [weight] });
+      const single = loraWeight.safeParse(weight);
+      expect(sweep.success, String(weight)).toBe(single.success);
+      expect(sweep.error?.issues[0]?.message).toBe(single.error?.issues[0]?.message);
+    }
+    expect(generateJobParamsSchema.parse({}).weights).toBeUndefined();
+    expect(generateJobParamsSchema.safeParse({ weights: [undefined] }).success).toBe(false);
+  });
+});
