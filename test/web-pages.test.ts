@@ -245,4 +245,31 @@ describe('web app: train, LoRA, generate', () => {
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=loss-tick]').length === n, 2);
     await shot('07-reopened');
   }, 30_000);
+
+  it("lists a job event it cannot read under the job's status line, and shows the ones it can", async () => {
+    // a server of another version: its progress event has a field of another type
+    const sse = (seq: number, body: unknown) =>
+      `id: ${seq}\nevent: ${(body as { type: string }).type}\ndata: ${JSON.stringify({ seq, jobId: 'j', at: '', body })}\n\n`;
+    await page.route('**/api/jobs/*/stream*', (route) =>
+      route.fulfill({
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body:
+          sse(1, { type: 'progress', progress: { step: 'three', total: 4 } }) +
+          sse(2, { type: 'status', status: 'succeeded' }),
+      }),
+    );
+    try {
+      await page.reload();
+      await page.waitForSelector('[data-testid=job-unreadable] li');
+      await expect(page.locator('[data-testid=job-unreadable] li').allTextContents()).resolves.toEqual([
+        expect.stringMatching(
+          /^The server sent a "progress" event \(#1\) this page cannot read \(body\.progress\.step: Invalid input: expected number, received string\); it is not shown\. Reload the page/,
+        ),
+      ]);
+      await expect(page.textContent('[data-testid=job-status]')).resolves.toBe('succeeded');
+    } finally {
+      await page.unroute('**/api/jobs/*/stream*');
+    }
+  }, 30_000);
 });

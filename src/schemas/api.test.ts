@@ -1,8 +1,19 @@
-// src/schemas/api.test.ts — facts of the API schemas that other code relies on: a generate job's sweep weights
-// have loraWeight's bounds.
+// src/schemas/api.test.ts — facts of the API schemas that other code relies on: the job event types a client
+// listens for are the event schema's own, and a generate job's sweep weights have loraWeight's bounds.
 import { describe, expect, it } from 'vitest';
-import { generateJobParamsSchema } from './api.js';
+import { JOB_EVENT_TYPES, generateJobParamsSchema, jobEventBodySchema } from './api.js';
 import { generationConfigSchema } from './config.js';
+
+describe('JOB_EVENT_TYPES', () => {
+  it('lists every body type jobEventBodySchema accepts, and nothing else', () => {
+    expect(JOB_EVENT_TYPES).toEqual(['status', 'progress', 'sample', 'checkpoint', 'log']);
+    for (const type of JOB_EVENT_TYPES) {
+      const issues = jobEventBodySchema.safeParse({ type }).error?.issues ?? [];
+      expect(issues.some((issue) => issue.path[0] === 'type')).toBe(false); // the type itself is known
+    }
+    expect(jobEventBodySchema.safeParse({ type: 'heartbeat' }).error?.issues[0]?.path).toEqual(['type']);
+  });
+});
 
 describe('generateJobParamsSchema.weights', () => {
   it("has generation.loraWeight's bounds and messages, without its default", () => {

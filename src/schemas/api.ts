@@ -166,6 +166,10 @@ export const jobEventBodySchema = z.discriminatedUnion('type', [
   // level: absent on events stored before levels were kept, read as info
   z.object({ type: z.literal('log'), level: logLevelSchema.optional(), message: z.string() }),
 ]);
+/** Every event type, in the schema's order: the SSE event names (`event: <type>`) a client listens for. */
+export const JOB_EVENT_TYPES: readonly JobEventBody['type'][] = jobEventBodySchema.options.map(
+  (option) => option.shape.type.value,
+);
 export const jobEventSchema = z.object({
   seq: z.number().int(),
   jobId: id,

@@ -1,28 +1,32 @@
 // web/src/api.ts — the web app's API client: typed with src/schemas/api.ts, bearer token from
 // localStorage when the server asks for one (traded for a session cookie that <img>, links and
 // EventSource send by themselves), server-sent events for job progress (reconnected until the job stops).
-import type {
-  Artifact,
-  BaseModelChoice,
-  Character,
-  CharacterCreate,
-  Dataset,
-  DatasetDetail,
-  Health,
-  Job,
-  JobCreateInput,
-  JobEvent,
-  JobKind,
-  LoraInspect,
-  UploadedImage,
-  UploadResult,
+import {
+  type Artifact,
+  type BaseModelChoice,
+  type Character,
+  type CharacterCreate,
+  type Dataset,
+  type DatasetDetail,
+  type DatasetItemPatch,
+  type Health,
+  JOB_EVENT_TYPES,
+  type Job,
+  type JobCreateInput,
+  type JobEvent,
+  type JobKind,
+  type LoraInspect,
+  type UploadedImage,
+  type UploadResult,
 } from '../../src/schemas/api.js';
 import {
   afterFinalCheck,
   FOLLOW_START,
   type FollowState,
   followStateAfter,
+  followStateAfterUnreadable,
   RESUME_WATCH_MS,
+  readStreamMessage,
   reconnectDelayMs,
   streamUrl,
 } from './components/job-follow.js';
@@ -56,6 +60,19 @@ export class ApiError extends Error {
   }
 }
 
+/** The ApiError of a refused request, from the server's `{ error: { code, message, details } }` body; what
+ * the body lacks (a proxy's error page has none of it) becomes TL_ERR_HTTP, `HTTP <status>` and no details. */
+function apiErrorFrom(status: number, data: unknown): ApiError {
+  const error = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown> } })
+    ?.error;
+  return new ApiError(
+    status,
+    error?.code ?? 'TL_ERR_HTTP',
+    error?.message ?? `HTTP ${status}`,
+    error?.details ?? {},
+  );
+}
+
 async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   const token = getToken();
@@ -67,14 +84,7 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    throw new ApiError(
-      res.status,
-      data?.error?.code ?? 'TL_ERR_HTTP',
-      data?.error?.message ?? `HTTP ${res.status}`,
-      data?.error?.details ?? {},
-    );
-  }
+  if (!res.ok) throw apiErrorFrom(res.status, data);
   return data as T;
 }
 
@@ -106,7 +116,7 @@ export const api = {
   datasets: (id: string) =>
     request<{ datasets: Dataset[] }>('GET', `/api/characters/${id}/datasets`).then((r) => r.datasets),
   dataset: (id: string) => request<DatasetDetail>('GET', `/api/datasets/${id}`),
-  patchItem: (id: string, key: string, body: { caption?: string; excluded?: boolean }) =>
+  patchItem: (id: string, key: string, body: DatasetItemPatch) =>
     request<DatasetDetail>('PATCH', `/api/datasets/${id}/items/${encodeURIComponent(key)}`, body),
   /** The character's jobs, newest first; `kind` keeps one kind. */
   jobs: (characterId: string, kind?: JobKind) =>
@@ -144,45 +154,50 @@ export function uploadImages(
     xhr.onload = () => {
       const data = JSON.parse(xhr.responseText || '{}');
       if (xhr.status >= 200 && xhr.status < 300) resolve(data as UploadResult);
-      else
-        reject(
-          new ApiError(
-            xhr.status,
-            data?.error?.code ?? 'TL_ERR_HTTP',
-            data?.error?.message ?? `HTTP ${xhr.status}`,
-            data?.error?.details ?? {},
-          ),
-        );
+      else reject(apiErrorFrom(xhr.status, data));
     };
     xhr.onerror = () => reject(new ApiError(0, 'TL_ERR_NETWORK', 'upload failed: network error'));
     xhr.send(form);
   });
 }
 
+/** What followJob calls back with. */
+export interface JobStreamHandlers {
+  /** Each event not seen before, in order, read through jobEventSchema. */
+  event: (event: JobEvent) => void;
+  /** A message the schema does not accept (or not JSON), once per message: a sentence saying so, to show. */
+  unreadable: (problem: string) => void;
+}
+
 /**
- * Follows a job's events (replayed from the start); returns the function that stops listening. The server
- * ends the stream once the job stops; when it ends or breaks before a final status arrived (a restarted
- * server, a dropped connection), it is opened again after a backoff, resuming after the last event seen.
- * After a final status, a job that may still be resumed is re-read every RESUME_WATCH_MS (afterFinalCheck).
+ * Follows a job's events (replayed from the start), listening for every type in JOB_EVENT_TYPES; returns the
+ * function that stops listening. The server ends the stream once the job stops; when it ends or breaks
+ * before a final status arrived (a restarted server, a dropped connection), it is opened again after a
+ * backoff, resuming after the last event seen. After a final status, a job that may still be resumed is
+ * re-read every RESUME_WATCH_MS (afterFinalCheck).
  */
-export function followJob(jobId: string, onEvent: (event: JobEvent) => void): () => void {
+export function followJob(jobId: string, on: JobStreamHandlers): () => void {
   let state: FollowState = FOLLOW_START;
   let source: EventSource | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const handle = (message: MessageEvent<string>) => {
-    const event = JSON.parse(message.data) as JobEvent;
-    const next = followStateAfter(state, event);
+    const read = readStreamMessage(message);
+    if (!read.ok) {
+      const next = followStateAfterUnreadable(state, read.seq);
+      state = next.state;
+      if (next.fresh) on.unreadable(read.problem);
+      return;
+    }
+    const next = followStateAfter(state, read.event);
     state = next.state;
-    if (next.fresh) onEvent(event);
+    if (next.fresh) on.event(read.event);
   };
   const open = () => {
     if (stopped) return;
     const current = new EventSource(streamUrl(jobId, state));
     source = current;
-    for (const type of ['status', 'progress', 'sample', 'checkpoint', 'log']) {
-      current.addEventListener(type, handle as EventListener);
-    }
+    for (const type of JOB_EVENT_TYPES) current.addEventListener(type, handle as EventListener);
     // EventSource's own retry would loop on a stopped job; reconnect here, after the last event seen.
     current.onerror = () => {
       current.close();

@@ -4,7 +4,9 @@ import {
   afterFinalCheck,
   FOLLOW_START,
   followStateAfter,
+  followStateAfterUnreadable,
   RECONNECT_MAX_MS,
+  readStreamMessage,
   reconnectDelayMs,
   streamUrl,
 } from './job-follow.js';
@@ -59,5 +61,46 @@ describe('after a final status', () => {
     expect(afterFinalCheck({ ...train, status: 'succeeded' }, null)).toBe('stop');
     expect(afterFinalCheck({ kind: 'prep', status: 'interrupted', attempts: 1 }, null)).toBe('stop');
     expect(afterFinalCheck({ kind: 'generate', status: 'cancelled', attempts: 1 }, null)).toBe('stop');
+  });
+});
+
+describe('reading a stream message', () => {
+  const data = (body: unknown) => JSON.stringify({ seq: 4, jobId: 'j1', at: '', body });
+
+  it('gives back the event the schema reads', () => {
+    const read = readStreamMessage({
+      type: 'log',
+      data: data({ type: 'log', message: 'x' }),
+      lastEventId: '4',
+    });
+    expect(read).toEqual({ ok: true, event: event(4, { type: 'log', message: 'x' }) });
+  });
+
+  it('says what is wrong with one it cannot read, with the seq from the id when there is one', () => {
+    const bad = readStreamMessage({
+      type: 'checkpoint',
+      data: data({ type: 'checkpoint', step: 2 }),
+      lastEventId: '4',
+    });
+    expect(bad).toMatchObject({ ok: false, seq: 4 });
+    expect(bad.ok ? '' : bad.problem).toContain('"checkpoint" event (#4)');
+    expect(bad.ok ? '' : bad.problem).toContain(
+      'body.path: Invalid input: expected string, received undefined',
+    );
+    const noId = readStreamMessage({ type: 'status', data: '<html>', lastEventId: '' });
+    expect(noId).toMatchObject({ ok: false, seq: null });
+    expect(noId.ok ? '' : noId.problem).toMatch(
+      /^The server sent a "status" event this page cannot read \(its data is not JSON\)/,
+    );
+  });
+
+  it('resumes after an unreadable message with a seq, reports it once, and always reports one without', () => {
+    const state = { lastSeq: 3, final: false, failures: 2 };
+    expect(followStateAfterUnreadable(state, 4)).toEqual({
+      state: { lastSeq: 4, final: false, failures: 0 },
+      fresh: true,
+    });
+    expect(followStateAfterUnreadable(state, 3)).toEqual({ state, fresh: false });
+    expect(followStateAfterUnreadable(state, null)).toEqual({ state, fresh: true });
   });
 });

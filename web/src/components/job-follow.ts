@@ -1,9 +1,10 @@
 // web/src/components/job-follow.ts — when to follow a job's event stream again (pure): the last event seen
 // (the stream resumes after it), whether a final status arrived (then following stops), and the backoff
 // between reconnects after the stream broke (a server restarted, a network drop); after a final status, whether
-// to keep checking a stopped train job that may be resumed elsewhere (another tab, the API).
+// to keep checking a stopped train job that may be resumed elsewhere (another tab, the API); and each message
+// read through the event schema, so one the page cannot read is reported instead of trusted.
 import { canTransition, isFinalStatus } from '../../../src/jobs/job-state.js';
-import type { Job, JobEvent } from '../../../src/schemas/api.js';
+import { type Job, type JobEvent, jobEventSchema } from '../../../src/schemas/api.js';
 
 export interface FollowState {
   /** The seq of the last event seen; 0 before the first. */
@@ -28,6 +29,60 @@ export function followStateAfter(
   if (event.seq <= state.lastSeq) return { state, fresh: false };
   const final = event.body.type === 'status' ? isFinalStatus(event.body.status) : state.final;
   return { state: { lastSeq: event.seq, final, failures: 0 }, fresh: true };
+}
+
+/** One message of a job's stream as EventSource delivers it: event name, data line and id (the seq). */
+export interface StreamMessage {
+  type: string;
+  data: string;
+  lastEventId: string;
+}
+
+/** A stream message read: the job event, or why it is not one (with its seq when the message's id gives one). */
+export type StreamMessageRead =
+  | { ok: true; event: JobEvent }
+  | { ok: false; seq: number | null; problem: string };
+
+/**
+ * Parses one stream message with jobEventSchema. A message that is not JSON or not an event the schema
+ * knows (a server of another version, a proxy's page) is not an error thrown in the listener: it comes back
+ * with a sentence for the user naming the event, the fields at fault and what to do.
+ */
+export function readStreamMessage(message: StreamMessage): StreamMessageRead {
+  const id = Number(message.lastEventId);
+  const seq = message.lastEventId !== '' && Number.isInteger(id) && id > 0 ? id : null;
+  const unreadable = (why: string): StreamMessageRead => ({
+    ok: false,
+    seq,
+    problem: `The server sent a "${message.type}" event${seq === null ? '' : ` (#${seq})`} this page cannot read (${why}); it is not shown. Reload the page; if this stays, the server and the web app are from different versions.`,
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(message.data);
+  } catch {
+    return unreadable('its data is not JSON');
+  }
+  const parsed = jobEventSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'the event'}: ${issue.message}`,
+    );
+    return unreadable(issues.join('; '));
+  }
+  return { ok: true, event: parsed.data };
+}
+
+/**
+ * `state` after a message that could not be read; `fresh` is false when its seq was seen already (a replay
+ * after a reconnect: reported once). With a seq, the stream resumes after it, so it is not fetched again.
+ */
+export function followStateAfterUnreadable(
+  state: FollowState,
+  seq: number | null,
+): { state: FollowState; fresh: boolean } {
+  if (seq === null) return { state, fresh: true };
+  if (seq <= state.lastSeq) return { state, fresh: false };
+  return { state: { ...state, lastSeq: seq, failures: 0 }, fresh: true };
 }
 
 /**

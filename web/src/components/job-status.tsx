@@ -1,6 +1,6 @@
 // web/src/components/job-status.tsx — a job's status line: status badge, step / total, loss, it/s, ETA
 // (live figures only while the job runs, see job-view.ts's jobFigures), the status message (a final
-// status' error) and under it the job's warnings.
+// status' error), under it the job's warnings, and the stream messages the page could not read.
 import { readableServerMessage } from './error-text.js';
 import { finalSummary, jobFigures } from './job-view.js';
 import type { JobView } from './use-job.js';
@@ -44,6 +44,14 @@ export function JobStatusLine({ view, summaryWarning = false }: { view: JobView;
           {view.warnings.map((warning, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: the list only grows, in order
             <li key={i}>{warning}</li>
+          ))}
+        </ul>
+      )}
+      {view.unreadable.length > 0 && (
+        <ul className="job-unreadable" data-testid="job-unreadable">
+          {view.unreadable.map((problem, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the list only grows, in order
+            <li key={i}>{problem}</li>
           ))}
         </ul>
       )}

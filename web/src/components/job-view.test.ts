@@ -5,6 +5,7 @@ import {
   finalSummary,
   jobFigures,
   jobViewAfter,
+  jobViewAfterUnreadable,
   resumeLabel,
 } from './job-view.js';
 
@@ -119,5 +120,17 @@ describe('activeJobOf', () => {
     const jobs = [{ status: 'succeeded' }, { status: 'running' }] as const;
     expect(activeJobOf(jobs)).toBe(jobs[1]);
     expect(activeJobOf([{ status: 'failed' as const }])).toBeNull();
+  });
+});
+
+describe('jobViewAfterUnreadable', () => {
+  it('keeps each distinct problem once, in order, beside what the readable events showed', () => {
+    let view = jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' });
+    view = jobViewAfterUnreadable(view, 'a "progress" event cannot be read');
+    view = jobViewAfterUnreadable(view, 'a "log" event cannot be read');
+    view = jobViewAfterUnreadable(view, 'a "progress" event cannot be read');
+    expect(view.unreadable).toEqual(['a "progress" event cannot be read', 'a "log" event cannot be read']);
+    expect(view.status).toBe('running');
+    expect(EMPTY_JOB_VIEW.unreadable).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // web/src/components/job-view.ts — what the web app shows of one job (status, latest progress, loss
-// history, sample images, warnings, last checkpoint), the pure step that folds one job event into it, and which live
-// figures its status line shows.
+// history, sample images, warnings, last checkpoint, stream messages it could not read), the pure steps that fold
+// one job event (or one unreadable message) into it, and which live figures its status line shows.
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import type { JobEventBody, JobProgress, JobStatus } from '../../../src/schemas/api.js';
 import type { LossPoint } from './loss-chart.js';
@@ -18,6 +18,9 @@ export interface JobView {
   checkpoint: string | null;
   /** The step of that checkpoint; null before the first. */
   checkpointStep: number | null;
+  /** What was wrong with each distinct stream message the page could not read (job-follow.ts's
+   * readStreamMessage); what the view shows may then be incomplete. */
+  unreadable: string[];
 }
 
 export const EMPTY_JOB_VIEW: JobView = {
@@ -29,7 +32,14 @@ export const EMPTY_JOB_VIEW: JobView = {
   warnings: [],
   checkpoint: null,
   checkpointStep: null,
+  unreadable: [],
 };
+
+/** `view` after a stream message that could not be read (`problem` says why); a repeated problem adds nothing. */
+export function jobViewAfterUnreadable(view: JobView, problem: string): JobView {
+  if (view.unreadable.includes(problem)) return view;
+  return { ...view, unreadable: [...view.unreadable, problem] };
+}
 
 /** `view` after the job reported `body`. A progress event replaces the loss points from its step on (a
  * resumed run reports those steps again). */

@@ -1,8 +1,8 @@
 // web/src/components/use-job.ts — a React hook that follows one job over server-sent events and keeps
-// what job-view.ts folds from them.
+// what job-view.ts folds from them (a message it could not read included, logged to the console too).
 import { useEffect, useState } from 'react';
 import { followJob } from '../api.js';
-import { EMPTY_JOB_VIEW, type JobView, jobViewAfter } from './job-view.js';
+import { EMPTY_JOB_VIEW, type JobView, jobViewAfter, jobViewAfterUnreadable } from './job-view.js';
 
 export type { JobView } from './job-view.js';
 
@@ -12,7 +12,13 @@ export function useJob(jobId: string | null, restartKey = 0): JobView {
   useEffect(() => {
     setView(EMPTY_JOB_VIEW);
     if (!jobId) return;
-    return followJob(jobId, (event) => setView((current) => jobViewAfter(current, event.body)));
+    return followJob(jobId, {
+      event: (event) => setView((current) => jobViewAfter(current, event.body)),
+      unreadable: (problem) => {
+        console.error(`job ${jobId}: ${problem}`);
+        setView((current) => jobViewAfterUnreadable(current, problem));
+      },
+    });
   }, [jobId, restartKey]);
   return view;
 }
