@@ -1,0 +1,170 @@
+// src/jobs/upload-images.test.ts — an upload without fastify: parts from an async iterable, a stand-in catalog
+// and a temp data folder. Good files are staged and recorded, bad ones refused alone; a body that breaks off,
+// a part in another field, or a character deleted before the commit leaves no file behind.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ToonloraError } from '../errors.js';
+import type { Character } from '../schemas/api.js';
+import { uploadLimitsFrom } from '../server/upload-limits.js';
+import { encodePngBuffer } from '../vision/sharp-io.js';
+import type { NewImage } from './store.js';
+import { commitUploads, stageUploads, type UploadCatalog, type UploadPart } from './upload-images.js';
+
+const CHARACTER = 'c1';
+
+/** A catalog of one character that records added images; `deleted` makes it answer as if the character went. */
+function standInCatalog() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'toonlora-upload-images-'));
+  const added: NewImage[] = [];
+  const state = { deleted: false };
+  const getCharacter = (id: string): Character => {
+    if (state.deleted || id !== CHARACTER)
+      throw new ToonloraError('TL_ERR_NOT_FOUND', `character ${id} not found`);
+    return { id, name: 'Mina', trigger: 'mina_tl', classWord: 'girl' } as Character;
+  };
+  const catalog: UploadCatalog = {
+    dataDir,
+    getCharacter,
+    addImages: (characterId, images) => {
+      getCharacter(characterId);
+      added.push(...images);
+      return images.map((image) => ({
+        ...image,
+        characterId,
+        createdAt: '2025-01-01T00:00:00Z',
+        url: `/api/images/${image.id}/file`,
+      }));
+    },
+  };
+  const target = { catalog, characterId: CHARACTER, limits: uploadLimitsFrom({ maxFileBytes: 10_000 }) };
+  const uploadsDir = join(dataDir, 'characters', CHARACTER, 'uploads');
+  const storedFiles = () => (existsSync(uploadsDir) ? readdirSync(uploadsDir) : []);
+  return { target, added, state, dataDir, uploadsDir, storedFiles };
+}
+
+function part(
+  filename: string,
+  data: Buffer,
+  options: { field?: string; truncated?: boolean } = {},
+): UploadPart {
+  return {
+    fieldname: options.field ?? 'files',
+    filename,
+    file: { truncated: options.truncated ?? false },
+    toBuffer: async () => data,
+  };
+}
+
+async function* partsOf(list: readonly UploadPart[], thenThrow?: unknown): AsyncGenerator<UploadPart> {
+  for (const item of list) yield item;
+  if (thenThrow !== undefined) throw thenThrow;
+}
+
+const png = (width: number, height: number) =>
+  encodePngBuffer({ width, height, data: new Uint8Array(width * height * 3).fill(120) });
+
+describe('stageUploads + commitUploads', () => {
+  it('stores and records the good files, and refuses each bad one alone with a reason', async () => {
+    const { target, added, uploadsDir, storedFiles } = standInCatalog();
+    const good = await png(8, 6);
+    const staged = await stageUploads(
+      partsOf([
+        part('a.png', good),
+        part('notes.png', Buffer.from('just text, named .png')),
+        part('empty.png', Buffer.alloc(0)),
+        part('big.png', good, { truncated: true }),
+        part('cut.png', good.subarray(0, good.length - 20)),
+      ]),
+      target,
+    );
+    expect(staged.staged).toHaveLength(1);
+    expect(staged.rejected.map((r) => [r.name, r.code])).toEqual([
+      ['notes.png', 'TL_ERR_UNSUPPORTED_MEDIA'],
+      ['empty.png', 'TL_ERR_IMAGE_DECODE'],
+      ['big.png', 'TL_ERR_PAYLOAD_TOO_LARGE'],
+      ['cut.png', 'TL_ERR_IMAGE_DECODE'],
+    ]);
+    expect(staged.firstError?.code).toBe('TL_ERR_UNSUPPORTED_MEDIA');
+    expect(added).toEqual([]); // nothing recorded before the commit
+
+    const result = await commitUploads(target, staged);
+    expect(result.rejected).toBe(staged.rejected);
+    const [image] = added;
+    expect(image).toMatchObject({
+      originalName: 'a.png',
+      format: 'png',
+      width: 8,
+      height: 6,
+      bytes: good.length,
+    });
+    expect(image?.storedPath).toBe(`characters/${CHARACTER}/uploads/${image?.id}.png`);
+    expect(image?.sha256).toBe(createHash('sha256').update(good).digest('hex'));
+    expect(result.uploaded.map((u) => u.id)).toEqual([image?.id]);
+    expect(storedFiles()).toEqual([`${image?.id}.png`]);
+    expect(readFileSync(join(uploadsDir, `${image?.id}.png`))).toEqual(good);
+  });
+
+  it('answers the first refusal, listing every refused file, when nothing was accepted', async () => {
+    const { target, storedFiles } = standInCatalog();
+    const staged = await stageUploads(
+      partsOf([part('a.txt', Buffer.from('hello')), part('b.png', Buffer.alloc(0))]),
+      target,
+    );
+    const error = await commitUploads(target, staged).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ToonloraError);
+    expect(error).toMatchObject({ code: 'TL_ERR_UNSUPPORTED_MEDIA', details: { rejected: staged.rejected } });
+    expect((error as Error).message).toMatch(/^a\.txt: content is not PNG, JPEG, WebP or GIF/);
+    expect(storedFiles()).toEqual([]);
+    await expect(commitUploads(target, await stageUploads(partsOf([]), target))).rejects.toThrow(
+      'no files in the upload; send multipart/form-data with one or more "files" parts.',
+    );
+  });
+
+  it('removes the files already written when the body breaks off or a part comes in another field', async () => {
+    const { target, added, storedFiles } = standInCatalog();
+    const good = await png(4, 4);
+    const broken = stageUploads(partsOf([part('a.png', good)], new Error('Unexpected end of form')), target);
+    await expect(broken).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      message: expect.stringMatching(
+        /^upload: the multipart body could not be read \(Unexpected end of form\); nothing from it was stored\./,
+      ),
+    });
+    expect(storedFiles()).toEqual([]);
+
+    const wrongField = stageUploads(
+      partsOf([part('a.png', good), part('b.png', good, { field: 'image' })]),
+      target,
+    );
+    await expect(wrongField).rejects.toMatchObject({
+      code: 'TL_ERR_USAGE',
+      details: { field: 'image', expected: 'files' },
+    });
+    expect(storedFiles()).toEqual([]);
+
+    const tooMany = Object.assign(new Error('reach files limit'), { code: 'FST_FILES_LIMIT' });
+    await expect(stageUploads(partsOf([part('a.png', good)], tooMany), target)).rejects.toMatchObject({
+      code: 'TL_ERR_PAYLOAD_TOO_LARGE',
+      message: expect.stringContaining(`more than ${target.limits.maxFiles} files in one request`),
+    });
+    expect(storedFiles()).toEqual([]);
+    expect(added).toEqual([]);
+  });
+
+  it('leaves no file or folder when the character is deleted before the commit, and says so (404)', async () => {
+    const { target, state, dataDir, added } = standInCatalog();
+    const staged = await stageUploads(partsOf([part('a.png', await png(4, 4))]), target);
+    expect(existsSync(staged.staged[0]?.path as string)).toBe(true);
+    state.deleted = true;
+    await expect(commitUploads(target, staged)).rejects.toMatchObject({
+      code: 'TL_ERR_NOT_FOUND',
+      message: `character ${CHARACTER} was deleted while this upload was in progress; nothing from it was stored. List characters with GET /api/characters.`,
+      details: { id: CHARACTER },
+    });
+    expect(added).toEqual([]);
+    expect(existsSync(join(dataDir, 'characters', CHARACTER))).toBe(false);
+  });
+});

@@ -1,0 +1,236 @@
+// src/jobs/upload-images.ts — a character's screenshot upload, all or nothing: stage each part (size, type by
+// content, pixel count, decodable; written under a generated name and hashed), then record them in one
+// transaction; an upload that breaks off, or whose character is deleted meanwhile, leaves no file behind.
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ToonloraError } from '../errors.js';
+import type { UploadedImage, UploadResult } from '../schemas/api.js';
+import { displayName, extensionFor, sniffImageFormat } from '../server/image-sniff.js';
+import type { UploadLimits } from '../server/upload-limits.js';
+import { decodeToRgb, readImageHeader } from '../vision/sharp-io.js';
+import { characterRelDir, uploadRelPath } from './data-layout.js';
+import { type CatalogStore, type NewImage, resolveDataPath } from './store.js';
+
+/** The multipart field the upload reads (the web app and /openapi.json use it); other fields are refused. */
+export const UPLOAD_FIELD = 'files';
+
+/** One file part of a multipart body: what @fastify/multipart's `request.files()` yields. */
+export interface UploadPart {
+  fieldname: string;
+  filename: string;
+  /** `truncated` is read after toBuffer(): true when the file went over the per-file byte limit. */
+  file: { truncated: boolean };
+  toBuffer(): Promise<Buffer>;
+}
+
+/** The catalog calls an upload makes: it checks the character and records the images. */
+export type UploadCatalog = Pick<CatalogStore, 'dataDir' | 'getCharacter' | 'addImages'>;
+
+/** Where an upload goes: the character (already looked up once) and the limits each file is checked against. */
+export interface UploadTarget {
+  catalog: UploadCatalog;
+  characterId: string;
+  limits: UploadLimits;
+}
+
+/** A file written to the data folder but not yet recorded: the row to add and its absolute path. */
+export interface StagedImage {
+  image: NewImage;
+  path: string;
+}
+
+/** What staging an upload's parts gave: files written, files refused (each alone), and the first refusal. */
+export interface StagedUpload {
+  staged: StagedImage[];
+  rejected: UploadResult['rejected'];
+  firstError: ToonloraError | undefined;
+}
+
+/**
+ * What a multipart body that could not be read to its end answers: the limits keep their 4xx (413 for
+ * too many files or parts); a malformed or cut-off body (busboy's errors carry no status) is a 400.
+ * Either way nothing of the upload was stored.
+ */
+function brokenUpload(error: unknown, limits: UploadLimits): unknown {
+  const { statusCode, syscall, code } = error as { statusCode?: number; syscall?: string; code?: string };
+  if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') {
+    return new ToonloraError(
+      'TL_ERR_PAYLOAD_TOO_LARGE',
+      `upload: more than ${limits.maxFiles} files in one request; nothing from it was stored. Send them in batches of ${limits.maxFiles} or fewer.`,
+      { cause: error },
+    );
+  }
+  // a ToonloraError, a limit (4xx), or the server's own file system (a 500): unchanged
+  if (error instanceof ToonloraError || statusCode !== undefined || syscall !== undefined) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ToonloraError(
+    'TL_ERR_USAGE',
+    `upload: the multipart body could not be read (${reason}); nothing from it was stored. Send multipart/form-data with one or more "files" parts.`,
+    { cause: error },
+  );
+}
+
+/**
+ * Removes every file a failed upload stored and returns the error to answer with. DELETE
+ * /api/characters/:id does not wait for uploads: when the character was deleted meanwhile, the answer is a
+ * 404 saying so, and the `uploads/` and character folders this upload's mkdir recreated go too, if nothing
+ * else is in them (another upload still writing there removes them when it fails in turn).
+ */
+async function discardUpload(
+  target: UploadTarget,
+  staged: readonly StagedImage[],
+  error: unknown,
+): Promise<unknown> {
+  const { catalog, characterId } = target;
+  await Promise.all(staged.map(({ path }) => rm(path, { force: true })));
+  try {
+    catalog.getCharacter(characterId);
+    return error;
+  } catch (gone) {
+    if (!(gone instanceof ToonloraError && gone.code === 'TL_ERR_NOT_FOUND')) throw gone;
+  }
+  const characterDir = resolveDataPath(catalog.dataDir, characterRelDir(characterId));
+  for (const dir of [join(characterDir, 'uploads'), characterDir]) {
+    await rmdir(dir).catch(() => undefined); // ENOENT (already gone) or ENOTEMPTY (still in use): keep going
+  }
+  return new ToonloraError(
+    'TL_ERR_NOT_FOUND',
+    `character ${characterId} was deleted while this upload was in progress; nothing from it was stored. List characters with GET /api/characters.`,
+    { cause: error, details: { id: characterId } },
+  );
+}
+
+/** Checks one uploaded file; returns what to store or throws a ToonloraError naming the file. */
+async function checkUpload(name: string, data: Buffer, truncated: boolean, limits: UploadLimits) {
+  if (truncated) {
+    throw new ToonloraError(
+      'TL_ERR_PAYLOAD_TOO_LARGE',
+      `${name}: larger than the ${limits.maxFileBytes} byte limit per file; refused. Send a smaller file.`,
+    );
+  }
+  if (data.length === 0) throw new ToonloraError('TL_ERR_IMAGE_DECODE', `${name}: empty file; refused.`);
+  const format = sniffImageFormat(data.subarray(0, 16));
+  if (!format) {
+    throw new ToonloraError(
+      'TL_ERR_UNSUPPORTED_MEDIA',
+      `${name}: content is not PNG, JPEG, WebP or GIF (the type is read from the bytes, not the name); refused.`,
+    );
+  }
+  let header: Awaited<ReturnType<typeof readImageHeader>>;
+  try {
+    header = await readImageHeader(data);
+  } catch {
+    throw new ToonloraError(
+      'TL_ERR_IMAGE_DECODE',
+      `${name}: ${format} header cannot be read (truncated or corrupt); refused.`,
+    );
+  }
+  if (header.width * header.height > limits.maxPixels) {
+    throw new ToonloraError(
+      'TL_ERR_PAYLOAD_TOO_LARGE',
+      `${name}: ${header.width}x${header.height} pixels exceeds the ${limits.maxPixels} pixel limit; refused. Downscale it first.`,
+    );
+  }
+  // A readable header is not a readable image: a file cut short would fail only later, in prep.
+  try {
+    await decodeToRgb(data, { maxPixels: limits.maxPixels });
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new ToonloraError(
+      'TL_ERR_IMAGE_DECODE',
+      `${name}: ${format} pixels cannot be decoded (${reason}: truncated or corrupt); refused. Upload the whole file again.`,
+    );
+  }
+  return { format, width: header.width, height: header.height };
+}
+
+function wrongUploadField(field: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_USAGE',
+    `upload: a file came in the multipart field ${JSON.stringify(field)}; send every file as a "${UPLOAD_FIELD}" part (e.g. curl -F ${UPLOAD_FIELD}=@page.png). Nothing from this upload was stored.`,
+    { details: { field, expected: UPLOAD_FIELD } },
+  );
+}
+
+/** Checks one file and writes it under a generated name; throws a ToonloraError naming the file when refused. */
+async function stageFile(
+  name: string,
+  data: Buffer,
+  truncated: boolean,
+  target: UploadTarget,
+): Promise<StagedImage> {
+  const checked = await checkUpload(name, data, truncated, target.limits);
+  const id = randomUUID();
+  const rel = uploadRelPath(target.characterId, id, extensionFor(checked.format));
+  const path = resolveDataPath(target.catalog.dataDir, rel);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, data, { flag: 'wx' });
+  const sha256 = createHash('sha256').update(data).digest('hex');
+  return {
+    image: { id, originalName: name, storedPath: rel, ...checked, bytes: data.length, sha256 },
+    path,
+  };
+}
+
+/**
+ * Reads every part of an upload and writes each acceptable file under the character's `uploads/` (nothing
+ * is recorded yet: see commitUploads). A file that is refused (too large, not an image, undecodable) is
+ * listed in `rejected` and the others go on.
+ * @throws ToonloraError when the body cannot be read to its end (TL_ERR_USAGE; a part outside the "files"
+ *   field too), has too many files (TL_ERR_PAYLOAD_TOO_LARGE), or the character was deleted meanwhile
+ *   (TL_ERR_NOT_FOUND); a file system error as it is. Every file already written is removed first.
+ */
+export async function stageUploads(
+  parts: AsyncIterable<UploadPart>,
+  target: UploadTarget,
+): Promise<StagedUpload> {
+  const result: StagedUpload = { staged: [], rejected: [], firstError: undefined };
+  try {
+    for await (const part of parts) {
+      if (part.fieldname !== UPLOAD_FIELD) throw wrongUploadField(part.fieldname);
+      const name = displayName(part.filename);
+      const data = await part.toBuffer();
+      try {
+        result.staged.push(await stageFile(name, data, part.file.truncated, target));
+      } catch (error) {
+        if (!(error instanceof ToonloraError)) throw error;
+        result.firstError ??= error;
+        result.rejected.push({ name, code: error.code, reason: error.message });
+      }
+    }
+  } catch (error) {
+    throw await discardUpload(target, result.staged, brokenUpload(error, target.limits));
+  }
+  return result;
+}
+
+/**
+ * Records the staged files as the character's images, all in one transaction, and returns what the upload
+ * answers (201).
+ * @throws ToonloraError when nothing was accepted: the first refusal's code and message, with every refused
+ *   file in `details.rejected`, or TL_ERR_USAGE for an upload with no files; TL_ERR_NOT_FOUND when the
+ *   character was deleted meanwhile. The staged files are removed whenever nothing is recorded.
+ */
+export async function commitUploads(target: UploadTarget, upload: StagedUpload): Promise<UploadResult> {
+  const { staged, rejected, firstError } = upload;
+  let uploaded: UploadedImage[] = [];
+  try {
+    // looks the character up again, in the same transaction: it may have been deleted meanwhile
+    if (staged.length > 0)
+      uploaded = target.catalog.addImages(
+        target.characterId,
+        staged.map(({ image }) => image),
+      );
+  } catch (error) {
+    throw await discardUpload(target, staged, error);
+  }
+  if (uploaded.length === 0) {
+    if (firstError) throw new ToonloraError(firstError.code, firstError.message, { details: { rejected } });
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      'no files in the upload; send multipart/form-data with one or more "files" parts.',
+    );
+  }
+  return { uploaded, rejected };
+}
