@@ -1,9 +1,11 @@
 // src/jobs/embedded-queue.ts — the default JobQueue: jobs in the SQLite store, run in this process,
 // `concurrency` at a time (1: one GPU job at a time). Events are stored, then pushed to subscribers.
+// Closing is bounded: running jobs get a grace time to stop (a train job checkpoints), then are killed,
+// and every one is recorded `interrupted` before close resolves; later events are dropped.
 import { EventEmitter } from 'node:events';
 import { isToonloraError, ToonloraError } from '../errors.js';
 import type { Job, JobEvent, JobEventBody, JobKind } from '../schemas/api.js';
-import type { JobContext, JobQueue, JobRunners } from './job-queue.js';
+import type { JobContext, JobQueue, JobRunners, QueueCloseOptions } from './job-queue.js';
 import type { JobListFilter, JobStore } from './job-store.js';
 import { interruptedMessage } from './job-state.js';
 
@@ -15,9 +17,60 @@ export interface EmbeddedQueueOptions {
   /** Where failures with non-product errors are logged (their text is not shown to API users); `what`
    * names the job: `job <id> (<kind>)`. */
   log?: (what: string, error: unknown) => void;
+  /** How long close() waits for running jobs to stop on their own (default SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs?: number;
 }
 
+/**
+ * How long a shutdown waits for running jobs to stop on their own: a train job ends its step and writes its
+ * checkpoint (adapter and optimizer state) first, which on a real base model and a slow disk takes tens of
+ * seconds. The same as the Python worker's own grace after SIGTERM (WorkerProcess.terminate).
+ */
+export const SHUTDOWN_GRACE_MS = 60_000;
+
+/** After a kill, how long a shutdown waits for a runner to return before it records the job without it. */
+export const KILL_WAIT_MS = 3_000;
+
 type StopReason = 'cancel' | 'shutdown';
+
+/** A job this process runs. */
+interface RunningJob {
+  readonly job: Job;
+  readonly controller: AbortController;
+  /** Aborted when a shutdown stops the job at once. */
+  readonly kill: AbortController;
+  done: Promise<void>;
+  /** Why a shutdown killed it: it outlived the grace time, or the caller forced the close. */
+  killedFor?: 'grace' | 'force';
+  /** The grace time it outlived. */
+  graceMs?: number;
+  /** Recorded by the shutdown without its runner (which never returned): what the runner does next is dropped. */
+  detached: boolean;
+}
+
+/** `60 s`, or `250 ms` under a second. */
+function duration(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
+}
+
+/** Whether `promise` settles within `ms`; false as soon as `cancel` aborts. */
+function settlesWithin(promise: Promise<unknown>, ms: number, cancel?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const end = (settled: boolean) => {
+      clearTimeout(timer);
+      cancel?.removeEventListener('abort', onCancel);
+      resolve(settled);
+    };
+    const onCancel = () => end(false);
+    const timer = setTimeout(() => end(false), ms);
+    if (cancel?.aborted) onCancel();
+    cancel?.addEventListener('abort', onCancel, { once: true });
+    promise.then(
+      () => end(true),
+      () => end(true),
+    );
+  });
+}
 
 export class EmbeddedJobQueue implements JobQueue {
   private readonly store: JobStore;
@@ -25,9 +78,14 @@ export class EmbeddedJobQueue implements JobQueue {
   private readonly concurrency: number;
   private readonly log: (message: string, error: unknown) => void;
   private readonly events = new EventEmitter();
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<string, RunningJob>();
+  readonly shutdownGraceMs: number;
   private started = false;
+  /** close() was called: no job starts any more. */
   private closed = false;
+  /** close() has recorded every job it stopped: events from now on are dropped (the store may be closed). */
+  private detached = false;
+  private closing: Promise<Job[]> | undefined;
   private idleWaiters: Array<() => void> = [];
 
   constructor(options: EmbeddedQueueOptions) {
@@ -35,6 +93,7 @@ export class EmbeddedJobQueue implements JobQueue {
     this.runners = options.runners;
     this.concurrency = options.concurrency ?? 1;
     this.log = options.log ?? (() => {});
+    this.shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
     this.events.setMaxListeners(0);
   }
 
@@ -53,6 +112,7 @@ export class EmbeddedJobQueue implements JobQueue {
 
   /** What a job submitted now waits for, when it cannot start at once; undefined when a slot is free. */
   private waitingMessage(): string | undefined {
+    if (this.closed) return 'the server is shutting down; this job starts once it is started again';
     if (!this.started || this.running.size < this.concurrency) return undefined;
     const running = [...this.running.keys()].map((id) => this.store.getJob(id).kind);
     const queued = this.store.listJobs({ status: 'queued' }).length;
@@ -116,10 +176,39 @@ export class EmbeddedJobQueue implements JobQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  async close(): Promise<void> {
+  close(options: QueueCloseOptions = {}): Promise<Job[]> {
+    this.closing ??= this.shutdown(options);
+    return this.closing;
+  }
+
+  private async shutdown(options: QueueCloseOptions): Promise<Job[]> {
     this.closed = true;
-    for (const { controller } of this.running.values()) controller.abort('shutdown' satisfies StopReason);
-    await Promise.all([...this.running.values()].map((entry) => entry.done));
+    const graceMs = options.graceMs ?? this.shutdownGraceMs;
+    const stopping = [...this.running.values()];
+    for (const entry of stopping) entry.controller.abort('shutdown' satisfies StopReason);
+    const all = Promise.all(stopping.map((entry) => entry.done));
+    if (stopping.length > 0 && !(await settlesWithin(all, graceMs, options.force))) {
+      const why = options.force?.aborted ? 'force' : 'grace';
+      for (const entry of this.running.values()) {
+        entry.killedFor = why;
+        entry.graceMs = graceMs;
+        entry.kill.abort();
+      }
+      try {
+        options.onKill?.();
+      } catch (error) {
+        this.log('shutdown: ending the workers', error);
+      }
+      if (!(await settlesWithin(all, KILL_WAIT_MS))) {
+        // a runner that does not return even killed: record its job with what is known (its checkpoint)
+        for (const entry of this.running.values()) {
+          this.finishInterrupted(entry);
+          entry.detached = true;
+        }
+      }
+    }
+    this.detached = true;
+    return stopping.map((entry) => this.store.getJob(entry.job.id));
   }
 
   private pump(): void {
@@ -136,47 +225,83 @@ export class EmbeddedJobQueue implements JobQueue {
   }
 
   private launch(queued: Job): void {
-    const controller = new AbortController();
     const job = this.store.transition(queued.id, 'running');
     this.publishLast(job.id);
-    const done = this.runAttempt(job, controller).finally(() => {
-      this.running.delete(job.id);
-      this.pump();
-    });
-    this.running.set(job.id, { controller, done });
+    const entry: RunningJob = {
+      job,
+      controller: new AbortController(),
+      kill: new AbortController(),
+      done: Promise.resolve(),
+      detached: false,
+    };
+    this.running.set(job.id, entry);
+    entry.done = this.runAttempt(entry)
+      .catch((error: unknown) => this.log(`job ${job.id} (${job.kind}): its end was not recorded`, error))
+      .finally(() => {
+        this.running.delete(job.id);
+        this.pump();
+      });
   }
 
-  private async runAttempt(job: Job, controller: AbortController): Promise<void> {
+  /** Runs `write` (a store update) unless the job is no longer followed; a failure is logged, never thrown
+   * into the runner's event callback (a worker's stdout handler, where it would be uncaught). */
+  private recordFor(entry: RunningJob, write: () => void): void {
+    if (this.detached || entry.detached) return;
+    try {
+      write();
+    } catch (error) {
+      this.log(`job ${entry.job.id} (${entry.job.kind}): an event was not recorded`, error);
+    }
+  }
+
+  private async runAttempt(entry: RunningJob): Promise<void> {
+    const { job, controller } = entry;
     const runner = this.runners[job.kind];
     const context: JobContext = {
       job,
       signal: controller.signal,
+      kill: entry.kill.signal,
       resume: job.kind === 'train' && job.attempts > 1 && job.checkpoint !== null,
-      progress: (progress) => {
-        this.store.setProgress(job.id, progress);
-        this.record(job.id, { type: 'progress', progress });
-      },
-      emit: (body) => {
-        if (body.type === 'checkpoint') this.store.setCheckpoint(job.id, body.path);
-        this.record(job.id, body);
-      },
+      progress: (progress) =>
+        this.recordFor(entry, () => {
+          this.store.setProgress(job.id, progress);
+          this.record(job.id, { type: 'progress', progress });
+        }),
+      emit: (body) =>
+        this.recordFor(entry, () => {
+          if (body.type === 'checkpoint') this.store.setCheckpoint(job.id, body.path);
+          this.record(job.id, body);
+        }),
     };
     try {
       if (!runner) throw new ToonloraError('TL_ERR_NOT_IMPLEMENTED', `${job.kind} jobs have no runner.`);
       const result = await runner(context);
       if (controller.signal.aborted) throw new Error('stopped');
-      this.finish(job.id, 'succeeded', { result });
+      if (!entry.detached) this.finish(job.id, 'succeeded', { result });
     } catch (error) {
+      if (entry.detached) return; // the shutdown recorded it already
       const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : undefined;
       if (reason === 'cancel') this.finish(job.id, 'cancelled', { message: 'cancelled by the user' });
-      else if (reason === 'shutdown') {
-        // the same error as a job a dead server left running (JobStore.markRunningInterrupted)
-        this.finish(job.id, 'interrupted', {
-          message: 'the server shut down',
-          error: { code: 'TL_ERR_INTERRUPTED', message: interruptedMessage(job.kind, 'shut down') },
-        });
-      } else this.finish(job.id, 'failed', { error: this.describeFailure(job, error) });
+      else if (reason === 'shutdown') this.finishInterrupted(entry);
+      else this.finish(job.id, 'failed', { error: this.describeFailure(job, error) });
     }
+  }
+
+  /** Records a job the shutdown stopped: the same error as a job a dead server left running
+   * (JobStore.markRunningInterrupted); its checkpoint is the last one its runner reported. */
+  private finishInterrupted(entry: RunningJob): void {
+    const { kind } = entry.job;
+    const lost = kind === 'train' ? '; the steps after its last checkpoint are lost' : '';
+    const message =
+      entry.killedFor === 'grace'
+        ? `the server shut down; the job did not stop within ${duration(entry.graceMs ?? this.shutdownGraceMs)}, so it was killed${lost}`
+        : entry.killedFor === 'force'
+          ? `the server shut down at once, without waiting for the job to stop${lost}`
+          : 'the server shut down';
+    this.finish(entry.job.id, 'interrupted', {
+      message,
+      error: { code: 'TL_ERR_INTERRUPTED', message: interruptedMessage(kind, 'shut down') },
+    });
   }
 
   private describeFailure(job: Job, error: unknown): { code: string; message: string } {

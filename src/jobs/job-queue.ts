@@ -8,6 +8,11 @@ export interface JobContext {
   readonly job: Job;
   /** Aborted when the user cancels or the server shuts down; runners stop and save what they can. */
   readonly signal: AbortSignal;
+  /**
+   * Aborted when a shutdown cannot wait any longer (the job did not stop within the grace time, or a second
+   * Ctrl-C): runners end their worker at once (what it saved stays, the steps since are lost).
+   */
+  readonly kill: AbortSignal;
   /** True when this attempt continues a stopped train job from `job.checkpoint`. */
   readonly resume: boolean;
   progress(progress: JobProgress): void;
@@ -20,6 +25,8 @@ export type JobRunner = (context: JobContext) => Promise<Record<string, unknown>
 export type JobRunners = Partial<Record<JobKind, JobRunner>>;
 
 export interface JobQueue {
+  /** How long close() waits for running jobs to stop on their own before it kills them. */
+  readonly shutdownGraceMs: number;
   /** Adds a job in `queued`; it starts when a slot is free. */
   submit(kind: JobKind, characterId: string, params: Record<string, unknown>): Job;
   /** Cancels a queued job at once, or aborts a running one (it turns `cancelled` when its runner stops). */
@@ -38,6 +45,23 @@ export interface JobQueue {
   start(): void;
   /** Resolves when nothing is queued or running (tests, shutdown). */
   whenIdle(): Promise<void>;
-  /** Stops taking jobs; aborts running ones, which end `interrupted`. */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs (a job submitted from now on stays queued for the next start) and asks the running
+   * ones to stop; they end `interrupted` with what they saved (a train job's checkpoint). A job that has not
+   * stopped after `graceMs` (or at once when `force` aborts) is killed, and marked interrupted after a short
+   * wait even if its runner never returns. Resolves, with the jobs it interrupted, once every one of them is
+   * recorded; events that arrive after that are dropped (the store may be closed). Calls after the first
+   * return the first call's promise.
+   */
+  close(options?: QueueCloseOptions): Promise<Job[]>;
+}
+
+export interface QueueCloseOptions {
+  /** How long running jobs get to stop on their own (a train job ends its step and saves a checkpoint). */
+  graceMs?: number;
+  /** Aborting it stops waiting: the running jobs are killed now (a second Ctrl-C). */
+  force?: AbortSignal;
+  /** Called when the running jobs are killed (the grace time is over, or `force`), e.g. to end worker processes a
+   * runner does not end itself. */
+  onKill?: () => void;
 }

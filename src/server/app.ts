@@ -7,6 +7,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { KILL_WAIT_MS, SHUTDOWN_GRACE_MS } from '../jobs/embedded-queue.js';
 import type { GenerationService } from '../jobs/generation-service.js';
 import type { JobRunners } from '../jobs/job-queue.js';
 import type { RunnerDeps } from '../jobs/runners/default-runners.js';
@@ -49,6 +50,9 @@ export interface AppOptions {
   webDir?: string;
   /** Where GET /api/base-models looks for models (tests; default: TOONLORA_HOME and the HF cache). */
   modelCache?: CacheOptions;
+  /** How long closing waits for running jobs to stop (a train job checkpoints) before killing them
+   * (default SHUTDOWN_GRACE_MS, 60 s). */
+  shutdownGraceMs?: number;
 }
 
 /** The default built web app folder: <repo>/web/dist. */
@@ -66,6 +70,7 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
     runners: options.runners,
     concurrency: options.concurrency,
     deferStart: options.deferJobs,
+    shutdownGraceMs: options.shutdownGraceMs,
   });
   await app.register(fastifyMultipart, {
     throwFileSizeLimit: false,
@@ -98,12 +103,26 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
 /** The whole app as one plugin; its services (store, queue, ...) are visible to the caller's instance. */
 export default fp(toonloraApp, { name: 'toonlora-app', fastify: '5.x' });
 
+/**
+ * Fastify's (avvio's) time limit for each plugin's start and for each close hook: past it, close() rejects
+ * ("Plugin did not start in time") and goes on closing the store under a job still stopping. The queue's close
+ * waits for running jobs (its grace, then a kill) within this limit.
+ */
+function pluginTimeoutFor(options: AppOptions): number {
+  return (options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS) + KILL_WAIT_MS + 10_000;
+}
+
 /** A fastify instance with the app registered (not listening). */
 export async function buildApp(
   options: AppOptions,
   server: FastifyServerOptions = {},
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 1_048_576, ...server });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1_048_576,
+    pluginTimeout: pluginTimeoutFor(options),
+    ...server,
+  });
   await app.register(fp(toonloraApp, { name: 'toonlora-app', fastify: '5.x' }), options);
   return app;
 }

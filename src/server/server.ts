@@ -2,6 +2,7 @@
 // without a token (every /api/ route then requires `Authorization: Bearer <token>`), and a short token.
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../errors.js';
+import type { Job } from '../schemas/api.js';
 import { type AppOptions, buildApp } from './app.js';
 import { isLoopbackHost } from './loopback.js';
 
@@ -82,4 +83,39 @@ export async function startServer(options: ListenOptions): Promise<{ app: Fastif
   }
   app.queue.start();
   return { app, url };
+}
+
+export interface StopServerOptions {
+  /** Aborting it stops waiting for the running jobs: they are killed now and recorded (a second Ctrl-C). */
+  force?: AbortSignal;
+  /** Called when running jobs are killed (they outlived the grace time, or `force`): `serve` ends every worker. */
+  onKill?: () => void;
+}
+
+/** A job the shutdown stopped, with its last status message (what happened to it). */
+export interface StoppedJob {
+  job: Job;
+  message: string | undefined;
+}
+
+/**
+ * Stops the server in order: no job starts any more, the running ones are asked to stop (a train job saves a
+ * checkpoint) and waited for within the queue's grace time, then killed; each is recorded with its checkpoint and
+ * final status while the store is open. Then the app closes: open job event streams end, the generation worker
+ * and the database close. Resolves to the jobs that were running.
+ */
+export async function stopServer(
+  app: FastifyInstance,
+  options: StopServerOptions = {},
+): Promise<StoppedJob[]> {
+  const jobs = await app.queue.close({
+    ...(options.force ? { force: options.force } : {}),
+    ...(options.onKill ? { onKill: options.onKill } : {}),
+  });
+  const stopped = jobs.map((job) => {
+    const status = app.queue.listEvents(job.id).findLast((event) => event.body.type === 'status')?.body;
+    return { job, message: status?.type === 'status' ? status.message : undefined };
+  });
+  await app.close();
+  return stopped;
 }

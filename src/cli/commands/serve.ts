@@ -2,15 +2,27 @@
 // startServer's options; the token comes from TOONLORA_TOKEN, never from a flag or a file).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../errors.js';
+import { KILL_WAIT_MS, SHUTDOWN_GRACE_MS } from '../../jobs/embedded-queue.js';
 import { toonloraHome } from '../../models/cache.js';
 import { DEFAULT_WEB_DIR } from '../../server/app.js';
 import { createServeServices } from '../../server/serve-services.js';
-import { checkListenHost, checkToken, startServer } from '../../server/server.js';
+import {
+  checkListenHost,
+  checkToken,
+  type StoppedJob,
+  startServer,
+  stopServer,
+} from '../../server/server.js';
+import { killLiveWorkers } from '../../worker/python-worker.js';
 import { commandAction, printResult } from '../output.js';
 import { webBuildStale } from './serve-build.js';
+import { EXIT_KILLED } from './train.js';
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 interface ServeFlags {
   host: string;
@@ -80,26 +92,102 @@ async function serve(flags: ServeFlags): Promise<number> {
         : ` (listening on ${result.host})`) +
       ` (data: ${result.dataDir}${result.auth ? ', token required' : ''}). Ctrl+C stops.`,
   );
-  await new Promise<void>((done) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+  return serveUntilStopped(app);
+}
+
+/** What serveUntilStopped listens to and acts through (the process's own unless a test passes others). */
+export interface StopIo {
+  /** Emits SIGINT / SIGTERM. */
+  readonly signals: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
+  readonly write: (text: string) => void;
+  /** Ends every Python worker process at once (their own process groups do not get the terminal's Ctrl-C). */
+  readonly killWorkers: () => void;
+  /** Ends the process now (a third Ctrl-C, or a forced stop that still hangs). */
+  readonly exit: (code: number) => void;
+}
+
+const PROCESS_IO: StopIo = {
+  signals: process,
+  write: (text) => process.stderr.write(text),
+  killWorkers: killLiveWorkers,
+  exit: (code) => process.exit(code),
+};
+
+/** After a forced stop (second Ctrl-C), how long the rest of the close may take before the process just exits. */
+const FORCED_EXIT_MS = KILL_WAIT_MS + 5_000;
+
+/** The line `serve` prints for each job its shutdown stopped: what became of it and what to do next. */
+export function describeStoppedJob({ job, message }: StoppedJob): string {
+  const at =
+    job.progress && job.progress.step > 0 ? ` at step ${job.progress.step}/${job.progress.total}` : '';
+  const head = `toonlora serve: ${job.kind} job ${job.id}`;
+  if (job.status !== 'interrupted') return `${head} ended ${job.status}${message ? ` (${message})` : ''}.`;
+  const why = message ? ` (${message})` : '';
+  if (job.kind !== 'train') {
+    return `${head} interrupted${at}${why}; start it again after the next start (only train jobs resume).`;
+  }
+  const resume = `(the Resume button on the Train page, or POST /api/jobs/${job.id}/resume)`;
+  return job.checkpoint
+    ? `${head} interrupted${at}${why}; resumable from its checkpoint ${basename(job.checkpoint)} after the next start ${resume}.`
+    : `${head} interrupted${at}${why}, before its first checkpoint; resuming it after the next start trains from step 1 ${resume}.`;
+}
+
+/**
+ * Serves until SIGINT / SIGTERM, then stops in order (stopServer): running jobs get the queue's grace time to stop
+ * (a train job saves its checkpoint), their end is recorded, and one line per job says how to go on. A second
+ * signal stops at once: the workers are killed, the jobs recorded interrupted, exit 130; a third exits 130 now.
+ * @returns the exit code: 0, or 130 after a forced stop
+ */
+export async function serveUntilStopped(app: FastifyInstance, io: StopIo = PROCESS_IO): Promise<number> {
+  const force = new AbortController();
+  let received = 0;
+  let forcedExit: NodeJS.Timeout | undefined;
+  let stopRequested = () => {};
+  const requested = new Promise<void>((resolve) => {
+    stopRequested = resolve;
   });
-  // Running jobs end `interrupted` and can be resumed after the next start.
-  await app.close();
-  return 0;
+  const onSignal = () => {
+    received += 1;
+    if (received === 1) {
+      stopRequested();
+    } else if (received === 2) {
+      io.write('toonlora serve: stopping at once: ending the running jobs without waiting for them…\n');
+      force.abort();
+      io.killWorkers();
+      forcedExit = setTimeout(() => io.exit(EXIT_KILLED), FORCED_EXIT_MS);
+      forcedExit.unref();
+    } else {
+      io.killWorkers();
+      io.exit(EXIT_KILLED);
+    }
+  };
+  for (const name of STOP_SIGNALS) io.signals.on(name, onSignal);
+  try {
+    await requested;
+    const running = app.queue.listJobs({ status: 'running' });
+    io.write(
+      running.length === 0
+        ? 'toonlora serve: stopping…\n'
+        : `toonlora serve: stopping: waiting up to ${Math.round(app.queue.shutdownGraceMs / 1000)} s for the running ` +
+            `${running.map((job) => job.kind).join(' and ')} job${running.length === 1 ? '' : 's'} to stop ` +
+            '(a train job saves a checkpoint first). Ctrl-C again to stop at once, losing the steps since the last checkpoint…\n',
+    );
+    const stopped = await stopServer(app, { force: force.signal, onKill: io.killWorkers });
+    for (const job of stopped) io.write(`${describeStoppedJob(job)}\n`);
+    return force.signal.aborted ? EXIT_KILLED : 0;
+  } finally {
+    clearTimeout(forcedExit);
+    for (const name of STOP_SIGNALS) io.signals.off(name, onSignal);
+  }
 }
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description(
-      'start the REST API (/api/, OpenAPI at /openapi.json) and the web app (/). Jobs run one at a time; ' +
-        'a job that was running when the server stopped is marked interrupted and a training job can be resumed.',
+      'start the REST API (/api/, OpenAPI at /openapi.json) and the web app (/). Jobs run one at a time. ' +
+        `Ctrl-C gives a running job up to ${SHUTDOWN_GRACE_MS / 1000} s to stop (a training job saves a checkpoint), ` +
+        'records it interrupted (a training job can be resumed) and exits; Ctrl-C again stops at once.',
     )
     .option(
       '--host <host>',

@@ -11,6 +11,7 @@ import { checkBaseModelOnDisk } from '../../models/base-model.js';
 import { type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js';
 import { effectiveLoraAlpha } from '../../schemas/config.js';
 import type { WorkerEvent } from '../../worker/protocol.js';
+import type { WorkerSpawn } from '../../worker/python-worker.js';
 import { runTraining } from '../../worker/train.js';
 import { jobRelDir } from '../data-layout.js';
 import { removeResumeState, resumeStateRemovedMessage } from '../checkpoint-state.js';
@@ -66,7 +67,12 @@ function handleEvent(deps: RunnerDeps, context: JobContext, event: WorkerEvent):
   }
 }
 
-export function createTrainRunner(deps: RunnerDeps) {
+export interface TrainRunnerOptions {
+  /** Replaces the Python worker (tests). */
+  spawn?: WorkerSpawn;
+}
+
+export function createTrainRunner(deps: RunnerDeps, options: TrainRunnerOptions = {}) {
   return async (context: JobContext): Promise<Record<string, unknown>> => {
     const { job } = context;
     const params: TrainJobParams = trainJobParamsSchema.parse(job.params);
@@ -82,15 +88,27 @@ export function createTrainRunner(deps: RunnerDeps) {
     }
     // One GPU: the warm generation worker gives its memory back while training runs.
     await deps.generation?.close();
+    // An event that cannot be recorded (the store failed) fails the job once the worker has ended; thrown
+    // from here it would be uncaught (the worker's stdout handler calls onEvent).
+    let eventError: unknown;
     const result = await runTraining({
       datasetDir,
       runDir,
       config: params.training,
       apiBaseModel: true, // a job's base model is never a server path
       resume: context.resume,
-      signal: context.signal,
-      onEvent: (event) => handleEvent(deps, context, event),
+      signal: context.signal, // the worker checkpoints, then stops
+      kill: context.kill, // a shutdown that cannot wait longer: the worker is killed at once
+      ...(options.spawn ? { spawn: options.spawn } : {}),
+      onEvent: (event) => {
+        try {
+          handleEvent(deps, context, event);
+        } catch (error) {
+          eventError ??= error;
+        }
+      },
     });
+    if (eventError !== undefined && !context.signal.aborted) throw eventError;
     if (result.status === 'cancelled') {
       if (context.signal.aborted) throw new Error('training stopped');
       throw new ToonloraError(

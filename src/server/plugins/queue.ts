@@ -1,6 +1,8 @@
 // src/server/plugins/queue.ts — decorates the app with the job queue (embedded by default) and its
 // runners; starts it when the server is ready, or when `startServer` has bound the port (marking jobs
-// a dead process left running as interrupted), and stops it on close (running jobs end interrupted, resumable).
+// a dead process left running as interrupted), and stops it on close (running jobs end interrupted, resumable,
+// within the queue's bounded wait), then ends the job event streams still open, which would hold the close up.
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
@@ -15,6 +17,18 @@ export interface QueuePluginOptions {
   concurrency?: number;
   /** Leave `queue.start()` to the caller (`startServer`, once the port is bound) instead of onReady. */
   deferStart?: boolean;
+  /** How long closing waits for running jobs to stop before killing them (default SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs?: number;
+}
+
+/** The job event stream route (routes/jobs): its replies stay open while their job is queued or running. */
+const EVENT_STREAM_ROUTE = '/api/jobs/:id/stream';
+
+/** Ends an event stream and its connection (a keep-alive socket would hold the server's close up too). */
+function endStream(raw: ServerResponse): void {
+  const socket = raw.socket;
+  if (raw.writableEnded) socket?.destroy();
+  else raw.end(() => socket?.destroy());
 }
 
 async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): Promise<void> {
@@ -29,10 +43,24 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
     concurrency: options.concurrency,
     // the job's error says "see the server log": without --log that is stderr, as for failed requests
     log: (message, error) => reportInternalError(app, message, error),
+    shutdownGraceMs: options.shutdownGraceMs,
   });
   app.decorate('queue', queue);
   if (!options.deferStart) app.addHook('onReady', async () => queue.start());
-  app.addHook('preClose', async () => queue.close());
+  const streams = new Set<ServerResponse>();
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url !== EVENT_STREAM_ROUTE) return;
+    const raw = reply.raw;
+    streams.add(raw);
+    raw.once('close', () => streams.delete(raw));
+  });
+  // `serve` closes the queue first (stopServer); here it is already closed then, and returns at once.
+  app.addHook('preClose', async () => {
+    await queue.close();
+    // the streams of the jobs that just stopped have ended with their last status; the rest follow queued
+    // (or finished) jobs and would stay open
+    for (const raw of streams) endStream(raw);
+  });
 }
 
 declare module 'fastify' {
