@@ -117,7 +117,9 @@ describe('removing a screenshot', () => {
     app.jobStore.transition(prep.id, 'running');
     const busy = await app.inject({ method: 'DELETE', url: `/api/images/${read}` });
     expect(busy.statusCode).toBe(409);
-    expect(busy.json().error.message).toContain(`running prep job ${prep.id}`);
+    expect(busy.json().error.message).toContain(
+      `running prep job ${prep.id}. Remove it once that job has ended, or cancel that job (the Cancel button by its status, or POST /api/jobs/${prep.id}/cancel).`,
+    );
     expect(app.catalog.listImages(characterId).map((i) => i.id)).toEqual([read]);
 
     // the prep job built a dataset showing it as an original: the file stays for that dataset

@@ -121,9 +121,14 @@ export class CatalogStore {
         .all(id) as Row[];
       if (active.length > 0) {
         const list = active.map((j) => `${j.kind} job ${j.id} (${j.status})`).join(', ');
+        // read in the web app and by API clients alike: the button first, then the endpoint
+        const cancel =
+          active.length === 1
+            ? `Cancel that job (the Cancel button by its status, or POST /api/jobs/${active[0]?.id}/cancel) or let it finish`
+            : 'Cancel those jobs (the Cancel button by each status, or POST /api/jobs/<id>/cancel) or let them finish';
         throw new ToonloraError(
           'TL_ERR_CONFLICT',
-          `character ${character.name} (${id}) has a job that is not done: ${list}. Cancel it (POST /api/jobs/<id>/cancel) or let it finish, then delete the character.`,
+          `character ${character.name} (${id}) has a job that is not done: ${list}. ${cancel}, then delete the character.`,
           { details: { jobIds: active.map((j) => j.id) } },
         );
       }
@@ -205,7 +210,7 @@ export class CatalogStore {
       if (reading.length > 0) {
         throw new ToonloraError(
           'TL_ERR_CONFLICT',
-          `image ${id} (${image.originalName}) is being read by the running prep job ${reading[0]?.id}. Remove it once that job has ended, or cancel it (POST /api/jobs/<id>/cancel).`,
+          `image ${id} (${image.originalName}) is being read by the running prep job ${reading[0]?.id}. Remove it once that job has ended, or cancel that job (the Cancel button by its status, or POST /api/jobs/${reading[0]?.id}/cancel).`,
           { details: { id, jobIds: reading.map((job) => String(job.id)) } },
         );
       }
