@@ -633,10 +633,15 @@ describe('generate jobs', () => {
     expect(filesUnder(app.dataDir, `jobs/${jobId}/images`)).toEqual(
       rows.map((p) => p.split('\\').join('/')).sort(),
     );
-    const steps = app.jobStore
+    const progress = app.jobStore
       .listEvents(jobId, 0)
-      .flatMap((e) => (e.body.type === 'progress' ? [e.body.progress.step] : []));
-    expect(steps).toEqual([0, 3, 3]);
+      .flatMap((e) => (e.body.type === 'progress' ? [e.body.progress] : []));
+    // sampling steps of the whole sweep (5 weights x 28 steps), one batch done: 3 of 15 images
+    expect(progress.map((p) => `${p.step}/${p.total} ${p.message}`)).toEqual([
+      '0/140 waiting for the generation worker',
+      '28/140 3/15 images',
+      '28/140 stopped after 3/15 images; base model loaded',
+    ]);
     const grid = await app.inject({
       method: 'GET',
       url: `/api/artifacts/${artifacts.find((a) => a.kind === 'grid')?.id}/file`,
@@ -653,7 +658,8 @@ describe('generate jobs', () => {
     expect(job.status).toBe('succeeded');
     expect(job.result?.imageIds).toHaveLength(4);
     expect(job.result?.gridIds).toHaveLength(2);
-    expect(job.progress).toMatchObject({ step: 4, total: 4, message: '4/4 images; base model loaded' });
+    // step / total: the sampling steps of both weights (28 each); the images in the message
+    expect(job.progress).toMatchObject({ step: 56, total: 56, message: '4/4 images; base model loaded' });
   });
 
   it('streams a progress event per sampling step while each weight renders', async () => {
@@ -675,17 +681,18 @@ describe('generate jobs', () => {
           ).body.progress,
       );
     expect(progress.map((p) => `${p.step}/${p.total} ${p.message}`)).toEqual([
-      '0/4 waiting for the generation worker',
-      // step / total span the sweep: the second weight goes on from the first's steps, not back to 0
+      // one unit from start to end: sampling steps of the whole sweep (2 weights x 3 steps), never an image count,
+      // so the step never goes back; the second weight goes on from the first's steps
+      '0/6 waiting for the generation worker',
       '1/6 weight 0.5 (1/2): sampling step 1/3; 0/4 images',
       '2/6 weight 0.5 (1/2): sampling step 2/3; 0/4 images',
       '3/6 weight 0.5 (1/2): sampling step 3/3; 0/4 images',
-      '2/4 2/4 images',
+      '3/6 2/4 images',
       '4/6 weight 1 (2/2): sampling step 1/3; 2/4 images',
       '5/6 weight 1 (2/2): sampling step 2/3; 2/4 images',
       '6/6 weight 1 (2/2): sampling step 3/3; 2/4 images',
-      '4/4 4/4 images',
-      '4/4 4/4 images; base model loaded',
+      '6/6 4/4 images',
+      '6/6 4/4 images; base model loaded',
     ]);
     // the ETA of the whole sweep: 5 steps left at the worker's 10 it/s, not the first weight's 2
     expect(progress[1]?.etaS).toBeCloseTo(0.5);

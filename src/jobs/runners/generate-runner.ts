@@ -1,7 +1,7 @@
 // src/jobs/runners/generate-runner.ts — the `generate` job: prompt + LoRA (at one weight or a sweep)
 // -> the warm generation service -> image (and grid) artifacts, recorded batch by batch as they land
-// (progress per sampling step while a batch renders, per image count after it),
-// so a cancelled or failed sweep leaves no file without its artifact row; the worker's warnings (a
+// (progress in one unit from start to end: the sampling steps of the whole sweep, the image count in its
+// message), so a cancelled or failed sweep leaves no file without its artifact row; the worker's warnings (a
 // prompt longer than CLIP reads) become the job's; the result carries the timing (base load paid or
 // warm, LoRA swap, generation).
 import { relative } from 'node:path';
@@ -78,7 +78,12 @@ export function createGenerateRunner(deps: RunnerDeps) {
     checkBaseModelOnDisk('params.generation.baseModel', params.generation.baseModel); // before the worker loads
     const loraPath = params.loraId ? deps.catalog.artifactFilePath(params.loraId) : undefined;
     const weights = params.weights ?? [params.generation.loraWeight];
-    const total = weights.length * params.generation.seeds.length;
+    const images = weights.length * params.generation.seeds.length;
+    // step / total count sampling steps over the whole sweep (each weight's batch renders `steps` of them), from
+    // the first event to the last, so the bar never changes unit; the image count goes in the message.
+    const stepsPerBatch = params.generation.steps;
+    const total = weights.length * stepsPerBatch;
+    let batchesDone = 0;
     const recorder = createArtifactRecorder(deps, job, params);
     context.progress({ step: 0, total, message: 'waiting for the generation worker' });
     const warned = new Set<string>(); // a sweep's batches share the prompt, so its warning: once per job
@@ -91,8 +96,12 @@ export function createGenerateRunner(deps: RunnerDeps) {
       onBatch: (batch) => {
         for (const image of batch.images) recorder.image(image);
         if (batch.grid) recorder.grid(batch.grid);
-        const step = recorder.imageIds.length;
-        context.progress({ step, total, message: `${step}/${total} images` });
+        batchesDone += 1;
+        context.progress({
+          step: batchesDone * stepsPerBatch,
+          total,
+          message: `${recorder.imageIds.length}/${images} images`,
+        });
       },
       // The job's warnings, listed under its status line (as a train job's are)
       onWarning: (message) => {
@@ -105,14 +114,14 @@ export function createGenerateRunner(deps: RunnerDeps) {
         context.progress({
           ...sweepProgress(s),
           itPerS: s.itPerS,
-          message: `weight ${s.weight} (${s.batch}/${s.batches}): sampling step ${s.step}/${s.total}; ${recorder.imageIds.length}/${total} images`,
+          message: `weight ${s.weight} (${s.batch}/${s.batches}): sampling step ${s.step}/${s.total}; ${recorder.imageIds.length}/${images} images`,
         }),
     });
     recorder.rest(output);
-    const step = recorder.imageIds.length;
-    const done = output.stopped ? `stopped after ${step}/${total} images` : `${step}/${total} images`;
+    const made = recorder.imageIds.length;
+    const done = output.stopped ? `stopped after ${made}/${images} images` : `${made}/${images} images`;
     context.progress({
-      step,
+      step: output.stopped ? batchesDone * stepsPerBatch : total,
       total,
       message: `${done}; ${output.timing.warm ? 'warm worker' : 'base model loaded'}`,
     });
