@@ -15,6 +15,41 @@ export function sniffImageFormat(head: Uint8Array): ImageFormat | undefined {
   return undefined;
 }
 
+/** Types people export screenshots in that the upload does not take, by their first bytes. */
+const UNSUPPORTED_FORMATS: ReadonlyArray<{ name: string; matches: (head: Uint8Array) => boolean }> = [
+  { name: 'BMP', matches: (head) => head[0] === 0x42 && head[1] === 0x4d }, // "BM"
+  {
+    name: 'TIFF',
+    matches: (head) =>
+      (head[0] === 0x49 && head[1] === 0x49 && head[2] === 0x2a && head[3] === 0) || // "II*\0"
+      (head[0] === 0x4d && head[1] === 0x4d && head[2] === 0 && head[3] === 0x2a), // "MM\0*"
+  },
+  { name: 'AVIF', matches: (head) => ['avif', 'avis'].includes(isoBrand(head)) },
+  {
+    name: 'HEIC',
+    matches: (head) =>
+      ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'].includes(isoBrand(head)),
+  },
+];
+
+/** The major brand of an ISO media file (`ftyp` box first: HEIC, AVIF), else ''. */
+function isoBrand(head: Uint8Array): string {
+  const text = (from: number, to: number) => String.fromCharCode(...head.subarray(from, to));
+  return head.length >= 12 && text(4, 8) === 'ftyp' ? text(8, 12) : '';
+}
+
+/**
+ * Why bytes that are no accepted type were refused, when they are an image type people export screenshots in
+ * (BMP, TIFF, AVIF, HEIC): `a BMP image; the upload takes PNG, JPEG, WebP or GIF: convert it to PNG`, as `prep`
+ * words its BMP refusal. Undefined for anything else (the caller's generic "not PNG, JPEG, WebP or GIF").
+ */
+export function unsupportedImageHint(head: Uint8Array): string | undefined {
+  const known = UNSUPPORTED_FORMATS.find((format) => format.matches(head));
+  return known
+    ? `a ${known.name} image; the upload takes PNG, JPEG, WebP or GIF: convert it to PNG`
+    : undefined;
+}
+
 /** Content-Type of each accepted format. */
 export const IMAGE_MIME: Readonly<Record<ImageFormat, string>> = {
   png: 'image/png',
