@@ -11,7 +11,13 @@ import type { Character } from '../schemas/api.js';
 import { uploadLimitsFrom } from '../server/upload-limits.js';
 import { encodePngBuffer } from '../vision/sharp-io.js';
 import type { NewImage } from './store.js';
-import { commitUploads, stageUploads, type UploadCatalog, type UploadPart } from './upload-images.js';
+import {
+  commitUploads,
+  readableSize,
+  stageUploads,
+  type UploadCatalog,
+  type UploadPart,
+} from './upload-images.js';
 
 const CHARACTER = 'c1';
 
@@ -105,6 +111,24 @@ describe('stageUploads + commitUploads', () => {
     expect(result.uploaded.map((u) => u.id)).toEqual([image?.id]);
     expect(storedFiles()).toEqual([`${image?.id}.png`]);
     expect(readFileSync(join(uploadsDir, `${image?.id}.png`))).toEqual(good);
+  });
+
+  it('names a known unsupported format with its fix, and the size limit in MiB', async () => {
+    const { target } = standInCatalog();
+    const bmp = Buffer.concat([Buffer.from('BM'), Buffer.alloc(60)]);
+    const staged = await stageUploads(
+      partsOf([part('scan.bmp', bmp), part('big.png', await png(4, 4), { truncated: true })]),
+      { ...target, limits: uploadLimitsFrom({ maxFileBytes: 25 * 1024 * 1024 }) },
+    );
+    expect(staged.rejected.map((r) => r.reason)).toEqual([
+      'scan.bmp: a BMP image; the upload takes PNG, JPEG, WebP or GIF: convert it to PNG; refused.',
+      'big.png: larger than the 25 MiB limit per file; refused. Send a smaller file.',
+    ]);
+    expect([readableSize(26_214_400), readableSize(1536), readableSize(10_000)]).toEqual([
+      '25 MiB',
+      '1.5 KiB',
+      '9.8 KiB',
+    ]);
   });
 
   it('answers the first refusal, listing every refused file, when nothing was accepted', async () => {

@@ -6,7 +6,7 @@ import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { UploadedImage, UploadResult } from '../schemas/api.js';
-import { displayName, extensionFor, sniffImageFormat } from '../server/image-sniff.js';
+import { displayName, extensionFor, sniffImageFormat, unsupportedImageHint } from '../server/image-sniff.js';
 import type { UploadLimits } from '../server/upload-limits.js';
 import { decodeToRgb, readImageHeader } from '../vision/sharp-io.js';
 import { characterRelDir, uploadRelPath } from './data-layout.js';
@@ -101,20 +101,29 @@ async function discardUpload(
   );
 }
 
+/** A byte limit as people read it: 26214400 -> "25 MiB", 1536 -> "1.5 KiB". */
+export function readableSize(bytes: number): string {
+  const [value, unit] = bytes >= 1024 ** 2 ? [bytes / 1024 ** 2, 'MiB'] : [bytes / 1024, 'KiB'];
+  return `${Number(value.toFixed(1))} ${unit}`;
+}
+
 /** Checks one uploaded file; returns what to store or throws a ToonloraError naming the file. */
 async function checkUpload(name: string, data: Buffer, truncated: boolean, limits: UploadLimits) {
   if (truncated) {
     throw new ToonloraError(
       'TL_ERR_PAYLOAD_TOO_LARGE',
-      `${name}: larger than the ${limits.maxFileBytes} byte limit per file; refused. Send a smaller file.`,
+      `${name}: larger than the ${readableSize(limits.maxFileBytes)} limit per file; refused. Send a smaller file.`,
     );
   }
   if (data.length === 0) throw new ToonloraError('TL_ERR_IMAGE_DECODE', `${name}: empty file; refused.`);
   const format = sniffImageFormat(data.subarray(0, 16));
   if (!format) {
+    const known = unsupportedImageHint(data.subarray(0, 16));
     throw new ToonloraError(
       'TL_ERR_UNSUPPORTED_MEDIA',
-      `${name}: content is not PNG, JPEG, WebP or GIF (the type is read from the bytes, not the name); refused.`,
+      known
+        ? `${name}: ${known}; refused.`
+        : `${name}: content is not PNG, JPEG, WebP or GIF (the type is read from the bytes, not the name); refused.`,
     );
   }
   let header: Awaited<ReturnType<typeof readImageHeader>>;
