@@ -56,6 +56,12 @@ export const uploadResultSchema = z.object({
   rejected: z.array(uploadRejectionSchema),
 });
 export const imageListSchema = z.object({ images: z.array(uploadedImageSchema) });
+/** GET /api/upload-limits: what one upload request may hold (the web app splits larger drops into batches). */
+export const uploadLimitsSchema = z.object({
+  maxFiles: z.number().int().positive(),
+  maxFileBytes: z.number().int().positive(),
+  maxPixels: z.number().int().positive(),
+});
 
 // ---------- jobs ----------
 export const jobKindSchema = z.enum(['prep', 'train', 'generate']);
@@ -212,10 +218,11 @@ export const datasetListSchema = z.object({ datasets: z.array(datasetSchema) });
 export const datasetItemParamsSchema = z.object({ id, key: z.string().min(1).max(200) });
 /** One line: kohya reads only the first line of a caption file, so a line break would silently drop the rest.
  * Empty means the folder's `<trigger> <class>`, as for an empty caption file (the trainer's fallback). */
+export const CAPTION_MAX_LENGTH = 2000;
 const captionSchema = z
   .string()
   .trim()
-  .max(2000)
+  .max(CAPTION_MAX_LENGTH)
   .refine((caption) => !/[\r\n]/.test(caption), {
     message:
       'a caption is one line (kohya reads only the first line of a caption file); separate tags with ", " instead of line breaks',
@@ -274,6 +281,7 @@ export type Character = z.infer<typeof characterSchema>;
 export type CharacterCreate = z.infer<typeof characterCreateSchema>;
 export type UploadedImage = z.infer<typeof uploadedImageSchema>;
 export type UploadResult = z.infer<typeof uploadResultSchema>;
+export type UploadLimitsInfo = z.infer<typeof uploadLimitsSchema>;
 export type ImageFormat = z.infer<typeof imageFormatSchema>;
 export type JobKind = z.infer<typeof jobKindSchema>;
 export type JobStatus = z.infer<typeof jobStatusSchema>;

@@ -3,7 +3,7 @@
 // fields at fault) instead of throwing in the listener or handing the page an unchecked object.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JOB_EVENT_TYPES, type JobEvent, jobEventBodySchema } from '../../src/schemas/api.js';
-import { followJob } from './api.js';
+import { ApiError, followJob, uploadImages, uploadReply } from './api.js';
 
 /** The EventSource followJob opens: records its listeners; `send` delivers one message as the browser would. */
 class FakeEventSource {
@@ -89,5 +89,103 @@ describe('followJob', () => {
     source.send('status', message(1, { type: 'heartbeat', at: 1 }), '1');
     expect(events).toEqual([]);
     expect(problems[0]).toMatch(/"status" event \(#1\) this page cannot read \(body\.type: /);
+  });
+});
+
+describe('followJob: connection state', () => {
+  it('reports a broken stream as lost until it opens again; a stream ended by a final status is not lost', () => {
+    vi.useFakeTimers();
+    try {
+      const lost: boolean[] = [];
+      const stop = followJob('j1', {
+        event: () => {},
+        unreadable: () => {},
+        connection: (l) => lost.push(l),
+      });
+      const first = FakeEventSource.opened[0] as FakeEventSource & { onopen?: () => void };
+      first.onopen?.();
+      first.onerror?.();
+      expect(lost).toEqual([false, true]);
+      // reconnect: api.job is asked first (fetch stubbed to fail: still retried), then a new stream opens
+      stop();
+    } finally {
+      vi.useRealTimers();
+    }
+    const lost: boolean[] = [];
+    followJob('j2', { event: () => {}, unreadable: () => {}, connection: (l) => lost.push(l) });
+    const source = FakeEventSource.opened.at(-1) as FakeEventSource;
+    source.send('status', message(1, { type: 'status', status: 'succeeded' }), '1');
+    source.onerror?.(); // the server ends the stream after a final status
+    expect(lost).toEqual([]);
+  });
+});
+
+describe('uploadReply', () => {
+  it('reads a JSON reply and turns a page that is not JSON (a proxy error) into an ApiError', () => {
+    expect(uploadReply(201, JSON.stringify({ uploaded: [], rejected: [] }))).toEqual({
+      ok: true,
+      result: { uploaded: [], rejected: [] },
+    });
+    const refused = uploadReply(
+      413,
+      JSON.stringify({ error: { code: 'TL_ERR_TOO_LARGE', message: 'too big' } }),
+    );
+    expect(refused.ok).toBe(false);
+    if (!refused.ok)
+      expect(refused.error).toMatchObject({ status: 413, code: 'TL_ERR_TOO_LARGE', message: 'too big' });
+    const proxy = uploadReply(502, '<html><body>Bad Gateway</body></html>');
+    expect(proxy.ok).toBe(false);
+    if (!proxy.ok) {
+      expect(proxy.error).toBeInstanceOf(ApiError);
+      expect(proxy.error.message).toMatch(/HTTP 502 with a page that is not the toonlora API's reply/);
+    }
+  });
+});
+
+describe('uploadImages', () => {
+  /** A stand-in XMLHttpRequest: answers each send with `reply(files)` on the next tick. */
+  function stubXhr(reply: (count: number) => { status: number; body: string }) {
+    const sent: number[] = [];
+    class FakeXhr {
+      status = 0;
+      responseText = '';
+      upload: { onprogress: ((e: ProgressEvent) => void) | null } = { onprogress: null };
+      onload: (() => void) | null = null;
+      onerror: (() => void) | null = null;
+      open() {}
+      setRequestHeader() {}
+      send(form: FormData) {
+        const count = form.getAll('files').length;
+        sent.push(count);
+        const answer = reply(count);
+        setTimeout(() => {
+          this.status = answer.status;
+          this.responseText = answer.body;
+          this.onload?.();
+        }, 0);
+      }
+    }
+    vi.stubGlobal('XMLHttpRequest', FakeXhr);
+    vi.stubGlobal('localStorage', { getItem: () => null });
+    return sent;
+  }
+  const files = (n: number) => Array.from({ length: n }, (_, i) => new File(['x'], `f${i}.png`));
+
+  it('sends more files than the limit in batches and combines the results', async () => {
+    const sent = stubXhr((count) => ({
+      status: 201,
+      body: JSON.stringify({
+        uploaded: [],
+        rejected: [{ name: `batch of ${count}`, code: 'X', reason: 'r' }],
+      }),
+    }));
+    const result = await uploadImages('c1', files(201), () => {}, 200);
+    expect(sent).toEqual([200, 1]);
+    expect(result.rejected.map((r) => r.name)).toEqual(['batch of 200', 'batch of 1']);
+  });
+
+  it('rejects (instead of never settling) when the reply is not JSON', async () => {
+    stubXhr(() => ({ status: 502, body: '<html>Bad Gateway</html>' }));
+    await expect(uploadImages('c1', files(1), () => {})).rejects.toThrow(/HTTP 502/);
   });
 });

@@ -30,6 +30,14 @@ import {
   reconnectDelayMs,
   streamUrl,
 } from './components/job-follow.js';
+import {
+  combineUploadResults,
+  DEFAULT_UPLOAD_LIMITS,
+  type UploadLimitsInfo,
+  uploadBatches,
+} from './components/upload-batches.js';
+
+export type { UploadLimitsInfo } from './components/upload-batches.js';
 
 const TOKEN_KEY = 'toonlora-token';
 
@@ -38,6 +46,19 @@ export function getToken(): string {
 }
 export function setToken(token: string): void {
   localStorage.setItem(TOKEN_KEY, token);
+}
+
+/**
+ * Forgets the stored token (a shared machine): asks the server to clear the session cookie (HttpOnly, so the
+ * page cannot), then removes the token from localStorage. The cookie's removal is best effort: an older server
+ * without DELETE /api/session keeps it until the browser closes.
+ */
+export async function forgetToken(): Promise<void> {
+  try {
+    await request<unknown>('DELETE', '/api/session');
+  } finally {
+    localStorage.removeItem(TOKEN_KEY);
+  }
 }
 
 /**
@@ -135,8 +156,38 @@ export const api = {
   inspectLora: (id: string) => request<LoraInspect>('GET', `/api/loras/${id}/inspect`),
 };
 
+/** The server's upload limits (GET /api/upload-limits); the defaults when the server is older and has no such route. */
+export function uploadLimits(): Promise<UploadLimitsInfo> {
+  return request<UploadLimitsInfo>('GET', '/api/upload-limits').catch((error) => {
+    if (error instanceof ApiError && error.status === 404) return DEFAULT_UPLOAD_LIMITS;
+    throw error;
+  });
+}
+
+/** The result of one upload request, read from its status and body: a proxy's page (not JSON) is an error too. */
+export function uploadReply(
+  status: number,
+  text: string,
+): { ok: true; result: UploadResult } | { ok: false; error: ApiError } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text || '{}');
+  } catch {
+    return {
+      ok: false,
+      error: new ApiError(
+        status,
+        'TL_ERR_HTTP',
+        `upload failed: the server answered HTTP ${status} with a page that is not the toonlora API's reply (a proxy in between?)`,
+      ),
+    };
+  }
+  if (status >= 200 && status < 300) return { ok: true, result: data as UploadResult };
+  return { ok: false, error: apiErrorFrom(status, data) };
+}
+
 /** Uploads files as one multipart request, reporting upload progress 0..1. */
-export function uploadImages(
+function uploadBatch(
   characterId: string,
   files: readonly File[],
   onProgress: (fraction: number) => void,
@@ -152,13 +203,44 @@ export function uploadImages(
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     };
     xhr.onload = () => {
-      const data = JSON.parse(xhr.responseText || '{}');
-      if (xhr.status >= 200 && xhr.status < 300) resolve(data as UploadResult);
-      else reject(apiErrorFrom(xhr.status, data));
+      const reply = uploadReply(xhr.status, xhr.responseText);
+      if (reply.ok) resolve(reply.result);
+      else reject(reply.error);
     };
     xhr.onerror = () => reject(new ApiError(0, 'TL_ERR_NETWORK', 'upload failed: network error'));
     xhr.send(form);
   });
+}
+
+/**
+ * Uploads files in requests of at most `maxFiles` (the server's limit per request), one after the other,
+ * reporting progress 0..1 over all of them; the results are combined (stored and refused files of every
+ * batch). A batch the server refuses whole (every file refused) adds its files to `rejected` from the error's
+ * details and the upload goes on; any other error stops it, after the batches already stored.
+ */
+export async function uploadImages(
+  characterId: string,
+  files: readonly File[],
+  onProgress: (fraction: number) => void,
+  maxFiles: number = DEFAULT_UPLOAD_LIMITS.maxFiles,
+): Promise<UploadResult> {
+  const batches = uploadBatches(files, maxFiles);
+  let combined: UploadResult | null = null;
+  for (const [index, batch] of batches.entries()) {
+    const progress = (fraction: number) => onProgress((index + fraction) / batches.length);
+    let result: UploadResult;
+    try {
+      result = await uploadBatch(characterId, batch, progress);
+    } catch (error) {
+      const refused = error instanceof ApiError ? error.details.rejected : undefined;
+      // all of this batch refused, but others stored: keep going and report them together
+      if (batches.length > 1 && Array.isArray(refused) && refused.length > 0) {
+        result = { uploaded: [], rejected: refused as UploadResult['rejected'] };
+      } else throw error;
+    }
+    combined = combined ? combineUploadResults(combined, result) : result;
+  }
+  return combined ?? { uploaded: [], rejected: [] };
 }
 
 /** What followJob calls back with. */
@@ -167,6 +249,8 @@ export interface JobStreamHandlers {
   event: (event: JobEvent) => void;
   /** A message the schema does not accept (or not JSON), once per message: a sentence saying so, to show. */
   unreadable: (problem: string) => void;
+  /** The stream broke and is being reconnected (`true`), or delivers again (`false`). */
+  connection?: (lost: boolean) => void;
 }
 
 /**
@@ -197,6 +281,7 @@ export function followJob(jobId: string, on: JobStreamHandlers): () => void {
     if (stopped) return;
     const current = new EventSource(streamUrl(jobId, state));
     source = current;
+    current.onopen = () => on.connection?.(false);
     for (const type of JOB_EVENT_TYPES) current.addEventListener(type, handle as EventListener);
     // EventSource's own retry would loop on a stopped job; reconnect here, after the last event seen.
     current.onerror = () => {
@@ -204,6 +289,7 @@ export function followJob(jobId: string, on: JobStreamHandlers): () => void {
       const delay = reconnectDelayMs(state);
       if (stopped) return;
       if (delay === null) return watchStopped(null, 0);
+      on.connection?.(true);
       state = { ...state, failures: state.failures + 1 };
       // a job that is gone (404: its data folder was replaced) is not waited for; anything else retries
       const reopenUnlessGone = () =>

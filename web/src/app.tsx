@@ -1,9 +1,11 @@
 // web/src/app.tsx — the shell: header, hash routes (#/ characters, #/c/<id>/<tab>), token prompt
-// when the server requires one, and one error banner (cleared when the user starts the next action).
-import { type SyntheticEvent, useEffect, useState } from 'react';
+// when the server requires one (alone on the page until a request is let through; "that token is not right"
+// after a refused one) with "Forget token" once one is stored, one <h1> per page (focused after a tab
+// switch from the nav), and one error banner (cleared when the user starts the next action).
+import { type SyntheticEvent, useEffect, useRef, useState } from 'react';
 import type { Character } from '../../src/schemas/api.js';
-import { ApiError, api, getToken, setToken } from './api.js';
-import { errorText } from './components/error-text.js';
+import { ApiError, api, forgetToken, getToken, setToken } from './api.js';
+import { errorText, tokenPromptText } from './components/error-text.js';
 import { CharactersPage } from './pages/characters.js';
 import { DatasetPage } from './pages/dataset.js';
 import { GeneratePage } from './pages/generate.js';
@@ -45,14 +47,28 @@ export function App() {
   const [needsToken, setNeedsToken] = useState(false);
   const [loaded, setLoaded] = useState<LoadedCharacter | null>(null);
   const onError = (e: unknown) => {
-    if (e instanceof ApiError && e.status === 401) setNeedsToken(true);
+    // a refused token: the prompt says so (the API's "send a Bearer header" text is not for web users)
+    if (e instanceof ApiError && e.status === 401) {
+      setNeedsToken(true);
+      return;
+    }
     setError(errorText(e, e instanceof ApiError ? e.status : undefined));
   };
+  const heading = useRef<HTMLHeadingElement>(null);
+  // A server with a token and none stored: only the prompt, from the start (not a page of refused requests).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once
+  useEffect(() => {
+    api.health().then((health) => {
+      if (health.auth && !getToken()) setNeedsToken(true);
+    }, onError);
+  }, []);
   const characterId = route[0] === 'c' ? route[1] : undefined;
   const tab = (route[2] ?? 'upload') as Tab;
   // Nothing of the previous character is shown (or uploaded to) while another id loads.
   const current = loaded && loaded.id === characterId ? loaded : null;
   const character = current?.character ?? null;
+  /** The character whose page shows: none while the token prompt is up (its requests would only be refused). */
+  const shown = needsToken ? null : character;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the route changes
   useEffect(() => {
@@ -78,6 +94,13 @@ export function App() {
     };
   }, [characterId, tab]);
 
+  // After a tab switch from the nav (keyboard or mouse), focus goes to the new page's heading.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: on tab changes only
+  useEffect(() => {
+    if (document.activeElement?.closest('nav')) heading.current?.focus();
+  }, [tab, character?.id]);
+  const tabLabel = TABS.find(([id]) => id === tab)?.[1] ?? tab;
+
   /** Starting the next action (a button, a form, a dropped file, an edit) clears the last action's error first;
    * capture runs before the action's own handler, which may set it again. */
   const clearError = () => setError(null);
@@ -91,13 +114,33 @@ export function App() {
         <a href="#/" className="brand">
           toonlora
         </a>
-        {character && (
+        {getToken() && (
+          <button
+            type="button"
+            className="secondary forget-token"
+            data-testid="forget-token"
+            title="Remove the stored token and this browser's session (on a shared machine)"
+            onClick={() => {
+              forgetToken()
+                .catch(() => {})
+                .then(() => window.location.reload());
+            }}
+          >
+            Forget token
+          </button>
+        )}
+        {shown && (
           <nav>
             <span className="who">
-              {character.name} <code>{character.trigger}</code>
+              {shown.name} <code>{shown.trigger}</code>
             </span>
             {TABS.map(([id, label]) => (
-              <a key={id} href={`#/c/${character.id}/${id}`} className={id === tab ? 'active' : ''}>
+              <a
+                key={id}
+                href={`#/c/${shown.id}/${id}`}
+                className={id === tab ? 'active' : ''}
+                aria-current={id === tab ? 'page' : undefined}
+              >
                 {label}
               </a>
             ))}
@@ -112,15 +155,21 @@ export function App() {
       >
         {needsToken && (
           <form
-            className="panel"
+            className="panel token-form"
+            data-testid="token-form"
             onSubmit={(e) => {
               e.preventDefault();
               setToken(new FormData(e.currentTarget).get('token') as string);
               window.location.reload();
             }}
           >
-            This server needs its token (TOONLORA_TOKEN):{' '}
-            <input name="token" type="password" defaultValue={getToken()} />{' '}
+            <h1>Token needed</h1>
+            <p className={getToken() ? 'field-warning' : undefined} data-testid="token-prompt">
+              {tokenPromptText(getToken())}
+            </p>
+            <label>
+              Token <input name="token" type="password" autoComplete="current-password" defaultValue="" />
+            </label>{' '}
             <button type="submit">Use</button>
           </form>
         )}
@@ -129,9 +178,14 @@ export function App() {
             {error}
           </div>
         )}
-        {current?.missing && (
+        {shown && (
+          <h1 className="page-title" ref={heading} tabIndex={-1}>
+            {shown.name}: {tabLabel}
+          </h1>
+        )}
+        {!needsToken && current?.missing && (
           <div className="panel" data-testid="not-found">
-            <h2>No such character</h2>
+            <h1>No such character</h1>
             <p>
               This server has no character <code>{characterId}</code>: the link may be old, or the data folder
               another one.
@@ -139,12 +193,12 @@ export function App() {
             <a href="#/">← Back to the characters</a>
           </div>
         )}
-        {!characterId && <CharactersPage onError={onError} />}
-        {character && tab === 'upload' && <UploadPage character={character} onError={onError} />}
-        {character && tab === 'dataset' && <DatasetPage character={character} onError={onError} />}
-        {character && tab === 'train' && <TrainPage character={character} onError={onError} />}
-        {character && tab === 'lora' && <LoraPage character={character} onError={onError} />}
-        {character && tab === 'generate' && <GeneratePage character={character} onError={onError} />}
+        {!needsToken && !characterId && <CharactersPage onError={onError} />}
+        {shown && tab === 'upload' && <UploadPage character={shown} onError={onError} />}
+        {shown && tab === 'dataset' && <DatasetPage character={shown} onError={onError} />}
+        {shown && tab === 'train' && <TrainPage character={shown} onError={onError} />}
+        {shown && tab === 'lora' && <LoraPage character={shown} onError={onError} />}
+        {shown && tab === 'generate' && <GeneratePage character={shown} onError={onError} />}
       </main>
     </>
   );

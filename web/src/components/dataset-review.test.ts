@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { captionFromInput, captionToSave, skippedReasonText } from './dataset-review.js';
+import {
+  CAPTION_MAX,
+  captionFromInput,
+  captionToSave,
+  captionTriggerWarning,
+  skippedReasonText,
+} from './dataset-review.js';
 
 describe('dataset review text', () => {
   it('turns Enter into a separator and saves no dangling one', () => {
@@ -16,5 +22,22 @@ describe('dataset review text', () => {
     expect(skippedReasonText('a/b.png', 'a/b.png: cannot read image')).toBe('cannot read image');
     expect(skippedReasonText('white.png', '001-white.png: no character found')).toBe('no character found');
     expect(skippedReasonText('b.png', 'no character found: too small')).toBe('no character found: too small');
+  });
+});
+
+describe('captionTriggerWarning', () => {
+  it('warns when a caption does not start with the trigger word; empty or leading trigger is fine', () => {
+    expect(captionTriggerWarning('aoi_girl, 1girl, smile', 'aoi_girl')).toBe(null);
+    expect(captionTriggerWarning('aoi_girl girl', 'aoi_girl')).toBe(null);
+    expect(captionTriggerWarning('', 'aoi_girl')).toBe(null);
+    expect(captionTriggerWarning(' , ', 'aoi_girl')).toBe(null);
+    expect(captionTriggerWarning('line one, line two', 'aoi_girl')).toBe(
+      'This caption does not start with the trigger word aoi_girl: the image trains without it. Put "aoi_girl, " first.',
+    );
+    expect(captionTriggerWarning('1girl, aoi_girl', 'aoi_girl')).not.toBe(null);
+    expect(captionTriggerWarning('aoi_girlfriend, smile', 'aoi_girl')).not.toBe(null);
+  });
+  it("takes the API's caption length limit", () => {
+    expect(CAPTION_MAX).toBe(2000);
   });
 });

@@ -1,6 +1,23 @@
 // web/src/components/dataset-review.ts — the Dataset page's text rules (pure): a caption as typed (one line,
 // Enter separates tags) and as saved (no dangling separator), and a skipped file's reason without the
-// file name the page already shows.
+// file name the page already shows; the warning for a caption that does not start with the trigger word.
+import { CAPTION_MAX_LENGTH } from '../../../src/schemas/api.js';
+
+/** The longest caption the API takes (the textarea's maxLength). */
+export const CAPTION_MAX = CAPTION_MAX_LENGTH;
+
+/**
+ * A warning when a caption (as it would be saved) does not start with the character's trigger word: kohya
+ * trains that image without it. Empty is fine (it trains as `<trigger> <class>`).
+ */
+export function captionTriggerWarning(caption: string, trigger: string): string | null {
+  const text = captionToSave(caption);
+  const word = trigger.trim();
+  if (!text || !word) return null;
+  const first = text.split(',')[0]?.trim() ?? '';
+  if (first === word || first.split(/\s+/)[0] === word) return null;
+  return `This caption does not start with the trigger word ${word}: the image trains without it. Put "${word}, " first.`;
+}
 
 /** The caption as the textarea keeps it: Enter (a line break) becomes the tag separator ", ". */
 export function captionFromInput(text: string): string {

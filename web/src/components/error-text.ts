@@ -38,3 +38,10 @@ export function errorText(error: unknown, status?: number): string {
   const message = error instanceof Error ? error.message : String(error);
   return status !== undefined && status >= 400 && status < 500 ? readableServerMessage(message) : message;
 }
+
+/** What the token prompt says: first ask, or (a token was stored and the server refused it) that it is wrong. */
+export function tokenPromptText(storedToken: string): string {
+  return storedToken
+    ? 'That token is not right: the server refused it. Enter the TOONLORA_TOKEN the server was started with.'
+    : 'This server needs its token (TOONLORA_TOKEN):';
+}

@@ -49,10 +49,12 @@ describe('generate form', () => {
     expect(generationFromForm({ ...form, steps: '' })).toEqual({
       ok: false,
       error: 'Steps: enter a whole number from 1 to 500',
+      field: 'steps',
     });
-    expect(generationFromForm({ ...form, count: '9' })).toMatchObject({ ok: false });
+    expect(generationFromForm({ ...form, count: '9' })).toMatchObject({ ok: false, field: 'count' });
     expect(generationFromForm({ ...form, seed: String(2 ** 32 - 1), count: '2' })).toMatchObject({
       ok: false,
+      field: 'seed',
     });
   });
 });

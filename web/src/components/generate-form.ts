@@ -84,20 +84,24 @@ export type GenerateFormResult =
         seeds: number[];
       };
     }
-  | { ok: false; error: string };
+  | { ok: false; error: string /** the field at fault (its input's name) */; field: string };
 
 /** The form's settings as a generate job's `generation`, or the first number field that is wrong. */
 export function generationFromForm(form: GenerateForm): GenerateFormResult {
   const seed = parseNumberField(SEED_FIELD, form.seed);
-  if (!seed.ok) return seed;
+  if (!seed.ok) return { ...seed, field: 'seed' };
   const count = parseNumberField(COUNT_FIELD, form.count);
-  if (!count.ok) return count;
+  if (!count.ok) return { ...count, field: 'count' };
   const steps = parseNumberField(STEPS_FIELD, form.steps);
-  if (!steps.ok) return steps;
+  if (!steps.ok) return { ...steps, field: 'steps' };
   const seeds = Array.from({ length: count.value }, (_, i) => seed.value + i);
   const last = seeds[seeds.length - 1] ?? seed.value;
   if (!seedSchema.safeParse(last).success) {
-    return { ok: false, error: `Seed: ${seed.value} + ${count.value - 1} images passes the largest seed` };
+    return {
+      ok: false,
+      error: `Seed: ${seed.value} + ${count.value - 1} images passes the largest seed`,
+      field: 'seed',
+    };
   }
   return {
     ok: true,

@@ -1,8 +1,11 @@
 // web/src/components/job-status.tsx — a job's status line: status badge, step / total, loss, it/s, ETA
 // (live figures only while the job runs, see job-view.ts's jobFigures), the status message (a final
-// status' error), under it the job's warnings, and the stream messages the page could not read.
+// status' error), under it the job's warnings, and the stream messages the page could not read. It is a
+// polite live region (status changes, a final summary, a lost connection are announced); the step figures
+// that change every step are not (aria-live off). Before the first loss it names the worker's current stage,
+// and while the event stream is down it says the connection was lost.
 import { readableServerMessage } from './error-text.js';
-import { finalSummary, jobFigures } from './job-view.js';
+import { currentStage, DISCONNECTED_TEXT, finalSummary, jobFigures } from './job-view.js';
 import type { JobView } from './use-job.js';
 
 function formatEta(seconds: number | null | undefined): string {
@@ -15,18 +18,29 @@ function formatEta(seconds: number | null | undefined): string {
 export function JobStatusLine({ view, summaryWarning = false }: { view: JobView; summaryWarning?: boolean }) {
   const f = jobFigures(view);
   const summary = finalSummary(view);
+  const stage = currentStage(view);
   return (
-    <div className="job-status">
+    <div className="job-status" role="status" aria-live="polite">
       <span className={`badge ${view.status ?? 'none'}`} data-testid="job-status">
         {view.status ?? '…'}
       </span>
       {f && (
-        <span className="figures" data-testid="job-figures">
+        <span className="figures" data-testid="job-figures" aria-live="off">
           step <b data-testid="job-step">{f.step}</b> / {f.total}
           {f.loss !== null && <> · loss {f.loss.toFixed(4)}</>}
           {f.itPerS !== null && <> · {f.itPerS.toFixed(2)} it/s</>}
           {view.status === 'running' && <> · ETA {formatEta(f.etaS)}</>}
           {f.message && <> · {f.message}</>}
+        </span>
+      )}
+      {stage && (
+        <span className="figures" data-testid="job-stage">
+          {stage}…
+        </span>
+      )}
+      {view.disconnected && (
+        <span className="message field-warning" data-testid="job-disconnected">
+          {DISCONNECTED_TEXT}
         </span>
       )}
       {summary && (

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { JobStatus } from '../../../src/schemas/api.js';
 import {
   activeJobOf,
   EMPTY_JOB_VIEW,
@@ -7,6 +8,13 @@ import {
   jobViewAfter,
   jobViewAfterUnreadable,
   resumeLabel,
+  cancelButtonLabel,
+  currentStage,
+  DISCONNECTED_TEXT,
+  jobToFollow,
+  jobViewAfterConnection,
+  prepCaptionWarning,
+  prepStageChoices,
 } from './job-view.js';
 
 describe('jobViewAfter', () => {
@@ -132,5 +140,90 @@ describe('jobViewAfterUnreadable', () => {
     expect(view.unreadable).toEqual(['a "progress" event cannot be read', 'a "log" event cannot be read']);
     expect(view.status).toBe('running');
     expect(EMPTY_JOB_VIEW.unreadable).toEqual([]);
+  });
+});
+
+describe('the stage before the first loss and the connection state', () => {
+  it("shows the worker's newest info line while a job runs without a loss yet", () => {
+    let view = jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' });
+    expect(currentStage(view)).toBe(null);
+    view = jobViewAfter(view, { type: 'log', level: 'info', message: 'loading base model' });
+    view = jobViewAfter(view, { type: 'log', level: 'info', message: 'caching latents' });
+    expect(currentStage(view)).toBe('caching latents');
+    view = jobViewAfter(view, { type: 'progress', progress: { step: 1, total: 4, loss: 0.3 } });
+    expect(currentStage(view)).toBe(null);
+    // a prep's own progress message already names its stage
+    const prep = jobViewAfter(jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' }), {
+      type: 'log',
+      level: 'info',
+      message: 'loading the prep stages',
+    });
+    expect(
+      currentStage(
+        jobViewAfter(prep, {
+          type: 'progress',
+          progress: { step: 0, total: 3, message: 'loading the prep stages' },
+        }),
+      ),
+    ).toBe(null);
+    expect(currentStage({ ...view, status: 'succeeded', losses: [] })).toBe(null);
+  });
+
+  it('marks the view disconnected while the stream is down, and clears it', () => {
+    const lost = jobViewAfterConnection(EMPTY_JOB_VIEW, true);
+    expect(lost.disconnected).toBe(true);
+    expect(jobViewAfterConnection(lost, true)).toBe(lost);
+    expect(jobViewAfterConnection(lost, false).disconnected).toBe(false);
+    expect(DISCONNECTED_TEXT).toBe('connection to the server lost, retrying…');
+  });
+
+  it('labels a Cancel button "Cancelling…" once clicked', () => {
+    expect(cancelButtonLabel('Cancel', false)).toBe('Cancel');
+    expect(cancelButtonLabel('Cancel the build', true)).toBe('Cancelling…');
+  });
+});
+
+describe('prep results', () => {
+  const result = {
+    datasetId: 'd1',
+    stages: {
+      textDetector: { name: 'classic', reason: 'auto: no OCR weights' },
+      textRemover: { name: 'opencv', reason: 'auto: LaMa not downloaded' },
+      segmenter: { name: 'classic', reason: 'auto: isnet-anime not downloaded' },
+      personDetector: null,
+      captioner: { name: 'none', reason: 'auto: no captioner weights downloaded' },
+    },
+  };
+  it('lists the stage choices with their reasons, skipping a stage that did not run', () => {
+    expect(prepStageChoices(result)).toEqual([
+      { stage: 'text detector', name: 'classic', reason: 'auto: no OCR weights' },
+      { stage: 'text removal', name: 'opencv', reason: 'auto: LaMa not downloaded' },
+      { stage: 'character cut-out', name: 'classic', reason: 'auto: isnet-anime not downloaded' },
+      { stage: 'captions', name: 'none', reason: 'auto: no captioner weights downloaded' },
+    ]);
+    expect(prepStageChoices(null)).toEqual([]);
+    expect(prepStageChoices({ datasetId: 'd1' })).toEqual([]);
+  });
+  it('warns when captions fell back to the trigger word only', () => {
+    expect(prepCaptionWarning(result)).toMatch(
+      /^No tags were captioned: every caption is only the trigger and class words \(auto: no captioner weights downloaded\)/,
+    );
+    const tagged = { stages: { ...result.stages, captioner: { name: 'wd-tagger', reason: 'auto' } } };
+    expect(prepCaptionWarning(tagged)).toBe(null);
+    expect(prepCaptionWarning(null)).toBe(null);
+  });
+});
+
+describe('jobToFollow', () => {
+  const job = (id: string, status: JobStatus) => ({ id, status });
+  it("takes another tab's newer job once the followed one is not running", () => {
+    const old = job('a', 'succeeded');
+    expect(jobToFollow(null, [job('b', 'running')], null)).toEqual(job('b', 'running'));
+    expect(jobToFollow(old, [job('b', 'queued'), old], 'succeeded')).toEqual(job('b', 'queued'));
+    const running = job('a', 'running');
+    expect(jobToFollow(running, [job('b', 'queued'), running], 'running')).toBe(running);
+    // the same job re-read: the same object (no new stream)
+    expect(jobToFollow(old, [job('a', 'succeeded')], 'succeeded')).toBe(old);
+    expect(jobToFollow(old, [], null)).toBe(old);
   });
 });

@@ -21,6 +21,11 @@ export interface JobView {
   /** What was wrong with each distinct stream message the page could not read (job-follow.ts's
    * readStreamMessage); what the view shows may then be incomplete. */
   unreadable: string[];
+  /** The newest `info` log line (the worker's "loading base model", "LoRA: 128 modules"): what the job is doing
+   * before its first loss. */
+  stage: string | null;
+  /** Whether the event stream is down and being reconnected (a stopped server, a dropped network). */
+  disconnected: boolean;
 }
 
 export const EMPTY_JOB_VIEW: JobView = {
@@ -33,7 +38,17 @@ export const EMPTY_JOB_VIEW: JobView = {
   checkpoint: null,
   checkpointStep: null,
   unreadable: [],
+  stage: null,
+  disconnected: false,
 };
+
+/** `view` once the event stream broke (`lost`) or delivered again; the same object when nothing changed. */
+export function jobViewAfterConnection(view: JobView, lost: boolean): JobView {
+  return view.disconnected === lost ? view : { ...view, disconnected: lost };
+}
+
+/** What the status line says while the event stream is down. */
+export const DISCONNECTED_TEXT = 'connection to the server lost, retrying…';
 
 /** `view` after a stream message that could not be read (`problem` says why); a repeated problem adds nothing. */
 export function jobViewAfterUnreadable(view: JobView, problem: string): JobView {
@@ -60,6 +75,7 @@ export function jobViewAfter(view: JobView, body: JobEventBody): JobView {
     case 'checkpoint':
       return { ...view, checkpoint: body.path, checkpointStep: body.step };
     case 'log':
+      if (body.level === 'info') return { ...view, stage: body.message };
       if (body.level !== 'warn' || view.warnings.includes(body.message)) return view;
       return { ...view, warnings: [...view.warnings, body.message] };
     default:
@@ -121,6 +137,82 @@ export function finalSummary(view: Pick<JobView, 'status' | 'progress' | 'checkp
   if (p && p.step > 0) parts.push(`stopped at step ${p.step} / ${p.total}`);
   if (view.checkpointStep !== null) parts.push(`checkpoint at step ${view.checkpointStep}`);
   return parts.length > 0 ? parts.join(' · ') : null;
+}
+
+/**
+ * What the job is doing while it runs and has reported no loss yet: the worker's newest info log line
+ * ("loading base model…", "dataset: 5 images, repeats 10"), unless a progress message says it already; null
+ * otherwise (the figures say it then).
+ */
+export function currentStage(view: Pick<JobView, 'status' | 'stage' | 'losses' | 'progress'>): string | null {
+  if (view.status !== 'running' || view.stage === null || view.losses.length > 0) return null;
+  return view.progress?.message === view.stage ? null : view.stage;
+}
+
+/** One stage a prep job chose (its `result.stages`), with why. */
+export interface PrepStageChoice {
+  stage: string;
+  name: string;
+  reason: string;
+}
+
+const PREP_STAGE_LABELS: Record<string, string> = {
+  textDetector: 'text detector',
+  textRemover: 'text removal',
+  segmenter: 'character cut-out',
+  personDetector: 'character detector',
+  captioner: 'captions',
+};
+
+/** The stage choices of a prep job's result (`{ stages: { captioner: { name, reason }, ... } }`, as the
+ * manifest records them), in the manifest's order; [] when the result has none (an older or failed job). */
+export function prepStageChoices(result: Record<string, unknown> | null | undefined): PrepStageChoice[] {
+  const stages = result?.stages;
+  if (typeof stages !== 'object' || stages === null) return [];
+  const choices: PrepStageChoice[] = [];
+  for (const [stage, value] of Object.entries(stages as Record<string, unknown>)) {
+    const choice = value as { name?: unknown; reason?: unknown } | null;
+    if (typeof choice?.name !== 'string') continue;
+    choices.push({
+      stage: PREP_STAGE_LABELS[stage] ?? stage,
+      name: choice.name,
+      reason: typeof choice.reason === 'string' ? choice.reason : '',
+    });
+  }
+  return choices;
+}
+
+/** The warning a prep result calls for: captions fell back to the trigger and class words only. */
+export function prepCaptionWarning(result: Record<string, unknown> | null | undefined): string | null {
+  const captioner = (result?.stages as { captioner?: { name?: unknown; reason?: unknown } } | undefined)
+    ?.captioner;
+  if (captioner?.name !== 'none') return null;
+  const why = typeof captioner.reason === 'string' && captioner.reason ? ` (${captioner.reason})` : '';
+  return `No tags were captioned: every caption is only the trigger and class words${why}. Training on these captions works, but edit them on the Dataset page or download a captioner for better results.`;
+}
+
+/** A Cancel button's text: "Cancelling…" once clicked, until the job ends. */
+export function cancelButtonLabel(label: string, cancelling: boolean): string {
+  return cancelling ? 'Cancelling…' : label;
+}
+
+/**
+ * Which job a page follows after re-reading the character's jobs of its kind (`jobs`, newest first): a newer
+ * one (another tab started it) once the followed one is not running (`followedStatus`, its live status);
+ * else the followed one, the same object when its id is unchanged (no re-render, no new stream).
+ */
+export function jobToFollow<J extends { id: string; status: JobStatus }>(
+  current: J | null,
+  jobs: readonly J[],
+  followedStatus: JobStatus | null,
+): J | null {
+  const newest = jobs[0] ?? null;
+  if (!newest) return current;
+  if (!current) return newest;
+  if (newest.id === current.id) return current;
+  const status = followedStatus ?? current.status;
+  const running = status === 'queued' || status === 'running';
+  return running ? current : newest;
 }
 
 /** The character's queued or running job among `jobs` (newest first, as the API lists them), to follow. */

@@ -62,8 +62,10 @@ describe('train form', () => {
     expect(trainingFromForm({ ...form, steps: '' })).toEqual({
       ok: false,
       error: 'Steps: enter a whole number from 1 to 1000000',
+      field: 'steps',
     });
-    expect(trainingFromForm({ ...form, alpha: '0' }).ok).toBe(false);
+    expect(trainingFromForm({ ...form, alpha: '0' })).toMatchObject({ ok: false, field: 'alpha' });
+    expect(trainingFromForm({ ...form, baseModel: ' ' })).toMatchObject({ ok: false, field: 'baseModel' });
     expect(trainingFromForm({ ...form, alpha: '8' })).toMatchObject({
       ok: true,
       training: { lora: { alpha: 8 } },

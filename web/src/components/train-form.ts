@@ -71,25 +71,29 @@ export type TrainFormResult =
         'baseModel' | 'steps' | 'learningRate' | 'snrGamma' | 'noiseOffset' | 'resolution'
       > & { lora: { algorithm: LoraAlgorithm; rank: number; alpha?: number } };
     }
-  | { ok: false; error: string };
+  | { ok: false; error: string /** the field at fault (its input's name) */; field: string };
 
 /** The form as a train job's `training` params, or the first field that holds no valid number. */
 export function trainingFromForm(form: TrainForm): TrainFormResult {
   const numbers: Partial<Record<NumberKey, number>> = {};
   for (const [key, spec] of TRAIN_NUMBER_FIELDS) {
     const field = parseNumberField(spec, form[key]);
-    if (!field.ok) return field;
+    if (!field.ok) return { ...field, field: key };
     numbers[key] = field.value;
   }
   let alpha: number | undefined;
   if (form.alpha.trim() !== '') {
     const field = parseNumberField(ALPHA_FIELD, form.alpha);
-    if (!field.ok) return field;
+    if (!field.ok) return { ...field, field: 'alpha' };
     alpha = field.value;
   }
   const baseModel = form.baseModel.trim();
   if (!baseModel)
-    return { ok: false, error: 'Base model: enter a model id (e.g. tiny, or a Hugging Face id)' };
+    return {
+      ok: false,
+      error: 'Base model: enter a model id (e.g. tiny, or a Hugging Face id)',
+      field: 'baseModel',
+    };
   const n = numbers as Record<NumberKey, number>;
   return {
     ok: true,

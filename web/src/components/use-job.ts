@@ -1,8 +1,15 @@
 // web/src/components/use-job.ts — a React hook that follows one job over server-sent events and keeps
-// what job-view.ts folds from them (a message it could not read included, logged to the console too).
+// what job-view.ts folds from them (a message it could not read included, logged to the console too), and
+// whether the stream is down (being reconnected).
 import { useEffect, useState } from 'react';
 import { followJob } from '../api.js';
-import { EMPTY_JOB_VIEW, type JobView, jobViewAfter, jobViewAfterUnreadable } from './job-view.js';
+import {
+  EMPTY_JOB_VIEW,
+  type JobView,
+  jobViewAfter,
+  jobViewAfterConnection,
+  jobViewAfterUnreadable,
+} from './job-view.js';
 
 export type { JobView } from './job-view.js';
 
@@ -13,7 +20,9 @@ export function useJob(jobId: string | null, restartKey = 0): JobView {
     setView(EMPTY_JOB_VIEW);
     if (!jobId) return;
     return followJob(jobId, {
-      event: (event) => setView((current) => jobViewAfter(current, event.body)),
+      event: (event) =>
+        setView((current) => jobViewAfter(jobViewAfterConnection(current, false), event.body)),
+      connection: (lost) => setView((current) => jobViewAfterConnection(current, lost)),
       unreadable: (problem) => {
         console.error(`job ${jobId}: ${problem}`);
         setView((current) => jobViewAfterUnreadable(current, problem));

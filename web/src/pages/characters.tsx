@@ -72,7 +72,7 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
 
   return (
     <section>
-      <h2>Characters</h2>
+      <h1>Characters</h1>
       <div className="cards">
         {characters?.map((c) => (
           <div key={c.id} className="card" data-testid="character-card">

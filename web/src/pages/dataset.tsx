@@ -1,7 +1,7 @@
 // web/src/pages/dataset.tsx — dataset review: per item the original / text removed / mask / crop side
 // by side, the caption editable inline (a save error shown under it), exclude / re-include; skipped files
 // with reasons; zip download.
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type {
   Character,
   Dataset,
@@ -10,7 +10,13 @@ import type {
   DatasetItemPatch,
 } from '../../../src/schemas/api.js';
 import { ApiError, api } from '../api.js';
-import { captionFromInput, captionToSave, skippedReasonText } from '../components/dataset-review.js';
+import {
+  CAPTION_MAX,
+  captionFromInput,
+  captionToSave,
+  captionTriggerWarning,
+  skippedReasonText,
+} from '../components/dataset-review.js';
 import { errorText } from '../components/error-text.js';
 import { DownloadLink } from '../components/download-link.js';
 
@@ -26,9 +32,12 @@ function Stage({ label, url }: { label: string; url: string | null }) {
 function ItemRow({
   item,
   emptyCaption,
+  trigger,
   onPatch,
 }: {
   item: DatasetItem;
+  /** The character's trigger word: a caption that does not start with it gets a warning. */
+  trigger: string;
   /** What an empty caption trains as: `<trigger> <class>`. */
   emptyCaption: string;
   onPatch: (body: DatasetItemPatch) => Promise<unknown>;
@@ -45,6 +54,9 @@ function ItemRow({
     setCaption(text);
     if (text !== item.caption) patch({ caption: text });
   };
+  const fileName = item.source.split('/').pop() ?? item.source;
+  const warning = captionTriggerWarning(caption, trigger);
+  const warningId = useId();
   return (
     <div className={`item ${item.excluded ? 'excluded' : ''}`} data-testid="dataset-item">
       <div className="stages">
@@ -54,16 +66,24 @@ function ItemRow({
         <Stage label="crop" url={item.stages.crop} />
       </div>
       <div className="caption">
-        <span className="muted small">{item.source.split('/').pop()}</span>
+        <span className="muted small">{fileName}</span>
         <textarea
           value={caption}
           rows={3}
+          aria-label={`Caption for ${fileName}`}
+          maxLength={CAPTION_MAX}
+          aria-describedby={warning ? warningId : undefined}
           data-testid="caption"
           placeholder={`empty: trains as "${emptyCaption}"`}
           // Captions are one line (the API refuses line breaks: kohya reads only the first line).
           onChange={(e) => setCaption(captionFromInput(e.target.value))}
           onBlur={() => captionToSave(caption) !== item.caption && save()}
         />
+        {warning && (
+          <p className="field-warning small" id={warningId} data-testid="caption-warning">
+            {warning}
+          </p>
+        )}
         {error && (
           <p className="error small" role="alert" data-testid="caption-error">
             {error}
@@ -149,6 +169,7 @@ export function DatasetPage({
           key={item.key}
           item={item}
           emptyCaption={`${character.trigger} ${character.classWord}`}
+          trigger={character.trigger}
           onPatch={patch(item.key)}
         />
       ))}

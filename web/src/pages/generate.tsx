@@ -16,8 +16,9 @@ import {
   SEED_FIELD,
   STEPS_FIELD,
 } from '../components/generate-form.js';
+import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
-import { NumberInput } from '../components/number-input.js';
+import { FORM_ERROR_ID, focusField, NumberInput } from '../components/number-input.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 
@@ -33,6 +34,8 @@ export function GeneratePage({
   const [loras, setLoras] = useState<Artifact[]>([]);
   const [form, setForm] = useState<GenerateForm>(() => initialGenerateForm(character));
   const [formError, setFormError] = useState<string | null>(null);
+  /** The field the form error is about (aria-invalid, focused). */
+  const [invalidField, setInvalidField] = useState<string | null>(null);
   const [job, setJob] = useState<Job | null>(null);
   const { busy: submitting, once } = useSubmitOnce();
   const [images, setImages] = useState<Artifact[]>([]);
@@ -79,7 +82,11 @@ export function GeneratePage({
     event.preventDefault();
     const checked = generationFromForm(form);
     setFormError(checked.ok ? null : checked.error);
-    if (!checked.ok) return;
+    setInvalidField(checked.ok ? null : checked.field);
+    if (!checked.ok) {
+      focusField(checked.field);
+      return;
+    }
     return once(async () => {
       setImages([]);
       try {
@@ -109,12 +116,15 @@ export function GeneratePage({
     });
   };
 
-  const cancel = async () => {
-    if (!job) return;
+  /** false when the request failed (the banner says why). */
+  const cancel = async (): Promise<boolean> => {
+    if (!job) return false;
     try {
       setJob(await api.cancelJob(job.id));
+      return true;
     } catch (error) {
       onError(error);
+      return false;
     }
   };
 
@@ -169,15 +179,23 @@ export function GeneratePage({
             onChange={(e) => set({ weight: Number(e.target.value) })}
           />
         </label>
-        <NumberInput name="seed" spec={SEED_FIELD} value={form.seed} onChange={(seed) => set({ seed })} />
+        <NumberInput
+          name="seed"
+          spec={SEED_FIELD}
+          value={form.seed}
+          invalid={invalidField === 'seed'}
+          onChange={(seed) => set({ seed })}
+        />
         <NumberInput
           name="steps"
+          invalid={invalidField === 'steps'}
           spec={STEPS_FIELD}
           value={form.steps}
           onChange={(steps) => set({ steps })}
         />
         <NumberInput
           name="count"
+          invalid={invalidField === 'count'}
           spec={COUNT_FIELD}
           value={form.count}
           onChange={(count) => set({ count })}
@@ -187,7 +205,7 @@ export function GeneratePage({
           Weight sweep {SWEEP.join(' / ')}
         </label>
         {formError && (
-          <p className="error wide" role="alert" data-testid="form-error">
+          <p className="error wide" role="alert" id={FORM_ERROR_ID} data-testid="form-error">
             {formError}
           </p>
         )}
@@ -199,10 +217,8 @@ export function GeneratePage({
       <div className="panel">
         <h3>Results</h3>
         {job && <JobStatusLine view={view} />}
-        {(status === 'running' || status === 'queued') && (
-          <button type="button" className="secondary" onClick={cancel}>
-            Cancel
-          </button>
+        {job && (status === 'running' || status === 'queued') && (
+          <CancelButton key={job.id} onCancel={cancel} />
         )}
         {timing && (
           <p className="muted small" data-testid="timing">

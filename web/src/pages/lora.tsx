@@ -87,13 +87,16 @@ export function LoraPage({
   return (
     <section>
       <div className="row">
-        <select value={selected ?? ''} onChange={(e) => setSelected(e.target.value)}>
-          {loras.map((l) => (
-            <option key={l.id} value={l.id}>
-              {l.name} · {new Date(l.createdAt).toLocaleString()}
-            </option>
-          ))}
-        </select>
+        <label>
+          LoRA{' '}
+          <select value={selected ?? ''} onChange={(e) => setSelected(e.target.value)}>
+            {loras.map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.name} · {new Date(l.createdAt).toLocaleString()}
+              </option>
+            ))}
+          </select>
+        </label>
         {selected && (
           <>
             <DownloadLink

@@ -6,11 +6,17 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { BaseModelChoice, Character, Dataset, Job } from '../../../src/schemas/api.js';
 import { LORA_ALGORITHMS } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
+import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { datasetVersionLabel, newestDatasetId, trainBlockReason } from '../components/dataset-versions.js';
 import { activeJobOf, resumeLabel } from '../components/job-view.js';
 import { LossChart } from '../components/loss-chart.js';
-import { NumberInput } from '../components/number-input.js';
+import {
+  FORM_ERROR_ID,
+  focusField,
+  invalidFieldAttributes,
+  NumberInput,
+} from '../components/number-input.js';
 import {
   ALPHA_FIELD,
   baseModelNote,
@@ -47,6 +53,8 @@ export function TrainPage({
   const [form, setForm] = useState<TrainForm>(INITIAL_TRAIN_FORM);
   const [baseModels, setBaseModels] = useState<BaseModelChoice[]>([]);
   const [formError, setFormError] = useState<string | null>(null);
+  /** The field the form error is about (aria-invalid, focused). */
+  const [invalidField, setInvalidField] = useState<string | null>(null);
   const [job, setJob] = useState<Job | null>(null);
   const { busy: starting, once } = useSubmitOnce();
   /** Whether the character's jobs were read: the empty state is shown only then, not while the server is unreachable. */
@@ -108,7 +116,11 @@ export function TrainPage({
     event.preventDefault();
     const checked = trainingFromForm(form);
     setFormError(checked.ok ? null : checked.error);
-    if (!checked.ok) return;
+    setInvalidField(checked.ok ? null : checked.field);
+    if (!checked.ok) {
+      focusField(checked.field);
+      return;
+    }
     return once(async () => {
       try {
         setJob(
@@ -124,13 +136,16 @@ export function TrainPage({
       }
     });
   };
-  const act = async (action: 'cancel' | 'resume') => {
-    if (!job) return;
+  /** false when the request failed (the banner says why). */
+  const act = async (action: 'cancel' | 'resume'): Promise<boolean> => {
+    if (!job) return false;
     try {
       setJob(await (action === 'cancel' ? api.cancelJob(job.id) : api.resumeJob(job.id)));
       if (action === 'resume') setAttempt((n) => n + 1);
+      return true;
     } catch (error) {
       onError(error);
+      return false;
     }
   };
   const blocked = trainBlockReason(datasets.find((d) => d.id === datasetId));
@@ -173,6 +188,7 @@ export function TrainPage({
             value={form.baseModel}
             required
             list="base-models"
+            {...invalidFieldAttributes(invalidField === 'baseModel')}
             onChange={(e) => setForm({ ...form, baseModel: e.target.value })}
           />
           <datalist id="base-models">
@@ -209,6 +225,7 @@ export function TrainPage({
           <NumberInput
             key={key}
             name={key}
+            invalid={invalidField === key}
             spec={spec}
             value={form[key]}
             onChange={(text) => setForm({ ...form, [key]: text })}
@@ -216,6 +233,7 @@ export function TrainPage({
         ))}
         <NumberInput
           name="alpha"
+          invalid={invalidField === 'alpha'}
           spec={ALPHA_FIELD}
           required={false}
           placeholder={`= rank (${form.rank})`}
@@ -223,7 +241,7 @@ export function TrainPage({
           onChange={(text) => setForm({ ...form, alpha: text })}
         />
         {formError && (
-          <p className="error wide" role="alert" data-testid="form-error">
+          <p className="error wide" role="alert" id={FORM_ERROR_ID} data-testid="form-error">
             {formError}
           </p>
         )}
@@ -244,11 +262,7 @@ export function TrainPage({
             <JobStatusLine view={view} />
             <LossChart points={view.losses} totalSteps={total} />
             <div className="row">
-              {active && (
-                <button type="button" className="secondary" onClick={() => act('cancel')}>
-                  Cancel
-                </button>
-              )}
+              {active && <CancelButton key={`${job.id}-${attempt}`} onCancel={() => act('cancel')} />}
               {(status === 'interrupted' || status === 'cancelled' || status === 'failed') && (
                 <button type="button" onClick={() => act('resume')}>
                   {/* without a checkpoint (it stopped before the first one) the job runs again from step 1 */}

@@ -3,7 +3,10 @@
 // prep job, with the stage choices `toonlora prep` has as flags) with its live status. Every refused file is
 // listed with its reason, also when all of them were refused. A rebuild over a reviewed version asks first
 // (the new version starts from fresh captions), and a prep that made no crop says so instead of offering
-// the empty version.
+// the empty version. A running prep has a Cancel button; a finished one lists the stage each step used and
+// why (warning when captions fell back to the trigger word only). The screenshots and the character's prep
+// jobs are re-read every JOBS_POLL_MS, so another tab's uploads or build show here too. A drop larger than
+// the server's per-request limit goes up in batches.
 import { type DragEvent, useEffect, useRef, useState } from 'react';
 import type { Character, Dataset, Job, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
 import {
@@ -13,9 +16,11 @@ import {
   prepConfigSchema,
   segmenterSchema,
 } from '../../../src/schemas/config.js';
-import { api, uploadImages } from '../api.js';
+import { api, type UploadLimitsInfo, uploadImages, uploadLimits } from '../api.js';
+import { CancelButton } from '../components/cancel-button.js';
 import { rebuildWarning } from '../components/dataset-versions.js';
 import { JobStatusLine } from '../components/job-status.js';
+import { jobToFollow, prepCaptionWarning, prepStageChoices } from '../components/job-view.js';
 import { rejectionsFromError, type UploadRejection } from '../components/upload-rejections.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
@@ -31,6 +36,8 @@ const STAGE_FIELDS: ReadonlyArray<readonly [StageKey, string, readonly string[]]
   ['captioner', 'Captions', captionerSchema.options],
 ];
 const PREP_DEFAULTS = prepConfigSchema.parse({});
+/** How often the page re-reads the screenshots and the character's prep jobs (another tab may change them). */
+export const UPLOAD_POLL_MS = 5000;
 
 export function UploadPage({
   character,
@@ -49,6 +56,7 @@ export function UploadPage({
   const [datasets, setDatasets] = useState<Dataset[] | null>(null);
   const { busy: submitting, once } = useSubmitOnce();
   const [hover, setHover] = useState(false);
+  const [limits, setLimits] = useState<UploadLimitsInfo | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const [options, setOptions] = useState<Pick<PrepOptions, StageKey>>({
     characters: PREP_DEFAULTS.characters,
@@ -62,13 +70,36 @@ export function UploadPage({
   // The finished prep's version: a job that made no crop leaves one with no image, not worth a review.
   const builtVersion = datasets?.find((d) => d.jobId === prepJob?.id);
   const noCrops = prep.status === 'succeeded' && builtVersion?.itemCount === 0;
+  const stageChoices = prepStageChoices(prepJob?.result);
+  const captionWarning = prepCaptionWarning(prepJob?.result);
 
   const load = () => api.images(character.id).then(setImages, onError);
+  useEffect(() => {
+    uploadLimits().then(setLimits, () => setLimits(null));
+  }, []);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
     load();
-    api.jobs(character.id).then((jobs) => setPrepJob(jobs.find((j) => j.kind === 'prep') ?? null), onError);
+    api.jobs(character.id, 'prep').then((jobs) => setPrepJob(jobs[0] ?? null), onError);
   }, [character.id]);
+  // Another tab may upload or build: re-read both. Quiet on errors (the banner would flash while the server is down).
+  useEffect(() => {
+    const timer = setInterval(() => {
+      api.images(character.id).then(setImages, () => {});
+      api.jobs(character.id, 'prep').then(
+        (jobs) => setPrepJob((current) => jobToFollow(current, jobs, prep.status)),
+        () => {},
+      );
+    }, UPLOAD_POLL_MS);
+    return () => clearInterval(timer);
+  }, [character.id, prep.status]);
+  // A prep that stopped: re-read it for its result (the stages it used).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when the followed prep stops
+  useEffect(() => {
+    if (prepJob && prep.status && !prepActive && prepJob.status !== prep.status) {
+      api.job(prepJob.id).then(setPrepJob, () => {});
+    }
+  }, [prep.status]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when a prep job ends
   useEffect(() => {
     api.datasets(character.id).then(setDatasets, () => setDatasets(null));
@@ -78,7 +109,7 @@ export function UploadPage({
     if (files.length === 0) return;
     setProgress(0);
     try {
-      const result = await uploadImages(character.id, files, setProgress);
+      const result = await uploadImages(character.id, files, setProgress, limits?.maxFiles);
       setRejected(result.rejected);
     } catch (error) {
       // every file refused: list each with its reason (the error's message names only the first)
@@ -188,6 +219,39 @@ export function UploadPage({
           Build dataset from {images?.length ?? 0} screenshot{images?.length === 1 ? '' : 's'}
         </button>
         {prepJob && <JobStatusLine view={prep} summaryWarning={noCrops} />}
+        {prepJob && prepActive && (
+          <CancelButton
+            key={prepJob.id}
+            label="Cancel the build"
+            onCancel={() =>
+              api.cancelJob(prepJob.id).then(
+                () => true,
+                (error) => {
+                  onError(error);
+                  return false;
+                },
+              )
+            }
+          />
+        )}
+        {prep.status === 'succeeded' && captionWarning && (
+          <p className="field-warning" data-testid="caption-fallback">
+            {captionWarning}
+          </p>
+        )}
+        {prep.status === 'succeeded' && stageChoices.length > 0 && (
+          <details className="small" data-testid="prep-stages">
+            <summary>Stages used</summary>
+            <ul>
+              {stageChoices.map((choice) => (
+                <li key={choice.stage}>
+                  {choice.stage}: <b>{choice.name}</b>
+                  {choice.reason && <span className="muted"> ({choice.reason})</span>}
+                </li>
+              ))}
+            </ul>
+          </details>
+        )}
         {noCrops && (
           <p className="field-warning" data-testid="no-crops">
             No character was found in these screenshots, so the new dataset version is empty and cannot be

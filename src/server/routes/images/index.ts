@@ -9,6 +9,7 @@ import {
   errorResponseSchema,
   idParamsSchema,
   imageListSchema,
+  uploadLimitsSchema,
   uploadResultSchema,
 } from '../../../schemas/api.js';
 import { IMAGE_MIME } from '../../image-sniff.js';
@@ -66,6 +67,22 @@ export default async function imageRoutes(
       const staged = await stageUploads(request.files(), target);
       return reply.status(201).send(await commitUploads(target, staged));
     },
+  );
+
+  routes.get(
+    '/api/upload-limits',
+    {
+      schema: zodRoute({
+        response: { 200: uploadLimitsSchema },
+        summary: 'What one upload request may hold (files, bytes per file, pixels per image)',
+        tags: ['images'],
+      }),
+    },
+    async () => ({
+      maxFiles: limits.maxFiles,
+      maxFileBytes: limits.maxFileBytes,
+      maxPixels: limits.maxPixels,
+    }),
   );
 
   routes.get(

@@ -1,0 +1,65 @@
+// web/src/components/job-status.test.tsx — what the status line, a number field and a Cancel button put in
+// the page (rendered to markup): a polite live region whose step figures are not announced, the worker's
+// stage before the first loss, a lost connection, an invalid field pointing at the form's error.
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { CancelButton } from './cancel-button.js';
+import { tokenPromptText } from './error-text.js';
+import { JobStatusLine } from './job-status.js';
+import { EMPTY_JOB_VIEW, jobViewAfter } from './job-view.js';
+import { NumberInput } from './number-input.js';
+
+describe('JobStatusLine', () => {
+  it('is a polite live region; the figures that change every step are not announced', () => {
+    let view = jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' });
+    view = jobViewAfter(view, { type: 'progress', progress: { step: 2, total: 10, loss: 0.5 } });
+    const html = renderToStaticMarkup(<JobStatusLine view={view} />);
+    expect(html).toMatch(/^<div class="job-status" role="status" aria-live="polite">/);
+    expect(html).toContain('data-testid="job-figures" aria-live="off"');
+  });
+  it("names the worker's stage before the first loss", () => {
+    let view = jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' });
+    view = jobViewAfter(view, { type: 'log', level: 'info', message: 'loading base model' });
+    expect(renderToStaticMarkup(<JobStatusLine view={view} />)).toContain(
+      '<span class="figures" data-testid="job-stage">loading base model…</span>',
+    );
+  });
+  it('says the connection is lost while the stream is down', () => {
+    const view = {
+      ...jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' }),
+      disconnected: true,
+    };
+    expect(renderToStaticMarkup(<JobStatusLine view={view} />)).toContain(
+      'connection to the server lost, retrying…',
+    );
+    expect(renderToStaticMarkup(<JobStatusLine view={{ ...view, disconnected: false }} />)).not.toContain(
+      'connection to the server lost',
+    );
+  });
+});
+
+describe('NumberInput', () => {
+  const spec = { label: 'Steps', schema: z.number().int().min(1) };
+  it('marks a refused field aria-invalid, described by the form error', () => {
+    const html = renderToStaticMarkup(
+      <NumberInput name="steps" spec={spec} value="0" invalid onChange={() => {}} />,
+    );
+    expect(html).toContain('aria-invalid="true"');
+    expect(html).toContain('aria-describedby="form-error"');
+    const fine = renderToStaticMarkup(<NumberInput name="steps" spec={spec} value="3" onChange={() => {}} />);
+    expect(fine).not.toContain('aria-invalid');
+  });
+});
+
+describe('CancelButton and the token prompt', () => {
+  it('starts enabled with its label', () => {
+    const html = renderToStaticMarkup(<CancelButton label="Cancel the build" onCancel={async () => true} />);
+    expect(html).toContain('>Cancel the build</button>');
+    expect(html).not.toContain('disabled=""');
+  });
+  it('says a refused token is not right', () => {
+    expect(tokenPromptText('')).toBe('This server needs its token (TOONLORA_TOKEN):');
+    expect(tokenPromptText('wrong')).toMatch(/^That token is not right/);
+  });
+});

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { uploadLimitsFrom } from '../../../src/server/upload-limits.js';
+import { combineUploadResults, DEFAULT_UPLOAD_LIMITS, uploadBatches } from './upload-batches.js';
+
+describe('upload batches', () => {
+  it("splits a drop into batches of the server's per-request limit, in order", () => {
+    const files = Array.from({ length: 401 }, (_, i) => i);
+    const batches = uploadBatches(files, 200);
+    expect(batches.map((b) => b.length)).toEqual([200, 200, 1]);
+    expect(batches.flat()).toEqual(files);
+    expect(uploadBatches([1, 2], 200)).toEqual([[1, 2]]);
+    expect(uploadBatches([], 200)).toEqual([]);
+    expect(uploadBatches([1, 2], 0)).toEqual([[1], [2]]);
+  });
+  it("defaults to the server's own limits", () => {
+    expect(DEFAULT_UPLOAD_LIMITS).toEqual(uploadLimitsFrom());
+    expect(DEFAULT_UPLOAD_LIMITS.maxFiles).toBe(200);
+  });
+  it('combines the results of two batches', () => {
+    const r = (name: string) => ({ name, code: 'X', reason: 'r' });
+    expect(
+      combineUploadResults({ uploaded: [], rejected: [r('a')] }, { uploaded: [], rejected: [r('b')] })
+        .rejected,
+    ).toEqual([r('a'), r('b')]);
+  });
+});

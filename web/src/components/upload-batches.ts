@@ -1,0 +1,23 @@
+// web/src/components/upload-batches.ts — a drop of many screenshots as upload requests the server takes
+// (pure): files split into batches of at most the server's per-request limit (GET /api/upload-limits), and
+// the batches' results combined into one.
+import type { UploadLimitsInfo, UploadResult } from '../../../src/schemas/api.js';
+import { uploadLimitsFrom } from '../../../src/server/upload-limits.js';
+
+export type { UploadLimitsInfo } from '../../../src/schemas/api.js';
+
+/** The server's defaults (src/server/upload-limits.ts), for a server that does not say its limits. */
+export const DEFAULT_UPLOAD_LIMITS: UploadLimitsInfo = uploadLimitsFrom();
+
+/** `files` in order, in batches of at most `maxFiles` (at least one file each); [] for no file. */
+export function uploadBatches<T>(files: readonly T[], maxFiles: number): T[][] {
+  const size = Math.max(1, Math.floor(maxFiles));
+  const batches: T[][] = [];
+  for (let i = 0; i < files.length; i += size) batches.push(files.slice(i, i + size));
+  return batches;
+}
+
+/** Two batches' results as one: the stored images and the refused files of both, in order. */
+export function combineUploadResults(a: UploadResult, b: UploadResult): UploadResult {
+  return { uploaded: [...a.uploaded, ...b.uploaded], rejected: [...a.rejected, ...b.rejected] };
+}
