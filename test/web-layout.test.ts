@@ -129,6 +129,9 @@ describe('web app shell', () => {
     await expect(version.textContent()).resolves.toContain('2/2 images');
     const first = page.locator('[data-testid=dataset-item]').first();
     const caption = first.locator('[data-testid=caption]');
+    // the field stops at the schema's 2000 characters; without that limit, the server's refusal shows beside it
+    await expect(caption.getAttribute('maxlength')).resolves.toBe('2000');
+    await caption.evaluate((textarea) => textarea.removeAttribute('maxlength'));
     await caption.fill('x'.repeat(2001)); // refused: longer than the schema's 2000
     await caption.evaluate((textarea) => (textarea as HTMLTextAreaElement).blur());
     const error = first.locator('[data-testid=caption-error]');

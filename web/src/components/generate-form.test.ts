@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  generateBase,
   generateFormFromParams,
   generationFromForm,
   defaultPrompt,
@@ -55,6 +56,27 @@ describe('generate form', () => {
     expect(generationFromForm({ ...form, seed: String(2 ** 32 - 1), count: '2' })).toMatchObject({
       ok: false,
       field: 'seed',
+    });
+  });
+});
+
+describe('generateBase', () => {
+  it("takes the base typed, else the LoRA's training base, else the server's default (not sent)", () => {
+    const lora = { meta: { baseModel: 'tiny' } };
+    expect(generateBase({ baseModel: ' anything-v5 ' }, lora)).toEqual({
+      baseModel: 'anything-v5',
+      name: 'anything-v5',
+      source: 'form',
+    });
+    expect(generateBase({ baseModel: '' }, lora)).toEqual({
+      baseModel: 'tiny',
+      name: 'tiny',
+      source: 'lora',
+    });
+    expect(generateBase({ baseModel: '' }, undefined)).toEqual({
+      baseModel: undefined,
+      name: 'stablediffusionapi/anything-v5',
+      source: 'default',
     });
   });
 });

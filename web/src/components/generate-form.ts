@@ -3,7 +3,7 @@
 // params), and the form checked into the job's `generation` settings (or the first field that is wrong).
 import { z } from 'zod';
 import type { Character } from '../../../src/schemas/api.js';
-import { generationConfigSchema } from '../../../src/schemas/config.js';
+import { DEFAULT_BASE_MODEL, generationConfigSchema } from '../../../src/schemas/config.js';
 import { type NumberFieldSpec, numberText, parseNumberField } from './number-field.js';
 
 const DEFAULTS = generationConfigSchema.parse({});
@@ -31,6 +31,8 @@ export function defaultPrompt(character: Pick<Character, 'trigger' | 'classWord'
 
 export interface GenerateForm {
   loraId: string;
+  /** Empty: the LoRA's training base, or without a LoRA the server's default. */
+  baseModel: string;
   prompt: string;
   negative: string;
   weight: number;
@@ -43,6 +45,7 @@ export interface GenerateForm {
 export function initialGenerateForm(character: Pick<Character, 'trigger' | 'classWord'>): GenerateForm {
   return {
     loraId: '',
+    baseModel: '',
     prompt: defaultPrompt(character),
     negative: DEFAULTS.negativePrompt,
     weight: DEFAULTS.loraWeight,
@@ -63,6 +66,7 @@ export function generateFormFromParams(
   const g = parsed.data;
   return {
     loraId: typeof params.loraId === 'string' ? params.loraId : '',
+    baseModel: '',
     prompt: g.prompt,
     negative: g.negativePrompt,
     weight: g.loraWeight,
@@ -113,4 +117,28 @@ export function generationFromForm(form: GenerateForm): GenerateFormResult {
       seeds,
     },
   };
+}
+
+/** The base a generation runs on, and where that choice came from. */
+export interface GenerateBase {
+  /** The base to name in the job (undefined: leave it to the server's default). */
+  baseModel: string | undefined;
+  /** What the base is, for the notes: the one typed, the LoRA's training base, or the server's default. */
+  name: string;
+  source: 'form' | 'lora' | 'default';
+}
+
+/**
+ * The base model of a generation: the one typed in the form (an override), else the base the chosen LoRA was
+ * trained on (its `meta.baseModel`), else the server's default (DEFAULT_BASE_MODEL, not sent).
+ */
+export function generateBase(
+  form: Pick<GenerateForm, 'baseModel'>,
+  lora: { meta: Record<string, unknown> } | undefined,
+): GenerateBase {
+  const typed = form.baseModel.trim();
+  if (typed) return { baseModel: typed, name: typed, source: 'form' };
+  const trained = lora?.meta.baseModel;
+  if (typeof trained === 'string' && trained) return { baseModel: trained, name: trained, source: 'lora' };
+  return { baseModel: undefined, name: DEFAULT_BASE_MODEL, source: 'default' };
 }

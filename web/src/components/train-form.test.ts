@@ -3,6 +3,7 @@ import { trainingConfigSchema } from '../../../src/schemas/config.js';
 import {
   baseModelNote,
   INITIAL_TRAIN_FORM,
+  sampleNote,
   trainFormFromParams,
   trainingFromForm,
   trainStepsOf,
@@ -55,6 +56,7 @@ describe('train form', () => {
         snrGamma: 5,
         noiseOffset: 0.1,
         resolution: 512,
+        sampleEverySteps: 250,
         lora: { algorithm: 'lora', rank: 4 },
       },
     });
@@ -104,5 +106,29 @@ describe('base model note', () => {
 
   it('says what tiny is', () => {
     expect(baseModelNote('tiny', choices)).toEqual({ warn: false, text: 'tiny: random weights.' });
+  });
+});
+
+describe('sampleNote', () => {
+  it('says when the first sample comes, or that a short run shows none', () => {
+    expect(INITIAL_TRAIN_FORM.sampleEverySteps).toBe('250');
+    expect(sampleNote('20', '250')).toEqual({
+      warn: true,
+      text: 'No sample images: the first comes at step 250, after this run\'s 20 steps. Lower "Sample every" to see some.',
+    });
+    expect(sampleNote('1500', '250')).toEqual({
+      warn: false,
+      text: 'First sample at step 250; 6 samples in this run.',
+    });
+    expect(sampleNote('20', '0')?.text).toBe('No sample images during the run (sample interval 0).');
+    expect(sampleNote('', '250')).toBe(null);
+  });
+  it('sends the sample interval with the training params', () => {
+    const result = trainingFromForm({ ...INITIAL_TRAIN_FORM, sampleEverySteps: '10' });
+    expect(result).toMatchObject({ ok: true, training: { sampleEverySteps: 10 } });
+    expect(trainingFromForm({ ...INITIAL_TRAIN_FORM, sampleEverySteps: '-1' })).toMatchObject({
+      ok: false,
+      field: 'sampleEverySteps',
+    });
   });
 });

@@ -18,9 +18,18 @@ export interface TrainForm {
   snrGamma: string;
   noiseOffset: string;
   resolution: string;
+  /** A sample image every N steps (0: none). */
+  sampleEverySteps: string;
 }
 
-type NumberKey = 'rank' | 'steps' | 'learningRate' | 'snrGamma' | 'noiseOffset' | 'resolution';
+type NumberKey =
+  | 'rank'
+  | 'steps'
+  | 'learningRate'
+  | 'snrGamma'
+  | 'noiseOffset'
+  | 'resolution'
+  | 'sampleEverySteps';
 const training = trainingConfigSchema.shape;
 
 /** The number fields in form order, each with the schema the server checks it with. */
@@ -31,6 +40,10 @@ export const TRAIN_NUMBER_FIELDS: ReadonlyArray<readonly [NumberKey, NumberField
   ['snrGamma', { label: 'Min-SNR gamma', schema: training.snrGamma.unwrap() }],
   ['noiseOffset', { label: 'Noise offset', schema: training.noiseOffset.unwrap() }],
   ['resolution', { label: 'Resolution', schema: training.resolution.unwrap(), multipleOf: 8 }],
+  [
+    'sampleEverySteps',
+    { label: 'Sample every (steps, 0: none)', schema: training.sampleEverySteps.unwrap() },
+  ],
 ];
 export const ALPHA_FIELD: NumberFieldSpec = { label: 'Alpha', schema: loraConfigSchema.shape.alpha.unwrap() };
 
@@ -46,6 +59,7 @@ function formOf(config: TrainJobParams['training']): TrainForm {
     snrGamma: numberText(config.snrGamma),
     noiseOffset: numberText(config.noiseOffset),
     resolution: numberText(config.resolution),
+    sampleEverySteps: numberText(config.sampleEverySteps),
   };
 }
 
@@ -68,7 +82,13 @@ export type TrainFormResult =
       ok: true;
       training: Pick<
         TrainJobParams['training'],
-        'baseModel' | 'steps' | 'learningRate' | 'snrGamma' | 'noiseOffset' | 'resolution'
+        | 'baseModel'
+        | 'steps'
+        | 'learningRate'
+        | 'snrGamma'
+        | 'noiseOffset'
+        | 'resolution'
+        | 'sampleEverySteps'
       > & { lora: { algorithm: LoraAlgorithm; rank: number; alpha?: number } };
     }
   | { ok: false; error: string /** the field at fault (its input's name) */; field: string };
@@ -104,6 +124,7 @@ export function trainingFromForm(form: TrainForm): TrainFormResult {
       snrGamma: n.snrGamma,
       noiseOffset: n.noiseOffset,
       resolution: n.resolution,
+      sampleEverySteps: n.sampleEverySteps,
       lora: { algorithm: form.algorithm, rank: n.rank, ...(alpha === undefined ? {} : { alpha }) },
     },
   };
@@ -130,4 +151,27 @@ export function baseModelNote(value: string, choices: readonly BaseModelChoice[]
     };
   }
   return choice.name === 'tiny' ? { warn: false, text: `tiny: ${choice.description}.` } : null;
+}
+
+/**
+ * The line under the sample interval: when the first sample image comes, or why a run of `steps` steps shows
+ * none (the trainer samples at every multiple of the interval only); null while a field is not a number.
+ */
+export function sampleNote(stepsText: string, everyText: string): BaseModelNote | null {
+  const steps = Number(stepsText);
+  const every = Number(everyText);
+  if (!stepsText.trim() || !everyText.trim() || !Number.isInteger(steps) || !Number.isInteger(every))
+    return null;
+  if (every <= 0) return { warn: false, text: 'No sample images during the run (sample interval 0).' };
+  if (every > steps) {
+    return {
+      warn: true,
+      text: `No sample images: the first comes at step ${every}, after this run's ${steps} steps. Lower "Sample every" to see some.`,
+    };
+  }
+  const count = Math.floor(steps / every);
+  return {
+    warn: false,
+    text: `First sample at step ${every}; ${count} sample${count === 1 ? '' : 's'} in this run.`,
+  };
 }

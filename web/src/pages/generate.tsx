@@ -2,14 +2,24 @@
 // weight slider, seed, steps, several seeds as a grid, and a weight sweep (0.4 / 0.7 / 1.0). Cancel stops
 // the image being rendered at its next sampling step; a sweep keeps the weights already done. After a
 // reload or a tab switch it reopens the character's latest generate job: its settings, live status and
-// Cancel while it runs, its images once it stopped.
+// Cancel while it runs, its images once it stopped. The base model is the LoRA's training base, or the
+// server's default without a LoRA, unless one is typed (with the Train page's "not downloaded" note, and a
+// question before a job that would fail on a missing base). Each image links to its full-size file; the
+// character's earlier generations are listed below.
 import { type FormEvent, useEffect, useState } from 'react';
-import type { Artifact, Character, GenerationTiming, Job } from '../../../src/schemas/api.js';
+import type {
+  Artifact,
+  BaseModelChoice,
+  Character,
+  GenerationTiming,
+  Job,
+} from '../../../src/schemas/api.js';
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import { api } from '../api.js';
 import {
   COUNT_FIELD,
   type GenerateForm,
+  generateBase,
   generateFormFromParams,
   generationFromForm,
   initialGenerateForm,
@@ -19,6 +29,7 @@ import {
 import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { FORM_ERROR_ID, focusField, NumberInput } from '../components/number-input.js';
+import { baseModelNote } from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 
@@ -39,8 +50,23 @@ export function GeneratePage({
   const [job, setJob] = useState<Job | null>(null);
   const { busy: submitting, once } = useSubmitOnce();
   const [images, setImages] = useState<Artifact[]>([]);
+  /** The character's generated images of other jobs, newest job first. */
+  const [earlier, setEarlier] = useState<Artifact[]>([]);
+  const [baseModels, setBaseModels] = useState<BaseModelChoice[]>([]);
   const view = useJob(job?.id ?? null);
   const set = (patch: Partial<GenerateForm>) => setForm((current) => ({ ...current, ...patch }));
+
+  // Which bases the server has (a missing one is named under the field); without the list, no note.
+  useEffect(() => {
+    api.baseModels().then(setBaseModels, () => setBaseModels([]));
+  }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character or the shown job changes
+  useEffect(() => {
+    api.artifacts({ characterId: character.id, kind: 'image' }).then(
+      (list) => setEarlier(list.filter((a) => a.jobId !== job?.id).reverse()),
+      () => setEarlier([]),
+    );
+  }, [character.id, job?.id, view.status]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
@@ -87,13 +113,19 @@ export function GeneratePage({
       focusField(checked.field);
       return;
     }
+    if (
+      baseNote?.warn &&
+      !window.confirm(`${baseNote.text}\n\nThe job will fail as it starts. Send it anyway?`)
+    ) {
+      return;
+    }
     return once(async () => {
       setImages([]);
       try {
-        const lora = loras.find((l) => l.id === form.loraId);
-        // Generate with the base the LoRA was trained on, at its training resolution.
-        const baseModel = typeof lora?.meta.baseModel === 'string' ? lora.meta.baseModel : undefined;
-        const size = typeof lora?.meta.resolution === 'number' ? lora.meta.resolution : undefined;
+        // Generate with the base typed, else the one the LoRA was trained on, at its training resolution.
+        const { baseModel } = base;
+        const size =
+          typeof selectedLora?.meta.resolution === 'number' ? selectedLora.meta.resolution : undefined;
         const generation = {
           ...checked.generation,
           ...(baseModel ? { baseModel } : {}),
@@ -128,6 +160,15 @@ export function GeneratePage({
     }
   };
 
+  const selectedLora = loras.find((l) => l.id === form.loraId);
+  const base = generateBase(form, selectedLora);
+  const baseNote = baseModelNote(base.name, baseModels);
+  const basePlaceholder =
+    base.source === 'lora'
+      ? `${base.name} (the LoRA's base)`
+      : base.source === 'default'
+        ? `${base.name} (the server's default)`
+        : '';
   const status = view.status ?? job?.status;
   const timing = job?.result?.timing as GenerationTiming | undefined;
   const weights = [...new Set(images.map((i) => Number(i.meta.weight)))];
@@ -149,6 +190,31 @@ export function GeneratePage({
             ))}
           </select>
         </label>
+        <label>
+          Base model
+          <input
+            name="baseModel"
+            value={form.baseModel}
+            list="generate-base-models"
+            placeholder={form.baseModel ? undefined : basePlaceholder}
+            onChange={(e) => set({ baseModel: e.target.value })}
+          />
+          <datalist id="generate-base-models">
+            {baseModels.map((b) => (
+              <option key={b.name} value={b.name}>
+                {b.present ? b.description : `${b.description} (not downloaded)`}
+              </option>
+            ))}
+          </datalist>
+        </label>
+        {baseNote && (
+          <p
+            className={`field-note wide small ${baseNote.warn ? 'field-warning' : 'muted'}`}
+            data-testid="base-model-note"
+          >
+            {baseNote.text}
+          </p>
+        )}
         <label className="wide">
           Prompt
           <textarea
@@ -242,9 +308,18 @@ export function GeneratePage({
                 );
                 return image ? (
                   <figure key={image.id}>
-                    <img src={image.url} alt={`seed ${seedValue}, weight ${w}`} />
+                    <a href={image.url} target="_blank" rel="noreferrer" title="Open the full-size image">
+                      <img src={image.url} alt={`seed ${seedValue}, weight ${w}`} />
+                    </a>
                     <figcaption>
-                      seed {seedValue} · weight {w}
+                      seed {seedValue} · weight {w} ·{' '}
+                      <a
+                        href={image.url}
+                        download={`${image.name || image.id}.png`}
+                        data-testid="image-download"
+                      >
+                        download
+                      </a>
                     </figcaption>
                   </figure>
                 ) : (
@@ -254,7 +329,31 @@ export function GeneratePage({
             )}
           </div>
         )}
+        {earlier.length > 0 && (
+          <details className="earlier" data-testid="earlier-images">
+            <summary>Earlier generations ({earlier.length} images)</summary>
+            <div className="thumbs">
+              {earlier.map((image) => (
+                <figure key={image.id}>
+                  <a href={image.url} target="_blank" rel="noreferrer" title="Open the full-size image">
+                    <img src={image.url} alt={earlierImageLabel(image)} loading="lazy" />
+                  </a>
+                  <figcaption className="small">{earlierImageLabel(image)}</figcaption>
+                </figure>
+              ))}
+            </div>
+          </details>
+        )}
       </div>
     </section>
   );
+}
+
+/** An earlier image's caption: its seed and weight, and when it was made. */
+function earlierImageLabel(image: Artifact): string {
+  const parts = [];
+  if (image.meta.seed !== undefined) parts.push(`seed ${String(image.meta.seed)}`);
+  if (image.meta.weight !== undefined) parts.push(`weight ${String(image.meta.weight)}`);
+  parts.push(new Date(image.createdAt).toLocaleString());
+  return parts.join(' · ');
 }

@@ -22,6 +22,7 @@ import {
   baseModelNote,
   INITIAL_TRAIN_FORM,
   type LoraAlgorithm,
+  sampleNote,
   TRAIN_NUMBER_FIELDS,
   type TrainForm,
   trainFormFromParams,
@@ -153,6 +154,7 @@ export function TrainPage({
   // The chart's axis: the job's own step count until its first progress event says so.
   const total = view.progress?.total ?? (job ? trainStepsOf(job.params) : 0);
   const note = baseModelNote(form.baseModel, baseModels);
+  const samples = sampleNote(form.steps, form.sampleEverySteps);
 
   return (
     <section className="two-col">
@@ -240,6 +242,14 @@ export function TrainPage({
           value={form.alpha}
           onChange={(text) => setForm({ ...form, alpha: text })}
         />
+        {samples && (
+          <p
+            className={`field-note wide small ${samples.warn ? 'field-warning' : 'muted'}`}
+            data-testid="sample-note"
+          >
+            {samples.text}
+          </p>
+        )}
         {formError && (
           <p className="error wide" role="alert" id={FORM_ERROR_ID} data-testid="form-error">
             {formError}
