@@ -26,6 +26,15 @@ describe('web app with a token', () => {
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
     await page.goto(`${url}/#/c/${characterId}/dataset`);
+    // only the prompt: no page of refused requests, no API wording
+    await expect(page.textContent('[data-testid=token-prompt]')).resolves.toBe(
+      'This server needs its token (TOONLORA_TOKEN):',
+    );
+    await expect(page.locator('[role=alert]').count()).resolves.toBe(0);
+    await expect(page.locator('[data-testid=dataset-item], nav').count()).resolves.toBe(0);
+    await page.getByRole('textbox', { name: 'Token' }).fill('not-the-token');
+    await page.click('button:has-text("Use")');
+    await page.waitForSelector('[data-testid=token-prompt]:has-text("That token is not right")');
     await page.fill('input[name=token]', TOKEN);
     await page.click('button:has-text("Use")');
     await page.waitForSelector('[data-testid=dataset-item] img');
@@ -43,4 +52,13 @@ describe('web app with a token', () => {
     });
     expect(await page.evaluate(() => document.cookie)).toBe(''); // not readable by scripts
   }, 60_000);
+
+  it('forgets the token: the stored token and the session cookie are gone, and the prompt is back', async () => {
+    await page.click('[data-testid=forget-token]');
+    await page.waitForSelector('[data-testid=token-prompt]:has-text("This server needs its token")');
+    expect(await page.evaluate(() => localStorage.getItem('toonlora-token'))).toBe(null);
+    const cookies = await browser.cookies(`${url}/api/health`);
+    expect(cookies.find((c) => c.name === 'toonlora_session')).toBeUndefined();
+    await expect(page.locator('[data-testid=forget-token]').count()).resolves.toBe(0);
+  }, 30_000);
 });
