@@ -8,6 +8,7 @@ import { fitFileName, truncateUtf8, utf8Bytes } from '../src/jobs/file-name-byte
 import { inputName } from '../src/jobs/runners/prep-runner.js';
 import { buildApp } from '../src/server/app.js';
 import { displayName } from '../src/server/image-sniff.js';
+import { uploadLimitsFrom } from '../src/server/upload-limits.js';
 import { multipartBody, solidPng, tempDataDir } from './helpers/server-fixtures.js';
 
 const apps: FastifyInstance[] = [];
@@ -147,5 +148,24 @@ describe('removing a screenshot', () => {
     expect((await app.inject({ method: 'DELETE', url: `/api/images/${read}` })).statusCode).toBe(204);
     expect(existsSync(stored)).toBe(true);
     expect(app.catalog.listImages(characterId)).toEqual([]);
+  });
+});
+
+describe('GET /api/upload-limits', () => {
+  it("says what one upload request may hold (the web app's batch size), overrides included", async () => {
+    const app = await makeApp();
+    const res = await app.inject({ method: 'GET', url: '/api/upload-limits' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual(uploadLimitsFrom());
+    const small = await buildApp({
+      dataDir: tempDataDir('upload-limits'),
+      runners: {},
+      webDir: '/nonexistent',
+      uploads: { maxFiles: 3 },
+    });
+    apps.push(small);
+    expect((await small.inject({ method: 'GET', url: '/api/upload-limits' })).json()).toMatchObject({
+      maxFiles: 3,
+    });
   });
 });

@@ -57,6 +57,10 @@ describe('web app: job feedback and accessibility', () => {
     await page.goto(`${url}/#/c/${characterId}/upload`);
     await page.setInputFiles('[data-testid=upload-input]', [await png('one.png')]);
     await page.waitForSelector('button:has-text("Build dataset from 1 screenshot")');
+    // the upload's outcome is announced
+    await page.waitForSelector(
+      '[role=status][data-testid=upload-summary]:has-text("Uploaded 1 screenshot.")',
+    );
     // the status line is a polite live region
     await page.click('button:has-text("Build dataset")');
     await page.waitForSelector('[data-testid=job-status]:has-text("running")');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api.js';
-import { rejectionsFromError } from './upload-rejections.js';
+import { rejectionsFromError, uploadSummary } from './upload-rejections.js';
 
 describe('rejectionsFromError', () => {
   it('lists every refused file of an upload the server refused whole, not only the first', () => {
@@ -28,5 +28,12 @@ describe('web/index.html', () => {
     const { readFileSync } = await import('node:fs');
     const html = readFileSync(new URL('../../index.html', import.meta.url), 'utf8');
     expect(html).toMatch(/<link rel="icon" href="data:[^"]*"/);
+  });
+});
+
+describe('uploadSummary', () => {
+  it('counts the stored and refused files', () => {
+    expect(uploadSummary(1, 0)).toBe('Uploaded 1 screenshot.');
+    expect(uploadSummary(3, 2)).toBe('Uploaded 3 screenshots; 2 refused (listed below).');
   });
 });

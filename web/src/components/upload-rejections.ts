@@ -14,3 +14,11 @@ export function rejectionsFromError(error: unknown): UploadRejection[] {
   const parsed = rejectedDetailsSchema.safeParse(details);
   return parsed.success ? parsed.data.rejected : [];
 }
+
+/** The line announced after an upload: how many screenshots were stored and how many refused. */
+export function uploadSummary(stored: number, refused: number): string {
+  const files = (n: number) => `${n} screenshot${n === 1 ? '' : 's'}`;
+  const parts = [`Uploaded ${files(stored)}`];
+  if (refused > 0) parts.push(`${refused} refused (listed below)`);
+  return `${parts.join('; ')}.`;
+}

@@ -21,7 +21,7 @@ import { CancelButton } from '../components/cancel-button.js';
 import { rebuildWarning } from '../components/dataset-versions.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { jobToFollow, prepCaptionWarning, prepStageChoices } from '../components/job-view.js';
-import { rejectionsFromError, type UploadRejection } from '../components/upload-rejections.js';
+import { rejectionsFromError, type UploadRejection, uploadSummary } from '../components/upload-rejections.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 
@@ -50,6 +50,8 @@ export function UploadPage({
   const [images, setImages] = useState<UploadedImage[] | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [rejected, setRejected] = useState<UploadRejection[]>([]);
+  /** The last upload's outcome, announced (a live region). */
+  const [uploaded, setUploaded] = useState<string | null>(null);
   const [prepJob, setPrepJob] = useState<Job | null>(null);
   /** The character's dataset versions, oldest first (null until read): the rebuild warning and the
    * finished prep's version. */
@@ -108,13 +110,16 @@ export function UploadPage({
   const send = async (files: File[]) => {
     if (files.length === 0) return;
     setProgress(0);
+    setUploaded(null);
     try {
       const result = await uploadImages(character.id, files, setProgress, limits?.maxFiles);
       setRejected(result.rejected);
+      setUploaded(uploadSummary(result.uploaded.length, result.rejected.length));
     } catch (error) {
       // every file refused: list each with its reason (the error's message names only the first)
       const refused = rejectionsFromError(error);
       setRejected(refused);
+      if (refused.length > 0) setUploaded(uploadSummary(0, refused.length));
       if (refused.length === 0) onError(error);
     } finally {
       setProgress(null);
@@ -167,7 +172,10 @@ export function UploadPage({
           e.target.value = ''; // choosing the same files again uploads them again
         }}
       />
-      {progress !== null && <progress value={progress} max={1} />}
+      {progress !== null && <progress value={progress} max={1} aria-label="Upload progress" />}
+      <p className="muted small upload-summary" role="status" data-testid="upload-summary">
+        {uploaded}
+      </p>
       {rejected.length > 0 && (
         <ul className="rejected">
           {rejected.map((r, index) => (
