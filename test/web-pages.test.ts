@@ -272,4 +272,52 @@ describe('web app: train, LoRA, generate', () => {
       await page.unroute('**/api/jobs/*/stream*');
     }
   }, 30_000);
+
+  it('links each image to its file, lists earlier generations, and names the base model it will use', async () => {
+    await page.goto(`${url}/#/c/${characterId}/generate`);
+    await page.waitForSelector('[data-testid=results] img');
+    // the latest job's images open at full size and download; the earlier jobs' images are listed
+    const result = page.locator('[data-testid=results] figure').first();
+    const src = await result.locator('img').getAttribute('src');
+    await expect(result.locator('a').first().getAttribute('href')).resolves.toBe(src);
+    await expect(result.locator('[data-testid=image-download]').getAttribute('download')).resolves.toMatch(
+      /\.png$/,
+    );
+    await page.waitForSelector('[data-testid=earlier-images]');
+    await expect(page.locator('[data-testid=earlier-images] img').count()).resolves.toBeGreaterThanOrEqual(6);
+    // without a LoRA the server's default base is used: it is not downloaded here, so the page says so and asks
+    const loraId = await page.inputValue('select:has(option:has-text("(none: base model only)"))');
+    await page.selectOption('select:has(option:has-text("(none: base model only)"))', '');
+    await expect(page.getAttribute('input[name=baseModel]', 'placeholder')).resolves.toBe(
+      "stablediffusionapi/anything-v5 (the server's default)",
+    );
+    await expect(page.textContent('[data-testid=base-model-note]')).resolves.toContain(
+      'anything-v5 is not downloaded on the server',
+    );
+    const jobs = web.app.queue.listJobs({ kind: 'generate', characterId }).length;
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.fill('input[name=steps]', '2');
+    await page.click('button[type=submit]:has-text("Generate")');
+    await expect.poll(() => asked.length).toBe(1);
+    expect(asked[0]).toContain('anything-v5 is not downloaded on the server');
+    expect(web.app.queue.listJobs({ kind: 'generate', characterId })).toHaveLength(jobs);
+    // a base typed in the field is used (here with no LoRA)
+    await page.fill('input[name=baseModel]', 'tiny');
+    await page.click('button[type=submit]:has-text("Generate")');
+    await expect.poll(() => web.app.queue.listJobs({ kind: 'generate', characterId }).length).toBe(jobs + 1);
+    const [latest] = web.app.queue.listJobs({ kind: 'generate', characterId });
+    expect(latest?.params).toMatchObject({ generation: { baseModel: 'tiny' } });
+    expect(latest?.params).not.toHaveProperty('loraId');
+    await page.waitForSelector('[data-testid=job-status]:text-matches("succeeded|failed")');
+    // with the LoRA again and the field emptied, its training base is named
+    await page.fill('input[name=baseModel]', '');
+    await page.selectOption('select:has(option:has-text("(none: base model only)"))', loraId);
+    await expect(page.getAttribute('input[name=baseModel]', 'placeholder')).resolves.toBe(
+      "tiny (the LoRA's base)",
+    );
+  }, 30_000);
 });
