@@ -37,7 +37,17 @@ export interface DownloadOptions {
   onProgress?: (progress: DownloadProgress) => void;
   /** Abort when no byte arrives for this long (connect included). */
   idleTimeoutMs?: number;
+  /** The caller's stop (Ctrl-C): aborts the request and throws {@link DownloadStopped}, keeping the `.part`. */
+  signal?: AbortSignal;
   fetchImpl?: typeof fetch;
+}
+
+/** A download ended by the caller's stop signal (Ctrl-C / SIGTERM); the `.part` file is kept for the next run. */
+export class DownloadStopped extends Error {
+  constructor(readonly partPath: string) {
+    super(`stopped; the partial file ${partPath} is kept and the next pull resumes it`);
+    this.name = 'DownloadStopped';
+  }
 }
 
 export interface DownloadResult {
@@ -130,6 +140,7 @@ async function request(options: DownloadOptions, fromByte: number, signal: Abort
     try {
       response = await (options.fetchImpl ?? fetch)(url, { headers, redirect: 'manual', signal });
     } catch (error) {
+      if (options.signal?.aborted) throw new DownloadStopped(options.partPath);
       throw downloadError(options, describeFetchError(error), error);
     }
     firstHeaders ??= response.headers;
@@ -261,6 +272,7 @@ async function streamBody(options: DownloadOptions, response: Response, resumed:
       part.createWriteStream(),
     );
   } catch (error) {
+    if (options.signal?.aborted) throw new DownloadStopped(options.partPath);
     if (NOT_WRITABLE_CODES.has((error as { code?: string }).code ?? '')) throw error;
     throw downloadError(
       options,
@@ -285,8 +297,10 @@ export async function downloadToPart(options: DownloadOptions, attempt = 0): Pro
   const existing = await fileSize(options.partPath);
   const stored = existing > 0 ? await readPartTag(options.partPath) : undefined;
   const idle = idleWatch(options.idleTimeoutMs ?? 60_000);
+  const signal = options.signal ? AbortSignal.any([idle.signal, options.signal]) : idle.signal;
   try {
-    const { response, firstHeaders } = await request(options, existing, idle.signal);
+    if (options.signal?.aborted) throw new DownloadStopped(options.partPath);
+    const { response, firstHeaders } = await request(options, existing, signal);
     idle.touch();
     const tag = contentTag(firstHeaders, response.headers);
     const wantSha256 = options.expected?.sha256 ?? lfsSha256(firstHeaders);

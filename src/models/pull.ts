@@ -59,6 +59,8 @@ export interface PullOptions extends CacheOptions {
   onFileDone?: (info: { modelId: string; file: string; path: string; bytes: number }) => void;
   /** Called when another process is downloading this model: this pull waits for it, then looks again. */
   onWaitForLock?: (message: string) => void;
+  /** Ctrl-C / SIGTERM: ends the download under way (its `.part` file is kept) and the pull with DownloadStopped. */
+  signal?: AbortSignal;
   fetchImpl?: typeof fetch;
   idleTimeoutMs?: number;
 }
@@ -161,6 +163,7 @@ async function pullUrlModel(
       manualPath: destPath,
       expected: expectedOf(file),
       onProgress: (p) => options.onProgress?.({ ...p, modelId: entry.id, file: file.path }),
+      signal: options.signal,
       fetchImpl: options.fetchImpl,
       idleTimeoutMs: options.idleTimeoutMs,
     });
@@ -320,6 +323,7 @@ async function pullHfModel(
       expected: file ? expectedOf(file) : undefined,
       headers: authHeaders(env),
       onProgress: (p) => options.onProgress?.({ ...p, modelId: entry.id, file: path }),
+      signal: options.signal,
       fetchImpl: options.fetchImpl,
       idleTimeoutMs: options.idleTimeoutMs,
     });

@@ -1,11 +1,104 @@
-// Tests of `toonlora models` through the real CLI entry (in process): exit codes and the offline line.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Tests of `toonlora models` through the real CLI entry (in process): exit codes and the offline line; a
+// local fake Hub for what a pull prints on a terminal (bars stopped before an error, Ctrl-C).
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { withCliTestIo } from '../cli-test-io.js';
 import { runCli } from '../program.js';
 
 const io = withCliTestIo('toonlora-cli-models-');
+
+/** How the fake Hub answers a `resolve/` request; set per test. */
+let hubAnswer: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) =>
+  void res.writeHead(404).end();
+let hub: Server;
+let hubUrl: string;
+
+beforeAll(async () => {
+  hub = createServer((req, res) => hubAnswer(req, res));
+  await new Promise<void>((resolve) => hub.listen(0, '127.0.0.1', resolve));
+  hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  hub.closeAllConnections();
+  await new Promise<void>((resolve) => hub.close(() => resolve()));
+});
+
+const ttyKeys = ['isTTY', 'columns'] as const;
+/** Makes stdout and stderr look like an 80-column terminal, as under `script` (the bars draw). */
+function onTerminal(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    Object.defineProperty(stream, 'isTTY', { value: true, configurable: true });
+    Object.defineProperty(stream, 'columns', { value: 80, configurable: true });
+  }
+}
+afterEach(() => {
+  for (const stream of [process.stdout, process.stderr]) {
+    for (const key of ttyKeys) delete (stream as unknown as Record<string, unknown>)[key];
+  }
+});
+
+function partFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.part'))
+    .map((name) => join(dir, name));
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i += 1) await new Promise((r) => setTimeout(r, 20));
+  expect(condition()).toBe(true);
+}
+
+describe('toonlora models pull on a terminal', () => {
+  it('a failed pull stops the bar (line ended, cursor and wrapping back) before printing the error', async () => {
+    process.env.HF_ENDPOINT = hubUrl;
+    // the Hub states a sha256 the file does not have: the bar runs to the end, then the pull fails
+    hubAnswer = (req, res) => {
+      if (req.url?.includes('/resolve/')) {
+        res.writeHead(200, { 'x-linked-etag': `"${'0'.repeat(64)}"`, 'content-length': '4000' });
+        return void res.end(Buffer.alloc(4000, 1));
+      }
+      res.writeHead(404).end();
+    };
+    onTerminal();
+    expect(await runCli(['models', 'pull', 'wd-vit-tagger-v3'])).toBe(1);
+    const at = io.stderr.indexOf('toonlora models pull: wd-vit-tagger-v3:');
+    expect(at).toBeGreaterThan(0);
+    const before = io.stderr.slice(0, at);
+    expect(before).toContain('\x1b[?25l'); // a bar was drawn
+    expect(before.lastIndexOf('\x1b[?25h')).toBeGreaterThan(before.lastIndexOf('\x1b[?25l'));
+    expect(before.lastIndexOf('\x1b[?7h')).toBeGreaterThan(before.lastIndexOf('\x1b[?7l'));
+    expect(before.endsWith('\n')).toBe(true);
+    expect(io.stderr.slice(at)).not.toContain('\x1b'); // no bar drawn over or after the message
+  });
+
+  it('Ctrl-C: the terminal is given back, one line names the kept .part, exit 130', async () => {
+    process.env.HF_ENDPOINT = hubUrl;
+    hubAnswer = (req, res) => {
+      if (!req.url?.includes('/resolve/')) return void res.writeHead(404).end();
+      res.writeHead(200, { etag: '"v1"', 'content-length': '1000000' });
+      res.write(Buffer.alloc(5000, 2)); // then nothing more: a slow download
+    };
+    onTerminal();
+    const before = process.listenerCount('SIGINT');
+    const pull = runCli(['models', 'pull', 'wd-vit-tagger-v3']);
+    await waitFor(() => partFiles(io.root).some((part) => statSync(part).size > 0));
+    expect(process.listenerCount('SIGINT')).toBeGreaterThan(before); // the pull handles Ctrl-C itself
+    process.emit('SIGINT', 'SIGINT');
+    expect(await pull).toBe(130);
+    const [part] = partFiles(io.root);
+    expect(statSync(part as string).size).toBe(5000);
+    expect(io.stderr.lastIndexOf('\x1b[?25h')).toBeGreaterThan(io.stderr.lastIndexOf('\x1b[?25l'));
+    expect(io.stderr.lastIndexOf('\x1b[?7h')).toBeGreaterThan(io.stderr.lastIndexOf('\x1b[?7l'));
+    expect(io.stderr).toContain(
+      `\nmodels pull: stopped; wd-vit-tagger-v3: the partial file ${part} (5.0 kB) is kept and the next pull resumes it\n`,
+    );
+    expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+});
 
 describe('toonlora models', () => {
   it('pull without network: exit 1 and one line with the model, the URL and the manual path', async () => {

@@ -1,13 +1,16 @@
 // src/cli/commands/models.ts — `toonlora models list|pull|path`: list, download (pull) and locate the
 // models toonlora uses. Flags map to src/models/ calls; this file only formats and draws progress.
+import { existsSync, statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { isToonloraError } from '../../errors.js';
 import { findModelDir, requireModelFile } from '../../models/cache.js';
 import { describeModels, formatBytes, type ModelStatus } from '../../models/model-status.js';
 import { createProgressLines, type ProgressLines, progressBarFormat } from '../../models/progress-lines.js';
+import { DownloadStopped } from '../../models/download.js';
 import { type PullOptions, type PullResult, pullModel } from '../../models/pull.js';
 import { getModelEntry, getModelFile, listModelIds } from '../../models/registry.js';
+import { withStopSignals } from '../../worker/stop-signals.js';
 import { commandAction, printResult, reportError, wantsProgressBar } from '../output.js';
 
 interface JsonOption {
@@ -77,21 +80,27 @@ function lineHooks(): PullHooks {
   };
 }
 
-/** On a terminal: a bar per file, made at its first progress, once the size is known (or not). */
+/**
+ * On a terminal: a bar per file, made at its first progress, once the size is known (or not). `stop` ends
+ * the bar's line and gives the cursor and line wrapping back (cli-progress hides and turns them off); no bar
+ * is drawn after it, so an error or a stop notice printed next starts on a line of its own.
+ */
 function barHooks(): PullHooks & { stop(): void } {
   let bar: cliProgress.SingleBar | undefined;
   let label = '';
-  const stop = () => {
+  let stopped = false;
+  const endBar = () => {
     bar?.stop();
     bar = undefined;
   };
   return {
     ...checkHooks(),
     onFileStart: ({ modelId, file }) => {
-      stop();
+      endBar();
       label = `${modelId} ${file}`;
     },
     onProgress: ({ receivedBytes, totalBytes }) => {
+      if (stopped) return;
       if (!bar) {
         const format = progressBarFormat(label, totalBytes);
         bar = new cliProgress.SingleBar(
@@ -106,7 +115,10 @@ function barHooks(): PullHooks & { stop(): void } {
       if (totalBytes) bar.setTotal(totalBytes);
       bar.update(receivedBytes, { done: formatBytes(receivedBytes), size: formatBytes(totalBytes ?? 0) });
     },
-    stop,
+    stop: () => {
+      stopped = true;
+      endBar();
+    },
   };
 }
 
@@ -115,6 +127,18 @@ function progressHooks(options: JsonOption): PullHooks & { stop(): void } {
   if (options.json) return { onWaitForLock: (message) => say(message), stop() {} }; // stdout stays JSON
   if (!wantsProgressBar(options)) return { ...lineHooks(), stop() {} };
   return barHooks();
+}
+
+/** Exit code of a pull stopped by Ctrl-C / SIGTERM: 128 + SIGINT, as the shell reports a process it ended. */
+const EXIT_STOPPED = 130;
+
+/** The line a stopped pull ends with: the `.part` file kept (and resumed by the next pull), if any. */
+function stoppedText(id: string, error: unknown): string {
+  const part = error instanceof DownloadStopped ? error.partPath : undefined;
+  const bytes = part !== undefined && existsSync(part) ? statSync(part).size : 0;
+  return bytes > 0
+    ? `stopped; ${id}: the partial file ${part} (${formatBytes(bytes)}) is kept and the next pull resumes it`
+    : `stopped; ${id}: nothing partial was kept`;
 }
 
 async function pullAction(ids: string[], options: JsonOption): Promise<number> {
@@ -127,19 +151,34 @@ async function pullAction(ids: string[], options: JsonOption): Promise<number> {
   for (const id of wanted) getModelEntry(id); // unknown ids are usage errors before any download
   const results: PullResult[] = [];
   const failures: { id: string; code: string; message: string }[] = [];
-  for (const id of wanted) {
-    const hooks = progressHooks(options);
-    try {
-      results.push(await pullModel(id, hooks));
-    } catch (error) {
-      if (!isToonloraError(error)) throw error;
-      failures.push({ id, code: error.code, message: error.message });
-      if (!options.json) reportError(error, 'models pull', {});
-    } finally {
-      hooks.stop();
+  let stoppedAt: string | undefined;
+  // Ctrl-C / SIGTERM: the bar is stopped at once (cursor and line wrapping back), the download is aborted
+  // (its .part file kept), the lock released, and the pull ends with one line and exit 130.
+  await withStopSignals(async (stop) => {
+    for (const id of wanted) {
+      const hooks = progressHooks(options);
+      const onStop = () => hooks.stop();
+      stop.addEventListener('abort', onStop);
+      try {
+        results.push(await pullModel(id, { ...hooks, signal: stop }));
+      } catch (error) {
+        hooks.stop(); // the bar's line ends before any message
+        if (stop.aborted) {
+          stoppedAt = id;
+          say(stoppedText(id, error));
+          break;
+        }
+        if (!isToonloraError(error)) throw error;
+        failures.push({ id, code: error.code, message: error.message });
+        if (!options.json) reportError(error, 'models pull', {});
+      } finally {
+        hooks.stop();
+        stop.removeEventListener('abort', onStop);
+      }
     }
-  }
-  printResult({ pulled: results, failed: failures }, options, (r) =>
+  });
+  const stopped = stoppedAt === undefined ? {} : { stopped: stoppedAt };
+  printResult({ pulled: results, failed: failures, ...stopped }, options, (r) =>
     [
       ...r.pulled.map(
         (p) => `${p.id}: ${p.files.every((f) => f.status === 'present') ? 'already present' : 'ok'}`,
@@ -149,6 +188,7 @@ async function pullAction(ids: string[], options: JsonOption): Promise<number> {
       .filter(Boolean)
       .join('\n'),
   );
+  if (stoppedAt !== undefined) return EXIT_STOPPED;
   return failures.length > 0 ? 1 : 0;
 }
 
