@@ -1,6 +1,6 @@
 // Tests of doctor's rules (what is missing, what it blocks) and of a full run on a machine without
 // Python, which must still give a valid report.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -119,6 +119,19 @@ describe('assessProblems', () => {
     ]);
     expect(problems[0]?.detail).toContain('requirements.txt changed');
     expect(isHealthy(problems)).toBe(true);
+  });
+
+  it('warns about low space where the Hugging Face cache is, when that is another disk', () => {
+    const problems = assessProblems(facts({ hfDisk: { path: '/data/hf', freeBytes: 3e6 } }));
+    expect(problems).toEqual([
+      {
+        piece: 'disk',
+        severity: 'warn',
+        detail: '3.0 MB free at /data/hf (the Hugging Face cache)',
+        blocks: 'pulling the base model (4.3 GB) and the other Hugging Face models',
+        fix: 'free space or set HF_HOME (or HF_HUB_CACHE) to a larger disk',
+      },
+    ]);
   });
 
   it('names each missing model with what it blocks', () => {
@@ -251,6 +264,20 @@ describe('runDoctor', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it("measures the Hugging Face cache's disk too when it is another file system than toonlora's home", async () => {
+    const shm = '/dev/shm';
+    const run = (hf: string) =>
+      runDoctor({
+        env: { TOONLORA_HOME: join(tmpdir(), 'tl-doc'), HF_HOME: hf, TOONLORA_PYTHON: 'no-such-python' },
+        capture: () => undefined,
+      });
+    const same = await run(join(tmpdir(), 'tl-doc-hf'));
+    expect(same.hfDisk).toBeUndefined();
+    if (!existsSync(shm) || statSync(shm).dev === statSync(tmpdir()).dev) return; // no second file system here
+    const other = await run(join(shm, 'tl-doc-hf'));
+    expect(other.hfDisk).toMatchObject({ path: shm, freeBytes: expect.any(Number) });
   });
 
   it('reports a relative TOONLORA_HOME / HF_HOME as the absolute folders it uses', async () => {

@@ -1,6 +1,6 @@
 // src/env/doctor.ts — `toonlora doctor`'s report: the zod schema of its JSON, the pure rules that turn
 // probe facts into problems ("what is missing, what it blocks, how to fix it"), and the gathering run.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import { hfHubCacheFor } from '../models/cache-paths.js';
 import { describeModels, formatBytes, modelStatusSchema } from '../models/model-status.js';
 import {
   compilerProbeSchema,
+  type DiskProbe,
   diskProbeSchema,
   probeCompilers,
   probeDisk,
@@ -60,6 +61,11 @@ export const doctorReportSchema = z.object({
   /** Compilers found for `--compile` (torch.compile); absent in reports from before it was probed. */
   compilers: compilerProbeSchema.optional(),
   disk: diskProbeSchema,
+  /**
+   * Free space where the Hugging Face cache is, when that is another file system than toonlora's home
+   * (`HF_HOME` on a bigger or smaller disk): Hugging Face models and their `.part` files go there.
+   */
+  hfDisk: diskProbeSchema.optional(),
   paths: z.object({
     toonloraHome: z.string(),
     hfHubCache: z.string(),
@@ -217,6 +223,15 @@ export function assessProblems(facts: DoctorFacts, options: AssessOptions = {}):
       fix: 'free space or set TOONLORA_HOME / HF_HOME to a larger disk',
     });
   }
+  if (facts.hfDisk?.freeBytes !== undefined && facts.hfDisk.freeBytes < LOW_DISK_BYTES) {
+    problems.push({
+      piece: 'disk',
+      severity: 'warn',
+      detail: `${formatBytes(facts.hfDisk.freeBytes)} free at ${facts.hfDisk.path} (the Hugging Face cache)`,
+      blocks: 'pulling the base model (4.3 GB) and the other Hugging Face models',
+      fix: 'free space or set HF_HOME (or HF_HUB_CACHE) to a larger disk',
+    });
+  }
   problems.push(...pathProblems(facts));
   for (const model of facts.models) {
     if (model.present) continue;
@@ -289,6 +304,22 @@ async function probePaths(toonloraHome: string, hfHubCache: string): Promise<Doc
   };
 }
 
+function deviceOf(path: string): number | undefined {
+  try {
+    return statSync(path).dev;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The HF cache's disk, when it is not the one toonlora's home is on (else doctor's one disk line says it all). */
+async function hfDiskFacts(homeDisk: DiskProbe, hfHubCache: string): Promise<Pick<DoctorFacts, 'hfDisk'>> {
+  const hfDisk = await probeDisk(hfHubCache);
+  const sameDevice =
+    deviceOf(homeDisk.path) !== undefined && deviceOf(homeDisk.path) === deviceOf(hfDisk.path);
+  return sameDevice ? {} : { hfDisk };
+}
+
 /** Gathers every fact and assesses it. Never throws for a missing piece: it is reported. */
 export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorReport> {
   const env = options.env ?? process.env;
@@ -296,6 +327,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const venv = resolveVenvPath(options.venv, env, PROJECT_ROOT);
   const python = probePython(systemPythonCommand(env, process.platform), venv, process.platform, capture);
   const home = toonloraHome(env);
+  const disk = await probeDisk(home);
   const facts: DoctorFacts = {
     node: {
       version: process.versions.node,
@@ -314,7 +346,8 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     },
     torch: probeTorch(python.venvPython, options.torchTimeoutMs, capture),
     compilers: probeCompilers(env),
-    disk: await probeDisk(home),
+    disk,
+    ...(await hfDiskFacts(disk, hfHubCacheFor(env, homedir()))),
     paths: await probePaths(home, hfHubCacheFor(env, homedir())),
     models: describeModels({ env }),
   };

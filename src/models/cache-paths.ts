@@ -121,12 +121,21 @@ export function manualModelPath(home: string, id: string, file: string): string 
 }
 
 /**
- * Where a Hugging Face pull keeps its `.part` files (the HF cache only ever gets whole files). An
- * `INCOMPLETE` file left here by older versions means nothing: presence is decided by the registry's
- * required files, weights included.
+ * Where older versions kept a Hugging Face pull's `.part` files, in toonlora's home (a pull moves one found
+ * here to {@link hfPartialDir} to resume it). An `INCOMPLETE` file left here means nothing: presence is
+ * decided by the registry's required files, weights included.
  */
 export function snapshotPullDir(home: string, id: string, revision: string): string {
   return join(home, 'downloads', id, revision);
+}
+
+/**
+ * Where a Hugging Face pull keeps its `.part` files: in the repo's folder of the HF cache, beside (not in) its
+ * snapshots, as huggingface_hub keeps `blobs/*.incomplete`; so a download uses the disk its file goes to, and
+ * the move into `snapshots/` is a rename. Snapshots only ever get whole, verified files.
+ */
+export function hfPartialDir(repoDir: string, revision: string): string {
+  return join(repoDir, '.toonlora-partial', revision);
 }
 
 /** The folder of a model in toonlora's home (a hand-placed diffusers / transformers layout goes here). */

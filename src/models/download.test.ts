@@ -1,13 +1,21 @@
 // Tests of the resumable downloader against a real HTTP server on 127.0.0.1 started here.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
-import { downloadFile, downloadToPart, parseContentRange } from './download.js';
+import { commitDownload, downloadFile, downloadToPart, parseContentRange } from './download.js';
 
 const BODY = randomBytes(200_000);
 const SHA256 = createHash('sha256').update(BODY).digest('hex');
@@ -268,6 +276,36 @@ describe('downloadFile', () => {
     await expect(
       downloadToPart({ ...common(), url: `${base}/missing`, partPath: join(dir, 'y.part') }),
     ).rejects.toThrow(/HTTP 404/);
+  });
+});
+
+describe('a full disk', () => {
+  it('passes ENOSPC met while writing the .part through, with the .part as its path', async () => {
+    const partPath = join(dir, 'model.bin.part');
+    symlinkSync('/dev/full', partPath); // every write to it fails with ENOSPC
+    const error = await downloadToPart({ ...common(), url: `${base}/file.bin`, partPath }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).not.toBeInstanceOf(ToonloraError);
+    expect(error).toMatchObject({ code: 'ENOSPC', path: partPath });
+  });
+
+  it('keeps the tag of a verified part whose move into place failed, so the next run does not fetch it again', async () => {
+    const partPath = join(dir, 'model.bin.part');
+    writeFileSync(partPath, BODY);
+    writeFileSync(`${partPath}.json`, JSON.stringify({ tag: 'v1' }));
+    const dest = join(dir, 'dest');
+    mkdirSync(join(dest, 'taken'), { recursive: true }); // a folder where the file goes: the move fails
+    await expect(commitDownload(partPath, dest)).rejects.toMatchObject({ code: expect.any(String) });
+    expect(existsSync(`${partPath}.json`)).toBe(true);
+    const result = await downloadToPart({
+      ...common(),
+      url: `${base}/file.bin`,
+      partPath,
+      expected: { sha256: SHA256 },
+    });
+    expect(seen.map((s) => s.range)).toEqual([`bytes=${BODY.length}-`]); // the 416, then no second request
+    expect(result.bytes).toBe(BODY.length);
   });
 });
 

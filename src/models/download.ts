@@ -64,6 +64,8 @@ export interface DownloadResult {
 
 /** File-system errors that mean "this folder cannot be written"; they pass through untouched. */
 export const NOT_WRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
+/** File-system errors that mean "the disk (or the user's quota) is full"; they pass through with the path. */
+export const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 const MAX_REDIRECTS = 10;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
@@ -273,7 +275,10 @@ async function streamBody(options: DownloadOptions, response: Response, resumed:
     );
   } catch (error) {
     if (options.signal?.aborted) throw new DownloadStopped(options.partPath);
-    if (NOT_WRITABLE_CODES.has((error as { code?: string }).code ?? '')) throw error;
+    const code = (error as { code?: string }).code ?? '';
+    if (NOT_WRITABLE_CODES.has(code)) throw error;
+    // a write error names no path: the .part file is where the disk ran full
+    if (DISK_FULL_CODES.has(code)) throw Object.assign(error as Error, { path: options.partPath });
     throw downloadError(
       options,
       `${describeFetchError(error)} after ${received} bytes; the partial file ${options.partPath} is kept ` +
@@ -290,7 +295,8 @@ async function streamBody(options: DownloadOptions, response: Response, resumed:
  * where none is expected, the sha256 the Hub states in `x-linked-etag`. The `.part` file is left for
  * the caller to move into place (see {@link commitDownload}); an interrupted download keeps it.
  * @throws ToonloraError TL_ERR_DOWNLOAD (network, HTTP status), TL_ERR_CHECKSUM (content mismatch);
- *   file-system errors with a code in {@link NOT_WRITABLE_CODES} pass through for the caller to name.
+ *   file-system errors with a code in {@link NOT_WRITABLE_CODES} or {@link DISK_FULL_CODES} pass through for
+ *   the caller to name (a full disk while writing the `.part` file carries its path).
  */
 export async function downloadToPart(options: DownloadOptions, attempt = 0): Promise<DownloadResult> {
   await mkdir(dirname(options.partPath), { recursive: true });
@@ -348,19 +354,28 @@ async function finishExisting(
   return { partPath: options.partPath, bytes, resumedFromBytes: bytes, headers };
 }
 
-/** Moves a verified `.part` file to its final path atomically (copy + delete across file systems); drops its tag file. */
+/**
+ * Moves a verified `.part` file to its final path atomically (copy + delete across file systems), then drops
+ * its tag file: a move that failed (a full disk) leaves the part and its tag, so the next run verifies the
+ * part (the server answers its Range with 416) instead of fetching it again. A failed copy leaves no staging file.
+ */
 export async function commitDownload(partPath: string, destPath: string): Promise<void> {
   await mkdir(dirname(destPath), { recursive: true });
-  await rm(partTagPath(partPath), { force: true });
   try {
     await rename(partPath, destPath);
   } catch (error) {
     if ((error as { code?: string }).code !== 'EXDEV') throw error;
     const staging = `${destPath}.tmp-${process.pid}`;
-    await copyFile(partPath, staging);
-    await rename(staging, destPath);
+    try {
+      await copyFile(partPath, staging);
+      await rename(staging, destPath);
+    } catch (copyError) {
+      await rm(staging, { force: true });
+      throw copyError;
+    }
     await rm(partPath, { force: true });
   }
+  await rm(partTagPath(partPath), { force: true });
 }
 
 /** Downloads to `<destPath>.part` and renames it to `destPath` once verified. */

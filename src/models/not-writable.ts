@@ -1,9 +1,11 @@
-// src/models/not-writable.ts — turns a file-system refusal (EACCES, EPERM, EROFS, ENOTDIR) met while
-// pulling, or found before it, into a ToonloraError that names the folder and the setting that moves
-// it, not a stack trace.
+// src/models/not-writable.ts — turns a file-system refusal (EACCES, EPERM, EROFS, ENOTDIR) or a full disk
+// (ENOSPC, EDQUOT) met while pulling, or found before it, into a ToonloraError that names the folder and the
+// setting that moves it, not a stack trace.
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import { ToonloraError } from '../errors.js';
-import { NOT_WRITABLE_CODES } from './download.js';
+import { DISK_FULL_CODES, NOT_WRITABLE_CODES } from './download.js';
+import { formatBytes } from './model-status.js';
 
 /** The two roots a pull writes under, with the environment variables that move them. */
 export interface WriteRoots {
@@ -52,5 +54,70 @@ function rootError(
     `cannot write to ${what} ${folder} (${reason}). ` +
       `Set ${setting} to a writable folder, or fix the folder's permissions`,
     { cause, details: { folder, ...details } },
+  );
+}
+
+function rootNames(roots: WriteRoots, inHf: boolean) {
+  return inHf
+    ? { folder: roots.hfHubCache, what: 'the Hugging Face cache', setting: 'HF_HOME (or HF_HUB_CACHE)' }
+    : { folder: roots.toonloraHome, what: "toonlora's home", setting: 'TOONLORA_HOME' };
+}
+
+function sizeOf(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
+/**
+ * A TL_ERR_OUTPUT_WRITE error for a full disk (ENOSPC, EDQUOT) under one of `roots`, or undefined for any other
+ * error: it names the root, the path that failed (a copy's destination), the setting that moves the root, and
+ * the `.part` file kept: a partial one the next pull resumes, or `verifiedPart`, a complete download whose move
+ * into place failed, which the next pull moves without fetching it again.
+ */
+export function diskFullError(
+  error: unknown,
+  roots: WriteRoots,
+  verifiedPart?: string,
+): ToonloraError | undefined {
+  const { code, path, dest } = (error ?? {}) as { code?: string; path?: string; dest?: string };
+  if (code === undefined || !DISK_FULL_CODES.has(code)) return undefined;
+  const where = dest ?? path;
+  const { folder, what, setting } = rootNames(
+    roots,
+    where !== undefined && isInside(where, roots.hfHubCache),
+  );
+  const reason = code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on the disk';
+  const partial = where?.endsWith('.part') ? sizeOf(where) : 0;
+  const kept =
+    verifiedPart !== undefined && sizeOf(verifiedPart) > 0
+      ? ` The verified download ${verifiedPart} is kept: the next pull moves it into place without fetching it again.`
+      : partial > 0
+        ? ` The partial file ${where} (${formatBytes(partial)}) is kept: the next pull resumes it (delete it to free the space now).`
+        : '';
+  return new ToonloraError(
+    'TL_ERR_OUTPUT_WRITE',
+    `cannot write to ${what} ${folder}: ${reason} (${code}${where ? ` at ${where}` : ''}). ` +
+      `Free space there, or set ${setting} to a folder on a bigger disk.${kept}`,
+    { cause: error, details: { folder, code, ...(where ? { path: where } : {}) } },
+  );
+}
+
+/**
+ * The TL_ERR_OUTPUT_WRITE error of a pull refused before any download: `needBytes` (the registry's sizes of the
+ * files still missing, less their `.part` files) does not fit in the `freeBytes` left where they go.
+ */
+export function notEnoughSpaceError(
+  id: string,
+  roots: WriteRoots,
+  inHf: boolean,
+  needBytes: number,
+  freeBytes: number,
+): ToonloraError {
+  const { folder, what, setting } = rootNames(roots, inHf);
+  return new ToonloraError(
+    'TL_ERR_OUTPUT_WRITE',
+    `${id}: not enough free space in ${what} ${folder}: the download needs about ${formatBytes(needBytes)} ` +
+      `and ${formatBytes(freeBytes)} is free there; nothing was downloaded. Free space there, or set ${setting} ` +
+      'to a folder on a bigger disk',
+    { details: { model: id, folder, needBytes, freeBytes } },
   );
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { probeWritable } from '../env/probes.js';
 import { ToonloraError } from '../errors.js';
 import { type CacheOptions, manualPlacementPath } from './cache.js';
-import { type CacheEnv, hfRepoDir, manualModelDir, snapshotPullDir } from './cache-paths.js';
+import { type CacheEnv, hfPartialDir, hfRepoDir, manualModelDir, snapshotPullDir } from './cache-paths.js';
 import { notWritableRootError, type WriteRoots } from './not-writable.js';
 import { offlineSnapshotHint } from './offline-hint.js';
 import type { ModelEntry } from './registry.js';
@@ -81,9 +81,14 @@ export function foldersPullMayCreate(entry: ModelEntry, roots: WriteRoots): stri
   }
   if (source.kind !== 'huggingface') return [];
   const downloads = join(roots.toonloraHome, 'downloads', entry.id);
+  const repoDir = hfRepoDir(roots.hfHubCache, source.repo);
   return [
     downloads,
     snapshotPullDir(roots.toonloraHome, entry.id, source.revision),
-    hfRepoDir(roots.hfHubCache, source.repo),
+    // the .part files go into the HF cache (hfPartialDir), which a failed first pull leaves as it found it
+    join(roots.hfHubCache, '..'),
+    roots.hfHubCache,
+    repoDir,
+    join(hfPartialDir(repoDir, source.revision), '..'),
   ];
 }

@@ -4,7 +4,9 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   rmSync,
+  symlinkSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
@@ -113,7 +115,27 @@ beforeEach(() => {
 const opts = () => ({
   env: { TOONLORA_HOME: join(root, 'tl'), HF_HOME: join(root, 'hf'), HF_ENDPOINT: endpoint },
   homeDir: join(root, 'home'),
+  freeBytes: async () => 1e15, // the registry's sizes fit whatever the test machine's disk holds
 });
+
+const WD_REPO = () => join(root, 'hf', 'hub', 'models--SmilingWolf--wd-vit-tagger-v3');
+
+/** A fetch whose bodies deliver their first chunk, then fail (a dropped connection). */
+const dropping: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  if (!response.body) return response;
+  const reader = response.body.getReader();
+  let delivered = false;
+  const body = new ReadableStream({
+    async pull(controller) {
+      if (delivered) return void controller.error(new Error('cable pulled'));
+      const chunk = await reader.read();
+      if (chunk.value) controller.enqueue(chunk.value);
+      delivered = true;
+    },
+  });
+  return new Response(body, { status: response.status, headers: response.headers });
+};
 
 describe('pullModel (Hugging Face)', () => {
   it('writes files into the HF cache layout with refs/main, then finds them without requests', async () => {
@@ -339,6 +361,74 @@ describe('pullModel into a folder that cannot be written', () => {
       "cannot write to toonlora's home /dev/null/x (/dev/null is not a folder)",
     );
     expect(error.message).toContain('Set TOONLORA_HOME to a writable folder');
+  });
+});
+
+describe('pullModel: where the .part files go, and a full disk', () => {
+  it("keeps a Hugging Face .part beside the HF cache's files, not in toonlora's home", async () => {
+    await expect(pullModel('wd-vit-tagger-v3', { ...opts(), fetchImpl: dropping })).rejects.toMatchObject({
+      code: 'TL_ERR_DOWNLOAD',
+    });
+    const part = join(WD_REPO(), '.toonlora-partial', 'main', 'model.onnx.part');
+    expect(existsSync(part)).toBe(true);
+    expect(existsSync(join(root, 'tl', 'downloads', 'wd-vit-tagger-v3'))).toBe(false);
+    await pullModel('wd-vit-tagger-v3', opts());
+    expect(readFileSync(join(WD_REPO(), 'snapshots', COMMIT, 'model.onnx'), 'utf8')).toBe('onnx-bytes');
+    expect(existsSync(part)).toBe(false);
+  });
+
+  it("moves a .part an older version left in toonlora's home to the HF cache and resumes it there", async () => {
+    const legacy = join(root, 'tl', 'downloads', 'wd-vit-tagger-v3', 'main', 'model.onnx.part');
+    mkdirSync(join(legacy, '..'), { recursive: true });
+    writeFileSync(legacy, 'onnx');
+    const moved: string[] = [];
+    const watch: typeof fetch = (input, init) => {
+      const part = join(WD_REPO(), '.toonlora-partial', 'main', 'model.onnx.part');
+      if (String(input).endsWith('model.onnx') && existsSync(part)) moved.push(readFileSync(part, 'utf8'));
+      return fetch(input, init);
+    };
+    await pullModel('wd-vit-tagger-v3', { ...opts(), fetchImpl: watch });
+    expect(moved[0]).toBe('onnx'); // in place before the first request
+    expect(existsSync(legacy)).toBe(false);
+    expect(readFileSync(join(WD_REPO(), 'snapshots', COMMIT, 'model.onnx'), 'utf8')).toBe('onnx-bytes');
+  });
+
+  it('refuses a pull that clearly does not fit the free space of the HF cache, before any request', async () => {
+    const folders: string[] = [];
+    const freeBytes = async (folder: string) => {
+      folders.push(folder);
+      return 100e6;
+    };
+    const error = (await pullModel('wd-vit-tagger-v3', { ...opts(), freeBytes }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_OUTPUT_WRITE' });
+    expect(error.message).toBe(
+      `wd-vit-tagger-v3: not enough free space in the Hugging Face cache ${join(root, 'hf', 'hub')}: the download ` +
+        'needs about 379 MB and 100 MB is free there; nothing was downloaded. Free space there, or set HF_HOME ' +
+        '(or HF_HUB_CACHE) to a folder on a bigger disk',
+    );
+    expect(folders).toEqual([join(root, 'hf', 'hub')]);
+    expect(requests).toEqual([]);
+    // what a .part already holds is not needed again
+    const part = join(WD_REPO(), '.toonlora-partial', 'main', 'model.onnx.part');
+    mkdirSync(join(part, '..'), { recursive: true });
+    writeFileSync(part, '');
+    truncateSync(part, 300e6); // sparse: takes no room
+    await pullModel('wd-vit-tagger-v3', { ...opts(), freeBytes });
+  });
+
+  it('names the full disk and the HF cache when the .part cannot be written (ENOSPC)', async () => {
+    const part = join(WD_REPO(), '.toonlora-partial', 'main', 'model.onnx.part');
+    mkdirSync(join(part, '..'), { recursive: true });
+    symlinkSync('/dev/full', part); // every write fails with ENOSPC
+    const error = (await pullModel('wd-vit-tagger-v3', opts()).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_OUTPUT_WRITE' });
+    expect(error.message).toBe(
+      `cannot write to the Hugging Face cache ${join(root, 'hf', 'hub')}: no space left on the disk (ENOSPC at ` +
+        `${part}). Free space there, or set HF_HOME (or HF_HUB_CACHE) to a folder on a bigger disk.`,
+    );
+    expect(readdirSync(join(WD_REPO(), '.toonlora-partial', 'main'))).toContain('model.onnx.part');
   });
 });
 

@@ -2,9 +2,10 @@
 // toonlora's home; Hugging Face files go into the HF hub cache layout (snapshots/<commit>/, refs/<rev>)
 // so diffusers / transformers find them too; npm models are already installed with the Node packages.
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { probeDisk } from '../env/probes.js';
 import { acquireInstallLock, type HeldInstallLock, type InstallLockOptions } from '../env/install-lock.js';
 import { ToonloraError } from '../errors.js';
 import { type CacheOptions, findModelFile, manualPlacementPath, snapshotFileIn } from './cache.js';
@@ -13,18 +14,26 @@ import {
   hfApiRevisionUrl,
   hfEndpoint,
   hfHubCacheFor,
+  hfPartialDir,
   hfRefFile,
   hfRepoDir,
   hfResolveUrl,
   hfSnapshotDir,
   isCommitHash,
+  manualModelDir,
   manualModelPath,
   snapshotPullDir,
   toonloraHomeFor,
 } from './cache-paths.js';
 import { checkFileContent, moveAside, needsHashing } from './file-check.js';
-import { commitDownload, type DownloadProgress, describeFetchError, downloadToPart } from './download.js';
-import { notWritableError } from './not-writable.js';
+import {
+  commitDownload,
+  type DownloadProgress,
+  describeFetchError,
+  downloadToPart,
+  partTagPath,
+} from './download.js';
+import { diskFullError, notEnoughSpaceError, notWritableError, type WriteRoots } from './not-writable.js';
 import { offlineSnapshotHint } from './offline-hint.js';
 import {
   byHandHint,
@@ -63,6 +72,8 @@ export interface PullOptions extends CacheOptions {
   signal?: AbortSignal;
   fetchImpl?: typeof fetch;
   idleTimeoutMs?: number;
+  /** Free bytes on the disk holding a folder (default: statfs of it or its nearest existing parent). */
+  freeBytes?: (folder: string) => Promise<number | undefined>;
 }
 
 export interface PulledFile {
@@ -167,11 +178,43 @@ async function pullUrlModel(
       fetchImpl: options.fetchImpl,
       idleTimeoutMs: options.idleTimeoutMs,
     });
-    await commitDownload(result.partPath, destPath);
+    await commitVerified(result.partPath, destPath, rootsOf(options));
     options.onFileDone?.({ modelId: entry.id, file: file.path, path: destPath, bytes: result.bytes });
     files.push({ file: file.path, path: destPath, status: 'downloaded', bytes: result.bytes });
   }
   return files;
+}
+
+function rootsOf(options: PullOptions): WriteRoots {
+  const homeDir = options.homeDir ?? homedir();
+  return {
+    toonloraHome: toonloraHomeFor(envOf(options), homeDir),
+    hfHubCache: hfHubCacheFor(envOf(options), homeDir),
+  };
+}
+
+/** Moves a verified download into place; a full disk is named (the part and its tag stay for the next pull). */
+async function commitVerified(partPath: string, destPath: string, roots: WriteRoots): Promise<void> {
+  try {
+    await commitDownload(partPath, destPath);
+  } catch (error) {
+    throw diskFullError(error, roots, partPath) ?? error;
+  }
+}
+
+/**
+ * A `.part` file an older version kept in toonlora's home is moved to `part` (beside the HF cache's files) and
+ * resumed there; across file systems it is left where it was and the download starts over.
+ */
+async function adoptLegacyPart(legacy: string, part: string): Promise<void> {
+  if (!existsSync(legacy) || existsSync(part)) return;
+  try {
+    await mkdir(dirname(part), { recursive: true });
+    await rename(legacy, part);
+    await rename(partTagPath(legacy), partTagPath(part)).catch(() => undefined);
+  } catch {
+    // another disk: not copied (it may be gigabytes); the new download starts from byte 0
+  }
 }
 
 function expectedOf(file: ModelFile) {
@@ -277,7 +320,8 @@ async function pullHfModel(
   const env = envOf(options);
   const homeDir = options.homeDir ?? homedir();
   const repoDir = hfRepoDir(hfHubCacheFor(env, homeDir), source.repo);
-  const partialDir = snapshotPullDir(toonloraHomeFor(env, homeDir), entry.id, source.revision);
+  const partialDir = hfPartialDir(repoDir, source.revision);
+  const legacyPartialDir = snapshotPullDir(toonloraHomeFor(env, homeDir), entry.id, source.revision);
   let wanted: { path: string; file?: ModelFile }[];
   let commit: string | undefined = isCommitHash(source.revision) ? source.revision : undefined;
   if (source.snapshot) {
@@ -314,10 +358,11 @@ async function pullHfModel(
     await lock.take();
     const url = hfResolveUrl(hfEndpoint(env), source.repo, commit ?? source.revision, path);
     options.onFileStart?.({ modelId: entry.id, file: path, url, totalBytes: file?.sizeBytes });
+    const partPath = join(partialDir, `${path}.part`);
+    await adoptLegacyPart(join(legacyPartialDir, `${path}.part`), partPath);
     const result = await downloadToPart({
       url,
-      // Partial files stay in toonlora's home: the HF cache only ever holds complete, verified files.
-      partPath: join(partialDir, `${path}.part`),
+      partPath,
       modelId: entry.id,
       manualPath: manualPlacementPath(entry, path, options),
       expected: file ? expectedOf(file) : undefined,
@@ -329,7 +374,7 @@ async function pullHfModel(
     });
     commit ??= result.headers.get('x-repo-commit') ?? (await resolveHubCommit(entry, source, options));
     const destPath = join(hfSnapshotDir(repoDir, commit), path);
-    await commitDownload(result.partPath, destPath);
+    await commitVerified(result.partPath, destPath, rootsOf(options));
     options.onFileDone?.({ modelId: entry.id, file: path, path: destPath, bytes: result.bytes });
     files.push({ file: path, path: destPath, status: 'downloaded', bytes: result.bytes });
   }
@@ -353,13 +398,52 @@ async function pullHfModel(
   return files;
 }
 
+function sizeOf(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
+/** Where the `.part` file of `file` of a URL or Hugging Face model is kept while it downloads. */
+function partPathOf(entry: ModelEntry, file: string, roots: WriteRoots): string {
+  const { source } = entry;
+  if (source.kind === 'huggingface') {
+    return join(hfPartialDir(hfRepoDir(roots.hfHubCache, source.repo), source.revision), `${file}.part`);
+  }
+  return `${manualModelPath(roots.toonloraHome, entry.id, file)}.part`;
+}
+
+/**
+ * Refuses a pull whose files clearly do not fit: the registry's sizes of the files not on disk, less the `.part`
+ * files they resume from, against the free space where they go (the HF cache, or the model's folder in
+ * toonlora's home). The sizes are approximate, so only a shortfall of more than 10% refuses.
+ * @throws ToonloraError TL_ERR_OUTPUT_WRITE naming the folder, both sizes and the setting that moves it
+ */
+async function checkFreeSpace(entry: ModelEntry, roots: WriteRoots, options: PullOptions): Promise<void> {
+  if (entry.source.kind === 'npm') return;
+  const needBytes = entry.source.files
+    .filter((file) => findModelFile(entry.id, file.path, options) === undefined)
+    .reduce(
+      (sum, file) => sum + Math.max(0, file.sizeBytes - sizeOf(partPathOf(entry, file.path, roots))),
+      0,
+    );
+  if (needBytes === 0) return;
+  const inHf = entry.source.kind === 'huggingface';
+  const folder = inHf ? roots.hfHubCache : manualModelDir(roots.toonloraHome, entry.id);
+  const free = await (options.freeBytes ?? (async (path: string) => (await probeDisk(path)).freeBytes))(
+    folder,
+  );
+  if (free !== undefined && free < needBytes * 0.9) {
+    throw notEnoughSpaceError(entry.id, roots, inHf, needBytes, free);
+  }
+}
+
 /**
  * Makes model `id` present on disk, downloading what is missing (resumable, verified). Two pulls of one model
  * (two terminals, or the CLI beside the server) do not download at once: the second waits (onWaitForLock) and
  * then finds the first one's files.
  * @throws ToonloraError TL_ERR_MODEL_UNKNOWN, TL_ERR_DOWNLOAD (one line: model, URL, manual path),
  *   TL_ERR_CHECKSUM, TL_ERR_MODEL_MISSING (an npm model whose package is not installed),
- *   TL_ERR_CONFIG (toonlora's home or the HF cache cannot be written: names the folder and the setting).
+ *   TL_ERR_CONFIG (toonlora's home or the HF cache cannot be written: names the folder and the setting),
+ *   TL_ERR_OUTPUT_WRITE (a full disk, found before the download or met during it: names the folder).
  */
 export async function pullModel(id: string, options: PullOptions = {}): Promise<PullResult> {
   const entry = getModelEntry(id);
@@ -378,16 +462,15 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
     });
     return { id, files };
   }
-  const homeDir = options.homeDir ?? homedir();
-  const roots = {
-    toonloraHome: toonloraHomeFor(envOf(options), homeDir),
-    hfHubCache: hfHubCacheFor(envOf(options), homeDir),
-  };
+  const roots = rootsOf(options);
   const fromHub = source.kind === 'huggingface';
   const lock = new DownloadLock(
     join(roots.toonloraHome, 'downloads', `${id}.lock`),
     { what: `model ${id}`, onWait: options.onWaitForLock },
-    () => checkCanDownload(id, fromHub, roots, envOf(options), byHandHint(entry, options)),
+    async () => {
+      await checkCanDownload(id, fromHub, roots, envOf(options), byHandHint(entry, options));
+      await checkFreeSpace(entry, roots, options);
+    },
   );
   // a pull that fails (no network) leaves no empty folders; one with a .part file to resume from stays. The
   // lock's own folders (downloads/, a new toonlora home) can only go once the lock is released.
@@ -406,7 +489,7 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
     }
   } catch (error) {
     failed = true;
-    throw notWritableError(error, roots) ?? error;
+    throw notWritableError(error, roots) ?? diskFullError(error, roots) ?? error;
   } finally {
     await removeEmptyFolders(created); // while the lock is held: a waiting pull has not started writing
     await lock.release();

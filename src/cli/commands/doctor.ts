@@ -75,6 +75,11 @@ function formatReport(report: DoctorOutput): string {
     ...(report.loraSize ? [formatLoraSize(report.loraSize)] : []),
     ...(report.trainingMemory ? formatTrainingMemory(report.trainingMemory, report.torch.gpus) : []),
     `disk      ${disk.freeBytes === undefined ? `unknown (${disk.error})` : `${formatBytes(disk.freeBytes)} free`} at ${disk.path}`,
+    ...(report.hfDisk
+      ? [
+          `hf disk   ${report.hfDisk.freeBytes === undefined ? `unknown (${report.hfDisk.error})` : `${formatBytes(report.hfDisk.freeBytes)} free`} at ${report.hfDisk.path} (the Hugging Face cache)`,
+        ]
+      : []),
     `home      ${report.paths.toonloraHome}   hf cache ${report.paths.hfHubCache}`,
     'models',
     ...report.models.map(

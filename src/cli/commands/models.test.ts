@@ -52,6 +52,25 @@ async function waitFor(condition: () => boolean): Promise<void> {
   expect(condition()).toBe(true);
 }
 
+describe('toonlora models pull of several ids', () => {
+  it('goes on with the next id after an error of no known kind, and lists both failures', async () => {
+    process.env.HF_ENDPOINT = hubUrl;
+    hubAnswer = (req, res) => {
+      if (req.url?.startsWith('/SmilingWolf/')) return void res.end('tagger');
+      res.writeHead(404).end();
+    };
+    // a folder where the tagger's file goes: the move into place fails with EISDIR
+    const repo = join(io.root, 'hf', 'hub', 'models--SmilingWolf--wd-vit-tagger-v3');
+    mkdirSync(join(repo, 'snapshots', 'main', 'model.onnx', 'x'), { recursive: true });
+    expect(await runCli(['models', 'pull', 'wd-vit-tagger-v3', 'anime-person-detector', '--json'])).toBe(1);
+    const result = JSON.parse(io.stdout) as { failed: { id: string; code: string }[] };
+    expect(result.failed.map((f) => [f.id, f.code])).toEqual([
+      ['wd-vit-tagger-v3', 'TL_ERR_INTERNAL'],
+      ['anime-person-detector', 'TL_ERR_DOWNLOAD'],
+    ]);
+  });
+});
+
 describe('toonlora models pull on a terminal', () => {
   it('a failed pull stops the bar (line ended, cursor and wrapping back) before printing the error', async () => {
     process.env.HF_ENDPOINT = hubUrl;

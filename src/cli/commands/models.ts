@@ -168,8 +168,12 @@ async function pullAction(ids: string[], options: JsonOption): Promise<number> {
           say(stoppedText(id, error));
           break;
         }
-        if (!isToonloraError(error)) throw error;
-        failures.push({ id, code: error.code, message: error.message });
+        // an error of no known kind is reported as such, and `pull all` goes on with the next id
+        failures.push(
+          isToonloraError(error)
+            ? { id, code: error.code, message: error.message }
+            : { id, code: 'TL_ERR_INTERNAL', message: String(error) },
+        );
         if (!options.json) reportError(error, 'models pull', {});
       } finally {
         hooks.stop();
