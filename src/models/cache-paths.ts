@@ -95,6 +95,15 @@ export function hfHubCacheFor(env: CacheEnv, homeDir: string): string {
   return join(hfHome, 'hub');
 }
 
+/**
+ * The token file `hf auth login` writes, as huggingface_hub reads it: `HF_TOKEN_PATH`, else `$HF_HOME/token`
+ * (`$XDG_CACHE_HOME/huggingface/token`, `~/.cache/huggingface/token`).
+ */
+export function hfTokenPath(env: CacheEnv, homeDir: string): string {
+  const hfHome = pathVar(env.HF_HOME, homeDir) ?? join(userCacheDir(env, homeDir), 'huggingface');
+  return pathVar(env.HF_TOKEN_PATH, homeDir) ?? join(hfHome, 'token');
+}
+
 /** `models--owner--name` folder of a model repo in the hub cache. */
 export function hfRepoDir(hubCache: string, repo: string): string {
   return join(hubCache, `models--${repo.replaceAll('/', '--')}`);

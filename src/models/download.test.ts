@@ -78,6 +78,8 @@ beforeAll(async () => {
       bad[1234] = (bad[1234] ?? 0) ^ 0xff;
       return serveBody(req, res, bad);
     }
+    if (req.url === '/gated') return void res.writeHead(403, { 'x-error-code': 'GatedRepo' }).end();
+    if (req.url === '/no-entry') return void res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end();
     res.writeHead(404).end('not found');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -270,6 +272,37 @@ describe('downloadFile', () => {
     expect(error.message).toContain(url);
     expect(error.message).toContain('ECONNREFUSED');
     expect(error.message).toContain(`place the file at ${join(dir, 'placed-by-hand.bin')}`);
+  });
+
+  it('names a gated or private Hub repo on 401 / 403 and a missing file on 404, without the no-network hint', async () => {
+    const hub = { repo: 'o/n', page: `${base}/o/n` };
+    const gated = (await downloadToPart({
+      ...common(),
+      url: `${base}/gated`,
+      partPath: join(dir, 'g.part'),
+      hub,
+    }).catch((e: unknown) => e)) as Error;
+    expect(gated.message).toContain(
+      `HTTP 403 Forbidden: o/n is gated or private, or the token was refused. Accept its terms on ${base}/o/n (logged ` +
+        'in), then set HF_TOKEN to a token of that account or run `hf auth login`. Or place the file at ',
+    );
+    const entry = (await downloadToPart({
+      ...common(),
+      url: `${base}/no-entry`,
+      partPath: join(dir, 'e.part'),
+      hub,
+    }).catch((e: unknown) => e)) as Error;
+    expect(entry.message).toContain(`HTTP 404 Not Found: the file is not on the Hub (${base}/o/n;`);
+    const plain = (await downloadToPart({
+      ...common(),
+      url: `${base}/missing`,
+      partPath: join(dir, 'm.part'),
+    }).catch((e: unknown) => e)) as Error;
+    expect(plain.message).toContain('HTTP 404 Not Found: the file is not at that URL');
+    for (const error of [gated, entry, plain]) {
+      expect(error).toMatchObject({ code: 'TL_ERR_DOWNLOAD' });
+      expect(error.message).not.toContain('Without network');
+    }
   });
 
   it('reports HTTP errors with their status', async () => {

@@ -37,6 +37,8 @@ export interface DownloadOptions {
   onProgress?: (progress: DownloadProgress) => void;
   /** Abort when no byte arrives for this long (connect included). */
   idleTimeoutMs?: number;
+  /** For a Hugging Face file: the repo and its Hub page, named when the Hub refuses access (a gated repo). */
+  hub?: HubRef;
   /** The caller's stop (Ctrl-C): aborts the request and throws {@link DownloadStopped}, keeping the `.part`. */
   signal?: AbortSignal;
   fetchImpl?: typeof fetch;
@@ -48,6 +50,12 @@ export class DownloadStopped extends Error {
     super(`stopped; the partial file ${partPath} is kept and the next pull resumes it`);
     this.name = 'DownloadStopped';
   }
+}
+
+/** A Hub repo as error messages name it: `owner/name` and its page (`<endpoint>/<repo>`). */
+export interface HubRef {
+  repo: string;
+  page: string;
 }
 
 export interface DownloadResult {
@@ -115,12 +123,56 @@ export function parseContentRange(header: string | null): { start?: number; tota
   };
 }
 
-function downloadError(options: DownloadOptions, reason: string, cause?: unknown): ToonloraError {
+/**
+ * What an HTTP error status means, for a file or a listing: with `hub` set, a refusal (401 / 403) names a gated
+ * or private repo and the two ways to give toonlora a token, and a 404 a file or revision not on the Hub (the
+ * Hub's `X-Error-Code` header says which, when it is sent). No "without network" hint: the network worked.
+ */
+export function httpReason(status: number, statusText: string, headers: Headers, hub?: HubRef): string {
+  const what = `HTTP ${status} ${statusText}`.trim();
+  const hubCode = headers.get('x-error-code');
+  if (hub && (hubCode === 'RepoNotFound' || hubCode === 'RevisionNotFound' || hubCode === 'EntryNotFound')) {
+    const missing = { RepoNotFound: 'the repo', RevisionNotFound: 'the revision', EntryNotFound: 'the file' }[
+      hubCode
+    ];
+    return `${what}: ${missing} is not on the Hub (${hub.page}; a private repo looks the same without a token)`;
+  }
+  if (hub && (status === 401 || status === 403 || hubCode === 'GatedRepo')) {
+    return (
+      `${what}: ${hub.repo} is gated or private, or the token was refused. Accept its terms on ${hub.page} ` +
+      '(logged in), then set HF_TOKEN to a token of that account or run `hf auth login`'
+    );
+  }
+  if (status === 401 || status === 403) return `${what}: the server refused access`;
+  if (status === 404) {
+    return hub
+      ? `${what}: the file or revision is not on the Hub (${hub.page}; check HF_ENDPOINT if it is a mirror)`
+      : `${what}: the file is not at that URL`;
+  }
+  if (status === 429 || status >= 500) return `${what}: the server is busy or failing; try again later`;
+  return what;
+}
+
+/**
+ * A TL_ERR_DOWNLOAD error: model, URL, reason and where to place the file by hand; `network` (the request or
+ * the body failed) adds how to do that without network.
+ */
+function downloadError(
+  options: DownloadOptions,
+  reason: string,
+  cause?: unknown,
+  network = true,
+): ToonloraError {
+  const byHand = network
+    ? `Without network, download that URL on another machine and place the file at ${options.manualPath}`
+    : `Or place the file at ${options.manualPath} by hand`;
   return new ToonloraError(
     'TL_ERR_DOWNLOAD',
-    `${options.modelId}: cannot download ${options.url}: ${reason}. Without network, download that URL on ` +
-      `another machine and place the file at ${options.manualPath}`,
-    { cause, details: { model: options.modelId, url: options.url, manualPath: options.manualPath } },
+    `${options.modelId}: cannot download ${options.url}: ${reason}. ${byHand}`,
+    {
+      cause,
+      details: { model: options.modelId, url: options.url, manualPath: options.manualPath },
+    },
   );
 }
 
@@ -153,7 +205,7 @@ async function request(options: DownloadOptions, fromByte: number, signal: Abort
     if (next.origin !== new URL(url).origin) delete headers.Authorization;
     url = next.href;
   }
-  throw downloadError(options, `more than ${MAX_REDIRECTS} redirects`);
+  throw downloadError(options, `more than ${MAX_REDIRECTS} redirects`, undefined, false);
 }
 
 function unquoteEtag(value: string | null): string | undefined {
@@ -315,7 +367,7 @@ export async function downloadToPart(options: DownloadOptions, attempt = 0): Pro
     const restart = async (reason?: string) => {
       await response.body?.cancel();
       await removePart(options.partPath);
-      if (attempt > 0 && reason) throw downloadError(options, reason);
+      if (attempt > 0 && reason) throw downloadError(options, reason, undefined, false);
       return await downloadToPart(options, attempt + 1);
     };
     if (existing > 0 && !canResume(stored, tag)) return await restart();
@@ -327,7 +379,8 @@ export async function downloadToPart(options: DownloadOptions, attempt = 0): Pro
     }
     if (!response.ok || !response.body) {
       await response.body?.cancel();
-      throw downloadError(options, `HTTP ${response.status} ${response.statusText}`.trim());
+      const reason = httpReason(response.status, response.statusText, response.headers, options.hub);
+      throw downloadError(options, reason, undefined, false);
     }
     const resumed = response.status === 206 && range.start === existing ? existing : 0;
     if (response.status === 206 && resumed === 0 && existing > 0) {

@@ -22,6 +22,10 @@ const COMMIT = '1'.repeat(40);
 let server: Server;
 let endpoint: string;
 let requests: string[] = [];
+/** The Authorization header of each request, in order. */
+let auths: (string | undefined)[] = [];
+/** An HTTP status the BLIP listing answers with instead of the listing. */
+let blipListingStatus: number | undefined;
 let root: string;
 let siblingsOverride: string[] | undefined;
 let hubHeaders = true;
@@ -56,7 +60,9 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     const url = req.url ?? '';
     requests.push(url);
+    auths.push(req.headers.authorization);
     if (url === '/api/models/Salesforce/blip-image-captioning-base/revision/main') {
+      if (blipListingStatus) return void res.writeHead(blipListingStatus).end();
       res.writeHead(200, { 'content-type': 'application/json' });
       if (blipListing !== undefined) return void res.end(blipListing);
       const names = siblingsOverride ?? [...BLIP, 'pytorch_model.bin', 'tf_model.h5'];
@@ -103,6 +109,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   requests = [];
+  auths = [];
+  blipListingStatus = undefined;
   siblingsOverride = undefined;
   hubHeaders = true;
   cdnDelayMs = 0;
@@ -361,6 +369,46 @@ describe('pullModel into a folder that cannot be written', () => {
       "cannot write to toonlora's home /dev/null/x (/dev/null is not a folder)",
     );
     expect(error.message).toContain('Set TOONLORA_HOME to a writable folder');
+  });
+});
+
+describe('pullModel: tokens and refusals', () => {
+  it('sends the token `hf auth login` wrote ($HF_HOME/token, or $HF_TOKEN_PATH) when HF_TOKEN is unset', async () => {
+    mkdirSync(join(root, 'hf'), { recursive: true });
+    writeFileSync(join(root, 'hf', 'token'), 'hf_from_file\n');
+    await pullModel('wd-vit-tagger-v3', opts());
+    const hub = auths.filter((_, i) => !requests[i]?.startsWith('/cdn/'));
+    expect(hub).toEqual(['Bearer hf_from_file', 'Bearer hf_from_file']); // trimmed; never sent to another host (download.test)
+
+    rmSync(join(root, 'hf', 'hub'), { recursive: true });
+    writeFileSync(join(root, 'elsewhere'), 'hf_path_var');
+    auths = [];
+    requests = [];
+    await pullModel('wd-vit-tagger-v3', {
+      ...opts(),
+      env: { ...opts().env, HF_TOKEN_PATH: join(root, 'elsewhere') },
+    });
+    expect(auths[0]).toBe('Bearer hf_path_var');
+
+    rmSync(join(root, 'hf', 'hub'), { recursive: true });
+    auths = [];
+    await pullModel('wd-vit-tagger-v3', { ...opts(), env: { ...opts().env, HF_TOKEN: 'hf_env' } });
+    expect(auths[0]).toBe('Bearer hf_env'); // the variable wins over the file
+  });
+
+  it('says a refused listing is a gated or private repo and how to give a token, not "without network"', async () => {
+    blipListingStatus = 401;
+    const error = (await pullModel('blip-base', opts()).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_DOWNLOAD' });
+    expect(error.message).toContain(
+      `HTTP 401 Unauthorized: Salesforce/blip-image-captioning-base is gated or private, or the token was refused. ` +
+        `Accept its terms on ${endpoint}/Salesforce/blip-image-captioning-base (logged in), then set HF_TOKEN`,
+    );
+    expect(error.message).toContain('`hf auth login`');
+    expect(error.message).not.toContain('Without network');
+    blipListingStatus = 404;
+    const missing = (await pullModel('blip-base', opts()).catch((e: unknown) => e)) as Error;
+    expect(missing.message).toContain('HTTP 404 Not Found: the file or revision is not on the Hub');
   });
 });
 

@@ -1,7 +1,7 @@
 // src/models/pull.ts — `models pull`: brings a registry model onto disk. Release-URL files go to
 // toonlora's home; Hugging Face files go into the HF hub cache layout (snapshots/<commit>/, refs/<rev>)
 // so diffusers / transformers find them too; npm models are already installed with the Node packages.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +19,7 @@ import {
   hfRepoDir,
   hfResolveUrl,
   hfSnapshotDir,
+  hfTokenPath,
   isCommitHash,
   manualModelDir,
   manualModelPath,
@@ -31,6 +32,8 @@ import {
   type DownloadProgress,
   describeFetchError,
   downloadToPart,
+  type HubRef,
+  httpReason,
   partTagPath,
 } from './download.js';
 import { diskFullError, notEnoughSpaceError, notWritableError, type WriteRoots } from './not-writable.js';
@@ -93,9 +96,26 @@ function envOf(options: PullOptions): CacheEnv {
   return options.env ?? process.env;
 }
 
-function authHeaders(env: CacheEnv): Record<string, string> {
-  const token = env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN;
+/**
+ * The Hub token, as huggingface_hub finds it: `HF_TOKEN` (or its legacy name `HUGGING_FACE_HUB_TOKEN`), else the
+ * file `hf auth login` wrote ({@link hfTokenPath}). It is sent to the Hub only (download.ts drops it on a
+ * redirect to another host).
+ */
+function authHeaders(options: PullOptions): Record<string, string> {
+  const env = envOf(options);
+  let token = (env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN)?.trim();
+  if (!token) {
+    try {
+      token = readFileSync(hfTokenPath(env, options.homeDir ?? homedir()), 'utf8').trim();
+    } catch {
+      token = undefined; // no token file: anonymous, as for any public repo
+    }
+  }
   return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+function hubRef(source: HuggingFaceSource, options: PullOptions): HubRef {
+  return { repo: source.repo, page: `${hfEndpoint(envOf(options))}/${source.repo}` };
 }
 
 /** Thrown by DownloadLock.take when another process held the lock: the pull starts over, holding it. */
@@ -233,7 +253,7 @@ async function listHubRepo(entry: ModelEntry, source: HuggingFaceSource, options
   const hint = offlineSnapshotHint(source, manual);
   let response: Response;
   try {
-    response = await (options.fetchImpl ?? fetch)(url, { headers: authHeaders(env) });
+    response = await (options.fetchImpl ?? fetch)(url, { headers: authHeaders(options) });
   } catch (error) {
     throw new ToonloraError(
       'TL_ERR_DOWNLOAD',
@@ -242,12 +262,17 @@ async function listHubRepo(entry: ModelEntry, source: HuggingFaceSource, options
     );
   }
   if (!response.ok) {
+    await response.body?.cancel();
+    const reason = httpReason(
+      response.status,
+      response.statusText,
+      response.headers,
+      hubRef(source, options),
+    );
     throw new ToonloraError(
       'TL_ERR_DOWNLOAD',
-      `${entry.id}: cannot list ${url}: HTTP ${response.status}. ${hint}`,
-      {
-        details: { model: entry.id, url, manualPath: manual },
-      },
+      `${entry.id}: cannot list ${url}: ${reason}. Or copy the repo's files into ${manual} by hand`,
+      { details: { model: entry.id, url, manualPath: manual } },
     );
   }
   let body: { sha?: unknown; siblings?: { rfilename?: unknown }[] };
@@ -366,7 +391,8 @@ async function pullHfModel(
       modelId: entry.id,
       manualPath: manualPlacementPath(entry, path, options),
       expected: file ? expectedOf(file) : undefined,
-      headers: authHeaders(env),
+      headers: authHeaders(options),
+      hub: hubRef(source, options),
       onProgress: (p) => options.onProgress?.({ ...p, modelId: entry.id, file: path }),
       signal: options.signal,
       fetchImpl: options.fetchImpl,
