@@ -25,7 +25,10 @@ interface Seen {
   path: string;
   range?: string;
   authorization?: string;
+  acceptEncoding?: string;
 }
+/** Requests to the flaky URLs so far (their answer depends on it). */
+let flakyCount = 0;
 let server: Server;
 let base: string;
 let seen: Seen[] = [];
@@ -54,7 +57,24 @@ function serveBody(req: IncomingMessage, res: ServerResponse, body: Buffer): voi
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    seen.push({ path: req.url ?? '', range: req.headers.range, authorization: req.headers.authorization });
+    seen.push({
+      path: req.url ?? '',
+      range: req.headers.range,
+      authorization: req.headers.authorization,
+      acceptEncoding: req.headers['accept-encoding'],
+    });
+    if (req.url === '/drops-once.bin' && (flakyCount += 1) === 1) {
+      // the whole length announced, half sent, then the connection is cut
+      res.writeHead(200, { 'content-length': String(BODY.length), etag: currentEtag });
+      res.write(BODY.subarray(0, 100_000));
+      return void setTimeout(() => res.socket?.destroy(), 50);
+    }
+    if (req.url === '/drops-once.bin') return serveBody(req, res, BODY);
+    if (req.url === '/busy-once.bin' && (flakyCount += 1) === 1) {
+      return void res.writeHead(503, { 'retry-after': '1' }).end();
+    }
+    if (req.url === '/busy-once.bin') return serveBody(req, res, BODY);
+    if (req.url === '/always-500') return void res.writeHead(500).end();
     if (req.url === '/file.bin') return serveBody(req, res, BODY);
     if (req.url === '/no-range.bin') {
       res.writeHead(200, { 'content-length': String(BODY.length) });
@@ -92,6 +112,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   seen = [];
+  flakyCount = 0;
   currentEtag = '"v1"';
   dir = mkdtempSync(join(tmpdir(), 'toonlora-dl-'));
   return () => rmSync(dir, { recursive: true, force: true });
@@ -174,7 +195,7 @@ describe('downloadFile', () => {
       return new Response(body, { status: response.status, headers: response.headers });
     };
     await expect(
-      downloadToPart({ ...common(), url: `${base}/file.bin`, partPath, fetchImpl: abort }),
+      downloadToPart({ ...common(), url: `${base}/file.bin`, partPath, fetchImpl: abort, retries: 0 }),
     ).rejects.toMatchObject({ code: 'TL_ERR_DOWNLOAD' });
     expect(JSON.parse(readFileSync(`${partPath}.json`, 'utf8'))).toMatchObject({ tag: 'v1' });
     expect(existsSync(partPath)).toBe(true);
@@ -309,6 +330,59 @@ describe('downloadFile', () => {
     await expect(
       downloadToPart({ ...common(), url: `${base}/missing`, partPath: join(dir, 'y.part') }),
     ).rejects.toThrow(/HTTP 404/);
+  });
+});
+
+describe('retries', () => {
+  it('resumes a dropped connection from the .part in the same call, and asks for no compression', async () => {
+    const retries: { reason: string; attempt: number; attempts: number }[] = [];
+    const dest = join(dir, 'model.bin');
+    const result = await downloadFile({
+      ...common(),
+      url: `${base}/drops-once.bin`,
+      destPath: dest,
+      expected: { sha256: SHA256 },
+      retryDelayMs: 1,
+      onRetry: ({ reason, attempt, attempts }) => retries.push({ reason, attempt, attempts }),
+    });
+    expect(readFileSync(dest).equals(BODY)).toBe(true);
+    expect(seen.map((s) => s.range)).toEqual([undefined, expect.stringMatching(/^bytes=\d+-$/)]);
+    expect(result.resumedFromBytes).toBeGreaterThan(0);
+    expect(retries).toEqual([{ reason: expect.stringContaining('after'), attempt: 2, attempts: 5 }]);
+    expect(seen.map((s) => s.acceptEncoding)).toEqual(['identity', 'identity']);
+  });
+
+  it("waits as a 503's Retry-After asks, then tries again", async () => {
+    const waits: number[] = [];
+    const dest = join(dir, 'model.bin');
+    await downloadFile({
+      ...common(),
+      url: `${base}/busy-once.bin`,
+      destPath: dest,
+      retryDelayMs: 1,
+      onRetry: ({ waitMs }) => waits.push(waitMs),
+    });
+    expect(waits).toEqual([1000]);
+    expect(readFileSync(dest).equals(BODY)).toBe(true);
+  });
+
+  it('gives up after its retries on a server that keeps failing, and never retries a 404', async () => {
+    const error = (await downloadToPart({
+      ...common(),
+      url: `${base}/always-500`,
+      partPath: join(dir, 'x.part'),
+      retries: 2,
+      retryDelayMs: 1,
+    }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain(
+      'HTTP 500 Internal Server Error: the server is busy or failing; try again later',
+    );
+    expect(seen).toHaveLength(3);
+    seen = [];
+    await expect(
+      downloadToPart({ ...common(), url: `${base}/missing`, partPath: join(dir, 'y.part'), retryDelayMs: 1 }),
+    ).rejects.toThrow(/HTTP 404/);
+    expect(seen).toHaveLength(1);
   });
 });
 

@@ -9,6 +9,7 @@ import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'no
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ToonloraError } from '../errors.js';
 
@@ -39,6 +40,12 @@ export interface DownloadOptions {
   idleTimeoutMs?: number;
   /** For a Hugging Face file: the repo and its Hub page, named when the Hub refuses access (a gated repo). */
   hub?: HubRef;
+  /** Further tries after a dropped connection, a 5xx or a 429, each resuming from the `.part` (default 4). */
+  retries?: number;
+  /** Wait before the first retry, doubled for each next one (default 1000 ms); a Retry-After header wins. */
+  retryDelayMs?: number;
+  /** Told before each retry: why, the wait, and the try about to start (2 for the first retry). */
+  onRetry?: (info: { reason: string; waitMs: number; attempt: number; attempts: number }) => void;
   /** The caller's stop (Ctrl-C): aborts the request and throws {@link DownloadStopped}, keeping the `.part`. */
   signal?: AbortSignal;
   fetchImpl?: typeof fetch;
@@ -76,6 +83,21 @@ export const NOT_WRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR'
 export const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 const MAX_REDIRECTS = 10;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** Errors worth another try, resuming from the `.part`, with the wait a server asked for (0: the usual backoff). */
+const retryable = new WeakMap<object, { waitMs: number; reason: string }>();
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** A connection that was made and then dropped: worth another try (a refused or unresolved one is not). */
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+/** The wait a 429 / 503 asks for in Retry-After (seconds or an HTTP date), capped at a minute; 0 if none. */
+function retryAfterMs(headers: Headers): number {
+  const value = headers.get('retry-after');
+  if (value === null) return 0;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : 0;
+}
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -185,8 +207,11 @@ interface Fetched {
 // Redirects are followed by hand to keep the first response's headers; like huggingface_hub (requests),
 // the Authorization header is not sent on to another host (the CDN).
 async function request(options: DownloadOptions, fromByte: number, signal: AbortSignal): Promise<Fetched> {
+  // identity: a compressed body's length is not the file's (progress totals, Range offsets), as huggingface_hub;
+  // fetch adds it itself to a Range request
   const headers: Record<string, string> = { ...options.headers };
   if (fromByte > 0) headers.Range = `bytes=${fromByte}-`;
+  else headers['Accept-Encoding'] = 'identity';
   let url = options.url;
   let firstHeaders: Headers | undefined;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
@@ -195,7 +220,11 @@ async function request(options: DownloadOptions, fromByte: number, signal: Abort
       response = await (options.fetchImpl ?? fetch)(url, { headers, redirect: 'manual', signal });
     } catch (error) {
       if (options.signal?.aborted) throw new DownloadStopped(options.partPath);
-      throw downloadError(options, describeFetchError(error), error);
+      const reason = describeFetchError(error);
+      const failed = downloadError(options, reason, error);
+      const code = (error as { cause?: { code?: string } }).cause?.code ?? '';
+      if (RESET_CODES.has(code)) retryable.set(failed, { waitMs: 0, reason });
+      throw failed;
     }
     firstHeaders ??= response.headers;
     const location = response.headers.get('location');
@@ -331,12 +360,14 @@ async function streamBody(options: DownloadOptions, response: Response, resumed:
     if (NOT_WRITABLE_CODES.has(code)) throw error;
     // a write error names no path: the .part file is where the disk ran full
     if (DISK_FULL_CODES.has(code)) throw Object.assign(error as Error, { path: options.partPath });
-    throw downloadError(
+    const reason = `${describeFetchError(error)} after ${received} bytes`;
+    const failed = downloadError(
       options,
-      `${describeFetchError(error)} after ${received} bytes; the partial file ${options.partPath} is kept ` +
-        'and the next pull resumes it',
+      `${reason}; the partial file ${options.partPath} is kept and the next pull resumes it`,
       error,
     );
+    retryable.set(failed, { waitMs: 0, reason }); // the connection was made: a dropped or stalled body is tried again
+    throw failed;
   }
   return { received, sha256, md5 };
 }
@@ -345,12 +376,35 @@ async function streamBody(options: DownloadOptions, response: Response, resumed:
  * Downloads `options.url` into `options.partPath`, resuming a partial file with a `Range` request when
  * its stored content tag still matches (else it starts over), then verifies size / sha256 / md5 — and,
  * where none is expected, the sha256 the Hub states in `x-linked-etag`. The `.part` file is left for
- * the caller to move into place (see {@link commitDownload}); an interrupted download keeps it.
+ * the caller to move into place (see {@link commitDownload}); an interrupted download keeps it. A dropped
+ * connection, a stalled body, a 5xx or a 429 is tried again `retries` times with a doubling wait (Retry-After
+ * when the server sends one), resuming from the `.part`; a refused connection or an unknown host is not.
  * @throws ToonloraError TL_ERR_DOWNLOAD (network, HTTP status), TL_ERR_CHECKSUM (content mismatch);
  *   file-system errors with a code in {@link NOT_WRITABLE_CODES} or {@link DISK_FULL_CODES} pass through for
  *   the caller to name (a full disk while writing the `.part` file carries its path).
  */
-export async function downloadToPart(options: DownloadOptions, attempt = 0): Promise<DownloadResult> {
+export async function downloadToPart(options: DownloadOptions): Promise<DownloadResult> {
+  const attempts = 1 + (options.retries ?? 4);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await downloadOnce(options);
+    } catch (error) {
+      const retry = typeof error === 'object' && error !== null ? retryable.get(error) : undefined;
+      if (retry === undefined || attempt >= attempts || options.signal?.aborted) throw error;
+      const waitMs = retry.waitMs || (options.retryDelayMs ?? 1000) * 2 ** (attempt - 1);
+      const reason = retry.reason;
+      options.onRetry?.({ reason, waitMs, attempt: attempt + 1, attempts });
+      try {
+        await sleep(waitMs, undefined, { signal: options.signal });
+      } catch {
+        throw new DownloadStopped(options.partPath);
+      }
+    }
+  }
+}
+
+/** One try of {@link downloadToPart}; `attempt` counts its own restarts (a changed ETag, a 416). */
+async function downloadOnce(options: DownloadOptions, attempt = 0): Promise<DownloadResult> {
   await mkdir(dirname(options.partPath), { recursive: true });
   const existing = await fileSize(options.partPath);
   const stored = existing > 0 ? await readPartTag(options.partPath) : undefined;
@@ -368,7 +422,7 @@ export async function downloadToPart(options: DownloadOptions, attempt = 0): Pro
       await response.body?.cancel();
       await removePart(options.partPath);
       if (attempt > 0 && reason) throw downloadError(options, reason, undefined, false);
-      return await downloadToPart(options, attempt + 1);
+      return await downloadOnce(options, attempt + 1);
     };
     if (existing > 0 && !canResume(stored, tag)) return await restart();
     if (response.status === 416 && attempt === 0) {
@@ -380,7 +434,12 @@ export async function downloadToPart(options: DownloadOptions, attempt = 0): Pro
     if (!response.ok || !response.body) {
       await response.body?.cancel();
       const reason = httpReason(response.status, response.statusText, response.headers, options.hub);
-      throw downloadError(options, reason, undefined, false);
+      const failed = downloadError(options, reason, undefined, false);
+      if (response.status === 429 || response.status >= 500) {
+        const status = `HTTP ${response.status} ${response.statusText}`.trim();
+        retryable.set(failed, { waitMs: retryAfterMs(response.headers), reason: status });
+      }
+      throw failed;
     }
     const resumed = response.status === 206 && range.start === existing ? existing : 0;
     if (response.status === 206 && resumed === 0 && existing > 0) {

@@ -414,7 +414,9 @@ describe('pullModel: tokens and refusals', () => {
 
 describe('pullModel: where the .part files go, and a full disk', () => {
   it("keeps a Hugging Face .part beside the HF cache's files, not in toonlora's home", async () => {
-    await expect(pullModel('wd-vit-tagger-v3', { ...opts(), fetchImpl: dropping })).rejects.toMatchObject({
+    await expect(
+      pullModel('wd-vit-tagger-v3', { ...opts(), fetchImpl: dropping, retries: 0 }),
+    ).rejects.toMatchObject({
       code: 'TL_ERR_DOWNLOAD',
     });
     const part = join(WD_REPO(), '.toonlora-partial', 'main', 'model.onnx.part');

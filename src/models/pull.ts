@@ -73,6 +73,18 @@ export interface PullOptions extends CacheOptions {
   onWaitForLock?: (message: string) => void;
   /** Ctrl-C / SIGTERM: ends the download under way (its `.part` file is kept) and the pull with DownloadStopped. */
   signal?: AbortSignal;
+  /** Told before a download is tried again (a dropped connection, a 5xx, a 429): why, and after what wait. */
+  onRetry?: (info: {
+    modelId: string;
+    file: string;
+    reason: string;
+    waitMs: number;
+    attempt: number;
+    attempts: number;
+  }) => void;
+  /** Passed to downloadToPart: further tries per file (default 4) and the first wait (default 1 s). */
+  retries?: number;
+  retryDelayMs?: number;
   fetchImpl?: typeof fetch;
   idleTimeoutMs?: number;
   /** Free bytes on the disk holding a folder (default: statfs of it or its nearest existing parent). */
@@ -195,6 +207,9 @@ async function pullUrlModel(
       expected: expectedOf(file),
       onProgress: (p) => options.onProgress?.({ ...p, modelId: entry.id, file: file.path }),
       signal: options.signal,
+      retries: options.retries,
+      retryDelayMs: options.retryDelayMs,
+      onRetry: (info) => options.onRetry?.({ ...info, modelId: entry.id, file: file.path }),
       fetchImpl: options.fetchImpl,
       idleTimeoutMs: options.idleTimeoutMs,
     });
@@ -395,6 +410,9 @@ async function pullHfModel(
       hub: hubRef(source, options),
       onProgress: (p) => options.onProgress?.({ ...p, modelId: entry.id, file: path }),
       signal: options.signal,
+      retries: options.retries,
+      retryDelayMs: options.retryDelayMs,
+      onRetry: (info) => options.onRetry?.({ ...info, modelId: entry.id, file: path }),
       fetchImpl: options.fetchImpl,
       idleTimeoutMs: options.idleTimeoutMs,
     });

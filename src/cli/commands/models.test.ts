@@ -71,6 +71,23 @@ describe('toonlora models pull of several ids', () => {
   });
 });
 
+describe('toonlora models pull retries', () => {
+  it('says why and when it tries again, then finishes the pull', async () => {
+    process.env.HF_ENDPOINT = hubUrl;
+    let tries = 0;
+    hubAnswer = (req, res) => {
+      if (!req.url?.startsWith('/SmilingWolf/')) return void res.writeHead(404).end();
+      if (req.url.endsWith('model.onnx') && (tries += 1) === 1) return void res.writeHead(503).end();
+      res.end('tagger');
+    };
+    expect(await runCli(['models', 'pull', 'wd-vit-tagger-v3'])).toBe(0);
+    expect(io.stderr).toContain(
+      'models pull: wd-vit-tagger-v3: model.onnx: HTTP 503 Service Unavailable; trying again in 1 s (try 2 of 5)\n',
+    );
+    expect(io.stdout).toBe('wd-vit-tagger-v3: ok\n');
+  });
+});
+
 describe('toonlora models pull on a terminal', () => {
   it('a failed pull stops the bar (line ended, cursor and wrapping back) before printing the error', async () => {
     process.env.HF_ENDPOINT = hubUrl;

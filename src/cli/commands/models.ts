@@ -42,7 +42,7 @@ function formatList(models: ModelStatus[]): string {
 
 type PullHooks = Pick<
   PullOptions,
-  'onFileStart' | 'onProgress' | 'onFileDone' | 'onVerifyStart' | 'onCorrupt' | 'onWaitForLock'
+  'onFileStart' | 'onProgress' | 'onFileDone' | 'onVerifyStart' | 'onCorrupt' | 'onWaitForLock' | 'onRetry'
 >;
 
 function say(line: string): void {
@@ -53,9 +53,13 @@ function say(line: string): void {
  * What pull says about files already on disk (hashing one takes a while; a bad one is moved aside) and about
  * another process downloading the same model (this one waits for it).
  */
-function checkHooks(): Pick<PullOptions, 'onVerifyStart' | 'onCorrupt' | 'onWaitForLock'> {
+function checkHooks(): Pick<PullOptions, 'onVerifyStart' | 'onCorrupt' | 'onWaitForLock' | 'onRetry'> {
   return {
     onWaitForLock: (message) => say(message),
+    onRetry: ({ modelId, file, reason, waitMs, attempt, attempts }) =>
+      say(
+        `${modelId}: ${file}: ${reason}; trying again in ${Math.ceil(waitMs / 1000)} s (try ${attempt} of ${attempts})`,
+      ),
     onVerifyStart: ({ modelId, path, bytes }) => say(`${modelId}: checking ${path} (${formatBytes(bytes)})…`),
     onCorrupt: ({ modelId, path, movedTo, problems }) =>
       say(
@@ -93,8 +97,13 @@ function barHooks(): PullHooks & { stop(): void } {
     bar?.stop();
     bar = undefined;
   };
+  const checks = checkHooks();
   return {
-    ...checkHooks(),
+    ...checks,
+    onRetry: (info) => {
+      endBar(); // the line goes below the bar, which starts again with the next try's progress
+      checks.onRetry?.(info);
+    },
     onFileStart: ({ modelId, file }) => {
       endBar();
       label = `${modelId} ${file}`;
@@ -124,7 +133,10 @@ function barHooks(): PullHooks & { stop(): void } {
 
 /** Progress reporting for pulls: a bar per file on a TTY, occasional lines otherwise; with --json only a wait on stderr. */
 function progressHooks(options: JsonOption): PullHooks & { stop(): void } {
-  if (options.json) return { onWaitForLock: (message) => say(message), stop() {} }; // stdout stays JSON
+  if (options.json) {
+    const { onWaitForLock, onRetry } = checkHooks();
+    return { onWaitForLock, onRetry, stop() {} }; // stdout stays JSON
+  }
   if (!wantsProgressBar(options)) return { ...lineHooks(), stop() {} };
   return barHooks();
 }
