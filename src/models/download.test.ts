@@ -63,14 +63,15 @@ beforeAll(async () => {
       authorization: req.headers.authorization,
       acceptEncoding: req.headers['accept-encoding'],
     });
-    if (req.url === '/drops-once.bin' && (flakyCount += 1) === 1) {
+    if (req.url === '/drops-once.bin' || req.url === '/busy-once.bin') flakyCount += 1;
+    if (req.url === '/drops-once.bin' && flakyCount === 1) {
       // the whole length announced, half sent, then the connection is cut
       res.writeHead(200, { 'content-length': String(BODY.length), etag: currentEtag });
       res.write(BODY.subarray(0, 100_000));
       return void setTimeout(() => res.socket?.destroy(), 50);
     }
     if (req.url === '/drops-once.bin') return serveBody(req, res, BODY);
-    if (req.url === '/busy-once.bin' && (flakyCount += 1) === 1) {
+    if (req.url === '/busy-once.bin' && flakyCount === 1) {
       return void res.writeHead(503, { 'retry-after': '1' }).end();
     }
     if (req.url === '/busy-once.bin') return serveBody(req, res, BODY);

@@ -77,7 +77,8 @@ describe('toonlora models pull retries', () => {
     let tries = 0;
     hubAnswer = (req, res) => {
       if (!req.url?.startsWith('/SmilingWolf/')) return void res.writeHead(404).end();
-      if (req.url.endsWith('model.onnx') && (tries += 1) === 1) return void res.writeHead(503).end();
+      if (req.url.endsWith('model.onnx')) tries += 1;
+      if (req.url.endsWith('model.onnx') && tries === 1) return void res.writeHead(503).end();
       res.end('tagger');
     };
     expect(await runCli(['models', 'pull', 'wd-vit-tagger-v3'])).toBe(0);
