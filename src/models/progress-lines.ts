@@ -30,7 +30,43 @@ export function createProgressLines(
   };
 }
 
-/** cli-progress bar format: with a percentage when the size is known, the bytes alone when it is not. */
-export function progressBarFormat(label: string, totalBytes: number | undefined): string {
-  return totalBytes ? `${label} [{bar}] {percentage}% {done}/{size}` : `${label} {done}`;
+/** The widest `{percentage}% {done}/{size}` a bar shows (`100% 999 MB/999 MB`), and the brackets around the bar. */
+const NUMBERS_WIDTH = 4 + 1 + 13;
+const MIN_BAR = 10;
+const MAX_BAR = 40;
+
+/** `text` cut to `width` characters from its start (`…` first), so a file's name stays readable. */
+function keepTail(text: string, width: number): string {
+  if (text.length <= width) return text;
+  return width <= 1 ? '…'.slice(0, Math.max(width, 0)) : `…${text.slice(text.length - (width - 1))}`;
+}
+
+/**
+ * cli-progress format and bar width for one file's bar on a `columns`-wide terminal: the label (model id and
+ * file, the file's path cut from its start when long), then the percentage and bytes, then the bar, all in
+ * `columns - 1` characters, so nothing runs into the last column (cli-progress turns line wrap off). Without a
+ * size, the bytes alone (no "27 B/0 B 0%").
+ */
+export function progressBarLayout(
+  modelId: string,
+  file: string,
+  totalBytes: number | undefined,
+  columns = 80,
+): { format: string; barsize: number } {
+  const width = Math.max(columns - 1, 20);
+  if (!totalBytes) {
+    const room = width - 1 - 6; // ` 999 MB`
+    return { format: `${fitLabel(modelId, file, room)} {done}`, barsize: MIN_BAR };
+  }
+  const fixed = 1 + NUMBERS_WIDTH + 3; // ` ` numbers ` [` `]`
+  const barsize = Math.min(MAX_BAR, Math.max(MIN_BAR, width - fixed - `${modelId} ${file}`.length));
+  const label = fitLabel(modelId, file, width - fixed - barsize);
+  return { format: `${label} {percentage}% {done}/{size} [{bar}]`, barsize };
+}
+
+function fitLabel(modelId: string, file: string, room: number): string {
+  const whole = `${modelId} ${file}`;
+  if (whole.length <= room) return whole;
+  if (modelId.length + 1 + 8 <= room) return `${modelId} ${keepTail(file, room - modelId.length - 1)}`;
+  return keepTail(whole, room);
 }

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { isToonloraError } from '../../errors.js';
 import { findModelDir, requireModelFile } from '../../models/cache.js';
 import { describeModels, formatBytes, type ModelStatus } from '../../models/model-status.js';
-import { createProgressLines, type ProgressLines, progressBarFormat } from '../../models/progress-lines.js';
+import { createProgressLines, type ProgressLines, progressBarLayout } from '../../models/progress-lines.js';
 import { DownloadStopped } from '../../models/download.js';
 import { type PullOptions, type PullResult, pullModel } from '../../models/pull.js';
 import { getModelEntry, getModelFile, listModelIds } from '../../models/registry.js';
@@ -91,7 +91,7 @@ function lineHooks(): PullHooks {
  */
 function barHooks(): PullHooks & { stop(): void } {
   let bar: cliProgress.SingleBar | undefined;
-  let label = '';
+  let current = { modelId: '', file: '' };
   let stopped = false;
   const endBar = () => {
     bar?.stop();
@@ -106,14 +106,19 @@ function barHooks(): PullHooks & { stop(): void } {
     },
     onFileStart: ({ modelId, file }) => {
       endBar();
-      label = `${modelId} ${file}`;
+      current = { modelId, file };
     },
     onProgress: ({ receivedBytes, totalBytes }) => {
       if (stopped) return;
       if (!bar) {
-        const format = progressBarFormat(label, totalBytes);
+        const { format, barsize } = progressBarLayout(
+          current.modelId,
+          current.file,
+          totalBytes,
+          process.stderr.columns || 80,
+        );
         bar = new cliProgress.SingleBar(
-          { format, stream: process.stderr, hideCursor: true },
+          { format, barsize, stream: process.stderr, hideCursor: true },
           cliProgress.Presets.shades_classic,
         );
         bar.start(totalBytes ?? receivedBytes, 0, {
