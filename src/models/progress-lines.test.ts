@@ -35,7 +35,7 @@ describe('progressBarLayout', () => {
     });
   });
 
-  it('fits 80 columns with the numbers before the bar, cutting a long file path from its start', () => {
+  it('fits 80 columns with the numbers before the bar, cutting a long file path after its first folder', () => {
     const widest = (format: string, barsize: number) =>
       format
         .replace('{percentage}', '100')
@@ -45,7 +45,7 @@ describe('progressBarLayout', () => {
     const { format, barsize } = progressBarLayout('anything-v5', file, 3_440_000_000, 80);
     expect(widest(format, barsize)).toBeLessThanOrEqual(79);
     expect(format).toMatch(
-      /^anything-v5 …\S*_pytorch_model\.safetensors \{percentage\}% \{done\}\/\{size\} \[\{bar\}\]$/,
+      /^anything-v5 unet\/…\S*_pytorch_model\.safetensors \{percentage\}% \{done\}\/\{size\} \[\{bar\}\]$/,
     );
     expect(barsize).toBe(10);
     const short = progressBarLayout('wd-vit-tagger-v3', 'model.onnx', 379e6, 80);

@@ -64,9 +64,17 @@ export function progressBarLayout(
   return { format: `${label} {percentage}% {done}/{size} [{bar}]`, barsize };
 }
 
+/** A repo path cut to `width`: its first folder kept (`unet/…`, `vae/…` tell two same-named files apart), then the tail. */
+function shortenPath(path: string, width: number): string {
+  const slash = path.indexOf('/');
+  const head = slash > 0 ? path.slice(0, slash + 1) : '';
+  if (head === '' || head.length + 8 > width) return keepTail(path, width);
+  return `${head}${keepTail(path.slice(head.length), width - head.length)}`;
+}
+
 function fitLabel(modelId: string, file: string, room: number): string {
   const whole = `${modelId} ${file}`;
   if (whole.length <= room) return whole;
-  if (modelId.length + 1 + 8 <= room) return `${modelId} ${keepTail(file, room - modelId.length - 1)}`;
+  if (modelId.length + 1 + 8 <= room) return `${modelId} ${shortenPath(file, room - modelId.length - 1)}`;
   return keepTail(whole, room);
 }
