@@ -131,6 +131,16 @@ describe('snapshot models', () => {
     expect(findModelDir('anything-v5', options)).toBe(snapshot);
   });
 
+  it("accept BLIP's pytorch_model.bin for its model.safetensors (older transformers downloads)", () => {
+    const repo = join(root, 'hf', 'hub', 'models--Salesforce--blip-image-captioning-base');
+    const snapshot = join(repo, 'snapshots', 'e'.repeat(40));
+    for (const file of ['config.json', 'preprocessor_config.json', 'vocab.txt', 'pytorch_model.bin']) {
+      put(join(snapshot, file));
+    }
+    expect(isModelPresent('blip-base', options)).toBe(true);
+    expect(findModelDir('blip-base', options)).toBe(snapshot);
+  });
+
   it('accept a hand-placed folder', () => {
     const dir = join(root, 'tl', 'models', 'anything-v5');
     for (const file of files) put(join(dir, file));
@@ -150,6 +160,14 @@ describe('requireModelFile', () => {
     expect((error as ToonloraError).code).toBe('TL_ERR_MODEL_MISSING');
     expect((error as ToonloraError).message).toBe(
       `isnet-anime: isnet-anime.onnx is not downloaded (looked in ${join(root, 'tl', 'models', 'isnet-anime', 'isnet-anime.onnx')}). Run: toonlora models pull isnet-anime`,
+    );
+  });
+
+  it('names the Hugging Face cache folder it looked in (HF_HUB_CACHE wins over the legacy name)', () => {
+    const env = { ...options.env, HF_HUB_CACHE: join(root, 'a'), HUGGINGFACE_HUB_CACHE: join(root, 'b') };
+    expect(() => requireModelFile('wd-vit-tagger-v3', undefined, { ...options, env })).toThrow(
+      `(looked in ${join(root, 'tl', 'models', 'wd-vit-tagger-v3', 'model.onnx')} and the Hugging Face cache ` +
+        `${join(root, 'a', 'models--SmilingWolf--wd-vit-tagger-v3')}). Run: toonlora models pull wd-vit-tagger-v3`,
     );
   });
 

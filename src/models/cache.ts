@@ -160,10 +160,15 @@ export function requireModelFile(id: string, file?: string, options: CacheOption
   if (found) return found;
   const entry = getModelEntry(id);
   const modelFile = getModelFile(entry, file);
+  const ctx = contextOf(options);
+  const hfCache =
+    entry.source.kind === 'huggingface'
+      ? ` and the Hugging Face cache ${hfRepoDir(hfHubCacheFor(ctx.env, ctx.homeDir), entry.source.repo)}`
+      : '';
   throw new ToonloraError(
     'TL_ERR_MODEL_MISSING',
     `${id}: ${modelFile.path} is not downloaded (looked in ${manualPlacementPath(entry, modelFile.path, options)}` +
-      `${entry.source.kind === 'huggingface' ? ' and the Hugging Face cache' : ''}). Run: toonlora models pull ${id}`,
+      `${hfCache}). Run: toonlora models pull ${id}`,
     { details: { model: id, file: modelFile.path } },
   );
 }

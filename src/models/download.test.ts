@@ -86,6 +86,9 @@ beforeAll(async () => {
       const hub = { 'x-repo-commit': 'a'.repeat(40), 'x-linked-etag': `"${SHA256}"` };
       return void res.writeHead(302, { location: '/file.bin', ...hub }).end();
     }
+    if (req.url === '/commit-redirect') {
+      return void res.writeHead(302, { location: '/file.bin', 'x-repo-commit': 'a'.repeat(40) }).end();
+    }
     if (req.url === '/redirect-bad-etag') {
       const hub = { 'x-repo-commit': 'a'.repeat(40), 'x-linked-etag': `"${'0'.repeat(64)}"` };
       return void res.writeHead(302, { location: '/file.bin', ...hub }).end();
@@ -249,6 +252,16 @@ describe('downloadFile', () => {
     expect(readFileSync(dest).equals(BODY)).toBe(true);
   });
 
+  it("verifies a complete tagged .part on a 416 that names no ETag (the Hub's commit is no content tag)", async () => {
+    const dest = join(dir, 'model.bin');
+    writeFileSync(`${dest}.part`, BODY);
+    writeFileSync(`${dest}.part.json`, JSON.stringify({ tag: 'v1' })); // the CDN's ETag, from the first download
+    const result = await downloadFile({ ...common(), url: `${base}/commit-redirect`, destPath: dest });
+    expect(seen.map((s) => s.range)).toEqual([`bytes=${BODY.length}-`, `bytes=${BODY.length}-`]); // 302, 416
+    expect(result.bytes).toBe(BODY.length);
+    expect(readFileSync(dest).equals(BODY)).toBe(true);
+  });
+
   it('rejects a corrupted file with TL_ERR_CHECKSUM and leaves nothing that looks good', async () => {
     const dest = join(dir, 'model.bin');
     const error = await downloadFile({
@@ -331,6 +344,31 @@ describe('downloadFile', () => {
     await expect(
       downloadToPart({ ...common(), url: `${base}/missing`, partPath: join(dir, 'y.part') }),
     ).rejects.toThrow(/HTTP 404/);
+  });
+});
+
+describe('a file far smaller than expected', () => {
+  it('is refused when no checksum can tell (an error page instead of the model), and taken when one can', async () => {
+    const dest = join(dir, 'model.bin');
+    const error = await downloadFile({
+      ...common(),
+      url: `${base}/file.bin`,
+      destPath: dest,
+      expected: { minBytes: BODY.length + 1 },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'TL_ERR_CHECKSUM' });
+    expect((error as Error).message).toContain(
+      `size: ${BODY.length} bytes, far below the ${(BODY.length + 1) * 10} or so expected (an error page instead of the file?)`,
+    );
+    expect(existsSync(dest)).toBe(false);
+    expect(existsSync(`${dest}.part`)).toBe(false);
+    await downloadFile({
+      ...common(),
+      url: `${base}/file.bin`,
+      destPath: dest,
+      expected: { minBytes: BODY.length + 1, sha256: SHA256 },
+    });
+    expect(readFileSync(dest).equals(BODY)).toBe(true);
   });
 });
 

@@ -24,6 +24,11 @@ export interface ExpectedContent {
   md5?: string;
   /** Exact size in bytes; only pass sizes known to be exact. */
   sizeBytes?: number;
+  /**
+   * Smallest plausible size, checked only when no sha256 / md5 is known (neither expected nor stated by the Hub):
+   * a mirror's error page or a captive portal's answer is not taken for a model.
+   */
+  minBytes?: number;
 }
 
 export interface DownloadOptions {
@@ -294,6 +299,12 @@ async function verifyPart(options: DownloadOptions, bytes: number, sha256: Hash,
   if (expected.sizeBytes !== undefined && expected.sizeBytes !== bytes) {
     problems.push(`size: expected ${expected.sizeBytes} bytes, got ${bytes}`);
   }
+  const unverified = expected.sha256 === undefined && expected.md5 === undefined;
+  if (unverified && expected.minBytes !== undefined && bytes < expected.minBytes) {
+    problems.push(
+      `size: ${bytes} bytes, far below the ${expected.minBytes * 10} or so expected (an error page instead of the file?)`,
+    );
+  }
   if (expected.sha256 !== undefined) {
     const actual = sha256.digest('hex');
     if (actual !== expected.sha256) problems.push(`sha256: expected ${expected.sha256}, got ${actual}`);
@@ -424,7 +435,15 @@ async function downloadOnce(options: DownloadOptions, attempt = 0): Promise<Down
       if (attempt > 0 && reason) throw downloadError(options, reason, undefined, false);
       return await downloadOnce(options, attempt + 1);
     };
-    if (existing > 0 && !canResume(stored, tag)) return await restart();
+    // A 416 often carries no ETag: the tag then falls back to the Hub's commit, which a part tagged with the
+    // CDN's ETag never matches. A part this code tagged, as long as the file, is verified instead (finishExisting).
+    const untagged416 =
+      response.status === 416 &&
+      stored?.tag !== undefined &&
+      !response.headers.has('etag') &&
+      !firstHeaders.has('etag') &&
+      !firstHeaders.has('x-linked-etag');
+    if (existing > 0 && !untagged416 && !canResume(stored, tag)) return await restart();
     if (response.status === 416 && attempt === 0) {
       // The part is as long as the file (or longer): verify it as is, or start over once.
       if (range.total !== existing) return await restart();

@@ -31,9 +31,14 @@ export const modelStatusSchema = z.object({
 });
 export type ModelStatus = z.infer<typeof modelStatusSchema>;
 
-// Only the size is checked here (a stat): hashing every model on each `list` / `doctor` would take minutes.
-function wrongSizeFile(id: string, options: CacheOptions): string | undefined {
+/**
+ * `<path>: <size problem>` of the first file of model `id` (or of `only`, one of its files) on disk with a size
+ * other than the registry's exact one, or undefined. Only the size is checked (a stat): hashing every model on
+ * each `list` / `doctor` would take minutes.
+ */
+export function wrongSizeFile(id: string, options: CacheOptions, only?: string): string | undefined {
   for (const file of getModelEntry(id).source.files) {
+    if (only !== undefined && file.path !== only) continue;
     const path = findModelFile(id, file.path, options);
     const problem = path === undefined ? undefined : checkFileSize(path, file);
     if (path !== undefined && problem !== undefined) return `${path}: ${problem}`;

@@ -70,7 +70,9 @@ export function byHandHint(entry: ModelEntry, options: CacheOptions): string {
   const { source } = entry;
   const manual = manualPlacementPath(entry, source.files[0]?.path ?? '', options);
   if (source.kind === 'huggingface' && source.snapshot) return offlineSnapshotHint(source, manual);
-  return `Place ${source.files.map((f) => f.path).join(', ')} by hand at ${manual}`;
+  if (source.files.length === 1) return `Place ${source.files[0]?.path} by hand at ${manual}`;
+  const folder = manualPlacementPath(entry, '', options);
+  return `Place ${source.files.map((f) => f.path).join(', ')} by hand in ${folder.replace(/\/?$/, '/')}`;
 }
 
 /** The folders a pull of `entry` may create under `roots`, outermost first. */

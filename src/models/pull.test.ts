@@ -10,7 +10,8 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createHash } from 'node:crypto';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ let blipListingStatus: number | undefined;
 let root: string;
 let siblingsOverride: string[] | undefined;
 let hubHeaders = true;
+/** Whether the fake Hub states each LFS file's sha256 (x-linked-etag), as the real one does. */
+let linkedEtag = true;
 let cdnDelayMs = 0;
 /** A BLIP file the fake Hub answers 404 for (a pull stopped half-way). */
 let missingBlipFile: string | undefined;
@@ -56,6 +59,18 @@ const ANYTHING_WEIGHTS = [
   'vae/diffusion_pytorch_model.safetensors',
 ];
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Answers with the `x-linked-etag` the Hub sends for an LFS file (its sha256), which the pull verifies. */
+function lfs(res: ServerResponse): ServerResponse {
+  const end = res.end.bind(res);
+  res.end = ((body: string) => {
+    res.setHeader('x-linked-etag', `"${sha256(body)}"`);
+    return end(body);
+  }) as typeof res.end;
+  return res;
+}
+
 beforeAll(async () => {
   server = createServer((req, res) => {
     const url = req.url ?? '';
@@ -80,13 +95,13 @@ beforeAll(async () => {
       );
     }
     const anything = url.match(/^\/stablediffusionapi\/anything-v5\/resolve\/([0-9a-f]{40})\/(.+)$/);
-    if (anything) return void res.end(`anything:${anything[2]}`);
+    if (anything) return void lfs(res).end(`anything:${anything[2]}`);
     if (url === '/api/models/SmilingWolf/wd-vit-tagger-v3/revision/main') {
       return void res.end(JSON.stringify({ sha: COMMIT, siblings: [] }));
     }
     const blip = url.match(/^\/Salesforce\/blip-image-captioning-base\/resolve\/([0-9a-f]{40})\/(.+)$/);
     if (blip && blip[2] === missingBlipFile) return void res.writeHead(404).end();
-    if (blip) return void res.end(`blip:${blip[2]}`);
+    if (blip) return void lfs(res).end(`blip:${blip[2]}`);
     if (url.startsWith('/cdn/')) {
       const body = REPO_FILES[url.slice('/cdn'.length)];
       const answer = () => void (body === undefined ? res.writeHead(404).end() : res.end(body));
@@ -96,7 +111,11 @@ beforeAll(async () => {
     // the commit is sent on the 302 to the CDN only, never on the CDN's 200.
     const canonical = url.replace(`/resolve/${COMMIT}/`, '/resolve/main/');
     if (REPO_FILES[canonical] === undefined) return void res.writeHead(404).end();
-    res.writeHead(302, { location: `/cdn${canonical}`, ...(hubHeaders ? { 'x-repo-commit': COMMIT } : {}) });
+    res.writeHead(302, {
+      location: `/cdn${canonical}`,
+      ...(linkedEtag ? { 'x-linked-etag': `"${sha256(REPO_FILES[canonical])}"` } : {}), // verified
+      ...(hubHeaders ? { 'x-repo-commit': COMMIT } : {}),
+    });
     res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -113,6 +132,7 @@ beforeEach(() => {
   blipListingStatus = undefined;
   siblingsOverride = undefined;
   hubHeaders = true;
+  linkedEtag = true;
   cdnDelayMs = 0;
   missingBlipFile = undefined;
   blipListing = undefined;
@@ -372,6 +392,16 @@ describe('pullModel into a folder that cannot be written', () => {
   });
 });
 
+describe('pullModel: a file far smaller than the registry says', () => {
+  it('is refused when nothing states its checksum (a 10-byte "model.onnx" of about 379 MB)', async () => {
+    linkedEtag = false;
+    const error = (await pullModel('wd-vit-tagger-v3', opts()).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_CHECKSUM' });
+    expect(error.message).toContain('size: 10 bytes, far below the 379000000 or so expected');
+    expect(isModelPresent('wd-vit-tagger-v3', opts())).toBe(false);
+  });
+});
+
 describe('pullModel: tokens and refusals', () => {
   it('sends the token `hf auth login` wrote ($HF_HOME/token, or $HF_TOKEN_PATH) when HF_TOKEN is unset', async () => {
     mkdirSync(join(root, 'hf'), { recursive: true });
@@ -530,6 +560,10 @@ describe('pullModel without network', () => {
     expect(error.message).toContain('hf download stablediffusionapi/anything-v5');
     await expect(pullModel('lama', { ...opts(), env: { ...env, HF_HUB_OFFLINE: 'true' } })).rejects.toThrow(
       /offline mode is on.*Place lama_fp32\.onnx by hand at /,
+    );
+    // several files: the folder they go in, not the first one's path
+    await expect(pullModel('wd-vit-tagger-v3', { ...opts(), env })).rejects.toThrow(
+      `Place model.onnx, selected_tags.csv by hand in ${join(root, 'tl', 'models', 'wd-vit-tagger-v3')}/`,
     );
     expect(requests).toEqual([]);
   });

@@ -252,8 +252,17 @@ async function adoptLegacyPart(legacy: string, part: string): Promise<void> {
   }
 }
 
+/**
+ * What a download of `file` is checked against: the registry's sha256 / md5 and exact size, and, for a file of
+ * 1 MB or more whose size is only approximate, at least a tenth of it (applied only when no checksum is known).
+ */
 function expectedOf(file: ModelFile) {
-  return { sha256: file.sha256, md5: file.md5, sizeBytes: file.sizeExact ? file.sizeBytes : undefined };
+  return {
+    sha256: file.sha256,
+    md5: file.md5,
+    sizeBytes: file.sizeExact ? file.sizeBytes : undefined,
+    minBytes: !file.sizeExact && file.sizeBytes >= 1_000_000 ? Math.floor(file.sizeBytes / 10) : undefined,
+  };
 }
 
 interface HubListing {

@@ -221,7 +221,8 @@ const RAW_REGISTRY = [
       files: [
         { path: 'config.json', sizeBytes: 4_600 },
         { path: 'preprocessor_config.json', sizeBytes: 300 },
-        { path: 'model.safetensors', sizeBytes: 990_000_000 },
+        // transformers loads either; older downloads of the repo have only the .bin
+        { path: 'model.safetensors', sizeBytes: 990_000_000, alternatives: ['pytorch_model.bin'] },
         { path: 'vocab.txt', sizeBytes: 232_000 },
       ],
       snapshot: { allow: ['*.json', '*.txt', '*.safetensors'], ignore: [] },

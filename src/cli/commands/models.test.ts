@@ -1,5 +1,6 @@
 // Tests of `toonlora models` through the real CLI entry (in process): exit codes and the offline line; a
 // local fake Hub for what a pull prints on a terminal (bars stopped before an error, Ctrl-C).
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,8 @@ import { withCliTestIo } from '../cli-test-io.js';
 import { runCli } from '../program.js';
 
 const io = withCliTestIo('toonlora-cli-models-');
+/** What the fake Hub serves for the tagger's files, with its sha256 as the Hub's x-linked-etag (verified). */
+const TAGGER_SHA256 = createHash('sha256').update('tagger').digest('hex');
 
 /** How the fake Hub answers a `resolve/` request; set per test. */
 let hubAnswer: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) =>
@@ -56,7 +59,8 @@ describe('toonlora models pull of several ids', () => {
   it('goes on with the next id after an error of no known kind, and lists both failures', async () => {
     process.env.HF_ENDPOINT = hubUrl;
     hubAnswer = (req, res) => {
-      if (req.url?.startsWith('/SmilingWolf/')) return void res.end('tagger');
+      if (req.url?.startsWith('/SmilingWolf/'))
+        return void res.writeHead(200, { 'x-linked-etag': `"${TAGGER_SHA256}"` }).end('tagger');
       res.writeHead(404).end();
     };
     // a folder where the tagger's file goes: the move into place fails with EISDIR
@@ -79,7 +83,7 @@ describe('toonlora models pull retries', () => {
       if (!req.url?.startsWith('/SmilingWolf/')) return void res.writeHead(404).end();
       if (req.url.endsWith('model.onnx')) tries += 1;
       if (req.url.endsWith('model.onnx') && tries === 1) return void res.writeHead(503).end();
-      res.end('tagger');
+      res.writeHead(200, { 'x-linked-etag': `"${TAGGER_SHA256}"` }).end('tagger');
     };
     expect(await runCli(['models', 'pull', 'wd-vit-tagger-v3'])).toBe(0);
     expect(io.stderr).toContain(
@@ -181,6 +185,17 @@ describe('toonlora models', () => {
     const [header, ...rows] = io.stdout.trim().split('\n');
     expect(header).toMatch(/^present\s+id\s+size\s+license\s+stages\s+path$/);
     expect(rows.find((r) => r.includes('blip-base'))).toContain('BSD-3-Clause');
+  });
+
+  it('path of a file `models list` calls broken (wrong size): exit 1 with the pull command', async () => {
+    const file = join(io.root, 'tl', 'models', 'lama', 'lama_fp32.onnx');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, Buffer.alloc(1000));
+    expect(await runCli(['models', 'path', 'lama'])).toBe(1);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toContain(
+      `lama: ${file}: size: expected 208044816 bytes, got 1000 (models list shows it broken). Run: toonlora models pull lama`,
+    );
   });
 
   it('path of a missing model: exit 1 with the pull command', async () => {

@@ -3,9 +3,9 @@
 import { existsSync, statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { isToonloraError } from '../../errors.js';
+import { isToonloraError, ToonloraError } from '../../errors.js';
 import { findModelDir, requireModelFile } from '../../models/cache.js';
-import { describeModels, formatBytes, type ModelStatus } from '../../models/model-status.js';
+import { describeModels, formatBytes, type ModelStatus, wrongSizeFile } from '../../models/model-status.js';
 import { createProgressLines, type ProgressLines, progressBarLayout } from '../../models/progress-lines.js';
 import { DownloadStopped } from '../../models/download.js';
 import { type PullOptions, type PullResult, pullModel } from '../../models/pull.js';
@@ -220,6 +220,15 @@ function pathAction(id: string, options: JsonOption & { file?: string }): number
     isSnapshot && options.file === undefined
       ? (findModelDir(id) ?? requireModelFile(id))
       : requireModelFile(id, options.file);
+  // what `models list` calls broken is not a path to use: exit 1, as for a missing file
+  const broken = wrongSizeFile(id, {}, options.file);
+  if (broken !== undefined) {
+    throw new ToonloraError(
+      'TL_ERR_MODEL_MISSING',
+      `${id}: ${broken} (models list shows it broken). Run: toonlora models pull ${id}`,
+      { details: { model: id, file: getModelFile(entry, options.file).path } },
+    );
+  }
   printResult({ id, file: getModelFile(entry, options.file).path, path }, options, (r) => r.path);
   return 0;
 }
