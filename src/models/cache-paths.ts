@@ -157,6 +157,17 @@ export function rembgCacheDir(env: CacheEnv, homeDir: string): string {
   return pathVar(env.U2NET_HOME, homeDir) ?? join(homeDir, '.u2net');
 }
 
+/**
+ * The URL a release file is fetched from: `url` itself, or, with `TOONLORA_REMBG_MIRROR` set, the same file
+ * name under that folder for a file of rembg's release (`rembgRelease`), as HF_ENDPOINT does for the Hub.
+ */
+export function releaseUrl(url: string, env: CacheEnv, rembgRelease: string): string {
+  const mirror = nonEmpty(env.TOONLORA_REMBG_MIRROR)?.replace(/\/+$/, '');
+  return mirror !== undefined && url.startsWith(`${rembgRelease}/`)
+    ? `${mirror}/${url.slice(rembgRelease.length + 1)}`
+    : url;
+}
+
 /** Hugging Face endpoint (`HF_ENDPOINT`, default https://huggingface.co), without a trailing slash. */
 export function hfEndpoint(env: CacheEnv): string {
   return (nonEmpty(env.HF_ENDPOINT) ?? 'https://huggingface.co').replace(/\/+$/, '');

@@ -532,6 +532,13 @@ describe('pullModel without network', () => {
     );
   });
 
+  it("fetches rembg's release files from TOONLORA_REMBG_MIRROR when it is set", async () => {
+    const env = { ...opts().env, TOONLORA_REMBG_MIRROR: `${endpoint}/rembg-mirror/` };
+    const error = (await pullModel('u2net', { ...opts(), env }).catch((e: unknown) => e)) as Error;
+    expect(requests).toEqual(['/rembg-mirror/u2net.onnx']);
+    expect(error.message).toContain(`u2net: cannot download ${endpoint}/rembg-mirror/u2net.onnx: HTTP 404`);
+  });
+
   it('fails a snapshot listing the same way, naming the folder to fill by hand', async () => {
     const env = { ...opts().env, HF_ENDPOINT: 'http://127.0.0.1:9' };
     const error = (await pullModel('anything-v5', { ...opts(), env }).catch((e: unknown) => e)) as Error;

@@ -23,6 +23,7 @@ import {
   isCommitHash,
   manualModelDir,
   manualModelPath,
+  releaseUrl,
   snapshotPullDir,
   toonloraHomeFor,
 } from './cache-paths.js';
@@ -45,7 +46,13 @@ import {
   missingFolders,
   removeEmptyFolders,
 } from './pull-guards.js';
-import { getModelEntry, type HuggingFaceSource, type ModelEntry, type ModelFile } from './registry.js';
+import {
+  getModelEntry,
+  type HuggingFaceSource,
+  type ModelEntry,
+  type ModelFile,
+  REMBG_RELEASE,
+} from './registry.js';
 import { selectSnapshotFiles } from './snapshot-files.js';
 
 export interface PullProgress extends DownloadProgress {
@@ -196,7 +203,7 @@ async function pullUrlModel(
       continue;
     }
     await lock.take();
-    const url = urls[index] as string;
+    const url = releaseUrl(urls[index] as string, envOf(options), REMBG_RELEASE);
     const destPath = manualModelPath(home, entry.id, file.path);
     options.onFileStart?.({ modelId: entry.id, file: file.path, url, totalBytes: file.sizeBytes });
     const result = await downloadToPart({

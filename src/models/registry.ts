@@ -99,7 +99,8 @@ export type HuggingFaceSource = z.infer<typeof huggingFaceSourceSchema>;
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 export type ModelStage = z.infer<typeof modelStageSchema>;
 
-const REMBG_RELEASE = 'https://github.com/danielgatis/rembg/releases/download/v0.0.0';
+/** rembg's release folder; `TOONLORA_REMBG_MIRROR` replaces it at pull time (cache-paths.ts releaseUrl). */
+export const REMBG_RELEASE = 'https://github.com/danielgatis/rembg/releases/download/v0.0.0';
 
 // Checksums: paddleocr's sha256 was computed here from the npm package file. rembg publishes md5 only
 // (rembg/sessions/u2net.py, dis_anime.py). The person detector's sha256 and size at the pinned revision
