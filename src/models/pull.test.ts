@@ -109,7 +109,8 @@ beforeAll(async () => {
     }
     // Files are served at any revision, like the Hub (resolve/main and resolve/<commit>); like the Hub,
     // the commit is sent on the 302 to the CDN only, never on the CDN's 200.
-    const canonical = url.replace(`/resolve/${COMMIT}/`, '/resolve/main/');
+    const canonical =
+      REPO_FILES[url] === undefined ? url.replace(/\/resolve\/[0-9a-f]{40}\//, '/resolve/main/') : url;
     if (REPO_FILES[canonical] === undefined) return void res.writeHead(404).end();
     res.writeHead(302, {
       location: `/cdn${canonical}`,
@@ -389,6 +390,27 @@ describe('pullModel into a folder that cannot be written', () => {
       "cannot write to toonlora's home /dev/null/x (/dev/null is not a folder)",
     );
     expect(error.message).toContain('Set TOONLORA_HOME to a writable folder');
+  });
+});
+
+describe('pullModel: a single-file-list model partly in the HF cache', () => {
+  it('fetches the missing file at the commit of the present one, leaving refs/main where it was', async () => {
+    const old = '9'.repeat(40);
+    mkdirSync(join(WD_REPO(), 'refs'), { recursive: true });
+    writeFileSync(join(WD_REPO(), 'refs', 'main'), old);
+    const model = join(WD_REPO(), 'snapshots', old, 'model.onnx');
+    mkdirSync(join(model, '..'), { recursive: true });
+    writeFileSync(model, 'onnx-bytes');
+    const result = await pullModel('wd-vit-tagger-v3', opts());
+    expect(requests.filter((url) => url.includes('/resolve/') && !url.startsWith('/cdn/'))).toEqual([
+      `/SmilingWolf/wd-vit-tagger-v3/resolve/${old}/selected_tags.csv`,
+    ]);
+    expect(result.files.map((f) => f.path)).toEqual([
+      model,
+      join(WD_REPO(), 'snapshots', old, 'selected_tags.csv'),
+    ]);
+    expect(readFileSync(join(WD_REPO(), 'refs', 'main'), 'utf8')).toBe(old);
+    expect(existsSync(join(WD_REPO(), 'snapshots', COMMIT))).toBe(false);
   });
 });
 

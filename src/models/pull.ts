@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { probeDisk } from '../env/probes.js';
 import { acquireInstallLock, type HeldInstallLock, type InstallLockOptions } from '../env/install-lock.js';
 import { ToonloraError } from '../errors.js';
@@ -366,6 +366,14 @@ async function resolveHubCommit(entry: ModelEntry, source: HuggingFaceSource, op
   }
 }
 
+/** The commit of the snapshot folder `path` is in (`<repo>/snapshots/<commit>/…`), or undefined. */
+function snapshotCommitOf(repoDir: string, path: string): string | undefined {
+  const rel = relative(join(repoDir, 'snapshots'), path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  const commit = rel.split(sep)[0];
+  return commit !== undefined && isSafeCommit(commit) ? commit : undefined;
+}
+
 /** Fetches HF files into `<hub>/models--o--n/snapshots/<commit>/` and points `refs/<revision>` at it. */
 async function pullHfModel(
   entry: ModelEntry,
@@ -397,6 +405,21 @@ async function pullHfModel(
   } else {
     wanted = source.files.map((file) => ({ path: file.path, file }));
   }
+  // Single-file-list models: files already in a snapshot fix the commit the others are fetched at, so a tagger
+  // and its tag list come from one revision, and the ref the Python cache resolves is not moved away from them.
+  const found = new Map<string, string>();
+  let pinned = false;
+  if (!source.snapshot) {
+    for (const file of source.files) {
+      const path = await findGoodFile(entry, file, options);
+      if (path) found.set(file.path, path);
+    }
+    const existing = [...found.values()].map((path) => snapshotCommitOf(repoDir, path)).find(Boolean);
+    if (commit === undefined && existing !== undefined) {
+      commit = existing;
+      pinned = true;
+    }
+  }
   const files: PulledFile[] = [];
   for (const { path, file } of wanted) {
     let present: string | undefined;
@@ -405,7 +428,7 @@ async function pullHfModel(
       const committed = join(hfSnapshotDir(repoDir, commit), path);
       present = existsSync(committed) ? committed : undefined;
     } else if (!source.snapshot && file) {
-      present = await findGoodFile(entry, file, options);
+      present = found.get(file.path);
     }
     if (present) {
       files.push({ file: path, path: present, status: 'present' });
@@ -438,7 +461,9 @@ async function pullHfModel(
     options.onFileDone?.({ modelId: entry.id, file: path, path: destPath, bytes: result.bytes });
     files.push({ file: path, path: destPath, status: 'downloaded', bytes: result.bytes });
   }
-  if (commit && commit !== source.revision) {
+  const downloaded = files.some((f) => f.status === 'downloaded');
+  const keepRef = pinned && existsSync(hfRefFile(repoDir, source.revision));
+  if (downloaded && commit && commit !== source.revision && !keepRef) {
     await mkdir(join(repoDir, 'refs'), { recursive: true });
     await writeFile(hfRefFile(repoDir, source.revision), commit);
   }
