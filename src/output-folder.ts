@@ -2,6 +2,7 @@
 // starts: the folder, or the nearest existing folder above it that `mkdir -p` would start from, must be
 // a writable folder, not a file. Shared by prep, train and generate.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ToonloraError } from './errors.js';
 
@@ -32,4 +33,27 @@ export function checkOutputFolder(dir: string, hint: string): void {
   } catch (error) {
     throw fail(`${existing} is not writable (${(error as NodeJS.ErrnoException).code})`, error);
   }
+}
+
+/**
+ * `mkdir -p` one level at a time from the nearest existing folder. Node's own recursive mkdir retries
+ * forever at 100% CPU when a level fails with ENOENT under a parent that exists (a pseudo filesystem
+ * such as /proc), and cannot be interrupted; here the first level that cannot be made fails.
+ * @returns the path of the folder that could not be made and the error, or null when `dir` exists now
+ */
+export async function makeFolders(
+  dir: string,
+): Promise<{ folder: string; error: NodeJS.ErrnoException } | null> {
+  const missing: string[] = [];
+  for (let at = dir; !existsSync(at) && dirname(at) !== at; at = dirname(at)) missing.unshift(at);
+  for (const folder of missing) {
+    try {
+      await mkdir(folder);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && statSync(folder, { throwIfNoEntry: false })?.isDirectory()) continue; // made meanwhile
+      return { folder, error: error as NodeJS.ErrnoException };
+    }
+  }
+  return null;
 }

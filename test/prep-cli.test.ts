@@ -16,7 +16,12 @@ const env = { ...process.env, TOONLORA_HOME: join(root, 'home'), HF_HOME: join(r
 let panel: string;
 
 function prep(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(join(repo, 'toonlora'), ['prep', ...args], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(join(repo, 'toonlora'), ['prep', ...args], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -26,13 +31,33 @@ beforeAll(async () => {
 
 describe('toonlora prep flags', () => {
   it('--trigger, --class, --repeats and --resolution shape the dataset; --json prints the result', async () => {
-    const run = prep([panel, '-o', join(root, 'flags'), '--trigger', 'zqx', '--class', 'boy', '--repeats', '3', '--resolution', '256', '--json']);
+    const run = prep([
+      panel,
+      '-o',
+      join(root, 'flags'),
+      '--trigger',
+      'zqx',
+      '--class',
+      'boy',
+      '--repeats',
+      '3',
+      '--resolution',
+      '256',
+      '--json',
+    ]);
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.datasetDir).toBe(join(root, 'flags', '3_zqx boy'));
-    const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(root, 'flags', 'manifest.json'), 'utf8')));
+    const manifest = manifestSchema.parse(
+      JSON.parse(readFileSync(join(root, 'flags', 'manifest.json'), 'utf8')),
+    );
     expect(manifest.datasetDir).toBe('3_zqx boy');
-    expect(manifest.settings).toMatchObject({ trigger: 'zqx', classWord: 'boy', repeats: 3, resolution: 256 });
+    expect(manifest.settings).toMatchObject({
+      trigger: 'zqx',
+      classWord: 'boy',
+      repeats: 3,
+      resolution: 256,
+    });
     const [crop] = manifest.files[0]?.crops ?? [];
     expect(crop?.image).toMatch(/^3_zqx boy\/.+\.png$/);
     const header = await readImageHeader(join(root, 'flags', crop?.image ?? ''));
@@ -57,7 +82,9 @@ describe('toonlora prep flags', () => {
     const run = prep([two, '-o', join(root, 'two-workers'), '--workers', '2', '--keep-duplicates']);
     expect(run.status, run.stderr).toBe(0);
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/did not start|exited/);
-    const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(root, 'two-workers', 'manifest.json'), 'utf8')));
+    const manifest = manifestSchema.parse(
+      JSON.parse(readFileSync(join(root, 'two-workers', 'manifest.json'), 'utf8')),
+    );
     expect(manifest.settings.workers).toBe(2);
     expect(manifest.files.map((f) => f.status)).toEqual(['ok', 'ok']);
   }, 120_000);
@@ -89,7 +116,9 @@ describe('toonlora prep bad usage: one error, exit 2, nothing written', () => {
     writeFileSync(join(empty, 'readme.txt'), 'hi\n');
     const run = prep([empty, '-o', join(root, 'never')]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/^toonlora prep: \/.*\/no-images: no image files found \(looked for \.png \.jpg .*\.avif, in subfolders too\)/);
+    expect(run.stderr).toMatch(
+      /^toonlora prep: \/.*\/no-images: no image files found \(looked for \.png \.jpg .*\.avif, in subfolders too\)/,
+    );
     expect(existsSync(join(root, 'never'))).toBe(false);
   });
 
@@ -135,8 +164,12 @@ describe('toonlora prep stopped with Ctrl-C', () => {
     mkdirSync(inputs, { recursive: true });
     for (let i = 0; i < 6; i++) writeFileSync(join(inputs, `p${i}.png`), readFileSync(panel));
     const out = join(root, 'stopped');
-    const child = spawn(join(repo, 'toonlora'), ['prep', inputs, '-o', out, '--json'], { cwd: root, env });
+    const child = spawn(join(repo, 'toonlora'), ['prep', inputs, '-o', out], { cwd: root, env });
     let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
     // The first line on stderr (the stage choices) comes once the run has started: stop it there.
     child.stderr.on('data', (chunk) => {
       if (!stderr) child.kill('SIGINT');
@@ -147,5 +180,11 @@ describe('toonlora prep stopped with Ctrl-C', () => {
     expect(manifest.cancelled, stderr).toBe(true);
     expect(manifest.files.length).toBeLessThan(6);
     expect(status).toBe(1); // stopped early: `prep ... && train ...` must not go on with part of the set
+    // said at once, and the summary counts the files never started
+    expect(stderr).toContain(
+      'toonlora prep: stopping after the files in progress… (Ctrl-C again to stop at once',
+    );
+    const left = 6 - manifest.files.length;
+    expect(stdout).toContain(`cancelled: ${left} file${left === 1 ? ' was' : 's were'} not processed`);
   }, 120_000);
 });

@@ -2,7 +2,15 @@
 // dataset (auto falls back, a stage asked for by name fails before anything is written), a bad -o
 // path is a usage error before any model loads, and --overwrite replaces only what an earlier prep
 // wrote (the old dataset folder named in its manifest) while the user's own files survive.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +40,10 @@ function garbageCache() {
   ];
   for (const file of files) {
     mkdirSync(join(home, 'models', file, '..'), { recursive: true });
-    writeFileSync(join(home, 'models', file), file.endsWith('.csv') ? 'tag_id,name,category,count\n0,smile,0,1\n' : 'not ONNX\n');
+    writeFileSync(
+      join(home, 'models', file),
+      file.endsWith('.csv') ? 'tag_id,name,category,count\n0,smile,0,1\n' : 'not ONNX\n',
+    );
   }
   return { env: { TOONLORA_HOME: home, HF_HOME: join(root, 'empty-hf') } };
 }
@@ -52,10 +63,18 @@ describe('runPrep with cached model files that do not load', () => {
       onMessage: (line) => lines.push(line),
     });
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^segmenter: classic \(auto: isnet-anime failed to load: .*isnet-anime\.onnx is not a loadable ONNX model/);
-    expect(lines[1]).toMatch(/^captioner: none \(auto: .*wd-vit-tagger-v3 failed to load: .*model\.onnx is not a loadable ONNX model/);
-    expect(lines[2]).toMatch(/^characters: all, split by separate mask parts; anime-person-detector failed to load: .*model\.onnx is not a loadable/);
-    expect(lines[3]).toMatch(/^text removal: opencv-inpaint-ns \(auto: lama failed to load: .*lama_fp32\.onnx is not a loadable ONNX model/);
+    expect(lines[0]).toMatch(
+      /^segmenter: classic \(auto: isnet-anime failed to load: .*isnet-anime\.onnx is not a loadable ONNX model/,
+    );
+    expect(lines[1]).toMatch(
+      /^captioner: none \(auto: .*wd-vit-tagger-v3 failed to load: .*model\.onnx is not a loadable ONNX model/,
+    );
+    expect(lines[2]).toMatch(
+      /^characters: all, split by separate mask parts; anime-person-detector failed to load: .*model\.onnx is not a loadable/,
+    );
+    expect(lines[3]).toMatch(
+      /^text removal: opencv-inpaint-ns \(auto: lama failed to load: .*lama_fp32\.onnx is not a loadable ONNX model/,
+    );
     expect(run.manifest.stages.personDetector).toMatchObject({
       name: 'mask-parts',
       reason: expect.stringMatching(/^split by separate mask parts; anime-person-detector failed to load/),
@@ -64,15 +83,21 @@ describe('runPrep with cached model files that do not load', () => {
     for (const crop of run.manifest.files.flatMap((f) => f.crops)) {
       expect(readFileSync(join(run.outDir, crop.captionFile), 'utf8')).toBe('sks, girl\n');
     }
-    expect(manifestSchema.parse(JSON.parse(readFileSync(String(run.manifestPath), 'utf8'))).stages.segmenter.name).toBe('classic');
+    expect(
+      manifestSchema.parse(JSON.parse(readFileSync(String(run.manifestPath), 'utf8'))).stages.segmenter.name,
+    ).toBe('classic');
   }, 60_000);
 
   it('a stage asked for by name fails before the output folder is made', async () => {
     const out = join(root, 'garbage-named');
     for (const config of [{ segmenter: 'isnet-anime' as const }, { captioner: 'wd14' as const }]) {
-      await expect(runPrep({ inputs: [panel], outDir: out, config, cache: garbageCache() })).rejects.toMatchObject({
+      await expect(
+        runPrep({ inputs: [panel], outDir: out, config, cache: garbageCache() }),
+      ).rejects.toMatchObject({
         code: 'TL_ERR_MODEL_MISSING',
-        message: expect.stringMatching(/is not a loadable ONNX model .*Delete it and run: toonlora models pull/),
+        message: expect.stringMatching(
+          /is not a loadable ONNX model .*Delete it and run: toonlora models pull/,
+        ),
       });
     }
     expect(existsSync(out)).toBe(false);
@@ -92,10 +117,15 @@ describe('runPrep progress events', () => {
       onProgress: (p) => events.push(`done ${p.done}/${p.total} ${p.source}`),
     });
     // (several files may be under way at once: each starts before its own result, all in input order)
-    expect(events.filter((e) => e.startsWith('start')).map((e) => e.split(' ').slice(2).join(' '))).toEqual([notImage, panel]);
+    expect(events.filter((e) => e.startsWith('start')).map((e) => e.split(' ').slice(2).join(' '))).toEqual([
+      notImage,
+      panel,
+    ]);
     expect(events.filter((e) => e.startsWith('done'))).toEqual([`done 1/2 ${notImage}`, `done 2/2 ${panel}`]);
     expect(events.indexOf(`start 0/2 ${notImage}`)).toBe(0);
-    expect(events.findIndex((e) => e.startsWith('start') && e.endsWith(panel))).toBeLessThan(events.indexOf(`done 2/2 ${panel}`));
+    expect(events.findIndex((e) => e.startsWith('start') && e.endsWith(panel))).toBeLessThan(
+      events.indexOf(`done 2/2 ${panel}`),
+    );
   }, 60_000);
 });
 
@@ -107,30 +137,51 @@ describe('runPrep output folder checks', () => {
       code: 'TL_ERR_USAGE',
       message: `${file}: this is a file, not a folder. Choose a new or empty folder you can write to for -o.`,
     });
-    await expect(runPrep({ inputs: [panel], outDir: join(file, 'out'), cache: emptyCache })).rejects.toMatchObject({
+    await expect(
+      runPrep({ inputs: [panel], outDir: join(file, 'out'), cache: emptyCache }),
+    ).rejects.toMatchObject({
       code: 'TL_ERR_USAGE',
-      message: expect.stringMatching(new RegExp(`^${join(file, 'out')}: ${file} is a file, so no folder can be made in it\\.`)),
+      message: expect.stringMatching(
+        new RegExp(`^${join(file, 'out')}: ${file} is a file, so no folder can be made in it\\.`),
+      ),
     });
     expect(readFileSync(file, 'utf8')).toBe('mine\n');
   });
 
-  it.skipIf(process.getuid?.() === 0)('-o inside a read-only folder is a usage error naming the path', async () => {
-    const readOnly = join(root, 'read-only');
-    mkdirSync(readOnly, { mode: 0o555 });
-    await expect(runPrep({ inputs: [panel], outDir: join(readOnly, 'out'), cache: emptyCache })).rejects.toMatchObject({
-      code: 'TL_ERR_USAGE',
-      message: expect.stringMatching(/read-only is not writable \(EACCES\)/),
-    });
-  });
+  it.skipIf(process.getuid?.() === 0)(
+    '-o inside a read-only folder is a usage error naming the path',
+    async () => {
+      const readOnly = join(root, 'read-only');
+      mkdirSync(readOnly, { mode: 0o555 });
+      await expect(
+        runPrep({ inputs: [panel], outDir: join(readOnly, 'out'), cache: emptyCache }),
+      ).rejects.toMatchObject({
+        code: 'TL_ERR_USAGE',
+        message: expect.stringMatching(/read-only is not writable \(EACCES\)/),
+      });
+    },
+  );
 
   it('--overwrite removes the old dataset folder named in the old manifest and keeps unrelated files', async () => {
     const out = join(root, 'overwrite');
-    await runPrep({ inputs: [panel], outDir: out, config: { trigger: 'oldword' }, saveStages: true, cache: emptyCache });
+    await runPrep({
+      inputs: [panel],
+      outDir: out,
+      config: { trigger: 'oldword' },
+      saveStages: true,
+      cache: emptyCache,
+    });
     expect(readdirSync(out).sort()).toEqual(['10_oldword girl', 'manifest.json', 'stages']);
     writeFileSync(join(out, 'notes.txt'), 'my notes\n');
     mkdirSync(join(out, 'my-picks'));
     writeFileSync(join(out, 'my-picks', 'best.png'), 'x');
-    const run = await runPrep({ inputs: [panel], outDir: out, config: { trigger: 'newword' }, overwrite: true, cache: emptyCache });
+    const run = await runPrep({
+      inputs: [panel],
+      outDir: out,
+      config: { trigger: 'newword' },
+      overwrite: true,
+      cache: emptyCache,
+    });
     expect(readdirSync(out).sort()).toEqual(['10_newword girl', 'manifest.json', 'my-picks', 'notes.txt']);
     expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('my notes\n');
     expect(readFileSync(join(out, 'my-picks', 'best.png'), 'utf8')).toBe('x');
@@ -263,7 +314,55 @@ describe('runPrep output folder checks', () => {
     expect(readdirSync(out).sort()).toEqual(['10_sks girl', 'manifest.json']);
   }, 60_000);
 
-  it('refuses a folder another live prep run is staging into, and takes over a dead run\'s', async () => {
+  it('a stop that comes once every file has started still cancels: the run replaces nothing (exit 1 in the CLI)', async () => {
+    const out = join(root, 'stopped-late');
+    const first = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });
+    const before = readFileSync(join(out, 'manifest.json'), 'utf8');
+    const controller = new AbortController();
+    const copies = Array.from({ length: 2 }, (_, i) => {
+      const path = join(root, `late-${i}.png`);
+      writeFileSync(path, readFileSync(panel));
+      return path;
+    });
+    const stopped = await runPrep({
+      inputs: copies,
+      outDir: out,
+      overwrite: true,
+      config: { trigger: 'other', dedupe: false },
+      cache: emptyCache,
+      signal: controller.signal,
+      // the last file has been handed out: no file is left unstarted when the stop comes
+      onFileStart: ({ source }) => {
+        if (source === copies[1]) controller.abort();
+      },
+    });
+    expect(stopped.manifest.files).toHaveLength(2);
+    expect(stopped.manifest.cancelled).toBe(true);
+    expect(stopped.notProcessed).toBe(0);
+    expect(stopped).toMatchObject({ keptPrevious: true, manifestPath: null, datasetDir: null });
+    expect(readFileSync(join(out, 'manifest.json'), 'utf8')).toBe(before);
+    expect(readdirSync(out).sort()).toEqual([first.manifest.datasetDir, 'manifest.json']);
+  }, 60_000);
+
+  it.runIf(process.platform === 'linux')(
+    'an -o where no folder can be made (/proc) fails at once, naming it',
+    async () => {
+      // Node's recursive mkdir looped forever at 100% CPU there (ENOENT under a parent that exists)
+      const started = Date.now();
+      await expect(
+        runPrep({ inputs: [panel], outDir: '/proc/toonlora-nope/out', cache: emptyCache }),
+      ).rejects.toMatchObject({
+        code: 'TL_ERR_USAGE',
+        message: expect.stringContaining(
+          '/proc/toonlora-nope/out: its folder /proc/toonlora-nope cannot be made in /proc (ENOENT',
+        ),
+      });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    },
+    15_000,
+  );
+
+  it("refuses a folder another live prep run is staging into, and takes over a dead run's", async () => {
     const out = join(root, 'live-staging');
     mkdirSync(join(out, '.toonlora-prep-staging', '10_sks girl'), { recursive: true });
     writeFileSync(join(out, '.toonlora-prep-staging', '10_sks girl', 'half.png'), 'x');
@@ -271,7 +370,9 @@ describe('runPrep output folder checks', () => {
     writeFileSync(join(out, '.toonlora-prep-staging', 'owner.pid'), `${process.ppid}\n`);
     await expect(runPrep({ inputs: [panel], outDir: out, cache: emptyCache })).rejects.toMatchObject({
       code: 'TL_ERR_CONFLICT',
-      message: expect.stringContaining(`another prep run (process ${process.ppid}) is writing into this folder`),
+      message: expect.stringContaining(
+        `another prep run (process ${process.ppid}) is writing into this folder`,
+      ),
     });
     expect(readFileSync(join(out, '.toonlora-prep-staging', '10_sks girl', 'half.png'), 'utf8')).toBe('x');
     // on Linux, a live process that is not Node (the id reused after a reboot) does not hold the folder
@@ -280,7 +381,12 @@ describe('runPrep output folder checks', () => {
       const sleeper = spawn('sleep', ['30']);
       try {
         writeFileSync(join(out, '.toonlora-prep-staging', 'owner.pid'), `${sleeper.pid}\n`);
-        const taken = await runPrep({ inputs: [panel], outDir: join(out), overwrite: true, cache: emptyCache });
+        const taken = await runPrep({
+          inputs: [panel],
+          outDir: join(out),
+          overwrite: true,
+          cache: emptyCache,
+        });
         expect(taken.manifest.summary.crops).toBeGreaterThan(0);
       } finally {
         sleeper.kill();
@@ -302,7 +408,13 @@ describe('runPrep output folder checks', () => {
     const first = await runPrep({ inputs: [panel], outDir: out, saveStages: true, cache: emptyCache });
     writeFileSync(join(writtenDataset(first), '.DS_Store'), 'finder');
     writeFileSync(join(out, 'stages', 'Thumbs.db'), 'explorer');
-    const second = await runPrep({ inputs: [panel], outDir: out, overwrite: true, config: { trigger: 'newer' }, cache: emptyCache });
+    const second = await runPrep({
+      inputs: [panel],
+      outDir: out,
+      overwrite: true,
+      config: { trigger: 'newer' },
+      cache: emptyCache,
+    });
     expect(second.manifest.datasetDir).toBe('10_newer girl');
     expect(readdirSync(out).sort()).toEqual(['.DS_Store', '10_newer girl', 'manifest.json']);
   }, 60_000);

@@ -5,12 +5,12 @@
 // threads) or on worker threads (analysis-pool.ts), finishes them in input order (one bad file never
 // stops the others), and writes the kohya folder plus `<out>/manifest.json`.
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { formatConfigIssues } from '../config/load-config.js';
 import { ToonloraError } from '../errors.js';
-import { checkOutputFolder } from '../output-folder.js';
+import { checkOutputFolder, makeFolders } from '../output-folder.js';
 import type { CacheOptions } from '../models/cache.js';
 import { type PrepConfig, prepConfigSchema } from '../schemas/config.js';
 import type { FileStatus, Manifest, ManifestFile } from '../schemas/manifest.js';
@@ -74,14 +74,21 @@ export interface PrepOptions {
   /** Also write every stage's image under `<out>/stages/<name>/`. */
   readonly saveStages?: boolean;
   /** Called when a file starts: `done` files finished before it, of `total`. */
-  readonly onFileStart?: (file: { readonly done: number; readonly total: number; readonly source: string }) => void;
+  readonly onFileStart?: (file: {
+    readonly done: number;
+    readonly total: number;
+    readonly source: string;
+  }) => void;
   /** Called after each file. */
   readonly onProgress?: (progress: PrepProgress) => void;
   /** Called after each batch of a deferred captioner (BLIP in the worker), which runs after the last file. */
   readonly onCaptionProgress?: (progress: { readonly done: number; readonly total: number }) => void;
   /** One-line announcements (the `auto` choices). */
   readonly onMessage?: (line: string) => void;
-  /** Cancels between files; the manifest then records `cancelled: true` and the files done. */
+  /**
+   * Cancels between files; the manifest then records `cancelled: true` and the files done. A stop received at
+   * any point of the run (even once every file has started) counts: the run is cancelled and replaces nothing.
+   */
   readonly signal?: AbortSignal;
   /** Model cache lookup overrides (tests). */
   readonly cache?: CacheOptions;
@@ -110,6 +117,8 @@ export interface PrepResult {
    * they were (an empty or partial run replaces nothing), and this run's record is only in `manifest`.
    */
   readonly keptPrevious: boolean;
+  /** Input files never analysed because the run was stopped (0 for a run that went to the end). */
+  readonly notProcessed: number;
 }
 
 /** Validates the prep settings; @throws ToonloraError TL_ERR_CONFIG naming each bad field, the value and the flag. */
@@ -117,7 +126,10 @@ export function parsePrepConfig(input: unknown): PrepConfig {
   const parsed = prepConfigSchema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
   const prefixed = parsed.error.issues.map((issue) => ({ ...issue, path: ['prep', ...issue.path] }));
-  throw new ToonloraError('TL_ERR_CONFIG', `prep settings are invalid\n${formatConfigIssues(prefixed, { prep: input })}`);
+  throw new ToonloraError(
+    'TL_ERR_CONFIG',
+    `prep settings are invalid\n${formatConfigIssues(prefixed, { prep: input })}`,
+  );
 }
 
 const OUT_DIR_HINT = 'Choose a new or empty folder you can write to for -o.';
@@ -134,7 +146,11 @@ function listOutDir(outDir: string): string[] {
   try {
     return readdirSync(outDir);
   } catch (error) {
-    throw outDirError(outDir, `the output folder cannot be read (${(error as NodeJS.ErrnoException).code})`, error);
+    throw outDirError(
+      outDir,
+      `the output folder cannot be read (${(error as NodeJS.ErrnoException).code})`,
+      error,
+    );
   }
 }
 
@@ -164,17 +180,36 @@ function checkOutDir(outDir: string, datasetDir: string, overwrite: boolean): Re
 
 /** Makes the output folder and the run's staging folder in it; returns the staging folder. */
 async function prepareOutDir(outDir: string): Promise<string> {
+  const failed = await makeFolders(outDir);
+  if (failed) {
+    const { folder, error } = failed;
+    const where = folder === outDir ? 'the output folder' : `its folder ${folder}`;
+    throw outDirError(
+      outDir,
+      `${where} cannot be made in ${dirname(folder)} (${error.code === 'ENOENT' ? 'ENOENT: that filesystem does not allow new folders' : error.code})`,
+      error,
+    );
+  }
   try {
-    await mkdir(outDir, { recursive: true });
     return await startStaging(outDir);
   } catch (error) {
     if (error instanceof ToonloraError) throw error; // another prep run started meanwhile
-    throw outDirError(outDir, `the output folder cannot be made (${(error as NodeJS.ErrnoException).code})`, error);
+    throw outDirError(
+      outDir,
+      `the output folder cannot be made (${(error as NodeJS.ErrnoException).code})`,
+      error,
+    );
   }
 }
 
 /** Moves the run's output into place and writes its manifest; a failed write is a coded error naming the file. */
-async function finishOutDir(outDir: string, staging: string, plan: ReplacePlan, datasetDir: string, manifest: Manifest): Promise<string> {
+async function finishOutDir(
+  outDir: string,
+  staging: string,
+  plan: ReplacePlan,
+  datasetDir: string,
+  manifest: Manifest,
+): Promise<string> {
   await commitStaging(outDir, staging, plan, datasetDir);
   try {
     return await writeManifest(outDir, manifest);
@@ -192,13 +227,20 @@ async function finishOutDir(outDir: string, staging: string, plan: ReplacePlan, 
 async function resolveStages(options: PrepOptions, config: PrepConfig) {
   const injected = options.stages ?? {};
   const cache = options.cache ?? {};
-  const given = <T extends { name: string }>(stage: T): Resolved<T> => ({ stage, choice: { name: stage.name, reason: 'given by the caller' } });
-  const segmenter = injected.segmenter ? given(injected.segmenter) : await resolveSegmenter(config.segmenter, cache);
+  const given = <T extends { name: string }>(stage: T): Resolved<T> => ({
+    stage,
+    choice: { name: stage.name, reason: 'given by the caller' },
+  });
+  const segmenter = injected.segmenter
+    ? given(injected.segmenter)
+    : await resolveSegmenter(config.segmenter, cache);
   const captionerOptions = {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onCaptionProgress ? { onCaptionProgress: options.onCaptionProgress } : {}),
   };
-  const captioner = injected.captioner ? given(injected.captioner) : await resolveCaptioner(config, cache, captionerOptions);
+  const captioner = injected.captioner
+    ? given(injected.captioner)
+    : await resolveCaptioner(config, cache, captionerOptions);
   const person: Resolved<PersonDetector | null> | null =
     injected.personDetector !== undefined
       ? injected.personDetector && given(injected.personDetector)
@@ -218,7 +260,8 @@ async function resolveStages(options: PrepOptions, config: PrepConfig) {
         : `characters: all, split by separate mask parts; ${person.choice.reason}`,
     );
   }
-  if (!injected.textRemover && config.inpainter === 'auto') announcements.push(line('text removal', text.remover));
+  if (!injected.textRemover && config.inpainter === 'auto')
+    announcements.push(line('text removal', text.remover));
   return { segmenter, captioner, person, text, announcements };
 }
 
@@ -249,20 +292,29 @@ function workerSpec(
  * Lets a deferred captioner (BLIP in the worker) describe every crop of the run in one batch, then
  * rewrites those captions. A failure there keeps the captions written so far and says so in one line.
  */
-async function finishDeferredCaptions(ctx: RunContext, files: ManifestFile[], options: PrepOptions): Promise<void> {
+async function finishDeferredCaptions(
+  ctx: RunContext,
+  files: ManifestFile[],
+  options: PrepOptions,
+): Promise<void> {
   const start = performance.now();
   let late: Map<string, CaptionParts>;
   try {
     late = (await ctx.captioner.finish?.()) ?? new Map();
   } catch (error) {
-    options.onMessage?.(`captioner ${ctx.captioner.name}: ${(error as Error).message} (captions keep what the other stages gave)`);
+    options.onMessage?.(
+      `captioner ${ctx.captioner.name}: ${(error as Error).message} (captions keep what the other stages gave)`,
+    );
     return;
   }
   const totalCrops = files.reduce((n, f) => n + f.crops.length, 0);
   const batchMs = performance.now() - start;
   for (const file of files) {
     // the batch's time, shared out by crops, so per-file timings still add up to the run
-    if (file.crops.length) file.timingsMs.caption = Math.round((file.timingsMs.caption ?? 0) + (batchMs * file.crops.length) / totalCrops);
+    if (file.crops.length)
+      file.timingsMs.caption = Math.round(
+        (file.timingsMs.caption ?? 0) + (batchMs * file.crops.length) / totalCrops,
+      );
     for (const crop of file.crops) {
       const path = join(ctx.outDir, crop.image);
       const parts = mergeCaptionParts(late.get(path) ?? {}, ctx.captionParts.get(path) ?? {});
@@ -293,7 +345,8 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   const workers = analysers > 1 ? Array.from({ length: analysers }, () => startAnalysisWorker()) : [];
   // alone, this thread runs its networks on inference threads and analyses several files at once
   const helpers = analysers === 1 && canUseWorkers(options) ? inferenceThreadCount(files.length) : 0;
-  const endHelpers = helpers > 0 ? startInferenceThreads(helpers, threadsPerInferenceThread(helpers)) : undefined;
+  const endHelpers =
+    helpers > 0 ? startInferenceThreads(helpers, threadsPerInferenceThread(helpers)) : undefined;
   try {
     const stages = await resolveStages(options, config);
     const staging = await prepareOutDir(outDir);
@@ -314,9 +367,13 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
       captionParts: new Map(),
     };
     for (const worker of workers) worker.configure(workerSpec(analysers, ctx, stages, options));
-    const { done, cancelled } = await analyseAndFinish(ctx, files, workers, helpers + 1, options);
+    const { done } = await analyseAndFinish(ctx, files, workers, helpers + 1, options);
     await endHelpers?.(); // before the captions: BLIP can take minutes, and the helpers hold models
     if (ctx.captioner.finish) await finishDeferredCaptions(ctx, done, options);
+    // a stop received at any time counts, also one that came once every file had started (the run then
+    // finished them, but the user asked it to stop: it must not replace a dataset or exit 0)
+    const cancelled = options.signal?.aborted === true;
+    const notProcessed = files.length - done.length;
     const manifest = buildManifest({
       createdAt: new Date(),
       datasetDir,
@@ -339,13 +396,13 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
     if ((cancelled || manifest.summary.crops === 0) && plan.files.length > 0) {
       // a stopped or empty --overwrite run does not replace a complete dataset with what it got to
       await rm(staging, { recursive: true, force: true });
-      return { outDir, datasetDir: null, manifestPath: null, manifest, keptPrevious: true };
+      return { outDir, datasetDir: null, manifestPath: null, manifest, keptPrevious: true, notProcessed };
     }
     // no crop: no dataset folder either (a file whose caption failed left its staged folder empty)
     if (manifest.summary.crops === 0) await rm(join(staging, datasetDir), { recursive: true, force: true });
     const manifestPath = await finishOutDir(outDir, staging, plan, datasetDir, manifest);
     const written = manifest.summary.crops > 0 ? join(outDir, datasetDir) : null;
-    return { outDir, datasetDir: written, manifestPath, manifest, keptPrevious: false };
+    return { outDir, datasetDir: written, manifestPath, manifest, keptPrevious: false, notProcessed };
   } finally {
     await Promise.all(workers.map((w) => w.close())); // (closed already unless the stages failed to open)
     if (analysers > 1) setDefaultIntraOpThreads(previousThreads);
@@ -356,7 +413,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
 /**
  * Analyses `files` on the `workers` and this thread (see staffAnalysis; a worker that does not start
  * is announced) and finishes each file in input order. Stops handing out files on
- * `options.signal`; `cancelled` says files were left.
+ * `options.signal` (the files already started are finished).
  */
 async function analyseAndFinish(
   ctx: RunContext,
@@ -364,7 +421,7 @@ async function analyseAndFinish(
   workers: readonly WorkerAnalyser[],
   hereAtOnce: number,
   options: PrepOptions,
-): Promise<{ done: ManifestFile[]; cancelled: boolean }> {
+): Promise<{ done: ManifestFile[] }> {
   const done: ManifestFile[] = [];
   const analysis = new OrderedAnalysis(files, {
     ...(options.signal ? { signal: options.signal } : {}),
@@ -375,7 +432,8 @@ async function analyseAndFinish(
     analysis,
     inThreadAnalyser(ctx, ctx.config, ctx.saveStages),
     workers,
-    (error) => options.onMessage?.(`an analysis worker did not start (${error.message}); the other threads go on`),
+    (error) =>
+      options.onMessage?.(`an analysis worker did not start (${error.message}); the other threads go on`),
     hereAtOnce,
   );
   try {
@@ -397,5 +455,5 @@ async function analyseAndFinish(
     // closed before the captions: BLIP can take minutes, and each worker holds its models
     await Promise.all(workers.map((w) => w.close()));
   }
-  return { done, cancelled: analysis.stoppedEarly };
+  return { done };
 }

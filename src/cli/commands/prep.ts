@@ -44,6 +44,16 @@ function reasonWithoutName(source: string, reason: string | null): string {
   return reason?.startsWith(prefix) ? reason.slice(prefix.length) : (reason ?? '');
 }
 
+function notProcessedText(count: number): string {
+  return count === 0
+    ? 'every file had started, so all were finished'
+    : `${count} file${count === 1 ? ' was' : 's were'} not processed`;
+}
+
+/** Printed at once on the first Ctrl-C / SIGTERM (a second one ends the run at once, exit 130). */
+export const PREP_STOP_NOTICE =
+  'toonlora prep: stopping after the files in progress… (Ctrl-C again to stop at once; a previous dataset in the output folder is kept either way)';
+
 function formatResult(result: PrepResult): string {
   const { summary } = result.manifest;
   const lines: string[] = [];
@@ -58,11 +68,13 @@ function formatResult(result: PrepResult): string {
   }
   lines.push(
     `${summary.crops} crop${summary.crops === 1 ? '' : 's'} from ${summary.files} file${summary.files === 1 ? '' : 's'} ` +
-      `(${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)${result.manifest.cancelled ? ', cancelled' : ''}`,
+      `(${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)${result.manifest.cancelled ? `, cancelled: ${notProcessedText(result.notProcessed)}` : ''}`,
   );
   if (result.manifestPath === null) {
     const why = result.manifest.cancelled ? 'the run was stopped' : 'no crop';
-    lines.push(`dataset:  not replaced (${why}); the previous dataset and manifest in ${result.outDir} are kept as they were`);
+    lines.push(
+      `dataset:  not replaced (${why}); the previous dataset and manifest in ${result.outDir} are kept as they were`,
+    );
   } else {
     lines.push(`dataset:  ${result.datasetDir ?? 'none written (no crop)'}`);
     lines.push(`manifest: ${result.manifestPath}`);
@@ -94,7 +106,8 @@ function prepProgressBar(): {
   };
   return {
     callbacks: {
-      onFileStart: ({ done, total, source }) => show(done, total, { stage: 'prep', file: displayPath(source) }),
+      onFileStart: ({ done, total, source }) =>
+        show(done, total, { stage: 'prep', file: displayPath(source) }),
       onProgress: ({ done }) => bar.update(done),
       onCaptionProgress: ({ done, total }) => show(done, total, { stage: 'captioning', file: '(BLIP)' }),
     },
@@ -151,7 +164,7 @@ export function registerPrep(program: Command): void {
     )
     .option(
       '--overwrite',
-      "replace a previous prep output in a non-empty output folder: only the files its manifest.json records; files you added there stop the run, named (default: refuse)",
+      'replace a previous prep output in a non-empty output folder: only the files its manifest.json records; files you added there stop the run, named (default: refuse)',
     )
     .option('--config <file>', 'TOML or JSON config file with a [prep] section; flags win over it')
     .option('--json', 'print the result (manifest included) as JSON', false)
@@ -169,24 +182,30 @@ export function registerPrep(program: Command): void {
               inpainter: flags.inpainter,
               captioner: flags.captioner,
               characters: flags.characters,
-              workers: flags.workers === undefined || flags.workers === 'auto' ? flags.workers : numberFlag(flags.workers, '--workers'),
+              workers:
+                flags.workers === undefined || flags.workers === 'auto'
+                  ? flags.workers
+                  : numberFlag(flags.workers, '--workers'),
               dedupe: flags.keepDuplicates ? false : undefined,
             },
           },
         });
         const bar = wantsProgressBar(flags) ? prepProgressBar() : undefined;
-        // Ctrl-C / SIGTERM stop between files: the manifest records the files done and `cancelled`.
-        const result = await withStopSignals((signal) =>
-          runPrep({
-            inputs,
-            outDir: flags.output,
-            config: config.prep,
-            overwrite: flags.overwrite ?? false,
-            saveStages: flags.saveStages ?? true,
-            onMessage: (line) => process.stderr.write(`${line}\n`),
-            signal,
-            ...bar?.callbacks,
-          }),
+        // Ctrl-C / SIGTERM stop between files: the manifest records the files done and `cancelled`; a
+        // second one ends the process at once (exit 130; the next run clears the staging folder left).
+        const result = await withStopSignals(
+          (signal) =>
+            runPrep({
+              inputs,
+              outDir: flags.output,
+              config: config.prep,
+              overwrite: flags.overwrite ?? false,
+              saveStages: flags.saveStages ?? true,
+              onMessage: (line) => process.stderr.write(`${line}\n`),
+              signal,
+              ...bar?.callbacks,
+            }),
+          { firstNotice: PREP_STOP_NOTICE },
         ).finally(() => bar?.stop());
         printResult(result, flags, formatResult);
         return result.manifest.summary.crops > 0 && !result.manifest.cancelled ? 0 : 1;
