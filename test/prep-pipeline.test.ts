@@ -43,9 +43,13 @@ beforeAll(async () => {
 describe('runPrep on the synthetic panels (classic segmenter, no captioner weights)', () => {
   it('announces the auto choices in one line each', () => {
     expect(messages).toEqual([
-      expect.stringMatching(/^segmenter: classic \(auto: isnet-anime is not downloaded; `toonlora models pull isnet-anime`/),
+      expect.stringMatching(
+        /^segmenter: classic \(auto: isnet-anime is not downloaded; `toonlora models pull isnet-anime`/,
+      ),
       expect.stringMatching(/^captioner: none \(auto: no captioner weights downloaded/),
-      expect.stringMatching(/^text removal: opencv-inpaint-ns \(auto: lama is not downloaded; `toonlora models pull lama`/),
+      expect.stringMatching(
+        /^text removal: opencv-inpaint-ns \(auto: lama is not downloaded; `toonlora models pull lama`/,
+      ),
     ]);
     expect(progress).toEqual(panels.map((_, i) => i + 1));
   });
@@ -57,7 +61,9 @@ describe('runPrep on the synthetic panels (classic segmenter, no captioner weigh
     expect(manifest.summary).toEqual({ files: 6, ok: 6, skipped: 0, error: 0, crops: 6 });
     expect(manifest.files.map((f) => f.source)).toEqual(files);
     for (const file of manifest.files) {
-      expect(Object.keys(file.timingsMs)).toEqual(expect.arrayContaining(['decode', 'textDetect', 'textRemove', 'segment', 'crop', 'write']));
+      expect(Object.keys(file.timingsMs)).toEqual(
+        expect.arrayContaining(['decode', 'textDetect', 'textRemove', 'segment', 'crop', 'write']),
+      );
     }
   });
 
@@ -67,7 +73,10 @@ describe('runPrep on the synthetic panels (classic segmenter, no captioner weigh
       const crop = file.crops[0];
       expect(crop, panel.name).toBeDefined();
       if (!crop) continue;
-      expect(panel.characterBoxes.some((gt) => boxContains(crop.cropBox, gt)), panel.name).toBe(true);
+      expect(
+        panel.characterBoxes.some((gt) => boxContains(crop.cropBox, gt)),
+        panel.name,
+      ).toBe(true);
       const header = await readImageHeader(join(result.outDir, crop.image));
       expect([header.width, header.height]).toEqual([512, 512]);
       expect(readFileSync(join(result.outDir, crop.captionFile), 'utf8')).toBe('zyx, girl\n');
@@ -99,7 +108,12 @@ describe('runPrep on the synthetic panels (classic segmenter, no captioner weigh
   it('saves every stage image when asked', () => {
     for (const file of result.manifest.files) {
       const stages = file.stages ?? {};
-      for (const path of [stages.textMask, stages.textRemoved, stages.characterMask, ...(stages.crop ?? [])]) {
+      for (const path of [
+        stages.textMask,
+        stages.textRemoved,
+        stages.characterMask,
+        ...(stages.crop ?? []),
+      ]) {
         expect(path && existsSync(join(result.outDir, path))).toBe(true);
       }
     }
@@ -125,13 +139,24 @@ describe('runPrep on the synthetic panels (classic segmenter, no captioner weigh
       code: 'TL_ERR_OUTPUT_EXISTS',
     });
     const first = files[0] as string;
-    const again = await runPrep({ inputs: [first, first.replace('/in/', '/in/../in/')], outDir: join(root, 'dup'), cache: emptyCache });
+    const again = await runPrep({
+      inputs: [first, first.replace('/in/', '/in/../in/')],
+      outDir: join(root, 'dup'),
+      cache: emptyCache,
+    });
     // the same file twice is one input; copy it under another name to get a real duplicate
     expect(again.manifest.files).toHaveLength(1);
     copyFileSync(first, join(root, 'copy.png'));
-    const dup = await runPrep({ inputs: [first, join(root, 'copy.png')], outDir: join(root, 'dup'), overwrite: true, cache: emptyCache });
+    const dup = await runPrep({
+      inputs: [first, join(root, 'copy.png')],
+      outDir: join(root, 'dup'),
+      overwrite: true,
+      cache: emptyCache,
+    });
     expect(dup.manifest.files[1]).toMatchObject({ status: 'skipped', reasonCode: 'near-duplicate' });
-    expect(dup.manifest.files[1]?.reason).toMatch(/near-duplicate of 10_sks girl\/panel-01-bubbles\.png \(mean colour difference 0\.0\/255\)/);
+    expect(dup.manifest.files[1]?.reason).toMatch(
+      /near-duplicate of 10_sks girl\/panel-01-bubbles\.png \(mean colour difference 0\.0\/255\)/,
+    );
     const kept = await runPrep({
       inputs: [first, join(root, 'copy.png')],
       outDir: join(root, 'dup'),
@@ -171,7 +196,9 @@ describe('runPrep on black-and-white line art and bubbles without text', () => {
       ['black-hair', lineArt('black')],
       ['zz-empty-bubble', emptyBubble],
     ] as const) {
-      await sharp(Buffer.from(svg)).png().toFile(join(dir, `${name}.png`));
+      await sharp(Buffer.from(svg))
+        .png()
+        .toFile(join(dir, `${name}.png`));
     }
     const run = await runPrep({
       inputs: [dir],
@@ -226,11 +253,19 @@ describe('runPrep with model weights in the cache (tiny fixtures)', () => {
     const out = join(root, 'never-written');
     await expect(
       runPrep({ inputs: files, outDir: out, config: { segmenter: 'u2net' }, cache: emptyCache }),
-    ).rejects.toMatchObject({ code: 'TL_ERR_MODEL_MISSING', message: expect.stringMatching(/^u2net: .*Run: toonlora models pull u2net$/) });
+    ).rejects.toMatchObject({
+      code: 'TL_ERR_MODEL_MISSING',
+      message: expect.stringMatching(/^u2net: .*Run: toonlora models pull u2net$/),
+    });
     await expect(
       runPrep({ inputs: files, outDir: out, config: { captioner: 'wd14' }, cache: emptyCache }),
-    ).rejects.toMatchObject({ code: 'TL_ERR_MODEL_MISSING', message: expect.stringMatching(/toonlora models pull wd-vit-tagger-v3/) });
-    await expect(runPrep({ inputs: files, outDir: out, config: { captioner: 'blip' }, cache: emptyCache })).rejects.toMatchObject({
+    ).rejects.toMatchObject({
+      code: 'TL_ERR_MODEL_MISSING',
+      message: expect.stringMatching(/toonlora models pull wd-vit-tagger-v3/),
+    });
+    await expect(
+      runPrep({ inputs: files, outDir: out, config: { captioner: 'blip' }, cache: emptyCache }),
+    ).rejects.toMatchObject({
       code: 'TL_ERR_MODEL_MISSING',
       message: expect.stringMatching(/^blip-base: .*Run: toonlora models pull blip-base$/),
     });
@@ -256,7 +291,9 @@ describe('runPrep with model weights in the cache (tiny fixtures)', () => {
       },
     });
     expect(run.manifest.files.map((f) => f.status)).toEqual(['error', 'ok']);
-    expect(run.manifest.files[0]?.reason).toMatch(/panel-01-bubbles\.png: a prep stage failed \(OpenCV exception 1234\)/);
+    expect(run.manifest.files[0]?.reason).toMatch(
+      /panel-01-bubbles\.png: a prep stage failed \(OpenCV exception 1234\)/,
+    );
     expect(run.manifest.stages.segmenter).toEqual({ name: 'flaky', reason: 'given by the caller' });
   }, 60_000);
 
@@ -267,19 +304,57 @@ describe('runPrep with model weights in the cache (tiny fixtures)', () => {
       return paths.map((path) => ({ path, caption: 'a manga girl with black hair' }));
     };
     const config = parsePrepConfig({});
-    const tagger = { name: 'tags', describe: async (images: readonly unknown[]) => images.map(() => ({ tags: ['smile', 'sks'] })) };
+    const tagger = {
+      name: 'tags',
+      describe: async (images: readonly unknown[]) => images.map(() => ({ tags: ['smile', 'sks'] })),
+    };
     const run = await runPrep({
       inputs: files.slice(0, 2),
       outDir: join(root, 'blip'),
       cache: emptyCache,
-      stages: { captioner: combineCaptioners('blip+wd14', [createBlipCaptioner('/models/blip', config, fakeBlip), tagger]) },
+      stages: {
+        captioner: combineCaptioners('blip+wd14', [
+          createBlipCaptioner('/models/blip', config, fakeBlip),
+          tagger,
+        ]),
+      },
     });
     expect(batches).toHaveLength(1);
     expect(batches[0]).toHaveLength(2);
     for (const crop of run.manifest.files.flatMap((f) => f.crops)) {
       expect(crop.caption).toBe('sks, a manga girl with black hair, smile');
-      expect(readFileSync(join(run.outDir, crop.captionFile), 'utf8')).toBe('sks, a manga girl with black hair, smile\n');
+      expect(readFileSync(join(run.outDir, crop.captionFile), 'utf8')).toBe(
+        'sks, a manga girl with black hair, smile\n',
+      );
     }
+  }, 60_000);
+
+  it('a deferred captioner (BLIP) that fails at the end: one short line, and the manifest does not say blip', async () => {
+    // transformers' "Unrecognized model" error lists every model type it knows (~2,500 characters)
+    const huge = `/models/blip: BLIP model not found on this machine (Unrecognized model in /models/blip. ${'albert, align, '.repeat(160)}). Run: toonlora models pull blip-base`;
+    const failingBlip = async () => {
+      throw new Error(huge);
+    };
+    const config = parsePrepConfig({});
+    const lines: string[] = [];
+    const run = await runPrep({
+      inputs: files.slice(0, 1),
+      outDir: join(root, 'blip-failed'),
+      cache: emptyCache,
+      onMessage: (line) => lines.push(line),
+      stages: { captioner: createBlipCaptioner('/models/blip', config, failingBlip) },
+    });
+    const line = lines.find((l) => l.startsWith('captioner blip: ')) ?? '';
+    expect(line.length).toBeGreaterThan(0);
+    expect(line.length).toBeLessThan(450);
+    expect(line).toContain(
+      '…; `toonlora models pull blip-base` replaces a broken copy (captions keep what the other stages gave)',
+    );
+    expect(run.manifest.stages.captioner.name).toBe('none');
+    expect(run.manifest.stages.captioner.reason).toMatch(
+      /^blip was chosen \(given by the caller\) but BLIP failed: .*; captions are the trigger and class words$/,
+    );
+    expect(run.manifest.files[0]?.crops[0]?.caption).toBe('sks, girl');
   }, 60_000);
 
   it('stops between files when cancelled and records it', async () => {
@@ -307,11 +382,15 @@ describe('runPrep with model weights in the cache (tiny fixtures)', () => {
     expect(run.manifest.files.length).toBeGreaterThanOrEqual(1);
     expect(run.manifest.files.length).toBeLessThan(inputs.length);
     expect(run.manifest.files.map((f) => f.source)).toEqual(inputs.slice(0, run.manifest.files.length));
-    expect(manifestSchema.parse(JSON.parse(readFileSync(String(run.manifestPath), 'utf8'))).cancelled).toBe(true);
+    expect(manifestSchema.parse(JSON.parse(readFileSync(String(run.manifestPath), 'utf8'))).cancelled).toBe(
+      true,
+    );
   }, 60_000);
 
   it('names the field, value and flag of a bad setting', async () => {
-    await expect(runPrep({ inputs: files, outDir: join(root, 'x'), config: { resolution: 500 } })).rejects.toMatchObject({
+    await expect(
+      runPrep({ inputs: files, outDir: join(root, 'x'), config: { resolution: 500 } }),
+    ).rejects.toMatchObject({
       code: 'TL_ERR_CONFIG',
       message: expect.stringMatching(/prep\.resolution: .*got 500\. Set --resolution or prep\.resolution\./),
     });

@@ -13,6 +13,16 @@ export function checkFileSize(path: string, file: ModelFile): string | undefined
   return size === file.sizeBytes ? undefined : `size: expected ${file.sizeBytes} bytes, got ${size}`;
 }
 
+/**
+ * {@link checkFileSize}, and for a file whose registry size is only a rounded figure: one under half of it
+ * (an interrupted download or copy, a placeholder) is a problem too. Stat only, no hashing.
+ */
+export function checkFileLooksComplete(path: string, file: ModelFile): string | undefined {
+  if (file.sizeExact) return checkFileSize(path, file);
+  const size = statSync(path).size;
+  return size * 2 < file.sizeBytes ? `size: expected about ${file.sizeBytes} bytes, got ${size}` : undefined;
+}
+
 /** Whether checking `file` reads the whole file (the registry has a sha256 or md5 for it). */
 export function needsHashing(file: ModelFile): boolean {
   return file.sha256 !== undefined || file.md5 !== undefined;

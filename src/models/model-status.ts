@@ -8,7 +8,7 @@ import {
   isModelPresent,
   manualPlacementPath,
 } from './cache.js';
-import { checkFileSize } from './file-check.js';
+import { checkFileLooksComplete, checkFileSize } from './file-check.js';
 import { getModelEntry, listModelIds, modelSizeBytes, modelStageSchema } from './registry.js';
 
 export const modelStatusSchema = z.object({
@@ -41,6 +41,19 @@ export function wrongSizeFile(id: string, options: CacheOptions, only?: string):
     if (only !== undefined && file.path !== only) continue;
     const path = findModelFile(id, file.path, options);
     const problem = path === undefined ? undefined : checkFileSize(path, file);
+    if (path !== undefined && problem !== undefined) return `${path}: ${problem}`;
+  }
+  return undefined;
+}
+
+/**
+ * The first file of model `id` on disk that looks incomplete: a wrong exact size, or far under the
+ * registry's rounded size (see checkFileLooksComplete); `<path>: <problem>`, or undefined. A stat per file.
+ */
+export function incompleteModelFile(id: string, options: CacheOptions = {}): string | undefined {
+  for (const file of getModelEntry(id).source.files) {
+    const path = findModelFile(id, file.path, options);
+    const problem = path === undefined ? undefined : checkFileLooksComplete(path, file);
     if (path !== undefined && problem !== undefined) return `${path}: ${problem}`;
   }
   return undefined;

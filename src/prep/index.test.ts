@@ -32,7 +32,9 @@ const garbage = homeWith({
   'lama/lama_fp32.onnx': { text: GARBAGE },
 });
 const notLoadable = (id: string, file: string) =>
-  new RegExp(`${id}: ${garbage.home}/models/${id}/${file} is not a loadable ONNX model \\(.+\\)\\. Delete it and run: toonlora models pull ${id}`);
+  new RegExp(
+    `${id}: ${garbage.home}/models/${id}/${file} is not a loadable ONNX model \\(.+\\)\\. Delete it and run: toonlora models pull ${id}`,
+  );
 
 describe('stage registry with model files that do not load', () => {
   it('auto segmenter falls back to classic, naming the file and why', async () => {
@@ -57,9 +59,13 @@ describe('stage registry with model files that do not load', () => {
   it('auto captioner falls back to trigger + class words; wd14 by name fails', async () => {
     const auto = await resolveCaptioner(parsePrepConfig({}), garbage.cache);
     expect(auto.stage.name).toBe('none');
-    expect(auto.choice.reason).toMatch(/^auto: captions are the trigger and class words; wd-vit-tagger-v3 failed to load: /);
+    expect(auto.choice.reason).toMatch(
+      /^auto: captions are the trigger and class words; wd-vit-tagger-v3 failed to load: /,
+    );
     expect(auto.choice.reason).toMatch(notLoadable('wd-vit-tagger-v3', 'model\\.onnx'));
-    await expect(resolveCaptioner(parsePrepConfig({ captioner: 'wd14' }), garbage.cache)).rejects.toMatchObject({
+    await expect(
+      resolveCaptioner(parsePrepConfig({ captioner: 'wd14' }), garbage.cache),
+    ).rejects.toMatchObject({
       code: 'TL_ERR_MODEL_MISSING',
       message: expect.stringMatching(notLoadable('wd-vit-tagger-v3', 'model\\.onnx')),
     });
@@ -70,9 +76,13 @@ describe('stage registry with model files that do not load', () => {
       'wd-vit-tagger-v3/model.onnx': { fixture: 'wd-vit-tagger-v3/model.onnx' },
       'wd-vit-tagger-v3/selected_tags.csv': { text: 'no,columns,here\n' },
     });
-    await expect(resolveCaptioner(parsePrepConfig({ captioner: 'wd14' }), badTags.cache)).rejects.toMatchObject({
+    await expect(
+      resolveCaptioner(parsePrepConfig({ captioner: 'wd14' }), badTags.cache),
+    ).rejects.toMatchObject({
       code: 'TL_ERR_MODEL_MISSING',
-      message: expect.stringMatching(/wd-vit-tagger-v3: cannot read .*selected_tags\.csv \(selected_tags\.csv: expected "name" and "category" columns/),
+      message: expect.stringMatching(
+        /wd-vit-tagger-v3: cannot read .*selected_tags\.csv \(selected_tags\.csv: expected "name" and "category" columns/,
+      ),
     });
   });
 
@@ -80,7 +90,9 @@ describe('stage registry with model files that do not load', () => {
     const resolved = await resolvePersonDetector('all', garbage.cache);
     expect(resolved?.stage).toBeNull();
     expect(resolved?.choice.reason).toMatch(/^anime-person-detector failed to load: /);
-    expect(resolved?.choice.reason).toMatch(notLoadable('anime-person-detector', 'person_detect_v1\\.3_s/model\\.onnx'));
+    expect(resolved?.choice.reason).toMatch(
+      notLoadable('anime-person-detector', 'person_detect_v1\\.3_s/model\\.onnx'),
+    );
     expect(await resolvePersonDetector('largest', garbage.cache)).toBeNull();
   });
 
@@ -89,7 +101,9 @@ describe('stage registry with model files that do not load', () => {
     expect(auto.remover.choice.name).toBe('opencv-inpaint-ns');
     expect(auto.remover.choice.reason).toMatch(/^auto: lama failed to load: /);
     expect(auto.remover.choice.reason).toMatch(notLoadable('lama', 'lama_fp32\\.onnx'));
-    await expect(createTextStages(parsePrepConfig({ inpainter: 'lama' }), garbage.cache)).rejects.toMatchObject({
+    await expect(
+      createTextStages(parsePrepConfig({ inpainter: 'lama' }), garbage.cache),
+    ).rejects.toMatchObject({
       code: 'TL_ERR_MODEL_MISSING',
       message: expect.stringMatching(notLoadable('lama', 'lama_fp32\\.onnx')),
     });
@@ -99,7 +113,8 @@ describe('stage registry with model files that do not load', () => {
     const auto = await createTextStages(parsePrepConfig({}), homeWith({}).cache);
     expect(auto.remover.choice).toEqual({
       name: 'opencv-inpaint-ns',
-      reason: 'auto: lama is not downloaded; `toonlora models pull lama` keeps screentone and lines under removed text',
+      reason:
+        'auto: lama is not downloaded; `toonlora models pull lama` keeps screentone and lines under removed text',
     });
     const good = homeWith({ 'lama/lama_fp32.onnx': { fixture: 'lama.onnx' } });
     const opencv = await createTextStages(parsePrepConfig({ inpainter: 'opencv' }), good.cache);
@@ -120,6 +135,33 @@ describe('stage registry with model files that do not load', () => {
     expect((await createTextStages(parsePrepConfig({}), lama.cache)).remover.choice).toEqual({
       name: 'lama-inpaint',
       reason: 'auto: its weights are in the model cache',
+    });
+  });
+});
+
+describe('stage registry with a cut-off BLIP folder', () => {
+  // every file name blip-base needs, but a 1 MB model.safetensors and `{}` JSON (an interrupted copy)
+  const cutOff = homeWith({
+    'blip-base/config.json': { text: '{}' },
+    'blip-base/preprocessor_config.json': { text: '{}' },
+    'blip-base/model.safetensors': { text: 'x'.repeat(1_000_000) },
+    'blip-base/vocab.txt': { text: '{}' },
+  });
+
+  it('auto does not pick it, and says why', async () => {
+    const resolved = await resolveCaptioner(parsePrepConfig({ captioner: 'auto' }), cutOff.cache);
+    expect(resolved.choice.name).toBe('none');
+    expect(resolved.choice.reason).toMatch(
+      /^auto: captions are the trigger and class words; not BLIP: blip-base looks incomplete \(.*config\.json: size: expected about 4600 bytes, got 2\); `toonlora models pull blip-base` replaces it$/,
+    );
+  });
+
+  it('--captioner blip fails before the run with the same reason', async () => {
+    await expect(
+      resolveCaptioner(parsePrepConfig({ captioner: 'blip' }), cutOff.cache),
+    ).rejects.toMatchObject({
+      code: 'TL_ERR_MODEL_MISSING',
+      message: expect.stringContaining('blip-base looks incomplete'),
     });
   });
 });

