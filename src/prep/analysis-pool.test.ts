@@ -15,6 +15,7 @@ import {
   threadsPerAnalyser,
   transferableBuffers,
   type WorkerAnalyser,
+  workersWarning,
 } from './analysis-pool.js';
 import type { FileAnalysis } from './process-file.js';
 
@@ -47,7 +48,9 @@ function fakeAnalyser(name: string, delay: (source: string) => number, started: 
   };
 }
 
-async function collect(analysis: OrderedAnalysis): Promise<Array<{ source: string; analysis: FileAnalysis }>> {
+async function collect(
+  analysis: OrderedAnalysis,
+): Promise<Array<{ source: string; analysis: FileAnalysis }>> {
   const out = [];
   for await (const item of analysis.results()) out.push(item);
   return out;
@@ -83,7 +86,10 @@ describe('OrderedAnalysis', () => {
 
   it('window 1: the next file starts only once the consumer has finished the previous one', async () => {
     const events: string[] = [];
-    const analysis = new OrderedAnalysis(files.slice(0, 3), { window: 1, onStart: (i) => events.push(`start ${i}`) });
+    const analysis = new OrderedAnalysis(files.slice(0, 3), {
+      window: 1,
+      onStart: (i) => events.push(`start ${i}`),
+    });
     void analysis.join(fakeAnalyser('a', () => 1));
     let index = 0;
     for await (const _item of analysis.results()) {
@@ -127,7 +133,8 @@ describe('OrderedAnalysis', () => {
     const analysis = new OrderedAnalysis(files, { window: 8 });
     const broken: FileAnalyser = {
       async analyse(source) {
-        if (source === files[2]) throw new ToonloraError('TL_ERR_MODEL_MISSING', 'isnet-anime: model file not found');
+        if (source === files[2])
+          throw new ToonloraError('TL_ERR_MODEL_MISSING', 'isnet-anime: model file not found');
         return analysisOf(source, 'x');
       },
     };
@@ -169,7 +176,10 @@ describe('OrderedAnalysis', () => {
 });
 
 /** A stand-in worker: ready after `readyAfterMs` (or failing to start), lost after `loseAfter` files. */
-function fakeWorker(name: string, options: { readyAfterMs?: number; startError?: string; loseAfter?: number }): WorkerAnalyser {
+function fakeWorker(
+  name: string,
+  options: { readyAfterMs?: number; startError?: string; loseAfter?: number },
+): WorkerAnalyser {
   let analysed = 0;
   const ready: Promise<void> = options.startError
     ? sleep(1).then(() => Promise.reject(new Error(options.startError)))
@@ -218,9 +228,14 @@ describe('staffAnalysis', () => {
 
   it('this thread analyses until a worker is ready, then leaves the rest to the workers', async () => {
     const analysis = new OrderedAnalysis(files, { window: 8 });
-    const working = staffAnalysis(analysis, fakeAnalyser('here', () => 4), [fakeWorker('w', { readyAfterMs: 6 })], () => {
-      throw new Error('no start failure expected');
-    });
+    const working = staffAnalysis(
+      analysis,
+      fakeAnalyser('here', () => 4),
+      [fakeWorker('w', { readyAfterMs: 6 })],
+      () => {
+        throw new Error('no start failure expected');
+      },
+    );
     const results = await collect(analysis);
     await working;
     const by = madeBy(results);
@@ -232,8 +247,11 @@ describe('staffAnalysis', () => {
   it('a worker that does not start is reported, and this thread analyses everything', async () => {
     const failures: string[] = [];
     const analysis = new OrderedAnalysis(files, { window: 8 });
-    const working = staffAnalysis(analysis, fakeAnalyser('here', () => 1), [fakeWorker('w', { startError: 'isnet-anime: not loadable' })], (e) =>
-      failures.push(e.message),
+    const working = staffAnalysis(
+      analysis,
+      fakeAnalyser('here', () => 1),
+      [fakeWorker('w', { startError: 'isnet-anime: not loadable' })],
+      (e) => failures.push(e.message),
     );
     const results = await collect(analysis);
     await working;
@@ -243,7 +261,12 @@ describe('staffAnalysis', () => {
 
   it('when the last worker is lost, its file fails and this thread takes the files left', async () => {
     const analysis = new OrderedAnalysis(files, { window: 8 });
-    const working = staffAnalysis(analysis, fakeAnalyser('here', () => 1), [fakeWorker('w', { loseAfter: 2 })], () => undefined);
+    const working = staffAnalysis(
+      analysis,
+      fakeAnalyser('here', () => 1),
+      [fakeWorker('w', { loseAfter: 2 })],
+      () => undefined,
+    );
     const results = await collect(analysis);
     await working;
     const by = madeBy(results);
@@ -281,7 +304,7 @@ describe('analyserCount / threadsPerAnalyser', () => {
     expect(analysisWindow(2, 1)).toBe(8);
   });
 
-  it('inference threads share the cores but the run thread\'s, at least one onnxruntime thread each', () => {
+  it("inference threads share the cores but the run thread's, at least one onnxruntime thread each", () => {
     expect(threadsPerInferenceThread(2, 2)).toBe(1);
     expect(threadsPerInferenceThread(4, 16)).toBe(3);
     expect(threadsPerInferenceThread(4, 4)).toBe(1);
@@ -333,5 +356,24 @@ describe('transferableBuffers', () => {
     expect(buffers).toContain(thumbnail.buffer);
     expect(buffers).not.toContain(shared.buffer);
     expect(transferableBuffers({ kind: 'failed', entry: {} as never })).toEqual([]);
+  });
+});
+
+describe('workersWarning', () => {
+  const GB = 1024 ** 3;
+  it('warns (once, one line) when --workers N outnumbers the cores, naming them', () => {
+    expect(workersWarning(64, 12, 2, 16 * GB)).toBe(
+      '--workers 64: 12 analysis threads, but this machine has 2 cores; such a run is usually slower, not faster (--workers auto picks for this machine)',
+    );
+  });
+  it('warns when the threads need more memory than is free, naming both', () => {
+    expect(workersWarning(8, 8, 16, 2 * GB)).toContain(
+      'they need about 3.2 GB (~0.4 GB each) and 2.0 GB is free',
+    );
+  });
+  it('says nothing for auto, one thread, or N that fits', () => {
+    expect(workersWarning('auto', 4, 2, GB)).toBeUndefined();
+    expect(workersWarning(1, 1, 1, 0)).toBeUndefined();
+    expect(workersWarning(2, 2, 2, 16 * GB)).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@
 // out exactly as in a one-thread run. The image stages are single-threaded JavaScript / OpenCV WASM
 // between onnxruntime calls, so one thread leaves the other cores idle for most of a file
 // (bench/prep-speed.ts measures the gain).
-import { availableParallelism } from 'node:os';
+import { availableParallelism, freemem } from 'node:os';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
@@ -38,7 +38,11 @@ export class AnalyserLostError extends Error {}
  * {@link MAX_AUTO_ANALYSERS}, and one per {@link AUTO_FILES_PER_ANALYSER} files), never more than
  * there are files. 1 = this thread alone.
  */
-export function analyserCount(workers: PrepConfig['workers'], files: number, cores = availableParallelism()): number {
+export function analyserCount(
+  workers: PrepConfig['workers'],
+  files: number,
+  cores = availableParallelism(),
+): number {
   const wanted =
     workers === 'auto'
       ? cores <= 2
@@ -46,6 +50,30 @@ export function analyserCount(workers: PrepConfig['workers'], files: number, cor
         : Math.min(cores, MAX_AUTO_ANALYSERS, Math.floor(files / AUTO_FILES_PER_ANALYSER))
       : workers;
   return Math.max(1, Math.min(wanted, files));
+}
+
+/** Memory one analysing thread holds (its models and OpenCV heap), for the --workers warning. */
+export const ANALYSER_BYTES = 0.4 * 1024 ** 3;
+
+/**
+ * The one-line warning for a `--workers N` run whose `analysers` threads outnumber the cores or would need
+ * more memory than is free (~0.4 GB each), or undefined (auto, or N that fits). The run goes on.
+ */
+export function workersWarning(
+  workers: PrepConfig['workers'],
+  analysers: number,
+  cores = availableParallelism(),
+  freeBytes = freemem(),
+): string | undefined {
+  if (workers === 'auto' || analysers <= 1) return undefined;
+  const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+  const needs = analysers * ANALYSER_BYTES;
+  const problems: string[] = [];
+  if (analysers > cores) problems.push(`this machine has ${cores} core${cores === 1 ? '' : 's'}`);
+  if (needs > freeBytes)
+    problems.push(`they need about ${gb(needs)} (~0.4 GB each) and ${gb(freeBytes)} is free`);
+  if (problems.length === 0) return undefined;
+  return `--workers ${workers}: ${analysers} analysis threads, but ${problems.join(', and ')}; such a run is usually slower, not faster (--workers auto picks for this machine)`;
 }
 
 /**
@@ -85,7 +113,11 @@ export function threadsPerAnalyser(analysers: number, cores = availableParalleli
 }
 
 /** The analysis stages on this thread. */
-export function inThreadAnalyser(stages: AnalysisStages, config: PrepConfig, saveStages: boolean): FileAnalyser {
+export function inThreadAnalyser(
+  stages: AnalysisStages,
+  config: PrepConfig,
+  saveStages: boolean,
+): FileAnalyser {
   return { analyse: (source) => analyseFile(stages, config, source, saveStages) };
 }
 
@@ -190,7 +222,11 @@ export class OrderedAnalysis {
   }
 
   async #claim(): Promise<number | undefined> {
-    while (!this.#stopped && this.#next < this.#files.length && this.#next - this.#consumed >= this.#options.window) {
+    while (
+      !this.#stopped &&
+      this.#next < this.#files.length &&
+      this.#next - this.#consumed >= this.#options.window
+    ) {
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
     }
     if (this.#stopped || this.#next >= this.#files.length) return undefined;
@@ -238,15 +274,12 @@ export function staffAnalysis(
   joinHere();
   for (const worker of workers) {
     joined.push(
-      worker.ready.then(
-        async () => {
-          working++;
-          await Promise.all([analysis.join(worker), analysis.join(worker)]);
-          working--;
-          if (working === 0) joinHere(); // files may be left after the last worker was lost
-        },
-        onStartFailed,
-      ),
+      worker.ready.then(async () => {
+        working++;
+        await Promise.all([analysis.join(worker), analysis.join(worker)]);
+        working--;
+        if (working === 0) joinHere(); // files may be left after the last worker was lost
+      }, onStartFailed),
     );
   }
   return (async () => {
@@ -257,10 +290,14 @@ export function staffAnalysis(
 function lostFile(source: string, error: AnalyserLostError): FileAnalysis {
   return {
     kind: 'failed',
-    entry: fileEntry(source, {}, {
-      reason: `${basename(source)}: ${error.message}. The other files were processed.`,
-      reasonCode: 'stage-failed',
-    }),
+    entry: fileEntry(
+      source,
+      {},
+      {
+        reason: `${basename(source)}: ${error.message}. The other files were processed.`,
+        reasonCode: 'stage-failed',
+      },
+    ),
   };
 }
 
@@ -315,7 +352,11 @@ function spawn(entry: URL): Worker {
   // From TypeScript sources the worker registers tsx's loader itself, then imports its entry (a
   // worker does not reliably inherit the parent's --import hooks on Node 20).
   // (tsx/esm/api's ESM build sits next to the CommonJS one that require.resolve finds)
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsxApi = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const code = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(code, { eval: true });
 }
@@ -337,7 +378,8 @@ export function transferableBuffers(analysis: FileAnalysis): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const view of views) {
     const buffer = view.buffer;
-    if (buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buffer.byteLength) buffers.add(buffer);
+    if (buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buffer.byteLength)
+      buffers.add(buffer);
   }
   return [...buffers];
 }

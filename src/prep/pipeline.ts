@@ -48,6 +48,7 @@ import {
   threadsPerAnalyser,
   threadsPerInferenceThread,
   type WorkerAnalyser,
+  workersWarning,
 } from './analysis-pool.js';
 import { setDefaultIntraOpThreads, startInferenceThreads } from '../vision/onnx.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
@@ -363,6 +364,8 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   const datasetDir = datasetFolderName(config.repeats, config.trigger, config.classWord);
   const plan = checkOutDir(outDir, datasetDir, options.overwrite ?? false); // refuse before loading any model
   const analysers = canUseWorkers(options) ? analyserCount(config.workers, files.length) : 1;
+  const tooMany = workersWarning(config.workers, analysers);
+  if (tooMany) options.onMessage?.(tooMany);
   // with several analysing threads, each one's onnxruntime sessions take a share of the cores
   const previousThreads = analysers > 1 ? setDefaultIntraOpThreads(threadsPerAnalyser(analysers)) : undefined;
   // the workers load their code and OpenCV while this thread resolves (and opens) the stages
