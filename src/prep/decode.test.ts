@@ -102,7 +102,11 @@ describe('decodeImage: bad input gets a per-file reason', () => {
     bmp.writeUInt32LE(row * 64, 34);
     const path = join(dir, 'scan.bmp');
     await writeFile(path, bmp);
-    await expectDecodeError(path, 'not-an-image', /^scan\.bmp: BMP files are not supported .*Convert it to PNG\.$/);
+    await expectDecodeError(
+      path,
+      'not-an-image',
+      /^scan\.bmp: BMP files are not supported .*Convert it to PNG\.$/,
+    );
   });
 
   it('truncated PNG', async () => {
@@ -134,6 +138,16 @@ describe('decodeImage: bad input gets a per-file reason', () => {
       path,
       'too-many-pixels',
       /bomb\.png: declares 60000x60000 = 3600000000 pixels, more than the limit of 40000000 \(prep\.maxInputPixels\)/,
+    );
+  });
+
+  it('a long strip over the limit is told to split it, and where the limit is raised', async () => {
+    const path = join(dir, 'episode.png');
+    await writeFile(path, pngHeaderOnly(690, 60000));
+    await expectDecodeError(
+      path,
+      'too-many-pixels',
+      /episode\.png: declares 690x60000 = 41400000 pixels, .*\(prep\.maxInputPixels\)\. A long strip \(a webtoon episode\) is best split into parts .* or raise it with `maxInputPixels = <pixels>` under `\[prep\]` in a --config file/,
     );
   });
 
@@ -236,6 +250,7 @@ describe('decodeImage: normalises to 8-bit sRGB RGB', () => {
     expect((await sharp(path).metadata()).pages).toBe(2);
     const image = await decodeImage(path, { maxPixels: MAX_PIXELS });
     expect([image.width, image.height]).toEqual([96, 96]);
+    expect(image.frames).toBe(2); // the run says only frame 1 of 2 was read
     const [r, , b] = pixel(image, 48, 80) as [number, number, number];
     expect(r).toBeGreaterThan(150);
     expect(b).toBeLessThan(90);

@@ -51,12 +51,25 @@ async function readHeaderOrThrow(path: string): Promise<ImageHeader> {
   }
 }
 
+/** A decoded image, and how many frames (pages) the file holds: only the first is read. */
+export type DecodedImage = RgbImage & { readonly frames: number };
+
+/** A long strip (one side 3+ times the other) is split, not downscaled: its characters would shrink under the minimum. */
+export function tooManyPixelsAdvice(width: number, height: number): string {
+  const raise =
+    'raise it with `maxInputPixels = <pixels>` under `[prep]` in a --config file if the file is genuine';
+  if (Math.max(width, height) >= 3 * Math.min(width, height)) {
+    return `A long strip (a webtoon episode) is best split into parts of a few thousand pixels each (downscaling it shrinks the characters under the size prep needs), or ${raise}.`;
+  }
+  return `Downscale the image, or ${raise}.`;
+}
+
 /**
  * Decodes `path` to an RGB image: EXIF orientation applied, alpha flattened on white, CMYK / grey /
- * 16-bit converted to 8-bit sRGB, animated files -> first frame.
+ * 16-bit converted to 8-bit sRGB, animated files -> first frame (`frames` says how many it has).
  * @throws ToonloraError TL_ERR_IMAGE_DECODE (details.reason is a {@link DecodeFailure}).
  */
-export async function decodeImage(path: string, options: DecodeOptions): Promise<RgbImage> {
+export async function decodeImage(path: string, options: DecodeOptions): Promise<DecodedImage> {
   const minSide = options.minSidePx ?? MIN_IMAGE_SIDE_PX;
   let size: number;
   try {
@@ -80,7 +93,7 @@ export async function decodeImage(path: string, options: DecodeOptions): Promise
       path,
       'too-many-pixels',
       `declares ${header.width}x${header.height} = ${declared} pixels, more than the limit of ${options.maxPixels} ` +
-        '(prep.maxInputPixels). Downscale the image, or raise the limit if the file is genuine.',
+        `(prep.maxInputPixels). ${tooManyPixelsAdvice(header.width, header.height)}`,
     );
   }
   if (Math.min(header.width, header.height) < minSide) {
@@ -93,7 +106,10 @@ export async function decodeImage(path: string, options: DecodeOptions): Promise
 
   try {
     // sharp's own limitInputPixels stays on as a second guard (e.g. formats whose header lies).
-    return await decodeToRgb(path, { maxPixels: options.maxPixels });
+    return {
+      ...(await decodeToRgb(path, { maxPixels: options.maxPixels })),
+      frames: Math.max(1, header.pages),
+    };
   } catch (error) {
     const message = (error as Error).message;
     const reason: DecodeFailure = /pixel limit/i.test(message) ? 'too-many-pixels' : 'truncated';

@@ -2,18 +2,31 @@ import { describe, expect, it } from 'vitest';
 import { datasetFolderName, safeStem, UniqueNames } from './output-names.js';
 
 describe('safeStem', () => {
-  it('keeps safe ASCII names and drops the extension', () => {
+  it('keeps safe names and drops the extension', () => {
     expect(safeStem('panel-01.png')).toBe('panel-01');
     expect(safeStem('My Screenshot (2).jpg')).toBe('My_Screenshot_2');
-    expect(safeStem('Café déjà vu.webp')).toBe('Cafe_deja_vu');
+    expect(safeStem('Café déjà vu.webp')).toBe('Café_déjà_vu');
+    expect(safeStem('Cafe\u0301.png')).toBe('Caf\u00e9'); // NFC
     expect(safeStem('../../etc/passwd')).toBe('etc_passwd');
+    expect(safeStem('a:b*?<c>|"d".png')).toBe('a_b_c_d');
   });
-  it('names non-ASCII names by a stable hash', () => {
-    const korean = safeStem('캐릭터 컷.png');
-    expect(korean).toMatch(/^img-[0-9a-f]{8}$/);
-    expect(safeStem('캐릭터 컷.png')).toBe(korean);
-    expect(safeStem('다른 컷.png')).not.toBe(korean);
-    expect(safeStem('ep1 캐릭터들 장면.png')).toMatch(/^ep1-[0-9a-f]{8}$/);
+  it('keeps Korean, Japanese and Chinese names readable (they were hash-only names)', () => {
+    expect(safeStem('第1話 ページ 3.png')).toBe('第1話_ページ_3');
+    expect(safeStem('캐릭터 1화 (2).png')).toBe('캐릭터_1화_2');
+    expect(safeStem('ep1 캐릭터들 장면.png')).toBe('ep1_캐릭터들_장면');
+  });
+  it('never starts with digits then _ (a kohya repeats look-alike), nor is a Windows device name', () => {
+    expect(safeStem('1 3.png')).toBe('img-1_3');
+    expect(safeStem('10_sks girl.png')).toBe('img-10_sks_girl');
+    expect(safeStem('１２ 話.png')).toBe('img-１２_話');
+    expect(safeStem('1화.png')).toBe('1화');
+    expect(safeStem('CON.png')).toBe('img-CON');
+  });
+  it('names a name with nothing left by a stable hash', () => {
+    const symbols = safeStem('★☆ !!.png');
+    expect(symbols).toMatch(/^img-[0-9a-f]{8}$/);
+    expect(safeStem('★☆ !!.png')).toBe(symbols);
+    expect(safeStem('♪♪.png')).not.toBe(symbols);
   });
 });
 

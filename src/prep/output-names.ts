@@ -1,31 +1,37 @@
-// src/prep/output-names.ts — safe, unique output file names for the dataset (pure): ASCII only, no
-// spaces or shell-hostile characters, never two crops with the same name (case-insensitively, for
-// macOS / Windows file systems), and stable for the same input name.
+// src/prep/output-names.ts — safe, unique output file names for the dataset (pure): the input's own
+// letters and digits in any script (NFC), no spaces or characters that are illegal or hostile on Windows,
+// macOS or a shell, never two crops with the same name (case-insensitively, for macOS / Windows file
+// systems), and stable for the same input name.
 import { createHash } from 'node:crypto';
 
+/** Most characters (code points) of a stem. */
 const MAX_STEM_CHARS = 80;
 
+/** Device names Windows refuses as a file name, with any extension. */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/i;
+
 /**
- * A file-system-safe ASCII stem for an input file name (without its extension): accents stripped,
- * anything outside `[A-Za-z0-9._-]` -> `_`, runs collapsed. A name with nothing ASCII left (e.g.
- * Korean) becomes `img-<8 hex of its sha1>`, so it stays distinct and stable.
+ * A file-system-safe stem for an input file name (without its extension), readable in any script: NFC,
+ * Unicode letters, marks and digits kept, `.`, `_` and `-` kept, anything else (whitespace, punctuation,
+ * `<>:"/\\|?*`, control characters) -> `_`, runs collapsed. It never starts with digits then `_` (`1_x`
+ * would look like kohya's `<repeats>_` folder prefix): such a stem gets `img-` in front. A name with
+ * nothing left becomes `img-<8 hex of its sha1>`, so it stays distinct and stable.
  */
 export function safeStem(fileName: string): string {
-  const stem = fileName.replace(/\.[^./\\]*$/, '');
-  const ascii = stem
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .replace(/_+/g, '_')
-    .replace(/^[._-]+|[._-]+$/g, '')
-    .slice(0, MAX_STEM_CHARS);
-  const letters = ascii.replace(/[^A-Za-z0-9]/g, '');
-  // Mostly non-ASCII names keep only underscores: name them by hash, with what ASCII there was.
-  if (letters.length === 0 || letters.length * 2 < [...stem].filter((ch) => /\S/.test(ch)).length) {
-    const hash = createHash('sha1').update(stem).digest('hex').slice(0, 8);
-    return letters.length ? `${ascii}-${hash}` : `img-${hash}`;
-  }
-  return ascii;
+  const stem = fileName.replace(/\.[^./\\]*$/, '').normalize('NFC');
+  const safe = Array.from(
+    stem
+      .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '_')
+      .replace(/_+/g, '_')
+      .replace(/^[._-]+|[._-]+$/g, ''),
+  )
+    .slice(0, MAX_STEM_CHARS)
+    .join('')
+    .replace(/[._-]+$/, '');
+  if (safe.replace(/[._-]/g, '') === '')
+    return `img-${createHash('sha1').update(stem).digest('hex').slice(0, 8)}`;
+  if (/^\p{N}+_/u.test(safe) || WINDOWS_RESERVED.test(safe)) return `img-${safe}`;
+  return safe;
 }
 
 /** Hands out unique names: the first request for `stem` gets it, later ones `stem-2`, `stem-3`, ... */

@@ -80,8 +80,14 @@ export type FileAnalysis =
       readonly width: number;
       readonly height: number;
       readonly textRegions: number;
+      /** Frames (pages) in the file: an animated GIF / WebP has several, of which only the first is read. */
+      readonly frames?: number;
       /** The stage images (only with saveStages). */
-      readonly stageImages?: { readonly textMask: GrayImage; readonly textRemoved: RgbImage; readonly characterMask: GrayImage };
+      readonly stageImages?: {
+        readonly textMask: GrayImage;
+        readonly textRemoved: RgbImage;
+        readonly characterMask: GrayImage;
+      };
       readonly candidates: readonly AnalysedCandidate[];
       /** Name of the segmenter, for the no-character reason. */
       readonly segmenter: string;
@@ -126,7 +132,8 @@ async function findCharacters(
   if (stages.personDetector && config.characters === 'all') {
     const detector = stages.personDetector;
     const people = await timer.time('personDetect', () => detector.detect(image));
-    if (people.length > 0) return { mask, boxes: people.map((p) => tightenToMask(mask, p.box)), bubbleLikeParts: 0 };
+    if (people.length > 0)
+      return { mask, boxes: people.map((p) => tightenToMask(mask, p.box)), bubbleLikeParts: 0 };
   }
   const found = await timer.time('contours', () => findMaskContours(mask));
   const contours = found.filter((c) => whiteFractionWithin(image, mask, c.box) <= BUBBLE_WHITE_FRACTION);
@@ -135,8 +142,21 @@ async function findCharacters(
 }
 
 /** A file's manifest entry: `fields` over an error with no crops (the default every path fills in). */
-export function fileEntry(source: string, timings: Record<string, number>, fields: Partial<ManifestFile>): ManifestFile {
-  return { source, status: 'error', reason: null, reasonCode: null, crops: [], rejected: [], timingsMs: timings, ...fields };
+export function fileEntry(
+  source: string,
+  timings: Record<string, number>,
+  fields: Partial<ManifestFile>,
+): ManifestFile {
+  return {
+    source,
+    status: 'error',
+    reason: null,
+    reasonCode: null,
+    crops: [],
+    rejected: [],
+    timingsMs: timings,
+    ...fields,
+  };
 }
 
 /** OpenCV.js throws bare numbers (a pointer to its exception); everything else has a message. */
@@ -173,10 +193,18 @@ export async function analyseFile(
 ): Promise<FileAnalysis> {
   const timer = new Timer();
   try {
-    const decoded = await timer.time('decode', () => decodeImage(source, { maxPixels: config.maxInputPixels }));
+    const decoded = await timer.time('decode', () =>
+      decodeImage(source, { maxPixels: config.maxInputPixels }),
+    );
     const regions = await timer.time('textDetect', () => stages.textDetector.detect(decoded));
     const removed = await timer.time('textRemove', () => stages.textRemover.remove(decoded, regions));
-    const { mask, boxes, bubbleLikeParts } = await findCharacters(stages, config, removed.image, removed.mask, timer);
+    const { mask, boxes, bubbleLikeParts } = await findCharacters(
+      stages,
+      config,
+      removed.image,
+      removed.mask,
+      timer,
+    );
     const candidates: AnalysedCandidate[] = [];
     for (const characterBox of boxes) {
       const tooSmall = characterTooSmallReason(characterBox, config.resolution);
@@ -188,7 +216,14 @@ export async function analyseFile(
       const square = await timer.time('crop', async () => cutSquare(removed.image, cropBox));
       const crop = await timer.time('crop', () => resizeCrop(square, config.resolution));
       const thumbnail = await timer.time('dedupe', async () => colourThumbnail(crop));
-      candidates.push({ characterBox, cropBox, crop, thumbnail, dhash: differenceHash(crop), ...(saveStages ? { square } : {}) });
+      candidates.push({
+        characterBox,
+        cropBox,
+        crop,
+        thumbnail,
+        dhash: differenceHash(crop),
+        ...(saveStages ? { square } : {}),
+      });
     }
     return {
       kind: 'analysed',
@@ -197,7 +232,10 @@ export async function analyseFile(
       width: decoded.width,
       height: decoded.height,
       textRegions: regions.length,
-      ...(saveStages ? { stageImages: { textMask: removed.mask, textRemoved: removed.image, characterMask: mask } } : {}),
+      frames: decoded.frames,
+      ...(saveStages
+        ? { stageImages: { textMask: removed.mask, textRemoved: removed.image, characterMask: mask } }
+        : {}),
       candidates,
       segmenter: stages.segmenter.name,
       bubbleLikeParts,
@@ -251,6 +289,8 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
     });
   }
   const withStages = stageImages ? { stages } : {};
+  const framesNote =
+    (analysis.frames ?? 1) > 1 ? `an animated file: only frame 1 of ${analysis.frames} was read` : undefined;
 
   if (analysis.candidates.length === 0) {
     return fileEntry(source, timer.timings, {
@@ -260,8 +300,8 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
       reasonCode: 'no-character',
       reason:
         analysis.bubbleLikeParts > 0
-          ? `${basename(source)}: no character found (the ${analysis.segmenter} mask's ${analysis.bubbleLikeParts} part${analysis.bubbleLikeParts === 1 ? ' is' : 's are'} almost all white, like speech bubbles, and left out)`
-          : `${basename(source)}: no character found (the ${analysis.segmenter} mask is empty: a blank or background-only page?)`,
+          ? `${basename(source)}: no character found (the ${analysis.segmenter} mask's ${analysis.bubbleLikeParts} part${analysis.bubbleLikeParts === 1 ? ' is' : 's are'} almost all white, like speech bubbles, and left out)${framesNote ? `; ${framesNote}` : ''}`
+          : `${basename(source)}: no character found (${framesNote ? `${framesNote}, and its ${analysis.segmenter} mask is empty: a blank first frame?` : `the ${analysis.segmenter} mask is empty: a blank or background-only page?`})`,
     });
   }
 
@@ -283,7 +323,13 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
     }
     const name = ctx.names.take(accepted.length === 0 ? stem : `${stem}-${accepted.length + 1}`);
     ctx.kept.push({ thumbnail: candidate.thumbnail, name: join(ctx.datasetDir, `${name}.png`) });
-    accepted.push({ name, crop: candidate.crop, cropBox: candidate.cropBox, characterBox, dhash: candidate.dhash });
+    accepted.push({
+      name,
+      crop: candidate.crop,
+      cropBox: candidate.cropBox,
+      characterBox,
+      dhash: candidate.dhash,
+    });
     if (stageImages && candidate.square) {
       const stagePath = join(stageDir, `crop-${accepted.length}.png`);
       const square = candidate.square;
@@ -311,7 +357,7 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
     status: 'ok',
     crops,
     rejected,
-    reason: rejected.length ? rejected.map((r) => r.reason).join('; ') : null,
+    reason: [...rejected.map((r) => r.reason), ...(framesNote ? [framesNote] : [])].join('; ') || null,
     reasonCode: null,
   });
 }
@@ -329,7 +375,12 @@ async function writeCrops(
   });
   const paths = accepted.map((a) => join(dir, `${a.name}.png`));
   const parts = await timer
-    .time('caption', () => ctx.captioner.describe(accepted.map((a) => a.crop), paths))
+    .time('caption', () =>
+      ctx.captioner.describe(
+        accepted.map((a) => a.crop),
+        paths,
+      ),
+    )
     .catch(async (error: unknown) => {
       // the file fails as a whole: no image is left in the dataset without its caption
       await Promise.all(paths.map((path) => rm(path, { force: true })));
