@@ -18,6 +18,7 @@ import { colourThumbnail, differenceHash, findNearDuplicate, type KeptCrop } fro
 import {
   BUBBLE_WHITE_FRACTION,
   findMaskContours,
+  looksLikePanel,
   selectCharacterContours,
   tightenToMask,
   whiteFractionWithin,
@@ -93,6 +94,8 @@ export type FileAnalysis =
       readonly segmenter: string;
       /** Mask parts left out as speech bubbles (almost all white), for the no-character reason. */
       readonly bubbleLikeParts: number;
+      /** Mask parts left out as filled rectangles (panels, boxes), for the no-character reason. */
+      readonly panelLikeParts?: number;
     };
 
 /** Decode failures that mean "nothing to learn from" rather than a broken file. */
@@ -125,7 +128,7 @@ async function findCharacters(
   image: RgbImage,
   textMask: GrayImage,
   timer: Timer,
-): Promise<{ boxes: Box[]; mask: GrayImage; bubbleLikeParts: number }> {
+): Promise<{ boxes: Box[]; mask: GrayImage; bubbleLikeParts: number; panelLikeParts: number }> {
   const raw = await timer.time('segment', () => stages.segmenter.segment(image));
   const outlinePx = morphologyKernelPx(raw.width, raw.height) * 2 + 1;
   const mask = await timer.time('bubbles', () => removeTextBubbles(raw, image, textMask, outlinePx));
@@ -133,12 +136,24 @@ async function findCharacters(
     const detector = stages.personDetector;
     const people = await timer.time('personDetect', () => detector.detect(image));
     if (people.length > 0)
-      return { mask, boxes: people.map((p) => tightenToMask(mask, p.box)), bubbleLikeParts: 0 };
+      return {
+        mask,
+        boxes: people.map((p) => tightenToMask(mask, p.box)),
+        bubbleLikeParts: 0,
+        panelLikeParts: 0,
+      };
   }
   const found = await timer.time('contours', () => findMaskContours(mask));
-  const contours = found.filter((c) => whiteFractionWithin(image, mask, c.box) <= BUBBLE_WHITE_FRACTION);
+  const notBubbles = found.filter((c) => whiteFractionWithin(image, mask, c.box) <= BUBBLE_WHITE_FRACTION);
+  // a filled rectangle (panel interior, narration box, dark panel) is never the character: the next part may be
+  const contours = notBubbles.filter((c) => !looksLikePanel(mask, c.box));
   const boxes = selectCharacterContours(contours, config.characters).map((c) => c.box);
-  return { mask, boxes, bubbleLikeParts: found.length - contours.length };
+  return {
+    mask,
+    boxes,
+    bubbleLikeParts: found.length - notBubbles.length,
+    panelLikeParts: notBubbles.length - contours.length,
+  };
 }
 
 /** A file's manifest entry: `fields` over an error with no crops (the default every path fills in). */
@@ -198,7 +213,7 @@ export async function analyseFile(
     );
     const regions = await timer.time('textDetect', () => stages.textDetector.detect(decoded));
     const removed = await timer.time('textRemove', () => stages.textRemover.remove(decoded, regions));
-    const { mask, boxes, bubbleLikeParts } = await findCharacters(
+    const { mask, boxes, bubbleLikeParts, panelLikeParts } = await findCharacters(
       stages,
       config,
       removed.image,
@@ -239,6 +254,7 @@ export async function analyseFile(
       candidates,
       segmenter: stages.segmenter.name,
       bubbleLikeParts,
+      panelLikeParts,
     };
   } catch (error) {
     if (isToonloraError(error) && error.code === 'TL_ERR_MODEL_MISSING') throw error;
@@ -299,9 +315,11 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
       status: 'skipped',
       reasonCode: 'no-character',
       reason:
-        analysis.bubbleLikeParts > 0
-          ? `${basename(source)}: no character found (the ${analysis.segmenter} mask's ${analysis.bubbleLikeParts} part${analysis.bubbleLikeParts === 1 ? ' is' : 's are'} almost all white, like speech bubbles, and left out)${framesNote ? `; ${framesNote}` : ''}`
-          : `${basename(source)}: no character found (${framesNote ? `${framesNote}, and its ${analysis.segmenter} mask is empty: a blank first frame?` : `the ${analysis.segmenter} mask is empty: a blank or background-only page?`})`,
+        (analysis.panelLikeParts ?? 0) > 0
+          ? `${basename(source)}: no character found (the largest shape${analysis.panelLikeParts === 1 ? ' looks' : 's look'} like a panel or box, not a character: crop the panel, or use --segmenter isnet-anime after \`toonlora models pull isnet-anime\`)${framesNote ? `; ${framesNote}` : ''}`
+          : analysis.bubbleLikeParts > 0
+            ? `${basename(source)}: no character found (the ${analysis.segmenter} mask's ${analysis.bubbleLikeParts} part${analysis.bubbleLikeParts === 1 ? ' is' : 's are'} almost all white, like speech bubbles, and left out)${framesNote ? `; ${framesNote}` : ''}`
+            : `${basename(source)}: no character found (${framesNote ? `${framesNote}, and its ${analysis.segmenter} mask is empty: a blank first frame?` : `the ${analysis.segmenter} mask is empty: a blank or background-only page?`})`,
     });
   }
 
