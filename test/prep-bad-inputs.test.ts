@@ -18,7 +18,12 @@ const root = mkdtempSync(join(tmpdir(), 'toonlora-bad-'));
 const env = { ...process.env, TOONLORA_HOME: join(root, 'home'), HF_HOME: join(root, 'hf'), NO_COLOR: '1' };
 
 function prep(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(join(repo, 'toonlora'), ['prep', ...args], { cwd: root, env, encoding: 'utf8', timeout: 240_000 });
+  const run = spawnSync(join(repo, 'toonlora'), ['prep', ...args], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -37,7 +42,12 @@ function pngHeaderOnly(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', Buffer.alloc(0)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.alloc(0)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const inDir = join(root, 'in');
@@ -54,12 +64,20 @@ beforeAll(async () => {
   writeFileSync(join(inDir, 'truncated.png'), readFileSync(good).subarray(0, 20_000));
   writeFileSync(join(inDir, 'not-an-image.png'), 'this is a text file, not a PNG\n');
   writeFileSync(join(inDir, 'bomb.png'), pngHeaderOnly(60000, 60000));
-  await encodePng(makeRgb(8, 8, () => [10, 10, 10]), join(inDir, 'tiny.png'));
-  await encodePng(makeRgb(800, 600, () => [255, 255, 255]), join(inDir, 'blank.png'));
-  // a 3000x400 panorama: a small outlined figure far left, nothing else
+  await encodePng(
+    makeRgb(8, 8, () => [10, 10, 10]),
+    join(inDir, 'tiny.png'),
+  );
+  await encodePng(
+    makeRgb(800, 600, () => [255, 255, 255]),
+    join(inDir, 'blank.png'),
+  );
+  // a 3000x400 panorama: a small outlined figure far left (an oval in the box 200,60 200x300: a filled
+  // rectangle would be taken for a panel), nothing else
   await encodePng(
     makeRgb(3000, 400, (x, y) => {
-      if (x >= 200 && x < 400 && y >= 60 && y < 360) return x < 204 || x >= 396 || y < 64 || y >= 356 ? [0, 0, 0] : [200, 90, 90];
+      const r = ((x + 0.5 - 300) / 100) ** 2 + ((y + 0.5 - 210) / 150) ** 2;
+      if (r <= 1) return r > 0.92 ? [0, 0, 0] : [200, 90, 90];
       return [250, 250, 250];
     }),
     join(inDir, 'panorama.png'),
@@ -81,12 +99,36 @@ describe('toonlora prep on bad input', () => {
   });
 
   it('gives each bad file its own status and reason', () => {
-    expect(entry('empty.png')).toMatchObject({ status: 'error', reasonCode: 'empty', reason: expect.stringMatching(/empty\.png: the file is empty/) });
-    expect(entry('truncated.png')).toMatchObject({ status: 'error', reasonCode: 'truncated', reason: expect.stringMatching(/truncated\.png: .*truncated or corrupt/) });
-    expect(entry('not-an-image.png')).toMatchObject({ status: 'error', reasonCode: 'not-an-image', reason: expect.stringMatching(/not-an-image\.png: not an image/) });
-    expect(entry('bomb.png')).toMatchObject({ status: 'error', reasonCode: 'too-many-pixels', reason: expect.stringMatching(/60000x60000/) });
-    expect(entry('tiny.png')).toMatchObject({ status: 'skipped', reasonCode: 'too-small', reason: expect.stringMatching(/8x8/) });
-    expect(entry('blank.png')).toMatchObject({ status: 'skipped', reasonCode: 'no-character', reason: expect.stringMatching(/no character found/) });
+    expect(entry('empty.png')).toMatchObject({
+      status: 'error',
+      reasonCode: 'empty',
+      reason: expect.stringMatching(/empty\.png: the file is empty/),
+    });
+    expect(entry('truncated.png')).toMatchObject({
+      status: 'error',
+      reasonCode: 'truncated',
+      reason: expect.stringMatching(/truncated\.png: .*truncated or corrupt/),
+    });
+    expect(entry('not-an-image.png')).toMatchObject({
+      status: 'error',
+      reasonCode: 'not-an-image',
+      reason: expect.stringMatching(/not-an-image\.png: not an image/),
+    });
+    expect(entry('bomb.png')).toMatchObject({
+      status: 'error',
+      reasonCode: 'too-many-pixels',
+      reason: expect.stringMatching(/60000x60000/),
+    });
+    expect(entry('tiny.png')).toMatchObject({
+      status: 'skipped',
+      reasonCode: 'too-small',
+      reason: expect.stringMatching(/8x8/),
+    });
+    expect(entry('blank.png')).toMatchObject({
+      status: 'skipped',
+      reasonCode: 'no-character',
+      reason: expect.stringMatching(/no character found/),
+    });
   });
 
   it('crops the panorama figure and the panels with spaces / non-ASCII names under safe, unique names', () => {
@@ -102,7 +144,8 @@ describe('toonlora prep on bad input', () => {
     const korean = entry('캐릭터 장면.png');
     expect(korean.status).toBe('skipped');
     expect(korean.reason).toMatch(/near-duplicate of 10_sks girl\/my_panel_01\.png/);
-    for (const crop of manifest.files.flatMap((f) => f.crops)) expect(crop.image).toMatch(/^10_sks girl\/[A-Za-z0-9._-]+\.png$/);
+    for (const crop of manifest.files.flatMap((f) => f.crops))
+      expect(crop.image).toMatch(/^10_sks girl\/[A-Za-z0-9._-]+\.png$/);
   });
 
   it('prints the per-file reasons on the console without --json, and exits 1 when nothing was cropped', () => {
@@ -119,6 +162,8 @@ describe('toonlora prep on bad input', () => {
     expect(badFlag.status).toBe(2);
     expect(badFlag.stderr).toMatch(/prep\.characters: .*got "some"/);
     expect(prep(['-o', join(root, 'out-usage')]).status).toBe(2);
-    expect(prep([join(root, 'missing-folder'), '-o', join(root, 'out-usage')]).stderr).toMatch(/missing-folder: no such file or folder/);
+    expect(prep([join(root, 'missing-folder'), '-o', join(root, 'out-usage')]).stderr).toMatch(
+      /missing-folder: no such file or folder/,
+    );
   });
 });
