@@ -47,7 +47,9 @@ describe('config validation names the field, the value and the fix', () => {
     const workers = thrownToonloraError(() => parseConfig({ prep: { workers: 0 } }));
     expect(workers.message).toMatch(/Set --workers or prep\.workers\./);
     const fraction = thrownToonloraError(() => parseConfig({ prep: { workers: 1.5 } }));
-    expect(fraction.message).toMatch(/prep\.workers: expected "auto" or a whole number of threads from 1 to 64, got 1\.5/);
+    expect(fraction.message).toMatch(
+      /prep\.workers: expected "auto" or a whole number of threads from 1 to 64, got 1\.5/,
+    );
     const buckets = thrownToonloraError(() => parseConfig({ training: { aspectRatioBuckets: 'no' } }));
     expect(buckets.message).toMatch(/Set --no-buckets or training\.aspectRatioBuckets\./);
     const dedupe = thrownToonloraError(() => parseConfig({ prep: { dedupe: 0 } }));
@@ -194,6 +196,30 @@ describe('config files and overrides', () => {
       'training.lora.dora: dora applies to LoRA only, not to algorithm "lokr", got true. Set --dora or training.lora.dora.',
     );
   });
+
+  it("a warmup that leaves no training steps at the full rate is refused before the worker starts (Python's check_warmup)", () => {
+    const file = join(dir, 'warmup.toml');
+    writeFileSync(file, '[training]\nlrWarmupSteps = 10\n');
+    const error = thrownToonloraError(() => loadConfig({ file, overrides: { training: { steps: 10 } } }));
+    expect(error.code).toBe('TL_ERR_CONFIG');
+    expect(error.message).toContain(
+      'training.lrWarmupSteps: 10 warmup steps leave none of the 10 training steps at the full rate (lower it, or raise --steps), got 10. Set training.lrWarmupSteps.',
+    );
+    expect(error.details).toMatchObject({ issues: ['training.lrWarmupSteps'] });
+    expect(loadConfig({ file, overrides: { training: { steps: 11 } } }).training.lrWarmupSteps).toBe(10);
+    // under epochs the step count is known only once the worker has read the dataset; it checks then
+    expect(loadConfig({ file, overrides: { training: { epochs: 1 } } }).training.lrWarmupSteps).toBe(10);
+  });
+  it.each(['lrWarmupSteps', 'sampleEverySteps', 'checkpointEverySteps'])(
+    'caps training.%s at the 10,000,000 the worker accepts',
+    (field) => {
+      expect(parseConfig({ training: { epochs: 1, [field]: 10_000_000 - 1 } }).training).toMatchObject({
+        [field]: 10_000_000 - 1,
+      });
+      const error = thrownToonloraError(() => parseConfig({ training: { [field]: 20_000_000 } }));
+      expect(error.message).toMatch(new RegExp(`training\\.${field}: .*<=10000000, got 20000000\\.`));
+    },
+  );
 
   it('merge ignores __proto__ keys', () => {
     const merged = mergeConfig({}, JSON.parse('{"__proto__": {"polluted": true}}'));

@@ -22,6 +22,8 @@ export const schedulerSchema = z.enum(['dpmpp_2m_karras', 'euler_a', 'euler', 'd
 export const lrSchedulerSchema = z.enum(['cosine', 'constant', 'linear', 'cosine_with_restarts']);
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
+/** A step count or interval; 0 turns the feature off. Capped well above any run (steps max 1M). */
+const stepCount = z.number().int().min(0).max(10_000_000);
 /** A random seed: what torch.Generator.manual_seed and the samplers take (uint32 here). */
 const seedSchema = z
   .number()
@@ -145,7 +147,7 @@ export const trainingConfigSchema = z.object({
   gradientAccumulation: positiveInt(64).default(1),
   learningRate: z.number().positive().max(1).default(1e-4),
   lrScheduler: lrSchedulerSchema.default('cosine'),
-  lrWarmupSteps: z.number().int().min(0).default(0),
+  lrWarmupSteps: stepCount.default(0),
   trainTextEncoder: z.boolean().default(false),
   textEncoderLearningRate: z.number().positive().max(1).default(5e-5),
   /** Min-SNR loss weighting gamma (Hang et al. 2023); 0 turns it off. */
@@ -174,8 +176,8 @@ export const trainingConfigSchema = z.object({
   aspectRatioBuckets: z.boolean().default(true),
   shuffleCaptions: z.boolean().default(true),
   seed: seedSchema.default(DEFAULT_TRAINING_SEED),
-  sampleEverySteps: z.number().int().min(0).default(250),
-  checkpointEverySteps: z.number().int().min(0).default(250),
+  sampleEverySteps: stepCount.default(250),
+  checkpointEverySteps: stepCount.default(250),
   /** Keep only the newest N checkpoint folders of a run (older ones are removed, and the run says which); 0 keeps all. */
   keepCheckpoints: z.number().int().min(0).max(10_000).default(0),
   /** Sample prompts; left empty, the dataset's trigger and class word (`sks girl`). */
@@ -187,6 +189,29 @@ export const trainingConfigSchema = z.object({
     .max(16)
     .default([DEFAULT_TRAINING_SEED, DEFAULT_TRAINING_SEED + 1]),
 });
+
+/**
+ * The warmup must leave training steps at the full rate (the worker's config.check_warmup, which checks again once
+ * epochs became steps). Only with steps given: under epochs the step count is known once the dataset is read.
+ */
+export function checkWarmupLeavesSteps(
+  config: { readonly steps: number | null; readonly epochs?: number | null; readonly lrWarmupSteps: number },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.epochs != null || config.steps === null || config.lrWarmupSteps < config.steps) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['lrWarmupSteps'],
+    message: `${config.lrWarmupSteps} warmup steps leave none of the ${config.steps} training steps at the full rate (lower it, or raise --steps)`,
+  });
+}
+
+/**
+ * trainingConfigSchema with its cross-field rule: what a user's training settings (config file and flags) parse
+ * through. trainingConfigSchema stays a plain object because the worker's resolved config (src/worker/protocol.ts)
+ * and the kohya metadata derive from it with .extend / .pick, which zod refuses on a refined object.
+ */
+export const checkedTrainingConfigSchema = trainingConfigSchema.superRefine(checkWarmupLeavesSteps);
 
 /** Prompts far past CLIP's 77 tokens are a mistake (a pasted file), not a prompt. */
 const PROMPT_MAX_CHARS = 4000;
@@ -218,7 +243,7 @@ export const generationConfigSchema = z.object({
 /** A whole config file: `[prep]`, `[training]`, `[generation]` sections, each optional. */
 export const toonloraConfigSchema = z.object({
   prep: prepConfigSchema.prefault({}),
-  training: trainingConfigSchema.prefault({}),
+  training: checkedTrainingConfigSchema.prefault({}),
   generation: generationConfigSchema.prefault({}),
 });
 

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { checkedTrainingConfigSchema, checkWarmupLeavesSteps, trainingConfigSchema } from './config.js';
+
+describe('checkWarmupLeavesSteps (the worker refuses the same run in config.check_warmup)', () => {
+  it('puts the issue on lrWarmupSteps when the warmup takes every step', () => {
+    const result = checkedTrainingConfigSchema.safeParse({ steps: 10, lrWarmupSteps: 10 });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues).toMatchObject([
+      {
+        path: ['lrWarmupSteps'],
+        message:
+          '10 warmup steps leave none of the 10 training steps at the full rate (lower it, or raise --steps)',
+      },
+    ]);
+    expect(checkedTrainingConfigSchema.parse({ steps: 10, lrWarmupSteps: 9 }).lrWarmupSteps).toBe(9);
+    // the plain schema stays refinement-free, so protocol.ts / kohya-metadata.ts can .extend / .pick it
+    expect(trainingConfigSchema.safeParse({ steps: 10, lrWarmupSteps: 10 }).success).toBe(true);
+  });
+
+  it('leaves a run measured in epochs to the worker, which knows its steps once it has read the dataset', () => {
+    expect(checkedTrainingConfigSchema.safeParse({ epochs: 2, lrWarmupSteps: 5000 }).success).toBe(true);
+    // the resolved shape the worker receives: steps null under epochs
+    const resolved = z
+      .object({ steps: z.number().nullable(), epochs: z.number().nullable(), lrWarmupSteps: z.number() })
+      .superRefine(checkWarmupLeavesSteps);
+    expect(resolved.safeParse({ steps: null, epochs: 2, lrWarmupSteps: 10 }).success).toBe(true);
+    expect(resolved.safeParse({ steps: 10, epochs: null, lrWarmupSteps: 10 }).success).toBe(false);
+  });
+});
