@@ -42,12 +42,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from toonlora_trainer import models as M  # noqa: E402
 from toonlora_trainer import train as T  # noqa: E402
 from toonlora_trainer.compiled_step import CompileWatch, check_compiler, step_forward  # noqa: E402
-from toonlora_trainer.config import parse_training_config  # noqa: E402
+from toonlora_trainer.config import parse_lora_settings, parse_training_config  # noqa: E402
+from toonlora_trainer.config_schema import DEFAULT_TRAINING_CONFIG  # noqa: E402
 from toonlora_trainer.data import Dataset, DatasetItem  # noqa: E402
 from toonlora_trainer.losses import compute_snr, min_snr_weights, sample_noise, weighted_mse  # noqa: E402
 from toonlora_trainer.text_embeddings import encoder_placement  # noqa: E402
 
-TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
 CAPTION = "sks, 1girl, black hair, red eyes, school uniform, smile, upper body"
 
 
@@ -67,12 +67,13 @@ def build_base(device: torch.device, full: bool) -> M.BaseModel:
 
 
 def training_config(batch: int, resolution: int, checkpointing: bool, mixed: str, compile: bool = False, algorithm: str = "lora"):
+    """The default resolved config (config_schema.json: rank 32, lr 1e-4, ...) with the bench's run shape: a constant
+    learning rate, seed 1, no samples or checkpoints."""
     return parse_training_config({
-        "baseModel": "bench", "lora": {"rank": 32, "alpha": 32, "targetModules": list(TARGETS), "dora": False, "algorithm": algorithm, "lokrFactor": -1},
-        "resolution": resolution, "steps": 1_000_000, "batchSize": batch, "gradientAccumulation": 1, "learningRate": 1e-4,
-        "lrScheduler": "constant", "lrWarmupSteps": 0, "trainTextEncoder": False, "textEncoderLearningRate": 5e-5,
-        "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": checkpointing, "compile": compile, "mixedPrecision": mixed, "clipSkip": 2,
-        "cacheLatents": True, "aspectRatioBuckets": True, "shuffleCaptions": True, "seed": 1, "sampleEverySteps": 0, "checkpointEverySteps": 0, "keepCheckpoints": 0, "samplePrompts": [], "sampleSeeds": [1], "epochs": None,
+        **DEFAULT_TRAINING_CONFIG, "baseModel": "bench", "lora": {**DEFAULT_TRAINING_CONFIG["lora"], "algorithm": algorithm},
+        "resolution": resolution, "steps": 1_000_000, "batchSize": batch, "lrScheduler": "constant",
+        "gradientCheckpointing": checkpointing, "compile": compile, "mixedPrecision": mixed, "seed": 1,
+        "sampleEverySteps": 0, "checkpointEverySteps": 0, "sampleSeeds": [1],
     })
 
 
@@ -82,7 +83,7 @@ def prepare_baseline(base: M.BaseModel, precision: T.Precision):
     base.vae.requires_grad_(False).to(precision.device, precision.weight_dtype)
     base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
     unet = base.unet.to(precision.device, precision.weight_dtype)
-    M.attach_lora(unet, 32, 32.0, TARGETS, False)
+    M.attach_lora(unet, lora=parse_lora_settings(DEFAULT_TRAINING_CONFIG["lora"], "lora"))  # the default: r=32
     params = [p for p in unet.parameters() if p.requires_grad]
     for p in params:
         p.data = p.data.float()

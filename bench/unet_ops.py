@@ -27,6 +27,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "trainer"))
 
 from toonlora_trainer import models as M  # noqa: E402
+from toonlora_trainer.config import parse_lora_settings  # noqa: E402
+from toonlora_trainer.config_schema import DEFAULT_TRAINING_CONFIG  # noqa: E402
 
 NO_KERNEL = {
     "view", "_unsafe_view", "reshape", "_reshape_alias", "permute", "transpose", "t", "expand", "unsqueeze", "squeeze", "select",
@@ -54,7 +56,7 @@ def lora_unet(checkpointing: bool, keep_input_dtype: bool, selective: bool, devi
     torch.manual_seed(0)
     with torch.device(device):
         unet = UNet2DConditionModel(**M.SD15_UNET_CONFIG).to(torch.bfloat16)
-        M.attach_lora(unet, 32, 32.0, ("to_q", "to_k", "to_v", "to_out.0"), False)
+        M.attach_lora(unet, lora=parse_lora_settings(DEFAULT_TRAINING_CONFIG["lora"], "lora"))  # the default: r=32
     for p in unet.parameters():
         if p.requires_grad:
             p.data = p.data.float()

@@ -321,6 +321,14 @@ describe('jobs', () => {
     });
     expect(badRank.statusCode).toBe(400);
     expect(badRank.json().error.message).toContain('body.params.training.lora.rank');
+    // the worker's own cap: past it the job would be queued and fail only in the worker
+    const rareSamples = await post({
+      kind: 'train',
+      characterId,
+      params: { datasetId, training: { sampleEverySteps: 20_000_000 } },
+    });
+    expect(rareSamples.statusCode).toBe(400);
+    expect(rareSamples.json().error.message).toContain('body.params.training.sampleEverySteps');
     const badKind = await post({ kind: 'bake', characterId });
     expect(badKind.statusCode).toBe(400);
     const noImages = await post({ kind: 'prep', characterId: other.id });

@@ -3,6 +3,7 @@
 // without it. The entries are data checked by zod at import; nothing here touches the file system.
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
+import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
 
 const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex sha256');
 const md5Schema = z.string().regex(/^[0-9a-f]{32}$/, 'lower-case hex md5');
@@ -238,7 +239,7 @@ const RAW_REGISTRY = [
     stages: ['train', 'generate'],
     source: {
       kind: 'huggingface',
-      repo: 'stablediffusionapi/anything-v5',
+      repo: DEFAULT_BASE_MODEL, // the schemas' default base is this entry
       revision: 'main',
       files: [
         { path: 'model_index.json', sizeBytes: 600 },

@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from helpers import training_config  # noqa: E402
 
+from toonlora_trainer.config_schema import DEFAULT_GENERATION_CONFIG  # noqa: E402
 from toonlora_trainer.protocol import (  # noqa: E402
     Cancelled, Caption, Checkpoint, Done, Error, Log, Progress, Ready, Sample, event_to_json,
 )
@@ -24,9 +25,8 @@ from toonlora_trainer.protocol import (  # noqa: E402
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden" / "protocol.jsonl"
 
 GENERATION_CONFIG = {
-    "baseModel": "tiny", "prompt": "sks, striped pattern", "negativePrompt": "lowres", "loraWeight": 0.8, "steps": 4,
-    "guidanceScale": 7, "width": 64, "height": 64, "clipSkip": 2, "vaeFp32": True, "scheduler": "dpmpp_2m_karras",
-    "seeds": [1, 2],
+    **DEFAULT_GENERATION_CONFIG, "baseModel": "tiny", "prompt": "sks, striped pattern", "negativePrompt": "lowres", "steps": 4,
+    "width": 64, "height": 64, "seeds": [1, 2],
 }
 
 
@@ -94,6 +94,8 @@ def requests() -> list[tuple[str, str, bool, dict | str]]:
         ("train", "missing snrGamma", False, missing),
         ("train", "lokr train request", True, lokr),
         ("train", "lokr with dora", False, lokr_dora),
+        ("train", "sampleEverySteps past 10M", False, {**train, "config": training_config(sampleEverySteps=10_000_001)}),
+        ("train", "17 sample seeds", False, {**train, "config": training_config(sampleSeeds=list(range(17)))}),
         ("generate", "generate request", True, generate),
         ("serve-generation", "serve request", True, {"version": 1, "command": "serve-generation", "base_model": "tiny",
                                                                    "sd15_config_dir": None}),

@@ -1,8 +1,10 @@
 """trainer/tests/helpers.py — shared test builders: a resolved training config (what the TypeScript
-side sends), a tiny kohya dataset of one distinctive pattern, and a worker runner."""
+side sends) and its LoRA settings, a tiny kohya dataset of one distinctive pattern, and a worker runner."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import os
 import subprocess
@@ -12,27 +14,36 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from toonlora_trainer.config import LoraSettings, parse_lora_settings
+from toonlora_trainer.config_schema import DEFAULT_TRAINING_CONFIG
+
 TRAINER_DIR = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "protocol.jsonl"
 
 
+# The tiny model's sizes over the exported defaults; sampling and checkpoints off unless a test asks for them.
+TINY_TRAINING = {
+    "baseModel": "tiny", "lora": {"rank": 4, "alpha": 4}, "resolution": 64, "steps": 8, "learningRate": 1e-3,
+    "sampleEverySteps": 0, "checkpointEverySteps": 0,
+}
+
+
 def training_config(**overrides) -> dict:
-    """A fully resolved TrainingConfig as src/schemas/config.ts emits it, sized for the tiny model."""
-    config = {
-        "baseModel": "tiny",
-        "lora": {"rank": 4, "alpha": 4, "targetModules": ["to_q", "to_k", "to_v", "to_out.0"], "dora": False, "algorithm": "lora", "lokrFactor": -1},
-        "resolution": 64, "steps": 8, "batchSize": 1, "gradientAccumulation": 1, "learningRate": 1e-3,
-        "lrScheduler": "cosine", "lrWarmupSteps": 0, "trainTextEncoder": False, "textEncoderLearningRate": 5e-5,
-        "snrGamma": 5.0, "noiseOffset": 0.1, "gradientCheckpointing": True, "compile": False, "mixedPrecision": "fp16", "clipSkip": 2,
-        "cacheLatents": True, "aspectRatioBuckets": True, "shuffleCaptions": True, "seed": 42, "sampleEverySteps": 0, "checkpointEverySteps": 0, "keepCheckpoints": 0,
-        "samplePrompts": [], "sampleSeeds": [42, 43], "epochs": None,
-    }
-    for key, value in overrides.items():
-        if key == "lora":
-            config["lora"] = {**config["lora"], **value}
-        else:
-            config[key] = value
+    """A fully resolved TrainingConfig as src/schemas/config.ts emits it: its defaults (config_schema.json), sized
+    for the tiny model (TINY_TRAINING), then `overrides` (camelCase; `lora` merges into the LoRA settings)."""
+    config = copy.deepcopy(DEFAULT_TRAINING_CONFIG)
+    for changes in (TINY_TRAINING, overrides):
+        for key, value in changes.items():
+            config[key] = {**config["lora"], **value} if key == "lora" else value
     return config
+
+
+def lora_settings(**changes) -> LoraSettings:
+    """training_config()'s LoRA settings as the worker parses them (rank 4, alpha = rank), with `changes` (LoraSettings
+    fields; alpha follows a changed rank unless given, as src/schemas/config.ts effectiveLoraAlpha)."""
+    if "rank" in changes:
+        changes.setdefault("alpha", float(changes["rank"]))
+    return dataclasses.replace(parse_lora_settings(training_config()["lora"], "lora"), **changes)
 
 
 def pattern_image(size: int = 64, phase: int = 0) -> Image.Image:

@@ -13,7 +13,7 @@ import pytest
 import torch
 from peft import LoraConfig
 from PIL import Image
-from helpers import TRAINER_DIR, run_worker
+from helpers import TRAINER_DIR, lora_settings, run_worker
 
 from toonlora_trainer.checkpoint import save_adapter
 from toonlora_trainer.config import parse_generation_config
@@ -58,7 +58,7 @@ def test_clip_skip_2_is_the_penultimate_layer_through_the_final_norm():
 def write_random_lora(folder: Path, rank: int, alpha: float, seed: int):
     """A tiny-UNet PEFT adapter with non-zero B (a trained-looking LoRA) and its adapted UNet."""
     base = build_tiny_base_model()
-    attach_lora(base.unet, rank, alpha, TARGETS, False)
+    attach_lora(base.unet, lora=lora_settings(rank=rank, alpha=alpha))
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, param in base.unet.named_parameters():
@@ -268,7 +268,7 @@ def write_diffusers_lora(path: Path, seed: int) -> None:
     from safetensors.torch import save_file
 
     base = build_tiny_base_model()
-    attach_lora(base.unet, 4, 4.0, TARGETS, False)
+    attach_lora(base.unet, lora=lora_settings())
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, param in base.unet.named_parameters():

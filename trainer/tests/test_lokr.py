@@ -7,7 +7,7 @@ import json
 
 import pytest
 import torch
-from helpers import make_pattern_dataset, training_config
+from helpers import lora_settings, make_pattern_dataset, training_config
 from peft import LoKrConfig
 from safetensors.torch import load_file, save_file
 from test_generate import convert_to_kohya, unet_output
@@ -34,11 +34,11 @@ def test_sd15_lokr_at_rank_32_has_full_kronecker_factors_of_near_square_splits()
         1280: 6 * (32 * 32 + 40 * 40) + 2 * (32 * 24 + 40 * 32),
     }
     expected = 5 * per_block[320] + 5 * per_block[640] + 6 * per_block[1280]  # 16 transformer blocks
-    counts = count_lora_for_config(SD15_UNET_CONFIG, 32, TARGETS, algorithm="lokr", lokr_factor=-1)
+    counts = count_lora_for_config(SD15_UNET_CONFIG, lora=lora_settings(rank=32, algorithm="lokr", lokr_factor=-1))
     assert counts["modules"] == 128
     assert counts["trainable_params"] == expected == 206_720
     # rank 4 decomposes the larger second factors into w2_a @ w2_b (4 < 20/2): more modules' worth of small products
-    assert count_lora_for_config(SD15_UNET_CONFIG, 4, TARGETS, algorithm="lokr")["trainable_params"] < expected
+    assert count_lora_for_config(SD15_UNET_CONFIG, lora=lora_settings(algorithm="lokr"))["trainable_params"] < expected
 
 
 def test_lokr_settings_are_checked():
@@ -68,7 +68,7 @@ def test_a_lokr_run_learns_and_saves_a_peft_lokr_adapter(tmp_path):
 
     def with_adapter(folder=None):
         base = build_tiny_base_model()
-        attach_lora(base.unet, 4, 4.0, TARGETS, False, "lokr", -1)
+        attach_lora(base.unet, lora=lora_settings(algorithm="lokr", lokr_factor=-1))
         if folder is not None:
             load_adapter_weights(base.unet, str(folder))
         return base
@@ -90,7 +90,7 @@ def test_resuming_a_lora_checkpoint_as_lokr_names_the_setting(tmp_path):
 def lokr_unet(rank: int, alpha: float, seed: int, factor: int = -1):
     """A tiny base whose UNet has a trained-looking LoKr adapter (random, non-zero factors)."""
     base = build_tiny_base_model()
-    attach_lora(base.unet, rank, alpha, TARGETS, False, "lokr", factor)
+    attach_lora(base.unet, lora=lora_settings(rank=rank, alpha=alpha, algorithm="lokr", lokr_factor=factor))
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, param in base.unet.named_parameters():
@@ -192,9 +192,9 @@ def test_a_text_encoder_lokr_run_converts_and_loads_into_both_models(tmp_path):
     assert any(k.startswith("lora_te_") and k.endswith(".lokr_w1") for k in keys)
 
     reference = build_tiny_base_model()
-    attach_lora(reference.unet, 4, 4.0, TARGETS, False, "lokr")
+    attach_lora(reference.unet, lora=lora_settings(algorithm="lokr"))
     load_adapter_weights(reference.unet, str(tmp_path / "run"))
-    attach_text_encoder_lora(reference.text_encoder, 4, 4.0, False, "lokr")
+    attach_text_encoder_lora(reference.text_encoder, lora=lora_settings(algorithm="lokr"))
     load_adapter_weights(reference.text_encoder, str(tmp_path / "run" / "text_encoder"))
     pipe = build_pipeline(build_tiny_base_model(), torch.device("cpu"), torch.float32)
     ids = reference.tokenizer(["sks, striped pattern"], padding="max_length", max_length=77, return_tensors="pt").input_ids

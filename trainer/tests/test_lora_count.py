@@ -1,11 +1,11 @@
 """The LoRA has exactly the expected modules and parameter count (SPEC §2: 128 modules, ~6.4 M at r=32)."""
 
+from helpers import lora_settings
+
 from toonlora_trainer.models import (
     SD15_TEXT_CONFIG, SD15_UNET_CONFIG, TINY_UNET_CONFIG, attach_lora, build_tiny_base_model, count_lora, count_lora_for_config,
     count_text_encoder_lora_for_config,
 )
-
-TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
 
 
 def expected_params(channels_per_block: list[int], cross_dim: int, rank: int) -> int:
@@ -20,7 +20,7 @@ def expected_params(channels_per_block: list[int], cross_dim: int, rank: int) ->
 
 
 def test_sd15_unet_config_gives_128_modules_and_6_4_million_params():
-    counts = count_lora_for_config(SD15_UNET_CONFIG, 32, TARGETS)
+    counts = count_lora_for_config(SD15_UNET_CONFIG, lora=lora_settings(rank=32))
     # 16 transformer blocks: down 3x2, mid 1, up 3x3; channels 320/640/1280.
     blocks = [320, 320, 640, 640, 1280, 1280, 1280, 1280, 1280, 1280, 640, 640, 640, 320, 320, 320]
     assert counts["modules"] == 128
@@ -29,27 +29,27 @@ def test_sd15_unet_config_gives_128_modules_and_6_4_million_params():
 
 
 def test_rank_scales_the_count_linearly():
-    assert count_lora_for_config(SD15_UNET_CONFIG, 8, TARGETS)["trainable_params"] == 6_377_472 // 4
+    assert count_lora_for_config(SD15_UNET_CONFIG, lora=lora_settings(rank=8))["trainable_params"] == 6_377_472 // 4
 
 
 def test_tiny_unet_lora_modules_and_params_exact():
     base = build_tiny_base_model()
-    attach_lora(base.unet, 4, 4.0, TARGETS, False)
+    attach_lora(base.unet, lora=lora_settings())
     modules, params = count_lora(base.unet)
     # tiny: down (32 ch), mid (64 ch), 2 up (32 ch) transformer blocks; cross-attention dim 32
     assert modules == 4 * 2 * 4
     assert params == expected_params([32, 64, 32, 32], 32, 4) == 9_984
-    assert count_lora_for_config(TINY_UNET_CONFIG, 4, TARGETS)["trainable_params"] == params
+    assert count_lora_for_config(TINY_UNET_CONFIG, lora=lora_settings())["trainable_params"] == params
     assert all(not p.requires_grad for n, p in base.unet.named_parameters() if "lora_" not in n)
 
 
 def test_target_subset_counts_only_those_projections():
-    counts = count_lora_for_config(SD15_UNET_CONFIG, 32, ("to_q", "to_v"))
+    counts = count_lora_for_config(SD15_UNET_CONFIG, lora=lora_settings(rank=32, target_modules=("to_q", "to_v")))
     assert counts["modules"] == 64
 
 
 def test_sd15_text_encoder_lora_is_48_modules_and_2_36_million_params():
-    counts = count_text_encoder_lora_for_config(SD15_TEXT_CONFIG, 32)
+    counts = count_text_encoder_lora_for_config(SD15_TEXT_CONFIG, lora=lora_settings(rank=32))
     # CLIP ViT-L/14 text model: 12 layers, q/k/v/out_proj each 768 -> 768.
     assert counts["text_encoder_modules"] == 12 * 4
     assert counts["text_encoder_trainable_params"] == 48 * 32 * (768 + 768) == 2_359_296

@@ -5,6 +5,7 @@ import collections
 import copy
 
 import torch
+from helpers import lora_settings
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from toonlora_trainer.models import TINY_UNET_CONFIG, attach_lora, count_lora, keep_lora_input_dtype
@@ -26,7 +27,7 @@ def lora_unet():
 
     torch.manual_seed(0)
     unet = UNet2DConditionModel(**TINY_UNET_CONFIG).to(torch.bfloat16)
-    attach_lora(unet, 4, 4.0, ("to_q", "to_k", "to_v", "to_out.0"), False)
+    attach_lora(unet, lora=lora_settings())
     for name, p in unet.named_parameters():
         if p.requires_grad:
             p.data = torch.randn_like(p, dtype=torch.float32) * 0.1 if "lora_B" in name else p.data.float()

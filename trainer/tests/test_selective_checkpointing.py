@@ -3,6 +3,7 @@ that the step computes the same loss and LoRA gradients as with checkpointing ev
 
 import torch
 from diffusers import UNet2DConditionModel
+from helpers import lora_settings
 
 from toonlora_trainer.models import SD15_UNET_CONFIG, attach_lora, build_tiny_base_model, checkpoint_narrow_blocks_only
 
@@ -25,7 +26,7 @@ def test_selective_checkpointing_gives_the_same_loss_and_gradients():
     def step(selective: bool):
         unet = build_tiny_base_model().unet
         torch.manual_seed(0)  # the LoRA's own initialisation
-        attach_lora(unet, 4, 4.0, ("to_q", "to_k", "to_v", "to_out.0"), False)
+        attach_lora(unet, lora=lora_settings())
         unet.enable_gradient_checkpointing()
         if selective:
             assert checkpoint_narrow_blocks_only(unet)

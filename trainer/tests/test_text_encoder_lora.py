@@ -7,7 +7,7 @@ import os
 
 import pytest
 import torch
-from helpers import make_pattern_dataset, training_config
+from helpers import lora_settings, make_pattern_dataset, training_config
 from safetensors.torch import load_file
 from test_generate import convert_to_kohya
 from test_training import train
@@ -111,14 +111,14 @@ def test_kohya_file_with_text_encoder_loaded_by_diffusers_matches_peft(tmp_path)
     from toonlora_trainer.models import attach_lora
 
     peft_model = build_tiny_base_model()
-    attach_lora(peft_model.unet, 4, 2.0, ("to_q", "to_k", "to_v", "to_out.0"), False)
-    attach_text_encoder_lora(peft_model.text_encoder, 4, 2.0, False)  # alpha != rank: scale 0.5
+    attach_lora(peft_model.unet, lora=lora_settings(alpha=2.0))
+    attach_text_encoder_lora(peft_model.text_encoder, lora=lora_settings(alpha=2.0))  # alpha != rank: scale 0.5
     randomise_lora_b((peft_model.unet, peft_model.text_encoder), seed=7)
     save_adapter(peft_model.unet, str(tmp_path / "adapter"), "tiny")
     save_adapter(peft_model.text_encoder, str(tmp_path / "adapter" / TEXT_ENCODER_DIR), "tiny")
     # The saved folder reloads into a fresh adapted text encoder unchanged (the resume path).
     reloaded = build_tiny_base_model()
-    attach_text_encoder_lora(reloaded.text_encoder, 4, 2.0, False)
+    attach_text_encoder_lora(reloaded.text_encoder, lora=lora_settings(alpha=2.0))
     load_adapter_weights(reloaded.text_encoder, str(tmp_path / "adapter" / TEXT_ENCODER_DIR))
     reference = te_output(peft_model.text_encoder, peft_model)
     assert torch.equal(te_output(reloaded.text_encoder, reloaded), reference)
@@ -149,7 +149,7 @@ def write_peft_run_with_text_encoder(folder, seed: int):
     from toonlora_trainer.models import attach_lora
 
     model = build_tiny_base_model()
-    attach_lora(model.unet, 4, 2.0, ("to_q", "to_k", "to_v", "to_out.0"), False)
+    attach_lora(model.unet, lora=lora_settings(alpha=2.0))
     model.text_encoder.requires_grad_(False)
     inject_adapter_in_model(LoraConfig(r=4, lora_alpha=2.0, target_modules=list(TEXT_ENCODER_TARGET_MODULES),
                                        alpha_pattern={"layers.1.self_attn.out_proj": 8.0}), model.text_encoder)
@@ -260,7 +260,7 @@ def test_kohya_text_encoder_lora_on_q_and_v_loads_whole_from_its_diffusers_copy(
     from toonlora_trainer.models import attach_lora
 
     model = build_tiny_base_model()
-    attach_lora(model.unet, 4, 2.0, ("to_q",), False)
+    attach_lora(model.unet, lora=lora_settings(alpha=2.0, target_modules=("to_q",)))
     model.text_encoder.requires_grad_(False)
     inject_adapter_in_model(LoraConfig(r=4, lora_alpha=2.0, target_modules=["q_proj", "v_proj", "fc1"]),
                             model.text_encoder)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import torch
-from helpers import TRAINER_DIR, make_pattern_dataset, training_config
+from helpers import TRAINER_DIR, lora_settings, make_pattern_dataset, training_config
 
 from toonlora_trainer import train as train_module
 from toonlora_trainer.checkpoint import load_adapter_weights
@@ -20,7 +20,6 @@ from toonlora_trainer.models import attach_lora, build_tiny_base_model, encode_p
 from toonlora_trainer.train import NonFiniteLossError, diffusion_loss, encode_latents, run_training
 
 PROMPT = "sks, striped pattern, red and yellow"
-TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
 
 
 def train(dataset, run_dir, config, resume=False, stop_after=None):
@@ -39,7 +38,7 @@ def train(dataset, run_dir, config, resume=False, stop_after=None):
 
 def tiny_with_adapter(rank, adapter_dir=None):
     base = build_tiny_base_model()
-    attach_lora(base.unet, rank, float(rank), TARGETS, False)
+    attach_lora(base.unet, lora=lora_settings(rank=rank))
     if adapter_dir is not None:
         load_adapter_weights(base.unet, str(adapter_dir))
     return base

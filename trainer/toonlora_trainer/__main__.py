@@ -127,8 +127,8 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
 
         r = parse_lora_count_request(_read_line(command))
         unet_config, _, text_config = ARCHITECTURE_CONFIGS[r.unet]
-        stats = count_lora_for_config(unet_config, r.lora.rank, r.lora.target_modules, r.lora.dora, r.lora.algorithm, r.lora.lokr_factor)
-        stats |= count_text_encoder_lora_for_config(text_config, r.lora.rank, r.lora.dora, r.lora.algorithm, r.lora.lokr_factor)
+        stats = count_lora_for_config(unet_config, lora=r.lora)
+        stats |= count_text_encoder_lora_for_config(text_config, lora=r.lora)
         writer.emit(Done(artifacts={}, stats=stats))
     elif command == "estimate-memory":
         from .config import parse_estimate_memory_request

@@ -10,10 +10,13 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
+from .config_schema import REGISTRY
 from .models import ModelMissingError, select_device
 from .protocol import Caption, Done, Emit, StepProgress
 
-BLIP_BASE = "Salesforce/blip-image-captioning-base"
+# The registry's BLIP captioner (src/models/registry.ts `blip-base`): its Hugging Face id and toonlora's id.
+BLIP_BASE = REGISTRY["blipModel"]
+BLIP_BASE_ID = REGISTRY["blipModelId"]
 
 
 def load_blip(model: str, device: torch.device):
@@ -24,7 +27,7 @@ def load_blip(model: str, device: torch.device):
         processor = BlipProcessor.from_pretrained(model, local_files_only=True)
         blip = BlipForConditionalGeneration.from_pretrained(model, local_files_only=True)
     except (OSError, ValueError) as error:
-        hint = "Run: toonlora models pull blip-base" if model == BLIP_BASE else "Check the BLIP model folder."
+        hint = f"Run: toonlora models pull {BLIP_BASE_ID}" if model == BLIP_BASE else "Check the BLIP model folder."
         raise ModelMissingError(f"{model}: BLIP model not found on this machine ({str(error).splitlines()[0]}). {hint}") from None
     blip.to(device, torch.float16 if device.type == "cuda" else torch.float32).eval()
     return processor, blip

@@ -2,6 +2,8 @@
 
 The TypeScript side sends the FULLY RESOLVED config from src/schemas/config.ts (the one source of
 defaults), so nothing here invents a default: a missing or unknown field is an error that names it.
+Enums and bounds come from the same schemas, exported to config_schema.json (config_schema.py): a field's
+type, range, multiple, choices and length are checked as the JSON Schema states them.
 Contradictions (warmup longer than the run, ...) raise here, never deep inside the loop (STYLE rule 10).
 """
 
@@ -10,87 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-
-TARGET_MODULES = ("to_q", "to_k", "to_v", "to_out.0")
-LORA_ALGORITHMS = ("lora", "lokr")
-LR_SCHEDULERS = ("cosine", "constant", "linear", "cosine_with_restarts")
-MIXED_PRECISIONS = ("no", "fp16", "bf16")
-SCHEDULERS = ("dpmpp_2m_karras", "euler_a", "euler", "ddim", "pndm")
-
-
-class ConfigError(ValueError):
-    """A request field is missing, unknown, of the wrong type or contradicts another field."""
-
-
-class _Fields:
-    """Reads fields of one JSON object strictly; every error names `<where>.<field>`."""
-
-    def __init__(self, obj: Any, where: str) -> None:
-        if not isinstance(obj, dict):
-            raise ConfigError(f"{where}: expected an object, got {type(obj).__name__}")
-        self.obj, self.where, self.used = obj, where, set()
-
-    def _get(self, name: str) -> Any:
-        if name not in self.obj:
-            raise ConfigError(f"{self.where}.{name}: missing (the TypeScript side must send every field)")
-        self.used.add(name)
-        return self.obj[name]
-
-    def _fail(self, name: str, expected: str, value: Any) -> ConfigError:
-        return ConfigError(f"{self.where}.{name}: expected {expected}, got {value!r}")
-
-    def string(self, name: str, choices: tuple[str, ...] | None = None, optional: bool = False) -> Any:
-        if optional and self.obj.get(name) is None:
-            self.used.add(name)
-            return None
-        value = self._get(name)
-        if not isinstance(value, str) or (choices is not None and value not in choices):
-            raise self._fail(name, f"one of {choices}" if choices else "a string", value)
-        return value
-
-    def integer(self, name: str, low: int, high: int, nullable: bool = False) -> int | None:
-        value = self._get(name)
-        if nullable and value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self._fail(name, f"an integer {low}-{high}", value)
-        return value
-
-    def number(self, name: str, low: float, high: float) -> float:
-        value = self._get(name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise self._fail(name, f"a number {low}-{high}", value)
-        return float(value)
-
-    def boolean(self, name: str) -> bool:
-        value = self._get(name)
-        if not isinstance(value, bool):
-            raise self._fail(name, "true or false", value)
-        return value
-
-    def strings(self, name: str, choices: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        value = self._get(name)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self._fail(name, "a list of strings", value)
-        if choices is not None and any(v not in choices for v in value):
-            raise self._fail(name, f"a list of {choices}", value)
-        return tuple(value)
-
-    def integers(self, name: str, low: int, high: int) -> tuple[int, ...]:
-        value = self._get(name)
-        if not isinstance(value, list) or not value or not all(
-            isinstance(v, int) and not isinstance(v, bool) and low <= v <= high for v in value
-        ):
-            raise self._fail(name, f"a non-empty list of integers {low}-{high}", value)
-        return tuple(value)
-
-    def raw(self, name: str) -> Any:
-        return self._get(name)
-
-    def done(self) -> None:
-        unknown = sorted(set(self.obj) - self.used)
-        if unknown:
-            raise ConfigError(f"{self.where}: unknown field(s) {unknown}; trainer/ and the CLI disagree on the protocol")
+# ConfigError lives beside the field checks (config_schema.Fields); the other modules import it from here.
+from .config_schema import ARCHITECTURES, BLIP_REQUEST, GENERATION_CONFIG, LORA_SETTINGS, TRAINING_CONFIG, ConfigError, Fields
 
 
 @dataclass(frozen=True)
@@ -99,8 +22,8 @@ class LoraSettings:
     alpha: float
     target_modules: tuple[str, ...]
     dora: bool
-    algorithm: str = "lora"  # 'lora' (B·A) or 'lokr' (w1 ⊗ w2, PEFT LoKrConfig)
-    lokr_factor: int = -1  # LoKr decompose_factor; -1: near-square split
+    algorithm: str  # 'lora' (B·A) or 'lokr' (w1 ⊗ w2, PEFT LoKrConfig)
+    lokr_factor: int  # LoKr decompose_factor; -1: near-square split
 
 
 @dataclass(frozen=True)
@@ -137,18 +60,16 @@ class TrainingConfig:
 
 
 def parse_lora_settings(obj: Any, where: str) -> LoraSettings:
-    f = _Fields(obj, where)
+    f = Fields(obj, where, LORA_SETTINGS)
     lora = LoraSettings(
-        rank=f.integer("rank", 1, 256),
-        alpha=f.number("alpha", 1e-9, 4096),
-        target_modules=f.strings("targetModules", TARGET_MODULES),
+        rank=f.integer("rank"),
+        alpha=f.number("alpha"),
+        target_modules=f.strings("targetModules"),
         dora=f.boolean("dora"),
-        algorithm=f.string("algorithm", LORA_ALGORITHMS),
-        lokr_factor=f.integer("lokrFactor", -1, 1024),
+        algorithm=f.string("algorithm"),
+        lokr_factor=f.integer("lokrFactor"),
     )
     f.done()
-    if not lora.target_modules:
-        raise ConfigError(f"{where}.targetModules: expected at least one of {TARGET_MODULES}, got []")
     if lora.lokr_factor == 0:
         raise ConfigError(f"{where}.lokrFactor: expected -1 (near-square split) or a positive factor, got 0")
     if lora.dora and lora.algorithm != "lora":
@@ -158,35 +79,35 @@ def parse_lora_settings(obj: Any, where: str) -> LoraSettings:
 
 def parse_training_config(obj: Any, where: str = "config") -> TrainingConfig:
     """Parses the camelCase TrainingConfig JSON; raises ConfigError naming the field and the fix."""
-    f = _Fields(obj, where)
+    f = Fields(obj, where, TRAINING_CONFIG)
     config = TrainingConfig(
         base_model=f.string("baseModel"),
         lora=parse_lora_settings(f.raw("lora"), f"{where}.lora"),
-        resolution=f.integer("resolution", 64, 2048),
-        steps=f.integer("steps", 1, 1_000_000, nullable=True),
-        epochs=f.integer("epochs", 1, 100_000, nullable=True),
-        batch_size=f.integer("batchSize", 1, 64),
-        gradient_accumulation=f.integer("gradientAccumulation", 1, 64),
-        learning_rate=f.number("learningRate", 1e-12, 1),
-        lr_scheduler=f.string("lrScheduler", LR_SCHEDULERS),
-        lr_warmup_steps=f.integer("lrWarmupSteps", 0, 10_000_000),
+        resolution=f.integer("resolution"),
+        steps=f.integer("steps"),
+        epochs=f.integer("epochs"),
+        batch_size=f.integer("batchSize"),
+        gradient_accumulation=f.integer("gradientAccumulation"),
+        learning_rate=f.number("learningRate"),
+        lr_scheduler=f.string("lrScheduler"),
+        lr_warmup_steps=f.integer("lrWarmupSteps"),
         train_text_encoder=f.boolean("trainTextEncoder"),
-        text_encoder_learning_rate=f.number("textEncoderLearningRate", 1e-12, 1),
-        snr_gamma=f.number("snrGamma", 0, 100),
-        noise_offset=f.number("noiseOffset", 0, 1),
+        text_encoder_learning_rate=f.number("textEncoderLearningRate"),
+        snr_gamma=f.number("snrGamma"),
+        noise_offset=f.number("noiseOffset"),
         gradient_checkpointing=f.boolean("gradientCheckpointing"),
         compile=f.boolean("compile"),
-        mixed_precision=f.string("mixedPrecision", MIXED_PRECISIONS),
-        clip_skip=f.integer("clipSkip", 1, 12),
+        mixed_precision=f.string("mixedPrecision"),
+        clip_skip=f.integer("clipSkip"),
         cache_latents=f.boolean("cacheLatents"),
         aspect_ratio_buckets=f.boolean("aspectRatioBuckets"),
         shuffle_captions=f.boolean("shuffleCaptions"),
-        seed=f.integer("seed", 0, 2**32 - 1),
-        sample_every_steps=f.integer("sampleEverySteps", 0, 10_000_000),
-        checkpoint_every_steps=f.integer("checkpointEverySteps", 0, 10_000_000),
-        keep_checkpoints=f.integer("keepCheckpoints", 0, 10_000),
+        seed=f.integer("seed"),
+        sample_every_steps=f.integer("sampleEverySteps"),
+        checkpoint_every_steps=f.integer("checkpointEverySteps"),
+        keep_checkpoints=f.integer("keepCheckpoints"),
         sample_prompts=f.strings("samplePrompts"),
-        sample_seeds=f.integers("sampleSeeds", 0, 2**32 - 1),
+        sample_seeds=f.integers("sampleSeeds"),
     )
     f.done()
     _check_training_contradictions(config, where)
@@ -194,8 +115,6 @@ def parse_training_config(obj: Any, where: str = "config") -> TrainingConfig:
 
 
 def _check_training_contradictions(config: TrainingConfig, where: str) -> None:
-    if config.resolution % 8:
-        raise ConfigError(f"{where}.resolution: expected a multiple of 8, got {config.resolution}. Set --resolution.")
     if (config.steps is None) == (config.epochs is None):
         raise ConfigError(
             f"{where}.steps/epochs: got steps {config.steps!r} and epochs {config.epochs!r}; give exactly one "
@@ -229,7 +148,7 @@ class TrainRequest:
 
 
 def parse_train_request(obj: dict[str, Any]) -> TrainRequest:
-    f = _Fields(obj, "request")
+    f = Fields(obj, "request")
     f.raw("version"), f.raw("command")
     request = TrainRequest(
         dataset_dir=f.string("dataset_dir"),
@@ -261,24 +180,22 @@ class GenerationConfig:
 
 
 def parse_generation_config(obj: Any, where: str = "config") -> GenerationConfig:
-    f = _Fields(obj, where)
+    f = Fields(obj, where, GENERATION_CONFIG)
     config = GenerationConfig(
         base_model=f.string("baseModel"),
         prompt=f.string("prompt"),
         negative_prompt=f.string("negativePrompt"),
-        lora_weight=f.number("loraWeight", -4, 4),
-        steps=f.integer("steps", 1, 500),
-        guidance_scale=f.number("guidanceScale", 0, 50),
-        width=f.integer("width", 64, 2048),
-        height=f.integer("height", 64, 2048),
-        clip_skip=f.integer("clipSkip", 1, 12),
+        lora_weight=f.number("loraWeight"),
+        steps=f.integer("steps"),
+        guidance_scale=f.number("guidanceScale"),
+        width=f.integer("width"),
+        height=f.integer("height"),
+        clip_skip=f.integer("clipSkip"),
         vae_fp32=f.boolean("vaeFp32"),
-        scheduler=f.string("scheduler", SCHEDULERS),
-        seeds=f.integers("seeds", 0, 2**32 - 1),
+        scheduler=f.string("scheduler"),
+        seeds=f.integers("seeds"),
     )
     f.done()
-    if config.width % 8 or config.height % 8:
-        raise ConfigError(f"{where}.width/height: expected multiples of 8, got {config.width}x{config.height}")
     return config
 
 
@@ -294,7 +211,7 @@ class GenerateRequest:
 
 
 def parse_generate_request(obj: dict[str, Any]) -> GenerateRequest:
-    f = _Fields(obj, "request")
+    f = Fields(obj, "request")
     f.raw("version"), f.raw("command")
     request = GenerateRequest(
         id=f.string("id", optional=True),
@@ -314,7 +231,7 @@ class ServeRequest:
 
 
 def parse_serve_request(obj: dict[str, Any]) -> ServeRequest:
-    f = _Fields(obj, "request")
+    f = Fields(obj, "request")
     f.raw("version"), f.raw("command")
     request = ServeRequest(base_model=f.string("base_model"), sd15_config_dir=f.string("sd15_config_dir", optional=True))
     f.done()
@@ -329,7 +246,7 @@ class CancelRequest:
 
 
 def parse_cancel_request(obj: dict[str, Any]) -> CancelRequest:
-    f = _Fields(obj, "request")
+    f = Fields(obj, "request")
     f.raw("version"), f.raw("command")
     request = CancelRequest(id=f.string("id"))
     f.done()
@@ -346,14 +263,14 @@ class BlipRequest:
 
 
 def parse_blip_request(obj: dict[str, Any]) -> BlipRequest:
-    f = _Fields(obj, "request")
+    f = Fields(obj, "request", BLIP_REQUEST)
     f.raw("version"), f.raw("command")
     request = BlipRequest(
         model=f.string("model"),
         paths=f.strings("paths"),
-        max_length=f.integer("max_length", 1, 512),
-        num_beams=f.integer("num_beams", 1, 16),
-        batch_size=f.integer("batch_size", 1, 256),
+        max_length=f.integer("max_length"),
+        num_beams=f.integer("num_beams"),
+        batch_size=f.integer("batch_size"),
     )
     f.done()
     return request
@@ -368,13 +285,11 @@ class LoraCountRequest:
 
 
 def parse_lora_count_request(obj: dict[str, Any]) -> LoraCountRequest:
-    f = _Fields(obj, "request")
+    f = Fields(obj, "request")
     f.raw("version"), f.raw("command")
-    request = LoraCountRequest(unet=f.string("unet", ("sd15", "tiny")), lora=parse_lora_settings(f.raw("lora"), "request.lora"))
+    request = LoraCountRequest(unet=f.string("unet", ARCHITECTURES), lora=parse_lora_settings(f.raw("lora"), "request.lora"))
     f.done()
     return request
-
-
 
 
 @dataclass(frozen=True)
@@ -386,9 +301,9 @@ class EstimateMemoryRequest:
 
 
 def parse_estimate_memory_request(obj: dict[str, Any]) -> EstimateMemoryRequest:
-    f = _Fields(obj, "request")
+    f = Fields(obj, "request")
     f.raw("version"), f.raw("command")
-    request = EstimateMemoryRequest(unet=f.string("unet", ("sd15", "tiny")), config=parse_training_config(f.raw("config")))
+    request = EstimateMemoryRequest(unet=f.string("unet", ARCHITECTURES), config=parse_training_config(f.raw("config")))
     f.done()
     return request
 
@@ -403,7 +318,7 @@ class ScanDatasetRequest:
 
 
 def parse_scan_dataset_request(obj: dict[str, Any]) -> ScanDatasetRequest:
-    f = _Fields(obj, "request")
+    f = Fields(obj, "request")
     f.raw("version"), f.raw("command")
     request = ScanDatasetRequest(dataset_dir=f.string("dataset_dir"), config=parse_training_config(f.raw("config")))
     f.done()

@@ -16,7 +16,12 @@ from typing import Any
 
 import torch
 
-DEFAULT_BASE_MODEL = "stablediffusionapi/anything-v5"
+from .config import LoraSettings
+from .config_schema import REGISTRY
+
+# The default base (src/schemas/config.ts DEFAULT_BASE_MODEL) and its registry id (src/models/registry.ts).
+DEFAULT_BASE_MODEL = REGISTRY["defaultBaseModel"]
+REGISTRY_BASE_ID = REGISTRY["defaultBaseModelId"]
 TINY = "tiny"
 
 # The UNet config of Stable Diffusion 1.5 (runwayml/stable-diffusion-v1-5 unet/config.json, which
@@ -160,7 +165,6 @@ DIFFUSERS_LAYOUT_FILES: tuple[tuple[str, ...], ...] = (
     ("unet/config.json",), ("unet/diffusion_pytorch_model.safetensors", "unet/diffusion_pytorch_model.bin"),
     ("scheduler/scheduler_config.json",),
 )
-REGISTRY_BASE_ID = "anything-v5"
 # Where toonlora puts the registry base: the HF cache's repo folder, or the hand-placed $TOONLORA_HOME/models/<id>.
 _REGISTRY_BASE_FOLDERS = ("models--" + DEFAULT_BASE_MODEL.replace("/", "--"), os.path.join("models", REGISTRY_BASE_ID))
 
@@ -354,22 +358,24 @@ def prompt_truncation_warnings(tokenizer, prompts: dict[str, str]) -> list[str]:
             for name, count in zip(names, counts) if count > limit]
 
 
-def make_lora_config(rank: int, alpha: float, target_modules: tuple[str, ...], dora: bool, algorithm: str = "lora", lokr_factor: int = -1):
-    """The PEFT adapter config. LoRA: LoraConfig as diffusers' train_text_to_image_lora.py builds it (gaussian
-    init: B = 0, so the adapted UNet starts equal to the base). LoKr (`algorithm="lokr"`, SPEC §2): LoKrConfig,
-    delta W = (w1 ⊗ w2) * alpha / r as LyCORIS' lokr.py, each side split by `lokr_factor` (decompose_factor);
-    w2 is a full matrix when rank >= half its larger side, else a rank-`rank` product. PEFT's default init
-    (w1 = 0) also starts the UNet equal to the base."""
-    if algorithm == "lokr":
+def make_lora_config(*, lora: LoraSettings, target_modules: tuple[str, ...]):
+    """The PEFT adapter config of `lora` on `target_modules`. LoRA: LoraConfig as diffusers'
+    train_text_to_image_lora.py builds it (gaussian init: B = 0, so the adapted UNet starts equal to the base).
+    LoKr (`algorithm="lokr"`, SPEC §2): LoKrConfig, delta W = (w1 ⊗ w2) * alpha / r as LyCORIS' lokr.py, each
+    side split by `lokr_factor` (decompose_factor); w2 is a full matrix when rank >= half its larger side, else a
+    rank-`rank` product. PEFT's default init (w1 = 0) also starts the UNet equal to the base."""
+    if lora.algorithm == "lokr":
         from peft import LoKrConfig
 
         return LoKrConfig(
-            r=rank, alpha=alpha, target_modules=list(target_modules), decompose_factor=lokr_factor, init_weights=True,
+            r=lora.rank, alpha=lora.alpha, target_modules=list(target_modules), decompose_factor=lora.lokr_factor,
+            init_weights=True,
         )
     from peft import LoraConfig
 
     return LoraConfig(
-        r=rank, lora_alpha=alpha, init_lora_weights="gaussian", target_modules=list(target_modules), use_dora=dora,
+        r=lora.rank, lora_alpha=lora.alpha, init_lora_weights="gaussian", target_modules=list(target_modules),
+        use_dora=lora.dora,
     )
 
 
@@ -380,21 +386,22 @@ def make_lora_config(rank: int, alpha: float, target_modules: tuple[str, ...], d
 TEXT_ENCODER_TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "out_proj")
 
 
-def attach_text_encoder_lora(text_encoder, rank: int, alpha: float, dora: bool, algorithm: str = "lora", lokr_factor: int = -1) -> None:
-    """Freezes the CLIP text encoder and adds a LoRA (or LoKr) adapter (trainable) to its attention projections."""
+def attach_text_encoder_lora(text_encoder, *, lora: LoraSettings) -> None:
+    """Freezes the CLIP text encoder and adds a LoRA (or LoKr) adapter (trainable) to its attention projections
+    (TEXT_ENCODER_TARGET_MODULES; `lora.target_modules` names UNet layers)."""
     from peft import inject_adapter_in_model
 
     # PEFT directly, not transformers' `add_adapter`: transformers 5.24 wants peft >= 0.22 for that, and
     # inject_adapter_in_model is what it calls underneath (it also sets `peft_config`, used when saving).
     text_encoder.requires_grad_(False)
-    inject_adapter_in_model(make_lora_config(rank, alpha, TEXT_ENCODER_TARGET_MODULES, dora, algorithm, lokr_factor), text_encoder)
+    inject_adapter_in_model(make_lora_config(lora=lora, target_modules=TEXT_ENCODER_TARGET_MODULES), text_encoder)
     keep_lokr_layers_in_eval_mode(text_encoder)
 
 
-def attach_lora(unet, rank: int, alpha: float, target_modules: tuple[str, ...], dora: bool, algorithm: str = "lora", lokr_factor: int = -1) -> None:
+def attach_lora(unet, *, lora: LoraSettings) -> None:
     """Freezes the UNet and adds the LoRA (or LoKr) adapter (trainable) to its attention projections."""
     unet.requires_grad_(False)
-    unet.add_adapter(make_lora_config(rank, alpha, target_modules, dora, algorithm, lokr_factor))
+    unet.add_adapter(make_lora_config(lora=lora, target_modules=lora.target_modules))
     keep_lokr_layers_in_eval_mode(unet)
 
 
@@ -466,9 +473,7 @@ def count_lora(unet) -> tuple[int, int]:
     return modules, params
 
 
-def count_lora_for_config(
-    unet_config: dict[str, Any], rank: int, target_modules: tuple[str, ...], dora: bool = False, algorithm: str = "lora", lokr_factor: int = -1,
-) -> dict[str, int]:
+def count_lora_for_config(unet_config: dict[str, Any], *, lora: LoraSettings) -> dict[str, int]:
     """LoRA module and parameter count for a UNet config, built on the meta device (no weights, no RAM).
 
     For SD1.5 at r=32 on to_q/to_k/to_v/to_out.0: 128 modules, 6,377,472 parameters.
@@ -478,14 +483,12 @@ def count_lora_for_config(
     with torch.device("meta"):
         unet = UNet2DConditionModel(**unet_config)
         base_params = sum(p.numel() for p in unet.parameters())
-        attach_lora(unet, rank, float(rank), target_modules, dora, algorithm, lokr_factor)
+        attach_lora(unet, lora=lora)
     modules, params = count_lora(unet)
     return {"modules": modules, "trainable_params": params, "unet_params": base_params}
 
 
-def count_text_encoder_lora_for_config(
-    text_config: dict[str, Any], rank: int, dora: bool = False, algorithm: str = "lora", lokr_factor: int = -1,
-) -> dict[str, int]:
+def count_text_encoder_lora_for_config(text_config: dict[str, Any], *, lora: LoraSettings) -> dict[str, int]:
     """The optional text-encoder LoRA's size for a CLIP text config, on the meta device (no weights).
 
     For SD1.5's CLIP ViT-L/14 text model at r=32 on q/k/v/out_proj: 12 layers x 4 = 48 modules,
@@ -496,6 +499,6 @@ def count_text_encoder_lora_for_config(
     with torch.device("meta"):
         text_encoder = CLIPTextModel(CLIPTextConfig(**text_config))
         base_params = sum(p.numel() for p in text_encoder.parameters())
-        attach_text_encoder_lora(text_encoder, rank, float(rank), dora, algorithm, lokr_factor)
+        attach_text_encoder_lora(text_encoder, lora=lora)
     modules, params = count_lora(text_encoder)
     return {"text_encoder_modules": modules, "text_encoder_trainable_params": params, "text_encoder_params": base_params}

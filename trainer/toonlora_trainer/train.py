@@ -247,9 +247,8 @@ def prepare_unet(unet, config: TrainingConfig, precision: Precision) -> list[tor
     autocast (every UNet forward here, steps and samples, runs under it), gradient checkpointing as configured,
     train mode. Returns the LoRA parameters."""
     unet.to(precision.device, precision.weight_dtype)
-    lora = config.lora
-    attach_lora(unet, lora.rank, lora.alpha, lora.target_modules, lora.dora, lora.algorithm, lora.lokr_factor)
-    if precision.autocast and lora.algorithm == "lora" and not lora.dora:
+    attach_lora(unet, lora=config.lora)
+    if precision.autocast and config.lora.algorithm == "lora" and not config.lora.dora:
         keep_lora_input_dtype(unet)
     params = [p for p in unet.parameters() if p.requires_grad]
     for p in params:
@@ -267,8 +266,7 @@ def prepare_text_encoder(text_encoder, config: TrainingConfig, precision: Precis
     text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
     if not config.train_text_encoder:
         return []
-    lora = config.lora
-    attach_text_encoder_lora(text_encoder, lora.rank, lora.alpha, lora.dora, lora.algorithm, lora.lokr_factor)
+    attach_text_encoder_lora(text_encoder, lora=config.lora)
     params = [p for p in text_encoder.parameters() if p.requires_grad]
     for p in params:
         p.data = p.data.float()  # fp32 master weights, as the UNet's
