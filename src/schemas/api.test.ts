@@ -1,7 +1,8 @@
 // src/schemas/api.test.ts — facts of the API schemas that other code relies on: the job event types a client
-// listens for are the event schema's own, and a generate job's sweep weights have loraWeight's bounds.
+// listens for are the event schema's own, a generate job's sweep weights have loraWeight's bounds, and a train
+// job is checked as a config file is (a warmup as long as the run is refused when the job is posted).
 import { describe, expect, it } from 'vitest';
-import { JOB_EVENT_TYPES, generateJobParamsSchema, jobEventBodySchema } from './api.js';
+import { JOB_EVENT_TYPES, generateJobParamsSchema, jobEventBodySchema, trainJobParamsSchema } from './api.js';
 import { generationConfigSchema } from './config.js';
 
 describe('JOB_EVENT_TYPES', () => {
@@ -26,5 +27,18 @@ describe('generateJobParamsSchema.weights', () => {
     }
     expect(generateJobParamsSchema.parse({}).weights).toBeUndefined();
     expect(generateJobParamsSchema.safeParse({ weights: [undefined] }).success).toBe(false);
+  });
+});
+
+describe('trainJobParamsSchema.training', () => {
+  it('refuses a warmup that leaves no step at the full rate, as a config file does', () => {
+    const refused = trainJobParamsSchema.safeParse({
+      datasetId: 'd',
+      training: { steps: 10, lrWarmupSteps: 10 },
+    });
+    expect(refused.error?.issues[0]?.path).toEqual(['training', 'lrWarmupSteps']);
+    expect(
+      trainJobParamsSchema.safeParse({ datasetId: 'd', training: { steps: 11, lrWarmupSteps: 10 } }).success,
+    ).toBe(true);
   });
 });

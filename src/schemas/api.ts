@@ -4,7 +4,7 @@
 // their schema knows (`unknownRequestKeys`): zod objects drop the others, so a typo would run the default.
 import { z } from 'zod';
 import { findUnknownKeys, objectShape, type UnknownKey } from '../config/unknown-keys.js';
-import { generationConfigSchema, prepConfigSchema, trainingConfigSchema } from './config.js';
+import { checkedTrainingConfigSchema, generationConfigSchema, prepConfigSchema } from './config.js';
 
 const id = z.string().min(1).max(64);
 /** How much a log line matters: `warn` lines are what the user should read (the web app lists them). */
@@ -86,7 +86,7 @@ export const prepJobParamsSchema = z.object({
 /** train: one dataset version -> a LoRA; settings default from the shared training schema. */
 export const trainJobParamsSchema = z.object({
   datasetId: id,
-  training: trainingConfigSchema.prefault({}),
+  training: checkedTrainingConfigSchema.prefault({}),
 });
 /** generate: prompt + a LoRA at one weight, or a weight sweep (one image row per weight). */
 export const generateJobParamsSchema = z.object({
