@@ -100,11 +100,6 @@ export function characterSvg(c: CharacterSpec, silhouette = false): string {
   ].join('');
 }
 
-/** Approximate character extent (for placing bubbles away from it). */
-export function characterHeight(c: CharacterSpec): number {
-  return c.headR * 7.2;
-}
-
 export interface BubbleSpec {
   readonly cx: number;
   readonly cy: number;

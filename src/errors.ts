@@ -78,11 +78,3 @@ export class ToonloraError extends Error {
 export function isToonloraError(value: unknown): value is ToonloraError {
   return value instanceof ToonloraError;
 }
-
-/** Throws TL_ERR_NOT_IMPLEMENTED naming what is missing; used by commands whose issue has not landed. */
-export function notImplemented(what: string, issue: string): never {
-  throw new ToonloraError(
-    'TL_ERR_NOT_IMPLEMENTED',
-    `${what} is not implemented yet (${issue}). Nothing was done.`,
-  );
-}

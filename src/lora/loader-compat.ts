@@ -355,11 +355,6 @@ export function diffusersMissesTextModelTargets(metadata: Readonly<Record<string
   );
 }
 
-/** How many different alphas (as float32, as stored) `modules` have. */
-export function distinctAlphaCount(modules: readonly { readonly alpha: number }[]): number {
-  return new Set(modules.map((m) => Math.fround(m.alpha))).size;
-}
-
 /** What {@link diffusersMisreadAlphas} needs of a module. */
 export type AlphaModule = Pick<LoraModule, 'component' | 'path' | 'rank' | 'alpha' | 'alphaSource'>;
 

@@ -7,8 +7,6 @@ import * as ort from 'onnxruntime-node';
 import { ToonloraError } from '../errors.js';
 import { InferenceThreadLostError, InferenceThreads, type OpenedModel } from './inference-threads.js';
 
-export type OnnxTensor = ort.Tensor;
-
 /** An open model: its inputs and outputs, and `run` (on this thread or on an inference thread). */
 export interface OnnxSession extends OpenedModel {
   run(feeds: Record<string, ort.Tensor>): Promise<Readonly<Record<string, ort.Tensor>>>;
