@@ -72,8 +72,8 @@ describe('characters', () => {
     expect(res.json().error).toMatchObject({
       code: 'TL_ERR_USAGE',
       message:
-        'invalid request: body.trigger: one word: no spaces (the folder name `<repeats>_<trigger> <class>` ends the trigger at the first space; write sks_girl), commas, slashes, newlines or other control characters, got "a\\u0000b"; ' +
-        'body.classWord: no commas, slashes, newlines or other control characters, got "g\\rirl\\u0000".',
+        'invalid request: body.trigger: one word: no spaces (the folder name `<repeats>_<trigger> <class>` ends the trigger at the first space; write sks_girl), commas, slashes, characters Windows refuses in folder names (< > : " | ? *), newlines or other control characters, got "a\\u0000b"; ' +
+        'body.classWord: no commas, slashes, characters Windows refuses in folder names (< > : " | ? *), newlines or other control characters, got "g\\rirl\\u0000".',
       details: { fields: ['body.trigger', 'body.classWord'] },
     });
     for (const [trigger, classWord] of [
@@ -81,6 +81,8 @@ describe('characters', () => {
       ['sks', 'gi\trl'],
       ['sks', 'girl\u0085'],
       ['s\u001bks', 'girl'],
+      ['sks:v2', 'girl'], // a folder Windows cannot hold
+      ['sks', 'girl?'],
     ]) {
       const bad = await app.inject({
         method: 'POST',

@@ -42,10 +42,11 @@ export const prepConfigSchema = z.object({
     // abort: an empty word fails once, not again for the pattern below
     .min(1, { error: 'must not be empty', abort: true })
     .max(64)
-    // \p{Cc}: NUL, CR, DEL, ... end up in folder names and captions (a NUL makes every file call fail)
+    // \p{Cc}: NUL, CR, DEL, ... end up in folder names and captions (a NUL makes every file call fail);
+    // < > : " | ? * make a dataset folder that cannot be copied to Windows
     .regex(
-      /^[^,\s/\\\p{Cc}]+$/u,
-      'one word: no spaces (the folder name `<repeats>_<trigger> <class>` ends the trigger at the first space; write sks_girl), commas, slashes, newlines or other control characters',
+      /^[^,\s/\\<>:"|?*\p{Cc}]+$/u,
+      'one word: no spaces (the folder name `<repeats>_<trigger> <class>` ends the trigger at the first space; write sks_girl), commas, slashes, characters Windows refuses in folder names (< > : " | ? *), newlines or other control characters',
     )
     .default('sks'),
   /** Class word of the kohya folder name (`10_sks girl`). */
@@ -55,7 +56,10 @@ export const prepConfigSchema = z.object({
     // abort: an empty word fails once, not again for the pattern below
     .min(1, { error: 'must not be empty', abort: true })
     .max(64)
-    .regex(/^[^,/\\\p{Cc}]+$/u, 'no commas, slashes, newlines or other control characters')
+    .regex(
+      /^[^,/\\<>:"|?*\p{Cc}]+$/u,
+      'no commas, slashes, characters Windows refuses in folder names (< > : " | ? *), newlines or other control characters',
+    )
     .default('girl'),
   /** Square training resolution in pixels; SD1.5 trains at 512. */
   resolution: z.number().int().min(64).max(2048).multipleOf(8).default(512),
