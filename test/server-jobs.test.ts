@@ -90,7 +90,7 @@ lines.once('line', () => {
     emit({ type: 'log', level: 'warn', message: 'meant for another request', id: 'nobody' });
     emit({ type: 'log', level: 'warn', message: 'meant for no request' });
     emit({ type: 'log', level: 'info', message: 'LoRA swapped', id: r.id });
-    emit({ type: 'done', artifacts: { images: [r.output_dir + '/seed-1.png'], grid: null }, stats: { swap_s: 0 }, id: r.id });
+    emit({ type: 'done', artifacts: { images: [r.output_dir + '/seed-1.png'], grid: null }, stats: { swap_s: 0, generate_s: 0 }, id: r.id });
   });
 });
 `;
@@ -106,7 +106,7 @@ lines.once('line', (first) => {
     const r = JSON.parse(line);
     if (r.command === 'shutdown') process.exit(0);
     emit({ type: 'log', level: 'warn', message: 'base ' + serve.base_model + ' | ' + r.config.baseModel, id: r.id });
-    emit({ type: 'done', artifacts: { images: [], grid: null }, stats: {}, id: r.id });
+    emit({ type: 'done', artifacts: { images: [], grid: null }, stats: { swap_s: 0, generate_s: 0 }, id: r.id });
   });
 });
 `;

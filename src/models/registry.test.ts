@@ -1,7 +1,15 @@
 // Tests of the model registry: entries, lookups and the unknown-id error.
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
-import { getModelEntry, getModelFile, listModelIds, MODEL_REGISTRY, modelSizeBytes } from './registry.js';
+import { BLIP_BASE_MODEL } from '../worker/blip.js';
+import {
+  getModelEntry,
+  getModelFile,
+  huggingFaceRepoOf,
+  listModelIds,
+  MODEL_REGISTRY,
+  modelSizeBytes,
+} from './registry.js';
 
 describe('MODEL_REGISTRY', () => {
   it('has every model the stages code against', () => {
@@ -52,6 +60,19 @@ describe('getModelEntry', () => {
     expect(getModelFile(entry, 'selected_tags.csv').path).toBe('selected_tags.csv');
     expect(() => getModelFile(entry, 'tags.csv')).toThrow(
       'wd-vit-tagger-v3: no file "tags.csv" in the registry. Its files: model.onnx, selected_tags.csv.',
+    );
+  });
+});
+
+describe('huggingFaceRepoOf', () => {
+  it("gives an entry's Hub id, the one BLIP captions are run with by default", () => {
+    expect(huggingFaceRepoOf('blip-base')).toBe('Salesforce/blip-image-captioning-base');
+    expect(BLIP_BASE_MODEL).toBe(huggingFaceRepoOf('blip-base'));
+  });
+
+  it('refuses an entry that does not come from the Hub, naming it', () => {
+    expect(() => huggingFaceRepoOf('paddleocr-det-v4')).toThrow(
+      /^paddleocr-det-v4: comes from \w+, not from the Hugging Face Hub\.$/,
     );
   });
 });

@@ -313,6 +313,25 @@ export function getModelEntry(id: string): ModelEntry {
   return entry;
 }
 
+/**
+ * The Hugging Face repo id of entry `id` (`blip-base` -> `Salesforce/blip-image-captioning-base`): the id the
+ * worker loads it by from the Hugging Face cache.
+ * @throws ToonloraError TL_ERR_MODEL_UNKNOWN for an unknown id or one that does not come from the Hub.
+ */
+export function huggingFaceRepoOf(id: string): string {
+  const { source } = getModelEntry(id);
+  if (source.kind !== 'huggingface') {
+    throw new ToonloraError(
+      'TL_ERR_MODEL_UNKNOWN',
+      `${id}: comes from ${source.kind}, not from the Hugging Face Hub.`,
+      {
+        details: { model: id },
+      },
+    );
+  }
+  return source.repo;
+}
+
 /** The file of `entry` named `file`, or its first file when `file` is left out. */
 export function getModelFile(entry: ModelEntry, file?: string): ModelFile {
   const files = entry.source.files;

@@ -1,10 +1,12 @@
 // src/worker/blip.ts — BLIP captions (SPEC §1 step 5) through the Python worker, for the prep pipeline.
 import { resolve } from 'node:path';
+import { huggingFaceRepoOf } from '../models/registry.js';
 import { prepConfigSchema } from '../schemas/config.js';
-import { PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
-import { runWorker, type WorkerSpawn } from './python-worker.js';
+import { blipCaptionDoneSchema, PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
+import { parseDone, runWorker, type WorkerSpawn } from './python-worker.js';
 
-export const BLIP_BASE_MODEL = 'Salesforce/blip-image-captioning-base';
+/** The registry's `blip-base` (what `toonlora models pull blip-base` fetches), by its Hugging Face id. */
+export const BLIP_BASE_MODEL = huggingFaceRepoOf('blip-base');
 const BLIP_DEFAULTS = prepConfigSchema.shape.blip.parse(undefined);
 
 export interface BlipOptions {
@@ -29,13 +31,15 @@ export interface BlipCaption {
 
 /**
  * Captions images with BLIP (batched, beam search). One unreadable image never stops the others.
- * @throws TL_ERR_MODEL_MISSING ("toonlora models pull blip-base"), TL_ERR_WORKER, TL_ERR_PYTHON_ENV.
+ * @throws TL_ERR_MODEL_MISSING ("toonlora models pull blip-base"), TL_ERR_WORKER, TL_ERR_PYTHON_ENV, TL_ERR_WORKER_PROTOCOL.
  */
-export async function captionImagesWithBlip(paths: readonly string[], options: BlipOptions = {}): Promise<BlipCaption[]> {
+export async function captionImagesWithBlip(
+  paths: readonly string[],
+  options: BlipOptions = {},
+): Promise<BlipCaption[]> {
   const absolute = paths.map((path) => resolve(path));
   const byPath = new Map<string, BlipCaption>();
-  await runWorker({
-    command: 'blip-caption',
+  const outcome = await runWorker({
     request: {
       version: PROTOCOL_VERSION,
       command: 'blip-caption',
@@ -58,7 +62,9 @@ export async function captionImagesWithBlip(paths: readonly string[], options: B
       options.onEvent?.(event);
     },
   });
+  parseDone(blipCaptionDoneSchema, outcome, 'blip-caption'); // the captions came as events; `done` only counts them
   return absolute.map(
-    (path, i) => byPath.get(path) ?? { path: paths[i] ?? path, caption: null, error: `${path}: no caption came back` },
+    (path, i) =>
+      byPath.get(path) ?? { path: paths[i] ?? path, caption: null, error: `${path}: no caption came back` },
   );
 }

@@ -13,6 +13,7 @@ import {
   type CancelledEvent,
   type DoneEvent,
   type GenerateRequest,
+  generateDoneSchema,
   PROTOCOL_VERSION,
   type ProgressEvent,
   type WorkerEvent,
@@ -20,7 +21,9 @@ import {
 import {
   defaultWorkerSpawn,
   errorFromEvent,
+  parseDone,
   runWorker,
+  type WorkerOutcome,
   WorkerProcess,
   type WorkerSpawn,
 } from './python-worker.js';
@@ -98,14 +101,18 @@ function requestFor(
   };
 }
 
-function resultFrom(done: DoneEvent, lora: ChosenLora | undefined): GenerationResult {
-  const images = done.artifacts.images;
-  const grid = done.artifacts.grid;
+/** @throws TL_ERR_WORKER_PROTOCOL when `done` (from `label`) lacks the images, the grid or a timing. */
+function resultFrom(
+  done: WorkerOutcome | DoneEvent,
+  lora: ChosenLora | undefined,
+  label: 'generate' | 'serve-generation',
+): GenerationResult {
+  const { artifacts, stats } = parseDone(generateDoneSchema, done, label);
   return {
-    images: Array.isArray(images) ? images : [],
-    grid: typeof grid === 'string' ? grid : null,
+    images: artifacts.images,
+    grid: artifacts.grid,
     // a copy's conversion (or finding it made) happens here, before the worker's LoRA load (swap_s)
-    timings: lora?.note ? { ...done.stats, lora_copy_s: lora.seconds } : done.stats,
+    timings: lora?.note ? { ...stats, lora_copy_s: lora.seconds } : stats,
     notes: lora?.note ? [lora.note] : [],
     stopped: false,
   };
@@ -117,22 +124,19 @@ function stoppedResult(cancelled: CancelledEvent): GenerationResult {
 
 /**
  * Generates one image per seed (and a grid) in a fresh worker.
- * @throws TL_ERR_USAGE (-o is a file or not writable), TL_ERR_INPUT_NOT_FOUND / TL_ERR_SAFETENSORS (LoRA file), TL_ERR_MODEL_MISSING (base), TL_ERR_WORKER, ...
+ * @throws TL_ERR_USAGE (-o is a file or not writable), TL_ERR_INPUT_NOT_FOUND / TL_ERR_SAFETENSORS (LoRA file), TL_ERR_MODEL_MISSING (base), TL_ERR_WORKER,
+ *   TL_ERR_WORKER_PROTOCOL (a `done` without the images), ...
  */
 export async function runGeneration(options: GenerateOptions): Promise<GenerationResult> {
   checkOutputFolder(options.outputDir, 'Choose a folder you can write to for -o.');
   const lora = await chooseLoraFile(options.lora);
   const outcome = await runWorker({
-    command: 'generate',
     request: requestFor({ ...options, ...(lora ? { lora: lora.path } : {}) }, null),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.spawn ? { spawn: options.spawn } : {}),
   });
-  if (outcome.status !== 'done') {
-    throw new ToonloraError('TL_ERR_WORKER', 'generation was cancelled before it finished.');
-  }
-  return resultFrom(outcome.done, lora);
+  return resultFrom(outcome, lora, 'generate');
 }
 
 interface Pending {
@@ -256,7 +260,7 @@ export class GenerationWorker {
     else options.signal?.addEventListener('abort', cancel, { once: true });
     try {
       const event = await answer;
-      return event.type === 'cancelled' ? stoppedResult(event) : resultFrom(event, lora);
+      return event.type === 'cancelled' ? stoppedResult(event) : resultFrom(event, lora, 'serve-generation');
     } finally {
       options.signal?.removeEventListener('abort', cancel);
     }

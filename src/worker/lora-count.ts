@@ -2,8 +2,8 @@
 // counted by the worker's `lora-count` command on the SD1.5 (or tiny) UNet and CLIP configs, without
 // weights. Shared by `toonlora train --dry-run` and `toonlora doctor`.
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
-import { architectureOf, PROTOCOL_VERSION } from './protocol.js';
-import { runWorker, type WorkerSpawn } from './python-worker.js';
+import { architectureOf, loraCountDoneSchema, PROTOCOL_VERSION } from './protocol.js';
+import { parseDone, runWorker, type WorkerSpawn } from './python-worker.js';
 
 export interface LoraCount {
   readonly lora: { modules: number; trainableParams: number; unetParams: number; countedOn: string };
@@ -11,11 +11,13 @@ export interface LoraCount {
   readonly textEncoderLora?: { modules: number; trainableParams: number; textEncoderParams: number };
 }
 
-/** LoRA module / parameter counts from the real SD1.5 UNet and CLIP configs, built without weights by the worker. */
+/**
+ * LoRA module / parameter counts from the real SD1.5 UNet and CLIP configs, built without weights by the worker.
+ * @throws TL_ERR_WORKER_PROTOCOL when the worker's `done` lacks a count, the worker's own errors otherwise.
+ */
 export async function countLora(config: TrainingConfig, spawn?: WorkerSpawn): Promise<LoraCount> {
   const unet = architectureOf(config.baseModel);
   const outcome = await runWorker({
-    command: 'lora-count',
     request: {
       version: PROTOCOL_VERSION,
       command: 'lora-count',
@@ -24,20 +26,20 @@ export async function countLora(config: TrainingConfig, spawn?: WorkerSpawn): Pr
     },
     ...(spawn ? { spawn } : {}),
   });
-  const stats = outcome.status === 'done' ? outcome.done.stats : {};
+  const { stats } = parseDone(loraCountDoneSchema, outcome, 'lora-count');
   return {
     lora: {
-      modules: Number(stats.modules),
-      trainableParams: Number(stats.trainable_params),
-      unetParams: Number(stats.unet_params),
+      modules: stats.modules,
+      trainableParams: stats.trainable_params,
+      unetParams: stats.unet_params,
       countedOn: unet === 'sd15' ? 'SD1.5 UNet config (no weights loaded)' : 'tiny UNet config',
     },
     ...(config.trainTextEncoder
       ? {
           textEncoderLora: {
-            modules: Number(stats.text_encoder_modules),
-            trainableParams: Number(stats.text_encoder_trainable_params),
-            textEncoderParams: Number(stats.text_encoder_params),
+            modules: stats.text_encoder_modules,
+            trainableParams: stats.text_encoder_trainable_params,
+            textEncoderParams: stats.text_encoder_params,
           },
         }
       : {}),

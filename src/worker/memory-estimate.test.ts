@@ -8,6 +8,7 @@ const estimate = (stepPeakGiB: number, samplePeakGiB: number): MemoryEstimate =>
   stepPeakGiB,
   samplePeakGiB,
   residentGiB: 1.85,
+  cudaContextGiB: 0.5,
   estimatedOn: 'SD1.5 configs, no weights loaded',
 });
 
@@ -15,8 +16,12 @@ describe('describeMemoryEstimate', () => {
   it('says when rendering the samples sets the peak, and how to lower it', () => {
     const config = trainingConfigSchema.parse({ sampleSeeds: [1, 2, 3] });
     const text = describeMemoryEstimate(estimate(2.15, 2.97), config);
-    expect(text).toMatch(/^estimated peak GPU memory: 2\.97 GiB \(fp16, batch 1, 512 px, gradient checkpointing on;/);
-    expect(text).toContain('while rendering the 3 sample image(s) every 250 steps; a training step needs 2.15 GiB');
+    expect(text).toMatch(
+      /^estimated peak GPU memory: 2\.97 GiB \(fp16, batch 1, 512 px, gradient checkpointing on;/,
+    );
+    expect(text).toContain(
+      'while rendering the 3 sample image(s) every 250 steps; a training step needs 2.15 GiB',
+    );
     expect(text).toContain('Weights and cached latents: 1.85 GiB');
     expect(text).not.toContain('compiled');
   });

@@ -3,8 +3,8 @@
 // (trainer/toonlora_trainer/memory_estimate.py: fake tensors, CUDA's autocast policy). Shown by
 // `toonlora train --dry-run`.
 import type { TrainingConfig } from '../schemas/config.js';
-import { architectureOf, PROTOCOL_VERSION } from './protocol.js';
-import { runWorker, type WorkerSpawn } from './python-worker.js';
+import { architectureOf, estimateMemoryDoneSchema, PROTOCOL_VERSION } from './protocol.js';
+import { parseDone, runWorker, type WorkerSpawn } from './python-worker.js';
 import { workerTrainingConfig } from './train.js';
 
 /** GiB of PyTorch tensors on the GPU; the CUDA context comes on top. */
@@ -16,25 +16,40 @@ export interface MemoryEstimate {
   readonly samplePeakGiB: number;
   /** Before the first step: the weights on the GPU and the cached latents. */
   readonly residentGiB: number;
+  /**
+   * The CUDA context and kernels, outside PyTorch's allocator, to add to the peak: a rough figure (it varies by GPU
+   * and driver), the one the worker warns with before a GPU run (memory_estimate.py CUDA_CONTEXT_BYTES).
+   */
+  readonly cudaContextGiB: number;
   readonly estimatedOn: string;
 }
 
-/** The CUDA context and kernels, outside PyTorch's allocator: a rough figure, it varies by GPU and driver. */
-export const CUDA_CONTEXT_GIB = 0.5;
-
-export async function estimateTrainingMemory(config: TrainingConfig, spawn?: WorkerSpawn): Promise<MemoryEstimate> {
+/**
+ * The run's peak GPU memory, estimated by the worker (fake tensors, no weights, no GPU).
+ * @throws TL_ERR_WORKER_PROTOCOL when the worker's `done` lacks a figure or sends one as null (non-finite), the
+ *   worker's own errors otherwise.
+ */
+export async function estimateTrainingMemory(
+  config: TrainingConfig,
+  spawn?: WorkerSpawn,
+): Promise<MemoryEstimate> {
   const unet = architectureOf(config.baseModel);
   const outcome = await runWorker({
-    command: 'estimate-memory',
-    request: { version: PROTOCOL_VERSION, command: 'estimate-memory', unet, config: workerTrainingConfig(config) },
+    request: {
+      version: PROTOCOL_VERSION,
+      command: 'estimate-memory',
+      unet,
+      config: workerTrainingConfig(config),
+    },
     ...(spawn ? { spawn } : {}),
   });
-  const stats = outcome.status === 'done' ? outcome.done.stats : {};
+  const { stats } = parseDone(estimateMemoryDoneSchema, outcome, 'estimate-memory');
   return {
-    peakGiB: Number(stats.peak_gib),
-    stepPeakGiB: Number(stats.step_peak_gib),
-    samplePeakGiB: Number(stats.sample_peak_gib),
-    residentGiB: Number(stats.resident_gib),
+    peakGiB: stats.peak_gib,
+    stepPeakGiB: stats.step_peak_gib,
+    samplePeakGiB: stats.sample_peak_gib,
+    residentGiB: stats.resident_gib,
+    cudaContextGiB: stats.cuda_context_gib,
     estimatedOn: unet === 'sd15' ? 'SD1.5 configs, no weights loaded' : 'tiny configs',
   };
 }
@@ -55,7 +70,7 @@ export function describeMemoryEstimate(estimate: MemoryEstimate, config: Trainin
     sampling
       ? `  The peak comes while rendering the ${config.sampleSeeds.length} sample image(s) every ${config.sampleEverySteps} steps; a training step needs ${gib(estimate.stepPeakGiB)}. Fewer sampleSeeds, or sampleEverySteps = 0, in the --config file's [training] section lower it.`
       : `  A training step needs ${gib(estimate.stepPeakGiB)}${estimate.samplePeakGiB > 0 ? `; rendering the samples ${gib(estimate.samplePeakGiB)}` : ''}.`,
-    `  Weights and cached latents: ${gib(estimate.residentGiB)}. Add about ${CUDA_CONTEXT_GIB} GiB for the CUDA context` +
+    `  Weights and cached latents: ${gib(estimate.residentGiB)}. Add about ${estimate.cudaContextGiB} GiB for the CUDA context` +
       (config.compile ? '; the compiled step is not estimated (this is the eager one).' : '.'),
   ];
   return parts.join('\n');

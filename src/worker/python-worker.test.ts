@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { captionImagesWithBlip } from './blip.js';
 import { GenerationWorker, runGeneration } from './generate.js';
-import { type ErrorEvent, PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
+import { type CommandRequest, type ErrorEvent, PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
 import {
   errorFromEvent,
   pauseLiveWorkers,
@@ -27,30 +27,29 @@ const fake = (mode: string): WorkerSpawn => ({
   args: [FAKE, mode],
   cwd: process.cwd(),
 });
-const request = {
+const request: CommandRequest = {
   version: PROTOCOL_VERSION,
-  command: 'serve-generation',
-  base_model: 'tiny',
-  sd15_config_dir: null,
-} as const;
+  command: 'lora-count',
+  unet: 'tiny',
+  lora: { rank: 4, alpha: 4, targetModules: ['to_q'], dora: false, algorithm: 'lora', lokrFactor: -1 },
+};
 
 describe('runWorker', () => {
   it('delivers every event in order and returns done', async () => {
     const events: WorkerEvent[] = [];
     const outcome = await runWorker({
-      command: 'train',
       request,
       spawn: fake('ok'),
       onEvent: (e) => events.push(e),
     });
     expect(events.map((e) => e.type)).toEqual(['progress', 'progress', 'progress', 'done']);
     expect(outcome.status).toBe('done');
-    if (outcome.status === 'done') expect(outcome.done.artifacts.echo).toBe('serve-generation');
+    if (outcome.status === 'done') expect(outcome.done.artifacts.echo).toBe('lora-count');
   });
 
   it('treats a non-protocol stdout line as a protocol error and stops the worker', async () => {
     const started = Date.now();
-    await expect(runWorker({ command: 'train', request, spawn: fake('malformed') })).rejects.toMatchObject({
+    await expect(runWorker({ request, spawn: fake('malformed') })).rejects.toMatchObject({
       code: 'TL_ERR_WORKER_PROTOCOL',
       message: expect.stringContaining('not a JSON line: "Loading pipeline components...: 100%"'),
     });
@@ -58,19 +57,17 @@ describe('runWorker', () => {
   });
 
   it('names the exit code and the last stderr lines when the worker dies', async () => {
-    const error = await runWorker({ command: 'train', request, spawn: fake('crash') }).catch(
-      (e: unknown) => e,
-    );
+    const error = await runWorker({ request, spawn: fake('crash') }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'TL_ERR_WORKER' });
     const message = (error as Error).message;
-    expect(message).toContain('python worker (train) exited with code 3 before finishing');
+    expect(message).toContain('python worker (lora-count) exited with code 3 before finishing');
     expect(message).toContain('RuntimeError: CUDA out of memory');
     expect(message).toContain('traceback line 30');
     expect(message).not.toContain('traceback line 5\n'); // only the tail
   });
 
   it('maps an error event to its coded error with the worker message', async () => {
-    await expect(runWorker({ command: 'train', request, spawn: fake('error') })).rejects.toMatchObject({
+    await expect(runWorker({ request, spawn: fake('error') })).rejects.toMatchObject({
       code: 'TL_ERR_MODEL_MISSING',
       message: expect.stringContaining('toonlora models pull anything-v5'),
     });
@@ -87,7 +84,6 @@ describe('runWorker', () => {
   it('sends SIGTERM on abort and returns the checkpoint the worker saved', async () => {
     const controller = new AbortController();
     const outcome = await runWorker({
-      command: 'train',
       request,
       spawn: fake('cancel'),
       signal: controller.signal,
@@ -112,7 +108,6 @@ setInterval(() => {}, 1000);`;
       const kill = new AbortController();
       const seen: Array<string | undefined> = [];
       const outcome = runWorker({
-        command: 'generate',
         request,
         spawn: { command: process.execPath, args: ['-e', HANGING], cwd: process.cwd() },
         kill: kill.signal,
@@ -157,7 +152,7 @@ setInterval(() => {}, 1000);`;
         cwd: mkdtempSync(join(tmpdir(), 'tl-worker-cwd-')),
         env: { PYTHONPATH: '/trainer' },
       };
-      const outcome = await runWorker({ command: 'train', request, spawn });
+      const outcome = await runWorker({ request, spawn });
       expect(outcome.status === 'done' && outcome.done.artifacts).toEqual({
         HF_HOME: resolve('relhf'),
         TOONLORA_HOME: join(homedir(), 'relhome'),
@@ -174,7 +169,7 @@ setInterval(() => {}, 1000);`;
 
   it('says how to set up Python when the interpreter is missing', async () => {
     const spawn = { command: '/nonexistent/python', args: [], cwd: process.cwd() };
-    await expect(runWorker({ command: 'train', request, spawn })).rejects.toMatchObject({
+    await expect(runWorker({ request, spawn })).rejects.toMatchObject({
       code: 'TL_ERR_PYTHON_ENV',
     });
   });

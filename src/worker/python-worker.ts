@@ -1,17 +1,19 @@
 // src/worker/python-worker.ts — starts and drives the Python worker (`python -m toonlora_trainer <command>`):
-// spawn, line framing of stdout, validation of every line (src/worker/protocol.ts), cancellation with
-// SIGTERM (the worker checkpoints, then exits) or SIGKILL of its process group (stop at once), and a clear
-// error when it dies: exit code + last stderr lines.
+// spawn, line framing of stdout, validation of every line and of each command's `done` payload
+// (src/worker/protocol.ts, parseDone), cancellation with SIGTERM (the worker checkpoints, then exits) or SIGKILL
+// of its process group (stop at once), and a clear error when it dies: exit code + last stderr lines.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
 import { resolveVenvPath, venvPythonPath } from '../env/python-env.js';
 import { type ErrorCode, ToonloraError } from '../errors.js';
 import { absolutePathEnv } from '../models/cache-paths.js';
 import {
+  type CommandRequest,
   type DoneEvent,
   encodeRequest,
   type ErrorEvent,
@@ -279,8 +281,8 @@ function stoppedError(label: string, killed: boolean): ToonloraError {
 }
 
 export interface RunWorkerOptions {
-  readonly command: WorkerCommand;
-  readonly request: WorkerRequest;
+  /** Starts the worker subcommand `request.command`. */
+  readonly request: CommandRequest;
   /** Every event as it arrives (progress bars, logs, captions). */
   readonly onEvent?: (event: WorkerEvent) => void;
   /** Aborting sends SIGTERM: training saves a checkpoint, then the worker exits. */
@@ -307,14 +309,11 @@ export type WorkerOutcome =
  */
 export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcome> {
   const events: WorkerEvent[] = [];
-  const worker = new WorkerProcess(
-    options.spawn ?? defaultWorkerSpawn(options.command),
-    options.command,
-    (event) => {
-      events.push(event);
-      options.onEvent?.(event);
-    },
-  );
+  const { command } = options.request;
+  const worker = new WorkerProcess(options.spawn ?? defaultWorkerSpawn(command), command, (event) => {
+    events.push(event);
+    options.onEvent?.(event);
+  });
   const onAbort = () => worker.terminate();
   let killed = false;
   const onKill = () => {
@@ -342,4 +341,37 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
     options.signal?.removeEventListener('abort', onAbort);
     options.kill?.removeEventListener('abort', onKill);
   }
+}
+
+/**
+ * The payload of a command's `done`, checked against that command's schema (protocol.ts `doneSchemaByCommand`).
+ * `outcome` is runWorker's, or a warm worker's `done` for one request.
+ * @throws TL_ERR_WORKER_PROTOCOL naming `label` (the command) when the worker answered `cancelled` instead, or when
+ *   its `done` lacks a field, has one of the wrong type (a non-finite number arrives as null) or one this side does
+ *   not know: naming the field, what was expected and what arrived.
+ */
+export function parseDone<T>(schema: z.ZodType<T>, outcome: WorkerOutcome | DoneEvent, label: string): T {
+  const done = 'status' in outcome ? (outcome.status === 'done' ? outcome.done : undefined) : outcome;
+  const advice = 'trainer/ and the CLI may be from different versions; run toonlora setup.';
+  if (done === undefined) {
+    throw new ToonloraError(
+      'TL_ERR_WORKER_PROTOCOL',
+      `python worker (${label}) answered "cancelled" where the protocol has only "done" for this command. ${advice}`,
+      { details: { worker: label } },
+    );
+  }
+  const result = schema.safeParse(done);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.') || '(event)';
+  const got = issue?.path.reduce<unknown>(
+    (value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key],
+    done,
+  );
+  throw new ToonloraError(
+    'TL_ERR_WORKER_PROTOCOL',
+    `python worker (${label}) sent a "done" event that does not match the protocol: ${field}: ` +
+      `${issue?.message ?? 'invalid'} (got ${JSON.stringify(got) ?? 'nothing'}). ${advice}`,
+    { details: { worker: label, field } },
+  );
 }

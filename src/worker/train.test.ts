@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { inertFlagWarnings, trainingOverrides } from '../cli/commands/train.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import { trainRequestSchema } from './protocol.js';
-import { buildTrainRequest, epochsTrained, planTraining, readDatasetFacts } from './train.js';
+import { buildTrainRequest, planTraining, readDatasetFacts } from './train.js';
 
 /** A dataset folder of image files and caption files (readDatasetFacts(root, () => true) takes every image file). */
 function writeDataset(files: Record<string, string | Buffer>): string {
@@ -248,18 +248,6 @@ describe('planTraining (train --dry-run)', () => {
     },
     WORKER_TIMEOUT,
   );
-});
-
-describe('epochsTrained', () => {
-  it("counts as kohya's ss_epoch: a started epoch counts, batches and accumulation make the steps of an epoch", () => {
-    const config = (over: object) => trainingConfigSchema.parse(over);
-    expect(epochsTrained(120, config({}), 60)).toBe(2);
-    expect(epochsTrained(121, config({}), 60)).toBe(3);
-    expect(epochsTrained(4, config({}), 11)).toBe(1);
-    expect(epochsTrained(30, config({ batchSize: 2 }), 60)).toBe(1);
-    expect(epochsTrained(31, config({ batchSize: 2 }), 60)).toBe(2);
-    expect(epochsTrained(16, config({ batchSize: 2, gradientAccumulation: 2 }), 60)).toBe(2); // 15 steps an epoch
-  });
 });
 
 describe('buildTrainRequest', () => {

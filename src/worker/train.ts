@@ -8,8 +8,15 @@ import { convertLora } from '../lora/convert.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
-import { type ProgressEvent, PROTOCOL_VERSION, type TrainRequest, type WorkerEvent } from './protocol.js';
-import { runWorker, type WorkerSpawn } from './python-worker.js';
+import {
+  type ProgressEvent,
+  PROTOCOL_VERSION,
+  scanDatasetDoneSchema,
+  type TrainRequest,
+  trainDoneSchema,
+  type WorkerEvent,
+} from './protocol.js';
+import { parseDone, runWorker, type WorkerSpawn } from './python-worker.js';
 import { checkNoEarlierRun, newestCheckpoint } from './run-folder.js';
 
 export interface TrainOptions {
@@ -149,19 +156,6 @@ export function readDatasetFacts(datasetDir: string, trains: (path: string) => b
   };
 }
 
-/**
- * kohya's ss_epoch for a run of `steps` optimizer steps, counted as kohya counts it (train_network.py:
- * ceil(max_train_steps / num_update_steps_per_epoch), num_update_steps_per_epoch = ceil(batches per epoch /
- * gradient accumulation)). The worker reports it (stats.epochs, which knows the batches aspect-ratio buckets
- * fill up); this is the figure without buckets, from the images with repeats.
- */
-export function epochsTrained(steps: number, config: TrainingConfig, imagesWithRepeats: number): number {
-  const stepsPerEpoch = Math.ceil(
-    Math.ceil(imagesWithRepeats / config.batchSize) / config.gradientAccumulation,
-  );
-  return stepsPerEpoch > 0 ? Math.max(1, Math.ceil(steps / stepsPerEpoch)) : 1;
-}
-
 /** A dry run's view of the training length and dataset: what the worker's `scan-dataset` reads, as the run reads it. */
 export interface TrainingPlan {
   readonly steps: number;
@@ -184,7 +178,7 @@ export interface TrainingPlan {
  * ceil(epochs x micro-batches per epoch / gradient accumulation); the images it trains and every warning it prints.
  * @throws TL_ERR_INPUT_NOT_FOUND when the dataset folder is missing or holds no image in a `<repeats>_<trigger> <class>`
  *   folder, TL_ERR_INPUT_INVALID when it is a file or none of its images decodes: as the real run does, in the
- *   worker's words.
+ *   worker's words; TL_ERR_WORKER_PROTOCOL when the worker's `done` lacks a count or the image list.
  */
 export async function planTraining(
   datasetDir: string,
@@ -193,7 +187,6 @@ export async function planTraining(
 ): Promise<TrainingPlan> {
   checkDataset(datasetDir);
   const outcome = await runWorker({
-    command: 'scan-dataset',
     request: {
       version: PROTOCOL_VERSION,
       command: 'scan-dataset',
@@ -202,17 +195,13 @@ export async function planTraining(
     },
     ...(spawn ? { spawn } : {}),
   });
-  if (outcome.status !== 'done') {
-    throw new ToonloraError('TL_ERR_WORKER', 'the dataset scan was stopped before it finished.');
-  }
-  const { stats, artifacts } = outcome.done;
-  const warnings = artifacts.warnings;
+  const { stats, artifacts } = parseDone(scanDatasetDoneSchema, outcome, 'scan-dataset');
   return {
-    steps: Number(stats.steps),
-    epochs: Number(stats.epochs),
-    images: Number(stats.images),
-    imagesWithRepeats: Number(stats.images_with_repeats),
-    warnings: Array.isArray(warnings) ? warnings : [],
+    steps: stats.steps,
+    epochs: stats.epochs,
+    images: stats.images,
+    imagesWithRepeats: stats.images_with_repeats,
+    warnings: artifacts.warnings,
   };
 }
 
@@ -351,7 +340,8 @@ function isStoppedWorker(error: unknown): boolean {
  * @throws TL_ERR_INPUT_NOT_FOUND (dataset), TL_ERR_USAGE (-o is a file or not writable), TL_ERR_OUTPUT_EXISTS (a trained
  *   LoRA, the kohya file, or an earlier run's checkpoints in the run folder without resume),
  *   TL_ERR_OUTPUT_WRITE (the kohya file or, from the worker, a checkpoint / sample / adapter could not be written),
- *   the worker's errors (TL_ERR_CONFIG, TL_ERR_MODEL_MISSING, TL_ERR_TRAINING_DIVERGED, TL_ERR_GPU_OUT_OF_MEMORY, TL_ERR_WORKER, ...).
+ *   the worker's errors (TL_ERR_CONFIG, TL_ERR_MODEL_MISSING, TL_ERR_TRAINING_DIVERGED, TL_ERR_GPU_OUT_OF_MEMORY, TL_ERR_WORKER, ...),
+ *   TL_ERR_WORKER_PROTOCOL when its `done` lacks the adapter, the trained images, the steps or the epochs.
  */
 export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   checkPaths(options);
@@ -368,7 +358,6 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   let outcome: Awaited<ReturnType<typeof runWorker>>;
   try {
     outcome = await runWorker({
-      command: 'train',
       request: buildTrainRequest(options),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.kill ? { kill: options.kill } : {}),
@@ -394,45 +383,28 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       stats: {},
     };
   }
-  const adapter = String(outcome.done.artifacts.adapter);
-  const te = outcome.done.artifacts.text_encoder_adapter;
+  const { artifacts, stats } = parseDone(trainDoneSchema, outcome, 'train');
+  const te = artifacts.text_encoder_adapter;
   const result = {
     ...base,
-    steps: Number(outcome.done.stats.steps ?? base.steps), // a --resume that only wrote the files reports no progress
+    steps: stats.steps, // the worker's: a --resume that only wrote the files reports no progress
     status: 'done' as const,
-    adapter,
-    ...(typeof te === 'string' ? { textEncoderAdapter: te } : {}),
+    adapter: artifacts.adapter,
+    ...(te === undefined ? {} : { textEncoderAdapter: te }),
     checkpoint,
     stats: outcome.done.stats,
   };
   if (options.kohya === false) return result;
-  const steps = Number(outcome.done.stats.steps ?? options.config.steps); // resolved from epochs when given
-  const epochs = outcome.done.stats.epochs;
   const output = kohyaFilePath(options.runDir);
   try {
-    const dataset = trainedDatasetFacts(options.datasetDir, outcome.done.artifacts.trained_images);
-    await writeKohyaFile(
-      options,
-      output,
-      startedAt,
-      steps,
-      typeof epochs === 'number' ? epochs : undefined,
-      dataset,
-    );
+    // the images the worker reports it trained (absolute paths): those that decoded
+    const trained = new Set(artifacts.trained_images.map((path) => resolve(path)));
+    const dataset = readDatasetFacts(resolve(options.datasetDir), (path) => trained.has(path));
+    await writeKohyaFile(options, output, startedAt, stats.steps, stats.epochs, dataset);
   } catch (error) {
     throw kohyaWriteError(error, output);
   }
   return { ...result, kohyaFile: output };
-}
-
-/**
- * The dataset as the run trained it, for the kohya metadata: the images the worker reports it trained (`done`'s
- * `trained_images`, absolute paths), else (a worker that sends no list) every image file of the trained folders.
- */
-function trainedDatasetFacts(datasetDir: string, trainedImages: unknown): DatasetFacts {
-  if (!Array.isArray(trainedImages)) return readDatasetFacts(resolve(datasetDir), () => true);
-  const trained = new Set(trainedImages.map((path) => resolve(String(path))));
-  return readDatasetFacts(resolve(datasetDir), (path) => trained.has(path));
 }
 
 async function writeKohyaFile(
@@ -440,7 +412,7 @@ async function writeKohyaFile(
   output: string,
   startedAt: number,
   steps: number,
-  workerEpochs: number | undefined,
+  epochs: number,
   dataset: DatasetFacts,
 ): Promise<void> {
   const { config } = options;
@@ -462,7 +434,7 @@ async function writeKohyaFile(
       mixedPrecision: config.mixedPrecision,
       clipSkip: config.clipSkip,
       outputName: name,
-      epochs: workerEpochs ?? epochsTrained(steps, config, dataset.imagesWithRepeats),
+      epochs,
       numTrainImages: dataset.imagesWithRepeats,
       captionsByFolder: Object.fromEntries(dataset.folders.map((f) => [f.folder, [...f.captions]])),
       datasetDirs: Object.fromEntries(

@@ -3,24 +3,37 @@
 Each golden line is {"channel": "event"|"request", "command": ..., "valid": bool, "note": ..., "line": "<raw line>"}.
 Valid lines are produced by the Python protocol/config code itself; invalid ones are the mistakes both
 sides must reject. trainer/tests/test_protocol.py and src/worker/protocol.test.ts parse every line and
-must agree on `valid`. Run: trainer/.venv/bin/python trainer/scripts/make_protocol_golden.py
+must agree on `valid`. A `done` event with a `command` is that command's `done`, written by the code that writes it
+in a run (on the tiny model's configs and a small dataset where that is cheap, else from sample figures), which the
+TypeScript side parses with that command's schema (protocol.ts doneSchemaByCommand); test_protocol.py checks this file
+is what the script writes now, so a renamed key cannot slip past either side.
+Run: trainer/.venv/bin/python trainer/scripts/make_protocol_golden.py
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from helpers import training_config  # noqa: E402
+from helpers import make_pattern_dataset, training_config  # noqa: E402
 
 from toonlora_trainer.config_schema import DEFAULT_GENERATION_CONFIG  # noqa: E402
+from toonlora_trainer.blip import captions_done  # noqa: E402
+from toonlora_trainer.config import parse_lora_count_request, parse_scan_dataset_request  # noqa: E402
+from toonlora_trainer.dataset_plan import scan_dataset_result  # noqa: E402
+from toonlora_trainer.generate import GenerationResult  # noqa: E402
+from toonlora_trainer.memory_estimate import MemoryEstimate  # noqa: E402
+from toonlora_trainer.models import lora_count_stats  # noqa: E402
 from toonlora_trainer.protocol import (  # noqa: E402
     Cancelled, Caption, Checkpoint, Done, Error, Log, Progress, Ready, Sample, event_to_json,
 )
+from toonlora_trainer.train import TrainedRun  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden" / "protocol.jsonl"
 
@@ -58,6 +71,45 @@ def valid_events() -> list[tuple[str, str]]:
                                                     "the partial file was removed. Free some space on it, then run again with --resume "
                                                     "to continue from /r/checkpoints/step-000010.", "output_write"))),
         ("non-finite loss as null", event_to_json(Progress(1, 2, float("nan"), 1e-4, 1.0, 1.0))),
+    ]
+
+
+LORA = {"rank": 4, "alpha": 4, "targetModules": ["to_q", "to_k", "to_v", "to_out.0"], "dora": False, "algorithm": "lora",
+        "lokrFactor": -1}
+
+
+def _scan_dataset_done() -> Done:
+    """A real dry-run scan of a small dataset (3 images, 5 repeats), its temporary folder written as /d."""
+    with tempfile.TemporaryDirectory() as tmp:
+        make_pattern_dataset(Path(tmp))
+        request = parse_scan_dataset_request({"version": 1, "command": "scan-dataset", "dataset_dir": tmp,
+                                              "config": training_config(epochs=2, steps=None)})
+        artifacts, stats = scan_dataset_result(request)
+    artifacts["trained_images"] = ["/d" + path.removeprefix(tmp) for path in artifacts["trained_images"]]
+    return Done(artifacts=artifacts, stats=stats)
+
+
+def done_events() -> list[tuple[str, str, str]]:
+    """(command, note, line): each command's `done`, as the worker writes it."""
+    lora_count = parse_lora_count_request({"version": 1, "command": "lora-count", "unet": "tiny", "lora": LORA})
+    mib = 2**20
+    run = TrainedRun(adapter="/r/adapter_model.safetensors", adapter_config="/r/adapter_config.json",
+                     checkpoint="/r/checkpoints/step-000008", trained_images=["/d/5_sks pattern/img0.png", "/d/5_sks pattern/img1.png"],
+                     steps=8, epochs=1, lora_modules=32, trainable_params=9984, seconds=12.5)
+    with_text_encoder = dataclasses.replace(run, text_encoder_adapter="/r/text_encoder/adapter_model.safetensors",
+                                            text_encoder_lora_modules=16, text_encoder_trainable_params=4096, seconds=float("nan"))
+    images = GenerationResult(["/o/seed-1.png", "/o/seed-2.png"], "/o/grid.png", swap_s=0.2, generate_s=1.5)
+    return [
+        ("lora-count", "lora-count done (tiny configs)", event_to_json(Done(artifacts={}, stats=lora_count_stats("tiny", lora_count.lora)))),
+        ("estimate-memory", "estimate-memory done",
+         event_to_json(Done(artifacts={}, stats=MemoryEstimate(2304 * mib, 3072 * mib, 1536 * mib).as_stats()))),
+        ("scan-dataset", "scan-dataset done (a real scan)", event_to_json(_scan_dataset_done())),
+        ("train", "train done", event_to_json(run.done())),
+        ("train", "train done with the text encoder, seconds not finite", event_to_json(with_text_encoder.done())),
+        ("generate", "generate done", event_to_json(images.done(load_s=3.2))),
+        ("serve-generation", "serve-generation done of request g1",
+         event_to_json(GenerationResult(["/o/seed-1.png"], None, swap_s=0.1, generate_s=0.9).done(request_id="g1"))),
+        ("blip-caption", "blip-caption done", event_to_json(captions_done(2, 1))),
     ]
 
 
@@ -116,18 +168,26 @@ def requests() -> list[tuple[str, str, bool, dict | str]]:
     ]
 
 
-def main() -> None:
+def golden_text() -> str:
+    """The golden file's content."""
     lines = [json.dumps({"generated_by": "trainer/scripts/make_protocol_golden.py", "note": "do not edit; run the script"})]
     for note, line in valid_events():
         lines.append(json.dumps({"channel": "event", "command": None, "valid": True, "note": note, "line": line}))
+    for command, note, line in done_events():
+        lines.append(json.dumps({"channel": "event", "command": command, "valid": True, "note": note, "line": line}))
     for note, line in invalid_events():
         lines.append(json.dumps({"channel": "event", "command": None, "valid": False, "note": note, "line": line}))
     for command, note, valid, request in requests():
         lines.append(json.dumps({"channel": "request", "command": command, "valid": valid, "note": note,
                                  "line": json.dumps(request, separators=(",", ":"))}))
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    text = golden_text()
     GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-    GOLDEN.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {len(lines) - 1} golden lines to {GOLDEN}")
+    GOLDEN.write_text(text, encoding="utf-8")
+    print(f"wrote {text.count(chr(10)) - 1} golden lines to {GOLDEN}")
 
 
 if __name__ == "__main__":

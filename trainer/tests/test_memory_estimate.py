@@ -11,7 +11,7 @@ from helpers import TRAINER_DIR, run_worker, training_config
 
 from toonlora_trainer.config import parse_training_config
 from toonlora_trainer.generate import vae_decode
-from toonlora_trainer.memory_estimate import LiveBytes, cuda_autocast_policy, estimate_training_memory
+from toonlora_trainer.memory_estimate import CUDA_CONTEXT_BYTES, LiveBytes, cuda_autocast_policy, estimate_training_memory
 from toonlora_trainer.models import TINY_TEXT_CONFIG, TINY_UNET_CONFIG, TINY_VAE_CONFIG, build_tiny_base_model
 
 TINY = (TINY_UNET_CONFIG, TINY_VAE_CONFIG, TINY_TEXT_CONFIG)
@@ -102,6 +102,7 @@ def test_estimate_memory_command():
                                                      "config": training_config(sampleEverySteps=50)})
     assert code == 0, events
     stats = events[-1]["stats"]
-    assert set(stats) == {"peak_gib", "step_peak_gib", "sample_peak_gib", "resident_gib"}
+    assert set(stats) == {"peak_gib", "step_peak_gib", "sample_peak_gib", "resident_gib", "cuda_context_gib"}
+    assert stats["cuda_context_gib"] == CUDA_CONTEXT_BYTES / 2**30  # the figure the driver adds (no TypeScript copy)
     assert 0 < stats["resident_gib"] < stats["step_peak_gib"] <= stats["peak_gib"]
     assert stats["peak_gib"] == max(stats["step_peak_gib"], stats["sample_peak_gib"])

@@ -1,16 +1,18 @@
 """The golden protocol file parses here exactly as it does in src/worker/protocol.test.ts; requests
 are strict (missing / unknown / out-of-range fields name the field); the worker's stdout is pure protocol."""
 
+import importlib.util
 import json
+import math
 
 import pytest
-from helpers import GOLDEN, run_worker, training_config
+from helpers import GOLDEN, TRAINER_DIR, run_worker, training_config
 
 from toonlora_trainer.config import (
     ConfigError, parse_blip_request, parse_cancel_request, parse_estimate_memory_request, parse_generate_request, parse_lora_count_request, parse_serve_request,
     parse_scan_dataset_request, parse_train_request,
 )
-from toonlora_trainer.protocol import Log, ProtocolError, event_to_json, parse_event_line, parse_request_line
+from toonlora_trainer.protocol import COMMANDS, Done, Log, ProtocolError, event_to_json, parse_event_line, parse_request_line
 
 REQUEST_PARSERS = {
     "train": parse_train_request, "generate": parse_generate_request, "serve-generation": parse_serve_request,
@@ -43,6 +45,30 @@ def test_golden_line(case):
 def test_golden_covers_every_event_type():
     types = {json.loads(c["line"])["type"] for c in golden_cases() if c["channel"] == "event" and c["valid"]}
     assert types == {"progress", "sample", "checkpoint", "log", "caption", "ready", "cancelled", "done", "error"}
+
+
+def test_golden_has_each_commands_done():
+    # the TypeScript side parses each with its command's schema (src/worker/protocol.ts doneSchemaByCommand)
+    done_lines = [c for c in golden_cases() if c["channel"] == "event" and c["command"] is not None]
+    assert {c["command"] for c in done_lines} == set(COMMANDS)
+    assert all(json.loads(c["line"])["type"] == "done" for c in done_lines)
+
+
+def test_golden_file_is_what_the_script_writes_now():
+    # A key renamed in the code that writes a `done` changes the script's output: regenerate the file, and the
+    # TypeScript golden test then checks the new key against its schema.
+    spec = importlib.util.spec_from_file_location("make_protocol_golden", TRAINER_DIR / "scripts" / "make_protocol_golden.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.golden_text() == GOLDEN.read_text(encoding="utf-8"), \
+        "trainer/tests/golden/protocol.jsonl is stale: run trainer/.venv/bin/python trainer/scripts/make_protocol_golden.py"
+
+
+def test_a_non_finite_stat_is_null_on_the_wire():
+    # json.dumps would write a bare NaN inside `stats`, which no JSON reader (the driver's JSON.parse) takes
+    line = event_to_json(Done(artifacts={"images": []}, stats={"seconds": math.nan, "loss": math.inf, "steps": 3}))
+    assert json.loads(line)["stats"] == {"seconds": None, "loss": None, "steps": 3}
+    assert "NaN" not in line and "Infinity" not in line
 
 
 def test_a_log_carries_its_request_id_only_under_serve_generation():

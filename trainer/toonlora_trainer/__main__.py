@@ -109,8 +109,7 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
         session = GenerationSession(request.config.base_model, sd15_config_dir=request.sd15_config_dir)
         writer.emit(Log("info", f"base model loaded in {session.load_s:.2f} s; rendering {len(request.config.seeds)} image(s)"))
         result = session.generate(request.lora, request.config, request.output_dir, writer.emit)
-        writer.emit(Done(artifacts={"images": result.images, "grid": result.grid},
-                         stats={"load_s": session.load_s, "swap_s": result.swap_s, "generate_s": result.generate_s}, id=request.id))
+        writer.emit(result.done(load_s=session.load_s, request_id=request.id))
     elif command == "serve-generation":
         from .serve_generation import serve_generation
 
@@ -123,13 +122,10 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
         caption_images(list(r.paths), r.model, r.max_length, r.num_beams, r.batch_size, writer.emit)
     elif command == "lora-count":
         from .config import parse_lora_count_request
-        from .models import ARCHITECTURE_CONFIGS, count_lora_for_config, count_text_encoder_lora_for_config
+        from .models import lora_count_stats
 
         r = parse_lora_count_request(_read_line(command))
-        unet_config, _, text_config = ARCHITECTURE_CONFIGS[r.unet]
-        stats = count_lora_for_config(unet_config, lora=r.lora)
-        stats |= count_text_encoder_lora_for_config(text_config, lora=r.lora)
-        writer.emit(Done(artifacts={}, stats=stats))
+        writer.emit(Done(artifacts={}, stats=lora_count_stats(r.unet, r.lora)))
     elif command == "estimate-memory":
         from .config import parse_estimate_memory_request
         from .memory_estimate import estimate_training_memory

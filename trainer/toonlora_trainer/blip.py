@@ -61,4 +61,10 @@ def caption_images(paths: list[str], model: str, max_length: int, num_beams: int
                 emit(Caption(path=path, caption=text.strip()))
                 ok += 1
         progress(min(start + batch_size, len(paths)))
-    emit(Done(artifacts={}, stats={"captioned": ok, "failed": len(paths) - ok}))
+    emit(captions_done(ok, len(paths) - ok))
+
+
+def captions_done(captioned: int, failed: int) -> Done:
+    """The `done` event of `blip-caption` (src/worker/protocol.ts blipCaptionDoneSchema): the captions went out as
+    `caption` events; this counts the images captioned and those that could not be read."""
+    return Done(artifacts={}, stats={"captioned": captioned, "failed": failed})

@@ -21,7 +21,7 @@ from PIL.PngImagePlugin import PngInfo
 from .config import GenerationConfig
 from .lokr_file import LokrFileError, has_lokr_keys, load_lokr_file
 from .models import BaseModel, encode_prompts, load_base_model, prompt_truncation_warnings, select_device
-from .protocol import Emit, Log, StepProgress
+from .protocol import Done, Emit, Log, StepProgress
 
 
 class LoraFileError(ValueError):
@@ -185,6 +185,12 @@ class GenerationResult:
     grid: str | None
     swap_s: float
     generate_s: float
+
+    def done(self, load_s: float | None = None, request_id: str | None = None) -> Done:
+        """The `done` event of a generate request (src/worker/protocol.ts generateDoneSchema): the PNGs and the grid,
+        the seconds of the LoRA swap and of sampling, and of the base load for a one-shot `generate` (`load_s`)."""
+        stats = ({} if load_s is None else {"load_s": load_s}) | {"swap_s": self.swap_s, "generate_s": self.generate_s}
+        return Done(artifacts={"images": self.images, "grid": self.grid}, stats=stats, id=request_id)
 
 
 class GenerationSession:

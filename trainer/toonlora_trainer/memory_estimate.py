@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from .train import Precision
 
 ALLOCATOR_BLOCK = 512  # CUDA's caching allocator rounds every allocation up to a multiple of this
-CUDA_CONTEXT_BYTES = 512 * 2**20  # CUDA context and kernels, outside PyTorch's allocator (src/worker/memory-estimate.ts: CUDA_CONTEXT_GIB)
+CUDA_CONTEXT_BYTES = 512 * 2**20  # CUDA context and kernels, outside PyTorch's allocator (sent as stats.cuda_context_gib)
 CAPTION = "sks, 1girl, solo, black hair, long hair, red eyes, school uniform, smile, upper body, white background"
 TRIGGER = "sks"
 # What lowers a run's GPU memory, for the warning before a run and the error when it runs out.
@@ -149,10 +149,11 @@ class MemoryEstimate:
         return max(self.step_peak_bytes, self.sample_peak_bytes)
 
     def as_stats(self) -> dict[str, float]:
-        """GiB figures for the worker's `done` event."""
+        """GiB figures for the worker's `done` event, with the CUDA context the driver adds to the peak (the figure
+        the GPU run's own memory warning uses, so `train --dry-run` and `doctor` need no copy of it)."""
         gib = 2**30
         return {"peak_gib": self.peak_bytes / gib, "step_peak_gib": self.step_peak_bytes / gib, "sample_peak_gib": self.sample_peak_bytes / gib,
-                "resident_gib": self.resident_bytes / gib}
+                "resident_gib": self.resident_bytes / gib, "cuda_context_gib": CUDA_CONTEXT_BYTES / gib}
 
 
 def gpu_stand_in_precision(mixed_precision: str):

@@ -12,7 +12,7 @@ import functools
 import os
 import types
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -486,6 +486,14 @@ def count_lora_for_config(unet_config: dict[str, Any], *, lora: LoraSettings) ->
         attach_lora(unet, lora=lora)
     modules, params = count_lora(unet)
     return {"modules": modules, "trainable_params": params, "unet_params": base_params}
+
+
+def lora_count_stats(architecture: str, lora: LoraSettings) -> dict[str, int]:
+    """The `lora-count` command's stats (src/worker/protocol.ts loraCountDoneSchema): the LoRA's modules and trainable
+    parameters and the base parameters, of the UNet and of the text encoder of `architecture` (an
+    ARCHITECTURE_CONFIGS key), built without weights."""
+    unet_config, _, text_config = ARCHITECTURE_CONFIGS[architecture]
+    return count_lora_for_config(unet_config, lora=lora) | count_text_encoder_lora_for_config(text_config, lora=lora)
 
 
 def count_text_encoder_lora_for_config(text_config: dict[str, Any], *, lora: LoraSettings) -> dict[str, int]:

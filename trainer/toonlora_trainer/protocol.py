@@ -129,15 +129,26 @@ EVENT_TYPES: dict[str, type] = {
 }
 
 
+def _finite_or_none(value: Any) -> Any:
+    """`value` with every non-finite float in it, at any depth (a `done`'s stats), made None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_none(v) for v in value]
+    return value
+
+
 def event_to_json(event: Event) -> str:
-    """One protocol line (no newline). Non-finite floats become null: JSON has no NaN."""
-    payload = {"version": PROTOCOL_VERSION, **asdict(event)}
-    payload = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in payload.items()}
+    """One protocol line (no newline). Non-finite floats become null, a `done`'s stats included: JSON has no NaN, and
+    json.dumps would write a bare NaN that no JSON reader takes (allow_nan=False makes sure none is left)."""
+    payload = _finite_or_none({"version": PROTOCOL_VERSION, **asdict(event)})
     if payload.get("id") is None:
         payload.pop("id", None)
     if payload.get("type") == "caption" and payload.get("error") is None:
         payload.pop("error", None)
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def parse_event_line(line: str) -> Event:

@@ -15,7 +15,7 @@ import threading
 import traceback
 from typing import Callable, TextIO
 
-from .protocol import Cancelled, Done, Error, EventWriter, ProtocolError, Ready, _parse_object
+from .protocol import Cancelled, Error, EventWriter, ProtocolError, Ready, _parse_object
 
 
 class CancelledIds:
@@ -86,8 +86,7 @@ def serve_generation(first_line: dict, writer: EventWriter, error_kind: Callable
                 raise GenerationCancelled(0)
             should_stop: Callable[[], bool] = lambda: request_id is not None and request_id in cancelled  # noqa: E731
             result = session.generate(request.lora, request.config, request.output_dir, writer.emit, request_id, should_stop)
-            writer.emit(Done(artifacts={"images": result.images, "grid": result.grid},
-                             stats={"swap_s": result.swap_s, "generate_s": result.generate_s}, id=request_id))
+            writer.emit(result.done(request_id=request_id))
         except GenerationCancelled as stopped:
             writer.emit(Cancelled(step=stopped.step, checkpoint=None, id=request_id))
         except Exception as error:  # one bad request never ends the warm worker

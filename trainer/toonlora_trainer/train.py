@@ -83,6 +83,36 @@ def cache_all_latents(base: BaseModel, dataset: Dataset, resolution: int) -> lis
     return [encode_latents(base, load_image_tensor(item.image_path, resolution, item.bucket)[None])[0] for item in dataset.items]
 
 
+@dataclass(frozen=True)
+class TrainedRun:
+    """A finished run as its `done` event reports it (src/worker/protocol.ts trainDoneSchema)."""
+
+    adapter: str  # the PEFT adapter in the run folder; the TypeScript side writes the kohya file from it
+    adapter_config: str
+    checkpoint: str  # the final checkpoint
+    trained_images: list[str]  # the images trained on (those that decoded): what the kohya metadata records
+    steps: int
+    epochs: int  # kohya's ss_epoch: the epochs the steps reach, a started one counting
+    lora_modules: int
+    trainable_params: int
+    seconds: float
+    text_encoder_adapter: str | None = None  # with trainTextEncoder, and its LoRA's size:
+    text_encoder_lora_modules: int = 0
+    text_encoder_trainable_params: int = 0
+
+    def done(self) -> Done:
+        artifacts: dict[str, object] = {"adapter": self.adapter, "adapter_config": self.adapter_config,
+                                        "checkpoint": self.checkpoint, "trained_images": self.trained_images}
+        stats: dict[str, float] = {"steps": self.steps, "epochs": self.epochs, "images": len(self.trained_images),
+                                   "lora_modules": self.lora_modules, "trainable_params": self.trainable_params,
+                                   "seconds": self.seconds}
+        if self.text_encoder_adapter is not None:
+            artifacts["text_encoder_adapter"] = self.text_encoder_adapter
+            stats |= {"text_encoder_lora_modules": self.text_encoder_lora_modules,
+                      "text_encoder_trainable_params": self.text_encoder_trainable_params}
+        return Done(artifacts=artifacts, stats=stats)
+
+
 @dataclass
 class LoopState:
     """Everything a step changes and a checkpoint stores."""
@@ -215,18 +245,16 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     #    the kohya file, lora_unet_ and lora_te_ modules, from it). A --resume of a run whose last checkpoint is
     #    at the final step (its adapter or kohya file was never written: a full disk) only writes them.
     final_checkpoint = last_checkpoint if checkpointed_step == state.step else save()
+    adapter_path = _save_final_adapter(unet, run_dir, config.base_model, final_checkpoint)
+    te_adapter_path = None if text_encoder is None else _save_final_adapter(
+        text_encoder, os.path.join(run_dir, ckpt.TEXT_ENCODER_DIR), config.base_model, final_checkpoint)
     # trained_images: the images this run trained on (those that decoded), the one list the kohya metadata
     # (ss_num_train_images, ss_dataset_dirs, ss_tag_frequency) is built from on the TypeScript side
-    artifacts = {"adapter": _save_final_adapter(unet, run_dir, config.base_model, final_checkpoint),
-                 "adapter_config": os.path.join(run_dir, ckpt.ADAPTER_CONFIG), "checkpoint": final_checkpoint,
-                 "trained_images": [item.image_path for item in dataset.items]}
-    stats = {"steps": state.step, "lora_modules": modules, "trainable_params": n_params, "images": len(dataset.items),
-             "epochs": epochs_trained(config, dataset, state.step), "seconds": time.perf_counter() - started}
-    if text_encoder is not None:
-        artifacts["text_encoder_adapter"] = _save_final_adapter(text_encoder, os.path.join(run_dir, ckpt.TEXT_ENCODER_DIR),
-                                                                config.base_model, final_checkpoint)
-        stats |= {"text_encoder_lora_modules": te_modules, "text_encoder_trainable_params": te_n_params}
-    emit(Done(artifacts=artifacts, stats=stats))
+    emit(TrainedRun(adapter=adapter_path, adapter_config=os.path.join(run_dir, ckpt.ADAPTER_CONFIG), checkpoint=final_checkpoint,
+                    trained_images=[item.image_path for item in dataset.items], steps=state.step,
+                    epochs=epochs_trained(config, dataset, state.step), lora_modules=modules, trainable_params=n_params,
+                    seconds=time.perf_counter() - started, text_encoder_adapter=te_adapter_path,
+                    text_encoder_lora_modules=te_modules, text_encoder_trainable_params=te_n_params).done())
 
 
 def _save_final_adapter(model, folder: str, base_model: str, final_checkpoint: str) -> str:

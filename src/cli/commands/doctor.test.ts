@@ -27,13 +27,20 @@ describe('toonlora doctor', () => {
   }, 60_000);
 
   it('says per GPU whether a default training run fits (estimate + CUDA context)', () => {
-    const estimate = { peakGiB: 2.98, stepPeakGiB: 1.96, samplePeakGiB: 2.98, residentGiB: 1.62, estimatedOn: 'SD1.5' };
+    const estimate = {
+      peakGiB: 2.98,
+      stepPeakGiB: 1.96,
+      samplePeakGiB: 2.98,
+      residentGiB: 1.62,
+      cudaContextGiB: 0.75, // the worker's figure (memory_estimate.py), not one of this side's
+      estimatedOn: 'SD1.5',
+    };
     const lines = formatTrainingMemory(estimate, [
       { name: 'NVIDIA GeForce RTX 3060', memoryBytes: 12 * 2 ** 30 },
       { name: 'NVIDIA GeForce GTX 1050', memoryBytes: 3 * 2 ** 30 },
     ]);
     expect(lines[0]).toBe(
-      'memory    a default training run needs ~3.5 GiB of GPU memory (estimated peak 2.98 GiB + ~0.5 GiB CUDA context)',
+      'memory    a default training run needs ~3.7 GiB of GPU memory (estimated peak 2.98 GiB + ~0.75 GiB CUDA context)',
     );
     expect(lines[1]).toBe('          fits NVIDIA GeForce RTX 3060 (12.0 GiB)');
     expect(lines[2]).toMatch(/^ {10}more than NVIDIA GeForce GTX 1050 has \(3\.0 GiB\): lower batchSize/);

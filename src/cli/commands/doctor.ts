@@ -5,11 +5,7 @@ import { type DoctorReport, runDoctor } from '../../env/doctor.js';
 import { formatBytes } from '../../models/model-status.js';
 import { trainingConfigSchema } from '../../schemas/config.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
-import {
-  CUDA_CONTEXT_GIB,
-  estimateTrainingMemory,
-  type MemoryEstimate,
-} from '../../worker/memory-estimate.js';
+import { estimateTrainingMemory, type MemoryEstimate } from '../../worker/memory-estimate.js';
 import { commandAction, printResult } from '../output.js';
 
 function formatTorch(report: DoctorReport): string {
@@ -43,8 +39,8 @@ export function formatTrainingMemory(
   estimate: MemoryEstimate,
   gpus: readonly { name: string; memoryBytes: number }[],
 ): string[] {
-  const needGiB = estimate.peakGiB + CUDA_CONTEXT_GIB;
-  const head = `memory    a default training run needs ~${needGiB.toFixed(1)} GiB of GPU memory (estimated peak ${estimate.peakGiB.toFixed(2)} GiB + ~${CUDA_CONTEXT_GIB} GiB CUDA context)`;
+  const needGiB = estimate.peakGiB + estimate.cudaContextGiB;
+  const head = `memory    a default training run needs ~${needGiB.toFixed(1)} GiB of GPU memory (estimated peak ${estimate.peakGiB.toFixed(2)} GiB + ~${estimate.cudaContextGiB} GiB CUDA context)`;
   return [
     head,
     ...gpus.map((gpu) => {
