@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { logLevelSchema } from '../schemas/api.js';
-import { generationConfigSchema, trainingConfigSchema } from '../schemas/config.js';
+import { checkWarmupLeavesSteps, generationConfigSchema, trainingConfigSchema } from '../schemas/config.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -236,7 +236,8 @@ export const resolvedTrainingConfigSchema = trainingConfigSchema
   .refine((c) => (c.steps === null) !== (c.epochs === null), {
     message: 'give exactly one of steps and epochs',
     path: ['steps'],
-  });
+  })
+  .superRefine(checkWarmupLeavesSteps);
 
 /**
  * The default SD1.5 base's folder (models/base-model.ts sd15ConfigDir) or null: the component configs a

@@ -148,6 +148,7 @@ def requests() -> list[tuple[str, str, bool, dict | str]]:
         ("train", "lokr with dora", False, lokr_dora),
         ("train", "sampleEverySteps past 10M", False, {**train, "config": training_config(sampleEverySteps=10_000_001)}),
         ("train", "17 sample seeds", False, {**train, "config": training_config(sampleSeeds=list(range(17)))}),
+        ("train", "warmup as long as the run", False, {**train, "config": training_config(steps=10, lrWarmupSteps=10)}),
         ("generate", "generate request", True, generate),
         ("serve-generation", "serve request", True, {"version": 1, "command": "serve-generation", "base_model": "tiny",
                                                                    "sd15_config_dir": None}),
