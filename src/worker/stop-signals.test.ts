@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { generationConfigSchema } from '../schemas/config.js';
 import { runGeneration } from './generate.js';
 import type { WorkerSpawn } from './python-worker.js';
-import { withStopSignals } from './stop-signals.js';
+import { handleOutputError, withStopSignals } from './stop-signals.js';
 
 // A worker that logs once, then renders "forever"; default SIGTERM behaviour ends it.
 const HANGING = `process.stdout.write(JSON.stringify({version:1,type:'log',level:'info',message:'rendering'})+'\\n');
@@ -83,6 +83,38 @@ describe('withStopSignals', () => {
     } finally {
       exit.mockRestore();
     }
+  });
+
+  it('SIGHUP (the terminal or SSH session closed) stops the run as the first Ctrl-C does', async () => {
+    const before = process.listenerCount('SIGHUP');
+    const aborted = await withStopSignals(async (signal, kill) => {
+      process.emit('SIGHUP', 'SIGHUP');
+      return [signal.aborted, kill.aborted];
+    });
+    expect(aborted).toEqual([true, false]);
+    expect(process.listenerCount('SIGHUP')).toBe(before);
+  });
+
+  it('a closed output pipe (EPIPE) stops a running worker once instead of ending Node and orphaning it', async () => {
+    const exit = vi.fn();
+    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    handleOutputError(epipe, exit); // no run going: `toonlora ... | head` ends 0
+    expect(exit).toHaveBeenCalledWith(0);
+    exit.mockClear();
+    const seen = await withStopSignals(
+      async (signal, kill) => {
+        handleOutputError(epipe, exit);
+        handleOutputError(epipe, exit); // every later write fails too: still one stop, never the kill
+        return [signal.aborted, kill.aborted];
+      },
+      { killOnSecondSignal: true },
+    );
+    expect(seen).toEqual([true, false]);
+    handleOutputError(epipe, exit); // printing the stopped run's result: ignored, the run's exit code stands
+    expect(exit).not.toHaveBeenCalled();
+    expect(() => handleOutputError(Object.assign(new Error('boom'), { code: 'EBADF' }), exit)).toThrow(
+      'boom',
+    );
   });
 
   it('refuses a folder that is not a PEFT adapter given as --lora with a usage error naming it', async () => {

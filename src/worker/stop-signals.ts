@@ -3,11 +3,36 @@
 // (training checkpoints first; generation and captioning stop at once) and waits for it to exit. With
 // `killOnSecondSignal`, a second Ctrl-C aborts the `kill` signal instead (the run kills the worker at once and
 // reports what was lost); without it, the second signal kills the running workers (they have their own process
-// group, so the terminal's Ctrl-C does not reach them) and exits 130 at once.
+// group, so the terminal's Ctrl-C does not reach them) and exits 130 at once. SIGHUP (the terminal or SSH
+// session closed) and a closed output pipe (`toonlora train | head`: EPIPE) stop the run as the first Ctrl-C
+// does, so the worker checkpoints and ends instead of being orphaned (see {@link handleOutputError}).
 
 import { killLiveWorkers } from './python-worker.js';
 
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** What a closed stdout / stderr does to the run in progress (the newest {@link withStopSignals}); null when none. */
+let stopForClosedOutput: (() => void) | null = null;
+/** Set once output closed while a run was going: later write errors are ignored, the run reports its exit code. */
+let outputClosed = false;
+
+/**
+ * The CLI's `error` handler for process.stdout / stderr. A closed pipe (EPIPE; EIO once the terminal is gone)
+ * while a worker runs stops the run as the first Ctrl-C does (training checkpoints) rather than ending Node and
+ * orphaning the worker; with no run going, the CLI ends 0 (`toonlora ... | head` is the reader's choice).
+ */
+export function handleOutputError(
+  error: NodeJS.ErrnoException,
+  exit: (code: number) => void = process.exit,
+): void {
+  if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
+  if (stopForClosedOutput) {
+    outputClosed = true;
+    stopForClosedOutput();
+    return;
+  }
+  if (!outputClosed) exit(0);
+}
 
 export interface StopSignalOptions {
   /** Written to stderr (one line) at the first signal: what stopping does now. */
@@ -19,7 +44,7 @@ export interface StopSignalOptions {
 }
 
 /**
- * Runs `run` with an AbortSignal that the first SIGINT / SIGTERM aborts and, with `killOnSecondSignal`, a `kill`
+ * Runs `run` with an AbortSignal that the first SIGINT / SIGTERM / SIGHUP (or a closed output pipe) aborts and, with `killOnSecondSignal`, a `kill`
  * signal that the second one aborts; one signal more kills the running workers and exits 130. The handlers are
  * removed afterwards.
  */
@@ -50,9 +75,18 @@ export async function withStopSignals<T>(
     }
   }
   for (const name of STOP_SIGNALS) process.on(name, onSignal);
+  const previous = stopForClosedOutput;
+  // a closed pipe is one stop (never the second, killing one): its writes keep failing while the worker stops
+  stopForClosedOutput = () => {
+    if (received === 0) {
+      received = 1;
+      stop.abort();
+    }
+  };
   try {
     return await run(stop.signal, kill.signal);
   } finally {
     remove();
+    stopForClosedOutput = previous;
   }
 }
