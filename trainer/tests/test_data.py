@@ -318,3 +318,42 @@ def test_a_utf16_caption_with_a_bom_is_read_not_replaced_by_the_folder_tokens(tm
     dataset = scan_kohya_dataset(str(tmp_path))
     assert dataset.items[0].caption == "sks, rosé stripes"
     assert not [w for w in dataset.warnings if "unreadable caption" in w]
+
+
+def test_every_format_prep_takes_that_pillow_reads_is_trained_and_the_others_are_named(tmp_path, monkeypatch):
+    from toonlora_trainer import data
+
+    folder = tmp_path / "2_sks girl"
+    folder.mkdir()
+    image = Image.new("RGB", (64, 64), (200, 30, 30))
+    image.save(folder / "a.png")
+    image.save(folder / "b.tiff")
+    image.save(folder / "c.gif")
+    image.save(folder / "d.jpe", format="JPEG")
+    image.save(folder / "e.jfif", format="JPEG")
+    image.save(folder / "f.tif")
+    dataset = scan_kohya_dataset(str(tmp_path))
+    assert sorted(p.split("/")[-1] for p in (i.image_path for i in dataset.items)) == [
+        "a.png", "b.tiff", "c.gif", "d.jpe", "e.jfif", "f.tif"]
+    assert dataset.warnings == ()
+    gif = data.load_image_tensor(str(folder / "c.gif"), 64)
+    assert gif.shape == (3, 64, 64) and gif[0].mean() > 0.5  # the palette image trains as its red, not its indices
+    # a format prep walks but this Pillow cannot open (HEIC without pillow-heif): named, not silently dropped
+    (folder / "g.heic").write_bytes(b"\0" * 16)
+    monkeypatch.setattr(data, "UNREADABLE_SUFFIXES", (".heic",))
+    (warning,) = scan_kohya_dataset(str(tmp_path)).warnings
+    assert warning.startswith(f"{folder}: 1 image(s) not trained (g.heic): the trainer's image library (Pillow) cannot "
+                              "read .heic here. Convert them to PNG")
+
+
+def test_a_dataset_with_no_usable_folder_says_why_each_folder_was_left_out(tmp_path):
+    (tmp_path / "0_x").mkdir()
+    Image.new("RGB", (64, 64)).save(tmp_path / "0_x" / "a.png")
+    (tmp_path / "sks_girl girl").mkdir()
+    Image.new("RGB", (64, 64)).save(tmp_path / "sks_girl girl" / "b.png")
+    with pytest.raises(DatasetError) as raised:
+        scan_kohya_dataset(str(tmp_path))
+    message = str(raised.value)
+    assert "no images found" in message and raised.value.missing
+    assert f"{tmp_path / '0_x'}: repeats is 0, folder skipped" in message
+    assert f"{tmp_path / 'sks_girl girl'}: 1 image(s) not trained: the folder name is not" in message

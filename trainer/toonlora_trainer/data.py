@@ -22,7 +22,14 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+# Every extension `toonlora prep` walks (src/prep/inputs.ts IMAGE_EXTENSIONS: JPEG's other names, GIF, TIFF, HEIF,
+# AVIF) plus .bmp: the ones Pillow opens are trained, the others (HEIC/HEIF without a Pillow plugin) are named in a
+# warning, never dropped silently. (src/worker/train.ts IMAGE_EXTENSIONS must list the same trained suffixes.)
+_DATASET_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".gif", ".tif", ".tiff", ".heic", ".heif", ".avif",
+                     ".bmp")
+_PIL_OPENS = frozenset(ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN)
+IMAGE_SUFFIXES = tuple(suffix for suffix in _DATASET_SUFFIXES if suffix in _PIL_OPENS)
+UNREADABLE_SUFFIXES = tuple(suffix for suffix in _DATASET_SUFFIXES if suffix not in _PIL_OPENS)
 # A prep run's staging folder inside its output folder (src/prep/output-swap.ts STAGING_DIR): left behind by a
 # prep that was killed before it moved its dataset into place.
 PREP_STAGING_DIR = ".toonlora-prep-staging"
@@ -113,6 +120,7 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
         trigger = tokens.split()[0]
         images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         scanned += images
+        warnings += _unreadable_format_warnings(folder)
         warnings += _nested_image_warnings(folder)
         for image in images:
             problem = _decode_problem(image)
@@ -129,7 +137,9 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
         raise DatasetError(
             f"{dataset_dir}: no images found in `<repeats>_<trigger> <class>` folders (e.g. `10_sks girl/a.png`). "
             + (f"A prep run into this folder was stopped before it finished (what it made is in {PREP_STAGING_DIR}): "
-               "run `toonlora prep` again." if stopped else "Run `toonlora prep` first or rename the folders."),
+               "run `toonlora prep` again." if stopped else "Run `toonlora prep` first or rename the folders.")
+            # what the scan saw and why none of it trains (repeats 0, a misnamed folder, a format Pillow cannot read, ...)
+            + (" What the scan found: " + "; ".join(warnings) if warnings else ""),
             missing=True,
         )
     warnings += _both_caption_files_warning(scanned)
@@ -153,6 +163,19 @@ def _misnamed_folder_warnings(root: Path) -> list[str]:
             warnings.append(f"{folder}: {images} image(s) not trained: the folder name is not `<repeats>_<trigger> <class>` "
                             "(e.g. `10_sks girl`). Rename it to train them.")
     return warnings
+
+
+def _unreadable_format_warnings(folder: Path) -> list[str]:
+    """One warning for the image files in kohya folder `folder` whose format Pillow cannot open here (UNREADABLE_SUFFIXES,
+    e.g. .heic without pillow-heif): prep takes them, so a user who put them in by hand should hear they are not
+    trained."""
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in UNREADABLE_SUFFIXES and p.is_file())
+    if not files:
+        return []
+    names = ", ".join(p.name for p in files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    kinds = "/".join(sorted({p.suffix.lower() for p in files}))
+    return [f"{folder}: {len(files)} image(s) not trained ({names}): the trainer's image library (Pillow) cannot read "
+            f"{kinds} here. Convert them to PNG to train them (trained: {' '.join(IMAGE_SUFFIXES)})."]
 
 
 def _nested_image_warnings(folder: Path) -> list[str]:
