@@ -71,3 +71,24 @@ def test_scan_dataset_command_fails_as_the_run_does_when_nothing_decodes(tmp_pat
     assert events[-1]["message"].startswith(f"{tmp_path}: no readable images, 1 could not be decoded: ")
     code, events, _ = run_worker("scan-dataset", _request(tmp_path / "missing"))
     assert code == 1 and events[-1]["kind"] == "input_missing"
+
+
+def test_scan_dataset_prints_the_runs_long_caption_warning_with_the_runs_tokenizer(tmp_path):
+    from toonlora_trainer.dataset_plan import dry_run_tokenizer
+    from toonlora_trainer.models import build_tiny_tokenizer
+    from toonlora_trainer.text_embeddings import long_caption_warnings
+
+    folder = tmp_path / "3_sks girl"
+    folder.mkdir()
+    pattern_image(64).save(folder / "a.png")
+    pattern_image(64).save(folder / "b.png")
+    (folder / "a.txt").write_text("sks, " + ", ".join(f"tag{i}" for i in range(60)), encoding="utf-8")
+    code, events, stderr = run_worker("scan-dataset", _request(tmp_path))
+    assert code == 0, stderr
+    (done,) = events
+    dataset, _ = scan_for_training(str(tmp_path), parse_scan_dataset_request(_request(tmp_path)).config)
+    # the words the run emits once its base has loaded (train.py: long_caption_warnings(base.tokenizer, ...))
+    expected = long_caption_warnings(build_tiny_tokenizer(), dataset.items, True)
+    assert expected and expected[0].startswith("1 of 2 captions are longer than the 75 tokens CLIP reads (a.txt ")
+    assert done["artifacts"]["warnings"] == expected
+    assert dry_run_tokenizer(str(tmp_path / "no-such-base")) is None  # no tokenizer here: no warning, no failure

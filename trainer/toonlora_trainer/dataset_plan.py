@@ -45,10 +45,40 @@ def epochs_trained(config: TrainingConfig, dataset: Dataset, steps: int) -> int:
     return max(1, math.ceil(steps / steps_per_epoch))
 
 
+def dry_run_tokenizer(base: str) -> Any | None:
+    """The tokenizer a run on `base` encodes captions with, read without loading any weights (the tokenizer's vocabulary
+    files only), for the dry run's long-caption warning; None when it is not on this machine (the run then fails loading
+    the base, which the dry run does not check). A single-file checkpoint takes SD1.5's CLIP tokenizer, the one every
+    SD1.5 base has, from the registry base or openai/clip-vit-large-patch14 in the Hugging Face cache."""
+    from .models import DEFAULT_BASE_MODEL, TINY, build_tiny_tokenizer
+
+    if base == TINY:
+        return build_tiny_tokenizer()
+    from transformers import CLIPTokenizer
+
+    single_file = base.lower().endswith((".safetensors", ".ckpt"))
+    sources = [(DEFAULT_BASE_MODEL, "tokenizer"), ("openai/clip-vit-large-patch14", "")] if single_file else [(base, "tokenizer")]
+    for source, subfolder in sources:
+        try:
+            return CLIPTokenizer.from_pretrained(source, subfolder=subfolder, local_files_only=True)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def dry_run_warnings(config: TrainingConfig, dataset: Dataset, warnings: list[str]) -> list[str]:
+    """`warnings` (scan_for_training's) and the ones the run adds once its base has loaded: captions longer than CLIP
+    reads (text_embeddings.long_caption_warnings, with the run's tokenizer when it is here)."""
+    from .text_embeddings import long_caption_warnings
+
+    tokenizer = dry_run_tokenizer(config.base_model)
+    return [*warnings, *(long_caption_warnings(tokenizer, dataset.items, config.shuffle_captions) if tokenizer else [])]
+
+
 def scan_dataset_result(request: ScanDatasetRequest) -> tuple[dict[str, Any], dict[str, float]]:
     """The `scan-dataset` command's `done` artifacts and stats: the images the run trains (`trained_images`, in the
     run's order) with each one's bucket (`buckets`, `WxH`; null without aspect-ratio buckets), the run's dataset
-    `warnings`, and the counts: images, images with repeats, micro-batches per epoch, the steps the run trains
+    `warnings` (the long-caption one too), and the counts: images, images with repeats, micro-batches per epoch, the steps the run trains
     (epochs turned into steps as the run does) and the epochs they reach."""
     dataset, warnings = scan_for_training(request.dataset_dir, request.config)
     config = resolve_steps(request.config, dataset)
@@ -57,7 +87,7 @@ def scan_dataset_result(request: ScanDatasetRequest) -> tuple[dict[str, Any], di
         "trained_images": [item.image_path for item in dataset.items],
         "buckets": [f"{item.bucket[0]}x{item.bucket[1]}" for item in dataset.items if item.bucket is not None]
         if config.aspect_ratio_buckets else None,
-        "warnings": warnings,
+        "warnings": dry_run_warnings(config, dataset, warnings),
     }
     stats = {
         "images": float(len(dataset.items)),
