@@ -2,6 +2,8 @@
 run does, samples use the trigger prompt and fixed seeds (same weights + seeds = same images), and latents
 are encoded once per image, not per step. CPU, tiny model."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from helpers import make_pattern_dataset, training_config
@@ -58,6 +60,37 @@ def test_the_epochs_a_run_reaches_are_counted_as_kohyas_ss_epoch(tmp_path, batch
     dataset = scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "ds", images=3, repeats=5)))  # 15 images per epoch
     config = parse_training_config(training_config(steps=steps, batchSize=batch, gradientAccumulation=accumulation))
     assert epochs_trained(config, dataset, steps) == epochs  # ceil(steps / ceil(ceil(15 / batch) / accumulation))
+
+
+@pytest.mark.parametrize(("images", "repeats", "batch", "accumulation"), [(1, 3, 8, 1), (3, 5, 2, 1), (3, 5, 4, 2), (1, 3, 2, 3),
+                                                                       (3, 5, 1, 1), (2, 1, 5, 2)])
+def test_the_epochs_recorded_are_the_epochs_asked_for_even_with_a_batch_bigger_than_the_dataset(
+        tmp_path, images, repeats, batch, accumulation):
+    from toonlora_trainer.dataset_plan import epochs_trained
+
+    dataset = scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "ds", images=images, repeats=repeats)))
+    for epochs in range(1, 41):
+        asked = parse_training_config(training_config(steps=None, epochs=epochs, batchSize=batch, gradientAccumulation=accumulation))
+        resolved = resolve_steps(asked, dataset)
+        assert epochs_trained(resolved, dataset, resolved.steps) == epochs, epochs  # ss_epoch of `--epochs E` is E
+        # the same steps given as --steps record the fewest epochs that train them
+        by_steps = parse_training_config(training_config(steps=resolved.steps, batchSize=batch, gradientAccumulation=accumulation))
+        reached = epochs_trained(by_steps, dataset, resolved.steps)
+        assert reached <= epochs
+        assert resolve_steps(dataclasses.replace(asked, epochs=reached), dataset).steps == resolved.steps
+
+
+def test_a_batch_bigger_than_an_epoch_is_warned_about_by_the_run_and_the_dry_run(tmp_path):
+    from toonlora_trainer.dataset_plan import scan_for_training
+
+    dataset_dir = make_pattern_dataset(tmp_path / "ds", images=1, repeats=3)
+    config = parse_training_config(training_config(steps=2, batchSize=8))
+    _, warnings = scan_for_training(str(dataset_dir), config)
+    assert warnings[-1] == ("batch size 8 is larger than the 3 images of an epoch (1 image x repeats): each batch repeats "
+                            "images to fill it, so one step trains 2.67 epochs. Set training.batchSize = 3 or less in the "
+                            "--config file, or add images or repeats.")
+    _, warnings = scan_for_training(str(dataset_dir), parse_training_config(training_config(steps=2, batchSize=3)))
+    assert not any(w.startswith("batch size") for w in warnings)
 
 
 def test_steps_and_epochs_are_mutually_exclusive():

@@ -21,8 +21,21 @@ def scan_for_training(dataset_dir: str, config: TrainingConfig) -> tuple[Dataset
     dataset = scan_kohya_dataset(dataset_dir)
     if config.aspect_ratio_buckets:
         dataset = assign_buckets(dataset, config.resolution)
-        return dataset, list(dataset.warnings)
-    return dataset, [*dataset.warnings, *non_square_warning(dataset.items)]
+        return dataset, [*dataset.warnings, *batch_size_warning(config, dataset)]
+    return dataset, [*dataset.warnings, *non_square_warning(dataset.items), *batch_size_warning(config, dataset)]
+
+
+def batch_size_warning(config: TrainingConfig, dataset: Dataset) -> list[str]:
+    """One warning when a batch is bigger than an epoch (every image times its repeats): each batch then repeats images
+    to fill it, so a step trains more than an epoch and `--epochs` is met only in whole steps."""
+    per_epoch = dataset.repeated_length
+    if config.batch_size <= per_epoch:
+        return []
+    images = len(dataset.items)
+    return [f"batch size {config.batch_size} is larger than the {per_epoch} images of an epoch ({images} image"
+            f"{'' if images == 1 else 's'} x repeats): each batch repeats images to fill it, so one step trains "
+            f"{config.batch_size / per_epoch:.3g} epochs. Set training.batchSize = {per_epoch} or less in the --config file, "
+            "or add images or repeats."]
 
 
 def resolve_steps(config: TrainingConfig, dataset: Dataset) -> TrainingConfig:
@@ -38,11 +51,16 @@ def resolve_steps(config: TrainingConfig, dataset: Dataset) -> TrainingConfig:
 
 
 def epochs_trained(config: TrainingConfig, dataset: Dataset, steps: int) -> int:
-    """The epochs `steps` optimizer steps reach, counted as kohya reports ss_epoch (train_network.py: ceil(steps /
-    num_update_steps_per_epoch), that ceil(batches per epoch / accumulation)); a started epoch counts."""
+    """The epochs `steps` optimizer steps reach (ss_epoch; a started epoch counts, as kohya counts it), defined as the
+    inverse of resolve_steps so the two never disagree: the fewest whole epochs whose resolve_steps is `steps` or more,
+    i.e. `--epochs E` records E. (kohya's ceil(steps / ceil(batches per epoch / accumulation)) rounds the batches of an
+    epoch up on their own and undercounts: `--epochs 3` at a batch bigger than the dataset recorded 2.) A run given
+    `--epochs E` (`config` resolved by resolve_steps) that trained all its steps reached E: with a batch bigger than the
+    dataset several E resolve to the same steps."""
+    if config.epochs is not None and config.steps is not None and steps >= config.steps:
+        return config.epochs
     batches = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
-    steps_per_epoch = math.ceil(batches / config.gradient_accumulation)
-    return max(1, math.ceil(steps / steps_per_epoch))
+    return max(1, math.floor((steps - 1) * config.gradient_accumulation / batches) + 1)
 
 
 def dry_run_tokenizer(base: str) -> Any | None:
