@@ -2,7 +2,7 @@
 // read the way the trainer writes them (trainer/toonlora_trainer/checkpoint.py), so `train` can refuse to mix a new
 // run into an earlier one and a stopped run can name the checkpoint that is really on disk.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 
 /** checkpoint.py CHECKPOINT_PATTERN: `step-` and the step, zero-padded to 6 digits or more. */
@@ -59,4 +59,56 @@ export function checkNoEarlierRun(runDir: string): void {
       { details: { checkpoint: checkpoint.path } },
     );
   }
+  const incomplete = incompleteCheckpoints(runDir);
+  if (incomplete.length > 0) {
+    throw new ToonloraError(
+      'TL_ERR_OUTPUT_EXISTS',
+      `${runDir}: holds incomplete checkpoint folders of an earlier run (${incomplete.join(', ')}: no ${TRAINING_STATE_FILE}), ` +
+        'which this run would write over. Move them out of the checkpoints folder, or choose another -o.',
+    );
+  }
+  for (const file of RUN_FOLDER_FILES) {
+    const path = join(runDir, file);
+    if (existsSync(path)) {
+      throw new ToonloraError(
+        'TL_ERR_OUTPUT_EXISTS',
+        `${path}: already exists, and this run would write over it. Move that file away, or choose another -o.`,
+      );
+    }
+  }
+}
+
+/**
+ * Files a run writes into its folder besides the adapter weights and the kohya file (which train.ts checks): the
+ * PEFT adapter config (checkpoint.py save_adapter) and the text-encoder adapter. A user's file of the same name is
+ * refused, not replaced. `samples/` is documented as overwritten; `checkpoints/` is checked above.
+ */
+export const RUN_FOLDER_FILES = [
+  'adapter_config.json',
+  join('text_encoder', 'adapter_model.safetensors'),
+  join('text_encoder', 'adapter_config.json'),
+] as const;
+
+/** The `step-NNNNNN` folders under `runDir/checkpoints` with no training state: cut short by something else. */
+export function incompleteCheckpoints(runDir: string): string[] {
+  const root = join(runDir, 'checkpoints');
+  if (!isDirectory(root)) return [];
+  return readdirSync(root)
+    .filter((name) => CHECKPOINT_FOLDER.test(name))
+    .sort()
+    .map((name) => join(root, name))
+    .filter((path) => isDirectory(path) && !existsSync(join(path, TRAINING_STATE_FILE)));
+}
+
+/**
+ * A warning when the run folder is the dataset folder or inside it: the adapter, checkpoints and sample images
+ * would land among the training images (a later scan reads `samples/` as a misnamed folder), so the user should
+ * choose a folder beside the dataset. Null otherwise.
+ */
+export function runInsideDatasetWarning(runDir: string, datasetDir: string): string | null {
+  const run = resolve(runDir);
+  const dataset = resolve(datasetDir);
+  const inside = relative(dataset, run);
+  if (inside.startsWith('..') || isAbsolute(inside)) return null;
+  return `${run}: the run folder is ${inside === '' ? 'the dataset folder' : 'inside the dataset folder'} ${dataset}, so the adapter, checkpoints and sample images are written among the training images. Choose an -o outside the dataset.`;
 }

@@ -145,6 +145,28 @@ def test_a_cut_off_adapter_in_the_newest_checkpoint_is_named_like_a_cut_off_trai
     assert str(caught.value).endswith(f"to resume from the one before it ({run / 'checkpoints' / 'step-000002'}).")
 
 
+def test_an_incomplete_newest_checkpoint_is_named_on_resume_and_never_written_over(tmp_path):
+    dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
+    run = tmp_path / "run"
+    train(dataset, run, training_config(steps=4, checkpointEverySteps=2))
+    newest = run / "checkpoints" / "step-000004"
+    (newest / ckpt.TRAINING_STATE).unlink()
+    with pytest.raises(CheckpointError) as caught:  # not a silent resume from step 2 that later replaces step-000004
+        train(dataset, run, training_config(steps=6, checkpointEverySteps=2), resume=True)
+    assert str(caught.value) == (
+        f"{newest}: this checkpoint is incomplete (no training_state.pt), newer than {run / 'checkpoints' / 'step-000002'}. "
+        f"Put the missing file back, or move the folder out of {run / 'checkpoints'} (e.g. rename it to "
+        f"step-000004.incomplete) to resume from {run / 'checkpoints' / 'step-000002'}.")
+    assert sorted(os.listdir(newest)) == ["adapter_config.json", "adapter_model.safetensors"]  # untouched
+    # a run that reaches the step of an incomplete folder keeps that folder beside its own, never deletes it
+    fresh = tmp_path / "fresh"
+    (fresh / "checkpoints" / "step-000002").mkdir(parents=True)
+    (fresh / "checkpoints" / "step-000002" / "notes.txt").write_text("mine", encoding="utf-8")
+    train(dataset, fresh, training_config(steps=2, checkpointEverySteps=2))
+    assert (fresh / "checkpoints" / "step-000002.incomplete" / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (fresh / "checkpoints" / "step-000002" / ckpt.TRAINING_STATE).is_file()
+
+
 def test_resume_on_another_dataset_warns_naming_what_changed(tmp_path):
     dataset = make_pattern_dataset(tmp_path / "ds", images=2, repeats=1)
     train(dataset, tmp_path / "run", training_config(steps=2))

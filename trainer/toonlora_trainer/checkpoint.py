@@ -127,9 +127,31 @@ def save_checkpoint(run_dir: str, step: int, unet, base_model: str, state: dict[
         shutil.rmtree(temporary, ignore_errors=True)
         raise failure from error
     if final.exists():
-        shutil.rmtree(final)
+        if (final / TRAINING_STATE).is_file():
+            shutil.rmtree(final)  # this run's own checkpoint of the step (a resumed run writes it again)
+        else:
+            os.replace(final, _aside(final))  # an incomplete folder is not this run's to delete (load_training_state)
     os.replace(temporary, final)
     return str(final)
+
+
+def _aside(folder: Path) -> Path:
+    """A free name beside `folder` to keep an incomplete checkpoint under: `step-000010.incomplete` (`-2`, ...)."""
+    target, n = folder.with_name(f"{folder.name}.incomplete"), 1
+    while target.exists():
+        n += 1
+        target = folder.with_name(f"{folder.name}.incomplete-{n}")
+    return target
+
+
+def incomplete_checkpoints(run_dir: str) -> list[tuple[int, Path]]:
+    """(step, folder) of the `step-<n>` folders under `run_dir/checkpoints` that hold no training state, oldest first:
+    save_checkpoint never leaves one (it renames a folder there once written), so something else cut it short."""
+    root = Path(run_dir) / "checkpoints"
+    if not root.is_dir():
+        return []
+    return sorted((int(m.group(1)), p) for p in root.iterdir()
+                  if (m := CHECKPOINT_PATTERN.match(p.name)) and p.is_dir() and not (p / TRAINING_STATE).is_file())
 
 
 def complete_checkpoints(run_dir: str) -> list[tuple[int, Path]]:
@@ -166,7 +188,20 @@ class CheckpointError(ValueError):
 
 def load_training_state(folder: str) -> dict[str, Any]:
     """The dict save_checkpoint stored (`step`, optimizer, scheduler, scaler, generator states).
-    Raises CheckpointError naming the folder, the reason, and the checkpoint before it to resume from."""
+    Raises CheckpointError naming the folder, the reason, and the checkpoint before it to resume from; and when a
+    newer `step-<n>` folder of the run is incomplete (no training state): a --resume from `folder` would skip it without
+    a word and later write over it, so it names that folder, the missing file and the fix instead."""
+    checkpoint = Path(folder.rstrip(os.sep))
+    if CHECKPOINT_PATTERN.match(checkpoint.name):
+        step = int(CHECKPOINT_PATTERN.match(checkpoint.name).group(1))
+        newer = [path for n, path in incomplete_checkpoints(str(checkpoint.parent.parent)) if n > step]
+        if newer:
+            names = ", ".join(str(path) for path in newer)
+            raise CheckpointError(
+                f"{names}: {'this checkpoint is' if len(newer) == 1 else 'these checkpoints are'} incomplete (no "
+                f"{TRAINING_STATE}), newer than {checkpoint}. Put the missing file back, or move the folder out of "
+                f"{checkpoint.parent} (e.g. rename it to {newer[-1].name}.incomplete) to resume from {checkpoint}."
+            )
     try:
         return torch.load(os.path.join(folder, TRAINING_STATE), map_location="cpu", weights_only=False)
     except Exception as error:  # torch raises RuntimeError / EOFError / UnpicklingError / OSError for a bad file

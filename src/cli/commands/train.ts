@@ -8,7 +8,12 @@ import { BASE_MODEL_HELP } from '../../models/base-model.js';
 import { type TrainingConfig, effectiveLoraAlpha, trainingConfigSchema } from '../../schemas/config.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
-import { describeMemoryEstimate, estimateTrainingMemory, type MemoryEstimate } from '../../worker/memory-estimate.js';
+import {
+  describeMemoryEstimate,
+  estimateTrainingMemory,
+  type MemoryEstimate,
+} from '../../worker/memory-estimate.js';
+import { runInsideDatasetWarning } from '../../worker/run-folder.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { planTraining, runTraining, type TrainingPlan, type TrainResult } from '../../worker/train.js';
 import { numberFlag as num } from '../number-flag.js';
@@ -160,10 +165,7 @@ export function registerTrain(program: Command): void {
     )
     .argument('<dataset-dir>', 'dataset folder written by `toonlora prep` (or any kohya-layout folder)')
     .option('-o, --output <run-dir>', 'run folder: adapter, kohya .safetensors, checkpoints/, samples/')
-    .option(
-      '--base <model>',
-      `${BASE_MODEL_HELP} (default: ${d.baseModel})`,
-    )
+    .option('--base <model>', `${BASE_MODEL_HELP} (default: ${d.baseModel})`)
     .option('--steps <n>', `training steps (default: ${d.steps}); or give --epochs`)
     .option(
       '--epochs <n>',
@@ -215,7 +217,8 @@ export function registerTrain(program: Command): void {
           ...(flags.config ? { file: flags.config } : {}),
           overrides: trainingOverrides(flags),
         }).training;
-        for (const warning of inertFlagWarnings(flags, config)) process.stderr.write(`toonlora train: warning: ${warning}\n`);
+        for (const warning of inertFlagWarnings(flags, config))
+          process.stderr.write(`toonlora train: warning: ${warning}\n`);
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
         if (flags.dryRun) {
           // the dataset and length as the worker's own scan reads them (fails on a missing or empty one, as a real run)
@@ -237,6 +240,8 @@ export function registerTrain(program: Command): void {
             '-o, --output <run-dir> is required: the folder the LoRA is written to.',
           );
         const runDir = resolve(flags.output); // every path the run reports is absolute, as the worker's are
+        const inside = runInsideDatasetWarning(runDir, datasetDir);
+        if (inside) process.stderr.write(`toonlora train: warning: ${inside}\n`);
         const progress = createProgressReporter({ enabled: wantsProgressBar(flags), label: 'train' });
         try {
           const result = await withStopSignals(
