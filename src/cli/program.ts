@@ -12,6 +12,7 @@ import { registerPrep } from './commands/prep.js';
 import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
 import { registerTrain } from './commands/train.js';
+import { unknownOptionHint } from './unknown-option-hint.js';
 
 /** The version `--version` prints: package.json's, so the two never drift apart. */
 export const CLI_VERSION = (
@@ -53,6 +54,18 @@ export function commanderExitCode(error: CommanderError): 0 | 2 {
   return error.exitCode === 0 ? 0 : 2;
 }
 
+/**
+ * The hint for commander's "unknown option '--resolution'" of a `train` / `generate` / `prep` command line: where
+ * that setting lives (unknownOptionHint), or null.
+ */
+export function unknownOptionHintFor(message: string, argv: readonly string[]): string | null {
+  const option = /unknown option '([^']+)'/.exec(message)?.[1];
+  const command = argv.find((arg) => !arg.startsWith('-'));
+  if (!option || !command) return null;
+  const at = argv.indexOf(option);
+  return unknownOptionHint(command, option, at >= 0 ? argv[at + 1] : undefined);
+}
+
 /** Runs the CLI on argv; returns the process exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
@@ -61,9 +74,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
     const code = commanderExitCode(error);
+    const hint = error.code === 'commander.unknownOption' ? unknownOptionHintFor(error.message, argv) : null;
+    if (hint) process.stderr.write(`${hint}\n`);
     // commander printed the usage error on stderr; a --json caller reads stdout, so it gets one too
     if (code !== 0 && argv.includes('--json')) {
-      const message = error.message.replace(/^error: /, '');
+      const message = [error.message.replace(/^error: /, ''), hint].filter(Boolean).join(' ');
       process.stdout.write(`${JSON.stringify({ error: { code: 'TL_ERR_USAGE', message } }, null, 2)}\n`);
     }
     return code;

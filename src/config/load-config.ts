@@ -13,7 +13,7 @@ import { findUnknownKeys, type UnknownKey } from './unknown-keys.js';
  * Config field path -> the CLI flag that sets it, for "Set --rank or training.rank." hints. Only flags
  * that exist (`prep`, `train`, `generate` --help); a field with no flag is named alone.
  */
-const FLAG_FOR_FIELD: Record<string, string> = {
+export const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
   'training.lora.rank': '--rank',
   'training.lora.alpha': '--alpha',
   'training.lora.lokrFactor': '--lokr-factor',
