@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { ensurePythonEnv } from '../../env/python-env.js';
 import { ToonloraError } from '../../errors.js';
 import { BASE_MODEL_HELP } from '../../models/base-model.js';
-import { generationConfigSchema } from '../../schemas/config.js';
+import { type GenerationConfig, generationConfigSchema } from '../../schemas/config.js';
 import { type GenerationResult, runGeneration } from '../../worker/generate.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
@@ -39,6 +39,44 @@ function formatResult(result: GenerationResult): string {
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/**
+ * --seed's values as numbers. `--seed 1,2` (one value with commas) is refused with the form that works,
+ * `--seed 1 2`, instead of a bare "not a number".
+ */
+export function seedsFlag(values: readonly string[] | undefined): number[] | undefined {
+  return values?.map((value) => {
+    const parts = value.split(/[,;]/).map((part) => part.trim());
+    if (parts.length > 1 && parts.every((part) => part === '' || /^[+-]?\d+$/.test(part))) {
+      throw new ToonloraError(
+        'TL_ERR_USAGE',
+        `--seed: ${JSON.stringify(value)} is not a number. Give several seeds separated by spaces: --seed ${parts.filter(Boolean).join(' ')}.`,
+        { details: { flag: '--seed', value } },
+      );
+    }
+    return num(value, '--seed');
+  });
+}
+
+/**
+ * Notes about settings that run but do less than they seem to: a seed given twice (the same image again, under
+ * another name) and a LoRA at weight 0 (no effect: the base model's images).
+ */
+export function settingNotes(config: GenerationConfig, lora: string | undefined): string[] {
+  const notes: string[] = [];
+  const twice = [...new Set(config.seeds.filter((seed, i) => config.seeds.indexOf(seed) !== i))];
+  if (twice.length > 0) {
+    notes.push(
+      `seed ${twice.join(', ')} ${twice.length === 1 ? 'is' : 'are'} given more than once: each repeat renders the same image again (seed-${twice[0]}-2.png); give each seed once.`,
+    );
+  }
+  if (lora !== undefined && config.loraWeight === 0) {
+    notes.push(
+      "the LoRA weight is 0: the LoRA has no effect, so these are the base model's images. Give --weight 0.8 (the default) to apply it.",
+    );
+  }
+  return notes;
 }
 
 export function registerGenerate(program: Command): void {
@@ -81,7 +119,7 @@ export function registerGenerate(program: Command): void {
               prompt: flags.prompt,
               negativePrompt: flags.negative,
               loraWeight: num(flags.weight, '--weight'),
-              seeds: flags.seed?.map((seed) => num(seed, '--seed')),
+              seeds: seedsFlag(flags.seed),
               steps: num(flags.steps, '--steps'),
               guidanceScale: num(flags.cfg, '--cfg'),
               scheduler: flags.scheduler,
@@ -115,7 +153,12 @@ export function registerGenerate(program: Command): void {
             onEvent: progress.onEvent,
           }),
         ).finally(() => progress.stop());
-        printResult(result, flags, formatResult);
+        const notes = settingNotes(config, flags.lora);
+        printResult(
+          notes.length > 0 ? { ...result, notes: [...notes, ...result.notes] } : result,
+          flags,
+          formatResult,
+        );
         return 0;
       }),
     );
