@@ -19,7 +19,8 @@ let outputClosed = false;
 /**
  * The CLI's `error` handler for process.stdout / stderr. A closed pipe (EPIPE; EIO once the terminal is gone)
  * while a worker runs stops the run as the first Ctrl-C does (training checkpoints) rather than ending Node and
- * orphaning the worker; with no run going, the CLI ends 0 (`toonlora ... | head` is the reader's choice).
+ * orphaning the worker; with no run going, the CLI ends: 0, or the exit code already set (`toonlora ... | head`
+ * is the reader's choice).
  */
 export function handleOutputError(
   error: NodeJS.ErrnoException,
@@ -31,7 +32,7 @@ export function handleOutputError(
     stopForClosedOutput();
     return;
   }
-  if (!outputClosed) exit(0);
+  if (!outputClosed) exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
 }
 
 export interface StopSignalOptions {
