@@ -32,8 +32,8 @@ from .dataset_record import dataset_change_warning, dataset_record
 from .generate import GenerationCancelled, assemble_pipeline, decode_latents, render_latents
 from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
 from .models import (
-    BaseModel, attach_lora, attach_text_encoder_lora, count_lora, keep_lora_input_dtype, load_base_model,
-    select_device,
+    DEFAULT_BASE_MODEL, REGISTRY_BASE_ID, TINY, BaseModel, attach_lora, attach_text_encoder_lora, count_lora,
+    keep_lora_input_dtype, load_base_model, select_device,
 )
 from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample, rate_and_eta
 from .setting_hints import setting_fix, user_value
@@ -214,6 +214,10 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     compile_watch = CompileWatch.start() if forward is not unet else None
     while state.step < config.steps:
         if should_stop():
+            if state.step == 0:  # no step trained: nothing to resume, and the run folder stays free for a new run
+                emit(Log("info", "stopped before the first step; nothing to resume, run again"))
+                emit(Cancelled(0, None))
+                return
             path = last_checkpoint if checkpointed_step == state.step else save()
             emit(Cancelled(state.step, path))
             return
@@ -413,6 +417,39 @@ def check_resume_settings(saved: dict, config: TrainingConfig, folder: str, emit
                          "the learning-rate schedule differs from an uninterrupted run"))
 
 
+def base_identity(base: str) -> str:
+    """The base model `base` names, as stored in a checkpoint and compared on --resume: `tiny` and Hub ids as given;
+    a folder of the Hugging Face cache (`models--owner--name/snapshots/<rev>`) as its Hub id, so a newer snapshot is the
+    same base; the registry base's hand-placed folder as its Hub id; any other file or folder as its real absolute path
+    (the CLI sends local paths absolute, so a relative --base given from another folder compares by what it names)."""
+    if base == TINY or not (os.path.isabs(base) or os.path.exists(base)):
+        return base
+    path = os.path.realpath(base)
+    parts = path.split(os.sep)
+    for i, part in enumerate(parts[:-1]):
+        if part.startswith("models--") and parts[i + 1] == "snapshots":
+            return part[len("models--"):].replace("--", "/")
+    if path.endswith(os.sep + os.path.join("models", REGISTRY_BASE_ID)):
+        return DEFAULT_BASE_MODEL
+    return path
+
+
+def check_resume_base(saved: dict, config: TrainingConfig, folder: str, emit: Emit) -> None:
+    """ConfigError naming the old and the new base when this run's base model is not the one the checkpoint was
+    trained on (the LoRA would continue on other weights). A checkpoint from before the base was stored resumes
+    without the check, saying so."""
+    old, new = saved.get("base_model"), base_identity(config.base_model)
+    if old is None:
+        emit(Log("info", f"{folder} does not record its base model (written by an older toonlora): resuming on {new} "
+                         "without checking it is the base the checkpoint was trained on"))
+        return
+    if old != new:
+        raise ConfigError(
+            f"{folder}: --resume needs the base model the checkpoint was trained on; baseModel was {user_value(old)}, "
+            f"now {user_value(new)}. To resume it: {setting_fix('baseModel', old)}. Or start a new run folder without --resume."
+        )
+
+
 def _alpha_follows_rank(key: str, old: dict, new: dict) -> bool:
     """Whether `key` is an alpha that changed only with the rank (alpha = rank before and now: no --alpha given), so
     setting the rank back is the whole fix and `--alpha` need not be named."""
@@ -444,6 +481,7 @@ def find_resume_point(run_dir: str, config: TrainingConfig, emit: Emit, dataset_
             "Raise --steps to train further."
         )
     check_resume_settings(saved, config, folder, emit)
+    check_resume_base(saved, config, folder, emit)
     if dataset_facts is not None and (warning := dataset_change_warning(saved.get("dataset"), dataset_facts, folder)):
         emit(Log("warn", warning))
     has_te = ckpt.has_text_encoder_adapter(folder)
@@ -569,7 +607,7 @@ def _report_progress(emit: Emit, state: LoopState, config: TrainingConfig, loss:
 
 def _checkpoint(run_dir, unet, text_encoder, config: TrainingConfig, dataset_facts: dict, state: LoopState, emit: Emit) -> str:
     saved = {**state.to_checkpoint(), "settings": run_settings(config), "stream_settings": stream_settings(config),
-             "total_steps": config.steps, "dataset": dataset_facts}
+             "total_steps": config.steps, "dataset": dataset_facts, "base_model": base_identity(config.base_model)}
     path = ckpt.save_checkpoint(run_dir, state.step, unet, config.base_model, saved, text_encoder)
     emit(Checkpoint(state.step, path))
     if config.keep_checkpoints:
