@@ -252,14 +252,28 @@ export class WorkerProcess {
     return [...this.stderrLines];
   }
 
-  /** TL_ERR_WORKER for a worker that ended without `done`: the exit code or signal and the stderr tail. */
-  diedError(exit: WorkerExit): ToonloraError {
+  /**
+   * TL_ERR_WORKER for a worker that ended on its own without `done` (toonlora neither stopped nor killed it): the
+   * exit code or signal, `context` (what the caller knows of its state: training names the checkpoint on disk),
+   * and the stderr tail. A SIGKILL toonlora did not send is most likely the kernel's out-of-memory killer, and the
+   * stderr lines before it are then rarely the cause, so the message says both.
+   */
+  diedError(exit: WorkerExit, context = ''): ToonloraError {
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    const oom =
+      exit.signal === 'SIGKILL'
+        ? " toonlora did not send that signal: most likely the machine ran out of memory and the kernel's " +
+          'out-of-memory killer ended it (`dmesg` or `journalctl -k` then shows "Out of memory"), or another program killed it.'
+        : '';
     const tail = this.stderrTail();
+    const tailLabel =
+      exit.signal === 'SIGKILL'
+        ? ' Its last stderr lines (written before it was killed; they need not be the cause):'
+        : ' Last stderr lines:';
     return new ToonloraError(
       'TL_ERR_WORKER',
-      `python worker (${this.label}) ${how} before finishing.` +
-        (tail.length ? ` Last stderr lines:\n${tail.join('\n')}` : ' It wrote nothing on stderr.'),
+      `python worker (${this.label}) ${how} before finishing.${oom}${context ? ` ${context}` : ''}` +
+        (tail.length ? `${tailLabel}\n${tail.join('\n')}` : ' It wrote nothing on stderr.'),
       { details: { exitCode: exit.code, signal: exit.signal } },
     );
   }
@@ -291,6 +305,11 @@ export interface RunWorkerOptions {
   readonly kill?: AbortSignal;
   /** Replaces the real worker (tests). */
   readonly spawn?: WorkerSpawn;
+  /**
+   * What to add to the message of a worker that died on its own (killed by the OOM killer, crashed), e.g. the
+   * checkpoint on disk a training run can resume from; called once it has exited.
+   */
+  readonly diedContext?: () => string;
 }
 
 export type WorkerOutcome =
@@ -336,7 +355,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
     }
     if (options.signal?.aborted || killed)
       throw stoppedError(worker.label, killed || exit.signal === 'SIGKILL');
-    throw worker.diedError(exit);
+    throw worker.diedError(exit, options.diedContext?.() ?? '');
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     options.kill?.removeEventListener('abort', onKill);

@@ -331,6 +331,28 @@ function stoppedWithoutCheckpoint(runDir: string, base: TrainResultBase): TrainR
   };
 }
 
+/**
+ * For a train worker that died on its own (the OOM killer, a crash): the newest complete checkpoint on disk, how
+ * to continue from it, and the steps lost since it (`step`: the last step the worker reported finishing).
+ */
+export function diedTrainingContext(runDir: string, step: number, total?: number): string {
+  const onDisk = newestCheckpoint(runDir);
+  const kept = onDisk?.step ?? 0;
+  const since = onDisk ? `since the checkpoint at step ${kept}` : 'of this run';
+  const lost =
+    step > kept + 1
+      ? `steps ${kept + 1}-${step} ${since} are lost`
+      : step === kept + 1
+        ? `step ${step} ${since} is lost`
+        : 'no finished step is lost';
+  const of = total === undefined ? '' : ` of ${total}`;
+  const finished = step > 0 ? `It had finished step ${step}${of}. ` : '';
+  const where = onDisk
+    ? `The checkpoint at step ${kept} is on disk (${onDisk.path}): run the same train command with --resume to continue from it`
+    : 'No checkpoint is on disk: nothing to resume; start the run again';
+  return `${finished}${where}; ${lost}.`;
+}
+
 function isStoppedWorker(error: unknown): boolean {
   return error instanceof ToonloraError && error.details.stopped === true;
 }
@@ -362,6 +384,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.kill ? { kill: options.kill } : {}),
       ...(options.spawn ? { spawn: options.spawn } : {}),
+      diedContext: () => diedTrainingContext(options.runDir, last?.step ?? 0, last?.total),
       onEvent: (event) => {
         if (event.type === 'progress') last = event;
         if (event.type === 'checkpoint') checkpoint = event.path;
