@@ -154,6 +154,9 @@ function removeLiveWorker(worker: WorkerProcess): void {
   if (liveWorkers.delete(worker) && liveWorkers.size === 0) watchJobControl(false);
 }
 
+/** How long a worker asked to stop (Ctrl-C / SIGTERM) gets to finish its step and save before it is killed. */
+export const STOP_GRACE_MS = 60_000;
+
 export class WorkerProcess {
   readonly label: string;
   readonly exited: Promise<WorkerExit>;
@@ -224,10 +227,16 @@ export class WorkerProcess {
     this.child.stdin.end();
   }
 
+  /** Set when terminate()'s grace ran out and the worker was killed. */
+  killedAfterGrace = false;
+
   /** Asks the worker to stop: it checkpoints (training) and exits; SIGKILL after `graceMs`. */
-  terminate(graceMs = 60_000): void {
+  terminate(graceMs = STOP_GRACE_MS): void {
     this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.kill(), graceMs);
+    const timer = setTimeout(() => {
+      this.killedAfterGrace = true;
+      this.kill();
+    }, graceMs);
     timer.unref();
     void this.exited.finally(() => clearTimeout(timer)).catch(() => {});
   }
@@ -284,12 +293,16 @@ export class WorkerProcess {
  * (`killed`: a second Ctrl-C, or it outlived its grace time). Training turns this into a result naming the
  * checkpoint on disk (worker/train.ts).
  */
-function stoppedError(label: string, killed: boolean): ToonloraError {
+function stoppedError(label: string, killed: boolean, graceMs?: number): ToonloraError {
+  const grace =
+    graceMs === undefined
+      ? ''
+      : ` It did not stop within the ${graceMs / 1000} s grace after the stop request, so it was killed.`;
   return new ToonloraError(
     'TL_ERR_WORKER',
-    `${label} was stopped (Ctrl-C / SIGTERM) before it finished; nothing was written for it.`,
+    `${label} was stopped (Ctrl-C / SIGTERM) before it finished; nothing was written for it.${grace}`,
     {
-      details: { worker: label, stopped: true, killed },
+      details: { worker: label, stopped: true, killed, ...(graceMs === undefined ? {} : { graceMs }) },
     },
   );
 }
@@ -310,6 +323,8 @@ export interface RunWorkerOptions {
    * checkpoint on disk a training run can resume from; called once it has exited.
    */
   readonly diedContext?: () => string;
+  /** How long the worker gets after `signal` aborts before it is killed (default STOP_GRACE_MS; tests shorten it). */
+  readonly stopGraceMs?: number;
 }
 
 export type WorkerOutcome =
@@ -333,7 +348,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
     events.push(event);
     options.onEvent?.(event);
   });
-  const onAbort = () => worker.terminate();
+  const graceMs = options.stopGraceMs ?? STOP_GRACE_MS;
+  const onAbort = () => worker.terminate(graceMs);
   let killed = false;
   const onKill = () => {
     killed = true;
@@ -354,7 +370,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
       return { status: 'cancelled', step: last.step, checkpoint: last.checkpoint, events };
     }
     if (options.signal?.aborted || killed)
-      throw stoppedError(worker.label, killed || exit.signal === 'SIGKILL');
+      throw stoppedError(
+        worker.label,
+        killed || exit.signal === 'SIGKILL',
+        !killed && worker.killedAfterGrace ? graceMs : undefined,
+      );
     throw worker.diedError(exit, options.diedContext?.() ?? '');
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

@@ -16,7 +16,7 @@ import {
   trainDoneSchema,
   type WorkerEvent,
 } from './protocol.js';
-import { parseDone, runWorker, type WorkerSpawn } from './python-worker.js';
+import { parseDone, runWorker, STOP_GRACE_MS, type WorkerSpawn } from './python-worker.js';
 import { checkNoEarlierRun, newestCheckpoint } from './run-folder.js';
 
 export interface TrainOptions {
@@ -39,6 +39,8 @@ export interface TrainOptions {
   readonly kill?: AbortSignal;
   /** Replaces the real Python worker (tests). */
   readonly spawn?: WorkerSpawn;
+  /** How long the worker gets after `signal` aborts to finish its step and save (default STOP_GRACE_MS; tests). */
+  readonly stopGraceMs?: number;
 }
 
 /** What every train result carries, done or stopped. */
@@ -67,6 +69,8 @@ export interface TrainResult extends TrainResultBase {
    * so the steps after `checkpointStep` are lost.
    */
   readonly forced?: boolean;
+  /** When forced: the worker was killed because it did not stop within this grace (ms) after one Ctrl-C. */
+  readonly killedAfterGraceMs?: number;
   readonly stats: Readonly<Record<string, number | null>>;
 }
 
@@ -319,7 +323,7 @@ export function kohyaWriteError(error: unknown, file: string): unknown {
  * The result of a run stopped before it could checkpoint (a second Ctrl-C killed the worker, or it did not stop
  * within its grace time): the checkpoint really on disk, and whether the steps since it are lost.
  */
-function stoppedWithoutCheckpoint(runDir: string, base: TrainResultBase): TrainResult {
+function stoppedWithoutCheckpoint(runDir: string, base: TrainResultBase, graceMs?: number): TrainResult {
   const onDisk = newestCheckpoint(runDir);
   return {
     ...base,
@@ -327,8 +331,14 @@ function stoppedWithoutCheckpoint(runDir: string, base: TrainResultBase): TrainR
     checkpoint: onDisk?.path ?? null,
     checkpointStep: onDisk?.step ?? null,
     forced: true,
+    ...(graceMs === undefined ? {} : { killedAfterGraceMs: graceMs }),
     stats: {},
   };
+}
+
+/** A `log` line of the CLI's own, shown as the worker's are (progress-bar.ts prints them above the bar). */
+function notice(level: 'info' | 'warn', message: string): WorkerEvent {
+  return { version: PROTOCOL_VERSION, type: 'log', level, message };
 }
 
 /**
@@ -377,6 +387,19 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
     steps: last?.step ?? 0,
     lastLoss: last?.loss ?? null,
   });
+  const graceMs = options.stopGraceMs ?? STOP_GRACE_MS;
+  const graceSeconds = graceMs / 1000;
+  // the first Ctrl-C: how long the worker has to finish its step and save before it is killed
+  const onStop = () =>
+    options.onEvent?.(
+      notice(
+        'info',
+        `the worker gets ${graceSeconds} s to finish its current step and save a checkpoint; after that it is killed ` +
+          'and the steps since the last checkpoint are lost',
+      ),
+    );
+  if (options.signal?.aborted) onStop();
+  else options.signal?.addEventListener('abort', onStop, { once: true });
   let outcome: Awaited<ReturnType<typeof runWorker>>;
   try {
     outcome = await runWorker({
@@ -384,6 +407,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.kill ? { kill: options.kill } : {}),
       ...(options.spawn ? { spawn: options.spawn } : {}),
+      stopGraceMs: graceMs,
       diedContext: () => diedTrainingContext(options.runDir, last?.step ?? 0, last?.total),
       onEvent: (event) => {
         if (event.type === 'progress') last = event;
@@ -393,8 +417,22 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       },
     });
   } catch (error) {
-    if (isStoppedWorker(error)) return stoppedWithoutCheckpoint(options.runDir, baseResult());
+    if (isStoppedWorker(error)) {
+      const killedAfter = (error as ToonloraError).details.graceMs as number | undefined;
+      if (killedAfter !== undefined) {
+        options.onEvent?.(
+          notice(
+            'warn',
+            `the worker was killed because it did not finish its step and save a checkpoint within the ` +
+              `${killedAfter / 1000} s grace after Ctrl-C / SIGTERM (a slow step: a large resolution or batch on this machine)`,
+          ),
+        );
+      }
+      return stoppedWithoutCheckpoint(options.runDir, baseResult(), killedAfter);
+    }
     throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onStop);
   }
   const base = baseResult();
   if (outcome.status === 'cancelled') {
