@@ -152,6 +152,10 @@ describe('a second Ctrl-C during train', () => {
       'stopped at step 4 without saving a checkpoint (the worker was killed): steps 1-4 of this run are lost. ' +
         'No checkpoint is on disk: nothing to resume; start the run again.',
     );
+    expect(formatStopped({ ...result, killedAfterGraceMs: 60_000 })).toBe(
+      'stopped at step 4 without saving a checkpoint (the worker was killed: it did not finish its step and save ' +
+        'within 60 s): steps 1-4 of this run are lost. No checkpoint is on disk: nothing to resume; start the run again.',
+    );
   });
 });
 

@@ -191,6 +191,18 @@ describe('readDatasetFacts of the images the worker trained', () => {
   });
 });
 
+describe('readDatasetFacts of every format the trainer reads', () => {
+  it('records a trained .tiff, .gif, .jpe and .jfif image (data.py trains them), and never a caption file', () => {
+    const names = ['a.tiff', 'b.gif', 'c.jpe', 'd.jfif', 'e.avif'];
+    const root = writeDataset(Object.fromEntries(names.map((name) => [`3_sks girl/${name}`, IMAGE])));
+    writeFileSync(join(root, '3_sks girl', 'a.txt'), 'sks, tiff');
+    expect(readDatasetFacts(root, () => true).folders[0]).toMatchObject({
+      images: names,
+      captions: ['sks, tiff', 'sks girl', 'sks girl', 'sks girl', 'sks girl'],
+    });
+  });
+});
+
 describe('planTraining (train --dry-run)', () => {
   it(
     'turns epochs into the steps the worker trains, with batches of one aspect-ratio bucket filled up',

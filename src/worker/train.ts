@@ -74,7 +74,22 @@ export interface TrainResult extends TrainResultBase {
   readonly stats: Readonly<Record<string, number | null>>;
 }
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.bmp']);
+/** Every image extension the trainer's scan looks at (data.py _DATASET_SUFFIXES); `trains` then keeps the ones it read. */
+const IMAGE_EXTENSIONS = new Set([
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.jfif',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.heic',
+  '.heif',
+  '.avif',
+  '.bmp',
+]);
 const KOHYA_FOLDER = /^(\d+)_(.+)$/;
 /** Caption files in the order the trainer looks for them (data.py CAPTION_SUFFIXES): `.txt`, else kohya's `.caption`. */
 const CAPTION_EXTENSIONS = ['.txt', '.caption'] as const;

@@ -134,7 +134,11 @@ export function formatStopped(result: TrainResult): string {
       : result.steps === kept + 1
         ? `step ${result.steps} ${since} is lost`
         : 'no finished step is lost';
-  return `stopped at step ${result.steps} without saving a checkpoint (the worker was killed): ${lost}. ${resume}`;
+  const killed =
+    result.killedAfterGraceMs === undefined
+      ? 'the worker was killed'
+      : `the worker was killed: it did not finish its step and save within ${Math.round(result.killedAfterGraceMs / 1000)} s`;
+  return `stopped at step ${result.steps} without saving a checkpoint (${killed}): ${lost}. ${resume}`;
 }
 
 function formatResult(result: TrainResult, algorithm: TrainingConfig['lora']['algorithm']): string {
