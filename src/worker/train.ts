@@ -7,6 +7,7 @@ import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
+import { IMAGE_EXTENSIONS } from '../prep/inputs.js'; // the same list data.py _DATASET_SUFFIXES scans; `trains` keeps the images the worker read
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
 import {
   type ProgressEvent,
@@ -74,22 +75,6 @@ export interface TrainResult extends TrainResultBase {
   readonly stats: Readonly<Record<string, number | null>>;
 }
 
-/** Every image extension the trainer's scan looks at (data.py _DATASET_SUFFIXES); `trains` then keeps the ones it read. */
-const IMAGE_EXTENSIONS = new Set([
-  '.png',
-  '.jpg',
-  '.jpeg',
-  '.jpe',
-  '.jfif',
-  '.webp',
-  '.gif',
-  '.tif',
-  '.tiff',
-  '.heic',
-  '.heif',
-  '.avif',
-  '.bmp',
-]);
 const KOHYA_FOLDER = /^(\d+)_(.+)$/;
 /** Caption files in the order the trainer looks for them (data.py CAPTION_SUFFIXES): `.txt`, else kohya's `.caption`. */
 const CAPTION_EXTENSIONS = ['.txt', '.caption'] as const;
