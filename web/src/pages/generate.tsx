@@ -26,6 +26,7 @@ import {
   SEED_FIELD,
   STEPS_FIELD,
 } from '../components/generate-form.js';
+import { BaseModelNoteLine, BaseModelOptions } from '../components/base-model-hints.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { FORM_ERROR_ID, focusField, NumberInput } from '../components/number-input.js';
@@ -199,22 +200,9 @@ export function GeneratePage({
             placeholder={form.baseModel ? undefined : basePlaceholder}
             onChange={(e) => set({ baseModel: e.target.value })}
           />
-          <datalist id="generate-base-models">
-            {baseModels.map((b) => (
-              <option key={b.name} value={b.name}>
-                {b.present ? b.description : `${b.description} (not downloaded)`}
-              </option>
-            ))}
-          </datalist>
+          <BaseModelOptions id="generate-base-models" choices={baseModels} />
         </label>
-        {baseNote && (
-          <p
-            className={`field-note wide small ${baseNote.warn ? 'field-warning' : 'muted'}`}
-            data-testid="base-model-note"
-          >
-            {baseNote.text}
-          </p>
-        )}
+        <BaseModelNoteLine note={baseNote} />
         <label className="wide">
           Prompt
           <textarea

@@ -6,6 +6,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { BaseModelChoice, Character, Dataset, Job } from '../../../src/schemas/api.js';
 import { LORA_ALGORITHMS } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
+import { BaseModelNoteLine, BaseModelOptions } from '../components/base-model-hints.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { datasetVersionLabel, newestDatasetId, trainBlockReason } from '../components/dataset-versions.js';
@@ -193,22 +194,9 @@ export function TrainPage({
             {...invalidFieldAttributes(invalidField === 'baseModel')}
             onChange={(e) => setForm({ ...form, baseModel: e.target.value })}
           />
-          <datalist id="base-models">
-            {baseModels.map((b) => (
-              <option key={b.name} value={b.name}>
-                {b.present ? b.description : `${b.description} (not downloaded)`}
-              </option>
-            ))}
-          </datalist>
+          <BaseModelOptions id="base-models" choices={baseModels} />
         </label>
-        {note && (
-          <p
-            className={`field-note wide small ${note.warn ? 'field-warning' : 'muted'}`}
-            data-testid="base-model-note"
-          >
-            {note.text}
-          </p>
-        )}
+        <BaseModelNoteLine note={note} />
         <label>
           Adapter
           <select
