@@ -11,6 +11,7 @@ import type { JobContext } from '../src/jobs/job-queue.js';
 import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
 import { buildApp } from '../src/server/app.js';
 import { stopServer } from '../src/server/server.js';
+import { alive } from './helpers/processes.js';
 import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
 
 afterEach(() => {
@@ -305,15 +306,6 @@ process.stdin.on('end', () => {
   });
   setInterval(() => {}, 1000);
 });`;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('shutdown with the train runner and a worker process', () => {

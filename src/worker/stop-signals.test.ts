@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { alive } from '../../test/helpers/processes.js';
 import { generationConfigSchema } from '../schemas/config.js';
 import { runGeneration } from './generate.js';
 import type { WorkerSpawn } from './python-worker.js';
@@ -15,15 +16,6 @@ process.stdout.write(JSON.stringify({version:1,type:'log',level:'info',message:'
 setInterval(() => {}, 1000);`;
 const hanging: WorkerSpawn = { command: process.execPath, args: ['-e', HANGING], cwd: process.cwd() };
 const config = generationConfigSchema.parse({ baseModel: 'tiny', prompt: 'sks' });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('withStopSignals', () => {
   it('SIGINT stops a running generation: the worker is ended and the error says it was stopped', async () => {

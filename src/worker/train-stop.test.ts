@@ -1,10 +1,11 @@
 // src/worker/train-stop.test.ts — stopping and restarting `train` safely: a run folder holding an earlier run's
 // checkpoints is refused without --resume; a second Ctrl-C kills the worker's process group at once and
 // the result names the checkpoint on disk and the steps lost; a failed kohya write is TL_ERR_OUTPUT_WRITE.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { alive } from '../../test/helpers/processes.js';
 import { EXIT_KILLED, formatStopped } from '../cli/commands/train.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import type { WorkerSpawn } from './python-worker.js';
@@ -34,17 +35,6 @@ function writeCheckpoint(runDir: string, step: number): string {
 }
 
 const neverStarted: WorkerSpawn = { command: '/nonexistent/python', args: [], cwd: process.cwd() };
-
-/** Whether `pid` still runs: a killed child whose parent died first may linger as a zombie until reaped (state Z). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
-  return !/^\d+ \(.*\) Z/.test(stat);
-}
 
 describe('train into a folder holding an earlier run', () => {
   it('refuses its checkpoints without --resume, naming the newest and the fix', async () => {
