@@ -6,7 +6,7 @@ import { isFloatDtype, PRECISION_DTYPES, type Precision } from './float-convert.
 import type { LoraFormat } from './lora-keys.js';
 import { kohyaModuleName, peftTargetPath } from './lora-keys.js';
 import type { LoraModel, LoraModule } from './lora-model.js';
-import { givenFacts, networkModuleMetadata, overlayTrainingFacts } from './kohya-metadata.js';
+import { givenFacts, networkModuleMetadata, onlyGivenFacts, overlayTrainingFacts } from './kohya-metadata.js';
 import { buildPeftConfig } from './peft-config.js';
 import type { Dtype, TensorEntry } from './safetensors-format.js';
 import type { LoraComponent } from './sd15-modules.js';
@@ -190,10 +190,11 @@ export function keptKohyaMetadata(
 }
 
 /**
- * The kohya metadata for training facts (`built`, from buildKohyaMetadata): as is for a source without
- * kohya training metadata (a training run's adapter); for a source with its own ss_* / modelspec.*,
- * those kept ({@link keptKohyaMetadata}) with only the facts the caller gave (`given`, the facts
- * before schema defaults) laid over them.
+ * The kohya metadata for training facts (`built`, from buildKohyaMetadata), only the facts the caller
+ * gave (`given`, the facts before schema defaults) written: for a source without kohya training
+ * metadata (a training run's adapter) the network keys and those facts, the rest absent; for a source
+ * with its own ss_* / modelspec.*, those kept ({@link keptKohyaMetadata}) with the given facts laid
+ * over them.
  */
 export function factsOverFileMetadata(
   built: Record<string, string>,
@@ -202,7 +203,8 @@ export function factsOverFileMetadata(
   sourceMetadata: Readonly<Record<string, string>>,
   network: () => Record<string, string>,
 ): Record<string, string> {
-  if (Object.keys(kohyaTrainingMetadata(sourceMetadata)).length === 0) return built;
+  if (Object.keys(kohyaTrainingMetadata(sourceMetadata)).length === 0)
+    return onlyGivenFacts(built, givenFacts(given));
   const kept = keptKohyaMetadata(sourceFormat, sourceMetadata, network) ?? {};
   return overlayTrainingFacts(kept, built, givenFacts(given));
 }

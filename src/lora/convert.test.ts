@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from './convert.js';
 import { float32ToFloat16Bits } from './float-convert.js';
-import { makePeftTensors, seededRandom, writeFixtureFile, writePeftFolder } from './lora-fixtures.js';
+import {
+  makeLokrTensors,
+  makePeftTensors,
+  seededRandom,
+  writeFixtureFile,
+  writePeftFolder,
+} from './lora-fixtures.js';
 import { writeSafetensors } from './safetensors-write.js';
 import { openLora } from './open-lora.js';
 import { type ModuleScale, parsePeftConfig, peftModuleScale } from './peft-config.js';
@@ -454,20 +460,63 @@ describe('--metadata-from on a file with its own kohya metadata', () => {
     }
   });
 
-  it("a source without kohya metadata (a training run's adapter) still gets the whole set, defaults included", async () => {
+  it("a source without kohya metadata (a training run's adapter) gets the facts given and no schema default", async () => {
     await writePeftFolder(join(dir, 'mf-run'), makePeftTensors({ modules, rank: 4, seed: 22 }), {
       r: 4,
       lora_alpha: 2,
     });
     const out = join(dir, 'mf-run.safetensors');
-    await convertLora({ input: join(dir, 'mf-run'), output: out, trainingFacts: { outputName: 'run' } });
-    expect(await metadataOf(out)).toMatchObject({
-      ss_output_name: 'run',
-      ss_epoch: '1',
-      ss_noise_offset: '0.1',
+    // a facts file that lacks most keys: no noiseOffset, epochs, snrGamma, numTrainImages, outputName, ...
+    await convertLora({
+      input: join(dir, 'mf-run'),
+      output: out,
+      trainingFacts: { steps: 300, trigger: 'sks' },
+    });
+    const written = await metadataOf(out);
+    expect(written).toMatchObject({
+      ss_steps: '300',
+      'modelspec.trigger_phrase': 'sks',
+      // kohya's ss_output_name is its file's name
+      ss_output_name: 'mf-run',
+      'modelspec.title': 'mf-run',
       ss_network_dim: '4',
+      ss_network_alpha: '2.0',
       'modelspec.architecture': 'stable-diffusion-v1/lora',
     });
+    for (const key of [
+      'ss_noise_offset',
+      'ss_epoch',
+      'ss_num_train_images',
+      'ss_min_snr_gamma',
+      'ss_learning_rate',
+      'ss_unet_lr',
+      'ss_resolution',
+      'modelspec.resolution',
+      'ss_sd_model_name',
+      'ss_clip_skip',
+      'modelspec.encoder_layer',
+      'ss_mixed_precision',
+      'ss_gradient_checkpointing',
+    ])
+      expect(written[key], key).toBeUndefined();
+  });
+
+  it('a LoKr run folder with partial facts gets no schema default either', async () => {
+    const q = 'down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q';
+    await writePeftFolder(
+      join(dir, 'mf-lokr'),
+      makeLokrTensors(
+        [{ path: q, shapes: { lokr_w1: [16, 16], lokr_w2_a: [20, 4], lokr_w2_b: [4, 20] } }],
+        3,
+      ),
+      { peft_type: 'LOKR', r: 4, alpha: 4, decompose_factor: -1, target_modules: ['to_q'] },
+    );
+    const out = join(dir, 'mf-lokr.safetensors');
+    await convertLora({ input: join(dir, 'mf-lokr'), output: out, trainingFacts: { outputName: 'hero' } });
+    const written = await metadataOf(out);
+    expect(written).toMatchObject({ ss_output_name: 'hero', ss_network_module: 'lycoris.kohya' });
+    for (const key of ['ss_noise_offset', 'ss_epoch', 'ss_steps', 'ss_min_snr_gamma'])
+      expect(written[key], key).toBeUndefined();
   });
 });
 
@@ -582,7 +631,9 @@ describe('safety', () => {
   it('sshs_legacy_hash of a > 1.1 MB file matches kohya addnet_hash_legacy, computed here from the bytes', async () => {
     const { createHash } = await import('node:crypto');
     // 3 mid-block modules at rank 64: about 2 MB of data, so the 0x100000..0x110000 window is full.
-    const mid = sd15AttentionModules().filter((m) => m.startsWith('mid_block.')).slice(0, 3);
+    const mid = sd15AttentionModules()
+      .filter((m) => m.startsWith('mid_block.'))
+      .slice(0, 3);
     await writePeftFolder(join(dir, 'legacy'), makePeftTensors({ modules: mid, rank: 64, seed: 13 }), {
       r: 64,
       lora_alpha: 32,

@@ -22,6 +22,7 @@ import {
 import { type PreparedConversion, prepareLokrConversion } from './convert-lokr.js';
 import {
   factsOverFileMetadata,
+  kohyaTrainingMetadata,
   type PlannedFile,
   type PlannedTensor,
   planConversion,
@@ -228,9 +229,9 @@ async function writePeftFolder(
 }
 
 /** The validated training facts, if given; TL_ERR_USAGE naming the field otherwise. */
-function parseTrainingFacts(options: ConvertOptions): LoraTrainingFacts | undefined {
-  if (!options.trainingFacts) return undefined;
-  const parsed = loraTrainingFactsSchema.safeParse(options.trainingFacts);
+function parseTrainingFacts(given: LoraTrainingFactsInput | undefined): LoraTrainingFacts | undefined {
+  if (!given) return undefined;
+  const parsed = loraTrainingFactsSchema.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ToonloraError(
@@ -244,20 +245,44 @@ function parseTrainingFacts(options: ConvertOptions): LoraTrainingFacts | undefi
   return parsed.data;
 }
 
+/** The LoKr request's facts: kohya output only. */
+function lokrFacts(to: ConvertResult['to'], given: LoraTrainingFactsInput | undefined) {
+  const facts = to === 'kohya' ? parseTrainingFacts(given) : undefined;
+  return facts && given ? { facts, factsGiven: given } : {};
+}
+
 const nowIso = (options: ConvertOptions) => (options.now ?? (() => new Date()))().toISOString();
 
 /**
- * The kohya metadata for `--metadata-from` facts: a source without kohya metadata (a training run's
- * adapter) gets the whole set built from the facts (schema defaults fill the rest); a source that
- * has its own ss_* / modelspec.* keeps them, with only the facts given laid over them.
+ * The `--metadata-from` facts as given; for a source without kohya metadata of its own (a training
+ * run's adapter) and no `outputName`, the output file's name without extension, as kohya's
+ * ss_output_name is its file's name. A source's own ss_output_name is never replaced unasked.
+ */
+function givenTrainingFacts(
+  options: ConvertOptions,
+  sourceMetadata: Readonly<Record<string, string>>,
+): LoraTrainingFactsInput | undefined {
+  const given = options.trainingFacts;
+  if (!given || given.outputName !== undefined) return given;
+  if (Object.keys(kohyaTrainingMetadata(sourceMetadata)).length > 0) return given;
+  const stem = basename(options.output).replace(/\.safetensors$/i, '');
+  return stem ? { ...given, outputName: stem } : given;
+}
+
+/**
+ * The kohya metadata for `--metadata-from` facts: only the facts given are written (never a schema
+ * default the run may not have had); a source without kohya metadata (a training run's adapter) gets
+ * them beside the network's keys, a source that has its own ss_* / modelspec.* keeps them, with the
+ * facts given laid over them.
  */
 function kohyaMetadataFor(
   options: ConvertOptions,
   model: LoraModel,
   sourceMetadata: Readonly<Record<string, string>>,
 ): Record<string, string> | undefined {
-  const facts = parseTrainingFacts(options);
-  if (!facts || !options.trainingFacts) return undefined;
+  const given = givenTrainingFacts(options, sourceMetadata);
+  const facts = parseTrainingFacts(given);
+  if (!facts || !given) return undefined;
   const network = networkMetadata(model);
   const built = buildKohyaMetadata(
     facts,
@@ -269,7 +294,7 @@ function kohyaMetadataFor(
     },
     nowIso(options),
   );
-  return factsOverFileMetadata(built, options.trainingFacts, model.format, sourceMetadata, () => network);
+  return factsOverFileMetadata(built, given, model.format, sourceMetadata, () => network);
 }
 
 /** Warnings about what the options did not do: values that overflowed, training facts not written. */
@@ -369,9 +394,7 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
           to,
           ...(precision ? { precision } : {}),
           dropUnknown: parsed.data.dropUnknown,
-          ...(to === 'kohya' && options.trainingFacts
-            ? { facts: parseTrainingFacts(options), factsGiven: options.trainingFacts }
-            : {}),
+          ...lokrFacts(to, givenTrainingFacts(options, reader.header.metadata)),
           nowIso: nowIso(options),
           fileLabel: file,
           ...(options.trainingFacts?.baseModel ? { baseModel: options.trainingFacts.baseModel } : {}),

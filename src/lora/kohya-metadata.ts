@@ -223,6 +223,25 @@ export function givenFacts(input: Readonly<Record<string, unknown>>): Array<keyo
 }
 
 /**
+ * `built` ({@link buildKohyaMetadata}) without the keys of facts the caller did not give, so a schema
+ * default (noise offset 0.1, epoch 1, 0 train images, ...) is never written as if the run had it. The
+ * network's own keys (ss_network_*, modelspec.architecture, ...) stay: they come from the tensors. A
+ * key shared by several facts (modelspec.title: title or outputName) stays when any of them was given.
+ */
+export function onlyGivenFacts(
+  built: Readonly<Record<string, string>>,
+  given: readonly (keyof LoraTrainingFacts)[],
+): Record<string, string> {
+  const kept = new Set(given.flatMap((fact) => FACT_METADATA_KEYS[fact]));
+  const absent = new Set(
+    (Object.keys(FACT_METADATA_KEYS) as (keyof LoraTrainingFacts)[])
+      .flatMap((fact) => FACT_METADATA_KEYS[fact])
+      .filter((key) => !kept.has(key)),
+  );
+  return Object.fromEntries(Object.entries(built).filter(([key]) => !absent.has(key)));
+}
+
+/**
  * `existing` metadata (a file's own ss_* / modelspec.*) with the keys of the `given` facts replaced
  * or added from `built` ({@link buildKohyaMetadata} of those facts). Every other key keeps the file's
  * value: no schema default (noise offset, epochs, base model, ...) is written as if it were the file's.

@@ -61,7 +61,7 @@ export function registerConvert(program: Command): void {
     )
     .option(
       '--metadata-from <json>',
-      'JSON file of training facts for kohya metadata (outputName, steps, learningRate, trigger, captionsByFolder, ...); a file with its own ss_* / modelspec.* keeps them, and only the facts given replace or add keys',
+      'JSON file of training facts for kohya metadata (outputName, steps, learningRate, trigger, captionsByFolder, ...); only the facts given are written (a fact the file lacks is left out, not defaulted); a file with its own ss_* / modelspec.* keeps them, and the facts given replace or add keys',
     )
     .option(
       '--overwrite',
