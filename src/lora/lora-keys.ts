@@ -1,7 +1,7 @@
 // src/lora/lora-keys.ts — tensor-key grammar of the three LoRA formats (pure): PEFT
 // (`base_model.model.<path>.lora_A.weight`), diffusers (`unet.<path>.lora_A.weight`, what
-// diffusers 0.42 `save_lora_weights` writes; also the older `<attn>.processor.to_q_lora.down.weight` and
-// `text_encoder.<path>.lora_linear_layer.down.weight`) and kohya / WebUI (`lora_unet_<path_>.lora_down.weight`
+// diffusers 0.42 `save_lora_weights` writes; also the older `<attn>.processor.to_q_lora.down.weight`,
+// `unet.<path>.lora.down.weight` and `text_encoder.<path>.lora_linear_layer.down.weight`) and kohya / WebUI (`lora_unet_<path_>.lora_down.weight`
 // + `.alpha`); format detection; kohya <-> diffusers module names.
 import { diffusersPathOfLdmName } from './compvis-names.js';
 import { KOHYA_PREFIX, knownKohyaNames, type LoraComponent } from './sd15-modules.js';
@@ -38,6 +38,28 @@ const ATTN_PROCESSOR = /^(.+)\.processor\.(to_q|to_k|to_v|to_out)_lora\.(down|up
  * -> `.lora_A`), alpha = rank; read only under the `text_encoder.` prefix, where diffusers reads them.
  */
 const TE_LINEAR_LAYER = /^(.+)\.lora_linear_layer\.(down|up)\.weight$/;
+
+/**
+ * The UNet half of diffusers 0.21 - 0.24 `save_lora_weights` files (LoRACompatibleLinear /
+ * LoRACompatibleConv, whose LoRA sat in a `lora` child): `unet.<module>.to_q.lora.down.weight`.
+ * diffusers 0.42 still reads them: loaders/peft.py `load_lora_adapter` runs
+ * utils/state_dict_utils.py `convert_unet_state_dict_to_peft` (UNET_TO_DIFFUSERS `.lora.down` ->
+ * `.lora_A`, `.lora.up` -> `.lora_B`) when the first key has no `lora_A`; alpha = rank. Read only
+ * under the `unet.` prefix, where diffusers reads them.
+ */
+const UNET_COMPAT_LAYER = /^(.+)\.lora\.(down|up)\.weight$/;
+
+/** The module and part of an old diffusers layer key (`lora_linear_layer` for the text encoder, `lora` for the UNet). */
+function splitOldLayerKey(component: LoraComponent | undefined, rest: string) {
+  const layer =
+    component === 'text_encoder'
+      ? TE_LINEAR_LAYER.exec(rest)
+      : component === 'unet'
+        ? UNET_COMPAT_LAYER.exec(rest)
+        : null;
+  if (!layer) return undefined;
+  return { path: layer[1] as string, part: layer[2] === 'down' ? ('down' as const) : ('up' as const) };
+}
 
 function splitPeftSuffix(rest: string): { path: string; part: LoraPart } | undefined {
   const proc = ATTN_PROCESSOR.exec(rest);
@@ -102,10 +124,7 @@ export function parsePeftStyleKey(key: string): (ParsedKey & { style: 'peft' | '
   else if (style === 'peft' && !ATTN_PROCESSOR.test(rest)) return undefined;
   // `save_attn_procs` wrote the UNet's processor keys without a `unet.` prefix.
   else if (style === 'peft') style = 'diffusers';
-  const linear = component === 'text_encoder' ? TE_LINEAR_LAYER.exec(rest) : null;
-  const split = linear
-    ? { path: linear[1] as string, part: linear[2] === 'down' ? ('down' as const) : ('up' as const) }
-    : splitPeftSuffix(rest);
+  const split = splitOldLayerKey(component, rest) ?? splitPeftSuffix(rest);
   if (!split) return undefined;
   component ??= isTextEncoderPath(split.path) ? 'text_encoder' : 'unet';
   const path = component === 'text_encoder' ? textEncoderPath(split.path) : split.path;
