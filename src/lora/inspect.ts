@@ -15,10 +15,11 @@ import {
   type MisreadAlpha,
   otherBaseModelHint,
 } from './loader-compat.js';
+import { withDoraVerdicts } from './dora-loaders.js';
 import { kohyaModuleName } from './lora-keys.js';
 import { type LokrFactorInfo, type LokrModel, lokrDims, lokrFactors } from './lokr.js';
 import { lokrNetworkFacts } from './lokr-plan.js';
-import type { LoraModel, LoraModule } from './lora-model.js';
+import { doraAxes, type LoraModel, type LoraModule } from './lora-model.js';
 import { openAdapter } from './open-adapter.js';
 import { NO_LORA_KEYS } from './open-lora.js';
 import type { SafetensorsReader } from './safetensors-read.js';
@@ -368,12 +369,16 @@ export async function inspectLora(
       algorithm: other?.kind ?? 'lora',
       ...(other ? { unreadModules: other.modules } : {}),
       compatibility: withSdxlNote(
-        withConv1x1Note(
-          withTextModelTargetNote(
-            withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, model.modules),
-            reader.header.metadata,
+        withDoraVerdicts(
+          withConv1x1Note(
+            withTextModelTargetNote(
+              withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, model.modules),
+              reader.header.metadata,
+            ),
+            model.modules,
           ),
-          model.modules,
+          new Map([...doraAxes(model.modules)].map(([axis, list]) => [axis, list.length])),
+          model.format,
         ),
         sdxl,
       ),

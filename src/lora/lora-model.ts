@@ -9,6 +9,7 @@ import {
   parseKohyaKey,
   parsePeftStyleKey,
 } from './lora-keys.js';
+import { type DoraAxis, doraLoadersText } from './dora-loaders.js';
 import { type PeftAdapterConfig, peftModuleScale, unreadablePatternKeys } from './peft-config.js';
 import type { TensorEntry } from './safetensors-format.js';
 import { knownKohyaNames, KOHYA_PREFIX, type LoraComponent } from './sd15-modules.js';
@@ -161,7 +162,7 @@ function alphaOf(
 }
 
 /** Which axis a DoRA magnitude runs along, from its shape against the module's out / in features. */
-export function doraAxis(module: LoraModule): 'output rows' | 'input columns' | 'unknown' {
+export function doraAxis(module: LoraModule): DoraAxis {
   const shape = module.magnitude?.shape ?? [];
   const out = module.up.shape[0];
   const inFeatures = module.down.shape[1];
@@ -175,24 +176,28 @@ export function doraAxis(module: LoraModule): 'output rows' | 'input columns' | 
   return 'unknown';
 }
 
-const DORA_AXIS_NOTES = {
-  'output rows':
-    'stored per output row ([out, 1], PEFT / LyCORIS wd_on_out=True): ComfyUI (2025 and later) detects the axis; AUTOMATIC1111 normalises per input column and applies it wrongly',
+const DORA_AXIS_NOTES: Readonly<Record<DoraAxis, string>> = {
+  'output rows': 'stored per output row ([out, 1], PEFT / LyCORIS wd_on_out=True)',
   'input columns':
-    'stored per input column ([1, in], LyCORIS wd_on_out=False): ComfyUI and AUTOMATIC1111 apply it per input column; PEFT cannot hold it (convert --to kohya only)',
-  unknown: 'of a shape that matches neither the output rows nor the input columns: loaders may reject it',
-} as const;
+    'stored per input column ([1, in], LyCORIS wd_on_out=False; PEFT cannot hold it: convert --to kohya only)',
+  unknown: 'of a shape that matches neither the output rows nor the input columns',
+};
 
-/** One DoRA warning per magnitude axis found, worded by the actual shapes. */
-function doraWarnings(modules: readonly LoraModule[]): string[] {
-  const byAxis = new Map<keyof typeof DORA_AXIS_NOTES, LoraModule[]>();
+/** The DoRA modules of `modules` counted by magnitude axis, in the order first found. */
+export function doraAxes(modules: readonly LoraModule[]): Map<DoraAxis, LoraModule[]> {
+  const byAxis = new Map<DoraAxis, LoraModule[]>();
   for (const m of modules.filter((mod) => mod.magnitude)) {
     const axis = doraAxis(m);
     byAxis.set(axis, [...(byAxis.get(axis) ?? []), m]);
   }
-  return [...byAxis].map(
+  return byAxis;
+}
+
+/** One DoRA warning per magnitude axis found, worded by the actual shapes, with what each loader does (dora-loaders.ts). */
+function doraWarnings(modules: readonly LoraModule[], format: LoraFormat): string[] {
+  return [...doraAxes(modules)].map(
     ([axis, list]) =>
-      `DoRA: ${list.length} module(s) have a magnitude ${DORA_AXIS_NOTES[axis]} (e.g. ${list[0]?.magnitude?.name} ${JSON.stringify(list[0]?.magnitude?.shape)}); ${axis === 'output rows' ? "diffusers' load_lora_weights drops a kohya file's dora_scale; its diffusers format (convert --to diffusers, what toonlora generate loads) keeps and applies it" : 'diffusers cannot apply it, and toonlora generate refuses it'}.`,
+      `DoRA: ${list.length} module(s) have a magnitude ${DORA_AXIS_NOTES[axis]} (e.g. ${list[0]?.magnitude?.name} ${JSON.stringify(list[0]?.magnitude?.shape)}): ${doraLoadersText(axis, format)}.`,
   );
 }
 
@@ -277,6 +282,6 @@ export function moduleWarnings(format: LoraFormat, modules: readonly LoraModule[
         : `${assumed} module(s) have no stored alpha (no adapter config / lora_adapter_metadata): assuming alpha = rank (scale 1.0), the diffusers convention.`,
     );
   }
-  warnings.push(...doraWarnings(modules));
+  warnings.push(...doraWarnings(modules, format));
   return warnings;
 }

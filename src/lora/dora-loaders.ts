@@ -1,0 +1,107 @@
+// src/lora/dora-loaders.ts — what each loader does with a DoRA magnitude (kohya `dora_scale`, PEFT
+// `lora_magnitude_vector`), by the axis it is stored along (pure). One table feeds both inspect's
+// per-loader verdicts and the DoRA warning, so a verdict never says "ok" where the warning says the
+// loader applies the magnitude wrongly. Read from the loaders' code:
+// - AUTOMATIC1111 stable-diffusion-webui extensions-builtin/Lora/network.py
+//   `NetworkModule.apply_weight_decompose` (v1.9 - v1.10): divides by the merged weight's norm per
+//   *input column* (`transpose(0, 1)…norm(dim=1)…transpose(0, 1)`), whatever the dora_scale's shape, so an
+//   `[out, 1]` scale broadcasts against `[1, in]` norms into a wrong `[out, in]` factor;
+// - ComfyUI comfy/weight_adapter/base.py `weight_decompose` (2025, commit 9c0cf36c): per output row when
+//   `dora_scale.shape[0]` is the weight's out features (normalised by the base weight's row norms),
+//   else per input column of the merged weight;
+// - diffusers 0.42.1: a kohya file's dora_scale is filtered out (lora_conversion_utils.py
+//   `_convert_non_diffusers_lora_to_diffusers`, loader-compat.ts DIFFUSERS_DORA_NOTE); a diffusers file's
+//   `lora_magnitude_vector` loads into PEFT's DoRA layer (`use_dora`), which holds one magnitude per
+//   output row (peft/tuners/lora/dora.py), so a per-input-column one does not fit it.
+import type { LoaderName, LoaderVerdict } from './loader-compat.js';
+import type { LoraFormat } from './lora-keys.js';
+
+/** The axis a DoRA magnitude runs along (lora-model.ts `doraAxis` reads it from the shapes). */
+export type DoraAxis = 'output rows' | 'input columns' | 'unknown';
+
+/** What a loader does with a DoRA magnitude of one axis. */
+export interface DoraEffect {
+  /** Whether the loader applies the magnitude as the trainer meant it. */
+  readonly applied: boolean;
+  /** What it does, as a sentence part starting with the loader's name. */
+  readonly text: string;
+}
+
+const A1111: Readonly<Record<DoraAxis, DoraEffect>> = {
+  'output rows': {
+    applied: false,
+    text: 'AUTOMATIC1111 applies it wrongly (its apply_weight_decompose normalises per input column, whatever the shape)',
+  },
+  'input columns': { applied: true, text: 'AUTOMATIC1111 applies it per input column' },
+  unknown: { applied: false, text: 'AUTOMATIC1111 fails on it or applies it wrongly' },
+};
+
+const COMFYUI: Readonly<Record<DoraAxis, DoraEffect>> = {
+  'output rows': {
+    applied: true,
+    text: 'ComfyUI (2025 and later) detects the axis and applies it per output row (older ComfyUI normalises per input column, as AUTOMATIC1111)',
+  },
+  'input columns': { applied: true, text: 'ComfyUI applies it per input column' },
+  unknown: { applied: false, text: 'ComfyUI fails on it or applies it wrongly' },
+};
+
+/** diffusers by the file's format: a kohya file's dora_scale is dropped, a diffusers file's magnitude goes to PEFT. */
+function diffusersEffect(axis: DoraAxis, format: LoraFormat): DoraEffect {
+  if (format === 'kohya') {
+    return axis === 'output rows'
+      ? {
+          applied: false,
+          text: "diffusers' load_lora_weights drops a kohya file's dora_scale; its diffusers format (convert --to diffusers, what toonlora generate loads) keeps and applies it",
+        }
+      : {
+          applied: false,
+          text: "diffusers' load_lora_weights drops a kohya file's dora_scale, and PEFT cannot hold this axis, so toonlora generate refuses it",
+        };
+  }
+  return axis === 'output rows'
+    ? { applied: true, text: 'diffusers applies it (PEFT use_dora)' }
+    : { applied: false, text: "diffusers cannot apply it (PEFT's DoRA holds one magnitude per output row)" };
+}
+
+/** What `loader` does with a DoRA magnitude stored along `axis` in a file of `format`. */
+export function doraEffect(loader: LoaderName, axis: DoraAxis, format: LoraFormat): DoraEffect {
+  if (loader === 'a1111') return A1111[axis];
+  if (loader === 'comfyui') return COMFYUI[axis];
+  return diffusersEffect(axis, format);
+}
+
+const LOADERS: readonly LoaderName[] = ['a1111', 'comfyui', 'diffusers'];
+
+/** The warning's loader part: every loader's effect, in one sentence. */
+export function doraLoadersText(axis: DoraAxis, format: LoraFormat): string {
+  return LOADERS.map((loader) => doraEffect(loader, axis, format).text).join('; ');
+}
+
+/**
+ * `verdicts` with each loader that does not apply a DoRA magnitude of an axis found (`axes`, with the
+ * module count) marked not ok, with a note naming the axis. A kohya file's diffusers verdict already
+ * says the dora_scale is dropped (DIFFUSERS_DORA_NOTE) and is not ok; it gets no second note.
+ */
+export function withDoraVerdicts(
+  verdicts: readonly LoaderVerdict[],
+  axes: ReadonlyMap<DoraAxis, number>,
+  format: LoraFormat,
+): LoaderVerdict[] {
+  return verdicts.map((verdict) => {
+    if (verdict.loader === 'diffusers' && format === 'kohya') return verdict;
+    const notes = [...axes]
+      .map(([axis, count]) => ({ axis, count, effect: doraEffect(verdict.loader, axis, format) }))
+      .filter(({ effect }) => !effect.applied)
+      .map(
+        ({ axis, count, effect }) =>
+          `DoRA: ${count} module(s) with a magnitude ${axisName(axis)}: ${effect.text}.`,
+      );
+    return notes.length === 0 ? verdict : { ...verdict, ok: false, notes: [...verdict.notes, ...notes] };
+  });
+}
+
+function axisName(axis: DoraAxis): string {
+  if (axis === 'output rows') return 'per output row';
+  if (axis === 'input columns') return 'per input column';
+  return 'of an unknown shape';
+}
