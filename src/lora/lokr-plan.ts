@@ -14,6 +14,7 @@ import {
 } from './convert-plan.js';
 import { networkModuleMetadata } from './kohya-metadata.js';
 import { kohyaModuleName } from './lora-keys.js';
+import { kohyaAlphasMetadata } from './lokr-kohya-alphas.js';
 import {
   bakeScaleOf,
   factorization,
@@ -322,6 +323,11 @@ function planPeft(model: LokrModel, options: PlanOptions, file: string): Planned
       metadata: {
         format: 'pt',
         ...(component === 'unet' ? kohyaTrainingMetadata(options.sourceMetadata) : {}),
+        ...kohyaAlphasMetadata(
+          modules,
+          kohyaAlphaOf,
+          (m) => peftRankAlpha(m, inferred.decomposeBoth, file).r,
+        ),
       },
       adapterConfig: buildPeftLokrConfig(inferred, options.baseModel),
       kohyaHashes: false,

@@ -139,6 +139,8 @@ export interface LokrModule {
   readonly peft?: { readonly r: number; readonly alpha: number };
   /** delta W = kron(w1, w2) * scale: what PEFT (PEFT input) or the loaders (kohya input) apply at weight 1. */
   readonly scale: number;
+  /** Both factors full, PEFT input: the `.alpha` of the kohya file it came from (lokr-kohya-alphas.ts). */
+  readonly kohyaAlpha?: number;
 }
 
 export interface LokrModel {
@@ -224,10 +226,11 @@ export function lokrFactors(module: LokrModule): { w1: LokrFactorInfo; w2: LokrF
 
 /**
  * The `.alpha` a kohya / LyCORIS file holds for the module: decomposed, its alpha (scale = alpha /
- * rank); both factors full, PEFT's r (as LyCORIS writes its network dim there), as loaders ignore it.
+ * rank); both factors full, which loaders ignore, the kohya file's own value when a PEFT folder carries
+ * it, else PEFT's r (as LyCORIS writes its network dim there).
  */
 export function kohyaAlphaOf(module: LokrModule): number {
-  return module.rank === undefined ? (module.peft?.r ?? module.alpha) : module.alpha;
+  return module.rank === undefined ? (module.kohyaAlpha ?? module.peft?.r ?? module.alpha) : module.alpha;
 }
 
 /**

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { combineReaders } from './combined-reader.js';
 import { assembleLokrModel, detectLokrFormat, isLokrKeys, type LokrModel } from './lokr.js';
+import { readKohyaAlphas, withKohyaAlphas } from './lokr-kohya-alphas.js';
 import {
   ADAPTER_WEIGHTS,
   type OpenedLora,
@@ -47,12 +48,13 @@ function openLokrTextEncoder(weights: string, rootConfig: PeftLokrConfig | undef
       );
     }
     const config = raw === undefined ? rootConfig : parsePeftLokrConfig(raw, configPath);
-    return assembleLokrModel(reader.header.tensors, {
+    const model = assembleLokrModel(reader.header.tensors, {
       format: 'peft',
       file: join('text_encoder', ADAPTER_WEIGHTS),
       component: 'text_encoder',
       ...(config ? { config } : {}),
     });
+    return withKohyaAlphas(model, readKohyaAlphas(reader.header.metadata));
   });
 }
 
@@ -84,12 +86,15 @@ async function openLokrReader(
     if (raw !== undefined) config = parsePeftLokrConfig(raw, configPath);
   }
   const alphaValues = format === 'kohya' ? await readAlphas(reader, file) : undefined;
-  const root = assembleLokrModel(reader.header.tensors, {
+  const assembled = assembleLokrModel(reader.header.tensors, {
     format,
     file,
     ...(config ? { config } : {}),
     ...(alphaValues ? { alphaValues } : {}),
   });
+  // A PEFT folder converted from a kohya file carries that file's full-full `.alpha` values.
+  const root =
+    format === 'peft' ? withKohyaAlphas(assembled, readKohyaAlphas(reader.header.metadata)) : assembled;
   if (root.modules.length === 0) {
     throw new ToonloraError('TL_ERR_LORA_FORMAT', `${file}: ${NO_LOKR_MODULE}`, { details: { file } });
   }
