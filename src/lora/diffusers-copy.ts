@@ -19,7 +19,7 @@
 //   toonlora wrote them): transformers 5 has no such module; the copy names them without it.
 // - a kohya file with text-encoder q/k/v_proj modules and no out_proj one (a PEFT text-encoder adapter
 //   on q_proj + v_proj, converted): diffusers reads such keys in neither of its formats and drops them
-//   (or raises), see loader-compat.ts diffusersLostTextEncoderModules; the copy has PEFT-style keys.
+//   (or raises), see loader-diffusers.ts diffusersLostTextEncoderModules; the copy has PEFT-style keys.
 // - a kohya or diffusers file that stores a 1x1-convolution module's LoRA (proj_in, proj_out,
 //   conv_shortcut) as 2-D `[r, in]` / `[out, r]` weights, as some trainers do: diffusers creates Conv2d
 //   LoRA layers there and raises a size mismatch; the copy holds them as `[r, in, 1, 1]` / `[out, r, 1, 1]`

@@ -10,10 +10,10 @@
 //   `dora_scale.shape[0]` is the weight's out features (normalised by the base weight's row norms),
 //   else per input column of the merged weight;
 // - diffusers 0.42.1: a kohya file's dora_scale is filtered out (lora_conversion_utils.py
-//   `_convert_non_diffusers_lora_to_diffusers`, loader-compat.ts DIFFUSERS_DORA_NOTE); a diffusers file's
+//   `_convert_non_diffusers_lora_to_diffusers`, loader-diffusers.ts DIFFUSERS_DORA_NOTE); a diffusers file's
 //   `lora_magnitude_vector` loads into PEFT's DoRA layer (`use_dora`), which holds one magnitude per
 //   output row (peft/tuners/lora/dora.py), so a per-input-column one does not fit it.
-import type { LoaderName, LoaderVerdict } from './loader-compat.js';
+import type { LoaderName, LoaderVerdict } from './loader-verdict.js';
 import type { LoraFormat } from './lora-keys.js';
 
 /** The axis a DoRA magnitude runs along (lora-model.ts `doraAxis` reads it from the shapes). */

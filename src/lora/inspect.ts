@@ -124,7 +124,7 @@ export function triggerWords(
 
 /**
  * diffusers gives some modules of a kohya file their component's most common alpha instead of their own
- * (UNet attention and text-encoder modules, and modules without `.alpha`; loader-compat.ts
+ * (UNet attention and text-encoder modules, and modules without `.alpha`; diffusers-alphas.ts
  * `diffusersMisreadAlphas`). A1111 and ComfyUI read each module's alpha.
  */
 function withAlphaPatternNote(
@@ -140,7 +140,7 @@ function withAlphaPatternNote(
   return verdicts.map((v) => (v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, note] } : v));
 }
 
-/** The diffusers verdict of a file whose metadata names `text_model.` text-encoder targets (see loader-compat.ts). */
+/** The diffusers verdict of a file whose metadata names `text_model.` text-encoder targets (see loader-diffusers.ts). */
 function withTextModelTargetNote(
   verdicts: LoaderVerdict[],
   metadata: Readonly<Record<string, string>>,

@@ -1,0 +1,30 @@
+// src/lora/loader-verdict.ts — the shape of a loader's verdict on a LoRA file (pure), and the LyCORIS
+// tensor parts the A1111 and ComfyUI checks (loader-a1111.ts, loader-comfyui.ts) both accept.
+
+export type LoaderName = 'a1111' | 'comfyui' | 'diffusers';
+
+export interface LoaderVerdict {
+  readonly loader: LoaderName;
+  readonly ok: boolean;
+  readonly mappedKeys: number;
+  readonly unmappedKeys: readonly string[];
+  /** Whole-file problems (the loader refuses the file, or ignores it). */
+  readonly notes: readonly string[];
+}
+
+/** LyCORIS LoKr parts (A1111 network_lokr.py `ModuleTypeLokr`, ComfyUI comfy/weight_adapter/lokr.py). */
+export const LOKR_PARTS = [
+  'lokr_w1',
+  'lokr_w1_a',
+  'lokr_w1_b',
+  'lokr_w2',
+  'lokr_w2_a',
+  'lokr_w2_b',
+  'lokr_t2',
+];
+
+/** LyCORIS LoHa parts (A1111 network_hada.py `ModuleTypeHada`, ComfyUI comfy/weight_adapter/loha.py). */
+export const LOHA_PARTS = ['hada_w1_a', 'hada_w1_b', 'hada_w2_a', 'hada_w2_b', 'hada_t1', 'hada_t2'];
+
+/** LyCORIS full-weight parts (A1111 network_full.py `ModuleTypeFull`, ComfyUI comfy/lora.py `load_lora`). */
+export const FULL_PARTS = ['diff', 'diff_b'];
