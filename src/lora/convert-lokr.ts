@@ -35,6 +35,8 @@ export interface LokrConvertRequest {
   readonly facts?: LoraTrainingFacts;
   /** The facts as the caller gave them (before schema defaults): all a file with its own metadata takes. */
   readonly factsGiven?: Readonly<Record<string, unknown>>;
+  /** The run's own kohya metadata (convert-facts.ts readRunRecord): facts the given ones lack come from it. */
+  readonly record?: Readonly<Record<string, string>>;
   /** ISO date for modelspec.date. */
   readonly nowIso: string;
   readonly baseModel?: string;
@@ -158,6 +160,7 @@ export async function prepareLokrConversion(
       model.format,
       source,
       () => lokrNetworkMetadata(model, source),
+      request.record,
     );
   }
   const plans = planLokrConversion(

@@ -6,7 +6,13 @@ import { isFloatDtype, PRECISION_DTYPES, type Precision } from './float-convert.
 import type { LoraFormat } from './lora-keys.js';
 import { kohyaModuleName, peftTargetPath } from './lora-keys.js';
 import type { LoraModel, LoraModule } from './lora-model.js';
-import { givenFacts, networkModuleMetadata, onlyGivenFacts, overlayTrainingFacts } from './kohya-metadata.js';
+import {
+  givenFacts,
+  networkModuleMetadata,
+  onlyGivenFacts,
+  overlayTrainingFacts,
+  withRecordedFacts,
+} from './kohya-metadata.js';
 import { buildPeftConfig } from './peft-config.js';
 import type { Dtype, TensorEntry } from './safetensors-format.js';
 import type { LoraComponent } from './sd15-modules.js';
@@ -192,7 +198,8 @@ export function keptKohyaMetadata(
 /**
  * The kohya metadata for training facts (`built`, from buildKohyaMetadata), only the facts the caller
  * gave (`given`, the facts before schema defaults) written: for a source without kohya training
- * metadata (a training run's adapter) the network keys and those facts, the rest absent; for a source
+ * metadata (a training run's adapter) the network keys and those facts, with the other facts its run's
+ * `record` holds (convert-facts.ts readRunRecord), the rest absent; for a source
  * with its own ss_* / modelspec.*, those kept ({@link keptKohyaMetadata}) with the given facts laid
  * over them.
  */
@@ -202,9 +209,10 @@ export function factsOverFileMetadata(
   sourceFormat: string,
   sourceMetadata: Readonly<Record<string, string>>,
   network: () => Record<string, string>,
+  record?: Readonly<Record<string, string>>,
 ): Record<string, string> {
   if (Object.keys(kohyaTrainingMetadata(sourceMetadata)).length === 0)
-    return onlyGivenFacts(built, givenFacts(given));
+    return withRecordedFacts(onlyGivenFacts(built, givenFacts(given)), record ?? {}, givenFacts(given));
   const kept = keptKohyaMetadata(sourceFormat, sourceMetadata, network) ?? {};
   return overlayTrainingFacts(kept, built, givenFacts(given));
 }

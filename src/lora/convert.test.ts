@@ -501,6 +501,31 @@ describe('--metadata-from on a file with its own kohya metadata', () => {
       expect(written[key], key).toBeUndefined();
   });
 
+  it("a run folder's own kohya file (train's record) gives the facts the given file lacks", async () => {
+    const run = join(dir, 'rec-run');
+    await writePeftFolder(run, makePeftTensors({ modules, rank: 4, seed: 23 }), { r: 4, lora_alpha: 2 });
+    // what train wrote: <run>/<run name>.safetensors with every fact of the run
+    await convertLora({
+      input: run,
+      output: join(run, 'rec-run.safetensors'),
+      trainingFacts: { outputName: 'rec-run', steps: 300, epochs: 3, noiseOffset: 0.05, trigger: 'sks' },
+    });
+    const out = join(dir, 'rec-out.safetensors');
+    const result = await convertLora({ input: run, output: out, trainingFacts: { trigger: 'zzk' } });
+    expect(result.warnings.filter((w) => w.startsWith('--metadata-from'))).toEqual([]);
+    const written = await metadataOf(out);
+    expect(written).toMatchObject({
+      'modelspec.trigger_phrase': 'zzk',
+      ss_output_name: 'rec-run',
+      ss_steps: '300',
+      ss_epoch: '3',
+      ss_noise_offset: '0.05',
+      ss_network_dim: '4',
+    });
+    // recorded only when the run recorded it: no default appears
+    expect(written.ss_min_snr_gamma).toBeUndefined();
+  });
+
   it('a LoKr run folder with partial facts gets no schema default either', async () => {
     const q = 'down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q';
     await writePeftFolder(

@@ -13,16 +13,11 @@ import {
   floatWidth,
   isFloatDtype,
 } from './float-convert.js';
-import {
-  buildKohyaMetadata,
-  type LoraTrainingFacts,
-  type LoraTrainingFactsInput,
-  loraTrainingFactsSchema,
-} from './kohya-metadata.js';
+import { buildKohyaMetadata, type LoraTrainingFactsInput } from './kohya-metadata.js';
+import { givenTrainingFacts, parseTrainingFacts, readRunRecord } from './convert-facts.js';
 import { type PreparedConversion, prepareLokrConversion } from './convert-lokr.js';
 import {
   factsOverFileMetadata,
-  kohyaTrainingMetadata,
   type PlannedFile,
   type PlannedTensor,
   planConversion,
@@ -228,59 +223,33 @@ async function writePeftFolder(
   }
 }
 
-/** The validated training facts, if given; TL_ERR_USAGE naming the field otherwise. */
-function parseTrainingFacts(given: LoraTrainingFactsInput | undefined): LoraTrainingFacts | undefined {
-  if (!given) return undefined;
-  const parsed = loraTrainingFactsSchema.safeParse(given);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ToonloraError(
-      'TL_ERR_USAGE',
-      `metadata: ${issue?.path.join('.') || 'facts'}: ${issue?.message}. Fix the --metadata-from JSON.`,
-      {
-        details: { field: issue?.path.join('.') },
-      },
-    );
-  }
-  return parsed.data;
-}
-
-/** The LoKr request's facts: kohya output only. */
-function lokrFacts(to: ConvertResult['to'], given: LoraTrainingFactsInput | undefined) {
+/** The LoKr request's facts (kohya output only), and the run's record they are laid over. */
+function lokrFacts(
+  options: ConvertOptions,
+  to: ConvertResult['to'],
+  sourceMetadata: Readonly<Record<string, string>>,
+  record: Readonly<Record<string, string>> | undefined,
+) {
+  const given = givenTrainingFacts(options.trainingFacts, options.output, record ?? sourceMetadata);
   const facts = to === 'kohya' ? parseTrainingFacts(given) : undefined;
-  return facts && given ? { facts, factsGiven: given } : {};
+  return facts && given ? { facts, factsGiven: given, ...(record ? { record } : {}) } : {};
 }
 
 const nowIso = (options: ConvertOptions) => (options.now ?? (() => new Date()))().toISOString();
 
 /**
- * The `--metadata-from` facts as given; for a source without kohya metadata of its own (a training
- * run's adapter) and no `outputName`, the output file's name without extension, as kohya's
- * ss_output_name is its file's name. A source's own ss_output_name is never replaced unasked.
- */
-function givenTrainingFacts(
-  options: ConvertOptions,
-  sourceMetadata: Readonly<Record<string, string>>,
-): LoraTrainingFactsInput | undefined {
-  const given = options.trainingFacts;
-  if (!given || given.outputName !== undefined) return given;
-  if (Object.keys(kohyaTrainingMetadata(sourceMetadata)).length > 0) return given;
-  const stem = basename(options.output).replace(/\.safetensors$/i, '');
-  return stem ? { ...given, outputName: stem } : given;
-}
-
-/**
  * The kohya metadata for `--metadata-from` facts: only the facts given are written (never a schema
  * default the run may not have had); a source without kohya metadata (a training run's adapter) gets
- * them beside the network's keys, a source that has its own ss_* / modelspec.* keeps them, with the
- * facts given laid over them.
+ * them beside the network's keys, with the facts its run's record (`record`) has and the given file
+ * lacks; a source that has its own ss_* / modelspec.* keeps them, with the facts given laid over them.
  */
 function kohyaMetadataFor(
   options: ConvertOptions,
   model: LoraModel,
   sourceMetadata: Readonly<Record<string, string>>,
+  record: Readonly<Record<string, string>> | undefined,
 ): Record<string, string> | undefined {
-  const given = givenTrainingFacts(options, sourceMetadata);
+  const given = givenTrainingFacts(options.trainingFacts, options.output, record ?? sourceMetadata);
   const facts = parseTrainingFacts(given);
   if (!facts || !given) return undefined;
   const network = networkMetadata(model);
@@ -294,7 +263,7 @@ function kohyaMetadataFor(
     },
     nowIso(options),
   );
-  return factsOverFileMetadata(built, given, model.format, sourceMetadata, () => network);
+  return factsOverFileMetadata(built, given, model.format, sourceMetadata, () => network, record);
 }
 
 /** Warnings about what the options did not do: values that overflowed, training facts not written. */
@@ -326,12 +295,14 @@ function prepareLoraConversion(
   options: ConvertOptions,
   data: z.output<typeof convertOptionsSchema>,
   file: string,
+  record: Readonly<Record<string, string>> | undefined,
 ): PreparedConversion & { model: LoraModel } {
   const { reader } = opened;
   const { to, precision } = data;
   const usable = withoutUnknownKeys(opened.model, file, data.dropUnknown, dropUnknown);
   const model = usable.model;
-  const kohyaMetadata = to === 'kohya' ? kohyaMetadataFor(options, model, reader.header.metadata) : undefined;
+  const kohyaMetadata =
+    to === 'kohya' ? kohyaMetadataFor(options, model, reader.header.metadata, record) : undefined;
   const plans = planConversion(
     model,
     {
@@ -385,6 +356,8 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
       file,
     );
     const stats: ConvertStats = { overflowed: 0, nonFinite: [] };
+    const runRecord =
+      options.trainingFacts && to === 'kohya' ? await readRunRecord(input, reader.header.metadata) : {};
     let prepared: PreparedConversion;
     let loraModules: LoraModel['modules'] = [];
     if (opened.algorithm === 'lokr') {
@@ -394,7 +367,7 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
           to,
           ...(precision ? { precision } : {}),
           dropUnknown: parsed.data.dropUnknown,
-          ...lokrFacts(to, givenTrainingFacts(options, reader.header.metadata)),
+          ...lokrFacts(options, to, reader.header.metadata, runRecord.metadata),
           nowIso: nowIso(options),
           fileLabel: file,
           ...(options.trainingFacts?.baseModel ? { baseModel: options.trainingFacts.baseModel } : {}),
@@ -402,7 +375,7 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
         stats,
       );
     } else {
-      const lora = prepareLoraConversion(opened, options, parsed.data, file);
+      const lora = prepareLoraConversion(opened, options, parsed.data, file, runRecord.metadata);
       prepared = lora;
       loraModules = lora.model.modules;
     }
@@ -419,7 +392,11 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
         { path: output, bytes: written.bytes, tensors: plan.tensors.length, sha256: written.dataSha256 },
       ];
     }
-    const warnings = [...prepared.warnings, ...optionWarnings(options, to, precision, stats)];
+    const warnings = [
+      ...prepared.warnings,
+      ...optionWarnings(options, to, precision, stats),
+      ...(runRecord.warning ? [runRecord.warning] : []),
+    ];
     if (diffusersMisreadsAlphas(to, loraModules)) {
       warnings.push(DIFFUSERS_KOHYA_ALPHA_NOTE);
     }

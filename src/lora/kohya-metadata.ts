@@ -242,6 +242,27 @@ export function onlyGivenFacts(
 }
 
 /**
+ * `written` with the keys of the facts not `given` taken from `record` (a run's own kohya file) where it
+ * has them: a fact the caller left out is the run's recorded one, or absent, never a default. The
+ * network's keys and the date stay `written`'s: they describe the file being written.
+ */
+export function withRecordedFacts(
+  written: Readonly<Record<string, string>>,
+  record: Readonly<Record<string, string>>,
+  given: readonly (keyof LoraTrainingFacts)[],
+): Record<string, string> {
+  const result: Record<string, string> = { ...written };
+  for (const fact of Object.keys(FACT_METADATA_KEYS) as (keyof LoraTrainingFacts)[]) {
+    if (given.includes(fact)) continue;
+    for (const key of FACT_METADATA_KEYS[fact]) {
+      const value = record[key];
+      if (value !== undefined && result[key] === undefined) result[key] = value;
+    }
+  }
+  return result;
+}
+
+/**
  * `existing` metadata (a file's own ss_* / modelspec.*) with the keys of the `given` facts replaced
  * or added from `built` ({@link buildKohyaMetadata} of those facts). Every other key keeps the file's
  * value: no schema default (noise offset, epochs, base model, ...) is written as if it were the file's.
