@@ -76,7 +76,7 @@ export const doctorReportSchema = z.object({
   }),
   models: z.array(modelStatusSchema),
   problems: z.array(problemSchema),
-  /** No problem of severity `missing` outside the optional models. */
+  /** No essential piece (Node, Python, the worker venv, torch) missing or broken; `doctor` exits 1 when false. */
   ok: z.boolean(),
 });
 export type DoctorReport = z.infer<typeof doctorReportSchema>;
@@ -256,10 +256,20 @@ export function assessProblems(facts: DoctorFacts, options: AssessOptions = {}):
   return problems;
 }
 
+/** The pieces the main job (prep, train, generate: `toonlora demo`) cannot run without; models are optional. */
+const ESSENTIAL_PIECES: ReadonlySet<string> = new Set(['node', 'python', 'venv', 'torch']);
+
+/** The essential pieces missing or broken, in report order, each once (`doctor` exits 1 when any is). */
+export function missingEssentials(problems: readonly Problem[]): string[] {
+  const pieces = problems
+    .filter((p) => p.severity === 'missing' && ESSENTIAL_PIECES.has(p.piece))
+    .map((p) => p.piece);
+  return [...new Set(pieces)];
+}
+
 /** Whether the essentials are there (Node, the worker env with torch); missing models are optional. */
 export function isHealthy(problems: readonly Problem[]): boolean {
-  const essentials = new Set(['node', 'python', 'venv', 'torch']);
-  return !problems.some((p) => p.severity === 'missing' && essentials.has(p.piece));
+  return missingEssentials(problems).length === 0;
 }
 
 export interface DoctorOptions {

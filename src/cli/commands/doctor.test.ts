@@ -5,22 +5,41 @@ import { describe, expect, it } from 'vitest';
 import { doctorReportSchema } from '../../env/doctor.js';
 import { withCliTestIo } from '../cli-test-io.js';
 import { runCli } from '../program.js';
-import { formatTrainingMemory } from './doctor.js';
+import { doctorVerdict, formatTrainingMemory } from './doctor.js';
 
 const io = withCliTestIo('toonlora-cli-doctor-');
 
 describe('toonlora doctor', () => {
-  it('--json prints a valid report and exits 0 even without a venv', async () => {
-    expect(await runCli(['doctor', '--json', '--venv', join(io.root, 'venv')])).toBe(0);
+  it('--json prints a valid report and exits 1 without a venv (an essential)', async () => {
+    expect(await runCli(['doctor', '--json', '--venv', join(io.root, 'venv')])).toBe(1);
     const report = doctorReportSchema.parse(JSON.parse(io.stdout));
+    expect(report.ok).toBe(false);
     expect(report.python.venvExists).toBe(false);
     expect(report.torch.status).toBe('missing');
     expect(report.models.find((m) => m.id === 'paddleocr-det-v4')?.present).toBe(true);
   });
 
-  it('prints the real default LoRA size from the SD1.5 config when the venv works', async () => {
+  it('says on its last line which essentials are missing, and exits 1', async () => {
+    expect(await runCli(['doctor', '--venv', join(io.root, 'venv')])).toBe(1);
+    const last = io.stdout.trimEnd().split('\n').at(-1);
+    expect(last).toMatch(/^doctor: essentials missing or broken: (venv|python)\b.*; exit 1$/);
+  });
+
+  it('exits 0 when only optional pieces (models, GPU) are missing', () => {
+    const optional = [
+      { piece: 'lama', severity: 'missing' as const, detail: 'lama not downloaded', blocks: 'x' },
+      { piece: 'gpu', severity: 'warn' as const, detail: 'no GPU', blocks: 'y' },
+    ];
+    expect(doctorVerdict({ problems: optional })).toBe(
+      'doctor: essentials ok; 1 optional piece missing (see above)',
+    );
+    expect(doctorVerdict({ problems: [] })).toBe('doctor: essentials ok');
+  });
+
+  it('prints the real default LoRA size from the SD1.5 config when the venv works, and exits 0', async () => {
     const venv = fileURLToPath(new URL('../../../trainer/.venv', import.meta.url));
-    expect(await runCli(['doctor', '--venv', venv])).toBe(0);
+    expect(await runCli(['doctor', '--venv', venv])).toBe(0); // models missing: optional
+    expect(io.stdout).toMatch(/\ndoctor: essentials ok; \d+ optional pieces? missing \(see above\)\n$/);
     expect(io.stdout).toContain(
       'lora      default r=32: 128 modules, 6,377,472 trainable parameters (SD1.5 UNet config (no weights loaded))',
     );

@@ -1,7 +1,7 @@
 // src/cli/commands/doctor.ts — `toonlora doctor`: check Node, Python, torch, GPU, disk and models, and say
 // what each missing piece blocks. Gathering and rules live in src/env/doctor.ts; this file formats.
 import type { Command } from 'commander';
-import { type DoctorReport, runDoctor } from '../../env/doctor.js';
+import { type DoctorReport, missingEssentials, runDoctor } from '../../env/doctor.js';
 import { formatBytes } from '../../models/model-status.js';
 import { trainingConfigSchema } from '../../schemas/config.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
@@ -89,8 +89,20 @@ function formatReport(report: DoctorOutput): string {
       lines.push(`  - ${p.detail}: ${p.blocks}${p.fix ? `. Fix: ${p.fix}` : ''}`);
     }
   }
-  lines.push('', report.ok ? 'doctor: essentials ok' : 'doctor: essentials missing (see above)');
+  lines.push('', doctorVerdict(report));
   return lines.join('\n');
+}
+
+/** The report's last line: whether the main job can run, and the exit code that goes with it. */
+export function doctorVerdict(report: Pick<DoctorReport, 'problems'>): string {
+  const missing = missingEssentials(report.problems);
+  if (missing.length > 0) {
+    return `doctor: essentials missing or broken: ${missing.join(', ')} (see above); exit 1`;
+  }
+  const optional = report.problems.filter((p) => p.severity === 'missing').length;
+  return optional > 0
+    ? `doctor: essentials ok; ${optional} optional piece${optional === 1 ? '' : 's'} missing (see above)`
+    : 'doctor: essentials ok';
 }
 
 export function registerDoctor(program: Command): void {
@@ -98,7 +110,8 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description(
       'check Node, Python, the worker venv, torch and its device (CUDA / MPS / CPU, GPU memory), disk ' +
-        'space and the models, and say what each missing piece blocks; exit 0 even when things are missing',
+        'space and the models, and say what each missing piece blocks; exit 1 when an essential (Node, Python, ' +
+        'the worker venv, torch) is missing or broken, 0 when only optional pieces (models, GPU, compilers) are',
     )
     .option('--venv <path>', 'venv folder to check (default: $TOONLORA_VENV, else trainer/.venv)')
     .option('--json', 'print the report as JSON', false)
@@ -114,7 +127,7 @@ export function registerDoctor(program: Command): void {
           flags,
           formatReport,
         );
-        return 0;
+        return report.ok ? 0 : 1;
       }),
     );
 }
