@@ -1,17 +1,27 @@
 // src/env/install-lock.ts — one toonlora process at a time installs into a place (the worker's venv, a
 // model's files): a lock folder that proper-lockfile creates with mkdir (atomic, also on network file
-// systems) and keeps fresh while it is held. Another process waits for it, saying so once; a lock left by
-// a process that died goes stale and is taken over. Without it, two `toonlora setup` (or `train` on a
+// systems) and keeps fresh while it is held. Another process waits for it, saying so once; a lock whose
+// recorded owner (lock-owner.ts) is a dead process of this host is taken over at once, saying so, and one
+// left by a process it cannot check (another host, an older toonlora) goes stale and is taken over. Without it, two `toonlora setup` (or `train` on a
 // fresh machine) would run pip into one venv at once, and two `models pull` would append to one `.part`.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
+import {
+  currentLockOwner,
+  removeDeadOwnersLock,
+  removeLockOwner,
+  takeOverMessage,
+  writeLockOwner,
+} from './lock-owner.js';
 
 export interface InstallLockOptions {
   /** What the lock guards, for the waiting message: "the worker venv /x/.venv", "model blip". */
   what: string;
   /** Told once, when another process holds the lock and this one starts waiting for it. */
   onWait?: (message: string) => void;
+  /** Told when the lock was left by a dead process of this host and is taken over (default: onWait). */
+  onTakeOver?: (message: string) => void;
   /** Told if the lock was lost while held (its folder removed, or not refreshed for `staleMs`). */
   onCompromised?: (message: string) => void;
   /** How often a waiting process tries again (default 500 ms). */
@@ -71,8 +81,16 @@ export async function acquireInstallLock(
     try {
       // lockPath is the lock itself: proper-lockfile locks `file` through `lockfilePath` without touching `file`.
       const release = await lockfile.lock(lockPath, lockOptions);
-      // A compromised lock is already gone; releasing it again only repeats that.
-      return { release: () => release().catch(() => {}), waited };
+      // best effort: without the file, a waiting process falls back to the stale rule
+      await writeLockOwner(lockPath, currentLockOwner()).catch(() => {});
+      return {
+        release: async () => {
+          await removeLockOwner(lockPath).catch(() => {});
+          // A compromised lock is already gone; releasing it again only repeats that.
+          await release().catch(() => {});
+        },
+        waited,
+      };
     } catch (error) {
       if (isMissingFolderError(error) && parentGone < 3) {
         // a failed pull that made the parent removed it again, empty, between our mkdir and the lock's
@@ -81,6 +99,11 @@ export async function acquireInstallLock(
         continue;
       }
       if (!isLockedError(error)) throw error;
+      const deadOwner = await removeDeadOwnersLock(lockPath);
+      if (deadOwner) {
+        (options.onTakeOver ?? options.onWait)?.(takeOverMessage(options.what, lockPath, deadOwner));
+        continue;
+      }
       if (!waited) options.onWait?.(lockWaitMessage(options.what, lockPath));
       waited = true;
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? DEFAULT_POLL_MS));
