@@ -39,6 +39,7 @@ import {
 } from './download.js';
 import { diskFullError, notEnoughSpaceError, notWritableError, type WriteRoots } from './not-writable.js';
 import { offlineSnapshotHint } from './offline-hint.js';
+import type { PulledFile, PullResult } from './pull-json-lines.js';
 import {
   byHandHint,
   checkCanDownload,
@@ -98,18 +99,7 @@ export interface PullOptions extends CacheOptions {
   freeBytes?: (folder: string) => Promise<number | undefined>;
 }
 
-export interface PulledFile {
-  file: string;
-  path: string;
-  /** `present`: was already on disk; `downloaded`: fetched by this pull. */
-  status: 'present' | 'downloaded';
-  bytes?: number;
-}
-
-export interface PullResult {
-  id: string;
-  files: PulledFile[];
-}
+export type { PulledFile, PullResult };
 
 function envOf(options: PullOptions): CacheEnv {
   return options.env ?? process.env;

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type PullJsonLine, pullJsonLineSchema } from '../../models/pull-json-lines.js';
 import { withCliTestIo } from '../cli-test-io.js';
 import { runCli } from '../program.js';
 
@@ -50,6 +51,14 @@ function partFiles(dir: string): string[] {
     .map((name) => join(dir, name));
 }
 
+/** Every stdout line of `pull --json`, each checked against the published schema. */
+function jsonLines(stdout: string): PullJsonLine[] {
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => pullJsonLineSchema.parse(JSON.parse(line)));
+}
+
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i += 1) await new Promise((r) => setTimeout(r, 20));
   expect(condition()).toBe(true);
@@ -67,11 +76,43 @@ describe('toonlora models pull of several ids', () => {
     const repo = join(io.root, 'hf', 'hub', 'models--SmilingWolf--wd-vit-tagger-v3');
     mkdirSync(join(repo, 'snapshots', 'main', 'model.onnx', 'x'), { recursive: true });
     expect(await runCli(['models', 'pull', 'wd-vit-tagger-v3', 'anime-person-detector', '--json'])).toBe(1);
-    const result = JSON.parse(io.stdout) as { failed: { id: string; code: string }[] };
+    const result = jsonLines(io.stdout).at(-1);
+    if (result?.type !== 'result') throw new Error(`last line is not the result: ${io.stdout}`);
     expect(result.failed.map((f) => [f.id, f.code])).toEqual([
       ['wd-vit-tagger-v3', 'TL_ERR_INTERNAL'],
       ['anime-person-detector', 'TL_ERR_DOWNLOAD'],
     ]);
+  });
+});
+
+describe('toonlora models pull --json', () => {
+  it('prints JSON lines: each file starting, its progress, it done, then the result', async () => {
+    process.env.HF_ENDPOINT = hubUrl;
+    hubAnswer = (req, res) => {
+      if (!req.url?.startsWith('/SmilingWolf/')) return void res.writeHead(404).end();
+      res.writeHead(200, { 'x-linked-etag': `"${TAGGER_SHA256}"`, 'content-length': '6' }).end('tagger');
+    };
+    expect(await runCli(['models', 'pull', 'wd-vit-tagger-v3', '--json'])).toBe(0);
+    const lines = jsonLines(io.stdout);
+    const files = ['model.onnx', 'selected_tags.csv'];
+    for (const file of files) {
+      const ofFile = lines.filter((l) => 'file' in l && l.file === file).map((l) => l.type);
+      expect(ofFile[0]).toBe('file-start');
+      expect(ofFile.at(-1)).toBe('file-done');
+      expect(ofFile).toContain('progress');
+    }
+    expect(lines).toContainEqual({
+      type: 'progress',
+      model: 'wd-vit-tagger-v3',
+      file: 'model.onnx',
+      receivedBytes: 6,
+      totalBytes: 6,
+      percent: 100,
+    });
+    const last = lines.at(-1);
+    expect(last).toMatchObject({ type: 'result', failed: [], pulled: [{ id: 'wd-vit-tagger-v3' }] });
+    expect(lines.filter((l) => l.type === 'result')).toHaveLength(1);
+    expect(io.stderr).toBe('');
   });
 });
 

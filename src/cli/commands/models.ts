@@ -8,6 +8,12 @@ import { findModelDir, requireModelFile } from '../../models/cache.js';
 import { describeModels, formatBytes, type ModelStatus, wrongSizeFile } from '../../models/model-status.js';
 import { createProgressLines, type ProgressLines, progressBarLayout } from '../../models/progress-lines.js';
 import { DownloadStopped } from '../../models/download.js';
+import {
+  createProgressThrottle,
+  formatPullJsonLine,
+  type PullJsonLine,
+  progressLine,
+} from '../../models/pull-json-lines.js';
 import { type PullOptions, type PullResult, pullModel } from '../../models/pull.js';
 import { getModelEntry, getModelFile, listModelIds } from '../../models/registry.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
@@ -136,12 +142,44 @@ function barHooks(): PullHooks & { stop(): void } {
   };
 }
 
-/** Progress reporting for pulls: a bar per file on a TTY, occasional lines otherwise; with --json only a wait on stderr. */
+/** With --json: each event as one JSON line on stdout (pull-json-lines.ts), progress at most once a second per file. */
+function jsonHooks(
+  write: (line: PullJsonLine) => void = (line) => process.stdout.write(formatPullJsonLine(line)),
+): PullHooks {
+  let due = createProgressThrottle();
+  const notice = (model: string | null, kind: 'wait' | 'retry' | 'verify' | 'corrupt', message: string) =>
+    write({ type: 'notice', model, kind, message });
+  return {
+    onWaitForLock: (message) => notice(null, 'wait', message),
+    onRetry: ({ modelId, file, reason, waitMs, attempt, attempts }) =>
+      notice(
+        modelId,
+        'retry',
+        `${file}: ${reason}; trying again in ${Math.ceil(waitMs / 1000)} s (try ${attempt} of ${attempts})`,
+      ),
+    onVerifyStart: ({ modelId, path, bytes }) =>
+      notice(modelId, 'verify', `checking ${path} (${formatBytes(bytes)})`),
+    onCorrupt: ({ modelId, path, movedTo, problems }) =>
+      notice(
+        modelId,
+        'corrupt',
+        `${path} is corrupted (${problems.join('; ')}); moved to ${movedTo}, downloading again`,
+      ),
+    onFileStart: ({ modelId, file, totalBytes }) => {
+      due = createProgressThrottle();
+      write({ type: 'file-start', model: modelId, file, totalBytes: totalBytes ?? null });
+    },
+    onProgress: ({ modelId, file, receivedBytes, totalBytes }) => {
+      if (due(receivedBytes, totalBytes)) write(progressLine(modelId, file, receivedBytes, totalBytes));
+    },
+    onFileDone: ({ modelId, file, path, bytes }) =>
+      write({ type: 'file-done', model: modelId, file, path, bytes }),
+  };
+}
+
+/** Progress reporting for pulls: a bar per file on a TTY, occasional lines otherwise, JSON lines with --json. */
 function progressHooks(options: JsonOption): PullHooks & { stop(): void } {
-  if (options.json) {
-    const { onWaitForLock, onRetry } = checkHooks();
-    return { onWaitForLock, onRetry, stop() {} }; // stdout stays JSON
-  }
+  if (options.json) return { ...jsonHooks(), stop() {} };
   if (!wantsProgressBar(options)) return { ...lineHooks(), stop() {} };
   return barHooks();
 }
@@ -156,6 +194,15 @@ function stoppedText(id: string, error: unknown): string {
   return bytes > 0
     ? `stopped; ${id}: the partial file ${part} (${formatBytes(bytes)}) is kept and the next pull resumes it`
     : `stopped; ${id}: nothing partial was kept`;
+}
+
+/** The human summary: a line per model pulled, or that there was nothing to pull. */
+function pullSummary(pulled: readonly PullResult[], wantedCount: number): string {
+  const lines = pulled.map(
+    (p) => `${p.id}: ${p.files.every((f) => f.status === 'present') ? 'already present' : 'ok'}`,
+  );
+  if (wantedCount === 0) lines.push('every model is already present');
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
 async function pullAction(ids: string[], options: JsonOption): Promise<number> {
@@ -198,17 +245,14 @@ async function pullAction(ids: string[], options: JsonOption): Promise<number> {
       }
     }
   });
-  const stopped = stoppedAt === undefined ? {} : { stopped: stoppedAt };
-  printResult({ pulled: results, failed: failures, ...stopped }, options, (r) =>
-    [
-      ...r.pulled.map(
-        (p) => `${p.id}: ${p.files.every((f) => f.status === 'present') ? 'already present' : 'ok'}`,
-      ),
-      wanted.length === 0 ? 'every model is already present' : '',
-    ]
-      .filter(Boolean)
-      .join('\n'),
-  );
+  const result = {
+    pulled: results,
+    failed: failures,
+    ...(stoppedAt === undefined ? {} : { stopped: stoppedAt }),
+  };
+  // with --json, the last of the JSON lines (one object per line, as the progress before it)
+  if (options.json) process.stdout.write(formatPullJsonLine({ type: 'result', ...result }));
+  else process.stdout.write(pullSummary(result.pulled, wanted.length));
   if (stoppedAt !== undefined) return EXIT_STOPPED;
   return failures.length > 0 ? 1 : 0;
 }
@@ -257,7 +301,11 @@ export function registerModels(program: Command): void {
         '$TOONLORA_HOME/models/<id>/, Hugging Face files to the HF cache ($HF_HOME, honours HF_ENDPOINT, HF_TOKEN)',
     )
     .argument('<ids...>', `model ids or \`all\` (${listModelIds().join(', ')})`)
-    .option('--json', 'print the result as JSON (no progress bar)', false)
+    .option(
+      '--json',
+      'print JSON lines on stdout: file-start, progress (at most 1/s per file), file-done, notice, then the result',
+      false,
+    )
     .action(commandAction('models pull', pullAction));
 
   models
