@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PROJECT_ROOT, toonloraHome } from '../models/cache.js';
 import { hfHubCacheFor } from '../models/cache-paths.js';
+import { corruptCopySchema, findAllCorruptCopies } from '../models/corrupt-copies.js';
 import { describeModels, formatBytes, modelStatusSchema } from '../models/model-status.js';
 import {
   compilerProbeSchema,
@@ -75,6 +76,8 @@ export const doctorReportSchema = z.object({
     hfHubCacheNotWritable: z.string().optional(),
   }),
   models: z.array(modelStatusSchema),
+  /** Bad files `models pull` moved aside (`<name>.corrupt`) and that are still on disk; absent in older reports. */
+  corruptCopies: z.array(corruptCopySchema).optional(),
   problems: z.array(problemSchema),
   /** No essential piece (Node, Python, the worker venv, torch) missing or broken; `doctor` exits 1 when false. */
   ok: z.boolean(),
@@ -201,6 +204,22 @@ function pathProblems(facts: DoctorFacts): Problem[] {
   return problems;
 }
 
+/** Moved-aside bad files take disk space and nothing else: one warning with their total size. */
+function corruptCopyProblems(facts: DoctorFacts): Problem[] {
+  const copies = facts.corruptCopies ?? [];
+  if (copies.length === 0) return [];
+  const bytes = copies.reduce((sum, c) => sum + c.bytes, 0);
+  return [
+    {
+      piece: 'corrupt-copies',
+      severity: 'warn',
+      detail: `${copies.length} corrupted model file${copies.length === 1 ? '' : 's'} moved aside by models pull (${formatBytes(bytes)}, listed above)`,
+      blocks: 'nothing; they only take disk space',
+      fix: `delete them, or run toonlora models pull ${[...new Set(copies.map((c) => c.model))].join(' ')} (a verified download deletes its file's copies)`,
+    },
+  ];
+}
+
 /** The problems in a set of facts, most blocking first: what is missing, what it blocks, the fix. */
 export function assessProblems(facts: DoctorFacts, options: AssessOptions = {}): Problem[] {
   const problems: Problem[] = [];
@@ -232,7 +251,7 @@ export function assessProblems(facts: DoctorFacts, options: AssessOptions = {}):
       fix: 'free space or set HF_HOME (or HF_HUB_CACHE) to a larger disk',
     });
   }
-  problems.push(...pathProblems(facts));
+  problems.push(...pathProblems(facts), ...corruptCopyProblems(facts));
   for (const model of facts.models) {
     if (model.present) continue;
     if (model.broken) {
@@ -360,6 +379,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     ...(await hfDiskFacts(disk, hfHubCacheFor(env, homedir()))),
     paths: await probePaths(home, hfHubCacheFor(env, homedir())),
     models: describeModels({ env }),
+    corruptCopies: findAllCorruptCopies({ env }),
   };
   const problems = assessProblems(facts, { venvFlag: options.venv !== undefined });
   return doctorReportSchema.parse({ ...facts, problems, ok: isHealthy(problems) });

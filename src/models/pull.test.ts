@@ -365,6 +365,37 @@ describe('pullModel with a bad file already on disk', () => {
   });
 });
 
+describe('pullModel and the .corrupt copies of earlier pulls', () => {
+  it("deletes a file's .corrupt copies (a cache link takes its blob along) once its verified download is in place", async () => {
+    const manual = join(root, 'tl', 'models', 'wd-vit-tagger-v3');
+    mkdirSync(manual, { recursive: true });
+    writeFileSync(join(manual, 'model.onnx.corrupt'), 'bad bytes');
+    const oldSnapshot = join(WD_REPO(), 'snapshots', '0'.repeat(40));
+    mkdirSync(oldSnapshot, { recursive: true });
+    mkdirSync(join(WD_REPO(), 'blobs'), { recursive: true });
+    writeFileSync(join(WD_REPO(), 'blobs', 'badblob'), 'bad blob bytes');
+    symlinkSync('../../blobs/badblob', join(oldSnapshot, 'model.onnx.corrupt-2'));
+    // another model's copy stays: only a verified download of the same file clears it
+    mkdirSync(join(root, 'tl', 'models', 'u2net'), { recursive: true });
+    writeFileSync(join(root, 'tl', 'models', 'u2net', 'u2net.onnx.corrupt'), 'x');
+    const removed: string[] = [];
+    await pullModel('wd-vit-tagger-v3', {
+      ...opts(),
+      onCorruptRemoved: ({ modelId, file, path, bytes }) =>
+        removed.push(`${modelId} ${file} ${path} ${bytes}`),
+    });
+    expect(removed.sort()).toEqual(
+      [
+        `wd-vit-tagger-v3 model.onnx ${join(manual, 'model.onnx.corrupt')} 9`,
+        `wd-vit-tagger-v3 model.onnx ${join(oldSnapshot, 'model.onnx.corrupt-2')} 14`,
+      ].sort(),
+    );
+    expect(existsSync(join(manual, 'model.onnx.corrupt'))).toBe(false);
+    expect(existsSync(join(WD_REPO(), 'blobs', 'badblob'))).toBe(false);
+    expect(existsSync(join(root, 'tl', 'models', 'u2net', 'u2net.onnx.corrupt'))).toBe(true);
+  });
+});
+
 describe('pullModel into a folder that cannot be written', () => {
   it('names the HF cache and HF_HOME when the cache is under a file (ENOTDIR)', async () => {
     writeFileSync(join(root, 'a-file'), '');

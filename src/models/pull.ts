@@ -27,6 +27,7 @@ import {
   snapshotPullDir,
   toonloraHomeFor,
 } from './cache-paths.js';
+import { removeCorruptCopiesOf } from './corrupt-copies.js';
 import { checkFileContent, moveAside, needsHashing } from './file-check.js';
 import {
   commitDownload,
@@ -75,6 +76,8 @@ export interface PullOptions extends CacheOptions {
     movedTo: string;
     problems: string[];
   }) => void;
+  /** Called per `.corrupt` copy of a file deleted once a verified download of that file is in place. */
+  onCorruptRemoved?: (info: { modelId: string; file: string; path: string; bytes: number }) => void;
   /** Called once per file after it was verified and moved into place. */
   onFileDone?: (info: { modelId: string; file: string; path: string; bytes: number }) => void;
   /** Called when another process is downloading this model: this pull waits for it, then looks again. */
@@ -212,6 +215,7 @@ async function pullUrlModel(
     });
     await commitVerified(result.partPath, destPath, rootsOf(options));
     options.onFileDone?.({ modelId: entry.id, file: file.path, path: destPath, bytes: result.bytes });
+    await removeOldCopies(entry, file.path, options);
     files.push({ file: file.path, path: destPath, status: 'downloaded', bytes: result.bytes });
   }
   return files;
@@ -223,6 +227,13 @@ function rootsOf(options: PullOptions): WriteRoots {
     toonloraHome: toonloraHomeFor(envOf(options), homeDir),
     hfHubCache: hfHubCacheFor(envOf(options), homeDir),
   };
+}
+
+/** With a verified copy of `file` in place, its `.corrupt` copies (bad files moved aside earlier) go, each said. */
+async function removeOldCopies(entry: ModelEntry, file: string, options: PullOptions): Promise<void> {
+  for (const copy of await removeCorruptCopiesOf(entry, file, options)) {
+    options.onCorruptRemoved?.({ modelId: entry.id, file, path: copy.path, bytes: copy.bytes });
+  }
 }
 
 /** Moves a verified download into place; a full disk is named (the part and its tag stay for the next pull). */
@@ -449,6 +460,7 @@ async function pullHfModel(
     const destPath = join(hfSnapshotDir(repoDir, commit), path);
     await commitVerified(result.partPath, destPath, rootsOf(options));
     options.onFileDone?.({ modelId: entry.id, file: path, path: destPath, bytes: result.bytes });
+    await removeOldCopies(entry, path, options);
     files.push({ file: path, path: destPath, status: 'downloaded', bytes: result.bytes });
   }
   const downloaded = files.some((f) => f.status === 'downloaded');

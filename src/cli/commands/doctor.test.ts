@@ -1,4 +1,5 @@
 // Tests of `toonlora doctor --json` through the CLI entry: valid JSON matching the report schema.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +24,19 @@ describe('toonlora doctor', () => {
     expect(await runCli(['doctor', '--venv', join(io.root, 'venv')])).toBe(1);
     const last = io.stdout.trimEnd().split('\n').at(-1);
     expect(last).toMatch(/^doctor: essentials missing or broken: (venv|python)\b.*; exit 1$/);
+  });
+
+  it('lists the .corrupt copies models pull left, with their sizes', async () => {
+    const copy = join(io.root, 'tl', 'models', 'lama', 'lama_fp32.onnx.corrupt');
+    mkdirSync(join(copy, '..'), { recursive: true });
+    writeFileSync(copy, Buffer.alloc(2048));
+    await runCli(['doctor', '--venv', join(io.root, 'venv')]);
+    expect(io.stdout).toContain(
+      `corrupt copies (bad files models pull moved aside; safe to delete)\n    2.0 kB  ${copy}\n`,
+    );
+    expect(io.stdout).toContain(
+      '1 corrupted model file moved aside by models pull (2.0 kB, listed above): nothing; they only take disk space',
+    );
   });
 
   it('exits 0 when only optional pieces (models, GPU) are missing', () => {

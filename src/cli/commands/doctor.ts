@@ -83,6 +83,11 @@ function formatReport(report: DoctorOutput): string {
         `  ${m.present ? 'ok     ' : m.broken ? 'broken ' : 'missing'} ${m.id}${m.present || m.broken ? `  ${m.path}` : ''}`,
     ),
   ];
+  if (report.corruptCopies && report.corruptCopies.length > 0) {
+    lines.push('corrupt copies (bad files models pull moved aside; safe to delete)');
+    for (const copy of report.corruptCopies)
+      lines.push(`  ${formatBytes(copy.bytes).padStart(8)}  ${copy.path}`);
+  }
   if (report.problems.length > 0) {
     lines.push('', 'missing or weak, and what it blocks:');
     for (const p of report.problems) {

@@ -48,7 +48,14 @@ function formatList(models: ModelStatus[]): string {
 
 type PullHooks = Pick<
   PullOptions,
-  'onFileStart' | 'onProgress' | 'onFileDone' | 'onVerifyStart' | 'onCorrupt' | 'onWaitForLock' | 'onRetry'
+  | 'onFileStart'
+  | 'onProgress'
+  | 'onFileDone'
+  | 'onVerifyStart'
+  | 'onCorrupt'
+  | 'onCorruptRemoved'
+  | 'onWaitForLock'
+  | 'onRetry'
 >;
 
 function say(line: string): void {
@@ -59,7 +66,10 @@ function say(line: string): void {
  * What pull says about files already on disk (hashing one takes a while; a bad one is moved aside) and about
  * another process downloading the same model (this one waits for it).
  */
-function checkHooks(): Pick<PullOptions, 'onVerifyStart' | 'onCorrupt' | 'onWaitForLock' | 'onRetry'> {
+function checkHooks(): Pick<
+  PullOptions,
+  'onVerifyStart' | 'onCorrupt' | 'onCorruptRemoved' | 'onWaitForLock' | 'onRetry'
+> {
   return {
     onWaitForLock: (message) => say(message),
     onRetry: ({ modelId, file, reason, waitMs, attempt, attempts }) =>
@@ -71,7 +81,13 @@ function checkHooks(): Pick<PullOptions, 'onVerifyStart' | 'onCorrupt' | 'onWait
       say(
         `${modelId}: ${path} is corrupted (${problems.join('; ')}); moved to ${movedTo}, downloading again`,
       ),
+    onCorruptRemoved: ({ modelId, path, bytes }) => say(`${modelId}: ${corruptRemovedText(path, bytes)}`),
   };
+}
+
+/** The line said when a `.corrupt` copy is deleted after a verified download of its file. */
+function corruptRemovedText(path: string, bytes: number): string {
+  return `removed ${path} (${formatBytes(bytes)}), the corrupted copy a verified download replaced`;
 }
 
 /** Without a terminal: a line every 10% or 30 s of each file, and one when it is done. */
@@ -110,6 +126,10 @@ function barHooks(): PullHooks & { stop(): void } {
       endBar(); // the line goes below the bar, which starts again with the next try's progress
       checks.onRetry?.(info);
     },
+    onCorruptRemoved: (info) => {
+      endBar(); // the file is done: its bar ends before the line
+      checks.onCorruptRemoved?.(info);
+    },
     onFileStart: ({ modelId, file }) => {
       endBar();
       current = { modelId, file };
@@ -147,8 +167,11 @@ function jsonHooks(
   write: (line: PullJsonLine) => void = (line) => process.stdout.write(formatPullJsonLine(line)),
 ): PullHooks {
   let due = createProgressThrottle();
-  const notice = (model: string | null, kind: 'wait' | 'retry' | 'verify' | 'corrupt', message: string) =>
-    write({ type: 'notice', model, kind, message });
+  const notice = (
+    model: string | null,
+    kind: 'wait' | 'retry' | 'verify' | 'corrupt' | 'removed',
+    message: string,
+  ) => write({ type: 'notice', model, kind, message });
   return {
     onWaitForLock: (message) => notice(null, 'wait', message),
     onRetry: ({ modelId, file, reason, waitMs, attempt, attempts }) =>
@@ -165,6 +188,8 @@ function jsonHooks(
         'corrupt',
         `${path} is corrupted (${problems.join('; ')}); moved to ${movedTo}, downloading again`,
       ),
+    onCorruptRemoved: ({ modelId, path, bytes }) =>
+      notice(modelId, 'removed', corruptRemovedText(path, bytes)),
     onFileStart: ({ modelId, file, totalBytes }) => {
       due = createProgressThrottle();
       write({ type: 'file-start', model: modelId, file, totalBytes: totalBytes ?? null });
