@@ -193,6 +193,25 @@ describe('toonlora models', () => {
     expect(lines[0]).toContain(join(io.root, 'tl', 'models', 'wd-vit-tagger-v3', 'model.onnx'));
   });
 
+  it('pull of a Hub id outside the registry: a usage error with the hf download command', async () => {
+    expect(await runCli(['models', 'pull', 'Lykon/AnyLoRA'])).toBe(2);
+    expect(io.stderr).toContain('run `hf download Lykon/AnyLoRA --include');
+    expect(io.stderr).toContain('`toonlora generate --base Lykon/AnyLoRA`');
+  });
+
+  it('pull all with more ids: every missing model and the extras, each once', async () => {
+    process.env.HF_HUB_OFFLINE = '1'; // every pull fails at once, without a connection
+    process.env.TOONLORA_REMBG_MIRROR = 'http://127.0.0.1:9/';
+    expect(await runCli(['models', 'pull', 'all', 'lama', 'u2net', '--json'])).toBe(1);
+    const result = jsonLines(io.stdout).at(-1);
+    if (result?.type !== 'result') throw new Error(`last line is not the result: ${io.stdout}`);
+    const ids = result.failed.map((f) => f.id);
+    expect(ids).toContain('lama');
+    expect(ids).toContain('anything-v5');
+    expect(ids.filter((id) => id === 'lama' || id === 'u2net')).toEqual(['lama', 'u2net']);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('list --json is valid JSON with a row per model', async () => {
     expect(await runCli(['models', 'list', '--json'])).toBe(0);
     const rows = JSON.parse(io.stdout) as { id: string; present: boolean }[];

@@ -14,6 +14,7 @@ import {
   type PullJsonLine,
   progressLine,
 } from '../../models/pull-json-lines.js';
+import { resolvePullIds } from '../../models/pull-ids.js';
 import { type PullOptions, type PullResult, pullModel } from '../../models/pull.js';
 import { getModelEntry, getModelFile, listModelIds } from '../../models/registry.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
@@ -231,13 +232,15 @@ function pullSummary(pulled: readonly PullResult[], wantedCount: number): string
 }
 
 async function pullAction(ids: string[], options: JsonOption): Promise<number> {
-  const wanted =
-    ids.length === 1 && ids[0] === 'all'
-      ? describeModels()
+  // unknown names are usage errors before any download
+  const wanted = ids.includes('all')
+    ? resolvePullIds(
+        ids,
+        describeModels()
           .filter((m) => !m.present)
-          .map((m) => m.id)
-      : ids;
-  for (const id of wanted) getModelEntry(id); // unknown ids are usage errors before any download
+          .map((m) => m.id),
+      )
+    : resolvePullIds(ids, []);
   const results: PullResult[] = [];
   const failures: { id: string; code: string; message: string }[] = [];
   let stoppedAt: string | undefined;
@@ -325,7 +328,10 @@ export function registerModels(program: Command): void {
       'download models (resumable, checksum-verified); `all` pulls every missing one. Release files go to ' +
         '$TOONLORA_HOME/models/<id>/, Hugging Face files to the HF cache ($HF_HOME, honours HF_ENDPOINT, HF_TOKEN)',
     )
-    .argument('<ids...>', `model ids or \`all\` (${listModelIds().join(', ')})`)
+    .argument(
+      '<ids...>',
+      `model ids (${listModelIds().join(', ')}), a registry model's Hugging Face repo, or \`all\` (every missing one, with any ids given beside it)`,
+    )
     .option(
       '--json',
       'print JSON lines on stdout: file-start, progress (at most 1/s per file), file-done, notice, then the result',
