@@ -40,6 +40,7 @@ import {
 } from './download.js';
 import { diskFullError, notEnoughSpaceError, notWritableError, type WriteRoots } from './not-writable.js';
 import { offlineSnapshotHint } from './offline-hint.js';
+import { proxyFetchFor } from './proxy-fetch.js';
 import type { PulledFile, PullResult } from './pull-json-lines.js';
 import {
   byHandHint,
@@ -106,6 +107,11 @@ export type { PulledFile, PullResult };
 
 function envOf(options: PullOptions): CacheEnv {
   return options.env ?? process.env;
+}
+
+/** The test's fetch, else one through the proxy the environment names (proxy-fetch.ts), else the built-in one. */
+function fetchOf(options: PullOptions): typeof fetch {
+  return options.fetchImpl ?? proxyFetchFor(envOf(options)) ?? fetch;
 }
 
 /**
@@ -210,7 +216,7 @@ async function pullUrlModel(
       retries: options.retries,
       retryDelayMs: options.retryDelayMs,
       onRetry: (info) => options.onRetry?.({ ...info, modelId: entry.id, file: file.path }),
-      fetchImpl: options.fetchImpl,
+      fetchImpl: fetchOf(options),
       idleTimeoutMs: options.idleTimeoutMs,
     });
     await commitVerified(result.partPath, destPath, rootsOf(options));
@@ -285,7 +291,7 @@ async function listHubRepo(entry: ModelEntry, source: HuggingFaceSource, options
   const hint = offlineSnapshotHint(source, manual);
   let response: Response;
   try {
-    response = await (options.fetchImpl ?? fetch)(url, { headers: authHeaders(options) });
+    response = await fetchOf(options)(url, { headers: authHeaders(options) });
   } catch (error) {
     throw new ToonloraError(
       'TL_ERR_DOWNLOAD',
@@ -453,7 +459,7 @@ async function pullHfModel(
       retries: options.retries,
       retryDelayMs: options.retryDelayMs,
       onRetry: (info) => options.onRetry?.({ ...info, modelId: entry.id, file: path }),
-      fetchImpl: options.fetchImpl,
+      fetchImpl: fetchOf(options),
       idleTimeoutMs: options.idleTimeoutMs,
     });
     commit ??= result.headers.get('x-repo-commit') ?? (await resolveHubCommit(entry, source, options));
