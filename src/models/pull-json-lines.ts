@@ -19,7 +19,7 @@ const fileStartLineSchema = z.object({
   type: z.literal('file-start'),
   model: z.string(),
   file: z.string(),
-  /** The registry's size for the file when it has one, else null (the server's comes with the progress). */
+  /** The registry's size for the file (exact or approximate) when it has one, else null; the server's comes with the progress. */
   totalBytes: z.number().int().nonnegative().nullable(),
 });
 
