@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -40,7 +40,12 @@ describe('withInstallLock', () => {
     await first;
     expect(await second).toBe('second result');
     expect(events).toEqual(['first start', 'first end', 'second start']);
-    expect(waits).toEqual([lockWaitMessage('the venv', lockPath)]);
+    expect(waits).toHaveLength(1);
+    const since = waits[0]?.match(/ since (\S+), taken over/)?.[1] ?? '';
+    expect(waits[0]).toBe(
+      lockWaitMessage('the venv', lockPath, { pid: process.pid, host: hostname(), startedAt: since }),
+    );
+    expect(Number.isNaN(Date.parse(since))).toBe(false); // the first holder's start time
     expect(waits[0]).toContain('another toonlora process is installing the venv');
     expect(existsSync(lockPath)).toBe(false);
   });

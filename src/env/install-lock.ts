@@ -9,6 +9,8 @@ import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import {
   currentLockOwner,
+  type LockOwner,
+  readLockOwner,
   removeDeadOwnersLock,
   removeLockOwner,
   takeOverMessage,
@@ -35,10 +37,14 @@ const DEFAULT_POLL_MS = 500;
 // blocks the refresh timer, so the default leaves a minute before another process may take the lock over.
 const DEFAULT_STALE_MS = 60_000;
 
-/** The waiting message: what is locked, by which lock folder, and that nothing is needed if the other process is alive. */
-export function lockWaitMessage(what: string, lockPath: string): string {
+/**
+ * The waiting message: what is locked, by which lock folder and, when recorded, which process holds it, and
+ * that nothing is needed if that process is alive.
+ */
+export function lockWaitMessage(what: string, lockPath: string, owner?: LockOwner): string {
+  const holder = owner ? `, held by process ${owner.pid} on ${owner.host} since ${owner.startedAt}` : '';
   return (
-    `another toonlora process is installing ${what}; waiting for it to finish (lock ${lockPath}, ` +
+    `another toonlora process is installing ${what}; waiting for it to finish (lock ${lockPath}${holder}, ` +
     'taken over by itself if that process has died)'
   );
 }
@@ -104,7 +110,7 @@ export async function acquireInstallLock(
         (options.onTakeOver ?? options.onWait)?.(takeOverMessage(options.what, lockPath, deadOwner));
         continue;
       }
-      if (!waited) options.onWait?.(lockWaitMessage(options.what, lockPath));
+      if (!waited) options.onWait?.(lockWaitMessage(options.what, lockPath, await readLockOwner(lockPath)));
       waited = true;
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? DEFAULT_POLL_MS));
     }
