@@ -5,10 +5,10 @@ import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fitFileName, truncateUtf8, utf8Bytes } from '../src/jobs/file-name-bytes.js';
+import { displayName } from '../src/jobs/image-sniff.js';
 import { inputName } from '../src/jobs/runners/prep-runner.js';
+import { uploadLimitsFrom } from '../src/jobs/upload-limits.js';
 import { buildApp } from '../src/server/app.js';
-import { displayName } from '../src/server/image-sniff.js';
-import { uploadLimitsFrom } from '../src/server/upload-limits.js';
 import { multipartBody, solidPng, tempDataDir } from './helpers/server-fixtures.js';
 
 const apps: FastifyInstance[] = [];

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import type { Character } from '../schemas/api.js';
-import { uploadLimitsFrom } from '../server/upload-limits.js';
 import { encodePngBuffer } from '../vision/sharp-io.js';
 import type { NewImage } from './store.js';
 import {
@@ -18,6 +17,7 @@ import {
   type UploadCatalog,
   type UploadPart,
 } from './upload-images.js';
+import { uploadLimitsFrom } from './upload-limits.js';
 
 const CHARACTER = 'c1';
 

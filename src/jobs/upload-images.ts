@@ -6,11 +6,11 @@ import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { UploadedImage, UploadResult } from '../schemas/api.js';
-import { displayName, extensionFor, sniffImageFormat, unsupportedImageHint } from '../server/image-sniff.js';
-import type { UploadLimits } from '../server/upload-limits.js';
 import { decodeToRgb, readImageHeader } from '../vision/sharp-io.js';
 import { characterRelDir, uploadRelPath } from './data-layout.js';
+import { displayName, extensionFor, sniffImageFormat, unsupportedImageHint } from './image-sniff.js';
 import { type CatalogStore, type NewImage, resolveDataPath } from './store.js';
+import type { UploadLimits } from './upload-limits.js';
 
 /** The multipart field the upload reads (the web app and /openapi.json use it); other fields are refused. */
 export const UPLOAD_FIELD = 'files';

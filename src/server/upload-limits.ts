@@ -1,22 +1,3 @@
-// src/server/upload-limits.ts — limits on uploaded screenshots (bytes, files per request, pixels),
-// with the pixel default taken from the prep schema so the server and `prep` agree.
-import { prepConfigSchema } from '../schemas/config.js';
-
-export interface UploadLimits {
-  /** Largest accepted file in bytes. */
-  maxFileBytes: number;
-  /** Files per upload request. */
-  maxFiles: number;
-  /** Largest accepted image in pixels (width x height), checked from the header before decoding. */
-  maxPixels: number;
-}
-
-const PREP_DEFAULTS = prepConfigSchema.parse({});
-
-export function uploadLimitsFrom(overrides: Partial<UploadLimits> = {}): UploadLimits {
-  return {
-    maxFileBytes: overrides.maxFileBytes ?? 25 * 1024 * 1024,
-    maxFiles: overrides.maxFiles ?? 200,
-    maxPixels: overrides.maxPixels ?? PREP_DEFAULTS.maxInputPixels,
-  };
-}
+// src/server/upload-limits.ts — the server's upload limits are the upload's own (src/jobs/upload-limits.ts,
+// where src/jobs/upload-images.ts checks each file against them); re-exported for app.ts.
+export { type UploadLimits, uploadLimitsFrom } from '../jobs/upload-limits.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uploadLimitsFrom } from '../../../src/server/upload-limits.js';
+import { uploadLimitsFrom } from '../../../src/jobs/upload-limits.js';
 import { combineUploadResults, DEFAULT_UPLOAD_LIMITS, uploadBatches } from './upload-batches.js';
 
 describe('upload batches', () => {

@@ -1,12 +1,13 @@
 // web/src/components/upload-batches.ts — a drop of many screenshots as upload requests the server takes
 // (pure): files split into batches of at most the server's per-request limit (GET /api/upload-limits), and
 // the batches' results combined into one.
+
+import { uploadLimitsFrom } from '../../../src/jobs/upload-limits.js';
 import type { UploadLimitsInfo, UploadResult } from '../../../src/schemas/api.js';
-import { uploadLimitsFrom } from '../../../src/server/upload-limits.js';
 
 export type { UploadLimitsInfo } from '../../../src/schemas/api.js';
 
-/** The server's defaults (src/server/upload-limits.ts), for a server that does not say its limits. */
+/** The server's defaults (src/jobs/upload-limits.ts), for a server that does not say its limits. */
 export const DEFAULT_UPLOAD_LIMITS: UploadLimitsInfo = uploadLimitsFrom();
 
 /** `files` in order, in batches of at most `maxFiles` (at least one file each); [] for no file. */

@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { commitUploads, stageUploads, UPLOAD_FIELD } from '../../../jobs/upload-images.js';
+import type { UploadLimits } from '../../../jobs/upload-limits.js';
 import {
   errorResponseSchema,
   idParamsSchema,
@@ -14,7 +15,6 @@ import {
 } from '../../../schemas/api.js';
 import { IMAGE_MIME } from '../../image-sniff.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
-import type { UploadLimits } from '../../upload-limits.js';
 
 /** The upload form for /openapi.json: one or more `files` parts (the route reads them itself). */
 function uploadFormSchema(limits: UploadLimits): Record<string, unknown> {
