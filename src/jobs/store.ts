@@ -105,6 +105,29 @@ export class CatalogStore {
   }
 
   /**
+   * Gives a character another display name (its trigger and class word stay) and returns it.
+   * @throws ToonloraError TL_ERR_NOT_FOUND when unknown; TL_ERR_CONFLICT when another character has that name
+   *   (compared without case: two cards called Mina and mina cannot be told apart)
+   */
+  renameCharacter(id: string, name: string): Character {
+    return this.db.transaction(() => {
+      const character = this.getCharacter(id);
+      const clash = this.db
+        .prepare('SELECT id, name FROM characters WHERE id <> ? AND lower(name) = lower(?) LIMIT 1')
+        .get(id, name) as Row | undefined;
+      if (clash) {
+        throw new ToonloraError(
+          'TL_ERR_CONFLICT',
+          `the name ${JSON.stringify(name)} is taken by another character (${clash.name}); ${character.name} keeps its name. Choose another name.`,
+          { details: { id, name, clashId: String(clash.id) } },
+        );
+      }
+      this.db.prepare('UPDATE characters SET name = ? WHERE id = ?').run(name, id);
+      return this.getCharacter(id);
+    })();
+  }
+
+  /**
    * Deletes a character with its screenshots, dataset versions, jobs and artifacts (one transaction), and
    * returns the folders, relative to the data folder, that held their files: the caller removes them once
    * the rows are gone. Every file of a character lives under `characters/<id>/` or its jobs' `jobs/<id>/`.

@@ -27,6 +27,9 @@ export const characterCreateSchema = z.object({
   trigger: prepConfigSchema.shape.trigger,
   classWord: prepConfigSchema.shape.classWord,
 });
+/** PATCH /api/characters/:id: a new display name, under the same rules as a new character's. The trigger and
+ * class word stay: a dataset and LoRA trained with them keep working. */
+export const characterRenameSchema = characterCreateSchema.pick({ name: true });
 export const characterSchema = characterCreateSchema.extend({
   id,
   createdAt: isoTime,
@@ -279,6 +282,7 @@ export const baseModelListSchema = z.object({ baseModels: z.array(baseModelChoic
 
 export type Character = z.infer<typeof characterSchema>;
 export type CharacterCreate = z.infer<typeof characterCreateSchema>;
+export type CharacterRename = z.infer<typeof characterRenameSchema>;
 export type UploadedImage = z.infer<typeof uploadedImageSchema>;
 export type UploadResult = z.infer<typeof uploadResultSchema>;
 export type UploadLimitsInfo = z.infer<typeof uploadLimitsSchema>;

@@ -6,6 +6,7 @@ import {
   type BaseModelChoice,
   type Character,
   type CharacterCreate,
+  type CharacterRename,
   type Dataset,
   type DatasetDetail,
   type DatasetItemPatch,
@@ -130,6 +131,8 @@ export const api = {
   characters: () => request<{ characters: Character[] }>('GET', '/api/characters').then((r) => r.characters),
   character: (id: string) => request<Character>('GET', `/api/characters/${id}`),
   createCharacter: (body: CharacterCreate) => request<Character>('POST', '/api/characters', body),
+  renameCharacter: (id: string, body: CharacterRename) =>
+    request<Character>('PATCH', `/api/characters/${id}`, body),
   deleteCharacter: (id: string) => request<void>('DELETE', `/api/characters/${id}`),
   images: (id: string) =>
     request<{ images: UploadedImage[] }>('GET', `/api/characters/${id}/images`).then((r) => r.images),

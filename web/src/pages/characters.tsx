@@ -1,10 +1,11 @@
-// web/src/pages/characters.tsx — the characters list (each with a Delete that asks first) and the create
-// form (name, trigger, class word).
+// web/src/pages/characters.tsx — the characters list (each with an inline Rename, and a Delete that asks
+// first) and the create form (name, trigger, class word).
 import { type FormEvent, useEffect, useState } from 'react';
 import type { Character } from '../../../src/schemas/api.js';
 import { characterCreateSchema } from '../../../src/schemas/api.js';
 import { prepConfigSchema } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
+import { CharacterRename } from '../components/character-rename.js';
 import { activeJobOf } from '../components/job-view.js';
 
 /** The inputs' maxLength: the schema's limits, so the browser stops typing where the server would refuse. */
@@ -41,6 +42,8 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
   /** null until the list loaded (no "no characters yet" when the load failed). */
   const [characters, setCharacters] = useState<Character[] | null>(null);
   const [form, setForm] = useState({ name: '', trigger: '', classWord: 'girl' });
+  /** The card whose name is being edited, if any. */
+  const [renaming, setRenaming] = useState<string | null>(null);
 
   const load = () => api.characters().then(setCharacters, onError);
   // biome-ignore lint/correctness/useExhaustiveDependencies: load once on mount
@@ -76,21 +79,43 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
       <div className="cards">
         {characters?.map((c) => (
           <div key={c.id} className="card" data-testid="character-card">
-            <a className="card-link" href={`#/c/${c.id}/upload`}>
-              <strong>{c.name}</strong>
-              <span className="muted card-words" title={`${c.trigger} · ${c.classWord}`}>
-                {c.trigger} · {c.classWord}
-              </span>
-              <span className="muted small">{cardCounts(c)}</span>
-            </a>
-            <button
-              type="button"
-              className="secondary card-delete"
-              aria-label={`Delete ${c.name}`}
-              onClick={() => remove(c)}
-            >
-              Delete
-            </button>
+            {renaming === c.id ? (
+              <CharacterRename
+                character={c}
+                onDone={(renamed) => {
+                  setRenaming(null);
+                  if (renamed) load();
+                }}
+              />
+            ) : (
+              <>
+                <a className="card-link" href={`#/c/${c.id}/upload`}>
+                  <strong>{c.name}</strong>
+                  <span className="muted card-words" title={`${c.trigger} · ${c.classWord}`}>
+                    {c.trigger} · {c.classWord}
+                  </span>
+                  <span className="muted small">{cardCounts(c)}</span>
+                </a>
+                <span className="card-actions">
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`Rename ${c.name}`}
+                    onClick={() => setRenaming(c.id)}
+                  >
+                    Rename
+                  </button>
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`Delete ${c.name}`}
+                    onClick={() => remove(c)}
+                  >
+                    Delete
+                  </button>
+                </span>
+              </>
+            )}
           </div>
         ))}
         {characters?.length === 0 && <p className="muted">No characters yet: create one.</p>}

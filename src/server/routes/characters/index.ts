@@ -1,10 +1,12 @@
-// src/server/routes/characters/index.ts — /api/characters: list, create, get one, delete one with its files.
+// src/server/routes/characters/index.ts — /api/characters: list, create, get one, rename one, delete one with
+// its files.
 import { rmSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { resolveDataPath } from '../../../jobs/store.js';
 import {
   characterCreateSchema,
   characterListSchema,
+  characterRenameSchema,
   characterSchema,
   errorResponseSchema,
   idParamsSchema,
@@ -39,6 +41,25 @@ export default async function characterRoutes(app: FastifyInstance): Promise<voi
       }),
     },
     async (request) => app.catalog.getCharacter(request.params.id),
+  );
+  routes.patch(
+    '/api/characters/:id',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        body: characterRenameSchema,
+        response: {
+          200: characterSchema,
+          400: errorResponseSchema,
+          404: errorResponseSchema,
+          409: errorResponseSchema,
+        },
+        summary:
+          'Renames a character (the name rules of a new one; 409 when another character has the name, in any case); its trigger and class word stay',
+        tags: ['characters'],
+      }),
+    },
+    async (request) => app.catalog.renameCharacter(request.params.id, request.body.name),
   );
   routes.delete(
     '/api/characters/:id',
