@@ -561,9 +561,12 @@ describe('auth', () => {
     const app = await makeApp();
     const characterId = await createCharacter(app);
     const host = '127.0.0.1:7860';
-    const png = await solidPng(8, 8);
-    const upload = (headers: Record<string, string>) => {
-      const body = multipartBody([{ filename: 'planted.png', data: png }]);
+    let uploads = 0;
+    // each upload its own bytes: the same bytes again would be a duplicate (200, nothing stored)
+    const upload = async (headers: Record<string, string>) => {
+      const body = multipartBody([
+        { filename: 'planted.png', data: await solidPng(8, 8, [uploads++, 0, 0]) },
+      ]);
       return app.inject({
         method: 'POST',
         url: `/api/characters/${characterId}/images`,

@@ -46,10 +46,15 @@ beforeAll(async () => {
 
 afterAll(() => web?.close());
 
+/** A PNG of its own colour per name: the same bytes twice would be one screenshot (a duplicate upload). */
 const png = async (name: string) => ({
   name,
   mimeType: 'image/png',
-  buffer: await solidPng(64, 64, [60, 140, 200]),
+  buffer: await solidPng(64, 64, [
+    60,
+    140,
+    [...name].reduce((sum, char) => sum + char.charCodeAt(0), 0) % 256,
+  ]),
 });
 
 describe('web app: job feedback and accessibility', () => {

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { solidPng } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts', 'web');
@@ -53,5 +54,22 @@ describe('web app: library', () => {
     });
     const names = await page.locator('[data-testid=character-card] strong').allTextContents();
     expect(names).toEqual(['Mina (summer)', 'Sora']);
+  }, 60_000);
+
+  it('says how many screenshots were already uploaded, and stores them once', async () => {
+    const hana = web.app.catalog.createCharacter({ name: 'Hana', trigger: 'hana_tl', classWord: 'girl' });
+    const buffer = await solidPng(32, 24, [30, 90, 200]);
+    const file = (name: string) => ({ name, mimeType: 'image/png', buffer });
+    await page.goto(`${url}/#/c/${hana.id}/upload`);
+    await page.setInputFiles('[data-testid=upload-input]', [file('page1.png')]);
+    await page.waitForSelector('[data-testid=upload-summary]:has-text("Uploaded 1 screenshot.")');
+    await page.setInputFiles('[data-testid=upload-input]', [file('page1 copy.png'), file('page1 again.png')]);
+    const summary = page.locator('[data-testid=upload-summary]');
+    await page.waitForSelector('[data-testid=upload-summary]:has-text("already uploaded")');
+    expect(await summary.textContent()).toBe(
+      'Uploaded 0 screenshots; 2 already uploaded (not stored again).',
+    );
+    await shot('upload-duplicates');
+    expect(web.app.catalog.listImages(hana.id).map((image) => image.originalName)).toEqual(['page1.png']);
   }, 60_000);
 });

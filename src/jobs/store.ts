@@ -247,6 +247,17 @@ export class CatalogStore {
     })();
   }
 
+  /** The character's screenshot (not removed) whose file has this sha256 (hex), if any: the same bytes uploaded
+   * before. */
+  findImageBySha256(characterId: string, sha256: string): UploadedImage | undefined {
+    const row = this.db
+      .prepare(
+        'SELECT * FROM images WHERE character_id = ? AND sha256 = ? AND removed_at IS NULL ORDER BY created_at, rowid LIMIT 1',
+      )
+      .get(characterId, sha256) as Row | undefined;
+    return row ? toImage(row) : undefined;
+  }
+
   /** Absolute path of an upload's stored file. */
   imageFilePath(id: string): string {
     const row = this.db.prepare('SELECT stored_path FROM images WHERE id = ?').get(id) as Row | undefined;

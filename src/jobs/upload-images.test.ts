@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
-import type { Character } from '../schemas/api.js';
+import type { Character, UploadedImage } from '../schemas/api.js';
 import { encodePngBuffer } from '../vision/sharp-io.js';
 import type { NewImage } from './store.js';
 import {
@@ -20,6 +20,11 @@ import {
 import { uploadLimitsFrom } from './upload-limits.js';
 
 const CHARACTER = 'c1';
+
+/** The API shape of a recorded image. */
+function uploadedOf(characterId: string, image: NewImage): UploadedImage {
+  return { ...image, characterId, createdAt: '2025-01-01T00:00:00Z', url: `/api/images/${image.id}/file` };
+}
 
 /** A catalog of one character that records added images; `deleted` makes it answer as if the character went. */
 function standInCatalog() {
@@ -37,12 +42,11 @@ function standInCatalog() {
     addImages: (characterId, images) => {
       getCharacter(characterId);
       added.push(...images);
-      return images.map((image) => ({
-        ...image,
-        characterId,
-        createdAt: '2025-01-01T00:00:00Z',
-        url: `/api/images/${image.id}/file`,
-      }));
+      return images.map((image) => uploadedOf(characterId, image));
+    },
+    findImageBySha256: (characterId, sha256) => {
+      const image = added.find((candidate) => candidate.sha256 === sha256);
+      return image && uploadedOf(characterId, image);
     },
   };
   const target = { catalog, characterId: CHARACTER, limits: uploadLimitsFrom({ maxFileBytes: 10_000 }) };
@@ -111,6 +115,46 @@ describe('stageUploads + commitUploads', () => {
     expect(result.uploaded.map((u) => u.id)).toEqual([image?.id]);
     expect(storedFiles()).toEqual([`${image?.id}.png`]);
     expect(readFileSync(join(uploadsDir, `${image?.id}.png`))).toEqual(good);
+  });
+
+  it('stores bytes the character already has only once, naming the screenshot that has them', async () => {
+    const { target, added, storedFiles } = standInCatalog();
+    const page1 = await png(8, 6);
+    const page2 = await png(6, 8);
+    const first = await commitUploads(target, await stageUploads(partsOf([part('p1.png', page1)]), target));
+    const p1 = first.uploaded[0]?.id;
+    expect(first.duplicates).toEqual([]);
+
+    // again, renamed, beside a new page that comes twice in the same upload
+    const staged = await stageUploads(
+      partsOf([part('p1 copy.png', page1), part('p2.png', page2), part('p2 again.png', page2)]),
+      target,
+    );
+    const again = await commitUploads(target, staged);
+    const p2 = again.uploaded[0]?.id;
+    expect(again.uploaded.map((u) => u.originalName)).toEqual(['p2.png']);
+    expect(again.duplicates).toEqual([
+      { name: 'p1 copy.png', existingId: p1 },
+      { name: 'p2 again.png', existingId: p2 },
+    ]);
+    expect(added.map((image) => image.originalName)).toEqual(['p1.png', 'p2.png']);
+    expect(storedFiles().sort()).toEqual([`${p1}.png`, `${p2}.png`].sort());
+
+    // only duplicates: nothing stored, no error
+    const only = await commitUploads(target, await stageUploads(partsOf([part('p1.png', page1)]), target));
+    expect(only).toEqual({ uploaded: [], rejected: [], duplicates: [{ name: 'p1.png', existingId: p1 }] });
+  });
+
+  it('drops a staged file whose bytes another upload recorded meanwhile', async () => {
+    const { target, added, storedFiles } = standInCatalog();
+    const page = await png(8, 6);
+    const slow = await stageUploads(partsOf([part('slow.png', page)]), target);
+    const fast = await commitUploads(target, await stageUploads(partsOf([part('fast.png', page)]), target));
+    const late = await commitUploads(target, slow);
+    expect(late.uploaded).toEqual([]);
+    expect(late.duplicates).toEqual([{ name: 'slow.png', existingId: fast.uploaded[0]?.id }]);
+    expect(added).toHaveLength(1);
+    expect(storedFiles()).toEqual([`${fast.uploaded[0]?.id}.png`]);
   });
 
   it('names a known unsupported format with its fix, and the size limit in MiB', async () => {

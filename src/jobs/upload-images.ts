@@ -1,11 +1,13 @@
 // src/jobs/upload-images.ts — a character's screenshot upload, all or nothing: stage each part (size, type by
 // content, pixel count, decodable; written under a generated name and hashed), then record them in one
-// transaction; an upload that breaks off, or whose character is deleted meanwhile, leaves no file behind.
+// transaction; an upload that breaks off, or whose character is deleted meanwhile, leaves no file behind. A
+// file whose bytes the character already has (same sha256) is not stored again: the reply names the screenshot
+// that has them.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
-import type { UploadedImage, UploadResult } from '../schemas/api.js';
+import type { UploadDuplicate, UploadedImage, UploadResult } from '../schemas/api.js';
 import { decodeToRgb, readImageHeader } from '../vision/sharp-io.js';
 import { characterRelDir, uploadRelPath } from './data-layout.js';
 import { displayName, extensionFor, sniffImageFormat, unsupportedImageHint } from './image-sniff.js';
@@ -25,7 +27,10 @@ export interface UploadPart {
 }
 
 /** The catalog calls an upload makes: it checks the character and records the images. */
-export type UploadCatalog = Pick<CatalogStore, 'dataDir' | 'getCharacter' | 'addImages'>;
+export type UploadCatalog = Pick<
+  CatalogStore,
+  'dataDir' | 'getCharacter' | 'addImages' | 'findImageBySha256'
+>;
 
 /** Where an upload goes: the character (already looked up once) and the limits each file is checked against. */
 export interface UploadTarget {
@@ -40,10 +45,12 @@ export interface StagedImage {
   path: string;
 }
 
-/** What staging an upload's parts gave: files written, files refused (each alone), and the first refusal. */
+/** What staging an upload's parts gave: files written, files refused (each alone), files the character
+ * already has (not written), and the first refusal. */
 export interface StagedUpload {
   staged: StagedImage[];
   rejected: UploadResult['rejected'];
+  duplicates: UploadDuplicate[];
   firstError: ToonloraError | undefined;
 }
 
@@ -162,23 +169,44 @@ function wrongUploadField(field: string): ToonloraError {
   );
 }
 
-/** Checks one file and writes it under a generated name; throws a ToonloraError naming the file when refused. */
+/** The id of the screenshot that already holds these bytes: one of the character's, or one staged earlier in
+ * the same upload; undefined for bytes not seen before. */
+function existingImageId(
+  sha256: string,
+  target: UploadTarget,
+  staged: readonly StagedImage[],
+): string | undefined {
+  const inUpload = staged.find(({ image }) => image.sha256 === sha256);
+  return inUpload?.image.id ?? target.catalog.findImageBySha256(target.characterId, sha256)?.id;
+}
+
+/**
+ * Checks one file and writes it under a generated name, or, when the character (or this upload) already has
+ * the same bytes, names that screenshot and writes nothing.
+ * @throws ToonloraError naming the file when it is refused
+ */
 async function stageFile(
   name: string,
   data: Buffer,
   truncated: boolean,
   target: UploadTarget,
-): Promise<StagedImage> {
+  staged: readonly StagedImage[],
+): Promise<{ staged: StagedImage } | { duplicate: UploadDuplicate }> {
+  const sha256 = createHash('sha256').update(data).digest('hex');
+  // bytes cut off at the size limit are not the file: refused below, never matched
+  const existingId = truncated ? undefined : existingImageId(sha256, target, staged);
+  if (existingId) return { duplicate: { name, existingId } };
   const checked = await checkUpload(name, data, truncated, target.limits);
   const id = randomUUID();
   const rel = uploadRelPath(target.characterId, id, extensionFor(checked.format));
   const path = resolveDataPath(target.catalog.dataDir, rel);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, data, { flag: 'wx' });
-  const sha256 = createHash('sha256').update(data).digest('hex');
   return {
-    image: { id, originalName: name, storedPath: rel, ...checked, bytes: data.length, sha256 },
-    path,
+    staged: {
+      image: { id, originalName: name, storedPath: rel, ...checked, bytes: data.length, sha256 },
+      path,
+    },
   };
 }
 
@@ -194,14 +222,16 @@ export async function stageUploads(
   parts: AsyncIterable<UploadPart>,
   target: UploadTarget,
 ): Promise<StagedUpload> {
-  const result: StagedUpload = { staged: [], rejected: [], firstError: undefined };
+  const result: StagedUpload = { staged: [], rejected: [], duplicates: [], firstError: undefined };
   try {
     for await (const part of parts) {
       if (part.fieldname !== UPLOAD_FIELD) throw wrongUploadField(part.fieldname);
       const name = displayName(part.filename);
       const data = await part.toBuffer();
       try {
-        result.staged.push(await stageFile(name, data, part.file.truncated, target));
+        const file = await stageFile(name, data, part.file.truncated, target, result.staged);
+        if ('duplicate' in file) result.duplicates.push(file.duplicate);
+        else result.staged.push(file.staged);
       } catch (error) {
         if (!(error instanceof ToonloraError)) throw error;
         result.firstError ??= error;
@@ -216,15 +246,28 @@ export async function stageUploads(
 
 /**
  * Records the staged files as the character's images, all in one transaction, and returns what the upload
- * answers (201).
- * @throws ToonloraError when nothing was accepted: the first refusal's code and message, with every refused
- *   file in `details.rejected`, or TL_ERR_USAGE for an upload with no files; TL_ERR_NOT_FOUND when the
- *   character was deleted meanwhile. The staged files are removed whenever nothing is recorded.
+ * answers (201 when it stored a file; 200 when every file was a duplicate or refused, with some duplicate).
+ * A staged file whose bytes another upload recorded meanwhile is a duplicate too, and its file is removed.
+ * @throws ToonloraError when nothing was accepted nor a duplicate: the first refusal's code and message, with
+ *   every refused file in `details.rejected`, or TL_ERR_USAGE for an upload with no files; TL_ERR_NOT_FOUND
+ *   when the character was deleted meanwhile. The staged files are removed whenever nothing is recorded.
  */
 export async function commitUploads(target: UploadTarget, upload: StagedUpload): Promise<UploadResult> {
-  const { staged, rejected, firstError } = upload;
+  const { rejected, firstError } = upload;
+  const duplicates = [...upload.duplicates];
+  const staged: StagedImage[] = [];
+  const late: StagedImage[] = [];
   let uploaded: UploadedImage[] = [];
   try {
+    // No await from this check to the insert: the store is synchronous, so no other upload records
+    // the same bytes in between.
+    for (const file of upload.staged) {
+      const existing = target.catalog.findImageBySha256(target.characterId, file.image.sha256);
+      if (existing) {
+        late.push(file);
+        duplicates.push({ name: file.image.originalName, existingId: existing.id });
+      } else staged.push(file);
+    }
     // looks the character up again, in the same transaction: it may have been deleted meanwhile
     if (staged.length > 0)
       uploaded = target.catalog.addImages(
@@ -232,8 +275,10 @@ export async function commitUploads(target: UploadTarget, upload: StagedUpload):
         staged.map(({ image }) => image),
       );
   } catch (error) {
-    throw await discardUpload(target, staged, error);
+    throw await discardUpload(target, upload.staged, error);
   }
+  await Promise.all(late.map(({ path }) => rm(path, { force: true })));
+  if (uploaded.length === 0 && duplicates.length > 0) return { uploaded, rejected, duplicates };
   if (uploaded.length === 0) {
     if (firstError) throw new ToonloraError(firstError.code, firstError.message, { details: { rejected } });
     throw new ToonloraError(
@@ -241,5 +286,5 @@ export async function commitUploads(target: UploadTarget, upload: StagedUpload):
       'no files in the upload; send multipart/form-data with one or more "files" parts.',
     );
   }
-  return { uploaded, rejected };
+  return { uploaded, rejected, duplicates };
 }

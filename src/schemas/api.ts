@@ -54,9 +54,12 @@ export const uploadedImageSchema = z.object({
   url: z.string(),
 });
 export const uploadRejectionSchema = z.object({ name: z.string(), code: z.string(), reason: z.string() });
+/** A file whose bytes (sha256) the character already has: not stored again; `existingId` is that screenshot. */
+export const uploadDuplicateSchema = z.object({ name: z.string(), existingId: id });
 export const uploadResultSchema = z.object({
   uploaded: z.array(uploadedImageSchema),
   rejected: z.array(uploadRejectionSchema),
+  duplicates: z.array(uploadDuplicateSchema),
 });
 export const imageListSchema = z.object({ images: z.array(uploadedImageSchema) });
 /** GET /api/upload-limits: what one upload request may hold (the web app splits larger drops into batches). */
@@ -285,6 +288,7 @@ export type CharacterCreate = z.infer<typeof characterCreateSchema>;
 export type CharacterRename = z.infer<typeof characterRenameSchema>;
 export type UploadedImage = z.infer<typeof uploadedImageSchema>;
 export type UploadResult = z.infer<typeof uploadResultSchema>;
+export type UploadDuplicate = z.infer<typeof uploadDuplicateSchema>;
 export type UploadLimitsInfo = z.infer<typeof uploadLimitsSchema>;
 export type ImageFormat = z.infer<typeof imageFormatSchema>;
 export type JobKind = z.infer<typeof jobKindSchema>;

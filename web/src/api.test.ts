@@ -124,7 +124,7 @@ describe('uploadReply', () => {
   it('reads a JSON reply and turns a page that is not JSON (a proxy error) into an ApiError', () => {
     expect(uploadReply(201, JSON.stringify({ uploaded: [], rejected: [] }))).toEqual({
       ok: true,
-      result: { uploaded: [], rejected: [] },
+      result: { uploaded: [], rejected: [], duplicates: [] },
     });
     const refused = uploadReply(
       413,

@@ -185,7 +185,12 @@ export function uploadReply(
       ),
     };
   }
-  if (status >= 200 && status < 300) return { ok: true, result: data as UploadResult };
+  if (status >= 200 && status < 300) {
+    // a server from before duplicates were detected sends no `duplicates`
+    const reply = data as Partial<UploadResult>;
+    const result = { uploaded: [], rejected: [], duplicates: [], ...reply } as UploadResult;
+    return { ok: true, result };
+  }
   return { ok: false, error: apiErrorFrom(status, data) };
 }
 
@@ -238,12 +243,12 @@ export async function uploadImages(
       const refused = error instanceof ApiError ? error.details.rejected : undefined;
       // all of this batch refused, but others stored: keep going and report them together
       if (batches.length > 1 && Array.isArray(refused) && refused.length > 0) {
-        result = { uploaded: [], rejected: refused as UploadResult['rejected'] };
+        result = { uploaded: [], rejected: refused as UploadResult['rejected'], duplicates: [] };
       } else throw error;
     }
     combined = combined ? combineUploadResults(combined, result) : result;
   }
-  return combined ?? { uploaded: [], rejected: [] };
+  return combined ?? { uploaded: [], rejected: [], duplicates: [] };
 }
 
 /** What followJob calls back with. */

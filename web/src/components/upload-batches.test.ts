@@ -18,9 +18,12 @@ describe('upload batches', () => {
   });
   it('combines the results of two batches', () => {
     const r = (name: string) => ({ name, code: 'X', reason: 'r' });
-    expect(
-      combineUploadResults({ uploaded: [], rejected: [r('a')] }, { uploaded: [], rejected: [r('b')] })
-        .rejected,
-    ).toEqual([r('a'), r('b')]);
+    const d = (name: string) => ({ name, existingId: `id-${name}` });
+    const combined = combineUploadResults(
+      { uploaded: [], rejected: [r('a')], duplicates: [d('c')] },
+      { uploaded: [], rejected: [r('b')], duplicates: [d('e')] },
+    );
+    expect(combined.rejected).toEqual([r('a'), r('b')]);
+    expect(combined.duplicates).toEqual([d('c'), d('e')]);
   });
 });

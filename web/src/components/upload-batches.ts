@@ -18,7 +18,11 @@ export function uploadBatches<T>(files: readonly T[], maxFiles: number): T[][] {
   return batches;
 }
 
-/** Two batches' results as one: the stored images and the refused files of both, in order. */
+/** Two batches' results as one: the stored images, the refused files and the duplicates of both, in order. */
 export function combineUploadResults(a: UploadResult, b: UploadResult): UploadResult {
-  return { uploaded: [...a.uploaded, ...b.uploaded], rejected: [...a.rejected, ...b.rejected] };
+  return {
+    uploaded: [...a.uploaded, ...b.uploaded],
+    rejected: [...a.rejected, ...b.rejected],
+    duplicates: [...a.duplicates, ...b.duplicates],
+  };
 }

@@ -36,4 +36,10 @@ describe('uploadSummary', () => {
     expect(uploadSummary(1, 0)).toBe('Uploaded 1 screenshot.');
     expect(uploadSummary(3, 2)).toBe('Uploaded 3 screenshots; 2 refused (listed below).');
   });
+  it('counts the files already uploaded apart', () => {
+    expect(uploadSummary(0, 0, 2)).toBe('Uploaded 0 screenshots; 2 already uploaded (not stored again).');
+    expect(uploadSummary(1, 1, 1)).toBe(
+      'Uploaded 1 screenshot; 1 already uploaded (not stored again); 1 refused (listed below).',
+    );
+  });
 });

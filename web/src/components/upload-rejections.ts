@@ -15,10 +15,14 @@ export function rejectionsFromError(error: unknown): UploadRejection[] {
   return parsed.success ? parsed.data.rejected : [];
 }
 
-/** The line announced after an upload: how many screenshots were stored and how many refused. */
-export function uploadSummary(stored: number, refused: number): string {
+/**
+ * The line announced after an upload: how many screenshots were stored, how many were already uploaded (the
+ * same bytes: not stored again) and how many refused.
+ */
+export function uploadSummary(stored: number, refused: number, duplicates = 0): string {
   const files = (n: number) => `${n} screenshot${n === 1 ? '' : 's'}`;
   const parts = [`Uploaded ${files(stored)}`];
+  if (duplicates > 0) parts.push(`${duplicates} already uploaded (not stored again)`);
   if (refused > 0) parts.push(`${refused} refused (listed below)`);
   return `${parts.join('; ')}.`;
 }

@@ -114,7 +114,7 @@ export function UploadPage({
     try {
       const result = await uploadImages(character.id, files, setProgress, limits?.maxFiles);
       setRejected(result.rejected);
-      setUploaded(uploadSummary(result.uploaded.length, result.rejected.length));
+      setUploaded(uploadSummary(result.uploaded.length, result.rejected.length, result.duplicates.length));
     } catch (error) {
       // every file refused: list each with its reason (the error's message names only the first)
       const refused = rejectionsFromError(error);

@@ -47,6 +47,7 @@ export default async function imageRoutes(
         params: idParamsSchema,
         multipartBody: uploadFormSchema(limits),
         response: {
+          200: uploadResultSchema,
           201: uploadResultSchema,
           400: errorResponseSchema,
           404: errorResponseSchema,
@@ -54,7 +55,8 @@ export default async function imageRoutes(
           415: errorResponseSchema,
           422: errorResponseSchema,
         },
-        summary: 'Upload screenshots (multipart, field "files", many at once)',
+        summary:
+          'Upload screenshots (multipart, field "files", many at once); a file the character already has (same bytes) is listed in `duplicates` with the existing screenshot, not stored again (200 when nothing new was stored)',
         tags: ['images'],
       }),
     },
@@ -65,7 +67,8 @@ export default async function imageRoutes(
       // no file and no record behind.
       const target = { catalog: app.catalog, characterId: character.id, limits };
       const staged = await stageUploads(request.files(), target);
-      return reply.status(201).send(await commitUploads(target, staged));
+      const result = await commitUploads(target, staged);
+      return reply.status(result.uploaded.length > 0 ? 201 : 200).send(result);
     },
   );
 
