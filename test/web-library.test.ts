@@ -1,11 +1,13 @@
 // test/web-library.test.ts — the web app's library features in chromium against a real server on loopback:
 // renaming a character inline, uploading a screenshot already uploaded, uploading a LoRA made elsewhere and
 // the LoRA page's download formats. Screenshots go to test-artifacts/web/.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { solidPng } from './helpers/server-fixtures.js';
+import { convertLora } from '../src/lora/convert.js';
+import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
+import { solidPng, tempDataDir } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts', 'web');
@@ -71,5 +73,38 @@ describe('web app: library', () => {
     );
     await shot('upload-duplicates');
     expect(web.app.catalog.listImages(hana.id).map((image) => image.originalName)).toEqual(['page1.png']);
+  }, 60_000);
+
+  it('uploads a LoRA made elsewhere on the LoRA page, says why a file is refused, and lists it in Generate', async () => {
+    const yui = web.app.catalog.createCharacter({ name: 'Yui', trigger: 'yui_tl', classWord: 'girl' });
+    const work = tempDataDir('web-library-lora');
+    const modules = ['down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'];
+    await writePeftFolder(join(work, 'peft'), makePeftTensors({ modules, rank: 4, seed: 5 }), {
+      r: 4,
+      lora_alpha: 4,
+      target_modules: ['to_q'],
+    });
+    await convertLora({ input: join(work, 'peft'), output: join(work, 'yui.safetensors'), to: 'kohya' });
+    const lora = readFileSync(join(work, 'yui.safetensors'));
+    const file = (name: string, buffer: Buffer) => ({ name, mimeType: 'application/octet-stream', buffer });
+
+    await page.goto(`${url}/#/c/${yui.id}/lora`);
+    await page.waitForSelector('text=No LoRA yet: train one, or upload one made elsewhere.');
+    await page.setInputFiles('[data-testid=lora-upload-input]', [
+      file('notes.safetensors', Buffer.from('hello')),
+    ]);
+    const error = page.locator('[data-testid=lora-upload-error]');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/^notes\.safetensors: .*Nothing was stored\.$/);
+
+    await page.setInputFiles('[data-testid=lora-upload-input]', [file('yui_civitai.safetensors', lora)]);
+    await page.waitForSelector('[data-testid=snippet]:has-text("<lora:yui_civitai:0.8>")');
+    expect(await error.count()).toBe(0);
+    await shot('lora-uploaded');
+    const stored = web.app.catalog.listArtifacts({ characterId: yui.id, kind: 'lora' });
+    expect(stored.map((a) => [a.name, a.meta.uploaded])).toEqual([['yui_civitai', true]]);
+
+    await page.goto(`${url}/#/c/${yui.id}/generate`);
+    await page.waitForSelector(`option[value="${stored[0]?.id}"]`, { state: 'attached' });
   }, 60_000);
 });

@@ -1,5 +1,5 @@
-// src/jobs/upload-limits.ts — limits on uploaded screenshots (bytes, files per request, pixels),
-// with the pixel default taken from the prep schema so the server and `prep` agree.
+// src/jobs/upload-limits.ts — limits on uploaded screenshots (bytes, files per request, pixels), with the pixel
+// default taken from the prep schema so the server and `prep` agree, and on an uploaded LoRA file (bytes).
 import { prepConfigSchema } from '../schemas/config.js';
 
 export interface UploadLimits {
@@ -9,6 +9,8 @@ export interface UploadLimits {
   maxFiles: number;
   /** Largest accepted image in pixels (width x height), checked from the header before decoding. */
   maxPixels: number;
+  /** Largest accepted LoRA file in bytes (POST /api/loras). */
+  maxLoraBytes: number;
 }
 
 const PREP_DEFAULTS = prepConfigSchema.parse({});
@@ -18,5 +20,7 @@ export function uploadLimitsFrom(overrides: Partial<UploadLimits> = {}): UploadL
     maxFileBytes: overrides.maxFileBytes ?? 25 * 1024 * 1024,
     maxFiles: overrides.maxFiles ?? 200,
     maxPixels: overrides.maxPixels ?? PREP_DEFAULTS.maxInputPixels,
+    // SD1.5 LoRAs are ~10-150 MB (rank 128 in fp32: ~300 MB); a LyCORIS LoCon of every layer can be larger
+    maxLoraBytes: overrides.maxLoraBytes ?? 512 * 1024 * 1024,
   };
 }

@@ -255,6 +255,8 @@ export const artifactListQuerySchema = z.object({
   kind: artifactKindSchema.optional(),
   jobId: id.optional(),
 });
+/** POST /api/loras: the character a LoRA made elsewhere is uploaded for (the file is the multipart body). */
+export const loraUploadQuerySchema = z.object({ characterId: id });
 export const loraFormatSchema = z.enum(['kohya', 'diffusers']);
 export const loraDownloadQuerySchema = z.object({ format: loraFormatSchema.default('kohya') });
 export const loraInspectSchema = z.object({

@@ -159,6 +159,24 @@ export const api = {
   inspectLora: (id: string) => request<LoraInspect>('GET', `/api/loras/${id}/inspect`),
 };
 
+/**
+ * Uploads a LoRA made elsewhere for the character (POST /api/loras, one multipart `file` part) and resolves
+ * with the stored LoRA; throws the server's ApiError (e.g. 422 with inspect's reason) when it is refused.
+ */
+export async function uploadLora(characterId: string, file: File): Promise<Artifact> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const token = getToken();
+  const res = await fetch(`/api/loras?${new URLSearchParams({ characterId })}`, {
+    method: 'POST',
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    body: form,
+  });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw apiErrorFrom(res.status, data);
+  return data as Artifact;
+}
+
 /** The server's upload limits (GET /api/upload-limits); the defaults when the server is older and has no such route. */
 export function uploadLimits(): Promise<UploadLimitsInfo> {
   return request<UploadLimitsInfo>('GET', '/api/upload-limits').catch((error) => {

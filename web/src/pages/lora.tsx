@@ -1,9 +1,10 @@
-// web/src/pages/lora.tsx — a character's LoRAs: inspect metadata, download (kohya / diffusers), and the
-// A1111 prompt snippet with the trigger word.
+// web/src/pages/lora.tsx — a character's LoRAs: inspect metadata, download (kohya / diffusers), the
+// A1111 prompt snippet with the trigger word, and the upload of a LoRA made elsewhere.
 import { useEffect, useState } from 'react';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
 import { api } from '../api.js';
 import { DownloadLink } from '../components/download-link.js';
+import { LoraUpload } from '../components/lora-upload.js';
 import { formatMetaValue } from '../components/metadata-format.js';
 
 /** Compatibility verdicts read better as one line: `a1111 ✓ · comfyui ✓ · diffusers ✗ (2 unmapped)`; other
@@ -54,13 +55,17 @@ export function LoraPage({
   const [inspect, setInspect] = useState<LoraInspect | null>(null);
   const [inspectError, setInspectError] = useState<string | null>(null);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
-  useEffect(() => {
+  /** Reads the list and selects `select`, else the newest LoRA. */
+  const load = (select?: string) =>
     api.artifacts({ characterId: character.id, kind: 'lora' }).then((list) => {
       setLoras(list);
-      setSelected(list[list.length - 1]?.id ?? null);
+      setSelected(select ?? list[list.length - 1]?.id ?? null);
     }, onError);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
+  useEffect(() => {
+    load();
   }, [character.id]);
+  const upload = <LoraUpload characterId={character.id} onUploaded={(lora) => load(lora.id)} />;
   useEffect(() => {
     setInspect(null);
     setInspectError(null);
@@ -69,7 +74,13 @@ export function LoraPage({
   }, [selected]);
 
   if (loras === null) return null;
-  if (loras.length === 0) return <p className="muted">No LoRA yet: train one.</p>;
+  if (loras.length === 0)
+    return (
+      <section>
+        <p className="muted">No LoRA yet: train one, or upload one made elsewhere.</p>
+        {upload}
+      </section>
+    );
   const lora = loras.find((l) => l.id === selected);
   const snippet = inspect?.snippet ?? (lora ? `<lora:${lora.name}:0.8>, ${character.trigger}` : '');
   // navigator.clipboard exists only on https or localhost pages; say when it did not copy
@@ -139,6 +150,7 @@ export function LoraPage({
         {inspect && <MetadataTable data={(inspect.inspect.metadata ?? {}) as Record<string, unknown>} />}
         {lora && <MetadataTable data={lora.meta} />}
       </div>
+      {upload}
     </section>
   );
 }

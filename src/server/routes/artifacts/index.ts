@@ -1,16 +1,21 @@
 // src/server/routes/artifacts/index.ts — LoRAs, training samples and generated images: list, file,
-// LoRA download (kohya by default, diffusers converted on first request and kept), LoRA inspect.
+// LoRA upload (a LoRA made elsewhere: src/jobs/upload-lora.ts), LoRA download (kohya by default, diffusers
+// converted on first request and kept), LoRA inspect.
 import { createReadStream, existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
+import { uploadLimitsFrom } from '../../../jobs/upload-limits.js';
+import { LORA_UPLOAD_FIELD, storeUploadedLora } from '../../../jobs/upload-lora.js';
 import {
   type Artifact,
   artifactListQuerySchema,
   artifactListSchema,
+  artifactSchema,
   errorResponseSchema,
   idParamsSchema,
   loraDownloadQuerySchema,
   loraInspectSchema,
+  loraUploadQuerySchema,
 } from '../../../schemas/api.js';
 import type { LoraTools } from '../../lora-tools.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
@@ -19,6 +24,33 @@ import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 export function a1111Snippet(name: string, trigger: string, weight = 0.8): string {
   return `<lora:${name}:${weight}>, ${trigger}`;
 }
+
+/**
+ * A Content-Disposition that downloads as `fileName`: an ASCII `filename` (other characters, quotes and
+ * backslashes as `_`) for old clients, and the name itself as RFC 5987 `filename*` (an uploaded LoRA may be
+ * named `ミナ.safetensors`; a raw non-ASCII header value would fail the reply).
+ */
+export function attachmentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(fileName).replace(
+    /['()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/** The upload form for /openapi.json: one `file` part. */
+const LORA_UPLOAD_FORM = {
+  type: 'object',
+  required: [LORA_UPLOAD_FIELD],
+  properties: {
+    [LORA_UPLOAD_FIELD]: {
+      type: 'string',
+      format: 'binary',
+      description: `An SD1.5 LoRA or LyCORIS LoKr .safetensors (kohya / WebUI, diffusers or PEFT keys), up to ${uploadLimitsFrom().maxLoraBytes} bytes.`,
+    },
+  },
+};
 
 /** `an image`, `a sample`: the kind with its article. */
 export function withArticle(word: string): string {
@@ -67,9 +99,42 @@ export default async function artifactRoutes(
       if (artifact.kind === 'lora') {
         reply
           .type('application/octet-stream')
-          .header('content-disposition', `attachment; filename="${artifact.name}.safetensors"`);
+          .header('content-disposition', attachmentDisposition(`${artifact.name}.safetensors`));
       } else reply.type('image/png');
       return reply.send(createReadStream(path));
+    },
+  );
+
+  routes.post(
+    '/api/loras',
+    {
+      schema: zodRoute({
+        querystring: loraUploadQuerySchema,
+        multipartBody: LORA_UPLOAD_FORM,
+        response: {
+          201: artifactSchema,
+          400: errorResponseSchema,
+          404: errorResponseSchema,
+          413: errorResponseSchema,
+          415: errorResponseSchema,
+          422: errorResponseSchema,
+        },
+        summary:
+          'Upload a LoRA made elsewhere for a character (multipart, field "file"): stored as one of the character\'s LoRAs when inspect finds an SD1.5 LoRA generate can use, else 422 with inspect\'s reason',
+        tags: ['loras'],
+      }),
+    },
+    async (request, reply) => {
+      const character = app.catalog.getCharacter(request.query.characterId);
+      const maxBytes = uploadLimitsFrom().maxLoraBytes;
+      const part = await request.file({ limits: { fileSize: maxBytes, files: 1 } });
+      const artifact = await storeUploadedLora(part, {
+        catalog: app.catalog,
+        characterId: character.id,
+        maxBytes,
+        check: options.loraTools.checkUpload,
+      });
+      return reply.status(201).send(artifact);
     },
   );
 
@@ -95,7 +160,7 @@ export default async function artifactRoutes(
       const suffix = request.query.format === 'diffusers' ? '.diffusers' : '';
       return reply
         .type('application/octet-stream')
-        .header('content-disposition', `attachment; filename="${lora.name}${suffix}.safetensors"`)
+        .header('content-disposition', attachmentDisposition(`${lora.name}${suffix}.safetensors`))
         .send(createReadStream(file));
     },
   );
@@ -113,7 +178,9 @@ export default async function artifactRoutes(
       const lora = getLora(request.params.id);
       const character = app.catalog.getCharacter(lora.characterId);
       const inspect = await options.loraTools.inspect(app.catalog.artifactFilePath(lora.id));
-      return { lora, inspect, snippet: a1111Snippet(lora.name, character.trigger) };
+      // a LoRA made elsewhere was trained on its own trigger words, when its metadata names them
+      const trigger = typeof lora.meta.trigger === 'string' ? lora.meta.trigger : character.trigger;
+      return { lora, inspect, snippet: a1111Snippet(lora.name, trigger) };
     },
   );
 }

@@ -1,0 +1,91 @@
+// src/jobs/upload-lora.test.ts — storeUploadedLora with stand-in parts and check: over the byte limit and
+// refused files leave nothing; a character deleted during the check gets no row and no folder.
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ToonloraError } from '../errors.js';
+import type { Artifact, Character } from '../schemas/api.js';
+import {
+  type LoraUploadPart,
+  type LoraUploadTarget,
+  storeUploadedLora,
+  uploadedLoraName,
+} from './upload-lora.js';
+
+const CHARACTER = 'c1';
+
+function standIn(check: LoraUploadTarget['check'] = async () => ({ format: 'kohya' })) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'toonlora-upload-lora-'));
+  const state = { deleted: false, added: [] as unknown[] };
+  const target: LoraUploadTarget = {
+    catalog: {
+      dataDir,
+      getCharacter: (id) => {
+        if (state.deleted) throw new ToonloraError('TL_ERR_NOT_FOUND', `character ${id} not found`);
+        return { id } as Character;
+      },
+      addArtifact: (input) => {
+        state.added.push(input);
+        return { id: 'a1', ...input } as unknown as Artifact;
+      },
+    },
+    characterId: CHARACTER,
+    maxBytes: 2048,
+    check,
+  };
+  const characterDir = join(dataDir, 'characters', CHARACTER);
+  const stored = () =>
+    existsSync(join(characterDir, 'loras')) ? readdirSync(join(characterDir, 'loras')) : [];
+  return { target, state, characterDir, stored };
+}
+
+function part(data: Buffer, truncated = false, fieldname = 'file'): LoraUploadPart {
+  const file = Object.assign(Readable.from([data]), { truncated });
+  return { fieldname, filename: 'mina.safetensors', file };
+}
+
+describe('storeUploadedLora', () => {
+  it('records a checked file with the facts, and names it without its extension', async () => {
+    const { target, state, stored } = standIn();
+    await storeUploadedLora(part(Buffer.from('lora bytes')), target);
+    expect(state.added).toEqual([
+      expect.objectContaining({
+        kind: 'lora',
+        jobId: null,
+        name: 'mina',
+        meta: { uploaded: true, originalName: 'mina.safetensors', format: 'kohya' },
+      }),
+    ]);
+    expect(stored()).toHaveLength(1);
+    expect([uploadedLoraName('a.SAFETENSORS'), uploadedLoraName('.safetensors')]).toEqual(['a', 'lora']);
+  });
+
+  it('refuses a file over the limit (413) or refused by the check, leaving no file', async () => {
+    const refused = new ToonloraError('TL_ERR_LORA_FORMAT', 'mina.safetensors: not a LoRA');
+    const { target, state, stored } = standIn(async () => {
+      throw refused;
+    });
+    await expect(storeUploadedLora(part(Buffer.alloc(2048), true), target)).rejects.toMatchObject({
+      code: 'TL_ERR_PAYLOAD_TOO_LARGE',
+      message: 'mina.safetensors: larger than the 2 KiB limit for a LoRA; refused.',
+    });
+    await expect(storeUploadedLora(part(Buffer.from('x')), target)).rejects.toBe(refused);
+    await expect(storeUploadedLora(undefined, target)).rejects.toMatchObject({ code: 'TL_ERR_USAGE' });
+    expect(stored()).toEqual([]);
+    expect(state.added).toEqual([]);
+  });
+
+  it('leaves no row, file or folder when the character is deleted during the check', async () => {
+    const { target, state, characterDir } = standIn(async () => {
+      state.deleted = true;
+      return {};
+    });
+    await expect(storeUploadedLora(part(Buffer.from('x')), target)).rejects.toMatchObject({
+      code: 'TL_ERR_NOT_FOUND',
+    });
+    expect(state.added).toEqual([]);
+    expect(existsSync(characterDir)).toBe(false);
+  });
+});

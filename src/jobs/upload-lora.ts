@@ -1,0 +1,129 @@
+// src/jobs/upload-lora.ts — a LoRA made elsewhere, uploaded for a character (POST /api/loras): the one file
+// part is streamed to the character's `loras/` folder under a generated name (at most the byte limit), checked
+// by the caller's LoRA check (src/server/lora-tools.ts: an SD1.5 LoRA generate can use), and recorded as a
+// `lora` artifact the LoRA and Generate pages list. Anything refused leaves no file behind.
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { ToonloraError } from '../errors.js';
+import type { Artifact } from '../schemas/api.js';
+import { characterRelDir } from './data-layout.js';
+import { displayName } from './image-sniff.js';
+import { type CatalogStore, resolveDataPath } from './store.js';
+import { readableSize } from './upload-images.js';
+
+/** The multipart field the LoRA upload reads (one file). */
+export const LORA_UPLOAD_FIELD = 'file';
+
+/** The one file part of the upload: what @fastify/multipart's `request.file()` gives. */
+export interface LoraUploadPart {
+  fieldname: string;
+  filename: string;
+  /** `truncated` is read once the stream ended: true when the file went over the byte limit. */
+  file: NodeJS.ReadableStream & { truncated: boolean };
+}
+
+/** What the check learnt about a usable LoRA; kept as the artifact's meta. */
+export type LoraUploadFacts = Record<string, unknown>;
+
+/**
+ * Checks the stored upload at `path` (shown to the user as `name`); resolves with the facts to keep, or throws
+ * a ToonloraError whose message says why the file is refused.
+ */
+export type LoraUploadCheck = (path: string, name: string) => Promise<LoraUploadFacts>;
+
+export interface LoraUploadTarget {
+  catalog: Pick<CatalogStore, 'dataDir' | 'getCharacter' | 'addArtifact'>;
+  characterId: string;
+  maxBytes: number;
+  check: LoraUploadCheck;
+}
+
+/** `characters/<characterId>/loras`: uploaded LoRAs (trained ones stay in their job's folder). */
+export function loraUploadRelDir(characterId: string): string {
+  return `${characterRelDir(characterId)}/loras`;
+}
+
+/** The artifact's name: the file name without `.safetensors` (the download adds it back). */
+export function uploadedLoraName(fileName: string): string {
+  return fileName.replace(/\.safetensors$/i, '').trim() || 'lora';
+}
+
+function noFile(): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_USAGE',
+    `LoRA upload: no file; send multipart/form-data with one "${LORA_UPLOAD_FIELD}" part (e.g. curl -F ${LORA_UPLOAD_FIELD}=@mina.safetensors "http://127.0.0.1:7860/api/loras?characterId=<id>").`,
+  );
+}
+
+/** A body that could not be read to its end (busboy's errors carry no status) is a 400; others as they are. */
+function brokenBody(error: unknown): unknown {
+  const { statusCode, syscall } = error as { statusCode?: number; syscall?: string };
+  if (error instanceof ToonloraError || statusCode !== undefined || syscall !== undefined) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ToonloraError(
+    'TL_ERR_USAGE',
+    `LoRA upload: the multipart body could not be read (${reason}); nothing was stored.`,
+    { cause: error },
+  );
+}
+
+/** Removes the `loras/` and character folders the upload's mkdir recreated for a deleted character, if empty. */
+async function removeEmptyFolders(target: LoraUploadTarget): Promise<void> {
+  const lorasDir = resolveDataPath(target.catalog.dataDir, loraUploadRelDir(target.characterId));
+  for (const dir of [lorasDir, join(lorasDir, '..')]) await rmdir(dir).catch(() => undefined);
+}
+
+/**
+ * Stores an uploaded LoRA file for the character and records it as a `lora` artifact (meta: `uploaded`,
+ * `originalName` and the check's facts).
+ * @throws ToonloraError TL_ERR_USAGE (no file, another field, a broken body), TL_ERR_PAYLOAD_TOO_LARGE (over
+ *   `maxBytes`), the check's refusal (TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT: not a LoRA generate can use),
+ *   TL_ERR_NOT_FOUND (the character was deleted meanwhile); the stored file is removed first.
+ */
+export async function storeUploadedLora(
+  part: LoraUploadPart | undefined,
+  target: LoraUploadTarget,
+): Promise<Artifact> {
+  if (!part) throw noFile();
+  if (part.fieldname !== LORA_UPLOAD_FIELD) {
+    part.file.resume();
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `LoRA upload: the file came in the multipart field ${JSON.stringify(part.fieldname)}; send it as the "${LORA_UPLOAD_FIELD}" part. Nothing was stored.`,
+      { details: { field: part.fieldname, expected: LORA_UPLOAD_FIELD } },
+    );
+  }
+  const name = displayName(part.filename);
+  const rel = `${loraUploadRelDir(target.characterId)}/${randomUUID()}.safetensors`;
+  const path = resolveDataPath(target.catalog.dataDir, rel);
+  await mkdir(dirname(path), { recursive: true });
+  try {
+    await pipeline(part.file, createWriteStream(path, { flags: 'wx' })).catch((error: unknown) => {
+      throw brokenBody(error);
+    });
+    if (part.file.truncated) {
+      throw new ToonloraError(
+        'TL_ERR_PAYLOAD_TOO_LARGE',
+        `${name}: larger than the ${readableSize(target.maxBytes)} limit for a LoRA; refused.`,
+      );
+    }
+    const facts = await target.check(path, name);
+    // no await from the look-up to the insert: a character deleted meanwhile gets no row
+    target.catalog.getCharacter(target.characterId);
+    return target.catalog.addArtifact({
+      characterId: target.characterId,
+      jobId: null,
+      kind: 'lora',
+      name: uploadedLoraName(name),
+      path: rel,
+      meta: { uploaded: true, originalName: name, ...facts },
+    });
+  } catch (error) {
+    await rm(path, { force: true });
+    if (error instanceof ToonloraError && error.code === 'TL_ERR_NOT_FOUND') await removeEmptyFolders(target);
+    throw error;
+  }
+}
