@@ -1,5 +1,6 @@
 // test/server-loras.test.ts — LoRA artifacts through the API (inject): inspect (alpha kept, A1111
-// snippet with the trigger), download in kohya (the stored file) and diffusers (converted) formats.
+// snippet with the trigger), download in kohya (the stored file), kohya fp16, diffusers and PEFT (converted)
+// formats.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertLora } from '../src/lora/convert.js';
 import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
 import { buildApp } from '../src/server/app.js';
-import { tempDataDir } from './helpers/server-fixtures.js';
+import { readZipEntries, tempDataDir } from './helpers/server-fixtures.js';
 
 let app: FastifyInstance;
 let loraId: string;
@@ -16,11 +17,20 @@ const MODULES = [
   'down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k',
 ];
 
+/** A safetensors buffer's header: tensor name -> its entry (dtype, shape, offsets). */
+function tensorHeader(file: Buffer): Record<string, { dtype: string }> {
+  const length = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + length).toString('utf8')) as Record<
+    string,
+    { dtype: string }
+  >;
+  delete header.__metadata__;
+  return header;
+}
+
 /** Tensor names in a safetensors buffer's header. */
 function tensorNames(file: Buffer): string[] {
-  const length = Number(file.readBigUInt64LE(0));
-  const header = JSON.parse(file.subarray(8, 8 + length).toString('utf8')) as Record<string, unknown>;
-  return Object.keys(header).filter((key) => key !== '__metadata__');
+  return Object.keys(tensorHeader(file));
 }
 
 beforeAll(async () => {
@@ -72,5 +82,34 @@ describe('LoRA routes', () => {
     const bad = await app.inject({ method: 'GET', url: `/api/loras/${loraId}/download?format=ckpt` });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toContain('query.format');
+  });
+
+  it('downloads kohya in fp16 (half the weight bytes, same keys) and a PEFT adapter folder as a zip', async () => {
+    const stored = readFileSync(join(app.dataDir, 'mina.safetensors'));
+    const fp16 = await app.inject({ method: 'GET', url: `/api/loras/${loraId}/download?format=kohya-fp16` });
+    expect(fp16.statusCode).toBe(200);
+    expect(fp16.headers['content-disposition']).toContain('filename="mina.fp16.safetensors"');
+    expect(tensorNames(fp16.rawPayload).sort()).toEqual(tensorNames(stored).sort());
+    const dtypes = Object.entries(tensorHeader(fp16.rawPayload))
+      .filter(([name]) => !name.endsWith('.alpha'))
+      .map(([, entry]) => entry.dtype);
+    expect(new Set(dtypes)).toEqual(new Set(['F16']));
+
+    const peft = await app.inject({ method: 'GET', url: `/api/loras/${loraId}/download?format=peft` });
+    expect(peft.statusCode).toBe(200);
+    expect(peft.headers['content-type']).toBe('application/zip');
+    expect(peft.headers['content-disposition']).toContain('filename="mina.peft.zip"');
+    const entries = readZipEntries(peft.rawPayload);
+    expect([...entries.keys()].sort()).toEqual([
+      'mina-peft/adapter_config.json',
+      'mina-peft/adapter_model.safetensors',
+    ]);
+    const config = JSON.parse(String(entries.get('mina-peft/adapter_config.json')));
+    expect(config).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 2 });
+    const weights = entries.get('mina-peft/adapter_model.safetensors') as Buffer;
+    expect(tensorNames(weights).every((name) => name.startsWith('base_model.model.'))).toBe(true);
+    // the second request sends the copy made by the first
+    const again = await app.inject({ method: 'GET', url: `/api/loras/${loraId}/download?format=kohya-fp16` });
+    expect(again.rawPayload.equals(fp16.rawPayload)).toBe(true);
   });
 });

@@ -104,6 +104,23 @@ describe('web app: library', () => {
     const stored = web.app.catalog.listArtifacts({ characterId: yui.id, kind: 'lora' });
     expect(stored.map((a) => [a.name, a.meta.uploaded])).toEqual([['yui_civitai', true]]);
 
+    // every download format, each a working link
+    const links = page.locator('a[href*="/download?format="]');
+    const hrefs = await links.evaluateAll((all) => all.map((a) => a.getAttribute('href')));
+    const id = stored[0]?.id;
+    expect(hrefs).toEqual(
+      ['kohya', 'kohya-fp16', 'diffusers', 'peft'].map((f) => `/api/loras/${id}/download?format=${f}`),
+    );
+    expect(await links.allTextContents()).toEqual([
+      'Download (WebUI / ComfyUI, kohya)',
+      'kohya fp16',
+      'Download (diffusers)',
+      'PEFT adapter (.zip)',
+    ]);
+    const fp16 = page.waitForEvent('download');
+    await page.click('a:has-text("kohya fp16")');
+    expect((await fp16).suggestedFilename()).toBe('yui_civitai.fp16.safetensors');
+
     await page.goto(`${url}/#/c/${yui.id}/generate`);
     await page.waitForSelector(`option[value="${stored[0]?.id}"]`, { state: 'attached' });
   }, 60_000);

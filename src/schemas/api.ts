@@ -257,7 +257,9 @@ export const artifactListQuerySchema = z.object({
 });
 /** POST /api/loras: the character a LoRA made elsewhere is uploaded for (the file is the multipart body). */
 export const loraUploadQuerySchema = z.object({ characterId: id });
-export const loraFormatSchema = z.enum(['kohya', 'diffusers']);
+/** LoRA download formats: the stored kohya / WebUI file, the same in fp16 (half the size), diffusers
+ * (`load_lora_weights`), a PEFT adapter folder (zip). */
+export const loraFormatSchema = z.enum(['kohya', 'kohya-fp16', 'diffusers', 'peft']);
 export const loraDownloadQuerySchema = z.object({ format: loraFormatSchema.default('kohya') });
 export const loraInspectSchema = z.object({
   lora: artifactSchema,
@@ -313,6 +315,7 @@ export type DatasetSkipped = z.infer<typeof datasetSkippedSchema>;
 export type Artifact = z.infer<typeof artifactSchema>;
 export type ArtifactKind = z.infer<typeof artifactKindSchema>;
 export type LoraInspect = z.infer<typeof loraInspectSchema>;
+export type LoraFormat = z.infer<typeof loraFormatSchema>;
 export type GenerationTiming = z.infer<typeof generationTimingSchema>;
 export type Health = z.infer<typeof healthSchema>;
 export type BaseModelChoice = z.infer<typeof baseModelChoiceSchema>;

@@ -1,5 +1,5 @@
-// src/server/lora-tools.ts — what the LoRA routes need from src/lora (inspect, convert to diffusers, check an
-// uploaded LoRA), behind one small interface so the routes stay thin and tests can stand in.
+// src/server/lora-tools.ts — what the LoRA routes need from src/lora (inspect, convert for a download, check
+// an uploaded LoRA), behind one small interface so the routes stay thin and tests can stand in.
 import { basename } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { LoraUploadFacts } from '../jobs/upload-lora.js';
@@ -11,8 +11,16 @@ import { sdxlSignals, sdxlWarning } from '../lora/sdxl-check.js';
 export interface LoraTools {
   /** `toonlora inspect --json`'s facts, with the per-module list reduced to a count (128 rows for SD1.5). */
   inspect(path: string): Promise<Record<string, unknown>>;
-  /** Writes the diffusers-format copy of a kohya LoRA to `outPath` (never overwrites). */
-  convertToDiffusers(path: string, outPath: string): Promise<void>;
+  /**
+   * Writes a download copy of a kohya LoRA to `outPath` (never overwrites): kohya in fp16, diffusers, or a
+   * PEFT adapter folder.
+   * @throws ToonloraError TL_ERR_OUTPUT_EXISTS when `outPath` exists; convert's refusals
+   */
+  convertForDownload(
+    path: string,
+    outPath: string,
+    format: 'kohya-fp16' | 'diffusers' | 'peft',
+  ): Promise<void>;
   /**
    * Checks an uploaded file (`name`: how the user named it) is an SD1.5 LoRA or LoKr that generate can use;
    * resolves with the facts kept as the artifact's meta (format, algorithm, module count, trigger).
@@ -80,8 +88,14 @@ export const defaultLoraTools: LoraTools = {
     const { modules, file: _file, ...rest } = await inspectLora(path);
     return { ...rest, moduleCount: modules.length };
   },
-  convertToDiffusers: async (path, outPath) => {
-    await convertLora({ input: path, output: outPath, to: 'diffusers' });
+  convertForDownload: async (path, outPath, format) => {
+    const to = format === 'kohya-fp16' ? 'kohya' : format;
+    await convertLora({
+      input: path,
+      output: outPath,
+      to,
+      ...(format === 'kohya-fp16' ? { precision: 'fp16' } : {}),
+    });
   },
   checkUpload,
 };

@@ -1,9 +1,9 @@
-// web/src/pages/lora.tsx — a character's LoRAs: inspect metadata, download (kohya / diffusers), the
-// A1111 prompt snippet with the trigger word, and the upload of a LoRA made elsewhere.
+// web/src/pages/lora.tsx — a character's LoRAs: inspect metadata, download (kohya, kohya fp16, diffusers,
+// PEFT), the A1111 prompt snippet with the trigger word, and the upload of a LoRA made elsewhere.
 import { useEffect, useState } from 'react';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
 import { api } from '../api.js';
-import { DownloadLink } from '../components/download-link.js';
+import { LoraDownloads } from '../components/lora-downloads.js';
 import { LoraUpload } from '../components/lora-upload.js';
 import { formatMetaValue } from '../components/metadata-format.js';
 
@@ -109,28 +109,7 @@ export function LoraPage({
           </select>
         </label>
         {selected && (
-          <>
-            <DownloadLink
-              className="button"
-              href={`/api/loras/${selected}/download?format=kohya`}
-              onError={onError}
-            >
-              Download (WebUI / kohya)
-            </DownloadLink>
-            {inspect?.inspect.algorithm === 'lokr' ? (
-              <span className="muted" title="diffusers' load_lora_weights has no SD1.5 LoKr format">
-                LoKr: no diffusers format (toonlora, the WebUI and ComfyUI load the kohya file)
-              </span>
-            ) : (
-              <DownloadLink
-                className="button secondary"
-                href={`/api/loras/${selected}/download?format=diffusers`}
-                onError={onError}
-              >
-                Download (diffusers)
-              </DownloadLink>
-            )}
-          </>
+          <LoraDownloads loraId={selected} lokr={inspect?.inspect.algorithm === 'lokr'} onError={onError} />
         )}
       </div>
       <div className="panel">

@@ -1,7 +1,7 @@
 // src/server/routes/artifacts/index.ts — LoRAs, training samples and generated images: list, file,
-// LoRA upload (a LoRA made elsewhere: src/jobs/upload-lora.ts), LoRA download (kohya by default, diffusers
-// converted on first request and kept), LoRA inspect.
-import { createReadStream, existsSync } from 'node:fs';
+// LoRA upload (a LoRA made elsewhere: src/jobs/upload-lora.ts), LoRA download (kohya by default; kohya fp16,
+// diffusers and PEFT converted on first request and kept: lora-downloads.ts), LoRA inspect.
+import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
 import { uploadLimitsFrom } from '../../../jobs/upload-limits.js';
@@ -17,6 +17,7 @@ import {
   loraInspectSchema,
   loraUploadQuerySchema,
 } from '../../../schemas/api.js';
+import { loraDownload } from '../../lora-downloads.js';
 import type { LoraTools } from '../../lora-tools.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 
@@ -145,23 +146,19 @@ export default async function artifactRoutes(
         params: idParamsSchema,
         querystring: loraDownloadQuerySchema,
         response: { 404: errorResponseSchema },
-        summary: 'Download a LoRA: kohya / WebUI format (default) or diffusers',
+        summary:
+          'Download a LoRA: kohya / WebUI format (default), kohya in fp16, diffusers, or a PEFT adapter folder as a zip',
         tags: ['loras'],
       }),
     },
     async (request, reply) => {
       const lora = getLora(request.params.id);
       const path = app.catalog.artifactFilePath(lora.id);
-      let file = path;
-      if (request.query.format === 'diffusers') {
-        file = `${path.replace(/\.safetensors$/, '')}.diffusers.safetensors`;
-        if (!existsSync(file)) await options.loraTools.convertToDiffusers(path, file);
-      }
-      const suffix = request.query.format === 'diffusers' ? '.diffusers' : '';
+      const download = await loraDownload(path, lora.name, request.query.format, options.loraTools);
       return reply
-        .type('application/octet-stream')
-        .header('content-disposition', attachmentDisposition(`${lora.name}${suffix}.safetensors`))
-        .send(createReadStream(file));
+        .type(download.contentType)
+        .header('content-disposition', attachmentDisposition(download.fileName))
+        .send(download.body);
     },
   );
 

@@ -1,0 +1,78 @@
+// src/server/lora-downloads.ts — the formats a LoRA downloads in (GET /api/loras/:id/download?format=):
+// the stored kohya / WebUI file, and copies converted on first request and kept beside it (kohya in fp16,
+// diffusers, a PEFT adapter folder sent as a zip). LoRA artifacts are always kohya files (trained, or an
+// upload of any key style that generate reads), so `kohya` is the file itself.
+import { createReadStream, existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import yazl from 'yazl';
+import { ToonloraError } from '../errors.js';
+import type { LoraFormat } from '../schemas/api.js';
+import type { LoraTools } from './lora-tools.js';
+
+/** A format that is a converted copy of the stored file. */
+export type ConvertedLoraFormat = Exclude<LoraFormat, 'kohya'>;
+
+/** Each format's cached copy beside the stored file (`<stored>.fp16.safetensors`, …) and download name. */
+const FORMATS: Readonly<Record<LoraFormat, { copySuffix: string; fileName: (name: string) => string }>> = {
+  kohya: { copySuffix: '', fileName: (name) => `${name}.safetensors` },
+  'kohya-fp16': { copySuffix: '.fp16.safetensors', fileName: (name) => `${name}.fp16.safetensors` },
+  diffusers: { copySuffix: '.diffusers.safetensors', fileName: (name) => `${name}.diffusers.safetensors` },
+  peft: { copySuffix: '.peft', fileName: (name) => `${name}.peft.zip` },
+};
+
+/** The file (or, for peft, folder) a download of `format` sends, for the LoRA stored at `path`. */
+export function loraCopyPath(path: string, format: LoraFormat): string {
+  if (format === 'kohya') return path;
+  return `${path.replace(/\.safetensors$/i, '')}${FORMATS[format].copySuffix}`;
+}
+
+/** The download's file name: `mina.safetensors`, `mina.fp16.safetensors`, `mina.diffusers.safetensors`, `mina.peft.zip`. */
+export function loraDownloadName(name: string, format: LoraFormat): string {
+  return FORMATS[format].fileName(name);
+}
+
+/** The files of a folder, recursively, relative to it (PEFT: adapter_config.json, adapter_model.safetensors,
+ * text_encoder/...), sorted. */
+async function folderFiles(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true });
+  const files: string[] = [];
+  for (const entry of entries.sort()) if ((await stat(join(folder, entry))).isFile()) files.push(entry);
+  return files;
+}
+
+/** A zip of a PEFT adapter folder, its files under `<folderName>/` (what PeftModel.from_pretrained opens). */
+async function peftZip(folder: string, folderName: string): Promise<Readable> {
+  const zip = new yazl.ZipFile();
+  for (const file of await folderFiles(folder)) zip.addFile(join(folder, file), `${folderName}/${file}`);
+  zip.end();
+  return zip.outputStream as unknown as Readable;
+}
+
+/**
+ * What GET /api/loras/:id/download sends for the LoRA stored at `path` and named `name`: its body, type and
+ * file name. A converted copy is made on first request (a request racing another's conversion takes its copy).
+ * @throws ToonloraError from the conversion (e.g. TL_ERR_LORA_FORMAT: a LoKr has no diffusers format)
+ */
+export async function loraDownload(
+  path: string,
+  name: string,
+  format: LoraFormat,
+  tools: Pick<LoraTools, 'convertForDownload'>,
+): Promise<{ body: Readable; contentType: string; fileName: string }> {
+  const copy = loraCopyPath(path, format);
+  if (format !== 'kohya' && !existsSync(copy)) {
+    try {
+      await tools.convertForDownload(path, copy, format);
+    } catch (error) {
+      if (!(error instanceof ToonloraError && error.code === 'TL_ERR_OUTPUT_EXISTS')) throw error;
+    }
+  }
+  const fileName = loraDownloadName(name, format);
+  if (format === 'peft') {
+    const folderName = `${name}-peft`;
+    return { body: await peftZip(copy, folderName), contentType: 'application/zip', fileName };
+  }
+  return { body: createReadStream(copy), contentType: 'application/octet-stream', fileName };
+}
