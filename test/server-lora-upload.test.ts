@@ -20,6 +20,14 @@ let characterId: string;
 let kohya: Buffer;
 let sdxl: Buffer;
 let notLora: Buffer;
+let diffusers: Buffer;
+
+/** Tensor names in a safetensors buffer's header. */
+function safetensorsNames(file: Buffer): string[] {
+  const length = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + length).toString('utf8')) as Record<string, unknown>;
+  return Object.keys(header).filter((key) => key !== '__metadata__');
+}
 
 beforeAll(async () => {
   app = await buildApp({ dataDir: tempDataDir('lora-upload'), runners: {}, webDir: '/nonexistent' });
@@ -38,6 +46,12 @@ beforeAll(async () => {
     trainingFacts: { trigger: 'hana_civitai' },
   });
   kohya = readFileSync(join(work, 'kohya.safetensors'));
+  await convertLora({
+    input: join(work, 'peft'),
+    output: join(work, 'diffusers.safetensors'),
+    to: 'diffusers',
+  });
+  diffusers = readFileSync(join(work, 'diffusers.safetensors'));
   const tensors = makePeftTensors({ modules: MODULES, rank: 4, seed: 4, prefix: 'unet.' });
   await writeFixtureFile(join(work, 'xl.safetensors'), tensors, { ss_base_model_version: 'sdxl_base_v1-0' });
   sdxl = readFileSync(join(work, 'xl.safetensors'));
@@ -95,8 +109,22 @@ describe('POST /api/loras', () => {
     );
   });
 
+  it('sends a LoRA uploaded with diffusers keys as a kohya file for the WebUI', async () => {
+    const res = await upload('hana.safetensors', diffusers);
+    expect(res.statusCode).toBe(201);
+    expect(res.json().meta).toMatchObject({ format: 'diffusers' });
+    const id = res.json().id;
+    const kohyaCopy = await app.inject({ method: 'GET', url: `/api/loras/${id}/download?format=kohya` });
+    expect(kohyaCopy.statusCode).toBe(200);
+    expect(kohyaCopy.headers['content-disposition']).toContain('filename="hana.safetensors"');
+    const names = safetensorsNames(kohyaCopy.rawPayload);
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.every((name) => name.startsWith('lora_unet_'))).toBe(true);
+  });
+
   it("refuses what generate cannot use with inspect's reason, naming the file as uploaded; no file stays", async () => {
     const before = storedFiles();
+    const loras = app.catalog.listArtifacts({ characterId, kind: 'lora' }).length;
     const xl = await upload('pony.safetensors', sdxl);
     expect(xl.statusCode).toBe(422);
     expect(xl.json().error.code).toBe('TL_ERR_LORA_FORMAT');
@@ -113,7 +141,7 @@ describe('POST /api/loras', () => {
     expect(text.json().error.message).toMatch(/^notes\.safetensors: .*Nothing was stored\.$/);
     expect(text.json().error.message).not.toContain(lorasDir());
     expect(storedFiles()).toEqual(before);
-    expect(app.catalog.listArtifacts({ characterId, kind: 'lora' })).toHaveLength(before.length);
+    expect(app.catalog.listArtifacts({ characterId, kind: 'lora' })).toHaveLength(loras);
   });
 
   it('answers 404 for an unknown character, 400 without a character or in another field', async () => {

@@ -1,7 +1,8 @@
 // src/server/lora-downloads.ts — the formats a LoRA downloads in (GET /api/loras/:id/download?format=):
 // the stored kohya / WebUI file, and copies converted on first request and kept beside it (kohya in fp16,
-// diffusers, a PEFT adapter folder sent as a zip). LoRA artifacts are always kohya files (trained, or an
-// upload of any key style that generate reads), so `kohya` is the file itself.
+// diffusers, a PEFT adapter folder sent as a zip). A trained LoRA is stored as a kohya file; an uploaded one
+// as it came (its artifact's `meta.format`: kohya, diffusers or peft keys), so its `kohya` download is a
+// converted copy too.
 import { createReadStream, existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,20 +12,20 @@ import { ToonloraError } from '../errors.js';
 import type { LoraFormat } from '../schemas/api.js';
 import type { LoraTools } from './lora-tools.js';
 
-/** A format that is a converted copy of the stored file. */
-export type ConvertedLoraFormat = Exclude<LoraFormat, 'kohya'>;
-
 /** Each format's cached copy beside the stored file (`<stored>.fp16.safetensors`, …) and download name. */
 const FORMATS: Readonly<Record<LoraFormat, { copySuffix: string; fileName: (name: string) => string }>> = {
-  kohya: { copySuffix: '', fileName: (name) => `${name}.safetensors` },
+  kohya: { copySuffix: '.kohya.safetensors', fileName: (name) => `${name}.safetensors` },
   'kohya-fp16': { copySuffix: '.fp16.safetensors', fileName: (name) => `${name}.fp16.safetensors` },
   diffusers: { copySuffix: '.diffusers.safetensors', fileName: (name) => `${name}.diffusers.safetensors` },
   peft: { copySuffix: '.peft', fileName: (name) => `${name}.peft.zip` },
 };
 
-/** The file (or, for peft, folder) a download of `format` sends, for the LoRA stored at `path`. */
-export function loraCopyPath(path: string, format: LoraFormat): string {
-  if (format === 'kohya') return path;
+/**
+ * The file (or, for peft, folder) a download of `format` sends, for the LoRA stored at `path` in
+ * `storedFormat` (inspect's format name): the stored file itself when it is kohya and kohya is asked for.
+ */
+export function loraCopyPath(path: string, format: LoraFormat, storedFormat = 'kohya'): string {
+  if (format === 'kohya' && storedFormat === 'kohya') return path;
   return `${path.replace(/\.safetensors$/i, '')}${FORMATS[format].copySuffix}`;
 }
 
@@ -51,18 +52,19 @@ async function peftZip(folder: string, folderName: string): Promise<Readable> {
 }
 
 /**
- * What GET /api/loras/:id/download sends for the LoRA stored at `path` and named `name`: its body, type and
- * file name. A converted copy is made on first request (a request racing another's conversion takes its copy).
+ * What GET /api/loras/:id/download sends for the LoRA stored at `path` (in `storedFormat`, default kohya) and
+ * named `name`: its body, type and file name. A converted copy is made on first request (a request racing
+ * another's conversion takes its copy).
  * @throws ToonloraError from the conversion (e.g. TL_ERR_LORA_FORMAT: a LoKr has no diffusers format)
  */
 export async function loraDownload(
-  path: string,
-  name: string,
+  lora: { path: string; name: string; storedFormat?: string },
   format: LoraFormat,
   tools: Pick<LoraTools, 'convertForDownload'>,
 ): Promise<{ body: Readable; contentType: string; fileName: string }> {
-  const copy = loraCopyPath(path, format);
-  if (format !== 'kohya' && !existsSync(copy)) {
+  const { path, name } = lora;
+  const copy = loraCopyPath(path, format, lora.storedFormat);
+  if (copy !== path && !existsSync(copy)) {
     try {
       await tools.convertForDownload(path, copy, format);
     } catch (error) {

@@ -7,20 +7,17 @@ import { convertLora } from '../lora/convert.js';
 import { type InspectResult, inspectLora } from '../lora/inspect.js';
 import { openSafetensors } from '../lora/safetensors-read.js';
 import { sdxlSignals, sdxlWarning } from '../lora/sdxl-check.js';
+import type { LoraFormat } from '../schemas/api.js';
 
 export interface LoraTools {
   /** `toonlora inspect --json`'s facts, with the per-module list reduced to a count (128 rows for SD1.5). */
   inspect(path: string): Promise<Record<string, unknown>>;
   /**
-   * Writes a download copy of a kohya LoRA to `outPath` (never overwrites): kohya in fp16, diffusers, or a
-   * PEFT adapter folder.
+   * Writes a download copy of a LoRA to `outPath` (never overwrites): kohya (of an uploaded diffusers / PEFT
+   * file), kohya in fp16, diffusers, or a PEFT adapter folder.
    * @throws ToonloraError TL_ERR_OUTPUT_EXISTS when `outPath` exists; convert's refusals
    */
-  convertForDownload(
-    path: string,
-    outPath: string,
-    format: 'kohya-fp16' | 'diffusers' | 'peft',
-  ): Promise<void>;
+  convertForDownload(path: string, outPath: string, format: LoraFormat): Promise<void>;
   /**
    * Checks an uploaded file (`name`: how the user named it) is an SD1.5 LoRA or LoKr that generate can use;
    * resolves with the facts kept as the artifact's meta (format, algorithm, module count, trigger).

@@ -154,7 +154,13 @@ export default async function artifactRoutes(
     async (request, reply) => {
       const lora = getLora(request.params.id);
       const path = app.catalog.artifactFilePath(lora.id);
-      const download = await loraDownload(path, lora.name, request.query.format, options.loraTools);
+      // an uploaded LoRA is stored as it came (meta.format: kohya, diffusers or peft keys); a trained one is kohya
+      const storedFormat = typeof lora.meta.format === 'string' ? lora.meta.format : 'kohya';
+      const download = await loraDownload(
+        { path, name: lora.name, storedFormat },
+        request.query.format,
+        options.loraTools,
+      );
       return reply
         .type(download.contentType)
         .header('content-disposition', attachmentDisposition(download.fileName))
