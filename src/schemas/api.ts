@@ -67,6 +67,8 @@ export const uploadLimitsSchema = z.object({
   maxFiles: z.number().int().positive(),
   maxFileBytes: z.number().int().positive(),
   maxPixels: z.number().int().positive(),
+  /** Largest LoRA file POST /api/loras takes, in bytes. */
+  maxLoraBytes: z.number().int().positive(),
 });
 
 // ---------- jobs ----------

@@ -77,7 +77,8 @@ export default async function imageRoutes(
     {
       schema: zodRoute({
         response: { 200: uploadLimitsSchema },
-        summary: 'What one upload request may hold (files, bytes per file, pixels per image)',
+        summary:
+          'What one upload request may hold (files, bytes per file, pixels per image), and the largest LoRA file POST /api/loras takes',
         tags: ['images'],
       }),
     },
@@ -85,6 +86,7 @@ export default async function imageRoutes(
       maxFiles: limits.maxFiles,
       maxFileBytes: limits.maxFileBytes,
       maxPixels: limits.maxPixels,
+      maxLoraBytes: limits.maxLoraBytes,
     }),
   );
 
