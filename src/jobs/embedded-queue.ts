@@ -1,7 +1,8 @@
 // src/jobs/embedded-queue.ts — the default JobQueue: jobs in the SQLite store, run in this process,
 // `concurrency` at a time (1: one GPU job at a time). Events are stored, then pushed to subscribers.
 // Closing is bounded: running jobs get a grace time to stop (a train job checkpoints), then are killed,
-// and every one is recorded `interrupted` before close resolves; later events are dropped.
+// and every one is recorded before close resolves (`interrupted`, or its real end when it finished or failed on
+// its own meanwhile); later events are dropped.
 import { EventEmitter } from 'node:events';
 import { isToonloraError, ToonloraError } from '../errors.js';
 import type { Job, JobEvent, JobEventBody, JobKind } from '../schemas/api.js';
@@ -70,6 +71,15 @@ function settlesWithin(promise: Promise<unknown>, ms: number, cancel?: AbortSign
       () => end(true),
     );
   });
+}
+
+/**
+ * Whether a runner that threw while a shutdown stopped it failed on its own (its real end is `failed`) rather
+ * than because it was stopped: a coded product error (a worker crash, a diverged run, a full disk), except the
+ * worker error that only says it was stopped (`details.stopped`). A plain Error is how runners report the stop.
+ */
+function isOwnFailure(error: unknown): boolean {
+  return isToonloraError(error) && error.details.stopped !== true;
 }
 
 export class EmbeddedJobQueue implements JobQueue {
@@ -273,16 +283,21 @@ export class EmbeddedJobQueue implements JobQueue {
           this.record(job.id, body);
         }),
     };
+    const stopReason = () =>
+      controller.signal.aborted ? (controller.signal.reason as StopReason) : undefined;
     try {
       if (!runner) throw new ToonloraError('TL_ERR_NOT_IMPLEMENTED', `${job.kind} jobs have no runner.`);
       const result = await runner(context);
-      if (controller.signal.aborted) throw new Error('stopped');
+      // A runner that returns has finished its work: one that completed within a shutdown's grace time (its
+      // LoRA written, its artifacts recorded) succeeded. A user's cancel still wins.
+      if (stopReason() === 'cancel') throw new Error('stopped');
       if (!entry.detached) this.finish(job.id, 'succeeded', { result });
     } catch (error) {
       if (entry.detached) return; // the shutdown recorded it already
-      const reason = controller.signal.aborted ? (controller.signal.reason as StopReason) : undefined;
+      const reason = stopReason();
       if (reason === 'cancel') this.finish(job.id, 'cancelled', { message: 'cancelled by the user' });
-      else if (reason === 'shutdown') this.finishInterrupted(entry);
+      else if (reason === 'shutdown' && (entry.killedFor || !isOwnFailure(error)))
+        this.finishInterrupted(entry);
       else this.finish(job.id, 'failed', { error: this.describeFailure(job, error) });
     }
   }

@@ -47,7 +47,8 @@ export interface JobQueue {
   whenIdle(): Promise<void>;
   /**
    * Stops taking jobs (a job submitted from now on stays queued for the next start) and asks the running
-   * ones to stop; they end `interrupted` with what they saved (a train job's checkpoint). A job that has not
+   * ones to stop; they end `interrupted` with what they saved (a train job's checkpoint), unless a runner finishes
+   * (`succeeded`, with its result) or fails with a coded error of its own (`failed`) meanwhile. A job that has not
    * stopped after `graceMs` (or at once when `force` aborts) is killed, and marked interrupted after a short
    * wait even if its runner never returns. Resolves, with the jobs it interrupted, once every one of them is
    * recorded; events that arrive after that are dropped (the store may be closed). Calls after the first

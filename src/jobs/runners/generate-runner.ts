@@ -125,6 +125,8 @@ export function createGenerateRunner(deps: RunnerDeps) {
       total,
       message: `${done}; ${output.timing.warm ? 'warm worker' : 'base model loaded'}`,
     });
+    // stopped (cancelled, or the server shut down) before every image: not a finished job; its images stay
+    if (output.stopped && context.signal.aborted) throw new Error('generation stopped');
     return { imageIds: recorder.imageIds, gridIds: recorder.gridIds, timing: output.timing };
   };
 }
