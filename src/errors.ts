@@ -45,6 +45,12 @@ export const ERRORS = {
   TL_ERR_CONFLICT: { status: 409, exit: 1 },
   TL_ERR_PAYLOAD_TOO_LARGE: { status: 413, exit: 1 },
   TL_ERR_UNSUPPORTED_MEDIA: { status: 415, exit: 1 },
+  /** The job queue holds as many jobs as `serve --max-queued` allows. */
+  TL_ERR_QUEUE_FULL: { status: 429, exit: 1 },
+  /** Too many wrong tokens from one address: answered with Retry-After for a short while. */
+  TL_ERR_TOO_MANY_REQUESTS: { status: 429, exit: 1 },
+  /** The server is shutting down: it takes no new job. */
+  TL_ERR_UNAVAILABLE: { status: 503, exit: 1 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

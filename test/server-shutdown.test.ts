@@ -202,12 +202,21 @@ describe('stopServer and serve’s Ctrl-C', () => {
     await vi.waitFor(() =>
       expect(written.join('')).toContain('waiting up to 60 s for the running train job'),
     );
-    // still serving while it waits: a job submitted now stays queued for the next start
-    const late = app.queue.submit('train', characterId, { datasetId });
-    expect(app.queue.listEvents(late.id).at(-1)?.body).toMatchObject({
-      status: 'queued',
-      message: 'the server is shutting down; this job starts once it is started again',
+    // still answering while it waits, but a job submitted or resumed now is refused, not queued for a next start
+    const late = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      payload: { kind: 'train', characterId, params: { datasetId } },
     });
+    expect(late.statusCode).toBe(503);
+    expect(late.json().error).toEqual({
+      code: 'TL_ERR_UNAVAILABLE',
+      message:
+        'server is shutting down: it takes no new job. Submit it again once the server is started again.',
+    });
+    expect(app.queue.listJobs({ status: 'queued' })).toEqual([]);
+    const resumed = await app.inject({ method: 'POST', url: `/api/jobs/${jobId}/resume` });
+    expect(resumed.statusCode).toBe(503);
     signals.emit('SIGINT');
     expect(await serving).toBe(130);
     expect(io.killWorkers).toHaveBeenCalled();

@@ -108,6 +108,7 @@ export class EmbeddedJobQueue implements JobQueue {
   }
 
   submit(kind: JobKind, characterId: string, params: Record<string, unknown>): Job {
+    this.refuseWhileClosing();
     if (!this.runners[kind]) {
       throw new ToonloraError(
         'TL_ERR_NOT_IMPLEMENTED',
@@ -120,9 +121,20 @@ export class EmbeddedJobQueue implements JobQueue {
     return job;
   }
 
+  /**
+   * A job submitted (or resumed) once close() was called would wait for a start that may never come.
+   * @throws ToonloraError TL_ERR_UNAVAILABLE (503)
+   */
+  private refuseWhileClosing(): void {
+    if (!this.closed) return;
+    throw new ToonloraError(
+      'TL_ERR_UNAVAILABLE',
+      'server is shutting down: it takes no new job. Submit it again once the server is started again.',
+    );
+  }
+
   /** What a job submitted now waits for, when it cannot start at once; undefined when a slot is free. */
   private waitingMessage(): string | undefined {
-    if (this.closed) return 'the server is shutting down; this job starts once it is started again';
     if (!this.started || this.running.size < this.concurrency) return undefined;
     const running = [...this.running.keys()].map((id) => this.store.getJob(id).kind);
     const queued = this.store.listJobs({ status: 'queued' }).length;
@@ -146,6 +158,7 @@ export class EmbeddedJobQueue implements JobQueue {
   }
 
   resume(jobId: string): Job {
+    this.refuseWhileClosing();
     const job = this.store.getJob(jobId);
     const queued = this.store.transition(jobId, 'queued', {
       message: job.checkpoint

@@ -27,11 +27,13 @@ export type JobRunners = Partial<Record<JobKind, JobRunner>>;
 export interface JobQueue {
   /** How long close() waits for running jobs to stop on their own before it kills them. */
   readonly shutdownGraceMs: number;
-  /** Adds a job in `queued`; it starts when a slot is free. */
+  /** Adds a job in `queued`; it starts when a slot is free.
+   * @throws ToonloraError TL_ERR_UNAVAILABLE once close() was called (the server is shutting down) */
   submit(kind: JobKind, characterId: string, params: Record<string, unknown>): Job;
   /** Cancels a queued job at once, or aborts a running one (it turns `cancelled` when its runner stops). */
   cancel(jobId: string): Job;
-  /** Puts a stopped train job back in the queue; it continues from its last checkpoint. */
+  /** Puts a stopped train job back in the queue; it continues from its last checkpoint.
+   * @throws ToonloraError TL_ERR_UNAVAILABLE once close() was called */
   resume(jobId: string): Job;
   /** One job. @throws ToonloraError TL_ERR_NOT_FOUND naming the id. */
   getJob(jobId: string): Job;
@@ -46,7 +48,8 @@ export interface JobQueue {
   /** Resolves when nothing is queued or running (tests, shutdown). */
   whenIdle(): Promise<void>;
   /**
-   * Stops taking jobs (a job submitted from now on stays queued for the next start) and asks the running
+   * Stops taking jobs (submit and resume are refused from now on; jobs already queued stay queued for the next
+   * start) and asks the running
    * ones to stop; they end `interrupted` with what they saved (a train job's checkpoint), unless a runner finishes
    * (`succeeded`, with its result) or fails with a coded error of its own (`failed`) meanwhile. A job that has not
    * stopped after `graceMs` (or at once when `force` aborts) is killed, and marked interrupted after a short

@@ -73,7 +73,10 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = describeError(error);
-    if (status >= 500) reportInternalError(app, `${request.method} ${request.url.split('?')[0]}`, error);
+    // a 503 (shutting down) is a refusal the reply explains, not a failure to look up in the log
+    if (status >= 500 && status !== 503) {
+      reportInternalError(app, `${request.method} ${request.url.split('?')[0]}`, error);
+    }
     return reply.status(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -75,7 +75,12 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: zodRoute({
         body: jobCreateSchema,
-        response: { 201: jobSchema, 400: errorResponseSchema, 404: errorResponseSchema },
+        response: {
+          201: jobSchema,
+          400: errorResponseSchema,
+          404: errorResponseSchema,
+          503: errorResponseSchema,
+        },
         tags: ['jobs'],
       }),
     },
@@ -124,7 +129,12 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: zodRoute({
         params: idParamsSchema,
-        response: { 200: jobSchema, 404: errorResponseSchema, 409: errorResponseSchema },
+        response: {
+          200: jobSchema,
+          404: errorResponseSchema,
+          409: errorResponseSchema,
+          503: errorResponseSchema,
+        },
         summary:
           'Resume a stopped train job from its last checkpoint (409 for prep / generate jobs: submit them again)',
         tags: ['jobs'],
