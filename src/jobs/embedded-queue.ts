@@ -20,6 +20,8 @@ export interface EmbeddedQueueOptions {
   log?: (what: string, error: unknown) => void;
   /** How long close() waits for running jobs to stop on their own (default SHUTDOWN_GRACE_MS). */
   shutdownGraceMs?: number;
+  /** Jobs that may wait in `queued` at once; one more is refused (TL_ERR_QUEUE_FULL). Default: no limit. */
+  maxQueued?: number;
 }
 
 /**
@@ -90,6 +92,7 @@ export class EmbeddedJobQueue implements JobQueue {
   private readonly events = new EventEmitter();
   private readonly running = new Map<string, RunningJob>();
   readonly shutdownGraceMs: number;
+  private readonly maxQueued: number;
   private started = false;
   /** close() was called: no job starts any more. */
   private closed = false;
@@ -104,11 +107,13 @@ export class EmbeddedJobQueue implements JobQueue {
     this.concurrency = options.concurrency ?? 1;
     this.log = options.log ?? (() => {});
     this.shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
+    this.maxQueued = options.maxQueued ?? Number.POSITIVE_INFINITY;
     this.events.setMaxListeners(0);
   }
 
   submit(kind: JobKind, characterId: string, params: Record<string, unknown>): Job {
     this.refuseWhileClosing();
+    this.refuseWhenFull();
     if (!this.runners[kind]) {
       throw new ToonloraError(
         'TL_ERR_NOT_IMPLEMENTED',
@@ -130,6 +135,22 @@ export class EmbeddedJobQueue implements JobQueue {
     throw new ToonloraError(
       'TL_ERR_UNAVAILABLE',
       'server is shutting down: it takes no new job. Submit it again once the server is started again.',
+    );
+  }
+
+  /**
+   * A job that would wait behind `maxQueued` others: a client that loops would fill the database and the
+   * GPU's days ahead.
+   * @throws ToonloraError TL_ERR_QUEUE_FULL (429) naming the limit and the queued count
+   */
+  private refuseWhenFull(): void {
+    const queued = this.store.listJobs({ status: 'queued' }).length;
+    if (queued < this.maxQueued) return;
+    throw new ToonloraError(
+      'TL_ERR_QUEUE_FULL',
+      `the job queue is full: ${queued} job${queued === 1 ? ' is' : 's are'} queued and the limit is ${this.maxQueued} ` +
+        '(serve --max-queued). Wait for queued jobs to start, or cancel one, then submit again.',
+      { details: { queued, maxQueued: this.maxQueued } },
     );
   }
 
@@ -160,6 +181,7 @@ export class EmbeddedJobQueue implements JobQueue {
   resume(jobId: string): Job {
     this.refuseWhileClosing();
     const job = this.store.getJob(jobId);
+    this.refuseWhenFull();
     const queued = this.store.transition(jobId, 'queued', {
       message: job.checkpoint
         ? `resuming from ${job.checkpoint}`

@@ -28,12 +28,13 @@ export interface JobQueue {
   /** How long close() waits for running jobs to stop on their own before it kills them. */
   readonly shutdownGraceMs: number;
   /** Adds a job in `queued`; it starts when a slot is free.
-   * @throws ToonloraError TL_ERR_UNAVAILABLE once close() was called (the server is shutting down) */
+   * @throws ToonloraError TL_ERR_UNAVAILABLE once close() was called (the server is shutting down), and
+   * TL_ERR_QUEUE_FULL when the queue already holds its limit of queued jobs */
   submit(kind: JobKind, characterId: string, params: Record<string, unknown>): Job;
   /** Cancels a queued job at once, or aborts a running one (it turns `cancelled` when its runner stops). */
   cancel(jobId: string): Job;
   /** Puts a stopped train job back in the queue; it continues from its last checkpoint.
-   * @throws ToonloraError TL_ERR_UNAVAILABLE once close() was called */
+   * @throws ToonloraError TL_ERR_UNAVAILABLE once close() was called, TL_ERR_QUEUE_FULL as submit */
   resume(jobId: string): Job;
   /** One job. @throws ToonloraError TL_ERR_NOT_FOUND naming the id. */
   getJob(jobId: string): Job;

@@ -44,6 +44,8 @@ export interface AppOptions {
   loraTools?: LoraTools;
   /** Jobs at the same time (default 1). */
   concurrency?: number;
+  /** Jobs that may wait queued at once (default SERVE_DEFAULTS.maxQueued, `serve --max-queued`). */
+  maxQueued?: number;
   /** Start the job queue only when the caller says (`startServer` after listening); default: on ready. */
   deferJobs?: boolean;
   /** Built web app folder (default web/dist of this checkout, when present). */
@@ -71,6 +73,7 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
     concurrency: options.concurrency,
     deferStart: options.deferJobs,
     shutdownGraceMs: options.shutdownGraceMs,
+    maxQueued: options.maxQueued,
   });
   await app.register(fastifyMultipart, {
     throwFileSizeLimit: false,

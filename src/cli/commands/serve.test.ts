@@ -21,6 +21,20 @@ describe('toonlora serve', () => {
     expect(stale).not.toHaveBeenCalled();
   });
 
+  it('reports a bad --max-queued before looking at the web app', async () => {
+    for (const value of ['0', '-3', '2.5', 'many']) {
+      io.stdout = '';
+      expect(await runCli(['serve', '--max-queued', value, '--json'])).toBe(2);
+      expect(JSON.parse(io.stdout)).toMatchObject({
+        error: {
+          code: 'TL_ERR_USAGE',
+          message: `--max-queued: expected an integer of 1 or more, got ${JSON.stringify(value)}. Set --max-queued 20.`,
+        },
+      });
+    }
+    expect(stale).not.toHaveBeenCalled();
+  });
+
   it('refuses a TOONLORA_TOKEN shorter than 16 characters (exit 2) before looking at the web app', async () => {
     process.env.TOONLORA_TOKEN = '  sekrit-123  '; // trimmed, as serve reads it
     try {

@@ -9,6 +9,7 @@ import { ToonloraError } from '../../errors.js';
 import { KILL_WAIT_MS, SHUTDOWN_GRACE_MS } from '../../jobs/embedded-queue.js';
 import { toonloraHome } from '../../models/cache.js';
 import { DEFAULT_WEB_DIR } from '../../server/app.js';
+import { SERVE_DEFAULTS } from '../../server/serve-defaults.js';
 import { createServeServices } from '../../server/serve-services.js';
 import {
   checkListenHost,
@@ -27,6 +28,7 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 interface ServeFlags {
   host: string;
   port: string;
+  maxQueued: string;
   data?: string;
   log: boolean;
   json: boolean;
@@ -38,10 +40,22 @@ export function parsePort(value: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ToonloraError(
       'TL_ERR_USAGE',
-      `--port: expected an integer 0-65535, got ${JSON.stringify(value)}. Set --port 7860.`,
+      `--port: expected an integer 0-65535, got ${JSON.stringify(value)}. Set --port ${SERVE_DEFAULTS.port}.`,
     );
   }
   return port;
+}
+
+/** `--max-queued` text as a count of jobs: decimal digits only, 1 or more. */
+export function parseMaxQueued(value: string): number {
+  const count = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `--max-queued: expected an integer of 1 or more, got ${JSON.stringify(value)}. Set --max-queued ${SERVE_DEFAULTS.maxQueued}.`,
+    );
+  }
+  return count;
 }
 
 /** Builds web/dist on first use and again when web/src (or what it imports) changed since, e.g. after
@@ -68,6 +82,7 @@ function ensureWebAppBuilt(): void {
 async function serve(flags: ServeFlags): Promise<number> {
   // usage errors first: a stale web app takes seconds to rebuild, for nothing if the flags are wrong
   const port = parsePort(flags.port);
+  const maxQueued = parseMaxQueued(flags.maxQueued);
   const token = process.env.TOONLORA_TOKEN?.trim() || undefined;
   checkToken(token);
   checkListenHost(flags.host, token);
@@ -79,6 +94,7 @@ async function serve(flags: ServeFlags): Promise<number> {
     dataDir,
     token,
     log: flags.log,
+    maxQueued,
     ...createServeServices(),
   });
   printResult(
@@ -192,9 +208,14 @@ export function registerServe(program: Command): void {
     .option(
       '--host <host>',
       'address to listen on; anything but loopback requires TOONLORA_TOKEN',
-      '127.0.0.1',
+      SERVE_DEFAULTS.host,
     )
-    .option('--port <port>', 'TCP port (0: any free port)', '7860')
+    .option('--port <port>', 'TCP port (0: any free port)', String(SERVE_DEFAULTS.port))
+    .option(
+      '--max-queued <n>',
+      'jobs that may wait in the queue at once; one more is refused (429)',
+      String(SERVE_DEFAULTS.maxQueued),
+    )
     .option(
       '--data <dir>',
       'data folder: database, uploads, datasets, LoRAs, images (default: <toonlora home>/server)',

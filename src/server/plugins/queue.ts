@@ -8,6 +8,7 @@ import fp from 'fastify-plugin';
 import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
 import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
+import { SERVE_DEFAULTS } from '../serve-defaults.js';
 import { reportInternalError } from './errors.js';
 
 export interface QueuePluginOptions {
@@ -19,6 +20,8 @@ export interface QueuePluginOptions {
   deferStart?: boolean;
   /** How long closing waits for running jobs to stop before killing them (default SHUTDOWN_GRACE_MS). */
   shutdownGraceMs?: number;
+  /** Jobs that may wait queued at once (default SERVE_DEFAULTS.maxQueued); one more is answered 429. */
+  maxQueued?: number;
 }
 
 /** The job event stream route (routes/jobs): its replies stay open while their job is queued or running. */
@@ -44,6 +47,7 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
     // the job's error says "see the server log": without --log that is stderr, as for failed requests
     log: (message, error) => reportInternalError(app, message, error),
     shutdownGraceMs: options.shutdownGraceMs,
+    maxQueued: options.maxQueued ?? SERVE_DEFAULTS.maxQueued,
   });
   app.decorate('queue', queue);
   if (!options.deferStart) app.addHook('onReady', async () => queue.start());

@@ -79,6 +79,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
           201: jobSchema,
           400: errorResponseSchema,
           404: errorResponseSchema,
+          429: errorResponseSchema,
           503: errorResponseSchema,
         },
         tags: ['jobs'],
@@ -133,6 +134,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
           200: jobSchema,
           404: errorResponseSchema,
           409: errorResponseSchema,
+          429: errorResponseSchema,
           503: errorResponseSchema,
         },
         summary:
