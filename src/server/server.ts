@@ -1,5 +1,6 @@
 // src/server/server.ts — starts the app and listens; nothing else. Refuses a non-loopback host
 // without a token (every /api/ route then requires `Authorization: Bearer <token>`), and a short token.
+import { createServer as createNetServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../errors.js';
 import type { Job } from '../schemas/api.js';
@@ -63,12 +64,33 @@ export function checkToken(token: string | undefined): void {
 }
 
 /**
- * Builds, listens, then starts the job queue: a server that cannot bind its port (or whose data folder
- * another server holds) closes again having marked, started or changed no job.
+ * Binds `host:port` for a moment and lets it go, so a port another process holds (EADDRINUSE) or may not be
+ * used (EACCES) is found before the data folder and its database are made. Port 0 (any free port) always binds.
+ * @throws the listen error, as `listen` would throw it
+ */
+async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => resolve());
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
+/**
+ * Checks the port, builds, listens, then starts the job queue: a server whose port is taken creates nothing
+ * (no data folder, no database); one that still cannot bind it (taken meanwhile), or whose data folder another
+ * server holds, closes again having marked, started or changed no job.
  */
 export async function startServer(options: ListenOptions): Promise<{ app: FastifyInstance; url: string }> {
   checkToken(options.token);
   checkListenHost(options.host, options.token);
+  try {
+    await checkPortFree(options.host, options.port);
+  } catch (error) {
+    throw listenError(error, options);
+  }
   const app = await buildApp(
     { ...options, deferJobs: true },
     // pino's default is stdout, which holds `serve --json`'s document
