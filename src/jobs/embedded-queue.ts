@@ -22,6 +22,9 @@ export interface EmbeddedQueueOptions {
   shutdownGraceMs?: number;
   /** Jobs that may wait in `queued` at once; one more is refused (TL_ERR_QUEUE_FULL). Default: no limit. */
   maxQueued?: number;
+  /** Called by start() with the jobs a dead process left running, once they are marked interrupted (the
+   * server removes the temporary copies they left); what it throws is logged. */
+  onStartInterrupted?: (jobs: readonly Job[]) => void;
 }
 
 /**
@@ -93,6 +96,7 @@ export class EmbeddedJobQueue implements JobQueue {
   private readonly running = new Map<string, RunningJob>();
   readonly shutdownGraceMs: number;
   private readonly maxQueued: number;
+  private readonly onStartInterrupted: (jobs: readonly Job[]) => void;
   private started = false;
   /** close() was called: no job starts any more. */
   private closed = false;
@@ -108,6 +112,7 @@ export class EmbeddedJobQueue implements JobQueue {
     this.log = options.log ?? (() => {});
     this.shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
     this.maxQueued = options.maxQueued ?? Number.POSITIVE_INFINITY;
+    this.onStartInterrupted = options.onStartInterrupted ?? (() => {});
     this.events.setMaxListeners(0);
   }
 
@@ -212,7 +217,15 @@ export class EmbeddedJobQueue implements JobQueue {
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (const job of this.store.markRunningInterrupted()) this.publishLast(job.id);
+    const interrupted = this.store.markRunningInterrupted();
+    for (const job of interrupted) this.publishLast(job.id);
+    if (interrupted.length > 0) {
+      try {
+        this.onStartInterrupted(interrupted);
+      } catch (error) {
+        this.log('start: removing what the interrupted jobs left', error);
+      }
+    }
     this.pump();
   }
 

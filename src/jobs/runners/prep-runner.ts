@@ -1,9 +1,8 @@
 // src/jobs/runners/prep-runner.ts — the `prep` job: a character's uploads -> runPrep (src/prep) into
 // the job's folder -> a dataset version in the store (items with their stage images, skipped files
 // with reasons). Trigger and class word come from the character.
-import { copyFile, link, mkdir, rm } from 'node:fs/promises';
+import { copyFile, link, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { STAGING_DIR } from '../../prep/output-swap.js';
 import { runPrep } from '../../prep/pipeline.js';
 import {
   type Character,
@@ -15,8 +14,9 @@ import type { Manifest } from '../../schemas/manifest.js';
 import { jobRelDir } from '../data-layout.js';
 import { fitFileName, MAX_NAME_BYTES } from '../file-name-bytes.js';
 import type { JobContext } from '../job-queue.js';
-import { type DatasetItemStages, type NewDatasetItem, resolveDataPath } from '../store.js';
+import type { DatasetItemStages, NewDatasetItem } from '../store.js';
 import type { RunnerDeps } from './default-runners.js';
+import { prepJobDirs, removePrepLeftovers } from './prep-leftovers.js';
 
 /**
  * `007-name.png`: the input name runPrep sees (it names crops after it); index keeps names unique. The
@@ -91,23 +91,13 @@ export function createPrepRunner(deps: RunnerDeps) {
     const all = deps.catalog.listImages(character.id);
     const images = params.imageIds ? all.filter((image) => params.imageIds?.includes(image.id)) : all;
     const jobDir = jobRelDir(job.id);
-    const outDir = resolveDataPath(deps.dataDir, `${jobDir}/dataset`);
-    const inputsDir = resolveDataPath(deps.dataDir, `${jobDir}/inputs`);
+    const { outDir, inputsDir } = prepJobDirs(deps.dataDir, job.id);
     try {
       return await prepIntoDataset(deps, context, { params, character, images, jobDir, outDir, inputsDir });
     } finally {
       await removePrepLeftovers(inputsDir, outDir);
     }
   };
-}
-
-/**
- * What a prep job leaves that nothing reads once it has ended, however it ended: the copied inputs (they
- * can be made again from the uploads) and runPrep's staging folder (a cancelled or failed run leaves it).
- */
-export async function removePrepLeftovers(inputsDir: string, outDir: string): Promise<void> {
-  await rm(inputsDir, { recursive: true, force: true });
-  await rm(join(outDir, STAGING_DIR), { recursive: true, force: true });
 }
 
 async function prepIntoDataset(

@@ -1,13 +1,15 @@
 // src/server/plugins/queue.ts — decorates the app with the job queue (embedded by default) and its
 // runners; starts it when the server is ready, or when `startServer` has bound the port (marking jobs
-// a dead process left running as interrupted), and stops it on close (running jobs end interrupted, resumable,
-// within the queue's bounded wait), then ends the job event streams still open, which would hold the close up.
+// a dead process left running as interrupted, and removing the temporary copies a prep job among them left),
+// and stops it on close (running jobs end interrupted, resumable, within the queue's bounded wait), then ends
+// the job event streams still open, which would hold the close up.
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
 import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
+import { describeFreedLeftovers, removeInterruptedLeftovers } from '../../jobs/runners/prep-leftovers.js';
 import { SERVE_DEFAULTS } from '../serve-defaults.js';
 import { reportInternalError } from './errors.js';
 
@@ -22,6 +24,12 @@ export interface QueuePluginOptions {
   shutdownGraceMs?: number;
   /** Jobs that may wait queued at once (default SERVE_DEFAULTS.maxQueued); one more is answered 429. */
   maxQueued?: number;
+}
+
+/** An information line: to fastify's logger under `serve --log`, else on stderr (as reportInternalError). */
+function logNotice(app: FastifyInstance, message: string): void {
+  if (app.log.level !== undefined) app.log.info(message);
+  else process.stderr.write(`toonlora serve: ${message}\n`);
 }
 
 /** The job event stream route (routes/jobs): its replies stay open while their job is queued or running. */
@@ -48,6 +56,12 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
     log: (message, error) => reportInternalError(app, message, error),
     shutdownGraceMs: options.shutdownGraceMs,
     maxQueued: options.maxQueued ?? SERVE_DEFAULTS.maxQueued,
+    // a server killed mid-prep (kill -9) left that job's copied inputs: nothing else would remove them
+    onStartInterrupted: (jobs) => {
+      for (const freed of removeInterruptedLeftovers(app.dataDir, jobs)) {
+        logNotice(app, describeFreedLeftovers(freed));
+      }
+    },
   });
   app.decorate('queue', queue);
   if (!options.deferStart) app.addHook('onReady', async () => queue.start());

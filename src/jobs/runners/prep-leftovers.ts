@@ -1,0 +1,114 @@
+// src/jobs/runners/prep-leftovers.ts — the temporary copies a prep job makes inside its own job folder (its
+// copied inputs, runPrep's staging folder) and their removal: when the job ends in-process (prep-runner), and at
+// the next start for a job a dead server left running (killed mid-prep: nothing else would ever remove them).
+import { lstatSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { STAGING_DIR } from '../../prep/output-swap.js';
+import type { Job } from '../../schemas/api.js';
+import { jobRelDir } from '../data-layout.js';
+import { resolveDataPath } from '../store.js';
+
+/** A prep job's folders: `outDir` (the dataset it writes) and `inputsDir` (the uploads linked or copied in). */
+export function prepJobDirs(dataDir: string, jobId: string): { outDir: string; inputsDir: string } {
+  const jobDir = jobRelDir(jobId);
+  return {
+    outDir: resolveDataPath(dataDir, `${jobDir}/dataset`),
+    inputsDir: resolveDataPath(dataDir, `${jobDir}/inputs`),
+  };
+}
+
+/**
+ * What a prep job leaves that nothing reads once it has ended, however it ended: the copied inputs (they
+ * can be made again from the uploads) and runPrep's staging folder (a cancelled or failed run leaves it).
+ */
+export async function removePrepLeftovers(inputsDir: string, outDir: string): Promise<void> {
+  await rm(inputsDir, { recursive: true, force: true });
+  await rm(join(outDir, STAGING_DIR), { recursive: true, force: true });
+}
+
+/** What removing one job's leftovers freed: the folders (relative to the data folder), files and bytes. */
+export interface FreedLeftovers {
+  jobId: string;
+  folders: string[];
+  files: number;
+  /** Bytes given back to the disk: an input hard-linked to its upload frees nothing. */
+  bytes: number;
+}
+
+/** Job ids are generated UUIDs: anything else in the database is not turned into a path. */
+const JOB_ID = /^[A-Za-z0-9-]+$/;
+
+/**
+ * `folder` (inside the data folder) when it is a real folder with no symbolic link between the data folder
+ * and it, else undefined: only toonlora's own copies are removed, never what a link points at.
+ */
+function ownFolder(dataDir: string, folder: string): string | undefined {
+  try {
+    if (!lstatSync(folder).isDirectory()) return undefined;
+    const expected = join(realpathSync(dataDir), relative(resolve(dataDir), folder));
+    return realpathSync(folder) === expected ? expected : undefined;
+  } catch {
+    return undefined; // not there
+  }
+}
+
+/** Files under `folder` and the bytes they hold alone (a file with other hard links frees nothing). */
+function measure(folder: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const stat = lstatSync(join(entry.parentPath, entry.name));
+    files += 1;
+    if (stat.nlink === 1) bytes += stat.size;
+  }
+  return { files, bytes };
+}
+
+/**
+ * Removes the temporary copies of the prep jobs among `jobs` (found `running` at start: the server died
+ * under them): their copied inputs and staging folder, only inside their own job folder of `dataDir`.
+ * Other kinds keep everything (a train job's dataset copy is what its resume trains on).
+ * @returns one entry per job that had something to remove
+ */
+export function removeInterruptedLeftovers(dataDir: string, jobs: readonly Job[]): FreedLeftovers[] {
+  const freed: FreedLeftovers[] = [];
+  for (const job of jobs) {
+    if (job.kind !== 'prep' || !JOB_ID.test(job.id)) continue;
+    const { inputsDir, outDir } = prepJobDirs(dataDir, job.id);
+    const entry: FreedLeftovers = { jobId: job.id, folders: [], files: 0, bytes: 0 };
+    for (const candidate of [inputsDir, join(outDir, STAGING_DIR)]) {
+      const folder = ownFolder(dataDir, candidate);
+      if (!folder) continue;
+      const { files, bytes } = measure(folder);
+      rmSync(folder, { recursive: true, force: true });
+      entry.folders.push(relative(realpathSync(dataDir), folder).split(sep).join('/'));
+      entry.files += files;
+      entry.bytes += bytes;
+    }
+    if (entry.folders.length > 0) freed.push(entry);
+  }
+  return freed;
+}
+
+/** `2.4 MB`, `512 bytes`. */
+function size(bytes: number): string {
+  if (bytes < 1000) return `${bytes} bytes`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** One line for the server's log: which job, which folders, how much was freed. */
+export function describeFreedLeftovers(freed: FreedLeftovers): string {
+  return (
+    `prep job ${freed.jobId} was left running by a server that stopped; removed its temporary copies ` +
+    `${freed.folders.join(' and ')} (${freed.files} file${freed.files === 1 ? '' : 's'}, ${size(freed.bytes)} freed)`
+  );
+}
