@@ -46,7 +46,8 @@ export function checkListenHost(host: string, token: string | undefined): void {
   );
 }
 
-/** The shortest TOONLORA_TOKEN a server takes: failed checks are not slowed down (a short one is guessed). */
+/** The shortest TOONLORA_TOKEN a server takes: wrong tokens are slowed down per address only (plugins/auth-limiter.ts),
+ * so many addresses guessing at once would find a short one. */
 export const MIN_TOKEN_LENGTH = 16;
 
 /**

@@ -7,15 +7,17 @@
 // (loopback only) a request must be addressed to a loopback name: the DNS-rebinding guard; and a request
 // that changes something (not GET / HEAD) must not come from a page of another origin (its `Origin`
 // header, or `Sec-Fetch-Site: cross-site / same-site`): another site's form or no-cors fetch cannot upload
-// or cancel. Clients that are not browsers (curl, the CLI) send neither header.
+// or cancel. Clients that are not browsers (curl, the CLI) send neither header. With a token, an address that
+// sends too many wrong ones is answered 429 for a while (auth-limiter.ts).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { ToonloraError } from '../../errors.js';
 import { errorResponseSchema } from '../../schemas/api.js';
 import { isLoopbackHostHeader } from '../loopback.js';
 import { zodRoute } from '../route-schema.js';
+import { AuthFailureLimiter, type AuthLimiterOptions } from './auth-limiter.js';
 
 /** The web app's session cookie: a value derived from the token (changing the token ends every session). */
 export const SESSION_COOKIE = 'toonlora_session';
@@ -27,6 +29,19 @@ export function sessionCookieValue(token: string): string {
 export interface AuthOptions {
   /** The token clients must send as `Authorization: Bearer <token>`; undefined: no check. */
   token?: string;
+  /** The wrong-token limiter's settings (tests; defaults in auth-limiter.ts). */
+  limiter?: AuthLimiterOptions;
+}
+
+/** The 429 an address blocked for wrong tokens gets, with Retry-After in whole seconds. */
+function tooManyWrongTokens(reply: FastifyReply, blockedMs: number): ToonloraError {
+  const seconds = Math.ceil(blockedMs / 1000);
+  reply.header('retry-after', String(seconds));
+  return new ToonloraError(
+    'TL_ERR_TOO_MANY_REQUESTS',
+    `too many wrong tokens from this address: try again in ${seconds} s (Retry-After), with the TOONLORA_TOKEN the server was started with.`,
+    { details: { retryAfterS: seconds } },
+  );
 }
 
 function sameSecret(given: string | undefined, expected: string): boolean {
@@ -124,11 +139,23 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     });
   }
   if (token && session) {
-    app.addHook('onRequest', async (request) => {
+    const limiter = new AuthFailureLimiter(options.limiter);
+    app.addHook('onRequest', async (request, reply) => {
       if (!isApiRequest(request.routeOptions.url, request.url)) return;
-      if (bearerMatches(request.headers.authorization, token)) return;
+      const blockedMs = limiter.blockedForMs(request.ip);
+      if (blockedMs > 0) throw tooManyWrongTokens(reply, blockedMs);
+      if (bearerMatches(request.headers.authorization, token)) {
+        limiter.recordSuccess(request.ip);
+        return;
+      }
       const reads = request.method === 'GET' || request.method === 'HEAD';
       if (reads && sameSecret(request.cookies[SESSION_COOKIE], session)) return;
+      // A wrong bearer token counts; a missing one does not (a page loaded before its session was set), nor a
+      // stale session cookie (a browser's pictures after a token change): the cookie is an HMAC, not guessable.
+      if (request.headers.authorization !== undefined) {
+        const nowBlockedMs = limiter.recordFailure(request.ip);
+        if (nowBlockedMs > 0) throw tooManyWrongTokens(reply, nowBlockedMs);
+      }
       throw new ToonloraError(
         'TL_ERR_UNAUTHORIZED',
         `${request.method} ${request.url.split('?')[0]}: missing or wrong token. Send "Authorization: Bearer <TOONLORA_TOKEN>".`,
