@@ -300,11 +300,7 @@ process.stdin.on('end', () => {
     say({ type: 'checkpoint', step, path: folder });
     return folder;
   };
-  say({ type: 'log', level: 'info', message: 'pid ' + process.pid });
-  for (let step = 1; step <= 8; step++) {
-    say({ type: 'progress', step, total: 30, loss: 0.1, lr: 1e-4, it_per_s: 1, eta_s: 30 - step });
-    if (step === 6) checkpoint(6);
-  }
+  // before the first event: a SIGTERM sent as soon as checkpoint 6 is read must find the handler
   process.on('SIGTERM', () => {
     if (${ignoreTerm}) return;
     setTimeout(() => {
@@ -313,6 +309,11 @@ process.stdin.on('end', () => {
       process.exit(0);
     }, ${stopMs});
   });
+  say({ type: 'log', level: 'info', message: 'pid ' + process.pid });
+  for (let step = 1; step <= 8; step++) {
+    say({ type: 'progress', step, total: 30, loss: 0.1, lr: 1e-4, it_per_s: 1, eta_s: 30 - step });
+    if (step === 6) checkpoint(6);
+  }
   setInterval(() => {}, 1000);
 });`;
 }
