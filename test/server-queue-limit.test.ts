@@ -61,6 +61,9 @@ describe('the job queue limit', () => {
     const resumed = await app.inject({ method: 'POST', url: `/api/jobs/${second.json().id}/resume` });
     expect(resumed.statusCode).toBe(429);
     expect(app.queue.getJob(second.json().id).status).toBe('cancelled');
+    // a job that cannot be resumed at all (here: it runs) still says why (409), full queue or not
+    const notStopped = await app.inject({ method: 'POST', url: `/api/jobs/${running.id}/resume` });
+    expect(notStopped.statusCode).toBe(409);
   });
 
   it(`holds ${SERVE_DEFAULTS.maxQueued} queued jobs by default`, async () => {

@@ -8,7 +8,7 @@ import { isToonloraError, ToonloraError } from '../errors.js';
 import type { Job, JobEvent, JobEventBody, JobKind } from '../schemas/api.js';
 import type { JobContext, JobQueue, JobRunners, QueueCloseOptions } from './job-queue.js';
 import type { JobListFilter, JobStore } from './job-store.js';
-import { interruptedMessage } from './job-state.js';
+import { canTransition, interruptedMessage } from './job-state.js';
 
 export interface EmbeddedQueueOptions {
   store: JobStore;
@@ -186,7 +186,8 @@ export class EmbeddedJobQueue implements JobQueue {
   resume(jobId: string): Job {
     this.refuseWhileClosing();
     const job = this.store.getJob(jobId);
-    this.refuseWhenFull();
+    // a job that cannot be resumed gets the store's 409 naming why, not a full queue's 429
+    if (canTransition(job.kind, job.status, 'queued')) this.refuseWhenFull();
     const queued = this.store.transition(jobId, 'queued', {
       message: job.checkpoint
         ? `resuming from ${job.checkpoint}`
