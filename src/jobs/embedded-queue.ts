@@ -9,6 +9,7 @@ import type { Job, JobEvent, JobEventBody, JobKind } from '../schemas/api.js';
 import type { JobContext, JobQueue, JobRunners, QueueCloseOptions } from './job-queue.js';
 import type { JobListFilter, JobStore } from './job-store.js';
 import { canTransition, interruptedMessage } from './job-state.js';
+import { checkQueueAdmission, isOwnFailure } from './queue-admission.js';
 
 export interface EmbeddedQueueOptions {
   store: JobStore;
@@ -78,15 +79,6 @@ function settlesWithin(promise: Promise<unknown>, ms: number, cancel?: AbortSign
   });
 }
 
-/**
- * Whether a runner that threw while a shutdown stopped it failed on its own (its real end is `failed`) rather
- * than because it was stopped: a coded product error (a worker crash, a diverged run, a full disk), except the
- * worker error that only says it was stopped (`details.stopped`). A plain Error is how runners report the stop.
- */
-function isOwnFailure(error: unknown): boolean {
-  return isToonloraError(error) && error.details.stopped !== true;
-}
-
 export class EmbeddedJobQueue implements JobQueue {
   private readonly store: JobStore;
   private readonly runners: JobRunners;
@@ -117,8 +109,7 @@ export class EmbeddedJobQueue implements JobQueue {
   }
 
   submit(kind: JobKind, characterId: string, params: Record<string, unknown>): Job {
-    this.refuseWhileClosing();
-    this.refuseWhenFull();
+    this.checkAdmission();
     if (!this.runners[kind]) {
       throw new ToonloraError(
         'TL_ERR_NOT_IMPLEMENTED',
@@ -132,31 +123,15 @@ export class EmbeddedJobQueue implements JobQueue {
   }
 
   /**
-   * A job submitted (or resumed) once close() was called would wait for a start that may never come.
-   * @throws ToonloraError TL_ERR_UNAVAILABLE (503)
+   * @param queues whether the job would join the queue (false: only the shutdown is checked)
+   * @throws ToonloraError TL_ERR_UNAVAILABLE once close() was called, TL_ERR_QUEUE_FULL at maxQueued
    */
-  private refuseWhileClosing(): void {
-    if (!this.closed) return;
-    throw new ToonloraError(
-      'TL_ERR_UNAVAILABLE',
-      'server is shutting down: it takes no new job. Submit it again once the server is started again.',
-    );
-  }
-
-  /**
-   * A job that would wait behind `maxQueued` others: a client that loops would fill the database and the
-   * GPU's days ahead.
-   * @throws ToonloraError TL_ERR_QUEUE_FULL (429) naming the limit and the queued count
-   */
-  private refuseWhenFull(): void {
-    const queued = this.store.listJobs({ status: 'queued' }).length;
-    if (queued < this.maxQueued) return;
-    throw new ToonloraError(
-      'TL_ERR_QUEUE_FULL',
-      `the job queue is full: ${queued} job${queued === 1 ? ' is' : 's are'} queued and the limit is ${this.maxQueued} ` +
-        '(serve --max-queued). Wait for queued jobs to start, or cancel one, then submit again.',
-      { details: { queued, maxQueued: this.maxQueued } },
-    );
+  private checkAdmission(queues = true): void {
+    checkQueueAdmission({
+      closing: this.closed,
+      queued: () => this.store.listJobs({ status: 'queued' }).length,
+      maxQueued: queues ? this.maxQueued : Number.POSITIVE_INFINITY,
+    });
   }
 
   /** What a job submitted now waits for, when it cannot start at once; undefined when a slot is free. */
@@ -184,10 +159,9 @@ export class EmbeddedJobQueue implements JobQueue {
   }
 
   resume(jobId: string): Job {
-    this.refuseWhileClosing();
     const job = this.store.getJob(jobId);
     // a job that cannot be resumed gets the store's 409 naming why, not a full queue's 429
-    if (canTransition(job.kind, job.status, 'queued')) this.refuseWhenFull();
+    this.checkAdmission(canTransition(job.kind, job.status, 'queued'));
     const queued = this.store.transition(jobId, 'queued', {
       message: job.checkpoint
         ? `resuming from ${job.checkpoint}`
