@@ -159,3 +159,38 @@ describe('POST /api/loras', () => {
     expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['201', '422']));
   });
 });
+
+describe('POST /api/loras with a lower uploads.maxLoraBytes', () => {
+  it('refuses a file over the limit the server was started with (413), keeping nothing', async () => {
+    const small = await buildApp({
+      dataDir: tempDataDir('lora-upload-limit'),
+      runners: {},
+      webDir: '/nonexistent',
+      uploads: { maxLoraBytes: 1024 },
+    });
+    try {
+      await small.ready();
+      const id = small.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' }).id;
+      const res = await small.inject({
+        method: 'POST',
+        url: `/api/loras?characterId=${id}`,
+        ...multipartBody([
+          {
+            field: 'file',
+            filename: 'big.safetensors',
+            data: kohya,
+            contentType: 'application/octet-stream',
+          },
+        ]),
+      });
+      expect(kohya.length).toBeGreaterThan(1024);
+      expect(res.statusCode).toBe(413);
+      expect(res.json().error.message).toContain('1 KiB limit');
+      expect(small.catalog.listArtifacts({ characterId: id })).toEqual([]);
+      const limits = await small.inject({ method: 'GET', url: '/api/upload-limits' });
+      expect(limits.json().maxLoraBytes).toBe(1024);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -27,14 +27,14 @@ import healthRoutes from './routes/health/index.js';
 import imageRoutes from './routes/images/index.js';
 import jobRoutes from './routes/jobs/index.js';
 import modelRoutes from './routes/models/index.js';
-import { type UploadLimits, uploadLimitsFrom } from './upload-limits.js';
+import { type UploadLimits, uploadLimitsFrom } from '../jobs/upload-limits.js';
 
 export interface AppOptions {
   /** Data folder: SQLite database + every stored file. */
   dataDir: string;
   /** Bearer token required on /api/ (required by `serve` beyond loopback). */
   token?: string;
-  /** Upload limits; defaults in upload-limits.ts. */
+  /** Upload limits; defaults in src/jobs/upload-limits.ts. */
   uploads?: Partial<UploadLimits>;
   /** Replace the job runners (tests): a table, or a function of the default runners' dependencies. */
   runners?: JobRunners | ((deps: RunnerDeps) => JobRunners);
@@ -90,7 +90,10 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
   await app.register(imageRoutes, { limits });
   await app.register(datasetRoutes);
   await app.register(jobRoutes);
-  await app.register(artifactRoutes, { loraTools: options.loraTools ?? defaultLoraTools });
+  await app.register(artifactRoutes, {
+    loraTools: options.loraTools ?? defaultLoraTools,
+    limits,
+  });
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;
   if (existsSync(join(webDir, 'index.html'))) {
     await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false });

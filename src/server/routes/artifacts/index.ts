@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
-import { uploadLimitsFrom } from '../../../jobs/upload-limits.js';
+import { type UploadLimits, uploadLimitsFrom } from '../../../jobs/upload-limits.js';
 import { LORA_UPLOAD_FIELD, storeUploadedLora } from '../../../jobs/upload-lora.js';
 import {
   type Artifact,
@@ -40,18 +40,20 @@ export function attachmentDisposition(fileName: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
-/** The upload form for /openapi.json: one `file` part. */
-const LORA_UPLOAD_FORM = {
-  type: 'object',
-  required: [LORA_UPLOAD_FIELD],
-  properties: {
-    [LORA_UPLOAD_FIELD]: {
-      type: 'string',
-      format: 'binary',
-      description: `An SD1.5 LoRA or LyCORIS LoKr .safetensors (kohya / WebUI, diffusers or PEFT keys), up to ${uploadLimitsFrom().maxLoraBytes} bytes.`,
+/** The upload form for /openapi.json: one `file` part, with the size limit in force. */
+function loraUploadForm(maxLoraBytes: number) {
+  return {
+    type: 'object',
+    required: [LORA_UPLOAD_FIELD],
+    properties: {
+      [LORA_UPLOAD_FIELD]: {
+        type: 'string',
+        format: 'binary',
+        description: `An SD1.5 LoRA or LyCORIS LoKr .safetensors (kohya / WebUI, diffusers or PEFT keys), up to ${maxLoraBytes} bytes.`,
+      },
     },
-  },
-};
+  };
+}
 
 /** `an image`, `a sample`: the kind with its article. */
 export function withArticle(word: string): string {
@@ -60,8 +62,9 @@ export function withArticle(word: string): string {
 
 export default async function artifactRoutes(
   app: FastifyInstance,
-  options: { loraTools: LoraTools },
+  options: { loraTools: LoraTools; limits?: UploadLimits },
 ): Promise<void> {
+  const maxLoraBytes = (options.limits ?? uploadLimitsFrom()).maxLoraBytes;
   const routes = app.withTypeProvider<ZodRouteTypes>();
   const getLora = (id: string): Artifact => {
     const artifact = app.catalog.getArtifact(id);
@@ -111,7 +114,7 @@ export default async function artifactRoutes(
     {
       schema: zodRoute({
         querystring: loraUploadQuerySchema,
-        multipartBody: LORA_UPLOAD_FORM,
+        multipartBody: loraUploadForm(maxLoraBytes),
         response: {
           201: artifactSchema,
           400: errorResponseSchema,
@@ -127,12 +130,11 @@ export default async function artifactRoutes(
     },
     async (request, reply) => {
       const character = app.catalog.getCharacter(request.query.characterId);
-      const maxBytes = uploadLimitsFrom().maxLoraBytes;
-      const part = await request.file({ limits: { fileSize: maxBytes, files: 1 } });
+      const part = await request.file({ limits: { fileSize: maxLoraBytes, files: 1 } });
       const artifact = await storeUploadedLora(part, {
         catalog: app.catalog,
         characterId: character.id,
-        maxBytes,
+        maxBytes: maxLoraBytes,
         check: options.loraTools.checkUpload,
       });
       return reply.status(201).send(artifact);
