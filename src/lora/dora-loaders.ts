@@ -9,10 +9,11 @@
 // - ComfyUI comfy/weight_adapter/base.py `weight_decompose` (2025, commit 9c0cf36c): per output row when
 //   `dora_scale.shape[0]` is the weight's out features (normalised by the base weight's row norms),
 //   else per input column of the merged weight;
-// - diffusers 0.42.1: a kohya file's dora_scale is filtered out (lora_conversion_utils.py
-//   `_convert_non_diffusers_lora_to_diffusers`, loader-diffusers.ts DIFFUSERS_DORA_NOTE); a diffusers file's
+// - diffusers 0.42.1: a kohya file's dora_scale is filtered out, plain LoRA is applied (loaders/lora_pipeline.py
+//   `lora_state_dict`, measured in trainer/tests/test_lora_interop_dora.py); a diffusers file's
 //   `lora_magnitude_vector` loads into PEFT's DoRA layer (`use_dora`), which holds one magnitude per
 //   output row (peft/tuners/lora/dora.py), so a per-input-column one does not fit it.
+import { DIFFUSERS_DORA_NOTE } from './loader-diffusers.js';
 import type { LoaderName, LoaderVerdict } from './loader-verdict.js';
 import type { LoraFormat } from './lora-keys.js';
 
@@ -45,17 +46,20 @@ const COMFYUI: Readonly<Record<DoraAxis, DoraEffect>> = {
   unknown: { applied: false, text: 'ComfyUI fails on it or applies it wrongly' },
 };
 
-/** diffusers by the file's format: a kohya file's dora_scale is dropped, a diffusers file's magnitude goes to PEFT. */
+/**
+ * diffusers by the file's format: a kohya file's dora_scale is dropped (plain LoRA); its diffusers copy holds
+ * PEFT's per-output-row magnitude, so only that axis converts (convert --to diffusers and generate refuse others).
+ */
 function diffusersEffect(axis: DoraAxis, format: LoraFormat): DoraEffect {
   if (format === 'kohya') {
     return axis === 'output rows'
       ? {
           applied: false,
-          text: "diffusers' load_lora_weights drops a kohya file's dora_scale; its diffusers format (convert --to diffusers, what toonlora generate loads) keeps and applies it",
+          text: "diffusers' load_lora_weights drops a kohya file's dora_scale and loads it as plain LoRA; its diffusers format (convert --to diffusers, what toonlora generate loads) keeps and applies it",
         }
       : {
           applied: false,
-          text: "diffusers' load_lora_weights drops a kohya file's dora_scale, and PEFT cannot hold this axis, so toonlora generate refuses it",
+          text: "diffusers' load_lora_weights drops a kohya file's dora_scale and loads it as plain LoRA, and PEFT cannot hold this axis, so convert --to diffusers and toonlora generate refuse the file",
         };
   }
   return axis === 'output rows'
@@ -79,8 +83,9 @@ export function doraLoadersText(axis: DoraAxis, format: LoraFormat): string {
 
 /**
  * `verdicts` with each loader that does not apply a DoRA magnitude of an axis found (`axes`, with the
- * module count) marked not ok, with a note naming the axis. A kohya file's diffusers verdict already
- * says the dora_scale is dropped (DIFFUSERS_DORA_NOTE) and is not ok; it gets no second note.
+ * module count) marked not ok, with a note naming the axis. A kohya file's diffusers verdict carries
+ * checkDiffusers' key-only DIFFUSERS_DORA_NOTE ("dora_scale dropped"); it is replaced by these per-axis
+ * notes, which also say whether the file's diffusers copy can keep the magnitude (per output row only).
  */
 export function withDoraVerdicts(
   verdicts: readonly LoaderVerdict[],
@@ -88,7 +93,10 @@ export function withDoraVerdicts(
   format: LoraFormat,
 ): LoaderVerdict[] {
   return verdicts.map((verdict) => {
-    if (verdict.loader === 'diffusers' && format === 'kohya') return verdict;
+    const kept =
+      verdict.loader === 'diffusers' && format === 'kohya'
+        ? verdict.notes.filter((note) => note !== DIFFUSERS_DORA_NOTE)
+        : verdict.notes;
     const notes = [...axes]
       .map(([axis, count]) => ({ axis, count, effect: doraEffect(verdict.loader, axis, format) }))
       .filter(({ effect }) => !effect.applied)
@@ -96,7 +104,7 @@ export function withDoraVerdicts(
         ({ axis, count, effect }) =>
           `DoRA: ${count} module(s) with a magnitude ${axisName(axis)}: ${effect.text}.`,
       );
-    return notes.length === 0 ? verdict : { ...verdict, ok: false, notes: [...verdict.notes, ...notes] };
+    return notes.length === 0 ? verdict : { ...verdict, ok: false, notes: [...kept, ...notes] };
   });
 }
 

@@ -102,11 +102,12 @@ export function diffusersLostTextEncoderNote(lost: LostTextEncoderModules): stri
 }
 
 /**
- * diffusers' `_convert_non_diffusers_lora_to_diffusers` filters every `dora_scale` key out of a
- * kohya file (it logs that DoRA checkpoints are not supported): the LoRA loads, but as plain LoRA.
+ * diffusers' `load_lora_weights` filters every `dora_scale` key out of a kohya file (it logs that DoRA
+ * checkpoints are not supported): the LoRA loads, but as plain LoRA. What its diffusers copy keeps depends
+ * on the magnitude's axis, which keys do not show: inspect replaces this note by dora-loaders.ts' per-axis ones.
  */
 export const DIFFUSERS_DORA_NOTE =
-  'DoRA: load_lora_weights drops the dora_scale keys of a kohya file, so the LoRA loads without its DoRA magnitude (a different result than in ComfyUI); its convert --to diffusers copy keeps it (what toonlora generate loads).';
+  'DoRA: load_lora_weights drops the dora_scale keys of a kohya file, so the LoRA loads without its DoRA magnitude (as plain LoRA).';
 
 /** A kohya file named after the LDM UNet ({@link ldmModuleNames}): diffusers finds no such module. */
 export const DIFFUSERS_LDM_NOTE =
