@@ -161,16 +161,22 @@ function alphaOf(
   return { alpha: scale.kohyaAlpha, source: 'config' };
 }
 
-/** Which axis a DoRA magnitude runs along, from its shape against the module's out / in features. */
+/**
+ * Which axis a DoRA magnitude runs along, from its shape against the module's out / in features. A
+ * `[1, N, 1, 1]` conv magnitude is PEFT's per-output-row `lora_magnitude_vector`, but a kohya / LyCORIS
+ * `dora_scale` per input column (wd_on_out=False): with in = out (most SD1.5 convs) only the key tells them apart.
+ */
 export function doraAxis(module: LoraModule): DoraAxis {
   const shape = module.magnitude?.shape ?? [];
+  const kohyaScale = module.magnitude?.name.endsWith('.dora_scale') ?? false;
   const out = module.up.shape[0];
   const inFeatures = module.down.shape[1];
   const ones = (dims: readonly number[]) => dims.every((d) => d === 1);
   // PEFT (out,) / (1, out, 1, 1); kohya / LyCORIS wd_on_out=True (out, 1) / (out, 1, 1, 1).
   if ((shape.length === 1 && shape[0] === out) || (shape[0] === out && ones(shape.slice(1))))
     return 'output rows';
-  if (shape.length === 4 && shape[0] === 1 && shape[1] === out && ones(shape.slice(2))) return 'output rows';
+  const peftConv = shape.length === 4 && shape[0] === 1 && shape[1] === out && ones(shape.slice(2));
+  if (peftConv && !kohyaScale) return 'output rows';
   // LyCORIS wd_on_out=False: (1, in) / (1, in, ...).
   if (shape.length >= 2 && shape[0] === 1 && shape[1] === inFeatures) return 'input columns';
   return 'unknown';
