@@ -1,15 +1,19 @@
 """Interop with real diffusers / PEFT: a diffusers 0.21 - 0.24 LoRA file (`unet.<module>.lora.down.weight`, text
 encoder `text_encoder.text_model.<module>.lora_linear_layer.down.weight`, no alphas: scale 1) over linears, a 1x1
 conv, a 3x3 conv and the CLIP attention / MLP. diffusers' own load_lora_weights of the file, of `toonlora convert`'s
-kohya and diffusers output, and PEFT's loading of its PEFT output all give the hand-merged model's outputs.
-CPU, tiny model; needs node for `toonlora convert`."""
+kohya and diffusers output, and PEFT's loading of its PEFT output all give the hand-merged model's outputs; the
+older attention-processor files (`<attn>.processor.to_q_lora.down.weight`) load or convert as `toonlora inspect`
+says. CPU, tiny model; needs node for `toonlora convert` / `inspect`."""
 
 import json
+import shutil
+import subprocess
 
+import pytest
 import torch
 from peft import LoraConfig, PeftModel, inject_adapter_in_model
 from safetensors.torch import load_file, save_file
-from test_generate import unet_output
+from test_generate import REPO, unet_output
 from test_text_encoder_lora import toonlora_convert
 
 from toonlora_trainer.checkpoint import TEXT_ENCODER_DIR, load_adapter_weights
@@ -25,6 +29,19 @@ UNET_MODULES = (
 )
 TE_MODULES = ("encoder.layers.0.self_attn.q_proj", "encoder.layers.1.self_attn.out_proj", "encoder.layers.0.mlp.fc1")
 RANK = 4
+
+
+def toonlora(*args) -> subprocess.CompletedProcess:
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: toonlora cannot run here")
+    return subprocess.run([str(REPO / "toonlora"), *map(str, args)], capture_output=True, text=True, timeout=120)
+
+
+def diffusers_verdict(path) -> dict:
+    """`toonlora inspect`'s diffusers verdict on `path`."""
+    result = toonlora("inspect", path, "--json")
+    assert result.returncode == 0, result.stderr
+    return next(v for v in json.loads(result.stdout)["compatibility"] if v["loader"] == "diffusers")
 
 
 def te_output(text_encoder, tokenizer):
@@ -101,3 +118,33 @@ def test_an_old_diffusers_file_and_its_conversions_load_as_diffusers_loads_the_f
     toonlora_convert(tmp_path / "old.safetensors", tmp_path / "peft", "peft")
     for got, want, what in zip(peft_outputs(tmp_path / "peft", tokenizer), expected, ("unet", "te"), strict=True):
         assert_close(got, want, f"peft {what}")
+
+
+def test_attention_processor_files_with_and_without_the_unet_prefix_load_or_convert_as_inspect_says(tmp_path):
+    """diffusers <= 0.20 `save_attn_procs` / `save_lora_weights` (`<attn>.processor.to_q_lora.down.weight`, `to_out_lora`
+    for to_out.0): diffusers 0.42 loads the `unet.`-prefixed file and finds nothing in the bare one, as inspect's
+    diffusers verdict says; both convert to a kohya file diffusers loads whole."""
+    generator = torch.Generator().manual_seed(2)
+    merged, tensors = build_tiny_base_model(), {}
+    for attention in ("down_blocks.0.attentions.0.transformer_blocks.0.attn2", "mid_block.attentions.0.transformer_blocks.0.attn1"):
+        for proj, module in (("to_q", "to_q"), ("to_k", "to_k"), ("to_v", "to_v"), ("to_out", "to_out.0")):
+            weight = merged.unet.get_submodule(f"{attention}.{module}").weight
+            down = torch.randn(RANK, weight.shape[1], generator=generator) * 0.2
+            up = torch.randn(weight.shape[0], RANK, generator=generator) * 0.2
+            with torch.no_grad():
+                weight += up @ down
+            tensors |= {f"{attention}.processor.{proj}_lora.down.weight": down, f"{attention}.processor.{proj}_lora.up.weight": up}
+    save_file({f"unet.{k}": v for k, v in tensors.items()}, str(tmp_path / "procs.safetensors"))
+    save_file(tensors, str(tmp_path / "bare.safetensors"))
+    expected = unet_output(merged.unet)
+
+    assert_close(diffusers_outputs(tmp_path / "procs.safetensors", merged.tokenizer)[0], expected, "unet.-prefixed file")
+    pipe = build_pipeline(build_tiny_base_model(), torch.device("cpu"), torch.float32)
+    pipe.load_lora_weights(str(tmp_path / "bare.safetensors"), adapter_name="x")
+    assert pipe.get_list_adapters() == {}  # the bare keys load nothing
+
+    for name, ok in (("procs", True), ("bare", False)):
+        verdict = diffusers_verdict(tmp_path / f"{name}.safetensors")
+        assert verdict["ok"] is ok and (verdict["unmappedKeys"] == []) is ok, (name, verdict)
+        toonlora_convert(tmp_path / f"{name}.safetensors", tmp_path / f"{name}.kohya.safetensors", "kohya")
+        assert_close(diffusers_outputs(tmp_path / f"{name}.kohya.safetensors", merged.tokenizer)[0], expected, name)

@@ -3,15 +3,11 @@ what `toonlora inspect` says it does. It drops the dora_scale and applies plain 
 magnitude's axis; a per-output-row file's diffusers copy keeps it, a per-input-column one cannot be converted; and
 a file whose text encoder has q/k/v_proj but no out_proj module makes the load raise. CPU, tiny model; needs node."""
 
-import json
-import shutil
-import subprocess
-
 import pytest
 import torch
 from safetensors.torch import save_file
-from test_generate import REPO, unet_output
-from test_lora_interop_diffusers_compat import te_output
+from test_generate import unet_output
+from test_lora_interop_diffusers_compat import diffusers_verdict, te_output, toonlora
 
 from toonlora_trainer.generate import build_pipeline
 from toonlora_trainer.models import build_tiny_base_model
@@ -45,18 +41,6 @@ def write_kohya_dora(path, modules, per_output_row=True):
             weight += (up.flatten(1) @ down.flatten(1)).reshape(weight.shape) * (ALPHA / RANK)
     save_file(tensors, str(path))
     return plain
-
-
-def toonlora(*args) -> subprocess.CompletedProcess:
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: toonlora cannot run here")
-    return subprocess.run([str(REPO / "toonlora"), *map(str, args)], capture_output=True, text=True, timeout=120)
-
-
-def diffusers_verdict(path) -> dict:
-    result = toonlora("inspect", path, "--json")
-    assert result.returncode == 0, result.stderr
-    return next(v for v in json.loads(result.stdout)["compatibility"] if v["loader"] == "diffusers")
 
 
 def load_in_diffusers(path):
