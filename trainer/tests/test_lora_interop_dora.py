@@ -1,14 +1,22 @@
 """Interop with real diffusers: what diffusers 0.42's load_lora_weights does with a kohya DoRA file (dora_scale) and
 what `toonlora inspect` says it does. It drops the dora_scale and applies plain LoRA (alpha / rank) whatever the
 magnitude's axis; a per-output-row file's diffusers copy keeps it, a per-input-column one cannot be converted; and
-a file whose text encoder has q/k/v_proj but no out_proj module makes the load raise. CPU, tiny model; needs node."""
+a file whose text encoder has q/k/v_proj but no out_proj module makes the load raise. Its `convert --to peft` folder
+applies LyCORIS' DoRA weight in PEFT itself. CPU, tiny model; needs node."""
+
+import json
 
 import pytest
 import torch
+from peft import LoraConfig, PeftModel, inject_adapter_in_model
 from safetensors.torch import save_file
 from test_generate import unet_output
+from test_generate_dora import _weights
+from test_generate_dora import write_kohya_dora as write_lycoris_dora
 from test_lora_interop_diffusers_compat import diffusers_verdict, te_output, toonlora
+from test_text_encoder_lora import toonlora_convert
 
+from toonlora_trainer.checkpoint import TEXT_ENCODER_DIR, load_adapter_weights
 from toonlora_trainer.generate import build_pipeline
 from toonlora_trainer.models import build_tiny_base_model
 
@@ -87,3 +95,24 @@ def test_a_kohya_dora_file_with_text_encoder_q_proj_only_makes_diffusers_raise_a
     verdict = diffusers_verdict(tmp_path / "q-only.safetensors")
     assert not verdict["ok"]
     assert any("q/k/v_proj" in note and "Could not automatically infer state dict type" in note for note in verdict["notes"])
+
+
+def test_the_peft_folder_of_a_kohya_dora_file_applies_the_lycoris_dora_weight_in_peft(tmp_path):
+    """`convert --to peft` of a per-output-row kohya DoRA file (a linear, a 3x3 conv, a CLIP q_proj): PEFT's own
+    PeftModel.from_pretrained (use_dora) gives LyCORIS' W' = m * (W + s*B@A) / ||W + s*B@A|| per output row."""
+    deltas = write_lycoris_dora(tmp_path / "dora.safetensors", _weights(build_tiny_base_model()))
+    expected = build_tiny_base_model()
+    with torch.no_grad():
+        for (component, module), delta in deltas.items():
+            getattr(expected, component).get_submodule(module.removeprefix("text_model.")).weight.add_(delta)
+    toonlora_convert(tmp_path / "dora.safetensors", tmp_path / "peft", "peft")
+    assert json.loads((tmp_path / "peft" / "adapter_config.json").read_text())["use_dora"] is True
+
+    base = build_tiny_base_model()
+    unet = PeftModel.from_pretrained(base.unet, str(tmp_path / "peft"))
+    assert not torch.allclose(unet_output(build_tiny_base_model().unet), unet_output(expected.unet), atol=1e-2)
+    assert torch.allclose(unet_output(unet), unet_output(expected.unet), atol=1e-5)
+    config = json.loads((tmp_path / "peft" / TEXT_ENCODER_DIR / "adapter_config.json").read_text())
+    inject_adapter_in_model(LoraConfig(**{k: v for k, v in config.items() if k in LoraConfig.__dataclass_fields__}), base.text_encoder)
+    load_adapter_weights(base.text_encoder, str(tmp_path / "peft" / TEXT_ENCODER_DIR))
+    assert torch.allclose(te_output(base.text_encoder, base.tokenizer), te_output(expected.text_encoder, base.tokenizer), atol=1e-5)
