@@ -1,7 +1,8 @@
 """Interop with real PEFT: a LyCORIS LoKr file (full factors with alphas the loaders ignore, decomposed w2 on a
 linear and on a 3x3 conv) loaded by toonlora's generation path, and its `toonlora convert --to peft` folder loaded
 by PEFT itself (PeftModel.from_pretrained, LoKrConfig), give the same UNet output; `--to kohya` of that folder gives
-every tensor of the file back, the full-factor alphas included. CPU, tiny model; needs node."""
+every tensor of the file back, the full-factor alphas included (and the file itself when toonlora wrote it). CPU,
+tiny model; needs node."""
 
 import json
 
@@ -54,3 +55,7 @@ def test_a_lycoris_lokr_file_and_its_peft_folder_give_the_same_unet_in_toonlora_
     assert sorted(back) == sorted(original)
     for key, tensor in original.items():
         assert torch.equal(back[key], tensor), key
+    # a kohya file toonlora wrote comes back byte for byte (metadata included)
+    toonlora_convert(tmp_path / "back.safetensors", tmp_path / "peft-again", "peft")
+    toonlora_convert(tmp_path / "peft-again", tmp_path / "again.safetensors", "kohya")
+    assert (tmp_path / "again.safetensors").read_bytes() == (tmp_path / "back.safetensors").read_bytes()
