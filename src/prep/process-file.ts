@@ -13,6 +13,7 @@ import { removeTextBubbles } from './bubble-mask.js';
 import { encodePng, resizeRgb } from '../vision/sharp-io.js';
 import { assembleCaption, type CaptionParts, type Captioner } from './caption.js';
 import { characterTooSmallReason, computeCropBox, cutSquare } from './crop-box.js';
+import { characterIsolator } from './character-isolate.js';
 import { decodeImage } from './decode.js';
 import { colourThumbnail, differenceHash, findNearDuplicate, type KeptCrop } from './dedupe.js';
 import {
@@ -128,7 +129,13 @@ async function findCharacters(
   image: RgbImage,
   textMask: GrayImage,
   timer: Timer,
-): Promise<{ boxes: Box[]; mask: GrayImage; bubbleLikeParts: number; panelLikeParts: number }> {
+): Promise<{
+  boxes: Box[];
+  mask: GrayImage;
+  bubbleLikeParts: number;
+  panelLikeParts: number;
+  isolate?: (index: number, square: RgbImage, cropBox: Box) => RgbImage;
+}> {
   const raw = await timer.time('segment', () => stages.segmenter.segment(image));
   const outlinePx = morphologyKernelPx(raw.width, raw.height) * 2 + 1;
   const mask = await timer.time('bubbles', () => removeTextBubbles(raw, image, textMask, outlinePx));
@@ -148,9 +155,12 @@ async function findCharacters(
   // a filled rectangle (panel interior, narration box, dark panel) is never the character: the next part may be
   const contours = notBubbles.filter((c) => !looksLikePanel(mask, c.box));
   const boxes = selectCharacterContours(contours, config.characters).map((c) => c.box);
+  // several characters from separate mask parts: each crop shows its own part, the others whited out
+  const isolate = boxes.length > 1 ? await characterIsolator(mask, boxes, outlinePx) : undefined;
   return {
     mask,
     boxes,
+    isolate,
     bubbleLikeParts: found.length - notBubbles.length,
     panelLikeParts: notBubbles.length - contours.length,
   };
@@ -213,7 +223,7 @@ export async function analyseFile(
     );
     const regions = await timer.time('textDetect', () => stages.textDetector.detect(decoded));
     const removed = await timer.time('textRemove', () => stages.textRemover.remove(decoded, regions));
-    const { mask, boxes, bubbleLikeParts, panelLikeParts } = await findCharacters(
+    const { mask, boxes, bubbleLikeParts, panelLikeParts, isolate } = await findCharacters(
       stages,
       config,
       removed.image,
@@ -221,14 +231,17 @@ export async function analyseFile(
       timer,
     );
     const candidates: AnalysedCandidate[] = [];
-    for (const characterBox of boxes) {
+    for (const [index, characterBox] of boxes.entries()) {
       const tooSmall = characterTooSmallReason(characterBox, config.resolution);
       if (tooSmall) {
         candidates.push({ characterBox, tooSmall });
         continue;
       }
       const cropBox = computeCropBox(characterBox, config.cropMargin, decoded);
-      const square = await timer.time('crop', async () => cutSquare(removed.image, cropBox));
+      const square = await timer.time('crop', async () => {
+        const cut = cutSquare(removed.image, cropBox);
+        return isolate ? isolate(index, cut, cropBox) : cut;
+      });
       const crop = await timer.time('crop', () => resizeCrop(square, config.resolution));
       const thumbnail = await timer.time('dedupe', async () => colourThumbnail(crop));
       candidates.push({

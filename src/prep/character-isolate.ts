@@ -1,0 +1,140 @@
+// src/prep/character-isolate.ts — with `--characters all`, each character's crop shows that character
+// alone: the mask's connected components are labelled, and in a character's square the pixels of the
+// OTHER characters' components (grown a little, for their anti-aliased outline) are painted white.
+// Without this, two characters standing close give two crops that both hold both of them.
+import type { Box, GrayImage, RgbImage } from '../vision/image.js';
+import { dilateEllipse } from '../vision/binary-dilate.js';
+import { loadOpenCv, matFromGray, withMats } from '../vision/opencv.js';
+import { MASK_THRESHOLD } from './mask-contours.js';
+
+/** 8-connected components of `mask > threshold`: a label per pixel (0 = none) and each label's box (index = label). */
+export interface MaskComponents {
+  readonly width: number;
+  readonly height: number;
+  readonly labels: Int32Array;
+  readonly boxes: readonly Box[];
+}
+
+export async function labelMaskComponents(
+  mask: GrayImage,
+  threshold = MASK_THRESHOLD,
+): Promise<MaskComponents> {
+  const cv = await loadOpenCv();
+  return withMats((keep) => {
+    const binary = keep(new cv.Mat());
+    cv.threshold(keep(matFromGray(cv, mask)), binary, threshold, 255, cv.THRESH_BINARY);
+    const labelMat = keep(new cv.Mat());
+    const stats = keep(new cv.Mat());
+    const count = cv.connectedComponentsWithStats(
+      binary,
+      labelMat,
+      stats,
+      keep(new cv.Mat()),
+      8,
+      cv.CV_32S,
+    ) as number;
+    const labels = new Int32Array(labelMat.data32S as Int32Array);
+    const s = stats.data32S as Int32Array;
+    const boxes: Box[] = [];
+    for (let label = 0; label < count; label++) {
+      const i = label * 5; // CC_STAT_LEFT, TOP, WIDTH, HEIGHT, AREA
+      boxes.push({
+        x: s[i] as number,
+        y: s[i + 1] as number,
+        width: s[i + 2] as number,
+        height: s[i + 3] as number,
+      });
+    }
+    return { width: mask.width, height: mask.height, labels, boxes };
+  });
+}
+
+/**
+ * The component whose bounding box is `box` (an external contour's bounding rectangle is its
+ * component's), or the component with the most pixels inside `box`; 0 when none. Pure.
+ */
+export function componentOfBox(components: MaskComponents, box: Box): number {
+  const same = components.boxes.findIndex(
+    (b, label) =>
+      label > 0 && b.x === box.x && b.y === box.y && b.width === box.width && b.height === box.height,
+  );
+  if (same > 0) return same;
+  const counts = new Map<number, number>();
+  for (let y = box.y; y < box.y + box.height; y++)
+    for (let x = box.x; x < box.x + box.width; x++) {
+      const label = components.labels[y * components.width + x] ?? 0;
+      if (label > 0) counts.set(label, (counts.get(label) ?? 0) + 1);
+    }
+  let best = 0;
+  let most = 0;
+  for (const [label, n] of counts) if (n > most) [best, most] = [label, n];
+  return best;
+}
+
+/**
+ * `square` (cut from the image at `cropBox`) with the pixels of the `others` components, grown by
+ * `growPx`, painted white, except where they are `own`'s pixels. Returns a new image. Pure.
+ */
+export function whiteOutOtherCharacters(
+  square: RgbImage,
+  cropBox: Box,
+  components: MaskComponents,
+  own: number,
+  others: readonly number[],
+  growPx: number,
+): RgbImage {
+  if (others.length === 0) return square;
+  const other = new Set(others);
+  // the crop box grown by growPx, so a component just outside it still reaches in
+  const x0 = cropBox.x - growPx;
+  const y0 = cropBox.y - growPx;
+  const w = cropBox.width + 2 * growPx;
+  const h = cropBox.height + 2 * growPx;
+  const local = new Uint8Array(w * h);
+  let any = false;
+  for (let y = 0; y < h; y++) {
+    const sy = y0 + y;
+    if (sy < 0 || sy >= components.height) continue;
+    for (let x = 0; x < w; x++) {
+      const sx = x0 + x;
+      if (sx < 0 || sx >= components.width) continue;
+      if (other.has(components.labels[sy * components.width + sx] as number)) {
+        local[y * w + x] = 255;
+        any = true;
+      }
+    }
+  }
+  if (!any) return square;
+  const grown = dilateEllipse(local, w, h, growPx);
+  const out = new Uint8Array(square.data);
+  for (let y = 0; y < cropBox.height; y++) {
+    const sy = cropBox.y + y;
+    for (let x = 0; x < cropBox.width; x++) {
+      if (!grown[(y + growPx) * w + x + growPx]) continue;
+      const sx = cropBox.x + x;
+      const inside = sx >= 0 && sy >= 0 && sx < components.width && sy < components.height;
+      if (inside && components.labels[sy * components.width + sx] === own) continue;
+      out.fill(255, (y * cropBox.width + x) * 3, (y * cropBox.width + x) * 3 + 3);
+    }
+  }
+  return { width: square.width, height: square.height, data: out };
+}
+
+/**
+ * For several characters cut from one mask: a function giving character `index`'s square with the
+ * other characters whited out (see {@link whiteOutOtherCharacters}); the identity for a single one.
+ */
+export async function characterIsolator(
+  mask: GrayImage,
+  boxes: readonly Box[],
+  growPx: number,
+): Promise<(index: number, square: RgbImage, cropBox: Box) => RgbImage> {
+  if (boxes.length < 2) return (_index, square) => square;
+  const components = await labelMaskComponents(mask);
+  const owners = boxes.map((box) => componentOfBox(components, box));
+  return (index, square, cropBox) => {
+    const own = owners[index] ?? 0;
+    const others = owners.filter((label, i) => i !== index && label > 0 && label !== own);
+    return whiteOutOtherCharacters(square, cropBox, components, own, others, growPx);
+  };
+}
