@@ -8,6 +8,7 @@ import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { loadOpenCv, type Mat, type OpenCv, withMats } from '../vision/opencv.js';
 import type { WindowInpainter } from './inpaint-lama.js';
 import type { TextRegion, TextRemovalResult, TextRemover } from './stage-types.js';
+import { measureOutlinePx } from './text-outline.js';
 import {
   foreignColourPixels,
   measureRingColour,
@@ -261,7 +262,8 @@ function flatColour(sample: RingSample): [number, number, number] | undefined {
 /**
  * Which pixels of a text area over art to inpaint (row-major over `area`, non-zero = inpaint), or
  * undefined for all of them. The letters are the colours the surrounding art does not have (their
- * fill), grown by ~6% of the area's shorter side to take their outline and anti-aliasing: the art
+ * fill), grown by ~6% of the area's shorter side, or by the width of a drawn outline around them
+ * (text-outline.ts) when that is more, to take their outline and anti-aliasing: the art
  * between and around the letters keeps its own texture instead of NS's smooth fill. When almost no
  * pixel has a foreign colour (black text over black line art), the whole area is inpainted.
  */
@@ -275,11 +277,20 @@ function artTextPixels(
   const bins = ringColourBins(image, sample.ring, sample.box);
   const foreign = foreignColourPixels(image, labels, label, area, bins);
   if (foreign.count < foreign.area * MIN_FOREIGN_SHARE) return undefined;
+  // a drawn outline (sound effects: red letters, thick black outline) is grown over whole, +1 px of anti-aliasing
+  const outline = measureOutlinePx(
+    image,
+    area,
+    foreign.mask,
+    (i) => labels[i] === label,
+    sample.ring,
+    sample.box,
+  );
   return dilateEllipse(
     foreign.mask,
     area.width,
     area.height,
-    Math.max(2, Math.round(Math.min(area.width, area.height) * OUTLINE_GROW)),
+    Math.max(2, Math.round(Math.min(area.width, area.height) * OUTLINE_GROW), outline > 0 ? outline + 1 : 0),
   );
 }
 
