@@ -12,7 +12,14 @@ import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
 import type { RgbImage } from '../src/vision/image.js';
 import { renderSvgToRgb } from '../src/vision/sharp-io.js';
-import { BLUE, SKIN, soundEffectSvg, twoCharactersSvg, writePage } from './fixtures/prep-quality/pages.js';
+import {
+  BLUE,
+  bubbleSvg,
+  SKIN,
+  soundEffectSvg,
+  twoCharactersSvg,
+  writePage,
+} from './fixtures/prep-quality/pages.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prepq-'));
 
@@ -27,6 +34,12 @@ async function stages(regions: TextRegion[] = []): Promise<AnalysisStages> {
     segmenter: createClassicSegmenter(),
     personDetector: null,
   };
+}
+
+/** The real PaddleOCR detector's regions on the page drawn by `svg`. */
+async function paddleRegions(svg: string): Promise<TextRegion[]> {
+  const detector = await createPaddleTextDetector();
+  return detector.detect(await renderSvgToRgb(svg));
 }
 
 /** Pixels of `image` within 12/255 of `colour` on every channel. */
@@ -88,5 +101,39 @@ describe('outlined sound effects', () => {
     }
     expect(letters).toBeGreaterThan(10_000);
     expect(leftover).toBeLessThan(letters * 0.02);
+  });
+});
+
+describe('speech bubbles drawn with a thick outline', () => {
+  it('a page with only a bubble gives no crop of its outline or tail', async () => {
+    const svg = bubbleSvg(16, false);
+    const file = await writePage(root, 'bubble-only.png', svg);
+    const analysis = await analyseFile(
+      await stages(await paddleRegions(svg)),
+      prepConfigSchema.parse({}),
+      file,
+      false,
+    );
+    if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
+    expect(analysis.textRegions).toBeGreaterThan(0);
+    expect(analysis.candidates).toEqual([]);
+    expect(analysis.bubbleLikeParts).toBeGreaterThan(0);
+  });
+
+  it('a character under a bubble is the crop, not the bubble outline', async () => {
+    const svg = bubbleSvg(16, true);
+    const file = await writePage(root, 'bubble-figure.png', svg);
+    const analysis = await analyseFile(
+      await stages(await paddleRegions(svg)),
+      prepConfigSchema.parse({}),
+      file,
+      false,
+    );
+    if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
+    expect(analysis.candidates).toHaveLength(1);
+    // the figure: x 428-512, from y 568 down to the page's bottom edge
+    const box = analysis.candidates[0]?.characterBox;
+    expect(box?.x).toBeGreaterThanOrEqual(420);
+    expect(box?.y).toBeGreaterThanOrEqual(550);
   });
 });

@@ -36,7 +36,10 @@ export function whiteInMask(
       white[p] = 255;
     }
   }
-  return { white: { width: mask.width, height: mask.height, data: white }, textInMask: Int32Array.from(textAt) };
+  return {
+    white: { width: mask.width, height: mask.height, data: white },
+    textInMask: Int32Array.from(textAt),
+  };
 }
 
 /**
@@ -53,8 +56,21 @@ export async function removeTextBubbles(
   textMask: GrayImage,
   outlinePx: number,
 ): Promise<GrayImage> {
+  return (await removeTextBubblesWithInteriors(mask, image, textMask, outlinePx)).mask;
+}
+
+/**
+ * {@link removeTextBubbles}, plus the bubble interiors it cleared (255 = cleared; null when none), so
+ * the caller can tell what is left of a bubble (its thick outline, its tail) from a character.
+ */
+export async function removeTextBubblesWithInteriors(
+  mask: GrayImage,
+  image: RgbImage,
+  textMask: GrayImage,
+  outlinePx: number,
+): Promise<{ mask: GrayImage; interiors: GrayImage | null }> {
   const { white, textInMask } = whiteInMask(image, mask, textMask);
-  if (textInMask.length === 0) return mask;
+  if (textInMask.length === 0) return { mask, interiors: null };
   const cv = await loadOpenCv();
   return withMats((keep) => {
     const labels = keep(new cv.Mat());
@@ -64,6 +80,7 @@ export async function removeTextBubbles(
     for (let k = 0; k < textInMask.length; k++) holdsText[label[textInMask[k] as number] as number] = 1;
     const { width, height } = mask;
     const cleared = new Uint8Array(mask.data);
+    const interiors = new Uint8Array(mask.data.length);
     let minX = width;
     let minY = height;
     let maxX = -1;
@@ -72,6 +89,7 @@ export async function removeTextBubbles(
       for (let x = 0; x < width; x++, p++) {
         if (holdsText[label[p] as number] === 0) continue;
         cleared[p] = 0;
+        interiors[p] = 255;
         if (x < minX) minX = x;
         if (x > maxX) maxX = x;
         if (y < minY) minY = y;
@@ -84,12 +102,19 @@ export async function removeTextBubbles(
     const x1 = Math.min(width, maxX + 1 + reach);
     const y1 = Math.min(height, maxY + 1 + reach);
     const roi = new Uint8Array((x1 - x0) * (y1 - y0));
-    for (let y = y0; y < y1; y++) roi.set(cleared.subarray(y * width + x0, y * width + x1), (y - y0) * (x1 - x0));
+    for (let y = y0; y < y1; y++)
+      roi.set(cleared.subarray(y * width + x0, y * width + x1), (y - y0) * (x1 - x0));
     const opened = keep(new cv.Mat());
     const kernel = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(outlinePx, outlinePx)));
-    cv.morphologyEx(keep(matFromGray(cv, { width: x1 - x0, height: y1 - y0, data: roi })), opened, cv.MORPH_OPEN, kernel);
+    cv.morphologyEx(
+      keep(matFromGray(cv, { width: x1 - x0, height: y1 - y0, data: roi })),
+      opened,
+      cv.MORPH_OPEN,
+      kernel,
+    );
     const out = opened.data as Uint8Array;
-    for (let y = y0; y < y1; y++) cleared.set(out.subarray((y - y0) * (x1 - x0), (y - y0 + 1) * (x1 - x0)), y * width + x0);
-    return { width, height, data: cleared };
+    for (let y = y0; y < y1; y++)
+      cleared.set(out.subarray((y - y0) * (x1 - x0), (y - y0 + 1) * (x1 - x0)), y * width + x0);
+    return { mask: { width, height, data: cleared }, interiors: { width, height, data: interiors } };
   });
 }

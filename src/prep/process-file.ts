@@ -9,7 +9,8 @@ import { isToonloraError } from '../errors.js';
 import type { PrepConfig } from '../schemas/config.js';
 import type { ManifestCrop, ManifestFile, ManifestStages } from '../schemas/manifest.js';
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
-import { removeTextBubbles } from './bubble-mask.js';
+import { removeTextBubblesWithInteriors } from './bubble-mask.js';
+import { BUBBLE_REMNANT_SHARE, bubbleRemnantShare } from './bubble-remnant.js';
 import { encodePng, resizeRgb } from '../vision/sharp-io.js';
 import { assembleCaption, type CaptionParts, type Captioner } from './caption.js';
 import { characterTooSmallReason, computeCropBox, cutSquare } from './crop-box.js';
@@ -93,7 +94,7 @@ export type FileAnalysis =
       readonly candidates: readonly AnalysedCandidate[];
       /** Name of the segmenter, for the no-character reason. */
       readonly segmenter: string;
-      /** Mask parts left out as speech bubbles (almost all white), for the no-character reason. */
+      /** Mask parts left out as speech bubbles (almost all white, or a bubble's outline / tail), for the no-character reason. */
       readonly bubbleLikeParts: number;
       /** Mask parts left out as filled rectangles (panels, boxes), for the no-character reason. */
       readonly panelLikeParts?: number;
@@ -138,7 +139,9 @@ async function findCharacters(
 }> {
   const raw = await timer.time('segment', () => stages.segmenter.segment(image));
   const outlinePx = morphologyKernelPx(raw.width, raw.height) * 2 + 1;
-  const mask = await timer.time('bubbles', () => removeTextBubbles(raw, image, textMask, outlinePx));
+  const { mask, interiors } = await timer.time('bubbles', () =>
+    removeTextBubblesWithInteriors(raw, image, textMask, outlinePx),
+  );
   if (stages.personDetector && config.characters === 'all') {
     const detector = stages.personDetector;
     const people = await timer.time('personDetect', () => detector.detect(image));
@@ -151,7 +154,12 @@ async function findCharacters(
       };
   }
   const found = await timer.time('contours', () => findMaskContours(mask));
-  const notBubbles = found.filter((c) => whiteFractionWithin(image, mask, c.box) <= BUBBLE_WHITE_FRACTION);
+  // speech bubbles: almost all white, or what is left of one whose interior held text (outline, tail)
+  const notBubbles = found.filter(
+    (c) =>
+      whiteFractionWithin(image, mask, c.box) <= BUBBLE_WHITE_FRACTION &&
+      bubbleRemnantShare(mask, interiors, c.box, 2 * outlinePx) < BUBBLE_REMNANT_SHARE,
+  );
   // a filled rectangle (panel interior, narration box, dark panel) is never the character: the next part may be
   const contours = notBubbles.filter((c) => !looksLikePanel(mask, c.box));
   const boxes = selectCharacterContours(contours, config.characters).map((c) => c.box);
@@ -331,7 +339,7 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
         (analysis.panelLikeParts ?? 0) > 0
           ? `${basename(source)}: no character found (the largest shape${analysis.panelLikeParts === 1 ? ' looks' : 's look'} like a panel or box, not a character: crop the panel, or use --segmenter isnet-anime after \`toonlora models pull isnet-anime\`)${framesNote ? `; ${framesNote}` : ''}`
           : analysis.bubbleLikeParts > 0
-            ? `${basename(source)}: no character found (the ${analysis.segmenter} mask's ${analysis.bubbleLikeParts} part${analysis.bubbleLikeParts === 1 ? ' is' : 's are'} almost all white, like speech bubbles, and left out)${framesNote ? `; ${framesNote}` : ''}`
+            ? `${basename(source)}: no character found (the ${analysis.segmenter} mask's ${analysis.bubbleLikeParts} ${analysis.bubbleLikeParts === 1 ? 'part looks like a speech bubble' : 'parts look like speech bubbles'} (almost all white, or the outline or tail left of a bubble whose text was removed) and ${analysis.bubbleLikeParts === 1 ? 'is' : 'are'} left out)${framesNote ? `; ${framesNote}` : ''}`
             : `${basename(source)}: no character found (${framesNote ? `${framesNote}, and its ${analysis.segmenter} mask is empty: a blank first frame?` : `the ${analysis.segmenter} mask is empty: a blank or background-only page?`})`,
     });
   }
