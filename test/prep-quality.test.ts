@@ -4,17 +4,21 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runPrep } from '../src/prep/pipeline.js';
 import { type AnalysisStages, analyseFile } from '../src/prep/process-file.js';
 import { createClassicSegmenter } from '../src/prep/segment-classic.js';
 import type { TextRegion } from '../src/prep/stage-types.js';
 import { createPaddleTextDetector } from '../src/prep/text-detect-paddle.js';
 import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
-import type { RgbImage } from '../src/vision/image.js';
-import { renderSvgToRgb } from '../src/vision/sharp-io.js';
+import type { Box, RgbImage } from '../src/vision/image.js';
+import { decodeToRgb, renderSvgToRgb } from '../src/vision/sharp-io.js';
+import { emptyModelCache } from './helpers/images.js';
 import {
   BLUE,
   bubbleSvg,
+  faceBox,
+  oneFigureSvg,
   SKIN,
   soundEffectSvg,
   twoCharactersSvg,
@@ -136,4 +140,70 @@ describe('speech bubbles drawn with a thick outline', () => {
     expect(box?.x).toBeGreaterThanOrEqual(420);
     expect(box?.y).toBeGreaterThanOrEqual(550);
   });
+});
+
+/** A detector that reports one "text line" at `box` (what PaddleOCR did on faces and legs). */
+function falseDetection(box: Box): TextRegion {
+  const { x, y, width: w, height: h } = box;
+  return {
+    box,
+    score: 0.9,
+    polygon: [
+      [x, y],
+      [x + w, y],
+      [x + w, y + h],
+      [x, y + h],
+    ],
+  };
+}
+
+describe('false text detections on a character', () => {
+  it('a box over a plain face (no bubble, few strokes) is left in the image, and the summary says so', async () => {
+    const svg = oneFigureSvg(false);
+    const dir = mkdtempSync(join(root, 'face-'));
+    await writePage(dir, 'face.png', svg);
+    const box = faceBox(256);
+    const run = await runPrep({
+      inputs: [dir],
+      outDir: join(root, 'face-out'),
+      cache: emptyModelCache(root),
+      saveStages: true,
+      stages: { ...(await stages([falseDetection(box)])), personDetector: null },
+    });
+    const file = run.manifest.files[0];
+    expect(file).toMatchObject({ status: 'ok', textRegions: 0 });
+    expect(file?.reason).toMatch(/1 text detection left in place: no speech bubble around it/);
+    // the face is untouched: every pixel of the box as drawn
+    const page = await renderSvgToRgb(svg);
+    const removed = await decodeToRgb(join(root, 'face-out', file?.stages?.textRemoved ?? ''), {
+      maxPixels: 1e8,
+    });
+    let changed = 0;
+    for (let y = box.y; y < box.y + box.height; y++)
+      for (let x = box.x; x < box.x + box.width; x++)
+        for (let c = 0; c < 3; c++)
+          if (removed.data[(y * 512 + x) * 3 + c] !== page.data[(y * 512 + x) * 3 + c]) changed++;
+    expect(changed).toBe(0);
+    expect(file?.crops[0]?.characterBox.y).toBeLessThanOrEqual(80);
+  }, 60_000);
+
+  it('a box over busy art that is removed keeps the face in the mask, and the crop is flagged', async () => {
+    const svg = oneFigureSvg(true);
+    const dir = mkdtempSync(join(root, 'hatched-'));
+    await writePage(dir, 'hatched.png', svg);
+    const run = await runPrep({
+      inputs: [dir],
+      outDir: join(root, 'hatched-out'),
+      cache: emptyModelCache(root),
+      saveStages: true,
+      stages: { ...(await stages([falseDetection(faceBox(256))])), personDetector: null },
+    });
+    const file = run.manifest.files[0];
+    expect(file).toMatchObject({ status: 'ok', textRegions: 1 });
+    // the whole figure, head included (y 78-482): the erased face was cut out of the mask, and the crop followed
+    expect(file?.crops[0]?.characterBox).toMatchObject({ y: expect.toSatisfy((y: number) => y <= 80) });
+    expect(file?.reason).toMatch(
+      /quality warning: text removal erased \d+ % of the character .* outside any speech bubble.*check stages\/hatched\/text-removed\.png/,
+    );
+  }, 60_000);
 });

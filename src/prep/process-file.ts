@@ -16,6 +16,10 @@ import { assembleCaption, type CaptionParts, type Captioner } from './caption.js
 import { characterTooSmallReason, computeCropBox, cutSquare } from './crop-box.js';
 import { characterIsolator } from './character-isolate.js';
 import { decodeImage } from './decode.js';
+import { erasedCharacterWarning, erasedShare } from './erased-character.js';
+import { failedEntry, fileEntry } from './file-entry.js';
+import { noCharacterReason, refusedTextNote } from './file-notes.js';
+import { splitPlausibleText } from './text-plausible.js';
 import { colourThumbnail, differenceHash, findNearDuplicate, type KeptCrop } from './dedupe.js';
 import {
   BUBBLE_WHITE_FRACTION,
@@ -28,6 +32,9 @@ import {
 import { safeStem, type UniqueNames } from './output-names.js';
 import { morphologyKernelPx } from './segment-classic.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
+
+/** Re-exported: the analysis pool builds entries for files its workers could not analyse. */
+export { fileEntry };
 
 /** The stages that look at one file: all a thread needs to analyse it (no run state). */
 export interface AnalysisStages {
@@ -67,6 +74,8 @@ export type AnalysedCandidate =
       readonly dhash: string;
       /** The square before resizing (only with saveStages). */
       readonly square?: RgbImage;
+      /** Share of the character's mask that text removal erased (erased-character.ts). */
+      readonly erased?: number;
     };
 
 /**
@@ -83,6 +92,8 @@ export type FileAnalysis =
       readonly width: number;
       readonly height: number;
       readonly textRegions: number;
+      /** Text detections left in the image as art (text-plausible.ts). */
+      readonly refusedTextRegions?: number;
       /** Frames (pages) in the file: an animated GIF / WebP has several, of which only the first is read. */
       readonly frames?: number;
       /** The stage images (only with saveStages). */
@@ -99,9 +110,6 @@ export type FileAnalysis =
       /** Mask parts left out as filled rectangles (panels, boxes), for the no-character reason. */
       readonly panelLikeParts?: number;
     };
-
-/** Decode failures that mean "nothing to learn from" rather than a broken file. */
-const SKIP_DECODE_REASONS = new Set(['too-small']);
 
 class Timer {
   constructor(readonly timings: Record<string, number> = {}) {}
@@ -174,44 +182,6 @@ async function findCharacters(
   };
 }
 
-/** A file's manifest entry: `fields` over an error with no crops (the default every path fills in). */
-export function fileEntry(
-  source: string,
-  timings: Record<string, number>,
-  fields: Partial<ManifestFile>,
-): ManifestFile {
-  return {
-    source,
-    status: 'error',
-    reason: null,
-    reasonCode: null,
-    crops: [],
-    rejected: [],
-    timingsMs: timings,
-    ...fields,
-  };
-}
-
-/** OpenCV.js throws bare numbers (a pointer to its exception); everything else has a message. */
-function describeError(error: unknown): string {
-  if (typeof error === 'number') return `OpenCV exception ${error}`;
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The entry of a file whose stage work threw: a decode problem, or any other stage failure. */
-function failedEntry(source: string, timings: Record<string, number>, error: unknown): ManifestFile {
-  if (isToonloraError(error) && error.code === 'TL_ERR_IMAGE_DECODE') {
-    const reasonCode = String(error.details.reason ?? 'decode');
-    const status = SKIP_DECODE_REASONS.has(reasonCode) ? 'skipped' : 'error';
-    return fileEntry(source, timings, { status, reason: error.message, reasonCode });
-  }
-  return fileEntry(source, timings, {
-    status: 'error',
-    reason: `${basename(source)}: a prep stage failed (${describeError(error)}). The other files were processed.`,
-    reasonCode: 'stage-failed',
-  });
-}
-
 /**
  * Runs the image stages on one file: decode -> detect text -> remove text -> segment (minus speech
  * bubbles) -> (detect persons) -> crop and resize each character. Writes nothing and touches no run
@@ -229,7 +199,9 @@ export async function analyseFile(
     const decoded = await timer.time('decode', () =>
       decodeImage(source, { maxPixels: config.maxInputPixels }),
     );
-    const regions = await timer.time('textDetect', () => stages.textDetector.detect(decoded));
+    const detected = await timer.time('textDetect', () => stages.textDetector.detect(decoded));
+    // a "text line" on a face or legs (no bubble around it, few strokes) is art: removing it smears them
+    const { text: regions, refused } = splitPlausibleText(decoded, detected);
     const removed = await timer.time('textRemove', () => stages.textRemover.remove(decoded, regions));
     const { mask, boxes, bubbleLikeParts, panelLikeParts, isolate } = await findCharacters(
       stages,
@@ -258,6 +230,7 @@ export async function analyseFile(
         crop,
         thumbnail,
         dhash: differenceHash(crop),
+        erased: erasedShare(mask, removed.mask, characterBox),
         ...(saveStages ? { square } : {}),
       });
     }
@@ -268,6 +241,7 @@ export async function analyseFile(
       width: decoded.width,
       height: decoded.height,
       textRegions: regions.length,
+      refusedTextRegions: refused.length,
       frames: decoded.frames,
       ...(saveStages
         ? { stageImages: { textMask: removed.mask, textRemoved: removed.image, characterMask: mask } }
@@ -335,17 +309,13 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
       ...withStages,
       status: 'skipped',
       reasonCode: 'no-character',
-      reason:
-        (analysis.panelLikeParts ?? 0) > 0
-          ? `${basename(source)}: no character found (the largest shape${analysis.panelLikeParts === 1 ? ' looks' : 's look'} like a panel or box, not a character: crop the panel, or use --segmenter isnet-anime after \`toonlora models pull isnet-anime\`)${framesNote ? `; ${framesNote}` : ''}`
-          : analysis.bubbleLikeParts > 0
-            ? `${basename(source)}: no character found (the ${analysis.segmenter} mask's ${analysis.bubbleLikeParts} ${analysis.bubbleLikeParts === 1 ? 'part looks like a speech bubble' : 'parts look like speech bubbles'} (almost all white, or the outline or tail left of a bubble whose text was removed) and ${analysis.bubbleLikeParts === 1 ? 'is' : 'are'} left out)${framesNote ? `; ${framesNote}` : ''}`
-            : `${basename(source)}: no character found (${framesNote ? `${framesNote}, and its ${analysis.segmenter} mask is empty: a blank first frame?` : `the ${analysis.segmenter} mask is empty: a blank or background-only page?`})`,
+      reason: noCharacterReason(basename(source), analysis, framesNote),
     });
   }
 
   const rejected: ManifestFile['rejected'] = [];
   const accepted: Accepted[] = [];
+  const warnings: string[] = [];
   for (const candidate of analysis.candidates) {
     const { characterBox } = candidate;
     if ('tooSmall' in candidate) {
@@ -361,6 +331,12 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
       continue;
     }
     const name = ctx.names.take(accepted.length === 0 ? stem : `${stem}-${accepted.length + 1}`);
+    const warning = erasedCharacterWarning(
+      candidate.erased ?? 0,
+      characterBox,
+      stageImages ? join(stageDir, 'text-removed.png') : undefined,
+    );
+    if (warning) warnings.push(warning);
     ctx.kept.push({ thumbnail: candidate.thumbnail, name: join(ctx.datasetDir, `${name}.png`) });
     accepted.push({
       name,
@@ -396,7 +372,13 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
     status: 'ok',
     crops,
     rejected,
-    reason: [...rejected.map((r) => r.reason), ...(framesNote ? [framesNote] : [])].join('; ') || null,
+    reason:
+      [
+        ...rejected.map((r) => r.reason),
+        ...warnings,
+        ...refusedTextNote(analysis.refusedTextRegions ?? 0),
+        ...(framesNote ? [framesNote] : []),
+      ].join('; ') || null,
     reasonCode: null,
   });
 }

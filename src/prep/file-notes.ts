@@ -1,0 +1,29 @@
+// src/prep/file-notes.ts — the words of a file's manifest reason that explain what prep saw in it: why
+// no character was found, and which text detections were left in the image as art. Pure.
+
+/** What the no-character reason needs from a file's analysis (process-file.ts). */
+export interface NoCharacterFacts {
+  readonly segmenter: string;
+  readonly bubbleLikeParts: number;
+  readonly panelLikeParts?: number;
+}
+
+/** Why `name` gave no character: panel-like parts, bubble-like parts, or an empty mask. */
+export function noCharacterReason(name: string, facts: NoCharacterFacts, framesNote?: string): string {
+  const frames = framesNote ? `; ${framesNote}` : '';
+  const panels = facts.panelLikeParts ?? 0;
+  if (panels > 0)
+    return `${name}: no character found (the largest shape${panels === 1 ? ' looks' : 's look'} like a panel or box, not a character: crop the panel, or use --segmenter isnet-anime after \`toonlora models pull isnet-anime\`)${frames}`;
+  const bubbles = facts.bubbleLikeParts;
+  if (bubbles > 0)
+    return `${name}: no character found (the ${facts.segmenter} mask's ${bubbles} ${bubbles === 1 ? 'part looks like a speech bubble' : 'parts look like speech bubbles'} (almost all white, or the outline or tail left of a bubble whose text was removed) and ${bubbles === 1 ? 'is' : 'are'} left out)${frames}`;
+  return `${name}: no character found (${framesNote ? `${framesNote}, and its ${facts.segmenter} mask is empty: a blank first frame?` : `the ${facts.segmenter} mask is empty: a blank or background-only page?`})`;
+}
+
+/** The note for text detections left in the image as art (text-plausible.ts); none when there are none. */
+export function refusedTextNote(count: number): string[] {
+  if (count === 0) return [];
+  return [
+    `${count} text detection${count === 1 ? '' : 's'} left in place: no speech bubble around ${count === 1 ? 'it' : 'them'} and too few strokes for text (a face or legs, not letters)`,
+  ];
+}
