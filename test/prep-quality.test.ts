@@ -55,19 +55,37 @@ function countColour(image: RgbImage, colour: readonly number[]): number {
   return n;
 }
 
+/** The skin and blue pixel counts of each crop `analyseFile` made of the two-character page. */
+async function twoCharacterCrops(extra: Partial<AnalysisStages> = {}): Promise<number[][]> {
+  const file = await writePage(root, 'two.png', twoCharactersSvg);
+  const config = prepConfigSchema.parse({ characters: 'all' });
+  const analysis = await analyseFile({ ...(await stages()), ...extra }, config, file, false);
+  if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
+  return analysis.candidates.map((c) => {
+    const crop = 'crop' in c ? c.crop : undefined;
+    if (!crop) throw new Error('a candidate without a crop');
+    return [countColour(crop, SKIN), countColour(crop, BLUE)];
+  });
+}
+
 describe('--characters all', () => {
+  it("with a person detector, each person's crop shows its own mask part, the other whited out", async () => {
+    const people = [
+      { box: { x: 90.5, y: 70, width: 160, height: 420 }, score: 0.9 },
+      { box: { x: 250, y: 70, width: 160.4, height: 420 }, score: 0.9 },
+    ];
+    const counts = await twoCharacterCrops({ personDetector: { name: 'fixed', detect: async () => people } });
+    expect(counts).toHaveLength(2);
+    expect(counts[0]?.[0]).toBeGreaterThan(5000);
+    expect(counts[0]?.[1]).toBe(0);
+    expect(counts[1]?.[0]).toBe(0);
+    expect(counts[1]?.[1]).toBeGreaterThan(5000);
+  });
+
   it("cuts each character's crop from its own mask part, the neighbour whited out", async () => {
-    const file = await writePage(root, 'two.png', twoCharactersSvg);
-    const config = prepConfigSchema.parse({ characters: 'all' });
-    const analysis = await analyseFile(await stages(), config, file, false);
-    if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
-    const crops = analysis.candidates.map((c) => ('crop' in c ? c.crop : undefined));
-    expect(crops).toHaveLength(2);
+    const counts = await twoCharacterCrops();
+    expect(counts).toHaveLength(2);
     // sorted largest first; both parts are the same size, so look at which colour each one holds
-    const counts = crops.map((crop) => [
-      countColour(crop as RgbImage, SKIN),
-      countColour(crop as RgbImage, BLUE),
-    ]);
     for (const [skin, blue] of counts) {
       expect(Math.max(skin as number, blue as number)).toBeGreaterThan(5000);
       expect(Math.min(skin as number, blue as number)).toBe(0);

@@ -51,7 +51,8 @@ export async function labelMaskComponents(
 
 /**
  * The component whose bounding box is `box` (an external contour's bounding rectangle is its
- * component's), or the component with the most pixels inside `box`; 0 when none. Pure.
+ * component's), or the component with the most pixels inside `box` (a person detector's box); 0 when
+ * none. Pure.
  */
 export function componentOfBox(components: MaskComponents, box: Box): number {
   const same = components.boxes.findIndex(
@@ -60,8 +61,13 @@ export function componentOfBox(components: MaskComponents, box: Box): number {
   );
   if (same > 0) return same;
   const counts = new Map<number, number>();
-  for (let y = box.y; y < box.y + box.height; y++)
-    for (let x = box.x; x < box.x + box.width; x++) {
+  // a detector's box may have fractional coordinates and reach past the image
+  const x0 = Math.max(0, Math.floor(box.x));
+  const y0 = Math.max(0, Math.floor(box.y));
+  const x1 = Math.min(components.width, Math.ceil(box.x + box.width));
+  const y1 = Math.min(components.height, Math.ceil(box.y + box.height));
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) {
       const label = components.labels[y * components.width + x] ?? 0;
       if (label > 0) counts.set(label, (counts.get(label) ?? 0) + 1);
     }

@@ -153,13 +153,12 @@ async function findCharacters(
   if (stages.personDetector && config.characters === 'all') {
     const detector = stages.personDetector;
     const people = await timer.time('personDetect', () => detector.detect(image));
-    if (people.length > 0)
-      return {
-        mask,
-        boxes: people.map((p) => tightenToMask(mask, p.box)),
-        bubbleLikeParts: 0,
-        panelLikeParts: 0,
-      };
+    if (people.length > 0) {
+      const boxes = people.map((p) => tightenToMask(mask, p.box));
+      // each person's crop shows the mask part that fills its box, the other persons' parts whited out
+      const isolate = boxes.length > 1 ? await characterIsolator(mask, boxes, outlinePx) : undefined;
+      return { mask, boxes, isolate, bubbleLikeParts: 0, panelLikeParts: 0 };
+    }
   }
   const found = await timer.time('contours', () => findMaskContours(mask));
   // speech bubbles: almost all white, or what is left of one whose interior held text (outline, tail)
