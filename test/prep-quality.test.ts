@@ -69,7 +69,7 @@ async function twoCharacterCrops(extra: Partial<AnalysisStages> = {}): Promise<n
 }
 
 describe('--characters all', () => {
-  it("with a person detector, each person's crop shows its own mask part, the other whited out", async () => {
+  it("with a person detector, each person's crop shows its own mask part, the other painted over", async () => {
     const people = [
       { box: { x: 90.5, y: 70, width: 160, height: 420 }, score: 0.9 },
       { box: { x: 250, y: 70, width: 160.4, height: 420 }, score: 0.9 },
@@ -82,7 +82,7 @@ describe('--characters all', () => {
     expect(counts[1]?.[1]).toBeGreaterThan(5000);
   });
 
-  it("cuts each character's crop from its own mask part, the neighbour whited out", async () => {
+  it("cuts each character's crop from its own mask part, the neighbour painted over", async () => {
     const counts = await twoCharacterCrops();
     expect(counts).toHaveLength(2);
     // sorted largest first; both parts are the same size, so look at which colour each one holds

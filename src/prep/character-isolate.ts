@@ -1,6 +1,7 @@
 // src/prep/character-isolate.ts — with `--characters all`, each character's crop shows that character
 // alone: the mask's connected components are labelled, and in a character's square the pixels of the
-// OTHER characters' components (grown a little, for their anti-aliased outline) are painted white.
+// OTHER characters' components (grown a little, for their anti-aliased outline) are painted over with
+// the background beside them (white where there is none).
 // Without this, two characters standing close give two crops that both hold both of them.
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { dilateEllipse } from '../vision/binary-dilate.js';
@@ -79,9 +80,10 @@ export function componentOfBox(components: MaskComponents, box: Box): number {
 
 /**
  * `square` (cut from the image at `cropBox`) with the pixels of the `others` components, grown by
- * `growPx`, painted white, except where they are `own`'s pixels. Returns a new image. Pure.
+ * `growPx`, painted over with the background beside them (see paintOverRuns), except where they are
+ * `own`'s pixels. Returns a new image. Pure.
  */
-export function whiteOutOtherCharacters(
+export function paintOutOtherCharacters(
   square: RgbImage,
   cropBox: Box,
   components: MaskComponents,
@@ -112,23 +114,58 @@ export function whiteOutOtherCharacters(
   }
   if (!any) return square;
   const grown = dilateEllipse(local, w, h, growPx);
-  const out = new Uint8Array(square.data);
+  // 1 = paint over (another character), 2 = this character's own pixel, 0 = background
+  const kind = new Uint8Array(cropBox.width * cropBox.height);
   for (let y = 0; y < cropBox.height; y++) {
     const sy = cropBox.y + y;
     for (let x = 0; x < cropBox.width; x++) {
-      if (!grown[(y + growPx) * w + x + growPx]) continue;
       const sx = cropBox.x + x;
       const inside = sx >= 0 && sy >= 0 && sx < components.width && sy < components.height;
-      if (inside && components.labels[sy * components.width + sx] === own) continue;
-      out.fill(255, (y * cropBox.width + x) * 3, (y * cropBox.width + x) * 3 + 3);
+      if (inside && components.labels[sy * components.width + sx] === own) kind[y * cropBox.width + x] = 2;
+      else if (grown[(y + growPx) * w + x + growPx]) kind[y * cropBox.width + x] = 1;
     }
   }
-  return { width: square.width, height: square.height, data: out };
+  return paintOverRuns(square, kind);
+}
+
+/**
+ * Paints the pixels marked 1 in `kind` row by row: each run is a blend from the background pixel just
+ * left of it to the one just right of it (sky, ground and flat fills carry on through the hole), or
+ * the one side's colour where the other is the image edge or the character itself (its outline would
+ * streak), or white where neither side is background. Returns a new image. Pure.
+ */
+function paintOverRuns(square: RgbImage, kind: Uint8Array): RgbImage {
+  const { width, height } = square;
+  const out = new Uint8Array(square.data);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let x = 0;
+    while (x < width) {
+      if (kind[row + x] !== 1) {
+        x++;
+        continue;
+      }
+      const start = x;
+      while (x < width && kind[row + x] === 1) x++;
+      const left = start > 0 && kind[row + start - 1] === 0 ? (row + start - 1) * 3 : -1;
+      const right = x < width && kind[row + x] === 0 ? (row + x) * 3 : -1;
+      for (let i = start; i < x; i++) {
+        const t = (i - start + 1) / (x - start + 1);
+        for (let c = 0; c < 3; c++) {
+          const a = left >= 0 ? (square.data[left + c] as number) : -1;
+          const b = right >= 0 ? (square.data[right + c] as number) : -1;
+          out[(row + i) * 3 + c] =
+            a >= 0 && b >= 0 ? Math.round(a + (b - a) * t) : a >= 0 ? a : b >= 0 ? b : 255;
+        }
+      }
+    }
+  }
+  return { width, height, data: out };
 }
 
 /**
  * For several characters cut from one mask: a function giving character `index`'s square with the
- * other characters whited out (see {@link whiteOutOtherCharacters}); the identity for a single one.
+ * other characters painted over (see {@link paintOutOtherCharacters}); the identity for a single one.
  */
 export async function characterIsolator(
   mask: GrayImage,
@@ -141,6 +178,6 @@ export async function characterIsolator(
   return (index, square, cropBox) => {
     const own = owners[index] ?? 0;
     const others = owners.filter((label, i) => i !== index && label > 0 && label !== own);
-    return whiteOutOtherCharacters(square, cropBox, components, own, others, growPx);
+    return paintOutOtherCharacters(square, cropBox, components, own, others, growPx);
   };
 }
