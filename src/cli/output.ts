@@ -16,12 +16,13 @@ export function printResult<T>(result: T, options: OutputOptions, human: (result
   }
 }
 
-/** Reports an error on stderr (as JSON too with `--json`, on stdout) and returns the exit code to use. */
+/** Reports an error on stderr (as one JSON line too with `--json`, on stdout) and returns the exit code to use. */
 export function reportError(error: unknown, command: string, options: OutputOptions): 1 | 2 {
   if (isToonloraError(error)) {
     if (options.json) {
+      // one line, so that a reader of JSON lines (`models pull --json`) can read it as one too
       process.stdout.write(
-        `${JSON.stringify({ error: { code: error.code, message: error.message, ...error.details } }, null, 2)}\n`,
+        `${JSON.stringify({ error: { code: error.code, message: error.message, ...error.details } })}\n`,
       );
     }
     process.stderr.write(`toonlora ${command}: ${error.message} [${error.code}]\n`);

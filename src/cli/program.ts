@@ -79,7 +79,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     // commander printed the usage error on stderr; a --json caller reads stdout, so it gets one too
     if (code !== 0 && argv.includes('--json')) {
       const message = [error.message.replace(/^error: /, ''), hint].filter(Boolean).join(' ');
-      process.stdout.write(`${JSON.stringify({ error: { code: 'TL_ERR_USAGE', message } }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ error: { code: 'TL_ERR_USAGE', message } })}\n`);
     }
     return code;
   }

@@ -46,9 +46,9 @@ const noticeLineSchema = z.object({
   type: z.literal('notice'),
   /** The model it is about; null for one about the pull as a whole. */
   model: z.string().nullable(),
-  /** `wait`: another process holds the model's lock; `retry`: a download is tried again; `verify`: a file on
+  /** `wait`: another process holds the model's lock; `lock`: a lock left by a dead process was taken over; `retry`: a download is tried again; `verify`: a file on
    * disk is being hashed; `corrupt`: a bad file was moved aside; `removed`: an old `.corrupt` copy was deleted. */
-  kind: z.enum(['wait', 'retry', 'verify', 'corrupt', 'removed']),
+  kind: z.enum(['wait', 'lock', 'retry', 'verify', 'corrupt', 'removed']),
   message: z.string(),
 });
 
@@ -61,6 +61,9 @@ const resultLineSchema = z.object({
 });
 
 /** Every line `models pull --json` prints on stdout; the last is the `result`. */
+/** What a `notice` line is about. */
+export type PullNoticeKind = z.infer<typeof noticeLineSchema>['kind'];
+
 export const pullJsonLineSchema = z.discriminatedUnion('type', [
   fileStartLineSchema,
   progressLineSchema,

@@ -83,6 +83,8 @@ export interface PullOptions extends CacheOptions {
   onFileDone?: (info: { modelId: string; file: string; path: string; bytes: number }) => void;
   /** Called when another process is downloading this model: this pull waits for it, then looks again. */
   onWaitForLock?: (message: string) => void;
+  /** Called when the model's lock was left by a dead process of this host and is taken over (default: onWaitForLock). */
+  onLockTakeOver?: (message: string) => void;
   /** Ctrl-C / SIGTERM: ends the download under way (its `.part` file is kept) and the pull with DownloadStopped. */
   signal?: AbortSignal;
   /** Told before a download is tried again (a dropped connection, a 5xx, a 429): why, and after what wait. */
@@ -559,7 +561,7 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
   const fromHub = source.kind === 'huggingface';
   const lock = new DownloadLock(
     join(roots.toonloraHome, 'downloads', `${id}.lock`),
-    { what: `model ${id}`, onWait: options.onWaitForLock },
+    { what: `model ${id}`, onWait: options.onWaitForLock, onTakeOver: options.onLockTakeOver },
     async () => {
       await checkCanDownload(id, fromHub, roots, envOf(options), byHandHint(entry, options));
       await checkFreeSpace(entry, roots, options);

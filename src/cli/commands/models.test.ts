@@ -1,9 +1,11 @@
 // Tests of `toonlora models` through the real CLI entry (in process): exit codes and the offline line; a
 // local fake Hub for what a pull prints on a terminal (bars stopped before an error, Ctrl-C).
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type PullJsonLine, pullJsonLineSchema } from '../../models/pull-json-lines.js';
@@ -113,6 +115,32 @@ describe('toonlora models pull --json', () => {
     expect(last).toMatchObject({ type: 'result', failed: [], pulled: [{ id: 'wd-vit-tagger-v3' }] });
     expect(lines.filter((l) => l.type === 'result')).toHaveLength(1);
     expect(io.stderr).toBe('');
+  });
+  it("says in a 'lock' notice of the model that a dead process's lock was taken over", async () => {
+    process.env.HF_ENDPOINT = hubUrl;
+    hubAnswer = (req, res) => {
+      if (!req.url?.startsWith('/SmilingWolf/')) return void res.writeHead(404).end();
+      res.writeHead(200, { 'x-linked-etag': `"${TAGGER_SHA256}"` }).end('tagger');
+    };
+    // the lock a killed pull of this host left: its folder, and an owner file naming a process that has ended
+    const lock = join(io.root, 'tl', 'downloads', 'wd-vit-tagger-v3.lock');
+    mkdirSync(lock, { recursive: true });
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(
+      `${lock}.owner.json`,
+      JSON.stringify({ pid: deadPid, host: hostname(), startedAt: new Date().toISOString() }),
+    );
+    expect(await runCli(['models', 'pull', 'wd-vit-tagger-v3', '--json'])).toBe(0);
+    const notices = jsonLines(io.stdout).filter((l) => l.type === 'notice');
+    expect(notices[0]).toMatchObject({ model: 'wd-vit-tagger-v3', kind: 'lock' });
+    expect(notices[0]?.message).toContain(`process ${deadPid}`);
+  });
+
+  it('prints a usage error as one JSON line too (an unknown id)', async () => {
+    expect(await runCli(['models', 'pull', 'someone/some-lora', '--json'])).toBe(2);
+    const lines = io.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ error: { code: expect.any(String) } });
   });
 });
 

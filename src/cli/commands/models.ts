@@ -12,6 +12,7 @@ import {
   createProgressThrottle,
   formatPullJsonLine,
   type PullJsonLine,
+  type PullNoticeKind,
   progressLine,
 } from '../../models/pull-json-lines.js';
 import { resolvePullIds } from '../../models/pull-ids.js';
@@ -56,6 +57,7 @@ type PullHooks = Pick<
   | 'onCorrupt'
   | 'onCorruptRemoved'
   | 'onWaitForLock'
+  | 'onLockTakeOver'
   | 'onRetry'
 >;
 
@@ -165,16 +167,15 @@ function barHooks(): PullHooks & { stop(): void } {
 
 /** With --json: each event as one JSON line on stdout (pull-json-lines.ts), progress at most once a second per file. */
 function jsonHooks(
+  modelId: string,
   write: (line: PullJsonLine) => void = (line) => process.stdout.write(formatPullJsonLine(line)),
 ): PullHooks {
   let due = createProgressThrottle();
-  const notice = (
-    model: string | null,
-    kind: 'wait' | 'retry' | 'verify' | 'corrupt' | 'removed',
-    message: string,
-  ) => write({ type: 'notice', model, kind, message });
+  const notice = (model: string | null, kind: PullNoticeKind, message: string) =>
+    write({ type: 'notice', model, kind, message });
   return {
-    onWaitForLock: (message) => notice(null, 'wait', message),
+    onWaitForLock: (message) => notice(modelId, 'wait', message),
+    onLockTakeOver: (message) => notice(modelId, 'lock', message),
     onRetry: ({ modelId, file, reason, waitMs, attempt, attempts }) =>
       notice(
         modelId,
@@ -204,8 +205,8 @@ function jsonHooks(
 }
 
 /** Progress reporting for pulls: a bar per file on a TTY, occasional lines otherwise, JSON lines with --json. */
-function progressHooks(options: JsonOption): PullHooks & { stop(): void } {
-  if (options.json) return { ...jsonHooks(), stop() {} };
+function progressHooks(options: JsonOption, modelId: string): PullHooks & { stop(): void } {
+  if (options.json) return { ...jsonHooks(modelId), stop() {} };
   if (!wantsProgressBar(options)) return { ...lineHooks(), stop() {} };
   return barHooks();
 }
@@ -248,7 +249,7 @@ async function pullAction(ids: string[], options: JsonOption): Promise<number> {
   // (its .part file kept), the lock released, and the pull ends with one line and exit 130.
   await withStopSignals(async (stop) => {
     for (const id of wanted) {
-      const hooks = progressHooks(options);
+      const hooks = progressHooks(options, id);
       const onStop = () => hooks.stop();
       stop.addEventListener('abort', onStop);
       try {
