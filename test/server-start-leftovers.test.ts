@@ -5,10 +5,10 @@
 import { existsSync, linkSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CatalogStore } from '../src/jobs/catalog-store.js';
 import { DATABASE_FILE } from '../src/jobs/data-layout.js';
 import { openDatabase } from '../src/jobs/database.js';
 import { JobStore } from '../src/jobs/job-store.js';
-import { CatalogStore } from '../src/jobs/store.js';
 import { STAGING_DIR } from '../src/prep/output-swap.js';
 import { buildApp } from '../src/server/app.js';
 import { tempDataDir } from './helpers/server-fixtures.js';

@@ -5,7 +5,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import yazl from 'yazl';
-import { resolveDataPath } from './store.js';
+import { resolveDataPath } from './data-path.js';
 
 export interface ExportItem {
   /** Data-relative path of the training image, inside its kohya folder (`jobs/x/10_sks girl/a.png`). */

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import type { Character, UploadedImage } from '../schemas/api.js';
 import { encodePngBuffer } from '../vision/sharp-io.js';
-import type { NewImage } from './store.js';
+import type { NewImage } from './catalog/images.js';
 import {
   commitUploads,
   readableSize,

@@ -9,9 +9,11 @@ import { dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { UploadDuplicate, UploadedImage, UploadResult } from '../schemas/api.js';
 import { decodeToRgb, readImageHeader } from '../vision/sharp-io.js';
+import type { NewImage } from './catalog/images.js';
+import type { CatalogStore } from './catalog-store.js';
 import { characterRelDir, uploadRelPath } from './data-layout.js';
+import { resolveDataPath } from './data-path.js';
 import { displayName, extensionFor, sniffImageFormat, unsupportedImageHint } from './image-sniff.js';
-import { type CatalogStore, type NewImage, resolveDataPath } from './store.js';
 import type { UploadLimits } from './upload-limits.js';
 
 /** The multipart field the upload reads (the web app and /openapi.json use it); other fields are refused. */

@@ -9,9 +9,10 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ToonloraError } from '../errors.js';
 import type { Artifact } from '../schemas/api.js';
+import type { CatalogStore } from './catalog-store.js';
 import { characterRelDir } from './data-layout.js';
+import { resolveDataPath } from './data-path.js';
 import { displayName } from './image-sniff.js';
-import { type CatalogStore, resolveDataPath } from './store.js';
 import { readableSize } from './upload-images.js';
 
 /** The multipart field the LoRA upload reads (one file). */

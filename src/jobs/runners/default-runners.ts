@@ -1,8 +1,9 @@
 // src/jobs/runners/default-runners.ts — the product's job runners (prep, train, generate), each a
 // thin adapter from a job's params to one library call of its module.
+
+import type { CatalogStore } from '../catalog-store.js';
 import type { GenerationService } from '../generation-service.js';
 import type { JobRunners } from '../job-queue.js';
-import type { CatalogStore } from '../store.js';
 import { createGenerateRunner } from './generate-runner.js';
 import { createPrepRunner } from './prep-runner.js';
 import { createTrainRunner } from './train-runner.js';

@@ -10,9 +10,9 @@ import { checkBaseModelOnDisk } from '../../models/base-model.js';
 import type { Job } from '../../schemas/api.js';
 import { type GenerateJobParams, generateJobParamsSchema } from '../../schemas/api.js';
 import { jobRelDir } from '../data-layout.js';
+import { resolveDataPath } from '../data-path.js';
 import type { GeneratedGrid, GeneratedImage, GenerationOutput, SamplingStep } from '../generation-service.js';
 import type { JobContext } from '../job-queue.js';
-import { resolveDataPath } from '../store.js';
 import type { RunnerDeps } from './default-runners.js';
 
 /**

@@ -7,7 +7,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { STAGING_DIR } from '../../prep/output-swap.js';
 import type { Job } from '../../schemas/api.js';
 import { jobRelDir } from '../data-layout.js';
-import { resolveDataPath } from '../store.js';
+import { resolveDataPath } from '../data-path.js';
 
 /** A prep job's folders: `outDir` (the dataset it writes) and `inputsDir` (the uploads linked or copied in). */
 export function prepJobDirs(dataDir: string, jobId: string): { outDir: string; inputsDir: string } {

@@ -11,10 +11,10 @@ import {
   type UploadedImage,
 } from '../../schemas/api.js';
 import type { Manifest } from '../../schemas/manifest.js';
+import type { DatasetItemStages, NewDatasetItem } from '../catalog/datasets.js';
 import { jobRelDir } from '../data-layout.js';
 import { fitFileName, MAX_NAME_BYTES } from '../file-name-bytes.js';
 import type { JobContext } from '../job-queue.js';
-import type { DatasetItemStages, NewDatasetItem } from '../store.js';
 import type { RunnerDeps } from './default-runners.js';
 import { prepJobDirs, removePrepLeftovers } from './prep-leftovers.js';
 

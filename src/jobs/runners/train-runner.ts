@@ -13,11 +13,11 @@ import { effectiveLoraAlpha } from '../../schemas/config.js';
 import type { WorkerEvent } from '../../worker/protocol.js';
 import type { WorkerSpawn } from '../../worker/python-worker.js';
 import { runTraining } from '../../worker/train.js';
-import { jobRelDir } from '../data-layout.js';
 import { removeResumeState, resumeStateRemovedMessage } from '../checkpoint-state.js';
+import { jobRelDir } from '../data-layout.js';
+import { resolveDataPath } from '../data-path.js';
 import type { JobContext } from '../job-queue.js';
 import { writeKohyaFolder } from '../kohya-export.js';
-import { resolveDataPath } from '../store.js';
 import type { RunnerDeps } from './default-runners.js';
 
 /** `mina_3f2a9c1d`: the run folder's name, which becomes the LoRA's file and `<lora:name>` name. */

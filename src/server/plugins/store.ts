@@ -5,10 +5,10 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { CatalogStore } from '../../jobs/catalog-store.js';
 import { DATABASE_FILE } from '../../jobs/data-layout.js';
 import { openDatabase } from '../../jobs/database.js';
 import { JobStore } from '../../jobs/job-store.js';
-import { CatalogStore } from '../../jobs/store.js';
 
 export interface StoreOptions {
   /** The data folder (created when missing): database + every stored file. */

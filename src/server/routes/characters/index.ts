@@ -2,7 +2,7 @@
 // its files.
 import { rmSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { resolveDataPath } from '../../../jobs/store.js';
+import { resolveDataPath } from '../../../jobs/data-path.js';
 import {
   characterCreateSchema,
   characterListSchema,

@@ -4,8 +4,8 @@ import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ToonloraError } from '../../../errors.js';
+import { resolveDataPath } from '../../../jobs/data-path.js';
 import { kohyaZipStream } from '../../../jobs/kohya-export.js';
-import { resolveDataPath } from '../../../jobs/store.js';
 import {
   datasetDetailSchema,
   datasetItemParamsSchema,
