@@ -24,12 +24,16 @@ afterEach(async () => {
   for (const app of apps.splice(0)) await app.close();
 });
 
-async function createCharacter(app: FastifyInstance, headers: Record<string, string> = {}): Promise<string> {
+async function createCharacter(
+  app: FastifyInstance,
+  headers: Record<string, string> = {},
+  name = 'Mina',
+): Promise<string> {
   const res = await app.inject({
     method: 'POST',
     url: '/api/characters',
     headers,
-    payload: { name: 'Mina', trigger: 'mina_tl', classWord: 'girl' },
+    payload: { name, trigger: 'mina_tl', classWord: 'girl' },
   });
   expect(res.statusCode).toBe(201);
   return res.json().id;
@@ -122,7 +126,7 @@ describe('characters', () => {
   it('deletes a character with its screenshots, datasets, jobs and files, and no other', async () => {
     const app = await makeApp();
     const { characterId, datasetId } = await seedDataset(app);
-    const keep = await createCharacter(app);
+    const keep = await createCharacter(app, {}, 'Sora');
     for (const id of [characterId, keep]) {
       const body = multipartBody([{ filename: 'x.png', data: await solidPng(8, 8) }]);
       const res = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...body });

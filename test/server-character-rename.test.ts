@@ -1,5 +1,6 @@
 // test/server-character-rename.test.ts — PATCH /api/characters/:id through fastify `inject`: a new name under
-// the create rules, 409 when another character has it, trigger and class word untouched.
+// the create rules, 409 when another character has it, trigger and class word untouched; POST /api/characters
+// refuses a taken name by the same rule.
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/server/app.js';
@@ -62,6 +63,27 @@ describe('PATCH /api/characters/:id', () => {
     expect((await rename(app, mina, { name: 'MINA' })).json().name).toBe('MINA');
     const names = (await app.inject({ method: 'GET', url: '/api/characters' })).json().characters;
     expect(names.map((c: { name: string }) => c.name)).toEqual(['MINA', 'Sora']);
+  });
+
+  it('creating a character with a name another has (any case) is 409 naming it, and records nothing', async () => {
+    const app = await makeApp();
+    const mina = await create(app, 'Mina');
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/characters',
+      payload: { name: 'MINA', trigger: 'mina2_tl', classWord: 'girl' },
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('TL_ERR_CONFLICT');
+    expect(res.json().error.message).toBe(
+      'the name "MINA" is taken by another character (Mina); no character was created. Choose another name.',
+    );
+    expect(res.json().error.details).toMatchObject({ name: 'MINA', clashId: mina });
+    const names = (await app.inject({ method: 'GET', url: '/api/characters' })).json().characters;
+    expect(names.map((c: { name: string }) => c.name)).toEqual(['Mina']);
+    // a name freed by a rename can be taken
+    await rename(app, mina, { name: 'Mina (old)' });
+    await create(app, 'mina');
   });
 
   it('answers 404 for an unknown character', async () => {

@@ -92,9 +92,13 @@ export function readZipEntries(zip: Buffer): Map<string, Buffer> {
   return entries;
 }
 
-/** A character with a finished dataset version of two crops, as a prep job leaves it. */
-export async function seedDataset(app: FastifyInstance): Promise<{ characterId: string; datasetId: string }> {
-  const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
+/** A character (named `name`: names are unique) with a finished dataset version of two crops, as a prep job
+ * leaves it. */
+export async function seedDataset(
+  app: FastifyInstance,
+  name = 'Mina',
+): Promise<{ characterId: string; datasetId: string }> {
+  const character = app.catalog.createCharacter({ name, trigger: 'mina_tl', classWord: 'girl' });
   const prep = app.jobStore.createJob('prep', character.id, {});
   app.jobStore.transition(prep.id, 'running');
   app.jobStore.transition(prep.id, 'succeeded', { result: {} });

@@ -26,15 +26,45 @@ function toCharacter(row: Row): Character {
   };
 }
 
+/**
+ * The character, other than `exceptId`, that already has `name`, compared without case (two cards called Mina
+ * and mina cannot be told apart); the one rule for a new character's name and a rename's.
+ */
+function characterNamed(db: SqliteDatabase, name: string, exceptId: string | null): Row | undefined {
+  return db
+    .prepare(
+      'SELECT id, name FROM characters WHERE (? IS NULL OR id <> ?) AND lower(name) = lower(?) ORDER BY created_at LIMIT 1',
+    )
+    .get(exceptId, exceptId, name) as Row | undefined;
+}
+
+/**
+ * Refuses `name` when another character than `exceptId` has it.
+ * @param keeps what happens instead, said after the clash (e.g. "Sora keeps its name")
+ * @throws ToonloraError TL_ERR_CONFLICT naming the character that has the name
+ */
+function assertNameFree(db: SqliteDatabase, name: string, exceptId: string | null, keeps: string): void {
+  const clash = characterNamed(db, name, exceptId);
+  if (!clash) return;
+  throw new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `the name ${JSON.stringify(name)} is taken by another character (${clash.name}); ${keeps}. Choose another name.`,
+    { details: { ...(exceptId === null ? {} : { id: exceptId }), name, clashId: String(clash.id) } },
+  );
+}
+
+/**
+ * Records a new character and returns it.
+ * @throws ToonloraError TL_ERR_CONFLICT when another character has that name (in any case)
+ */
 export function createCharacter(db: SqliteDatabase, input: CharacterCreate): Character {
   const id = randomUUID();
-  db.prepare('INSERT INTO characters (id, name, trigger, class_word, created_at) VALUES (?, ?, ?, ?, ?)').run(
-    id,
-    input.name,
-    input.trigger,
-    input.classWord,
-    now(),
-  );
+  db.transaction(() => {
+    assertNameFree(db, input.name, null, 'no character was created');
+    db.prepare(
+      'INSERT INTO characters (id, name, trigger, class_word, created_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(id, input.name, input.trigger, input.classWord, now());
+  })();
   return getCharacter(db, id);
 }
 
@@ -58,16 +88,7 @@ export function getCharacter(db: SqliteDatabase, id: string): Character {
 export function renameCharacter(db: SqliteDatabase, id: string, name: string): Character {
   return db.transaction(() => {
     const character = getCharacter(db, id);
-    const clash = db
-      .prepare('SELECT id, name FROM characters WHERE id <> ? AND lower(name) = lower(?) LIMIT 1')
-      .get(id, name) as Row | undefined;
-    if (clash) {
-      throw new ToonloraError(
-        'TL_ERR_CONFLICT',
-        `the name ${JSON.stringify(name)} is taken by another character (${clash.name}); ${character.name} keeps its name. Choose another name.`,
-        { details: { id, name, clashId: String(clash.id) } },
-      );
-    }
+    assertNameFree(db, name, id, `${character.name} keeps its name`);
     db.prepare('UPDATE characters SET name = ? WHERE id = ?').run(name, id);
     return getCharacter(db, id);
   })();

@@ -25,7 +25,8 @@ export default async function characterRoutes(app: FastifyInstance): Promise<voi
     {
       schema: zodRoute({
         body: characterCreateSchema,
-        response: { 201: characterSchema, 400: errorResponseSchema },
+        response: { 201: characterSchema, 400: errorResponseSchema, 409: errorResponseSchema },
+        summary: 'Creates a character (409 when another character has the name, in any case)',
         tags: ['characters'],
       }),
     },
