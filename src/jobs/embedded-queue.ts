@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { isToonloraError, ToonloraError } from '../errors.js';
 import type { Job, JobEvent, JobEventBody, JobKind } from '../schemas/api.js';
-import type { JobContext, JobQueue, JobRunners, QueueCloseOptions } from './job-queue.js';
+import type { JobContext, JobQueue, JobRunners, QueueCloseOptions, StopReason } from './job-queue.js';
 import type { JobListFilter, JobStore } from './job-store.js';
 import { canTransition, interruptedMessage } from './job-state.js';
 import { checkQueueAdmission, isOwnFailure } from './queue-admission.js';
@@ -37,8 +37,6 @@ export const SHUTDOWN_GRACE_MS = 60_000;
 
 /** After a kill, how long a shutdown waits for a runner to return before it records the job without it. */
 export const KILL_WAIT_MS = 3_000;
-
-type StopReason = 'cancel' | 'shutdown';
 
 /** A job this process runs. */
 interface RunningJob {

@@ -3,10 +3,17 @@
 import type { Job, JobEvent, JobEventBody, JobKind, JobProgress } from '../schemas/api.js';
 import type { JobListFilter } from './job-store.js';
 
+/** Why a running job's `signal` was aborted (its `reason`): the user cancelled it, or the server shuts down. */
+export type StopReason = 'cancel' | 'shutdown';
+
 /** What a runner gets for one attempt of one job. */
 export interface JobContext {
   readonly job: Job;
-  /** Aborted when the user cancels or the server shuts down; runners stop and save what they can. */
+  /**
+   * Aborted when the user cancels or the server shuts down, with a StopReason as its `reason`; runners stop and
+   * save what they can. A runner that has finished its work when the shutdown reaches it returns its result (the
+   * job succeeded); after a cancel, the job is cancelled whatever the runner returns.
+   */
   readonly signal: AbortSignal;
   /**
    * Aborted when a shutdown cannot wait any longer (the job did not stop within the grace time, or a second

@@ -3,7 +3,7 @@
 // with reasons). Trigger and class word come from the character.
 import { copyFile, link, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { runPrep } from '../../prep/pipeline.js';
+import { type PrepResult, runPrep } from '../../prep/pipeline.js';
 import {
   type Character,
   type PrepJobParams,
@@ -14,7 +14,7 @@ import type { Manifest } from '../../schemas/manifest.js';
 import type { DatasetItemStages, NewDatasetItem } from '../catalog/datasets.js';
 import { jobRelDir } from '../data-layout.js';
 import { fitFileName, MAX_NAME_BYTES } from '../file-name-bytes.js';
-import type { JobContext } from '../job-queue.js';
+import type { JobContext, StopReason } from '../job-queue.js';
 import type { RunnerDeps } from './default-runners.js';
 import { prepJobDirs, removePrepLeftovers } from './prep-leftovers.js';
 
@@ -83,6 +83,20 @@ export function datasetFromManifest(
   return { items, skipped };
 }
 
+/**
+ * Whether the prep run's dataset becomes a dataset version: always for a run nobody stopped; for a stopped one
+ * only when a server shutdown (serve's Ctrl-C) reached it after every file had been processed, so its dataset is
+ * complete (the job then succeeds). A user's cancel, a kill, or a file left unprocessed keeps nothing.
+ */
+export function keepsStoppedRun(
+  context: Pick<JobContext, 'signal' | 'kill'>,
+  result: Pick<PrepResult, 'notProcessed' | 'keptPrevious'>,
+): boolean {
+  if (!context.signal.aborted) return true;
+  const reason: StopReason = context.signal.reason;
+  return reason === 'shutdown' && !context.kill.aborted && result.notProcessed === 0 && !result.keptPrevious;
+}
+
 export function createPrepRunner(deps: RunnerDeps) {
   return async (context: JobContext): Promise<Record<string, unknown>> => {
     const { job } = context;
@@ -131,7 +145,7 @@ async function prepIntoDataset(
         message: `${byPath.get(p.source)?.originalName ?? p.source}: ${p.status}${p.reason ? ` (${p.reason})` : ''}`,
       }),
   });
-  if (context.signal.aborted) throw new Error('prep cancelled');
+  if (!keepsStoppedRun(context, result)) throw new Error('prep cancelled');
   // the status line's last word: the whole run, not the last file's result
   const { summary } = result.manifest;
   context.progress({
