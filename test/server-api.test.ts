@@ -707,7 +707,7 @@ describe('auth', () => {
     ).rejects.toMatchObject({
       code: 'TL_ERR_USAGE',
       message:
-        'TOONLORA_TOKEN: 15 characters is too short (a server answers as many guesses as it is sent); use at least 16, e.g. TOONLORA_TOKEN=$(openssl rand -hex 16), or unset it to serve on loopback only.',
+        'TOONLORA_TOKEN: 15 characters is too short. Set a token of at least 16 characters, e.g. a random one: export TOONLORA_TOKEN=$(openssl rand -hex 16) (32 characters), and start serve again; or unset TOONLORA_TOKEN to serve on loopback only.',
     });
     const { app } = await startServer({
       host: '127.0.0.1',

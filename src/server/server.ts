@@ -60,7 +60,7 @@ export function checkToken(token: string | undefined): void {
   if (length >= MIN_TOKEN_LENGTH) return;
   throw new ToonloraError(
     'TL_ERR_USAGE',
-    `TOONLORA_TOKEN: ${length} character${length === 1 ? '' : 's'} is too short (a server answers as many guesses as it is sent); use at least ${MIN_TOKEN_LENGTH}, e.g. TOONLORA_TOKEN=$(openssl rand -hex 16), or unset it to serve on loopback only.`,
+    `TOONLORA_TOKEN: ${length} character${length === 1 ? '' : 's'} is too short. Set a token of at least ${MIN_TOKEN_LENGTH} characters, e.g. a random one: export TOONLORA_TOKEN=$(openssl rand -hex 16) (32 characters), and start serve again; or unset TOONLORA_TOKEN to serve on loopback only.`,
   );
 }
 

@@ -45,7 +45,9 @@ describe('toonlora serve', () => {
     expect(JSON.parse(io.stdout)).toMatchObject({
       error: {
         code: 'TL_ERR_USAGE',
-        message: expect.stringMatching(/^TOONLORA_TOKEN: 10 characters is too short .*; use at least 16, /),
+        message: expect.stringMatching(
+          /^TOONLORA_TOKEN: 10 characters is too short\. Set a token of at least 16 characters, /,
+        ),
       },
     });
     expect(stale).not.toHaveBeenCalled();
