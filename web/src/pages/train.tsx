@@ -7,6 +7,7 @@ import type { BaseModelChoice, Character, Dataset, Job } from '../../../src/sche
 import { LORA_ALGORITHMS } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import { BaseModelNoteLine, BaseModelOptions } from '../components/base-model-hints.js';
+import { type StartingBase, startingBaseModel } from '../components/base-model-start.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { datasetVersionLabel, newestDatasetId, trainBlockReason } from '../components/dataset-versions.js';
@@ -54,6 +55,10 @@ export function TrainPage({
   const picked = useRef(false);
   const [form, setForm] = useState<TrainForm>(INITIAL_TRAIN_FORM);
   const [baseModels, setBaseModels] = useState<BaseModelChoice[]>([]);
+  /** The base a fresh form was moved to because the default is not on the server, with why. */
+  const [startBase, setStartBase] = useState<StartingBase | null>(null);
+  /** Whether this character's fresh form was checked against the server's bases (once per visit). */
+  const startChecked = useRef(false);
   const [formError, setFormError] = useState<string | null>(null);
   /** The field the form error is about (aria-invalid, focused). */
   const [invalidField, setInvalidField] = useState<string | null>(null);
@@ -69,6 +74,17 @@ export function TrainPage({
     api.baseModels().then(setBaseModels, () => setBaseModels([]));
   }, []);
 
+  // A fresh form (no earlier run to reopen) starts on a base the server can run, saying why.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: checked once the jobs and the bases are read
+  useEffect(() => {
+    if (loaded !== 'ok' || baseModels.length === 0 || startChecked.current) return;
+    startChecked.current = true;
+    if (job || form.baseModel !== INITIAL_TRAIN_FORM.baseModel) return;
+    const start = startingBaseModel(form.baseModel, baseModels);
+    setStartBase(start);
+    if (start) setForm((current) => ({ ...current, baseModel: start.baseModel }));
+  }, [loaded, baseModels]);
+
   const showDatasets = (list: Dataset[]) => {
     setDatasets(list);
     if (!picked.current) setDatasetId(newestDatasetId(list));
@@ -78,6 +94,8 @@ export function TrainPage({
   useEffect(() => {
     setLoaded('loading');
     picked.current = false;
+    startChecked.current = false;
+    setStartBase(null);
     api.datasets(character.id).then(showDatasets, onError);
     // Reopen the latest train job with its settings in the form; the dataset stays the newest version.
     api.jobs(character.id, 'train').then(
@@ -154,7 +172,10 @@ export function TrainPage({
   const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   // The chart's axis: the job's own step count until its first progress event says so.
   const total = view.progress?.total ?? (job ? trainStepsOf(job.params) : 0);
-  const note = baseModelNote(form.baseModel, baseModels);
+  const note =
+    startBase && form.baseModel === startBase.baseModel
+      ? startBase.note
+      : baseModelNote(form.baseModel, baseModels);
   const samples = sampleNote(form.steps, form.sampleEverySteps);
 
   return (

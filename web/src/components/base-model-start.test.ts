@@ -1,0 +1,33 @@
+// web/src/components/base-model-start.test.ts — a fresh Train form starts on a base the server can run.
+import { describe, expect, it } from 'vitest';
+import type { BaseModelChoice } from '../../../src/schemas/api.js';
+import { startingBaseModel } from './base-model-start.js';
+
+const anything = (present: boolean): BaseModelChoice => ({
+  name: 'anything-v5',
+  aliases: ['anything-v5', 'stablediffusionapi/anything-v5'],
+  present,
+  description: 'Anything V5',
+});
+const tiny: BaseModelChoice = {
+  name: 'tiny',
+  aliases: ['tiny'],
+  present: true,
+  description: 'a small model',
+};
+
+describe('startingBaseModel', () => {
+  it('starts on tiny when the default is not downloaded, and says why and how to get it', () => {
+    const start = startingBaseModel('stablediffusionapi/anything-v5', [anything(false), tiny]);
+    expect(start?.baseModel).toBe('tiny');
+    expect(start?.note.warn).toBe(true);
+    expect(start?.note.text).toContain('anything-v5, is not downloaded on the server');
+    expect(start?.note.text).toContain('toonlora models pull anything-v5');
+  });
+  it('keeps the default when it is downloaded, unknown to the list, or nothing else can run', () => {
+    expect(startingBaseModel('stablediffusionapi/anything-v5', [anything(true), tiny])).toBeNull();
+    expect(startingBaseModel('someone/other-model', [anything(false), tiny])).toBeNull();
+    expect(startingBaseModel('anything-v5', [anything(false)])).toBeNull();
+    expect(startingBaseModel('anything-v5', [])).toBeNull();
+  });
+});
