@@ -16,6 +16,7 @@ import {
   type JobCreateInput,
   type JobEvent,
   type JobKind,
+  type JobStatus,
   type LoraInspect,
   type UploadedImage,
   type UploadResult,
@@ -148,6 +149,9 @@ export const api = {
       'GET',
       `/api/jobs?${new URLSearchParams({ characterId, ...(kind ? { kind } : {}) })}`,
     ).then((r) => r.jobs),
+  /** Every character's jobs in one status, newest first (the queue: what runs, what waits). */
+  jobsWithStatus: (status: JobStatus) =>
+    request<{ jobs: Job[] }>('GET', `/api/jobs?${new URLSearchParams({ status })}`).then((r) => r.jobs),
   job: (id: string) => request<Job>('GET', `/api/jobs/${id}`),
   submitJob: (body: JobCreateInput) => request<Job>('POST', '/api/jobs', body),
   cancelJob: (id: string) => request<Job>('POST', `/api/jobs/${id}/cancel`),

@@ -3,9 +3,9 @@
 // status' error), under it the job's warnings, and the stream messages the page could not read. It is a
 // polite live region (status changes, a final summary, a lost connection are announced); the step figures
 // that change every step are not (aria-live off). Before the first loss it names the worker's current stage,
-// and while the event stream is down it says the connection was lost.
+// and while the event stream is down it says the connection was lost. A queued job says what it waits for now.
 import { readableServerMessage } from './error-text.js';
-import { currentStage, DISCONNECTED_TEXT, finalSummary, jobFigures } from './job-view.js';
+import { currentStage, DISCONNECTED_TEXT, finalSummary, jobFigures, statusMessage } from './job-view.js';
 import type { JobView } from './use-job.js';
 
 function formatEta(seconds: number | null | undefined): string {
@@ -19,6 +19,7 @@ export function JobStatusLine({ view, summaryWarning = false }: { view: JobView;
   const f = jobFigures(view);
   const summary = finalSummary(view);
   const stage = currentStage(view);
+  const message = statusMessage(view);
   return (
     <div className="job-status" role="status" aria-live="polite">
       <span className={`badge ${view.status ?? 'none'}`} data-testid="job-status">
@@ -48,9 +49,9 @@ export function JobStatusLine({ view, summaryWarning = false }: { view: JobView;
           {summary}
         </span>
       )}
-      {view.message && (
+      {message && (
         <span className="message" data-testid="job-message">
-          {readableServerMessage(view.message)}
+          {readableServerMessage(message)}
         </span>
       )}
       {view.warnings.length > 0 && (

@@ -26,6 +26,8 @@ export interface JobView {
   stage: string | null;
   /** Whether the event stream is down and being reconnected (a stopped server, a dropped network). */
   disconnected: boolean;
+  /** What a queued job waits for now, read from the server's queue (queue-wait.ts); null when not known. */
+  waiting: string | null;
 }
 
 export const EMPTY_JOB_VIEW: JobView = {
@@ -40,11 +42,22 @@ export const EMPTY_JOB_VIEW: JobView = {
   unreadable: [],
   stage: null,
   disconnected: false,
+  waiting: null,
 };
 
 /** `view` once the event stream broke (`lost`) or delivered again; the same object when nothing changed. */
 export function jobViewAfterConnection(view: JobView, lost: boolean): JobView {
   return view.disconnected === lost ? view : { ...view, disconnected: lost };
+}
+
+/**
+ * The message under a job's badge: its status message, except that a queued job says what it waits for now
+ * (the "waiting for …" its status event carried names the queue as it was when it was submitted).
+ */
+export function statusMessage(view: Pick<JobView, 'status' | 'message' | 'waiting'>): string | null {
+  if (view.status !== 'queued' || view.waiting === null) return view.message;
+  if (!view.message || view.message.startsWith('waiting for')) return view.waiting;
+  return `${view.message}; ${view.waiting}`;
 }
 
 /** What the status line says while the event stream is down. */

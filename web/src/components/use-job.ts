@@ -1,7 +1,7 @@
 // web/src/components/use-job.ts — a React hook that follows one job over server-sent events and keeps
 // what job-view.ts folds from them (a message it could not read included, logged to the console too), and
-// whether the stream is down (being reconnected).
-import { useEffect, useState } from 'react';
+// whether the stream is down (being reconnected); while the job is queued, what it waits for now.
+import { useEffect, useMemo, useState } from 'react';
 import { followJob } from '../api.js';
 import {
   EMPTY_JOB_VIEW,
@@ -10,6 +10,7 @@ import {
   jobViewAfterConnection,
   jobViewAfterUnreadable,
 } from './job-view.js';
+import { useQueueWait } from './use-queue-wait.js';
 
 export type { JobView } from './job-view.js';
 
@@ -29,5 +30,6 @@ export function useJob(jobId: string | null, restartKey = 0): JobView {
       },
     });
   }, [jobId, restartKey]);
-  return view;
+  const waiting = useQueueWait(jobId, view.status);
+  return useMemo(() => (waiting === view.waiting ? view : { ...view, waiting }), [view, waiting]);
 }
