@@ -1,6 +1,7 @@
 // web/src/components/job-status.test.tsx — what the status line, a number field and a Cancel button put in
 // the page (rendered to markup): a polite live region whose step figures are not announced, the worker's
-// stage before the first loss, a lost connection, an invalid field pointing at the form's error.
+// stage before the first loss, a lost connection (no frozen running, speed or ETA), an invalid field
+// pointing at the form's error.
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -35,6 +36,26 @@ describe('JobStatusLine', () => {
     );
     expect(renderToStaticMarkup(<JobStatusLine view={{ ...view, disconnected: false }} />)).not.toContain(
       'connection to the server lost',
+    );
+  });
+  it('shows no frozen "running", speed or ETA while the stream is down', () => {
+    let view = jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' });
+    view = jobViewAfter(view, {
+      type: 'progress',
+      progress: { step: 4, total: 10, loss: 0.5, itPerS: 1.5, etaS: 4 },
+    });
+    const live = renderToStaticMarkup(<JobStatusLine view={view} />);
+    expect(live).toContain('data-testid="job-status">running</span>');
+    expect(live).toContain('ETA 4s');
+    const down = renderToStaticMarkup(<JobStatusLine view={{ ...view, disconnected: true }} />);
+    expect(down).toContain('data-testid="job-status" title="last seen running">unknown</span>');
+    expect(down).toContain('step <b data-testid="job-step">4</b> / 10');
+    expect(down).not.toContain('it/s');
+    expect(down).not.toContain('ETA');
+    // a final status stays: nothing more comes for it
+    const ended = jobViewAfter(view, { type: 'status', status: 'succeeded' });
+    expect(renderToStaticMarkup(<JobStatusLine view={{ ...ended, disconnected: true }} />)).toContain(
+      'data-testid="job-status">succeeded</span>',
     );
   });
 });

@@ -3,9 +3,17 @@
 // status' error), under it the job's warnings, and the stream messages the page could not read. It is a
 // polite live region (status changes, a final summary, a lost connection are announced); the step figures
 // that change every step are not (aria-live off). Before the first loss it names the worker's current stage,
-// and while the event stream is down it says the connection was lost. A queued job says what it waits for now.
+// and while the event stream is down it says the connection was lost (the badge then says the status is
+// unknown, and no speed or ETA is shown). A queued job says what it waits for now.
 import { readableServerMessage } from './error-text.js';
-import { currentStage, DISCONNECTED_TEXT, finalSummary, jobFigures, statusMessage } from './job-view.js';
+import {
+  currentStage,
+  DISCONNECTED_TEXT,
+  finalSummary,
+  jobFigures,
+  statusBadge,
+  statusMessage,
+} from './job-view.js';
 import type { JobView } from './use-job.js';
 
 function formatEta(seconds: number | null | undefined): string {
@@ -20,17 +28,22 @@ export function JobStatusLine({ view, summaryWarning = false }: { view: JobView;
   const summary = finalSummary(view);
   const stage = currentStage(view);
   const message = statusMessage(view);
+  const badge = statusBadge(view);
   return (
     <div className="job-status" role="status" aria-live="polite">
-      <span className={`badge ${view.status ?? 'none'}`} data-testid="job-status">
-        {view.status ?? '…'}
+      <span
+        className={`badge ${badge.text === '…' ? 'none' : badge.text}`}
+        data-testid="job-status"
+        title={badge.title}
+      >
+        {badge.text}
       </span>
       {f && (
         <span className="figures" data-testid="job-figures" aria-live="off">
           step <b data-testid="job-step">{f.step}</b> / {f.total}
           {f.loss !== null && <> · loss {f.loss.toFixed(4)}</>}
           {f.itPerS !== null && <> · {f.itPerS.toFixed(2)} it/s</>}
-          {view.status === 'running' && <> · ETA {formatEta(f.etaS)}</>}
+          {view.status === 'running' && !view.disconnected && <> · ETA {formatEta(f.etaS)}</>}
           {f.message && <> · {f.message}</>}
         </span>
       )}

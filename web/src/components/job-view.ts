@@ -63,6 +63,21 @@ export function statusMessage(view: Pick<JobView, 'status' | 'message' | 'waitin
 /** What the status line says while the event stream is down. */
 export const DISCONNECTED_TEXT = 'connection to the server lost, retrying…';
 
+/**
+ * The status badge's text (also its CSS class): the job's status, except while the stream is down before a
+ * final status: the job may have ended or the server stopped, so a "running" would be a frozen guess. The
+ * last status seen is named in the badge's title then.
+ */
+export function statusBadge(view: Pick<JobView, 'status' | 'disconnected'>): {
+  text: string;
+  title: string | undefined;
+} {
+  if (view.disconnected && (view.status === null || !isFinalStatus(view.status))) {
+    return { text: 'unknown', title: view.status ? `last seen ${view.status}` : undefined };
+  }
+  return { text: view.status ?? '…', title: undefined };
+}
+
 /** `view` after a stream message that could not be read (`problem` says why); a repeated problem adds nothing. */
 export function jobViewAfterUnreadable(view: JobView, problem: string): JobView {
   if (view.unreadable.includes(problem)) return view;
@@ -120,12 +135,13 @@ export interface JobFigures {
 /**
  * What the status line shows of `view`'s progress: nothing once the job is final (the status and its message
  * say it all; a last it/s, ETA or "waiting for ..." would read as live), step / total and loss while it
- * is queued again, and everything while it runs.
+ * is queued again or its stream is down, and everything while it runs.
  */
 export function jobFigures(view: JobView): JobFigures | null {
   const p = view.progress;
   if (!p || (view.status !== null && isFinalStatus(view.status))) return null;
-  const running = view.status === 'running';
+  // while the stream is down the job's speed and ETA are not live any more
+  const running = view.status === 'running' && !view.disconnected;
   const number = (value: number | null | undefined) => (typeof value === 'number' ? value : null);
   return {
     step: p.step,
