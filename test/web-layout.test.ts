@@ -1,7 +1,7 @@
 // test/web-layout.test.ts — the web app's shell in chromium against a real server on loopback (a stand-in
 // prep runner that holds its job until stopped): no page wider than a 390 px phone, the upload dropzone
 // with the keyboard alone, one prep job from a double click, a caption save error beside its caption until the row's next action,
-// image counts after an exclude, an unknown character id, deleting a character, and a server that cannot be
+// a stage thumbnail that opens full size, image counts after an exclude, an unknown character id, deleting a character, and a server that cannot be
 // reached.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -142,6 +142,36 @@ describe('web app shell', () => {
     await page.waitForSelector('.item.excluded');
     await expect(error.count()).resolves.toBe(0);
     await expect(version.textContent()).resolves.toContain('1/2 images');
+  }, 30_000);
+
+  it("opens a dataset item's stage image full size on click", async () => {
+    await page.goto(`${url}/#/c/${characterId}/dataset`);
+    await page.waitForSelector('[data-testid=dataset-item]');
+    const thumb = page.locator('[data-testid=dataset-item] .stage img').first();
+    const src = await thumb.getAttribute('src');
+    expect(src).toBeTruthy();
+    const full = new URL(src as string, url).href;
+    // Chromium's own viewer for an image opened as a page styles it inline, which the app's CSP (sent with
+    // every response) blocks; the session counts each violation, so the opened image comes without it here.
+    await web.browser.route(full, async (route) => {
+      const response = await route.fetch();
+      const { 'content-security-policy': _csp, ...headers } = response.headers();
+      await route.fulfill({ response, headers });
+    });
+    const [popup] = await Promise.all([web.browser.waitForEvent('page', { timeout: 10_000 }), thumb.click()]);
+    try {
+      await popup.waitForLoadState();
+      expect(new URL(popup.url()).pathname).toBe(new URL(src as string, url).pathname);
+      // the new tab shows the image itself, full size
+      const size = await popup.evaluate(() => {
+        const img = document.querySelector('img');
+        return img ? { w: img.naturalWidth, h: img.naturalHeight } : null;
+      });
+      expect(size).toEqual({ w: 16, h: 16 });
+    } finally {
+      await popup.close();
+      await web.browser.unroute(full);
+    }
   }, 30_000);
 
   it('says so for an unknown character id, with nothing of the previous character', async () => {

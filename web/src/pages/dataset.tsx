@@ -1,5 +1,5 @@
 // web/src/pages/dataset.tsx — dataset review: per item the original / text removed / mask / crop side
-// by side, the caption editable inline (a save error shown under it), exclude / re-include; skipped files
+// by side (each opens full size on click), the caption editable inline (a save error shown under it), exclude / re-include; skipped files
 // with reasons; zip download.
 import { useEffect, useId, useState } from 'react';
 import type {
@@ -19,11 +19,12 @@ import {
 } from '../components/dataset-review.js';
 import { errorText } from '../components/error-text.js';
 import { DownloadLink } from '../components/download-link.js';
+import { FullSizeImageLink } from '../components/full-size-image.js';
 
 function Stage({ label, url }: { label: string; url: string | null }) {
   return (
     <figure className="stage">
-      {url ? <img src={url} alt={label} loading="lazy" /> : <div className="missing">not kept</div>}
+      {url ? <FullSizeImageLink url={url} alt={label} lazy /> : <div className="missing">not kept</div>}
       <figcaption>{label}</figcaption>
     </figure>
   );

@@ -29,6 +29,7 @@ import {
 import { BaseModelNoteLine, BaseModelOptions } from '../components/base-model-hints.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
+import { FullSizeImageLink } from '../components/full-size-image.js';
 import { FORM_ERROR_ID, focusField, NumberInput } from '../components/number-input.js';
 import { baseModelNote } from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
@@ -296,9 +297,7 @@ export function GeneratePage({
                 );
                 return image ? (
                   <figure key={image.id}>
-                    <a href={image.url} target="_blank" rel="noreferrer" title="Open the full-size image">
-                      <img src={image.url} alt={`seed ${seedValue}, weight ${w}`} />
-                    </a>
+                    <FullSizeImageLink url={image.url} alt={`seed ${seedValue}, weight ${w}`} />
                     <figcaption>
                       seed {seedValue} · weight {w} ·{' '}
                       <a
@@ -323,9 +322,7 @@ export function GeneratePage({
             <div className="thumbs">
               {earlier.map((image) => (
                 <figure key={image.id}>
-                  <a href={image.url} target="_blank" rel="noreferrer" title="Open the full-size image">
-                    <img src={image.url} alt={earlierImageLabel(image)} loading="lazy" />
-                  </a>
+                  <FullSizeImageLink url={image.url} alt={earlierImageLabel(image)} lazy />
                   <figcaption className="small">{earlierImageLabel(image)}</figcaption>
                 </figure>
               ))}
