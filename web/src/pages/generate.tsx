@@ -5,7 +5,7 @@
 // Cancel while it runs, its images once it stopped. The base model is the LoRA's training base, or the
 // server's default without a LoRA, unless one is typed (with the Train page's "not downloaded" note, and a
 // question before a job that would fail on a missing base). Each image links to its full-size file; the
-// character's earlier generations are listed below.
+// character's earlier generations are listed below (both in components/generated-images.tsx).
 import { type FormEvent, useEffect, useState } from 'react';
 import type {
   Artifact,
@@ -29,7 +29,7 @@ import {
 import { BaseModelNoteLine, BaseModelOptions } from '../components/base-model-hints.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
-import { FullSizeImageLink } from '../components/full-size-image.js';
+import { EarlierImages, GenerationTimingLine, ImageGrid } from '../components/generated-images.js';
 import { FORM_ERROR_ID, focusField, NumberInput } from '../components/number-input.js';
 import { baseModelNote } from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
@@ -173,8 +173,6 @@ export function GeneratePage({
         : '';
   const status = view.status ?? job?.status;
   const timing = job?.result?.timing as GenerationTiming | undefined;
-  const weights = [...new Set(images.map((i) => Number(i.meta.weight)))];
-  const seeds = [...new Set(images.map((i) => Number(i.meta.seed)))];
 
   return (
     <section className="two-col">
@@ -275,70 +273,10 @@ export function GeneratePage({
         {job && (status === 'running' || status === 'queued') && (
           <CancelButton key={job.id} onCancel={cancel} />
         )}
-        {timing && (
-          <p className="muted small" data-testid="timing">
-            {timing.warm ? 'warm worker' : `base loaded in ${(timing.loadMs / 1000).toFixed(1)} s`} · LoRA
-            swap {timing.loraSwapMs.toFixed(0)} ms · generation {(timing.generateMs / 1000).toFixed(1)} s
-          </p>
-        )}
-        {images.length > 0 && (
-          <div
-            className="sweep"
-            style={{ gridTemplateColumns: `repeat(${weights.length}, max-content)` }}
-            data-testid="results"
-          >
-            {weights.map((w) => (
-              <h4 key={w}>weight {w}</h4>
-            ))}
-            {seeds.flatMap((seedValue) =>
-              weights.map((w) => {
-                const image = images.find(
-                  (i) => Number(i.meta.weight) === w && Number(i.meta.seed) === seedValue,
-                );
-                return image ? (
-                  <figure key={image.id}>
-                    <FullSizeImageLink url={image.url} alt={`seed ${seedValue}, weight ${w}`} />
-                    <figcaption>
-                      seed {seedValue} · weight {w} ·{' '}
-                      <a
-                        href={image.url}
-                        download={`${image.name || image.id}.png`}
-                        data-testid="image-download"
-                      >
-                        download
-                      </a>
-                    </figcaption>
-                  </figure>
-                ) : (
-                  <span key={`${seedValue}-${w}`} />
-                );
-              }),
-            )}
-          </div>
-        )}
-        {earlier.length > 0 && (
-          <details className="earlier" data-testid="earlier-images">
-            <summary>Earlier generations ({earlier.length} images)</summary>
-            <div className="thumbs">
-              {earlier.map((image) => (
-                <figure key={image.id}>
-                  <FullSizeImageLink url={image.url} alt={earlierImageLabel(image)} lazy />
-                  <figcaption className="small">{earlierImageLabel(image)}</figcaption>
-                </figure>
-              ))}
-            </div>
-          </details>
-        )}
+        {timing && <GenerationTimingLine timing={timing} />}
+        <ImageGrid images={images} />
+        <EarlierImages images={earlier} />
       </div>
     </section>
   );
-}
-
-/** An earlier image's caption: its seed and weight, and when it was made. */
-function earlierImageLabel(image: Artifact): string {
-  const parts = [];
-  if (image.meta.seed !== undefined) parts.push(`seed ${String(image.meta.seed)}`);
-  if (image.meta.weight !== undefined) parts.push(`weight ${String(image.meta.weight)}`);
-  parts.push(new Date(image.createdAt).toLocaleString());
-  return parts.join(' · ');
 }

@@ -1,0 +1,44 @@
+// web/src/components/generated-images.test.tsx — the Generate page's image parts (rendered to markup): a
+// weight sweep as a grid of full-size links with downloads, earlier generations folded, the timing line.
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import type { Artifact } from '../../../src/schemas/api.js';
+import { EarlierImages, GenerationTimingLine, ImageGrid } from './generated-images.js';
+
+const image = (id: string, seed: number, weight: number): Artifact => ({
+  id,
+  characterId: 'c1',
+  jobId: 'j1',
+  kind: 'image',
+  name: `img-${id}`,
+  meta: { seed, weight },
+  createdAt: '2026-01-02T03:04:05.000Z',
+  url: `/api/artifacts/${id}/file`,
+});
+
+describe('generated images', () => {
+  it('lays a sweep out a column per weight and a row per seed, each image opening full size', () => {
+    const html = renderToStaticMarkup(
+      <ImageGrid images={[image('a', 1, 0.4), image('b', 1, 1), image('c', 2, 0.4), image('d', 2, 1)]} />,
+    );
+    expect(html).toContain('grid-template-columns:repeat(2, max-content)');
+    expect(html.match(/<h4>/g)).toHaveLength(2);
+    expect(html).toContain(
+      '<a href="/api/artifacts/d/file" target="_blank" rel="noreferrer" title="Open the full-size image"><img src="/api/artifacts/d/file" alt="seed 2, weight 1"/></a>',
+    );
+    expect(html).toContain('download="img-d.png"');
+  });
+  it('shows nothing without images, and earlier ones folded with their seed and weight', () => {
+    expect(renderToStaticMarkup(<ImageGrid images={[]} />)).toBe('');
+    expect(renderToStaticMarkup(<EarlierImages images={[]} />)).toBe('');
+    const earlier = renderToStaticMarkup(<EarlierImages images={[image('e', 7, 0.7)]} />);
+    expect(earlier).toContain('<summary>Earlier generations (1 images)</summary>');
+    expect(earlier).toMatch(/alt="seed 7 · weight 0.7 · [^"]+" loading="lazy"/);
+  });
+  it('says whether the worker was warm and how long each part took', () => {
+    const cold = { warm: false, loadMs: 2500, loraSwapMs: 12.4, generateMs: 3000, totalMs: 5600 };
+    expect(renderToStaticMarkup(<GenerationTimingLine timing={cold} />)).toContain(
+      'base loaded in 2.5 s · LoRA swap 12 ms · generation 3.0 s',
+    );
+  });
+});

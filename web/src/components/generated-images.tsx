@@ -1,0 +1,78 @@
+// web/src/components/generated-images.tsx — what the Generate page shows of images made: a job's timing line
+// (warm worker or base load, LoRA swap, generation), its images as a grid (a column per LoRA weight, a row per
+// seed, each opening full size, with a download link) and the character's earlier generations, folded.
+import type { Artifact, GenerationTiming } from '../../../src/schemas/api.js';
+import { FullSizeImageLink } from './full-size-image.js';
+
+/** A finished generate job's timing: whether the worker was warm, LoRA swap and generation times. */
+export function GenerationTimingLine({ timing }: { timing: GenerationTiming }) {
+  return (
+    <p className="muted small" data-testid="timing">
+      {timing.warm ? 'warm worker' : `base loaded in ${(timing.loadMs / 1000).toFixed(1)} s`} · LoRA swap{' '}
+      {timing.loraSwapMs.toFixed(0)} ms · generation {(timing.generateMs / 1000).toFixed(1)} s
+    </p>
+  );
+}
+
+/** A job's images: a column per LoRA weight (one column without a sweep), a row per seed; nothing when none. */
+export function ImageGrid({ images }: { images: readonly Artifact[] }) {
+  if (images.length === 0) return null;
+  const weights = [...new Set(images.map((i) => Number(i.meta.weight)))];
+  const seeds = [...new Set(images.map((i) => Number(i.meta.seed)))];
+  return (
+    <div
+      className="sweep"
+      style={{ gridTemplateColumns: `repeat(${weights.length}, max-content)` }}
+      data-testid="results"
+    >
+      {weights.map((w) => (
+        <h4 key={w}>weight {w}</h4>
+      ))}
+      {seeds.flatMap((seedValue) =>
+        weights.map((w) => {
+          const image = images.find((i) => Number(i.meta.weight) === w && Number(i.meta.seed) === seedValue);
+          return image ? (
+            <figure key={image.id}>
+              <FullSizeImageLink url={image.url} alt={`seed ${seedValue}, weight ${w}`} />
+              <figcaption>
+                seed {seedValue} · weight {w} ·{' '}
+                <a href={image.url} download={`${image.name || image.id}.png`} data-testid="image-download">
+                  download
+                </a>
+              </figcaption>
+            </figure>
+          ) : (
+            <span key={`${seedValue}-${w}`} />
+          );
+        }),
+      )}
+    </div>
+  );
+}
+
+/** The character's images of other jobs, folded under a summary; nothing when there are none. */
+export function EarlierImages({ images }: { images: readonly Artifact[] }) {
+  if (images.length === 0) return null;
+  return (
+    <details className="earlier" data-testid="earlier-images">
+      <summary>Earlier generations ({images.length} images)</summary>
+      <div className="thumbs">
+        {images.map((image) => (
+          <figure key={image.id}>
+            <FullSizeImageLink url={image.url} alt={earlierImageLabel(image)} lazy />
+            <figcaption className="small">{earlierImageLabel(image)}</figcaption>
+          </figure>
+        ))}
+      </div>
+    </details>
+  );
+}
+
+/** An earlier image's caption: its seed and weight, and when it was made. */
+export function earlierImageLabel(image: Artifact): string {
+  const parts = [];
+  if (image.meta.seed !== undefined) parts.push(`seed ${String(image.meta.seed)}`);
+  if (image.meta.weight !== undefined) parts.push(`weight ${String(image.meta.weight)}`);
+  parts.push(new Date(image.createdAt).toLocaleString());
+  return parts.join(' · ');
+}
