@@ -1,4 +1,4 @@
-// The error banner's wording: unreachable server, and the server's field paths as form field names.
+// The error banner's wording: unreachable server, and the server's field paths as the forms' field labels.
 import { describe, expect, it } from 'vitest';
 import { errorText, readableServerMessage, UNREACHABLE } from './error-text.js';
 
@@ -14,15 +14,32 @@ describe('errorText', () => {
       readableServerMessage(
         'invalid request: body.trigger: one word: no spaces, got "a b"; body.name: Too small, got "".',
       ),
-    ).toBe('trigger: one word: no spaces, got "a b"; name: Too small, got "".');
+    ).toBe('Trigger word: one word: no spaces, got "a b"; Name: Too small, got "".');
     expect(readableServerMessage('invalid request: body.params.training.lora.rank: too big, got 999.')).toBe(
-      'rank: too big, got 999.',
+      'Rank: too big, got 999.',
     );
-    expect(errorText(new Error('invalid request: body.name: Too small.'), 400)).toBe('name: Too small.');
+    expect(errorText(new Error('invalid request: body.name: Too small.'), 400)).toBe('Name: Too small.');
     expect(errorText(new Error('prep: the character has no screenshots yet; upload some first.'), 400)).toBe(
       'prep: the character has no screenshots yet; upload some first.',
     );
     expect(errorText(new Error('invalid request: body.x: y'), 500)).toBe('invalid request: body.x: y'); // not a 4xx
+  });
+
+  it("names a field by its form's label, not its request key; an unknown field keeps its key", () => {
+    expect(
+      readableServerMessage(
+        'invalid request: body.trigger: must not be empty, got ""; body.classWord: Too small: expected string to have >=1 characters, got "".',
+      ),
+    ).toBe('Trigger word: must not be empty, got ""; Class word: must not be empty, got "".');
+    expect(readableServerMessage('invalid request: body.params.training.learningRate: too big')).toBe(
+      'Learning rate: too big',
+    );
+    expect(readableServerMessage('invalid request: body.params.generation.seeds: Too big')).toBe(
+      'Seed: Too big',
+    );
+    expect(readableServerMessage('invalid request: body.params.somethingNew: wrong')).toBe(
+      'somethingNew: wrong',
+    );
   });
 
   it("says zod's limits in plain words and drops the request's paths", () => {
@@ -30,23 +47,23 @@ describe('errorText', () => {
       readableServerMessage(
         'invalid request: body.name: Too big: expected string to have <=80 characters, got "Princess Mina-…"',
       ),
-    ).toBe('name: at most 80 characters, got "Princess Mina-…"');
+    ).toBe('Name: at most 80 characters, got "Princess Mina-…"');
     expect(
       readableServerMessage(
         'invalid request: body.caption: Too small: expected string to have >=1 characters',
       ),
-    ).toBe('caption: must not be empty');
+    ).toBe('Caption: must not be empty');
     expect(readableServerMessage('body.params.training.steps: Too big: expected number to be <=100000')).toBe(
-      'steps: at most 100000',
+      'Steps: at most 100000',
     );
     expect(
       errorText(
         new Error('params.training.baseModel: stablediffusionapi/anything-v5 is not downloaded'),
         400,
       ),
-    ).toBe('baseModel: stablediffusionapi/anything-v5 is not downloaded');
+    ).toBe('Base model: stablediffusionapi/anything-v5 is not downloaded');
     expect(
       readableServerMessage('invalid request: body.name: Invalid input: expected string, received undefined'),
-    ).toBe('name: required');
+    ).toBe('Name: required');
   });
 });

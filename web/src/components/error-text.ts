@@ -1,8 +1,10 @@
 // web/src/components/error-text.ts — the error banner's text (pure): a fetch that never reached the server
-// says so, and a request the server refused names the form's field ("trigger: ..."), not the request's
-// JSON path ("invalid request: body.params.training.trigger: ..."), in words rather than zod's ("Too big:
+// says so, and a request the server refused names the form's field by its label ("Trigger word: ..."), not
+// the request's JSON path ("invalid request: body.trigger: ..."), in words rather than zod's ("Too big:
 // expected string to have <=80 characters" reads "at most 80 characters"), which is the API's wording for
 // API clients.
+import { SEED_FIELD } from './generate-form.js';
+import { ALPHA_FIELD, TRAIN_NUMBER_FIELDS } from './train-form.js';
 
 export const UNREACHABLE = 'Cannot reach the toonlora server (is `toonlora serve` still running?)';
 
@@ -18,14 +20,33 @@ const ZOD_PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/Invalid input: expected (\w+), received (\w+)/g, 'expected a $1, got a $2'],
 ];
 
+/** The label each form shows for a request field (its path's last segment); other fields keep their key. */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  name: 'Name',
+  trigger: 'Trigger word',
+  classWord: 'Class word',
+  caption: 'Caption',
+  baseModel: 'Base model',
+  prompt: 'Prompt',
+  negativePrompt: 'Negative prompt',
+  seeds: SEED_FIELD.label,
+  loraWeight: 'LoRA weight',
+  ...Object.fromEntries(TRAIN_NUMBER_FIELDS.map(([key, spec]) => [key, spec.label])),
+  alpha: ALPHA_FIELD.label,
+};
+
 /**
- * The server's message as a page shows it: without the `invalid request:` prefix, a field named by its last
- * path segment (`body.params.training.baseModel:` reads `baseModel:`), zod's phrasing in plain words.
+ * The server's message as a page shows it: without the `invalid request:` prefix, a field named by the label
+ * its form shows, from its path's last segment (`body.params.training.baseModel:` reads `Base model:`), zod's
+ * phrasing in plain words.
  */
 export function readableServerMessage(message: string): string {
   let text = message
     .replace(/^invalid request: /, '')
-    .replace(/(^|; )(?:body|params|query)\.(?:[\w-]+\.)*([\w-]+):/g, '$1$2:');
+    .replace(
+      /(^|; )(?:body|params|query)\.(?:[\w-]+\.)*([\w-]+):/g,
+      (_match, start: string, key: string) => `${start}${FIELD_LABELS[key] ?? key}:`,
+    );
   for (const [pattern, words] of ZOD_PHRASES) text = text.replace(pattern, words);
   return text;
 }
