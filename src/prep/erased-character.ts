@@ -28,7 +28,7 @@ export function erasedShare(mask: GrayImage, textMask: GrayImage, box: Box): num
   return inMask === 0 ? 0 : erased / inMask;
 }
 
-/** The manifest / summary note for a crop whose character was `share` erased, or null under the line. */
+/** The quality warning of a crop whose character was `share` erased (its manifest `warnings`), or null under the line. */
 export function erasedCharacterWarning(share: number, characterBox: Box, stageImage?: string): string | null {
   if (share < ERASED_CHARACTER_WARN_SHARE) return null;
   const where = `${characterBox.width}x${characterBox.height} at ${characterBox.x},${characterBox.y}`;

@@ -9,7 +9,7 @@ import { MANIFEST_VERSION, type Manifest, type ManifestFile, manifestSchema } fr
 
 export const MANIFEST_FILE = 'manifest.json';
 
-/** Counts per status and crops over the files. Pure. */
+/** Counts per status, crops and crop quality warnings over the files. Pure. */
 export function summarise(files: readonly ManifestFile[]): Manifest['summary'] {
   return {
     files: files.length,
@@ -17,6 +17,7 @@ export function summarise(files: readonly ManifestFile[]): Manifest['summary'] {
     skipped: files.filter((f) => f.status === 'skipped').length,
     error: files.filter((f) => f.status === 'error').length,
     crops: files.reduce((n, f) => n + f.crops.length, 0),
+    warnings: files.reduce((n, f) => n + f.crops.reduce((m, c) => m + c.warnings.length, 0), 0),
   };
 }
 
@@ -54,7 +55,10 @@ export function readManifest(path: string): Manifest {
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ToonloraError('TL_ERR_CONFIG_FILE', `${path}: not a readable manifest (${(error as Error).message}).`);
+    throw new ToonloraError(
+      'TL_ERR_CONFIG_FILE',
+      `${path}: not a readable manifest (${(error as Error).message}).`,
+    );
   }
   const parsed = manifestSchema.safeParse(data);
   if (!parsed.success) {

@@ -272,7 +272,15 @@ export async function finishFile(ctx: RunContext, analysis: FileAnalysis): Promi
 }
 
 type Analysed = Extract<FileAnalysis, { kind: 'analysed' }>;
-type Accepted = { name: string; crop: RgbImage; cropBox: Box; characterBox: Box; dhash: string };
+type Accepted = {
+  name: string;
+  crop: RgbImage;
+  cropBox: Box;
+  characterBox: Box;
+  dhash: string;
+  /** Quality warnings for this crop (erased-character.ts). */
+  warnings: string[];
+};
 
 async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): Promise<ManifestFile> {
   const { source } = analysis;
@@ -314,7 +322,6 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
 
   const rejected: ManifestFile['rejected'] = [];
   const accepted: Accepted[] = [];
-  const warnings: string[] = [];
   for (const candidate of analysis.candidates) {
     const { characterBox } = candidate;
     if ('tooSmall' in candidate) {
@@ -335,7 +342,6 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
       characterBox,
       stageImages ? join(stageDir, 'text-removed.png') : undefined,
     );
-    if (warning) warnings.push(warning);
     ctx.kept.push({ thumbnail: candidate.thumbnail, name: join(ctx.datasetDir, `${name}.png`) });
     accepted.push({
       name,
@@ -343,6 +349,7 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
       cropBox: candidate.cropBox,
       characterBox,
       dhash: candidate.dhash,
+      warnings: warning ? [warning] : [],
     });
     if (stageImages && candidate.square) {
       const stagePath = join(stageDir, `crop-${accepted.length}.png`);
@@ -374,7 +381,6 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: Timer): 
     reason:
       [
         ...rejected.map((r) => r.reason),
-        ...warnings,
         ...refusedTextNote(analysis.refusedTextRegions ?? 0),
         ...(framesNote ? [framesNote] : []),
       ].join('; ') || null,
@@ -415,6 +421,7 @@ async function writeCrops(
     cropBox: a.cropBox,
     dhash: a.dhash,
     ...(stages.crop?.[i] ? { stageCrop: stages.crop[i] } : {}),
+    warnings: a.warnings,
   }));
   await timer.time('write', () =>
     Promise.all(crops.map((c) => writeFile(join(ctx.outDir, c.captionFile), `${c.caption}\n`, 'utf8'))),

@@ -1,6 +1,7 @@
 // src/schemas/manifest.ts — the zod schema of `<out>/manifest.json`, the record `toonlora prep` writes
-// (SPEC §1.6): per input file its status, reason, crops, per-stage timings and stage images. The CLI,
-// the server and the web UI read it through this schema; types are inferred from it.
+// (SPEC §1.6): per input file its status, reason, crops (with their quality warnings), per-stage timings
+// and stage images. The CLI, the server and the web UI read it through this schema; types are inferred
+// from it.
 import { z } from 'zod';
 import { prepConfigSchema } from './config.js';
 
@@ -40,6 +41,9 @@ export const manifestCropSchema = z.object({
   dhash: z.string().regex(/^[0-9a-f]{16}$/),
   /** Square crop before resizing, relative to the output folder (only with --save-stages). */
   stageCrop: z.string().optional(),
+  /** Quality warnings worth a look before training (text removal erased part of the character, ...);
+   * [] when there are none and in manifests written before the field. */
+  warnings: z.array(z.string().min(1)).default([]),
 });
 
 /** A character found in the file that did not become a training image, and why. */
@@ -98,6 +102,8 @@ export const manifestSchema = z.object({
     skipped: z.number().int().nonnegative(),
     error: z.number().int().nonnegative(),
     crops: z.number().int().nonnegative(),
+    /** Quality warnings over all crops (0 in manifests written before the field). */
+    warnings: z.number().int().nonnegative().default(0),
   }),
   files: z.array(manifestFileSchema),
 });

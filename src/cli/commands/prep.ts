@@ -54,7 +54,13 @@ function notProcessedText(count: number): string {
 export const PREP_STOP_NOTICE =
   'toonlora prep: stopping after the files in progress… (Ctrl-C again to stop at once; a previous dataset in the output folder is kept either way)';
 
-function formatResult(result: PrepResult): string {
+/** ` , 2 quality warnings` for the summary line; empty when there are none. */
+function warningsText(count: number): string {
+  return count === 0 ? '' : `, ${count} quality warning${count === 1 ? '' : 's'} (listed under their files)`;
+}
+
+/** The human summary of a run: one line per file (its notes and crop warnings under it), then the totals. */
+export function formatResult(result: PrepResult): string {
   const { summary } = result.manifest;
   const lines: string[] = [];
   for (const file of result.manifest.files) {
@@ -62,13 +68,15 @@ function formatResult(result: PrepResult): string {
     if (file.status === 'ok') {
       lines.push(`  ok       ${name}: ${file.crops.length} crop${file.crops.length === 1 ? '' : 's'}`);
       if (file.reason) lines.push(`           (${file.reason})`);
+      for (const crop of file.crops)
+        for (const warning of crop.warnings) lines.push(`  warning  ${basename(crop.image)}: ${warning}`);
     } else {
       lines.push(`  ${file.status.padEnd(8)} ${name}: ${reasonWithoutName(file.source, file.reason)}`);
     }
   }
   lines.push(
     `${summary.crops} crop${summary.crops === 1 ? '' : 's'} from ${summary.files} file${summary.files === 1 ? '' : 's'} ` +
-      `(${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)${result.manifest.cancelled ? `, cancelled: ${notProcessedText(result.notProcessed)}` : ''}`,
+      `(${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)${warningsText(summary.warnings)}${result.manifest.cancelled ? `, cancelled: ${notProcessedText(result.notProcessed)}` : ''}`,
   );
   if (result.manifestPath === null) {
     const why = result.manifest.cancelled ? 'the run was stopped' : 'no crop';
