@@ -51,7 +51,7 @@ import {
   threadsPerAnalyser,
   threadsPerInferenceThread,
 } from '../src/prep/analysis-pool.js';
-import { loadAnalysisStages } from '../src/prep/index.js';
+import { loadAnalysisStages } from '../src/prep/stage-registry.js';
 import type { Box } from '../src/vision/image.js';
 
 const STAGES = ['decode', 'detect', 'remove', 'segment', 'crop'] as const;

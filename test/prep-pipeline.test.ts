@@ -9,7 +9,7 @@ import { drawPanels, type SyntheticPanel, writePanelImages } from '../scripts/dr
 import { boxContains } from '../src/prep/crop-box.js';
 import { createClassicSegmenter } from '../src/prep/segment-classic.js';
 import { combineCaptioners } from '../src/prep/caption.js';
-import { createBlipCaptioner } from '../src/prep/index.js';
+import { createBlipCaptioner } from '../src/prep/stage-registry.js';
 import { parsePrepConfig, type PrepResult, runPrep } from '../src/prep/pipeline.js';
 import { manifestSchema } from '../src/schemas/manifest.js';
 import { readImageHeader } from '../src/vision/sharp-io.js';

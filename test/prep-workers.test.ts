@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
 import { AnalyserLostError, startAnalysisWorker, type AnalysisWorkerSpec } from '../src/prep/analysis-pool.js';
-import { loadAnalysisStages } from '../src/prep/index.js';
+import { loadAnalysisStages } from '../src/prep/stage-registry.js';
 import { type PrepResult, runPrep } from '../src/prep/pipeline.js';
 import { analyseFile, type FileAnalysis } from '../src/prep/process-file.js';
 import { prepConfigSchema } from '../src/schemas/config.js';

@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { type ErrorCode, ToonloraError } from '../errors.js';
 import type { CacheOptions } from '../models/cache.js';
 import type { PrepConfig } from '../schemas/config.js';
-import type { SegmenterName } from './index.js';
+import type { SegmenterName } from './stage-registry.js';
 import { type AnalysisStages, analyseFile, type FileAnalysis, fileEntry } from './process-file.js';
 
 /** Default cap on analysing threads: each one holds its own models and OpenCV heap (~0.4 GB). */

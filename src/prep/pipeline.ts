@@ -22,7 +22,7 @@ import {
   resolvePersonDetector,
   resolveSegmenter,
   type SegmenterName,
-} from './index.js';
+} from './stage-registry.js';
 import { collectInputFiles } from './inputs.js';
 import { buildManifest, MANIFEST_FILE, writeManifest } from './manifest.js';
 import {

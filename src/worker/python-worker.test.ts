@@ -18,7 +18,7 @@ import {
 } from './python-worker.js';
 import { makePeftTensors, writeFixtureFile } from '../lora/lora-fixtures.js';
 import { sd15AttentionModules } from '../lora/sd15-modules.js';
-import { createBlipCaptioner } from '../prep/index.js';
+import { createBlipCaptioner } from '../prep/stage-registry.js';
 import { generationConfigSchema, prepConfigSchema } from '../schemas/config.js';
 
 const FAKE = fileURLToPath(new URL('../../test/fixtures/fake-worker.mjs', import.meta.url));

@@ -1,4 +1,4 @@
-// src/prep/index.ts — the prep stage registry: name -> factory for every swappable stage (text
+// src/prep/stage-registry.ts — the prep stage registry: name -> factory for every swappable stage (text
 // detector, text remover and its inpainter, segmenter, person detector, captioner), and the `auto`
 // choices. Each factory resolves its model files through the model cache and opens them before any
 // output is written, so a stage asked for by name whose weights are missing or unloadable fails up
