@@ -39,18 +39,8 @@ import { createPaddleTextDetector, defaultPaddleDetModelPath } from '../src/prep
 import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
 import { analyseFile, resizeCrop } from '../src/prep/process-file.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
-import { setDefaultIntraOpThreads, startInferenceThreads } from '../src/vision/onnx.js';
-import {
-  analyserCount,
-  analysisWindow,
-  inferenceThreadCount,
-  inThreadAnalyser,
-  OrderedAnalysis,
-  staffAnalysis,
-  startAnalysisWorker,
-  threadsPerAnalyser,
-  threadsPerInferenceThread,
-} from '../src/prep/analysis-pool.js';
+import { inThreadAnalyser, OrderedAnalysis } from '../src/prep/analysis-pool.js';
+import { planAnalysisThreads, startAnalysisThreads, type ThreadPlan } from '../src/prep/analysis-threads.js';
 import { loadAnalysisStages } from '../src/prep/stage-registry.js';
 import type { Box } from '../src/vision/image.js';
 
@@ -178,7 +168,12 @@ async function openTypeScript(): Promise<{ run: (path: string) => Promise<ImageR
     const t3 = performance.now();
     // as src/prep/process-file.ts segments: the segmenter's mask minus the speech bubbles
     const raw = await segmenter.segment(clean);
-    const mask = await removeTextBubbles(raw, clean, textMask, morphologyKernelPx(raw.width, raw.height) * 2 + 1);
+    const mask = await removeTextBubbles(
+      raw,
+      clean,
+      textMask,
+      morphologyKernelPx(raw.width, raw.height) * 2 + 1,
+    );
     const t4 = performance.now();
     const contours = (await findMaskContours(mask)).filter(
       (c) => whiteFractionWithin(clean, mask, c.box) <= BUBBLE_WHITE_FRACTION,
@@ -186,7 +181,10 @@ async function openTypeScript(): Promise<{ run: (path: string) => Promise<ImageR
     const [character] = selectCharacterContours(contours, 'largest');
     if (character) {
       // as src/prep/process-file.ts crops: cut the square (white padding), resize it
-      await resizeCrop(cutSquare(clean, computeCropBox(character.box, prep.cropMargin, clean)), prep.resolution);
+      await resizeCrop(
+        cutSquare(clean, computeCropBox(character.box, prep.cropMargin, clean)),
+        prep.resolution,
+      );
     }
     const t5 = performance.now();
     const ms = { decode: t1 - t0, detect: t2 - t1, remove: t3 - t2, segment: t4 - t3, crop: t5 - t4 };
@@ -272,7 +270,10 @@ interface Throughput {
 const THROUGHPUT_ROUNDS = 2;
 
 /** Seconds for `run` over every file, one after another. */
-async function timeSequential(files: readonly string[], run: (path: string) => Promise<unknown>): Promise<number> {
+async function timeSequential(
+  files: readonly string[],
+  run: (path: string) => Promise<unknown>,
+): Promise<number> {
   const start = performance.now();
   for (const file of files) await run(file);
   return (performance.now() - start) / 1000;
@@ -297,8 +298,8 @@ async function measureThroughput(
   server: PythonServer | undefined,
 ): Promise<Throughput> {
   const config = prepConfigSchema.parse({});
-  const analysers = analyserCount('auto', files.length);
-  const helpers = analysers === 1 ? inferenceThreadCount(files.length) : 0;
+  // the plan and threads `prep --workers auto` uses for this many files (src/prep/analysis-threads.ts)
+  const { analysers, helpers } = planAnalysisThreads('auto', files.length);
   const spec = (threads: number) => ({
     config,
     saveStages: false,
@@ -310,52 +311,30 @@ async function measureThroughput(
   const single = await loadAnalysisStages(spec(0));
   await analyseFile(single, config, files[0] as string, false); // warm-up
   const oneAtATime = () => timeSequential(files, (f) => analyseFile(single, config, f, false));
-  /** Runs `list` in order through OrderedAnalysis, as runPrep does (its finishing left out). */
-  const analyseIn = async (list: readonly string[], staff: (analysis: OrderedAnalysis) => Promise<void>, window: number) => {
-    const analysis = new OrderedAnalysis(list, { window });
-    const working = staff(analysis);
-    for await (const _ of analysis.results()) {
-      // consumed in order, as runPrep's finishing does
-    }
-    await working;
-  };
-  /** `workers` analysis workers (2+), started while this thread opens its stages, as runPrep does. */
-  const openWorkers = async (workers: number): Promise<Lanes> => {
-    const ortThreads = threadsPerAnalyser(workers);
-    const previous = setDefaultIntraOpThreads(ortThreads);
-    const started = Array.from({ length: workers }, () => startAnalysisWorker());
-    const here = await loadAnalysisStages(spec(ortThreads));
-    for (const worker of started) worker.configure(spec(ortThreads));
-    const fail = (error: Error) => {
+  /** The threads of `plan`, started while this thread opens its stages, as runPrep does. */
+  const open = async (plan: ThreadPlan): Promise<Lanes> => {
+    const threads = startAnalysisThreads(plan);
+    try {
+      const here = await loadAnalysisStages(spec(threads.intraOpThreads)); // (with helpers: opens them there)
+      for (const worker of threads.workers) worker.configure(spec(threads.intraOpThreads));
+      return {
+        // `list` in order through OrderedAnalysis, as runPrep does (its finishing left out)
+        analyse: async (list) => {
+          const analysis = new OrderedAnalysis(list, { window: threads.window });
+          const working = threads.staff(analysis, inThreadAnalyser(here, config, false), (error) => {
+            throw error;
+          });
+          for await (const _ of analysis.results()) {
+            // consumed in order, as runPrep's finishing does
+          }
+          await working;
+        },
+        close: () => threads.close(),
+      };
+    } catch (error) {
+      await threads.close();
       throw error;
-    };
-    return {
-      analyse: (list) =>
-        analyseIn(
-          list,
-          (a) => staffAnalysis(a, inThreadAnalyser(here, config, false), started, fail),
-          analysisWindow(workers, 1),
-        ),
-      close: async () => {
-        await Promise.all(started.map((w) => w.close()));
-        setDefaultIntraOpThreads(previous);
-      },
-    };
-  };
-  /** This thread with `count` inference threads, `count` + 1 files at once, as runPrep does. */
-  const openHelpers = async (count: number): Promise<Lanes> => {
-    const ortThreads = threadsPerInferenceThread(count);
-    const end = startInferenceThreads(count, ortThreads);
-    const here = await loadAnalysisStages(spec(ortThreads)); // (opens them on the helpers)
-    return {
-      analyse: (list) =>
-        analyseIn(
-          list,
-          (a) => staffAnalysis(a, inThreadAnalyser(here, config, false), [], () => undefined, count + 1),
-          analysisWindow(0, count + 1),
-        ),
-      close: end,
-    };
+    }
   };
   /** Seconds for `files` on lanes from `open`: cold = opening included; warm = after a warm-up over the panels. */
   const timed = async (open: () => Promise<Lanes>, warm: boolean): Promise<number> => {
@@ -370,8 +349,8 @@ async function measureThroughput(
       await lanes.close();
     }
   };
-  const openAuto = () => (analysers > 1 ? openWorkers(analysers) : openHelpers(helpers));
-  const autoPass = (warm: boolean) => (analysers === 1 && helpers === 0 ? oneAtATime() : timed(openAuto, warm));
+  const autoPass = (warm: boolean) =>
+    analysers === 1 && helpers === 0 ? oneAtATime() : timed(() => open({ analysers, helpers }), warm);
   // Python, then (one at a time, auto cold, auto warm, two workers, Python) x THROUGHPUT_ROUNDS: every
   // figure is a mean over passes spread across the same minutes
   const python: number[] = [];
@@ -384,10 +363,11 @@ async function measureThroughput(
     oneThread.push(await oneAtATime());
     autoCold.push(await autoPass(false));
     autoWarm.push(await autoPass(true));
-    twoWorkers.push(await timed(() => openWorkers(2), false));
+    twoWorkers.push(await timed(() => open({ analysers: 2, helpers: 0 }), false));
     if (server) python.push(await timeSequential(files, server.run));
   }
-  const perSecond = (seconds: number[]) => files.length / (seconds.reduce((x, y) => x + y, 0) / seconds.length);
+  const perSecond = (seconds: number[]) =>
+    files.length / (seconds.reduce((x, y) => x + y, 0) / seconds.length);
   return {
     files: files.length,
     analysers,
@@ -416,11 +396,16 @@ function printThroughput(t: Throughput, images: number): void {
     console.log(`  ${label.padEnd(64)} ${perS.toFixed(2)} images/s${note}`);
   line('TypeScript, one file at a time (warm, as the Python process)', t.oneThreadPerS);
   line('TypeScript, prep --workers auto, warm', t.autoWarmPerS, ` (${vsOne(t.autoWarmPerS)}; ${autoWay})`);
-  line('TypeScript, prep --workers auto, cold (threads + models opened)', t.autoColdPerS, ` (${vsOne(t.autoColdPerS)})`);
+  line(
+    'TypeScript, prep --workers auto, cold (threads + models opened)',
+    t.autoColdPerS,
+    ` (${vsOne(t.autoColdPerS)})`,
+  );
   line('TypeScript, prep --workers 2, cold', t.twoWorkersPerS, ` (${vsOne(t.twoWorkersPerS)})`);
   if (t.pythonPerS === undefined) return;
   line('Python reference, one image after another (warm process)', t.pythonPerS);
-  const verdict = (perS: number) => `${(perS / (t.pythonPerS as number)).toFixed(2)}x (${perS >= (t.pythonPerS as number) ? 'not slower' : 'slower'})`;
+  const verdict = (perS: number) =>
+    `${(perS / (t.pythonPerS as number)).toFixed(2)}x (${perS >= (t.pythonPerS as number) ? 'not slower' : 'slower'})`;
   console.log(
     `toonlora prep --workers auto against the Python reference's images/s: warm against warm ${verdict(t.autoWarmPerS)}; ` +
       `cold TypeScript against the warm Python process ${verdict(t.autoColdPerS)}. Per image on one thread: the table above.`,

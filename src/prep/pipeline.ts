@@ -38,19 +38,11 @@ import { datasetFolderName, UniqueNames } from './output-names.js';
 import { finishFile, type RunContext } from './process-file.js';
 import {
   type AnalysisWorkerSpec,
-  analyserCount,
-  analysisWindow,
-  inferenceThreadCount,
   inThreadAnalyser,
   OrderedAnalysis,
-  staffAnalysis,
-  startAnalysisWorker,
-  threadsPerAnalyser,
-  threadsPerInferenceThread,
-  type WorkerAnalyser,
   workersWarning,
 } from './analysis-pool.js';
-import { setDefaultIntraOpThreads, startInferenceThreads } from '../vision/onnx.js';
+import { type AnalysisThreads, planAnalysisThreads, startAnalysisThreads } from './analysis-threads.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 
 export interface PrepProgress {
@@ -272,9 +264,9 @@ function canUseWorkers(options: PrepOptions): boolean {
   return !given.textDetector && !given.textRemover && !given.segmenter && given.personDetector === undefined;
 }
 
-/** What the run's `count` analysis workers open: the stages this run resolved. */
+/** What the run's analysis workers open: the stages this run resolved, `intraOpThreads` per session. */
 function workerSpec(
-  count: number,
+  intraOpThreads: number,
   ctx: RunContext,
   stages: Awaited<ReturnType<typeof resolveStages>>,
   options: PrepOptions,
@@ -282,7 +274,7 @@ function workerSpec(
   return {
     config: ctx.config,
     saveStages: ctx.saveStages,
-    intraOpThreads: threadsPerAnalyser(count),
+    intraOpThreads,
     segmenter: stages.segmenter.choice.name as SegmenterName,
     personDetectorModel: stages.person?.stage ? (stages.person.modelPath ?? null) : null,
     cache: options.cache ?? {},
@@ -362,18 +354,13 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   const outDir = resolve(options.outDir);
   const files = collectInputFiles(options.inputs, outDir, (line) => options.onMessage?.(line));
   const datasetDir = datasetFolderName(config.repeats, config.trigger, config.classWord);
-  const plan = checkOutDir(outDir, datasetDir, options.overwrite ?? false); // refuse before loading any model
-  const analysers = canUseWorkers(options) ? analyserCount(config.workers, files.length) : 1;
-  const tooMany = workersWarning(config.workers, analysers);
+  const replaced = checkOutDir(outDir, datasetDir, options.overwrite ?? false); // refuse before loading any model
+  const plan = planAnalysisThreads(config.workers, files.length, canUseWorkers(options));
+  const tooMany = workersWarning(config.workers, plan.analysers);
   if (tooMany) options.onMessage?.(tooMany);
-  // with several analysing threads, each one's onnxruntime sessions take a share of the cores
-  const previousThreads = analysers > 1 ? setDefaultIntraOpThreads(threadsPerAnalyser(analysers)) : undefined;
-  // the workers load their code and OpenCV while this thread resolves (and opens) the stages
-  const workers = analysers > 1 ? Array.from({ length: analysers }, () => startAnalysisWorker()) : [];
-  // alone, this thread runs its networks on inference threads and analyses several files at once
-  const helpers = analysers === 1 && canUseWorkers(options) ? inferenceThreadCount(files.length) : 0;
-  const endHelpers =
-    helpers > 0 ? startInferenceThreads(helpers, threadsPerInferenceThread(helpers)) : undefined;
+  // the workers load their code and OpenCV while this thread resolves (and opens) the stages; alone,
+  // this thread runs its networks on inference threads and analyses several files at once
+  const threads = startAnalysisThreads(plan);
   try {
     const stages = await resolveStages(options, config);
     const staging = await prepareOutDir(outDir);
@@ -393,9 +380,10 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
       kept: [],
       captionParts: new Map(),
     };
-    for (const worker of workers) worker.configure(workerSpec(analysers, ctx, stages, options));
-    const { done } = await analyseAndFinish(ctx, files, workers, helpers + 1, options);
-    await endHelpers?.(); // before the captions: BLIP can take minutes, and the helpers hold models
+    for (const worker of threads.workers)
+      worker.configure(workerSpec(threads.intraOpThreads, ctx, stages, options));
+    const { done } = await analyseAndFinish(ctx, files, threads, options);
+    await threads.endHelpers(); // before the captions: BLIP can take minutes, and the helpers hold models
     const captionFailure = ctx.captioner.finish
       ? await finishDeferredCaptions(ctx, done, options)
       : undefined;
@@ -424,48 +412,40 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
       cancelled,
       files: done,
     });
-    if ((cancelled || manifest.summary.crops === 0) && plan.files.length > 0) {
+    if ((cancelled || manifest.summary.crops === 0) && replaced.files.length > 0) {
       // a stopped or empty --overwrite run does not replace a complete dataset with what it got to
       await rm(staging, { recursive: true, force: true });
       return { outDir, datasetDir: null, manifestPath: null, manifest, keptPrevious: true, notProcessed };
     }
     // no crop: no dataset folder either (a file whose caption failed left its staged folder empty)
     if (manifest.summary.crops === 0) await rm(join(staging, datasetDir), { recursive: true, force: true });
-    const manifestPath = await finishOutDir(outDir, staging, plan, datasetDir, manifest);
+    const manifestPath = await finishOutDir(outDir, staging, replaced, datasetDir, manifest);
     const written = manifest.summary.crops > 0 ? join(outDir, datasetDir) : null;
     return { outDir, datasetDir: written, manifestPath, manifest, keptPrevious: false, notProcessed };
   } finally {
-    await Promise.all(workers.map((w) => w.close())); // (closed already unless the stages failed to open)
-    if (analysers > 1) setDefaultIntraOpThreads(previousThreads);
-    await endHelpers?.();
+    await threads.close(); // (workers closed already unless the stages failed to open)
   }
 }
 
 /**
- * Analyses `files` on the `workers` and this thread (see staffAnalysis; a worker that does not start
- * is announced) and finishes each file in input order. Stops handing out files on
- * `options.signal` (the files already started are finished).
+ * Analyses `files` on the run's threads (see staffAnalysis; a worker that does not start is
+ * announced) and finishes each file in input order. Stops handing out files on `options.signal`
+ * (the files already started are finished).
  */
 async function analyseAndFinish(
   ctx: RunContext,
   files: readonly string[],
-  workers: readonly WorkerAnalyser[],
-  hereAtOnce: number,
+  threads: AnalysisThreads,
   options: PrepOptions,
 ): Promise<{ done: ManifestFile[] }> {
   const done: ManifestFile[] = [];
   const analysis = new OrderedAnalysis(files, {
     ...(options.signal ? { signal: options.signal } : {}),
-    window: analysisWindow(workers.length, hereAtOnce),
+    window: threads.window,
     onStart: (_index, source) => options.onFileStart?.({ done: done.length, total: files.length, source }),
   });
-  const working = staffAnalysis(
-    analysis,
-    inThreadAnalyser(ctx, ctx.config, ctx.saveStages),
-    workers,
-    (error) =>
-      options.onMessage?.(`an analysis worker did not start (${error.message}); the other threads go on`),
-    hereAtOnce,
+  const working = threads.staff(analysis, inThreadAnalyser(ctx, ctx.config, ctx.saveStages), (error) =>
+    options.onMessage?.(`an analysis worker did not start (${error.message}); the other threads go on`),
   );
   try {
     for await (const { source, analysis: result } of analysis.results()) {
@@ -484,7 +464,7 @@ async function analyseAndFinish(
   } finally {
     analysis.stop(); // (after an error: the other threads take no more files)
     // closed before the captions: BLIP can take minutes, and each worker holds its models
-    await Promise.all(workers.map((w) => w.close()));
+    await Promise.all(threads.workers.map((w) => w.close()));
   }
   return { done };
 }
