@@ -37,7 +37,7 @@ import { createClassicSegmenter, morphologyKernelPx } from '../src/prep/segment-
 import type { TextRegion } from '../src/prep/stage-types.js';
 import { createPaddleTextDetector, defaultPaddleDetModelPath } from '../src/prep/text-detect-paddle.js';
 import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
-import { analyseFile, resizeCrop } from '../src/prep/process-file.js';
+import { analyseFile, resizeCrop } from '../src/prep/analyse-file.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
 import { inThreadAnalyser, OrderedAnalysis } from '../src/prep/analysis-pool.js';
 import { planAnalysisThreads, startAnalysisThreads, type ThreadPlan } from '../src/prep/analysis-threads.js';
@@ -166,7 +166,7 @@ async function openTypeScript(): Promise<{ run: (path: string) => Promise<ImageR
     const t2 = performance.now();
     const { image: clean, mask: textMask } = await remover.remove(image, regions);
     const t3 = performance.now();
-    // as src/prep/process-file.ts segments: the segmenter's mask minus the speech bubbles
+    // as src/prep/analyse-file.ts segments: the segmenter's mask minus the speech bubbles
     const raw = await segmenter.segment(clean);
     const mask = await removeTextBubbles(
       raw,
@@ -180,7 +180,7 @@ async function openTypeScript(): Promise<{ run: (path: string) => Promise<ImageR
     );
     const [character] = selectCharacterContours(contours, 'largest');
     if (character) {
-      // as src/prep/process-file.ts crops: cut the square (white padding), resize it
+      // as src/prep/analyse-file.ts crops: cut the square (white padding), resize it
       await resizeCrop(
         cutSquare(clean, computeCropBox(character.box, prep.cropMargin, clean)),
         prep.resolution,

@@ -4,7 +4,7 @@
 # ppocr/postprocess/db_postprocess.py), plus the same text removal, the same classic segmenter (a
 # cv2/numpy port of src/prep/segment-classic.ts: ~512 px working copy, border-ring seed colours,
 # gradient-aware fill, rectangular opening/closing, bilinear scale-back) and the same square crop
-# (src/prep/crop-box.ts, resized as src/prep/process-file.ts does). Prints one JSON object: per-stage ms per image and every image's boxes;
+# (src/prep/crop-box.ts, resized as src/prep/analyse-file.ts does). Prints one JSON object: per-stage ms per image and every image's boxes;
 # with --serve it answers one JSON line per image path read from stdin (bench/prep-speed.ts uses this
 # to alternate TypeScript and Python image by image, so both see the same background load).
 # Run: trainer/.venv/bin/python bench/prep_reference.py --model <det.onnx> --repeats 3 <images...>
@@ -352,7 +352,7 @@ def place_span(centre, side, size):
 def crop(img, mask, margin=0.1, resolution=512):
     """Largest external contour that is not a bubble -> square with margin (src/prep/crop-box.ts
     computeCropBox), cut out with white padding (cutSquare), resized to the training size (cv2: area
-    down, cubic up; process-file.ts: libvips Lanczos down, cubic up)."""
+    down, cubic up; analyse-file.ts: libvips Lanczos down, cubic up)."""
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     boxes = [(cv2.contourArea(c), cv2.boundingRect(c)) for c in contours]
     boxes = [b for b in boxes if white_fraction(img, mask, b[1]) <= BUBBLE_WHITE_FRACTION]

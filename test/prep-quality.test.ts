@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPrep } from '../src/prep/pipeline.js';
-import { type AnalysisStages, analyseFile } from '../src/prep/process-file.js';
+import { type AnalysisStages, analyseFile } from '../src/prep/analyse-file.js';
 import { createClassicSegmenter } from '../src/prep/segment-classic.js';
 import type { TextRegion } from '../src/prep/stage-types.js';
 import { createPaddleTextDetector } from '../src/prep/text-detect-paddle.js';

@@ -10,7 +10,7 @@ import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
 import { AnalyserLostError, startAnalysisWorker, type AnalysisWorkerSpec } from '../src/prep/analysis-pool.js';
 import { loadAnalysisStages } from '../src/prep/stage-registry.js';
 import { type PrepResult, runPrep } from '../src/prep/pipeline.js';
-import { analyseFile, type FileAnalysis } from '../src/prep/process-file.js';
+import { analyseFile, type FileAnalysis } from '../src/prep/analyse-file.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
 import { setDefaultIntraOpThreads } from '../src/vision/onnx.js';
 import { emptyModelCache, fixtureModelCache, onnxFixture } from './helpers/images.js';

@@ -17,7 +17,7 @@ import {
   type WorkerAnalyser,
   workersWarning,
 } from './analysis-pool.js';
-import type { FileAnalysis } from './process-file.js';
+import type { FileAnalysis } from './analyse-file.js';
 
 const files = Array.from({ length: 8 }, (_, i) => `/in/f${i}.png`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,7 +14,8 @@ import { type ErrorCode, ToonloraError } from '../errors.js';
 import type { CacheOptions } from '../models/cache.js';
 import type { PrepConfig } from '../schemas/config.js';
 import type { SegmenterName } from './stage-registry.js';
-import { type AnalysisStages, analyseFile, type FileAnalysis, fileEntry } from './process-file.js';
+import { type AnalysisStages, analyseFile, type FileAnalysis } from './analyse-file.js';
+import { fileEntry } from './file-entry.js';
 
 /** Default cap on analysing threads: each one holds its own models and OpenCV heap (~0.4 GB). */
 export const MAX_AUTO_ANALYSERS = 4;

@@ -11,7 +11,7 @@ import { releaseOnnxSessions, setDefaultIntraOpThreads } from '../vision/onnx.js
 import type { AnalysisWorkerMessage, AnalysisWorkerRequest, AnalysisWorkerSpec } from './analysis-pool.js';
 import { transferableBuffers } from './analysis-pool.js';
 import { loadAnalysisStages } from './stage-registry.js';
-import { type AnalysisStages, analyseFile } from './process-file.js';
+import { type AnalysisStages, analyseFile } from './analyse-file.js';
 
 if (!parentPort) throw new Error('analysis-worker.ts runs as a worker thread (see analysis-pool.ts)');
 const port: MessagePort = parentPort;

@@ -1,7 +1,7 @@
 // src/prep/file-notes.ts — the words of a file's manifest reason that explain what prep saw in it: why
 // no character was found, and which text detections were left in the image as art. Pure.
 
-/** What the no-character reason needs from a file's analysis (process-file.ts). */
+/** What the no-character reason needs from a file's analysis (analyse-file.ts). */
 export interface NoCharacterFacts {
   readonly segmenter: string;
   readonly bubbleLikeParts: number;

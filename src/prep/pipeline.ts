@@ -35,7 +35,7 @@ import {
   startStaging,
 } from './output-swap.js';
 import { datasetFolderName, UniqueNames } from './output-names.js';
-import { finishFile, type RunContext } from './process-file.js';
+import { finishFile, type RunContext } from './finish-file.js';
 import {
   type AnalysisWorkerSpec,
   inThreadAnalyser,

@@ -20,7 +20,7 @@ import { loadIsnetSegmenter } from './segment-isnet.js';
 import { loadU2netSegmenter } from './segment-u2net.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 import type { AnalysisWorkerSpec } from './analysis-pool.js';
-import type { AnalysisStages } from './process-file.js';
+import type { AnalysisStages } from './analyse-file.js';
 import { loadWd14Captioner } from './tag-wd14.js';
 import { createPaddleTextDetector, PADDLE_DET_MODEL_ID } from './text-detect-paddle.js';
 import { createOpenCvTextRemover } from './text-remove.js';
