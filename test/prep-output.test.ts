@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
-import { type PrepResult, runPrep } from '../src/prep/pipeline.js';
+import { type PrepOptions, type PrepResult, runPrep } from '../src/prep/pipeline.js';
 import { manifestSchema } from '../src/schemas/manifest.js';
 
 /** The dataset folder a run wrote (a failure when it reports none). */
@@ -28,6 +28,38 @@ function writtenDataset(result: PrepResult): string {
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-out-'));
 const emptyCache = { env: { TOONLORA_HOME: join(root, 'empty-home'), HF_HOME: join(root, 'empty-hf') } };
 let panel: string;
+
+/**
+ * A first run of the panel into `<root>/<name>`, then an --overwrite run over `count` copies of it
+ * (another trigger, no dedupe) that the callbacks from `stopWith` stop. Returns the previous manifest's
+ * text and dataset listing as they were before the second run.
+ */
+async function overwriteThenStop(
+  name: string,
+  count: number,
+  stopWith: (stop: () => void, copies: readonly string[]) => Pick<PrepOptions, 'onProgress' | 'onFileStart'>,
+) {
+  const out = join(root, name);
+  const first = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });
+  const before = readFileSync(join(out, 'manifest.json'), 'utf8');
+  const crops = readdirSync(writtenDataset(first)).sort();
+  const controller = new AbortController();
+  const copies = Array.from({ length: count }, (_, i) => {
+    const path = join(root, `${name}-${i}.png`);
+    writeFileSync(path, readFileSync(panel));
+    return path;
+  });
+  const stopped = await runPrep({
+    inputs: copies,
+    outDir: out,
+    overwrite: true,
+    config: { trigger: 'other', dedupe: false },
+    cache: emptyCache,
+    signal: controller.signal,
+    ...stopWith(() => controller.abort(), copies),
+  });
+  return { out, first, before, crops, stopped };
+}
 
 /** A toonlora home whose isnet-anime, WD14 and person-detector files are text, not ONNX. */
 function garbageCache() {
@@ -328,25 +360,13 @@ describe('runPrep output folder checks', () => {
   });
 
   it('a stopped --overwrite run keeps the previous dataset instead of replacing it with the part it did', async () => {
-    const out = join(root, 'stopped-overwrite');
-    const first = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });
-    const before = readFileSync(join(out, 'manifest.json'), 'utf8');
-    const crops = readdirSync(writtenDataset(first)).sort();
-    const controller = new AbortController();
-    const copies = Array.from({ length: 16 }, (_, i) => {
-      const path = join(root, `stop-${i}.png`);
-      writeFileSync(path, readFileSync(panel));
-      return path;
-    });
-    const stopped = await runPrep({
-      inputs: copies,
-      outDir: out,
-      overwrite: true,
-      config: { trigger: 'other', dedupe: false },
-      cache: emptyCache,
-      signal: controller.signal,
-      onProgress: () => controller.abort(),
-    });
+    const { out, first, before, crops, stopped } = await overwriteThenStop(
+      'stopped-overwrite',
+      16,
+      (stop) => ({
+        onProgress: stop,
+      }),
+    );
     expect(stopped.manifest.cancelled).toBe(true);
     expect(stopped.manifest.summary.crops).toBeGreaterThan(0);
     expect(stopped).toMatchObject({ keptPrevious: true, manifestPath: null, datasetDir: null });
@@ -356,27 +376,12 @@ describe('runPrep output folder checks', () => {
   }, 60_000);
 
   it('a stop that comes once every file has started still cancels: the run replaces nothing (exit 1 in the CLI)', async () => {
-    const out = join(root, 'stopped-late');
-    const first = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });
-    const before = readFileSync(join(out, 'manifest.json'), 'utf8');
-    const controller = new AbortController();
-    const copies = Array.from({ length: 2 }, (_, i) => {
-      const path = join(root, `late-${i}.png`);
-      writeFileSync(path, readFileSync(panel));
-      return path;
-    });
-    const stopped = await runPrep({
-      inputs: copies,
-      outDir: out,
-      overwrite: true,
-      config: { trigger: 'other', dedupe: false },
-      cache: emptyCache,
-      signal: controller.signal,
+    const { out, first, before, stopped } = await overwriteThenStop('stopped-late', 2, (stop, copies) => ({
       // the last file has been handed out: no file is left unstarted when the stop comes
       onFileStart: ({ source }) => {
-        if (source === copies[1]) controller.abort();
+        if (source === copies[1]) stop();
       },
-    });
+    }));
     expect(stopped.manifest.files).toHaveLength(2);
     expect(stopped.manifest.cancelled).toBe(true);
     expect(stopped.notProcessed).toBe(0);

@@ -46,6 +46,19 @@ async function paddleRegions(svg: string): Promise<TextRegion[]> {
   return detector.detect(await renderSvgToRgb(svg));
 }
 
+/** What `analyseFile` finds on the page `svg` (written as `name`), its text found by PaddleOCR. */
+async function analyseWithPaddle(name: string, svg: string) {
+  const file = await writePage(root, name, svg);
+  const analysis = await analyseFile(
+    await stages(await paddleRegions(svg)),
+    prepConfigSchema.parse({}),
+    file,
+    false,
+  );
+  if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
+  return analysis;
+}
+
 /** Pixels of `image` within 12/255 of `colour` on every channel. */
 function countColour(image: RgbImage, colour: readonly number[]): number {
   let n = 0;
@@ -129,14 +142,7 @@ describe('outlined sound effects', () => {
 describe('speech bubbles drawn with a thick outline', () => {
   it('a page with only a bubble gives no crop of its outline or tail', async () => {
     const svg = bubbleSvg(16, false);
-    const file = await writePage(root, 'bubble-only.png', svg);
-    const analysis = await analyseFile(
-      await stages(await paddleRegions(svg)),
-      prepConfigSchema.parse({}),
-      file,
-      false,
-    );
-    if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
+    const analysis = await analyseWithPaddle('bubble-only.png', svg);
     expect(analysis.textRegions).toBeGreaterThan(0);
     expect(analysis.candidates).toEqual([]);
     expect(analysis.bubbleLikeParts).toBeGreaterThan(0);
@@ -144,14 +150,7 @@ describe('speech bubbles drawn with a thick outline', () => {
 
   it('a character under a bubble is the crop, not the bubble outline', async () => {
     const svg = bubbleSvg(16, true);
-    const file = await writePage(root, 'bubble-figure.png', svg);
-    const analysis = await analyseFile(
-      await stages(await paddleRegions(svg)),
-      prepConfigSchema.parse({}),
-      file,
-      false,
-    );
-    if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
+    const analysis = await analyseWithPaddle('bubble-figure.png', svg);
     expect(analysis.candidates).toHaveLength(1);
     // the figure: x 428-512, from y 568 down to the page's bottom edge
     const box = analysis.candidates[0]?.characterBox;
