@@ -58,7 +58,7 @@ describe('runPrep on the synthetic panels (classic segmenter, no captioner weigh
     const manifest = manifestSchema.parse(JSON.parse(readFileSync(String(result.manifestPath), 'utf8')));
     expect(manifest.datasetDir).toBe('10_zyx girl');
     expect(manifest.stages.segmenter.name).toBe('classic');
-    expect(manifest.summary).toEqual({ files: 6, ok: 6, skipped: 0, error: 0, crops: 6 });
+    expect(manifest.summary).toEqual({ files: 6, ok: 6, skipped: 0, error: 0, crops: 6, warnings: 0 });
     expect(manifest.files.map((f) => f.source)).toEqual(files);
     for (const file of manifest.files) {
       expect(Object.keys(file.timingsMs)).toEqual(
