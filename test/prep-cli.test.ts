@@ -48,6 +48,9 @@ describe('toonlora prep flags', () => {
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.datasetDir).toBe(join(root, 'flags', '3_zqx boy'));
+    // the crops' quality warnings (none on this panel) and their count are in the JSON
+    expect(result.manifest.summary.warnings).toBe(0);
+    expect(result.manifest.files[0].crops[0].warnings).toEqual([]);
     const manifest = manifestSchema.parse(
       JSON.parse(readFileSync(join(root, 'flags', 'manifest.json'), 'utf8')),
     );
