@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
-import { AnalyserLostError, startAnalysisWorker, type AnalysisWorkerSpec } from '../src/prep/analysis-pool.js';
+import {
+  AnalyserLostError,
+  startAnalysisWorker,
+  type AnalysisWorkerSpec,
+} from '../src/prep/analysis-pool.js';
 import { loadAnalysisStages } from '../src/prep/stage-registry.js';
 import { type PrepResult, runPrep } from '../src/prep/pipeline.js';
 import { analyseFile, type FileAnalysis } from '../src/prep/analyse-file.js';
@@ -28,7 +32,9 @@ function fingerprint(analysis: FileAnalysis): unknown {
   return JSON.parse(
     JSON.stringify(plain, (_key, value: unknown) =>
       ArrayBuffer.isView(value)
-        ? `${value.constructor.name}:${createHash('sha256').update(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)).digest('hex')}`
+        ? `${value.constructor.name}:${createHash('sha256')
+            .update(new Uint8Array(value.buffer, value.byteOffset, value.byteLength))
+            .digest('hex')}`
         : value,
     ),
   );
@@ -52,7 +58,11 @@ function filesUnder(dir: string): Map<string, Buffer> {
 function comparable(result: PrepResult) {
   const { createdAt: _createdAt, settings, files: entries, ...rest } = result.manifest;
   const { workers: _workers, ...otherSettings } = settings;
-  return { ...rest, settings: otherSettings, files: entries.map(({ timingsMs: _timings, ...entry }) => entry) };
+  return {
+    ...rest,
+    settings: otherSettings,
+    files: entries.map(({ timingsMs: _timings, ...entry }) => entry),
+  };
 }
 
 beforeAll(async () => {

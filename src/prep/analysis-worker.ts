@@ -15,7 +15,8 @@ import { type AnalysisStages, analyseFile } from './analyse-file.js';
 
 if (!parentPort) throw new Error('analysis-worker.ts runs as a worker thread (see analysis-pool.ts)');
 const port: MessagePort = parentPort;
-const post = (message: AnalysisWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const post = (message: AnalysisWorkerMessage, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
 
 // OpenCV (~0.3 s to compile its WASM) does not depend on the run's choices: load it while the run
 // is still resolving its stages.

@@ -1,12 +1,17 @@
-// src/prep/stage-registry.test.ts — the stage registry opens the chosen models when it resolves them: a cached
-// model file that does not load makes an `auto` choice fall back (saying which file and why) and a
+// src/prep/stage-registry.test.ts — the stage registry opens the chosen models when it resolves them:
+// a cached model file that does not load makes an `auto` choice fall back (saying which file and why) and a
 // stage asked for by name fail with TL_ERR_MODEL_MISSING, before prep writes anything.
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onnxFixture } from '../../test/helpers/images.js';
-import { createTextStages, resolveCaptioner, resolvePersonDetector, resolveSegmenter } from './stage-registry.js';
+import {
+  createTextStages,
+  resolveCaptioner,
+  resolvePersonDetector,
+  resolveSegmenter,
+} from './stage-registry.js';
 import { parsePrepConfig } from './pipeline.js';
 
 const GARBAGE = 'this is not an ONNX model\n';
