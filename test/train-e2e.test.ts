@@ -95,6 +95,9 @@ describe('runTraining on tiny', () => {
         ss_num_train_images: '11', // 2 images x 5 repeats + 1 x 1, as kohya counts
         ss_epoch: String(result.stats.epochs),
       });
+      // mixedPrecision fp16 (the default) runs in float32 on a CPU: the file records what ran
+      const onCpu = events.some((e) => e.type === 'log' && / on cpu \(/.test(e.message));
+      expect(metadata.ss_mixed_precision).toBe(onCpu ? 'no' : 'fp16');
       expect(result.stats.epochs).toBe(1); // 4 steps of batch 1 in an 11-image epoch
       expect(JSON.parse(metadata.ss_dataset_dirs ?? '{}')).toEqual({
         '1_zzk boy': { n_repeats: 1, img_count: 1 },

@@ -27,10 +27,15 @@ function answering(event: Record<string, unknown>): WorkerSpawn {
   };
 }
 
-const done = (artifacts: Record<string, unknown>, stats: Record<string, unknown>) => ({
+const done = (
+  artifacts: Record<string, unknown>,
+  stats: Record<string, unknown>,
+  facts?: Record<string, unknown>,
+) => ({
   type: 'done',
   artifacts,
   stats,
+  ...(facts === undefined ? {} : { facts }),
 });
 
 const LORA_COUNT = {
@@ -130,7 +135,7 @@ describe('every caller reads its done through the schema', () => {
     ).rejects.toMatchObject(protocolError('(scan-dataset) answered "cancelled"'));
   });
 
-  it('train: a done without the trained images or the epochs fails; no fallback reads the folder instead', async () => {
+  it('train: a done without the trained images, the epochs or the facts fails; no fallback reads the folder instead', async () => {
     const artifacts = {
       adapter: '/r/adapter_model.safetensors',
       adapter_config: '/r/adapter_config.json',
@@ -147,15 +152,21 @@ describe('every caller reads its done through the schema', () => {
         config,
         spawn: answering(event),
       });
-    await expect(train(done(noImages, stats))).rejects.toMatchObject(
+    const facts = { folders: [], triggers: [], images: 0, images_with_repeats: 0, mixed_precision: 'no' };
+    await expect(train(done(noImages, stats, facts))).rejects.toMatchObject(
       protocolError('(train)', 'artifacts.trained_images'),
     );
-    await expect(train(done(artifacts, noEpochs))).rejects.toMatchObject(
+    await expect(train(done(artifacts, noEpochs, facts))).rejects.toMatchObject(
       protocolError('(train)', 'stats.epochs'),
     );
     const { adapter: ___, ...noAdapter } = artifacts;
-    await expect(train(done(noAdapter, stats))).rejects.toMatchObject(
+    await expect(train(done(noAdapter, stats, facts))).rejects.toMatchObject(
       protocolError('(train)', 'artifacts.adapter'),
+    );
+    await expect(train(done(artifacts, stats))).rejects.toMatchObject(protocolError('(train)', 'facts'));
+    const { mixed_precision: ____, ...noPrecision } = facts;
+    await expect(train(done(artifacts, stats, noPrecision))).rejects.toMatchObject(
+      protocolError('(train)', 'facts.mixed_precision'),
     );
   });
 

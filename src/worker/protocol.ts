@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { logLevelSchema } from '../schemas/api.js';
 import { checkWarmupLeavesSteps, generationConfigSchema, trainingConfigSchema } from '../schemas/config.js';
+import { trainingFactsSchema } from './training-facts.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -81,13 +82,14 @@ export const cancelledEventSchema = z.strictObject({
 });
 /**
  * The command finished. `artifacts` maps names to paths or lists of paths; a training run's `trained_images` lists
- * the dataset images it trained on (the ones that decoded), what the kohya metadata records (train.ts).
+ * the dataset images it trained on (the ones that decoded), and its `facts` what the kohya metadata records (train.ts).
  */
 export const doneEventSchema = z.strictObject({
   version,
   type: z.literal('done'),
   artifacts: z.record(z.string(), z.union([z.string(), z.array(z.string()), z.null()])),
   stats: z.record(z.string(), finiteOrNull),
+  facts: trainingFactsSchema.optional(),
   id: z.string().optional(),
 });
 // ------------------------------------------------------------------ each command's `done`
@@ -144,10 +146,11 @@ export const scanDatasetDoneSchema = doneEventSchema.extend({
   }),
 });
 /**
- * `train`: the adapter files, the final checkpoint and the images the run trained on (those that decoded: what the
- * kohya metadata records); the steps, kohya's epoch count (a started epoch counts) and the LoRA's size.
+ * `train`: the adapter files, the final checkpoint and the images the run trained on (those that decoded); the steps,
+ * kohya's epoch count (a started epoch counts) and the LoRA's size; the facts the kohya metadata records.
  */
 export const trainDoneSchema = doneEventSchema.extend({
+  facts: trainingFactsSchema,
   artifacts: z.strictObject({
     adapter: z.string(),
     adapter_config: z.string(),

@@ -10,7 +10,8 @@ import { EXIT_KILLED, formatStopped } from '../cli/commands/train.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import type { WorkerSpawn } from './python-worker.js';
 import { withStopSignals } from './stop-signals.js';
-import { kohyaWriteError, runTraining, type TrainResult } from './train.js';
+import { kohyaWriteError } from './kohya-file.js';
+import { runTraining, type TrainResult } from './train.js';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const config = trainingConfigSchema.parse({ baseModel: 'tiny', steps: 30 });

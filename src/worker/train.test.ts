@@ -8,9 +8,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { inertFlagWarnings, trainingOverrides } from '../cli/commands/train.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import { trainRequestSchema } from './protocol.js';
-import { buildTrainRequest, planTraining, readDatasetFacts } from './train.js';
+import { buildTrainRequest, planTraining } from './train.js';
 
-/** A dataset folder of image files and caption files (readDatasetFacts(root, () => true) takes every image file). */
+/** A dataset folder of image files and caption files. */
 function writeDataset(files: Record<string, string | Buffer>): string {
   const root = mkdtempSync(join(tmpdir(), 'tl-train-facts-'));
   for (const [path, content] of Object.entries(files)) {
@@ -22,71 +22,6 @@ function writeDataset(files: Record<string, string | Buffer>): string {
 
 /** The first bytes of a PNG: enough for the image check (the trainer would decode the rest). */
 const IMAGE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-describe('readDatasetFacts', () => {
-  it('reads captions as the trainer does: .txt, else .caption, a BOM dropped, an empty one the folder tokens', () => {
-    const root = writeDataset({
-      '5_sks girl/a.png': IMAGE,
-      '5_sks girl/a.caption': 'sks, from caption',
-      '5_sks girl/b.png': IMAGE,
-      '5_sks girl/b.txt': 'sks, from txt',
-      '5_sks girl/b.caption': 'not read',
-      '5_sks girl/c.png': IMAGE,
-      '5_sks girl/c.txt': Buffer.from('\ufeffsks, bom\r\n'),
-      '5_sks girl/d.png': IMAGE,
-      '5_sks girl/d.txt': '  \n',
-      '5_sks girl/e.png': IMAGE,
-      '5_sks girl/f.png': IMAGE,
-      '5_sks girl/f.txt': Buffer.from([0x73, 0xff, 0xfe]), // not UTF-8: the trainer warns and uses the tokens
-    });
-    expect(readDatasetFacts(root, () => true).folders[0]?.captions).toEqual([
-      'sks, from caption',
-      'sks, from txt',
-      'sks, bom',
-      'sks girl',
-      'sks girl',
-      'sks girl',
-    ]);
-  });
-
-  it("counts images with repeats, skips 0_ folders and records every folder's trigger in name order", () => {
-    const root = writeDataset({
-      '5_sks girl/a.png': IMAGE,
-      '5_sks girl/b.jpg': IMAGE,
-      '2_zzk boy/c.webp': IMAGE,
-      '3_sks girl smiling/d.png': IMAGE,
-      '0_off x/e.png': IMAGE,
-      '4_empty y/notes.md': '',
-      'stages/f.png': IMAGE,
-    });
-    const facts = readDatasetFacts(root, () => true);
-    expect(facts.folders.map((f) => [f.folder, f.repeats, f.captions.length])).toEqual([
-      ['2_zzk boy', 2, 1],
-      ['3_sks girl smiling', 3, 1],
-      ['5_sks girl', 5, 2],
-    ]);
-    expect(facts.triggers).toEqual(['zzk', 'sks']);
-    expect(facts.images).toBe(4);
-    expect(facts.imagesWithRepeats).toBe(2 + 3 + 10);
-  });
-});
-
-describe('readDatasetFacts and UTF-16 captions', () => {
-  it('reads a caption with a UTF-16 BOM (Notepad\'s "Unicode") as the trainer does, not as the folder tokens', () => {
-    const text = 'sks, rosé stripes\r\n';
-    const be = Buffer.from(text, 'utf16le').swap16();
-    const root = writeDataset({
-      '5_sks girl/a.png': IMAGE,
-      '5_sks girl/a.txt': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
-      '5_sks girl/b.png': IMAGE,
-      '5_sks girl/b.txt': Buffer.concat([Buffer.from([0xfe, 0xff]), be]),
-    });
-    expect(readDatasetFacts(root, () => true).folders[0]?.captions).toEqual([
-      'sks, rosé stripes',
-      'sks, rosé stripes',
-    ]);
-  });
-});
 
 // planTraining runs the worker's `scan-dataset` (the real Python worker: data.py is the one reader of the dataset)
 const WORKER_TIMEOUT = 120_000;
@@ -168,39 +103,6 @@ describe("planTraining reads the dataset with the worker's scan", () => {
     },
     WORKER_TIMEOUT,
   );
-});
-
-describe('readDatasetFacts of the images the worker trained', () => {
-  it('records only the images the run reports it trained, with their captions', () => {
-    const root = writeDataset({
-      '5_sks girl/a.png': IMAGE,
-      '5_sks girl/a.txt': 'sks, trained',
-      '5_sks girl/b.png': IMAGE,
-      '5_sks girl/b.txt': 'sks, left out',
-      '2_zzk boy/c.png': IMAGE,
-    });
-    const trained = new Set([join(root, '5_sks girl', 'a.png')]);
-    expect(readDatasetFacts(root, (path) => trained.has(path))).toEqual({
-      folders: [
-        { folder: '5_sks girl', repeats: 5, trigger: 'sks', images: ['a.png'], captions: ['sks, trained'] },
-      ],
-      triggers: ['sks'],
-      images: 1,
-      imagesWithRepeats: 5,
-    });
-  });
-});
-
-describe('readDatasetFacts of every format the trainer reads', () => {
-  it('records a trained .tiff, .gif, .jpe and .jfif image (data.py trains them), and never a caption file', () => {
-    const names = ['a.tiff', 'b.gif', 'c.jpe', 'd.jfif', 'e.avif'];
-    const root = writeDataset(Object.fromEntries(names.map((name) => [`3_sks girl/${name}`, IMAGE])));
-    writeFileSync(join(root, '3_sks girl', 'a.txt'), 'sks, tiff');
-    expect(readDatasetFacts(root, () => true).folders[0]).toMatchObject({
-      images: names,
-      captions: ['sks, tiff', 'sks girl', 'sks girl', 'sks girl', 'sks girl'],
-    });
-  });
 });
 
 describe('planTraining (train --dry-run)', () => {

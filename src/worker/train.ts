@@ -1,13 +1,11 @@
 // src/worker/train.ts — `runTraining`: trains a LoRA with the Python worker, then writes the WebUI /
-// kohya file from the PEFT adapter with the LoRA-formats converter (src/lora/convert.ts), so alpha and
-// the training facts (ss_* / modelspec.* metadata, tag frequencies) travel with the file.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+// kohya file from the PEFT adapter (kohya-file.ts), with the facts the worker's `done` reports of what it trained;
+// `planTraining`: the dry run's view of the dataset, from the worker's own scan. This side never reads the dataset.
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
-import { convertLora } from '../lora/convert.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
-import { IMAGE_EXTENSIONS } from '../prep/inputs.js'; // the same list data.py _DATASET_SUFFIXES scans; `trains` keeps the images the worker read
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
 import {
   type ProgressEvent,
@@ -18,6 +16,7 @@ import {
   type WorkerEvent,
 } from './protocol.js';
 import { parseDone, runWorker, STOP_GRACE_MS, type WorkerSpawn } from './python-worker.js';
+import { kohyaFilePath, kohyaWriteError, writeKohyaFile } from './kohya-file.js';
 import { checkNoEarlierRun, newestCheckpoint } from './run-folder.js';
 
 export interface TrainOptions {
@@ -76,90 +75,6 @@ export interface TrainResult extends TrainResultBase {
 }
 
 const KOHYA_FOLDER = /^(\d+)_(.+)$/;
-/** Caption files in the order the trainer looks for them (data.py CAPTION_SUFFIXES): `.txt`, else kohya's `.caption`. */
-const CAPTION_EXTENSIONS = ['.txt', '.caption'] as const;
-
-/** One trained kohya folder (`5_sks girl`): what ss_dataset_dirs and ss_tag_frequency record of it. */
-export interface DatasetFolderFacts {
-  readonly folder: string;
-  readonly repeats: number;
-  readonly trigger: string;
-  /** The image file names, in name order. */
-  readonly images: readonly string[];
-  /** Each image's caption as the trainer reads it: the caption file, else (missing, empty, not UTF-8) `<trigger> <class>`. */
-  readonly captions: readonly string[];
-}
-
-/** What the kohya metadata records of a dataset, read the way the trainer's scan reads it (data.py scan_kohya_dataset). */
-export interface DatasetFacts {
-  /** The trained folders in name order; `0_` folders are left out (the trainer skips them). */
-  readonly folders: readonly DatasetFolderFacts[];
-  /** Each folder's trigger once, in folder name order (`2_zzk boy`, `5_sks girl` -> zzk, sks). */
-  readonly triggers: readonly string[];
-  /** Images without repeats. */
-  readonly images: number;
-  /** Images times their folder's repeats: kohya's ss_num_train_images, and the images of one epoch. */
-  readonly imagesWithRepeats: number;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true }); // drops a leading BOM, as Python's utf-8-sig
-const utf16le = new TextDecoder('utf-16le', { fatal: true }); // drops the BOM
-const utf16be = new TextDecoder('utf-16be', { fatal: true });
-
-/**
- * A caption file's text as the trainer decodes it (data.py decode_caption): UTF-16 LE / BE by its BOM (Windows
- * Notepad's "Unicode"), else UTF-8 with an optional BOM. @throws TypeError when it is neither.
- */
-export function decodeCaption(bytes: Uint8Array): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return utf16le.decode(bytes);
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return utf16be.decode(bytes);
-  return utf8.decode(bytes);
-}
-
-/** The caption the trainer trains `image` with (data.py _read_caption). */
-function readCaption(folderPath: string, image: string, fallback: string): string {
-  const stem = basename(image, extname(image));
-  const file = CAPTION_EXTENSIONS.map((ext) => join(folderPath, `${stem}${ext}`)).find(
-    (path) => existsSync(path) && statSync(path).isFile(),
-  );
-  if (!file) return fallback;
-  try {
-    return decodeCaption(readFileSync(file)).trim() || fallback;
-  } catch {
-    return fallback; // neither UTF-8 nor UTF-16 with a BOM: the trainer warns and uses the folder's tokens
-  }
-}
-
-/**
- * The trained kohya folders of `datasetDir` with their repeats, trigger and captions, as the trainer reads them,
- * holding the images `trains` accepts (given each image's path, `datasetDir` joined with its folder and name). The
- * kohya metadata passes the images the worker reports it trained (its `done` event's `trained_images`).
- */
-export function readDatasetFacts(datasetDir: string, trains: (path: string) => boolean): DatasetFacts {
-  const folders: DatasetFolderFacts[] = [];
-  for (const folder of readdirSync(datasetDir).sort()) {
-    const match = KOHYA_FOLDER.exec(folder);
-    const folderPath = join(datasetDir, folder);
-    if (!match || !statSync(folderPath).isDirectory()) continue;
-    const repeats = Number(match[1]);
-    if (repeats < 1) continue;
-    const tokens = (match[2] ?? '').trim();
-    const images = readdirSync(folderPath)
-      .sort()
-      .filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()))
-      .filter((file) => trains(join(folderPath, file)));
-    const captions = images.map((file) => readCaption(folderPath, file, tokens));
-    folders.push({ folder, repeats, trigger: tokens.split(/\s+/)[0] ?? tokens, images, captions });
-  }
-  const withImages = folders.filter((f) => f.captions.length > 0);
-  return {
-    folders: withImages,
-    triggers: [...new Set(withImages.map((f) => f.trigger))],
-    images: withImages.reduce((sum, f) => sum + f.captions.length, 0),
-    imagesWithRepeats: withImages.reduce((sum, f) => sum + f.captions.length * f.repeats, 0),
-  };
-}
-
 /** A dry run's view of the training length and dataset: what the worker's `scan-dataset` reads, as the run reads it. */
 export interface TrainingPlan {
   readonly steps: number;
@@ -243,11 +158,6 @@ export function workerTrainingConfig(
   };
 }
 
-/** Where a run's WebUI / kohya file goes: `<run-dir>/<run-dir name>.safetensors`. */
-export function kohyaFilePath(runDir: string): string {
-  return join(runDir, `${basename(resolve(runDir))}.safetensors`);
-}
-
 /**
  * @throws TL_ERR_INPUT_NOT_FOUND when `datasetDir` does not exist; TL_ERR_INPUT_INVALID when it is a file (an image
  *   or a caption of the dataset, given instead of its folder), naming the folder it sits in.
@@ -294,29 +204,6 @@ function checkPaths(options: TrainOptions): void {
     );
   }
   checkNoEarlierRun(options.runDir);
-}
-
-/** Node's codes for a write that failed because the disk (or the user's quota) is full. */
-const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
-
-/**
- * TL_ERR_OUTPUT_WRITE for a failed write of the kohya file (`error` from the file system): names the file, the cause
- * (a full disk said as such) and that `--resume` writes it again from the final checkpoint the worker saved.
- * Anything that is no file-system error (a ToonloraError of the converter, a bug) is returned as it is.
- */
-export function kohyaWriteError(error: unknown, file: string): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code !== 'string' || !code.startsWith('E')) return error;
-  const cause = DISK_FULL_CODES.has(code)
-    ? `the disk is full (${code})`
-    : `${code}: ${(error as Error).message}`;
-  return new ToonloraError(
-    'TL_ERR_OUTPUT_WRITE',
-    `${file}: could not write the WebUI / kohya LoRA file: ${cause}. The training itself finished and its adapter and ` +
-      `final checkpoint are saved: ${DISK_FULL_CODES.has(code) ? 'free some space on that disk' : 'fix that'}, then ` +
-      'run the same train command with --resume to write the file.',
-    { cause: error, details: { file, errno: code } },
-  );
 }
 
 /**
@@ -444,7 +331,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       stats: {},
     };
   }
-  const { artifacts, stats } = parseDone(trainDoneSchema, outcome, 'train');
+  const { artifacts, stats, facts } = parseDone(trainDoneSchema, outcome, 'train');
   const te = artifacts.text_encoder_adapter;
   const result = {
     ...base,
@@ -458,52 +345,19 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   if (options.kohya === false) return result;
   const output = kohyaFilePath(options.runDir);
   try {
-    // the images the worker reports it trained (absolute paths): those that decoded
-    const trained = new Set(artifacts.trained_images.map((path) => resolve(path)));
-    const dataset = readDatasetFacts(resolve(options.datasetDir), (path) => trained.has(path));
-    await writeKohyaFile(options, output, startedAt, stats.steps, stats.epochs, dataset);
+    // what the worker's scan says the run trained (the images that decoded) and the precision it ran in
+    await writeKohyaFile({
+      runDir: options.runDir,
+      output,
+      config: options.config,
+      overwrite: options.resume ?? false,
+      startedAt,
+      steps: stats.steps,
+      epochs: stats.epochs,
+      facts,
+    });
   } catch (error) {
     throw kohyaWriteError(error, output);
   }
   return { ...result, kohyaFile: output };
-}
-
-async function writeKohyaFile(
-  options: TrainOptions,
-  output: string,
-  startedAt: number,
-  steps: number,
-  epochs: number,
-  dataset: DatasetFacts,
-): Promise<void> {
-  const { config } = options;
-  const name = basename(resolve(options.runDir));
-  await convertLora({
-    input: options.runDir,
-    output,
-    to: 'kohya',
-    overwrite: options.resume ?? false,
-    trainingFacts: {
-      baseModel: config.baseModel,
-      resolution: config.resolution,
-      steps,
-      learningRate: config.learningRate,
-      textEncoderLearningRate: config.textEncoderLearningRate,
-      snrGamma: config.snrGamma,
-      noiseOffset: config.noiseOffset,
-      gradientCheckpointing: config.gradientCheckpointing,
-      mixedPrecision: config.mixedPrecision,
-      clipSkip: config.clipSkip,
-      outputName: name,
-      epochs,
-      numTrainImages: dataset.imagesWithRepeats,
-      captionsByFolder: Object.fromEntries(dataset.folders.map((f) => [f.folder, [...f.captions]])),
-      datasetDirs: Object.fromEntries(
-        dataset.folders.map((f) => [f.folder, { n_repeats: f.repeats, img_count: f.captions.length }]),
-      ),
-      trainingStartedAt: startedAt,
-      trainingFinishedAt: Date.now() / 1000,
-      ...(dataset.triggers.length > 0 ? { trigger: dataset.triggers.join(', ') } : {}),
-    },
-  });
 }

@@ -31,7 +31,7 @@ from toonlora_trainer.generate import GenerationResult  # noqa: E402
 from toonlora_trainer.memory_estimate import MemoryEstimate  # noqa: E402
 from toonlora_trainer.models import lora_count_stats  # noqa: E402
 from toonlora_trainer.protocol import (  # noqa: E402
-    Cancelled, Caption, Checkpoint, Done, Error, Log, Progress, Ready, Sample, event_to_json,
+    Cancelled, Caption, Checkpoint, Done, Error, Log, Progress, Ready, Sample, TrainedFolder, TrainingFacts, event_to_json,
 )
 from toonlora_trainer.train import TrainedRun  # noqa: E402
 
@@ -95,8 +95,11 @@ def done_events() -> list[tuple[str, str, str]]:
     mib = 2**20
     run = TrainedRun(adapter="/r/adapter_model.safetensors", adapter_config="/r/adapter_config.json",
                      checkpoint="/r/checkpoints/step-000008", trained_images=["/d/5_sks pattern/img0.png", "/d/5_sks pattern/img1.png"],
+                     facts=TrainingFacts([TrainedFolder("5_sks pattern", 5, "sks", ["sks, striped pattern", "sks pattern"])], ["sks"],
+                                         images=2, images_with_repeats=10, mixed_precision="no"),
                      steps=8, epochs=1, lora_modules=32, trainable_params=9984, seconds=12.5)
     with_text_encoder = dataclasses.replace(run, text_encoder_adapter="/r/text_encoder/adapter_model.safetensors",
+                                            facts=dataclasses.replace(run.facts, mixed_precision="fp16"),
                                             text_encoder_lora_modules=16, text_encoder_trainable_params=4096, seconds=float("nan"))
     images = GenerationResult(["/o/seed-1.png", "/o/seed-2.png"], "/o/grid.png", swap_s=0.2, generate_s=1.5)
     return [

@@ -188,7 +188,7 @@ def test_dataset_changes_of_the_same_names_with_other_files_and_of_a_checkpoint_
 
 def test_done_lists_the_images_the_run_trained_and_not_one_it_left_out(tmp_path):
     """The TypeScript side builds the kohya metadata (ss_num_train_images, ss_dataset_dirs, ss_tag_frequency) from
-    this list: a truncated image the scan left out must not be in it."""
+    the done's facts: a truncated image the scan left out must not be in them, and a CPU run records `no` precision."""
     dataset = make_pattern_dataset(tmp_path / "ds", images=3, repeats=2)
     folder = dataset / "2_sks pattern"
     good = (folder / "img1.png").read_bytes()
@@ -198,3 +198,5 @@ def test_done_lists_the_images_the_run_trained_and_not_one_it_left_out(tmp_path)
     assert done.type == "done"
     assert done.artifacts["trained_images"] == [str(folder / "img0.png"), str(folder / "img2.png")]
     assert done.stats["images"] == 2
+    assert [(f.folder, f.repeats, len(f.captions)) for f in done.facts.folders] == [("2_sks pattern", 2, 2)]
+    assert (done.facts.images, done.facts.images_with_repeats, done.facts.mixed_precision) == (2, 4, "no")

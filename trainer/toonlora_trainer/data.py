@@ -24,7 +24,7 @@ from PIL import Image, ImageOps
 
 # Every extension `toonlora prep` walks (src/prep/inputs.ts IMAGE_EXTENSIONS: JPEG's other names, GIF, TIFF, HEIF,
 # AVIF) plus .bmp: the ones Pillow opens are trained, the others (HEIC/HEIF without a Pillow plugin) are named in a
-# warning, never dropped silently. (src/worker/train.ts IMAGE_EXTENSIONS must list the same trained suffixes.)
+# warning, never dropped silently. (The TypeScript side reads no dataset file: a run's `done` facts say what it trained.)
 _DATASET_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".gif", ".tif", ".tiff", ".heic", ".heif", ".avif",
                      ".bmp")
 _PIL_OPENS = frozenset(ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN)

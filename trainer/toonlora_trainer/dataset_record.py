@@ -1,4 +1,5 @@
-"""toonlora_trainer/dataset_record.py — which dataset a checkpoint was trained on, and what changed since.
+"""toonlora_trainer/dataset_record.py — which dataset a checkpoint was trained on, and what changed since; and what a
+finished run reports it trained (trained_folders: the kohya metadata's folders, repeats and captions).
 
 Every checkpoint stores a small record of its dataset (resolved folder, image count, the kohya folders and a hash of
 the images' relative names and sizes). `--resume` compares it with the dataset it is given and warns, naming what
@@ -12,6 +13,7 @@ import hashlib
 import os
 
 from .data import Dataset
+from .protocol import TrainedFolder
 
 
 def dataset_record(dataset_dir: str, dataset: Dataset) -> dict:
@@ -55,3 +57,15 @@ def dataset_change_warning(old: dict | None, new: dict, folder: str) -> str | No
         return None
     return (f"resuming {folder} on a different dataset than it was trained on: " + "; ".join(changes)
             + ". The run goes on with this dataset; resume with the original one to continue the same training.")
+
+
+def trained_folders(dataset: Dataset) -> list[TrainedFolder]:
+    """The kohya folders `dataset` trains, in its (folder name) order, each with its repeats, trigger and its images'
+    captions as read: the one reading of the dataset the kohya metadata is built from (ss_dataset_dirs,
+    ss_tag_frequency, ss_num_train_images), so it counts exactly the images that decoded."""
+    folders: dict[str, TrainedFolder] = {}
+    for item in dataset.items:
+        name = os.path.basename(os.path.dirname(item.image_path))
+        folder = folders.setdefault(name, TrainedFolder(name, item.repeats, item.trigger, []))
+        folder.captions.append(item.caption)
+    return list(folders.values())

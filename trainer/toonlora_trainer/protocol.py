@@ -103,13 +103,43 @@ class Cancelled:
 
 
 @dataclass(frozen=True)
+class TrainedFolder:
+    """One kohya folder a training run trained (`5_sks girl`), as the trainer's scan read it: what the kohya file's
+    ss_dataset_dirs and ss_tag_frequency record of it (src/worker/protocol.ts trainedFolderSchema)."""
+
+    folder: str  # the folder's name
+    repeats: int
+    trigger: str  # the first word after `<repeats>_`
+    captions: list[str]  # each trained image's caption as read (unshuffled; the folder's tokens when it has none), in name order
+
+
+@dataclass(frozen=True)
+class TrainingFacts:
+    """What a training run trained, for the kohya metadata the TypeScript side writes: the folders (those with a
+    trained image, in name order), each folder's trigger once, the images with and without repeats, and the precision
+    the steps really ran in (`no` on a CPU, whatever mixedPrecision asked: kohya's ss_mixed_precision values)."""
+
+    folders: list[TrainedFolder]
+    triggers: list[str]
+    images: int
+    images_with_repeats: int  # kohya's ss_num_train_images
+    mixed_precision: str  # "no" | "fp16" | "bf16"
+
+    @staticmethod
+    def from_json(obj: dict[str, Any]) -> "TrainingFacts":
+        return TrainingFacts(**{**obj, "folders": [TrainedFolder(**folder) for folder in obj["folders"]]})
+
+
+@dataclass(frozen=True)
 class Done:
     """The command finished. `artifacts` maps names to paths (or lists of paths; a training run's `trained_images`: the
-    dataset images it trained on, those that decoded, which the kohya metadata records); `stats` holds numbers."""
+    dataset images it trained on, those that decoded); `stats` holds numbers; a training run's `facts` what the kohya
+    metadata records (TrainingFacts; absent for every other command)."""
 
     artifacts: dict[str, Any]
     stats: dict[str, float] = field(default_factory=dict)
     id: str | None = None
+    facts: TrainingFacts | None = None
     type: str = "done"
 
 
@@ -144,8 +174,9 @@ def event_to_json(event: Event) -> str:
     """One protocol line (no newline). Non-finite floats become null, a `done`'s stats included: JSON has no NaN, and
     json.dumps would write a bare NaN that no JSON reader takes (allow_nan=False makes sure none is left)."""
     payload = _finite_or_none({"version": PROTOCOL_VERSION, **asdict(event)})
-    if payload.get("id") is None:
-        payload.pop("id", None)
+    for optional in ("id", "facts"):
+        if payload.get(optional) is None:
+            payload.pop(optional, None)
     if payload.get("type") == "caption" and payload.get("error") is None:
         payload.pop("error", None)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -160,8 +191,10 @@ def parse_event_line(line: str) -> Event:
         raise ProtocolError(f"type: unknown event type {kind!r}; expected one of {sorted(EVENT_TYPES)}")
     fields = {k: v for k, v in obj.items() if k not in ("version", "type")}
     try:
+        if cls is Done and isinstance(fields.get("facts"), dict):
+            fields["facts"] = TrainingFacts.from_json(fields["facts"])
         event = cls(**fields)
-    except TypeError as error:
+    except (TypeError, KeyError) as error:
         raise ProtocolError(f"{kind}: {error}") from None
     if isinstance(event, Error) and event.kind not in ERROR_KINDS:
         raise ProtocolError(f"error.kind: expected one of {ERROR_KINDS}, got {event.kind!r}")

@@ -28,14 +28,14 @@ from .data import (
     Dataset, batch_indices, bucket_counts, load_image_tensor, micro_batches_per_epoch, repeated_indices, shuffle_caption,
 )
 from .dataset_plan import epochs_trained, resolve_steps, scan_for_training
-from .dataset_record import dataset_change_warning, dataset_record
+from .dataset_record import dataset_change_warning, dataset_record, trained_folders
 from .generate import GenerationCancelled, assemble_pipeline, decode_latents, render_latents
 from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
 from .models import (
     DEFAULT_BASE_MODEL, REGISTRY_BASE_ID, TINY, BaseModel, attach_lora, attach_text_encoder_lora, count_lora,
     keep_lora_input_dtype, load_base_model, select_device,
 )
-from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample, rate_and_eta
+from .protocol import Cancelled, Checkpoint, Done, Emit, Log, Progress, Sample, TrainingFacts, rate_and_eta
 from .setting_hints import setting_fix, user_value
 from .memory_estimate import check_gpu_memory, out_of_memory_explained
 from .text_embeddings import (
@@ -90,7 +90,8 @@ class TrainedRun:
     adapter: str  # the PEFT adapter in the run folder; the TypeScript side writes the kohya file from it
     adapter_config: str
     checkpoint: str  # the final checkpoint
-    trained_images: list[str]  # the images trained on (those that decoded): what the kohya metadata records
+    trained_images: list[str]  # the images trained on (those that decoded)
+    facts: TrainingFacts  # what the kohya metadata records: folders, repeats, captions, the precision that ran
     steps: int
     epochs: int  # kohya's ss_epoch: the epochs the steps reach, a started one counting
     lora_modules: int
@@ -110,7 +111,22 @@ class TrainedRun:
             artifacts["text_encoder_adapter"] = self.text_encoder_adapter
             stats |= {"text_encoder_lora_modules": self.text_encoder_lora_modules,
                       "text_encoder_trainable_params": self.text_encoder_trainable_params}
-        return Done(artifacts=artifacts, stats=stats)
+        return Done(artifacts=artifacts, stats=stats, facts=self.facts)
+
+
+def training_facts(dataset: Dataset, precision: Precision) -> TrainingFacts:
+    """The `done` event's facts of a run on `dataset` in `precision` (the kohya metadata's dataset and ss_mixed_precision)."""
+    folders = trained_folders(dataset)
+    return TrainingFacts(folders=folders, triggers=list(dataset.triggers), images=len(dataset.items),
+                         images_with_repeats=dataset.repeated_length, mixed_precision=precision_name(precision))
+
+
+def precision_name(precision: Precision) -> str:
+    """The precision the steps ran in, as kohya's ss_mixed_precision names it: `no` without autocast (a CPU run, or
+    mixedPrecision no), else `fp16` / `bf16` by the weight dtype."""
+    if not precision.autocast:
+        return "no"
+    return "fp16" if precision.weight_dtype == torch.float16 else "bf16"
 
 
 @dataclass
@@ -252,10 +268,10 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     adapter_path = _save_final_adapter(unet, run_dir, config.base_model, final_checkpoint)
     te_adapter_path = None if text_encoder is None else _save_final_adapter(
         text_encoder, os.path.join(run_dir, ckpt.TEXT_ENCODER_DIR), config.base_model, final_checkpoint)
-    # trained_images: the images this run trained on (those that decoded), the one list the kohya metadata
-    # (ss_num_train_images, ss_dataset_dirs, ss_tag_frequency) is built from on the TypeScript side
+    # facts: the folders, repeats and captions this run trained on (the images that decoded) and the precision that ran,
+    # which the TypeScript side writes the kohya metadata from (ss_num_train_images, ss_dataset_dirs, ss_tag_frequency)
     emit(TrainedRun(adapter=adapter_path, adapter_config=os.path.join(run_dir, ckpt.ADAPTER_CONFIG), checkpoint=final_checkpoint,
-                    trained_images=[item.image_path for item in dataset.items], steps=state.step,
+                    trained_images=[item.image_path for item in dataset.items], facts=training_facts(dataset, precision), steps=state.step,
                     epochs=epochs_trained(config, dataset, state.step), lora_modules=modules, trainable_params=n_params,
                     seconds=time.perf_counter() - started, text_encoder_adapter=te_adapter_path,
                     text_encoder_lora_modules=te_modules, text_encoder_trainable_params=te_n_params).done())

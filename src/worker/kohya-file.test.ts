@@ -1,0 +1,57 @@
+// src/worker/kohya-file.test.ts — the kohya metadata of a run comes from the worker's `done` facts (what its
+// dataset scan trained, the precision that ran), never from a second reading of the dataset folder or the config's wish.
+import { describe, expect, it } from 'vitest';
+import { trainingConfigSchema } from '../schemas/config.js';
+import { kohyaTrainingFacts } from './kohya-file.js';
+import type { TrainingFacts } from './training-facts.js';
+
+const FACTS: TrainingFacts = {
+  folders: [
+    { folder: '2_zzk boy', repeats: 2, trigger: 'zzk', captions: ['zzk boy'] },
+    { folder: '5_sks girl', repeats: 5, trigger: 'sks', captions: ['sks, red eyes', 'sks girl'] },
+  ],
+  triggers: ['zzk', 'sks'],
+  images: 3,
+  images_with_repeats: 12,
+  mixed_precision: 'no',
+};
+
+const run = (facts: TrainingFacts) => ({
+  // a folder that does not exist: nothing here may read it
+  runDir: '/nonexistent/toonlora-run/sks-v1',
+  output: '/nonexistent/toonlora-run/sks-v1/sks-v1.safetensors',
+  config: trainingConfigSchema.parse({ mixedPrecision: 'fp16', steps: 40 }),
+  overwrite: false,
+  startedAt: 100,
+  steps: 40,
+  epochs: 4,
+  facts,
+});
+
+describe('kohyaTrainingFacts', () => {
+  it("records the folders, repeats, captions and triggers the worker's scan trained", () => {
+    expect(kohyaTrainingFacts(run(FACTS), 200)).toMatchObject({
+      outputName: 'sks-v1',
+      steps: 40,
+      epochs: 4,
+      numTrainImages: 12,
+      captionsByFolder: { '2_zzk boy': ['zzk boy'], '5_sks girl': ['sks, red eyes', 'sks girl'] },
+      datasetDirs: {
+        '2_zzk boy': { n_repeats: 2, img_count: 1 },
+        '5_sks girl': { n_repeats: 5, img_count: 2 },
+      },
+      trigger: 'zzk, sks',
+      trainingStartedAt: 100,
+      trainingFinishedAt: 200,
+    });
+  });
+
+  it('records the precision the worker ran in (a CPU run is `no`), not the mixedPrecision asked for', () => {
+    expect(kohyaTrainingFacts(run(FACTS), 200).mixedPrecision).toBe('no');
+    expect(kohyaTrainingFacts(run({ ...FACTS, mixed_precision: 'bf16' }), 200).mixedPrecision).toBe('bf16');
+  });
+
+  it('writes no trigger phrase for a run without one', () => {
+    expect(kohyaTrainingFacts(run({ ...FACTS, triggers: [] }), 200)).not.toHaveProperty('trigger');
+  });
+});

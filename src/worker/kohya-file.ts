@@ -1,0 +1,94 @@
+// src/worker/kohya-file.ts — the WebUI / kohya `.safetensors` a finished training run writes beside its PEFT adapter:
+// where it goes, the kohya metadata (ss_* / modelspec.*) from the config and the worker's `done` facts (what it
+// trained, read once by the trainer's dataset scan; the precision that really ran), and the error of a failed write.
+import { basename, join, resolve } from 'node:path';
+import { ToonloraError } from '../errors.js';
+import { convertLora } from '../lora/convert.js';
+import type { LoraTrainingFactsInput } from '../lora/kohya-metadata.js';
+import type { TrainingConfig } from '../schemas/config.js';
+import type { TrainingFacts } from './training-facts.js';
+
+/** Where a run's WebUI / kohya file goes: `<run-dir>/<run-dir name>.safetensors`. */
+export function kohyaFilePath(runDir: string): string {
+  return join(runDir, `${basename(resolve(runDir))}.safetensors`);
+}
+
+/** What a finished run knows when it writes its kohya file. */
+export interface KohyaRun {
+  readonly runDir: string;
+  readonly output: string;
+  readonly config: TrainingConfig;
+  /** A --resume run writes over the file a run cut short may have left. */
+  readonly overwrite: boolean;
+  /** Seconds since the epoch. */
+  readonly startedAt: number;
+  readonly steps: number;
+  readonly epochs: number;
+  /** The worker's `done` facts. */
+  readonly facts: TrainingFacts;
+}
+
+/**
+ * The kohya metadata of a run: the config's settings, and from the worker's facts the dataset (ss_num_train_images,
+ * ss_dataset_dirs, the captions ss_tag_frequency counts, every folder's trigger) and ss_mixed_precision as it ran
+ * (`no` on a CPU run whatever mixedPrecision asked). Pure.
+ */
+export function kohyaTrainingFacts(run: KohyaRun, finishedAt: number): LoraTrainingFactsInput {
+  const { config, facts } = run;
+  return {
+    baseModel: config.baseModel,
+    resolution: config.resolution,
+    steps: run.steps,
+    learningRate: config.learningRate,
+    textEncoderLearningRate: config.textEncoderLearningRate,
+    snrGamma: config.snrGamma,
+    noiseOffset: config.noiseOffset,
+    gradientCheckpointing: config.gradientCheckpointing,
+    mixedPrecision: facts.mixed_precision,
+    clipSkip: config.clipSkip,
+    outputName: basename(resolve(run.runDir)),
+    epochs: run.epochs,
+    numTrainImages: facts.images_with_repeats,
+    captionsByFolder: Object.fromEntries(facts.folders.map((f) => [f.folder, [...f.captions]])),
+    datasetDirs: Object.fromEntries(
+      facts.folders.map((f) => [f.folder, { n_repeats: f.repeats, img_count: f.captions.length }]),
+    ),
+    trainingStartedAt: run.startedAt,
+    trainingFinishedAt: finishedAt,
+    ...(facts.triggers.length > 0 ? { trigger: facts.triggers.join(', ') } : {}),
+  };
+}
+
+/** Writes the run's kohya file from its PEFT adapter with the LoRA-formats converter (src/lora/convert.ts). */
+export async function writeKohyaFile(run: KohyaRun): Promise<void> {
+  await convertLora({
+    input: run.runDir,
+    output: run.output,
+    to: 'kohya',
+    overwrite: run.overwrite,
+    trainingFacts: kohyaTrainingFacts(run, Date.now() / 1000),
+  });
+}
+
+/** Node's codes for a write that failed because the disk (or the user's quota) is full. */
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * TL_ERR_OUTPUT_WRITE for a failed write of the kohya file (`error` from the file system): names the file, the cause
+ * (a full disk said as such) and that `--resume` writes it again from the final checkpoint the worker saved.
+ * Anything that is no file-system error (a ToonloraError of the converter, a bug) is returned as it is.
+ */
+export function kohyaWriteError(error: unknown, file: string): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string' || !code.startsWith('E')) return error;
+  const cause = DISK_FULL_CODES.has(code)
+    ? `the disk is full (${code})`
+    : `${code}: ${(error as Error).message}`;
+  return new ToonloraError(
+    'TL_ERR_OUTPUT_WRITE',
+    `${file}: could not write the WebUI / kohya LoRA file: ${cause}. The training itself finished and its adapter and ` +
+      `final checkpoint are saved: ${DISK_FULL_CODES.has(code) ? 'free some space on that disk' : 'fix that'}, then ` +
+      'run the same train command with --resume to write the file.',
+    { cause: error, details: { file, errno: code } },
+  );
+}

@@ -1,0 +1,27 @@
+// src/worker/training-facts.ts — the `facts` a training run's `done` carries (trainer/toonlora_trainer/protocol.py
+// TrainingFacts is the other side): what the run trained, read once by the trainer's dataset scan, from which train.ts
+// writes the kohya metadata. No second reading of the dataset folder on this side.
+import { z } from 'zod';
+import { mixedPrecisionSchema } from '../schemas/config.js';
+
+/** One kohya folder a training run trained (`5_sks girl`), as the trainer's scan read it (protocol.py TrainedFolder). */
+export const trainedFolderSchema = z.strictObject({
+  folder: z.string().min(1),
+  repeats: z.number().int().min(1),
+  trigger: z.string().min(1),
+  /** Each trained image's caption as read (unshuffled; the folder's `<trigger> <class>` when it has none), in name order. */
+  captions: z.array(z.string()).min(1),
+});
+/**
+ * What a training run trained (protocol.py TrainingFacts), the one source of the kohya metadata's dataset facts: the
+ * folders with a trained image (name order), each folder's trigger once, the images without and with repeats
+ * (ss_num_train_images), and the precision the steps really ran in (`no` on a CPU: ss_mixed_precision).
+ */
+export const trainingFactsSchema = z.strictObject({
+  folders: z.array(trainedFolderSchema),
+  triggers: z.array(z.string()),
+  images: z.number().int().min(0),
+  images_with_repeats: z.number().int().min(0),
+  mixed_precision: mixedPrecisionSchema,
+});
+export type TrainingFacts = z.infer<typeof trainingFactsSchema>;
