@@ -534,13 +534,28 @@ def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_source, c
         loss = diffusion_loss(unet, base, latents, embeddings, config, state.generator, precision)
         state.scaler.scale(loss / config.gradient_accumulation).backward()
         total += loss.detach().float() / config.gradient_accumulation
+    apply_gradients(state, params)
+    return total
+
+
+def apply_gradients(state: LoopState, params) -> bool:
+    """The update from the accumulated gradients: unscaled, clipped to norm 1, the optimizer step through the loss
+    scaler, then the learning-rate schedule, but only when the optimizer really stepped. With fp16 loss scaling a
+    step whose gradients hold inf / NaN is skipped by GradScaler.step, and update() lowers the scale; advancing the
+    schedule anyway would run it ahead of the updates made. A skipped step is told as accelerate tells it
+    (accelerate/optimizer.py AcceleratedOptimizer.step: `scale_after < scale_before` sets `step_was_skipped`, and
+    accelerate/scheduler.py AcceleratedScheduler.step returns without stepping when it is set). Without the scaler
+    (CPU, bf16, fp32) the scale stays 1.0 and every step counts. Returns whether the optimizer stepped."""
+    scale_before = state.scaler.get_scale()
     state.scaler.unscale_(state.optimizer)
     torch.nn.utils.clip_grad_norm_(params, 1.0)
     state.scaler.step(state.optimizer)
     state.scaler.update()
-    state.lr_scheduler.step()
+    stepped = state.scaler.get_scale() >= scale_before
+    if stepped:
+        state.lr_scheduler.step()
     state.optimizer.zero_grad(set_to_none=True)
-    return total
+    return stepped
 
 
 def _first_compiled_step(forward, unet, base, dataset, repeated, latents_cache, text_source, config, state: LoopState, precision,
