@@ -134,3 +134,20 @@ def test_latents_are_encoded_once_per_image_not_per_step(tmp_path, monkeypatch):
     events = run(dataset, tmp_path / "run", training_config(steps=6))
     assert events[-1].type == "done"
     assert sum(encoded) == 2  # 2 images, 6 steps over 6 repeated samples: each image encoded once
+
+
+@pytest.mark.parametrize(("steps", "epochs", "partial"), [(16, 2, "1.07"), (15, 1, None), (30, 2, None), (40, 3, "2.67")])
+def test_the_start_log_counts_the_epochs_the_kohya_file_records(tmp_path, steps, epochs, partial):
+    """The start log's epoch figure is ss_epoch's (epochs_trained: a started epoch counts), not a fraction that reads
+    as another number; a partial last epoch is named beside it."""
+    from toonlora_trainer.dataset_plan import epochs_trained
+
+    dataset = scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "ds", images=3, repeats=5)))  # 15 images per epoch
+    config = parse_training_config(training_config(steps=steps, batchSize=1))
+    assert epochs_trained(config, dataset, steps) == epochs
+    line = plan_lines(config, dataset)[0]
+    assert f"{steps} steps = {epochs} epoch{'' if epochs == 1 else 's'}" in line
+    if partial:
+        assert f"(the last one partly: {partial} epochs of images) at batch 1" in line
+    else:
+        assert "partly" not in line

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from fractions import Fraction
 from typing import Any
 
 from .config import ScanDatasetRequest, TrainingConfig, check_warmup
@@ -63,6 +64,13 @@ def epochs_trained(config: TrainingConfig, dataset: Dataset, steps: int) -> int:
     return max(1, math.floor((steps - 1) * config.gradient_accumulation / batches) + 1)
 
 
+def epochs_of_images(config: TrainingConfig, dataset: Dataset, steps: int) -> Fraction:
+    """The epochs' worth of micro-batches `steps` optimizer steps train, as a fraction (16 steps of 15 an epoch: 16/15).
+    Not an epoch count: the start log shows it beside epochs_trained's only when the last epoch is partial."""
+    return Fraction(steps * config.gradient_accumulation) / micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets,
+                                                                                   config.batch_size)
+
+
 def dry_run_tokenizer(base: str) -> Any | None:
     """The tokenizer a run on `base` encodes captions with, read without loading any weights (the tokenizer's vocabulary
     files only), for the dry run's long-caption warning; None when it is not on this machine (the run then fails loading
@@ -112,6 +120,6 @@ def scan_dataset_result(request: ScanDatasetRequest) -> tuple[dict[str, Any], di
         "images_with_repeats": float(dataset.repeated_length),
         "micro_batches_per_epoch": float(per_epoch),
         "steps": float(config.steps),
-        "epochs": float(config.epochs if config.epochs is not None else epochs_trained(config, dataset, config.steps)),
+        "epochs": float(epochs_trained(config, dataset, config.steps)),
     }
     return artifacts, stats

@@ -25,9 +25,9 @@ from . import checkpoint as ckpt
 from .compiled_step import CompileWatch, check_compiler, compile_messages, step_forward
 from .config import ConfigError, TrainingConfig, TrainRequest
 from .data import (
-    Dataset, batch_indices, bucket_counts, load_image_tensor, micro_batches_per_epoch, repeated_indices, shuffle_caption,
+    Dataset, batch_indices, bucket_counts, load_image_tensor, repeated_indices, shuffle_caption,
 )
-from .dataset_plan import epochs_trained, resolve_steps, scan_for_training
+from .dataset_plan import epochs_of_images, epochs_trained, resolve_steps, scan_for_training
 from .dataset_record import dataset_change_warning, dataset_record, trained_folders
 from .generate import GenerationCancelled, assemble_pipeline, decode_latents, render_latents
 from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
@@ -331,11 +331,14 @@ def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
     """What the run will do, logged once at the start: data, length, samples, the text-embedding cache."""
     repeats = sorted({item.repeats for item in dataset.items})
     per_epoch = dataset.repeated_length
-    batches_per_epoch = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
-    epochs = config.epochs if config.epochs is not None else float(config.steps * config.gradient_accumulation / batches_per_epoch)
+    # the epochs the kohya file records (ss_epoch, a started one counting), from the one function that counts them
+    epochs = epochs_trained(config, dataset, config.steps)
+    worth = epochs_of_images(config, dataset, config.steps)
+    partial = f" (the last one partly: {float(worth):.3g} epochs of images)" if worth < epochs else ""
     lines = [
         f"dataset: {_count(len(dataset.items), 'image')}, repeats {'/'.join(map(str, repeats))}, {per_epoch} images per epoch; "
-        f"{_count(config.steps, 'step')} = {_count(epochs, 'epoch')} at batch {config.batch_size} x accumulation {config.gradient_accumulation}"
+        f"{_count(config.steps, 'step')} = {_count(epochs, 'epoch')}{partial} at batch {config.batch_size} x accumulation "
+        f"{config.gradient_accumulation}"
     ]
     counts = bucket_counts(dataset, config.resolution)
     if len(counts) > 1:
