@@ -1,10 +1,11 @@
 // src/worker/run-folder.test.ts — a run folder a new `train` (no --resume) would write over is refused, naming what:
-// incomplete checkpoint folders and the user's files of the names the run writes; -o inside the dataset warns.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+// incomplete checkpoint folders and the user's files of the names the run writes; an earlier run's samples are moved
+// aside, never written over; -o inside the dataset warns.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkNoEarlierRun, runInsideDatasetWarning } from './run-folder.js';
+import { checkNoEarlierRun, runInsideDatasetWarning, setAsideEarlierSamples } from './run-folder.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'tl-run-folder-'));
@@ -46,6 +47,36 @@ describe('checkNoEarlierRun', () => {
     mkdirSync(join(runDir, 'samples'));
     writeFileSync(join(runDir, 'samples', 'step-000002-0-seed42.png'), 'png');
     expect(() => checkNoEarlierRun(runDir)).not.toThrow();
+  });
+});
+
+describe('setAsideEarlierSamples', () => {
+  it("moves an earlier run's samples to the first free samples-earlier folder, saying so, and loses none", () => {
+    const runDir = tempDir();
+    expect(setAsideEarlierSamples(runDir)).toBeNull(); // no samples folder
+    mkdirSync(join(runDir, 'samples'));
+    expect(setAsideEarlierSamples(runDir)).toBeNull(); // an empty one stays
+    expect(existsSync(join(runDir, 'samples'))).toBe(true);
+    writeFileSync(join(runDir, 'samples', 'step-000002-0-seed42.png'), 'first run');
+    writeFileSync(join(runDir, 'samples', 'notes.txt'), 'mine');
+    expect(setAsideEarlierSamples(runDir)).toBe(
+      `${join(runDir, 'samples')} held 2 file(s) of an earlier run that stopped before its first checkpoint (nothing ` +
+        `to resume): moved to ${join(runDir, 'samples-earlier')}, so this run's sample images write over none of them`,
+    );
+    expect(existsSync(join(runDir, 'samples'))).toBe(false);
+    expect(readFileSync(join(runDir, 'samples-earlier', 'step-000002-0-seed42.png'), 'utf8')).toBe(
+      'first run',
+    );
+    expect(readFileSync(join(runDir, 'samples-earlier', 'notes.txt'), 'utf8')).toBe('mine');
+    mkdirSync(join(runDir, 'samples'));
+    writeFileSync(join(runDir, 'samples', 'step-000002-0-seed42.png'), 'second run');
+    expect(setAsideEarlierSamples(runDir)).toContain(`moved to ${join(runDir, 'samples-earlier-2')},`);
+    expect(readFileSync(join(runDir, 'samples-earlier-2', 'step-000002-0-seed42.png'), 'utf8')).toBe(
+      'second run',
+    );
+    expect(readFileSync(join(runDir, 'samples-earlier', 'step-000002-0-seed42.png'), 'utf8')).toBe(
+      'first run',
+    );
   });
 });
 

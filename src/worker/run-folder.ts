@@ -1,7 +1,8 @@
 // src/worker/run-folder.ts — the checkpoints a training run folder already holds,
 // read the way the trainer writes them (trainer/toonlora_trainer/checkpoint.py), so `train` can refuse to mix a new
-// run into an earlier one and a stopped run can name the checkpoint that is really on disk.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// run into an earlier one and a stopped run can name the checkpoint that is really on disk; and an earlier run's
+// sample images, kept out of the new run's way.
+import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 
@@ -46,7 +47,8 @@ export function newestCheckpoint(runDir: string): CheckpointOnDisk | null {
  * there would overwrite that run's samples and checkpoints of the same step, mix its own checkpoints with the other
  * run's (a later `--resume` would continue whichever is newest), and `--keep-checkpoints` would delete the other
  * run's. Sample images alone (a run that stopped before its first checkpoint) are not refused: a server job's
- * retry starts over in its own folder then (src/jobs/embedded-queue.ts resumes only from a checkpoint).
+ * retry starts over in its own folder then (src/jobs/embedded-queue.ts resumes only from a checkpoint); the new run
+ * moves them aside first (setAsideEarlierSamples), so none is written over.
  * @throws TL_ERR_OUTPUT_EXISTS naming the newest checkpoint and the fix.
  */
 export function checkNoEarlierRun(runDir: string): void {
@@ -81,7 +83,7 @@ export function checkNoEarlierRun(runDir: string): void {
 /**
  * Files a run writes into its folder besides the adapter weights and the kohya file (which train.ts checks): the
  * PEFT adapter config (checkpoint.py save_adapter) and the text-encoder adapter. A user's file of the same name is
- * refused, not replaced. `samples/` is documented as overwritten; `checkpoints/` is checked above.
+ * refused, not replaced. An earlier `samples/` is moved aside (setAsideEarlierSamples); `checkpoints/` is checked above.
  */
 export const RUN_FOLDER_FILES = [
   'adapter_config.json',
@@ -111,4 +113,29 @@ export function runInsideDatasetWarning(runDir: string, datasetDir: string): str
   const inside = relative(dataset, run);
   if (inside.startsWith('..') || isAbsolute(inside)) return null;
   return `${run}: the run folder is ${inside === '' ? 'the dataset folder' : 'inside the dataset folder'} ${dataset}, so the adapter, checkpoints and sample images are written among the training images. Choose an -o outside the dataset.`;
+}
+
+/** The folder the trainer writes sample images into (train.py _emit_samples). */
+export const SAMPLES_FOLDER = 'samples';
+
+/**
+ * Before a new run (no --resume) in a folder whose `samples/` holds an earlier run's images (one stopped before its
+ * first checkpoint, which checkNoEarlierRun lets through): moves that folder to `samples-earlier` (`-2`, `-3`, ...:
+ * the first name free), so the new run's samples, named by step and seed as the earlier ones, write over none of
+ * them. Returns the warning that says so, or null when there is nothing to move (no folder, or an empty one).
+ */
+export function setAsideEarlierSamples(runDir: string): string | null {
+  const samples = join(runDir, SAMPLES_FOLDER);
+  if (!isDirectory(samples)) return null;
+  const files = readdirSync(samples).length;
+  if (files === 0) return null;
+  let n = 1;
+  const name = () => join(runDir, `${SAMPLES_FOLDER}-earlier${n === 1 ? '' : `-${n}`}`);
+  while (existsSync(name())) n += 1;
+  const target = name();
+  renameSync(samples, target);
+  return (
+    `${samples} held ${files} file(s) of an earlier run that stopped before its first checkpoint (nothing to ` +
+    `resume): moved to ${target}, so this run's sample images write over none of them`
+  );
 }

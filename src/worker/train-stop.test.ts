@@ -1,13 +1,14 @@
 // src/worker/train-stop.test.ts — stopping and restarting `train` safely: a run folder holding an earlier run's
 // checkpoints is refused without --resume; a second Ctrl-C kills the worker's process group at once and
 // the result names the checkpoint on disk and the steps lost; a failed kohya write is TL_ERR_OUTPUT_WRITE.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive } from '../../test/helpers/processes.js';
 import { EXIT_KILLED, formatStopped } from '../cli/commands/train.js';
 import { trainingConfigSchema } from '../schemas/config.js';
+import type { WorkerEvent } from './protocol.js';
 import type { WorkerSpawn } from './python-worker.js';
 import { withStopSignals } from './stop-signals.js';
 import { kohyaWriteError } from './kohya-file.js';
@@ -48,6 +49,30 @@ describe('train into a folder holding an earlier run', () => {
       code: 'TL_ERR_OUTPUT_EXISTS',
       message: `${runDir}: holds an earlier run's checkpoints (newest: ${newest}, step 10). Add --resume to continue it, or choose another -o.`,
     });
+  });
+});
+
+describe("train into a folder holding only an earlier run's samples", () => {
+  it('moves them aside before the worker starts, with a warning; --resume leaves them', async () => {
+    const runDir = tempDir('tl-train-stop-samples-');
+    mkdirSync(join(runDir, 'samples'));
+    writeFileSync(join(runDir, 'samples', 'step-000002-0-seed42.png'), 'earlier');
+    const events: WorkerEvent[] = [];
+    const options = { datasetDir: writeDataset(), runDir, config, spawn: neverStarted };
+    await expect(runTraining({ ...options, onEvent: (e) => events.push(e) })).rejects.toThrow();
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'log',
+        level: 'warn',
+        message: expect.stringContaining('samples-earlier'),
+      }),
+    );
+    expect(readFileSync(join(runDir, 'samples-earlier', 'step-000002-0-seed42.png'), 'utf8')).toBe('earlier');
+    writeCheckpoint(runDir, 2);
+    mkdirSync(join(runDir, 'samples'));
+    writeFileSync(join(runDir, 'samples', 'step-000002-0-seed42.png'), 'this run');
+    await expect(runTraining({ ...options, resume: true })).rejects.toThrow();
+    expect(readFileSync(join(runDir, 'samples', 'step-000002-0-seed42.png'), 'utf8')).toBe('this run');
   });
 });
 

@@ -17,7 +17,7 @@ import {
 } from './protocol.js';
 import { parseDone, runWorker, STOP_GRACE_MS, type WorkerSpawn } from './python-worker.js';
 import { kohyaFilePath, kohyaWriteError, writeKohyaFile } from './kohya-file.js';
-import { checkNoEarlierRun, newestCheckpoint } from './run-folder.js';
+import { checkNoEarlierRun, newestCheckpoint, setAsideEarlierSamples } from './run-folder.js';
 
 export interface TrainOptions {
   /** kohya layout: `<repeats>_<trigger> <class>/name.png + name.txt`. */
@@ -264,6 +264,8 @@ function isStoppedWorker(error: unknown): boolean {
  */
 export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   checkPaths(options);
+  const setAside = options.resume ? null : setAsideEarlierSamples(options.runDir);
+  if (setAside) options.onEvent?.(notice('warn', setAside));
   const startedAt = Date.now() / 1000;
   let last: ProgressEvent | undefined;
   let checkpoint: string | null = null;
