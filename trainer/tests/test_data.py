@@ -357,3 +357,18 @@ def test_a_dataset_with_no_usable_folder_says_why_each_folder_was_left_out(tmp_p
     assert "no images found" in message and raised.value.missing
     assert f"{tmp_path / '0_x'}: repeats is 0, folder skipped" in message
     assert f"{tmp_path / 'sks_girl girl'}: 1 image(s) not trained: the folder name is not" in message
+
+
+def test_shuffle_trains_the_trigger_once_when_a_later_tag_holds_it_as_a_word():
+    """`red eyes, sks girl`: the later tag keeps its class word, and `sks` is trained once, first (not twice)."""
+    for seed in range(10):
+        for caption, rest in (("red eyes, sks girl", ["girl", "red eyes"]), ("smile, Smiling SKS, 1girl", ["1girl", "Smiling", "smile"]),
+                              ("sks girl, red eyes, sks", ["girl", "red eyes"])):
+            tags = shuffle_caption(caption, "sks", random.Random(seed)).split(", ")
+            assert tags[0] == "sks" and sorted(tags[1:]) == rest, caption
+            assert " ".join(tags).lower().split().count("sks") == 1, caption
+
+
+def test_shuffle_leaves_a_tag_holding_the_trigger_inside_another_word():
+    tags = shuffle_caption("sks, sks_girl, (sks), sksx", "sks", random.Random(0)).split(", ")
+    assert tags[0] == "sks" and sorted(tags[1:]) == ["(sks)", "sks_girl", "sksx"]

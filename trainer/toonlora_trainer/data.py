@@ -352,18 +352,29 @@ def _read_caption(image: Path, fallback: str, warnings: list[str]) -> str:
     return text or fallback
 
 
-def shuffle_caption(caption: str, trigger: str, rng: random.Random) -> str:
-    """Shuffles the comma-separated tags; the trigger (kohya `keep_tokens=1`) stays first.
+def _without_trigger_word(tag: str, trigger: str) -> str:
+    """`tag` with every whitespace-separated word that is the trigger (any case) removed: `sks girl` -> `girl`,
+    `smiling SKS` -> `smiling`, `sks` -> ``. A tag without the trigger as a whole word is returned as it is (`sks_girl`,
+    `(sks)` and `sksx` are other words)."""
+    words = tag.split()
+    if not any(word.lower() == trigger.lower() for word in words):
+        return tag
+    return " ".join(word for word in words if word.lower() != trigger.lower())
 
-    If the caption does not start with the trigger, the trigger is put in front so that every
-    training caption carries it in the same place, once: a trigger tag elsewhere in the caption (any
-    case: CLIP lower-cases) is dropped rather than trained twice.
+
+def shuffle_caption(caption: str, trigger: str, rng: random.Random) -> str:
+    """Shuffles the comma-separated tags; the trigger stays first, once (kohya `keep_tokens=1` with the trigger as the
+    first tag, which is how prep writes captions).
+
+    The rule, for every training caption to carry the trigger exactly once and in the same place: the trigger is put
+    first, and in every tag (the first one included) the trigger as a whole word (any case: CLIP lower-cases) is
+    removed while the tag's other words stay, since they still describe the image: `sks girl, smile` trains as
+    `sks, girl, smile` (shuffled after the trigger) and `red eyes, sks girl` as `sks, girl, red eyes`, not with `sks`
+    a second time at a random place; a tag that was only the trigger is dropped. A tag that holds the trigger inside
+    another word (`sks_girl`, `(sks)`) is left as it is: it is another token sequence for CLIP.
     """
-    tags = [t.strip() for t in caption.split(",") if t.strip()]
-    first = tags[0].split() if tags else []
-    if first and first[0].lower() == trigger.lower() and len(first) > 1:
-        tags[0] = " ".join(first[1:])  # "sks girl, ..." (trigger and class word as one tag): keep the class word
-    tags = [t for t in tags if t.lower() != trigger.lower()]
+    tags = [_without_trigger_word(t.strip(), trigger) for t in caption.split(",")]
+    tags = [t for t in tags if t]
     rng.shuffle(tags)
     return ", ".join([trigger, *tags])
 
