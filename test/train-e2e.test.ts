@@ -13,6 +13,7 @@ import { generationConfigSchema, trainingConfigSchema } from '../src/schemas/con
 import { GenerationWorker, runGeneration } from '../src/worker/generate.js';
 import type { WorkerEvent } from '../src/worker/protocol.js';
 import { runTraining, type TrainResult } from '../src/worker/train.js';
+import { trainEventLineSchema } from '../src/worker/train-events.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tl-train-e2e-'));
 const dataset = join(root, 'dataset');
@@ -415,4 +416,64 @@ describe('toonlora train --dry-run', () => {
     );
     expect(stdout).toContain('the compiled step is not estimated');
   }, 60_000);
+});
+
+describe('toonlora train --events', () => {
+  it('ends with an error line when the run fails, and refuses --events with --json', async () => {
+    const launcher = new URL('../toonlora', import.meta.url).pathname;
+    const missing = join(root, 'no-such-dataset');
+    const failed = await promisify(execFile)(launcher, [
+      'train',
+      missing,
+      '-o',
+      join(root, 'r'),
+      '--events',
+    ]).catch((error: { code: number; stdout: string }) => error);
+    expect(failed).toMatchObject({ code: 1 });
+    const lines = failed.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(trainEventLineSchema.parse(JSON.parse(lines[0] ?? ''))).toMatchObject({
+      type: 'error',
+      error: { code: 'TL_ERR_INPUT_NOT_FOUND', message: expect.stringContaining(missing) },
+    });
+    await expect(
+      promisify(execFile)(launcher, ['train', missing, '-o', join(root, 'r'), '--events', '--json']),
+    ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('Give only one') });
+  }, 60_000);
+
+  it('prints a JSON line per progress and checkpoint event, then the --json document as the last line', async () => {
+    const launcher = new URL('../toonlora', import.meta.url).pathname;
+    const config = join(root, 'events.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        training: { resolution: 64, lora: { rank: 4 }, checkpointEverySteps: 1, sampleEverySteps: 0 },
+      }),
+    );
+    const run = join(root, 'events-run');
+    const { stdout } = await promisify(execFile)(launcher, [
+      'train',
+      dataset,
+      '-o',
+      run,
+      '--base',
+      'tiny',
+      '--steps',
+      '2',
+      '--config',
+      config,
+      '--events',
+    ]);
+    const lines = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => trainEventLineSchema.parse(JSON.parse(line)));
+    expect(
+      lines.map((l) => (l.type === 'progress' || l.type === 'checkpoint' ? `${l.type} ${l.step}` : l.type)),
+    ).toEqual(['progress 1', 'checkpoint 1', 'progress 2', 'checkpoint 2', 'result']);
+    expect(lines.at(-1)).toMatchObject({
+      type: 'result',
+      result: { status: 'done', steps: 2, kohyaFile: join(run, 'events-run.safetensors') },
+    });
+  }, 120_000);
 });

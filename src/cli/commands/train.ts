@@ -3,10 +3,11 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { ensurePythonEnv } from '../../env/python-env.js';
-import { ToonloraError } from '../../errors.js';
+import { isToonloraError, ToonloraError } from '../../errors.js';
 import { BASE_MODEL_HELP } from '../../models/base-model.js';
 import { type TrainingConfig, effectiveLoraAlpha, trainingConfigSchema } from '../../schemas/config.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
+import type { WorkerEvent } from '../../worker/protocol.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
 import {
   describeMemoryEstimate,
@@ -16,6 +17,7 @@ import {
 import { runInsideDatasetWarning } from '../../worker/run-folder.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { planTraining, runTraining, type TrainingPlan, type TrainResult } from '../../worker/train.js';
+import { errorLine, resultLine, workerEventLine } from '../../worker/train-events.js';
 import { numberFlag as num } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
 
@@ -40,6 +42,8 @@ interface TrainFlags {
   dryRun: boolean;
   config?: string;
   json: boolean;
+  /** JSON lines on stdout: progress / sample / checkpoint as the run goes, then the result (worker/train-events.ts). */
+  events?: boolean;
 }
 
 /** Config overrides from the flags; --steps and --epochs both set the run's length, so only one may be given. */
@@ -70,6 +74,31 @@ export function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
       },
     },
   };
+}
+
+/**
+ * @throws TL_ERR_USAGE for --events with --json (two stdout formats) or with --dry-run (no run to follow: --json
+ *   prints its one document).
+ */
+export function checkOutputFlags(flags: Pick<TrainFlags, 'events' | 'json' | 'dryRun'>): void {
+  if (!flags.events) return;
+  if (flags.json)
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      '--events and --json both set what stdout prints. Give only one: --json prints one final document, ' +
+        '--events a JSON line per progress / sample / checkpoint event and the same document as the last line.',
+    );
+  if (flags.dryRun)
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      '--events follows a run as it trains; a --dry-run trains nothing. Use --json for its document.',
+    );
+}
+
+/** The `error` a failed run's last --events line carries: what `--json` prints under `error`. */
+function errorDocument(error: unknown): { code: string; message: string } {
+  if (isToonloraError(error)) return { code: error.code, message: error.message, ...error.details };
+  return { code: 'TL_ERR_INTERNAL', message: String(error) };
 }
 
 /** Flags given that the resolved config makes inert (`--te-lr` without text-encoder training, ...). */
@@ -214,66 +243,94 @@ export function registerTrain(program: Command): void {
       false,
     )
     .option('--config <file>', 'config file (.json / .toml) with a [training] section; flags win')
-    .option('--json', 'print the result as JSON', false)
+    .option('--json', 'print the result as one JSON document when the run ends', false)
+    .option(
+      '--events',
+      'print JSON lines on stdout as the run goes: one per progress, sample and checkpoint event (`type` says which), then the result (`{"type":"result","result":…}`, the --json document) or the error (`{"type":"error","error":{code,message}}`) as the last line; logs stay on stderr (not with --json or --dry-run)',
+      false,
+    )
     .action(
       commandAction('train', async (datasetDir: string, flags: TrainFlags) => {
-        const config = loadConfig({
-          ...(flags.config ? { file: flags.config } : {}),
-          overrides: trainingOverrides(flags),
-        }).training;
-        for (const warning of inertFlagWarnings(flags, config))
-          process.stderr.write(`toonlora train: warning: ${warning}\n`);
-        await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
-        if (flags.dryRun) {
-          // the dataset and length as the worker's own scan reads them (fails on a missing or empty one, as a real run)
-          const plan = await planTraining(datasetDir, config);
-          // every dataset warning the run will print, in its words
-          for (const warning of plan.warnings) process.stderr.write(`toonlora train: warning: ${warning}\n`);
-          const resolved = {
-            ...config,
-            steps: plan.steps,
-            lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) },
-          };
-          const [count, gpuMemory] = await Promise.all([countLora(config), estimateTrainingMemory(config)]);
-          printResult({ config: resolved, plan, ...count, gpuMemory }, flags, formatDryRun);
-          return 0;
-        }
-        if (!flags.output)
-          throw new ToonloraError(
-            'TL_ERR_USAGE',
-            '-o, --output <run-dir> is required: the folder the LoRA is written to.',
-          );
-        const runDir = resolve(flags.output); // every path the run reports is absolute, as the worker's are
-        const inside = runInsideDatasetWarning(runDir, datasetDir);
-        if (inside) process.stderr.write(`toonlora train: warning: ${inside}\n`);
-        const progress = createProgressReporter({ enabled: wantsProgressBar(flags), label: 'train' });
         try {
-          const result = await withStopSignals(
-            (signal, kill) =>
-              runTraining({
-                datasetDir,
-                runDir,
-                config,
-                resume: flags.resume,
-                signal,
-                kill,
-                onEvent: progress.onEvent,
-              }),
-            {
-              killOnSecondSignal: true,
-              firstNotice:
-                'toonlora train: stopping: saving a checkpoint… (Ctrl-C again to stop at once, losing the steps since the last checkpoint)',
-              secondNotice: 'toonlora train: stopping at once…',
-            },
-          );
-          progress.stop();
-          printResult(result, flags, (r) => formatResult(r, config.lora.algorithm));
-          // a stop with its checkpoint ends 1, as a stopped prep; a second Ctrl-C (stopped at once) 130
-          if (result.status === 'done') return 0;
-          return result.forced ? EXIT_KILLED : 1;
-        } finally {
-          progress.stop();
+          return await train(datasetDir, flags);
+        } catch (error) {
+          // --events ends with a line either way; with --json too, the usage error is its one document
+          if (flags.events && !flags.json) process.stdout.write(errorLine(errorDocument(error)));
+          throw error;
         }
       }),
     );
+}
+
+/** `toonlora train`: a dry run, or a run; returns the exit code. */
+async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
+  checkOutputFlags(flags);
+  const config = loadConfig({
+    ...(flags.config ? { file: flags.config } : {}),
+    overrides: trainingOverrides(flags),
+  }).training;
+  for (const warning of inertFlagWarnings(flags, config))
+    process.stderr.write(`toonlora train: warning: ${warning}\n`);
+  await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
+  if (flags.dryRun) {
+    // the dataset and length as the worker's own scan reads them (fails on a missing or empty one, as a real run)
+    const plan = await planTraining(datasetDir, config);
+    // every dataset warning the run will print, in its words
+    for (const warning of plan.warnings) process.stderr.write(`toonlora train: warning: ${warning}\n`);
+    const resolved = {
+      ...config,
+      steps: plan.steps,
+      lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) },
+    };
+    const [count, gpuMemory] = await Promise.all([countLora(config), estimateTrainingMemory(config)]);
+    printResult({ config: resolved, plan, ...count, gpuMemory }, flags, formatDryRun);
+    return 0;
+  }
+  if (!flags.output)
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      '-o, --output <run-dir> is required: the folder the LoRA is written to.',
+    );
+  const runDir = resolve(flags.output); // every path the run reports is absolute, as the worker's are
+  const inside = runInsideDatasetWarning(runDir, datasetDir);
+  if (inside) process.stderr.write(`toonlora train: warning: ${inside}\n`);
+  const progress = createProgressReporter({
+    enabled: wantsProgressBar({ json: flags.json || flags.events === true }),
+    label: 'train',
+  });
+  const onEvent = flags.events
+    ? (event: WorkerEvent) => {
+        const line = workerEventLine(event);
+        if (line === null) progress.onEvent(event);
+        else process.stdout.write(line);
+      }
+    : progress.onEvent;
+  try {
+    const result = await withStopSignals(
+      (signal, kill) =>
+        runTraining({
+          datasetDir,
+          runDir,
+          config,
+          resume: flags.resume,
+          signal,
+          kill,
+          onEvent,
+        }),
+      {
+        killOnSecondSignal: true,
+        firstNotice:
+          'toonlora train: stopping: saving a checkpoint… (Ctrl-C again to stop at once, losing the steps since the last checkpoint)',
+        secondNotice: 'toonlora train: stopping at once…',
+      },
+    );
+    progress.stop();
+    if (flags.events) process.stdout.write(resultLine(result));
+    else printResult(result, flags, (r) => formatResult(r, config.lora.algorithm));
+    // a stop with its checkpoint ends 1, as a stopped prep; a second Ctrl-C (stopped at once) 130
+    if (result.status === 'done') return 0;
+    return result.forced ? EXIT_KILLED : 1;
+  } finally {
+    progress.stop();
+  }
 }
