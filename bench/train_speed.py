@@ -110,10 +110,12 @@ def toonlora_steps(full, precision, batch, resolution, checkpointing, images, co
     base.vae.to("cpu")  # as run_training: cached, so the VAE leaves the GPU
     state = T._make_loop_state(config, params, precision)
     dataset, repeated = Dataset(items, ()), list(range(len(items)))
-    text_source = T.make_text_source(base, config, precision, dataset, repeated, state, encoder_placement(base.text_encoder, precision.device))
+    text_source = T.make_text_source(base, config, precision, dataset=dataset, repeated=repeated, state=state,
+                                     place=encoder_placement(base.text_encoder, precision.device))
+    inputs = T.StepInputs(base, dataset, repeated, latents_cache, text_source, config, precision, params)
 
     def step():
-        float(T._optimizer_step(forward, base, dataset, repeated, latents_cache, text_source, config, state, precision, params))  # the trainer reads the loss every step
+        float(T._optimizer_step(forward, inputs, state))  # the trainer reads the loss every step
         state.step += 1
 
     return step

@@ -42,7 +42,7 @@ def test_out_of_memory_in_a_step_names_the_step_the_checkpoint_and_the_fixes(tmp
 def test_out_of_memory_while_rendering_samples_says_so(tmp_path, monkeypatch):
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
 
-    def samples(*args):
+    def samples(*args, **kwargs):
         raise torch.OutOfMemoryError(TORCH_OOM)
 
     monkeypatch.setattr(train_module, "_emit_samples", samples)

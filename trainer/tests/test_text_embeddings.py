@@ -34,13 +34,13 @@ def test_steps_ask_for_the_predicted_captions_one_refill_per_window(monkeypatch)
     # batch 2 x accumulation 2: 4 captions a step; a window of 8 captions is 2 steps, so 5 steps refill 3 times
     base, config, precision, params, dataset, state = tiny_run(monkeypatch, 8, batchSize=2, gradientAccumulation=2, steps=5)
     repeated = T.repeated_indices(dataset)
-    source = T.make_text_source(base, config, precision, dataset, repeated, state, None)
+    source = T.make_text_source(base, config, precision, dataset=dataset, repeated=repeated, state=state, place=None)
     asked: list[list[str]] = []
     get = source.get
     source.get = lambda captions: asked.append(captions) or get(captions)
     latents = [torch.randn(4, 8, 8) for _ in CAPTIONS]
     for step in range(5):
-        T._optimizer_step(base.unet, base, dataset, repeated, latents, source, config, state, precision, params)
+        T._optimizer_step(base.unet, T.StepInputs(base, dataset, repeated, latents, source, config, precision, params), state)
         assert [c for micro in asked[-2:] for c in micro] == T.step_captions(dataset, repeated, config, step)
         state.step += 1
     assert source.refills == 3
@@ -75,10 +75,11 @@ def test_a_refill_drops_embeddings_outside_the_new_window():
 def test_the_window_stops_at_the_last_step(monkeypatch):
     base, config, precision, _, dataset, state = tiny_run(monkeypatch, 128, steps=3, shuffleCaptions=False)
     repeated = T.repeated_indices(dataset)
-    source = T.make_text_source(base, config, precision, dataset, repeated, state, None)
+    source = T.make_text_source(base, config, precision, dataset=dataset, repeated=repeated, state=state, place=None)
     state.step = 1
     assert source.upcoming() == T.step_captions(dataset, repeated, config, 1) + T.step_captions(dataset, repeated, config, 2)
-    trained = T.make_text_source(base, dataclasses.replace(config, train_text_encoder=True), precision, dataset, repeated, state, None)
+    trained = T.make_text_source(base, dataclasses.replace(config, train_text_encoder=True), precision, dataset=dataset, repeated=repeated,
+                                 state=state, place=None)
     assert isinstance(trained, TE.LiveTextEmbeddings)
 
 

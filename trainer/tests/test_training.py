@@ -50,7 +50,8 @@ def fixed_eval_loss(base, latents, config_dict):
     embeddings = encode_prompts(base, [PROMPT] * len(latents), 2, torch.device("cpu"))
     generator = torch.Generator().manual_seed(123)
     with torch.no_grad():
-        losses = [diffusion_loss(base.unet, base, latents, embeddings, config, generator, train_module.choose_precision("no", torch.device("cpu"))) for _ in range(16)]
+        losses = [diffusion_loss(base.unet, base, latents, embeddings, config=config, generator=generator,
+                                 precision=train_module.choose_precision("no", torch.device("cpu"))) for _ in range(16)]
     return torch.stack(losses).mean().item()
 
 
@@ -69,7 +70,7 @@ def test_training_learns_the_pattern(tmp_path):
     assert loss_after < 0.85 * loss_before, (loss_before, loss_after)
 
     def distance_to_training_images(base):
-        generated = render_latents(assemble_pipeline(base), PROMPT, "", [1, 2, 3], 10, 5.0, 64, 64, 2)
+        generated = render_latents(assemble_pipeline(base), PROMPT, "", [1, 2, 3], steps=10, guidance=5.0, width=64, height=64, clip_skip=2)
         return torch.stack([((generated - target) ** 2).mean() for target in latents]).mean().item()
 
     far, near = distance_to_training_images(before), distance_to_training_images(after)

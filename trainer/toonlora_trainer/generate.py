@@ -89,7 +89,7 @@ def build_pipeline(base: BaseModel, device: torch.device, dtype: torch.dtype, va
 
 
 @torch.no_grad()
-def render_latents(pipe, prompt: str, negative: str, seeds, steps: int, guidance: float, width: int, height: int, clip_skip: int,
+def render_latents(pipe, prompt: str, negative: str, seeds, *, steps: int, guidance: float, width: int, height: int, clip_skip: int,
                    on_step: Callable[[int], None] | None = None) -> torch.Tensor:
     """Denoised latents [len(seeds), 4, h/8, w/8], one seed per image (CPU generators: same on any device).
 
@@ -260,8 +260,8 @@ class GenerationSession:
             self.pipe.vae.to(dtype=self.dtype)
         try:  # the session's VAE stays float32 for the next request, whatever happens to this one
             latents = render_latents(
-                self.pipe, config.prompt, config.negative_prompt, config.seeds, config.steps, config.guidance_scale,
-                config.width, config.height, config.clip_skip, on_step if progress or should_stop else None,
+                self.pipe, config.prompt, config.negative_prompt, config.seeds, steps=config.steps, guidance=config.guidance_scale,
+                width=config.width, height=config.height, clip_skip=config.clip_skip, on_step=on_step if progress or should_stop else None,
             )
             # A NaN image saves as all black: say so (naming the LoRA) instead of writing it as a success.
             if bad := non_finite_seeds(latents, config.seeds):

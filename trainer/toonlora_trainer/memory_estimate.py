@@ -211,7 +211,8 @@ def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_conf
         pixels = torch.zeros(config.batch_size, 3, config.resolution, config.resolution)
         state = T._make_loop_state(config, groups, precision)
         repeated = list(range(len(items)))
-        text_source = T.make_text_source(base, config, precision, dataset, repeated, state, place)
+        text_source = T.make_text_source(base, config, precision, dataset=dataset, repeated=repeated, state=state, place=place)
+        inputs = T.StepInputs(base, dataset, repeated, latents, text_source, config, precision, params)
         with live:
             on_gpu = (unet,) + (() if config.cache_latents else (vae,)) + ((text_encoder,) if config.train_text_encoder else ())
             for model in on_gpu:
@@ -222,7 +223,7 @@ def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_conf
             for _ in range(steps):
                 if not config.cache_latents:  # the trainer then encodes each batch; the VAE stays on the GPU
                     T.encode_latents(base, pixels)
-                T._optimizer_step(unet, base, dataset, repeated, latents, text_source, config, state, precision, params)
+                T._optimizer_step(unet, inputs, state)
                 state.step += 1
             step_peak = live.peak
             if config.sample_every_steps:

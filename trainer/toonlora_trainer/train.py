@@ -155,7 +155,23 @@ class LoopState:
         self.step = int(saved["step"])
 
 
-def diffusion_loss(unet, base: BaseModel, latents, embeddings, config: TrainingConfig, generator, precision: Precision):
+@dataclass(frozen=True)
+class StepInputs:
+    """What every optimizer step reads and none changes: the base, the dataset and its repeated item order, the cached
+    latents (None: encoded each step), where the text embeddings come from (make_text_source), the config, the
+    precision and the LoRA parameters the update clips."""
+
+    base: BaseModel
+    dataset: Dataset
+    repeated: list[int]
+    latents_cache: list[torch.Tensor] | None
+    text_source: object
+    config: TrainingConfig
+    precision: Precision
+    params: list[torch.nn.Parameter]
+
+
+def diffusion_loss(unet, base: BaseModel, latents, embeddings, *, config: TrainingConfig, generator, precision: Precision):
     """One forward pass: noise (with offset), random timesteps, UNet prediction, Min-SNR-weighted MSE.
     `unet`: the UNet module or its compiled step forward (`step_forward`)."""
     scheduler = base.noise_scheduler
@@ -221,11 +237,14 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
         groups.append({"params": te_params, "lr": config.text_encoder_learning_rate})
     state = _make_loop_state(config, groups, precision)
     repeated = repeated_indices(dataset)
-    text_source = make_text_source(base, config, precision, dataset, repeated, state, encoder_placement(base.text_encoder, precision.device))
+    text_source = make_text_source(base, config, precision, dataset=dataset, repeated=repeated, state=state,
+                                   place=encoder_placement(base.text_encoder, precision.device))
     # After --resume, the checkpoint resumed from is the last good one until a newer one is written.
     last_checkpoint = _restore(resume_point, unet, text_encoder, state, emit) if resume_point else None
     checkpointed_step = state.step if resume_point else None  # a checkpoint at this step is on disk: not written again
-    save = functools.partial(_checkpoint, run_dir, unet, text_encoder, config, dataset_facts, state, emit)
+    save = functools.partial(_checkpoint, run_dir, unet, text_encoder, config=config, dataset_facts=dataset_facts, state=state,
+                             emit=emit)
+    inputs = StepInputs(base, dataset, repeated, latents_cache, text_source, config, precision, lora_params + te_params)
     started, first_step = time.perf_counter(), state.step
     compile_watch = CompileWatch.start() if forward is not unet else None
     while state.step < config.steps:
@@ -239,11 +258,9 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
             return
         with out_of_memory_explained(f"in training step {state.step + 1}", last_checkpoint):
             if compile_watch is not None:  # the first compiled step: a compiler failure falls back to eager
-                forward, loss = _first_compiled_step(forward, unet, base, dataset, repeated, latents_cache, text_source, config, state,
-                                                     precision, lora_params + te_params, emit)
+                forward, loss = _first_compiled_step(forward, unet, inputs, state, emit)
             else:
-                loss = float(_optimizer_step(forward, base, dataset, repeated, latents_cache, text_source, config, state, precision,
-                                             lora_params + te_params))
+                loss = float(_optimizer_step(forward, inputs, state))
         state.step += 1
         if not math.isfinite(loss):
             raise NonFiniteLossError(
@@ -258,7 +275,8 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
             compile_watch = None
         if config.sample_every_steps and state.step % config.sample_every_steps == 0:
             with out_of_memory_explained(f"rendering the sample images after step {state.step}", last_checkpoint):
-                _emit_samples(unet, text_encoder, base, dataset, config, precision, state.step, run_dir, emit, should_stop)
+                _emit_samples(unet, text_encoder, base, dataset, config=config, precision=precision, step=state.step, run_dir=run_dir,
+                              emit=emit, should_stop=should_stop)
         if config.checkpoint_every_steps and state.step % config.checkpoint_every_steps == 0 and state.step < config.steps:
             last_checkpoint, checkpointed_step = save(), state.step
     # 5. Output: the PEFT adapter in the run folder (+ text_encoder/ when trained; the TypeScript side writes
@@ -526,18 +544,19 @@ def _restore(point: ResumePoint, unet, text_encoder, state: LoopState, emit: Emi
     return point.folder
 
 
-def _optimizer_step(unet, base, dataset, repeated, latents_cache, text_source, config, state: LoopState, precision, params) -> torch.Tensor:
+def _optimizer_step(unet, inputs: StepInputs, state: LoopState) -> torch.Tensor:
     """One optimizer step over `gradient_accumulation` micro-batches; returns the mean loss, a 0-dim tensor on
     the device (reading it waits for the GPU: the caller does that once per step). `unet`: what `step_forward` returned."""
-    total = torch.zeros((), device=precision.device)
+    config, dataset = inputs.config, inputs.dataset
+    total = torch.zeros((), device=inputs.precision.device)
     for micro in range(config.gradient_accumulation):
-        indices, stream_start = _micro_batch(dataset, repeated, config, state.step, micro)
-        latents = _batch_latents(base, dataset, indices, latents_cache, config.resolution)
-        embeddings = text_source.get(_batch_captions(dataset, indices, config, stream_start))
-        loss = diffusion_loss(unet, base, latents, embeddings, config, state.generator, precision)
+        indices, stream_start = _micro_batch(dataset, inputs.repeated, config, state.step, micro)
+        latents = _batch_latents(inputs.base, dataset, indices, inputs.latents_cache, config.resolution)
+        embeddings = inputs.text_source.get(_batch_captions(dataset, indices, config, stream_start))
+        loss = diffusion_loss(unet, inputs.base, latents, embeddings, config=config, generator=state.generator, precision=inputs.precision)
         state.scaler.scale(loss / config.gradient_accumulation).backward()
         total += loss.detach().float() / config.gradient_accumulation
-    apply_gradients(state, params)
+    apply_gradients(state, inputs.params)
     return total
 
 
@@ -561,14 +580,13 @@ def apply_gradients(state: LoopState, params) -> bool:
     return stepped
 
 
-def _first_compiled_step(forward, unet, base, dataset, repeated, latents_cache, text_source, config, state: LoopState, precision,
-                         params, emit: Emit):
+def _first_compiled_step(forward, unet, inputs: StepInputs, state: LoopState, emit: Emit):
     """The first step with the compiled UNet, where torch.compile builds its graphs and kernels. If that fails
     (a compiler or Triton problem on this machine, an op inductor cannot lower), the run goes on eager: the
     same step again from the same random state, after a warning naming the error. Returns (forward, loss)."""
     generator_state = state.generator.get_state()
     try:
-        return forward, float(_optimizer_step(forward, base, dataset, repeated, latents_cache, text_source, config, state, precision, params))
+        return forward, float(_optimizer_step(forward, inputs, state))
     except torch.OutOfMemoryError:
         raise
     except Exception as error:  # compile errors come as many types (dynamo, inductor, the C compiler's)
@@ -577,7 +595,7 @@ def _first_compiled_step(forward, unet, base, dataset, repeated, latents_cache, 
                          "this run trains eager instead (training.compile false skips the attempt)"))
         state.optimizer.zero_grad(set_to_none=True)
         state.generator.set_state(generator_state)
-        return unet, float(_optimizer_step(unet, base, dataset, repeated, latents_cache, text_source, config, state, precision, params))
+        return unet, float(_optimizer_step(unet, inputs, state))
 
 
 def _batch_latents(base, dataset, indices, latents_cache, resolution) -> torch.Tensor:
@@ -605,7 +623,7 @@ def step_captions(dataset: Dataset, repeated: list[int], config: TrainingConfig,
     return captions
 
 
-def make_text_source(base: BaseModel, config: TrainingConfig, precision: Precision, dataset: Dataset, repeated: list[int],
+def make_text_source(base: BaseModel, config: TrainingConfig, precision: Precision, *, dataset: Dataset, repeated: list[int],
                      state: LoopState, place: Placement | None):
     """Where `_optimizer_step` gets text embeddings (text_embeddings.py): live with gradients when the text
     encoder trains; else prefetched for the coming steps (about PREFETCH_CAPTIONS captions from `state.step` on).
@@ -639,7 +657,7 @@ def _report_progress(emit: Emit, state: LoopState, config: TrainingConfig, loss:
     emit(Progress(state.step, config.steps, loss, float(state.lr_scheduler.get_last_lr()[0]), it_per_s, eta_s))
 
 
-def _checkpoint(run_dir, unet, text_encoder, config: TrainingConfig, dataset_facts: dict, state: LoopState, emit: Emit) -> str:
+def _checkpoint(run_dir, unet, text_encoder, *, config: TrainingConfig, dataset_facts: dict, state: LoopState, emit: Emit) -> str:
     saved = {**state.to_checkpoint(), "settings": run_settings(config), "stream_settings": stream_settings(config),
              "total_steps": config.steps, "dataset": dataset_facts, "base_model": base_identity(config.base_model)}
     path = ckpt.save_checkpoint(run_dir, state.step, unet, config.base_model, saved, text_encoder)
@@ -652,7 +670,7 @@ def _checkpoint(run_dir, unet, text_encoder, config: TrainingConfig, dataset_fac
     return path
 
 
-def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, config: TrainingConfig, precision: Precision, step: int,
+def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, *, config: TrainingConfig, precision: Precision, step: int,
                   run_dir: str, emit: Emit, should_stop: Callable[[], bool] = lambda: False) -> None:
     """Sample images with fixed seeds (the same every time, so progress is comparable) and the trigger prompt.
     `should_stop` is asked after every sampling step (diffusers' `callback_on_step_end`, as GenerationSession does):
@@ -682,8 +700,8 @@ def _emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, config:
         seeds = list(config.sample_seeds)
         for p, prompt in enumerate(prompts):
             with autocast:
-                latents = render_latents(pipe, prompt, "", seeds, SAMPLE_STEPS, 7.0, config.resolution, config.resolution, config.clip_skip,
-                                         on_step)
+                latents = render_latents(pipe, prompt, "", seeds, steps=SAMPLE_STEPS, guidance=7.0, width=config.resolution,
+                                         height=config.resolution, clip_skip=config.clip_skip, on_step=on_step)
             for seed, image in zip(seeds, decode_latents(pipe, latents)):
                 path = os.path.join(folder, f"step-{step:06d}-{p}-seed{seed}.png")
                 _save_sample(image, path, run_dir)
