@@ -105,7 +105,7 @@ class Cancelled:
 @dataclass(frozen=True)
 class TrainedFolder:
     """One kohya folder a training run trained (`5_sks girl`), as the trainer's scan read it: what the kohya file's
-    ss_dataset_dirs and ss_tag_frequency record of it (src/worker/protocol.ts trainedFolderSchema)."""
+    ss_dataset_dirs and ss_tag_frequency record of it (src/worker/training-facts.ts trainedFolderSchema)."""
 
     folder: str  # the folder's name
     repeats: int
