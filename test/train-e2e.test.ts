@@ -335,7 +335,7 @@ describe('toonlora train --dry-run', () => {
     expect(report.config.compile).toBe(false); // torch.compile only when asked (--compile)
     expect(report.lora).toMatchObject({ modules: 128, trainableParams: 6_377_472 });
     expect(report).not.toHaveProperty('textEncoderLora');
-  }, 60_000);
+  }, 180_000);
 
   it('turns --epochs into the steps the run trains, and fails on a missing dataset as the run does', async () => {
     const report = JSON.parse(await dryRun('--base', 'tiny', '--epochs', '2', '--json')) as {
@@ -371,7 +371,7 @@ describe('toonlora train --dry-run', () => {
       code: 1,
       stderr: expect.stringContaining(`${missing}: dataset folder not found`),
     });
-  }, 60_000);
+  }, 180_000);
 
   it('prints the misnamed-folder and both-caption-files warnings the run prints, and fails as it does on no readable image', async () => {
     const launcher = new URL('../toonlora', import.meta.url).pathname;
@@ -404,7 +404,7 @@ describe('toonlora train --dry-run', () => {
         new RegExp(`${broken}: no readable images, 1 could not be decoded: .*\\[TL_ERR_INPUT_INVALID\\]`),
       ),
     });
-  }, 60_000);
+  }, 180_000);
 
   it('adds the text-encoder LoRA size with --train-text-encoder (48 modules, 2,359,296 parameters at r=32)', async () => {
     const stdout = await dryRun('--train-text-encoder', '--compile');
@@ -415,7 +415,7 @@ describe('toonlora train --dry-run', () => {
       /^estimated peak GPU memory: \d+\.\d\d GiB \(fp16, batch 1, 512 px, gradient checkpointing on, text-encoder LoRA;/m,
     );
     expect(stdout).toContain('the compiled step is not estimated');
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('toonlora train --events', () => {
@@ -439,7 +439,7 @@ describe('toonlora train --events', () => {
     await expect(
       promisify(execFile)(launcher, ['train', missing, '-o', join(root, 'r'), '--events', '--json']),
     ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('Give only one') });
-  }, 60_000);
+  }, 180_000);
 
   it('prints a JSON line per progress and checkpoint event, then the --json document as the last line', async () => {
     const launcher = new URL('../toonlora', import.meta.url).pathname;
