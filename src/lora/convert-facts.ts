@@ -45,17 +45,19 @@ export function givenTrainingFacts(
   return stem ? { ...given, outputName: stem } : given;
 }
 
-/**
- * The kohya file `train` writes into a run folder, `<run>/<run folder name>.safetensors` (src/worker/
- * train.ts kohyaFilePath), for an input that is a run folder or its adapter_model.safetensors.
- */
+/** Where a training run's WebUI / kohya file goes: `<run-dir>/<run-dir name>.safetensors` (train writes it there). */
+export function runKohyaFilePath(runDir: string): string {
+  return join(runDir, `${basename(resolve(runDir))}.safetensors`);
+}
+
+/** The kohya file `train` wrote into a run folder, for an input that is a run folder or its adapter_model.safetensors. */
 function runRecordPath(input: string, isFolder: boolean): string | undefined {
   const folder = isFolder
     ? input
     : basename(input) === 'adapter_model.safetensors'
       ? dirname(input)
       : undefined;
-  return folder === undefined ? undefined : join(folder, `${basename(resolve(folder))}.safetensors`);
+  return folder === undefined ? undefined : runKohyaFilePath(folder);
 }
 
 /** The run folder's training record: its kohya file's ss_* / modelspec.* (none when absent or unreadable, with a warning then). */

@@ -1,17 +1,16 @@
 // src/worker/kohya-file.ts — the WebUI / kohya `.safetensors` a finished training run writes beside its PEFT adapter:
 // where it goes, the kohya metadata (ss_* / modelspec.*) from the config and the worker's `done` facts (what it
 // trained, read once by the trainer's dataset scan; the precision that really ran), and the error of a failed write.
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
+import { runKohyaFilePath } from '../lora/convert-facts.js';
 import type { LoraTrainingFactsInput } from '../lora/kohya-metadata.js';
 import type { TrainingConfig } from '../schemas/config.js';
 import type { TrainingFacts } from './training-facts.js';
 
-/** Where a run's WebUI / kohya file goes: `<run-dir>/<run-dir name>.safetensors`. */
-export function kohyaFilePath(runDir: string): string {
-  return join(runDir, `${basename(resolve(runDir))}.safetensors`);
-}
+/** Where a run's WebUI / kohya file goes: `<run-dir>/<run-dir name>.safetensors` (where convert looks for it too). */
+export const kohyaFilePath = runKohyaFilePath;
 
 /** What a finished run knows when it writes its kohya file. */
 export interface KohyaRun {
