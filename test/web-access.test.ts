@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
-import { seedDataset, solidPng } from './helpers/server-fixtures.js';
+import { seedDataset, solidPng, untilStopped } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 /** Whether the stand-in prep waits for a cancel (else it ends at once with its stage choices). */
@@ -23,10 +23,7 @@ const STAGES = {
 
 async function standInPrep(context: JobContext) {
   context.emit({ type: 'log', level: 'info', message: 'reading 1 screenshot' });
-  if (holdPrep) {
-    await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }));
-    throw new Error('stopped');
-  }
+  if (holdPrep) await untilStopped(context.signal);
   context.progress({ step: 1, total: 1, message: '1 crop from 1 screenshot (1 ok, 0 skipped, 0 failed)' });
   return { stages: STAGES };
 }

@@ -9,16 +9,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
-import { seedDataset, solidPng } from './helpers/server-fixtures.js';
+import { seedDataset, solidPng, untilStopped } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts', 'web');
 
 /** Stand-in prep: stays running until the job is stopped (cancel or server close). */
-async function holdPrep(context: JobContext): Promise<never> {
-  await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }));
-  throw new Error('stopped');
-}
+const holdPrep = (context: JobContext): Promise<never> => untilStopped(context.signal);
 
 let web: WebSession;
 let url: string;

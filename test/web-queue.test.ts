@@ -5,14 +5,11 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
-import { seedDataset } from './helpers/server-fixtures.js';
+import { seedDataset, untilStopped } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 /** A prep that runs until it is cancelled. */
-async function heldPrep(context: JobContext): Promise<Record<string, unknown>> {
-  await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }));
-  throw new Error('stopped');
-}
+const heldPrep = (context: JobContext): Promise<never> => untilStopped(context.signal);
 
 let web: WebSession;
 let url: string;

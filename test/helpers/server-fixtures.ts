@@ -124,3 +124,9 @@ export async function seedDataset(
   });
   return { characterId: character.id, datasetId: dataset.id };
 }
+
+/** For stand-in runners that hold a job open: settles (rejecting, as a stopped job does) once `signal` aborts. */
+export async function untilStopped(signal: AbortSignal): Promise<never> {
+  await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  throw new Error('stopped');
+}
