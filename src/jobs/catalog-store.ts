@@ -109,14 +109,7 @@ export class CatalogStore {
   }
 
   // ----- artifacts (catalog/artifacts.ts) -----
-  addArtifact(input: {
-    characterId: string;
-    jobId: string | null;
-    kind: ArtifactKind;
-    name: string;
-    path: string;
-    meta?: Record<string, unknown>;
-  }): Artifact {
+  addArtifact(input: artifacts.NewArtifact): Artifact {
     return artifacts.addArtifact(this.db, input);
   }
 

@@ -19,17 +19,17 @@ function toArtifact(row: Row): Artifact {
   };
 }
 
-export function addArtifact(
-  db: SqliteDatabase,
-  input: {
-    characterId: string;
-    jobId: string | null;
-    kind: ArtifactKind;
-    name: string;
-    path: string;
-    meta?: Record<string, unknown>;
-  },
-): Artifact {
+/** What a new artifact is recorded with (its id and time are made here). */
+export interface NewArtifact {
+  characterId: string;
+  jobId: string | null;
+  kind: ArtifactKind;
+  name: string;
+  path: string;
+  meta?: Record<string, unknown>;
+}
+
+export function addArtifact(db: SqliteDatabase, input: NewArtifact): Artifact {
   const id = randomUUID();
   db.prepare(
     'INSERT INTO artifacts (id, character_id, job_id, kind, name, path, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
