@@ -69,6 +69,14 @@ def split_by_component(state: dict[str, torch.Tensor], module_names: dict[str, s
     return result
 
 
+def base_layer(module: torch.nn.Module) -> torch.nn.Module:
+    """The model's own layer under `module`: in a long-lived session a layer an earlier LoRA / DoRA / LoKr adapter
+    was loaded on is a PEFT tuner layer wrapping it (PEFT nests adapters of different types), still that layer."""
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    return module.get_base_layer() if isinstance(module, BaseTunerLayer) else module
+
+
 def lokr_config_for(state: dict[str, torch.Tensor], model, path: str):
     """The PEFT LoKrConfig under which PEFT creates exactly `state`'s factors on `model`'s modules (keys
     `<module path>.lokr_*`, alpha already baked: scale 1). Each module's split of its output / input features
@@ -85,13 +93,14 @@ def lokr_config_for(state: dict[str, torch.Tensor], model, path: str):
         part = lambda suffix: state.get(f"{name}.{suffix}")  # noqa: E731
         if part("lokr_t2") is not None:
             raise LokrFileError(f"{path}: LoKr module {name!r} has a Tucker core (lokr_t2), which toonlora generate does not load")
-        base = model.get_submodule(name)
+        base = base_layer(model.get_submodule(name))
         if isinstance(base, torch.nn.Linear):
             out_dim, in_dim = base.out_features, base.in_features
         elif isinstance(base, torch.nn.Conv2d):
             out_dim, in_dim = base.out_channels, base.in_channels // base.groups
         else:
-            raise LokrFileError(f"{path}: LoKr module {name!r} adapts a {type(base).__name__}; LoKr covers linear layers and convolutions")
+            found = f"{type(base).__module__}.{type(base).__qualname__}"
+            raise LokrFileError(f"{path}: LoKr module {name!r} adapts a {found}; toonlora loads LoKr on torch.nn.Linear and torch.nn.Conv2d layers only")
         w1, w1_a, w1_b = part("lokr_w1"), part("lokr_w1_a"), part("lokr_w1_b")
         w2, w2_a = part("lokr_w2"), part("lokr_w2_a")
         if (w1 is None and (w1_a is None or w1_b is None)) or (w2 is None and w2_a is None):

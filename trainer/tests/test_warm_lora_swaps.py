@@ -1,0 +1,91 @@
+"""The long-lived generation session (`serve-generation`, the server's warm worker) swaps LoRA, DoRA and LoKr
+files in any order: a LoKr loaded after a LoRA / DoRA finds the UNet's layers wrapped by PEFT (it nests adapters
+of different types) and must still load, and each swap must give the output a fresh (cold) session gives.
+CPU, tiny model."""
+
+from pathlib import Path
+
+import pytest
+import torch
+from helpers import lora_settings
+from peft import get_peft_model_state_dict
+from safetensors.torch import load_file, save_file
+from test_generate import unet_output
+from test_lokr import kohya_name, lokr_unet
+
+from toonlora_trainer.checkpoint import save_adapter
+from toonlora_trainer.generate import GenerationSession
+from toonlora_trainer.lokr_file import LokrFileError, lokr_config_for
+
+
+def write_diffusers_lora(path: Path, seed: int, dora: bool) -> None:
+    """A tiny-UNet LoRA (or DoRA: PEFT's lora_magnitude_vector, as generate's diffusers copy of a kohya DoRA file
+    holds it) in diffusers' key format, every factor non-zero."""
+    from toonlora_trainer.models import attach_lora, build_tiny_base_model
+
+    base = build_tiny_base_model()
+    attach_lora(base.unet, lora=lora_settings(dora=dora))
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in base.unet.named_parameters():
+            if "lora_A" in name:
+                param.copy_(torch.randn(param.shape, generator=generator) / param.shape[1] ** 0.5)
+            elif "lora_B" in name:
+                param.copy_(torch.randn(param.shape, generator=generator) * 0.05)
+            elif "lora_magnitude_vector" in name:
+                param.mul_(1 + 0.2 * torch.rand(param.shape, generator=generator))
+    state = get_peft_model_state_dict(base.unet)
+    assert dora == any("lora_magnitude_vector" in key for key in state)
+    save_file({f"unet.{key}": value.contiguous() for key, value in state.items()}, str(path))
+
+
+def write_lokr_file(path: Path, folder: Path, rank: int = 4, alpha: float = 2.0) -> None:
+    """A kohya / LyCORIS LoKr file of a random tiny-UNet LoKr (as test_lokr makes one)."""
+    reference = lokr_unet(rank, alpha, seed=7)
+    peft_state = {k.removeprefix("base_model.model."): v for k, v in load_file(save_adapter(reference.unet, str(folder), "tiny")).items()}
+    kohya = {}
+    for module in {key.rpartition(".lokr_")[0] for key in peft_state}:
+        parts = {k.rpartition(".")[2]: v for k, v in peft_state.items() if k.rpartition(".lokr_")[0] == module}
+        decomposed = "lokr_w2_b" in parts
+        if not decomposed:  # LyCORIS applies no alpha to full factors: the PEFT scale goes into w1
+            parts["lokr_w1"] = parts["lokr_w1"] * (alpha / rank)
+        kohya |= {f"{kohya_name(module)}.{part}": v for part, v in parts.items()}
+        kohya[f"{kohya_name(module)}.alpha"] = torch.tensor(alpha if decomposed else float(rank))
+    save_file(kohya, str(path))
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("warm")
+    write_diffusers_lora(folder / "dora.safetensors", seed=1, dora=True)
+    write_diffusers_lora(folder / "lora.safetensors", seed=2, dora=False)
+    write_lokr_file(folder / "lokr.safetensors", folder / "lokr-adapter")
+    return {name: str(folder / f"{name}.safetensors") for name in ("dora", "lora", "lokr")}
+
+
+def cold_output(path: str, weight: float) -> torch.Tensor:
+    session = GenerationSession("tiny", torch.device("cpu"))
+    session.use_lora(path, weight)
+    return unet_output(session.pipe.unet)
+
+
+def test_warm_session_swaps_dora_lokr_lora_lokr_and_each_gives_the_cold_output(files):
+    warm = GenerationSession("tiny", torch.device("cpu"))
+    bare = unet_output(warm.pipe.unet)
+    cold = {}
+    for name, weight in (("dora", 1.0), ("lokr", 1.0), ("lora", 0.8), ("lokr", 0.6), ("dora", 1.0)):
+        warm.use_lora(files[name], weight)
+        got = unet_output(warm.pipe.unet)
+        expected = cold.setdefault((name, weight), cold_output(files[name], weight))
+        assert not torch.allclose(expected, bare, atol=1e-3), name  # the file changes the output
+        assert torch.allclose(got, expected, atol=1e-5), (name, weight, (got - expected).abs().max())
+    warm.use_lora(None, 1.0)
+    assert torch.allclose(unet_output(warm.pipe.unet), bare, atol=1e-6)
+
+
+def test_a_lokr_on_a_layer_of_another_kind_names_the_class_it_found():
+    model = torch.nn.Sequential(torch.nn.LayerNorm(8))
+    state = {"0.lokr_w1": torch.zeros(2, 2), "0.lokr_w2": torch.zeros(4, 4)}
+    with pytest.raises(LokrFileError, match=r"x\.safetensors: LoKr module '0' adapts a torch\.nn\.modules\.normalization\.LayerNorm; "
+                                             r"toonlora loads LoKr on torch\.nn\.Linear and torch\.nn\.Conv2d layers only"):
+        lokr_config_for(state, model, "x.safetensors")
