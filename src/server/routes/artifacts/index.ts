@@ -60,6 +60,21 @@ export function withArticle(word: string): string {
   return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
 }
 
+/**
+ * The API's error for a LoKr asked for in a format it has none in (convert's `lokrDiffusersError`, which names the
+ * stored file and convert's `--to kohya`): the LoRA's name and the formats the download does have; else undefined.
+ */
+export function lokrWithoutFormat(error: unknown, name: string): ToonloraError | undefined {
+  if (!(error instanceof ToonloraError && error.details.algorithm === 'lokr')) return undefined;
+  const format = error.details.to;
+  if (typeof format !== 'string') return undefined;
+  return new ToonloraError(
+    error.code,
+    `LoRA "${name}" is a LoKr (LyCORIS Kronecker-product adapter): there is no ${format} format of it (diffusers' SD1.5 loader has none). Download it as kohya (format=kohya or kohya-fp16), which toonlora generate, the WebUI and ComfyUI load.`,
+    { details: { name, algorithm: 'lokr', format } },
+  );
+}
+
 export default async function artifactRoutes(
   app: FastifyInstance,
   options: { loraTools: LoraTools; limits?: UploadLimits },
@@ -162,7 +177,9 @@ export default async function artifactRoutes(
         { path, name: lora.name, storedFormat },
         request.query.format,
         options.loraTools,
-      );
+      ).catch((error: unknown) => {
+        throw lokrWithoutFormat(error, lora.name) ?? error;
+      });
       return reply
         .type(download.contentType)
         .header('content-disposition', attachmentDisposition(download.fileName))
