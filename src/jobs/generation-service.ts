@@ -9,6 +9,11 @@ export interface GenerationRequest {
   generation: GenerationConfig;
   /** Absolute path of the LoRA file (kohya format), or undefined for the bare base. */
   loraPath?: string;
+  /**
+   * The LoRA's name as the user knows it (its artifact's name): an error naming `loraPath` (the server's own
+   * file) names `LoRA "<loraName>"` instead.
+   */
+  loraName?: string;
   /** LoRA weights to render, one row of images per weight (a sweep); default [generation.loraWeight]. */
   weights: readonly number[];
   /** Folder the images are written to (absolute). */

@@ -1,6 +1,7 @@
 // src/jobs/warm-generation.test.ts — the warm service renders one batch per weight, reports each batch,
 // and stops starting batches once its signal is aborted (a stand-in worker, no Python).
 import { describe, expect, it } from 'vitest';
+import { ToonloraError } from '../errors.js';
 import { generationConfigSchema } from '../schemas/config.js';
 import type { GeneratedBatch, SamplingStep } from './generation-service.js';
 import { standInGenerationWorker } from './generation-stand-in.js';
@@ -83,5 +84,28 @@ describe('WarmGenerationService', () => {
     expect(output.stopped).toBe(true);
     expect(output.images).toHaveLength(3); // weight 0.2's seeds; 0.4 was cancelled while it rendered
     expect(batches).toHaveLength(1);
+  });
+
+  it("names an uploaded LoRA in a worker's error by its name, not the server's file", async () => {
+    const stored = '/data/characters/c1/loras/0b7e1c52.safetensors';
+    const { factory } = standInWorker(() => {
+      throw new ToonloraError(
+        'TL_ERR_LORA_FORMAT',
+        `${stored}: LoKr module 'down_blocks.0.attn1.to_k' has a Tucker core (lokr_t2). The WebUI may still load it.`,
+        { details: { worker: 'serve-generation', kind: 'bad_input' } },
+      );
+    });
+    const failed = new WarmGenerationService(factory).generate({
+      generation,
+      loraPath: stored,
+      loraName: 'mina lokr',
+      weights: [1],
+      outDir: '/out',
+    });
+    await expect(failed).rejects.toMatchObject({
+      code: 'TL_ERR_LORA_FORMAT',
+      message: `LoRA "mina lokr": LoKr module 'down_blocks.0.attn1.to_k' has a Tucker core (lokr_t2). The WebUI may still load it.`,
+      details: { kind: 'bad_input' },
+    });
   });
 });

@@ -2,6 +2,7 @@
 // GenerationWorker (src/worker) that keeps the base model loaded and swaps LoRAs per request. The
 // first request after start (or after a base change, or after training freed the GPU) pays the load.
 import { join } from 'node:path';
+import { ToonloraError } from '../errors.js';
 import { GenerationWorker } from '../worker/generate.js';
 import type { ProgressEvent } from '../worker/protocol.js';
 import type {
@@ -22,6 +23,21 @@ interface BatchTotals {
   loraSwapMs: number;
   generateMs: number;
   stopped: boolean;
+}
+
+/**
+ * `error` with the request's LoRA file path (the server's internal `<uuid>.safetensors`) replaced by
+ * `LoRA "<loraName>"` in its message; the error itself when the request has no name or the message no path.
+ */
+export function withLoraName(
+  error: unknown,
+  request: Pick<GenerationRequest, 'loraPath' | 'loraName'>,
+): unknown {
+  const { loraPath, loraName } = request;
+  if (!(error instanceof ToonloraError) || !loraPath || !loraName || !error.message.includes(loraPath))
+    return error;
+  const message = error.message.replaceAll(loraPath, `LoRA "${loraName}"`);
+  return new ToonloraError(error.code, message, { cause: error, details: error.details });
 }
 
 export class WarmGenerationService implements GenerationService {
@@ -56,7 +72,7 @@ export class WarmGenerationService implements GenerationService {
     } catch (error) {
       // A dead worker is started again by the next request.
       await this.close().catch(() => {});
-      throw error;
+      throw withLoraName(error, request);
     }
     const { images, grids, loraSwapMs, generateMs, stopped } = totals;
     return {

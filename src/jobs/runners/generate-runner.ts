@@ -90,6 +90,7 @@ export function createGenerateRunner(deps: RunnerDeps) {
     const output = await generation.generate({
       generation: params.generation,
       loraPath,
+      ...(params.loraId ? { loraName: deps.catalog.getArtifact(params.loraId).name } : {}),
       weights,
       outDir: resolveDataPath(deps.dataDir, `${jobRelDir(job.id)}/images`),
       signal: context.signal,
