@@ -3,6 +3,7 @@ files in any order: a LoKr loaded after a LoRA / DoRA finds the UNet's layers wr
 of different types) and must still load, and each swap must give the output a fresh (cold) session gives.
 CPU, tiny model."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,26 @@ def test_warm_session_swaps_dora_lokr_lora_lokr_and_each_gives_the_cold_output(f
         assert torch.allclose(got, expected, atol=1e-5), (name, weight, (got - expected).abs().max())
     warm.use_lora(None, 1.0)
     assert torch.allclose(unet_output(warm.pipe.unet), bare, atol=1e-6)
+
+
+def peft_wrappers(module: torch.nn.Module) -> int:
+    """How many PEFT tuner layers wrap the model's own layer at this path."""
+    depth = 0
+    while hasattr(module, "base_layer"):
+        module, depth = module.base_layer, depth + 1
+    return depth
+
+
+def test_switching_between_lora_and_lokr_files_does_not_nest_peft_layers_deeper_each_time(files, tmp_path):
+    warm = GenerationSession("tiny", torch.device("cpu"))
+    layer = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_k"
+    for round_ in range(3):  # new files each round (a server's uploads): each one is loaded, not taken from the cache
+        for name in ("lora", "lokr"):
+            copy = tmp_path / f"{name}-{round_}.safetensors"
+            shutil.copyfile(files[name], copy)
+            warm.use_lora(str(copy), 1.0)
+            assert peft_wrappers(warm.pipe.unet.get_submodule(layer)) == 1, (round_, name)
+    assert torch.allclose(unet_output(warm.pipe.unet), cold_output(files["lokr"], 1.0), atol=1e-5)
 
 
 def test_a_lokr_on_a_layer_of_another_kind_names_the_class_it_found():

@@ -206,11 +206,14 @@ class GenerationSession:
         self.active: str | None = None
         self.max_loras = max_loras  # loaded adapters kept for fast swaps; the least recently used goes first
         self._names: dict[str, str] = {}
+        self._kind: str | None = None  # "lokr" or "lora" (DoRA included): the PEFT layer type of the loaded adapters
         self._loaded = 0
         self.load_s = time.perf_counter() - started
 
     def use_lora(self, path: str | None, weight: float) -> float:
-        """Activates the LoRA file at `weight` (None: no LoRA); returns seconds spent. Loads each file once."""
+        """Activates the LoRA file at `weight` (None: no LoRA); returns seconds spent. Loads each file once while
+        the files are of one kind: a LoKr after LoRAs / DoRAs (or the reverse) first unloads them, as PEFT would
+        otherwise wrap the other kind's layers around theirs, one level deeper at every switch."""
         started = time.perf_counter()
         if path is None:
             if self._names:
@@ -221,6 +224,11 @@ class GenerationSession:
             raise FileNotFoundError(f"{path}: LoRA file not found. Check --lora.")
         key = os.path.realpath(path) + f"@{os.path.getmtime(path)}"
         if key not in self._names:
+            kind = _adapter_kind(path)
+            if self._names and kind != self._kind:
+                self.pipe.unload_lora_weights()  # every adapter, and the PEFT layers: the base's own modules again
+                self._names.clear()
+            self._kind = kind
             while len(self._names) >= self.max_loras:
                 oldest = next(iter(self._names))
                 self.pipe.delete_adapters(self._names.pop(oldest))
@@ -378,6 +386,14 @@ def _copy_failure(original: str, copy: str, what: str) -> str:
     return (f"{original}: toonlora converted it for diffusers into {copy}, and {what}. This is a toonlora bug, not a "
             f"problem with your file: please report it with {os.path.basename(original)} attached. The WebUI and "
             "ComfyUI may still load the file as it is.")
+
+
+def _adapter_kind(path: str) -> str:
+    """"lokr" for a LoKr file, else "lora" (a file that is not safetensors too: loading it reports why)."""
+    try:
+        return "lokr" if _is_lokr_file(path) else "lora"
+    except Exception:
+        return "lora"
 
 
 def _is_lokr_file(path: str) -> bool:
