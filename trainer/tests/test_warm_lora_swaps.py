@@ -1,7 +1,7 @@
 """The long-lived generation session (`serve-generation`, the server's warm worker) swaps LoRA, DoRA and LoKr
 files in any order: a LoKr loaded after a LoRA / DoRA finds the UNet's layers wrapped by PEFT (it nests adapters
-of different types) and must still load, and each swap must give the output a fresh (cold) session gives.
-CPU, tiny model."""
+of different types) and must still load, each swap must give the output a fresh (cold) session gives, and
+switching kinds must not nest PEFT's wrappers deeper each time. CPU, tiny model."""
 
 import shutil
 from pathlib import Path
@@ -15,7 +15,7 @@ from test_generate import unet_output
 from test_lokr import kohya_name, lokr_unet
 
 from toonlora_trainer.checkpoint import save_adapter
-from toonlora_trainer.generate import GenerationSession
+from toonlora_trainer.generate import GenerationSession, LoraFileError
 from toonlora_trainer.lokr_file import LokrFileError, lokr_config_for
 
 
@@ -102,6 +102,30 @@ def test_switching_between_lora_and_lokr_files_does_not_nest_peft_layers_deeper_
             warm.use_lora(str(copy), 1.0)
             assert peft_wrappers(warm.pipe.unet.get_submodule(layer)) == 1, (round_, name)
     assert torch.allclose(unet_output(warm.pipe.unet), cold_output(files["lokr"], 1.0), atol=1e-5)
+
+
+def text_encoder_output(session: GenerationSession) -> torch.Tensor:
+    with torch.no_grad():
+        return session.pipe.text_encoder(torch.arange(8)[None]).last_hidden_state
+
+
+def test_a_lokr_file_refused_half_way_leaves_no_adapter_behind(files, tmp_path):
+    """Its text-encoder part loads, then its UNet part is refused (a Tucker core): that half-made LoKr must not stay
+    in the session (held for good, under the PEFT layers of the next file), nor change the next request's output."""
+    te, unet = "lora_te_text_model_encoder_layers_0_self_attn_q_proj", kohya_name("down_blocks.0.attentions.0.proj_in")
+    save_file({f"{te}.lokr_w1": torch.ones(4, 4) * 0.5, f"{te}.lokr_w2": torch.ones(8, 8) * 0.5,
+               f"{unet}.lokr_w1": torch.ones(4, 4), f"{unet}.lokr_w2_a": torch.ones(8, 2), f"{unet}.lokr_w2_b": torch.ones(2, 8),
+               f"{unet}.lokr_t2": torch.ones(2, 2, 1, 1)}, str(tmp_path / "half.safetensors"))
+    warm = GenerationSession("tiny", torch.device("cpu"))
+    bare = text_encoder_output(warm)
+    with pytest.raises(LoraFileError, match=r"half\.safetensors: LoKr module '.*proj_in' has a Tucker core"):
+        warm.use_lora(str(tmp_path / "half.safetensors"), 1.0)
+    assert warm.pipe.get_list_adapters() == {}
+    warm.use_lora(None, 1.0)
+    assert torch.allclose(text_encoder_output(warm), bare, atol=1e-6)
+    warm.use_lora(files["lora"], 1.0)
+    assert torch.allclose(text_encoder_output(warm), bare, atol=1e-6)
+    assert torch.allclose(unet_output(warm.pipe.unet), cold_output(files["lora"], 1.0), atol=1e-5)
 
 
 def test_a_lokr_on_a_layer_of_another_kind_names_the_class_it_found():

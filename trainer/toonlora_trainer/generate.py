@@ -225,7 +225,7 @@ class GenerationSession:
         key = os.path.realpath(path) + f"@{os.path.getmtime(path)}"
         if key not in self._names:
             kind = _adapter_kind(path)
-            if self._names and kind != self._kind:
+            if self._kind not in (None, kind):
                 self.pipe.unload_lora_weights()  # every adapter, and the PEFT layers: the base's own modules again
                 self._names.clear()
             self._kind = kind
@@ -234,7 +234,13 @@ class GenerationSession:
                 self.pipe.delete_adapters(self._names.pop(oldest))
             name = f"lora_{self._loaded}"
             self._loaded += 1
-            _load_lora_file(self.pipe, path, name)
+            try:
+                _load_lora_file(self.pipe, path, name)
+            except Exception:  # a file refused half way (text encoder loaded, UNet refused) must not stay loaded
+                self.pipe.unload_lora_weights()
+                self._names.clear()
+                self._kind = None
+                raise
             self._names[key] = name
         self._names[key] = self._names.pop(key)  # most recently used last
         self.pipe.enable_lora()
