@@ -88,4 +88,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE dataset_items ADD COLUMN caption_edited INTEGER NOT NULL DEFAULT 0;
   `,
+  // 4: a crop's quality warnings from prep's manifest (JSON array of strings), shown in the dataset review;
+  // items stored before have none.
+  `
+  ALTER TABLE dataset_items ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+  `,
 ];

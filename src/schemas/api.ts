@@ -206,6 +206,8 @@ export const datasetItemSchema = z.object({
   caption: z.string(),
   excluded: z.boolean(),
   stages: datasetStageUrlsSchema,
+  /** The crop's quality warnings from prep (e.g. text removal erased part of the character); empty when none. */
+  warnings: z.array(z.string()),
 });
 export const datasetSkippedSchema = z.object({ source: z.string(), status: z.string(), reason: z.string() });
 export const datasetSchema = z.object({

@@ -1,5 +1,5 @@
 // src/jobs/catalog/datasets.ts — the datasets and dataset_items tables: the dataset versions prep jobs made,
-// their items (caption, excluded, stage images) and the files they skipped.
+// their items (caption, excluded, stage images, prep's quality warnings) and the files they skipped.
 import { randomUUID } from 'node:crypto';
 import { ToonloraError } from '../../errors.js';
 import type { Dataset, DatasetItem, DatasetSkipped } from '../../schemas/api.js';
@@ -20,6 +20,8 @@ export interface NewDatasetItem {
   imagePath: string;
   caption: string;
   stages: DatasetItemStages;
+  /** The crop's quality warnings from prep's manifest (none when left out). */
+  warnings?: readonly string[];
 }
 
 /** A dataset item as stored: stage paths still data-relative (the route turns them into URLs). */
@@ -58,14 +60,22 @@ export function createDataset(
 ): Dataset {
   const id = randomUUID();
   const insertItem = db.prepare(
-    'INSERT INTO dataset_items (dataset_id, key, source, image_path, caption, stages) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO dataset_items (dataset_id, key, source, image_path, caption, stages, warnings) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   db.transaction(() => {
     db.prepare(
       'INSERT INTO datasets (id, character_id, job_id, dir, skipped, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     ).run(id, input.characterId, input.jobId, input.dir, JSON.stringify(input.skipped), now());
     for (const item of input.items) {
-      insertItem.run(id, item.key, item.source, item.imagePath, item.caption, JSON.stringify(item.stages));
+      insertItem.run(
+        id,
+        item.key,
+        item.source,
+        item.imagePath,
+        item.caption,
+        JSON.stringify(item.stages),
+        JSON.stringify(item.warnings ?? []),
+      );
     }
   })();
   return getDataset(db, id);
@@ -110,6 +120,7 @@ export function listDatasetItems(db: SqliteDatabase, datasetId: string): StoredD
     excluded: Boolean(row.excluded),
     imagePath: String(row.image_path),
     stages: JSON.parse(String(row.stages)) as DatasetItemStages,
+    warnings: JSON.parse(String(row.warnings ?? '[]')) as string[],
   }));
 }
 

@@ -21,6 +21,7 @@ const manifest = {
           characterBox: box,
           cropBox: box,
           dhash: '0123456789abcdef',
+          warnings: ['quality warning: text removal erased 12 % of the character'],
         },
       ],
       rejected: [{ characterBox: box, reason: 'too small (8 px)' }],
@@ -44,7 +45,7 @@ const manifest = {
 } as unknown as Manifest;
 
 describe('datasetFromManifest', () => {
-  it('maps crops to items with their stages and keeps every skip reason', () => {
+  it('maps crops to items with their stages and quality warnings and keeps every skip reason', () => {
     const uploads: Record<string, { name: string; storedPath: string }> = {
       '/data/jobs/j1/inputs/001-a.png': { name: 'a.png', storedPath: 'characters/c/uploads/u1.png' },
       '/data/jobs/j1/inputs/002-b.png': { name: 'b.png', storedPath: 'characters/c/uploads/u2.png' },
@@ -62,6 +63,7 @@ describe('datasetFromManifest', () => {
           mask: 'jobs/j1/dataset/stages/a/mask.png',
           crop: 'jobs/j1/dataset/stages/a/crop-0.png',
         },
+        warnings: ['quality warning: text removal erased 12 % of the character'],
       },
     ]);
     expect(skipped).toEqual([

@@ -74,7 +74,14 @@ export function datasetFromManifest(
           .split('/')
           .pop()
           ?.replace(/\.[^.]*$/, '') ?? crop.image;
-      items.push({ key, source: name, imagePath: `${jobDir}/${crop.image}`, caption: crop.caption, stages });
+      items.push({
+        key,
+        source: name,
+        imagePath: `${jobDir}/${crop.image}`,
+        caption: crop.caption,
+        stages,
+        warnings: [...crop.warnings],
+      });
     }
     for (const rejected of file.rejected) {
       skipped.push({ source: name, status: 'rejected crop', reason: rejected.reason });

@@ -32,6 +32,7 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
       source: item.source,
       caption: item.caption,
       excluded: item.excluded,
+      warnings: item.warnings,
       stages: {
         original: item.stages.original ? itemUrl(id, item.key, 'original') : null,
         textRemoved: item.stages.textRemoved ? itemUrl(id, item.key, 'textRemoved') : null,

@@ -1,0 +1,49 @@
+// test/server-dataset-warnings.test.ts — a crop's quality warnings from prep are stored with its dataset
+// item and come back per item from GET /api/datasets/:id (an item without any gets an empty list).
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/server/app.js';
+import { tempDataDir } from './helpers/server-fixtures.js';
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+});
+
+describe('GET /api/datasets/:id', () => {
+  it("returns each item's quality warnings", async () => {
+    const app = await buildApp({ dataDir: tempDataDir(), runners: {}, webDir: '/nonexistent' });
+    apps.push(app);
+    await app.ready();
+    const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
+    const prep = app.jobStore.createJob('prep', character.id, {});
+    app.jobStore.transition(prep.id, 'running');
+    app.jobStore.transition(prep.id, 'succeeded', { result: {} });
+    const stages = { original: null, textRemoved: null, mask: null, crop: null };
+    const warning = 'quality warning: text removal erased 12 % of the character (lower left)';
+    const dataset = app.catalog.createDataset({
+      characterId: character.id,
+      jobId: prep.id,
+      dir: `jobs/${prep.id}/dataset`,
+      items: [
+        {
+          key: 'a',
+          source: 'a.png',
+          imagePath: `jobs/${prep.id}/dataset/a.png`,
+          caption: 'x',
+          stages,
+          warnings: [warning],
+        },
+        { key: 'b', source: 'b.png', imagePath: `jobs/${prep.id}/dataset/b.png`, caption: 'y', stages },
+      ],
+      skipped: [],
+    });
+    const res = await app.inject({ method: 'GET', url: `/api/datasets/${dataset.id}` });
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items as Array<{ key: string; warnings: string[] }>;
+    expect(items.map((item) => [item.key, item.warnings])).toEqual([
+      ['a', [warning]],
+      ['b', []],
+    ]);
+  });
+});
