@@ -2,7 +2,7 @@
 // job folder, the upload as the original) and skipped files with their reasons.
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../schemas/manifest.js';
-import { datasetFromManifest } from './prep-runner.js';
+import { cropWarningLines, datasetFromManifest, prepSummaryMessage } from './prep-runner.js';
 import { loraNameFor } from './train-runner.js';
 
 const box = { x: 0, y: 0, width: 10, height: 10 };
@@ -70,6 +70,32 @@ describe('datasetFromManifest', () => {
       { source: 'a.png', status: 'rejected crop', reason: 'too small (8 px)' },
       { source: 'b.png', status: 'skipped', reason: 'blank page' },
     ]);
+  });
+});
+
+describe('prep job warnings', () => {
+  it("logs each crop's quality warning under the upload's name", () => {
+    const names: Record<string, string> = { '/data/jobs/j1/inputs/001-a.png': 'a.png' };
+    expect(cropWarningLines(manifest, (source) => names[source])).toEqual([
+      'a.png: quality warning: text removal erased 12 % of the character',
+    ]);
+    // no upload known: the file's own name
+    expect(cropWarningLines(manifest, () => undefined)).toEqual([
+      '001-a.png: quality warning: text removal erased 12 % of the character',
+    ]);
+  });
+
+  it("counts the quality warnings in the job's last status line, only when there are any", () => {
+    const summary: Manifest['summary'] = { files: 2, ok: 1, skipped: 1, error: 0, crops: 1, warnings: 1 };
+    expect(prepSummaryMessage(summary)).toBe(
+      '1 crop from 2 screenshots (1 ok, 1 skipped, 0 failed), 1 quality warning (listed below)',
+    );
+    expect(prepSummaryMessage({ ...summary, crops: 3, warnings: 2 })).toBe(
+      '3 crops from 2 screenshots (1 ok, 1 skipped, 0 failed), 2 quality warnings (listed below)',
+    );
+    expect(prepSummaryMessage({ ...summary, warnings: 0 })).toBe(
+      '1 crop from 2 screenshots (1 ok, 1 skipped, 0 failed)',
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 // src/jobs/runners/prep-runner.ts — the `prep` job: a character's uploads -> runPrep (src/prep) into
-// the job's folder -> a dataset version in the store (items with their stage images, skipped files
-// with reasons). Trigger and class word come from the character.
+// the job's folder -> a dataset version in the store (items with their stage images and quality warnings,
+// skipped files with reasons); the crops' quality warnings also go to the job's log as warnings. Trigger
+// and class word come from the character.
 import { copyFile, link, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { type PrepResult, runPrep } from '../../prep/pipeline.js';
@@ -90,6 +91,27 @@ export function datasetFromManifest(
   return { items, skipped };
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The job's last status line: the whole run, with its crops' quality warnings counted when there are any. */
+export function prepSummaryMessage(summary: Manifest['summary']): string {
+  const counts = `(${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)`;
+  const warned =
+    summary.warnings > 0 ? `, ${plural(summary.warnings, 'quality warning')} (listed below)` : '';
+  return `${plural(summary.crops, 'crop')} from ${plural(summary.files, 'screenshot')} ${counts}${warned}`;
+}
+
+/** One line per crop quality warning, `<upload name>: <warning>` (the upload's name as the user gave it). */
+export function cropWarningLines(
+  manifest: Manifest,
+  nameFor: (source: string) => string | undefined,
+): string[] {
+  return manifest.files.flatMap((file) => {
+    const name = nameFor(file.source) ?? file.source.split('/').pop() ?? file.source;
+    return file.crops.flatMap((crop) => crop.warnings.map((warning) => `${name}: ${warning}`));
+  });
+}
+
 /**
  * Whether the prep run's dataset becomes a dataset version: always for a run nobody stopped; for a stopped one
  * only when a server shutdown (serve's Ctrl-C) reached it after every file had been processed, so its dataset is
@@ -155,11 +177,12 @@ async function prepIntoDataset(
   if (!keepsStoppedRun(context, result)) throw new Error('prep cancelled');
   // the status line's last word: the whole run, not the last file's result
   const { summary } = result.manifest;
-  context.progress({
-    step: summary.files,
-    total: summary.files,
-    message: `${summary.crops} crop${summary.crops === 1 ? '' : 's'} from ${summary.files} screenshot${summary.files === 1 ? '' : 's'} (${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)`,
-  });
+  const nameFor = (source: string) => byPath.get(source)?.originalName;
+  // each crop's quality warning, as a warning under the job's status line (they left the file's reason)
+  for (const message of cropWarningLines(result.manifest, nameFor)) {
+    context.emit({ type: 'log', level: 'warn', message });
+  }
+  context.progress({ step: summary.files, total: summary.files, message: prepSummaryMessage(summary) });
   const datasetRel = `${jobDir}/dataset`;
   const { items, skipped } = datasetFromManifest(result.manifest, datasetRel, (source) => {
     const image = byPath.get(source);

@@ -1,0 +1,109 @@
+// test/server-prep-warnings.test.ts — a prep job whose crops got quality warnings (prep stood in): each
+// warning is logged as a warning under the job's status line, its last status line counts them, and the
+// dataset version keeps them per item (GET /api/datasets/:id).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Manifest } from '../src/schemas/manifest.js';
+import { buildApp } from '../src/server/app.js';
+import { solidPng, tempDataDir } from './helpers/server-fixtures.js';
+
+const stand = vi.hoisted(() => ({ prep: undefined as unknown }));
+vi.mock('../src/prep/pipeline.js', () => ({
+  runPrep: (options: unknown) => (stand.prep as (options: unknown) => Promise<unknown>)(options),
+}));
+const { createPrepRunner } = await import('../src/jobs/runners/prep-runner.js');
+
+const WARNING = 'quality warning: text removal erased 12 % of the character (40x40 at 0,0)';
+const box = { x: 0, y: 0, width: 8, height: 8 };
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+});
+
+/** The manifest runPrep would give for one input with two crops, the first one warned. */
+function manifestFor(source: string): Manifest {
+  const crop = (name: string, warnings: string[]) => ({
+    image: `10_mina_tl girl/${name}.png`,
+    captionFile: `10_mina_tl girl/${name}.txt`,
+    caption: 'mina_tl, girl',
+    characterBox: box,
+    cropBox: box,
+    dhash: '0123456789abcdef',
+    warnings,
+  });
+  return {
+    summary: { files: 1, ok: 1, skipped: 0, error: 0, crops: 2, warnings: 1 },
+    files: [
+      {
+        source,
+        status: 'ok',
+        reason: null,
+        reasonCode: null,
+        crops: [crop('001-a', [WARNING]), crop('001-a-2', [])],
+        rejected: [],
+        timingsMs: {},
+      },
+    ],
+  } as unknown as Manifest;
+}
+
+describe('a prep job with crop quality warnings', () => {
+  it('logs them as warnings, counts them in its last status line and keeps them per dataset item', async () => {
+    stand.prep = async (options: { inputs: string[] }) => ({
+      outDir: '/out',
+      datasetDir: '/out/10_mina_tl girl',
+      manifestPath: '/out/manifest.json',
+      manifest: manifestFor(options.inputs[0] as string),
+      keptPrevious: false,
+      notProcessed: 0,
+    });
+    const app = await buildApp({
+      dataDir: tempDataDir('prep-warnings'),
+      webDir: '/nonexistent',
+      runners: (deps) => ({ prep: createPrepRunner(deps) }),
+    });
+    apps.push(app);
+    await app.ready();
+    const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
+    const rel = `characters/${character.id}/uploads/u1.png`;
+    mkdirSync(join(app.dataDir, `characters/${character.id}/uploads`), { recursive: true });
+    const png = await solidPng(8, 8);
+    writeFileSync(join(app.dataDir, rel), png);
+    app.catalog.addImages(character.id, [
+      {
+        id: 'u1',
+        originalName: 'a.png',
+        storedPath: rel,
+        format: 'png',
+        width: 8,
+        height: 8,
+        bytes: png.length,
+        sha256: 'x',
+      },
+    ]);
+    const job = app.queue.submit('prep', character.id, {});
+    await app.queue.whenIdle();
+    const done = app.queue.getJob(job.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.progress?.message).toBe(
+      '2 crops from 1 screenshot (1 ok, 0 skipped, 0 failed), 1 quality warning (listed below)',
+    );
+    const warns = app.jobStore
+      .listEvents(job.id)
+      .map((event) => event.body)
+      .filter((body) => body.type === 'log' && body.level === 'warn');
+    expect(warns).toEqual([{ type: 'log', level: 'warn', message: `a.png: ${WARNING}` }]);
+
+    const datasetId = String((done.result as { datasetId: string }).datasetId);
+    const res = await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}` });
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items as Array<{ key: string; warnings: string[] }>;
+    expect(items.map((item) => [item.key, item.warnings])).toEqual([
+      ['001-a', [WARNING]],
+      ['001-a-2', []],
+    ]);
+  });
+});
