@@ -1,6 +1,6 @@
 // web/src/pages/dataset.tsx — dataset review: per item the original / text removed / mask / crop side
 // by side (each opens full size on click), the caption editable inline (a save error shown under it), exclude / re-include; skipped files
-// with reasons; zip download.
+// with reasons; zip download. Prep's crop quality warnings show on their item, counted over the items.
 import { useEffect, useId, useState } from 'react';
 import type {
   Character,
@@ -20,6 +20,7 @@ import {
 import { errorText } from '../components/error-text.js';
 import { DownloadLink } from '../components/download-link.js';
 import { FullSizeImageLink } from '../components/full-size-image.js';
+import { itemWarningText, warningsHeaderText } from '../components/quality-warnings.js';
 
 function Stage({ label, url }: { label: string; url: string | null }) {
   return (
@@ -58,6 +59,10 @@ function ItemRow({
   const fileName = item.source.split('/').pop() ?? item.source;
   const warning = captionTriggerWarning(caption, trigger);
   const warningId = useId();
+  const qualityId = useId();
+  const describedBy = [warning ? warningId : null, item.warnings.length > 0 ? qualityId : null]
+    .filter(Boolean)
+    .join(' ');
   return (
     <div className={`item ${item.excluded ? 'excluded' : ''}`} data-testid="dataset-item">
       <div className="stages">
@@ -68,12 +73,22 @@ function ItemRow({
       </div>
       <div className="caption">
         <span className="muted small">{fileName}</span>
+        {item.warnings.length > 0 && (
+          <div id={qualityId} data-testid="quality-warning">
+            {item.warnings.map((text) => (
+              <p key={text} className="field-warning small">
+                <span aria-hidden="true">⚠ </span>
+                {itemWarningText(text)}
+              </p>
+            ))}
+          </div>
+        )}
         <textarea
           value={caption}
           rows={3}
           aria-label={`Caption for ${fileName}`}
           maxLength={CAPTION_MAX}
-          aria-describedby={warning ? warningId : undefined}
+          aria-describedby={describedBy || undefined}
           data-testid="caption"
           placeholder={`empty: trains as "${emptyCaption}"`}
           // Captions are one line (the API refuses line breaks: kohya reads only the first line).
@@ -144,6 +159,7 @@ export function DatasetPage({
   const patch = (key: string) => async (body: DatasetItemPatch) => {
     if (selected) showDetail(await api.patchItem(selected, key, body));
   };
+  const warnedText = detail ? warningsHeaderText(detail.items) : null;
 
   return (
     <section>
@@ -165,6 +181,12 @@ export function DatasetPage({
           </DownloadLink>
         )}
       </div>
+      {warnedText && (
+        <p className="field-warning" data-testid="quality-warnings-count">
+          <span aria-hidden="true">⚠ </span>
+          {warnedText}
+        </p>
+      )}
       {detail?.items.map((item) => (
         <ItemRow
           key={item.key}
