@@ -1,7 +1,13 @@
 // test/server-dataset-warnings.test.ts — a crop's quality warnings from prep are stored with its dataset
-// item and come back per item from GET /api/datasets/:id (an item without any gets an empty list).
+// item and come back per item from GET /api/datasets/:id (an item without any gets an empty list, and so
+// does an item stored before the store kept warnings).
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CatalogStore } from '../src/jobs/catalog-store.js';
+import { DATABASE_FILE } from '../src/jobs/data-layout.js';
+import { openDatabase } from '../src/jobs/database.js';
+import { JobStore } from '../src/jobs/job-store.js';
 import { buildApp } from '../src/server/app.js';
 import { tempDataDir } from './helpers/server-fixtures.js';
 
@@ -45,5 +51,45 @@ describe('GET /api/datasets/:id', () => {
       ['a', [warning]],
       ['b', []],
     ]);
+  });
+});
+
+describe('a dataset item stored before warnings were kept', () => {
+  it('reads with no warnings once the store is upgraded', () => {
+    const dataDir = tempDataDir();
+    const path = join(dataDir, DATABASE_FILE);
+    const old = openDatabase(path);
+    const character = new CatalogStore(old, dataDir).createCharacter({
+      name: 'Mina',
+      trigger: 'mina_tl',
+      classWord: 'girl',
+    });
+    const job = new JobStore(old).createJob('prep', character.id, {});
+    // back to the schema before migration 4, with an item written as that version wrote it
+    old.exec('ALTER TABLE dataset_items DROP COLUMN warnings; PRAGMA user_version = 3;');
+    old
+      .prepare(
+        'INSERT INTO datasets (id, character_id, job_id, dir, skipped, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run('d1', character.id, job.id, 'jobs/x/dataset', '[]', new Date().toISOString());
+    old
+      .prepare(
+        'INSERT INTO dataset_items (dataset_id, key, source, image_path, caption, stages) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        'd1',
+        'a',
+        'a.png',
+        'jobs/x/dataset/a.png',
+        'x',
+        JSON.stringify({ original: null, textRemoved: null, mask: null, crop: null }),
+      );
+    old.close();
+    const db = openDatabase(path);
+    try {
+      expect(new CatalogStore(db, dataDir).listDatasetItems('d1').map((item) => item.warnings)).toEqual([[]]);
+    } finally {
+      db.close();
+    }
   });
 });
