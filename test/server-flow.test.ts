@@ -75,7 +75,7 @@ describe('full flow on a real server', () => {
         // the run's summary, not the last file's result
         message: expect.stringMatching(
           new RegExp(
-            `^\\d+ crops? from ${files.length} screenshots \\(\\d+ ok, \\d+ skipped, \\d+ failed\\)$`,
+            `^\\d+ crops? from ${files.length} screenshots \\(\\d+ ok, \\d+ skipped, \\d+ failed\\)(, \\d+ quality warnings? \\(listed below\\))?$`,
           ),
         ),
       },
