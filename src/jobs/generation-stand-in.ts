@@ -15,16 +15,20 @@ export interface StandInGenerationOptions {
 
 /**
  * A generation worker factory answering every request with seed images and a grid under its
- * outputDir (load 2 s, 0.5 s per batch), and the weights it was asked for, in order. A request whose
- * signal is aborted by the time `beforeReturn` settles comes back `stopped`, with no images.
+ * outputDir (load 2 s, 0.5 s per batch), the weights it was asked for, in order, and the base of each
+ * worker it made (one per base load). A request whose signal is aborted by the time `beforeReturn`
+ * settles comes back `stopped`, with no images.
  */
 export function standInGenerationWorker(options: StandInGenerationOptions = {}): {
   factory: (baseModel: string) => GenerationWorker;
   requests: number[];
+  workers: string[];
 } {
   const requests: number[] = [];
-  const factory = (baseModel: string) =>
-    ({
+  const workers: string[] = [];
+  const factory = (baseModel: string) => {
+    workers.push(baseModel);
+    return {
       baseModel,
       start: async () => ({ loadSeconds: 2, device: 'cpu' }),
       close: async () => {},
@@ -62,6 +66,7 @@ export function standInGenerationWorker(options: StandInGenerationOptions = {}):
         }
         return { images, grid, timings: { swap_s: 0.01, generate_s: 0.5 }, notes: [], stopped: false };
       },
-    }) as unknown as GenerationWorker;
-  return { factory, requests };
+    } as unknown as GenerationWorker;
+  };
+  return { factory, requests, workers };
 }

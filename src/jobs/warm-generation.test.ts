@@ -108,4 +108,59 @@ describe('WarmGenerationService', () => {
       details: { kind: 'bad_input' },
     });
   });
+
+  it('keeps the worker warm after a LoRA file it refused: the next request loads no base and renders as a cold one', async () => {
+    const refused = new ToonloraError(
+      'TL_ERR_LORA_FORMAT',
+      'lokr.safetensors: LoKr module has a Tucker core.',
+      {
+        details: { worker: 'serve-generation', kind: 'lora_format' },
+      },
+    );
+    const { factory, workers } = standInWorker((weight) => {
+      if (weight === 0.3) throw refused;
+    });
+    const service = new WarmGenerationService(factory);
+    const request = { generation, weights: [1], outDir: '/out' };
+    const cold = await new WarmGenerationService(standInWorker(() => {}).factory).generate(request);
+    await expect(service.generate({ ...request, weights: [0.3] })).rejects.toBe(refused);
+    const next = await service.generate(request);
+    expect(workers).toEqual(['tiny']);
+    expect(next.timing).toMatchObject({ warm: true, loadMs: 0 });
+    expect(next.images).toEqual(cold.images);
+    expect(next.grids).toEqual(cold.grids);
+  });
+
+  it('starts a new worker after one that died, broke the protocol or failed in an unknown way', async () => {
+    const failures = [
+      new ToonloraError(
+        'TL_ERR_WORKER',
+        'python worker (serve-generation) was killed by SIGKILL before finishing.',
+        {
+          details: { exitCode: null, signal: 'SIGKILL' },
+        },
+      ),
+      new ToonloraError(
+        'TL_ERR_WORKER_PROTOCOL',
+        'python worker (serve-generation) wrote a line that is not a protocol event',
+      ),
+      new ToonloraError('TL_ERR_WORKER', 'CUDA error: an illegal memory access', {
+        details: { worker: 'serve-generation', kind: 'internal' },
+      }),
+      new Error('write EPIPE'),
+    ];
+    let failure: Error | undefined;
+    const { factory, workers } = standInWorker(() => {
+      if (failure) throw failure;
+    });
+    const service = new WarmGenerationService(factory);
+    for (const error of failures) {
+      failure = error;
+      await expect(service.generate({ generation, weights: [1], outDir: '/out' })).rejects.toBe(error);
+      failure = undefined;
+      const next = await service.generate({ generation, weights: [1], outDir: '/out' });
+      expect(next.timing).toMatchObject({ warm: false, loadMs: 2000 });
+    }
+    expect(workers).toHaveLength(failures.length + 1);
+  });
 });

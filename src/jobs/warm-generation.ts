@@ -1,8 +1,9 @@
 // src/jobs/warm-generation.ts — the GenerationService `toonlora serve` uses: one long-lived
 // GenerationWorker (src/worker) that keeps the base model loaded and swaps LoRAs per request. The
 // first request after start (or after a base change, or after training freed the GPU) pays the load.
+// A request the worker refused (a bad LoRA file, a bad config) keeps it: only a dead, broken or failing worker restarts.
 import { join } from 'node:path';
-import { ToonloraError } from '../errors.js';
+import { type ErrorCode, ToonloraError } from '../errors.js';
 import { GenerationWorker } from '../worker/generate.js';
 import type { ProgressEvent } from '../worker/protocol.js';
 import type {
@@ -40,6 +41,28 @@ export function withLoraName(
   return new ToonloraError(error.code, message, { cause: error, details: error.details });
 }
 
+/**
+ * Errors about the request itself: the worker answered them with an `error` event and went back to its loop
+ * (serve_generation.py; a LoRA file refused half way leaves no adapter behind), or the request was refused
+ * before it reached the worker (generate.ts checks the LoRA file and the base). Every other error (the worker
+ * died, wrote something that is not the protocol, ran out of GPU memory, failed in an unknown way) restarts it.
+ */
+const REQUEST_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'TL_ERR_CONFIG',
+  'TL_ERR_CONFLICT',
+  'TL_ERR_INPUT_INVALID',
+  'TL_ERR_INPUT_NOT_FOUND',
+  'TL_ERR_LORA_FORMAT',
+  'TL_ERR_OUTPUT_WRITE',
+  'TL_ERR_SAFETENSORS',
+  'TL_ERR_USAGE',
+]);
+
+/** Whether the warm worker is still fit for the next request after a request failed with `error`. */
+export function keepsWorker(error: unknown): boolean {
+  return error instanceof ToonloraError && REQUEST_ERROR_CODES.has(error.code);
+}
+
 export class WarmGenerationService implements GenerationService {
   private worker: GenerationWorker | undefined;
   private tail: Promise<unknown> = Promise.resolve();
@@ -70,8 +93,8 @@ export class WarmGenerationService implements GenerationService {
     try {
       totals = await this.renderBatches(this.worker as GenerationWorker, request);
     } catch (error) {
-      // A dead worker is started again by the next request.
-      await this.close().catch(() => {});
+      // A request-level error keeps the base loaded; any other is started again by the next request.
+      if (!keepsWorker(error)) await this.close().catch(() => {});
       throw withLoraName(error, request);
     }
     const { images, grids, loraSwapMs, generateMs, stopped } = totals;
