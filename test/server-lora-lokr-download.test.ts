@@ -1,6 +1,6 @@
 // test/server-lora-lokr-download.test.ts — a LoKr's downloads through the API (inject): kohya as stored, and
 // format=diffusers, which a LoKr has none of, answered 422 naming the LoRA by its name (not the stored file,
-// not the CLI's `--to kohya`) and the format to use.
+// not the CLI's `--to kohya`) and the format to use, a status /openapi.json documents.
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,5 +55,12 @@ describe('LoKr downloads', () => {
     const body = res.body;
     expect(body).not.toContain(STORED);
     expect(body).not.toContain('--to');
+  });
+
+  it('documents the 422 in /openapi.json', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const responses = doc.paths['/api/loras/{id}/download'].get.responses;
+    expect(Object.keys(responses)).toContain('422');
+    expect(JSON.stringify(responses['422'])).toContain('"code"');
   });
 });

@@ -162,7 +162,8 @@ export default async function artifactRoutes(
       schema: zodRoute({
         params: idParamsSchema,
         querystring: loraDownloadQuerySchema,
-        response: { 404: errorResponseSchema },
+        // 422: a format the LoRA has none of (a LoKr asked as diffusers)
+        response: { 404: errorResponseSchema, 422: errorResponseSchema },
         summary:
           'Download a LoRA: kohya / WebUI format (default), kohya in fp16, diffusers, or a PEFT adapter folder as a zip',
         tags: ['loras'],
