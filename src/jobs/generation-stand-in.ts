@@ -30,6 +30,7 @@ export function standInGenerationWorker(options: StandInGenerationOptions = {}):
     workers.push(baseModel);
     return {
       baseModel,
+      ended: false,
       start: async () => ({ loadSeconds: 2, device: 'cpu' }),
       close: async () => {},
       generate: async (request: {

@@ -1,8 +1,11 @@
 // src/jobs/warm-generation.test.ts — the warm service renders one batch per weight, reports each batch,
-// and stops starting batches once its signal is aborted (a stand-in worker, no Python).
-import { describe, expect, it } from 'vitest';
+// stops starting batches once its signal is aborted, keeps the worker after a request it refused and starts
+// another after one that died (a stand-in worker, and test/fixtures/fake-worker.mjs; no Python).
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import { generationConfigSchema } from '../schemas/config.js';
+import { GenerationWorker } from '../worker/generate.js';
 import type { GeneratedBatch, SamplingStep } from './generation-service.js';
 import { standInGenerationWorker } from './generation-stand-in.js';
 import { WarmGenerationService } from './warm-generation.js';
@@ -10,6 +13,8 @@ import { WarmGenerationService } from './warm-generation.js';
 /** The stand-in worker with sampling steps at 4 it/s; `onRequest` runs before each request resolves. */
 const standInWorker = (onRequest: (weight: number) => void) =>
   standInGenerationWorker({ samplingItPerS: 4, beforeReturn: onRequest });
+
+const FAKE_WORKER = fileURLToPath(new URL('../../test/fixtures/fake-worker.mjs', import.meta.url));
 
 const generation = generationConfigSchema.parse({ baseModel: 'tiny', seeds: [1, 2, 3] });
 
@@ -162,5 +167,26 @@ describe('WarmGenerationService', () => {
       expect(next.timing).toMatchObject({ warm: false, loadMs: 2000 });
     }
     expect(workers).toHaveLength(failures.length + 1);
+  });
+
+  it('starts a new worker for the next job when the warm one ended between jobs', async () => {
+    const made: GenerationWorker[] = [];
+    const service = new WarmGenerationService((base) => {
+      const worker = new GenerationWorker(base, {
+        command: process.execPath,
+        args: [FAKE_WORKER, 'serve-once'],
+        cwd: process.cwd(),
+      });
+      made.push(worker);
+      return worker;
+    });
+    const first = await service.generate({ generation, weights: [1], outDir: '/o1' });
+    expect(first.timing.warm).toBe(false);
+    await vi.waitFor(() => expect(made[0]?.ended).toBe(true), { timeout: 20_000 });
+    const next = await service.generate({ generation, weights: [1], outDir: '/o2' });
+    expect(next.timing).toMatchObject({ warm: false, loadMs: 1500 });
+    expect(next.images.map((image) => image.path)).toEqual(['/o2/seed-1.png']);
+    expect(made).toHaveLength(2);
+    await service.close();
   });
 });

@@ -106,9 +106,9 @@ export class WarmGenerationService implements GenerationService {
     };
   }
 
-  /** Starts a worker for `base` unless the current one holds it; says whether it was warm. */
+  /** Starts a worker for `base` unless the current one holds it and is still running; says whether it was warm. */
   private async ensureWorker(base: string): Promise<{ warm: boolean; loadMs: number }> {
-    if (this.worker?.baseModel === base) return { warm: true, loadMs: 0 };
+    if (this.worker?.baseModel === base && !this.worker.ended) return { warm: true, loadMs: 0 };
     await this.close();
     this.worker = this.createWorker(base);
     try {

@@ -167,6 +167,8 @@ export class GenerationWorker {
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
   private ready: Promise<{ loadSeconds: number; device: string }> | undefined;
+  /** Why the process is gone (exited, killed, broke the protocol), once it is. */
+  private endedWith: Error | undefined;
 
   /** How the base-model name is read: `fromApi` for a server's worker (base-model.ts). */
   private readonly baseOptions: BaseModelOptions;
@@ -215,6 +217,7 @@ export class GenerationWorker {
       );
       this.worker = worker;
       const failAll = (error: Error) => {
+        this.endedWith = error;
         rejectReady(error);
         for (const pending of this.pending.values()) pending.reject(error);
         this.pending.clear();
@@ -228,6 +231,11 @@ export class GenerationWorker {
       });
     });
     return this.ready;
+  }
+
+  /** Whether the started process has ended (it then answers no request: start another worker). */
+  get ended(): boolean {
+    return this.endedWith !== undefined;
   }
 
   /**
@@ -245,6 +253,8 @@ export class GenerationWorker {
       );
     }
     await this.start();
+    // a process that ended while idle would never answer: the request would wait for good
+    if (this.endedWith) throw this.endedWith;
     const id = `g${this.nextId++}`;
     const answer = new Promise<DoneEvent | CancelledEvent>((resolveAnswer, rejectAnswer) => {
       this.pending.set(id, {
