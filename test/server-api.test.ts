@@ -759,7 +759,11 @@ describe('openapi', () => {
     ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
-    expect(Object.keys(doc.paths['/api/loras/{id}/download'].get.responses).sort()).toEqual(['200', '404']);
+    expect(Object.keys(doc.paths['/api/loras/{id}/download'].get.responses).sort()).toEqual([
+      '200',
+      '404',
+      '422',
+    ]);
     const create = doc.paths['/api/jobs'].post;
     expect(JSON.stringify(create.requestBody)).toContain('"train"');
     const body = doc.paths['/api/characters'].post.requestBody.content['application/json'].schema;

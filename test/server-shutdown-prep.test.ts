@@ -32,7 +32,7 @@ vi.mock('../src/prep/pipeline.js', async (importOriginal) => ({
           status: 'ok',
           reason: null,
           reasonCode: null,
-          crops: [{ image: `10_mina_tl girl/${index}.png`, caption: 'mina_tl, girl' }],
+          crops: [{ image: `10_mina_tl girl/${index}.png`, caption: 'mina_tl, girl', warnings: [] }],
           rejected: [],
           stages: {},
         }));
@@ -40,7 +40,14 @@ vi.mock('../src/prep/pipeline.js', async (importOriginal) => ({
           cancelled: true,
           files,
           stages: {},
-          summary: { files: done.length, ok: done.length, skipped: 0, error: 0, crops: done.length },
+          summary: {
+            files: done.length,
+            ok: done.length,
+            skipped: 0,
+            error: 0,
+            crops: done.length,
+            warnings: 0,
+          },
         } as unknown as Manifest;
         resolve({
           outDir: options.outDir,
