@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runPrep } from '../src/prep/pipeline.js';
+import { type PrepProgress, runPrep } from '../src/prep/pipeline.js';
 import { type AnalysisStages, analyseFile } from '../src/prep/analyse-file.js';
 import { createClassicSegmenter } from '../src/prep/segment-classic.js';
 import type { TextRegion } from '../src/prep/stage-types.js';
@@ -208,12 +208,14 @@ describe('false text detections on a character', () => {
     const svg = oneFigureSvg(true);
     const dir = mkdtempSync(join(root, 'hatched-'));
     await writePage(dir, 'hatched.png', svg);
+    const progress: PrepProgress[] = [];
     const run = await runPrep({
       inputs: [dir],
       outDir: join(root, 'hatched-out'),
       cache: emptyModelCache(root),
       saveStages: true,
       stages: { ...(await stages([falseDetection(faceBox(256))])), personDetector: null },
+      onProgress: (p) => progress.push(p),
     });
     const file = run.manifest.files[0];
     expect(file).toMatchObject({ status: 'ok', textRegions: 1 });
@@ -227,5 +229,7 @@ describe('false text detections on a character', () => {
     ]);
     expect(file?.reason).toBeNull();
     expect(run.manifest.summary.warnings).toBe(1);
+    // the file's progress report carries it too (the server's per-file status line counts it)
+    expect(progress.map((p) => p.warnings)).toEqual([file?.crops[0]?.warnings]);
   }, 60_000);
 });

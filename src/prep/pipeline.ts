@@ -53,6 +53,8 @@ export interface PrepProgress {
   readonly status: FileStatus;
   readonly reason: string | null;
   readonly crops: number;
+  /** The file's crops' quality warnings (the manifest's `crops[].warnings`, in crop order). */
+  readonly warnings: readonly string[];
 }
 
 export interface PrepOptions {
@@ -458,6 +460,7 @@ async function analyseAndFinish(
         status: entry.status,
         reason: entry.reason,
         crops: entry.crops.length,
+        warnings: entry.crops.flatMap((crop) => crop.warnings),
       });
     }
     await working;

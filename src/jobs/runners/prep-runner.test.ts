@@ -2,7 +2,7 @@
 // job folder, the upload as the original) and skipped files with their reasons.
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../schemas/manifest.js';
-import { cropWarningLines, datasetFromManifest, prepSummaryMessage } from './prep-runner.js';
+import { cropWarningLines, datasetFromManifest, prepFileMessage, prepSummaryMessage } from './prep-runner.js';
 import { loraNameFor } from './train-runner.js';
 
 const box = { x: 0, y: 0, width: 10, height: 10 };
@@ -83,6 +83,19 @@ describe('prep job warnings', () => {
     expect(cropWarningLines(manifest, () => undefined)).toEqual([
       '001-a.png: quality warning: text removal erased 12 % of the character',
     ]);
+  });
+
+  it("counts a file's quality warnings in its status line as it finishes, only when there are any", () => {
+    const warned = {
+      status: 'ok' as const,
+      reason: null,
+      warnings: ['quality warning: a', 'quality warning: b'],
+    };
+    expect(prepFileMessage('a.png', warned)).toBe('a.png: ok, 2 quality warnings');
+    expect(prepFileMessage('a.png', { ...warned, warnings: [] })).toBe('a.png: ok');
+    expect(prepFileMessage('b.png', { status: 'skipped', reason: 'no character found', warnings: [] })).toBe(
+      'b.png: skipped (no character found)',
+    );
   });
 
   it("counts the quality warnings in the job's last status line, only when there are any", () => {

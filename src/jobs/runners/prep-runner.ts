@@ -4,7 +4,7 @@
 // and class word come from the character.
 import { copyFile, link, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { type PrepResult, runPrep } from '../../prep/pipeline.js';
+import { type PrepProgress, type PrepResult, runPrep } from '../../prep/pipeline.js';
 import {
   type Character,
   type PrepJobParams,
@@ -93,6 +93,16 @@ export function datasetFromManifest(
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** A file's status line as it finishes: its status, its reason, and how many quality warnings its crops got. */
+export function prepFileMessage(
+  name: string,
+  file: Pick<PrepProgress, 'status' | 'reason' | 'warnings'>,
+): string {
+  const reason = file.reason ? ` (${file.reason})` : '';
+  const warned = file.warnings.length > 0 ? `, ${plural(file.warnings.length, 'quality warning')}` : '';
+  return `${name}: ${file.status}${reason}${warned}`;
+}
+
 /** The job's last status line: the whole run, with its crops' quality warnings counted when there are any. */
 export function prepSummaryMessage(summary: Manifest['summary']): string {
   const counts = `(${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)`;
@@ -171,7 +181,7 @@ async function prepIntoDataset(
       context.progress({
         step: p.done,
         total: p.total,
-        message: `${byPath.get(p.source)?.originalName ?? p.source}: ${p.status}${p.reason ? ` (${p.reason})` : ''}`,
+        message: prepFileMessage(byPath.get(p.source)?.originalName ?? p.source, p),
       }),
   });
   if (!keepsStoppedRun(context, result)) throw new Error('prep cancelled');
