@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ToonloraError } from '../src/errors.js';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { buildApp } from '../src/server/app.js';
-import { seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import { seedDataset, seedUploads, tempDataDir } from './helpers/server-fixtures.js';
 
 // The worker and the prep pipeline are stood in: these tests are about what the runners do around them.
 const stand = vi.hoisted(() => ({ train: undefined as unknown, prep: undefined as unknown }));
@@ -163,24 +163,9 @@ describe('storage left by finished jobs', () => {
       throw new ToonloraError('TL_ERR_IMAGE_DECODE', '001-a.png: libpng read error');
     };
     const app = await makeApp((deps) => ({ prep: createPrepRunner(deps) }));
-    const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
-    const rel = `characters/${character.id}/uploads/u1.png`;
-    mkdirSync(join(app.dataDir, `characters/${character.id}/uploads`), { recursive: true });
-    const png = await solidPng(8, 8);
-    writeFileSync(join(app.dataDir, rel), png);
-    app.catalog.addImages(character.id, [
-      {
-        id: 'u1',
-        originalName: 'a.png',
-        storedPath: rel,
-        format: 'png',
-        width: 8,
-        height: 8,
-        bytes: png.length,
-        sha256: 'x',
-      },
-    ]);
-    const job = app.queue.submit('prep', character.id, {});
+    const { characterId, storedPaths } = await seedUploads(app);
+    const rel = storedPaths[0] as string;
+    const job = app.queue.submit('prep', characterId, {});
     expect((await finished(app, job.id)).status).toBe('failed');
     const jobDir = join(app.dataDir, 'jobs', job.id);
     expect(existsSync(join(jobDir, 'inputs'))).toBe(false);

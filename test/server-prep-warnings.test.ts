@@ -1,13 +1,11 @@
 // test/server-prep-warnings.test.ts — a prep job whose crops got quality warnings (prep stood in): each
 // warning is logged as a warning under the job's status line, its last status line counts them, and the
 // dataset version keeps them per item (GET /api/datasets/:id).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Manifest } from '../src/schemas/manifest.js';
 import { buildApp } from '../src/server/app.js';
-import { solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import { seedUploads, tempDataDir } from './helpers/server-fixtures.js';
 
 const stand = vi.hoisted(() => ({ prep: undefined as unknown }));
 vi.mock('../src/prep/pipeline.js', () => ({
@@ -67,24 +65,9 @@ describe('a prep job with crop quality warnings', () => {
     });
     apps.push(app);
     await app.ready();
-    const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
-    const rel = `characters/${character.id}/uploads/u1.png`;
-    mkdirSync(join(app.dataDir, `characters/${character.id}/uploads`), { recursive: true });
-    const png = await solidPng(8, 8);
-    writeFileSync(join(app.dataDir, rel), png);
-    app.catalog.addImages(character.id, [
-      {
-        id: 'u1',
-        originalName: 'a.png',
-        storedPath: rel,
-        format: 'png',
-        width: 8,
-        height: 8,
-        bytes: png.length,
-        sha256: 'x',
-      },
-    ]);
-    const job = app.queue.submit('prep', character.id, {});
+    const { characterId, storedPaths } = await seedUploads(app);
+    const _rel = storedPaths[0] as string;
+    const job = app.queue.submit('prep', characterId, {});
     await app.queue.whenIdle();
     const done = app.queue.getJob(job.id);
     expect(done.status).toBe('succeeded');

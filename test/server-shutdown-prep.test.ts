@@ -2,19 +2,17 @@
 // every screenshot by then, its dataset is complete and the job is recorded succeeded with its dataset version;
 // a run stopped with screenshots left, or cancelled by the user, keeps no dataset (interrupted / cancelled).
 // The prep pipeline (ONNX models) is a stand-in that, once stopped, returns as runPrep does.
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, vi } from 'vitest';
-import { DATABASE_FILE, uploadRelPath } from '../src/jobs/data-layout.js';
+import { DATABASE_FILE } from '../src/jobs/data-layout.js';
 import { openDatabase } from '../src/jobs/database.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import type { PrepOptions, PrepResult } from '../src/prep/pipeline.js';
 import type { Manifest } from '../src/schemas/manifest.js';
 import { buildApp } from '../src/server/app.js';
 import { stopServer } from '../src/server/server.js';
-import { solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import { seedUploads, tempDataDir } from './helpers/server-fixtures.js';
 
 /** How many of the run's files the stand-in leaves unprocessed when it is stopped (set by each test). */
 const stand = vi.hoisted(() => ({ notProcessed: 0, started: () => {}, running: Promise.resolve() }));
@@ -83,26 +81,8 @@ async function startPrep(notProcessed: number): Promise<{ app: FastifyInstance; 
     runners: createDefaultRunners,
   });
   await app.ready();
-  const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
-  const png = await solidPng(8, 8);
-  const images = ['a', 'b'].map((name) => {
-    const id = randomUUID();
-    const storedPath = uploadRelPath(character.id, id, 'png');
-    mkdirSync(dirname(join(app.dataDir, storedPath)), { recursive: true });
-    writeFileSync(join(app.dataDir, storedPath), png);
-    return {
-      id,
-      originalName: `${name}.png`,
-      storedPath,
-      format: 'png' as const,
-      width: 8,
-      height: 8,
-      bytes: png.length,
-      sha256: name,
-    };
-  });
-  app.catalog.addImages(character.id, images);
-  const job = app.queue.submit('prep', character.id, {});
+  const { characterId } = await seedUploads(app, ['a', 'b']);
+  const job = app.queue.submit('prep', characterId, {});
   await stand.running; // the run is under way: its inputs are staged
   return { app, jobId: job.id };
 }

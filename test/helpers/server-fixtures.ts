@@ -1,11 +1,12 @@
 // test/helpers/server-fixtures.ts — helpers for the server tests: a temp data folder, small PNGs
-// (encoded by sharp), multipart bodies for `inject`, and a parsed SSE stream.
-import { randomBytes } from 'node:crypto';
+// (encoded by sharp), multipart bodies for `inject`, a parsed SSE stream, seeded uploads and datasets.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
+import { uploadRelPath } from '../../src/jobs/data-layout.js';
 import { encodePngBuffer } from '../../src/vision/sharp-io.js';
 
 export function tempDataDir(label = 'server'): string {
@@ -129,4 +130,34 @@ export async function seedDataset(
 export async function untilStopped(signal: AbortSignal): Promise<never> {
   await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   throw new Error('stopped');
+}
+
+/**
+ * A character (Mina) with one stored 8x8 PNG upload per name (`<name>.png`), recorded in the catalog as the upload
+ * route records them; returns the character and each upload's path inside the data folder.
+ */
+export async function seedUploads(
+  app: FastifyInstance,
+  names: readonly string[] = ['a'],
+): Promise<{ characterId: string; storedPaths: string[] }> {
+  const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
+  const png = await solidPng(8, 8);
+  const images = names.map((name) => {
+    const id = randomUUID();
+    const storedPath = uploadRelPath(character.id, id, 'png');
+    mkdirSync(dirname(join(app.dataDir, storedPath)), { recursive: true });
+    writeFileSync(join(app.dataDir, storedPath), png);
+    return {
+      id,
+      originalName: `${name}.png`,
+      storedPath,
+      format: 'png' as const,
+      width: 8,
+      height: 8,
+      bytes: png.length,
+      sha256: name,
+    };
+  });
+  app.catalog.addImages(character.id, images);
+  return { characterId: character.id, storedPaths: images.map((image) => image.storedPath) };
 }
