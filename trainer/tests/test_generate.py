@@ -261,14 +261,16 @@ def test_generate_worker_emits_a_progress_event_per_sampling_step(tmp_path):
     assert events.index(progress[-1]) < len(events) - 1  # every step reported before `done`
 
 
-def write_diffusers_lora(path: Path, seed: int) -> None:
-    """A tiny-UNet LoRA in diffusers' PEFT key format (`unet.<module>.lora_A.weight`), B small but non-zero,
-    alpha = rank (scale 1), as `toonlora generate` loads it."""
+def write_diffusers_lora(path: Path, seed: int, dora: bool = False, b_scale: float = 0.02) -> None:
+    """A tiny-UNet LoRA in diffusers' PEFT key format (`unet.<module>.lora_A.weight`), B small but non-zero
+    (`b_scale`), alpha = rank (scale 1), as `toonlora generate` loads it; with `dora`, a DoRA (PEFT's
+    lora_magnitude_vector, as generate's diffusers copy of a kohya DoRA file holds it), its magnitudes moved off
+    their init too."""
     from peft import get_peft_model_state_dict
     from safetensors.torch import save_file
 
     base = build_tiny_base_model()
-    attach_lora(base.unet, lora=lora_settings())
+    attach_lora(base.unet, lora=lora_settings(dora=dora))
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, param in base.unet.named_parameters():
@@ -276,8 +278,11 @@ def write_diffusers_lora(path: Path, seed: int) -> None:
             if "lora_A" in name:
                 param.copy_(torch.randn(param.shape, generator=generator) / param.shape[1] ** 0.5)
             elif "lora_B" in name:
-                param.copy_(torch.randn(param.shape, generator=generator) * 0.02)
+                param.copy_(torch.randn(param.shape, generator=generator) * b_scale)
+            elif "lora_magnitude_vector" in name:
+                param.mul_(1 + 0.2 * torch.rand(param.shape, generator=generator))
     state = get_peft_model_state_dict(base.unet)
+    assert dora == any("lora_magnitude_vector" in key for key in state)
     save_file({f"unet.{key}": value.contiguous() for key, value in state.items()}, str(path))
 
 

@@ -8,36 +8,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import lora_settings
-from peft import get_peft_model_state_dict
 from safetensors.torch import load_file, save_file
-from test_generate import unet_output
+from test_generate import unet_output, write_diffusers_lora
 from test_lokr import kohya_name, lokr_unet
 
 from toonlora_trainer.checkpoint import save_adapter
 from toonlora_trainer.generate import GenerationSession, LoraFileError
 from toonlora_trainer.lokr_file import LokrFileError, lokr_config_for
-
-
-def write_diffusers_lora(path: Path, seed: int, dora: bool) -> None:
-    """A tiny-UNet LoRA (or DoRA: PEFT's lora_magnitude_vector, as generate's diffusers copy of a kohya DoRA file
-    holds it) in diffusers' key format, every factor non-zero."""
-    from toonlora_trainer.models import attach_lora, build_tiny_base_model
-
-    base = build_tiny_base_model()
-    attach_lora(base.unet, lora=lora_settings(dora=dora))
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, param in base.unet.named_parameters():
-            if "lora_A" in name:
-                param.copy_(torch.randn(param.shape, generator=generator) / param.shape[1] ** 0.5)
-            elif "lora_B" in name:
-                param.copy_(torch.randn(param.shape, generator=generator) * 0.05)
-            elif "lora_magnitude_vector" in name:
-                param.mul_(1 + 0.2 * torch.rand(param.shape, generator=generator))
-    state = get_peft_model_state_dict(base.unet)
-    assert dora == any("lora_magnitude_vector" in key for key in state)
-    save_file({f"unet.{key}": value.contiguous() for key, value in state.items()}, str(path))
 
 
 def write_lokr_file(path: Path, folder: Path, rank: int = 4, alpha: float = 2.0) -> None:
@@ -58,8 +35,8 @@ def write_lokr_file(path: Path, folder: Path, rank: int = 4, alpha: float = 2.0)
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("warm")
-    write_diffusers_lora(folder / "dora.safetensors", seed=1, dora=True)
-    write_diffusers_lora(folder / "lora.safetensors", seed=2, dora=False)
+    write_diffusers_lora(folder / "dora.safetensors", seed=1, dora=True, b_scale=0.05)
+    write_diffusers_lora(folder / "lora.safetensors", seed=2, b_scale=0.05)
     write_lokr_file(folder / "lokr.safetensors", folder / "lokr-adapter")
     return {name: str(folder / f"{name}.safetensors") for name in ("dora", "lora", "lokr")}
 
