@@ -22,13 +22,13 @@ from pathlib import Path
 sys.path.insert(0, "tests")
 from safetensors.torch import save_file
 from test_lokr import kohya_name
-from test_warm_lora_swaps import write_diffusers_lora
+from test_generate import write_diffusers_lora
 root = Path(sys.argv[1])
 te, unet = "lora_te_text_model_encoder_layers_0_self_attn_q_proj", kohya_name("down_blocks.0.attentions.0.proj_in")
 save_file({f"{te}.lokr_w1": torch.ones(4, 4) * 0.5, f"{te}.lokr_w2": torch.ones(8, 8) * 0.5,
            f"{unet}.lokr_w1": torch.ones(4, 4), f"{unet}.lokr_w2_a": torch.ones(8, 2), f"{unet}.lokr_w2_b": torch.ones(2, 8),
            f"{unet}.lokr_t2": torch.ones(2, 2, 1, 1)}, str(root / "half.safetensors"))
-write_diffusers_lora(root / "good.safetensors", seed=2, dora=False)
+write_diffusers_lora(root / "good.safetensors", seed=2, b_scale=0.05)
 `;
 
 const services: WarmGenerationService[] = [];
