@@ -15,6 +15,7 @@ const standInWorker = (onRequest: (weight: number) => void) =>
   standInGenerationWorker({ samplingItPerS: 4, beforeReturn: onRequest });
 
 const FAKE_WORKER = fileURLToPath(new URL('../../test/fixtures/fake-worker.mjs', import.meta.url));
+const SILENT_WORKER = fileURLToPath(new URL('../../test/fixtures/silent-worker.mjs', import.meta.url));
 
 const generation = generationConfigSchema.parse({ baseModel: 'tiny', seeds: [1, 2, 3] });
 
@@ -189,4 +190,41 @@ describe('WarmGenerationService', () => {
     expect(made).toHaveLength(2);
     await service.close();
   });
+
+  it('fails the job of a worker that went silent, and starts a fresh worker for the next job', async () => {
+    // the first worker renders one step of each request, then sends nothing; the second one is well
+    const plans = [{ stallAfter: 1 }, {}];
+    const made: GenerationWorker[] = [];
+    const service = new WarmGenerationService((base) => {
+      const plan = plans[made.length] ?? {};
+      const worker = new GenerationWorker(
+        base,
+        { command: process.execPath, args: [SILENT_WORKER, JSON.stringify(plan)], cwd: process.cwd() },
+        { silence: { loadS: 8, requestS: 1 } }, // silent after its first step: the request allowance applies
+      );
+      made.push(worker);
+      return worker;
+    });
+    const stuck = service.generate({ generation: { ...generation, steps: 3 }, weights: [1], outDir: '/o1' });
+    await expect(stuck).rejects.toMatchObject({
+      code: 'TL_ERR_WORKER',
+      message: expect.stringContaining(
+        'the generation worker sent nothing for 1 s; it was stopped and will be restarted for the next job.',
+      ),
+    });
+    const next = await service.generate({
+      generation: { ...generation, steps: 3 },
+      weights: [1],
+      outDir: '/o2',
+    });
+    expect(next.timing).toMatchObject({ warm: false });
+    expect(next.images.map((image) => image.path)).toEqual([
+      '/o2/seed-1.png',
+      '/o2/seed-2.png',
+      '/o2/seed-3.png',
+    ]);
+    expect(made).toHaveLength(2);
+    expect(made[0]?.ended).toBe(true);
+    await service.close();
+  }, 30_000);
 });

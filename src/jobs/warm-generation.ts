@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type ErrorCode, ToonloraError } from '../errors.js';
 import { GenerationWorker } from '../worker/generate.js';
 import type { ProgressEvent } from '../worker/protocol.js';
+import type { WorkerSilenceLimits } from '../worker/silence-watchdog.js';
 import type {
   GeneratedBatch,
   GeneratedGrid,
@@ -17,6 +18,16 @@ import type {
 
 /** Makes the worker for a base model (tests pass a stand-in spawn through this). */
 export type GenerationWorkerFactory = (baseModel: string) => GenerationWorker;
+
+/**
+ * A server's worker factory: the job's base model came over the API, so it is never read as a local path; with
+ * `silence`, a worker that sends nothing for that long while it owes an answer is killed, its job fails saying so,
+ * and the next job starts a fresh worker (GenerationWorker).
+ */
+export function serverWorkerFactory(silence?: WorkerSilenceLimits): GenerationWorkerFactory {
+  return (base) =>
+    new GenerationWorker(base, undefined, { apiBaseModel: true, ...(silence ? { silence } : {}) });
+}
 
 interface BatchTotals {
   images: GeneratedImage[];
@@ -67,11 +78,7 @@ export class WarmGenerationService implements GenerationService {
   private worker: GenerationWorker | undefined;
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    // a server's worker: the job's base model came over the API, so it is never read as a local path
-    private readonly createWorker: GenerationWorkerFactory = (base) =>
-      new GenerationWorker(base, undefined, { apiBaseModel: true }),
-  ) {}
+  constructor(private readonly createWorker: GenerationWorkerFactory = serverWorkerFactory()) {}
 
   /** Requests run one at a time, in order (one worker, one GPU). */
   generate(request: GenerationRequest): Promise<GenerationOutput> {

@@ -10,4 +10,15 @@ export const SERVE_DEFAULTS = {
    * waits for the one GPU, so a longer queue is a client looping, not a plan.
    */
   maxQueued: 20,
+  /**
+   * Seconds the generation worker may send nothing while rendering (it reports every sampling step; the VAE
+   * decode and the PNGs follow the last one) before it is killed, its job fails saying so, and the next job
+   * starts a fresh worker.
+   */
+  workerTimeoutS: 300,
+  /**
+   * The same for a cold worker: loading the base model (from disk: it sends nothing meanwhile), then its first
+   * request until its first sampling step (first LoRA load, GPU kernels warming up).
+   */
+  workerLoadTimeoutS: 900,
 } as const;

@@ -27,6 +27,7 @@ import {
   WorkerProcess,
   type WorkerSpawn,
 } from './python-worker.js';
+import { SilenceWatchdog, type WorkerSilenceLimits } from './silence-watchdog.js';
 
 export interface GenerateOptions {
   /** kohya / diffusers LoRA file; left out, the bare base model. */
@@ -139,6 +140,9 @@ export async function runGeneration(options: GenerateOptions): Promise<Generatio
   return resultFrom(outcome, lora, 'generate');
 }
 
+/** How long closing a worker killed for its silence waits for its exit before the next job goes on without it. */
+const STALLED_EXIT_WAIT_MS = 10_000;
+
 interface Pending {
   resolve: (answer: DoneEvent | CancelledEvent) => void;
   reject: (error: Error) => void;
@@ -172,15 +176,27 @@ export class GenerationWorker {
 
   /** How the base-model name is read: `fromApi` for a server's worker (base-model.ts). */
   private readonly baseOptions: BaseModelOptions;
+  private readonly silence: WorkerSilenceLimits | undefined;
+  /** Runs while the worker owes an answer (the base load, a request): a silent worker is killed. */
+  private readonly watchdog = new SilenceWatchdog((limitMs) => this.stopSilent(limitMs));
+  /** Until the first sampling step of its first request, the worker gets the cold (load) allowance. */
+  private cold = true;
+  /** Fails the base load and every request in flight with the worker's end (set by start()). */
+  private failAll: ((error: Error) => void) | undefined;
 
-  /** `options.apiBaseModel`: the base model came over the API, so it is never a local path. */
+  /**
+   * `options.apiBaseModel`: the base model came over the API, so it is never a local path. `options.silence`: how
+   * long the worker may send nothing while it owes an answer before it is killed and its requests fail
+   * (TL_ERR_WORKER, `details.silentS`); left out, it is waited for however long it takes.
+   */
   constructor(
     baseModel: string,
     private readonly spawnSpec?: WorkerSpawn,
-    options: { apiBaseModel?: boolean } = {},
+    options: { apiBaseModel?: boolean; silence?: WorkerSilenceLimits } = {},
   ) {
     this.baseModel = baseModel;
     this.baseOptions = { fromApi: options.apiBaseModel ?? false };
+    this.silence = options.silence;
   }
 
   /** Starts the worker and resolves once the base model is loaded (seconds it took, device). */
@@ -191,8 +207,12 @@ export class GenerationWorker {
         this.spawnSpec ?? defaultWorkerSpawn('serve-generation'),
         'serve-generation',
         (event) => {
-          if (event.type === 'ready') resolveReady({ loadSeconds: event.load_s, device: event.device });
-          else if (event.type === 'progress') {
+          this.watchdog.touch(); // any line is a sign of life; a stuck worker sends none
+          if (event.type === 'ready') {
+            resolveReady({ loadSeconds: event.load_s, device: event.device });
+            if (this.pending.size === 0) this.watchdog.disarm();
+          } else if (event.type === 'progress') {
+            if (this.cold && event.id && this.pending.has(event.id)) this.warmUp();
             // Routed by id: a step of another (or an unknown) request never moves this one's progress.
             if (event.id) this.pending.get(event.id)?.onEvent?.(event);
           } else if (event.type === 'log') {
@@ -210,19 +230,23 @@ export class GenerationWorker {
               return;
             }
             this.pending.delete(event.id ?? '');
+            if (this.pending.size === 0) this.watchdog.disarm();
             if (error) pending.reject(error);
             else if (event.type !== 'error') pending.resolve(event);
           }
         },
       );
       this.worker = worker;
-      const failAll = (error: Error) => {
-        this.endedWith = error;
-        rejectReady(error);
-        for (const pending of this.pending.values()) pending.reject(error);
+      const failAll = (error: Error): void => {
+        this.watchdog.disarm();
+        this.endedWith ??= error; // a worker the watchdog killed keeps its reason, not "killed by SIGKILL"
+        rejectReady(this.endedWith);
+        for (const pending of this.pending.values()) pending.reject(this.endedWith);
         this.pending.clear();
       };
+      this.failAll = failAll;
       worker.exited.then((exit) => failAll(worker.diedError(exit)), failAll);
+      if (this.silence) this.watchdog.arm(this.silence.loadS * 1000);
       worker.send({
         version: PROTOCOL_VERSION,
         command: 'serve-generation',
@@ -264,6 +288,9 @@ export class GenerationWorker {
         onWarning: options.onWarning,
       });
     });
+    if (this.silence && !this.watchdog.armed) {
+      this.watchdog.arm((this.cold ? this.silence.loadS : this.silence.requestS) * 1000);
+    }
     this.worker?.send(requestFor({ ...options, ...(lora ? { lora: lora.path } : {}) }, id, this.baseOptions));
     const cancel = () => this.worker?.send({ version: PROTOCOL_VERSION, command: 'cancel', id });
     if (options.signal?.aborted) cancel();
@@ -276,11 +303,54 @@ export class GenerationWorker {
     }
   }
 
+  /** The first sampling step of the first request came: from now on the worker gets the request allowance. */
+  private warmUp(): void {
+    this.cold = false;
+    if (this.silence) this.watchdog.arm(this.silence.requestS * 1000);
+  }
+
+  /**
+   * The watchdog's verdict: the worker sent nothing for `limitMs` while it owed an answer. It is killed (its whole
+   * process group), and the base load and every request in flight fail with TL_ERR_WORKER saying so; the warm
+   * service then starts a fresh worker for the next job.
+   */
+  private stopSilent(limitMs: number): void {
+    const silentS = limitMs / 1000;
+    const loading = this.pending.size === 0;
+    this.endedWith ??= new ToonloraError(
+      'TL_ERR_WORKER',
+      `the generation worker sent nothing for ${silentS} s${loading ? ' while loading the base model' : ''}; ` +
+        'it was stopped and will be restarted for the next job. If the GPU is just slow (a large image, many seeds, ' +
+        `a big base model), raise the allowance: toonlora serve ${loading || this.cold ? '--worker-load-timeout' : '--worker-timeout'} <s>.`,
+      { details: { worker: 'serve-generation', silentS, stalled: true } },
+    );
+    this.worker?.kill();
+    // now, not once it has exited: a process stuck in the GPU driver may outlive SIGKILL for good
+    this.failAll?.(this.endedWith);
+  }
+
   /** Asks the worker to exit and waits for it. */
   async close(): Promise<void> {
+    this.watchdog.disarm();
     if (!this.worker) return;
     this.worker.send({ version: PROTOCOL_VERSION, command: 'shutdown' });
     this.worker.closeInput();
-    await this.worker.exited.catch(() => {});
+    const exited = this.worker.exited.then(
+      () => {},
+      () => {},
+    );
+    if (!this.stalled) return exited;
+    // killed for its silence: waited for a while only, so that the next job is not held by a process that
+    // does not die (uninterruptible in the GPU driver); it then starts its own worker
+    let timer: NodeJS.Timeout | undefined;
+    const given = new Promise<void>((done) => {
+      timer = setTimeout(done, STALLED_EXIT_WAIT_MS);
+    });
+    await Promise.race([exited, given]).finally(() => clearTimeout(timer));
+  }
+
+  /** Whether the watchdog stopped this worker for its silence. */
+  get stalled(): boolean {
+    return this.endedWith instanceof ToonloraError && this.endedWith.details.stalled === true;
   }
 }

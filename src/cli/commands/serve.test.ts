@@ -35,6 +35,24 @@ describe('toonlora serve', () => {
     expect(stale).not.toHaveBeenCalled();
   });
 
+  it('reports a bad --worker-timeout / --worker-load-timeout before looking at the web app', async () => {
+    for (const [flag, value, fallback] of [
+      ['--worker-timeout', '0', 300],
+      ['--worker-timeout', '5m', 300],
+      ['--worker-load-timeout', '-1', 900],
+    ] as const) {
+      io.stdout = '';
+      expect(await runCli(['serve', flag, value, '--json'])).toBe(2);
+      expect(JSON.parse(io.stdout)).toMatchObject({
+        error: {
+          code: 'TL_ERR_USAGE',
+          message: `${flag}: expected a number of seconds above 0, got ${JSON.stringify(value)}. Set ${flag} ${fallback}.`,
+        },
+      });
+    }
+    expect(stale).not.toHaveBeenCalled();
+  });
+
   it('refuses a TOONLORA_TOKEN shorter than 16 characters (exit 2) before looking at the web app', async () => {
     process.env.TOONLORA_TOKEN = '  sekrit-123  '; // trimmed, as serve reads it
     try {

@@ -29,6 +29,8 @@ interface ServeFlags {
   host: string;
   port: string;
   maxQueued: string;
+  workerTimeout: string;
+  workerLoadTimeout: string;
   data?: string;
   log: boolean;
   json: boolean;
@@ -58,6 +60,18 @@ export function parseMaxQueued(value: string): number {
   return count;
 }
 
+/** A `--worker-timeout` / `--worker-load-timeout` text as seconds: a decimal number above 0. */
+export function parseTimeoutSeconds(flag: string, value: string, fallback: number): number {
+  const seconds = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `${flag}: expected a number of seconds above 0, got ${JSON.stringify(value)}. Set ${flag} ${fallback}.`,
+    );
+  }
+  return seconds;
+}
+
 /** Builds web/dist on first use and again when web/src (or what it imports) changed since, e.g. after
  * `git pull` (vite, a few seconds), so a checkout serves its own web app. */
 function ensureWebAppBuilt(): void {
@@ -83,6 +97,14 @@ async function serve(flags: ServeFlags): Promise<number> {
   // usage errors first: a stale web app takes seconds to rebuild, for nothing if the flags are wrong
   const port = parsePort(flags.port);
   const maxQueued = parseMaxQueued(flags.maxQueued);
+  const workerSilence = {
+    requestS: parseTimeoutSeconds('--worker-timeout', flags.workerTimeout, SERVE_DEFAULTS.workerTimeoutS),
+    loadS: parseTimeoutSeconds(
+      '--worker-load-timeout',
+      flags.workerLoadTimeout,
+      SERVE_DEFAULTS.workerLoadTimeoutS,
+    ),
+  };
   const token = process.env.TOONLORA_TOKEN?.trim() || undefined;
   checkToken(token);
   checkListenHost(flags.host, token);
@@ -95,7 +117,7 @@ async function serve(flags: ServeFlags): Promise<number> {
     token,
     log: flags.log,
     maxQueued,
-    ...createServeServices(),
+    ...createServeServices(workerSilence),
   });
   printResult(
     { url, host: flags.host, dataDir, auth: Boolean(token) },
@@ -215,6 +237,17 @@ export function registerServe(program: Command): void {
       '--max-queued <n>',
       'jobs that may wait in the queue at once; one more is refused (429)',
       String(SERVE_DEFAULTS.maxQueued),
+    )
+    .option(
+      '--worker-timeout <s>',
+      'seconds the generation worker may send nothing while rendering (it reports every sampling step) before it is ' +
+        'killed, its job fails saying so and the next job starts a fresh worker',
+      String(SERVE_DEFAULTS.workerTimeoutS),
+    )
+    .option(
+      '--worker-load-timeout <s>',
+      'the same for a cold worker: loading the base model, then its first job until the first sampling step',
+      String(SERVE_DEFAULTS.workerLoadTimeoutS),
     )
     .option(
       '--data <dir>',

@@ -1,0 +1,56 @@
+// src/worker/silence-watchdog.ts — notices a worker that is alive but stuck: while something is in flight, no
+// event for longer than the allowed silence fires `onSilent` once. It only keeps the timer; the caller decides what
+// "in flight" is, what resets the timer and what to do with a silent worker (GenerationWorker kills it).
+import { z } from 'zod';
+
+/**
+ * How long a generation worker may send nothing while it owes an answer, in seconds. `loadS`: a cold worker, from
+ * its start (the base model loads) until the first sampling step of its first request (first LoRA load, GPU
+ * kernels warm up); `requestS`: any later request, between two of its events (a sampling step each, then the VAE
+ * decode and the PNGs). Defaults: SERVE_DEFAULTS (src/server/serve-defaults.ts).
+ */
+export const workerSilenceLimitsSchema = z.object({
+  loadS: z.number().positive(),
+  requestS: z.number().positive(),
+});
+export type WorkerSilenceLimits = z.infer<typeof workerSilenceLimitsSchema>;
+
+/** A timer that fires `onSilent(limitMs)` when `arm`ed and not `touch`ed for `limitMs`; at most once until re-armed. */
+export class SilenceWatchdog {
+  private timer: NodeJS.Timeout | undefined;
+  private limitMs = 0;
+
+  constructor(private readonly onSilent: (limitMs: number) => void) {}
+
+  /** Starts (or restarts) the wait, allowing `limitMs` of silence from now. */
+  arm(limitMs: number): void {
+    this.limitMs = limitMs;
+    this.restart();
+  }
+
+  /** Something arrived: the wait starts again, with the current allowance, if one is running. */
+  touch(): void {
+    if (this.timer) this.restart();
+  }
+
+  /** Nothing is owed any more: no timer runs until the next `arm`. */
+  disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  get armed(): boolean {
+    return this.timer !== undefined;
+  }
+
+  private restart(): void {
+    clearTimeout(this.timer);
+    const limitMs = this.limitMs;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.onSilent(limitMs);
+    }, limitMs);
+    // a stuck worker must not keep the process alive on its own (serve's server does that)
+    this.timer.unref();
+  }
+}
