@@ -1,17 +1,21 @@
-// src/server/server.ts — starts the app and listens; nothing else. Refuses a non-loopback host
-// without a token (every /api/ route then requires `Authorization: Bearer <token>`), and a short token.
+// src/server/server.ts — starts the app and listens (http, or https with a checked PEM pair: serve-tls.ts);
+// nothing else. Refuses a non-loopback host without a token (every /api/ route then requires
+// `Authorization: Bearer <token>`), and a short token.
 import { createServer as createNetServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../errors.js';
 import type { Job } from '../schemas/api.js';
 import { type AppOptions, buildApp } from './app.js';
 import { isLoopbackHost } from './loopback.js';
+import type { ServeTls } from './serve-tls.js';
 
 export interface ListenOptions extends AppOptions {
   host: string;
   port: number;
   /** Log requests to stderr (fastify's logger). */
   log?: boolean;
+  /** Serve https with this certificate and key (readServeTls); the session cookie is then `Secure`. */
+  tls?: ServeTls;
 }
 
 /** EADDRINUSE / EACCES as a usage error naming --port; anything else unchanged. */
@@ -92,11 +96,13 @@ export async function startServer(options: ListenOptions): Promise<{ app: Fastif
   } catch (error) {
     throw listenError(error, options);
   }
-  const app = await buildApp(
-    { ...options, deferJobs: true },
+  const server = {
     // pino's default is stdout, which holds `serve --json`'s document
-    { logger: options.log ? { level: 'info', stream: process.stderr } : false },
-  );
+    logger: options.log ? { level: 'info' as const, stream: process.stderr } : false,
+    // fastify then listens with node:https; the request's protocol is https, so auth marks its cookie Secure
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+  };
+  const app = await buildApp({ ...options, deferJobs: true }, server);
   let url: string;
   try {
     url = await app.listen({ host: options.host, port: options.port });

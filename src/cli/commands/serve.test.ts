@@ -1,5 +1,6 @@
 // Tests of `toonlora serve` through the CLI entry: a usage error (--port, --host without a token, a short
-// token) is reported before the web app is checked and rebuilt (seconds of vite for nothing).
+// token, a worker timeout, a TLS flag alone or an unreadable TLS file) is reported before the web app is checked
+// and rebuilt (seconds of vite for nothing).
 import { describe, expect, it, vi } from 'vitest';
 import { withCliTestIo } from '../cli-test-io.js';
 import { runCli } from '../program.js';
@@ -50,6 +51,28 @@ describe('toonlora serve', () => {
         },
       });
     }
+    expect(stale).not.toHaveBeenCalled();
+  });
+
+  it('refuses --tls-cert without --tls-key, and an unreadable certificate, before looking at the web app', async () => {
+    expect(await runCli(['serve', '--tls-cert', 'cert.pem', '--json'])).toBe(2);
+    expect(JSON.parse(io.stdout)).toMatchObject({
+      error: {
+        code: 'TL_ERR_USAGE',
+        message: expect.stringMatching(/^--tls-cert: given without --tls-key\./),
+      },
+    });
+    io.stdout = '';
+    expect(
+      await runCli(['serve', '--tls-cert', '/nonexistent/cert.pem', '--tls-key', 'key.pem', '--json']),
+    ).toBe(2);
+    expect(JSON.parse(io.stdout)).toMatchObject({
+      error: {
+        message: expect.stringMatching(
+          /^--tls-cert \/nonexistent\/cert\.pem: cannot read the file \(ENOENT\)/,
+        ),
+      },
+    });
     expect(stale).not.toHaveBeenCalled();
   });
 

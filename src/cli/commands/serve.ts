@@ -11,6 +11,7 @@ import { toonloraHome } from '../../models/cache.js';
 import { DEFAULT_WEB_DIR } from '../../server/app.js';
 import { SERVE_DEFAULTS } from '../../server/serve-defaults.js';
 import { createServeServices } from '../../server/serve-services.js';
+import { plainHttpWarning, readServeTls } from '../../server/serve-tls.js';
 import {
   checkListenHost,
   checkToken,
@@ -29,6 +30,8 @@ interface ServeFlags {
   host: string;
   port: string;
   maxQueued: string;
+  tlsCert?: string;
+  tlsKey?: string;
   workerTimeout: string;
   workerLoadTimeout: string;
   data?: string;
@@ -108,6 +111,7 @@ async function serve(flags: ServeFlags): Promise<number> {
   const token = process.env.TOONLORA_TOKEN?.trim() || undefined;
   checkToken(token);
   checkListenHost(flags.host, token);
+  const tls = readServeTls(flags.tlsCert, flags.tlsKey);
   const dataDir = resolve(flags.data ?? join(toonloraHome(), 'server'));
   ensureWebAppBuilt();
   const { app, url } = await startServer({
@@ -117,8 +121,11 @@ async function serve(flags: ServeFlags): Promise<number> {
     token,
     log: flags.log,
     maxQueued,
+    ...(tls ? { tls } : {}),
     ...createServeServices(workerSilence),
   });
+  const warning = plainHttpWarning(flags.host, tls !== undefined);
+  if (warning) process.stderr.write(warning);
   printResult(
     { url, host: flags.host, dataDir, auth: Boolean(token) },
     flags,
@@ -238,6 +245,11 @@ export function registerServe(program: Command): void {
       'jobs that may wait in the queue at once; one more is refused (429)',
       String(SERVE_DEFAULTS.maxQueued),
     )
+    .option(
+      '--tls-cert <file>',
+      "serve https with this certificate (PEM; with --tls-key): the token and the web app's session cookie (then marked Secure) are encrypted on the way",
+    )
+    .option('--tls-key <file>', "the certificate's private key (PEM, unencrypted)")
     .option(
       '--worker-timeout <s>',
       'seconds the generation worker may send nothing while rendering (it reports every sampling step) before it is ' +
