@@ -14,7 +14,8 @@ import {
   type Precision,
 } from './float-convert.js';
 import { buildKohyaMetadata, type LoraTrainingFacts } from './kohya-metadata.js';
-import { type LokrModel, mixedLokrError } from './lokr.js';
+import type { LokrModel } from './lokr.js';
+import { mixedLokrError } from './lokr-assemble.js';
 import {
   lokrDiffusersError,
   lokrNetworkFacts,

@@ -4,7 +4,8 @@
 import { basename, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { combineReaders } from './combined-reader.js';
-import { assembleLokrModel, detectLokrFormat, isLokrKeys, type LokrModel } from './lokr.js';
+import { detectLokrFormat, isLokrKeys, type LokrModel } from './lokr.js';
+import { assembleLokrModel } from './lokr-assemble.js';
 import { readKohyaAlphas, withKohyaAlphas } from './lokr-kohya-alphas.js';
 import {
   ADAPTER_WEIGHTS,

@@ -5,7 +5,8 @@
 // different LoRA, a LoKr module without its lokr_t2 a different LoKr).
 import { ToonloraError } from '../errors.js';
 import { kohyaModuleName } from './lora-keys.js';
-import { type LokrModel, lokrModuleWarnings } from './lokr.js';
+import type { LokrModel } from './lokr.js';
+import { lokrModuleWarnings } from './lokr-assemble.js';
 import { type LoraModel, moduleWarnings, orphanAlphaWarnings } from './lora-model.js';
 
 /** Unknown keys named in an error message; the rest are counted. */
