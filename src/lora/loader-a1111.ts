@@ -3,7 +3,7 @@
 // the fallbacks in `load_network` (v1.6 - v1.10; SD1 path, is_sd2 = False, no diffusers_weight_map),
 // checked against the module lists of sd15-modules.ts.
 import { a1111CompvisName } from './compvis-names.js';
-import { FULL_PARTS, LOHA_PARTS, LOKR_PARTS, type LoaderVerdict } from './loader-verdict.js';
+import { FULL_PARTS, LOHA_PARTS, LOKR_PARTS, type LoaderVerdict, strictVerdict } from './loader-verdict.js';
 import { sd15CompvisUnetModules, sd15TextEncoderModules } from './sd15-modules.js';
 
 let a1111Modules: Set<string> | undefined;
@@ -87,11 +87,5 @@ export function checkA1111(keys: readonly string[]): LoaderVerdict {
     }
   }
   if (modules.size === 0) notes.push('no key maps to an SD1.5 module: A1111 loads nothing.');
-  return {
-    loader: 'a1111',
-    ok: unmapped.length === 0 && notes.length === 0,
-    mappedKeys: keys.length - unmapped.length,
-    unmappedKeys: unmapped,
-    notes,
-  };
+  return strictVerdict('a1111', keys, unmapped, notes);
 }

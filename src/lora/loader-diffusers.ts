@@ -3,7 +3,7 @@
 // `_convert_non_diffusers_lora_to_diffusers` for kohya files and the `unet.` / `text_encoder.` key
 // prefixes for the others; the text-encoder modules it loses, and the notes inspect / convert give.
 import { ldmModuleNames } from './compvis-names.js';
-import type { LoaderVerdict } from './loader-verdict.js';
+import { type LoaderVerdict, strictVerdict } from './loader-verdict.js';
 import { parsePeftStyleKey } from './lora-keys.js';
 import { knownKohyaNames, sd15TextEncoderModules, sd15UnetModules } from './sd15-modules.js';
 
@@ -51,13 +51,7 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
       'PEFT adapter keys: load with PeftModel.from_pretrained, or convert --to diffusers / kohya for load_lora_weights.',
     );
   }
-  return {
-    loader: 'diffusers',
-    ok: unmapped.length === 0 && notes.length === 0,
-    mappedKeys: keys.length - unmapped.length,
-    unmappedKeys: unmapped,
-    notes,
-  };
+  return strictVerdict('diffusers', keys, unmapped, notes);
 }
 
 /** A kohya text-encoder attention projection diffusers renames to the old `to_q_lora` format. */

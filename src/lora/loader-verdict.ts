@@ -1,5 +1,5 @@
-// src/lora/loader-verdict.ts — the shape of a loader's verdict on a LoRA file (pure), and the LyCORIS
-// tensor parts the A1111 and ComfyUI checks (loader-a1111.ts, loader-comfyui.ts) both accept.
+// src/lora/loader-verdict.ts — the shape of a loader's verdict on a LoRA file (pure), the builder the
+// A1111 and diffusers checks share, and the LyCORIS tensor parts the A1111 and ComfyUI checks (loader-a1111.ts, loader-comfyui.ts) both accept.
 
 export type LoaderName = 'a1111' | 'comfyui' | 'diffusers';
 
@@ -10,6 +10,25 @@ export interface LoaderVerdict {
   readonly unmappedKeys: readonly string[];
   /** Whole-file problems (the loader refuses the file, or ignores it). */
   readonly notes: readonly string[];
+}
+
+/**
+ * The verdict of a loader that refuses or ignores part of a file for any unmapped key or whole-file
+ * note (A1111, diffusers): ok only with neither. ComfyUI's check builds its own (its notes are none).
+ */
+export function strictVerdict(
+  loader: LoaderName,
+  keys: readonly string[],
+  unmappedKeys: readonly string[],
+  notes: readonly string[],
+): LoaderVerdict {
+  return {
+    loader,
+    ok: unmappedKeys.length === 0 && notes.length === 0,
+    mappedKeys: keys.length - unmappedKeys.length,
+    unmappedKeys,
+    notes,
+  };
 }
 
 /** LyCORIS LoKr parts (A1111 network_lokr.py `ModuleTypeLokr`, ComfyUI comfy/weight_adapter/lokr.py). */
