@@ -5,13 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
 import { boxContains } from '../src/prep/crop-box.js';
 import { type Manifest, manifestSchema } from '../src/schemas/manifest.js';
 import { encodePng } from '../src/vision/sharp-io.js';
 import { makeRgb } from './helpers/images.js';
+import { pngHeaderOnly } from './helpers/png-header.js';
 
 const repo = new URL('..', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'toonlora-bad-'));
@@ -25,29 +25,6 @@ function prep(args: string[]): { status: number | null; stdout: string; stderr: 
     timeout: 240_000,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-/** A PNG signature + IHDR declaring width x height, an empty IDAT and IEND (a decompression bomb's header;
- * libvips needs the IDAT to read the header). */
-function pngHeaderOnly(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', Buffer.alloc(0)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
 }
 
 const inDir = join(root, 'in');

@@ -3,9 +3,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pngHeaderOnly } from '../../test/helpers/png-header.js';
 import { ToonloraError } from '../errors.js';
 import type { RgbImage } from '../vision/image.js';
 import { decodeImage } from './decode.js';
@@ -40,29 +40,6 @@ async function expectDecodeError(path: string, reason: string, text: RegExp): Pr
   expect(te.details.reason).toBe(reason);
   expect(te.details.file).toBe(path);
   expect(te.message).toMatch(text);
-}
-
-/** A valid PNG signature + IHDR declaring `w` x `h` (8-bit RGB), an empty IDAT and IEND. */
-function pngHeaderOnly(w: number, h: number): Buffer {
-  const chunk = (type: string, body: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(body.length);
-    const typed = Buffer.concat([Buffer.from(type, 'ascii'), body]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(typed));
-    return Buffer.concat([len, typed, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([
-    signature,
-    chunk('IHDR', ihdr),
-    chunk('IDAT', Buffer.alloc(0)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
 }
 
 describe('decodeImage: bad input gets a per-file reason', () => {
