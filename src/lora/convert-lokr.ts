@@ -150,6 +150,7 @@ export async function prepareLokrConversion(
         alpha: network.alpha,
         dora: false,
         textEncoder: model.modules.some((m) => m.component === 'text_encoder'),
+        unet: model.modules.some((m) => m.component === 'unet'),
         algorithm: 'lokr',
         ...(network.factor === undefined ? {} : { lokrFactor: network.factor }),
       },

@@ -301,17 +301,31 @@ function byComponent(model: LoraModel): Map<LoraComponent, LoraModule[]> {
   return groups;
 }
 
+/**
+ * Where a PEFT folder holds a component's adapter: the UNet's at the root and the text encoder's in
+ * `text_encoder/` (what `train` writes), but an adapter of the text encoder alone at the root, as PEFT
+ * saves a text-encoder PeftModel (its `text_model.` keys name the component): a folder with only a
+ * `text_encoder/` has no main adapter, and neither toonlora nor PeftModel.from_pretrained reads it.
+ * The root file also carries the kohya metadata. LoRA and LoKr (lokr-plan.ts) both use it.
+ */
+export function peftWeightsPath(component: LoraComponent, hasUnet: boolean): string {
+  return component === 'text_encoder' && hasUnet
+    ? 'text_encoder/adapter_model.safetensors'
+    : 'adapter_model.safetensors';
+}
+
 function planPeft(model: LoraModel, options: PlanOptions, file: string): PlannedFile[] {
   const files: PlannedFile[] = [];
-  for (const [component, modules] of byComponent(model)) {
-    const folder = component === 'unet' ? '' : 'text_encoder/';
+  const groups = byComponent(model);
+  for (const [component, modules] of groups) {
+    const relativePath = peftWeightsPath(component, groups.has('unet'));
     files.push({
-      relativePath: `${folder}adapter_model.safetensors`,
+      relativePath,
       tensors: peftStyleTensors(modules, 'base_model.model.', options.precision, file, model.format),
-      // kohya's metadata rides in the UNet adapter's file (the folder's main file).
+      // kohya's metadata rides in the folder's main file (the root one).
       metadata: {
         format: 'pt',
-        ...(component === 'unet' ? kohyaTrainingMetadata(options.sourceMetadata) : {}),
+        ...(relativePath.startsWith('text_encoder/') ? {} : kohyaTrainingMetadata(options.sourceMetadata)),
       },
       adapterConfig: componentPeftConfig(component, modules, options.baseModel),
       kohyaHashes: false,

@@ -96,6 +96,7 @@ function kohyaMetadataFor(
       alpha: Number(network.ss_network_alpha),
       dora: model.modules.some((m) => m.magnitude),
       textEncoder: model.modules.some((m) => m.component === 'text_encoder'),
+      unet: model.modules.some((m) => m.component === 'unet'),
     },
     nowIso(options),
   );

@@ -109,6 +109,8 @@ export interface NetworkFacts {
   readonly dora: boolean;
   /** The file has text-encoder (lora_te_) modules: ss_network_train_unet_only False, ss_text_encoder_lr set. */
   readonly textEncoder?: boolean;
+  /** The file has UNet modules; left out, true. A text-encoder-only adapter gets no ss_unet_lr (no UNet was trained). */
+  readonly unet?: boolean;
   /** The adapter kind; left out, LoRA. LoKr files record LyCORIS' network module and args. */
   readonly algorithm?: 'lora' | 'lokr';
   /** LoKr's factor (PEFT decompose_factor, LyCORIS `factor`), when known. */
@@ -161,7 +163,7 @@ export function buildKohyaMetadata(
     ss_steps: String(facts.steps),
     ss_epoch: String(facts.epochs),
     ss_learning_rate: pythonFloatRepr(facts.learningRate),
-    ss_unet_lr: pythonFloatRepr(facts.learningRate),
+    ...(network.unet === false ? {} : { ss_unet_lr: pythonFloatRepr(facts.learningRate) }),
     ss_network_train_unet_only: pyBool(!network.textEncoder),
     ss_min_snr_gamma: pythonFloatRepr(facts.snrGamma),
     ss_noise_offset: pythonFloatRepr(facts.noiseOffset),

@@ -182,6 +182,18 @@ export function lokrModuleWarnings(format: 'kohya' | 'peft', modules: readonly L
 }
 
 /**
+ * The components a file's adapter_config.json covers: the forced one (a `text_encoder/` adapter), else
+ * both, as the file's modules were all read with it (a root adapter may hold text-encoder modules, or
+ * only those), as open-lora.ts does for LoRA.
+ */
+function configsOf(
+  config: PeftLokrConfig,
+  component: LoraComponent | undefined,
+): Partial<Record<LoraComponent, PeftLokrConfig>> {
+  return component ? { [component]: config } : { unet: config, text_encoder: config };
+}
+
+/**
  * Builds the module list of a LoKr file (kohya / LyCORIS or PEFT keys).
  * @throws TL_ERR_LORA_FORMAT when a module misses a factor, shapes disagree or the config's rank differs.
  */
@@ -206,7 +218,7 @@ export function assembleLokrModel(tensors: readonly TensorEntry[], options: Lokr
     unknownKeys: unknown,
     loraKeys,
     warnings: lokrModuleWarnings(options.format, modules),
-    ...(options.config ? { configs: { [options.component ?? 'unet']: options.config } } : {}),
+    ...(options.config ? { configs: configsOf(options.config, options.component) } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   baseNetworkMetadata,
   keptKohyaMetadata,
   kohyaTrainingMetadata,
+  peftWeightsPath,
   plannedTensor,
 } from './convert-plan.js';
 import { networkModuleMetadata } from './kohya-metadata.js';
@@ -302,9 +303,11 @@ function planKohya(model: LokrModel, options: PlanOptions): PlannedLokrFile[] {
 
 function planPeft(model: LokrModel, options: PlanOptions, file: string): PlannedLokrFile[] {
   const files: PlannedLokrFile[] = [];
+  const hasUnet = modulesOf(model, 'unet').length > 0;
   for (const component of ['unet', 'text_encoder'] as const) {
     const modules = modulesOf(model, component);
     if (modules.length === 0) continue;
+    const relativePath = peftWeightsPath(component, hasUnet);
     const inferred = inferPeftLokrConfig(
       modules,
       file,
@@ -317,12 +320,12 @@ function planPeft(model: LokrModel, options: PlanOptions, file: string): Planned
       }),
     );
     files.push({
-      relativePath: `${component === 'unet' ? '' : 'text_encoder/'}adapter_model.safetensors`,
+      relativePath,
       tensors,
-      // kohya's metadata rides in the UNet adapter's file (the folder's main file), as for LoRA.
+      // kohya's metadata rides in the folder's main file (the root one), as for LoRA.
       metadata: {
         format: 'pt',
-        ...(component === 'unet' ? kohyaTrainingMetadata(options.sourceMetadata) : {}),
+        ...(relativePath.startsWith('text_encoder/') ? {} : kohyaTrainingMetadata(options.sourceMetadata)),
         ...kohyaAlphasMetadata(
           modules,
           kohyaAlphaOf,
