@@ -1,5 +1,4 @@
 // Tests of what the names given to `models pull` stand for.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolvePullIds } from './pull-ids.js';
 
@@ -20,25 +19,9 @@ describe('resolvePullIds', () => {
     expect(resolvePullIds(['Salesforce/blip-image-captioning-base'], [])).toEqual(['blip-base']);
   });
 
-  it('refuses another Hub id with the hf download command and the cache folder the worker reads', () => {
-    const options = { env: { HF_HOME: '/data/hf' }, homeDir: '/home/u' };
-    expect(() => resolvePullIds(['lama', 'Lykon/AnyLoRA'], [], options)).toThrow(
-      expect.objectContaining({
-        code: 'TL_ERR_MODEL_UNKNOWN',
-        message: expect.stringContaining(
-          "run `hf download Lykon/AnyLoRA --include 'model_index.json' --include 'scheduler/*'",
-        ),
-      }),
-    );
-    try {
-      resolvePullIds(['Lykon/AnyLoRA'], [], options);
-    } catch (error) {
-      const message = (error as Error).message;
-      expect(message).toMatch(/^"Lykon\/AnyLoRA" is a Hugging Face repo, not a model of toonlora's registry/);
-      expect(message).toContain(`--exclude '*.fp16.*'`);
-      expect(message).toContain(`(${join('/data/hf', 'hub', 'models--Lykon--AnyLoRA')}/snapshots/<commit>/)`);
-      expect(message).toContain('`toonlora train --base Lykon/AnyLoRA`');
-    }
+  it('keeps another Hub id as is (pulled as an SD1.5 base), and refuses one with a `..` part', () => {
+    expect(resolvePullIds(['lama', 'Lykon/AnyLoRA', 'Lykon/AnyLoRA'], [])).toEqual(['lama', 'Lykon/AnyLoRA']);
+    expect(() => resolvePullIds(['../AnyLoRA'], [])).toThrow(/unknown id "..\/AnyLoRA"/);
   });
 
   it('refuses an unknown id naming the known ones', () => {

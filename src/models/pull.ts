@@ -26,10 +26,12 @@ import {
   removeEmptyFolders,
 } from './pull-guards.js';
 import { commitVerified, expectedOf, findGoodFile, removeOldCopies, sizeOf } from './pull-files.js';
+import { isHubRepoId, pullHubModel } from './hub-pull.js';
 import { pullHfModel } from './pull-hf.js';
+import { registryIdOfRepo } from './pull-ids.js';
 import type { PulledFile, PullResult } from './pull-json-lines.js';
 import { envOf, fetchOf, type PullOptions, rootsOf } from './pull-options.js';
-import { getModelEntry, type ModelEntry, REMBG_RELEASE } from './registry.js';
+import { getModelEntry, MODEL_REGISTRY, type ModelEntry, REMBG_RELEASE } from './registry.js';
 
 // What this file exported before the split: importable from here still.
 export { isSafeRepoPath } from './hub-listing.js';
@@ -112,15 +114,22 @@ async function checkFreeSpace(entry: ModelEntry, roots: WriteRoots, options: Pul
 }
 
 /**
- * Makes model `id` present on disk, downloading what is missing (resumable, verified). Two pulls of one model
+ * Makes model `id` present on disk, downloading what is missing (resumable, verified). `id` is a registry id,
+ * a registry model's Hub repo, or another Hub repo (`owner/name`), pulled as an SD1.5 base (hub-pull.ts). Two pulls of one model
  * (two terminals, or the CLI beside the server) do not download at once: the second waits (onWaitForLock) and
  * then finds the first one's files.
  * @throws ToonloraError TL_ERR_MODEL_UNKNOWN, TL_ERR_DOWNLOAD (one line: model, URL, manual path),
  *   TL_ERR_CHECKSUM, TL_ERR_MODEL_MISSING (an npm model whose package is not installed),
  *   TL_ERR_CONFIG (toonlora's home or the HF cache cannot be written: names the folder and the setting),
- *   TL_ERR_OUTPUT_WRITE (a full disk, found before the download or met during it: names the folder).
+ *   TL_ERR_OUTPUT_WRITE (a full disk, found before the download or met during it: names the folder),
+ *   TL_ERR_INPUT_INVALID (a Hub repo that is not a diffusers SD1.5 layout).
  */
 export async function pullModel(id: string, options: PullOptions = {}): Promise<PullResult> {
+  if (!MODEL_REGISTRY.has(id) && isHubRepoId(id)) {
+    const registryId = registryIdOfRepo(id);
+    if (registryId === undefined) return await pullHubModel(id, options);
+    return await pullModel(registryId, options);
+  }
   const entry = getModelEntry(id);
   const source = entry.source;
   if (source.kind === 'npm') {

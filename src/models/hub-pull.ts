@@ -1,0 +1,304 @@
+// src/models/hub-pull.ts — `models pull owner/name` for a Hub repo outside the registry, as huggingface_hub's
+// snapshot_download would fetch it: the repo is listed with each file's size and LFS sha256, refused unless it
+// is a diffusers SD1.5 layout (sd15-layout.ts), and the files an SD1.5 load needs are downloaded (resumable,
+// verified, under the model's lock) into the HF cache (snapshots/<commit>/, refs/main), where
+// `--base owner/name` finds them offline.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { probeDisk } from '../env/probes.js';
+import { ToonloraError } from '../errors.js';
+import { hfSnapshotDirs } from './cache.js';
+import {
+  hfEndpoint,
+  hfPartialDir,
+  hfRefFile,
+  hfRepoDir,
+  hfResolveUrl,
+  hfSnapshotDir,
+} from './cache-paths.js';
+import { type DownloadResult, downloadToPart, partTagPath } from './download.js';
+import { DownloadLock, untilSettled } from './download-lock.js';
+import { type HubListing, type ListedFile, listHubRepo } from './hub-listing.js';
+import { diskFullError, notEnoughSpaceError, notWritableError } from './not-writable.js';
+import { hfDownloadCommand } from './offline-hint.js';
+import { checkCanDownload, missingFolders, removeEmptyFolders } from './pull-guards.js';
+import { commitVerified, sizeOf } from './pull-files.js';
+import type { PulledFile, PullResult } from './pull-json-lines.js';
+import { authHeaders, envOf, fetchOf, hubRefOf, type PullOptions, rootsOf } from './pull-options.js';
+import { sd15Refusal, selectSd15Files } from './sd15-layout.js';
+
+/** The revision pulled: the repo's default branch, as `hf download` without `--revision`. */
+const REVISION = 'main';
+/** Read before any weights, to refuse a repo that is not SD1.5 after a few kB. */
+const GATE_FILES = ['model_index.json', 'unet/config.json'];
+
+/** Whether `name` is written as a Hub repo id (`owner/name`, neither part `.` or `..`). */
+export function isHubRepoId(name: string): boolean {
+  return /^[\w.-]+\/[\w.-]+$/.test(name) && name.split('/').every((part) => part !== '.' && part !== '..');
+}
+
+/** The `hf download` command that fetches what this pull fetches (the SD1.5 components, no variants). */
+export function hubSd15DownloadCommand(repo: string): string {
+  return hfDownloadCommand({
+    kind: 'huggingface',
+    repo,
+    revision: REVISION,
+    files: [],
+    snapshot: {
+      allow: ['model_index.json', 'scheduler/*', 'tokenizer/*', 'text_encoder/*', 'unet/*', 'vae/*'],
+      ignore: ['*.fp16.*', '*.ckpt', '*.msgpack', '*.h5', '*.onnx', '*.onnx_data', '*.pb'],
+      preferSafetensors: true,
+    },
+  });
+}
+
+function hubHint(repo: string): string {
+  return (
+    `Without network, run \`${hubSd15DownloadCommand(repo)} --local-dir <folder>\` on another machine, ` +
+    'copy that folder here and pass it as --base <folder>'
+  );
+}
+
+/** Every file under `dir` as a `/`-separated path relative to it (links followed); [] when it is missing. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(dir, prefix));
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    const rel = prefix === '' ? name : `${prefix}/${name}`;
+    try {
+      return statSync(join(dir, rel)).isDirectory() ? filesUnder(dir, rel) : [rel];
+    } catch {
+      return []; // a dangling link
+    }
+  });
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The snapshot of `repoDir` (refs/main's first) that holds a complete SD1.5 layout, and its files, or
+ * undefined. Files enter a snapshot only once verified, so a stopped pull never looks complete.
+ */
+export function completeSd15Snapshot(repoDir: string): { dir: string; files: string[] } | undefined {
+  for (const dir of hfSnapshotDirs(repoDir, REVISION)) {
+    const selection = selectSd15Files(filesUnder(dir));
+    if (selection.missing.length > 0) continue;
+    const refusal = sd15Refusal(
+      readJson(join(dir, 'model_index.json')),
+      readJson(join(dir, 'unet/config.json')),
+    );
+    if (refusal === undefined) return { dir, files: selection.files };
+  }
+  return undefined;
+}
+
+/** Whether `path` is a committed copy of `listed` (same size where the listing says it). */
+function isCommitted(path: string, listed: ListedFile | undefined): boolean {
+  try {
+    const stats = statSync(path);
+    return stats.isFile() && (listed?.sizeBytes === undefined || stats.size === listed.sizeBytes);
+  } catch {
+    return false;
+  }
+}
+
+/** The repo lacks a required file of an SD1.5 layout: a single-file checkpoint, fp16-only weights, not a pipeline. */
+function notSd15LayoutError(repo: string, missing: string[], variantOnly: string[], commit: string) {
+  const variants =
+    variantOnly.length > 0
+      ? ` (${variantOnly.join(', ')}: only fp16 / ema variants, which the worker does not load)`
+      : '';
+  return new ToonloraError(
+    'TL_ERR_INPUT_INVALID',
+    `${repo}: not a diffusers SD1.5 layout at ${commit}: it has no ${missing.join(', ')}${variants}; nothing was ` +
+      'downloaded. A single-file SD1.5 checkpoint is used as `--base <file>.safetensors` once downloaded',
+    { details: { model: repo, missing } },
+  );
+}
+
+/** One pull of a listed repo's SD1.5 files; `lock` is taken before the listing. */
+class ListedPull {
+  readonly snapshotDir: string;
+  private readonly byPath: Map<string, ListedFile>;
+
+  constructor(
+    readonly repo: string,
+    readonly repoDir: string,
+    readonly listing: HubListing,
+    readonly options: PullOptions,
+  ) {
+    this.snapshotDir = hfSnapshotDir(repoDir, listing.commit);
+    this.byPath = new Map(listing.files.map((file) => [file.path, file]));
+  }
+
+  destOf(path: string): string {
+    return join(this.snapshotDir, path);
+  }
+
+  partOf(path: string): string {
+    return join(hfPartialDir(this.repoDir, REVISION), `${path}.part`);
+  }
+
+  isPresent(path: string): boolean {
+    return isCommitted(this.destOf(path), this.byPath.get(path));
+  }
+
+  /** Bytes still to fetch for `paths`: their listed sizes less what their `.part` files hold. */
+  bytesToFetch(paths: readonly string[]): number {
+    return paths
+      .filter((path) => !this.isPresent(path))
+      .reduce(
+        (sum, path) => sum + Math.max(0, (this.byPath.get(path)?.sizeBytes ?? 0) - sizeOf(this.partOf(path))),
+        0,
+      );
+  }
+
+  /** Downloads `path` into its `.part` file, checked against the listing's size and LFS sha256. */
+  async download(path: string): Promise<DownloadResult> {
+    const { repo, options } = this;
+    const listed = this.byPath.get(path);
+    const url = hfResolveUrl(hfEndpoint(envOf(options)), repo, this.listing.commit, path);
+    options.onFileStart?.({ modelId: repo, file: path, url, totalBytes: listed?.sizeBytes });
+    return await downloadToPart({
+      url,
+      partPath: this.partOf(path),
+      modelId: repo,
+      manualPath: this.destOf(path),
+      expected: { sha256: listed?.sha256, sizeBytes: listed?.sizeBytes },
+      headers: authHeaders(options),
+      hub: hubRefOf(repo, options),
+      onProgress: (p) => options.onProgress?.({ ...p, modelId: repo, file: path }),
+      signal: options.signal,
+      retries: options.retries,
+      retryDelayMs: options.retryDelayMs,
+      onRetry: (info) => options.onRetry?.({ ...info, modelId: repo, file: path }),
+      fetchImpl: fetchOf(options),
+      idleTimeoutMs: options.idleTimeoutMs,
+    });
+  }
+
+  /** Moves a verified `.part` into the snapshot and says so. */
+  async commit(path: string, result: DownloadResult): Promise<PulledFile> {
+    const dest = this.destOf(path);
+    await commitVerified(result.partPath, dest, rootsOf(this.options));
+    this.options.onFileDone?.({ modelId: this.repo, file: path, path: dest, bytes: result.bytes });
+    return { file: path, path: dest, status: 'downloaded', bytes: result.bytes };
+  }
+}
+
+/**
+ * Fetches model_index.json and the UNet config first and refuses a repo that is not SD1.5 before any weights:
+ * the two verified parts are then deleted, and nothing enters the snapshot.
+ * @returns the gate files' downloads not yet committed (none for files already in the snapshot)
+ */
+async function checkIsSd15(pull: ListedPull): Promise<Map<string, DownloadResult>> {
+  const fetched = new Map<string, DownloadResult>();
+  for (const path of GATE_FILES) {
+    if (!pull.isPresent(path)) fetched.set(path, await pull.download(path));
+  }
+  const read = (path: string) => readJson(fetched.get(path)?.partPath ?? pull.destOf(path));
+  const refusal = sd15Refusal(read('model_index.json'), read('unet/config.json'));
+  if (refusal === undefined) return fetched;
+  for (const result of fetched.values()) {
+    await rm(result.partPath, { force: true });
+    await rm(partTagPath(result.partPath), { force: true });
+  }
+  throw new ToonloraError(
+    'TL_ERR_INPUT_INVALID',
+    `${pull.repo}: ${refusal}; toonlora trains and generates with SD1.5 bases only, so nothing was kept. ` +
+      'Pick an SD1.5 model in diffusers layout (its model_index.json names StableDiffusionPipeline)',
+    { details: { model: pull.repo } },
+  );
+}
+
+/** Refuses a pull whose remaining bytes (exact, from the listing) exceed the HF cache's free space. */
+async function checkHubFreeSpace(pull: ListedPull, files: readonly string[]): Promise<void> {
+  const needBytes = pull.bytesToFetch(files);
+  if (needBytes === 0) return;
+  const roots = rootsOf(pull.options);
+  const freeBytes = pull.options.freeBytes ?? (async (path: string) => (await probeDisk(path)).freeBytes);
+  const free = await freeBytes(roots.hfHubCache);
+  if (free !== undefined && free < needBytes)
+    throw notEnoughSpaceError(pull.repo, roots, true, needBytes, free);
+}
+
+async function pullOnce(repo: string, repoDir: string, options: PullOptions, lock: DownloadLock) {
+  const done = completeSd15Snapshot(repoDir);
+  if (done) {
+    return done.files.map((file): PulledFile => ({ file, path: join(done.dir, file), status: 'present' }));
+  }
+  await lock.take();
+  const hint = hubHint(repo);
+  const listing = await listHubRepo(
+    { id: repo, repo, revision: REVISION, hint, byHand: 'Nothing was downloaded', blobs: true },
+    options,
+  );
+  const selection = selectSd15Files(listing.paths);
+  if (selection.missing.length > 0) {
+    throw notSd15LayoutError(repo, selection.missing, selection.variantOnly, listing.commit);
+  }
+  const pull = new ListedPull(repo, repoDir, listing, options);
+  await checkHubFreeSpace(pull, selection.files);
+  const gate = await checkIsSd15(pull);
+  const files: PulledFile[] = [];
+  for (const path of selection.files) {
+    const fetched = gate.get(path);
+    if (fetched === undefined && pull.isPresent(path)) {
+      files.push({ file: path, path: pull.destOf(path), status: 'present' });
+      continue;
+    }
+    files.push(await pull.commit(path, fetched ?? (await pull.download(path))));
+  }
+  if (listing.commit !== REVISION) {
+    await mkdir(join(repoDir, 'refs'), { recursive: true });
+    await writeFile(hfRefFile(repoDir, REVISION), listing.commit);
+  }
+  return files;
+}
+
+/**
+ * Makes Hub repo `repo` (`owner/name`, not in the registry) present in the HF cache as an SD1.5 base; a
+ * complete snapshot already there is kept without a request. Honours HF_ENDPOINT, HF_TOKEN, the proxy
+ * variables and HF_HUB_OFFLINE as registry pulls do.
+ * @throws ToonloraError TL_ERR_DOWNLOAD (no network; 401 / 403: gated or private, with the token fix; 404:
+ *   not on the Hub), TL_ERR_INPUT_INVALID (not a diffusers SD1.5 layout: names what it is), TL_ERR_CHECKSUM,
+ *   TL_ERR_CONFIG / TL_ERR_OUTPUT_WRITE (caches not writable, disk full)
+ */
+export async function pullHubModel(repo: string, options: PullOptions = {}): Promise<PullResult> {
+  const roots = rootsOf(options);
+  const repoDir = hfRepoDir(roots.hfHubCache, repo);
+  const lock = new DownloadLock(
+    join(roots.toonloraHome, 'downloads', `hub--${repo.replace('/', '--')}.lock`),
+    { what: `model ${repo}`, onWait: options.onWaitForLock, onTakeOver: options.onLockTakeOver },
+    () => checkCanDownload(repo, true, roots, envOf(options), hubHint(repo)),
+  );
+  const created = missingFolders([
+    join(roots.hfHubCache, '..'),
+    roots.hfHubCache,
+    repoDir,
+    join(hfPartialDir(repoDir, REVISION), '..'),
+  ]);
+  const createdForLock = missingFolders([roots.toonloraHome, join(roots.toonloraHome, 'downloads')]);
+  let failed = false;
+  try {
+    return { id: repo, files: await untilSettled(() => pullOnce(repo, repoDir, options, lock)) };
+  } catch (error) {
+    failed = true;
+    throw notWritableError(error, roots) ?? diskFullError(error, roots) ?? error;
+  } finally {
+    await removeEmptyFolders(created);
+    await lock.release();
+    if (failed) await removeEmptyFolders(createdForLock);
+  }
+}

@@ -1,0 +1,69 @@
+// Tests of which files of a Hub repo an SD1.5 pull fetches, and which repos it refuses (pure).
+import { describe, expect, it } from 'vitest';
+import { sd15Refusal, selectSd15Files } from './sd15-layout.js';
+
+const SETTINGS = [
+  'model_index.json',
+  'scheduler/scheduler_config.json',
+  'text_encoder/config.json',
+  'tokenizer/merges.txt',
+  'tokenizer/vocab.json',
+  'unet/config.json',
+  'vae/config.json',
+];
+
+describe('selectSd15Files', () => {
+  it('takes .bin weights where a folder has no .safetensors, and shards with their index', () => {
+    const selection = selectSd15Files([
+      ...SETTINGS,
+      'text_encoder/pytorch_model.bin',
+      'unet/diffusion_pytorch_model-00001-of-00002.safetensors',
+      'unet/diffusion_pytorch_model-00002-of-00002.safetensors',
+      'unet/diffusion_pytorch_model.safetensors.index.json',
+      'unet/diffusion_pytorch_model.non_ema.bin',
+      'vae/diffusion_pytorch_model.bin',
+      'vae/diffusion_pytorch_model.safetensors',
+      'vae/sub/other.safetensors',
+    ]);
+    expect(selection.missing).toEqual([]);
+    expect(selection.files.slice(SETTINGS.length + 1)).toEqual([
+      'text_encoder/pytorch_model.bin',
+      'unet/diffusion_pytorch_model-00001-of-00002.safetensors',
+      'unet/diffusion_pytorch_model-00002-of-00002.safetensors',
+      'vae/diffusion_pytorch_model.safetensors',
+    ]);
+    expect(selection.files).toContain('unet/diffusion_pytorch_model.safetensors.index.json');
+  });
+
+  it('names what an incomplete layout lacks, and weights that exist only as fp16 variants', () => {
+    const selection = selectSd15Files([
+      ...SETTINGS.filter((path) => path !== 'tokenizer/merges.txt'),
+      'text_encoder/model.fp16.safetensors',
+      'unet/diffusion_pytorch_model.safetensors',
+      'vae/diffusion_pytorch_model.safetensors',
+    ]);
+    expect(selection.missing).toEqual(['tokenizer/merges.txt', 'text_encoder/ weights']);
+    expect(selection.variantOnly).toEqual(['text_encoder']);
+  });
+});
+
+describe('sd15Refusal', () => {
+  const sd15Index = { _class_name: 'StableDiffusionPipeline' };
+
+  it('accepts an SD1.5 pipeline and UNet', () => {
+    expect(sd15Refusal(sd15Index, { cross_attention_dim: 768, in_channels: 4 })).toBeUndefined();
+  });
+
+  it('refuses SDXL, SD2 (text features of 1024), an inpainting UNet and an unreadable index, saying which', () => {
+    expect(sd15Refusal({ _class_name: 'StableDiffusionXLPipeline' }, {})).toBe(
+      'its model_index.json names a StableDiffusionXLPipeline, not a StableDiffusionPipeline (SD1.5)',
+    );
+    expect(sd15Refusal(sd15Index, { cross_attention_dim: 1024 })).toMatch(
+      /text features of 1024, not SD1\.5's 768/,
+    );
+    expect(sd15Refusal(sd15Index, { cross_attention_dim: 768, in_channels: 9 })).toMatch(/9 input channels/);
+    expect(sd15Refusal(undefined, {})).toBe(
+      'its model_index.json names no pipeline class, not a StableDiffusionPipeline (SD1.5)',
+    );
+  });
+});

@@ -1,0 +1,103 @@
+// src/models/sd15-layout.ts — what a diffusers-layout Stable Diffusion 1.5 repo must hold for toonlora's worker
+// (which loads tokenizer, text_encoder, vae, unet and scheduler by subfolder), and which of its files a pull of
+// an arbitrary Hub id fetches: the components' configs and their full-precision weights, `.safetensors` over
+// `.bin`; no fp16 / ema variants, single-file checkpoints, safety checker or feature extractor. Pure.
+
+/** The pipeline components the worker loads (trainer/toonlora_trainer/models.py), each from its subfolder. */
+export const SD15_COMPONENTS = ['scheduler', 'tokenizer', 'text_encoder', 'unet', 'vae'] as const;
+
+/** Files every SD1.5 layout has; the weights are checked per component (WEIGHTED_COMPONENTS). */
+const REQUIRED_FILES = [
+  'model_index.json',
+  'scheduler/scheduler_config.json',
+  'text_encoder/config.json',
+  'tokenizer/merges.txt',
+  'tokenizer/vocab.json',
+  'unet/config.json',
+  'vae/config.json',
+];
+const WEIGHTED_COMPONENTS = ['text_encoder', 'unet', 'vae'];
+
+/** diffusers' variant names (`diffusion_pytorch_model.fp16.safetensors`): loaded only with `variant=`. */
+const VARIANT = /\.(fp16|fp32|bf16|ema|non_ema|non-ema)\./;
+/** Full-precision weights of a component, sharded or not, in either format. */
+const WEIGHTS = /^(diffusion_pytorch_model|model|pytorch_model)(-\d+-of-\d+)?\.(safetensors|bin)$/;
+/** Settings beside the weights: configs, a shard index, a tokenizer's vocabulary and merges. */
+const SETTINGS = /\.(json|txt)$/;
+
+/** The files of an SD1.5 repo a pull fetches (model_index.json first, weights last) and what it lacks. */
+export interface Sd15Selection {
+  files: string[];
+  /** Required paths (or `<component>/ weights`) the repo does not have; empty for a complete layout. */
+  missing: string[];
+  /** Components whose only weights are variants (fp16 / ema), which the worker does not load. */
+  variantOnly: string[];
+}
+
+function componentFiles(
+  paths: readonly string[],
+  component: string,
+): { settings: string[]; weights: string[] } {
+  const names = paths
+    .filter((path) => path.startsWith(`${component}/`))
+    .map((path) => path.slice(component.length + 1))
+    .filter((name) => !name.includes('/') && !VARIANT.test(name));
+  const weights = names.filter((name) => WEIGHTS.test(name));
+  const safetensors = weights.filter((name) => name.endsWith('.safetensors'));
+  return {
+    settings: names.filter((name) => SETTINGS.test(name)).map((name) => `${component}/${name}`),
+    weights: (safetensors.length > 0 ? safetensors : weights).map((name) => `${component}/${name}`),
+  };
+}
+
+/**
+ * The repo paths (from a Hub listing or a folder) an SD1.5 load needs: model_index.json, each component's
+ * `.json` / `.txt` files and its weights (`.safetensors` where the folder has them, else `.bin`), sorted with
+ * model_index.json and the settings before the weights; and the required files it lacks.
+ */
+export function selectSd15Files(paths: readonly string[]): Sd15Selection {
+  const present = new Set(paths);
+  const parts = SD15_COMPONENTS.map((component) => ({ component, ...componentFiles(paths, component) }));
+  const settings = parts.flatMap((part) => part.settings).sort();
+  const weights = parts.flatMap((part) => part.weights).sort();
+  const unweighted = parts.filter(
+    (part) => WEIGHTED_COMPONENTS.includes(part.component) && part.weights.length === 0,
+  );
+  const variantOnly = unweighted
+    .filter(({ component }) => paths.some((p) => p.startsWith(`${component}/`) && VARIANT.test(p)))
+    .map((part) => part.component);
+  return {
+    files: present.has('model_index.json')
+      ? ['model_index.json', ...settings, ...weights]
+      : [...settings, ...weights],
+    missing: [
+      ...REQUIRED_FILES.filter((path) => !present.has(path)),
+      ...unweighted.map((part) => `${part.component}/ weights`),
+    ],
+    variantOnly,
+  };
+}
+
+/** The pipeline class diffusers builds from an SD1.5 model_index.json. */
+export const SD15_PIPELINE = 'StableDiffusionPipeline';
+
+/**
+ * Why a repo is not an SD1.5 base, from its model_index.json and unet/config.json (parsed JSON), or
+ * undefined when it is one: the pipeline class must be StableDiffusionPipeline, and the UNet SD1.5's (text
+ * features of 768: SD2's are 1024; 4 latent channels in: an inpainting UNet takes 9).
+ */
+export function sd15Refusal(modelIndex: unknown, unetConfig: unknown): string | undefined {
+  const className = (modelIndex as { _class_name?: unknown } | null)?._class_name;
+  if (className !== SD15_PIPELINE) {
+    const named = typeof className === 'string' ? `a ${className}` : 'no pipeline class';
+    return `its model_index.json names ${named}, not a ${SD15_PIPELINE} (SD1.5)`;
+  }
+  const unet = (unetConfig ?? {}) as { cross_attention_dim?: unknown; in_channels?: unknown };
+  if (unet.cross_attention_dim !== undefined && unet.cross_attention_dim !== 768) {
+    return `its UNet takes text features of ${String(unet.cross_attention_dim)}, not SD1.5's 768 (an SD2 model?)`;
+  }
+  if (unet.in_channels !== undefined && unet.in_channels !== 4) {
+    return `its UNet takes ${String(unet.in_channels)} input channels, not SD1.5's 4 (an inpainting model?)`;
+  }
+  return undefined;
+}
