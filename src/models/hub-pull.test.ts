@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkBaseModelOnDisk, workerBaseModel } from './base-model.js';
+import { describeModels } from './model-status.js';
 import { pullModel } from './pull.js';
 
 const REPO = 'someone/toon-sd15';
@@ -157,6 +158,10 @@ describe('pullModel of a Hub id outside the registry (diffusers SD1.5)', () => {
     const base = { env: opts().env, homeDir: opts().homeDir };
     expect(workerBaseModel(REPO, { ...base, fromApi: true })).toBe(snapshot());
     expect(() => checkBaseModelOnDisk('baseModel', REPO, base)).not.toThrow();
+    // `models list` and `doctor` show it after the registry's models
+    const row = describeModels(base).at(-1);
+    expect(row).toMatchObject({ id: REPO, present: true, path: snapshot(), stages: ['train', 'generate'] });
+    expect(row?.sizeBytes).toBe(WANTED.reduce((sum, file) => sum + (repoFiles.get(file)?.length ?? 0), 0));
 
     requests = [];
     const again = await pullModel(REPO, opts());

@@ -3,7 +3,7 @@
 // is a diffusers SD1.5 layout (sd15-layout.ts), and the files an SD1.5 load needs are downloaded (resumable,
 // verified, under the model's lock) into the HF cache (snapshots/<commit>/, refs/main), where
 // `--base owner/name` finds them offline.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeDisk } from '../env/probes.js';
@@ -92,6 +92,7 @@ function readJson(path: string): unknown {
  */
 export function completeSd15Snapshot(repoDir: string): { dir: string; files: string[] } | undefined {
   for (const dir of hfSnapshotDirs(repoDir, REVISION)) {
+    if (!existsSync(join(dir, 'model_index.json'))) continue; // not a pipeline: no need to walk it
     const selection = selectSd15Files(filesUnder(dir));
     if (selection.missing.length > 0) continue;
     const refusal = sd15Refusal(

@@ -1,5 +1,8 @@
 // src/models/model-status.ts — one status row per registry model (present or not, where, size, what it
 // blocks), shared by `toonlora models list` and `toonlora doctor`; the zod schema is the JSON contract.
+import { readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import {
   type CacheOptions,
@@ -8,7 +11,10 @@ import {
   isModelPresent,
   manualPlacementPath,
 } from './cache.js';
+import { hfHubCacheFor } from './cache-paths.js';
 import { checkFileLooksComplete, checkFileSize } from './file-check.js';
+import { completeSd15Snapshot, isHubRepoId } from './hub-pull.js';
+import { registryIdOfRepo } from './pull-ids.js';
 import { getModelEntry, listModelIds, modelSizeBytes, modelStageSchema } from './registry.js';
 
 export const modelStatusSchema = z.object({
@@ -93,9 +99,45 @@ export function describeModel(id: string, options: CacheOptions = {}): ModelStat
   };
 }
 
-/** Status of every registry model, in registry order. */
+/**
+ * A row per Hub repo outside the registry with a complete SD1.5 snapshot in the Hugging Face cache (what
+ * `models pull owner/name` leaves, or `hf download`), sorted by id: a readdir of the cache, and per repo
+ * whose snapshot has a model_index.json, a walk of that snapshot and two small JSON reads.
+ */
+export function describePulledHubModels(options: CacheOptions = {}): ModelStatus[] {
+  const hubCache = hfHubCacheFor(options.env ?? process.env, options.homeDir ?? homedir());
+  let names: string[];
+  try {
+    names = readdirSync(hubCache).sort();
+  } catch {
+    return [];
+  }
+  return names.flatMap((name): ModelStatus[] => {
+    const repo = name.startsWith('models--') ? name.slice('models--'.length).replaceAll('--', '/') : '';
+    if (!isHubRepoId(repo) || registryIdOfRepo(repo) !== undefined) return [];
+    const snapshot = completeSd15Snapshot(join(hubCache, name));
+    if (snapshot === undefined) return [];
+    const sizeBytes = snapshot.files.reduce((sum, file) => sum + statSync(join(snapshot.dir, file)).size, 0);
+    return [
+      {
+        id: repo,
+        description: 'SD1.5 base (diffusers layout) from the Hugging Face Hub, for --base',
+        stages: ['train', 'generate'],
+        source: `huggingface:${repo}@main`,
+        license: 'see its model card',
+        present: true,
+        path: snapshot.dir,
+        manualPath: join(hubCache, name),
+        sizeBytes,
+        whenMissing: `train / generate with --base ${repo} need it`,
+      },
+    ];
+  });
+}
+
+/** Status of every registry model, in registry order, then the SD1.5 bases pulled by Hub id. */
 export function describeModels(options: CacheOptions = {}): ModelStatus[] {
-  return listModelIds().map((id) => describeModel(id, options));
+  return [...listModelIds().map((id) => describeModel(id, options)), ...describePulledHubModels(options)];
 }
 
 /** `1.2 GB`-style size for people (decimal units, as download pages show them). */

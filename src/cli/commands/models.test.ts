@@ -116,6 +116,36 @@ describe('toonlora models pull --json', () => {
     expect(lines.filter((l) => l.type === 'result')).toHaveLength(1);
     expect(io.stderr).toBe('');
   });
+  it('pulls a Hub id outside the registry (an SD1.5 diffusers repo) with the same JSON lines', async () => {
+    process.env.HF_ENDPOINT = hubUrl;
+    const repo: Record<string, string> = {
+      'model_index.json': JSON.stringify({ _class_name: 'StableDiffusionPipeline' }),
+      'scheduler/scheduler_config.json': '{}',
+      'text_encoder/config.json': '{}',
+      'text_encoder/model.safetensors': 'te',
+      'tokenizer/merges.txt': '',
+      'tokenizer/vocab.json': '{}',
+      'unet/config.json': JSON.stringify({ cross_attention_dim: 768 }),
+      'unet/diffusion_pytorch_model.safetensors': 'unet',
+      'vae/config.json': '{}',
+      'vae/diffusion_pytorch_model.safetensors': 'vae',
+    };
+    hubAnswer = (req, res) => {
+      if (req.url === '/api/models/someone/toon-sd15/revision/main?blobs=true') {
+        const siblings = Object.entries(repo).map(([rfilename, body]) => ({ rfilename, size: body.length }));
+        return void res.end(JSON.stringify({ sha: 'a'.repeat(40), siblings }));
+      }
+      const path = req.url?.match(/^\/someone\/toon-sd15\/resolve\/a{40}\/(.+)$/)?.[1];
+      const body = path === undefined ? undefined : repo[path];
+      if (body === undefined) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-length': String(body.length) }).end(body);
+    };
+    expect(await runCli(['models', 'pull', 'someone/toon-sd15', '--json'])).toBe(0);
+    const lines = jsonLines(io.stdout); // each line parses with the --json schema
+    expect(lines.filter((l) => l.type === 'file-done').map((l) => 'file' in l && l.file)).toHaveLength(10);
+    expect(lines.at(-1)).toMatchObject({ type: 'result', failed: [], pulled: [{ id: 'someone/toon-sd15' }] });
+  });
+
   it("says in a 'lock' notice of the model that a dead process's lock was taken over", async () => {
     process.env.HF_ENDPOINT = hubUrl;
     hubAnswer = (req, res) => {
@@ -137,7 +167,7 @@ describe('toonlora models pull --json', () => {
   });
 
   it('prints a usage error as one JSON line too (an unknown id)', async () => {
-    expect(await runCli(['models', 'pull', 'someone/some-lora', '--json'])).toBe(2);
+    expect(await runCli(['models', 'pull', 'some-lora', '--json'])).toBe(2);
     const lines = io.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] ?? '')).toMatchObject({ error: { code: expect.any(String) } });
@@ -221,10 +251,15 @@ describe('toonlora models', () => {
     expect(lines[0]).toContain(join(io.root, 'tl', 'models', 'wd-vit-tagger-v3', 'model.onnx'));
   });
 
-  it('pull of a Hub id outside the registry: a usage error with the hf download command', async () => {
-    expect(await runCli(['models', 'pull', 'Lykon/AnyLoRA'])).toBe(2);
-    expect(io.stderr).toContain('run `hf download Lykon/AnyLoRA --include');
-    expect(io.stderr).toContain('`toonlora generate --base Lykon/AnyLoRA`');
+  it('pull of a Hub id outside the registry without network: exit 1, one line with the listing URL and hf download', async () => {
+    expect(await runCli(['models', 'pull', 'Lykon/AnyLoRA'])).toBe(1);
+    const lines = io.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      'Lykon/AnyLoRA: cannot list http://127.0.0.1:9/api/models/Lykon/AnyLoRA/revision/main?blobs=true: ',
+    );
+    expect(lines[0]).toContain("run `hf download Lykon/AnyLoRA --include 'model_index.json'");
+    expect(lines[0]).toContain('pass it as --base <folder>');
   });
 
   it('pull all with more ids: every missing model and the extras, each once', async () => {

@@ -331,7 +331,8 @@ export function registerModels(program: Command): void {
     )
     .argument(
       '<ids...>',
-      `model ids (${listModelIds().join(', ')}), a registry model's Hugging Face repo, or \`all\` (every missing one, with any ids given beside it)`,
+      `model ids (${listModelIds().join(', ')}), a Hugging Face repo (\`owner/name\`: a registry model's, or any ` +
+        'SD1.5 base in diffusers layout, for `train --base owner/name`), or `all` (every missing one, with any ids given beside it)',
     )
     .option(
       '--json',
