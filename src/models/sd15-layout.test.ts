@@ -42,8 +42,24 @@ describe('selectSd15Files', () => {
       'unet/diffusion_pytorch_model.safetensors',
       'vae/diffusion_pytorch_model.safetensors',
     ]);
-    expect(selection.missing).toEqual(['tokenizer/merges.txt', 'text_encoder/ weights']);
+    expect(selection.missing).toEqual([
+      'tokenizer/vocab.json and merges.txt (or tokenizer.json)',
+      'text_encoder/ weights',
+    ]);
     expect(selection.variantOnly).toEqual(['text_encoder']);
+  });
+
+  it("takes a tokenizer saved as one tokenizer.json (transformers 5's save_pretrained)", () => {
+    const paths = [
+      ...SETTINGS.filter((path) => !path.startsWith('tokenizer/')),
+      'tokenizer/tokenizer.json',
+      'tokenizer/tokenizer_config.json',
+      'text_encoder/model.safetensors',
+      'unet/diffusion_pytorch_model.safetensors',
+      'vae/diffusion_pytorch_model.safetensors',
+    ];
+    expect(selectSd15Files(paths).missing).toEqual([]);
+    expect(selectSd15Files(paths).files).toContain('tokenizer/tokenizer.json');
   });
 });
 

@@ -11,12 +11,12 @@ const REQUIRED_FILES = [
   'model_index.json',
   'scheduler/scheduler_config.json',
   'text_encoder/config.json',
-  'tokenizer/merges.txt',
-  'tokenizer/vocab.json',
   'unet/config.json',
   'vae/config.json',
 ];
 const WEIGHTED_COMPONENTS = ['text_encoder', 'unet', 'vae'];
+/** A CLIP tokenizer loads from its vocabulary and merges, or from one tokenizer.json (transformers 5 saves only that). */
+const TOKENIZER_FILES = [['tokenizer/vocab.json', 'tokenizer/merges.txt'], ['tokenizer/tokenizer.json']];
 
 /** diffusers' variant names (`diffusion_pytorch_model.fp16.safetensors`): loaded only with `variant=`. */
 const VARIANT = /\.(fp16|fp32|bf16|ema|non_ema|non-ema)\./;
@@ -66,12 +66,14 @@ export function selectSd15Files(paths: readonly string[]): Sd15Selection {
   const variantOnly = unweighted
     .filter(({ component }) => paths.some((p) => p.startsWith(`${component}/`) && VARIANT.test(p)))
     .map((part) => part.component);
+  const tokenizerFound = TOKENIZER_FILES.some((set) => set.every((path) => present.has(path)));
   return {
     files: present.has('model_index.json')
       ? ['model_index.json', ...settings, ...weights]
       : [...settings, ...weights],
     missing: [
       ...REQUIRED_FILES.filter((path) => !present.has(path)),
+      ...(tokenizerFound ? [] : ['tokenizer/vocab.json and merges.txt (or tokenizer.json)']),
       ...unweighted.map((part) => `${part.component}/ weights`),
     ],
     variantOnly,
