@@ -63,7 +63,7 @@ export function localBasePath(name: string, options: BaseModelOptions = {}): str
 function notInHubCache(field: string, name: string): ToonloraError {
   return new ToonloraError(
     'TL_ERR_MODEL_MISSING',
-    `${field}: ${name} is not in the server's Hugging Face cache. Run \`toonlora models pull ${name}\` on the server's machine (a diffusers SD1.5 layout), or use tiny (a small random-weight model: the flow runs, the images are noise).`,
+    `${field}: ${name} is not in the server's Hugging Face cache. Run \`hf download ${name}\` on the server's machine (a diffusers SD1.5 layout), or use tiny (a small random-weight model: the flow runs, the images are noise).`,
     { details: { fields: [field], model: name } },
   );
 }
