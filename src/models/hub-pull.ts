@@ -5,12 +5,14 @@
 // `--base owner/name` finds them offline.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { probeDisk } from '../env/probes.js';
 import { ToonloraError } from '../errors.js';
-import { hfSnapshotDirs } from './cache.js';
+import { type CacheOptions, hfSnapshotDirs } from './cache.js';
 import {
   hfEndpoint,
+  hfHubCacheFor,
   hfPartialDir,
   hfRefFile,
   hfRepoDir,
@@ -102,6 +104,15 @@ export function completeSd15Snapshot(repoDir: string): { dir: string; files: str
     if (refusal === undefined) return { dir, files: selection.files };
   }
   return undefined;
+}
+
+/**
+ * The snapshot folder of Hub repo `repo` in the HF cache holding a complete SD1.5 layout (what `models pull
+ * owner/name` leaves), or undefined.
+ */
+export function findPulledHubModelDir(repo: string, options: CacheOptions = {}): string | undefined {
+  const hubCache = hfHubCacheFor(options.env ?? process.env, options.homeDir ?? homedir());
+  return completeSd15Snapshot(hfRepoDir(hubCache, repo))?.dir;
 }
 
 /** Whether `path` is a committed copy of `listed` (same size where the listing says it). */

@@ -116,7 +116,7 @@ describe('toonlora models pull --json', () => {
     expect(lines.filter((l) => l.type === 'result')).toHaveLength(1);
     expect(io.stderr).toBe('');
   });
-  it('pulls a Hub id outside the registry (an SD1.5 diffusers repo) with the same JSON lines', async () => {
+  it('pulls a Hub id outside the registry (an SD1.5 diffusers repo) with the same JSON lines; `models path` then finds it', async () => {
     process.env.HF_ENDPOINT = hubUrl;
     const repo: Record<string, string> = {
       'model_index.json': JSON.stringify({ _class_name: 'StableDiffusionPipeline' }),
@@ -140,10 +140,14 @@ describe('toonlora models pull --json', () => {
       if (body === undefined) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-length': String(body.length) }).end(body);
     };
+    expect(await runCli(['models', 'path', 'someone/toon-sd15'])).toBe(1);
+    expect(io.stderr).toContain('Run: toonlora models pull someone/toon-sd15');
     expect(await runCli(['models', 'pull', 'someone/toon-sd15', '--json'])).toBe(0);
     const lines = jsonLines(io.stdout); // each line parses with the --json schema
     expect(lines.filter((l) => l.type === 'file-done').map((l) => 'file' in l && l.file)).toHaveLength(10);
     expect(lines.at(-1)).toMatchObject({ type: 'result', failed: [], pulled: [{ id: 'someone/toon-sd15' }] });
+    expect(await runCli(['models', 'path', 'someone/toon-sd15'])).toBe(0);
+    expect(io.stdout).toContain(`models--someone--toon-sd15/snapshots/${'a'.repeat(40)}\n`);
   });
 
   it("says in a 'lock' notice of the model that a dead process's lock was taken over", async () => {

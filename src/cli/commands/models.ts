@@ -15,7 +15,8 @@ import {
   type PullNoticeKind,
   progressLine,
 } from '../../models/pull-json-lines.js';
-import { resolvePullIds } from '../../models/pull-ids.js';
+import { findPulledHubModelDir, isHubRepoId } from '../../models/hub-pull.js';
+import { registryIdOfRepo, resolvePullIds } from '../../models/pull-ids.js';
 import { type PullOptions, type PullResult, pullModel } from '../../models/pull.js';
 import { getModelEntry, getModelFile, listModelIds } from '../../models/registry.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
@@ -286,7 +287,24 @@ async function pullAction(ids: string[], options: JsonOption): Promise<number> {
   return failures.length > 0 ? 1 : 0;
 }
 
+/** `models path owner/name` of an SD1.5 base pulled by Hub id: its snapshot folder, or exit 1 with the pull. */
+function hubPathAction(repo: string, options: JsonOption): number {
+  const path = findPulledHubModelDir(repo);
+  if (path === undefined) {
+    throw new ToonloraError(
+      'TL_ERR_MODEL_MISSING',
+      `${repo}: no complete SD1.5 snapshot in the Hugging Face cache. Run: toonlora models pull ${repo}`,
+      { details: { model: repo } },
+    );
+  }
+  printResult({ id: repo, file: '', path }, options, (r) => r.path);
+  return 0;
+}
+
 function pathAction(id: string, options: JsonOption & { file?: string }): number {
+  if (!listModelIds().includes(id) && isHubRepoId(id) && registryIdOfRepo(id) === undefined) {
+    return hubPathAction(id, options);
+  }
   const entry = getModelEntry(id);
   const isSnapshot = entry.source.kind === 'huggingface' && entry.source.snapshot !== undefined;
   const path =
@@ -346,7 +364,7 @@ export function registerModels(program: Command): void {
     .description(
       'print where a model is on disk (its folder for diffusers / transformers layouts); exit 1 if missing',
     )
-    .argument('<id>', 'model id')
+    .argument('<id>', 'model id, or the Hub id (`owner/name`) of an SD1.5 base pulled by it')
     .option('--file <path>', 'a file of the model other than its main one (e.g. selected_tags.csv)')
     .option('--json', 'print the result as JSON', false)
     .action(commandAction('models path', pathAction));
