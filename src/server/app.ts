@@ -27,6 +27,8 @@ import healthRoutes from './routes/health/index.js';
 import imageRoutes from './routes/images/index.js';
 import jobRoutes from './routes/jobs/index.js';
 import modelRoutes from './routes/models/index.js';
+import modelPullRoutes from './routes/models/pulls.js';
+import type { PullOverrides } from './routes/models/model-pulls.js';
 import { type UploadLimits, uploadLimitsFrom } from '../jobs/upload-limits.js';
 
 export interface AppOptions {
@@ -52,6 +54,8 @@ export interface AppOptions {
   webDir?: string;
   /** Where GET /api/base-models looks for models (tests; default: TOONLORA_HOME and the HF cache). */
   modelCache?: CacheOptions;
+  /** Tests: how the web app's model pulls reach a fake Hub (fetch, free space, retries). */
+  modelPulls?: PullOverrides;
   /** How long closing waits for running jobs to stop (a train job checkpoints) before killing them
    * (default SHUTDOWN_GRACE_MS, 60 s). */
   shutdownGraceMs?: number;
@@ -86,6 +90,7 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
   });
   await app.register(healthRoutes);
   await app.register(modelRoutes, { modelCache: options.modelCache });
+  await app.register(modelPullRoutes, { modelCache: options.modelCache, pullOverrides: options.modelPulls });
   await app.register(characterRoutes);
   await app.register(imageRoutes, { limits });
   await app.register(datasetRoutes);

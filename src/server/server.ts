@@ -137,6 +137,7 @@ export async function stopServer(
   app: FastifyInstance,
   options: StopServerOptions = {},
 ): Promise<StoppedJob[]> {
+  const pullsStopped = app.modelPulls.close(); // model pulls stop now (`.part` kept); new ones get 503
   const jobs = await app.queue.close({
     ...(options.force ? { force: options.force } : {}),
     ...(options.onKill ? { onKill: options.onKill } : {}),
@@ -145,6 +146,7 @@ export async function stopServer(
     const status = app.queue.listEvents(job.id).findLast((event) => event.body.type === 'status')?.body;
     return { job, message: status?.type === 'status' ? status.message : undefined };
   });
+  await pullsStopped;
   await app.close();
   return stopped;
 }

@@ -1,0 +1,70 @@
+// src/schemas/models-api.ts — zod schemas of the web app's model routes (GET /api/models, a model pull and
+// its progress stream), shared by the server (validation + OpenAPI) and the web app (types, stream parsing).
+// Browser-safe: the facts come from src/models/model-status.ts on the server; only their shape is here.
+import { z } from 'zod';
+import { modelStageSchema } from '../models/registry.js';
+
+/** A pull's life: `stopping` after a cancel until the download has let go of its file; the rest are final. */
+export const modelPullStatusSchema = z.enum([
+  'running',
+  'stopping',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'interrupted',
+]);
+
+/** One pull of one model in the server process: a whole snapshot, sent again on every change. */
+export const modelPullSchema = z.object({
+  model: z.string(),
+  status: modelPullStatusSchema,
+  /** Grows with every change; the stream's event id. */
+  seq: z.number().int(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  /** The file being downloaded now (a repo path), or null before the first / after the last. */
+  file: z.string().nullable(),
+  /** Bytes of the current file on disk (a resumed `.part` counts) and its whole size when the server said it. */
+  fileReceivedBytes: z.number().int(),
+  fileTotalBytes: z.number().int().nullable(),
+  /** Files this pull downloaded so far, and their bytes. */
+  filesDone: z.number().int(),
+  doneBytes: z.number().int(),
+  /** The registry's size of the whole model (approximate for most models). */
+  modelBytes: z.number().int(),
+  /** Download rate over the last few seconds, bytes per second; null before two progress reports. */
+  bytesPerS: z.number().nullable(),
+  /** What the pull says besides progress: waiting for another process, a retry, a check, why it stopped. */
+  message: z.string().nullable(),
+  /** Why it failed, in the CLI's words (`toonlora models pull` prints `<message> [<code>]`). */
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+
+/** Whether a model is on disk: every file (complete), some or a wrong-sized one (partial), none (missing). */
+export const modelDiskStateSchema = z.enum(['complete', 'partial', 'missing']);
+
+/** One registry model as `toonlora models list` / `doctor` see it, and its latest pull in this server. */
+export const modelRowSchema = z.object({
+  id: z.string(),
+  description: z.string(),
+  stages: z.array(modelStageSchema),
+  source: z.string(),
+  license: z.string(),
+  sizeBytes: z.number().int(),
+  state: modelDiskStateSchema,
+  /** The wrong-sized file (`<path>: <problem>`) that makes `models list` say broken. */
+  broken: z.string().optional(),
+  /** Where it is on the server (main file, or the folder of a diffusers / transformers layout). */
+  path: z.string().optional(),
+  /** Where it may be placed by hand when the server has no network. */
+  manualPath: z.string(),
+  whenMissing: z.string(),
+  pull: modelPullSchema.nullable(),
+});
+export const modelListSchema = z.object({ models: z.array(modelRowSchema) });
+export const modelIdParamsSchema = z.object({ id: z.string().min(1).max(100) });
+
+export type ModelPullStatus = z.infer<typeof modelPullStatusSchema>;
+export type ModelPull = z.infer<typeof modelPullSchema>;
+export type ModelDiskState = z.infer<typeof modelDiskStateSchema>;
+export type ModelRow = z.infer<typeof modelRowSchema>;

@@ -1,0 +1,250 @@
+// src/server/routes/models/model-pulls.ts — the model pulls the web app starts in the server process: one at a
+// time per model (asking again gets the running one), progress kept as one snapshot per model and pushed to
+// listeners (the pull's event stream), cancel, and a shutdown that stops every pull with its `.part` kept.
+//
+// Why not the job queue: the queue runs one GPU job at a time, so a 4 GB download would wait hours behind a
+// training run (or hold one up) although it needs no GPU; jobs belong to a character and are stored and
+// resumed from checkpoints, while a pull belongs to no character and resumes from its own `.part` files; and
+// src/models/pull.ts already keeps two pulls of one model apart across processes with its lock. A small
+// registry here keeps pulls out of the Jobs list and lets them run beside training.
+import { existsSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ToonloraError } from '../../../errors.js';
+import type { CacheOptions } from '../../../models/cache.js';
+import { formatBytes } from '../../../models/model-status.js';
+import { type PullOptions, type PullResult, pullModel } from '../../../models/pull.js';
+import { getModelEntry, modelSizeBytes } from '../../../models/registry.js';
+import type { ModelPull } from '../../../schemas/models-api.js';
+import { pullErrorOf, type RateSample, rateOf, samplesAfter, stoppedText } from './pull-state.js';
+
+/** What tests (and only they) replace in a pull: the fetch, free space, retries and timeouts. */
+export type PullOverrides = Pick<
+  PullOptions,
+  'fetchImpl' | 'freeBytes' | 'retries' | 'retryDelayMs' | 'idleTimeoutMs'
+>;
+
+export interface ModelPullsOptions {
+  /** Where models are looked for and pulled to (env, home folder): the app's `modelCache`. */
+  cache?: CacheOptions;
+  overrides?: PullOverrides;
+  /** Told about a pull that failed with an error of no known kind (the page only says "see the server log"). */
+  logInternal?: (what: string, error: unknown) => void;
+  /** Progress snapshots are pushed to listeners at most this often per model (status changes at once). */
+  publishEveryMs?: number;
+  /** The pull itself (tests); default src/models/pull.ts. */
+  pull?: (id: string, options: PullOptions) => Promise<PullResult>;
+}
+
+/** Why a pull's signal was aborted. */
+type StopReason = 'cancel' | 'shutdown';
+
+interface RunningPull {
+  controller: AbortController;
+  done: Promise<void>;
+  samples: RateSample[];
+  publishedAtMs: number;
+}
+
+/** How long DELETE waits for a cancelled pull to let go of its file before it answers `stopping`. */
+export const CANCEL_WAIT_MS = 10_000;
+
+export class ModelPulls {
+  private readonly latest = new Map<string, ModelPull>();
+  private readonly running = new Map<string, RunningPull>();
+  private readonly listeners = new Map<string, Set<(pull: ModelPull) => void>>();
+  private closing: Promise<void> | undefined;
+  private seq = 0;
+
+  constructor(private readonly options: ModelPullsOptions = {}) {}
+
+  /** The latest pull of `id` (running or ended) in this server, or null. */
+  get(id: string): ModelPull | null {
+    return this.latest.get(id) ?? null;
+  }
+
+  /** Whether a pull of `id` is running or stopping. */
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  /**
+   * Starts pulling registry model `id`, or returns the pull of it already running (`created: false`).
+   * @throws ToonloraError TL_ERR_MODEL_UNKNOWN (404), TL_ERR_UNAVAILABLE (503) once the server shuts down
+   */
+  start(id: string): { pull: ModelPull; created: boolean } {
+    const entry = getModelEntry(id);
+    const current = this.latest.get(id);
+    if (current && this.running.has(id)) return { pull: current, created: false };
+    if (this.closing) {
+      throw new ToonloraError(
+        'TL_ERR_UNAVAILABLE',
+        `server is shutting down: it starts no model pull. Pull ${id} again once the server is started again.`,
+      );
+    }
+    const controller = new AbortController();
+    const run: RunningPull = { controller, done: Promise.resolve(), samples: [], publishedAtMs: 0 };
+    this.running.set(id, run);
+    this.update(id, {
+      model: id,
+      status: 'running',
+      seq: 0,
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      file: null,
+      fileReceivedBytes: 0,
+      fileTotalBytes: null,
+      filesDone: 0,
+      doneBytes: 0,
+      modelBytes: modelSizeBytes(entry),
+      bytesPerS: null,
+      message: null,
+      error: null,
+    });
+    const pull = this.options.pull ?? pullModel;
+    run.done = pull(id, { ...this.options.cache, ...this.options.overrides, ...this.hooks(id, run) }).then(
+      () => this.finish(id, { status: 'succeeded', message: null }),
+      (error: unknown) => this.finishFailed(id, controller.signal, error),
+    );
+    return { pull: this.latest.get(id) as ModelPull, created: true };
+  }
+
+  /**
+   * Cancels the running pull of `id` (its `.part` file is kept, and the next pull resumes it) and resolves with
+   * the pull once it has stopped, or as `stopping` after CANCEL_WAIT_MS (a pull hashing a file stops after it).
+   * @throws ToonloraError TL_ERR_MODEL_UNKNOWN, TL_ERR_CONFLICT (409) when no pull of it is running
+   */
+  async cancel(id: string): Promise<ModelPull> {
+    getModelEntry(id);
+    const run = this.running.get(id);
+    if (!run) {
+      const last = this.latest.get(id);
+      throw new ToonloraError(
+        'TL_ERR_CONFLICT',
+        `model ${id}: no pull is running${last ? ` (the last one ${last.status})` : ''}; nothing to cancel.`,
+        { details: { model: id } },
+      );
+    }
+    this.stop(id, run, 'cancel');
+    await Promise.race([run.done, sleep(CANCEL_WAIT_MS)]);
+    return this.latest.get(id) as ModelPull;
+  }
+
+  /** Calls `listener` with every snapshot of `id`'s pulls from now on; returns the unsubscribe function. */
+  subscribe(id: string, listener: (pull: ModelPull) => void): () => void {
+    const set = this.listeners.get(id) ?? new Set();
+    set.add(listener);
+    this.listeners.set(id, set);
+    return () => set.delete(listener);
+  }
+
+  /**
+   * Stops taking pulls (start answers 503 from now on) and stops the running ones, which end `interrupted`
+   * with their `.part` files kept; resolves once each has let go of its files and lock. Calls after the first
+   * return the first call's promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const [id, run] of this.running) this.stop(id, run, 'shutdown');
+      await Promise.all([...this.running.values()].map((run) => run.done));
+    })();
+    return this.closing;
+  }
+
+  private stop(id: string, run: RunningPull, reason: StopReason): void {
+    if (run.controller.signal.aborted) return;
+    run.controller.abort(reason);
+    this.update(id, { status: 'stopping', message: null }, true);
+  }
+
+  /** The pull's callbacks: each turns into a snapshot (progress throttled, the rest at once). */
+  private hooks(id: string, run: RunningPull): Partial<PullOptions> {
+    const say = (message: string) => this.update(id, { message }, true);
+    return {
+      signal: run.controller.signal,
+      onFileStart: ({ file, totalBytes }) => {
+        run.samples = [];
+        this.update(
+          id,
+          { file, fileReceivedBytes: 0, fileTotalBytes: totalBytes ?? null, message: null },
+          true,
+        );
+      },
+      onProgress: ({ receivedBytes, totalBytes }) => {
+        run.samples = samplesAfter(run.samples, { atMs: performance.now(), bytes: receivedBytes });
+        const due = performance.now() - run.publishedAtMs >= (this.options.publishEveryMs ?? 250);
+        this.update(
+          id,
+          {
+            fileReceivedBytes: receivedBytes,
+            fileTotalBytes: totalBytes ?? null,
+            bytesPerS: rateOf(run.samples),
+          },
+          due,
+        );
+      },
+      onFileDone: ({ bytes }) => {
+        const current = this.latest.get(id) as ModelPull;
+        this.update(
+          id,
+          {
+            file: null,
+            fileReceivedBytes: 0,
+            fileTotalBytes: null,
+            filesDone: current.filesDone + 1,
+            doneBytes: current.doneBytes + bytes,
+          },
+          true,
+        );
+      },
+      onVerifyStart: ({ path, bytes }) => say(`checking ${path} (${formatBytes(bytes)})…`),
+      onCorrupt: ({ path, movedTo, problems }) =>
+        say(`${path} is corrupted (${problems.join('; ')}); moved to ${movedTo}, downloading again`),
+      onWaitForLock: say,
+      onLockTakeOver: say,
+      onRetry: ({ file, reason, waitMs, attempt, attempts }) =>
+        say(
+          `${file}: ${reason}; trying again in ${Math.ceil(waitMs / 1000)} s (try ${attempt} of ${attempts})`,
+        ),
+    };
+  }
+
+  private finishFailed(id: string, signal: AbortSignal, error: unknown): void {
+    if (signal.aborted) {
+      const why = signal.reason === 'shutdown' ? 'server shutting down' : 'cancelled';
+      this.finish(id, {
+        status: signal.reason === 'shutdown' ? 'interrupted' : 'cancelled',
+        message: stoppedText(id, why, keptPart(error)),
+      });
+      return;
+    }
+    const shown = pullErrorOf(error);
+    if (shown.code === 'TL_ERR_INTERNAL') this.options.logInternal?.(`model pull ${id}`, error);
+    this.finish(id, { status: 'failed', message: null, error: shown });
+  }
+
+  private finish(id: string, patch: Partial<ModelPull>): void {
+    const run = this.running.get(id);
+    this.running.delete(id);
+    this.update(id, { ...patch, endedAt: new Date().toISOString(), bytesPerS: null }, true);
+    if (run) run.samples = [];
+  }
+
+  /** Applies `patch` to `id`'s snapshot with the next seq; pushes it to listeners when `publish`. */
+  private update(id: string, patch: Partial<ModelPull>, publish = true): void {
+    this.seq += 1;
+    const next = { ...(this.latest.get(id) as ModelPull), ...patch, seq: this.seq };
+    this.latest.set(id, next);
+    if (!publish) return;
+    const run = this.running.get(id);
+    if (run) run.publishedAtMs = performance.now();
+    for (const listener of this.listeners.get(id) ?? []) listener(next);
+  }
+}
+
+/** The `.part` file a stopped download kept (download.ts's DownloadStopped names it), with its size. */
+function keptPart(error: unknown): { path: string; bytes: number; size: string } | undefined {
+  const path = (error as { partPath?: unknown })?.partPath;
+  if (typeof path !== 'string' || !existsSync(path)) return undefined;
+  const bytes = statSync(path).size;
+  return { path, bytes, size: formatBytes(bytes) };
+}

@@ -1,0 +1,76 @@
+// src/server/routes/models/pull-state.ts — the pure parts of a server-side model pull: a model's disk state
+// from `models list`'s facts, the download rate over a sliding window, and the words a pull ends with (the
+// CLI's: an error's message and code, the `.part` kept by a stop). No fs, clock or logger here.
+import type { ModelStatus } from '../../../models/model-status.js';
+import type { ModelDiskState } from '../../../schemas/models-api.js';
+
+/**
+ * complete: `models list` says present; partial: some of its files are on disk, or one has the wrong size
+ * (`models list` says broken); missing: none is.
+ * @param filesOnDisk how many of the registry's files of the model were found
+ */
+export function diskStateOf(
+  status: Pick<ModelStatus, 'present' | 'broken'>,
+  filesOnDisk: number,
+): ModelDiskState {
+  if (status.present) return 'complete';
+  return status.broken !== undefined || filesOnDisk > 0 ? 'partial' : 'missing';
+}
+
+/** One progress report: when (ms, any clock) and how many bytes of the current file were on disk. */
+export interface RateSample {
+  atMs: number;
+  bytes: number;
+}
+
+/** The window the rate is measured over: long enough to smooth chunk bursts, short enough to follow a stall. */
+export const RATE_WINDOW_MS = 5_000;
+
+/**
+ * `samples` after `sample`, keeping the last one older than the window (the rate's start) and those inside it.
+ * A sample with fewer bytes than the last (a restarted file) starts over.
+ */
+export function samplesAfter(samples: readonly RateSample[], sample: RateSample): RateSample[] {
+  const last = samples.at(-1);
+  if (last !== undefined && sample.bytes < last.bytes) return [sample];
+  const kept = [...samples, sample];
+  const firstInside = kept.findIndex((s) => sample.atMs - s.atMs <= RATE_WINDOW_MS);
+  return kept.slice(Math.max(0, firstInside - 1));
+}
+
+/** Bytes per second between the oldest and newest sample; null with fewer than two or no time between them. */
+export function rateOf(samples: readonly RateSample[]): number | null {
+  const first = samples[0];
+  const last = samples.at(-1);
+  if (first === undefined || last === undefined || last.atMs <= first.atMs) return null;
+  return ((last.bytes - first.bytes) * 1000) / (last.atMs - first.atMs);
+}
+
+/** A pull's error as the page shows it; an error of no known kind hides its text (the server log has it). */
+export function pullErrorOf(error: unknown): { code: string; message: string } {
+  const coded = error as { name?: unknown; code?: unknown; message?: unknown };
+  if (
+    coded?.name === 'ToonloraError' &&
+    typeof coded.code === 'string' &&
+    typeof coded.message === 'string'
+  ) {
+    return { code: coded.code, message: coded.message };
+  }
+  return { code: 'TL_ERR_INTERNAL', message: 'internal server error; see the server log.' };
+}
+
+/**
+ * The line a stopped pull ends with, as `toonlora models pull` says it after Ctrl-C: the `.part` file kept
+ * (which the next pull resumes), or that nothing partial was kept.
+ * @param why `cancelled` (the user's Cancel) or `server shutting down`
+ * @param part the kept `.part` file and its size in bytes (0 or undefined: none)
+ */
+export function stoppedText(
+  model: string,
+  why: string,
+  part: { path: string; bytes: number; size: string } | undefined,
+): string {
+  return part !== undefined && part.bytes > 0
+    ? `${why}; ${model}: the partial file ${part.path} (${part.size}) is kept and the next pull resumes it`
+    : `${why}; ${model}: nothing partial was kept`;
+}

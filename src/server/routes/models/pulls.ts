@@ -1,0 +1,198 @@
+// src/server/routes/models/pulls.ts — /api/models: every registry model with what it is for, its size and
+// whether it is on the server's disk (the facts of `toonlora models list`), and pulling one from the web app
+// (start, read, cancel, progress as server-sent events). Decorates the app with `modelPulls` (model-pulls.ts
+// says why pulls are not jobs), which `stopServer` closes first; on close, pulls stop and their streams end.
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ToonloraError } from '../../../errors.js';
+import { type CacheOptions, findModelFile } from '../../../models/cache.js';
+import { describeModel } from '../../../models/model-status.js';
+import { getModelEntry, listModelIds } from '../../../models/registry.js';
+import { errorResponseSchema } from '../../../schemas/api.js';
+import {
+  type ModelPull,
+  type ModelRow,
+  modelIdParamsSchema,
+  modelListSchema,
+  modelPullSchema,
+} from '../../../schemas/models-api.js';
+import { reportInternalError } from '../../plugins/errors.js';
+import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
+import { ModelPulls, type PullOverrides } from './model-pulls.js';
+import { diskStateOf } from './pull-state.js';
+
+export interface ModelPullRouteOptions {
+  modelCache?: CacheOptions;
+  /** Tests: a fake Hub's fetch, free space, fewer retries. */
+  pullOverrides?: PullOverrides;
+}
+
+/** The row of model `id`: `models list`'s facts, its disk state and its latest pull here. */
+function modelRow(id: string, cache: CacheOptions, pull: ModelPull | null): ModelRow {
+  const status = describeModel(id, cache);
+  const onDisk = getModelEntry(id).source.files.filter(
+    (file) => findModelFile(id, file.path, cache) !== undefined,
+  ).length;
+  return {
+    id,
+    description: status.description,
+    stages: status.stages,
+    source: status.source,
+    license: status.license,
+    sizeBytes: status.sizeBytes,
+    state: diskStateOf(status, onDisk),
+    ...(status.broken === undefined ? {} : { broken: status.broken }),
+    ...(status.path === undefined ? {} : { path: status.path }),
+    manualPath: status.manualPath,
+    whenMissing: status.whenMissing,
+    pull,
+  };
+}
+
+function isFinal(pull: ModelPull): boolean {
+  return pull.status !== 'running' && pull.status !== 'stopping';
+}
+
+function writeSse(raw: ServerResponse, pull: ModelPull): void {
+  raw.write(`id: ${pull.seq}\nevent: pull\ndata: ${JSON.stringify(pull)}\n\n`);
+}
+
+/** Ends an event stream and its connection (a keep-alive socket would hold the server's close up). */
+function endStream(raw: ServerResponse): void {
+  const socket = raw.socket;
+  if (raw.writableEnded) socket?.destroy();
+  else raw.end(() => socket?.destroy());
+}
+
+function noPull(id: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_NOT_FOUND',
+    `model ${id}: no pull since the server started. POST /api/models/${id}/pull starts one.`,
+    { details: { model: id } },
+  );
+}
+
+async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOptions): Promise<void> {
+  const cache = options.modelCache ?? {};
+  const pulls = new ModelPulls({
+    cache,
+    overrides: options.pullOverrides,
+    logInternal: (what, error) => reportInternalError(app, what, error),
+  });
+  app.decorate('modelPulls', pulls);
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    await pulls.close();
+    for (const raw of streams) endStream(raw);
+  });
+  const routes = app.withTypeProvider<ZodRouteTypes>();
+  const idParams = { params: modelIdParamsSchema, tags: ['models'] };
+
+  routes.get(
+    '/api/models',
+    {
+      schema: zodRoute({
+        response: { 200: modelListSchema },
+        summary:
+          'Every registry model: what it is for, size, on disk (complete / partial / missing), its pull',
+        tags: ['models'],
+      }),
+    },
+    async () => ({ models: listModelIds().map((id) => modelRow(id, cache, pulls.get(id))) }),
+  );
+
+  routes.post(
+    '/api/models/:id/pull',
+    {
+      schema: zodRoute({
+        ...idParams,
+        response: {
+          200: modelPullSchema,
+          202: modelPullSchema,
+          404: errorResponseSchema,
+          503: errorResponseSchema,
+        },
+        summary: 'Start pulling a model (202), or get the pull of it already running (200)',
+      }),
+    },
+    async (request, reply) => {
+      const { pull, created } = pulls.start(request.params.id);
+      return reply.status(created ? 202 : 200).send(pull);
+    },
+  );
+
+  routes.get(
+    '/api/models/:id/pull',
+    { schema: zodRoute({ ...idParams, response: { 200: modelPullSchema, 404: errorResponseSchema } }) },
+    async (request) => {
+      getModelEntry(request.params.id);
+      const pull = pulls.get(request.params.id);
+      if (!pull) throw noPull(request.params.id);
+      return pull;
+    },
+  );
+
+  routes.delete(
+    '/api/models/:id/pull',
+    {
+      schema: zodRoute({
+        ...idParams,
+        response: { 200: modelPullSchema, 404: errorResponseSchema, 409: errorResponseSchema },
+        summary: 'Cancel a running pull; its partial file is kept and the next pull resumes it',
+      }),
+    },
+    async (request) => pulls.cancel(request.params.id),
+  );
+
+  routes.get(
+    '/api/models/:id/pull/stream',
+    {
+      schema: zodRoute({
+        ...idParams,
+        summary: 'Server-sent `pull` events (the whole pull each time, bytes and rate); ends when it ends',
+      }),
+    },
+    async (request, reply) => {
+      const id = request.params.id;
+      getModelEntry(id);
+      const first = pulls.get(id);
+      if (!first) throw noPull(id);
+      reply.hijack();
+      const raw = reply.raw;
+      streams.add(raw);
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      let lastSeq = 0;
+      const send = (pull: ModelPull) => {
+        if (pull.seq <= lastSeq || raw.writableEnded) return;
+        lastSeq = pull.seq;
+        writeSse(raw, pull);
+        if (isFinal(pull)) raw.end();
+      };
+      const unsubscribe = pulls.subscribe(id, send);
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+      raw.on('close', () => {
+        unsubscribe();
+        clearInterval(heartbeat);
+        streams.delete(raw);
+      });
+      send(pulls.get(id) as ModelPull);
+    },
+  );
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    modelPulls: ModelPulls;
+  }
+}
+
+export default fp(modelPullRoutes, {
+  name: 'toonlora-model-pulls',
+  fastify: '5.x',
+  dependencies: ['toonlora-errors'],
+});

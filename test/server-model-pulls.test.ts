@@ -1,0 +1,287 @@
+// test/server-model-pulls.test.ts — /api/models and pulling a model from the web API against a fake Hub
+// (HF_ENDPOINT): the list's disk states, a pull that finishes (and its event stream), a second request that
+// gets the running pull, cancel and shutdown keeping the `.part` (and the next pull resuming it), errors in
+// the CLI's words (offline, sha mismatch, disk full), 503 while shutting down, auth, OpenAPI.
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JobRunners } from '../src/jobs/job-queue.js';
+import { findModelFile } from '../src/models/cache.js';
+import { pullModel } from '../src/models/pull.js';
+import type { ModelPull, ModelRow } from '../src/schemas/models-api.js';
+import { buildApp } from '../src/server/app.js';
+import type { PullOverrides } from '../src/server/routes/models/model-pulls.js';
+import { stopServer } from '../src/server/server.js';
+import { type FakeHub, ONNX, ONNX_SHA256, startFakeHub, TAGS } from './helpers/fake-hub.js';
+import { parseSse, seedDataset, tempDataDir, untilStopped } from './helpers/server-fixtures.js';
+
+const MODEL = 'wd-vit-tagger-v3';
+let hub: FakeHub;
+const apps: FastifyInstance[] = [];
+
+beforeAll(async () => {
+  hub = await startFakeHub();
+});
+afterAll(async () => {
+  hub.release();
+  await hub.close();
+});
+afterEach(async () => {
+  hub.hold = false;
+  hub.release();
+  for (const app of apps.splice(0)) await app.close();
+  hub.requests.length = 0;
+  hub.statedSha256 = ONNX_SHA256;
+});
+
+interface Setup {
+  env?: Record<string, string>;
+  runners?: JobRunners;
+  overrides?: PullOverrides;
+  token?: string;
+}
+
+async function startApp(setup: Setup = {}) {
+  const homeDir = mkdtempSync(join(tmpdir(), 'toonlora-webpull-home-'));
+  const cache = { env: { HF_ENDPOINT: hub.endpoint, ...setup.env }, homeDir };
+  const app = await buildApp({
+    dataDir: tempDataDir('webpull'),
+    webDir: '/nonexistent',
+    deferJobs: true,
+    modelCache: cache,
+    modelPulls: { retries: 0, idleTimeoutMs: 5_000, ...setup.overrides },
+    ...(setup.token ? { token: setup.token } : {}),
+    ...(setup.runners ? { runners: setup.runners } : {}),
+  });
+  apps.push(app);
+  await app.ready();
+  return { app, cache, homeDir };
+}
+
+async function pullOf(app: FastifyInstance, id = MODEL): Promise<ModelPull> {
+  return (await app.inject({ method: 'GET', url: `/api/models/${id}/pull` })).json() as ModelPull;
+}
+
+/** Polls the pull until it is no longer running or stopping. */
+async function ended(app: FastifyInstance, id = MODEL): Promise<ModelPull> {
+  for (let i = 0; i < 400; i++) {
+    const pull = await pullOf(app, id);
+    if (pull.status !== 'running' && pull.status !== 'stopping') return pull;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`${id}: the pull did not end`);
+}
+
+/** Polls the pull until model.onnx's first half (all the held fake Hub sends) is on disk. */
+async function halfReceived(app: FastifyInstance): Promise<void> {
+  await hub.halfSent();
+  for (let i = 0; i < 400; i++) {
+    const pull = await pullOf(app);
+    if (pull.file === 'model.onnx' && pull.fileReceivedBytes === ONNX.length / 2) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('model.onnx: the first half did not arrive');
+}
+
+async function rowOf(app: FastifyInstance, id = MODEL): Promise<ModelRow> {
+  const res = await app.inject({ method: 'GET', url: '/api/models' });
+  expect(res.statusCode).toBe(200);
+  return (res.json().models as ModelRow[]).find((row) => row.id === id) as ModelRow;
+}
+
+/** The `.part` file the fake Hub's held model.onnx is being written to (the HF cache's partial folder). */
+function partFiles(homeDir: string): string[] {
+  const dir = join(homeDir, '.cache', 'huggingface', 'hub', 'models--SmilingWolf--wd-vit-tagger-v3');
+  const found: string[] = [];
+  const walk = (d: string): void => {
+    if (!existsSync(d)) return;
+    for (const name of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, name.name);
+      if (name.isDirectory()) walk(path);
+      else if (name.name.endsWith('.part')) found.push(path);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+describe('GET /api/models', () => {
+  it('lists every registry model with what it is for, its size and complete / partial / missing', async () => {
+    const { app, homeDir } = await startApp();
+    const rows = (await app.inject({ method: 'GET', url: '/api/models' })).json().models as ModelRow[];
+    expect(rows.map((r) => r.id)).toContain('anything-v5');
+    const tagger = rows.find((r) => r.id === MODEL) as ModelRow;
+    expect(tagger).toMatchObject({ state: 'missing', pull: null, stages: ['prep:captioning'] });
+    expect(tagger.description).toMatch(/WD14/);
+    expect(tagger.sizeBytes).toBeGreaterThan(300_000_000);
+    // the npm-shipped detector is always there
+    expect(rows.find((r) => r.id === 'paddleocr-det-v4')?.state).toBe('complete');
+    // one of the tagger's two files placed by hand: partial
+    const manual = join(homeDir, '.cache', 'toonlora', 'models', MODEL);
+    mkdirSync(manual, { recursive: true });
+    writeFileSync(join(manual, 'selected_tags.csv'), TAGS);
+    expect((await rowOf(app)).state).toBe('partial');
+  });
+
+  it('is in /openapi.json with its pull routes, and asks for the token like every /api route', async () => {
+    const { app } = await startApp({ token: 'a-token-of-16-chars-or-more' });
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/models', '/api/models/{id}/pull', '/api/models/{id}/pull/stream']),
+    );
+    expect(Object.keys(doc.paths['/api/models/{id}/pull'].post.responses)).toEqual(
+      expect.arrayContaining(['200', '202', '404', '503']),
+    );
+    expect((await app.inject({ method: 'GET', url: '/api/models' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` })).statusCode).toBe(401);
+    const authed = await app.inject({
+      method: 'GET',
+      url: '/api/models',
+      headers: { authorization: 'Bearer a-token-of-16-chars-or-more' },
+    });
+    expect(authed.statusCode).toBe(200);
+  });
+});
+
+describe('POST /api/models/:id/pull', () => {
+  it('pulls the model, streams its progress, and the list then says complete', async () => {
+    const { app, cache } = await startApp();
+    hub.hold = true;
+    const started = await app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });
+    expect(started.statusCode).toBe(202);
+    expect(started.json()).toMatchObject({ model: MODEL, status: 'running', error: null });
+    await halfReceived(app);
+    const stream = app.inject({ method: 'GET', url: `/api/models/${MODEL}/pull/stream` });
+    hub.release();
+    const events = parseSse((await stream).body).map((e) => e.data as ModelPull);
+    expect(events.at(-1)).toMatchObject({ status: 'succeeded', filesDone: 2 });
+    expect(events.at(-1)?.doneBytes).toBe(ONNX.length + Buffer.byteLength(TAGS));
+    const during = events.find((e) => e.status === 'running' && e.file === 'model.onnx');
+    expect(during?.fileReceivedBytes).toBe(ONNX.length / 2);
+    expect(during?.fileTotalBytes).toBe(ONNX.length);
+    expect(events.map((e) => Number(e.seq))).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
+    expect((await rowOf(app)).state).toBe('complete');
+    expect(readFileSync(findModelFile(MODEL, 'model.onnx', cache) as string)).toEqual(ONNX);
+  });
+
+  it('gives a second request the running pull instead of downloading twice', async () => {
+    const { app } = await startApp();
+    hub.hold = true;
+    const first = await app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });
+    await halfReceived(app);
+    const second = await app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });
+    expect(second.statusCode).toBe(200);
+    expect(second.json().startedAt).toBe(first.json().startedAt);
+    expect((await rowOf(app)).pull?.status).toBe('running');
+    hub.release();
+    expect((await ended(app)).status).toBe('succeeded');
+    expect(hub.requests.filter((r) => r.endsWith('model.onnx'))).toHaveLength(1);
+  });
+
+  it('cancels: the partial file is kept, said as the CLI says it, and the next pull resumes it', async () => {
+    const { app, homeDir } = await startApp();
+    hub.hold = true;
+    await app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });
+    await halfReceived(app);
+    const cancelled = await app.inject({ method: 'DELETE', url: `/api/models/${MODEL}/pull` });
+    expect(cancelled.statusCode).toBe(200);
+    const pull = cancelled.json() as ModelPull;
+    const [part] = partFiles(homeDir);
+    expect(part).toBeDefined();
+    expect(statSync(part as string).size).toBe(ONNX.length / 2);
+    expect(pull.status).toBe('cancelled');
+    expect(pull.message).toBe(
+      `cancelled; ${MODEL}: the partial file ${part} (131 kB) is kept and the next pull resumes it`,
+    );
+    expect((await app.inject({ method: 'DELETE', url: `/api/models/${MODEL}/pull` })).statusCode).toBe(409);
+    hub.hold = false;
+    hub.release();
+    expect((await app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` })).statusCode).toBe(202);
+    expect((await ended(app)).status).toBe('succeeded');
+    expect(hub.requests).toContain(
+      `/SmilingWolf/wd-vit-tagger-v3/resolve/main/model.onnx bytes=${ONNX.length / 2}-`,
+    );
+  });
+
+  it('reports a sha256 mismatch, an unreachable Hub and a full disk in the words of `models pull`', async () => {
+    // the message the CLI prints (`toonlora models pull: <message> [<code>]`) is pullModel's error's
+    const cliError = async (cache: object, overrides: PullOverrides) =>
+      pullModel(MODEL, { ...cache, ...overrides }).then(
+        () => {
+          throw new Error('the pull should have failed');
+        },
+        (error: { code: string; message: string }) => ({ code: error.code, message: error.message }),
+      );
+    hub.statedSha256 = 'f'.repeat(64);
+    const bad = await startApp();
+    await bad.app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });
+    const badPull = await ended(bad.app);
+    expect(badPull.status).toBe('failed');
+    expect(badPull.error?.code).toBe('TL_ERR_CHECKSUM');
+    expect(badPull.error?.message).toMatch(/model\.onnx is corrupted \(sha256: expected f{64}/);
+    expect(badPull.error).toEqual(await cliError(bad.cache, { retries: 0 }));
+
+    const offline = await startApp({ env: { HF_ENDPOINT: 'http://127.0.0.1:9' } });
+    await offline.app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });
+    const offlinePull = await ended(offline.app);
+    expect(offlinePull.error?.code).toBe('TL_ERR_DOWNLOAD');
+    expect(offlinePull.error).toEqual(await cliError(offline.cache, { retries: 0 }));
+
+    const full = await startApp({ overrides: { freeBytes: async () => 1000 } });
+    await full.app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });
+    const fullPull = await ended(full.app);
+    expect(fullPull.error?.code).toBe('TL_ERR_OUTPUT_WRITE');
+    expect(fullPull.error).toEqual(await cliError(full.cache, { freeBytes: async () => 1000 }));
+    expect((await rowOf(full.app)).pull?.status).toBe('failed');
+  });
+
+  it('answers 404 for an id the registry does not have', async () => {
+    const { app } = await startApp();
+    const res = await app.inject({ method: 'POST', url: '/api/models/no-such-model/pull' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('TL_ERR_MODEL_UNKNOWN');
+    expect((await app.inject({ method: 'GET', url: `/api/models/${MODEL}/pull` })).statusCode).toBe(404);
+  });
+
+  it('on shutdown stops the pull at once (interrupted, .part kept) and answers 503 while jobs still stop', async () => {
+    // a train job that takes a while to stop holds stopServer in the queue's close, as a checkpoint save does
+    let jobStopped = false;
+    const { app, homeDir } = await startApp({
+      runners: {
+        train: async ({ signal }) => {
+          await untilStopped(signal).catch(() => new Promise((resolve) => setTimeout(resolve, 1000)));
+          jobStopped = true;
+          throw new Error('stopped');
+        },
+      },
+    });
+    app.queue.start();
+    const { characterId, datasetId } = await seedDataset(app);
+    app.queue.submit('train', characterId, { datasetId });
+    hub.hold = true;
+    await app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });
+    await halfReceived(app);
+    const stopping = stopServer(app);
+    const pull = await ended(app);
+    expect(jobStopped).toBe(false);
+    expect(pull.status).toBe('interrupted');
+    expect(pull.message).toMatch(/^server shutting down; wd-vit-tagger-v3: the partial file .* is kept/);
+    const refused = await app.inject({ method: 'POST', url: '/api/models/lama/pull' });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json().error.message).toMatch(/^server is shutting down: it starts no model pull/);
+    await stopping;
+    expect(jobStopped).toBe(true);
+    apps.splice(apps.indexOf(app), 1);
+    expect(partFiles(homeDir)).toHaveLength(1);
+  });
+});
