@@ -174,6 +174,19 @@ describe('POST /api/models/:id/pull', () => {
     expect(readFileSync(findModelFile(MODEL, 'model.onnx', cache) as string)).toEqual(ONNX);
   });
 
+  it('publishes the last progress of a download that stalls (the throttle holds it back only a moment)', async () => {
+    const { app } = await startApp();
+    hub.hold = true;
+    await app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });
+    const seen: ModelPull[] = [];
+    app.modelPulls.subscribe(MODEL, (pull) => seen.push(pull));
+    await halfReceived(app);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(seen.at(-1)).toMatchObject({ file: 'model.onnx', fileReceivedBytes: ONNX.length / 2 });
+    hub.release();
+    expect((await ended(app)).status).toBe('succeeded');
+  });
+
   it('gives a second request the running pull instead of downloading twice', async () => {
     const { app } = await startApp();
     hub.hold = true;

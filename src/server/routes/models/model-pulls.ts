@@ -43,6 +43,8 @@ interface RunningPull {
   done: Promise<void>;
   samples: RateSample[];
   publishedAtMs: number;
+  /** Publishes a progress snapshot held back by the throttle, so a stalled download still shows its last bytes. */
+  trailing?: ReturnType<typeof setTimeout>;
 }
 
 /** How long DELETE waits for a cancelled pull to let go of its file before it answers `stopping`. */
@@ -171,16 +173,15 @@ export class ModelPulls {
       },
       onProgress: ({ receivedBytes, totalBytes }) => {
         run.samples = samplesAfter(run.samples, { atMs: performance.now(), bytes: receivedBytes });
-        const due = performance.now() - run.publishedAtMs >= (this.options.publishEveryMs ?? 250);
-        this.update(
-          id,
-          {
-            fileReceivedBytes: receivedBytes,
-            fileTotalBytes: totalBytes ?? null,
-            bytesPerS: rateOf(run.samples),
-          },
-          due,
-        );
+        const everyMs = this.options.publishEveryMs ?? 250;
+        const waitMs = run.publishedAtMs + everyMs - performance.now();
+        const patch = {
+          fileReceivedBytes: receivedBytes,
+          fileTotalBytes: totalBytes ?? null,
+          bytesPerS: rateOf(run.samples),
+        };
+        this.update(id, patch, waitMs <= 0);
+        if (waitMs > 0) run.trailing ??= setTimeout(() => this.publish(id), waitMs);
       },
       onFileDone: ({ bytes }) => {
         const current = this.latest.get(id) as ModelPull;
@@ -224,20 +225,28 @@ export class ModelPulls {
 
   private finish(id: string, patch: Partial<ModelPull>): void {
     const run = this.running.get(id);
+    clearTimeout(run?.trailing);
     this.running.delete(id);
     this.update(id, { ...patch, endedAt: new Date().toISOString(), bytesPerS: null }, true);
-    if (run) run.samples = [];
   }
 
   /** Applies `patch` to `id`'s snapshot with the next seq; pushes it to listeners when `publish`. */
   private update(id: string, patch: Partial<ModelPull>, publish = true): void {
     this.seq += 1;
-    const next = { ...(this.latest.get(id) as ModelPull), ...patch, seq: this.seq };
-    this.latest.set(id, next);
-    if (!publish) return;
+    this.latest.set(id, { ...(this.latest.get(id) as ModelPull), ...patch, seq: this.seq });
+    if (publish) this.publish(id);
+  }
+
+  /** Pushes `id`'s latest snapshot to its listeners. */
+  private publish(id: string): void {
     const run = this.running.get(id);
-    if (run) run.publishedAtMs = performance.now();
-    for (const listener of this.listeners.get(id) ?? []) listener(next);
+    if (run) {
+      run.publishedAtMs = performance.now();
+      clearTimeout(run.trailing);
+      run.trailing = undefined;
+    }
+    const latest = this.latest.get(id) as ModelPull;
+    for (const listener of this.listeners.get(id) ?? []) listener(latest);
   }
 }
 
