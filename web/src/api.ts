@@ -96,7 +96,8 @@ function apiErrorFrom(status: number, data: unknown): ApiError {
   );
 }
 
-async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+/** One JSON request to the API with the stored token; throws the server's ApiError when refused. */
+export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   const token = getToken();
   if (token) headers.authorization = `Bearer ${token}`;

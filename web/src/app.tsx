@@ -1,4 +1,4 @@
-// web/src/app.tsx — the shell: header, hash routes (#/ characters, #/c/<id>/<tab>), token prompt
+// web/src/app.tsx — the shell: header, hash routes (#/ characters, #/models, #/c/<id>/<tab>), token prompt
 // when the server requires one (alone on the page until a request is let through; "that token is not right"
 // after a refused one) with "Forget token" once one is stored, one <h1> per page (focused after a tab
 // switch from the nav), and one error banner (cleared when the user starts the next action).
@@ -10,6 +10,7 @@ import { CharactersPage } from './pages/characters.js';
 import { DatasetPage } from './pages/dataset.js';
 import { GeneratePage } from './pages/generate.js';
 import { LoraPage } from './pages/lora.js';
+import { ModelsPage } from './pages/models.js';
 import { TrainPage } from './pages/train.js';
 import { UploadPage } from './pages/upload.js';
 
@@ -63,6 +64,7 @@ export function App() {
     }, onError);
   }, []);
   const characterId = route[0] === 'c' ? route[1] : undefined;
+  const onModels = route[0] === 'models';
   const tab = (route[2] ?? 'upload') as Tab;
   // Nothing of the previous character is shown (or uploaded to) while another id loads.
   const current = loaded && loaded.id === characterId ? loaded : null;
@@ -113,6 +115,13 @@ export function App() {
       <header>
         <a href="#/" className="brand">
           toonlora
+        </a>
+        <a
+          href="#/models"
+          className={`header-link${onModels ? ' active' : ''}`}
+          aria-current={onModels ? 'page' : undefined}
+        >
+          Models
         </a>
         {getToken() && (
           <button
@@ -193,7 +202,8 @@ export function App() {
             <a href="#/">← Back to the characters</a>
           </div>
         )}
-        {!needsToken && !characterId && <CharactersPage onError={onError} />}
+        {!needsToken && onModels && <ModelsPage onError={onError} />}
+        {!needsToken && !characterId && !onModels && <CharactersPage onError={onError} />}
         {shown && tab === 'upload' && <UploadPage character={shown} onError={onError} />}
         {shown && tab === 'dataset' && <DatasetPage character={shown} onError={onError} />}
         {shown && tab === 'train' && <TrainPage character={shown} onError={onError} />}

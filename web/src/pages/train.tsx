@@ -6,6 +6,7 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { BaseModelChoice, Character, Dataset, Job } from '../../../src/schemas/api.js';
 import { LORA_ALGORITHMS } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
+import { onModelPulled } from '../models-api.js';
 import { BaseModelNoteLine, BaseModelOptions } from '../components/base-model-hints.js';
 import { type StartingBase, startingBaseModel } from '../components/base-model-start.js';
 import { CancelButton } from '../components/cancel-button.js';
@@ -69,9 +70,20 @@ export function TrainPage({
   const [attempt, setAttempt] = useState(0);
   const view = useJob(job?.id ?? null, attempt);
 
-  // Which bases the server has (a missing one is named under the field); without the list, no note.
+  // Which bases the server has (a missing one is named under the field); without the list, no note. Read
+  // again when the Models page of this browser (another tab) finishes a pull, and when this tab is shown again.
   useEffect(() => {
-    api.baseModels().then(setBaseModels, () => setBaseModels([]));
+    const read = () => api.baseModels().then(setBaseModels, () => setBaseModels([]));
+    read();
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') read();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    const stopListening = onModelPulled(read);
+    return () => {
+      document.removeEventListener('visibilitychange', onVisible);
+      stopListening();
+    };
   }, []);
 
   // A fresh form (no earlier run to reopen) starts on a base the server can run, saying why.

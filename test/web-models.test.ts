@@ -1,0 +1,98 @@
+// test/web-models.test.ts — the Models page in chromium against a real server whose model pulls reach a fake
+// Hub (HF_ENDPOINT): the header's Models link, Pull with a live progress bar (bytes of the file), Cancel with
+// the kept partial file said, Resume pull to the end and the model shown complete (the Train page of another
+// tab then reads its bases again); a failing pull's error in the CLI's words.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeHub, ONNX, startFakeHub } from './helpers/fake-hub.js';
+import { seedDataset } from './helpers/server-fixtures.js';
+import { startWebSession, type WebSession } from './helpers/web-session.js';
+
+const MODEL = 'wd-vit-tagger-v3';
+let hub: FakeHub;
+let web: WebSession;
+let page: Page;
+
+beforeAll(async () => {
+  hub = await startFakeHub();
+  const homeDir = mkdtempSync(join(tmpdir(), 'toonlora-web-models-home-'));
+  web = await startWebSession('web-models', {
+    modelCache: { env: { HF_ENDPOINT: hub.endpoint }, homeDir },
+    modelPulls: { retries: 0, idleTimeoutMs: 20_000 },
+  });
+  page = web.page;
+}, 180_000);
+
+afterAll(async () => {
+  hub?.release();
+  await web?.close();
+  await hub?.close();
+});
+
+const card = (id: string) => page.locator(`[data-testid=model-row][data-model="${id}"]`);
+
+describe('the Models page', () => {
+  it('pulls a model with a progress bar, cancels it keeping the partial file, and resumes it to the end', async () => {
+    await page.goto(`${web.url}/#/`);
+    await page.click('header a:has-text("Models")');
+    await page.waitForSelector('h1:has-text("Models")');
+    const tagger = card(MODEL);
+    await expect(tagger.locator('[data-testid=model-state]').textContent()).resolves.toBe('missing');
+    await expect(card('paddleocr-det-v4').locator('[data-testid=model-state]').textContent()).resolves.toBe(
+      'complete',
+    );
+
+    hub.hold = true;
+    await tagger.locator('[data-testid=pull-model]').click();
+    await hub.halfSent();
+    await tagger.locator('[data-testid=pull-file]:has-text("model.onnx: 131 kB of 262 kB")').waitFor();
+    expect(await tagger.locator('progress').getAttribute('value')).toBe('0.5');
+
+    await tagger.locator('[data-testid=cancel-pull]').click();
+    await tagger.locator('[data-testid=pull-end]').waitFor();
+    await expect(tagger.locator('[data-testid=pull-end]').textContent()).resolves.toMatch(
+      /^cancelled; wd-vit-tagger-v3: the partial file .*model\.onnx\.part \(131 kB\) is kept and the next pull resumes it$/,
+    );
+
+    // the Train page of another tab hears of the finished pull and reads the bases again
+    const { characterId } = await seedDataset(web.app);
+    const train = await web.browser.newPage();
+    const reads: string[] = [];
+    train.on('request', (request) => {
+      if (request.url().endsWith('/api/base-models')) reads.push(request.url());
+    });
+    await train.goto(`${web.url}/#/c/${characterId}/train`);
+    await train.waitForFunction(() => document.querySelectorAll('#base-models option').length > 0);
+    const readsBefore = reads.length;
+
+    hub.hold = false;
+    hub.release();
+    await tagger.locator('[data-testid=pull-model]:has-text("Resume pull")').click();
+    await tagger.locator('[data-testid=model-state]:has-text("complete")').waitFor();
+    await expect.poll(() => reads.length, { timeout: 10_000 }).toBeGreaterThan(readsBefore);
+    await train.close();
+    await expect(tagger.locator('[data-testid=pull-end]').textContent()).resolves.toMatch(
+      /^Pulled: 2 files downloaded/,
+    );
+    await expect(tagger.locator('[data-testid=pull-model]').count()).resolves.toBe(0);
+    expect(hub.requests).toContain(
+      `/SmilingWolf/wd-vit-tagger-v3/resolve/main/model.onnx bytes=${ONNX.length / 2}-`,
+    );
+    await page.screenshot({ path: join(import.meta.dirname, '..', 'test-artifacts', 'web', 'models.png') });
+  }, 90_000);
+
+  it('shows a failed pull’s error as `toonlora models pull` prints it', async () => {
+    // the anime person detector's file is not on the fake Hub: a 404, named with the file and the fix
+    const detector = card('anime-person-detector');
+    await detector.locator('[data-testid=pull-model]').click();
+    const end = detector.locator('[data-testid=pull-end]');
+    await end.waitFor();
+    await expect(end.textContent()).resolves.toMatch(
+      /^anime-person-detector: cannot download http:\/\/127\.0\.0\.1:\d+\/deepghs\/anime_person_detection\/resolve\/.*model\.onnx: HTTP 404 .* \[TL_ERR_DOWNLOAD\]$/,
+    );
+    await expect(end.getAttribute('class')).resolves.toContain('field-warning');
+  }, 60_000);
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelPull } from '../../../src/schemas/models-api.js';
+import { diskStateText, formatSize, isPullActive, pullEndView, pullProgressView } from './model-pull-view.js';
+
+const RUNNING: ModelPull = {
+  model: 'lama',
+  status: 'running',
+  seq: 4,
+  startedAt: '2026-12-06T20:00:00.000Z',
+  endedAt: null,
+  file: 'lama_fp32.onnx',
+  fileReceivedBytes: 52_011_204,
+  fileTotalBytes: 208_044_816,
+  filesDone: 0,
+  doneBytes: 0,
+  modelBytes: 208_044_816,
+  bytesPerS: 12_400_000,
+  message: null,
+  error: null,
+};
+
+describe('a pull under way', () => {
+  it('shows the file, its bytes of its size and the rate, the bar at the file’s fraction', () => {
+    const view = pullProgressView(RUNNING);
+    expect(view.fileText).toBe('lama_fp32.onnx: 52.0 MB of 208 MB at 12.4 MB/s');
+    expect(view.fraction).toBeCloseTo(0.25, 3);
+    expect(view.totalText).toBe('0 files done (0 B); about 208 MB in all');
+  });
+
+  it('has an indeterminate bar while the size is unknown, and says what it does between files', () => {
+    expect(pullProgressView({ ...RUNNING, fileTotalBytes: null, bytesPerS: null })).toMatchObject({
+      fraction: null,
+      fileText: 'lama_fp32.onnx: 52.0 MB',
+    });
+    const between = { ...RUNNING, file: null, message: 'checking /c/lama_fp32.onnx (208 MB)…' };
+    expect(pullProgressView(between).fileText).toBe('checking /c/lama_fp32.onnx (208 MB)…');
+    expect(pullProgressView({ ...RUNNING, status: 'stopping' }).fileText).toBe('Stopping…');
+    expect(isPullActive({ status: 'stopping' })).toBe(true);
+    expect(isPullActive({ status: 'cancelled' })).toBe(false);
+  });
+});
+
+describe('a pull that ended', () => {
+  it('shows an error as `models pull` prints it, and a stop with its kept file', () => {
+    const failed = {
+      ...RUNNING,
+      status: 'failed' as const,
+      error: { code: 'TL_ERR_CHECKSUM', message: 'lama: https://x/lama_fp32.onnx is corrupted (sha256: …)' },
+    };
+    expect(pullEndView(failed)).toEqual({
+      text: 'lama: https://x/lama_fp32.onnx is corrupted (sha256: …) [TL_ERR_CHECKSUM]',
+      warn: true,
+    });
+    const kept =
+      'cancelled; lama: the partial file /c/lama_fp32.onnx.part (52.0 MB) is kept and the next pull resumes it';
+    expect(pullEndView({ ...RUNNING, status: 'cancelled', message: kept })).toEqual({
+      text: kept,
+      warn: false,
+    });
+    expect(pullEndView({ ...RUNNING, status: 'succeeded', filesDone: 1, doneBytes: 208_044_816 }).text).toBe(
+      'Pulled: 1 file downloaded (208 MB).',
+    );
+  });
+});
+
+describe('sizes and disk states', () => {
+  it('formats sizes as `models list` does and names a broken file', () => {
+    expect(formatSize(4_745_517)).toBe('4.7 MB');
+    expect(formatSize(999)).toBe('999 B');
+    expect(formatSize(4_300_000_000)).toBe('4.3 GB');
+    expect(diskStateText({ state: 'partial', broken: '/m/u2net.onnx: size 3 B' })).toBe(
+      'partial (broken: /m/u2net.onnx: size 3 B)',
+    );
+    expect(diskStateText({ state: 'missing' })).toBe('missing');
+  });
+});

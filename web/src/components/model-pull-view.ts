@@ -1,0 +1,74 @@
+// web/src/components/model-pull-view.ts — what the Models page shows for a model and its pull (pure): the
+// disk state in words, the current file's bytes and rate, the whole pull's files, and how a pull ended (an
+// error as `toonlora models pull` prints it: `<message> [<code>]`).
+import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
+
+/** Whether a pull is still going (running, or stopping after a cancel). */
+export function isPullActive(pull: Pick<ModelPull, 'status'> | null): boolean {
+  return pull?.status === 'running' || pull?.status === 'stopping';
+}
+
+/** `1.2 GB`-style size in decimal units, as `toonlora models list` prints sizes (src/models/model-status.ts). */
+export function formatSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The disk state column: complete, missing, or partial with the broken file when there is one. */
+export function diskStateText(row: Pick<ModelRow, 'state' | 'broken'>): string {
+  if (row.state === 'partial' && row.broken) return `partial (broken: ${row.broken})`;
+  return row.state;
+}
+
+/** The progress of a pull under way: the bar's value (0..1, null while the file's size is unknown) and lines. */
+export interface PullProgressView {
+  fraction: number | null;
+  /** `model.onnx: 131 kB of 262 kB at 2.1 MB/s`, or what the pull is doing between files. */
+  fileText: string;
+  /** `1 file done (308 B); about 379 MB in all` */
+  totalText: string;
+}
+
+export function pullProgressView(pull: ModelPull): PullProgressView {
+  const total = pull.fileTotalBytes;
+  const rate = pull.bytesPerS === null ? '' : ` at ${formatSize(Math.max(0, pull.bytesPerS))}/s`;
+  const fileText =
+    pull.status === 'stopping'
+      ? 'Stopping…'
+      : pull.file === null
+        ? (pull.message ?? 'Starting…')
+        : `${pull.file}: ${formatSize(pull.fileReceivedBytes)}${total === null ? '' : ` of ${formatSize(total)}`}${rate}`;
+  const files = `${pull.filesDone} file${pull.filesDone === 1 ? '' : 's'} done (${formatSize(pull.doneBytes)})`;
+  return {
+    fraction: total === null || total === 0 ? null : Math.min(1, pull.fileReceivedBytes / total),
+    fileText,
+    totalText: `${files}; about ${formatSize(pull.modelBytes)} in all`,
+  };
+}
+
+/** The line a pull that ended leaves, and whether it is a problem to show as one. */
+export function pullEndView(pull: ModelPull): { text: string; warn: boolean } {
+  switch (pull.status) {
+    case 'succeeded':
+      return {
+        text:
+          pull.filesDone === 0
+            ? 'Pulled: every file was already on disk.'
+            : `Pulled: ${pull.filesDone} file${pull.filesDone === 1 ? '' : 's'} downloaded (${formatSize(pull.doneBytes)}).`,
+        warn: false,
+      };
+    case 'failed':
+      return {
+        text: pull.error ? `${pull.error.message} [${pull.error.code}]` : 'The pull failed.',
+        warn: true,
+      };
+    default:
+      return { text: pull.message ?? `The pull ${pull.status}.`, warn: pull.status !== 'cancelled' };
+  }
+}

@@ -1,0 +1,173 @@
+// web/src/pages/models.tsx — the Models page: every registry model with what it is for, its size and whether
+// it is on the server's disk, a Pull button, a running pull's progress bar (bytes and rate) with Cancel, and
+// how the pull ended. Pulls run in the server; the page follows each one's event stream while it runs.
+import { useEffect, useRef, useState } from 'react';
+import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
+import {
+  diskStateText,
+  formatSize,
+  isPullActive,
+  pullEndView,
+  pullProgressView,
+} from '../components/model-pull-view.js';
+import { announcePulled, followPull, modelsApi } from '../models-api.js';
+
+function PullProgress({ pull }: { pull: ModelPull }) {
+  const view = pullProgressView(pull);
+  return (
+    <div data-testid="pull-progress">
+      {view.fraction === null ? <progress /> : <progress value={view.fraction} max={1} />}
+      <div className="small" data-testid="pull-file">
+        {view.fileText}
+      </div>
+      <div className="muted small">{view.totalText}</div>
+      {pull.message && pull.file !== null && <div className="muted small">{pull.message}</div>}
+    </div>
+  );
+}
+
+function ModelCard({
+  row,
+  pull,
+  onPull,
+  onCancel,
+}: {
+  row: ModelRow;
+  pull: ModelPull | null;
+  onPull: () => void;
+  onCancel: () => void;
+}) {
+  const active = isPullActive(pull);
+  const ended = pull && !active ? pullEndView(pull) : null;
+  return (
+    <div className="panel" data-testid="model-row" data-model={row.id}>
+      <h3>
+        {row.id} <span className="muted small">{formatSize(row.sizeBytes)}</span>
+      </h3>
+      <p className="small">{row.description}</p>
+      <p className="muted small">
+        Used by {row.stages.join(', ')} · {row.license} · {row.source}
+      </p>
+      <p className="small">
+        On the server: <strong data-testid="model-state">{diskStateText(row)}</strong>
+        {row.state === 'complete' && row.path && (
+          <span className="muted">
+            {' '}
+            at <code>{row.path}</code>
+          </span>
+        )}
+        {row.state !== 'complete' && <span className="muted"> (without it: {row.whenMissing})</span>}
+      </p>
+      {active && pull && <PullProgress pull={pull} />}
+      {ended && (
+        <p className={`small ${ended.warn ? 'field-warning' : 'muted'}`} data-testid="pull-end">
+          {ended.text}
+        </p>
+      )}
+      {active ? (
+        <button
+          type="button"
+          className="secondary"
+          data-testid="cancel-pull"
+          disabled={pull?.status === 'stopping'}
+          onClick={onCancel}
+        >
+          {pull?.status === 'stopping' ? 'Cancelling…' : 'Cancel'}
+        </button>
+      ) : (
+        row.state !== 'complete' && (
+          <button type="button" data-testid="pull-model" onClick={onPull}>
+            {pull?.status === 'cancelled' || pull?.status === 'interrupted' ? 'Resume pull' : 'Pull'}
+          </button>
+        )
+      )}
+    </div>
+  );
+}
+
+export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
+  const [rows, setRows] = useState<ModelRow[] | null>(null);
+  /** The latest snapshot of each pull this page saw (newer than the list's). */
+  const [pulls, setPulls] = useState<Record<string, ModelPull>>({});
+  const following = useRef(new Map<string, () => void>());
+
+  const load = () => modelsApi.list().then(setRows, onError);
+  const show = (pull: ModelPull) =>
+    setPulls((current) => {
+      const seen = current[pull.model];
+      return seen && seen.seq >= pull.seq ? current : { ...current, [pull.model]: pull };
+    });
+
+  const follow = (id: string) => {
+    if (following.current.has(id)) return;
+    const stop = followPull(id, {
+      pull: (pull) => {
+        show(pull);
+        if (isPullActive(pull)) return;
+        following.current.get(id)?.();
+        following.current.delete(id);
+        if (pull.status === 'succeeded') announcePulled(id);
+        load();
+      },
+      unreadable: (problem) => onError(new Error(problem)),
+    });
+    following.current.set(id, stop);
+  };
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: load once; streams end with the page
+  useEffect(() => {
+    load();
+    const streams = following.current;
+    return () => {
+      for (const stop of streams.values()) stop();
+      streams.clear();
+    };
+  }, []);
+
+  // Pulls the list shows running (started in another tab, or before a reload) are followed too.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: follow is stable in effect
+  useEffect(() => {
+    for (const row of rows ?? []) if (row.pull && isPullActive(row.pull)) follow(row.id);
+  }, [rows]);
+
+  const pullOf = (row: ModelRow): ModelPull | null => {
+    const seen = pulls[row.id];
+    if (!row.pull) return seen ?? null;
+    return seen && seen.seq >= row.pull.seq ? seen : row.pull;
+  };
+
+  const start = async (id: string) => {
+    try {
+      show(await modelsApi.pull(id));
+      follow(id);
+    } catch (error) {
+      onError(error);
+    }
+  };
+  const cancel = async (id: string) => {
+    try {
+      show(await modelsApi.cancel(id));
+    } catch (error) {
+      onError(error);
+    }
+  };
+
+  return (
+    <section>
+      <h1>Models</h1>
+      <p className="muted small">
+        The models toonlora uses, on the server's disk. A pull downloads into the server's caches (resumable,
+        checksum-verified), as <code>toonlora models pull</code> does on its machine.
+      </p>
+      {rows?.map((row) => (
+        <ModelCard
+          key={row.id}
+          row={row}
+          pull={pullOf(row)}
+          onPull={() => start(row.id)}
+          onCancel={() => cancel(row.id)}
+        />
+      ))}
+    </section>
+  );
+}
