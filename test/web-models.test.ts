@@ -85,6 +85,8 @@ describe('the Models page', () => {
   }, 90_000);
 
   it('shows a failed pull’s error as `toonlora models pull` prints it', async () => {
+    await page.goto(`${web.url}/#/models`);
+    await page.waitForSelector('[data-testid=model-row]');
     // the anime person detector's file is not on the fake Hub: a 404, named with the file and the fix
     const detector = card('anime-person-detector');
     await detector.locator('[data-testid=pull-model]').click();
@@ -94,5 +96,8 @@ describe('the Models page', () => {
       /^anime-person-detector: cannot download http:\/\/127\.0\.0\.1:\d+\/deepghs\/anime_person_detection\/resolve\/.*model\.onnx: HTTP 404 .* \[TL_ERR_DOWNLOAD\]$/,
     );
     await expect(end.getAttribute('class')).resolves.toContain('field-warning');
+    // on a 390 px phone the long paths and URLs wrap: no sideways scrolling
+    await page.setViewportSize({ width: 390, height: 800 });
+    await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
   }, 60_000);
 });

@@ -40,7 +40,7 @@ function ModelCard({
   const active = isPullActive(pull);
   const ended = pull && !active ? pullEndView(pull) : null;
   return (
-    <div className="panel" data-testid="model-row" data-model={row.id}>
+    <div className="panel model-card" data-testid="model-row" data-model={row.id}>
       <h3>
         {row.id} <span className="muted small">{formatSize(row.sizeBytes)}</span>
       </h3>
