@@ -216,7 +216,13 @@ describe('POST /api/models/:id/pull', () => {
     expect(pull.message).toBe(
       `cancelled; ${MODEL}: the partial file ${part} (131 kB) is kept and the next pull resumes it`,
     );
-    expect((await app.inject({ method: 'DELETE', url: `/api/models/${MODEL}/pull` })).statusCode).toBe(409);
+    const again = await app.inject({ method: 'DELETE', url: `/api/models/${MODEL}/pull` });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.message).toBe(
+      `model ${MODEL}: no pull is running (the last one cancelled); nothing to cancel.`,
+    );
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(Object.keys(doc.paths['/api/models/{id}/pull'].delete.responses)).toEqual(['200', '404', '409']);
     hub.hold = false;
     hub.release();
     expect((await app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` })).statusCode).toBe(202);
