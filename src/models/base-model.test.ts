@@ -149,7 +149,7 @@ describe('a base-model name from the API (fromApi)', () => {
     const missing = thrownToonloraError(() => workerBaseModel('someone/local-only', api));
     expect(missing.code).toBe('TL_ERR_MODEL_MISSING');
     expect(missing.message).toBe(
-      "baseModel: someone/local-only is not in the server's Hugging Face cache. Run `hf download someone/local-only` on the server's machine (a diffusers SD1.5 layout), or use tiny (a small random-weight model: the flow runs, the images are noise).",
+      "baseModel: someone/local-only is not in the server's Hugging Face cache. Run `toonlora models pull someone/local-only` on the server's machine (any diffusers SD1.5 repo on the Hub), or use tiny (a small random-weight model: the flow runs, the images are noise).",
     );
     expect(missing.message).not.toContain(cwd);
     expect(workerBaseModel('tiny', api)).toBe('tiny');
@@ -175,7 +175,7 @@ describe('checkBaseModelOnDisk', () => {
     );
     expect(refused.code).toBe('TL_ERR_MODEL_MISSING');
     expect(refused.message).toMatch(
-      /^params\.generation\.baseModel: someone\/other-model is not in the server's Hugging Face cache\. Run `hf download someone\/other-model` on the server's machine/,
+      /^params\.generation\.baseModel: someone\/other-model is not in the server's Hugging Face cache\. Run `toonlora models pull someone\/other-model` on the server's machine/,
     );
     expect(refused.details).toEqual({
       fields: ['params.generation.baseModel'],

@@ -63,7 +63,7 @@ export function localBasePath(name: string, options: BaseModelOptions = {}): str
 function notInHubCache(field: string, name: string): ToonloraError {
   return new ToonloraError(
     'TL_ERR_MODEL_MISSING',
-    `${field}: ${name} is not in the server's Hugging Face cache. Run \`hf download ${name}\` on the server's machine (a diffusers SD1.5 layout), or use tiny (a small random-weight model: the flow runs, the images are noise).`,
+    `${field}: ${name} is not in the server's Hugging Face cache. Run \`toonlora models pull ${name}\` on the server's machine (any diffusers SD1.5 repo on the Hub), or use tiny (a small random-weight model: the flow runs, the images are noise).`,
     { details: { fields: [field], model: name } },
   );
 }
@@ -163,7 +163,7 @@ export function baseModelChoices(options: CacheOptions = {}): BaseModelChoice[] 
 /**
  * A server job's check before it starts a worker: a registry base must be on this machine's disk, and
  * another Hub id in its Hugging Face cache (a job's name is never a local path: workerBaseModel's
- * `fromApi`). The fix named is the server's: a pull or `hf download` there, or `tiny`; not the CLI's
+ * `fromApi`). The fix named is the server's: a `toonlora models pull` there, or `tiny`; not the CLI's
  * local paths, which the API refuses.
  * @param field the job field, e.g. `params.training.baseModel`
  * @throws ToonloraError TL_ERR_MODEL_MISSING

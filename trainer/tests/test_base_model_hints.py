@@ -1,5 +1,5 @@
 """What a diffusers-layout base that does not load tells the user: never to download a local folder; for a
-folder, which files it lacks; for the registry base's own folders, the pull; for a Hub id, `hf download`."""
+folder, which files it lacks; for the registry base's own folders, the pull; for a Hub id, `toonlora models pull <id>`."""
 
 import os
 
@@ -47,9 +47,9 @@ def test_a_registry_snapshot_folder_without_weights_names_the_pull(tmp_path):
     assert _pull_hint(str(placed)).endswith("Run: toonlora models pull anything-v5")
 
 
-def test_hub_ids_get_hf_download_and_missing_paths_no_download(tmp_path):
+def test_hub_ids_get_a_pull_and_missing_paths_no_download(tmp_path):
     assert _pull_hint(DEFAULT_BASE_MODEL) == "Run: toonlora models pull anything-v5"
-    assert "`hf download someone/model`" in _pull_hint("someone/model")
+    assert "`toonlora models pull someone/model`" in _pull_hint("someone/model")
     assert "huggingface-cli" not in _pull_hint("someone/model")
     assert "download" not in _pull_hint(str(tmp_path / "not-there"))
 
@@ -61,4 +61,4 @@ def test_a_missing_relative_path_is_no_hub_id(tmp_path):
         hint = _pull_hint(missing)
         assert hint.startswith("No such folder. Check the --base path"), missing
         assert "download" not in hint
-    assert "`hf download stablediffusionapi/anything-v3`" in _pull_hint("stablediffusionapi/anything-v3")
+    assert "`toonlora models pull stablediffusionapi/anything-v3`" in _pull_hint("stablediffusionapi/anything-v3")

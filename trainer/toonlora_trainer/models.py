@@ -194,8 +194,8 @@ def _looks_like_hub_id(name: str) -> bool:
 
 def _pull_hint(base: str) -> str:
     """The fix for a diffusers-layout base that did not load: the pull of the registry base (by its Hub id or one
-    of its folders), what a local folder lacks, or the `hf download` of another Hub id (huggingface_hub 1.x+ ships
-    `hf`, no longer `huggingface-cli`). A local path is never offered for download."""
+    of its folders), what a local folder lacks, or `toonlora models pull` of another Hub id (it pulls any diffusers
+    SD1.5 repo). A local path is never offered for download."""
     pull = f"Run: toonlora models pull {REGISTRY_BASE_ID}"
     if base == DEFAULT_BASE_MODEL:
         return pull
@@ -207,7 +207,7 @@ def _pull_hint(base: str) -> str:
         return f"{lacks}. Put the missing files there (a diffusers SD1.5 layout), or pass another folder / .safetensors file."
     if not _looks_like_hub_id(base):
         return "No such folder. Check the --base path (a diffusers folder, a .safetensors file, a HF id or tiny)."
-    return f"Download it into the Hugging Face cache first (`hf download {base}`), or pass a local folder / .safetensors file."
+    return f"Pull it into the Hugging Face cache first (`toonlora models pull {base}`: any diffusers SD1.5 repo), or pass a local folder / .safetensors file."
 
 
 def _load_diffusers_layout(base: str) -> BaseModel:
