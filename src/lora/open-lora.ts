@@ -47,6 +47,8 @@ export async function resolveWeightsPath(input: string): Promise<{ weights: stri
       () => false,
     );
     if (!exists) {
+      const textEncoderOnly = await textEncoderSubfolder(input);
+      if (textEncoderOnly !== undefined) return textEncoderOnly;
       const bin = join(input, 'adapter_model.bin');
       const hasBin = await stat(bin).then(
         (s) => s.isFile(),
@@ -65,6 +67,23 @@ export async function resolveWeightsPath(input: string): Promise<{ weights: stri
     return { weights, configPath: join(input, 'adapter_config.json') };
   }
   return { weights: input, configPath: join(dirname(input), 'adapter_config.json') };
+}
+
+/**
+ * A folder whose only adapter is `text_encoder/adapter_model.safetensors`: what convert --to peft wrote for a
+ * text-encoder-only adapter before it wrote such adapters at the root (as PEFT saves them). Read as that
+ * root adapter, so those folders still open.
+ */
+async function textEncoderSubfolder(
+  input: string,
+): Promise<{ weights: string; configPath: string } | undefined> {
+  const folder = join(input, 'text_encoder');
+  const weights = join(folder, 'adapter_model.safetensors');
+  const isFile = await stat(weights).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  return isFile ? { weights, configPath: join(folder, 'adapter_config.json') } : undefined;
 }
 
 /** Parsed JSON of a small config file; undefined when it cannot be read (missing). */

@@ -137,6 +137,31 @@ describe('text-encoder-only LoRA', () => {
   });
 });
 
+describe('a folder holding only text_encoder/ (what convert --to peft wrote before)', () => {
+  it('opens as that adapter: inspect lists its modules and convert --to kohya writes them', async () => {
+    const folder = join(dir, 'old-te-only');
+    const tensors = teLoraTensors(
+      3,
+      (p) => `base_model.model.text_model.encoder.layers.0.self_attn.${p}`,
+      'lora_A.weight',
+      'lora_B.weight',
+    );
+    await writePeftFolder(join(folder, 'text_encoder'), tensors, {
+      r: 4,
+      lora_alpha: 4,
+      target_modules: TE_PROJ,
+    });
+    const inspected = await inspectLora(folder);
+    expect(inspected.modules).toHaveLength(4);
+    expect(inspected.modules.every((m) => m.component === 'text_encoder' && m.alpha === 4)).toBe(true);
+    const kohya = join(dir, 'old-te-only.safetensors');
+    const result = await convertLora({ input: folder, output: kohya, to: 'kohya' });
+    expect(result.modules).toBe(4);
+    const { tensors: written } = await readAll(kohya);
+    expect([...written.keys()].filter((k) => k.startsWith('lora_te_')).length).toBe(12);
+  });
+});
+
 describe('text-encoder-only LoKr', () => {
   // decompose_factor 24 splits 768 as -1 does (24 x 32): only the config tells them apart.
   const shapes = peftLokrShapes(768, 768, 4, 24, false) as Record<string, number[]>;
