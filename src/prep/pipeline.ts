@@ -3,47 +3,29 @@
 // a previous run's recorded files; the run is staged and moved into place at its end), picks the stages
 // (announcing `auto` choices), analyses the input files on this thread (its networks on inference
 // threads) or on worker threads (analysis-pool.ts), finishes them in input order (one bad file never
-// stops the others), and writes the kohya folder plus `<out>/manifest.json`.
-import { existsSync, readdirSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+// stops the others), and writes the kohya folder plus `<out>/manifest.json`. The output folder's checks and
+// swap are in out-dir.ts, the stage choice in run-stages.ts, the deferred (BLIP) captions in deferred-captions.ts.
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { formatConfigIssues } from '../config/load-config.js';
 import { ToonloraError } from '../errors.js';
-import { checkOutputFolder, makeFolders } from '../output-folder.js';
 import type { CacheOptions } from '../models/cache.js';
 import { type PrepConfig, prepConfigSchema } from '../schemas/config.js';
 import type { FileStatus, Manifest, ManifestFile } from '../schemas/manifest.js';
-import { assembleCaption, type CaptionParts, type Captioner, mergeCaptionParts } from './caption.js';
-import {
-  createTextStages,
-  type Resolved,
-  resolveCaptioner,
-  resolvePersonDetector,
-  resolveSegmenter,
-  type SegmenterName,
-} from './stage-registry.js';
-import { collectInputFiles } from './inputs.js';
-import { buildManifest, MANIFEST_FILE, writeManifest } from './manifest.js';
-import {
-  checkNoRunningPrep,
-  commitStaging,
-  isDesktopFile,
-  planReplacement,
-  type ReplacePlan,
-  STAGING_DIR,
-  startStaging,
-} from './output-swap.js';
-import { datasetFolderName, UniqueNames } from './output-names.js';
-import { finishFile, type RunContext } from './finish-file.js';
-import {
-  type AnalysisWorkerSpec,
-  inThreadAnalyser,
-  OrderedAnalysis,
-  workersWarning,
-} from './analysis-pool.js';
+import type { Captioner } from './caption.js';
+import { inThreadAnalyser, OrderedAnalysis, workersWarning } from './analysis-pool.js';
 import { type AnalysisThreads, planAnalysisThreads, startAnalysisThreads } from './analysis-threads.js';
+import { fallenBackCaptioner, finishDeferredCaptions } from './deferred-captions.js';
+import { finishFile, type RunContext } from './finish-file.js';
+import { collectInputFiles } from './inputs.js';
+import { buildManifest } from './manifest.js';
+import { checkOutDir, finishOutDir, outDirError, prepareOutDir } from './out-dir.js';
+import { datasetFolderName, UniqueNames } from './output-names.js';
+import { canUseWorkers, resolveStages, workerSpec } from './run-stages.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
+
+export { shortCaptionError } from './deferred-captions.js';
 
 export interface PrepProgress {
   /** Files finished so far (1-based after the first) and in total. */
@@ -125,222 +107,6 @@ export function parsePrepConfig(input: unknown): PrepConfig {
     'TL_ERR_CONFIG',
     `prep settings are invalid\n${formatConfigIssues(prefixed, { prep: input })}`,
   );
-}
-
-const OUT_DIR_HINT = 'Choose a new or empty folder you can write to for -o.';
-
-function outDirError(outDir: string, why: string, cause?: unknown): ToonloraError {
-  return new ToonloraError('TL_ERR_USAGE', `${outDir}: ${why}. ${OUT_DIR_HINT}`, {
-    cause,
-    details: { file: outDir },
-  });
-}
-
-/** Entries of an existing output folder; @throws TL_ERR_USAGE when it cannot be listed. */
-function listOutDir(outDir: string): string[] {
-  try {
-    return readdirSync(outDir);
-  } catch (error) {
-    throw outDirError(
-      outDir,
-      `the output folder cannot be read (${(error as NodeJS.ErrnoException).code})`,
-      error,
-    );
-  }
-}
-
-/**
- * Checks the output folder before any model loads: it (or the folder it would be made in) must be a
- * writable folder, and an existing one must be empty (a killed run's staging folder aside) unless
- * `overwrite`, which may replace only what a previous run recorded. Returns what the run replaces.
- * @throws ToonloraError TL_ERR_USAGE (no path, a file, or not writable) or TL_ERR_OUTPUT_EXISTS (not
- *   empty; with `overwrite`, holding files no previous run recorded)
- */
-function checkOutDir(outDir: string, datasetDir: string, overwrite: boolean): ReplacePlan {
-  checkOutputFolder(outDir, OUT_DIR_HINT);
-  if (existsSync(outDir)) checkNoRunningPrep(outDir);
-  const entries = existsSync(outDir)
-    ? listOutDir(outDir).filter((name) => name !== STAGING_DIR && !isDesktopFile(name))
-    : [];
-  if (entries.length === 0) return { files: [], folders: [] };
-  if (!overwrite) {
-    throw new ToonloraError(
-      'TL_ERR_OUTPUT_EXISTS',
-      `${outDir}: the output folder is not empty (${entries.length} entries). Choose an empty or new -o folder, or pass --overwrite to replace a previous prep output there.`,
-      { details: { file: outDir } },
-    );
-  }
-  return planReplacement(outDir, datasetDir);
-}
-
-/** Makes the output folder and the run's staging folder in it; returns the staging folder. */
-async function prepareOutDir(outDir: string): Promise<string> {
-  const failed = await makeFolders(outDir);
-  if (failed) {
-    const { folder, error } = failed;
-    const where = folder === outDir ? 'the output folder' : `its folder ${folder}`;
-    throw outDirError(
-      outDir,
-      `${where} cannot be made in ${dirname(folder)} (${error.code === 'ENOENT' ? 'ENOENT: that filesystem does not allow new folders' : error.code})`,
-      error,
-    );
-  }
-  try {
-    return await startStaging(outDir);
-  } catch (error) {
-    if (error instanceof ToonloraError) throw error; // another prep run started meanwhile
-    throw outDirError(
-      outDir,
-      `the output folder cannot be made (${(error as NodeJS.ErrnoException).code})`,
-      error,
-    );
-  }
-}
-
-/** Moves the run's output into place and writes its manifest; a failed write is a coded error naming the file. */
-async function finishOutDir(
-  outDir: string,
-  staging: string,
-  plan: ReplacePlan,
-  datasetDir: string,
-  manifest: Manifest,
-): Promise<string> {
-  await commitStaging(outDir, staging, plan, datasetDir);
-  try {
-    return await writeManifest(outDir, manifest);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ToonloraError(
-      'TL_ERR_OUTPUT_WRITE',
-      `${join(outDir, MANIFEST_FILE)}: cannot be written (${code === 'ENOSPC' ? 'the disk is full' : code}); the dataset folder ${join(outDir, datasetDir)} holds the crops written. Free some space and run prep again with --overwrite.`,
-      { cause: error, details: { file: join(outDir, MANIFEST_FILE) } },
-    );
-  }
-}
-
-/** Picks every stage (injected ones win), with one announcement line per `auto` choice. */
-async function resolveStages(options: PrepOptions, config: PrepConfig) {
-  const injected = options.stages ?? {};
-  const cache = options.cache ?? {};
-  const given = <T extends { name: string }>(stage: T): Resolved<T> => ({
-    stage,
-    choice: { name: stage.name, reason: 'given by the caller' },
-  });
-  const segmenter = injected.segmenter
-    ? given(injected.segmenter)
-    : await resolveSegmenter(config.segmenter, cache);
-  const captionerOptions = {
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onCaptionProgress ? { onCaptionProgress: options.onCaptionProgress } : {}),
-  };
-  const captioner = injected.captioner
-    ? given(injected.captioner)
-    : await resolveCaptioner(config, cache, captionerOptions);
-  const person: Resolved<PersonDetector | null> | null =
-    injected.personDetector !== undefined
-      ? injected.personDetector && given(injected.personDetector)
-      : await resolvePersonDetector(config.characters, cache);
-  const text =
-    injected.textDetector && injected.textRemover
-      ? { detector: given(injected.textDetector), remover: given(injected.textRemover) }
-      : await createTextStages(config, cache);
-  const announcements: string[] = [];
-  const line = (role: string, r: Resolved<unknown>) => `${role}: ${r.choice.name} (${r.choice.reason})`;
-  if (!injected.segmenter && config.segmenter === 'auto') announcements.push(line('segmenter', segmenter));
-  if (!injected.captioner && config.captioner === 'auto') announcements.push(line('captioner', captioner));
-  if (person && injected.personDetector === undefined) {
-    announcements.push(
-      person.stage
-        ? 'characters: all, one crop per person found by anime-person-detector'
-        : `characters: all, split by separate mask parts; ${person.choice.reason}`,
-    );
-  }
-  if (!injected.textRemover && config.inpainter === 'auto')
-    announcements.push(line('text removal', text.remover));
-  return { segmenter, captioner, person, text, announcements };
-}
-
-/** Worker threads can only open stages from the registry, not stage objects a caller passed in. */
-function canUseWorkers(options: PrepOptions): boolean {
-  const given = options.stages ?? {};
-  return !given.textDetector && !given.textRemover && !given.segmenter && given.personDetector === undefined;
-}
-
-/** What the run's analysis workers open: the stages this run resolved, `intraOpThreads` per session. */
-function workerSpec(
-  intraOpThreads: number,
-  ctx: RunContext,
-  stages: Awaited<ReturnType<typeof resolveStages>>,
-  options: PrepOptions,
-): AnalysisWorkerSpec {
-  return {
-    config: ctx.config,
-    saveStages: ctx.saveStages,
-    intraOpThreads,
-    segmenter: stages.segmenter.choice.name as SegmenterName,
-    personDetectorModel: stages.person?.stage ? (stages.person.modelPath ?? null) : null,
-    cache: options.cache ?? {},
-  };
-}
-
-/** Most characters of a deferred captioner's error shown (transformers lists every model type it knows). */
-const CAPTION_ERROR_CHARS = 300;
-
-/** A deferred captioner's error in one short line, with the fix for a broken BLIP copy. */
-export function shortCaptionError(message: string): string {
-  const line = (message.split('\n')[0] ?? '').trim();
-  const short = line.length > CAPTION_ERROR_CHARS ? `${line.slice(0, CAPTION_ERROR_CHARS).trimEnd()}…` : line;
-  return short.includes('models pull')
-    ? short
-    : `${short}; \`toonlora models pull blip-base\` replaces a broken copy`;
-}
-
-/** The captioner the manifest records when the deferred one (BLIP) failed: what the captions hold. */
-function fallenBackCaptioner(
-  choice: { name: string; reason: string },
-  why: string,
-): { name: string; reason: string } {
-  const name = choice.name === 'blip+wd14' ? 'wd14' : 'none';
-  const holds = name === 'wd14' ? 'WD14 tags' : 'the trigger and class words';
-  return {
-    name,
-    reason: `${choice.name} was chosen (${choice.reason}) but BLIP failed: ${why}; captions are ${holds}`,
-  };
-}
-
-/**
- * Lets a deferred captioner (BLIP in the worker) describe every crop of the run in one batch, then
- * rewrites those captions. A failure there keeps the captions written so far and says so in one line.
- */
-async function finishDeferredCaptions(
-  ctx: RunContext,
-  files: ManifestFile[],
-  options: PrepOptions,
-): Promise<string | undefined> {
-  const start = performance.now();
-  let late: Map<string, CaptionParts>;
-  try {
-    late = (await ctx.captioner.finish?.()) ?? new Map();
-  } catch (error) {
-    const why = shortCaptionError((error as Error).message);
-    options.onMessage?.(`captioner ${ctx.captioner.name}: ${why} (captions keep what the other stages gave)`);
-    return why;
-  }
-  const totalCrops = files.reduce((n, f) => n + f.crops.length, 0);
-  const batchMs = performance.now() - start;
-  for (const file of files) {
-    // the batch's time, shared out by crops, so per-file timings still add up to the run
-    if (file.crops.length)
-      file.timingsMs.caption = Math.round(
-        (file.timingsMs.caption ?? 0) + (batchMs * file.crops.length) / totalCrops,
-      );
-    for (const crop of file.crops) {
-      const path = join(ctx.outDir, crop.image);
-      const parts = mergeCaptionParts(late.get(path) ?? {}, ctx.captionParts.get(path) ?? {});
-      crop.caption = assembleCaption(ctx.config.trigger, ctx.config.classWord, parts);
-      await writeFile(join(ctx.outDir, crop.captionFile), `${crop.caption}\n`, 'utf8');
-    }
-  }
 }
 
 /**

@@ -1,0 +1,69 @@
+// src/prep/deferred-captions.ts — a deferred captioner (BLIP in the worker) describes every crop of the
+// run in one batch after the last file: its captions are merged in and rewritten, and when it fails the
+// captions keep what the other stages gave and the manifest records what they hold.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ManifestFile } from '../schemas/manifest.js';
+import { assembleCaption, type CaptionParts, mergeCaptionParts } from './caption.js';
+import type { RunContext } from './finish-file.js';
+import type { PrepOptions } from './pipeline.js';
+
+/** Most characters of a deferred captioner's error shown (transformers lists every model type it knows). */
+const CAPTION_ERROR_CHARS = 300;
+
+/** A deferred captioner's error in one short line, with the fix for a broken BLIP copy. */
+export function shortCaptionError(message: string): string {
+  const line = (message.split('\n')[0] ?? '').trim();
+  const short = line.length > CAPTION_ERROR_CHARS ? `${line.slice(0, CAPTION_ERROR_CHARS).trimEnd()}…` : line;
+  return short.includes('models pull')
+    ? short
+    : `${short}; \`toonlora models pull blip-base\` replaces a broken copy`;
+}
+
+/** The captioner the manifest records when the deferred one (BLIP) failed: what the captions hold. */
+export function fallenBackCaptioner(
+  choice: { name: string; reason: string },
+  why: string,
+): { name: string; reason: string } {
+  const name = choice.name === 'blip+wd14' ? 'wd14' : 'none';
+  const holds = name === 'wd14' ? 'WD14 tags' : 'the trigger and class words';
+  return {
+    name,
+    reason: `${choice.name} was chosen (${choice.reason}) but BLIP failed: ${why}; captions are ${holds}`,
+  };
+}
+
+/**
+ * Lets a deferred captioner (BLIP in the worker) describe every crop of the run in one batch, then
+ * rewrites those captions. A failure there keeps the captions written so far and says so in one line.
+ */
+export async function finishDeferredCaptions(
+  ctx: RunContext,
+  files: ManifestFile[],
+  options: PrepOptions,
+): Promise<string | undefined> {
+  const start = performance.now();
+  let late: Map<string, CaptionParts>;
+  try {
+    late = (await ctx.captioner.finish?.()) ?? new Map();
+  } catch (error) {
+    const why = shortCaptionError((error as Error).message);
+    options.onMessage?.(`captioner ${ctx.captioner.name}: ${why} (captions keep what the other stages gave)`);
+    return why;
+  }
+  const totalCrops = files.reduce((n, f) => n + f.crops.length, 0);
+  const batchMs = performance.now() - start;
+  for (const file of files) {
+    // the batch's time, shared out by crops, so per-file timings still add up to the run
+    if (file.crops.length)
+      file.timingsMs.caption = Math.round(
+        (file.timingsMs.caption ?? 0) + (batchMs * file.crops.length) / totalCrops,
+      );
+    for (const crop of file.crops) {
+      const path = join(ctx.outDir, crop.image);
+      const parts = mergeCaptionParts(late.get(path) ?? {}, ctx.captionParts.get(path) ?? {});
+      crop.caption = assembleCaption(ctx.config.trigger, ctx.config.classWord, parts);
+      await writeFile(join(ctx.outDir, crop.captionFile), `${crop.caption}\n`, 'utf8');
+    }
+  }
+}
