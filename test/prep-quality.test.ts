@@ -15,12 +15,14 @@ import type { Box, RgbImage } from '../src/vision/image.js';
 import { decodeToRgb, renderSvgToRgb } from '../src/vision/sharp-io.js';
 import { emptyModelCache } from './helpers/images.js';
 import {
+  armsOutSvg,
   BLUE,
   bubbleSvg,
   faceBox,
   oneFigureSvg,
   SKIN,
   soundEffectSvg,
+  touchingCharactersSvg,
   twoCharactersSvg,
   writePage,
 } from './fixtures/prep-quality/pages.js';
@@ -68,9 +70,12 @@ function countColour(image: RgbImage, colour: readonly number[]): number {
   return n;
 }
 
-/** The skin and blue pixel counts of each crop `analyseFile` made of the two-character page. */
-async function twoCharacterCrops(extra: Partial<AnalysisStages> = {}): Promise<number[][]> {
-  const file = await writePage(root, 'two.png', twoCharactersSvg);
+/** The skin and blue pixel counts of each crop `analyseFile` made of a page (the two-character one by default). */
+async function twoCharacterCrops(
+  extra: Partial<AnalysisStages> = {},
+  svg = twoCharactersSvg,
+): Promise<number[][]> {
+  const file = await writePage(root, svg === twoCharactersSvg ? 'two.png' : 'touching.png', svg);
   const config = prepConfigSchema.parse({ characters: 'all' });
   const analysis = await analyseFile({ ...(await stages()), ...extra }, config, file, false);
   if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
@@ -104,6 +109,52 @@ describe('--characters all', () => {
       expect(Math.min(skin as number, blue as number)).toBe(0);
     }
     expect(new Set(counts.map(([skin, blue]) => (skin as number) > (blue as number))).size).toBe(2);
+  });
+
+  it('cuts two characters holding hands (one mask part) into two crops, each without the other', async () => {
+    const counts = await twoCharacterCrops({}, touchingCharactersSvg);
+    expect(counts).toHaveLength(2);
+    for (const [skin, blue] of counts) {
+      expect(Math.max(skin as number, blue as number)).toBeGreaterThan(5000);
+      // the other painted over (~45,000 px of it otherwise), but for a sliver of its hand at the cut
+      expect(Math.min(skin as number, blue as number)).toBeLessThan(300);
+    }
+    expect(new Set(counts.map(([skin, blue]) => (skin as number) > (blue as number))).size).toBe(2);
+  });
+
+  it('with a person detector, two characters holding hands each get a crop without the other', async () => {
+    const people = [
+      { box: { x: 105, y: 75, width: 158, height: 410 }, score: 0.9 },
+      { box: { x: 259, y: 75, width: 156, height: 410 }, score: 0.9 },
+    ];
+    const detector = { personDetector: { name: 'fixed', detect: async () => people } };
+    const counts = await twoCharacterCrops(detector, touchingCharactersSvg);
+    expect(counts).toHaveLength(2);
+    for (const [skin, blue] of counts) expect(Math.min(skin as number, blue as number)).toBeLessThan(300);
+  });
+
+  it('in the default mode, the character of two holding hands is one of them, not both', async () => {
+    const file = await writePage(root, 'touching-largest.png', touchingCharactersSvg);
+    const analysis = await analyseFile(await stages(), prepConfigSchema.parse({}), file, false);
+    if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
+    // one figure (x 108-260 or 262-412, hand included), not the pair (x 108-412)
+    expect(analysis.candidates.map((c) => c.characterBox.width)).toEqual([
+      expect.toSatisfy((w: number) => w < 160),
+    ]);
+  });
+
+  it('keeps one character with both arms held out as one crop (a wide pose is not two characters)', async () => {
+    const file = await writePage(root, 'arms-out.png', armsOutSvg);
+    const analysis = await analyseFile(
+      await stages(),
+      prepConfigSchema.parse({ characters: 'all' }),
+      file,
+      false,
+    );
+    if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
+    expect(analysis.candidates.map((c) => c.characterBox.width)).toEqual([
+      expect.toSatisfy((w: number) => w > 420), // fist to fist
+    ]);
   });
 });
 

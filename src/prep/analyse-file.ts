@@ -1,6 +1,7 @@
 // src/prep/analyse-file.ts — the image stages for ONE input file: decode -> detect text -> remove text
-// -> segment (minus speech bubbles) -> (detect persons) -> crop, timing each. Pure image work on any
-// thread (the run's, an analysis worker's); finish-file.ts then writes the results in input order.
+// -> segment (minus speech bubbles; touching characters cut apart) -> (detect persons) -> crop, timing
+// each. Pure image work on any thread (the run's, an analysis worker's); finish-file.ts then writes the
+// results in input order.
 // Product failures of this file (bad image) become a `failed` analysis holding its manifest entry; only
 // run-level failures (a model that cannot load) propagate.
 import { isToonloraError } from '../errors.js';
@@ -25,6 +26,7 @@ import {
   whiteFractionWithin,
 } from './mask-contours.js';
 import { morphologyKernelPx } from './segment-classic.js';
+import { splitTouchingFigures } from './split-figures.js';
 import { StageTimer } from './stage-timer.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 import { splitPlausibleText } from './text-plausible.js';
@@ -111,9 +113,12 @@ async function findCharacters(
 }> {
   const raw = await timer.time('segment', () => stages.segmenter.segment(image));
   const outlinePx = morphologyKernelPx(raw.width, raw.height) * 2 + 1;
-  const { mask, interiors } = await timer.time('bubbles', () =>
+  const bubbleFree = await timer.time('bubbles', () =>
     removeTextBubblesWithInteriors(raw, image, textMask, outlinePx),
   );
+  const { interiors } = bubbleFree;
+  // characters touching (shoulder to shoulder) share a mask part: cut it where it clearly holds several
+  const { mask } = await timer.time('splitFigures', () => splitTouchingFigures(bubbleFree.mask));
   if (stages.personDetector && config.characters === 'all') {
     const detector = stages.personDetector;
     const people = await timer.time('personDetect', () => detector.detect(image));

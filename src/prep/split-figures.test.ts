@@ -1,0 +1,84 @@
+// src/prep/split-figures.test.ts — touching characters on synthetic masks: two figures standing
+// shoulder to shoulder (hands touching) become two parts; one figure in a wide pose stays one.
+import { describe, expect, it } from 'vitest';
+import type { GrayImage } from '../vision/image.js';
+import { findMaskContours, selectCharacterContours } from './mask-contours.js';
+import { splitTouchingFigures } from './split-figures.js';
+
+type Shape = (x: number, y: number) => boolean;
+
+const disc =
+  (cx: number, cy: number, r: number): Shape =>
+  (x, y) =>
+    (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
+/** A limb: every point within `r` of the segment (ax, ay)-(bx, by). */
+const capsule =
+  (ax: number, ay: number, bx: number, by: number, r: number): Shape =>
+  (x, y) => {
+    const [dx, dy] = [bx - ax, by - ay];
+    const t = Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy)));
+    return (x - ax - t * dx) ** 2 + (y - ay - t * dy) ** 2 <= r * r;
+  };
+
+/**
+ * A standing figure centred on `cx`, 300 px tall from y 40: a head, a torso, two legs, and arms going
+ * out to `leftHand` / `rightHand` (x at y 170).
+ */
+function figure(cx: number, leftHand: number, rightHand: number): Shape[] {
+  return [
+    disc(cx, 70, 28),
+    capsule(cx, 110, cx, 190, 30),
+    capsule(cx - 14, 200, cx - 18, 330, 10),
+    capsule(cx + 14, 200, cx + 18, 330, 10),
+    capsule(cx - 22, 120, leftHand, 170, 7),
+    capsule(cx + 22, 120, rightHand, 170, 7),
+  ];
+}
+
+function drawMask(width: number, height: number, shapes: Shape[]): GrayImage {
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) if (shapes.some((s) => s(x, y))) data[y * width + x] = 255;
+  return { width, height, data };
+}
+
+describe('splitTouchingFigures', () => {
+  it('cuts two figures standing side by side, hands touching, into two parts', async () => {
+    // figure A at x 110 reaches right to x 200, figure B at x 290 reaches left to x 196: one mask part
+    const mask = drawMask(400, 360, [...figure(110, 60, 200), ...figure(290, 196, 340)]);
+    expect(selectCharacterContours(await findMaskContours(mask), 'all')).toHaveLength(1);
+    const { mask: split, splits } = await splitTouchingFigures(mask);
+    expect(splits).toBe(1);
+    const parts = selectCharacterContours(await findMaskContours(split), 'all');
+    expect(parts).toHaveLength(2);
+    const [left, right] = [...parts].sort((a, b) => a.box.x - b.box.x);
+    // each part is one whole figure: head to feet, split near the hands
+    for (const part of [left, right]) expect(part?.box.height).toBeGreaterThan(280);
+    expect(left?.box.x).toBeLessThan(70);
+    expect((left?.box.x ?? 0) + (left?.box.width ?? 0)).toBeLessThan(215);
+    expect(right?.box.x).toBeGreaterThan(185);
+    // only a thin seam was cleared
+    const cleared = mask.data.reduce((n, v, i) => n + (v && !split.data[i] ? 1 : 0), 0);
+    expect(cleared).toBeLessThan(60);
+  });
+
+  it('keeps one figure whose arms are spread wide and legs apart as one part', async () => {
+    const wide = [
+      ...figure(200, 40, 360),
+      capsule(186, 200, 120, 330, 11), // legs wide apart
+      capsule(214, 200, 280, 330, 11),
+      disc(40, 170, 20), // big fists at the arms' ends: thick enough to be cores of their own
+      disc(360, 170, 20),
+    ];
+    const mask = drawMask(400, 360, wide);
+    const result = await splitTouchingFigures(mask);
+    expect(result.splits).toBe(0);
+    expect(result.mask).toBe(mask);
+  });
+
+  it('keeps two figures that stand pressed together along their whole side as one (no clear evidence)', async () => {
+    // two torsos overlapping by half: one wide body to the distance transform
+    const mask = drawMask(400, 360, [...figure(170, 100, 240), ...figure(230, 160, 300)]);
+    expect((await splitTouchingFigures(mask)).splits).toBe(0);
+  });
+});
