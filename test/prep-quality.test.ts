@@ -190,6 +190,43 @@ describe('outlined sound effects', () => {
   });
 });
 
+/** The box around the pixels where `page` is `colour` (within 12) and `clean` is not. */
+function colourBox(page: RgbImage, clean: RgbImage, colour: readonly number[]): Box {
+  let [x0, y0, x1, y1] = [page.width, page.height, -1, -1];
+  for (let y = 0; y < page.height; y++)
+    for (let x = 0; x < page.width; x++) {
+      const i = (y * page.width + x) * 3;
+      const near = (image: RgbImage) =>
+        colour.every((c, k) => Math.abs((image.data[i + k] as number) - c) <= 12);
+      if (!near(page) || near(clean)) continue;
+      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+    }
+  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
+describe('outlined sound effects detected by a box tight to the letters', () => {
+  it('removes the outline where it reaches past the box (the growth goes past it by the outline width)', async () => {
+    const config = prepConfigSchema.parse({});
+    const [page, clean, remover] = await Promise.all([
+      renderSvgToRgb(soundEffectSvg(true, 10)),
+      renderSvgToRgb(soundEffectSvg(false)),
+      createOpenCvTextRemover({ dilatePx: config.textDilatePx, inpaintRadius: config.inpaintRadius }),
+    ]);
+    // the detector's box hugs the red fill: the 10 px outline lies (textDilatePx aside) outside it
+    const { image } = await remover.removeWithCounts(page, [
+      falseDetection(colourBox(page, clean, [255, 48, 48])),
+    ]);
+    let leftover = 0;
+    let letters = 0;
+    for (let i = 0; i < page.width * page.height; i++) {
+      if (luma(image, i) < 80 && luma(clean, i) >= 120) leftover++;
+      if (luma(page, i) < 80 && luma(clean, i) >= 120) letters++;
+    }
+    expect(letters).toBeGreaterThan(10_000);
+    expect(leftover).toBeLessThan(letters * 0.02);
+  });
+});
+
 describe('speech bubbles drawn with a thick outline', () => {
   it('a page with only a bubble gives no crop of its outline or tail', async () => {
     const svg = bubbleSvg(16, false);

@@ -1,8 +1,8 @@
 // src/prep/text-outline.ts — the outline of sound-effect lettering over art: letters filled with one
 // colour and drawn with a thick outline of another (red fill, black outline). The removal inpaints the
 // letters' foreign-coloured fill grown by a little; an outline thicker than that growth was left as
-// dark pieces around the erased letters. This measures the outline's width in a text area, so the
-// erase mask can be grown to cover it. Pure.
+// dark pieces around the erased letters. This measures the outline's width in a text area (or outside
+// it, when the detected box is tight to the letters' fill), so the erase mask can be grown to cover it. Pure.
 import type { Box, RgbImage } from '../vision/image.js';
 
 /** A pixel belongs to the outline when every channel is within this (0..255) of the outline colour;
@@ -27,6 +27,49 @@ const near = (image: RgbImage, i: number, colour: readonly number[]) =>
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** The colours 2 px outside the fill's edges: their median when OUTLINE_MIN_SHARE of them are near it. */
+function outlineColour(samples: readonly (readonly number[])[]): number[] | undefined {
+  if (samples.length < 8) return undefined;
+  const colour = [0, 1, 2].map((c) => median(samples.map((s) => s[c] as number)));
+  const matching = samples.filter((s) =>
+    s.every((v, c) => Math.abs(v - (colour[c] as number)) <= OUTLINE_TOLERANCE),
+  );
+  return matching.length < samples.length * OUTLINE_MIN_SHARE ? undefined : colour;
+}
+
+/**
+ * The colour of a one-colour outline the letters' fill sits in (see measureOutlinePx for the
+ * arguments), or undefined: the median of the colours 2 px outside the fill's edges, inside the area,
+ * when most of them are that colour. Says nothing about its width.
+ */
+export function outlineColourAround(
+  image: RgbImage,
+  area: Box,
+  fill: Uint8Array,
+  inArea: (i: number) => boolean,
+): number[] | undefined {
+  const at = (x: number, y: number) => fill[y * area.width + x] !== 0;
+  const samples: number[][] = [];
+  const sample = (i: number) => {
+    if (inArea(i))
+      samples.push([
+        image.data[i * 3] as number,
+        image.data[i * 3 + 1] as number,
+        image.data[i * 3 + 2] as number,
+      ]);
+  };
+  for (let y = 0; y < area.height; y++)
+    for (let x = 0; x < area.width; x++) {
+      if (!at(x, y)) continue;
+      const i = (area.y + y) * image.width + area.x + x;
+      if (x + 2 < area.width && !at(x + 1, y)) sample(i + 2);
+      if (x > 1 && !at(x - 1, y)) sample(i - 2);
+      if (y + 2 < area.height && !at(x, y + 1)) sample(i + 2 * image.width);
+      if (y > 1 && !at(x, y - 1)) sample(i - 2 * image.width);
+    }
+  return outlineColour(samples);
 }
 
 /**
@@ -70,12 +113,8 @@ export function measureOutlinePx(
       image.data[i * 3 + 2] as number,
     ]);
   }
-  if (samples.length < 8) return 0;
-  const colour = [0, 1, 2].map((c) => median(samples.map((s) => s[c] as number)));
-  const matching = samples.filter((s) =>
-    s.every((v, c) => Math.abs(v - (colour[c] as number)) <= OUTLINE_TOLERANCE),
-  );
-  if (matching.length < samples.length * OUTLINE_MIN_SHARE) return 0;
+  const colour = outlineColour(samples);
+  if (!colour) return 0;
   let ringCount = 0;
   let ringOutline = 0;
   for (let y = 0; y < ringBox.height; y++)
@@ -109,5 +148,58 @@ export function measureOutlinePx(
     if (ended) bounded++;
   }
   if (runs.length === 0 || bounded < runs.length * OUTLINE_MIN_BOUNDED_SHARE) return 0;
+  return median(runs);
+}
+
+/** At least this share of the walks out of a text area must leave the ring's colour within the bound
+ * for that colour to be a band (an outline) rather than the ground the text sits on. */
+const BAND_MIN_ENDED_SHARE = 0.8;
+
+/**
+ * Width in px of a band of `colour` around the text area (component `label` of `labels`, box `area`),
+ * measured outward from the area's edge, or 0 when it is not a band: an outline thicker than the text
+ * mask's growth, around letters whose detected box is tight to their fill, reads as a flat ring of its
+ * colour. Walks leave the area from every edge pixel, through pixels of no masked area; a walk that is
+ * still on `colour` after `boundPx` steps (a bubble's or panel's ground) counts against the band.
+ */
+export function measureOutlineBandPx(
+  image: RgbImage,
+  labels: Int32Array,
+  label: number,
+  area: Box,
+  colour: readonly number[],
+  boundPx: number,
+): number {
+  const { width, height } = image;
+  const runs: number[] = [];
+  let open = 0;
+  const walk = (x: number, y: number, dx: number, dy: number) => {
+    let run = 0;
+    let [cx, cy] = [x + dx, y + dy];
+    while (cx >= 0 && cy >= 0 && cx < width && cy < height && run <= boundPx) {
+      const i = cy * width + cx;
+      if (labels[i] !== 0 || !near(image, i, colour)) break;
+      run++;
+      cx += dx;
+      cy += dy;
+    }
+    if (run > boundPx) open++;
+    else if (run > 0) runs.push(run); // 0: the area's edge is not on the band there (a gap between letters)
+  };
+  for (let y = area.y; y < area.y + area.height; y++)
+    for (let x = area.x; x < area.x + area.width; x++) {
+      if (labels[y * width + x] !== label) continue;
+      for (const [dx, dy] of [
+        [1, 0],
+        [-1, 0],
+        [0, 1],
+        [0, -1],
+      ] as const) {
+        const [nx, ny] = [x + dx, y + dy];
+        if (nx >= 0 && ny >= 0 && nx < width && ny < height && labels[ny * width + nx] === 0)
+          walk(x, y, dx, dy);
+      }
+    }
+  if (runs.length < 8 || runs.length < (runs.length + open) * BAND_MIN_ENDED_SHARE) return 0;
   return median(runs);
 }

@@ -42,6 +42,15 @@ describe('createOpenCvTextRemover', () => {
     }
   });
 
+  it('fills text on a dark flat ground (a black narration box) with the ground colour: it is no outline band', async () => {
+    const remover = await createOpenCvTextRemover({ dilatePx: 2, inpaintRadius: 3 });
+    const image = withGlyphs(() => [20, 20, 24]);
+    for (let i = 0; i < 200 * 120; i++) if (image.data[i * 3] === 0) image.data.set([250, 250, 250], i * 3);
+    const result = await remover.removeWithCounts(image, [region(58, 48, 84, 24)]);
+    expect(result.counts).toEqual({ flatFilled: 1, inpainted: 0 });
+    expect(result.mask.data.reduce((n, v) => n + (v ? 1 : 0), 0)).toBeLessThan(90 * 32);
+  });
+
   it('inpaints (INPAINT_NS) text over a gradient, and only inside the mask', async () => {
     const remover = await createOpenCvTextRemover({ dilatePx: 2, inpaintRadius: 3 });
     const gradient = (x: number): [number, number, number] => [x, 100, 255 - x];

@@ -2,20 +2,16 @@
 // prep.textDilatePx), then per masked area either a flat fill with the speech bubble's colour (when
 // the ring of pixels around it is near-uniform) or, for text over art, an inpaint: OpenCV's
 // Navier-Stokes (SPEC §1 step 2, cv.INPAINT_NS, radius prep.inpaintRadius) by default, or a learned
-// inpainter (LaMa, inpaint-lama.ts) on a window of context around the area.
+// inpainter (LaMa, inpaint-lama.ts) on a window of context around the area. Over art only the letters
+// are inpainted (text-letters.ts), with their outline also where it lies past the detected box.
 import { dilateEllipse } from '../vision/binary-dilate.js';
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { loadOpenCv, type Mat, type OpenCv, withMats } from '../vision/opencv.js';
 import type { WindowInpainter } from './inpaint-lama.js';
 import type { TextRegion, TextRemovalResult, TextRemover } from './stage-types.js';
-import { measureOutlinePx } from './text-outline.js';
-import {
-  foreignColourPixels,
-  measureRingColour,
-  type RingColourStats,
-  rasterizeTextMask,
-  ringColourBins,
-} from './text-mask.js';
+import { artTextPixels, BAND_MAX_LUMA, luma, outlineReachPx, type RingSample } from './text-letters.js';
+import { measureOutlineBandPx } from './text-outline.js';
+import { measureRingColour, rasterizeTextMask } from './text-mask.js';
 
 /** Ring width (px) sampled around each masked area to judge whether it sits on a flat bubble. */
 const RING_PX = 3;
@@ -24,10 +20,6 @@ const RING_PX = 3;
  * a white bubble stays under ~4; an outline or screentone in the ring pushes it past 20.
  */
 const FLAT_RING_MAX_STD = 8;
-/** Below this share of foreign-coloured pixels, the letters cannot be told from the art by colour. */
-const MIN_FOREIGN_SHARE = 0.02;
-/** Letter outlines and anti-aliasing: the foreign-colour pixels grow by this x the area's shorter side. */
-const OUTLINE_GROW = 0.06;
 /** A learned inpainter sees the area plus this x its longer side of context on each side, at least MIN_CONTEXT_PX. */
 const CONTEXT_SHARE = 0.5;
 const MIN_CONTEXT_PX = 32;
@@ -182,23 +174,36 @@ async function fillMaskedAreas(
   for (const [index, area] of areas.entries()) {
     const label = index + 1;
     const sample = sampleRing(image, mask, labelData, label, area);
-    const colour = options.flatFill === false ? undefined : flatColour(sample);
+    let colour = options.flatFill === false ? undefined : flatColour(sample);
+    // a dark flat ring may be the outline of letters whose box is tight to their fill, not a bubble
+    const bandPx =
+      colour && options.refineArtMask !== false && luma(colour) < BAND_MAX_LUMA
+        ? measureOutlineBandPx(image, labelData, label, area, colour, outlineReachPx(area))
+        : 0;
+    const band = colour && bandPx > 0 ? { px: bandPx, colour } : undefined;
+    if (band) colour = undefined;
     const letters =
       colour || options.refineArtMask === false
         ? undefined
-        : artTextPixels(image, labelData, label, area, sample);
-    for (let y = area.y; y < area.y + area.height; y++) {
-      for (let x = area.x; x < area.x + area.width; x++) {
+        : artTextPixels(image, labelData, label, area, sample, band, (offset) =>
+            sampleRing(image, mask, labelData, label, area, offset),
+          );
+    // the letters' erase mask may reach past the area (an outline outside the box): those pixels join it
+    const box = letters?.box ?? area;
+    for (let y = box.y; y < box.y + box.height; y++) {
+      for (let x = box.x; x < box.x + box.width; x++) {
         const i = y * mask.width + x;
-        if (labelData[i] !== label) continue;
-        if (letters && !letters[(y - area.y) * area.width + x - area.x]) continue;
+        const outside = labelData[i] === 0 && box !== area;
+        if (labelData[i] !== label && !outside) continue;
+        if (letters && !letters.pixels[(y - box.y) * box.width + x - box.x]) continue;
+        if (outside) labelData[i] = label;
         used[i] = 255;
         if (colour) out.set(colour, i * 3);
         else inpaintMask[i] = 255;
       }
     }
     if (colour) flatFilled++;
-    else toInpaint.push({ label, area });
+    else toInpaint.push({ label, area: box });
   }
   const filled = { ...image, data: out };
   for (const { label, area } of toInpaint) {
@@ -214,27 +219,23 @@ async function fillMaskedAreas(
   };
 }
 
-interface RingSample {
-  readonly ring: Uint8Array;
-  readonly box: Box;
-  readonly stats: RingColourStats;
-}
-
-/** The pixels in a RING_PX-wide band around component `label`, outside every masked area. */
+/** The pixels in a RING_PX-wide band around component `label` (`offsetPx` out from it), outside every masked area. */
 function sampleRing(
   image: RgbImage,
   mask: GrayImage,
   labels: Int32Array,
   label: number,
   area: Box,
+  offsetPx = 0,
 ): RingSample {
-  const x0 = Math.max(area.x - RING_PX, 0);
-  const y0 = Math.max(area.y - RING_PX, 0);
+  const reach = offsetPx + RING_PX;
+  const x0 = Math.max(area.x - reach, 0);
+  const y0 = Math.max(area.y - reach, 0);
   const box = {
     x: x0,
     y: y0,
-    width: Math.min(area.x + area.width + RING_PX, image.width) - x0,
-    height: Math.min(area.y + area.height + RING_PX, image.height) - y0,
+    width: Math.min(area.x + area.width + reach, image.width) - x0,
+    height: Math.min(area.y + area.height + reach, image.height) - y0,
   };
   const local = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++) {
@@ -242,12 +243,13 @@ function sampleRing(
       if (labels[(y + box.y) * image.width + x + box.x] === label) local[y * box.width + x] = 255;
     }
   }
-  const data = dilateEllipse(local, box.width, box.height, RING_PX);
+  const data = dilateEllipse(local, box.width, box.height, reach);
+  const inner = offsetPx > 0 ? dilateEllipse(local, box.width, box.height, offsetPx) : undefined;
   const ring = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++) {
     for (let x = 0; x < box.width; x++) {
       const i = y * box.width + x;
-      ring[i] = data[i] && !mask.data[(y + box.y) * image.width + x + box.x] ? 1 : 0;
+      ring[i] = data[i] && !inner?.[i] && !mask.data[(y + box.y) * image.width + x + box.x] ? 1 : 0;
     }
   }
   return { ring, box, stats: measureRingColour(image, ring, box) };
@@ -257,41 +259,6 @@ function sampleRing(
 function flatColour(sample: RingSample): [number, number, number] | undefined {
   if (sample.stats.count < 8 || Math.max(...sample.stats.std) > FLAT_RING_MAX_STD) return undefined;
   return sample.stats.mean.map((v) => Math.round(v)) as [number, number, number];
-}
-
-/**
- * Which pixels of a text area over art to inpaint (row-major over `area`, non-zero = inpaint), or
- * undefined for all of them. The letters are the colours the surrounding art does not have (their
- * fill), grown by ~6% of the area's shorter side, or by the width of a drawn outline around them
- * (text-outline.ts) when that is more, to take their outline and anti-aliasing: the art
- * between and around the letters keeps its own texture instead of NS's smooth fill. When almost no
- * pixel has a foreign colour (black text over black line art), the whole area is inpainted.
- */
-function artTextPixels(
-  image: RgbImage,
-  labels: Int32Array,
-  label: number,
-  area: Box,
-  sample: RingSample,
-): Uint8Array | undefined {
-  const bins = ringColourBins(image, sample.ring, sample.box);
-  const foreign = foreignColourPixels(image, labels, label, area, bins);
-  if (foreign.count < foreign.area * MIN_FOREIGN_SHARE) return undefined;
-  // a drawn outline (sound effects: red letters, thick black outline) is grown over whole, +1 px of anti-aliasing
-  const outline = measureOutlinePx(
-    image,
-    area,
-    foreign.mask,
-    (i) => labels[i] === label,
-    sample.ring,
-    sample.box,
-  );
-  return dilateEllipse(
-    foreign.mask,
-    area.width,
-    area.height,
-    Math.max(2, Math.round(Math.min(area.width, area.height) * OUTLINE_GROW), outline > 0 ? outline + 1 : 0),
-  );
 }
 
 /**
