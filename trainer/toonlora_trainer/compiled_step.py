@@ -20,7 +20,7 @@ from .config import ConfigError, TrainingConfig
 from .protocol import Emit, Log
 
 if TYPE_CHECKING:
-    from .train import Precision
+    from .precision import Precision
 
 
 def check_compiler(device: torch.device) -> None:

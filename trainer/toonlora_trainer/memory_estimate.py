@@ -46,7 +46,7 @@ from .protocol import Emit, Log
 
 if TYPE_CHECKING:
     from .models import BaseModel
-    from .train import Precision
+    from .precision import Precision
 
 ALLOCATOR_BLOCK = 512  # CUDA's caching allocator rounds every allocation up to a multiple of this
 CUDA_CONTEXT_BYTES = 512 * 2**20  # CUDA context and kernels, outside PyTorch's allocator (sent as stats.cuda_context_gib)
@@ -158,7 +158,7 @@ class MemoryEstimate:
 
 def gpu_stand_in_precision(mixed_precision: str):
     """The Precision a GPU run would use, on the CPU: fp16 becomes bf16 (same size; CPU autocast has no fp16)."""
-    from .train import Precision
+    from .precision import Precision
 
     if mixed_precision == "no":
         return Precision(torch.device("cpu"), torch.float32, False)
@@ -168,7 +168,7 @@ def gpu_stand_in_precision(mixed_precision: str):
 def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_config: dict, text_config: dict, steps: int = 2,
                              adjust_unet: Callable[[torch.nn.Module], object] | None = None) -> MemoryEstimate:
     """The peak memory of `steps` optimizer steps of `config` on a GPU (see the module doc), without weights.
-    `adjust_unet`: called on the UNet after train.prepare_unet (a bench variant's setup, e.g. selective checkpointing)."""
+    `adjust_unet`: called on the UNet after trainable_models.prepare_unet (a bench variant's setup, e.g. selective checkpointing)."""
     from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
@@ -233,20 +233,20 @@ def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_conf
 
 
 def _sample_pass(base, config: TrainingConfig, precision, live: LiveBytes) -> None:
-    """What train._emit_samples holds at once, between steps: the VAE (float32) and the text encoder back on the GPU, one
+    """What training_samples.emit_samples holds at once, between steps: the VAE (float32) and the text encoder back on the GPU, one
     denoising step of the UNet with classifier-free guidance (a batch of 2 x seeds, no gradients), then the
     decode (generate.vae_decode, one image at a time)."""
     from .generate import vae_decode
     from .models import encode_prompts
-    from .train import _autocast
+    from .precision import autocast_context
 
-    live.track_module(base.vae)  # train._emit_samples brings both onto the GPU
+    live.track_module(base.vae)  # training_samples.emit_samples brings both onto the GPU
     live.track_module(base.text_encoder)
     seeds, size = len(config.sample_seeds), config.resolution // 8
     base.unet.eval()
     with torch.no_grad():
         embeddings = encode_prompts(base, [CAPTION, ""], config.clip_skip, precision.device).to(precision.weight_dtype)
-        with _autocast(precision):
+        with autocast_context(precision):
             noisy = torch.zeros(2 * seeds, 4, size, size, dtype=precision.weight_dtype)
             base.unet(noisy, torch.full((2 * seeds,), 500), embeddings.repeat_interleave(seeds, 0)).sample
         vae_decode(base.vae, torch.zeros(seeds, 4, size, size))

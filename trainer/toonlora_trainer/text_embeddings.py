@@ -1,7 +1,7 @@
 """Where a training step's text embeddings come from, and where the CLIP text encoder waits meanwhile.
 
 - `PrefetchedTextEmbeddings` is used when the text encoder is frozen (the default). A step's captions are a pure
-  function of (seed, position), shuffled tags included (train.step_captions). So the captions of the coming
+  function of (seed, position), shuffled tags included (step_batches.step_captions). So the captions of the coming
   steps are known, and on a miss they are all encoded at once.
   - On a GPU the encoder then goes back to CPU memory. A training step holds the UNet and not the 0.23 GiB of
     SD1.5's fp16 text encoder.

@@ -1,0 +1,47 @@
+"""toonlora_trainer/run_plan.py — the lines a run logs once at its start about what it will do: the dataset and its
+repeats, the steps as epochs, the aspect-ratio buckets, the sample images, how text embeddings and latents are made."""
+
+from __future__ import annotations
+
+from .config import TrainingConfig
+from .data import Dataset, bucket_counts
+from .dataset_plan import epochs_of_images, epochs_trained
+from .text_embeddings import PREFETCH_CAPTIONS
+from .training_samples import sample_prompts
+
+
+def _count(n: float, noun: str) -> str:
+    """`1 epoch`, `2.5 epochs`, `60 steps`."""
+    return f"{n:g} {noun}" if n == 1 else f"{n:g} {noun}s"
+
+
+def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
+    """What the run will do, logged once at the start: data, length, samples, the text-embedding cache."""
+    repeats = sorted({item.repeats for item in dataset.items})
+    per_epoch = dataset.repeated_length
+    # the epochs the kohya file records (ss_epoch, a started one counting), from the one function that counts them
+    epochs = epochs_trained(config, dataset, config.steps)
+    worth = epochs_of_images(config, dataset, config.steps)
+    partial = f" (the last one partly: {float(worth):.3g} epochs of images)" if worth < epochs else ""
+    lines = [
+        f"dataset: {_count(len(dataset.items), 'image')}, repeats {'/'.join(map(str, repeats))}, {per_epoch} images per epoch; "
+        f"{_count(config.steps, 'step')} = {_count(epochs, 'epoch')}{partial} at batch {config.batch_size} x accumulation "
+        f"{config.gradient_accumulation}"
+    ]
+    counts = bucket_counts(dataset, config.resolution)
+    if len(counts) > 1:
+        sizes = ", ".join(f"{w}x{h} ({n})" for (w, h), n in counts.items())
+        lines.append(f"aspect-ratio buckets (images each): {sizes}" + ("; a batch holds one bucket" if config.batch_size > 1 else "")
+                     + ("; compile makes one graph per bucket size" if config.compile else ""))
+    if config.sample_every_steps:
+        prompts = sample_prompts(config, dataset)
+        folders = len({item.folder_tokens or item.trigger for item in dataset.items})
+        skipped = (f" (the first {len(prompts)} of {folders} concept folders; samplePrompts sets others)"
+                   if not config.sample_prompts and folders > len(prompts) else "")
+        lines.append(f"samples every {config.sample_every_steps} steps: prompts {prompts}{skipped}, seeds {list(config.sample_seeds)}")
+    if not config.train_text_encoder:
+        shuffled = "shuffled captions" if config.shuffle_captions else "captions"
+        lines.append(f"text embeddings: the coming steps' {shuffled} are encoded {PREFETCH_CAPTIONS} at a time, and on a GPU "
+                     "the frozen text encoder waits in CPU memory in between"
+                     + ("; image latents are cached once" if config.cache_latents else "; image latents are encoded every step"))
+    return lines
