@@ -5,6 +5,7 @@
 // A mask part lying almost wholly along a cleared bubble interior is such a remnant, not a character. Pure.
 import type { Box, GrayImage } from '../vision/image.js';
 import { dilateEllipse } from '../vision/binary-dilate.js';
+import { grownBox } from './crop-box.js';
 import { MASK_THRESHOLD } from './mask-contours.js';
 
 /**
@@ -26,12 +27,7 @@ export function bubbleRemnantShare(
   reachPx: number,
 ): number {
   if (!interiors) return 0;
-  const x0 = Math.max(0, box.x - reachPx);
-  const y0 = Math.max(0, box.y - reachPx);
-  const x1 = Math.min(mask.width, box.x + box.width + reachPx);
-  const y1 = Math.min(mask.height, box.y + box.height + reachPx);
-  const w = x1 - x0;
-  const h = y1 - y0;
+  const { x: x0, y: y0, width: w, height: h } = grownBox(box, reachPx, mask);
   const local = new Uint8Array(w * h);
   let any = false;
   for (let y = 0; y < h; y++)

@@ -31,9 +31,14 @@ function placeSpan(centre: number, side: number, size: number): number {
  */
 export function computeCropBox(character: Box, marginFraction: number, image: ImageSize): Box {
   if (character.width <= 0 || character.height <= 0) {
-    throw new RangeError(`character box: expected a positive size, got ${character.width}x${character.height}`);
+    throw new RangeError(
+      `character box: expected a positive size, got ${character.width}x${character.height}`,
+    );
   }
-  const side = Math.max(1, Math.round(Math.max(character.width, character.height) * (1 + 2 * marginFraction)));
+  const side = Math.max(
+    1,
+    Math.round(Math.max(character.width, character.height) * (1 + 2 * marginFraction)),
+  );
   return {
     x: placeSpan(character.x + character.width / 2, side, image.width),
     y: placeSpan(character.y + character.height / 2, side, image.height),
@@ -56,6 +61,22 @@ export function characterTooSmallReason(character: Box, resolution: number): str
       ? ` (a quarter of the ${resolution} px training resolution: smaller would be upscaled into blur)`
       : '';
   return `character too small: ${character.width}x${character.height} px, the longer side must be at least ${minimum} px${why}`;
+}
+
+/** `box` grown by `by` px on every side, clipped to an image of `size` (its top-left corner at 0, 0). */
+export function grownBox(
+  box: Box,
+  by: number,
+  size: { readonly width: number; readonly height: number },
+): Box {
+  const x = Math.max(box.x - by, 0);
+  const y = Math.max(box.y - by, 0);
+  return {
+    x,
+    y,
+    width: Math.min(box.x + box.width + by, size.width) - x,
+    height: Math.min(box.y + box.height + by, size.height) - y,
+  };
 }
 
 /** Intersection of two boxes (zero-size box when they do not overlap). */
@@ -81,7 +102,11 @@ export function boxContains(outer: Box, inner: Box): boolean {
  * Copies `box` out of `image`; pixels outside the image are `fill` (default white, matching the
  * flattened alpha and the WD14 padding).
  */
-export function cutSquare(image: RgbImage, box: Box, fill: readonly [number, number, number] = [255, 255, 255]): RgbImage {
+export function cutSquare(
+  image: RgbImage,
+  box: Box,
+  fill: readonly [number, number, number] = [255, 255, 255],
+): RgbImage {
   const out = new Uint8Array(box.width * box.height * 3);
   const inside = intersectBoxes(box, { x: 0, y: 0, width: image.width, height: image.height });
   if (inside.width * inside.height < box.width * box.height) {

@@ -3,6 +3,7 @@
 // outline (text-outline.ts), also where that outline lies past the detected box. Pure.
 import { dilateEllipse } from '../vision/binary-dilate.js';
 import type { Box, RgbImage } from '../vision/image.js';
+import { grownBox } from './crop-box.js';
 import { measureOutlineBandPx, measureOutlinePx, outlineColourAround } from './text-outline.js';
 import { foreignColourPixels, type RingColourStats, ringColourBins } from './text-mask.js';
 
@@ -126,14 +127,8 @@ export function artTextPixels(
   );
   if (outline === 0) return { box: area, pixels: dilateEllipse(foreign.mask, area.width, area.height, grow) };
   const reach = Math.min(outline + 1, outlineReachPx(area));
-  const x0 = Math.max(area.x - reach, 0);
-  const y0 = Math.max(area.y - reach, 0);
-  const box = {
-    x: x0,
-    y: y0,
-    width: Math.min(area.x + area.width + reach, image.width) - x0,
-    height: Math.min(area.y + area.height + reach, image.height) - y0,
-  };
+  const box = grownBox(area, reach, image);
+  const { x: x0, y: y0 } = box;
   const local = new Uint8Array(box.width * box.height);
   for (let y = 0; y < area.height; y++)
     local.set(

@@ -7,6 +7,7 @@
 import { dilateEllipse } from '../vision/binary-dilate.js';
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { loadOpenCv, type Mat, type OpenCv, withMats } from '../vision/opencv.js';
+import { grownBox } from './crop-box.js';
 import type { WindowInpainter } from './inpaint-lama.js';
 import type { TextRegion, TextRemovalResult, TextRemover } from './stage-types.js';
 import { artTextPixels, BAND_MAX_LUMA, luma, outlineReachPx, type RingSample } from './text-letters.js';
@@ -229,14 +230,7 @@ function sampleRing(
   offsetPx = 0,
 ): RingSample {
   const reach = offsetPx + RING_PX;
-  const x0 = Math.max(area.x - reach, 0);
-  const y0 = Math.max(area.y - reach, 0);
-  const box = {
-    x: x0,
-    y: y0,
-    width: Math.min(area.x + area.width + reach, image.width) - x0,
-    height: Math.min(area.y + area.height + reach, image.height) - y0,
-  };
+  const box = grownBox(area, reach, image);
   const local = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++) {
     for (let x = 0; x < box.width; x++) {
@@ -277,10 +271,7 @@ function inpaintArea(
   radius: number,
 ): void {
   const margin = radius + 2;
-  const x0 = Math.max(area.x - margin, 0);
-  const y0 = Math.max(area.y - margin, 0);
-  const w = Math.min(area.x + area.width + margin, image.width) - x0;
-  const h = Math.min(area.y + area.height + margin, image.height) - y0;
+  const { x: x0, y: y0, width: w, height: h } = grownBox(area, margin, image);
   const src = keep(new cv.Mat(h, w, cv.CV_8UC3));
   const roiMask = keep(new cv.Mat(h, w, cv.CV_8UC1));
   const srcData = src.data as Uint8Array;
