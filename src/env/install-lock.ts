@@ -6,6 +6,7 @@
 // fresh machine) would run pip into one venv at once, and two `models pull` would append to one `.part`.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import {
   currentLockOwner,
@@ -30,6 +31,16 @@ export interface InstallLockOptions {
   pollMs?: number;
   /** A lock not refreshed for this long belongs to a dead process (default 60 s; proper-lockfile's minimum is 5 s). */
   staleMs?: number;
+  /** Ends the wait for another process's lock at once (Ctrl-C, a cancelled pull): LockWaitStopped. */
+  signal?: AbortSignal;
+}
+
+/** The wait for a lock ended by the caller's stop signal; nothing was taken. */
+export class LockWaitStopped extends Error {
+  constructor(what: string) {
+    super(`stopped while waiting for another toonlora process installing ${what}`);
+    this.name = 'LockWaitStopped';
+  }
 }
 
 const DEFAULT_POLL_MS = 500;
@@ -84,6 +95,7 @@ export async function acquireInstallLock(
   let waited = false;
   let parentGone = 0;
   for (;;) {
+    if (options.signal?.aborted) throw new LockWaitStopped(options.what);
     try {
       // lockPath is the lock itself: proper-lockfile locks `file` through `lockfilePath` without touching `file`.
       const release = await lockfile.lock(lockPath, lockOptions);
@@ -112,7 +124,9 @@ export async function acquireInstallLock(
       }
       if (!waited) options.onWait?.(lockWaitMessage(options.what, lockPath, await readLockOwner(lockPath)));
       waited = true;
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? DEFAULT_POLL_MS));
+      await sleep(options.pollMs ?? DEFAULT_POLL_MS, undefined, { signal: options.signal }).catch(() => {
+        throw new LockWaitStopped(options.what);
+      });
     }
   }
 }

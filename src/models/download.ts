@@ -133,9 +133,15 @@ async function fileSize(path: string): Promise<number> {
   }
 }
 
-async function hashExisting(path: string, hashes: Hash[]): Promise<void> {
-  for await (const chunk of createReadStream(path)) {
-    for (const hash of hashes) hash.update(chunk as Buffer);
+/** Feeds the file at `path` (a `.part` being resumed) to `hashes`; the stop signal ends it with DownloadStopped. */
+async function hashExisting(path: string, hashes: Hash[], signal: AbortSignal | undefined): Promise<void> {
+  try {
+    for await (const chunk of createReadStream(path, { signal })) {
+      for (const hash of hashes) hash.update(chunk as Buffer);
+    }
+  } catch (error) {
+    if (signal?.aborted) throw new DownloadStopped(path);
+    throw error;
   }
 }
 
@@ -341,7 +347,7 @@ function idleWatch(idleMs: number) {
 async function streamBody(options: DownloadOptions, response: Response, resumed: number, touch: () => void) {
   const sha256 = createHash('sha256');
   const md5 = createHash('md5');
-  if (resumed > 0) await hashExisting(options.partPath, [sha256, md5]);
+  if (resumed > 0) await hashExisting(options.partPath, [sha256, md5], options.signal);
   const range = parseContentRange(response.headers.get('content-range'));
   const length = Number(response.headers.get('content-length') ?? Number.NaN);
   const totalBytes = range.total ?? (Number.isFinite(length) ? resumed + length : undefined);
@@ -480,7 +486,7 @@ async function finishExisting(
 ): Promise<DownloadResult> {
   const sha256 = createHash('sha256');
   const md5 = createHash('md5');
-  await hashExisting(options.partPath, [sha256, md5]);
+  await hashExisting(options.partPath, [sha256, md5], options.signal);
   await verifyPart(options, bytes, sha256, md5);
   return { partPath: options.partPath, bytes, resumedFromBytes: bytes, headers };
 }

@@ -28,16 +28,36 @@ export function needsHashing(file: ModelFile): boolean {
   return file.sha256 !== undefined || file.md5 !== undefined;
 }
 
-/** Size, then sha256 / md5 problems of `path` against the registry; empty when it is the right file. */
-export async function checkFileContent(path: string, file: ModelFile): Promise<string[]> {
+/** A check of a file on disk ended by the caller's stop signal (Ctrl-C, a cancelled pull); the file is left as it was. */
+export class VerifyStopped extends Error {
+  constructor(readonly path: string) {
+    super(`stopped while checking ${path}; it is left as it was`);
+    this.name = 'VerifyStopped';
+  }
+}
+
+/**
+ * Size, then sha256 / md5 problems of `path` against the registry; empty when it is the right file. `signal`
+ * ends the read of a large file at once (VerifyStopped), the file untouched.
+ */
+export async function checkFileContent(
+  path: string,
+  file: ModelFile,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const sizeProblem = checkFileSize(path, file);
   if (sizeProblem) return [sizeProblem]; // no need to read a file of the wrong size
   if (!needsHashing(file)) return [];
   const sha256 = createHash('sha256');
   const md5 = createHash('md5');
-  for await (const chunk of createReadStream(path)) {
-    sha256.update(chunk as Buffer);
-    md5.update(chunk as Buffer);
+  try {
+    for await (const chunk of createReadStream(path, { signal })) {
+      sha256.update(chunk as Buffer);
+      md5.update(chunk as Buffer);
+    }
+  } catch (error) {
+    if (signal?.aborted) throw new VerifyStopped(path);
+    throw error;
   }
   const problems: string[] = [];
   const sha = sha256.digest('hex');

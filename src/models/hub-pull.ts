@@ -292,7 +292,12 @@ export async function pullHubModel(repo: string, options: PullOptions = {}): Pro
   const repoDir = hfRepoDir(roots.hfHubCache, repo);
   const lock = new DownloadLock(
     join(roots.toonloraHome, 'downloads', `hub--${repo.replace('/', '--')}.lock`),
-    { what: `model ${repo}`, onWait: options.onWaitForLock, onTakeOver: options.onLockTakeOver },
+    {
+      what: `model ${repo}`,
+      onWait: options.onWaitForLock,
+      onTakeOver: options.onLockTakeOver,
+      signal: options.signal,
+    },
     () => checkCanDownload(repo, true, roots, envOf(options), hubHint(repo)),
   );
   const created = missingFolders([

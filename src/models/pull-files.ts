@@ -23,7 +23,7 @@ export async function findGoodFile(entry: ModelEntry, file: ModelFile, options: 
     if (needsHashing(file)) {
       options.onVerifyStart?.({ modelId: entry.id, file: file.path, path, bytes: statSync(path).size });
     }
-    const problems = await checkFileContent(path, file);
+    const problems = await checkFileContent(path, file, options.signal);
     if (problems.length === 0) return path;
     const movedTo = await moveAside(path);
     options.onCorrupt?.({ modelId: entry.id, file: file.path, path, movedTo, problems });

@@ -150,7 +150,12 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
   const fromHub = source.kind === 'huggingface';
   const lock = new DownloadLock(
     join(roots.toonloraHome, 'downloads', `${id}.lock`),
-    { what: `model ${id}`, onWait: options.onWaitForLock, onTakeOver: options.onLockTakeOver },
+    {
+      what: `model ${id}`,
+      onWait: options.onWaitForLock,
+      onTakeOver: options.onLockTakeOver,
+      signal: options.signal,
+    },
     async () => {
       await checkCanDownload(id, fromHub, roots, envOf(options), byHandHint(entry, options));
       await checkFreeSpace(entry, roots, options);

@@ -112,7 +112,7 @@ export class ModelPulls {
 
   /**
    * Cancels the running pull of `id` (its `.part` file is kept, and the next pull resumes it) and resolves with
-   * the pull once it has stopped, or as `stopping` after CANCEL_WAIT_MS (a pull hashing a file stops after it).
+   * the pull once it has stopped (also one waiting for a lock or hashing a file), or as `stopping` after CANCEL_WAIT_MS.
    * @throws ToonloraError TL_ERR_MODEL_UNKNOWN, TL_ERR_CONFLICT (409) when no pull of it is running
    */
   async cancel(id: string): Promise<ModelPull> {
