@@ -14,6 +14,7 @@ import { GenerationWorker } from '../src/worker/generate.js';
 import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
 import { parseSse, readZipEntries, seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import { writeSd15Snapshot } from '../src/models/sd15-testing.js';
 
 const apps: FastifyInstance[] = [];
 async function makeApp(
@@ -426,8 +427,7 @@ describe('base models named over the API', () => {
     mkdirSync(join(cwd, 'someone', 'hub-model'), { recursive: true });
     mkdirSync(join(cwd, 'someone', 'local-only'), { recursive: true });
     const hubCache = tempDataDir('hub');
-    const snapshot = join(hubCache, 'models--someone--hub-model', 'snapshots', 'c0ffee');
-    mkdirSync(snapshot, { recursive: true });
+    const snapshot = writeSd15Snapshot(join(hubCache, 'models--someone--hub-model', 'snapshots', 'c0ffee'));
     vi.stubEnv('HF_HUB_CACHE', hubCache);
     const before = process.cwd();
     process.chdir(cwd);

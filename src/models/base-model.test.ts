@@ -18,6 +18,7 @@ import {
 } from './base-model.js';
 import { hubCacheSnapshotDir } from './cache.js';
 import { getModelEntry } from './registry.js';
+import { writeSd15Snapshot } from './sd15-testing.js';
 
 let root: string;
 let options: { env: Record<string, string>; homeDir: string; projectRoot: string };
@@ -138,8 +139,9 @@ describe('a base-model name from the API (fromApi)', () => {
     const cwd = join(root, 'work');
     mkdirSync(join(cwd, 'someone', 'other-model'), { recursive: true });
     mkdirSync(join(cwd, 'someone', 'local-only'), { recursive: true });
-    const snapshot = join(root, 'hf', 'hub', 'models--someone--other-model', 'snapshots', 'abc123');
-    mkdirSync(snapshot, { recursive: true });
+    const snapshot = writeSd15Snapshot(
+      join(root, 'hf', 'hub', 'models--someone--other-model', 'snapshots', 'abc123'),
+    );
     const api = { ...options, cwd, fromApi: true };
     expect(workerBaseModel('someone/other-model', { ...options, cwd })).toBe(
       join(cwd, 'someone', 'other-model'),
@@ -181,10 +183,34 @@ describe('checkBaseModelOnDisk', () => {
       fields: ['params.generation.baseModel'],
       model: 'someone/other-model',
     });
-    mkdirSync(join(root, 'hf', 'hub', 'models--someone--other-model', 'snapshots', 'abc123'), {
-      recursive: true,
-    });
+    writeSd15Snapshot(join(root, 'hf', 'hub', 'models--someone--other-model', 'snapshots', 'abc123'));
     expect(() => checkBaseModelOnDisk('f', 'someone/other-model', options)).not.toThrow();
+  });
+
+  it('refuses a Hub id whose snapshot a stopped pull left half-filled, naming the pull, as the worker would fail', () => {
+    const repo = join(root, 'hf', 'hub', 'models--someone--other-model');
+    const half = writeSd15Snapshot(join(repo, 'snapshots', 'abc123'), [
+      'unet/diffusion_pytorch_model.safetensors',
+      'vae/diffusion_pytorch_model.safetensors',
+    ]);
+    const refused = thrownToonloraError(() =>
+      checkBaseModelOnDisk('params.training.baseModel', 'someone/other-model', options),
+    );
+    expect(refused.code).toBe('TL_ERR_MODEL_MISSING');
+    expect(refused.message).toContain(
+      `params.training.baseModel: someone/other-model is only partly in the server's Hugging Face cache (${half} lacks files of an SD1.5 load`,
+    );
+    expect(refused.message).toContain('Run `toonlora models pull someone/other-model`');
+    const api = { ...options, fromApi: true };
+    expect(thrownToonloraError(() => workerBaseModel('someone/other-model', api)).code).toBe(
+      'TL_ERR_MODEL_MISSING',
+    );
+    // an older complete snapshot is what the job loads, though refs/main names the half-filled one
+    const older = writeSd15Snapshot(join(repo, 'snapshots', 'aaa000'));
+    mkdirSync(join(repo, 'refs'), { recursive: true });
+    writeFileSync(join(repo, 'refs', 'main'), 'abc123');
+    expect(() => checkBaseModelOnDisk('f', 'someone/other-model', options)).not.toThrow();
+    expect(workerBaseModel('someone/other-model', api)).toBe(older);
   });
 
   it('refuses a registry base that is not on disk, naming the pull, and passes it once placed', () => {

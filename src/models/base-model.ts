@@ -12,6 +12,7 @@ import { ToonloraError } from '../errors.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
 import { type CacheOptions, findModelDir, hubCacheSnapshotDir } from './cache.js';
 import { expandHomeDir } from './cache-paths.js';
+import { findPulledHubModelDir } from './hub-pull.js';
 import { getModelEntry, listModelIds } from './registry.js';
 
 const TINY = 'tiny';
@@ -68,6 +69,26 @@ function notInHubCache(field: string, name: string): ToonloraError {
   );
 }
 
+function partlyInHubCache(field: string, name: string, snapshot: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_MODEL_MISSING',
+    `${field}: ${name} is only partly in the server's Hugging Face cache (${snapshot} lacks files of an SD1.5 load: a stopped pull, or not an SD1.5 model). Run \`toonlora models pull ${name}\` on the server's machine to finish it, or use tiny (a small random-weight model: the flow runs, the images are noise).`,
+    { details: { fields: [field], model: name } },
+  );
+}
+
+/**
+ * The snapshot folder of Hub id `name` holding a complete SD1.5 layout (hub-pull.ts completeSd15Snapshot: what a
+ * finished `models pull` leaves), as a server job loads it.
+ * @throws ToonloraError TL_ERR_MODEL_MISSING naming the pull: none there, or only a stopped pull's files
+ */
+function hubCacheBaseDir(field: string, name: string, options: CacheOptions): string {
+  const complete = findPulledHubModelDir(name, options);
+  if (complete !== undefined) return complete;
+  const partial = hubCacheSnapshotDir(name, options);
+  throw partial === undefined ? notInHubCache(field, name) : partlyInHubCache(field, name, partial);
+}
+
 /**
  * Refuses a bare base-model name (no `owner/`) that is nothing on this machine but close to a known one
  * (`anythng-v5`, `tinny`): not `tiny`, a registry base, nor a local path. A Hub id (`owner/name`) is never
@@ -98,7 +119,7 @@ export function checkBaseModelName(field: string, name: string, options: BaseMod
  * when not (the worker then names the pull); a local path made absolute against `options.cwd`; `tiny` and
  * other Hub ids unchanged. With `options.fromApi` no name is a local path, and another Hub id is its
  * snapshot folder in the Hugging Face cache (the worker, whose cwd is trainer/, would read a relative
- * `owner/name` that exists there as a folder).
+ * `owner/name` that exists there as a folder); only a complete SD1.5 snapshot counts, not a stopped pull's.
  * @throws ToonloraError TL_ERR_MODEL_UNKNOWN for a near miss of a known base (checkBaseModelName);
  *   TL_ERR_MODEL_MISSING for an API Hub id not in the cache
  */
@@ -106,9 +127,7 @@ export function workerBaseModel(name: string, options: BaseModelOptions = {}): s
   const id = registryBaseModelId(name);
   if (id === undefined && options.fromApi) {
     if (name === TINY) return name;
-    const snapshot = hubCacheSnapshotDir(name, options);
-    if (snapshot === undefined) throw notInHubCache('baseModel', name);
-    return snapshot;
+    return hubCacheBaseDir('baseModel', name, options);
   }
   if (id === undefined) {
     const local = localBasePath(name, options);
@@ -162,7 +181,7 @@ export function baseModelChoices(options: CacheOptions = {}): BaseModelChoice[] 
 
 /**
  * A server job's check before it starts a worker: a registry base must be on this machine's disk, and
- * another Hub id in its Hugging Face cache (a job's name is never a local path: workerBaseModel's
+ * another Hub id in its Hugging Face cache as a complete SD1.5 layout (a stopped pull's files are not) (a job's name is never a local path: workerBaseModel's
  * `fromApi`). The fix named is the server's: a `toonlora models pull` there, or `tiny`; not the CLI's
  * local paths, which the API refuses.
  * @param field the job field, e.g. `params.training.baseModel`
@@ -171,8 +190,8 @@ export function baseModelChoices(options: CacheOptions = {}): BaseModelChoice[] 
 export function checkBaseModelOnDisk(field: string, name: string, options: CacheOptions = {}): void {
   const id = registryBaseModelId(name);
   if (id === undefined) {
-    if (name === TINY || hubCacheSnapshotDir(name, options) !== undefined) return;
-    throw notInHubCache(field, name);
+    if (name !== TINY) hubCacheBaseDir(field, name, options);
+    return;
   }
   if (findModelDir(id, options) !== undefined) return;
   throw new ToonloraError(

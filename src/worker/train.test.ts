@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { describe, expect, it, vi } from 'vitest';
 import { inertFlagWarnings, trainingOverrides } from '../cli/commands/train.js';
 import { trainingConfigSchema } from '../schemas/config.js';
+import { writeSd15Snapshot } from '../models/sd15-testing.js';
 import { trainRequestSchema } from './protocol.js';
 import { buildTrainRequest, planTraining } from './train.js';
 
@@ -184,8 +185,7 @@ describe('buildTrainRequest', () => {
 
   it("reads a server job's owner/name base from the Hugging Face cache only (apiBaseModel)", () => {
     const hubCache = mkdtempSync(join(tmpdir(), 'tl-hub-'));
-    const snapshot = join(hubCache, 'models--someone--hub-model', 'snapshots', 'c0ffee');
-    mkdirSync(snapshot, { recursive: true });
+    const snapshot = writeSd15Snapshot(join(hubCache, 'models--someone--hub-model', 'snapshots', 'c0ffee'));
     vi.stubEnv('HF_HUB_CACHE', hubCache);
     try {
       const config = trainingConfigSchema.parse({ baseModel: 'someone/hub-model' });

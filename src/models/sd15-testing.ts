@@ -1,0 +1,33 @@
+// src/models/sd15-testing.ts — for tests: writes a complete diffusers SD1.5 layout (tiny placeholder weights)
+// into a Hugging Face cache snapshot folder, what `models pull owner/name` leaves and completeSd15Snapshot accepts.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const SD15_FILES: Record<string, string> = {
+  'model_index.json': JSON.stringify({
+    _class_name: 'StableDiffusionPipeline',
+    unet: ['diffusers', 'UNet2DConditionModel'],
+  }),
+  'scheduler/scheduler_config.json': JSON.stringify({ _class_name: 'PNDMScheduler' }),
+  'text_encoder/config.json': JSON.stringify({ hidden_size: 768 }),
+  'text_encoder/model.safetensors': 'te-weights',
+  'tokenizer/merges.txt': 'merges',
+  'tokenizer/vocab.json': '{}',
+  'unet/config.json': JSON.stringify({ cross_attention_dim: 768, in_channels: 4 }),
+  'unet/diffusion_pytorch_model.safetensors': 'unet-weights',
+  'vae/config.json': JSON.stringify({ latent_channels: 4 }),
+  'vae/diffusion_pytorch_model.safetensors': 'vae-weights',
+};
+
+/**
+ * Writes a complete SD1.5 layout into `snapshotDir`, leaving out the files named in `without` (a stopped pull).
+ * @returns `snapshotDir`
+ */
+export function writeSd15Snapshot(snapshotDir: string, without: readonly string[] = []): string {
+  for (const [path, body] of Object.entries(SD15_FILES)) {
+    if (without.includes(path)) continue;
+    mkdirSync(dirname(join(snapshotDir, path)), { recursive: true });
+    writeFileSync(join(snapshotDir, path), body);
+  }
+  return snapshotDir;
+}
