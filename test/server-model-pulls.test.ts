@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   statSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRunners } from '../src/jobs/job-queue.js';
 import { findModelFile } from '../src/models/cache.js';
 import { pullModel } from '../src/models/pull.js';
+import { writeSd15Snapshot } from '../src/models/sd15-testing.js';
 import type { ModelPull, ModelRow } from '../src/schemas/models-api.js';
 import { buildApp } from '../src/server/app.js';
 import type { PullOverrides } from '../src/server/routes/models/model-pulls.js';
@@ -131,6 +133,61 @@ describe('GET /api/models', () => {
     mkdirSync(manual, { recursive: true });
     writeFileSync(join(manual, 'selected_tags.csv'), TAGS);
     expect((await rowOf(app)).state).toBe('partial');
+  });
+
+  it('shows the .part files an earlier process left as partial, with the bytes on disk a pull resumes from', async () => {
+    const { app, homeDir } = await startApp();
+    const repo = join(homeDir, '.cache', 'huggingface', 'hub', 'models--stablediffusionapi--anything-v5');
+    expect(await rowOf(app, 'anything-v5')).toMatchObject({
+      state: 'missing',
+      downloadedBytes: 0,
+      partBytes: 0,
+    });
+    // a diffusers snapshot pull stopped in the UNet's weights: a config committed, the weights a .part
+    mkdirSync(join(repo, 'snapshots', 'c'.repeat(40)), { recursive: true });
+    writeFileSync(join(repo, 'snapshots', 'c'.repeat(40), 'model_index.json'), '{}');
+    mkdirSync(join(repo, '.toonlora-partial', 'main', 'unet'), { recursive: true });
+    writeFileSync(
+      join(repo, '.toonlora-partial', 'main', 'unet', 'diffusion_pytorch_model.safetensors.part'),
+      '',
+    );
+    truncateSync(
+      join(repo, '.toonlora-partial', 'main', 'unet', 'diffusion_pytorch_model.safetensors.part'),
+      1_500_000,
+    );
+    expect(await rowOf(app, 'anything-v5')).toMatchObject({
+      state: 'partial',
+      partBytes: 1_500_000,
+      downloadedBytes: 1_500_002,
+      origin: 'registry',
+    });
+    // only a .part, nothing committed (the tagger's first file stopped half-way): partial too
+    const tagger = join(homeDir, '.cache', 'huggingface', 'hub', 'models--SmilingWolf--wd-vit-tagger-v3');
+    mkdirSync(join(tagger, '.toonlora-partial', 'main'), { recursive: true });
+    writeFileSync(join(tagger, '.toonlora-partial', 'main', 'model.onnx.part'), ONNX.subarray(0, 1000));
+    expect(await rowOf(app)).toMatchObject({ state: 'partial', partBytes: 1000, downloadedBytes: 1000 });
+  });
+
+  it('lists the SD1.5 bases pulled by Hub id after the registry, read-only and complete', async () => {
+    const { app, homeDir } = await startApp();
+    const repo = join(homeDir, '.cache', 'huggingface', 'hub', 'models--someone--toon-sd15');
+    const snapshot = writeSd15Snapshot(join(repo, 'snapshots', 'c'.repeat(40)));
+    writeSd15Snapshot(
+      join(homeDir, '.cache', 'huggingface', 'hub', 'models--someone--half', 'snapshots', 'c'),
+      ['unet/diffusion_pytorch_model.safetensors'],
+    );
+    const rows = (await app.inject({ method: 'GET', url: '/api/models' })).json().models as ModelRow[];
+    expect(rows.at(-1)).toMatchObject({
+      id: 'someone/toon-sd15',
+      origin: 'hub',
+      state: 'complete',
+      path: snapshot,
+      stages: ['train', 'generate'],
+      pull: null,
+    });
+    expect(rows.at(-1)?.sizeBytes).toBeGreaterThan(0);
+    expect(rows.map((r) => r.id)).not.toContain('someone/half');
+    expect(rows.filter((r) => r.origin === 'hub')).toHaveLength(1);
   });
 
   it('is in /openapi.json with its pull routes, and asks for the token like every /api route', async () => {

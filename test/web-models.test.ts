@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeHub, ONNX, startFakeHub } from './helpers/fake-hub.js';
+import { writeSd15Snapshot } from '../src/models/sd15-testing.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
@@ -15,10 +16,11 @@ const MODEL = 'wd-vit-tagger-v3';
 let hub: FakeHub;
 let web: WebSession;
 let page: Page;
+let homeDir: string;
 
 beforeAll(async () => {
   hub = await startFakeHub();
-  const homeDir = mkdtempSync(join(tmpdir(), 'toonlora-web-models-home-'));
+  homeDir = mkdtempSync(join(tmpdir(), 'toonlora-web-models-home-'));
   web = await startWebSession('web-models', {
     modelCache: { env: { HF_ENDPOINT: hub.endpoint }, homeDir },
     modelPulls: { retries: 0, idleTimeoutMs: 20_000 },
@@ -56,6 +58,10 @@ describe('the Models page', () => {
     await expect(tagger.locator('[data-testid=pull-end]').textContent()).resolves.toMatch(
       /^cancelled; wd-vit-tagger-v3: the partial file .*model\.onnx\.part \(131 kB\) is kept and the next pull resumes it$/,
     );
+    // the list read again shows the kept .part, as it would after a server restart
+    await tagger
+      .locator('[data-testid=model-state]:has-text("partial — 131 kB downloaded, Pull resumes")')
+      .waitFor();
 
     // the Train page of another tab hears of the finished pull and reads the bases again
     const { characterId } = await seedDataset(web.app);
@@ -96,6 +102,15 @@ describe('the Models page', () => {
       /^anime-person-detector: cannot download http:\/\/127\.0\.0\.1:\d+\/deepghs\/anime_person_detection\/resolve\/.*model\.onnx: HTTP 404 .* \[TL_ERR_DOWNLOAD\]$/,
     );
     await expect(end.getAttribute('class')).resolves.toContain('field-warning');
+    // an SD1.5 base pulled by Hub id (`models pull owner/name`) is listed after the registry, read-only
+    const hubRepo = join(homeDir, '.cache', 'huggingface', 'hub', 'models--someone--toon-sd15');
+    const snapshot = writeSd15Snapshot(join(hubRepo, 'snapshots', 'c'.repeat(40)));
+    await page.reload();
+    const pulled = card('someone/toon-sd15');
+    await pulled.locator('[data-testid=hub-model]').waitFor();
+    await expect(pulled.locator('[data-testid=model-state]').textContent()).resolves.toBe('complete');
+    await expect(pulled.textContent()).resolves.toContain(snapshot);
+    await expect(pulled.locator('[data-testid=pull-model]').count()).resolves.toBe(0);
     // on a 390 px phone the long paths and URLs wrap: no sideways scrolling
     await page.setViewportSize({ width: 390, height: 800 });
     await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);

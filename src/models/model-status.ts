@@ -14,6 +14,7 @@ import {
 import { hfHubCacheFor } from './cache-paths.js';
 import { checkFileLooksComplete, checkFileSize } from './file-check.js';
 import { completeSd15Snapshot, isHubRepoId } from './hub-pull.js';
+import { registryPartBytes } from './part-files.js';
 import { registryIdOfRepo } from './pull-ids.js';
 import { getModelEntry, listModelIds, modelSizeBytes, modelStageSchema } from './registry.js';
 
@@ -28,6 +29,8 @@ export const modelStatusSchema = z.object({
   present: z.boolean(),
   /** Set when a file is on disk with the wrong size: its path and sizes; `models pull <id>` replaces it. */
   broken: z.string().optional(),
+  /** Bytes the `.part` files a stopped pull left hold (part-files.ts), when not present and any: `models pull <id>` resumes them. */
+  partBytes: z.number().int().positive().optional(),
   /** Main file (or the folder of a snapshot model) when present. */
   path: z.string().optional(),
   /** Where the user may put it by hand when there is no network. */
@@ -78,6 +81,7 @@ export function describeModel(id: string, options: CacheOptions = {}): ModelStat
   const broken = isModelPresent(id, options) ? wrongSizeFile(id, options) : undefined;
   const present = isModelPresent(id, options) && broken === undefined;
   const isSnapshot = source.kind === 'huggingface' && source.snapshot !== undefined;
+  const partBytes = present ? 0 : registryPartBytes(entry, options);
   const path =
     present || broken
       ? isSnapshot
@@ -92,6 +96,7 @@ export function describeModel(id: string, options: CacheOptions = {}): ModelStat
     license: entry.license,
     present,
     ...(broken === undefined ? {} : { broken }),
+    ...(partBytes > 0 ? { partBytes } : {}),
     ...(path === undefined ? {} : { path }),
     manualPath: manualPlacementPath(entry, source.files[0]?.path ?? '', options),
     sizeBytes: modelSizeBytes(entry),

@@ -52,6 +52,14 @@ export const modelRowSchema = z.object({
   license: z.string(),
   sizeBytes: z.number().int(),
   state: modelDiskStateSchema,
+  /**
+   * Bytes of the model on disk while it is not complete: its files found plus the `.part` files a stopped pull
+   * left (0 when complete or none). With `partBytes` > 0 the next pull resumes from them.
+   */
+  downloadedBytes: z.number().int().nonnegative(),
+  partBytes: z.number().int().nonnegative(),
+  /** `registry`: pullable here; `hub`: an SD1.5 base pulled by Hub id (`models pull owner/name`), listed read-only. */
+  origin: z.enum(['registry', 'hub']),
   /** The wrong-sized file (`<path>: <problem>`) that makes `models list` say broken. */
   broken: z.string().optional(),
   /** Where it is on the server (main file, or the folder of a diffusers / transformers layout). */

@@ -330,3 +330,19 @@ describe('toonlora models', () => {
     expect(io.stderr).toContain('Run: toonlora models pull u2net');
   });
 });
+
+describe('toonlora models list', () => {
+  it('says how much a stopped pull left in .part files and that the next pull resumes it', async () => {
+    const part = join(io.root, 'tl', 'models', 'u2net', 'u2net.onnx.part');
+    mkdirSync(join(part, '..'), { recursive: true });
+    writeFileSync(part, Buffer.alloc(1_500_000));
+    expect(await runCli(['models', 'list'])).toBe(0);
+    const row = io.stdout.split('\n').find((line) => / u2net /.test(line)) ?? '';
+    expect(row).toMatch(/^partial +u2net /);
+    expect(row).toMatch(/; 1\.5 MB downloaded, `toonlora models pull u2net` resumes$/);
+    io.stdout = '';
+    expect(await runCli(['models', 'list', '--json'])).toBe(0);
+    const listed = JSON.parse(io.stdout) as { id: string; partBytes?: number }[];
+    expect(listed.find((m) => m.id === 'u2net')?.partBytes).toBe(1_500_000);
+  });
+});

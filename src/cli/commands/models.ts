@@ -30,14 +30,22 @@ function brokenText(m: ModelStatus): string {
   return `broken: ${m.broken}. Fix: toonlora models pull ${m.id}`;
 }
 
+/** A missing model's cell: what lacks it, and the `.part` files a stopped pull left, which the next one resumes. */
+function missingText(m: ModelStatus): string {
+  const parts = m.partBytes
+    ? `; ${formatBytes(m.partBytes)} downloaded, \`toonlora models pull ${m.id}\` resumes`
+    : '';
+  return `missing: ${m.whenMissing}${parts}`;
+}
+
 function formatList(models: ModelStatus[]): string {
   const rows = models.map((m) => [
-    m.present ? 'yes' : m.broken ? 'broken' : 'no',
+    m.present ? 'yes' : m.broken ? 'broken' : m.partBytes ? 'partial' : 'no',
     m.id,
     formatBytes(m.sizeBytes),
     m.license,
     m.stages.join(','),
-    m.present ? (m.path ?? '') : m.broken ? brokenText(m) : `missing: ${m.whenMissing}`,
+    m.present ? (m.path ?? '') : m.broken ? brokenText(m) : missingText(m),
   ]);
   const header = ['present', 'id', 'size', 'license', 'stages', 'path'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));

@@ -72,5 +72,10 @@ describe('sizes and disk states', () => {
       'partial (broken: /m/u2net.onnx: size 3 B)',
     );
     expect(diskStateText({ state: 'missing' })).toBe('missing');
+    // a stopped pull's files and `.part` files on disk: the next Pull resumes from them
+    expect(diskStateText({ state: 'partial', downloadedBytes: 131_072, partBytes: 131_072 })).toBe(
+      'partial — 131 kB downloaded, Pull resumes',
+    );
+    expect(diskStateText({ state: 'complete', downloadedBytes: 0, partBytes: 0 })).toBe('complete');
   });
 });

@@ -20,9 +20,17 @@ export function formatSize(bytes: number): string {
   return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }
 
-/** The disk state column: complete, missing, or partial with the broken file when there is one. */
-export function diskStateText(row: Pick<ModelRow, 'state' | 'broken'>): string {
+/**
+ * The disk state column: complete, missing, or partial with the broken file when there is one, or with the
+ * bytes on disk when a stopped pull (of this server or an earlier process) left files or `.part` files to resume.
+ */
+export function diskStateText(
+  row: Pick<ModelRow, 'state' | 'broken'> & Partial<Pick<ModelRow, 'downloadedBytes' | 'partBytes'>>,
+): string {
   if (row.state === 'partial' && row.broken) return `partial (broken: ${row.broken})`;
+  if (row.state === 'partial' && (row.downloadedBytes ?? 0) > 0) {
+    return `partial — ${formatSize(row.downloadedBytes ?? 0)} downloaded, Pull resumes`;
+  }
   return row.state;
 }
 

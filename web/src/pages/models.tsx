@@ -1,6 +1,7 @@
 // web/src/pages/models.tsx — the Models page: every registry model with what it is for, its size and whether
-// it is on the server's disk, a Pull button, a running pull's progress bar (bytes and rate) with Cancel, and
-// how the pull ended. Pulls run in the server; the page follows each one's event stream while it runs.
+// it is on the server's disk (partial with the bytes a stopped pull left), a Pull button, a running pull's
+// progress bar (bytes and rate) with Cancel, and how the pull ended; then the SD1.5 bases pulled by Hub id,
+// read-only. Pulls run in the server; the page follows each one's event stream while it runs.
 import { useEffect, useRef, useState } from 'react';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
 import {
@@ -58,6 +59,12 @@ function ModelCard({
         )}
         {row.state !== 'complete' && <span className="muted"> (without it: {row.whenMissing})</span>}
       </p>
+      {row.origin === 'hub' && (
+        <p className="muted small" data-testid="hub-model">
+          Pulled by Hub id (<code>toonlora models pull {row.id}</code> on the server); train and generate with
+          it as base <code>{row.id}</code>.
+        </p>
+      )}
       {active && pull && <PullProgress pull={pull} />}
       {ended && (
         <p className={`small ${ended.warn ? 'field-warning' : 'muted'}`} data-testid="pull-end">
@@ -75,7 +82,8 @@ function ModelCard({
           {pull?.status === 'stopping' ? 'Cancelling…' : 'Cancel'}
         </button>
       ) : (
-        row.state !== 'complete' && (
+        row.state !== 'complete' &&
+        row.origin === 'registry' && (
           <button type="button" data-testid="pull-model" onClick={onPull}>
             {pull?.status === 'cancelled' || pull?.status === 'interrupted' ? 'Resume pull' : 'Pull'}
           </button>
@@ -156,8 +164,9 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
     <section>
       <h1>Models</h1>
       <p className="muted small">
-        The models toonlora uses, on the server's disk. A pull downloads into the server's caches (resumable,
-        checksum-verified), as <code>toonlora models pull</code> does on its machine.
+        The models toonlora uses, on the server's disk, then the SD1.5 bases pulled there by Hub id. A pull
+        downloads into the server's caches (resumable, checksum-verified), as{' '}
+        <code>toonlora models pull</code> does on its machine.
       </p>
       {rows?.map((row) => (
         <ModelCard

@@ -5,16 +5,17 @@ import type { ModelStatus } from '../../../models/model-status.js';
 import type { ModelDiskState } from '../../../schemas/models-api.js';
 
 /**
- * complete: `models list` says present; partial: some of its files are on disk, or one has the wrong size
- * (`models list` says broken); missing: none is.
+ * complete: `models list` says present; partial: some of its files are on disk, one has the wrong size
+ * (`models list` says broken), or a stopped pull left `.part` files (`partBytes`); missing: none of these.
  * @param filesOnDisk how many of the registry's files of the model were found
  */
 export function diskStateOf(
-  status: Pick<ModelStatus, 'present' | 'broken'>,
+  status: Pick<ModelStatus, 'present' | 'broken' | 'partBytes'>,
   filesOnDisk: number,
 ): ModelDiskState {
   if (status.present) return 'complete';
-  return status.broken !== undefined || filesOnDisk > 0 ? 'partial' : 'missing';
+  const started = filesOnDisk > 0 || (status.partBytes ?? 0) > 0;
+  return status.broken !== undefined || started ? 'partial' : 'missing';
 }
 
 /** One progress report: when (ms, any clock) and how many bytes of the current file were on disk. */

@@ -2,12 +2,14 @@
 // whether it is on the server's disk (the facts of `toonlora models list`), and pulling one from the web app
 // (start, read, cancel, progress as server-sent events). Decorates the app with `modelPulls` (model-pulls.ts
 // says why pulls are not jobs), which `stopServer` closes first; on close, pulls stop and their streams end.
+import { statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ToonloraError } from '../../../errors.js';
 import { type CacheOptions, findModelFile } from '../../../models/cache.js';
-import { describeModel } from '../../../models/model-status.js';
+import { describeModel, describePulledHubModels, type ModelStatus } from '../../../models/model-status.js';
+import { snapshotFilesOnDisk } from '../../../models/part-files.js';
 import { getModelEntry, listModelIds } from '../../../models/registry.js';
 import { errorResponseSchema } from '../../../schemas/api.js';
 import {
@@ -28,26 +30,43 @@ export interface ModelPullRouteOptions {
   pullOverrides?: PullOverrides;
 }
 
-/** The row of model `id`: `models list`'s facts, its disk state and its latest pull here. */
-function modelRow(id: string, cache: CacheOptions, pull: ModelPull | null): ModelRow {
-  const status = describeModel(id, cache);
-  const onDisk = getModelEntry(id).source.files.filter(
-    (file) => findModelFile(id, file.path, cache) !== undefined,
-  ).length;
+/** `models list`'s facts of a model as a row of the Models page. */
+function rowOf(
+  status: ModelStatus,
+  disk: Pick<ModelRow, 'state' | 'downloadedBytes' | 'partBytes' | 'origin'>,
+  pull: ModelPull | null,
+): ModelRow {
   return {
-    id,
+    id: status.id,
     description: status.description,
     stages: status.stages,
     source: status.source,
     license: status.license,
     sizeBytes: status.sizeBytes,
-    state: diskStateOf(status, onDisk),
+    ...disk,
     ...(status.broken === undefined ? {} : { broken: status.broken }),
     ...(status.path === undefined ? {} : { path: status.path }),
     manualPath: status.manualPath,
     whenMissing: status.whenMissing,
     pull,
   };
+}
+
+/**
+ * The row of registry model `id`: `models list`'s facts, its disk state (a stopped pull's `.part` files make it
+ * partial, with the bytes on disk so far) and its latest pull here.
+ */
+function modelRow(id: string, cache: CacheOptions, pull: ModelPull | null): ModelRow {
+  const status = describeModel(id, cache);
+  const entry = getModelEntry(id);
+  const registryFound = entry.source.files.flatMap((file) => findModelFile(id, file.path, cache) ?? []);
+  // a snapshot's files count only in a complete folder there: those of a stopped pull are looked for apart
+  const found = registryFound.length > 0 ? registryFound : snapshotFilesOnDisk(entry, cache);
+  const partBytes = status.partBytes ?? 0;
+  const filesBytes = status.present ? 0 : found.reduce((sum, path) => sum + statSync(path).size, 0);
+  const state = diskStateOf(status, found.length);
+  const downloadedBytes = state === 'complete' ? 0 : filesBytes + partBytes;
+  return rowOf(status, { state, downloadedBytes, partBytes, origin: 'registry' }, pull);
 }
 
 function isFinal(pull: ModelPull): boolean {
@@ -95,11 +114,18 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
       schema: zodRoute({
         response: { 200: modelListSchema },
         summary:
-          'Every registry model: what it is for, size, on disk (complete / partial / missing), its pull',
+          'Every registry model (what it is for, size, on disk: complete / partial / missing, its pull), then the SD1.5 bases pulled by Hub id (read-only)',
         tags: ['models'],
       }),
     },
-    async () => ({ models: listModelIds().map((id) => modelRow(id, cache, pulls.get(id))) }),
+    async () => ({
+      models: [
+        ...listModelIds().map((id) => modelRow(id, cache, pulls.get(id))),
+        ...describePulledHubModels(cache).map((status) =>
+          rowOf(status, { state: 'complete', downloadedBytes: 0, partBytes: 0, origin: 'hub' }, null),
+        ),
+      ],
+    }),
   );
 
   routes.post(
