@@ -16,13 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { acquireInstallLock } from '../src/env/install-lock.js';
 import type { JobRunners } from '../src/jobs/job-queue.js';
 import { findModelFile } from '../src/models/cache.js';
 import { pullModel } from '../src/models/pull.js';
 import { writeSd15Snapshot } from '../src/models/sd15-testing.js';
 import type { ModelPull, ModelRow } from '../src/schemas/models-api.js';
 import { buildApp } from '../src/server/app.js';
-import type { PullOverrides } from '../src/server/routes/models/model-pulls.js';
+import { CANCEL_WAIT_MS, type PullOverrides } from '../src/server/routes/models/model-pulls.js';
 import { stopServer } from '../src/server/server.js';
 import { type FakeHub, ONNX, ONNX_SHA256, startFakeHub, TAGS } from './helpers/fake-hub.js';
 import { parseSse, seedDataset, tempDataDir, untilStopped } from './helpers/server-fixtures.js';
@@ -257,6 +258,30 @@ describe('POST /api/models/:id/pull', () => {
     expect((await ended(app)).status).toBe('succeeded');
     expect(hub.requests.filter((r) => r.endsWith('model.onnx'))).toHaveLength(1);
   });
+
+  it("cancels at once a pull waiting for another process's lock on the model (not `stopping` after 10 s)", async () => {
+    const { app, homeDir } = await startApp();
+    const lock = await acquireInstallLock(join(homeDir, '.cache', 'toonlora', 'downloads', `${MODEL}.lock`), {
+      what: `model ${MODEL}`,
+    });
+    try {
+      await app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });
+      for (let i = 0; i < 400 && !(await pullOf(app)).message?.includes('waiting for it'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect((await pullOf(app)).message).toContain('another toonlora process is installing model');
+      const startedAt = performance.now();
+      const cancelled = await app.inject({ method: 'DELETE', url: `/api/models/${MODEL}/pull` });
+      expect(performance.now() - startedAt).toBeLessThan(CANCEL_WAIT_MS / 2);
+      expect(cancelled.json()).toMatchObject({
+        status: 'cancelled',
+        message: `cancelled; ${MODEL}: nothing partial was kept`,
+      });
+      expect(hub.requests).toEqual([]);
+    } finally {
+      await lock.release();
+    }
+  }, 30_000);
 
   it('cancels: the partial file is kept, said as the CLI says it, and the next pull resumes it', async () => {
     const { app, homeDir } = await startApp();

@@ -65,6 +65,22 @@ describe('pullModel stopped by its signal', () => {
     }
   });
 
+  it("stops a pull by Hub id (owner/name) while waiting for another process's lock on it", async () => {
+    const held = await acquireInstallLock(join(root, 'tl', 'downloads', 'hub--someone--toon-sd15.lock'), {
+      what: 'model someone/toon-sd15',
+    });
+    try {
+      const stop = new AbortController();
+      const pull = pullModel('someone/toon-sd15', {
+        ...opts(stop.signal),
+        onWaitForLock: () => stop.abort(),
+      });
+      expect(await within(pull, 5000)).toBeInstanceOf(LockWaitStopped);
+    } finally {
+      await held.release();
+    }
+  });
+
   it('stops while hashing a large file on disk, leaving it where it was (not moved aside)', async () => {
     const detector = join(
       root,
