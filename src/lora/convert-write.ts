@@ -1,7 +1,8 @@
 // src/lora/convert-write.ts — the writing half of `convertLora` (I/O): planned tensors streamed from the
 // source file through one read-ahead stream, converted to the requested float width on the way and
 // scanned for NaN / ±Inf, written in a deterministic order; a PEFT folder written to a temp folder and
-// renamed into place. What to write is convert-plan.ts' / lokr-plan.ts'.
+// renamed into place (through a symlink: onto the folder it names). What to write is convert-plan.ts' /
+// lokr-plan.ts'.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { PlannedFile, PlannedTensor } from './convert-plan.js';
@@ -13,7 +14,7 @@ import {
   isFloatDtype,
 } from './float-convert.js';
 import { nonFiniteScanner } from './non-finite.js';
-import { assertReplaceableAdapterFolder } from './output-checks.js';
+import { assertOutputPath, assertReplaceableAdapterFolder, resolveOutputTarget } from './output-checks.js';
 import { DTYPE_BYTES } from './safetensors-format.js';
 import { type SafetensorsReader, STREAM_CHUNK_BYTES } from './safetensors-read.js';
 import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
@@ -127,7 +128,10 @@ export async function writePlannedFile(
   });
 }
 
-/** PEFT output goes into a folder: written to a temp folder, then renamed into place. */
+/**
+ * PEFT output goes into a folder: written to a temp folder, then renamed into place; when `output`
+ * is a symlink, onto the folder it names (temp folder beside it; the link stays).
+ */
 export async function writePeftFolder(
   plans: PlannedFile[],
   output: string,
@@ -135,9 +139,11 @@ export async function writePeftFolder(
   overwrite: boolean,
   stats: ConvertStats,
 ) {
+  await assertOutputPath(output, 'folder');
   await assertWritable(output, overwrite);
   if (overwrite) await assertReplaceableAdapterFolder(output);
-  const temp = join(dirname(output), `.${basename(output)}.${process.pid}.${Date.now()}.part`);
+  const target = await resolveOutputTarget(output);
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.part`);
   await mkdir(temp, { recursive: true });
   try {
     const files = [];
@@ -156,12 +162,13 @@ export async function writePeftFolder(
         sha256: written.dataSha256,
       });
     }
+    await assertOutputPath(output, 'folder');
     await assertWritable(output, overwrite);
     if (overwrite) {
       await assertReplaceableAdapterFolder(output);
-      await rm(output, { recursive: true, force: true });
+      await rm(target, { recursive: true, force: true });
     }
-    await rename(temp, output);
+    await rename(temp, target);
     return files;
   } catch (error) {
     await rm(temp, { recursive: true, force: true });

@@ -1,24 +1,90 @@
 // src/lora/output-checks.ts — checks on convert's output path before anything is written: the
-// parent folder exists, a file output is not a folder, and `--overwrite` of a PEFT folder only ever
-// replaces a folder that holds nothing but adapter files (never the user's own files).
-import { readdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+// parent folder exists, a file output is not a folder (nor a path ending in `/`), a symlink is
+// followed to the file or folder it names (written through, never replaced), a FIFO, device or socket
+// is refused, and `--overwrite` of a PEFT folder only ever replaces a folder that holds nothing but
+// adapter files (never the user's own files).
+import type { Stats } from 'node:fs';
+import { lstat, readdir, readlink, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
 
 /** Entries a PEFT adapter folder written by convert / the trainer holds; text_encoder/ holds the same files. */
 const ADAPTER_FILES = new Set(['adapter_model.safetensors', 'adapter_config.json']);
 const TEXT_ENCODER_FOLDER = 'text_encoder';
+/** Links followed before giving up (Linux's MAXSYMLINKS). */
+const MAX_LINKS = 40;
+/** Trailing path separators: `/`, and on Windows `\\` too. */
+const TRAILING_SEPARATORS = sep === '\\' ? /[\\/]+$/ : /\/+$/;
 
 async function statOrUndefined(path: string) {
   return stat(path).catch(() => undefined);
 }
 
+/** `path` without trailing separators (`/tmp/out/` -> `/tmp/out`; `/` stays). */
+export function withoutTrailingSlash(path: string): string {
+  const trimmed = path.replace(TRAILING_SEPARATORS, '');
+  return trimmed === '' ? path.slice(0, 1) : trimmed;
+}
+
 /**
- * Throws TL_ERR_USAGE when the output's parent folder is missing or not a folder, or when a file
- * output (`kind` 'file') names an existing folder.
+ * The path a write to `path` lands on: `path` itself, or when it is a symlink, the file or folder it
+ * names (links followed to the end; the last may not exist yet). Writers put their temp file beside
+ * it and rename onto it, so the link is kept and its target replaced.
+ * @throws TL_ERR_USAGE for a loop of links.
+ */
+export async function resolveOutputTarget(path: string): Promise<string> {
+  let current = withoutTrailingSlash(path);
+  for (let links = 0; links <= MAX_LINKS; links++) {
+    const info = await lstat(current).catch(() => undefined);
+    if (!info?.isSymbolicLink()) return current;
+    current = resolve(dirname(current), await readlink(current));
+  }
+  throw new ToonloraError(
+    'TL_ERR_USAGE',
+    `-o ${path}: is a symlink that leads to more than ${MAX_LINKS} links (a loop?); nothing was written. Choose another -o.`,
+    { details: { file: path } },
+  );
+}
+
+/** What a non-regular file is, in words. */
+function fileType(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Throws TL_ERR_USAGE when `target` (what `output` resolves to) exists and is neither a regular file
+ * nor a folder: a FIFO, device or socket is never replaced by, nor written into by, an output file.
+ */
+export async function assertNotSpecialFile(output: string, target: string): Promise<void> {
+  const info = await statOrUndefined(target);
+  if (!info || info.isFile() || info.isDirectory()) return;
+  const via = target === withoutTrailingSlash(output) ? '' : ` (a symlink to ${target})`;
+  throw new ToonloraError(
+    'TL_ERR_USAGE',
+    `-o ${output}${via}: is ${fileType(info)}, not a regular file or folder; convert writes a new file and renames it into place, so it never writes to one. Nothing was written. Choose another -o.`,
+    { details: { file: output, target } },
+  );
+}
+
+/**
+ * Throws TL_ERR_USAGE when the output's parent folder is missing or not a folder (for a symlink:
+ * its target's), when it is a FIFO, device or socket, or when a file output (`kind` 'file') names an
+ * existing folder or ends in `/`.
  */
 export async function assertOutputPath(output: string, kind: 'file' | 'folder'): Promise<void> {
-  const parent = dirname(resolve(output));
+  const folderHint = `nothing was written. Give a file path (e.g. ${join(output, 'lora.safetensors')}).`;
+  if (kind === 'file' && TRAILING_SEPARATORS.test(output)) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `-o ${output}: ends in "/", so it names a folder, but this format is written as one .safetensors file; ${folderHint}`,
+      { details: { file: output } },
+    );
+  }
+  const target = await resolveOutputTarget(output);
+  const parent = dirname(resolve(target));
   const parentInfo = await statOrUndefined(parent);
   if (!parentInfo?.isDirectory()) {
     throw new ToonloraError(
@@ -27,10 +93,11 @@ export async function assertOutputPath(output: string, kind: 'file' | 'folder'):
       { details: { file: output, folder: parent } },
     );
   }
-  if (kind === 'file' && (await statOrUndefined(output))?.isDirectory()) {
+  await assertNotSpecialFile(output, target);
+  if (kind === 'file' && (await statOrUndefined(target))?.isDirectory()) {
     throw new ToonloraError(
       'TL_ERR_USAGE',
-      `-o ${output}: is a folder, but this format is written as one .safetensors file; nothing was written. Give a file path (e.g. ${join(output, 'lora.safetensors')}).`,
+      `-o ${output}: is a folder, but this format is written as one .safetensors file; ${folderHint}`,
       { details: { file: output } },
     );
   }

@@ -1,12 +1,14 @@
 // src/lora/safetensors-write.ts — streams tensors into a safetensors file: header first, then each
 // tensor's chunks, hashing the data as it goes (kohya's sshs_* hashes are patched into the header
 // afterwards: they have a fixed length, so the header size does not move). Writes to a temp file
-// and renames, so a failed write never leaves a half file, and never replaces a file unless asked.
+// and renames, so a failed write never leaves a half file, and never replaces a file unless asked;
+// a symlink is written through (its target replaced, the link kept), a FIFO / device never touched.
 import { constants } from 'node:fs';
 import { access, type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { createDataHasher } from './data-hasher.js';
+import { assertOutputPath, resolveOutputTarget } from './output-checks.js';
 import { buildSafetensorsHeader, type TensorLayout, tensorByteSize } from './safetensors-format.js';
 
 /** A tensor to write: its layout and a source of exactly its bytes, in order. */
@@ -63,8 +65,10 @@ export async function assertWritable(path: string, overwrite: boolean | undefine
 }
 
 /**
- * Writes `tensors` (in the given order) and `metadata` to `path`.
- * @throws TL_ERR_OUTPUT_EXISTS, or TypeError when a source yields the wrong number of bytes.
+ * Writes `tensors` (in the given order) and `metadata` to `path`; when `path` is a symlink, to the
+ * file it names (temp file beside that file, renamed onto it; the link stays).
+ * @throws TL_ERR_OUTPUT_EXISTS, TL_ERR_USAGE (a folder, a FIFO / device / socket, a missing parent
+ *   folder, a path ending in `/`), or TypeError when a source yields the wrong number of bytes.
  */
 export async function writeSafetensors(
   path: string,
@@ -72,7 +76,9 @@ export async function writeSafetensors(
   metadata: Readonly<Record<string, string>>,
   options: WriteOptions = {},
 ): Promise<WriteResult> {
+  await assertOutputPath(path, 'file');
   await assertWritable(path, options.overwrite);
+  const target = await resolveOutputTarget(path);
   const meta: Record<string, string> = { ...metadata };
   if (options.kohyaHashes) {
     meta.sshs_model_hash = '0'.repeat(64);
@@ -85,7 +91,7 @@ export async function writeSafetensors(
     start: LEGACY_START - ssHeaderBytes,
     end: LEGACY_END - ssHeaderBytes,
   });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.part`);
+  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.part`);
   const handle = await open(temp, 'wx');
   try {
     await handle.write(header.bytes, 0, header.bytes.byteLength, 0);
@@ -141,8 +147,10 @@ export async function writeSafetensors(
       await handle.write(patched.bytes, 0, patched.bytes.byteLength, 0);
     }
     await handle.close();
+    // Checked again: the path may have changed kind while the file was written.
+    await assertOutputPath(path, 'file');
     await assertWritable(path, options.overwrite);
-    await rename(temp, path);
+    await rename(temp, target);
     return { path, bytes: header.bytes.byteLength + position, dataSha256, metadata: meta };
   } catch (error) {
     await handle.close().catch(() => undefined);
