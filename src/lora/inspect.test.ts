@@ -188,6 +188,30 @@ describe('inspectLora on a safetensors file in no LoRA format', () => {
     for (const name of names) expect(text).toContain(`key: ${name}`);
     expect(text).not.toContain('unmapped: ');
   });
+
+  it('a file with no tensors (only __metadata__) is a PROBLEM for every loader, with the reason', async () => {
+    const file = join(dir, 'no-tensors.safetensors');
+    await writeSafetensors(file, [], { ss_output_name: 'hero' }, { overwrite: true });
+    const result = await inspectLora(file);
+    expect(result).toMatchObject({ format: 'unknown', tensorCount: 0, modules: [] });
+    expect(result.compatibility.map((v) => [v.loader, v.ok])).toEqual([
+      ['a1111', false],
+      ['comfyui', false],
+      ['diffusers', false],
+    ]);
+    for (const verdict of result.compatibility) {
+      expect(verdict.mappedKeys).toBe(0);
+      expect(verdict.notes.join(' ')).toContain('the file holds no tensors (only metadata)');
+    }
+    expect(result.warnings.join(' ')).toContain('holds no tensors');
+    const text = formatInspection(result);
+    expect(text).not.toMatch(/ ok: /);
+    expect(text.match(/PROBLEM: 0 keys mapped/g)).toHaveLength(3);
+    // what inspect's verdicts now agree with: convert refuses the file
+    await expect(
+      convertLora({ input: file, output: join(dir, 'no-tensors-out.safetensors') }),
+    ).rejects.toMatchObject({ code: 'TL_ERR_LORA_FORMAT' });
+  });
 });
 
 describe('formatInspection module lines', () => {

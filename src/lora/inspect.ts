@@ -203,7 +203,9 @@ function inspectionWarnings(
   if (otherBase) warnings.push(otherBase);
   if (model.format === 'unknown') {
     warnings.push(
-      `${NO_LORA_KEYS} All ${model.unknownKeys.length} tensor(s) are unmapped; convert refuses the file.`,
+      model.unknownKeys.length === 0
+        ? 'the file holds no tensors (only metadata), so no LoRA module: no loader loads anything, and convert, generate and upload refuse it.'
+        : `${NO_LORA_KEYS} All ${model.unknownKeys.length} tensor(s) are unmapped; convert refuses the file.`,
     );
     return warnings;
   }

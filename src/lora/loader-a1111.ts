@@ -3,7 +3,14 @@
 // the fallbacks in `load_network` (v1.6 - v1.10; SD1 path, is_sd2 = False, no diffusers_weight_map),
 // checked against the module lists of sd15-modules.ts.
 import { a1111CompvisName } from './compvis-names.js';
-import { FULL_PARTS, LOHA_PARTS, LOKR_PARTS, type LoaderVerdict, strictVerdict } from './loader-verdict.js';
+import {
+  FULL_PARTS,
+  LOHA_PARTS,
+  LOKR_PARTS,
+  type LoaderVerdict,
+  loadsNothingNote,
+  strictVerdict,
+} from './loader-verdict.js';
 import { sd15CompvisUnetModules, sd15TextEncoderModules } from './sd15-modules.js';
 
 let a1111Modules: Set<string> | undefined;
@@ -86,6 +93,6 @@ export function checkA1111(keys: readonly string[]): LoaderVerdict {
       );
     }
   }
-  if (modules.size === 0) notes.push('no key maps to an SD1.5 module: A1111 loads nothing.');
+  if (modules.size === 0) notes.push(loadsNothingNote('A1111', keys.length));
   return strictVerdict('a1111', keys, unmapped, notes);
 }

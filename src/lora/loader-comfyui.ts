@@ -2,7 +2,13 @@
 // comfy/lora.py `model_lora_keys_unet` / `model_lora_keys_clip` key maps and the suffixes
 // comfy/weight_adapter/lora.py `LoRAAdapter.load` accepts (read at commit 0323d874, 2025), checked
 // against the module lists of sd15-modules.ts.
-import { FULL_PARTS, LOHA_PARTS, LOKR_PARTS, type LoaderVerdict } from './loader-verdict.js';
+import {
+  FULL_PARTS,
+  LOHA_PARTS,
+  LOKR_PARTS,
+  type LoaderVerdict,
+  loadsNothingNote,
+} from './loader-verdict.js';
 import { CLIP_LAYER_MODULES, sd15CompvisUnetModules, sd15UnetModules } from './sd15-modules.js';
 
 /** Clip key names in ComfyUI's LORA_CLIP_MAP (`mlp.fc1` -> `mlp_fc1`, ...). */
@@ -57,17 +63,28 @@ const COMFY_SUFFIXES = [
   ...FULL_PARTS.map((p) => `.${p}`),
 ];
 
-/** ComfyUI `load_lora`: a key loads when it is `<key-map name><suffix>`; others log "lora key not loaded". */
+/** Suffixes that hold no weights: a module with only these loads nothing. */
+const COMFY_NON_WEIGHT_SUFFIXES = ['.alpha', '.dora_scale'];
+
+/**
+ * ComfyUI `load_lora`: a key loads when it is `<key-map name><suffix>`; others log "lora key not
+ * loaded". A file where no weight key maps (no tensors, or only alphas) loads nothing: not ok.
+ */
 export function checkComfyUi(keys: readonly string[]): LoaderVerdict {
   const names = comfyModuleNames();
   const unmapped = keys.filter(
     (key) => !COMFY_SUFFIXES.some((s) => key.endsWith(s) && names.has(key.slice(0, -s.length))),
   );
+  const unmappedSet = new Set(unmapped);
+  const mappedWeights = keys.filter(
+    (key) => !unmappedSet.has(key) && !COMFY_NON_WEIGHT_SUFFIXES.some((s) => key.endsWith(s)),
+  );
+  const notes = mappedWeights.length === 0 ? [loadsNothingNote('ComfyUI', keys.length)] : [];
   return {
     loader: 'comfyui',
-    ok: unmapped.length === 0,
+    ok: unmapped.length === 0 && notes.length === 0,
     mappedKeys: keys.length - unmapped.length,
     unmappedKeys: unmapped,
-    notes: [],
+    notes,
   };
 }

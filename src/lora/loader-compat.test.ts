@@ -284,3 +284,26 @@ describe('diffusersMisreadAlphas (diffusers 0.42 network_alphas -> alpha_pattern
     expect(misread([m('unet', CONV, 1), m('unet', late, 4)])).toEqual([[late.replaceAll('.', '_'), 1]]);
   });
 });
+
+describe('a file no loader loads anything from', () => {
+  it('no keys at all: every check is not ok and says the file holds no tensors', () => {
+    for (const verdict of [checkA1111([]), checkComfyUi([]), checkDiffusers([])]) {
+      expect(verdict).toMatchObject({ ok: false, mappedKeys: 0, unmappedKeys: [] });
+      expect(verdict.notes).toEqual([expect.stringContaining('the file holds no tensors (only metadata)')]);
+    }
+  });
+
+  it('ComfyUI: only alphas (no weights) map: not ok, it loads nothing', () => {
+    const q = 'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q';
+    const verdict = checkComfyUi([`${q}.alpha`]);
+    expect(verdict).toMatchObject({ ok: false, mappedKeys: 1, unmappedKeys: [] });
+    expect(verdict.notes).toEqual(['no key maps to an SD1.5 module: ComfyUI loads nothing.']);
+    expect(checkComfyUi([`${q}.alpha`, `${q}.lora_down.weight`, `${q}.lora_up.weight`]).ok).toBe(true);
+  });
+
+  it('diffusers: PEFT-style keys none of which maps say it loads nothing', () => {
+    const verdict = checkDiffusers(['unet.no_such_block.to_q.lora_A.weight']);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.notes).toContain('no key maps to an SD1.5 module: load_lora_weights loads nothing.');
+  });
+});

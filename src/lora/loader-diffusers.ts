@@ -3,7 +3,7 @@
 // `_convert_non_diffusers_lora_to_diffusers` for kohya files and the `unet.` / `text_encoder.` key
 // prefixes for the others; the text-encoder modules it loses, and the notes inspect / convert give.
 import { ldmModuleNames } from './compvis-names.js';
-import { type LoaderVerdict, strictVerdict } from './loader-verdict.js';
+import { type LoaderVerdict, loadsNothingNote, strictVerdict } from './loader-verdict.js';
 import { parsePeftStyleKey } from './lora-keys.js';
 import { knownKohyaNames, sd15TextEncoderModules, sd15UnetModules } from './sd15-modules.js';
 
@@ -51,6 +51,9 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
       'PEFT adapter keys: load with PeftModel.from_pretrained, or convert --to diffusers / kohya for load_lora_weights.',
     );
   }
+  // (a kohya file with no key renamed already has its ValueError note)
+  if (!isKohya && unmapped.length === keys.length)
+    notes.push(loadsNothingNote('load_lora_weights', keys.length));
   return strictVerdict('diffusers', keys, unmapped, notes);
 }
 

@@ -13,8 +13,19 @@ export interface LoaderVerdict {
 }
 
 /**
+ * Why a loader loads nothing from a file: it holds no tensors at all (a header with only
+ * `__metadata__`), or none of its keys maps to an SD1.5 module. Such a file is never ok.
+ */
+export function loadsNothingNote(loader: string, keyCount: number): string {
+  return keyCount === 0
+    ? `the file holds no tensors (only metadata): ${loader} loads nothing.`
+    : `no key maps to an SD1.5 module: ${loader} loads nothing.`;
+}
+
+/**
  * The verdict of a loader that refuses or ignores part of a file for any unmapped key or whole-file
- * note (A1111, diffusers): ok only with neither. ComfyUI's check builds its own (its notes are none).
+ * note (A1111, diffusers): ok only with neither, and with some key mapped. ComfyUI's check builds
+ * its own (its only note is {@link loadsNothingNote}).
  */
 export function strictVerdict(
   loader: LoaderName,
@@ -24,7 +35,7 @@ export function strictVerdict(
 ): LoaderVerdict {
   return {
     loader,
-    ok: unmappedKeys.length === 0 && notes.length === 0,
+    ok: unmappedKeys.length === 0 && notes.length === 0 && keys.length > unmappedKeys.length,
     mappedKeys: keys.length - unmappedKeys.length,
     unmappedKeys,
     notes,
