@@ -1,0 +1,69 @@
+// Tests of `toonlora convert` / `toonlora inspect` through the real CLI entry (in process): a FIFO or
+// an -o ending in "/" is a usage error (exit 2, one line, no stack), a symlinked -o is written
+// through, and inspect of a file with no tensors exits 0 with every loader a PROBLEM. FIFOs and links
+// are made in the test's temp folder only.
+import { execFileSync } from 'node:child_process';
+import { lstat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { makePeftTensors, writeFixtureFile } from '../../lora/lora-fixtures.js';
+import { writeSafetensors } from '../../lora/safetensors-write.js';
+import { withCliTestIo } from '../cli-test-io.js';
+import { runCli } from '../program.js';
+
+const io = withCliTestIo('toonlora-cli-convert-');
+let input: string;
+beforeEach(async () => {
+  input = join(io.root, 'in.safetensors');
+  const modules = ['down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'];
+  await writeFixtureFile(input, makePeftTensors({ modules, rank: 4, seed: 5, prefix: 'unet.' }));
+});
+
+describe('convert -o', () => {
+  it('a FIFO (or a link to one) is exit 2 with one line naming it, and stays a FIFO', async () => {
+    const fifo = join(io.root, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    await symlink(fifo, join(io.root, 'link'));
+    for (const output of [fifo, join(io.root, 'link')]) {
+      io.stderr = '';
+      expect(await runCli(['convert', input, '-o', output, '--to', 'kohya', '--overwrite'])).toBe(2);
+      expect(io.stderr).toContain(`-o ${output}`);
+      expect(io.stderr).toContain('is a FIFO (named pipe)');
+      expect(io.stderr).toContain('[TL_ERR_USAGE]');
+      expect(io.stderr).not.toContain('unexpected error');
+    }
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+  });
+
+  it('ending in "/" is exit 2 for kohya / diffusers (no ENOTDIR stack), and writes the folder for peft', async () => {
+    for (const to of ['kohya', 'diffusers']) {
+      io.stderr = '';
+      expect(await runCli(['convert', input, '-o', `${join(io.root, 'newdir')}/`, '--to', to])).toBe(2);
+      expect(io.stderr).toContain('this format is written as one .safetensors file');
+      expect(io.stderr).not.toContain('ENOTDIR');
+    }
+    expect(await runCli(['convert', input, '-o', `${join(io.root, 'newdir')}/`, '--to', 'peft'])).toBe(0);
+    expect((await lstat(join(io.root, 'newdir', 'adapter_model.safetensors'))).isFile()).toBe(true);
+  });
+
+  it('a symlink is written through with --overwrite: the link stays, its target is the new file', async () => {
+    const real = join(io.root, 'real.safetensors');
+    await writeFile(real, 'old');
+    await symlink('real.safetensors', join(io.root, 'link.safetensors'));
+    const argv = ['convert', input, '-o', join(io.root, 'link.safetensors'), '--to', 'kohya'];
+    expect(await runCli([...argv, '--overwrite'])).toBe(0);
+    expect((await lstat(join(io.root, 'link.safetensors'))).isSymbolicLink()).toBe(true);
+    expect((await lstat(real)).size).toBeGreaterThan(100);
+  });
+});
+
+describe('inspect of a file with no tensors', () => {
+  it('exits 0 (as for any readable file that is no LoRA) and says PROBLEM for every loader', async () => {
+    const file = join(io.root, 'empty.safetensors');
+    await writeSafetensors(file, [], { ss_output_name: 'x' });
+    expect(await runCli(['inspect', file])).toBe(0);
+    expect(io.stdout).not.toMatch(/ ok: /);
+    expect(io.stdout.match(/PROBLEM: 0 keys mapped/g)).toHaveLength(3);
+    expect(io.stdout).toContain('holds no tensors');
+  });
+});
