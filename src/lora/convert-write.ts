@@ -4,7 +4,7 @@
 // renamed into place (through a symlink: onto the folder it names). What to write is convert-plan.ts' /
 // lokr-plan.ts'.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { PlannedFile, PlannedTensor } from './convert-plan.js';
 import {
   type ConversionStats,
@@ -14,7 +14,13 @@ import {
   isFloatDtype,
 } from './float-convert.js';
 import { nonFiniteScanner } from './non-finite.js';
-import { assertOutputPath, assertReplaceableAdapterFolder, resolveOutputTarget } from './output-checks.js';
+import {
+  asOutputWriteError,
+  assertOutputPath,
+  assertReplaceableAdapterFolder,
+  resolveOutputTarget,
+  tempPathBeside,
+} from './output-checks.js';
 import { DTYPE_BYTES } from './safetensors-format.js';
 import { type SafetensorsReader, STREAM_CHUNK_BYTES } from './safetensors-read.js';
 import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
@@ -143,9 +149,9 @@ export async function writePeftFolder(
   await assertWritable(output, overwrite);
   if (overwrite) await assertReplaceableAdapterFolder(output);
   const target = await resolveOutputTarget(output);
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.part`);
-  await mkdir(temp, { recursive: true });
+  const temp = tempPathBeside(target);
   try {
+    await mkdir(temp, { recursive: true });
     const files = [];
     for (const plan of plans) {
       const path = join(temp, plan.relativePath);
@@ -172,6 +178,6 @@ export async function writePeftFolder(
     return files;
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
-    throw error;
+    throw asOutputWriteError(error, output);
   }
 }

@@ -2,15 +2,18 @@
 // parent folder exists, a file output is not a folder (nor a path ending in `/`), a symlink is
 // followed to the file or folder it names (written through, never replaced), a FIFO, device or socket
 // is refused, and `--overwrite` of a PEFT folder only ever replaces a folder that holds nothing but
-// adapter files (never the user's own files).
+// adapter files (never the user's own files); the writers' temp path, and their file-system errors
+// as TL_ERR_OUTPUT_WRITE.
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
 
 /** Entries a PEFT adapter folder written by convert / the trainer holds; text_encoder/ holds the same files. */
 const ADAPTER_FILES = new Set(['adapter_model.safetensors', 'adapter_config.json']);
 const TEXT_ENCODER_FOLDER = 'text_encoder';
+/** Bytes a file name may have (ext4, XFS, APFS, NTFS: 255). */
+const MAX_NAME_BYTES = 255;
 /** Links followed before giving up (Linux's MAXSYMLINKS). */
 const MAX_LINKS = 40;
 /** Trailing path separators: `/`, and on Windows `\\` too. */
@@ -101,6 +104,37 @@ export async function assertOutputPath(output: string, kind: 'file' | 'folder'):
       { details: { file: output } },
     );
   }
+}
+
+/**
+ * A hidden temp path beside `target` (same folder, so the final rename is atomic), unique to this
+ * process and moment; the target's name is shortened when the temp name would pass 255 bytes.
+ */
+export function tempPathBeside(target: string): string {
+  const suffix = `.${process.pid}.${Date.now()}.part`;
+  let name = [...basename(target)];
+  while (name.length > 1 && Buffer.byteLength(`.${name.join('')}${suffix}`) > MAX_NAME_BYTES)
+    name = name.slice(0, -1);
+  return join(dirname(target), `.${name.join('')}${suffix}`);
+}
+
+/** System calls of the writing side: their errors are the output's (a `read` error is the input's). */
+const WRITE_SYSCALLS = new Set(['open', 'write', 'close', 'rename', 'mkdir', 'unlink', 'rmdir', 'fsync']);
+
+/**
+ * A file-system error met while writing `output` (no space, no permission, a name too long, ...) as
+ * TL_ERR_OUTPUT_WRITE naming the path and the cause; other errors are returned as they are.
+ */
+export function asOutputWriteError(error: unknown, output: string): unknown {
+  const errno = error as NodeJS.ErrnoException;
+  if (error instanceof ToonloraError || !(error instanceof Error) || !WRITE_SYSCALLS.has(errno.syscall ?? ''))
+    return error;
+  const cause = errno.code === 'ENOSPC' ? 'the disk is full' : errno.message;
+  return new ToonloraError(
+    'TL_ERR_OUTPUT_WRITE',
+    `-o ${output}: cannot be written (${cause}); nothing was written or replaced.`,
+    { cause: error, details: { file: output, errno: errno.code } },
+  );
 }
 
 /** Entries of `folder` (relative paths) that are not adapter files; text_encoder/ is looked into. */

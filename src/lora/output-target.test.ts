@@ -1,7 +1,8 @@
 // Tests for where convert's writers put their output: a symlink is written through (its target
 // replaced atomically, the link kept) for file and PEFT-folder output; a FIFO or socket (or a link to
 // one) is refused as usage, untouched; an `-o` ending in `/` is a usage error for file formats and
-// just works for PEFT. Only FIFOs / sockets / links made in a temp folder, never a real device.
+// just works for PEFT; a long file name still gets a temp name that fits, and a file-system error is
+// TL_ERR_OUTPUT_WRITE. Only FIFOs / sockets / links made in a temp folder, never a real device.
 import { execFileSync } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -176,5 +177,35 @@ describe('-o ending in "/"', () => {
     ]);
     expect(result.files[0]?.path).toBe(join(d, 'newdir', 'adapter_model.safetensors'));
     expect(await readdir(d)).toEqual(['newdir']);
+  });
+});
+
+describe('long names and file-system errors', () => {
+  it('a 240-character name (valid, 252 bytes) is written: the temp name is shortened to fit', async () => {
+    const d = await caseDir();
+    const name = 'a'.repeat(240);
+    await convertLora({ input, output: join(d, `${name}.safetensors`), to: 'kohya' });
+    await convertLora({ input, output: join(d, name), to: 'peft' });
+    expect(await tensorCount(join(d, `${name}.safetensors`))).toBeGreaterThan(0);
+    expect((await readdir(join(d, name))).sort()).toEqual([
+      'adapter_config.json',
+      'adapter_model.safetensors',
+    ]);
+    expect((await readdir(d)).sort()).toEqual([name, `${name}.safetensors`]);
+  });
+
+  it('a name too long for the file system is TL_ERR_OUTPUT_WRITE naming -o, no temp file left', async () => {
+    const d = await caseDir();
+    const name = 'b'.repeat(300);
+    for (const [to, output] of [
+      ['kohya', join(d, `${name}.safetensors`)],
+      ['peft', join(d, name)],
+    ] as const) {
+      await expect(convertLora({ input, output, to })).rejects.toMatchObject({
+        code: 'TL_ERR_OUTPUT_WRITE',
+        message: expect.stringMatching(new RegExp(`^-o ${output}: cannot be written \\(ENAMETOOLONG`)),
+      });
+    }
+    expect(await readdir(d)).toEqual([]);
   });
 });

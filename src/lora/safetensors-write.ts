@@ -5,10 +5,14 @@
 // a symlink is written through (its target replaced, the link kept), a FIFO / device never touched.
 import { constants } from 'node:fs';
 import { access, type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { createDataHasher } from './data-hasher.js';
-import { assertOutputPath, resolveOutputTarget } from './output-checks.js';
+import {
+  asOutputWriteError,
+  assertOutputPath,
+  resolveOutputTarget,
+  tempPathBeside,
+} from './output-checks.js';
 import { buildSafetensorsHeader, type TensorLayout, tensorByteSize } from './safetensors-format.js';
 
 /** A tensor to write: its layout and a source of exactly its bytes, in order. */
@@ -91,8 +95,10 @@ export async function writeSafetensors(
     start: LEGACY_START - ssHeaderBytes,
     end: LEGACY_END - ssHeaderBytes,
   });
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.part`);
-  const handle = await open(temp, 'wx');
+  const temp = tempPathBeside(target);
+  const handle = await open(temp, 'wx').catch((error: unknown) => {
+    throw asOutputWriteError(error, path);
+  });
   try {
     await handle.write(header.bytes, 0, header.bytes.byteLength, 0);
     // Chunks are gathered into batches of WRITE_BATCH_BYTES and written with writev in the libuv
@@ -155,7 +161,7 @@ export async function writeSafetensors(
   } catch (error) {
     await handle.close().catch(() => undefined);
     await rm(temp, { force: true });
-    throw error;
+    throw asOutputWriteError(error, path);
   }
 }
 
