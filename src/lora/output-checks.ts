@@ -4,7 +4,7 @@
 // is refused, and `--overwrite` of a PEFT folder only ever replaces a folder that holds nothing but
 // adapter files (never the user's own files); the writers' temp path, and their file-system errors
 // as TL_ERR_OUTPUT_WRITE.
-import type { Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
@@ -137,6 +137,14 @@ export function asOutputWriteError(error: unknown, output: string): unknown {
   );
 }
 
+/** An entry as a foreign-entry name: an adapter file's name that is a symlink, FIFO, ... says so. */
+function foreignName(entry: Dirent, prefix: string): string {
+  const name = `${prefix}${entry.name}`;
+  if (!ADAPTER_FILES.has(entry.name) || entry.isDirectory()) return name;
+  if (entry.isSymbolicLink()) return `${name} (a symlink, which replacing the folder would delete)`;
+  return entry.isFile() ? name : `${name} (not a regular file)`;
+}
+
 /** Entries of `folder` (relative paths) that are not adapter files; text_encoder/ is looked into. */
 async function foreignEntries(folder: string): Promise<string[]> {
   const foreign: string[] = [];
@@ -145,11 +153,11 @@ async function foreignEntries(folder: string): Promise<string[]> {
     if (entry.isDirectory() && entry.name === TEXT_ENCODER_FOLDER) {
       for (const inner of await readdir(join(folder, entry.name), { withFileTypes: true })) {
         if (!(inner.isFile() && ADAPTER_FILES.has(inner.name)))
-          foreign.push(`${TEXT_ENCODER_FOLDER}/${inner.name}`);
+          foreign.push(foreignName(inner, `${TEXT_ENCODER_FOLDER}/`));
       }
       continue;
     }
-    foreign.push(entry.name);
+    foreign.push(foreignName(entry, ''));
   }
   return foreign.sort();
 }

@@ -88,6 +88,28 @@ describe('a symlink as -o is written through, the link kept', () => {
     expect((await readdir(d)).sort()).toEqual(['adapter-link', 'real-adapter']);
   });
 
+  it('peft --overwrite of a folder whose adapter file is a symlink or FIFO refuses, naming it, and deletes nothing', async () => {
+    const d = await caseDir();
+    const out = join(d, 'adapter');
+    await convertLora({ input, output: out, to: 'peft' });
+    const mine = join(d, 'mine.safetensors');
+    await writeFile(mine, 'mine');
+    await rm(join(out, 'adapter_model.safetensors'));
+    await symlink(mine, join(out, 'adapter_model.safetensors'));
+    await expect(convertLora({ input, output: out, to: 'peft', overwrite: true })).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+      message: expect.stringContaining('adapter_model.safetensors (a symlink'),
+    });
+    expect((await lstat(join(out, 'adapter_model.safetensors'))).isSymbolicLink()).toBe(true);
+    await rm(join(out, 'adapter_model.safetensors'));
+    mkfifo(join(out, 'adapter_model.safetensors'));
+    await expect(convertLora({ input, output: out, to: 'peft', overwrite: true })).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+      message: expect.stringContaining('adapter_model.safetensors (not a regular file)'),
+    });
+    expect((await lstat(join(out, 'adapter_model.safetensors'))).isFIFO()).toBe(true);
+  });
+
   it('writeSafetensors itself writes through a link', async () => {
     const d = await caseDir();
     const real = join(d, 'real.safetensors');
