@@ -10,8 +10,8 @@ export interface GenerationRequest {
   /** Absolute path of the LoRA file (kohya format), or undefined for the bare base. */
   loraPath?: string;
   /**
-   * The LoRA's name as the user knows it (its artifact's name): an error naming `loraPath` (the server's own
-   * file) names `LoRA "<loraName>"` instead.
+   * The LoRA's name as the user knows it (its artifact's name): the images' WebUI text names it (`<lora:name:w>`,
+   * not the stored file's UUID), and an error naming `loraPath` (the server's own file) names `LoRA "<loraName>"`.
    */
   loraName?: string;
   /** LoRA weights to render, one row of images per weight (a sweep); default [generation.loraWeight]. */

@@ -142,6 +142,7 @@ export class WarmGenerationService implements GenerationService {
       }
       const result = await worker.generate({
         ...(request.loraPath ? { lora: request.loraPath } : {}),
+        ...(request.loraPath && request.loraName ? { loraName: request.loraName } : {}),
         outputDir: request.weights.length > 1 ? join(request.outDir, `weight-${weight}`) : request.outDir,
         config: { ...request.generation, loraWeight: weight },
         ...(request.signal ? { signal: request.signal } : {}),

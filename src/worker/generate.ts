@@ -14,6 +14,7 @@ import {
   type DoneEvent,
   type GenerateRequest,
   generateDoneSchema,
+  loraNameSchema,
   PROTOCOL_VERSION,
   type ProgressEvent,
   type WorkerEvent,
@@ -32,6 +33,11 @@ import { SilenceWatchdog, type WorkerSilenceLimits } from './silence-watchdog.js
 export interface GenerateOptions {
   /** kohya / diffusers LoRA file; left out, the bare base model. */
   readonly lora?: string;
+  /**
+   * The LoRA's name for the images' WebUI text (`<lora:name:weight>`, `Lora hashes`); left out, the file's stem
+   * (a server passes its artifact name: its stored file is `<uuid>.safetensors`).
+   */
+  readonly loraName?: string;
   readonly outputDir: string;
   /** The resolved generation config (prompt, seeds, weight, scheduler, ...). */
   readonly config: GenerationConfig;
@@ -65,12 +71,25 @@ export function diffusersCopyFolder(): string {
 type ChosenLora = DiffusersLoraChoice & { readonly seconds: number };
 
 /** Checks `lora` and picks the file diffusers loads: the file itself or its diffusers-format copy. */
-async function chooseLoraFile(lora: string | undefined): Promise<ChosenLora | undefined> {
+async function chooseLoraFile(lora: string | undefined, loraName?: string): Promise<ChosenLora | undefined> {
   checkLora(lora);
+  checkLoraName(loraName);
   if (lora === undefined) return undefined;
   const started = performance.now();
   const choice = await loraFileForDiffusers(resolve(lora), diffusersCopyFolder());
   return { ...choice, seconds: (performance.now() - started) / 1000 };
+}
+
+/** @throws TL_ERR_USAGE for a name the worker's request refuses (empty, a line break). */
+function checkLoraName(loraName: string | undefined): void {
+  if (loraName === undefined) return;
+  const checked = loraNameSchema.safeParse(loraName);
+  if (!checked.success) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `LoRA name ${JSON.stringify(loraName)}: expected ${checked.error.issues[0]?.message ?? 'a non-empty name'}.`,
+    );
+  }
 }
 
 function checkLora(lora: string | undefined): void {
@@ -87,7 +106,7 @@ function checkLora(lora: string | undefined): void {
 }
 
 function requestFor(
-  options: Pick<GenerateOptions, 'lora' | 'outputDir' | 'config'>,
+  options: Pick<GenerateOptions, 'lora' | 'loraName' | 'outputDir' | 'config'>,
   id: string | null,
   baseOptions: BaseModelOptions = {},
 ): GenerateRequest {
@@ -96,6 +115,7 @@ function requestFor(
     command: 'generate',
     id,
     lora: options.lora ? resolve(options.lora) : null,
+    ...(options.lora && options.loraName !== undefined ? { lora_name: options.loraName } : {}),
     output_dir: resolve(options.outputDir),
     config: { ...options.config, baseModel: workerBaseModel(options.config.baseModel, baseOptions) },
     sd15_config_dir: sd15ConfigDir(),
@@ -130,7 +150,7 @@ function stoppedResult(cancelled: CancelledEvent): GenerationResult {
  */
 export async function runGeneration(options: GenerateOptions): Promise<GenerationResult> {
   checkOutputFolder(options.outputDir, 'Choose a folder you can write to for -o.');
-  const lora = await chooseLoraFile(options.lora);
+  const lora = await chooseLoraFile(options.lora, options.loraName);
   const outcome = await runWorker({
     request: requestFor({ ...options, ...(lora ? { lora: lora.path } : {}) }, null),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -269,7 +289,7 @@ export class GenerationWorker {
    * Aborting `options.signal` sends the worker `cancel`: the result then has `stopped` and no images.
    */
   async generate(options: WarmGenerateOptions): Promise<GenerationResult> {
-    const lora = await chooseLoraFile(options.lora);
+    const lora = await chooseLoraFile(options.lora, options.loraName);
     if (options.config.baseModel !== this.baseModel) {
       throw new ToonloraError(
         'TL_ERR_CONFLICT',

@@ -257,11 +257,23 @@ export const trainRequestSchema = z.strictObject({
   config: resolvedTrainingConfigSchema,
   sd15_config_dir: sd15ConfigDirSchema,
 });
+/**
+ * The LoRA's name as the user knows it (a server LoRA's artifact name, e.g. `probe-run1` for the upload
+ * `probe-run1.safetensors` stored as `<uuid>.safetensors`): the images' `<lora:name:weight>` and `Lora hashes`
+ * name it instead of the file's stem. One line of text: a control character would break the PNG text's lines.
+ */
+export const loraNameSchema = z
+  .string()
+  .min(1, 'a non-empty name')
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'a name without control characters (line breaks, tabs)');
 export const generateRequestSchema = z.strictObject({
   version,
   command: z.literal('generate'),
   id: z.string().nullable(),
   lora: z.string().nullable(),
+  /** Left out: the label is the LoRA file's stem (the CLI's case). */
+  lora_name: loraNameSchema.optional(),
   output_dir: z.string().min(1),
   config: generationConfigSchema,
   sd15_config_dir: sd15ConfigDirSchema,

@@ -9,6 +9,7 @@ Contradictions (warmup longer than the run, ...) raise here, never deep inside t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,6 +209,9 @@ class GenerateRequest:
     output_dir: str
     config: GenerationConfig
     sd15_config_dir: str | None = None  # see SD15_CONFIG_DIR_NOTE
+    # The LoRA's name as the user knows it (a server LoRA's artifact name; its file is <uuid>.safetensors): the
+    # images' `<lora:name:weight>` names it. None: the file's stem (the CLI). src/worker/protocol.ts loraNameSchema.
+    lora_name: str | None = None
 
 
 def parse_generate_request(obj: dict[str, Any]) -> GenerateRequest:
@@ -219,9 +223,17 @@ def parse_generate_request(obj: dict[str, Any]) -> GenerateRequest:
         output_dir=f.string("output_dir"),
         config=parse_generation_config(f.raw("config")),
         sd15_config_dir=f.string("sd15_config_dir", optional=True),
+        lora_name=_lora_name(f.string("lora_name", optional=True)),
     )
     f.done()
     return request
+
+
+def _lora_name(name: str | None) -> str | None:
+    """request.lora_name as src/worker/protocol.ts loraNameSchema has it: one non-empty line of text."""
+    if name is not None and (not name or re.search(r"[\x00-\x1f\x7f]", name)):
+        raise ConfigError(f"request.lora_name: expected a non-empty name without control characters, got {name!r}")
+    return name
 
 
 @dataclass(frozen=True)

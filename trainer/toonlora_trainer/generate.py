@@ -249,8 +249,11 @@ class GenerationSession:
         return time.perf_counter() - started
 
     def generate(self, lora: str | None, config: GenerationConfig, output_dir: str, emit: Emit | None = None,
-                 request_id: str | None = None, should_stop: Callable[[], bool] | None = None) -> GenerationResult:
+                 request_id: str | None = None, should_stop: Callable[[], bool] | None = None,
+                 lora_name: str | None = None) -> GenerationResult:
         """Renders one image per seed into `output_dir` (PNG) plus a grid when there are several seeds.
+        Their WebUI text names the LoRA `lora_name` (a server LoRA's name; its file is <uuid>.safetensors), else the
+        file's stem.
         With `emit`, a `progress` event follows each sampling step (step/total = step/config.steps),
         carrying `request_id` as its `id` when given (serve-generation answers several requests).
         `should_stop` is asked after each sampling step: True raises GenerationCancelled, and nothing is written."""
@@ -288,11 +291,12 @@ class GenerationSession:
             self.pipe.vae.to(dtype=torch.float32)
         os.makedirs(output_dir, exist_ok=True)
         paths = []
-        lora_name, lora_hash = _lora_label(original), _lora_short_hash(original)
+        label = (lora_name or _lora_label(original)) if original else None
+        lora_hash = _lora_short_hash(original)
         for seed, image in zip(config.seeds, images):
             path = _unused_path(output_dir, f"seed-{seed}")
             info = PngInfo()
-            info.add_text("parameters", a1111_parameters(config, seed, lora_name, lora_hash))
+            info.add_text("parameters", a1111_parameters(config, seed, label, lora_hash))
             image.save(path, pnginfo=info)
             paths.append(path)
         grid = None

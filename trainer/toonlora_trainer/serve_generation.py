@@ -85,7 +85,8 @@ def serve_generation(first_line: dict, writer: EventWriter, error_kind: Callable
             if request_id is not None and request_id in cancelled:
                 raise GenerationCancelled(0)
             should_stop: Callable[[], bool] = lambda: request_id is not None and request_id in cancelled  # noqa: E731
-            result = session.generate(request.lora, request.config, request.output_dir, writer.emit, request_id, should_stop)
+            result = session.generate(request.lora, request.config, request.output_dir, writer.emit, request_id, should_stop,
+                                      lora_name=request.lora_name)
             writer.emit(result.done(request_id=request_id))
         except GenerationCancelled as stopped:
             writer.emit(Cancelled(step=stopped.step, checkpoint=None, id=request_id))
