@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkedTrainingConfigSchema, checkWarmupLeavesSteps, trainingConfigSchema } from './config.js';
+import {
+  checkedTrainingConfigSchema,
+  checkWarmupLeavesSteps,
+  toonloraConfigSchema,
+  trainingConfigSchema,
+} from './config.js';
 
 describe('checkWarmupLeavesSteps (the worker refuses the same run in config.check_warmup)', () => {
   it('puts the issue on lrWarmupSteps when the warmup takes every step', () => {
@@ -16,6 +21,18 @@ describe('checkWarmupLeavesSteps (the worker refuses the same run in config.chec
     expect(checkedTrainingConfigSchema.parse({ steps: 10, lrWarmupSteps: 9 }).lrWarmupSteps).toBe(9);
     // the plain schema stays refinement-free, so protocol.ts / kohya-metadata.ts can .extend / .pick it
     expect(trainingConfigSchema.safeParse({ steps: 10, lrWarmupSteps: 10 }).success).toBe(true);
+  });
+
+  it("says nothing when steps or the warmup is itself invalid: only that field's own issue shows", () => {
+    for (const [training, path] of [
+      [{ steps: 0 }, 'steps'],
+      [{ steps: -3, lrWarmupSteps: 0 }, 'steps'],
+      [{ steps: 2.5, lrWarmupSteps: 4 }, 'steps'],
+      [{ steps: 10, lrWarmupSteps: 10.5 }, 'lrWarmupSteps'],
+    ] as const) {
+      const result = toonloraConfigSchema.safeParse({ training });
+      expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual([`training.${path}`]);
+    }
   });
 
   it('leaves a run measured in epochs to the worker, which knows its steps once it has read the dataset', () => {

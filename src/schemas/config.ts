@@ -196,18 +196,25 @@ export const trainingConfigSchema = z.object({
 
 /**
  * The warmup must leave training steps at the full rate (the worker's config.check_warmup, which checks again once
- * epochs became steps). Only with steps given: under epochs the step count is known once the dataset is read.
+ * epochs became steps). Only with steps given: under epochs the step count is known once the dataset is read. Only
+ * with both counts valid: zod runs the refinement after a field failed, and `--steps 0` then read "0 warmup steps
+ * leave none of the 0 training steps" under the one error that matters (steps must be at least 1).
  */
 export function checkWarmupLeavesSteps(
   config: { readonly steps: number | null; readonly epochs?: number | null; readonly lrWarmupSteps: number },
   ctx: z.RefinementCtx,
 ): void {
   if (config.epochs != null || config.steps === null || config.lrWarmupSteps < config.steps) return;
+  if (!isCount(config.steps, 1) || !isCount(config.lrWarmupSteps, 0)) return; // its own issue says what is wrong
   ctx.addIssue({
     code: 'custom',
     path: ['lrWarmupSteps'],
     message: `${config.lrWarmupSteps} warmup steps leave none of the ${config.steps} training steps at the full rate (lower it, or raise --steps)`,
   });
+}
+
+function isCount(value: unknown, min: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min;
 }
 
 /**
