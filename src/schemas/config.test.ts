@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   checkedTrainingConfigSchema,
+  prepConfigSchema,
   checkWarmupLeavesSteps,
   toonloraConfigSchema,
   trainingConfigSchema,
@@ -43,5 +44,21 @@ describe('checkWarmupLeavesSteps (the worker refuses the same run in config.chec
       .superRefine(checkWarmupLeavesSteps);
     expect(resolved.safeParse({ steps: null, epochs: 2, lrWarmupSteps: 10 }).success).toBe(true);
     expect(resolved.safeParse({ steps: 10, epochs: null, lrWarmupSteps: 10 }).success).toBe(false);
+  });
+});
+
+describe('the class word ends the dataset folder name `<repeats>_<trigger> <class>`', () => {
+  it('refuses one ending in a dot (Windows drops it from the folder name); the trigger, inside the name, may', () => {
+    for (const classWord of ['.', 'girl.', 'girl..', 'girl. ']) {
+      expect(prepConfigSchema.safeParse({ classWord }).error?.issues).toMatchObject([
+        {
+          path: ['classWord'],
+          message: expect.stringMatching(/^must not end in a dot: it ends the dataset folder/),
+        },
+      ]);
+    }
+    expect(prepConfigSchema.parse({ classWord: 'st. girl' }).classWord).toBe('st. girl');
+    expect(prepConfigSchema.parse({ classWord: ' girl ' }).classWord).toBe('girl'); // spaces: trimmed
+    expect(prepConfigSchema.parse({ trigger: 'sks.', classWord: 'girl' }).trigger).toBe('sks.');
   });
 });

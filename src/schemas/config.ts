@@ -60,6 +60,11 @@ export const prepConfigSchema = z.object({
       /^[^,/\\<>:"|?*\p{Cc}]+$/u,
       'no commas, slashes, characters Windows refuses in folder names (< > : " | ? *), newlines or other control characters',
     )
+    // it ends the folder name, and Windows drops a name's trailing dots (a trailing space is trimmed above)
+    .refine((word) => !word.endsWith('.'), {
+      error:
+        'must not end in a dot: it ends the dataset folder name `<repeats>_<trigger> <class>`, and Windows drops trailing dots from folder names',
+    })
     .default('girl'),
   /** Square training resolution in pixels; SD1.5 trains at 512. */
   resolution: z.number().int().min(64).max(2048).multipleOf(8).default(512),
