@@ -1,7 +1,7 @@
 // src/cli/output.test.ts — when commands draw a progress bar: never with --json, and only when both
-// stdout and stderr are terminals.
+// stdout and stderr are terminals; a command's last word reaches stderr when stdout is closed.
 import { describe, expect, it } from 'vitest';
-import { wantsProgressBar } from './output.js';
+import { type FinalStreams, printResult, wantsProgressBar } from './output.js';
 
 const tty = { isTTY: true };
 const pipe = { isTTY: undefined };
@@ -18,5 +18,52 @@ describe('wantsProgressBar', () => {
   });
   it('is off when stderr (where the bar draws) is not a terminal', () => {
     expect(wantsProgressBar({}, { stdout: tty, stderr: pipe })).toBe(false);
+  });
+});
+
+/** Streams whose stdout is open, or closed as `| head` leaves it (every write fails with EPIPE). */
+function streams(closed: boolean): FinalStreams & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: {
+      write(text, done) {
+        if (closed) done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+        else {
+          out.push(text);
+          done();
+        }
+        return !closed;
+      },
+    },
+    stderr: {
+      write(text) {
+        err.push(text);
+        return true;
+      },
+    },
+  };
+}
+
+describe('printResult', () => {
+  const human = (r: { step: number }) =>
+    `stopped at step ${r.step}; checkpoint run/step-2. Continue with --resume.`;
+
+  it('prints to stdout while it is open: the human text, or the JSON document with --json', () => {
+    const open = streams(false);
+    printResult({ step: 2 }, {}, human, open);
+    printResult({ step: 2 }, { json: true }, human, open);
+    expect(open.out).toEqual([`${human({ step: 2 })}\n`, '{\n  "step": 2\n}\n']);
+    expect(open.err).toEqual([]);
+  });
+
+  it('writes the human text to stderr when stdout is closed (EPIPE), with --json too', () => {
+    for (const json of [false, true]) {
+      const closed = streams(true);
+      printResult({ step: 2 }, { json }, human, closed);
+      expect(closed.err).toEqual(['stopped at step 2; checkpoint run/step-2. Continue with --resume.\n']);
+    }
   });
 });

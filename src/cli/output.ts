@@ -6,14 +6,40 @@ export interface OutputOptions {
   json?: boolean;
 }
 
-/** Prints a command's result: the JSON document with `--json`, else the human text. */
-export function printResult<T>(result: T, options: OutputOptions, human: (result: T) => string): void {
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  } else {
-    const text = human(result);
-    if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  }
+/** The streams a command's last word goes to (the process's own unless a test passes others). */
+export interface FinalStreams {
+  readonly stdout: { write(text: string, done: (error?: Error | null) => void): boolean };
+  readonly stderr: { write(text: string): boolean };
+}
+
+/**
+ * Writes a command's last word, `text`, to stdout; when stdout is closed (`toonlora train --events | head -1`: the
+ * write fails with EPIPE) `fallback`, the human text, goes to stderr instead, so what the run did (a checkpoint to
+ * resume from) still reaches the user. The fallback is written before the write's `error` event ends the process.
+ */
+export function writeFinal(text: string, fallback: string, streams: FinalStreams = process): void {
+  streams.stdout.write(text, (error) => {
+    if (error && fallback) streams.stderr.write(withNewline(fallback));
+  });
+}
+
+function withNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/**
+ * Prints a command's result: the JSON document with `--json`, else the human text (to stderr, the human text, when
+ * stdout is closed: {@link writeFinal}).
+ */
+export function printResult<T>(
+  result: T,
+  options: OutputOptions,
+  human: (result: T) => string,
+  streams: FinalStreams = process,
+): void {
+  const text = human(result);
+  if (options.json) writeFinal(`${JSON.stringify(result, null, 2)}\n`, text, streams);
+  else if (text) writeFinal(withNewline(text), text, streams);
 }
 
 /** Reports an error on stderr (as one JSON line too with `--json`, on stdout) and returns the exit code to use. */

@@ -19,7 +19,7 @@ import { withStopSignals } from '../../worker/stop-signals.js';
 import { planTraining, runTraining, type TrainingPlan, type TrainResult } from '../../worker/train.js';
 import { errorLine, resultLine, workerEventLine } from '../../worker/train-events.js';
 import { numberFlag as num } from '../number-flag.js';
-import { commandAction, printResult, wantsProgressBar } from '../output.js';
+import { commandAction, printResult, wantsProgressBar, writeFinal } from '../output.js';
 
 interface TrainFlags {
   output?: string;
@@ -170,9 +170,20 @@ export function formatStopped(result: TrainResult): string {
   return `stopped at step ${result.steps} without saving a checkpoint (${killed}): ${lost}. ${resume}`;
 }
 
-function formatResult(result: TrainResult, algorithm: TrainingConfig['lora']['algorithm']): string {
+/**
+ * The human summary of a run. `stoppedLate`: a stop (Ctrl-C, a closed output pipe) came during the last step, which
+ * the worker finished: the run is complete, and the command still exits 1 as a stopped run does.
+ */
+export function formatResult(
+  result: TrainResult,
+  algorithm: TrainingConfig['lora']['algorithm'],
+  stoppedLate = false,
+): string {
   if (result.status === 'cancelled') return formatStopped(result);
   return [
+    stoppedLate
+      ? 'stopped after the last step had started: the run finished it, and its files are complete (nothing to resume)'
+      : '',
     result.lastLoss === null
       ? `trained ${result.steps} steps (all before this --resume: it wrote the missing files from the last checkpoint)`
       : `trained ${result.steps} steps (last loss ${result.lastLoss.toFixed(4)})`,
@@ -305,10 +316,12 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
         else process.stdout.write(line);
       }
     : progress.onEvent;
+  let stop: AbortSignal | undefined;
   try {
     const result = await withStopSignals(
-      (signal, kill) =>
-        runTraining({
+      (signal, kill) => {
+        stop = signal;
+        return runTraining({
           datasetDir,
           runDir,
           config,
@@ -316,7 +329,8 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
           signal,
           kill,
           onEvent,
-        }),
+        });
+      },
       {
         killOnSecondSignal: true,
         firstNotice:
@@ -325,10 +339,14 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
       },
     );
     progress.stop();
-    if (flags.events) process.stdout.write(resultLine(result));
-    else printResult(result, flags, (r) => formatResult(r, config.lora.algorithm));
-    // a stop with its checkpoint ends 1, as a stopped prep; a second Ctrl-C (stopped at once) 130
-    if (result.status === 'done') return 0;
+    const stoppedLate = result.status === 'done' && stop?.aborted === true;
+    const human = formatResult(result, config.lora.algorithm, stoppedLate);
+    // stdout closed (`| head`): the summary (the checkpoint to resume from) goes to stderr
+    if (flags.events) writeFinal(resultLine(result), human);
+    else printResult(result, flags, () => human);
+    // a stop ends 1, as a stopped prep (also when it came during the last step and the run finished: the caller
+    // asked to stop, so `train ... && next` does not go on); a second Ctrl-C (stopped at once) 130
+    if (result.status === 'done') return stoppedLate ? 1 : 0;
     return result.forced ? EXIT_KILLED : 1;
   } finally {
     progress.stop();
