@@ -6,7 +6,13 @@ import { extname } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { z } from 'zod';
 import { ToonloraError } from '../errors.js';
-import { type ToonloraConfig, type ToonloraConfigInput, toonloraConfigSchema } from '../schemas/config.js';
+import {
+  bothTrainingLengthsMessage,
+  type ToonloraConfig,
+  type ToonloraConfigInput,
+  toonloraConfigSchema,
+  trainingLengthKeysSet,
+} from '../schemas/config.js';
 import { findUnknownKeys, type UnknownKey } from './unknown-keys.js';
 
 /**
@@ -169,9 +175,6 @@ export function assertKnownKeys(fromFile: PlainObject, file: string): void {
   );
 }
 
-/** The two settings that give the training length: one run has one length. */
-const LENGTH_KEYS = ['steps', 'epochs'] as const;
-
 /**
  * `training.steps` and `training.epochs` are one setting: a file must not give both, and a flag
  * for either replaces the file's value of the other (flags win over the file).
@@ -179,15 +182,15 @@ const LENGTH_KEYS = ['steps', 'epochs'] as const;
 function trainingLength(fromFile: PlainObject, overrides: PlainObject, file: string): PlainObject {
   const fileTraining = isPlainObject(fromFile.training) ? fromFile.training : {};
   const flagTraining = isPlainObject(overrides.training) ? overrides.training : {};
-  const inFile = LENGTH_KEYS.filter((key) => fileTraining[key] !== undefined);
+  const inFile = trainingLengthKeysSet(fileTraining);
   if (inFile.length > 1) {
     throw new ToonloraError(
       'TL_ERR_CONFIG_FILE',
-      `${file}: training.steps and training.epochs both set the training length. Keep only one of them.`,
+      `${file}: ${bothTrainingLengthsMessage('training.steps', 'training.epochs', 'Keep')}`,
       { details: { file, field: 'training.epochs' } },
     );
   }
-  const fromFlag = LENGTH_KEYS.find((key) => flagTraining[key] !== undefined);
+  const fromFlag = trainingLengthKeysSet(flagTraining)[0];
   if (!fromFlag || inFile.length === 0 || inFile[0] === fromFlag) return fromFile;
   const { [inFile[0] as string]: _replaced, ...training } = fileTraining;
   return { ...fromFile, training };

@@ -4,7 +4,14 @@
 // their schema knows (`unknownRequestKeys`): zod objects drop the others, so a typo would run the default.
 import { z } from 'zod';
 import { findUnknownKeys, objectShape, type UnknownKey } from '../config/unknown-keys.js';
-import { checkedTrainingConfigSchema, generationConfigSchema, prepConfigSchema } from './config.js';
+import {
+  bothTrainingLengthsMessage,
+  CONTROL_CHAR_RANGES,
+  checkedTrainingConfigSchema,
+  generationConfigSchema,
+  prepConfigSchema,
+  trainingLengthKeysSet,
+} from './config.js';
 
 const id = z.string().min(1).max(64);
 /** How much a log line matters: `warn` lines are what the user should read (the web app lists them). */
@@ -23,7 +30,16 @@ export const idParamsSchema = z.object({ id });
 
 // ---------- characters ----------
 export const characterCreateSchema = z.object({
-  name: z.string().trim().min(1).max(80),
+  // a display name, but also a log line and a file name in exports: no NUL, line breaks or other control characters
+  name: z
+    .string()
+    .trim()
+    .min(1, { error: 'a name cannot be blank', abort: true })
+    .max(80)
+    .regex(
+      new RegExp(`^[^${CONTROL_CHAR_RANGES}]+$`, 'u'),
+      'a name cannot hold line breaks, tabs, NUL or other control characters',
+    ),
   trigger: prepConfigSchema.shape.trigger,
   classWord: prepConfigSchema.shape.classWord,
 });
@@ -104,11 +120,57 @@ export const generateJobParamsSchema = z.object({
   weights: z.array(generationConfigSchema.shape.loraWeight.unwrap()).min(1).max(8).optional(),
 });
 
+/**
+ * A sweep as a request may give it: weights scale a LoRA, so they need `loraId` (without one every row would be the
+ * same base-model images under another label), and each weight once (a repeat renders the same row again).
+ * Checked when a job is posted, not when a stored job is read back.
+ */
+function checkWeightSweep(params: z.output<typeof generateJobParamsSchema>, ctx: z.RefinementCtx): void {
+  const { weights } = params;
+  if (!weights) return;
+  if (params.loraId === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['weights'],
+      message:
+        'weights set the strength of a LoRA: give loraId too (without a LoRA every row would be the same image)',
+    });
+  }
+  const twice = [...new Set(weights.filter((weight, i) => weights.indexOf(weight) !== i))];
+  if (twice.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['weights'],
+      message: `weight ${twice.join(', ')} ${twice.length === 1 ? 'is' : 'are'} given more than once: each repeat renders the same row of images again; give each weight once`,
+    });
+  }
+}
+
 export const jobCreateSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('prep'), characterId: id, params: prepJobParamsSchema.prefault({}) }),
   z.object({ kind: z.literal('train'), characterId: id, params: trainJobParamsSchema }),
-  z.object({ kind: z.literal('generate'), characterId: id, params: generateJobParamsSchema.prefault({}) }),
+  z.object({
+    kind: z.literal('generate'),
+    characterId: id,
+    params: generateJobParamsSchema.superRefine(checkWeightSweep).prefault({}),
+  }),
 ]);
+
+/**
+ * The rule on a job request that only the body as sent can show: a train job's `params.training` sets steps or
+ * epochs, not both (steps has a default, so the parsed body cannot tell); the CLI and config files refuse both with
+ * the same words. The offending field and message, or undefined.
+ */
+export function jobRequestLengthIssue(body: unknown): { field: string; message: string } | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { kind, params } = body as Record<string, unknown>;
+  if (kind !== 'train' || typeof params !== 'object' || params === null) return undefined;
+  if (trainingLengthKeysSet((params as Record<string, unknown>).training).length < 2) return undefined;
+  return {
+    field: 'body.params.training.epochs',
+    message: bothTrainingLengthsMessage('params.training.steps', 'params.training.epochs', 'Give'),
+  };
+}
 
 /** The option of a discriminated union (`kind`) that `input` names; the schema itself for anything else. */
 function schemaFor(schema: z.ZodType, input: unknown): z.ZodType {

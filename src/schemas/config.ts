@@ -21,6 +21,13 @@ export const mixedPrecisionSchema = z.enum(['no', 'fp16', 'bf16']);
 export const schedulerSchema = z.enum(['dpmpp_2m_karras', 'euler_a', 'euler', 'ddim', 'pndm']);
 export const lrSchedulerSchema = z.enum(['cosine', 'constant', 'linear', 'cosine_with_restarts']);
 
+/**
+ * The control characters (Unicode Cc: U+0000-U+001F, U+007F-U+009F) as a character-class body. Spelled as
+ * ranges, not \p{Cc}, so the JSON Schema `pattern` in /openapi.json compiles in every regex dialect (Python
+ * `re`, most code generators); the same characters as \p{Cc}.
+ */
+export const CONTROL_CHAR_RANGES = '\\u0000-\\u001f\\u007f-\\u009f';
+
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 /** A step count or interval; 0 turns the feature off. Capped well above any run (steps max 1M). */
 const stepCount = z.number().int().min(0).max(10_000_000);
@@ -42,10 +49,10 @@ export const prepConfigSchema = z.object({
     // abort: an empty word fails once, not again for the pattern below
     .min(1, { error: 'must not be empty', abort: true })
     .max(64)
-    // \p{Cc}: NUL, CR, DEL, ... end up in folder names and captions (a NUL makes every file call fail);
-    // < > : " | ? * make a dataset folder that cannot be copied to Windows
+    // control characters (NUL, CR, DEL, ...) end up in folder names and captions (a NUL makes every file call
+    // fail); < > : " | ? * make a dataset folder that cannot be copied to Windows
     .regex(
-      /^[^,\s/\\<>:"|?*\p{Cc}]+$/u,
+      new RegExp(`^[^,\\s/\\\\<>:"|?*${CONTROL_CHAR_RANGES}]+$`, 'u'),
       'one word: no spaces (the folder name `<repeats>_<trigger> <class>` ends the trigger at the first space; write sks_girl), commas, slashes, characters Windows refuses in folder names (< > : " | ? *), newlines or other control characters',
     )
     .default('sks'),
@@ -57,7 +64,7 @@ export const prepConfigSchema = z.object({
     .min(1, { error: 'must not be empty', abort: true })
     .max(64)
     .regex(
-      /^[^,/\\<>:"|?*\p{Cc}]+$/u,
+      new RegExp(`^[^,/\\\\<>:"|?*${CONTROL_CHAR_RANGES}]+$`, 'u'),
       'no commas, slashes, characters Windows refuses in folder names (< > : " | ? *), newlines or other control characters',
     )
     // it ends the folder name, and Windows drops a name's trailing dots (a trailing space is trimmed above)
@@ -228,6 +235,23 @@ function isCount(value: unknown, min: number): boolean {
  * and the kohya metadata derive from it with .extend / .pick, which zod refuses on a refined object.
  */
 export const checkedTrainingConfigSchema = trainingConfigSchema.superRefine(checkWarmupLeavesSteps);
+
+/** The two settings that give the training length: one run has one length. */
+export const TRAINING_LENGTH_KEYS = ['steps', 'epochs'] as const;
+
+/**
+ * The training-length keys a training section sets before defaults are applied (steps has a default, so the
+ * parsed config cannot tell): a config file, the flags and an API body each may set at most one.
+ */
+export function trainingLengthKeysSet(training: unknown): (typeof TRAINING_LENGTH_KEYS)[number][] {
+  if (typeof training !== 'object' || training === null || Array.isArray(training)) return [];
+  return TRAINING_LENGTH_KEYS.filter((key) => (training as Record<string, unknown>)[key] !== undefined);
+}
+
+/** What a config file, the flags and an API body all say when both are set: `<steps> and <epochs> both set ...`. */
+export function bothTrainingLengthsMessage(steps: string, epochs: string, verb: 'Keep' | 'Give'): string {
+  return `${steps} and ${epochs} both set the training length. ${verb} only one of them.`;
+}
 
 /** Prompts far past CLIP's 77 tokens are a mistake (a pasted file), not a prompt. */
 const PROMPT_MAX_CHARS = 4000;

@@ -5,7 +5,12 @@ import { loadConfig } from '../../config/load-config.js';
 import { ensurePythonEnv } from '../../env/python-env.js';
 import { isToonloraError, ToonloraError } from '../../errors.js';
 import { BASE_MODEL_HELP } from '../../models/base-model.js';
-import { type TrainingConfig, effectiveLoraAlpha, trainingConfigSchema } from '../../schemas/config.js';
+import {
+  bothTrainingLengthsMessage,
+  effectiveLoraAlpha,
+  type TrainingConfig,
+  trainingConfigSchema,
+} from '../../schemas/config.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import type { WorkerEvent } from '../../worker/protocol.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
@@ -51,7 +56,7 @@ export function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
   if (flags.steps !== undefined && flags.epochs !== undefined) {
     throw new ToonloraError(
       'TL_ERR_USAGE',
-      `--steps ${flags.steps} and --epochs ${flags.epochs} both set the training length. Give only one of them.`,
+      bothTrainingLengthsMessage(`--steps ${flags.steps}`, `--epochs ${flags.epochs}`, 'Give'),
     );
   }
   return {

@@ -13,6 +13,7 @@ import {
   jobEventsQuerySchema,
   jobListQuerySchema,
   jobListSchema,
+  jobRequestLengthIssue,
   jobSchema,
 } from '../../../schemas/api.js';
 import { checkApiBaseModel } from '../../api-base-model.js';
@@ -84,6 +85,15 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
         },
         tags: ['jobs'],
       }),
+      // before zod fills in the default steps, which would hide that the body gave both steps and epochs
+      preValidation: async (request) => {
+        const issue = jobRequestLengthIssue(request.body);
+        if (issue) {
+          throw new ToonloraError('TL_ERR_USAGE', `invalid request: ${issue.field}: ${issue.message}`, {
+            details: { fields: [issue.field] },
+          });
+        }
+      },
     },
     async (request, reply) => {
       checkJobBaseModel(request.body);
