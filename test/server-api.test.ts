@@ -759,8 +759,10 @@ describe('openapi', () => {
     ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
+    // 400: an unknown ?format= (see test/server-openapi-walk.test.ts)
     expect(Object.keys(doc.paths['/api/loras/{id}/download'].get.responses).sort()).toEqual([
       '200',
+      '400',
       '404',
       '422',
     ]);

@@ -3,9 +3,12 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { CLI_VERSION } from '../../cli/program.js';
-import { NO_CONTENT } from '../route-schema.js';
+import { errorResponseSchema } from '../../schemas/api.js';
+import { jsonSchemaOf, NO_CONTENT } from '../route-schema.js';
 
 type Operation = Record<string, unknown>;
+
+const errorJsonSchema = jsonSchemaOf(errorResponseSchema, 'output');
 
 /** `/api/jobs/:id` -> `/api/jobs/{id}` */
 function toOpenApiPath(url: string): string {
@@ -24,7 +27,27 @@ function requestBodyOf(schema: Record<string, Record<string, unknown> | undefine
   return { requestBody: { content: { [consumes[0] as string]: { schema: schema.body } } } };
 }
 
-function toOperation(route: RouteOptions): Operation {
+/** Methods whose request may carry a body: fastify answers 415 to one of a content type it has no parser for. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The error statuses every route of its kind can answer, whatever its handler declares: 400 when a request part is
+ * validated (params, query, body), 404 when the path names something by id (it may not exist), 415 when the
+ * method takes a body (an unparsed content type such as a form post).
+ */
+export function impliedErrorStatuses(
+  method: string,
+  url: string,
+  schema: Readonly<Record<string, unknown>>,
+): number[] {
+  const statuses: number[] = [];
+  if (schema.params || schema.querystring || schema.body || schema.multipartBody) statuses.push(400);
+  if (url.includes(':')) statuses.push(404);
+  if (BODY_METHODS.has(method)) statuses.push(415);
+  return statuses;
+}
+
+function toOperation(route: RouteOptions, method: string): Operation {
   const schema = (route.schema ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const parameters: Operation[] = [];
   for (const [where, part] of [
@@ -54,6 +77,12 @@ function toOperation(route: RouteOptions): Operation {
   const success = Object.keys(responses).some((code) => code.startsWith('2'))
     ? {}
     : { 200: { description: 'OK' } };
+  for (const status of impliedErrorStatuses(method, route.url, schema)) {
+    responses[status] ??= {
+      description: `HTTP ${status}`,
+      content: { 'application/json': { schema: errorJsonSchema } },
+    };
+  }
   return {
     ...(schema.summary ? { summary: schema.summary } : {}),
     ...(schema.tags ? { tags: schema.tags } : {}),
@@ -72,7 +101,7 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
       if (method === 'HEAD') continue;
       const path = toOpenApiPath(route.url);
       paths[path] ??= {};
-      (paths[path] as Record<string, Operation>)[method.toLowerCase()] = toOperation(route);
+      (paths[path] as Record<string, Operation>)[method.toLowerCase()] = toOperation(route, method);
     }
   });
   app.get('/openapi.json', async () => ({
