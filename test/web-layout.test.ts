@@ -178,6 +178,17 @@ describe('web app shell', () => {
     await page.waitForSelector('[data-testid=character-card]');
   }, 30_000);
 
+  it('shows the not-found view for a tab the app does not have, not an empty page', async () => {
+    await page.goto(`${url}/#/c/${characterId}/bogus`);
+    await page.waitForSelector('[data-testid=not-found]');
+    await expect(page.textContent('[data-testid=not-found]')).resolves.toContain('No such page');
+    // before: an empty page titled "<name>: bogus"
+    expect(await page.locator('h1.page-title').count()).toBe(0);
+    await page.click('[data-testid=not-found] a');
+    await page.waitForSelector('[data-testid=dropzone]');
+    expect(new URL(page.url()).hash).toBe(`#/c/${characterId}/upload`);
+  }, 30_000);
+
   it('deletes a character from the list only once the user confirms what goes with it', async () => {
     const temp = web.app.catalog.createCharacter({ name: 'Temp', trigger: 'tmp_tl', classWord: 'girl' });
     await page.goto(url);

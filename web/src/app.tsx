@@ -1,4 +1,4 @@
-// web/src/app.tsx — the shell: header, hash routes (#/ characters, #/models, #/c/<id>/<tab>), token prompt
+// web/src/app.tsx — the shell: header, hash routes (#/ characters, #/models, #/c/<id>/<tab>; a tab it does not have is the not-found view, route.ts), token prompt
 // when the server requires one (alone on the page until a request is let through; "that token is not right"
 // after a refused one) with "Forget token" once one is stored, one <h1> per page (focused after a tab
 // switch from the nav), and one error banner (cleared when the user starts the next action).
@@ -13,17 +13,9 @@ import { LoraPage } from './pages/lora.js';
 import { ModelsPage } from './pages/models.js';
 import { TrainPage } from './pages/train.js';
 import { UploadPage } from './pages/upload.js';
+import { hashParts, parseRoute, TABS } from './route.js';
 
-const TABS = [
-  ['upload', 'Screenshots'],
-  ['dataset', 'Dataset'],
-  ['train', 'Train'],
-  ['lora', 'LoRA'],
-  ['generate', 'Generate'],
-] as const;
-type Tab = (typeof TABS)[number][0];
-
-const readHash = () => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+const readHash = () => hashParts(window.location.hash);
 
 function useHashRoute(): string[] {
   const [parts, setParts] = useState(readHash);
@@ -43,7 +35,7 @@ interface LoadedCharacter {
 }
 
 export function App() {
-  const route = useHashRoute();
+  const route = parseRoute(useHashRoute());
   const [error, setError] = useState<string | null>(null);
   const [needsToken, setNeedsToken] = useState(false);
   const [loaded, setLoaded] = useState<LoadedCharacter | null>(null);
@@ -63,9 +55,11 @@ export function App() {
       if (health.auth && !getToken()) setNeedsToken(true);
     }, onError);
   }, []);
-  const characterId = route[0] === 'c' ? route[1] : undefined;
-  const onModels = route[0] === 'models';
-  const tab = (route[2] ?? 'upload') as Tab;
+  const characterId =
+    route.view === 'character' || route.view === 'no-such-tab' ? route.characterId : undefined;
+  const onModels = route.view === 'models';
+  /** The tab shown; null on a tab name the app does not have (the not-found view shows instead). */
+  const tab = route.view === 'character' ? route.tab : null;
   // Nothing of the previous character is shown (or uploaded to) while another id loads.
   const current = loaded && loaded.id === characterId ? loaded : null;
   const character = current?.character ?? null;
@@ -101,7 +95,7 @@ export function App() {
   useEffect(() => {
     if (document.activeElement?.closest('nav')) heading.current?.focus();
   }, [tab, character?.id]);
-  const tabLabel = TABS.find(([id]) => id === tab)?.[1] ?? tab;
+  const tabLabel = TABS.find(([id]) => id === tab)?.[1];
 
   /** Starting the next action (a button, a form, a dropped file, an edit) clears the last action's error first;
    * capture runs before the action's own handler, which may set it again. */
@@ -187,7 +181,7 @@ export function App() {
             {error}
           </div>
         )}
-        {shown && (
+        {shown && tabLabel && (
           <h1 className="page-title" ref={heading} tabIndex={-1}>
             {shown.name}: {tabLabel}
           </h1>
@@ -200,6 +194,16 @@ export function App() {
               another one.
             </p>
             <a href="#/">← Back to the characters</a>
+          </div>
+        )}
+        {shown && route.view === 'no-such-tab' && (
+          <div className="panel" data-testid="not-found">
+            <h1>No such page</h1>
+            <p>
+              {shown.name} has no page <code>{route.tab}</code>: the link may be mistyped or from another
+              version.
+            </p>
+            <a href={`#/c/${shown.id}/upload`}>← {shown.name}'s screenshots</a>
           </div>
         )}
         {!needsToken && onModels && <ModelsPage onError={onError} />}
