@@ -296,6 +296,9 @@ describe('web app: train, LoRA, generate', () => {
     // without a LoRA the server's default base is used: it is not downloaded here, so the page says so and asks
     const loraId = await page.inputValue('select:has(option:has-text("(none: base model only)"))');
     await page.selectOption('select:has(option:has-text("(none: base model only)"))', '');
+    // the sweep (still ticked from the last job) varies a LoRA's weight: off and disabled without one
+    expect(await page.isDisabled('text=Weight sweep')).toBe(true);
+    expect(await page.isChecked('text=Weight sweep')).toBe(false);
     await expect(page.getAttribute('input[name=baseModel]', 'placeholder')).resolves.toBe(
       "stablediffusionapi/anything-v5 (the server's default)",
     );
@@ -320,6 +323,7 @@ describe('web app: train, LoRA, generate', () => {
     const [latest] = web.app.queue.listJobs({ kind: 'generate', characterId });
     expect(latest?.params).toMatchObject({ generation: { baseModel: 'tiny' } });
     expect(latest?.params).not.toHaveProperty('loraId');
+    expect(latest?.params).not.toHaveProperty('weights'); // the server refuses weights without a LoRA
     await page.waitForSelector('[data-testid=job-status]:text-matches("succeeded|failed")');
     // with the LoRA again and the field emptied, its training base is named
     await page.fill('input[name=baseModel]', '');

@@ -140,7 +140,8 @@ export function GeneratePage({
             params: {
               ...(form.loraId ? { loraId: form.loraId } : {}),
               generation,
-              ...(form.sweep ? { weights: SWEEP } : {}),
+              // a sweep scales a LoRA: the server refuses weights without one
+              ...(form.sweep && form.loraId ? { weights: SWEEP } : {}),
             },
           }),
         );
@@ -228,7 +229,7 @@ export function GeneratePage({
             max={1.5}
             step={0.05}
             value={form.weight}
-            disabled={form.sweep}
+            disabled={form.sweep && form.loraId !== ''}
             onChange={(e) => set({ weight: Number(e.target.value) })}
           />
         </label>
@@ -254,7 +255,13 @@ export function GeneratePage({
           onChange={(count) => set({ count })}
         />
         <label className="check">
-          <input type="checkbox" checked={form.sweep} onChange={(e) => set({ sweep: e.target.checked })} />{' '}
+          <input
+            type="checkbox"
+            checked={form.sweep && form.loraId !== ''}
+            disabled={form.loraId === ''}
+            title={form.loraId === '' ? 'a sweep varies the LoRA weight: choose a LoRA first' : undefined}
+            onChange={(e) => set({ sweep: e.target.checked })}
+          />{' '}
           Weight sweep {SWEEP.join(' / ')}
         </label>
         {formError && (
