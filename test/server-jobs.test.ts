@@ -11,6 +11,8 @@ import { standInGenerationWorker } from '../src/jobs/generation-stand-in.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
 import { GenerationWorker } from '../src/worker/generate.js';
+import { convertLora } from '../src/lora/convert.js';
+import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
 import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
 import { parseSse, readZipEntries, seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
@@ -112,20 +114,41 @@ lines.once('line', (first) => {
 });
 `;
 
-/** Creates a character and submits a generate job for it (tiny base); resolves to the inject response. */
+/**
+ * Creates a character with a LoRA (weights scale a LoRA: the API refuses them without one) and submits a generate
+ * job sweeping it (tiny base); resolves to the inject response.
+ */
 async function submitGenerateJob(
   app: Awaited<ReturnType<typeof makeApp>>,
   generation: Record<string, unknown>,
   weights: number[],
 ) {
   const characterId = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' }).id;
+  const lora = app.catalog.addArtifact({
+    characterId,
+    jobId: null,
+    kind: 'lora',
+    name: 'mina.safetensors',
+    path: `loras/${characterId}.safetensors`,
+  });
+  // a real (tiny) kohya file: the runner checks it before the stand-in worker gets its path
+  const peft = join(tempDataDir('peft'), 'adapter');
+  const modules = ['down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'];
+  await writePeftFolder(peft, makePeftTensors({ modules, rank: 4, seed: 1 }), {
+    r: 4,
+    lora_alpha: 4,
+    target_modules: ['to_q'],
+  });
+  const loraFile = app.catalog.artifactFilePath(lora.id);
+  mkdirSync(dirname(loraFile), { recursive: true });
+  await convertLora({ input: peft, output: loraFile, to: 'kohya' });
   return app.inject({
     method: 'POST',
     url: '/api/jobs',
     payload: {
       kind: 'generate',
       characterId,
-      params: { generation: { baseModel: 'tiny', ...generation }, weights },
+      params: { loraId: lora.id, generation: { baseModel: 'tiny', ...generation }, weights },
     },
   });
 }
