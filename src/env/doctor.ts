@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { PROJECT_ROOT, toonloraHome } from '../models/cache.js';
 import { hfHubCacheFor } from '../models/cache-paths.js';
 import { corruptCopySchema, findAllCorruptCopies } from '../models/corrupt-copies.js';
-import { describeModels, formatBytes, modelStatusSchema } from '../models/model-status.js';
+import { formatBytes } from '../models/format-bytes.js';
+import { describeModels, modelStatusSchema } from '../models/model-status.js';
 import {
   compilerProbeSchema,
   type DiskProbe,

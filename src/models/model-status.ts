@@ -144,15 +144,3 @@ export function describePulledHubModels(options: CacheOptions = {}): ModelStatus
 export function describeModels(options: CacheOptions = {}): ModelStatus[] {
   return [...listModelIds().map((id) => describeModel(id, options)), ...describePulledHubModels(options)];
 }
-
-/** `1.2 GB`-style size for people (decimal units, as download pages show them). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
-}

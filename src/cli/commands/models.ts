@@ -5,7 +5,8 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { isToonloraError, ToonloraError } from '../../errors.js';
 import { findModelDir, requireModelFile } from '../../models/cache.js';
-import { describeModels, formatBytes, type ModelStatus, wrongSizeFile } from '../../models/model-status.js';
+import { formatBytes } from '../../models/format-bytes.js';
+import { describeModels, type ModelStatus, wrongSizeFile } from '../../models/model-status.js';
 import { createProgressLines, type ProgressLines, progressBarLayout } from '../../models/progress-lines.js';
 import { DownloadStopped } from '../../models/download.js';
 import {

@@ -1,23 +1,15 @@
 // web/src/components/model-pull-view.ts — what the Models page shows for a model and its pull (pure): the
 // disk state in words, the current file's bytes and rate, the whole pull's files, and how a pull ended (an
 // error as `toonlora models pull` prints it: `<message> [<code>]`).
+import { formatBytes } from '../../../src/models/format-bytes.js';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
+
+/** Sizes as `toonlora models list` prints them. */
+export const formatSize = formatBytes;
 
 /** Whether a pull is still going (running, or stopping after a cancel). */
 export function isPullActive(pull: Pick<ModelPull, 'status'> | null): boolean {
   return pull?.status === 'running' || pull?.status === 'stopping';
-}
-
-/** `1.2 GB`-style size in decimal units, as `toonlora models list` prints sizes (src/models/model-status.ts). */
-export function formatSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }
 
 /**

@@ -11,7 +11,7 @@ import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ToonloraError } from '../../../errors.js';
 import type { CacheOptions } from '../../../models/cache.js';
-import { formatBytes } from '../../../models/model-status.js';
+import { formatBytes } from '../../../models/format-bytes.js';
 import { type PullOptions, type PullResult, pullModel } from '../../../models/pull.js';
 import { getModelEntry, modelSizeBytes } from '../../../models/registry.js';
 import type { ModelPull } from '../../../schemas/models-api.js';
