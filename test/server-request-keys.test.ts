@@ -1,31 +1,13 @@
 // test/server-request-keys.test.ts — a job request with a key its schema does not know (a typo) is refused
 // with a 400 naming the key and the one likely meant, and nothing is queued; what the web app sends passes.
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobCreateSchema, unknownRequestKeys } from '../src/schemas/api.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
-import { buildApp } from '../src/server/app.js';
 import { generationFromForm, initialGenerateForm } from '../web/src/components/generate-form.js';
 import { INITIAL_TRAIN_FORM, trainingFromForm } from '../web/src/components/train-form.js';
-import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
+import { queueOnlyApps, seedDataset } from './helpers/server-fixtures.js';
 
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.close();
-});
-
-async function makeApp(): Promise<FastifyInstance> {
-  const never = async () => ({});
-  const app = await buildApp({
-    dataDir: tempDataDir('keys'),
-    webDir: '/nonexistent',
-    runners: { prep: never, train: never, generate: never },
-    deferJobs: true,
-  });
-  apps.push(app);
-  await app.ready();
-  return app;
-}
+const makeApp = queueOnlyApps('keys');
 
 describe('unknown keys in a job request', () => {
   it('answers 400 naming the misspelled key and the likely one, for each kind, and queues nothing', async () => {

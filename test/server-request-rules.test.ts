@@ -5,28 +5,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
-import { buildApp } from '../src/server/app.js';
-import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
+import { queueOnlyApps, seedDataset } from './helpers/server-fixtures.js';
 
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.close();
-});
-
-async function makeApp(): Promise<FastifyInstance> {
-  const never = async () => ({});
-  const app = await buildApp({
-    dataDir: tempDataDir('rules'),
-    webDir: '/nonexistent',
-    runners: { prep: never, train: never, generate: never },
-    deferJobs: true,
-  });
-  apps.push(app);
-  await app.ready();
-  return app;
-}
+const makeApp = queueOnlyApps('rules');
 
 const jobCount = (app: FastifyInstance) => app.queue.listJobs({}).length;
 

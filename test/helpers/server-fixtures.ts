@@ -6,11 +6,36 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
+import { afterEach } from 'vitest';
 import { uploadRelPath } from '../../src/jobs/data-layout.js';
+import { buildApp } from '../../src/server/app.js';
 import { encodePngBuffer } from '../../src/vision/sharp-io.js';
 
 export function tempDataDir(label = 'server'): string {
   return mkdtempSync(join(tmpdir(), `toonlora-${label}-`));
+}
+
+/**
+ * A maker of apps for request checks: a fresh data folder each, jobs left queued (`deferJobs`, runners
+ * that never run), every app closed after each test. Call at a test file's top level.
+ */
+export function queueOnlyApps(label: string): () => Promise<FastifyInstance> {
+  const apps: FastifyInstance[] = [];
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+  });
+  return async () => {
+    const never = async () => ({});
+    const app = await buildApp({
+      dataDir: tempDataDir(label),
+      webDir: '/nonexistent',
+      runners: { prep: never, train: never, generate: never },
+      deferJobs: true,
+    });
+    apps.push(app);
+    await app.ready();
+    return app;
+  };
 }
 
 /** A width x height RGB PNG filled with one colour. */
