@@ -3,331 +3,56 @@
 // (the Hub puts `x-repo-commit` / `x-linked-etag` on its 302, not on the CDN's answer), progress callbacks,
 // sha256 / md5 / size verification (a bad file is deleted, never kept as if good) and an atomic rename
 // into place. Errors name the model, the URL and where to put the file by hand.
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+// The HTTP side lives in download-http.ts, the `.part` file's bookkeeping in download-part.ts, the shapes in
+// download-types.ts; every name is re-exported here.
+import { createHash } from 'node:crypto';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { ToonloraError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  describeFetchError,
+  downloadError,
+  httpReason,
+  parseContentRange,
+  request,
+  retryAfterMs,
+  retryable,
+} from './download-http.js';
+import {
+  canResume,
+  commitDownload,
+  contentTag,
+  fileSize,
+  hashExisting,
+  lfsSha256,
+  partTagPath,
+  readPartTag,
+  removePart,
+  verifyPart,
+} from './download-part.js';
+import {
+  DISK_FULL_CODES,
+  type DownloadOptions,
+  type DownloadResult,
+  DownloadStopped,
+  NOT_WRITABLE_CODES,
+} from './download-types.js';
 
-export interface DownloadProgress {
-  receivedBytes: number;
-  /** Whole file size when the server said it (Content-Length / Content-Range). */
-  totalBytes?: number;
-}
-
-export interface ExpectedContent {
-  sha256?: string;
-  md5?: string;
-  /** Exact size in bytes; only pass sizes known to be exact. */
-  sizeBytes?: number;
-  /**
-   * Smallest plausible size, checked only when no sha256 / md5 is known (neither expected nor stated by the Hub):
-   * a mirror's error page or a captive portal's answer is not taken for a model.
-   */
-  minBytes?: number;
-}
-
-export interface DownloadOptions {
-  url: string;
-  /** Partial file; kept between runs so the next run resumes from its length. */
-  partPath: string;
-  /** Model id and the path where the user may place the file by hand: both appear in error messages. */
-  modelId: string;
-  manualPath: string;
-  expected?: ExpectedContent;
-  headers?: Record<string, string>;
-  onProgress?: (progress: DownloadProgress) => void;
-  /** Abort when no byte arrives for this long (connect included). */
-  idleTimeoutMs?: number;
-  /** For a Hugging Face file: the repo and its Hub page, named when the Hub refuses access (a gated repo). */
-  hub?: HubRef;
-  /** Further tries after a dropped connection, a 5xx or a 429, each resuming from the `.part` (default 4). */
-  retries?: number;
-  /** Wait before the first retry, doubled for each next one (default 1000 ms); a Retry-After header wins. */
-  retryDelayMs?: number;
-  /** Told before each retry: why, the wait, and the try about to start (2 for the first retry). */
-  onRetry?: (info: { reason: string; waitMs: number; attempt: number; attempts: number }) => void;
-  /** The caller's stop (Ctrl-C): aborts the request and throws {@link DownloadStopped}, keeping the `.part`. */
-  signal?: AbortSignal;
-  fetchImpl?: typeof fetch;
-}
-
-/** A download ended by the caller's stop signal (Ctrl-C / SIGTERM); the `.part` file is kept for the next run. */
-export class DownloadStopped extends Error {
-  constructor(readonly partPath: string) {
-    super(`stopped; the partial file ${partPath} is kept and the next pull resumes it`);
-    this.name = 'DownloadStopped';
-  }
-}
-
-/** A Hub repo as error messages name it: `owner/name` and its page (`<endpoint>/<repo>`). */
-export interface HubRef {
-  repo: string;
-  page: string;
-}
-
-export interface DownloadResult {
-  partPath: string;
-  bytes: number;
-  /** Length of the `.part` file the download resumed from (0 for a fresh one). */
-  resumedFromBytes: number;
-  /**
-   * Headers of the first response, before any redirect: where the Hub sends `x-repo-commit` and
-   * `x-linked-etag` (its 302 to the CDN carries them, the CDN's 200 does not).
-   */
-  headers: Headers;
-}
-
-/** File-system errors that mean "this folder cannot be written"; they pass through untouched. */
-export const NOT_WRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
-/** File-system errors that mean "the disk (or the user's quota) is full"; they pass through with the path. */
-export const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
-const MAX_REDIRECTS = 10;
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-
-/** Errors worth another try, resuming from the `.part`, with the wait a server asked for (0: the usual backoff). */
-const retryable = new WeakMap<object, { waitMs: number; reason: string }>();
-const MAX_RETRY_AFTER_MS = 60_000;
-
-/** A connection that was made and then dropped: worth another try (a refused or unresolved one is not). */
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']);
-
-/** The wait a 429 / 503 asks for in Retry-After (seconds or an HTTP date), capped at a minute; 0 if none. */
-function retryAfterMs(headers: Headers): number {
-  const value = headers.get('retry-after');
-  if (value === null) return 0;
-  const ms = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now();
-  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : 0;
-}
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ECONNRESET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-/** Short reason for a failed request: the system error code and text, with a no-network hint. */
-export function describeFetchError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  const code = cause?.code ?? (error as { code?: string } | undefined)?.code;
-  const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
-  if (error instanceof Error && error.name === 'AbortError') return 'no data arrived in time (no network?)';
-  if (code && NETWORK_CODES.has(code)) return `${message} (no network?)`;
-  return message;
-}
-
-async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
-}
-
-/** Feeds the file at `path` (a `.part` being resumed) to `hashes`; the stop signal ends it with DownloadStopped. */
-async function hashExisting(path: string, hashes: Hash[], signal: AbortSignal | undefined): Promise<void> {
-  try {
-    for await (const chunk of createReadStream(path, { signal })) {
-      for (const hash of hashes) hash.update(chunk as Buffer);
-    }
-  } catch (error) {
-    if (signal?.aborted) throw new DownloadStopped(path);
-    throw error;
-  }
-}
-
-// `bytes 100-199/200` -> {start: 100, total: 200}; `bytes * /200` (no space) -> {total: 200}.
-/** Parses a Content-Range header into the first byte and the whole length it names. */
-export function parseContentRange(header: string | null): { start?: number; total?: number } {
-  const match = header?.match(/^bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)$/i);
-  if (!match) return {};
-  return {
-    start: match[1] === undefined ? undefined : Number(match[1]),
-    total: match[2] === '*' || match[2] === undefined ? undefined : Number(match[2]),
-  };
-}
-
-/**
- * What an HTTP error status means, for a file or a listing: with `hub` set, a refusal (401 / 403) names a gated
- * or private repo and the two ways to give toonlora a token, and a 404 a file or revision not on the Hub (the
- * Hub's `X-Error-Code` header says which, when it is sent). No "without network" hint: the network worked.
- */
-export function httpReason(status: number, statusText: string, headers: Headers, hub?: HubRef): string {
-  const what = `HTTP ${status} ${statusText}`.trim();
-  const hubCode = headers.get('x-error-code');
-  if (hub && (hubCode === 'RepoNotFound' || hubCode === 'RevisionNotFound' || hubCode === 'EntryNotFound')) {
-    const missing = { RepoNotFound: 'the repo', RevisionNotFound: 'the revision', EntryNotFound: 'the file' }[
-      hubCode
-    ];
-    return `${what}: ${missing} is not on the Hub (${hub.page}; a private repo looks the same without a token)`;
-  }
-  if (hub && (status === 401 || status === 403 || hubCode === 'GatedRepo')) {
-    return (
-      `${what}: ${hub.repo} is gated or private, or the token was refused. Accept its terms on ${hub.page} ` +
-      '(logged in), then set HF_TOKEN to a token of that account or run `hf auth login`'
-    );
-  }
-  if (status === 401 || status === 403) return `${what}: the server refused access`;
-  if (status === 404) {
-    return hub
-      ? `${what}: the file or revision is not on the Hub (${hub.page}; check HF_ENDPOINT if it is a mirror)`
-      : `${what}: the file is not at that URL`;
-  }
-  if (status === 429 || status >= 500) return `${what}: the server is busy or failing; try again later`;
-  return what;
-}
-
-/**
- * A TL_ERR_DOWNLOAD error: model, URL, reason and where to place the file by hand; `network` (the request or
- * the body failed) adds how to do that without network.
- */
-function downloadError(
-  options: DownloadOptions,
-  reason: string,
-  cause?: unknown,
-  network = true,
-): ToonloraError {
-  const byHand = network
-    ? `Without network, download that URL on another machine and place the file at ${options.manualPath}`
-    : `Or place the file at ${options.manualPath} by hand`;
-  return new ToonloraError(
-    'TL_ERR_DOWNLOAD',
-    `${options.modelId}: cannot download ${options.url}: ${reason}. ${byHand}`,
-    {
-      cause,
-      details: { model: options.modelId, url: options.url, manualPath: options.manualPath },
-    },
-  );
-}
-
-interface Fetched {
-  response: Response;
-  /** Headers of the first response (the URL itself), before redirects. */
-  firstHeaders: Headers;
-}
-
-// Redirects are followed by hand to keep the first response's headers; like huggingface_hub (requests),
-// the Authorization header is not sent on to another host (the CDN).
-async function request(options: DownloadOptions, fromByte: number, signal: AbortSignal): Promise<Fetched> {
-  // identity: a compressed body's length is not the file's (progress totals, Range offsets), as huggingface_hub;
-  // fetch adds it itself to a Range request
-  const headers: Record<string, string> = { ...options.headers };
-  if (fromByte > 0) headers.Range = `bytes=${fromByte}-`;
-  else headers['Accept-Encoding'] = 'identity';
-  let url = options.url;
-  let firstHeaders: Headers | undefined;
-  for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
-    let response: Response;
-    try {
-      response = await (options.fetchImpl ?? fetch)(url, { headers, redirect: 'manual', signal });
-    } catch (error) {
-      if (options.signal?.aborted) throw new DownloadStopped(options.partPath);
-      const reason = describeFetchError(error);
-      const failed = downloadError(options, reason, error);
-      const code = (error as { cause?: { code?: string } }).cause?.code ?? '';
-      if (RESET_CODES.has(code)) retryable.set(failed, { waitMs: 0, reason });
-      throw failed;
-    }
-    firstHeaders ??= response.headers;
-    const location = response.headers.get('location');
-    if (!REDIRECT_STATUSES.has(response.status) || !location) return { response, firstHeaders };
-    await response.body?.cancel();
-    const next = new URL(location, url);
-    if (next.origin !== new URL(url).origin) delete headers.Authorization;
-    url = next.href;
-  }
-  throw downloadError(options, `more than ${MAX_REDIRECTS} redirects`, undefined, false);
-}
-
-function unquoteEtag(value: string | null): string | undefined {
-  return value === null ? undefined : value.replace(/^W\//, '').replaceAll('"', '');
-}
-
-/**
- * What identifies the content being fetched, to tell whether a `.part` file belongs to it: the Hub's
- * `x-linked-etag` (an LFS file's sha256), else the first or final ETag, else the Hub's `x-repo-commit`.
- */
-export function contentTag(first: Headers, final: Headers): string | undefined {
-  return (
-    unquoteEtag(first.get('x-linked-etag')) ??
-    unquoteEtag(first.get('etag')) ??
-    unquoteEtag(final.get('etag')) ??
-    first.get('x-repo-commit') ??
-    undefined
-  );
-}
-
-/** The sha256 the Hub states for an LFS file (`x-linked-etag`), when it is one. */
-export function lfsSha256(first: Headers): string | undefined {
-  const tag = unquoteEtag(first.get('x-linked-etag'));
-  return tag !== undefined && /^[0-9a-f]{64}$/.test(tag) ? tag : undefined;
-}
-
-/** The side file that records which content a `.part` file holds. */
-export function partTagPath(partPath: string): string {
-  return `${partPath}.json`;
-}
-
-/** The tag stored beside a `.part` file: undefined when there is no side file (older toonlora). */
-async function readPartTag(partPath: string): Promise<{ tag?: string } | undefined> {
-  try {
-    const parsed = JSON.parse(await readFile(partTagPath(partPath), 'utf8')) as { tag?: unknown };
-    return { tag: typeof parsed.tag === 'string' ? parsed.tag : undefined };
-  } catch {
-    return undefined;
-  }
-}
-
-async function removePart(partPath: string): Promise<void> {
-  await rm(partPath, { force: true });
-  await rm(partTagPath(partPath), { force: true });
-}
-
-// A part can be resumed when the server names no content tag (nothing to compare) or the same one as
-// when the part was started; a part without a side file under a tagged URL is of unknown origin.
-function canResume(stored: { tag?: string } | undefined, tag: string | undefined): boolean {
-  return tag === undefined || stored?.tag === tag;
-}
-
-/** Verifies what was written; a mismatch deletes the `.part` file and throws TL_ERR_CHECKSUM. */
-async function verifyPart(options: DownloadOptions, bytes: number, sha256: Hash, md5: Hash): Promise<void> {
-  const expected = options.expected ?? {};
-  const problems: string[] = [];
-  if (expected.sizeBytes !== undefined && expected.sizeBytes !== bytes) {
-    problems.push(`size: expected ${expected.sizeBytes} bytes, got ${bytes}`);
-  }
-  const unverified = expected.sha256 === undefined && expected.md5 === undefined;
-  if (unverified && expected.minBytes !== undefined && bytes < expected.minBytes) {
-    problems.push(
-      `size: ${bytes} bytes, far below the ${expected.minBytes * 10} or so expected (an error page instead of the file?)`,
-    );
-  }
-  if (expected.sha256 !== undefined) {
-    const actual = sha256.digest('hex');
-    if (actual !== expected.sha256) problems.push(`sha256: expected ${expected.sha256}, got ${actual}`);
-  }
-  if (expected.md5 !== undefined) {
-    const actual = md5.digest('hex');
-    if (actual !== expected.md5) problems.push(`md5: expected ${expected.md5}, got ${actual}`);
-  }
-  if (problems.length === 0) return;
-  await removePart(options.partPath);
-  throw new ToonloraError(
-    'TL_ERR_CHECKSUM',
-    `${options.modelId}: ${options.url} is corrupted (${problems.join('; ')}). The download was deleted; ` +
-      `run the pull again, or place a good copy at ${options.manualPath}`,
-    { details: { model: options.modelId, url: options.url } },
-  );
-}
+export { describeFetchError, httpReason, parseContentRange } from './download-http.js';
+export { commitDownload, contentTag, lfsSha256, partTagPath } from './download-part.js';
+export {
+  DISK_FULL_CODES,
+  type DownloadOptions,
+  type DownloadProgress,
+  type DownloadResult,
+  DownloadStopped,
+  type ExpectedContent,
+  type HubRef,
+  NOT_WRITABLE_CODES,
+} from './download-types.js';
 
 /** An abort signal that fires when `touch` was not called for `idleMs`. */
 function idleWatch(idleMs: number) {
@@ -489,30 +214,6 @@ async function finishExisting(
   await hashExisting(options.partPath, [sha256, md5], options.signal);
   await verifyPart(options, bytes, sha256, md5);
   return { partPath: options.partPath, bytes, resumedFromBytes: bytes, headers };
-}
-
-/**
- * Moves a verified `.part` file to its final path atomically (copy + delete across file systems), then drops
- * its tag file: a move that failed (a full disk) leaves the part and its tag, so the next run verifies the
- * part (the server answers its Range with 416) instead of fetching it again. A failed copy leaves no staging file.
- */
-export async function commitDownload(partPath: string, destPath: string): Promise<void> {
-  await mkdir(dirname(destPath), { recursive: true });
-  try {
-    await rename(partPath, destPath);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'EXDEV') throw error;
-    const staging = `${destPath}.tmp-${process.pid}`;
-    try {
-      await copyFile(partPath, staging);
-      await rename(staging, destPath);
-    } catch (copyError) {
-      await rm(staging, { force: true });
-      throw copyError;
-    }
-    await rm(partPath, { force: true });
-  }
-  await rm(partTagPath(partPath), { force: true });
 }
 
 /** Downloads to `<destPath>.part` and renames it to `destPath` once verified. */
