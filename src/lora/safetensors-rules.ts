@@ -1,0 +1,88 @@
+// src/lora/safetensors-rules.ts — the safetensors vocabulary, pure: the dtype table, the header size cap, the
+// parsed header's shapes, the rule names a damaged file is rejected with and the TL_ERR_SAFETENSORS error built
+// from one.
+import { ToonloraError } from '../errors.js';
+
+/** Bytes per element of every dtype safetensors defines (F4 / F6 sub-byte types are not accepted). */
+export const DTYPE_BYTES = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  F8_E8M0: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
+} as const;
+
+export type Dtype = keyof typeof DTYPE_BYTES;
+
+/** Largest header accepted, in bytes: real LoRA headers are < 1 MB; this keeps a hostile length from allocating. */
+export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+/** One tensor as the header describes it; `begin` / `end` are relative to the start of the data section. */
+export interface TensorEntry {
+  readonly name: string;
+  readonly dtype: Dtype;
+  readonly shape: readonly number[];
+  readonly begin: number;
+  readonly end: number;
+}
+
+export interface SafetensorsHeader {
+  /** Tensors in file-data order (sorted by `begin`). */
+  readonly tensors: readonly TensorEntry[];
+  /** `__metadata__` (string -> string), a null-prototype object. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Absolute offset of the data section in the file (8 + header length). */
+  readonly dataStart: number;
+  readonly dataBytes: number;
+}
+
+/** Rule names carried in `details.rule`; tests assert them, one per kind of damage. */
+export type SafetensorsRule =
+  | 'file-too-small'
+  | 'pytorch-checkpoint'
+  | 'header-length-past-end'
+  | 'header-length-cap'
+  | 'header-not-utf8'
+  | 'header-not-json'
+  | 'header-not-object'
+  | 'forbidden-key'
+  | 'metadata-not-object'
+  | 'metadata-value-not-string'
+  | 'tensor-entry-not-object'
+  | 'unknown-dtype'
+  | 'shape-invalid'
+  | 'shape-negative'
+  | 'shape-overflow'
+  | 'offsets-invalid'
+  | 'offsets-reversed'
+  | 'offsets-out-of-range'
+  | 'size-mismatch'
+  | 'offsets-overlap'
+  | 'offsets-gap'
+  | 'data-trailing-bytes';
+
+/** Builds the coded error: `<file>: tensor "<name>": <what>` with the rule in details. */
+export function safetensorsError(
+  file: string,
+  rule: SafetensorsRule,
+  what: string,
+  tensor?: string,
+): ToonloraError {
+  const where = tensor === undefined ? '' : `tensor "${tensor}": `;
+  return new ToonloraError(
+    'TL_ERR_SAFETENSORS',
+    `${file}: ${where}${what} [rule ${rule}]. The file is damaged or not a safetensors file; re-export or re-download it.`,
+    { details: { file, rule, ...(tensor === undefined ? {} : { tensor }) } },
+  );
+}
