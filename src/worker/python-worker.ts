@@ -2,161 +2,46 @@
 // spawn, line framing of stdout, validation of every line and of each command's `done` payload
 // (src/worker/protocol.ts, parseDone), cancellation with SIGTERM (the worker checkpoints, then exits) or SIGKILL
 // of its process group (stop at once), and a clear error when it dies: exit code + last stderr lines.
+// How it is started lives in worker-spawn.ts, the registry of running workers in live-workers.ts, what a run's
+// end means in worker-outcome.ts; every name is re-exported here.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import type { z } from 'zod';
-import { resolveVenvPath, venvPythonPath } from '../env/python-env.js';
-import { type ErrorCode, ToonloraError } from '../errors.js';
-import { absolutePathEnv } from '../models/cache-paths.js';
+import { ToonloraError } from '../errors.js';
+import { addLiveWorker, removeLiveWorker } from './live-workers.js';
 import {
   type CommandRequest,
-  type DoneEvent,
   encodeRequest,
-  type ErrorEvent,
   parseWorkerLine,
-  type WorkerCommand,
   type WorkerEvent,
   type WorkerRequest,
 } from './protocol.js';
+import { errorFromEvent, stoppedError, type WorkerOutcome } from './worker-outcome.js';
+import { defaultWorkerSpawn, type WorkerSpawn, workerEnv } from './worker-spawn.js';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The Python package's folder: the worker runs with it as cwd and on PYTHONPATH. */
-export const TRAINER_DIR = join(REPO_ROOT, 'trainer');
+export { killLiveWorkers, pauseLiveWorkers, resumeLiveWorkers } from './live-workers.js';
+export { errorFromEvent, parseDone, type WorkerOutcome } from './worker-outcome.js';
+export {
+  defaultWorkerSpawn,
+  resolveWorkerPython,
+  TRAINER_DIR,
+  type WorkerSpawn,
+  workerEnv,
+} from './worker-spawn.js';
+
 const STDERR_TAIL_LINES = 20;
-
-/** How to start the worker; tests swap in a fake worker script. */
-export interface WorkerSpawn {
-  readonly command: string;
-  readonly args: readonly string[];
-  readonly cwd: string;
-  readonly env?: Readonly<Record<string, string>>;
-}
-
-/**
- * The worker's Python: the interpreter of the venv `toonlora setup` made (`$TOONLORA_VENV`, else
- * `trainer/.venv`) — the same rule setup and doctor use.
- * @throws TL_ERR_PYTHON_ENV naming the path and `toonlora setup` when it does not exist.
- */
-export function resolveWorkerPython(env: NodeJS.ProcessEnv = process.env): string {
-  const python = venvPythonPath(resolveVenvPath(undefined, env, REPO_ROOT));
-  if (!existsSync(python)) {
-    throw new ToonloraError(
-      'TL_ERR_PYTHON_ENV',
-      `${python}: the Python worker environment is missing. Run: toonlora setup (or set TOONLORA_VENV to an existing one).`,
-      { details: { python } },
-    );
-  }
-  return python;
-}
-
-/** The real worker for `command`. */
-export function defaultWorkerSpawn(command: WorkerCommand): WorkerSpawn {
-  return {
-    command: resolveWorkerPython(),
-    args: ['-m', 'toonlora_trainer', command],
-    cwd: TRAINER_DIR,
-    env: { PYTHONPATH: TRAINER_DIR, PYTHONUNBUFFERED: '1' },
-  };
-}
-
-/**
- * The worker's environment: ours, with each path variable (TOONLORA_HOME, HF_HOME, HF_HUB_CACHE, U2NET_HOME, ...)
- * made absolute as the CLI reads it (the worker runs in trainer/, where a relative one names another folder), then
- * the spawn's own variables.
- */
-export function workerEnv(
-  spec: Pick<WorkerSpawn, 'env'>,
-  env: NodeJS.ProcessEnv = process.env,
-  homeDir: string = homedir(),
-): NodeJS.ProcessEnv {
-  return { ...env, ...absolutePathEnv(env, homeDir), ...spec.env };
-}
 
 export interface WorkerExit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
 }
 
-const ERROR_CODE_FOR_KIND: Record<ErrorEvent['kind'], ErrorCode> = {
-  config: 'TL_ERR_CONFIG',
-  input_missing: 'TL_ERR_INPUT_NOT_FOUND',
-  input_invalid: 'TL_ERR_INPUT_INVALID',
-  lora_format: 'TL_ERR_LORA_FORMAT',
-  model_missing: 'TL_ERR_MODEL_MISSING',
-  nan_loss: 'TL_ERR_TRAINING_DIVERGED',
-  out_of_memory: 'TL_ERR_GPU_OUT_OF_MEMORY',
-  output_write: 'TL_ERR_OUTPUT_WRITE',
-  protocol: 'TL_ERR_WORKER_PROTOCOL',
-  internal: 'TL_ERR_WORKER',
-};
-
-/** The ToonloraError for a worker `error` event (its message is already written for the user). */
-export function errorFromEvent(event: ErrorEvent, label: string): ToonloraError {
-  return new ToonloraError(ERROR_CODE_FOR_KIND[event.kind], event.message, {
-    details: { worker: label, kind: event.kind },
-  });
-}
+/** How long a worker asked to stop (Ctrl-C / SIGTERM) gets to finish its step and save before it is killed. */
+export const STOP_GRACE_MS = 60_000;
 
 /**
  * One running worker process. Every stdout line must be a protocol event: the first line that is not
  * stops the process and `exited` rejects with TL_ERR_WORKER_PROTOCOL.
  */
-/** Workers started and not yet exited: killLiveWorkers ends them when the CLI must exit at once. */
-const liveWorkers = new Set<WorkerProcess>();
-
-/**
- * SIGKILLs every running worker's process group. Workers run in their own group (a terminal's Ctrl-C does not
- * reach them), so a CLI that exits at once (a second Ctrl-C) calls this first, or they would run on unseen.
- */
-export function killLiveWorkers(): void {
-  for (const worker of liveWorkers) worker.kill();
-}
-
-/** Stops every running worker's process group (SIGSTOP), as the terminal's Ctrl-Z stops the CLI. */
-export function pauseLiveWorkers(): void {
-  for (const worker of liveWorkers) worker.signalGroup('SIGSTOP');
-}
-
-/** Continues every running worker's process group (SIGCONT), as `fg` / `bg` continue the CLI. */
-export function resumeLiveWorkers(): void {
-  for (const worker of liveWorkers) worker.signalGroup('SIGCONT');
-}
-
-// Job control: a worker's own process group does not get the terminal's Ctrl-Z (SIGTSTP) nor the shell's
-// SIGCONT, so while workers run the CLI passes them on: it stops the workers, then itself (a SIGTSTP
-// listener replaces Node's default stop), and continues them when it is continued.
-function onTerminalStop(): void {
-  pauseLiveWorkers();
-  process.kill(process.pid, 'SIGSTOP');
-}
-
-function watchJobControl(on: boolean): void {
-  if (process.platform === 'win32') return;
-  for (const [signal, handler] of [
-    ['SIGTSTP', onTerminalStop],
-    ['SIGCONT', resumeLiveWorkers],
-  ] as const) {
-    if (on) process.on(signal, handler);
-    else process.off(signal, handler);
-  }
-}
-
-function addLiveWorker(worker: WorkerProcess): void {
-  if (liveWorkers.size === 0) watchJobControl(true);
-  liveWorkers.add(worker);
-}
-
-function removeLiveWorker(worker: WorkerProcess): void {
-  if (liveWorkers.delete(worker) && liveWorkers.size === 0) watchJobControl(false);
-}
-
-/** How long a worker asked to stop (Ctrl-C / SIGTERM) gets to finish its step and save before it is killed. */
-export const STOP_GRACE_MS = 60_000;
-
 export class WorkerProcess {
   readonly label: string;
   readonly exited: Promise<WorkerExit>;
@@ -288,25 +173,6 @@ export class WorkerProcess {
   }
 }
 
-/**
- * TL_ERR_WORKER for a worker stopped on request (Ctrl-C / SIGTERM) that ended without saying it saved anything
- * (`killed`: a second Ctrl-C, or it outlived its grace time). Training turns this into a result naming the
- * checkpoint on disk (worker/train.ts).
- */
-function stoppedError(label: string, killed: boolean, graceMs?: number): ToonloraError {
-  const grace =
-    graceMs === undefined
-      ? ''
-      : ` It did not stop within the ${graceMs / 1000} s grace after the stop request, so it was killed.`;
-  return new ToonloraError(
-    'TL_ERR_WORKER',
-    `${label} was stopped (Ctrl-C / SIGTERM) before it finished; nothing was written for it.${grace}`,
-    {
-      details: { worker: label, stopped: true, killed, ...(graceMs === undefined ? {} : { graceMs }) },
-    },
-  );
-}
-
 export interface RunWorkerOptions {
   /** Starts the worker subcommand `request.command`. */
   readonly request: CommandRequest;
@@ -326,15 +192,6 @@ export interface RunWorkerOptions {
   /** How long the worker gets after `signal` aborts before it is killed (default STOP_GRACE_MS; tests shorten it). */
   readonly stopGraceMs?: number;
 }
-
-export type WorkerOutcome =
-  | { readonly status: 'done'; readonly done: DoneEvent; readonly events: readonly WorkerEvent[] }
-  | {
-      readonly status: 'cancelled';
-      readonly step: number;
-      readonly checkpoint: string | null;
-      readonly events: readonly WorkerEvent[];
-    };
 
 /**
  * Runs one worker command to its end.
@@ -380,37 +237,4 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
     options.signal?.removeEventListener('abort', onAbort);
     options.kill?.removeEventListener('abort', onKill);
   }
-}
-
-/**
- * The payload of a command's `done`, checked against that command's schema (protocol.ts `doneSchemaByCommand`).
- * `outcome` is runWorker's, or a warm worker's `done` for one request.
- * @throws TL_ERR_WORKER_PROTOCOL naming `label` (the command) when the worker answered `cancelled` instead, or when
- *   its `done` lacks a field, has one of the wrong type (a non-finite number arrives as null) or one this side does
- *   not know: naming the field, what was expected and what arrived.
- */
-export function parseDone<T>(schema: z.ZodType<T>, outcome: WorkerOutcome | DoneEvent, label: string): T {
-  const done = 'status' in outcome ? (outcome.status === 'done' ? outcome.done : undefined) : outcome;
-  const advice = 'trainer/ and the CLI may be from different versions; run toonlora setup.';
-  if (done === undefined) {
-    throw new ToonloraError(
-      'TL_ERR_WORKER_PROTOCOL',
-      `python worker (${label}) answered "cancelled" where the protocol has only "done" for this command. ${advice}`,
-      { details: { worker: label } },
-    );
-  }
-  const result = schema.safeParse(done);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue?.path.join('.') || '(event)';
-  const got = issue?.path.reduce<unknown>(
-    (value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key],
-    done,
-  );
-  throw new ToonloraError(
-    'TL_ERR_WORKER_PROTOCOL',
-    `python worker (${label}) sent a "done" event that does not match the protocol: ${field}: ` +
-      `${issue?.message ?? 'invalid'} (got ${JSON.stringify(got) ?? 'nothing'}). ${advice}`,
-    { details: { worker: label, field } },
-  );
 }
