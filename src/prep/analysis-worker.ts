@@ -8,8 +8,8 @@ import { type MessagePort, parentPort } from 'node:worker_threads';
 import { isToonloraError } from '../errors.js';
 import { loadOpenCv } from '../vision/opencv.js';
 import { releaseOnnxSessions, setDefaultIntraOpThreads } from '../vision/onnx.js';
-import type { AnalysisWorkerMessage, AnalysisWorkerRequest, AnalysisWorkerSpec } from './analysis-pool.js';
-import { transferableBuffers } from './analysis-pool.js';
+import type { AnalysisWorkerMessage, AnalysisWorkerRequest, AnalysisWorkerSpec } from './analysis-worker-client.js';
+import { transferableBuffers } from './analysis-worker-client.js';
 import { loadAnalysisStages } from './stage-registry.js';
 import { type AnalysisStages, analyseFile } from './analyse-file.js';
 
