@@ -104,7 +104,7 @@ class GenerationSession:
         return time.perf_counter() - started
 
     def generate(self, lora: str | None, config: GenerationConfig, output_dir: str, emit: Emit | None = None,
-                 request_id: str | None = None, should_stop: Callable[[], bool] | None = None,
+                 request_id: str | None = None, should_stop: Callable[[], bool] | None = None, *,
                  lora_name: str | None = None) -> GenerationResult:
         """Renders one image per seed into `output_dir` (PNG) plus a grid when there are several seeds.
         Their WebUI text names the LoRA `lora_name` (a server LoRA's name; its file is <uuid>.safetensors), else the
