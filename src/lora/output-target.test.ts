@@ -4,7 +4,18 @@
 // just works for PEFT; a long file name still gets a temp name that fits, and a file-system error is
 // TL_ERR_OUTPUT_WRITE. Only FIFOs / sockets / links made in a temp folder, never a real device.
 import { execFileSync } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +54,25 @@ async function tensorCount(path: string): Promise<number> {
 function mkfifo(path: string): void {
   execFileSync('mkfifo', [path]);
 }
+
+describe('--overwrite keeps the permission bits of the file it replaces', () => {
+  it('a 0600 file, and a 0600 file behind a link, stay 0600', async () => {
+    const d = await caseDir();
+    const file = join(d, 'private.safetensors');
+    await writeFile(file, 'old contents');
+    await chmod(file, 0o600);
+    await convertLora({ input, output: file, to: 'kohya', overwrite: true });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await tensorCount(file)).toBeGreaterThan(0);
+    const real = join(d, 'real.safetensors');
+    await writeFile(real, 'old contents');
+    await chmod(real, 0o600);
+    const link = join(d, 'link.safetensors');
+    await symlink('real.safetensors', link);
+    await convertLora({ input, output: link, to: 'kohya', overwrite: true });
+    expect((await stat(real)).mode & 0o777).toBe(0o600);
+  });
+});
 
 describe('a symlink as -o is written through, the link kept', () => {
   it('kohya / diffusers: the target file is replaced, no temp file left beside link or target', async () => {

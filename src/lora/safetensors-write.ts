@@ -4,7 +4,7 @@
 // and renames, so a failed write never leaves a half file, and never replaces a file unless asked;
 // a symlink is written through (its target replaced, the link kept), a FIFO / device never touched.
 import { constants } from 'node:fs';
-import { access, type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { access, chmod, type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
 import { ToonloraError } from '../errors.js';
 import { createDataHasher } from './data-hasher.js';
 import {
@@ -156,6 +156,7 @@ export async function writeSafetensors(
     // Checked again: the path may have changed kind while the file was written.
     await assertOutputPath(path, 'file');
     await assertWritable(path, options.overwrite);
+    await keepModeOf(target, temp);
     await rename(temp, target);
     return { path, bytes: header.bytes.byteLength + position, dataSha256, metadata: meta };
   } catch (error) {
@@ -163,6 +164,12 @@ export async function writeSafetensors(
     await rm(temp, { force: true });
     throw asOutputWriteError(error, path);
   }
+}
+
+/** A file replaced keeps its permission bits (a 0600 LoRA stays private), as editors that save by rename do. */
+async function keepModeOf(target: string, temp: string): Promise<void> {
+  const existing = await stat(target).catch(() => undefined);
+  if (existing?.isFile()) await chmod(temp, existing.mode & 0o7777);
 }
 
 async function writevAll(handle: FileHandle, chunks: Uint8Array[], position: number): Promise<void> {
