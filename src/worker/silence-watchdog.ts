@@ -3,6 +3,11 @@
 // "in flight" is, what resets the timer and what to do with a silent worker (GenerationWorker kills it).
 import { z } from 'zod';
 
+/** The longest delay Node's setTimeout honours (2^31-1 ms, ~24.8 days): a longer one fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The longest silence allowance in whole seconds that still fits MAX_TIMER_MS (2147483). */
+export const MAX_SILENCE_S = Math.floor(MAX_TIMER_MS / 1000);
+
 /**
  * How long a generation worker may send nothing while it owes an answer, in seconds. `loadS`: a cold worker, from
  * its start (the base model loads) until the first sampling step of its first request (first LoRA load, GPU
@@ -10,8 +15,8 @@ import { z } from 'zod';
  * decode and the PNGs). Defaults: SERVE_DEFAULTS (src/server/serve-defaults.ts).
  */
 export const workerSilenceLimitsSchema = z.object({
-  loadS: z.number().positive(),
-  requestS: z.number().positive(),
+  loadS: z.number().positive().max(MAX_SILENCE_S),
+  requestS: z.number().positive().max(MAX_SILENCE_S),
 });
 export type WorkerSilenceLimits = z.infer<typeof workerSilenceLimitsSchema>;
 
@@ -22,8 +27,12 @@ export class SilenceWatchdog {
 
   constructor(private readonly onSilent: (limitMs: number) => void) {}
 
-  /** Starts (or restarts) the wait, allowing `limitMs` of silence from now. */
+  /** Starts (or restarts) the wait, allowing `limitMs` of silence from now; throws a RangeError for an allowance
+   * setTimeout cannot keep (not above 0, or over MAX_TIMER_MS: it would fire at once and kill a healthy worker). */
   arm(limitMs: number): void {
+    if (!(limitMs > 0 && limitMs <= MAX_TIMER_MS)) {
+      throw new RangeError(`silence limit must be above 0 and at most ${MAX_TIMER_MS} ms, got ${limitMs}`);
+    }
     this.limitMs = limitMs;
     this.restart();
   }

@@ -54,6 +54,23 @@ describe('toonlora serve', () => {
     expect(stale).not.toHaveBeenCalled();
   });
 
+  it("refuses a --worker-timeout / --worker-load-timeout over setTimeout's maximum, naming the largest allowed", async () => {
+    // 2147484 s is 2^31 ms and more: Node fires such a timer after 1 ms, failing every job as a silent worker
+    for (const flag of ['--worker-timeout', '--worker-load-timeout']) {
+      for (const value of ['99999999999', '2147484']) {
+        io.stdout = '';
+        expect(await runCli(['serve', flag, value, '--json'])).toBe(2);
+        expect(JSON.parse(io.stdout)).toMatchObject({
+          error: {
+            code: 'TL_ERR_USAGE',
+            message: expect.stringContaining(`${flag}: at most 2147483 seconds`),
+          },
+        });
+      }
+    }
+    expect(stale).not.toHaveBeenCalled();
+  });
+
   it('refuses --tls-cert without --tls-key, and an unreadable certificate, before looking at the web app', async () => {
     expect(await runCli(['serve', '--tls-cert', 'cert.pem', '--json'])).toBe(2);
     expect(JSON.parse(io.stdout)).toMatchObject({

@@ -20,6 +20,7 @@ import {
   stopServer,
 } from '../../server/server.js';
 import { killLiveWorkers } from '../../worker/python-worker.js';
+import { MAX_SILENCE_S } from '../../worker/silence-watchdog.js';
 import { commandAction, printResult } from '../output.js';
 import { webBuildStale } from './serve-build.js';
 import { EXIT_KILLED } from './train.js';
@@ -63,13 +64,20 @@ export function parseMaxQueued(value: string): number {
   return count;
 }
 
-/** A `--worker-timeout` / `--worker-load-timeout` text as seconds: a decimal number above 0. */
+/** A `--worker-timeout` / `--worker-load-timeout` text as seconds: a decimal number above 0 and at most
+ * MAX_SILENCE_S (a longer timer would fire after 1 ms and fail every job as a silent worker). */
 export function parseTimeoutSeconds(flag: string, value: string, fallback: number): number {
   const seconds = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isFinite(seconds) || seconds <= 0) {
     throw new ToonloraError(
       'TL_ERR_USAGE',
       `${flag}: expected a number of seconds above 0, got ${JSON.stringify(value)}. Set ${flag} ${fallback}.`,
+    );
+  }
+  if (seconds > MAX_SILENCE_S) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `${flag}: at most ${MAX_SILENCE_S} seconds (Node's longest timer, ~24.8 days), got ${JSON.stringify(value)}. Set ${flag} ${MAX_SILENCE_S} or less.`,
     );
   }
   return seconds;
