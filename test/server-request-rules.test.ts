@@ -77,6 +77,59 @@ describe('character names', () => {
     });
     expect(rename.statusCode).toBe(400);
   });
+
+  it('refuses invisible and line-break characters, calls an invisible-only name blank, and escapes them in the message', async () => {
+    const app = await makeApp();
+    const create = (name: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/characters',
+        payload: { name, trigger: 'mina_tl', classWord: 'girl' },
+      });
+    // line / paragraph separator, RTL override (spoofing), soft hyphen, BOM, word joiner, LRM, an astral format char
+    for (const [name, shown] of [
+      ['Ann\u2028x', 'Ann\\u2028x'],
+      ['Ann\u2029x', 'Ann\\u2029x'],
+      ['Ann\u202ex', 'Ann\\u202ex'],
+      ['A\u00adnn', 'A\\u00adnn'],
+      ['An\ufeffn', 'An\\ufeffn'],
+      ['An\u2060n', 'An\\u2060n'],
+      ['An\u200en', 'An\\u200en'],
+      ['An\u{1d173}n', 'An\\ud834\\udd73n'],
+    ] as const) {
+      const res = await create(name);
+      expect(res.statusCode, JSON.stringify(name)).toBe(400);
+      expect(res.json().error.message).toBe(
+        `invalid request: body.name: a name cannot hold line breaks, tabs, NUL, other control characters or invisible format characters (line / paragraph separators, zero-width spaces, bidi overrides, soft hyphens, BOM), got "${shown}".`,
+      );
+    }
+    // a C1 control is named escaped, not echoed raw (it showed as got "Annx")
+    expect((await create('Ann\u0085x')).json().error.message).toContain('got "Ann\\u0085x"');
+    // a name that shows nothing is blank, even when its characters are allowed inside a name (a joiner)
+    for (const [name, shown] of [
+      ['\u200b', '\\u200b'],
+      [' \u200d\u3164 ', ' \\u200d\u3164 '],
+    ] as const) {
+      const res = await create(name);
+      expect(res.statusCode, JSON.stringify(name)).toBe(400);
+      expect(res.json().error.message).toBe(
+        `invalid request: body.name: a name cannot be blank: it holds only invisible characters, got "${shown}".`,
+      );
+    }
+    expect(app.catalog.listCharacters()).toEqual([]);
+    // joiners inside a visible name stay: a Persian name (ZWNJ), an emoji sequence (ZWJ) and a subdivision flag (tags)
+    for (const name of [
+      '\u0645\u06cc\u200c\u0646\u0627',
+      'Mina \u{1f469}\u200d\u{1f4bb}',
+      'Mina \u{1f3f4}\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}',
+    ]) {
+      expect((await create(name)).statusCode, JSON.stringify(name)).toBe(201);
+    }
+    // the openapi pattern stays portable: plain \u ranges, no \p{...}
+    const openapi = (await app.inject({ method: 'GET', url: '/openapi.json' })).body;
+    expect(openapi).toContain(String.raw`\\u200b\\u200e-\\u200f\\u2028-\\u202e`);
+    expect(openapi).not.toContain(String.raw`\\p{`);
+  });
 });
 
 describe('generate weight sweeps', () => {

@@ -29,17 +29,40 @@ export const errorResponseSchema = z.object({
 export const idParamsSchema = z.object({ id });
 
 // ---------- characters ----------
+/**
+ * Invisible characters that only hide or spoof a name, as portable ranges (no \p{...}, like CONTROL_CHAR_RANGES,
+ * for the openapi `pattern`): the format characters (Unicode Cf) of the BMP — soft hyphen, Arabic / Syriac marks,
+ * Mongolian vowel separator, zero-width space, LRM/RLM, bidi embeddings / overrides / isolates, word joiner and
+ * invisible operators, BOM, interlinear annotations — and the line / paragraph separators U+2028 / U+2029. Left
+ * out: U+200C / U+200D (zero-width non-joiner / joiner), which Persian and Indic words and emoji sequences need.
+ */
+export const NAME_FORMAT_CHAR_RANGES =
+  '\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b\\u200e-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb';
+/** A format character beyond the BMP (\p{Cf} less the emoji flag tags U+E0020-E007F). */
+const ASTRAL_FORMAT_CHAR = /(?![\u{e0020}-\u{e007f}])(?=[\u{10000}-\u{10ffff}])\p{Cf}/u;
+/** What shows nothing on its own: spaces, format characters (joiners too), combining marks without a base
+ * (variation selectors, the combining grapheme joiner), Hangul and braille fillers. */
+const INVISIBLE_CHARS = /[\s\p{Z}\p{Cf}\p{Mn}\p{Me}\u115f\u1160\u2800\u3164\uffa0]/gu;
+const NAME_CHARS_MESSAGE =
+  'a name cannot hold line breaks, tabs, NUL, other control characters or invisible format characters (line / paragraph separators, zero-width spaces, bidi overrides, soft hyphens, BOM)';
+
 export const characterCreateSchema = z.object({
-  // a display name, but also a log line and a file name in exports: no NUL, line breaks or other control characters
+  // a display name, but also a log line and a file name in exports: no NUL, line breaks or other control characters,
+  // and nothing invisible that makes it look blank or different from what it is (a bidi override spoofs a name)
   name: z
     .string()
     .trim()
     .min(1, { error: 'a name cannot be blank', abort: true })
+    .refine((name) => name.replace(INVISIBLE_CHARS, '') !== '', {
+      error: 'a name cannot be blank: it holds only invisible characters',
+      abort: true,
+    })
     .max(80)
-    .regex(
-      new RegExp(`^[^${CONTROL_CHAR_RANGES}]+$`, 'u'),
-      'a name cannot hold line breaks, tabs, NUL or other control characters',
-    ),
+    .regex(new RegExp(`^[^${CONTROL_CHAR_RANGES}${NAME_FORMAT_CHAR_RANGES}]+$`, 'u'), {
+      error: NAME_CHARS_MESSAGE,
+      abort: true,
+    })
+    .refine((name) => !ASTRAL_FORMAT_CHAR.test(name), { error: NAME_CHARS_MESSAGE }),
   trigger: prepConfigSchema.shape.trigger,
   classWord: prepConfigSchema.shape.classWord,
 });
