@@ -103,6 +103,39 @@ describe('openapi: every status a route answers is declared', () => {
     }
   });
 
+  it('answers 415 to a text/plain body on every JSON route (it was a 400 "expected object, received string")', async () => {
+    const app = await buildApp({
+      dataDir: tempDataDir('openapi-walk'),
+      runners: {},
+      webDir: '/nonexistent',
+      deferJobs: true,
+    });
+    apps.push(app);
+    await app.ready();
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<
+        string,
+        Record<string, Operation & { requestBody?: { content: Record<string, unknown> } }>
+      >;
+    };
+    const jsonRoutes = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => operation.requestBody?.content['application/json'])
+        .map(([method]) => [method, path.replace(/\{[^}]+\}/g, 'nobody')] as const),
+    );
+    expect(jsonRoutes.map(([method, url]) => `${method} ${url}`)).toContain('post /api/jobs');
+    for (const [method, url] of jsonRoutes) {
+      const res = await app.inject({
+        method: method.toUpperCase() as InjectOptions['method'],
+        url,
+        headers: { 'content-type': 'text/plain' },
+        payload: '{"kind":"prep","characterId":"nobody"}',
+      });
+      expect(res.statusCode, `${method} ${url}`).toBe(415);
+      expect(res.json().error.code, `${method} ${url}`).toBe('TL_ERR_UNSUPPORTED_MEDIA');
+    }
+  });
+
   it('writes no \\p{...} class in a pattern, and every pattern compiles without the u flag', async () => {
     const app = await buildApp({ dataDir: tempDataDir('openapi-walk'), runners: {}, webDir: '/nonexistent' });
     apps.push(app);

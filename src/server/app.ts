@@ -79,6 +79,10 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
     shutdownGraceMs: options.shutdownGraceMs,
     maxQueued: options.maxQueued,
   });
+  // fastify parses text/plain bodies to a string by default: a JSON route then answered 400 "expected object,
+  // received string" where /openapi.json declares 415. No route takes plain text, so without that parser every
+  // body but JSON (and multipart, on the upload routes) gets fastify's 415.
+  app.removeContentTypeParser('text/plain');
   await app.register(fastifyMultipart, {
     throwFileSizeLimit: false,
     limits: {
