@@ -95,7 +95,7 @@ function readJson(path: string): unknown {
 export function completeSd15Snapshot(repoDir: string): { dir: string; files: string[] } | undefined {
   for (const dir of hfSnapshotDirs(repoDir, REVISION)) {
     if (!existsSync(join(dir, 'model_index.json'))) continue; // not a pipeline: no need to walk it
-    const selection = selectSd15Files(filesUnder(dir));
+    const selection = selectSd15Files(filesUnder(dir), (path) => readJson(join(dir, path)));
     if (selection.missing.length > 0) continue;
     const refusal = sd15Refusal(
       readJson(join(dir, 'model_index.json')),

@@ -49,6 +49,37 @@ describe('selectSd15Files', () => {
     expect(selection.variantOnly).toEqual(['text_encoder']);
   });
 
+  it('names a shard that a sharded weight lacks: by its -of-N name, and by the index weight_map on disk', () => {
+    const base = [
+      ...SETTINGS,
+      'text_encoder/model.safetensors',
+      'vae/diffusion_pytorch_model.safetensors',
+      'unet/diffusion_pytorch_model.safetensors.index.json',
+    ];
+    const oneOfTwo = selectSd15Files([...base, 'unet/diffusion_pytorch_model-00001-of-00002.safetensors']);
+    expect(oneOfTwo.missing).toEqual([
+      'unet/diffusion_pytorch_model-00002-of-00002.safetensors (a weight shard)',
+    ]);
+    const both = [
+      ...base,
+      'unet/diffusion_pytorch_model-00001-of-00002.safetensors',
+      'unet/diffusion_pytorch_model-00002-of-00002.safetensors',
+    ];
+    expect(selectSd15Files(both).missing).toEqual([]);
+    const index = {
+      weight_map: {
+        a: 'diffusion_pytorch_model-00001-of-00002.safetensors',
+        b: 'diffusion_pytorch_model-00002-of-00002.safetensors',
+        c: 'diffusion_pytorch_model-extra.safetensors',
+      },
+    };
+    const read = (path: string) =>
+      path === 'unet/diffusion_pytorch_model.safetensors.index.json' ? index : undefined;
+    expect(selectSd15Files(both, read).missing).toEqual([
+      'unet/diffusion_pytorch_model-extra.safetensors (a weight shard)',
+    ]);
+  });
+
   it("takes a tokenizer saved as one tokenizer.json (transformers 5's save_pretrained)", () => {
     const paths = [
       ...SETTINGS.filter((path) => !path.startsWith('tokenizer/')),

@@ -24,6 +24,40 @@ const VARIANT = /\.(fp16|fp32|bf16|ema|non_ema|non-ema)\./;
 const WEIGHTS = /^(diffusion_pytorch_model|model|pytorch_model)(-\d+-of-\d+)?\.(safetensors|bin)$/;
 /** Settings beside the weights: configs, a shard index, a tokenizer's vocabulary and merges. */
 const SETTINGS = /\.(json|txt)$/;
+/** A shard's name: `<stem>-<index>-of-<count>.<ext>`. */
+const SHARD = /^(.*)-(\d+)-of-(\d+)\.(safetensors|bin)$/;
+
+/** Reads a component's shard index (`unet/diffusion_pytorch_model.safetensors.index.json`), parsed, if on disk. */
+export type ShardIndexReader = (path: string) => unknown;
+
+/**
+ * The shards a component's chosen weights lack: every `-<i>-of-<N>` up to N (same digit width), and where
+ * `readIndex` gives the shard index, every file its weight_map names. Repo paths, sorted.
+ */
+function missingShards(
+  component: string,
+  weights: readonly string[],
+  present: ReadonlySet<string>,
+  readIndex?: ShardIndexReader,
+): string[] {
+  const wanted = new Set<string>();
+  for (const path of weights) {
+    const match = SHARD.exec(path.slice(component.length + 1));
+    if (!match) continue;
+    const [, stem, index = '', count = '', ext] = match;
+    for (let i = 1; i <= Number(count); i += 1) {
+      wanted.add(`${component}/${stem}-${String(i).padStart(index.length, '0')}-of-${count}.${ext}`);
+    }
+    const indexMap = (readIndex?.(`${component}/${stem}.${ext}.index.json`) as { weight_map?: unknown })
+      ?.weight_map;
+    if (indexMap !== null && typeof indexMap === 'object') {
+      for (const file of Object.values(indexMap)) {
+        if (typeof file === 'string') wanted.add(`${component}/${file}`);
+      }
+    }
+  }
+  return [...wanted].filter((path) => !present.has(path)).sort();
+}
 
 /** The files of an SD1.5 repo a pull fetches (model_index.json first, weights last) and what it lacks. */
 export interface Sd15Selection {
@@ -53,9 +87,10 @@ function componentFiles(
 /**
  * The repo paths (from a Hub listing or a folder) an SD1.5 load needs: model_index.json, each component's
  * `.json` / `.txt` files and its weights (`.safetensors` where the folder has them, else `.bin`), sorted with
- * model_index.json and the settings before the weights; and the required files it lacks.
+ * model_index.json and the settings before the weights; and the required files it lacks, every shard of
+ * sharded weights included (from the `-of-N` names, and from the shard index where `readIndex` reads it).
  */
-export function selectSd15Files(paths: readonly string[]): Sd15Selection {
+export function selectSd15Files(paths: readonly string[], readIndex?: ShardIndexReader): Sd15Selection {
   const present = new Set(paths);
   const parts = SD15_COMPONENTS.map((component) => ({ component, ...componentFiles(paths, component) }));
   const settings = parts.flatMap((part) => part.settings).sort();
@@ -66,6 +101,9 @@ export function selectSd15Files(paths: readonly string[]): Sd15Selection {
   const variantOnly = unweighted
     .filter(({ component }) => paths.some((p) => p.startsWith(`${component}/`) && VARIANT.test(p)))
     .map((part) => part.component);
+  const shardsLacking = parts.flatMap((part) =>
+    missingShards(part.component, part.weights, present, readIndex),
+  );
   const tokenizerFound = TOKENIZER_FILES.some((set) => set.every((path) => present.has(path)));
   return {
     files: present.has('model_index.json')
@@ -75,6 +113,7 @@ export function selectSd15Files(paths: readonly string[]): Sd15Selection {
       ...REQUIRED_FILES.filter((path) => !present.has(path)),
       ...(tokenizerFound ? [] : ['tokenizer/vocab.json and merges.txt (or tokenizer.json)']),
       ...unweighted.map((part) => `${part.component}/ weights`),
+      ...shardsLacking.map((path) => `${path} (a weight shard)`),
     ],
     variantOnly,
   };
