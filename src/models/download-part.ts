@@ -82,6 +82,26 @@ export function canResume(stored: { tag?: string } | undefined, tag: string | un
   return tag === undefined || stored?.tag === tag;
 }
 
+/**
+ * The file is not the size its listing (the Hub's, or the registry's) states: the server's Content-Length says
+ * so, or more bytes arrived than listed. Deletes the `.part`; a TL_ERR_CHECKSUM that says another pull fails the
+ * same way (the listing and the file disagree), not to run it again.
+ */
+export async function sizeMismatchError(
+  options: DownloadOptions,
+  listedBytes: number,
+  found: string,
+): Promise<ToonloraError> {
+  await removePart(options.partPath);
+  return new ToonloraError(
+    'TL_ERR_CHECKSUM',
+    `${options.modelId}: ${options.url} does not match its listing: listed as ${listedBytes} bytes, but ${found}. ` +
+      'The download was stopped and deleted; pulling again fails the same way until the repo (or mirror) serves ' +
+      `the file its listing names: tell the repo's owner, or place a good copy at ${options.manualPath}`,
+    { details: { model: options.modelId, url: options.url, listedBytes } },
+  );
+}
+
 /** Verifies what was written; a mismatch deletes the `.part` file and throws TL_ERR_CHECKSUM. */
 export async function verifyPart(
   options: DownloadOptions,

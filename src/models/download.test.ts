@@ -34,6 +34,8 @@ let base: string;
 let seen: Seen[] = [];
 let dir: string;
 let currentEtag = '"v1"';
+/** Whether /no-length.bin sent its whole body (false: the client stopped it early). */
+let noLengthFinished: boolean | undefined;
 
 function serveBody(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
   const range = req.headers.range?.match(/^bytes=(\d+)-$/);
@@ -75,6 +77,24 @@ beforeAll(async () => {
       return void res.writeHead(503, { 'retry-after': '1' }).end();
     }
     if (req.url === '/busy-once.bin') return serveBody(req, res, BODY);
+    if (req.url === '/no-length.bin') {
+      // no Content-Length: 2 MB in 64 kB chunks, one per 5 ms, unless the client goes away
+      noLengthFinished = false;
+      res.writeHead(200, { etag: currentEtag });
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed) return clearInterval(timer);
+        res.write(Buffer.alloc(64 * 1024, 1));
+        sent += 1;
+        if (sent === 32) {
+          clearInterval(timer);
+          res.end(() => {
+            noLengthFinished = true;
+          });
+        }
+      }, 5);
+      return;
+    }
     if (req.url === '/always-500') return void res.writeHead(500).end();
     if (req.url === '/file.bin') return serveBody(req, res, BODY);
     if (req.url === '/no-range.bin') {
@@ -141,6 +161,39 @@ describe('downloadFile', () => {
     expect(existsSync(`${dest}.part`)).toBe(false);
     expect(progress.at(-1)).toBe(BODY.length);
     expect(result.headers.get('x-repo-commit')).toBe('a'.repeat(40));
+  });
+
+  it('stops a file larger than listed at once, and blames the listing, not the network', async () => {
+    const dest = join(dir, 'model.bin');
+    const byLength = (await downloadFile({
+      ...common(),
+      url: `${base}/file.bin`,
+      destPath: dest,
+      expected: { sizeBytes: 100 },
+    }).catch((e: unknown) => e)) as ToonloraError;
+    expect(byLength.code).toBe('TL_ERR_CHECKSUM');
+    expect(byLength.message).toContain(
+      `listed as 100 bytes, but the server sends ${BODY.length} bytes. The download was stopped and deleted; ` +
+        'pulling again fails the same way',
+    );
+    expect(byLength.message).not.toContain('run the pull again');
+    expect(existsSync(`${dest}.part`)).toBe(false);
+
+    const progress: number[] = [];
+    const streamed = (await downloadFile({
+      ...common(),
+      url: `${base}/no-length.bin`,
+      destPath: dest,
+      expected: { sizeBytes: 100 },
+      retries: 0,
+      onProgress: (p) => progress.push(p.receivedBytes),
+    }).catch((e: unknown) => e)) as ToonloraError;
+    expect(streamed.code).toBe('TL_ERR_CHECKSUM');
+    expect(streamed.message).toContain('listed as 100 bytes, but more than 100 bytes arrived');
+    expect(Math.max(...progress)).toBeLessThanOrEqual(100);
+    expect(noLengthFinished).toBe(false);
+    expect(existsSync(`${dest}.part`)).toBe(false);
+    expect(seen.filter((s) => s.path === '/no-length.bin')).toHaveLength(1);
   });
 
   it('resumes a partial download with a Range request and checks the whole file', async () => {

@@ -31,6 +31,7 @@ import {
   partTagPath,
   readPartTag,
   removePart,
+  sizeMismatchError,
   verifyPart,
 } from './download-part.js';
 import {
@@ -76,7 +77,13 @@ async function streamBody(options: DownloadOptions, response: Response, resumed:
   const range = parseContentRange(response.headers.get('content-range'));
   const length = Number(response.headers.get('content-length') ?? Number.NaN);
   const totalBytes = range.total ?? (Number.isFinite(length) ? resumed + length : undefined);
+  const listed = options.expected?.sizeBytes;
+  if (listed !== undefined && totalBytes !== undefined && totalBytes !== listed) {
+    await response.body?.cancel();
+    throw await sizeMismatchError(options, listed, `the server sends ${totalBytes} bytes`);
+  }
   let received = resumed;
+  let tooLong = false;
   options.onProgress?.({ receivedBytes: received, totalBytes });
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -84,6 +91,10 @@ async function streamBody(options: DownloadOptions, response: Response, resumed:
       sha256.update(chunk);
       md5.update(chunk);
       received += chunk.length;
+      if (listed !== undefined && received > listed) {
+        tooLong = true; // stop now: the rest of a file larger than listed would be thrown away anyway
+        return callback(new Error('more bytes than listed'));
+      }
       options.onProgress?.({ receivedBytes: received, totalBytes });
       callback(null, chunk);
     },
@@ -98,6 +109,9 @@ async function streamBody(options: DownloadOptions, response: Response, resumed:
     );
   } catch (error) {
     if (options.signal?.aborted) throw new DownloadStopped(options.partPath);
+    if (tooLong && listed !== undefined) {
+      throw await sizeMismatchError(options, listed, `more than ${listed} bytes arrived`);
+    }
     const code = (error as { code?: string }).code ?? '';
     if (NOT_WRITABLE_CODES.has(code)) throw error;
     // a write error names no path: the .part file is where the disk ran full
