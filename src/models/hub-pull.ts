@@ -28,7 +28,7 @@ import { checkCanDownload, missingFolders, removeEmptyFolders } from './pull-gua
 import { commitVerified, sizeOf } from './pull-files.js';
 import type { PulledFile, PullResult } from './pull-json-lines.js';
 import { authHeaders, envOf, fetchOf, hubRefOf, type PullOptions, rootsOf } from './pull-options.js';
-import { sd15Refusal, selectSd15Files } from './sd15-layout.js';
+import { SD15_HF_DOWNLOAD_RULE, sd15Refusal, selectSd15Files } from './sd15-layout.js';
 
 /** The revision pulled: the repo's default branch, as `hf download` without `--revision`. */
 const REVISION = 'main';
@@ -47,17 +47,14 @@ export function hubSd15DownloadCommand(repo: string): string {
     repo,
     revision: REVISION,
     files: [],
-    snapshot: {
-      allow: ['model_index.json', 'scheduler/*', 'tokenizer/*', 'text_encoder/*', 'unet/*', 'vae/*'],
-      ignore: ['*.fp16.*', '*.ckpt', '*.msgpack', '*.h5', '*.onnx', '*.onnx_data', '*.pb'],
-      preferSafetensors: true,
-    },
+    snapshot: SD15_HF_DOWNLOAD_RULE,
   });
 }
 
 function hubHint(repo: string): string {
   return (
-    `Without network, run \`${hubSd15DownloadCommand(repo)} --local-dir <folder>\` on another machine, ` +
+    `Without network, run \`${hubSd15DownloadCommand(repo)} --local-dir <folder>\` on another machine ` +
+    "(leave out --exclude '*.bin' if a component has only .bin weights), " +
     'copy that folder here and pass it as --base <folder>'
   );
 }

@@ -1,6 +1,7 @@
 // Tests of which files of a Hub repo an SD1.5 pull fetches, and which repos it refuses (pure).
 import { describe, expect, it } from 'vitest';
-import { sd15Refusal, selectSd15Files } from './sd15-layout.js';
+import { SD15_HF_DOWNLOAD_RULE, sd15Refusal, selectSd15Files } from './sd15-layout.js';
+import { selectSnapshotFiles } from './snapshot-files.js';
 
 const SETTINGS = [
   'model_index.json',
@@ -91,6 +92,62 @@ describe('selectSd15Files', () => {
     ];
     expect(selectSd15Files(paths).missing).toEqual([]);
     expect(selectSd15Files(paths).files).toContain('tokenizer/tokenizer.json');
+  });
+});
+
+/** runwayml/stable-diffusion-v1-5's files on the Hub (weights in every format and variant, single-file copies). */
+const RUNWAYML_LISTING = [
+  '.gitattributes',
+  'README.md',
+  'feature_extractor/preprocessor_config.json',
+  'model_index.json',
+  'safety_checker/config.json',
+  'safety_checker/model.fp16.safetensors',
+  'safety_checker/model.safetensors',
+  'safety_checker/pytorch_model.bin',
+  'scheduler/scheduler_config.json',
+  'text_encoder/config.json',
+  'text_encoder/flax_model.msgpack',
+  'text_encoder/model.fp16.safetensors',
+  'text_encoder/model.safetensors',
+  'text_encoder/pytorch_model.bin',
+  'text_encoder/pytorch_model.fp16.bin',
+  'tokenizer/merges.txt',
+  'tokenizer/special_tokens_map.json',
+  'tokenizer/tokenizer_config.json',
+  'tokenizer/vocab.json',
+  'unet/config.json',
+  'unet/diffusion_flax_model.msgpack',
+  'unet/diffusion_pytorch_model.bf16.safetensors',
+  'unet/diffusion_pytorch_model.bin',
+  'unet/diffusion_pytorch_model.ema.safetensors',
+  'unet/diffusion_pytorch_model.fp16.bin',
+  'unet/diffusion_pytorch_model.fp16.safetensors',
+  'unet/diffusion_pytorch_model.fp32.safetensors',
+  'unet/diffusion_pytorch_model.non-ema.safetensors',
+  'unet/diffusion_pytorch_model.non_ema.bin',
+  'unet/diffusion_pytorch_model.non_ema.safetensors',
+  'unet/diffusion_pytorch_model.safetensors',
+  'v1-5-pruned-emaonly.ckpt',
+  'v1-5-pruned-emaonly.safetensors',
+  'v1-5-pruned.ckpt',
+  'v1-inference.yaml',
+  'vae/config.json',
+  'vae/diffusion_flax_model.msgpack',
+  'vae/diffusion_pytorch_model.bin',
+  'vae/diffusion_pytorch_model.fp16.bin',
+  'vae/diffusion_pytorch_model.fp16.safetensors',
+  'vae/diffusion_pytorch_model.safetensors',
+];
+
+describe('SD15_HF_DOWNLOAD_RULE', () => {
+  it("selects, as `hf download`'s include / exclude globs alone, the files a pull fetches", () => {
+    const byHf = selectSnapshotFiles(RUNWAYML_LISTING, {
+      ...SD15_HF_DOWNLOAD_RULE,
+      preferSafetensors: false,
+    });
+    expect(byHf).toEqual([...selectSd15Files(RUNWAYML_LISTING).files].sort());
+    expect(byHf).toContain('unet/diffusion_pytorch_model.safetensors');
   });
 });
 

@@ -20,6 +20,26 @@ const TOKENIZER_FILES = [['tokenizer/vocab.json', 'tokenizer/merges.txt'], ['tok
 
 /** diffusers' variant names (`diffusion_pytorch_model.fp16.safetensors`): loaded only with `variant=`. */
 const VARIANT = /\.(fp16|fp32|bf16|ema|non_ema|non-ema)\./;
+/**
+ * The `hf download` filters that fetch what selectSd15Files selects from a Hub repo (globs as fnmatch: `*`
+ * crosses `/`): the components' folders, no variant (VARIANT), no other formats, and no `.bin` (weights the pull
+ * takes only where a folder has no `.safetensors`: a repo with only `.bin` weights needs that exclude left out).
+ */
+export const SD15_HF_DOWNLOAD_RULE = {
+  allow: ['model_index.json', ...SD15_COMPONENTS.map((component) => `${component}/*`)],
+  ignore: [
+    ...['fp16', 'fp32', 'bf16', 'ema', 'non_ema', 'non-ema'].map((variant) => `*.${variant}.*`),
+    '*.bin',
+    '*.ckpt',
+    '*.msgpack',
+    '*.h5',
+    '*.onnx',
+    '*.onnx_data',
+    '*.pb',
+  ],
+  preferSafetensors: true,
+};
+
 /** Full-precision weights of a component, sharded or not, in either format. */
 const WEIGHTS = /^(diffusion_pytorch_model|model|pytorch_model)(-\d+-of-\d+)?\.(safetensors|bin)$/;
 /** Settings beside the weights: configs, a shard index, a tokenizer's vocabulary and merges. */
