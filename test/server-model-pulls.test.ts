@@ -169,7 +169,7 @@ describe('GET /api/models', () => {
     expect(await rowOf(app)).toMatchObject({ state: 'partial', partBytes: 1000, downloadedBytes: 1000 });
   });
 
-  it('lists the SD1.5 bases pulled by Hub id after the registry, read-only and complete', async () => {
+  it('lists the SD1.5 bases pulled by Hub id after the registry, read-only, complete or partial', async () => {
     const { app, homeDir } = await startApp();
     const repo = join(homeDir, '.cache', 'huggingface', 'hub', 'models--someone--toon-sd15');
     const snapshot = writeSd15Snapshot(join(repo, 'snapshots', 'c'.repeat(40)));
@@ -187,8 +187,11 @@ describe('GET /api/models', () => {
       pull: null,
     });
     expect(rows.at(-1)?.sizeBytes).toBeGreaterThan(0);
-    expect(rows.map((r) => r.id)).not.toContain('someone/half');
-    expect(rows.filter((r) => r.origin === 'hub')).toHaveLength(1);
+    // a stopped pull (no UNet weights yet): partial, with the bytes on disk that `models pull` resumes from
+    const half = rows.find((r) => r.id === 'someone/half');
+    expect(half).toMatchObject({ origin: 'hub', state: 'partial' });
+    expect(half?.downloadedBytes).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.origin === 'hub')).toHaveLength(2);
   });
 
   it('is in /openapi.json with its pull routes, and asks for the token like every /api route', async () => {

@@ -190,6 +190,18 @@ describe('pullModel of a Hub id outside the registry (diffusers SD1.5)', () => {
     expect(fileRequests()).toEqual([]);
   });
 
+  it('refuses a sharded UNet whose listing lacks a shard, up front, naming it', async () => {
+    repoFiles.delete('unet/diffusion_pytorch_model.safetensors');
+    repoFiles.set('unet/diffusion_pytorch_model-00001-of-00002.safetensors', Buffer.from('shard-1'));
+    repoFiles.set('unet/diffusion_pytorch_model.safetensors.index.json', Buffer.from('{}'));
+    const error = (await pullModel(REPO, opts()).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_INPUT_INVALID' });
+    expect(error.message).toContain(
+      'unet/diffusion_pytorch_model-00002-of-00002.safetensors (a weight shard)',
+    );
+    expect(fileRequests()).toEqual([]);
+  });
+
   it("catches a file whose bytes do not match the listing's sha256, and keeps it out of the snapshot", async () => {
     served.set('vae/diffusion_pytorch_model.safetensors', Buffer.from('vae-weightZ')); // same length
     linkedEtag = false; // only the listing (`lfs.sha256`) says what the file must be
@@ -237,6 +249,12 @@ describe('pullModel of a Hub id outside the registry (diffusers SD1.5)', () => {
     });
     const part = join(repoDir(), '.toonlora-partial', 'main', `${unet}.part`);
     expect(statSync(part).size).toBe(10_000);
+    // `models list` / GET /api/models show the stopped pull: not present, the bytes on disk, resumable
+    const base = { env: opts().env, homeDir: opts().homeDir };
+    const committed = WANTED.filter((file) => existsSync(join(snapshot(), file)));
+    expect(committed).toContain('model_index.json');
+    const onDisk = committed.reduce((sum, file) => sum + statSync(join(snapshot(), file)).size, 10_000);
+    expect(describeModels(base).at(-1)).toMatchObject({ id: REPO, present: false, partBytes: onDisk });
 
     requests = [];
     await pullModel(REPO, opts());

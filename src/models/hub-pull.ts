@@ -24,6 +24,7 @@ import { DownloadLock, untilSettled } from './download-lock.js';
 import { type HubListing, type ListedFile, listHubRepo } from './hub-listing.js';
 import { diskFullError, notEnoughSpaceError, notWritableError } from './not-writable.js';
 import { hfDownloadCommand } from './offline-hint.js';
+import { partBytesUnder } from './part-files.js';
 import { checkCanDownload, missingFolders, removeEmptyFolders } from './pull-guards.js';
 import { commitVerified, sizeOf } from './pull-files.js';
 import type { PulledFile, PullResult } from './pull-json-lines.js';
@@ -101,6 +102,21 @@ export function completeSd15Snapshot(repoDir: string): { dir: string; files: str
     if (refusal === undefined) return { dir, files: selection.files };
   }
   return undefined;
+}
+
+/**
+ * Bytes a stopped `models pull owner/name` left in `repoDir` (0: none): its `.part` files, and the SD1.5 files
+ * already in a snapshot whose model_index.json is an SD1.5 pipeline (not another model's `hf download`).
+ * Meant for a repo without a complete snapshot; `models pull <id>` resumes from these.
+ */
+export function stoppedSd15PullBytes(repoDir: string): number {
+  const parts = partBytesUnder(hfPartialDir(repoDir, REVISION));
+  const committed = hfSnapshotDirs(repoDir, REVISION).map((dir) => {
+    const index = readJson(join(dir, 'model_index.json'));
+    if (index === undefined || sd15Refusal(index, readJson(join(dir, 'unet/config.json')))) return 0;
+    return selectSd15Files(filesUnder(dir)).files.reduce((sum, file) => sum + sizeOf(join(dir, file)), 0);
+  });
+  return parts + Math.max(0, ...committed);
 }
 
 /**

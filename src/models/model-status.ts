@@ -13,7 +13,7 @@ import {
 } from './cache.js';
 import { hfHubCacheFor } from './cache-paths.js';
 import { checkFileLooksComplete, checkFileSize } from './file-check.js';
-import { completeSd15Snapshot, isHubRepoId } from './hub-pull.js';
+import { completeSd15Snapshot, isHubRepoId, stoppedSd15PullBytes } from './hub-pull.js';
 import { registryPartBytes } from './part-files.js';
 import { registryIdOfRepo } from './pull-ids.js';
 import { getModelEntry, listModelIds, modelSizeBytes, modelStageSchema } from './registry.js';
@@ -106,7 +106,8 @@ export function describeModel(id: string, options: CacheOptions = {}): ModelStat
 
 /**
  * A row per Hub repo outside the registry with a complete SD1.5 snapshot in the Hugging Face cache (what
- * `models pull owner/name` leaves, or `hf download`), sorted by id: a readdir of the cache, and per repo
+ * `models pull owner/name` leaves, or `hf download`), or with what a stopped pull of one left (not present,
+ * `partBytes` downloaded, which `models pull <id>` resumes), sorted by id: a readdir of the cache, and per repo
  * whose snapshot has a model_index.json, a walk of that snapshot and two small JSON reads.
  */
 export function describePulledHubModels(options: CacheOptions = {}): ModelStatus[] {
@@ -121,22 +122,22 @@ export function describePulledHubModels(options: CacheOptions = {}): ModelStatus
     const repo = name.startsWith('models--') ? name.slice('models--'.length).replaceAll('--', '/') : '';
     if (!isHubRepoId(repo) || registryIdOfRepo(repo) !== undefined) return [];
     const snapshot = completeSd15Snapshot(join(hubCache, name));
-    if (snapshot === undefined) return [];
+    const row = {
+      id: repo,
+      description: 'SD1.5 base (diffusers layout) from the Hugging Face Hub, for --base',
+      stages: ['train', 'generate'] as ModelStatus['stages'],
+      source: `huggingface:${repo}@main`,
+      license: 'see its model card',
+      manualPath: join(hubCache, name),
+      whenMissing: `train / generate with --base ${repo} need it`,
+    };
+    if (snapshot === undefined) {
+      // a stopped pull: its full size is unknown offline, so the row's size is what is on disk
+      const partBytes = stoppedSd15PullBytes(join(hubCache, name));
+      return partBytes > 0 ? [{ ...row, present: false, partBytes, sizeBytes: partBytes }] : [];
+    }
     const sizeBytes = snapshot.files.reduce((sum, file) => sum + statSync(join(snapshot.dir, file)).size, 0);
-    return [
-      {
-        id: repo,
-        description: 'SD1.5 base (diffusers layout) from the Hugging Face Hub, for --base',
-        stages: ['train', 'generate'],
-        source: `huggingface:${repo}@main`,
-        license: 'see its model card',
-        present: true,
-        path: snapshot.dir,
-        manualPath: join(hubCache, name),
-        sizeBytes,
-        whenMissing: `train / generate with --base ${repo} need it`,
-      },
-    ];
+    return [{ ...row, present: true, path: snapshot.dir, sizeBytes }];
   });
 }
 

@@ -121,9 +121,12 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
     async () => ({
       models: [
         ...listModelIds().map((id) => modelRow(id, cache, pulls.get(id))),
-        ...describePulledHubModels(cache).map((status) =>
-          rowOf(status, { state: 'complete', downloadedBytes: 0, partBytes: 0, origin: 'hub' }, null),
-        ),
+        ...describePulledHubModels(cache).map((status) => {
+          // a stopped `models pull owner/name`: partial, with the bytes on disk that the next pull resumes from
+          const bytes = status.present ? 0 : (status.partBytes ?? 0);
+          const state = status.present ? 'complete' : 'partial';
+          return rowOf(status, { state, downloadedBytes: bytes, partBytes: bytes, origin: 'hub' }, null);
+        }),
       ],
     }),
   );
