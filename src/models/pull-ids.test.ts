@@ -26,5 +26,9 @@ describe('resolvePullIds', () => {
 
   it('refuses an unknown id naming the known ones', () => {
     expect(() => resolvePullIds(['lamma'], [])).toThrow(/unknown id "lamma". Known ids: .*lama/);
+    // a name with one slash too many: the Hub id form is accepted too, and said so
+    expect(() => resolvePullIds(['a/b/c'], [])).toThrow(
+      /unknown id "a\/b\/c". Known ids: .*lama.*; or a Hugging Face Hub id `owner\/name` \(a diffusers SD1\.5 repo/,
+    );
   });
 });

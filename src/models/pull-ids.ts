@@ -1,6 +1,7 @@
 // src/models/pull-ids.ts — what the names given to `models pull` stand for: registry ids, `all` (every missing
 // model, with any other names given beside it), a registry model's Hugging Face repo (`owner/name`), and any
 // other Hub id, kept as is (pulled as an SD1.5 base by hub-pull.ts).
+import { ToonloraError } from '../errors.js';
 import type { CacheOptions } from './cache.js';
 import { isHubRepoId } from './hub-pull.js';
 import { getModelEntry, listModelIds } from './registry.js';
@@ -11,6 +12,16 @@ export function registryIdOfRepo(repo: string): string | undefined {
     const { source } = getModelEntry(id);
     return source.kind === 'huggingface' && source.repo === repo;
   });
+}
+
+/** A name `models pull` cannot take: the known ids, and that any Hub id `owner/name` is taken too. */
+function unknownPullIdError(name: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_MODEL_UNKNOWN',
+    `model: unknown id "${name}". Known ids: ${listModelIds().join(', ')}; or a Hugging Face Hub id ` +
+      '`owner/name` (a diffusers SD1.5 repo, pulled as a base for --base owner/name).',
+    { details: { model: name } },
+  );
 }
 
 /**
@@ -29,7 +40,8 @@ export function resolvePullIds(
     const fromRepo = registryIdOfRepo(name);
     if (fromRepo) return [fromRepo];
     if (isHubRepoId(name) && !listModelIds().includes(name)) return [name];
-    return [getModelEntry(name).id]; // an unknown id: the registry's error, naming the known ids
+    if (listModelIds().includes(name)) return [name];
+    throw unknownPullIdError(name);
   });
   return [...new Set(ids)];
 }
