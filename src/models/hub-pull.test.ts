@@ -197,9 +197,24 @@ describe('pullModel of a Hub id outside the registry (diffusers SD1.5)', () => {
     const error = (await pullModel(REPO, opts()).catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({ code: 'TL_ERR_INPUT_INVALID' });
     expect(error.message).toContain(
-      'unet/diffusion_pytorch_model-00002-of-00002.safetensors (a weight shard)',
+      `${REPO}: its sharded weights at ${COMMIT} are incomplete: it has no ` +
+        'unet/diffusion_pytorch_model-00002-of-00002.safetensors (a weight shard); nothing was downloaded',
     );
     expect(fileRequests()).toEqual([]);
+  });
+
+  it('stops a file larger than the listing says at once, as a listing problem (not "run the pull again")', async () => {
+    const vae = 'vae/diffusion_pytorch_model.safetensors';
+    served.set(vae, Buffer.alloc(2_000_000, 1)); // listed as 11 bytes
+    linkedEtag = false;
+    const error = (await pullModel(REPO, opts()).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_CHECKSUM' });
+    expect(error.message).toContain(
+      'does not match its listing: listed as 11 bytes, but the server sends 2000000 bytes',
+    );
+    expect(error.message).not.toContain('run the pull again');
+    expect(existsSync(join(repoDir(), '.toonlora-partial', 'main', `${vae}.part`))).toBe(false);
+    expect(existsSync(join(snapshot(), vae))).toBe(false);
   });
 
   it("catches a file whose bytes do not match the listing's sha256, and keeps it out of the snapshot", async () => {

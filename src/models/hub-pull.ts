@@ -140,6 +140,15 @@ function isCommitted(path: string, listed: ListedFile | undefined): boolean {
 
 /** The repo lacks a required file of an SD1.5 layout: a single-file checkpoint, fp16-only weights, not a pipeline. */
 function notSd15LayoutError(repo: string, missing: string[], variantOnly: string[], commit: string) {
+  const shards = missing.filter((path) => path.endsWith(' (a weight shard)'));
+  if (shards.length > 0 && shards.length === missing.length) {
+    return new ToonloraError(
+      'TL_ERR_INPUT_INVALID',
+      `${repo}: its sharded weights at ${commit} are incomplete: it has no ${shards.join(', ')}; nothing was ` +
+        'downloaded. The repo (or its mirror) lacks a shard its weights name: an upload that did not finish?',
+      { details: { model: repo, missing } },
+    );
+  }
   const variants =
     variantOnly.length > 0
       ? ` (${variantOnly.join(', ')}: only fp16 / ema variants, which the worker does not load)`
