@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type PullJsonLine, pullJsonLineSchema } from '../../models/pull-json-lines.js';
+import { writeSd15Snapshot } from '../../models/sd15-testing.js';
 import { withCliTestIo } from '../cli-test-io.js';
 import { runCli } from '../program.js';
 
@@ -344,5 +345,23 @@ describe('toonlora models list', () => {
     expect(await runCli(['models', 'list', '--json'])).toBe(0);
     const listed = JSON.parse(io.stdout) as { id: string; partBytes?: number }[];
     expect(listed.find((m) => m.id === 'u2net')?.partBytes).toBe(1_500_000);
+  });
+
+  it('shows a Hub-id pull stopped half-way as partial, with its bytes and the pull that resumes it', async () => {
+    const repo = join(io.root, 'hf', 'hub', 'models--someone--half');
+    writeSd15Snapshot(join(repo, 'snapshots', 'c'.repeat(40)), ['unet/diffusion_pytorch_model.safetensors']);
+    const part = join(repo, '.toonlora-partial', 'main', 'unet', 'diffusion_pytorch_model.safetensors.part');
+    mkdirSync(join(part, '..'), { recursive: true });
+    writeFileSync(part, Buffer.alloc(1_000_000));
+    expect(await runCli(['models', 'list'])).toBe(0);
+    const row = io.stdout.split('\n').find((line) => / someone\/half /.test(line)) ?? '';
+    expect(row).toMatch(/^partial +someone\/half /);
+    expect(row).toMatch(/ MB downloaded, `toonlora models pull someone\/half` resumes$/);
+    io.stdout = '';
+    expect(await runCli(['models', 'list', '--json'])).toBe(0);
+    const listed = JSON.parse(io.stdout) as { id: string; present: boolean; partBytes?: number }[];
+    const half = listed.find((m) => m.id === 'someone/half');
+    expect(half?.present).toBe(false);
+    expect(half?.partBytes).toBeGreaterThan(1_000_000); // the .part and the files already in the snapshot
   });
 });
