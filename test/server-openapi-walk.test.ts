@@ -56,16 +56,22 @@ function patterns(value: unknown): string[] {
   );
 }
 
+/** An app with no runners (jobs stay queued), closed after the test. */
+async function walkApp(): Promise<FastifyInstance> {
+  const app = await buildApp({
+    dataDir: tempDataDir('openapi-walk'),
+    runners: {},
+    webDir: '/nonexistent',
+    deferJobs: true,
+  });
+  apps.push(app);
+  await app.ready();
+  return app;
+}
+
 describe('openapi: every status a route answers is declared', () => {
   it('walks every route with the requests a client can get wrong', async () => {
-    const app = await buildApp({
-      dataDir: tempDataDir('openapi-walk'),
-      runners: {},
-      webDir: '/nonexistent',
-      deferJobs: true,
-    });
-    apps.push(app);
-    await app.ready();
+    const app = await walkApp();
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       paths: Record<string, Record<string, Operation>>;
     };
@@ -104,14 +110,7 @@ describe('openapi: every status a route answers is declared', () => {
   });
 
   it('answers 415 to a text/plain body on every JSON route (it was a 400 "expected object, received string")', async () => {
-    const app = await buildApp({
-      dataDir: tempDataDir('openapi-walk'),
-      runners: {},
-      webDir: '/nonexistent',
-      deferJobs: true,
-    });
-    apps.push(app);
-    await app.ready();
+    const app = await walkApp();
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       paths: Record<
         string,
