@@ -81,6 +81,18 @@ describe('selectSd15Files', () => {
     ]);
   });
 
+  it('checks a listing claiming a huge shard count by its last shard, without spelling out every name', () => {
+    const paths = [
+      ...SETTINGS,
+      'text_encoder/model.safetensors',
+      'vae/diffusion_pytorch_model.safetensors',
+      'unet/diffusion_pytorch_model-00000001-of-99999999.safetensors',
+    ];
+    expect(selectSd15Files(paths).missing).toEqual([
+      'unet/diffusion_pytorch_model-99999999-of-99999999.safetensors (a weight shard)',
+    ]);
+  });
+
   it("takes a tokenizer saved as one tokenizer.json (transformers 5's save_pretrained)", () => {
     const paths = [
       ...SETTINGS.filter((path) => !path.startsWith('tokenizer/')),

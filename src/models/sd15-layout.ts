@@ -47,6 +47,9 @@ const SETTINGS = /\.(json|txt)$/;
 /** A shard's name: `<stem>-<index>-of-<count>.<ext>`. */
 const SHARD = /^(.*)-(\d+)-of-(\d+)\.(safetensors|bin)$/;
 
+/** More shards than any SD1.5 component has (the UNet is ~3.4 GB): a count above it is checked by its last shard only. */
+const MAX_SHARDS = 1000;
+
 /** Reads a component's shard index (`unet/diffusion_pytorch_model.safetensors.index.json`), parsed, if on disk. */
 export type ShardIndexReader = (path: string) => unknown;
 
@@ -65,6 +68,11 @@ function missingShards(
     const match = SHARD.exec(path.slice(component.length + 1));
     if (!match) continue;
     const [, stem, index = '', count = '', ext] = match;
+    if (Number(count) > MAX_SHARDS) {
+      // a listing's `-of-99999999` must not make us spell out every name: its last shard stands for the rest
+      wanted.add(`${component}/${stem}-${count}-of-${count}.${ext}`);
+      continue;
+    }
     for (let i = 1; i <= Number(count); i += 1) {
       wanted.add(`${component}/${stem}-${String(i).padStart(index.length, '0')}-of-${count}.${ext}`);
     }
