@@ -5,7 +5,7 @@ Valid lines are produced by the Python protocol/config code itself; invalid ones
 sides must reject. trainer/tests/test_protocol.py and src/worker/protocol.test.ts parse every line and
 must agree on `valid`. A `done` event with a `command` is that command's `done`, written by the code that writes it
 in a run (on the tiny model's configs and a small dataset where that is cheap, else from sample figures), which the
-TypeScript side parses with that command's schema (protocol.ts doneSchemaByCommand); test_protocol.py checks this file
+TypeScript side parses with that command's schema (src/worker/protocol-done.ts doneSchemaByCommand); test_protocol.py checks this file
 is what the script writes now, so a renamed key cannot slip past either side.
 Run: trainer/.venv/bin/python trainer/scripts/make_protocol_golden.py
 """

@@ -48,7 +48,7 @@ def test_golden_covers_every_event_type():
 
 
 def test_golden_has_each_commands_done():
-    # the TypeScript side parses each with its command's schema (src/worker/protocol.ts doneSchemaByCommand)
+    # the TypeScript side parses each with its command's schema (src/worker/protocol-done.ts doneSchemaByCommand)
     done_lines = [c for c in golden_cases() if c["channel"] == "event" and c["command"] is not None]
     assert {c["command"] for c in done_lines} == set(COMMANDS)
     assert all(json.loads(c["line"])["type"] == "done" for c in done_lines)
@@ -72,7 +72,7 @@ def test_a_non_finite_stat_is_null_on_the_wire():
 
 
 def test_a_log_carries_its_request_id_only_under_serve_generation():
-    # The line the TS side (src/worker/protocol.ts logEventSchema) must accept, with and without `id`.
+    # The line the TS side (src/worker/protocol-events.ts logEventSchema) must accept, with and without `id`.
     tagged = event_to_json(Log("warn", "the prompt is 90 tokens long", id="g1"))
     assert json.loads(tagged) == {"version": 1, "level": "warn", "message": "the prompt is 90 tokens long", "id": "g1", "type": "log"}
     assert parse_event_line(tagged) == Log("warn", "the prompt is 90 tokens long", id="g1")

@@ -65,6 +65,6 @@ def caption_images(paths: list[str], model: str, max_length: int, num_beams: int
 
 
 def captions_done(captioned: int, failed: int) -> Done:
-    """The `done` event of `blip-caption` (src/worker/protocol.ts blipCaptionDoneSchema): the captions went out as
+    """The `done` event of `blip-caption` (src/worker/protocol-done.ts blipCaptionDoneSchema): the captions went out as
     `caption` events; this counts the images captioned and those that could not be read."""
     return Done(artifacts={}, stats={"captioned": captioned, "failed": failed})

@@ -210,7 +210,7 @@ class GenerateRequest:
     config: GenerationConfig
     sd15_config_dir: str | None = None  # see SD15_CONFIG_DIR_NOTE
     # The LoRA's name as the user knows it (a server LoRA's artifact name; its file is <uuid>.safetensors): the
-    # images' `<lora:name:weight>` names it. None: the file's stem (the CLI). src/worker/protocol.ts loraNameSchema.
+    # images' `<lora:name:weight>` names it. None: the file's stem (the CLI). src/worker/protocol-requests.ts loraNameSchema.
     lora_name: str | None = None
 
 
@@ -230,7 +230,7 @@ def parse_generate_request(obj: dict[str, Any]) -> GenerateRequest:
 
 
 def _lora_name(name: str | None) -> str | None:
-    """request.lora_name as src/worker/protocol.ts loraNameSchema has it: one non-empty line of text."""
+    """request.lora_name as src/worker/protocol-requests.ts loraNameSchema has it: one non-empty line of text."""
     if name is not None and (not name or re.search(r"[\x00-\x1f\x7f]", name)):
         raise ConfigError(f"request.lora_name: expected a non-empty name without control characters, got {name!r}")
     return name

@@ -144,7 +144,7 @@ def count_lora_for_config(unet_config: dict[str, Any], *, lora: LoraSettings) ->
 
 
 def lora_count_stats(architecture: str, lora: LoraSettings) -> dict[str, int]:
-    """The `lora-count` command's stats (src/worker/protocol.ts loraCountDoneSchema): the LoRA's modules and trainable
+    """The `lora-count` command's stats (src/worker/protocol-done.ts loraCountDoneSchema): the LoRA's modules and trainable
     parameters and the base parameters, of the UNet and of the text encoder of `architecture` (an
     ARCHITECTURE_CONFIGS key), built without weights."""
     unet_config, _, text_config = ARCHITECTURE_CONFIGS[architecture]

@@ -1,6 +1,7 @@
 """toonlora_trainer/protocol.py — every message between the TypeScript driver and this worker.
 
-Mirrors src/worker/protocol.ts (STYLE rule 5). Requests arrive as one JSON object per stdin line;
+Mirrors src/worker/protocol.ts and the schemas it re-exports from protocol-events.ts, protocol-done.ts and
+protocol-requests.ts (STYLE rule 5). Requests arrive as one JSON object per stdin line;
 events leave as one JSON object per stdout line, each carrying `version` and `type`. stdout carries
 ONLY these lines (logs go to stderr); a line that does not parse is an error on both sides.
 """

@@ -20,7 +20,7 @@ from .write_errors import describe_write_failure, is_write_failure
 
 @dataclass(frozen=True)
 class TrainedRun:
-    """A finished run as its `done` event reports it (src/worker/protocol.ts trainDoneSchema)."""
+    """A finished run as its `done` event reports it (src/worker/protocol-done.ts trainDoneSchema)."""
 
     adapter: str  # the PEFT adapter in the run folder; the TypeScript side writes the kohya file from it
     adapter_config: str
