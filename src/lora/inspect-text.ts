@@ -205,9 +205,11 @@ const ALGORITHM_TEXT: Readonly<Record<InspectResult['algorithm'], string>> = {
 
 /** Human summary of an inspection, for the CLI. */
 export function formatInspection(result: InspectResult): string {
-  const dtypes = Object.entries(result.dtypes)
-    .map(([d, n]) => `${d} x${n}`)
-    .join(', ');
+  // a file with no tensors has no dtypes: say so rather than print an empty field
+  const dtypes =
+    Object.entries(result.dtypes)
+      .map(([d, n]) => `${d} x${n}`)
+      .join(', ') || 'none';
   const lines = [
     `${result.file}`,
     `  format: ${result.format}${ALGORITHM_TEXT[result.algorithm]}${result.unreadModules === undefined ? '' : `   modules: ${result.unreadModules} (not read by toonlora)`}   size: ${(result.sizeBytes / 1e6).toFixed(2)} MB   tensors: ${result.tensorCount}   dtypes: ${dtypes}`,

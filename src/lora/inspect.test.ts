@@ -207,6 +207,8 @@ describe('inspectLora on a safetensors file in no LoRA format', () => {
     const text = formatInspection(result);
     expect(text).not.toMatch(/ ok: /);
     expect(text.match(/PROBLEM: 0 keys mapped/g)).toHaveLength(3);
+    expect(text).toContain('tensors: 0   dtypes: none');
+    expect(text).not.toMatch(/dtypes: *$/m);
     // what inspect's verdicts now agree with: convert refuses the file
     await expect(
       convertLora({ input: file, output: join(dir, 'no-tensors-out.safetensors') }),
