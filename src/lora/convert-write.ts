@@ -1,10 +1,12 @@
 // src/lora/convert-write.ts — the writing half of `convertLora` (I/O): planned tensors streamed from the
 // source file through one read-ahead stream, converted to the requested float width on the way and
 // scanned for NaN / ±Inf, written in a deterministic order; a PEFT folder written to a temp folder and
-// renamed into place (through a symlink: onto the folder it names). What to write is convert-plan.ts' /
+// renamed into place (through a symlink: onto the folder it names; an adapter file that is a symlink is
+// written through). What to write is convert-plan.ts' /
 // lokr-plan.ts'.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { type AdapterLink, adapterFileLinks } from './adapter-links.js';
 import type { PlannedFile, PlannedTensor } from './convert-plan.js';
 import {
   type ConversionStats,
@@ -23,7 +25,7 @@ import {
 } from './output-checks.js';
 import { DTYPE_BYTES } from './safetensors-format.js';
 import { type SafetensorsReader, STREAM_CHUNK_BYTES } from './safetensors-read.js';
-import { assertWritable, type TensorSource, writeSafetensors } from './safetensors-write.js';
+import { assertWritable, keepModeOf, type TensorSource, writeSafetensors } from './safetensors-write.js';
 
 /** What the conversion saw in the values: fp16 / bf16 overflow, and the source tensors holding NaN / ±Inf. */
 export interface ConvertStats extends ConversionStats {
@@ -136,7 +138,10 @@ export async function writePlannedFile(
 
 /**
  * PEFT output goes into a folder: written to a temp folder, then renamed into place; when `output`
- * is a symlink, onto the folder it names (temp folder beside it; the link stays).
+ * is a symlink, onto the folder it names (temp folder beside it; the link stays). An adapter file in
+ * the replaced folder that is a symlink (adapter-links.ts) is written through: its new contents go to
+ * a temp file beside the file it names, renamed onto it (permission bits kept) just before the folder
+ * swap, and the new folder holds the same link.
  */
 export async function writePeftFolder(
   plans: PlannedFile[],
@@ -149,18 +154,27 @@ export async function writePeftFolder(
   await assertWritable(output, overwrite);
   if (overwrite) await assertReplaceableAdapterFolder(output);
   const target = await resolveOutputTarget(output);
+  const configPath = (plan: PlannedFile) => join(dirname(plan.relativePath), 'adapter_config.json');
+  const links = overwrite
+    ? await adapterFileLinks(target, [...plans.map((p) => p.relativePath), ...plans.map(configPath)])
+    : new Map<string, AdapterLink>();
   const temp = tempPathBeside(target);
+  const staged: { from: string; to: string }[] = [];
+  /** Where a folder file is written: in the temp folder, or for a link, beside the file it names. */
+  const writePath = (rel: string) => {
+    const link = links.get(rel);
+    if (!link) return join(temp, rel);
+    const from = tempPathBeside(link.target);
+    staged.push({ from, to: link.target });
+    return from;
+  };
   try {
     await mkdir(temp, { recursive: true });
     const files = [];
     for (const plan of plans) {
-      const path = join(temp, plan.relativePath);
-      await mkdir(dirname(path), { recursive: true });
-      const written = await writePlannedFile(plan, path, reader, false, stats);
-      await writeFile(
-        join(dirname(path), 'adapter_config.json'),
-        `${JSON.stringify(plan.adapterConfig, null, 2)}\n`,
-      );
+      await mkdir(dirname(join(temp, plan.relativePath)), { recursive: true });
+      const written = await writePlannedFile(plan, writePath(plan.relativePath), reader, false, stats);
+      await writeFile(writePath(configPath(plan)), `${JSON.stringify(plan.adapterConfig, null, 2)}\n`);
       files.push({
         path: join(output, plan.relativePath),
         bytes: written.bytes,
@@ -168,16 +182,22 @@ export async function writePeftFolder(
         sha256: written.dataSha256,
       });
     }
+    for (const [rel, link] of links) await symlink(link.text, join(temp, rel));
     await assertOutputPath(output, 'folder');
     await assertWritable(output, overwrite);
     if (overwrite) {
       await assertReplaceableAdapterFolder(output);
+      for (const { from, to } of staged) {
+        await keepModeOf(to, from);
+        await rename(from, to);
+      }
       await rm(target, { recursive: true, force: true });
     }
     await rename(temp, target);
     return files;
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
+    for (const { from } of staged) await rm(from, { force: true });
     throw asOutputWriteError(error, output);
   }
 }

@@ -10,8 +10,11 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
 
 /** Entries a PEFT adapter folder written by convert / the trainer holds; text_encoder/ holds the same files. */
-const ADAPTER_FILES = new Set(['adapter_model.safetensors', 'adapter_config.json']);
-const TEXT_ENCODER_FOLDER = 'text_encoder';
+export const ADAPTER_FILES: ReadonlySet<string> = new Set([
+  'adapter_model.safetensors',
+  'adapter_config.json',
+]);
+export const TEXT_ENCODER_FOLDER = 'text_encoder';
 /** Bytes a file name may have (ext4, XFS, APFS, NTFS: 255). */
 const MAX_NAME_BYTES = 255;
 /** Links followed before giving up (Linux's MAXSYMLINKS). */
@@ -137,23 +140,29 @@ export function asOutputWriteError(error: unknown, output: string): unknown {
   );
 }
 
-/** An entry as a foreign-entry name: an adapter file's name that is a symlink, FIFO, ... says so. */
+/** An entry as a foreign-entry name: an adapter file's name that is a FIFO, ... says so. */
 function foreignName(entry: Dirent, prefix: string): string {
   const name = `${prefix}${entry.name}`;
   if (!ADAPTER_FILES.has(entry.name) || entry.isDirectory()) return name;
-  if (entry.isSymbolicLink()) return `${name} (a symlink, which replacing the folder would delete)`;
   return entry.isFile() ? name : `${name} (not a regular file)`;
+}
+
+/**
+ * An adapter file of the folder: a regular file, or a symlink, which the writer writes through
+ * (adapter-links.ts checks where it leads once the files to write are known).
+ */
+function isAdapterFile(entry: Dirent): boolean {
+  return ADAPTER_FILES.has(entry.name) && (entry.isFile() || entry.isSymbolicLink());
 }
 
 /** Entries of `folder` (relative paths) that are not adapter files; text_encoder/ is looked into. */
 async function foreignEntries(folder: string): Promise<string[]> {
   const foreign: string[] = [];
   for (const entry of await readdir(folder, { withFileTypes: true })) {
-    if (entry.isFile() && ADAPTER_FILES.has(entry.name)) continue;
+    if (isAdapterFile(entry)) continue;
     if (entry.isDirectory() && entry.name === TEXT_ENCODER_FOLDER) {
       for (const inner of await readdir(join(folder, entry.name), { withFileTypes: true })) {
-        if (!(inner.isFile() && ADAPTER_FILES.has(inner.name)))
-          foreign.push(foreignName(inner, `${TEXT_ENCODER_FOLDER}/`));
+        if (!isAdapterFile(inner)) foreign.push(foreignName(inner, `${TEXT_ENCODER_FOLDER}/`));
       }
       continue;
     }
@@ -164,8 +173,8 @@ async function foreignEntries(folder: string): Promise<string[]> {
 
 /**
  * Throws TL_ERR_OUTPUT_EXISTS unless `output` is absent or a folder of adapter files only
- * (adapter_model.safetensors, adapter_config.json, text_encoder/ with the same), the only kind of
- * folder `--overwrite` may delete.
+ * (adapter_model.safetensors, adapter_config.json, text_encoder/ with the same; each may be a
+ * symlink, written through), the only kind of folder `--overwrite` may delete.
  */
 export async function assertReplaceableAdapterFolder(output: string): Promise<void> {
   const info = await statOrUndefined(output);

@@ -1,5 +1,6 @@
 // Tests for where convert's writers put their output: a symlink is written through (its target
-// replaced atomically, the link kept) for file and PEFT-folder output; a FIFO or socket (or a link to
+// replaced atomically, the link kept) for file and PEFT-folder output and for an adapter file in a
+// replaced PEFT folder; a FIFO or socket (or a link to
 // one) is refused as usage, untouched; an `-o` ending in `/` is a usage error for file formats and
 // just works for PEFT; a long file name still gets a temp name that fits, and a file-system error is
 // TL_ERR_OUTPUT_WRITE. Only FIFOs / sockets / links made in a temp folder, never a real device.
@@ -118,19 +119,55 @@ describe('a symlink as -o is written through, the link kept', () => {
     expect((await readdir(d)).sort()).toEqual(['adapter-link', 'real-adapter']);
   });
 
-  it('peft --overwrite of a folder whose adapter file is a symlink or FIFO refuses, naming it, and deletes nothing', async () => {
+  it('peft --overwrite writes through a symlinked adapter file: the file it names is replaced (mode kept), the link stays', async () => {
     const d = await caseDir();
     const out = join(d, 'adapter');
     await convertLora({ input, output: out, to: 'peft' });
     const mine = join(d, 'mine.safetensors');
     await writeFile(mine, 'mine');
+    await chmod(mine, 0o600);
     await rm(join(out, 'adapter_model.safetensors'));
-    await symlink(mine, join(out, 'adapter_model.safetensors'));
+    await symlink(join('..', 'mine.safetensors'), join(out, 'adapter_model.safetensors'));
+    await convertLora({ input, output: out, to: 'peft', overwrite: true });
+    expect(await readlink(join(out, 'adapter_model.safetensors'))).toBe(join('..', 'mine.safetensors'));
+    expect(await tensorCount(mine)).toBe(2);
+    expect((await stat(mine)).mode & 0o777).toBe(0o600);
+    expect((await readdir(out)).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    expect((await readdir(d)).sort()).toEqual(['adapter', 'mine.safetensors']);
+  });
+
+  it('peft --overwrite refuses a symlink it would delete or cannot write through, naming it, and changes nothing', async () => {
+    const d = await caseDir();
+    const out = join(d, 'adapter');
+    await convertLora({ input, output: out, to: 'peft' });
+    const mine = join(d, 'mine.safetensors');
+    await writeFile(mine, 'mine');
+    await mkdir(join(out, 'text_encoder'));
+    const teLink = join(out, 'text_encoder', 'adapter_model.safetensors');
+    await symlink(mine, teLink);
     await expect(convertLora({ input, output: out, to: 'peft', overwrite: true })).rejects.toMatchObject({
       code: 'TL_ERR_OUTPUT_EXISTS',
-      message: expect.stringContaining('adapter_model.safetensors (a symlink'),
+      message: expect.stringMatching(
+        /text_encoder\/adapter_model\.safetensors: is a symlink \(to .*mine\.safetensors\), and this conversion writes no text_encoder\/adapter_model\.safetensors .*Remove the link/,
+      ),
     });
-    expect((await lstat(join(out, 'adapter_model.safetensors'))).isSymbolicLink()).toBe(true);
+    expect(await readlink(teLink)).toBe(mine);
+    await rm(join(out, 'text_encoder'), { recursive: true });
+    const config = join(out, 'adapter_config.json');
+    await rm(config);
+    await symlink(d, config);
+    await expect(convertLora({ input, output: out, to: 'peft', overwrite: true })).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+      message: expect.stringContaining('adapter_config.json: is a symlink (to '),
+    });
+    expect(await readlink(config)).toBe(d);
+    expect((await readdir(d)).sort()).toEqual(['adapter', 'mine.safetensors']);
+  });
+
+  it('peft --overwrite of a folder whose adapter file is a FIFO refuses, naming it, and deletes nothing', async () => {
+    const d = await caseDir();
+    const out = join(d, 'adapter');
+    await convertLora({ input, output: out, to: 'peft' });
     await rm(join(out, 'adapter_model.safetensors'));
     mkfifo(join(out, 'adapter_model.safetensors'));
     await expect(convertLora({ input, output: out, to: 'peft', overwrite: true })).rejects.toMatchObject({

@@ -167,7 +167,7 @@ export async function writeSafetensors(
 }
 
 /** A file replaced keeps its permission bits (a 0600 LoRA stays private), as editors that save by rename do. */
-async function keepModeOf(target: string, temp: string): Promise<void> {
+export async function keepModeOf(target: string, temp: string): Promise<void> {
   const existing = await stat(target).catch(() => undefined);
   if (existing?.isFile()) await chmod(temp, existing.mode & 0o7777);
 }
