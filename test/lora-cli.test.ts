@@ -1,6 +1,6 @@
 // End-to-end test of `./toonlora convert` / `inspect` as subprocesses (how the Python suite and the
-// trainer call them): exit codes, --json output, refusal to overwrite.
-import { mkdtemp, rm } from 'node:fs/promises';
+// trainer call them): exit codes, --json output, refusal to overwrite, a symlinked file in a PEFT output folder.
+import { mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,43 @@ describe('toonlora convert / inspect subprocess', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('TL_ERR_USAGE');
     expect(missing.stderr).not.toContain('    at ');
+  });
+
+  it('convert --to peft --overwrite writes through a symlinked adapter file, and refuses a link it would delete', async () => {
+    const out = join(dir, 'linked-peft');
+    const store = join(dir, 'store.safetensors');
+    expect((await toonlora(['convert', join(dir, 'adapter'), '-o', out, '--to', 'peft'])).code).toBe(0);
+    await writeFile(store, 'old adapter');
+    await rm(join(out, 'adapter_model.safetensors'));
+    await symlink(store, join(out, 'adapter_model.safetensors'));
+    const through = await toonlora([
+      'convert',
+      join(dir, 'adapter'),
+      '-o',
+      out,
+      '--to',
+      'peft',
+      '--overwrite',
+    ]);
+    expect(through.code).toBe(0);
+    expect(await readlink(join(out, 'adapter_model.safetensors'))).toBe(store);
+    expect((await readFile(store)).subarray(8, 9).toString()).toBe('{');
+    await mkdir(join(out, 'text_encoder'));
+    await symlink(store, join(out, 'text_encoder', 'adapter_model.safetensors'));
+    const refused = await toonlora([
+      'convert',
+      join(dir, 'adapter'),
+      '-o',
+      out,
+      '--to',
+      'peft',
+      '--overwrite',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('TL_ERR_OUTPUT_EXISTS');
+    expect(refused.stderr).toContain('text_encoder/adapter_model.safetensors: is a symlink');
+    expect(refused.stderr).toContain('Remove the link');
+    expect(refused.stderr).not.toContain('    at ');
   });
 
   it('inspect prints modules grouped by rank / alpha / scale, and reports a non-LoRA file as unknown', async () => {
