@@ -13,6 +13,14 @@ const makeApp = queueOnlyApps('rules');
 
 const jobCount = (app: FastifyInstance) => app.queue.listJobs({}).length;
 
+/** POSTs a character of the given name (trigger mina_tl, class girl) to `app`; resolves to the inject response. */
+const characterCreator = (app: FastifyInstance) => (name: string) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/characters',
+    payload: { name, trigger: 'mina_tl', classWord: 'girl' },
+  });
+
 describe('train job length', () => {
   it('refuses steps and epochs together with a 400 naming both, in the words of a config file', async () => {
     const app = await makeApp();
@@ -51,12 +59,7 @@ describe('train job length', () => {
 describe('character names', () => {
   it('refuses control characters and says a blank name is blank', async () => {
     const app = await makeApp();
-    const create = (name: string) =>
-      app.inject({
-        method: 'POST',
-        url: '/api/characters',
-        payload: { name, trigger: 'mina_tl', classWord: 'girl' },
-      });
+    const create = characterCreator(app);
     for (const name of ['nul\u0000x', 'two\nlines', 'tab\there', 'del\u007f', 'c1\u0085']) {
       const res = await create(name);
       expect(res.statusCode, JSON.stringify(name)).toBe(400);
@@ -80,12 +83,7 @@ describe('character names', () => {
 
   it('refuses invisible and line-break characters, calls an invisible-only name blank, and escapes them in the message', async () => {
     const app = await makeApp();
-    const create = (name: string) =>
-      app.inject({
-        method: 'POST',
-        url: '/api/characters',
-        payload: { name, trigger: 'mina_tl', classWord: 'girl' },
-      });
+    const create = characterCreator(app);
     // line / paragraph separator, RTL override (spoofing), soft hyphen, BOM, word joiner, LRM, an astral format char
     for (const [name, shown] of [
       ['Ann\u2028x', 'Ann\\u2028x'],

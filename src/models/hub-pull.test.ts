@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkBaseModelOnDisk, workerBaseModel } from './base-model.js';
 import { describeModels } from './model-status.js';
 import { pullModel } from './pull.js';
+import { SD15_FILES } from './sd15-testing.js';
 
 const REPO = 'someone/toon-sd15';
 const COMMIT = 'c'.repeat(40);
@@ -19,19 +20,8 @@ const json = (value: unknown) => JSON.stringify(value);
 /** A repo as the Hub lists it: a complete SD1.5 layout plus what a pull must skip. */
 function sd15Repo(): Map<string, Buffer> {
   const files: Record<string, string | Buffer> = {
-    'model_index.json': json({
-      _class_name: 'StableDiffusionPipeline',
-      unet: ['diffusers', 'UNet2DConditionModel'],
-    }),
-    'scheduler/scheduler_config.json': json({ _class_name: 'PNDMScheduler' }),
-    'text_encoder/config.json': json({ hidden_size: 768 }),
-    'text_encoder/model.safetensors': 'te-weights',
-    'tokenizer/merges.txt': 'merges',
-    'tokenizer/vocab.json': '{}',
-    'unet/config.json': json({ cross_attention_dim: 768, in_channels: 4 }),
+    ...SD15_FILES,
     'unet/diffusion_pytorch_model.safetensors': Buffer.alloc(64_000, 7),
-    'vae/config.json': json({ latent_channels: 4 }),
-    'vae/diffusion_pytorch_model.safetensors': 'vae-weights',
     // skipped: a .bin beside .safetensors, variants, the safety checker, a single-file copy
     'unet/diffusion_pytorch_model.bin': 'bin',
     'unet/diffusion_pytorch_model.fp16.safetensors': 'fp16',

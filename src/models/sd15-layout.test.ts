@@ -1,22 +1,13 @@
 // Tests of which files of a Hub repo an SD1.5 pull fetches, and which repos it refuses (pure).
 import { describe, expect, it } from 'vitest';
 import { SD15_HF_DOWNLOAD_RULE, sd15Refusal, selectSd15Files } from './sd15-layout.js';
+import { SD15_SETTINGS } from './sd15-testing.js';
 import { selectSnapshotFiles } from './snapshot-files.js';
-
-const SETTINGS = [
-  'model_index.json',
-  'scheduler/scheduler_config.json',
-  'text_encoder/config.json',
-  'tokenizer/merges.txt',
-  'tokenizer/vocab.json',
-  'unet/config.json',
-  'vae/config.json',
-];
 
 describe('selectSd15Files', () => {
   it('takes .bin weights where a folder has no .safetensors, and shards with their index', () => {
     const selection = selectSd15Files([
-      ...SETTINGS,
+      ...SD15_SETTINGS,
       'text_encoder/pytorch_model.bin',
       'unet/diffusion_pytorch_model-00001-of-00002.safetensors',
       'unet/diffusion_pytorch_model-00002-of-00002.safetensors',
@@ -27,7 +18,7 @@ describe('selectSd15Files', () => {
       'vae/sub/other.safetensors',
     ]);
     expect(selection.missing).toEqual([]);
-    expect(selection.files.slice(SETTINGS.length + 1)).toEqual([
+    expect(selection.files.slice(SD15_SETTINGS.length + 1)).toEqual([
       'text_encoder/pytorch_model.bin',
       'unet/diffusion_pytorch_model-00001-of-00002.safetensors',
       'unet/diffusion_pytorch_model-00002-of-00002.safetensors',
@@ -38,7 +29,7 @@ describe('selectSd15Files', () => {
 
   it('names what an incomplete layout lacks, and weights that exist only as fp16 variants', () => {
     const selection = selectSd15Files([
-      ...SETTINGS.filter((path) => path !== 'tokenizer/merges.txt'),
+      ...SD15_SETTINGS.filter((path) => path !== 'tokenizer/merges.txt'),
       'text_encoder/model.fp16.safetensors',
       'unet/diffusion_pytorch_model.safetensors',
       'vae/diffusion_pytorch_model.safetensors',
@@ -52,7 +43,7 @@ describe('selectSd15Files', () => {
 
   it('names a shard that a sharded weight lacks: by its -of-N name, and by the index weight_map on disk', () => {
     const base = [
-      ...SETTINGS,
+      ...SD15_SETTINGS,
       'text_encoder/model.safetensors',
       'vae/diffusion_pytorch_model.safetensors',
       'unet/diffusion_pytorch_model.safetensors.index.json',
@@ -83,7 +74,7 @@ describe('selectSd15Files', () => {
 
   it('checks a listing claiming a huge shard count by its last shard, without spelling out every name', () => {
     const paths = [
-      ...SETTINGS,
+      ...SD15_SETTINGS,
       'text_encoder/model.safetensors',
       'vae/diffusion_pytorch_model.safetensors',
       'unet/diffusion_pytorch_model-00000001-of-99999999.safetensors',
@@ -95,7 +86,7 @@ describe('selectSd15Files', () => {
 
   it("takes a tokenizer saved as one tokenizer.json (transformers 5's save_pretrained)", () => {
     const paths = [
-      ...SETTINGS.filter((path) => !path.startsWith('tokenizer/')),
+      ...SD15_SETTINGS.filter((path) => !path.startsWith('tokenizer/')),
       'tokenizer/tokenizer.json',
       'tokenizer/tokenizer_config.json',
       'text_encoder/model.safetensors',

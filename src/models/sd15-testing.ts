@@ -3,7 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-const SD15_FILES: Record<string, string> = {
+/** Every file of a complete diffusers SD1.5 layout and its placeholder body. */
+export const SD15_FILES: Readonly<Record<string, string>> = {
   'model_index.json': JSON.stringify({
     _class_name: 'StableDiffusionPipeline',
     unet: ['diffusers', 'UNet2DConditionModel'],
@@ -18,6 +19,11 @@ const SD15_FILES: Record<string, string> = {
   'vae/config.json': JSON.stringify({ latent_channels: 4 }),
   'vae/diffusion_pytorch_model.safetensors': 'vae-weights',
 };
+
+/** The layout's settings files (configs, tokenizer), in SD15_FILES order: everything but the weights. */
+export const SD15_SETTINGS: readonly string[] = Object.keys(SD15_FILES).filter(
+  (path) => !path.endsWith('.safetensors'),
+);
 
 /**
  * Writes a complete SD1.5 layout into `snapshotDir`, leaving out the files named in `without` (a stopped pull).
