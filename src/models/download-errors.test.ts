@@ -1,23 +1,19 @@
 // src/models/download-errors.test.ts — the downloader when the network or the disk fails (HTTP server on
 // 127.0.0.1): one-line errors, gated repos and 404s, retries and Retry-After, ENOSPC and a failed move.
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import { commitDownload, downloadFile, downloadToPart } from './download.js';
 import { BODY, SHA256, fileServerForFile } from './download-testing.js';
+import { closedLoopbackPort } from './loopback-testing.js';
 
 const fake = fileServerForFile();
 const { common } = fake;
 
 describe('downloadFile', () => {
   it('fails with one line naming the model, the URL and the manual path when nothing listens', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const port = await closedLoopbackPort();
     const url = `http://127.0.0.1:${port}/isnet-anime.onnx`;
     const error = (await downloadToPart({
       ...common(),

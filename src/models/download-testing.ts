@@ -2,11 +2,11 @@
 // file (redirects, ranges, ETags, drops, 503s, gated repos), what it saw, and a fresh folder per test.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { beforeEach } from 'vitest';
+import { loopbackServerForFile } from './loopback-testing.js';
 
 export const BODY = randomBytes(200_000);
 export const SHA256 = createHash('sha256').update(BODY).digest('hex');
@@ -21,7 +21,7 @@ export interface Seen {
 
 /** The server's address, what it saw, and this test's folder; reset before each test. */
 export interface FakeFileServer {
-  base: string;
+  readonly base: string;
   /** A fresh temp folder per test. */
   dir: string;
   /** Each request, in order. */
@@ -128,22 +128,16 @@ function answer(fake: FakeFileServer, req: IncomingMessage, res: ServerResponse)
 
 /** Call at a test file's top level: starts the server for the file and resets it (and `dir`) before each test. */
 export function fileServerForFile(): FakeFileServer {
-  let server: Server;
+  const base = loopbackServerForFile((req, res) => answer(fake, req, res));
   const fake: FakeFileServer = {
-    base: '',
+    get base() {
+      return base();
+    },
     dir: '',
     seen: [],
     noLengthFinished: undefined,
     common: () => ({ modelId: 'test-model', manualPath: join(fake.dir, 'placed-by-hand.bin') }),
   };
-  beforeAll(async () => {
-    server = createServer((req, res) => answer(fake, req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    fake.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
   beforeEach(() => {
     fake.seen = [];
     flakyCount = 0;

@@ -2,12 +2,12 @@
 // 127.0.0.1) that serves the API listing with sizes and LFS sha256s (`?blobs=true`) and the files, with Range.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { checkBaseModelOnDisk, workerBaseModel } from './base-model.js';
+import { loopbackServerForFile } from './loopback-testing.js';
 import { describeModels } from './model-status.js';
 import { pullModel } from './pull.js';
 import { SD15_FILES } from './sd15-testing.js';
@@ -35,8 +35,6 @@ function sd15Repo(): Map<string, Buffer> {
 
 const isLfs = (path: string) => /\.(safetensors|bin|ckpt)$/.test(path);
 
-let server: Server;
-let endpoint: string;
 let root: string;
 let repoFiles: Map<string, Buffer>;
 /** What the CDN serves instead of a file's real bytes (a corrupted mirror). */
@@ -86,15 +84,7 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { 'content-length': body.length }).end(body);
 }
 
-beforeAll(async () => {
-  server = createServer(answer);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+const endpoint = loopbackServerForFile(answer);
 
 beforeEach(() => {
   repoFiles = sd15Repo();
@@ -108,7 +98,7 @@ beforeEach(() => {
 });
 
 const opts = (env: Record<string, string> = {}) => ({
-  env: { TOONLORA_HOME: join(root, 'tl'), HF_HOME: join(root, 'hf'), HF_ENDPOINT: endpoint, ...env },
+  env: { TOONLORA_HOME: join(root, 'tl'), HF_HOME: join(root, 'hf'), HF_ENDPOINT: endpoint(), ...env },
   homeDir: join(root, 'home'),
   freeBytes: async () => 1e15,
   retryDelayMs: 1,
@@ -273,7 +263,7 @@ describe('pullModel of a Hub id outside the registry (diffusers SD1.5)', () => {
     expect(error).toMatchObject({ code: 'TL_ERR_DOWNLOAD' });
     expect(error.message).toContain(
       `HTTP 401 Unauthorized: ${REPO} is gated or private, or the token was refused. Accept its terms on ` +
-        `${endpoint}/${REPO} (logged in), then set HF_TOKEN to a token of that account or run \`hf auth login\``,
+        `${endpoint()}/${REPO} (logged in), then set HF_TOKEN to a token of that account or run \`hf auth login\``,
     );
     expect(error.message).not.toContain('Without network');
     expect(existsSync(join(root, 'hf'))).toBe(false);
@@ -281,7 +271,9 @@ describe('pullModel of a Hub id outside the registry (diffusers SD1.5)', () => {
     listingStatus = 404;
     listingHeaders = { 'x-error-code': 'RepoNotFound' };
     const missing = (await pullModel(REPO, opts()).catch((e: unknown) => e)) as Error;
-    expect(missing.message).toContain(`HTTP 404 Not Found: the repo is not on the Hub (${endpoint}/${REPO};`);
+    expect(missing.message).toContain(
+      `HTTP 404 Not Found: the repo is not on the Hub (${endpoint()}/${REPO};`,
+    );
   });
 
   it('says offline mode is on under HF_HUB_OFFLINE=1, with the hf download command, without a request', async () => {

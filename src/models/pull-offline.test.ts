@@ -1,22 +1,18 @@
 // src/models/pull-offline.test.ts — `models pull` without network or offline (fake Hub on 127.0.0.1): one-line
 // errors naming the URL, the manual path and the `hf download` command; the rembg mirror; no empty folders left.
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pullModel } from './pull.js';
 import { fakeHubForFile } from './pull-testing.js';
+import { closedLoopbackPort } from './loopback-testing.js';
 
 const fake = fakeHubForFile();
 const { opts } = fake;
 
 describe('pullModel without network', () => {
   it('fails with one line naming the model, the URL and the manual path', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const port = await closedLoopbackPort();
     const redirect: typeof fetch = (input, init) =>
       fetch(String(input).replace('https://github.com', `http://127.0.0.1:${port}`), init);
     const error = await pullModel('isnet-anime', { ...opts(), fetchImpl: redirect }).catch((e: unknown) => e);

@@ -2,11 +2,11 @@
 // started once per test file, its per-test knobs and log, a fresh cache root per test, and a fetch that drops.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { beforeEach } from 'vitest';
+import { loopbackServerForFile } from './loopback-testing.js';
 
 export const COMMIT = '1'.repeat(40);
 
@@ -45,7 +45,7 @@ function lfs(res: ServerResponse): ServerResponse {
 
 /** The fake Hub's address, what it saw, and how it answers; reset before each test. */
 export interface FakeHub {
-  endpoint: string;
+  readonly endpoint: string;
   /** A fresh temp folder per test: `tl/` is toonlora's home, `hf/` the HF_HOME. */
   root: string;
   /** The URL of each request, in order. */
@@ -112,9 +112,16 @@ function answer(fake: FakeHub, url: string, res: ServerResponse): void {
 
 /** Call at a test file's top level: starts the fake Hub for the file and resets it (and `root`) before each test. */
 export function fakeHubForFile(): FakeHub {
-  let server: Server;
+  const endpoint = loopbackServerForFile((req, res) => {
+    const url = req.url ?? '';
+    fake.requests.push(url);
+    fake.auths.push(req.headers.authorization);
+    answer(fake, url, res);
+  });
   const fake: FakeHub = {
-    endpoint: '',
+    get endpoint() {
+      return endpoint();
+    },
     root: '',
     requests: [],
     auths: [],
@@ -135,19 +142,6 @@ export function fakeHubForFile(): FakeHub {
       freeBytes: async () => 1e15, // the registry's sizes fit whatever the test machine's disk holds
     }),
   };
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      const url = req.url ?? '';
-      fake.requests.push(url);
-      fake.auths.push(req.headers.authorization);
-      answer(fake, url, res);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    fake.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
   beforeEach(() => {
     fake.requests = [];
     fake.auths = [];
