@@ -30,8 +30,8 @@ export const modelPullSchema = z.object({
   /** Files this pull downloaded so far, and their bytes. */
   filesDone: z.number().int(),
   doneBytes: z.number().int(),
-  /** The registry's size of the whole model (approximate for most models). */
-  modelBytes: z.number().int(),
+  /** The registry's size of the whole model (approximate for most models); null for a Hub repo's pull. */
+  modelBytes: z.number().int().nullable(),
   /** Download rate over the last few seconds, bytes per second; null before two progress reports. */
   bytesPerS: z.number().nullable(),
   /** What the pull says besides progress: waiting for another process, a retry, a check, why it stopped. */
@@ -58,7 +58,10 @@ export const modelRowSchema = z.object({
    */
   downloadedBytes: z.number().int().nonnegative(),
   partBytes: z.number().int().nonnegative(),
-  /** `registry`: pullable here; `hub`: an SD1.5 base pulled by Hub id (`models pull owner/name`), listed read-only. */
+  /**
+   * `registry`: a model of the registry; `hub`: an SD1.5 base by Hub id (`models pull owner/name`, or a pull of
+   * it here), on disk or pulled in this server. Both are pulled by POST /api/models/:id/pull.
+   */
   origin: z.enum(['registry', 'hub']),
   /** The wrong-sized file (`<path>: <problem>`) that makes `models list` say broken. */
   broken: z.string().optional(),
@@ -70,7 +73,15 @@ export const modelRowSchema = z.object({
   pull: modelPullSchema.nullable(),
 });
 export const modelListSchema = z.object({ models: z.array(modelRowSchema) });
-export const modelIdParamsSchema = z.object({ id: z.string().min(1).max(100) });
+export const modelIdParamsSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe(
+      'A registry model id (`wd-vit-tagger-v3`), its Hub repo, or any Hub repo `owner/name` (a diffusers SD1.5 base) with its `/` URL-encoded as %2F',
+    ),
+});
 
 export type ModelPullStatus = z.infer<typeof modelPullStatusSchema>;
 export type ModelPull = z.infer<typeof modelPullSchema>;

@@ -1,9 +1,11 @@
 // src/server/api-base-model.ts — which base models a job submitted over the API may name (pure). The
 // CLI takes any local path; the API does not, so a client cannot make the server open (or probe for)
 // arbitrary server paths: only registry ids, `tiny` and Hugging Face ids, which the server's jobs read from
-// the Hub cache only, never as a folder of that name (models/base-model.ts `fromApi`).
+// the Hub cache only, never as a folder of that name (models/base-model.ts `fromApi`); and the list of them
+// the Train form offers (GET /api/base-models).
 import { ToonloraError } from '../errors.js';
-import { registryBaseModelIds } from '../models/base-model.js';
+import { type BaseModelChoice, registryBaseModelIds } from '../models/base-model.js';
+import type { ModelStatus } from '../models/model-status.js';
 
 /** `owner/name` as the Hub spells it: letters, digits, `_`, `-`, `.`; neither part starts with `.`. */
 const HF_ID = /^[A-Za-z0-9_-][\w.-]*\/[A-Za-z0-9_-][\w.-]*$/;
@@ -28,4 +30,28 @@ export function checkApiBaseModel(field: string, value: string): void {
     `${field}: "${value.slice(0, 120)}" is not a base model the API accepts. Give a Hugging Face id (owner/name, in the local Hub cache), a registry base (${registryBaseModelIds().join(', ')}) or tiny; server file paths are refused (use the CLI's --base for a local file).`,
     { details: { fields: [field] } },
   );
+}
+
+/**
+ * The bases the Train / Generate forms offer: the registry's and `tiny` (`registryChoices`, base-model.ts
+ * baseModelChoices, tiny last), with the SD1.5 bases by Hub id (`models list`'s hub rows) before tiny. Only a
+ * complete snapshot is offered: a half-pulled one would fail the job (checkBaseModelOnDisk), and the Models page
+ * offers its resume.
+ */
+export function apiBaseModelChoices(
+  registryChoices: readonly BaseModelChoice[],
+  hubBases: readonly Pick<ModelStatus, 'id' | 'present'>[],
+): BaseModelChoice[] {
+  const hub = hubBases
+    .filter((status) => status.present)
+    .map(
+      (status): BaseModelChoice => ({
+        name: status.id,
+        aliases: [status.id],
+        present: true,
+        description: 'SD1.5 base pulled from the Hugging Face Hub (diffusers layout)',
+      }),
+    );
+  const tiny = registryChoices.filter((choice) => choice.name === 'tiny');
+  return [...registryChoices.filter((choice) => choice.name !== 'tiny'), ...hub, ...tiny];
 }

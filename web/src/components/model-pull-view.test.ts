@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelPull } from '../../../src/schemas/models-api.js';
-import { diskStateText, formatSize, isPullActive, pullEndView, pullProgressView } from './model-pull-view.js';
+import { formatBytes } from '../../../src/models/format-bytes.js';
+import {
+  diskStateText,
+  isPullActive,
+  pullButtonLabel,
+  pullEndView,
+  pullProgressView,
+} from './model-pull-view.js';
 
 const RUNNING: ModelPull = {
   model: 'lama',
@@ -25,6 +32,10 @@ describe('a pull under way', () => {
     expect(view.fileText).toBe('lama_fp32.onnx: 52.0 MB of 208 MB at 12.4 MB/s');
     expect(view.fraction).toBeCloseTo(0.25, 3);
     expect(view.totalText).toBe('0 files done (0 B); about 208 MB in all');
+  });
+
+  it("says no model size for a Hub repo's pull (the registry has none; the listing is the pull's)", () => {
+    expect(pullProgressView({ ...RUNNING, modelBytes: null }).totalText).toBe('0 files done (0 B)');
   });
 
   it('has an indeterminate bar while the size is unknown, and says what it does between files', () => {
@@ -65,17 +76,34 @@ describe('a pull that ended', () => {
 
 describe('sizes and disk states', () => {
   it('formats sizes as `models list` does and names a broken file', () => {
-    expect(formatSize(4_745_517)).toBe('4.7 MB');
-    expect(formatSize(999)).toBe('999 B');
-    expect(formatSize(4_300_000_000)).toBe('4.3 GB');
+    expect(formatBytes(4_745_517)).toBe('4.7 MB');
+    expect(formatBytes(999)).toBe('999 B');
+    expect(formatBytes(4_300_000_000)).toBe('4.3 GB');
     expect(diskStateText({ state: 'partial', broken: '/m/u2net.onnx: size 3 B' })).toBe(
       'partial (broken: /m/u2net.onnx: size 3 B)',
     );
     expect(diskStateText({ state: 'missing' })).toBe('missing');
     // a stopped pull's files and `.part` files on disk: the next Pull resumes from them
     expect(diskStateText({ state: 'partial', downloadedBytes: 131_072, partBytes: 131_072 })).toBe(
-      'partial — 131 kB downloaded, Pull resumes',
+      'partial — 131 kB downloaded, Resume pull continues it',
     );
     expect(diskStateText({ state: 'complete', downloadedBytes: 0, partBytes: 0 })).toBe('complete');
+  });
+});
+
+describe('the pull button of a row', () => {
+  const partial = { state: 'partial' as const, downloadedBytes: 65_536 };
+  it('offers Resume on a partial row (a Hub-id base a CLI pull left half-way too), nothing on a complete one', () => {
+    expect(pullButtonLabel(partial, null)).toBe('Resume pull');
+    expect(pullButtonLabel({ state: 'complete', downloadedBytes: 0 }, null)).toBeNull();
+    expect(pullButtonLabel({ state: 'complete', downloadedBytes: 0 }, { status: 'succeeded' })).toBeNull();
+  });
+  it('offers Pull on a missing or failed one, Resume after a cancel, and nothing while a pull runs', () => {
+    const missing = { state: 'missing' as const, downloadedBytes: 0 };
+    expect(pullButtonLabel(missing, null)).toBe('Pull');
+    expect(pullButtonLabel(missing, { status: 'failed' })).toBe('Pull');
+    expect(pullButtonLabel(missing, { status: 'cancelled' })).toBe('Resume pull');
+    expect(pullButtonLabel(partial, { status: 'running' })).toBeNull();
+    expect(pullButtonLabel(partial, { status: 'stopping' })).toBeNull();
   });
 });

@@ -1,11 +1,8 @@
 // web/src/components/model-pull-view.ts — what the Models page shows for a model and its pull (pure): the
 // disk state in words, the current file's bytes and rate, the whole pull's files, and how a pull ended (an
-// error as `toonlora models pull` prints it: `<message> [<code>]`).
+// error as `toonlora models pull` prints it: `<message> [<code>]`), and which pull button a row offers.
 import { formatBytes } from '../../../src/models/format-bytes.js';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
-
-/** Sizes as `toonlora models list` prints them. */
-export const formatSize = formatBytes;
 
 /** Whether a pull is still going (running, or stopping after a cancel). */
 export function isPullActive(pull: Pick<ModelPull, 'status'> | null): boolean {
@@ -21,9 +18,23 @@ export function diskStateText(
 ): string {
   if (row.state === 'partial' && row.broken) return `partial (broken: ${row.broken})`;
   if (row.state === 'partial' && (row.downloadedBytes ?? 0) > 0) {
-    return `partial — ${formatSize(row.downloadedBytes ?? 0)} downloaded, Pull resumes`;
+    return `partial — ${formatBytes(row.downloadedBytes ?? 0)} downloaded, Resume pull continues it`;
   }
   return row.state;
+}
+
+/**
+ * The label of a row's pull button, or null for none: none while a pull runs or once the model is complete;
+ * `Resume pull` when a stopped pull left bytes on disk (of this server or the CLI: a registry model or a Hub-id
+ * base alike) or this server's last pull was cancelled / interrupted; else `Pull` (missing, broken, failed).
+ */
+export function pullButtonLabel(
+  row: Pick<ModelRow, 'state' | 'downloadedBytes'>,
+  pull: Pick<ModelPull, 'status'> | null,
+): string | null {
+  if (isPullActive(pull) || row.state === 'complete') return null;
+  const stopped = pull?.status === 'cancelled' || pull?.status === 'interrupted';
+  return stopped || (row.state === 'partial' && row.downloadedBytes > 0) ? 'Resume pull' : 'Pull';
 }
 
 /** The progress of a pull under way: the bar's value (0..1, null while the file's size is unknown) and lines. */
@@ -37,18 +48,18 @@ export interface PullProgressView {
 
 export function pullProgressView(pull: ModelPull): PullProgressView {
   const total = pull.fileTotalBytes;
-  const rate = pull.bytesPerS === null ? '' : ` at ${formatSize(Math.max(0, pull.bytesPerS))}/s`;
+  const rate = pull.bytesPerS === null ? '' : ` at ${formatBytes(Math.max(0, pull.bytesPerS))}/s`;
   const fileText =
     pull.status === 'stopping'
       ? 'Stopping…'
       : pull.file === null
         ? (pull.message ?? 'Starting…')
-        : `${pull.file}: ${formatSize(pull.fileReceivedBytes)}${total === null ? '' : ` of ${formatSize(total)}`}${rate}`;
-  const files = `${pull.filesDone} file${pull.filesDone === 1 ? '' : 's'} done (${formatSize(pull.doneBytes)})`;
+        : `${pull.file}: ${formatBytes(pull.fileReceivedBytes)}${total === null ? '' : ` of ${formatBytes(total)}`}${rate}`;
+  const files = `${pull.filesDone} file${pull.filesDone === 1 ? '' : 's'} done (${formatBytes(pull.doneBytes)})`;
   return {
     fraction: total === null || total === 0 ? null : Math.min(1, pull.fileReceivedBytes / total),
     fileText,
-    totalText: `${files}; about ${formatSize(pull.modelBytes)} in all`,
+    totalText: pull.modelBytes === null ? files : `${files}; about ${formatBytes(pull.modelBytes)} in all`,
   };
 }
 
@@ -60,7 +71,7 @@ export function pullEndView(pull: ModelPull): { text: string; warn: boolean } {
         text:
           pull.filesDone === 0
             ? 'Pulled: every file was already on disk.'
-            : `Pulled: ${pull.filesDone} file${pull.filesDone === 1 ? '' : 's'} downloaded (${formatSize(pull.doneBytes)}).`,
+            : `Pulled: ${pull.filesDone} file${pull.filesDone === 1 ? '' : 's'} downloaded (${formatBytes(pull.doneBytes)}).`,
         warn: false,
       };
     case 'failed':

@@ -1,16 +1,19 @@
 // web/src/pages/models.tsx — the Models page: every registry model with what it is for, its size and whether
 // it is on the server's disk (partial with the bytes a stopped pull left), a Pull button, a running pull's
-// progress bar (bytes and rate) with Cancel, and how the pull ended; then the SD1.5 bases pulled by Hub id,
-// read-only. Pulls run in the server; the page follows each one's event stream while it runs.
+// progress bar (bytes and rate) with Cancel, and how the pull ended; then the SD1.5 bases by Hub id (Resume on a
+// partial one), and a field to pull any Hub repo `owner/name` as a base, as `toonlora models pull owner/name`
+// does. Pulls run in the server; the page follows each one's event stream while it runs.
 import { useEffect, useRef, useState } from 'react';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
+import { formatBytes } from '../../../src/models/format-bytes.js';
 import {
   diskStateText,
-  formatSize,
   isPullActive,
+  pullButtonLabel,
   pullEndView,
   pullProgressView,
 } from '../components/model-pull-view.js';
+import { HubPullForm } from '../components/hub-pull-form.js';
 import { announcePulled, followPull, modelsApi } from '../models-api.js';
 
 function PullProgress({ pull }: { pull: ModelPull }) {
@@ -39,11 +42,12 @@ function ModelCard({
   onCancel: () => void;
 }) {
   const active = isPullActive(pull);
+  const pullLabel = pullButtonLabel(row, pull);
   const ended = pull && !active ? pullEndView(pull) : null;
   return (
     <div className="panel model-card" data-testid="model-row" data-model={row.id}>
       <h3>
-        {row.id} <span className="muted small">{formatSize(row.sizeBytes)}</span>
+        {row.id} <span className="muted small">{row.sizeBytes > 0 && formatBytes(row.sizeBytes)}</span>
       </h3>
       <p className="small">{row.description}</p>
       <p className="muted small">
@@ -61,8 +65,8 @@ function ModelCard({
       </p>
       {row.origin === 'hub' && (
         <p className="muted small" data-testid="hub-model">
-          Pulled by Hub id (<code>toonlora models pull {row.id}</code> on the server); train and generate with
-          it as base <code>{row.id}</code>.
+          Pulled by Hub id (here, or <code>toonlora models pull {row.id}</code> on the server); once complete,
+          train and generate with it as base <code>{row.id}</code>.
         </p>
       )}
       {active && pull && <PullProgress pull={pull} />}
@@ -82,10 +86,9 @@ function ModelCard({
           {pull?.status === 'stopping' ? 'Cancelling…' : 'Cancel'}
         </button>
       ) : (
-        row.state !== 'complete' &&
-        row.origin === 'registry' && (
+        pullLabel && (
           <button type="button" data-testid="pull-model" onClick={onPull}>
-            {pull?.status === 'cancelled' || pull?.status === 'interrupted' ? 'Resume pull' : 'Pull'}
+            {pullLabel}
           </button>
         )
       )}
@@ -144,12 +147,17 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
     return seen && seen.seq >= row.pull.seq ? seen : row.pull;
   };
 
-  const start = async (id: string) => {
+  /** Starts (or joins) the pull of `name`; the server names the model it pulls (a registry repo: its id). */
+  const start = async (name: string): Promise<boolean> => {
     try {
-      show(await modelsApi.pull(id));
-      follow(id);
+      const pull = await modelsApi.pull(name);
+      show(pull);
+      follow(pull.model);
+      if (!rows?.some((row) => row.id === pull.model)) load(); // a Hub repo new to the list gets its row
+      return true;
     } catch (error) {
       onError(error);
+      return false;
     }
   };
   const cancel = async (id: string) => {
@@ -168,6 +176,7 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
         downloads into the server's caches (resumable, checksum-verified), as{' '}
         <code>toonlora models pull</code> does on its machine.
       </p>
+      <HubPullForm onPull={start} />
       {rows?.map((row) => (
         <ModelCard
           key={row.id}

@@ -16,6 +16,7 @@ import { type PullOptions, type PullResult, pullModel } from '../../../models/pu
 import { getModelEntry, modelSizeBytes } from '../../../models/registry.js';
 import type { ModelPull } from '../../../schemas/models-api.js';
 import { pullErrorOf, type RateSample, rateOf, samplesAfter, stoppedText } from './pull-state.js';
+import { pullTargetOf } from './pull-target.js';
 
 /** What tests (and only they) replace in a pull: the fetch, free space, retries and timeouts. */
 export type PullOverrides = Pick<
@@ -69,12 +70,20 @@ export class ModelPulls {
     return this.running.has(id);
   }
 
+  /** The models pulled (running or ended) in this server, in the order their first pull started. */
+  ids(): string[] {
+    return [...this.latest.keys()];
+  }
+
   /**
-   * Starts pulling registry model `id`, or returns the pull of it already running (`created: false`).
+   * Starts pulling `name` (a registry id or its Hub repo, or another Hub repo `owner/name`: pull-target.ts),
+   * or returns the pull of that model already running (`created: false`). The pull is keyed by the registry
+   * id or the repo id, so a registry model asked for by its repo is the same pull.
    * @throws ToonloraError TL_ERR_MODEL_UNKNOWN (404), TL_ERR_UNAVAILABLE (503) once the server shuts down
    */
-  start(id: string): { pull: ModelPull; created: boolean } {
-    const entry = getModelEntry(id);
+  start(name: string): { pull: ModelPull; created: boolean } {
+    const target = pullTargetOf(name);
+    const id = target.id;
     const current = this.latest.get(id);
     if (current && this.running.has(id)) return { pull: current, created: false };
     if (this.closing) {
@@ -97,7 +106,8 @@ export class ModelPulls {
       fileTotalBytes: null,
       filesDone: 0,
       doneBytes: 0,
-      modelBytes: modelSizeBytes(entry),
+      // a Hub repo's size is known only from its listing, which the pull reads
+      modelBytes: target.origin === 'registry' ? modelSizeBytes(getModelEntry(id)) : null,
       bytesPerS: null,
       message: null,
       error: null,
@@ -115,8 +125,8 @@ export class ModelPulls {
    * the pull once it has stopped (also one waiting for a lock or hashing a file), or as `stopping` after CANCEL_WAIT_MS.
    * @throws ToonloraError TL_ERR_MODEL_UNKNOWN, TL_ERR_CONFLICT (409) when no pull of it is running
    */
-  async cancel(id: string): Promise<ModelPull> {
-    getModelEntry(id);
+  async cancel(name: string): Promise<ModelPull> {
+    const id = pullTargetOf(name).id;
     const run = this.running.get(id);
     if (!run) {
       const last = this.latest.get(id);

@@ -1,13 +1,16 @@
 // src/server/routes/models/pulls.ts — /api/models: every registry model with what it is for, its size and
-// whether it is on the server's disk (the facts of `toonlora models list`), and pulling one from the web app
-// (start, read, cancel, progress as server-sent events). Decorates the app with `modelPulls` (model-pulls.ts
+// whether it is on the server's disk (the facts of `toonlora models list`), then the SD1.5 bases by Hub id, and
+// pulling one from the web app (start, read, cancel, progress as server-sent events), a registry model or any
+// Hub repo `owner/name` (its `/` URL-encoded in the path) as `toonlora models pull` takes them. Decorates the app with `modelPulls` (model-pulls.ts
 // says why pulls are not jobs), which `stopServer` closes first; on close, pulls stop and their streams end.
 import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ToonloraError } from '../../../errors.js';
 import { type CacheOptions, findModelFile } from '../../../models/cache.js';
+import { hfHubCacheFor, hfRepoDir } from '../../../models/cache-paths.js';
 import { describeModel, describePulledHubModels, type ModelStatus } from '../../../models/model-status.js';
 import { snapshotFilesOnDisk } from '../../../models/part-files.js';
 import { getModelEntry, listModelIds } from '../../../models/registry.js';
@@ -23,6 +26,7 @@ import { reportInternalError } from '../../plugins/errors.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { ModelPulls, type PullOverrides } from './model-pulls.js';
 import { diskStateOf } from './pull-state.js';
+import { pullTargetOf } from './pull-target.js';
 
 export interface ModelPullRouteOptions {
   modelCache?: CacheOptions;
@@ -69,6 +73,43 @@ function modelRow(id: string, cache: CacheOptions, pull: ModelPull | null): Mode
   return rowOf(status, { state, downloadedBytes, partBytes, origin: 'registry' }, pull);
 }
 
+/** The row of an SD1.5 base by Hub id found in the HF cache: complete, or partial with what a stopped pull left. */
+function hubRow(status: ModelStatus, pull: ModelPull | null): ModelRow {
+  // a stopped pull: partial, with the bytes on disk that the next pull resumes from
+  const bytes = status.present ? 0 : (status.partBytes ?? 0);
+  const state = status.present ? 'complete' : 'partial';
+  return rowOf(status, { state, downloadedBytes: bytes, partBytes: bytes, origin: 'hub' }, pull);
+}
+
+/** The row of a Hub repo pulled in this server with nothing of it on disk yet (starting, refused, failed). */
+function hubPullRow(repo: string, cache: CacheOptions, pull: ModelPull): ModelRow {
+  const hubCache = hfHubCacheFor(cache.env ?? process.env, cache.homeDir ?? homedir());
+  const status: ModelStatus = {
+    id: repo,
+    description: 'SD1.5 base (diffusers layout) from the Hugging Face Hub, for --base',
+    stages: ['train', 'generate'],
+    source: `huggingface:${repo}@main`,
+    license: 'see its model card',
+    present: false,
+    sizeBytes: 0,
+    manualPath: hfRepoDir(hubCache, repo),
+    whenMissing: `train / generate with --base ${repo} need it`,
+  };
+  return rowOf(status, { state: 'missing', downloadedBytes: 0, partBytes: 0, origin: 'hub' }, pull);
+}
+
+/** The Models page's rows: the registry's, the Hub-id bases on disk, then Hub repos pulled here not on disk. */
+function modelRows(cache: CacheOptions, pulls: ModelPulls): ModelRow[] {
+  const registry = listModelIds().map((id) => modelRow(id, cache, pulls.get(id)));
+  const onDisk = describePulledHubModels(cache).map((status) => hubRow(status, pulls.get(status.id)));
+  const listed = new Set([...registry, ...onDisk].map((row) => row.id));
+  const pulledHere = pulls
+    .ids()
+    .filter((id) => !listed.has(id))
+    .map((id) => hubPullRow(id, cache, pulls.get(id) as ModelPull));
+  return [...registry, ...onDisk, ...pulledHere];
+}
+
 function isFinal(pull: ModelPull): boolean {
   return pull.status !== 'running' && pull.status !== 'stopping';
 }
@@ -87,7 +128,7 @@ function endStream(raw: ServerResponse): void {
 function noPull(id: string): ToonloraError {
   return new ToonloraError(
     'TL_ERR_NOT_FOUND',
-    `model ${id}: no pull since the server started. POST /api/models/${id}/pull starts one.`,
+    `model ${id}: no pull since the server started. POST /api/models/${encodeURIComponent(id)}/pull starts one.`,
     { details: { model: id } },
   );
 }
@@ -114,21 +155,11 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
       schema: zodRoute({
         response: { 200: modelListSchema },
         summary:
-          'Every registry model (what it is for, size, on disk: complete / partial / missing, its pull), then the SD1.5 bases pulled by Hub id (read-only)',
+          'Every registry model (what it is for, size, on disk: complete / partial / missing, its pull), then the SD1.5 bases by Hub id (on disk, or pulled here)',
         tags: ['models'],
       }),
     },
-    async () => ({
-      models: [
-        ...listModelIds().map((id) => modelRow(id, cache, pulls.get(id))),
-        ...describePulledHubModels(cache).map((status) => {
-          // a stopped `models pull owner/name`: partial, with the bytes on disk that the next pull resumes from
-          const bytes = status.present ? 0 : (status.partBytes ?? 0);
-          const state = status.present ? 'complete' : 'partial';
-          return rowOf(status, { state, downloadedBytes: bytes, partBytes: bytes, origin: 'hub' }, null);
-        }),
-      ],
-    }),
+    async () => ({ models: modelRows(cache, pulls) }),
   );
 
   routes.post(
@@ -142,7 +173,8 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
           404: errorResponseSchema,
           503: errorResponseSchema,
         },
-        summary: 'Start pulling a model (202), or get the pull of it already running (200)',
+        summary:
+          'Start pulling a model (202), or get the pull of it already running (200): a registry id, or any Hub repo `owner/name` (`/` as %2F) pulled as an SD1.5 base; a repo that is not SD1.5 fails before any weights',
       }),
     },
     async (request, reply) => {
@@ -155,9 +187,9 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
     '/api/models/:id/pull',
     { schema: zodRoute({ ...idParams, response: { 200: modelPullSchema, 404: errorResponseSchema } }) },
     async (request) => {
-      getModelEntry(request.params.id);
-      const pull = pulls.get(request.params.id);
-      if (!pull) throw noPull(request.params.id);
+      const { id } = pullTargetOf(request.params.id);
+      const pull = pulls.get(id);
+      if (!pull) throw noPull(id);
       return pull;
     },
   );
@@ -183,8 +215,7 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
       }),
     },
     async (request, reply) => {
-      const id = request.params.id;
-      getModelEntry(id);
+      const { id } = pullTargetOf(request.params.id);
       const first = pulls.get(id);
       if (!first) throw noPull(id);
       reply.hijack();

@@ -1,0 +1,24 @@
+// web/src/components/hub-repo-input.ts — what the Models page's "Pull a Hub repo" field sends (pure): the typed
+// text trimmed, or the sentence that says why it is not a Hub repo id, before any request. A Hub page's address
+// (https://huggingface.co/owner/name, with or without /tree/main) is read as its id, since users paste those.
+// The server checks the id again (src/models/hub-pull.ts isHubRepoId) and the repo's layout.
+
+/** The `owner/name` of a Hub repo, or the problem to show under the field. */
+export type HubRepoInput = { repo: string; problem: null } | { repo: null; problem: string };
+
+const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
+const HUB_PAGE = /^https?:\/\/(?:www\.)?huggingface\.co\/([\w.-]+\/[\w.-]+)(?:\/(?:tree|blob)\/.*)?\/?$/;
+
+export function readHubRepoInput(text: string): HubRepoInput {
+  const typed = text.trim();
+  const repo = HUB_PAGE.exec(typed)?.[1] ?? typed;
+  const dotted = repo.split('/').some((part) => part === '.' || part === '..');
+  if (REPO_ID.test(repo) && !dotted) return { repo, problem: null };
+  return {
+    repo: null,
+    problem:
+      typed === ''
+        ? 'Type a Hugging Face Hub repo id, owner/name (a diffusers SD1.5 model, e.g. stable-diffusion-v1-5/stable-diffusion-v1-5).'
+        : `"${typed.slice(0, 120)}" is not a Hub repo id: write it as owner/name (letters, digits, _ - .), e.g. stable-diffusion-v1-5/stable-diffusion-v1-5.`,
+  };
+}
