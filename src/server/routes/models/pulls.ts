@@ -4,8 +4,8 @@
 // Hub repo `owner/name` (its `/` URL-encoded in the path) as `toonlora models pull` takes them. Decorates the app with `modelPulls` (model-pulls.ts
 // says why pulls are not jobs), which `stopServer` closes first; on close, pulls stop and their streams end.
 import { statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import type { ServerResponse } from 'node:http';
+import { homedir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ToonloraError } from '../../../errors.js';
