@@ -60,7 +60,7 @@ describe('the Models page', () => {
     );
     // the list read again shows the kept .part, as it would after a server restart
     await tagger
-      .locator('[data-testid=model-state]:has-text("partial — 131 kB downloaded, Pull resumes")')
+      .locator('[data-testid=model-state]:has-text("partial — 131 kB downloaded, Resume pull continues it")')
       .waitFor();
 
     // the Train page of another tab hears of the finished pull and reads the bases again
@@ -102,7 +102,7 @@ describe('the Models page', () => {
       /^anime-person-detector: cannot download http:\/\/127\.0\.0\.1:\d+\/deepghs\/anime_person_detection\/resolve\/.*model\.onnx: HTTP 404 .* \[TL_ERR_DOWNLOAD\]$/,
     );
     await expect(end.getAttribute('class')).resolves.toContain('field-warning');
-    // an SD1.5 base pulled by Hub id (`models pull owner/name`) is listed after the registry, read-only
+    // an SD1.5 base pulled by Hub id (`models pull owner/name`) is listed after the registry; complete: no Pull
     const hubRepo = join(homeDir, '.cache', 'huggingface', 'hub', 'models--someone--toon-sd15');
     const snapshot = writeSd15Snapshot(join(hubRepo, 'snapshots', 'c'.repeat(40)));
     await page.reload();

@@ -20,22 +20,24 @@ export function HubPullForm({ onPull }: { onPull: (repo: string) => Promise<bool
   };
 
   return (
-    <form className="panel form-row" onSubmit={submit} data-testid="hub-pull-form">
+    <form className="panel" onSubmit={submit} data-testid="hub-pull-form">
       <h3>Pull a base from the Hugging Face Hub</h3>
-      <label>
-        Hub repo (owner/name)
-        <input
-          name="repo"
-          data-testid="hub-repo"
-          placeholder="stable-diffusion-v1-5/stable-diffusion-v1-5"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-        />
-      </label>
-      <button type="submit" data-testid="hub-pull" disabled={busy}>
-        Pull
-      </button>
-      <p className="muted small wide">
+      <div className="form-row">
+        <label>
+          Hub repo (owner/name)
+          <input
+            name="repo"
+            data-testid="hub-repo"
+            placeholder="stable-diffusion-v1-5/stable-diffusion-v1-5"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+          />
+        </label>
+        <button type="submit" data-testid="hub-pull" disabled={busy}>
+          Pull
+        </button>
+      </div>
+      <p className="muted small">
         Any diffusers SD1.5 repo, pulled into the server's Hugging Face cache like{' '}
         <code>toonlora models pull owner/name</code>: SDXL, SD2 and inpainting repos are refused before any
         weights; a gated or private repo needs HF_TOKEN on the server.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelPull } from '../../../src/schemas/models-api.js';
 import { formatBytes } from '../../../src/models/format-bytes.js';
+import type { ModelPull } from '../../../src/schemas/models-api.js';
 import {
   diskStateText,
   isPullActive,

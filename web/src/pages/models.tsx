@@ -4,8 +4,9 @@
 // partial one), and a field to pull any Hub repo `owner/name` as a base, as `toonlora models pull owner/name`
 // does. Pulls run in the server; the page follows each one's event stream while it runs.
 import { useEffect, useRef, useState } from 'react';
-import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
 import { formatBytes } from '../../../src/models/format-bytes.js';
+import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
+import { HubPullForm } from '../components/hub-pull-form.js';
 import {
   diskStateText,
   isPullActive,
@@ -13,7 +14,6 @@ import {
   pullEndView,
   pullProgressView,
 } from '../components/model-pull-view.js';
-import { HubPullForm } from '../components/hub-pull-form.js';
 import { announcePulled, followPull, modelsApi } from '../models-api.js';
 
 function PullProgress({ pull }: { pull: ModelPull }) {

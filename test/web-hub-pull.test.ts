@@ -1,0 +1,97 @@
+// test/web-hub-pull.test.ts — the Models page in chromium pulling a Hub repo typed as owner/name (a fake Hub,
+// fake-sd15-hub.ts): a text that is no repo id is refused in the page; the repo's row appears with its progress
+// bar, Cancel keeps the partial file and leaves a Resume button, which pulls it to the end; the Train page then
+// offers it as a base; an SDXL repo typed there ends with the CLI's refusal.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type FakeSd15Hub,
+  HELD_FILE,
+  SD15_REPO,
+  SDXL_REPO,
+  startFakeSd15Hub,
+} from './helpers/fake-sd15-hub.js';
+import { seedDataset } from './helpers/server-fixtures.js';
+import { startWebSession, type WebSession } from './helpers/web-session.js';
+
+let hub: FakeSd15Hub;
+let web: WebSession;
+let page: Page;
+
+beforeAll(async () => {
+  hub = await startFakeSd15Hub();
+  const homeDir = mkdtempSync(join(tmpdir(), 'toonlora-web-hub-home-'));
+  web = await startWebSession('web-hub-pull', {
+    modelCache: { env: { HF_ENDPOINT: hub.endpoint }, homeDir },
+    modelPulls: { retries: 0, idleTimeoutMs: 20_000 },
+  });
+  page = web.page;
+}, 180_000);
+
+afterAll(async () => {
+  hub?.release();
+  await web?.close();
+  await hub?.close();
+});
+
+const card = (id: string) => page.locator(`[data-testid=model-row][data-model="${id}"]`);
+
+async function typeAndPull(repo: string): Promise<void> {
+  await page.fill('[data-testid=hub-repo]', repo);
+  await page.click('[data-testid=hub-pull]');
+}
+
+describe('the Models page pulls a Hub repo typed as owner/name', () => {
+  it('pulls it with a progress bar, cancels, resumes from the Resume button, and Train offers it', async () => {
+    await page.goto(`${web.url}/#/models`);
+    await page.waitForSelector('[data-testid=model-row]');
+    await typeAndPull('toon-sd15');
+    await expect(page.locator('[data-testid=hub-repo-problem]').textContent()).resolves.toContain(
+      '"toon-sd15" is not a Hub repo id: write it as owner/name',
+    );
+
+    hub.hold = true;
+    await typeAndPull(` https://huggingface.co/${SD15_REPO} `);
+    const row = card(SD15_REPO);
+    await hub.halfSent();
+    await row.locator(`[data-testid=pull-file]:has-text("${HELD_FILE}: 32.8 kB of 65.5 kB")`).waitFor();
+    expect(await row.locator('progress').getAttribute('value')).toBe('0.5');
+    await expect(page.inputValue('[data-testid=hub-repo]')).resolves.toBe('');
+
+    await row.locator('[data-testid=cancel-pull]').click();
+    await row.locator('[data-testid=pull-end]:has-text("is kept and the next pull resumes it")').waitFor();
+    await row.locator('[data-testid=model-state]:has-text("partial")').waitFor();
+
+    hub.hold = false;
+    hub.release();
+    await row.locator('[data-testid=pull-model]:has-text("Resume pull")').click();
+    await row.locator('[data-testid=model-state]:has-text("complete")').waitFor();
+    await expect(row.locator('[data-testid=pull-end]').textContent()).resolves.toMatch(/^Pulled: \d+ files/);
+    await expect(row.locator('[data-testid=pull-model]').count()).resolves.toBe(0);
+    expect(hub.requests).toContain(`${SD15_REPO}:${HELD_FILE} bytes=${32 * 1024}-`);
+
+    const { characterId } = await seedDataset(web.app);
+    await page.goto(`${web.url}/#/c/${characterId}/train`);
+    await page.waitForFunction(
+      (repo) =>
+        [...document.querySelectorAll('#base-models option')].some(
+          (o) => (o as HTMLOptionElement).value === repo,
+        ),
+      SD15_REPO,
+    );
+  }, 90_000);
+
+  it('shows the refusal of an SDXL repo in the words of `toonlora models pull`', async () => {
+    await page.goto(`${web.url}/#/models`);
+    await page.waitForSelector('[data-testid=model-row]');
+    await typeAndPull(SDXL_REPO);
+    const end = card(SDXL_REPO).locator('[data-testid=pull-end]');
+    await end.waitFor();
+    await expect(end.textContent()).resolves.toMatch(
+      /names a StableDiffusionXLPipeline, not a StableDiffusionPipeline \(SD1\.5\).* \[TL_ERR_INPUT_INVALID\]$/,
+    );
+  }, 60_000);
+});
