@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeHub, ONNX, startFakeHub } from './helpers/fake-hub.js';
 import { writeSd15Snapshot } from '../src/models/sd15-testing.js';
+import { type FakeHub, ONNX, startFakeHub } from './helpers/fake-hub.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
