@@ -1,7 +1,7 @@
 // test/web-hub-pull.test.ts — the Models page in chromium pulling a Hub repo typed as owner/name (a fake Hub,
 // fake-sd15-hub.ts): a text that is no repo id is refused in the page; the repo's row appears with its progress
 // bar, Cancel keeps the partial file and leaves a Resume button, which pulls it to the end; the Train page then
-// offers it as a base; an SDXL repo typed there ends with the CLI's refusal.
+// offers it as a base; an SDXL repo typed there ends with the CLI's refusal. And #/zzz is the not-found view.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,4 +94,12 @@ describe('the Models page pulls a Hub repo typed as owner/name', () => {
       /names a StableDiffusionXLPipeline, not a StableDiffusionPipeline \(SD1\.5\).* \[TL_ERR_INPUT_INVALID\]$/,
     );
   }, 60_000);
+
+  it('shows the not-found panel for a top-level page the app does not have (was the characters list)', async () => {
+    await page.goto(`${web.url}/#/zzz`);
+    const panel = page.locator('[data-testid=not-found]');
+    await panel.waitFor();
+    await expect(panel.textContent()).resolves.toContain('This app has no page #/zzz');
+    await expect(page.locator('h1').allTextContents()).resolves.toEqual(['No such page']);
+  }, 30_000);
 });

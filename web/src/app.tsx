@@ -1,4 +1,4 @@
-// web/src/app.tsx — the shell: header, hash routes (#/ characters, #/models, #/c/<id>/<tab>; a tab it does not have is the not-found view, route.ts), token prompt
+// web/src/app.tsx — the shell: header, hash routes (#/ characters, #/models, #/c/<id>/<tab>; a tab or a page it does not have is the not-found view, route.ts), token prompt
 // when the server requires one (alone on the page until a request is let through; "that token is not right"
 // after a refused one) with "Forget token" once one is stored, one <h1> per page (focused after a tab
 // switch from the nav), and one error banner (cleared when the user starts the next action).
@@ -206,8 +206,18 @@ export function App() {
             <a href={`#/c/${shown.id}/upload`}>← {shown.name}'s screenshots</a>
           </div>
         )}
+        {!needsToken && route.view === 'no-such-page' && (
+          <div className="panel" data-testid="not-found">
+            <h1>No such page</h1>
+            <p>
+              This app has no page <code>#/{route.path}</code>: the link may be mistyped or from another
+              version.
+            </p>
+            <a href="#/">← Back to the characters</a>
+          </div>
+        )}
         {!needsToken && onModels && <ModelsPage onError={onError} />}
-        {!needsToken && !characterId && !onModels && <CharactersPage onError={onError} />}
+        {!needsToken && route.view === 'characters' && <CharactersPage onError={onError} />}
         {shown && tab === 'upload' && <UploadPage character={shown} onError={onError} />}
         {shown && tab === 'dataset' && <DatasetPage character={shown} onError={onError} />}
         {shown && tab === 'train' && <TrainPage character={shown} onError={onError} />}

@@ -1,5 +1,6 @@
 // web/src/route.test.ts — hash routes: a tab name the app does not have is the not-found view (it showed an empty
-// page titled "<name>: bogus"), a character without a tab opens Screenshots.
+// page titled "<name>: bogus"), so is a top-level page it does not have (#/zzz showed the characters list), a
+// character without a tab opens Screenshots.
 import { describe, expect, it } from 'vitest';
 import { hashParts, parseRoute } from './route.js';
 
@@ -19,5 +20,12 @@ describe('parseRoute', () => {
   it('is the not-found view for a tab the app does not have', () => {
     for (const tab of ['bogus', 'Upload', 'toString', 'constructor', '__proto__'])
       expect(parseRoute(['c', 'abc', tab])).toEqual({ view: 'no-such-tab', characterId: 'abc', tab });
+  });
+
+  it('is the not-found view for a top-level page the app does not have (not the characters list)', () => {
+    const route = (hash: string) => parseRoute(hashParts(hash));
+    expect(route('#/zzz')).toEqual({ view: 'no-such-page', path: 'zzz' });
+    expect(route('#/Models')).toEqual({ view: 'no-such-page', path: 'Models' });
+    expect(route('#/characters/x')).toEqual({ view: 'no-such-page', path: 'characters/x' });
   });
 });
