@@ -1,5 +1,5 @@
 // src/server/plugins/openapi.ts — collects every route's JSON Schema as it is registered and serves
-// the OpenAPI 3.1 document at /openapi.json.
+// the OpenAPI 3.1 document at /openapi.json, with the statuses the token check adds to every /api route.
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { CLI_VERSION } from '../../cli/program.js';
@@ -45,6 +45,33 @@ export function impliedErrorStatuses(
   if (url.includes(':')) statuses.push(404);
   if (BODY_METHODS.has(method)) statuses.push(415);
   return statuses;
+}
+
+/**
+ * What the token check (auth.ts) answers on every /api route when the server has a token: 401 for a missing or
+ * wrong token, 429 for an address blocked after too many wrong ones. Declared on each operation when the
+ * document is asked for (the auth plugin loads after this one, so whether there is a token is known only then).
+ */
+export const AUTH_ERROR_STATUSES = [401, 429] as const;
+
+function withAuthErrors(
+  paths: Record<string, Record<string, Operation>>,
+): Record<string, Record<string, Operation>> {
+  const error = { content: { 'application/json': { schema: errorJsonSchema } } };
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, operations]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(operations).map(([method, operation]) => {
+          const responses = { ...(operation.responses as Record<string, unknown>) };
+          for (const status of AUTH_ERROR_STATUSES) {
+            responses[status] ??= { description: `HTTP ${status}`, ...error };
+          }
+          return [method, { ...operation, responses }];
+        }),
+      ),
+    ]),
+  );
 }
 
 function toOperation(route: RouteOptions, method: string): Operation {
@@ -109,7 +136,7 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
     info: { title: 'toonlora', version: CLI_VERSION },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     ...(app.authRequired ? { security: [{ bearer: [] }] } : {}),
-    paths,
+    paths: app.authRequired ? withAuthErrors(paths) : paths,
   }));
 }
 
