@@ -30,4 +30,15 @@ describe('startingBaseModel', () => {
     expect(startingBaseModel('anything-v5', [anything(false)])).toBeNull();
     expect(startingBaseModel('anything-v5', [])).toBeNull();
   });
+  it('starts on a complete Hub-id base the server lists before tiny, when the default is not downloaded', () => {
+    const hub: BaseModelChoice = {
+      name: 'someone/toon-sd15',
+      aliases: ['someone/toon-sd15'],
+      present: true,
+      description: 'SD1.5 base pulled from the Hugging Face Hub (diffusers layout)',
+    };
+    const start = startingBaseModel('anything-v5', [anything(false), hub, tiny]);
+    expect(start?.baseModel).toBe('someone/toon-sd15');
+    expect(start?.note.text).toContain('The form starts on someone/toon-sd15 (SD1.5 base pulled');
+  });
 });
