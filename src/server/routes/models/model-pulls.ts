@@ -1,4 +1,5 @@
-// src/server/routes/models/model-pulls.ts — the model pulls the web app starts in the server process: one at a
+// src/server/routes/models/model-pulls.ts — the model pulls the web app starts in the server process (a registry
+// model, or any Hub repo `owner/name` as an SD1.5 base: pull-target.ts): one at a
 // time per model (asking again gets the running one), progress kept as one snapshot per model and pushed to
 // listeners (the pull's event stream), cancel, and a shutdown that stops every pull with its `.part` kept.
 //
