@@ -72,6 +72,10 @@ describe('the Models page pulls a Hub repo typed as owner/name', () => {
     await expect(row.locator('[data-testid=pull-end]').textContent()).resolves.toMatch(/^Pulled: \d+ files/);
     await expect(row.locator('[data-testid=pull-model]').count()).resolves.toBe(0);
     expect(hub.requests).toContain(`${SD15_REPO}:${HELD_FILE} bytes=${32 * 1024}-`);
+    await page.screenshot({
+      path: join(import.meta.dirname, '..', 'test-artifacts', 'web', 'models-hub-pull.png'),
+      fullPage: true,
+    });
 
     const { characterId } = await seedDataset(web.app);
     await page.goto(`${web.url}/#/c/${characterId}/train`);

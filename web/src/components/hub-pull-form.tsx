@@ -28,7 +28,8 @@ export function HubPullForm({ onPull }: { onPull: (repo: string) => Promise<bool
           <input
             name="repo"
             data-testid="hub-repo"
-            placeholder="stable-diffusion-v1-5/stable-diffusion-v1-5"
+            size={44}
+          placeholder="stable-diffusion-v1-5/stable-diffusion-v1-5"
             value={text}
             onChange={(e) => setText(e.target.value)}
           />
