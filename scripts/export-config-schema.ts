@@ -20,7 +20,7 @@ import {
   architectureSchema,
   blipRequestSchema,
   resolvedTrainingConfigSchema,
-} from '../src/worker/protocol.js';
+} from '../src/worker/protocol-requests.js';
 
 /** The command that rewrites the file; the freshness test names it. */
 export const EXPORT_COMMAND = 'npx tsx scripts/export-config-schema.ts';
@@ -60,7 +60,7 @@ export function buildConfigSchemaExport(): Record<string, unknown> {
   if (baseModelId === undefined)
     throw new Error(`${DEFAULT_BASE_MODEL}: the default base is not in the registry`);
   return {
-    generated_by: `scripts/export-config-schema.ts from src/schemas/config.ts and src/worker/protocol.ts; do not edit, run: ${EXPORT_COMMAND}`,
+    generated_by: `scripts/export-config-schema.ts from src/schemas/config.ts and src/worker/protocol-requests.ts; do not edit, run: ${EXPORT_COMMAND}`,
     trainingConfig: schemaOf(resolvedTrainingConfigSchema),
     generationConfig: schemaOf(generationConfigSchema),
     blipRequest: schemaOf(blipRequestSchema),
