@@ -28,7 +28,12 @@ import {
   WorkerProcess,
   type WorkerSpawn,
 } from './python-worker.js';
-import { SilenceWatchdog, type WorkerSilenceLimits } from './silence-watchdog.js';
+import {
+  MAX_SILENCE_S,
+  SilenceWatchdog,
+  type WorkerSilenceLimits,
+  workerSilenceLimitsSchema,
+} from './silence-watchdog.js';
 
 export interface GenerateOptions {
   /** kohya / diffusers LoRA file; left out, the bare base model. */
@@ -44,6 +49,12 @@ export interface GenerateOptions {
   readonly onEvent?: (event: WorkerEvent) => void;
   readonly signal?: AbortSignal;
   readonly spawn?: WorkerSpawn;
+  /**
+   * One-shot runs: how long the worker may send nothing (the load allowance until its first sampling step, the
+   * request one between later events) before it is killed and the run fails (TL_ERR_WORKER, `details.silentS`);
+   * left out, it is waited for however long it takes.
+   */
+  readonly silence?: WorkerSilenceLimits;
 }
 
 export interface GenerationResult {
@@ -156,8 +167,51 @@ export async function runGeneration(options: GenerateOptions): Promise<Generatio
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.spawn ? { spawn: options.spawn } : {}),
+    ...(options.silence
+      ? {
+          silence: {
+            limits: options.silence,
+            error: (silentS: number, cold: boolean) => silentWorkerError('generate', silentS, cold, cold),
+          },
+        }
+      : {}),
   });
   return resultFrom(outcome, lora, 'generate');
+}
+
+/**
+ * TL_ERR_WORKER for a worker killed by its silence watchdog after `silentS` s of silence, naming the flag that
+ * raises the allowance: `cold` (loading, or the first request before its first sampling step) the load one.
+ * `loading`: no request was in flight yet (only serve's warm worker loads without one).
+ */
+export function silentWorkerError(
+  command: 'generate' | 'serve',
+  silentS: number,
+  cold: boolean,
+  loading: boolean,
+): ToonloraError {
+  const flag = cold ? '--worker-load-timeout' : '--worker-timeout';
+  const what =
+    command === 'serve'
+      ? `${loading ? ' while loading the base model' : ''}; it was stopped and will be restarted for the next job`
+      : `${cold ? ' while loading the base model or the LoRA' : ''}; it was stopped and no image was written`;
+  return new ToonloraError(
+    'TL_ERR_WORKER',
+    `the generation worker sent nothing for ${silentS} s${what}. If the GPU is just slow (a large image, many ` +
+      `seeds, a big base model), raise the allowance: toonlora ${command} ${flag} <s>.`,
+    { details: { worker: command === 'serve' ? 'serve-generation' : 'generate', silentS, stalled: true } },
+  );
+}
+
+/** @throws RangeError naming the limit that workerSilenceLimitsSchema (the CLI flags' rule) refuses. */
+function checkedSilence(silence: WorkerSilenceLimits): WorkerSilenceLimits {
+  const checked = workerSilenceLimitsSchema.safeParse(silence);
+  if (checked.success) return checked.data;
+  const issue = checked.error.issues[0];
+  throw new RangeError(
+    `GenerationWorker silence.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'} ` +
+      `(seconds above 0 and at most ${MAX_SILENCE_S}), got ${JSON.stringify(silence)}`,
+  );
 }
 
 /** How long closing a worker killed for its silence waits for its exit before the next job goes on without it. */
@@ -216,7 +270,8 @@ export class GenerationWorker {
   ) {
     this.baseModel = baseModel;
     this.baseOptions = { fromApi: options.apiBaseModel ?? false };
-    this.silence = options.silence;
+    // a bad limit in code fails here, not as a RangeError at the first job
+    this.silence = options.silence && checkedSilence(options.silence);
   }
 
   /** Starts the worker and resolves once the base model is loaded (seconds it took, device). */
@@ -335,15 +390,8 @@ export class GenerationWorker {
    * service then starts a fresh worker for the next job.
    */
   private stopSilent(limitMs: number): void {
-    const silentS = limitMs / 1000;
     const loading = this.pending.size === 0;
-    this.endedWith ??= new ToonloraError(
-      'TL_ERR_WORKER',
-      `the generation worker sent nothing for ${silentS} s${loading ? ' while loading the base model' : ''}; ` +
-        'it was stopped and will be restarted for the next job. If the GPU is just slow (a large image, many seeds, ' +
-        `a big base model), raise the allowance: toonlora serve ${loading || this.cold ? '--worker-load-timeout' : '--worker-timeout'} <s>.`,
-      { details: { worker: 'serve-generation', silentS, stalled: true } },
-    );
+    this.endedWith ??= silentWorkerError('serve', limitMs / 1000, loading || this.cold, loading);
     this.worker?.kill();
     // now, not once it has exited: a process stuck in the GPU driver may outlive SIGKILL for good
     this.failAll?.(this.endedWith);

@@ -15,6 +15,7 @@ import {
   type WorkerEvent,
   type WorkerRequest,
 } from './protocol.js';
+import { SilenceWatchdog, type WorkerSilenceLimits, workerSilenceLimitsSchema } from './silence-watchdog.js';
 import { errorFromEvent, stoppedError, type WorkerOutcome } from './worker-outcome.js';
 import { defaultWorkerSpawn, type WorkerSpawn, workerEnv } from './worker-spawn.js';
 
@@ -191,6 +192,16 @@ export interface RunWorkerOptions {
   readonly diedContext?: () => string;
   /** How long the worker gets after `signal` aborts before it is killed (default STOP_GRACE_MS; tests shorten it). */
   readonly stopGraceMs?: number;
+  /**
+   * A worker alive but stuck (a hung CUDA call, a deadlock): `limits.loadS` of silence allowed until its first
+   * `progress` event, `limits.requestS` between two events after it. Past it, the worker's process group is killed
+   * and runWorker throws `error(silentS, cold)` at once (a process stuck in the GPU driver may outlive SIGKILL).
+   * Left out, the worker is waited for however long it takes.
+   */
+  readonly silence?: {
+    readonly limits: WorkerSilenceLimits;
+    readonly error: (silentS: number, cold: boolean) => Error;
+  };
 }
 
 /**
@@ -201,10 +212,27 @@ export interface RunWorkerOptions {
 export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcome> {
   const events: WorkerEvent[] = [];
   const { command } = options.request;
+  const silence = options.silence;
+  const limits = silence ? workerSilenceLimitsSchema.parse(silence.limits) : undefined; // before any spawn
+  let cold = true;
+  let failSilent: (error: Error) => void = () => {};
+  const silent = new Promise<never>((_, reject) => {
+    failSilent = reject;
+  });
+  silent.catch(() => {}); // only raced below
+  const watchdog = new SilenceWatchdog((limitMs) => {
+    worker.kill(); // the whole process group
+    failSilent(silence?.error(limitMs / 1000, cold) ?? new Error('silent worker'));
+  });
   const worker = new WorkerProcess(options.spawn ?? defaultWorkerSpawn(command), command, (event) => {
     events.push(event);
+    if (limits && cold && event.type === 'progress') {
+      cold = false;
+      watchdog.arm(limits.requestS * 1000);
+    } else watchdog.touch(); // any line is a sign of life; a stuck worker sends none
     options.onEvent?.(event);
   });
+  if (limits) watchdog.arm(limits.loadS * 1000);
   const graceMs = options.stopGraceMs ?? STOP_GRACE_MS;
   const onAbort = () => worker.terminate(graceMs);
   let killed = false;
@@ -219,7 +247,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
   try {
     worker.send(options.request);
     worker.closeInput();
-    const exit = await worker.exited;
+    const exit = await Promise.race([worker.exited, silent]);
     const last = events.at(-1);
     if (last?.type === 'error') throw errorFromEvent(last, worker.label);
     if (last?.type === 'done') return { status: 'done', done: last, events };
@@ -234,6 +262,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
       );
     throw worker.diedError(exit, options.diedContext?.() ?? '');
   } finally {
+    watchdog.disarm();
     options.signal?.removeEventListener('abort', onAbort);
     options.kill?.removeEventListener('abort', onKill);
   }

@@ -10,8 +10,13 @@ import { createProgressReporter } from '../../worker/progress-bar.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { numberFlag as num } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
+import {
+  addWorkerTimeoutOptions,
+  type WorkerTimeoutFlags,
+  workerSilenceFromFlags,
+} from '../worker-timeout-flags.js';
 
-interface GenerateFlags {
+interface GenerateFlags extends WorkerTimeoutFlags {
   lora?: string;
   prompt?: string;
   negative?: string;
@@ -81,7 +86,7 @@ export function settingNotes(config: GenerationConfig, lora: string | undefined)
 
 export function registerGenerate(program: Command): void {
   const d = generationConfigSchema.parse({});
-  program
+  const command = program
     .command('generate')
     .description(
       "generate images with a base model and a LoRA (diffusers StableDiffusionPipeline); each PNG carries the WebUI's `parameters` text (prompt, seed, settings), and a prompt longer than CLIP's 75 tokens is warned about",
@@ -107,10 +112,12 @@ export function registerGenerate(program: Command): void {
     .option('--width <px>', `image width, multiple of 8 (default: ${d.width})`)
     .option('--height <px>', `image height, multiple of 8 (default: ${d.height})`)
     .requiredOption('-o, --output <dir>', 'folder for the images (existing files are never overwritten)')
-    .option('--config <file>', 'config file (.json / .toml) with a [generation] section; flags win')
+    .option('--config <file>', 'config file (.json / .toml) with a [generation] section; flags win');
+  addWorkerTimeoutOptions(command, 'generate fails saying so (no image is written)')
     .option('--json', 'print the result as JSON', false)
     .action(
       commandAction('generate', async (flags: GenerateFlags) => {
+        const silence = workerSilenceFromFlags(flags); // usage errors first: before the config and the venv
         const config = loadConfig({
           ...(flags.config ? { file: flags.config } : {}),
           overrides: {
@@ -151,6 +158,7 @@ export function registerGenerate(program: Command): void {
             config,
             signal,
             onEvent: progress.onEvent,
+            silence,
           }),
         ).finally(() => progress.stop());
         const notes = settingNotes(config, flags.lora);

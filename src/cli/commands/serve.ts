@@ -20,21 +20,23 @@ import {
   stopServer,
 } from '../../server/server.js';
 import { killLiveWorkers } from '../../worker/python-worker.js';
-import { MAX_SILENCE_S } from '../../worker/silence-watchdog.js';
 import { commandAction, printResult } from '../output.js';
+import {
+  addWorkerTimeoutOptions,
+  type WorkerTimeoutFlags,
+  workerSilenceFromFlags,
+} from '../worker-timeout-flags.js';
 import { webBuildStale } from './serve-build.js';
 import { EXIT_KILLED } from './train.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
-interface ServeFlags {
+interface ServeFlags extends WorkerTimeoutFlags {
   host: string;
   port: string;
   maxQueued: string;
   tlsCert?: string;
   tlsKey?: string;
-  workerTimeout: string;
-  workerLoadTimeout: string;
   data?: string;
   log: boolean;
   json: boolean;
@@ -64,25 +66,6 @@ export function parseMaxQueued(value: string): number {
   return count;
 }
 
-/** A `--worker-timeout` / `--worker-load-timeout` text as seconds: a decimal number above 0 and at most
- * MAX_SILENCE_S (a longer timer would fire after 1 ms and fail every job as a silent worker). */
-export function parseTimeoutSeconds(flag: string, value: string, fallback: number): number {
-  const seconds = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new ToonloraError(
-      'TL_ERR_USAGE',
-      `${flag}: expected a number of seconds above 0, got ${JSON.stringify(value)}. Set ${flag} ${fallback}.`,
-    );
-  }
-  if (seconds > MAX_SILENCE_S) {
-    throw new ToonloraError(
-      'TL_ERR_USAGE',
-      `${flag}: at most ${MAX_SILENCE_S} seconds (Node's longest timer, ~24.8 days), got ${JSON.stringify(value)}. Set ${flag} ${MAX_SILENCE_S} or less.`,
-    );
-  }
-  return seconds;
-}
-
 /** Builds web/dist on first use and again when web/src (or what it imports) changed since, e.g. after
  * `git pull` (vite, a few seconds), so a checkout serves its own web app. */
 function ensureWebAppBuilt(): void {
@@ -108,14 +91,7 @@ async function serve(flags: ServeFlags): Promise<number> {
   // usage errors first: a stale web app takes seconds to rebuild, for nothing if the flags are wrong
   const port = parsePort(flags.port);
   const maxQueued = parseMaxQueued(flags.maxQueued);
-  const workerSilence = {
-    requestS: parseTimeoutSeconds('--worker-timeout', flags.workerTimeout, SERVE_DEFAULTS.workerTimeoutS),
-    loadS: parseTimeoutSeconds(
-      '--worker-load-timeout',
-      flags.workerLoadTimeout,
-      SERVE_DEFAULTS.workerLoadTimeoutS,
-    ),
-  };
+  const workerSilence = workerSilenceFromFlags(flags);
   const token = process.env.TOONLORA_TOKEN?.trim() || undefined;
   checkToken(token);
   checkListenHost(flags.host, token);
@@ -235,7 +211,7 @@ export async function serveUntilStopped(app: FastifyInstance, io: StopIo = PROCE
 }
 
 export function registerServe(program: Command): void {
-  program
+  const command = program
     .command('serve')
     .description(
       'start the REST API (/api/, OpenAPI at /openapi.json) and the web app (/). Jobs run one at a time. ' +
@@ -257,18 +233,8 @@ export function registerServe(program: Command): void {
       '--tls-cert <file>',
       "serve https with this certificate (PEM; with --tls-key): the token and the web app's session cookie (then marked Secure) are encrypted on the way",
     )
-    .option('--tls-key <file>', "the certificate's private key (PEM, unencrypted)")
-    .option(
-      '--worker-timeout <s>',
-      'seconds the generation worker may send nothing while rendering (it reports every sampling step) before it is ' +
-        'killed, its job fails saying so and the next job starts a fresh worker',
-      String(SERVE_DEFAULTS.workerTimeoutS),
-    )
-    .option(
-      '--worker-load-timeout <s>',
-      'the same for a cold worker: loading the base model, then its first job until the first sampling step',
-      String(SERVE_DEFAULTS.workerLoadTimeoutS),
-    )
+    .option('--tls-key <file>', "the certificate's private key (PEM, unencrypted)");
+  addWorkerTimeoutOptions(command, 'its job fails saying so and the next job starts a fresh worker')
     .option(
       '--data <dir>',
       'data folder: database, uploads, datasets, LoRAs, images (default: <toonlora home>/server)',
