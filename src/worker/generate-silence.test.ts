@@ -31,6 +31,20 @@ const request = (steps: number) => ({
 });
 
 describe('GenerationWorker silence watchdog', () => {
+  it('refuses, when built, a limit the CLI flags would refuse (not a RangeError at the first job)', () => {
+    for (const silence of [
+      { loadS: 0, requestS: 1 },
+      { loadS: 1, requestS: -1 },
+      { loadS: 1, requestS: 2_147_484 }, // over setTimeout's maximum: it would fire after 1 ms
+      { loadS: Number.NaN, requestS: 1 },
+    ]) {
+      expect(() => worker({}, silence)).toThrow(
+        /^GenerationWorker silence\.(loadS|requestS): .*at most 2147483\)/,
+      );
+    }
+    expect(() => worker({}, { loadS: 2_147_483, requestS: 0.5 })).not.toThrow();
+  });
+
   it('kills a worker whose base load sends nothing for the load allowance', async () => {
     const stuck = worker({ readyMs: null }, { loadS: 1, requestS: 60 });
     await expect(stuck.start()).rejects.toMatchObject({
