@@ -221,6 +221,15 @@ describe('config files and overrides', () => {
     },
   );
 
+  it('escapes invisible characters of the offending value (C1 controls, zero-width, bidi marks) and cuts a long one', () => {
+    const sneaky = 'euler\u202e\u200b\u0085\u2028a';
+    const error = thrownToonloraError(() => parseConfig({ generation: { scheduler: sneaky } }));
+    expect(error.message).toContain('got "euler\\u202e\\u200b\\u0085\\u2028a". Set --scheduler');
+    expect(error.message).not.toMatch(/[\u0085\u200b\u202e\u2028]/);
+    const long = thrownToonloraError(() => parseConfig({ generation: { scheduler: 'x'.repeat(100) } }));
+    expect(long.message).toContain(`got "${'x'.repeat(56)}...`);
+  });
+
   it('merge ignores __proto__ keys', () => {
     const merged = mergeConfig({}, JSON.parse('{"__proto__": {"polluted": true}}'));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

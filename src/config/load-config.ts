@@ -6,6 +6,7 @@ import { extname } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { z } from 'zod';
 import { ToonloraError } from '../errors.js';
+import { valuePreview } from '../server/route-schema.js';
 import {
   bothTrainingLengthsMessage,
   type ToonloraConfig,
@@ -78,10 +79,12 @@ export function mergeConfig(base: PlainObject, override: PlainObject): PlainObje
   return merged;
 }
 
+/** The offending value for a message: JSON, invisible characters (C1 controls, zero-width, bidi marks) escaped as
+ * the API's 400s escape them (valuePreview), over 60 characters cut with `...`. */
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  const text = valuePreview(value, 61);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
