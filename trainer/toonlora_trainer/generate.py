@@ -138,7 +138,7 @@ class GenerationSession:
             # A NaN image saves as all black: say so (naming the LoRA) instead of writing it as a success.
             if bad := non_finite_seeds(latents, config.seeds):
                 raise non_finite_error(bad, "sampling", original, config.lora_weight)
-            pixels = vae_decode(self.pipe.vae, latents)
+            pixels = _decode_each(self.pipe.vae, latents, config.seeds, emit, request_id)
             if bad := non_finite_seeds(pixels, config.seeds):
                 raise non_finite_error(bad, "VAE decoding", original, config.lora_weight)
             images = pixels_to_images(self.pipe, pixels)
@@ -154,11 +154,29 @@ class GenerationSession:
             info.add_text("parameters", a1111_parameters(config, seed, label, lora_hash))
             image.save(path, pnginfo=info)
             paths.append(path)
+            _sign_of_life(emit, f"saved {os.path.basename(path)}", request_id)
         grid = None
         if len(images) > 1:
             grid = _unused_path(output_dir, "grid")
             make_grid(images).save(grid)
         return GenerationResult(paths, grid, swap_s, time.perf_counter() - started)
+
+
+def _sign_of_life(emit: Emit | None, message: str, request_id: str | None) -> None:
+    """A debug `log` (shown to nobody) after each decoded / saved image: the driver's silence watchdog
+    (--worker-timeout) restarts on every line, and after the last sampling step a CPU decode of 8 seeds at 1024 px
+    can take longer than its allowance."""
+    if emit:
+        emit(Log("debug", message, id=request_id))
+
+
+def _decode_each(vae, latents: torch.Tensor, seeds, emit: Emit | None, request_id: str | None) -> torch.Tensor:
+    """vae_decode, one seed at a time (as vae_decode does anyway), with a sign of life after each image."""
+    pixels = []
+    for i, seed in enumerate(seeds):
+        pixels.append(vae_decode(vae, latents[i:i + 1]))
+        _sign_of_life(emit, f"decoded image {i + 1}/{len(seeds)} (seed {seed})", request_id)
+    return torch.cat(pixels)
 
 
 class GenerationCancelled(Exception):
