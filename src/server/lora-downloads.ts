@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import yazl from 'yazl';
 import { ToonloraError } from '../errors.js';
+import { webuiLoraName } from '../lora/webui-name.js';
 import type { LoraFormat } from '../schemas/api.js';
 import type { LoraTools } from './lora-tools.js';
 
@@ -29,9 +30,10 @@ export function loraCopyPath(path: string, format: LoraFormat, storedFormat = 'k
   return `${path.replace(/\.safetensors$/i, '')}${FORMATS[format].copySuffix}`;
 }
 
-/** The download's file name: `mina.safetensors`, `mina.fp16.safetensors`, `mina.diffusers.safetensors`, `mina.peft.zip`. */
+/** The download's file name: `mina.safetensors`, `mina.fp16.safetensors`, `mina.diffusers.safetensors`, `mina.peft.zip`;
+ * the name as WebUI's `<lora:NAME>` can name it (webuiLoraName: `:`, `>`, `"`, `,` as `_`). */
 export function loraDownloadName(name: string, format: LoraFormat): string {
-  return FORMATS[format].fileName(name);
+  return FORMATS[format].fileName(webuiLoraName(name));
 }
 
 /** The files of a folder, recursively, relative to it (PEFT: adapter_config.json, adapter_model.safetensors,
@@ -73,7 +75,7 @@ export async function loraDownload(
   }
   const fileName = loraDownloadName(name, format);
   if (format === 'peft') {
-    const folderName = `${name}-peft`;
+    const folderName = `${webuiLoraName(name)}-peft`;
     return { body: await peftZip(copy, folderName), contentType: 'application/zip', fileName };
   }
   return { body: createReadStream(copy), contentType: 'application/octet-stream', fileName };

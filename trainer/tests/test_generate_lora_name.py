@@ -45,3 +45,18 @@ def test_a_generate_request_takes_an_optional_lora_name_and_refuses_one_that_bre
     for bad in ("", "probe\nrun1", 3):
         with pytest.raises(ConfigError, match=r"^request\.lora_name: expected"):
             parse_generate_request({**base, "lora_name": bad})
+
+
+# [name, as WebUI can parse it]: shared with src/lora/webui-name.test.ts WEBUI_NAMES (download names, snippet).
+WEBUI_NAMES = [("mina", "mina"), ("mina: v2", "mina_ v2"), ("a>b", "a_b"), ('say "hi", twice', "say _hi__ twice"),
+               ("ミナ v2 (best)", "ミナ v2 (best)")]
+
+
+@pytest.mark.parametrize(("name", "webui"), WEBUI_NAMES)
+def test_a_name_the_webui_cannot_parse_is_written_with_underscores_in_the_png_text(name, webui):
+    from toonlora_trainer.config import parse_generation_config
+    from toonlora_trainer.image_files import a1111_parameters
+
+    text = a1111_parameters(parse_generation_config({**GEN_CONFIG, "loraWeight": 0.8}), 1, name, "f8685b1e3518")
+    assert f"<lora:{webui}:0.8>" in text.splitlines()[0]
+    assert f'Lora hashes: "{webui}: f8685b1e3518"' in text

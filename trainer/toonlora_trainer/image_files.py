@@ -27,13 +27,21 @@ A1111_SAMPLERS = {"dpmpp_2m_karras": "DPM++ 2M Karras", "euler_a": "Euler a", "e
                   "pndm": "PLMS"}
 
 
+def webui_lora_name(name: str) -> str:
+    """`name` as the WebUI can parse it back: `:` `>` `"` `,` (which end or split it in `<lora:NAME:w>` and
+    `Lora hashes: "NAME: hash"`) as `_`. Mirrors src/lora/webui-name.ts webuiLoraName (the download file names)."""
+    return re.sub(r'[:>",]', "_", name)
+
+
 def a1111_parameters(config: GenerationConfig, seed: int, lora_name: str | None, lora_hash: str | None = None) -> str:
     """The `parameters` text the AUTOMATIC1111 WebUI writes into its PNGs, which its PNG Info tab, Civitai and
     ComfyUI read back: the prompt (with `<lora:name:weight>`, so "Send to txt2img" applies the LoRA again), the
     negative prompt, then the settings, with `Lora hashes` (the WebUI's short hash, by which Civitai links the
-    LoRA) when the file records one."""
+    LoRA) when the file records one. The name goes through webui_lora_name."""
     def one_line(text: str) -> str:  # the WebUI's parser reads the text line by line
         return " ".join(text.split())
+
+    lora_name = webui_lora_name(lora_name) if lora_name else lora_name
 
     prompt = one_line(config.prompt) + (f" <lora:{lora_name}:{config.lora_weight:g}>" if lora_name else "")
     settings = {

@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
+import { webuiLoraName } from '../../../lora/webui-name.js';
 import { type UploadLimits, uploadLimitsFrom } from '../../../jobs/upload-limits.js';
 import { LORA_UPLOAD_FIELD, storeUploadedLora } from '../../../jobs/upload-lora.js';
 import {
@@ -23,7 +24,7 @@ import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 
 /** The A1111 / Forge prompt snippet for a LoRA: `<lora:name:0.8>` plus the trigger words. */
 export function a1111Snippet(name: string, trigger: string, weight = 0.8): string {
-  return `<lora:${name}:${weight}>, ${trigger}`;
+  return `<lora:${webuiLoraName(name)}:${weight}>, ${trigger}`;
 }
 
 /**
@@ -118,7 +119,10 @@ export default async function artifactRoutes(
       if (artifact.kind === 'lora') {
         reply
           .type('application/octet-stream')
-          .header('content-disposition', attachmentDisposition(`${artifact.name}.safetensors`));
+          .header(
+            'content-disposition',
+            attachmentDisposition(`${webuiLoraName(artifact.name)}.safetensors`),
+          );
       } else reply.type('image/png');
       return reply.send(createReadStream(path));
     },

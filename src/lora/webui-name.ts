@@ -1,0 +1,13 @@
+// src/lora/webui-name.ts — a LoRA's name as the AUTOMATIC1111 WebUI can parse it back: in `<lora:NAME:0.8>` (a `:`
+// ends the name, a `>` the tag), in `Lora hashes: "NAME: hash, ..."` (a `"` ends the value, a `,` or `:` splits it)
+// and as its downloaded file's name (which WebUI matches against the `<lora:NAME>`). Each of those characters
+// becomes `_`; the name shown elsewhere (the LoRA list, its page) is unchanged.
+// trainer/toonlora_trainer/image_files.py webui_lora_name is the same rule for the PNGs' `parameters` text.
+
+/** The characters WebUI's parsers split a LoRA name at. */
+const WEBUI_BREAKING = /[:>",]/g;
+
+/** `name` with `:`, `>`, `"` and `,` replaced by `_` (`mina: v2` → `mina_ v2`). */
+export function webuiLoraName(name: string): string {
+  return name.replace(WEBUI_BREAKING, '_');
+}
