@@ -2,6 +2,9 @@
 // that is slow or stuck (test/fixtures/silent-worker.mjs; no Python): a worker that stays alive but sends nothing
 // is killed and its load / request fails saying so; one that is slow but reports its steps is left alone; a cold
 // worker's first request gets the load allowance until its first step.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generationConfigSchema } from '../schemas/config.js';
@@ -91,6 +94,31 @@ describe('GenerationWorker silence watchdog', () => {
     expect(performance.now() - started).toBeGreaterThan(3000);
     expect(slow.ended).toBe(false);
     await slow.close();
+  }, 30_000);
+
+  it('closes a silent worker that does not exit after SIGKILL within the stalled-exit wait, not when it exits', async () => {
+    // the holder keeps the worker's stdout open: to the driver, a process stuck in the GPU driver, never `close`d
+    const dir = mkdtempSync(join(tmpdir(), 'toonlora-stalled-close-'));
+    const pidFile = join(dir, 'worker.pid');
+    const plan = { readyMs: null, holdStdoutMs: 20_000, pidFile };
+    const spawn = { command: process.execPath, args: [SILENT, JSON.stringify(plan)], cwd: process.cwd() };
+    const stuck = new GenerationWorker('tiny', spawn, {
+      silence: { loadS: 1, requestS: 60 },
+      stalledExitWaitMs: 400,
+    });
+    try {
+      await expect(stuck.start()).rejects.toMatchObject({ details: { stalled: true } });
+      const started = performance.now();
+      await stuck.close();
+      const took = performance.now() - started;
+      expect(took).toBeGreaterThanOrEqual(350); // it did wait, for the injected 0.4 s
+      expect(took).toBeLessThan(5_000); // not for the holder's 20 s
+    } finally {
+      try {
+        process.kill(Number(readFileSync(`${pidFile}.holder`, 'utf8')), 'SIGKILL');
+      } catch {}
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 30_000);
 
   it("gives a cold worker's first request the load allowance until its first step, and later ones the request allowance", async () => {

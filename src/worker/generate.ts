@@ -28,12 +28,8 @@ import {
   WorkerProcess,
   type WorkerSpawn,
 } from './python-worker.js';
-import {
-  MAX_SILENCE_S,
-  SilenceWatchdog,
-  type WorkerSilenceLimits,
-  workerSilenceLimitsSchema,
-} from './silence-watchdog.js';
+import { checkedSilence, silentWorkerError } from './generate-silence.js';
+import { SilenceWatchdog, type WorkerSilenceLimits } from './silence-watchdog.js';
 
 export interface GenerateOptions {
   /** kohya / diffusers LoRA file; left out, the bare base model. */
@@ -179,41 +175,6 @@ export async function runGeneration(options: GenerateOptions): Promise<Generatio
   return resultFrom(outcome, lora, 'generate');
 }
 
-/**
- * TL_ERR_WORKER for a worker killed by its silence watchdog after `silentS` s of silence, naming the flag that
- * raises the allowance: `cold` (loading, or the first request before its first sampling step) the load one.
- * `loading`: no request was in flight yet (only serve's warm worker loads without one).
- */
-export function silentWorkerError(
-  command: 'generate' | 'serve',
-  silentS: number,
-  cold: boolean,
-  loading: boolean,
-): ToonloraError {
-  const flag = cold ? '--worker-load-timeout' : '--worker-timeout';
-  const what =
-    command === 'serve'
-      ? `${loading ? ' while loading the base model' : ''}; it was stopped and will be restarted for the next job`
-      : `${cold ? ' while loading the base model or the LoRA' : ''}; it was stopped and no image was written`;
-  return new ToonloraError(
-    'TL_ERR_WORKER',
-    `the generation worker sent nothing for ${silentS} s${what}. If the GPU is just slow (a large image, many ` +
-      `seeds, a big base model), raise the allowance: toonlora ${command} ${flag} <s>.`,
-    { details: { worker: command === 'serve' ? 'serve-generation' : 'generate', silentS, stalled: true } },
-  );
-}
-
-/** @throws RangeError naming the limit that workerSilenceLimitsSchema (the CLI flags' rule) refuses. */
-function checkedSilence(silence: WorkerSilenceLimits): WorkerSilenceLimits {
-  const checked = workerSilenceLimitsSchema.safeParse(silence);
-  if (checked.success) return checked.data;
-  const issue = checked.error.issues[0];
-  throw new RangeError(
-    `GenerationWorker silence.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'} ` +
-      `(seconds above 0 and at most ${MAX_SILENCE_S}), got ${JSON.stringify(silence)}`,
-  );
-}
-
 /** How long closing a worker killed for its silence waits for its exit before the next job goes on without it. */
 const STALLED_EXIT_WAIT_MS = 10_000;
 
@@ -255,19 +216,23 @@ export class GenerationWorker {
   private readonly watchdog = new SilenceWatchdog((limitMs) => this.stopSilent(limitMs));
   /** Until the first sampling step of its first request, the worker gets the cold (load) allowance. */
   private cold = true;
+  /** How long close() waits for a worker killed for its silence to exit (STALLED_EXIT_WAIT_MS; tests shorten it). */
+  private readonly stalledExitWaitMs: number;
   /** Fails the base load and every request in flight with the worker's end (set by start()). */
   private failAll: ((error: Error) => void) | undefined;
 
   /**
    * `options.apiBaseModel`: the base model came over the API, so it is never a local path. `options.silence`: how
    * long the worker may send nothing while it owes an answer before it is killed and its requests fail
-   * (TL_ERR_WORKER, `details.silentS`); left out, it is waited for however long it takes.
+   * (TL_ERR_WORKER, `details.silentS`); left out, it is waited for however long it takes. `options.stalledExitWaitMs`:
+   * how long close() waits for such a killed worker to exit (default 10 s: one stuck in the GPU driver may never).
    */
   constructor(
     baseModel: string,
     private readonly spawnSpec?: WorkerSpawn,
-    options: { apiBaseModel?: boolean; silence?: WorkerSilenceLimits } = {},
+    options: { apiBaseModel?: boolean; silence?: WorkerSilenceLimits; stalledExitWaitMs?: number } = {},
   ) {
+    this.stalledExitWaitMs = options.stalledExitWaitMs ?? STALLED_EXIT_WAIT_MS;
     this.baseModel = baseModel;
     this.baseOptions = { fromApi: options.apiBaseModel ?? false };
     // a bad limit in code fails here, not as a RangeError at the first job
@@ -412,7 +377,7 @@ export class GenerationWorker {
     // does not die (uninterruptible in the GPU driver); it then starts its own worker
     let timer: NodeJS.Timeout | undefined;
     const given = new Promise<void>((done) => {
-      timer = setTimeout(done, STALLED_EXIT_WAIT_MS);
+      timer = setTimeout(done, this.stalledExitWaitMs);
     });
     await Promise.race([exited, given]).finally(() => clearTimeout(timer));
   }
