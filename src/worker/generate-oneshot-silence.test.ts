@@ -93,7 +93,7 @@ describe('runGeneration silence watchdog', () => {
 
   it('refuses a limit setTimeout cannot keep before starting the worker', async () => {
     const { run } = generate({}, { loadS: 0, requestS: 1 });
-    await expect(run).rejects.toThrow();
+    await expect(run).rejects.toThrow(/^generate silence\.loadS: .*at most 2147483\), got/);
     expect(() => readFileSync(join(dir, 'worker.pid'))).toThrow(); // never spawned
   });
 });

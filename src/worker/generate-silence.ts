@@ -29,12 +29,15 @@ export function silentWorkerError(
 }
 
 /** @throws RangeError naming the limit that workerSilenceLimitsSchema (the CLI flags' rule) refuses. */
-export function checkedSilence(silence: WorkerSilenceLimits): WorkerSilenceLimits {
+export function checkedSilence(
+  silence: WorkerSilenceLimits,
+  owner = 'GenerationWorker',
+): WorkerSilenceLimits {
   const checked = workerSilenceLimitsSchema.safeParse(silence);
   if (checked.success) return checked.data;
   const issue = checked.error.issues[0];
   throw new RangeError(
-    `GenerationWorker silence.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'} ` +
+    `${owner} silence.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'} ` +
       `(seconds above 0 and at most ${MAX_SILENCE_S}), got ${JSON.stringify(silence)}`,
   );
 }

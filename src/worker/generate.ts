@@ -166,7 +166,7 @@ export async function runGeneration(options: GenerateOptions): Promise<Generatio
     ...(options.silence
       ? {
           silence: {
-            limits: options.silence,
+            limits: checkedSilence(options.silence, 'generate'),
             error: (silentS: number, cold: boolean) => silentWorkerError('generate', silentS, cold, cold),
           },
         }

@@ -213,7 +213,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
   const events: WorkerEvent[] = [];
   const { command } = options.request;
   const silence = options.silence;
-  const limits = silence ? workerSilenceLimitsSchema.parse(silence.limits) : undefined; // before any spawn
+  const limits = silence && workerSilenceLimitsSchema.parse(silence.limits); // before any spawn
   let cold = true;
   let failSilent: (error: Error) => void = () => {};
   const silent = new Promise<never>((_, reject) => {
@@ -222,7 +222,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
   silent.catch(() => {}); // only raced below
   const watchdog = new SilenceWatchdog((limitMs) => {
     worker.kill(); // the whole process group
-    failSilent(silence?.error(limitMs / 1000, cold) ?? new Error('silent worker'));
+    if (silence) failSilent(silence.error(limitMs / 1000, cold)); // armed only with it
   });
   const worker = new WorkerProcess(options.spawn ?? defaultWorkerSpawn(command), command, (event) => {
     events.push(event);
