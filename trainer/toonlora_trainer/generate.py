@@ -42,7 +42,7 @@ class GenerationResult:
     generate_s: float
 
     def done(self, load_s: float | None = None, request_id: str | None = None) -> Done:
-        """The `done` event of a generate request (src/worker/protocol.ts generateDoneSchema): the PNGs and the grid,
+        """The `done` event of a generate request (src/worker/protocol-done.ts generateDoneSchema): the PNGs and the grid,
         the seconds of the LoRA swap and of sampling, and of the base load for a one-shot `generate` (`load_s`)."""
         stats = ({} if load_s is None else {"load_s": load_s}) | {"swap_s": self.swap_s, "generate_s": self.generate_s}
         return Done(artifacts={"images": self.images, "grid": self.grid}, stats=stats, id=request_id)
