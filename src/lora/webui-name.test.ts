@@ -3,8 +3,7 @@
 // as trainer/tests/test_generate_lora_name.py's (the PNG text's side of the rule).
 import { describe, expect, it } from 'vitest';
 import { loraDownloadName } from '../server/lora-downloads.js';
-import { a1111Snippet } from '../server/routes/artifacts/index.js';
-import { webuiLoraName } from './webui-name.js';
+import { a1111Snippet, webuiLoraName } from './webui-name.js';
 
 /** [name, as WebUI can parse it]: shared with trainer/tests/test_generate_lora_name.py WEBUI_NAMES. */
 const WEBUI_NAMES = [

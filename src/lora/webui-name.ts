@@ -11,3 +11,9 @@ const WEBUI_BREAKING = /[:>",]/g;
 export function webuiLoraName(name: string): string {
   return name.replace(WEBUI_BREAKING, '_');
 }
+
+/** The A1111 / Forge prompt snippet for a LoRA: `<lora:NAME:0.8>` plus the trigger words (the server's and the web
+ * page's, which shows it when the server's inspect is unavailable). */
+export function a1111Snippet(name: string, trigger: string, weight = 0.8): string {
+  return `<lora:${webuiLoraName(name)}:${weight}>, ${trigger}`;
+}

@@ -1,6 +1,7 @@
 // web/src/pages/lora.tsx — a character's LoRAs: inspect metadata, download (kohya, kohya fp16, diffusers,
 // PEFT), the A1111 prompt snippet with the trigger word, and the upload of a LoRA made elsewhere.
 import { useEffect, useState } from 'react';
+import { a1111Snippet } from '../../../src/lora/webui-name.js';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
 import { api } from '../api.js';
 import { LoraDownloads } from '../components/lora-downloads.js';
@@ -82,7 +83,7 @@ export function LoraPage({
       </section>
     );
   const lora = loras.find((l) => l.id === selected);
-  const snippet = inspect?.snippet ?? (lora ? `<lora:${lora.name}:0.8>, ${character.trigger}` : '');
+  const snippet = inspect?.snippet ?? (lora ? a1111Snippet(lora.name, character.trigger) : '');
   // navigator.clipboard exists only on https or localhost pages; say when it did not copy
   const copySnippet = () => {
     const done = (ok: boolean) => {

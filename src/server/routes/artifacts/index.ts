@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
-import { webuiLoraName } from '../../../lora/webui-name.js';
+import { a1111Snippet, webuiLoraName } from '../../../lora/webui-name.js';
 import { type UploadLimits, uploadLimitsFrom } from '../../../jobs/upload-limits.js';
 import { LORA_UPLOAD_FIELD, storeUploadedLora } from '../../../jobs/upload-lora.js';
 import {
@@ -21,11 +21,6 @@ import {
 import { loraDownload } from '../../lora-downloads.js';
 import type { LoraTools } from '../../lora-tools.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
-
-/** The A1111 / Forge prompt snippet for a LoRA: `<lora:name:0.8>` plus the trigger words. */
-export function a1111Snippet(name: string, trigger: string, weight = 0.8): string {
-  return `<lora:${webuiLoraName(name)}:${weight}>, ${trigger}`;
-}
 
 /**
  * A Content-Disposition that downloads as `fileName`: an ASCII `filename` (other characters, quotes and
