@@ -22,16 +22,19 @@ const capsule =
 
 /**
  * A standing figure centred on `cx`, 300 px tall from y 40: a head, a torso, two legs, and arms going
- * out to `leftHand` / `rightHand` (x at y 170).
+ * out to `leftHand` / `rightHand` (x at y 170, or `rightHandY`). With `scale`, the same figure that
+ * much smaller, standing on the same ground (feet at y 340): a child.
  */
-function figure(cx: number, leftHand: number, rightHand: number): Shape[] {
+function figure(cx: number, leftHand: number, rightHand: number, scale = 1, rightHandY?: number): Shape[] {
+  const y = (v: number) => 340 - (340 - v) * scale;
+  const x = (v: number) => cx + (v - cx) * scale;
   return [
-    disc(cx, 70, 28),
-    capsule(cx, 110, cx, 190, 30),
-    capsule(cx - 14, 200, cx - 18, 330, 10),
-    capsule(cx + 14, 200, cx + 18, 330, 10),
-    capsule(cx - 22, 120, leftHand, 170, 7),
-    capsule(cx + 22, 120, rightHand, 170, 7),
+    disc(cx, y(70), 28 * scale),
+    capsule(cx, y(110), cx, y(190), 30 * scale),
+    capsule(x(cx - 14), y(200), x(cx - 18), y(330), 10 * scale),
+    capsule(x(cx + 14), y(200), x(cx + 18), y(330), 10 * scale),
+    capsule(x(cx - 22), y(120), leftHand, y(170), 7 * scale),
+    capsule(x(cx + 22), y(120), rightHand, rightHandY ?? y(170), 7 * scale),
   ];
 }
 
@@ -60,6 +63,41 @@ describe('splitTouchingFigures', () => {
     // only a thin seam was cleared
     const cleared = mask.data.reduce((n, v, i) => n + (v && !split.data[i] ? 1 : 0), 0);
     expect(cleared).toBeLessThan(60);
+  });
+
+  it('cuts an adult and a child (half to 0.7 x its size) holding hands into two parts', async () => {
+    // the child's torso is 0.5-0.7 x as thick as the adult's and it is 0.5-0.7 x as tall as the part
+    for (const scale of [0.5, 0.6, 0.7]) {
+      const childX = 230 + 60 * scale;
+      const handY = 340 - 170 * scale;
+      const mask = drawMask(400, 360, [
+        ...figure(130, 60, 216, 1, handY),
+        ...figure(childX, 212, childX + 50 * scale, scale),
+      ]);
+      expect(selectCharacterContours(await findMaskContours(mask), 'all')).toHaveLength(1);
+      const { mask: split, splits } = await splitTouchingFigures(mask);
+      expect(splits, `child at ${scale}`).toBe(1);
+      const parts = selectCharacterContours(await findMaskContours(split), 'all');
+      expect(parts).toHaveLength(2);
+      const [adult, child] = [...parts].sort((a, b) => a.box.x - b.box.x);
+      expect(adult?.box.height).toBeGreaterThan(280);
+      expect(child?.box.height).toBeGreaterThan(300 * scale - 10);
+      expect(child?.box.height).toBeLessThan(300 * scale + 10);
+    }
+  });
+
+  it('keeps one figure as one when a thick piece hangs on a narrow neck (raised fist, hair bun, held bag)', async () => {
+    const poses: Record<string, Shape[]> = {
+      'raised fist': [...figure(200, 140, 200), capsule(222, 120, 290, 30, 8), disc(295, 25, 20)],
+      'hair bun': [...figure(200, 140, 260), capsule(225, 60, 270, 40, 5), disc(290, 40, 24)],
+      // a big round bag on a thin strap, as thick as a child's torso and half the figure's height down
+      'held bag': [...figure(200, 140, 270), capsule(270, 170, 280, 230, 4), disc(285, 270, 40)],
+    };
+    for (const [pose, shapes] of Object.entries(poses)) {
+      const mask = drawMask(400, 360, shapes);
+      expect(selectCharacterContours(await findMaskContours(mask), 'all'), pose).toHaveLength(1);
+      expect((await splitTouchingFigures(mask)).splits, pose).toBe(0);
+    }
   });
 
   it('keeps one figure whose arms are spread wide and legs apart as one part', async () => {

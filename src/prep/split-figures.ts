@@ -1,8 +1,9 @@
 // src/prep/split-figures.ts — characters that touch (shoulder to shoulder, hand in hand) share one mask
 // part, and were cut as one crop. A part is split only when it clearly holds several figures: its
 // distance transform (OpenCV) has thick cores (torsos, heads) that stand in separate columns, the
-// part flooded from them (OpenCV watershed) gives figures that each span most of the part's height and
-// hold a fair share of its pixels, and they meet along a short seam. A single character with an arm
+// part flooded from them (OpenCV watershed) gives figures that each span a fair share of the part's
+// height and pixels and are tall and large for their own thickness (a child beside an adult is; a fist,
+// hair bun or bag joined by a narrow neck is not), and they meet along a short seam. A single character with an arm
 // or a leg out has one column of thick cores (an arm is thin), so it is never split. The seam is
 // cleared in the mask, so the figures become separate parts for everything after (contours, the
 // per-character crops and their isolation). The analysis runs on the mask max-pooled to at most
@@ -12,16 +13,28 @@ import { loadOpenCv, type Mat, type OpenCv, withMats } from '../vision/opencv.js
 import { MASK_THRESHOLD, SECONDARY_COMPONENT_MIN_FRACTION } from './mask-contours.js';
 
 /** A figure's core: the part's pixels at least this x its thickest half-width from its edge. Arms,
- * legs and the contact between two touching figures are thinner than that; torsos and heads are not. */
-export const CORE_LEVEL = 0.5;
-/** A core counts as a figure's only when its own thickest point is at least this x the part's. */
-export const STRONG_CORE = 0.6;
+ * legs and the contact between two touching figures are thinner than that; torsos and heads are not.
+ * Low enough that a child's torso (half as thick as the adult's beside it) still has a core. */
+export const CORE_LEVEL = 0.4;
+/** A core counts as a figure's only when its own thickest point is at least this x the part's (a
+ * child's torso beside an adult: 0.5-0.7). */
+export const STRONG_CORE = 0.45;
 /** Two cores are the same figure (head above torso) when their columns overlap by this x the narrower. */
 export const SAME_COLUMN_OVERLAP = 0.5;
 /** Each figure spans at least this share of the part's height ... */
-export const FIGURE_MIN_HEIGHT = 0.6;
-/** ... and holds at least this share of its pixels. */
-export const FIGURE_MIN_AREA = 0.2;
+export const FIGURE_MIN_HEIGHT = 0.4;
+/** ... and holds at least this share of its pixels ... */
+export const FIGURE_MIN_AREA = 0.1;
+/**
+ * ... and is tall and large for its own thickness (its thickest half-width, `peak`, at the analysed
+ * size): at least this x peak tall and this x peak² in area. Measured: standing stick figures, adults
+ * and children 0.5-0.7 x their size (split-figures.test.ts), 8.5-9.2 x and 14.3-16.6 x; the stockier
+ * figures of test/fixtures/prep-quality/ (trapezoid body) 5.9 x and 10.4 x; the piece flooded from a
+ * fist on a raised arm, a hair bun, a ponytail's end, a bag held at the side or a fist at the end of a
+ * spread arm (thick enough to be a core, joined by a narrow neck) 2.1-4.2 x and 3.7-6.0 x.
+ */
+export const FIGURE_MIN_HEIGHT_PER_PEAK = 4.5;
+export const FIGURE_MIN_AREA_PER_PEAK_SQ = 8;
 /** The figures meet along at most this share of the part's height (a long contact is one wide figure). */
 export const SEAM_MAX_SHARE = 0.35;
 /** Parts smaller than this (pixels) are never split: too small to hold two characters worth a crop. */
@@ -208,7 +221,7 @@ function splitPart(
   cv.cvtColor(roi, relief, cv.COLOR_GRAY2RGB);
   cv.watershed(relief, markers);
   const figure = resolveFigures(mk, inPart, w, h);
-  return clearSplit(figure, inPart, w, h, groups.length, part) ? { figure, x0, y0, w, h } : undefined;
+  return clearSplit(figure, inPart, dt, w, h, groups.length, part) ? { figure, x0, y0, w, h } : undefined;
 }
 
 /** The strong cores of a part grouped by column: one group per standing figure. */
@@ -289,18 +302,21 @@ function resolveFigures(markers: Int32Array, inPart: Uint8Array, w: number, h: n
 
 /**
  * Whether the figures make a clear split: each spans FIGURE_MIN_HEIGHT of the part and holds
- * FIGURE_MIN_AREA of it, and they meet along a short seam (SEAM_MAX_SHARE of the part's height,
- * counted along its length).
+ * FIGURE_MIN_AREA of it, is tall and large for its own thickness (FIGURE_MIN_HEIGHT_PER_PEAK,
+ * FIGURE_MIN_AREA_PER_PEAK_SQ: a child beside an adult is, a fist or hair bun flooded on its own is
+ * not), and they meet along a short seam (SEAM_MAX_SHARE of the part's height, counted along its length).
  */
 function clearSplit(
   figure: Int32Array,
   inPart: Uint8Array,
+  dt: Float32Array,
   w: number,
   h: number,
   figures: number,
   part: Part,
 ): boolean {
   const area = new Array<number>(figures + 1).fill(0);
+  const peak = new Array<number>(figures + 1).fill(0);
   const top = new Array<number>(figures + 1).fill(h);
   const bottom = new Array<number>(figures + 1).fill(-1);
   let seam = 0;
@@ -310,14 +326,17 @@ function clearSplit(
       const f = figure[i] as number;
       if (!inPart[i] || f === 0) continue;
       area[f] = (area[f] as number) + 1;
+      peak[f] = Math.max(peak[f] as number, dt[i] as number);
       top[f] = Math.min(top[f] as number, y);
       bottom[f] = Math.max(bottom[f] as number, y);
       if (touchesOther(figure, i, w, f)) seam++;
     }
   for (let f = 1; f <= figures; f++) {
     const height = (bottom[f] as number) - (top[f] as number) + 1;
-    if (height < FIGURE_MIN_HEIGHT * part.height || (area[f] as number) < FIGURE_MIN_AREA * part.area)
-      return false;
+    const a = area[f] as number;
+    const p = peak[f] as number;
+    if (height < FIGURE_MIN_HEIGHT * part.height || a < FIGURE_MIN_AREA * part.area) return false;
+    if (height < FIGURE_MIN_HEIGHT_PER_PEAK * p || a < FIGURE_MIN_AREA_PER_PEAK_SQ * p * p) return false;
   }
   // the seam is two pixels wide (one on each side): its length is about half its pixels
   return seam / 2 <= SEAM_MAX_SHARE * part.height;
