@@ -311,6 +311,13 @@ function falseDetection(box: Box): TextRegion {
   };
 }
 
+/** One figure (x 186-326) whose face is shaded with cross-hatching: fine lines two ways, across each other. */
+const crossHatchedFigureSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512"><rect width="512" height="512" fill="#fff"/>${figure(256, SKIN)}${Array.from(
+  { length: 14 },
+  (_, k) =>
+    `<line x1="${206 + k * 7}" y1="165" x2="${222 + k * 7}" y2="115" stroke="#000" stroke-width="2"/><line x1="206" y1="${118 + k * 3.5}" x2="306" y2="${126 + k * 3.5}" stroke="#000" stroke-width="2"/>`,
+).join('')}</svg>`;
+
 describe('false text detections on a character', () => {
   it('a box over a plain face (no bubble, few strokes) is left in the image, and the summary says so', async () => {
     const svg = oneFigureSvg(false);
@@ -341,14 +348,33 @@ describe('false text detections on a character', () => {
     expect(file?.crops[0]?.characterBox.y).toBeLessThanOrEqual(80);
   }, 60_000);
 
-  it('a box over busy art that is removed keeps the face in the mask, and the crop is flagged', async () => {
+  it('a box over a face shaded with hatching (dense strokes, all one way) is left in the image', async () => {
     const svg = oneFigureSvg(true);
     const dir = mkdtempSync(join(root, 'hatched-'));
     await writePage(dir, 'hatched.png', svg);
-    const progress: PrepProgress[] = [];
     const run = await runPrep({
       inputs: [dir],
       outDir: join(root, 'hatched-out'),
+      cache: emptyModelCache(root),
+      saveStages: true,
+      stages: { ...(await stages([falseDetection(faceBox(256))])), personDetector: null },
+    });
+    const file = run.manifest.files[0];
+    // before: removed (textRegions 1), the hatched face smeared and the crop flagged
+    expect(file).toMatchObject({ status: 'ok', textRegions: 0 });
+    expect(file?.reason).toMatch(/1 text detection left in place: .*strokes all running one way/);
+    expect(file?.crops[0]?.warnings).toEqual([]);
+  }, 60_000);
+
+  it('a box over busy art that is removed keeps the face in the mask, and the crop is flagged', async () => {
+    // cross-hatching (strokes two ways) passes for letters' strokes, so the box is removed
+    const svg = crossHatchedFigureSvg;
+    const dir = mkdtempSync(join(root, 'crosshatched-'));
+    await writePage(dir, 'crosshatched.png', svg);
+    const progress: PrepProgress[] = [];
+    const run = await runPrep({
+      inputs: [dir],
+      outDir: join(root, 'crosshatched-out'),
       cache: emptyModelCache(root),
       saveStages: true,
       stages: { ...(await stages([falseDetection(faceBox(256))])), personDetector: null },
@@ -361,7 +387,7 @@ describe('false text detections on a character', () => {
     // the warning is the crop's, not the file's skip / note reason
     expect(file?.crops[0]?.warnings).toEqual([
       expect.stringMatching(
-        /quality warning: text removal erased \d+ % of the character .* outside any speech bubble.*check stages\/hatched\/text-removed\.png/,
+        /quality warning: text removal erased \d+ % of the character .* outside any speech bubble.*check stages\/crosshatched\/text-removed\.png/,
       ),
     ]);
     expect(file?.reason).toBeNull();
