@@ -20,6 +20,34 @@ const OUTLINE_REACH_SHARE = 0.25;
 const OUTLINE_REACH_MIN_PX = 4;
 /** A flat ring darker than this (luma 0..255) may be the letters' outline band, not a bubble (bubbles are light). */
 export const BAND_MAX_LUMA = 100;
+/**
+ * A flat ring at least this light (luma 0..255) may be a white outline band around dark letters whose
+ * box hugs their fill, not a bubble: it is when the walks out of the area leave it within
+ * outlineReachPx (a bubble's paper goes on). Light grey ground (screentone paper, #ddd) is told from the
+ * outline's white by LIGHT_BAND_TOLERANCE, not the dark band's 48.
+ */
+const LIGHT_BAND_MIN_LUMA = 200;
+const LIGHT_BAND_TOLERANCE = 20;
+
+/**
+ * The width of the letters' outline band that a flat ring of `colour` around the area lies on
+ * (text-outline.ts measureOutlineBandPx), or 0 when the ring is the ground the text sits on (a bubble,
+ * a narration box): dark rings with the dark outline's tolerance, light rings with LIGHT_BAND_TOLERANCE,
+ * mid-tones never.
+ */
+export function ringBandPx(
+  image: RgbImage,
+  labels: Int32Array,
+  label: number,
+  area: Box,
+  colour: readonly number[],
+): number {
+  const l = luma(colour);
+  if (l < BAND_MAX_LUMA)
+    return measureOutlineBandPx(image, labels, label, area, colour, outlineReachPx(area));
+  if (l < LIGHT_BAND_MIN_LUMA) return 0;
+  return measureOutlineBandPx(image, labels, label, area, colour, outlineReachPx(area), LIGHT_BAND_TOLERANCE);
+}
 
 export interface RingSample {
   readonly ring: Uint8Array;

@@ -19,10 +19,10 @@ const OUTLINE_MAX_RING_SHARE = 0.3;
  * are background. */
 const OUTLINE_MIN_BOUNDED_SHARE = 0.5;
 
-const near = (image: RgbImage, i: number, colour: readonly number[]) =>
-  Math.abs((image.data[i * 3] as number) - (colour[0] as number)) <= OUTLINE_TOLERANCE &&
-  Math.abs((image.data[i * 3 + 1] as number) - (colour[1] as number)) <= OUTLINE_TOLERANCE &&
-  Math.abs((image.data[i * 3 + 2] as number) - (colour[2] as number)) <= OUTLINE_TOLERANCE;
+const near = (image: RgbImage, i: number, colour: readonly number[], tolerance = OUTLINE_TOLERANCE) =>
+  Math.abs((image.data[i * 3] as number) - (colour[0] as number)) <= tolerance &&
+  Math.abs((image.data[i * 3 + 1] as number) - (colour[1] as number)) <= tolerance &&
+  Math.abs((image.data[i * 3 + 2] as number) - (colour[2] as number)) <= tolerance;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -161,6 +161,7 @@ const BAND_MIN_ENDED_SHARE = 0.8;
  * mask's growth, around letters whose detected box is tight to their fill, reads as a flat ring of its
  * colour. Walks leave the area from every edge pixel, through pixels of no masked area; a walk that is
  * still on `colour` after `boundPx` steps (a bubble's or panel's ground) counts against the band.
+ * `tolerance`: how far (per channel) a pixel may be from `colour` and still be on the band.
  */
 export function measureOutlineBandPx(
   image: RgbImage,
@@ -169,6 +170,7 @@ export function measureOutlineBandPx(
   area: Box,
   colour: readonly number[],
   boundPx: number,
+  tolerance = OUTLINE_TOLERANCE,
 ): number {
   const { width, height } = image;
   const runs: number[] = [];
@@ -178,7 +180,7 @@ export function measureOutlineBandPx(
     let [cx, cy] = [x + dx, y + dy];
     while (cx >= 0 && cy >= 0 && cx < width && cy < height && run <= boundPx) {
       const i = cy * width + cx;
-      if (labels[i] !== 0 || !near(image, i, colour)) break;
+      if (labels[i] !== 0 || !near(image, i, colour, tolerance)) break;
       run++;
       cx += dx;
       cy += dy;

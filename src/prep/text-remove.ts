@@ -10,8 +10,7 @@ import { loadOpenCv, type Mat, type OpenCv, withMats } from '../vision/opencv.js
 import { grownBox } from './crop-box.js';
 import type { WindowInpainter } from './inpaint-lama.js';
 import type { TextRegion, TextRemovalResult, TextRemover } from './stage-types.js';
-import { artTextPixels, BAND_MAX_LUMA, luma, outlineReachPx, type RingSample } from './text-letters.js';
-import { measureOutlineBandPx } from './text-outline.js';
+import { artTextPixels, type RingSample, ringBandPx } from './text-letters.js';
 import { measureRingColour, rasterizeTextMask } from './text-mask.js';
 
 /** Ring width (px) sampled around each masked area to judge whether it sits on a flat bubble. */
@@ -176,11 +175,9 @@ async function fillMaskedAreas(
     const label = index + 1;
     const sample = sampleRing(image, mask, labelData, label, area);
     let colour = options.flatFill === false ? undefined : flatColour(sample);
-    // a dark flat ring may be the outline of letters whose box is tight to their fill, not a bubble
+    // a flat ring may be the (dark or white) outline of letters whose box is tight to their fill, not a bubble
     const bandPx =
-      colour && options.refineArtMask !== false && luma(colour) < BAND_MAX_LUMA
-        ? measureOutlineBandPx(image, labelData, label, area, colour, outlineReachPx(area))
-        : 0;
+      colour && options.refineArtMask !== false ? ringBandPx(image, labelData, label, area, colour) : 0;
     const band = colour && bandPx > 0 ? { px: bandPx, colour } : undefined;
     if (band) colour = undefined;
     const letters =
