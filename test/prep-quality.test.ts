@@ -312,6 +312,38 @@ describe('dark sound-effect letters with a thick white outline, detected by a bo
   });
 });
 
+describe('the crop of a figure under dark white-outlined sound-effect letters', () => {
+  it('is the whole figure, without the letters and not cut at them', async () => {
+    // before: the letters left in the image (thin outline, box on it) joined the figure's mask: a crop
+    // 302 px wide; the box filled white (thick outline, box on the letters) cut the figure in two at them
+    for (const [outlinePx, hug] of [
+      [8, [255, 255, 255]],
+      [22, [0, 0, 0]],
+    ] as const) {
+      const [page, clean] = await Promise.all([
+        renderSvgToRgb(whiteOutlinedSfxSvg(true, outlinePx, 'tone')),
+        renderSvgToRgb(whiteOutlinedSfxSvg(false, outlinePx, 'tone')),
+      ]);
+      const file = await writePage(
+        root,
+        `white-outlined-${outlinePx}.png`,
+        whiteOutlinedSfxSvg(true, outlinePx, 'tone'),
+      );
+      const regions = [falseDetection(colourBox(page, clean, hug))];
+      const analysis = await analyseFile(await stages(regions), prepConfigSchema.parse({}), file, false);
+      if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
+      // the figure: x 186-326 (its outline a little more), y 78-482
+      expect(analysis.candidates.map((c) => c.characterBox)).toEqual([
+        expect.objectContaining({
+          y: expect.toSatisfy((y: number) => y <= 80),
+          width: expect.toSatisfy((w: number) => w < 170),
+          height: expect.toSatisfy((h: number) => h >= 400),
+        }),
+      ]);
+    }
+  });
+});
+
 describe('speech bubbles drawn with a thick outline', () => {
   it('a page with only a bubble gives no crop of its outline or tail', async () => {
     const svg = bubbleSvg(16, false);
