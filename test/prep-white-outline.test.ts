@@ -1,0 +1,168 @@
+// test/prep-white-outline.test.ts — dark sound-effect letters with a white outline over art
+// (test/fixtures/prep-quality/white-outline.ts): removed whole whether the detected box hugs the
+// outline or the letters, and the figure under them cropped whole.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type AnalysisStages, analyseFile } from '../src/prep/analyse-file.js';
+import { createClassicSegmenter } from '../src/prep/segment-classic.js';
+import type { TextRegion } from '../src/prep/stage-types.js';
+import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
+import { prepConfigSchema } from '../src/schemas/config.js';
+import type { Box, RgbImage } from '../src/vision/image.js';
+import { renderSvgToRgb } from '../src/vision/sharp-io.js';
+import { writePage } from './fixtures/prep-quality/pages.js';
+import { whiteOutlinedSfxSvg } from './fixtures/prep-quality/white-outline.js';
+
+const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-white-outline-'));
+
+/** The classic pipeline, its text detector reporting `regions`. */
+async function stages(regions: TextRegion[]): Promise<AnalysisStages> {
+  const config = prepConfigSchema.parse({});
+  return {
+    textDetector: { name: 'fixed', detect: async () => regions },
+    textRemover: await createOpenCvTextRemover({
+      dilatePx: config.textDilatePx,
+      inpaintRadius: config.inpaintRadius,
+    }),
+    segmenter: createClassicSegmenter(),
+    personDetector: null,
+  };
+}
+
+/** Luminance (0..255) of pixel `i`. */
+const luma = (image: RgbImage, i: number) =>
+  0.3 * (image.data[i * 3] as number) +
+  0.59 * (image.data[i * 3 + 1] as number) +
+  0.11 * (image.data[i * 3 + 2] as number);
+
+/** The box around the pixels where `page` is `colour` (within 12) and `clean` is not. */
+function colourBox(page: RgbImage, clean: RgbImage, colour: readonly number[]): Box {
+  let [x0, y0, x1, y1] = [page.width, page.height, -1, -1];
+  for (let y = 0; y < page.height; y++)
+    for (let x = 0; x < page.width; x++) {
+      const i = (y * page.width + x) * 3;
+      const near = (image: RgbImage) =>
+        colour.every((c, k) => Math.abs((image.data[i + k] as number) - c) <= 12);
+      if (!near(page) || near(clean)) continue;
+      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+    }
+  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
+/** A detector's text line at `box`. */
+function detection(box: Box): TextRegion {
+  const { x, y, width: w, height: h } = box;
+  return {
+    box,
+    score: 0.9,
+    polygon: [
+      [x, y],
+      [x + w, y],
+      [x + w, y + h],
+      [x, y + h],
+    ],
+  };
+}
+
+describe('dark sound-effect letters with a white outline, detected by a box tight to the outline', () => {
+  it('erases the dark letters with their outline (only the white outline was foreign to the art, and the letters were left)', async () => {
+    const config = prepConfigSchema.parse({});
+    const remover = await createOpenCvTextRemover({
+      dilatePx: config.textDilatePx,
+      inpaintRadius: config.inpaintRadius,
+    });
+    for (const ground of ['tone', '#6a7fa0']) {
+      const [page, clean] = await Promise.all([
+        renderSvgToRgb(whiteOutlinedSfxSvg(true, 8, ground)),
+        renderSvgToRgb(whiteOutlinedSfxSvg(false, 8, ground)),
+      ]);
+      // the detector's box hugs the white outline; the art around it has the letters' black (line work)
+      const { image, counts } = await remover.removeWithCounts(page, [
+        detection(colourBox(page, clean, [255, 255, 255])),
+      ]);
+      expect(counts).toEqual({ flatFilled: 0, inpainted: 1 });
+      // dark and white pixels where the clean page has none: the letters and their outline left behind
+      let leftover = 0;
+      let letters = 0;
+      for (let i = 0; i < page.width * page.height; i++) {
+        const art = luma(clean, i);
+        if (art >= 40 && luma(page, i) < 40) letters++;
+        if (art >= 40 && luma(image, i) < 40) leftover++;
+        if (art < 240 && luma(image, i) >= 245) leftover++;
+      }
+      expect(letters, ground).toBeGreaterThan(8_000);
+      // measured: 15,000+ dark pixels left (the whole letters) before the fix; 0 with it
+      expect(leftover, ground).toBeLessThan(letters * 0.02);
+    }
+  });
+});
+
+describe('dark sound-effect letters with a thick white outline, detected by a box tight to the letters', () => {
+  it('erases letters and outline, not fills the box white (the ring on the outline read as a flat white bubble)', async () => {
+    const config = prepConfigSchema.parse({});
+    const remover = await createOpenCvTextRemover({
+      dilatePx: config.textDilatePx,
+      inpaintRadius: config.inpaintRadius,
+    });
+    for (const ground of ['tone', '#6a7fa0']) {
+      const [page, clean] = await Promise.all([
+        renderSvgToRgb(whiteOutlinedSfxSvg(true, 22, ground)),
+        renderSvgToRgb(whiteOutlinedSfxSvg(false, 22, ground)),
+      ]);
+      // the box hugs the black letters: its ring (textDilatePx and 3 px out) lies on the 22 px white outline
+      const { image, counts } = await remover.removeWithCounts(page, [
+        detection(colourBox(page, clean, [0, 0, 0])),
+      ]);
+      expect(counts, ground).toEqual({ flatFilled: 0, inpainted: 1 });
+      let outline = 0;
+      let whiteLeft = 0;
+      let letters = 0;
+      let darkLeft = 0;
+      for (let i = 0; i < page.width * page.height; i++) {
+        const art = luma(clean, i);
+        if (art < 240 && luma(page, i) >= 245) outline++;
+        if (art < 240 && luma(image, i) >= 245) whiteLeft++;
+        if (art >= 40 && luma(page, i) < 40) letters++;
+        if (art >= 40 && luma(image, i) < 40) darkLeft++;
+      }
+      expect(outline, ground).toBeGreaterThan(20_000);
+      // measured: 36,000 white pixels left (the outline, and the letters filled white) before; ~600 with it
+      expect(whiteLeft, ground).toBeLessThan(outline * 0.05);
+      expect(darkLeft, ground).toBeLessThan(letters * 0.02);
+    }
+  });
+});
+
+describe('the crop of a figure under dark white-outlined sound-effect letters', () => {
+  it('is the whole figure, without the letters and not cut at them', async () => {
+    // before: the letters left in the image (thin outline, box on it) joined the figure's mask: a crop
+    // 302 px wide; the box filled white (thick outline, box on the letters) cut the figure in two at them
+    for (const [outlinePx, hug] of [
+      [8, [255, 255, 255]],
+      [22, [0, 0, 0]],
+    ] as const) {
+      const [page, clean] = await Promise.all([
+        renderSvgToRgb(whiteOutlinedSfxSvg(true, outlinePx, 'tone')),
+        renderSvgToRgb(whiteOutlinedSfxSvg(false, outlinePx, 'tone')),
+      ]);
+      const file = await writePage(
+        root,
+        `white-outlined-${outlinePx}.png`,
+        whiteOutlinedSfxSvg(true, outlinePx, 'tone'),
+      );
+      const regions = [detection(colourBox(page, clean, hug))];
+      const analysis = await analyseFile(await stages(regions), prepConfigSchema.parse({}), file, false);
+      if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
+      // the figure: x 186-326 (its outline a little more), y 78-482
+      expect(analysis.candidates.map((c) => c.characterBox)).toEqual([
+        expect.objectContaining({
+          y: expect.toSatisfy((y: number) => y <= 80),
+          width: expect.toSatisfy((w: number) => w < 170),
+          height: expect.toSatisfy((h: number) => h >= 400),
+        }),
+      ]);
+    }
+  });
+});
