@@ -6,7 +6,6 @@ import { extname } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { z } from 'zod';
 import { ToonloraError } from '../errors.js';
-import { valuePreview } from '../server/route-schema.js';
 import {
   bothTrainingLengthsMessage,
   type ToonloraConfig,
@@ -14,6 +13,7 @@ import {
   toonloraConfigSchema,
   trainingLengthKeysSet,
 } from '../schemas/config.js';
+import { valuePreview } from '../value-preview.js';
 import { findUnknownKeys, type UnknownKey } from './unknown-keys.js';
 
 /**
