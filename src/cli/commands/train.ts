@@ -218,7 +218,7 @@ export function registerTrain(program: Command): void {
     .option('--steps <n>', `training steps (default: ${d.steps}); or give --epochs`)
     .option(
       '--epochs <n>',
-      'training length in epochs (every image x its folder repeats); steps = ceil(epochs x images x repeats / batch), counting with aspect-ratio buckets the batches filled up to hold one bucket each (default: none: --steps sets the length)',
+      'training length in epochs (every image x its folder repeats); steps = ceil(epochs x images x repeats / (batch x gradient accumulation)), counting with aspect-ratio buckets the batches filled up to hold one bucket each (default: none: --steps sets the length)',
     )
     .option('--rank <r>', `LoRA rank, 8-64 recommended (default: ${d.lora.rank})`)
     .option('--alpha <a>', 'LoRA alpha; scale = alpha / rank (default: = rank)')
