@@ -116,7 +116,7 @@ export function registerDoctor(program: Command): void {
     .description(
       'check Node, Python, the worker venv, torch and its device (CUDA / MPS / CPU, GPU memory), disk ' +
         'space and the models, and say what each missing piece blocks; exit 1 when an essential (Node, Python, ' +
-        'the worker venv, torch) is missing or broken, 0 when only optional pieces (models, GPU, compilers) are',
+        'the worker venv, torch) is missing or broken, 0 when only optional pieces (models, GPU, compilers, disk space) are',
     )
     .option('--venv <path>', 'venv folder to check (default: $TOONLORA_VENV, else trainer/.venv)')
     .option('--json', 'print the report as JSON', false)
