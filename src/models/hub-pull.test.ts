@@ -121,7 +121,7 @@ const WANTED = [
 ];
 
 describe('pullModel of a Hub id outside the registry (diffusers SD1.5)', () => {
-  it("fetches only an SD1.5 load's files into the HF cache, which --base then reads; a second pull asks nothing", async () => {
+  it("fetches only an SD1.5 load's files into the HF cache, which --base then reads; a second pull fetches nothing", async () => {
     const result = await pullModel(REPO, opts({ HF_TOKEN: 'hf_secret' }));
     expect(result.id).toBe(REPO);
     expect(result.files.map((f) => [f.file, f.status])).toEqual(WANTED.map((f) => [f, 'downloaded']));
@@ -146,7 +146,8 @@ describe('pullModel of a Hub id outside the registry (diffusers SD1.5)', () => {
     requests = [];
     const again = await pullModel(REPO, opts());
     expect(again.files.every((f) => f.status === 'present')).toBe(true);
-    expect(requests).toEqual([]);
+    // only whether main moved is asked (hub-revision.test.ts): no file
+    expect(requests.map((r) => r.url)).toEqual([`/api/models/${REPO}/revision/main?blobs=true`]);
   });
 
   it('refuses a repo whose model_index.json is not a StableDiffusionPipeline before any weights, keeping nothing', async () => {

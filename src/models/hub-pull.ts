@@ -1,12 +1,13 @@
 // src/models/hub-pull.ts — `models pull owner/name` for a Hub repo outside the registry, as huggingface_hub's
 // snapshot_download would fetch it: the repo is listed with each file's size and LFS sha256, refused unless it
 // is a diffusers SD1.5 layout (sd15-layout.ts), and the files an SD1.5 load needs are downloaded (resumable,
-// verified, under the model's lock) into the HF cache (snapshots/<commit>/, refs/main), where
-// `--base owner/name` finds them offline.
+// verified, under the model's lock) into the HF cache (snapshots/<commit>/, refs/<revision>), where
+// `--base owner/name` finds them offline. A cached copy of a branch or tag is checked against the Hub and a moved
+// one pulled anew (the old snapshot kept); hub-revision.ts says which revision and writes its ref.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { probeDisk } from '../env/probes.js';
 import { ToonloraError } from '../errors.js';
 import { type CacheOptions, hfSnapshotDirs } from './cache.js';
@@ -14,25 +15,29 @@ import {
   hfEndpoint,
   hfHubCacheFor,
   hfPartialDir,
-  hfRefFile,
   hfRepoDir,
   hfResolveUrl,
   hfSnapshotDir,
 } from './cache-paths.js';
 import { type DownloadResult, downloadToPart, partTagPath } from './download.js';
 import { DownloadLock, untilSettled } from './download-lock.js';
-import { type HubListing, type ListedFile, listHubRepo } from './hub-listing.js';
+import { type HubListing, type ListedFile, type ListingTarget, listHubRepo } from './hub-listing.js';
 import { diskFullError, notEnoughSpaceError, notWritableError } from './not-writable.js';
 import { hfDownloadCommand } from './offline-hint.js';
 import { partBytesUnder } from './part-files.js';
+import {
+  checkRevision,
+  DEFAULT_HUB_REVISION,
+  movedListing,
+  revisionSnapshotDir,
+  writeRevisionRef,
+} from './hub-revision.js';
 import { checkCanDownload, missingFolders, removeEmptyFolders } from './pull-guards.js';
 import { commitVerified, sizeOf } from './pull-files.js';
 import type { PulledFile, PullResult } from './pull-json-lines.js';
 import { authHeaders, envOf, fetchOf, hubRefOf, type PullOptions, rootsOf } from './pull-options.js';
 import { SD15_HF_DOWNLOAD_RULE, sd15Refusal, selectSd15Files } from './sd15-layout.js';
 
-/** The revision pulled: the repo's default branch, as `hf download` without `--revision`. */
-const REVISION = 'main';
 /** Read before any weights, to refuse a repo that is not SD1.5 after a few kB. */
 const GATE_FILES = ['model_index.json', 'unet/config.json'];
 
@@ -42,19 +47,19 @@ export function isHubRepoId(name: string): boolean {
 }
 
 /** The `hf download` command that fetches what this pull fetches (the SD1.5 components, no variants). */
-export function hubSd15DownloadCommand(repo: string): string {
+export function hubSd15DownloadCommand(repo: string, revision = DEFAULT_HUB_REVISION): string {
   return hfDownloadCommand({
     kind: 'huggingface',
     repo,
-    revision: REVISION,
+    revision,
     files: [],
     snapshot: SD15_HF_DOWNLOAD_RULE,
   });
 }
 
-function hubHint(repo: string): string {
+function hubHint(repo: string, revision: string): string {
   return (
-    `Without network, run \`${hubSd15DownloadCommand(repo)} --local-dir <folder>\` on another machine ` +
+    `Without network, run \`${hubSd15DownloadCommand(repo, revision)} --local-dir <folder>\` on another machine ` +
     "(leave out --exclude '*.bin' if a component has only .bin weights), " +
     'copy that folder here and pass it as --base <folder>'
   );
@@ -86,12 +91,23 @@ function readJson(path: string): unknown {
   }
 }
 
+/** The snapshots that may hold `revision`: main's any (refs/main's first), another's only the one it names. */
+function snapshotsOf(repoDir: string, revision: string): string[] {
+  if (revision === DEFAULT_HUB_REVISION) return hfSnapshotDirs(repoDir, revision);
+  const dir = revisionSnapshotDir(repoDir, revision);
+  return dir === undefined ? [] : [dir];
+}
+
 /**
- * The snapshot of `repoDir` (refs/main's first) that holds a complete SD1.5 layout, and its files, or
- * undefined. Files enter a snapshot only once verified, so a stopped pull never looks complete.
+ * The snapshot of `repoDir` that holds a complete SD1.5 layout, and its files, or undefined: for main (the
+ * default) refs/main's first, then any other; for another revision only the one its ref (or sha) names. Files
+ * enter a snapshot only once verified, so a stopped pull never looks complete.
  */
-export function completeSd15Snapshot(repoDir: string): { dir: string; files: string[] } | undefined {
-  for (const dir of hfSnapshotDirs(repoDir, REVISION)) {
+export function completeSd15Snapshot(
+  repoDir: string,
+  revision = DEFAULT_HUB_REVISION,
+): { dir: string; files: string[] } | undefined {
+  for (const dir of snapshotsOf(repoDir, revision)) {
     if (!existsSync(join(dir, 'model_index.json'))) continue; // not a pipeline: no need to walk it
     const selection = selectSd15Files(filesUnder(dir), (path) => readJson(join(dir, path)));
     if (selection.missing.length > 0) continue;
@@ -110,8 +126,8 @@ export function completeSd15Snapshot(repoDir: string): { dir: string; files: str
  * Meant for a repo without a complete snapshot; `models pull <id>` resumes from these.
  */
 export function stoppedSd15PullBytes(repoDir: string): number {
-  const parts = partBytesUnder(hfPartialDir(repoDir, REVISION));
-  const committed = hfSnapshotDirs(repoDir, REVISION).map((dir) => {
+  const parts = partBytesUnder(join(hfPartialDir(repoDir, DEFAULT_HUB_REVISION), '..')); // every revision's
+  const committed = hfSnapshotDirs(repoDir, DEFAULT_HUB_REVISION).map((dir) => {
     const index = readJson(join(dir, 'model_index.json'));
     if (index === undefined || sd15Refusal(index, readJson(join(dir, 'unet/config.json')))) return 0;
     return selectSd15Files(filesUnder(dir)).files.reduce((sum, file) => sum + sizeOf(join(dir, file)), 0);
@@ -121,11 +137,14 @@ export function stoppedSd15PullBytes(repoDir: string): number {
 
 /**
  * The snapshot folder of Hub repo `repo` in the HF cache holding a complete SD1.5 layout (what `models pull
- * owner/name` leaves), or undefined.
+ * owner/name [--revision REV]` leaves) of `options.revision` (default main: see completeSd15Snapshot), or undefined.
  */
-export function findPulledHubModelDir(repo: string, options: CacheOptions = {}): string | undefined {
+export function findPulledHubModelDir(
+  repo: string,
+  options: CacheOptions & { revision?: string } = {},
+): string | undefined {
   const hubCache = hfHubCacheFor(options.env ?? process.env, options.homeDir ?? homedir());
-  return completeSd15Snapshot(hfRepoDir(hubCache, repo))?.dir;
+  return completeSd15Snapshot(hfRepoDir(hubCache, repo), options.revision)?.dir;
 }
 
 /** Whether `path` is a committed copy of `listed` (same size where the listing says it). */
@@ -169,6 +188,7 @@ class ListedPull {
   constructor(
     readonly repo: string,
     readonly repoDir: string,
+    readonly revision: string,
     readonly listing: HubListing,
     readonly options: PullOptions,
   ) {
@@ -181,7 +201,7 @@ class ListedPull {
   }
 
   partOf(path: string): string {
-    return join(hfPartialDir(this.repoDir, REVISION), `${path}.part`);
+    return join(hfPartialDir(this.repoDir, this.revision), `${path}.part`);
   }
 
   isPresent(path: string): boolean {
@@ -267,22 +287,54 @@ async function checkHubFreeSpace(pull: ListedPull, files: readonly string[]): Pr
     throw notEnoughSpaceError(pull.repo, roots, true, needBytes, free);
 }
 
-async function pullOnce(repo: string, repoDir: string, options: PullOptions, lock: DownloadLock) {
-  const done = completeSd15Snapshot(repoDir);
-  if (done) {
-    return done.files.map((file): PulledFile => ({ file, path: join(done.dir, file), status: 'present' }));
+/** The repo a pull is of, its folder in the HF cache, and the revision asked for. */
+interface HubTarget {
+  repo: string;
+  repoDir: string;
+  revision: string;
+}
+
+function listingTargetOf({ repo, revision }: HubTarget, checkOnly = false): ListingTarget {
+  return checkOnly
+    ? { id: repo, repo, revision, hint: '', byHand: '', blobs: true }
+    : {
+        id: repo,
+        repo,
+        revision,
+        hint: hubHint(repo, revision),
+        byHand: 'Nothing was downloaded',
+        blobs: true,
+      };
+}
+
+/** The bytes of `files` the listing states (a size it does not state counts 0). */
+function listedBytes(listing: HubListing, files: readonly string[]): number {
+  const sizes = new Map(listing.files.map((file) => [file.path, file.sizeBytes ?? 0]));
+  return files.reduce((sum, path) => sum + (sizes.get(path) ?? 0), 0);
+}
+
+async function pullOnce(target: HubTarget, options: PullOptions, lock: DownloadLock): Promise<PullResult> {
+  const { repo, repoDir, revision } = target;
+  const done = completeSd15Snapshot(repoDir, revision);
+  const moved =
+    done === undefined ? undefined : await movedListing(listingTargetOf(target, true), done.dir, options);
+  if (done !== undefined && moved === undefined) {
+    return {
+      id: repo,
+      commit: basename(done.dir),
+      totalBytes: done.files.reduce((sum, file) => sum + sizeOf(join(done.dir, file)), 0),
+      files: done.files.map((file): PulledFile => ({ file, path: join(done.dir, file), status: 'present' })),
+    };
   }
   await lock.take();
-  const hint = hubHint(repo);
-  const listing = await listHubRepo(
-    { id: repo, repo, revision: REVISION, hint, byHand: 'Nothing was downloaded', blobs: true },
-    options,
-  );
+  const listing = moved ?? (await listHubRepo(listingTargetOf(target), options));
   const selection = selectSd15Files(listing.paths);
   if (selection.missing.length > 0) {
     throw notSd15LayoutError(repo, selection.missing, selection.variantOnly, listing.commit);
   }
-  const pull = new ListedPull(repo, repoDir, listing, options);
+  const totalBytes = listedBytes(listing, selection.files);
+  options.onListed?.({ modelId: repo, commit: listing.commit, totalBytes });
+  const pull = new ListedPull(repo, repoDir, revision, listing, options);
   await checkHubFreeSpace(pull, selection.files);
   const gate = await checkIsSd15(pull);
   const files: PulledFile[] = [];
@@ -294,22 +346,24 @@ async function pullOnce(repo: string, repoDir: string, options: PullOptions, loc
     }
     files.push(await pull.commit(path, fetched ?? (await pull.download(path))));
   }
-  if (listing.commit !== REVISION) {
-    await mkdir(join(repoDir, 'refs'), { recursive: true });
-    await writeFile(hfRefFile(repoDir, REVISION), listing.commit);
-  }
-  return files;
+  await writeRevisionRef(repoDir, revision, listing.commit);
+  return { id: repo, commit: listing.commit, totalBytes, files };
 }
 
 /**
- * Makes Hub repo `repo` (`owner/name`, not in the registry) present in the HF cache as an SD1.5 base; a
- * complete snapshot already there is kept without a request. Honours HF_ENDPOINT, HF_TOKEN, the proxy
- * variables and HF_HUB_OFFLINE as registry pulls do.
- * @throws ToonloraError TL_ERR_DOWNLOAD (no network; 401 / 403: gated or private, with the token fix; 404:
- *   not on the Hub), TL_ERR_INPUT_INVALID (not a diffusers SD1.5 layout: names what it is), TL_ERR_CHECKSUM,
- *   TL_ERR_CONFIG / TL_ERR_OUTPUT_WRITE (caches not writable, disk full)
+ * Makes Hub repo `repo` (`owner/name`, not in the registry) present in the HF cache as an SD1.5 base, at
+ * `options.revision` (a branch, tag or commit sha; default main). A complete snapshot already there of a commit
+ * sha is kept without a request; of a branch or tag, the Hub is asked which commit it names now, and a moved one
+ * is pulled into a new snapshot (onNotice `refresh`; the old one kept), while offline or with the Hub unreachable
+ * the cached one serves (onNotice `cached`). Honours HF_ENDPOINT, HF_TOKEN, the proxy variables and HF_HUB_OFFLINE
+ * as registry pulls do.
+ * @throws ToonloraError TL_ERR_USAGE (a revision that cannot be a ref), TL_ERR_DOWNLOAD (no network; 401 / 403:
+ *   gated or private, with the token fix; 404: not on the Hub, or no such revision), TL_ERR_INPUT_INVALID (not a
+ *   diffusers SD1.5 layout: names what it is), TL_ERR_CHECKSUM, TL_ERR_CONFIG / TL_ERR_OUTPUT_WRITE (caches not
+ *   writable, disk full)
  */
 export async function pullHubModel(repo: string, options: PullOptions = {}): Promise<PullResult> {
+  const revision = checkRevision(repo, options.revision ?? DEFAULT_HUB_REVISION);
   const roots = rootsOf(options);
   const repoDir = hfRepoDir(roots.hfHubCache, repo);
   const lock = new DownloadLock(
@@ -320,18 +374,18 @@ export async function pullHubModel(repo: string, options: PullOptions = {}): Pro
       onTakeOver: options.onLockTakeOver,
       signal: options.signal,
     },
-    () => checkCanDownload(repo, true, roots, envOf(options), hubHint(repo)),
+    () => checkCanDownload(repo, true, roots, envOf(options), hubHint(repo, revision)),
   );
   const created = missingFolders([
     join(roots.hfHubCache, '..'),
     roots.hfHubCache,
     repoDir,
-    join(hfPartialDir(repoDir, REVISION), '..'),
+    join(hfPartialDir(repoDir, DEFAULT_HUB_REVISION), '..'),
   ]);
   const createdForLock = missingFolders([roots.toonloraHome, join(roots.toonloraHome, 'downloads')]);
   let failed = false;
   try {
-    return { id: repo, files: await untilSettled(() => pullOnce(repo, repoDir, options, lock)) };
+    return await untilSettled(() => pullOnce({ repo, repoDir, revision }, options, lock));
   } catch (error) {
     failed = true;
     throw notWritableError(error, roots) ?? diskFullError(error, roots) ?? error;

@@ -12,7 +12,14 @@ export const pulledFileSchema = z.object({
 });
 export type PulledFile = z.infer<typeof pulledFileSchema>;
 
-export const pullResultSchema = z.object({ id: z.string(), files: z.array(pulledFileSchema) });
+export const pullResultSchema = z.object({
+  id: z.string(),
+  files: z.array(pulledFileSchema),
+  /** A Hub repo outside the registry: the commit of the snapshot it is now in. */
+  commit: z.string().optional(),
+  /** A Hub repo outside the registry: the bytes of the files an SD1.5 load needs, present or downloaded. */
+  totalBytes: z.number().int().nonnegative().optional(),
+});
 export type PullResult = z.infer<typeof pullResultSchema>;
 
 const fileStartLineSchema = z.object({
@@ -47,8 +54,9 @@ const noticeLineSchema = z.object({
   /** The model it is about; null for one about the pull as a whole. */
   model: z.string().nullable(),
   /** `wait`: another process holds the model's lock; `lock`: a lock left by a dead process was taken over; `retry`: a download is tried again; `verify`: a file on
-   * disk is being hashed; `corrupt`: a bad file was moved aside; `removed`: an old `.corrupt` copy was deleted. */
-  kind: z.enum(['wait', 'lock', 'retry', 'verify', 'corrupt', 'removed']),
+   * disk is being hashed; `corrupt`: a bad file was moved aside; `removed`: an old `.corrupt` copy was deleted; `refresh`: a Hub repo's
+   * revision moved since its cached snapshot, the new one is pulled; `cached`: the cached snapshot is used unchecked. */
+  kind: z.enum(['wait', 'lock', 'retry', 'verify', 'corrupt', 'removed', 'refresh', 'cached']),
   message: z.string(),
 });
 

@@ -52,6 +52,15 @@ export interface PullOptions extends CacheOptions {
   retryDelayMs?: number;
   fetchImpl?: typeof fetch;
   idleTimeoutMs?: number;
+  /** A Hub repo outside the registry only: the branch, tag or commit sha to pull (default main, hub-revision.ts). */
+  revision?: string;
+  /**
+   * Told what a pull of a cached Hub repo found: `refresh`, its revision moved on the Hub and the new snapshot is
+   * pulled (the old one kept); `cached`, the cached snapshot is used without knowing (offline, the Hub unreachable).
+   */
+  onNotice?: (info: { modelId: string; kind: 'refresh' | 'cached'; message: string }) => void;
+  /** A Hub repo outside the registry: told once it is listed, with the commit and the bytes of the files it needs. */
+  onListed?: (info: { modelId: string; commit: string; totalBytes: number }) => void;
   /** Free bytes on the disk holding a folder (default: statfs of it or its nearest existing parent). */
   freeBytes?: (folder: string) => Promise<number | undefined>;
 }

