@@ -319,10 +319,13 @@ async function pullOnce(target: HubTarget, options: PullOptions, lock: DownloadL
   const moved =
     done === undefined ? undefined : await movedListing(listingTargetOf(target, true), done.dir, options);
   if (done !== undefined && moved === undefined) {
+    const commit = basename(done.dir);
+    const totalBytes = done.files.reduce((sum, file) => sum + sizeOf(join(done.dir, file)), 0);
+    options.onListed?.({ modelId: repo, commit, totalBytes });
     return {
       id: repo,
-      commit: basename(done.dir),
-      totalBytes: done.files.reduce((sum, file) => sum + sizeOf(join(done.dir, file)), 0),
+      commit,
+      totalBytes,
       files: done.files.map((file): PulledFile => ({ file, path: join(done.dir, file), status: 'present' })),
     };
   }

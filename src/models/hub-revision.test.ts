@@ -139,7 +139,7 @@ describe('models pull owner/name of a cached copy', () => {
     expect(result.files.every((f) => f.status === 'present')).toBe(true);
     expect(hub.requests).toEqual([`/api/models/${REV_REPO}/revision/main?blobs=true`]);
     expect(notices).toEqual([]);
-    expect(listed).toEqual([]);
+    expect(listed).toEqual([pullBytesOf(OLD_COMMIT)]);
   });
 
   it('uses the cached snapshot offline (HF_HUB_OFFLINE=1) without a request, and says it could not check', async () => {

@@ -45,3 +45,24 @@ export function resolvePullIds(
   });
   return [...new Set(ids)];
 }
+
+/**
+ * `--revision` with anything but one Hub repo outside the registry is a usage error before any download (a
+ * registry model is pulled at the revision it pins, and one revision cannot be every id's).
+ */
+export function checkRevisionIds(ids: readonly string[], revision: string | undefined): void {
+  if (revision === undefined) return;
+  const [id] = ids;
+  if (ids.length === 1 && id !== undefined && isHubRepoIdOutsideRegistry(id)) return;
+  throw new ToonloraError(
+    'TL_ERR_USAGE',
+    `--revision ${revision} goes with one Hub repo outside the registry (\`models pull owner/name --revision ` +
+      `${revision}\`), not with ${ids.join(' ')}: a registry model is pulled at the revision toonlora checked`,
+    { details: { ids: [...ids], revision } },
+  );
+}
+
+/** Whether `id` is a Hub repo id that is neither a registry id nor a registry model's repo. */
+export function isHubRepoIdOutsideRegistry(id: string): boolean {
+  return !listModelIds().includes(id) && isHubRepoId(id) && registryIdOfRepo(id) === undefined;
+}

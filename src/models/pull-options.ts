@@ -59,7 +59,10 @@ export interface PullOptions extends CacheOptions {
    * pulled (the old one kept); `cached`, the cached snapshot is used without knowing (offline, the Hub unreachable).
    */
   onNotice?: (info: { modelId: string; kind: 'refresh' | 'cached'; message: string }) => void;
-  /** A Hub repo outside the registry: told once it is listed, with the commit and the bytes of the files it needs. */
+  /**
+   * A Hub repo outside the registry: told the commit pulled and the bytes of the files an SD1.5 load needs, once
+   * known (from the Hub's listing, or from the cached snapshot that serves).
+   */
   onListed?: (info: { modelId: string; commit: string; totalBytes: number }) => void;
   /** Free bytes on the disk holding a folder (default: statfs of it or its nearest existing parent). */
   freeBytes?: (folder: string) => Promise<number | undefined>;

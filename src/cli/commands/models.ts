@@ -16,8 +16,8 @@ import {
   type PullNoticeKind,
   progressLine,
 } from '../../models/pull-json-lines.js';
-import { findPulledHubModelDir, isHubRepoId } from '../../models/hub-pull.js';
-import { registryIdOfRepo, resolvePullIds } from '../../models/pull-ids.js';
+import { findPulledHubModelDir } from '../../models/hub-pull.js';
+import { checkRevisionIds, isHubRepoIdOutsideRegistry, resolvePullIds } from '../../models/pull-ids.js';
 import { type PullOptions, type PullResult, pullModel } from '../../models/pull.js';
 import { getModelEntry, getModelFile, listModelIds } from '../../models/registry.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
@@ -25,6 +25,11 @@ import { commandAction, printResult, reportError, wantsProgressBar } from '../ou
 
 interface JsonOption {
   json?: boolean;
+}
+
+/** `--revision REV` of `models pull` / `models path`: a Hub repo outside the registry at a branch, tag or sha. */
+interface RevisionOption {
+  revision?: string;
 }
 
 function brokenText(m: ModelStatus): string {
@@ -69,6 +74,7 @@ type PullHooks = Pick<
   | 'onWaitForLock'
   | 'onLockTakeOver'
   | 'onRetry'
+  | 'onNotice'
 >;
 
 function say(line: string): void {
@@ -81,10 +87,11 @@ function say(line: string): void {
  */
 function checkHooks(): Pick<
   PullOptions,
-  'onVerifyStart' | 'onCorrupt' | 'onCorruptRemoved' | 'onWaitForLock' | 'onRetry'
+  'onVerifyStart' | 'onCorrupt' | 'onCorruptRemoved' | 'onWaitForLock' | 'onRetry' | 'onNotice'
 > {
   return {
     onWaitForLock: (message) => say(message),
+    onNotice: ({ message }) => say(message),
     onRetry: ({ modelId, file, reason, waitMs, attempt, attempts }) =>
       say(
         `${modelId}: ${file}: ${reason}; trying again in ${Math.ceil(waitMs / 1000)} s (try ${attempt} of ${attempts})`,
@@ -139,6 +146,10 @@ function barHooks(): PullHooks & { stop(): void } {
       endBar(); // the line goes below the bar, which starts again with the next try's progress
       checks.onRetry?.(info);
     },
+    onNotice: (info) => {
+      endBar();
+      checks.onNotice?.(info);
+    },
     onCorruptRemoved: (info) => {
       endBar(); // the file is done: its bar ends before the line
       checks.onCorruptRemoved?.(info);
@@ -186,6 +197,7 @@ function jsonHooks(
   return {
     onWaitForLock: (message) => notice(modelId, 'wait', message),
     onLockTakeOver: (message) => notice(modelId, 'lock', message),
+    onNotice: ({ modelId, kind, message }) => notice(modelId, kind, message),
     onRetry: ({ modelId, file, reason, waitMs, attempt, attempts }) =>
       notice(
         modelId,
@@ -242,7 +254,8 @@ function pullSummary(pulled: readonly PullResult[], wantedCount: number): string
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
-async function pullAction(ids: string[], options: JsonOption): Promise<number> {
+async function pullAction(ids: string[], options: JsonOption & RevisionOption): Promise<number> {
+  checkRevisionIds(ids, options.revision);
   // unknown names are usage errors before any download
   const wanted = ids.includes('all')
     ? resolvePullIds(
@@ -263,7 +276,8 @@ async function pullAction(ids: string[], options: JsonOption): Promise<number> {
       const onStop = () => hooks.stop();
       stop.addEventListener('abort', onStop);
       try {
-        results.push(await pullModel(id, { ...hooks, signal: stop }));
+        const revision = options.revision === undefined ? {} : { revision: options.revision };
+        results.push(await pullModel(id, { ...hooks, ...revision, signal: stop }));
       } catch (error) {
         hooks.stop(); // the bar's line ends before any message
         if (stop.aborted) {
@@ -297,12 +311,14 @@ async function pullAction(ids: string[], options: JsonOption): Promise<number> {
 }
 
 /** `models path owner/name` of an SD1.5 base pulled by Hub id: its snapshot folder, or exit 1 with the pull. */
-function hubPathAction(repo: string, options: JsonOption): number {
-  const path = findPulledHubModelDir(repo);
+function hubPathAction(repo: string, options: JsonOption & RevisionOption): number {
+  const path = findPulledHubModelDir(repo, { revision: options.revision });
   if (path === undefined) {
+    const at = options.revision === undefined ? '' : ` --revision ${options.revision}`;
     throw new ToonloraError(
       'TL_ERR_MODEL_MISSING',
-      `${repo}: no complete SD1.5 snapshot in the Hugging Face cache. Run: toonlora models pull ${repo}`,
+      `${repo}: no complete SD1.5 snapshot${at ? ` of ${options.revision}` : ''} in the Hugging Face cache. ` +
+        `Run: toonlora models pull ${repo}${at}`,
       { details: { model: repo } },
     );
   }
@@ -310,10 +326,9 @@ function hubPathAction(repo: string, options: JsonOption): number {
   return 0;
 }
 
-function pathAction(id: string, options: JsonOption & { file?: string }): number {
-  if (!listModelIds().includes(id) && isHubRepoId(id) && registryIdOfRepo(id) === undefined) {
-    return hubPathAction(id, options);
-  }
+function pathAction(id: string, options: JsonOption & RevisionOption & { file?: string }): number {
+  checkRevisionIds([id], options.revision);
+  if (isHubRepoIdOutsideRegistry(id)) return hubPathAction(id, options);
   const entry = getModelEntry(id);
   const isSnapshot = entry.source.kind === 'huggingface' && entry.source.snapshot !== undefined;
   const path =
@@ -362,6 +377,13 @@ export function registerModels(program: Command): void {
         'SD1.5 base in diffusers layout, for `train --base owner/name`), or `all` (every missing one, with any ids given beside it)',
     )
     .option(
+      '--revision <rev>',
+      'with one Hub repo outside the registry: the branch, tag (v1.0, refs/pr/1) or commit sha to pull (default ' +
+        'main), kept as huggingface_hub keeps it (refs/<rev>); train on it with --base "$(toonlora models path ' +
+        'owner/name --revision <rev>)". A cached branch or tag is checked against the Hub: if it moved, the new ' +
+        'snapshot is pulled (the old one stays); offline, the cached one is used and the pull says so',
+    )
+    .option(
       '--json',
       'print JSON lines on stdout: file-start, progress (at most 1/s per file), file-done, notice, then the result',
       false,
@@ -375,6 +397,10 @@ export function registerModels(program: Command): void {
     )
     .argument('<id>', 'model id, or the Hub id (`owner/name`) of an SD1.5 base pulled by it')
     .option('--file <path>', 'a file of the model other than its main one (e.g. selected_tags.csv)')
+    .option(
+      '--revision <rev>',
+      'of a Hub id: the snapshot of that branch, tag or sha (`models pull --revision`)',
+    )
     .option('--json', 'print the result as JSON', false)
     .action(commandAction('models path', pathAction));
 }

@@ -213,6 +213,9 @@ export class ModelPulls {
         say(`${path} is corrupted (${problems.join('; ')}); moved to ${movedTo}, downloading again`),
       onWaitForLock: say,
       onLockTakeOver: say,
+      onNotice: ({ message }) => say(message),
+      // a Hub repo's size comes with its listing
+      onListed: ({ totalBytes }) => this.update(id, { modelBytes: totalBytes }, true),
       onRetry: ({ file, reason, waitMs, attempt, attempts }) =>
         say(
           `${file}: ${reason}; trying again in ${Math.ceil(waitMs / 1000)} s (try ${attempt} of ${attempts})`,
