@@ -2,7 +2,6 @@
 // (a fixed list, or a snapshot rule over the repo's listing) into the HF cache layout (snapshots/<commit>/,
 // refs/<rev>), so diffusers / transformers find them too.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
@@ -22,6 +21,7 @@ import {
 import { downloadToPart } from './download.js';
 import type { DownloadLock } from './download-lock.js';
 import { isSafeCommit, type ListingTarget, listHubRepo } from './hub-listing.js';
+import { writeRevisionRef } from './hub-revision.js';
 import { offlineSnapshotHint } from './offline-hint.js';
 import { adoptLegacyPart, commitVerified, expectedOf, findGoodFile, removeOldCopies } from './pull-files.js';
 import type { PulledFile } from './pull-json-lines.js';
@@ -149,10 +149,7 @@ export async function pullHfModel(
   }
   const downloaded = files.some((f) => f.status === 'downloaded');
   const keepRef = pinned && existsSync(hfRefFile(repoDir, source.revision));
-  if (downloaded && commit && commit !== source.revision && !keepRef) {
-    await mkdir(join(repoDir, 'refs'), { recursive: true });
-    await writeFile(hfRefFile(repoDir, source.revision), commit);
-  }
+  if (downloaded && commit && !keepRef) await writeRevisionRef(repoDir, source.revision, commit);
   const snapshotDir = hfSnapshotDir(repoDir, commit ?? source.revision);
   const absent = source.snapshot
     ? source.files.filter((file) => !snapshotFileIn(snapshotDir, file))
