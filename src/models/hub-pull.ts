@@ -29,6 +29,7 @@ import {
   checkRevision,
   DEFAULT_HUB_REVISION,
   movedListing,
+  reuseUnchanged,
   revisionSnapshotDir,
   writeRevisionRef,
 } from './hub-revision.js';
@@ -338,6 +339,10 @@ async function pullOnce(target: HubTarget, options: PullOptions, lock: DownloadL
   const totalBytes = listedBytes(listing, selection.files);
   options.onListed?.({ modelId: repo, commit: listing.commit, totalBytes });
   const pull = new ListedPull(repo, repoDir, revision, listing, options);
+  if (done && moved) {
+    const { files } = selection;
+    await reuseUnchanged(listingTargetOf(target, true), done.dir, pull.snapshotDir, listing, files, options);
+  }
   await checkHubFreeSpace(pull, selection.files);
   const gate = await checkIsSd15(pull);
   const files: PulledFile[] = [];

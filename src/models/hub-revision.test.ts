@@ -105,7 +105,7 @@ describe('models pull owner/name --revision', () => {
 });
 
 describe('models pull owner/name of a cached copy', () => {
-  it('pulls the new snapshot when main moved on the Hub, keeps the old one, says so and moves refs/main', async () => {
+  it('pulls the new snapshot when main moved on the Hub (fetching only changed weights), keeps the old one, says so and moves refs/main', async () => {
     await pullModel(REV_REPO, hub.opts());
     expect(ref('main')).toBe(OLD_COMMIT);
     hub.refs.set('main', NEW_COMMIT);
@@ -113,7 +113,17 @@ describe('models pull owner/name of a cached copy', () => {
     const { options, notices, listed } = heard();
     const result = await pullModel(REV_REPO, options);
     expect(result).toMatchObject({ commit: NEW_COMMIT, totalBytes: pullBytesOf(NEW_COMMIT) });
-    expect(result.files.every((f) => f.status === 'downloaded')).toBe(true);
+    // the weights both commits list with the same sha256 come from the old snapshot; the rest is fetched
+    const unchanged = ['text_encoder/model.safetensors', 'vae/diffusion_pytorch_model.safetensors'];
+    const fetched = result.files.filter((f) => f.status === 'downloaded').map((f) => f.file);
+    expect(fetched).toHaveLength(result.files.length - unchanged.length);
+    expect(fetched).toContain(UNET);
+    for (const file of unchanged) {
+      expect(fetched).not.toContain(file);
+      expect(fileRequests().some((url) => url.endsWith(file))).toBe(false);
+      expect(readFileSync(join(snapshot(NEW_COMMIT), file))).toEqual(commitFiles(NEW_COMMIT).get(file));
+    }
+    expect(hub.requests).toContain(`/api/models/${REV_REPO}/revision/${OLD_COMMIT}?blobs=true`);
     expect(listed).toEqual([pullBytesOf(NEW_COMMIT)]);
     expect(notices).toEqual([
       {

@@ -3,8 +3,9 @@
 // whose answer's commit names `snapshots/<commit>/`; a branch or tag is then written to `refs/<revision>` (nested
 // for `refs/pr/1`), which diffusers' `from_pretrained(revision=…)` and offline loads read. Also the words said when
 // a cached copy is checked against the Hub (refreshed, or used without a check).
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { statSync } from 'node:fs';
+import { copyFile, link, mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { readHfCommit } from './cache.js';
 import { hfRefFile, hfSnapshotDir, isCommitHash } from './cache-paths.js';
@@ -107,4 +108,53 @@ export async function movedListing(
   if (listing.commit === cached) return undefined;
   notice('refresh', movedText(repo, revision, cached, listing.commit, cachedDir));
   return listing;
+}
+
+/** Whether `path` is a file of `bytes` bytes. */
+function hasSize(path: string, bytes: number | undefined): boolean {
+  try {
+    const stats = statSync(path);
+    return stats.isFile() && stats.size === bytes;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Puts into `newDir` (the moved revision's snapshot) each of `files` whose LFS sha256 and size the listings of both
+ * commits agree on, linked (else copied) from the cached snapshot `oldDir`, where it was committed verified: as
+ * huggingface_hub's blobs are shared between revisions, so a refresh fetches only what changed. Without the old
+ * commit's listing (an error) nothing is reused and every file is fetched.
+ * @param target the revision's listing target (empty hints); the old commit is listed with it
+ * @returns the paths put in place
+ */
+export async function reuseUnchanged(
+  target: ListingTarget,
+  oldDir: string,
+  newDir: string,
+  listing: HubListing,
+  files: readonly string[],
+  options: PullOptions,
+): Promise<string[]> {
+  let old: HubListing;
+  try {
+    old = await listHubRepo({ ...target, revision: basename(oldDir) }, options);
+  } catch {
+    return [];
+  }
+  const before = new Map(old.files.map((file) => [file.path, file]));
+  const now = new Map(listing.files.map((file) => [file.path, file]));
+  const reused: string[] = [];
+  for (const path of files) {
+    const was = before.get(path);
+    const is = now.get(path);
+    if (is?.sha256 === undefined || was?.sha256 !== is.sha256 || was.sizeBytes !== is.sizeBytes) continue;
+    const from = join(oldDir, path);
+    const to = join(newDir, path);
+    if (!hasSize(from, is.sizeBytes) || hasSize(to, is.sizeBytes)) continue;
+    await mkdir(dirname(to), { recursive: true });
+    await link(from, to).catch(() => copyFile(from, to));
+    reused.push(path);
+  }
+  return reused;
 }
