@@ -184,4 +184,17 @@ describe('models pull owner/name of a cached copy', () => {
     );
     expect(notices[0]?.message).toContain(`using the cached snapshot ${OLD_COMMIT.slice(0, 12)}`);
   });
+
+  it("names a cached snapshot of another revision as not main's (not as main having moved) and pulls main", async () => {
+    await pullModel(REV_REPO, { ...hub.opts(), revision: 'refs/pr/1' });
+    const { options, notices } = heard();
+    const result = await pullModel(REV_REPO, options);
+    expect(result).toMatchObject({ commit: OLD_COMMIT });
+    expect(notices.map((n) => n.message)).toEqual([
+      `${REV_REPO}: main is ${OLD_COMMIT.slice(0, 12)} on the Hub, not the cached ${NEW_COMMIT.slice(0, 12)}; ` +
+        `pulling the new snapshot (the old one stays in ${snapshot(NEW_COMMIT)})`,
+    ]);
+    expect(ref('main')).toBe(OLD_COMMIT);
+    expect(ref('refs/pr/1')).toBe(NEW_COMMIT);
+  });
 });

@@ -60,12 +60,22 @@ export function shortCommit(commit: string): string {
   return isCommitHash(commit) ? commit.slice(0, 12) : commit;
 }
 
-/** Said when `revision` moved on the Hub since the cached snapshot: the new one is pulled, the old one kept. */
-export function movedText(repo: string, revision: string, cached: string, current: string, oldDir: string) {
-  return (
-    `${repo}: ${revision} moved on the Hub from ${shortCommit(cached)} to ${shortCommit(current)}; pulling the ` +
-    `new snapshot (the old one stays in ${oldDir})`
-  );
+/**
+ * Said when the Hub names another commit for `revision` than the cached snapshot's: the new one is pulled, the old
+ * one kept. `wasRef`: the cached one was the revision's (it moved), not another revision's pulled before.
+ */
+export function movedText(
+  repo: string,
+  revision: string,
+  cached: string,
+  current: string,
+  oldDir: string,
+  wasRef = true,
+): string {
+  const what = wasRef
+    ? `${revision} moved on the Hub from ${shortCommit(cached)} to ${shortCommit(current)}`
+    : `${revision} is ${shortCommit(current)} on the Hub, not the cached ${shortCommit(cached)}`;
+  return `${repo}: ${what}; pulling the new snapshot (the old one stays in ${oldDir})`;
 }
 
 /** Said when the cached snapshot is used without knowing whether `revision` moved on the Hub. */
@@ -106,7 +116,9 @@ export async function movedListing(
     return undefined;
   }
   if (listing.commit === cached) return undefined;
-  notice('refresh', movedText(repo, revision, cached, listing.commit, cachedDir));
+  const repoDir = dirname(dirname(cachedDir));
+  const wasRef = readHfCommit(repoDir, revision) === cached; // else another revision's snapshot served it
+  notice('refresh', movedText(repo, revision, cached, listing.commit, cachedDir, wasRef));
   return listing;
 }
 
