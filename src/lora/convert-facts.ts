@@ -1,7 +1,7 @@
 // src/lora/convert-facts.ts — the training facts `convert --metadata-from` writes into kohya metadata:
 // validates them, names the output after its file when no name is given, and finds the run folder's
 // own training record (the kohya file `train` wrote beside the adapter), whose facts fill those the
-// given file lacks. Only facts given or recorded are written, never a schema default (convert-plan.ts
+// given file lacks (and, with no file given, are every fact written). Only facts given or recorded are written, never a schema default (convert-plan.ts
 // factsOverFileMetadata). The record is read here, at the edge; the rest is pure.
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -92,7 +92,7 @@ export async function readRunRecord(
     return Object.keys(metadata).length > 0 ? { metadata } : {};
   } catch (error) {
     return {
-      warning: `--metadata-from: ${path}: the run's own kohya file could not be read (${(error as Error).message}), so only the facts given were written.`,
+      warning: `${path}: the run's own kohya file could not be read (${(error as Error).message}), so its training record (trigger, tags, steps) was not carried over.`,
     };
   }
 }

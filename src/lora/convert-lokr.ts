@@ -40,6 +40,8 @@ export interface LokrConvertRequest {
   readonly record?: Readonly<Record<string, string>>;
   /** ISO date for modelspec.date. */
   readonly nowIso: string;
+  /** The metadata diffusers / PEFT output carries (a run folder's record beside the file's own); defaults to the file's. */
+  readonly sourceMetadata?: Readonly<Record<string, string>>;
   readonly baseModel?: string;
   /** How errors name the input (a PEFT folder as the user gave it); defaults to the weights file's name. */
   readonly fileLabel?: string;
@@ -171,7 +173,7 @@ export async function prepareLokrConversion(
       to: request.to,
       ...(request.precision ? { precision: request.precision } : {}),
       ...(kohyaMetadata ? { kohyaMetadata } : {}),
-      sourceMetadata: reader.header.metadata,
+      sourceMetadata: request.sourceMetadata ?? reader.header.metadata,
       ...(request.baseModel ? { baseModel: request.baseModel } : {}),
     },
     file,

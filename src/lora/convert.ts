@@ -71,6 +71,30 @@ function lokrFacts(
   return facts && given ? { facts, factsGiven: given, ...(record ? { record } : {}) } : {};
 }
 
+/**
+ * The options with a run folder's record as training facts: a kohya output with no facts given is
+ * written as with an empty `--metadata-from` file, every fact taken from the record.
+ */
+function withRecordFacts(
+  options: ConvertOptions,
+  to: ConvertResult['to'],
+  record: Readonly<Record<string, string>> | undefined,
+): ConvertOptions {
+  return record && to === 'kohya' && !options.trainingFacts ? { ...options, trainingFacts: {} } : options;
+}
+
+/**
+ * The source metadata output carries: a run folder's adapter has no ss_* / modelspec.* of its own, so
+ * diffusers and PEFT output carry its record's (a kohya output has the record as its facts: withRecordFacts).
+ */
+function carriedSourceMetadata(
+  source: Readonly<Record<string, string>>,
+  record: Readonly<Record<string, string>> | undefined,
+  to: ConvertResult['to'],
+): Readonly<Record<string, string>> {
+  return record && to !== 'kohya' ? { ...record, ...source } : source;
+}
+
 const nowIso = (options: ConvertOptions) => (options.now ?? (() => new Date()))().toISOString();
 
 /**
@@ -132,21 +156,23 @@ function prepareLoraConversion(
   options: ConvertOptions,
   data: z.output<typeof convertOptionsSchema>,
   file: string,
-  record: Readonly<Record<string, string>> | undefined,
+  metadata: {
+    source: Readonly<Record<string, string>>;
+    record: Readonly<Record<string, string>> | undefined;
+  },
 ): PreparedConversion & { model: LoraModel } {
-  const { reader } = opened;
   const { to, precision } = data;
   const usable = withoutUnknownKeys(opened.model, file, data.dropUnknown, dropUnknown);
   const model = usable.model;
   const kohyaMetadata =
-    to === 'kohya' ? kohyaMetadataFor(options, model, reader.header.metadata, record) : undefined;
+    to === 'kohya' ? kohyaMetadataFor(options, model, metadata.source, metadata.record) : undefined;
   const plans = planConversion(
     model,
     {
       to,
       ...(precision ? { precision } : {}),
       ...(kohyaMetadata ? { kohyaMetadata } : {}),
-      sourceMetadata: reader.header.metadata,
+      sourceMetadata: metadata.source,
       ...(options.trainingFacts?.baseModel ? { baseModel: options.trainingFacts.baseModel } : {}),
     },
     file,
@@ -193,8 +219,10 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
       file,
     );
     const stats: ConvertStats = { overflowed: 0, nonFinite: [] };
-    const runRecord =
-      options.trainingFacts && to === 'kohya' ? await readRunRecord(input, reader.header.metadata) : {};
+    // A run folder's record (trigger, tags, steps) comes along with or without --metadata-from.
+    const runRecord = await readRunRecord(input, reader.header.metadata);
+    const withFacts = withRecordFacts(options, to, runRecord.metadata);
+    const sourceMetadata = carriedSourceMetadata(reader.header.metadata, runRecord.metadata, to);
     let prepared: PreparedConversion;
     let loraModules: LoraModel['modules'] = [];
     if (opened.algorithm === 'lokr') {
@@ -204,7 +232,8 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
           to,
           ...(precision ? { precision } : {}),
           dropUnknown: parsed.data.dropUnknown,
-          ...lokrFacts(options, to, reader.header.metadata, runRecord.metadata),
+          ...lokrFacts(withFacts, to, reader.header.metadata, runRecord.metadata),
+          sourceMetadata,
           nowIso: nowIso(options),
           fileLabel: file,
           ...(options.trainingFacts?.baseModel ? { baseModel: options.trainingFacts.baseModel } : {}),
@@ -212,7 +241,10 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
         stats,
       );
     } else {
-      const lora = prepareLoraConversion(opened, options, parsed.data, file, runRecord.metadata);
+      const lora = prepareLoraConversion(opened, withFacts, parsed.data, file, {
+        source: sourceMetadata,
+        record: runRecord.metadata,
+      });
       prepared = lora;
       loraModules = lora.model.modules;
     }
