@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobStatus } from '../../../src/schemas/api.js';
 import {
   activeJobOf,
+  jobToReopen,
   EMPTY_JOB_VIEW,
   finalSummary,
   jobFigures,
@@ -128,6 +129,25 @@ describe('activeJobOf', () => {
     const jobs = [{ status: 'succeeded' }, { status: 'running' }] as const;
     expect(activeJobOf(jobs)).toBe(jobs[1]);
     expect(activeJobOf([{ status: 'failed' as const }])).toBeNull();
+  });
+});
+
+describe('jobToReopen', () => {
+  it('reopens the resumed running job, not the newer cancelled one', () => {
+    const jobs = [
+      { id: 'newer', status: 'cancelled' },
+      { id: 'resumed', status: 'running' },
+    ] as const;
+    expect(jobToReopen(jobs)?.id).toBe('resumed');
+    expect(jobToReopen([{ id: 'a', status: 'queued' as const }, ...jobs])?.id).toBe('a');
+  });
+  it('reopens the newest job when none runs, and nothing when there is none', () => {
+    const jobs = [
+      { id: 'b', status: 'failed' },
+      { id: 'a', status: 'succeeded' },
+    ] as const;
+    expect(jobToReopen(jobs)?.id).toBe('b');
+    expect(jobToReopen([])).toBeNull();
   });
 });
 

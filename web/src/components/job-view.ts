@@ -248,3 +248,12 @@ export function jobToFollow<J extends { id: string; status: JobStatus }>(
 export function activeJobOf<J extends { status: JobStatus }>(jobs: readonly J[]): J | null {
   return jobs.find((j) => j.status === 'queued' || j.status === 'running') ?? null;
 }
+
+/**
+ * The job a page reopens on load among `jobs` (newest first): the queued or running one, else the newest.
+ * A resumed run is older than a run cancelled after it; reopening the newest showed that cancelled run
+ * (and its "Start again") until the next poll found the running one.
+ */
+export function jobToReopen<J extends { status: JobStatus }>(jobs: readonly J[]): J | null {
+  return activeJobOf(jobs) ?? jobs[0] ?? null;
+}

@@ -1,5 +1,6 @@
 // web/src/pages/train.tsx — the training form (defaults from the shared config schema; after a reload, the
-// settings of the character's latest train job, which it reopens; the newest dataset version preselected),
+// settings of the character's running train job, else its latest, which it reopens; the newest dataset
+// version preselected),
 // the live loss chart, it/s and ETA, sample images as they appear, cancel and resume. While no job runs it
 // re-reads the character's jobs, so a run another tab started is followed, not queued twice.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
@@ -12,7 +13,7 @@ import { type StartingBase, startingBaseModel } from '../components/base-model-s
 import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { datasetVersionLabel, newestDatasetId, trainBlockReason } from '../components/dataset-versions.js';
-import { activeJobOf, resumeLabel } from '../components/job-view.js';
+import { activeJobOf, jobToReopen, resumeLabel } from '../components/job-view.js';
 import { LossChart } from '../components/loss-chart.js';
 import {
   FORM_ERROR_ID,
@@ -109,10 +110,11 @@ export function TrainPage({
     startChecked.current = false;
     setStartBase(null);
     api.datasets(character.id).then(showDatasets, onError);
-    // Reopen the latest train job with its settings in the form; the dataset stays the newest version.
+    // Reopen the running train job (a resumed one may be older than a cancelled one), else the latest,
+    // with its settings in the form; the dataset stays the newest version.
     api.jobs(character.id, 'train').then(
       (jobs) => {
-        const latest = jobs[0] ?? null;
+        const latest = jobToReopen(jobs);
         setJob(latest);
         setLoaded('ok');
         if (latest) setForm(trainFormFromParams(latest.params));
