@@ -1,7 +1,7 @@
 // src/worker/memory-estimate.test.ts — the --dry-run paragraph names what sets the peak.
 import { describe, expect, it } from 'vitest';
 import { trainingConfigSchema } from '../schemas/config.js';
-import { describeMemoryEstimate, type MemoryEstimate } from './memory-estimate.js';
+import { describeMemoryEstimate, estimatedConfig, type MemoryEstimate } from './memory-estimate.js';
 
 const estimate = (stepPeakGiB: number, samplePeakGiB: number): MemoryEstimate => ({
   peakGiB: Math.max(stepPeakGiB, samplePeakGiB),
@@ -39,5 +39,23 @@ describe('describeMemoryEstimate', () => {
     const text = describeMemoryEstimate(estimate(4.1, 0), config);
     expect(text).toContain('(fp32, batch 1');
     expect(text).toContain('A training step needs 4.10 GiB.');
+  });
+
+  it('says no samples are rendered when the run ends before the first one, not that they set the peak', () => {
+    const config = trainingConfigSchema.parse({ steps: 2, sampleSeeds: [1, 2] });
+    // the estimate is made without the sample pass: the trainer renders samples only at multiples of 250
+    expect(estimatedConfig(config, 2).sampleEverySteps).toBe(0);
+    const text = describeMemoryEstimate(estimate(2.15, 0), config);
+    expect(text).not.toContain('sample image(s) every 250 steps');
+    expect(text).toContain(
+      'A training step needs 2.15 GiB. No sample images are rendered: the 2 steps end before the first sample, at step 250.',
+    );
+  });
+
+  it('keeps the sample pass when the run reaches a sample step', () => {
+    const config = trainingConfigSchema.parse({ steps: 250 });
+    expect(estimatedConfig(config, 250)).toBe(config);
+    expect(estimatedConfig(config, 249).sampleEverySteps).toBe(0);
+    expect(describeMemoryEstimate(estimate(2.15, 2.97), config)).toContain('every 250 steps');
   });
 });

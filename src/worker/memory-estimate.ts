@@ -54,7 +54,23 @@ export async function estimateTrainingMemory(
   };
 }
 
-/** One paragraph for --dry-run: the peak, what sets it, and what the figure leaves out. */
+/**
+ * Whether a run of `steps` steps renders sample images: the trainer renders them after each step that is a
+ * multiple of sampleEverySteps (train.py), so none when the run ends before the first such step.
+ */
+export function rendersSamples(steps: number, sampleEverySteps: number): boolean {
+  return sampleEverySteps > 0 && steps >= sampleEverySteps;
+}
+
+/** The config the estimate is made for: without the sample pass when a run of `steps` steps renders none. */
+export function estimatedConfig(config: TrainingConfig, steps: number): TrainingConfig {
+  return rendersSamples(steps, config.sampleEverySteps) ? config : { ...config, sampleEverySteps: 0 };
+}
+
+/**
+ * One paragraph for --dry-run: the peak, what sets it, and what the figure leaves out. `config.steps` is the
+ * run's length (epochs resolved), which says whether samples are rendered at all.
+ */
 export function describeMemoryEstimate(estimate: MemoryEstimate, config: TrainingConfig): string {
   const gib = (value: number) => `${value.toFixed(2)} GiB`;
   const setup = [
@@ -69,7 +85,10 @@ export function describeMemoryEstimate(estimate: MemoryEstimate, config: Trainin
     `estimated peak GPU memory: ${gib(estimate.peakGiB)} (${setup}; ${estimate.estimatedOn}).`,
     sampling
       ? `  The peak comes while rendering the ${config.sampleSeeds.length} sample image(s) every ${config.sampleEverySteps} steps; a training step needs ${gib(estimate.stepPeakGiB)}. Fewer sampleSeeds, or sampleEverySteps = 0, in the --config file's [training] section lower it.`
-      : `  A training step needs ${gib(estimate.stepPeakGiB)}${estimate.samplePeakGiB > 0 ? `; rendering the samples ${gib(estimate.samplePeakGiB)}` : ''}.`,
+      : `  A training step needs ${gib(estimate.stepPeakGiB)}${estimate.samplePeakGiB > 0 ? `; rendering the samples ${gib(estimate.samplePeakGiB)}` : ''}.` +
+        (config.sampleEverySteps > 0 && !rendersSamples(config.steps, config.sampleEverySteps)
+          ? ` No sample images are rendered: the ${config.steps} steps end before the first sample, at step ${config.sampleEverySteps}.`
+          : ''),
     `  Weights and cached latents: ${gib(estimate.residentGiB)}. Add about ${estimate.cudaContextGiB} GiB for the CUDA context` +
       (config.compile ? '; the compiled step is not estimated (this is the eager one).' : '.'),
   ];

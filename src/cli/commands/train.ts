@@ -16,6 +16,7 @@ import type { WorkerEvent } from '../../worker/protocol.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
 import {
   describeMemoryEstimate,
+  estimatedConfig,
   estimateTrainingMemory,
   type MemoryEstimate,
 } from '../../worker/memory-estimate.js';
@@ -298,7 +299,10 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
       steps: plan.steps,
       lora: { ...config.lora, alpha: effectiveLoraAlpha(config.lora) },
     };
-    const [count, gpuMemory] = await Promise.all([countLora(config), estimateTrainingMemory(config)]);
+    const [count, gpuMemory] = await Promise.all([
+      countLora(config),
+      estimateTrainingMemory(estimatedConfig(config, plan.steps)),
+    ]);
     printResult({ config: resolved, plan, ...count, gpuMemory }, flags, formatDryRun);
     return 0;
   }
