@@ -40,15 +40,38 @@ function isoBrand(head: Uint8Array): string {
   return head.length >= 12 && text(4, 8) === 'ftyp' ? text(8, 12) : '';
 }
 
+/** How a message names each accepted format. */
+const FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = {
+  png: 'PNG',
+  jpeg: 'JPEG',
+  webp: 'WebP',
+  gif: 'GIF',
+};
+
+/** `a PNG image`, `an AVIF image`: the article as the name is read aloud (the vowel-led names here start with a vowel sound). */
+export function anImage(name: string): string {
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} image`;
+}
+
+/**
+ * The image type the first bytes announce, named (`PNG`, `WebP`, `AVIF`), accepted by the upload or not;
+ * undefined for anything else. For messages about a file given where no image belongs (a LoRA).
+ */
+export function imageTypeName(head: Uint8Array): string | undefined {
+  const format = sniffImageFormat(head);
+  if (format) return FORMAT_NAMES[format];
+  return UNSUPPORTED_FORMATS.find((known) => known.matches(head))?.name;
+}
+
 /**
  * Why bytes that are no accepted type were refused, when they are an image type people export screenshots in
- * (BMP, TIFF, AVIF, HEIC): `a BMP image; the upload takes PNG, JPEG, WebP or GIF: convert it to PNG`, as `prep`
- * words its BMP refusal. Undefined for anything else (the caller's generic "not PNG, JPEG, WebP or GIF").
+ * (BMP, TIFF, AVIF, HEIC): `a BMP image; the upload takes PNG, JPEG, WebP or GIF: convert it to PNG` (`an
+ * AVIF image; …`), as `prep` words its BMP refusal. Undefined for anything else (the caller's generic "not PNG, JPEG, WebP or GIF").
  */
 export function unsupportedImageHint(head: Uint8Array): string | undefined {
   const known = UNSUPPORTED_FORMATS.find((format) => format.matches(head));
   return known
-    ? `a ${known.name} image; the upload takes PNG, JPEG, WebP or GIF: convert it to PNG`
+    ? `${anImage(known.name)}; the upload takes PNG, JPEG, WebP or GIF: convert it to PNG`
     : undefined;
 }
 

@@ -4,6 +4,7 @@
 // The dtype table, shapes and error live in safetensors-rules.ts, the per-entry checks in safetensors-entries.ts,
 // the writer's layout in safetensors-layout.ts; every name is re-exported here.
 import { ToonloraError } from '../errors.js';
+import { anImage, imageTypeName } from '../jobs/image-sniff.js';
 import { checkContiguous, parseMetadata, parseTensorEntry, rejectForbidden } from './safetensors-entries.js';
 import {
   MAX_HEADER_BYTES,
@@ -48,10 +49,21 @@ function pytorchCheckpointError(file: string): ToonloraError {
   );
 }
 
+/** An image given where a .safetensors LoRA is read (`--lora some.png`): named as such, not as a damaged header. */
+function imageFileError(file: string, image: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_SAFETENSORS',
+    `${file}: this is ${anImage(image)}, not a LoRA (.safetensors file) [rule image-file]. Give the LoRA's .safetensors file: the one a training run wrote (its run folder, or the copy named after it), or the one you downloaded.`,
+    { details: { file, rule: 'image-file' satisfies SafetensorsRule, image } },
+  );
+}
+
 /**
- * Checks the 8-byte length prefix against the file size and the cap before anything is allocated.
+ * Checks the 8-byte length prefix against the file size and the cap before anything is allocated; a length
+ * that does not fit is named by what the first bytes are instead, when they are a PyTorch checkpoint's or an
+ * image's (`prefix`: the first 16 bytes where the file has them; WebP, AVIF and HEIC need 12).
  * @returns the header length in bytes (a safe integer).
- * @throws TL_ERR_SAFETENSORS (file-too-small, pytorch-checkpoint, header-length-cap, header-length-past-end)
+ * @throws TL_ERR_SAFETENSORS (file-too-small, pytorch-checkpoint, image-file, header-length-cap, header-length-past-end)
  */
 export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: string): number {
   if (fileSize < 8 || prefix.byteLength < 8) {
@@ -63,8 +75,10 @@ export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: st
   }
   const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
   const length = view.getBigUint64(0, true);
-  if ((length > BigInt(MAX_HEADER_BYTES) || 8n + length > BigInt(fileSize)) && isPytorchCheckpoint(prefix))
-    throw pytorchCheckpointError(file);
+  const unreadable = length > BigInt(MAX_HEADER_BYTES) || 8n + length > BigInt(fileSize);
+  if (unreadable && isPytorchCheckpoint(prefix)) throw pytorchCheckpointError(file);
+  const image = unreadable ? imageTypeName(prefix) : undefined;
+  if (image) throw imageFileError(file, image);
   if (length > BigInt(MAX_HEADER_BYTES)) {
     throw safetensorsError(
       file,
@@ -164,6 +178,6 @@ export function parseSafetensorsHeader(
 
 /** Validates a whole file held in memory (small files, tests). */
 export function parseSafetensorsBuffer(bytes: Uint8Array, file: string): SafetensorsHeader {
-  const n = checkHeaderLength(bytes.subarray(0, 8), bytes.byteLength, file);
+  const n = checkHeaderLength(bytes.subarray(0, 16), bytes.byteLength, file);
   return parseSafetensorsHeader(bytes.subarray(8, 8 + n), bytes.byteLength, file);
 }

@@ -51,6 +51,7 @@ export interface SafetensorsHeader {
 export type SafetensorsRule =
   | 'file-too-small'
   | 'pytorch-checkpoint'
+  | 'image-file'
   | 'header-length-past-end'
   | 'header-length-cap'
   | 'header-not-utf8'

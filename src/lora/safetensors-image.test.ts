@@ -1,0 +1,56 @@
+// Tests for an image given where a LoRA .safetensors is read (`generate --lora some.png`, convert, inspect):
+// named as the image it is, not as a header length past the cap.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { convertLora } from './convert.js';
+import { openSafetensors } from './safetensors-read.js';
+import { parseSafetensorsBuffer } from './safetensors-format.js';
+import { tempDirPerFile } from './temp-dir-testing.js';
+
+const tempDir = tempDirPerFile('toonlora-st-image-');
+
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  Buffer.from('\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0', 'latin1'),
+  Buffer.alloc(64, 7),
+]);
+const WEBP = Buffer.concat([Buffer.from('RIFF\x40\0\0\0WEBPVP8 ', 'latin1'), Buffer.alloc(64, 1)]);
+const AVIF = Buffer.concat([Buffer.from('\0\0\0\x1cftypavif\0\0\0\0', 'latin1'), Buffer.alloc(64, 1)]);
+
+describe('an image read as a LoRA', () => {
+  it('is named by its type, with what to give instead', async () => {
+    const path = join(tempDir(), 'some.png');
+    await writeFile(path, PNG);
+    const error = await openSafetensors(path).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: 'TL_ERR_SAFETENSORS',
+      details: { rule: 'image-file', image: 'PNG' },
+    });
+    expect((error as Error).message).toMatch(
+      /^some\.png: this is a PNG image, not a LoRA \(\.safetensors file\)/,
+    );
+    expect((error as Error).message).not.toContain('header length');
+  });
+
+  it('WebP and AVIF (read from 12 bytes) too, with the right article', () => {
+    expect(() => parseSafetensorsBuffer(WEBP, 'a.webp')).toThrow('a.webp: this is a WebP image, not a LoRA');
+    expect(() => parseSafetensorsBuffer(AVIF, 'a.avif')).toThrow('a.avif: this is an AVIF image, not a LoRA');
+  });
+
+  it('convert names it the same way', async () => {
+    const path = join(tempDir(), 'photo.safetensors');
+    await writeFile(path, PNG);
+    await expect(convertLora({ input: path, output: join(tempDir(), 'out.safetensors') })).rejects.toThrow(
+      'photo.safetensors: this is a PNG image, not a LoRA',
+    );
+  });
+
+  it('a damaged file that is no image keeps the header-length message', () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]), Buffer.alloc(16)]);
+    expect(() => parseSafetensorsBuffer(bytes, 'x.safetensors')).toThrow(/header length \d+ exceeds the/);
+  });
+});
