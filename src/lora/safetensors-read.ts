@@ -113,7 +113,7 @@ export async function openSafetensors(path: string): Promise<SafetensorsReader> 
   try {
     const { size: fileSize } = await handle.stat();
     // 16 bytes where there are: an image given as the file is named by its first 12 (checkHeaderLength)
-    const prefix = new Uint8Array(Math.min(16, fileSize < 8 ? 8 : fileSize));
+    const prefix = new Uint8Array(Math.min(16, Math.max(fileSize, 8)));
     if (fileSize >= 8) await readExactly(handle, prefix, 0, file);
     const headerLength = checkHeaderLength(prefix, fileSize, file);
     const headerBytes = new Uint8Array(headerLength);

@@ -11,6 +11,7 @@ import {
   type TrainingConfig,
   trainingConfigSchema,
 } from '../../schemas/config.js';
+import { checkTrainingBase } from '../../worker/base-check.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import type { WorkerEvent } from '../../worker/protocol.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
@@ -288,6 +289,8 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
   }).training;
   for (const warning of inertFlagWarnings(flags, config))
     process.stderr.write(`toonlora train: warning: ${warning}\n`);
+  // the base as the worker would load it, before anything runs: a dry run fails as the real run would
+  await checkTrainingBase(config.baseModel);
   await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
   if (flags.dryRun) {
     // the dataset and length as the worker's own scan reads them (fails on a missing or empty one, as a real run)
