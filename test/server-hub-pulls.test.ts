@@ -6,42 +6,31 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
 import { pullModel } from '../src/models/pull.js';
 import type { BaseModelChoice } from '../src/schemas/api.js';
 import type { ModelPull, ModelRow } from '../src/schemas/models-api.js';
 import { type AppOptions, buildApp } from '../src/server/app.js';
 import {
-  type FakeSd15Hub,
   GATED_REPO,
   HELD_FILE,
   HUB_COMMIT,
   SD15_PULL_BYTES,
   SD15_REPO,
+  SD15_HUB,
   SDXL_REPO,
-  startFakeSd15Hub,
 } from './helpers/fake-sd15-hub.js';
+import { fakeHubForFile } from './helpers/fake-hub-server.js';
 import { parseSse, seedDataset, tempDataDir } from './helpers/server-fixtures.js';
 
 const URL_ID = encodeURIComponent(SD15_REPO);
-let hub: FakeSd15Hub;
-const apps: FastifyInstance[] = [];
-
-beforeAll(async () => {
-  hub = await startFakeSd15Hub();
-});
-afterAll(async () => {
-  hub.release();
-  await hub.close();
-});
-afterEach(async () => {
-  hub.hold = false;
-  hub.release();
-  for (const app of apps.splice(0)) await app.close();
-  hub.requests.length = 0;
+// registered before the hub's after-each, so it runs after it (vitest runs them last-registered first)
+afterEach(() => {
   vi.unstubAllEnvs();
 });
+const apps: FastifyInstance[] = [];
+const hub = fakeHubForFile(SD15_HUB, apps);
 
 async function startApp(env: Record<string, string> = {}, runners?: AppOptions['runners']) {
   const homeDir = mkdtempSync(join(tmpdir(), 'toonlora-hubpull-home-'));

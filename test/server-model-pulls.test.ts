@@ -15,7 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { acquireInstallLock } from '../src/env/install-lock.js';
 import type { JobRunners } from '../src/jobs/job-queue.js';
 import { findModelFile } from '../src/models/cache.js';
@@ -25,27 +25,13 @@ import type { ModelPull, ModelRow } from '../src/schemas/models-api.js';
 import { buildApp } from '../src/server/app.js';
 import { CANCEL_WAIT_MS, type PullOverrides } from '../src/server/routes/models/model-pulls.js';
 import { stopServer } from '../src/server/server.js';
-import { type FakeHub, ONNX, ONNX_SHA256, startFakeHub, TAGS } from './helpers/fake-hub.js';
+import { ONNX, TAGGER_HUB, TAGS } from './helpers/fake-hub.js';
+import { fakeHubForFile } from './helpers/fake-hub-server.js';
 import { parseSse, seedDataset, tempDataDir, untilStopped } from './helpers/server-fixtures.js';
 
 const MODEL = 'wd-vit-tagger-v3';
-let hub: FakeHub;
 const apps: FastifyInstance[] = [];
-
-beforeAll(async () => {
-  hub = await startFakeHub();
-});
-afterAll(async () => {
-  hub.release();
-  await hub.close();
-});
-afterEach(async () => {
-  hub.hold = false;
-  hub.release();
-  for (const app of apps.splice(0)) await app.close();
-  hub.requests.length = 0;
-  hub.statedSha256 = ONNX_SHA256;
-});
+const hub = fakeHubForFile(TAGGER_HUB, apps);
 
 interface Setup {
   env?: Record<string, string>;

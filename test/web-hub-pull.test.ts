@@ -2,8 +2,6 @@
 // fake-sd15-hub.ts): a text that is no repo id is refused in the page; the repo's row appears with its progress
 // bar, Cancel keeps the partial file and leaves a Resume button, which pulls it to the end; the Train page then
 // offers it as a base; an SDXL repo typed there ends with the CLI's refusal. And #/zzz is the not-found view.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +13,7 @@ import {
   startFakeSd15Hub,
 } from './helpers/fake-sd15-hub.js';
 import { seedDataset } from './helpers/server-fixtures.js';
-import { startWebSession, type WebSession } from './helpers/web-session.js';
+import { closeHubWebSession, startHubWebSession, type WebSession } from './helpers/web-session.js';
 
 let hub: FakeSd15Hub;
 let web: WebSession;
@@ -23,19 +21,11 @@ let page: Page;
 
 beforeAll(async () => {
   hub = await startFakeSd15Hub();
-  const homeDir = mkdtempSync(join(tmpdir(), 'toonlora-web-hub-home-'));
-  web = await startWebSession('web-hub-pull', {
-    modelCache: { env: { HF_ENDPOINT: hub.endpoint }, homeDir },
-    modelPulls: { retries: 0, idleTimeoutMs: 20_000 },
-  });
+  ({ web } = await startHubWebSession('web-hub-pull', hub));
   page = web.page;
 }, 180_000);
 
-afterAll(async () => {
-  hub?.release();
-  await web?.close();
-  await hub?.close();
-});
+afterAll(() => closeHubWebSession(web, hub));
 
 const card = (id: string) => page.locator(`[data-testid=model-row][data-model="${id}"]`);
 

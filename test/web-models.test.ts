@@ -2,15 +2,13 @@
 // Hub (HF_ENDPOINT): the header's Models link, Pull with a live progress bar (bytes of the file), Cancel with
 // the kept partial file said, Resume pull to the end and the model shown complete (the Train page of another
 // tab then reads its bases again); a failing pull's error in the CLI's words.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSd15Snapshot } from '../src/models/sd15-testing.js';
 import { type FakeHub, ONNX, startFakeHub } from './helpers/fake-hub.js';
 import { seedDataset } from './helpers/server-fixtures.js';
-import { startWebSession, type WebSession } from './helpers/web-session.js';
+import { closeHubWebSession, startHubWebSession, type WebSession } from './helpers/web-session.js';
 
 const MODEL = 'wd-vit-tagger-v3';
 let hub: FakeHub;
@@ -20,19 +18,11 @@ let homeDir: string;
 
 beforeAll(async () => {
   hub = await startFakeHub();
-  homeDir = mkdtempSync(join(tmpdir(), 'toonlora-web-models-home-'));
-  web = await startWebSession('web-models', {
-    modelCache: { env: { HF_ENDPOINT: hub.endpoint }, homeDir },
-    modelPulls: { retries: 0, idleTimeoutMs: 20_000 },
-  });
+  ({ web, homeDir } = await startHubWebSession('web-models', hub));
   page = web.page;
 }, 180_000);
 
-afterAll(async () => {
-  hub?.release();
-  await web?.close();
-  await hub?.close();
-});
+afterAll(() => closeHubWebSession(web, hub));
 
 const card = (id: string) => page.locator(`[data-testid=model-row][data-model="${id}"]`);
 

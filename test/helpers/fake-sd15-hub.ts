@@ -1,10 +1,9 @@
-// test/helpers/fake-sd15-hub.ts — a fake Hugging Face endpoint on 127.0.0.1 (HF_ENDPOINT) for pulls of Hub
+// test/helpers/fake-sd15-hub.ts — a fake Hugging Face endpoint (fake-hub-server.ts) for pulls of Hub
 // repos outside the registry: a tiny diffusers SD1.5 repo (listed with sizes and LFS sha256, as the Hub's
 // `?blobs=true` listing), an SDXL one (refused after its two small configs), a gated one (401) and nothing else
 // (404). The SD1.5 UNet weights can be held half-sent (a slow download to cancel and then resume).
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type FakeHubKind, type FakeHubServer, startFakeHubServer } from './fake-hub-server.js';
 
 export const SD15_REPO = 'someone/toon-sd15';
 export const SDXL_REPO = 'someone/toon-sdxl';
@@ -40,45 +39,25 @@ export const SD15_PULL_BYTES = [...repoFiles('StableDiffusionPipeline')]
   .filter(([path]) => path !== 'README.md')
   .reduce((sum, [, body]) => sum + body.length, 0);
 
-export interface FakeSd15Hub {
-  endpoint: string;
-  /** Paths asked for (listing and files, `<repo>/resolve/<commit>/` left out of files), in order. */
-  requests: string[];
-  /** While set, HELD_FILE sends its first half and waits for `release()`. */
-  hold: boolean;
-  /** Resolves once a held HELD_FILE has sent its first half (at once if one waits now). */
-  halfSent(): Promise<void>;
-  release(): void;
-  close(): Promise<void>;
-}
+/** Paths asked for (listing and files, `<repo>/resolve/<commit>/` left out of files), in order; `hold` holds HELD_FILE. */
+export type FakeSd15Hub = FakeHubServer;
 
-export async function startFakeSd15Hub(): Promise<FakeSd15Hub> {
-  const repos = new Map([
-    [SD15_REPO, repoFiles('StableDiffusionPipeline')],
-    [SDXL_REPO, repoFiles('StableDiffusionXLPipeline')],
-  ]);
-  let releases: Array<() => void> = [];
-  let onHalf: Array<() => void> = [];
-  let halfWaiting = false;
-  const hub: FakeSd15Hub = {
-    endpoint: '',
-    requests: [],
-    hold: false,
-    halfSent: () => new Promise((resolve) => (halfWaiting ? resolve() : onHalf.push(resolve))),
-    release: () => {
-      halfWaiting = false;
-      for (const release of releases.splice(0)) release();
-    },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-  const server: Server = createServer((req, res) => {
+const REPOS = new Map([
+  [SD15_REPO, repoFiles('StableDiffusionPipeline')],
+  [SDXL_REPO, repoFiles('StableDiffusionXLPipeline')],
+]);
+
+/** The hub of Hub repos outside the registry: listings (`?blobs=true`) and files at a commit. */
+export const SD15_HUB: FakeHubKind<FakeSd15Hub> = {
+  fresh: () => ({}),
+  route: (req, res, hub, send) => {
     const url = req.url ?? '';
     const listing = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/main\?blobs=true$/.exec(url);
     if (listing) {
       hub.requests.push(url);
       const repo = listing[1] as string;
       if (repo === GATED_REPO) return void res.writeHead(401, { 'x-error-code': 'GatedRepo' }).end();
-      const files = repos.get(repo);
+      const files = REPOS.get(repo);
       if (!files) return void res.writeHead(404, { 'x-error-code': 'RepoNotFound' }).end();
       const siblings = [...files].map(([rfilename, body]) => ({
         rfilename,
@@ -90,31 +69,17 @@ export async function startFakeSd15Hub(): Promise<FakeSd15Hub> {
         .end(json({ sha: HUB_COMMIT, siblings }));
     }
     const file = /^\/([^/]+\/[^/]+)\/resolve\/[0-9a-f]{40}\/(.+)$/.exec(url);
-    const body = file ? repos.get(file[1] as string)?.get(decodeURIComponent(file[2] as string)) : undefined;
+    const body = file ? REPOS.get(file[1] as string)?.get(decodeURIComponent(file[2] as string)) : undefined;
     if (!file || !body) return void res.writeHead(404).end();
     const path = decodeURIComponent(file[2] as string);
     hub.requests.push(req.headers.range ? `${file[1]}:${path} ${req.headers.range}` : `${file[1]}:${path}`);
-    const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
-    const rest = body.subarray(start);
-    res.writeHead(start > 0 ? 206 : 200, {
+    const headers = {
       'x-repo-commit': HUB_COMMIT,
       ...(isLfs(path) ? { 'x-linked-etag': `"${sha256(body)}"` } : { etag: `"${body.length}"` }),
-      'content-length': rest.length,
-      ...(start > 0 ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
-    });
-    if (!hub.hold || path !== HELD_FILE) return void res.end(rest);
-    const half = Math.floor(rest.length / 2);
-    res.write(rest.subarray(0, half), () => {
-      halfWaiting = true;
-      for (const resolve of onHalf.splice(0)) resolve();
-    });
-    releases.push(() => res.end(rest.subarray(half)));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  hub.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  server.on('close', () => {
-    releases = [];
-    onHalf = [];
-  });
-  return hub;
-}
+    };
+    send(body, headers, path === HELD_FILE);
+  },
+};
+
+/** Starts the hub; the caller closes it (fakeHubForFile(SD15_HUB) does it for a test file). */
+export const startFakeSd15Hub = (): Promise<FakeSd15Hub> => startFakeHubServer(SD15_HUB);

@@ -1,11 +1,16 @@
 // test/helpers/web-session.ts — what every browser test starts with: a real server on loopback serving the
 // built web app (web/dist is built first when stale) from a fresh data folder, and a chromium page; closing
-// it fails when the browser reported anything the server's Content-Security-Policy blocked.
+// it fails when the browser reported anything the server's Content-Security-Policy blocked. Also one whose
+// model pulls reach a fake Hub.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { AppOptions } from '../../src/server/app.js';
 import { startServer } from '../../src/server/server.js';
 import { ensureWebBuilt, launchChromium, WEB_DIST } from './browser.js';
+import type { FakeHubServer } from './fake-hub-server.js';
 import { tempDataDir } from './server-fixtures.js';
 
 export interface WebSession {
@@ -59,4 +64,27 @@ export async function startWebSession(
       }
     },
   };
+}
+
+/** A web session whose model pulls reach `hub` (no retries), with a fresh home folder for the model cache. */
+export async function startHubWebSession(
+  label: string,
+  hub: FakeHubServer,
+): Promise<{ web: WebSession; homeDir: string }> {
+  const homeDir = mkdtempSync(join(tmpdir(), `toonlora-${label}-home-`));
+  const web = await startWebSession(label, {
+    modelCache: { env: { HF_ENDPOINT: hub.endpoint }, homeDir },
+    modelPulls: { retries: 0, idleTimeoutMs: 20_000 },
+  });
+  return { web, homeDir };
+}
+
+/** Lets the hub's held files go, closes the session, then the hub (either may not have started). */
+export async function closeHubWebSession(
+  web: WebSession | undefined,
+  hub: FakeHubServer | undefined,
+): Promise<void> {
+  hub?.release();
+  await web?.close();
+  await hub?.close();
 }
