@@ -4,28 +4,17 @@
 // a token (loopback only) has no such limit.
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../src/server/app.js';
 import { AUTH_BLOCK_MS, AUTH_FAILURE_LIMIT } from '../src/server/plugins/auth-limiter.js';
-import { tempDataDir } from './helpers/server-fixtures.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const TOKEN = 's3cret-token-4567';
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
+const apps = appsClosedAfterEach('auth-limit');
+// registered after the apps' after-each, so it runs before it (vitest runs them last-registered first)
+afterEach(() => {
   vi.useRealTimers();
-  for (const app of apps.splice(0)) await app.close();
 });
 
-async function makeApp(token?: string) {
-  const app = await buildApp({
-    dataDir: tempDataDir('auth-limit'),
-    webDir: '/nonexistent',
-    deferJobs: true,
-    ...(token ? { token } : {}),
-  });
-  apps.push(app);
-  await app.ready();
-  return app;
-}
+const makeApp = (token?: string) => apps.makeApp({ deferJobs: true, ...(token ? { token } : {}) });
 
 function get(app: FastifyInstance, bearer: string | undefined, remoteAddress = '203.0.113.7') {
   return app.inject({

@@ -2,20 +2,10 @@
 // the create rules, 409 when another character has it, trigger and class word untouched; POST /api/characters
 // refuses a taken name by the same rule.
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/server/app.js';
-import { tempDataDir } from './helpers/server-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
 
-const apps: FastifyInstance[] = [];
-async function makeApp(): Promise<FastifyInstance> {
-  const app = await buildApp({ dataDir: tempDataDir(), runners: {}, webDir: '/nonexistent' });
-  apps.push(app);
-  await app.ready();
-  return app;
-}
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.close();
-});
+const { makeApp } = appsClosedAfterEach();
 
 async function create(app: FastifyInstance, name: string): Promise<string> {
   const res = await app.inject({

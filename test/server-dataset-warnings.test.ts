@@ -2,25 +2,19 @@
 // item and come back per item from GET /api/datasets/:id (an item without any gets an empty list, and so
 // does an item stored before the store kept warnings).
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CatalogStore } from '../src/jobs/catalog-store.js';
 import { DATABASE_FILE } from '../src/jobs/data-layout.js';
 import { openDatabase } from '../src/jobs/database.js';
 import { JobStore } from '../src/jobs/job-store.js';
-import { buildApp } from '../src/server/app.js';
 import { tempDataDir } from './helpers/server-fixtures.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
 
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.close();
-});
+const { makeApp } = appsClosedAfterEach();
 
 describe('GET /api/datasets/:id', () => {
   it("returns each item's quality warnings", async () => {
-    const app = await buildApp({ dataDir: tempDataDir(), runners: {}, webDir: '/nonexistent' });
-    apps.push(app);
-    await app.ready();
+    const app = await makeApp();
     const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
     const prep = app.jobStore.createJob('prep', character.id, {});
     app.jobStore.transition(prep.id, 'running');

@@ -7,8 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ToonloraError } from '../src/errors.js';
 import type { JobContext } from '../src/jobs/job-queue.js';
-import { buildApp } from '../src/server/app.js';
+import type { AppOptions } from '../src/server/app.js';
 import { seedDataset, seedUploads, tempDataDir } from './helpers/server-fixtures.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 // The worker and the prep pipeline are stood in: these tests are about what the runners do around them.
 const stand = vi.hoisted(() => ({ train: undefined as unknown, prep: undefined as unknown }));
@@ -22,21 +23,15 @@ vi.mock('../src/prep/pipeline.js', () => ({
 const { createPrepRunner } = await import('../src/jobs/runners/prep-runner.js');
 const { createTrainRunner } = await import('../src/jobs/runners/train-runner.js');
 
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.close();
+// registered before the apps' after-each, so it runs after it (vitest runs them last-registered first)
+afterEach(() => {
   vi.restoreAllMocks();
 });
-
-async function makeApp(
-  runners: Parameters<typeof buildApp>[0]['runners'],
+const apps = appsClosedAfterEach('job-ends');
+const makeApp = (
+  runners: AppOptions['runners'],
   dataDir = tempDataDir('job-ends'),
-): Promise<FastifyInstance> {
-  const app = await buildApp({ dataDir, webDir: '/nonexistent', runners });
-  apps.push(app);
-  await app.ready();
-  return app;
-}
+): Promise<FastifyInstance> => apps.makeApp({ dataDir, runners });
 
 async function finished(app: FastifyInstance, jobId: string) {
   await app.queue.whenIdle();

@@ -2,28 +2,16 @@
 // answers on every /api route (401 missing / wrong token, 429 blocked after too many), and every route really
 // answers a request without the token with 401; a server without a token declares no 401 (it never sends one).
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/server/app.js';
-import { tempDataDir } from './helpers/server-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const TOKEN = 'a-token-of-16-chars-or-more';
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.close();
-});
+const { makeApp } = appsClosedAfterEach('openapi-auth');
 
 type Doc = { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
 
 async function documentOf(token?: string): Promise<{ app: FastifyInstance; doc: Doc }> {
-  const app = await buildApp({
-    dataDir: tempDataDir('openapi-auth'),
-    runners: {},
-    webDir: '/nonexistent',
-    deferJobs: true,
-    ...(token ? { token } : {}),
-  });
-  apps.push(app);
-  await app.ready();
+  const app = await makeApp({ deferJobs: true, ...(token ? { token } : {}) });
   const headers = token ? { authorization: `Bearer ${token}` } : {};
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json', headers })).json() as Doc;
   return { app, doc };

@@ -1,27 +1,17 @@
 // test/server-openapi-status.test.ts — /openapi.json documents the status codes the routes really answer
 // (each request below is sent, and its status must be among the documented ones), and error wording.
-import type { FastifyInstance, InjectOptions } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/server/app.js';
-import { multipartBody, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import type { InjectOptions } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { multipartBody, solidPng } from './helpers/server-fixtures.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
 
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.close();
-});
+const { makeApp } = appsClosedAfterEach('openapi');
 
 type Operation = { responses: Record<string, { content?: unknown }> };
 
 describe('openapi status codes', () => {
   it('documents the 204s without a body, and the 4xx that uploads, cancel and resume answer', async () => {
-    const app = await buildApp({
-      dataDir: tempDataDir('openapi'),
-      runners: { prep: async () => ({}) },
-      webDir: '/nonexistent',
-      deferJobs: true,
-    });
-    apps.push(app);
-    await app.ready();
+    const app = await makeApp({ runners: { prep: async () => ({}) }, deferJobs: true });
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       paths: Record<string, Record<string, Operation>>;
     };
@@ -92,9 +82,7 @@ describe('openapi status codes', () => {
 
 describe('error wording', () => {
   it('says "an image" for an artifact that is not a LoRA', async () => {
-    const app = await buildApp({ dataDir: tempDataDir('openapi'), runners: {}, webDir: '/nonexistent' });
-    apps.push(app);
-    await app.ready();
+    const app = await makeApp();
     const characterId = app.catalog.createCharacter({
       name: 'Mina',
       trigger: 'mina_tl',

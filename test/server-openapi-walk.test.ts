@@ -2,14 +2,10 @@
 // (an id that names nothing, an id over 64 characters, a query value outside its enum, a form body), and each
 // answer's status must be one the document declares for that route; the `pattern`s compile without \p{...}.
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/server/app.js';
-import { tempDataDir } from './helpers/server-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
 
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.close();
-});
+const { makeApp } = appsClosedAfterEach('openapi-walk');
 
 interface Parameter {
   name: string;
@@ -57,17 +53,7 @@ function patterns(value: unknown): string[] {
 }
 
 /** An app with no runners (jobs stay queued), closed after the test. */
-async function walkApp(): Promise<FastifyInstance> {
-  const app = await buildApp({
-    dataDir: tempDataDir('openapi-walk'),
-    runners: {},
-    webDir: '/nonexistent',
-    deferJobs: true,
-  });
-  apps.push(app);
-  await app.ready();
-  return app;
-}
+const walkApp = (): Promise<FastifyInstance> => makeApp({ deferJobs: true });
 
 describe('openapi: every status a route answers is declared', () => {
   it('walks every route with the requests a client can get wrong', async () => {
@@ -136,9 +122,7 @@ describe('openapi: every status a route answers is declared', () => {
   });
 
   it('writes no \\p{...} class in a pattern, and every pattern compiles without the u flag', async () => {
-    const app = await buildApp({ dataDir: tempDataDir('openapi-walk'), runners: {}, webDir: '/nonexistent' });
-    apps.push(app);
-    await app.ready();
+    const app = await makeApp();
     const found = patterns((await app.inject({ method: 'GET', url: '/openapi.json' })).json());
     expect(found.length).toBeGreaterThan(0);
     for (const pattern of found) {

@@ -1,11 +1,10 @@
 // test/server-prep-warnings.test.ts — a prep job whose crops got quality warnings (prep stood in): each
 // warning is logged as a warning under the job's status line, its last status line counts them, and the
 // dataset version keeps them per item (GET /api/datasets/:id).
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Manifest } from '../src/schemas/manifest.js';
-import { buildApp } from '../src/server/app.js';
-import { seedUploads, tempDataDir } from './helpers/server-fixtures.js';
+import { seedUploads } from './helpers/server-fixtures.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const stand = vi.hoisted(() => ({ prep: undefined as unknown }));
 vi.mock('../src/prep/pipeline.js', () => ({
@@ -16,10 +15,7 @@ const { createPrepRunner } = await import('../src/jobs/runners/prep-runner.js');
 const WARNING = 'quality warning: text removal erased 12 % of the character (40x40 at 0,0)';
 const box = { x: 0, y: 0, width: 8, height: 8 };
 
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.close();
-});
+const { makeApp } = appsClosedAfterEach('prep-warnings');
 
 /** The manifest runPrep would give for one input with two crops, the first one warned. */
 function manifestFor(source: string): Manifest {
@@ -58,13 +54,7 @@ describe('a prep job with crop quality warnings', () => {
       keptPrevious: false,
       notProcessed: 0,
     });
-    const app = await buildApp({
-      dataDir: tempDataDir('prep-warnings'),
-      webDir: '/nonexistent',
-      runners: (deps) => ({ prep: createPrepRunner(deps) }),
-    });
-    apps.push(app);
-    await app.ready();
+    const app = await makeApp({ runners: (deps) => ({ prep: createPrepRunner(deps) }) });
     const { characterId, storedPaths } = await seedUploads(app);
     const _rel = storedPaths[0] as string;
     const job = app.queue.submit('prep', characterId, {});

@@ -1,17 +1,13 @@
 // test/server-queue-limit.test.ts — the job queue's cap (`serve --max-queued`): a job that would wait behind
 // the limit is refused with 429 naming the limit and the queued count, for a new job and for a resume; the
 // running job does not count, and a slot frees as soon as a queued job is cancelled.
-import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
-import { buildApp } from '../src/server/app.js';
 import { SERVE_DEFAULTS } from '../src/server/serve-defaults.js';
-import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
+import { seedDataset } from './helpers/server-fixtures.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
 
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.close();
-});
+const apps = appsClosedAfterEach('queue-limit');
 
 /** A train job that runs until it is stopped. */
 const holdTrain = (context: JobContext) =>
@@ -20,14 +16,10 @@ const holdTrain = (context: JobContext) =>
   );
 
 async function appWithLimit(maxQueued?: number) {
-  const app = await buildApp({
-    dataDir: tempDataDir('queue-limit'),
-    webDir: '/nonexistent',
+  const app = await apps.makeApp({
     runners: { train: holdTrain },
     ...(maxQueued === undefined ? {} : { maxQueued }),
   });
-  apps.push(app);
-  await app.ready();
   const { characterId, datasetId } = await seedDataset(app);
   const post = () =>
     app.inject({

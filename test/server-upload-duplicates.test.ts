@@ -4,21 +4,15 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/server/app.js';
+import { describe, expect, it } from 'vitest';
 import { multipartBody, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
 
-const apps: FastifyInstance[] = [];
+const apps = appsClosedAfterEach();
 async function makeApp(): Promise<{ app: FastifyInstance; dataDir: string }> {
   const dataDir = tempDataDir();
-  const app = await buildApp({ dataDir, runners: {}, webDir: '/nonexistent' });
-  apps.push(app);
-  await app.ready();
-  return { app, dataDir };
+  return { app: await apps.makeApp({ dataDir }), dataDir };
 }
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.close();
-});
 
 const upload = (app: FastifyInstance, characterId: string, files: Array<[string, Buffer]>) =>
   app.inject({

@@ -3,25 +3,16 @@
 // truncated image is refused at upload, and removing a screenshot deletes its file unless a dataset shows it.
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fitFileName, truncateUtf8, utf8Bytes } from '../src/jobs/file-name-bytes.js';
 import { displayName } from '../src/jobs/image-sniff.js';
 import { inputName } from '../src/jobs/runners/prep-runner.js';
 import { uploadLimitsFrom } from '../src/jobs/upload-limits.js';
-import { buildApp } from '../src/server/app.js';
 import { multipartBody, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
 
-const apps: FastifyInstance[] = [];
-afterEach(async () => {
-  for (const app of apps.splice(0)) await app.close();
-});
-
-async function makeApp(): Promise<FastifyInstance> {
-  const app = await buildApp({ dataDir: tempDataDir('upload-files'), runners: {}, webDir: '/nonexistent' });
-  apps.push(app);
-  await app.ready();
-  return app;
-}
+const apps = appsClosedAfterEach('upload-files');
+const makeApp = () => apps.makeApp();
 
 const KANJI_90 = '漢'.repeat(90); // 270 bytes in UTF-8
 
@@ -157,13 +148,7 @@ describe('GET /api/upload-limits', () => {
     const res = await app.inject({ method: 'GET', url: '/api/upload-limits' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual(uploadLimitsFrom());
-    const small = await buildApp({
-      dataDir: tempDataDir('upload-limits'),
-      runners: {},
-      webDir: '/nonexistent',
-      uploads: { maxFiles: 3 },
-    });
-    apps.push(small);
+    const small = await apps.makeApp({ dataDir: tempDataDir('upload-limits'), uploads: { maxFiles: 3 } });
     expect((await small.inject({ method: 'GET', url: '/api/upload-limits' })).json()).toMatchObject({
       maxFiles: 3,
     });
