@@ -22,6 +22,7 @@ import {
   SDXL_REPO,
 } from './helpers/fake-sd15-hub.js';
 import { fakeHubForFile } from './helpers/fake-hub-server.js';
+import { pullEnded, pullOf as pullOfModel } from './helpers/model-pull-polls.js';
 import { parseSse, seedDataset, tempDataDir } from './helpers/server-fixtures.js';
 
 const URL_ID = encodeURIComponent(SD15_REPO);
@@ -59,18 +60,8 @@ const snapshotOf = (homeDir: string, repo = SD15_REPO) =>
     HUB_COMMIT,
   );
 
-async function pullOf(app: FastifyInstance, id = SD15_REPO): Promise<ModelPull> {
-  return (await app.inject({ method: 'GET', url: `/api/models/${encodeURIComponent(id)}/pull` })).json();
-}
-
-async function ended(app: FastifyInstance, id = SD15_REPO): Promise<ModelPull> {
-  for (let i = 0; i < 400; i++) {
-    const pull = await pullOf(app, id);
-    if (pull.status !== 'running' && pull.status !== 'stopping') return pull;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`${id}: the pull did not end`);
-}
+const pullOf = (app: FastifyInstance, id = SD15_REPO) => pullOfModel(app, id);
+const ended = (app: FastifyInstance, id = SD15_REPO) => pullEnded(app, id);
 
 /** Polls until the held UNet weights' first half is on disk. */
 async function halfReceived(app: FastifyInstance): Promise<void> {

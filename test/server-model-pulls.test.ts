@@ -27,6 +27,7 @@ import { CANCEL_WAIT_MS, type PullOverrides } from '../src/server/routes/models/
 import { stopServer } from '../src/server/server.js';
 import { ONNX, TAGGER_HUB, TAGS } from './helpers/fake-hub.js';
 import { fakeHubForFile } from './helpers/fake-hub-server.js';
+import { pullEnded, pullOf as pullOfModel } from './helpers/model-pull-polls.js';
 import { parseSse, seedDataset, tempDataDir, untilStopped } from './helpers/server-fixtures.js';
 
 const MODEL = 'wd-vit-tagger-v3';
@@ -57,19 +58,8 @@ async function startApp(setup: Setup = {}) {
   return { app, cache, homeDir };
 }
 
-async function pullOf(app: FastifyInstance, id = MODEL): Promise<ModelPull> {
-  return (await app.inject({ method: 'GET', url: `/api/models/${id}/pull` })).json() as ModelPull;
-}
-
-/** Polls the pull until it is no longer running or stopping. */
-async function ended(app: FastifyInstance, id = MODEL): Promise<ModelPull> {
-  for (let i = 0; i < 400; i++) {
-    const pull = await pullOf(app, id);
-    if (pull.status !== 'running' && pull.status !== 'stopping') return pull;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`${id}: the pull did not end`);
-}
+const pullOf = (app: FastifyInstance, id = MODEL) => pullOfModel(app, id);
+const ended = (app: FastifyInstance, id = MODEL) => pullEnded(app, id);
 
 /** Polls the pull until model.onnx's first half (all the held fake Hub sends) is on disk. */
 async function halfReceived(app: FastifyInstance): Promise<void> {
