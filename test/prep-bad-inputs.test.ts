@@ -1,9 +1,7 @@
 // `toonlora prep` on bad input, through the real CLI: every bad file gets its own status and reason in
 // the manifest, the valid files still produce crops, and the exit codes are 0 (some crop), 1 (none)
 // and 2 (bad usage).
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
@@ -12,20 +10,9 @@ import { type Manifest, manifestSchema } from '../src/schemas/manifest.js';
 import { encodePng } from '../src/vision/sharp-io.js';
 import { makeRgb } from './helpers/images.js';
 import { pngHeaderOnly } from './helpers/png-header.js';
+import { prepFolder } from './helpers/run-cli.js';
 
-const repo = new URL('..', import.meta.url).pathname;
-const root = mkdtempSync(join(tmpdir(), 'toonlora-bad-'));
-const env = { ...process.env, TOONLORA_HOME: join(root, 'home'), HF_HOME: join(root, 'hf'), NO_COLOR: '1' };
-
-function prep(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(join(repo, 'toonlora'), ['prep', ...args], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const { root, prep } = prepFolder('bad', 240_000);
 
 const inDir = join(root, 'in');
 let manifest: Manifest;

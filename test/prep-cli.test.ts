@@ -1,29 +1,18 @@
 // `toonlora prep` through the real CLI: flags reach the dataset (folder name, resolution, captions),
 // and bad usage (an -o that is a file, a folder without images, an empty --trigger) ends with one
 // clear error and exit 2 before anything is written; per-file reasons name the file once; --workers.
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels, writePanelImages } from '../scripts/draw-panels.js';
 import { manifestSchema } from '../src/schemas/manifest.js';
 import { readImageHeader } from '../src/vision/sharp-io.js';
+import { prepFolder } from './helpers/run-cli.js';
 
 const repo = new URL('..', import.meta.url).pathname;
-const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-cli-'));
-const env = { ...process.env, TOONLORA_HOME: join(root, 'home'), HF_HOME: join(root, 'hf'), NO_COLOR: '1' };
+const { root, env, prep } = prepFolder('prep-cli', 120_000);
 let panel: string;
-
-function prep(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(join(repo, 'toonlora'), ['prep', ...args], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
 
 beforeAll(async () => {
   [panel] = (await writePanelImages((await drawPanels()).slice(0, 1), join(root, 'in'))) as [string];
