@@ -8,8 +8,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
-import { seedDataset, solidPng, untilStopped } from './helpers/server-fixtures.js';
-import { startWebSession, type WebSession } from './helpers/web-session.js';
+import { solidPng, untilStopped } from './helpers/server-fixtures.js';
+import { startSeededWebSession, type WebSession } from './helpers/web-session.js';
 
 /** Whether the stand-in prep waits for a cancel (else it ends at once with its stage choices). */
 let holdPrep = true;
@@ -34,11 +34,10 @@ let page: Page;
 let characterId: string;
 
 beforeAll(async () => {
-  web = await startWebSession('web-access', {
+  ({ web, characterId } = await startSeededWebSession('web-access', {
     runners: (deps) => ({ ...createDefaultRunners(deps), prep: standInPrep }),
-  });
+  }));
   ({ url, page } = web);
-  ({ characterId } = await seedDataset(web.app));
 }, 180_000);
 
 afterAll(() => web?.close());

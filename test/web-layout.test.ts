@@ -3,16 +3,13 @@
 // with the keyboard alone, one prep job from a double click, a caption save error beside its caption until the row's next action,
 // a stage thumbnail that opens full size, image counts after an exclude, an unknown character id, deleting a character, and a server that cannot be
 // reached.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
-import { seedDataset, solidPng, untilStopped } from './helpers/server-fixtures.js';
-import { startWebSession, type WebSession } from './helpers/web-session.js';
-
-const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts', 'web');
+import { solidPng, untilStopped } from './helpers/server-fixtures.js';
+import { WEB_ARTIFACTS as ARTIFACTS, startSeededWebSession, type WebSession } from './helpers/web-session.js';
 
 /** Stand-in prep: stays running until the job is stopped (cancel or server close). */
 const holdPrep = (context: JobContext): Promise<never> => untilStopped(context.signal);
@@ -23,12 +20,10 @@ let page: Page;
 let characterId: string;
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  web = await startWebSession('web-layout', {
+  ({ web, characterId } = await startSeededWebSession('web-layout', {
     runners: (deps) => ({ ...createDefaultRunners(deps), prep: holdPrep }),
-  });
+  }));
   ({ url, page } = web);
-  ({ characterId } = await seedDataset(web.app));
 }, 180_000);
 
 afterAll(() => web?.close());

@@ -12,10 +12,9 @@ import type { JobContext } from '../src/jobs/job-queue.js';
 import { createDefaultRunners, type RunnerDeps } from '../src/jobs/runners/default-runners.js';
 import { convertLora } from '../src/lora/convert.js';
 import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
-import { seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
-import { startWebSession, type WebSession } from './helpers/web-session.js';
+import { solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import { WEB_ARTIFACTS as ARTIFACTS, startSeededWebSession, type WebSession } from './helpers/web-session.js';
 
-const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts', 'web');
 const STEPS = 24;
 
 /** Stand-in trainer: a falling loss every 60 ms, a sample at step 12, a kohya LoRA at the end. */
@@ -117,15 +116,13 @@ let page: Page;
 let characterId: string;
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  web = await startWebSession('web-pages', {
+  ({ web, characterId } = await startSeededWebSession('web-pages', {
     generation: new StandInGeneration(),
     runners: (deps) => ({ ...createDefaultRunners(deps), train: standInTrain(deps) }),
     // a server without any downloaded model: the Train form starts on tiny and names the missing default base
     modelCache: { env: { TOONLORA_HOME: tempDataDir('no-models'), HF_HOME: tempDataDir('no-hf') } },
-  });
+  }));
   ({ url, page } = web);
-  ({ characterId } = await seedDataset(web.app));
 }, 180_000);
 
 afterAll(() => web?.close());

@@ -5,8 +5,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
-import { seedDataset, untilStopped } from './helpers/server-fixtures.js';
-import { startWebSession, type WebSession } from './helpers/web-session.js';
+import { untilStopped } from './helpers/server-fixtures.js';
+import { startSeededWebSession, type WebSession } from './helpers/web-session.js';
 
 /** A prep that runs until it is cancelled. */
 const heldPrep = (context: JobContext): Promise<never> => untilStopped(context.signal);
@@ -17,11 +17,10 @@ let page: Page;
 let characterId: string;
 
 beforeAll(async () => {
-  web = await startWebSession('web-queue', {
+  ({ web, characterId } = await startSeededWebSession('web-queue', {
     runners: (deps) => ({ ...createDefaultRunners(deps), prep: heldPrep }),
-  });
+  }));
   ({ url, page } = web);
-  ({ characterId } = await seedDataset(web.app));
 }, 180_000);
 
 afterAll(() => web?.close());

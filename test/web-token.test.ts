@@ -3,8 +3,7 @@
 // with no token in any URL.
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDataset } from './helpers/server-fixtures.js';
-import { startWebSession, type WebSession } from './helpers/web-session.js';
+import { startSeededWebSession, type WebSession } from './helpers/web-session.js';
 
 const TOKEN = 'web-s3cret-token';
 let web: WebSession;
@@ -14,9 +13,8 @@ let page: Page;
 let characterId: string;
 
 beforeAll(async () => {
-  web = await startWebSession('web-token', { token: TOKEN });
+  ({ web, characterId } = await startSeededWebSession('web-token', { token: TOKEN }));
   ({ url, browser, page } = web);
-  ({ characterId } = await seedDataset(web.app));
 }, 180_000);
 
 afterAll(() => web?.close());

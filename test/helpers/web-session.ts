@@ -1,8 +1,8 @@
 // test/helpers/web-session.ts — what every browser test starts with: a real server on loopback serving the
 // built web app (web/dist is built first when stale) from a fresh data folder, and a chromium page; closing
-// it fails when the browser reported anything the server's Content-Security-Policy blocked. Also one whose
-// model pulls reach a fake Hub.
-import { mkdtempSync } from 'node:fs';
+// it fails when the browser reported anything the server's Content-Security-Policy blocked. Also one with a
+// character and its dataset already made, and one whose model pulls reach a fake Hub.
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -11,7 +11,7 @@ import type { AppOptions } from '../../src/server/app.js';
 import { startServer } from '../../src/server/server.js';
 import { ensureWebBuilt, launchChromium, WEB_DIST } from './browser.js';
 import type { FakeHubServer } from './fake-hub-server.js';
-import { tempDataDir } from './server-fixtures.js';
+import { seedDataset, tempDataDir } from './server-fixtures.js';
 
 export interface WebSession {
   readonly app: FastifyInstance;
@@ -23,6 +23,9 @@ export interface WebSession {
   /** Closes the browser, then the server; throws when the CSP blocked anything (the app must run under it). */
   close(): Promise<void>;
 }
+
+/** Where the browser tests save their screenshots: <repo>/test-artifacts/web. */
+export const WEB_ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'web');
 
 /** `options`: the app's runners, generation service, token, ...; `label` names the temporary data folder. */
 export async function startWebSession(
@@ -64,6 +67,26 @@ export async function startWebSession(
       }
     },
   };
+}
+
+/**
+ * A web session (`startWebSession(label, options)`) whose server has one character with a built dataset
+ * (seedDataset), and WEB_ARTIFACTS made for screenshots.
+ * @returns the session and the character's id
+ */
+export async function startSeededWebSession(
+  label: string,
+  options: Omit<AppOptions, 'dataDir' | 'webDir'> = {},
+): Promise<{ web: WebSession; characterId: string }> {
+  mkdirSync(WEB_ARTIFACTS, { recursive: true });
+  const web = await startWebSession(label, options);
+  try {
+    const { characterId } = await seedDataset(web.app);
+    return { web, characterId };
+  } catch (error) {
+    await web.close();
+    throw error;
+  }
 }
 
 /** A web session whose model pulls reach `hub` (no retries), with a fresh home folder for the model cache. */
