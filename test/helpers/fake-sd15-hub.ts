@@ -3,6 +3,7 @@
 // `?blobs=true` listing), an SDXL one (refused after its two small configs), a gated one (401) and nothing else
 // (404). The SD1.5 UNet weights can be held half-sent (a slow download to cancel and then resume).
 import { createHash } from 'node:crypto';
+import { SD15_FILES } from '../../src/models/sd15-testing.js';
 import { type FakeHubKind, type FakeHubServer, startFakeHubServer } from './fake-hub-server.js';
 
 export const SD15_REPO = 'someone/toon-sd15';
@@ -16,19 +17,15 @@ const json = (value: unknown) => JSON.stringify(value);
 const sha256 = (body: Buffer) => createHash('sha256').update(body).digest('hex');
 const isLfs = (path: string) => path.endsWith('.safetensors');
 
-/** A repo's files: a complete SD1.5 layout; `pipeline` is the class model_index.json names. */
+/**
+ * A repo's files: the SD1.5 layout sd15-testing.ts writes (HELD_FILE 64 KiB) and a README; `pipeline` is the
+ * class model_index.json names.
+ */
 function repoFiles(pipeline: string): Map<string, Buffer> {
   const files: Record<string, string | Buffer> = {
+    ...SD15_FILES,
     'model_index.json': json({ _class_name: pipeline, unet: ['diffusers', 'UNet2DConditionModel'] }),
-    'scheduler/scheduler_config.json': json({ _class_name: 'PNDMScheduler' }),
-    'text_encoder/config.json': json({ hidden_size: 768 }),
-    'text_encoder/model.safetensors': 'te-weights',
-    'tokenizer/merges.txt': 'merges',
-    'tokenizer/vocab.json': '{}',
-    'unet/config.json': json({ cross_attention_dim: 768, in_channels: 4 }),
     [HELD_FILE]: Buffer.alloc(64 * 1024, 7),
-    'vae/config.json': json({ latent_channels: 4 }),
-    'vae/diffusion_pytorch_model.safetensors': 'vae-weights',
     'README.md': 'readme',
   };
   return new Map(Object.entries(files).map(([path, body]) => [path, Buffer.from(body)]));
