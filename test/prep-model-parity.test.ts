@@ -1,20 +1,31 @@
 // The TypeScript model stages against the upstream Python pre/post-processing
 // (scripts/prep-model-reference.py: SkyTNT get_mask, rembg u2net, SmilingWolf prepare_image, imgutils
-// YOLO) on the same tiny fixture models and the same synthetic panel. Needs trainer/.venv (opencv,
-// pillow, onnxruntime); skipped with a note where it is not installed.
+// YOLO) on the same tiny fixture models and the same synthetic panel; and the classic stages against the
+// prep benchmark's Python reference (bench/prep_ref_stage.py), so `npm run bench:prep` times the same
+// work on both sides. Needs trainer/.venv (opencv, pillow, onnxruntime); skipped with a note where it is
+// not installed.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { drawPanels } from '../scripts/draw-panels.js';
+import { removeTextBubbles } from '../src/prep/bubble-mask.js';
 import { cutSquare } from '../src/prep/crop-box.js';
+import { decodeImage } from '../src/prep/decode.js';
 import { createPersonDetector } from '../src/prep/person-detect.js';
+import { createClassicSegmenter, morphologyKernelPx } from '../src/prep/segment-classic.js';
 import { createIsnetSegmenter } from '../src/prep/segment-isnet.js';
 import { createU2netSegmenter } from '../src/prep/segment-u2net.js';
+import { splitTouchingFigures } from '../src/prep/split-figures.js';
+import type { TextRegion } from '../src/prep/stage-types.js';
 import { createWd14Captioner } from '../src/prep/tag-wd14.js';
+import { createPaddleTextDetector } from '../src/prep/text-detect-paddle.js';
+import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
+import { prepConfigSchema } from '../src/schemas/config.js';
 import type { GrayImage, RgbImage } from '../src/vision/image.js';
 import { decodeToRgb, encodePng } from '../src/vision/sharp-io.js';
+import { soundEffectSvg, touchingCharactersSvg, writePage } from './fixtures/prep-quality/pages.js';
 import { onnxFixture } from './helpers/images.js';
 
 const repo = new URL('..', import.meta.url).pathname;
@@ -31,7 +42,9 @@ function hasReferenceTools(): boolean {
 }
 const hasPython = hasReferenceTools();
 if (!hasPython) {
-  console.warn('prep-model-parity: trainer/.venv with the dev tools is missing (run ./toonlora setup --dev); parity checks skipped');
+  console.warn(
+    'prep-model-parity: trainer/.venv with the dev tools is missing (run ./toonlora setup --dev); parity checks skipped',
+  );
 }
 
 function reference(args: string[]): string {
@@ -94,9 +107,131 @@ describe.skipIf(!hasPython)('model stages match the upstream Python processing',
   it('person detector: same boxes as imgutils', async () => {
     const model = onnxFixture('anime-person-detector.onnx');
     const ours = await createPersonDetector({ modelPath: model }).detect(image);
-    const theirs = JSON.parse(reference(['person', model, imagePath])) as Array<{ x0: number; y0: number; x1: number; y1: number }>;
+    const theirs = JSON.parse(reference(['person', model, imagePath])) as Array<{
+      x0: number;
+      y0: number;
+      x1: number;
+      y1: number;
+    }>;
     expect(ours.map((d) => [d.box.x, d.box.y, d.box.x + d.box.width, d.box.y + d.box.height])).toEqual(
       theirs.map((d) => [d.x0, d.y0, d.x1, d.y1]),
     );
   });
+});
+
+/** A mask bench/prep_ref_stage.py printed (np.packbits of mask > 127, base64) as a 0/255 mask. */
+function unpackMask(packed: { width: number; height: number; bits: string }): GrayImage {
+  const bytes = Buffer.from(packed.bits, 'base64');
+  const data = new Uint8Array(packed.width * packed.height);
+  for (let i = 0; i < data.length; i++) data[i] = (((bytes[i >> 3] as number) >> (7 - (i & 7))) & 1) * 255;
+  return { width: packed.width, height: packed.height, data };
+}
+
+function benchStage(args: string[]): Record<string, unknown> {
+  const out = execFileSync(python, [join(repo, 'bench/prep_ref_stage.py'), ...args], {
+    encoding: 'utf8',
+    cwd: join(repo, 'bench'),
+  });
+  return JSON.parse(out) as Record<string, unknown>;
+}
+
+/** Pixels set (> 127) in exactly one of the two masks. */
+function differingPixels(a: GrayImage, b: GrayImage): number {
+  let count = 0;
+  for (let i = 0; i < a.data.length; i++)
+    if ((a.data[i] as number) > 127 !== (b.data[i] as number) > 127) count++;
+  return count;
+}
+
+const setPixels = (mask: GrayImage) => mask.data.reduce((n, v) => n + (v > 127 ? 1 : 0), 0);
+
+/** Text regions as TextRegion, rectangles from their boxes. */
+function boxRegion(x: number, y: number, w: number, h: number): TextRegion {
+  return {
+    box: { x, y, width: w, height: h },
+    score: 0.9,
+    polygon: [
+      [x, y],
+      [x + w, y],
+      [x + w, y + h],
+      [x, y + h],
+    ],
+  };
+}
+
+describe.skipIf(!hasPython)("the prep benchmark's Python reference does the TypeScript stages' work", () => {
+  const config = prepConfigSchema.parse({});
+
+  /** The pixels each side's text removal filled on page `svg` with `regions`, and how many differ. */
+  async function removedOnBothSides(name: string, svg: string, regions: readonly TextRegion[]) {
+    const file = await writePage(dir, name, svg);
+    const page = await decodeImage(file, { maxPixels: config.maxInputPixels });
+    const remover = await createOpenCvTextRemover({
+      dilatePx: config.textDilatePx,
+      inpaintRadius: config.inpaintRadius,
+    });
+    const ours = (await remover.remove(page, regions)).mask;
+    const regionsFile = join(dir, `${name}.regions.json`);
+    writeFileSync(regionsFile, JSON.stringify(regions.map((r) => ({ polygon: r.polygon }))));
+    const theirs = unpackMask(benchStage(['remove', file, regionsFile]).text as never);
+    return { ours, differing: differingPixels(ours, theirs) };
+  }
+
+  it("erases an outlined sound effect's outline as the TypeScript does (PaddleOCR regions)", async () => {
+    const svg = soundEffectSvg(true, 10);
+    const regions = await (await createPaddleTextDetector()).detect(
+      await decodeImage(await writePage(dir, 'sfx-detect.png', svg), { maxPixels: config.maxInputPixels }),
+    );
+    expect(regions.length).toBeGreaterThan(0);
+    const { ours, differing } = await removedOnBothSides('sfx.png', svg, regions);
+    expect(setPixels(ours)).toBeGreaterThan(10_000);
+    expect(differing).toBeLessThan(setPixels(ours) * 0.005); // measured: 0 (the reference before the outline: 14-18%)
+  }, 120_000);
+
+  it("erases the outline past a box tight to the letters' fill as the TypeScript does", async () => {
+    // the box around BOOM's red fill (as test/prep-quality.test.ts finds it): the 10 px outline lies
+    // outside it, so only the erase growth past the box removes it
+    const page = await decodeImage(await writePage(dir, 'sfx-fill.png', soundEffectSvg(true, 10)), {
+      maxPixels: config.maxInputPixels,
+    });
+    let [x0, y0, x1, y1] = [page.width, page.height, -1, -1];
+    for (let i = 0; i < page.width * page.height; i++) {
+      const [r, g, b] = [0, 1, 2].map((c) => page.data[i * 3 + c] as number);
+      if (
+        Math.abs((r as number) - 255) > 12 ||
+        Math.abs((g as number) - 48) > 12 ||
+        Math.abs((b as number) - 48) > 12
+      )
+        continue;
+      const [x, y] = [i % page.width, Math.floor(i / page.width)];
+      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+    }
+    const { ours, differing } = await removedOnBothSides('sfx-tight.png', soundEffectSvg(true, 10), [
+      boxRegion(x0, y0, x1 - x0 + 1, y1 - y0 + 1),
+    ]);
+    expect(setPixels(ours)).toBeGreaterThan(10_000);
+    expect(differing).toBeLessThan(setPixels(ours) * 0.005); // measured: 0 (the reference before the outline: 14-18%)
+  }, 120_000);
+
+  it('cuts touching figures apart along the same seam as the TypeScript', async () => {
+    const file = await writePage(dir, 'touching.png', touchingCharactersSvg);
+    const page = await decodeImage(file, { maxPixels: config.maxInputPixels });
+    const raw = await createClassicSegmenter().segment(page);
+    const empty = { width: page.width, height: page.height, data: new Uint8Array(page.width * page.height) };
+    const bubbleFree = await removeTextBubbles(
+      raw,
+      page,
+      empty,
+      morphologyKernelPx(raw.width, raw.height) * 2 + 1,
+    );
+    const ours = await splitTouchingFigures(bubbleFree);
+    const theirs = benchStage(['segment', file]);
+    expect(ours.splits).toBe(1);
+    expect(theirs.splits).toBe(1);
+    // the seam the TypeScript cleared, and how many pixels the two sides' masks differ by (measured: 0 of
+    // an 82-pixel seam; the reference before the split: all 82)
+    const seam = differingPixels(bubbleFree, ours.mask);
+    expect(seam).toBeGreaterThan(0);
+    expect(differingPixels(ours.mask, unpackMask(theirs.character as never))).toBeLessThanOrEqual(seam * 0.1);
+  }, 120_000);
 });

@@ -1,0 +1,77 @@
+# bench/prep_ref_crop.py — for the Python reference (bench/prep_reference.py): speech bubbles out of the
+# character mask (src/prep/bubble-mask.ts, src/prep/mask-contours.ts) and the square crop around the
+# character (src/prep/crop-box.ts, resized as src/prep/analyse-file.ts does).
+import cv2
+import numpy as np
+
+from prep_ref_js import js_round
+from prep_ref_segment import morphology_kernel_px
+
+MASK_THRESHOLD, BUBBLE_WHITE_MIN, BUBBLE_WHITE_FRACTION = 127, 225, 0.9
+
+
+def remove_text_bubbles(mask, img, text_mask):
+    """Near-white areas of the mask (4-connected) that hold text-mask pixels are cleared, then a
+    rectangular opening (2 x the morphology kernel + 1) over their box grown by twice that removes
+    the outline rings left."""
+    in_mask = mask > MASK_THRESHOLD
+    text_in_mask = (text_mask > 0) & in_mask
+    if not text_in_mask.any():
+        return mask
+    white = (in_mask & (img >= BUBBLE_WHITE_MIN).all(axis=2)) | text_in_mask
+    count, labels = cv2.connectedComponents(white.astype(np.uint8) * 255, connectivity=4)
+    holds_text = np.zeros(count, bool)
+    holds_text[labels[text_in_mask]] = True
+    bubble = holds_text[labels]
+    cleared = mask.copy()
+    cleared[bubble] = 0
+    outline = morphology_kernel_px(mask.shape[1], mask.shape[0]) * 2 + 1
+    ys, xs = np.nonzero(bubble)
+    h, w = mask.shape
+    x0, y0 = max(0, xs.min() - 2 * outline), max(0, ys.min() - 2 * outline)
+    x1, y1 = min(w, xs.max() + 1 + 2 * outline), min(h, ys.max() + 1 + 2 * outline)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (outline, outline))
+    cleared[y0:y1, x0:x1] = cv2.morphologyEx(np.ascontiguousarray(cleared[y0:y1, x0:x1]), cv2.MORPH_OPEN, kernel)
+    return cleared
+
+
+def white_fraction(img, mask, box):
+    """Share of the mask pixels inside `box` that are near-white (a text-emptied bubble)."""
+    x, y, w, h = box
+    inside = mask[y : y + h, x : x + w] > MASK_THRESHOLD
+    count = inside.sum()
+    if count == 0:
+        return 0.0
+    return ((img[y : y + h, x : x + w] >= BUBBLE_WHITE_MIN).all(axis=2) & inside).sum() / count
+
+
+def place_span(centre, side, size):
+    """Start of a square's side around centre, moved into 0..size where it fits, else covering it
+    (src/prep/crop-box.ts placeSpan)."""
+    start = js_round(centre - side / 2)
+    return min(max(start, 0), size - side) if side <= size else min(max(start, size - side), 0)
+
+
+def crop(img, mask, margin=0.1, resolution=512):
+    """Largest external contour that is not a bubble -> square with margin (src/prep/crop-box.ts
+    computeCropBox), cut out with white padding (cutSquare), resized to the training size (cv2: area
+    down, cubic up; analyse-file.ts: libvips Lanczos down, cubic up)."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    boxes = [(cv2.contourArea(c), cv2.boundingRect(c)) for c in contours]
+    boxes = [b for b in boxes if white_fraction(img, mask, b[1]) <= BUBBLE_WHITE_FRACTION]
+    if not boxes:
+        return None, None
+    area, (x, y, w, h) = max(boxes, key=lambda b: (b[0], b[1][2] * b[1][3]))
+    if area <= 0:
+        return None, None
+    side = max(1, js_round(max(w, h) * (1 + 2 * margin)))
+    ih, iw = img.shape[:2]
+    left, top = place_span(x + w / 2, side, iw), place_span(y + h / 2, side, ih)
+    square = np.full((side, side, 3), 255, np.uint8)
+    x0, y0, x1, y1 = max(left, 0), max(top, 0), min(left + side, iw), min(top + side, ih)
+    if x1 > x0 and y1 > y0:
+        square[y0 - top : y1 - top, x0 - left : x1 - left] = img[y0:y1, x0:x1]
+    interpolation = cv2.INTER_AREA if side > resolution else cv2.INTER_CUBIC
+    return cv2.resize(square, (resolution, resolution), interpolation=interpolation), (x, y, w, h)
+
+
