@@ -1,7 +1,10 @@
 // The benchmarks' and example generator's command lines: bad values are usage errors up front (exit 2
-// from the CLI), not NaN tables or a run with defaults; --help is recognised and writes nothing.
+// from the CLI), not NaN tables or a run with defaults; --help is recognised and writes nothing. Also the
+// prep benchmark's mask agreement between its TypeScript and Python sides.
 import { describe, expect, it } from 'vitest';
 import { benchRuns } from '../bench/convert-speed.js';
+import { compareMasks, maskIou } from '../bench/prep-bench-parity.js';
+import type { BitMask, ImageRun } from '../bench/prep-bench-sides.js';
 import { parsePrepArgs, UsageError } from '../bench/prep-speed.js';
 import { parseDrawPanelsArgs } from '../scripts/draw-panels.js';
 
@@ -60,5 +63,33 @@ describe('scripts/draw-panels.ts options', () => {
     expect(() => parseDrawPanelsArgs(['--seed', '1e3'])).toThrow(/--seed/);
     expect(() => parseDrawPanelsArgs(['--out'])).toThrow(/argument missing/);
     expect(() => parseDrawPanelsArgs(['--bogus'])).toThrow(/Unknown option/);
+  });
+});
+
+describe('bench/prep-bench-parity.ts mask agreement', () => {
+  const bits = (width: number, height: number, set: number[]): BitMask => ({
+    width,
+    height,
+    set: (i) => set.includes(i),
+  });
+  const run = (text: BitMask, character: BitMask) => ({ masks: { text, character } }) as ImageRun;
+
+  it('is shared over either set pixel, 1 for two empty masks, null for different sizes', () => {
+    expect(maskIou(bits(2, 2, [0, 1, 2]), bits(2, 2, [1, 2, 3]))).toBe(0.5);
+    expect(maskIou(bits(2, 2, []), bits(2, 2, []))).toBe(1);
+    expect(maskIou(bits(2, 2, [0]), bits(4, 1, [0]))).toBeNull();
+  });
+
+  it('averages per mask kind over the images both sides sent masks for', () => {
+    const ts = [
+      run(bits(2, 1, [0]), bits(2, 1, [0, 1])),
+      run(bits(2, 1, [0]), bits(2, 1, [1])),
+      {} as ImageRun,
+    ];
+    const py = [run(bits(2, 1, [0]), bits(2, 1, [0])), run(bits(2, 1, [1]), bits(2, 1, [1])), {} as ImageRun];
+    expect(compareMasks(ts, py)).toEqual({
+      text: { images: 2, meanIou: 0.5, minIou: 0 },
+      character: { images: 2, meanIou: 0.75, minIou: 0.5 },
+    });
   });
 });
