@@ -30,7 +30,7 @@ sys.path.insert(0, HERE)
 from toonlora_trainer import models as M  # noqa: E402
 from toonlora_trainer import train as T  # noqa: E402
 from toonlora_trainer.compiled_step import CompileWatch  # noqa: E402
-from train_speed import training_config  # noqa: E402
+from train_steps import training_config  # noqa: E402
 
 VARIANTS = {  # name -> (gradient checkpointing, on the narrow blocks only)
     "ckpt": (True, False),  # checkpointing on every block

@@ -33,13 +33,14 @@ sys.path.insert(0, HERE)
 
 from toonlora_trainer import models as M  # noqa: E402
 from toonlora_trainer.memory_estimate import LiveBytes, to_fake, cuda_autocast_policy, estimate_training_memory, gpu_stand_in_precision  # noqa: E402
-from train_speed import baseline_step, batch_sizes, build_base, prepare_baseline, training_config  # noqa: E402
+from train_speed import batch_sizes  # noqa: E402
+from train_steps import baseline_step, build_base, prepare_baseline, training_config  # noqa: E402
 
 GOAL = 0.7
 
 
 def baseline_peak(batch: int, resolution: int) -> int:
-    """Peak bytes of two diffusers-example steps (bench/train_speed.baseline_step) on fake tensors."""
+    """Peak bytes of two diffusers-example steps (bench/train_steps.baseline_step) on fake tensors."""
     precision = gpu_stand_in_precision("fp16")
     base = build_base(torch.device("meta"), full=True)
     prepare_baseline(base, dataclasses.replace(precision, device=torch.device("meta")))
