@@ -8,21 +8,27 @@ from prep_ref_js import js_round
 from prep_ref_segment import morphology_kernel_px
 
 MASK_THRESHOLD, BUBBLE_WHITE_MIN, BUBBLE_WHITE_FRACTION = 127, 225, 0.9
+BUBBLE_MIN_PAPER_SHARE = 0.4  # bubble-mask.ts BUBBLE_MIN_PAPER_SHARE
 
 
 def remove_text_bubbles(mask, img, text_mask):
-    """Near-white areas of the mask (4-connected) that hold text-mask pixels are cleared, then a
-    rectangular opening (2 x the morphology kernel + 1) over their box grown by twice that removes
-    the outline rings left."""
+    """Near-white areas of the mask (4-connected) that hold text-mask pixels and are at least
+    BUBBLE_MIN_PAPER_SHARE paper (white, not text: text erased over art is not a bubble) are cleared,
+    then a rectangular opening (2 x the morphology kernel + 1) over their box grown by twice that removes
+    the outline rings left (bubble-mask.ts removeTextBubblesWithInteriors, bubbleLabels)."""
     in_mask = mask > MASK_THRESHOLD
     text_in_mask = (text_mask > 0) & in_mask
     if not text_in_mask.any():
         return mask
     white = (in_mask & (img >= BUBBLE_WHITE_MIN).all(axis=2)) | text_in_mask
     count, labels = cv2.connectedComponents(white.astype(np.uint8) * 255, connectivity=4)
-    holds_text = np.zeros(count, bool)
-    holds_text[labels[text_in_mask]] = True
+    text = np.bincount(labels[text_in_mask], minlength=count)
+    paper = np.bincount(labels[white & (text_mask == 0)], minlength=count)
+    holds_text = (text > 0) & (paper >= (text + paper) * BUBBLE_MIN_PAPER_SHARE)
+    holds_text[0] = False
     bubble = holds_text[labels]
+    if not bubble.any():
+        return mask
     cleared = mask.copy()
     cleared[bubble] = 0
     outline = morphology_kernel_px(mask.shape[1], mask.shape[0]) * 2 + 1

@@ -2,8 +2,9 @@
 # the parity test (test/prep-model-parity.test.ts) to compare with the TypeScript stage on the same input:
 #   remove <image> <regions.json>  text removal with the given regions ([{"polygon": [[x, y], ...]}, ...]):
 #                                  the pixels it filled or inpainted
-#   segment <image>                classic segmentation, speech bubbles out (no text), touching figures
-#                                  cut apart: the character mask and how many parts were split
+#   segment <image> [regions.json] classic segmentation (of the text-removed image, with regions), speech
+#                                  bubbles out, touching figures cut apart: the character mask and how
+#                                  many parts were split
 # Prints one JSON line; masks as prep_reference.py sends them (np.packbits of mask > 127, base64).
 import argparse
 import json
@@ -23,7 +24,7 @@ def main():
     parser = argparse.ArgumentParser(description="one stage of bench/prep_reference.py on one image (JSON out)")
     parser.add_argument("stage", choices=["remove", "segment"])
     parser.add_argument("image")
-    parser.add_argument("regions", nargs="?", help="remove: a JSON file of text regions")
+    parser.add_argument("regions", nargs="?", help="a JSON file of text regions (remove: required)")
     args = parser.parse_args()
     img = cv2.imread(args.image, cv2.IMREAD_COLOR)
     if img is None:
@@ -35,8 +36,11 @@ def main():
             _, used = remove_text(img, json.load(file))
         print(json.dumps({"text": packed_mask(used)}))
         return
-    no_text = np.zeros(img.shape[:2], np.uint8)
-    mask, splits = split_touching_figures(remove_text_bubbles(segment_classic(img), img, no_text))
+    text_mask = np.zeros(img.shape[:2], np.uint8)
+    if args.regions:
+        with open(args.regions, encoding="utf-8") as file:
+            img, text_mask = remove_text(img, json.load(file))
+    mask, splits = split_touching_figures(remove_text_bubbles(segment_classic(img), img, text_mask))
     print(json.dumps({"character": packed_mask(mask), "splits": splits}))
 
 
