@@ -5,6 +5,7 @@ import {
   generationFromForm,
   defaultPrompt,
   initialGenerateForm,
+  reopenedGenerate,
 } from './generate-form.js';
 
 describe('generate form', () => {
@@ -39,6 +40,35 @@ describe('generate form', () => {
       sweep: true,
     });
     expect(generateFormFromParams({ generation: { steps: -1 } }, fallback)).toBe(fallback);
+  });
+
+  it('reopens the running job with its settings, not a newer cancelled one', () => {
+    const fresh = initialGenerateForm({ trigger: 'mina_tl', classWord: 'girl' });
+    const job = (
+      id: string,
+      status: 'running' | 'cancelled' | 'succeeded',
+      loraId: string,
+      prompt: string,
+    ) => ({
+      id,
+      status,
+      params: { loraId, generation: { prompt } },
+    });
+    const cancelled = job('newer', 'cancelled', 'l2', 'cancelled prompt');
+    const running = job('resumed', 'running', 'l1', 'running prompt');
+    const reopened = reopenedGenerate([cancelled, running], ['l1', 'l2'], fresh);
+    expect(reopened.job).toBe(running);
+    expect(reopened.form).toMatchObject({ loraId: 'l1', prompt: 'running prompt' });
+    // none runs: the newest; a LoRA no longer listed gives way to the newest LoRA
+    const ended = job('old', 'succeeded', 'l1', 'old prompt');
+    expect(reopenedGenerate([cancelled, ended], ['l0', 'l1'], fresh)).toMatchObject({
+      job: cancelled,
+      form: { loraId: 'l1', prompt: 'cancelled prompt' },
+    });
+    expect(reopenedGenerate([], ['l0', 'l1'], fresh)).toEqual({
+      job: null,
+      form: { ...fresh, loraId: 'l1' },
+    });
   });
 
   it('sends numbers, never an emptied field as 0', () => {

@@ -1,9 +1,10 @@
 // web/src/components/generate-form.ts — the generate page's form (pure): the prompt pre-filled from the
-// character, the number fields as the text the inputs hold, the form of a reopened generate job (from its
-// params), and the form checked into the job's `generation` settings (or the first field that is wrong).
+// character, the number fields as the text the inputs hold, which generate job the page reopens and its form
+// (from its params), and the form checked into the job's `generation` settings (or the first field that is wrong).
 import { z } from 'zod';
-import type { Character } from '../../../src/schemas/api.js';
+import type { Character, Job } from '../../../src/schemas/api.js';
 import { DEFAULT_BASE_MODEL, generationConfigSchema } from '../../../src/schemas/config.js';
+import { jobToReopen } from './job-view.js';
 import { type NumberFieldSpec, numberText, parseNumberField } from './number-field.js';
 
 const DEFAULTS = generationConfigSchema.parse({});
@@ -75,6 +76,25 @@ export function generateFormFromParams(
     steps: numberText(g.steps),
     sweep: Array.isArray(params.weights),
   };
+}
+
+/**
+ * What the page reopens on load among the character's generate `jobs` (newest first): the queued or running
+ * job (a resumed one may be older than one cancelled after it), else the newest, with its settings in the
+ * form; its LoRA when still among `loraIds` (oldest first), else the newest. A job without a LoRA stays
+ * without one.
+ */
+export function reopenedGenerate<J extends { status: Job['status']; params: Record<string, unknown> }>(
+  jobs: readonly J[],
+  loraIds: readonly string[],
+  fresh: GenerateForm,
+): { job: J | null; form: GenerateForm } {
+  const job = jobToReopen(jobs);
+  const reopened = job ? generateFormFromParams(job.params, fresh) : fresh;
+  const newestLora = loraIds[loraIds.length - 1] ?? '';
+  const loraId =
+    job && reopened.loraId === '' ? '' : loraIds.includes(reopened.loraId) ? reopened.loraId : newestLora;
+  return { job, form: { ...reopened, loraId } };
 }
 
 export type GenerateFormResult =

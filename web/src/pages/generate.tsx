@@ -1,7 +1,7 @@
 // web/src/pages/generate.tsx — generate with a LoRA: prompt (trigger pre-filled), negative prompt,
 // weight slider, seed, steps, several seeds as a grid, and a weight sweep (0.4 / 0.7 / 1.0). Cancel stops
 // the image being rendered at its next sampling step; a sweep keeps the weights already done. After a
-// reload or a tab switch it reopens the character's latest generate job: its settings, live status and
+// reload or a tab switch it reopens the character's running generate job, else its latest: its settings, live status and
 // Cancel while it runs, its images once it stopped. The base model is the LoRA's training base, or the
 // server's default without a LoRA, unless one is typed (with the Train page's "not downloaded" note, and a
 // question before a job that would fail on a missing base). Each image links to its full-size file; the
@@ -20,9 +20,9 @@ import {
   COUNT_FIELD,
   type GenerateForm,
   generateBase,
-  generateFormFromParams,
   generationFromForm,
   initialGenerateForm,
+  reopenedGenerate,
   SEED_FIELD,
   STEPS_FIELD,
 } from '../components/generate-form.js';
@@ -82,19 +82,15 @@ export function GeneratePage({
     ])
       .then(([list, jobs]) => {
         setLoras(list);
-        const newestLora = list[list.length - 1]?.id ?? '';
-        // Reopen the latest generate job with its settings; its LoRA when still listed, else the newest.
-        const latest = jobs[0] ?? null;
-        const reopened = latest ? generateFormFromParams(latest.params, fresh) : fresh;
-        // a reopened job without a LoRA stays without one; a job whose LoRA is gone takes the newest
-        const loraId =
-          latest && reopened.loraId === ''
-            ? ''
-            : list.some((l) => l.id === reopened.loraId)
-              ? reopened.loraId
-              : newestLora;
-        setForm({ ...reopened, loraId });
-        setJob(latest);
+        // Reopen the running generate job (a resumed one may be older than a cancelled one), else the latest,
+        // with its settings; its LoRA when still listed, else the newest.
+        const reopened = reopenedGenerate(
+          jobs,
+          list.map((l) => l.id),
+          fresh,
+        );
+        setForm(reopened.form);
+        setJob(reopened.job);
       })
       .catch(onError);
   }, [character.id]);

@@ -20,7 +20,7 @@ import { api, type UploadLimitsInfo, uploadImages, uploadLimits } from '../api.j
 import { CancelButton } from '../components/cancel-button.js';
 import { rebuildWarning } from '../components/dataset-versions.js';
 import { JobStatusLine } from '../components/job-status.js';
-import { jobToFollow, prepCaptionWarning, prepStageChoices } from '../components/job-view.js';
+import { jobToFollow, jobToReopen, prepCaptionWarning, prepStageChoices } from '../components/job-view.js';
 import { rejectionsFromError, type UploadRejection, uploadSummary } from '../components/upload-rejections.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
@@ -82,7 +82,8 @@ export function UploadPage({
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
     load();
-    api.jobs(character.id, 'prep').then((jobs) => setPrepJob(jobs[0] ?? null), onError);
+    // the running or queued prep, else the latest (an older prep may still run while a newer one was cancelled)
+    api.jobs(character.id, 'prep').then((jobs) => setPrepJob(jobToReopen(jobs)), onError);
   }, [character.id]);
   // Another tab may upload or build: re-read both. Quiet on errors (the banner would flash while the server is down).
   useEffect(() => {
