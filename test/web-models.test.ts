@@ -40,6 +40,8 @@ describe('the Models page', () => {
     hub.hold = true;
     await tagger.locator('[data-testid=pull-model]').click();
     await hub.halfSent();
+    // "131 kB" already shows at 130,810 bytes (0.4989…): wait for the bar at the half the Hub holds at
+    await tagger.locator('progress[value="0.5"]').waitFor();
     await tagger.locator('[data-testid=pull-file]:has-text("model.onnx: 131 kB of 262 kB")').waitFor();
     expect(await tagger.locator('progress').getAttribute('value')).toBe('0.5');
 
