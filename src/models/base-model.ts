@@ -12,7 +12,7 @@ import { ToonloraError } from '../errors.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
 import { type CacheOptions, findModelDir, hubCacheSnapshotDir } from './cache.js';
 import { expandHomeDir } from './cache-paths.js';
-import { findPulledHubModelDir } from './hub-pull.js';
+import { findPulledHubModelDir } from './hub-snapshot.js';
 import { getModelEntry, listModelIds } from './registry.js';
 
 const TINY = 'tiny';

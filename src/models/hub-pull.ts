@@ -3,41 +3,35 @@
 // is a diffusers SD1.5 layout (sd15-layout.ts), and the files an SD1.5 load needs are downloaded (resumable,
 // verified, under the model's lock) into the HF cache (snapshots/<commit>/, refs/<revision>), where
 // `--base owner/name` finds them offline. A cached copy of a branch or tag is checked against the Hub and a moved
-// one pulled anew (the old snapshot kept); hub-revision.ts says which revision and writes its ref.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+// one pulled anew (the old snapshot kept); hub-revision.ts says which revision and writes its ref, and
+// hub-snapshot.ts what a copy in the cache holds.
+import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { probeDisk } from '../env/probes.js';
 import { ToonloraError } from '../errors.js';
-import { type CacheOptions, hfSnapshotDirs } from './cache.js';
-import {
-  hfEndpoint,
-  hfHubCacheFor,
-  hfPartialDir,
-  hfRepoDir,
-  hfResolveUrl,
-  hfSnapshotDir,
-} from './cache-paths.js';
+import { hfEndpoint, hfPartialDir, hfRepoDir, hfResolveUrl, hfSnapshotDir } from './cache-paths.js';
 import { type DownloadResult, downloadToPart, partTagPath } from './download.js';
 import { DownloadLock, untilSettled } from './download-lock.js';
 import { type HubListing, type ListedFile, type ListingTarget, listHubRepo } from './hub-listing.js';
 import { diskFullError, notEnoughSpaceError, notWritableError } from './not-writable.js';
 import { hfDownloadCommand } from './offline-hint.js';
-import { partBytesUnder } from './part-files.js';
 import {
   checkRevision,
   DEFAULT_HUB_REVISION,
   movedListing,
   reuseUnchanged,
-  revisionSnapshotDir,
   writeRevisionRef,
 } from './hub-revision.js';
+import { completeSd15Snapshot, readJson } from './hub-snapshot.js';
 import { checkCanDownload, missingFolders, removeEmptyFolders } from './pull-guards.js';
 import { commitVerified, sizeOf } from './pull-files.js';
 import type { PulledFile, PullResult } from './pull-json-lines.js';
 import { authHeaders, envOf, fetchOf, hubRefOf, type PullOptions, rootsOf } from './pull-options.js';
 import { SD15_HF_DOWNLOAD_RULE, sd15Refusal, selectSd15Files } from './sd15-layout.js';
+
+// what a pulled copy holds (hub-snapshot.ts), also reachable from here for the pull's callers and tests
+export { completeSd15Snapshot, findPulledHubModelDir, stoppedSd15PullBytes } from './hub-snapshot.js';
 
 /** Read before any weights, to refuse a repo that is not SD1.5 after a few kB. */
 const GATE_FILES = ['model_index.json', 'unet/config.json'];
@@ -64,88 +58,6 @@ function hubHint(repo: string, revision: string): string {
     "(leave out --exclude '*.bin' if a component has only .bin weights), " +
     'copy that folder here and pass it as --base <folder>'
   );
-}
-
-/** Every file under `dir` as a `/`-separated path relative to it (links followed); [] when it is missing. */
-function filesUnder(dir: string, prefix = ''): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(join(dir, prefix));
-  } catch {
-    return [];
-  }
-  return names.flatMap((name) => {
-    const rel = prefix === '' ? name : `${prefix}/${name}`;
-    try {
-      return statSync(join(dir, rel)).isDirectory() ? filesUnder(dir, rel) : [rel];
-    } catch {
-      return []; // a dangling link
-    }
-  });
-}
-
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/** The snapshots that may hold `revision`: main's any (refs/main's first), another's only the one it names. */
-function snapshotsOf(repoDir: string, revision: string): string[] {
-  if (revision === DEFAULT_HUB_REVISION) return hfSnapshotDirs(repoDir, revision);
-  const dir = revisionSnapshotDir(repoDir, revision);
-  return dir === undefined ? [] : [dir];
-}
-
-/**
- * The snapshot of `repoDir` that holds a complete SD1.5 layout, and its files, or undefined: for main (the
- * default) refs/main's first, then any other; for another revision only the one its ref (or sha) names. Files
- * enter a snapshot only once verified, so a stopped pull never looks complete.
- */
-export function completeSd15Snapshot(
-  repoDir: string,
-  revision = DEFAULT_HUB_REVISION,
-): { dir: string; files: string[] } | undefined {
-  for (const dir of snapshotsOf(repoDir, revision)) {
-    if (!existsSync(join(dir, 'model_index.json'))) continue; // not a pipeline: no need to walk it
-    const selection = selectSd15Files(filesUnder(dir), (path) => readJson(join(dir, path)));
-    if (selection.missing.length > 0) continue;
-    const refusal = sd15Refusal(
-      readJson(join(dir, 'model_index.json')),
-      readJson(join(dir, 'unet/config.json')),
-    );
-    if (refusal === undefined) return { dir, files: selection.files };
-  }
-  return undefined;
-}
-
-/**
- * Bytes a stopped `models pull owner/name` left in `repoDir` (0: none): its `.part` files, and the SD1.5 files
- * already in a snapshot whose model_index.json is an SD1.5 pipeline (not another model's `hf download`).
- * Meant for a repo without a complete snapshot; `models pull <id>` resumes from these.
- */
-export function stoppedSd15PullBytes(repoDir: string): number {
-  const parts = partBytesUnder(join(hfPartialDir(repoDir, DEFAULT_HUB_REVISION), '..')); // every revision's
-  const committed = hfSnapshotDirs(repoDir, DEFAULT_HUB_REVISION).map((dir) => {
-    const index = readJson(join(dir, 'model_index.json'));
-    if (index === undefined || sd15Refusal(index, readJson(join(dir, 'unet/config.json')))) return 0;
-    return selectSd15Files(filesUnder(dir)).files.reduce((sum, file) => sum + sizeOf(join(dir, file)), 0);
-  });
-  return parts + Math.max(0, ...committed);
-}
-
-/**
- * The snapshot folder of Hub repo `repo` in the HF cache holding a complete SD1.5 layout (what `models pull
- * owner/name [--revision REV]` leaves) of `options.revision` (default main: see completeSd15Snapshot), or undefined.
- */
-export function findPulledHubModelDir(
-  repo: string,
-  options: CacheOptions & { revision?: string } = {},
-): string | undefined {
-  const hubCache = hfHubCacheFor(options.env ?? process.env, options.homeDir ?? homedir());
-  return completeSd15Snapshot(hfRepoDir(hubCache, repo), options.revision)?.dir;
 }
 
 /** Whether `path` is a committed copy of `listed` (same size where the listing says it). */

@@ -13,7 +13,8 @@ import {
 } from './cache.js';
 import { hfHubCacheFor } from './cache-paths.js';
 import { checkFileLooksComplete, checkFileSize } from './file-check.js';
-import { completeSd15Snapshot, isHubRepoId, stoppedSd15PullBytes } from './hub-pull.js';
+import { isHubRepoId } from './hub-pull.js';
+import { completeSd15Snapshot, stoppedSd15PullBytes } from './hub-snapshot.js';
 import { registryPartBytes } from './part-files.js';
 import { registryIdOfRepo } from './pull-ids.js';
 import { getModelEntry, listModelIds, modelSizeBytes, modelStageSchema } from './registry.js';

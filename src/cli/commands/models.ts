@@ -1,27 +1,21 @@
 // src/cli/commands/models.ts — `toonlora models list|pull|path`: list, download (pull) and locate the
-// models toonlora uses. Flags map to src/models/ calls; this file only formats and draws progress.
+// models toonlora uses. Flags map to src/models/ calls; this file only formats (models-progress.ts draws a
+// pull's progress).
 import { existsSync, statSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { isToonloraError, ToonloraError } from '../../errors.js';
 import { findModelDir, requireModelFile } from '../../models/cache.js';
 import { formatBytes } from '../../models/format-bytes.js';
 import { describeModels, type ModelStatus, wrongSizeFile } from '../../models/model-status.js';
-import { createProgressLines, type ProgressLines, progressBarLayout } from '../../models/progress-lines.js';
 import { DownloadStopped } from '../../models/download.js';
-import {
-  createProgressThrottle,
-  formatPullJsonLine,
-  type PullJsonLine,
-  type PullNoticeKind,
-  progressLine,
-} from '../../models/pull-json-lines.js';
-import { findPulledHubModelDir } from '../../models/hub-pull.js';
+import { formatPullJsonLine } from '../../models/pull-json-lines.js';
+import { findPulledHubModelDir } from '../../models/hub-snapshot.js';
 import { checkRevisionIds, isHubRepoIdOutsideRegistry, resolvePullIds } from '../../models/pull-ids.js';
-import { type PullOptions, type PullResult, pullModel } from '../../models/pull.js';
+import { type PullResult, pullModel } from '../../models/pull.js';
 import { getModelEntry, getModelFile, listModelIds } from '../../models/registry.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
-import { commandAction, printResult, reportError, wantsProgressBar } from '../output.js';
+import { commandAction, printResult, reportError } from '../output.js';
+import { progressHooks, say } from './models-progress.js';
 
 interface JsonOption {
   json?: boolean;
@@ -61,176 +55,6 @@ function formatList(models: ModelStatus[]): string {
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
-}
-
-type PullHooks = Pick<
-  PullOptions,
-  | 'onFileStart'
-  | 'onProgress'
-  | 'onFileDone'
-  | 'onVerifyStart'
-  | 'onCorrupt'
-  | 'onCorruptRemoved'
-  | 'onWaitForLock'
-  | 'onLockTakeOver'
-  | 'onRetry'
-  | 'onNotice'
->;
-
-function say(line: string): void {
-  process.stderr.write(`models pull: ${line}\n`);
-}
-
-/**
- * What pull says about files already on disk (hashing one takes a while; a bad one is moved aside) and about
- * another process downloading the same model (this one waits for it).
- */
-function checkHooks(): Pick<
-  PullOptions,
-  'onVerifyStart' | 'onCorrupt' | 'onCorruptRemoved' | 'onWaitForLock' | 'onRetry' | 'onNotice'
-> {
-  return {
-    onWaitForLock: (message) => say(message),
-    onNotice: ({ message }) => say(message),
-    onRetry: ({ modelId, file, reason, waitMs, attempt, attempts }) =>
-      say(
-        `${modelId}: ${file}: ${reason}; trying again in ${Math.ceil(waitMs / 1000)} s (try ${attempt} of ${attempts})`,
-      ),
-    onVerifyStart: ({ modelId, path, bytes }) => say(`${modelId}: checking ${path} (${formatBytes(bytes)})…`),
-    onCorrupt: ({ modelId, path, movedTo, problems }) =>
-      say(
-        `${modelId}: ${path} is corrupted (${problems.join('; ')}); moved to ${movedTo}, downloading again`,
-      ),
-    onCorruptRemoved: ({ modelId, path, bytes }) => say(`${modelId}: ${corruptRemovedText(path, bytes)}`),
-  };
-}
-
-/** The line said when a `.corrupt` copy is deleted after a verified download of its file. */
-function corruptRemovedText(path: string, bytes: number): string {
-  return `removed ${path} (${formatBytes(bytes)}), the corrupted copy a verified download replaced`;
-}
-
-/** Without a terminal: a line every 10% or 30 s of each file, and one when it is done. */
-function lineHooks(): PullHooks {
-  let lines: ProgressLines | undefined;
-  return {
-    ...checkHooks(),
-    onFileStart: ({ modelId, file }) => {
-      lines = createProgressLines(`models pull: ${modelId}: ${file}`);
-    },
-    onProgress: ({ receivedBytes, totalBytes }) => {
-      const line = lines?.update(receivedBytes, totalBytes);
-      if (line) process.stderr.write(`${line}\n`);
-    },
-    onFileDone: ({ modelId, file, bytes }) => say(`${modelId}: ${file} downloaded (${formatBytes(bytes)})`),
-  };
-}
-
-/**
- * On a terminal: a bar per file, made at its first progress, once the size is known (or not). `stop` ends
- * the bar's line and gives the cursor and line wrapping back (cli-progress hides and turns them off); no bar
- * is drawn after it, so an error or a stop notice printed next starts on a line of its own.
- */
-function barHooks(): PullHooks & { stop(): void } {
-  let bar: cliProgress.SingleBar | undefined;
-  let current = { modelId: '', file: '' };
-  let stopped = false;
-  const endBar = () => {
-    bar?.stop();
-    bar = undefined;
-  };
-  const checks = checkHooks();
-  return {
-    ...checks,
-    onRetry: (info) => {
-      endBar(); // the line goes below the bar, which starts again with the next try's progress
-      checks.onRetry?.(info);
-    },
-    onNotice: (info) => {
-      endBar();
-      checks.onNotice?.(info);
-    },
-    onCorruptRemoved: (info) => {
-      endBar(); // the file is done: its bar ends before the line
-      checks.onCorruptRemoved?.(info);
-    },
-    onFileStart: ({ modelId, file }) => {
-      endBar();
-      current = { modelId, file };
-    },
-    onProgress: ({ receivedBytes, totalBytes }) => {
-      if (stopped) return;
-      if (!bar) {
-        const { format, barsize } = progressBarLayout(
-          current.modelId,
-          current.file,
-          totalBytes,
-          process.stderr.columns || 80,
-        );
-        bar = new cliProgress.SingleBar(
-          { format, barsize, stream: process.stderr, hideCursor: true },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(totalBytes ?? receivedBytes, 0, {
-          done: formatBytes(0),
-          size: formatBytes(totalBytes ?? 0),
-        });
-      }
-      if (totalBytes) bar.setTotal(totalBytes);
-      bar.update(receivedBytes, { done: formatBytes(receivedBytes), size: formatBytes(totalBytes ?? 0) });
-    },
-    stop: () => {
-      stopped = true;
-      endBar();
-    },
-  };
-}
-
-/** With --json: each event as one JSON line on stdout (pull-json-lines.ts), progress at most once a second per file. */
-function jsonHooks(
-  modelId: string,
-  write: (line: PullJsonLine) => void = (line) => process.stdout.write(formatPullJsonLine(line)),
-): PullHooks {
-  let due = createProgressThrottle();
-  const notice = (model: string | null, kind: PullNoticeKind, message: string) =>
-    write({ type: 'notice', model, kind, message });
-  return {
-    onWaitForLock: (message) => notice(modelId, 'wait', message),
-    onLockTakeOver: (message) => notice(modelId, 'lock', message),
-    onNotice: ({ modelId, kind, message }) => notice(modelId, kind, message),
-    onRetry: ({ modelId, file, reason, waitMs, attempt, attempts }) =>
-      notice(
-        modelId,
-        'retry',
-        `${file}: ${reason}; trying again in ${Math.ceil(waitMs / 1000)} s (try ${attempt} of ${attempts})`,
-      ),
-    onVerifyStart: ({ modelId, path, bytes }) =>
-      notice(modelId, 'verify', `checking ${path} (${formatBytes(bytes)})`),
-    onCorrupt: ({ modelId, path, movedTo, problems }) =>
-      notice(
-        modelId,
-        'corrupt',
-        `${path} is corrupted (${problems.join('; ')}); moved to ${movedTo}, downloading again`,
-      ),
-    onCorruptRemoved: ({ modelId, path, bytes }) =>
-      notice(modelId, 'removed', corruptRemovedText(path, bytes)),
-    onFileStart: ({ modelId, file, totalBytes }) => {
-      due = createProgressThrottle();
-      write({ type: 'file-start', model: modelId, file, totalBytes: totalBytes ?? null });
-    },
-    onProgress: ({ modelId, file, receivedBytes, totalBytes }) => {
-      if (due(receivedBytes, totalBytes)) write(progressLine(modelId, file, receivedBytes, totalBytes));
-    },
-    onFileDone: ({ modelId, file, path, bytes }) =>
-      write({ type: 'file-done', model: modelId, file, path, bytes }),
-  };
-}
-
-/** Progress reporting for pulls: a bar per file on a TTY, occasional lines otherwise, JSON lines with --json. */
-function progressHooks(options: JsonOption, modelId: string): PullHooks & { stop(): void } {
-  if (options.json) return { ...jsonHooks(modelId), stop() {} };
-  if (!wantsProgressBar(options)) return { ...lineHooks(), stop() {} };
-  return barHooks();
 }
 
 /** Exit code of a pull stopped by Ctrl-C / SIGTERM: 128 + SIGINT, as the shell reports a process it ended. */
