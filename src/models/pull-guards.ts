@@ -6,10 +6,19 @@ import { join } from 'node:path';
 import { probeWritable } from '../env/probes.js';
 import { ToonloraError } from '../errors.js';
 import { type CacheOptions, manualPlacementPath } from './cache.js';
-import { type CacheEnv, hfPartialDir, hfRepoDir, manualModelDir, snapshotPullDir } from './cache-paths.js';
+import {
+  type CacheEnv,
+  hfEndpoint,
+  hfPartialDir,
+  hfRepoDir,
+  hfResolveUrl,
+  manualModelDir,
+  releaseUrl,
+  snapshotPullDir,
+} from './cache-paths.js';
 import { notWritableRootError, type WriteRoots } from './not-writable.js';
 import { offlineSnapshotHint } from './offline-hint.js';
-import type { ModelEntry } from './registry.js';
+import { type ModelEntry, REMBG_RELEASE } from './registry.js';
 
 /** Whether HF_HUB_OFFLINE is on, read as huggingface_hub reads it (1 / ON / YES / TRUE, any case). */
 export function isHfOffline(env: CacheEnv): boolean {
@@ -65,14 +74,28 @@ export async function removeEmptyFolders(dirs: readonly string[]): Promise<void>
   for (const dir of [...dirs].sort((a, b) => b.length - a.length)) await removeIfEmpty(dir);
 }
 
-/** What to do without the network: the `hf download` command of a snapshot, else where to place the file. */
+/** The URLs `entry`'s files are fetched from (a release mirror and HF_ENDPOINT applied); [] for a snapshot. */
+export function fileUrlsOf(entry: ModelEntry, env: CacheEnv): string[] {
+  const { source } = entry;
+  if (source.kind === 'url') return source.urls.map((url) => releaseUrl(url, env, REMBG_RELEASE));
+  if (source.kind !== 'huggingface' || source.snapshot) return [];
+  return source.files.map((file) => hfResolveUrl(hfEndpoint(env), source.repo, source.revision, file.path));
+}
+
+/**
+ * What to do without the network: the `hf download` command of a snapshot, else where to place the file and
+ * the URL(s) to fetch it from on a machine that has network.
+ */
 export function byHandHint(entry: ModelEntry, options: CacheOptions): string {
   const { source } = entry;
   const manual = manualPlacementPath(entry, source.files[0]?.path ?? '', options);
   if (source.kind === 'huggingface' && source.snapshot) return offlineSnapshotHint(source, manual);
-  if (source.files.length === 1) return `Place ${source.files[0]?.path} by hand at ${manual}`;
+  const urls = fileUrlsOf(entry, options.env ?? process.env);
+  const from =
+    urls.length === 0 ? '' : ` (download ${urls.length === 1 ? 'it' : 'them'} from ${urls.join(', ')})`;
+  if (source.files.length === 1) return `Place ${source.files[0]?.path} by hand at ${manual}${from}`;
   const folder = manualPlacementPath(entry, '', options);
-  return `Place ${source.files.map((f) => f.path).join(', ')} by hand in ${folder.replace(/\/?$/, '/')}`;
+  return `Place ${source.files.map((f) => f.path).join(', ')} by hand in ${folder.replace(/\/?$/, '/')}${from}`;
 }
 
 /** The folders a pull of `entry` may create under `roots`, outermost first. */

@@ -1,9 +1,10 @@
 // src/models/pull-offline.test.ts — `models pull` without network or offline (fake Hub on 127.0.0.1): one-line
-// errors naming the URL, the manual path and the `hf download` command; the rembg mirror; no empty folders left.
+// errors naming the URL, the manual path and the `hf download` command (offline too); the rembg mirror; no empty folders left.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pullModel } from './pull.js';
+import { getModelEntry } from './registry.js';
 import { fakeHubForFile } from './pull-testing.js';
 import { closedLoopbackPort } from './loopback-testing.js';
 
@@ -68,6 +69,20 @@ describe('pullModel without network', () => {
     // several files: the folder they go in, not the first one's path
     await expect(pullModel('wd-vit-tagger-v3', { ...opts(), env })).rejects.toThrow(
       `Place model.onnx, selected_tags.csv by hand in ${join(fake.root, 'tl', 'models', 'wd-vit-tagger-v3')}/`,
+    );
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('names the URL of each file to fetch by hand under HF_HUB_OFFLINE=1, as the no-network failure does', async () => {
+    const env = { ...opts().env, HF_HUB_OFFLINE: '1' };
+    const lama = getModelEntry('lama').source as { repo: string; revision: string };
+    await expect(pullModel('lama', { ...opts(), env })).rejects.toThrow(
+      `(download it from ${fake.endpoint}/${lama.repo}/resolve/${lama.revision}/lama_fp32.onnx)`,
+    );
+    const tagger = getModelEntry('wd-vit-tagger-v3').source as { repo: string; revision: string };
+    const resolve = `${fake.endpoint}/${tagger.repo}/resolve/${tagger.revision}`;
+    await expect(pullModel('wd-vit-tagger-v3', { ...opts(), env })).rejects.toThrow(
+      `/ (download them from ${resolve}/model.onnx, ${resolve}/selected_tags.csv)`,
     );
     expect(fake.requests).toEqual([]);
   });
