@@ -1,6 +1,7 @@
 // test/train-dry-run-base.test.ts — `train --dry-run` checks the base as the real run does, before anything
 // runs: a missing path or a LoRA given as --base fails with the run's message and exit code, not exit 0 with a
-// config and a memory estimate (the real run then failed in the worker).
+// config and a memory estimate (the real run then failed in the worker); a registry base not pulled yet passes
+// with a warning naming its pull.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,9 +24,12 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** The exit code and stderr of `toonlora train <dataset> <args>`. */
-async function train(args: string[]): Promise<{ code: number; stderr: string }> {
+async function train(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stderr: string }> {
   try {
-    const { stderr } = await promisify(execFile)(launcher, ['train', dataset, ...args]);
+    const { stderr } = await promisify(execFile)(launcher, ['train', dataset, ...args], { env });
     return { code: 0, stderr };
   } catch (error) {
     const failed = error as { code: number; stderr: string };
@@ -66,4 +70,18 @@ describe('train --dry-run with a base the run cannot load', () => {
     );
     expect(dry.stderr).toContain('[TL_ERR_INPUT_INVALID]');
   }, 120_000);
+
+  it('a registry base not pulled yet: the dry run goes on, warning with the pull to run', async () => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TOONLORA_HOME: join(root, 'tl-home'),
+      HF_HOME: join(root, 'hf-home'),
+    };
+    delete env.HF_HUB_CACHE;
+    const dry = await train(['--base', 'anything-v5', '--dry-run'], env);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain(
+      'toonlora train: warning: the base model anything-v5 is not downloaded yet: this dry run needs no weights, but a real run fails to load it. Run `toonlora models pull anything-v5` first.',
+    );
+  }, 240_000); // the whole dry run (the Python plan and memory estimate) runs
 });

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeSafetensors } from '../lora/safetensors-write.js';
 import { tempDirPerFile } from '../lora/temp-dir-testing.js';
-import { checkpointRefusal, checkTrainingBase, missingLayoutFiles } from './base-check.js';
+import { getModelEntry } from '../models/registry.js';
+import {
+  checkpointRefusal,
+  checkTrainingBase,
+  missingLayoutFiles,
+  notPulledBaseWarning,
+} from './base-check.js';
 
 const tempDir = tempDirPerFile('toonlora-base-check-');
 
@@ -93,6 +99,29 @@ describe('checkTrainingBase', () => {
     expect(
       await refusal(checkTrainingBase('anything-v5', { env: { HF_HUB_CACHE: join(tempDir(), 'x') } })),
     ).toBeUndefined();
+  });
+});
+
+describe('notPulledBaseWarning', () => {
+  it('names the pull of a registry base not on disk (by id or Hub id), and nothing once it is there', async () => {
+    const home = join(tempDir(), 'tl-home');
+    const env = { TOONLORA_HOME: home, HF_HUB_CACHE: join(tempDir(), 'hf-empty') };
+    const pull = 'Run `toonlora models pull anything-v5` first.';
+    expect(notPulledBaseWarning('anything-v5', { env })).toBe(
+      `the base model anything-v5 is not downloaded yet: this dry run needs no weights, but a real run fails to load it. ${pull}`,
+    );
+    const { source } = getModelEntry('anything-v5');
+    expect(notPulledBaseWarning((source as { repo: string }).repo, { env })).toContain(pull);
+    // placed by hand: every file of the registry's layout in $TOONLORA_HOME/models/anything-v5/
+    for (const file of source.files) {
+      const path = join(home, 'models', 'anything-v5', file.path);
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, '');
+    }
+    expect(notPulledBaseWarning('anything-v5', { env })).toBeUndefined();
+    // other bases: tiny needs nothing; checkTrainingBase refuses a Hub id or path it cannot load
+    expect(notPulledBaseWarning('tiny', { env })).toBeUndefined();
+    expect(notPulledBaseWarning('someone/not-pulled', { env })).toBeUndefined();
   });
 });
 

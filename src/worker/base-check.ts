@@ -2,7 +2,8 @@
 // and the real run alike: a path that does not exist, a .safetensors that is a LoRA, an image or no SD1.5
 // checkpoint, a folder without the diffusers SD1.5 files, a Hub id not in the Hugging Face cache. The words and
 // hints are the worker's own (trainer/toonlora_trainer/base_files.py, models.py), which a real run printed only
-// once the worker had started. A registry base (anything-v5) is left to the run: a dry run needs no weights.
+// once the worker had started. A registry base (anything-v5) is left to the run: a dry run needs no weights, but
+// one not on disk gets a warning naming its pull (notPulledBaseWarning).
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isToonloraError, ToonloraError } from '../errors.js';
@@ -14,7 +15,7 @@ import {
   localBasePath,
   registryBaseModelId,
 } from '../models/base-model.js';
-import { hubCacheSnapshotDir } from '../models/cache.js';
+import { findModelDir, hubCacheSnapshotDir } from '../models/cache.js';
 
 /** The files of a diffusers SD1.5 folder the worker reads, each as the names any one of which will do (base_files.py). */
 const DIFFUSERS_LAYOUT_FILES: ReadonlyArray<readonly string[]> = [
@@ -132,4 +133,15 @@ export async function checkTrainingBase(name: string, options: BaseModelOptions 
       name,
       `${name}: only partly in the Hugging Face cache (${snapshot} lacks ${missing.join(', ')}: a stopped pull, or not an SD1.5 model). ${pull}`,
     );
+}
+
+/**
+ * The warning a dry run prints for a registry base (anything-v5, or its Hub id) not on this machine's disk: the
+ * dry run needs no weights, the real run fails to load it. Undefined for any other base (checkTrainingBase
+ * refuses a Hub id not in the cache, or a missing path) and for a registry base on disk.
+ */
+export function notPulledBaseWarning(name: string, options: BaseModelOptions = {}): string | undefined {
+  const id = registryBaseModelId(name);
+  if (id === undefined || findModelDir(id, options) !== undefined) return undefined;
+  return `the base model ${name} is not downloaded yet: this dry run needs no weights, but a real run fails to load it. Run \`toonlora models pull ${id}\` first.`;
 }

@@ -11,7 +11,7 @@ import {
   type TrainingConfig,
   trainingConfigSchema,
 } from '../../schemas/config.js';
-import { checkTrainingBase } from '../../worker/base-check.js';
+import { checkTrainingBase, notPulledBaseWarning } from '../../worker/base-check.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import type { WorkerEvent } from '../../worker/protocol.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
@@ -293,6 +293,8 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
   await checkTrainingBase(config.baseModel);
   await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
   if (flags.dryRun) {
+    const notPulled = notPulledBaseWarning(config.baseModel);
+    if (notPulled) process.stderr.write(`toonlora train: warning: ${notPulled}\n`);
     // the dataset and length as the worker's own scan reads them (fails on a missing or empty one, as a real run)
     const plan = await planTraining(datasetDir, config);
     // every dataset warning the run will print, in its words
