@@ -13,7 +13,8 @@ import type { NewImage } from './catalog/images.js';
 import type { CatalogStore } from './catalog-store.js';
 import { characterRelDir, uploadRelPath } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
-import { displayName, extensionFor, sniffImageFormat, unsupportedImageHint } from './image-sniff.js';
+import { sniffImageFormat } from '../vision/image-sniff.js';
+import { displayName, extensionFor, unsupportedImageHint } from './image-sniff.js';
 import type { UploadLimits } from './upload-limits.js';
 
 /** The multipart field the upload reads (the web app and /openapi.json use it); other fields are refused. */

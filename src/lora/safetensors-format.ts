@@ -4,7 +4,7 @@
 // The dtype table, shapes and error live in safetensors-rules.ts, the per-entry checks in safetensors-entries.ts,
 // the writer's layout in safetensors-layout.ts; every name is re-exported here.
 import { ToonloraError } from '../errors.js';
-import { anImage, imageTypeName } from '../jobs/image-sniff.js';
+import { anImage, imageTypeName } from '../vision/image-sniff.js';
 import { checkContiguous, parseMetadata, parseTensorEntry, rejectForbidden } from './safetensors-entries.js';
 import {
   MAX_HEADER_BYTES,

@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isToonloraError, ToonloraError } from '../errors.js';
-import { anImage } from '../jobs/image-sniff.js';
+import { anImage } from '../vision/image-sniff.js';
 import { openSafetensors } from '../lora/safetensors-read.js';
 import {
   type BaseModelOptions,

@@ -1,0 +1,68 @@
+// src/vision/image-sniff.ts — which image type a buffer holds, from its first bytes (pure): the formats toonlora
+// reads (PNG, JPEG, WebP, GIF) and the ones screenshots come in that it does not (BMP, TIFF, AVIF, HEIC), named
+// for messages. Below jobs/, lora/ and worker/, which all import it; what an upload makes of it is in
+// src/jobs/image-sniff.ts.
+import type { ImageFormat } from '../schemas/api.js';
+
+/** The image format the magic bytes announce, or undefined when they match none we accept. */
+export function sniffImageFormat(head: Uint8Array): ImageFormat | undefined {
+  const bytes = (...values: number[]) => values.every((value, index) => head[index] === value);
+  const ascii = (offset: number, text: string) =>
+    [...text].every((char, index) => head[offset + index] === char.charCodeAt(0));
+  if (bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
+  if (bytes(0xff, 0xd8, 0xff)) return 'jpeg';
+  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'webp';
+  if (ascii(0, 'GIF87a') || ascii(0, 'GIF89a')) return 'gif';
+  return undefined;
+}
+
+/** Types people export screenshots in that toonlora does not read, by their first bytes. */
+const UNSUPPORTED_FORMATS: ReadonlyArray<{ name: string; matches: (head: Uint8Array) => boolean }> = [
+  { name: 'BMP', matches: (head) => head[0] === 0x42 && head[1] === 0x4d }, // "BM"
+  {
+    name: 'TIFF',
+    matches: (head) =>
+      (head[0] === 0x49 && head[1] === 0x49 && head[2] === 0x2a && head[3] === 0) || // "II*\0"
+      (head[0] === 0x4d && head[1] === 0x4d && head[2] === 0 && head[3] === 0x2a), // "MM\0*"
+  },
+  { name: 'AVIF', matches: (head) => ['avif', 'avis'].includes(isoBrand(head)) },
+  {
+    name: 'HEIC',
+    matches: (head) =>
+      ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'].includes(isoBrand(head)),
+  },
+];
+
+/** The major brand of an ISO media file (`ftyp` box first: HEIC, AVIF), else ''. */
+function isoBrand(head: Uint8Array): string {
+  const text = (from: number, to: number) => String.fromCharCode(...head.subarray(from, to));
+  return head.length >= 12 && text(4, 8) === 'ftyp' ? text(8, 12) : '';
+}
+
+/** How a message names each accepted format. */
+const FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = {
+  png: 'PNG',
+  jpeg: 'JPEG',
+  webp: 'WebP',
+  gif: 'GIF',
+};
+
+/** `a PNG image`, `an AVIF image`: the article as the name is read aloud (the vowel-led names here start with a vowel sound). */
+export function anImage(name: string): string {
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} image`;
+}
+
+/**
+ * The image type the first bytes announce, named (`PNG`, `WebP`, `AVIF`), accepted by the upload or not;
+ * undefined for anything else. For messages about a file given where no image belongs (a LoRA, a base model).
+ */
+export function imageTypeName(head: Uint8Array): string | undefined {
+  const format = sniffImageFormat(head);
+  if (format) return FORMAT_NAMES[format];
+  return unsupportedImageTypeName(head);
+}
+
+/** The name of an image type toonlora does not read (`BMP`, `TIFF`, `AVIF`, `HEIC`) the first bytes announce, else undefined. */
+export function unsupportedImageTypeName(head: Uint8Array): string | undefined {
+  return UNSUPPORTED_FORMATS.find((known) => known.matches(head))?.name;
+}
