@@ -1,5 +1,6 @@
 // src/server/image-sniff.ts — the Content-Type the server answers with for a stored image (pure): by the
-// format sniffed at upload (src/jobs/image-sniff.ts, where upload types are decided), or by a file's extension.
+// format sniffed at upload (read from the first bytes by src/vision/image-sniff.ts; upload types are decided
+// in src/jobs/image-sniff.ts), or by a file's extension.
 import type { ImageFormat } from '../schemas/api.js';
 
 /** Content-Type of each accepted format. */
