@@ -1,5 +1,5 @@
 """toonlora_trainer/base_files.py — what a base model that did not load lacks, and the fix to name: the errors
-(ModelMissingError, BaseFileError), the single-file checkpoint check, and the hints for a diffusers-layout base
+(ModelMissingError, BaseComponentError, BaseFileError), a damaged component or Git LFS pointer of a complete folder, the single-file checkpoint check, and the hints for a diffusers-layout base
 (the registry base's pull, a local folder's missing files, another Hub id)."""
 
 from __future__ import annotations
@@ -15,6 +15,12 @@ REGISTRY_BASE_ID = REGISTRY["defaultBaseModelId"]
 
 class ModelMissingError(FileNotFoundError):
     """The base model is not on this machine; the message says which command fetches it."""
+
+
+class BaseComponentError(ModelMissingError):
+    """A diffusers-layout base with all its files there, one component of which does not load (a damaged or
+    truncated file, a Git LFS pointer in place of the file); the message names the base, the component, its
+    files and the fix."""
 
 
 class BaseFileError(ValueError):
@@ -103,3 +109,74 @@ def _pull_hint(base: str) -> str:
     if not _looks_like_hub_id(base):
         return "No such folder. Check the --base path (a diffusers folder, a .safetensors file, a HF id or tiny)."
     return f"Pull it into the Hugging Face cache first (`toonlora models pull {base}`: any diffusers SD1.5 repo), or pass a local folder / .safetensors file."
+
+
+# The components of a diffusers SD1.5 folder, in the order _load_diffusers_layout loads them (each its subfolder).
+BASE_COMPONENTS = ("tokenizer", "text_encoder", "vae", "unet", "scheduler")
+# The first bytes of a Git LFS pointer: what a `git clone` without git-lfs leaves in place of a weights file.
+LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
+
+
+def hub_snapshot_folder(base: str) -> str | None:
+    """The snapshot folder of Hub id `base` in the local HF cache (the one refs/main names), or None."""
+    if not _looks_like_hub_id(base):
+        return None
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        found = try_to_load_from_cache(base, "scheduler/scheduler_config.json")
+    except Exception:  # a malformed id, an unreadable cache: no folder to name
+        return None
+    return os.path.dirname(os.path.dirname(found)) if isinstance(found, str) else None
+
+
+def component_files(folder: str, component: str) -> list[str]:
+    """The files of `folder`/`component`, relative to `folder` (`tokenizer/vocab.json`), sorted."""
+    sub = os.path.join(folder, component)
+    names = sorted(os.listdir(sub)) if os.path.isdir(sub) else []
+    return [f"{component}/{name}" for name in names if os.path.isfile(os.path.join(sub, name))]
+
+
+def _is_lfs_pointer(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(LFS_POINTER_PREFIX)) == LFS_POINTER_PREFIX
+    except OSError:
+        return False
+
+
+def _base_named(base: str, folder: str) -> str:
+    """`base` as the message names it: the folder itself, or a Hub id with the cache folder it was read from."""
+    return base if os.path.abspath(base) == os.path.abspath(folder) else f"{base} ({folder})"
+
+
+def _refetch_hint(base: str, folder: str, files: list[str]) -> str:
+    """The fix for a damaged file of a complete folder: a pull of the registry base or Hub id (after deleting the
+    file, so that the pull, which keeps a file of the listed size, fetches it anew), else a fresh copy."""
+    delete = f"Delete {', '.join(os.path.join(folder, name) for name in files)} and run"
+    if base == DEFAULT_BASE_MODEL or _is_registry_base_folder(folder):
+        return f"{delete} `toonlora models pull {REGISTRY_BASE_ID}` again."
+    if not os.path.isdir(base) and _looks_like_hub_id(base):
+        return f"{delete} `toonlora models pull {base}` again."
+    return "Copy the folder again from its source (a complete diffusers SD1.5 layout), or pass another folder / .safetensors file."
+
+
+def check_no_lfs_pointers(base: str, folder: str) -> None:
+    """Raises BaseComponentError for the first component of `folder` holding a Git LFS pointer instead of a file."""
+    for component in BASE_COMPONENTS:
+        pointers = [name for name in component_files(folder, component) if _is_lfs_pointer(os.path.join(folder, name))]
+        if pointers:
+            raise BaseComponentError(
+                f"{_base_named(base, folder)}: cannot load its {component}: {', '.join(pointers)} "
+                f"{'is a Git LFS pointer' if len(pointers) == 1 else 'are Git LFS pointers'}, not the file itself "
+                f"(a git clone without git-lfs, or a copy of one). {_refetch_hint(base, folder, pointers)}")
+
+
+def component_load_error(base: str, folder: str, component: str, error: BaseException) -> BaseComponentError:
+    """The error for `component` of a complete folder that did not load: the base, the component, its files, the
+    loader's first line and the fix."""
+    files = component_files(folder, component)
+    return BaseComponentError(
+        f"{_base_named(base, folder)}: cannot load its {component} from {', '.join(files) or f'{component}/'} "
+        f"({_first_line(error)}): a file there is damaged or truncated (a stopped download or copy?). "
+        f"{_refetch_hint(base, folder, files)}")

@@ -20,8 +20,9 @@ import torch
 
 # The names below moved to modules of their own; importing them from here still works (callers, tests, benches).
 from .base_files import (  # noqa: F401
-    DEFAULT_BASE_MODEL, DIFFUSERS_LAYOUT_FILES, REGISTRY_BASE_ID, BaseFileError, ModelMissingError, _check_safetensors_file,
-    _first_line, _pull_hint, missing_layout_files,
+    BASE_COMPONENTS, DEFAULT_BASE_MODEL, DIFFUSERS_LAYOUT_FILES, REGISTRY_BASE_ID, BaseComponentError, BaseFileError,
+    ModelMissingError, _check_safetensors_file, _first_line, _pull_hint, check_no_lfs_pointers, component_load_error,
+    hub_snapshot_folder, missing_layout_files,
 )
 from .lora_adapters import (  # noqa: F401
     TEXT_ENCODER_TARGET_MODULES, attach_lora, attach_text_encoder_lora, checkpoint_narrow_blocks_only, count_lora,
@@ -74,20 +75,29 @@ def load_base_model(base: str, sd15_config_dir: str | None = None) -> BaseModel:
 
 
 def _load_diffusers_layout(base: str) -> BaseModel:
+    """Each component from its subfolder. A folder (or Hub snapshot) with every layout file there but a component
+    that does not load, or a Git LFS pointer in place of a file, raises BaseComponentError naming the base, the
+    component and its files; one lacking files (or no folder at all) ModelMissingError with _pull_hint's fix."""
     from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
     from transformers import CLIPTextModel, CLIPTokenizer
 
-    local = {"local_files_only": True}
-    try:
-        tokenizer = CLIPTokenizer.from_pretrained(base, subfolder="tokenizer", **local)
-        text_encoder = CLIPTextModel.from_pretrained(base, subfolder="text_encoder", **local)
-        vae = AutoencoderKL.from_pretrained(base, subfolder="vae", **local)
-        unet = UNet2DConditionModel.from_pretrained(base, subfolder="unet", **local)
-        scheduler = DDPMScheduler.from_pretrained(base, subfolder="scheduler", **local)
-    except (OSError, ValueError) as error:
-        what = "cannot load this base model folder" if os.path.isdir(base) else "base model not found on this machine"
-        raise ModelMissingError(f"{base}: {what} ({_first_line(error)}). {_pull_hint(base)}") from None
-    return BaseModel(unet, vae, text_encoder, tokenizer, scheduler, base)
+    loaders = dict(zip(BASE_COMPONENTS, (CLIPTokenizer, CLIPTextModel, AutoencoderKL, UNet2DConditionModel, DDPMScheduler)))
+    folder = base if os.path.isdir(base) else hub_snapshot_folder(base)
+    complete = folder is not None and not missing_layout_files(folder)
+    if complete:
+        check_no_lfs_pointers(base, folder)
+    parts = {}
+    for component, loader in loaders.items():
+        try:
+            parts[component] = loader.from_pretrained(base, subfolder=component, local_files_only=True)
+        except MemoryError:
+            raise
+        except Exception as error:  # tokenizers raises a bare Exception, safetensors its own SafetensorError
+            if complete:
+                raise component_load_error(base, folder, component, error) from None
+            what = "cannot load this base model folder" if os.path.isdir(base) else "base model not found on this machine"
+            raise ModelMissingError(f"{base}: {what} ({_first_line(error)}). {_pull_hint(base)}") from None
+    return BaseModel(parts["unet"], parts["vae"], parts["text_encoder"], parts["tokenizer"], parts["scheduler"], base)
 
 
 def _load_single_file(path: str, sd15_config_dir: str | None) -> BaseModel:
