@@ -7,6 +7,7 @@ import { writeSafetensors } from '../lora/safetensors-write.js';
 import { tempDirPerFile } from '../lora/temp-dir-testing.js';
 import { getModelEntry } from '../models/registry.js';
 import {
+  checkBasePulled,
   checkpointRefusal,
   checkTrainingBase,
   missingLayoutFiles,
@@ -122,6 +123,38 @@ describe('notPulledBaseWarning', () => {
     // other bases: tiny needs nothing; checkTrainingBase refuses a Hub id or path it cannot load
     expect(notPulledBaseWarning('tiny', { env })).toBeUndefined();
     expect(notPulledBaseWarning('someone/not-pulled', { env })).toBeUndefined();
+  });
+});
+
+describe('checkBasePulled', () => {
+  it('refuses a registry base not on disk (by id or Hub id) naming its pull, and passes it once placed', async () => {
+    const home = join(tempDir(), 'tl-home-pulled');
+    const env = { TOONLORA_HOME: home, HF_HUB_CACHE: join(tempDir(), 'hf-empty-pulled') };
+    const thrown = (name: string) => {
+      try {
+        checkBasePulled(name, { env });
+      } catch (error) {
+        return error as { code: string; message: string };
+      }
+      return undefined;
+    };
+    expect(thrown('anything-v5')).toMatchObject({
+      code: 'TL_ERR_MODEL_MISSING',
+      message:
+        'anything-v5: base model not found on this machine (not downloaded yet). Run `toonlora models pull anything-v5` first, or give --base another base (a local folder, a .safetensors file, a pulled HF id, or tiny).',
+    });
+    const { source } = getModelEntry('anything-v5');
+    expect(thrown((source as { repo: string }).repo)?.message).toContain(
+      'Run `toonlora models pull anything-v5` first',
+    );
+    expect(thrown('tiny')).toBeUndefined();
+    expect(thrown('someone/not-pulled')).toBeUndefined(); // checkTrainingBase's to refuse
+    for (const file of source.files) {
+      const path = join(home, 'models', 'anything-v5', file.path);
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, '');
+    }
+    expect(thrown('anything-v5')).toBeUndefined();
   });
 });
 

@@ -2,8 +2,8 @@
 // and the real run alike: a path that does not exist, a .safetensors that is a LoRA, an image or no SD1.5
 // checkpoint, a folder without the diffusers SD1.5 files, a Hub id not in the Hugging Face cache. The words and
 // hints are the worker's own (trainer/toonlora_trainer/base_files.py, models.py), which a real run printed only
-// once the worker had started. A registry base (anything-v5) is left to the run: a dry run needs no weights, but
-// one not on disk gets a warning naming its pull (notPulledBaseWarning).
+// once the worker had started. A registry base (anything-v5) not on disk: a dry run needs no weights, so it only
+// warns, naming the pull (notPulledBaseWarning); a real run or a generate refuses it (checkBasePulled).
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isToonloraError, ToonloraError } from '../errors.js';
@@ -144,4 +144,19 @@ export function notPulledBaseWarning(name: string, options: BaseModelOptions = {
   const id = registryBaseModelId(name);
   if (id === undefined || findModelDir(id, options) !== undefined) return undefined;
   return `the base model ${name} is not downloaded yet: this dry run needs no weights, but a real run fails to load it. Run \`toonlora models pull ${id}\` first.`;
+}
+
+/**
+ * A real training run's or a generate's check of a registry base (anything-v5, or its Hub id): on this machine's
+ * disk, or refused before any worker starts (the worker failed to load it only after starting, with the same code).
+ * Other bases: checkTrainingBase.
+ * @throws ToonloraError TL_ERR_MODEL_MISSING naming `toonlora models pull <id>`
+ */
+export function checkBasePulled(name: string, options: BaseModelOptions = {}): void {
+  const id = registryBaseModelId(name);
+  if (id === undefined || findModelDir(id, options) !== undefined) return;
+  throw modelMissing(
+    name,
+    `${name}: base model not found on this machine (not downloaded yet). Run \`toonlora models pull ${id}\` first, or give --base another base (a local folder, a .safetensors file, a pulled HF id, or tiny).`,
+  );
 }

@@ -5,6 +5,7 @@ import { ensurePythonEnv } from '../../env/python-env.js';
 import { ToonloraError } from '../../errors.js';
 import { BASE_MODEL_HELP } from '../../models/base-model.js';
 import { type GenerationConfig, generationConfigSchema } from '../../schemas/config.js';
+import { checkBasePulled, checkTrainingBase } from '../../worker/base-check.js';
 import { type GenerationResult, runGeneration } from '../../worker/generate.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
@@ -143,6 +144,9 @@ export function registerGenerate(program: Command): void {
               'or generation.prompt in the --config file. Give --prompt "" for an empty prompt.',
           );
         }
+        // the base as the worker would load it, before the venv and the worker: one not there is named at once
+        await checkTrainingBase(config.baseModel);
+        checkBasePulled(config.baseModel);
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
         // One bar over the sampling steps (all seeds render as one batch); off with --json or no terminal.
         const progress = createProgressReporter({

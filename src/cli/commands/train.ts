@@ -11,7 +11,7 @@ import {
   type TrainingConfig,
   trainingConfigSchema,
 } from '../../schemas/config.js';
-import { checkTrainingBase, notPulledBaseWarning } from '../../worker/base-check.js';
+import { checkBasePulled, checkTrainingBase, notPulledBaseWarning } from '../../worker/base-check.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import type { WorkerEvent } from '../../worker/protocol.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
@@ -291,6 +291,7 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
     process.stderr.write(`toonlora train: warning: ${warning}\n`);
   // the base as the worker would load it, before anything runs: a dry run fails as the real run would
   await checkTrainingBase(config.baseModel);
+  if (!flags.dryRun) checkBasePulled(config.baseModel); // a dry run only warns (below): it needs no weights
   await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
   if (flags.dryRun) {
     const notPulled = notPulledBaseWarning(config.baseModel);
