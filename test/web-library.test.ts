@@ -58,7 +58,7 @@ describe('web app: library', () => {
     expect(names).toEqual(['Mina (summer)', 'Sora']);
   }, 60_000);
 
-  it('says how many screenshots were already uploaded, and stores them once', async () => {
+  it('names the screenshots already uploaded, and stores them once', async () => {
     const hana = web.app.catalog.createCharacter({ name: 'Hana', trigger: 'hana_tl', classWord: 'girl' });
     const buffer = await solidPng(32, 24, [30, 90, 200]);
     const file = (name: string) => ({ name, mimeType: 'image/png', buffer });
@@ -69,7 +69,7 @@ describe('web app: library', () => {
     const summary = page.locator('[data-testid=upload-summary]');
     await page.waitForSelector('[data-testid=upload-summary]:has-text("already uploaded")');
     expect(await summary.textContent()).toBe(
-      'Uploaded 0 screenshots; 2 already uploaded (not stored again).',
+      'Uploaded 0 screenshots; already uploaded, not stored again: page1 copy.png (same as page1.png), page1 again.png (same as page1.png).',
     );
     await shot('upload-duplicates');
     expect(web.app.catalog.listImages(hana.id).map((image) => image.originalName)).toEqual(['page1.png']);

@@ -15,6 +15,7 @@ import { characterRelDir, uploadRelPath } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
 import { sniffImageFormat } from '../vision/image-sniff.js';
 import { displayName, extensionFor, unsupportedImageHint } from './image-sniff.js';
+import { oversizeReason } from './upload-file-size.js';
 import type { UploadLimits } from './upload-limits.js';
 
 /** The multipart field the upload reads (the web app and /openapi.json use it); other fields are refused. */
@@ -111,19 +112,12 @@ async function discardUpload(
   );
 }
 
-/** A byte limit as people read it: 26214400 -> "25 MiB", 1536 -> "1.5 KiB". */
-export function readableSize(bytes: number): string {
-  const [value, unit] = bytes >= 1024 ** 2 ? [bytes / 1024 ** 2, 'MiB'] : [bytes / 1024, 'KiB'];
-  return `${Number(value.toFixed(1))} ${unit}`;
-}
+export { readableSize } from './upload-file-size.js';
 
 /** Checks one uploaded file; returns what to store or throws a ToonloraError naming the file. */
 async function checkUpload(name: string, data: Buffer, truncated: boolean, limits: UploadLimits) {
   if (truncated) {
-    throw new ToonloraError(
-      'TL_ERR_PAYLOAD_TOO_LARGE',
-      `${name}: larger than the ${readableSize(limits.maxFileBytes)} limit per file; refused. Send a smaller file.`,
-    );
+    throw new ToonloraError('TL_ERR_PAYLOAD_TOO_LARGE', oversizeReason(name, limits.maxFileBytes));
   }
   if (data.length === 0) throw new ToonloraError('TL_ERR_IMAGE_DECODE', `${name}: empty file; refused.`);
   const format = sniffImageFormat(data.subarray(0, 16));

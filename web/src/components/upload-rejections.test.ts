@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api.js';
-import { rejectionsFromError, uploadSummary } from './upload-rejections.js';
+import { DEFAULT_UPLOAD_LIMITS } from './upload-batches.js';
+import { duplicateNames, refuseOversize, rejectionsFromError, uploadSummary } from './upload-rejections.js';
 
 describe('rejectionsFromError', () => {
   it('lists every refused file of an upload the server refused whole, not only the first', () => {
@@ -36,10 +37,47 @@ describe('uploadSummary', () => {
     expect(uploadSummary(1, 0)).toBe('Uploaded 1 screenshot.');
     expect(uploadSummary(3, 2)).toBe('Uploaded 3 screenshots; 2 refused (listed below).');
   });
-  it('counts the files already uploaded apart', () => {
-    expect(uploadSummary(0, 0, 2)).toBe('Uploaded 0 screenshots; 2 already uploaded (not stored again).');
-    expect(uploadSummary(1, 1, 1)).toBe(
-      'Uploaded 1 screenshot; 1 already uploaded (not stored again); 1 refused (listed below).',
+  it('names the files already uploaded, with the stored screenshot they match (was only counted)', () => {
+    expect(uploadSummary(0, 0, [{ name: 'a.png' }, { name: 'b.png' }])).toBe(
+      'Uploaded 0 screenshots; already uploaded, not stored again: a.png, b.png.',
     );
+    expect(uploadSummary(1, 1, [{ name: 'dup-copy.png', sameAs: 'panel-01.png' }])).toBe(
+      'Uploaded 1 screenshot; already uploaded, not stored again: dup-copy.png (same as panel-01.png); 1 refused (listed below).',
+    );
+  });
+});
+
+describe('duplicateNames', () => {
+  it('names the screenshot each duplicate matches when the page has it', () => {
+    const images = [{ id: 'img-1', originalName: 'panel-01.png' }];
+    const duplicates = [
+      { name: 'dup-copy.png', existingId: 'img-1' },
+      { name: 'other.png', existingId: 'img-9' },
+    ];
+    expect(duplicateNames(duplicates, images)).toEqual([
+      { name: 'dup-copy.png', sameAs: 'panel-01.png' },
+      { name: 'other.png' },
+    ]);
+  });
+});
+
+describe('refuseOversize', () => {
+  it('refuses a file over the limit before sending it, in the words the server uses', () => {
+    const max = DEFAULT_UPLOAD_LIMITS.maxFileBytes;
+    const files = [
+      { name: 'huge.png', size: 108_000_000 },
+      { name: 'ok.png', size: 1000 },
+      { name: 'edge.png', size: max },
+    ];
+    const { accepted, refused } = refuseOversize(files, max);
+    expect(accepted.map((f) => f.name)).toEqual(['ok.png', 'edge.png']);
+    expect(refused).toEqual([
+      {
+        name: 'huge.png',
+        code: 'TL_ERR_PAYLOAD_TOO_LARGE',
+        // the sentence src/jobs/upload-images.test.ts asserts for the server's refusal
+        reason: 'huge.png: larger than the 25 MiB limit per file; refused. Send a smaller file.',
+      },
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 // web/src/components/upload-rejections.ts — which files an upload refused, and why (pure): from a 201's
-// `rejected` list, or from the details of the 4xx the server answers when it refused every file (the
-// error's message names only the first).
+// `rejected` list, from the details of the 4xx the server answers when it refused every file (the error's
+// message names only the first), or before sending for a file over the size limit; and the summary line.
 import { z } from 'zod';
+import { oversizeReason } from '../../../src/jobs/upload-file-size.js';
 import { uploadRejectionSchema } from '../../../src/schemas/api.js';
 
 export type UploadRejection = z.infer<typeof uploadRejectionSchema>;
@@ -15,14 +16,59 @@ export function rejectionsFromError(error: unknown): UploadRejection[] {
   return parsed.success ? parsed.data.rejected : [];
 }
 
+/** A file already uploaded (same bytes): its name, and the stored screenshot's name when the page knows it. */
+export interface UploadDuplicateName {
+  name: string;
+  sameAs?: string;
+}
+
 /**
- * The line announced after an upload: how many screenshots were stored, how many were already uploaded (the
- * same bytes: not stored again) and how many refused.
+ * The line announced after an upload: how many screenshots were stored, which files were already uploaded
+ * (the same bytes: not stored again), by name, and how many refused.
  */
-export function uploadSummary(stored: number, refused: number, duplicates = 0): string {
+export function uploadSummary(
+  stored: number,
+  refused: number,
+  duplicates: readonly UploadDuplicateName[] = [],
+): string {
   const files = (n: number) => `${n} screenshot${n === 1 ? '' : 's'}`;
   const parts = [`Uploaded ${files(stored)}`];
-  if (duplicates > 0) parts.push(`${duplicates} already uploaded (not stored again)`);
+  if (duplicates.length > 0) {
+    const names = duplicates.map((d) =>
+      d.sameAs && d.sameAs !== d.name ? `${d.name} (same as ${d.sameAs})` : d.name,
+    );
+    parts.push(`already uploaded, not stored again: ${names.join(', ')}`);
+  }
   if (refused > 0) parts.push(`${refused} refused (listed below)`);
   return `${parts.join('; ')}.`;
+}
+
+/** Each duplicate of an upload reply named, with the stored screenshot it matches when `images` has it. */
+export function duplicateNames(
+  duplicates: ReadonlyArray<{ name: string; existingId: string }>,
+  images: ReadonlyArray<{ id: string; originalName: string }>,
+): UploadDuplicateName[] {
+  return duplicates.map((d) => {
+    const existing = images.find((image) => image.id === d.existingId);
+    return existing ? { name: d.name, sameAs: existing.originalName } : { name: d.name };
+  });
+}
+
+/**
+ * `files` split before any byte is sent: those within `maxFileBytes` (the server's per-file limit) go up, the
+ * others are refused at once in the server's own words (a 108 MB PNG used to upload for seconds, then be refused).
+ */
+export function refuseOversize<T extends { name: string; size: number }>(
+  files: readonly T[],
+  maxFileBytes: number,
+): { accepted: T[]; refused: UploadRejection[] } {
+  const accepted = files.filter((file) => file.size <= maxFileBytes);
+  const refused = files
+    .filter((file) => file.size > maxFileBytes)
+    .map((file) => ({
+      name: file.name,
+      code: 'TL_ERR_PAYLOAD_TOO_LARGE',
+      reason: oversizeReason(file.name, maxFileBytes),
+    }));
+  return { accepted, refused };
 }

@@ -21,7 +21,14 @@ import { CancelButton } from '../components/cancel-button.js';
 import { rebuildWarning } from '../components/dataset-versions.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { jobToFollow, jobToReopen, prepCaptionWarning, prepStageChoices } from '../components/job-view.js';
-import { rejectionsFromError, type UploadRejection, uploadSummary } from '../components/upload-rejections.js';
+import { DEFAULT_UPLOAD_LIMITS } from '../components/upload-batches.js';
+import {
+  duplicateNames,
+  refuseOversize,
+  rejectionsFromError,
+  type UploadRejection,
+  uploadSummary,
+} from '../components/upload-rejections.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 
@@ -110,18 +117,35 @@ export function UploadPage({
 
   const send = async (files: File[]) => {
     if (files.length === 0) return;
-    setProgress(0);
+    // a file over the server's per-file limit is refused here, before its bytes go up
+    const { accepted, refused: tooLarge } = refuseOversize(
+      files,
+      (limits ?? DEFAULT_UPLOAD_LIMITS).maxFileBytes,
+    );
     setUploaded(null);
+    if (accepted.length === 0) {
+      setRejected(tooLarge);
+      setUploaded(uploadSummary(0, tooLarge.length));
+      return;
+    }
+    setProgress(0);
     try {
-      const result = await uploadImages(character.id, files, setProgress, limits?.maxFiles);
-      setRejected(result.rejected);
-      setUploaded(uploadSummary(result.uploaded.length, result.rejected.length, result.duplicates.length));
+      const result = await uploadImages(character.id, accepted, setProgress, limits?.maxFiles);
+      const refused = [...tooLarge, ...result.rejected];
+      setRejected(refused);
+      setUploaded(
+        uploadSummary(
+          result.uploaded.length,
+          refused.length,
+          duplicateNames(result.duplicates, images ?? []),
+        ),
+      );
     } catch (error) {
       // every file refused: list each with its reason (the error's message names only the first)
-      const refused = rejectionsFromError(error);
+      const refused = [...tooLarge, ...rejectionsFromError(error)];
       setRejected(refused);
       if (refused.length > 0) setUploaded(uploadSummary(0, refused.length));
-      if (refused.length === 0) onError(error);
+      if (refused.length === tooLarge.length) onError(error);
     } finally {
       setProgress(null);
       load();
