@@ -4,6 +4,7 @@ import {
   captionFromInput,
   captionToSave,
   captionTriggerWarning,
+  itemAccessibleNames,
   skippedReasonText,
 } from './dataset-review.js';
 
@@ -39,5 +40,15 @@ describe('captionTriggerWarning', () => {
   });
   it("takes the API's caption length limit", () => {
     expect(CAPTION_MAX).toBe(2000);
+  });
+});
+
+describe('itemAccessibleNames', () => {
+  it("names an item's images and buttons with its file name (every item read 'Save caption', 'original')", () => {
+    const names = itemAccessibleNames('panel-01.png', false);
+    expect(names.stage('text removed')).toBe('panel-01.png: text removed');
+    expect(names.save).toBe('Save caption for panel-01.png');
+    expect(names.exclude).toBe('Exclude panel-01.png');
+    expect(itemAccessibleNames('panel-01.png', true).exclude).toBe('Re-include panel-01.png');
   });
 });

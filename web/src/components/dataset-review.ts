@@ -38,3 +38,18 @@ export function skippedReasonText(source: string, reason: string): string {
   const prefixName = match?.[1]?.split('/').pop() ?? '';
   return match && prefixName.endsWith(name) ? reason.slice(match[0].length) : reason;
 }
+
+/**
+ * What a screen reader names an item's images and buttons by: each with the item's file name, since every
+ * item has the same four stages and the same buttons ("Save caption" alone does not say which item).
+ */
+export function itemAccessibleNames(
+  fileName: string,
+  excluded: boolean,
+): { stage: (label: string) => string; save: string; exclude: string } {
+  return {
+    stage: (label) => `${fileName}: ${label}`,
+    save: `Save caption for ${fileName}`,
+    exclude: `${excluded ? 'Re-include' : 'Exclude'} ${fileName}`,
+  };
+}

@@ -1,6 +1,8 @@
 // web/src/pages/dataset.tsx — dataset review: per item the original / text removed / mask / crop side
-// by side (each opens full size on click), the caption editable inline (a save error shown under it), exclude / re-include; skipped files
-// with reasons; zip download. Prep's crop quality warnings show on their item, counted over the items.
+// by side (each opens full size on click), the caption editable inline (a save error shown under it; warnings
+// while typing: no leading trigger word, longer than CLIP reads), exclude / re-include, each image and button
+// named with the item's file name; skipped files with reasons; zip download. Prep's crop quality warnings show
+// on their item, counted over the items. Leaving the page with a caption edited and not saved asks first.
 import { useEffect, useId, useState } from 'react';
 import type {
   Character,
@@ -15,17 +17,20 @@ import {
   captionFromInput,
   captionToSave,
   captionTriggerWarning,
+  itemAccessibleNames,
   skippedReasonText,
 } from '../components/dataset-review.js';
+import { captionLengthWarning } from '../components/caption-tokens.js';
 import { errorText } from '../components/error-text.js';
 import { DownloadLink } from '../components/download-link.js';
 import { FullSizeImageLink } from '../components/full-size-image.js';
 import { itemWarningText, warningsHeaderText } from '../components/quality-warnings.js';
+import { useUnsavedWarning } from '../components/unsaved-warning.js';
 
-function Stage({ label, url }: { label: string; url: string | null }) {
+function Stage({ label, alt, url }: { label: string; alt: string; url: string | null }) {
   return (
     <figure className="stage">
-      {url ? <FullSizeImageLink url={url} alt={label} lazy /> : <div className="missing">not kept</div>}
+      {url ? <FullSizeImageLink url={url} alt={alt} lazy /> : <div className="missing">not kept</div>}
       <figcaption>{label}</figcaption>
     </figure>
   );
@@ -57,19 +62,28 @@ function ItemRow({
     if (text !== item.caption) patch({ caption: text });
   };
   const fileName = item.source.split('/').pop() ?? item.source;
+  const names = itemAccessibleNames(fileName, item.excluded);
+  const unsaved = captionToSave(caption) !== item.caption;
+  useUnsavedWarning(unsaved);
   const warning = captionTriggerWarning(caption, trigger);
+  const lengthWarning = captionLengthWarning(captionToSave(caption));
   const warningId = useId();
+  const lengthId = useId();
   const qualityId = useId();
-  const describedBy = [warning ? warningId : null, item.warnings.length > 0 ? qualityId : null]
+  const describedBy = [
+    warning ? warningId : null,
+    lengthWarning ? lengthId : null,
+    item.warnings.length > 0 ? qualityId : null,
+  ]
     .filter(Boolean)
     .join(' ');
   return (
     <div className={`item ${item.excluded ? 'excluded' : ''}`} data-testid="dataset-item">
       <div className="stages">
-        <Stage label="original" url={item.stages.original} />
-        <Stage label="text removed" url={item.stages.textRemoved} />
-        <Stage label="mask" url={item.stages.mask} />
-        <Stage label="crop" url={item.stages.crop} />
+        <Stage label="original" alt={names.stage('original')} url={item.stages.original} />
+        <Stage label="text removed" alt={names.stage('text removed')} url={item.stages.textRemoved} />
+        <Stage label="mask" alt={names.stage('mask')} url={item.stages.mask} />
+        <Stage label="crop" alt={names.stage('crop')} url={item.stages.crop} />
       </div>
       <div className="caption">
         <span className="muted small">{fileName}</span>
@@ -93,11 +107,16 @@ function ItemRow({
           placeholder={`empty: trains as "${emptyCaption}"`}
           // Captions are one line (the API refuses line breaks: kohya reads only the first line).
           onChange={(e) => setCaption(captionFromInput(e.target.value))}
-          onBlur={() => captionToSave(caption) !== item.caption && save()}
+          onBlur={() => unsaved && save()}
         />
         {warning && (
           <p className="field-warning small" id={warningId} data-testid="caption-warning">
             {warning}
+          </p>
+        )}
+        {lengthWarning && (
+          <p className="field-warning small" id={lengthId} data-testid="caption-length-warning">
+            {lengthWarning}
           </p>
         )}
         {error && (
@@ -106,10 +125,15 @@ function ItemRow({
           </p>
         )}
         <div className="row">
-          <button type="button" disabled={captionToSave(caption) === item.caption} onClick={save}>
+          <button type="button" aria-label={names.save} disabled={!unsaved} onClick={save}>
             Save caption
           </button>
-          <button type="button" className="secondary" onClick={() => patch({ excluded: !item.excluded })}>
+          <button
+            type="button"
+            className="secondary"
+            aria-label={names.exclude}
+            onClick={() => patch({ excluded: !item.excluded })}
+          >
             {item.excluded ? 'Re-include' : 'Exclude'}
           </button>
         </div>
