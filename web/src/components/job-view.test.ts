@@ -50,7 +50,7 @@ describe('jobViewAfter', () => {
     ]);
     expect(view.progress?.step).toBe(3);
     expect(view.status).toBe('running');
-    expect(view.samples).toEqual([{ step: 2, url: '/a.png' }]);
+    expect(view.samples).toEqual([{ step: 2, url: '/a.png', index: 0, count: 1 }]);
   });
 });
 

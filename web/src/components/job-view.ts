@@ -4,13 +4,15 @@
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import type { JobEventBody, JobProgress, JobStatus } from '../../../src/schemas/api.js';
 import type { LossPoint } from './loss-chart.js';
+import type { SampleImage } from './sample-labels.js';
 
 export interface JobView {
   status: JobStatus | null;
   message: string | null;
   progress: JobProgress | null;
   losses: LossPoint[];
-  samples: Array<{ step: number; url: string }>;
+  /** Each with its place among its step's images (sample-labels.ts reads prompt and seed from it). */
+  samples: SampleImage[];
   /** The job's distinct `warn` log lines, in order (an image left out, a compile fallback, a run that may
    * not fit); a resumed attempt that warns again adds nothing. */
   warnings: string[];
@@ -99,7 +101,13 @@ export function jobViewAfter(view: JobView, body: JobEventBody): JobView {
       return { ...view, progress: body.progress, losses };
     }
     case 'sample':
-      return { ...view, samples: [...view.samples, ...body.urls.map((url) => ({ step: body.step, url }))] };
+      return {
+        ...view,
+        samples: [
+          ...view.samples,
+          ...body.urls.map((url, index) => ({ step: body.step, url, index, count: body.urls.length })),
+        ],
+      };
     case 'checkpoint':
       return { ...view, checkpoint: body.path, checkpointStep: body.step };
     case 'log':

@@ -33,6 +33,7 @@ import {
   trainingFromForm,
   trainStepsOf,
 } from '../components/train-form.js';
+import { sampleLabel, sampleSettingsOf } from '../components/sample-labels.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 
@@ -186,6 +187,7 @@ export function TrainPage({
   const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   // The chart's axis: the job's own step count until its first progress event says so.
   const total = view.progress?.total ?? (job ? trainStepsOf(job.params) : 0);
+  const sampleSettings = sampleSettingsOf(job?.params ?? {});
   const note =
     startBase && form.baseModel === startBase.baseModel
       ? startBase.note
@@ -305,12 +307,15 @@ export function TrainPage({
               {status === 'succeeded' && <a href={`#/c/${character.id}/lora`}>Open the LoRA →</a>}
             </div>
             <div className="thumbs samples" data-testid="samples">
-              {view.samples.map((s) => (
-                <figure key={s.url}>
-                  <img src={s.url} alt={`sample at step ${s.step}`} />
-                  <figcaption>step {s.step}</figcaption>
-                </figure>
-              ))}
+              {view.samples.map((s) => {
+                const label = sampleLabel(s, sampleSettings);
+                return (
+                  <figure key={s.url}>
+                    <img src={s.url} alt={label.alt} />
+                    <figcaption>{label.caption}</figcaption>
+                  </figure>
+                );
+              })}
             </div>
           </>
         ) : (
