@@ -73,7 +73,10 @@ export type SafetensorsRule =
   | 'offsets-gap'
   | 'data-trailing-bytes';
 
-/** Builds the coded error: `<file>: tensor "<name>": <what>` with the rule in details. */
+/**
+ * Builds the coded error: `<file>: not a safetensors file, or a damaged one; <fix> (<what was found> [rule])` with
+ * the rule in details. It leads with what the user can act on: the finding (a 19-digit header length) comes after.
+ */
 export function safetensorsError(
   file: string,
   rule: SafetensorsRule,
@@ -83,7 +86,7 @@ export function safetensorsError(
   const where = tensor === undefined ? '' : `tensor "${tensor}": `;
   return new ToonloraError(
     'TL_ERR_SAFETENSORS',
-    `${file}: ${where}${what} [rule ${rule}]. The file is damaged or not a safetensors file; re-export or re-download it.`,
+    `${file}: not a safetensors file, or a damaged one; re-export or re-download it (found: ${where}${what} [rule ${rule}]).`,
     { details: { file, rule, ...(tensor === undefined ? {} : { tensor }) } },
   );
 }

@@ -1,5 +1,6 @@
 """toonlora_trainer/run_plan.py — the lines a run logs once at its start about what it will do: the dataset and its
-repeats, the steps as epochs, the aspect-ratio buckets, the sample images, how text embeddings and latents are made."""
+repeats, the steps as epochs, the aspect-ratio buckets, the sample images, how text embeddings and latents are made,
+and last a plain line on what comes next: the web app's status line shows the newest line until the first loss."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from .data import Dataset, bucket_counts
 from .dataset_plan import epochs_of_images, epochs_trained
 from .text_embeddings import PREFETCH_CAPTIONS
 from .training_samples import sample_prompts
+
+
+PLAN_LAST_LINE = "loading the base model; training starts after it"
 
 
 def _count(n: float, noun: str) -> str:
@@ -44,4 +48,6 @@ def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
         lines.append(f"text embeddings: the coming steps' {shuffled} are encoded {PREFETCH_CAPTIONS} at a time, and on a GPU "
                      "the frozen text encoder waits in CPU memory in between"
                      + ("; image latents are cached once" if config.cache_latents else "; image latents are encoded every step"))
+    # the status line shows the newest line while the base loads (it can take minutes): plain words, not the detail above
+    lines.append(PLAN_LAST_LINE)
     return lines

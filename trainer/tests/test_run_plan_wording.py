@@ -1,0 +1,14 @@
+"""The start log's last line is the one the web app's status line shows while the base loads: plain words, with the
+text-embedding detail still in the log before it (it was the last line, jargon on the Train page for minutes)."""
+
+from helpers import make_pattern_dataset, training_config
+from toonlora_trainer.config import parse_training_config
+from toonlora_trainer.data import scan_kohya_dataset
+from toonlora_trainer.run_plan import plan_lines
+
+
+def test_the_plan_ends_with_a_plain_line_and_keeps_the_detail(tmp_path):
+    dataset = scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "ds", images=1, repeats=2)))
+    lines = plan_lines(parse_training_config(training_config(steps=4)), dataset)
+    assert lines[-1] == "loading the base model; training starts after it"
+    assert any(line.startswith("text embeddings: ") and "128 at a time" in line for line in lines[:-1])
