@@ -145,20 +145,23 @@ export interface GenerateBase {
   baseModel: string | undefined;
   /** What the base is, for the notes: the one typed, the LoRA's training base, or the server's default. */
   name: string;
-  source: 'form' | 'lora' | 'default';
+  source: 'form' | 'lora' | 'file' | 'default';
 }
 
 /**
  * The base model of a generation: the one typed in the form (an override), else the base the chosen LoRA was
- * trained on (its `meta.baseModel`), else the server's default (DEFAULT_BASE_MODEL, not sent).
+ * trained on (its `meta.baseModel`), else the server's base its file's metadata names (`fileBase`, an uploaded
+ * LoRA: lora-file-base.ts), else the server's default (DEFAULT_BASE_MODEL, not sent).
  */
 export function generateBase(
   form: Pick<GenerateForm, 'baseModel'>,
   lora: { meta: Record<string, unknown> } | undefined,
+  fileBase: string | null = null,
 ): GenerateBase {
   const typed = form.baseModel.trim();
   if (typed) return { baseModel: typed, name: typed, source: 'form' };
   const trained = lora?.meta.baseModel;
   if (typeof trained === 'string' && trained) return { baseModel: trained, name: trained, source: 'lora' };
+  if (lora && fileBase) return { baseModel: fileBase, name: fileBase, source: 'file' };
   return { baseModel: undefined, name: DEFAULT_BASE_MODEL, source: 'default' };
 }

@@ -2,9 +2,10 @@
 // weight slider, seed, steps, several seeds as a grid, and a weight sweep (0.4 / 0.7 / 1.0). Cancel stops
 // the image being rendered at its next sampling step; a sweep keeps the weights already done. After a
 // reload or a tab switch it reopens the character's running generate job, else its latest: its settings, live status and
-// Cancel while it runs, its images once it stopped. The base model is the LoRA's training base, or the
-// server's default without a LoRA, unless one is typed (with the Train page's "not downloaded" note, and a
-// question before a job that would fail on a missing base). Each image links to its full-size file; the
+// Cancel while it runs, its images once it stopped. The base model is the LoRA's training base (an uploaded
+// LoRA: the base its file's metadata names, when the server has it, said under the field), else the server's
+// default, unless one is typed (with the Train page's "not downloaded" note, and a question before a job that
+// would fail on a missing base). Each image links to its full-size file; the
 // character's earlier generations are listed below (both in components/generated-images.tsx).
 import { type FormEvent, useEffect, useState } from 'react';
 import type {
@@ -15,6 +16,7 @@ import type {
   Job,
 } from '../../../src/schemas/api.js';
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
+import { DEFAULT_BASE_MODEL } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import {
   COUNT_FIELD,
@@ -29,6 +31,7 @@ import {
 import { BaseModelNoteLine, BaseModelOptions } from '../components/base-model-hints.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
+import { loraFileBase, loraFileBaseNote } from '../components/lora-file-base.js';
 import { EarlierImages, GenerationTimingLine, ImageGrid } from '../components/generated-images.js';
 import { FORM_ERROR_ID, focusField, NumberInput } from '../components/number-input.js';
 import { baseModelNote } from '../components/train-form.js';
@@ -62,6 +65,23 @@ export function GeneratePage({
   useEffect(() => {
     api.baseModels().then(setBaseModels, () => setBaseModels([]));
   }, []);
+  /** The metadata of the chosen LoRA's file, for a LoRA without a training job here (an upload); null otherwise. */
+  const [fileMetadata, setFileMetadata] = useState<{ loraId: string; metadata: unknown } | null>(null);
+  const selectedLora = loras.find((l) => l.id === form.loraId);
+  const needsFileBase = selectedLora !== undefined && typeof selectedLora.meta.baseModel !== 'string';
+  // An uploaded LoRA's file names the base it was trained on: read it (quiet on errors: the default applies).
+  const fileBaseLoraId = needsFileBase ? form.loraId : null;
+  useEffect(() => {
+    if (!fileBaseLoraId) return;
+    let current = true;
+    api.inspectLora(fileBaseLoraId).then(
+      (read) => current && setFileMetadata({ loraId: fileBaseLoraId, metadata: read.inspect.metadata }),
+      () => {},
+    );
+    return () => {
+      current = false;
+    };
+  }, [fileBaseLoraId]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character or the shown job changes
   useEffect(() => {
     api.artifacts({ characterId: character.id, kind: 'image' }).then(
@@ -159,15 +179,21 @@ export function GeneratePage({
     }
   };
 
-  const selectedLora = loras.find((l) => l.id === form.loraId);
-  const base = generateBase(form, selectedLora);
+  const fileBase =
+    needsFileBase && fileMetadata?.loraId === form.loraId
+      ? loraFileBase(fileMetadata.metadata, baseModels)
+      : null;
+  const fileBaseNote = fileBase ? loraFileBaseNote(fileBase, DEFAULT_BASE_MODEL) : null;
+  const base = generateBase(form, selectedLora, fileBase?.onServer ?? null);
   const baseNote = baseModelNote(base.name, baseModels);
   const basePlaceholder =
     base.source === 'lora'
       ? `${base.name} (the LoRA's base)`
-      : base.source === 'default'
-        ? `${base.name} (the server's default)`
-        : '';
+      : base.source === 'file'
+        ? `${base.name} (named in the LoRA file, on the server)`
+        : base.source === 'default'
+          ? `${base.name} (the server's default)`
+          : '';
   const status = view.status ?? job?.status;
   const timing = job?.result?.timing as GenerationTiming | undefined;
 
@@ -199,6 +225,14 @@ export function GeneratePage({
           <BaseModelOptions id="generate-base-models" choices={baseModels} />
         </label>
         <BaseModelNoteLine note={baseNote} />
+        {fileBaseNote && !form.baseModel.trim() && (
+          <p
+            className={`field-note wide small ${fileBaseNote.warn ? 'field-warning' : 'muted'}`}
+            data-testid="lora-file-base"
+          >
+            {fileBaseNote.text}
+          </p>
+        )}
         <label className="wide">
           Prompt
           <textarea
