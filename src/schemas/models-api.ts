@@ -71,6 +71,11 @@ export const modelRowSchema = z.object({
   manualPath: z.string(),
   whenMissing: z.string(),
   pull: modelPullSchema.nullable(),
+  /**
+   * true for a Hub repo pulled in this server with nothing of it on disk (its pull running, refused, failed or
+   * stopped): a pull attempt, not a base, until files of it are on disk. Absent on every other row.
+   */
+  pullAttempt: z.boolean().optional(),
 });
 export const modelListSchema = z.object({ models: z.array(modelRowSchema) });
 export const modelIdParamsSchema = z.object({

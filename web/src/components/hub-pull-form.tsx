@@ -1,10 +1,23 @@
 // web/src/components/hub-pull-form.tsx — the Models page's field that pulls any Hugging Face Hub repo
 // `owner/name` as an SD1.5 base: checks the text (hub-repo-input.ts), then hands the id to the page, which
 // starts the pull and follows it on the repo's row. The server refuses what the CLI refuses (not SD1.5, gated).
+// How the pull goes (started, progress, refused / failed / done) shows under the form in a live region, with a
+// button to the repo's card (the list puts it at its end, far below).
 import { type FormEvent, useState } from 'react';
 import { readHubRepoInput } from './hub-repo-input.js';
+import type { hubPullOutcome } from './model-pull-view.js';
 
-export function HubPullForm({ onPull }: { onPull: (repo: string) => Promise<boolean> }) {
+export function HubPullForm({
+  onPull,
+  outcome,
+  onShowCard,
+}: {
+  onPull: (repo: string) => Promise<boolean>;
+  /** The repo last submitted and how its pull goes; null before any. */
+  outcome: (ReturnType<typeof hubPullOutcome> & { repo: string }) | null;
+  /** Scrolls to the repo's card and focuses it. */
+  onShowCard: (repo: string) => void;
+}) {
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -29,7 +42,7 @@ export function HubPullForm({ onPull }: { onPull: (repo: string) => Promise<bool
             name="repo"
             data-testid="hub-repo"
             size={44}
-          placeholder="stable-diffusion-v1-5/stable-diffusion-v1-5"
+            placeholder="stable-diffusion-v1-5/stable-diffusion-v1-5"
             value={text}
             onChange={(e) => setText(e.target.value)}
           />
@@ -46,6 +59,23 @@ export function HubPullForm({ onPull }: { onPull: (repo: string) => Promise<bool
       {problem && (
         <p className="field-warning small" data-testid="hub-repo-problem">
           {problem}
+        </p>
+      )}
+      <div role="status" aria-live="polite" data-testid="hub-pull-outcome">
+        {outcome && (
+          <p className={`small ${outcome.warn ? 'field-warning' : ''}`}>
+            {outcome.text}{' '}
+            {!outcome.active && (
+              <button type="button" className="secondary" onClick={() => onShowCard(outcome.repo)}>
+                Show its card
+              </button>
+            )}
+          </p>
+        )}
+      </div>
+      {outcome?.detail && (
+        <p className="muted small" aria-live="off" data-testid="hub-pull-detail">
+          {outcome.detail}
         </p>
       )}
     </form>

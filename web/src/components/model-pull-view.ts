@@ -1,6 +1,7 @@
 // web/src/components/model-pull-view.ts — what the Models page shows for a model and its pull (pure): the
 // disk state in words, the current file's bytes and rate, the whole pull's files, and how a pull ended (an
-// error as `toonlora models pull` prints it: `<message> [<code>]`), and which pull button a row offers.
+// error as `toonlora models pull` prints it: `<message> [<code>]`), which pull button a row offers, what the
+// Hub pull form says about the repo just submitted, and which Hub pull attempts stay listed.
 import { formatBytes } from '../../../src/models/format-bytes.js';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
 
@@ -82,4 +83,52 @@ export function pullEndView(pull: ModelPull): { text: string; warn: boolean } {
     default:
       return { text: pull.message ?? `The pull ${pull.status}.`, warn: pull.status !== 'cancelled' };
   }
+}
+
+/**
+ * What the Hub pull form says about the repo just submitted, beside the form (its card is at the end of a long
+ * list): `text` for the live region (changes only when the pull starts, ends or fails to start), `detail` the
+ * running pull's progress (not announced), `warn` for a refusal or failure.
+ */
+export function hubPullOutcome(
+  repo: string,
+  pull: ModelPull | null,
+  startError: string | null,
+): { text: string; detail: string | null; warn: boolean; active: boolean } {
+  if (startError !== null) return { text: `${repo}: ${startError}`, detail: null, warn: true, active: false };
+  if (pull === null || isPullActive(pull)) {
+    return {
+      text: `Pulling ${repo}…`,
+      detail: pull ? pullProgressView(pull).fileText : null,
+      warn: false,
+      active: true,
+    };
+  }
+  const end = pullEndView(pull);
+  // an error names the repo itself ("owner/name: …"); a success or a stop does not
+  const text = end.text.includes(repo) ? end.text : `${repo}: ${end.text}`;
+  return { text, detail: null, warn: end.warn, active: false };
+}
+
+/**
+ * The button of a Hub pull attempt's card (a repo pulled here with nothing on disk): none while it runs, else
+ * `Retry` (a refusal, a 404 or 401 may be fixed on the Hub or by HF_TOKEN meanwhile).
+ */
+export function attemptButtonLabel(pull: Pick<ModelPull, 'status'> | null): string | null {
+  return isPullActive(pull) ? null : 'Retry';
+}
+
+/**
+ * The rows the Models page lists: all but the pull attempts the user dismissed (`dismissed`: repo -> the
+ * `startedAt` of the pull dismissed; a later pull of the repo shows again).
+ */
+export function listedRows<R extends Pick<ModelRow, 'id' | 'pullAttempt'>>(
+  rows: readonly R[],
+  pullOf: (row: R) => Pick<ModelPull, 'status' | 'startedAt'> | null,
+  dismissed: Readonly<Record<string, string>>,
+): R[] {
+  return rows.filter((row) => {
+    const pull = pullOf(row);
+    return !(row.pullAttempt && pull && !isPullActive(pull) && dismissed[row.id] === pull.startedAt);
+  });
 }

@@ -2,18 +2,24 @@
 // it is on the server's disk (partial with the bytes a stopped pull left), a Pull button, a running pull's
 // progress bar (bytes and rate) with Cancel, and how the pull ended; then the SD1.5 bases by Hub id (Resume on a
 // partial one), and a field to pull any Hub repo `owner/name` as a base, as `toonlora models pull owner/name`
-// does. Pulls run in the server; the page follows each one's event stream while it runs.
+// does, saying beside it how that pull goes; a Hub repo whose pull was refused or failed is listed as that, with
+// Retry and Dismiss, not as a base. Pulls run in the server; the page follows each one's event stream while it runs.
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../../../src/models/format-bytes.js';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
 import { HubPullForm } from '../components/hub-pull-form.js';
+import { errorText } from '../components/error-text.js';
 import {
+  attemptButtonLabel,
   diskStateText,
+  hubPullOutcome,
   isPullActive,
+  listedRows,
   pullButtonLabel,
   pullEndView,
   pullProgressView,
 } from '../components/model-pull-view.js';
+import { ApiError } from '../api.js';
 import { announcePulled, followPull, modelsApi } from '../models-api.js';
 
 function PullProgress({ pull }: { pull: ModelPull }) {
@@ -26,6 +32,78 @@ function PullProgress({ pull }: { pull: ModelPull }) {
       </div>
       <div className="muted small">{view.totalText}</div>
       {pull.message && pull.file !== null && <div className="muted small">{pull.message}</div>}
+    </div>
+  );
+}
+
+/**
+ * A Hub repo pulled here with nothing of it on disk: while its pull runs, its progress; once refused, failed or
+ * stopped, what happened, Retry and Dismiss (it was listed as an SD1.5 base, "missing", with a Pull button).
+ */
+function PullAttemptCard({
+  row,
+  pull,
+  onPull,
+  onCancel,
+  onDismiss,
+}: {
+  row: ModelRow;
+  pull: ModelPull | null;
+  onPull: () => void;
+  onCancel: () => void;
+  onDismiss: () => void;
+}) {
+  const active = isPullActive(pull);
+  const ended = pull && !active ? pullEndView(pull) : null;
+  const label = attemptButtonLabel(pull);
+  return (
+    <div
+      className="panel model-card"
+      data-testid="model-row"
+      data-model={row.id}
+      data-attempt="true"
+      tabIndex={-1}
+    >
+      <h3>{row.id}</h3>
+      <p className="small" data-testid="model-description">
+        {row.description}
+      </p>
+      {active && pull && <PullProgress pull={pull} />}
+      {ended && (
+        <p className={`small ${ended.warn ? 'field-warning' : 'muted'}`} data-testid="pull-end">
+          {ended.text}
+        </p>
+      )}
+      <div className="row">
+        {active ? (
+          <button
+            type="button"
+            className="secondary"
+            data-testid="cancel-pull"
+            disabled={pull?.status === 'stopping'}
+            onClick={onCancel}
+          >
+            {pull?.status === 'stopping' ? 'Cancelling…' : 'Cancel'}
+          </button>
+        ) : (
+          label && (
+            <button type="button" data-testid="pull-model" onClick={onPull}>
+              {label}
+            </button>
+          )
+        )}
+        {!active && (
+          <button
+            type="button"
+            className="secondary"
+            data-testid="dismiss-pull"
+            aria-label={`Dismiss ${row.id}`}
+            onClick={onDismiss}
+          >
+            Dismiss
+          </button>
+        )}
+      </div>
     </div>
   );
 }
@@ -45,7 +123,7 @@ function ModelCard({
   const pullLabel = pullButtonLabel(row, pull);
   const ended = pull && !active ? pullEndView(pull) : null;
   return (
-    <div className="panel model-card" data-testid="model-row" data-model={row.id}>
+    <div className="panel model-card" data-testid="model-row" data-model={row.id} tabIndex={-1}>
       <h3>
         {row.id} <span className="muted small">{row.sizeBytes > 0 && formatBytes(row.sizeBytes)}</span>
       </h3>
@@ -101,6 +179,10 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
   /** The latest snapshot of each pull this page saw (newer than the list's). */
   const [pulls, setPulls] = useState<Record<string, ModelPull>>({});
   const following = useRef(new Map<string, () => void>());
+  /** The Hub repo last typed into the form, and why its pull did not start (null: it started). */
+  const [submitted, setSubmitted] = useState<{ repo: string; startError: string | null } | null>(null);
+  /** Pull attempts dismissed: repo -> the startedAt of the pull dismissed. */
+  const [dismissed, setDismissed] = useState<Record<string, string>>({});
 
   const load = () => modelsApi.list().then(setRows, onError);
   const show = (pull: ModelPull) =>
@@ -160,6 +242,38 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
       return false;
     }
   };
+  /** The form's pull: its outcome shows beside the form (a refusal used to appear only ~2800 px down). */
+  const startFromForm = async (repo: string): Promise<boolean> => {
+    setSubmitted({ repo, startError: null });
+    try {
+      const pull = await modelsApi.pull(repo);
+      setSubmitted({ repo: pull.model, startError: null });
+      show(pull);
+      follow(pull.model);
+      if (!rows?.some((row) => row.id === pull.model)) load();
+      return true;
+    } catch (error) {
+      setSubmitted({
+        repo,
+        startError: errorText(error, error instanceof ApiError ? error.status : undefined),
+      });
+      return false;
+    }
+  };
+  const showCard = (repo: string) => {
+    const card = [...document.querySelectorAll<HTMLElement>('[data-testid=model-row]')].find(
+      (element) => element.dataset.model === repo,
+    );
+    card?.scrollIntoView({ block: 'center' });
+    card?.focus({ preventScroll: true });
+  };
+  const submittedPull = submitted
+    ? (pulls[submitted.repo] ?? rows?.find((row) => row.id === submitted.repo)?.pull ?? null)
+    : null;
+  const outcome = submitted
+    ? { repo: submitted.repo, ...hubPullOutcome(submitted.repo, submittedPull, submitted.startError) }
+    : null;
+
   const cancel = async (id: string) => {
     try {
       show(await modelsApi.cancel(id));
@@ -176,16 +290,30 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
         downloads into the server's caches (resumable, checksum-verified), as{' '}
         <code>toonlora models pull</code> does on its machine.
       </p>
-      <HubPullForm onPull={start} />
-      {rows?.map((row) => (
-        <ModelCard
-          key={row.id}
-          row={row}
-          pull={pullOf(row)}
-          onPull={() => start(row.id)}
-          onCancel={() => cancel(row.id)}
-        />
-      ))}
+      <HubPullForm onPull={startFromForm} outcome={outcome} onShowCard={showCard} />
+      {listedRows(rows ?? [], pullOf, dismissed).map((row) =>
+        row.pullAttempt ? (
+          <PullAttemptCard
+            key={row.id}
+            row={row}
+            pull={pullOf(row)}
+            onPull={() => start(row.id)}
+            onCancel={() => cancel(row.id)}
+            onDismiss={() => {
+              const pull = pullOf(row);
+              if (pull) setDismissed((current) => ({ ...current, [row.id]: pull.startedAt }));
+            }}
+          />
+        ) : (
+          <ModelCard
+            key={row.id}
+            row={row}
+            pull={pullOf(row)}
+            onPull={() => start(row.id)}
+            onCancel={() => cancel(row.id)}
+          />
+        ),
+      )}
     </section>
   );
 }

@@ -81,21 +81,58 @@ function hubRow(status: ModelStatus, pull: ModelPull | null): ModelRow {
   return rowOf(status, { state, downloadedBytes: bytes, partBytes: bytes, origin: 'hub' }, pull);
 }
 
+/**
+ * What a Hub repo pulled here with nothing of it on disk is, by its pull: one under way is checked to be an SD1.5
+ * base before any weights; a refused / failed or stopped one is no base (a refused SDXL repo, a 404 or 401 read
+ * "SD1.5 base … for --base" before), with the pull's error on the row.
+ */
+export function hubAttemptFacts(
+  repo: string,
+  pull: Pick<ModelPull, 'status'>,
+): {
+  description: string;
+  whenMissing: string;
+} {
+  switch (pull.status) {
+    case 'running':
+    case 'stopping':
+      return {
+        description: `Hub repo ${repo}, being pulled: checked to be an SD1.5 base (diffusers layout) before any weights download`,
+        whenMissing: `train / generate with --base ${repo} once the pull completes`,
+      };
+    case 'failed':
+      return {
+        description: `Hub repo ${repo}: its pull was refused or failed (the reason is below); it is not a base on this server`,
+        whenMissing: 'nothing: it is not a base here',
+      };
+    case 'succeeded':
+      return {
+        description: `Hub repo ${repo}: pulled, but none of its files are in the server's Hugging Face cache now`,
+        whenMissing: `train / generate with --base ${repo} need it`,
+      };
+    default:
+      return {
+        description: `Hub repo ${repo}: its pull stopped before any file was kept; it is not a base on this server yet`,
+        whenMissing: `train / generate with --base ${repo} need it pulled`,
+      };
+  }
+}
+
 /** The row of a Hub repo pulled in this server with nothing of it on disk yet (starting, refused, failed). */
 function hubPullRow(repo: string, cache: CacheOptions, pull: ModelPull): ModelRow {
   const hubCache = hfHubCacheFor(cache.env ?? process.env, cache.homeDir ?? homedir());
   const status: ModelStatus = {
     id: repo,
-    description: 'SD1.5 base (diffusers layout) from the Hugging Face Hub, for --base',
+    ...hubAttemptFacts(repo, pull),
     stages: ['train', 'generate'],
     source: `huggingface:${repo}@main`,
     license: 'see its model card',
     present: false,
     sizeBytes: 0,
     manualPath: hfRepoDir(hubCache, repo),
-    whenMissing: `train / generate with --base ${repo} need it`,
   };
-  return rowOf(status, { state: 'missing', downloadedBytes: 0, partBytes: 0, origin: 'hub' }, pull);
+  const row = rowOf(status, { state: 'missing', downloadedBytes: 0, partBytes: 0, origin: 'hub' }, pull);
+  return { ...row, pullAttempt: true };
 }
 
 /** The Models page's rows: the registry's, the Hub-id bases on disk, then Hub repos pulled here not on disk. */
