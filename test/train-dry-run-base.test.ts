@@ -81,7 +81,7 @@ describe('train --dry-run with a base the run cannot load', () => {
     const dry = await train(['--base', 'anything-v5', '--dry-run'], env);
     expect(dry.code).toBe(0);
     expect(dry.stderr).toContain(
-      'toonlora train: warning: the base model anything-v5 is not downloaded yet: this dry run needs no weights, but a real run fails to load it. Run `toonlora models pull anything-v5` first.',
+      'toonlora train: warning: the base model anything-v5 is not downloaded yet: this dry run needs no weights, but a real run refuses to start without it. Run `toonlora models pull anything-v5` first.',
     );
   }, 240_000); // the whole dry run (the Python plan and memory estimate) runs
 });

@@ -109,7 +109,7 @@ describe('notPulledBaseWarning', () => {
     const env = { TOONLORA_HOME: home, HF_HUB_CACHE: join(tempDir(), 'hf-empty') };
     const pull = 'Run `toonlora models pull anything-v5` first.';
     expect(notPulledBaseWarning('anything-v5', { env })).toBe(
-      `the base model anything-v5 is not downloaded yet: this dry run needs no weights, but a real run fails to load it. ${pull}`,
+      `the base model anything-v5 is not downloaded yet: this dry run needs no weights, but a real run refuses to start without it. ${pull}`,
     );
     const { source } = getModelEntry('anything-v5');
     expect(notPulledBaseWarning((source as { repo: string }).repo, { env })).toContain(pull);

@@ -143,7 +143,7 @@ export async function checkTrainingBase(name: string, options: BaseModelOptions 
 export function notPulledBaseWarning(name: string, options: BaseModelOptions = {}): string | undefined {
   const id = registryBaseModelId(name);
   if (id === undefined || findModelDir(id, options) !== undefined) return undefined;
-  return `the base model ${name} is not downloaded yet: this dry run needs no weights, but a real run fails to load it. Run \`toonlora models pull ${id}\` first.`;
+  return `the base model ${name} is not downloaded yet: this dry run needs no weights, but a real run refuses to start without it. Run \`toonlora models pull ${id}\` first.`;
 }
 
 /**
