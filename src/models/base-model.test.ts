@@ -1,6 +1,6 @@
 // What the worker is told to load for a base-model name: a registry base where the registry found it
 // (a hand-placed folder included), anything else unchanged; a server job's check that it is there.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -205,12 +205,12 @@ describe('checkBaseModelOnDisk', () => {
     expect(thrownToonloraError(() => workerBaseModel('someone/other-model', api)).code).toBe(
       'TL_ERR_MODEL_MISSING',
     );
-    // an older complete snapshot is what the job loads, though refs/main names the half-filled one
-    const older = writeSd15Snapshot(join(repo, 'snapshots', 'aaa000'));
-    mkdirSync(join(repo, 'refs'), { recursive: true });
-    writeFileSync(join(repo, 'refs', 'main'), 'abc123');
-    expect(() => checkBaseModelOnDisk('f', 'someone/other-model', options)).not.toThrow();
-    expect(workerBaseModel('someone/other-model', api)).toBe(older);
+    // another complete snapshot is not main's while refs/main names the half-filled one (as huggingface_hub loads)
+    writeSd15Snapshot(join(repo, 'snapshots', 'aaa000'));
+    expect(readFileSync(join(repo, 'refs', 'main'), 'utf8')).toBe('abc123');
+    expect(() => checkBaseModelOnDisk('f', 'someone/other-model', options)).toThrow(/only partly/);
+    writeFileSync(join(repo, 'refs', 'main'), 'aaa000');
+    expect(workerBaseModel('someone/other-model', api)).toBe(join(repo, 'snapshots', 'aaa000'));
   });
 
   it('refuses a registry base that is not on disk, naming the pull, and passes it once placed', () => {

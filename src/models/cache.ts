@@ -77,13 +77,16 @@ export function hfSnapshotDirs(repoDir: string, revision: string): string[] {
 }
 
 /**
- * The snapshot folder of Hub repo `repo` (`owner/name`) in the Hugging Face cache, the one its `main` ref
- * names first (as the worker's `local_files_only` load picks it), or undefined when the cache has none.
+ * The snapshot folder of Hub repo `repo` (`owner/name`) in the Hugging Face cache that its `main` ref names, as
+ * the worker's `local_files_only` load without a revision resolves it, or undefined when there is no refs/main
+ * or its snapshot is missing: another revision's snapshot (a tag, a pull request) is not main's.
  */
 export function hubCacheSnapshotDir(repo: string, options: CacheOptions = {}): string | undefined {
   const ctx = contextOf(options);
-  const hubCache = hfHubCacheFor(ctx.env, ctx.homeDir);
-  return hfSnapshotDirs(hfRepoDir(hubCache, repo), 'main').find((dir) => existsSync(dir));
+  const repoDir = hfRepoDir(hfHubCacheFor(ctx.env, ctx.homeDir), repo);
+  const commit = readHfCommit(repoDir, 'main');
+  const dir = commit === undefined ? undefined : hfSnapshotDir(repoDir, commit);
+  return dir !== undefined && existsSync(dir) ? dir : undefined;
 }
 
 function resolveCandidate(candidate: FileCandidate): string | undefined {

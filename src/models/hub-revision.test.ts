@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hubCacheSnapshotDir } from './cache.js';
 import { hfPartialDir } from './cache-paths.js';
 import { completeSd15Snapshot, findPulledHubModelDir, stoppedSd15PullBytes } from './hub-pull.js';
 import { isSafeRevision } from './hub-revision.js';
@@ -185,16 +186,33 @@ describe('models pull owner/name of a cached copy', () => {
     expect(notices[0]?.message).toContain(`using the cached snapshot ${OLD_COMMIT.slice(0, 12)}`);
   });
 
-  it("names a cached snapshot of another revision as not main's (not as main having moved) and pulls main", async () => {
+  it("does not take another revision's snapshot for main (a pull request's, a sha's), and pulls main", async () => {
     await pullModel(REV_REPO, { ...hub.opts(), revision: 'refs/pr/1' });
+    await pullModel(REV_REPO, { ...hub.opts(), revision: NEW_COMMIT });
+    // before: main counted as complete at the pull request's snapshot (models path / list, the web, a dry run)
+    expect(findPulledHubModelDir(REV_REPO, cache())).toBeUndefined();
+    expect(completeSd15Snapshot(hub.repoDir())).toBeUndefined();
+    expect(hubCacheSnapshotDir(REV_REPO, cache())).toBeUndefined();
     const { options, notices } = heard();
     const result = await pullModel(REV_REPO, options);
     expect(result).toMatchObject({ commit: OLD_COMMIT });
-    expect(notices.map((n) => n.message)).toEqual([
-      `${REV_REPO}: main is ${OLD_COMMIT.slice(0, 12)} on the Hub, not the cached ${NEW_COMMIT.slice(0, 12)}; ` +
-        `pulling the new snapshot (the old one stays in ${snapshot(NEW_COMMIT)})`,
-    ]);
+    expect(notices).toEqual([]);
     expect(ref('main')).toBe(OLD_COMMIT);
     expect(ref('refs/pr/1')).toBe(NEW_COMMIT);
+    expect(findPulledHubModelDir(REV_REPO, cache())).toBe(snapshot(OLD_COMMIT));
+  });
+
+  it('writes refs/main when main names a commit a tag pull already cached (before: "already present", no ref)', async () => {
+    await pullModel(REV_REPO, { ...hub.opts(), revision: 'v1.0' });
+    expect(findPulledHubModelDir(REV_REPO, cache())).toBeUndefined();
+    hub.requests = [];
+    const result = await pullModel(REV_REPO, hub.opts());
+    expect(result).toMatchObject({ commit: OLD_COMMIT });
+    expect(result.files.every((f) => f.status === 'present')).toBe(true);
+    expect(fileRequests()).toEqual([]);
+    // huggingface_hub's local_files_only load without a revision reads refs/main, as the worker's does
+    expect(ref('main')).toBe(OLD_COMMIT);
+    expect(findPulledHubModelDir(REV_REPO, cache())).toBe(snapshot(OLD_COMMIT));
+    expect(hubCacheSnapshotDir(REV_REPO, cache())).toBe(snapshot(OLD_COMMIT));
   });
 });

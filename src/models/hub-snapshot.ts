@@ -38,33 +38,25 @@ export function readJson(path: string): unknown {
   }
 }
 
-/** The snapshots that may hold `revision`: main's any (refs/main's first), another's only the one it names. */
-function snapshotsOf(repoDir: string, revision: string): string[] {
-  if (revision === DEFAULT_HUB_REVISION) return hfSnapshotDirs(repoDir, revision);
-  const dir = revisionSnapshotDir(repoDir, revision);
-  return dir === undefined ? [] : [dir];
-}
-
 /**
- * The snapshot of `repoDir` that holds a complete SD1.5 layout, and its files, or undefined: for main (the
- * default) refs/main's first, then any other; for another revision only the one its ref (or sha) names. Files
- * enter a snapshot only once verified, so a stopped pull never looks complete.
+ * The snapshot of `repoDir` that holds a complete SD1.5 layout of `revision`, and its files, or undefined: only
+ * the one its ref (`refs/main` for the default) or sha names, as huggingface_hub resolves a revision offline, so
+ * a tag's or pull request's snapshot never stands in for main. Files enter a snapshot only once verified, so a
+ * stopped pull never looks complete.
  */
 export function completeSd15Snapshot(
   repoDir: string,
   revision = DEFAULT_HUB_REVISION,
 ): { dir: string; files: string[] } | undefined {
-  for (const dir of snapshotsOf(repoDir, revision)) {
-    if (!existsSync(join(dir, 'model_index.json'))) continue; // not a pipeline: no need to walk it
-    const selection = selectSd15Files(filesUnder(dir), (path) => readJson(join(dir, path)));
-    if (selection.missing.length > 0) continue;
-    const refusal = sd15Refusal(
-      readJson(join(dir, 'model_index.json')),
-      readJson(join(dir, 'unet/config.json')),
-    );
-    if (refusal === undefined) return { dir, files: selection.files };
-  }
-  return undefined;
+  const dir = revisionSnapshotDir(repoDir, revision);
+  if (dir === undefined || !existsSync(join(dir, 'model_index.json'))) return undefined; // not a pipeline
+  const selection = selectSd15Files(filesUnder(dir), (path) => readJson(join(dir, path)));
+  if (selection.missing.length > 0) return undefined;
+  const refusal = sd15Refusal(
+    readJson(join(dir, 'model_index.json')),
+    readJson(join(dir, 'unet/config.json')),
+  );
+  return refusal === undefined ? { dir, files: selection.files } : undefined;
 }
 
 /**
