@@ -251,12 +251,13 @@ async function pullOnce(target: HubTarget, options: PullOptions, lock: DownloadL
   const totalBytes = listedBytes(listing, selection.files);
   options.onListed?.({ modelId: repo, commit: listing.commit, totalBytes });
   const pull = new ListedPull(repo, repoDir, revision, listing, options);
+  // the gate first: a move to a commit that is not SD1.5 must not leave the old snapshot's weights linked in
+  const gate = await checkIsSd15(pull);
   if (done && moved) {
     const { files } = selection;
     await reuseUnchanged(listingTargetOf(target, true), done.dir, pull.snapshotDir, listing, files, options);
   }
   await checkHubFreeSpace(pull, selection.files);
-  const gate = await checkIsSd15(pull);
   const files: PulledFile[] = [];
   for (const path of selection.files) {
     const fetched = gate.get(path);

@@ -15,6 +15,8 @@ export const REV_REPO = 'someone/toon-sd15';
 /** Two commits of the repo: the UNet weights differ (and so its size), the rest is the same. */
 export const OLD_COMMIT = 'a'.repeat(40);
 export const NEW_COMMIT = 'b'.repeat(40);
+/** A commit that is not SD1.5 (an SD2 UNet: text features of 1024); its text encoder and VAE are the same. */
+export const SD2_COMMIT = 'd'.repeat(40);
 
 const sha256 = (body: Buffer) => createHash('sha256').update(body).digest('hex');
 const isLfs = (path: string) => path.endsWith('.safetensors');
@@ -24,6 +26,9 @@ export function commitFiles(commit: string): Map<string, Buffer> {
   const files = new Map(Object.entries(SD15_FILES).map(([path, body]) => [path, Buffer.from(body)]));
   files.set('unet/diffusion_pytorch_model.safetensors', Buffer.from(`unet-weights@${commit}`));
   files.set('README.md', Buffer.from('readme'));
+  if (commit === SD2_COMMIT) {
+    files.set('unet/config.json', Buffer.from(JSON.stringify({ cross_attention_dim: 1024, in_channels: 4 })));
+  }
   return files;
 }
 
@@ -55,7 +60,7 @@ export interface RevisionHub {
   repoDir: () => string;
 }
 
-const COMMITS = [OLD_COMMIT, NEW_COMMIT];
+const COMMITS = [OLD_COMMIT, NEW_COMMIT, SD2_COMMIT];
 
 function listing(commit: string): string {
   const siblings = [...commitFiles(commit)].map(([rfilename, body]) => ({

@@ -15,6 +15,7 @@ import {
   pullBytesOf,
   REV_REPO,
   revisionHubForFile,
+  SD2_COMMIT,
 } from './hub-revision-testing.js';
 import type { PullOptions } from './pull.js';
 import { pullModel } from './pull.js';
@@ -139,6 +140,17 @@ describe('models pull owner/name of a cached copy', () => {
     expect(readFileSync(join(snapshot(NEW_COMMIT), UNET))).toEqual(commitFiles(NEW_COMMIT).get(UNET));
     expect(readFileSync(join(snapshot(OLD_COMMIT), UNET))).toEqual(commitFiles(OLD_COMMIT).get(UNET));
     expect(findPulledHubModelDir(REV_REPO, cache())).toBe(snapshot(NEW_COMMIT)); // what --base loads
+  });
+
+  it('keeps nothing of a move to a commit that is not SD1.5 (before: its text encoder and VAE were linked in)', async () => {
+    await pullModel(REV_REPO, hub.opts());
+    hub.refs.set('main', SD2_COMMIT);
+    const error = (await pullModel(REV_REPO, hub.opts()).catch((e) => e)) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_INPUT_INVALID' });
+    expect(error.message).toContain('nothing was kept');
+    expect(existsSync(snapshot(SD2_COMMIT))).toBe(false);
+    expect(ref('main')).toBe(OLD_COMMIT);
+    expect(findPulledHubModelDir(REV_REPO, cache())).toBe(snapshot(OLD_COMMIT));
   });
 
   it('asks only the listing when main did not move, and says nothing', async () => {
