@@ -5,6 +5,7 @@
 // the writer's layout in safetensors-layout.ts; every name is re-exported here.
 import { ToonloraError } from '../errors.js';
 import { anImage, imageTypeName } from '../vision/image-sniff.js';
+import { TEXT_SNIFF_BYTES, type TextFileKind, textFileKind, textFileText } from '../vision/text-sniff.js';
 import { checkContiguous, parseMetadata, parseTensorEntry, rejectForbidden } from './safetensors-entries.js';
 import {
   MAX_HEADER_BYTES,
@@ -58,12 +59,22 @@ function imageFileError(file: string, image: string): ToonloraError {
   );
 }
 
+/** A Git LFS pointer or a saved web page given where a .safetensors file is read: named as such, with the way out. */
+function textFileError(file: string, kind: TextFileKind): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_SAFETENSORS',
+    `${file}: this is ${textFileText(kind)}; a .safetensors file is binary [rule text-file].`,
+    { details: { file, rule: 'text-file' satisfies SafetensorsRule, kind } },
+  );
+}
+
 /**
  * Checks the 8-byte length prefix against the file size and the cap before anything is allocated; a length
- * that does not fit is named by what the first bytes are instead, when they are a PyTorch checkpoint's or an
- * image's (`prefix`: the first 16 bytes where the file has them; WebP, AVIF and HEIC need 12).
+ * that does not fit is named by what the first bytes are instead, when they are a PyTorch checkpoint's, an
+ * image's, a Git LFS pointer's or an HTML page's (`prefix`: the first TEXT_SNIFF_BYTES where the file has them;
+ * WebP, AVIF and HEIC need 12, the LFS pointer 40).
  * @returns the header length in bytes (a safe integer).
- * @throws TL_ERR_SAFETENSORS (file-too-small, pytorch-checkpoint, image-file, header-length-cap, header-length-past-end)
+ * @throws TL_ERR_SAFETENSORS (file-too-small, pytorch-checkpoint, image-file, text-file, header-length-cap, header-length-past-end)
  */
 export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: string): number {
   if (fileSize < 8 || prefix.byteLength < 8) {
@@ -79,6 +90,8 @@ export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: st
   if (unreadable && isPytorchCheckpoint(prefix)) throw pytorchCheckpointError(file);
   const image = unreadable ? imageTypeName(prefix) : undefined;
   if (image) throw imageFileError(file, image);
+  const text = unreadable ? textFileKind(prefix) : undefined;
+  if (text) throw textFileError(file, text);
   if (length > BigInt(MAX_HEADER_BYTES)) {
     throw safetensorsError(
       file,
@@ -178,6 +191,6 @@ export function parseSafetensorsHeader(
 
 /** Validates a whole file held in memory (small files, tests). */
 export function parseSafetensorsBuffer(bytes: Uint8Array, file: string): SafetensorsHeader {
-  const n = checkHeaderLength(bytes.subarray(0, 16), bytes.byteLength, file);
+  const n = checkHeaderLength(bytes.subarray(0, TEXT_SNIFF_BYTES), bytes.byteLength, file);
   return parseSafetensorsHeader(bytes.subarray(8, 8 + n), bytes.byteLength, file);
 }

@@ -49,6 +49,26 @@ describe('an image read as a LoRA', () => {
     );
   });
 
+  it('a Git LFS pointer (a clone without git-lfs) and a saved web page are named, not a header length past the cap', async () => {
+    const pointer =
+      'version https://git-lfs.github.com/spec/v1\noid sha256:' + 'a'.repeat(64) + '\nsize 151108832\n';
+    const path = join(tempDir(), 'lora.safetensors');
+    await writeFile(path, pointer);
+    const error = (await openSafetensors(path).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_SAFETENSORS', details: { rule: 'text-file' } });
+    expect(error.message).toBe(
+      'lora.safetensors: this is a Git LFS pointer, not the file (run git lfs pull, or download the file); a .safetensors file is binary [rule text-file].',
+    );
+    const page = Buffer.from('\n  <!DOCTYPE html>\n<html lang="en"><head><title>Hub</title></head></html>\n');
+    expect(() => parseSafetensorsBuffer(page, 'dl.safetensors')).toThrow(
+      'dl.safetensors: this is an HTML page (a download that saved a web page), not the file',
+    );
+    await writeFile(path, page);
+    await expect(convertLora({ input: path, output: join(tempDir(), 'o.safetensors') })).rejects.toThrow(
+      'this is an HTML page',
+    );
+  });
+
   it('a damaged file that is no image keeps the header-length message', () => {
     const bytes = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]), Buffer.alloc(16)]);
     expect(() => parseSafetensorsBuffer(bytes, 'x.safetensors')).toThrow(/header length \d+ exceeds the/);

@@ -3,6 +3,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ToonloraError } from '../errors.js';
+import { TEXT_SNIFF_BYTES } from '../vision/text-sniff.js';
 import {
   checkHeaderLength,
   parseSafetensorsHeader,
@@ -112,8 +113,8 @@ export async function openSafetensors(path: string): Promise<SafetensorsReader> 
   }
   try {
     const { size: fileSize } = await handle.stat();
-    // 16 bytes where there are: an image given as the file is named by its first 12 (checkHeaderLength)
-    const prefix = new Uint8Array(Math.min(16, Math.max(fileSize, 8)));
+    // up to 64 bytes: an image, an LFS pointer or a web page given as the file is named by them (checkHeaderLength)
+    const prefix = new Uint8Array(Math.min(TEXT_SNIFF_BYTES, Math.max(fileSize, 8)));
     if (fileSize >= 8) await readExactly(handle, prefix, 0, file);
     const headerLength = checkHeaderLength(prefix, fileSize, file);
     const headerBytes = new Uint8Array(headerLength);

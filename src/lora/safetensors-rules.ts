@@ -52,6 +52,7 @@ export type SafetensorsRule =
   | 'file-too-small'
   | 'pytorch-checkpoint'
   | 'image-file'
+  | 'text-file'
   | 'header-length-past-end'
   | 'header-length-cap'
   | 'header-not-utf8'
