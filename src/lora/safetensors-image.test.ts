@@ -50,8 +50,7 @@ describe('an image read as a LoRA', () => {
   });
 
   it('a Git LFS pointer (a clone without git-lfs) and a saved web page are named, not a header length past the cap', async () => {
-    const pointer =
-      'version https://git-lfs.github.com/spec/v1\noid sha256:' + 'a'.repeat(64) + '\nsize 151108832\n';
+    const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${'a'.repeat(64)}\nsize 151108832\n`;
     const path = join(tempDir(), 'lora.safetensors');
     await writeFile(path, pointer);
     const error = (await openSafetensors(path).catch((e: unknown) => e)) as Error;
