@@ -4,8 +4,10 @@
 import type { Command } from 'commander';
 import { ToonloraError } from '../errors.js';
 import { SERVE_DEFAULTS } from '../server/serve-defaults.js';
+import { numberFlag } from './number-flag.js';
 import {
   MAX_SILENCE_S,
+  MIN_SILENCE_S,
   type WorkerSilenceLimits,
   workerSilenceLimitsSchema,
 } from '../worker/silence-watchdog.js';
@@ -15,24 +17,19 @@ export interface WorkerTimeoutFlags {
   workerLoadTimeout: string;
 }
 
-/** A `--worker-timeout` / `--worker-load-timeout` text as seconds: a decimal number above 0 and at most
+/** A `--worker-timeout` / `--worker-load-timeout` text as seconds: a decimal number (`300`, `1e3`, `2.5`, as every
+ * numeric flag reads it) of at least MIN_SILENCE_S (below, the worker dies at its first job) and at most
  * MAX_SILENCE_S (a longer timer would fire after 1 ms and fail every job as a silent worker). */
 export function parseTimeoutSeconds(flag: string, value: string, fallback: number): number {
-  const seconds = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new ToonloraError(
-      'TL_ERR_USAGE',
-      `${flag}: expected a number of seconds above 0, got ${JSON.stringify(value)}. Set ${flag} ${fallback}.`,
-    );
-  }
+  const seconds = numberFlag(value, flag);
   // the rule GenerationWorker and runWorker check their limits with
-  if (!workerSilenceLimitsSchema.shape.requestS.safeParse(seconds).success) {
-    throw new ToonloraError(
-      'TL_ERR_USAGE',
-      `${flag}: at most ${MAX_SILENCE_S} seconds (Node's longest timer, ~24.8 days), got ${JSON.stringify(value)}. Set ${flag} ${MAX_SILENCE_S} or less.`,
-    );
-  }
-  return seconds;
+  if (workerSilenceLimitsSchema.shape.requestS.safeParse(seconds).success) return seconds;
+  throw new ToonloraError(
+    'TL_ERR_USAGE',
+    seconds < MIN_SILENCE_S
+      ? `${flag}: expected a number of seconds, at least ${MIN_SILENCE_S}, got ${JSON.stringify(value)}. Set ${flag} ${fallback}.`
+      : `${flag}: at most ${MAX_SILENCE_S} seconds (Node's longest timer, ~24.8 days), got ${JSON.stringify(value)}. Set ${flag} ${MAX_SILENCE_S} or less.`,
+  );
 }
 
 /** Both flags as the worker's silence limits. @throws TL_ERR_USAGE naming the flag. */

@@ -40,12 +40,13 @@ describe('GenerationWorker silence watchdog', () => {
       { loadS: 1, requestS: -1 },
       { loadS: 1, requestS: 2_147_484 }, // over setTimeout's maximum: it would fire after 1 ms
       { loadS: Number.NaN, requestS: 1 },
+      { loadS: 1, requestS: 0.001 }, // below a second: the worker would die at its first job
     ]) {
       expect(() => worker({}, silence)).toThrow(
         /^GenerationWorker silence\.(loadS|requestS): .*at most 2147483\)/,
       );
     }
-    expect(() => worker({}, { loadS: 2_147_483, requestS: 0.5 })).not.toThrow();
+    expect(() => worker({}, { loadS: 2_147_483, requestS: 1 })).not.toThrow();
   });
 
   it('kills a worker whose base load sends nothing for the load allowance', async () => {

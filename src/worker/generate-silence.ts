@@ -2,7 +2,12 @@
 // and check about their silence limits: the error of a worker killed for its silence, naming the flag that raises
 // the allowance, and the check of limits given in code (the rule the CLI flags use).
 import { ToonloraError } from '../errors.js';
-import { MAX_SILENCE_S, type WorkerSilenceLimits, workerSilenceLimitsSchema } from './silence-watchdog.js';
+import {
+  MAX_SILENCE_S,
+  MIN_SILENCE_S,
+  type WorkerSilenceLimits,
+  workerSilenceLimitsSchema,
+} from './silence-watchdog.js';
 
 /**
  * TL_ERR_WORKER for a worker killed by its silence watchdog after `silentS` s of silence, naming the flag that
@@ -38,6 +43,6 @@ export function checkedSilence(
   const issue = checked.error.issues[0];
   throw new RangeError(
     `${owner} silence.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'} ` +
-      `(seconds above 0 and at most ${MAX_SILENCE_S}), got ${JSON.stringify(silence)}`,
+      `(seconds, at least ${MIN_SILENCE_S} and at most ${MAX_SILENCE_S}), got ${JSON.stringify(silence)}`,
   );
 }

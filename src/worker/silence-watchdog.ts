@@ -7,6 +7,8 @@ import { z } from 'zod';
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The longest silence allowance in whole seconds that still fits MAX_TIMER_MS (2147483). */
 export const MAX_SILENCE_S = Math.floor(MAX_TIMER_MS / 1000);
+/** The shortest silence allowance: below a second no worker answers in time (it would die at its first job). */
+export const MIN_SILENCE_S = 1;
 
 /**
  * How long a generation worker may send nothing while it owes an answer, in seconds. `loadS`: a cold worker, from
@@ -15,8 +17,8 @@ export const MAX_SILENCE_S = Math.floor(MAX_TIMER_MS / 1000);
  * decode and the PNGs). Defaults: SERVE_DEFAULTS (src/server/serve-defaults.ts).
  */
 export const workerSilenceLimitsSchema = z.object({
-  loadS: z.number().positive().max(MAX_SILENCE_S),
-  requestS: z.number().positive().max(MAX_SILENCE_S),
+  loadS: z.number().min(MIN_SILENCE_S).max(MAX_SILENCE_S),
+  requestS: z.number().min(MIN_SILENCE_S).max(MAX_SILENCE_S),
 });
 export type WorkerSilenceLimits = z.infer<typeof workerSilenceLimitsSchema>;
 

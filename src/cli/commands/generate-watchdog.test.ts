@@ -48,7 +48,10 @@ describe('toonlora generate silence flags', () => {
       expect(JSON.parse(io.stdout)).toMatchObject({
         error: {
           code: 'TL_ERR_USAGE',
-          message: `${flag}: expected a number of seconds above 0, got ${JSON.stringify(value)}. Set ${flag} ${fallback}.`,
+          message:
+            value === '5m'
+              ? `${flag}: "5m" is not a number. Give a number after ${flag}.`
+              : `${flag}: expected a number of seconds, at least 1, got ${JSON.stringify(value)}. Set ${flag} ${fallback}.`,
         },
       });
     }
