@@ -47,6 +47,8 @@ interface RunningPull {
   publishedAtMs: number;
   /** Publishes a progress snapshot held back by the throttle, so a stalled download still shows its last bytes. */
   trailing?: ReturnType<typeof setTimeout>;
+  /** What the pull said of its cached copy (main moved, or used unchecked): kept as its message to the end. */
+  notice?: string;
 }
 
 /** How long DELETE waits for a cancelled pull to let go of its file before it answers `stopping`. */
@@ -115,7 +117,8 @@ export class ModelPulls {
     });
     const pull = this.options.pull ?? pullModel;
     run.done = pull(id, { ...this.options.cache, ...this.options.overrides, ...this.hooks(id, run) }).then(
-      () => this.finish(id, { status: 'succeeded', message: null }),
+      (result) =>
+        this.finish(id, { status: 'succeeded', message: run.notice ?? null, ...finalBytes(result) }),
       (error: unknown) => this.finishFailed(id, controller.signal, error),
     );
     return { pull: this.latest.get(id) as ModelPull, created: true };
@@ -178,7 +181,7 @@ export class ModelPulls {
         run.samples = [];
         this.update(
           id,
-          { file, fileReceivedBytes: 0, fileTotalBytes: totalBytes ?? null, message: null },
+          { file, fileReceivedBytes: 0, fileTotalBytes: totalBytes ?? null, message: run.notice ?? null },
           true,
         );
       },
@@ -213,7 +216,10 @@ export class ModelPulls {
         say(`${path} is corrupted (${problems.join('; ')}); moved to ${movedTo}, downloading again`),
       onWaitForLock: say,
       onLockTakeOver: say,
-      onNotice: ({ message }) => say(message),
+      onNotice: ({ message }) => {
+        run.notice = message;
+        say(message);
+      },
       // a Hub repo's size comes with its listing
       onListed: ({ totalBytes }) => this.update(id, { modelBytes: totalBytes }, true),
       onRetry: ({ file, reason, waitMs, attempt, attempts }) =>
@@ -262,6 +268,17 @@ export class ModelPulls {
     const latest = this.latest.get(id) as ModelPull;
     for (const listener of this.listeners.get(id) ?? []) listener(latest);
   }
+}
+
+/**
+ * A finished pull's bytes, all of them, so they meet its modelBytes: the files it found present count too, and a
+ * resumed file's bytes from before the stop (onFileDone counts only what this pull fetched). A Hub repo's result
+ * states its total; a registry pull's is summed from its files on disk. filesDone stays the files downloaded.
+ */
+function finalBytes(result: PullResult): Pick<ModelPull, 'doneBytes'> {
+  if (result.totalBytes !== undefined) return { doneBytes: result.totalBytes };
+  const sizes = result.files.map((file) => (existsSync(file.path) ? statSync(file.path).size : 0));
+  return { doneBytes: sizes.reduce((sum, bytes) => sum + bytes, 0) };
 }
 
 /** The `.part` file a stopped download kept (download.ts's DownloadStopped names it), with its size. */

@@ -1,0 +1,60 @@
+// Tests for ModelPulls with a stand-in pull: what a finished pull's snapshot says (the notice of a moved or
+// unchecked cached copy kept as its message; its bytes meeting modelBytes after a resume).
+import { describe, expect, it } from 'vitest';
+import type { PullOptions, PullResult } from '../../../models/pull.js';
+import type { ModelPull } from '../../../schemas/models-api.js';
+import { ModelPulls } from './model-pulls.js';
+
+const REPO = 'someone/toon-sd15';
+const MOVED = `${REPO}: main moved on the Hub from aaaaaaaaaaaa to bbbbbbbbbbbb; pulling the new snapshot (the old one stays in /x)`;
+
+/** Runs one pull of REPO through `pull` and resolves with its last snapshot. */
+async function finished(pull: (options: PullOptions) => Promise<PullResult>): Promise<ModelPull> {
+  const pulls = new ModelPulls({ pull: (_id, options) => pull(options) });
+  const ended = new Promise<ModelPull>((resolve) =>
+    pulls.subscribe(REPO, (snapshot) => snapshot.status === 'succeeded' && resolve(snapshot)),
+  );
+  pulls.start(REPO);
+  return await ended;
+}
+
+describe('ModelPulls', () => {
+  it("keeps the 'main moved' notice as the pull's message to its end (before: the next file start cleared it)", async () => {
+    const pull = await finished(async (options) => {
+      options.onNotice?.({ modelId: REPO, kind: 'refresh', message: MOVED });
+      options.onListed?.({ modelId: REPO, commit: 'b'.repeat(40), totalBytes: 10 });
+      options.onFileStart?.({ modelId: REPO, file: 'unet/x.safetensors', url: 'u', totalBytes: 10 });
+      options.onFileDone?.({ modelId: REPO, file: 'unet/x.safetensors', path: '/nope', bytes: 10 });
+      return { id: REPO, files: [], totalBytes: 10 };
+    });
+    expect(pull.message).toBe(MOVED);
+  });
+
+  it('ends a resumed pull with doneBytes equal to modelBytes (before: only the bytes fetched after the resume)', async () => {
+    const pull = await finished(async (options) => {
+      options.onListed?.({ modelId: REPO, commit: 'a'.repeat(40), totalBytes: 8_388_836 });
+      options.onFileStart?.({ modelId: REPO, file: 'unet/x.safetensors', url: 'u', totalBytes: 8_388_608 });
+      options.onFileDone?.({
+        modelId: REPO,
+        file: 'unet/x.safetensors',
+        path: '/nope',
+        bytes: 8_388_619 - 217,
+      });
+      return {
+        id: REPO,
+        files: [
+          { file: 'model_index.json', path: '/nope/model_index.json', status: 'present' },
+          { file: 'unet/x.safetensors', path: '/nope/unet/x.safetensors', status: 'downloaded' },
+        ],
+        totalBytes: 8_388_836,
+      };
+    });
+    expect(pull).toMatchObject({
+      status: 'succeeded',
+      modelBytes: 8_388_836,
+      doneBytes: 8_388_836,
+      filesDone: 1,
+    });
+    expect(pull.message).toBeNull();
+  });
+});
