@@ -1,7 +1,8 @@
 // src/lora/convert-facts.ts — the training facts `convert --metadata-from` writes into kohya metadata:
 // validates them, names the output after its file when no name is given, and finds the run folder's
 // own training record (the kohya file `train` wrote beside the adapter), whose facts fill those the
-// given file lacks (and, with no file given, are every fact written). Only facts given or recorded are written, never a schema default (convert-plan.ts
+// given file lacks (and, with no file given, are every fact written); a checkpoint folder of the run carries the
+// record too, at its own step. Only facts given or recorded are written, never a schema default (convert-plan.ts
 // factsOverFileMetadata). The record is read here, at the edge; the rest is pure.
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -50,14 +51,48 @@ export function runKohyaFilePath(runDir: string): string {
   return join(runDir, `${basename(resolve(runDir))}.safetensors`);
 }
 
-/** The kohya file `train` wrote into a run folder, for an input that is a run folder or its adapter_model.safetensors. */
-function runRecordPath(input: string, isFolder: boolean): string | undefined {
+/** A checkpoint folder's name, `step-000250` (trainer/toonlora_trainer/checkpoint.py), and its step. */
+const CHECKPOINT_FOLDER = /^step-(\d{6,})$/;
+
+/**
+ * The kohya file `train` wrote into a run folder, for an input that is a run folder, its adapter_model.safetensors,
+ * or a checkpoint of it (`<run>/checkpoints/step-NNNNNN/`, the folder or its adapter file); `step` for a checkpoint.
+ */
+function runRecordPath(input: string, isFolder: boolean): { path: string; step?: number } | undefined {
   const folder = isFolder
     ? input
     : basename(input) === 'adapter_model.safetensors'
       ? dirname(input)
       : undefined;
-  return folder === undefined ? undefined : runKohyaFilePath(folder);
+  if (folder === undefined) return undefined;
+  const full = resolve(folder);
+  const checkpoint = CHECKPOINT_FOLDER.exec(basename(full));
+  if (checkpoint && basename(dirname(full)) === 'checkpoints') {
+    return { path: runKohyaFilePath(dirname(dirname(full))), step: Number(checkpoint[1]) };
+  }
+  return { path: runKohyaFilePath(folder) };
+}
+
+/**
+ * A run's record as one of its checkpoints carries it: the checkpoint's step (ss_steps), its epoch where the record
+ * tells the steps per epoch (the run's ss_steps over ss_epoch, a whole number: the epoch that step falls in, as
+ * kohya names a save mid-epoch; else none, not the run's last), and no ss_training_finished_at (the run's end). Pure.
+ */
+export function checkpointRecord(
+  record: Readonly<Record<string, string>>,
+  step: number,
+): Record<string, string> {
+  const { ss_training_finished_at: _finished, ss_epoch: _epoch, ...kept } = record;
+  const steps = Number(record.ss_steps);
+  const epochs = Number(record.ss_epoch);
+  const perEpoch =
+    Number.isInteger(steps) && Number.isInteger(epochs) && epochs > 0 ? steps / epochs : Number.NaN;
+  const epoch = Number.isInteger(perEpoch) && perEpoch > 0 ? Math.ceil(step / perEpoch) : undefined;
+  return {
+    ...kept,
+    ss_steps: String(step),
+    ...(epoch === undefined ? {} : { ss_epoch: String(Math.min(epoch, epochs)) }),
+  };
 }
 
 /** The run folder's training record: its kohya file's ss_* / modelspec.* (none when absent or unreadable, with a warning then). */
@@ -76,7 +111,8 @@ export async function readRunRecord(
 ): Promise<RunRecord> {
   if (Object.keys(kohyaTrainingMetadata(sourceMetadata)).length > 0) return {};
   const info = await stat(input);
-  const path = runRecordPath(input, info.isDirectory());
+  const found = runRecordPath(input, info.isDirectory());
+  const path = found?.path;
   if (
     !path ||
     !(await stat(path).then(
@@ -88,8 +124,9 @@ export async function readRunRecord(
   try {
     const reader = await openSafetensors(path);
     await reader.close();
-    const metadata = kohyaTrainingMetadata(reader.header.metadata);
-    return Object.keys(metadata).length > 0 ? { metadata } : {};
+    const recorded = kohyaTrainingMetadata(reader.header.metadata);
+    if (Object.keys(recorded).length === 0) return {};
+    return { metadata: found?.step === undefined ? recorded : checkpointRecord(recorded, found.step) };
   } catch (error) {
     return {
       warning: `${path}: the run's own kohya file could not be read (${(error as Error).message}), so its training record (trigger, tags, steps) was not carried over.`,

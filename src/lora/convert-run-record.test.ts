@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertLora } from './convert.js';
+import { checkpointRecord } from './convert-facts.js';
 import { makeLokrTensors, makePeftTensors, writePeftFolder } from './lora-fixtures.js';
 import { openSafetensors } from './safetensors-read.js';
 import { sd15AttentionModules } from './sd15-modules.js';
@@ -80,6 +81,38 @@ describe("convert of a run folder keeps the run's record without --metadata-from
     const out = join(tempDir(), 'b-out.safetensors');
     await convertLora({ input: join(run, 'adapter_model.safetensors'), output: out });
     expect((await metadataOf(out))['modelspec.trigger_phrase']).toBe('sks hero');
+  });
+
+  it("a checkpoint folder of the run (or its adapter file) carries the run's record at its own step and epoch", async () => {
+    const run = await makeRun('rec-ckpt');
+    const checkpoint = join(run, 'checkpoints', 'step-000150');
+    const modules = sd15AttentionModules().slice(0, 2);
+    await writePeftFolder(checkpoint, makePeftTensors({ modules, rank: 4, seed: 33 }), {
+      r: 4,
+      lora_alpha: 2,
+    });
+    const out = join(tempDir(), 'ckpt-out.safetensors');
+    const result = await convertLora({ input: `${checkpoint}/`, output: out });
+    expect(result.warnings).toEqual([]);
+    // before: 11 network keys, no trigger
+    expect(await metadataOf(out)).toMatchObject({
+      'modelspec.trigger_phrase': 'sks hero',
+      ss_output_name: 'rec-ckpt',
+      ss_steps: '150',
+      ss_epoch: '2', // 300 steps over 3 epochs: step 150 is in the second
+    });
+    const file = join(tempDir(), 'ckpt-file.safetensors');
+    await convertLora({ input: join(checkpoint, 'adapter_model.safetensors'), output: file });
+    expect(await metadataOf(file)).toMatchObject({ 'modelspec.trigger_phrase': 'sks hero', ss_steps: '150' });
+  });
+
+  it('checkpointRecord leaves the epoch out when the record does not tell the steps per epoch', () => {
+    const record = { ss_steps: '10', ss_epoch: '3', ss_training_finished_at: '1.5', ss_output_name: 'r' };
+    expect(checkpointRecord(record, 4)).toEqual({ ss_steps: '4', ss_output_name: 'r' });
+    expect(checkpointRecord({ ...record, ss_steps: '12' }, 4)).toMatchObject({
+      ss_steps: '4',
+      ss_epoch: '1',
+    });
   });
 
   it('diffusers and PEFT output carry the record, and it comes back on a convert to kohya', async () => {
