@@ -7,8 +7,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../../../src/models/format-bytes.js';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
-import { HubPullForm } from '../components/hub-pull-form.js';
+import { ApiError } from '../api.js';
 import { errorText } from '../components/error-text.js';
+import { HubPullForm } from '../components/hub-pull-form.js';
 import {
   attemptButtonLabel,
   diskStateText,
@@ -19,7 +20,6 @@ import {
   pullEndView,
   pullProgressView,
 } from '../components/model-pull-view.js';
-import { ApiError } from '../api.js';
 import { announcePulled, followPull, modelsApi } from '../models-api.js';
 
 function PullProgress({ pull }: { pull: ModelPull }) {
@@ -34,6 +34,53 @@ function PullProgress({ pull }: { pull: ModelPull }) {
       {pull.message && pull.file !== null && <div className="muted small">{pull.message}</div>}
     </div>
   );
+}
+
+/** A pull's progress bar while it runs, else how it ended (nothing before the first pull). */
+function PullStatus({ pull }: { pull: ModelPull | null }) {
+  const active = isPullActive(pull);
+  const ended = pull && !active ? pullEndView(pull) : null;
+  return (
+    <>
+      {active && pull && <PullProgress pull={pull} />}
+      {ended && (
+        <p className={`small ${ended.warn ? 'field-warning' : 'muted'}`} data-testid="pull-end">
+          {ended.text}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** Cancel while a pull runs, else the Pull / Resume / Retry button `label` names (none without a label). */
+function PullButton({
+  pull,
+  label,
+  onPull,
+  onCancel,
+}: {
+  pull: ModelPull | null;
+  label: string | null;
+  onPull: () => void;
+  onCancel: () => void;
+}) {
+  if (isPullActive(pull))
+    return (
+      <button
+        type="button"
+        className="secondary"
+        data-testid="cancel-pull"
+        disabled={pull?.status === 'stopping'}
+        onClick={onCancel}
+      >
+        {pull?.status === 'stopping' ? 'Cancelling…' : 'Cancel'}
+      </button>
+    );
+  return label ? (
+    <button type="button" data-testid="pull-model" onClick={onPull}>
+      {label}
+    </button>
+  ) : null;
 }
 
 /**
@@ -54,7 +101,6 @@ function PullAttemptCard({
   onDismiss: () => void;
 }) {
   const active = isPullActive(pull);
-  const ended = pull && !active ? pullEndView(pull) : null;
   const label = attemptButtonLabel(pull);
   return (
     <div
@@ -68,30 +114,9 @@ function PullAttemptCard({
       <p className="small" data-testid="model-description">
         {row.description}
       </p>
-      {active && pull && <PullProgress pull={pull} />}
-      {ended && (
-        <p className={`small ${ended.warn ? 'field-warning' : 'muted'}`} data-testid="pull-end">
-          {ended.text}
-        </p>
-      )}
+      <PullStatus pull={pull} />
       <div className="row">
-        {active ? (
-          <button
-            type="button"
-            className="secondary"
-            data-testid="cancel-pull"
-            disabled={pull?.status === 'stopping'}
-            onClick={onCancel}
-          >
-            {pull?.status === 'stopping' ? 'Cancelling…' : 'Cancel'}
-          </button>
-        ) : (
-          label && (
-            <button type="button" data-testid="pull-model" onClick={onPull}>
-              {label}
-            </button>
-          )
-        )}
+        <PullButton pull={pull} label={label} onPull={onPull} onCancel={onCancel} />
         {!active && (
           <button
             type="button"
@@ -119,9 +144,7 @@ function ModelCard({
   onPull: () => void;
   onCancel: () => void;
 }) {
-  const active = isPullActive(pull);
   const pullLabel = pullButtonLabel(row, pull);
-  const ended = pull && !active ? pullEndView(pull) : null;
   return (
     <div className="panel model-card" data-testid="model-row" data-model={row.id} tabIndex={-1}>
       <h3>
@@ -147,29 +170,8 @@ function ModelCard({
           train and generate with it as base <code>{row.id}</code>.
         </p>
       )}
-      {active && pull && <PullProgress pull={pull} />}
-      {ended && (
-        <p className={`small ${ended.warn ? 'field-warning' : 'muted'}`} data-testid="pull-end">
-          {ended.text}
-        </p>
-      )}
-      {active ? (
-        <button
-          type="button"
-          className="secondary"
-          data-testid="cancel-pull"
-          disabled={pull?.status === 'stopping'}
-          onClick={onCancel}
-        >
-          {pull?.status === 'stopping' ? 'Cancelling…' : 'Cancel'}
-        </button>
-      ) : (
-        pullLabel && (
-          <button type="button" data-testid="pull-model" onClick={onPull}>
-            {pullLabel}
-          </button>
-        )
-      )}
+      <PullStatus pull={pull} />
+      <PullButton pull={pull} label={pullLabel} onPull={onPull} onCancel={onCancel} />
     </div>
   );
 }
