@@ -61,8 +61,8 @@ export function shortCommit(commit: string): string {
 }
 
 /**
- * Said when the Hub names another commit for `revision` than the cached snapshot's: the new one is pulled, the old
- * one kept. `wasRef`: the cached one was the revision's (it moved), not another revision's pulled before.
+ * Said when the Hub names another commit for `revision` than the cached snapshot's (a cached copy is found only
+ * through the revision's own ref, so it moved): the new one is pulled, the old one kept.
  */
 export function movedText(
   repo: string,
@@ -70,11 +70,8 @@ export function movedText(
   cached: string,
   current: string,
   oldDir: string,
-  wasRef = true,
 ): string {
-  const what = wasRef
-    ? `${revision} moved on the Hub from ${shortCommit(cached)} to ${shortCommit(current)}`
-    : `${revision} is ${shortCommit(current)} on the Hub, not the cached ${shortCommit(cached)}`;
+  const what = `${revision} moved on the Hub from ${shortCommit(cached)} to ${shortCommit(current)}`;
   return `${repo}: ${what}; pulling the new snapshot (the old one stays in ${oldDir})`;
 }
 
@@ -116,9 +113,7 @@ export async function movedListing(
     return undefined;
   }
   if (listing.commit === cached) return undefined;
-  const repoDir = dirname(dirname(cachedDir));
-  const wasRef = readHfCommit(repoDir, revision) === cached; // else another revision's snapshot served it
-  notice('refresh', movedText(repo, revision, cached, listing.commit, cachedDir, wasRef));
+  notice('refresh', movedText(repo, revision, cached, listing.commit, cachedDir));
   return listing;
 }
 
