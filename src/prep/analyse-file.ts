@@ -139,8 +139,10 @@ async function findCharacters(
   // a filled rectangle (panel interior, narration box, dark panel) is never the character: the next part may be
   const contours = notBubbles.filter((c) => !looksLikePanel(mask, c.box));
   const boxes = selectCharacterContours(contours, config.characters).map((c) => c.box);
-  // several characters from separate mask parts: each crop shows its own part, the others whited out
-  const isolate = boxes.length > 1 ? await characterIsolator(mask, boxes, outlinePx) : undefined;
+  // each crop shows its own part, every other character's part painted over: with `largest` too, where
+  // a second character standing beside the first reached into its square
+  const everyone = selectCharacterContours(contours, 'all').map((c) => c.box);
+  const isolate = everyone.length > 1 ? await characterIsolator(mask, boxes, outlinePx, everyone) : undefined;
   return {
     mask,
     boxes,

@@ -164,20 +164,23 @@ function paintOverRuns(square: RgbImage, kind: Uint8Array): RgbImage {
 }
 
 /**
- * For several characters cut from one mask: a function giving character `index`'s square with the
- * other characters painted over (see {@link paintOutOtherCharacters}); the identity for a single one.
+ * For characters cut from one mask: a function giving character `index` (of `boxes`, those cropped)'s
+ * square with every other character of `everyone` (all the characters found, cropped or not; default
+ * `boxes`) painted over (see {@link paintOutOtherCharacters}); the identity when there is only one.
  */
 export async function characterIsolator(
   mask: GrayImage,
   boxes: readonly Box[],
   growPx: number,
+  everyone: readonly Box[] = boxes,
 ): Promise<(index: number, square: RgbImage, cropBox: Box) => RgbImage> {
-  if (boxes.length < 2) return (_index, square) => square;
+  if (everyone.length < 2) return (_index, square) => square;
   const components = await labelMaskComponents(mask);
   const owners = boxes.map((box) => componentOfBox(components, box));
+  const all = [...new Set([...owners, ...everyone.map((box) => componentOfBox(components, box))])];
   return (index, square, cropBox) => {
     const own = owners[index] ?? 0;
-    const others = owners.filter((label, i) => i !== index && label > 0 && label !== own);
+    const others = all.filter((label) => label > 0 && label !== own);
     return paintOutOtherCharacters(square, cropBox, components, own, others, growPx);
   };
 }
