@@ -10,7 +10,16 @@ import { createClassicSegmenter } from '../src/prep/segment-classic.js';
 import type { TextRegion } from '../src/prep/stage-types.js';
 import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
-import type { RgbImage } from '../src/vision/image.js';
+import { cutSquare } from '../src/prep/crop-box.js';
+import type { Box, GrayImage, RgbImage } from '../src/vision/image.js';
+import { renderSvgToRgb } from '../src/vision/sharp-io.js';
+import {
+  BUBBLE_TEXT_BOX,
+  bubbleTailSvg,
+  FIGURE_RIGHT,
+  SFX_BOX,
+  sfxBesideSvg,
+} from './fixtures/prep-quality/crop-clutter.js';
 import { BLUE, SKIN, twoCharactersSvg, writePage } from './fixtures/prep-quality/pages.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-crop-clean-'));
@@ -34,6 +43,44 @@ function countColour(image: RgbImage, colour: readonly number[]): number {
   for (let i = 0; i < image.data.length; i += 3) {
     if (colour.every((c, k) => Math.abs((image.data[i + k] as number) - c) <= 12)) n++;
   }
+  return n;
+}
+
+/** A detector's text line at `box`. */
+function detection(box: Box): TextRegion {
+  const { x, y, width: w, height: h } = box;
+  return {
+    box,
+    score: 0.9,
+    polygon: [
+      [x, y],
+      [x + w, y],
+      [x + w, y + h],
+      [x, y + h],
+    ],
+  };
+}
+
+/** Luminance (0..255) of pixel `i`. */
+const luma = (image: RgbImage, i: number) =>
+  0.3 * (image.data[i * 3] as number) +
+  0.59 * (image.data[i * 3 + 1] as number) +
+  0.11 * (image.data[i * 3 + 2] as number);
+
+/** Pixels of `square` (cut at `cropBox`) in page columns from `fromX` on, darker than 100. */
+function darkRightOf(square: RgbImage, cropBox: Box, fromX: number): number {
+  let n = 0;
+  for (let y = 0; y < square.height; y++)
+    for (let x = Math.max(0, fromX - cropBox.x); x < square.width; x++)
+      if (luma(square, y * square.width + x) < 100) n++;
+  return n;
+}
+
+/** Pixels of `mask` set in columns from `fromX` on. */
+function maskRightOf(mask: GrayImage, fromX: number): number {
+  let n = 0;
+  for (let y = 0; y < mask.height; y++)
+    for (let x = fromX; x < mask.width; x++) if ((mask.data[y * mask.width + x] as number) > 127) n++;
   return n;
 }
 
@@ -63,5 +110,39 @@ describe('--characters largest', () => {
     // the two figures are the same size: whichever was taken, the other is gone (~45,000 px otherwise)
     expect(Math.max(skin, blue)).toBeGreaterThan(5000);
     expect(Math.min(skin, blue)).toBe(0);
+  });
+});
+
+describe('speech bubbles in the crop', () => {
+  it("leaves a bubble's tail strokes out of the mask, and the bubble and tail out of the crop", async () => {
+    const analysis = await analyse('bubble-tail.png', bubbleTailSvg(true), [detection(BUBBLE_TEXT_BOX)]);
+    const candidate = analysis.candidates[0];
+    if (!candidate || !('square' in candidate) || !candidate.square) throw new Error('no crop');
+    expect(candidate.characterBox.x + candidate.characterBox.width).toBeLessThanOrEqual(FIGURE_RIGHT);
+    // the bubble and its tail lie right of the figure: before, ~1,900 dark pixels and a mask part
+    expect(darkRightOf(candidate.square, candidate.cropBox, FIGURE_RIGHT + 8)).toBe(0);
+    expect(maskRightOf(analysis.stageImages?.characterMask as GrayImage, FIGURE_RIGHT + 8)).toBe(0);
+    expect(analysis.candidates).toHaveLength(1);
+  });
+});
+
+describe('a sound effect over screentone beside the character', () => {
+  it('is painted over with the screentone carried on, not a smear', async () => {
+    const analysis = await analyse('sfx-beside.png', sfxBesideSvg(true), [detection(SFX_BOX)]);
+    const candidate = analysis.candidates[0];
+    if (!candidate || !('square' in candidate) || !candidate.square) throw new Error('no crop');
+    const { square, cropBox } = candidate;
+    const clean = cutSquare(await renderSvgToRgb(sfxBesideSvg(false)), cropBox);
+    // mean luminance difference to the page drawn without it, over the sound effect's box
+    let sum = 0;
+    let n = 0;
+    for (let y = SFX_BOX.y; y < SFX_BOX.y + SFX_BOX.height; y++)
+      for (let x = SFX_BOX.x; x < SFX_BOX.x + SFX_BOX.width; x++) {
+        const i = (y - cropBox.y) * square.width + (x - cropBox.x);
+        sum += Math.abs(luma(square, i) - luma(clean, i));
+        n++;
+      }
+    expect(n).toBe(SFX_BOX.width * SFX_BOX.height);
+    expect(sum / n).toBeLessThan(6);
   });
 });

@@ -10,9 +10,10 @@ import type { ManifestFile } from '../schemas/manifest.js';
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { resizeRgb } from '../vision/sharp-io.js';
 import { removeTextBubblesWithInteriors } from './bubble-mask.js';
-import { BUBBLE_REMNANT_SHARE, bubbleRemnantShare } from './bubble-remnant.js';
+import { isBubbleRemnant } from './bubble-remnant.js';
 import { characterIsolator } from './character-isolate.js';
 import { characterTooSmallReason, computeCropBox, cutSquare } from './crop-box.js';
+import { cropClutter } from './crop-clutter.js';
 import { decodeImage } from './decode.js';
 import { colourThumbnail, differenceHash } from './dedupe.js';
 import { erasedShare } from './erased-character.js';
@@ -118,31 +119,42 @@ async function findCharacters(
   );
   const { interiors } = bubbleFree;
   // characters touching (shoulder to shoulder) share a mask part: cut it where it clearly holds several
-  const { mask } = await timer.time('splitFigures', () => splitTouchingFigures(bubbleFree.mask));
+  const { mask: split } = await timer.time('splitFigures', () => splitTouchingFigures(bubbleFree.mask));
   if (stages.personDetector && config.characters === 'all') {
     const detector = stages.personDetector;
     const people = await timer.time('personDetect', () => detector.detect(image));
     if (people.length > 0) {
-      const boxes = people.map((p) => tightenToMask(mask, p.box));
-      // each person's crop shows the mask part that fills its box, the other persons' parts whited out
-      const isolate = boxes.length > 1 ? await characterIsolator(mask, boxes, outlinePx) : undefined;
+      const boxes = people.map((p) => tightenToMask(split, p.box));
+      // each person's crop shows the mask part that fills its box, the other persons' parts and the
+      // bubbles and removed text painted over
+      const { mask, clutter } = await cropClutter(raw, interiors, split, textMask, boxes, []);
+      const isolate =
+        boxes.length > 1 || clutter
+          ? await characterIsolator(mask, boxes, outlinePx, boxes, clutter ?? undefined)
+          : undefined;
       return { mask, boxes, isolate, bubbleLikeParts: 0, panelLikeParts: 0 };
     }
   }
-  const found = await timer.time('contours', () => findMaskContours(mask));
+  const found = await timer.time('contours', () => findMaskContours(split));
   // speech bubbles: almost all white, or what is left of one whose interior held text (outline, tail)
   const notBubbles = found.filter(
     (c) =>
-      whiteFractionWithin(image, mask, c.box) <= BUBBLE_WHITE_FRACTION &&
-      bubbleRemnantShare(mask, interiors, c.box, 2 * outlinePx) < BUBBLE_REMNANT_SHARE,
+      whiteFractionWithin(image, split, c.box) <= BUBBLE_WHITE_FRACTION &&
+      !isBubbleRemnant(split, interiors, textMask, c, 2 * outlinePx),
   );
   // a filled rectangle (panel interior, narration box, dark panel) is never the character: the next part may be
-  const contours = notBubbles.filter((c) => !looksLikePanel(mask, c.box));
+  const contours = notBubbles.filter((c) => !looksLikePanel(split, c.box));
   const boxes = selectCharacterContours(contours, config.characters).map((c) => c.box);
   // each crop shows its own part, every other character's part painted over: with `largest` too, where
   // a second character standing beside the first reached into its square
   const everyone = selectCharacterContours(contours, 'all').map((c) => c.box);
-  const isolate = everyone.length > 1 ? await characterIsolator(mask, boxes, outlinePx, everyone) : undefined;
+  // the bubbles whole (outline, tail strokes) leave the mask and, with the removed text, every crop
+  const bubbleParts = found.filter((c) => !notBubbles.includes(c)).map((c) => c.box);
+  const { mask, clutter } = await cropClutter(raw, interiors, split, textMask, everyone, bubbleParts);
+  const isolate =
+    everyone.length > 1 || clutter
+      ? await characterIsolator(mask, boxes, outlinePx, everyone, clutter ?? undefined)
+      : undefined;
   return {
     mask,
     boxes,

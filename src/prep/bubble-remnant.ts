@@ -48,3 +48,46 @@ export function bubbleRemnantShare(
     }
   return inMask === 0 ? 0 : nearCount / inMask;
 }
+
+/**
+ * A hollow mask part (its pixels below this share of the area its outline encloses: a bubble's outline
+ * ring, with its tail) is a bubble remnant when it holds removed text in its hollow, or has at least
+ * {@link HOLLOW_REMNANT_SHARE} of its pixels near a cleared interior: a segmenter that takes white paper
+ * for background keeps only the ring, and a tail longer than the reach kept a ring under
+ * {@link BUBBLE_REMNANT_SHARE}; its enclosed area then made it a second character. Characters' masks
+ * are solid (0.9-1.0 of their area).
+ */
+export const HOLLOW_FILL_SHARE = 0.5;
+export const HOLLOW_REMNANT_SHARE = 0.3;
+
+/** Mask pixels inside `box`, and text-mask pixels inside it where the mask is not set. */
+function pixelsWithin(mask: GrayImage, textMask: GrayImage, box: Box): { mask: number; text: number } {
+  let inMask = 0;
+  let text = 0;
+  for (let y = box.y; y < box.y + box.height; y++)
+    for (let x = box.x; x < box.x + box.width; x++) {
+      const p = y * mask.width + x;
+      if ((mask.data[p] ?? 0) > MASK_THRESHOLD) inMask++;
+      else if (textMask.data[p]) text++;
+    }
+  return { mask: inMask, text };
+}
+
+/**
+ * Whether the mask part with bounding box `box` and enclosed `area` is what is left of a speech bubble:
+ * at least {@link BUBBLE_REMNANT_SHARE} of it within `reachPx` of a cleared interior, or hollow (see
+ * {@link HOLLOW_FILL_SHARE}) around removed text (`textMask`) or {@link HOLLOW_REMNANT_SHARE} within reach.
+ */
+export function isBubbleRemnant(
+  mask: GrayImage,
+  interiors: GrayImage | null,
+  textMask: GrayImage,
+  part: { readonly box: Box; readonly area: number },
+  reachPx: number,
+): boolean {
+  const share = bubbleRemnantShare(mask, interiors, part.box, reachPx);
+  if (share >= BUBBLE_REMNANT_SHARE) return true;
+  const within = pixelsWithin(mask, textMask, part.box);
+  if (within.mask >= HOLLOW_FILL_SHARE * part.area) return false;
+  return within.text > 0 || share >= HOLLOW_REMNANT_SHARE;
+}

@@ -15,8 +15,10 @@ describe('paintOutOtherCharacters', () => {
     const out = paintOutOtherCharacters(square, { x: 0, y: 0, width: 20, height: 4 }, components, 1, [2], 0);
     const px = (x: number, y = 0) => [...out.data.subarray((y * 20 + x) * 3, (y * 20 + x) * 3 + 3)];
     expect(px(3)).toEqual([0, 0, 0]); // its own
-    expect(px(10)).toEqual([100, 100, 200]); // 90 -> 140 across the hole, in 5 steps
-    expect(px(13, 3)).toEqual([130, 100, 200]);
+    // each side's colour is the median of the background beside it (x 5-9: 70; x 14-19: 170),
+    // blended across the hole in 5 steps
+    expect(px(10)).toEqual([90, 100, 200]);
+    expect(px(13, 3)).toEqual([150, 100, 200]);
     expect(px(9)).toEqual([90, 100, 200]); // the background untouched
   });
 });

@@ -1,12 +1,13 @@
-// src/prep/character-isolate.ts — with `--characters all`, each character's crop shows that character
-// alone: the mask's connected components are labelled, and in a character's square the pixels of the
-// OTHER characters' components (grown a little, for their anti-aliased outline) are painted over with
-// the background beside them (white where there is none).
-// Without this, two characters standing close give two crops that both hold both of them.
+// src/prep/character-isolate.ts — each character's crop shows that character alone: the mask's
+// connected components are labelled, and in a character's square the pixels of the OTHER characters'
+// components and of the clutter (speech bubbles, removed text; crop-clutter.ts), grown a little for
+// their anti-aliased outline, are painted over with the background beside them (paint-over.ts).
+// Without this, two characters standing close give crops that both hold both of them.
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { dilateEllipse } from '../vision/binary-dilate.js';
 import { loadOpenCv, matFromGray, withMats } from '../vision/opencv.js';
 import { MASK_THRESHOLD } from './mask-contours.js';
+import { PIXEL, paintOverRuns } from './paint-over.js';
 
 /** 8-connected components of `mask > threshold`: a label per pixel (0 = none) and each label's box (index = label). */
 export interface MaskComponents {
@@ -79,9 +80,10 @@ export function componentOfBox(components: MaskComponents, box: Box): number {
 }
 
 /**
- * `square` (cut from the image at `cropBox`) with the pixels of the `others` components, grown by
- * `growPx`, painted over with the background beside them (see paintOverRuns), except where they are
- * `own`'s pixels. Returns a new image. Pure.
+ * `square` (cut from the image at `cropBox`) with the pixels of the `others` components and of
+ * `clutter` (speech bubbles, removed text: 255 where set, image-sized), grown by `growPx`, painted over
+ * with the background beside them (paint-over.ts), except where they are `own`'s pixels. Returns a new
+ * image (`square` itself when nothing is to be painted). Pure.
  */
 export function paintOutOtherCharacters(
   square: RgbImage,
@@ -90,15 +92,17 @@ export function paintOutOtherCharacters(
   own: number,
   others: readonly number[],
   growPx: number,
+  clutter?: GrayImage,
 ): RgbImage {
-  if (others.length === 0) return square;
+  if (others.length === 0 && !clutter) return square;
   const other = new Set(others);
-  // the crop box grown by growPx, so a component just outside it still reaches in
+  // the crop box grown by growPx, so a part just outside it still reaches in
   const x0 = cropBox.x - growPx;
   const y0 = cropBox.y - growPx;
   const w = cropBox.width + 2 * growPx;
   const h = cropBox.height + 2 * growPx;
   const local = new Uint8Array(w * h);
+  const localClutter = new Uint8Array(w * h);
   let any = false;
   for (let y = 0; y < h; y++) {
     const sy = y0 + y;
@@ -106,81 +110,55 @@ export function paintOutOtherCharacters(
     for (let x = 0; x < w; x++) {
       const sx = x0 + x;
       if (sx < 0 || sx >= components.width) continue;
-      if (other.has(components.labels[sy * components.width + sx] as number)) {
+      const p = sy * components.width + sx;
+      if (other.has(components.labels[p] as number)) {
         local[y * w + x] = 255;
+        any = true;
+      } else if (clutter?.data[p]) {
+        localClutter[y * w + x] = 255;
         any = true;
       }
     }
   }
   if (!any) return square;
   const grown = dilateEllipse(local, w, h, growPx);
-  // 1 = paint over (another character), 2 = this character's own pixel, 0 = background
+  const grownClutter = clutter ? dilateEllipse(localClutter, w, h, growPx) : localClutter;
   const kind = new Uint8Array(cropBox.width * cropBox.height);
   for (let y = 0; y < cropBox.height; y++) {
     const sy = cropBox.y + y;
     for (let x = 0; x < cropBox.width; x++) {
       const sx = cropBox.x + x;
       const inside = sx >= 0 && sy >= 0 && sx < components.width && sy < components.height;
-      if (inside && components.labels[sy * components.width + sx] === own) kind[y * cropBox.width + x] = 2;
-      else if (grown[(y + growPx) * w + x + growPx]) kind[y * cropBox.width + x] = 1;
+      const at = y * cropBox.width + x;
+      const g = (y + growPx) * w + x + growPx;
+      if (inside && components.labels[sy * components.width + sx] === own) kind[at] = PIXEL.own;
+      else if (grown[g]) kind[at] = PIXEL.other;
+      else if (grownClutter[g]) kind[at] = PIXEL.clutter;
     }
   }
   return paintOverRuns(square, kind);
 }
 
 /**
- * Paints the pixels marked 1 in `kind` row by row: each run is a blend from the background pixel just
- * left of it to the one just right of it (sky, ground and flat fills carry on through the hole), or
- * the one side's colour where the other is the image edge or the character itself (its outline would
- * streak), or white where neither side is background. Returns a new image. Pure.
- */
-function paintOverRuns(square: RgbImage, kind: Uint8Array): RgbImage {
-  const { width, height } = square;
-  const out = new Uint8Array(square.data);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    let x = 0;
-    while (x < width) {
-      if (kind[row + x] !== 1) {
-        x++;
-        continue;
-      }
-      const start = x;
-      while (x < width && kind[row + x] === 1) x++;
-      const left = start > 0 && kind[row + start - 1] === 0 ? (row + start - 1) * 3 : -1;
-      const right = x < width && kind[row + x] === 0 ? (row + x) * 3 : -1;
-      for (let i = start; i < x; i++) {
-        const t = (i - start + 1) / (x - start + 1);
-        for (let c = 0; c < 3; c++) {
-          const a = left >= 0 ? (square.data[left + c] as number) : -1;
-          const b = right >= 0 ? (square.data[right + c] as number) : -1;
-          out[(row + i) * 3 + c] =
-            a >= 0 && b >= 0 ? Math.round(a + (b - a) * t) : a >= 0 ? a : b >= 0 ? b : 255;
-        }
-      }
-    }
-  }
-  return { width, height, data: out };
-}
-
-/**
  * For characters cut from one mask: a function giving character `index` (of `boxes`, those cropped)'s
  * square with every other character of `everyone` (all the characters found, cropped or not; default
- * `boxes`) painted over (see {@link paintOutOtherCharacters}); the identity when there is only one.
+ * `boxes`) and the `clutter` painted over (see {@link paintOutOtherCharacters}); the identity when
+ * there is only one character and no clutter.
  */
 export async function characterIsolator(
   mask: GrayImage,
   boxes: readonly Box[],
   growPx: number,
   everyone: readonly Box[] = boxes,
+  clutter?: GrayImage,
 ): Promise<(index: number, square: RgbImage, cropBox: Box) => RgbImage> {
-  if (everyone.length < 2) return (_index, square) => square;
+  if (everyone.length < 2 && !clutter) return (_index, square) => square;
   const components = await labelMaskComponents(mask);
   const owners = boxes.map((box) => componentOfBox(components, box));
   const all = [...new Set([...owners, ...everyone.map((box) => componentOfBox(components, box))])];
   return (index, square, cropBox) => {
     const own = owners[index] ?? 0;
     const others = all.filter((label) => label > 0 && label !== own);
-    return paintOutOtherCharacters(square, cropBox, components, own, others, growPx);
+    return paintOutOtherCharacters(square, cropBox, components, own, others, growPx, clutter);
   };
 }

@@ -1,0 +1,72 @@
+// src/prep/crop-clutter.ts — what a crop should not show besides other characters: speech bubbles
+// whole (every part of the segmenter's mask that held a bubble interior bubble-mask.ts cleared:
+// outline, tail strokes; not the characters found in it) and the mask parts left out as bubbles, and
+// removed text (its fill, a smear over screentone). character-isolate.ts paints it over in each crop;
+// the bubbles' leftovers (a tail's strokes) also leave the character mask.
+import type { Box, GrayImage } from '../vision/image.js';
+import { componentOfBox, labelMaskComponents, type MaskComponents } from './character-isolate.js';
+
+/** Labels of `components` that own one of `boxes` (see componentOfBox). */
+function labelsOf(components: MaskComponents, boxes: readonly Box[]): Set<number> {
+  return new Set(boxes.map((box) => componentOfBox(components, box)).filter((label) => label > 0));
+}
+
+export interface CropClutter {
+  /** The character mask without the bubbles' leftovers. */
+  readonly mask: GrayImage;
+  /** 255 on speech bubbles and removed text, to paint over in crops; null when there is none. */
+  readonly clutter: GrayImage | null;
+}
+
+/**
+ * Speech bubbles: the parts of the segmenter's `raw` mask holding a pixel of `interiors` (the bubble
+ * interiors cleared from it), less the `characters` parts of `mask` (the mask after bubble removal,
+ * whose parts' boxes `characters` and `bubbleParts` are); plus the `bubbleParts` (parts left out as
+ * bubbles) and `textMask`. Returns `mask` without the bubbles and the clutter to paint over.
+ */
+export async function cropClutter(
+  raw: GrayImage,
+  interiors: GrayImage | null,
+  mask: GrayImage,
+  textMask: GrayImage,
+  characters: readonly Box[],
+  bubbleParts: readonly Box[],
+): Promise<CropClutter> {
+  const size = raw.data.length;
+  const bubble = new Uint8Array(size);
+  let anyBubble = false;
+  if (interiors || bubbleParts.length > 0) {
+    const parts = await labelMaskComponents(mask);
+    const own = labelsOf(parts, characters);
+    const left = labelsOf(parts, bubbleParts);
+    const held = new Set<number>();
+    let rawLabels: Int32Array | undefined;
+    if (interiors) {
+      rawLabels = (await labelMaskComponents(raw)).labels;
+      for (let p = 0; p < size; p++) if (interiors.data[p]) held.add(rawLabels[p] as number);
+      held.delete(0);
+    }
+    for (let p = 0; p < size; p++) {
+      const label = parts.labels[p] as number;
+      if (own.has(label)) continue;
+      if (left.has(label) || (rawLabels && held.has(rawLabels[p] as number))) {
+        bubble[p] = 255;
+        anyBubble = true;
+      }
+    }
+  }
+  const clutter = new Uint8Array(bubble);
+  let any = anyBubble;
+  for (let p = 0; p < size; p++)
+    if (textMask.data[p]) {
+      clutter[p] = 255;
+      any = true;
+    }
+  let cleaned = mask;
+  if (anyBubble) {
+    const data = new Uint8Array(mask.data);
+    for (let p = 0; p < size; p++) if (bubble[p]) data[p] = 0;
+    cleaned = { width: mask.width, height: mask.height, data };
+  }
+  return { mask: cleaned, clutter: any ? { width: raw.width, height: raw.height, data: clutter } : null };
+}
