@@ -139,30 +139,54 @@ function columnSides(square: RgbImage, kind: Uint8Array) {
   return { up, down, share };
 }
 
+/** Two side colours agree when no channel differs by more than this (0..255). */
+export const SIDES_AGREE = 48;
+
+type Colour = readonly number[] | undefined;
+
+const agree = (a: Colour, b: Colour) =>
+  !!a && !!b && a.every((v, c) => Math.abs(v - (b[c] as number)) <= SIDES_AGREE);
+const blend = (a: readonly number[], b: readonly number[], f: number) =>
+  a.map((v, c) => Math.round(v + ((b[c] as number) - v) * f));
+
 /**
- * One channel of a painted pixel from the colours beside it (-1 = none): left `l` and right `r` at
- * share `t` of the row run, up `u` and down `d` at share `s` of the column run. All four: the mean of
- * the middle two (a line beside the hole on one side does not streak into it); three: the median; a
- * facing pair: the blend across the run; else their mean; none: -1.
+ * A painted pixel's colour from the background colours beside it (undefined = none): left `l` and
+ * right `r` at share `t` of the row run, up `u` and down `d` at share `s` of the column run. The row
+ * decides (two sides: the blend across the row, so sky, ground and flat fills carry on through the
+ * hole; one side: its colour), except where the column's two sides agree with each other and a row side
+ * does not agree with them: that side is a line just beside the hole (a speed line, a leftover
+ * stroke), which would streak across it, and the agreeing side or the column's colour is taken.
  */
-export function combineSides(l: number, r: number, t: number, u: number, d: number, s: number): number {
-  const all = [l, r, u, d].filter((v) => v >= 0).sort((a, b) => a - b);
-  if (all.length === 4) return Math.round(((all[1] as number) + (all[2] as number)) / 2);
-  if (all.length === 3) return all[1] as number;
-  if (l >= 0 && r >= 0) return Math.round(l + (r - l) * t);
-  if (u >= 0 && d >= 0) return Math.round(u + (d - u) * s);
-  if (all.length === 0) return -1;
-  return Math.round(all.reduce((a, b) => a + b, 0) / all.length);
+export function combineSides(
+  l: Colour,
+  r: Colour,
+  t: number,
+  u: Colour,
+  d: Colour,
+  s: number,
+): number[] | undefined {
+  const column = u && d ? blend(u, d, s) : u ? [...u] : d ? [...d] : undefined;
+  // one column side alone says too little: it may be across the character (sky above, ground below)
+  const columnAgrees = !!u && !!d && agree(u, d);
+  if (l && r) {
+    if (agree(l, r) || !columnAgrees) return blend(l, r, t);
+    if (agree(l, column)) return [...l];
+    if (agree(r, column)) return [...r];
+    return column;
+  }
+  const row = l ?? r;
+  if (row) return columnAgrees && !agree(row, column) ? column : [...row];
+  return column;
 }
 
 /**
  * Paints the pixels of `square` marked {@link PIXEL.other} or {@link PIXEL.clutter} in `kind`, row by
  * row. On a textured background (period > 1, {@link backgroundPeriod}) each hole pixel copies the
  * background pixel a whole number of periods away on the nearer side whose last period is all
- * background; otherwise each run is a blend from the background colour just left of it to the one
- * just right of it (each the median of up to {@link SIDE_SAMPLES} pixels), or the one side's colour where the other is the image edge or a character (its outline
- * would streak), or, where neither side is background, white (another character) or unchanged
- * (clutter). Returns a new image.
+ * background; otherwise each pixel takes the background colours beside its row run and its column
+ * run (each the median of up to {@link SIDE_SAMPLES} pixels; none where the run reaches the square's
+ * edge or a character, whose outline would streak) combined by {@link combineSides}, or, where none is
+ * background, white (another character) or stays as it is (clutter). Returns a new image.
  */
 export function paintOverRuns(square: RgbImage, kind: Uint8Array): RgbImage {
   const { width, height, data } = square;
@@ -197,18 +221,18 @@ export function paintOverRuns(square: RgbImage, kind: Uint8Array): RgbImage {
       for (let i = start; i < x; i++) {
         const p = row + i;
         const t = (i - start + 1) / (x - start + 1);
-        for (let c = 0; c < 3; c++) {
-          const v = combineSides(
-            left ? (left[c] as number) : -1,
-            right ? (right[c] as number) : -1,
-            t,
-            columns.up[p * 3 + c] as number,
-            columns.down[p * 3 + c] as number,
-            columns.share[p] as number,
-          );
-          if (v >= 0) out[p * 3 + c] = v;
-          else if (kind[p] === PIXEL.other) out[p * 3 + c] = 255;
-        }
+        const side = (colours: Int16Array) =>
+          (colours[p * 3] as number) >= 0 ? [...colours.subarray(p * 3, p * 3 + 3)] : undefined;
+        const colour = combineSides(
+          left,
+          right,
+          t,
+          side(columns.up),
+          side(columns.down),
+          columns.share[p] as number,
+        );
+        if (colour) out.set(colour, p * 3);
+        else if (kind[p] === PIXEL.other) out.fill(255, p * 3, p * 3 + 3);
       }
     }
   }
