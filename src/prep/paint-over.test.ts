@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { makeRgb } from '../../test/helpers/images.js';
+import { backgroundPeriod, PIXEL, paintOverRuns } from './paint-over.js';
+
+/** A `width` x `height` kind map: `painted(x, y)` marks clutter, the rest background. */
+function kinds(width: number, height: number, painted: (x: number, y: number) => boolean): Uint8Array {
+  const kind = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) if (painted(x, y)) kind[y * width + x] = PIXEL.clutter;
+  return kind;
+}
+
+describe('paintOverRuns', () => {
+  it('carries screentone on through a hole instead of smearing it', () => {
+    // dots every 6 px on grey; a 30x30 hole of red "text" in the middle of a 90x90 square
+    const tone = (x: number, y: number) => (x % 6 < 2 && y % 6 < 2 ? 80 : 210);
+    const hole = (x: number, y: number) => x >= 30 && x < 60 && y >= 30 && y < 60;
+    const square = makeRgb(90, 90, (x, y) =>
+      hole(x, y) ? [255, 0, 0] : [tone(x, y), tone(x, y), tone(x, y)],
+    );
+    const kind = kinds(90, 90, hole);
+    expect(backgroundPeriod(square, kind)).toBe(6);
+    const out = paintOverRuns(square, kind);
+    for (let y = 30; y < 60; y++)
+      for (let x = 30; x < 60; x++) expect(out.data[(y * 90 + x) * 3]).toBe(tone(x, y));
+  });
+
+  it('does not streak a line just beside a hole across it', () => {
+    // white paper; a black band at x 8-20 (wider than the side samples) right against a hole at x 21-40, rows 10-29
+    const hole = (x: number, y: number) => x >= 21 && x <= 40 && y >= 10 && y < 30;
+    const square = makeRgb(60, 40, (x, y) =>
+      hole(x, y) ? [255, 0, 0] : x >= 8 && x <= 20 ? [0, 0, 0] : [250, 250, 250],
+    );
+    const out = paintOverRuns(square, kinds(60, 40, hole));
+    for (let y = 10; y < 30; y++)
+      for (let x = 21; x <= 40; x++)
+        expect([...out.data.subarray((y * 60 + x) * 3, (y * 60 + x) * 3 + 3)]).toEqual([250, 250, 250]);
+  });
+
+  it('blends a sky gradient across a hole from row to row', () => {
+    // a vertical gradient (blue-ish at the top, light at the bottom), a hole in the middle
+    const sky = (y: number): [number, number, number] => [100 + y * 2, 150 + y, 230];
+    const hole = (x: number, y: number) => x >= 20 && x < 40 && y >= 10 && y < 50;
+    const square = makeRgb(60, 60, (x, y) => (hole(x, y) ? [0, 0, 0] : sky(y)));
+    const out = paintOverRuns(square, kinds(60, 60, hole));
+    for (const y of [10, 30, 49])
+      expect([...out.data.subarray((y * 60 + 30) * 3, (y * 60 + 30) * 3 + 3)]).toEqual(sky(y));
+  });
+});
