@@ -95,7 +95,8 @@ export function paintOutOtherCharacters(
   clutter?: GrayImage,
 ): RgbImage {
   if (others.length === 0 && !clutter) return square;
-  const other = new Set(others);
+  const other = new Uint8Array(Math.max(components.boxes.length, ...others) + 1);
+  for (const label of others) if (label >= 0) other[label] = 1;
   // the crop box grown by growPx, so a part just outside it still reaches in
   const x0 = cropBox.x - growPx;
   const y0 = cropBox.y - growPx;
@@ -111,7 +112,7 @@ export function paintOutOtherCharacters(
       const sx = x0 + x;
       if (sx < 0 || sx >= components.width) continue;
       const p = sy * components.width + sx;
-      if (other.has(components.labels[p] as number)) {
+      if (other[components.labels[p] as number]) {
         local[y * w + x] = 255;
         any = true;
       } else if (clutter?.data[p]) {

@@ -6,9 +6,14 @@
 import type { Box, GrayImage } from '../vision/image.js';
 import { componentOfBox, labelMaskComponents, type MaskComponents } from './character-isolate.js';
 
-/** Labels of `components` that own one of `boxes` (see componentOfBox). */
-function labelsOf(components: MaskComponents, boxes: readonly Box[]): Set<number> {
-  return new Set(boxes.map((box) => componentOfBox(components, box)).filter((label) => label > 0));
+/** 1 at each label of `components` that owns one of `boxes` (see componentOfBox), by label. */
+function labelsOf(components: MaskComponents, boxes: readonly Box[]): Uint8Array {
+  const marked = new Uint8Array(components.boxes.length);
+  for (const box of boxes) {
+    const label = componentOfBox(components, box);
+    if (label > 0) marked[label] = 1;
+  }
+  return marked;
 }
 
 export interface CropClutter {
@@ -39,17 +44,19 @@ export async function cropClutter(
     const parts = await labelMaskComponents(mask);
     const own = labelsOf(parts, characters);
     const left = labelsOf(parts, bubbleParts);
-    const held = new Set<number>();
     let rawLabels: Int32Array | undefined;
+    let held = new Uint8Array(0);
     if (interiors) {
-      rawLabels = (await labelMaskComponents(raw)).labels;
-      for (let p = 0; p < size; p++) if (interiors.data[p]) held.add(rawLabels[p] as number);
-      held.delete(0);
+      const rawParts = await labelMaskComponents(raw);
+      rawLabels = rawParts.labels;
+      held = new Uint8Array(rawParts.boxes.length);
+      for (let p = 0; p < size; p++) if (interiors.data[p]) held[rawLabels[p] as number] = 1;
+      held[0] = 0;
     }
     for (let p = 0; p < size; p++) {
       const label = parts.labels[p] as number;
-      if (own.has(label)) continue;
-      if (left.has(label) || (rawLabels && held.has(rawLabels[p] as number))) {
+      if (own[label]) continue;
+      if (left[label] || (rawLabels && held[rawLabels[p] as number])) {
         bubble[p] = 255;
         anyBubble = true;
       }

@@ -115,6 +115,11 @@ function sideColour(
   });
 }
 
+/** The colour at pixel `p` of a column side array, undefined where there is none. */
+function columnSide(colours: Int16Array, p: number): number[] | undefined {
+  return (colours[p * 3] as number) >= 0 ? [...colours.subarray(p * 3, p * 3 + 3)] : undefined;
+}
+
 const painted = (k: number | undefined) => k === PIXEL.other || k === PIXEL.clutter;
 
 /**
@@ -239,14 +244,12 @@ export function paintOverRuns(square: RgbImage, kind: Uint8Array): RgbImage {
           continue;
         }
         columns ??= columnSides(square, kind);
-        const side = (colours: Int16Array) =>
-          (colours[p * 3] as number) >= 0 ? [...colours.subarray(p * 3, p * 3 + 3)] : undefined;
         const colour = combineSides(
           left,
           right,
           t,
-          side(columns.up),
-          side(columns.down),
+          columnSide(columns.up, p),
+          columnSide(columns.down, p),
           columns.share[p] as number,
         );
         if (colour) out.set(colour, p * 3);
