@@ -137,7 +137,7 @@ export async function checkTrainingBase(name: string, options: BaseModelOptions 
 
 /**
  * The warning a dry run prints for a registry base (anything-v5, or its Hub id) not on this machine's disk: the
- * dry run needs no weights, the real run fails to load it. Undefined for any other base (checkTrainingBase
+ * dry run needs no weights, the real run refuses it (checkBasePulled). Undefined for any other base (checkTrainingBase
  * refuses a Hub id not in the cache, or a missing path) and for a registry base on disk.
  */
 export function notPulledBaseWarning(name: string, options: BaseModelOptions = {}): string | undefined {
