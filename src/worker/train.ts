@@ -4,19 +4,19 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
-import { checkOutputFolder } from '../output-folder.js';
 import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
+import { checkOutputFolder } from '../output-folder.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
+import { kohyaFilePath, kohyaWriteError, writeKohyaFile } from './kohya-file.js';
 import {
-  type ProgressEvent,
   PROTOCOL_VERSION,
+  type ProgressEvent,
   scanDatasetDoneSchema,
   type TrainRequest,
   trainDoneSchema,
   type WorkerEvent,
 } from './protocol.js';
 import { parseDone, runWorker, STOP_GRACE_MS, type WorkerSpawn } from './python-worker.js';
-import { kohyaFilePath, kohyaWriteError, writeKohyaFile } from './kohya-file.js';
 import { checkNoEarlierRun, newestCheckpoint, setAsideEarlierSamples } from './run-folder.js';
 
 export interface TrainOptions {
@@ -162,7 +162,7 @@ export function workerTrainingConfig(
  * @throws TL_ERR_INPUT_NOT_FOUND when `datasetDir` does not exist; TL_ERR_INPUT_INVALID when it is a file (an image
  *   or a caption of the dataset, given instead of its folder), naming the folder it sits in.
  */
-function checkDataset(datasetDir: string): void {
+export function checkDataset(datasetDir: string): void {
   if (!existsSync(datasetDir)) {
     throw new ToonloraError(
       'TL_ERR_INPUT_NOT_FOUND',

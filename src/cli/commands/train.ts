@@ -12,8 +12,6 @@ import {
   trainingConfigSchema,
 } from '../../schemas/config.js';
 import { checkBasePulled, checkTrainingBase, notPulledBaseWarning } from '../../worker/base-check.js';
-import { createProgressReporter } from '../../worker/progress-bar.js';
-import type { WorkerEvent } from '../../worker/protocol.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
 import {
   describeMemoryEstimate,
@@ -21,9 +19,17 @@ import {
   estimateTrainingMemory,
   type MemoryEstimate,
 } from '../../worker/memory-estimate.js';
+import { createProgressReporter } from '../../worker/progress-bar.js';
+import type { WorkerEvent } from '../../worker/protocol.js';
 import { runInsideDatasetWarning } from '../../worker/run-folder.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
-import { planTraining, runTraining, type TrainingPlan, type TrainResult } from '../../worker/train.js';
+import {
+  checkDataset,
+  planTraining,
+  runTraining,
+  type TrainingPlan,
+  type TrainResult,
+} from '../../worker/train.js';
 import { errorLine, resultLine, workerEventLine } from '../../worker/train-events.js';
 import { numberFlag as num } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar, writeFinal } from '../output.js';
@@ -289,6 +295,7 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
   }).training;
   for (const warning of inertFlagWarnings(flags, config))
     process.stderr.write(`toonlora train: warning: ${warning}\n`);
+  checkDataset(datasetDir); // the folder the user named first: a missing one is the error, whatever the base
   // the base as the worker would load it, before anything runs: a dry run fails as the real run would
   await checkTrainingBase(config.baseModel);
   if (!flags.dryRun) checkBasePulled(config.baseModel); // a dry run only warns (below): it needs no weights
