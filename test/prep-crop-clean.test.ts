@@ -5,12 +5,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type AnalysisStages, analyseFile } from '../src/prep/analyse-file.js';
-import { createClassicSegmenter } from '../src/prep/segment-classic.js';
-import type { TextRegion } from '../src/prep/stage-types.js';
-import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
-import { prepConfigSchema } from '../src/schemas/config.js';
+import { analyseFile } from '../src/prep/analyse-file.js';
 import { cutSquare } from '../src/prep/crop-box.js';
+import type { TextRegion } from '../src/prep/stage-types.js';
+import { prepConfigSchema } from '../src/schemas/config.js';
 import type { Box, GrayImage, RgbImage } from '../src/vision/image.js';
 import { renderSvgToRgb } from '../src/vision/sharp-io.js';
 import {
@@ -21,51 +19,9 @@ import {
   sfxBesideSvg,
 } from './fixtures/prep-quality/crop-clutter.js';
 import { BLUE, SKIN, twoCharactersSvg, writePage } from './fixtures/prep-quality/pages.js';
+import { classicStages, countColour, luma, textLineAt } from './helpers/prep-quality-stages.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-crop-clean-'));
-
-async function stages(regions: TextRegion[] = []): Promise<AnalysisStages> {
-  const config = prepConfigSchema.parse({});
-  return {
-    textDetector: { name: 'fixed', detect: async () => regions },
-    textRemover: await createOpenCvTextRemover({
-      dilatePx: config.textDilatePx,
-      inpaintRadius: config.inpaintRadius,
-    }),
-    segmenter: createClassicSegmenter(),
-    personDetector: null,
-  };
-}
-
-/** Pixels of `image` within 12/255 of `colour` on every channel. */
-function countColour(image: RgbImage, colour: readonly number[]): number {
-  let n = 0;
-  for (let i = 0; i < image.data.length; i += 3) {
-    if (colour.every((c, k) => Math.abs((image.data[i + k] as number) - c) <= 12)) n++;
-  }
-  return n;
-}
-
-/** A detector's text line at `box`. */
-function detection(box: Box): TextRegion {
-  const { x, y, width: w, height: h } = box;
-  return {
-    box,
-    score: 0.9,
-    polygon: [
-      [x, y],
-      [x + w, y],
-      [x + w, y + h],
-      [x, y + h],
-    ],
-  };
-}
-
-/** Luminance (0..255) of pixel `i`. */
-const luma = (image: RgbImage, i: number) =>
-  0.3 * (image.data[i * 3] as number) +
-  0.59 * (image.data[i * 3 + 1] as number) +
-  0.11 * (image.data[i * 3 + 2] as number);
 
 /** Pixels of `square` (cut at `cropBox`) in page columns from `fromX` on, darker than 100. */
 function darkRightOf(square: RgbImage, cropBox: Box, fromX: number): number {
@@ -87,7 +43,12 @@ function maskRightOf(mask: GrayImage, fromX: number): number {
 /** `analyseFile` on the page `svg` (written as `name`), stage images kept. */
 async function analyse(name: string, svg: string, regions: TextRegion[] = [], settings = {}) {
   const file = await writePage(root, name, svg);
-  const analysis = await analyseFile(await stages(regions), prepConfigSchema.parse(settings), file, true);
+  const analysis = await analyseFile(
+    await classicStages(regions),
+    prepConfigSchema.parse(settings),
+    file,
+    true,
+  );
   if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
   return analysis;
 }
@@ -115,7 +76,7 @@ describe('--characters largest', () => {
 
 describe('speech bubbles in the crop', () => {
   it("leaves a bubble's tail strokes out of the mask, and the bubble and tail out of the crop", async () => {
-    const analysis = await analyse('bubble-tail.png', bubbleTailSvg(true), [detection(BUBBLE_TEXT_BOX)]);
+    const analysis = await analyse('bubble-tail.png', bubbleTailSvg(true), [textLineAt(BUBBLE_TEXT_BOX)]);
     const candidate = analysis.candidates[0];
     if (!candidate || !('square' in candidate) || !candidate.square) throw new Error('no crop');
     expect(candidate.characterBox.x + candidate.characterBox.width).toBeLessThanOrEqual(FIGURE_RIGHT);
@@ -128,7 +89,7 @@ describe('speech bubbles in the crop', () => {
 
 describe('a sound effect over screentone beside the character', () => {
   it('is painted over with the screentone carried on, not a smear', async () => {
-    const analysis = await analyse('sfx-beside.png', sfxBesideSvg(true), [detection(SFX_BOX)]);
+    const analysis = await analyse('sfx-beside.png', sfxBesideSvg(true), [textLineAt(SFX_BOX)]);
     const candidate = analysis.candidates[0];
     if (!candidate || !('square' in candidate) || !candidate.square) throw new Error('no crop');
     const { square, cropBox } = candidate;

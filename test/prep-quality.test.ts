@@ -4,16 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type PrepProgress, runPrep } from '../src/prep/pipeline.js';
 import { type AnalysisStages, analyseFile } from '../src/prep/analyse-file.js';
-import { createClassicSegmenter } from '../src/prep/segment-classic.js';
+import { type PrepProgress, runPrep } from '../src/prep/pipeline.js';
 import type { TextRegion } from '../src/prep/stage-types.js';
 import { createPaddleTextDetector } from '../src/prep/text-detect-paddle.js';
-import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
-import type { Box, RgbImage } from '../src/vision/image.js';
 import { decodeToRgb, renderSvgToRgb } from '../src/vision/sharp-io.js';
-import { emptyModelCache } from './helpers/images.js';
 import {
   armsOutSvg,
   BLUE,
@@ -27,21 +23,17 @@ import {
   twoCharactersSvg,
   writePage,
 } from './fixtures/prep-quality/pages.js';
+import { emptyModelCache } from './helpers/images.js';
+import {
+  classicStages,
+  colourBox,
+  countColour,
+  defaultTextRemover,
+  luma,
+  textLineAt,
+} from './helpers/prep-quality-stages.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prepq-'));
-
-async function stages(regions: TextRegion[] = []): Promise<AnalysisStages> {
-  const config = prepConfigSchema.parse({});
-  return {
-    textDetector: { name: 'fixed', detect: async () => regions },
-    textRemover: await createOpenCvTextRemover({
-      dilatePx: config.textDilatePx,
-      inpaintRadius: config.inpaintRadius,
-    }),
-    segmenter: createClassicSegmenter(),
-    personDetector: null,
-  };
-}
 
 /** The real PaddleOCR detector's regions on the page drawn by `svg`. */
 async function paddleRegions(svg: string): Promise<TextRegion[]> {
@@ -53,7 +45,7 @@ async function paddleRegions(svg: string): Promise<TextRegion[]> {
 async function analyseWithPaddle(name: string, svg: string) {
   const file = await writePage(root, name, svg);
   const analysis = await analyseFile(
-    await stages(await paddleRegions(svg)),
+    await classicStages(await paddleRegions(svg)),
     prepConfigSchema.parse({}),
     file,
     false,
@@ -63,14 +55,6 @@ async function analyseWithPaddle(name: string, svg: string) {
 }
 
 /** Pixels of `image` within 12/255 of `colour` on every channel. */
-function countColour(image: RgbImage, colour: readonly number[]): number {
-  let n = 0;
-  for (let i = 0; i < image.data.length; i += 3) {
-    if (colour.every((c, k) => Math.abs((image.data[i + k] as number) - c) <= 12)) n++;
-  }
-  return n;
-}
-
 /** The skin and blue pixel counts of each crop `analyseFile` made of a page (the two-character one by default). */
 async function twoCharacterCrops(
   extra: Partial<AnalysisStages> = {},
@@ -78,7 +62,7 @@ async function twoCharacterCrops(
 ): Promise<number[][]> {
   const file = await writePage(root, svg === twoCharactersSvg ? 'two.png' : 'touching.png', svg);
   const config = prepConfigSchema.parse({ characters: 'all' });
-  const analysis = await analyseFile({ ...(await stages()), ...extra }, config, file, false);
+  const analysis = await analyseFile({ ...(await classicStages()), ...extra }, config, file, false);
   if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
   return analysis.candidates.map((c) => {
     const crop = 'crop' in c ? c.crop : undefined;
@@ -136,7 +120,7 @@ describe('--characters all', () => {
 
   it('in the default mode, the character of two holding hands is one of them, not both', async () => {
     const file = await writePage(root, 'touching-largest.png', touchingCharactersSvg);
-    const analysis = await analyseFile(await stages(), prepConfigSchema.parse({}), file, false);
+    const analysis = await analyseFile(await classicStages(), prepConfigSchema.parse({}), file, false);
     if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
     // one figure (x 108-260 or 262-412, hand included), not the pair (x 108-412)
     expect(analysis.candidates.map((c) => c.characterBox.width)).toEqual([
@@ -147,7 +131,7 @@ describe('--characters all', () => {
   it('keeps one character with both arms held out as one crop (a wide pose is not two characters)', async () => {
     const file = await writePage(root, 'arms-out.png', armsOutSvg);
     const analysis = await analyseFile(
-      await stages(),
+      await classicStages(),
       prepConfigSchema.parse({ characters: 'all' }),
       file,
       false,
@@ -160,19 +144,13 @@ describe('--characters all', () => {
 });
 
 /** Luminance (0..255) of pixel `i`. */
-const luma = (image: RgbImage, i: number) =>
-  0.3 * (image.data[i * 3] as number) +
-  0.59 * (image.data[i * 3 + 1] as number) +
-  0.11 * (image.data[i * 3 + 2] as number);
-
 describe('outlined sound effects', () => {
   it('removes the thick outline with the letters (the erase mask grows by the measured outline)', async () => {
-    const config = prepConfigSchema.parse({});
     const [page, clean, detector, remover] = await Promise.all([
       renderSvgToRgb(soundEffectSvg(true, 10)),
       renderSvgToRgb(soundEffectSvg(false)),
       createPaddleTextDetector(),
-      createOpenCvTextRemover({ dilatePx: config.textDilatePx, inpaintRadius: config.inpaintRadius }),
+      defaultTextRemover(),
     ]);
     const regions = await detector.detect(page);
     expect(regions.length).toBeGreaterThan(0);
@@ -192,30 +170,16 @@ describe('outlined sound effects', () => {
 });
 
 /** The box around the pixels where `page` is `colour` (within 12) and `clean` is not. */
-function colourBox(page: RgbImage, clean: RgbImage, colour: readonly number[]): Box {
-  let [x0, y0, x1, y1] = [page.width, page.height, -1, -1];
-  for (let y = 0; y < page.height; y++)
-    for (let x = 0; x < page.width; x++) {
-      const i = (y * page.width + x) * 3;
-      const near = (image: RgbImage) =>
-        colour.every((c, k) => Math.abs((image.data[i + k] as number) - c) <= 12);
-      if (!near(page) || near(clean)) continue;
-      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-    }
-  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
-}
-
 describe('outlined sound effects detected by a box tight to the letters', () => {
   it('removes the outline where it reaches past the box (the growth goes past it by the outline width)', async () => {
-    const config = prepConfigSchema.parse({});
     const [page, clean, remover] = await Promise.all([
       renderSvgToRgb(soundEffectSvg(true, 10)),
       renderSvgToRgb(soundEffectSvg(false)),
-      createOpenCvTextRemover({ dilatePx: config.textDilatePx, inpaintRadius: config.inpaintRadius }),
+      defaultTextRemover(),
     ]);
     // the detector's box hugs the red fill: the 10 px outline lies (textDilatePx aside) outside it
     const { image } = await remover.removeWithCounts(page, [
-      falseDetection(colourBox(page, clean, [255, 48, 48])),
+      textLineAt(colourBox(page, clean, [255, 48, 48])),
     ]);
     let leftover = 0;
     let letters = 0;
@@ -249,20 +213,6 @@ describe('speech bubbles drawn with a thick outline', () => {
 });
 
 /** A detector that reports one "text line" at `box` (what PaddleOCR did on faces and legs). */
-function falseDetection(box: Box): TextRegion {
-  const { x, y, width: w, height: h } = box;
-  return {
-    box,
-    score: 0.9,
-    polygon: [
-      [x, y],
-      [x + w, y],
-      [x + w, y + h],
-      [x, y + h],
-    ],
-  };
-}
-
 /** One figure (x 186-326) whose face is shaded with cross-hatching: fine lines two ways, across each other. */
 const crossHatchedFigureSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512"><rect width="512" height="512" fill="#fff"/>${figure(256, SKIN)}${Array.from(
   { length: 14 },
@@ -281,7 +231,7 @@ describe('false text detections on a character', () => {
       outDir: join(root, 'face-out'),
       cache: emptyModelCache(root),
       saveStages: true,
-      stages: { ...(await stages([falseDetection(box)])), personDetector: null },
+      stages: { ...(await classicStages([textLineAt(box)])), personDetector: null },
     });
     const file = run.manifest.files[0];
     expect(file).toMatchObject({ status: 'ok', textRegions: 0 });
@@ -309,7 +259,7 @@ describe('false text detections on a character', () => {
       outDir: join(root, 'hatched-out'),
       cache: emptyModelCache(root),
       saveStages: true,
-      stages: { ...(await stages([falseDetection(faceBox(256))])), personDetector: null },
+      stages: { ...(await classicStages([textLineAt(faceBox(256))])), personDetector: null },
     });
     const file = run.manifest.files[0];
     // before: removed (textRegions 1), the hatched face smeared and the crop flagged
@@ -329,7 +279,7 @@ describe('false text detections on a character', () => {
       outDir: join(root, 'crosshatched-out'),
       cache: emptyModelCache(root),
       saveStages: true,
-      stages: { ...(await stages([falseDetection(faceBox(256))])), personDetector: null },
+      stages: { ...(await classicStages([textLineAt(faceBox(256))])), personDetector: null },
       onProgress: (p) => progress.push(p),
     });
     const file = run.manifest.files[0];

@@ -5,74 +5,24 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type AnalysisStages, analyseFile } from '../src/prep/analyse-file.js';
-import { createClassicSegmenter } from '../src/prep/segment-classic.js';
-import type { TextRegion } from '../src/prep/stage-types.js';
-import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
+import { analyseFile } from '../src/prep/analyse-file.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
-import type { Box, RgbImage } from '../src/vision/image.js';
 import { renderSvgToRgb } from '../src/vision/sharp-io.js';
 import { writePage } from './fixtures/prep-quality/pages.js';
 import { whiteOutlinedSfxSvg } from './fixtures/prep-quality/white-outline.js';
+import {
+  classicStages,
+  colourBox,
+  defaultTextRemover,
+  luma,
+  textLineAt,
+} from './helpers/prep-quality-stages.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-white-outline-'));
 
-/** The classic pipeline, its text detector reporting `regions`. */
-async function stages(regions: TextRegion[]): Promise<AnalysisStages> {
-  const config = prepConfigSchema.parse({});
-  return {
-    textDetector: { name: 'fixed', detect: async () => regions },
-    textRemover: await createOpenCvTextRemover({
-      dilatePx: config.textDilatePx,
-      inpaintRadius: config.inpaintRadius,
-    }),
-    segmenter: createClassicSegmenter(),
-    personDetector: null,
-  };
-}
-
-/** Luminance (0..255) of pixel `i`. */
-const luma = (image: RgbImage, i: number) =>
-  0.3 * (image.data[i * 3] as number) +
-  0.59 * (image.data[i * 3 + 1] as number) +
-  0.11 * (image.data[i * 3 + 2] as number);
-
-/** The box around the pixels where `page` is `colour` (within 12) and `clean` is not. */
-function colourBox(page: RgbImage, clean: RgbImage, colour: readonly number[]): Box {
-  let [x0, y0, x1, y1] = [page.width, page.height, -1, -1];
-  for (let y = 0; y < page.height; y++)
-    for (let x = 0; x < page.width; x++) {
-      const i = (y * page.width + x) * 3;
-      const near = (image: RgbImage) =>
-        colour.every((c, k) => Math.abs((image.data[i + k] as number) - c) <= 12);
-      if (!near(page) || near(clean)) continue;
-      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-    }
-  return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
-}
-
-/** A detector's text line at `box`. */
-function detection(box: Box): TextRegion {
-  const { x, y, width: w, height: h } = box;
-  return {
-    box,
-    score: 0.9,
-    polygon: [
-      [x, y],
-      [x + w, y],
-      [x + w, y + h],
-      [x, y + h],
-    ],
-  };
-}
-
 describe('dark sound-effect letters with a white outline, detected by a box tight to the outline', () => {
   it('erases the dark letters with their outline (only the white outline was foreign to the art, and the letters were left)', async () => {
-    const config = prepConfigSchema.parse({});
-    const remover = await createOpenCvTextRemover({
-      dilatePx: config.textDilatePx,
-      inpaintRadius: config.inpaintRadius,
-    });
+    const remover = await defaultTextRemover();
     for (const ground of ['tone', '#6a7fa0']) {
       const [page, clean] = await Promise.all([
         renderSvgToRgb(whiteOutlinedSfxSvg(true, 8, ground)),
@@ -80,7 +30,7 @@ describe('dark sound-effect letters with a white outline, detected by a box tigh
       ]);
       // the detector's box hugs the white outline; the art around it has the letters' black (line work)
       const { image, counts } = await remover.removeWithCounts(page, [
-        detection(colourBox(page, clean, [255, 255, 255])),
+        textLineAt(colourBox(page, clean, [255, 255, 255])),
       ]);
       expect(counts).toEqual({ flatFilled: 0, inpainted: 1 });
       // dark and white pixels where the clean page has none: the letters and their outline left behind
@@ -101,11 +51,7 @@ describe('dark sound-effect letters with a white outline, detected by a box tigh
 
 describe('dark sound-effect letters with a thick white outline, detected by a box tight to the letters', () => {
   it('erases letters and outline, not fills the box white (the ring on the outline read as a flat white bubble)', async () => {
-    const config = prepConfigSchema.parse({});
-    const remover = await createOpenCvTextRemover({
-      dilatePx: config.textDilatePx,
-      inpaintRadius: config.inpaintRadius,
-    });
+    const remover = await defaultTextRemover();
     for (const ground of ['tone', '#6a7fa0']) {
       const [page, clean] = await Promise.all([
         renderSvgToRgb(whiteOutlinedSfxSvg(true, 22, ground)),
@@ -113,7 +59,7 @@ describe('dark sound-effect letters with a thick white outline, detected by a bo
       ]);
       // the box hugs the black letters: its ring (textDilatePx and 3 px out) lies on the 22 px white outline
       const { image, counts } = await remover.removeWithCounts(page, [
-        detection(colourBox(page, clean, [0, 0, 0])),
+        textLineAt(colourBox(page, clean, [0, 0, 0])),
       ]);
       expect(counts, ground).toEqual({ flatFilled: 0, inpainted: 1 });
       let outline = 0;
@@ -152,8 +98,13 @@ describe('the crop of a figure under dark white-outlined sound-effect letters', 
         `white-outlined-${outlinePx}.png`,
         whiteOutlinedSfxSvg(true, outlinePx, 'tone'),
       );
-      const regions = [detection(colourBox(page, clean, hug))];
-      const analysis = await analyseFile(await stages(regions), prepConfigSchema.parse({}), file, false);
+      const regions = [textLineAt(colourBox(page, clean, hug))];
+      const analysis = await analyseFile(
+        await classicStages(regions),
+        prepConfigSchema.parse({}),
+        file,
+        false,
+      );
       if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
       // the figure: x 186-326 (its outline a little more), y 78-482
       expect(analysis.candidates.map((c) => c.characterBox)).toEqual([
