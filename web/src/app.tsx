@@ -6,6 +6,7 @@ import { type SyntheticEvent, useEffect, useRef, useState } from 'react';
 import type { Character } from '../../src/schemas/api.js';
 import { ApiError, api, forgetToken, getToken, setToken } from './api.js';
 import { errorText, tokenPromptText } from './components/error-text.js';
+import { allowHashChange } from './components/unsaved-warning.js';
 import { CharactersPage } from './pages/characters.js';
 import { DatasetPage } from './pages/dataset.js';
 import { GeneratePage } from './pages/generate.js';
@@ -20,7 +21,10 @@ const readHash = () => hashParts(window.location.hash);
 function useHashRoute(): string[] {
   const [parts, setParts] = useState(readHash);
   useEffect(() => {
-    const onChange = () => setParts(readHash());
+    // a page holding an unsaved edit (a dataset caption) asks first; staying puts the old address back
+    const onChange = (event: HashChangeEvent) => {
+      if (allowHashChange(event.oldURL)) setParts(readHash());
+    };
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);

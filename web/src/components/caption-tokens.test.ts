@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CLIP_TEXT_TOKENS, captionLengthWarning, clipTokenLowerBound } from './caption-tokens.js';
+import {
+  CLIP_TEXT_TOKENS,
+  captionLengthWarning,
+  captionShortWarning,
+  clipTokenLowerBound,
+  describingWords,
+} from './caption-tokens.js';
 
 describe('clipTokenLowerBound', () => {
   it("counts CLIP's pieces: words, single digits, punctuation runs, contractions", () => {
@@ -21,5 +27,31 @@ describe('captionLengthWarning', () => {
     );
     const long = Array.from({ length: 40 }, (_, i) => `tag ${i % 10}`).join(', ');
     expect(captionLengthWarning(long)).toMatch(/^This caption is at least 119 tokens/);
+  });
+});
+
+describe('captionShortWarning', () => {
+  it('counts the words besides the trigger, the class word and filler', () => {
+    expect(describingWords('mina_tl, a manga girl with black hair', 'mina_tl', 'girl')).toEqual([
+      'manga',
+      'black',
+      'hair',
+    ]);
+    expect(describingWords('Mina.TL, 1girl, solo', 'mina.tl', 'girl')).toEqual(['1girl', 'solo']);
+  });
+
+  it('warns about an empty caption, the trigger alone, or one detail; not from two on', () => {
+    expect(captionShortWarning('', 'mina_tl', 'girl')).toBe(
+      'An empty caption trains as "mina_tl girl" alone: what a caption does not name (pose, clothes, background) is learned as part of mina_tl and shows up whenever it is used. Add a few tags for what you see, e.g. "smile, school uniform, outdoors".',
+    );
+    expect(captionShortWarning('mina_tl', 'mina_tl', 'girl')).toMatch(
+      /^This caption names nothing besides "mina_tl girl": /,
+    );
+    expect(captionShortWarning('mina_tl, a girl', 'mina_tl', 'girl')).toMatch(/^This caption names nothing/);
+    expect(captionShortWarning('mina_tl, girl, smile', 'mina_tl', 'girl')).toMatch(
+      /^This caption names one thing besides/,
+    );
+    expect(captionShortWarning('mina_tl, red scarf', 'mina_tl', 'girl')).toBe(null);
+    expect(captionShortWarning('mina_tl, a manga girl with black hair', 'mina_tl', 'girl')).toBe(null);
   });
 });

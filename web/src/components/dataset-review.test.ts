@@ -4,9 +4,13 @@ import {
   captionFromInput,
   captionToSave,
   captionTriggerWarning,
+  captionWarnings,
+  filterCounts,
   itemAccessibleNames,
+  itemMatches,
   skippedReasonText,
 } from './dataset-review.js';
+import type { DatasetItem } from '../../../src/schemas/api.js';
 
 describe('dataset review text', () => {
   it('turns Enter into a separator and saves no dangling one', () => {
@@ -50,5 +54,42 @@ describe('itemAccessibleNames', () => {
     expect(names.save).toBe('Save caption for panel-01.png');
     expect(names.exclude).toBe('Exclude panel-01.png');
     expect(itemAccessibleNames('panel-01.png', true).exclude).toBe('Re-include panel-01.png');
+  });
+});
+
+describe('the "Show" choices', () => {
+  const words = { trigger: 'mina_tl', classWord: 'girl' };
+  const item = (key: string, caption: string, extra: Partial<DatasetItem> = {}): DatasetItem => ({
+    key,
+    source: `${key}.png`,
+    caption,
+    excluded: false,
+    warnings: [],
+    stages: { original: null, textRemoved: null, mask: null, crop: `/api/x/${key}` },
+    ...extra,
+  });
+  const items = [
+    item('ok', 'mina_tl, red scarf, smile'),
+    item('short', 'mina_tl'),
+    item('empty', ''),
+    item('no-trigger', 'red scarf, smile'),
+    item('warned', 'mina_tl, red scarf, smile', { warnings: ['quality warning: mask touches the edge'] }),
+    item('out', 'mina_tl, red scarf, smile', { excluded: true }),
+  ];
+
+  it('gives a caption each of its warnings: trigger, then length (too long or too short)', () => {
+    expect(captionWarnings('mina_tl, red scarf', words)).toEqual([]);
+    expect(captionWarnings('smile', words)).toHaveLength(2);
+    expect(captionWarnings('', words)[0]).toMatch(/^An empty caption trains as "mina_tl girl" alone/);
+  });
+
+  it('keeps the items each choice names, and counts them', () => {
+    const keys = (filter: Parameters<typeof itemMatches>[1]) =>
+      items.filter((i) => itemMatches(i, filter, words)).map((i) => i.key);
+    expect(keys('all')).toHaveLength(6);
+    expect(keys('quality')).toEqual(['warned']);
+    expect(keys('caption')).toEqual(['short', 'empty', 'no-trigger']);
+    expect(keys('excluded')).toEqual(['out']);
+    expect(filterCounts(items, words)).toEqual({ all: 6, quality: 1, caption: 3, excluded: 1 });
   });
 });

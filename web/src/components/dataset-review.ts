@@ -1,7 +1,9 @@
 // web/src/components/dataset-review.ts — the Dataset page's text rules (pure): a caption as typed (one line,
 // Enter separates tags) and as saved (no dangling separator), and a skipped file's reason without the
-// file name the page already shows; the warning for a caption that does not start with the trigger word.
-import { CAPTION_MAX_LENGTH } from '../../../src/schemas/api.js';
+// file name the page already shows; the warning for a caption that does not start with the trigger word; which
+// items a "Show" choice keeps (a 200-crop review: only the warned or excluded ones, not 200 rows to scroll).
+import { CAPTION_MAX_LENGTH, type DatasetItem } from '../../../src/schemas/api.js';
+import { captionLengthWarning, captionShortWarning } from './caption-tokens.js';
 
 /** The longest caption the API takes (the textarea's maxLength). */
 export const CAPTION_MAX = CAPTION_MAX_LENGTH;
@@ -52,4 +54,49 @@ export function itemAccessibleNames(
     save: `Save caption for ${fileName}`,
     exclude: `${excluded ? 'Re-include' : 'Exclude'} ${fileName}`,
   };
+}
+
+/** The character words a caption is checked against. */
+export interface CaptionWords {
+  trigger: string;
+  classWord: string;
+}
+
+/** Every warning a caption (as typed) gets: no leading trigger word, longer than CLIP reads, too short. */
+export function captionWarnings(caption: string, words: CaptionWords): string[] {
+  const text = captionToSave(caption);
+  const length = captionLengthWarning(text) ?? captionShortWarning(text, words.trigger, words.classWord);
+  return [captionTriggerWarning(text, words.trigger), length].filter((w): w is string => w !== null);
+}
+
+/** The page's "Show" choices, in order, with their labels. */
+export const ITEM_FILTERS = [
+  ['all', 'All images'],
+  ['quality', 'Quality warnings'],
+  ['caption', 'Caption warnings'],
+  ['excluded', 'Excluded'],
+] as const;
+export type ItemFilter = (typeof ITEM_FILTERS)[number][0];
+
+/** Whether `item` (its saved caption) shows under `filter`. */
+export function itemMatches(item: DatasetItem, filter: ItemFilter, words: CaptionWords): boolean {
+  switch (filter) {
+    case 'all':
+      return true;
+    case 'quality':
+      return item.warnings.length > 0;
+    case 'caption':
+      return captionWarnings(item.caption, words).length > 0;
+    case 'excluded':
+      return item.excluded;
+  }
+}
+
+/** How many items each "Show" choice keeps. */
+export function filterCounts(items: readonly DatasetItem[], words: CaptionWords): Record<ItemFilter, number> {
+  const counts = { all: 0, quality: 0, caption: 0, excluded: 0 };
+  for (const [filter] of ITEM_FILTERS) {
+    counts[filter] = items.filter((item) => itemMatches(item, filter, words)).length;
+  }
+  return counts;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { askBeforeUnload } from './unsaved-warning.js';
+import { askBeforeUnload, LEAVE_QUESTION, mayLeave } from './unsaved-warning.js';
 
 function fakeEvent() {
   let prevented = false;
@@ -24,5 +24,20 @@ describe('askBeforeUnload', () => {
     expect(askBeforeUnload(clean.event, false)).toBe(false);
     expect(clean.prevented()).toBe(false);
     expect(clean.event.returnValue).toBe(undefined);
+  });
+});
+
+describe('mayLeave', () => {
+  it('lets a hash change go with no unsaved edit, else asks once and goes by the answer', () => {
+    const asked: string[] = [];
+    const answer = (yes: boolean) => (question: string) => {
+      asked.push(question);
+      return yes;
+    };
+    expect(mayLeave(0, answer(false))).toBe(true);
+    expect(asked).toEqual([]);
+    expect(mayLeave(1, answer(false))).toBe(false);
+    expect(mayLeave(2, answer(true))).toBe(true);
+    expect(asked).toEqual([LEAVE_QUESTION, LEAVE_QUESTION]);
   });
 });

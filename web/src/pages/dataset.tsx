@@ -2,8 +2,10 @@
 // by side (each opens full size on click), the caption editable inline (a save error shown under it; warnings
 // while typing: no leading trigger word, longer than CLIP reads), exclude / re-include, each image and button
 // named with the item's file name; skipped files with reasons; zip download. Prep's crop quality warnings show
-// on their item, counted over the items. Leaving the page with a caption edited and not saved asks first.
-import { useEffect, useId, useState } from 'react';
+// on their item, counted over the items. A caption that names little besides the trigger is warned about too.
+// "Show" keeps only the items with warnings or the excluded ones (the others are hidden, not unmounted: their
+// unsaved edits stay). Leaving the page (reload, nav link, Back) with a caption edited and not saved asks first.
+import { useEffect, useId, useMemo, useState } from 'react';
 import type {
   Character,
   Dataset,
@@ -12,15 +14,19 @@ import type {
   DatasetItemPatch,
 } from '../../../src/schemas/api.js';
 import { ApiError, api } from '../api.js';
+import { captionLengthWarning, captionShortWarning } from '../components/caption-tokens.js';
 import {
   CAPTION_MAX,
   captionFromInput,
   captionToSave,
   captionTriggerWarning,
+  filterCounts,
+  ITEM_FILTERS,
+  type ItemFilter,
   itemAccessibleNames,
+  itemMatches,
   skippedReasonText,
 } from '../components/dataset-review.js';
-import { captionLengthWarning } from '../components/caption-tokens.js';
 import { errorText } from '../components/error-text.js';
 import { DownloadLink } from '../components/download-link.js';
 import { FullSizeImageLink } from '../components/full-size-image.js';
@@ -38,35 +44,45 @@ function Stage({ label, alt, url }: { label: string; alt: string; url: string | 
 
 function ItemRow({
   item,
-  emptyCaption,
   trigger,
+  classWord,
+  hidden,
   onPatch,
 }: {
   item: DatasetItem;
   /** The character's trigger word: a caption that does not start with it gets a warning. */
   trigger: string;
-  /** What an empty caption trains as: `<trigger> <class>`. */
-  emptyCaption: string;
+  /** An empty caption trains as `<trigger> <class>`. */
+  classWord: string;
+  /** Not under the page's "Show" choice: hidden, still mounted (an unsaved edit stays). */
+  hidden: boolean;
   onPatch: (body: DatasetItemPatch) => Promise<unknown>;
 }) {
   const [caption, setCaption] = useState(item.caption);
   const [error, setError] = useState<string | null>(null);
+  /** The caption whose save is on its way (a nav link's click saves on blur: not "unsaved" while it goes). */
+  const [saving, setSaving] = useState<string | null>(null);
   useEffect(() => setCaption(item.caption), [item.caption]);
   const patch = (body: DatasetItemPatch) => {
     setError(null);
-    onPatch(body).catch((e: unknown) => setError(errorText(e, e instanceof ApiError ? e.status : undefined)));
+    return onPatch(body).catch((e: unknown) =>
+      setError(errorText(e, e instanceof ApiError ? e.status : undefined)),
+    );
   };
   const save = () => {
     const text = captionToSave(caption);
     setCaption(text);
-    if (text !== item.caption) patch({ caption: text });
+    if (text === item.caption) return;
+    setSaving(text);
+    patch({ caption: text }).finally(() => setSaving(null));
   };
   const fileName = item.source.split('/').pop() ?? item.source;
   const names = itemAccessibleNames(fileName, item.excluded);
-  const unsaved = captionToSave(caption) !== item.caption;
+  const draft = captionToSave(caption);
+  const unsaved = draft !== item.caption && draft !== saving;
   useUnsavedWarning(unsaved);
   const warning = captionTriggerWarning(caption, trigger);
-  const lengthWarning = captionLengthWarning(captionToSave(caption));
+  const lengthWarning = captionLengthWarning(draft) ?? captionShortWarning(draft, trigger, classWord);
   const warningId = useId();
   const lengthId = useId();
   const qualityId = useId();
@@ -78,7 +94,7 @@ function ItemRow({
     .filter(Boolean)
     .join(' ');
   return (
-    <div className={`item ${item.excluded ? 'excluded' : ''}`} data-testid="dataset-item">
+    <div className={`item ${item.excluded ? 'excluded' : ''}`} data-testid="dataset-item" hidden={hidden}>
       <div className="stages">
         <Stage label="original" alt={names.stage('original')} url={item.stages.original} />
         <Stage label="text removed" alt={names.stage('text removed')} url={item.stages.textRemoved} />
@@ -86,7 +102,7 @@ function ItemRow({
         <Stage label="crop" alt={names.stage('crop')} url={item.stages.crop} />
       </div>
       <div className="caption">
-        <span className="muted small">{fileName}</span>
+        <span className="muted small file-name">{fileName}</span>
         {item.warnings.length > 0 && (
           <div id={qualityId} data-testid="quality-warning">
             {item.warnings.map((text) => (
@@ -104,7 +120,7 @@ function ItemRow({
           maxLength={CAPTION_MAX}
           aria-describedby={describedBy || undefined}
           data-testid="caption"
-          placeholder={`empty: trains as "${emptyCaption}"`}
+          placeholder={`empty: trains as "${trigger} ${classWord}"`}
           // Captions are one line (the API refuses line breaks: kohya reads only the first line).
           onChange={(e) => setCaption(captionFromInput(e.target.value))}
           onBlur={() => unsaved && save()}
@@ -153,6 +169,10 @@ export function DatasetPage({
   const [datasets, setDatasets] = useState<Dataset[] | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [detail, setDetail] = useState<DatasetDetail | null>(null);
+  const [filter, setFilter] = useState<ItemFilter>('all');
+  const words = { trigger: character.trigger, classWord: character.classWord };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: words follow the character
+  const counts = useMemo(() => filterCounts(detail?.items ?? [], words), [detail, character]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
@@ -211,12 +231,36 @@ export function DatasetPage({
           {warnedText}
         </p>
       )}
+      {detail && detail.items.length > 0 && (
+        <div className="row">
+          <label>
+            Show{' '}
+            <select
+              value={filter}
+              data-testid="item-filter"
+              onChange={(e) => setFilter(e.target.value as ItemFilter)}
+            >
+              {ITEM_FILTERS.map(([id, label]) => (
+                <option key={id} value={id}>
+                  {label} ({counts[id]})
+                </option>
+              ))}
+            </select>
+          </label>
+          {filter !== 'all' && (
+            <span className="muted" role="status" data-testid="item-filter-count">
+              {counts[filter]} of {counts.all} shown
+            </span>
+          )}
+        </div>
+      )}
       {detail?.items.map((item) => (
         <ItemRow
           key={item.key}
           item={item}
-          emptyCaption={`${character.trigger} ${character.classWord}`}
           trigger={character.trigger}
+          classWord={character.classWord}
+          hidden={!itemMatches(item, filter, words)}
           onPatch={patch(item.key)}
         />
       ))}
