@@ -117,4 +117,36 @@ describe('Dataset page caption editing', () => {
     await show.selectOption('all');
     await expect(row('a.png').isVisible()).resolves.toBe(true);
   }, 60_000);
+
+  it("reads at 375 px: a row's notes at 14 px, stage labels at 13 px (11-12 px before), long names wrap", async () => {
+    await page.setViewportSize({ width: 375, height: 812 });
+    try {
+      await page.goto(`${web.url}/#/c/${characterId}/dataset`);
+      // b.png (its caption names nothing besides "mina_tl girl": warned); by position, its name changes below
+      const item = page.locator('[data-testid=dataset-item]').nth(1);
+      await item.locator('[data-testid=caption-length-warning]').waitFor();
+      const size = (selector: string) =>
+        item
+          .locator(selector)
+          .first()
+          .evaluate((el) => Number.parseFloat(getComputedStyle(el).fontSize));
+      await expect(size('.file-name')).resolves.toBe(14);
+      await expect(size('[data-testid=caption-length-warning]')).resolves.toBe(14);
+      await expect(size('.stage figcaption')).resolves.toBe(13);
+      // a screenshot's name has no spaces: it wraps inside the row instead of running past it
+      const name = item.locator('.file-name');
+      await name.evaluate((el) => {
+        el.textContent = `Screenshot_20261207_014117_com.naver.webtoon_episode_0042_${'x'.repeat(40)}.png`;
+      });
+      const fits = await name.evaluate((el) => {
+        const row = (el.closest('.item') as HTMLElement).getBoundingClientRect();
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        return range.getBoundingClientRect().right <= row.right;
+      });
+      expect(fits).toBe(true);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  }, 60_000);
 });
