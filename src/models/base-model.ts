@@ -6,11 +6,18 @@
 // A name a server job got over the API is never a local path: a Hub id is read from the Hugging Face cache.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { suggestKey } from '../config/unknown-keys.js';
 import { ToonloraError } from '../errors.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
 import { type CacheOptions, findModelDir, hubCacheSnapshotDir } from './cache.js';
+import {
+  basePullCommand,
+  baseSnapshot,
+  type HubBase,
+  parseHubBase,
+  pinnedBaseName,
+} from './base-revision.js';
 import { expandHomeDir } from './cache-paths.js';
 import { findPulledHubModelDir } from './hub-snapshot.js';
 import { getModelEntry, listModelIds } from './registry.js';
@@ -30,7 +37,7 @@ export interface BaseModelOptions extends CacheOptions {
 
 /** `--help` text of `train --base` / `generate --base`, which take any base-model name. */
 export const BASE_MODEL_HELP =
-  'base model: anything-v5 (pulled or placed by hand; also by its HF id), another HF id in diffusers layout, a local diffusers folder, an SD1.5 .safetensors file, or tiny';
+  'base model: anything-v5 (pulled or placed by hand; also by its HF id), another HF id in diffusers layout (owner/name, or owner/name@REV for the branch, tag or commit `models pull --revision REV` fetched), a local diffusers folder, an SD1.5 .safetensors file, or tiny';
 
 /** Registry ids of the models the trainer and the generator load as a base. */
 export function registryBaseModelIds(): string[] {
@@ -61,18 +68,18 @@ export function localBasePath(name: string, options: BaseModelOptions = {}): str
   return looksLikePath(name) || existsSync(path) ? path : undefined;
 }
 
-function notInHubCache(field: string, name: string): ToonloraError {
+function notInHubCache(field: string, name: string, base: HubBase): ToonloraError {
   return new ToonloraError(
     'TL_ERR_MODEL_MISSING',
-    `${field}: ${name} is not in the server's Hugging Face cache. Run \`toonlora models pull ${name}\` on the server's machine (any diffusers SD1.5 repo on the Hub), or use tiny (a small random-weight model: the flow runs, the images are noise).`,
+    `${field}: ${name} is not in the server's Hugging Face cache. Run \`${basePullCommand(base)}\` on the server's machine (any diffusers SD1.5 repo on the Hub), or use tiny (a small random-weight model: the flow runs, the images are noise).`,
     { details: { fields: [field], model: name } },
   );
 }
 
-function partlyInHubCache(field: string, name: string, snapshot: string): ToonloraError {
+function partlyInHubCache(field: string, name: string, snapshot: string, base: HubBase): ToonloraError {
   return new ToonloraError(
     'TL_ERR_MODEL_MISSING',
-    `${field}: ${name} is only partly in the server's Hugging Face cache (${snapshot} lacks files of an SD1.5 load: a stopped pull, or not an SD1.5 model). Run \`toonlora models pull ${name}\` on the server's machine to finish it, or use tiny (a small random-weight model: the flow runs, the images are noise).`,
+    `${field}: ${name} is only partly in the server's Hugging Face cache (${snapshot} lacks files of an SD1.5 load: a stopped pull, or not an SD1.5 model). Run \`${basePullCommand(base)}\` on the server's machine to finish it, or use tiny (a small random-weight model: the flow runs, the images are noise).`,
     { details: { fields: [field], model: name } },
   );
 }
@@ -83,10 +90,28 @@ function partlyInHubCache(field: string, name: string, snapshot: string): Toonlo
  * @throws ToonloraError TL_ERR_MODEL_MISSING naming the pull: none there, or only a stopped pull's files
  */
 function hubCacheBaseDir(field: string, name: string, options: CacheOptions): string {
-  const complete = findPulledHubModelDir(name, options);
+  const base = parseHubBase(name) ?? { repo: name, revision: undefined };
+  const complete = findPulledHubModelDir(base.repo, { ...options, revision: base.revision });
   if (complete !== undefined) return complete;
-  const partial = hubCacheSnapshotDir(name, options);
-  throw partial === undefined ? notInHubCache(field, name) : partlyInHubCache(field, name, partial);
+  const partial =
+    base.revision === undefined ? hubCacheSnapshotDir(name, options) : baseSnapshot(base, options)?.dir;
+  throw partial === undefined || !existsSync(partial)
+    ? notInHubCache(field, name, base)
+    : partlyInHubCache(field, name, partial, base);
+}
+
+/**
+ * A Hub base named at a revision (`owner/name@REV`) as the worker loads it: `owner/name@<commit>` of the snapshot the
+ * revision names in the cache (an API job's: complete, or refused), or the name unchanged when the CLI's is not there
+ * (checkTrainingBase refused it before; the worker names the pull). Undefined for any other name.
+ */
+function pinnedHubBase(name: string, options: BaseModelOptions): string | undefined {
+  const base = parseHubBase(name);
+  if (base?.revision === undefined) return undefined;
+  if (options.fromApi)
+    return pinnedBaseName(base.repo, basename(hubCacheBaseDir('baseModel', name, options)));
+  const snapshot = baseSnapshot(base, options);
+  return snapshot === undefined ? name : pinnedBaseName(base.repo, snapshot.commit);
 }
 
 /**
@@ -117,13 +142,16 @@ export function checkBaseModelName(field: string, name: string, options: BaseMod
 /**
  * What the worker loads for base-model `name`: a registry base's folder when it is on disk, its Hub repo
  * when not (the worker then names the pull); a local path made absolute against `options.cwd`; `tiny` and
- * other Hub ids unchanged. With `options.fromApi` no name is a local path, and another Hub id is its
+ * other Hub ids unchanged; a Hub id at a revision (`owner/name@REV`) is `owner/name@<commit>` (base-revision.ts),
+ * the commit the worker loads and records. With `options.fromApi` no name is a local path, and another Hub id is its
  * snapshot folder in the Hugging Face cache (the worker, whose cwd is trainer/, would read a relative
  * `owner/name` that exists there as a folder); only a complete SD1.5 snapshot counts, not a stopped pull's.
  * @throws ToonloraError TL_ERR_MODEL_UNKNOWN for a near miss of a known base (checkBaseModelName);
  *   TL_ERR_MODEL_MISSING for an API Hub id not in the cache
  */
 export function workerBaseModel(name: string, options: BaseModelOptions = {}): string {
+  const pinned = localBasePath(name, options) === undefined ? pinnedHubBase(name, options) : undefined;
+  if (pinned !== undefined) return pinned;
   const id = registryBaseModelId(name);
   if (id === undefined && options.fromApi) {
     if (name === TINY) return name;

@@ -5,6 +5,7 @@
 // the Train form offers (GET /api/base-models).
 import { ToonloraError } from '../errors.js';
 import { type BaseModelChoice, registryBaseModelIds } from '../models/base-model.js';
+import { parseHubBase } from '../models/base-revision.js';
 import type { ModelStatus } from '../models/model-status.js';
 
 /** `owner/name` as the Hub spells it: letters, digits, `_`, `-`, `.`; neither part starts with `.`. */
@@ -12,10 +13,14 @@ const HF_ID = /^[A-Za-z0-9_-][\w.-]*\/[A-Za-z0-9_-][\w.-]*$/;
 /** Suffixes the trainer loads as a single local file, never as a Hub id. */
 const LOCAL_FILE = /\.(safetensors|ckpt)$/i;
 
-/** True when `value` is a base model the API accepts (a registry base's id, `tiny`, Hugging Face `owner/name`). */
+/**
+ * True when `value` is a base model the API accepts (a registry base's id, `tiny`, Hugging Face `owner/name`, also
+ * at a revision: `owner/name@REV`, models/base-revision.ts).
+ */
 export function isApiBaseModel(value: string): boolean {
   if (value === 'tiny' || registryBaseModelIds().includes(value)) return true;
-  return HF_ID.test(value) && !value.includes('..') && !LOCAL_FILE.test(value);
+  const repo = parseHubBase(value)?.repo ?? value;
+  return HF_ID.test(repo) && !repo.includes('..') && !LOCAL_FILE.test(repo);
 }
 
 /**
@@ -27,7 +32,7 @@ export function checkApiBaseModel(field: string, value: string): void {
   if (isApiBaseModel(value)) return;
   throw new ToonloraError(
     'TL_ERR_USAGE',
-    `${field}: "${value.slice(0, 120)}" is not a base model the API accepts. Give a Hugging Face id (owner/name, in the local Hub cache), a registry base (${registryBaseModelIds().join(', ')}) or tiny; server file paths are refused (use the CLI's --base for a local file).`,
+    `${field}: "${value.slice(0, 120)}" is not a base model the API accepts. Give a Hugging Face id (owner/name or owner/name@REV, in the local Hub cache), a registry base (${registryBaseModelIds().join(', ')}) or tiny; server file paths are refused (use the CLI's --base for a local file).`,
     { details: { fields: [field] } },
   );
 }

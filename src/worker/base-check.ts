@@ -15,6 +15,7 @@ import {
   localBasePath,
   registryBaseModelId,
 } from '../models/base-model.js';
+import { basePullCommand, baseSnapshot, parseHubBase } from '../models/base-revision.js';
 import { findModelDir, hubCacheSnapshotDir } from '../models/cache.js';
 
 /** The files of a diffusers SD1.5 folder the worker reads, each as the names any one of which will do (base_files.py). */
@@ -118,10 +119,18 @@ export async function checkTrainingBase(name: string, options: BaseModelOptions 
     return;
   }
   checkBaseModelName('--base / baseModel', name, options); // a near miss of a known base: "did you mean"
-  if (name.split('/').length !== 2)
+  if (name.split('/').length !== 2 && parseHubBase(name) === undefined)
+    // `owner/name@refs/pr/1` is a Hub id
     throw modelMissing(name, `${name}: base model not found on this machine. No such folder. ${PATH_HINT}`);
-  const snapshot = hubCacheSnapshotDir(name, options);
-  const pull = `Pull it into the Hugging Face cache first (\`toonlora models pull ${name}\`: any diffusers SD1.5 repo), or pass a local folder / .safetensors file.`;
+  const base = parseHubBase(name) ?? { repo: name, revision: undefined };
+  const revisionDir = base.revision === undefined ? undefined : baseSnapshot(base, options)?.dir;
+  const snapshot =
+    base.revision === undefined
+      ? hubCacheSnapshotDir(name, options)
+      : revisionDir !== undefined && existsSync(revisionDir)
+        ? revisionDir
+        : undefined;
+  const pull = `Pull it into the Hugging Face cache first (\`${basePullCommand(base)}\`: any diffusers SD1.5 repo), or pass a local folder / .safetensors file.`;
   if (snapshot === undefined)
     throw modelMissing(
       name,

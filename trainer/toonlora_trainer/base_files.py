@@ -93,6 +93,25 @@ def _looks_like_hub_id(name: str) -> bool:
         part and part not in (".", "..", "snapshots") and not part.startswith(("~", "models--")) for part in parts)
 
 
+def split_revision(base: str) -> tuple[str, str | None]:
+    """`owner/name@REV` (what the CLI and the server send for a Hub base named at a revision: REV the commit its ref
+    names, src/models/base-revision.ts) as (`owner/name`, REV); any other base as (base, None)."""
+    repo, at, revision = base.partition("@")
+    if at and revision and _looks_like_hub_id(repo) and not os.path.exists(base):
+        return repo, revision
+    return base, None
+
+
+def _pull_command(base: str) -> str:
+    """`toonlora models pull` of Hub id `base`, with `--revision` when it names one."""
+    repo, revision = split_revision(base)
+    return f"toonlora models pull {repo}" + (f" --revision {revision}" if revision else "")
+
+
+def _is_hub_base(base: str) -> bool:
+    return not os.path.isdir(base) and _looks_like_hub_id(split_revision(base)[0])
+
+
 def _pull_hint(base: str) -> str:
     """The fix for a diffusers-layout base that did not load: the pull of the registry base (by its Hub id or one
     of its folders), what a local folder lacks, or `toonlora models pull` of another Hub id (it pulls any diffusers
@@ -106,9 +125,9 @@ def _pull_hint(base: str) -> str:
         if _is_registry_base_folder(base):
             return f"{lacks}. {pull}"
         return f"{lacks}. Put the missing files there (a diffusers SD1.5 layout), or pass another folder / .safetensors file."
-    if not _looks_like_hub_id(base):
+    if not _is_hub_base(base):
         return "No such folder. Check the --base path (a diffusers folder, a .safetensors file, a HF id or tiny)."
-    return f"Pull it into the Hugging Face cache first (`toonlora models pull {base}`: any diffusers SD1.5 repo), or pass a local folder / .safetensors file."
+    return f"Pull it into the Hugging Face cache first (`{_pull_command(base)}`: any diffusers SD1.5 repo), or pass a local folder / .safetensors file."
 
 
 # The components of a diffusers SD1.5 folder, in the order _load_diffusers_layout loads them (each its subfolder).
@@ -118,13 +137,15 @@ LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
 
 
 def hub_snapshot_folder(base: str) -> str | None:
-    """The snapshot folder of Hub id `base` in the local HF cache (the one refs/main names), or None."""
-    if not _looks_like_hub_id(base):
+    """The snapshot folder of Hub id `base` in the local HF cache (the one refs/main names, or `owner/name@REV`'s
+    revision), or None."""
+    repo, revision = split_revision(base)
+    if not _looks_like_hub_id(repo):
         return None
     from huggingface_hub import try_to_load_from_cache
 
     try:
-        found = try_to_load_from_cache(base, "scheduler/scheduler_config.json")
+        found = try_to_load_from_cache(repo, "scheduler/scheduler_config.json", revision=revision)
     except Exception:  # a malformed id, an unreadable cache: no folder to name
         return None
     return os.path.dirname(os.path.dirname(found)) if isinstance(found, str) else None
@@ -156,8 +177,8 @@ def _refetch_hint(base: str, folder: str, files: list[str]) -> str:
     delete = f"Delete {', '.join(os.path.join(folder, name) for name in files)} and run"
     if base == DEFAULT_BASE_MODEL or _is_registry_base_folder(folder):
         return f"{delete} `toonlora models pull {REGISTRY_BASE_ID}` again."
-    if not os.path.isdir(base) and _looks_like_hub_id(base):
-        return f"{delete} `toonlora models pull {base}` again."
+    if _is_hub_base(base):
+        return f"{delete} `{_pull_command(base)}` again."
     return "Copy the folder again from its source (a complete diffusers SD1.5 layout), or pass another folder / .safetensors file."
 
 

@@ -1,7 +1,7 @@
 """toonlora_trainer/models.py — loads the SD1.5-architecture base model and attaches the LoRA.
 
 Bases: a Hugging Face id in diffusers layout (resolved from the local HF cache only: nothing
-downloads here), a local diffusers folder, a single-file `.safetensors` checkpoint, or `tiny`
+downloads here; `owner/name@REV` loads that revision's snapshot), a local diffusers folder, a single-file `.safetensors` checkpoint, or `tiny`
 (an SD1.5-shaped model built from small configs with seeded random weights, for tests and demos).
 The configs live in model_configs.py, the load errors and their hints in base_files.py, prompt encoding in
 prompt_encoding.py and the LoRA adapter in lora_adapters.py; their names are re-exported here. A test that patches
@@ -22,7 +22,7 @@ import torch
 from .base_files import (  # noqa: F401
     BASE_COMPONENTS, DEFAULT_BASE_MODEL, DIFFUSERS_LAYOUT_FILES, REGISTRY_BASE_ID, BaseComponentError, BaseFileError,
     ModelMissingError, _check_safetensors_file, _first_line, _pull_hint, check_no_lfs_pointers, component_load_error,
-    hub_snapshot_folder, missing_layout_files,
+    hub_snapshot_folder, missing_layout_files, split_revision,
 )
 from .lora_adapters import (  # noqa: F401
     TEXT_ENCODER_TARGET_MODULES, attach_lora, attach_text_encoder_lora, checkpoint_narrow_blocks_only, count_lora,
@@ -83,13 +83,16 @@ def _load_diffusers_layout(base: str) -> BaseModel:
 
     loaders = dict(zip(BASE_COMPONENTS, (CLIPTokenizer, CLIPTextModel, AutoencoderKL, UNet2DConditionModel, DDPMScheduler)))
     folder = base if os.path.isdir(base) else hub_snapshot_folder(base)
+    repo, revision = split_revision(base)  # `owner/name@<commit>`: that snapshot, not the one refs/main names
+    at = {"revision": revision} if revision else {}
     complete = folder is not None and not missing_layout_files(folder)
     if complete:
         check_no_lfs_pointers(base, folder)
     parts = {}
     for component, loader in loaders.items():
         try:
-            parts[component] = loader.from_pretrained(base, subfolder=component, local_files_only=True)
+            parts[component] = loader.from_pretrained(
+                repo, subfolder=component, local_files_only=True, **at)
         except MemoryError:
             raise
         except Exception as error:  # tokenizers raises a bare Exception, safetensors its own SafetensorError
