@@ -132,7 +132,7 @@ describe('pullModel of a Hub id outside the registry (diffusers SD1.5)', () => {
     });
     expect(readFileSync(join(repoDir(), 'refs', 'main'), 'utf8')).toBe(COMMIT);
     for (const file of WANTED) expect(readFileSync(join(snapshot(), file))).toEqual(repoFiles.get(file));
-    expect(existsSync(join(repoDir(), '.toonlora-partial', 'main'))).toBe(false); // no parts left
+    expect(existsSync(join(repoDir(), '.toonlora-partial', COMMIT))).toBe(false); // no parts left
 
     // the existing --base resolution reads that folder: a server job's name, and the CLI's check
     const base = { env: opts().env, homeDir: opts().homeDir };
@@ -194,7 +194,7 @@ describe('pullModel of a Hub id outside the registry (diffusers SD1.5)', () => {
       'does not match its listing: listed as 11 bytes, but the server sends 2000000 bytes',
     );
     expect(error.message).not.toContain('run the pull again');
-    expect(existsSync(join(repoDir(), '.toonlora-partial', 'main', `${vae}.part`))).toBe(false);
+    expect(existsSync(join(repoDir(), '.toonlora-partial', COMMIT, `${vae}.part`))).toBe(false);
     expect(existsSync(join(snapshot(), vae))).toBe(false);
   });
 
@@ -243,7 +243,7 @@ describe('pullModel of a Hub id outside the registry (diffusers SD1.5)', () => {
     await expect(pullModel(REPO, { ...opts(), fetchImpl: cutting, retries: 0 })).rejects.toMatchObject({
       code: 'TL_ERR_DOWNLOAD',
     });
-    const part = join(repoDir(), '.toonlora-partial', 'main', `${unet}.part`);
+    const part = join(repoDir(), '.toonlora-partial', COMMIT, `${unet}.part`);
     expect(statSync(part).size).toBe(10_000);
     // `models list` / GET /api/models show the stopped pull: not present, the bytes on disk, resumable
     const base = { env: opts().env, homeDir: opts().homeDir };

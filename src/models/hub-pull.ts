@@ -113,8 +113,12 @@ class ListedPull {
     return join(this.snapshotDir, path);
   }
 
+  /**
+   * Keyed by the listing's commit, not the revision: a pull stopped before its branch moved leaves bytes of the old
+   * commit, which a resume of the new one must not extend (with no content tag from the server, nothing else tells).
+   */
   partOf(path: string): string {
-    return join(hfPartialDir(this.repoDir, this.revision), `${path}.part`);
+    return join(hfPartialDir(this.repoDir, this.listing.commit), `${path}.part`);
   }
 
   isPresent(path: string): boolean {

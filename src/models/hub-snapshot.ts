@@ -65,7 +65,7 @@ export function completeSd15Snapshot(
  * Meant for a repo without a complete snapshot; `models pull <id>` resumes from these.
  */
 export function stoppedSd15PullBytes(repoDir: string): number {
-  const parts = partBytesUnder(join(hfPartialDir(repoDir, DEFAULT_HUB_REVISION), '..')); // every revision's
+  const parts = partBytesUnder(join(hfPartialDir(repoDir, DEFAULT_HUB_REVISION), '..')); // every commit's
   const committed = hfSnapshotDirs(repoDir, DEFAULT_HUB_REVISION).map((dir) => {
     const index = readJson(join(dir, 'model_index.json'));
     if (index === undefined || sd15Refusal(index, readJson(join(dir, 'unet/config.json')))) return 0;
