@@ -7,8 +7,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { thrownToonloraError } from '../errors-testing.js';
 import { isApiBaseModel } from '../server/api-base-model.js';
 import { checkTrainingBase } from '../worker/base-check.js';
+import { apiBaseModelChoices } from '../server/api-base-model.js';
 import { checkBaseModelOnDisk, workerBaseModel } from './base-model.js';
 import { parseHubBase } from './base-revision.js';
+import { describePulledHubModels } from './model-status.js';
 import { writeSd15Snapshot } from './sd15-testing.js';
 
 const MAIN = 'a'.repeat(40);
@@ -115,5 +117,40 @@ describe('checkTrainingBase owner/name@REV', () => {
     writeSd15Snapshot(join(repoDir(), 'snapshots', TAG));
     expect(await refusal(checkTrainingBase('someone/toon-sd15@v1.0', options))).toBeUndefined();
     expect(await refusal(checkTrainingBase(`someone/toon-sd15@${TAG}`, options))).toBeUndefined();
+  });
+});
+
+describe('a Hub base pulled at other refs than main', () => {
+  it('is listed complete with its refs, and offered to jobs as owner/name@<ref>', () => {
+    // pulled only at refs/pr/1 and v1.0 (no refs/main): before, it read as a stopped pull of main ("partial")
+    writeSd15Snapshot(join(repoDir(), 'snapshots', TAG));
+    rmSync(join(repoDir(), 'refs', 'main'));
+    mkdirSync(join(repoDir(), 'refs', 'refs', 'pr'), { recursive: true });
+    writeFileSync(join(repoDir(), 'refs', 'v1.0'), TAG);
+    writeFileSync(join(repoDir(), 'refs', 'refs', 'pr', '1'), TAG);
+    const [status] = describePulledHubModels(options);
+    expect(status).toMatchObject({
+      id: 'someone/toon-sd15',
+      present: true,
+      revisions: ['refs/pr/1', 'v1.0'],
+    });
+    expect(status?.path).toBe(join(repoDir(), 'snapshots', TAG));
+    expect(apiBaseModelChoices([], status ? [status] : []).map((choice) => choice.name)).toEqual([
+      'someone/toon-sd15@refs/pr/1',
+      'someone/toon-sd15@v1.0',
+    ]);
+    writeSd15Snapshot(join(repoDir(), 'snapshots', MAIN));
+    writeFileSync(join(repoDir(), 'refs', 'main'), MAIN);
+    const [both] = describePulledHubModels(options);
+    expect(both).toMatchObject({
+      path: join(repoDir(), 'snapshots', MAIN),
+      revisions: ['main', 'refs/pr/1', 'v1.0'],
+    });
+    expect(apiBaseModelChoices([], both ? [both] : []).map((choice) => choice.name)[0]).toBe(
+      'someone/toon-sd15',
+    );
+    rmSync(join(repoDir(), 'refs', 'v1.0'));
+    rmSync(join(repoDir(), 'refs', 'refs'), { recursive: true });
+    expect(describePulledHubModels(options)[0]?.revisions).toBeUndefined(); // main alone: as before
   });
 });

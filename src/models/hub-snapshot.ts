@@ -60,6 +60,17 @@ export function completeSd15Snapshot(
 }
 
 /**
+ * The refs of `repoDir` (`main`, `v1.0`, `refs/pr/1`: the files under `refs/`) whose snapshot holds a complete SD1.5
+ * layout, main first, then sorted: each a base as `owner/name@<ref>` (`owner/name` for main).
+ */
+export function completeSd15Refs(repoDir: string): string[] {
+  const refs = filesUnder(join(repoDir, 'refs')).filter((ref) => completeSd15Snapshot(repoDir, ref));
+  return refs.sort((a, b) =>
+    a === DEFAULT_HUB_REVISION ? -1 : b === DEFAULT_HUB_REVISION ? 1 : a < b ? -1 : 1,
+  );
+}
+
+/**
  * Bytes a stopped `models pull owner/name` left in `repoDir` (0: none): its `.part` files, and the SD1.5 files
  * already in a snapshot whose model_index.json is an SD1.5 pipeline (not another model's `hf download`).
  * Meant for a repo without a complete snapshot; `models pull <id>` resumes from these.

@@ -14,7 +14,7 @@ import {
 import { hfHubCacheFor } from './cache-paths.js';
 import { checkFileLooksComplete, checkFileSize } from './file-check.js';
 import { isHubRepoId } from './hub-pull.js';
-import { completeSd15Snapshot, stoppedSd15PullBytes } from './hub-snapshot.js';
+import { completeSd15Refs, completeSd15Snapshot, stoppedSd15PullBytes } from './hub-snapshot.js';
 import { registryPartBytes } from './part-files.js';
 import { registryIdOfRepo } from './pull-ids.js';
 import { getModelEntry, listModelIds, modelSizeBytes, modelStageSchema } from './registry.js';
@@ -38,6 +38,11 @@ export const modelStatusSchema = z.object({
   manualPath: z.string(),
   sizeBytes: z.number().int(),
   whenMissing: z.string(),
+  /**
+   * A Hub-id base's refs with a complete SD1.5 snapshot (`main` first when there), set only when one is not main
+   * (`models pull owner/name --revision v1.0`): each a base as `owner/name@<ref>`, main's as `owner/name`.
+   */
+  revisions: z.array(z.string()).optional(),
 });
 export type ModelStatus = z.infer<typeof modelStatusSchema>;
 
@@ -122,7 +127,10 @@ export function describePulledHubModels(options: CacheOptions = {}): ModelStatus
   return names.flatMap((name): ModelStatus[] => {
     const repo = name.startsWith('models--') ? name.slice('models--'.length).replaceAll('--', '/') : '';
     if (!isHubRepoId(repo) || registryIdOfRepo(repo) !== undefined) return [];
-    const snapshot = completeSd15Snapshot(join(hubCache, name));
+    const refs = completeSd15Refs(join(hubCache, name));
+    const revisions = refs.some((ref) => ref !== 'main') ? { revisions: refs } : {};
+    // main's snapshot, else (pulled only at a tag, a branch, a pull request) the first such ref's
+    const snapshot = completeSd15Snapshot(join(hubCache, name), refs[0]);
     const row = {
       id: repo,
       description: 'SD1.5 base (diffusers layout) from the Hugging Face Hub, for --base',
@@ -138,7 +146,7 @@ export function describePulledHubModels(options: CacheOptions = {}): ModelStatus
       return partBytes > 0 ? [{ ...row, present: false, partBytes, sizeBytes: partBytes }] : [];
     }
     const sizeBytes = snapshot.files.reduce((sum, file) => sum + statSync(join(snapshot.dir, file)).size, 0);
-    return [{ ...row, present: true, path: snapshot.dir, sizeBytes }];
+    return [{ ...row, present: true, path: snapshot.dir, sizeBytes, ...revisions }];
   });
 }
 

@@ -72,6 +72,11 @@ export const modelRowSchema = z.object({
   whenMissing: z.string(),
   pull: modelPullSchema.nullable(),
   /**
+   * A Hub-id base's refs other than main with a complete SD1.5 snapshot in the cache (`v1.0`, `refs/pr/1`), each
+   * a base as `owner/name@<ref>`. Absent when there are none.
+   */
+  revisions: z.array(z.string()).optional(),
+  /**
    * true for a Hub repo pulled in this server with nothing of it on disk (its pull running, refused, failed or
    * stopped): a pull attempt, not a base, until files of it are on disk. Absent on every other row.
    */
@@ -86,6 +91,16 @@ export const modelIdParamsSchema = z.object({
     .describe(
       'A registry model id (`wd-vit-tagger-v3`), its Hub repo, or any Hub repo `owner/name` (a diffusers SD1.5 base) with its `/` URL-encoded as %2F',
     ),
+});
+
+/** POST /api/models/:id/pull's query: the revision of a Hub repo to pull (as `models pull --revision`). */
+export const modelPullQuerySchema = z.object({
+  revision: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('A branch, tag (`v1.0`, `refs/pr/1`) or full commit sha of a Hub repo; default main'),
 });
 
 export type ModelPullStatus = z.infer<typeof modelPullStatusSchema>;

@@ -45,14 +45,18 @@ export function checkApiBaseModel(field: string, value: string): void {
  */
 export function apiBaseModelChoices(
   registryChoices: readonly BaseModelChoice[],
-  hubBases: readonly Pick<ModelStatus, 'id' | 'present'>[],
+  hubBases: readonly Pick<ModelStatus, 'id' | 'present' | 'revisions'>[],
 ): BaseModelChoice[] {
+  // a repo pulled at other refs than main: each as `owner/name@<ref>` (main's as `owner/name`)
+  const names = (status: Pick<ModelStatus, 'id' | 'revisions'>) =>
+    (status.revisions ?? ['main']).map((ref) => (ref === 'main' ? status.id : `${status.id}@${ref}`));
   const hub = hubBases
     .filter((status) => status.present)
+    .flatMap(names)
     .map(
-      (status): BaseModelChoice => ({
-        name: status.id,
-        aliases: [status.id],
+      (name): BaseModelChoice => ({
+        name,
+        aliases: [name],
         present: true,
         description: 'SD1.5 base pulled from the Hugging Face Hub (diffusers layout)',
       }),

@@ -58,3 +58,29 @@ describe('ModelPulls', () => {
     expect(pull.message).toBeNull();
   });
 });
+
+describe('ModelPulls.start with a revision', () => {
+  it('pulls a Hub repo at the revision asked for, and refuses one for a registry model or one no ref can be', async () => {
+    const asked: (string | undefined)[] = [];
+    const pulls = new ModelPulls({
+      pull: async (_id, options) => {
+        asked.push(options.revision);
+        return { id: REPO, files: [], totalBytes: 0 };
+      },
+    });
+    const ended = new Promise<void>((resolve) =>
+      pulls.subscribe(REPO, (snapshot) => snapshot.status === 'succeeded' && resolve()),
+    );
+    pulls.start(REPO, 'v1.0');
+    await ended;
+    expect(asked).toEqual(['v1.0']);
+    expect(() => pulls.start('anything-v5', 'v1.0')).toThrow(
+      expect.objectContaining({
+        code: 'TL_ERR_USAGE',
+        message: expect.stringContaining('a revision is for a Hub repo outside the registry'),
+      }),
+    );
+    expect(() => pulls.start(REPO, '../main')).toThrow(expect.objectContaining({ code: 'TL_ERR_USAGE' }));
+    expect(pulls.isRunning('anything-v5')).toBe(false);
+  });
+});

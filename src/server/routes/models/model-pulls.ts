@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ToonloraError } from '../../../errors.js';
 import type { CacheOptions } from '../../../models/cache.js';
 import { formatBytes } from '../../../models/format-bytes.js';
+import { checkRevision } from '../../../models/hub-revision.js';
 import { type PullOptions, type PullResult, pullModel } from '../../../models/pull.js';
 import { getModelEntry, modelSizeBytes } from '../../../models/registry.js';
 import type { ModelPull } from '../../../schemas/models-api.js';
@@ -51,6 +52,21 @@ interface RunningPull {
   notice?: string;
 }
 
+/**
+ * Refuses a revision the pull cannot take, before it starts: one of a registry model (pulled at the revision the
+ * registry pins), or text that cannot be a branch, tag or sha (hub-revision.ts checkRevision).
+ * @throws ToonloraError TL_ERR_USAGE (400)
+ */
+function checkPullRevision(target: { id: string; origin: 'registry' | 'hub' }, revision: string): void {
+  if (target.origin === 'registry')
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `${target.id}: a revision is for a Hub repo outside the registry; ${target.id} is pulled at the revision the registry pins. Pull it without one.`,
+      { details: { model: target.id, revision } },
+    );
+  checkRevision(target.id, revision);
+}
+
 /** How long DELETE waits for a cancelled pull to let go of its file before it answers `stopping`. */
 export const CANCEL_WAIT_MS = 10_000;
 
@@ -82,11 +98,14 @@ export class ModelPulls {
    * Starts pulling `name` (a registry id or its Hub repo, or another Hub repo `owner/name`: pull-target.ts),
    * or returns the pull of that model already running (`created: false`). The pull is keyed by the registry
    * id or the repo id, so a registry model asked for by its repo is the same pull.
-   * @throws ToonloraError TL_ERR_MODEL_UNKNOWN (404), TL_ERR_UNAVAILABLE (503) once the server shuts down
+   * @param revision a branch, tag or commit sha of a Hub repo (`models pull --revision`); default main
+   * @throws ToonloraError TL_ERR_MODEL_UNKNOWN (404), TL_ERR_USAGE (400: a revision of a registry model, or one
+   *   that cannot be a ref), TL_ERR_UNAVAILABLE (503) once the server shuts down
    */
-  start(name: string): { pull: ModelPull; created: boolean } {
+  start(name: string, revision?: string): { pull: ModelPull; created: boolean } {
     const target = pullTargetOf(name);
     const id = target.id;
+    if (revision !== undefined) checkPullRevision(target, revision);
     const current = this.latest.get(id);
     if (current && this.running.has(id)) return { pull: current, created: false };
     if (this.closing) {
@@ -116,7 +135,13 @@ export class ModelPulls {
       error: null,
     });
     const pull = this.options.pull ?? pullModel;
-    run.done = pull(id, { ...this.options.cache, ...this.options.overrides, ...this.hooks(id, run) }).then(
+    const at = revision === undefined ? {} : { revision };
+    run.done = pull(id, {
+      ...this.options.cache,
+      ...this.options.overrides,
+      ...at,
+      ...this.hooks(id, run),
+    }).then(
       (result) =>
         this.finish(id, { status: 'succeeded', message: run.notice ?? null, ...finalBytes(result) }),
       (error: unknown) => this.finishFailed(id, controller.signal, error),

@@ -20,6 +20,7 @@ import {
   type ModelRow,
   modelIdParamsSchema,
   modelListSchema,
+  modelPullQuerySchema,
   modelPullSchema,
 } from '../../../schemas/models-api.js';
 import { reportInternalError } from '../../plugins/errors.js';
@@ -50,6 +51,9 @@ function rowOf(
     ...disk,
     ...(status.broken === undefined ? {} : { broken: status.broken }),
     ...(status.path === undefined ? {} : { path: status.path }),
+    ...(status.revisions === undefined
+      ? {}
+      : { revisions: status.revisions.filter((ref) => ref !== 'main') }),
     manualPath: status.manualPath,
     whenMissing: status.whenMissing,
     pull,
@@ -204,6 +208,7 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
     {
       schema: zodRoute({
         ...idParams,
+        querystring: modelPullQuerySchema,
         response: {
           200: modelPullSchema,
           202: modelPullSchema,
@@ -211,11 +216,11 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
           503: errorResponseSchema,
         },
         summary:
-          'Start pulling a model (202), or get the pull of it already running (200): a registry id, or any Hub repo `owner/name` (`/` as %2F) pulled as an SD1.5 base; a repo that is not SD1.5 fails before any weights',
+          'Start pulling a model (202), or get the pull of it already running (200): a registry id, or any Hub repo `owner/name` (`/` as %2F) pulled as an SD1.5 base, at `?revision=` (a branch, tag or commit sha; default main); a repo that is not SD1.5 fails before any weights',
       }),
     },
     async (request, reply) => {
-      const { pull, created } = pulls.start(request.params.id);
+      const { pull, created } = pulls.start(request.params.id, request.query.revision);
       return reply.status(created ? 202 : 200).send(pull);
     },
   );
