@@ -49,7 +49,10 @@ describe('the Models page pulls a Hub repo typed as owner/name', () => {
     await hub.halfSent();
     await row.locator(`[data-testid=pull-file]:has-text("${HELD_FILE}: 32.8 kB of 65.5 kB")`).waitFor();
     expect(await row.locator('progress').getAttribute('value')).toBe('0.5');
-    await expect(page.inputValue('[data-testid=hub-repo]')).resolves.toBe('');
+    // the typed text stays while the pull runs (cleared only once it succeeds; before, at once)
+    await expect(page.inputValue('[data-testid=hub-repo]')).resolves.toBe(
+      ` https://huggingface.co/${SD15_REPO} `,
+    );
 
     await row.locator('[data-testid=cancel-pull]').click();
     await row.locator('[data-testid=pull-end]:has-text("is kept and the next pull resumes it")').waitFor();
@@ -81,12 +84,21 @@ describe('the Models page pulls a Hub repo typed as owner/name', () => {
   it('shows the refusal of an SDXL repo in the words of `toonlora models pull`', async () => {
     await page.goto(`${web.url}/#/models`);
     await page.waitForSelector('[data-testid=model-row]');
+    // a revision goes to the server (this Hub has main only: a 404 naming it); the typed text stays to fix
+    await page.fill('[data-testid=hub-revision]', 'v9.9');
     await typeAndPull(SDXL_REPO);
+    const outcome = page.locator('[data-testid=hub-pull-outcome]');
+    await outcome.locator('text=/revision\\/v9\\.9/').waitFor();
+    await expect(page.inputValue('[data-testid=hub-repo]')).resolves.toBe(SDXL_REPO);
+    await expect(page.inputValue('[data-testid=hub-revision]')).resolves.toBe('v9.9');
+    await page.fill('[data-testid=hub-revision]', '');
+    await page.click('[data-testid=hub-pull]');
     const end = card(SDXL_REPO).locator('[data-testid=pull-end]');
-    await end.waitFor();
+    await end.locator('text=/StableDiffusionXLPipeline/').waitFor();
     await expect(end.textContent()).resolves.toMatch(
       /names a StableDiffusionXLPipeline, not a StableDiffusionPipeline \(SD1\.5\).* \[TL_ERR_INPUT_INVALID\]$/,
     );
+    await expect(page.inputValue('[data-testid=hub-repo]')).resolves.toBe(SDXL_REPO); // refused: kept (was cleared)
   }, 60_000);
 
   it('shows the not-found panel for a top-level page the app does not have (was the characters list)', async () => {

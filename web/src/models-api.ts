@@ -9,8 +9,12 @@ import { isPullActive } from './components/model-pull-view.js';
 
 export const modelsApi = {
   list: () => request<{ models: ModelRow[] }>('GET', '/api/models').then((r) => r.models),
-  /** Starts the pull, or gets the one already running. */
-  pull: (id: string) => request<ModelPull>('POST', `/api/models/${encodeURIComponent(id)}/pull`),
+  /** Starts the pull (a Hub repo at `revision`, default main), or gets the one already running. */
+  pull: (id: string, revision?: string) =>
+    request<ModelPull>(
+      'POST',
+      `/api/models/${encodeURIComponent(id)}/pull${revision === undefined ? '' : `?revision=${encodeURIComponent(revision)}`}`,
+    ),
   cancel: (id: string) => request<ModelPull>('DELETE', `/api/models/${encodeURIComponent(id)}/pull`),
 };
 

@@ -34,6 +34,7 @@ describe('hubPullOutcome', () => {
       detail: null,
       warn: false,
       active: true,
+      succeeded: false,
     });
     expect(hubPullOutcome('someone/missing-repo', PULL, null)).toMatchObject({
       text: 'Pulling someone/missing-repo…',
@@ -44,10 +45,12 @@ describe('hubPullOutcome', () => {
       detail: null,
       warn: true,
       active: false,
+      succeeded: false,
     });
-    expect(hubPullOutcome('a/b', { ...PULL, status: 'succeeded', filesDone: 0 }, null).text).toBe(
-      'a/b: Pulled: every file was already on disk.',
-    );
+    expect(hubPullOutcome('a/b', { ...PULL, status: 'succeeded', filesDone: 0 }, null)).toMatchObject({
+      text: 'a/b: Pulled: every file was already on disk.',
+      succeeded: true,
+    });
     expect(hubPullOutcome('a/b', null, 'too many pulls')).toMatchObject({
       text: 'a/b: too many pulls',
       warn: true,

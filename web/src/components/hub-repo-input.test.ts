@@ -1,7 +1,7 @@
 // web/src/components/hub-repo-input.test.ts — the Models page's Hub repo field: ids and pasted Hub addresses in,
 // a sentence out for text that is not a repo id.
 import { describe, expect, it } from 'vitest';
-import { readHubRepoInput } from './hub-repo-input.js';
+import { fieldsAfterPull, readHubRepoInput, readHubRevisionInput } from './hub-repo-input.js';
 
 describe('readHubRepoInput', () => {
   it('takes owner/name trimmed, and a pasted Hub address as its id', () => {
@@ -20,5 +20,22 @@ describe('readHubRepoInput', () => {
       expect(read.repo, bad).toBeNull();
       expect(read.problem, bad).toContain(`"${bad}" is not a Hub repo id: write it as owner/name`);
     }
+  });
+});
+
+describe('fieldsAfterPull', () => {
+  const ended = (repo: string, succeeded: boolean) => ({ repo, active: false, succeeded });
+  it('keeps the typed repo after a refusal or failure, and clears it only once its pull succeeded', () => {
+    expect(fieldsAfterPull('someone/sdxl', ended('someone/sdxl', false))).toBe('keep');
+    expect(fieldsAfterPull('someone/toon', ended('someone/toon', true))).toBe('clear');
+    expect(fieldsAfterPull('someone/toon', { repo: 'someone/toon', active: true, succeeded: false })).toBe(
+      'wait',
+    );
+    expect(fieldsAfterPull('someone/toon', ended('someone/other', true))).toBe('wait');
+    expect(fieldsAfterPull(null, ended('someone/toon', true))).toBe('wait');
+  });
+  it('reads an empty revision as main (none sent), else the revision trimmed', () => {
+    expect(readHubRevisionInput('  ')).toBeUndefined();
+    expect(readHubRevisionInput(' v1.0 ')).toBe('v1.0');
   });
 });

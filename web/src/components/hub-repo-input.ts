@@ -1,7 +1,8 @@
 // web/src/components/hub-repo-input.ts — what the Models page's "Pull a Hub repo" field sends (pure): the typed
 // text trimmed, or the sentence that says why it is not a Hub repo id, before any request. A Hub page's address
 // (https://huggingface.co/owner/name, with or without /tree/main) is read as its id, since users paste those.
-// The server checks the id again (src/models/hub-pull.ts isHubRepoId) and the repo's layout.
+// The server checks the id again (src/models/hub-pull.ts isHubRepoId) and the repo's layout, and the optional
+// revision (hub-revision.ts checkRevision). The fields are cleared once the pull succeeds, never on a refusal.
 
 /** The `owner/name` of a Hub repo, or the problem to show under the field. */
 export type HubRepoInput = { repo: string; problem: null } | { repo: null; problem: string };
@@ -21,4 +22,23 @@ export function readHubRepoInput(text: string): HubRepoInput {
         ? 'Type a Hugging Face Hub repo id, owner/name (a diffusers SD1.5 model, e.g. stable-diffusion-v1-5/stable-diffusion-v1-5).'
         : `"${typed.slice(0, 120)}" is not a Hub repo id: write it as owner/name (letters, digits, _ - .), e.g. stable-diffusion-v1-5/stable-diffusion-v1-5.`,
   };
+}
+
+/** The revision field's text: a branch, tag or commit sha trimmed, or undefined (main) when empty. */
+export function readHubRevisionInput(text: string): string | undefined {
+  const typed = text.trim();
+  return typed === '' ? undefined : typed;
+}
+
+/**
+ * What the form does with its fields once the pull it started (`pending`: the model the server named, null: none)
+ * moves on: `clear` when that pull succeeded, `keep` (and stop waiting) when it was refused, failed or stopped, so
+ * the user can fix the text and try again, else `wait`.
+ */
+export function fieldsAfterPull(
+  pending: string | null,
+  outcome: { repo: string; active: boolean; succeeded: boolean } | null,
+): 'clear' | 'keep' | 'wait' {
+  if (pending === null || outcome === null || outcome.repo !== pending || outcome.active) return 'wait';
+  return outcome.succeeded ? 'clear' : 'keep';
 }

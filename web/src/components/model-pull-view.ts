@@ -94,20 +94,22 @@ export function hubPullOutcome(
   repo: string,
   pull: ModelPull | null,
   startError: string | null,
-): { text: string; detail: string | null; warn: boolean; active: boolean } {
-  if (startError !== null) return { text: `${repo}: ${startError}`, detail: null, warn: true, active: false };
+): { text: string; detail: string | null; warn: boolean; active: boolean; succeeded: boolean } {
+  if (startError !== null)
+    return { text: `${repo}: ${startError}`, detail: null, warn: true, active: false, succeeded: false };
   if (pull === null || isPullActive(pull)) {
     return {
       text: `Pulling ${repo}…`,
       detail: pull ? pullProgressView(pull).fileText : null,
       warn: false,
       active: true,
+      succeeded: false,
     };
   }
   const end = pullEndView(pull);
   // an error names the repo itself ("owner/name: …"); a success or a stop does not
   const text = end.text.includes(repo) ? end.text : `${repo}: ${end.text}`;
-  return { text, detail: null, warn: end.warn, active: false };
+  return { text, detail: null, warn: end.warn, active: false, succeeded: pull.status === 'succeeded' };
 }
 
 /**

@@ -170,6 +170,20 @@ function ModelCard({
           train and generate with it as base <code>{row.id}</code>.
         </p>
       )}
+      {row.revisions && row.revisions.length > 0 && (
+        <p className="muted small" data-testid="hub-revisions">
+          Other revisions on the server: {row.revisions.join(', ')}, each the base{' '}
+          {row.revisions.map((ref, i) => (
+            <span key={ref}>
+              {i > 0 && ', '}
+              <code>
+                {row.id}@{ref}
+              </code>
+            </span>
+          ))}
+          .
+        </p>
+      )}
       <PullStatus pull={pull} />
       <PullButton pull={pull} label={pullLabel} onPull={onPull} onCancel={onCancel} />
     </div>
@@ -245,21 +259,21 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
     }
   };
   /** The form's pull: its outcome shows beside the form (a refusal used to appear only ~2800 px down). */
-  const startFromForm = async (repo: string): Promise<boolean> => {
+  const startFromForm = async (repo: string, revision: string | undefined): Promise<string | null> => {
     setSubmitted({ repo, startError: null });
     try {
-      const pull = await modelsApi.pull(repo);
+      const pull = await modelsApi.pull(repo, revision);
       setSubmitted({ repo: pull.model, startError: null });
       show(pull);
       follow(pull.model);
       if (!rows?.some((row) => row.id === pull.model)) load();
-      return true;
+      return pull.model;
     } catch (error) {
       setSubmitted({
         repo,
         startError: errorText(error, error instanceof ApiError ? error.status : undefined),
       });
-      return false;
+      return null;
     }
   };
   const showCard = (repo: string) => {
