@@ -26,6 +26,16 @@ describe('models pull|path owner/name --revision', () => {
     expect(io.stderr).toContain(`Run: toonlora models pull ${REV_REPO} --revision refs/pr/1`);
   });
 
+  it('lists a repo pulled at a tag as present, naming the base it is (before: partial, as a stopped pull of main)', async () => {
+    process.env.HF_ENDPOINT = hub.endpoint;
+    expect(await runCli(['models', 'pull', REV_REPO, '--revision', 'v1.0'])).toBe(0);
+    io.stdout = '';
+    expect(await runCli(['models', 'list'])).toBe(0);
+    const row = io.stdout.split('\n').find((line) => line.includes(` ${REV_REPO} `)) ?? '';
+    expect(row).toMatch(/^yes +someone\/toon-sd15 /);
+    expect(row).toMatch(new RegExp(`snapshots/${OLD_COMMIT} \\(--base ${REV_REPO}@v1\\.0\\)$`));
+  });
+
   it('refuses --revision with a registry model or several ids, before any request', async () => {
     process.env.HF_ENDPOINT = hub.endpoint;
     expect(await runCli(['models', 'pull', 'anything-v5', '--revision', 'v1.0'])).toBe(2);

@@ -38,6 +38,12 @@ function missingText(m: ModelStatus): string {
   return `missing: ${m.whenMissing}${parts}`;
 }
 
+/** The bases a Hub repo pulled at other refs than main is besides main: `; also --base owner/name@v1.0, …`. */
+function revisionsText(m: ModelStatus): string {
+  const others = (m.revisions ?? []).filter((ref) => ref !== 'main');
+  return others.length === 0 ? '' : ` (--base ${others.map((ref) => `${m.id}@${ref}`).join(', ')})`;
+}
+
 function formatList(models: ModelStatus[]): string {
   const rows = models.map((m) => [
     m.present ? 'yes' : m.broken ? 'broken' : m.partBytes ? 'partial' : 'no',
@@ -45,7 +51,7 @@ function formatList(models: ModelStatus[]): string {
     formatBytes(m.sizeBytes),
     m.license,
     m.stages.join(','),
-    m.present ? (m.path ?? '') : m.broken ? brokenText(m) : missingText(m),
+    m.present ? `${m.path ?? ''}${revisionsText(m)}` : m.broken ? brokenText(m) : missingText(m),
   ]);
   const header = ['present', 'id', 'size', 'license', 'stages', 'path'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
@@ -203,8 +209,7 @@ export function registerModels(program: Command): void {
     .option(
       '--revision <rev>',
       'with one Hub repo outside the registry: the branch, tag (v1.0, refs/pr/1) or commit sha to pull (default ' +
-        'main), kept as huggingface_hub keeps it (refs/<rev>); train on it with --base "$(toonlora models path ' +
-        'owner/name --revision <rev>)". A cached branch or tag is checked against the Hub: if it moved, the new ' +
+        'main), kept as huggingface_hub keeps it (refs/<rev>); train on it with --base owner/name@<rev>. A cached branch or tag is checked against the Hub: if it moved, the new ' +
         'snapshot is pulled (the old one stays); offline, the cached one is used and the pull says so',
     )
     .option(
