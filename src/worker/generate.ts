@@ -1,7 +1,6 @@
 // src/worker/generate.ts — image generation through the Python worker: `runGeneration` (one request,
 // one process) and `GenerationWorker`, a long-lived process that loads the base model once and swaps
 // LoRAs per request (what the server's warm worker uses; SPEC §5).
-import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { type DiffusersLoraChoice, loraFileForDiffusers } from '../lora/diffusers-copy.js';
@@ -29,6 +28,7 @@ import {
   type WorkerSpawn,
 } from './python-worker.js';
 import { checkedSilence, silentWorkerError } from './generate-silence.js';
+import { checkLoraPath } from './lora-input-check.js';
 import { SilenceWatchdog, type WorkerSilenceLimits } from './silence-watchdog.js';
 
 export interface GenerateOptions {
@@ -79,7 +79,7 @@ type ChosenLora = DiffusersLoraChoice & { readonly seconds: number };
 
 /** Checks `lora` and picks the file diffusers loads: the file itself or its diffusers-format copy. */
 async function chooseLoraFile(lora: string | undefined, loraName?: string): Promise<ChosenLora | undefined> {
-  checkLora(lora);
+  if (lora !== undefined) checkLoraPath(lora);
   checkLoraName(loraName);
   if (lora === undefined) return undefined;
   const started = performance.now();
@@ -95,19 +95,6 @@ function checkLoraName(loraName: string | undefined): void {
     throw new ToonloraError(
       'TL_ERR_USAGE',
       `LoRA name ${JSON.stringify(loraName)}: expected ${checked.error.issues[0]?.message ?? 'a non-empty name'}.`,
-    );
-  }
-}
-
-function checkLora(lora: string | undefined): void {
-  if (lora === undefined) return;
-  if (!existsSync(lora)) {
-    throw new ToonloraError('TL_ERR_INPUT_NOT_FOUND', `${lora}: LoRA file not found. Check --lora.`);
-  }
-  if (statSync(lora).isDirectory() && !existsSync(join(lora, 'adapter_model.safetensors'))) {
-    throw new ToonloraError(
-      'TL_ERR_USAGE',
-      `${lora}: is a folder with no adapter_model.safetensors, so not a PEFT adapter. Give --lora a LoRA .safetensors file (a training run writes <run-dir>/<run-name>.safetensors) or a PEFT adapter folder.`,
     );
   }
 }
