@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from fractions import Fraction
 from typing import Any
 
+from .base_files import BaseComponentError, check_no_lfs_pointers, component_load_error, hub_snapshot_folder
 from .config import ScanDatasetRequest, TrainingConfig, check_warmup
 from .data import Dataset, assign_buckets, micro_batches_per_epoch, non_square_warning, repeated_indices, scan_kohya_dataset
 
@@ -74,7 +76,8 @@ def epochs_of_images(config: TrainingConfig, dataset: Dataset, steps: int) -> Fr
 def dry_run_tokenizer(base: str) -> Any | None:
     """The tokenizer a run on `base` encodes captions with, read without loading any weights (the tokenizer's vocabulary
     files only), for the dry run's long-caption warning; None when it is not on this machine (the run then fails loading
-    the base, which the dry run does not check). A single-file checkpoint takes SD1.5's CLIP tokenizer, the one every
+    the base, which the dry run does not check). Files that are there but do not load (a Git LFS pointer, a damaged
+    download) raise BaseComponentError naming the base, the component, its files and the fix (tokenizer_load_error). A single-file checkpoint takes SD1.5's CLIP tokenizer, the one every
     SD1.5 base has, from the registry base or openai/clip-vit-large-patch14 in the Hugging Face cache."""
     from .models import DEFAULT_BASE_MODEL, TINY, build_tiny_tokenizer
 
@@ -89,7 +92,18 @@ def dry_run_tokenizer(base: str) -> Any | None:
             return CLIPTokenizer.from_pretrained(source, subfolder=subfolder, local_files_only=True)
         except (OSError, ValueError):
             continue
+        except Exception as error:  # tokenizers' bare Exception ("Error while initializing BPE"): files there, damaged
+            raise tokenizer_load_error(source, subfolder, error) from None
     return None
+
+
+def tokenizer_load_error(base: str, subfolder: str, error: BaseException) -> BaseComponentError:
+    """The error for a tokenizer whose files are there but do not load (a Git LFS pointer in place of vocab.json, a
+    truncated download), in base_files.py's words for a component the run cannot load: the base, its folder, the files
+    and the fix (a Git LFS pointer anywhere in the folder is named as the run names it)."""
+    folder = base if os.path.isdir(base) else (hub_snapshot_folder(base) or base)
+    check_no_lfs_pointers(base, folder)
+    return component_load_error(base, folder, subfolder or "tokenizer", error)
 
 
 def dry_run_warnings(config: TrainingConfig, dataset: Dataset, warnings: list[str]) -> list[str]:

@@ -1,0 +1,44 @@
+"""The dry run's tokenizer (dataset_plan.dry_run_tokenizer) for a base whose tokenizer files are there but do not load:
+the error names the base, the component, its files and the fix, as base_files.py words it for the run; before, the dry
+run failed with tokenizers' bare "Error while initializing BPE: expected value at line 1 column 1", naming nothing."""
+
+import pytest
+
+from toonlora_trainer.base_files import BaseComponentError
+from toonlora_trainer.dataset_plan import dry_run_tokenizer
+
+LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize 1000\n"
+
+
+def _tokenizer_folder(root, vocab: str, merges: str):
+    folder = root / "my-base"
+    (folder / "tokenizer").mkdir(parents=True)
+    (folder / "tokenizer" / "vocab.json").write_text(vocab, encoding="utf-8")
+    (folder / "tokenizer" / "merges.txt").write_text(merges, encoding="utf-8")
+    return folder
+
+
+def test_a_git_lfs_pointer_in_place_of_the_tokenizer_is_named_with_its_files_and_the_fix(tmp_path):
+    folder = _tokenizer_folder(tmp_path, LFS_POINTER.format("a" * 64), LFS_POINTER.format("b" * 64))
+    with pytest.raises(BaseComponentError) as raised:
+        dry_run_tokenizer(str(folder))
+    message = str(raised.value)
+    assert message.startswith(
+        f"{folder}: cannot load its tokenizer: tokenizer/merges.txt, tokenizer/vocab.json are Git LFS pointers, "
+        "not the file itself (a git clone without git-lfs, or a copy of one).")
+    assert message.endswith("Copy the folder again from its source (a complete diffusers SD1.5 layout), or pass another "
+                            "folder / .safetensors file.")
+
+
+def test_a_damaged_tokenizer_file_is_named_with_the_loaders_first_line(tmp_path):
+    folder = _tokenizer_folder(tmp_path, "not json at all", "#version: 0.2\n")
+    with pytest.raises(BaseComponentError) as raised:
+        dry_run_tokenizer(str(folder))
+    message = str(raised.value)
+    assert message.startswith(
+        f"{folder}: cannot load its tokenizer from tokenizer/merges.txt, tokenizer/vocab.json (")
+    assert "): a file there is damaged or truncated (a stopped download or copy?)." in message
+
+
+def test_a_base_without_a_tokenizer_still_gives_none(tmp_path):
+    assert dry_run_tokenizer(str(tmp_path / "no-such-base")) is None
