@@ -2,6 +2,7 @@
 // long-lived worker keeps the base model loaded and swaps LoRAs; each call reports whether it paid
 // the base load (the first call after start, or after a base change) or found it warm.
 
+import type { CacheOptions } from '../models/cache.js';
 import type { GenerationTiming } from '../schemas/api.js';
 import type { GenerationConfig } from '../schemas/config.js';
 
@@ -14,6 +15,11 @@ export interface GenerationRequest {
    * not the stored file's UUID), and an error naming `loraPath` (the server's own file) names `LoRA "<loraName>"`.
    */
   loraName?: string;
+  /**
+   * Where the base model (and a LoRA's converted copy) is looked for: the server's `modelCache`; default this
+   * process's environment.
+   */
+  modelCache?: CacheOptions;
   /** LoRA weights to render, one row of images per weight (a sweep); default [generation.loraWeight]. */
   weights: readonly number[];
   /** Folder the images are written to (absolute). */

@@ -4,6 +4,7 @@
 // A request the worker refused (a bad LoRA file, a bad config) keeps it: only a dead, broken or failing worker restarts.
 import { join } from 'node:path';
 import { type ErrorCode, ToonloraError } from '../errors.js';
+import type { CacheOptions } from '../models/cache.js';
 import { GenerationWorker } from '../worker/generate.js';
 import type { ProgressEvent } from '../worker/protocol.js';
 import type { WorkerSilenceLimits } from '../worker/silence-watchdog.js';
@@ -16,8 +17,11 @@ import type {
   GenerationService,
 } from './generation-service.js';
 
-/** Makes the worker for a base model (tests pass a stand-in spawn through this). */
-export type GenerationWorkerFactory = (baseModel: string) => GenerationWorker;
+/**
+ * Makes the worker for a base model, looked for in `modelCache` (the request's: a server's own; default this
+ * process's environment). Tests pass a stand-in spawn through this.
+ */
+export type GenerationWorkerFactory = (baseModel: string, modelCache?: CacheOptions) => GenerationWorker;
 
 /**
  * A server's worker factory: the job's base model came over the API, so it is never read as a local path; with
@@ -25,8 +29,12 @@ export type GenerationWorkerFactory = (baseModel: string) => GenerationWorker;
  * and the next job starts a fresh worker (GenerationWorker).
  */
 export function serverWorkerFactory(silence?: WorkerSilenceLimits): GenerationWorkerFactory {
-  return (base) =>
-    new GenerationWorker(base, undefined, { apiBaseModel: true, ...(silence ? { silence } : {}) });
+  return (base, modelCache) =>
+    new GenerationWorker(base, undefined, {
+      apiBaseModel: true,
+      ...(silence ? { silence } : {}),
+      ...(modelCache ? { modelCache } : {}),
+    });
 }
 
 interface BatchTotals {
@@ -95,7 +103,7 @@ export class WarmGenerationService implements GenerationService {
 
   private async run(request: GenerationRequest): Promise<GenerationOutput> {
     const started = performance.now();
-    const { warm, loadMs } = await this.ensureWorker(request.generation.baseModel);
+    const { warm, loadMs } = await this.ensureWorker(request.generation.baseModel, request.modelCache);
     let totals: BatchTotals;
     try {
       totals = await this.renderBatches(this.worker as GenerationWorker, request);
@@ -114,10 +122,13 @@ export class WarmGenerationService implements GenerationService {
   }
 
   /** Starts a worker for `base` unless the current one holds it and is still running; says whether it was warm. */
-  private async ensureWorker(base: string): Promise<{ warm: boolean; loadMs: number }> {
+  private async ensureWorker(
+    base: string,
+    modelCache: CacheOptions | undefined,
+  ): Promise<{ warm: boolean; loadMs: number }> {
     if (this.worker?.baseModel === base && !this.worker.ended) return { warm: true, loadMs: 0 };
     await this.close();
-    this.worker = this.createWorker(base);
+    this.worker = this.createWorker(base, modelCache);
     try {
       return { warm: false, loadMs: (await this.worker.start()).loadSeconds * 1000 };
     } catch (error) {

@@ -52,7 +52,10 @@ export interface AppOptions {
   deferJobs?: boolean;
   /** Built web app folder (default web/dist of this checkout, when present). */
   webDir?: string;
-  /** Where GET /api/base-models looks for models (tests; default: TOONLORA_HOME and the HF cache). */
+  /**
+   * Where the model routes and the job runners look for models (tests; default: TOONLORA_HOME and the HF cache of
+   * this process's environment).
+   */
   modelCache?: CacheOptions;
   /** Tests: how the web app's model pulls reach a fake Hub (fetch, free space, retries). */
   modelPulls?: PullOverrides;
@@ -78,6 +81,7 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
     deferStart: options.deferJobs,
     shutdownGraceMs: options.shutdownGraceMs,
     maxQueued: options.maxQueued,
+    modelCache: options.modelCache, // the job runners look for models where the model routes do
   });
   // fastify parses text/plain bodies to a string by default: a JSON route then answered 400 "expected object,
   // received string" where /openapi.json declares 415. No route takes plain text, so without that parser every

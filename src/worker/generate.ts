@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { type DiffusersLoraChoice, loraFileForDiffusers } from '../lora/diffusers-copy.js';
 import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
-import { toonloraHome } from '../models/cache.js';
+import { type CacheOptions, toonloraHome } from '../models/cache.js';
 import { checkOutputFolder } from '../output-folder.js';
 import type { GenerationConfig } from '../schemas/config.js';
 import {
@@ -69,21 +69,28 @@ export interface GenerationResult {
   readonly stopped: boolean;
 }
 
-/** Where diffusers-format copies of mixed-alpha kohya LoRAs are kept (see src/lora/diffusers-copy.ts). */
-export function diffusersCopyFolder(): string {
-  return join(toonloraHome(), 'lora-diffusers');
+/**
+ * Where diffusers-format copies of mixed-alpha kohya LoRAs are kept (see src/lora/diffusers-copy.ts): under
+ * TOONLORA_HOME of `cache` (a server's `modelCache`), default this process's.
+ */
+export function diffusersCopyFolder(cache: CacheOptions = {}): string {
+  return join(toonloraHome(cache.env, cache.homeDir), 'lora-diffusers');
 }
 
 /** The file diffusers loads and the seconds it took to choose it (to convert it, when it needed a copy). */
 type ChosenLora = DiffusersLoraChoice & { readonly seconds: number };
 
 /** Checks `lora` and picks the file diffusers loads: the file itself or its diffusers-format copy. */
-async function chooseLoraFile(lora: string | undefined, loraName?: string): Promise<ChosenLora | undefined> {
+async function chooseLoraFile(
+  lora: string | undefined,
+  loraName?: string,
+  cache: CacheOptions = {},
+): Promise<ChosenLora | undefined> {
   if (lora !== undefined) checkLoraPath(lora);
   checkLoraName(loraName);
   if (lora === undefined) return undefined;
   const started = performance.now();
-  const choice = await loraFileForDiffusers(resolve(lora), diffusersCopyFolder());
+  const choice = await loraFileForDiffusers(resolve(lora), diffusersCopyFolder(cache));
   return { ...choice, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -112,7 +119,7 @@ function requestFor(
     ...(options.lora && options.loraName !== undefined ? { lora_name: options.loraName } : {}),
     output_dir: resolve(options.outputDir),
     config: { ...options.config, baseModel: workerBaseModel(options.config.baseModel, baseOptions) },
-    sd15_config_dir: sd15ConfigDir(),
+    sd15_config_dir: sd15ConfigDir(baseOptions),
   };
 }
 
@@ -213,15 +220,22 @@ export class GenerationWorker {
    * long the worker may send nothing while it owes an answer before it is killed and its requests fail
    * (TL_ERR_WORKER, `details.silentS`); left out, it is waited for however long it takes. `options.stalledExitWaitMs`:
    * how long close() waits for such a killed worker to exit (default 10 s: one stuck in the GPU driver may never).
+   * `options.modelCache`: where the base model and the LoRA copies are looked for (a server's `modelCache`);
+   * default this process's environment.
    */
   constructor(
     baseModel: string,
     private readonly spawnSpec?: WorkerSpawn,
-    options: { apiBaseModel?: boolean; silence?: WorkerSilenceLimits; stalledExitWaitMs?: number } = {},
+    options: {
+      apiBaseModel?: boolean;
+      silence?: WorkerSilenceLimits;
+      stalledExitWaitMs?: number;
+      modelCache?: CacheOptions;
+    } = {},
   ) {
     this.stalledExitWaitMs = options.stalledExitWaitMs ?? STALLED_EXIT_WAIT_MS;
     this.baseModel = baseModel;
-    this.baseOptions = { fromApi: options.apiBaseModel ?? false };
+    this.baseOptions = { ...options.modelCache, fromApi: options.apiBaseModel ?? false };
     // a bad limit in code fails here, not as a RangeError at the first job
     this.silence = options.silence && checkedSilence(options.silence);
   }
@@ -278,7 +292,7 @@ export class GenerationWorker {
         version: PROTOCOL_VERSION,
         command: 'serve-generation',
         base_model: baseModel,
-        sd15_config_dir: sd15ConfigDir(),
+        sd15_config_dir: sd15ConfigDir(this.baseOptions),
       });
     });
     return this.ready;
@@ -296,7 +310,7 @@ export class GenerationWorker {
    * Aborting `options.signal` sends the worker `cancel`: the result then has `stopped` and no images.
    */
   async generate(options: WarmGenerateOptions): Promise<GenerationResult> {
-    const lora = await chooseLoraFile(options.lora, options.loraName);
+    const lora = await chooseLoraFile(options.lora, options.loraName, this.baseOptions);
     if (options.config.baseModel !== this.baseModel) {
       throw new ToonloraError(
         'TL_ERR_CONFLICT',

@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
+import type { CacheOptions } from '../models/cache.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
 import { kohyaFilePath, kohyaWriteError, writeKohyaFile } from './kohya-file.js';
@@ -30,6 +31,11 @@ export interface TrainOptions {
   readonly resume?: boolean;
   /** config.baseModel came over the API (a server job): never a local path (base-model.ts `fromApi`). */
   readonly apiBaseModel?: boolean;
+  /**
+   * Where the base model is looked for (TOONLORA_HOME, the Hugging Face cache): a server's own `modelCache`;
+   * default this process's environment.
+   */
+  readonly modelCache?: CacheOptions;
   /** Write `<runDir>/<name>.safetensors` in kohya format after training (default true). */
   readonly kohya?: boolean;
   readonly onEvent?: (event: WorkerEvent) => void;
@@ -135,8 +141,11 @@ export function buildTrainRequest(options: TrainOptions): TrainRequest {
     dataset_dir: resolve(options.datasetDir),
     run_dir: resolve(options.runDir),
     resume: options.resume ?? false,
-    config: workerTrainingConfig(options.config, { fromApi: options.apiBaseModel ?? false }),
-    sd15_config_dir: sd15ConfigDir(),
+    config: workerTrainingConfig(options.config, {
+      ...options.modelCache,
+      fromApi: options.apiBaseModel ?? false,
+    }),
+    sd15_config_dir: sd15ConfigDir(options.modelCache),
   };
 }
 

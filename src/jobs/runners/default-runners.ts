@@ -1,6 +1,7 @@
 // src/jobs/runners/default-runners.ts — the product's job runners (prep, train, generate), each a
 // thin adapter from a job's params to one library call of its module.
 
+import type { CacheOptions } from '../../models/cache.js';
 import type { CatalogStore } from '../catalog-store.js';
 import type { GenerationService } from '../generation-service.js';
 import type { JobRunners } from '../job-queue.js';
@@ -13,6 +14,11 @@ export interface RunnerDeps {
   /** Absolute data folder. */
   dataDir: string;
   generation: GenerationService | null;
+  /**
+   * Where the runners look for models (TOONLORA_HOME, the Hugging Face cache): the app's `modelCache`, as its
+   * model routes read it; default this process's environment.
+   */
+  modelCache?: CacheOptions;
 }
 
 export function createDefaultRunners(deps: RunnerDeps): JobRunners {

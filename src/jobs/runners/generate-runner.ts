@@ -75,7 +75,8 @@ export function createGenerateRunner(deps: RunnerDeps) {
       throw new ToonloraError('TL_ERR_NOT_IMPLEMENTED', 'generate: this server has no generation worker.');
     }
     const params: GenerateJobParams = generateJobParamsSchema.parse(job.params);
-    checkBaseModelOnDisk('params.generation.baseModel', params.generation.baseModel); // before the worker loads
+    // before the worker loads; in the app's model cache, which the warm worker is handed too (modelCache below)
+    checkBaseModelOnDisk('params.generation.baseModel', params.generation.baseModel, deps.modelCache);
     const loraPath = params.loraId ? deps.catalog.artifactFilePath(params.loraId) : undefined;
     const weights = params.weights ?? [params.generation.loraWeight];
     const images = weights.length * params.generation.seeds.length;
@@ -90,6 +91,7 @@ export function createGenerateRunner(deps: RunnerDeps) {
     const output = await generation.generate({
       generation: params.generation,
       loraPath,
+      ...(deps.modelCache ? { modelCache: deps.modelCache } : {}),
       ...(params.loraId ? { loraName: deps.catalog.getArtifact(params.loraId).name } : {}),
       weights,
       outDir: resolveDataPath(deps.dataDir, `${jobRelDir(job.id)}/images`),

@@ -176,6 +176,7 @@ async function prepIntoDataset(
     saveStages: true,
     config: { ...params.options, trigger: character.trigger, classWord: character.classWord },
     signal: context.signal,
+    ...(deps.modelCache ? { cache: deps.modelCache } : {}),
     onMessage: (message) => context.emit({ type: 'log', level: 'info', message }),
     onProgress: (p) =>
       context.progress({

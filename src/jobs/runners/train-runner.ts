@@ -76,7 +76,8 @@ export function createTrainRunner(deps: RunnerDeps, options: TrainRunnerOptions 
   return async (context: JobContext): Promise<Record<string, unknown>> => {
     const { job } = context;
     const params: TrainJobParams = trainJobParamsSchema.parse(job.params);
-    checkBaseModelOnDisk('params.training.baseModel', params.training.baseModel); // before any worker starts
+    // before any worker starts; in the app's model cache, where the worker request's paths come from too
+    checkBaseModelOnDisk('params.training.baseModel', params.training.baseModel, deps.modelCache);
     const character = deps.catalog.getCharacter(job.characterId);
     const jobDir = jobRelDir(job.id);
     const datasetDir = resolveDataPath(deps.dataDir, `${jobDir}/train-data`);
@@ -96,6 +97,7 @@ export function createTrainRunner(deps: RunnerDeps, options: TrainRunnerOptions 
       runDir,
       config: params.training,
       apiBaseModel: true, // a job's base model is never a server path
+      ...(deps.modelCache ? { modelCache: deps.modelCache } : {}),
       resume: context.resume,
       signal: context.signal, // the worker checkpoints, then stops
       kill: context.kill, // a shutdown that cannot wait longer: the worker is killed at once

@@ -9,6 +9,7 @@ import fp from 'fastify-plugin';
 import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
 import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
+import type { CacheOptions } from '../../models/cache.js';
 import { describeFreedLeftovers, removeInterruptedLeftovers } from '../../jobs/runners/prep-leftovers.js';
 import { SERVE_DEFAULTS } from '../serve-defaults.js';
 import { reportInternalError } from './errors.js';
@@ -24,6 +25,8 @@ export interface QueuePluginOptions {
   shutdownGraceMs?: number;
   /** Jobs that may wait queued at once (default SERVE_DEFAULTS.maxQueued); one more is answered 429. */
   maxQueued?: number;
+  /** Where the runners look for models: the app's `modelCache` (default this process's environment). */
+  modelCache?: CacheOptions;
 }
 
 /** An information line: to fastify's logger under `serve --log`, else on stderr (as reportInternalError). */
@@ -43,7 +46,12 @@ function endStream(raw: ServerResponse): void {
 }
 
 async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): Promise<void> {
-  const deps: RunnerDeps = { catalog: app.catalog, dataDir: app.dataDir, generation: app.generation };
+  const deps: RunnerDeps = {
+    catalog: app.catalog,
+    dataDir: app.dataDir,
+    generation: app.generation,
+    ...(options.modelCache ? { modelCache: options.modelCache } : {}),
+  };
   const runners =
     typeof options.runners === 'function'
       ? options.runners(deps)
