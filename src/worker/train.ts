@@ -110,7 +110,7 @@ export async function planTraining(
   config: TrainingConfig,
   spawn?: WorkerSpawn,
 ): Promise<TrainingPlan> {
-  checkDataset(datasetDir);
+  checkTrainingPaths({ datasetDir });
   const outcome = await runWorker({
     request: {
       version: PROTOCOL_VERSION,
@@ -194,9 +194,22 @@ function datasetFolderOf(file: string): string {
   return KOHYA_FOLDER.test(basename(parent)) ? dirname(parent) : parent;
 }
 
-/** Everything about the paths that can be checked before the worker loads a model. */
-function checkPaths(options: TrainOptions): void {
+/** The paths a run is given: the dataset, and (a real run) the run folder with what it may already hold. */
+export type TrainingPaths = Pick<TrainOptions, 'datasetDir' | 'resume' | 'kohya'> & {
+  readonly runDir?: string;
+};
+
+/**
+ * Everything about the paths that can be checked before the worker loads a model, in the order the user gave them:
+ * the dataset folder, then the run folder (when given: a dry run has none). The one check of them: runTraining runs
+ * it, and the CLI runs it first, before the base model's checks, so that the user's own paths are named first.
+ * @throws TL_ERR_INPUT_NOT_FOUND / TL_ERR_INPUT_INVALID (checkDataset), TL_ERR_USAGE (the run folder is a file or
+ *   not writable), TL_ERR_OUTPUT_EXISTS (a trained LoRA, the kohya file or an earlier run's checkpoints there,
+ *   without resume)
+ */
+export function checkTrainingPaths(options: TrainingPaths): void {
   checkDataset(options.datasetDir);
+  if (options.runDir === undefined) return;
   checkOutputFolder(options.runDir, 'Choose a folder you can write to for -o (the run folder).');
   if (options.resume) return;
   if (existsSync(join(options.runDir, 'adapter_model.safetensors'))) {
@@ -272,7 +285,7 @@ function isStoppedWorker(error: unknown): boolean {
  *   TL_ERR_WORKER_PROTOCOL when its `done` lacks the adapter, the trained images, the steps or the epochs.
  */
 export async function runTraining(options: TrainOptions): Promise<TrainResult> {
-  checkPaths(options);
+  checkTrainingPaths(options);
   const setAside = options.resume ? null : setAsideEarlierSamples(options.runDir);
   if (setAside) options.onEvent?.(notice('warn', setAside));
   const startedAt = Date.now() / 1000;

@@ -24,7 +24,7 @@ import type { WorkerEvent } from '../../worker/protocol.js';
 import { runInsideDatasetWarning } from '../../worker/run-folder.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import {
-  checkDataset,
+  checkTrainingPaths,
   planTraining,
   runTraining,
   type TrainingPlan,
@@ -286,6 +286,28 @@ export function registerTrain(program: Command): void {
     );
 }
 
+/** -o of a real run. @throws TL_ERR_USAGE when it is not given */
+function requiredOutput(flags: Pick<TrainFlags, 'output'>): string {
+  if (flags.output) return flags.output;
+  throw new ToonloraError(
+    'TL_ERR_USAGE',
+    '-o, --output <run-dir> is required: the folder the LoRA is written to.',
+  );
+}
+
+/**
+ * The dataset folder and (a real run) the run folder, checked as runTraining checks them (checkTrainingPaths), before
+ * the base model and the Python environment: a missing -o, a dataset typo or a run folder that already holds a LoRA is
+ * named at once, not after a base that is not downloaded.
+ */
+function checkLocalPaths(datasetDir: string, flags: TrainFlags): void {
+  checkTrainingPaths(
+    flags.dryRun
+      ? { datasetDir }
+      : { datasetDir, runDir: resolve(requiredOutput(flags)), resume: flags.resume },
+  );
+}
+
 /** `toonlora train`: a dry run, or a run; returns the exit code. */
 async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
   checkOutputFlags(flags);
@@ -295,7 +317,7 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
   }).training;
   for (const warning of inertFlagWarnings(flags, config))
     process.stderr.write(`toonlora train: warning: ${warning}\n`);
-  checkDataset(datasetDir); // the folder the user named first: a missing one is the error, whatever the base
+  checkLocalPaths(datasetDir, flags); // the user's own paths first: a typo in one is the error, whatever the base
   // the base as the worker would load it, before anything runs: a dry run fails as the real run would
   await checkTrainingBase(config.baseModel);
   if (!flags.dryRun) checkBasePulled(config.baseModel); // a dry run only warns (below): it needs no weights
@@ -319,12 +341,7 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
     printResult({ config: resolved, plan, ...count, gpuMemory }, flags, formatDryRun);
     return 0;
   }
-  if (!flags.output)
-    throw new ToonloraError(
-      'TL_ERR_USAGE',
-      '-o, --output <run-dir> is required: the folder the LoRA is written to.',
-    );
-  const runDir = resolve(flags.output); // every path the run reports is absolute, as the worker's are
+  const runDir = resolve(requiredOutput(flags)); // every path the run reports is absolute, as the worker's are
   const inside = runInsideDatasetWarning(runDir, datasetDir);
   if (inside) process.stderr.write(`toonlora train: warning: ${inside}\n`);
   const progress = createProgressReporter({
