@@ -19,6 +19,17 @@ const BUBBLE_WHITE_MIN = 225;
 export const BUBBLE_MIN_PAPER_SHARE = 0.4;
 
 /**
+ * A bubble's closed tail: a white area without text within the bubble's outline width of its interior
+ * (the outline runs across the tail's base), at most this share of the interior's area and of the same
+ * paper colour. Left in the mask, its outline and its tip touching the character's head came into the
+ * crop (examples/screens/panel-03: a ~1,300 px tail against a ~25,000 px interior).
+ */
+export const TAIL_MAX_AREA_SHARE = 0.5;
+/** ... and its mean colour within this (per channel, 0..255) of the interior's paper: a character's
+ * white shirt drawn in #f2f2f2 (panel-01) next to a #fff bubble is 13 away; JPEG noise moves a mean by 1-2. */
+export const TAIL_PAPER_TOLERANCE = 6;
+
+/**
  * Which labels of the white areas (`label` per pixel, `count` labels) are bubble interiors: they hold
  * text and at least {@link BUBBLE_MIN_PAPER_SHARE} of their pixels are white paper, not text.
  */
@@ -47,6 +58,81 @@ function bubbleLabels(
     if (t > 0 && w >= (t + w) * BUBBLE_MIN_PAPER_SHARE) bubble[l] = 1;
   }
   return bubble;
+}
+
+/** Per label: its pixel count and the sum of its pixels' channels where no text is (r, g, b at 3l..3l+2). */
+function labelPaper(
+  label: Int32Array,
+  count: number,
+  white: GrayImage,
+  image: RgbImage,
+  textMask: GrayImage,
+): { area: Uint32Array; sums: Float64Array; paper: Uint32Array } {
+  const area = new Uint32Array(count);
+  const paper = new Uint32Array(count);
+  const sums = new Float64Array(count * 3);
+  for (let p = 0; p < white.data.length; p++) {
+    if (!white.data[p]) continue;
+    const l = label[p] as number;
+    area[l] = (area[l] as number) + 1;
+    if (textMask.data[p]) continue;
+    paper[l] = (paper[l] as number) + 1;
+    for (let c = 0; c < 3; c++)
+      sums[l * 3 + c] = (sums[l * 3 + c] as number) + (image.data[p * 3 + c] as number);
+  }
+  return { area, sums, paper };
+}
+
+/**
+ * Marks in `bubble` (1 = bubble interior) the closed tails of the bubbles (see {@link TAIL_MAX_AREA_SHARE}):
+ * white areas without text that a walk of at most `reachPx` (right, left, down, up) from one of their
+ * pixels leads into a bubble's interior, small beside it and of its paper colour. Pure; mutates `bubble`.
+ */
+function markBubbleTails(
+  label: Int32Array,
+  count: number,
+  white: GrayImage,
+  image: RgbImage,
+  textMask: GrayImage,
+  bubble: Uint8Array,
+  reachPx: number,
+): void {
+  const { width, height } = white;
+  const { area, sums, paper } = labelPaper(label, count, white, image, textMask);
+  const tailOf = new Int32Array(count); // the bubble label a candidate was found next to (0: none yet)
+  const paperMatches = (l: number, b: number) =>
+    [0, 1, 2].every(
+      (c) =>
+        Math.abs(
+          (sums[l * 3 + c] as number) / (paper[l] as number) -
+            (sums[b * 3 + c] as number) / (paper[b] as number),
+        ) <= TAIL_PAPER_TOLERANCE,
+    );
+  const candidate = (l: number) => l > 0 && bubble[l] === 0 && (paper[l] as number) === (area[l] as number);
+  for (let y = 0, p = 0; y < height; y++)
+    for (let x = 0; x < width; x++, p++) {
+      if (!white.data[p]) continue;
+      const l = label[p] as number;
+      if (tailOf[l] !== 0 || !candidate(l)) continue;
+      for (const [dx, dy] of [
+        [1, 0],
+        [-1, 0],
+        [0, 1],
+        [0, -1],
+      ] as const) {
+        for (let k = 1, cx = x + dx, cy = y + dy; k <= reachPx; k++, cx += dx, cy += dy) {
+          if (cx < 0 || cy < 0 || cx >= width || cy >= height) break;
+          const b = label[cy * width + cx] as number;
+          if (b === l) break;
+          if (b === 0 || bubble[b] === 0) continue;
+          if ((area[l] as number) <= (area[b] as number) * TAIL_MAX_AREA_SHARE && paperMatches(l, b))
+            tailOf[l] = b;
+          break;
+        }
+        if (tailOf[l] !== 0) break;
+      }
+    }
+  for (let l = 1; l < count; l++) if (tailOf[l] !== 0) bubble[l] = 1;
 }
 
 /**
@@ -84,7 +170,8 @@ export function whiteInMask(
 
 /**
  * The mask without the bubbles: near-white connected areas (4-connected) of the mask that contain
- * text-mask pixels are cleared, then a morphological opening (kernel `outlinePx`) around them removes
+ * text-mask pixels are cleared, with their closed tails (white areas without text within `outlinePx` of
+ * one, small beside it and of its paper colour: {@link TAIL_MAX_AREA_SHARE}), then a morphological opening (kernel `outlinePx`) around them removes
  * the outline rings left behind. The opening covers the cleared area's box grown by 2 x `outlinePx`,
  * not the whole mask: thin parts of the character away from the bubbles (hair strands) stay, and it
  * costs a fraction (a whole 1024² opening was 12 ms of WASM). Returns the mask unchanged when no text
@@ -117,6 +204,7 @@ export async function removeTextBubblesWithInteriors(
     const count: number = cv.connectedComponents(keep(matFromGray(cv, white)), labels, 4, cv.CV_32S);
     const label = labels.data32S as Int32Array; // a heap view: read before the next OpenCV call
     const holdsText = bubbleLabels(label, count, white, textMask, textInMask);
+    markBubbleTails(label, count, white, image, textMask, holdsText, outlinePx);
     const { width, height } = mask;
     const cleared = new Uint8Array(mask.data);
     const interiors = new Uint8Array(mask.data.length);

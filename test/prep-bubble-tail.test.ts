@@ -1,0 +1,74 @@
+// test/prep-bubble-tail.test.ts — a speech bubble whose closed tail (a white triangle cut off from the
+// bubble's interior by the bubble's own outline, as in examples/screens/panel-03) touches the
+// character's head: the tail's white is the bubble's paper, so it leaves the mask with the interior.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyseFile } from '../src/prep/analyse-file.js';
+import { prepConfigSchema } from '../src/schemas/config.js';
+import type { GrayImage } from '../src/vision/image.js';
+import { figure, SKIN, writePage } from './fixtures/prep-quality/pages.js';
+import { classicStages, luma, textLineAt } from './helpers/prep-quality-stages.js';
+
+const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-bubble-tail-'));
+
+/**
+ * A figure at x 300 (head top y 160) under a bubble up left; the tail is drawn first and the bubble over
+ * it, so the bubble's outline closes the tail's base, and its tip (292, 164) touches the head.
+ */
+function closedTailSvg(tailFill = '#fff'): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="600"><rect width="512" height="600" fill="#fff"/>
+  <g transform="translate(0 80)">${figure(300, SKIN)}</g>
+  <path d="M200 92 L292 164 L250 86 Z" fill="${tailFill}" stroke="#000" stroke-width="4"/>
+  <ellipse cx="160" cy="70" rx="125" ry="34" fill="#fff" stroke="#000" stroke-width="4"/>
+  <text x="160" y="78" font-size="22" text-anchor="middle" font-family="sans-serif">HEY THERE</text></svg>`;
+}
+const TEXT_BOX = { x: 96, y: 61, width: 128, height: 22 };
+/** Left of the head's outline (x 238) and above its top (y 158): only the tail is drawn there. */
+const TAIL_AREA = { x: 190, y: 104, width: 48, height: 50 };
+
+/** Character-mask pixels in {@link TAIL_AREA}. */
+function tailPixelsInMask(mask: GrayImage): number {
+  let n = 0;
+  for (let y = TAIL_AREA.y; y < TAIL_AREA.y + TAIL_AREA.height; y++)
+    for (let x = TAIL_AREA.x; x < TAIL_AREA.x + TAIL_AREA.width; x++)
+      if ((mask.data[y * mask.width + x] as number) > 127) n++;
+  return n;
+}
+
+async function analyse(name: string, svg: string) {
+  const file = await writePage(root, name, svg);
+  const analysis = await analyseFile(
+    await classicStages([textLineAt(TEXT_BOX)]),
+    prepConfigSchema.parse({}),
+    file,
+    true,
+  );
+  if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
+  return analysis;
+}
+
+describe('a closed bubble tail touching the head', () => {
+  it('leaves the mask and the crop with the bubble (the crop starts at the head)', async () => {
+    const analysis = await analyse('closed-tail.png', closedTailSvg());
+    // before: 280 px of the tail's triangle were part of the character's mask part
+    expect(tailPixelsInMask(analysis.stageImages?.characterMask as GrayImage)).toBeLessThan(40);
+    const candidate = analysis.candidates[0];
+    if (!candidate || !('square' in candidate) || !candidate.square) throw new Error('no crop');
+    expect(candidate.characterBox.x).toBeGreaterThanOrEqual(224); // the body's corner (228), not the bubble (35)
+    // the crop shows no tail strokes left of the head
+    const { square, cropBox } = candidate;
+    let dark = 0;
+    for (let y = Math.max(TAIL_AREA.y, cropBox.y); y < TAIL_AREA.y + TAIL_AREA.height; y++)
+      for (let x = Math.max(TAIL_AREA.x, cropBox.x); x < TAIL_AREA.x + TAIL_AREA.width - 6; x++)
+        if (luma(square, (y - cropBox.y) * square.width + x - cropBox.x) < 100) dark++;
+    expect(dark).toBeLessThan(20);
+  }, 60_000);
+
+  it("keeps a near-white shape of the character's that touches the bubble's outline (not its paper)", async () => {
+    // the same triangle filled #f2f2f2 (panel-01's shirt white): a character's part, 13 off the bubble's paper
+    const analysis = await analyse('closed-tail-shirt.png', closedTailSvg('#f2f2f2'));
+    expect(tailPixelsInMask(analysis.stageImages?.characterMask as GrayImage)).toBeGreaterThan(200);
+  }, 60_000);
+});
