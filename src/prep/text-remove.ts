@@ -10,7 +10,7 @@ import { loadOpenCv, type Mat, type OpenCv, withMats } from '../vision/opencv.js
 import { grownBox } from './crop-box.js';
 import type { WindowInpainter } from './inpaint-lama.js';
 import type { TextRegion, TextRemovalResult, TextRemover } from './stage-types.js';
-import { artTextPixels, type RingSample, ringBandPx } from './text-letters.js';
+import { artTextPixels, lightRingColour, type RingSample, ringBandPx } from './text-letters.js';
 import { measureRingColour, rasterizeTextMask } from './text-mask.js';
 
 /** Ring width (px) sampled around each masked area to judge whether it sits on a flat bubble. */
@@ -176,9 +176,11 @@ async function fillMaskedAreas(
     const sample = sampleRing(image, mask, labelData, label, area);
     let colour = options.flatFill === false ? undefined : flatColour(sample);
     // a flat ring may be the (dark or white) outline of letters whose box is tight to their fill, not a bubble
-    const bandPx =
-      colour && options.refineArtMask !== false ? ringBandPx(image, labelData, label, area, colour) : 0;
-    const band = colour && bandPx > 0 ? { px: bandPx, colour } : undefined;
+    // ... and a ring mostly light, broken by the gaps between letters, their white outline
+    const refine = options.refineArtMask !== false;
+    const bandColour = colour ?? (refine ? lightRingColour(image, sample) : undefined);
+    const bandPx = bandColour && refine ? ringBandPx(image, labelData, label, area, bandColour) : 0;
+    const band = bandColour && bandPx > 0 ? { px: bandPx, colour: bandColour } : undefined;
     if (band) colour = undefined;
     const letters =
       colour || options.refineArtMask === false
