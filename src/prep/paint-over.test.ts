@@ -37,6 +37,22 @@ describe('paintOverRuns', () => {
         expect([...out.data.subarray((y * 60 + x) * 3, (y * 60 + x) * 3 + 3)]).toEqual([250, 250, 250]);
   });
 
+  it('does not streak a shallow line that ends at a hole across it to the square edge', () => {
+    // white paper; a 2 px black line rising 1 px every 20 (a speed line) ends at a hole in the top right
+    // corner (x 40-59, rows 0-29: no paper above it to go by): the 15 px left of the hole on the line's
+    // rows were all ink, and those rows were painted black out to the edge; now the rows beside outvote it
+    const hole = (x: number, y: number) => x >= 40 && y < 30;
+    const line = (x: number, y: number) => Math.abs(y - (20 - x / 20)) < 1;
+    const square = makeRgb(60, 40, (x, y) =>
+      hole(x, y) ? [255, 0, 0] : line(x, y) ? [0, 0, 0] : [250, 250, 250],
+    );
+    const out = paintOverRuns(square, kinds(60, 40, hole));
+    let dark = 0;
+    for (let y = 0; y < 30; y++)
+      for (let x = 40; x < 60; x++) if ((out.data[(y * 60 + x) * 3] as number) < 200) dark++;
+    expect(dark).toBe(0);
+  });
+
   it('blends a sky gradient across a hole from row to row', () => {
     // a vertical gradient (blue-ish at the top, light at the bottom), a hole in the middle
     const sky = (y: number): [number, number, number] => [100 + y * 2, 150 + y, 230];

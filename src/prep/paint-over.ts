@@ -88,8 +88,18 @@ function allBackground(kind: Uint8Array, row: number, width: number, from: numbe
 export const SIDE_SAMPLES = 15;
 
 /**
- * Per-channel median of the background run starting at pixel (`x`, `y`) and going (`dx`, `dy`), at
- * most {@link SIDE_SAMPLES} pixels; undefined when (`x`, `y`) is not a background pixel of the square.
+ * Rows (or columns) either side of a hole pixel's own whose background runs beside the hole join its
+ * side colour's median: a thin line running almost along the row just beside the hole (a shallow speed
+ * line ending at it) filled a whole 15-px run with its ink and was streaked across the hole, out to
+ * the square's edge where the hole reached it (examples/screens/panel-05's crop).
+ */
+export const SIDE_BAND = 4;
+
+/**
+ * Per-channel median of the background runs starting at pixel (`x`, `y`) and going (`dx`, `dy`), at
+ * most {@link SIDE_SAMPLES} pixels each, on that line and the {@link SIDE_BAND} lines either side of
+ * it (each run from the same distance along, and only while background); undefined when (`x`, `y`) is
+ * not a background pixel of the square.
  */
 function sideColour(
   square: RgbImage,
@@ -100,15 +110,20 @@ function sideColour(
   dy: number,
 ): number[] | undefined {
   const { width, height, data } = square;
+  if (x < 0 || y < 0 || x >= width || y >= height || kind[y * width + x] !== PIXEL.background)
+    return undefined;
   const channels: number[][] = [[], [], []];
-  for (let n = 0; n < SIDE_SAMPLES && x >= 0 && y >= 0 && x < width && y < height; n++) {
-    const p = y * width + x;
-    if (kind[p] !== PIXEL.background) break;
-    for (let c = 0; c < 3; c++) channels[c]?.push(data[p * 3 + c] as number);
-    x += dx;
-    y += dy;
+  for (let o = -SIDE_BAND; o <= SIDE_BAND; o++) {
+    // the parallel line `o` away: across a row run is a column offset, and the other way round
+    let [cx, cy] = [x + o * dy, y + o * dx];
+    for (let n = 0; n < SIDE_SAMPLES && cx >= 0 && cy >= 0 && cx < width && cy < height; n++) {
+      const p = cy * width + cx;
+      if (kind[p] !== PIXEL.background) break;
+      for (let c = 0; c < 3; c++) channels[c]?.push(data[p * 3 + c] as number);
+      cx += dx;
+      cy += dy;
+    }
   }
-  if (channels[0]?.length === 0) return undefined;
   return channels.map((values) => {
     values.sort((a, b) => a - b);
     return values[values.length >> 1] as number;
