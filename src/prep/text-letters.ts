@@ -50,8 +50,8 @@ export function ringBandPx(
 }
 
 /**
- * A ring around a text area that is not flat but at least this share light (every channel within
- * LIGHT_BAND_TOLERANCE of their mean, luma LIGHT_BAND_MIN_LUMA+) may lie on a white outline of letters
+ * A ring around a text area that is not flat but at least this share light (every channel at least
+ * LIGHT_BAND_MIN_LUMA - LIGHT_BAND_TOLERANCE, luma LIGHT_BAND_MIN_LUMA+) may lie on a white outline of letters
  * whose box hugs their fill, broken by the gaps between letters (art shows through them): ringBandPx
  * then measures that light colour's band (a bubble's paper runs on past it: no band). Measured on the
  * white-outlined sound effect (prep-white-outline.test.ts), box on the letters, 10-18 px outlines:
