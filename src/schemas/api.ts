@@ -289,6 +289,8 @@ export const datasetItemSchema = z.object({
   key: z.string(),
   source: z.string(),
   caption: z.string(),
+  /** Changes whenever the caption does: sent back with a caption edit, a caption changed since is refused. */
+  captionVersion: z.string(),
   excluded: z.boolean(),
   stages: datasetStageUrlsSchema,
   /** The crop's quality warnings from prep (e.g. text removal erased part of the character); empty when none. */
@@ -323,7 +325,17 @@ const captionSchema = z
       'a caption is one line (kohya reads only the first line of a caption file); separate tags with ", " instead of line breaks',
   });
 export const datasetItemPatchSchema = z
-  .object({ caption: captionSchema.optional(), excluded: z.boolean().optional() })
+  .object({
+    caption: captionSchema.optional(),
+    captionVersion: z
+      .string()
+      .max(100)
+      .optional()
+      .describe(
+        "The item's captionVersion the edit started from: if the caption changed since (another tab or client), the edit is refused with 409 TL_ERR_CONFLICT, whose details hold the current caption and captionVersion. Left out, the caption is written whatever it is now (as before this field).",
+      ),
+    excluded: z.boolean().optional(),
+  })
   .refine((body) => body.caption !== undefined || body.excluded !== undefined, 'set caption or excluded');
 
 // ---------- artifacts (LoRAs, samples, generated images) ----------

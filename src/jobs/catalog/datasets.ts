@@ -24,8 +24,9 @@ export interface NewDatasetItem {
   warnings?: readonly string[];
 }
 
-/** A dataset item as stored: stage paths still data-relative (the route turns them into URLs). */
-export type StoredDatasetItem = Omit<DatasetItem, 'stages'> & {
+/** A dataset item as stored: stage paths still data-relative (the route turns them into URLs), no captionVersion
+ * (the route derives it from the caption). */
+export type StoredDatasetItem = Omit<DatasetItem, 'stages' | 'captionVersion'> & {
   imagePath: string;
   stages: DatasetItemStages;
 };

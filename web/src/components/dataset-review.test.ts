@@ -63,6 +63,7 @@ describe('the "Show" choices', () => {
     key,
     source: `${key}.png`,
     caption,
+    captionVersion: `v-${caption}`,
     excluded: false,
     warnings: [],
     stages: { original: null, textRemoved: null, mask: null, crop: `/api/x/${key}` },

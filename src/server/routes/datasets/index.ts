@@ -16,6 +16,7 @@ import {
 } from '../../../schemas/api.js';
 import { imageMimeForPath } from '../../image-sniff.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
+import { captionVersion, checkCaptionVersion } from './caption-version.js';
 
 const STAGES = ['original', 'textRemoved', 'mask', 'crop', 'image'] as const;
 const stageParamsSchema = datasetItemParamsSchema.extend({ stage: z.enum(STAGES) });
@@ -31,6 +32,7 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
       key: item.key,
       source: item.source,
       caption: item.caption,
+      captionVersion: captionVersion(item.caption),
       excluded: item.excluded,
       warnings: item.warnings,
       stages: {
@@ -72,13 +74,23 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
       schema: zodRoute({
         params: datasetItemParamsSchema,
         body: datasetItemPatchSchema,
-        response: { 200: datasetDetailSchema, 400: errorResponseSchema, 404: errorResponseSchema },
-        summary: 'Edit a caption, exclude or re-include an item',
+        response: {
+          200: datasetDetailSchema,
+          400: errorResponseSchema,
+          404: errorResponseSchema,
+          409: errorResponseSchema,
+        },
+        summary:
+          'Edit a caption, exclude or re-include an item. With captionVersion, a caption changed since is refused (409); without it, the caption is overwritten',
         tags: ['datasets'],
       }),
     },
     async (request) => {
-      app.catalog.updateDatasetItem(request.params.id, request.params.key, request.body);
+      const { id, key } = request.params;
+      // check and write with no await between: no other request's write can come in between
+      checkCaptionVersion({ datasetId: id, key }, app.catalog.getDatasetItem(id, key).caption, request.body);
+      const { captionVersion: _version, ...patch } = request.body;
+      app.catalog.updateDatasetItem(id, key, patch);
       return detail(request.params.id);
     },
   );
