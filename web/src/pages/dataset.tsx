@@ -5,6 +5,9 @@
 // on their item, counted over the items. A caption that names little besides the trigger is warned about too.
 // "Show" keeps only the items with warnings or the excluded ones (the others are hidden, not unmounted: their
 // unsaved edits stay). Leaving the page (reload, nav link, Back) with a caption edited and not saved asks first.
+// A caption save is sent with the version it was edited from: one changed in another tab since is refused and
+// the row shows the other text, to keep its own or take the other. A save refused for the token (forgotten in
+// another tab) goes to the app's token prompt, and the typed caption comes back in its row after it.
 import { useEffect, useId, useMemo, useState } from 'react';
 import type {
   Character,
@@ -27,6 +30,13 @@ import {
   itemMatches,
   skippedReasonText,
 } from '../components/dataset-review.js';
+import {
+  type CaptionConflict,
+  captionConflict,
+  conflictText,
+  keepCaptionDraft,
+  takeCaptionDraft,
+} from '../components/caption-drafts.js';
 import { errorText } from '../components/error-text.js';
 import { DownloadLink } from '../components/download-link.js';
 import { FullSizeImageLink } from '../components/full-size-image.js';
@@ -43,12 +53,16 @@ function Stage({ label, alt, url }: { label: string; alt: string; url: string | 
 }
 
 function ItemRow({
+  datasetId,
   item,
   trigger,
   classWord,
   hidden,
   onPatch,
+  onTake,
+  onSignedOut,
 }: {
+  datasetId: string;
   item: DatasetItem;
   /** The character's trigger word: a caption that does not start with it gets a warning. */
   trigger: string;
@@ -57,24 +71,66 @@ function ItemRow({
   /** Not under the page's "Show" choice: hidden, still mounted (an unsaved edit stays). */
   hidden: boolean;
   onPatch: (body: DatasetItemPatch) => Promise<unknown>;
+  /** The other tab's caption is taken: the page shows it as this item's saved caption. */
+  onTake: (conflict: CaptionConflict) => void;
+  /** A 401: the app asks for the token (the page goes; the unsaved caption is kept for after it). */
+  onSignedOut: (error: unknown) => void;
 }) {
-  const [caption, setCaption] = useState(item.caption);
+  /** An edit kept when the token was asked for (read once, on mount). */
+  const [restored] = useState(() => takeCaptionDraft(sessionStorage, datasetId, item.key));
+  const [caption, setCaption] = useState(restored?.caption ?? item.caption);
+  /** The saved caption the edit started from, and its version: a save is refused if it changed since. */
+  const [base, setBase] = useState(() => ({
+    caption: restored?.baseCaption ?? item.caption,
+    version: restored?.baseVersion ?? item.captionVersion,
+  }));
   const [error, setError] = useState<string | null>(null);
+  const [conflict, setConflict] = useState<CaptionConflict | null>(null);
   /** The caption whose save is on its way (a nav link's click saves on blur: not "unsaved" while it goes). */
   const [saving, setSaving] = useState<string | null>(null);
-  useEffect(() => setCaption(item.caption), [item.caption]);
+  // A new saved caption (this row's save, another row's response): shown, unless this row holds an edit of
+  // an older one, which stays (its save is then refused, showing both).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: on the saved caption's changes only
+  useEffect(() => {
+    const draft = captionToSave(caption);
+    if (draft !== base.caption && draft !== item.caption) return;
+    setCaption(item.caption);
+    setBase({ caption: item.caption, version: item.captionVersion });
+  }, [item.caption, item.captionVersion]);
   const patch = (body: DatasetItemPatch) => {
     setError(null);
-    return onPatch(body).catch((e: unknown) =>
-      setError(errorText(e, e instanceof ApiError ? e.status : undefined)),
-    );
+    const typed = captionToSave(caption);
+    return onPatch(body).catch((e: unknown) => {
+      if (e instanceof ApiError && e.status === 401) {
+        if (typed !== item.caption) {
+          const draft = { caption: typed, baseCaption: base.caption, baseVersion: base.version };
+          keepCaptionDraft(sessionStorage, datasetId, item.key, draft);
+        }
+        onSignedOut(e);
+        return;
+      }
+      const other = captionConflict(e);
+      if (other) setConflict(other);
+      else setError(errorText(e, e instanceof ApiError ? e.status : undefined));
+    });
   };
-  const save = () => {
+  const save = (version = base.version) => {
     const text = captionToSave(caption);
     setCaption(text);
     if (text === item.caption) return;
     setSaving(text);
-    patch({ caption: text }).finally(() => setSaving(null));
+    patch({ caption: text, captionVersion: version }).finally(() => setSaving(null));
+  };
+  const keepMine = (other: CaptionConflict) => {
+    setConflict(null);
+    setBase({ caption: other.caption, version: other.captionVersion });
+    save(other.captionVersion);
+  };
+  const takeOther = (other: CaptionConflict) => {
+    setConflict(null);
+    setCaption(other.caption);
+    setBase({ caption: other.caption, version: other.captionVersion });
+    onTake(other);
   };
   const fileName = item.source.split('/').pop() ?? item.source;
   const names = itemAccessibleNames(fileName, item.excluded);
@@ -135,13 +191,31 @@ function ItemRow({
             {lengthWarning}
           </p>
         )}
+        {restored && unsaved && !conflict && (
+          <p className="field-warning small" data-testid="caption-restored">
+            Your edit was kept while the token was asked for: it is not saved yet.
+          </p>
+        )}
+        {conflict && (
+          <div role="alert" data-testid="caption-conflict">
+            <p className="field-warning small">{conflictText(conflict)}</p>
+            <div className="row">
+              <button type="button" onClick={() => keepMine(conflict)}>
+                Keep my text
+              </button>
+              <button type="button" className="secondary" onClick={() => takeOther(conflict)}>
+                Use the other text
+              </button>
+            </div>
+          </div>
+        )}
         {error && (
           <p className="error small" role="alert" data-testid="caption-error">
             {error}
           </p>
         )}
         <div className="row">
-          <button type="button" aria-label={names.save} disabled={!unsaved} onClick={save}>
+          <button type="button" aria-label={names.save} disabled={!unsaved} onClick={() => save()}>
             Save caption
           </button>
           <button
@@ -203,6 +277,18 @@ export function DatasetPage({
   const patch = (key: string) => async (body: DatasetItemPatch) => {
     if (selected) showDetail(await api.patchItem(selected, key, body));
   };
+  /** Another tab's caption taken in a row: this page's copy of the item follows it. */
+  const take = (key: string) => (other: CaptionConflict) =>
+    setDetail((current) =>
+      current
+        ? {
+            ...current,
+            items: current.items.map((i) =>
+              i.key === key ? { ...i, caption: other.caption, captionVersion: other.captionVersion } : i,
+            ),
+          }
+        : current,
+    );
   const warnedText = detail ? warningsHeaderText(detail.items) : null;
 
   return (
@@ -257,11 +343,14 @@ export function DatasetPage({
       {detail?.items.map((item) => (
         <ItemRow
           key={item.key}
+          datasetId={detail.id}
           item={item}
           trigger={character.trigger}
           classWord={character.classWord}
           hidden={!itemMatches(item, filter, words)}
           onPatch={patch(item.key)}
+          onTake={take(item.key)}
+          onSignedOut={onError}
         />
       ))}
       {detail && detail.skipped.length > 0 && (
