@@ -56,7 +56,7 @@ describe('Dataset page captions in two tabs', () => {
     );
     expect(savedCaption('a')).toBe('mina_tl, TAB A edit');
     await expect(captionBox(tabB, 'a.png').inputValue()).resolves.toBe('mina_tl, TAB B edit');
-    await row(tabB, 'a.png').getByRole('button', { name: 'Use the other text' }).click();
+    await tabB.getByRole('button', { name: 'Use the other caption text for a.png' }).click();
     await expect(captionBox(tabB, 'a.png').inputValue()).resolves.toBe('mina_tl, TAB A edit');
     await expect(tabB.getByRole('button', { name: 'Save caption for a.png' }).isDisabled()).resolves.toBe(
       true,
@@ -71,7 +71,7 @@ describe('Dataset page captions in two tabs', () => {
     await tabB.getByRole('button', { name: 'Save caption for a.png' }).click();
     await conflict.waitFor();
     expect(savedCaption('a')).toBe('mina_tl, TAB A second');
-    await row(tabB, 'a.png').getByRole('button', { name: 'Keep my text' }).click();
+    await tabB.getByRole('button', { name: 'Keep my caption text for a.png' }).click();
     await waitSaved('a', 'mina_tl, TAB B kept');
     await expect(conflict.count()).resolves.toBe(0);
     await expect(tabB.getByRole('button', { name: 'Save caption for a.png' }).isDisabled()).resolves.toBe(

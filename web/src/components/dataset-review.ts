@@ -48,10 +48,12 @@ export function skippedReasonText(source: string, reason: string): string {
 export function itemAccessibleNames(
   fileName: string,
   excluded: boolean,
-): { stage: (label: string) => string; save: string; exclude: string } {
+): { stage: (label: string) => string; save: string; exclude: string; keepMine: string; useOther: string } {
   return {
     stage: (label) => `${fileName}: ${label}`,
     save: `Save caption for ${fileName}`,
+    keepMine: `Keep my caption text for ${fileName}`,
+    useOther: `Use the other caption text for ${fileName}`,
     exclude: `${excluded ? 'Re-include' : 'Exclude'} ${fileName}`,
   };
 }

@@ -200,10 +200,15 @@ function ItemRow({
           <div role="alert" data-testid="caption-conflict">
             <p className="field-warning small">{conflictText(conflict)}</p>
             <div className="row">
-              <button type="button" onClick={() => keepMine(conflict)}>
+              <button type="button" aria-label={names.keepMine} onClick={() => keepMine(conflict)}>
                 Keep my text
               </button>
-              <button type="button" className="secondary" onClick={() => takeOther(conflict)}>
+              <button
+                type="button"
+                className="secondary"
+                aria-label={names.useOther}
+                onClick={() => takeOther(conflict)}
+              >
                 Use the other text
               </button>
             </div>
