@@ -122,3 +122,27 @@ def test_the_worker_reports_it_as_model_missing_with_its_text():
     from toonlora_trainer.__main__ import _error_kind
 
     assert _error_kind(BaseComponentError("b: cannot load its vae")) == "model_missing"
+
+
+def test_a_hub_snapshot_given_as_its_folder_names_the_pull_not_another_folder(saved_tiny, tmp_path):
+    # what the server passes for a Hub-id base (the web app's jobs): the snapshot folder, not the id
+    snapshot = _copy(saved_tiny, tmp_path / "hub" / "models--someone--toon-sd15" / "snapshots", "d" * 40)
+    shutil.rmtree(os.path.join(snapshot, "tokenizer"))
+    os.makedirs(os.path.join(snapshot, "tokenizer"))
+    _write(snapshot, "tokenizer/vocab.json", b"{}")
+    _write(snapshot, "tokenizer/merges.txt", b"merges")
+    message = _refused(snapshot)
+    assert message.startswith(f"{snapshot}: cannot load its tokenizer from ")
+    assert message.endswith(f"Delete {os.path.join(snapshot, 'tokenizer/merges.txt')}, "
+                            f"{os.path.join(snapshot, 'tokenizer/vocab.json')} and run "
+                            "`toonlora models pull someone/toon-sd15` again.")
+    assert "another folder" not in message
+
+
+def test_a_hub_snapshot_folder_lacking_files_names_the_pull(saved_tiny, tmp_path):
+    snapshot = _copy(saved_tiny, tmp_path / "hub" / "models--someone--toon-sd15" / "snapshots", "e" * 40)
+    os.remove(os.path.join(snapshot, "unet/diffusion_pytorch_model.safetensors"))
+    with pytest.raises(ModelMissingError) as caught:
+        load_base_model(snapshot)
+    assert str(caught.value).endswith("Run: toonlora models pull someone/toon-sd15")
+    assert "Put the missing files there" not in str(caught.value)

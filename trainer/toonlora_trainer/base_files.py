@@ -112,6 +112,17 @@ def _is_hub_base(base: str) -> bool:
     return not os.path.isdir(base) and _looks_like_hub_id(split_revision(base)[0])
 
 
+def hub_id_of_cache_folder(folder: str) -> str | None:
+    """The Hub id `owner/name` of a snapshot folder in a Hugging Face cache (`…/models--owner--name/snapshots/<rev>`,
+    what the server passes for a Hub-id base), else None."""
+    parts = os.path.abspath(folder).split(os.sep)
+    for index, part in enumerate(parts[:-2]):
+        if part.startswith("models--") and parts[index + 1] == "snapshots":
+            repo_id = part[len("models--"):].replace("--", "/")
+            return repo_id if _looks_like_hub_id(repo_id) else None
+    return None
+
+
 def _pull_hint(base: str) -> str:
     """The fix for a diffusers-layout base that did not load: the pull of the registry base (by its Hub id or one
     of its folders), what a local folder lacks, or `toonlora models pull` of another Hub id (it pulls any diffusers
@@ -124,6 +135,9 @@ def _pull_hint(base: str) -> str:
         lacks = f"the folder lacks {', '.join(missing)}" if missing else "the folder's files did not load (damaged?)"
         if _is_registry_base_folder(base):
             return f"{lacks}. {pull}"
+        cached = hub_id_of_cache_folder(base)
+        if cached:
+            return f"{lacks}. Run: toonlora models pull {cached}"
         return f"{lacks}. Put the missing files there (a diffusers SD1.5 layout), or pass another folder / .safetensors file."
     if not _is_hub_base(base):
         return "No such folder. Check the --base path (a diffusers folder, a .safetensors file, a HF id or tiny)."
@@ -172,13 +186,17 @@ def _base_named(base: str, folder: str) -> str:
 
 
 def _refetch_hint(base: str, folder: str, files: list[str]) -> str:
-    """The fix for a damaged file of a complete folder: a pull of the registry base or Hub id (after deleting the
-    file, so that the pull, which keeps a file of the listed size, fetches it anew), else a fresh copy."""
+    """The fix for a damaged file of a complete folder: a pull of the registry base or Hub id, also when given as
+    its HF cache snapshot folder (after deleting the file, so that the pull, which keeps a file of the listed size,
+    fetches it anew), else a fresh copy."""
     delete = f"Delete {', '.join(os.path.join(folder, name) for name in files)} and run"
     if base == DEFAULT_BASE_MODEL or _is_registry_base_folder(folder):
         return f"{delete} `toonlora models pull {REGISTRY_BASE_ID}` again."
     if _is_hub_base(base):
         return f"{delete} `{_pull_command(base)}` again."
+    cached = hub_id_of_cache_folder(folder)
+    if cached:  # the snapshot folder the server resolved a Hub id to: a pull, never "another folder"
+        return f"{delete} `toonlora models pull {cached}` again."
     return "Copy the folder again from its source (a complete diffusers SD1.5 layout), or pass another folder / .safetensors file."
 
 
