@@ -1,5 +1,7 @@
 // web/src/components/loss-chart.tsx — the training loss as a plain SVG line (raw points + a moving
-// average), x = step, y = loss; y labels from loss-ticks.ts, none (and a placeholder) before the first loss.
+// average), x = step, y = loss; y labels from loss-ticks.ts, none (and a placeholder: waiting, or no loss
+// recorded once the job ended without one) before the first loss.
+import type { JobStatus } from '../../../src/schemas/api.js';
 import { lossTicks } from './loss-ticks.js';
 
 export interface LossPoint {
@@ -20,7 +22,32 @@ function movingAverage(points: readonly LossPoint[], window: number): LossPoint[
   });
 }
 
-export function LossChart({ points, totalSteps }: { points: readonly LossPoint[]; totalSteps: number }) {
+/** What the empty chart says: waiting while the job may still log a loss, else that it ended without one. */
+export function noLossText(status: JobStatus | null): string {
+  switch (status) {
+    case 'failed':
+      return 'no loss recorded — the job failed before its first step';
+    case 'cancelled':
+      return 'no loss recorded — the job was cancelled before its first step';
+    case 'interrupted':
+      return 'no loss recorded — the job stopped before its first step';
+    case 'succeeded':
+      return 'no loss recorded';
+    default:
+      return 'waiting for the first loss…';
+  }
+}
+
+export function LossChart({
+  points,
+  totalSteps,
+  status,
+}: {
+  points: readonly LossPoint[];
+  totalSteps: number;
+  /** The job's status: the placeholder before the first loss depends on it. */
+  status: JobStatus | null;
+}) {
   const maxStep = Math.max(totalSteps, ...points.map((p) => p.step), 1);
   const losses = points.map((p) => p.loss);
   const maxLoss = Math.max(...losses, 1e-6);
@@ -62,7 +89,7 @@ export function LossChart({ points, totalSteps }: { points: readonly LossPoint[]
       {points.length > 1 && <path d={path(smooth)} className="smooth" />}
       {points.length === 0 && (
         <text x={(PAD_LEFT + WIDTH) / 2} y={HEIGHT / 2} textAnchor="middle" className="tick">
-          waiting for the first loss…
+          {noLossText(status)}
         </text>
       )}
     </svg>

@@ -295,7 +295,7 @@ export function TrainPage({
         {job ? (
           <>
             <JobStatusLine view={view} />
-            <LossChart points={view.losses} totalSteps={total} />
+            <LossChart points={view.losses} totalSteps={total} status={status ?? null} />
             <div className="row">
               {active && <CancelButton key={`${job.id}-${attempt}`} onCancel={() => act('cancel')} />}
               {(status === 'interrupted' || status === 'cancelled' || status === 'failed') && (
