@@ -1,12 +1,15 @@
 // web/src/app.tsx — the shell: header, hash routes (#/ characters, #/models, #/c/<id>/<tab>; a tab or a page it does not have is the not-found view, route.ts), token prompt
 // when the server requires one (alone on the page until a request is let through; "that token is not right"
 // after a refused one) with "Forget token" once one is stored, one <h1> per page (focused after a tab
-// switch from the nav), and one error banner (cleared when the user starts the next action).
+// switch from the nav), and one error banner (cleared when the user starts the next action). An address blocked
+// for too many wrong tokens (429) also gets only the prompt, with a countdown; when it is over, a stored token is
+// tried again by itself (token-block.ts).
 import { type SyntheticEvent, useEffect, useRef, useState } from 'react';
 import type { Character } from '../../src/schemas/api.js';
 import { ApiError, api, forgetToken, getToken, setToken } from './api.js';
 import { errorText, tokenPromptText } from './components/error-text.js';
 import { allowHashChange } from './components/unsaved-warning.js';
+import { secondsLeft, tokenBlockEnd, tokenBlockText } from './components/token-block.js';
 import { CharactersPage } from './pages/characters.js';
 import { DatasetPage } from './pages/dataset.js';
 import { GeneratePage } from './pages/generate.js';
@@ -31,6 +34,16 @@ function useHashRoute(): string[] {
   return parts;
 }
 
+/** Renders again every second while `ticking` (a countdown, which reads the clock as it renders). */
+function useSecondTicks(ticking: boolean): void {
+  const [, setTicks] = useState(0);
+  useEffect(() => {
+    if (!ticking) return;
+    const timer = window.setInterval(() => setTicks((ticks) => ticks + 1), 1000);
+    return () => window.clearInterval(timer);
+  }, [ticking]);
+}
+
 /** The character the route names, once loaded: `missing` when the server has no such id. */
 interface LoadedCharacter {
   id: string;
@@ -43,9 +56,22 @@ export function App() {
   const [error, setError] = useState<string | null>(null);
   const [needsToken, setNeedsToken] = useState(false);
   const [loaded, setLoaded] = useState<LoadedCharacter | null>(null);
+  /** When this address's block for wrong tokens ends (ms since the epoch); null when not blocked. */
+  const [blockEnd, setBlockEnd] = useState<number | null>(null);
+  useSecondTicks(blockEnd !== null);
+  // read at each render, not kept from an earlier one (the first render of a block would count from then)
+  const now = Date.now();
+  const tokenField = useRef<HTMLInputElement>(null);
   const onError = (e: unknown) => {
     // a refused token: the prompt says so (the API's "send a Bearer header" text is not for web users)
     if (e instanceof ApiError && e.status === 401) {
+      setNeedsToken(true);
+      return;
+    }
+    // blocked for wrong tokens: every request is refused for a while, the right token's too; only the prompt
+    const end = e instanceof ApiError ? tokenBlockEnd(e, Date.now()) : null;
+    if (end !== null) {
+      setBlockEnd(end);
       setNeedsToken(true);
       return;
     }
@@ -100,6 +126,13 @@ export function App() {
     if (document.activeElement?.closest('nav')) heading.current?.focus();
   }, [tab, character?.id]);
   const tabLabel = TABS.find(([id]) => id === tab)?.[1];
+  const blockedS = blockEnd === null ? 0 : secondsLeft(blockEnd, now);
+  // The block is over: a stored token is tried again (unless the user is typing another one).
+  useEffect(() => {
+    if (blockEnd !== null && blockedS === 0 && getToken() && !tokenField.current?.value) {
+      window.location.reload();
+    }
+  }, [blockEnd, blockedS]);
 
   /** Starting the next action (a button, a form, a dropped file, an edit) clears the last action's error first;
    * capture runs before the action's own handler, which may set it again. */
@@ -171,13 +204,25 @@ export function App() {
             }}
           >
             <h1>Token needed</h1>
-            <p className={getToken() ? 'field-warning' : undefined} data-testid="token-prompt">
-              {tokenPromptText(getToken())}
+            <p
+              className={getToken() || blockEnd !== null ? 'field-warning' : undefined}
+              data-testid="token-prompt"
+            >
+              {blockEnd === null ? tokenPromptText(getToken()) : tokenBlockText(blockEnd, now)}
             </p>
             <label>
-              Token <input name="token" type="password" autoComplete="current-password" defaultValue="" />
+              Token{' '}
+              <input
+                ref={tokenField}
+                name="token"
+                type="password"
+                autoComplete="current-password"
+                defaultValue=""
+              />
             </label>{' '}
-            <button type="submit">Use</button>
+            <button type="submit" disabled={blockedS > 0}>
+              Use
+            </button>
           </form>
         )}
         {error && (
