@@ -1,6 +1,6 @@
 // web/src/pages/characters.tsx — the characters list (each with an inline Rename, and a Delete that asks
-// first) and the create form (name, trigger, class word).
-import { type FormEvent, useEffect, useState } from 'react';
+// first; focus goes back to Rename when the inline rename closes) and the create form (name, trigger, class word).
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Character } from '../../../src/schemas/api.js';
 import { characterCreateSchema } from '../../../src/schemas/api.js';
 import { prepConfigSchema } from '../../../src/schemas/config.js';
@@ -44,6 +44,14 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
   const [form, setForm] = useState({ name: '', trigger: '', classWord: 'girl' });
   /** The card whose name is being edited, if any. */
   const [renaming, setRenaming] = useState<string | null>(null);
+  /** The card whose Rename button gets the focus back when it shows again (Save, Cancel, Escape). */
+  const refocusRename = useRef<string | null>(null);
+  const focusIfReturning = (id: string) => (button: HTMLButtonElement | null) => {
+    if (button && refocusRename.current === id) {
+      refocusRename.current = null;
+      button.focus();
+    }
+  };
 
   const load = () => api.characters().then(setCharacters, onError);
   // biome-ignore lint/correctness/useExhaustiveDependencies: load once on mount
@@ -83,6 +91,7 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
               <CharacterRename
                 character={c}
                 onDone={(renamed) => {
+                  refocusRename.current = c.id;
                   setRenaming(null);
                   if (renamed) load();
                 }}
@@ -100,6 +109,7 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
                   <button
                     type="button"
                     className="secondary"
+                    ref={focusIfReturning(c.id)}
                     aria-label={`Rename ${c.name}`}
                     onClick={() => setRenaming(c.id)}
                   >
