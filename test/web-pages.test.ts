@@ -297,7 +297,10 @@ describe('web app: train, LoRA, generate', () => {
     expect(await page.isDisabled('text=Weight sweep')).toBe(true);
     expect(await page.isChecked('text=Weight sweep')).toBe(false);
     await expect(page.getAttribute('input[name=baseModel]', 'placeholder')).resolves.toBe(
-      "stablediffusionapi/anything-v5 (the server's default)",
+      'stablediffusionapi/anything-v5',
+    );
+    await expect(page.textContent('[data-testid=base-source]')).resolves.toBe(
+      "Left empty: the server's default base.",
     );
     await expect(page.textContent('[data-testid=base-model-note]')).resolves.toContain(
       'anything-v5 is not downloaded on the server',
@@ -325,8 +328,9 @@ describe('web app: train, LoRA, generate', () => {
     // with the LoRA again and the field emptied, its training base is named
     await page.fill('input[name=baseModel]', '');
     await page.selectOption('select:has(option:has-text("(none: base model only)"))', loraId);
-    await expect(page.getAttribute('input[name=baseModel]', 'placeholder')).resolves.toBe(
-      "tiny (the LoRA's base)",
+    await expect(page.getAttribute('input[name=baseModel]', 'placeholder')).resolves.toBe('tiny');
+    await expect(page.textContent('[data-testid=base-source]')).resolves.toBe(
+      "Left empty: the LoRA's base (the one it was trained on).",
     );
   }, 30_000);
 });

@@ -186,14 +186,15 @@ export function GeneratePage({
   const fileBaseNote = fileBase ? loraFileBaseNote(fileBase, DEFAULT_BASE_MODEL) : null;
   const base = generateBase(form, selectedLora, fileBase?.onServer ?? null);
   const baseNote = baseModelNote(base.name, baseModels);
-  const basePlaceholder =
+  // The placeholder names the base alone (a 375 px phone cut "stablediffusionapi/anything-v5 (the server's
+  // default)" off); where it comes from is a note under the field, which wraps (a file's base has its own note).
+  const basePlaceholder = base.source === 'form' ? '' : base.name;
+  const baseSource =
     base.source === 'lora'
-      ? `${base.name} (the LoRA's base)`
-      : base.source === 'file'
-        ? `${base.name} (named in the LoRA file, on the server)`
-        : base.source === 'default'
-          ? `${base.name} (the server's default)`
-          : '';
+      ? "Left empty: the LoRA's base (the one it was trained on)."
+      : base.source === 'default' && !fileBaseNote
+        ? "Left empty: the server's default base."
+        : null;
   const status = view.status ?? job?.status;
   const timing = job?.result?.timing as GenerationTiming | undefined;
 
@@ -202,7 +203,7 @@ export function GeneratePage({
       {/* noValidate: the fields are checked against the schema on submit, with one message naming the field */}
       <form className="panel form-grid" onSubmit={submit} noValidate>
         <h3>Generate</h3>
-        <label>
+        <label className="phone-wide">
           LoRA
           <select value={form.loraId} onChange={(e) => set({ loraId: e.target.value })}>
             <option value="">(none: base model only)</option>
@@ -213,7 +214,7 @@ export function GeneratePage({
             ))}
           </select>
         </label>
-        <label>
+        <label className="phone-wide">
           Base model
           <input
             name="baseModel"
@@ -224,6 +225,11 @@ export function GeneratePage({
           />
           <BaseModelOptions id="generate-base-models" choices={baseModels} />
         </label>
+        {baseSource && !form.baseModel.trim() && (
+          <p className="field-note wide small muted" data-testid="base-source">
+            {baseSource}
+          </p>
+        )}
         <BaseModelNoteLine note={baseNote} />
         {fileBaseNote && !form.baseModel.trim() && (
           <p
