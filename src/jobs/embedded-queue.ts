@@ -8,6 +8,7 @@ import { isToonloraError, ToonloraError } from '../errors.js';
 import type { Job, JobEvent, JobEventBody, JobKind } from '../schemas/api.js';
 import type { JobContext, JobQueue, JobRunners, QueueCloseOptions, StopReason } from './job-queue.js';
 import type { JobListFilter, JobStore } from './job-store.js';
+import { withWebFixHint } from './job-error-hints.js';
 import { canTransition, interruptedMessage } from './job-state.js';
 import { checkQueueAdmission, isOwnFailure } from './queue-admission.js';
 
@@ -341,7 +342,8 @@ export class EmbeddedJobQueue implements JobQueue {
   }
 
   private describeFailure(job: Job, error: unknown): { code: string; message: string } {
-    if (isToonloraError(error)) return { code: error.code, message: error.message };
+    if (isToonloraError(error))
+      return { code: error.code, message: withWebFixHint(error.code, error.message) };
     this.log(`job ${job.id} (${job.kind})`, error);
     return {
       code: 'TL_ERR_INTERNAL',
