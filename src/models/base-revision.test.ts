@@ -133,6 +133,7 @@ describe('a Hub base pulled at other refs than main', () => {
       id: 'someone/toon-sd15',
       present: true,
       revisions: ['refs/pr/1', 'v1.0'],
+      source: 'huggingface:someone/toon-sd15@refs/pr/1', // was @main, which it does not have
     });
     expect(status?.path).toBe(join(repoDir(), 'snapshots', TAG));
     expect(apiBaseModelChoices([], status ? [status] : []).map((choice) => choice.name)).toEqual([

@@ -135,7 +135,7 @@ export function describePulledHubModels(options: CacheOptions = {}): ModelStatus
       id: repo,
       description: 'SD1.5 base (diffusers layout) from the Hugging Face Hub, for --base',
       stages: ['train', 'generate'] as ModelStatus['stages'],
-      source: `huggingface:${repo}@main`,
+      source: `huggingface:${repo}@${refs[0] ?? 'main'}`, // a repo pulled only at v1.0 has no main
       license: 'see its model card',
       manualPath: join(hubCache, name),
       whenMissing: `train / generate with --base ${repo} need it`,

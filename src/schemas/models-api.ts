@@ -72,8 +72,8 @@ export const modelRowSchema = z.object({
   whenMissing: z.string(),
   pull: modelPullSchema.nullable(),
   /**
-   * A Hub-id base's refs other than main with a complete SD1.5 snapshot in the cache (`v1.0`, `refs/pr/1`), each
-   * a base as `owner/name@<ref>`. Absent when there are none.
+   * A Hub-id base's refs with a complete SD1.5 snapshot in the cache (`main`, `v1.0`, `refs/pr/1`), each a base as
+   * `owner/name@<ref>` (main: `owner/name`), when one is not main. Absent when main is the only one.
    */
   revisions: z.array(z.string()).optional(),
   /**

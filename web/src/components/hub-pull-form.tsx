@@ -3,9 +3,15 @@
 // (hub-repo-input.ts), then hands the id to the page, which starts the pull and follows it on the repo's row; the
 // typed text stays until the pull succeeds (a refused repo can be corrected). The server refuses what the CLI refuses (not SD1.5, gated).
 // How the pull goes (started, progress, refused / failed / done) shows under the form in a live region, with a
-// button to the repo's card (the list puts it at its end, far below).
+// button to the repo's card (the list puts it at its end, far below). A pasted address's /tree/<rev> fills Revision.
+// The fields take their width from the row, never more: `size={44}` reached x=385 on a 375 px phone.
 import { type FormEvent, useEffect, useState } from 'react';
-import { fieldsAfterPull, readHubRepoInput, readHubRevisionInput } from './hub-repo-input.js';
+import {
+  fieldsAfterPull,
+  readHubRepoInput,
+  readHubRevisionInput,
+  revisionOfHubAddress,
+} from './hub-repo-input.js';
 import type { hubPullOutcome } from './model-pull-view.js';
 
 export function HubPullForm({
@@ -51,29 +57,33 @@ export function HubPullForm({
     <form className="panel" onSubmit={submit} data-testid="hub-pull-form">
       <h3>Pull a base from the Hugging Face Hub</h3>
       <div className="form-row">
-        <label>
+        <label style={{ flex: '0 1 44ch', minWidth: 0 }}>
           Hub repo (owner/name)
           <input
             name="repo"
             data-testid="hub-repo"
-            size={44}
+            style={{ width: '100%' }}
             placeholder="stable-diffusion-v1-5/stable-diffusion-v1-5"
             value={text}
-            onChange={(e) => setText(e.target.value)}
+            onChange={(e) => {
+              setText(e.target.value);
+              const pasted = revisionOfHubAddress(e.target.value);
+              if (pasted !== undefined) setRevision(pasted);
+            }}
           />
         </label>
-        <label>
+        <label style={{ flex: '0 1 14ch', minWidth: 0 }}>
           Revision (optional)
           <input
             name="revision"
             data-testid="hub-revision"
-            size={14}
+            style={{ width: '100%' }}
             placeholder="main"
             value={revision}
             onChange={(e) => setRevision(e.target.value)}
           />
         </label>
-        <button type="submit" data-testid="hub-pull" disabled={busy}>
+        <button type="submit" data-testid="hub-pull" aria-label="Pull the Hub repo" disabled={busy}>
           Pull
         </button>
       </div>

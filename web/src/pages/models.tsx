@@ -9,6 +9,7 @@ import { formatBytes } from '../../../src/models/format-bytes.js';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
 import { ApiError } from '../api.js';
 import { errorText } from '../components/error-text.js';
+import { hubBaseNames, hubPullCommand } from '../components/hub-bases.js';
 import { HubPullForm } from '../components/hub-pull-form.js';
 import {
   attemptButtonLabel,
@@ -52,32 +53,40 @@ function PullStatus({ pull }: { pull: ModelPull | null }) {
   );
 }
 
-/** Cancel while a pull runs, else the Pull / Resume / Retry button `label` names (none without a label). */
+/**
+ * Cancel while a pull runs, else the Pull / Resume / Retry button `label` names (none without a label). Each is
+ * named with the model (`Pull wd-vit-tagger-v3`): a screen reader's button list read seven "Pull" and two "Retry".
+ */
 function PullButton({
+  model,
   pull,
   label,
   onPull,
   onCancel,
 }: {
+  model: string;
   pull: ModelPull | null;
   label: string | null;
   onPull: () => void;
   onCancel: () => void;
 }) {
-  if (isPullActive(pull))
+  if (isPullActive(pull)) {
+    const text = pull?.status === 'stopping' ? 'Cancelling…' : 'Cancel';
     return (
       <button
         type="button"
         className="secondary"
         data-testid="cancel-pull"
+        aria-label={`${text} the pull of ${model}`}
         disabled={pull?.status === 'stopping'}
         onClick={onCancel}
       >
-        {pull?.status === 'stopping' ? 'Cancelling…' : 'Cancel'}
+        {text}
       </button>
     );
+  }
   return label ? (
-    <button type="button" data-testid="pull-model" onClick={onPull}>
+    <button type="button" data-testid="pull-model" aria-label={`${label} ${model}`} onClick={onPull}>
       {label}
     </button>
   ) : null;
@@ -116,7 +125,7 @@ function PullAttemptCard({
       </p>
       <PullStatus pull={pull} />
       <div className="row">
-        <PullButton pull={pull} label={label} onPull={onPull} onCancel={onCancel} />
+        <PullButton model={row.id} pull={pull} label={label} onPull={onPull} onCancel={onCancel} />
         {!active && (
           <button
             type="button"
@@ -145,6 +154,7 @@ function ModelCard({
   onCancel: () => void;
 }) {
   const pullLabel = pullButtonLabel(row, pull);
+  const bases = hubBaseNames(row);
   return (
     <div className="panel model-card" data-testid="model-row" data-model={row.id} tabIndex={-1}>
       <h3>
@@ -166,26 +176,24 @@ function ModelCard({
       </p>
       {row.origin === 'hub' && (
         <p className="muted small" data-testid="hub-model">
-          Pulled by Hub id (here, or <code>toonlora models pull {row.id}</code> on the server); once complete,
-          train and generate with it as base <code>{row.id}</code>.
+          Pulled by Hub id (here, or <code>{hubPullCommand(bases[0] ?? row.id)}</code> on the server); once
+          complete, train and generate with it as base <code>{bases[0]}</code>.
         </p>
       )}
-      {row.revisions && row.revisions.length > 0 && (
+      {bases.length > 1 && (
         <p className="muted small" data-testid="hub-revisions">
-          Other revisions on the server: {row.revisions.join(', ')}, each the base{' '}
-          {row.revisions.map((ref, i) => (
-            <span key={ref}>
+          Other revisions on the server, each a base:{' '}
+          {bases.slice(1).map((name, i) => (
+            <span key={name}>
               {i > 0 && ', '}
-              <code>
-                {row.id}@{ref}
-              </code>
+              <code>{name}</code>
             </span>
           ))}
           .
         </p>
       )}
       <PullStatus pull={pull} />
-      <PullButton pull={pull} label={pullLabel} onPull={onPull} onCancel={onCancel} />
+      <PullButton model={row.id} pull={pull} label={pullLabel} onPull={onPull} onCancel={onCancel} />
     </div>
   );
 }

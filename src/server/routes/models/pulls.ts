@@ -51,9 +51,8 @@ function rowOf(
     ...disk,
     ...(status.broken === undefined ? {} : { broken: status.broken }),
     ...(status.path === undefined ? {} : { path: status.path }),
-    ...(status.revisions === undefined
-      ? {}
-      : { revisions: status.revisions.filter((ref) => ref !== 'main') }),
+    // every ref pulled, main too: without main listed the page could not tell a repo pulled only at v1.0
+    ...(status.revisions === undefined ? {} : { revisions: status.revisions }),
     manualPath: status.manualPath,
     whenMissing: status.whenMissing,
     pull,
