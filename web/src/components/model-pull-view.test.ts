@@ -69,7 +69,11 @@ describe('a pull that ended', () => {
       warn: false,
     });
     expect(pullEndView({ ...RUNNING, status: 'succeeded', filesDone: 1, doneBytes: 208_044_816 }).text).toBe(
-      'Pulled: 1 file downloaded (208 MB).',
+      'Pulled: 1 file downloaded; 208 MB in all.',
+    );
+    // a resumed pull downloads 2 files of a 65.8 kB repo: it read "2 files downloaded (65.8 kB)", as if they were all
+    expect(pullEndView({ ...RUNNING, status: 'succeeded', filesDone: 2, doneBytes: 65_800 }).text).toBe(
+      'Pulled: 2 files downloaded; 65.8 kB in all.',
     );
   });
 });

@@ -72,7 +72,8 @@ export function pullEndView(pull: ModelPull): { text: string; warn: boolean } {
         text:
           pull.filesDone === 0
             ? 'Pulled: every file was already on disk.'
-            : `Pulled: ${pull.filesDone} file${pull.filesDone === 1 ? '' : 's'} downloaded (${formatBytes(pull.doneBytes)}).`,
+            : // doneBytes is the whole model at the end (files found present and resumed bytes too), not this pull's
+              `Pulled: ${pull.filesDone} file${pull.filesDone === 1 ? '' : 's'} downloaded; ${formatBytes(pull.doneBytes)} in all.`,
         warn: false,
       };
     case 'failed':
