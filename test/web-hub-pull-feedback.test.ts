@@ -5,7 +5,13 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeSd15Hub, SDXL_REPO, startFakeSd15Hub } from './helpers/fake-sd15-hub.js';
+import {
+  type FakeSd15Hub,
+  SD15_REPO,
+  SD15_TAG,
+  SDXL_REPO,
+  startFakeSd15Hub,
+} from './helpers/fake-sd15-hub.js';
 import {
   closeHubWebSession,
   startHubWebSession,
@@ -72,6 +78,10 @@ describe('a Hub pull typed into the Models page says how it went beside the form
     await expect(outcome().textContent()).resolves.toMatch(
       /names a StableDiffusionXLPipeline, not a StableDiffusionPipeline/,
     );
+    // its Retry names it (a screen reader's button list read two bare "Retry")
+    await card(SDXL_REPO)
+      .getByRole('button', { name: `Retry ${SDXL_REPO}` })
+      .waitFor();
     const models = await page.evaluate(async () => (await fetch('/api/models')).json());
     const row = (models.models as Array<{ id: string; description: string; pullAttempt?: boolean }>).find(
       (m) => m.id === 'someone/toon-sdxl',
@@ -80,4 +90,44 @@ describe('a Hub pull typed into the Models page says how it went beside the form
     expect(row?.description).not.toMatch(/SD1\.5 base/);
     expect(row?.description).toContain('refused or failed');
   }, 60_000);
+
+  it('fits a 375 px phone, names every Pull / Retry button with its model, and takes a pasted /tree/v1.0', async () => {
+    await page.setViewportSize({ width: 375, height: 812 });
+    try {
+      await page.goto(`${web.url}/#/models`);
+      await page.waitForSelector('[data-testid=model-row]');
+      // the Hub repo field (size=44) reached x=385: the page scrolled sideways
+      await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(
+        375,
+      );
+      for (const field of ['hub-repo', 'hub-revision']) {
+        const box = await page.locator(`[data-testid=${field}]`).boundingBox();
+        expect((box?.x ?? 0) + (box?.width ?? Number.POSITIVE_INFINITY), field).toBeLessThanOrEqual(375);
+      }
+      // a screen reader's button list read seven "Pull" and two "Retry", naming no model
+      for (const bare of ['Pull', 'Retry', 'Resume pull', 'Cancel'])
+        await expect(page.getByRole('button', { name: bare, exact: true }).count()).resolves.toBe(0);
+      await expect(page.getByRole('button', { name: /^Pull [\w-]+$/ }).count()).resolves.toBeGreaterThan(0);
+
+      // a pasted address at a tag fills the Revision field; the repo pulled only there is the base owner/name@v1.0
+      await page.fill('[data-testid=hub-repo]', `https://huggingface.co/${SD15_REPO}/tree/${SD15_TAG}`);
+      await expect(page.inputValue('[data-testid=hub-revision]')).resolves.toBe(SD15_TAG);
+      await page.click('[data-testid=hub-pull]');
+      const row = card(SD15_REPO);
+      await row.locator('[data-testid=model-state]:has-text("complete")').waitFor();
+      await expect(row.locator('[data-testid=hub-model]').textContent()).resolves.toContain(
+        `as base ${SD15_REPO}@${SD15_TAG}.`,
+      );
+      await expect(row.locator('[data-testid=pull-end]').textContent()).resolves.toMatch(
+        /^Pulled: \d+ files downloaded; [\d.]+ kB in all\.$/,
+      );
+      expect(hub.requests).toContain(`/api/models/${SD15_REPO}/revision/${SD15_TAG}?blobs=true`);
+      await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(
+        375,
+      );
+      await page.screenshot({ path: join(WEB_ARTIFACTS, 'models-phone-375.png'), fullPage: true });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 // Tests of what the names given to `models pull` stand for.
 import { describe, expect, it } from 'vitest';
-import { resolvePullIds } from './pull-ids.js';
+import { readPullNames, resolvePullIds } from './pull-ids.js';
 
 describe('resolvePullIds', () => {
   it('takes `all` as every missing model, with the other names given beside it, each once', () => {
@@ -29,6 +29,23 @@ describe('resolvePullIds', () => {
     // a name with one slash too many: the Hub id form is accepted too, and said so
     expect(() => resolvePullIds(['a/b/c'], [])).toThrow(
       /unknown id "a\/b\/c". Known ids: .*lama.*; or a Hugging Face Hub id `owner\/name` \(a diffusers SD1\.5 repo/,
+    );
+  });
+});
+
+describe('readPullNames', () => {
+  it('reads a pasted Hub address as owner/name at the revision it shows, and refuses two revisions', () => {
+    expect(readPullNames(['https://huggingface.co/a/b/tree/v1.0'], undefined)).toEqual({
+      ids: ['a/b'],
+      revision: 'v1.0',
+    });
+    expect(readPullNames(['https://huggingface.co/a/b', 'lama'], undefined)).toEqual({
+      ids: ['a/b', 'lama'],
+      revision: undefined,
+    });
+    expect(readPullNames(['a/b'], 'dev')).toEqual({ ids: ['a/b'], revision: 'dev' });
+    expect(() => readPullNames(['https://huggingface.co/a/b/blob/v2/x.json'], 'v1')).toThrow(
+      'the address given shows revision v2, but --revision is v1',
     );
   });
 });

@@ -1,8 +1,10 @@
 // src/models/pull-ids.ts — what the names given to `models pull` stand for: registry ids, `all` (every missing
 // model, with any other names given beside it), a registry model's Hugging Face repo (`owner/name`), and any
-// other Hub id, kept as is (pulled as an SD1.5 base by hub-pull.ts).
+// other Hub id, kept as is (pulled as an SD1.5 base by hub-pull.ts); a pasted Hub address is read as its id and
+// revision (`…/tree/v1.0` pulls v1.0).
 import { ToonloraError } from '../errors.js';
 import type { CacheOptions } from './cache.js';
+import { parseHubAddress } from './hub-address.js';
 import { isHubRepoId } from './hub-pull.js';
 import { getModelEntry, listModelIds } from './registry.js';
 
@@ -65,4 +67,30 @@ export function checkRevisionIds(ids: readonly string[], revision: string | unde
 /** Whether `id` is a Hub repo id that is neither a registry id nor a registry model's repo. */
 export function isHubRepoIdOutsideRegistry(id: string): boolean {
   return !listModelIds().includes(id) && isHubRepoId(id) && registryIdOfRepo(id) === undefined;
+}
+
+/**
+ * The names given to `models pull` with each pasted Hub address (`https://huggingface.co/owner/name/tree/v1.0`) read
+ * as its `owner/name`, and the revision: `--revision`, else the one an address shows. Pure.
+ * @throws ToonloraError TL_ERR_USAGE when an address shows a revision other than `--revision`, or addresses show two.
+ */
+export function readPullNames(
+  names: readonly string[],
+  revision: string | undefined,
+): { ids: string[]; revision: string | undefined } {
+  const addresses = names.map((name) => parseHubAddress(name));
+  const shown = [...new Set(addresses.flatMap((address) => address?.revision ?? []))];
+  const clash = shown.find((rev) => rev !== (revision ?? shown[0]));
+  if (clash !== undefined) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `models pull: the address given shows revision ${clash}, but ${revision === undefined ? `another shows ${shown[0]}` : `--revision is ${revision}`}: ` +
+        'give one revision (the address, or owner/name with --revision)',
+      { details: { names: [...names], revision: revision ?? null } },
+    );
+  }
+  return {
+    ids: names.map((name, i) => addresses[i]?.repo ?? name),
+    revision: revision ?? shown[0],
+  };
 }

@@ -1,7 +1,8 @@
 // test/helpers/fake-sd15-hub.ts — a fake Hugging Face endpoint (fake-hub-server.ts) for pulls of Hub
 // repos outside the registry: a tiny diffusers SD1.5 repo (listed with sizes and LFS sha256, as the Hub's
 // `?blobs=true` listing), an SDXL one (refused after its two small configs), a gated one (401) and nothing else
-// (404). The SD1.5 UNet weights can be held half-sent (a slow download to cancel and then resume).
+// (404). Each repo has main and one tag, SD15_TAG, both at HUB_COMMIT (any other revision: 404). The SD1.5
+// UNet weights can be held half-sent (a slow download to cancel and then resume).
 import { createHash } from 'node:crypto';
 import { SD15_FILES } from '../../src/models/sd15-testing.js';
 import { type FakeHubKind, type FakeHubServer, startFakeHubServer } from './fake-hub-server.js';
@@ -10,6 +11,8 @@ export const SD15_REPO = 'someone/toon-sd15';
 export const SDXL_REPO = 'someone/toon-sdxl';
 export const GATED_REPO = 'someone/gated-sd15';
 export const HUB_COMMIT = 'c'.repeat(40);
+/** The tag each repo has besides main (at the same commit), for pulls with --revision / the Revision field. */
+export const SD15_TAG = 'v1.0';
 /** The file `hold` holds: 64 KiB, sent in two halves. */
 export const HELD_FILE = 'unet/diffusion_pytorch_model.safetensors';
 
@@ -49,7 +52,7 @@ export const SD15_HUB: FakeHubKind<FakeSd15Hub> = {
   fresh: () => ({}),
   route: (req, res, hub, send) => {
     const url = req.url ?? '';
-    const listing = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/main\?blobs=true$/.exec(url);
+    const listing = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(main|v1\.0)\?blobs=true$/.exec(url);
     if (listing) {
       hub.requests.push(url);
       const repo = listing[1] as string;

@@ -10,7 +10,12 @@ import { describeModels, type ModelStatus, wrongSizeFile } from '../../models/mo
 import { DownloadStopped } from '../../models/download.js';
 import { formatPullJsonLine } from '../../models/pull-json-lines.js';
 import { findPulledHubModelDir } from '../../models/hub-snapshot.js';
-import { checkRevisionIds, isHubRepoIdOutsideRegistry, resolvePullIds } from '../../models/pull-ids.js';
+import {
+  checkRevisionIds,
+  isHubRepoIdOutsideRegistry,
+  readPullNames,
+  resolvePullIds,
+} from '../../models/pull-ids.js';
 import { type PullResult, pullModel } from '../../models/pull.js';
 import { getModelEntry, getModelFile, listModelIds } from '../../models/registry.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
@@ -84,7 +89,10 @@ function pullSummary(pulled: readonly PullResult[], wantedCount: number): string
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
-async function pullAction(ids: string[], options: JsonOption & RevisionOption): Promise<number> {
+async function pullAction(names: string[], given: JsonOption & RevisionOption): Promise<number> {
+  // a pasted Hub address is its owner/name, at the revision it shows (…/tree/v1.0)
+  const { ids, revision } = readPullNames(names, given.revision);
+  const options = revision === undefined ? given : { ...given, revision };
   checkRevisionIds(ids, options.revision);
   // unknown names are usage errors before any download
   const wanted = ids.includes('all')
@@ -204,7 +212,8 @@ export function registerModels(program: Command): void {
     .argument(
       '<ids...>',
       `model ids (${listModelIds().join(', ')}), a Hugging Face repo (\`owner/name\`: a registry model's, or any ` +
-        'SD1.5 base in diffusers layout, for `train --base owner/name`), or `all` (every missing one, with any ids given beside it)',
+        'SD1.5 base in diffusers layout, for `train --base owner/name`; its huggingface.co address too, where /tree/<rev> ' +
+        'is the revision), or `all` (every missing one, with any ids given beside it)',
     )
     .option(
       '--revision <rev>',

@@ -1,7 +1,12 @@
 // web/src/components/hub-repo-input.test.ts — the Models page's Hub repo field: ids and pasted Hub addresses in,
 // a sentence out for text that is not a repo id.
 import { describe, expect, it } from 'vitest';
-import { fieldsAfterPull, readHubRepoInput, readHubRevisionInput } from './hub-repo-input.js';
+import {
+  fieldsAfterPull,
+  readHubRepoInput,
+  readHubRevisionInput,
+  revisionOfHubAddress,
+} from './hub-repo-input.js';
 
 describe('readHubRepoInput', () => {
   it('takes owner/name trimmed, and a pasted Hub address as its id', () => {
@@ -12,6 +17,17 @@ describe('readHubRepoInput', () => {
     expect(readHubRepoInput('https://huggingface.co/someone/toon-sd15/tree/main')).toMatchObject({
       repo: 'someone/toon-sd15',
     });
+  });
+  it('reads the revision a pasted address shows (/tree/v1.0, /blob/<sha>/file), none for an id or a bare address', () => {
+    const sha = 'c'.repeat(40);
+    expect(revisionOfHubAddress('https://huggingface.co/someone/toon-sd15/tree/v1.0')).toBe('v1.0');
+    expect(readHubRepoInput('https://huggingface.co/someone/toon-sd15/tree/v1.0').repo).toBe(
+      'someone/toon-sd15',
+    );
+    expect(revisionOfHubAddress(`https://huggingface.co/a/b/blob/${sha}/unet/config.json`)).toBe(sha);
+    expect(revisionOfHubAddress('https://huggingface.co/a/b/tree/refs%2Fpr%2F1')).toBe('refs/pr/1');
+    expect(revisionOfHubAddress('https://huggingface.co/a/b')).toBeUndefined();
+    expect(revisionOfHubAddress('a/b')).toBeUndefined();
   });
   it('says what is wrong with an empty field, a bare name, a path or dots', () => {
     expect(readHubRepoInput(' ').problem).toContain('Type a Hugging Face Hub repo id, owner/name');

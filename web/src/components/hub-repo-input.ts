@@ -1,18 +1,20 @@
 // web/src/components/hub-repo-input.ts — what the Models page's "Pull a Hub repo" field sends (pure): the typed
 // text trimmed, or the sentence that says why it is not a Hub repo id, before any request. A Hub page's address
-// (https://huggingface.co/owner/name, with or without /tree/main) is read as its id, since users paste those.
+// (https://huggingface.co/owner/name, /tree/<rev>, /blob/<rev>/<file>) is read as its id and its revision
+// (src/models/hub-address.ts, as `models pull URL` reads it), since users paste those.
 // The server checks the id again (src/models/hub-pull.ts isHubRepoId) and the repo's layout, and the optional
 // revision (hub-revision.ts checkRevision). The fields are cleared once the pull succeeds, never on a refusal.
+
+import { parseHubAddress } from '../../../src/models/hub-address.js';
 
 /** The `owner/name` of a Hub repo, or the problem to show under the field. */
 export type HubRepoInput = { repo: string; problem: null } | { repo: null; problem: string };
 
 const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
-const HUB_PAGE = /^https?:\/\/(?:www\.)?huggingface\.co\/([\w.-]+\/[\w.-]+)(?:\/(?:tree|blob)\/.*)?\/?$/;
 
 export function readHubRepoInput(text: string): HubRepoInput {
   const typed = text.trim();
-  const repo = HUB_PAGE.exec(typed)?.[1] ?? typed;
+  const repo = parseHubAddress(typed)?.repo ?? typed;
   const dotted = repo.split('/').some((part) => part === '.' || part === '..');
   if (REPO_ID.test(repo) && !dotted) return { repo, problem: null };
   return {
@@ -22,6 +24,14 @@ export function readHubRepoInput(text: string): HubRepoInput {
         ? 'Type a Hugging Face Hub repo id, owner/name (a diffusers SD1.5 model, e.g. stable-diffusion-v1-5/stable-diffusion-v1-5).'
         : `"${typed.slice(0, 120)}" is not a Hub repo id: write it as owner/name (letters, digits, _ - .), e.g. stable-diffusion-v1-5/stable-diffusion-v1-5.`,
   };
+}
+
+/**
+ * The revision a pasted Hub address shows (`…/tree/v1.0`, `…/blob/<sha>/x`), for the Revision field to take; undefined
+ * for an id or an address without one (the field is left as the user set it).
+ */
+export function revisionOfHubAddress(text: string): string | undefined {
+  return parseHubAddress(text)?.revision;
 }
 
 /** The revision field's text: a branch, tag or commit sha trimmed, or undefined (main) when empty. */
