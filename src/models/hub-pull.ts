@@ -101,7 +101,6 @@ class ListedPull {
   constructor(
     readonly repo: string,
     readonly repoDir: string,
-    readonly revision: string,
     readonly listing: HubListing,
     readonly options: PullOptions,
   ) {
@@ -254,7 +253,7 @@ async function pullOnce(target: HubTarget, options: PullOptions, lock: DownloadL
   }
   const totalBytes = listedBytes(listing, selection.files);
   options.onListed?.({ modelId: repo, commit: listing.commit, totalBytes });
-  const pull = new ListedPull(repo, repoDir, revision, listing, options);
+  const pull = new ListedPull(repo, repoDir, listing, options);
   // the gate first: a move to a commit that is not SD1.5 must not leave the old snapshot's weights linked in
   const gate = await checkIsSd15(pull);
   if (done && moved) {
