@@ -185,6 +185,9 @@ function tagLines(result: InspectResult): string[] {
     lines.push(
       `  trigger: ${result.trigger}${result.triggerSource === 'dataset folders' ? ' (from the dataset folder names)' : ''}`,
     );
+  // kohya's record of the base (a Hub base trained here: owner/name@<commit>, the weights it was trained on)
+  const base = result.metadata.ss_sd_model_name;
+  if (base) lines.push(`  base model: ${base}`);
   if (result.topTags.length > 0)
     lines.push(`  top tags: ${result.topTags.map((t) => `${t.tag} (${t.count})`).join(', ')}`);
   const metaKeys = Object.keys(result.metadata);

@@ -29,6 +29,7 @@ beforeAll(async () => {
     trainingFacts: {
       outputName: 'hero',
       trigger: 'sks',
+      baseModel: `someone/toon-sd15@${'c'.repeat(40)}`,
       captionsByFolder: { '10_sks girl': ['sks, smile', 'sks, red hair'] },
     },
   });
@@ -63,6 +64,8 @@ describe('inspectLora', () => {
     const text = formatInspection(result);
     expect(text).toContain('format: kohya');
     expect(text).toContain('trigger: sks');
+    // the base it was trained on, a Hub base at its commit (ss_sd_model_name): inspect did not say it
+    expect(text).toContain(`  base model: someone/toon-sd15@${'c'.repeat(40)}`);
   });
 
   it('reports a PEFT folder with config alphas and lists what WebUIs do not map', async () => {

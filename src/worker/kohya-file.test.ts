@@ -55,3 +55,24 @@ describe('kohyaTrainingFacts', () => {
     expect(kohyaTrainingFacts(run({ ...FACTS, triggers: [] }), 200)).not.toHaveProperty('trigger');
   });
 });
+
+describe('the base the kohya file names', () => {
+  const commit = 'c'.repeat(40);
+  const at = (baseModel: string, loadedBaseModel?: string) => ({
+    ...run(FACTS),
+    config: trainingConfigSchema.parse({ steps: 40, baseModel }),
+    ...(loadedBaseModel === undefined ? {} : { loadedBaseModel }),
+  });
+  it('is the commit the worker loaded for a base named at a tag (was the tag: owner/name@v1.0)', () => {
+    expect(kohyaTrainingFacts(at('someone/toon@v1.0', `someone/toon@${commit}`), 200).baseModel).toBe(
+      `someone/toon@${commit}`,
+    );
+  });
+  it('is the name as configured otherwise: never a cache folder or a name the worker did not pin', () => {
+    expect(kohyaTrainingFacts(at('someone/toon', '/srv/hf/snapshots/x'), 200).baseModel).toBe('someone/toon');
+    expect(kohyaTrainingFacts(at('someone/toon@v1.0', 'someone/toon@v1.0'), 200).baseModel).toBe(
+      'someone/toon@v1.0',
+    );
+    expect(kohyaTrainingFacts(at('anything-v5'), 200).baseModel).toBe('anything-v5');
+  });
+});

@@ -1,11 +1,13 @@
 // src/worker/kohya-file.ts — the WebUI / kohya `.safetensors` a finished training run writes beside its PEFT adapter:
 // where it goes, the kohya metadata (ss_* / modelspec.*) from the config and the worker's `done` facts (what it
-// trained, read once by the trainer's dataset scan; the precision that really ran), and the error of a failed write.
+// trained, read once by the trainer's dataset scan; the precision that really ran; the commit of a Hub base named
+// at a tag), and the error of a failed write.
 import { basename, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
 import { runKohyaFilePath } from '../lora/convert-facts.js';
 import type { LoraTrainingFactsInput } from '../lora/kohya-metadata.js';
+import { parseHubBase } from '../models/base-revision.js';
 import type { TrainingConfig } from '../schemas/config.js';
 import type { TrainingFacts } from './training-facts.js';
 
@@ -25,6 +27,22 @@ export interface KohyaRun {
   readonly epochs: number;
   /** The worker's `done` facts. */
   readonly facts: TrainingFacts;
+  /** The base as the worker was handed it (`owner/name@<commit>` for a Hub base named at a revision). */
+  readonly loadedBaseModel?: string;
+}
+
+/**
+ * The base the kohya file names (ss_sd_model_name): for a Hub base named at a branch or tag (`owner/name@v1.0`), the
+ * commit the worker loaded (`owner/name@<commit>`), so the LoRA says which weights it was trained on even after the
+ * tag moves; else the name as configured (never a server's cache folder). Pure.
+ */
+export function recordedBaseModel(configured: string, loaded: string | undefined): string {
+  const base = parseHubBase(configured);
+  const pinned = loaded === undefined ? undefined : parseHubBase(loaded);
+  const isCommit = pinned?.revision !== undefined && /^[0-9a-f]{40}$/.test(pinned.revision);
+  return base?.revision !== undefined && isCommit && pinned?.repo === base.repo
+    ? (loaded as string)
+    : configured;
 }
 
 /**
@@ -35,7 +53,7 @@ export interface KohyaRun {
 export function kohyaTrainingFacts(run: KohyaRun, finishedAt: number): LoraTrainingFactsInput {
   const { config, facts } = run;
   return {
-    baseModel: config.baseModel,
+    baseModel: recordedBaseModel(config.baseModel, run.loadedBaseModel),
     resolution: config.resolution,
     steps: run.steps,
     learningRate: config.learningRate,

@@ -289,6 +289,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   const setAside = options.resume ? null : setAsideEarlierSamples(options.runDir);
   if (setAside) options.onEvent?.(notice('warn', setAside));
   const startedAt = Date.now() / 1000;
+  const request = buildTrainRequest(options);
   let last: ProgressEvent | undefined;
   let checkpoint: string | null = null;
   const samples: string[] = [];
@@ -314,7 +315,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   let outcome: Awaited<ReturnType<typeof runWorker>>;
   try {
     outcome = await runWorker({
-      request: buildTrainRequest(options),
+      request,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.kill ? { kill: options.kill } : {}),
       ...(options.spawn ? { spawn: options.spawn } : {}),
@@ -379,6 +380,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       steps: stats.steps,
       epochs: stats.epochs,
       facts,
+      loadedBaseModel: request.config.baseModel, // owner/name@<commit> for a base named at a tag
     });
   } catch (error) {
     throw kohyaWriteError(error, output);
