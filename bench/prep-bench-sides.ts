@@ -1,6 +1,8 @@
 // bench/prep-bench-sides.ts — the two sides bench/prep-speed.ts times image by image: toonlora's
-// TypeScript prep stages, run as src/prep/analyse-file.ts runs them (decode, text detection, text
-// removal, classic segmentation minus speech bubbles with touching figures cut apart, crop), and the
+// TypeScript prep stages, run as src/prep/analyse-file.ts runs them (decode, text detection, detections
+// on art refused, text removal, classic segmentation minus speech bubbles with touching figures cut
+// apart, the character less bubble leftovers and panels, its crop with the other characters, bubbles
+// and removed text painted over), and the
 // Python reference (bench/prep_reference.py --serve, a child process answering one image per request).
 // Each run gives per-stage ms, the text boxes and the character box, and on request its text and
 // character masks (for the parity check in prep-bench-report.ts).
@@ -10,12 +12,16 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { resizeCrop } from '../src/prep/analyse-file.js';
-import { removeTextBubbles } from '../src/prep/bubble-mask.js';
+import { removeTextBubblesWithInteriors } from '../src/prep/bubble-mask.js';
+import { isBubbleRemnant } from '../src/prep/bubble-remnant.js';
+import { characterIsolator } from '../src/prep/character-isolate.js';
 import { computeCropBox, cutSquare } from '../src/prep/crop-box.js';
+import { cropClutter } from '../src/prep/crop-clutter.js';
 import { decodeImage } from '../src/prep/decode.js';
 import {
   BUBBLE_WHITE_FRACTION,
   findMaskContours,
+  looksLikePanel,
   selectCharacterContours,
   whiteFractionWithin,
 } from '../src/prep/mask-contours.js';
@@ -23,6 +29,7 @@ import { createClassicSegmenter, morphologyKernelPx } from '../src/prep/segment-
 import { splitTouchingFigures } from '../src/prep/split-figures.js';
 import type { TextRegion } from '../src/prep/stage-types.js';
 import { createPaddleTextDetector, defaultPaddleDetModelPath } from '../src/prep/text-detect-paddle.js';
+import { splitPlausibleText } from '../src/prep/text-plausible.js';
 import { createOpenCvTextRemover } from '../src/prep/text-remove.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
 import type { Box, GrayImage } from '../src/vision/image.js';
@@ -42,7 +49,8 @@ export interface BitMask {
   readonly set: (i: number) => boolean;
 }
 
-/** The masks a run compares: the pixels text removal filled, and the character mask the crop reads. */
+/** The masks a run compares: the pixels text removal filled, and the character mask the crop reads
+ * (bubble leftovers out: crop-clutter.ts). */
 export interface RunMasks {
   readonly text: BitMask;
   readonly character: BitMask;
@@ -52,7 +60,7 @@ export interface ImageRun {
   ms: StageMs;
   detectParts: DetectParts;
   polygons: Polygon[];
-  /** The character's box (largest mask contour) the crop is built around; null when none. */
+  /** The character's box (largest mask contour that is no bubble or panel) the crop is built around; null when none. */
   character: Box | null;
   /** Only when asked for (the warm-up round); made after the clock stops. */
   masks?: RunMasks;
@@ -97,25 +105,44 @@ export async function openTypeScript(): Promise<{ run: RunImage; setupMs: number
     const t1 = performance.now();
     const regions: TextRegion[] = await detector.detect(image);
     const t2 = performance.now();
-    const { image: clean, mask: textMask } = await remover.remove(image, regions);
+    // as src/prep/analyse-file.ts: a "text line" on a face, legs or hatching is art, left in the image
+    const { text } = splitPlausibleText(image, regions);
+    const { image: clean, mask: textMask } = await remover.remove(image, text);
     const t3 = performance.now();
     // as src/prep/analyse-file.ts findCharacters segments: the segmenter's mask minus the speech
     // bubbles, then touching figures cut apart (split-figures.ts)
     const raw = await segmenter.segment(clean);
     const outlinePx = morphologyKernelPx(raw.width, raw.height) * 2 + 1;
-    const bubbleFree = await removeTextBubbles(raw, clean, textMask, outlinePx);
-    const { mask } = await splitTouchingFigures(bubbleFree);
-    const t4 = performance.now();
-    const contours = (await findMaskContours(mask)).filter(
-      (c) => whiteFractionWithin(clean, mask, c.box) <= BUBBLE_WHITE_FRACTION,
+    const { mask: bubbleFree, interiors } = await removeTextBubblesWithInteriors(
+      raw,
+      clean,
+      textMask,
+      outlinePx,
     );
+    const { mask: split } = await splitTouchingFigures(bubbleFree);
+    const t4 = performance.now();
+    // as findCharacters picks and analyse-file.ts crops (`largest`): no bubble (white, or a cleared
+    // bubble's outline / tail) or panel; the bubbles whole leave the mask; the square with the other
+    // characters, the bubbles and the removed text painted over, resized
+    const found = await findMaskContours(split);
+    const notBubbles = found.filter(
+      (c) =>
+        whiteFractionWithin(clean, split, c.box) <= BUBBLE_WHITE_FRACTION &&
+        !isBubbleRemnant(split, interiors, textMask, c, 2 * outlinePx),
+    );
+    const contours = notBubbles.filter((c) => !looksLikePanel(split, c.box));
     const [character] = selectCharacterContours(contours, 'largest');
+    const everyone = selectCharacterContours(contours, 'all').map((c) => c.box);
+    const bubbleParts = found.filter((c) => !notBubbles.includes(c)).map((c) => c.box);
+    const { mask, clutter } = await cropClutter(raw, interiors, split, textMask, everyone, bubbleParts);
     if (character) {
-      // as src/prep/analyse-file.ts crops: cut the square (white padding), resize it
-      await resizeCrop(
-        cutSquare(clean, computeCropBox(character.box, prep.cropMargin, clean)),
-        prep.resolution,
-      );
+      const isolate =
+        everyone.length > 1 || clutter
+          ? await characterIsolator(mask, [character.box], outlinePx, everyone, clutter ?? undefined)
+          : undefined;
+      const cropBox = computeCropBox(character.box, prep.cropMargin, clean);
+      const square = cutSquare(clean, cropBox);
+      await resizeCrop(isolate ? isolate(0, square, cropBox) : square, prep.resolution);
     }
     const t5 = performance.now();
     const ms = { decode: t1 - t0, detect: t2 - t1, remove: t3 - t2, segment: t4 - t3, crop: t5 - t4 };

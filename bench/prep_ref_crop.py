@@ -1,6 +1,6 @@
 # bench/prep_ref_crop.py — for the Python reference (bench/prep_reference.py): speech bubbles out of the
 # character mask (src/prep/bubble-mask.ts, src/prep/mask-contours.ts) and the square crop around the
-# character (src/prep/crop-box.ts, resized as src/prep/analyse-file.ts does).
+# character (src/prep/crop-box.ts, painted and resized as src/prep/analyse-file.ts does).
 import cv2
 import numpy as np
 
@@ -12,14 +12,20 @@ BUBBLE_MIN_PAPER_SHARE = 0.4  # bubble-mask.ts BUBBLE_MIN_PAPER_SHARE
 
 
 def remove_text_bubbles(mask, img, text_mask):
-    """Near-white areas of the mask (4-connected) that hold text-mask pixels and are at least
-    BUBBLE_MIN_PAPER_SHARE paper (white, not text: text erased over art is not a bubble) are cleared,
-    then a rectangular opening (2 x the morphology kernel + 1) over their box grown by twice that removes
-    the outline rings left (bubble-mask.ts removeTextBubblesWithInteriors, bubbleLabels)."""
+    """remove_text_bubbles_with_interiors's mask (bubble-mask.ts removeTextBubbles)."""
+    return remove_text_bubbles_with_interiors(mask, img, text_mask)[0]
+
+
+def remove_text_bubbles_with_interiors(mask, img, text_mask):
+    """(mask, the bubble interiors cleared: bool, or None when none). Near-white areas of the mask
+    (4-connected) that hold text-mask pixels and are at least BUBBLE_MIN_PAPER_SHARE paper (white, not
+    text: text erased over art is not a bubble) are cleared, then a rectangular opening (2 x the
+    morphology kernel + 1) over their box grown by twice that removes the outline rings left
+    (bubble-mask.ts removeTextBubblesWithInteriors, bubbleLabels); the cleared interiors tell a bubble's leftovers (outline, tail) from a character (prep_ref_characters.py)."""
     in_mask = mask > MASK_THRESHOLD
     text_in_mask = (text_mask > 0) & in_mask
     if not text_in_mask.any():
-        return mask
+        return mask, None
     white = (in_mask & (img >= BUBBLE_WHITE_MIN).all(axis=2)) | text_in_mask
     count, labels = cv2.connectedComponents(white.astype(np.uint8) * 255, connectivity=4)
     text = np.bincount(labels[text_in_mask], minlength=count)
@@ -28,7 +34,7 @@ def remove_text_bubbles(mask, img, text_mask):
     holds_text[0] = False
     bubble = holds_text[labels]
     if not bubble.any():
-        return mask
+        return mask, None
     cleared = mask.copy()
     cleared[bubble] = 0
     outline = morphology_kernel_px(mask.shape[1], mask.shape[0]) * 2 + 1
@@ -38,7 +44,7 @@ def remove_text_bubbles(mask, img, text_mask):
     x1, y1 = min(w, xs.max() + 1 + 2 * outline), min(h, ys.max() + 1 + 2 * outline)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (outline, outline))
     cleared[y0:y1, x0:x1] = cv2.morphologyEx(np.ascontiguousarray(cleared[y0:y1, x0:x1]), cv2.MORPH_OPEN, kernel)
-    return cleared
+    return cleared, bubble
 
 
 def white_fraction(img, mask, box):
@@ -58,18 +64,12 @@ def place_span(centre, side, size):
     return min(max(start, 0), size - side) if side <= size else min(max(start, size - side), 0)
 
 
-def crop(img, mask, margin=0.1, resolution=512):
-    """Largest external contour that is not a bubble -> square with margin (src/prep/crop-box.ts
-    computeCropBox), cut out with white padding (cutSquare), resized to the training size (cv2: area
-    down, cubic up; analyse-file.ts: libvips Lanczos down, cubic up)."""
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    boxes = [(cv2.contourArea(c), cv2.boundingRect(c)) for c in contours]
-    boxes = [b for b in boxes if white_fraction(img, mask, b[1]) <= BUBBLE_WHITE_FRACTION]
-    if not boxes:
-        return None, None
-    area, (x, y, w, h) = max(boxes, key=lambda b: (b[0], b[1][2] * b[1][3]))
-    if area <= 0:
-        return None, None
+def crop(img, box, isolate, margin=0.1, resolution=512):
+    """The square with margin around the character's `box` (src/prep/crop-box.ts computeCropBox), cut out
+    with white padding (cutSquare), the other characters and clutter painted over (`isolate`:
+    prep_ref_paint_over.py character_isolator), resized to the training size (cv2: area down, cubic up;
+    analyse-file.ts: libvips Lanczos down, cubic up): (the painted square, the crop)."""
+    x, y, w, h = box
     side = max(1, js_round(max(w, h) * (1 + 2 * margin)))
     ih, iw = img.shape[:2]
     left, top = place_span(x + w / 2, side, iw), place_span(y + h / 2, side, ih)
@@ -77,7 +77,6 @@ def crop(img, mask, margin=0.1, resolution=512):
     x0, y0, x1, y1 = max(left, 0), max(top, 0), min(left + side, iw), min(top + side, ih)
     if x1 > x0 and y1 > y0:
         square[y0 - top : y1 - top, x0 - left : x1 - left] = img[y0:y1, x0:x1]
+    square = isolate(0, square, (left, top, side, side))
     interpolation = cv2.INTER_AREA if side > resolution else cv2.INTER_CUBIC
-    return cv2.resize(square, (resolution, resolution), interpolation=interpolation), (x, y, w, h)
-
-
+    return square, cv2.resize(square, (resolution, resolution), interpolation=interpolation)

@@ -1,18 +1,20 @@
 # bench/prep_ref_split_figures.py — touching characters cut apart, for the Python reference
 # (bench/prep_reference.py): src/prep/split-figures.ts splitTouchingFigures in cv2/numpy, same constants
 # and steps. The mask max-pooled to <= 256 px a side; per large part, cv2.distanceTransform (L2, 5x5)
-# cores at half the part's thickest point, strong cores (>= 0.6 of it) grouped by overlapping columns,
-# cv2.watershed from them on the flat binary part; a split only when each figure spans 60% of the part's
-# height and holds 20% of its pixels and the seam is at most 35% of its height; then the seam is cleared
-# at full size.
+# cores at 0.4 of the part's thickest point, strong cores (>= 0.45 of it) grouped by overlapping columns,
+# cv2.watershed from them on the flat binary part; a split only when each figure spans 40% of the part's
+# height and holds 10% of its pixels, is tall and large for its own thickness (4.5 x its peak tall,
+# 8 x peak² in area: a child beside an adult is, a fist or hair bun is not) and the seam is at most 35%
+# of its height; then the seam is cleared at full size.
 import cv2
 import numpy as np
 
 # split-figures.ts CORE_LEVEL, STRONG_CORE, SAME_COLUMN_OVERLAP, FIGURE_MIN_HEIGHT, FIGURE_MIN_AREA,
-# SEAM_MAX_SHARE, MIN_SPLIT_PART_PX, ANALYSIS_SIDE_PX; mask-contours.ts MASK_THRESHOLD,
-# SECONDARY_COMPONENT_MIN_FRACTION
-CORE_LEVEL, STRONG_CORE, SAME_COLUMN_OVERLAP = 0.5, 0.6, 0.5
-FIGURE_MIN_HEIGHT, FIGURE_MIN_AREA, SEAM_MAX_SHARE = 0.6, 0.2, 0.35
+# SEAM_MAX_SHARE, FIGURE_MIN_HEIGHT_PER_PEAK, FIGURE_MIN_AREA_PER_PEAK_SQ, MIN_SPLIT_PART_PX,
+# ANALYSIS_SIDE_PX; mask-contours.ts MASK_THRESHOLD, SECONDARY_COMPONENT_MIN_FRACTION
+CORE_LEVEL, STRONG_CORE, SAME_COLUMN_OVERLAP = 0.4, 0.45, 0.5
+FIGURE_MIN_HEIGHT, FIGURE_MIN_AREA, SEAM_MAX_SHARE = 0.4, 0.1, 0.35
+FIGURE_MIN_HEIGHT_PER_PEAK, FIGURE_MIN_AREA_PER_PEAK_SQ = 4.5, 8
 MIN_SPLIT_PART_PX, ANALYSIS_SIDE_PX = 2000, 256
 MASK_THRESHOLD, SECONDARY_COMPONENT_MIN_FRACTION = 127, 0.2
 NEIGHBOURS_8 = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
@@ -81,16 +83,21 @@ def _resolve_figures(markers, in_part):
     return figure
 
 
-def _clear_split(figure, in_part, figures, part_height, part_area):
-    """split-figures.ts clearSplit: each figure spans and holds enough of the part; the seam is short."""
+def _clear_split(figure, in_part, dt, figures, part_height, part_area):
+    """split-figures.ts clearSplit: each figure spans and holds enough of the part and is tall and large
+    for its own thickness (its largest distance-transform value, `peak`); the seam is short."""
     inner = np.zeros_like(in_part)
     inner[1:-1, 1:-1] = in_part[1:-1, 1:-1]
     counted = inner & (figure > 0)
     for f in range(1, figures + 1):
-        rows = np.nonzero((figure == f) & counted)[0]
-        if len(rows) == 0 or rows.max() - rows.min() + 1 < FIGURE_MIN_HEIGHT * part_height:
+        own = (figure == f) & counted
+        rows = np.nonzero(own)[0]
+        if len(rows) == 0:
             return False
-        if len(rows) < FIGURE_MIN_AREA * part_area:
+        height, area, peak = rows.max() - rows.min() + 1, len(rows), float(dt[own].max())
+        if height < FIGURE_MIN_HEIGHT * part_height or area < FIGURE_MIN_AREA * part_area:
+            return False
+        if height < FIGURE_MIN_HEIGHT_PER_PEAK * peak or area < FIGURE_MIN_AREA_PER_PEAK_SQ * peak * peak:
             return False
     seam = (counted & _touches_other(figure)).sum()
     return seam / 2 <= SEAM_MAX_SHARE * part_height  # two pixels wide: its length is half its pixels
@@ -115,7 +122,7 @@ def _split_part(labels, part):
     markers = lookup[core_labels]
     cv2.watershed(cv2.cvtColor(roi, cv2.COLOR_GRAY2BGR), markers)
     figure = _resolve_figures(markers, in_part)
-    return figure if _clear_split(figure, in_part, groups, h, area) else None
+    return figure if _clear_split(figure, in_part, dt, groups, h, area) else None
 
 
 def _cut_seam(out, set_pixels, factor, figure, x0, y0):

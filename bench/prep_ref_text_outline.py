@@ -17,9 +17,9 @@ BAND_MIN_ENDED_SHARE = 0.8  # BAND_MIN_ENDED_SHARE
 OUTLINE_REACH_SHARE, OUTLINE_REACH_MIN_PX, BAND_MAX_LUMA = 0.25, 4, 100
 
 
-def near(pixels, colour):
-    """Pixels (..., 3) whose every channel is within OUTLINE_TOLERANCE of `colour`."""
-    return (np.abs(pixels.astype(np.int16) - np.asarray(colour, np.int16)) <= OUTLINE_TOLERANCE).all(axis=-1)
+def near(pixels, colour, tolerance=OUTLINE_TOLERANCE):
+    """Pixels (..., 3) whose every channel is within `tolerance` of `colour`."""
+    return (np.abs(pixels.astype(np.int16) - np.asarray(colour, np.int16)) <= tolerance).all(axis=-1)
 
 
 def luma_bgr(colour):
@@ -100,10 +100,11 @@ def measure_outline_px(area_img, fill, comp, ring_pixels):
     return int(js_median(lengths))
 
 
-def measure_outline_band_px(img, labels, label, area, colour, bound_px):
-    """text-outline.ts measureOutlineBandPx: width in px of a band of `colour` around text area `label`
-    (box `area`), walked out from its edge through unmasked pixels; 0 when it is not a band (under 8
-    runs, or under BAND_MIN_ENDED_SHARE of the walks leave the colour within `bound_px`)."""
+def measure_outline_band_px(img, labels, label, area, colour, bound_px, tolerance=OUTLINE_TOLERANCE):
+    """text-outline.ts measureOutlineBandPx: width in px of a band of `colour` (within `tolerance` per
+    channel) around text area `label` (box `area`), walked out from its edge through unmasked pixels; 0
+    when it is not a band (under 8 runs, or under BAND_MIN_ENDED_SHARE of the walks leave the colour
+    within `bound_px`)."""
     ih, iw = labels.shape
     # every walk stays within bound_px + 1 of the area's edge: look at that window only
     wx, wy, ww, wh = grown_box(area, bound_px + 2, iw, ih)
@@ -112,7 +113,7 @@ def measure_outline_band_px(img, labels, label, area, colour, bound_px):
     ax, ay = area[0] - wx, area[1] - wy
     own[ay : ay + area[3], ax : ax + area[2]] = lab[ay : ay + area[3], ax : ax + area[2]] == label
     free = lab == 0
-    passable = free & near(img[wy : wy + wh, wx : wx + ww], colour)
+    passable = free & near(img[wy : wy + wh, wx : wx + ww], colour, tolerance)
     runs, open_walks = [], 0
     for o, fr, p in zip(_directions(own), _directions(free), _directions(passable)):
         ys, xs = np.nonzero(o[:, :-1] & fr[:, 1:])

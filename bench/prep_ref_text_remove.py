@@ -4,17 +4,17 @@
 # Navier-Stokes inpainting of the letters only (src/prep/text-letters.ts: colours the ring lacks, grown),
 # with a drawn outline measured inside the area or past it (src/prep/text-outline.ts, here
 # prep_ref_text_outline.py) and erased too, also where it lies past the detected box (text-letters.ts
-# grows the erase box by the outline's width + 1 with crop-box.ts grownBox). Returns, as the TypeScript
-# does, the pixels it filled or inpainted as the text mask.
+# grows the erase box by the outline's width + 1 with crop-box.ts grownBox); a flat white ring is measured
+# as a white outline band too, and dark letters a light outline encloses join it (prep_ref_text_letters.py).
+# Returns, as the TypeScript does, the pixels it filled or inpainted as the text mask.
 from functools import lru_cache
 
 import cv2
 import numpy as np
 
 from prep_ref_js import grown_box, js_round
+from prep_ref_text_letters import ring_band_px, with_enclosed_letters
 from prep_ref_text_outline import (
-    BAND_MAX_LUMA,
-    luma_bgr,
     measure_outline_band_px,
     measure_outline_px,
     near,
@@ -91,6 +91,7 @@ def art_text_pixels(img, labels, label, area, ring_pixels, band, ring_at):
 
     def foreign_to(pixels, outline_band):
         foreign = comp & ~ring_colour_bins(pixels)[colour_bins(area_img)]
+        foreign = with_enclosed_letters(foreign, comp, area_img)  # dark letters inside a white outline
         if outline_band is not None:  # withOutline: the band's colour inside the area joins the letters
             foreign |= comp & near(area_img, outline_band[1])
         return foreign
@@ -132,9 +133,9 @@ def remove_text(img, regions):
         _, _, pixels = sample_ring(img, mask, labels, label, area)
         colour = flat_colour(pixels)
         band = None
-        # a dark flat ring may be the outline of letters whose box is tight to their fill, not a bubble
-        if colour is not None and luma_bgr(colour) < BAND_MAX_LUMA:
-            px = measure_outline_band_px(img, labels, label, area, colour, outline_reach_px(area))
+        # a flat ring may be the (dark or white) outline of letters whose box is tight to their fill, not a bubble
+        if colour is not None:
+            px = ring_band_px(img, labels, label, area, colour)
             band, colour = ((px, colour), None) if px > 0 else (None, colour)
         letters = None
         if colour is None:
