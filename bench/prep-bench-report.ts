@@ -128,5 +128,7 @@ export function printTable(result: BenchResult): void {
   const agreement = (m: (typeof masks)['text']) =>
     `mean IoU ${m.meanIou.toFixed(3)}, lowest ${m.minIou.toFixed(3)} (${m.images} images)`;
   console.log(`text removed (pixels filled or inpainted, outlines included): ${agreement(masks.text)}`);
-  console.log(`character masks (bubbles out, touching figures cut apart): ${agreement(masks.character)}`);
+  console.log(
+    `character masks (bubbles and their leftovers out, touching figures cut apart): ${agreement(masks.character)}`,
+  );
 }
