@@ -19,6 +19,7 @@ import {
 } from './protocol.js';
 import { parseDone, runWorker, STOP_GRACE_MS, type WorkerSpawn } from './python-worker.js';
 import { checkNoEarlierRun, newestCheckpoint, setAsideEarlierSamples } from './run-folder.js';
+import { acquireRunLock } from './run-lock.js';
 
 export interface TrainOptions {
   /** kohya layout: `<repeats>_<trigger> <class>/name.png + name.txt`. */
@@ -201,8 +202,9 @@ export type TrainingPaths = Pick<TrainOptions, 'datasetDir' | 'resume' | 'kohya'
 
 /**
  * Everything about the paths that can be checked before the worker loads a model, in the order the user gave them:
- * the dataset folder, then the run folder (when given: a dry run has none). The one check of them: runTraining runs
- * it, and the CLI runs it first, before the base model's checks, so that the user's own paths are named first.
+ * the dataset folder, then the run folder (when given: a dry run has none). The one check of them: the CLI runs it
+ * first, before the base model's checks, so that the user's own paths are named first; runTraining runs the same
+ * checks, the run folder's contents only once it holds the run lock.
  * @throws TL_ERR_INPUT_NOT_FOUND / TL_ERR_INPUT_INVALID (checkDataset), TL_ERR_USAGE (the run folder is a file or
  *   not writable), TL_ERR_OUTPUT_EXISTS (a trained LoRA, the kohya file or an earlier run's checkpoints there,
  *   without resume)
@@ -211,6 +213,11 @@ export function checkTrainingPaths(options: TrainingPaths): void {
   checkDataset(options.datasetDir);
   if (options.runDir === undefined) return;
   checkOutputFolder(options.runDir, 'Choose a folder you can write to for -o (the run folder).');
+  checkRunFolder({ ...options, runDir: options.runDir });
+}
+
+/** What the run folder holds that this run would write over (runTraining checks it again holding the run lock). */
+function checkRunFolder(options: TrainingPaths & { readonly runDir: string }): void {
   if (options.resume) return;
   if (existsSync(join(options.runDir, 'adapter_model.safetensors'))) {
     throw new ToonloraError(
@@ -278,14 +285,27 @@ function isStoppedWorker(error: unknown): boolean {
 
 /**
  * Trains a LoRA and writes the kohya file.
- * @throws TL_ERR_INPUT_NOT_FOUND (dataset), TL_ERR_USAGE (-o is a file or not writable), TL_ERR_OUTPUT_EXISTS (a trained
+ * @throws TL_ERR_INPUT_NOT_FOUND (dataset), TL_ERR_USAGE (-o is a file or not writable), TL_ERR_CONFLICT (another train
+ *   run, of this process or another, is writing the run folder: run-lock.ts), TL_ERR_OUTPUT_EXISTS (a trained
  *   LoRA, the kohya file, or an earlier run's checkpoints in the run folder without resume),
  *   TL_ERR_OUTPUT_WRITE (the kohya file or, from the worker, a checkpoint / sample / adapter could not be written),
  *   the worker's errors (TL_ERR_CONFIG, TL_ERR_MODEL_MISSING, TL_ERR_TRAINING_DIVERGED, TL_ERR_GPU_OUT_OF_MEMORY, TL_ERR_WORKER, ...),
  *   TL_ERR_WORKER_PROTOCOL when its `done` lacks the adapter, the trained images, the steps or the epochs.
  */
 export async function runTraining(options: TrainOptions): Promise<TrainResult> {
-  checkTrainingPaths(options);
+  checkTrainingPaths({ datasetDir: options.datasetDir });
+  checkOutputFolder(options.runDir, 'Choose a folder you can write to for -o (the run folder).');
+  // one run at a time per folder (a CLI run, a server job): a second would write over this one's files
+  const lock = await acquireRunLock(options.runDir, (message) => options.onEvent?.(notice('warn', message)));
+  try {
+    return await trainHoldingLock(options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainHoldingLock(options: TrainOptions): Promise<TrainResult> {
+  checkRunFolder(options);
   const setAside = options.resume ? null : setAsideEarlierSamples(options.runDir);
   if (setAside) options.onEvent?.(notice('warn', setAside));
   const startedAt = Date.now() / 1000;

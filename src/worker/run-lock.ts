@@ -1,0 +1,108 @@
+// src/worker/run-lock.ts — one train run at a time writes a run folder: a lock folder inside it
+// (`.toonlora-train.lock`, made with mkdir by proper-lockfile, kept fresh while held) with its owner file
+// (env/lock-owner.ts: pid, host, start time). A second run into the folder — the CLI's or a server job's — is
+// refused at once, naming the run that holds it, instead of both running and writing over each other's adapter,
+// checkpoints and kohya file. A lock whose owner is a dead process of this host (a SIGKILLed run) is taken over at
+// once; one with no owner it can check goes stale after STALE_MS without refreshes.
+import { existsSync, rmdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import {
+  currentLockOwner,
+  readLockOwner,
+  removeDeadOwnersLock,
+  removeLockOwner,
+  writeLockOwner,
+} from '../env/lock-owner.js';
+import { ToonloraError } from '../errors.js';
+import { makeFolders } from '../output-folder.js';
+
+/** The lock folder a train run holds inside its run folder (hidden: listings and scans pass it by). */
+export const RUN_LOCK_NAME = '.toonlora-train.lock';
+/** A lock not refreshed for this long (its holder refreshes it every STALE_MS / 2) belongs to a dead process. */
+const STALE_MS = 60_000;
+
+/** The lock folder of `runDir`. */
+export function runLockPath(runDir: string): string {
+  return join(runDir, RUN_LOCK_NAME);
+}
+
+export interface HeldRunLock {
+  /** Removes the lock (and the run folder, when taking the lock made it and nothing was written there since). */
+  release(): Promise<void>;
+}
+
+function isLockedError(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ELOCKED';
+}
+
+async function refusal(runDir: string, lockPath: string): Promise<ToonloraError> {
+  const owner = await readLockOwner(lockPath);
+  const holder = owner
+    ? `pid ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`}, started ${owner.startedAt}`
+    : 'its process id not recorded yet';
+  return new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `${runDir}: a train run is already writing this folder (${holder}). Wait for it to end or stop it, or ` +
+      `choose another -o. (If no train run is writing it, remove ${lockPath}.)`,
+    { details: { file: runDir, ...(owner ? { pid: owner.pid } : {}) } },
+  );
+}
+
+/**
+ * Takes the run lock of `runDir`, making the folder first when it does not exist. Never waits: a run that
+ * holds it now may go on for hours.
+ * @param onCompromised told when the lock was lost while held (its folder removed, or not refreshed in time)
+ * @throws ToonloraError TL_ERR_CONFLICT naming the run that holds the lock (pid, start time) and the fix;
+ *   TL_ERR_OUTPUT_WRITE when the run folder cannot be made
+ */
+export async function acquireRunLock(
+  runDir: string,
+  onCompromised: (message: string) => void = () => {},
+): Promise<HeldRunLock> {
+  const existed = existsSync(runDir);
+  const made = await makeFolders(runDir);
+  if (made) {
+    const full = made.error.code === 'ENOSPC' || made.error.code === 'EDQUOT';
+    throw new ToonloraError(
+      'TL_ERR_OUTPUT_WRITE',
+      `${runDir}: the run folder cannot be made (${full ? 'the disk is full' : made.error.code}: ${made.folder}). Choose another -o.`,
+      { cause: made.error, details: { file: runDir } },
+    );
+  }
+  const lockPath = runLockPath(runDir);
+  const options = {
+    realpath: false,
+    lockfilePath: lockPath,
+    stale: STALE_MS,
+    onCompromised: (error: Error) =>
+      onCompromised(`the train lock of ${runDir} (${lockPath}) was lost while held: ${error.message}`),
+  };
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(lockPath, options);
+  } catch (error) {
+    if (!isLockedError(error)) throw error;
+    // a SIGKILLed run's lock: its owner file names a process of this host that has ended
+    if (!(await removeDeadOwnersLock(lockPath))) throw await refusal(runDir, lockPath);
+    try {
+      release = await lockfile.lock(lockPath, options);
+    } catch (again) {
+      if (isLockedError(again)) throw await refusal(runDir, lockPath); // another run took it over first
+      throw again;
+    }
+  }
+  await writeLockOwner(lockPath, currentLockOwner()).catch(() => {}); // without it: the stale rule
+  return {
+    release: async () => {
+      await removeLockOwner(lockPath).catch(() => {});
+      await release().catch(() => {}); // a compromised lock is already gone
+      if (!existed) {
+        try {
+          rmdirSync(runDir); // only when empty: the run was refused or failed before writing anything
+        } catch {}
+      }
+    },
+  };
+}
