@@ -14,6 +14,7 @@ import signal
 import sys
 import traceback
 
+from .parent_watch import exit_with_parent
 from .protocol import COMMANDS, Done, Error, EventWriter, Log, ProtocolError, parse_request_line
 
 
@@ -145,6 +146,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in COMMANDS:
         print(f"usage: python -m toonlora_trainer <{'|'.join(COMMANDS)}> (request JSON on stdin)", file=sys.stderr)
         return 2
+    exit_with_parent()  # a killed CLI / server leaves no worker training on alone
     # stdout is the protocol channel: keep a private handle, send every stray print to stderr.
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
     sys.stdout.flush()
