@@ -6,6 +6,7 @@
 // lokr-plan.ts'.
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ToonloraError } from '../errors.js';
 import { type AdapterLink, adapterFileLinks } from './adapter-links.js';
 import type { PlannedFile, PlannedTensor } from './convert-plan.js';
 import {
@@ -137,6 +138,15 @@ export async function writePlannedFile(
 }
 
 /**
+ * A file's write error from inside the temp folder (writeSafetensors names the file it wrote: a hidden
+ * `.out.<pid>.<time>.part/...` path) as its file-system cause, so it is reported against the user's -o.
+ */
+function stagedWriteCause(error: unknown): unknown {
+  const staged = error instanceof ToonloraError && error.code === 'TL_ERR_OUTPUT_WRITE';
+  return staged && error.cause instanceof Error ? error.cause : error;
+}
+
+/**
  * PEFT output goes into a folder: written to a temp folder, then renamed into place; when `output`
  * is a symlink, onto the folder it names (temp folder beside it; the link stays). An adapter file in
  * the replaced folder that is a symlink (adapter-links.ts) is written through: its new contents go to
@@ -198,6 +208,6 @@ export async function writePeftFolder(
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     for (const { from } of staged) await rm(from, { force: true });
-    throw asOutputWriteError(error, output);
+    throw asOutputWriteError(stagedWriteCause(error), output);
   }
 }

@@ -3,11 +3,12 @@
 // followed to the file or folder it names (written through, never replaced), a FIFO, device or socket
 // is refused, and `--overwrite` of a PEFT folder only ever replaces a folder that holds nothing but
 // adapter files (never the user's own files); the writers' temp path, and their file-system errors
-// as TL_ERR_OUTPUT_WRITE.
+// as TL_ERR_OUTPUT_WRITE naming -o (never a temp path).
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
+import { nearestExisting } from '../output-folder.js';
 
 /** Entries a PEFT adapter folder written by convert / the trainer holds; text_encoder/ holds the same files. */
 export const ADAPTER_FILES: ReadonlySet<string> = new Set([
@@ -92,6 +93,16 @@ export async function assertOutputPath(output: string, kind: 'file' | 'folder'):
   const target = await resolveOutputTarget(output);
   const parent = dirname(resolve(target));
   const parentInfo = await statOrUndefined(parent);
+  const existing = parentInfo ? parent : nearestExisting(parent);
+  if (!(await statOrUndefined(existing))?.isDirectory()) {
+    // as train says it: `-o afile/x.safetensors` under a file is no folder to create
+    const why = existing === parent ? 'is a file, not a folder' : 'is a file, so no folder can be made in it';
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `-o ${output}: ${existing} ${why}; nothing was written. Choose another -o.`,
+      { details: { file: output, folder: existing } },
+    );
+  }
   if (!parentInfo?.isDirectory()) {
     throw new ToonloraError(
       'TL_ERR_USAGE',
@@ -132,7 +143,11 @@ export function asOutputWriteError(error: unknown, output: string): unknown {
   const errno = error as NodeJS.ErrnoException;
   if (error instanceof ToonloraError || !(error instanceof Error) || !WRITE_SYSCALLS.has(errno.syscall ?? ''))
     return error;
-  const cause = errno.code === 'ENOSPC' ? 'the disk is full' : errno.message;
+  // Node's message ends with the call and its path (`, open '/x/.out.123.part/...'`): a temp path of ours, not -o
+  const cause =
+    errno.code === 'ENOSPC' || errno.code === 'EDQUOT'
+      ? 'the disk is full'
+      : errno.message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, '');
   return new ToonloraError(
     'TL_ERR_OUTPUT_WRITE',
     `-o ${output}: cannot be written (${cause}); nothing was written or replaced.`,
