@@ -1,7 +1,7 @@
 // src/prep/finish-file.ts — the second half of a file's prep, on the run's thread in input order:
 // stage images, near-duplicate checks against the crops kept so far, unique names, the crop PNGs and
 // captions, and the file's manifest entry (its notes in `reason`, each crop's quality warnings in the
-// crop). A failure here (a full disk) becomes the file's status, like a stage failure.
+// crop). A failure here becomes the file's status, like a stage failure; a full disk stops the run.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { PrepConfig } from '../schemas/config.js';
@@ -11,6 +11,7 @@ import { encodePng } from '../vision/sharp-io.js';
 import type { AnalysisStages, FileAnalysis } from './analyse-file.js';
 import { assembleCaption, type CaptionParts, type Captioner } from './caption.js';
 import { findNearDuplicate, type KeptCrop } from './dedupe.js';
+import { isDiskFullError } from './disk-full.js';
 import { erasedCharacterWarning } from './erased-character.js';
 import { failedEntry, fileEntry } from './file-entry.js';
 import { noCharacterReason, refusedTextNote } from './file-notes.js';
@@ -37,7 +38,8 @@ export interface RunContext extends AnalysisStages {
 /**
  * Turns a file's analysis into its manifest entry, in input order: stage images, near-duplicate
  * checks against the crops kept before it, unique names, the crop PNGs, captions. A failure here
- * (a full disk) becomes the file's status, like a stage failure.
+ * becomes the file's status, like a stage failure.
+ * @throws the write error when the disk (or quota) is full: every later file would fail the same way
  */
 export async function finishFile(ctx: RunContext, analysis: FileAnalysis): Promise<ManifestFile> {
   if (analysis.kind === 'failed') return analysis.entry;
@@ -45,6 +47,7 @@ export async function finishFile(ctx: RunContext, analysis: FileAnalysis): Promi
   try {
     return await finishStages(ctx, analysis, timer);
   } catch (error) {
+    if (isDiskFullError(error)) throw error; // every later file would fail the same: the run stops (pipeline.ts)
     return failedEntry(analysis.source, timer.timings, error);
   }
 }

@@ -1,11 +1,14 @@
 // src/prep/out-dir.ts — prep's output folder: checked before any model loads (a writable folder, empty
 // unless --overwrite, which may replace only what a previous run recorded), made with the run's staging
-// folder in it, and at the run's end the staged output moved into place and the manifest written.
-import { existsSync, readdirSync } from 'node:fs';
+// folder in it, and at the run's end the manifest written and the staged output moved into place with it; a full
+// disk stops the run, leaving nothing of it behind.
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { checkOutputFolder, makeFolders } from '../output-folder.js';
 import type { Manifest } from '../schemas/manifest.js';
+import { isDiskFullError, prepDiskFullError } from './disk-full.js';
 import { MANIFEST_FILE, writeManifest } from './manifest.js';
 import {
   checkNoRunningPrep,
@@ -63,11 +66,16 @@ export function checkOutDir(outDir: string, datasetDir: string, overwrite: boole
   return planReplacement(outDir, datasetDir);
 }
 
-/** Makes the output folder and the run's staging folder in it; returns the staging folder. */
+/** Makes the output folder and the run's staging folder in it; returns the staging folder.
+ * @throws ToonloraError TL_ERR_OUTPUT_WRITE when the disk is full (nothing left behind: the staging folder, and
+ *   the output folder when this call made it, are removed), TL_ERR_USAGE when a folder cannot be made otherwise,
+ *   TL_ERR_CONFLICT when another prep run started writing the folder meanwhile */
 export async function prepareOutDir(outDir: string): Promise<string> {
+  const existed = existsSync(outDir);
   const failed = await makeFolders(outDir);
   if (failed) {
     const { folder, error } = failed;
+    if (isDiskFullError(error)) throw prepDiskFullError(outDir, error);
     const where = folder === outDir ? 'the output folder' : `its folder ${folder}`;
     throw outDirError(
       outDir,
@@ -79,6 +87,8 @@ export async function prepareOutDir(outDir: string): Promise<string> {
     return await startStaging(outDir);
   } catch (error) {
     if (error instanceof ToonloraError) throw error; // another prep run started meanwhile
+    await discardStaging(outDir, join(outDir, STAGING_DIR), !existed);
+    if (isDiskFullError(error)) throw prepDiskFullError(outDir, error);
     throw outDirError(
       outDir,
       `the output folder cannot be made (${(error as NodeJS.ErrnoException).code})`,
@@ -87,7 +97,23 @@ export async function prepareOutDir(outDir: string): Promise<string> {
   }
 }
 
-/** Moves the run's output into place and writes its manifest; a failed write is a coded error naming the file. */
+/**
+ * Removes a run's staging folder, and `outDir` too when `madeOutDir` (the run made it) and it is left empty: a run
+ * stopped by a full disk leaves nothing that would refuse the same command run again. Best effort.
+ */
+export async function discardStaging(outDir: string, staging: string, madeOutDir: boolean): Promise<void> {
+  await rm(staging, { recursive: true, force: true }).catch(() => {});
+  if (!madeOutDir) return;
+  try {
+    rmdirSync(outDir); // only when empty
+  } catch {}
+}
+
+/**
+ * Writes the run's manifest into its staging folder, then moves the staged output and the manifest into place:
+ * a manifest that cannot be written (a full disk) leaves the previous output as it was, nothing half-replaced.
+ * Returns the manifest's path in `outDir`.
+ */
 export async function finishOutDir(
   outDir: string,
   staging: string,
@@ -95,15 +121,7 @@ export async function finishOutDir(
   datasetDir: string,
   manifest: Manifest,
 ): Promise<string> {
+  await writeManifest(staging, manifest);
   await commitStaging(outDir, staging, plan, datasetDir);
-  try {
-    return await writeManifest(outDir, manifest);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ToonloraError(
-      'TL_ERR_OUTPUT_WRITE',
-      `${join(outDir, MANIFEST_FILE)}: cannot be written (${code === 'ENOSPC' ? 'the disk is full' : code}); the dataset folder ${join(outDir, datasetDir)} holds the crops written. Free some space and run prep again with --overwrite.`,
-      { cause: error, details: { file: join(outDir, MANIFEST_FILE) } },
-    );
-  }
+  return join(outDir, MANIFEST_FILE);
 }

@@ -184,8 +184,8 @@ function removeEmptyFolders(root: string, folder: string): void {
 }
 
 /**
- * Ends a run: deletes what `plan` replaces, moves the staged `datasetDir` and `stages/` into `outDir`
- * (the caller then writes the manifest there) and removes the staging folder.
+ * Ends a run: deletes what `plan` replaces, moves the staged `datasetDir`, `stages/` and manifest (the caller
+ * writes it into the staging folder first) into `outDir` and removes the staging folder.
  * @throws ToonloraError TL_ERR_OUTPUT_EXISTS when a file appeared in the way during the run; the new
  *   output then stays in the staging folder, which the message names
  */
@@ -197,7 +197,7 @@ export async function commitStaging(
 ): Promise<void> {
   for (const file of plan.files) await rm(join(outDir, file), { force: true });
   for (const folder of plan.folders) removeEmptyFolders(outDir, folder);
-  for (const name of [datasetDir, STAGES_DIR]) {
+  for (const name of [datasetDir, STAGES_DIR, MANIFEST_FILE]) {
     if (!existsSync(join(staging, name))) continue;
     try {
       await rename(join(staging, name), join(outDir, name));

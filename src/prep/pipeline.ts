@@ -5,6 +5,7 @@
 // threads) or on worker threads (analysis-pool.ts), finishes them in input order (one bad file never
 // stops the others), and writes the kohya folder plus `<out>/manifest.json`. The output folder's checks and
 // swap are in out-dir.ts, the stage choice in run-stages.ts, the deferred (BLIP) captions in deferred-captions.ts.
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
@@ -20,7 +21,8 @@ import { fallenBackCaptioner, finishDeferredCaptions } from './deferred-captions
 import { finishFile, type RunContext } from './finish-file.js';
 import { collectInputFiles } from './inputs.js';
 import { buildManifest } from './manifest.js';
-import { checkOutDir, finishOutDir, outDirError, prepareOutDir } from './out-dir.js';
+import { isDiskFullError, prepDiskFullError } from './disk-full.js';
+import { checkOutDir, discardStaging, finishOutDir, outDirError, prepareOutDir } from './out-dir.js';
 import { datasetFolderName, UniqueNames } from './output-names.js';
 import { canUseWorkers, resolveStages, workerSpec } from './run-stages.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
@@ -129,9 +131,11 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   // the workers load their code and OpenCV while this thread resolves (and opens) the stages; alone,
   // this thread runs its networks on inference threads and analyses several files at once
   const threads = startAnalysisThreads(plan);
+  let staging: string | undefined;
+  const madeOutDir = !existsSync(outDir);
   try {
     const stages = await resolveStages(options, config);
-    const staging = await prepareOutDir(outDir);
+    staging = await prepareOutDir(outDir);
     for (const line of stages.announcements) options.onMessage?.(line);
     const ctx: RunContext = {
       config,
@@ -190,6 +194,11 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
     const manifestPath = await finishOutDir(outDir, staging, replaced, datasetDir, manifest);
     const written = manifest.summary.crops > 0 ? join(outDir, datasetDir) : null;
     return { outDir, datasetDir: written, manifestPath, manifest, keptPrevious: false, notProcessed };
+  } catch (error) {
+    // a full disk stops the run at the first file it cannot write (finish-file.ts): keep nothing of it
+    if (staging === undefined || !isDiskFullError(error)) throw error;
+    await discardStaging(outDir, staging, madeOutDir);
+    throw prepDiskFullError(outDir, error);
   } finally {
     await threads.close(); // (workers closed already unless the stages failed to open)
   }
