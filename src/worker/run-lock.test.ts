@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lockOwnerPath } from '../env/lock-owner.js';
 import { trainingConfigSchema } from '../schemas/config.js';
+import type { WorkerEvent } from './protocol.js';
 import type { WorkerSpawn } from './python-worker.js';
 import { runLockPath } from './run-lock.js';
 import { runTraining } from './train.js';
@@ -98,11 +99,17 @@ describe('two train runs into one run folder', () => {
       'process.stdout.write(String(process.pid))',
     ]).stdout.toString();
     leaveLock(runDir, Number(dead));
+    const warnings: string[] = [];
+    const onEvent = (event: WorkerEvent) => {
+      if (event.type === 'log' && event.level === 'warn') warnings.push(event.message);
+    };
     await expect(
-      runTraining({ datasetDir: writeDataset(), runDir, config, spawn: neverStarted }),
-    ).rejects.toMatchObject({
-      code: 'TL_ERR_PYTHON_ENV',
-    });
+      runTraining({ datasetDir: writeDataset(), runDir, config, spawn: neverStarted, onEvent }),
+    ).rejects.toMatchObject({ code: 'TL_ERR_PYTHON_ENV' });
+    expect(warnings).toEqual([
+      `${runDir}: took over the train lock left by pid ${dead} (started 2026-12-07T01:00:00.000Z), which is no ` +
+        'longer running (killed?); its checkpoints, if any, are checked as usual',
+    ]);
     expect(existsSync(runLockPath(runDir))).toBe(false);
   });
 

@@ -53,56 +53,79 @@ async function refusal(runDir: string, lockPath: string): Promise<ToonloraError>
 /**
  * Takes the run lock of `runDir`, making the folder first when it does not exist. Never waits: a run that
  * holds it now may go on for hours.
- * @param onCompromised told when the lock was lost while held (its folder removed, or not refreshed in time)
+ * @param warn told when a dead run's lock is taken over, and when the lock was lost while held (its folder
+ *   removed, or not refreshed in time)
  * @throws ToonloraError TL_ERR_CONFLICT naming the run that holds the lock (pid, start time) and the fix;
  *   TL_ERR_OUTPUT_WRITE when the run folder cannot be made
  */
 export async function acquireRunLock(
   runDir: string,
-  onCompromised: (message: string) => void = () => {},
+  warn: (message: string) => void = () => {},
 ): Promise<HeldRunLock> {
   const existed = existsSync(runDir);
   const made = await makeFolders(runDir);
-  if (made) {
-    const full = made.error.code === 'ENOSPC' || made.error.code === 'EDQUOT';
-    throw new ToonloraError(
-      'TL_ERR_OUTPUT_WRITE',
-      `${runDir}: the run folder cannot be made (${full ? 'the disk is full' : made.error.code}: ${made.folder}). Choose another -o.`,
-      { cause: made.error, details: { file: runDir } },
-    );
+  if (made) throw folderWriteError(runDir, made.error);
+  let release: () => Promise<void>;
+  try {
+    release = await takeLock(runDir, warn);
+  } catch (error) {
+    if (!existed) removeIfEmpty(runDir);
+    throw error instanceof ToonloraError ? error : folderWriteError(runDir, error);
   }
+  const lockPath = runLockPath(runDir);
+  await writeLockOwner(lockPath, currentLockOwner()).catch(() => {}); // without it: the stale rule
+  return {
+    release: async () => {
+      await removeLockOwner(lockPath).catch(() => {});
+      await release().catch(() => {}); // a compromised lock is already gone
+      if (!existed) removeIfEmpty(runDir); // the run was refused or failed before writing anything
+    },
+  };
+}
+
+/** proper-lockfile's lock on `runDir`, or a dead run's taken over (said through `warn`); refused when held. */
+async function takeLock(runDir: string, warn: (message: string) => void): Promise<() => Promise<void>> {
   const lockPath = runLockPath(runDir);
   const options = {
     realpath: false,
     lockfilePath: lockPath,
     stale: STALE_MS,
     onCompromised: (error: Error) =>
-      onCompromised(`the train lock of ${runDir} (${lockPath}) was lost while held: ${error.message}`),
+      warn(`the train lock of ${runDir} (${lockPath}) was lost while held: ${error.message}`),
   };
-  let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(lockPath, options);
+    return await lockfile.lock(lockPath, options);
   } catch (error) {
     if (!isLockedError(error)) throw error;
-    // a SIGKILLed run's lock: its owner file names a process of this host that has ended
-    if (!(await removeDeadOwnersLock(lockPath))) throw await refusal(runDir, lockPath);
-    try {
-      release = await lockfile.lock(lockPath, options);
-    } catch (again) {
-      if (isLockedError(again)) throw await refusal(runDir, lockPath); // another run took it over first
-      throw again;
-    }
   }
-  await writeLockOwner(lockPath, currentLockOwner()).catch(() => {}); // without it: the stale rule
-  return {
-    release: async () => {
-      await removeLockOwner(lockPath).catch(() => {});
-      await release().catch(() => {}); // a compromised lock is already gone
-      if (!existed) {
-        try {
-          rmdirSync(runDir); // only when empty: the run was refused or failed before writing anything
-        } catch {}
-      }
-    },
-  };
+  // a SIGKILLed run's lock: its owner file names a process of this host that has ended
+  const dead = await removeDeadOwnersLock(lockPath);
+  if (!dead) throw await refusal(runDir, lockPath);
+  warn(
+    `${runDir}: took over the train lock left by pid ${dead.pid} (started ${dead.startedAt}), which is no longer ` +
+      'running (killed?); its checkpoints, if any, are checked as usual',
+  );
+  try {
+    return await lockfile.lock(lockPath, options);
+  } catch (again) {
+    if (isLockedError(again)) throw await refusal(runDir, lockPath); // another run took it over first
+    throw again;
+  }
+}
+
+/** The run folder (or its lock) cannot be written: a full disk in words, else the errno. */
+function folderWriteError(runDir: string, error: unknown): ToonloraError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : (code ?? String(error));
+  return new ToonloraError(
+    'TL_ERR_OUTPUT_WRITE',
+    `${runDir}: the run folder cannot be written (${why}); nothing was trained. Free some space or choose another -o.`,
+    { cause: error, details: { file: runDir } },
+  );
+}
+
+function removeIfEmpty(folder: string): void {
+  try {
+    rmdirSync(folder); // fails, as wanted, when anything is in it
+  } catch {}
 }
