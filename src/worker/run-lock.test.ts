@@ -81,7 +81,9 @@ describe('two train runs into one run folder', () => {
           'Wait for it to end or stop it, or choose another -o\\.',
       ),
     );
-    expect(existsSync(runLockPath(runDir))).toBe(true); // the refused run left the first one's lock alone
+    const resumed = runTraining({ datasetDir, runDir, config, resume: true, spawn: neverStarted });
+    await expect(resumed).rejects.toMatchObject({ code: 'TL_ERR_CONFLICT' }); // --resume too
+    expect(existsSync(runLockPath(runDir))).toBe(true); // the refused runs left the first one's lock alone
     kill.abort();
     await expect(first).resolves.toMatchObject({ status: 'cancelled', forced: true });
     expect(existsSync(runLockPath(runDir))).toBe(false);
