@@ -4,7 +4,12 @@
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ToonloraError } from '../errors.js';
-import { type LokrFixtureModule, makeLokrTensors, writePeftFolder } from './lora-fixtures.js';
+import {
+  type FixtureTensor,
+  type LokrFixtureModule,
+  makeLokrTensors,
+  writePeftFolder,
+} from './lora-fixtures.js';
 import { openSafetensors } from './safetensors-read.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -106,6 +111,15 @@ export function maxRelDiff(a: Matrix, b: Matrix): number {
 
 export const kohyaName = (path: string) =>
   (path.startsWith('text_model.') ? 'lora_te_' : 'lora_unet_') + path.replaceAll('.', '_');
+
+/** A kohya LoKr file's `.alpha` tensors: the scalar `alpha` for each module. */
+export const kohyaAlphas = (modules: readonly LokrFixtureModule[], alpha: number): FixtureTensor[] =>
+  modules.map((m) => ({
+    name: `${kohyaName(m.path)}.alpha`,
+    dtype: 'F32',
+    shape: [],
+    data: new Float32Array([alpha]),
+  }));
 
 export async function expectThrowsCode(promise: Promise<unknown>, code: string, message: RegExp) {
   const error = await promise.then(

@@ -1,6 +1,6 @@
 // Tests for LoKr support, the parts on their own: PEFT's factorization ported value for value, the LoKr
 // key grammar, and the refusals (diffusers, mixed LoRA + LoKr, factors PEFT cannot hold).
-// Conversion is in lokr-convert.test.ts, inspection and loader verdicts in lokr-inspect.test.ts;
+// Conversion is in lokr-convert-*.test.ts, inspection and loader verdicts in lokr-inspect.test.ts;
 // shared helpers and fixtures in lokr-testing.ts.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';

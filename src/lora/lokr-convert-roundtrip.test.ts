@@ -1,21 +1,19 @@
-// Tests for LoKr conversion (lokr-plan.ts, convert-lokr.ts, open-adapter.ts): PEFT -> kohya keeps every
-// module's delta W (PEFT's alpha / r against LyCORIS' alpha / dim or 1, baked into lokr_w1 where both
-// factors are full), kohya -> PEFT infers a config whose PEFT shape rules re-create the file's shapes,
-// and the LoKr metadata. Helpers and fixtures in lokr-testing.ts.
+// Tests for LoKr conversion kohya -> PEFT -> kohya (lokr-plan.ts, convert-lokr.ts, open-adapter.ts): the inferred
+// PEFT config's shape rules re-create the file's shapes (a fixed decompose_factor and decompose_both found from
+// them, a decomposed 3 x 3 conv read), every delta W is kept, and PEFT -> PEFT / kohya -> kohya keep r / alpha and
+// bytes while converting precision. Helpers and fixtures in lokr-testing.ts.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertLora } from './convert.js';
-import { float32ToFloat16Bits } from './float-convert.js';
 import { inspectLora } from './inspect.js';
 import { formatInspection } from './inspect-text.js';
-import { buildKohyaMetadata, loraTrainingFactsSchema, networkModuleMetadata } from './kohya-metadata.js';
 import { LOKR_PARTS, peftLokrShapes } from './lokr.js';
 import {
-  asF32,
   factor,
   K,
   K2,
+  kohyaAlphas,
   kohyaName,
   lycorisDelta,
   maxRelDiff,
@@ -25,7 +23,6 @@ import {
   readAll,
   readMetadata,
   TE_Q,
-  type Tensor,
   UNET_MODULES,
   V,
   writePeftLokr,
@@ -35,136 +32,6 @@ import { parsePeftLokrConfig, peftLokrModuleRank } from './peft-config.js';
 import { tempDirPerFile } from './temp-dir-testing.js';
 
 const tempDir = tempDirPerFile('toonlora-lokr-');
-
-describe('PEFT LoKr folder -> kohya', () => {
-  it('writes LyCORIS keys and alphas, copies bytes, bakes full-full scales, keeps every delta W', async () => {
-    const peft = join(tempDir(), 'peft-a');
-    await writePeftLokr(peft);
-    const out = join(tempDir(), 'a.safetensors');
-    const result = await convertLora({ input: peft, output: out });
-    expect(result).toMatchObject({ from: 'peft', to: 'kohya', algorithm: 'lokr', modules: 5, warnings: [] });
-
-    const kohya = await readAll(out);
-    const expectedKeys = [
-      ...UNET_MODULES.flatMap((m) =>
-        [...Object.keys(m.shapes), 'alpha'].map((p) => `${kohyaName(m.path)}.${p}`),
-      ),
-      ...['lokr_w1', 'lokr_w2_a', 'lokr_w2_b', 'alpha'].map((p) => `${kohyaName(TE_Q)}.${p}`),
-    ].sort();
-    expect([...kohya.keys()].sort()).toEqual(expectedKeys);
-    expect(kohyaName(Q)).toBe('lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q');
-
-    // .alpha: the PEFT alpha for decomposed modules (dim == r), PEFT's r where both factors are full.
-    const alpha = (path: string) => {
-      const t = kohya.get(`${kohyaName(path)}.alpha`) as Tensor;
-      expect(t).toMatchObject({ dtype: 'F32', shape: [] });
-      return asF32(t.bytes)[0];
-    };
-    expect([alpha(Q), alpha(K), alpha(V), alpha(K2), alpha(TE_Q)]).toEqual([2, 16, 12, 4, 8]);
-
-    // Every factor is copied byte for byte, except the full-full module with scale != 1 (K).
-    const source = new Map([
-      ...(await readAll(join(peft, 'adapter_model.safetensors'))),
-      ...(await readAll(join(peft, 'text_encoder', 'adapter_model.safetensors'))),
-    ]);
-    for (const m of [...UNET_MODULES.map((u) => u.path), TE_Q]) {
-      for (const part of LOKR_PARTS) {
-        const from = source.get(`base_model.model.${m}.${part}`);
-        const to = kohya.get(`${kohyaName(m)}.${part}`);
-        expect(Boolean(from)).toBe(Boolean(to));
-        if (!from || !to || (m === K && part === 'lokr_w1')) continue;
-        expect(Buffer.from(to.bytes).equals(Buffer.from(from.bytes))).toBe(true);
-      }
-    }
-    const w1 = asF32((source.get(`base_model.model.${K}.lokr_w1`) as Tensor).bytes);
-    const baked = asF32((kohya.get(`${kohyaName(K)}.lokr_w1`) as Tensor).bytes);
-    expect(Array.from(baked)).toEqual(Array.from(w1, (v) => Math.fround(v * 0.5)));
-
-    // delta W: PEFT semantics on the input == LyCORIS semantics on the output.
-    for (const m of [...UNET_MODULES.map((u) => u.path), TE_Q]) {
-      const expected = peftDelta(source, m, PEFT_SCALES[m] as number);
-      expect(maxRelDiff(expected, lycorisDelta(kohya, kohyaName(m)))).toBeLessThan(1e-6);
-    }
-  });
-
-  it('writes LoKr metadata from training facts (LyCORIS network module and args)', async () => {
-    const peft = join(tempDir(), 'peft-meta');
-    await writePeftLokr(peft, false);
-    const out = join(tempDir(), 'meta.safetensors');
-    await convertLora({ input: peft, output: out, trainingFacts: { outputName: 'hero', trigger: 'sks' } });
-    const meta = await readMetadata(out);
-    expect(meta).toMatchObject({
-      ss_network_module: 'lycoris.kohya',
-      ss_network_args: '{"algo":"lokr","factor":"-1"}',
-      ss_network_dim: '4',
-      ss_network_alpha: '4.0',
-      ss_network_train_unet_only: 'True',
-      'modelspec.trigger_phrase': 'sks',
-    });
-    expect(meta.sshs_model_hash).toMatch(/^[0-9a-f]{64}$/);
-    // Without facts: network metadata only, LoKr module too.
-    const bare = join(tempDir(), 'meta-bare.safetensors');
-    await convertLora({ input: peft, output: bare });
-    expect(await readMetadata(bare)).toMatchObject({
-      ss_network_module: 'lycoris.kohya',
-      ss_network_args: '{"algo":"lokr","factor":"-1"}',
-      ss_network_dim: '4',
-    });
-  });
-
-  it('metadata: LoKr args only when asked; LoRA and DoRA unchanged', () => {
-    expect(networkModuleMetadata(false)).toEqual({ ss_network_module: 'networks.lora' });
-    expect(networkModuleMetadata(true)).toEqual({
-      ss_network_module: 'lycoris.kohya',
-      ss_network_args: '{"algo":"lora","dora_wd":"True","wd_on_output":"True"}',
-    });
-    expect(networkModuleMetadata(false, { factor: 8 })).toEqual({
-      ss_network_module: 'lycoris.kohya',
-      ss_network_args: '{"algo":"lokr","factor":"8"}',
-    });
-    const facts = loraTrainingFactsSchema.parse({ outputName: 'x' });
-    const now = '2026-01-02T03:04:05.000Z';
-    const lora = buildKohyaMetadata(facts, { rank: 32, alpha: 16, dora: false }, now);
-    expect(buildKohyaMetadata(facts, { rank: 32, alpha: 16, dora: false, algorithm: 'lora' }, now)).toEqual(
-      lora,
-    );
-    const lokr = buildKohyaMetadata(
-      facts,
-      { rank: 32, alpha: 16, dora: false, algorithm: 'lokr', lokrFactor: -1 },
-      now,
-    );
-    expect(lokr).toEqual({
-      ...lora,
-      ss_network_module: 'lycoris.kohya',
-      ss_network_args: '{"algo":"lokr","factor":"-1"}',
-    });
-  });
-
-  it('fp16 precision converts factors (baked ones after baking), alphas stay float32', async () => {
-    const peft = join(tempDir(), 'peft-fp16');
-    await writePeftLokr(peft, false);
-    const out = join(tempDir(), 'fp16.safetensors');
-    await convertLora({ input: peft, output: out, precision: 'fp16' });
-    const kohya = await readAll(out);
-    const source = await readAll(join(peft, 'adapter_model.safetensors'));
-    const half = (t: Tensor) => Array.from(new Uint16Array(t.bytes.slice().buffer));
-    const q = kohya.get(`${kohyaName(Q)}.lokr_w2_a`) as Tensor;
-    expect(q.dtype).toBe('F16');
-    expect(half(q)).toEqual(
-      Array.from(
-        asF32((source.get(`base_model.model.${Q}.lokr_w2_a`) as Tensor).bytes),
-        float32ToFloat16Bits,
-      ),
-    );
-    const k = kohya.get(`${kohyaName(K)}.lokr_w1`) as Tensor;
-    expect(half(k)).toEqual(
-      Array.from(asF32((source.get(`base_model.model.${K}.lokr_w1`) as Tensor).bytes), (v) =>
-        float32ToFloat16Bits(Math.fround(v * 0.5)),
-      ),
-    );
-    expect(kohya.get(`${kohyaName(K)}.alpha`)?.dtype).toBe('F32');
-  });
-});
 
 describe('kohya LoKr -> PEFT -> kohya', () => {
   it('infers a config whose PEFT shape rules re-create every tensor, and keeps every delta W', async () => {
@@ -239,12 +106,7 @@ describe('kohya LoKr -> PEFT -> kohya', () => {
       { path: Q, shapes: { lokr_w1_a: [8, 2], lokr_w1_b: [2, 8], lokr_w2_a: [40, 2], lokr_w2_b: [2, 40] } },
       { path: K2, shapes: { lokr_w1_a: [8, 2], lokr_w1_b: [2, 8], lokr_w2_a: [40, 2], lokr_w2_b: [2, 96] } },
     ];
-    const alphas = modules.map((m) => ({
-      name: `${kohyaName(m.path)}.alpha`,
-      dtype: 'F32' as const,
-      shape: [],
-      data: new Float32Array([1]),
-    }));
+    const alphas = kohyaAlphas(modules, 1);
     await writeFixtureFile(file, [...makeLokrTensors(modules, 3, 'kohya'), ...alphas], {
       ss_network_args: '{"algo": "lokr", "factor": "8"}',
     });
@@ -266,56 +128,6 @@ describe('kohya LoKr -> PEFT -> kohya', () => {
       await readFile(join(tempDir(), 'factor8-plain-peft', 'adapter_config.json'), 'utf8'),
     );
     expect(inferred.decompose_factor).toBe(8);
-  });
-
-  it("carries a kohya LoKr file's ss_* / modelspec.* through PEFT and back, as for LoRA; --metadata-from lays only its facts over them", async () => {
-    const modules: LokrFixtureModule[] = [
-      { path: Q, shapes: { lokr_w1: [4, 4], lokr_w2_a: [80, 2], lokr_w2_b: [2, 80] } },
-      { path: K2, shapes: { lokr_w1: [4, 4], lokr_w2_a: [80, 2], lokr_w2_b: [2, 192] } },
-    ];
-    const alphas = modules.map((m) => ({
-      name: `${kohyaName(m.path)}.alpha`,
-      dtype: 'F32' as const,
-      shape: [],
-      data: new Float32Array([1]),
-    }));
-    const fileMetadata = {
-      ss_network_module: 'lycoris.kohya',
-      ss_network_args: '{"algo": "lokr", "factor": "-1", "preset": "full"}',
-      ss_network_dim: '2',
-      ss_network_alpha: '1',
-      ss_output_name: 'mychar_v2',
-      ss_tag_frequency: '{"10_mychar girl": {"mychar": 20}}',
-      ss_dataset_dirs: '{"10_mychar girl": {"n_repeats": 10, "img_count": 20}}',
-      ss_max_train_steps: '1600',
-      ss_epoch: '8',
-      'modelspec.title': 'mychar_v2',
-    };
-    const file = join(tempDir(), 'lokr-meta.safetensors');
-    await writeFixtureFile(file, [...makeLokrTensors(modules, 5, 'kohya'), ...alphas], fileMetadata);
-    const peft = join(tempDir(), 'lokr-meta-peft');
-    await convertLora({ input: file, output: peft, to: 'peft' });
-    expect(await readMetadata(join(peft, 'adapter_model.safetensors'))).toMatchObject({
-      format: 'pt',
-      ...fileMetadata,
-    });
-    const back = join(tempDir(), 'lokr-meta-back.safetensors');
-    await convertLora({ input: peft, output: back });
-    expect(await readMetadata(back)).toMatchObject(fileMetadata);
-    // --metadata-from on the file (and on its PEFT copy): only the facts given change.
-    for (const input of [file, peft]) {
-      const out = join(tempDir(), `lokr-meta-facts-${input === file ? 'k' : 'p'}.safetensors`);
-      await convertLora({ input, output: out, trainingFacts: { outputName: 'newname', trigger: 'zzk' } });
-      const meta = await readMetadata(out);
-      expect(meta, input).toMatchObject({
-        ...fileMetadata,
-        ss_output_name: 'newname',
-        'modelspec.title': 'newname',
-        'modelspec.trigger_phrase': 'zzk',
-      });
-      for (const key of ['ss_noise_offset', 'ss_mixed_precision', 'ss_num_train_images', 'ss_sd_model_name'])
-        expect(meta[key], `${input}: ${key}`).toBeUndefined();
-    }
   });
 
   it('PEFT -> PEFT keeps every module r / alpha (a full-full scale stays in the config), converting precision', async () => {
@@ -365,12 +177,7 @@ describe('kohya LoKr -> PEFT -> kohya', () => {
       { path: conv, shapes: { lokr_w1: [16, 16], lokr_w2_a: [20, 4], lokr_w2_b: [4, 180] } },
       { path: Q, shapes: { lokr_w1: [16, 16], lokr_w2_a: [20, 4], lokr_w2_b: [4, 20] } },
     ];
-    const alphas = modules.map((m) => ({
-      name: `${kohyaName(m.path)}.alpha`,
-      dtype: 'F32' as const,
-      shape: [],
-      data: new Float32Array([2]),
-    }));
+    const alphas = kohyaAlphas(modules, 2);
     const file = join(tempDir(), 'conv.safetensors');
     await writeFixtureFile(file, [...makeLokrTensors(modules, 5, 'kohya'), ...alphas]);
 
