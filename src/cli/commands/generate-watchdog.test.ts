@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { withCliTestIo } from '../cli-test-io.js';
 import { runCli } from '../program.js';
+import { expectSilenceFlagsRefused } from './silence-flags-testing.js';
 
 const SILENT = fileURLToPath(new URL('../../../test/fixtures/silent-worker.mjs', import.meta.url));
 const plan = vi.hoisted(() => ({ json: '{}' }));
@@ -39,22 +40,10 @@ const generate = (...flags: string[]) =>
 
 describe('toonlora generate silence flags', () => {
   it('refuses a bad --worker-timeout / --worker-load-timeout as serve does', async () => {
-    for (const [flag, value, fallback] of [
+    await expectSilenceFlagsRefused(io, generate, [
       ['--worker-timeout', '0', 300],
       ['--worker-load-timeout', '5m', 900],
-    ] as const) {
-      io.stdout = '';
-      expect(await generate(flag, value)).toBe(2);
-      expect(JSON.parse(io.stdout)).toMatchObject({
-        error: {
-          code: 'TL_ERR_USAGE',
-          message:
-            value === '5m'
-              ? `${flag}: "5m" is not a number. Give a number after ${flag}.`
-              : `${flag}: expected a number of seconds, at least 1, got ${JSON.stringify(value)}. Set ${flag} ${fallback}.`,
-        },
-      });
-    }
+    ]);
     io.stdout = '';
     expect(await generate('--worker-timeout', '2147484')).toBe(2);
     expect(io.stdout).toContain('--worker-timeout: at most 2147483 seconds');
