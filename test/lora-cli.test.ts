@@ -89,33 +89,19 @@ describe('toonlora convert / inspect subprocess', () => {
   it('convert --to peft --overwrite writes through a symlinked adapter file, and refuses a link it would delete', async () => {
     const out = join(dir, 'linked-peft');
     const store = join(dir, 'store.safetensors');
+    const overwritePeft = () =>
+      toonlora(['convert', join(dir, 'adapter'), '-o', out, '--to', 'peft', '--overwrite']);
     expect((await toonlora(['convert', join(dir, 'adapter'), '-o', out, '--to', 'peft'])).code).toBe(0);
     await writeFile(store, 'old adapter');
     await rm(join(out, 'adapter_model.safetensors'));
     await symlink(store, join(out, 'adapter_model.safetensors'));
-    const through = await toonlora([
-      'convert',
-      join(dir, 'adapter'),
-      '-o',
-      out,
-      '--to',
-      'peft',
-      '--overwrite',
-    ]);
+    const through = await overwritePeft();
     expect(through.code).toBe(0);
     expect(await readlink(join(out, 'adapter_model.safetensors'))).toBe(store);
     expect((await readFile(store)).subarray(8, 9).toString()).toBe('{');
     await mkdir(join(out, 'text_encoder'));
     await symlink(store, join(out, 'text_encoder', 'adapter_model.safetensors'));
-    const refused = await toonlora([
-      'convert',
-      join(dir, 'adapter'),
-      '-o',
-      out,
-      '--to',
-      'peft',
-      '--overwrite',
-    ]);
+    const refused = await overwritePeft();
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('TL_ERR_OUTPUT_EXISTS');
     expect(refused.stderr).toContain('text_encoder/adapter_model.safetensors: is a symlink');

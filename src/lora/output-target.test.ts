@@ -52,6 +52,16 @@ async function tensorCount(path: string): Promise<number> {
   return reader.header.tensors.length;
 }
 
+/** A fresh case folder holding a PEFT adapter folder `adapter` and, beside it, a user's file `mine.safetensors`. */
+async function adapterBesideMine(): Promise<{ d: string; out: string; mine: string }> {
+  const d = await caseDir();
+  const out = join(d, 'adapter');
+  await convertLora({ input, output: out, to: 'peft' });
+  const mine = join(d, 'mine.safetensors');
+  await writeFile(mine, 'mine');
+  return { d, out, mine };
+}
+
 function mkfifo(path: string): void {
   execFileSync('mkfifo', [path]);
 }
@@ -120,11 +130,7 @@ describe('a symlink as -o is written through, the link kept', () => {
   });
 
   it('peft --overwrite writes through a symlinked adapter file: the file it names is replaced (mode kept), the link stays', async () => {
-    const d = await caseDir();
-    const out = join(d, 'adapter');
-    await convertLora({ input, output: out, to: 'peft' });
-    const mine = join(d, 'mine.safetensors');
-    await writeFile(mine, 'mine');
+    const { d, out, mine } = await adapterBesideMine();
     await chmod(mine, 0o600);
     await rm(join(out, 'adapter_model.safetensors'));
     await symlink(join('..', 'mine.safetensors'), join(out, 'adapter_model.safetensors'));
@@ -137,11 +143,7 @@ describe('a symlink as -o is written through, the link kept', () => {
   });
 
   it('peft --overwrite refuses a symlink it would delete or cannot write through, naming it, and changes nothing', async () => {
-    const d = await caseDir();
-    const out = join(d, 'adapter');
-    await convertLora({ input, output: out, to: 'peft' });
-    const mine = join(d, 'mine.safetensors');
-    await writeFile(mine, 'mine');
+    const { d, out, mine } = await adapterBesideMine();
     await mkdir(join(out, 'text_encoder'));
     const teLink = join(out, 'text_encoder', 'adapter_model.safetensors');
     await symlink(mine, teLink);
