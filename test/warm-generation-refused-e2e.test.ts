@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, "tests")
 from safetensors.torch import save_file
 from test_lokr import kohya_name
-from test_generate import write_diffusers_lora
+from generation_helpers import write_diffusers_lora
 root = Path(sys.argv[1])
 te, unet = "lora_te_text_model_encoder_layers_0_self_attn_q_proj", kohya_name("down_blocks.0.attentions.0.proj_in")
 save_file({f"{te}.lokr_w1": torch.ones(4, 4) * 0.5, f"{te}.lokr_w2": torch.ones(8, 8) * 0.5,

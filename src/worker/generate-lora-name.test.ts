@@ -1,7 +1,7 @@
 // src/worker/generate-lora-name.test.ts — a server LoRA is stored as `<uuid>.safetensors`; its generation request
 // carries the name the user knows (its artifact's name) as `lora_name`, which the worker writes into the images'
 // WebUI text instead of the file's stem. Against a stand-in worker that answers with the name it was sent (no Python;
-// trainer/tests/test_generate.py checks the PNG text the real worker writes from it).
+// trainer/tests/test_generate_lora_name.py checks the PNG text the real worker writes from it).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

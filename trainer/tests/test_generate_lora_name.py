@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from helpers import run_worker
 from safetensors.torch import load_file, save_file
-from test_generate import GEN_CONFIG, write_diffusers_lora
+from generation_helpers import GEN_CONFIG, write_diffusers_lora
 
 from toonlora_trainer.config import ConfigError, parse_generate_request
 

@@ -5,7 +5,7 @@ decoded, then as each PNG is saved: a CPU decode of many seeds at 1024 px restar
 
 import torch
 from helpers import run_worker
-from test_generate import GEN_CONFIG
+from generation_helpers import GEN_CONFIG
 
 import toonlora_trainer.generate as generate_module
 from toonlora_trainer.config import parse_generation_config

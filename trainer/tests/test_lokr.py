@@ -10,7 +10,7 @@ import torch
 from helpers import lora_settings, make_pattern_dataset, training_config
 from peft import LoKrConfig
 from safetensors.torch import load_file, save_file
-from test_generate import convert_to_kohya, unet_output
+from generation_helpers import convert_to_kohya, unet_output
 from test_training import fixed_eval_loss, train
 
 from toonlora_trainer.checkpoint import load_adapter_weights, save_adapter

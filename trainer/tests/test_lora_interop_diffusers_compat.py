@@ -13,7 +13,7 @@ import pytest
 import torch
 from peft import LoraConfig, PeftModel, inject_adapter_in_model
 from safetensors.torch import load_file, save_file
-from test_generate import REPO, unet_output
+from generation_helpers import REPO, unet_output
 from test_text_encoder_lora import toonlora_convert
 
 from toonlora_trainer.checkpoint import TEXT_ENCODER_DIR, load_adapter_weights

@@ -10,7 +10,7 @@ import pytest
 import torch
 from peft import LoraConfig, PeftModel, inject_adapter_in_model
 from safetensors.torch import save_file
-from test_generate import unet_output
+from generation_helpers import unet_output
 from test_generate_dora import _weights
 from test_generate_dora import write_kohya_dora as write_lycoris_dora
 from test_lora_interop_diffusers_compat import diffusers_verdict, te_output, toonlora

@@ -9,7 +9,7 @@ import json
 import torch
 from peft import PeftModel
 from safetensors.torch import load_file, save_file
-from test_generate import unet_output
+from generation_helpers import unet_output
 from test_text_encoder_lora import toonlora_convert
 
 from toonlora_trainer.generate import _load_lora_file, build_pipeline

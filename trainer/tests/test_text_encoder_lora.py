@@ -9,7 +9,7 @@ import pytest
 import torch
 from helpers import lora_settings, make_pattern_dataset, training_config
 from safetensors.torch import load_file
-from test_generate import convert_to_kohya
+from generation_helpers import convert_to_kohya
 from test_training import train
 
 from toonlora_trainer import train as train_module
@@ -168,7 +168,7 @@ def toonlora_convert(source, output, to: str) -> None:
     import shutil
     import subprocess
 
-    from test_generate import REPO
+    from generation_helpers import REPO
 
     if shutil.which("node") is None:
         pytest.skip("node is not installed: `toonlora convert` cannot run here")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
-from test_generate import unet_output, write_diffusers_lora
+from generation_helpers import unet_output, write_diffusers_lora
 from test_lokr import kohya_name, lokr_unet
 
 from toonlora_trainer.checkpoint import save_adapter
