@@ -53,6 +53,36 @@ describe('paintOverRuns', () => {
     expect(dark).toBe(0);
   });
 
+  it('does not streak a double speed line that runs into a hole at the square edge', () => {
+    // white paper; two 4 px lines 3 px apart rising 1 px every 2 (a double speed line) run into a hole
+    // in the top right corner (x 40-59, rows 0-29): the sides beside the lines were mostly ink on every
+    // row of the band, and their median was painted as a dark streak out to the edge; the sides hold
+    // paper too, and paper is carried in
+    const hole = (x: number, y: number) => x >= 40 && y < 30;
+    const across = (x: number, y: number) => y - (40 - x / 2);
+    const line = (x: number, y: number) =>
+      (across(x, y) >= 0 && across(x, y) < 4) || (across(x, y) >= 7 && across(x, y) < 11);
+    const square = makeRgb(60, 60, (x, y) =>
+      hole(x, y) ? [255, 0, 0] : line(x, y) ? [20, 20, 20] : [250, 250, 250],
+    );
+    const out = paintOverRuns(square, kinds(60, 60, hole));
+    let dark = 0;
+    for (let y = 0; y < 30; y++)
+      for (let x = 40; x < 60; x++) if ((out.data[(y * 60 + x) * 3] as number) < 200) dark++;
+    expect(dark).toBe(0);
+  });
+
+  it('carries a wall and a floor beside a hole at the square edge on through it, up to the horizon', () => {
+    // a dark grey floor (rows 30+) under a white wall (the commonest colour); a hole at the right edge
+    // across both: the rows just below the horizon, whose side bands hold wall and floor, stay floor
+    const hole = (x: number, y: number) => x >= 40 && y >= 20 && y < 50;
+    const square = makeRgb(60, 60, (x, y) =>
+      hole(x, y) ? [255, 0, 0] : y >= 30 ? [60, 60, 60] : [250, 250, 250],
+    );
+    const out = paintOverRuns(square, kinds(60, 60, hole));
+    for (let y = 20; y < 50; y++) expect(out.data[(y * 60 + 55) * 3]).toBe(y >= 30 ? 60 : 250);
+  });
+
   it('blends a sky gradient across a hole from row to row', () => {
     // a vertical gradient (blue-ish at the top, light at the bottom), a hole in the middle
     const sky = (y: number): [number, number, number] => [100 + y * 2, 150 + y, 230];

@@ -96,10 +96,49 @@ export const SIDE_SAMPLES = 15;
 export const SIDE_BAND = 4;
 
 /**
+ * A side whose samples are both paper (every channel within {@link SIDES_AGREE} of the square's
+ * {@link paperColour}) and ink (the others), each at least this share, is lines over paper (a double
+ * speed line running into the hole): paper is carried into the hole instead of the samples' median,
+ * which streaked the lines' ink or a grey across it (examples/screens/panel-05's crop: the sides
+ * beside its streak held 0.25-0.47 paper). A flat area of another colour, or a gradient, holds one
+ * kind only.
+ */
+export const LINE_SIDE_MIN_SHARE = 0.2;
+
+/**
+ * The square's paper: the mean colour of its commonest background colour (16 levels a channel, every
+ * other pixel of every other row; a per-channel median mixes the colours of a wall and a floor);
+ * undefined when it has none.
+ */
+export function paperColour(square: RgbImage, kind: Uint8Array): number[] | undefined {
+  const { width, height, data } = square;
+  // 16 levels a channel; the commonest bin's mean colour
+  const counts = new Uint32Array(4096);
+  const sums = new Float64Array(4096 * 3);
+  for (let y = 0; y < height; y += 2)
+    for (let x = 0; x < width; x += 2) {
+      const p = y * width + x;
+      if (kind[p] !== PIXEL.background) continue;
+      const [r, g, b] = [data[p * 3] as number, data[p * 3 + 1] as number, data[p * 3 + 2] as number];
+      const bin = ((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4);
+      counts[bin] = (counts[bin] as number) + 1;
+      sums[bin * 3] = (sums[bin * 3] as number) + r;
+      sums[bin * 3 + 1] = (sums[bin * 3 + 1] as number) + g;
+      sums[bin * 3 + 2] = (sums[bin * 3 + 2] as number) + b;
+    }
+  let best = 0;
+  for (let bin = 1; bin < 4096; bin++) if ((counts[bin] as number) > (counts[best] as number)) best = bin;
+  const n = counts[best] as number;
+  if (n === 0) return undefined;
+  return [0, 1, 2].map((c) => Math.round((sums[best * 3 + c] as number) / n));
+}
+
+/**
  * Per-channel median of the background runs starting at pixel (`x`, `y`) and going (`dx`, `dy`), at
  * most {@link SIDE_SAMPLES} pixels each, on that line and the {@link SIDE_BAND} lines either side of
- * it (each run from the same distance along, and only while background); undefined when (`x`, `y`) is
- * not a background pixel of the square.
+ * it (each run from the same distance along, and only while background); `paper` instead where the
+ * samples are lines over it (see {@link LINE_SIDE_MIN_SHARE}). Undefined when
+ * (`x`, `y`) is not a background pixel of the square.
  */
 function sideColour(
   square: RgbImage,
@@ -108,14 +147,18 @@ function sideColour(
   y: number,
   dx: number,
   dy: number,
+  paper?: readonly number[],
 ): number[] | undefined {
   const { width, height, data } = square;
   if (x < 0 || y < 0 || x >= width || y >= height || kind[y * width + x] !== PIXEL.background)
     return undefined;
   const channels: number[][] = [[], [], []];
+  /** Where each parallel run's samples start in `channels`, and the end. */
+  const runs: number[] = [];
   for (let o = -SIDE_BAND; o <= SIDE_BAND; o++) {
     // the parallel line `o` away: across a row run is a column offset, and the other way round
     let [cx, cy] = [x + o * dy, y + o * dx];
+    runs.push(channels[0]?.length ?? 0);
     for (let n = 0; n < SIDE_SAMPLES && cx >= 0 && cy >= 0 && cx < width && cy < height; n++) {
       const p = cy * width + cx;
       if (kind[p] !== PIXEL.background) break;
@@ -124,10 +167,38 @@ function sideColour(
       cy += dy;
     }
   }
-  return channels.map((values) => {
-    values.sort((a, b) => a - b);
-    return values[values.length >> 1] as number;
-  });
+  runs.push(channels[0]?.length ?? 0);
+  const median = channels.map((values) => [...values].sort((a, b) => a - b)[values.length >> 1] as number);
+  return paper && linesOverPaper(channels, runs, paper) ? [...paper] : median;
+}
+
+/**
+ * Whether side samples (by channel; parallel runs from `runs`' offsets) are lines over `paper`: at
+ * least {@link LINE_SIDE_MIN_SHARE} of them paper and of them ink, and half or more of the runs that
+ * hold samples both (a line crosses them; the rows beside a horizon are one colour each).
+ */
+function linesOverPaper(channels: readonly number[][], runs: readonly number[], paper: readonly number[]) {
+  const [r, g, b] = channels as [number[], number[], number[]];
+  let onPaper = 0;
+  let held = 0;
+  let crossed = 0;
+  for (let k = 0; k + 1 < runs.length; k++) {
+    const [from, to] = [runs[k] as number, runs[k + 1] as number];
+    let runPaper = 0;
+    for (let i = from; i < to; i++) {
+      const off = Math.max(
+        Math.abs((r[i] as number) - (paper[0] as number)),
+        Math.abs((g[i] as number) - (paper[1] as number)),
+        Math.abs((b[i] as number) - (paper[2] as number)),
+      );
+      if (off <= SIDES_AGREE) runPaper++;
+    }
+    onPaper += runPaper;
+    if (to > from) held++;
+    if (runPaper > 0 && runPaper < to - from) crossed++;
+  }
+  const least = LINE_SIDE_MIN_SHARE * r.length;
+  return onPaper >= least && r.length - onPaper >= least && crossed * 2 >= held && held > 0;
 }
 
 /** The colour at pixel `p` of a column side array, undefined where there is none. */
@@ -141,7 +212,7 @@ const painted = (k: number | undefined) => k === PIXEL.other || k === PIXEL.clut
  * For each painted pixel, the background colours above and below its column run (see sideColour),
  * with the share of the way down the run: `up`/`down` hold -1 where there is none.
  */
-function columnSides(square: RgbImage, kind: Uint8Array) {
+function columnSides(square: RgbImage, kind: Uint8Array, paper: readonly number[] | undefined) {
   const { width, height } = square;
   const up = new Int16Array(width * height * 3).fill(-1);
   const down = new Int16Array(width * height * 3).fill(-1);
@@ -155,8 +226,8 @@ function columnSides(square: RgbImage, kind: Uint8Array) {
       }
       const start = y;
       while (y < height && painted(kind[y * width + x])) y++;
-      const above = sideColour(square, kind, x, start - 1, 0, -1);
-      const below = sideColour(square, kind, x, y, 0, 1);
+      const above = sideColour(square, kind, x, start - 1, 0, -1, paper);
+      const below = sideColour(square, kind, x, y, 0, 1, paper);
       for (let i = start; i < y; i++) {
         const p = i * width + x;
         share[p] = (i - start + 1) / (y - start + 1);
@@ -221,6 +292,7 @@ export function paintOverRuns(square: RgbImage, kind: Uint8Array): RgbImage {
   const { width, height, data } = square;
   const out = new Uint8Array(data);
   const period = backgroundPeriod(square, kind);
+  const paper = period > 1 ? undefined : paperColour(square, kind);
   let columns: ReturnType<typeof columnSides> | undefined;
   for (let y = 0; y < height; y++) {
     const row = y * width;
@@ -244,8 +316,8 @@ export function paintOverRuns(square: RgbImage, kind: Uint8Array): RgbImage {
         }
         continue;
       }
-      const left = sideColour(square, kind, start - 1, y, -1, 0);
-      const right = sideColour(square, kind, x, y, 1, 0);
+      const left = sideColour(square, kind, start - 1, y, -1, 0, paper);
+      const right = sideColour(square, kind, x, y, 1, 0, paper);
       const across = left && right && agree(left, right);
       for (let i = start; i < x; i++) {
         const p = row + i;
@@ -258,7 +330,7 @@ export function paintOverRuns(square: RgbImage, kind: Uint8Array): RgbImage {
             );
           continue;
         }
-        columns ??= columnSides(square, kind);
+        columns ??= columnSides(square, kind, paper);
         const colour = combineSides(
           left,
           right,
