@@ -28,6 +28,9 @@ const TEXT_BOX = { x: 96, y: 61, width: 128, height: 22 };
 /** Left of the head's outline (x 238) and above its top (y 158): only the tail is drawn there. */
 const TAIL_AREA = { x: 190, y: 104, width: 48, height: 50 };
 
+/** Above the head's outline (y 162 at x 280, higher right of it) by the tail's tip (292, 164). */
+const TIP_AREA = { x: 262, y: 130, width: 36, height: 26 };
+
 /** Character-mask pixels in {@link TAIL_AREA}. */
 function tailPixelsInMask(mask: GrayImage): number {
   let n = 0;
@@ -64,6 +67,20 @@ describe('a closed bubble tail touching the head', () => {
       for (let x = Math.max(TAIL_AREA.x, cropBox.x); x < TAIL_AREA.x + TAIL_AREA.width - 6; x++)
         if (luma(square, (y - cropBox.y) * square.width + x - cropBox.x) < 100) dark++;
     expect(dark).toBeLessThan(20);
+  }, 60_000);
+
+  it("leaves the tail's tip off the head (its strokes meet in a wedge wider than the outline)", async () => {
+    const analysis = await analyse('closed-tail-tip.png', closedTailSvg());
+    const mask = analysis.stageImages?.characterMask as GrayImage;
+    let tip = 0;
+    for (let y = TIP_AREA.y; y < TIP_AREA.y + TIP_AREA.height; y++)
+      for (let x = TIP_AREA.x; x < TIP_AREA.x + TIP_AREA.width; x++)
+        if ((mask.data[y * mask.width + x] as number) > 127) tip++;
+    // before: 25 px of the tip's wedge stayed on the head, a small hook in the crop
+    expect(tip).toBe(0);
+    // the head's top under it stays whole
+    for (let y = 166; y < 186; y++)
+      for (let x = 280; x < 320; x++) expect(mask.data[y * mask.width + x]).toBe(255);
   }, 60_000);
 
   it("keeps a near-white shape of the character's that touches the bubble's outline (not its paper)", async () => {

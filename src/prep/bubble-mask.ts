@@ -3,7 +3,7 @@
 // grows to include the bubble. Near-white areas of the mask that held detected text are bubble
 // interiors; clearing them and opening away the thin outline that is left separates the character.
 import type { GrayImage, RgbImage } from '../vision/image.js';
-import { loadOpenCv, matFromGray, withMats } from '../vision/opencv.js';
+import { loadOpenCv, type Mat, matFromGray, type OpenCv, withMats } from '../vision/opencv.js';
 import { MASK_THRESHOLD } from './mask-contours.js';
 
 /** Channel value from which a pixel counts as bubble white (text-removed bubbles are flat white). */
@@ -28,6 +28,14 @@ export const TAIL_MAX_AREA_SHARE = 0.5;
 /** ... and its mean colour within this (per channel, 0..255) of the interior's paper: a character's
  * white shirt drawn in #f2f2f2 (panel-01) next to a #fff bubble is 13 away; JPEG noise moves a mean by 1-2. */
 export const TAIL_PAPER_TOLERANCE = 6;
+/**
+ * Around a closed tail (its box grown by {@link TAIL_TIP_REACH} outline widths) the mask is opened again
+ * with a square {@link TAIL_TIP_OPEN_SCALE} outline widths wide: where the tail's two strokes meet at its
+ * tip they make a wedge wider than one outline, which the bubble's opening left on the head as a small
+ * hook (examples/screens/panel-03). The head beside it is far wider and stays.
+ */
+export const TAIL_TIP_REACH = 2;
+export const TAIL_TIP_OPEN_SCALE = 3;
 
 /**
  * Which labels of the white areas (`label` per pixel, `count` labels) are bubble interiors: they hold
@@ -86,7 +94,8 @@ function labelPaper(
 /**
  * Marks in `bubble` (1 = bubble interior) the closed tails of the bubbles (see {@link TAIL_MAX_AREA_SHARE}):
  * white areas without text that a walk of at most `reachPx` (right, left, down, up) from one of their
- * pixels leads into a bubble's interior, small beside it and of its paper colour. Pure; mutates `bubble`.
+ * pixels leads into a bubble's interior, small beside it and of its paper colour. Returns their labels;
+ * mutates `bubble`.
  */
 function markBubbleTails(
   label: Int32Array,
@@ -96,7 +105,7 @@ function markBubbleTails(
   textMask: GrayImage,
   bubble: Uint8Array,
   reachPx: number,
-): void {
+): number[] {
   const { width, height } = white;
   const { area, sums, paper } = labelPaper(label, count, white, image, textMask);
   const tailOf = new Int32Array(count); // the bubble label a candidate was found next to (0: none yet)
@@ -132,7 +141,13 @@ function markBubbleTails(
         if (tailOf[l] !== 0) break;
       }
     }
-  for (let l = 1; l < count; l++) if (tailOf[l] !== 0) bubble[l] = 1;
+  const tails: number[] = [];
+  for (let l = 1; l < count; l++)
+    if (tailOf[l] !== 0) {
+      bubble[l] = 1;
+      tails.push(l);
+    }
+  return tails;
 }
 
 /**
@@ -204,7 +219,7 @@ export async function removeTextBubblesWithInteriors(
     const count: number = cv.connectedComponents(keep(matFromGray(cv, white)), labels, 4, cv.CV_32S);
     const label = labels.data32S as Int32Array; // a heap view: read before the next OpenCV call
     const holdsText = bubbleLabels(label, count, white, textMask, textInMask);
-    markBubbleTails(label, count, white, image, textMask, holdsText, outlinePx);
+    const tails = markBubbleTails(label, count, white, image, textMask, holdsText, outlinePx);
     const { width, height } = mask;
     const cleared = new Uint8Array(mask.data);
     const interiors = new Uint8Array(mask.data.length);
@@ -229,20 +244,80 @@ export async function removeTextBubblesWithInteriors(
     const y0 = Math.max(0, minY - reach);
     const x1 = Math.min(width, maxX + 1 + reach);
     const y1 = Math.min(height, maxY + 1 + reach);
-    const roi = new Uint8Array((x1 - x0) * (y1 - y0));
-    for (let y = y0; y < y1; y++)
-      roi.set(cleared.subarray(y * width + x0, y * width + x1), (y - y0) * (x1 - x0));
-    const opened = keep(new cv.Mat());
-    const kernel = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(outlinePx, outlinePx)));
-    cv.morphologyEx(
-      keep(matFromGray(cv, { width: x1 - x0, height: y1 - y0, data: roi })),
-      opened,
-      cv.MORPH_OPEN,
-      kernel,
-    );
-    const out = opened.data as Uint8Array;
-    for (let y = y0; y < y1; y++)
-      cleared.set(out.subarray((y - y0) * (x1 - x0), (y - y0 + 1) * (x1 - x0)), y * width + x0);
+    openWindow(cv, keep, { width, height, data: cleared }, { x0, y0, x1, y1 }, outlinePx, 0);
+    for (const box of labelBoxes(label, width, height, tails)) {
+      // the tail's tip: its two strokes meet in a wedge wider than the outline, left on the head
+      const grow = TAIL_TIP_REACH * outlinePx;
+      const win = {
+        x0: Math.max(0, box.x0 - grow),
+        y0: Math.max(0, box.y0 - grow),
+        x1: Math.min(width, box.x1 + grow),
+        y1: Math.min(height, box.y1 + grow),
+      };
+      const kernelPx = TAIL_TIP_OPEN_SCALE * outlinePx;
+      openWindow(cv, keep, { width, height, data: cleared }, win, kernelPx, kernelPx);
+    }
     return { mask: { width, height, data: cleared }, interiors: { width, height, data: interiors } };
   });
+}
+
+interface Window {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+}
+
+/** Bounding windows (x1, y1 exclusive) of the pixels of each of `labels`. Pure. */
+function labelBoxes(label: Int32Array, width: number, height: number, labels: readonly number[]): Window[] {
+  if (labels.length === 0) return [];
+  const at = new Map(labels.map((l, k) => [l, k]));
+  const boxes = labels.map(() => ({ x0: width, y0: height, x1: 0, y1: 0 }));
+  for (let y = 0, p = 0; y < height; y++)
+    for (let x = 0; x < width; x++, p++) {
+      const k = at.get(label[p] as number);
+      if (k === undefined) continue;
+      const b = boxes[k] as { x0: number; y0: number; x1: number; y1: number };
+      b.x0 = Math.min(b.x0, x);
+      b.y0 = Math.min(b.y0, y);
+      b.x1 = Math.max(b.x1, x + 1);
+      b.y1 = Math.max(b.y1, y + 1);
+    }
+  return boxes;
+}
+
+/**
+ * Opens `mask` with a `kernelPx` square inside `win`, in place: the opening runs on `win` grown by
+ * `padPx` (within the image), so the mask beyond the window's edge is seen (a window's edge reads as
+ * empty, and a head cut by it lost the rows beside it), and only `win` is written back.
+ */
+function openWindow(
+  cv: OpenCv,
+  keep: <M extends Mat>(mat: M) => M,
+  mask: GrayImage,
+  win: Window,
+  kernelPx: number,
+  padPx: number,
+): void {
+  const { width, height, data } = mask;
+  const x0 = Math.max(0, win.x0 - padPx);
+  const y0 = Math.max(0, win.y0 - padPx);
+  const x1 = Math.min(width, win.x1 + padPx);
+  const y1 = Math.min(height, win.y1 + padPx);
+  const w = x1 - x0;
+  const roi = new Uint8Array(w * (y1 - y0));
+  for (let y = y0; y < y1; y++) roi.set(data.subarray(y * width + x0, y * width + x1), (y - y0) * w);
+  const opened = keep(new cv.Mat());
+  const kernel = keep(cv.getStructuringElement(cv.MORPH_RECT, new cv.Size(kernelPx, kernelPx)));
+  cv.morphologyEx(
+    keep(matFromGray(cv, { width: w, height: y1 - y0, data: roi })),
+    opened,
+    cv.MORPH_OPEN,
+    kernel,
+  );
+  const out = opened.data as Uint8Array;
+  for (let y = win.y0; y < win.y1; y++) {
+    const from = (y - y0) * w + (win.x0 - x0);
+    data.set(out.subarray(from, from + (win.x1 - win.x0)), y * width + win.x0);
+  }
 }
