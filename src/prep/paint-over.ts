@@ -168,8 +168,8 @@ function sideColour(
     }
   }
   runs.push(channels[0]?.length ?? 0);
-  const median = channels.map((values) => [...values].sort((a, b) => a - b)[values.length >> 1] as number);
-  return paper && linesOverPaper(channels, runs, paper) ? [...paper] : median;
+  if (paper && linesOverPaper(channels, runs, paper)) return [...paper];
+  return channels.map((values) => values.sort((a, b) => a - b)[values.length >> 1] as number);
 }
 
 /**
