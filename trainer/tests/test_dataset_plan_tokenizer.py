@@ -42,3 +42,41 @@ def test_a_damaged_tokenizer_file_is_named_with_the_loaders_first_line(tmp_path)
 
 def test_a_base_without_a_tokenizer_still_gives_none(tmp_path):
     assert dry_run_tokenizer(str(tmp_path / "no-such-base")) is None
+
+
+MAIN, TAG = "a" * 40, "b" * 40
+
+
+@pytest.fixture
+def hub_at_tag(tmp_path, monkeypatch):
+    """An HF cache for someone/toon whose main is absent and whose tag v1.0 names a snapshot with a damaged tokenizer."""
+    hub = tmp_path / "hf" / "hub"
+    repo = hub / "models--someone--toon"
+    snapshot = _tokenizer_folder(tmp_path, '{"a": 0}', "merges")
+    (repo / "snapshots").mkdir(parents=True)
+    snapshot.rename(repo / "snapshots" / TAG)
+    (repo / "snapshots" / TAG / "scheduler").mkdir()
+    (repo / "snapshots" / TAG / "scheduler" / "scheduler_config.json").write_text("{}", encoding="utf-8")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "v1.0").write_text(TAG, encoding="utf-8")
+    monkeypatch.setenv("HF_HUB_CACHE", str(hub))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(hub))
+    return repo
+
+
+@pytest.mark.parametrize("revision", ["v1.0", TAG])
+def test_a_damaged_tokenizer_of_a_hub_base_at_a_revision_is_named_as_the_run_names_it(hub_at_tag, revision):
+    # before, `owner/name@REV` went to from_pretrained whole: OSError, read as "not on this machine", and the dry run
+    # passed silently (no long-caption warning either) while the run then failed loading the tokenizer
+    with pytest.raises(BaseComponentError) as raised:
+        dry_run_tokenizer(f"someone/toon@{revision}")
+    message = str(raised.value)
+    assert message.startswith(f"someone/toon@{revision} ({hub_at_tag / 'snapshots' / TAG}): cannot load its tokenizer")
+    assert f"`toonlora models pull someone/toon --revision {revision}` again." in message
+
+
+def test_a_whole_tokenizer_of_a_hub_base_at_a_revision_loads_for_the_long_caption_warning(hub_at_tag):
+    from toonlora_trainer.models import build_tiny_tokenizer
+
+    build_tiny_tokenizer().save_pretrained(str(hub_at_tag / "snapshots" / TAG / "tokenizer"))
+    assert dry_run_tokenizer("someone/toon@v1.0") is not None

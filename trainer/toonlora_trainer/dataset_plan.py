@@ -13,7 +13,7 @@ import os
 from fractions import Fraction
 from typing import Any
 
-from .base_files import BaseComponentError, check_no_lfs_pointers, component_load_error, hub_snapshot_folder
+from .base_files import BaseComponentError, check_no_lfs_pointers, component_load_error, hub_snapshot_folder, split_revision
 from .config import ScanDatasetRequest, TrainingConfig, check_warmup
 from .data import Dataset, assign_buckets, micro_batches_per_epoch, non_square_warning, repeated_indices, scan_kohya_dataset
 
@@ -88,8 +88,11 @@ def dry_run_tokenizer(base: str) -> Any | None:
     single_file = base.lower().endswith((".safetensors", ".ckpt"))
     sources = [(DEFAULT_BASE_MODEL, "tokenizer"), ("openai/clip-vit-large-patch14", "")] if single_file else [(base, "tokenizer")]
     for source, subfolder in sources:
+        # `owner/name@REV` loads REV's snapshot, as the run does (base_files.split_revision): the whole string is no
+        # repo id, so from_pretrained raised OSError and a damaged tokenizer at a revision went unnoticed
+        repo, revision = split_revision(source)
         try:
-            return CLIPTokenizer.from_pretrained(source, subfolder=subfolder, local_files_only=True)
+            return CLIPTokenizer.from_pretrained(repo, subfolder=subfolder, revision=revision, local_files_only=True)
         except (OSError, ValueError):
             continue
         except Exception as error:  # tokenizers' bare Exception ("Error while initializing BPE"): files there, damaged
