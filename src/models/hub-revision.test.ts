@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { hubCacheSnapshotDir } from './cache.js';
 import { hfPartialDir } from './cache-paths.js';
 import { completeSd15Snapshot, findPulledHubModelDir, stoppedSd15PullBytes } from './hub-pull.js';
-import { isSafeRevision } from './hub-revision.js';
+import { invalidRevisionError, isSafeRevision } from './hub-revision.js';
 import {
   commitFiles,
   NEW_COMMIT,
@@ -80,6 +80,9 @@ describe('models pull owner/name --revision', () => {
       });
     }
     expect(hub.requests).toEqual([]);
+    await expect(pullModel(REV_REPO, { ...hub.opts(), revision: '..' })).rejects.toThrow(
+      `${REV_REPO}: --revision ".." is not a branch, tag or commit sha (`,
+    );
     const error = (await pullModel(REV_REPO, { ...hub.opts(), revision: 'v9' }).catch((e) => e)) as Error;
     expect(error).toMatchObject({ code: 'TL_ERR_DOWNLOAD' });
     expect(error.message).toContain('HTTP 404 Not Found: the revision is not on the Hub');
@@ -226,5 +229,18 @@ describe('models pull owner/name of a cached copy', () => {
     expect(ref('main')).toBe(OLD_COMMIT);
     expect(findPulledHubModelDir(REV_REPO, cache())).toBe(snapshot(OLD_COMMIT));
     expect(hubCacheSnapshotDir(REV_REPO, cache())).toBe(snapshot(OLD_COMMIT));
+  });
+});
+
+describe('invalidRevisionError', () => {
+  it('names the revision as its caller wrote it: the CLI flag, the API field, or the base owner/name@REV', () => {
+    const words = (caller: 'cli' | 'api' | 'base') =>
+      invalidRevisionError('someone/toon', 'v 1', caller).message;
+    expect(words('cli')).toMatch(/^someone\/toon: --revision "v 1" is not a branch, tag or commit sha \(/);
+    expect(words('api')).toMatch(/^someone\/toon: revision "v 1" is not a branch, tag or commit sha \(/);
+    expect(words('base')).toMatch(
+      /^"someone\/toon@v 1": the revision after '@' is not a branch, tag or commit sha \(/,
+    );
+    expect(invalidRevisionError('someone/toon', '..', 'api').code).toBe('TL_ERR_USAGE');
   });
 });

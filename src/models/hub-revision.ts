@@ -25,17 +25,44 @@ export function isSafeRevision(revision: string): boolean {
 }
 
 /**
- * `revision` when a branch, tag or commit sha can be that; else a usage error.
- * @throws ToonloraError TL_ERR_USAGE naming what a revision may hold
+ * Who names a revision: the CLI's `--revision` flag, the API's `revision` (`?revision=`, the job's base), or a base
+ * written `owner/name@REV` (`--base`, `models pull|path owner/name@REV`).
  */
-export function checkRevision(repo: string, revision: string): string {
-  if (isSafeRevision(revision)) return revision;
-  throw new ToonloraError(
+export type RevisionCaller = 'cli' | 'api' | 'base';
+
+/** The revision as `caller` wrote it, for a message: `--revision "x"`, `revision "x"` or `owner/name@x`. */
+function revisionWords(repo: string, revision: string, caller: RevisionCaller): string {
+  if (caller === 'base') return JSON.stringify(`${repo}@${revision}`);
+  return `${caller === 'cli' ? '--revision' : 'revision'} ${JSON.stringify(revision)}`;
+}
+
+/**
+ * The usage error for a revision that cannot be a branch, tag or commit sha, worded for `caller` (a REST answer
+ * names no CLI flag).
+ */
+export function invalidRevisionError(
+  repo: string,
+  revision: string,
+  caller: RevisionCaller = 'cli',
+): ToonloraError {
+  const what =
+    caller === 'base'
+      ? `${revisionWords(repo, revision, caller)}: the revision after '@' is not a branch, tag or commit sha`
+      : `${repo}: ${revisionWords(repo, revision, caller)} is not a branch, tag or commit sha`;
+  return new ToonloraError(
     'TL_ERR_USAGE',
-    `${repo}: --revision ${JSON.stringify(revision)} is not a branch, tag or commit sha (letters, digits, ` +
-      "'_', '.', '-', segments joined by '/', as main, v1.0 or refs/pr/1)",
+    `${what} (letters, digits, '_', '.', '-', segments joined by '/', as main, v1.0 or refs/pr/1)`,
     { details: { model: repo, revision } },
   );
+}
+
+/**
+ * `revision` when a branch, tag or commit sha can be that; else a usage error worded for `caller`.
+ * @throws ToonloraError TL_ERR_USAGE naming what a revision may hold
+ */
+export function checkRevision(repo: string, revision: string, caller: RevisionCaller = 'cli'): string {
+  if (isSafeRevision(revision)) return revision;
+  throw invalidRevisionError(repo, revision, caller);
 }
 
 /** The snapshot folder `revision` names in the cache (a commit sha itself, else its ref file's commit), if any. */

@@ -80,7 +80,14 @@ describe('ModelPulls.start with a revision', () => {
         message: expect.stringContaining('a revision is for a Hub repo outside the registry'),
       }),
     );
-    expect(() => pulls.start(REPO, '../main')).toThrow(expect.objectContaining({ code: 'TL_ERR_USAGE' }));
+    // the REST answer names the API's `revision`, not the CLI's --revision flag
+    expect(() => pulls.start(REPO, '..')).toThrow(
+      expect.objectContaining({
+        code: 'TL_ERR_USAGE',
+        message: expect.stringMatching(/^[^:]+: revision "\.\." is not a branch, tag or commit sha \(/),
+      }),
+    );
+    expect(() => pulls.start(REPO, '..')).not.toThrow(/--revision/);
     expect(pulls.isRunning('anything-v5')).toBe(false);
   });
 });

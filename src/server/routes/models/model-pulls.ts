@@ -64,7 +64,7 @@ function checkPullRevision(target: { id: string; origin: 'registry' | 'hub' }, r
       `${target.id}: a revision is for a Hub repo outside the registry; ${target.id} is pulled at the revision the registry pins. Pull it without one.`,
       { details: { model: target.id, revision } },
     );
-  checkRevision(target.id, revision);
+  checkRevision(target.id, revision, 'api');
 }
 
 /** How long DELETE waits for a cancelled pull to let go of its file before it answers `stopping`. */
