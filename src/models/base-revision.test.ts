@@ -9,7 +9,7 @@ import { isApiBaseModel } from '../server/api-base-model.js';
 import { checkTrainingBase } from '../worker/base-check.js';
 import { apiBaseModelChoices } from '../server/api-base-model.js';
 import { checkBaseModelOnDisk, workerBaseModel } from './base-model.js';
-import { parseHubBase } from './base-revision.js';
+import { parseHubBase, readHubBase } from './base-revision.js';
 import { describePulledHubModels } from './model-status.js';
 import { writeSd15Snapshot } from './sd15-testing.js';
 
@@ -117,6 +117,24 @@ describe('checkTrainingBase owner/name@REV', () => {
     writeSd15Snapshot(join(repoDir(), 'snapshots', TAG));
     expect(await refusal(checkTrainingBase('someone/toon-sd15@v1.0', options))).toBeUndefined();
     expect(await refusal(checkTrainingBase(`someone/toon-sd15@${TAG}`, options))).toBeUndefined();
+  });
+});
+
+describe('owner/name@ with no valid revision', () => {
+  it('is refused as an invalid revision, not "not found" with a pull command that is itself refused', async () => {
+    writeSd15Snapshot(join(repoDir(), 'snapshots', MAIN));
+    for (const revision of ['', 'v 1', '..']) {
+      const name = `someone/toon-sd15@${revision}`;
+      const refused = await refusal(checkTrainingBase(name, options));
+      expect(refused).toEqual({
+        code: 'TL_ERR_USAGE',
+        message: `${JSON.stringify(name)}: the revision after '@' is not a branch, tag or commit sha (letters, digits, '_', '.', '-', segments joined by '/', as main, v1.0 or refs/pr/1)`,
+      });
+      expect(thrownToonloraError(() => readHubBase(name)).code).toBe('TL_ERR_USAGE');
+    }
+    expect(readHubBase('someone/toon-sd15@v1.0')).toEqual({ repo: 'someone/toon-sd15', revision: 'v1.0' });
+    expect(readHubBase('tiny')).toBeUndefined();
+    expect(readHubBase('../a/b@')).toBeUndefined(); // no Hub repo before the '@': some other name
   });
 });
 

@@ -6,7 +6,7 @@
 import { homedir } from 'node:os';
 import { readHfCommit } from './cache.js';
 import { hfHubCacheFor, hfRepoDir, hfSnapshotDir } from './cache-paths.js';
-import { isSafeRevision } from './hub-revision.js';
+import { checkRevision, isSafeRevision } from './hub-revision.js';
 
 /** A Hub base and the revision it names; `revision` undefined for a bare `owner/name` (main). */
 export interface HubBase {
@@ -27,6 +27,19 @@ export function parseHubBase(name: string): HubBase | undefined {
   const repo = name.slice(0, at);
   const revision = name.slice(at + 1);
   return isRepo(repo) && isSafeRevision(revision) ? { repo, revision } : undefined;
+}
+
+/**
+ * `name` as parseHubBase reads it, except that a Hub repo followed by `@` and text no revision can be (`owner/name@`,
+ * `owner/name@v 1`, `owner/name@..`) is refused as such: before, it was read as some other name, and the words
+ * offered `toonlora models pull owner/name@`, itself refused.
+ * @throws ToonloraError TL_ERR_USAGE naming the revision (hub-revision.ts invalidRevisionError, worded for a base)
+ */
+export function readHubBase(name: string): HubBase | undefined {
+  const at = name.indexOf('@');
+  const repo = name.slice(0, Math.max(at, 0));
+  if (at >= 0 && isRepo(repo)) checkRevision(repo, name.slice(at + 1), 'base');
+  return parseHubBase(name);
 }
 
 /** Whether `name` is a Hub base named at a revision (`owner/name@REV`). */

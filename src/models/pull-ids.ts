@@ -4,6 +4,7 @@
 // revision (`…/tree/v1.0` pulls v1.0).
 import { ToonloraError } from '../errors.js';
 import type { CacheOptions } from './cache.js';
+import { readHubBase } from './base-revision.js';
 import { parseHubAddress } from './hub-address.js';
 import { isHubRepoId } from './hub-pull.js';
 import { getModelEntry, listModelIds } from './registry.js';
@@ -69,28 +70,54 @@ export function isHubRepoIdOutsideRegistry(id: string): boolean {
   return !listModelIds().includes(id) && isHubRepoId(id) && registryIdOfRepo(id) === undefined;
 }
 
+/** A name given with the revision it shows, and how the clash message names it. */
+interface ShownRevision {
+  repo: string;
+  revision: string | undefined;
+  said: string;
+}
+
 /**
- * The names given to `models pull` with each pasted Hub address (`https://huggingface.co/owner/name/tree/v1.0`) read
- * as its `owner/name`, and the revision: `--revision`, else the one an address shows. Pure.
- * @throws ToonloraError TL_ERR_USAGE when an address shows a revision other than `--revision`, or addresses show two.
+ * `name` read as a Hub repo at a revision: a pasted address (`…/tree/v1.0`) or a base `owner/name@REV` (as `models
+ * list` names one); undefined for any other name.
+ * @throws ToonloraError TL_ERR_USAGE for `owner/name@` with no valid revision after it
+ */
+function shownRevision(name: string): ShownRevision | undefined {
+  const address = parseHubAddress(name);
+  if (address !== undefined) return { ...address, said: 'the address given shows' };
+  const base = name.includes('@') ? readHubBase(name) : undefined;
+  return base === undefined ? undefined : { ...base, said: `${name} names` };
+}
+
+/**
+ * The names given to `models pull` (or `models path`) with each pasted Hub address
+ * (`https://huggingface.co/owner/name/tree/v1.0`) and each `owner/name@REV` read as its `owner/name`, and the
+ * revision: `--revision`, else the one a name shows. Pure.
+ * @param command the command named in the usage error
+ * @throws ToonloraError TL_ERR_USAGE when a name shows a revision other than `--revision`, or names show two, or
+ *   `owner/name@REV` has no valid revision.
  */
 export function readPullNames(
   names: readonly string[],
   revision: string | undefined,
+  command = 'models pull',
 ): { ids: string[]; revision: string | undefined } {
-  const addresses = names.map((name) => parseHubAddress(name));
-  const shown = [...new Set(addresses.flatMap((address) => address?.revision ?? []))];
-  const clash = shown.find((rev) => rev !== (revision ?? shown[0]));
+  const read = names.map(shownRevision);
+  const shown = read.filter(
+    (name): name is ShownRevision & { revision: string } => name?.revision !== undefined,
+  );
+  const first = shown[0]?.revision;
+  const clash = shown.find((name) => name.revision !== (revision ?? first));
   if (clash !== undefined) {
     throw new ToonloraError(
       'TL_ERR_USAGE',
-      `models pull: the address given shows revision ${clash}, but ${revision === undefined ? `another shows ${shown[0]}` : `--revision is ${revision}`}: ` +
-        'give one revision (the address, or owner/name with --revision)',
+      `${command}: ${clash.said} revision ${clash.revision}, but ${revision === undefined ? `another shows ${first}` : `--revision is ${revision}`}: ` +
+        'give one revision (owner/name@REV, the address, or owner/name with --revision)',
       { details: { names: [...names], revision: revision ?? null } },
     );
   }
   return {
-    ids: names.map((name, i) => addresses[i]?.repo ?? name),
-    revision: revision ?? shown[0],
+    ids: names.map((name, i) => read[i]?.repo ?? name),
+    revision: revision ?? first,
   };
 }

@@ -15,7 +15,7 @@ import {
   localBasePath,
   registryBaseModelId,
 } from '../models/base-model.js';
-import { basePullCommand, baseSnapshot, parseHubBase } from '../models/base-revision.js';
+import { basePullCommand, baseSnapshot, parseHubBase, readHubBase } from '../models/base-revision.js';
 import { findModelDir, hubCacheSnapshotDir } from '../models/cache.js';
 
 /** The files of a diffusers SD1.5 folder the worker reads, each as the names any one of which will do (base_files.py). */
@@ -119,6 +119,7 @@ export async function checkTrainingBase(name: string, options: BaseModelOptions 
     return;
   }
   checkBaseModelName('--base / baseModel', name, options); // a near miss of a known base: "did you mean"
+  readHubBase(name); // `owner/name@` with no valid revision: refused as such, not "not found"
   if (name.split('/').length !== 2 && parseHubBase(name) === undefined)
     // `owner/name@refs/pr/1` is a Hub id
     throw modelMissing(name, `${name}: base model not found on this machine. No such folder. ${PATH_HINT}`);

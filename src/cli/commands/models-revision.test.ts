@@ -26,6 +26,25 @@ describe('models pull|path owner/name --revision', () => {
     expect(io.stderr).toContain(`Run: toonlora models pull ${REV_REPO} --revision refs/pr/1`);
   });
 
+  it('takes owner/name@REV as --revision REV in pull and path (as models list names it), and refuses a clash', async () => {
+    process.env.HF_ENDPOINT = hub.endpoint;
+    expect(await runCli(['models', 'pull', `${REV_REPO}@v1.0`])).toBe(0);
+    expect(hub.requests[0]).toBe(`/api/models/${REV_REPO}/revision/v1.0?blobs=true`);
+    expect(io.stdout).toContain(`${REV_REPO}: ok\n`);
+    expect(await runCli(['models', 'path', `${REV_REPO}@v1.0`])).toBe(0);
+    expect(io.stdout).toContain(`models--someone--toon-sd15/snapshots/${OLD_COMMIT}\n`);
+    expect(await runCli(['models', 'path', `${REV_REPO}@v1.0`, '--revision', 'v1.0'])).toBe(0);
+    hub.requests = [];
+    expect(await runCli(['models', 'path', `${REV_REPO}@v1.0`, '--revision', 'main'])).toBe(2);
+    expect(io.stderr).toContain(`models path: ${REV_REPO}@v1.0 names revision v1.0, but --revision is main`);
+    expect(await runCli(['models', 'pull', `${REV_REPO}@v1.0`, '--revision', 'main'])).toBe(2);
+    expect(io.stderr).toContain(`models pull: ${REV_REPO}@v1.0 names revision v1.0, but --revision is main`);
+    expect(await runCli(['models', 'pull', `${REV_REPO}@`])).toBe(2);
+    expect(io.stderr).toContain(`"${REV_REPO}@": the revision after '@' is not a branch, tag or commit sha`);
+    expect(io.stderr).not.toContain('unknown id');
+    expect(hub.requests).toEqual([]);
+  });
+
   it('lists a repo pulled at a tag as present, naming the base it is (before: partial, as a stopped pull of main)', async () => {
     process.env.HF_ENDPOINT = hub.endpoint;
     expect(await runCli(['models', 'pull', REV_REPO, '--revision', 'v1.0'])).toBe(0);

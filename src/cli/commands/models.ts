@@ -164,7 +164,11 @@ function hubPathAction(repo: string, options: JsonOption & RevisionOption): numb
   return 0;
 }
 
-function pathAction(id: string, options: JsonOption & RevisionOption & { file?: string }): number {
+function pathAction(name: string, given: JsonOption & RevisionOption & { file?: string }): number {
+  // `owner/name@REV` (as `models list` names a base) is `owner/name --revision REV`
+  const { ids, revision } = readPullNames([name], given.revision, 'models path');
+  const id = ids[0] ?? name;
+  const options = { ...given, revision };
   checkRevisionIds([id], options.revision);
   if (isHubRepoIdOutsideRegistry(id)) return hubPathAction(id, options);
   const entry = getModelEntry(id);
@@ -212,8 +216,9 @@ export function registerModels(program: Command): void {
     .argument(
       '<ids...>',
       `model ids (${listModelIds().join(', ')}), a Hugging Face repo (\`owner/name\`: a registry model's, or any ` +
-        'SD1.5 base in diffusers layout, for `train --base owner/name`; its huggingface.co address too, where /tree/<rev> ' +
-        'is the revision), or `all` (every missing one, with any ids given beside it)',
+        'SD1.5 base in diffusers layout, for `train --base owner/name`; `owner/name@REV` is the repo at revision REV, ' +
+        'as --revision REV; its huggingface.co address too, where /tree/<rev> is the revision), or `all` (every ' +
+        'missing one, with any ids given beside it)',
     )
     .option(
       '--revision <rev>',
@@ -233,7 +238,10 @@ export function registerModels(program: Command): void {
     .description(
       'print where a model is on disk (its folder for diffusers / transformers layouts); exit 1 if missing',
     )
-    .argument('<id>', 'model id, or the Hub id (`owner/name`) of an SD1.5 base pulled by it')
+    .argument(
+      '<id>',
+      'model id, or the Hub id (`owner/name`, `owner/name@REV` as --revision REV) of an SD1.5 base pulled by it',
+    )
     .option('--file <path>', 'a file of the model other than its main one (e.g. selected_tags.csv)')
     .option(
       '--revision <rev>',
