@@ -28,7 +28,7 @@ import {
   type WorkerSpawn,
 } from './python-worker.js';
 import { checkedSilence, silentWorkerError } from './generate-silence.js';
-import { checkLoraPath } from './lora-input-check.js';
+import { checkLoraPath, GENERATE_OUTPUT_HINT } from './lora-input-check.js';
 import { SilenceWatchdog, type WorkerSilenceLimits } from './silence-watchdog.js';
 
 export interface GenerateOptions {
@@ -150,7 +150,7 @@ function stoppedResult(cancelled: CancelledEvent): GenerationResult {
  *   TL_ERR_WORKER_PROTOCOL (a `done` without the images), ...
  */
 export async function runGeneration(options: GenerateOptions): Promise<GenerationResult> {
-  checkOutputFolder(options.outputDir, 'Choose a folder you can write to for -o.');
+  checkOutputFolder(options.outputDir, GENERATE_OUTPUT_HINT);
   const lora = await chooseLoraFile(options.lora, options.loraName);
   const outcome = await runWorker({
     request: requestFor({ ...options, ...(lora ? { lora: lora.path } : {}) }, null),

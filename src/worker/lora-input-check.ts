@@ -1,10 +1,12 @@
-// src/worker/lora-input-check.ts — the --lora a generate names, checked on this machine's disk alone (no model, no
-// worker): there, a PEFT folder with its adapter file, and a file that reads as a .safetensors (not an image, an
-// HTML page or a Git LFS pointer: safetensors-read.ts names those). Cheap, so the CLI runs it before the base checks:
-// the user's own path is what a typo in it is named for, whatever the base.
+// src/worker/lora-input-check.ts — a generate's own paths, checked on this machine's disk alone (no model, no
+// worker): the --lora (there, a PEFT folder with its adapter file, and a file that reads as a .safetensors, not an
+// image, an HTML page or a Git LFS pointer: safetensors-read.ts names those), then the -o folder (output-folder.ts).
+// Cheap, so the CLI runs them before the base checks: the user's own path is what a typo in it is named for,
+// whatever the base.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToonloraError } from '../errors.js';
+import { checkOutputFolder } from '../output-folder.js';
 import { ADAPTER_WEIGHTS } from '../lora/open-lora.js';
 import { openSafetensors } from '../lora/safetensors-read.js';
 
@@ -36,4 +38,17 @@ export async function checkLoraInput(lora: string | undefined): Promise<void> {
   const file = statSync(lora).isDirectory() ? join(lora, ADAPTER_WEIGHTS) : lora;
   const reader = await openSafetensors(file);
   await reader.close();
+}
+
+/** The fix a generate's unwritable -o is named with (the CLI's early check and runGeneration's alike). */
+export const GENERATE_OUTPUT_HINT = 'Choose a folder you can write to for -o.';
+
+/**
+ * A generate's cheap local checks, in the order the CLI names them: the --lora (checkLoraInput), then the -o folder
+ * (a file, or not writable: output-folder.ts checkOutputFolder), as train checks its -o before the base.
+ * @throws what checkLoraInput throws; TL_ERR_USAGE for an -o that cannot be written
+ */
+export async function checkGenerateLocalInputs(lora: string | undefined, outputDir: string): Promise<void> {
+  await checkLoraInput(lora);
+  checkOutputFolder(outputDir, GENERATE_OUTPUT_HINT);
 }

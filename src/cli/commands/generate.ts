@@ -7,7 +7,7 @@ import { BASE_MODEL_HELP } from '../../models/base-model.js';
 import { type GenerationConfig, generationConfigSchema } from '../../schemas/config.js';
 import { checkBasePulled, checkTrainingBase } from '../../worker/base-check.js';
 import { type GenerationResult, runGeneration } from '../../worker/generate.js';
-import { checkLoraInput } from '../../worker/lora-input-check.js';
+import { checkGenerateLocalInputs } from '../../worker/lora-input-check.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { numberFlag as num } from '../number-flag.js';
@@ -145,9 +145,10 @@ export function registerGenerate(program: Command): void {
               'or generation.prompt in the --config file. Give --prompt "" for an empty prompt.',
           );
         }
-        // the user's own --lora path first (a typo, an image or a web page saved as it): local and cheap, so it is
-        // named whatever the base; then the base as the worker would load it, before the venv and the worker
-        await checkLoraInput(flags.lora);
+        // the user's own paths first, --lora (a typo, an image or a web page saved as it) then -o (a file, not
+        // writable): local and cheap, so they are named whatever the base; then the base as the worker would load
+        // it, before the venv and the worker
+        await checkGenerateLocalInputs(flags.lora, flags.output);
         await checkTrainingBase(config.baseModel);
         checkBasePulled(config.baseModel);
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
