@@ -39,12 +39,14 @@ async function hubRow(refs: Record<string, string>): Promise<ModelRow | undefine
 describe('GET /api/models: the refs of a Hub base', () => {
   it('lists main beside the other refs, and only the refs pulled', async () => {
     const both = await hubRow({ main: 'a'.repeat(40), 'v1.0': 'b'.repeat(40) });
-    expect(both?.revisions).toEqual(['main', 'v1.0']);
+    expect(both).toMatchObject({ state: 'complete', revisions: ['main', 'v1.0'] });
     const tagOnly = await hubRow({ 'v1.0': 'b'.repeat(40) });
+    // the bare id is main, which is not on disk: it said complete, while --base someone/toon-sd15 was refused
     expect(tagOnly).toMatchObject({
-      state: 'complete',
+      state: 'missing',
       revisions: ['v1.0'],
       source: `huggingface:${REPO}@v1.0`, // was @main, which it does not have
+      whenMissing: `pulled only at v1.0 (--base ${REPO}@v1.0); --base ${REPO} (main) needs \`toonlora models pull ${REPO}\``,
     });
     expect((await hubRow({ main: 'a'.repeat(40) }))?.revisions).toBeUndefined();
   }, 30_000);

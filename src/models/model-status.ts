@@ -40,11 +40,21 @@ export const modelStatusSchema = z.object({
   whenMissing: z.string(),
   /**
    * A Hub-id base's refs with a complete SD1.5 snapshot (`main` first when there), set only when one is not main
-   * (`models pull owner/name --revision v1.0`): each a base as `owner/name@<ref>`, main's as `owner/name`.
+   * (`models pull owner/name --revision v1.0`): each a base as `owner/name@<ref>`, main's as `owner/name`. Without
+   * `main` among them the repo is present only at these (onlyAtRevisions): the bare id, main, is not on disk.
    */
   revisions: z.array(z.string()).optional(),
 });
 export type ModelStatus = z.infer<typeof modelStatusSchema>;
+
+/**
+ * The refs a Hub-id base is present at when main is not one of them (pulled only at `v2`), else undefined: its row
+ * then must not say the bare id (main) is there, which `--base owner/name` and `models path owner/name` refuse.
+ */
+export function onlyAtRevisions(status: Pick<ModelStatus, 'present' | 'revisions'>): string[] | undefined {
+  const refs = status.revisions;
+  return status.present && refs !== undefined && refs.length > 0 && !refs.includes('main') ? refs : undefined;
+}
 
 /**
  * `<path>: <size problem>` of the first file of model `id` (or of `only`, one of its files) on disk with a size
@@ -146,7 +156,12 @@ export function describePulledHubModels(options: CacheOptions = {}): ModelStatus
       return partBytes > 0 ? [{ ...row, present: false, partBytes, sizeBytes: partBytes }] : [];
     }
     const sizeBytes = snapshot.files.reduce((sum, file) => sum + statSync(join(snapshot.dir, file)).size, 0);
-    return [{ ...row, present: true, path: snapshot.dir, sizeBytes, ...revisions }];
+    const at = refs.includes('main') ? undefined : refs.map((ref) => `--base ${repo}@${ref}`).join(', ');
+    const whenMissing =
+      at === undefined
+        ? row.whenMissing
+        : `pulled only at ${refs.join(', ')} (${at}); --base ${repo} (main) needs \`toonlora models pull ${repo}\``;
+    return [{ ...row, whenMissing, present: true, path: snapshot.dir, sizeBytes, ...revisions }];
   });
 }
 

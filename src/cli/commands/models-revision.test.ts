@@ -45,14 +45,23 @@ describe('models pull|path owner/name --revision', () => {
     expect(hub.requests).toEqual([]);
   });
 
-  it('lists a repo pulled at a tag as present, naming the base it is (before: partial, as a stopped pull of main)', async () => {
+  it('lists a repo pulled only at a tag as present at it, not as main (before: yes, or partial)', async () => {
     process.env.HF_ENDPOINT = hub.endpoint;
     expect(await runCli(['models', 'pull', REV_REPO, '--revision', 'v1.0'])).toBe(0);
     io.stdout = '';
     expect(await runCli(['models', 'list'])).toBe(0);
-    const row = io.stdout.split('\n').find((line) => line.includes(` ${REV_REPO} `)) ?? '';
-    expect(row).toMatch(/^yes +someone\/toon-sd15 /);
-    expect(row).toMatch(new RegExp(`snapshots/${OLD_COMMIT} \\(--base ${REV_REPO}@v1\\.0\\)$`));
+    const row = () => io.stdout.split('\n').find((line) => line.includes(` ${REV_REPO} `)) ?? '';
+    expect(row()).toMatch(/^at v1\.0 only +someone\/toon-sd15 /);
+    expect(row()).toMatch(
+      new RegExp(
+        `snapshots/${OLD_COMMIT} \\(--base ${REV_REPO}@v1\\.0; main is not pulled: toonlora models pull ${REV_REPO}\\)$`,
+      ),
+    );
+    expect(await runCli(['models', 'pull', REV_REPO])).toBe(0);
+    io.stdout = '';
+    expect(await runCli(['models', 'list'])).toBe(0);
+    expect(row()).toMatch(/^yes +someone\/toon-sd15 /);
+    expect(row()).toMatch(/ \(--base someone\/toon-sd15@v1\.0\)$/);
   });
 
   it('refuses --revision with a registry model or several ids, before any request', async () => {

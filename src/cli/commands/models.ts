@@ -6,7 +6,12 @@ import type { Command } from 'commander';
 import { isToonloraError, ToonloraError } from '../../errors.js';
 import { findModelDir, requireModelFile } from '../../models/cache.js';
 import { formatBytes } from '../../models/format-bytes.js';
-import { describeModels, type ModelStatus, wrongSizeFile } from '../../models/model-status.js';
+import {
+  describeModels,
+  type ModelStatus,
+  onlyAtRevisions,
+  wrongSizeFile,
+} from '../../models/model-status.js';
 import { DownloadStopped } from '../../models/download.js';
 import { formatPullJsonLine } from '../../models/pull-json-lines.js';
 import { findPulledHubModelDir } from '../../models/hub-snapshot.js';
@@ -44,19 +49,32 @@ function missingText(m: ModelStatus): string {
 }
 
 /** The bases a Hub repo pulled at other refs than main is besides main: `; also --base owner/name@v1.0, …`. */
-function revisionsText(m: ModelStatus): string {
+function revisionsText(m: ModelStatus, after = ''): string {
   const others = (m.revisions ?? []).filter((ref) => ref !== 'main');
-  return others.length === 0 ? '' : ` (--base ${others.map((ref) => `${m.id}@${ref}`).join(', ')})`;
+  return others.length === 0 ? '' : ` (--base ${others.map((ref) => `${m.id}@${ref}`).join(', ')}${after})`;
+}
+
+/** The present cell: a Hub repo pulled only at other refs than main is not `yes` (its bare id, main, is not there). */
+function presentText(m: ModelStatus): string {
+  const onlyAt = onlyAtRevisions(m);
+  if (onlyAt !== undefined) return `at ${onlyAt.join(', ')} only`;
+  return m.present ? 'yes' : m.broken ? 'broken' : m.partBytes ? 'partial' : 'no';
+}
+
+/** The path cell of a present model: where, the other bases it is, and for one pulled only at refs, not main. */
+function presentPathText(m: ModelStatus): string {
+  const main = onlyAtRevisions(m) === undefined ? '' : `; main is not pulled: toonlora models pull ${m.id}`;
+  return `${m.path ?? ''}${revisionsText(m, main)}`;
 }
 
 function formatList(models: ModelStatus[]): string {
   const rows = models.map((m) => [
-    m.present ? 'yes' : m.broken ? 'broken' : m.partBytes ? 'partial' : 'no',
+    presentText(m),
     m.id,
     formatBytes(m.sizeBytes),
     m.license,
     m.stages.join(','),
-    m.present ? `${m.path ?? ''}${revisionsText(m)}` : m.broken ? brokenText(m) : missingText(m),
+    m.present ? presentPathText(m) : m.broken ? brokenText(m) : missingText(m),
   ]);
   const header = ['present', 'id', 'size', 'license', 'stages', 'path'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));

@@ -11,7 +11,12 @@ import fp from 'fastify-plugin';
 import { ToonloraError } from '../../../errors.js';
 import { type CacheOptions, findModelFile } from '../../../models/cache.js';
 import { hfHubCacheFor, hfRepoDir } from '../../../models/cache-paths.js';
-import { describeModel, describePulledHubModels, type ModelStatus } from '../../../models/model-status.js';
+import {
+  describeModel,
+  describePulledHubModels,
+  type ModelStatus,
+  onlyAtRevisions,
+} from '../../../models/model-status.js';
 import { snapshotFilesOnDisk } from '../../../models/part-files.js';
 import { getModelEntry, listModelIds } from '../../../models/registry.js';
 import { errorResponseSchema } from '../../../schemas/api.js';
@@ -76,11 +81,14 @@ function modelRow(id: string, cache: CacheOptions, pull: ModelPull | null): Mode
   return rowOf(status, { state, downloadedBytes, partBytes, origin: 'registry' }, pull);
 }
 
-/** The row of an SD1.5 base by Hub id found in the HF cache: complete, or partial with what a stopped pull left. */
+/**
+ * The row of an SD1.5 base by Hub id found in the HF cache: complete, or partial with what a stopped pull left; one
+ * pulled only at other refs than main is missing (the bare id is main, not on disk), its `revisions` the bases it is.
+ */
 function hubRow(status: ModelStatus, pull: ModelPull | null): ModelRow {
   // a stopped pull: partial, with the bytes on disk that the next pull resumes from
   const bytes = status.present ? 0 : (status.partBytes ?? 0);
-  const state = status.present ? 'complete' : 'partial';
+  const state = onlyAtRevisions(status) !== undefined ? 'missing' : status.present ? 'complete' : 'partial';
   return rowOf(status, { state, downloadedBytes: bytes, partBytes: bytes, origin: 'hub' }, pull);
 }
 
