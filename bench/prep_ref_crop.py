@@ -9,6 +9,7 @@ from prep_ref_segment import morphology_kernel_px
 
 MASK_THRESHOLD, BUBBLE_WHITE_MIN, BUBBLE_WHITE_FRACTION = 127, 225, 0.9
 BUBBLE_MIN_PAPER_SHARE = 0.4  # bubble-mask.ts BUBBLE_MIN_PAPER_SHARE
+TAIL_MAX_AREA_SHARE, TAIL_PAPER_TOLERANCE = 0.5, 6  # bubble-mask.ts TAIL_MAX_AREA_SHARE, TAIL_PAPER_TOLERANCE
 
 
 def remove_text_bubbles(mask, img, text_mask):
@@ -16,12 +17,54 @@ def remove_text_bubbles(mask, img, text_mask):
     return remove_text_bubbles_with_interiors(mask, img, text_mask)[0]
 
 
+def mark_bubble_tails(labels, count, white, img, text_mask, bubble, reach_px):
+    """bubble-mask.ts markBubbleTails: `bubble` (bool per label) plus the bubbles' closed tails, white
+    areas without text that a straight walk of at most `reach_px` (right, left, down, up) from one of
+    their pixels leads into a bubble interior (past non-white pixels and other white areas, not past
+    their own), at most TAIL_MAX_AREA_SHARE of its area and of its paper colour (mean of the pixels
+    without text, per channel within TAIL_PAPER_TOLERANCE). Vectorised over the candidates' pixels
+    within reach of a bubble (a cross dilation) where the TypeScript scans every white pixel."""
+    paper_px = white & (text_mask == 0)
+    area = np.bincount(labels[white], minlength=count)
+    paper_labels = labels[paper_px]
+    paper = np.bincount(paper_labels, minlength=count)
+    candidate = (area == paper) & ~bubble
+    candidate[0] = False
+    if not candidate.any() or not bubble.any():
+        return bubble
+    pixels = img[paper_px].astype(np.float64)
+    sums = np.stack([np.bincount(paper_labels, weights=pixels[:, c], minlength=count) for c in range(3)], axis=1)
+    mean = sums / np.maximum(paper, 1)[:, None]  # as sums[l] / paper[l] there (paper > 0 where compared)
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (2 * reach_px + 1, 2 * reach_px + 1))
+    near = cv2.dilate(bubble[labels].astype(np.uint8), cross) > 0
+    ys, xs = np.nonzero(candidate[labels] & near)
+    own = labels[ys, xs]
+    h, w = labels.shape
+    tail = np.zeros(count, bool)
+    for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+        walking = np.arange(len(ys))
+        for k in range(1, reach_px + 1):
+            cx, cy = xs[walking] + k * dx, ys[walking] + k * dy
+            walking = walking[(cx >= 0) & (cy >= 0) & (cx < w) & (cy < h)]  # the walk stops at the edge
+            if len(walking) == 0:
+                break
+            b = labels[ys[walking] + k * dy, xs[walking] + k * dx]
+            l = own[walking]
+            hit = bubble[b]  # own label (never a bubble) or a bubble ends the walk
+            small = area[l[hit]] <= area[b[hit]] * TAIL_MAX_AREA_SHARE
+            same_paper = (np.abs(mean[l[hit]] - mean[b[hit]]) <= TAIL_PAPER_TOLERANCE).all(axis=1)
+            tail[l[hit][small & same_paper]] = True
+            walking = walking[~hit & (b != l)]
+    return bubble | tail
+
+
 def remove_text_bubbles_with_interiors(mask, img, text_mask):
     """(mask, the bubble interiors cleared: bool, or None when none). Near-white areas of the mask
     (4-connected) that hold text-mask pixels and are at least BUBBLE_MIN_PAPER_SHARE paper (white, not
-    text: text erased over art is not a bubble) are cleared, then a rectangular opening (2 x the
-    morphology kernel + 1) over their box grown by twice that removes the outline rings left
-    (bubble-mask.ts removeTextBubblesWithInteriors, bubbleLabels); the cleared interiors tell a bubble's leftovers (outline, tail) from a character (prep_ref_characters.py)."""
+    text: text erased over art is not a bubble) are cleared with their closed tails (mark_bubble_tails),
+    then a rectangular opening (2 x the morphology kernel + 1) over their box grown by twice that removes
+    the outline rings left (bubble-mask.ts removeTextBubblesWithInteriors, bubbleLabels, markBubbleTails);
+    the cleared interiors tell a bubble's leftovers (outline, tail) from a character (prep_ref_characters.py)."""
     in_mask = mask > MASK_THRESHOLD
     text_in_mask = (text_mask > 0) & in_mask
     if not text_in_mask.any():
@@ -32,12 +75,13 @@ def remove_text_bubbles_with_interiors(mask, img, text_mask):
     paper = np.bincount(labels[white & (text_mask == 0)], minlength=count)
     holds_text = (text > 0) & (paper >= (text + paper) * BUBBLE_MIN_PAPER_SHARE)
     holds_text[0] = False
+    outline = morphology_kernel_px(mask.shape[1], mask.shape[0]) * 2 + 1
+    holds_text = mark_bubble_tails(labels, count, white, img, text_mask, holds_text, outline)
     bubble = holds_text[labels]
     if not bubble.any():
         return mask, None
     cleared = mask.copy()
     cleared[bubble] = 0
-    outline = morphology_kernel_px(mask.shape[1], mask.shape[0]) * 2 + 1
     ys, xs = np.nonzero(bubble)
     h, w = mask.shape
     x0, y0 = max(0, xs.min() - 2 * outline), max(0, ys.min() - 2 * outline)

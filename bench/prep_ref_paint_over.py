@@ -3,7 +3,8 @@
 # characters' mask parts and the clutter (speech bubbles, removed text), grown for their anti-aliasing,
 # are painted over with the background beside them, run by run (src/prep/paint-over.ts paintOverRuns:
 # a textured background carried on by its period, else the row's sides blended, the column's sides
-# outvoting a row side that disagrees with both). Same constants and rules; numpy per row and per run
+# outvoting a row side that disagrees with both; each side the median over its row or column and the
+# SIDE_BAND either side). Same constants and rules; numpy per row and per run
 # where the TypeScript loops per pixel. Images are BGR here (RGB there): only luma names the channels.
 import numpy as np
 
@@ -13,6 +14,7 @@ from prep_ref_text_remove import dilated
 BACKGROUND, OTHER, OWN, CLUTTER = 0, 1, 2, 3  # paint-over.ts PIXEL
 # paint-over.ts MAX_TEXTURE_PERIOD, TEXTURE_MIN_CONTRAST, PERIOD_MAX_SHARE, SIDE_SAMPLES, SIDES_AGREE
 MAX_TEXTURE_PERIOD, TEXTURE_MIN_CONTRAST, PERIOD_MAX_SHARE, SIDE_SAMPLES, SIDES_AGREE = 16, 8, 0.5, 15, 48
+SIDE_BAND = 4  # paint-over.ts SIDE_BAND
 ROW_STEP = 3  # backgroundPeriod looks at every third row
 
 
@@ -45,17 +47,26 @@ def background_period(square, kind):
     return next((p for p, m in zip(range(2, MAX_TEXTURE_PERIOD + 1), means) if m <= best * 1.25 + 1), 1)
 
 
-def side_colour(line, kinds, start, step):
-    """paint-over.ts sideColour along one row or column: the per-channel median (upper middle) of the
-    background run from `start` going `step`, at most SIDE_SAMPLES pixels; None when `start` is not one."""
-    idx = start + step * np.arange(SIDE_SAMPLES)
-    idx = idx[(idx >= 0) & (idx < len(kinds))]  # a prefix: the walk stops at the square's edge
-    not_back = np.nonzero(kinds[idx] != BACKGROUND)[0]
-    if len(not_back):
-        idx = idx[: not_back[0]]
-    if len(idx) == 0:
+def side_colour(square, kind, x, y, dx, dy):
+    """paint-over.ts sideColour: the per-channel median (upper middle) of the background runs from (`x`,
+    `y`) going (`dx`, `dy`), at most SIDE_SAMPLES pixels each, on that row (or column) and the SIDE_BAND
+    either side of it (each from the same distance along, only while background); None when (`x`, `y`)
+    is not a background pixel of the square."""
+    h, w = kind.shape
+    if not (0 <= x < w and 0 <= y < h) or kind[y, x] != BACKGROUND:
         return None
-    return np.sort(line[idx].astype(np.int64), axis=0)[len(idx) >> 1]
+    steps, band = np.arange(SIDE_SAMPLES), np.arange(-SIDE_BAND, SIDE_BAND + 1)
+    if dy == 0:  # a row's side: rows y +- SIDE_BAND, columns from x on (a prefix: walks stop at the edge)
+        xs, ys = x + dx * steps, y + band
+        xs, ys = xs[(xs >= 0) & (xs < w)], ys[(ys >= 0) & (ys < h)]
+        kinds, pixels = kind[np.ix_(ys, xs)], square[np.ix_(ys, xs)]
+    else:  # a column's side: columns x +- SIDE_BAND, rows from y on; lines first
+        ys, xs = y + dy * steps, x + band
+        ys, xs = ys[(ys >= 0) & (ys < h)], xs[(xs >= 0) & (xs < w)]
+        kinds, pixels = kind[np.ix_(ys, xs)].T, square[np.ix_(ys, xs)].transpose(1, 0, 2)
+    run = np.logical_and.accumulate(kinds == BACKGROUND, axis=1)
+    values = pixels[run].astype(np.int64)
+    return np.sort(values, axis=0)[len(values) >> 1]
 
 
 def painted_runs(kinds):
@@ -75,8 +86,8 @@ def column_sides(square, kind):
     for x in range(w):
         starts, ends = painted_runs(kind[:, x])
         for start, end in zip(starts, ends):
-            above = side_colour(square[:, x], kind[:, x], start - 1, -1)
-            below = side_colour(square[:, x], kind[:, x], end, 1)
+            above = side_colour(square, kind, x, start - 1, 0, -1)
+            below = side_colour(square, kind, x, end, 0, 1)
             share[start:end, x] = (np.arange(start, end) - start + 1) / (end - start + 1)
             if above is not None:
                 up[start:end, x] = above
@@ -132,8 +143,8 @@ def paint_over_runs(square, kind):
                 source = np.where(from_left, start - period + (i - start) % period, end + (i - end) % period)
                 out[y, start:end] = line[source]
                 continue
-            left = side_colour(line, kinds, start - 1, -1)
-            right = side_colour(line, kinds, end, 1)
+            left = side_colour(square, kind, start - 1, y, -1, 0)
+            right = side_colour(square, kind, end, y, 1, 0)
             t = (np.arange(start, end) - start + 1) / (end - start + 1)
             if left is not None and right is not None and agree(left, right):  # the common case, no column
                 out[y, start:end] = js_round_array(left + (right - left) * t[:, None])

@@ -10,6 +10,8 @@
 #   crop <image> <out.png> [regions.json]  as prep_reference.py from the segmenter on (regions refused as
 #                                  art left in): the mask the crop reads, the character's box, and the
 #                                  painted square (before resizing) written to out.png
+#   paint <square.png> <kind.png> <out.png>  a square's holes painted over (prep_ref_paint_over.py
+#                                  paint_over_runs; kind.png: grey, paint-over.ts PIXEL per pixel)
 # Prints one JSON line; masks as prep_reference.py sends them (np.packbits of mask > 127, base64).
 import argparse
 import json
@@ -19,6 +21,7 @@ import cv2
 import numpy as np
 
 from prep_ref_crop import remove_text_bubbles
+from prep_ref_paint_over import CLUTTER, OTHER, paint_over_runs
 from prep_ref_segment import segment_classic
 from prep_ref_split_figures import split_touching_figures
 from prep_ref_text_plausible import split_plausible_text
@@ -33,10 +36,10 @@ def read_regions(path):
 
 def main():
     parser = argparse.ArgumentParser(description="one stage of bench/prep_reference.py on one image (JSON out)")
-    parser.add_argument("stage", choices=["remove", "plausible", "segment", "split", "crop"])
+    parser.add_argument("stage", choices=["remove", "plausible", "segment", "split", "crop", "paint"])
     parser.add_argument("image")
     parser.add_argument("more", nargs="*", help="remove / plausible: regions.json; segment: [regions.json]; "
-                        "crop: out.png [regions.json]")
+                        "crop: out.png [regions.json]; paint: kind.png out.png")
     args = parser.parse_args()
     if args.stage == "split":
         mask = cv2.imread(args.image, cv2.IMREAD_GRAYSCALE)
@@ -48,6 +51,13 @@ def main():
     img = cv2.imread(args.image, cv2.IMREAD_COLOR)
     if img is None:
         parser.error(f"cannot read image {args.image!r}")
+    if args.stage == "paint":
+        kind = cv2.imread(args.more[0], cv2.IMREAD_GRAYSCALE) if len(args.more) == 2 else None
+        if kind is None:
+            parser.error("paint: give a readable kind.png and out.png")
+        cv2.imwrite(args.more[1], paint_over_runs(img, kind))
+        print(json.dumps({"painted": int(np.isin(kind, (OTHER, CLUTTER)).sum())}))
+        return
     if args.stage in ("remove", "plausible"):
         if len(args.more) != 1:
             parser.error(f"{args.stage}: give the regions JSON file")

@@ -5,7 +5,8 @@
 # with a drawn outline measured inside the area or past it (src/prep/text-outline.ts, here
 # prep_ref_text_outline.py) and erased too, also where it lies past the detected box (text-letters.ts
 # grows the erase box by the outline's width + 1 with crop-box.ts grownBox); a flat white ring is measured
-# as a white outline band too, and dark letters a light outline encloses join it (prep_ref_text_letters.py).
+# as a white outline band too, as is a ring at least half light, and dark letters a light outline encloses
+# join it unless they are the art around it (prep_ref_text_letters.py).
 # Returns, as the TypeScript does, the pixels it filled or inpainted as the text mask.
 from functools import lru_cache
 
@@ -13,10 +14,17 @@ import cv2
 import numpy as np
 
 from prep_ref_js import grown_box, js_round
-from prep_ref_text_letters import ring_band_px, with_enclosed_letters
+from prep_ref_text_letters import (
+    LIGHT_OUTLINE_MIN_LUMA,
+    light_ring_colour,
+    ring_band_px,
+    with_enclosed,
+    with_enclosed_letters,
+)
 from prep_ref_text_outline import (
     measure_outline_band_px,
     measure_outline_px,
+    luma_bgr,
     near,
     outline_colour_around,
     outline_reach_px,
@@ -94,6 +102,10 @@ def art_text_pixels(img, labels, label, area, ring_pixels, band, ring_at):
         foreign = with_enclosed_letters(foreign, comp, area_img)  # dark letters inside a white outline
         if outline_band is not None:  # withOutline: the band's colour inside the area joins the letters
             foreign |= comp & near(area_img, outline_band[1])
+            # a light band is the letters' white outline: what it encloses in the area is the letters
+            # (text-letters.ts artTextPixels foreignTo: their dark fill can be the art's line colour)
+            if luma_bgr(outline_band[1]) >= LIGHT_OUTLINE_MIN_LUMA:
+                foreign = with_enclosed(foreign, comp, area_img)
         return foreign
 
     foreign = foreign_to(ring_at(band[0] + 1)[2], band) if band else foreign_to(ring_pixels, None)
@@ -134,9 +146,12 @@ def remove_text(img, regions):
         colour = flat_colour(pixels)
         band = None
         # a flat ring may be the (dark or white) outline of letters whose box is tight to their fill, not a bubble
-        if colour is not None:
-            px = ring_band_px(img, labels, label, area, colour)
-            band, colour = ((px, colour), None) if px > 0 else (None, colour)
+        # ... and a ring mostly light, broken by the gaps between letters, their white outline (text-remove.ts
+        # fillMaskedAreas, text-letters.ts lightRingColour)
+        band_colour = colour if colour is not None else light_ring_colour(pixels)
+        if band_colour is not None:
+            px = ring_band_px(img, labels, label, area, band_colour)
+            band, colour = ((px, band_colour), None) if px > 0 else (None, colour)
         letters = None
         if colour is None:
             ring_at = lambda offset, label=label, area=area: sample_ring(img, mask, labels, label, area, offset)  # noqa: E731

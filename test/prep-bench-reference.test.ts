@@ -3,7 +3,10 @@
 // (text-letters.ts), detections on art refused (text-plausible.ts), a child beside an adult cut off
 // (split-figures.ts), and the crop as analyse-file.ts makes it: bubble leftovers out of the mask
 // (bubble-remnant.ts, crop-clutter.ts), other characters, bubbles and removed text painted over
-// (character-isolate.ts, paint-over.ts). So `npm run bench:prep` times the same work on both sides.
+// (character-isolate.ts, paint-over.ts); and the steps after those: a closed bubble tail cleared with
+// its bubble (bubble-mask.ts), white letters' counters kept and a mostly light ring taken for the
+// letters' white outline (text-letters.ts, text-remove.ts), hole sides over SIDE_BAND rows (paint-over.ts).
+// So `npm run bench:prep` times the same work on both sides.
 // Needs trainer/.venv (opencv, numpy); skipped with a note where it is not installed.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +15,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyseFile } from '../src/prep/analyse-file.js';
 import { decodeImage } from '../src/prep/decode.js';
+import { PIXEL, paintOverRuns } from '../src/prep/paint-over.js';
 import { splitTouchingFigures } from '../src/prep/split-figures.js';
 import type { TextRegion } from '../src/prep/stage-types.js';
 import { splitPlausibleText } from '../src/prep/text-plausible.js';
@@ -24,8 +28,15 @@ import {
   SFX_BOX,
   sfxBesideSvg,
 } from './fixtures/prep-quality/crop-clutter.js';
+import {
+  CLOSED_TAIL_AREA,
+  CLOSED_TAIL_TEXT_BOX,
+  closedTailSvg,
+} from './fixtures/prep-quality/bubble-tail.js';
 import { faceBox, oneFigureSvg, twoCharactersSvg, writePage } from './fixtures/prep-quality/pages.js';
+import { whiteLettersSvg } from './fixtures/prep-quality/white-letters.js';
 import { whiteOutlinedSfxSvg } from './fixtures/prep-quality/white-outline.js';
+import { makeRgb } from './helpers/images.js';
 import { classicStages, colourBox, defaultTextRemover, textLineAt } from './helpers/prep-quality-stages.js';
 
 const repo = new URL('..', import.meta.url).pathname;
@@ -142,33 +153,116 @@ describe.skipIf(!hasPython)(
         ['zap.png', sfxBesideSvg(true), [SFX_BOX]],
         ['two.png', twoCharactersSvg, []],
       ] as const) {
-        const { file } = await page(name, svg);
-        const regions = boxes.map((b: Box) => textLineAt(b));
-        const stages = { ...(await classicStages(regions)), personDetector: null };
-        const analysis = await analyseFile(stages, config, file, true);
-        if (analysis.kind !== 'analysed') throw new Error(`${name}: ${analysis.entry.reason}`);
-        const [candidate] = analysis.candidates;
-        if (!candidate || !('square' in candidate) || !candidate.square || !analysis.stageImages)
-          throw new Error(`${name}: no crop`);
-        const out = join(dir, `${name}.square.png`);
-        const theirs = benchStage(['crop', file, out, regionsFile(name, regions)]);
-        const [x, y, width, height] = theirs.box as number[];
-        expect({ x, y, width, height }, name).toEqual(candidate.characterBox);
-        const mask = compare(analysis.stageImages.characterMask, theirs.character as Packed);
+        const { mask, apart, channels } = await cropBoth(name, svg, boxes);
         // measured: 0; the reference without the bubble-leftover steps (remnant, cropClutter): 3,028 on tail.png
         expect(mask.differing, name).toBeLessThan(mask.set * 0.005);
-        const square = await decodeToRgb(readFileSync(out), { maxPixels: 1e8 });
-        expect([square.width, square.height]).toEqual([candidate.square.width, candidate.square.height]);
         // channel values more than 8 levels apart (measured: 0 on all three; the reference without
         // painting: 6,900 on tail.png, its bubble and tail left in the square)
-        let apart = 0;
-        for (let i = 0; i < square.data.length; i++)
-          if (Math.abs((square.data[i] as number) - (candidate.square.data[i] as number)) > 8) apart++;
-        expect(apart, name).toBeLessThan(square.data.length * 0.001);
+        expect(apart, name).toBeLessThan(channels * 0.001);
       }
     }, 180_000);
+
+    it('clears a closed bubble tail touching the head with the bubble, as bubble-mask.ts does', async () => {
+      const { mask, theirs, apart, channels } = await cropBoth('closed-tail.png', closedTailSvg(), [
+        CLOSED_TAIL_TEXT_BOX,
+      ]);
+      // the reference's mask keeps none of the tail (measured: 0 px; masks and squares 0 apart); without its
+      // markBubbleTails step the tail joined the head: character box x 212, y 90 instead of x 227, y 154
+      expect(tailPixels(theirs, CLOSED_TAIL_AREA)).toBeLessThan(40);
+      expect(mask.differing).toBeLessThan(mask.set * 0.005);
+      expect(apart).toBeLessThan(channels * 0.001);
+    }, 120_000);
+
+    it("erases white letters over art without their counters' art, as text-letters.ts does", async () => {
+      const remover = await defaultTextRemover();
+      for (const ground of ['tone', '#6a7fa0']) {
+        const name = `white-letters-${ground.replace('#', '')}.png`;
+        const { file, image } = await page(name, whiteLettersSvg(true, ground));
+        const clean = (await page(`bare-${name}`, whiteLettersSvg(false, ground))).image;
+        const regions = [textLineAt(colourBox(image, clean, [255, 255, 255]))];
+        const ours = (await remover.remove(image, regions)).mask;
+        const { differing, set } = compare(
+          ours,
+          benchStage(['remove', file, regionsFile(name, regions)]).text as Packed,
+        );
+        expect(set, name).toBeGreaterThan(5_000);
+        // measured: 0; the reference without the outside-colour test (outsideColourShare): 2,836 of
+        // 29,401 on screentone (the counters erased too)
+        expect(differing, name).toBeLessThan(set * 0.005);
+      }
+    }, 180_000);
+
+    it('erases dark letters in a medium white outline, box on the letters, as text-remove.ts does', async () => {
+      const remover = await defaultTextRemover();
+      for (const ground of ['tone', '#6a7fa0'])
+        for (const outline of [10, 14, 18]) {
+          const name = `white-${outline}-letters-${ground.replace('#', '')}.png`;
+          const { file, image } = await page(name, whiteOutlinedSfxSvg(true, outline, ground));
+          const clean = (await page(`bare-${name}`, whiteOutlinedSfxSvg(false, outline, ground))).image;
+          const regions = [textLineAt(colourBox(image, clean, [0, 0, 0]))];
+          const ours = (await remover.remove(image, regions)).mask;
+          const { differing, set } = compare(
+            ours,
+            benchStage(['remove', file, regionsFile(name, regions)]).text as Packed,
+          );
+          expect(set, name).toBeGreaterThan(8_000);
+          // measured: 0 on all six; the reference without the light ring (lightRingColour): 13,924 of
+          // 28,149 (10 px, screentone); without what a light band encloses joining the letters: 841
+          expect(differing, name).toBeLessThan(set * 0.005);
+        }
+    }, 240_000);
+
+    it("paints a crop's holes over as paint-over.ts does (sides taken over SIDE_BAND rows and columns)", async () => {
+      for (const [name, square, kind] of paintSquares()) {
+        const ours = paintOverRuns(square, kind.data);
+        const squareFile = join(dir, `${name}.png`);
+        const kindFile = join(dir, `${name}.kind.png`);
+        const out = join(dir, `${name}.painted.png`);
+        await encodePng(square, squareFile);
+        await encodePng(kind, kindFile);
+        benchStage(['paint', squareFile, kindFile, out]);
+        const theirs = await decodeToRgb(readFileSync(out), { maxPixels: 1e8 });
+        let apart = 0;
+        for (let i = 0; i < ours.data.length; i++) if (ours.data[i] !== theirs.data[i]) apart++;
+        // measured: 0 on both; the reference with each side from its own row or column alone
+        // (SIDE_BAND 0): 120 on the shallow line (its ink streaked across the hole)
+        expect(apart, name).toBe(0);
+      }
+    }, 60_000);
   },
 );
+
+/** analyse-file.ts's crop of the page and the reference's: the character masks compared, and how many channel values of the squares are more than 8 apart. */
+async function cropBoth(name: string, svg: string, boxes: readonly Box[]) {
+  const { file } = await page(name, svg);
+  const regions = boxes.map((b: Box) => textLineAt(b));
+  const stages = { ...(await classicStages(regions)), personDetector: null };
+  const analysis = await analyseFile(stages, config, file, true);
+  if (analysis.kind !== 'analysed') throw new Error(`${name}: ${analysis.entry.reason}`);
+  const [candidate] = analysis.candidates;
+  if (!candidate || !('square' in candidate) || !candidate.square || !analysis.stageImages)
+    throw new Error(`${name}: no crop`);
+  const out = join(dir, `${name}.square.png`);
+  const theirs = benchStage(['crop', file, out, regionsFile(name, regions)]);
+  const [x, y, width, height] = theirs.box as number[];
+  expect({ x, y, width, height }, name).toEqual(candidate.characterBox);
+  const mask = compare(analysis.stageImages.characterMask, theirs.character as Packed);
+  const square = await decodeToRgb(readFileSync(out), { maxPixels: 1e8 });
+  expect([square.width, square.height]).toEqual([candidate.square.width, candidate.square.height]);
+  let apart = 0;
+  for (let i = 0; i < square.data.length; i++)
+    if (Math.abs((square.data[i] as number) - (candidate.square.data[i] as number)) > 8) apart++;
+  return { mask, theirs: theirs.character as Packed, apart, channels: square.data.length };
+}
+
+/** Pixels of a printed mask set inside `box`. */
+function tailPixels(mask: Packed, box: Box): number {
+  const set = unpacked(mask);
+  let n = 0;
+  for (let y = box.y; y < box.y + box.height; y++)
+    for (let x = box.x; x < box.x + box.width; x++) if (set(y * mask.width + x)) n++;
+  return n;
+}
 
 /** The child and adult of src/prep/split-figures.test.ts (child at 0.6 x), holding hands: one mask part. */
 function childAndAdultMask(): GrayImage {
@@ -207,4 +301,54 @@ function childAndAdultMask(): GrayImage {
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) if (shapes.some((s) => s(x, y))) data[y * width + x] = 255;
   return { width, height, data };
+}
+
+/**
+ * Squares to paint over: src/prep/paint-over.test.ts's shallow speed line ending at a hole in the top
+ * right corner (no paper above it), and a sky gradient with shallow lines, a round hole of clutter, a
+ * character's own pixels beside it (the runs either side stop at them) and another character's block.
+ */
+function paintSquares(): [string, RgbImage, GrayImage][] {
+  const square = (
+    name: string,
+    width: number,
+    height: number,
+    colour: (x: number, y: number) => readonly [number, number, number],
+    kindAt: (x: number, y: number) => number,
+  ): [string, RgbImage, GrayImage] => {
+    const kind = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) kind[y * width + x] = kindAt(x, y);
+    return [name, makeRgb(width, height, colour), { width, height, data: kind }];
+  };
+  const corner = (x: number, y: number) => x >= 40 && y < 30;
+  const line = (x: number, y: number) => Math.abs(y - (20 - x / 20)) < 1;
+  const hole = (x: number, y: number) => (x - 60) ** 2 + (y - 50) ** 2 < 22 ** 2;
+  const own = (x: number, y: number) => x >= 30 && x < 40 && y >= 36 && y < 80;
+  const other = (x: number, y: number) => x >= 90 && y >= 10 && y < 30;
+  const strokes = (x: number, y: number) =>
+    Math.abs(y - (40 + x / 12)) < 1 || Math.abs(y - (66 - x / 9)) < 1.5;
+  return [
+    square(
+      'shallow-line',
+      60,
+      40,
+      (x, y) => (corner(x, y) ? [255, 0, 0] : line(x, y) ? [0, 0, 0] : [250, 250, 250]),
+      (x, y) => (corner(x, y) ? PIXEL.clutter : PIXEL.background),
+    ),
+    square(
+      'sky-strokes',
+      120,
+      100,
+      (x, y) =>
+        hole(x, y) || other(x, y)
+          ? [255, 0, 0]
+          : own(x, y)
+            ? [200, 150, 120]
+            : strokes(x, y)
+              ? [20, 20, 30]
+              : [100 + y, 150 + ((x * 7 + y * 3) % 11), 230],
+      (x, y) =>
+        own(x, y) ? PIXEL.own : hole(x, y) ? PIXEL.clutter : other(x, y) ? PIXEL.other : PIXEL.background,
+    ),
+  ];
 }

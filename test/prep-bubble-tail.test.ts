@@ -8,22 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { analyseFile } from '../src/prep/analyse-file.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
 import type { GrayImage } from '../src/vision/image.js';
-import { figure, SKIN, writePage } from './fixtures/prep-quality/pages.js';
+import { closedTailSvg } from './fixtures/prep-quality/bubble-tail.js';
+import { writePage } from './fixtures/prep-quality/pages.js';
 import { classicStages, luma, textLineAt } from './helpers/prep-quality-stages.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-bubble-tail-'));
 
-/**
- * A figure at x 300 (head top y 160) under a bubble up left; the tail is drawn first and the bubble over
- * it, so the bubble's outline closes the tail's base, and its tip (292, 164) touches the head.
- */
-function closedTailSvg(tailFill = '#fff'): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="600"><rect width="512" height="600" fill="#fff"/>
-  <g transform="translate(0 80)">${figure(300, SKIN)}</g>
-  <path d="M200 92 L292 164 L250 86 Z" fill="${tailFill}" stroke="#000" stroke-width="4"/>
-  <ellipse cx="160" cy="70" rx="125" ry="34" fill="#fff" stroke="#000" stroke-width="4"/>
-  <text x="160" y="78" font-size="22" text-anchor="middle" font-family="sans-serif">HEY THERE</text></svg>`;
-}
+// the page and these boxes: test/fixtures/prep-quality/bubble-tail.ts (closedTailSvg, CLOSED_TAIL_*)
 const TEXT_BOX = { x: 96, y: 61, width: 128, height: 22 };
 /** Left of the head's outline (x 238) and above its top (y 158): only the tail is drawn there. */
 const TAIL_AREA = { x: 190, y: 104, width: 48, height: 50 };

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { enclosedPixels } from '../src/prep/text-letters.js';
 import type { Box, RgbImage } from '../src/vision/image.js';
 import { renderSvgToRgb } from '../src/vision/sharp-io.js';
-import { figure, SKIN } from './fixtures/prep-quality/pages.js';
+import { SKIN } from './fixtures/prep-quality/pages.js';
+import { whiteLettersSvg } from './fixtures/prep-quality/white-letters.js';
 import {
   colourBox,
   countColour,
@@ -14,18 +15,6 @@ import {
   luma,
   textLineAt,
 } from './helpers/prep-quality-stages.js';
-
-/** A figure (x 330-470) on `ground` (screentone or a flat colour) and, with `sfx`, white bold letters from the ground over its body. */
-function whiteLettersSvg(sfx: boolean, ground: string): string {
-  const text = sfx
-    ? '<text x="256" y="400" font-size="120" font-weight="bold" text-anchor="middle" font-family="sans-serif" fill="#fff">BOOB</text>'
-    : '';
-  const back =
-    ground === 'tone'
-      ? '<rect width="512" height="512" fill="#ddd"/><rect width="512" height="512" fill="url(#tone)"/>'
-      : `<rect width="512" height="512" fill="${ground}"/>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512"><defs><pattern id="tone" width="6" height="6" patternUnits="userSpaceOnUse"><circle cx="3" cy="3" r="1.5" fill="#888"/></pattern></defs>${back}${figure(400, SKIN)}${text}</svg>`;
-}
 
 /** The counters' pixels more than `insetPx` from the letters (row-major over `box`): what the erase must not touch. */
 function counterCores(page: RgbImage, clean: RgbImage, box: Box, insetPx: number): Uint8Array {
