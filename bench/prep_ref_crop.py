@@ -10,6 +10,7 @@ from prep_ref_segment import morphology_kernel_px
 MASK_THRESHOLD, BUBBLE_WHITE_MIN, BUBBLE_WHITE_FRACTION = 127, 225, 0.9
 BUBBLE_MIN_PAPER_SHARE = 0.4  # bubble-mask.ts BUBBLE_MIN_PAPER_SHARE
 TAIL_MAX_AREA_SHARE, TAIL_PAPER_TOLERANCE = 0.5, 6  # bubble-mask.ts TAIL_MAX_AREA_SHARE, TAIL_PAPER_TOLERANCE
+TAIL_TIP_REACH, TAIL_TIP_OPEN_SCALE = 2, 3  # bubble-mask.ts TAIL_TIP_REACH, TAIL_TIP_OPEN_SCALE
 
 
 def remove_text_bubbles(mask, img, text_mask):
@@ -64,7 +65,8 @@ def remove_text_bubbles_with_interiors(mask, img, text_mask):
     text: text erased over art is not a bubble) are cleared with their closed tails (mark_bubble_tails),
     then a rectangular opening (2 x the morphology kernel + 1) over their box grown by twice that removes
     the outline rings left (bubble-mask.ts removeTextBubblesWithInteriors, bubbleLabels, markBubbleTails);
-    the cleared interiors tell a bubble's leftovers (outline, tail) from a character (prep_ref_characters.py)."""
+    around each closed tail (its box grown by TAIL_TIP_REACH outlines) a second opening with a square
+    TAIL_TIP_OPEN_SCALE outlines wide takes the tip's wedge off the head. The cleared interiors tell a bubble's leftovers (outline, tail) from a character (prep_ref_characters.py)."""
     in_mask = mask > MASK_THRESHOLD
     text_in_mask = (text_mask > 0) & in_mask
     if not text_in_mask.any():
@@ -76,7 +78,9 @@ def remove_text_bubbles_with_interiors(mask, img, text_mask):
     holds_text = (text > 0) & (paper >= (text + paper) * BUBBLE_MIN_PAPER_SHARE)
     holds_text[0] = False
     outline = morphology_kernel_px(mask.shape[1], mask.shape[0]) * 2 + 1
-    holds_text = mark_bubble_tails(labels, count, white, img, text_mask, holds_text, outline)
+    with_tails = mark_bubble_tails(labels, count, white, img, text_mask, holds_text, outline)
+    tails = np.flatnonzero(with_tails & ~holds_text)  # in label order, as markBubbleTails returns them
+    holds_text = with_tails
     bubble = holds_text[labels]
     if not bubble.any():
         return mask, None
@@ -86,9 +90,26 @@ def remove_text_bubbles_with_interiors(mask, img, text_mask):
     h, w = mask.shape
     x0, y0 = max(0, xs.min() - 2 * outline), max(0, ys.min() - 2 * outline)
     x1, y1 = min(w, xs.max() + 1 + 2 * outline), min(h, ys.max() + 1 + 2 * outline)
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (outline, outline))
-    cleared[y0:y1, x0:x1] = cv2.morphologyEx(np.ascontiguousarray(cleared[y0:y1, x0:x1]), cv2.MORPH_OPEN, kernel)
+    open_window(cleared, (x0, y0, x1, y1), outline, 0)
+    grow, kernel_px = TAIL_TIP_REACH * outline, TAIL_TIP_OPEN_SCALE * outline
+    for tail in tails:  # the tail's tip: its two strokes meet in a wedge wider than the outline
+        ys, xs = np.nonzero(labels == tail)
+        x0, y0 = max(0, xs.min() - grow), max(0, ys.min() - grow)
+        win = (x0, y0, min(w, xs.max() + 1 + grow), min(h, ys.max() + 1 + grow))
+        open_window(cleared, win, kernel_px, kernel_px)
     return cleared, bubble
+
+
+def open_window(mask, win, kernel_px, pad_px):
+    """bubble-mask.ts openWindow: opens `mask` with a `kernel_px` square inside `win` (x0, y0, x1, y1;
+    exclusive ends), in place; the opening runs on `win` grown by `pad_px` (within the image), so the mask
+    beyond the window's edge is seen, and only `win` is written back."""
+    h, w = mask.shape
+    x0, y0, x1, y1 = win
+    px0, py0, px1, py1 = max(0, x0 - pad_px), max(0, y0 - pad_px), min(w, x1 + pad_px), min(h, y1 + pad_px)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel_px, kernel_px))
+    opened = cv2.morphologyEx(np.ascontiguousarray(mask[py0:py1, px0:px1]), cv2.MORPH_OPEN, kernel)
+    mask[y0:y1, x0:x1] = opened[y0 - py0 : y1 - py0, x0 - px0 : x1 - px0]
 
 
 def white_fraction(img, mask, box):

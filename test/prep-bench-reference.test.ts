@@ -4,8 +4,9 @@
 // (split-figures.ts), and the crop as analyse-file.ts makes it: bubble leftovers out of the mask
 // (bubble-remnant.ts, crop-clutter.ts), other characters, bubbles and removed text painted over
 // (character-isolate.ts, paint-over.ts); and the steps after those: a closed bubble tail cleared with
-// its bubble (bubble-mask.ts), white letters' counters kept and a mostly light ring taken for the
-// letters' white outline (text-letters.ts, text-remove.ts), hole sides over SIDE_BAND rows (paint-over.ts).
+// its bubble and its tip opened off the head (bubble-mask.ts), white letters' counters kept and a mostly
+// light ring taken for the letters' white outline (text-letters.ts, text-remove.ts), hole sides over
+// SIDE_BAND rows and paper carried in beside lines over it (paint-over.ts).
 // So `npm run bench:prep` times the same work on both sides.
 // Needs trainer/.venv (opencv, numpy); skipped with a note where it is not installed.
 import { execFileSync } from 'node:child_process';
@@ -162,12 +163,14 @@ describe.skipIf(!hasPython)(
       }
     }, 180_000);
 
-    it('clears a closed bubble tail touching the head with the bubble, as bubble-mask.ts does', async () => {
+    it('clears a closed bubble tail touching the head with the bubble, and its tip off the head, as bubble-mask.ts does', async () => {
       const { mask, theirs, apart, channels } = await cropBoth('closed-tail.png', closedTailSvg(), [
         CLOSED_TAIL_TEXT_BOX,
       ]);
       // the reference's mask keeps none of the tail (measured: 0 px; masks and squares 0 apart); without its
-      // markBubbleTails step the tail joined the head: character box x 212, y 90 instead of x 227, y 154
+      // markBubbleTails step the tail joined the head: character box x 212, y 90 instead of x 227, y 158;
+      // without the tail-tip opening (bubble-mask.ts openWindow around the tail) the tip's wedge stayed on
+      // the head: y 154
       expect(tailPixels(theirs, CLOSED_TAIL_AREA)).toBeLessThan(40);
       expect(mask.differing).toBeLessThan(mask.set * 0.005);
       expect(apart).toBeLessThan(channels * 0.001);
