@@ -4,7 +4,8 @@
 # are painted over with the background beside them, run by run (src/prep/paint-over.ts paintOverRuns:
 # a textured background carried on by its period, else the row's sides blended, the column's sides
 # outvoting a row side that disagrees with both; each side the median over its row or column and the
-# SIDE_BAND either side). Same constants and rules; numpy per row and per run
+# SIDE_BAND either side, or the square's paper where the side is lines over it). Same constants and
+# rules; numpy per row and per run
 # where the TypeScript loops per pixel. Images are BGR here (RGB there): only luma names the channels.
 import numpy as np
 
@@ -15,6 +16,7 @@ BACKGROUND, OTHER, OWN, CLUTTER = 0, 1, 2, 3  # paint-over.ts PIXEL
 # paint-over.ts MAX_TEXTURE_PERIOD, TEXTURE_MIN_CONTRAST, PERIOD_MAX_SHARE, SIDE_SAMPLES, SIDES_AGREE
 MAX_TEXTURE_PERIOD, TEXTURE_MIN_CONTRAST, PERIOD_MAX_SHARE, SIDE_SAMPLES, SIDES_AGREE = 16, 8, 0.5, 15, 48
 SIDE_BAND = 4  # paint-over.ts SIDE_BAND
+LINE_SIDE_MIN_SHARE = 0.2  # paint-over.ts LINE_SIDE_MIN_SHARE
 ROW_STEP = 3  # backgroundPeriod looks at every third row
 
 
@@ -47,11 +49,37 @@ def background_period(square, kind):
     return next((p for p, m in zip(range(2, MAX_TEXTURE_PERIOD + 1), means) if m <= best * 1.25 + 1), 1)
 
 
-def side_colour(square, kind, x, y, dx, dy):
+def paper_colour(square, kind):
+    """paint-over.ts paperColour: the mean colour (BGR here) of the commonest background colour, 16 levels
+    a channel, over every other pixel of every other row (bins ordered R, G, B as there, so a tie picks
+    the same bin); None when there is no background pixel."""
+    pixels = square[::2, ::2][kind[::2, ::2] == BACKGROUND].astype(np.int64)
+    if len(pixels) == 0:
+        return None
+    b, g, r = pixels[:, 0], pixels[:, 1], pixels[:, 2]
+    bins = ((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4)
+    best = np.argmax(np.bincount(bins, minlength=4096))  # the first of the commonest, as there
+    return js_round_array(pixels[bins == best].sum(axis=0) / (bins == best).sum())
+
+
+def lines_over_paper(pixels, run, paper):
+    """paint-over.ts linesOverPaper: whether a side's samples (`pixels` where `run`, one row per parallel
+    run) are lines over `paper`: at least LINE_SIDE_MIN_SHARE of them paper (every channel within
+    SIDES_AGREE) and as many not, and half or more of the runs that hold samples hold both."""
+    on_paper = run & (np.abs(pixels.astype(np.int64) - paper) <= SIDES_AGREE).all(axis=-1)
+    per_run, paper_per_run = run.sum(axis=1), on_paper.sum(axis=1)
+    n, on = per_run.sum(), paper_per_run.sum()
+    held = (per_run > 0).sum()
+    crossed = ((paper_per_run > 0) & (paper_per_run < per_run)).sum()
+    least = LINE_SIDE_MIN_SHARE * n
+    return on >= least and n - on >= least and crossed * 2 >= held and held > 0
+
+
+def side_colour(square, kind, x, y, dx, dy, paper=None):
     """paint-over.ts sideColour: the per-channel median (upper middle) of the background runs from (`x`,
     `y`) going (`dx`, `dy`), at most SIDE_SAMPLES pixels each, on that row (or column) and the SIDE_BAND
-    either side of it (each from the same distance along, only while background); None when (`x`, `y`)
-    is not a background pixel of the square."""
+    either side of it (each from the same distance along, only while background), or `paper` where they
+    are lines over it (lines_over_paper); None when (`x`, `y`) is not a background pixel of the square."""
     h, w = kind.shape
     if not (0 <= x < w and 0 <= y < h) or kind[y, x] != BACKGROUND:
         return None
@@ -65,6 +93,8 @@ def side_colour(square, kind, x, y, dx, dy):
         ys, xs = ys[(ys >= 0) & (ys < h)], xs[(xs >= 0) & (xs < w)]
         kinds, pixels = kind[np.ix_(ys, xs)].T, square[np.ix_(ys, xs)].transpose(1, 0, 2)
     run = np.logical_and.accumulate(kinds == BACKGROUND, axis=1)
+    if paper is not None and lines_over_paper(pixels, run, paper):
+        return paper.copy()
     values = pixels[run].astype(np.int64)
     return np.sort(values, axis=0)[len(values) >> 1]
 
@@ -76,9 +106,9 @@ def painted_runs(kinds):
     return edges[0::2], edges[1::2]
 
 
-def column_sides(square, kind):
+def column_sides(square, kind, paper):
     """paint-over.ts columnSides: per painted pixel, the colours above and below its column run (-1
-    where none) and its share of the way down the run."""
+    where none; sides as side_colour with `paper`) and its share of the way down the run."""
     h, w = kind.shape
     up = np.full((h, w, 3), -1, np.int64)
     down = np.full((h, w, 3), -1, np.int64)
@@ -86,8 +116,8 @@ def column_sides(square, kind):
     for x in range(w):
         starts, ends = painted_runs(kind[:, x])
         for start, end in zip(starts, ends):
-            above = side_colour(square, kind, x, start - 1, 0, -1)
-            below = side_colour(square, kind, x, end, 0, 1)
+            above = side_colour(square, kind, x, start - 1, 0, -1, paper)
+            below = side_colour(square, kind, x, end, 0, 1, paper)
             share[start:end, x] = (np.arange(start, end) - start + 1) / (end - start + 1)
             if above is not None:
                 up[start:end, x] = above
@@ -130,6 +160,7 @@ def paint_over_runs(square, kind):
     h, w = kind.shape
     out = square.copy()
     period = background_period(square, kind)
+    paper = None if period > 1 else paper_colour(square, kind)  # no paper on a textured background
     columns = None
     for y in range(h):
         kinds, line = kind[y], square[y]
@@ -143,14 +174,14 @@ def paint_over_runs(square, kind):
                 source = np.where(from_left, start - period + (i - start) % period, end + (i - end) % period)
                 out[y, start:end] = line[source]
                 continue
-            left = side_colour(square, kind, start - 1, y, -1, 0)
-            right = side_colour(square, kind, end, y, 1, 0)
+            left = side_colour(square, kind, start - 1, y, -1, 0, paper)
+            right = side_colour(square, kind, end, y, 1, 0, paper)
             t = (np.arange(start, end) - start + 1) / (end - start + 1)
             if left is not None and right is not None and agree(left, right):  # the common case, no column
                 out[y, start:end] = js_round_array(left + (right - left) * t[:, None])
                 continue
             if columns is None:
-                columns = column_sides(square, kind)
+                columns = column_sides(square, kind, paper)
             up, down, share = columns
             colour, has = combine_sides(left, right, t, up[y, start:end], down[y, start:end], share[y, start:end])
             out[y, start:end][has] = colour[has]

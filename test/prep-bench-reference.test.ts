@@ -35,6 +35,7 @@ import {
   closedTailSvg,
 } from './fixtures/prep-quality/bubble-tail.js';
 import { faceBox, oneFigureSvg, twoCharactersSvg, writePage } from './fixtures/prep-quality/pages.js';
+import { doubleSpeedLineSquare, horizonSquare } from './fixtures/prep-quality/paint-squares.js';
 import { whiteLettersSvg } from './fixtures/prep-quality/white-letters.js';
 import { whiteOutlinedSfxSvg } from './fixtures/prep-quality/white-outline.js';
 import { makeRgb } from './helpers/images.js';
@@ -216,21 +217,21 @@ describe.skipIf(!hasPython)(
     }, 240_000);
 
     it("paints a crop's holes over as paint-over.ts does (sides taken over SIDE_BAND rows and columns)", async () => {
-      for (const [name, square, kind] of paintSquares()) {
-        const ours = paintOverRuns(square, kind.data);
-        const squareFile = join(dir, `${name}.png`);
-        const kindFile = join(dir, `${name}.kind.png`);
-        const out = join(dir, `${name}.painted.png`);
-        await encodePng(square, squareFile);
-        await encodePng(kind, kindFile);
-        benchStage(['paint', squareFile, kindFile, out]);
-        const theirs = await decodeToRgb(readFileSync(out), { maxPixels: 1e8 });
-        let apart = 0;
-        for (let i = 0; i < ours.data.length; i++) if (ours.data[i] !== theirs.data[i]) apart++;
-        // measured: 0 on both; the reference with each side from its own row or column alone
-        // (SIDE_BAND 0): 120 on the shallow line (its ink streaked across the hole)
-        expect(apart, name).toBe(0);
-      }
+      // measured: 0 on both; the reference with each side from its own row or column alone
+      // (SIDE_BAND 0): 120 on the shallow line (its ink streaked across the hole)
+      for (const [name, square, kind] of paintSquares())
+        expect(await paintedApart(name, square, kind.data), name).toBe(0);
+    }, 60_000);
+
+    it('carries paper into a hole beside lines over it, and a wall and a floor each on, as paint-over.ts does', async () => {
+      // measured: 0 on both; the reference without the lines-over-paper side (paperColour,
+      // linesOverPaper): 240 on the double speed line (the lines' median streaked across the hole);
+      // without its rule that half the runs hold both: 180 on the horizon (paper below it)
+      for (const [name, { square, kind }] of [
+        ['double-speed-line', doubleSpeedLineSquare()],
+        ['horizon', horizonSquare()],
+      ] as const)
+        expect(await paintedApart(name, square, kind), name).toBe(0);
     }, 60_000);
   },
 );
@@ -256,6 +257,21 @@ async function cropBoth(name: string, svg: string, boxes: readonly Box[]) {
   for (let i = 0; i < square.data.length; i++)
     if (Math.abs((square.data[i] as number) - (candidate.square.data[i] as number)) > 8) apart++;
   return { mask, theirs: theirs.character as Packed, apart, channels: square.data.length };
+}
+
+/** Channel values apart between paint-over.ts's painting of `square` and the reference's (prep_ref_stage.py paint). */
+async function paintedApart(name: string, square: RgbImage, kind: Uint8Array): Promise<number> {
+  const ours = paintOverRuns(square, kind);
+  const squareFile = join(dir, `${name}.png`);
+  const kindFile = join(dir, `${name}.kind.png`);
+  const out = join(dir, `${name}.painted.png`);
+  await encodePng(square, squareFile);
+  await encodePng({ width: square.width, height: square.height, data: kind }, kindFile);
+  benchStage(['paint', squareFile, kindFile, out]);
+  const theirs = await decodeToRgb(readFileSync(out), { maxPixels: 1e8 });
+  let apart = 0;
+  for (let i = 0; i < ours.data.length; i++) if (ours.data[i] !== theirs.data[i]) apart++;
+  return apart;
 }
 
 /** Pixels of a printed mask set inside `box`. */

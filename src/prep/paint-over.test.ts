@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import {
+  doubleSpeedLineSquare,
+  horizonSquare,
+  kinds,
+} from '../../test/fixtures/prep-quality/paint-squares.js';
 import { makeRgb } from '../../test/helpers/images.js';
-import { backgroundPeriod, PIXEL, paintOverRuns } from './paint-over.js';
-
-/** A `width` x `height` kind map: `painted(x, y)` marks clutter, the rest background. */
-function kinds(width: number, height: number, painted: (x: number, y: number) => boolean): Uint8Array {
-  const kind = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) if (painted(x, y)) kind[y * width + x] = PIXEL.clutter;
-  return kind;
-}
+import { backgroundPeriod, paintOverRuns } from './paint-over.js';
 
 describe('paintOverRuns', () => {
   it('carries screentone on through a hole instead of smearing it', () => {
@@ -58,14 +55,8 @@ describe('paintOverRuns', () => {
     // in the top right corner (x 40-59, rows 0-29): the sides beside the lines were mostly ink on every
     // row of the band, and their median was painted as a dark streak out to the edge; the sides hold
     // paper too, and paper is carried in
-    const hole = (x: number, y: number) => x >= 40 && y < 30;
-    const across = (x: number, y: number) => y - (40 - x / 2);
-    const line = (x: number, y: number) =>
-      (across(x, y) >= 0 && across(x, y) < 4) || (across(x, y) >= 7 && across(x, y) < 11);
-    const square = makeRgb(60, 60, (x, y) =>
-      hole(x, y) ? [255, 0, 0] : line(x, y) ? [20, 20, 20] : [250, 250, 250],
-    );
-    const out = paintOverRuns(square, kinds(60, 60, hole));
+    const { square, kind } = doubleSpeedLineSquare();
+    const out = paintOverRuns(square, kind);
     let dark = 0;
     for (let y = 0; y < 30; y++)
       for (let x = 40; x < 60; x++) if ((out.data[(y * 60 + x) * 3] as number) < 200) dark++;
@@ -75,11 +66,8 @@ describe('paintOverRuns', () => {
   it('carries a wall and a floor beside a hole at the square edge on through it, up to the horizon', () => {
     // a dark grey floor (rows 30+) under a white wall (the commonest colour); a hole at the right edge
     // across both: the rows just below the horizon, whose side bands hold wall and floor, stay floor
-    const hole = (x: number, y: number) => x >= 40 && y >= 20 && y < 50;
-    const square = makeRgb(60, 60, (x, y) =>
-      hole(x, y) ? [255, 0, 0] : y >= 30 ? [60, 60, 60] : [250, 250, 250],
-    );
-    const out = paintOverRuns(square, kinds(60, 60, hole));
+    const { square, kind } = horizonSquare();
+    const out = paintOverRuns(square, kind);
     for (let y = 20; y < 50; y++) expect(out.data[(y * 60 + 55) * 3]).toBe(y >= 30 ? 60 : 250);
   });
 
