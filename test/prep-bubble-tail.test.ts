@@ -8,16 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { analyseFile } from '../src/prep/analyse-file.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
 import type { GrayImage } from '../src/vision/image.js';
-import { closedTailSvg } from './fixtures/prep-quality/bubble-tail.js';
+import {
+  CLOSED_TAIL_AREA as TAIL_AREA,
+  CLOSED_TAIL_TEXT_BOX as TEXT_BOX,
+  closedTailSvg,
+} from './fixtures/prep-quality/bubble-tail.js';
 import { writePage } from './fixtures/prep-quality/pages.js';
 import { classicStages, luma, textLineAt } from './helpers/prep-quality-stages.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-bubble-tail-'));
-
-// the page and these boxes: test/fixtures/prep-quality/bubble-tail.ts (closedTailSvg, CLOSED_TAIL_*)
-const TEXT_BOX = { x: 96, y: 61, width: 128, height: 22 };
-/** Left of the head's outline (x 238) and above its top (y 158): only the tail is drawn there. */
-const TAIL_AREA = { x: 190, y: 104, width: 48, height: 50 };
 
 /** Above the head's outline (y 162 at x 280, higher right of it) by the tail's tip (292, 164). */
 const TIP_AREA = { x: 262, y: 130, width: 36, height: 26 };
