@@ -111,3 +111,28 @@ describe('the pull button of a row', () => {
     expect(pullButtonLabel(partial, { status: 'stopping' })).toBeNull();
   });
 });
+
+describe('a Hub repo pulled only at a tag (GET /api/models: state missing, revisions without main)', () => {
+  const onlyV2 = {
+    state: 'missing' as const,
+    downloadedBytes: 0,
+    origin: 'hub' as const,
+    revisions: ['v2'],
+  };
+  it('is "at v2 only" with a "Pull main" button (before: "missing" and "Pull", which pulls main)', () => {
+    expect(diskStateText(onlyV2)).toBe('at v2 only');
+    expect(diskStateText({ ...onlyV2, revisions: ['v1.0', 'v2'] })).toBe('at v1.0, v2 only');
+    expect(pullButtonLabel(onlyV2, null)).toBe('Pull main');
+    expect(pullButtonLabel(onlyV2, { status: 'failed' })).toBe('Pull main');
+    expect(pullButtonLabel(onlyV2, { status: 'cancelled' })).toBe('Resume pull');
+    expect(pullButtonLabel(onlyV2, { status: 'running' })).toBeNull();
+  });
+  it('leaves a repo with main pulled, and a registry model, as they were', () => {
+    const both = { ...onlyV2, state: 'complete' as const, revisions: ['main', 'v2'] };
+    expect(diskStateText(both)).toBe('complete');
+    expect(pullButtonLabel(both, null)).toBeNull();
+    const registry = { state: 'missing' as const, downloadedBytes: 0, origin: 'registry' as const };
+    expect(diskStateText(registry)).toBe('missing');
+    expect(pullButtonLabel(registry, null)).toBe('Pull');
+  });
+});

@@ -4,6 +4,7 @@
 // Hub pull form says about the repo just submitted, and which Hub pull attempts stay listed.
 import { formatBytes } from '../../../src/models/format-bytes.js';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
+import { hubOnlyAt } from './hub-bases.js';
 
 /** Whether a pull is still going (running, or stopping after a cancel). */
 export function isPullActive(pull: Pick<ModelPull, 'status'> | null): boolean {
@@ -12,11 +13,15 @@ export function isPullActive(pull: Pick<ModelPull, 'status'> | null): boolean {
 
 /**
  * The disk state column: complete, missing, or partial with the broken file when there is one, or with the
- * bytes on disk when a stopped pull (of this server or an earlier process) left files or `.part` files to resume.
+ * bytes on disk when a stopped pull (of this server or an earlier process) left files or `.part` files to resume;
+ * a Hub repo pulled only at tags is `at v2 only` (the API's `missing`: main is not there, the tag is).
  */
 export function diskStateText(
-  row: Pick<ModelRow, 'state' | 'broken'> & Partial<Pick<ModelRow, 'downloadedBytes' | 'partBytes'>>,
+  row: Pick<ModelRow, 'state' | 'broken'> &
+    Partial<Pick<ModelRow, 'downloadedBytes' | 'partBytes' | 'origin' | 'revisions'>>,
 ): string {
+  const onlyAt = hubOnlyAt(row);
+  if (onlyAt !== undefined) return `at ${onlyAt.join(', ')} only`;
   if (row.state === 'partial' && row.broken) return `partial (broken: ${row.broken})`;
   if (row.state === 'partial' && (row.downloadedBytes ?? 0) > 0) {
     return `partial — ${formatBytes(row.downloadedBytes ?? 0)} downloaded, Resume pull continues it`;
@@ -27,15 +32,17 @@ export function diskStateText(
 /**
  * The label of a row's pull button, or null for none: none while a pull runs or once the model is complete;
  * `Resume pull` when a stopped pull left bytes on disk (of this server or the CLI: a registry model or a Hub-id
- * base alike) or this server's last pull was cancelled / interrupted; else `Pull` (missing, broken, failed).
+ * base alike) or this server's last pull was cancelled / interrupted; else `Pull` (missing, broken, failed), and
+ * `Pull main` on a Hub repo pulled only at tags (its Pull pulls main, which read as re-pulling the tag).
  */
 export function pullButtonLabel(
-  row: Pick<ModelRow, 'state' | 'downloadedBytes'>,
+  row: Pick<ModelRow, 'state' | 'downloadedBytes'> & Partial<Pick<ModelRow, 'origin' | 'revisions'>>,
   pull: Pick<ModelPull, 'status'> | null,
 ): string | null {
   if (isPullActive(pull) || row.state === 'complete') return null;
   const stopped = pull?.status === 'cancelled' || pull?.status === 'interrupted';
-  return stopped || (row.state === 'partial' && row.downloadedBytes > 0) ? 'Resume pull' : 'Pull';
+  if (stopped || (row.state === 'partial' && row.downloadedBytes > 0)) return 'Resume pull';
+  return hubOnlyAt(row) === undefined ? 'Pull' : 'Pull main';
 }
 
 /** The progress of a pull under way: the bar's value (0..1, null while the file's size is unknown) and lines. */

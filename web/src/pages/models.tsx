@@ -3,13 +3,14 @@
 // progress bar (bytes and rate) with Cancel, and how the pull ended; then the SD1.5 bases by Hub id (Resume on a
 // partial one), and a field to pull any Hub repo `owner/name` as a base, as `toonlora models pull owner/name`
 // does, saying beside it how that pull goes; a Hub repo whose pull was refused or failed is listed as that, with
-// Retry and Dismiss, not as a base. Pulls run in the server; the page follows each one's event stream while it runs.
+// Retry and Dismiss, not as a base. A Hub repo pulled only at a tag is "at v2 only" with its `owner/name@v2` base
+// and a "Pull main" button (its bare id is main, not pulled). Pulls run in the server; the page follows each one's event stream while it runs.
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../../../src/models/format-bytes.js';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
 import { ApiError } from '../api.js';
 import { errorText } from '../components/error-text.js';
-import { hubBaseNames, hubPullCommand } from '../components/hub-bases.js';
+import { hubBaseNames, hubOnlyAt, hubPullCommand } from '../components/hub-bases.js';
 import { HubPullForm } from '../components/hub-pull-form.js';
 import {
   attemptButtonLabel,
@@ -86,7 +87,12 @@ function PullButton({
     );
   }
   return label ? (
-    <button type="button" data-testid="pull-model" aria-label={`${label} ${model}`} onClick={onPull}>
+    <button
+      type="button"
+      data-testid="pull-model"
+      aria-label={label === 'Pull main' ? `Pull main of ${model}` : `${label} ${model}`}
+      onClick={onPull}
+    >
       {label}
     </button>
   ) : null;
@@ -155,6 +161,8 @@ function ModelCard({
 }) {
   const pullLabel = pullButtonLabel(row, pull);
   const bases = hubBaseNames(row);
+  // pulled only at tags: on the server as those bases, main (the bare id) not; its Pull pulls main
+  const onlyAt = hubOnlyAt(row);
   return (
     <div className="panel model-card" data-testid="model-row" data-model={row.id} tabIndex={-1}>
       <h3>
@@ -166,21 +174,36 @@ function ModelCard({
       </p>
       <p className="small">
         On the server: <strong data-testid="model-state">{diskStateText(row)}</strong>
-        {row.state === 'complete' && row.path && (
+        {(row.state === 'complete' || onlyAt) && row.path && (
           <span className="muted">
             {' '}
             at <code>{row.path}</code>
           </span>
         )}
-        {row.state !== 'complete' && <span className="muted"> (without it: {row.whenMissing})</span>}
+        {row.state !== 'complete' && !onlyAt && (
+          <span className="muted"> (without it: {row.whenMissing})</span>
+        )}
       </p>
-      {row.origin === 'hub' && (
+      {row.origin === 'hub' && !onlyAt && (
         <p className="muted small" data-testid="hub-model">
           Pulled by Hub id (here, or <code>{hubPullCommand(bases[0] ?? row.id)}</code> on the server); once
           complete, train and generate with it as base <code>{bases[0]}</code>.
         </p>
       )}
-      {bases.length > 1 && (
+      {onlyAt && (
+        <p className="muted small" data-testid="hub-model">
+          Pulled at {onlyAt.join(', ')} only: train and generate with it as base{onlyAt.length > 1 ? 's' : ''}{' '}
+          {bases.map((name, i) => (
+            <span key={name}>
+              {i > 0 && ', '}
+              <code>{name}</code>
+            </span>
+          ))}
+          . Its main (base <code>{row.id}</code>) is not pulled: Pull main pulls it (or{' '}
+          <code>{hubPullCommand(row.id)}</code> on the server).
+        </p>
+      )}
+      {bases.length > 1 && !onlyAt && (
         <p className="muted small" data-testid="hub-revisions">
           Other revisions on the server, each a base:{' '}
           {bases.slice(1).map((name, i) => (
