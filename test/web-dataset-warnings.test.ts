@@ -1,6 +1,6 @@
 // test/web-dataset-warnings.test.ts — the Dataset page in chromium: an item whose crop got a quality warning
 // from prep shows it in words (not only a colour), tied to its caption field for screen readers, and the
-// page's header counts the items with warnings.
+// page's header counts the items with warnings, with a button that sets "Show" to them (it said "check it below").
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -51,7 +51,7 @@ describe('Dataset page quality warnings', () => {
     await page.goto(`${web.url}/#/c/${characterId}/dataset`);
     await page.waitForSelector('[data-testid=dataset-item]');
     await expect(page.textContent('[data-testid=quality-warnings-count]')).resolves.toBe(
-      '⚠ 1 image has a quality warning (of 3): check it below and exclude what looks wrong before training.',
+      '⚠ 1 image has a quality warning (of 3): check it and exclude what looks wrong before training. Show only the warned image',
     );
     const warned = page.locator('[data-testid=dataset-item]', { hasText: 'a.png' });
     await expect(warned.locator('[data-testid=quality-warning]').textContent()).resolves.toBe(
@@ -66,5 +66,19 @@ describe('Dataset page quality warnings', () => {
         .join(' '),
     );
     expect(description).toContain('Quality warning: text removal erased 12 %');
+
+    // the header's button sets "Show" to the warned items (focus on it), and goes
+    await page.getByRole('button', { name: 'Show only the warned image' }).click();
+    await expect(page.inputValue('[data-testid=item-filter]')).resolves.toBe('quality');
+    await expect(
+      page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null),
+    ).resolves.toBe('item-filter');
+    await expect(page.locator('[data-testid=dataset-item]:visible').allTextContents()).resolves.toEqual([
+      expect.stringContaining('a.png'),
+    ]);
+    await expect(page.textContent('[data-testid=quality-warnings-count]')).resolves.toBe(
+      '⚠ 1 image has a quality warning (of 3), shown below: check it and exclude what looks wrong before training.',
+    );
+    await expect(page.locator('[data-testid=show-warned]').count()).resolves.toBe(0);
   });
 });

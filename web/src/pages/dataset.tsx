@@ -4,11 +4,11 @@
 // named with the item's file name; skipped files with reasons; zip download. Prep's crop quality warnings show
 // on their item, counted over the items. A caption that names little besides the trigger is warned about too.
 // "Show" keeps only the items with warnings or the excluded ones (the others are hidden, not unmounted: their
-// unsaved edits stay). Leaving the page (reload, nav link, Back) with a caption edited and not saved asks first.
+// unsaved edits stay); the header's quality warning count has a button that sets it to those items. Leaving the page (reload, nav link, Back) with a caption edited and not saved asks first.
 // A caption save is sent with the version it was edited from: one changed in another tab since is refused and
 // the row shows the other text, to keep its own or take the other. A save refused for the token (forgotten in
 // another tab) goes to the app's token prompt, and the typed caption comes back in its row after it.
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type {
   Character,
   Dataset,
@@ -40,7 +40,7 @@ import {
 import { errorText } from '../components/error-text.js';
 import { DownloadLink } from '../components/download-link.js';
 import { FullSizeImageLink } from '../components/full-size-image.js';
-import { itemWarningText, warningsHeaderText } from '../components/quality-warnings.js';
+import { itemWarningText, showWarnedLabel, warningsHeaderText } from '../components/quality-warnings.js';
 import { useUnsavedWarning } from '../components/unsaved-warning.js';
 
 function Stage({ label, alt, url }: { label: string; alt: string; url: string | null }) {
@@ -249,6 +249,7 @@ export function DatasetPage({
   const [selected, setSelected] = useState<string | null>(null);
   const [detail, setDetail] = useState<DatasetDetail | null>(null);
   const [filter, setFilter] = useState<ItemFilter>('all');
+  const filterField = useRef<HTMLSelectElement>(null);
   const words = { trigger: character.trigger, classWord: character.classWord };
   // biome-ignore lint/correctness/useExhaustiveDependencies: words follow the character
   const counts = useMemo(() => filterCounts(detail?.items ?? [], words), [detail, character]);
@@ -294,7 +295,8 @@ export function DatasetPage({
           }
         : current,
     );
-  const warnedText = detail ? warningsHeaderText(detail.items) : null;
+  const warnedText = detail ? warningsHeaderText(detail.items, filter === 'quality') : null;
+  const showWarned = detail ? showWarnedLabel(detail.items, filter === 'quality') : null;
 
   return (
     <section>
@@ -320,6 +322,21 @@ export function DatasetPage({
         <p className="field-warning" data-testid="quality-warnings-count">
           <span aria-hidden="true">⚠ </span>
           {warnedText}
+          {showWarned && ' '}
+          {showWarned && (
+            <button
+              type="button"
+              className="secondary"
+              data-testid="show-warned"
+              onClick={() => {
+                // the button goes once they show: focus moves to the "Show" choice, which now says so
+                setFilter('quality');
+                filterField.current?.focus();
+              }}
+            >
+              {showWarned}
+            </button>
+          )}
         </p>
       )}
       {detail && detail.items.length > 0 && (
@@ -327,6 +344,7 @@ export function DatasetPage({
           <label>
             Show{' '}
             <select
+              ref={filterField}
               value={filter}
               data-testid="item-filter"
               onChange={(e) => setFilter(e.target.value as ItemFilter)}
