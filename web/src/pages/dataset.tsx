@@ -8,7 +8,8 @@
 // page (reload, nav link, Back) with a caption edited and not saved asks first. Each item: dataset-item-row.tsx.
 // A caption save is sent with the version it was edited from: one changed in another tab since is refused and
 // the row shows the other text, to keep its own or take the other. A save refused for the token (forgotten in
-// another tab) goes to the app's token prompt, and the typed caption comes back in its row after it.
+// another tab) goes to the app's token prompt, and the typed caption comes back in its row after it. Coming back
+// to the tab re-reads the dataset: an item excluded or re-included in another tab shows as it is now.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Character, Dataset, DatasetDetail, DatasetItemPatch } from '../../../src/schemas/api.js';
 import { api } from '../api.js';
@@ -23,6 +24,7 @@ import {
 } from '../components/dataset-review.js';
 import { DownloadLink } from '../components/download-link.js';
 import { showWarnedLabel, warningsHeaderText } from '../components/quality-warnings.js';
+import { watchTabReturn } from '../components/tab-return.js';
 
 export function DatasetPage({
   character,
@@ -53,10 +55,6 @@ export function DatasetPage({
     if (selected) api.dataset(selected).then(setDetail, onError);
   }, [selected]);
 
-  if (datasets === null) return null;
-  if (datasets.length === 0) {
-    return <p className="muted">No dataset yet: upload screenshots and build one.</p>;
-  }
   /** The version list's image counts follow an exclude / re-include right away. */
   const showDetail = (next: DatasetDetail) => {
     setDetail(next);
@@ -66,9 +64,35 @@ export function DatasetPage({
       ),
     );
   };
+  /** Bumped by each PATCH: a re-read answer from before it would show an item as it was before the PATCH. */
+  const writes = useRef(0);
+  // Back to this tab: the dataset is read again, so an item excluded or re-included in another tab shows as it
+  // is (the row showed it as it was, and its button offered the opposite of the server's state).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-watch when the selection changes
+  useEffect(() => {
+    if (!selected) return;
+    let live = true; // another version selected since: its answer is not this one's
+    const stop = watchTabReturn({ window, document }, () => {
+      const at = writes.current;
+      api.dataset(selected).then((next) => {
+        if (live && writes.current === at) showDetail(next);
+      }, onError);
+    });
+    return () => {
+      live = false;
+      stop();
+    };
+  }, [selected]);
+
+  if (datasets === null) return null;
+  if (datasets.length === 0) {
+    return <p className="muted">No dataset yet: upload screenshots and build one.</p>;
+  }
   /** Rejects with the API's error: the item shows it beside its caption, not in the page's banner. */
   const patch = (key: string) => async (body: DatasetItemPatch) => {
-    if (selected) showDetail(await api.patchItem(selected, key, body));
+    if (!selected) return;
+    writes.current += 1;
+    showDetail(await api.patchItem(selected, key, body));
   };
   /** Another tab's caption taken in a row: this page's copy of the item follows it. */
   const take = (key: string) => (other: CaptionConflict) =>
