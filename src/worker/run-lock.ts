@@ -4,12 +4,16 @@
 // refused at once, naming the run that holds it, instead of both running and writing over each other's adapter,
 // checkpoints and kohya file. A lock whose owner is a dead process of this host (a SIGKILLed run) is taken over at
 // once; one with no owner it can check goes stale after STALE_MS without refreshes.
-import { existsSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import {
   currentLockOwner,
+  isDeadLocalOwner,
+  type LockOwner,
+  lockOwnerPath,
+  lockOwnerSchema,
   readLockOwner,
   removeDeadOwnersLock,
   removeLockOwner,
@@ -38,7 +42,11 @@ function isLockedError(error: unknown): boolean {
 }
 
 async function refusal(runDir: string, lockPath: string): Promise<ToonloraError> {
-  const owner = await readLockOwner(lockPath);
+  return refusalFor(runDir, lockPath, await readLockOwner(lockPath));
+}
+
+/** The refusal naming the run (`owner`, when recorded) that holds the lock of `runDir`. */
+function refusalFor(runDir: string, lockPath: string, owner: LockOwner | undefined): ToonloraError {
   const holder = owner
     ? `pid ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`}, started ${owner.startedAt}`
     : 'its process id not recorded yet';
@@ -111,6 +119,38 @@ async function takeLock(runDir: string, warn: (message: string) => void): Promis
     if (isLockedError(again)) throw await refusal(runDir, lockPath); // another run took it over first
     throw again;
   }
+}
+
+/** The recorded owner of `lockPath`, read at once (undefined: no file, or one being written). */
+function readLockOwnerSync(lockPath: string): LockOwner | undefined {
+  try {
+    const parsed = lockOwnerSchema.safeParse(JSON.parse(readFileSync(lockOwnerPath(lockPath), 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Read-only: refuses `runDir` when a live train run holds its lock, as acquireRunLock would, without taking it (the
+ * CLI's early path check runs it before it reads what the folder holds, so that a second `train -o SAME` names the
+ * run writing there, not that run's checkpoints). A lock gone stale, or whose owner is a dead process of this host,
+ * is not live: acquireRunLock takes it over.
+ * @throws ToonloraError TL_ERR_CONFLICT as acquireRunLock's
+ */
+export function checkRunNotLocked(runDir: string): void {
+  const lockPath = runLockPath(runDir);
+  if (!existsSync(lockPath)) return;
+  let held: boolean;
+  try {
+    held = lockfile.checkSync(lockPath, { realpath: false, lockfilePath: lockPath, stale: STALE_MS });
+  } catch {
+    return; // unreadable: acquireRunLock says what is wrong
+  }
+  if (!held) return;
+  const owner = readLockOwnerSync(lockPath);
+  if (owner && isDeadLocalOwner(owner)) return;
+  throw refusalFor(runDir, lockPath, owner);
 }
 
 /** The run folder (or its lock) cannot be written: a full disk in words, else the errno. */

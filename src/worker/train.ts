@@ -1,8 +1,7 @@
 // src/worker/train.ts — `runTraining`: trains a LoRA with the Python worker, then writes the WebUI /
 // kohya file from the PEFT adapter (kohya-file.ts), with the facts the worker's `done` reports of what it trained;
 // `planTraining`: the dry run's view of the dataset, from the worker's own scan. This side never reads the dataset.
-import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
 import type { CacheOptions } from '../models/cache.js';
@@ -18,8 +17,11 @@ import {
   type WorkerEvent,
 } from './protocol.js';
 import { parseDone, runWorker, STOP_GRACE_MS, type WorkerSpawn } from './python-worker.js';
-import { checkNoEarlierRun, newestCheckpoint, setAsideEarlierSamples } from './run-folder.js';
+import { newestCheckpoint, setAsideEarlierSamples } from './run-folder.js';
 import { acquireRunLock } from './run-lock.js';
+import { checkRunFolder, checkTrainingPaths } from './train-paths.js';
+
+export { checkDataset, checkTrainingPaths, type TrainingPaths } from './train-paths.js';
 
 export interface TrainOptions {
   /** kohya layout: `<repeats>_<trigger> <class>/name.png + name.txt`. */
@@ -81,7 +83,6 @@ export interface TrainResult extends TrainResultBase {
   readonly stats: Readonly<Record<string, number | null>>;
 }
 
-const KOHYA_FOLDER = /^(\d+)_(.+)$/;
 /** A dry run's view of the training length and dataset: what the worker's `scan-dataset` reads, as the run reads it. */
 export interface TrainingPlan {
   readonly steps: number;
@@ -166,73 +167,6 @@ export function workerTrainingConfig(
     steps: epochs === null ? config.steps : null,
     epochs,
   };
-}
-
-/**
- * @throws TL_ERR_INPUT_NOT_FOUND when `datasetDir` does not exist; TL_ERR_INPUT_INVALID when it is a file (an image
- *   or a caption of the dataset, given instead of its folder), naming the folder it sits in.
- */
-export function checkDataset(datasetDir: string): void {
-  if (!existsSync(datasetDir)) {
-    throw new ToonloraError(
-      'TL_ERR_INPUT_NOT_FOUND',
-      `${datasetDir}: dataset folder not found. Give the folder \`toonlora prep\` wrote.`,
-    );
-  }
-  if (!statSync(datasetDir).isDirectory()) {
-    throw new ToonloraError(
-      'TL_ERR_INPUT_INVALID',
-      `${datasetDir}: this is a file, not a folder: train takes the dataset folder \`toonlora prep\` wrote (the one ` +
-        `holding the \`<repeats>_<trigger> <class>\` folders), not a file in it. Did you mean ${datasetFolderOf(datasetDir)}?`,
-      { details: { file: datasetDir } },
-    );
-  }
-}
-
-/** The dataset folder a file given instead sits in: above its kohya folder (`out/10_sks girl/a.png` -> `out`). */
-function datasetFolderOf(file: string): string {
-  const parent = dirname(resolve(file));
-  return KOHYA_FOLDER.test(basename(parent)) ? dirname(parent) : parent;
-}
-
-/** The paths a run is given: the dataset, and (a real run) the run folder with what it may already hold. */
-export type TrainingPaths = Pick<TrainOptions, 'datasetDir' | 'resume' | 'kohya'> & {
-  readonly runDir?: string;
-};
-
-/**
- * Everything about the paths that can be checked before the worker loads a model, in the order the user gave them:
- * the dataset folder, then the run folder (when given: a dry run has none). The one check of them: the CLI runs it
- * first, before the base model's checks, so that the user's own paths are named first; runTraining runs the same
- * checks, the run folder's contents only once it holds the run lock.
- * @throws TL_ERR_INPUT_NOT_FOUND / TL_ERR_INPUT_INVALID (checkDataset), TL_ERR_USAGE (the run folder is a file or
- *   not writable), TL_ERR_OUTPUT_EXISTS (a trained LoRA, the kohya file or an earlier run's checkpoints there,
- *   without resume)
- */
-export function checkTrainingPaths(options: TrainingPaths): void {
-  checkDataset(options.datasetDir);
-  if (options.runDir === undefined) return;
-  checkOutputFolder(options.runDir, 'Choose a folder you can write to for -o (the run folder).');
-  checkRunFolder({ ...options, runDir: options.runDir });
-}
-
-/** What the run folder holds that this run would write over (runTraining checks it again holding the run lock). */
-function checkRunFolder(options: TrainingPaths & { readonly runDir: string }): void {
-  if (options.resume) return;
-  if (existsSync(join(options.runDir, 'adapter_model.safetensors'))) {
-    throw new ToonloraError(
-      'TL_ERR_OUTPUT_EXISTS',
-      `${options.runDir}: already holds a trained LoRA. Add --resume to continue it, or choose another -o.`,
-    );
-  }
-  const kohyaFile = kohyaFilePath(options.runDir);
-  if (options.kohya !== false && existsSync(kohyaFile)) {
-    throw new ToonloraError(
-      'TL_ERR_OUTPUT_EXISTS',
-      `${kohyaFile}: already exists, and this run would write its LoRA file there. Move that file away, or choose another -o.`,
-    );
-  }
-  checkNoEarlierRun(options.runDir);
 }
 
 /**
