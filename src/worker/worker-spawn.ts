@@ -1,6 +1,6 @@
 // src/worker/worker-spawn.ts — how the Python worker is started: the trainer/ folder, the venv's interpreter
 // (a clear TL_ERR_PYTHON_ENV when it is missing), the real command line for a worker command and the environment
-// it runs with (path variables made absolute).
+// it runs with (path variables made absolute, and this process's pid for the worker's parent watch).
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -50,14 +50,27 @@ export function defaultWorkerSpawn(command: WorkerCommand): WorkerSpawn {
 }
 
 /**
+ * The variable that tells the worker which process started it (trainer/toonlora_trainer/parent_watch.py
+ * PARENT_PID_ENV): one that died while Python started up (before the worker's parent watch was set up, when the
+ * worker's parent is already init) is noticed at once, not never.
+ */
+export const PARENT_PID_ENV = 'TOONLORA_WORKER_PARENT_PID';
+
+/**
  * The worker's environment: ours, with each path variable (TOONLORA_HOME, HF_HOME, HF_HUB_CACHE, U2NET_HOME, ...)
  * made absolute as the CLI reads it (the worker runs in trainer/, where a relative one names another folder), then
- * the spawn's own variables.
+ * the spawn's own variables, and this process's pid (PARENT_PID_ENV: the worker's parent is always this process).
  */
 export function workerEnv(
   spec: Pick<WorkerSpawn, 'env'>,
   env: NodeJS.ProcessEnv = process.env,
   homeDir: string = homedir(),
+  parentPid: number = process.pid,
 ): NodeJS.ProcessEnv {
-  return { ...env, ...absolutePathEnv(env, homeDir), ...spec.env };
+  return {
+    ...env,
+    ...absolutePathEnv(env, homeDir),
+    ...spec.env,
+    [PARENT_PID_ENV]: String(parentPid),
+  };
 }

@@ -66,3 +66,59 @@ def test_without_prctl_the_watch_thread_notices_the_new_parent(monkeypatch):
     monkeypatch.setattr(parent_watch, "_orphaned", ended.append)
     parent_watch._watch(100)
     assert ended == [100]
+
+
+# Starts a train worker that is slow to start (a second before it runs the worker's main, as a loaded machine's
+# imports can be), telling it its parent's pid as the Node side does, and ends at once: the worker's parent is dead
+# before its parent watch is set up.
+QUICK_STARTER = """
+import os, subprocess, sys
+late = "import time, runpy; time.sleep(1); runpy.run_module('toonlora_trainer', run_name='__main__')"
+worker = subprocess.Popen([sys.executable, "-c", late, "train"], stdin=int(sys.argv[1]), stdout=subprocess.DEVNULL,
+                          pass_fds=(int(sys.argv[1]),), env={**os.environ, "TOONLORA_WORKER_PARENT_PID": str(os.getpid())})
+print(worker.pid, flush=True)
+os._exit(0)
+"""
+
+
+def test_a_parent_that_dies_while_the_worker_starts_up_is_noticed():
+    read_end, write_end = os.pipe()
+    starter = subprocess.Popen([sys.executable, "-c", QUICK_STARTER, str(read_end)], cwd=TRAINER_DIR,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, pass_fds=(read_end,))
+    worker = 0
+    try:
+        worker = int(starter.stdout.readline())
+        starter.wait()
+        # before: prctl and the watch thread, set up after the parent had died, watched the new parent (init) and the
+        # worker waited on its request for as long as it liked
+        deadline = time.monotonic() + 15
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker)
+    finally:
+        if worker and _alive(worker):
+            os.kill(worker, signal.SIGKILL)
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_the_passed_parent_pid_decides_only_when_that_process_has_ended(monkeypatch):
+    from toonlora_trainer import parent_watch
+
+    ended, watched = [], []
+    monkeypatch.setattr(parent_watch, "_orphaned", ended.append)
+    monkeypatch.setattr(parent_watch, "_set_parent_death_signal", lambda: True)
+    monkeypatch.setattr(parent_watch.threading, "Thread", lambda target, args, **_: type(
+        "T", (), {"start": lambda self: watched.append(args[0])})())
+    monkeypatch.setattr(parent_watch.os, "getppid", lambda: 1)  # init adopted the worker
+    monkeypatch.setenv(parent_watch.PARENT_PID_ENV, str(2 ** 22 + 12345))  # no such process: it has ended
+    parent_watch.exit_with_parent()
+    assert ended == [2 ** 22 + 12345]
+    assert parent_watch.PARENT_PID_ENV not in os.environ  # the worker's own children do not inherit it
+    ended.clear()
+    monkeypatch.setenv(parent_watch.PARENT_PID_ENV, str(os.getpid()))  # alive: a wrapper (a shell) is in between
+    parent_watch.exit_with_parent()
+    assert ended == [] and watched[-1] == 1
+    monkeypatch.delenv(parent_watch.PARENT_PID_ENV, raising=False)  # started by hand: the parent at set-up is watched, as before
+    parent_watch.exit_with_parent()
+    assert ended == []
