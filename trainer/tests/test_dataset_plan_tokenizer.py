@@ -80,3 +80,15 @@ def test_a_whole_tokenizer_of_a_hub_base_at_a_revision_loads_for_the_long_captio
 
     build_tiny_tokenizer().save_pretrained(str(hub_at_tag / "snapshots" / TAG / "tokenizer"))
     assert dry_run_tokenizer("someone/toon@v1.0") is not None
+
+
+def test_a_bare_hub_id_never_loads_a_tags_tokenizer(hub_at_tag):
+    # before: with no refs/main, CLIPTokenizer.from_pretrained("someone/toon", local_files_only=True) loaded v1.0's
+    # tokenizer, so the dry run of `--base someone/toon` counted captions with a snapshot the run never loads
+    from toonlora_trainer.models import build_tiny_tokenizer
+
+    build_tiny_tokenizer().save_pretrained(str(hub_at_tag / "snapshots" / TAG / "tokenizer"))
+    assert dry_run_tokenizer("someone/toon") is None
+    assert dry_run_tokenizer(f"someone/toon@{TAG}") is not None  # the tag's own, named by its commit
+    (hub_at_tag / "refs" / "main").write_text(TAG, encoding="utf-8")  # main names that snapshot too now
+    assert dry_run_tokenizer("someone/toon") is not None

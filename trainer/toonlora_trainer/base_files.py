@@ -112,6 +112,33 @@ def _is_hub_base(base: str) -> bool:
     return not os.path.isdir(base) and _looks_like_hub_id(split_revision(base)[0])
 
 
+def is_hub_base(base: str) -> bool:
+    """Whether `base` is a Hub id (`owner/name`, `owner/name@REV`), not a local folder."""
+    return _is_hub_base(base)
+
+
+def hub_revision_folder(base: str) -> str | None:
+    """The snapshot folder of Hub base `base` in the local HF cache that its revision names (main for a bare
+    `owner/name`): the commit its `refs/` file holds, or a commit sha itself, as huggingface_hub resolves a revision
+    offline; None when the cache has no such ref or snapshot. Never another revision's snapshot: transformers'
+    offline tokenizer load of a bare id whose refs/main is missing took a tag's (CLIPTokenizer.from_pretrained)."""
+    import re
+
+    from huggingface_hub import constants
+
+    repo, revision = split_revision(base)
+    repo_dir = os.path.join(constants.HF_HUB_CACHE, "models--" + repo.replace("/", "--"))
+    commit = revision or "main"
+    ref = os.path.join(repo_dir, "refs", commit)
+    if os.path.isfile(ref):
+        with open(ref, encoding="utf-8") as handle:
+            commit = handle.read().strip()
+    elif not re.fullmatch(r"[0-9a-f]{40}", commit):
+        return None
+    folder = os.path.join(repo_dir, "snapshots", commit)
+    return folder if commit and os.path.isdir(folder) else None
+
+
 def hub_id_of_cache_folder(folder: str) -> str | None:
     """The Hub id `owner/name` of a snapshot folder in a Hugging Face cache (`…/models--owner--name/snapshots/<rev>`,
     what the server passes for a Hub-id base), else None."""

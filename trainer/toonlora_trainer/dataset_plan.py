@@ -13,7 +13,8 @@ import os
 from fractions import Fraction
 from typing import Any
 
-from .base_files import BaseComponentError, check_no_lfs_pointers, component_load_error, hub_snapshot_folder, split_revision
+from .base_files import (BaseComponentError, check_no_lfs_pointers, component_load_error, hub_revision_folder, hub_snapshot_folder,
+                         is_hub_base)
 from .config import ScanDatasetRequest, TrainingConfig, check_warmup
 from .data import Dataset, assign_buckets, micro_batches_per_epoch, non_square_warning, repeated_indices, scan_kohya_dataset
 
@@ -88,11 +89,13 @@ def dry_run_tokenizer(base: str) -> Any | None:
     single_file = base.lower().endswith((".safetensors", ".ckpt"))
     sources = [(DEFAULT_BASE_MODEL, "tokenizer"), ("openai/clip-vit-large-patch14", "")] if single_file else [(base, "tokenizer")]
     for source, subfolder in sources:
-        # `owner/name@REV` loads REV's snapshot, as the run does (base_files.split_revision): the whole string is no
-        # repo id, so from_pretrained raised OSError and a damaged tokenizer at a revision went unnoticed
-        repo, revision = split_revision(source)
+        # a Hub id loads the snapshot its revision names (`owner/name@REV`: REV's, as the run does; a bare id: main's),
+        # from that folder: given the id, from_pretrained took a tag's snapshot for a bare id without refs/main
+        location = hub_revision_folder(source) if is_hub_base(source) else source
+        if location is None:
+            continue  # not in the cache at that revision: the run fails loading the base, and names the pull
         try:
-            return CLIPTokenizer.from_pretrained(repo, subfolder=subfolder, revision=revision, local_files_only=True)
+            return CLIPTokenizer.from_pretrained(location, subfolder=subfolder, local_files_only=True)
         except (OSError, ValueError):
             continue
         except Exception as error:  # tokenizers' bare Exception ("Error while initializing BPE"): files there, damaged
