@@ -4,6 +4,7 @@
 // handed `owner/name@<commit>`, which it loads with `from_pretrained(revision=<commit>)` (trainer base_files.py
 // split_revision) and records in its checkpoints and adapter config, so a run names the commit it trained on.
 import { homedir } from 'node:os';
+import { ToonloraError } from '../errors.js';
 import { readHfCommit } from './cache.js';
 import { hfHubCacheFor, hfRepoDir, hfSnapshotDir } from './cache-paths.js';
 import { checkRevision, isSafeRevision } from './hub-revision.js';
@@ -50,6 +51,21 @@ export function hasRevision(name: string): boolean {
 /** The command that pulls `base` at its revision. */
 export function basePullCommand({ repo, revision }: HubBase): string {
   return `toonlora models pull ${repo}${revision === undefined ? '' : ` --revision ${revision}`}`;
+}
+
+/**
+ * A worker's error about base `given` (`owner/name@REV`, as the user named it) in the user's words: the worker is
+ * handed the commit REV names (pinnedBaseName), so its pull command said `--revision <commit>`; it says REV again
+ * (basePullCommand). Any other error, or a base without a revision, is returned as it is.
+ */
+export function errorInGivenBaseWords<E>(error: E, given: string): E | ToonloraError {
+  const base = parseHubBase(given);
+  if (!(error instanceof ToonloraError) || base?.revision === undefined) return error;
+  const repo = base.repo.replace(/[.]/g, '\\.');
+  const pinnedPull = new RegExp(`toonlora models pull ${repo} --revision [0-9a-f]{40}(?![\\w.-])`, 'g');
+  const message = error.message.replace(pinnedPull, basePullCommand(base));
+  if (message === error.message) return error;
+  return new ToonloraError(error.code, message, { cause: error.cause, details: { ...error.details } });
 }
 
 /** Where the Hugging Face cache is, as CacheOptions say it. */

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { type DiffusersLoraChoice, loraFileForDiffusers } from '../lora/diffusers-copy.js';
 import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
+import { errorInGivenBaseWords } from '../models/base-revision.js';
 import { type CacheOptions, toonloraHome } from '../models/cache.js';
 import { checkOutputFolder } from '../output-folder.js';
 import type { GenerationConfig } from '../schemas/config.js';
@@ -265,7 +266,10 @@ export class GenerationWorker {
             (event.type === 'cancelled' && event.id)
           ) {
             const pending = event.id ? this.pending.get(event.id) : undefined;
-            const error = event.type === 'error' ? errorFromEvent(event, 'serve-generation') : undefined;
+            const error =
+              event.type === 'error'
+                ? errorInGivenBaseWords(errorFromEvent(event, 'serve-generation'), this.baseModel)
+                : undefined;
             if (!pending) {
               if (error) rejectReady(error); // an error before `ready`: the base model did not load
               return;

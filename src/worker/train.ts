@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
+import { errorInGivenBaseWords } from '../models/base-revision.js';
 import type { CacheOptions } from '../models/cache.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
@@ -121,6 +122,8 @@ export async function planTraining(
       config: workerTrainingConfig(config),
     },
     ...(spawn ? { spawn } : {}),
+  }).catch((error: unknown) => {
+    throw errorInGivenBaseWords(error, config.baseModel);
   });
   const { stats, artifacts } = parseDone(scanDatasetDoneSchema, outcome, 'scan-dataset');
   return {
@@ -233,6 +236,8 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   const lock = await acquireRunLock(options.runDir, (message) => options.onEvent?.(notice('warn', message)));
   try {
     return await trainHoldingLock(options);
+  } catch (error) {
+    throw errorInGivenBaseWords(error, options.config.baseModel); // `--revision v1.0`, not the commit it names
   } finally {
     await lock.release();
   }
