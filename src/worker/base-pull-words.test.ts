@@ -8,8 +8,10 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import { errorInGivenBaseWords } from '../models/base-revision.js';
-import { trainingConfigSchema } from '../schemas/config.js';
-import { planTraining } from './train.js';
+import { generationConfigSchema, trainingConfigSchema } from '../schemas/config.js';
+import { GenerationWorker, runGeneration } from './generate.js';
+import type { WorkerSpawn } from './python-worker.js';
+import { planTraining, runTraining } from './train.js';
 
 const TAG = 'b'.repeat(40);
 const WORKER_TIMEOUT = 120_000; // the real Python worker, on a loaded machine
@@ -69,4 +71,53 @@ describe('a damaged tokenizer at --base owner/name@TAG', () => {
     },
     WORKER_TIMEOUT,
   );
+});
+
+/** A worker that reads its request (the first line: a warm session keeps stdin open) and says the base did not load, naming the pull of the commit it was handed. */
+function failingWorker(): WorkerSpawn {
+  const message = `someone/toon@${TAG}: cannot load its vae. Run \`toonlora models pull someone/toon --revision ${TAG}\` again.`;
+  const event = JSON.stringify({ version: 1, type: 'error', kind: 'model_missing', message });
+  return {
+    command: process.execPath,
+    args: [
+      '-e',
+      `process.stdin.once('data', () => { console.log(${JSON.stringify(event)}); process.exit(1); });`,
+    ],
+    cwd: process.cwd(),
+  };
+}
+
+describe('train and generate at --base owner/name@TAG', () => {
+  it('name the pull with the tag, as typed', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tl-pull-words-run-'));
+    const repo = join(root, 'hub', 'models--someone--toon');
+    mkdirSync(join(repo, 'snapshots', TAG), { recursive: true });
+    mkdirSync(join(repo, 'refs'));
+    writeFileSync(join(repo, 'refs', 'v1.0'), TAG);
+    vi.stubEnv('HF_HUB_CACHE', join(root, 'hub'));
+    const dataset = join(root, 'ds');
+    mkdirSync(join(dataset, '5_sks girl'), { recursive: true });
+    writeFileSync(join(dataset, '5_sks girl', 'a.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    const pull = '`toonlora models pull someone/toon --revision v1.0` again.';
+    const trained = await runTraining({
+      datasetDir: dataset,
+      runDir: join(root, 'run'),
+      config: trainingConfigSchema.parse({ baseModel: 'someone/toon@v1.0', steps: 10 }),
+      spawn: failingWorker(),
+    }).catch((thrown: unknown) => thrown);
+    expect(trained).toMatchObject({ code: 'TL_ERR_MODEL_MISSING' });
+    expect((trained as Error).message).toContain(pull);
+    const generated = await runGeneration({
+      outputDir: join(root, 'out'),
+      config: generationConfigSchema.parse({ baseModel: 'someone/toon@v1.0', prompt: 'x' }),
+      spawn: failingWorker(),
+    }).catch((thrown: unknown) => thrown);
+    expect(generated).toMatchObject({ code: 'TL_ERR_MODEL_MISSING' });
+    expect((generated as Error).message).toContain(pull);
+    const session = new GenerationWorker('someone/toon@v1.0', failingWorker());
+    const loaded = await session.start().catch((thrown: unknown) => thrown);
+    await session.close();
+    expect(loaded).toMatchObject({ code: 'TL_ERR_MODEL_MISSING' });
+    expect((loaded as Error).message).toContain(pull);
+  });
 });

@@ -166,6 +166,8 @@ export async function runGeneration(options: GenerateOptions): Promise<Generatio
           },
         }
       : {}),
+  }).catch((error: unknown) => {
+    throw errorInGivenBaseWords(error, options.config.baseModel); // `--revision v1.0`, not the commit it names
   });
   return resultFrom(outcome, lora, 'generate');
 }
