@@ -125,7 +125,7 @@ describe("a prep job reads the app's modelCache", () => {
     expect(job.status).toBe('failed');
     expect(job.error).toEqual({
       code: 'TL_ERR_MODEL_MISSING',
-      message: `isnet-anime: isnet-anime.onnx is not downloaded (looked in ${join(home, 'models', 'isnet-anime', 'isnet-anime.onnx')}). Run: toonlora models pull isnet-anime`,
+      message: `isnet-anime: isnet-anime.onnx is not downloaded (looked in ${join(home, 'models', 'isnet-anime', 'isnet-anime.onnx')}). Run: toonlora models pull isnet-anime (In the web app: the Models page pulls isnet-anime.)`,
     });
   }, 120_000);
 });
