@@ -1,42 +1,56 @@
-// web/src/components/full-size-image.tsx — a thumbnail that opens its full-size image in a new tab on click
-// (generated images, earlier generations, a dataset item's stage images). One that fails to load shows a
+// web/src/components/full-size-image.tsx — the app's thumbnails: `CheckedImage` (an image shown in place: an
+// upload, a training sample) and `FullSizeImageLink` (one that opens its full-size image in a new tab on click:
+// generated images, earlier generations, a dataset item's stage images). One that fails to load shows a
 // placeholder saying so (not the browser's broken image with its alt text), and with `onError` asks the API why
 // once: a token forgotten in another tab brings up the app's token prompt (image-failure.ts).
 import { useState } from 'react';
 import { probeFailedImage } from './image-failure.js';
 
-export function FullSizeImageLink({
-  url,
-  alt,
-  lazy = false,
-  onError,
-}: {
+interface ImageProps {
   url: string;
   alt: string;
   /** loading="lazy": for long lists of thumbnails. */
   lazy?: boolean;
   /** The app's error path: given a refused token when the image failed for it. */
   onError?: (error: unknown) => void;
-}) {
+}
+
+/** Whether the image failed to load, and the <img>'s onError that records it and probes the API once. */
+function useImageFailure(url: string, onError?: (error: unknown) => void) {
   const [failed, setFailed] = useState(false);
-  if (failed) {
-    return (
-      <span className="missing" role="img" aria-label={`${alt} (did not load)`} data-testid="image-failed">
-        did not load
-      </span>
-    );
-  }
+  const onImageError = () => {
+    setFailed(true);
+    if (onError) void probeFailedImage(url, onError);
+  };
+  return { failed, onImageError };
+}
+
+function FailedImage({ alt }: { alt: string }) {
+  return (
+    <span className="missing" role="img" aria-label={`${alt} (did not load)`} data-testid="image-failed">
+      did not load
+    </span>
+  );
+}
+
+function Img({ url, alt, lazy, onImageError }: Omit<ImageProps, 'onError'> & { onImageError: () => void }) {
+  return <img src={url} alt={alt} {...(lazy ? { loading: 'lazy' as const } : {})} onError={onImageError} />;
+}
+
+/** An image shown in place (no link); a placeholder when it fails to load. */
+export function CheckedImage({ url, alt, lazy = false, onError }: ImageProps) {
+  const { failed, onImageError } = useImageFailure(url, onError);
+  if (failed) return <FailedImage alt={alt} />;
+  return <Img url={url} alt={alt} lazy={lazy} onImageError={onImageError} />;
+}
+
+/** An image that opens full size in a new tab; a placeholder (no link) when it fails to load. */
+export function FullSizeImageLink({ url, alt, lazy = false, onError }: ImageProps) {
+  const { failed, onImageError } = useImageFailure(url, onError);
+  if (failed) return <FailedImage alt={alt} />;
   return (
     <a href={url} target="_blank" rel="noreferrer" title="Open the full-size image">
-      <img
-        src={url}
-        alt={alt}
-        {...(lazy ? { loading: 'lazy' as const } : {})}
-        onError={() => {
-          setFailed(true);
-          if (onError) void probeFailedImage(url, onError);
-        }}
-      />
+      <Img url={url} alt={alt} lazy={lazy} onImageError={onImageError} />
     </a>
   );
 }

@@ -15,7 +15,14 @@ export function GenerationTimingLine({ timing }: { timing: GenerationTiming }) {
 }
 
 /** A job's images: a column per LoRA weight (one column without a sweep), a row per seed; nothing when none. */
-export function ImageGrid({ images }: { images: readonly Artifact[] }) {
+export function ImageGrid({
+  images,
+  onError,
+}: {
+  images: readonly Artifact[];
+  /** The app's error path: an image refused for the token brings up the token prompt. */
+  onError?: (error: unknown) => void;
+}) {
   if (images.length === 0) return null;
   const weights = [...new Set(images.map((i) => Number(i.meta.weight)))];
   const seeds = [...new Set(images.map((i) => Number(i.meta.seed)))];
@@ -33,7 +40,7 @@ export function ImageGrid({ images }: { images: readonly Artifact[] }) {
           const image = images.find((i) => Number(i.meta.weight) === w && Number(i.meta.seed) === seedValue);
           return image ? (
             <figure key={image.id}>
-              <FullSizeImageLink url={image.url} alt={`seed ${seedValue}, weight ${w}`} />
+              <FullSizeImageLink url={image.url} alt={`seed ${seedValue}, weight ${w}`} onError={onError} />
               <figcaption>
                 seed {seedValue} · weight {w} ·{' '}
                 <a href={image.url} download={`${image.name || image.id}.png`} data-testid="image-download">
@@ -51,7 +58,14 @@ export function ImageGrid({ images }: { images: readonly Artifact[] }) {
 }
 
 /** The character's images of other jobs, folded under a summary; nothing when there are none. */
-export function EarlierImages({ images }: { images: readonly Artifact[] }) {
+export function EarlierImages({
+  images,
+  onError,
+}: {
+  images: readonly Artifact[];
+  /** The app's error path: an image refused for the token brings up the token prompt. */
+  onError?: (error: unknown) => void;
+}) {
   if (images.length === 0) return null;
   return (
     <details className="earlier" data-testid="earlier-images">
@@ -59,7 +73,7 @@ export function EarlierImages({ images }: { images: readonly Artifact[] }) {
       <div className="thumbs">
         {images.map((image) => (
           <figure key={image.id}>
-            <FullSizeImageLink url={image.url} alt={earlierImageLabel(image)} lazy />
+            <FullSizeImageLink url={image.url} alt={earlierImageLabel(image)} lazy onError={onError} />
             <figcaption className="small">{earlierImageLabel(image)}</figcaption>
           </figure>
         ))}

@@ -317,8 +317,8 @@ export function GeneratePage({
           <CancelButton key={job.id} onCancel={cancel} />
         )}
         {timing && <GenerationTimingLine timing={timing} />}
-        <ImageGrid images={images} />
-        <EarlierImages images={earlier} />
+        <ImageGrid images={images} onError={onError} />
+        <EarlierImages images={earlier} onError={onError} />
       </div>
     </section>
   );

@@ -13,6 +13,7 @@ import { type StartingBase, startingBaseModel } from '../components/base-model-s
 import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { datasetVersionLabel, newestDatasetId, trainBlockReason } from '../components/dataset-versions.js';
+import { CheckedImage } from '../components/full-size-image.js';
 import { activeJobOf, jobToReopen, resumeLabel } from '../components/job-view.js';
 import { LossChart } from '../components/loss-chart.js';
 import {
@@ -311,7 +312,7 @@ export function TrainPage({
                 const label = sampleLabel(s, sampleSettings);
                 return (
                   <figure key={s.url}>
-                    <img src={s.url} alt={label.alt} />
+                    <CheckedImage url={s.url} alt={label.alt} onError={onError} />
                     <figcaption>{label.caption}</figcaption>
                   </figure>
                 );

@@ -19,6 +19,7 @@ import {
 import { api, type UploadLimitsInfo, uploadImages, uploadLimits } from '../api.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { rebuildWarning } from '../components/dataset-versions.js';
+import { CheckedImage } from '../components/full-size-image.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { jobToFollow, jobToReopen, prepCaptionWarning, prepStageChoices } from '../components/job-view.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../components/upload-batches.js';
@@ -214,7 +215,7 @@ export function UploadPage({
       <div className="thumbs" data-testid="uploads">
         {images?.map((image) => (
           <figure key={image.id}>
-            <img src={image.url} alt={image.originalName} loading="lazy" />
+            <CheckedImage url={image.url} alt={image.originalName} lazy onError={onError} />
             <figcaption>
               {image.originalName} · {image.width}×{image.height}
             </figcaption>
