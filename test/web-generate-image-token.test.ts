@@ -18,7 +18,7 @@ beforeAll(async () => {
   const { app } = web;
   const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
   characterId = character.id;
-  // an upload whose file is gone (the server answers 500): the Upload page shows its placeholder
+  // an upload whose file is gone (the server answers with an error): the Upload page shows its placeholder
   app.catalog.addImages(character.id, [
     {
       id: 'gone',
