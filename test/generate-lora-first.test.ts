@@ -2,23 +2,14 @@
 // is not there, a folder without an adapter, or a file that is an image, an HTML page or a Git LFS pointer is named
 // even when the base (anything-v5, not pulled here) is missing too. Before, the base's "models pull" error came
 // first and hid the typo in --lora.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { emptyModelHomes } from './helpers/empty-model-homes.js';
 import { runToonlora } from './helpers/run-cli.js';
 
-const root = mkdtempSync(join(tmpdir(), 'tl-lora-first-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
 // empty model homes: anything-v5 is not pulled
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  TOONLORA_HOME: join(root, 'tl-home'),
-  HF_HOME: join(root, 'hf-home'),
-  NO_COLOR: '1',
-};
-delete env.HF_HUB_CACHE;
+const { root, env } = emptyModelHomes('tl-lora-first-');
 
 const generate = (lora: string) =>
   runToonlora(['generate', '--lora', lora, '--prompt', 'sks', '-o', join(root, 'out')], {

@@ -2,23 +2,14 @@
 // before the base), as train checks its -o: an -o that is a file is named even when the base (anything-v5, not pulled
 // here) is missing. Before, the base's "base model not found" came first, and with --base tiny the same -o said
 // "this is a file, not a folder": two answers for one mistake.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { emptyModelHomes } from './helpers/empty-model-homes.js';
 import { runToonlora } from './helpers/run-cli.js';
 
-const root = mkdtempSync(join(tmpdir(), 'tl-output-first-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
 // empty model homes: anything-v5 is not pulled
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  TOONLORA_HOME: join(root, 'tl-home'),
-  HF_HOME: join(root, 'hf-home'),
-  NO_COLOR: '1',
-};
-delete env.HF_HUB_CACHE;
+const { root, env } = emptyModelHomes('tl-output-first-');
 
 describe('generate names an -o that is a file before a base that is not pulled', () => {
   it('says the -o is a file, after a bad --lora and before the base', async () => {

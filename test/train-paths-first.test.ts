@@ -2,22 +2,13 @@
 // that is a file, and a run folder that already holds a trained LoRA are named even when the base (anything-v5, not
 // pulled here) is missing too, in runTraining's words (checkTrainingPaths, the one check of them). Before, the base's
 // "models pull anything-v5" error came first and hid them (a missing -o was named only after the Python setup).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { emptyModelHomes } from './helpers/empty-model-homes.js';
 import { runToonlora } from './helpers/run-cli.js';
 
-const root = mkdtempSync(join(tmpdir(), 'tl-train-paths-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  TOONLORA_HOME: join(root, 'tl-home'),
-  HF_HOME: join(root, 'hf-home'),
-  NO_COLOR: '1',
-};
-delete env.HF_HUB_CACHE;
+const { root, env } = emptyModelHomes('tl-train-paths-');
 
 const dataset = join(root, 'dataset');
 mkdirSync(join(dataset, '2_sks girl'), { recursive: true });
