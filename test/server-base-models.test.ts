@@ -7,27 +7,12 @@ import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
 import { writeSd15Snapshot } from '../src/models/sd15-testing.js';
 import { GenerationWorker } from '../src/worker/generate.js';
+import { BASE_ECHO_WORKER } from './helpers/base-jobs.js';
 import { submitGenerateJob } from './helpers/job-stand-ins.js';
 import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach();
-
-/** A serve-generation worker process that logs the base model it was started with and each request's. */
-const BASE_ECHO_WORKER = `
-const emit = (event) => process.stdout.write(JSON.stringify({ version: 1, ...event }) + '\\n');
-const lines = require('node:readline').createInterface({ input: process.stdin });
-lines.once('line', (first) => {
-  const serve = JSON.parse(first);
-  emit({ type: 'ready', load_s: 0.1, device: 'cpu' });
-  lines.on('line', (line) => {
-    const r = JSON.parse(line);
-    if (r.command === 'shutdown') process.exit(0);
-    emit({ type: 'log', level: 'warn', message: 'base ' + serve.base_model + ' | ' + r.config.baseModel, id: r.id });
-    emit({ type: 'done', artifacts: { images: [], grid: null }, stats: { swap_s: 0, generate_s: 0 }, id: r.id });
-  });
-});
-`;
 
 describe('base models', () => {
   it('lists the bases a job may name, and whether the server has each on disk', async () => {

@@ -11,8 +11,9 @@ import { WarmGenerationService } from '../src/jobs/warm-generation.js';
 import { findModelDir } from '../src/models/cache.js';
 import { writeSd15Snapshot } from '../src/models/sd15-testing.js';
 import { GenerationWorker } from '../src/worker/generate.js';
+import { BASE_ECHO_WORKER, runTrainJob } from './helpers/base-jobs.js';
 import { submitGenerateJob } from './helpers/job-stand-ins.js';
-import { seedDataset, seedUploads, tempDataDir } from './helpers/server-fixtures.js';
+import { seedUploads, tempDataDir } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach('model-cache');
@@ -26,22 +27,6 @@ require('node:readline').createInterface({ input: process.stdin }).once('line', 
   emit({ type: 'log', level: 'info', message: 'base ' + r.config.baseModel + ' | ' + r.sd15_config_dir });
   emit({ type: 'error', kind: 'config', message: 'stand-in: no training here' });
   process.exit(1);
-});
-`;
-
-/** A serve-generation worker that logs the base it was started with on each request. */
-const GENERATE_ECHO_WORKER = `
-const emit = (event) => process.stdout.write(JSON.stringify({ version: 1, ...event }) + '\\n');
-const lines = require('node:readline').createInterface({ input: process.stdin });
-lines.once('line', (first) => {
-  const serve = JSON.parse(first);
-  emit({ type: 'ready', load_s: 0.1, device: 'cpu' });
-  lines.on('line', (line) => {
-    const r = JSON.parse(line);
-    if (r.command === 'shutdown') process.exit(0);
-    emit({ type: 'log', level: 'warn', message: 'base ' + serve.base_model + ' | ' + r.config.baseModel, id: r.id });
-    emit({ type: 'done', artifacts: { images: [], grid: null }, stats: { swap_s: 0, generate_s: 0 }, id: r.id });
-  });
 });
 `;
 
@@ -69,26 +54,14 @@ describe("job runners read the app's modelCache", () => {
       modelCache,
       runners: (deps) => ({ train: createTrainRunner(deps, { spawn }) }),
     });
-    const { characterId, datasetId } = await seedDataset(app);
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/jobs',
-      payload: {
-        kind: 'train',
-        characterId,
-        params: { datasetId, training: { baseModel: 'anything-v5', steps: 2 } },
-      },
-    });
-    expect(res.statusCode).toBe(201);
-    await app.queue.whenIdle();
-    const job = app.jobStore.getJob(res.json().id);
+    const job = await runTrainJob(app, { baseModel: 'anything-v5', steps: 2 });
     expect(job.error?.message).toContain('stand-in: no training here'); // the worker ran: the base check passed
     expect(logsOf(app, job.id)).toContain(`base ${base} | ${base}`);
   }, 60_000);
 
   it("a generate job finds anything-v5 in the app's cache, and its warm worker loads that folder", async () => {
     const { modelCache, base } = appCacheWithBase();
-    const spawn = { command: process.execPath, args: ['-e', GENERATE_ECHO_WORKER], cwd: process.cwd() };
+    const spawn = { command: process.execPath, args: ['-e', BASE_ECHO_WORKER], cwd: process.cwd() };
     const generation = new WarmGenerationService(
       (name, cache) =>
         new GenerationWorker(name, spawn, { apiBaseModel: true, ...(cache ? { modelCache: cache } : {}) }),

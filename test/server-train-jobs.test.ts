@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
+import { runTrainJob } from './helpers/base-jobs.js';
 import { fakeTrain, gate, waitFor } from './helpers/job-stand-ins.js';
 import { parseSse, seedDataset, tempDataDir } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
@@ -212,19 +213,7 @@ describe('jobs', () => {
     process.env.HF_HOME = tempDataDir('empty-hf');
     try {
       const app = await makeApp({ runners: (deps) => ({ train: createTrainRunner(deps) }) });
-      const { characterId, datasetId } = await seedDataset(app);
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/jobs',
-        payload: {
-          kind: 'train',
-          characterId,
-          params: { datasetId, training: { baseModel: 'anything-v5' } },
-        },
-      });
-      expect(res.statusCode).toBe(201);
-      await app.queue.whenIdle();
-      expect(app.jobStore.getJob(res.json().id)).toMatchObject({
+      expect(await runTrainJob(app, { baseModel: 'anything-v5' })).toMatchObject({
         status: 'failed',
         error: {
           code: 'TL_ERR_MODEL_MISSING',
