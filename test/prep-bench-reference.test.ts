@@ -35,6 +35,7 @@ import {
   closedTailSvg,
 } from './fixtures/prep-quality/bubble-tail.js';
 import { faceBox, oneFigureSvg, twoCharactersSvg, writePage } from './fixtures/prep-quality/pages.js';
+import { drawMask, figure } from './fixtures/figure-masks.js';
 import { doubleSpeedLineSquare, horizonSquare } from './fixtures/prep-quality/paint-squares.js';
 import { whiteLettersSvg } from './fixtures/prep-quality/white-letters.js';
 import { whiteOutlinedSfxSvg } from './fixtures/prep-quality/white-outline.js';
@@ -106,13 +107,12 @@ describe.skipIf(!hasPython)(
       ] as const)
         for (const ground of ['tone', '#6a7fa0']) {
           const name = `white-${outline}-${ground.replace('#', '')}.png`;
-          const { file, image } = await page(name, whiteOutlinedSfxSvg(true, outline, ground));
-          const clean = (await page(`bare-${name}`, whiteOutlinedSfxSvg(false, outline, ground))).image;
-          const regions = [textLineAt(colourBox(image, clean, colour))];
-          const ours = (await remover.remove(image, regions)).mask;
-          const { differing, set } = compare(
-            ours,
-            benchStage(['remove', file, regionsFile(name, regions)]).text as Packed,
+          const { differing, set } = await removedBoth(
+            remover,
+            name,
+            whiteOutlinedSfxSvg(true, outline, ground),
+            whiteOutlinedSfxSvg(false, outline, ground),
+            colour,
           );
           expect(set, name).toBeGreaterThan(8_000);
           // measured: 0; the reference without the letters a white outline encloses: 2,050 of 28,020
@@ -181,13 +181,12 @@ describe.skipIf(!hasPython)(
       const remover = await defaultTextRemover();
       for (const ground of ['tone', '#6a7fa0']) {
         const name = `white-letters-${ground.replace('#', '')}.png`;
-        const { file, image } = await page(name, whiteLettersSvg(true, ground));
-        const clean = (await page(`bare-${name}`, whiteLettersSvg(false, ground))).image;
-        const regions = [textLineAt(colourBox(image, clean, [255, 255, 255]))];
-        const ours = (await remover.remove(image, regions)).mask;
-        const { differing, set } = compare(
-          ours,
-          benchStage(['remove', file, regionsFile(name, regions)]).text as Packed,
+        const { differing, set } = await removedBoth(
+          remover,
+          name,
+          whiteLettersSvg(true, ground),
+          whiteLettersSvg(false, ground),
+          [255, 255, 255],
         );
         expect(set, name).toBeGreaterThan(5_000);
         // measured: 0; the reference without the outside-colour test (outsideColourShare): 2,836 of
@@ -201,13 +200,12 @@ describe.skipIf(!hasPython)(
       for (const ground of ['tone', '#6a7fa0'])
         for (const outline of [10, 14, 18]) {
           const name = `white-${outline}-letters-${ground.replace('#', '')}.png`;
-          const { file, image } = await page(name, whiteOutlinedSfxSvg(true, outline, ground));
-          const clean = (await page(`bare-${name}`, whiteOutlinedSfxSvg(false, outline, ground))).image;
-          const regions = [textLineAt(colourBox(image, clean, [0, 0, 0]))];
-          const ours = (await remover.remove(image, regions)).mask;
-          const { differing, set } = compare(
-            ours,
-            benchStage(['remove', file, regionsFile(name, regions)]).text as Packed,
+          const { differing, set } = await removedBoth(
+            remover,
+            name,
+            whiteOutlinedSfxSvg(true, outline, ground),
+            whiteOutlinedSfxSvg(false, outline, ground),
+            [0, 0, 0],
           );
           expect(set, name).toBeGreaterThan(8_000);
           // measured: 0 on all six; the reference without the light ring (lightRingColour): 13,924 of
@@ -235,6 +233,24 @@ describe.skipIf(!hasPython)(
     }, 60_000);
   },
 );
+
+/**
+ * text-remove.ts's mask and the reference's (prep_ref_stage.py remove) on the page `svg`, its text box the
+ * pixels of colour `hug` that the `bare` page lacks: pixels set in exactly one, and pixels set in ours.
+ */
+async function removedBoth(
+  remover: Awaited<ReturnType<typeof defaultTextRemover>>,
+  name: string,
+  svg: string,
+  bare: string,
+  hug: readonly number[],
+): Promise<{ differing: number; set: number }> {
+  const { file, image } = await page(name, svg);
+  const clean = (await page(`bare-${name}`, bare)).image;
+  const regions = [textLineAt(colourBox(image, clean, hug))];
+  const ours = (await remover.remove(image, regions)).mask;
+  return compare(ours, benchStage(['remove', file, regionsFile(name, regions)]).text as Packed);
+}
 
 /** analyse-file.ts's crop of the page and the reference's: the character masks compared, and how many channel values of the squares are more than 8 apart. */
 async function cropBoth(name: string, svg: string, boxes: readonly Box[]) {
@@ -285,41 +301,12 @@ function tailPixels(mask: Packed, box: Box): number {
 
 /** The child and adult of src/prep/split-figures.test.ts (child at 0.6 x), holding hands: one mask part. */
 function childAndAdultMask(): GrayImage {
-  type Shape = (x: number, y: number) => boolean;
-  const disc =
-    (cx: number, cy: number, r: number): Shape =>
-    (x, y) =>
-      (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
-  const capsule =
-    (ax: number, ay: number, bx: number, by: number, r: number): Shape =>
-    (x, y) => {
-      const [dx, dy] = [bx - ax, by - ay];
-      const t = Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy)));
-      return (x - ax - t * dx) ** 2 + (y - ay - t * dy) ** 2 <= r * r;
-    };
-  const figure = (cx: number, leftHand: number, rightHand: number, scale: number, rightHandY?: number) => {
-    const y = (v: number) => 340 - (340 - v) * scale;
-    const x = (v: number) => cx + (v - cx) * scale;
-    return [
-      disc(cx, y(70), 28 * scale),
-      capsule(cx, y(110), cx, y(190), 30 * scale),
-      capsule(x(cx - 14), y(200), x(cx - 18), y(330), 10 * scale),
-      capsule(x(cx + 14), y(200), x(cx + 18), y(330), 10 * scale),
-      capsule(x(cx - 22), y(120), leftHand, y(170), 7 * scale),
-      capsule(x(cx + 22), y(120), rightHand, rightHandY ?? y(170), 7 * scale),
-    ];
-  };
   const scale = 0.6;
   const childX = 230 + 60 * scale;
-  const shapes = [
+  return drawMask(400, 360, [
     ...figure(130, 60, 216, 1, 340 - 170 * scale),
     ...figure(childX, 212, childX + 50 * scale, scale),
-  ];
-  const [width, height] = [400, 360];
-  const data = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) if (shapes.some((s) => s(x, y))) data[y * width + x] = 255;
-  return { width, height, data };
+  ]);
 }
 
 /**

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyseFile } from '../src/prep/analyse-file.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
+import type { RgbImage } from '../src/vision/image.js';
 import { renderSvgToRgb } from '../src/vision/sharp-io.js';
 import { writePage } from './fixtures/prep-quality/pages.js';
 import { whiteOutlinedSfxSvg } from './fixtures/prep-quality/white-outline.js';
@@ -19,6 +20,25 @@ import {
 } from './helpers/prep-quality-stages.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-white-outline-'));
+
+/**
+ * Pixels where the `clean` page (no letters) has none of their colours: the white outline and the dark
+ * letters drawn on `page`, and the white and dark pixels of them left in the erased `image`.
+ */
+function leftBehind(page: RgbImage, clean: RgbImage, image: RgbImage) {
+  let outline = 0;
+  let whiteLeft = 0;
+  let letters = 0;
+  let darkLeft = 0;
+  for (let i = 0; i < page.width * page.height; i++) {
+    const art = luma(clean, i);
+    if (art < 240 && luma(page, i) >= 245) outline++;
+    if (art < 240 && luma(image, i) >= 245) whiteLeft++;
+    if (art >= 40 && luma(page, i) < 40) letters++;
+    if (art >= 40 && luma(image, i) < 40) darkLeft++;
+  }
+  return { outline, whiteLeft, letters, darkLeft };
+}
 
 describe('dark sound-effect letters with a white outline, detected by a box tight to the outline', () => {
   it('erases the dark letters with their outline (only the white outline was foreign to the art, and the letters were left)', async () => {
@@ -34,14 +54,8 @@ describe('dark sound-effect letters with a white outline, detected by a box tigh
       ]);
       expect(counts).toEqual({ flatFilled: 0, inpainted: 1 });
       // dark and white pixels where the clean page has none: the letters and their outline left behind
-      let leftover = 0;
-      let letters = 0;
-      for (let i = 0; i < page.width * page.height; i++) {
-        const art = luma(clean, i);
-        if (art >= 40 && luma(page, i) < 40) letters++;
-        if (art >= 40 && luma(image, i) < 40) leftover++;
-        if (art < 240 && luma(image, i) >= 245) leftover++;
-      }
+      const { letters, darkLeft, whiteLeft } = leftBehind(page, clean, image);
+      const leftover = darkLeft + whiteLeft;
       expect(letters, ground).toBeGreaterThan(8_000);
       // measured: 15,000+ dark pixels left (the whole letters) before the fix; 0 with it
       expect(leftover, ground).toBeLessThan(letters * 0.02);
@@ -62,17 +76,7 @@ describe('dark sound-effect letters with a thick white outline, detected by a bo
         textLineAt(colourBox(page, clean, [0, 0, 0])),
       ]);
       expect(counts, ground).toEqual({ flatFilled: 0, inpainted: 1 });
-      let outline = 0;
-      let whiteLeft = 0;
-      let letters = 0;
-      let darkLeft = 0;
-      for (let i = 0; i < page.width * page.height; i++) {
-        const art = luma(clean, i);
-        if (art < 240 && luma(page, i) >= 245) outline++;
-        if (art < 240 && luma(image, i) >= 245) whiteLeft++;
-        if (art >= 40 && luma(page, i) < 40) letters++;
-        if (art >= 40 && luma(image, i) < 40) darkLeft++;
-      }
+      const { outline, whiteLeft, letters, darkLeft } = leftBehind(page, clean, image);
       expect(outline, ground).toBeGreaterThan(20_000);
       // measured: 36,000 white pixels left (the outline, and the letters filled white) before; ~600 with it
       expect(whiteLeft, ground).toBeLessThan(outline * 0.05);
@@ -93,17 +97,7 @@ describe('dark sound-effect letters with a medium white outline, detected by a b
         const { image } = await remover.removeWithCounts(page, [
           textLineAt(colourBox(page, clean, [0, 0, 0])),
         ]);
-        let outline = 0;
-        let whiteLeft = 0;
-        let letters = 0;
-        let darkLeft = 0;
-        for (let i = 0; i < page.width * page.height; i++) {
-          const art = luma(clean, i);
-          if (art < 240 && luma(page, i) >= 245) outline++;
-          if (art < 240 && luma(image, i) >= 245) whiteLeft++;
-          if (art >= 40 && luma(page, i) < 40) letters++;
-          if (art >= 40 && luma(image, i) < 40) darkLeft++;
-        }
+        const { outline, whiteLeft, letters, darkLeft } = leftBehind(page, clean, image);
         const which = `${ground}, ${outlinePx} px`;
         // measured before (tone 10 / 14 / 18 px): white left 11,148 / 28,440 / 32,244 (the outline, then the
         // box filled white), dark left 9,831 / 0 / 0; flat blue, 10 px: 9,074 white, 10,885 dark

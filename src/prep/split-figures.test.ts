@@ -1,49 +1,9 @@
 // src/prep/split-figures.test.ts — touching characters on synthetic masks: two figures standing
 // shoulder to shoulder (hands touching) become two parts; one figure in a wide pose stays one.
 import { describe, expect, it } from 'vitest';
-import type { GrayImage } from '../vision/image.js';
+import { capsule, disc, drawMask, figure, type Shape } from '../../test/fixtures/figure-masks.js';
 import { findMaskContours, selectCharacterContours } from './mask-contours.js';
 import { splitTouchingFigures } from './split-figures.js';
-
-type Shape = (x: number, y: number) => boolean;
-
-const disc =
-  (cx: number, cy: number, r: number): Shape =>
-  (x, y) =>
-    (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
-/** A limb: every point within `r` of the segment (ax, ay)-(bx, by). */
-const capsule =
-  (ax: number, ay: number, bx: number, by: number, r: number): Shape =>
-  (x, y) => {
-    const [dx, dy] = [bx - ax, by - ay];
-    const t = Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy)));
-    return (x - ax - t * dx) ** 2 + (y - ay - t * dy) ** 2 <= r * r;
-  };
-
-/**
- * A standing figure centred on `cx`, 300 px tall from y 40: a head, a torso, two legs, and arms going
- * out to `leftHand` / `rightHand` (x at y 170, or `rightHandY`). With `scale`, the same figure that
- * much smaller, standing on the same ground (feet at y 340): a child.
- */
-function figure(cx: number, leftHand: number, rightHand: number, scale = 1, rightHandY?: number): Shape[] {
-  const y = (v: number) => 340 - (340 - v) * scale;
-  const x = (v: number) => cx + (v - cx) * scale;
-  return [
-    disc(cx, y(70), 28 * scale),
-    capsule(cx, y(110), cx, y(190), 30 * scale),
-    capsule(x(cx - 14), y(200), x(cx - 18), y(330), 10 * scale),
-    capsule(x(cx + 14), y(200), x(cx + 18), y(330), 10 * scale),
-    capsule(x(cx - 22), y(120), leftHand, y(170), 7 * scale),
-    capsule(x(cx + 22), y(120), rightHand, rightHandY ?? y(170), 7 * scale),
-  ];
-}
-
-function drawMask(width: number, height: number, shapes: Shape[]): GrayImage {
-  const data = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) if (shapes.some((s) => s(x, y))) data[y * width + x] = 255;
-  return { width, height, data };
-}
 
 describe('splitTouchingFigures', () => {
   it('cuts two figures standing side by side, hands touching, into two parts', async () => {
