@@ -4,6 +4,7 @@
 // interiors; clearing them and opening away the thin outline that is left separates the character.
 import type { GrayImage, RgbImage } from '../vision/image.js';
 import { loadOpenCv, type Mat, matFromGray, type OpenCv, withMats } from '../vision/opencv.js';
+import { FOUR_STEPS } from './grid.js';
 import { MASK_THRESHOLD } from './mask-contours.js';
 
 /** Channel value from which a pixel counts as bubble white (text-removed bubbles are flat white). */
@@ -123,12 +124,7 @@ function markBubbleTails(
       if (!white.data[p]) continue;
       const l = label[p] as number;
       if (tailOf[l] !== 0 || !candidate(l)) continue;
-      for (const [dx, dy] of [
-        [1, 0],
-        [-1, 0],
-        [0, 1],
-        [0, -1],
-      ] as const) {
+      for (const [dx, dy] of FOUR_STEPS) {
         for (let k = 1, cx = x + dx, cy = y + dy; k <= reachPx; k++, cx += dx, cy += dy) {
           if (cx < 0 || cy < 0 || cx >= width || cy >= height) break;
           const b = label[cy * width + cx] as number;

@@ -4,6 +4,7 @@
 import { dilateEllipse } from '../vision/binary-dilate.js';
 import type { Box, RgbImage } from '../vision/image.js';
 import { grownBox } from './crop-box.js';
+import { FOUR_STEPS, forEachMaskPixel } from './grid.js';
 import { measureOutlineBandPx, measureOutlinePx, outlineColourAround } from './text-outline.js';
 import { foreignColourPixels, type RingColourStats, ringColourBins } from './text-mask.js';
 
@@ -64,18 +65,13 @@ export function lightRingColour(image: RgbImage, sample: RingSample): number[] |
   const { ring, box } = sample;
   const sum = [0, 0, 0];
   let light = 0;
-  let count = 0;
-  for (let y = 0; y < box.height; y++)
-    for (let x = 0; x < box.width; x++) {
-      if (!ring[y * box.width + x]) continue;
-      count++;
-      const i = ((box.y + y) * image.width + box.x + x) * 3;
-      const c = [image.data[i] as number, image.data[i + 1] as number, image.data[i + 2] as number];
-      if (Math.min(...c) < LIGHT_BAND_MIN_LUMA - LIGHT_BAND_TOLERANCE || luma(c) < LIGHT_BAND_MIN_LUMA)
-        continue;
-      light++;
-      for (let k = 0; k < 3; k++) sum[k] = (sum[k] as number) + (c[k] as number);
-    }
+  const count = forEachMaskPixel(ring, box, image.width, (p) => {
+    const i = p * 3;
+    const c = [image.data[i] as number, image.data[i + 1] as number, image.data[i + 2] as number];
+    if (Math.min(...c) < LIGHT_BAND_MIN_LUMA - LIGHT_BAND_TOLERANCE || luma(c) < LIGHT_BAND_MIN_LUMA) return;
+    light++;
+    for (let k = 0; k < 3; k++) sum[k] = (sum[k] as number) + (c[k] as number);
+  });
   if (count < 8 || light < count * LIGHT_RING_MIN_SHARE) return undefined;
   return sum.map((v) => Math.round(v / light));
 }
@@ -173,12 +169,7 @@ export function outsideColourShare(
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       if (!mask[y * w + x]) continue;
-      for (const [dx, dy] of [
-        [1, 0],
-        [-1, 0],
-        [0, 1],
-        [0, -1],
-      ] as const) {
+      for (const [dx, dy] of FOUR_STEPS) {
         const [x2, y2] = [x + 2 * dx, y + 2 * dy];
         if (x2 < 0 || y2 < 0 || x2 >= w || y2 >= h) continue;
         if (!free(x + dx, y + dy) || !free(x2, y2)) continue;

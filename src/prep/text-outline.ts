@@ -4,6 +4,7 @@
 // dark pieces around the erased letters. This measures the outline's width in a text area (or outside
 // it, when the detected box is tight to the letters' fill), so the erase mask can be grown to cover it. Pure.
 import type { Box, RgbImage } from '../vision/image.js';
+import { FOUR_STEPS, forEachMaskPixel } from './grid.js';
 
 /** A pixel belongs to the outline when every channel is within this (0..255) of the outline colour;
  * wide enough for JPEG noise on a black or dark outline, narrow enough to stop at screentone grey. */
@@ -115,14 +116,10 @@ export function measureOutlinePx(
   }
   const colour = outlineColour(samples);
   if (!colour) return 0;
-  let ringCount = 0;
   let ringOutline = 0;
-  for (let y = 0; y < ringBox.height; y++)
-    for (let x = 0; x < ringBox.width; x++) {
-      if (!ring[y * ringBox.width + x]) continue;
-      ringCount++;
-      if (near(image, (ringBox.y + y) * image.width + ringBox.x + x, colour)) ringOutline++;
-    }
+  const ringCount = forEachMaskPixel(ring, ringBox, image.width, (i) => {
+    if (near(image, i, colour)) ringOutline++;
+  });
   if (ringCount > 0 && ringOutline > ringCount * OUTLINE_MAX_RING_SHARE) return 0;
   const runs: number[] = [];
   let bounded = 0;
@@ -191,12 +188,7 @@ export function measureOutlineBandPx(
   for (let y = area.y; y < area.y + area.height; y++)
     for (let x = area.x; x < area.x + area.width; x++) {
       if (labels[y * width + x] !== label) continue;
-      for (const [dx, dy] of [
-        [1, 0],
-        [-1, 0],
-        [0, 1],
-        [0, -1],
-      ] as const) {
+      for (const [dx, dy] of FOUR_STEPS) {
         const [nx, ny] = [x + dx, y + dy];
         if (nx >= 0 && ny >= 0 && nx < width && ny < height && labels[ny * width + nx] === 0)
           walk(x, y, dx, dy);
