@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openSafetensors } from '../src/lora/safetensors-read.js';
-import { generationConfigSchema, trainingConfigSchema } from '../src/schemas/config.js';
+import { trainingConfigSchema } from '../src/schemas/config.js';
 import { GenerationWorker } from '../src/worker/generate.js';
 import { runTraining } from '../src/worker/train.js';
+import { tinyGeneration } from './helpers/tiny-generation.js';
 import { writeTinyDataset } from './helpers/tiny-training.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tl-train-variants-e2e-'));
@@ -78,14 +79,7 @@ describe('runTraining on tiny with LoKr (and a text-encoder LoKr)', () => {
       const generated = await worker.generate({
         lora: run.kohyaFile ?? '',
         outputDir: join(root, 'gen-lokr'),
-        config: generationConfigSchema.parse({
-          baseModel: 'tiny',
-          prompt: 'sks, striped pattern',
-          steps: 2,
-          width: 64,
-          height: 64,
-          seeds: [1],
-        }),
+        config: tinyGeneration(),
       });
       expect(generated.images).toHaveLength(1);
       expect(existsSync(generated.images[0] ?? '')).toBe(true);

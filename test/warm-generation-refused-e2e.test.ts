@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
-import { generationConfigSchema } from '../src/schemas/config.js';
+import { tinyGeneration } from './helpers/tiny-generation.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tl-warm-refused-'));
 const python = join('trainer', '.venv', 'bin', 'python');
@@ -43,14 +43,7 @@ async function pixels(path: string): Promise<Buffer> {
 describe('WarmGenerationService with the Python worker', () => {
   it('keeps the base loaded after a refused LoKr and renders the next LoRA as a cold worker does', async () => {
     await promisify(execFile)(join('..', python), ['-c', WRITE_FILES, root], { cwd: 'trainer' });
-    const generation = generationConfigSchema.parse({
-      baseModel: 'tiny',
-      prompt: 'sks, striped pattern',
-      steps: 2,
-      width: 64,
-      height: 64,
-      seeds: [1],
-    });
+    const generation = tinyGeneration();
     const warm = new WarmGenerationService();
     const cold = new WarmGenerationService();
     services.push(warm, cold);
