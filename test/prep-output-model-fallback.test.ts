@@ -3,17 +3,12 @@
 // helpers/prep-output-setup.ts).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPrep } from '../src/prep/pipeline.js';
 import { manifestSchema } from '../src/schemas/manifest.js';
-import { drawOnePanel, prepOutputRoot } from './helpers/prep-output-setup.js';
+import { prepOutputFixture } from './helpers/prep-output-setup.js';
 
-const { root } = prepOutputRoot();
-let panel: string;
-
-beforeAll(async () => {
-  panel = await drawOnePanel(join(root, 'in'));
-}, 60_000);
+const { root, drawn } = prepOutputFixture();
 
 /** A toonlora home whose isnet-anime, WD14 and person-detector files are text, not ONNX. */
 function garbageCache() {
@@ -39,7 +34,7 @@ describe('runPrep with cached model files that do not load', () => {
   it('auto falls back (one line per stage naming the file) and writes a complete dataset', async () => {
     const lines: string[] = [];
     const run = await runPrep({
-      inputs: [panel],
+      inputs: [drawn.panel],
       outDir: join(root, 'garbage-auto'),
       config: { characters: 'all' },
       cache: garbageCache(),
@@ -75,7 +70,7 @@ describe('runPrep with cached model files that do not load', () => {
     const out = join(root, 'garbage-named');
     for (const config of [{ segmenter: 'isnet-anime' as const }, { captioner: 'wd14' as const }]) {
       await expect(
-        runPrep({ inputs: [panel], outDir: out, config, cache: garbageCache() }),
+        runPrep({ inputs: [drawn.panel], outDir: out, config, cache: garbageCache() }),
       ).rejects.toMatchObject({
         code: 'TL_ERR_MODEL_MISSING',
         message: expect.stringMatching(

@@ -3,16 +3,11 @@
 // keeps the previous dataset (set-up in helpers/prep-output-setup.ts).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type PrepOptions, runPrep } from '../src/prep/pipeline.js';
-import { drawOnePanel, prepOutputRoot, writtenDataset } from './helpers/prep-output-setup.js';
+import { prepOutputFixture, writtenDataset } from './helpers/prep-output-setup.js';
 
-const { root, emptyCache } = prepOutputRoot();
-let panel: string;
-
-beforeAll(async () => {
-  panel = await drawOnePanel(join(root, 'in'));
-}, 60_000);
+const { root, emptyCache, drawn } = prepOutputFixture();
 
 /**
  * A first run of the panel into `<root>/<name>`, then an --overwrite run over `count` copies of it
@@ -25,13 +20,13 @@ async function overwriteThenStop(
   stopWith: (stop: () => void, copies: readonly string[]) => Pick<PrepOptions, 'onProgress' | 'onFileStart'>,
 ) {
   const out = join(root, name);
-  const first = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });
+  const first = await runPrep({ inputs: [drawn.panel], outDir: out, cache: emptyCache });
   const before = readFileSync(join(out, 'manifest.json'), 'utf8');
   const crops = readdirSync(writtenDataset(first)).sort();
   const controller = new AbortController();
   const copies = Array.from({ length: count }, (_, i) => {
     const path = join(root, `${name}-${i}.png`);
-    writeFileSync(path, readFileSync(panel));
+    writeFileSync(path, readFileSync(drawn.panel));
     return path;
   });
   const stopped = await runPrep({
@@ -50,7 +45,7 @@ describe('runPrep output folder checks', () => {
   it('--overwrite removes the old dataset folder named in the old manifest and keeps unrelated files', async () => {
     const out = join(root, 'overwrite');
     await runPrep({
-      inputs: [panel],
+      inputs: [drawn.panel],
       outDir: out,
       config: { trigger: 'oldword' },
       saveStages: true,
@@ -61,7 +56,7 @@ describe('runPrep output folder checks', () => {
     mkdirSync(join(out, 'my-picks'));
     writeFileSync(join(out, 'my-picks', 'best.png'), 'x');
     const run = await runPrep({
-      inputs: [panel],
+      inputs: [drawn.panel],
       outDir: out,
       config: { trigger: 'newword' },
       overwrite: true,
@@ -75,12 +70,12 @@ describe('runPrep output folder checks', () => {
 
   it('--overwrite refuses, before any model loads and deleting nothing, when the folders it replaces hold files no run recorded', async () => {
     const out = join(root, 'overwrite-hand');
-    await runPrep({ inputs: [panel], outDir: out, saveStages: true, cache: emptyCache });
+    await runPrep({ inputs: [drawn.panel], outDir: out, saveStages: true, cache: emptyCache });
     writeFileSync(join(out, '10_sks girl', 'handpicked.png'), 'mine');
     writeFileSync(join(out, 'stages', 'plan.txt'), 'notes');
     const before = readdirSync(join(out, '10_sks girl')).sort();
     await expect(
-      runPrep({ inputs: [panel], outDir: out, overwrite: true, cache: emptyCache }),
+      runPrep({ inputs: [drawn.panel], outDir: out, overwrite: true, cache: emptyCache }),
     ).rejects.toMatchObject({
       code: 'TL_ERR_OUTPUT_EXISTS',
       message: expect.stringMatching(
@@ -93,7 +88,7 @@ describe('runPrep output folder checks', () => {
     mkdirSync(other);
     writeFileSync(join(other, 'manifest.json'), '{"name":"my web app"}');
     await expect(
-      runPrep({ inputs: [panel], outDir: other, overwrite: true, cache: emptyCache }),
+      runPrep({ inputs: [drawn.panel], outDir: other, overwrite: true, cache: emptyCache }),
     ).rejects.toMatchObject({
       code: 'TL_ERR_OUTPUT_EXISTS',
       message: expect.stringContaining('its manifest.json is not a prep manifest'),
@@ -103,7 +98,7 @@ describe('runPrep output folder checks', () => {
 
   it('an --overwrite run that makes no crop keeps the previous dataset; a failed caption leaves no image behind', async () => {
     const out = join(root, 'kept');
-    const first = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });
+    const first = await runPrep({ inputs: [drawn.panel], outDir: out, cache: emptyCache });
     const crops = readdirSync(writtenDataset(first)).sort();
     const manifest = readFileSync(join(out, 'manifest.json'), 'utf8');
     const broken = {
@@ -113,7 +108,7 @@ describe('runPrep output folder checks', () => {
       },
     };
     const second = await runPrep({
-      inputs: [panel],
+      inputs: [drawn.panel],
       outDir: out,
       overwrite: true,
       cache: emptyCache,
@@ -129,7 +124,7 @@ describe('runPrep output folder checks', () => {
     expect(readdirSync(out).sort()).toEqual(['10_sks girl', 'manifest.json']);
     // into a new folder, the failed file leaves no image without its caption
     const fresh = await runPrep({
-      inputs: [panel],
+      inputs: [drawn.panel],
       outDir: join(root, 'kept-fresh'),
       cache: emptyCache,
       stages: { captioner: broken },
@@ -175,11 +170,11 @@ describe('runPrep output folder checks', () => {
     const out = join(root, 'desktop-files');
     mkdirSync(out);
     writeFileSync(join(out, '.DS_Store'), 'finder');
-    const first = await runPrep({ inputs: [panel], outDir: out, saveStages: true, cache: emptyCache });
+    const first = await runPrep({ inputs: [drawn.panel], outDir: out, saveStages: true, cache: emptyCache });
     writeFileSync(join(writtenDataset(first), '.DS_Store'), 'finder');
     writeFileSync(join(out, 'stages', 'Thumbs.db'), 'explorer');
     const second = await runPrep({
-      inputs: [panel],
+      inputs: [drawn.panel],
       outDir: out,
       overwrite: true,
       config: { trigger: 'newer' },

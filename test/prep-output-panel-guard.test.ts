@@ -2,21 +2,16 @@
 // and a page of only panels is skipped, saying why (set-up in helpers/prep-output-setup.ts).
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPrep } from '../src/prep/pipeline.js';
-import { drawOnePanel, prepOutputRoot } from './helpers/prep-output-setup.js';
+import { prepOutputFixture } from './helpers/prep-output-setup.js';
 
-const { root, emptyCache } = prepOutputRoot();
-let panel: string;
-
-beforeAll(async () => {
-  panel = await drawOnePanel(join(root, 'in'));
-}, 60_000);
+const { root, emptyCache, drawn } = prepOutputFixture();
 
 describe('runPrep output folder checks', () => {
   it('a black narration box bigger than the character is not taken for it; a page of only panels is skipped, saying why', async () => {
     const box = join(root, 'black-box.png');
-    await sharp(panel)
+    await sharp(drawn.panel)
       .extend({ left: 700, background: '#ffffff' })
       .composite([
         {

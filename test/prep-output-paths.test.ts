@@ -2,27 +2,22 @@
 // made) is a usage error naming it, before any model loads (set-up in helpers/prep-output-setup.ts).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPrep } from '../src/prep/pipeline.js';
-import { drawOnePanel, prepOutputRoot } from './helpers/prep-output-setup.js';
+import { prepOutputFixture } from './helpers/prep-output-setup.js';
 
-const { root, emptyCache } = prepOutputRoot();
-let panel: string;
-
-beforeAll(async () => {
-  panel = await drawOnePanel(join(root, 'in'));
-}, 60_000);
+const { root, emptyCache, drawn } = prepOutputFixture();
 
 describe('runPrep output folder checks', () => {
   it('-o naming a file, or a path below a file, is a usage error naming the path', async () => {
     const file = join(root, 'a-file.txt');
     writeFileSync(file, 'mine\n');
-    await expect(runPrep({ inputs: [panel], outDir: file, cache: emptyCache })).rejects.toMatchObject({
+    await expect(runPrep({ inputs: [drawn.panel], outDir: file, cache: emptyCache })).rejects.toMatchObject({
       code: 'TL_ERR_USAGE',
       message: `${file}: this is a file, not a folder. Choose a new or empty folder you can write to for -o.`,
     });
     await expect(
-      runPrep({ inputs: [panel], outDir: join(file, 'out'), cache: emptyCache }),
+      runPrep({ inputs: [drawn.panel], outDir: join(file, 'out'), cache: emptyCache }),
     ).rejects.toMatchObject({
       code: 'TL_ERR_USAGE',
       message: expect.stringMatching(
@@ -38,7 +33,7 @@ describe('runPrep output folder checks', () => {
       const readOnly = join(root, 'read-only');
       mkdirSync(readOnly, { mode: 0o555 });
       await expect(
-        runPrep({ inputs: [panel], outDir: join(readOnly, 'out'), cache: emptyCache }),
+        runPrep({ inputs: [drawn.panel], outDir: join(readOnly, 'out'), cache: emptyCache }),
       ).rejects.toMatchObject({
         code: 'TL_ERR_USAGE',
         message: expect.stringMatching(/read-only is not writable \(EACCES\)/),
@@ -47,7 +42,7 @@ describe('runPrep output folder checks', () => {
   );
 
   it('an empty -o is a usage error, not the working folder', async () => {
-    await expect(runPrep({ inputs: [panel], outDir: '', cache: emptyCache })).rejects.toMatchObject({
+    await expect(runPrep({ inputs: [drawn.panel], outDir: '', cache: emptyCache })).rejects.toMatchObject({
       code: 'TL_ERR_USAGE',
       message: expect.stringContaining('-o "": an empty path'),
     });
@@ -59,7 +54,7 @@ describe('runPrep output folder checks', () => {
       // Node's recursive mkdir looped forever at 100% CPU there (ENOENT under a parent that exists)
       const started = Date.now();
       await expect(
-        runPrep({ inputs: [panel], outDir: '/proc/toonlora-nope/out', cache: emptyCache }),
+        runPrep({ inputs: [drawn.panel], outDir: '/proc/toonlora-nope/out', cache: emptyCache }),
       ).rejects.toMatchObject({
         code: 'TL_ERR_USAGE',
         message: expect.stringContaining(

@@ -2,16 +2,11 @@
 // result (set-up in helpers/prep-output-setup.ts).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPrep } from '../src/prep/pipeline.js';
-import { drawOnePanel, prepOutputRoot } from './helpers/prep-output-setup.js';
+import { prepOutputFixture } from './helpers/prep-output-setup.js';
 
-const { root, emptyCache } = prepOutputRoot();
-let panel: string;
-
-beforeAll(async () => {
-  panel = await drawOnePanel(join(root, 'in'));
-}, 60_000);
+const { root, emptyCache, drawn } = prepOutputFixture();
 
 describe('runPrep progress events', () => {
   it('announces each file when it starts, before its result', async () => {
@@ -19,7 +14,7 @@ describe('runPrep progress events', () => {
     writeFileSync(notImage, 'not a picture\n');
     const events: string[] = [];
     await runPrep({
-      inputs: [notImage, panel],
+      inputs: [notImage, drawn.panel],
       outDir: join(root, 'progress'),
       cache: emptyCache,
       onFileStart: (p) => events.push(`start ${p.done}/${p.total} ${p.source}`),
@@ -28,12 +23,15 @@ describe('runPrep progress events', () => {
     // (several files may be under way at once: each starts before its own result, all in input order)
     expect(events.filter((e) => e.startsWith('start')).map((e) => e.split(' ').slice(2).join(' '))).toEqual([
       notImage,
-      panel,
+      drawn.panel,
     ]);
-    expect(events.filter((e) => e.startsWith('done'))).toEqual([`done 1/2 ${notImage}`, `done 2/2 ${panel}`]);
+    expect(events.filter((e) => e.startsWith('done'))).toEqual([
+      `done 1/2 ${notImage}`,
+      `done 2/2 ${drawn.panel}`,
+    ]);
     expect(events.indexOf(`start 0/2 ${notImage}`)).toBe(0);
-    expect(events.findIndex((e) => e.startsWith('start') && e.endsWith(panel))).toBeLessThan(
-      events.indexOf(`done 2/2 ${panel}`),
+    expect(events.findIndex((e) => e.startsWith('start') && e.endsWith(drawn.panel))).toBeLessThan(
+      events.indexOf(`done 2/2 ${drawn.panel}`),
     );
   }, 60_000);
 });

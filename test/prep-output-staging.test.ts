@@ -2,16 +2,11 @@
 // run, and a folder another live prep run is staging into is refused (set-up in helpers/prep-output-setup.ts).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPrep } from '../src/prep/pipeline.js';
-import { drawOnePanel, prepOutputRoot } from './helpers/prep-output-setup.js';
+import { prepOutputFixture } from './helpers/prep-output-setup.js';
 
-const { root, emptyCache } = prepOutputRoot();
-let panel: string;
-
-beforeAll(async () => {
-  panel = await drawOnePanel(join(root, 'in'));
-}, 60_000);
+const { root, emptyCache, drawn } = prepOutputFixture();
 
 describe('runPrep output folder checks', () => {
   it('a killed run leaves only its staging folder, which the next run clears; --overwrite after it replaces nothing else', async () => {
@@ -19,7 +14,7 @@ describe('runPrep output folder checks', () => {
     mkdirSync(join(killed, '.toonlora-prep-staging', '10_sks girl'), { recursive: true });
     writeFileSync(join(killed, '.toonlora-prep-staging', '10_sks girl', 'half.png'), 'x');
     const next = await runPrep({
-      inputs: [panel],
+      inputs: [drawn.panel],
       outDir: killed,
       config: { trigger: 'alice' },
       cache: emptyCache,
@@ -29,7 +24,7 @@ describe('runPrep output folder checks', () => {
     // a previous run's dataset survives a run killed after it, and --overwrite then replaces it whole
     mkdirSync(join(killed, '.toonlora-prep-staging', '10_bob girl'), { recursive: true });
     const third = await runPrep({
-      inputs: [panel],
+      inputs: [drawn.panel],
       outDir: killed,
       config: { trigger: 'bob' },
       overwrite: true,
@@ -45,7 +40,7 @@ describe('runPrep output folder checks', () => {
     writeFileSync(join(out, '.toonlora-prep-staging', '10_sks girl', 'half.png'), 'x');
     // a live process that is not this one: the parent (the vitest runner)
     writeFileSync(join(out, '.toonlora-prep-staging', 'owner.pid'), `${process.ppid}\n`);
-    await expect(runPrep({ inputs: [panel], outDir: out, cache: emptyCache })).rejects.toMatchObject({
+    await expect(runPrep({ inputs: [drawn.panel], outDir: out, cache: emptyCache })).rejects.toMatchObject({
       code: 'TL_ERR_CONFLICT',
       message: expect.stringContaining(
         `another prep run (process ${process.ppid}) is writing into this folder`,
@@ -59,7 +54,7 @@ describe('runPrep output folder checks', () => {
       try {
         writeFileSync(join(out, '.toonlora-prep-staging', 'owner.pid'), `${sleeper.pid}\n`);
         const taken = await runPrep({
-          inputs: [panel],
+          inputs: [drawn.panel],
           outDir: join(out),
           overwrite: true,
           cache: emptyCache,
@@ -73,7 +68,7 @@ describe('runPrep output folder checks', () => {
     }
     // a pid no process has: a killed run's leftovers, cleared
     writeFileSync(join(out, '.toonlora-prep-staging', 'owner.pid'), '2147483646\n');
-    const run = await runPrep({ inputs: [panel], outDir: out, cache: emptyCache });
+    const run = await runPrep({ inputs: [drawn.panel], outDir: out, cache: emptyCache });
     expect(run.manifest.summary.crops).toBeGreaterThan(0);
     expect(readdirSync(out).sort()).toEqual(['10_sks girl', 'manifest.json']);
   }, 60_000);

@@ -1,10 +1,10 @@
 // test/helpers/prep-output-setup.ts — shared set-up of the test/prep-output-*.test.ts files (runPrep and its
-// output folder): a temporary root with empty model homes, one drawn panel to prep, and the dataset folder a
-// run reports.
+// output folder): a temporary root with empty model homes, one drawn panel to prep (drawn before the file's
+// tests), and the dataset folder a run reports.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import { drawPanels, writePanelImages } from '../../scripts/draw-panels.js';
 import type { PrepResult } from '../../src/prep/pipeline.js';
 
@@ -25,4 +25,14 @@ export function prepOutputRoot() {
 export async function drawOnePanel(dir: string): Promise<string> {
   const [panel] = (await writePanelImages((await drawPanels()).slice(0, 1), dir)) as [string];
   return panel;
+}
+
+/** prepOutputRoot(), and the first panel drawn into `<root>/in` before the file's tests (its path: drawn.panel). */
+export function prepOutputFixture() {
+  const { root, emptyCache } = prepOutputRoot();
+  const drawn = { panel: '' };
+  beforeAll(async () => {
+    drawn.panel = await drawOnePanel(join(root, 'in'));
+  }, 60_000);
+  return { root, emptyCache, drawn };
 }
