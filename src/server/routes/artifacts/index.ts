@@ -1,7 +1,6 @@
 // src/server/routes/artifacts/index.ts — LoRAs, training samples and generated images: list, file,
 // LoRA upload (a LoRA made elsewhere: src/jobs/upload-lora.ts), LoRA download (kohya by default; kohya fp16,
 // diffusers and PEFT converted on first request and kept: lora-downloads.ts), LoRA inspect.
-import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
 import { a1111Snippet, webuiLoraName } from '../../../lora/webui-name.js';
@@ -21,6 +20,7 @@ import {
 import { loraDownload } from '../../lora-downloads.js';
 import type { LoraTools } from '../../lora-tools.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
+import { openStoredFile } from '../../stored-file.js';
 
 /**
  * A Content-Disposition that downloads as `fileName`: an ASCII `filename` (other characters, quotes and
@@ -111,6 +111,8 @@ export default async function artifactRoutes(
     async (request, reply) => {
       const artifact = app.catalog.getArtifact(request.params.id);
       const path = app.catalog.artifactFilePath(artifact.id);
+      const what = `the stored ${artifact.kind === 'lora' ? 'LoRA' : 'image'} ${artifact.name}`;
+      const file = await openStoredFile(path, what, request.log);
       if (artifact.kind === 'lora') {
         reply
           .type('application/octet-stream')
@@ -119,7 +121,7 @@ export default async function artifactRoutes(
             attachmentDisposition(`${webuiLoraName(artifact.name)}.safetensors`),
           );
       } else reply.type('image/png');
-      return reply.send(createReadStream(path));
+      return reply.send(file);
     },
   );
 

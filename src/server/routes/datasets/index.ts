@@ -1,6 +1,5 @@
 // src/server/routes/datasets/index.ts — dataset versions (a prep job's output): list, review detail
 // (stage images per item, skipped files with reasons), caption edit / exclude, stage files, kohya zip.
-import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ToonloraError } from '../../../errors.js';
@@ -16,6 +15,7 @@ import {
 } from '../../../schemas/api.js';
 import { imageMimeForPath } from '../../image-sniff.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
+import { openStoredFile } from '../../stored-file.js';
 import { captionVersion, checkCaptionVersion } from './caption-version.js';
 
 const STAGES = ['original', 'textRemoved', 'mask', 'crop', 'image'] as const;
@@ -111,7 +111,12 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
       if (!rel)
         throw new ToonloraError('TL_ERR_NOT_FOUND', `dataset ${id} item ${key}: no ${stage} image was kept.`);
       // The original keeps the upload's format (a .jpg stays JPEG); later stages are PNG.
-      return reply.type(imageMimeForPath(rel)).send(createReadStream(resolveDataPath(app.dataDir, rel)));
+      const file = await openStoredFile(
+        resolveDataPath(app.dataDir, rel),
+        `the ${stage} image of dataset ${id} item ${key}`,
+        request.log,
+      );
+      return reply.type(imageMimeForPath(rel)).send(file);
     },
   );
 

@@ -1,7 +1,6 @@
 // src/server/routes/images/index.ts — screenshots of a character: multipart upload (many files; each
 // checked for size, type by content and pixel count, stored under a generated name: src/jobs/upload-images.ts),
 // list, file, remove.
-import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { commitUploads, stageUploads, UPLOAD_FIELD } from '../../../jobs/upload-images.js';
@@ -15,6 +14,7 @@ import {
 } from '../../../schemas/api.js';
 import { IMAGE_MIME } from '../../image-sniff.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
+import { openStoredFile } from '../../stored-file.js';
 
 /** The upload form for /openapi.json: one or more `files` parts (the route reads them itself). */
 function uploadFormSchema(limits: UploadLimits): Record<string, unknown> {
@@ -124,7 +124,8 @@ export default async function imageRoutes(
     async (request, reply) => {
       const image = app.catalog.getImage(request.params.id);
       const path = app.catalog.imageFilePath(image.id);
-      return reply.type(IMAGE_MIME[image.format]).send(createReadStream(path));
+      const file = await openStoredFile(path, `the stored screenshot ${image.originalName}`, request.log);
+      return reply.type(IMAGE_MIME[image.format]).send(file);
     },
   );
 }

@@ -1,0 +1,120 @@
+// test/server-stored-file-missing.test.ts — a stored file deleted from the data folder by hand answers a 404
+// naming what is missing (no stack, no internal path), logged once at warn, on each route that streams one:
+// an uploaded screenshot, a dataset item's stage image and an artifact (image or LoRA).
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/server/app.js';
+import { seedDataset, seedUploads, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+
+const open: FastifyInstance[] = [];
+afterEach(async () => {
+  for (const app of open.splice(0)) await app.close();
+});
+
+/** An app whose fastify log (level warn and up) is collected as parsed JSON lines. */
+async function appWithLog(): Promise<{ app: FastifyInstance; lines: Array<Record<string, unknown>> }> {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const app = await buildApp(
+    { dataDir: tempDataDir('stored-file'), runners: {}, webDir: '/nonexistent' },
+    { logger: { level: 'warn', stream } },
+  );
+  open.push(app);
+  await app.ready();
+  return { app, lines };
+}
+
+/** The 404 every route answers for a stored file that is gone: the project's error shape, no stack. */
+function expectMissing(
+  res: { statusCode: number; headers: Record<string, unknown>; json: () => unknown; body: string },
+  message: string,
+  lines: Array<Record<string, unknown>>,
+  dataDir: string,
+): void {
+  expect(res.statusCode).toBe(404);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(res.headers['content-disposition']).toBeUndefined();
+  expect(res.json()).toEqual({ error: { code: 'TL_ERR_NOT_FOUND', message } });
+  expect(res.body).not.toContain(dataDir); // the server's folders stay on the server
+  expect(res.body).not.toMatch(/ENOENT|at .*\.js/);
+  const warnings = lines.filter((line) => line.msg === message);
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]?.level).toBe(40); // pino's warn
+  expect(lines.filter((line) => Number(line.level) >= 50)).toEqual([]); // no error, no stack
+}
+
+describe('a stored file deleted from the data folder', () => {
+  it('GET /api/images/:id/file answers 404 naming the screenshot', async () => {
+    const { app, lines } = await appWithLog();
+    const { characterId, storedPaths } = await seedUploads(app, ['page-1']);
+    const [image] = app.catalog.listImages(characterId);
+    const url = `/api/images/${image?.id}/file`;
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
+    rmSync(join(app.dataDir, storedPaths[0] ?? ''));
+    const res = await app.inject({ method: 'GET', url });
+    expectMissing(
+      res,
+      "the stored screenshot page-1.png is missing from the server's data folder.",
+      lines,
+      app.dataDir,
+    );
+  });
+
+  it('GET /api/datasets/:id/items/:key/:stage answers 404 naming the stage and the item', async () => {
+    const { app, lines } = await appWithLog();
+    const { datasetId } = await seedDataset(app);
+    const url = `/api/datasets/${datasetId}/items/a/original`;
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
+    const item = app.catalog.getDatasetItem(datasetId, 'a');
+    rmSync(join(app.dataDir, item.imagePath));
+    const res = await app.inject({ method: 'GET', url });
+    expectMissing(
+      res,
+      `the original image of dataset ${datasetId} item a is missing from the server's data folder.`,
+      lines,
+      app.dataDir,
+    );
+  });
+
+  it('GET /api/artifacts/:id/file answers 404 naming the LoRA, without its download headers', async () => {
+    const { app, lines } = await appWithLog();
+    const characterId = app.catalog.createCharacter({
+      name: 'Mina',
+      trigger: 'mina_tl',
+      classWord: 'girl',
+    }).id;
+    mkdirSync(join(app.dataDir, 'jobs/x'), { recursive: true });
+    writeFileSync(join(app.dataDir, 'jobs/x/mina.safetensors'), Buffer.alloc(16));
+    writeFileSync(join(app.dataDir, 'jobs/x/seed-1.png'), await solidPng(8, 8));
+    const add = (kind: 'lora' | 'image', name: string, path: string) =>
+      app.catalog.addArtifact({ characterId, jobId: null, kind, name, path }).id;
+    const lora = add('lora', 'mina', 'jobs/x/mina.safetensors');
+    const image = add('image', 'seed-1.png', 'jobs/x/seed-1.png');
+    for (const id of [lora, image]) {
+      expect((await app.inject({ method: 'GET', url: `/api/artifacts/${id}/file` })).statusCode).toBe(200);
+    }
+    rmSync(join(app.dataDir, 'jobs/x'), { recursive: true });
+    const loraRes = await app.inject({ method: 'GET', url: `/api/artifacts/${lora}/file` });
+    expectMissing(
+      loraRes,
+      "the stored LoRA mina is missing from the server's data folder.",
+      lines,
+      app.dataDir,
+    );
+    const imageRes = await app.inject({ method: 'GET', url: `/api/artifacts/${image}/file` });
+    expectMissing(
+      imageRes,
+      "the stored image seed-1.png is missing from the server's data folder.",
+      lines,
+      app.dataDir,
+    );
+  });
+});
