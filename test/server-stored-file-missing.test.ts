@@ -1,6 +1,7 @@
 // test/server-stored-file-missing.test.ts — a stored file deleted from the data folder by hand answers a 404
 // naming what is missing (no stack, no internal path), logged once at warn, on each route that streams one:
-// an uploaded screenshot, a dataset item's stage image and an artifact (image or LoRA).
+// an uploaded screenshot, a dataset item's stage image, an artifact (image or LoRA) and a LoRA's download in each
+// format (converted first for all but kohya).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -116,5 +117,31 @@ describe('a stored file deleted from the data folder', () => {
       lines,
       app.dataDir,
     );
+  });
+
+  it('GET /api/loras/:id/download answers 404 naming the LoRA, in every format', async () => {
+    const { app, lines } = await appWithLog();
+    const characterId = app.catalog.createCharacter({
+      name: 'Mina',
+      trigger: 'mina_tl',
+      classWord: 'girl',
+    }).id;
+    const lora = app.catalog.addArtifact({
+      characterId,
+      jobId: null,
+      kind: 'lora',
+      name: 'mina',
+      path: 'jobs/y/mina.safetensors',
+    }).id;
+    for (const format of ['kohya', 'kohya-fp16', 'diffusers', 'peft']) {
+      lines.length = 0;
+      const res = await app.inject({ method: 'GET', url: `/api/loras/${lora}/download?format=${format}` });
+      expectMissing(
+        res,
+        "the stored LoRA mina is missing from the server's data folder.",
+        lines,
+        app.dataDir,
+      );
+    }
   });
 });

@@ -20,7 +20,7 @@ import {
 import { loraDownload } from '../../lora-downloads.js';
 import type { LoraTools } from '../../lora-tools.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
-import { openStoredFile } from '../../stored-file.js';
+import { checkStoredFile, openStoredFile } from '../../stored-file.js';
 
 /**
  * A Content-Disposition that downloads as `fileName`: an ASCII `filename` (other characters, quotes and
@@ -175,6 +175,7 @@ export default async function artifactRoutes(
       const path = app.catalog.artifactFilePath(lora.id);
       // an uploaded LoRA is stored as it came (meta.format: kohya, diffusers or peft keys); a trained one is kohya
       const storedFormat = typeof lora.meta.format === 'string' ? lora.meta.format : 'kohya';
+      checkStoredFile(path, `the stored LoRA ${lora.name}`, request.log);
       const download = await loraDownload(
         { path, name: lora.name, storedFormat },
         request.query.format,
