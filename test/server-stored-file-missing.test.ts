@@ -1,17 +1,26 @@
 // test/server-stored-file-missing.test.ts — a stored file deleted from the data folder by hand answers a 404
 // naming what is missing (no stack, no internal path), logged once at warn, on each route that streams one:
 // an uploaded screenshot, a dataset item's stage image, an artifact (image or LoRA) and a LoRA's download in each
-// format (converted first for all but kohya).
+// format (converted first for all but kohya), and a dataset's zip, checked whole before its first byte.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { kohyaZipStream } from '../src/jobs/kohya-export.js';
 import { buildApp } from '../src/server/app.js';
-import { seedDataset, seedUploads, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import {
+  readZipEntries,
+  seedDataset,
+  seedUploads,
+  solidPng,
+  tempDataDir,
+} from './helpers/server-fixtures.js';
 
 const open: FastifyInstance[] = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const app of open.splice(0)) await app.close();
 });
 
@@ -143,5 +152,56 @@ describe('a stored file deleted from the data folder', () => {
         app.dataDir,
       );
     }
+  });
+});
+
+describe('a dataset zip with an item image deleted from the data folder', () => {
+  it('GET /api/datasets/:id/zip answers 404 naming the missing items before any byte of the zip', async () => {
+    const { app, lines } = await appWithLog();
+    const { datasetId } = await seedDataset(app);
+    const url = `/api/datasets/${datasetId}/zip`;
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
+    const remove = (key: string) =>
+      rmSync(join(app.dataDir, app.catalog.getDatasetItem(datasetId, key).imagePath));
+    remove('b');
+    expectMissing(
+      await app.inject({ method: 'GET', url }),
+      `the image of dataset ${datasetId} item b is missing from the server's data folder.`,
+      lines,
+      app.dataDir,
+    );
+    remove('a');
+    lines.length = 0;
+    expectMissing(
+      await app.inject({ method: 'GET', url }),
+      `the images of dataset ${datasetId} items a, b are missing from the server's data folder.`,
+      lines,
+      app.dataDir,
+    );
+  });
+
+  it('an excluded item is not in the zip, so its missing image does not refuse it', async () => {
+    const { app } = await appWithLog();
+    const { datasetId } = await seedDataset(app);
+    rmSync(join(app.dataDir, app.catalog.getDatasetItem(datasetId, 'b').imagePath));
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: `/api/datasets/${datasetId}/items/b`,
+      payload: { excluded: true },
+    });
+    expect(patch.statusCode).toBe(200);
+    const res = await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}/zip` });
+    expect(res.statusCode).toBe(200);
+    expect([...readZipEntries(res.rawPayload).keys()].sort()).toEqual([
+      '10_mina_tl girl/a.png',
+      '10_mina_tl girl/a.txt',
+    ]);
+  });
+
+  it('kohyaZipStream fails its stream, not the process, for a file gone after the check', async () => {
+    const dataDir = tempDataDir('zip-race');
+    const item = { imagePath: 'jobs/x/10_mina_tl girl/a.png', caption: 'mina_tl', excluded: false };
+    const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+    await expect(pipeline(kohyaZipStream(dataDir, [item]), sink)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -52,13 +52,19 @@ export async function writeKohyaFolder(
   return [...folders];
 }
 
-/** A zip stream of the export (stored paths only; nothing outside the data folder is read). */
+/**
+ * A zip stream of the export (stored paths only; nothing outside the data folder is read). A file that cannot
+ * be read (gone since the caller checked) fails the stream with its error; yazl emits it on the ZipFile, where
+ * with no listener it would be an uncaught exception that ends the process.
+ */
 export function kohyaZipStream(dataDir: string, items: readonly ExportItem[]): Readable {
   const zip = new yazl.ZipFile();
+  const output = zip.outputStream as unknown as Readable; // a PassThrough
+  zip.on('error', (error: Error) => output.destroy(error));
   for (const entry of kohyaEntries(items)) {
     if ('file' in entry.source) zip.addFile(resolveDataPath(dataDir, entry.source.file), entry.path);
     else zip.addBuffer(Buffer.from(entry.source.text), entry.path);
   }
   zip.end();
-  return zip.outputStream as unknown as Readable;
+  return output;
 }

@@ -1,23 +1,68 @@
-// src/server/stored-file.ts — opens a file from the data folder for a route to stream: a file that is gone
-// (deleted by hand, a swapped disk) answers a 404 naming what is missing, logged once at warn, instead of
-// a stream that fails with ENOENT after the reply has started.
+// src/server/stored-file.ts — opens (or checks) files from the data folder for a route to stream: a file that
+// is gone (deleted by hand, a swapped disk) answers a 404 naming what is missing, said once to the operator (warn
+// under `serve --log`, else stderr), instead of a stream that fails with ENOENT after the reply has started.
 import { existsSync, type ReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { ToonloraError } from '../errors.js';
 
 const MISSING_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
 /** The message for a stored file that is gone; `what` names it in words ("the stored screenshot a.png"). */
-export function missingStoredFileMessage(what: string): string {
-  return `${what} is missing from the server's data folder.`;
+export function missingStoredFileMessage(what: string, plural = false): string {
+  return `${what} ${plural ? 'are' : 'is'} missing from the server's data folder.`;
 }
 
-/** The 404 for stored file `path` that is gone, logged once at warn. */
-function missingStoredFile(path: string, code: string, what: string, log: FastifyBaseLogger): ToonloraError {
-  const message = missingStoredFileMessage(what);
-  log.warn({ path, code }, message);
+/** At most `max` of `names`, comma-separated, then how many more ("a, b, c and 4 more"). */
+export function listSome(names: readonly string[], max = 5): string {
+  const shown = names.slice(0, max).join(', ');
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+}
+
+/** The 404 for stored files `paths` that are gone, said once (warn under --log, else stderr). */
+function missingStoredFile(
+  paths: readonly string[],
+  code: string,
+  message: string,
+  log: FastifyBaseLogger,
+): ToonloraError {
+  const fields = paths.length === 1 ? { path: paths[0], code } : { paths, code };
+  log.warn(fields, message);
   return new ToonloraError('TL_ERR_NOT_FOUND', message);
+}
+
+/** Whether `path` is a regular file; false when it is gone or something else is there. */
+async function isStoredFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (error) {
+    if (MISSING_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return false;
+    throw error;
+  }
+}
+
+/**
+ * Checks every file of a reply that streams several (a dataset zip) before its first byte, so a missing one
+ * answers a 404 instead of a truncated reply. `files` pair each absolute path with its name in words (an item
+ * key); `what` words the missing names and whether there are several ("the images of dataset x items a, b").
+ * @throws ToonloraError TL_ERR_NOT_FOUND naming every missing file (the first 5, then a count)
+ */
+export async function checkStoredFiles(
+  files: ReadonlyArray<{ path: string; name: string }>,
+  what: (names: string, plural: boolean) => string,
+  log: FastifyBaseLogger,
+): Promise<void> {
+  const present = await Promise.all(files.map((file) => isStoredFile(file.path)));
+  const missing = files.filter((_, i) => !present[i]);
+  if (missing.length === 0) return;
+  const plural = missing.length > 1;
+  const message = missingStoredFileMessage(what(listSome(missing.map((f) => f.name)), plural), plural);
+  throw missingStoredFile(
+    missing.map((f) => f.path),
+    'ENOENT',
+    message,
+    log,
+  );
 }
 
 /**
@@ -25,7 +70,7 @@ function missingStoredFile(path: string, code: string, what: string, log: Fastif
  * @throws ToonloraError TL_ERR_NOT_FOUND, as openStoredFile, when it is not.
  */
 export function checkStoredFile(path: string, what: string, log: FastifyBaseLogger): void {
-  if (!existsSync(path)) throw missingStoredFile(path, 'ENOENT', what, log);
+  if (!existsSync(path)) throw missingStoredFile([path], 'ENOENT', missingStoredFileMessage(what), log);
 }
 
 /**
@@ -48,6 +93,6 @@ export async function openStoredFile(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (!code || !MISSING_CODES.has(code)) throw error;
-    throw missingStoredFile(path, code, what, log);
+    throw missingStoredFile([path], code, missingStoredFileMessage(what), log);
   }
 }

@@ -15,7 +15,8 @@ import {
 } from '../../../schemas/api.js';
 import { imageMimeForPath } from '../../image-sniff.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
-import { openStoredFile } from '../../stored-file.js';
+import { reportInternalError } from '../../plugins/errors.js';
+import { checkStoredFiles, openStoredFile } from '../../stored-file.js';
 import { captionVersion, checkCaptionVersion } from './caption-version.js';
 
 const STAGES = ['original', 'textRemoved', 'mask', 'crop', 'image'] as const;
@@ -132,10 +133,25 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
     async (request, reply) => {
       const dataset = app.catalog.getDataset(request.params.id);
       const items = app.catalog.listDatasetItems(dataset.id);
+      // every image is checked before the first byte: a missing one would otherwise cut the zip short
+      const files = items
+        .filter((item) => !item.excluded)
+        .map((item) => ({ path: resolveDataPath(app.dataDir, item.imagePath), name: item.key }));
+      await checkStoredFiles(
+        files,
+        (keys, plural) =>
+          `the image${plural ? 's' : ''} of dataset ${dataset.id} item${plural ? 's' : ''} ${keys}`,
+        request.log,
+      );
+      const zip = kohyaZipStream(app.dataDir, items);
+      // one gone after the check fails the stream once headers are out: fastify then cuts the reply short
+      zip.once('error', (error) => {
+        if (reply.raw.headersSent) reportInternalError(app, `GET /api/datasets/${dataset.id}/zip`, error);
+      });
       return reply
         .type('application/zip')
         .header('content-disposition', `attachment; filename="dataset-${dataset.id.slice(0, 8)}.zip"`)
-        .send(kohyaZipStream(app.dataDir, items));
+        .send(zip);
     },
   );
 }
