@@ -1,7 +1,8 @@
 // test/server-stored-file-missing.test.ts — a stored file deleted from the data folder by hand answers a 404
 // naming what is missing (no stack, no internal path), logged once at warn, on each route that streams one:
 // an uploaded screenshot, a dataset item's stage image, an artifact (image or LoRA) and a LoRA's download in each
-// format (converted first for all but kohya), and a dataset's zip, checked whole before its first byte.
+// format (converted first for all but kohya), and a dataset's zip, checked whole before its first byte. Without
+// `serve --log` the one line goes to stderr.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -203,5 +204,23 @@ describe('a dataset zip with an item image deleted from the data folder', () => 
     const item = { imagePath: 'jobs/x/10_mina_tl girl/a.png', caption: 'mina_tl', excluded: false };
     const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
     await expect(pipeline(kohyaZipStream(dataDir, [item]), sink)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('without serve --log (fastify logger off)', () => {
+  it('a missing stored file is said in one line on stderr', async () => {
+    const app = await buildApp({ dataDir: tempDataDir('stored-file'), runners: {}, webDir: '/nonexistent' });
+    open.push(app);
+    await app.ready();
+    const { characterId, storedPaths } = await seedUploads(app, ['page-1']);
+    const [image] = app.catalog.listImages(characterId);
+    rmSync(join(app.dataDir, storedPaths[0] ?? ''));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const res = await app.inject({ method: 'GET', url: `/api/images/${image?.id}/file` });
+    expect(res.statusCode).toBe(404);
+    const said = stderr.mock.calls.map(([chunk]) => String(chunk));
+    expect(said).toEqual([
+      `toonlora serve: the stored screenshot page-1.png is missing from the server's data folder. (ENOENT: ${join(app.dataDir, storedPaths[0] ?? '')})\n`,
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import { existsSync, type ReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { ToonloraError } from '../errors.js';
+import { operatorLine } from './plugins/errors.js';
 
 const MISSING_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
@@ -27,7 +28,7 @@ function missingStoredFile(
   log: FastifyBaseLogger,
 ): ToonloraError {
   const fields = paths.length === 1 ? { path: paths[0], code } : { paths, code };
-  log.warn(fields, message);
+  operatorLine(log, 'warn', fields, message, `${message} (${code}: ${listSome(paths)})`);
   return new ToonloraError('TL_ERR_NOT_FOUND', message);
 }
 

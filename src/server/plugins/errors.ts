@@ -2,7 +2,7 @@
 // reply: ToonloraErrors answer with their table status and message; other 4xx are mapped to a code;
 // 5xx never show internal messages to the client, and always reach the server's log or stderr (so do
 // jobs that fail with an internal error: reportInternalError).
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERRORS, type ErrorCode, isToonloraError } from '../../errors.js';
 import { zodValidatorCompiler } from '../route-schema.js';
@@ -54,16 +54,28 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
  * not a ToonloraError). `what` says what failed (`POST /api/jobs`, `job <id> (train)`).
  */
 export function reportInternalError(app: FastifyInstance, what: string, error: unknown): void {
-  if (app.log.level !== undefined) {
-    app.log.error({ err: error }, `${what} failed`);
-    return;
-  }
   const detail = isToonloraError(error)
     ? `${error.message} [${error.code}]` // a known failure: its message says it all
     : error instanceof Error
       ? (error.stack ?? error.message)
       : String(error);
-  process.stderr.write(`toonlora serve: ${what} failed: ${detail}\n`);
+  operatorLine(app.log, 'error', { err: error }, `${what} failed`, `${what} failed: ${detail}`);
+}
+
+/**
+ * A line for whoever runs the server: to fastify's logger (`log`: the app's or a request's) at `level` with
+ * `fields` under `serve --log`, else `toonlora serve: <stderrLine>` on stderr, since the logger is then a no-op
+ * (abstract-logging, which has no level).
+ */
+export function operatorLine(
+  log: FastifyBaseLogger,
+  level: 'info' | 'warn' | 'error',
+  fields: Record<string, unknown>,
+  message: string,
+  stderrLine = message,
+): void {
+  if (log.level !== undefined) log[level](fields, message);
+  else process.stderr.write(`toonlora serve: ${stderrLine}\n`);
 }
 
 async function errorsPlugin(app: FastifyInstance): Promise<void> {
