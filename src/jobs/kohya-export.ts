@@ -4,8 +4,8 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import yazl from 'yazl';
 import { resolveDataPath } from './data-path.js';
+import { zipStream } from './zip-stream.js';
 
 export interface ExportItem {
   /** Data-relative path of the training image, inside its kohya folder (`jobs/x/10_sks girl/a.png`). */
@@ -54,17 +54,13 @@ export async function writeKohyaFolder(
 
 /**
  * A zip stream of the export (stored paths only; nothing outside the data folder is read). A file that cannot
- * be read (gone since the caller checked) fails the stream with its error; yazl emits it on the ZipFile, where
- * with no listener it would be an uncaught exception that ends the process.
+ * be read (gone since the caller checked) fails the stream with its error (zip-stream.ts).
  */
 export function kohyaZipStream(dataDir: string, items: readonly ExportItem[]): Readable {
-  const zip = new yazl.ZipFile();
-  const output = zip.outputStream as unknown as Readable; // a PassThrough
-  zip.on('error', (error: Error) => output.destroy(error));
-  for (const entry of kohyaEntries(items)) {
-    if ('file' in entry.source) zip.addFile(resolveDataPath(dataDir, entry.source.file), entry.path);
-    else zip.addBuffer(Buffer.from(entry.source.text), entry.path);
-  }
-  zip.end();
-  return output;
+  return zipStream((zip) => {
+    for (const entry of kohyaEntries(items)) {
+      if ('file' in entry.source) zip.addFile(resolveDataPath(dataDir, entry.source.file), entry.path);
+      else zip.addBuffer(Buffer.from(entry.source.text), entry.path);
+    }
+  });
 }

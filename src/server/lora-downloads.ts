@@ -7,8 +7,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import yazl from 'yazl';
 import { ToonloraError } from '../errors.js';
+import { zipStream } from '../jobs/zip-stream.js';
 import { webuiLoraName } from '../lora/webui-name.js';
 import type { LoraFormat } from '../schemas/api.js';
 import type { LoraTools } from './lora-tools.js';
@@ -47,10 +47,11 @@ async function folderFiles(folder: string): Promise<string[]> {
 
 /** A zip of a PEFT adapter folder, its files under `<folderName>/` (what PeftModel.from_pretrained opens). */
 async function peftZip(folder: string, folderName: string): Promise<Readable> {
-  const zip = new yazl.ZipFile();
-  for (const file of await folderFiles(folder)) zip.addFile(join(folder, file), `${folderName}/${file}`);
-  zip.end();
-  return zip.outputStream as unknown as Readable;
+  const files = await folderFiles(folder);
+  // a file deleted after the listing fails the download's stream, not the server (zip-stream.ts)
+  return zipStream((zip) => {
+    for (const file of files) zip.addFile(join(folder, file), `${folderName}/${file}`);
+  });
 }
 
 /**
