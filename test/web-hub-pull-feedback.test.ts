@@ -114,7 +114,8 @@ describe('a Hub pull typed into the Models page says how it went beside the form
       await expect(page.inputValue('[data-testid=hub-revision]')).resolves.toBe(SD15_TAG);
       await page.click('[data-testid=hub-pull]');
       const row = card(SD15_REPO);
-      await row.locator('[data-testid=model-state]:has-text("complete")').waitFor();
+      // main is not pulled: the card is "at v1.0 only", its base the tag
+      await row.locator(`[data-testid=model-state]:has-text("at ${SD15_TAG} only")`).waitFor();
       await expect(row.locator('[data-testid=hub-model]').textContent()).resolves.toContain(
         `as base ${SD15_REPO}@${SD15_TAG}.`,
       );
