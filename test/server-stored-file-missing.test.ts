@@ -62,6 +62,14 @@ function expectMissing(
   expect(lines.filter((line) => Number(line.level) >= 50)).toEqual([]); // no error, no stack
 }
 
+/** Character Mina in `app`'s catalog, and what adds an artifact of hers stored at a data-folder path (its id). */
+function artifactsOfMina(
+  app: FastifyInstance,
+): (kind: 'lora' | 'image', name: string, path: string) => string {
+  const characterId = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' }).id;
+  return (kind, name, path) => app.catalog.addArtifact({ characterId, jobId: null, kind, name, path }).id;
+}
+
 describe('a stored file deleted from the data folder', () => {
   it('GET /api/images/:id/file answers 404 naming the screenshot', async () => {
     const { app, lines } = await appWithLog();
@@ -97,16 +105,10 @@ describe('a stored file deleted from the data folder', () => {
 
   it('GET /api/artifacts/:id/file answers 404 naming the LoRA, without its download headers', async () => {
     const { app, lines } = await appWithLog();
-    const characterId = app.catalog.createCharacter({
-      name: 'Mina',
-      trigger: 'mina_tl',
-      classWord: 'girl',
-    }).id;
     mkdirSync(join(app.dataDir, 'jobs/x'), { recursive: true });
     writeFileSync(join(app.dataDir, 'jobs/x/mina.safetensors'), Buffer.alloc(16));
     writeFileSync(join(app.dataDir, 'jobs/x/seed-1.png'), await solidPng(8, 8));
-    const add = (kind: 'lora' | 'image', name: string, path: string) =>
-      app.catalog.addArtifact({ characterId, jobId: null, kind, name, path }).id;
+    const add = artifactsOfMina(app);
     const lora = add('lora', 'mina', 'jobs/x/mina.safetensors');
     const image = add('image', 'seed-1.png', 'jobs/x/seed-1.png');
     for (const id of [lora, image]) {
@@ -131,18 +133,7 @@ describe('a stored file deleted from the data folder', () => {
 
   it('GET /api/loras/:id/download answers 404 naming the LoRA, in every format', async () => {
     const { app, lines } = await appWithLog();
-    const characterId = app.catalog.createCharacter({
-      name: 'Mina',
-      trigger: 'mina_tl',
-      classWord: 'girl',
-    }).id;
-    const lora = app.catalog.addArtifact({
-      characterId,
-      jobId: null,
-      kind: 'lora',
-      name: 'mina',
-      path: 'jobs/y/mina.safetensors',
-    }).id;
+    const lora = artifactsOfMina(app)('lora', 'mina', 'jobs/y/mina.safetensors');
     for (const format of ['kohya', 'kohya-fp16', 'diffusers', 'peft']) {
       lines.length = 0;
       const res = await app.inject({ method: 'GET', url: `/api/loras/${lora}/download?format=${format}` });
