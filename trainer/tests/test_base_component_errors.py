@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from toonlora_trainer.base_files import LFS_POINTER_PREFIX, check_no_lfs_pointers
-from toonlora_trainer.models import BaseComponentError, ModelMissingError, build_tiny_base_model, load_base_model
+from toonlora_trainer.models import BaseComponentError, ModelMissingError, load_base_model
+from tiny_base_folder import save_tiny_base
 
 LFS_POINTER = LFS_POINTER_PREFIX + b"v1\noid sha256:" + b"0" * 64 + b"\nsize 3194952\n"
 
@@ -16,12 +17,7 @@ LFS_POINTER = LFS_POINTER_PREFIX + b"v1\noid sha256:" + b"0" * 64 + b"\nsize 319
 @pytest.fixture(scope="module")
 def saved_tiny(tmp_path_factory):
     """The tiny base saved as a diffusers folder (every component loads)."""
-    folder = str(tmp_path_factory.mktemp("tiny-base") / "base")
-    model = build_tiny_base_model()
-    for component, part in (("tokenizer", model.tokenizer), ("text_encoder", model.text_encoder), ("vae", model.vae),
-                            ("unet", model.unet), ("scheduler", model.noise_scheduler)):
-        part.save_pretrained(os.path.join(folder, component))
-    return folder
+    return save_tiny_base(str(tmp_path_factory.mktemp("tiny-base") / "base"))
 
 
 def _copy(saved, tmp_path, name="base"):

@@ -8,20 +8,16 @@ import shutil
 import pytest
 
 from toonlora_trainer.base_files import hub_snapshot_folder, split_revision
-from toonlora_trainer.models import ModelMissingError, build_tiny_base_model, load_base_model
+from toonlora_trainer.models import ModelMissingError, load_base_model
 from toonlora_trainer.resume_checks import base_identity
+from tiny_base_folder import save_tiny_base
 
 MAIN, TAG = "a" * 40, "b" * 40
 
 
 @pytest.fixture(scope="module")
 def saved_tiny(tmp_path_factory):
-    folder = str(tmp_path_factory.mktemp("tiny-base") / "base")
-    model = build_tiny_base_model()
-    for component, part in (("tokenizer", model.tokenizer), ("text_encoder", model.text_encoder), ("vae", model.vae),
-                            ("unet", model.unet), ("scheduler", model.noise_scheduler)):
-        part.save_pretrained(os.path.join(folder, component))
-    return folder
+    return save_tiny_base(str(tmp_path_factory.mktemp("tiny-base") / "base"))
 
 
 @pytest.fixture
