@@ -33,6 +33,7 @@ import {
   writePage,
 } from './fixtures/prep-quality/pages.js';
 import { onnxFixture } from './helpers/images.js';
+import { textLineAt } from './helpers/prep-quality-stages.js';
 
 const repo = new URL('..', import.meta.url).pathname;
 const python = join(repo, 'trainer/.venv/bin/python');
@@ -151,18 +152,9 @@ function differingPixels(a: GrayImage, b: GrayImage): number {
 
 const setPixels = (mask: GrayImage) => mask.data.reduce((n, v) => n + (v > 127 ? 1 : 0), 0);
 
-/** Text regions as TextRegion, rectangles from their boxes. */
+/** Text regions as TextRegion, rectangles from their boxes (the detector line prep-quality-stages.ts draws). */
 function boxRegion(x: number, y: number, w: number, h: number): TextRegion {
-  return {
-    box: { x, y, width: w, height: h },
-    score: 0.9,
-    polygon: [
-      [x, y],
-      [x + w, y],
-      [x + w, y + h],
-      [x, y + h],
-    ],
-  };
+  return textLineAt({ x, y, width: w, height: h });
 }
 
 describe.skipIf(!hasPython)("the prep benchmark's Python reference does the TypeScript stages' work", () => {
