@@ -12,7 +12,7 @@ import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/defaul
 import type { CacheOptions } from '../../models/cache.js';
 import { describeFreedLeftovers, removeInterruptedLeftovers } from '../../jobs/runners/prep-leftovers.js';
 import { SERVE_DEFAULTS } from '../serve-defaults.js';
-import { reportInternalError } from './errors.js';
+import { operatorLine, reportInternalError } from './errors.js';
 
 export interface QueuePluginOptions {
   /** Replace the runners (tests); default: prep, train and generate from the product modules. */
@@ -27,12 +27,6 @@ export interface QueuePluginOptions {
   maxQueued?: number;
   /** Where the runners look for models: the app's `modelCache` (default this process's environment). */
   modelCache?: CacheOptions;
-}
-
-/** An information line: to fastify's logger under `serve --log`, else on stderr (as reportInternalError). */
-function logNotice(app: FastifyInstance, message: string): void {
-  if (app.log.level !== undefined) app.log.info(message);
-  else process.stderr.write(`toonlora serve: ${message}\n`);
 }
 
 /** The job event stream route (routes/jobs): its replies stay open while their job is queued or running. */
@@ -67,7 +61,7 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
     // a server killed mid-prep (kill -9) left that job's copied inputs: nothing else would remove them
     onStartInterrupted: (jobs) => {
       for (const freed of removeInterruptedLeftovers(app.dataDir, jobs)) {
-        logNotice(app, describeFreedLeftovers(freed));
+        operatorLine(app.log, 'info', {}, describeFreedLeftovers(freed));
       }
     },
   });
