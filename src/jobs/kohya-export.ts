@@ -1,10 +1,13 @@
 // src/jobs/kohya-export.ts — a dataset version as kohya's folder layout (`<repeats>_<trigger> <class>/
 // name.png + name.txt`) with the reviewed captions and without excluded items: as a list of entries
-// (pure), written to a folder for training, or streamed as a zip for download.
+// (pure), written to a folder for training, or streamed as a zip for download; and its images that are gone
+// from the data folder, named in the same words by the zip route (a 404) and the train job (checked before copying).
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { ToonloraError } from '../errors.js';
 import { resolveDataPath } from './data-path.js';
+import { listSome, missingStoredFileMessage, missingStoredFiles } from './stored-files.js';
 import { zipStream } from './zip-stream.js';
 
 export interface ExportItem {
@@ -13,6 +16,9 @@ export interface ExportItem {
   caption: string;
   excluded: boolean;
 }
+
+/** An item with its key in its dataset version: how a missing image is named. */
+export type KeyedExportItem = ExportItem & { key: string };
 
 export interface KohyaEntry {
   /** Path inside the export (`10_sks girl/a.png`). */
@@ -35,12 +41,57 @@ export function kohyaEntries(items: readonly ExportItem[]): KohyaEntry[] {
   return entries;
 }
 
-/** Writes the export under `outDir` (absolute); returns the kohya image folder paths it made. */
+/** The images the export reads (excluded items left out): absolute path and item key. */
+export function exportImageFiles(
+  dataDir: string,
+  items: readonly KeyedExportItem[],
+): Array<{ path: string; name: string }> {
+  return items
+    .filter((item) => !item.excluded)
+    .map((item) => ({ path: resolveDataPath(dataDir, item.imagePath), name: item.key }));
+}
+
+/** Dataset `datasetId`'s images `keys` in words ("the images of dataset x items a, b"), for missingStoredFileMessage. */
+export function datasetImagesWhat(datasetId: string): (keys: string, plural: boolean) => string {
+  return (keys, plural) =>
+    `the image${plural ? 's' : ''} of dataset ${datasetId} item${plural ? 's' : ''} ${keys}`;
+}
+
+/**
+ * Checks every image of the export before anything is written, so a training run does not start on a dataset whose
+ * images were deleted by hand.
+ * @throws ToonloraError TL_ERR_NOT_FOUND naming every missing item (the first 5, then a count) and the fix
+ */
+export async function checkExportImages(
+  dataDir: string,
+  datasetId: string,
+  items: readonly KeyedExportItem[],
+): Promise<void> {
+  const missing = await missingStoredFiles(exportImageFiles(dataDir, items));
+  if (missing.length === 0) return;
+  const keys = missing.map((file) => file.name);
+  const plural = keys.length > 1;
+  const it = plural ? 'them' : 'it';
+  throw new ToonloraError(
+    'TL_ERR_NOT_FOUND',
+    `${missingStoredFileMessage(datasetImagesWhat(datasetId)(listSome(keys), plural), plural)} ` +
+      `Exclude ${it} in the dataset review, or build the dataset again from the screenshots (prep), then start the training again.`,
+    { details: { datasetId, items: keys } },
+  );
+}
+
+/**
+ * Writes dataset `datasetId`'s export under `outDir` (absolute) once all its images are there; returns the kohya
+ * image folder paths it made.
+ * @throws ToonloraError TL_ERR_NOT_FOUND from checkExportImages, before anything is written
+ */
 export async function writeKohyaFolder(
   dataDir: string,
-  items: readonly ExportItem[],
+  datasetId: string,
+  items: readonly KeyedExportItem[],
   outDir: string,
 ): Promise<string[]> {
+  await checkExportImages(dataDir, datasetId, items);
   const folders = new Set<string>();
   for (const entry of kohyaEntries(items)) {
     const target = join(outDir, entry.path);

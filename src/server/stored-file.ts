@@ -2,23 +2,16 @@
 // is gone (deleted by hand, a swapped disk) answers a 404 naming what is missing, said once to the operator (warn
 // under `serve --log`, else stderr), instead of a stream that fails with ENOENT after the reply has started.
 import { existsSync, type ReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { ToonloraError } from '../errors.js';
+import {
+  listSome,
+  MISSING_FILE_CODES,
+  missingStoredFileMessage,
+  missingStoredFiles,
+} from '../jobs/stored-files.js';
 import { operatorLine } from './plugins/errors.js';
-
-const MISSING_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
-
-/** The message for a stored file that is gone; `what` names it in words ("the stored screenshot a.png"). */
-export function missingStoredFileMessage(what: string, plural = false): string {
-  return `${what} ${plural ? 'are' : 'is'} missing from the server's data folder.`;
-}
-
-/** At most `max` of `names`, comma-separated, then how many more ("a, b, c and 4 more"). */
-export function listSome(names: readonly string[], max = 5): string {
-  const shown = names.slice(0, max).join(', ');
-  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
-}
 
 /** The 404 for stored files `paths` that are gone, said once (warn under --log, else stderr). */
 function missingStoredFile(
@@ -32,16 +25,6 @@ function missingStoredFile(
   return new ToonloraError('TL_ERR_NOT_FOUND', message);
 }
 
-/** Whether `path` is a regular file; false when it is gone or something else is there. */
-async function isStoredFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch (error) {
-    if (MISSING_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return false;
-    throw error;
-  }
-}
-
 /**
  * Checks every file of a reply that streams several (a dataset zip) before its first byte, so a missing one
  * answers a 404 instead of a truncated reply. `files` pair each absolute path with its name in words (an item
@@ -53,8 +36,7 @@ export async function checkStoredFiles(
   what: (names: string, plural: boolean) => string,
   log: FastifyBaseLogger,
 ): Promise<void> {
-  const present = await Promise.all(files.map((file) => isStoredFile(file.path)));
-  const missing = files.filter((_, i) => !present[i]);
+  const missing = await missingStoredFiles(files);
   if (missing.length === 0) return;
   const plural = missing.length > 1;
   const message = missingStoredFileMessage(what(listSome(missing.map((f) => f.name)), plural), plural);
@@ -93,7 +75,7 @@ export async function openStoredFile(
     return handle.createReadStream();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (!code || !MISSING_CODES.has(code)) throw error;
+    if (!code || !MISSING_FILE_CODES.has(code)) throw error;
     throw missingStoredFile([path], code, missingStoredFileMessage(what), log);
   }
 }

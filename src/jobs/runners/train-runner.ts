@@ -83,9 +83,11 @@ export function createTrainRunner(deps: RunnerDeps, options: TrainRunnerOptions 
     const datasetDir = resolveDataPath(deps.dataDir, `${jobDir}/train-data`);
     const runDir = resolveDataPath(deps.dataDir, `${jobDir}/${loraNameFor(character.name, job.id)}`);
     if (!context.resume || !existsSync(datasetDir)) {
-      // The training copy of the dataset version: reviewed captions, excluded items left out.
+      // The training copy of the dataset version: reviewed captions, excluded items left out; an image deleted
+      // by hand fails the job here, naming its item, before the worker starts.
       await rm(datasetDir, { recursive: true, force: true });
-      await writeKohyaFolder(deps.dataDir, deps.catalog.listDatasetItems(params.datasetId), datasetDir);
+      const items = deps.catalog.listDatasetItems(params.datasetId);
+      await writeKohyaFolder(deps.dataDir, params.datasetId, items, datasetDir);
     }
     // One GPU: the warm generation worker gives its memory back while training runs.
     await deps.generation?.close();

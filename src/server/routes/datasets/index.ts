@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ToonloraError } from '../../../errors.js';
 import { resolveDataPath } from '../../../jobs/data-path.js';
-import { kohyaZipStream } from '../../../jobs/kohya-export.js';
+import { datasetImagesWhat, exportImageFiles, kohyaZipStream } from '../../../jobs/kohya-export.js';
 import {
   datasetDetailSchema,
   datasetItemParamsSchema,
@@ -134,13 +134,9 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
       const dataset = app.catalog.getDataset(request.params.id);
       const items = app.catalog.listDatasetItems(dataset.id);
       // every image is checked before the first byte: a missing one would otherwise cut the zip short
-      const files = items
-        .filter((item) => !item.excluded)
-        .map((item) => ({ path: resolveDataPath(app.dataDir, item.imagePath), name: item.key }));
       await checkStoredFiles(
-        files,
-        (keys, plural) =>
-          `the image${plural ? 's' : ''} of dataset ${dataset.id} item${plural ? 's' : ''} ${keys}`,
+        exportImageFiles(app.dataDir, items),
+        datasetImagesWhat(dataset.id),
         request.log,
       );
       const zip = kohyaZipStream(app.dataDir, items);
