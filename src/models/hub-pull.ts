@@ -29,6 +29,12 @@ import { commitVerified, sizeOf } from './pull-files.js';
 import type { PulledFile, PullResult } from './pull-json-lines.js';
 import { authHeaders, envOf, fetchOf, hubRefOf, type PullOptions, rootsOf } from './pull-options.js';
 import { SD15_HF_DOWNLOAD_RULE, sd15Refusal, selectSd15Files } from './sd15-layout.js';
+import {
+  recordPartRevision,
+  removeSpentPartFolder,
+  removeStaleParts,
+  stalePartsText,
+} from './stale-parts.js';
 
 // what a pulled copy holds (hub-snapshot.ts), also reachable from here for the pull's callers and tests
 export { completeSd15Snapshot, findPulledHubModelDir, stoppedSd15PullBytes } from './hub-snapshot.js';
@@ -101,6 +107,8 @@ class ListedPull {
   constructor(
     readonly repo: string,
     readonly repoDir: string,
+    /** The branch, tag or sha asked for: recorded beside the `.part` files (stale-parts.ts). */
+    readonly revision: string,
     readonly listing: HubListing,
     readonly options: PullOptions,
   ) {
@@ -140,6 +148,7 @@ class ListedPull {
     const listed = this.byPath.get(path);
     const url = hfResolveUrl(hfEndpoint(envOf(options)), repo, this.listing.commit, path);
     options.onFileStart?.({ modelId: repo, file: path, url, totalBytes: listed?.sizeBytes });
+    await recordPartRevision(this.repoDir, this.listing.commit, this.revision);
     return await downloadToPart({
       url,
       partPath: this.partOf(path),
@@ -184,6 +193,7 @@ async function checkIsSd15(pull: ListedPull): Promise<Map<string, DownloadResult
     await rm(result.partPath, { force: true });
     await rm(partTagPath(result.partPath), { force: true });
   }
+  await removeSpentPartFolder(pull.repoDir, pull.listing.commit);
   throw new ToonloraError(
     'TL_ERR_INPUT_INVALID',
     `${pull.repo}: ${refusal}; toonlora trains and generates with SD1.5 bases only, so nothing was kept. ` +
@@ -253,7 +263,7 @@ async function pullOnce(target: HubTarget, options: PullOptions, lock: DownloadL
   }
   const totalBytes = listedBytes(listing, selection.files);
   options.onListed?.({ modelId: repo, commit: listing.commit, totalBytes });
-  const pull = new ListedPull(repo, repoDir, listing, options);
+  const pull = new ListedPull(repo, repoDir, revision, listing, options);
   // the gate first: a move to a commit that is not SD1.5 must not leave the old snapshot's weights linked in
   const gate = await checkIsSd15(pull);
   if (done && moved) {
@@ -271,6 +281,10 @@ async function pullOnce(target: HubTarget, options: PullOptions, lock: DownloadL
     files.push(await pull.commit(path, fetched ?? (await pull.download(path))));
   }
   await writeRevisionRef(repoDir, revision, listing.commit);
+  // the lock is held: no live pull writes the .part files of an older commit of this revision
+  const removed = await removeStaleParts(repoDir, revision, listing.commit);
+  const freed = stalePartsText(repo, revision, listing.commit, removed);
+  if (freed !== undefined) options.onNotice?.({ modelId: repo, kind: 'removed', message: freed });
   return { id: repo, commit: listing.commit, totalBytes, files };
 }
 
@@ -279,8 +293,9 @@ async function pullOnce(target: HubTarget, options: PullOptions, lock: DownloadL
  * `options.revision` (a branch, tag or commit sha; default main). A complete snapshot already there of a commit
  * sha is kept without a request; of a branch or tag, the Hub is asked which commit it names now, and a moved one
  * is pulled into a new snapshot (onNotice `refresh`; the old one kept), while offline or with the Hub unreachable
- * the cached one serves (onNotice `cached`). Honours HF_ENDPOINT, HF_TOKEN, the proxy variables and HF_HUB_OFFLINE
- * as registry pulls do.
+ * the cached one serves (onNotice `cached`). A pull that lists the repo then removes the `.part` files that pulls of
+ * the same revision left at other commits, saying how much that freed (onNotice `removed`; stale-parts.ts). Honours
+ * HF_ENDPOINT, HF_TOKEN, the proxy variables and HF_HUB_OFFLINE as registry pulls do.
  * @throws ToonloraError TL_ERR_USAGE (a revision that cannot be a ref), TL_ERR_DOWNLOAD (no network; 401 / 403:
  *   gated or private, with the token fix; 404: not on the Hub, or no such revision), TL_ERR_INPUT_INVALID (not a
  *   diffusers SD1.5 layout: names what it is), TL_ERR_CHECKSUM, TL_ERR_CONFIG / TL_ERR_OUTPUT_WRITE (caches not

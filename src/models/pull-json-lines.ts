@@ -54,7 +54,7 @@ const noticeLineSchema = z.object({
   /** The model it is about; null for one about the pull as a whole. */
   model: z.string().nullable(),
   /** `wait`: another process holds the model's lock; `lock`: a lock left by a dead process was taken over; `retry`: a download is tried again; `verify`: a file on
-   * disk is being hashed; `corrupt`: a bad file was moved aside; `removed`: an old `.corrupt` copy was deleted; `refresh`: a Hub repo's
+   * disk is being hashed; `corrupt`: a bad file was moved aside; `removed`: an old `.corrupt` copy was deleted, or a Hub repo's `.part` files no pull resumes (an older commit of its revision); `refresh`: a Hub repo's
    * revision moved since its cached snapshot, the new one is pulled; `cached`: the cached snapshot is used unchecked. */
   kind: z.enum(['wait', 'lock', 'retry', 'verify', 'corrupt', 'removed', 'refresh', 'cached']),
   message: z.string(),

@@ -56,9 +56,10 @@ export interface PullOptions extends CacheOptions {
   revision?: string;
   /**
    * Told what a pull of a cached Hub repo found: `refresh`, its revision moved on the Hub and the new snapshot is
-   * pulled (the old one kept); `cached`, the cached snapshot is used without knowing (offline, the Hub unreachable).
+   * pulled (the old one kept); `cached`, the cached snapshot is used without knowing (offline, the Hub unreachable);
+   * `removed`, the `.part` files earlier pulls of the revision left at other commits were deleted (the bytes freed).
    */
-  onNotice?: (info: { modelId: string; kind: 'refresh' | 'cached'; message: string }) => void;
+  onNotice?: (info: { modelId: string; kind: 'refresh' | 'cached' | 'removed'; message: string }) => void;
   /**
    * A Hub repo outside the registry: told the commit pulled and the bytes of the files an SD1.5 load needs, once
    * known (from the Hub's listing, or from the cached snapshot that serves).
