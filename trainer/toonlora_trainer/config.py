@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 # ConfigError lives beside the field checks (config_schema.Fields); the other modules import it from here.
 from .config_schema import ARCHITECTURES, BLIP_REQUEST, GENERATION_CONFIG, LORA_SETTINGS, TRAINING_CONFIG, ConfigError, Fields
+
+_Request = TypeVar("_Request")
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,18 @@ def check_warmup(config: TrainingConfig, where: str = "config") -> None:
         )
 
 
+def _read_request(
+    obj: dict[str, Any], build: Callable[[Fields], _Request], schema: dict[str, Any] | None = None
+) -> _Request:
+    """One request line: `version` and `command` (the dispatcher checked them) are read, `build` reads the request's
+    own fields from `f`, and a field neither read is an error naming it (Fields.done)."""
+    f = Fields(obj, "request", schema)
+    f.raw("version"), f.raw("command")
+    request = build(f)
+    f.done()
+    return request
+
+
 # SD15_CONFIG_DIR_NOTE: `sd15_config_dir` (train, generate, serve-generation requests) is the default SD1.5 base's
 # folder when toonlora's registry finds it on disk (src/models/base-model.ts), else None: a single-file .safetensors
 # base is built with its component configs when the Hugging Face cache has no SD1.5 configs (models.load_base_model).
@@ -149,17 +163,13 @@ class TrainRequest:
 
 
 def parse_train_request(obj: dict[str, Any]) -> TrainRequest:
-    f = Fields(obj, "request")
-    f.raw("version"), f.raw("command")
-    request = TrainRequest(
+    return _read_request(obj, lambda f: TrainRequest(
         dataset_dir=f.string("dataset_dir"),
         run_dir=f.string("run_dir"),
         resume=f.boolean("resume"),
         config=parse_training_config(f.raw("config")),
         sd15_config_dir=f.string("sd15_config_dir", optional=True),
-    )
-    f.done()
-    return request
+    ))
 
 
 @dataclass(frozen=True)
@@ -215,18 +225,14 @@ class GenerateRequest:
 
 
 def parse_generate_request(obj: dict[str, Any]) -> GenerateRequest:
-    f = Fields(obj, "request")
-    f.raw("version"), f.raw("command")
-    request = GenerateRequest(
+    return _read_request(obj, lambda f: GenerateRequest(
         id=f.string("id", optional=True),
         lora=f.string("lora", optional=True),
         output_dir=f.string("output_dir"),
         config=parse_generation_config(f.raw("config")),
         sd15_config_dir=f.string("sd15_config_dir", optional=True),
         lora_name=_lora_name(f.string("lora_name", optional=True)),
-    )
-    f.done()
-    return request
+    ))
 
 
 def _lora_name(name: str | None) -> str | None:
@@ -243,11 +249,9 @@ class ServeRequest:
 
 
 def parse_serve_request(obj: dict[str, Any]) -> ServeRequest:
-    f = Fields(obj, "request")
-    f.raw("version"), f.raw("command")
-    request = ServeRequest(base_model=f.string("base_model"), sd15_config_dir=f.string("sd15_config_dir", optional=True))
-    f.done()
-    return request
+    return _read_request(obj, lambda f: ServeRequest(
+        base_model=f.string("base_model"), sd15_config_dir=f.string("sd15_config_dir", optional=True)
+    ))
 
 
 @dataclass(frozen=True)
@@ -258,11 +262,7 @@ class CancelRequest:
 
 
 def parse_cancel_request(obj: dict[str, Any]) -> CancelRequest:
-    f = Fields(obj, "request")
-    f.raw("version"), f.raw("command")
-    request = CancelRequest(id=f.string("id"))
-    f.done()
-    return request
+    return _read_request(obj, lambda f: CancelRequest(id=f.string("id")))
 
 
 @dataclass(frozen=True)
@@ -275,17 +275,13 @@ class BlipRequest:
 
 
 def parse_blip_request(obj: dict[str, Any]) -> BlipRequest:
-    f = Fields(obj, "request", BLIP_REQUEST)
-    f.raw("version"), f.raw("command")
-    request = BlipRequest(
+    return _read_request(obj, lambda f: BlipRequest(
         model=f.string("model"),
         paths=f.strings("paths"),
         max_length=f.integer("max_length"),
         num_beams=f.integer("num_beams"),
         batch_size=f.integer("batch_size"),
-    )
-    f.done()
-    return request
+    ), BLIP_REQUEST)
 
 
 @dataclass(frozen=True)
@@ -297,11 +293,9 @@ class LoraCountRequest:
 
 
 def parse_lora_count_request(obj: dict[str, Any]) -> LoraCountRequest:
-    f = Fields(obj, "request")
-    f.raw("version"), f.raw("command")
-    request = LoraCountRequest(unet=f.string("unet", ARCHITECTURES), lora=parse_lora_settings(f.raw("lora"), "request.lora"))
-    f.done()
-    return request
+    return _read_request(obj, lambda f: LoraCountRequest(
+        unet=f.string("unet", ARCHITECTURES), lora=parse_lora_settings(f.raw("lora"), "request.lora")
+    ))
 
 
 @dataclass(frozen=True)
@@ -313,11 +307,9 @@ class EstimateMemoryRequest:
 
 
 def parse_estimate_memory_request(obj: dict[str, Any]) -> EstimateMemoryRequest:
-    f = Fields(obj, "request")
-    f.raw("version"), f.raw("command")
-    request = EstimateMemoryRequest(unet=f.string("unet", ARCHITECTURES), config=parse_training_config(f.raw("config")))
-    f.done()
-    return request
+    return _read_request(obj, lambda f: EstimateMemoryRequest(
+        unet=f.string("unet", ARCHITECTURES), config=parse_training_config(f.raw("config"))
+    ))
 
 
 @dataclass(frozen=True)
@@ -330,8 +322,6 @@ class ScanDatasetRequest:
 
 
 def parse_scan_dataset_request(obj: dict[str, Any]) -> ScanDatasetRequest:
-    f = Fields(obj, "request")
-    f.raw("version"), f.raw("command")
-    request = ScanDatasetRequest(dataset_dir=f.string("dataset_dir"), config=parse_training_config(f.raw("config")))
-    f.done()
-    return request
+    return _read_request(obj, lambda f: ScanDatasetRequest(
+        dataset_dir=f.string("dataset_dir"), config=parse_training_config(f.raw("config"))
+    ))
