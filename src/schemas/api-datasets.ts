@@ -1,0 +1,70 @@
+// src/schemas/api-datasets.ts — REST API schemas of dataset versions, their items (stage images, quality warnings)
+// and caption edits. Re-exported by src/schemas/api.ts.
+import { z } from 'zod';
+import { apiIdSchema as id, isoTimeSchema as isoTime } from './api-common.js';
+
+export const datasetStageUrlsSchema = z.object({
+  original: z.string().nullable(),
+  textRemoved: z.string().nullable(),
+  mask: z.string().nullable(),
+  crop: z.string().nullable(),
+});
+export const datasetItemSchema = z.object({
+  key: z.string(),
+  source: z.string(),
+  caption: z.string(),
+  /** Changes whenever the caption does: sent back with a caption edit, a caption changed since is refused. */
+  captionVersion: z.string(),
+  excluded: z.boolean(),
+  stages: datasetStageUrlsSchema,
+  /** The crop's quality warnings from prep (e.g. text removal erased part of the character); empty when none. */
+  warnings: z.array(z.string()),
+});
+export const datasetSkippedSchema = z.object({ source: z.string(), status: z.string(), reason: z.string() });
+export const datasetSchema = z.object({
+  id,
+  characterId: id,
+  jobId: id,
+  createdAt: isoTime,
+  itemCount: z.number().int(),
+  excludedCount: z.number().int(),
+  /** Items whose caption the user edited (a rebuilt version starts from fresh captions). */
+  editedCount: z.number().int(),
+});
+export const datasetDetailSchema = datasetSchema.extend({
+  items: z.array(datasetItemSchema),
+  skipped: z.array(datasetSkippedSchema),
+});
+export const datasetListSchema = z.object({ datasets: z.array(datasetSchema) });
+export const datasetItemParamsSchema = z.object({ id, key: z.string().min(1).max(200) });
+/** One line: kohya reads only the first line of a caption file, so a line break would silently drop the rest.
+ * Empty means the folder's `<trigger> <class>`, as for an empty caption file (the trainer's fallback). */
+export const CAPTION_MAX_LENGTH = 2000;
+const captionSchema = z
+  .string()
+  .trim()
+  .max(CAPTION_MAX_LENGTH)
+  .refine((caption) => !/[\r\n]/.test(caption), {
+    message:
+      'a caption is one line (kohya reads only the first line of a caption file); separate tags with ", " instead of line breaks',
+  });
+export const datasetItemPatchSchema = z
+  .object({
+    caption: captionSchema.optional(),
+    captionVersion: z
+      .string()
+      .max(100)
+      .optional()
+      .describe(
+        "The item's captionVersion the edit started from: if the caption changed since (another tab or client), the edit is refused with 409 TL_ERR_CONFLICT, whose details hold the current caption and captionVersion. Left out, the caption is written whatever it is now (as before this field).",
+      ),
+    excluded: z.boolean().optional(),
+  })
+  .refine((body) => body.caption !== undefined || body.excluded !== undefined, 'set caption or excluded');
+
+export type Dataset = z.infer<typeof datasetSchema>;
+export type DatasetDetail = z.infer<typeof datasetDetailSchema>;
+export type DatasetItem = z.infer<typeof datasetItemSchema>;
+/** PATCH /api/datasets/:id/items/:key: what a client sends (the server trims the caption). */
+export type DatasetItemPatch = z.input<typeof datasetItemPatchSchema>;
+export type DatasetSkipped = z.infer<typeof datasetSkippedSchema>;

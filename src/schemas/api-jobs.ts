@@ -1,0 +1,168 @@
+// src/schemas/api-jobs.ts — REST API schemas of jobs: the kinds and states, each kind's params (defaults from
+// src/schemas/config.ts), the rules only a request as sent can break, progress and the events a job streams.
+// Re-exported by src/schemas/api.ts.
+import { z } from 'zod';
+import {
+  bothTrainingLengthsMessage,
+  checkedTrainingConfigSchema,
+  generationConfigSchema,
+  prepConfigSchema,
+  trainingLengthKeysSet,
+} from './config.js';
+import { apiIdSchema as id, isoTimeSchema as isoTime, logLevelSchema } from './api-common.js';
+
+export const jobKindSchema = z.enum(['prep', 'train', 'generate']);
+export const jobStatusSchema = z.enum([
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'interrupted',
+]);
+
+/** prep: the character's uploads -> a dataset version. Trigger / class come from the character. */
+export const prepJobParamsSchema = z.object({
+  imageIds: z
+    .array(id)
+    .min(1, 'give at least one image id, or leave imageIds out to use every screenshot of the character')
+    .optional(),
+  // workers: the server decides how many threads a job may take (auto), not the caller
+  options: prepConfigSchema.omit({ trigger: true, classWord: true, workers: true }).partial().optional(),
+});
+/** train: one dataset version -> a LoRA; settings default from the shared training schema. */
+export const trainJobParamsSchema = z.object({
+  datasetId: id,
+  training: checkedTrainingConfigSchema.prefault({}),
+});
+/** generate: prompt + a LoRA at one weight, or a weight sweep (one image row per weight). */
+export const generateJobParamsSchema = z.object({
+  loraId: id.optional(),
+  generation: generationConfigSchema.prefault({}),
+  // each weight has loraWeight's bounds (its schema without the default)
+  weights: z.array(generationConfigSchema.shape.loraWeight.unwrap()).min(1).max(8).optional(),
+});
+
+/**
+ * A sweep as a request may give it: weights scale a LoRA, so they need `loraId` (without one every row would be the
+ * same base-model images under another label), and each weight once (a repeat renders the same row again).
+ * Checked when a job is posted, not when a stored job is read back.
+ */
+function checkWeightSweep(params: z.output<typeof generateJobParamsSchema>, ctx: z.RefinementCtx): void {
+  const { weights } = params;
+  if (!weights) return;
+  if (params.loraId === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['weights'],
+      message:
+        'weights set the strength of a LoRA: give loraId too (without a LoRA every row would be the same image)',
+    });
+  }
+  const twice = [...new Set(weights.filter((weight, i) => weights.indexOf(weight) !== i))];
+  if (twice.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['weights'],
+      message: `weight ${twice.join(', ')} ${twice.length === 1 ? 'is' : 'are'} given more than once: each repeat renders the same row of images again; give each weight once`,
+    });
+  }
+}
+
+export const jobCreateSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('prep'), characterId: id, params: prepJobParamsSchema.prefault({}) }),
+  z.object({ kind: z.literal('train'), characterId: id, params: trainJobParamsSchema }),
+  z.object({
+    kind: z.literal('generate'),
+    characterId: id,
+    params: generateJobParamsSchema.superRefine(checkWeightSweep).prefault({}),
+  }),
+]);
+
+/**
+ * The rule on a job request that only the body as sent can show: a train job's `params.training` sets steps or
+ * epochs, not both (steps has a default, so the parsed body cannot tell); the CLI and config files refuse both with
+ * the same words. The offending field and message, or undefined.
+ */
+export function jobRequestLengthIssue(body: unknown): { field: string; message: string } | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { kind, params } = body as Record<string, unknown>;
+  if (kind !== 'train' || typeof params !== 'object' || params === null) return undefined;
+  if (trainingLengthKeysSet((params as Record<string, unknown>).training).length < 2) return undefined;
+  return {
+    field: 'body.params.training.epochs',
+    message: bothTrainingLengthsMessage('params.training.steps', 'params.training.epochs', 'Give'),
+  };
+}
+
+export const jobProgressSchema = z.object({
+  step: z.number().int(),
+  total: z.number().int(),
+  loss: z.number().nullable().optional(),
+  lr: z.number().nullable().optional(),
+  itPerS: z.number().nullable().optional(),
+  etaS: z.number().nullable().optional(),
+  message: z.string().optional(),
+});
+
+export const jobSchema = z.object({
+  id,
+  kind: jobKindSchema,
+  characterId: id,
+  status: jobStatusSchema,
+  params: z.record(z.string(), z.unknown()),
+  progress: jobProgressSchema.nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** The last checkpoint a train job can resume from (null when none was written). */
+  checkpoint: z.string().nullable(),
+  attempts: z.number().int(),
+  createdAt: isoTime,
+  startedAt: isoTime.nullable(),
+  finishedAt: isoTime.nullable(),
+});
+export const jobListSchema = z.object({ jobs: z.array(jobSchema) });
+export const jobListQuerySchema = z.object({
+  characterId: id.optional(),
+  kind: jobKindSchema.optional(),
+  status: jobStatusSchema.optional(),
+});
+
+/** What a running job reports; stored in order and streamed as server-sent events. */
+export const jobEventBodySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('status'), status: jobStatusSchema, message: z.string().optional() }),
+  z.object({ type: z.literal('progress'), progress: jobProgressSchema }),
+  z.object({
+    type: z.literal('sample'),
+    step: z.number().int(),
+    artifactIds: z.array(id),
+    urls: z.array(z.string()),
+  }),
+  z.object({ type: z.literal('checkpoint'), step: z.number().int(), path: z.string() }),
+  // level: absent on events stored before levels were kept, read as info
+  z.object({ type: z.literal('log'), level: logLevelSchema.optional(), message: z.string() }),
+]);
+/** Every event type, in the schema's order: the SSE event names (`event: <type>`) a client listens for. */
+export const JOB_EVENT_TYPES: readonly JobEventBody['type'][] = jobEventBodySchema.options.map(
+  (option) => option.shape.type.value,
+);
+export const jobEventSchema = z.object({
+  seq: z.number().int(),
+  jobId: id,
+  at: isoTime,
+  body: jobEventBodySchema,
+});
+export const jobEventListSchema = z.object({ events: z.array(jobEventSchema) });
+export const jobEventsQuerySchema = z.object({ after: z.coerce.number().int().min(0).default(0) });
+
+export type JobKind = z.infer<typeof jobKindSchema>;
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+export type Job = z.infer<typeof jobSchema>;
+export type JobCreate = z.infer<typeof jobCreateSchema>;
+export type JobCreateInput = z.input<typeof jobCreateSchema>;
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+export type JobEvent = z.infer<typeof jobEventSchema>;
+export type JobEventBody = z.infer<typeof jobEventBodySchema>;
+export type PrepJobParams = z.infer<typeof prepJobParamsSchema>;
+export type TrainJobParams = z.infer<typeof trainJobParamsSchema>;
+export type GenerateJobParams = z.infer<typeof generateJobParamsSchema>;
