@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
 import { writeSd15Snapshot } from '../src/models/sd15-testing.js';
-import { GenerationWorker } from '../src/worker/generate.js';
+import { GenerationWorker } from '../src/worker/generation-worker.js';
 import { BASE_ECHO_WORKER } from './helpers/base-jobs.js';
 import { submitGenerateJob } from './helpers/job-stand-ins.js';
 import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';

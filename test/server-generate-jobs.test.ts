@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { standInGenerationWorker } from '../src/jobs/generation-stand-in.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
-import { GenerationWorker } from '../src/worker/generate.js';
+import { GenerationWorker } from '../src/worker/generation-worker.js';
 import { gate, submitGenerateJob, waitFor } from './helpers/job-stand-ins.js';
 import { parseSse, solidPng } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';

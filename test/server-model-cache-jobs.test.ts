@@ -10,7 +10,7 @@ import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
 import { findModelDir } from '../src/models/cache.js';
 import { writeSd15Snapshot } from '../src/models/sd15-testing.js';
-import { GenerationWorker } from '../src/worker/generate.js';
+import { GenerationWorker } from '../src/worker/generation-worker.js';
 import { BASE_ECHO_WORKER, runTrainJob } from './helpers/base-jobs.js';
 import { submitGenerateJob } from './helpers/job-stand-ins.js';
 import { seedUploads, tempDataDir } from './helpers/server-fixtures.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openSafetensors } from '../src/lora/safetensors-read.js';
 import { trainingConfigSchema } from '../src/schemas/config.js';
-import { GenerationWorker } from '../src/worker/generate.js';
+import { GenerationWorker } from '../src/worker/generation-worker.js';
 import { runTraining } from '../src/worker/train.js';
 import { tinyGeneration } from './helpers/tiny-generation.js';
 import { writeTinyDataset } from './helpers/tiny-training.js';

@@ -1,7 +1,7 @@
 // src/jobs/generation-stand-in.ts — test support (never imported by the product): a stand-in for the
 // Python generation worker, so the warm generation service and the server's generate jobs can be
 // tested without Python. Shared by src/jobs/warm-generation.test.ts and test/server-jobs.test.ts.
-import type { GenerationWorker } from '../worker/generate.js';
+import type { GenerationWorker } from '../worker/generation-worker.js';
 import type { ProgressEvent } from '../worker/protocol.js';
 
 export interface StandInGenerationOptions {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import { generationConfigSchema } from '../schemas/config.js';
-import { GenerationWorker } from '../worker/generate.js';
+import { GenerationWorker } from '../worker/generation-worker.js';
 import type { GeneratedBatch, SamplingStep } from './generation-service.js';
 import { standInGenerationWorker } from './generation-stand-in.js';
 import { WarmGenerationService } from './warm-generation.js';

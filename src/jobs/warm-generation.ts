@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { type ErrorCode, ToonloraError } from '../errors.js';
 import type { CacheOptions } from '../models/cache.js';
-import { GenerationWorker } from '../worker/generate.js';
+import { GenerationWorker } from '../worker/generation-worker.js';
 import type { ProgressEvent } from '../worker/protocol.js';
 import type { WorkerSilenceLimits } from '../worker/silence-watchdog.js';
 import type {

@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import { errorInGivenBaseWords } from '../models/base-revision.js';
 import { generationConfigSchema, trainingConfigSchema } from '../schemas/config.js';
-import { GenerationWorker, runGeneration } from './generate.js';
+import { runGeneration } from './generate.js';
+import { GenerationWorker } from './generation-worker.js';
 import type { WorkerSpawn } from './python-worker.js';
 import { planTraining, runTraining } from './train.js';
 

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { generationConfigSchema } from '../schemas/config.js';
-import { GenerationWorker } from './generate.js';
+import { GenerationWorker } from './generation-worker.js';
 
 const FAKE = fileURLToPath(new URL('../../test/fixtures/fake-worker.mjs', import.meta.url));
 

@@ -10,7 +10,7 @@ import { WarmGenerationService } from '../jobs/warm-generation.js';
 import { convertLora } from '../lora/convert.js';
 import { makePeftTensors, writePeftFolder } from '../lora/lora-fixtures.js';
 import { generationConfigSchema } from '../schemas/config.js';
-import { GenerationWorker } from './generate.js';
+import { GenerationWorker } from './generation-worker.js';
 
 /** Answers `ready`, then each generate request with one image named after the request's `lora_name` (or `-`). */
 const ECHO_WORKER = `

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generationConfigSchema } from '../schemas/config.js';
-import { GenerationWorker } from './generate.js';
+import { GenerationWorker } from './generation-worker.js';
 import type { WorkerSilenceLimits } from './silence-watchdog.js';
 
 const SILENT = fileURLToPath(new URL('../../test/fixtures/silent-worker.mjs', import.meta.url));

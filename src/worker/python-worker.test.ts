@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { captionImagesWithBlip } from './blip.js';
-import { GenerationWorker, runGeneration } from './generate.js';
+import { runGeneration } from './generate.js';
+import { GenerationWorker } from './generation-worker.js';
 import { type CommandRequest, type ErrorEvent, PROTOCOL_VERSION, type WorkerEvent } from './protocol.js';
 import {
   errorFromEvent,
