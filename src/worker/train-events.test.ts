@@ -1,7 +1,7 @@
 // src/worker/train-events.test.ts — `train --events` prints one compact JSON line per progress / sample / checkpoint
 // event and the result (or error) last; `--json` stays one document, and the two are not given together.
 import { describe, expect, it } from 'vitest';
-import { checkOutputFlags } from '../cli/commands/train.js';
+import { checkOutputFlags } from '../cli/commands/train-flags.js';
 import { errorLine, resultLine, trainEventLineSchema, workerEventLine } from './train-events.js';
 
 const parse = (line: string | null) => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive } from '../../test/helpers/processes.js';
-import { EXIT_KILLED, formatStopped } from '../cli/commands/train.js';
+import { EXIT_KILLED, formatStopped } from '../cli/commands/train-output.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import type { WorkerEvent } from './protocol.js';
 import type { WorkerSpawn } from './python-worker.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it, vi } from 'vitest';
-import { inertFlagWarnings, trainingOverrides } from '../cli/commands/train.js';
+import { inertFlagWarnings, trainingOverrides } from '../cli/commands/train-flags.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import { writeSd15Snapshot } from '../models/sd15-testing.js';
 import { trainRequestSchema } from './protocol.js';

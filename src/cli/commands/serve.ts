@@ -27,7 +27,7 @@ import {
   workerSilenceFromFlags,
 } from '../worker-timeout-flags.js';
 import { webBuildStale } from './serve-build.js';
-import { EXIT_KILLED } from './train.js';
+import { EXIT_KILLED } from './train-output.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 

@@ -1,216 +1,29 @@
-// src/cli/commands/train.ts — `toonlora train`: train a LoRA on a prepared dataset with the Python worker
+// src/cli/commands/train.ts — `toonlora train`: train a LoRA on a prepared dataset with the Python worker (the command
+// and its run; its flags are train-flags.ts, what it prints train-output.ts)
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { ensurePythonEnv } from '../../env/python-env.js';
 import { isToonloraError, ToonloraError } from '../../errors.js';
 import { BASE_MODEL_HELP } from '../../models/base-model.js';
-import {
-  bothTrainingLengthsMessage,
-  effectiveLoraAlpha,
-  type TrainingConfig,
-  trainingConfigSchema,
-} from '../../schemas/config.js';
+import { effectiveLoraAlpha, trainingConfigSchema } from '../../schemas/config.js';
 import { checkBasePulled, checkTrainingBase, notPulledBaseWarning } from '../../worker/base-check.js';
-import { countLora, type LoraCount } from '../../worker/lora-count.js';
-import {
-  describeMemoryEstimate,
-  estimatedConfig,
-  estimateTrainingMemory,
-  type MemoryEstimate,
-} from '../../worker/memory-estimate.js';
+import { countLora } from '../../worker/lora-count.js';
+import { estimatedConfig, estimateTrainingMemory } from '../../worker/memory-estimate.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import type { WorkerEvent } from '../../worker/protocol.js';
 import { runInsideDatasetWarning } from '../../worker/run-folder.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
-import {
-  checkTrainingPaths,
-  planTraining,
-  runTraining,
-  type TrainingPlan,
-  type TrainResult,
-} from '../../worker/train.js';
+import { checkTrainingPaths, planTraining, runTraining } from '../../worker/train.js';
 import { errorLine, resultLine, workerEventLine } from '../../worker/train-events.js';
-import { numberFlag as num } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar, writeFinal } from '../output.js';
-
-interface TrainFlags {
-  output?: string;
-  base?: string;
-  steps?: string;
-  epochs?: string;
-  rank?: string;
-  alpha?: string;
-  lr?: string;
-  dora?: boolean;
-  lokr?: boolean;
-  lokrFactor?: string;
-  trainTextEncoder?: boolean;
-  teLr?: string;
-  compile?: boolean;
-  keepCheckpoints?: string;
-  /** false with --no-buckets (commander's negated option); otherwise the config decides. */
-  buckets?: boolean;
-  resume: boolean;
-  dryRun: boolean;
-  config?: string;
-  json: boolean;
-  /** JSON lines on stdout: progress / sample / checkpoint as the run goes, then the result (worker/train-events.ts). */
-  events?: boolean;
-}
-
-/** Config overrides from the flags; --steps and --epochs both set the run's length, so only one may be given. */
-export function trainingOverrides(flags: TrainFlags): Record<string, unknown> {
-  if (flags.steps !== undefined && flags.epochs !== undefined) {
-    throw new ToonloraError(
-      'TL_ERR_USAGE',
-      bothTrainingLengthsMessage(`--steps ${flags.steps}`, `--epochs ${flags.epochs}`, 'Give'),
-    );
-  }
-  return {
-    training: {
-      baseModel: flags.base,
-      steps: num(flags.steps, '--steps'),
-      epochs: num(flags.epochs, '--epochs'),
-      learningRate: num(flags.lr, '--lr'),
-      trainTextEncoder: flags.trainTextEncoder,
-      textEncoderLearningRate: num(flags.teLr, '--te-lr'),
-      compile: flags.compile,
-      keepCheckpoints: num(flags.keepCheckpoints, '--keep-checkpoints'),
-      aspectRatioBuckets: flags.buckets === false ? false : undefined,
-      lora: {
-        rank: num(flags.rank, '--rank'),
-        alpha: num(flags.alpha, '--alpha'),
-        dora: flags.dora,
-        algorithm: flags.lokr ? 'lokr' : undefined,
-        lokrFactor: num(flags.lokrFactor, '--lokr-factor'),
-      },
-    },
-  };
-}
-
-/**
- * @throws TL_ERR_USAGE for --events with --json (two stdout formats) or with --dry-run (no run to follow: --json
- *   prints its one document).
- */
-export function checkOutputFlags(flags: Pick<TrainFlags, 'events' | 'json' | 'dryRun'>): void {
-  if (!flags.events) return;
-  if (flags.json)
-    throw new ToonloraError(
-      'TL_ERR_USAGE',
-      '--events and --json both set what stdout prints. Give only one: --json prints one final document, ' +
-        '--events a JSON line per progress / sample / checkpoint event and the same document as the last line.',
-    );
-  if (flags.dryRun)
-    throw new ToonloraError(
-      'TL_ERR_USAGE',
-      '--events follows a run as it trains; a --dry-run trains nothing. Use --json for its document.',
-    );
-}
+import { checkOutputFlags, inertFlagWarnings, type TrainFlags, trainingOverrides } from './train-flags.js';
+import { EXIT_KILLED, formatDryRun, formatResult } from './train-output.js';
 
 /** The `error` a failed run's last --events line carries: what `--json` prints under `error`. */
 function errorDocument(error: unknown): { code: string; message: string } {
   if (isToonloraError(error)) return { code: error.code, message: error.message, ...error.details };
   return { code: 'TL_ERR_INTERNAL', message: String(error) };
-}
-
-/** Flags given that the resolved config makes inert (`--te-lr` without text-encoder training, ...). */
-export function inertFlagWarnings(flags: TrainFlags, config: TrainingConfig): string[] {
-  const warnings: string[] = [];
-  if (flags.teLr !== undefined && !config.trainTextEncoder) {
-    warnings.push('--te-lr has no effect: the text encoder is not trained. Add --train-text-encoder.');
-  }
-  if (flags.lokrFactor !== undefined && config.lora.algorithm !== 'lokr') {
-    warnings.push('--lokr-factor has no effect: this run trains a LoRA, not a LoKr. Add --lokr.');
-  }
-  return warnings;
-}
-
-interface DryRun extends LoraCount {
-  readonly config: TrainingConfig;
-  readonly plan: TrainingPlan;
-  readonly gpuMemory: MemoryEstimate;
-}
-
-function formatDryRun(dry: DryRun): string {
-  const { lora } = dry;
-  const share = ((100 * lora.trainableParams) / lora.unetParams).toFixed(2);
-  const adapter = dry.config.lora.algorithm === 'lokr' ? 'LoKr' : 'LoRA';
-  const { plan } = dry;
-  return [
-    JSON.stringify(dry.config, null, 2),
-    `dataset: ${plan.images} images, ${plan.imagesWithRepeats} with repeats (an epoch); ${plan.steps} steps ` +
-      `${dry.config.epochs === undefined ? 'reach' : '='} ${plan.epochs} epoch(s) at batch ${dry.config.batchSize} ` +
-      `x accumulation ${dry.config.gradientAccumulation}.`,
-    `${adapter}: ${lora.modules} modules, ${lora.trainableParams.toLocaleString('en-US')} trainable parameters ` +
-      `(${share}% of the UNet's ${lora.unetParams.toLocaleString('en-US')}), from the ${lora.countedOn}.`,
-    ...(dry.textEncoderLora
-      ? [
-          `text-encoder ${adapter}: ${dry.textEncoderLora.modules} modules, ` +
-            `${dry.textEncoderLora.trainableParams.toLocaleString('en-US')} trainable parameters ` +
-            `(of the text encoder's ${dry.textEncoderLora.textEncoderParams.toLocaleString('en-US')}).`,
-        ]
-      : []),
-    describeMemoryEstimate(dry.gpuMemory, dry.config),
-  ].join('\n');
-}
-
-/** Exit code of a run stopped at once by a second Ctrl-C: 128 + SIGINT, as the shell reports a process it ended. */
-export const EXIT_KILLED = 130;
-
-/** What a stopped run says: where it stopped, the checkpoint on disk, and (stopped at once) the steps lost. */
-export function formatStopped(result: TrainResult): string {
-  const resume = result.checkpoint
-    ? `Continue from ${result.checkpoint} with --resume.`
-    : 'No checkpoint is on disk: nothing to resume; start the run again.';
-  if (!result.forced) {
-    return result.checkpoint
-      ? `stopped at step ${result.steps}; checkpoint ${result.checkpoint}. Continue with --resume.`
-      : `stopped at step ${result.steps}. ${resume}`;
-  }
-  const kept = result.checkpointStep ?? 0;
-  const since = result.checkpoint ? `since the checkpoint at step ${kept}` : 'of this run';
-  const lost =
-    result.steps > kept + 1
-      ? `steps ${kept + 1}-${result.steps} ${since} are lost`
-      : result.steps === kept + 1
-        ? `step ${result.steps} ${since} is lost`
-        : 'no finished step is lost';
-  const killed =
-    result.killedAfterGraceMs === undefined
-      ? 'the worker was killed'
-      : `the worker was killed: it did not finish its step and save within ${Math.round(result.killedAfterGraceMs / 1000)} s`;
-  return `stopped at step ${result.steps} without saving a checkpoint (${killed}): ${lost}. ${resume}`;
-}
-
-/**
- * The human summary of a run. `stoppedLate`: a stop (Ctrl-C, a closed output pipe) came during the last step, which
- * the worker finished: the run is complete, and the command still exits 1 as a stopped run does.
- */
-export function formatResult(
-  result: TrainResult,
-  algorithm: TrainingConfig['lora']['algorithm'],
-  stoppedLate = false,
-): string {
-  if (result.status === 'cancelled') return formatStopped(result);
-  return [
-    stoppedLate
-      ? 'stopped after the last step had started: the run finished it, and its files are complete (nothing to resume)'
-      : '',
-    result.lastLoss === null
-      ? `trained ${result.steps} steps (all before this --resume: it wrote the missing files from the last checkpoint)`
-      : `trained ${result.steps} steps (last loss ${result.lastLoss.toFixed(4)})`,
-    `  PEFT adapter: ${result.adapter}`,
-    result.textEncoderAdapter ? `  text-encoder PEFT adapter: ${result.textEncoderAdapter}` : '',
-    result.kohyaFile
-      ? algorithm === 'lokr'
-        ? `  WebUI / ComfyUI LoKr file (LyCORIS; toonlora generate loads it too): ${result.kohyaFile}`
-        : `  WebUI / ComfyUI / diffusers file: ${result.kohyaFile}`
-      : '',
-    result.samples.length ? `  samples: ${result.samples.length} images in ${result.runDir}/samples` : '',
-  ]
-    .filter(Boolean)
-    .join('\n');
 }
 
 export function registerTrain(program: Command): void {
