@@ -53,4 +53,4 @@ def test_converted_peft_folder_text_encoder_applies_through_toonlora_and_peft_wi
             assert torch.allclose(got[name], delta, atol=1e-6), (how, name)
     if not hasattr(build_tiny_base_model().text_encoder, "text_model"):  # transformers >= 5.6: the upstream limit
         assert peft_loaded_deltas(tmp_path / "peft" / "text_encoder") == {}, (
-            "PEFT now loads text_model. keys into a flattened CLIPTextModel: drop the key_mapping note from README")
+            "PEFT now loads text_model. keys into a flattened CLIPTextModel: drop the key_mapping note from docs/limits.md")
