@@ -108,6 +108,10 @@ export class CatalogStore {
     datasets.updateDatasetItem(this.db, datasetId, key, patch);
   }
 
+  setDatasetItemsExcluded(datasetId: string, keys: readonly string[], excluded: boolean): void {
+    datasets.setDatasetItemsExcluded(this.db, datasetId, keys, excluded);
+  }
+
   // ----- artifacts (catalog/artifacts.ts) -----
   addArtifact(input: artifacts.NewArtifact): Artifact {
     return artifacts.addArtifact(this.db, input);

@@ -61,6 +61,19 @@ export const datasetItemPatchSchema = z
     excluded: z.boolean().optional(),
   })
   .refine((body) => body.caption !== undefined || body.excluded !== undefined, 'set caption or excluded');
+/** The most items one bulk exclude / re-include names (a dataset is one prep job's crops: far fewer). */
+export const DATASET_BULK_MAX_KEYS = 2000;
+/** PATCH /api/datasets/:id/items: exclude or re-include several items at once (all or none). */
+export const datasetItemsBulkPatchSchema = z.object({
+  keys: z
+    .array(datasetItemParamsSchema.shape.key)
+    .min(1)
+    .max(DATASET_BULK_MAX_KEYS)
+    .describe(
+      "The items' keys (as GET /api/datasets/:id lists them); one the dataset does not have fails all",
+    ),
+  excluded: z.boolean().describe('true: leave them out of training and the zip; false: put them back'),
+});
 
 export type Dataset = z.infer<typeof datasetSchema>;
 export type DatasetDetail = z.infer<typeof datasetDetailSchema>;
@@ -68,3 +81,4 @@ export type DatasetItem = z.infer<typeof datasetItemSchema>;
 /** PATCH /api/datasets/:id/items/:key: what a client sends (the server trims the caption). */
 export type DatasetItemPatch = z.input<typeof datasetItemPatchSchema>;
 export type DatasetSkipped = z.infer<typeof datasetSkippedSchema>;
+export type DatasetItemsBulkPatch = z.input<typeof datasetItemsBulkPatchSchema>;

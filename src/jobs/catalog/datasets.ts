@@ -157,3 +157,29 @@ export function updateDatasetItem(
     key,
   );
 }
+
+/**
+ * Excludes or re-includes several items of a dataset in one transaction: all or none.
+ * @throws ToonloraError TL_ERR_NOT_FOUND naming the dataset and the keys it does not have (nothing written)
+ */
+export function setDatasetItemsExcluded(
+  db: SqliteDatabase,
+  datasetId: string,
+  keys: readonly string[],
+  excluded: boolean,
+): void {
+  getDataset(db, datasetId);
+  const have = new Set(listDatasetItems(db, datasetId).map((item) => item.key));
+  const unknown = [...new Set(keys)].filter((key) => !have.has(key));
+  if (unknown.length > 0) {
+    throw new ToonloraError(
+      'TL_ERR_NOT_FOUND',
+      `dataset ${datasetId}: no item ${unknown.join(', ')}; nothing was changed. List its items with GET /api/datasets/${datasetId}.`,
+      { details: { id: datasetId, keys: unknown } },
+    );
+  }
+  const update = db.prepare('UPDATE dataset_items SET excluded = ? WHERE dataset_id = ? AND key = ?');
+  db.transaction(() => {
+    for (const key of keys) update.run(excluded ? 1 : 0, datasetId, key);
+  })();
+}

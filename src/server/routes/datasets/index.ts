@@ -1,5 +1,6 @@
 // src/server/routes/datasets/index.ts — dataset versions (a prep job's output): list, review detail
-// (stage images per item, skipped files with reasons), caption edit / exclude, stage files, kohya zip.
+// (stage images per item, skipped files with reasons), caption edit / exclude, exclude / re-include of several
+// items at once, stage files, kohya zip.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ToonloraError } from '../../../errors.js';
@@ -9,6 +10,7 @@ import {
   datasetDetailSchema,
   datasetItemParamsSchema,
   datasetItemPatchSchema,
+  datasetItemsBulkPatchSchema,
   datasetListSchema,
   errorResponseSchema,
   idParamsSchema,
@@ -92,6 +94,25 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
       checkCaptionVersion({ datasetId: id, key }, app.catalog.getDatasetItem(id, key).caption, request.body);
       const { captionVersion: _version, ...patch } = request.body;
       app.catalog.updateDatasetItem(id, key, patch);
+      return detail(request.params.id);
+    },
+  );
+
+  routes.patch(
+    '/api/datasets/:id/items',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        body: datasetItemsBulkPatchSchema,
+        response: { 200: datasetDetailSchema, 400: errorResponseSchema, 404: errorResponseSchema },
+        summary:
+          'Exclude or re-include several items at once (all or none: a key the dataset does not have is a 404 and nothing changes)',
+        tags: ['datasets'],
+      }),
+    },
+    async (request) => {
+      const { keys, excluded } = request.body;
+      app.catalog.setDatasetItemsExcluded(request.params.id, keys, excluded);
       return detail(request.params.id);
     },
   );
