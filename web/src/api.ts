@@ -10,6 +10,7 @@ import {
   type Dataset,
   type DatasetDetail,
   type DatasetItemPatch,
+  type DatasetItemsBulkPatch,
   type Health,
   JOB_EVENT_TYPES,
   type Job,
@@ -144,6 +145,9 @@ export const api = {
   dataset: (id: string) => request<DatasetDetail>('GET', `/api/datasets/${id}`),
   patchItem: (id: string, key: string, body: DatasetItemPatch) =>
     request<DatasetDetail>('PATCH', `/api/datasets/${id}/items/${encodeURIComponent(key)}`, body),
+  /** Several items excluded or re-included at once (all or none). */
+  patchItems: (id: string, body: DatasetItemsBulkPatch) =>
+    request<DatasetDetail>('PATCH', `/api/datasets/${id}/items`, body),
   /** The character's jobs, newest first; `kind` keeps one kind. */
   jobs: (characterId: string, kind?: JobKind) =>
     request<{ jobs: Job[] }>(

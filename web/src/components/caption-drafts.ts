@@ -20,6 +20,11 @@ export function keepCaptionDraft(storage: DraftStorage, datasetId: string, key: 
   storage.setItem(draftKey(datasetId, key), JSON.stringify(draft));
 }
 
+/** Whether a draft is kept for this item (read only: the row takes it when it mounts). */
+export function hasCaptionDraft(storage: DraftStorage, datasetId: string, key: string): boolean {
+  return storage.getItem(draftKey(datasetId, key)) !== null;
+}
+
 /** The draft kept for this item, removed from the storage (a later reload starts from the saved caption). */
 export function takeCaptionDraft(storage: DraftStorage, datasetId: string, key: string): CaptionDraft | null {
   const raw = storage.getItem(draftKey(datasetId, key));

@@ -2,13 +2,16 @@
 // crop side by side (each opens full size on click; one that fails to load for the token brings up the app's
 // token prompt), its quality warnings, the caption editable inline (warnings while typing, a save error, a
 // caption changed in another tab since shown to keep or take, an edit kept across the token prompt), and
-// exclude / re-include; each image and button named with the item's file name.
+// exclude / re-include; each image and button named with the item's file name. A checkbox picks the row for the
+// page's bulk exclude / re-include (shift-click: a range); the row tells the page its unsaved edit, which the page
+// keeps across the token prompt when a bulk action is refused for the token.
 import { useEffect, useId, useState } from 'react';
 import type { DatasetItem, DatasetItemPatch } from '../../../src/schemas/api.js';
 import { ApiError } from '../api.js';
 import { captionLengthWarning, captionShortWarning } from './caption-tokens.js';
 import {
   type CaptionConflict,
+  type CaptionDraft,
   captionConflict,
   conflictText,
   keepCaptionDraft,
@@ -59,6 +62,9 @@ export function ItemRow({
   onPatch,
   onTake,
   onSignedOut,
+  picked,
+  onPick,
+  onDraft,
 }: {
   datasetId: string;
   item: DatasetItem;
@@ -73,6 +79,12 @@ export function ItemRow({
   onTake: (conflict: CaptionConflict) => void;
   /** A 401: the app asks for the token (the page goes; the unsaved caption is kept for after it). */
   onSignedOut: (error: unknown) => void;
+  /** Picked for the page's bulk exclude / re-include. */
+  picked: boolean;
+  /** The checkbox went to `checked`; `range`: shift was held (the rows from the one clicked before). */
+  onPick: (checked: boolean, range: boolean) => void;
+  /** The row's unsaved edit as it would be kept across the token prompt, or null once there is none. */
+  onDraft: (draft: CaptionDraft | null) => void;
 }) {
   /** An edit kept when the token was asked for (read once, on mount). */
   const [restored] = useState(() => takeCaptionDraft(sessionStorage, datasetId, item.key));
@@ -135,6 +147,12 @@ export function ItemRow({
   const draft = captionToSave(caption);
   const unsaved = draft !== item.caption && draft !== saving;
   useUnsavedWarning(unsaved);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: onDraft is the page's (a new function each render)
+  useEffect(() => {
+    onDraft(unsaved ? { caption: draft, baseCaption: base.caption, baseVersion: base.version } : null);
+  }, [unsaved, draft, base]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, on unmount
+  useEffect(() => () => onDraft(null), []);
   const warning = captionTriggerWarning(caption, trigger);
   const lengthWarning = captionLengthWarning(draft) ?? captionShortWarning(draft, trigger, classWord);
   const warningId = useId();
@@ -148,7 +166,11 @@ export function ItemRow({
     .filter(Boolean)
     .join(' ');
   return (
-    <div className={`item ${item.excluded ? 'excluded' : ''}`} data-testid="dataset-item" hidden={hidden}>
+    <div
+      className={`item ${item.excluded ? 'excluded' : ''} ${picked ? 'picked' : ''}`}
+      data-testid="dataset-item"
+      hidden={hidden}
+    >
       <div className="stages">
         <Stage
           label="original"
@@ -166,7 +188,17 @@ export function ItemRow({
         <Stage label="crop" alt={names.stage('crop')} url={item.stages.crop} onError={onSignedOut} />
       </div>
       <div className="caption">
-        <span className="muted small file-name">{fileName}</span>
+        <label className="pick">
+          <input
+            type="checkbox"
+            checked={picked}
+            aria-label={names.pick}
+            data-testid="pick-item"
+            // a click's (or Space's) shift key: a range from the row clicked before
+            onChange={(e) => onPick(e.target.checked, (e.nativeEvent as MouseEvent).shiftKey === true)}
+          />
+          <span className="muted small file-name">{fileName}</span>
+        </label>
         {item.warnings.length > 0 && (
           <div id={qualityId} data-testid="quality-warning">
             {item.warnings.map((text) => (

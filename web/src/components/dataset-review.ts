@@ -48,8 +48,16 @@ export function skippedReasonText(source: string, reason: string): string {
 export function itemAccessibleNames(
   fileName: string,
   excluded: boolean,
-): { stage: (label: string) => string; save: string; exclude: string; keepMine: string; useOther: string } {
+): {
+  stage: (label: string) => string;
+  save: string;
+  exclude: string;
+  keepMine: string;
+  useOther: string;
+  pick: string;
+} {
   return {
+    pick: `Select ${fileName}`,
     stage: (label) => `${fileName}: ${label}`,
     save: `Save caption for ${fileName}`,
     keepMine: `Keep my caption text for ${fileName}`,

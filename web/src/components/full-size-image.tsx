@@ -9,7 +9,7 @@ import { probeFailedImage } from './image-failure.js';
 interface ImageProps {
   url: string;
   alt: string;
-  /** loading="lazy": for long lists of thumbnails. */
+  /** loading="lazy" and decoding="async": for long lists of thumbnails. */
   lazy?: boolean;
   /** The app's error path: given a refused token when the image failed for it. */
   onError?: (error: unknown) => void;
@@ -34,7 +34,9 @@ function FailedImage({ alt }: { alt: string }) {
 }
 
 function Img({ url, alt, lazy, onImageError }: Omit<ImageProps, 'onError'> & { onImageError: () => void }) {
-  return <img src={url} alt={alt} {...(lazy ? { loading: 'lazy' as const } : {})} onError={onImageError} />;
+  // lazy ones also decode off the main thread: a long list's scroll does not wait for them
+  const deferred = lazy ? { loading: 'lazy' as const, decoding: 'async' as const } : {};
+  return <img src={url} alt={alt} {...deferred} onError={onImageError} />;
 }
 
 /** An image shown in place (no link); a placeholder when it fails to load. */

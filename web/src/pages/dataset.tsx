@@ -10,10 +10,27 @@
 // the row shows the other text, to keep its own or take the other. A save refused for the token (forgotten in
 // another tab) goes to the app's token prompt, and the typed caption comes back in its row after it. Coming back
 // to the tab re-reads the dataset: an item excluded or re-included in another tab shows as it is now.
+// A long dataset (200 crops) shows 50 rows at first, "Show 50 more" adds the next (a row once shown stays
+// mounted, hidden when out of view: its edit stays); rows can be picked (checkbox, shift-click range, "Select all
+// shown") and excluded / re-included together in one request (dataset-bulk-bar.tsx, dataset-selection.ts);
+// changing "Show" clears the picks. A bulk action refused for the token keeps every row's unsaved edit for after
+// the prompt, as a row's own save does.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { Character, Dataset, DatasetDetail, DatasetItemPatch } from '../../../src/schemas/api.js';
-import { api } from '../api.js';
-import type { CaptionConflict } from '../components/caption-drafts.js';
+import type {
+  Character,
+  Dataset,
+  DatasetDetail,
+  DatasetItem,
+  DatasetItemPatch,
+} from '../../../src/schemas/api.js';
+import { ApiError, api } from '../api.js';
+import {
+  type CaptionConflict,
+  type CaptionDraft,
+  hasCaptionDraft,
+  keepCaptionDraft,
+} from '../components/caption-drafts.js';
+import { BulkBar } from '../components/dataset-bulk-bar.js';
 import { ItemRow } from '../components/dataset-item-row.js';
 import {
   filterCounts,
@@ -22,6 +39,16 @@ import {
   itemMatches,
   skippedReasonText,
 } from '../components/dataset-review.js';
+import {
+  bulkChangeKeys,
+  bulkDoneText,
+  LIST_PAGE_SIZE,
+  pickAllShown,
+  pickedShown,
+  pickRow,
+  showMoreText,
+  shownItemKeys,
+} from '../components/dataset-selection.js';
 import { DownloadLink } from '../components/download-link.js';
 import { showWarnedLabel, warningsHeaderText } from '../components/quality-warnings.js';
 import { watchTabReturn } from '../components/tab-return.js';
@@ -42,6 +69,31 @@ export function DatasetPage({
   const words = { trigger: character.trigger, classWord: character.classWord };
   // biome-ignore lint/correctness/useExhaustiveDependencies: words follow the character
   const counts = useMemo(() => filterCounts(detail?.items ?? [], words), [detail, character]);
+  /** Rows picked for a bulk action, and the row clicked last (a shift-click's range starts there). */
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const [anchor, setAnchor] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  /** How many of the "Show" choice's rows show (a page; "Show more" adds one). */
+  const [limit, setLimit] = useState(LIST_PAGE_SIZE);
+  /** Rows shown once stay mounted (hidden when out of view): their unsaved edit and notes stay. */
+  const mounted = useRef<{ id: string | null; keys: Set<string> }>({ id: null, keys: new Set() });
+  /** Each row's unsaved edit, kept across the token prompt when a bulk action is refused for the token. */
+  const drafts = useRef(new Map<string, CaptionDraft>());
+  /** After "Show more": the index of the first new row, whose checkbox gets the focus. */
+  const focusFrom = useRef<number | null>(null);
+  const list = useRef<HTMLDivElement>(null);
+  /** Rows with an edit kept across the token prompt: shown wherever they are in the list. */
+  // biome-ignore lint/correctness/useExhaustiveDependencies: read once per dataset version (the row takes it)
+  const pinned = useMemo(
+    () =>
+      new Set(
+        (detail?.items ?? [])
+          .filter((item) => hasCaptionDraft(sessionStorage, detail?.id ?? '', item.key))
+          .map((item) => item.key),
+      ),
+    [detail?.id],
+  );
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
@@ -52,8 +104,21 @@ export function DatasetPage({
   }, [character.id]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the selection changes
   useEffect(() => {
+    setPicked(new Set());
+    setAnchor(null);
+    setNotice(null);
+    setLimit(LIST_PAGE_SIZE);
     if (selected) api.dataset(selected).then(setDetail, onError);
   }, [selected]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: after each "Show more" (the limit grew)
+  useEffect(() => {
+    if (focusFrom.current === null || !list.current) return;
+    const boxes = list.current.querySelectorAll<HTMLInputElement>(
+      '[data-testid=dataset-item]:not([hidden]) [data-testid=pick-item]',
+    );
+    boxes[focusFrom.current]?.focus();
+    focusFrom.current = null;
+  }, [limit]);
 
   /** The version list's image counts follow an exclude / re-include right away. */
   const showDetail = (next: DatasetDetail) => {
@@ -106,6 +171,43 @@ export function DatasetPage({
           }
         : current,
     );
+  const changeFilter = (next: ItemFilter) => {
+    setFilter(next);
+    setPicked(new Set());
+    setAnchor(null);
+  };
+  const matches = (item: DatasetItem) => itemMatches(item, filter, words);
+  const shown = shownItemKeys(detail?.items ?? [], matches, limit, pinned);
+  if (mounted.current.id !== (detail?.id ?? null))
+    mounted.current = { id: detail?.id ?? null, keys: new Set() };
+  for (const key of shown.keys) mounted.current.keys.add(key); // idempotent: safe in a re-render
+  const shownSet = new Set(shown.keys);
+  const chosen = pickedShown(picked, shown.keys);
+  const toExclude = bulkChangeKeys(detail?.items ?? [], chosen, true);
+  const toInclude = bulkChangeKeys(detail?.items ?? [], chosen, false);
+  const moreText = showMoreText(shown.keys.length, shown.matching);
+  /** One request for every picked row an exclude (or re-include) changes; the picks go once it is saved. */
+  const bulk = async (excluded: boolean) => {
+    const keys = excluded ? toExclude : toInclude;
+    if (!selected || keys.length === 0) return;
+    writes.current += 1;
+    setBusy(true);
+    setNotice(null);
+    try {
+      showDetail(await api.patchItems(selected, { keys, excluded }));
+      setPicked(new Set());
+      setAnchor(null);
+      setNotice(bulkDoneText(keys.length, excluded));
+    } catch (error) {
+      // the token prompt replaces the page: every row's unsaved edit comes back in its row after it
+      if (error instanceof ApiError && error.status === 401) {
+        for (const [key, draft] of drafts.current) keepCaptionDraft(sessionStorage, selected, key, draft);
+      }
+      onError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
   const warnedText = detail ? warningsHeaderText(detail.items, filter === 'quality') : null;
   const showWarned = detail ? showWarnedLabel(detail.items, filter === 'quality') : null;
 
@@ -141,7 +243,7 @@ export function DatasetPage({
               data-testid="show-warned"
               onClick={() => {
                 // the button goes once they show: focus moves to the "Show" choice, which now says so
-                setFilter('quality');
+                changeFilter('quality');
                 filterField.current?.focus();
               }}
             >
@@ -158,7 +260,7 @@ export function DatasetPage({
               ref={filterField}
               value={filter}
               data-testid="item-filter"
-              onChange={(e) => setFilter(e.target.value as ItemFilter)}
+              onChange={(e) => changeFilter(e.target.value as ItemFilter)}
             >
               {ITEM_FILTERS.map(([id, label]) => (
                 <option key={id} value={id}>
@@ -174,19 +276,75 @@ export function DatasetPage({
           )}
         </div>
       )}
-      {detail?.items.map((item) => (
-        <ItemRow
-          key={item.key}
-          datasetId={detail.id}
-          item={item}
-          trigger={character.trigger}
-          classWord={character.classWord}
-          hidden={!itemMatches(item, filter, words)}
-          onPatch={patch(item.key)}
-          onTake={take(item.key)}
-          onSignedOut={onError}
+      {detail && detail.items.length > 0 && (
+        <BulkBar
+          shown={shown.keys.length}
+          picked={chosen.length}
+          toExclude={toExclude.length}
+          toInclude={toInclude.length}
+          busy={busy}
+          notice={notice}
+          onPickAll={() => {
+            setPicked(pickAllShown(picked, shown.keys));
+            setAnchor(null);
+          }}
+          onBulk={(excluded) => void bulk(excluded)}
+          onClear={() => {
+            setPicked(new Set());
+            setAnchor(null);
+          }}
         />
-      ))}
+      )}
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: Escape from a row's checkbox clears the picks */}
+      <div
+        ref={list}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape' && e.target instanceof HTMLInputElement && e.target.type === 'checkbox') {
+            setPicked(new Set());
+            setAnchor(null);
+          }
+        }}
+      >
+        {detail?.items
+          .filter((item) => mounted.current.keys.has(item.key))
+          .map((item) => (
+            <ItemRow
+              key={item.key}
+              datasetId={detail.id}
+              item={item}
+              trigger={character.trigger}
+              classWord={character.classWord}
+              hidden={!shownSet.has(item.key)}
+              onPatch={patch(item.key)}
+              onTake={take(item.key)}
+              onSignedOut={onError}
+              picked={picked.has(item.key)}
+              onPick={(checked, range) => {
+                setPicked((current) => pickRow(current, shown.keys, anchor, item.key, checked, range));
+                setAnchor(item.key);
+              }}
+              onDraft={(draft) => {
+                if (draft) drafts.current.set(item.key, draft);
+                else drafts.current.delete(item.key);
+              }}
+            />
+          ))}
+      </div>
+      {moreText && (
+        <div className="row">
+          <button
+            type="button"
+            className="secondary"
+            data-testid="show-more"
+            onClick={() => {
+              focusFrom.current = shown.keys.length;
+              setLimit((n) => n + LIST_PAGE_SIZE);
+            }}
+          >
+            {moreText}
+          </button>
+        </div>
+      )}
       {detail && detail.skipped.length > 0 && (
         <div className="panel">
           <h3>Skipped files</h3>
