@@ -1,9 +1,10 @@
 # bench/prep_ref_text_plausible.py — for the Python reference (bench/prep_reference.py): whether a
 # detected text region looks like text at all (src/prep/text-plausible.ts splitPlausibleText, same
 # constants). A region on a light bubble is text; one off a bubble is text when dense stroke edges fill
-# it that run several ways (structure-tensor coherence of their 2x2 gradients under 0.82); a "text line"
-# on a face, legs, hatching or hair strands is refused and left in the image. numpy over the box instead
-# of the TypeScript's pixel loop. Images are BGR here (RGB there).
+# it that run several ways (structure-tensor coherence of their 2x2 gradients under 0.82) and do not
+# repeat along two directions (repeat residue under 0.3: cross-hatching, screentone); a "text line" on a
+# face, legs, hatching, cross-hatching or hair strands is refused and left in the image. numpy over the
+# box instead of the TypeScript's pixel loop. Images are BGR here (RGB there).
 import math
 
 import numpy as np
@@ -11,6 +12,8 @@ import numpy as np
 RING_PX, PAPER_MIN_CHANNEL = 4, 215  # text-plausible.ts RING_PX, PAPER_MIN_CHANNEL
 # BUBBLE_RING_MIN_LIGHT, EDGE_LUMA_STEP, MIN_STROKE_EDGE_DENSITY, MAX_STROKE_COHERENCE
 BUBBLE_RING_MIN_LIGHT, EDGE_LUMA_STEP, MIN_STROKE_EDGE_DENSITY, MAX_STROKE_COHERENCE = 0.7, 64, 0.05, 0.82
+# REPEAT_MAX_SHIFT, REPEAT_MIN_SHIFT, REPEAT_CHANNEL_STEP, REPEAT_MIN_SINE, MAX_REPEAT_RESIDUE
+REPEAT_MAX_SHIFT, REPEAT_MIN_SHIFT, REPEAT_CHANNEL_STEP, REPEAT_MIN_SINE, MAX_REPEAT_RESIDUE = 24, 3, 64, 0.5, 0.3
 
 
 def region_box(region):
@@ -21,8 +24,50 @@ def region_box(region):
     return x, y, math.ceil(points[:, 0].max()) - x + 1, math.ceil(points[:, 1].max()) - y + 1
 
 
+def shift_residue(pix, dx, dy, edge_density):
+    """text-plausible.ts shiftResidue: the share of `pix`'s pixels that differ (a channel by 64 or more)
+    from their copy (dx, dy) away, either way, over `edge_density`, capped at MAX_REPEAT_RESIDUE."""
+    h, w = pix.shape[:2]
+    ax = abs(dx)
+    counted = 2 * max(0, w - ax) * max(0, h - dy) - max(0, w - 2 * ax) * max(0, h - 2 * dy)
+    xa = slice(max(0, -dx), min(w, w - dx))  # x of the pixels whose copy lies +shift away
+    xb = slice(max(0, dx), min(w, w + dx))
+    differ = (np.abs(pix[: h - dy, xa] - pix[dy:, xb]) >= REPEAT_CHANNEL_STEP).any(axis=2)
+    state = np.zeros((h, w), bool)
+    state[: h - dy, xa] |= differ
+    state[dy:, xb] |= differ
+    return min(MAX_REPEAT_RESIDUE, int(state.sum()) / counted / edge_density)
+
+
+def repeat_residue(pix, edge_density):
+    """text-plausible.ts repeatResidue: the larger residue of the best shift and of the best one at least
+    30 degrees from it (3 to 24 px, at most half the box's side); MAX_REPEAT_RESIDUE where none repeats."""
+    h, w = pix.shape[:2]
+    reach = min(REPEAT_MAX_SHIFT, w // 2, h // 2)
+    shifts = [
+        (dx, dy, shift_residue(pix, dx, dy, edge_density))
+        for dy in range(reach + 1)
+        for dx in range(-reach, reach + 1)
+        if not (dy == 0 and dx <= 0) and dx * dx + dy * dy >= REPEAT_MIN_SHIFT**2
+    ]
+    if not shifts:
+        return MAX_REPEAT_RESIDUE
+    best = shifts[0]
+    for s in shifts:
+        if s[2] < best[2]:
+            best = s
+    length = math.hypot(best[0], best[1])
+    across = MAX_REPEAT_RESIDUE
+    for dx, dy, residue in shifts:
+        sine = abs(dx * best[1] - dy * best[0]) / math.hypot(dx, dy) / length
+        if sine >= REPEAT_MIN_SINE and residue < across:
+            across = residue
+    return max(best[2], across)
+
+
 def text_evidence(img, box):
-    """text-plausible.ts textEvidence: (ring light share, stroke-edge density, stroke coherence) of `box`."""
+    """text-plausible.ts textEvidence: (ring light share, stroke-edge density, stroke coherence, repeat
+    residue or None where the first three decide) of `box`."""
     ih, iw = img.shape[:2]
     x0, y0 = max(0, math.floor(box[0])), max(0, math.floor(box[1]))
     x1, y1 = min(iw, math.ceil(box[0] + box[2])), min(ih, math.ceil(box[1] + box[3]))
@@ -49,15 +94,25 @@ def text_evidence(img, box):
     paper = img[ry0:ry1, rx0:rx1].min(axis=2) >= PAPER_MIN_CHANNEL
     ring = paper.size - inside
     light = int(paper.sum()) - (int(paper[y0 - ry0 : y1 - ry0, x0 - rx0 : x1 - rx0].sum()) if inside else 0)
-    return (light / ring if ring else 0.0), (edges / inside if inside else 0.0), coherence
+    ring_light, edge_density = (light / ring if ring else 0.0), (edges / inside if inside else 0.0)
+    repeat = None
+    dense = edge_density >= MIN_STROKE_EDGE_DENSITY and coherence < MAX_STROKE_COHERENCE
+    if ring_light < BUBBLE_RING_MIN_LIGHT and dense:
+        repeat = repeat_residue(img[y0:y1, x0:x1].astype(np.int16), edge_density)
+    return ring_light, edge_density, coherence, repeat
 
 
 def looks_like_text(evidence):
-    """text-plausible.ts looksLikeText: on a bubble, or dense strokes that run several ways."""
-    ring_light, edge_density, coherence = evidence
+    """text-plausible.ts looksLikeText: on a bubble, or dense strokes that run several ways and do not
+    repeat along two directions."""
+    ring_light, edge_density, coherence, repeat = evidence
     if ring_light >= BUBBLE_RING_MIN_LIGHT:
         return True
-    return edge_density >= MIN_STROKE_EDGE_DENSITY and coherence < MAX_STROKE_COHERENCE
+    return (
+        edge_density >= MIN_STROKE_EDGE_DENSITY
+        and coherence < MAX_STROKE_COHERENCE
+        and (repeat is None or repeat >= MAX_REPEAT_RESIDUE)
+    )
 
 
 def split_plausible_text(img, regions):

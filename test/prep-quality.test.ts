@@ -23,6 +23,7 @@ import {
   twoCharactersSvg,
   writePage,
 } from './fixtures/prep-quality/pages.js';
+import { hatchLines } from './helpers/hatching.js';
 import { emptyModelCache } from './helpers/images.js';
 import {
   classicStages,
@@ -268,8 +269,40 @@ describe('false text detections on a character', () => {
     expect(file?.crops[0]?.warnings).toEqual([]);
   }, 60_000);
 
+  it('a box over a cross-hatched shadow (a pattern repeating two ways) is left in the image', async () => {
+    // the shadow on the body: two families of ink lines, 6 px apart at +-45 degrees, clipped to the body
+    const body = 'M186 480 L206 230 Q256 200 306 230 L326 480 Z';
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512"><defs><clipPath id="body"><path d="${body}"/></clipPath></defs><rect width="512" height="512" fill="#fff"/>${figure(256, SKIN)}<g clip-path="url(#body)">${hatchLines(512, 512, 45, 6, 2)}${hatchLines(512, 512, -45, 6, 2)}</g></svg>`;
+    const box = { x: 216, y: 300, width: 80, height: 45 };
+    const dir = mkdtempSync(join(root, 'shadow-'));
+    await writePage(dir, 'shadow.png', svg);
+    const run = await runPrep({
+      inputs: [dir],
+      outDir: join(root, 'shadow-out'),
+      cache: emptyModelCache(root),
+      saveStages: true,
+      stages: { ...(await classicStages([textLineAt(box)])), personDetector: null },
+    });
+    const file = run.manifest.files[0];
+    // before: removed as text (textRegions 1), the shadow inpainted into a smear
+    expect(file).toMatchObject({ status: 'ok', textRegions: 0 });
+    expect(file?.reason).toMatch(/1 text detection left in place: .*a pattern repeating two ways/);
+    const page = await renderSvgToRgb(svg);
+    const removed = await decodeToRgb(join(root, 'shadow-out', file?.stages?.textRemoved ?? ''), {
+      maxPixels: 1e8,
+    });
+    let changed = 0;
+    for (let y = box.y; y < box.y + box.height; y++)
+      for (let x = box.x; x < box.x + box.width; x++)
+        for (let c = 0; c < 3; c++)
+          if (removed.data[(y * 512 + x) * 3 + c] !== page.data[(y * 512 + x) * 3 + c]) changed++;
+    expect(changed).toBe(0);
+    expect(file?.crops[0]?.warnings).toEqual([]);
+  }, 60_000);
+
   it('a box over busy art that is removed keeps the face in the mask, and the crop is flagged', async () => {
-    // cross-hatching (strokes two ways) passes for letters' strokes, so the box is removed
+    // cross-hatching that does not repeat exactly (the lines 3.5 px apart, a face under them) passes for
+    // letters' strokes, so the box is removed
     const svg = crossHatchedFigureSvg;
     const dir = mkdtempSync(join(root, 'crosshatched-'));
     await writePage(dir, 'crosshatched.png', svg);

@@ -24,6 +24,6 @@ export function noCharacterReason(name: string, facts: NoCharacterFacts, framesN
 export function refusedTextNote(count: number): string[] {
   if (count === 0) return [];
   return [
-    `${count} text detection${count === 1 ? '' : 's'} left in place: no speech bubble around ${count === 1 ? 'it' : 'them'} and too few strokes for text, or strokes all running one way (a face, legs, hatching or hair strands, not letters)`,
+    `${count} text detection${count === 1 ? '' : 's'} left in place: no speech bubble around ${count === 1 ? 'it' : 'them'} and too few strokes for text, strokes all running one way, or a pattern repeating two ways (a face, legs, hatching, cross-hatching, screentone or hair strands, not letters)`,
   ];
 }

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { hatchLines, hatchPage, textLine } from '../../test/helpers/hatching.js';
 import { makeRgb, WHITE } from '../../test/helpers/images.js';
-import { looksLikeText, MAX_STROKE_COHERENCE, splitPlausibleText, textEvidence } from './text-plausible.js';
+import { renderSvgToRgb } from '../vision/sharp-io.js';
 import type { TextRegion } from './stage-types.js';
+import {
+  looksLikeText,
+  MAX_REPEAT_RESIDUE,
+  MAX_STROKE_COHERENCE,
+  repeatResidue,
+  splitPlausibleText,
+  textEvidence,
+} from './text-plausible.js';
 
 const box = { x: 20, y: 20, width: 60, height: 20 };
 const region = (b = box): TextRegion => ({
@@ -64,4 +73,70 @@ describe('text plausibility', () => {
     expect(textEvidence(lettered, box).strokeCoherence).toBeLessThan(MAX_STROKE_COHERENCE);
     expect(looksLikeText(textEvidence(lettered, box))).toBe(true);
   });
+});
+
+/** A 240 x 120 page drawn by `body` over skin (or `ground`); the detector's box is 210 x 45 around a text line at y 75. */
+const page = (body: string, ground?: string) => renderSvgToRgb(hatchPage(240, 120, body, ground));
+const lineBox = { x: 15, y: 40, width: 210, height: 45 };
+const crossHatch = (a: number, b: number, spacing: number, thick: number) =>
+  hatchLines(240, 120, a, spacing, thick) + hatchLines(240, 120, b, spacing, thick);
+const WORDS = ['LET US GO NOW', 'WHAT?! NO WAY', '같이 가자', '좋아! 정말', 'ㅋㅋㅋㅋㅋㅋㅋ'];
+
+describe('cross-hatching is not text', () => {
+  it('refuses a cross-hatched shadow: two line families at several angles, spacings and thicknesses', async () => {
+    for (const [a, b] of [
+      [45, -45],
+      [30, 120],
+      [0, 90],
+      [20, 70],
+      [60, 150],
+    ] as const)
+      for (const spacing of [4, 6, 11])
+        for (const thick of [1, 3]) {
+          if (thick >= spacing - 1) continue;
+          const name = `${a}/${b}° ${spacing} px apart, ${thick} px`;
+          const evidence = textEvidence(await page(crossHatch(a, b, spacing, thick)), lineBox);
+          // dense strokes two ways: letters for the stroke rules; before, removed as text
+          expect(evidence.edgeDensity, name).toBeGreaterThan(0.25);
+          expect(evidence.strokeCoherence, name).toBeLessThan(MAX_STROKE_COHERENCE);
+          expect(evidence.repeatResidue, name).toBeLessThan(MAX_REPEAT_RESIDUE); // measured 0.00-0.19
+          expect(looksLikeText(evidence), name).toBe(false);
+        }
+  }, 120_000);
+
+  it('keeps Latin capitals and Hangul in a bubble, on skin, and over cross-hatching', async () => {
+    for (const word of WORDS) {
+      const inBubble = textEvidence(await page(textLine(word, 20, 75, 32, '#000'), '#fff'), lineBox);
+      expect(looksLikeText(inBubble), word).toBe(true);
+      const onSkin = textEvidence(await page(textLine(word, 20, 75, 32, '#000')), lineBox);
+      // a row of one glyph (ㅋㅋㅋ) repeats along the line only, not two ways
+      expect(onSkin.repeatResidue, word).toBe(MAX_REPEAT_RESIDUE);
+      expect(looksLikeText(onSkin), word).toBe(true);
+      for (const [over, name] of [
+        [crossHatch(45, -45, 6, 2) + textLine(word, 20, 75, 32, '#ff2828'), 'red over 6 px'],
+        [crossHatch(30, 120, 8, 1) + textLine(word, 20, 75, 32, '#000', 'bold'), 'black bold over 8 px'],
+        [crossHatch(45, -45, 5, 2) + textLine(word, 20, 75, 32, '#fff', 'bold'), 'white bold over 5 px'],
+      ] as const) {
+        const evidence = textEvidence(await page(over), lineBox);
+        expect(evidence.repeatResidue, `${word} ${name}`).toBe(MAX_REPEAT_RESIDUE);
+        expect(looksLikeText(evidence), `${word} ${name}`).toBe(true);
+      }
+    }
+  }, 120_000);
+
+  it('letters over parallel hatching do not repeat two ways; the hatching alone does', async () => {
+    const span = {
+      x0: lineBox.x,
+      y0: lineBox.y,
+      x1: lineBox.x + lineBox.width,
+      y1: lineBox.y + lineBox.height,
+    };
+    const hatching = await page(hatchLines(240, 120, 70, 6, 2));
+    expect(repeatResidue(hatching, span, textEvidence(hatching, lineBox).edgeDensity)).toBe(0);
+    for (const word of WORDS) {
+      const lettered = await page(hatchLines(240, 120, 70, 6, 2) + textLine(word, 20, 75, 32, '#ff2828'));
+      const { edgeDensity } = textEvidence(lettered, lineBox);
+      expect(repeatResidue(lettered, span, edgeDensity), word).toBe(MAX_REPEAT_RESIDUE);
+    }
+  }, 60_000);
 });

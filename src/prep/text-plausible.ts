@@ -1,8 +1,9 @@
 // src/prep/text-plausible.ts — whether a detected text region looks like text at all. PaddleOCR's
 // detector also fires on art: a face (eyes, mouth) or a pair of legs can come back as a "text line",
 // and removing it erases the character's face or legs. Real text sits on a light bubble, or is drawn in
-// dense high-contrast strokes running several ways (letters); a region with neither, or whose dense
-// strokes all run one way (hatching, hair strands), is refused (left in the image). Pure.
+// dense high-contrast strokes running several ways (letters); a region with neither, whose dense
+// strokes all run one way (hatching, hair strands), or whose pattern repeats itself along two directions
+// (cross-hatching, screentone) is refused (left in the image). Pure.
 import type { Box, RgbImage } from '../vision/image.js';
 import type { TextRegion } from './stage-types.js';
 
@@ -33,21 +34,120 @@ export const MIN_STROKE_EDGE_DENSITY = 0.05;
  * synthetic panels 0.01-0.43; outlined sound effects over screentone 0.05; a face shaded with fine
  * diagonal hatching (test/fixtures/prep-quality/) 0.94; anti-aliased line gratings 4-8 px apart at
  * 18-72° 0.90-1.00, and small letters drawn over those 0.37-0.75. Cross-hatching (two directions) is
- * not caught.
+ * left to MAX_REPEAT_RESIDUE.
  */
 export const MAX_STROKE_COHERENCE = 0.82;
+/** Longest shift (px, on each axis; at most half the box's side) at which a region is compared with itself. */
+const REPEAT_MAX_SHIFT = 24;
+/** Shortest shift (px): nearer, every stroke overlaps itself. */
+const REPEAT_MIN_SHIFT = 3;
+/** A pixel differs from the one a shift away when one of its channels differs by this much (0..255). */
+const REPEAT_CHANNEL_STEP = 64;
+/** Two shifts run two ways when the sine of the angle between them is at least this (30°). */
+const REPEAT_MIN_SINE = 0.5;
+/**
+ * A region not on a bubble is art when its pattern repeats along two directions: shifted by some
+ * vector, and by another at least 30° from it, at most this share of the region's stroke-edge density
+ * of its pixels differs from the shifted copy (a channel by 64 or more). Cross-hatching and screentone
+ * repeat; letters do not, and a row of one glyph (ㅋㅋㅋ, !!!) repeats one way only. Measured (synthetic,
+ * text-plausible.test.ts, boxes 210 x 45, without the cap): cross-hatching of two line families at 0-150°, 4-11 px
+ * apart, 1-3 px thick 0.00-0.21; Latin capitals and Hangul on paper or skin 0.99-2.3; over parallel or
+ * cross-hatching 0.41-1.36 (a row of dots over cross-hatching 0.05-0.14: refused). Hand-drawn hatching
+ * whose lines wander by 1 px or more does not repeat exactly (0.60) and is not caught.
+ */
+export const MAX_REPEAT_RESIDUE = 0.3;
 
 const luma = (image: RgbImage, i: number) =>
   0.299 * (image.data[i * 3] as number) +
   0.587 * (image.data[i * 3 + 1] as number) +
   0.114 * (image.data[i * 3 + 2] as number);
 
-/** What a region's pixels say: the light share of its ring, the stroke-edge density inside it and
- * how much those edges run one way (see MAX_STROKE_COHERENCE). */
+/** What a region's pixels say: the light share of its ring, the stroke-edge density inside it, how
+ * much those edges run one way (see MAX_STROKE_COHERENCE) and how well it repeats itself along two
+ * directions (see MAX_REPEAT_RESIDUE: null where the first three already decide, at most
+ * MAX_REPEAT_RESIDUE: a region that does not repeat reads as that). */
 export interface TextEvidence {
   readonly ringLight: number;
   readonly edgeDensity: number;
   readonly strokeCoherence: number;
+  readonly repeatResidue: number | null;
+}
+
+interface Span {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+}
+
+/**
+ * The share of the pixels in `span` that differ from their copy `dx, dy` away (either way), over
+ * `edgeDensity`, capped at MAX_REPEAT_RESIDUE (the count stops there). `state` is scratch, one byte a pixel.
+ */
+function shiftResidue(
+  image: RgbImage,
+  span: Span,
+  dx: number,
+  dy: number,
+  edgeDensity: number,
+  state: Uint8Array,
+) {
+  const { x0, y0, x1, y1 } = span;
+  const w = x1 - x0;
+  const h = y1 - y0;
+  // the pixels with a copy inside: those whose +shift or -shift lies in the span
+  const area = (a: number, b: number) => Math.max(0, a) * Math.max(0, b);
+  const ax = Math.abs(dx);
+  const counted = 2 * area(w - ax, h - dy) - area(w - 2 * ax, h - 2 * dy);
+  state.fill(0);
+  let differing = 0;
+  const data = image.data;
+  for (let y = 0; y + dy < h; y++)
+    for (let x = Math.max(0, -dx); x < Math.min(w, w - dx); x++) {
+      const p = ((y + y0) * image.width + x + x0) * 3;
+      const q = ((y + dy + y0) * image.width + x + dx + x0) * 3;
+      if (
+        Math.abs((data[p] as number) - (data[q] as number)) < REPEAT_CHANNEL_STEP &&
+        Math.abs((data[p + 1] as number) - (data[q + 1] as number)) < REPEAT_CHANNEL_STEP &&
+        Math.abs((data[p + 2] as number) - (data[q + 2] as number)) < REPEAT_CHANNEL_STEP
+      )
+        continue;
+      const i = y * w + x;
+      const j = i + dy * w + dx;
+      differing += 2 - (state[i] as number) - (state[j] as number);
+      state[i] = 1;
+      state[j] = 1;
+      if (differing / counted / edgeDensity >= MAX_REPEAT_RESIDUE) return MAX_REPEAT_RESIDUE;
+    }
+  return differing / counted / edgeDensity;
+}
+
+/**
+ * How well `span` repeats itself along two directions: the larger residue (see shiftResidue) of the
+ * best shift and of the best one at least 30° from it, over shifts of REPEAT_MIN_SHIFT to
+ * REPEAT_MAX_SHIFT px (and at most half the span's side). MAX_REPEAT_RESIDUE where nothing repeats.
+ */
+export function repeatResidue(image: RgbImage, span: Span, edgeDensity: number): number {
+  const w = span.x1 - span.x0;
+  const h = span.y1 - span.y0;
+  const reach = Math.min(REPEAT_MAX_SHIFT, Math.floor(w / 2), Math.floor(h / 2));
+  const state = new Uint8Array(Math.max(0, w * h));
+  const shifts: { dx: number; dy: number; residue: number }[] = [];
+  for (let dy = 0; dy <= reach; dy++)
+    for (let dx = -reach; dx <= reach; dx++) {
+      if ((dy === 0 && dx <= 0) || dx * dx + dy * dy < REPEAT_MIN_SHIFT ** 2) continue;
+      shifts.push({ dx, dy, residue: shiftResidue(image, span, dx, dy, edgeDensity, state) });
+    }
+  let best = shifts[0];
+  for (const s of shifts) if (best && s.residue < best.residue) best = s;
+  if (!best) return MAX_REPEAT_RESIDUE;
+  let across = MAX_REPEAT_RESIDUE;
+  const length = Math.hypot(best.dx, best.dy);
+  for (const s of shifts) {
+    const sine = Math.abs(s.dx * best.dy - s.dy * best.dx) / Math.hypot(s.dx, s.dy) / length;
+    if (sine >= REPEAT_MIN_SINE && s.residue < across) across = s.residue;
+  }
+  return Math.max(best.residue, across);
 }
 
 /** The evidence for `box` (clipped to the image). */
@@ -98,16 +198,28 @@ export function textEvidence(image: RgbImage, box: Box): TextEvidence {
       )
         light++;
     }
-  return { ringLight: ring ? light / ring : 0, edgeDensity: inside ? edges / inside : 0, strokeCoherence };
+  const ringLight = ring ? light / ring : 0;
+  const edgeDensity = inside ? edges / inside : 0;
+  const undecided =
+    ringLight < BUBBLE_RING_MIN_LIGHT &&
+    edgeDensity >= MIN_STROKE_EDGE_DENSITY &&
+    strokeCoherence < MAX_STROKE_COHERENCE;
+  const repeat = undecided ? repeatResidue(image, { x0, y0, x1, y1 }, edgeDensity) : null;
+  return { ringLight, edgeDensity, strokeCoherence, repeatResidue: repeat };
 }
 
 /**
- * Text on a bubble, or dense strokes that run several ways: see {@link BUBBLE_RING_MIN_LIGHT},
- * {@link MIN_STROKE_EDGE_DENSITY} and {@link MAX_STROKE_COHERENCE}.
+ * Text on a bubble, or dense strokes that run several ways and do not repeat along two directions: see
+ * {@link BUBBLE_RING_MIN_LIGHT}, {@link MIN_STROKE_EDGE_DENSITY}, {@link MAX_STROKE_COHERENCE} and
+ * {@link MAX_REPEAT_RESIDUE}.
  */
 export function looksLikeText(evidence: TextEvidence): boolean {
   if (evidence.ringLight >= BUBBLE_RING_MIN_LIGHT) return true;
-  return evidence.edgeDensity >= MIN_STROKE_EDGE_DENSITY && evidence.strokeCoherence < MAX_STROKE_COHERENCE;
+  return (
+    evidence.edgeDensity >= MIN_STROKE_EDGE_DENSITY &&
+    evidence.strokeCoherence < MAX_STROKE_COHERENCE &&
+    (evidence.repeatResidue === null || evidence.repeatResidue >= MAX_REPEAT_RESIDUE)
+  );
 }
 
 /** The regions split into those that look like text and those refused as art (see {@link looksLikeText}). */

@@ -1,0 +1,73 @@
+// The prep benchmark's Python reference (bench/prep_ref_text_plausible.py via bench/prep_ref_stage.py)
+// against the TypeScript (src/prep/text-plausible.ts) on cross-hatching: both refuse a detection on a
+// cross-hatched shadow (a pattern repeating two ways) and keep letters drawn over one, on the same pixels.
+// Needs trainer/.venv (opencv, numpy); skipped with a note where it is not installed.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeImage } from '../src/prep/decode.js';
+import type { TextRegion } from '../src/prep/stage-types.js';
+import { splitPlausibleText } from '../src/prep/text-plausible.js';
+import { writePage } from './fixtures/prep-quality/pages.js';
+import { hatchLines, hatchPage, textLine } from './helpers/hatching.js';
+
+const repo = new URL('..', import.meta.url).pathname;
+const python = join(repo, 'trainer/.venv/bin/python');
+const hasPython = existsSync(python);
+if (!hasPython)
+  console.warn('prep-bench-reference-hatching: trainer/.venv is missing; reference checks skipped');
+const dir = mkdtempSync(join(tmpdir(), 'toonlora-bench-hatching-'));
+
+/** The detector's line around x 15-224, y 40-84, its box as prep_ref_text_plausible.region_box reads the polygon. */
+const region: TextRegion = {
+  box: { x: 15, y: 40, width: 210, height: 45 },
+  score: 0.9,
+  polygon: [
+    [15, 40],
+    [224, 40],
+    [224, 84],
+    [15, 84],
+  ],
+};
+const crossHatch = (a: number, b: number, spacing: number, thick: number) =>
+  hatchLines(240, 120, a, spacing, thick) + hatchLines(240, 120, b, spacing, thick);
+
+describe.skipIf(!hasPython)(
+  "the prep benchmark's Python reference refuses cross-hatching as the TypeScript does",
+  () => {
+    it('same verdicts on cross-hatched shadows and on letters over cross-hatching or skin', async () => {
+      const regionsFile = join(dir, 'regions.json');
+      writeFileSync(regionsFile, JSON.stringify([{ polygon: region.polygon }]));
+      const cases: [string, string, boolean][] = [
+        ['xh-45-6-2', crossHatch(45, -45, 6, 2), false],
+        ['xh-30-4-1', crossHatch(30, 120, 4, 1), false],
+        ['xh-20-11-3', crossHatch(20, 70, 11, 3), false],
+        ['xh-0-8-2', crossHatch(0, 90, 8, 2), false],
+        ['latin-over-xh', crossHatch(45, -45, 6, 2) + textLine('LET US GO NOW', 20, 75, 32, '#ff2828'), true],
+        [
+          'hangul-over-xh',
+          crossHatch(30, 120, 8, 1) + textLine('같이 가자', 20, 75, 32, '#000', 'bold'),
+          true,
+        ],
+        ['hangul-on-skin', textLine('좋아! 정말', 20, 75, 32, '#000'), true],
+      ];
+      for (const [name, body, kept] of cases) {
+        const file = await writePage(dir, `${name}.png`, hatchPage(240, 120, body));
+        const image = await decodeImage(file, { maxPixels: 1e8 });
+        const ours = splitPlausibleText(image, [region]).text.length;
+        const out = execFileSync(
+          python,
+          [join(repo, 'bench/prep_ref_stage.py'), 'plausible', file, regionsFile],
+          {
+            encoding: 'utf8',
+            cwd: join(repo, 'bench'),
+          },
+        );
+        expect(ours, name).toBe(kept ? 1 : 0);
+        expect((JSON.parse(out) as { kept: number[] }).kept, name).toEqual([ours]);
+      }
+    }, 120_000);
+  },
+);
