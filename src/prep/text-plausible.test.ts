@@ -124,6 +124,24 @@ describe('cross-hatching is not text', () => {
     }
   }, 120_000);
 
+  it('keeps a line of text over screentone, and refuses the screentone alone', async () => {
+    // dark dots 5 px apart: too dark around the box for a bubble's paper, so the repeat rule decides
+    const tone =
+      '<defs><pattern id="tone" width="5" height="5" patternUnits="userSpaceOnUse"><circle cx="2.5" cy="2.5" r="1.8" fill="#444"/></pattern></defs><rect width="240" height="120" fill="url(#tone)"/>';
+    const screentone = textEvidence(await page(tone, '#fff'), lineBox);
+    expect(screentone.ringLight).toBeLessThan(0.7);
+    expect(screentone.repeatResidue).toBeLessThan(MAX_REPEAT_RESIDUE);
+    expect(looksLikeText(screentone)).toBe(false);
+    for (const word of WORDS) {
+      const evidence = textEvidence(
+        await page(tone + textLine(word, 20, 75, 32, '#000', 'bold'), '#fff'),
+        lineBox,
+      );
+      expect(evidence.repeatResidue, word).toBe(MAX_REPEAT_RESIDUE);
+      expect(looksLikeText(evidence), word).toBe(true);
+    }
+  }, 60_000);
+
   it('letters over parallel hatching do not repeat two ways; the hatching alone does', async () => {
     const span = {
       x0: lineBox.x,

@@ -49,11 +49,12 @@ const REPEAT_MIN_SINE = 0.5;
  * A region not on a bubble is art when its pattern repeats along two directions: shifted by some
  * vector, and by another at least 30° from it, at most this share of the region's stroke-edge density
  * of its pixels differs from the shifted copy (a channel by 64 or more). Cross-hatching and screentone
- * repeat; letters do not, and a row of one glyph (ㅋㅋㅋ, !!!) repeats one way only. Measured (synthetic,
- * text-plausible.test.ts, boxes 210 x 45, without the cap): cross-hatching of two line families at 0-150°, 4-11 px
- * apart, 1-3 px thick 0.00-0.21; Latin capitals and Hangul on paper or skin 0.99-2.3; over parallel or
- * cross-hatching 0.41-1.36 (a row of dots over cross-hatching 0.05-0.14: refused). Hand-drawn hatching
- * whose lines wander by 1 px or more does not repeat exactly (0.60) and is not caught.
+ * repeat; letters do not, and a row of one glyph (ㅋㅋㅋ, !!!) repeats one way only. Measured without
+ * the cap (synthetic, text-plausible.test.ts, boxes 210 x 45): cross-hatching of two line families at
+ * 0-150°, 4-11 px apart, 1-3 px thick 0.00-0.21; Latin capitals and Hangul on paper or skin 0.99-2.3,
+ * over parallel or cross-hatching 0.41-1.36, over screentone dots 3-8 px apart above the cap; a row of
+ * dots over cross-hatching 0.05-0.14 (refused). Hand-drawn hatching whose lines wander by 1 px or more
+ * does not repeat exactly (0.60) and is not caught.
  */
 export const MAX_REPEAT_RESIDUE = 0.3;
 
