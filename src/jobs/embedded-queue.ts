@@ -161,10 +161,13 @@ export class EmbeddedJobQueue implements JobQueue {
     const job = this.store.getJob(jobId);
     // a job that cannot be resumed gets the store's 409 naming why, not a full queue's 429
     this.checkAdmission(canTransition(job.kind, job.status, 'queued'));
+    // it joins the end of the queue (nextQueued orders by the time a job entered `queued`)
+    const waiting = this.waitingMessage();
+    const how = job.checkpoint
+      ? `resuming from ${job.checkpoint}`
+      : 'starting again (no checkpoint was written)';
     const queued = this.store.transition(jobId, 'queued', {
-      message: job.checkpoint
-        ? `resuming from ${job.checkpoint}`
-        : 'starting again (no checkpoint was written)',
+      message: waiting ? `${how}; ${waiting}` : how,
     });
     this.publishLast(jobId);
     this.pump();

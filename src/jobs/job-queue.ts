@@ -45,7 +45,8 @@ export interface JobQueue {
   resume(jobId: string): Job;
   /** One job. @throws ToonloraError TL_ERR_NOT_FOUND naming the id. */
   getJob(jobId: string): Job;
-  /** Jobs matching `filter` (character, kind, status), newest first. */
+  /** Jobs matching `filter` (character, kind, status), newest first; with status `queued`, the last to join
+   * the queue first (a resumed job joins at its resume). */
   listJobs(filter?: JobListFilter): Job[];
   /** The stored events of `jobId` with seq > `afterSeq`, in order. */
   listEvents(jobId: string, afterSeq?: number): JobEvent[];

@@ -11,6 +11,11 @@ const now = () => new Date().toISOString();
 const parseJson = <T>(value: unknown): T | null =>
   value === null || value === undefined ? null : (JSON.parse(String(value)) as T);
 
+/** When a job last entered `queued` (created or resumed): the rowid of that status event, as rowids grow in the
+ * order events are written (exact where times tie within a millisecond). */
+const QUEUE_ENTRY = `(SELECT MAX(e.rowid) FROM job_events e WHERE e.job_id = jobs.id
+  AND json_extract(e.body, '$.type') = 'status' AND json_extract(e.body, '$.status') = 'queued')`;
+
 export interface JobListFilter {
   characterId?: string;
   kind?: JobKind;
@@ -53,7 +58,7 @@ export class JobStore {
       .prepare(
         `SELECT * FROM jobs WHERE (@characterId IS NULL OR character_id = @characterId)
          AND (@kind IS NULL OR kind = @kind) AND (@status IS NULL OR status = @status)
-         ORDER BY created_at DESC, rowid DESC`,
+         ORDER BY ${filter.status === 'queued' ? `${QUEUE_ENTRY} DESC, ` : ''}created_at DESC, rowid DESC`,
       )
       .all({
         characterId: filter.characterId ?? null,
@@ -63,10 +68,13 @@ export class JobStore {
     return rows.map(toJob);
   }
 
-  /** The oldest queued job, or undefined. */
+  /** The job that entered `queued` first, or undefined: a resumed job waits behind the jobs queued before its
+   * resume, however old it is. */
   nextQueued(): Job | undefined {
     const row = this.db
-      .prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created_at, rowid LIMIT 1")
+      .prepare(
+        `SELECT * FROM jobs WHERE status = 'queued' ORDER BY ${QUEUE_ENTRY}, created_at, rowid LIMIT 1`,
+      )
       .get() as Row | undefined;
     return row ? toJob(row) : undefined;
   }
