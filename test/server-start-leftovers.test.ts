@@ -1,7 +1,7 @@
 // test/server-start-leftovers.test.ts — a server killed mid-prep (kill -9) leaves that job's copied inputs and
 // prep's staging folder in the job folder; the next start marks the job interrupted and removes them, saying
-// what it freed, and nothing else: not the dataset, not the uploads, not a train job's data, nor what a
-// symbolic link points at.
+// what it freed (its partial dataset too: it made no dataset version), and nothing else: not the uploads, not a
+// train job's data, nor what a symbolic link points at.
 import { existsSync, linkSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -67,10 +67,12 @@ describe('a start after a server was killed mid-prep', () => {
       expect(app.queue.getJob(data.prepId).status).toBe('interrupted');
       expect(existsSync(join(data.prepDir, 'inputs'))).toBe(false);
       expect(existsSync(join(data.prepDir, 'dataset', STAGING_DIR))).toBe(false);
-      for (const kept of [data.upload, data.datasetFile, data.trainData]) expect(existsSync(kept)).toBe(true);
+      // it made no dataset version: its partial dataset folder goes too
+      expect(existsSync(data.datasetFile)).toBe(false);
+      for (const kept of [data.upload, data.trainData]) expect(existsSync(kept)).toBe(true);
       expect(written).toEqual([
-        `toonlora serve: prep job ${data.prepId} was left running by a server that stopped; removed its temporary ` +
-          `copies jobs/${data.prepId}/inputs and jobs/${data.prepId}/dataset/${STAGING_DIR} (3 files, 1.5 kB freed)\n`,
+        `toonlora serve: prep job ${data.prepId} was left running by a server that stopped; removed what it left ` +
+          `(it made no dataset) jobs/${data.prepId}/inputs and jobs/${data.prepId}/dataset (4 files, 1.5 kB freed)\n`,
       ]);
     } finally {
       await app.close();

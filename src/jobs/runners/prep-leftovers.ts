@@ -1,11 +1,13 @@
-// src/jobs/runners/prep-leftovers.ts — the temporary copies a prep job makes inside its own job folder (its
-// copied inputs, runPrep's staging folder) and their removal: when the job ends in-process (prep-runner), and at
-// the next start for a job a dead server left running (killed mid-prep: nothing else would ever remove them).
+// src/jobs/runners/prep-leftovers.ts — what a prep job leaves inside its own job folder (its copied inputs,
+// runPrep's staging folder, and, when it kept no dataset, its unfinished dataset folder) and their removal: when
+// the job ends in-process (prep-runner), and at the next start for the prep jobs that ended without a dataset or
+// that a dead server left running (killed mid-prep: nothing else would ever remove them).
 import { lstatSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { STAGING_DIR } from '../../prep/output-swap.js';
-import type { Job } from '../../schemas/api.js';
+import type { Job, JobStatus } from '../../schemas/api.js';
+import type { SqliteDatabase } from '../database.js';
 import { jobRelDir } from '../data-layout.js';
 import { resolveDataPath } from '../data-path.js';
 
@@ -20,16 +22,33 @@ export function prepJobDirs(dataDir: string, jobId: string): { outDir: string; i
 
 /**
  * What a prep job leaves that nothing reads once it has ended, however it ended: the copied inputs (they
- * can be made again from the uploads) and runPrep's staging folder (a cancelled or failed run leaves it).
+ * can be made again from the uploads) and runPrep's staging folder (a cancelled or failed run leaves it);
+ * without `keptDataset` (cancelled, failed: no dataset version points at it) the whole dataset folder too.
  */
-export async function removePrepLeftovers(inputsDir: string, outDir: string): Promise<void> {
+export async function removePrepLeftovers(
+  inputsDir: string,
+  outDir: string,
+  keptDataset: boolean,
+): Promise<void> {
   await rm(inputsDir, { recursive: true, force: true });
-  await rm(join(outDir, STAGING_DIR), { recursive: true, force: true });
+  await rm(keptDataset ? join(outDir, STAGING_DIR) : outDir, { recursive: true, force: true });
+}
+
+/** The jobs a dataset version was made by (a prep job not among them kept no dataset). */
+export function jobsWithDataset(db: SqliteDatabase): Set<string> {
+  const rows = db.prepare('SELECT DISTINCT job_id FROM datasets').all() as Array<{ job_id: string }>;
+  return new Set(rows.map((row) => row.job_id));
 }
 
 /** What removing one job's leftovers freed: the folders (relative to the data folder), files and bytes. */
 export interface FreedLeftovers {
   jobId: string;
+  /** How the job ended: `interrupted` here for a job found running at this start. */
+  status: JobStatus;
+  /** Whether it was found running at this start (the server that ran it died). */
+  leftRunning: boolean;
+  /** Whether a dataset version was made from it (then only its temporary copies went). */
+  keptDataset: boolean;
   folders: string[];
   files: number;
   /** Bytes given back to the disk: an input hard-linked to its upload frees nothing. */
@@ -66,19 +85,37 @@ function measure(folder: string): { files: number; bytes: number } {
   return { files, bytes };
 }
 
+/** Prep jobs in these statuses have stopped for good unless a user acts; their folders are not in use. */
+const ENDED: readonly JobStatus[] = ['cancelled', 'failed', 'interrupted'];
+
 /**
- * Removes the temporary copies of the prep jobs among `jobs` (found `running` at start: the server died
- * under them): their copied inputs and staging folder, only inside their own job folder of `dataDir`.
- * Other kinds keep everything (a train job's dataset copy is what its resume trains on).
+ * Removes what the ended prep jobs among `jobs` left, only inside their own job folder of `dataDir`: their copied
+ * inputs, and their staging folder, or their whole dataset folder when `withDataset` has no dataset version made
+ * from them (a partial dataset nothing lists). Other kinds keep everything (a train job's dataset copy is what
+ * its resume trains on). `leftRunning`: the jobs were found running at this start (how the log line words it).
  * @returns one entry per job that had something to remove
  */
-export function removeInterruptedLeftovers(dataDir: string, jobs: readonly Job[]): FreedLeftovers[] {
+export function removeEndedPrepLeftovers(
+  dataDir: string,
+  jobs: readonly Job[],
+  withDataset: ReadonlySet<string>,
+  leftRunning = false,
+): FreedLeftovers[] {
   const freed: FreedLeftovers[] = [];
   for (const job of jobs) {
-    if (job.kind !== 'prep' || !JOB_ID.test(job.id)) continue;
+    if (job.kind !== 'prep' || !ENDED.includes(job.status) || !JOB_ID.test(job.id)) continue;
     const { inputsDir, outDir } = prepJobDirs(dataDir, job.id);
-    const entry: FreedLeftovers = { jobId: job.id, folders: [], files: 0, bytes: 0 };
-    for (const candidate of [inputsDir, join(outDir, STAGING_DIR)]) {
+    const keptDataset = withDataset.has(job.id);
+    const entry: FreedLeftovers = {
+      jobId: job.id,
+      status: job.status,
+      leftRunning,
+      keptDataset,
+      folders: [],
+      files: 0,
+      bytes: 0,
+    };
+    for (const candidate of [inputsDir, keptDataset ? join(outDir, STAGING_DIR) : outDir]) {
       const folder = ownFolder(dataDir, candidate);
       if (!folder) continue;
       const { files, bytes } = measure(folder);
@@ -105,10 +142,12 @@ function size(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** One line for the server's log: which job, which folders, how much was freed. */
+/** One line for the server's log: which job, how it ended, which folders, how much was freed. */
 export function describeFreedLeftovers(freed: FreedLeftovers): string {
+  const how = freed.leftRunning ? 'was left running by a server that stopped' : `ended ${freed.status}`;
+  const what = freed.keptDataset ? 'its temporary copies' : 'what it left (it made no dataset)';
   return (
-    `prep job ${freed.jobId} was left running by a server that stopped; removed its temporary copies ` +
-    `${freed.folders.join(' and ')} (${freed.files} file${freed.files === 1 ? '' : 's'}, ${size(freed.bytes)} freed)`
+    `prep job ${freed.jobId} ${how}; removed ${what} ${freed.folders.join(' and ')} ` +
+    `(${freed.files} file${freed.files === 1 ? '' : 's'}, ${size(freed.bytes)} freed)`
   );
 }

@@ -145,10 +145,21 @@ export function createPrepRunner(deps: RunnerDeps) {
     const images = params.imageIds ? all.filter((image) => params.imageIds?.includes(image.id)) : all;
     const jobDir = jobRelDir(job.id);
     const { outDir, inputsDir } = prepJobDirs(deps.dataDir, job.id);
+    let keptDataset = false;
     try {
-      return await prepIntoDataset(deps, context, { params, character, images, jobDir, outDir, inputsDir });
+      const result = await prepIntoDataset(deps, context, {
+        params,
+        character,
+        images,
+        jobDir,
+        outDir,
+        inputsDir,
+      });
+      keptDataset = true;
+      return result;
     } finally {
-      await removePrepLeftovers(inputsDir, outDir);
+      // a cancelled or failed run keeps nothing: no dataset version points at its partial dataset folder
+      await removePrepLeftovers(inputsDir, outDir, keptDataset);
     }
   };
 }

@@ -1,6 +1,7 @@
 // src/server/plugins/queue.ts — decorates the app with the job queue (embedded by default) and its
 // runners; starts it when the server is ready, or when `startServer` has bound the port (marking jobs
-// a dead process left running as interrupted, and removing the temporary copies a prep job among them left),
+// a dead process left running as interrupted, and removing the temporary copies a prep job among them left,
+// and the partial dataset of a prep job that ended without one),
 // and stops it on close (running jobs end interrupted, resumable, within the queue's bounded wait), then ends
 // the job event streams still open, which would hold the close up.
 import type { ServerResponse } from 'node:http';
@@ -8,9 +9,14 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
 import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
+import type { Job } from '../../schemas/api.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
 import type { CacheOptions } from '../../models/cache.js';
-import { describeFreedLeftovers, removeInterruptedLeftovers } from '../../jobs/runners/prep-leftovers.js';
+import {
+  describeFreedLeftovers,
+  jobsWithDataset,
+  removeEndedPrepLeftovers,
+} from '../../jobs/runners/prep-leftovers.js';
 import { SERVE_DEFAULTS } from '../serve-defaults.js';
 import { operatorLine, reportInternalError } from './errors.js';
 
@@ -39,6 +45,14 @@ function endStream(raw: ServerResponse): void {
   else raw.end(() => socket?.destroy());
 }
 
+/** Removes what the ended prep jobs among `jobs` left in their job folders and says what it freed. */
+function removeStartLeftovers(app: FastifyInstance, jobs: readonly Job[], leftRunning: boolean): void {
+  const withDataset = jobsWithDataset(app.catalog.db);
+  for (const freed of removeEndedPrepLeftovers(app.dataDir, jobs, withDataset, leftRunning)) {
+    operatorLine(app.log, 'info', {}, describeFreedLeftovers(freed));
+  }
+}
+
 async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): Promise<void> {
   const deps: RunnerDeps = {
     catalog: app.catalog,
@@ -59,12 +73,15 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
     shutdownGraceMs: options.shutdownGraceMs,
     maxQueued: options.maxQueued ?? SERVE_DEFAULTS.maxQueued,
     // a server killed mid-prep (kill -9) left that job's copied inputs: nothing else would remove them
-    onStartInterrupted: (jobs) => {
-      for (const freed of removeInterruptedLeftovers(app.dataDir, jobs)) {
-        operatorLine(app.log, 'info', {}, describeFreedLeftovers(freed));
-      }
-    },
+    onStartInterrupted: (jobs) => removeStartLeftovers(app, jobs, true),
   });
+  // prep jobs that ended cancelled or failed (or interrupted, at an earlier start) without a dataset may have
+  // left their partial dataset (an older toonlora kept it); nothing runs yet and the store's lock is held
+  try {
+    removeStartLeftovers(app, app.jobStore.listJobs({ kind: 'prep' }), false);
+  } catch (error) {
+    reportInternalError(app, 'start: removing what ended prep jobs left', error);
+  }
   app.decorate('queue', queue);
   if (!options.deferStart) app.addHook('onReady', async () => queue.start());
   const streams = new Set<ServerResponse>();
