@@ -26,8 +26,19 @@ export function notWritableError(error: unknown, roots: WriteRoots): ToonloraErr
   const { code, path } = (error ?? {}) as { code?: string; path?: string };
   if (code === undefined || !NOT_WRITABLE_CODES.has(code)) return undefined;
   const inHf = path !== undefined && isInside(path, roots.hfHubCache);
+  return rootError(roots, inHf, refusalCause(code, path), { path, code }, error);
+}
+
+/** A file-system refusal in words: `EACCES: permission denied at /path` (ENOTDIR: a part of it is a file). */
+export function refusalCause(code: string, path?: string): string {
   const reason = code === 'ENOTDIR' ? 'a part of the path is a file, not a folder' : 'permission denied';
-  return rootError(roots, inHf, `${code}: ${reason}${path ? ` at ${path}` : ''}`, { path, code }, error);
+  return `${code}: ${reason}${path ? ` at ${path}` : ''}`;
+}
+
+/** A full disk in words: `no space left on the disk (ENOSPC at /path)`, `disk quota exceeded (EDQUOT)`. */
+export function diskFullCause(code: string, path?: string): string {
+  const reason = code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on the disk';
+  return `${reason} (${code}${path ? ` at ${path}` : ''})`;
 }
 
 /**
@@ -85,7 +96,6 @@ export function diskFullError(
     roots,
     where !== undefined && isInside(where, roots.hfHubCache),
   );
-  const reason = code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on the disk';
   const partial = where?.endsWith('.part') ? sizeOf(where) : 0;
   const kept =
     verifiedPart !== undefined && sizeOf(verifiedPart) > 0
@@ -95,7 +105,7 @@ export function diskFullError(
         : '';
   return new ToonloraError(
     'TL_ERR_OUTPUT_WRITE',
-    `cannot write to ${what} ${folder}: ${reason} (${code}${where ? ` at ${where}` : ''}). ` +
+    `cannot write to ${what} ${folder}: ${diskFullCause(code, where)}. ` +
       `Free space there, or set ${setting} to a folder on a bigger disk.${kept}`,
     { cause: error, details: { folder, code, ...(where ? { path: where } : {}) } },
   );

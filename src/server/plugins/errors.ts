@@ -1,10 +1,11 @@
 // src/server/plugins/errors.ts — request validation through zod, JSON serialisation, and every error
 // reply: ToonloraErrors answer with their table status and message; other 4xx are mapped to a code;
-// 5xx never show internal messages to the client, and always reach the server's log or stderr (so do
-// jobs that fail with an internal error: reportInternalError).
+// 5xx never show internal messages to the client (a write the data folder refused is named: data-folder-write.ts),
+// and always reach the server's log or stderr (so do jobs that fail with an internal error: reportInternalError).
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERRORS, type ErrorCode, isToonloraError } from '../../errors.js';
+import { dataFolderWriteError } from '../../jobs/data-folder-write.js';
 import { zodValidatorCompiler } from '../route-schema.js';
 
 interface ErrorBody {
@@ -83,7 +84,9 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
   // Replies are plain JSON: the zod schemas already shaped them, and fast-json-stringify would drop
   // fields its JSON Schema copy does not know.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler((thrown, request, reply) => {
+    // the data folder refusing a write (permissions, read-only, full) is named, not "internal server error"
+    const error = (app.dataDir ? dataFolderWriteError(thrown, app.dataDir) : undefined) ?? thrown;
     const { status, body } = describeError(error);
     // a 503 (shutting down) is a refusal the reply explains, not a failure to look up in the log
     if (status >= 500 && status !== 503) {
