@@ -38,8 +38,20 @@ function killedMidPrep() {
   jobs.transition(prep.id, 'running');
   const train = jobs.createJob('train', character.id, {});
   jobs.transition(train.id, 'running');
-  db.close();
   const upload = put(join(dataDir, 'characters', character.id, 'uploads', 'u1.png'), 500);
+  new CatalogStore(db, dataDir).addImages(character.id, [
+    {
+      id: 'u1',
+      originalName: 'a.png',
+      storedPath: `characters/${character.id}/uploads/u1.png`,
+      format: 'png',
+      width: 1,
+      height: 1,
+      bytes: 500,
+      sha256: 'a'.repeat(64),
+    },
+  ]);
+  db.close();
   const prepDir = join(dataDir, 'jobs', prep.id);
   linkSync(upload, join(put(join(prepDir, 'inputs', '002-b.png'), 1200), '..', '001-a.png')); // hard link: frees nothing
   put(join(prepDir, 'dataset', STAGING_DIR, '10_sks girl', 'a.png'), 300);

@@ -1,7 +1,7 @@
 // src/server/plugins/queue.ts — decorates the app with the job queue (embedded by default) and its
 // runners; starts it when the server is ready, or when `startServer` has bound the port (marking jobs
 // a dead process left running as interrupted, and removing the temporary copies a prep job among them left,
-// and the partial dataset of a prep job that ended without one),
+// the partial dataset of a prep job that ended without one, and upload files a killed server never recorded),
 // and stops it on close (running jobs end interrupted, resumable, within the queue's bounded wait), then ends
 // the job event streams still open, which would hold the close up.
 import type { ServerResponse } from 'node:http';
@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
 import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
+import { describeFreedUploads, recordedUploads, removeOrphanUploads } from '../../jobs/upload-leftovers.js';
 import type { Job } from '../../schemas/api.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
 import type { CacheOptions } from '../../models/cache.js';
@@ -81,6 +82,13 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
     removeStartLeftovers(app, app.jobStore.listJobs({ kind: 'prep' }), false);
   } catch (error) {
     reportInternalError(app, 'start: removing what ended prep jobs left', error);
+  }
+  // a server killed mid-upload left the files it had written but not recorded; no request is served yet
+  try {
+    const freed = removeOrphanUploads(app.dataDir, recordedUploads(app.catalog.db, app.dataDir), Date.now());
+    if (freed.files > 0) operatorLine(app.log, 'info', {}, describeFreedUploads(freed));
+  } catch (error) {
+    reportInternalError(app, 'start: removing unrecorded uploads', error);
   }
   app.decorate('queue', queue);
   if (!options.deferStart) app.addHook('onReady', async () => queue.start());

@@ -1,0 +1,82 @@
+// test/server-start-orphan-uploads.test.ts — a server killed mid-upload (kill -9) leaves the files it had written
+// under a character's uploads/ but never recorded; the next start removes them, saying how much it freed, and
+// nothing else: not a recorded screenshot (removed ones included), not a file newer than the start, not a file
+// outside uploads/, nor what a link there points at.
+import { existsSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CatalogStore } from '../src/jobs/catalog-store.js';
+import { DATABASE_FILE } from '../src/jobs/data-layout.js';
+import { openDatabase } from '../src/jobs/database.js';
+import { buildApp } from '../src/server/app.js';
+import { tempDataDir } from './helpers/server-fixtures.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Writes `bytes` bytes at `path` (making its folder), last written an hour before now, or after it (`later`:
+ * as a file an upload of this server writes after its start). */
+function put(path: string, bytes: number, later = false): string {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, Buffer.alloc(bytes, 7));
+  const at = new Date(Date.now() + (later ? 3_600_000 : -3_600_000));
+  utimesSync(path, at, at);
+  return path;
+}
+
+describe('a start after a server was killed mid-upload', () => {
+  it('removes the upload files no screenshot points to and says what it freed', async () => {
+    const dataDir = tempDataDir('orphan-uploads');
+    const db = openDatabase(join(dataDir, DATABASE_FILE));
+    const catalog = new CatalogStore(db, dataDir);
+    const mina = catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
+    const rin = catalog.createCharacter({ name: 'Rin', trigger: 'rin_tl', classWord: 'girl' });
+    const uploads = (id: string) => join(dataDir, 'characters', id, 'uploads');
+    const recorded = (characterId: string, id: string) => {
+      const storedPath = `characters/${characterId}/uploads/${id}.png`;
+      put(join(dataDir, storedPath), 100);
+      catalog.addImages(characterId, [
+        {
+          id,
+          originalName: `${id}.png`,
+          storedPath,
+          format: 'png',
+          width: 1,
+          height: 1,
+          bytes: 100,
+          sha256: id.repeat(64),
+        },
+      ]);
+      return join(dataDir, storedPath);
+    };
+    const kept = [recorded(mina.id, 'a'), recorded(mina.id, 'b')];
+    catalog.removeImage('b'); // a removed screenshot keeps its file for the datasets built from it
+    const orphans = [
+      put(join(uploads(mina.id), 'c.png'), 4000),
+      put(join(uploads(mina.id), 'd.png'), 6000),
+      put(join(uploads(rin.id), 'e.jpg'), 2000),
+    ];
+    db.close();
+    kept.push(put(join(uploads(rin.id), 'writing-now.png'), 50, true)); // newer than the start: not ours
+    kept.push(put(join(dataDir, 'characters', mina.id, 'notes.txt'), 10)); // outside uploads/
+    const outside = put(join(tempDataDir('orphan-uploads-outside'), 'mine.png'), 10);
+    symlinkSync(outside, join(uploads(rin.id), 'link.png'));
+    kept.push(outside);
+
+    const written: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const app = await buildApp({ dataDir, webDir: '/nonexistent', runners: {} });
+    await app.ready();
+    await app.close();
+    for (const path of orphans) expect(existsSync(path)).toBe(false);
+    for (const path of kept) expect(existsSync(path)).toBe(true);
+    expect(existsSync(join(uploads(rin.id), 'link.png'))).toBe(true);
+    expect(written).toEqual([
+      "toonlora serve: removed 3 uploaded files no screenshot points to (left by a server stopped mid-upload) from 2 characters' uploads/ (12.0 kB freed)\n",
+    ]);
+  });
+});
