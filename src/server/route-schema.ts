@@ -109,22 +109,26 @@ export function formatRequestIssues(
 }
 
 /**
- * The 400 for body keys the schema does not know, or undefined when there are none: zod would drop them
- * silently, so `"stpes": 5` would run the default step count.
+ * The 400 for body (or query) keys the schema does not know, or undefined when there are none: zod would drop
+ * them silently, so `"stpes": 5` would run the default step count and `GET /api/jobs?limit=-1` list every job.
  */
-export function unknownBodyKeysError(schema: z.ZodType, data: unknown): ToonloraError | undefined {
+export function unknownBodyKeysError(
+  schema: z.ZodType,
+  data: unknown,
+  part: 'body' | 'query' = 'body',
+): ToonloraError | undefined {
   const unknown = unknownRequestKeys(schema, data);
   if (unknown.length === 0) return undefined;
   const lines = unknown.map(
     (key) =>
-      `body.${key.path}: unknown key; ${key.suggestion ? `did you mean ${key.suggestion}?` : `known keys here: ${key.known.join(', ')}.`}`,
+      `${part}.${key.path}: unknown key; ${key.suggestion ? `did you mean ${key.suggestion}?` : `known keys here: ${key.known.join(', ')}.`}`,
   );
   return new ToonloraError(
     'TL_ERR_USAGE',
     `invalid request: ${lines.join('; ')} Nothing was done (a misspelled key would fall back to its default); fix or remove ${unknown.length === 1 ? 'it' : 'them'}.`,
     {
       details: {
-        fields: unknown.map((key) => `body.${key.path}`),
+        fields: unknown.map((key) => `${part}.${key.path}`),
         suggestions: unknown.map((key) => key.suggestion ?? null),
       },
     },
@@ -137,7 +141,8 @@ export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, h
   if (!zodSchema) return (data: unknown) => ({ value: data });
   const part = httpPart === 'querystring' ? 'query' : (httpPart ?? 'body');
   return (data: unknown) => {
-    const unknownKeys = part === 'body' ? unknownBodyKeysError(zodSchema, data) : undefined;
+    const unknownKeys =
+      part === 'body' || part === 'query' ? unknownBodyKeysError(zodSchema, data, part) : undefined;
     if (unknownKeys) return { error: unknownKeys };
     const result = zodSchema.safeParse(data);
     if (result.success) return { value: result.data };
