@@ -1,5 +1,6 @@
 // src/jobs/upload-lora.test.ts — storeUploadedLora with stand-in parts and check: over the byte limit and
 // refused files leave nothing; a character deleted during the check gets no row and no folder.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +56,12 @@ describe('storeUploadedLora', () => {
         kind: 'lora',
         jobId: null,
         name: 'mina',
-        meta: { uploaded: true, originalName: 'mina.safetensors', format: 'kohya' },
+        meta: {
+          uploaded: true,
+          originalName: 'mina.safetensors',
+          sha256: createHash('sha256').update('lora bytes').digest('hex'),
+          format: 'kohya',
+        },
       }),
     ]);
     expect(stored()).toHaveLength(1);

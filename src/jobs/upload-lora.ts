@@ -2,10 +2,11 @@
 // part is streamed to the character's `loras/` folder under a generated name (at most the byte limit), checked
 // by the caller's LoRA check (src/server/lora-tools.ts: an SD1.5 LoRA generate can use), and recorded as a
 // `lora` artifact the LoRA and Generate pages list. Anything refused leaves no file behind.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ToonloraError } from '../errors.js';
 import type { Artifact } from '../schemas/api.js';
@@ -40,6 +41,24 @@ export interface LoraUploadTarget {
   characterId: string;
   maxBytes: number;
   check: LoraUploadCheck;
+  /** The character's LoRA uploaded before with these bytes (sha256, hex: its `meta.sha256`), if any. */
+  findUploaded?: (sha256: string) => Artifact | undefined;
+}
+
+/** What an upload stored: a new artifact, or the one uploaded before with the same bytes (`duplicate`). */
+export interface StoredLora {
+  artifact: Artifact;
+  duplicate: boolean;
+}
+
+/** A pass-through stream that hashes what goes through it (sha256). */
+function hashing(hash: ReturnType<typeof createHash>): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
 }
 
 /** `characters/<characterId>/loras`: uploaded LoRAs (trained ones stay in their job's folder). */
@@ -79,7 +98,8 @@ async function removeEmptyFolders(target: LoraUploadTarget): Promise<void> {
 
 /**
  * Stores an uploaded LoRA file for the character and records it as a `lora` artifact (meta: `uploaded`,
- * `originalName` and the check's facts).
+ * `originalName`, `sha256` and the check's facts); the same bytes uploaded again store nothing and give the
+ * artifact recorded before (`duplicate`), as screenshots are matched by sha256.
  * @throws ToonloraError TL_ERR_USAGE (no file, another field, a broken body), TL_ERR_PAYLOAD_TOO_LARGE (over
  *   `maxBytes`), the check's refusal (TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT: not a LoRA generate can use),
  *   TL_ERR_NOT_FOUND (the character was deleted meanwhile); the stored file is removed first.
@@ -87,7 +107,7 @@ async function removeEmptyFolders(target: LoraUploadTarget): Promise<void> {
 export async function storeUploadedLora(
   part: LoraUploadPart | undefined,
   target: LoraUploadTarget,
-): Promise<Artifact> {
+): Promise<StoredLora> {
   if (!part) throw noFile();
   if (part.fieldname !== LORA_UPLOAD_FIELD) {
     part.file.resume();
@@ -102,26 +122,42 @@ export async function storeUploadedLora(
   const path = resolveDataPath(target.catalog.dataDir, rel);
   await mkdir(dirname(path), { recursive: true });
   try {
-    await pipeline(part.file, createWriteStream(path, { flags: 'wx' })).catch((error: unknown) => {
-      throw brokenBody(error);
-    });
+    const hash = createHash('sha256');
+    await pipeline(part.file, hashing(hash), createWriteStream(path, { flags: 'wx' })).catch(
+      (error: unknown) => {
+        throw brokenBody(error);
+      },
+    );
     if (part.file.truncated) {
       throw new ToonloraError(
         'TL_ERR_PAYLOAD_TOO_LARGE',
         `${name}: larger than the ${readableSize(target.maxBytes)} limit for a LoRA; refused.`,
       );
     }
+    const sha256 = hash.digest('hex');
+    const before = target.findUploaded?.(sha256);
+    if (before) {
+      await rm(path, { force: true });
+      return { artifact: before, duplicate: true };
+    }
     const facts = await target.check(path, name);
-    // no await from the look-up to the insert: a character deleted meanwhile gets no row
+    // no await from the look-ups to the insert: a character deleted meanwhile gets no row, and the same bytes
+    // uploaded at the same time are recorded once
     target.catalog.getCharacter(target.characterId);
-    return target.catalog.addArtifact({
+    const again = target.findUploaded?.(sha256);
+    if (again) {
+      await rm(path, { force: true });
+      return { artifact: again, duplicate: true };
+    }
+    const artifact = target.catalog.addArtifact({
       characterId: target.characterId,
       jobId: null,
       kind: 'lora',
       name: uploadedLoraName(name),
       path: rel,
-      meta: { uploaded: true, originalName: name, ...facts },
+      meta: { uploaded: true, originalName: name, sha256, ...facts },
     });
+    return { artifact, duplicate: false };
   } catch (error) {
     await rm(path, { force: true });
     if (error instanceof ToonloraError && error.code === 'TL_ERR_NOT_FOUND') await removeEmptyFolders(target);

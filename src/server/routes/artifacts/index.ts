@@ -132,6 +132,7 @@ export default async function artifactRoutes(
         querystring: loraUploadQuerySchema,
         multipartBody: loraUploadForm(maxLoraBytes),
         response: {
+          200: artifactSchema,
           201: artifactSchema,
           400: errorResponseSchema,
           404: errorResponseSchema,
@@ -140,20 +141,24 @@ export default async function artifactRoutes(
           422: errorResponseSchema,
         },
         summary:
-          'Upload a LoRA made elsewhere for a character (multipart, field "file"): stored as one of the character\'s LoRAs when inspect finds an SD1.5 LoRA generate can use, else 422 with inspect\'s reason',
+          'Upload a LoRA made elsewhere for a character (multipart, field "file"): stored as one of the character\'s LoRAs when inspect finds an SD1.5 LoRA generate can use (201), else 422 with inspect\'s reason; the same bytes uploaded before answer 200 with that LoRA and store nothing',
         tags: ['loras'],
       }),
     },
     async (request, reply) => {
       const character = app.catalog.getCharacter(request.query.characterId);
       const part = await request.file({ limits: { fileSize: maxLoraBytes, files: 1 } });
-      const artifact = await storeUploadedLora(part, {
+      const { artifact, duplicate } = await storeUploadedLora(part, {
         catalog: app.catalog,
         characterId: character.id,
         maxBytes: maxLoraBytes,
         check: options.loraTools.checkUpload,
+        findUploaded: (sha256) =>
+          app.catalog
+            .listArtifacts({ characterId: character.id, kind: 'lora' })
+            .find((lora) => lora.meta.sha256 === sha256),
       });
-      return reply.status(201).send(artifact);
+      return reply.status(duplicate ? 200 : 201).send(artifact);
     },
   );
 
