@@ -1,9 +1,10 @@
 """toonlora_trainer/generate.py — image generation: StableDiffusionPipeline + a LoRA at a user weight.
 
-A GenerationSession loads the base once and swaps LoRAs (load_lora_weights + set_adapters; LoKr files through
-lokr_file.py), which is what `serve-generation` and the server's warm worker use; `generate` is one session,
-one request. Latents or pixels that come out NaN / Inf (a LoRA with NaN weights) raise NonFiniteImageError naming
-the LoRA instead of saving black PNGs; a LoRA for another base (a size mismatch) is named as such.
+A GenerationSession loads the base once and swaps LoRAs (load_lora_weights + set_adapters, a DoRA's weight applied
+as the WebUI does by dora_weight.py; LoKr files through lokr_file.py), which is what `serve-generation` and the
+server's warm worker use; `generate` is one session, one request. Latents or pixels that come out NaN / Inf (a LoRA
+with NaN weights) raise NonFiniteImageError naming the LoRA instead of saving black PNGs; a LoRA for another base
+(a size mismatch) is named as such.
 The pipeline and sampling live in pipeline.py, LoRA file loading and its errors in lora_loading.py, the PNG
 text and file names in image_files.py; their names are re-exported here. A test that patches one of them
 patches it in the module that defines it.
@@ -20,6 +21,7 @@ import torch
 from PIL.PngImagePlugin import PngInfo
 
 from .config import GenerationConfig
+from .dora_weight import apply_dora_weight
 from .image_files import (  # noqa: F401
     A1111_SAMPLERS, _lora_label, _lora_short_hash, _unused_path, a1111_parameters, make_grid,
 )
@@ -100,6 +102,8 @@ class GenerationSession:
         self._names[key] = self._names.pop(key)  # most recently used last
         self.pipe.enable_lora()
         self.pipe.set_adapters([self._names[key]], adapter_weights=[weight])
+        # DoRA: weight w is W + w·(W_dora − W) as in the WebUI / ComfyUI, not PEFT's B·A-only scale (dora_weight.py)
+        apply_dora_weight([self.pipe.unet, self.pipe.text_encoder], self._names[key], weight)
         self.active = key
         return time.perf_counter() - started
 
