@@ -1,10 +1,12 @@
 """toonlora_trainer/dataset_record.py — which dataset a checkpoint was trained on, and what changed since; and what a
 finished run reports it trained (trained_folders: the kohya metadata's folders, repeats and captions).
 
-Every checkpoint stores a small record of its dataset (resolved folder, image count, the kohya folders and a hash of
-the images' relative names and sizes). `--resume` compares it with the dataset it is given and warns, naming what
-differs: resuming on other images (another trigger folder, images added or removed) is allowed, since a user may mean
-it, but should never pass unnoticed. Checkpoints from before the record was stored resume without the check.
+Every checkpoint stores a small record of its dataset (resolved folder, image count, the kohya folders, a hash of the
+images' relative names and sizes, and per image a hash of its bytes and of the caption it trained with). `--resume`
+compares it with the dataset it is given and warns, naming what differs: resuming on other images (another trigger
+folder, images added, removed, replaced or edited, captions edited) is allowed, since a user may mean it, but should
+never pass unnoticed. A checkpoint whose record has no per-image hashes (before they were stored) is compared by names
+and sizes only; one from before the record was stored resumes without the check.
 """
 
 from __future__ import annotations
@@ -15,23 +17,63 @@ import os
 from .data import Dataset
 from .protocol import TrainedFolder
 
+NAMED_FILES = 3  # files a warning names before "and N more"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
 
 def dataset_record(dataset_dir: str, dataset: Dataset) -> dict:
-    """The record stored in a checkpoint: `path` (resolved), `images`, `folders` (kohya folder names, sorted) and
-    `fingerprint` (sha256 of each image's path relative to the dataset and its size in bytes, in item order)."""
+    """The record stored in a checkpoint: `path` (resolved), `images`, `folders` (kohya folder names, sorted),
+    `fingerprint` (sha256 of each image's path relative to the dataset and its size in bytes, in item order) and
+    `files` ({relative image path: [hash of its bytes, hash of its caption as trained]}, 16 hex digits each)."""
     root = os.path.realpath(dataset_dir)
     digest = hashlib.sha256()
     folders = set()
+    files = {}
     for item in dataset.items:
         relative = os.path.relpath(os.path.realpath(item.image_path), root)
         folders.add(os.path.dirname(relative))
-        digest.update(f"{relative}\0{os.path.getsize(item.image_path)}\n".encode())
-    return {"path": root, "images": len(dataset.items), "folders": sorted(folders), "fingerprint": digest.hexdigest()}
+        with open(item.image_path, "rb") as image:
+            data = image.read()
+        digest.update(f"{relative}\0{len(data)}\n".encode())
+        files[relative] = [_digest(data), _digest(item.caption.encode())]
+    return {"path": root, "images": len(dataset.items), "folders": sorted(folders), "fingerprint": digest.hexdigest(),
+            "files": files}
+
+
+def _named(what: str, names: list[str]) -> str:
+    """`what` and the first NAMED_FILES of `names` (sorted), then "and N more"."""
+    shown = ", ".join(f"`{name}`" for name in names[:NAMED_FILES])
+    more = len(names) - NAMED_FILES
+    return f"{what} {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+def _file_changes(old: dict, new: dict, named_folders: set[str]) -> list[str]:
+    """Per-image phrases between two `files` records: images edited, captions edited, images gone, images new (but
+    not those of `named_folders`, the folders already named as gone or new)."""
+    both = sorted(set(old) & set(new))
+    edited = [name for name in both if old[name][0] != new[name][0]]
+    captions = [name for name in both if old[name][1] != new[name][1]]
+    gone = sorted(name for name in set(old) - set(new) if os.path.dirname(name) not in named_folders)
+    added = sorted(name for name in set(new) - set(old) if os.path.dirname(name) not in named_folders)
+    changes = []
+    if edited:
+        changes.append(_named(f"{len(edited)} image(s) replaced or edited:", edited))
+    if captions:
+        changes.append(_named(f"the caption of {len(captions)} image(s) edited:", captions))
+    if gone:
+        changes.append(_named(f"{len(gone)} image(s) no longer in the dataset:", gone))
+    if added:
+        changes.append(_named(f"{len(added)} new image(s):", added))
+    return changes
 
 
 def dataset_changes(old: dict | None, new: dict) -> list[str]:
     """What differs between the checkpoint's dataset record `old` and this run's `new`, one phrase each; empty when
-    they match or `old` is None (a checkpoint from before records were stored)."""
+    they match or `old` is None (a checkpoint from before records were stored). An `old` record without `files`
+    (before per-image hashes were stored) is compared by image names and sizes (`fingerprint`)."""
     if not old:
         return []
     changes = []
@@ -45,7 +87,9 @@ def dataset_changes(old: dict | None, new: dict) -> list[str]:
         changes.append("new folder(s) " + ", ".join(f"`{f}`" for f in added))
     if old.get("images") != new["images"]:
         changes.append(f"{old.get('images')} images then, {new['images']} now")
-    if not changes and old.get("fingerprint") != new["fingerprint"]:
+    if "files" in old:
+        changes += _file_changes(old["files"], new["files"], set(gone) | set(added))
+    elif not changes and old.get("fingerprint") != new["fingerprint"]:
         changes.append("the same number of images, but files were renamed, replaced or edited")
     return changes
 
