@@ -5,7 +5,7 @@ import {
   kinds,
 } from '../../test/fixtures/prep-quality/paint-squares.js';
 import { makeRgb } from '../../test/helpers/images.js';
-import { backgroundPeriod, paintOverRuns } from './paint-over.js';
+import { backgroundPeriod, byteMedian, paintOverRuns } from './paint-over.js';
 
 describe('paintOverRuns', () => {
   it('carries screentone on through a hole instead of smearing it', () => {
@@ -79,5 +79,21 @@ describe('paintOverRuns', () => {
     const out = paintOverRuns(square, kinds(60, 60, hole));
     for (const y of [10, 30, 49])
       expect([...out.data.subarray((y * 60 + 30) * 3, (y * 60 + 30) * 3 + 3)]).toEqual(sky(y));
+  });
+});
+
+describe('byteMedian', () => {
+  it('is the value at length >> 1 of the sorted values, over the first `length` only', () => {
+    let seed = 7;
+    for (let n = 1; n <= 140; n++) {
+      const values = new Uint8Array(n + 5).map(() => {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        return seed % 7 === 0 ? 255 : seed >>> 24;
+      });
+      const sorted = [...values.subarray(0, n)].sort((a, b) => a - b);
+      expect(byteMedian(values, n), `n ${n}`).toBe(sorted[n >> 1]);
+    }
+    expect(byteMedian(new Uint8Array([9, 1, 255, 255]))).toBe(255);
+    expect(byteMedian(new Uint8Array([0]))).toBe(0);
   });
 });

@@ -41,22 +41,29 @@ export function backgroundPeriod(square: RgbImage, kind: Uint8Array): number {
   const { width, height, data } = square;
   const rowStep = 3; // every third row is plenty for a texture, and a third of the work
   const luma = new Float32Array(width);
+  const background = new Uint8Array(width);
   /** Mean luminance difference over background pairs `p` px apart, for each p in `periods`. */
   const means = (periods: readonly number[]) => {
     const diffs = new Float64Array(periods.length);
     const counts = new Float64Array(periods.length);
     for (let y = 0; y < height; y += rowStep) {
       const row = y * width;
-      for (let x = 0; x < width; x++) luma[x] = lumaAt(data, (row + x) * 3);
-      for (let x = 0; x + 1 < width; x++) {
-        if (kind[row + x] !== PIXEL.background) continue;
-        const a = luma[x] as number;
-        for (let k = 0; k < periods.length; k++) {
-          const q = x + (periods[k] as number);
-          if (q >= width || kind[row + q] !== PIXEL.background) continue;
-          diffs[k] = (diffs[k] as number) + Math.abs(a - (luma[q] as number));
-          counts[k] = (counts[k] as number) + 1;
+      for (let x = 0; x < width; x++) {
+        luma[x] = lumaAt(data, (row + x) * 3);
+        background[x] = kind[row + x] === PIXEL.background ? 1 : 0;
+      }
+      // period by period, each sum still adds its pairs in row-major order (the same float result)
+      for (let k = 0; k < periods.length; k++) {
+        const period = periods[k] as number;
+        let diff = diffs[k] as number;
+        let count = counts[k] as number;
+        for (let x = 0; x + period < width; x++) {
+          if (!background[x] || !background[x + period]) continue;
+          diff += Math.abs((luma[x] as number) - (luma[x + period] as number));
+          count++;
         }
+        diffs[k] = diff;
+        counts[k] = count;
       }
     }
     return periods.map((_, k) =>
@@ -152,24 +159,61 @@ function sideColour(
   const { width, height, data } = square;
   if (x < 0 || y < 0 || x >= width || y >= height || kind[y * width + x] !== PIXEL.background)
     return undefined;
-  const channels: number[][] = [[], [], []];
-  /** Where each parallel run's samples start in `channels`, and the end. */
-  const runs: number[] = [];
+  const [r, g, b] = SIDE_SCRATCH;
+  /** Where each parallel run's samples start in the scratch channels, and the end. */
+  const runs = RUN_SCRATCH;
+  let count = 0;
   for (let o = -SIDE_BAND; o <= SIDE_BAND; o++) {
     // the parallel line `o` away: across a row run is a column offset, and the other way round
-    let [cx, cy] = [x + o * dy, y + o * dx];
-    runs.push(channels[0]?.length ?? 0);
+    let cx = x + o * dy;
+    let cy = y + o * dx;
+    runs[o + SIDE_BAND] = count;
     for (let n = 0; n < SIDE_SAMPLES && cx >= 0 && cy >= 0 && cx < width && cy < height; n++) {
       const p = cy * width + cx;
       if (kind[p] !== PIXEL.background) break;
-      for (let c = 0; c < 3; c++) channels[c]?.push(data[p * 3 + c] as number);
+      r[count] = data[p * 3] as number;
+      g[count] = data[p * 3 + 1] as number;
+      b[count] = data[p * 3 + 2] as number;
+      count++;
       cx += dx;
       cy += dy;
     }
   }
-  runs.push(channels[0]?.length ?? 0);
-  if (paper && linesOverPaper(channels, runs, paper)) return [...paper];
-  return channels.map((values) => values.sort((a, b) => a - b)[values.length >> 1] as number);
+  runs[2 * SIDE_BAND + 1] = count;
+  if (paper && linesOverPaper(r, g, b, count, runs, paper)) return [...paper];
+  return [byteMedian(r, count), byteMedian(g, count), byteMedian(b, count)];
+}
+
+/** Samples one side may hold: SIDE_SAMPLES on each of its 2 x SIDE_BAND + 1 parallel lines. */
+const SIDE_MAX_SAMPLES = (2 * SIDE_BAND + 1) * SIDE_SAMPLES;
+/** sideColour's samples by channel, reused (it is synchronous): no arrays grown per hole side. */
+const SIDE_SCRATCH = [0, 1, 2].map(() => new Uint8Array(SIDE_MAX_SAMPLES)) as [
+  Uint8Array,
+  Uint8Array,
+  Uint8Array,
+];
+const RUN_SCRATCH = new Int32Array(2 * SIDE_BAND + 2);
+const MEDIAN_COUNTS = new Uint16Array(256);
+
+/**
+ * The value at index `length >> 1` of the first `length` (at least 1) of `values` sorted ascending,
+ * as `[...values].sort((a, b) => a - b)[length >> 1]`, by counting (0..255). Pure.
+ */
+export function byteMedian(values: Uint8Array, length = values.length): number {
+  const counts = MEDIAN_COUNTS;
+  for (let i = 0; i < length; i++) {
+    const v = values[i] as number;
+    counts[v] = (counts[v] as number) + 1;
+  }
+  const k = length >> 1;
+  let seen = 0;
+  let median = 0;
+  for (; median < 255; median++) {
+    seen += counts[median] as number;
+    if (seen > k) break;
+  }
+  for (let i = 0; i < length; i++) counts[values[i] as number] = 0;
+  return median;
 }
 
 /**
@@ -177,8 +221,14 @@ function sideColour(
  * least {@link LINE_SIDE_MIN_SHARE} of them paper and of them ink, and half or more of the runs that
  * hold samples both (a line crosses them; the rows beside a horizon are one colour each).
  */
-function linesOverPaper(channels: readonly number[][], runs: readonly number[], paper: readonly number[]) {
-  const [r, g, b] = channels as [number[], number[], number[]];
+function linesOverPaper(
+  r: Uint8Array,
+  g: Uint8Array,
+  b: Uint8Array,
+  count: number,
+  runs: Int32Array,
+  paper: readonly number[],
+) {
   let onPaper = 0;
   let held = 0;
   let crossed = 0;
@@ -197,13 +247,16 @@ function linesOverPaper(channels: readonly number[][], runs: readonly number[], 
     if (to > from) held++;
     if (runPaper > 0 && runPaper < to - from) crossed++;
   }
-  const least = LINE_SIDE_MIN_SHARE * r.length;
-  return onPaper >= least && r.length - onPaper >= least && crossed * 2 >= held && held > 0;
+  const least = LINE_SIDE_MIN_SHARE * count;
+  return onPaper >= least && count - onPaper >= least && crossed * 2 >= held && held > 0;
 }
 
 /** The colour at pixel `p` of a column side array, undefined where there is none. */
 function columnSide(colours: Int16Array, p: number): number[] | undefined {
-  return (colours[p * 3] as number) >= 0 ? [...colours.subarray(p * 3, p * 3 + 3)] : undefined;
+  const i = p * 3;
+  return (colours[i] as number) >= 0
+    ? [colours[i] as number, colours[i + 1] as number, colours[i + 2] as number]
+    : undefined;
 }
 
 const painted = (k: number | undefined) => k === PIXEL.other || k === PIXEL.clutter;
