@@ -4,7 +4,7 @@
 // dark pieces around the erased letters. This measures the outline's width in a text area (or outside
 // it, when the detected box is tight to the letters' fill), so the erase mask can be grown to cover it. Pure.
 import type { Box, RgbImage } from '../vision/image.js';
-import { FOUR_STEPS, forEachMaskPixel } from './grid.js';
+import { forEachMaskPixel } from './grid.js';
 
 /** A pixel belongs to the outline when every channel is within this (0..255) of the outline colour;
  * wide enough for JPEG noise on a black or dark outline, narrow enough to stop at screentone grey. */
@@ -169,15 +169,24 @@ export function measureOutlineBandPx(
   boundPx: number,
   tolerance = OUTLINE_TOLERANCE,
 ): number {
-  const { width, height } = image;
+  const { width, height, data } = image;
+  const [r, g, b] = colour as [number, number, number];
   const runs: number[] = [];
   let open = 0;
+  // from edge pixel (x, y) of the area, (dx, dy) a 4-neighbour step onto a pixel of no masked area
   const walk = (x: number, y: number, dx: number, dy: number) => {
     let run = 0;
-    let [cx, cy] = [x + dx, y + dy];
+    let cx = x + dx;
+    let cy = y + dy;
     while (cx >= 0 && cy >= 0 && cx < width && cy < height && run <= boundPx) {
       const i = cy * width + cx;
-      if (labels[i] !== 0 || !near(image, i, colour, tolerance)) break;
+      if (
+        labels[i] !== 0 ||
+        Math.abs((data[i * 3] as number) - r) > tolerance ||
+        Math.abs((data[i * 3 + 1] as number) - g) > tolerance ||
+        Math.abs((data[i * 3 + 2] as number) - b) > tolerance
+      )
+        break;
       run++;
       cx += dx;
       cy += dy;
@@ -187,12 +196,13 @@ export function measureOutlineBandPx(
   };
   for (let y = area.y; y < area.y + area.height; y++)
     for (let x = area.x; x < area.x + area.width; x++) {
-      if (labels[y * width + x] !== label) continue;
-      for (const [dx, dy] of FOUR_STEPS) {
-        const [nx, ny] = [x + dx, y + dy];
-        if (nx >= 0 && ny >= 0 && nx < width && ny < height && labels[ny * width + nx] === 0)
-          walk(x, y, dx, dy);
-      }
+      const p = y * width + x;
+      if (labels[p] !== label) continue;
+      // FOUR_STEPS' order: right, left, down, up
+      if (x + 1 < width && labels[p + 1] === 0) walk(x, y, 1, 0);
+      if (x > 0 && labels[p - 1] === 0) walk(x, y, -1, 0);
+      if (y + 1 < height && labels[p + width] === 0) walk(x, y, 0, 1);
+      if (y > 0 && labels[p - width] === 0) walk(x, y, 0, -1);
     }
   if (runs.length < 8 || runs.length < (runs.length + open) * BAND_MIN_ENDED_SHARE) return 0;
   return median(runs);

@@ -198,8 +198,11 @@ async function fillMaskedAreas(
         if (letters && !letters.pixels[(y - box.y) * box.width + x - box.x]) continue;
         if (outside) labelData[i] = label;
         used[i] = 255;
-        if (colour) out.set(colour, i * 3);
-        else inpaintMask[i] = 255;
+        if (colour) {
+          out[i * 3] = colour[0];
+          out[i * 3 + 1] = colour[1];
+          out[i * 3 + 2] = colour[2];
+        } else inpaintMask[i] = 255;
       }
     }
     if (colour) flatFilled++;
