@@ -134,11 +134,25 @@ export async function openTypeScript(): Promise<{ run: RunImage; setupMs: number
     const [character] = selectCharacterContours(contours, 'largest');
     const everyone = selectCharacterContours(contours, 'all').map((c) => c.box);
     const bubbleParts = found.filter((c) => !notBubbles.includes(c)).map((c) => c.box);
-    const { mask, clutter } = await cropClutter(raw, interiors, split, textMask, everyone, bubbleParts);
+    const { mask, clutter, components } = await cropClutter(
+      raw,
+      interiors,
+      split,
+      textMask,
+      everyone,
+      bubbleParts,
+    );
     if (character) {
       const isolate =
         everyone.length > 1 || clutter
-          ? await characterIsolator(mask, [character.box], outlinePx, everyone, clutter ?? undefined)
+          ? await characterIsolator(
+              mask,
+              [character.box],
+              outlinePx,
+              everyone,
+              clutter ?? undefined,
+              components,
+            )
           : undefined;
       const cropBox = computeCropBox(character.box, prep.cropMargin, clean);
       const square = cutSquare(clean, cropBox);

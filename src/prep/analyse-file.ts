@@ -127,10 +127,10 @@ async function findCharacters(
       const boxes = people.map((p) => tightenToMask(split, p.box));
       // each person's crop shows the mask part that fills its box, the other persons' parts and the
       // bubbles and removed text painted over
-      const { mask, clutter } = await cropClutter(raw, interiors, split, textMask, boxes, []);
+      const { mask, clutter, components } = await cropClutter(raw, interiors, split, textMask, boxes, []);
       const isolate =
         boxes.length > 1 || clutter
-          ? await characterIsolator(mask, boxes, outlinePx, boxes, clutter ?? undefined)
+          ? await characterIsolator(mask, boxes, outlinePx, boxes, clutter ?? undefined, components)
           : undefined;
       return { mask, boxes, isolate, bubbleLikeParts: 0, panelLikeParts: 0 };
     }
@@ -150,10 +150,17 @@ async function findCharacters(
   const everyone = selectCharacterContours(contours, 'all').map((c) => c.box);
   // the bubbles whole (outline, tail strokes) leave the mask and, with the removed text, every crop
   const bubbleParts = found.filter((c) => !notBubbles.includes(c)).map((c) => c.box);
-  const { mask, clutter } = await cropClutter(raw, interiors, split, textMask, everyone, bubbleParts);
+  const { mask, clutter, components } = await cropClutter(
+    raw,
+    interiors,
+    split,
+    textMask,
+    everyone,
+    bubbleParts,
+  );
   const isolate =
     everyone.length > 1 || clutter
-      ? await characterIsolator(mask, boxes, outlinePx, everyone, clutter ?? undefined)
+      ? await characterIsolator(mask, boxes, outlinePx, everyone, clutter ?? undefined, components)
       : undefined;
   return {
     mask,

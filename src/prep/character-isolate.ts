@@ -144,7 +144,8 @@ export function paintOutOtherCharacters(
  * For characters cut from one mask: a function giving character `index` (of `boxes`, those cropped)'s
  * square with every other character of `everyone` (all the characters found, cropped or not; default
  * `boxes`) and the `clutter` painted over (see {@link paintOutOtherCharacters}); the identity when
- * there is only one character and no clutter.
+ * there is only one character and no clutter. `labelled`: the mask's components when the caller has
+ * them (cropClutter's), else the mask is labelled here.
  */
 export async function characterIsolator(
   mask: GrayImage,
@@ -152,9 +153,10 @@ export async function characterIsolator(
   growPx: number,
   everyone: readonly Box[] = boxes,
   clutter?: GrayImage,
+  labelled?: MaskComponents,
 ): Promise<(index: number, square: RgbImage, cropBox: Box) => RgbImage> {
   if (everyone.length < 2 && !clutter) return (_index, square) => square;
-  const components = await labelMaskComponents(mask);
+  const components = labelled ?? (await labelMaskComponents(mask));
   const owners = boxes.map((box) => componentOfBox(components, box));
   const all = [...new Set([...owners, ...everyone.map((box) => componentOfBox(components, box))])];
   return (index, square, cropBox) => {

@@ -19,6 +19,9 @@ function labelsOf(components: MaskComponents, boxes: readonly Box[]): Uint8Array
 export interface CropClutter {
   /** The character mask without the bubbles' leftovers. */
   readonly mask: GrayImage;
+  /** `mask`'s components as labelMaskComponents(mask) gives them, when they came out of the work done
+   * here (characterIsolator then need not label the mask again); undefined otherwise. */
+  readonly components?: MaskComponents;
   /** 255 on speech bubbles and removed text, to paint over in crops; null when there is none. */
   readonly clutter: GrayImage | null;
 }
@@ -40,8 +43,9 @@ export async function cropClutter(
   const size = raw.data.length;
   const bubble = new Uint8Array(size);
   let anyBubble = false;
+  let parts: MaskComponents | undefined;
   if (interiors || bubbleParts.length > 0) {
-    const parts = await labelMaskComponents(mask);
+    parts = await labelMaskComponents(mask);
     const own = labelsOf(parts, characters);
     const left = labelsOf(parts, bubbleParts);
     let rawLabels: Int32Array | undefined;
@@ -70,10 +74,65 @@ export async function cropClutter(
       any = true;
     }
   let cleaned = mask;
+  let components = parts;
   if (anyBubble) {
     const data = new Uint8Array(mask.data);
     for (let p = 0; p < size; p++) if (bubble[p]) data[p] = 0;
     cleaned = { width: mask.width, height: mask.height, data };
+    components = parts && withoutWholeComponents(parts, bubble);
   }
-  return { mask: cleaned, clutter: any ? { width: raw.width, height: raw.height, data: clutter } : null };
+  return {
+    mask: cleaned,
+    clutter: any ? { width: raw.width, height: raw.height, data: clutter } : null,
+    ...(components ? { components } : {}),
+  };
+}
+
+/**
+ * `components` less the ones `removed` (non-zero per pixel) takes away, numbered as labelling the mask
+ * they leave gives them (the others keep their order: a component's label follows its first pixel in
+ * scan order); undefined when `removed` takes part of a component only (a fresh labelling is needed).
+ */
+export function withoutWholeComponents(
+  components: MaskComponents,
+  removed: Uint8Array,
+): MaskComponents | undefined {
+  const { width, height, labels } = components;
+  const count = components.boxes.length;
+  // 1: a pixel of the component kept, 2: one removed
+  const state = new Uint8Array(count);
+  let background = 0;
+  for (let p = 0; p < labels.length; p++) {
+    const label = labels[p] as number;
+    if (label) state[label] = (state[label] as number) | (removed[p] ? 2 : 1);
+    else background++;
+  }
+  const renumbered = new Int32Array(count);
+  const boxes: Box[] = [{ x: 0, y: 0, width: 0, height: 0 }];
+  // the background's box (label 0's, as connectedComponentsWithStats gives it) grows by the removed parts
+  let grown = background > 0 ? (components.boxes[0] as Box) : undefined;
+  for (let label = 1; label < count; label++) {
+    if (state[label] === 3) return undefined;
+    const box = components.boxes[label] as Box;
+    if (state[label] === 1) {
+      renumbered[label] = boxes.length;
+      boxes.push(box);
+    } else grown = grown ? unionBox(grown, box) : box;
+  }
+  boxes[0] = grown ?? { x: 0, y: 0, width: 0, height: 0 };
+  const out = new Int32Array(labels.length);
+  for (let p = 0; p < labels.length; p++) out[p] = renumbered[labels[p] as number] as number;
+  return { width, height, labels: out, boxes };
+}
+
+/** The smallest box holding both. */
+function unionBox(a: Box, b: Box): Box {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return {
+    x,
+    y,
+    width: Math.max(a.x + a.width, b.x + b.width) - x,
+    height: Math.max(a.y + a.height, b.y + b.height) - y,
+  };
 }

@@ -263,14 +263,18 @@ const painted = (k: number | undefined) => k === PIXEL.other || k === PIXEL.clut
 
 /**
  * For each painted pixel, the background colours above and below its column run (see sideColour),
- * with the share of the way down the run: `up`/`down` hold -1 where there is none.
+ * with the share of the way down the run: a function of the pixel, walking its column once on first use.
  */
 function columnSides(square: RgbImage, kind: Uint8Array, paper: readonly number[] | undefined) {
   const { width, height } = square;
   const up = new Int16Array(width * height * 3).fill(-1);
   const down = new Int16Array(width * height * 3).fill(-1);
   const share = new Float32Array(width * height);
-  for (let x = 0; x < width; x++) {
+  // a column is walked the first time one of its pixels is asked for: the rows whose two sides agree
+  // (most of them) never need theirs
+  const walked = new Uint8Array(width);
+  const walk = (x: number) => {
+    walked[x] = 1;
     let y = 0;
     while (y < height) {
       if (!painted(kind[y * width + x])) {
@@ -288,8 +292,13 @@ function columnSides(square: RgbImage, kind: Uint8Array, paper: readonly number[
         if (below) down.set(below, p * 3);
       }
     }
-  }
-  return { up, down, share };
+  };
+  /** Pixel `p`'s up and down colours (undefined where none) and its share of the way down its run. */
+  return (p: number) => {
+    const x = p % width;
+    if (!walked[x]) walk(x);
+    return { up: columnSide(up, p), down: columnSide(down, p), share: share[p] as number };
+  };
 }
 
 /** Two side colours agree when no channel differs by more than this (0..255). */
@@ -384,14 +393,8 @@ export function paintOverRuns(square: RgbImage, kind: Uint8Array): RgbImage {
           continue;
         }
         columns ??= columnSides(square, kind, paper);
-        const colour = combineSides(
-          left,
-          right,
-          t,
-          columnSide(columns.up, p),
-          columnSide(columns.down, p),
-          columns.share[p] as number,
-        );
+        const column = columns(p);
+        const colour = combineSides(left, right, t, column.up, column.down, column.share);
         if (colour) out.set(colour, p * 3);
         else if (kind[p] === PIXEL.other) out.fill(255, p * 3, p * 3 + 3);
       }
