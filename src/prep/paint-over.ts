@@ -40,24 +40,29 @@ const lumaAt = (d: Uint8Array, i: number) =>
 export function backgroundPeriod(square: RgbImage, kind: Uint8Array): number {
   const { width, height, data } = square;
   const rowStep = 3; // every third row is plenty for a texture, and a third of the work
-  const luma = new Float32Array(width);
-  const background = new Uint8Array(width);
+  // the sampled rows' luminance and background flags, made once for both passes below
+  const rows = Math.ceil(height / rowStep);
+  const luma = new Float32Array(rows * width);
+  const background = new Uint8Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    const row = r * rowStep * width;
+    for (let x = 0; x < width; x++) {
+      luma[r * width + x] = lumaAt(data, (row + x) * 3);
+      background[r * width + x] = kind[row + x] === PIXEL.background ? 1 : 0;
+    }
+  }
   /** Mean luminance difference over background pairs `p` px apart, for each p in `periods`. */
   const means = (periods: readonly number[]) => {
     const diffs = new Float64Array(periods.length);
     const counts = new Float64Array(periods.length);
-    for (let y = 0; y < height; y += rowStep) {
-      const row = y * width;
-      for (let x = 0; x < width; x++) {
-        luma[x] = lumaAt(data, (row + x) * 3);
-        background[x] = kind[row + x] === PIXEL.background ? 1 : 0;
-      }
+    for (let r = 0; r < rows; r++) {
+      const row = r * width;
       // period by period, each sum still adds its pairs in row-major order (the same float result)
       for (let k = 0; k < periods.length; k++) {
         const period = periods[k] as number;
         let diff = diffs[k] as number;
         let count = counts[k] as number;
-        for (let x = 0; x + period < width; x++) {
+        for (let x = row; x + period < row + width; x++) {
           if (!background[x] || !background[x + period]) continue;
           diff += Math.abs((luma[x] as number) - (luma[x + period] as number));
           count++;
