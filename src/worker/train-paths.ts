@@ -39,7 +39,10 @@ function datasetFolderOf(file: string): string {
 
 /** The paths a run is given: the dataset, and (a real run) the run folder with what it may already hold. */
 export interface TrainingPaths {
-  /** kohya layout: `<repeats>_<trigger> <class>/name.png + name.txt`. */
+  /**
+   * kohya layout: `<repeats>_<trigger> <class>/name.png + name.txt`; or one such folder itself (the `dataset:` path
+   * prep prints), trained alone with its repeats (trainer data.py scan_kohya_dataset).
+   */
   readonly datasetDir: string;
   readonly runDir?: string;
   /** Continue from the newest checkpoint in runDir/checkpoints. */

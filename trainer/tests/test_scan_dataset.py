@@ -2,10 +2,11 @@
 (dataset_plan.scan_for_training, resolve_steps): the images it trains with their buckets, every dataset warning it
 prints, and the steps and epochs it trains."""
 
+import pytest
 from helpers import pattern_image, run_worker, training_config
 
 from toonlora_trainer.config import parse_scan_dataset_request, parse_train_request
-from toonlora_trainer.data import scan_kohya_dataset
+from toonlora_trainer.data import DatasetError, scan_kohya_dataset
 from toonlora_trainer.dataset_plan import scan_dataset_result, scan_for_training
 
 
@@ -92,3 +93,26 @@ def test_scan_dataset_prints_the_runs_long_caption_warning_with_the_runs_tokeniz
     assert expected and expected[0].startswith("1 of 2 captions are longer than the 75 tokens CLIP reads (a.txt ")
     assert done["artifacts"]["warnings"] == expected
     assert dry_run_tokenizer(str(tmp_path / "no-such-base")) is None  # no tokenizer here: no warning, no failure
+
+
+def test_the_kohya_folder_prep_prints_is_trained_alone_with_its_repeats(tmp_path):
+    # `toonlora prep IN -o OUT` prints `dataset:  OUT/3_sks girl`: train (and its dry run) take that folder as given
+    folder = _dataset(tmp_path)
+    (folder / "stages").mkdir()  # a subfolder of images is still named, not trained
+    pattern_image(64).save(folder / "stages" / "e.png")
+    code, events, stderr = run_worker("scan-dataset", _request(folder, epochs=1, steps=None, batchSize=1, resolution=128))
+    assert code == 0, stderr
+    (done,) = events
+    assert done["artifacts"]["trained_images"] == [str(folder / "a.png"), str(folder / "b.png")]
+    assert done["stats"]["images_with_repeats"] == 6.0  # the folder's own 3 repeats
+    dataset = scan_kohya_dataset(str(folder))
+    assert dataset.trigger == "sks" and {item.repeats for item in dataset.items} == {3}
+    assert any(w.startswith(f"{folder / 'stages'}: 1 image(s) in a subfolder not trained") for w in dataset.warnings)
+    assert not any("girl: 1 image(s) not trained: the folder name" in w for w in dataset.warnings)  # the sibling is not scanned
+
+
+def test_a_folder_without_kohya_folders_and_not_named_like_one_still_says_how_to_name_them(tmp_path):
+    (tmp_path / "sks girl").mkdir()
+    pattern_image(64).save(tmp_path / "sks girl" / "a.png")
+    with pytest.raises(DatasetError, match=r"no images found in `<repeats>_<trigger> <class>` folders"):
+        scan_kohya_dataset(str(tmp_path / "sks girl"))

@@ -46,6 +46,9 @@ FOLDER_PATTERN = re.compile(r"^(\d+)_(.+)$")
 def scan_kohya_dataset(dataset_dir: str) -> Dataset:
     """Reads every `<repeats>_<trigger> <class>` folder; raises DatasetError if nothing can be trained on.
 
+    `dataset_dir` is the folder `toonlora prep` wrote (holding the kohya folders) or one kohya folder itself (the
+    `dataset:` path prep prints): that folder alone is trained, with the repeats its name gives.
+
     A missing caption falls back to the folder's `<trigger> <class>` (kohya's class-token caption);
     unreadable captions are reported in `warnings` and skipped, never silently. An image that does not decode is
     left out with a warning naming it and the reason, so one broken file does not stop the run; a dataset where
@@ -58,8 +61,9 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
     warnings: list[str] = []
     unreadable: list[str] = []
     scanned: list[Path] = []  # every image of the trained folders, for the one both-caption-files warning
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and FOLDER_PATTERN.match(p.name))
-    warnings += _misnamed_folder_warnings(root)
+    folders = _kohya_folders(root)
+    if folders != [root]:
+        warnings += _misnamed_folder_warnings(root)
     for folder in folders:
         match = FOLDER_PATTERN.match(folder.name)
         assert match is not None
@@ -95,6 +99,15 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
     warnings += _both_caption_files_warning(scanned)
     warnings += [f"{line}; left out of the training set" for line in unreadable]
     return Dataset(tuple(items), tuple(warnings))
+
+
+def _kohya_folders(root: Path) -> list[Path]:
+    """The `<repeats>_<trigger> <class>` folders in `root`; when it holds none and is named like one, `root` itself
+    (prep prints that folder as its `dataset:`, so a user gives it to train as printed)."""
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and FOLDER_PATTERN.match(p.name))
+    if not folders and FOLDER_PATTERN.match(root.name):
+        return [root]
+    return folders
 
 
 # Folders `toonlora prep` writes beside the kohya folders: their images are review material, not training data.

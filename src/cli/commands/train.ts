@@ -33,7 +33,10 @@ export function registerTrain(program: Command): void {
     .description(
       'train a LoRA on a prepared dataset (kohya folders `<repeats>_<trigger> <class>/`) with the Python worker',
     )
-    .argument('<dataset-dir>', 'dataset folder written by `toonlora prep` (or any kohya-layout folder)')
+    .argument(
+      '<dataset-dir>',
+      'dataset folder written by `toonlora prep` (or any kohya-layout folder), or one `<repeats>_<trigger> <class>` folder in it (the `dataset:` path prep prints), trained alone with its repeats',
+    )
     .option('-o, --output <run-dir>', 'run folder: adapter, kohya .safetensors, checkpoints/, samples/')
     .option('--base <model>', `${BASE_MODEL_HELP} (default: ${d.baseModel})`)
     .option('--steps <n>', `training steps (default: ${d.steps}); or give --epochs`)
