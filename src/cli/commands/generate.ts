@@ -19,7 +19,8 @@ import {
 } from '../worker-timeout-flags.js';
 
 interface GenerateFlags extends WorkerTimeoutFlags {
-  lora?: string;
+  /** Every --lora given, in order (collected, so that a second one is refused instead of replacing the first). */
+  lora?: string[];
   prompt?: string;
   negative?: string;
   base?: string;
@@ -67,6 +68,21 @@ export function seedsFlag(values: readonly string[] | undefined): number[] | und
 }
 
 /**
+ * The one --lora of `values` (every --lora given, in order). Stacking LoRAs is not supported: a second --lora used to
+ * replace the first silently (exit 0, the PNG naming only the last), so it is refused naming both.
+ * @throws TL_ERR_USAGE when --lora is given more than once
+ */
+export function singleLoraFlag(values: readonly string[] | undefined): string | undefined {
+  if (values === undefined || values.length <= 1) return values?.[0];
+  throw new ToonloraError(
+    'TL_ERR_USAGE',
+    `--lora is given ${values.length} times (${values.map((value) => JSON.stringify(value)).join(', ')}): generate applies one LoRA. ` +
+      'Give one --lora; to compare LoRAs, run generate once per LoRA.',
+    { details: { flag: '--lora', values: [...values] } },
+  );
+}
+
+/**
  * Notes about settings that run but do less than they seem to: a seed given twice (the same image again, under
  * another name) and a LoRA at weight 0 (no effect: the base model's images).
  */
@@ -95,7 +111,8 @@ export function registerGenerate(program: Command): void {
     )
     .option(
       '--lora <file>',
-      'LoRA: a kohya / WebUI, diffusers or LyCORIS LoKr .safetensors file, or a PEFT adapter (a training run folder, or its adapter_model.safetensors) (default: none: the base model alone)',
+      'LoRA: a kohya / WebUI, diffusers or LyCORIS LoKr .safetensors file, or a PEFT adapter (a training run folder, or its adapter_model.safetensors); one LoRA: a second --lora is refused (default: none: the base model alone)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option(
       '--prompt <text>',
@@ -119,7 +136,8 @@ export function registerGenerate(program: Command): void {
     .option('--json', 'print the result as JSON', false)
     .action(
       commandAction('generate', async (flags: GenerateFlags) => {
-        const silence = workerSilenceFromFlags(flags); // usage errors first: before the config and the venv
+        const lora = singleLoraFlag(flags.lora); // usage errors first: before the config and the venv
+        const silence = workerSilenceFromFlags(flags);
         const config = loadConfig({
           ...(flags.config ? { file: flags.config } : {}),
           overrides: {
@@ -148,7 +166,7 @@ export function registerGenerate(program: Command): void {
         // the user's own paths first, --lora (a typo, an image or a web page saved as it) then -o (a file, not
         // writable): local and cheap, so they are named whatever the base; then the base as the worker would load
         // it, before the venv and the worker
-        await checkGenerateLocalInputs(flags.lora, flags.output);
+        await checkGenerateLocalInputs(lora, flags.output);
         await checkTrainingBase(config.baseModel);
         checkBasePulled(config.baseModel);
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
@@ -161,7 +179,7 @@ export function registerGenerate(program: Command): void {
         // Ctrl-C / SIGTERM stop the worker too (it exits at once), instead of leaving it rendering.
         const result = await withStopSignals((signal) =>
           runGeneration({
-            ...(flags.lora ? { lora: flags.lora } : {}),
+            ...(lora ? { lora } : {}),
             outputDir: flags.output,
             config,
             signal,
@@ -169,7 +187,7 @@ export function registerGenerate(program: Command): void {
             silence,
           }),
         ).finally(() => progress.stop());
-        const notes = settingNotes(config, flags.lora);
+        const notes = settingNotes(config, lora);
         printResult(
           notes.length > 0 ? { ...result, notes: [...notes, ...result.notes] } : result,
           flags,
