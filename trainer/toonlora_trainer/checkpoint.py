@@ -74,15 +74,31 @@ def save_adapter(unet, folder: str, base_model: str) -> str:
 
 
 def _write_atomically(path: str, write: Callable[[str], None]) -> None:
-    """`write(temporary)` beside `path`, then renamed onto it; the temporary file is removed when the write fails."""
+    """`write(temporary)` beside `path`, then renamed onto it; the temporary file is removed when the write fails.
+    The file gets the mode any new file gets under the process umask (0644 under umask 022): safetensors 0.8's
+    save_file creates its file 0600, which a WebUI or container running as another user cannot read."""
     temporary = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.partial")
     try:
         write(temporary)
+        os.chmod(temporary, 0o666 & ~_process_umask())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
+
+
+def _process_umask() -> int:
+    """The process umask, read from /proc where Linux has it (reading it with os.umask sets it for a moment, which a
+    file created by another thread at that moment would get)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def load_adapter_state(folder: str) -> dict[str, torch.Tensor]:
