@@ -4,6 +4,8 @@
 // renamed into place (through a symlink: onto the folder it names; an adapter file that is a symlink is
 // written through). What to write is convert-plan.ts' /
 // lokr-plan.ts'.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
@@ -130,11 +132,22 @@ export async function writePlannedFile(
   stats: ConvertStats,
 ) {
   const { sources, release } = tensorSources(writeOrder(plan.tensors, reader), reader, stats);
-  return writeSafetensors(path, sources, plan.metadata, {
+  const written = await writeSafetensors(path, sources, plan.metadata, {
     overwrite,
     kohyaHashes: plan.kohyaHashes,
     onChunkWritten: release,
   });
+  return { ...written, fileSha256: await fileSha256(path) };
+}
+
+/**
+ * The sha256 (hex) of the file's bytes as written, what `sha256sum` prints and model sites list. Read back: the
+ * header is patched with `sshs_model_hash` after the data is hashed, so the write itself cannot hash the whole file.
+ */
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /**
@@ -189,7 +202,8 @@ export async function writePeftFolder(
         path: join(output, plan.relativePath),
         bytes: written.bytes,
         tensors: plan.tensors.length,
-        sha256: written.dataSha256,
+        sha256: written.fileSha256,
+        tensorDataSha256: written.dataSha256,
       });
     }
     for (const [rel, link] of links) await symlink(link.text, join(temp, rel));

@@ -52,7 +52,17 @@ export interface ConvertResult {
   readonly input: string;
   readonly from: string;
   readonly to: 'kohya' | 'diffusers' | 'peft';
-  readonly files: ReadonlyArray<{ path: string; bytes: number; tensors: number; sha256: string }>;
+  /**
+   * Each file written: `sha256` is the file's own (what `sha256sum` prints), `tensorDataSha256` that of its tensor
+   * data section alone (kohya's `sshs_model_hash` convention, which the WebUI shows).
+   */
+  readonly files: ReadonlyArray<{
+    path: string;
+    bytes: number;
+    tensors: number;
+    sha256: string;
+    tensorDataSha256: string;
+  }>;
   /** The adapter kind: LoRA, or LyCORIS LoKr (Kronecker product). */
   readonly algorithm: 'lora' | 'lokr';
   readonly modules: number;
@@ -258,7 +268,13 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
       const plan = plans[0] as PlannedFile;
       const written = await writePlannedFile(plan, output, reader, overwrite, stats);
       files = [
-        { path: output, bytes: written.bytes, tensors: plan.tensors.length, sha256: written.dataSha256 },
+        {
+          path: output,
+          bytes: written.bytes,
+          tensors: plan.tensors.length,
+          sha256: written.fileSha256,
+          tensorDataSha256: written.dataSha256,
+        },
       ];
     }
     const warnings = [
