@@ -24,6 +24,7 @@ import { openAdapter } from './open-adapter.js';
 import { NO_LORA_KEYS } from './open-lora.js';
 import type { SafetensorsReader } from './safetensors-read.js';
 import { blockOf } from './sd15-modules.js';
+import { readRunRecord } from './convert-facts.js';
 import { topTags } from './kohya-metadata.js';
 import { SDXL_VERDICT_NOTE, sdxlSignals, sdxlWarning } from './sdxl-check.js';
 import { describeUnknownKey, type UnreadAdapter, unreadAdapter } from './unknown-keys.js';
@@ -277,11 +278,17 @@ function lokrModules(model: LokrModel): InspectModule[] {
 }
 
 /** The facts every inspection has, whatever the algorithm. */
-function fileFacts(reader: SafetensorsReader, topTagCount: number | undefined) {
+function fileFacts(
+  reader: SafetensorsReader,
+  topTagCount: number | undefined,
+  runRecord: Readonly<Record<string, string>> | undefined,
+) {
   const { header } = reader;
   const dtypes: Record<string, number> = {};
   for (const t of header.tensors) dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
-  const metadata = { ...header.metadata };
+  // a run folder's adapter carries only `format`: its training record (trigger, base, tags) is the run's own kohya
+  // file's, as convert reads it (readRunRecord); the adapter's own keys win
+  const metadata = { ...runRecord, ...header.metadata };
   const trigger = triggerWords(metadata);
   return {
     file: reader.path,
@@ -309,7 +316,8 @@ const sortedUnique = (values: readonly number[]) => [...new Set(values)].sort((a
 
 /**
  * Inspects a LoRA or LoKr file or PEFT adapter folder. A valid safetensors file whose keys match no
- * LoRA format is reported as format `unknown`, every key unmapped.
+ * LoRA format is reported as format `unknown`, every key unmapped. A training run folder (or its adapter file, or a
+ * checkpoint's) reports the training record of the run's kohya file in `metadata`, as `convert` carries it.
  * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT (broken module, bad config).
  */
 export async function inspectLora(
@@ -321,7 +329,9 @@ export async function inspectLora(
   try {
     const keys = reader.header.tensors.map((t) => t.name);
     const sdxl = sdxlSignals(keys, reader.header.metadata);
-    const facts = fileFacts(reader, options.topTagCount);
+    const runRecord = await readRunRecord(path, reader.header.metadata);
+    const facts = fileFacts(reader, options.topTagCount, runRecord.metadata);
+    const recordWarnings = runRecord.warning ? [runRecord.warning] : [];
     /** What both kinds report alike: the file, its module list and tallies, metadata and tags. */
     const shared = (
       model: { readonly format: InspectResult['format']; readonly modules: Parameters<typeof perBlock>[0] },
@@ -350,7 +360,7 @@ export async function inspectLora(
         ...(factor === undefined ? {} : { lokrFactor: factor }),
         compatibility: withSdxlNote(checkLoaderCompatibility(keys), sdxl),
         unknownKeys: [...model.unknownKeys, ...model.loraKeys],
-        warnings: lokrWarnings(model, modules, reader.header.metadata, sdxl),
+        warnings: [...lokrWarnings(model, modules, reader.header.metadata, sdxl), ...recordWarnings],
       };
     }
     const { model } = opened;
@@ -385,7 +395,7 @@ export async function inspectLora(
         sdxl,
       ),
       unknownKeys: model.unknownKeys,
-      warnings: inspectionWarnings(model, modules, reader.header.metadata, sdxl),
+      warnings: [...inspectionWarnings(model, modules, reader.header.metadata, sdxl), ...recordWarnings],
     };
   } finally {
     await reader.close();
