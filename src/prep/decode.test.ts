@@ -63,28 +63,7 @@ describe('decodeImage: bad input gets a per-file reason', () => {
     );
   });
 
-  it('a real BMP file: says BMP is not supported and to convert it', async () => {
-    // 64x64 24-bit BITMAPINFOHEADER bitmap, all grey: a valid BMP that libvips has no reader for
-    const row = 64 * 3;
-    const bmp = Buffer.alloc(54 + row * 64, 200);
-    bmp.write('BM', 0);
-    bmp.writeUInt32LE(bmp.length, 2);
-    bmp.writeUInt32LE(54, 10);
-    bmp.writeUInt32LE(40, 14);
-    bmp.writeInt32LE(64, 18);
-    bmp.writeInt32LE(64, 22);
-    bmp.writeUInt16LE(1, 26);
-    bmp.writeUInt16LE(24, 28);
-    bmp.writeUInt32LE(0, 30);
-    bmp.writeUInt32LE(row * 64, 34);
-    const path = join(dir, 'scan.bmp');
-    await writeFile(path, bmp);
-    await expectDecodeError(
-      path,
-      'not-an-image',
-      /^scan\.bmp: BMP files are not supported .*Convert it to PNG\.$/,
-    );
-  });
+  // BMP files decode (bmp-decode.ts): tested in bmp-decode.test.ts
 
   it('truncated PNG', async () => {
     const full = await sharp(twoTone(256, 256), { raw: { width: 256, height: 256, channels: 3 } })

@@ -1,11 +1,12 @@
-// src/prep/decode.ts — prep stage 0: turns one input file into 8-bit sRGB pixels, or a
+// src/prep/decode.ts — prep stage 0: turns one input file into 8-bit sRGB pixels (sharp; BMP by bmp-decode.ts), or a
 // TL_ERR_IMAGE_DECODE error that names the file and says why (empty, truncated, not an image,
 // too many pixels, too small), so one bad file can be reported and skipped.
-import { stat } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { open, readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { RgbImage } from '../vision/image.js';
 import { decodeToRgb, type ImageHeader, readImageHeader } from '../vision/sharp-io.js';
+import { BmpDecodeError, decodeBmp, isBmp, readBmpHeader } from './bmp-decode.js';
 
 /** Images whose shorter side is below this are refused: nothing usable can be cropped at 512 px. */
 export const MIN_IMAGE_SIDE_PX = 64;
@@ -33,21 +34,104 @@ function decodeError(path: string, reason: DecodeFailure, message: string, cause
   });
 }
 
-const READABLE_FORMATS = 'PNG, JPEG, WebP, GIF, TIFF or AVIF';
+const READABLE_FORMATS = 'PNG, JPEG, WebP, GIF, TIFF, AVIF or BMP';
 
-/** Formats people export screenshots in that sharp (libvips) cannot decode: extension -> name. */
-const UNSUPPORTED_FORMATS: Readonly<Record<string, string>> = { '.bmp': 'BMP' };
-
-/** Reads the header; words sharp's "unsupported format" as not-an-image (naming BMP when that is what it is). */
-async function readHeaderOrThrow(path: string): Promise<ImageHeader> {
+/** Reads the header; words sharp's "unsupported format" as not-an-image. Undefined for a BMP (sharp has no reader). */
+async function readHeaderOrThrow(path: string): Promise<ImageHeader | undefined> {
   try {
     return await readImageHeader(path);
   } catch (error) {
-    const known = UNSUPPORTED_FORMATS[extname(path).toLowerCase()];
-    const message = known
-      ? `${known} files are not supported (the image decoder, sharp, has no ${known} reader). Convert it to PNG.`
-      : `not an image toonlora can read (${(error as Error).message}). Use ${READABLE_FORMATS}.`;
-    throw decodeError(path, 'not-an-image', message, error);
+    if (await startsWithBmpSignature(path)) return undefined;
+    throw decodeError(
+      path,
+      'not-an-image',
+      `not an image toonlora can read (${firstLine((error as Error).message)}). Use ${READABLE_FORMATS}.`,
+      error,
+    );
+  }
+}
+
+async function startsWithBmpSignature(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+    return isBmp(buffer.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** libvips' retry lines (`<file>: bad seek to 1024`), alone or ending a line. */
+const BAD_SEEK = /:?\s*[^:]*: bad seek to \d+$/i;
+
+/**
+ * The first meaningful line of a libvips error, for the one-line status and the manifest's reason: a corrupt HEIC
+ * gives `Input file has corrupt header: <file>: bad seek to 1024`, 8 more `bad seek` lines, then the cause
+ * (`heif: Invalid input: … No meta box found`). The bad-seek lines go; a first line cut short by one gets the last
+ * line, the cause.
+ */
+export function firstLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const cleaned = lines.map((line) => line.replace(BAD_SEEK, '').trim()).filter(Boolean);
+  const [first, ...rest] = cleaned;
+  if (first === undefined) return lines[0] ?? message.trim();
+  const cause = rest.at(-1);
+  const cutShort = first !== lines[0] || first.endsWith(':');
+  return cause !== undefined && cutShort ? `${first.replace(/:$/, '')}: ${cause}` : first;
+}
+
+/** A BMP, decoded here (sharp has no BMP reader; the trainer trains .bmp), with the same size checks as the others. */
+async function decodeBmpFile(path: string, options: DecodeOptions): Promise<DecodedImage> {
+  const bytes = await readFile(path);
+  const failed = (error: unknown): never => {
+    if (!(error instanceof BmpDecodeError)) throw error;
+    if (error.kind === 'truncated')
+      throw decodeError(
+        path,
+        'truncated',
+        `BMP data is truncated or corrupt (${error.message}). Re-export or re-download it.`,
+        error,
+      );
+    throw decodeError(path, 'not-an-image', `${error.message}. Convert it to PNG.`, error);
+  };
+  let header: ReturnType<typeof readBmpHeader>;
+  try {
+    header = readBmpHeader(bytes);
+  } catch (error) {
+    return failed(error);
+  }
+  checkDeclaredSize(path, header.width, header.height, options);
+  try {
+    return { ...decodeBmp(bytes), frames: 1 };
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+/**
+ * Refuses a declared size over options.maxPixels (a decompression-bomb guard on the header: a 20-byte header can
+ * claim 60000x60000) or with a shorter side under the minimum.
+ */
+function checkDeclaredSize(path: string, width: number, height: number, options: DecodeOptions): void {
+  const minSide = options.minSidePx ?? MIN_IMAGE_SIDE_PX;
+  const declared = width * height;
+  if (declared > options.maxPixels) {
+    throw decodeError(
+      path,
+      'too-many-pixels',
+      `declares ${width}x${height} = ${declared} pixels, more than the limit of ${options.maxPixels} ` +
+        `(prep.maxInputPixels). ${tooManyPixelsAdvice(width, height)}`,
+    );
+  }
+  if (Math.min(width, height) < minSide) {
+    throw decodeError(
+      path,
+      'too-small',
+      `is ${width}x${height} pixels; the shorter side must be at least ${minSide} px. Use a larger screenshot.`,
+    );
   }
 }
 
@@ -70,7 +154,6 @@ export function tooManyPixelsAdvice(width: number, height: number): string {
  * @throws ToonloraError TL_ERR_IMAGE_DECODE (details.reason is a {@link DecodeFailure}).
  */
 export async function decodeImage(path: string, options: DecodeOptions): Promise<DecodedImage> {
-  const minSide = options.minSidePx ?? MIN_IMAGE_SIDE_PX;
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -86,23 +169,8 @@ export async function decodeImage(path: string, options: DecodeOptions): Promise
     throw decodeError(path, 'empty', 'the file is empty (0 bytes). Re-export or re-download it.');
 
   const header = await readHeaderOrThrow(path);
-  // Decompression-bomb guard on the declared size: a 20-byte header can claim 60000x60000.
-  const declared = header.width * header.height;
-  if (declared > options.maxPixels) {
-    throw decodeError(
-      path,
-      'too-many-pixels',
-      `declares ${header.width}x${header.height} = ${declared} pixels, more than the limit of ${options.maxPixels} ` +
-        `(prep.maxInputPixels). ${tooManyPixelsAdvice(header.width, header.height)}`,
-    );
-  }
-  if (Math.min(header.width, header.height) < minSide) {
-    throw decodeError(
-      path,
-      'too-small',
-      `is ${header.width}x${header.height} pixels; the shorter side must be at least ${minSide} px. Use a larger screenshot.`,
-    );
-  }
+  if (header === undefined) return decodeBmpFile(path, options);
+  checkDeclaredSize(path, header.width, header.height, options);
 
   try {
     // sharp's own limitInputPixels stays on as a second guard (e.g. formats whose header lies).
@@ -116,7 +184,7 @@ export async function decodeImage(path: string, options: DecodeOptions): Promise
     throw decodeError(
       path,
       reason,
-      `${header.format} data is truncated or corrupt (${message.split('\n')[0]}). Re-export or re-download it.`,
+      `${header.format} data is truncated or corrupt (${firstLine(message)}). Re-export or re-download it.`,
       error,
     );
   }

@@ -10,8 +10,8 @@ import { MANIFEST_FILE } from './manifest.js';
 /**
  * Extensions picked up when walking a folder (lower case, with the dot): what sharp decodes, JPEG's
  * other names (.jpe, .jfif) and HEIF (.heic/.heif: sharp reads AVIF-coded ones; a HEVC-coded one gets
- * its own decode error), plus .bmp, which sharp cannot read, so decode's "convert it to PNG" reason
- * reaches the user instead of the file vanishing.
+ * its own decode error), plus .bmp, which sharp cannot read: decode.ts decodes it (bmp-decode.ts), and a kind it
+ * does not (RLE) gets a "convert it to PNG" reason instead of the file vanishing.
  */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   '.png',
