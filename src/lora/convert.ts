@@ -196,6 +196,29 @@ function prepareLoraConversion(
   };
 }
 
+/** The flag each option comes from, for its usage error (the CLI prefixes `toonlora convert:` itself). */
+const OPTION_FLAGS: Readonly<Record<string, string>> = {
+  to: '--to',
+  precision: '--precision',
+  output: '-o',
+  input: '<input>',
+};
+
+/**
+ * A bad option's usage error: its flag, what was expected and what arrived, e.g. `--to: expected one of "kohya"|
+ * "diffusers"|"peft", got "foo".` (before: `convert: to: Invalid option: …`, after the CLI's own `convert:`). Pure.
+ */
+export function optionIssueMessage(
+  field: string,
+  zodMessage: string,
+  options: Readonly<Record<string, unknown>>,
+): string {
+  const flag = OPTION_FLAGS[field] ?? field;
+  const expected = zodMessage.replace(/^Invalid (option|input): /, '');
+  const value = options[field];
+  return `${flag}: ${expected}${value === undefined ? '' : `, got ${JSON.stringify(value)}`}.`;
+}
+
 /**
  * Converts a LoRA (or a LyCORIS LoKr) between formats, keeping every module's alpha (scale = alpha /
  * rank; LoKr: the scale PEFT / the loaders apply). LoKr has no diffusers format.
@@ -208,8 +231,9 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
   const parsed = convertOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ToonloraError('TL_ERR_USAGE', `convert: ${issue?.path.join('.')}: ${issue?.message}.`, {
-      details: { field: issue?.path.join('.') },
+    const field = issue?.path.join('.') ?? '';
+    throw new ToonloraError('TL_ERR_USAGE', optionIssueMessage(field, issue?.message ?? 'invalid', options), {
+      details: { field },
     });
   }
   const { input, output, to, precision, overwrite } = parsed.data;
