@@ -5,8 +5,7 @@
 // written through). What to write is convert-plan.ts' /
 // lokr-plan.ts'.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { type AdapterLink, adapterFileLinks } from './adapter-links.js';
@@ -146,7 +145,17 @@ export async function writePlannedFile(
  */
 async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  const buffer = Buffer.allocUnsafe(1 << 20); // one buffer, reused: no garbage per chunk (the RSS stays flat)
+  const handle = await open(path, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
   return hash.digest('hex');
 }
 
