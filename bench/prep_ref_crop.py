@@ -63,8 +63,8 @@ def remove_text_bubbles_with_interiors(mask, img, text_mask):
     """(mask, the bubble interiors cleared: bool, or None when none). Near-white areas of the mask
     (4-connected) that hold text-mask pixels and are at least BUBBLE_MIN_PAPER_SHARE paper (white, not
     text: text erased over art is not a bubble) are cleared with their closed tails (mark_bubble_tails),
-    then a rectangular opening (2 x the morphology kernel + 1) over their box grown by twice that removes
-    the outline rings left (bubble-mask.ts removeTextBubblesWithInteriors, bubbleLabels, markBubbleTails);
+    then a rectangular opening (2 x the morphology kernel + 1) over their box grown by twice that (reading
+    one kernel beyond it, as the tip's opening does) removes the outline rings left (bubble-mask.ts removeTextBubblesWithInteriors, bubbleLabels, markBubbleTails);
     around each closed tail (its box grown by TAIL_TIP_REACH outlines) a second opening with a square
     TAIL_TIP_OPEN_SCALE outlines wide takes the tip's wedge off the head. The cleared interiors tell a bubble's leftovers (outline, tail) from a character (prep_ref_characters.py)."""
     in_mask = mask > MASK_THRESHOLD
@@ -90,7 +90,7 @@ def remove_text_bubbles_with_interiors(mask, img, text_mask):
     h, w = mask.shape
     x0, y0 = max(0, xs.min() - 2 * outline), max(0, ys.min() - 2 * outline)
     x1, y1 = min(w, xs.max() + 1 + 2 * outline), min(h, ys.max() + 1 + 2 * outline)
-    open_window(cleared, (x0, y0, x1, y1), outline, 0)
+    open_window(cleared, (x0, y0, x1, y1), outline, outline)  # padded: a head crossing the edge keeps its sides
     grow, kernel_px = TAIL_TIP_REACH * outline, TAIL_TIP_OPEN_SCALE * outline
     for tail in tails:  # the tail's tip: its two strokes meet in a wedge wider than the outline
         ys, xs = np.nonzero(labels == tail)

@@ -5,14 +5,19 @@ import { removeTextBubbles, whiteInMask } from './bubble-mask.js';
 import { findMaskContours } from './mask-contours.js';
 
 /** 120x80: a white "bubble" (10..49, 10..39) joined by a 2 px tail to a red "character" (60..99, 20..69). */
-const image = makeRgb(120, 80, (x, y) => (x >= 60 && x < 100 && y >= 20 && y < 70 ? [200, 60, 60] : [255, 255, 255]));
+const image = makeRgb(120, 80, (x, y) =>
+  x >= 60 && x < 100 && y >= 20 && y < 70 ? [200, 60, 60] : [255, 255, 255],
+);
 function maskOf(pick: (x: number, y: number) => boolean): GrayImage {
   const data = new Uint8Array(120 * 80);
   for (let y = 0; y < 80; y++) for (let x = 0; x < 120; x++) if (pick(x, y)) data[y * 120 + x] = 255;
   return { width: 120, height: 80, data };
 }
 const mask = maskOf(
-  (x, y) => (x >= 10 && x < 50 && y >= 10 && y < 40) || (x >= 50 && x < 60 && y >= 24 && y < 26) || (x >= 60 && x < 100 && y >= 20 && y < 70),
+  (x, y) =>
+    (x >= 10 && x < 50 && y >= 10 && y < 40) ||
+    (x >= 50 && x < 60 && y >= 24 && y < 26) ||
+    (x >= 60 && x < 100 && y >= 20 && y < 70),
 );
 
 describe('removeTextBubbles', () => {
@@ -52,6 +57,35 @@ describe('removeTextBubbles', () => {
     const cleaned = await removeTextBubbles(withStrand, image, textMask, 5);
     expect(cleaned.data[61 * 120 + 112]).toBe(255); // the strand: 2 x 5 px beyond the bubble's box
     expect(cleaned.data[25 * 120 + 30]).toBe(0); // the bubble
-    expect((await findMaskContours(cleaned)).map((c) => c.box)).toEqual([{ x: 60, y: 20, width: 56, height: 50 }]);
+    expect((await findMaskContours(cleaned)).map((c) => c.box)).toEqual([
+      { x: 60, y: 20, width: 56, height: 50 },
+    ]);
+  });
+});
+
+describe("removeTextBubbles' opening window", () => {
+  // 120x100: a white bubble (10..49, 5..29) holding text, and below it a red head: a crown (60..79, 33..37)
+  // over a wider skull (45..94, 38..89). Outline 5: the opening's window ends at row 40 (29 + 1 + 2 x 5),
+  // two rows into the skull.
+  const crown = (x: number, y: number) => x >= 60 && x < 80 && y >= 33 && y < 38;
+  const skull = (x: number, y: number) => x >= 45 && x < 95 && y >= 38 && y < 90;
+  const bubble = (x: number, y: number) => x >= 10 && x < 50 && y >= 5 && y < 30;
+  const page = makeRgb(120, 100, (x, y) => (crown(x, y) || skull(x, y) ? [200, 60, 60] : [255, 255, 255]));
+  const head = { width: 120, height: 100, data: new Uint8Array(120 * 100) };
+  for (let y = 0; y < 100; y++)
+    for (let x = 0; x < 120; x++)
+      if (bubble(x, y) || crown(x, y) || skull(x, y)) head.data[y * 120 + x] = 255;
+  const text = { width: 120, height: 100, data: new Uint8Array(120 * 100) };
+  for (let y = 12; y < 20; y++) for (let x = 20; x < 40; x++) text.data[y * 120 + x] = 255;
+
+  it('keeps a head that its edge crosses whole (the mask beyond the edge is seen)', async () => {
+    const cleaned = await removeTextBubbles(head, page, text, 5);
+    let lost = 0;
+    for (let y = 0; y < 100; y++)
+      for (let x = 0; x < 120; x++)
+        if ((crown(x, y) || skull(x, y)) && cleaned.data[y * 120 + x] !== 255) lost++;
+    // before: the window's edge read as empty, and the skull's sides in rows 38-39 went (30 px)
+    expect(lost).toBe(0);
+    expect(cleaned.data[15 * 120 + 15]).toBe(0); // the bubble
   });
 });

@@ -184,7 +184,8 @@ export function whiteInMask(
  * text-mask pixels are cleared, with their closed tails (white areas without text within `outlinePx` of
  * one, small beside it and of its paper colour: {@link TAIL_MAX_AREA_SHARE}), then a morphological opening (kernel `outlinePx`) around them removes
  * the outline rings left behind. The opening covers the cleared area's box grown by 2 x `outlinePx`,
- * not the whole mask: thin parts of the character away from the bubbles (hair strands) stay, and it
+ * not the whole mask (it reads `outlinePx` beyond that box, so a head the box's edge crosses keeps its
+ * sides): thin parts of the character away from the bubbles (hair strands) stay, and it
  * costs a fraction (a whole 1024² opening was 12 ms of WASM). Returns the mask unchanged when no text
  * lies on a white part of it. bench/prep_reference.py does the same in cv2.
  */
@@ -240,7 +241,10 @@ export async function removeTextBubblesWithInteriors(
     const y0 = Math.max(0, minY - reach);
     const x1 = Math.min(width, maxX + 1 + reach);
     const y1 = Math.min(height, maxY + 1 + reach);
-    openWindow(cv, keep, { width, height, data: cleared }, { x0, y0, x1, y1 }, outlinePx, 0);
+    // padded like the tip's opening: unpadded, the window's edge read as empty and a head crossing it
+    // lost its sides in the rows above the edge (examples/screens/panel-03: the girl's hair outline left
+    // as a flat black bar, its sides painted over with sky)
+    openWindow(cv, keep, { width, height, data: cleared }, { x0, y0, x1, y1 }, outlinePx, outlinePx);
     for (const box of labelBoxes(label, width, height, tails)) {
       // the tail's tip: its two strokes meet in a wedge wider than the outline, left on the head
       const grow = TAIL_TIP_REACH * outlinePx;
