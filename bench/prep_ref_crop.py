@@ -10,7 +10,7 @@ from prep_ref_segment import morphology_kernel_px
 MASK_THRESHOLD, BUBBLE_WHITE_MIN, BUBBLE_WHITE_FRACTION = 127, 225, 0.9
 BUBBLE_MIN_PAPER_SHARE = 0.4  # bubble-mask.ts BUBBLE_MIN_PAPER_SHARE
 TAIL_MAX_AREA_SHARE, TAIL_PAPER_TOLERANCE = 0.5, 6  # bubble-mask.ts TAIL_MAX_AREA_SHARE, TAIL_PAPER_TOLERANCE
-TAIL_TIP_REACH, TAIL_TIP_OPEN_SCALE = 2, 3  # bubble-mask.ts TAIL_TIP_REACH, TAIL_TIP_OPEN_SCALE
+TAIL_TIP_REACH, TAIL_TIP_OPEN_SCALE, TAIL_TIP_MIN_AREA = 2, 3, 1  # bubble-mask.ts TAIL_TIP_REACH, _OPEN_SCALE, _MIN_AREA
 
 
 def remove_text_bubbles(mask, img, text_mask):
@@ -66,7 +66,8 @@ def remove_text_bubbles_with_interiors(mask, img, text_mask):
     then a rectangular opening (2 x the morphology kernel + 1) over their box grown by twice that (reading
     one kernel beyond it, as the tip's opening does) removes the outline rings left (bubble-mask.ts removeTextBubblesWithInteriors, bubbleLabels, markBubbleTails);
     around each closed tail (its box grown by TAIL_TIP_REACH outlines) a second opening with a square
-    TAIL_TIP_OPEN_SCALE outlines wide takes the tip's wedge off the head. The cleared interiors tell a bubble's leftovers (outline, tail) from a character (prep_ref_characters.py)."""
+    TAIL_TIP_OPEN_SCALE outlines wide takes the tip's wedge off the head (tails of TAIL_TIP_MIN_AREA outlines
+    squared or more: not the specks of anti-aliasing at a bubble's rim). The cleared interiors tell a bubble's leftovers (outline, tail) from a character (prep_ref_characters.py)."""
     in_mask = mask > MASK_THRESHOLD
     text_in_mask = (text_mask > 0) & in_mask
     if not text_in_mask.any():
@@ -92,7 +93,10 @@ def remove_text_bubbles_with_interiors(mask, img, text_mask):
     x1, y1 = min(w, xs.max() + 1 + 2 * outline), min(h, ys.max() + 1 + 2 * outline)
     open_window(cleared, (x0, y0, x1, y1), outline, outline)  # padded: a head crossing the edge keeps its sides
     grow, kernel_px = TAIL_TIP_REACH * outline, TAIL_TIP_OPEN_SCALE * outline
+    tail_px = np.bincount(labels.ravel(), minlength=count)
     for tail in tails:  # the tail's tip: its two strokes meet in a wedge wider than the outline
+        if tail_px[tail] < TAIL_TIP_MIN_AREA * outline * outline:
+            continue  # a speck of anti-aliasing at the bubble's rim, no tip
         ys, xs = np.nonzero(labels == tail)
         x0, y0 = max(0, xs.min() - grow), max(0, ys.min() - grow)
         win = (x0, y0, min(w, xs.max() + 1 + grow), min(h, ys.max() + 1 + grow))

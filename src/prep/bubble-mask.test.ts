@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeRgb } from '../../test/helpers/images.js';
 import type { GrayImage } from '../vision/image.js';
-import { removeTextBubbles, whiteInMask } from './bubble-mask.js';
+import { removeTextBubbles, removeTextBubblesWithInteriors, whiteInMask } from './bubble-mask.js';
 import { findMaskContours } from './mask-contours.js';
 
 /** 120x80: a white "bubble" (10..49, 10..39) joined by a 2 px tail to a red "character" (60..99, 20..69). */
@@ -87,5 +87,36 @@ describe("removeTextBubbles' opening window", () => {
     // before: the window's edge read as empty, and the skull's sides in rows 38-39 went (30 px)
     expect(lost).toBe(0);
     expect(cleaned.data[15 * 120 + 15]).toBe(0); // the bubble
+  });
+});
+
+describe("removeTextBubbles' tail-tip opening", () => {
+  // 120x100: a white bubble (10..49, 5..29) holding text; at its rim a white speck (51, 6) cut off from its
+  // paper by a grey pixel (50, 6), as anti-aliasing leaves them; beside it a red hair spike 13 px wide
+  // (52..64, 8..59) on a body (40..99, 60..99). Outline 5: the spike is wider than the bubble's opening
+  // and narrower than the tip's (15).
+  const bubble = (x: number, y: number) => x >= 10 && x < 50 && y >= 5 && y < 30;
+  const rim = (x: number, y: number) => x === 50 && y >= 5 && y < 8;
+  const speck = (x: number, y: number) => x === 51 && y === 6;
+  const spike = (x: number, y: number) => x >= 52 && x < 65 && y >= 8 && y < 60;
+  const body = (x: number, y: number) => x >= 40 && x < 100 && y >= 60;
+  const page = makeRgb(120, 100, (x, y) =>
+    spike(x, y) || body(x, y) ? [200, 60, 60] : rim(x, y) ? [128, 128, 128] : [255, 255, 255],
+  );
+  const mask = { width: 120, height: 100, data: new Uint8Array(120 * 100) };
+  for (let y = 0; y < 100; y++)
+    for (let x = 0; x < 120; x++)
+      if (bubble(x, y) || rim(x, y) || speck(x, y) || spike(x, y) || body(x, y)) mask.data[y * 120 + x] = 255;
+  const text = { width: 120, height: 100, data: new Uint8Array(120 * 100) };
+  for (let y = 12; y < 20; y++) for (let x = 20; x < 40; x++) text.data[y * 120 + x] = 255;
+
+  it('leaves a speck of anti-aliasing at the rim without it: a narrow part beside it stays', async () => {
+    const { mask: cleaned, interiors } = await removeTextBubblesWithInteriors(mask, page, text, 5);
+    expect(interiors?.data[6 * 120 + 51]).toBe(255); // the speck still goes with its bubble
+    let lost = 0;
+    for (let y = 0; y < 100; y++)
+      for (let x = 0; x < 120; x++) if (spike(x, y) && cleaned.data[y * 120 + x] !== 255) lost++;
+    // before: the tip's 15 px square opened the window around the speck and took the spike's top (90 px)
+    expect(lost).toBe(0);
   });
 });

@@ -37,6 +37,14 @@ export const TAIL_PAPER_TOLERANCE = 6;
  */
 export const TAIL_TIP_REACH = 2;
 export const TAIL_TIP_OPEN_SCALE = 3;
+/**
+ * ... only for a tail of at least this many outline widths squared in area: a white speck of
+ * anti-aliasing between a bubble's paper and its outline passes for a closed tail too (1-12 px, 130 of
+ * them on examples/screens/panel-01, against 124-1,283 px for the drawn tails there and in panel-03,
+ * -05, -06) but has no tip; opening around each one took most of the bubble step's time (panel-01:
+ * ~190 of ~260 ms) and cut a character's parts narrower than the tip's square that met the bubble there.
+ */
+export const TAIL_TIP_MIN_AREA = 1;
 
 /**
  * Which labels of the white areas (`label` per pixel, `count` labels) are bubble interiors: they hold
@@ -245,7 +253,9 @@ export async function removeTextBubblesWithInteriors(
     // lost its sides in the rows above the edge (examples/screens/panel-03: the girl's hair outline left
     // as a flat black bar, its sides painted over with sky)
     openWindow(cv, keep, { width, height, data: cleared }, { x0, y0, x1, y1 }, outlinePx, outlinePx);
+    const tipMinPx = TAIL_TIP_MIN_AREA * outlinePx * outlinePx;
     for (const box of labelBoxes(label, width, height, tails)) {
+      if (box.pixels < tipMinPx) continue;
       // the tail's tip: its two strokes meet in a wedge wider than the outline, left on the head
       const grow = TAIL_TIP_REACH * outlinePx;
       const win = {
@@ -268,16 +278,22 @@ interface Window {
   readonly y1: number;
 }
 
-/** Bounding windows (x1, y1 exclusive) of the pixels of each of `labels`. Pure. */
-function labelBoxes(label: Int32Array, width: number, height: number, labels: readonly number[]): Window[] {
+/** Bounding windows (x1, y1 exclusive) of the pixels of each of `labels`, with their pixel counts. Pure. */
+function labelBoxes(
+  label: Int32Array,
+  width: number,
+  height: number,
+  labels: readonly number[],
+): (Window & { readonly pixels: number })[] {
   if (labels.length === 0) return [];
   const at = new Map(labels.map((l, k) => [l, k]));
-  const boxes = labels.map(() => ({ x0: width, y0: height, x1: 0, y1: 0 }));
+  const boxes = labels.map(() => ({ x0: width, y0: height, x1: 0, y1: 0, pixels: 0 }));
   for (let y = 0, p = 0; y < height; y++)
     for (let x = 0; x < width; x++, p++) {
       const k = at.get(label[p] as number);
       if (k === undefined) continue;
-      const b = boxes[k] as { x0: number; y0: number; x1: number; y1: number };
+      const b = boxes[k] as { x0: number; y0: number; x1: number; y1: number; pixels: number };
+      b.pixels++;
       b.x0 = Math.min(b.x0, x);
       b.y0 = Math.min(b.y0, y);
       b.x1 = Math.max(b.x1, x + 1);
