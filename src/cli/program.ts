@@ -12,6 +12,7 @@ import { registerPrep } from './commands/prep.js';
 import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
 import { registerTrain } from './commands/train.js';
+import { registerWorker } from './commands/worker.js';
 import { unknownOptionHint } from './unknown-option-hint.js';
 
 /** The version `--version` prints: package.json's, so the two never drift apart. */
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerGenerate(program);
   registerServe(program);
+  registerWorker(program);
   registerModels(program);
   registerDoctor(program);
   registerSetup(program);

@@ -6,7 +6,14 @@
 import { EventEmitter } from 'node:events';
 import { isToonloraError, ToonloraError } from '../errors.js';
 import type { Job, JobEvent, JobEventBody, JobKind } from '../schemas/api.js';
-import type { JobContext, JobQueue, JobRunners, QueueCloseOptions, StopReason } from './job-queue.js';
+import {
+  type JobContext,
+  JobInterruptedError,
+  type JobQueue,
+  type JobRunners,
+  type QueueCloseOptions,
+  type StopReason,
+} from './job-queue.js';
 import type { JobListFilter, JobStore } from './job-store.js';
 import { withWebFixHint } from './job-error-hints.js';
 import { canTransition, interruptedMessage } from './job-state.js';
@@ -323,6 +330,10 @@ export class EmbeddedJobQueue implements JobQueue {
       if (reason === 'cancel') this.finish(job.id, 'cancelled', { message: 'cancelled by the user' });
       else if (reason === 'shutdown' && (entry.killedFor || !isOwnFailure(error)))
         this.finishInterrupted(entry);
+      else if (error instanceof JobInterruptedError)
+        this.finish(job.id, 'interrupted', {
+          error: { code: 'TL_ERR_INTERRUPTED', message: error.message },
+        });
       else this.finish(job.id, 'failed', { error: this.describeFailure(job, error) });
     }
   }

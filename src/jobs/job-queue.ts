@@ -27,6 +27,14 @@ export interface JobContext {
   emit(body: Exclude<JobEventBody, { type: 'status' | 'progress' }>): void;
 }
 
+/**
+ * What a runner throws when its job was interrupted by something other than this server's shutdown (a remote
+ * worker stopped renewing its lease): the job ends `interrupted` with this message, resumable as after a restart.
+ */
+export class JobInterruptedError extends Error {
+  override readonly name = 'JobInterruptedError';
+}
+
 /** Runs one kind of job; resolves with the job's result (JSON) or throws (a ToonloraError when it can). */
 export type JobRunner = (context: JobContext) => Promise<Record<string, unknown>>;
 export type JobRunners = Partial<Record<JobKind, JobRunner>>;

@@ -108,6 +108,26 @@ export class JobStore {
     return this.getJob(id);
   }
 
+  /**
+   * Gives attempt `attempt` of running job `jobId` to remote worker `worker` under `leaseId`, in one transaction:
+   * false when that attempt is leased already (another worker won the race) or the job is no longer that running
+   * attempt (cancelled, or resumed since).
+   */
+  claimLease(jobId: string, attempt: number, leaseId: string, worker: string): boolean {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT status, attempts FROM jobs WHERE id = ?').get(jobId) as
+        | Row
+        | undefined;
+      if (row?.status !== 'running' || Number(row.attempts) !== attempt) return false;
+      const insert = this.db
+        .prepare(
+          'INSERT OR IGNORE INTO job_leases (lease_id, job_id, attempt, worker, claimed_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(leaseId, jobId, attempt, worker, now());
+      return insert.changes === 1;
+    })();
+  }
+
   setProgress(id: string, progress: JobProgress): void {
     this.db.prepare('UPDATE jobs SET progress = ? WHERE id = ?').run(JSON.stringify(progress), id);
   }

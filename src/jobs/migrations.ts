@@ -93,4 +93,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE dataset_items ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
   `,
+  // 5: which remote worker (`toonlora worker`) holds which attempt of a train job (`serve --remote-workers`):
+  // one lease per attempt, so two workers claiming at once never get the same job.
+  `
+  CREATE TABLE job_leases (
+    lease_id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL REFERENCES jobs(id),
+    attempt INTEGER NOT NULL,
+    worker TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    UNIQUE (job_id, attempt)
+  );
+  `,
 ];

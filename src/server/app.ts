@@ -10,7 +10,9 @@ import fp from 'fastify-plugin';
 import { KILL_WAIT_MS, SHUTDOWN_GRACE_MS } from '../jobs/embedded-queue.js';
 import type { GenerationService } from '../jobs/generation-service.js';
 import type { JobRunners } from '../jobs/job-queue.js';
-import type { RunnerDeps } from '../jobs/runners/default-runners.js';
+import { RemoteTrainBoard } from '../jobs/remote/lease-board.js';
+import { oneLocalJobAtATime } from '../jobs/remote/local-slot.js';
+import { createDefaultRunners, type RunnerDeps } from '../jobs/runners/default-runners.js';
 import type { CacheOptions } from '../models/cache.js';
 import { defaultLoraTools, type LoraTools } from './lora-tools.js';
 import authPlugin from './plugins/auth.js';
@@ -28,6 +30,7 @@ import imageRoutes from './routes/images/index.js';
 import jobRoutes from './routes/jobs/index.js';
 import modelRoutes from './routes/models/index.js';
 import modelPullRoutes from './routes/models/pulls.js';
+import workerRoutes from './routes/workers/index.js';
 import type { PullOverrides } from './routes/models/model-pulls.js';
 import { type UploadLimits, uploadLimitsFrom } from '../jobs/upload-limits.js';
 
@@ -62,6 +65,11 @@ export interface AppOptions {
   /** How long closing waits for running jobs to stop (a train job checkpoints) before killing them
    * (default SHUTDOWN_GRACE_MS, 60 s). */
   shutdownGraceMs?: number;
+  /**
+   * `serve --remote-workers`: train jobs wait for a `toonlora worker` to claim them over /api/worker (leases of
+   * `leaseMs`, up to `jobs` train jobs offered at once); prep and generate still run here, one at a time.
+   */
+  remoteWorkers?: { leaseMs: number; jobs: number };
 }
 
 /** The default built web app folder: <repo>/web/dist. */
@@ -75,9 +83,20 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
   await app.register(authPlugin, { token: options.token });
   await app.register(storePlugin, { dataDir: options.dataDir });
   await app.register(generationPlugin, { generation: options.generation });
+  const remote = options.remoteWorkers;
+  const board = remote
+    ? new RemoteTrainBoard({
+        store: app.jobStore,
+        catalog: app.catalog,
+        dataDir: app.dataDir,
+        leaseMs: remote.leaseMs,
+      })
+    : undefined;
   await app.register(queuePlugin, {
-    runners: options.runners,
-    concurrency: options.concurrency,
+    runners: board
+      ? (deps: RunnerDeps) => ({ ...oneLocalJobAtATime(createDefaultRunners(deps)), train: board.runner })
+      : options.runners,
+    concurrency: remote ? remote.jobs + 1 : options.concurrency,
     deferStart: options.deferJobs,
     shutdownGraceMs: options.shutdownGraceMs,
     maxQueued: options.maxQueued,
@@ -103,6 +122,7 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
   await app.register(imageRoutes, { limits });
   await app.register(datasetRoutes);
   await app.register(jobRoutes);
+  if (board) await app.register(workerRoutes, { board });
   await app.register(artifactRoutes, {
     loraTools: options.loraTools ?? defaultLoraTools,
     limits,

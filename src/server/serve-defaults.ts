@@ -22,4 +22,12 @@ export const SERVE_DEFAULTS = {
    * request until its first sampling step (first LoRA load, GPU kernels warming up).
    */
   workerLoadTimeoutS: 900,
+  /**
+   * `--remote-workers`: seconds a remote worker's lease lasts without a report (it reports every quarter of it);
+   * past it the job is marked interrupted (resumable). Long enough for a slow network, short enough to notice
+   * a machine gone.
+   */
+  workerLeaseS: 60,
+  /** `--remote-workers`: train jobs offered to the workers at once (each waits for a worker's claim). */
+  remoteJobs: 8,
 } as const;

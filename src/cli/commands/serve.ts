@@ -40,6 +40,8 @@ interface ServeFlags extends WorkerTimeoutFlags {
   data?: string;
   log: boolean;
   json: boolean;
+  remoteWorkers: boolean;
+  workerLease: string;
 }
 
 /** `--port` text as a port number: decimal digits only (Number() would also take `0x1F40`). */
@@ -64,6 +66,18 @@ export function parseMaxQueued(value: string): number {
     );
   }
   return count;
+}
+
+/** `--worker-lease` text as milliseconds: a positive number of seconds. */
+export function parseWorkerLease(value: string): number {
+  const lease = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!(lease > 0)) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `--worker-lease: expected a number of seconds above 0, got ${JSON.stringify(value)}. Set --worker-lease ${SERVE_DEFAULTS.workerLeaseS}.`,
+    );
+  }
+  return Math.round(lease * 1000);
 }
 
 /** Builds web/dist on first use and again when web/src (or what it imports) changed since, e.g. after
@@ -92,6 +106,7 @@ async function serve(flags: ServeFlags): Promise<number> {
   const port = parsePort(flags.port);
   const maxQueued = parseMaxQueued(flags.maxQueued);
   const workerSilence = workerSilenceFromFlags(flags);
+  const leaseMs = parseWorkerLease(flags.workerLease);
   const token = process.env.TOONLORA_TOKEN?.trim() || undefined;
   checkToken(token);
   checkListenHost(flags.host, token);
@@ -105,6 +120,7 @@ async function serve(flags: ServeFlags): Promise<number> {
     token,
     log: flags.log,
     maxQueued,
+    ...(flags.remoteWorkers ? { remoteWorkers: { leaseMs, jobs: SERVE_DEFAULTS.remoteJobs } } : {}),
     ...(tls ? { tls } : {}),
     ...createServeServices(workerSilence),
   });
@@ -238,6 +254,16 @@ export function registerServe(program: Command): void {
     .option(
       '--data <dir>',
       'data folder: database, uploads, datasets, LoRAs, images (default: <toonlora home>/server)',
+    )
+    .option(
+      '--remote-workers',
+      'train jobs wait for `toonlora worker --server <this address>` on a GPU machine to claim them, instead of running here (prep and generate still run here)',
+      false,
+    )
+    .option(
+      '--worker-lease <seconds>',
+      'with --remote-workers: a worker silent this long loses its job, which is marked interrupted (resumable)',
+      String(SERVE_DEFAULTS.workerLeaseS),
     )
     .option('--log', 'log every request to stderr', false)
     .option('--json', 'print the address as JSON', false)

@@ -1,0 +1,119 @@
+// src/cli/commands/worker.ts — `toonlora worker --server <url>`: a GPU machine that trains the jobs of a
+// `serve --remote-workers` server. Loops: claim a train job (long poll), run it (src/jobs/remote/remote-run.ts:
+// the same runTraining as `toonlora train`), upload the LoRA; the token comes from TOONLORA_TOKEN. Ctrl-C stops
+// the running job with a checkpoint (reported stopped: the job is interrupted, resumable on this machine) and
+// exits; a second Ctrl-C exits at once.
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ToonloraError } from '../../errors.js';
+import { runClaim } from '../../jobs/remote/remote-run.js';
+import { workerNameSchema } from '../../jobs/remote/protocol.js';
+import { WorkerClient } from '../../jobs/remote/worker-client.js';
+import { toonloraHome } from '../../models/cache.js';
+import { commandAction } from '../output.js';
+import { EXIT_KILLED } from './train-output.js';
+
+interface WorkerFlags {
+  server: string;
+  name?: string;
+  dir?: string;
+  once: boolean;
+  json: boolean;
+}
+
+/** How long one claim may wait on the server for a job (its long poll), in seconds. */
+const CLAIM_WAIT_S = 20;
+/** After a failed claim (server unreachable, restarting), how long before the next try. */
+const RETRY_MS = 5_000;
+
+/** `--server` as a base URL: http(s) only. */
+export function parseServerUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol)) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `--server: expected the server's address, e.g. http://gpu-host:7860, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function workerName(flag: string | undefined): string {
+  const name = flag ?? `${hostname()}-${process.pid}`;
+  const parsed = workerNameSchema.safeParse(name);
+  if (!parsed.success) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `--name: ${JSON.stringify(name)}: letters, digits and . _ : @ - only.`,
+    );
+  }
+  return parsed.data;
+}
+
+async function work(flags: WorkerFlags): Promise<number> {
+  const server = parseServerUrl(flags.server);
+  const name = workerName(flags.name);
+  const workDir = resolve(flags.dir ?? join(toonloraHome(), 'worker'));
+  const client = new WorkerClient(server, process.env.TOONLORA_TOKEN?.trim() || undefined);
+  const say = (line: string) => process.stderr.write(`toonlora worker: ${line}\n`);
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    signals += 1;
+    if (signals > 1) process.exit(EXIT_KILLED);
+    say('stopping: the running job saves a checkpoint first (Ctrl-C again to exit at once)');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  say(`${name} waiting for train jobs from ${server} (work folder ${workDir})`);
+  try {
+    while (!stop.signal.aborted) {
+      let claim: Awaited<ReturnType<WorkerClient['claim']>>;
+      try {
+        claim = await client.claim(name, CLAIM_WAIT_S, stop.signal);
+      } catch (error) {
+        if (stop.signal.aborted) break;
+        if (error instanceof ToonloraError && error.code === 'TL_ERR_UNAUTHORIZED') throw error;
+        say(
+          `${error instanceof Error ? error.message : String(error)}; trying again in ${RETRY_MS / 1000} s`,
+        );
+        await new Promise((done) => setTimeout(done, RETRY_MS));
+        continue;
+      }
+      if (!claim) continue;
+      say(
+        `job ${claim.job.id} (attempt ${claim.job.attempt}${claim.job.resume ? ', resumed' : ''}): training ${claim.job.loraName}`,
+      );
+      const end = await runClaim({ client, claim, workDir, signal: stop.signal, say });
+      say(`job ${claim.job.id}: ${end}`);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ jobId: claim.job.id, end })}\n`);
+      if (flags.once) break;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'train the jobs of a `toonlora serve --remote-workers` server on this machine: claims one train job at a time ' +
+        'over HTTP (token from TOONLORA_TOKEN), reports its progress, uploads the LoRA. Ctrl-C stops the job with a checkpoint.',
+    )
+    .requiredOption('--server <url>', "the server's address, e.g. http://gpu-host:7860")
+    .option('--name <name>', 'how jobs and the server name this worker (default: <host name>-<pid>)')
+    .option('--dir <dir>', 'work folder for datasets and runs (default: <toonlora home>/worker)')
+    .option('--once', 'exit after one job', false)
+    .option('--json', 'print one JSON line per job ({ jobId, end }) on stdout', false)
+    .action(commandAction('worker', (flags: WorkerFlags) => work(flags)));
+}

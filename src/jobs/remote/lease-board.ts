@@ -1,0 +1,295 @@
+// src/jobs/remote/lease-board.ts — the queue side of remote workers (`serve --remote-workers`): its train
+// runner offers each train job to the workers instead of running it here; a worker's claim takes the oldest
+// offered job under a lease (recorded in one SQLite transaction: two claims never get the same attempt); its
+// event batches are recorded as the job's progress / log / checkpoints and renew the lease; its LoRA upload ends
+// the job as a local run does (a `lora` artifact). A lease not renewed in time interrupts the job (resumable).
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
+import { ERRORS, type ErrorCode, ToonloraError } from '../../errors.js';
+import { type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js';
+import { effectiveLoraAlpha } from '../../schemas/config.js';
+import type { CatalogStore } from '../catalog-store.js';
+import { jobRelDir } from '../data-layout.js';
+import { resolveDataPath } from '../data-path.js';
+import { type JobContext, JobInterruptedError, type JobRunner, type StopReason } from '../job-queue.js';
+import type { JobStore } from '../job-store.js';
+import { loraNameFor } from '../runners/train-runner.js';
+import type { LeaseEvent, LeaseEventsReply, LeaseFail, WorkerClaim } from './protocol.js';
+
+export interface LeaseBoardOptions {
+  store: JobStore;
+  catalog: CatalogStore;
+  /** Absolute data folder (the LoRAs are stored under it). */
+  dataDir: string;
+  /** How long a lease lasts without an events batch. */
+  leaseMs: number;
+}
+
+/** A train job offered to the workers: its runner's attempt, waiting for a claim or for its worker's end. */
+interface Offer {
+  readonly context: JobContext;
+  readonly params: TrainJobParams;
+  readonly loraName: string;
+  readonly resolve: (result: Record<string, unknown>) => void;
+  readonly reject: (error: unknown) => void;
+  settled: boolean;
+}
+
+interface Lease {
+  readonly id: string;
+  readonly worker: string;
+  readonly offer: Offer;
+  expiresAt: number;
+  timer?: NodeJS.Timeout;
+}
+
+/** `60 s`, or `250 ms` under a second. */
+const seconds = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
+
+export class RemoteTrainBoard {
+  /** Offered jobs no worker holds, oldest first (a Map keeps insertion order). */
+  private readonly offered = new Map<string, Offer>();
+  private readonly leases = new Map<string, Lease>();
+  private readonly pollers = new Set<() => void>();
+  private closed = false;
+
+  constructor(private readonly options: LeaseBoardOptions) {}
+
+  /** The train runner: resolves with the job's result once a worker has uploaded its LoRA. */
+  readonly runner: JobRunner = (context) =>
+    new Promise((resolve, reject) => {
+      const params = trainJobParamsSchema.parse(context.job.params);
+      const character = this.options.catalog.getCharacter(context.job.characterId);
+      const offer: Offer = {
+        context,
+        params,
+        loraName: loraNameFor(character.name, context.job.id),
+        resolve,
+        reject,
+        settled: false,
+      };
+      context.signal.addEventListener('abort', () => this.stopped(offer), { once: true });
+      context.kill.addEventListener('abort', () => this.end(offer, new Error('killed')), { once: true });
+      this.offered.set(context.job.id, offer);
+      context.emit({
+        type: 'log',
+        level: 'info',
+        message: 'waiting for a remote worker to claim this job (toonlora worker --server <this server>)',
+      });
+      for (const wake of [...this.pollers]) wake();
+    });
+
+  /** Gives the oldest offered job to `worker`, or undefined when none is offered. */
+  claim(worker: string): WorkerClaim | undefined {
+    for (const [jobId, offer] of this.offered) {
+      const leaseId = randomUUID();
+      const { job } = offer.context;
+      if (!this.options.store.claimLease(jobId, job.attempts, leaseId, worker)) continue;
+      this.offered.delete(jobId);
+      const lease: Lease = { id: leaseId, worker, offer, expiresAt: 0 };
+      this.leases.set(leaseId, lease);
+      this.renew(lease);
+      offer.context.emit({
+        type: 'log',
+        level: 'info',
+        message: `claimed by worker ${worker}; it keeps the job while it reports at least every ${seconds(this.options.leaseMs)}`,
+      });
+      return {
+        leaseId,
+        leaseExpiresAt: new Date(lease.expiresAt).toISOString(),
+        renewEveryMs: Math.max(50, Math.floor(this.options.leaseMs / 4)),
+        job: {
+          id: jobId,
+          characterId: job.characterId,
+          attempt: job.attempts,
+          resume: offer.context.resume,
+          loraName: offer.loraName,
+          params: job.params,
+          datasetZipPath: `/api/datasets/${offer.params.datasetId}/zip`,
+        },
+      };
+    }
+    return undefined;
+  }
+
+  /** claim(), waiting up to `waitMs` for a job to be offered (a long poll); undefined when none came, the
+   * board closed, or `cancel` aborted (the worker's request went away: it must not be given a job). */
+  async claimOrWait(worker: string, waitMs: number, cancel?: AbortSignal): Promise<WorkerClaim | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (this.closed || cancel?.aborted) return undefined;
+      const claim = this.claim(worker);
+      const left = deadline - Date.now();
+      if (claim || left <= 0) return claim;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          cancel?.removeEventListener('abort', wake);
+          this.pollers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        cancel?.addEventListener('abort', wake, { once: true });
+        this.pollers.add(wake);
+      });
+    }
+  }
+
+  /** Records a worker's events, renews its lease, and says whether the run is to stop (cancel / shutdown). */
+  events(leaseId: string, events: readonly LeaseEvent[]): LeaseEventsReply {
+    const lease = this.held(leaseId);
+    const { context } = lease.offer;
+    for (const event of events) {
+      if (event.type === 'progress') context.progress(event.progress);
+      else if (event.type === 'checkpoint')
+        context.emit({ type: 'checkpoint', step: event.step, path: `${lease.worker}:${event.path}` });
+      else context.emit({ type: 'log', level: event.level, message: event.message });
+    }
+    this.renew(lease);
+    return { leaseExpiresAt: new Date(lease.expiresAt).toISOString(), stop: context.signal.aborted };
+  }
+
+  /** Stores the worker's kohya LoRA file as the job's `lora` artifact and ends the job succeeded. */
+  async complete(leaseId: string, file: Buffer, facts: { steps: number; lastLoss?: number }) {
+    const lease = this.held(leaseId);
+    checkSafetensors(file);
+    this.release(lease);
+    const { context, params, loraName } = lease.offer;
+    const { job } = context;
+    const path = resolveDataPath(
+      this.options.dataDir,
+      `${jobRelDir(job.id)}/${loraName}/${loraName}.safetensors`,
+    );
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, file);
+      const lora = this.options.catalog.addArtifact({
+        characterId: job.characterId,
+        jobId: job.id,
+        kind: 'lora',
+        name: loraName,
+        path: relative(this.options.dataDir, path).split('\\').join('/'),
+        meta: {
+          baseModel: params.training.baseModel,
+          resolution: params.training.resolution,
+          steps: facts.steps,
+          algorithm: params.training.lora.algorithm,
+          rank: params.training.lora.rank,
+          alpha: effectiveLoraAlpha(params.training.lora),
+          datasetId: params.datasetId,
+          lastLoss: facts.lastLoss ?? null,
+          worker: lease.worker,
+        },
+      });
+      this.end(lease.offer, undefined, {
+        loraId: lora.id,
+        steps: facts.steps,
+        lastLoss: facts.lastLoss ?? null,
+        worker: lease.worker,
+      });
+    } catch (error) {
+      await rm(path, { force: true });
+      this.end(lease.offer, error);
+      throw error;
+    }
+    return { jobId: job.id };
+  }
+
+  /** Ends the job as the worker says: stopped as asked (cancel / shutdown), or failed with its error. */
+  fail(leaseId: string, body: LeaseFail): { jobId: string } {
+    const lease = this.held(leaseId);
+    this.release(lease);
+    const { code, message } = body.error;
+    const known = (Object.keys(ERRORS) as ErrorCode[]).find((name) => name === code) ?? 'TL_ERR_WORKER';
+    const asked = lease.offer.context.signal.aborted; // the events reply said stop: a cancel
+    this.end(
+      lease.offer,
+      !body.stopped
+        ? new ToonloraError(known, `worker ${lease.worker}: ${message}`)
+        : asked
+          ? new Error('stopped')
+          : new JobInterruptedError(
+              `worker ${lease.worker} stopped the run itself (${message}); its checkpoint is on that machine: ` +
+                'resume the job to continue there',
+            ),
+    );
+    return { jobId: lease.offer.context.job.id };
+  }
+
+  /** No claims from now on; long polls answer at once (the server shuts down). */
+  close(): void {
+    this.closed = true;
+    for (const wake of [...this.pollers]) wake();
+  }
+
+  /** The job's signal aborted: an offered job ends now; a leased one learns it from its next events reply, except
+   * in a shutdown (the server stops answering: the job is recorded interrupted now, the worker's checkpoint stays). */
+  private stopped(offer: Offer): void {
+    const jobId = offer.context.job.id;
+    if (this.offered.delete(jobId)) {
+      this.end(offer, new Error('stopped before a worker claimed it'));
+      return;
+    }
+    if ((offer.context.signal.reason as StopReason) !== 'shutdown') return;
+    for (const lease of this.leases.values()) if (lease.offer === offer) this.release(lease);
+    this.end(offer, new Error('stopped'));
+  }
+
+  private held(leaseId: string): Lease {
+    const lease = this.leases.get(leaseId);
+    if (!lease) {
+      throw new ToonloraError(
+        'TL_ERR_CONFLICT',
+        `lease ${leaseId} is not held: it expired, its job ended, or the server restarted since the claim. ` +
+          'Stop this run; a resumed job is claimed again.',
+        { details: { leaseId } },
+      );
+    }
+    return lease;
+  }
+
+  private renew(lease: Lease): void {
+    clearTimeout(lease.timer);
+    lease.expiresAt = Date.now() + this.options.leaseMs;
+    lease.timer = setTimeout(() => this.expire(lease), this.options.leaseMs);
+    lease.timer.unref();
+  }
+
+  private release(lease: Lease): void {
+    clearTimeout(lease.timer);
+    this.leases.delete(lease.id);
+  }
+
+  private expire(lease: Lease): void {
+    this.release(lease);
+    const step = lease.offer.context.job.id;
+    this.end(
+      lease.offer,
+      new JobInterruptedError(
+        `worker ${lease.worker} stopped reporting (nothing for ${seconds(this.options.leaseMs)}): it was stopped, ` +
+          'or its machine or network went away. Resume the job: a worker continues from its checkpoint when it ' +
+          `has it (the same machine), otherwise it trains from step 1 (job ${step}).`,
+      ),
+    );
+  }
+
+  private end(offer: Offer, error: unknown, result?: Record<string, unknown>): void {
+    if (offer.settled) return;
+    offer.settled = true;
+    this.offered.delete(offer.context.job.id);
+    if (error === undefined && result) offer.resolve(result);
+    else offer.reject(error);
+  }
+}
+
+/** A safetensors file starts with its header's length (8 bytes, little-endian) and the JSON header. */
+function checkSafetensors(file: Buffer): void {
+  const length = file.length >= 8 ? Number(file.readBigUInt64LE(0)) : 0;
+  if (length < 2 || 8 + length > file.length || file[8] !== 0x7b) {
+    throw new ToonloraError(
+      'TL_ERR_SAFETENSORS',
+      `the uploaded LoRA (${file.length} bytes) is not a safetensors file; send the kohya .safetensors the run wrote.`,
+    );
+  }
+}

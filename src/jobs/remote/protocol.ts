@@ -1,0 +1,82 @@
+// src/jobs/remote/protocol.ts — what `toonlora worker` and `serve --remote-workers` say to each other over HTTP
+// (/api/worker/...): the claim, the lease's event batches (which renew it and carry a cancel back), the end of
+// a run. zod schemas, types derived from them; both sides and the OpenAPI document read them from here.
+import { z } from 'zod';
+import { apiIdSchema, logLevelSchema } from '../../schemas/api-common.js';
+import { jobProgressSchema } from '../../schemas/api-jobs.js';
+
+/** A worker's name, as jobs and the server log show it (`gpu-box-2`). */
+export const workerNameSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9._:@-]+$/, 'letters, digits and . _ : @ - only');
+
+export const workerClaimBodySchema = z
+  .object({
+    worker: workerNameSchema,
+    /** How long the server may hold the request open for a job (long poll); 0 answers at once. */
+    waitS: z.number().int().min(0).max(30).default(20),
+  })
+  .strict();
+
+export const workerClaimSchema = z.object({
+  leaseId: apiIdSchema,
+  /** When the lease ends unless an events batch renews it first. */
+  leaseExpiresAt: z.string(),
+  /** How often the worker sends an events batch (empty or not) to keep the lease. */
+  renewEveryMs: z.number().int().positive(),
+  job: z.object({
+    id: apiIdSchema,
+    characterId: apiIdSchema,
+    /** The job's attempt this lease is for (1, then 2 after a resume, ...). */
+    attempt: z.number().int().positive(),
+    /** True when the job continues from a checkpoint: the worker resumes its own run folder when it has it. */
+    resume: z.boolean(),
+    /** The run folder's name: the LoRA's file and `<lora:name>` name. */
+    loraName: z.string().min(1),
+    /** The train job's params (dataset id, training settings), as GET /api/jobs/:id shows them. */
+    params: z.record(z.string(), z.unknown()),
+    /** Where the dataset is: GET it for the kohya-layout zip. */
+    datasetZipPath: z.string(),
+  }),
+});
+export type WorkerClaim = z.infer<typeof workerClaimSchema>;
+
+export const leaseParamsSchema = z.object({ id: apiIdSchema });
+
+/** One thing the worker's run reported, as the job records it. */
+export const leaseEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('progress'), progress: jobProgressSchema }),
+  z.object({ type: z.literal('log'), level: logLevelSchema, message: z.string().max(10_000) }),
+  // path: where the checkpoint is on the worker's machine (a resume there continues from it)
+  z.object({ type: z.literal('checkpoint'), step: z.number().int(), path: z.string().max(1000) }),
+]);
+export type LeaseEvent = z.infer<typeof leaseEventSchema>;
+
+export const leaseEventsBodySchema = z.object({ events: z.array(leaseEventSchema).max(1000) }).strict();
+
+export const leaseEventsReplySchema = z.object({
+  leaseExpiresAt: z.string(),
+  /** The job was cancelled (or the server stops): end the run, saving a checkpoint. */
+  stop: z.boolean(),
+});
+export type LeaseEventsReply = z.infer<typeof leaseEventsReplySchema>;
+
+/** The body of …/complete is the kohya LoRA file itself (application/octet-stream); these go in the query. */
+export const leaseCompleteQuerySchema = z.object({
+  steps: z.coerce.number().int().min(0),
+  lastLoss: z.coerce.number().optional(),
+});
+
+export const leaseFailBodySchema = z
+  .object({
+    error: z.object({ code: z.string().min(1).max(100), message: z.string().max(10_000) }),
+    /** The run stopped because the lease's events reply said stop (cancel / shutdown), not on its own. */
+    stopped: z.boolean().default(false),
+  })
+  .strict();
+export type LeaseFail = z.infer<typeof leaseFailBodySchema>;
+
+/** Worker routes answer 200 with this when the job's record took the end. */
+export const leaseEndedSchema = z.object({ jobId: apiIdSchema });

@@ -1,0 +1,100 @@
+// src/jobs/remote/worker-client.ts — `toonlora worker`'s side of /api/worker over HTTP: claim, events, complete,
+// fail, and the dataset download, with the bearer token when one is set (TOONLORA_TOKEN, as the server reads
+// it). A refused call throws a ToonloraError in the server's words; a lost lease (409 / 404) says so.
+import { type ErrorCode, ERRORS, ToonloraError } from '../../errors.js';
+import { errorResponseSchema } from '../../schemas/api-common.js';
+import {
+  type LeaseEvent,
+  type LeaseEventsReply,
+  type LeaseFail,
+  leaseEventsReplySchema,
+  type WorkerClaim,
+  workerClaimSchema,
+} from './protocol.js';
+
+/** The server no longer knows the lease (it expired, the job ended, the server restarted): stop the run. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}
+
+export class WorkerClient {
+  private readonly base: string;
+
+  constructor(
+    server: string,
+    private readonly token?: string,
+  ) {
+    this.base = server.replace(/\/+$/, '');
+  }
+
+  private async call(
+    method: string,
+    path: string,
+    body?: { json: unknown } | { file: Buffer },
+    signal?: AbortSignal,
+  ): Promise<Response> {
+    const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
+    let payload: BodyInit | undefined;
+    if (body && 'json' in body) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body.json);
+    } else if (body) {
+      headers['content-type'] = 'application/octet-stream';
+      payload = new Uint8Array(body.file);
+    }
+    const res = await fetch(`${this.base}${path}`, { method, headers, body: payload, signal }).catch(
+      (error: unknown) => {
+        throw new ToonloraError(
+          'TL_ERR_UNAVAILABLE',
+          `worker: cannot reach ${this.base} (${String(error)}).`,
+          {
+            cause: error,
+          },
+        );
+      },
+    );
+    if (res.ok) return res;
+    const text = await res.text();
+    const parsed = errorResponseSchema.safeParse(safeJson(text));
+    const message = parsed.success ? parsed.data.error.message : `HTTP ${res.status} ${text.slice(0, 200)}`;
+    if (path.startsWith('/api/worker/leases/') && (res.status === 409 || res.status === 404)) {
+      throw new LeaseLostError(message);
+    }
+    const code = parsed.success ? parsed.data.error.code : '';
+    const known = (Object.keys(ERRORS) as ErrorCode[]).find((name) => name === code) ?? 'TL_ERR_UNAVAILABLE';
+    throw new ToonloraError(known, `${method} ${path}: ${message}`);
+  }
+
+  /** A job under a lease, or undefined when none came within `waitS` seconds. */
+  async claim(worker: string, waitS: number, signal?: AbortSignal): Promise<WorkerClaim | undefined> {
+    const res = await this.call('POST', '/api/worker/claim', { json: { worker, waitS } }, signal);
+    if (res.status === 204) return undefined;
+    return workerClaimSchema.parse(await res.json());
+  }
+
+  async download(path: string): Promise<Buffer> {
+    return Buffer.from(await (await this.call('GET', path)).arrayBuffer());
+  }
+
+  async events(leaseId: string, events: readonly LeaseEvent[]): Promise<LeaseEventsReply> {
+    const res = await this.call('POST', `/api/worker/leases/${leaseId}/events`, { json: { events } });
+    return leaseEventsReplySchema.parse(await res.json());
+  }
+
+  async complete(leaseId: string, file: Buffer, facts: { steps: number; lastLoss: number | null }) {
+    const query = `steps=${facts.steps}${facts.lastLoss === null ? '' : `&lastLoss=${facts.lastLoss}`}`;
+    await this.call('POST', `/api/worker/leases/${leaseId}/complete?${query}`, { file });
+  }
+
+  async fail(leaseId: string, body: LeaseFail): Promise<void> {
+    await this.call('POST', `/api/worker/leases/${leaseId}/fail`, { json: body });
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

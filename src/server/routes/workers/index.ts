@@ -1,0 +1,121 @@
+// src/server/routes/workers/index.ts — /api/worker: the routes `toonlora worker` uses on a server started with
+// `serve --remote-workers` (registered only then): claim a train job (long poll), report a lease's events
+// (renews it; the reply says stop after a cancel), upload the LoRA (complete) or the error (fail). Behind the
+// same token as every /api route; the board (src/jobs/remote/lease-board.ts) does the work.
+import type { FastifyInstance } from 'fastify';
+import { ToonloraError } from '../../../errors.js';
+import {
+  leaseCompleteQuerySchema,
+  leaseEndedSchema,
+  leaseEventsBodySchema,
+  leaseEventsReplySchema,
+  leaseFailBodySchema,
+  leaseParamsSchema,
+  workerClaimBodySchema,
+  workerClaimSchema,
+} from '../../../jobs/remote/protocol.js';
+import type { RemoteTrainBoard } from '../../../jobs/remote/lease-board.js';
+import { errorResponseSchema } from '../../../schemas/api.js';
+import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
+
+export interface WorkerRoutesOptions {
+  board: RemoteTrainBoard;
+}
+
+/** The largest LoRA a worker may upload: as a LoRA uploaded on the LoRA page (512 MiB). */
+const MAX_LORA_BYTES = 512 * 1024 * 1024;
+
+export default async function workerRoutes(
+  app: FastifyInstance,
+  { board }: WorkerRoutesOptions,
+): Promise<void> {
+  const routes = app.withTypeProvider<ZodRouteTypes>();
+  // only these routes (this plugin is not shared with its parent) take a raw file body
+  app.addContentTypeParser(
+    'application/octet-stream',
+    { parseAs: 'buffer', bodyLimit: MAX_LORA_BYTES },
+    (_request, body, done) => done(null, body),
+  );
+  // a shutdown answers the long polls at once, so the close does not wait for them
+  app.addHook('preClose', async () => board.close());
+
+  routes.post(
+    '/api/worker/claim',
+    {
+      schema: zodRoute({
+        body: workerClaimBodySchema,
+        noContent: true,
+        response: { 200: workerClaimSchema, 400: errorResponseSchema },
+        summary:
+          'A remote worker takes the oldest train job waiting for one, under a lease; 204 when none came within waitS',
+        tags: ['workers'],
+      }),
+    },
+    async (request, reply) => {
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort());
+      const claim = await board.claimOrWait(request.body.worker, request.body.waitS * 1000, gone.signal);
+      return claim ? claim : reply.status(204).send();
+    },
+  );
+
+  routes.post(
+    '/api/worker/leases/:id/events',
+    {
+      schema: zodRoute({
+        params: leaseParamsSchema,
+        body: leaseEventsBodySchema,
+        response: { 200: leaseEventsReplySchema, 400: errorResponseSchema, 409: errorResponseSchema },
+        summary:
+          "Records a lease's progress / log / checkpoint events and renews it; `stop` says the job was cancelled",
+        tags: ['workers'],
+      }),
+    },
+    async (request) => board.events(request.params.id, request.body.events),
+  );
+
+  routes.post(
+    '/api/worker/leases/:id/complete',
+    {
+      bodyLimit: MAX_LORA_BYTES,
+      schema: zodRoute({
+        params: leaseParamsSchema,
+        querystring: leaseCompleteQuerySchema,
+        consumes: ['application/octet-stream'],
+        response: {
+          200: leaseEndedSchema,
+          400: errorResponseSchema,
+          409: errorResponseSchema,
+          413: errorResponseSchema,
+          422: errorResponseSchema,
+        },
+        summary: 'Ends the job succeeded: the body is the kohya LoRA file (.safetensors) the run wrote',
+        tags: ['workers'],
+      }),
+    },
+    async (request) => {
+      if (!Buffer.isBuffer(request.body)) {
+        throw new ToonloraError(
+          'TL_ERR_UNSUPPORTED_MEDIA',
+          'complete: send the LoRA file as the body, with content-type application/octet-stream.',
+        );
+      }
+      return board.complete(request.params.id, request.body, request.query);
+    },
+  );
+
+  routes.post(
+    '/api/worker/leases/:id/fail',
+    {
+      schema: zodRoute({
+        params: leaseParamsSchema,
+        body: leaseFailBodySchema,
+        response: { 200: leaseEndedSchema, 400: errorResponseSchema, 409: errorResponseSchema },
+        summary:
+          "Ends the job with the run's error (failed), or stopped as the events reply asked (cancelled / interrupted)",
+        tags: ['workers'],
+      }),
+    },
+    async (request) => board.fail(request.params.id, request.body),
+  );
+}

@@ -1,0 +1,175 @@
+// test/server-remote-workers.test.ts — `serve --remote-workers`' queue side through the API (inject, no port, no
+// Python): claims racing (one job each, one 204), a lease left to expire (the job interrupted, resumable, claimed
+// again as a resume), a cancel reaching the worker in its events reply, the LoRA upload ending the job (downloadable),
+// the token on the worker routes, and the dataset zip unpacked as the worker does.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { unzipTo } from '../src/jobs/remote/unzip.js';
+import { waitFor as waitForValue } from './helpers/job-stand-ins.js';
+import { seedDataset } from './helpers/server-fixtures.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
+
+const { makeApp } = appsClosedAfterEach('remote');
+
+/** A minimal safetensors file: header length, a JSON header, no tensors. */
+const SAFETENSORS = (() => {
+  const header = Buffer.from('{"__metadata__":{"ss_network_module":"networks.lora"}}');
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(header.length));
+  return Buffer.concat([length, header]);
+})();
+
+/** Until `ok()` holds (5 s, or `timeoutMs`). */
+const waitFor = (ok: () => boolean, timeoutMs?: number) => waitForValue(ok, (held) => held, timeoutMs);
+
+const remoteApp = (leaseMs = 60_000, token?: string) =>
+  makeApp({ remoteWorkers: { leaseMs, jobs: 8 }, ...(token ? { token } : {}) });
+
+async function submitTrain(app: FastifyInstance, seeded: { characterId: string; datasetId: string }) {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/jobs',
+    payload: { kind: 'train', characterId: seeded.characterId, params: { datasetId: seeded.datasetId } },
+  });
+  expect(res.statusCode).toBe(201);
+  const id = String(res.json().id);
+  // the runner offers it once the queue starts it
+  await waitFor(() => app.jobStore.getJob(id).status === 'running');
+  return id;
+}
+
+const claim = (app: FastifyInstance, worker: string, waitS = 0) =>
+  app.inject({ method: 'POST', url: '/api/worker/claim', payload: { worker, waitS } });
+
+describe('serve --remote-workers', () => {
+  it('gives two workers claiming at once one job each, and a third a 204', async () => {
+    const app = await remoteApp();
+    const seeded = await seedDataset(app);
+    const jobs = [await submitTrain(app, seeded), await submitTrain(app, seeded)];
+    const replies = await Promise.all(['w1', 'w2', 'w3'].map((worker) => claim(app, worker)));
+    const claimed = replies.filter((r) => r.statusCode === 200).map((r) => r.json().job.id);
+    expect(replies.map((r) => r.statusCode).sort()).toEqual([200, 200, 204]);
+    expect(claimed.sort()).toEqual([...jobs].sort());
+    // the leases are in the store: one per attempt, each job once
+    const rows = app.jobStore.db.prepare('SELECT job_id, worker FROM job_leases').all();
+    expect(rows).toHaveLength(2);
+    expect(app.jobStore.claimLease(jobs[0] as string, 1, 'another-lease', 'w9')).toBe(false);
+  });
+
+  it('a long-polling claim gets the job submitted while it waits', async () => {
+    const app = await remoteApp();
+    const seeded = await seedDataset(app);
+    const waiting = claim(app, 'w1', 5);
+    const id = await submitTrain(app, seeded);
+    const reply = await waiting;
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toMatchObject({
+      job: { id, attempt: 1, resume: false, datasetZipPath: `/api/datasets/${seeded.datasetId}/zip` },
+    });
+  });
+
+  it('marks the job interrupted when its lease is not renewed, and a resume is claimed again', async () => {
+    const app = await remoteApp(400);
+    const id = await submitTrain(app, await seedDataset(app));
+    const lease = (await claim(app, 'gpu-1')).json();
+    const events = await app.inject({
+      method: 'POST',
+      url: `/api/worker/leases/${lease.leaseId}/events`,
+      payload: {
+        events: [
+          { type: 'progress', progress: { step: 2, total: 10, loss: 0.5 } },
+          { type: 'checkpoint', step: 2, path: 'run/checkpoint-2' },
+        ],
+      },
+    });
+    expect(events.json()).toMatchObject({ stop: false });
+    await waitFor(() => app.jobStore.getJob(id).status === 'interrupted', 5_000);
+    const job = app.jobStore.getJob(id);
+    expect(job).toMatchObject({
+      checkpoint: 'gpu-1:run/checkpoint-2',
+      progress: { step: 2 },
+      error: {
+        code: 'TL_ERR_INTERRUPTED',
+        message: expect.stringMatching(/^worker gpu-1 stopped reporting/),
+      },
+    });
+    // the worker that comes back late is told its lease is gone
+    const late = await app.inject({
+      method: 'POST',
+      url: `/api/worker/leases/${lease.leaseId}/events`,
+      payload: { events: [] },
+    });
+    expect(late.statusCode).toBe(409);
+    expect((await app.inject({ method: 'POST', url: `/api/jobs/${id}/resume` })).statusCode).toBe(200);
+    await waitFor(() => app.jobStore.getJob(id).status === 'running');
+    expect((await claim(app, 'gpu-1')).json()).toMatchObject({ job: { id, attempt: 2, resume: true } });
+  });
+
+  it('a cancel reaches the worker in its events reply; its stop ends the job cancelled', async () => {
+    const app = await remoteApp();
+    const id = await submitTrain(app, await seedDataset(app));
+    const lease = (await claim(app, 'w1')).json();
+    await app.inject({ method: 'POST', url: `/api/jobs/${id}/cancel` });
+    const reply = await app.inject({
+      method: 'POST',
+      url: `/api/worker/leases/${lease.leaseId}/events`,
+      payload: { events: [] },
+    });
+    expect(reply.json()).toMatchObject({ stop: true });
+    expect(app.jobStore.getJob(id).status).toBe('running');
+    const fail = await app.inject({
+      method: 'POST',
+      url: `/api/worker/leases/${lease.leaseId}/fail`,
+      payload: { error: { code: 'TL_ERR_WORKER', message: 'stopped at step 3' }, stopped: true },
+    });
+    expect(fail.statusCode).toBe(200);
+    await waitFor(() => app.jobStore.getJob(id).status === 'cancelled');
+  });
+
+  it("stores the uploaded LoRA as the job's and ends it succeeded; a file that is not safetensors is refused", async () => {
+    const app = await remoteApp();
+    const id = await submitTrain(app, await seedDataset(app));
+    const lease = (await claim(app, 'w1')).json();
+    const complete = (body: Buffer) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/worker/leases/${lease.leaseId}/complete?steps=4&lastLoss=0.25`,
+        headers: { 'content-type': 'application/octet-stream' },
+        payload: body,
+      });
+    expect((await complete(Buffer.from('not a lora'))).statusCode).toBe(422);
+    expect((await complete(SAFETENSORS)).statusCode).toBe(200);
+    await waitFor(() => app.jobStore.getJob(id).status === 'succeeded');
+    const job = app.jobStore.getJob(id);
+    expect(job.result).toMatchObject({ steps: 4, lastLoss: 0.25, worker: 'w1' });
+    const download = await app.inject({ method: 'GET', url: `/api/loras/${job.result?.loraId}/download` });
+    expect(download.statusCode).toBe(200);
+    expect(download.rawPayload.equals(SAFETENSORS)).toBe(true);
+    expect((await complete(SAFETENSORS)).statusCode).toBe(409);
+  });
+
+  it('the worker routes need the token when the server has one', async () => {
+    const app = await remoteApp(60_000, 'sekret-token-for-tests-0123456789');
+    const res = await claim(app, 'w1');
+    expect(res.statusCode).toBe(401);
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/api/worker/claim',
+      headers: { authorization: 'Bearer sekret-token-for-tests-0123456789' },
+      payload: { worker: 'w1', waitS: 0 },
+    });
+    expect(ok.statusCode).toBe(204);
+  });
+
+  it('unpacks the dataset zip as a worker does', async () => {
+    const app = await remoteApp();
+    const { datasetId } = await seedDataset(app);
+    const zip = await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}/zip` });
+    const out = mkdtempSync(join(tmpdir(), 'tl-unzip-'));
+    expect(await unzipTo(zip.rawPayload, out)).toBe(4);
+    expect(readFileSync(join(out, '10_mina_tl girl', 'a.txt'), 'utf8').trim()).toBe('mina_tl, girl a');
+  });
+});
