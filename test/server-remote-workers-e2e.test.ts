@@ -163,4 +163,28 @@ describe('remote workers, real processes', () => {
     });
     expect(interrupted.checkpoint).toMatch(new RegExp(`^e2e-2:${id}/.+checkpoint`));
   }, 300_000);
+
+  it('a cancel reaches the running worker: it stops with a checkpoint, the job ends cancelled', async () => {
+    const id = await submit({ steps: 5000, checkpointEverySteps: 1 });
+    const worker = start([
+      'worker',
+      '--server',
+      client.baseUrl,
+      '--once',
+      '--json',
+      '--name',
+      'e2e-3',
+      '--dir',
+      workDir,
+    ]);
+    await until(
+      () => job(id),
+      (j) => j.checkpoint !== null,
+      'a checkpoint reported',
+    );
+    expect((await client.call('POST', `/api/jobs/${id}/cancel`)).status).toBe(200);
+    expect(await worker.exit, worker.output()).toBe(0);
+    expect(worker.output()).toContain(`{"jobId":"${id}","end":"stopped"}`);
+    expect(await job(id)).toMatchObject({ status: 'cancelled' });
+  }, 300_000);
 });

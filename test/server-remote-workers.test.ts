@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { parseServerUrl } from '../src/cli/commands/worker.js';
+import { parseWorkerLease } from '../src/cli/commands/serve.js';
 import { unzipTo } from '../src/jobs/remote/unzip.js';
 import { waitFor as waitForValue } from './helpers/job-stand-ins.js';
 import { seedDataset } from './helpers/server-fixtures.js';
@@ -171,5 +173,12 @@ describe('serve --remote-workers', () => {
     const out = mkdtempSync(join(tmpdir(), 'tl-unzip-'));
     expect(await unzipTo(zip.rawPayload, out)).toBe(4);
     expect(readFileSync(join(out, '10_mina_tl girl', 'a.txt'), 'utf8').trim()).toBe('mina_tl, girl a');
+  });
+
+  it('reads the flags: --worker-lease in seconds, --server as an http(s) address', () => {
+    expect(parseWorkerLease('2.5')).toBe(2500);
+    expect(() => parseWorkerLease('0')).toThrow(/--worker-lease: expected a number of seconds above 0/);
+    expect(parseServerUrl('http://gpu-host:7860/')).toBe('http://gpu-host:7860');
+    expect(() => parseServerUrl('gpu-host:7860')).toThrow(/--server: expected the server's address/);
   });
 });
