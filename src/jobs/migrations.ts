@@ -96,7 +96,7 @@ export const MIGRATIONS: readonly string[] = [
   // 5: which remote worker (`toonlora worker`) holds which attempt of a train job (`serve --remote-workers`):
   // one lease per attempt, so two workers claiming at once never get the same job.
   `
-  CREATE TABLE job_leases (
+  CREATE TABLE IF NOT EXISTS job_leases (
     lease_id TEXT PRIMARY KEY,
     job_id TEXT NOT NULL REFERENCES jobs(id),
     attempt INTEGER NOT NULL,
