@@ -153,10 +153,20 @@ describe('serve --remote-workers', () => {
     expect((await complete(SAFETENSORS)).statusCode).toBe(409);
   });
 
-  it('the worker routes need the token when the server has one', async () => {
+  it('the worker routes need the token when the server has one, and /openapi.json declares them', async () => {
     const app = await remoteApp(60_000, 'sekret-token-for-tests-0123456789');
     const res = await claim(app, 'w1');
     expect(res.statusCode).toBe(401);
+    const paths = (await app.inject({ method: 'GET', url: '/openapi.json' })).json().paths;
+    expect(Object.keys(paths).filter((path: string) => path.startsWith('/api/worker'))).toEqual([
+      '/api/worker/claim',
+      '/api/worker/leases/{id}/events',
+      '/api/worker/leases/{id}/complete',
+      '/api/worker/leases/{id}/fail',
+    ]);
+    expect(Object.keys(paths['/api/worker/claim'].post.responses).sort()).toEqual(
+      expect.arrayContaining(['200', '204', '400', '401']),
+    );
     const ok = await app.inject({
       method: 'POST',
       url: '/api/worker/claim',
