@@ -1,13 +1,13 @@
 // test/server-remote-workers-e2e.test.ts — a real `toonlora serve --remote-workers` and real `toonlora worker`
 // processes on loopback, training on the `tiny` base (CPU): a job trained end to end by the worker and its LoRA
 // downloaded from the server; then a worker SIGKILLed mid-run: its lease expires and the job is interrupted, with
-// the checkpoint the worker reported.
+// the checkpoint the worker reported, and a resume claimed on the same machine continues after it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '../src/schemas/api.js';
+import type { Job, JobEvent } from '../src/schemas/api.js';
 import { buildApp } from '../src/server/app.js';
 import { HttpClient } from './helpers/http-client.js';
 import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
@@ -136,7 +136,7 @@ describe('remote workers, real processes', () => {
     expect(Object.keys(header).some((key) => key.startsWith('lora_unet_'))).toBe(true);
   }, 300_000);
 
-  it('a worker SIGKILLed mid-run loses its lease: the job is interrupted with the checkpoint it reported', async () => {
+  it('a worker SIGKILLed mid-run loses its lease: the job is interrupted with its checkpoint, and resumes from it on the same machine', async () => {
     const id = await submit({ steps: 5000, checkpointEverySteps: 1 });
     const worker = start(['worker', '--server', client.baseUrl, '--name', 'e2e-2', '--dir', workDir]);
     await until(
@@ -162,7 +162,36 @@ describe('remote workers, real processes', () => {
       },
     });
     expect(interrupted.checkpoint).toMatch(new RegExp(`^e2e-2:${id}/.+checkpoint`));
-  }, 300_000);
+
+    // resumed, and claimed again on this machine (same --dir): the run continues after a checkpoint on its disk
+    const seen = (await client.call<{ events: JobEvent[] }>('GET', `/api/jobs/${id}/events`)).body.events;
+    const after = seen.at(-1)?.seq ?? 0;
+    expect((await client.call('POST', `/api/jobs/${id}/resume`)).status).toBe(200);
+    const again = start([
+      'worker',
+      '--server',
+      client.baseUrl,
+      '--once',
+      '--name',
+      'e2e-2',
+      '--dir',
+      workDir,
+    ]);
+    const resumed = await until(
+      async () =>
+        (await client.call<{ events: JobEvent[] }>('GET', `/api/jobs/${id}/events?after=${after}`)).body
+          .events,
+      (events) => events.some((e) => e.body.type === 'progress'),
+      'progress after the resume',
+    );
+    const first = resumed.find((e) => e.body.type === 'progress')?.body;
+    expect(first?.type === 'progress' && first.progress.step).toBeGreaterThan(1);
+    expect(resumed.map((e) => e.body)).not.toContainEqual(
+      expect.objectContaining({ message: expect.stringMatching(/not on this worker/) }),
+    );
+    expect((await client.call('POST', `/api/jobs/${id}/cancel`)).status).toBe(200);
+    expect(await again.exit, again.output()).toBe(0);
+  }, 400_000);
 
   it('a cancel reaches the running worker: it stops with a checkpoint, the job ends cancelled', async () => {
     const id = await submit({ steps: 5000, checkpointEverySteps: 1 });
