@@ -1,6 +1,6 @@
 // src/prep/analyse-file.ts — the image stages for ONE input file: decode -> detect text -> remove text
 // -> segment (minus speech bubbles; touching characters cut apart) -> (detect persons) -> crop, timing
-// each. Pure image work on any thread (the run's, an analysis worker's); finish-file.ts then writes the
+// each; a webtoon strip is cut into its panels first, each analysed as its own picture. Pure image work on any thread (the run's, an analysis worker's); finish-file.ts then writes the
 // results in input order.
 // Product failures of this file (bad image) become a `failed` analysis holding its manifest entry; only
 // run-level failures (a model that cannot load) propagate.
@@ -29,6 +29,7 @@ import {
 import { morphologyKernelPx } from './segment-classic.js';
 import { splitTouchingFigures } from './split-figures.js';
 import { StageTimer } from './stage-timer.js';
+import { boxInStrip, findStripPanels, panelImage, stripFromPanels } from './strip-panels.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 import { splitPlausibleText } from './text-plausible.js';
 
@@ -42,9 +43,11 @@ export interface AnalysisStages {
 
 /** A character found in a file: refused as too small, or cut out and resized to the training size. */
 export type AnalysedCandidate =
-  | { readonly characterBox: Box; readonly tooSmall: string }
+  | { readonly characterBox: Box; readonly tooSmall: string; readonly panel?: number }
   | {
       readonly characterBox: Box;
+      /** The strip panel it was found in (1-based, `panels`); absent for a file analysed whole. */
+      readonly panel?: number;
       readonly cropBox: Box;
       /** The square at the training resolution. */
       readonly crop: RgbImage;
@@ -75,6 +78,8 @@ export type FileAnalysis =
       readonly refusedTextRegions?: number;
       /** Frames (pages) in the file: an animated GIF / WebP has several, of which only the first is read. */
       readonly frames?: number;
+      /** A webtoon strip's panels (strip-panels.ts), analysed one by one; absent for a file analysed whole. */
+      readonly panels?: readonly Box[];
       /** The stage images (only with saveStages). */
       readonly stageImages?: {
         readonly textMask: GrayImage;
@@ -171,11 +176,138 @@ async function findCharacters(
   };
 }
 
+/** What the stages found in one picture (a whole file, or one panel of a strip), in its own pixels. */
+interface PictureAnalysis {
+  readonly textRegions: number;
+  readonly refusedTextRegions: number;
+  readonly candidates: AnalysedCandidate[];
+  readonly bubbleLikeParts: number;
+  readonly panelLikeParts: number;
+  readonly stageImages?: { textMask: GrayImage; textRemoved: RgbImage; characterMask: GrayImage };
+}
+
+/** detect text -> remove text -> segment (minus speech bubbles) -> (detect persons) -> crop, on one picture. */
+async function analysePicture(
+  stages: AnalysisStages,
+  config: PrepConfig,
+  picture: RgbImage,
+  saveStages: boolean,
+  timer: StageTimer,
+): Promise<PictureAnalysis> {
+  const detected = await timer.time('textDetect', () => stages.textDetector.detect(picture));
+  // a "text line" on a face or legs (no bubble around it, few strokes) is art: removing it smears them
+  const { text: regions, refused } = splitPlausibleText(picture, detected);
+  const removed = await timer.time('textRemove', () => stages.textRemover.remove(picture, regions));
+  const { mask, boxes, bubbleLikeParts, panelLikeParts, isolate } = await findCharacters(
+    stages,
+    config,
+    removed.image,
+    removed.mask,
+    timer,
+  );
+  const candidates: AnalysedCandidate[] = [];
+  for (const [index, characterBox] of boxes.entries()) {
+    const tooSmall = characterTooSmallReason(characterBox, config.resolution);
+    if (tooSmall) {
+      candidates.push({ characterBox, tooSmall });
+      continue;
+    }
+    const cropBox = computeCropBox(characterBox, config.cropMargin, picture);
+    const square = await timer.time('crop', async () => {
+      const cut = cutSquare(removed.image, cropBox);
+      return isolate ? isolate(index, cut, cropBox) : cut;
+    });
+    const crop = await timer.time('crop', () => resizeCrop(square, config.resolution));
+    const thumbnail = await timer.time('dedupe', async () => colourThumbnail(crop));
+    candidates.push({
+      characterBox,
+      cropBox,
+      crop,
+      thumbnail,
+      dhash: differenceHash(crop),
+      erased: erasedShare(mask, removed.mask, characterBox),
+      ...(saveStages ? { square } : {}),
+    });
+  }
+  return {
+    textRegions: regions.length,
+    refusedTextRegions: refused.length,
+    candidates,
+    bubbleLikeParts,
+    panelLikeParts,
+    ...(saveStages
+      ? { stageImages: { textMask: removed.mask, textRemoved: removed.image, characterMask: mask } }
+      : {}),
+  };
+}
+
 /**
- * Runs the image stages on one file: decode -> detect text -> remove text -> segment (minus speech
- * bubbles) -> (detect persons) -> crop and resize each character. Writes nothing and touches no run
- * state, so files can be analysed on several threads. Problems of this file become a `failed`
- * analysis; only a model that cannot load (TL_ERR_MODEL_MISSING) throws.
+ * A webtoon strip's panels, each analysed as its own picture, put together in the strip's pixels: the
+ * boxes moved down to their panel, each candidate with its panel's number (1-based), the counts added up.
+ */
+async function analyseStrip(
+  stages: AnalysisStages,
+  config: PrepConfig,
+  strip: RgbImage,
+  panels: readonly Box[],
+  saveStages: boolean,
+  timer: StageTimer,
+): Promise<PictureAnalysis> {
+  const parts: Array<{ panel: Box; found: PictureAnalysis }> = [];
+  for (const panel of panels)
+    parts.push({
+      panel,
+      found: await analysePicture(stages, config, panelImage(strip, panel), saveStages, timer),
+    });
+  const sum = (count: (found: PictureAnalysis) => number) => parts.reduce((n, p) => n + count(p.found), 0);
+  const candidates = parts.flatMap(({ panel, found }, i) =>
+    found.candidates.map((c) => ({
+      ...c,
+      characterBox: boxInStrip(c.characterBox, panel),
+      ...('cropBox' in c ? { cropBox: boxInStrip(c.cropBox, panel) } : {}),
+      panel: i + 1,
+    })),
+  );
+  const staged = parts.flatMap(({ panel, found }) =>
+    found.stageImages ? [{ panel, ...found.stageImages }] : [],
+  );
+  return {
+    textRegions: sum((f) => f.textRegions),
+    refusedTextRegions: sum((f) => f.refusedTextRegions),
+    candidates,
+    bubbleLikeParts: sum((f) => f.bubbleLikeParts),
+    panelLikeParts: sum((f) => f.panelLikeParts),
+    ...(saveStages
+      ? {
+          stageImages: {
+            textMask: stripFromPanels<GrayImage>(
+              strip,
+              1,
+              staged.map((s) => ({ panel: s.panel, image: s.textMask })),
+            ),
+            textRemoved: stripFromPanels<RgbImage>(
+              strip,
+              3,
+              staged.map((s) => ({ panel: s.panel, image: s.textRemoved })),
+              strip.data,
+            ),
+            characterMask: stripFromPanels<GrayImage>(
+              strip,
+              1,
+              staged.map((s) => ({ panel: s.panel, image: s.characterMask })),
+            ),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * Runs the image stages on one file: decode -> (a webtoon strip: cut into panels, strip-panels.ts) ->
+ * per picture: detect text -> remove text -> segment (minus speech bubbles) -> (detect persons) -> crop
+ * and resize each character. Writes nothing and touches no run state, so files can be analysed on
+ * several threads. Problems of this file become a `failed` analysis; only a model that cannot load
+ * (TL_ERR_MODEL_MISSING) throws.
  */
 export async function analyseFile(
   stages: AnalysisStages,
@@ -188,57 +320,20 @@ export async function analyseFile(
     const decoded = await timer.time('decode', () =>
       decodeImage(source, { maxPixels: config.maxInputPixels }),
     );
-    const detected = await timer.time('textDetect', () => stages.textDetector.detect(decoded));
-    // a "text line" on a face or legs (no bubble around it, few strokes) is art: removing it smears them
-    const { text: regions, refused } = splitPlausibleText(decoded, detected);
-    const removed = await timer.time('textRemove', () => stages.textRemover.remove(decoded, regions));
-    const { mask, boxes, bubbleLikeParts, panelLikeParts, isolate } = await findCharacters(
-      stages,
-      config,
-      removed.image,
-      removed.mask,
-      timer,
-    );
-    const candidates: AnalysedCandidate[] = [];
-    for (const [index, characterBox] of boxes.entries()) {
-      const tooSmall = characterTooSmallReason(characterBox, config.resolution);
-      if (tooSmall) {
-        candidates.push({ characterBox, tooSmall });
-        continue;
-      }
-      const cropBox = computeCropBox(characterBox, config.cropMargin, decoded);
-      const square = await timer.time('crop', async () => {
-        const cut = cutSquare(removed.image, cropBox);
-        return isolate ? isolate(index, cut, cropBox) : cut;
-      });
-      const crop = await timer.time('crop', () => resizeCrop(square, config.resolution));
-      const thumbnail = await timer.time('dedupe', async () => colourThumbnail(crop));
-      candidates.push({
-        characterBox,
-        cropBox,
-        crop,
-        thumbnail,
-        dhash: differenceHash(crop),
-        erased: erasedShare(mask, removed.mask, characterBox),
-        ...(saveStages ? { square } : {}),
-      });
-    }
+    const panels = await timer.time('stripPanels', async () => findStripPanels(decoded));
+    const found = panels
+      ? await analyseStrip(stages, config, decoded, panels, saveStages, timer)
+      : await analysePicture(stages, config, decoded, saveStages, timer);
     return {
       kind: 'analysed',
       source,
       timings: timer.timings,
       width: decoded.width,
       height: decoded.height,
-      textRegions: regions.length,
-      refusedTextRegions: refused.length,
       frames: decoded.frames,
-      ...(saveStages
-        ? { stageImages: { textMask: removed.mask, textRemoved: removed.image, characterMask: mask } }
-        : {}),
-      candidates,
+      ...(panels ? { panels } : {}),
       segmenter: stages.segmenter.name,
-      bubbleLikeParts,
-      panelLikeParts,
+      ...found,
     };
   } catch (error) {
     if (isToonloraError(error) && error.code === 'TL_ERR_MODEL_MISSING') throw error;

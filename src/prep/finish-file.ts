@@ -15,7 +15,7 @@ import { isDiskFullError } from './disk-full.js';
 import { erasedCharacterWarning } from './erased-character.js';
 import { failedEntry, fileEntry } from './file-entry.js';
 import { noCharacterReason, refusedTextNote } from './file-notes.js';
-import { safeStem, type UniqueNames } from './output-names.js';
+import { cropStem, safeStem, type UniqueNames } from './output-names.js';
 import { StageTimer } from './stage-timer.js';
 
 /** Everything shared by the files of one run. */
@@ -58,6 +58,8 @@ type Accepted = {
   crop: RgbImage;
   cropBox: Box;
   characterBox: Box;
+  /** The strip panel it came from (1-based). */
+  panel?: number;
   dhash: string;
   /** Quality warnings for this crop (erased-character.ts). */
   warnings: string[];
@@ -66,7 +68,12 @@ type Accepted = {
 async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTimer): Promise<ManifestFile> {
   const { source } = analysis;
   const stem = safeStem(basename(source));
-  const base = { width: analysis.width, height: analysis.height, textRegions: analysis.textRegions };
+  const base = {
+    width: analysis.width,
+    height: analysis.height,
+    textRegions: analysis.textRegions,
+    ...(analysis.panels ? { panels: [...analysis.panels] } : {}),
+  };
 
   const stages: ManifestStages = {};
   const stageDir = ctx.saveStages ? join('stages', ctx.stageNames.take(stem)) : '';
@@ -105,19 +112,26 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTim
   const accepted: Accepted[] = [];
   for (const candidate of analysis.candidates) {
     const { characterBox } = candidate;
+    const panel = candidate.panel !== undefined ? { panel: candidate.panel } : {};
     if ('tooSmall' in candidate) {
-      rejected.push({ characterBox, reason: candidate.tooSmall });
+      rejected.push({ characterBox, ...panel, reason: candidate.tooSmall });
       continue;
     }
     const duplicate = ctx.config.dedupe ? findNearDuplicate(candidate.thumbnail, ctx.kept) : undefined;
     if (duplicate) {
       rejected.push({
         characterBox,
+        ...panel,
         reason: `near-duplicate of ${duplicate.match.name} (mean colour difference ${duplicate.distance.toFixed(1)}/255)`,
       });
       continue;
     }
-    const name = ctx.names.take(accepted.length === 0 ? stem : `${stem}-${accepted.length + 1}`);
+    const nth = 1 + accepted.filter((a) => a.panel === candidate.panel).length;
+    const inPanel =
+      candidate.panel !== undefined
+        ? { index: candidate.panel, count: analysis.panels?.length ?? 0 }
+        : undefined;
+    const name = ctx.names.take(cropStem(stem, nth, inPanel));
     const warning = erasedCharacterWarning(
       candidate.erased ?? 0,
       characterBox,
@@ -129,6 +143,7 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTim
       crop: candidate.crop,
       cropBox: candidate.cropBox,
       characterBox,
+      ...panel,
       dhash: candidate.dhash,
       warnings: warning ? [warning] : [],
     });
@@ -200,6 +215,7 @@ async function writeCrops(
     caption: assembleCaption(ctx.config.trigger, ctx.config.classWord, parts[i] ?? {}),
     characterBox: a.characterBox,
     cropBox: a.cropBox,
+    ...(a.panel !== undefined ? { panel: a.panel } : {}),
     dhash: a.dhash,
     ...(stages.crop?.[i] ? { stageCrop: stages.crop[i] } : {}),
     warnings: a.warnings,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datasetFolderName, safeStem, UniqueNames } from './output-names.js';
+import { cropStem, datasetFolderName, safeStem, UniqueNames } from './output-names.js';
 
 describe('safeStem', () => {
   it('keeps safe names and drops the extension', () => {
@@ -40,5 +40,14 @@ describe('UniqueNames', () => {
   });
   it('builds the kohya folder name', () => {
     expect(datasetFolderName(10, 'sks', 'girl')).toBe('10_sks girl');
+  });
+});
+
+describe('cropStem', () => {
+  it("numbers a file's crops from the second, and a strip's crops by their panel", () => {
+    expect([1, 2, 3].map((n) => cropStem('page', n))).toEqual(['page', 'page-2', 'page-3']);
+    expect(cropStem('strip', 1, { index: 3, count: 9 })).toBe('strip-p03');
+    expect(cropStem('strip', 2, { index: 3, count: 9 })).toBe('strip-p03-2');
+    expect(cropStem('strip', 1, { index: 7, count: 120 })).toBe('strip-p007');
   });
 });

@@ -34,6 +34,21 @@ export function safeStem(fileName: string): string {
   return safe;
 }
 
+/**
+ * The name asked for a file's crop (before {@link UniqueNames}): the stem for its first crop, then
+ * `stem-2`, `stem-3`, ...; a webtoon strip's crops name their panel, `stem-p03`, then `stem-p03-2` for a
+ * second crop of that panel (panel numbers padded to two digits, or more for a longer strip).
+ */
+export function cropStem(
+  stem: string,
+  nth: number,
+  panel?: { readonly index: number; readonly count: number },
+): string {
+  if (!panel) return nth <= 1 ? stem : `${stem}-${nth}`;
+  const number = String(panel.index).padStart(Math.max(2, String(panel.count).length), '0');
+  return nth <= 1 ? `${stem}-p${number}` : `${stem}-p${number}-${nth}`;
+}
+
 /** Hands out unique names: the first request for `stem` gets it, later ones `stem-2`, `stem-3`, ... */
 export class UniqueNames {
   private readonly used = new Set<string>();

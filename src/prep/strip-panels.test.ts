@@ -1,0 +1,124 @@
+// src/prep/strip-panels.test.ts — where a webtoon strip is cut into panels (findStripPanels) and how a
+// panel's results go back into the strip's pixels.
+import { describe, expect, it } from 'vitest';
+import { makeRgb } from '../../test/helpers/images.js';
+import { boxInStrip, findStripPanels, panelImage, stripFromPanels } from './strip-panels.js';
+
+type Rgb = readonly [number, number, number];
+const WHITE: Rgb = [255, 255, 255];
+const BLACK: Rgb = [0, 0, 0];
+const SKY: Rgb = [188, 215, 240];
+const GRASS: Rgb = [120, 170, 90];
+const YELLOW: Rgb = [250, 236, 170];
+const PINK: Rgb = [245, 200, 210];
+
+/** A strip 200 px wide: horizontal bands of colour (`[rows, colour]`), with a dark figure (x 80..120) where `figure` says. */
+function strip(bands: ReadonlyArray<readonly [number, Rgb, boolean?]>) {
+  const rows: Array<{ colour: Rgb; figure: boolean }> = [];
+  for (const [n, colour, figure] of bands)
+    for (let i = 0; i < n; i++) rows.push({ colour, figure: figure ?? false });
+  return makeRgb(200, rows.length, (x, y) => {
+    const row = rows[y] as { colour: Rgb; figure: boolean };
+    return row.figure && x >= 80 && x < 120 ? [40, 40, 60] : row.colour;
+  });
+}
+
+describe('findStripPanels', () => {
+  it('cuts at white and black gutters, trims the margins, and keeps a panel that bleeds into the next joined', () => {
+    const image = strip([
+      [30, WHITE],
+      [20, SKY], // the sky above the head: the panel's own background, not a gutter
+      [100, SKY, true],
+      [40, GRASS, true],
+      [40, WHITE], // white gutter
+      [150, YELLOW, true],
+      [30, BLACK], // black gutter
+      [100, SKY, true],
+      [20, SKY], // bleeds straight into the next panel: no gutter
+      [30, PINK],
+      [100, PINK, true],
+      [30, WHITE],
+    ]);
+    expect(image.height).toBeGreaterThanOrEqual(2 * image.width);
+    expect(findStripPanels(image)).toEqual([
+      { x: 0, y: 30, width: 200, height: 160 },
+      { x: 0, y: 230, width: 200, height: 150 },
+      { x: 0, y: 410, width: 200, height: 250 },
+    ]);
+  });
+
+  it('keeps a band of the panel background between a bubble and the figure inside the panel', () => {
+    const image = strip([
+      [40, WHITE],
+      [60, YELLOW, true], // a bubble
+      [50, YELLOW], // the panel's own empty stretch, edge to edge
+      [120, YELLOW, true],
+      [40, WHITE],
+      [150, SKY, true],
+      [40, WHITE],
+    ]);
+    expect(findStripPanels(image)).toEqual([
+      { x: 0, y: 40, width: 200, height: 230 },
+      { x: 0, y: 310, width: 200, height: 150 },
+    ]);
+  });
+
+  it('drops a watermark line between gutters, and needs a band of 16+ rows to cut', () => {
+    const image = strip([
+      [20, WHITE],
+      [6, BLACK], // a watermark line: too low for a panel
+      [20, WHITE],
+      [150, SKY, true],
+      [10, WHITE], // too thin for a gutter: the panels stay joined
+      [150, PINK, true],
+      [40, WHITE],
+      [100, YELLOW, true],
+      [20, WHITE],
+    ]);
+    expect(findStripPanels(image)).toEqual([
+      { x: 0, y: 46, width: 200, height: 310 },
+      { x: 0, y: 396, width: 200, height: 100 },
+    ]);
+  });
+
+  it('leaves pages and screenshots (less than twice as tall as wide) and strips without gutters whole', () => {
+    const page = strip([
+      [100, SKY, true],
+      [40, WHITE],
+      [100, PINK, true],
+    ]);
+    expect(page.height).toBeLessThan(2 * page.width);
+    expect(findStripPanels(page)).toBeNull();
+    expect(findStripPanels(strip([[500, SKY, true]]))).toBeNull();
+  });
+
+  it('counts a row as flat only within 2 levels: an off-white panel inset on a white strip is not a gutter', () => {
+    const image = makeRgb(200, 500, (x, y) => {
+      if (y < 50 || y >= 450 || y === 250) return WHITE;
+      if (x < 10 || x >= 190) return WHITE;
+      return y > 150 && y < 350 && x > 80 && x < 120 ? [40, 40, 60] : [253, 253, 250];
+    });
+    expect(findStripPanels(image)).toBeNull(); // one panel (50..450), its empty off-white rows kept in it
+  });
+});
+
+describe('panel images', () => {
+  it('cut a panel out, move its boxes into the strip and paste its stage images back', () => {
+    const image = makeRgb(4, 10, (x, y) => [x, y, 7]);
+    const panel = { x: 0, y: 3, width: 4, height: 5 };
+    const cut = panelImage(image, panel);
+    expect(cut).toMatchObject({ width: 4, height: 5 });
+    expect(Array.from(cut.data.slice(0, 3))).toEqual([0, 3, 7]);
+    expect(boxInStrip({ x: 1, y: 2, width: 3, height: 4 }, panel)).toEqual({
+      x: 1,
+      y: 5,
+      width: 3,
+      height: 4,
+    });
+    const mask = { width: 4, height: 5, data: new Uint8Array(20).fill(255) };
+    const whole = stripFromPanels(image, 1, [{ panel, image: mask }]);
+    expect(Array.from(whole.data.slice(0, 12))).toEqual(new Array(12).fill(0));
+    expect(Array.from(whole.data.slice(12, 32))).toEqual(new Array(20).fill(255));
+    expect(Array.from(whole.data.slice(32))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+});
