@@ -53,6 +53,15 @@ def smooth_pixels(img):
     return smooth
 
 
+DARK_TOLERANCE_SHARE, DARK_MIN_TOLERANCE = 0.5, 16  # segment-classic.ts CLASSIC_DARK_TOLERANCE_SHARE, _MIN_TOLERANCE
+
+
+def seed_tolerance(seed, tolerance):
+    """segment-classic.ts seedTolerance: a dark seed's tolerance is half its largest channel (its
+    distance to black line art), at least DARK_MIN_TOLERANCE, at most `tolerance`."""
+    return min(tolerance, max(DARK_MIN_TOLERANCE, js_round(max(seed) * DARK_TOLERANCE_SHARE)))
+
+
 def flood_background(img, tolerance=TOLERANCE):
     """Background (True) reached from each border ring's dominant colours: near the seeds, or within
     the drift and smooth towards all four neighbours (the TypeScript side runs the same fill as a
@@ -91,8 +100,9 @@ def flood_background(img, tolerance=TOLERANCE):
             near = np.zeros((h, w), bool)
             drift = np.zeros((h, w), bool)
             for seed in seeds:
-                near |= within(img, seed, tolerance)
-                drift |= within(img, seed, tolerance * GRADIENT_DRIFT)
+                limit = seed_tolerance(seed, tolerance)
+                near |= within(img, seed, limit)
+                drift |= within(img, seed, limit * GRADIENT_DRIFT)
             drift &= ~near
             if drift.any():
                 smooth = smooth_pixels(img) if smooth is None else smooth

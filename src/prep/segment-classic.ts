@@ -89,6 +89,25 @@ export const CLASSIC_GRADIENT_STEP = 3;
 /** A gradient may drift this many times `tolerance` away from the seed colours, no further. */
 export const CLASSIC_GRADIENT_DRIFT = 2.5;
 
+/** A dark seed colour's tolerance is at most this share of its distance to black line art (its largest
+ * channel)... */
+export const CLASSIC_DARK_TOLERANCE_SHARE = 0.5;
+/** ...and at least this (JPEG noise on a black panel). */
+export const CLASSIC_DARK_MIN_TOLERANCE = 16;
+
+/**
+ * The tolerance around one seed colour: `tolerance`, or for a dark background less: half its distance to
+ * black line art ({@link CLASSIC_DARK_TOLERANCE_SHARE}), at least {@link CLASSIC_DARK_MIN_TOLERANCE}. On a
+ * night sky (31,34,65) a black outline is only ~50 away in one channel, barely outside 40: a JPEG's
+ * chroma subsampling pulls the outline's blue towards the sky, the fill leaked through it into the dark
+ * legs (21 from the sky) and the crop was cut at the knees. Light backgrounds (largest channel 80+) keep
+ * `tolerance`.
+ */
+export function seedTolerance(seed: readonly [number, number, number], tolerance: number): number {
+  const darkLimit = Math.round(Math.max(...seed) * CLASSIC_DARK_TOLERANCE_SHARE);
+  return Math.min(tolerance, Math.max(CLASSIC_DARK_MIN_TOLERANCE, darkLimit));
+}
+
 /** Pixel classes for one seed set: FAR and STEEP (within the drift but not smooth) stop the fill,
  * GRADIENT (within the drift and smooth) and NEAR (within the tolerance) let it through; UNKNOWN
  * until the fill first asks. */
@@ -125,13 +144,13 @@ function smoothAt(data: Uint8Array, p: number, width: number, total: number, ste
  * <= limit) exactly when bit k is set in all three of its lookups. At most 10 seeds (each holds >= 10%
  * of its ring, the first excepted).
  */
-function seedBitTables(seeds: ReadonlyArray<readonly [number, number, number]>, limit: number): Uint32Array[] {
+function seedBitTables(seeds: ReadonlyArray<readonly [number, number, number]>, limits: readonly number[]): Uint32Array[] {
   return [0, 1, 2].map((channel) => {
     const table = new Uint32Array(256);
     for (let v = 0; v < 256; v++) {
       let bits = 0;
       seeds.forEach((seed, k) => {
-        if (Math.abs(v - (seed[channel] as number)) <= limit) bits |= 1 << k;
+        if (Math.abs(v - (seed[channel] as number)) <= (limits[k] as number)) bits |= 1 << k;
       });
       table[v] = bits;
     }
@@ -150,8 +169,10 @@ interface SeedClasses {
   readonly driftB: Uint32Array;
 }
 
-function seedClasses(seeds: ReadonlyArray<readonly [number, number, number]>, tolerance: number, drift: number, total: number): SeedClasses {
-  const [nearR, nearG, nearB] = seedBitTables(seeds, tolerance) as [Uint32Array, Uint32Array, Uint32Array];
+function seedClasses(seeds: ReadonlyArray<readonly [number, number, number]>, tolerance: number, total: number): SeedClasses {
+  const near = seeds.map((seed) => seedTolerance(seed, tolerance));
+  const drift = near.map((limit) => limit * CLASSIC_GRADIENT_DRIFT);
+  const [nearR, nearG, nearB] = seedBitTables(seeds, near) as [Uint32Array, Uint32Array, Uint32Array];
   const [driftR, driftG, driftB] = seedBitTables(seeds, drift) as [Uint32Array, Uint32Array, Uint32Array];
   return { classes: new Uint8Array(total).fill(UNKNOWN), nearR, nearG, nearB, driftR, driftG, driftB };
 }
@@ -186,7 +207,6 @@ function classify(data: Uint8Array, p: number, t: SeedClasses, width: number, to
 export function floodBackground(image: RgbImage, tolerance = CLASSIC_TOLERANCE): GrayImage {
   const { width, height, data } = image;
   const total = width * height;
-  const drift = tolerance * CLASSIC_GRADIENT_DRIFT;
   const background = new Uint8Array(total);
   const queue = new Int32Array(total);
   const maxInset = Math.min(Math.floor(Math.min(width, height) / 8), Math.max(4, Math.round(Math.min(width, height) * 0.03)));
@@ -201,7 +221,7 @@ export function floodBackground(image: RgbImage, tolerance = CLASSIC_TOLERANCE):
     let entry = classified.get(key);
     if (!entry) {
       // the first ring's seed colours stand for the key (later rings reuse its classes)
-      entry = seedClasses(seeds, tolerance, drift, total);
+      entry = seedClasses(seeds, tolerance, total);
       classified.set(key, entry);
     }
     const classes = entry.classes;
