@@ -29,7 +29,13 @@ import {
 import { morphologyKernelPx } from './segment-classic.js';
 import { splitTouchingFigures } from './split-figures.js';
 import { StageTimer } from './stage-timer.js';
-import { boxInStrip, findStripPanels, panelImage, stripFromPanels } from './strip-panels.js';
+import {
+  boxInStrip,
+  findStripPanels,
+  panelImage,
+  strongestCandidates,
+  stripFromPanels,
+} from './strip-panels.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 import { splitPlausibleText } from './text-plausible.js';
 
@@ -260,13 +266,15 @@ async function analyseStrip(
       found: await analysePicture(stages, config, panelImage(strip, panel), saveStages, timer),
     });
   const sum = (count: (found: PictureAnalysis) => number) => parts.reduce((n, p) => n + count(p.found), 0);
-  const candidates = parts.flatMap(({ panel, found }, i) =>
-    found.candidates.map((c) => ({
-      ...c,
-      characterBox: boxInStrip(c.characterBox, panel),
-      ...('cropBox' in c ? { cropBox: boxInStrip(c.cropBox, panel) } : {}),
-      panel: i + 1,
-    })),
+  const candidates = strongestCandidates(
+    parts.flatMap(({ panel, found }, i) =>
+      found.candidates.map((c) => ({
+        ...c,
+        characterBox: boxInStrip(c.characterBox, panel),
+        ...('cropBox' in c ? { cropBox: boxInStrip(c.cropBox, panel) } : {}),
+        panel: i + 1,
+      })),
+    ),
   );
   const staged = parts.flatMap(({ panel, found }) =>
     found.stageImages ? [{ panel, ...found.stageImages }] : [],

@@ -2,7 +2,13 @@
 // panel's results go back into the strip's pixels.
 import { describe, expect, it } from 'vitest';
 import { makeRgb } from '../../test/helpers/images.js';
-import { boxInStrip, findStripPanels, panelImage, stripFromPanels } from './strip-panels.js';
+import {
+  boxInStrip,
+  findStripPanels,
+  panelImage,
+  strongestCandidates,
+  stripFromPanels,
+} from './strip-panels.js';
 
 type Rgb = readonly [number, number, number];
 const WHITE: Rgb = [255, 255, 255];
@@ -120,5 +126,17 @@ describe('panel images', () => {
     expect(Array.from(whole.data.slice(0, 12))).toEqual(new Array(12).fill(0));
     expect(Array.from(whole.data.slice(12, 32))).toEqual(new Array(20).fill(255));
     expect(Array.from(whole.data.slice(32))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('strongestCandidates', () => {
+  it("drops a panel piece's largest part when it is under a fifth of the strip's biggest character", () => {
+    const at = (width: number, height: number, panel: number) => ({
+      characterBox: { x: 0, y: 0, width, height },
+      panel,
+    });
+    const kept = strongestCandidates([at(420, 630, 1), at(163, 107, 2), at(300, 600, 3)]);
+    expect(kept.map((c) => c.panel)).toEqual([1, 3]);
+    expect(strongestCandidates([])).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
 // panels between them, and the helpers that cut a panel out and put a panel's results back into the
 // strip's coordinates. analyse-file.ts runs the image stages on each panel as its own image.
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
+import { SECONDARY_COMPONENT_MIN_FRACTION } from './mask-contours.js';
 
 /**
  * Only images at least this many times taller than wide are split: a webtoon strip (or a phone
@@ -159,4 +160,16 @@ export function stripFromPanels<T extends RgbImage | GrayImage>(
   const data = base ? base.slice() : new Uint8Array(size.width * size.height * channels);
   for (const { panel, image } of parts) data.set(image.data, panel.y * size.width * channels);
   return { width: size.width, height: size.height, data } as T;
+}
+
+/**
+ * The characters of a strip's panels worth keeping: those whose box covers at least
+ * {@link SECONDARY_COMPONENT_MIN_FRACTION} of the strip's biggest character box, as `all` mode keeps
+ * mask parts within one image. A piece of a panel cut off at an empty band (a sound effect's remnant, a
+ * prop under the figure) has its own "largest" part, which is not a character next to the strip's.
+ */
+export function strongestCandidates<T extends { readonly characterBox: Box }>(candidates: readonly T[]): T[] {
+  const area = (c: T) => c.characterBox.width * c.characterBox.height;
+  const biggest = Math.max(0, ...candidates.map(area));
+  return candidates.filter((c) => area(c) >= biggest * SECONDARY_COMPONENT_MIN_FRACTION);
 }
