@@ -32,6 +32,7 @@ import { StageTimer } from './stage-timer.js';
 import {
   boxInStrip,
   findStripPanels,
+  isStripShaped,
   panelImage,
   strongestCandidates,
   stripFromPanels,
@@ -328,7 +329,9 @@ export async function analyseFile(
     const decoded = await timer.time('decode', () =>
       decodeImage(source, { maxPixels: config.maxInputPixels }),
     );
-    const panels = await timer.time('stripPanels', async () => findStripPanels(decoded));
+    const panels = isStripShaped(decoded)
+      ? await timer.time('stripPanels', async () => findStripPanels(decoded))
+      : null;
     const found = panels
       ? await analyseStrip(stages, config, decoded, panels, saveStages, timer)
       : await analysePicture(stages, config, decoded, saveStages, timer);
