@@ -3,7 +3,8 @@
 // (progress in one unit from start to end: the sampling steps of the whole sweep, the image count in its
 // message), so a cancelled or failed sweep leaves no file without its artifact row; the worker's warnings (a
 // prompt longer than CLIP reads) become the job's; the result carries the timing (base load paid or
-// warm, LoRA swap, generation).
+// warm, LoRA swap, generation). A LoRA whose stored file is gone fails the job in the web app's words.
+import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { ToonloraError } from '../../errors.js';
 import { checkBaseModelOnDisk } from '../../models/base-model.js';
@@ -11,6 +12,7 @@ import type { Job } from '../../schemas/api.js';
 import { type GenerateJobParams, generateJobParamsSchema } from '../../schemas/api.js';
 import { jobRelDir } from '../data-layout.js';
 import { resolveDataPath } from '../data-path.js';
+import { missingStoredFileMessage } from '../stored-files.js';
 import type { GeneratedGrid, GeneratedImage, GenerationOutput, SamplingStep } from '../generation-service.js';
 import type { JobContext } from '../job-queue.js';
 import type { RunnerDeps } from './default-runners.js';
@@ -67,6 +69,19 @@ function createArtifactRecorder(deps: RunnerDeps, job: Job, params: GenerateJobP
   };
 }
 
+/**
+ * Checks that the stored file of LoRA artifact `name` is at `path` before the worker is asked (the worker's own
+ * check speaks to the CLI: "Check --lora", a flag a web user has not got).
+ * @throws ToonloraError TL_ERR_INPUT_NOT_FOUND naming the LoRA and the fix in the web app
+ */
+export function checkStoredLora(path: string, name: string): void {
+  if (existsSync(path)) return;
+  throw new ToonloraError(
+    'TL_ERR_INPUT_NOT_FOUND',
+    `${missingStoredFileMessage(`The file of LoRA "${name}"`)} Upload it again on the LoRA tab, or train it again.`,
+  );
+}
+
 export function createGenerateRunner(deps: RunnerDeps) {
   return async (context: JobContext): Promise<Record<string, unknown>> => {
     const { job } = context;
@@ -75,9 +90,11 @@ export function createGenerateRunner(deps: RunnerDeps) {
       throw new ToonloraError('TL_ERR_NOT_IMPLEMENTED', 'generate: this server has no generation worker.');
     }
     const params: GenerateJobParams = generateJobParamsSchema.parse(job.params);
+    const loraPath = params.loraId ? deps.catalog.artifactFilePath(params.loraId) : undefined;
+    const loraName = params.loraId ? deps.catalog.getArtifact(params.loraId).name : undefined;
+    if (loraPath !== undefined && loraName !== undefined) checkStoredLora(loraPath, loraName);
     // before the worker loads; in the app's model cache, which the warm worker is handed too (modelCache below)
     checkBaseModelOnDisk('params.generation.baseModel', params.generation.baseModel, deps.modelCache);
-    const loraPath = params.loraId ? deps.catalog.artifactFilePath(params.loraId) : undefined;
     const weights = params.weights ?? [params.generation.loraWeight];
     const images = weights.length * params.generation.seeds.length;
     // step / total count sampling steps over the whole sweep (each weight's batch renders `steps` of them), from
@@ -92,7 +109,7 @@ export function createGenerateRunner(deps: RunnerDeps) {
       generation: params.generation,
       loraPath,
       ...(deps.modelCache ? { modelCache: deps.modelCache } : {}),
-      ...(params.loraId ? { loraName: deps.catalog.getArtifact(params.loraId).name } : {}),
+      ...(loraName !== undefined ? { loraName } : {}),
       weights,
       outDir: resolveDataPath(deps.dataDir, `${jobRelDir(job.id)}/images`),
       signal: context.signal,
