@@ -69,13 +69,33 @@ function checkWeightSweep(params: z.output<typeof generateJobParamsSchema>, ctx:
   }
 }
 
+/** The words a blank prompt is refused with (the Generate form says the same before it posts). */
+export const BLANK_PROMPT_MESSAGE =
+  'empty: say what to generate, the trigger word first (e.g. "mina_tl, 1girl, smile")';
+
+/**
+ * A generate request's params: a prompt the request gives must hold words (an empty one renders whatever the base
+ * drifts to; the web form sent "" unwarned); left out, it is the config default, as before. Only for posting: a
+ * stored job is read back with generateJobParamsSchema.
+ */
+const postedGenerateParamsSchema = generateJobParamsSchema.extend({
+  generation: generationConfigSchema
+    .extend({
+      prompt: generationConfigSchema.shape.prompt
+        .unwrap()
+        .refine((prompt) => prompt.trim() !== '', BLANK_PROMPT_MESSAGE)
+        .default(''),
+    })
+    .prefault({}),
+});
+
 export const jobCreateSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('prep'), characterId: id, params: prepJobParamsSchema.prefault({}) }),
   z.object({ kind: z.literal('train'), characterId: id, params: trainJobParamsSchema }),
   z.object({
     kind: z.literal('generate'),
     characterId: id,
-    params: generateJobParamsSchema.superRefine(checkWeightSweep).prefault({}),
+    params: postedGenerateParamsSchema.superRefine(checkWeightSweep).prefault({}),
   }),
 ]);
 

@@ -4,6 +4,7 @@ import {
   generateFormFromParams,
   generationFromForm,
   defaultPrompt,
+  editClearsFieldError,
   initialGenerateForm,
   reopenedGenerate,
 } from './generate-form.js';
@@ -108,5 +109,27 @@ describe('generateBase', () => {
       name: 'stablediffusionapi/anything-v5',
       source: 'default',
     });
+  });
+});
+
+describe('generate form: the prompt and the field error', () => {
+  const form = initialGenerateForm({ trigger: 'mina_tl', classWord: 'girl' });
+
+  it('refuses an empty or blank prompt, naming the field (it was posted as "")', () => {
+    for (const prompt of ['', '  \n ']) {
+      expect(generationFromForm({ ...form, prompt })).toEqual({
+        ok: false,
+        field: 'prompt',
+        error: 'Prompt: empty: say what to generate, the trigger word first (e.g. "mina_tl, 1girl, smile")',
+      });
+    }
+    expect(generationFromForm({ ...form, prompt: 'mina_tl' })).toMatchObject({ ok: true });
+  });
+
+  it("an edit of the field the error names clears it; another field's edit does not", () => {
+    expect(editClearsFieldError('steps', { steps: '20' })).toBe(true);
+    expect(editClearsFieldError('prompt', { prompt: 'mina_tl' })).toBe(true);
+    expect(editClearsFieldError('steps', { seed: '3' })).toBe(false);
+    expect(editClearsFieldError(null, { steps: '20' })).toBe(false);
   });
 });

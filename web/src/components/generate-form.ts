@@ -1,7 +1,9 @@
 // web/src/components/generate-form.ts — the generate page's form (pure): the prompt pre-filled from the
 // character, the number fields as the text the inputs hold, which generate job the page reopens and its form
-// (from its params), and the form checked into the job's `generation` settings (or the first field that is wrong).
+// (from its params), and the form checked into the job's `generation` settings (or the first field that is wrong:
+// a blank prompt too, which the API refuses), and which edit clears the error shown.
 import { z } from 'zod';
+import { BLANK_PROMPT_MESSAGE } from '../../../src/schemas/api-jobs.js';
 import type { Character, Job } from '../../../src/schemas/api.js';
 import { DEFAULT_BASE_MODEL, generationConfigSchema } from '../../../src/schemas/config.js';
 import { jobToReopen } from './job-view.js';
@@ -110,8 +112,10 @@ export type GenerateFormResult =
     }
   | { ok: false; error: string /** the field at fault (its input's name) */; field: string };
 
-/** The form's settings as a generate job's `generation`, or the first number field that is wrong. */
+/** The form's settings as a generate job's `generation`, or the first field that is wrong (the prompt, a number). */
 export function generationFromForm(form: GenerateForm): GenerateFormResult {
+  if (form.prompt.trim() === '')
+    return { ok: false, error: `Prompt: ${BLANK_PROMPT_MESSAGE}`, field: 'prompt' };
   const seed = parseNumberField(SEED_FIELD, form.seed);
   if (!seed.ok) return { ...seed, field: 'seed' };
   const count = parseNumberField(COUNT_FIELD, form.count);
@@ -137,6 +141,14 @@ export function generationFromForm(form: GenerateForm): GenerateFormResult {
       seeds,
     },
   };
+}
+
+/**
+ * Whether an edit (`patch` of the form) changes the field the form's error is about (`invalidField`, an input's
+ * name: prompt, seed, count, steps): the error then goes, as the value it named is no longer there.
+ */
+export function editClearsFieldError(invalidField: string | null, patch: Partial<GenerateForm>): boolean {
+  return invalidField !== null && invalidField in patch;
 }
 
 /** The base a generation runs on, and where that choice came from. */

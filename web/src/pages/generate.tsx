@@ -20,6 +20,7 @@ import { DEFAULT_BASE_MODEL } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import {
   COUNT_FIELD,
+  editClearsFieldError,
   type GenerateForm,
   generateBase,
   generationFromForm,
@@ -33,7 +34,12 @@ import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { loraFileBase, loraFileBaseNote } from '../components/lora-file-base.js';
 import { EarlierImages, GenerationTimingLine, ImageGrid } from '../components/generated-images.js';
-import { FORM_ERROR_ID, focusField, NumberInput } from '../components/number-input.js';
+import {
+  FORM_ERROR_ID,
+  focusField,
+  invalidFieldAttributes,
+  NumberInput,
+} from '../components/number-input.js';
 import { baseModelNote } from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
@@ -59,7 +65,14 @@ export function GeneratePage({
   const [earlier, setEarlier] = useState<Artifact[]>([]);
   const [baseModels, setBaseModels] = useState<BaseModelChoice[]>([]);
   const view = useJob(job?.id ?? null);
-  const set = (patch: Partial<GenerateForm>) => setForm((current) => ({ ...current, ...patch }));
+  const set = (patch: Partial<GenerateForm>) => {
+    setForm((current) => ({ ...current, ...patch }));
+    // the error named a value that is no longer there (it stayed until the next submit)
+    if (editClearsFieldError(invalidField, patch)) {
+      setFormError(null);
+      setInvalidField(null);
+    }
+  };
 
   // Which bases the server has (a missing one is named under the field); without the list, no note.
   useEffect(() => {
@@ -245,6 +258,7 @@ export function GeneratePage({
             name="prompt"
             rows={3}
             value={form.prompt}
+            {...invalidFieldAttributes(invalidField === 'prompt')}
             onChange={(e) => set({ prompt: e.target.value })}
           />
         </label>
