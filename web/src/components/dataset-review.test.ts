@@ -42,6 +42,16 @@ describe('captionTriggerWarning', () => {
     expect(captionTriggerWarning('1girl, aoi_girl', 'aoi_girl')).not.toBe(null);
     expect(captionTriggerWarning('aoi_girlfriend, smile', 'aoi_girl')).not.toBe(null);
   });
+  it('compares in any case (CLIP lower-cases); a trigger present but not first is said as such', () => {
+    expect(captionTriggerWarning('Mina_TL, Girl', 'mina_tl')).toBe(null);
+    expect(captionTriggerWarning('MINA_TL girl, smile', 'mina_tl')).toBe(null);
+    const notFirst =
+      'The trigger word mina_tl is not the first tag: training here puts it first, but a kohya export keeps this order. Put "mina_tl, " first.';
+    expect(captionTriggerWarning('girl, mina_tl', 'mina_tl')).toBe(notFirst);
+    expect(captionTriggerWarning('girl, Mina_TL smiling', 'mina_tl')).toBe(notFirst);
+    // inside another word it is another token sequence: not the trigger
+    expect(captionTriggerWarning('girl, mina_tl_x', 'mina_tl')).toMatch(/^This caption does not start/);
+  });
   it("takes the API's caption length limit", () => {
     expect(CAPTION_MAX).toBe(2000);
   });

@@ -9,15 +9,22 @@ import { captionLengthWarning, captionShortWarning } from './caption-tokens.js';
 export const CAPTION_MAX = CAPTION_MAX_LENGTH;
 
 /**
- * A warning when a caption (as it would be saved) does not start with the character's trigger word: kohya
- * trains that image without it. Empty is fine (it trains as `<trigger> <class>`).
+ * A warning when a caption (as it would be saved) does not start with the character's trigger word, compared in
+ * any case (CLIP lower-cases: `Mina_TL` is `mina_tl`). Without the trigger, kohya trains that image without it.
+ * With the trigger as a later tag's word, this app's training (shuffled captions) puts it first anyway, but a
+ * kohya export keeps the order (keep_tokens=1 holds the first tag in place): that is said instead. Empty is fine
+ * (it trains as `<trigger> <class>`).
  */
 export function captionTriggerWarning(caption: string, trigger: string): string | null {
   const text = captionToSave(caption);
   const word = trigger.trim();
   if (!text || !word) return null;
-  const first = text.split(',')[0]?.trim() ?? '';
-  if (first === word || first.split(/\s+/)[0] === word) return null;
+  const wanted = word.toLowerCase();
+  const tags = text.split(',').map((tag) => tag.trim().toLowerCase().split(/\s+/));
+  if (tags[0]?.[0] === wanted) return null;
+  if (tags.some((words) => words.includes(wanted))) {
+    return `The trigger word ${word} is not the first tag: training here puts it first, but a kohya export keeps this order. Put "${word}, " first.`;
+  }
   return `This caption does not start with the trigger word ${word}: the image trains without it. Put "${word}, " first.`;
 }
 
