@@ -22,6 +22,7 @@ import {
   captionFromInput,
   captionToSave,
   captionTriggerWarning,
+  excludeButtonText,
   itemAccessibleNames,
 } from './dataset-review.js';
 import { errorText } from './error-text.js';
@@ -98,6 +99,8 @@ export function ItemRow({
   const [conflict, setConflict] = useState<CaptionConflict | null>(null);
   /** The caption whose save is on its way (a nav link's click saves on blur: not "unsaved" while it goes). */
   const [saving, setSaving] = useState<string | null>(null);
+  /** An exclude / re-include on its way (its button says so and waits: a slow PATCH showed nothing). */
+  const [toggling, setToggling] = useState(false);
   // A new saved caption (this row's save, another row's response): shown, unless this row holds an edit of
   // an older one, which stays (its save is then refused, showing both).
   // biome-ignore lint/correctness/useExhaustiveDependencies: on the saved caption's changes only
@@ -267,9 +270,14 @@ export function ItemRow({
             type="button"
             className="secondary"
             aria-label={names.exclude}
-            onClick={() => patch({ excluded: !item.excluded })}
+            aria-busy={toggling || undefined}
+            disabled={toggling}
+            onClick={() => {
+              setToggling(true);
+              patch({ excluded: !item.excluded }).finally(() => setToggling(false));
+            }}
           >
-            {item.excluded ? 'Re-include' : 'Exclude'}
+            {excludeButtonText(item.excluded, toggling)}
           </button>
         </div>
       </div>

@@ -5,6 +5,7 @@ import {
   captionToSave,
   captionTriggerWarning,
   captionWarnings,
+  excludeButtonText,
   filterCounts,
   itemAccessibleNames,
   itemMatches,
@@ -102,5 +103,14 @@ describe('the "Show" choices', () => {
     expect(keys('caption')).toEqual(['short', 'empty', 'no-trigger']);
     expect(keys('excluded')).toEqual(['out']);
     expect(filterCounts(items, words)).toEqual({ all: 6, quality: 1, caption: 3, excluded: 1 });
+  });
+});
+
+describe('excludeButtonText', () => {
+  it('says what a click does, or what it is doing while its request is on its way', () => {
+    expect(excludeButtonText(false, false)).toBe('Exclude');
+    expect(excludeButtonText(true, false)).toBe('Re-include');
+    expect(excludeButtonText(false, true)).toBe('Excluding…');
+    expect(excludeButtonText(true, true)).toBe('Re-including…');
   });
 });

@@ -28,6 +28,12 @@ export function captionTriggerWarning(caption: string, trigger: string): string 
   return `This caption does not start with the trigger word ${word}: the image trains without it. Put "${word}, " first.`;
 }
 
+/** A row's exclude button: what a click does, or while its request is on its way, what it is doing. */
+export function excludeButtonText(excluded: boolean, pending: boolean): string {
+  if (pending) return excluded ? 'Re-including…' : 'Excluding…';
+  return excluded ? 'Re-include' : 'Exclude';
+}
+
 /** The caption as the textarea keeps it: Enter (a line break) becomes the tag separator ", ". */
 export function captionFromInput(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ', ');

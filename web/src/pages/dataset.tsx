@@ -74,6 +74,9 @@ export function DatasetPage({
   const [anchor, setAnchor] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  /** Rows changed one by one under this "Show" choice: they stay shown, in their new state, until it changes
+   * (a re-include under "Excluded" made the row vanish at once). */
+  const [kept, setKept] = useState<ReadonlySet<string>>(new Set());
   /** How many of the "Show" choice's rows show (a page; "Show more" adds one). */
   const [limit, setLimit] = useState(LIST_PAGE_SIZE);
   /** Rows shown once stay mounted (hidden when out of view): their unsaved edit and notes stay. */
@@ -107,6 +110,7 @@ export function DatasetPage({
     setPicked(new Set());
     setAnchor(null);
     setNotice(null);
+    setKept(new Set());
     setLimit(LIST_PAGE_SIZE);
     if (selected) api.dataset(selected).then(setDetail, onError);
   }, [selected]);
@@ -149,7 +153,14 @@ export function DatasetPage({
     };
   }, [selected]);
 
-  if (datasets === null) return null;
+  // a slow network showed a blank page until the list came
+  if (datasets === null) {
+    return (
+      <p className="muted" role="status" data-testid="dataset-loading">
+        Loading…
+      </p>
+    );
+  }
   if (datasets.length === 0) {
     return <p className="muted">No dataset yet: upload screenshots and build one.</p>;
   }
@@ -158,6 +169,7 @@ export function DatasetPage({
     if (!selected) return;
     writes.current += 1;
     showDetail(await api.patchItem(selected, key, body));
+    setKept((current) => new Set(current).add(key));
   };
   /** Another tab's caption taken in a row: this page's copy of the item follows it. */
   const take = (key: string) => (other: CaptionConflict) =>
@@ -173,10 +185,11 @@ export function DatasetPage({
     );
   const changeFilter = (next: ItemFilter) => {
     setFilter(next);
+    setKept(new Set());
     setPicked(new Set());
     setAnchor(null);
   };
-  const matches = (item: DatasetItem) => itemMatches(item, filter, words);
+  const matches = (item: DatasetItem) => kept.has(item.key) || itemMatches(item, filter, words);
   const shown = shownItemKeys(detail?.items ?? [], matches, limit, pinned);
   if (mounted.current.id !== (detail?.id ?? null))
     mounted.current = { id: detail?.id ?? null, keys: new Set() };
@@ -231,6 +244,11 @@ export function DatasetPage({
           </DownloadLink>
         )}
       </div>
+      {selected && detail?.id !== selected && (
+        <p className="muted" role="status" data-testid="dataset-loading">
+          Loading…
+        </p>
+      )}
       {warnedText && (
         <p className="field-warning" data-testid="quality-warnings-count">
           <span aria-hidden="true">⚠ </span>

@@ -1,0 +1,96 @@
+// test/web-probe5-fixes.test.ts — findings of a browser probe, in chromium: on a slow network the Dataset page
+// says "Loading…" (it was blank) and an Exclude click shows it is on its way (nothing showed while its PATCH
+// waited); a row re-included under "Show: Excluded" stays, in its new state, until the filter changes (it vanished
+// at once); Generate refuses a blank prompt on the Prompt field and the error goes once the prompt is typed
+// (a field error stayed until the next submit).
+import type { Page, Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gate } from './helpers/job-stand-ins.js';
+import { startSeededWebSession, type WebSession } from './helpers/web-session.js';
+
+let web: WebSession;
+let characterId: string;
+
+beforeAll(async () => {
+  ({ web, characterId } = await startSeededWebSession('web-probe5'));
+}, 180_000);
+
+afterAll(() => web?.close());
+
+const row = (page: Page, file: string) => page.locator('[data-testid=dataset-item]', { hasText: file });
+const excludeButton = (page: Page, file: string) =>
+  row(page, file).getByRole('button', {
+    name: new RegExp(`^(Exclude|Re-include) ${file.replace('.', '\\.')}`),
+  });
+
+/** Holds the requests of `pattern` (method `method`) until `open()`; later ones pass (the route stays). */
+async function holdRequests(page: Page, pattern: string, method: string) {
+  const held = gate();
+  const handler = async (route: Route) => {
+    if (route.request().method() === method) await held.promise;
+    await route.continue();
+  };
+  await page.route(pattern, handler);
+  return { open: () => held.open() };
+}
+
+describe('web probe findings', () => {
+  it('Dataset: "Loading…" while the list loads; an Exclude on its way says so', async () => {
+    const page = web.page;
+    const list = await holdRequests(page, '**/api/characters/*/datasets*', 'GET');
+    await page.goto(`${web.url}/#/c/${characterId}/dataset`);
+    try {
+      await page.locator('[data-testid=dataset-loading]').waitFor({ timeout: 20_000 });
+      await expect(page.getByRole('status').filter({ hasText: 'Loading…' }).count()).resolves.toBe(1);
+    } finally {
+      list.open(); // the next test's page loads either way
+    }
+    await page.waitForSelector('[data-testid=dataset-item]');
+    await expect(page.locator('[data-testid=dataset-loading]').count()).resolves.toBe(0);
+
+    const patch = await holdRequests(page, '**/api/datasets/*/items/*', 'PATCH');
+    await excludeButton(page, 'a.png').click();
+    try {
+      await expect.poll(() => excludeButton(page, 'a.png').textContent()).toBe('Excluding…');
+      await expect(excludeButton(page, 'a.png').isDisabled()).resolves.toBe(true);
+    } finally {
+      patch.open();
+    }
+    await expect
+      .poll(() => excludeButton(page, 'a.png').textContent(), { timeout: 10_000 })
+      .toBe('Re-include');
+    await expect(excludeButton(page, 'a.png').isDisabled()).resolves.toBe(false);
+  }, 90_000);
+
+  it('Dataset: a row re-included under "Show: Excluded" stays until the filter changes', async () => {
+    const page = web.page;
+    await page.goto(`${web.url}/#/c/${characterId}/dataset`);
+    await page.waitForSelector('[data-testid=dataset-item]');
+    if ((await excludeButton(page, 'a.png').textContent()) === 'Exclude') {
+      await excludeButton(page, 'a.png').click();
+      await expect.poll(() => excludeButton(page, 'a.png').textContent()).toBe('Re-include');
+    }
+    await page.selectOption('[data-testid=item-filter]', 'excluded');
+    await excludeButton(page, 'a.png').click();
+    await expect.poll(() => excludeButton(page, 'a.png').textContent(), { timeout: 10_000 }).toBe('Exclude');
+    await expect(row(page, 'a.png').isVisible()).resolves.toBe(true);
+    await page.selectOption('[data-testid=item-filter]', 'all');
+    await page.selectOption('[data-testid=item-filter]', 'excluded');
+    await expect.poll(() => row(page, 'a.png').isVisible()).toBe(false);
+  }, 90_000);
+
+  it('Generate: a blank prompt is refused on its field; typing a prompt clears the error', async () => {
+    const page = web.page;
+    await page.goto(`${web.url}/#/c/${characterId}/generate`);
+    const prompt = page.locator('textarea[name=prompt]');
+    await prompt.waitFor();
+    await prompt.fill('   ');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await page.waitForSelector('[data-testid=form-error]:has-text("Prompt: empty")');
+    await expect(prompt.getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(web.app.queue.listJobs({ kind: 'generate', characterId })).toHaveLength(0);
+    await prompt.fill('mina_tl, 1girl');
+    await expect.poll(() => page.locator('[data-testid=form-error]').count()).toBe(0);
+    await expect(prompt.getAttribute('aria-invalid')).resolves.toBe(null);
+  }, 90_000);
+});
