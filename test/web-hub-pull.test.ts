@@ -88,7 +88,10 @@ describe('the Models page pulls a Hub repo typed as owner/name', () => {
     await page.fill('[data-testid=hub-revision]', 'v9.9');
     await typeAndPull(SDXL_REPO);
     const outcome = page.locator('[data-testid=hub-pull-outcome]');
-    await outcome.locator('text=/revision\\/v9\\.9/').waitFor();
+    // in the web app's words: the revision of the repo, no listing URL, HF_ENDPOINT hint or error code
+    await outcome
+      .locator(`text=revision v9.9 of ${SDXL_REPO} is not on the Hub. Nothing was downloaded.`)
+      .waitFor();
     await expect(page.inputValue('[data-testid=hub-repo]')).resolves.toBe(SDXL_REPO);
     await expect(page.inputValue('[data-testid=hub-revision]')).resolves.toBe('v9.9');
     await page.fill('[data-testid=hub-revision]', '');

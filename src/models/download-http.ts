@@ -62,6 +62,12 @@ export function parseContentRange(header: string | null): { start?: number; tota
 export function httpReason(status: number, statusText: string, headers: Headers, hub?: HubRef): string {
   const what = `HTTP ${status} ${statusText}`.trim();
   const hubCode = headers.get('x-error-code');
+  // a listing at a revision other than main: a 404 not said to be the repo's names the revision (the web app
+  // shows these words alone: hubRevisionMissing)
+  const revision = hub?.revision !== undefined && hub.revision !== 'main' ? hub.revision : undefined;
+  if (hub && revision && status === 404 && (hubCode === null || hubCode === 'RevisionNotFound')) {
+    return `${what}: ${hubRevisionMissing(hub.repo, revision)} (${hub.page}; check HF_ENDPOINT if it is a mirror)`;
+  }
   if (hub && (hubCode === 'RepoNotFound' || hubCode === 'RevisionNotFound' || hubCode === 'EntryNotFound')) {
     const missing = { RepoNotFound: 'the repo', RevisionNotFound: 'the revision', EntryNotFound: 'the file' }[
       hubCode
@@ -82,6 +88,11 @@ export function httpReason(status: number, statusText: string, headers: Headers,
   }
   if (status === 429 || status >= 500) return `${what}: the server is busy or failing; try again later`;
   return what;
+}
+
+/** A revision a Hub repo does not have, in the words the CLI and the web app both say. */
+export function hubRevisionMissing(repo: string, revision: string): string {
+  return `revision ${revision} of ${repo} is not on the Hub`;
 }
 
 /**

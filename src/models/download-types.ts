@@ -56,6 +56,8 @@ export class DownloadStopped extends Error {
 export interface HubRef {
   repo: string;
   page: string;
+  /** The revision asked for (a listing's); a 404 at one other than main names it (download-http.ts httpReason). */
+  revision?: string;
 }
 
 export interface DownloadResult {

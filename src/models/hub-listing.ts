@@ -96,12 +96,10 @@ export async function listHubRepo(target: ListingTarget, options: PullOptions): 
   }
   if (!response.ok) {
     await response.body?.cancel();
-    const reason = httpReason(
-      response.status,
-      response.statusText,
-      response.headers,
-      hubRefOf(target.repo, options),
-    );
+    const reason = httpReason(response.status, response.statusText, response.headers, {
+      ...hubRefOf(target.repo, options),
+      revision: target.revision,
+    });
     throw new ToonloraError('TL_ERR_DOWNLOAD', `${id}: cannot list ${url}: ${reason}. ${target.byHand}`, {
       details: { ...details, status: response.status },
     });

@@ -85,7 +85,7 @@ describe('models pull owner/name --revision', () => {
     );
     const error = (await pullModel(REV_REPO, { ...hub.opts(), revision: 'v9' }).catch((e) => e)) as Error;
     expect(error).toMatchObject({ code: 'TL_ERR_DOWNLOAD' });
-    expect(error.message).toContain('HTTP 404 Not Found: the revision is not on the Hub');
+    expect(error.message).toContain(`HTTP 404 Not Found: revision v9 of ${REV_REPO} is not on the Hub`);
     // offline, the hf download command a pull names fetches that revision
     const offline = { ...hub.opts({ HF_HUB_OFFLINE: '1' }), revision: 'v1.0' };
     const hint = (await pullModel(REV_REPO, offline).catch((e) => e)) as Error;

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { formatBytes } from '../../../src/models/format-bytes.js';
 import type { ModelPull } from '../../../src/schemas/models-api.js';
 import {
+  cardShowsPullEnd,
   diskStateText,
+  hubPullOutcome,
   isPullActive,
   pullButtonLabel,
   pullEndView,
@@ -134,5 +136,31 @@ describe('a Hub repo pulled only at a tag (GET /api/models: state missing, revis
     const registry = { state: 'missing' as const, downloadedBytes: 0, origin: 'registry' as const };
     expect(diskStateText(registry)).toBe('missing');
     expect(pullButtonLabel(registry, null)).toBe('Pull');
+  });
+});
+
+describe('a pull of a revision the Hub lacks', () => {
+  const failed: ModelPull = {
+    ...RUNNING,
+    model: 'someone/toon-sd15',
+    status: 'failed',
+    error: {
+      code: 'TL_ERR_DOWNLOAD',
+      message:
+        'someone/toon-sd15: cannot list http://127.0.0.1:9/api/models/someone/toon-sd15/revision/v9.9?blobs=true: HTTP 404 Not Found: revision v9.9 of someone/toon-sd15 is not on the Hub (http://127.0.0.1:9/someone/toon-sd15; check HF_ENDPOINT if it is a mirror). Nothing was downloaded',
+    },
+  };
+
+  it('is said by the form in those words alone (no URL, HF_ENDPOINT hint or code), not on the main card', () => {
+    const words = 'revision v9.9 of someone/toon-sd15 is not on the Hub. Nothing was downloaded.';
+    expect(pullEndView(failed)).toEqual({ text: words, warn: true });
+    expect(hubPullOutcome('someone/toon-sd15', failed, null).text).toBe(words);
+    expect(cardShowsPullEnd(failed)).toBe(false);
+  });
+
+  it('leaves any other failure as the CLI says it, on the card', () => {
+    const other = { ...failed, error: { code: 'TL_ERR_DOWNLOAD', message: 'x: HTTP 500' } };
+    expect(pullEndView(other).text).toBe('x: HTTP 500 [TL_ERR_DOWNLOAD]');
+    expect(cardShowsPullEnd(other)).toBe(true);
   });
 });

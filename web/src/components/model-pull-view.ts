@@ -71,6 +71,28 @@ export function pullProgressView(pull: ModelPull): PullProgressView {
   };
 }
 
+/** The words of a pull error naming a revision the Hub lacks ("revision v9.9 of owner/name is not on the Hub"). */
+const REVISION_MISSING = /revision \S+ of [\w.-]+\/[\w.-]+ is not on the Hub/;
+
+/**
+ * A failed pull's error when it is a revision the Hub lacks: those words alone (the listing URL, the HF_ENDPOINT
+ * hint and the error code are the CLI's, for an operator); null for any other error.
+ */
+export function revisionMissingText(pull: Pick<ModelPull, 'status' | 'error'>): string | null {
+  if (pull.status !== 'failed' || !pull.error) return null;
+  const words = REVISION_MISSING.exec(pull.error.message)?.[0];
+  return words ? `${words}. Nothing was downloaded.` : null;
+}
+
+/**
+ * Whether a model's card shows how `pull` ended: not a pull of a revision the Hub lacks, which says nothing of the
+ * card's base (main) and is said by the Hub pull form that started it (it sat on the healthy main card, after a
+ * reload too).
+ */
+export function cardShowsPullEnd(pull: Pick<ModelPull, 'status' | 'error'>): boolean {
+  return revisionMissingText(pull) === null;
+}
+
 /** The line a pull that ended leaves, and whether it is a problem to show as one. */
 export function pullEndView(pull: ModelPull): { text: string; warn: boolean } {
   switch (pull.status) {
@@ -85,7 +107,9 @@ export function pullEndView(pull: ModelPull): { text: string; warn: boolean } {
       };
     case 'failed':
       return {
-        text: pull.error ? `${pull.error.message} [${pull.error.code}]` : 'The pull failed.',
+        text:
+          revisionMissingText(pull) ??
+          (pull.error ? `${pull.error.message} [${pull.error.code}]` : 'The pull failed.'),
         warn: true,
       };
     default:

@@ -19,6 +19,7 @@ import {
   isPullActive,
   listedRows,
   pullButtonLabel,
+  cardShowsPullEnd,
   pullEndView,
   pullProgressView,
 } from '../components/model-pull-view.js';
@@ -38,10 +39,13 @@ function PullProgress({ pull }: { pull: ModelPull }) {
   );
 }
 
-/** A pull's progress bar while it runs, else how it ended (nothing before the first pull). */
-function PullStatus({ pull }: { pull: ModelPull | null }) {
+/**
+ * A pull's progress bar while it runs, else how it ended (nothing before the first pull; on a model's card,
+ * nothing for a pull of a revision the Hub lacks: the form that started it says so).
+ */
+function PullStatus({ pull, onCard = false }: { pull: ModelPull | null; onCard?: boolean }) {
   const active = isPullActive(pull);
-  const ended = pull && !active ? pullEndView(pull) : null;
+  const ended = pull && !active && (!onCard || cardShowsPullEnd(pull)) ? pullEndView(pull) : null;
   return (
     <>
       {active && pull && <PullProgress pull={pull} />}
@@ -215,7 +219,7 @@ function ModelCard({
           .
         </p>
       )}
-      <PullStatus pull={pull} />
+      <PullStatus pull={pull} onCard />
       <PullButton model={row.id} pull={pull} label={pullLabel} onPull={onPull} onCancel={onCancel} />
     </div>
   );
