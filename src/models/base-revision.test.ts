@@ -165,6 +165,8 @@ describe('a Hub base pulled at other refs than main', () => {
       path: join(repoDir(), 'snapshots', MAIN),
       revisions: ['main', 'refs/pr/1', 'v1.0'],
     });
+    // the Models page shows these: no CLI flag (it read "for --base", "train / generate with --base …")
+    expect(`${both?.description} ${both?.whenMissing}`).not.toContain('--');
     expect(apiBaseModelChoices([], both ? [both] : []).map((choice) => choice.name)[0]).toBe(
       'someone/toon-sd15',
     );

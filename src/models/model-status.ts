@@ -143,12 +143,13 @@ export function describePulledHubModels(options: CacheOptions = {}): ModelStatus
     const snapshot = completeSd15Snapshot(join(hubCache, name), refs[0]);
     const row = {
       id: repo,
-      description: 'SD1.5 base (diffusers layout) from the Hugging Face Hub, for --base',
+      // no CLI flag: the web app's Models page shows these words too
+      description: 'SD1.5 base (diffusers layout) from the Hugging Face Hub, for training and generating',
       stages: ['train', 'generate'] as ModelStatus['stages'],
       source: `huggingface:${repo}@${refs[0] ?? 'main'}`, // a repo pulled only at v1.0 has no main
       license: 'see its model card',
       manualPath: join(hubCache, name),
-      whenMissing: `train / generate with --base ${repo} need it`,
+      whenMissing: `training and generating on ${repo} need it`,
     };
     if (snapshot === undefined) {
       // a stopped pull: its full size is unknown offline, so the row's size is what is on disk

@@ -109,7 +109,7 @@ export function hubAttemptFacts(
     case 'stopping':
       return {
         description: `Hub repo ${repo}, being pulled: checked to be an SD1.5 base (diffusers layout) before any weights download`,
-        whenMissing: `train / generate with --base ${repo} once the pull completes`,
+        whenMissing: `training and generating on ${repo}, once the pull completes`,
       };
     case 'failed':
       return {
@@ -119,12 +119,12 @@ export function hubAttemptFacts(
     case 'succeeded':
       return {
         description: `Hub repo ${repo}: pulled, but none of its files are in the server's Hugging Face cache now`,
-        whenMissing: `train / generate with --base ${repo} need it`,
+        whenMissing: `training and generating on ${repo} need it`,
       };
     default:
       return {
         description: `Hub repo ${repo}: its pull stopped before any file was kept; it is not a base on this server yet`,
-        whenMissing: `train / generate with --base ${repo} need it pulled`,
+        whenMissing: `training and generating on ${repo} need it pulled`,
       };
   }
 }
