@@ -3,7 +3,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../../../src/schemas/api.js';
-import { EarlierImages, GenerationTimingLine, ImageGrid } from './generated-images.js';
+import { EarlierImages, GenerationTimingLine, ImageGrid, imageDownloadName } from './generated-images.js';
 
 const image = (id: string, seed: number, weight: number): Artifact => ({
   id,
@@ -26,7 +26,14 @@ describe('generated images', () => {
     expect(html).toContain(
       '<a href="/api/artifacts/d/file" target="_blank" rel="noreferrer" title="Open the full-size image"><img src="/api/artifacts/d/file" alt="seed 2, weight 1"/></a>',
     );
-    expect(html).toContain('download="img-d.png"');
+    expect(html).toContain('download="img-d · job j1.png"');
+  });
+  it('downloads the same seed and weight of two generations under two names (both were "seed 1 · weight 0.8.png")', () => {
+    const name = 'seed 1 · weight 0.8';
+    const first = imageDownloadName({ ...image('a', 1, 0.8), name, jobId: '6f1c2d3e-aaaa-bbbb' });
+    const second = imageDownloadName({ ...image('b', 1, 0.8), name, jobId: '9a8b7c6d-cccc-dddd' });
+    expect(first).toBe('seed 1 · weight 0.8 · job 6f1c2d3e.png');
+    expect(second).toBe('seed 1 · weight 0.8 · job 9a8b7c6d.png');
   });
   it('shows nothing without images, and earlier ones folded with their seed and weight', () => {
     expect(renderToStaticMarkup(<ImageGrid images={[]} />)).toBe('');

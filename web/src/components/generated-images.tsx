@@ -43,7 +43,7 @@ export function ImageGrid({
               <FullSizeImageLink url={image.url} alt={`seed ${seedValue}, weight ${w}`} onError={onError} />
               <figcaption>
                 seed {seedValue} · weight {w} ·{' '}
-                <a href={image.url} download={`${image.name || image.id}.png`} data-testid="image-download">
+                <a href={image.url} download={imageDownloadName(image)} data-testid="image-download">
                   download
                 </a>
               </figcaption>
@@ -80,6 +80,15 @@ export function EarlierImages({
       </div>
     </details>
   );
+}
+
+/**
+ * The file name an image downloads as: its name (`seed 1 · weight 0.8`) and its job's id's first 8 characters, so
+ * the same seed and weight of two generations do not both save as `seed 1 · weight 0.8.png`.
+ */
+export function imageDownloadName(image: Pick<Artifact, 'id' | 'name' | 'jobId'>): string {
+  const job = image.jobId ? ` · job ${image.jobId.slice(0, 8)}` : '';
+  return `${image.name || image.id}${job}.png`;
 }
 
 /** An earlier image's caption: its seed and weight, and when it was made. */
