@@ -2,7 +2,8 @@
 // says "Loading…" (it was blank) and an Exclude click shows it is on its way (nothing showed while its PATCH
 // waited); a row re-included under "Show: Excluded" stays, in its new state, until the filter changes (it vanished
 // at once); Generate refuses a blank prompt on the Prompt field and the error goes once the prompt is typed
-// (a field error stayed until the next submit).
+// (a field error stayed until the next submit); the Train page's Dataset select shows a version's whole label at
+// 1280 px (it was cut at half the form's width).
 import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gate } from './helpers/job-stand-ins.js';
@@ -77,6 +78,25 @@ describe('web probe findings', () => {
     await page.selectOption('[data-testid=item-filter]', 'all');
     await page.selectOption('[data-testid=item-filter]', 'excluded');
     await expect.poll(() => row(page, 'a.png').isVisible()).toBe(false);
+  }, 90_000);
+
+  it("Train at 1280 px: the Dataset select shows its version's whole label", async () => {
+    const page = web.page;
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${web.url}/#/c/${characterId}/train`);
+    const select = page.locator('[data-testid=train-dataset]');
+    await select.locator('option').first().waitFor({ state: 'attached' });
+    // the selected option's text at the select's font, against the room left of its arrow (about 24 px)
+    const fit = await select.evaluate((element: HTMLSelectElement) => {
+      const context = document.createElement('canvas').getContext('2d');
+      if (!context) throw new Error('no 2d canvas');
+      const style = getComputedStyle(element);
+      context.font = `${style.fontSize} ${style.fontFamily}`;
+      const text = element.selectedOptions[0]?.textContent ?? '';
+      return { text, needed: context.measureText(text).width + 24, room: element.clientWidth };
+    });
+    expect(fit.text).toMatch(/^v1 · .* images/);
+    expect(fit.needed).toBeLessThanOrEqual(fit.room);
   }, 90_000);
 
   it('Generate: a blank prompt is refused on its field; typing a prompt clears the error', async () => {

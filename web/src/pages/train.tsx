@@ -200,9 +200,11 @@ export function TrainPage({
       {/* noValidate: the fields are checked against the schema on submit, with one message naming the field */}
       <form className="panel form-grid" onSubmit={start} noValidate>
         <h3>Train a LoRA</h3>
-        <label>
+        {/* a row of its own: a version's label ("v1 · 4 images · <date, time>") was cut at half the form's width */}
+        <label className="wide">
           Dataset
           <select
+            data-testid="train-dataset"
             value={datasetId}
             onChange={(e) => {
               picked.current = true;
