@@ -1,8 +1,11 @@
 // src/prep/bmp-decode.ts — a Windows bitmap (.bmp) decoded to 8-bit RGB (pure): sharp (libvips) has no BMP reader,
-// and the trainer (Pillow) trains .bmp, so prep reads the kinds screenshot tools and Paint save: uncompressed 24-bit,
-// 32-bit (BI_RGB: the 4th byte unused, as Pillow reads it; BI_BITFIELDS with an alpha mask: alpha flattened on white,
-// as decodeToRgb flattens other formats) and 8-bit palette images, bottom-up or top-down. RLE and 1/4/16-bit files
-// are refused naming what they are.
+// and the trainer (Pillow) trains .bmp, so prep and the upload read the kinds screenshot tools and Paint save:
+// uncompressed 24-bit, 32-bit (BI_RGB: the 4th byte unused, as Pillow reads it; BI_BITFIELDS with an alpha mask:
+// alpha flattened on white, as decodeToRgb flattens other formats) and 8-bit palette images, bottom-up or top-down.
+// The pixels are decoded by the bmp-ts package; this file checks the header first and refuses, naming the kind,
+// what bmp-ts decodes wrongly (RLE: pixels misplaced; 4-bit odd widths: one row; 16-bit: scaled unlike Pillow)
+// and the rest (1-bit, OS/2 headers), so every file it accepts decodes to Pillow's pixels.
+import { decode as bmpTsDecode } from 'bmp-ts';
 import type { RgbImage } from '../vision/image.js';
 
 /** The fields of a BMP's headers that decoding needs. */
@@ -73,27 +76,6 @@ export function readBmpHeader(bytes: Uint8Array): BmpHeader {
   };
 }
 
-/** The value of `pixel` under `mask`, scaled to 0..255 (a 0 mask gives undefined). */
-function channel(pixel: number, mask: number): number | undefined {
-  if (mask === 0) return undefined;
-  const shift = 31 - Math.clz32(mask & -mask); // the mask's trailing zero bits
-  const bits = 32 - Math.clz32(mask >>> shift);
-  const max = 2 ** bits - 1;
-  return Math.round((((pixel & mask) >>> shift) / max) * 255);
-}
-
-/** A pixel's BGR(A) bytes in a 32-bit row, read through the header's masks (BI_RGB: B, G, R, unused). */
-function pixel32(header: BmpHeader, word: number): [number, number, number, number | undefined] {
-  if (header.compression === BI_RGB) return [(word >>> 16) & 255, (word >>> 8) & 255, word & 255, undefined];
-  const { masks } = header;
-  return [
-    channel(word, masks.r) ?? 0,
-    channel(word, masks.g) ?? 0,
-    channel(word, masks.b) ?? 0,
-    channel(word, masks.a),
-  ];
-}
-
 function checkSupported(header: BmpHeader): void {
   const { bitsPerPixel: bits, compression } = header;
   const ok =
@@ -114,72 +96,92 @@ function checkSupported(header: BmpHeader): void {
 }
 
 /**
+ * Where bmp-ts starts reading pixels: right after the headers, the BI_BITFIELDS masks of a 40-byte header and
+ * the palette (it does not follow the file's pixel-data offset).
+ */
+function pixelsStartFor(header: BmpHeader): number {
+  const masks = header.infoSize === 40 && header.compression === BI_BITFIELDS ? 12 : 0;
+  const alphaMask = header.infoSize === 40 && header.compression === BI_ALPHABITFIELDS ? 16 : 0;
+  const paletteEntries =
+    header.bitsPerPixel <= 8 || header.paletteSize > 0
+      ? header.paletteSize === 0
+        ? 2 ** header.bitsPerPixel
+        : header.paletteSize
+      : 0;
+  return 14 + header.infoSize + masks + alphaMask + paletteEntries * 4;
+}
+
+/**
+ * The file as bmp-ts reads it: a gap between the palette and the pixel-data offset (some writers leave one)
+ * removed, and a BI_RGB file's V2+ mask fields set to the standard BGR masks (the format says they are ignored
+ * there; bmp-ts would apply them, and zeros give black).
+ */
+function forBmpTs(bytes: Uint8Array, header: BmpHeader): Buffer {
+  const start = pixelsStartFor(header);
+  if (start > header.dataOffset) {
+    throw new BmpDecodeError('BMP pixel data offset points inside its headers', 'unsupported');
+  }
+  const ignoredMasks = header.compression === BI_RGB && header.infoSize > 40;
+  if (start === header.dataOffset && !ignoredMasks) {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  const head = Buffer.from(bytes.subarray(0, start)); // a copy: the caller's bytes stay as they are
+  if (ignoredMasks) {
+    head.writeUInt32LE(0x00ff0000, 54);
+    head.writeUInt32LE(0x0000ff00, 58);
+    head.writeUInt32LE(0x000000ff, 62);
+    if (header.infoSize >= 56) head.writeUInt32LE(0, 66);
+  }
+  return Buffer.concat([head, bytes.subarray(header.dataOffset)]);
+}
+
+/** bmp-ts's decode, its errors (it reads past the end as a RangeError) as a BmpDecodeError. */
+function decodeAbgr(bytes: Buffer): Uint8Array {
+  try {
+    return bmpTsDecode(bytes).data;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new BmpDecodeError(`BMP cannot be decoded (${reason})`, 'truncated');
+  }
+}
+
+/**
  * Decodes the BMP in `bytes` to 8-bit RGB, rows top to bottom. An alpha channel (32-bit with an alpha mask) is
  * flattened on white; one that is 0 everywhere is taken as unused (writers that fill it with 0 mean opaque).
- * @throws BmpDecodeError (see readBmpHeader; truncated when the pixel rows are cut off)
+ * @throws BmpDecodeError (see readBmpHeader; truncated when the palette or pixel rows are cut off)
  */
 export function decodeBmp(bytes: Uint8Array): RgbImage {
   const header = readBmpHeader(bytes);
   checkSupported(header);
   const { width, height, bitsPerPixel } = header;
   const stride = Math.ceil((width * bitsPerPixel) / 32) * 4;
+  if (pixelsStartFor(header) > bytes.length) throw new BmpDecodeError('BMP palette is cut off', 'truncated');
   if (header.dataOffset + stride * height > bytes.length) {
     throw new BmpDecodeError(
       `BMP pixel data is cut off (${bytes.length} bytes, ${width}x${height} needs ${header.dataOffset + stride * height})`,
       'truncated',
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const palette = bitsPerPixel === 8 ? readPalette(bytes, header) : undefined;
-  const rgb = new Uint8Array(width * height * 3);
-  const alpha = new Uint8Array(width * height).fill(255);
+  // bmp-ts's default layout: 4 bytes a pixel, A B G R (A is 255 where the file has no alpha mask)
+  const abgr = decodeAbgr(forBmpTs(bytes, header));
+  const hasAlpha = bitsPerPixel === 32 && header.masks.a !== 0;
+  const pixels = width * height;
+  const rgb = new Uint8Array(pixels * 3);
   let anyAlpha = false;
-  for (let y = 0; y < height; y++) {
-    const row = header.dataOffset + (header.topDown ? y : height - 1 - y) * stride;
-    for (let x = 0; x < width; x++) {
-      const out = (y * width + x) * 3;
-      if (palette) {
-        const index = (bytes[row + x] ?? 0) * 3;
-        rgb.set(palette.subarray(index, index + 3), out);
-      } else if (bitsPerPixel === 24) {
-        const at = row + x * 3;
-        rgb[out] = bytes[at + 2] ?? 0;
-        rgb[out + 1] = bytes[at + 1] ?? 0;
-        rgb[out + 2] = bytes[at] ?? 0;
-      } else {
-        const [r, g, b, a] = pixel32(header, view.getUint32(row + x * 4, true));
-        rgb[out] = r;
-        rgb[out + 1] = g;
-        rgb[out + 2] = b;
-        if (a !== undefined) {
-          alpha[y * width + x] = a;
-          anyAlpha ||= a !== 0;
-        }
-      }
-    }
+  for (let i = 0; i < pixels; i++) {
+    rgb[i * 3] = abgr[i * 4 + 3] ?? 0;
+    rgb[i * 3 + 1] = abgr[i * 4 + 2] ?? 0;
+    rgb[i * 3 + 2] = abgr[i * 4 + 1] ?? 0;
+    if (hasAlpha && abgr[i * 4] !== 0) anyAlpha = true;
   }
-  if (anyAlpha) flattenOnWhite(rgb, alpha);
+  if (anyAlpha) flattenOnWhite(rgb, abgr);
   return { width, height, data: rgb };
 }
 
-/** The 8-bit image's palette as RGB triples (256 entries; missing ones black). */
-function readPalette(bytes: Uint8Array, header: BmpHeader): Uint8Array {
-  const entries = header.paletteSize === 0 ? 256 : Math.min(header.paletteSize, 256);
-  const start = 14 + header.infoSize;
-  if (start + entries * 4 > bytes.length) throw new BmpDecodeError('BMP palette is cut off', 'truncated');
-  const palette = new Uint8Array(256 * 3);
-  for (let i = 0; i < entries; i++) {
-    palette[i * 3] = bytes[start + i * 4 + 2] ?? 0;
-    palette[i * 3 + 1] = bytes[start + i * 4 + 1] ?? 0;
-    palette[i * 3 + 2] = bytes[start + i * 4] ?? 0;
-  }
-  return palette;
-}
-
-/** Composites `rgb` over white with `alpha` (0..255), in place. */
-function flattenOnWhite(rgb: Uint8Array, alpha: Uint8Array): void {
-  for (let i = 0; i < alpha.length; i++) {
-    const a = alpha[i] ?? 255;
+/** Composites `rgb` over white with the alpha of each ABGR pixel in `abgr`, in place. */
+function flattenOnWhite(rgb: Uint8Array, abgr: Uint8Array): void {
+  for (let i = 0; i < rgb.length / 3; i++) {
+    const a = abgr[i * 4] ?? 255;
     if (a === 255) continue;
     for (let c = 0; c < 3; c++) {
       const at = i * 3 + c;
