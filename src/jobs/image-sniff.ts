@@ -1,19 +1,30 @@
-// src/jobs/image-sniff.ts — what an upload makes of an image's type (pure): the refusal of a type screenshots
-// come in that it does not take, the extension a format is stored under, and an upload's display name. Upload
-// types are decided from the first bytes (src/vision/image-sniff.ts), never from the file name or the client's
-// Content-Type; the Content-Type the server answers with for each type is in src/server/image-sniff.ts.
+// src/jobs/image-sniff.ts — what an upload makes of an image's type (pure): the types it takes (those sharp reads,
+// and BMP, which prep decodes itself as the trainer trains it), the refusal of a type screenshots come in that it
+// does not take, the extension a format is stored under, and an upload's display name. Upload types are decided
+// from the first bytes (src/vision/image-sniff.ts), never from the file name or the client's Content-Type; the
+// Content-Type the server answers with for each type is in src/server/image-sniff.ts.
+import { isBmp } from '../prep/bmp-decode.js';
 import type { ImageFormat } from '../schemas/api.js';
-import { anImage, unsupportedImageTypeName } from '../vision/image-sniff.js';
+import { anImage, sniffImageFormat, unsupportedImageTypeName } from '../vision/image-sniff.js';
 import { fitFileName } from './file-name-bytes.js';
+
+/** The types the upload takes, as its messages list them. */
+export const UPLOAD_TYPES = 'PNG, JPEG, WebP, GIF or BMP';
+
+/** The upload format the first bytes announce: one sharp reads, or BMP; undefined for anything else. */
+export function sniffUploadFormat(head: Uint8Array): ImageFormat | undefined {
+  return sniffImageFormat(head) ?? (isBmp(head) ? 'bmp' : undefined);
+}
 
 /**
  * Why bytes that are no accepted type were refused, when they are an image type people export screenshots in
- * (BMP, TIFF, AVIF, HEIC): `a BMP image; the upload takes PNG, JPEG, WebP or GIF: convert it to PNG` (`an
- * AVIF image; …`), as `prep` words its BMP refusal. Undefined for anything else (the caller's generic "not PNG, JPEG, WebP or GIF").
+ * (TIFF, AVIF, HEIC): `a TIFF image; the upload takes PNG, JPEG, WebP, GIF or BMP: convert it to PNG` (`an
+ * AVIF image; …`). Undefined for anything else (the caller's generic "not PNG, JPEG, WebP, GIF or BMP").
  */
 export function unsupportedImageHint(head: Uint8Array): string | undefined {
+  if (sniffUploadFormat(head)) return undefined;
   const name = unsupportedImageTypeName(head);
-  return name ? `${anImage(name)}; the upload takes PNG, JPEG, WebP or GIF: convert it to PNG` : undefined;
+  return name ? `${anImage(name)}; the upload takes ${UPLOAD_TYPES}: convert it to PNG` : undefined;
 }
 
 /** File extension stored for a format. */

@@ -159,13 +159,13 @@ describe('stageUploads + commitUploads', () => {
 
   it('names a known unsupported format with its fix, and the size limit in MiB', async () => {
     const { target } = standInCatalog();
-    const bmp = Buffer.concat([Buffer.from('BM'), Buffer.alloc(60)]);
+    const tiff = Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0]), Buffer.alloc(60)]);
     const staged = await stageUploads(
-      partsOf([part('scan.bmp', bmp), part('big.png', await png(4, 4), { truncated: true })]),
+      partsOf([part('scan.tif', tiff), part('big.png', await png(4, 4), { truncated: true })]),
       { ...target, limits: uploadLimitsFrom({ maxFileBytes: 25 * 1024 * 1024 }) },
     );
     expect(staged.rejected.map((r) => r.reason)).toEqual([
-      'scan.bmp: a BMP image; the upload takes PNG, JPEG, WebP or GIF: convert it to PNG; refused.',
+      'scan.tif: a TIFF image; the upload takes PNG, JPEG, WebP, GIF or BMP: convert it to PNG; refused.',
       'big.png: larger than the 25 MiB limit per file; refused. Send a smaller file.',
     ]);
     expect([readableSize(26_214_400), readableSize(1536), readableSize(10_000)]).toEqual([
@@ -184,7 +184,7 @@ describe('stageUploads + commitUploads', () => {
     const error = await commitUploads(target, staged).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ToonloraError);
     expect(error).toMatchObject({ code: 'TL_ERR_UNSUPPORTED_MEDIA', details: { rejected: staged.rejected } });
-    expect((error as Error).message).toMatch(/^a\.txt: content is not PNG, JPEG, WebP or GIF/);
+    expect((error as Error).message).toMatch(/^a\.txt: content is not PNG, JPEG, WebP, GIF or BMP/);
     expect(storedFiles()).toEqual([]);
     await expect(commitUploads(target, await stageUploads(partsOf([]), target))).rejects.toThrow(
       'no files in the upload; send multipart/form-data with one or more "files" parts.',

@@ -8,13 +8,20 @@ import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { UploadDuplicate, UploadedImage, UploadResult } from '../schemas/api.js';
+import { BmpDecodeError, decodeBmp, readBmpHeader } from '../prep/bmp-decode.js';
+import type { ImageFormat } from '../schemas/api.js';
 import { decodeToRgb, readImageHeader } from '../vision/sharp-io.js';
 import type { NewImage } from './catalog/images.js';
 import type { CatalogStore } from './catalog-store.js';
 import { characterRelDir, uploadRelPath } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
-import { sniffImageFormat } from '../vision/image-sniff.js';
-import { displayName, extensionFor, unsupportedImageHint } from './image-sniff.js';
+import {
+  displayName,
+  extensionFor,
+  sniffUploadFormat,
+  UPLOAD_TYPES,
+  unsupportedImageHint,
+} from './image-sniff.js';
 import { oversizeReason } from './upload-file-size.js';
 import type { UploadLimits } from './upload-limits.js';
 
@@ -114,29 +121,52 @@ async function discardUpload(
 
 export { readableSize } from './upload-file-size.js';
 
+/** An upload's width and height from its header: BMP by prep's decoder (sharp has no BMP reader), else sharp. */
+async function uploadHeader(data: Buffer, format: ImageFormat): Promise<{ width: number; height: number }> {
+  return format === 'bmp' ? readBmpHeader(data) : readImageHeader(data);
+}
+
+/** Decodes an upload's pixels as prep will (BMP by prep's decoder); throws what the decoder throws. */
+async function decodeUpload(data: Buffer, format: ImageFormat, maxPixels: number): Promise<void> {
+  if (format === 'bmp') decodeBmp(data);
+  else await decodeToRgb(data, { maxPixels });
+}
+
+/** The refusal of a BMP kind the decoder does not read (RLE, 16-bit, an OS/2 header), naming it; else undefined. */
+function unsupportedBmp(name: string, error: unknown): ToonloraError | undefined {
+  if (!(error instanceof BmpDecodeError && error.kind === 'unsupported')) return undefined;
+  return new ToonloraError(
+    'TL_ERR_UNSUPPORTED_MEDIA',
+    `${name}: ${error.message}; refused. Convert it to PNG.`,
+  );
+}
+
 /** Checks one uploaded file; returns what to store or throws a ToonloraError naming the file. */
 async function checkUpload(name: string, data: Buffer, truncated: boolean, limits: UploadLimits) {
   if (truncated) {
     throw new ToonloraError('TL_ERR_PAYLOAD_TOO_LARGE', oversizeReason(name, limits.maxFileBytes));
   }
   if (data.length === 0) throw new ToonloraError('TL_ERR_IMAGE_DECODE', `${name}: empty file; refused.`);
-  const format = sniffImageFormat(data.subarray(0, 16));
+  const format = sniffUploadFormat(data.subarray(0, 16));
   if (!format) {
     const known = unsupportedImageHint(data.subarray(0, 16));
     throw new ToonloraError(
       'TL_ERR_UNSUPPORTED_MEDIA',
       known
         ? `${name}: ${known}; refused.`
-        : `${name}: content is not PNG, JPEG, WebP or GIF (the type is read from the bytes, not the name); refused.`,
+        : `${name}: content is not ${UPLOAD_TYPES} (the type is read from the bytes, not the name); refused.`,
     );
   }
-  let header: Awaited<ReturnType<typeof readImageHeader>>;
+  let header: { width: number; height: number };
   try {
-    header = await readImageHeader(data);
-  } catch {
-    throw new ToonloraError(
-      'TL_ERR_IMAGE_DECODE',
-      `${name}: ${format} header cannot be read (truncated or corrupt); refused.`,
+    header = await uploadHeader(data, format);
+  } catch (error) {
+    throw (
+      unsupportedBmp(name, error) ??
+      new ToonloraError(
+        'TL_ERR_IMAGE_DECODE',
+        `${name}: ${format} header cannot be read (truncated or corrupt); refused.`,
+      )
     );
   }
   if (header.width * header.height > limits.maxPixels) {
@@ -147,8 +177,10 @@ async function checkUpload(name: string, data: Buffer, truncated: boolean, limit
   }
   // A readable header is not a readable image: a file cut short would fail only later, in prep.
   try {
-    await decodeToRgb(data, { maxPixels: limits.maxPixels });
+    await decodeUpload(data, format, limits.maxPixels);
   } catch (error) {
+    const unsupported = unsupportedBmp(name, error);
+    if (unsupported) throw unsupported;
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new ToonloraError(
       'TL_ERR_IMAGE_DECODE',

@@ -86,7 +86,7 @@ function checkSupported(header: BmpHeader): void {
   if (!ok) {
     const kind = compression === 1 || compression === 2 ? `RLE-compressed ${bits}-bit` : `${bits}-bit`;
     throw new BmpDecodeError(
-      `${kind} BMP is not supported (prep reads uncompressed 24-bit, 32-bit and 8-bit palette BMP)`,
+      `${kind} BMP is not supported (toonlora reads uncompressed 24-bit, 32-bit and 8-bit palette BMP)`,
       'unsupported',
     );
   }

@@ -54,7 +54,7 @@ export const characterSchema = characterCreateSchema.extend({
 export const characterListSchema = z.object({ characters: z.array(characterSchema) });
 
 // ---------- uploaded screenshots ----------
-export const imageFormatSchema = z.enum(['png', 'jpeg', 'webp', 'gif']);
+export const imageFormatSchema = z.enum(['png', 'jpeg', 'webp', 'gif', 'bmp']);
 export const uploadedImageSchema = z.object({
   id,
   characterId: id,

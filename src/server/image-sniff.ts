@@ -9,9 +9,10 @@ export const IMAGE_MIME: Readonly<Record<ImageFormat, string>> = {
   jpeg: 'image/jpeg',
   webp: 'image/webp',
   gif: 'image/gif',
+  bmp: 'image/bmp',
 };
 
-/** Content-Type of a stored image from its extension (.png, .jpg/.jpeg, .webp, .gif); else octet-stream. */
+/** Content-Type of a stored image from its extension (.png, .jpg/.jpeg, .webp, .gif, .bmp); else octet-stream. */
 export function imageMimeForPath(path: string): string {
   const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
   const format = ext === 'jpg' ? 'jpeg' : ext;

@@ -45,6 +45,7 @@ const FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = {
   jpeg: 'JPEG',
   webp: 'WebP',
   gif: 'GIF',
+  bmp: 'BMP',
 };
 
 /** `a PNG image`, `an AVIF image`: the article as the name is read aloud (the vowel-led names here start with a vowel sound). */

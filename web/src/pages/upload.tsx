@@ -184,14 +184,14 @@ export function UploadPage({
         onDragLeave={() => setHover(false)}
         onDrop={drop}
       >
-        <strong>Drop screenshots here</strong> or click to choose (PNG, JPEG, WebP, GIF; many at once)
+        <strong>Drop screenshots here</strong> or click to choose (PNG, JPEG, WebP, GIF, BMP; many at once)
       </button>
       <input
         ref={fileInput}
         type="file"
         multiple
         hidden
-        accept="image/png,image/jpeg,image/webp,image/gif"
+        accept="image/png,image/jpeg,image/webp,image/gif,image/bmp"
         data-testid="upload-input"
         onChange={(e) => {
           send([...(e.target.files ?? [])]);
