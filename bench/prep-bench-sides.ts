@@ -141,6 +141,7 @@ export async function openTypeScript(): Promise<{ run: RunImage; setupMs: number
       textMask,
       everyone,
       bubbleParts,
+      { image: clean, outlinePx },
     );
     if (character) {
       const isolate =

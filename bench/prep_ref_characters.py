@@ -9,7 +9,7 @@
 import cv2
 import numpy as np
 
-from prep_ref_crop import BUBBLE_WHITE_FRACTION, MASK_THRESHOLD, white_fraction
+from prep_ref_crop import BUBBLE_WHITE_FRACTION, MASK_THRESHOLD, grow_through_outline_colour, white_fraction
 from prep_ref_js import grown_box
 from prep_ref_text_remove import dilated
 
@@ -101,10 +101,11 @@ def component_of_box(components, box):
     return int(counts.argmax()) if counts.any() else 0
 
 
-def crop_clutter(raw, interiors, mask, text_mask, characters, bubble_parts):
+def crop_clutter(raw, interiors, mask, text_mask, characters, bubble_parts, img=None, outline_px=0):
     """crop-clutter.ts cropClutter: (`mask` without the bubbles, the clutter to paint over or None).
     Bubbles: the parts of the segmenter's `raw` mask holding a cleared interior pixel, less the
-    `characters` parts of `mask`, plus the `bubble_parts`; clutter: the bubbles and the removed text."""
+    `characters` parts of `mask`, plus the `bubble_parts`; clutter: the bubbles grown through strokes of
+    their outline's colour (with `img`: prep_ref_crop.grow_through_outline_colour) and the removed text."""
     bubble = np.zeros(mask.shape, bool)
     if interiors is not None or bubble_parts:
         parts = label_components(mask)
@@ -121,7 +122,10 @@ def crop_clutter(raw, interiors, mask, text_mask, characters, bubble_parts):
             held[0] = False
             bubble |= held[raw_labels]
         bubble &= ~own[parts[0]]
-    clutter = bubble | (text_mask > 0)
+    grown = bubble
+    if img is not None and bubble.any():
+        grown = grow_through_outline_colour(bubble, own[parts[0]], img, outline_px)
+    clutter = grown | (text_mask > 0)
     cleaned = mask
     if bubble.any():
         cleaned = mask.copy()
@@ -144,5 +148,5 @@ def find_characters(raw, split, interiors, clean, text_mask, outline_px):
     chosen = select_characters(contours, "largest")
     everyone = [c[1] for c in select_characters(contours, "all")]
     bubble_parts = [c[1] for c, bubble in zip(found, bubble_like) if bubble]
-    mask, clutter = crop_clutter(raw, interiors, split, text_mask, everyone, bubble_parts)
+    mask, clutter = crop_clutter(raw, interiors, split, text_mask, everyone, bubble_parts, clean, outline_px)
     return mask, (chosen[0][1] if chosen else None), everyone, clutter

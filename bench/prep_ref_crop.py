@@ -11,6 +11,33 @@ MASK_THRESHOLD, BUBBLE_WHITE_MIN, BUBBLE_WHITE_FRACTION = 127, 225, 0.9
 BUBBLE_MIN_PAPER_SHARE = 0.4  # bubble-mask.ts BUBBLE_MIN_PAPER_SHARE
 TAIL_MAX_AREA_SHARE, TAIL_PAPER_TOLERANCE = 0.5, 6  # bubble-mask.ts TAIL_MAX_AREA_SHARE, TAIL_PAPER_TOLERANCE
 TAIL_TIP_REACH, TAIL_TIP_OPEN_SCALE, TAIL_TIP_MIN_AREA = 2, 3, 1  # bubble-mask.ts TAIL_TIP_REACH, _OPEN_SCALE, _MIN_AREA
+TIP_STROKE_REACH, TIP_STROKE_TOLERANCE, OUTLINE_DARK_MAX = 4, 32, 225  # crop-clutter.ts
+
+
+def grow_through_outline_colour(bubble, characters, img, outline_px):
+    """crop-clutter.ts growThroughOutlineColour: `bubble` (bool) plus the pixels reached from it in at most
+    TIP_STROKE_REACH outlines of 8-neighbour steps through pixels within TIP_STROKE_TOLERANCE (each
+    channel) of the outline's colour (per channel the lower median of the bubble's non-paper pixels),
+    outside the `characters` pixels grown by an outline (elliptical dilation)."""
+    dark = bubble & (img < OUTLINE_DARK_MAX).any(axis=2)
+    steps = TIP_STROKE_REACH * outline_px
+    if not dark.any() or steps <= 0:
+        return bubble
+    pixels = img[dark]
+    rank = (len(pixels) - 1) // 2
+    colour = np.sort(pixels, axis=0)[rank].astype(np.int16)
+    ellipse = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * outline_px + 1, 2 * outline_px + 1))
+    near = cv2.dilate(characters.astype(np.uint8), ellipse) > 0
+    close = (np.abs(img.astype(np.int16) - colour) <= TIP_STROKE_TOLERANCE).all(axis=2)
+    allowed = (close & ~near & ~bubble).astype(np.uint8)
+    grown = bubble.astype(np.uint8)
+    square = np.ones((3, 3), np.uint8)
+    for _ in range(steps):
+        step = cv2.dilate(grown, square) & (allowed | grown)
+        if np.array_equal(step, grown):
+            break
+        grown = step
+    return grown > 0
 
 
 def remove_text_bubbles(mask, img, text_mask):

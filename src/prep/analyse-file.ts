@@ -139,7 +139,10 @@ async function findCharacters(
       const boxes = people.map((p) => tightenToMask(split, p.box));
       // each person's crop shows the mask part that fills its box, the other persons' parts and the
       // bubbles and removed text painted over
-      const { mask, clutter, components } = await cropClutter(raw, interiors, split, textMask, boxes, []);
+      const { mask, clutter, components } = await cropClutter(raw, interiors, split, textMask, boxes, [], {
+        image,
+        outlinePx,
+      });
       const isolate =
         boxes.length > 1 || clutter
           ? await characterIsolator(mask, boxes, outlinePx, boxes, clutter ?? undefined, components)
@@ -169,6 +172,7 @@ async function findCharacters(
     textMask,
     everyone,
     bubbleParts,
+    { image, outlinePx },
   );
   const isolate =
     everyone.length > 1 || clutter

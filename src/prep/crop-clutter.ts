@@ -2,8 +2,10 @@
 // whole (every part of the segmenter's mask that held a bubble interior bubble-mask.ts cleared:
 // outline, tail strokes; not the characters found in it) and the mask parts left out as bubbles, and
 // removed text (its fill, a smear over screentone). character-isolate.ts paints it over in each crop;
-// the bubbles' leftovers (a tail's strokes) also leave the character mask.
-import type { Box, GrayImage } from '../vision/image.js';
+// the bubbles' leftovers (a tail's strokes) also leave the character mask. With the image, the bubbles'
+// clutter grows through nearby strokes of the outline's colour (a tail tip the segmenter left out).
+import { dilateEllipse } from '../vision/binary-dilate.js';
+import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { componentOfBox, labelMaskComponents, type MaskComponents } from './character-isolate.js';
 
 /** 1 at each label of `components` that owns one of `boxes` (see componentOfBox), by label. */
@@ -26,6 +28,19 @@ export interface CropClutter {
   readonly clutter: GrayImage | null;
 }
 
+/** How far the bubbles' clutter grows through strokes of their outline's colour, in outline widths. */
+export const TIP_STROKE_REACH = 4;
+/** Largest difference (any channel) from the outline's colour of a stroke the clutter grows through. */
+export const TIP_STROKE_TOLERANCE = 32;
+/** A colour is the bubble outline's when one of its channels is below this (not the paper). */
+const OUTLINE_DARK_MAX = 225;
+
+/** The page and its outline width: lets the bubbles' clutter take in the strokes next to them. */
+export interface ClutterImage {
+  readonly image: RgbImage;
+  readonly outlinePx: number;
+}
+
 /**
  * Speech bubbles: the parts of the segmenter's `raw` mask holding a pixel of `interiors` (the bubble
  * interiors cleared from it), less the `characters` parts of `mask` (the mask after bubble removal,
@@ -39,6 +54,7 @@ export async function cropClutter(
   textMask: GrayImage,
   characters: readonly Box[],
   bubbleParts: readonly Box[],
+  page?: ClutterImage,
 ): Promise<CropClutter> {
   const size = raw.data.length;
   const bubble = new Uint8Array(size);
@@ -67,6 +83,13 @@ export async function cropClutter(
     }
   }
   const clutter = new Uint8Array(bubble);
+  if (anyBubble && page && parts) {
+    const own = labelsOf(parts, characters);
+    const isCharacter = new Uint8Array(size);
+    for (let p = 0; p < size; p++) if (own[parts.labels[p] as number]) isCharacter[p] = 255;
+    const near = dilateEllipse(isCharacter, raw.width, raw.height, page.outlinePx);
+    growThroughOutlineColour(clutter, bubble, near, page.image, TIP_STROKE_REACH * page.outlinePx);
+  }
   let any = anyBubble;
   for (let p = 0; p < size; p++)
     if (textMask.data[p]) {
@@ -86,6 +109,89 @@ export async function cropClutter(
     clutter: any ? { width: raw.width, height: raw.height, data: clutter } : null,
     ...(components ? { components } : {}),
   };
+}
+
+/** Per channel, the lower median of the `bubble` pixels of `image` that are not paper; null if none. */
+export function outlineColour(image: RgbImage, bubble: Uint8Array): [number, number, number] | null {
+  const red = new Uint32Array(256);
+  const green = new Uint32Array(256);
+  const blue = new Uint32Array(256);
+  let count = 0;
+  const d = image.data;
+  for (let p = 0; p < bubble.length; p++) {
+    if (!bubble[p]) continue;
+    const r = d[3 * p] as number;
+    const g = d[3 * p + 1] as number;
+    const b = d[3 * p + 2] as number;
+    if (r >= OUTLINE_DARK_MAX && g >= OUTLINE_DARK_MAX && b >= OUTLINE_DARK_MAX) continue;
+    red[r] = (red[r] as number) + 1;
+    green[g] = (green[g] as number) + 1;
+    blue[b] = (blue[b] as number) + 1;
+    count++;
+  }
+  if (count === 0) return null;
+  const rank = (count - 1) >> 1;
+  const median = (h: Uint32Array): number => {
+    let seen = 0;
+    for (let v = 0; v < 256; v++) {
+      seen += h[v] as number;
+      if (seen > rank) return v;
+    }
+    return 255;
+  };
+  return [median(red), median(green), median(blue)];
+}
+
+/**
+ * Sets in `clutter` the pixels reached from `bubble` in at most `steps` 8-neighbour steps through pixels
+ * of the bubble outline's colour (within TIP_STROKE_TOLERANCE) outside `near` (the characters' parts
+ * grown by an outline): a tail tip's stroke the segmenter left out of its mask, not a character's hair.
+ */
+export function growThroughOutlineColour(
+  clutter: Uint8Array,
+  bubble: Uint8Array,
+  near: Uint8Array,
+  image: RgbImage,
+  steps: number,
+): void {
+  const colour = outlineColour(image, bubble);
+  if (!colour || steps <= 0) return;
+  const { width, height, data } = image;
+  const size = width * height;
+  const allowed = new Uint8Array(size);
+  for (let p = 0; p < size; p++) {
+    if (bubble[p] || near[p]) continue;
+    if (
+      Math.abs((data[3 * p] as number) - colour[0]) <= TIP_STROKE_TOLERANCE &&
+      Math.abs((data[3 * p + 1] as number) - colour[1]) <= TIP_STROKE_TOLERANCE &&
+      Math.abs((data[3 * p + 2] as number) - colour[2]) <= TIP_STROKE_TOLERANCE
+    )
+      allowed[p] = 1;
+  }
+  // breadth-first from the bubble, one ring per step
+  let frontier: number[] = [];
+  for (let p = 0; p < size; p++) if (bubble[p]) frontier.push(p);
+  for (let step = 0; step < steps && frontier.length > 0; step++) {
+    const next: number[] = [];
+    for (const p of frontier) {
+      const x = p % width;
+      const y = (p - x) / width;
+      for (let dy = -1; dy <= 1; dy++) {
+        const ny = y + dy;
+        if (ny < 0 || ny >= height) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = x + dx;
+          if (nx < 0 || nx >= width) continue;
+          const q = ny * width + nx;
+          if (!allowed[q]) continue;
+          allowed[q] = 0;
+          clutter[q] = 255;
+          next.push(q);
+        }
+      }
+    }
+    frontier = next;
+  }
 }
 
 /**
