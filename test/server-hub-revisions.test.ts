@@ -46,7 +46,7 @@ describe('GET /api/models: the refs of a Hub base', () => {
       state: 'missing',
       revisions: ['v1.0'],
       source: `huggingface:${REPO}@v1.0`, // was @main, which it does not have
-      whenMissing: `pulled only at v1.0 (--base ${REPO}@v1.0); --base ${REPO} (main) needs \`toonlora models pull ${REPO}\``,
+      whenMissing: `pulled only at v1.0 (the base ${REPO}@v1.0); ${REPO} itself (main) is not pulled`,
     });
     expect((await hubRow({ main: 'a'.repeat(40) }))?.revisions).toBeUndefined();
   }, 30_000);

@@ -157,11 +157,12 @@ export function describePulledHubModels(options: CacheOptions = {}): ModelStatus
       return partBytes > 0 ? [{ ...row, present: false, partBytes, sizeBytes: partBytes }] : [];
     }
     const sizeBytes = snapshot.files.reduce((sum, file) => sum + statSync(join(snapshot.dir, file)).size, 0);
-    const at = refs.includes('main') ? undefined : refs.map((ref) => `--base ${repo}@${ref}`).join(', ');
+    // no CLI flag or command either: the web app's Models card shows it (the CLI's path cell names the pull)
+    const at = refs.includes('main') ? undefined : refs.map((ref) => `${repo}@${ref}`).join(', ');
     const whenMissing =
       at === undefined
         ? row.whenMissing
-        : `pulled only at ${refs.join(', ')} (${at}); --base ${repo} (main) needs \`toonlora models pull ${repo}\``;
+        : `pulled only at ${refs.join(', ')} (the base ${at}); ${repo} itself (main) is not pulled`;
     return [{ ...row, whenMissing, present: true, path: snapshot.dir, sizeBytes, ...revisions }];
   });
 }
