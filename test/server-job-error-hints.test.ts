@@ -1,7 +1,13 @@
 // test/server-job-error-hints.test.ts — a server job that fails because its base did not load says the
 // trainer's CLI fix and where the web app does the same (the Models page's pull); other failures are as thrown.
-import { describe, expect, it } from 'vitest';
-import { ToonloraError } from '../src/errors.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isToonloraError, ToonloraError } from '../src/errors.js';
+import { checkOutputFolder } from '../src/output-folder.js';
+import { checkBasePulled, checkTrainingBase } from '../src/worker/base-check.js';
+import { GENERATE_OUTPUT_HINT } from '../src/worker/lora-input-check.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const apps = appsClosedAfterEach('job-error-hints');
@@ -35,5 +41,62 @@ describe('a failed job whose base did not load', () => {
   it('leaves other failures as they were thrown', async () => {
     const job = await failedWith(new ToonloraError('TL_ERR_WORKER', 'training: no LoRA file was written.'));
     expect(job.error?.message).toBe('training: no LoRA file was written.');
+  });
+});
+
+/** The ToonloraError `run` throws (the real wording of the check, the same the worker gives). */
+async function thrownBy(run: () => unknown): Promise<ToonloraError> {
+  try {
+    await run();
+  } catch (error) {
+    if (isToonloraError(error)) return error;
+  }
+  throw new Error('expected a ToonloraError');
+}
+
+/** No CLI flag (`--base`, `-o`, `--lora`) a web user has no way to give. */
+const CLI_FLAG = /(^|[\s(`])(--[a-z]|-o\b)/;
+
+describe("a failed job's fix named by a CLI flag, in the web app's words", () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'tl-webwords-'));
+  const aFile = join(scratch, 'a-file');
+  writeFileSync(aFile, 'x');
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('a base folder that is not there: the Base model field, not "Check the --base path"', async () => {
+    const error = await thrownBy(() => checkTrainingBase(join(scratch, 'gone')));
+    expect(error.message).toContain('Check the --base path'); // the CLI keeps its words
+    const job = await failedWith(error);
+    expect(job.error?.message).toBe(
+      `${join(scratch, 'gone')}: base model not found on this machine. No such folder. Choose another Base model in the form, or pull it again on the Models page.`,
+    );
+  });
+  it('a registry base not downloaded: choose another Base model, not "give --base another base"', async () => {
+    const env = { TOONLORA_HOME: join(scratch, 'home'), HF_HUB_CACHE: join(scratch, 'hf') };
+    const job = await failedWith(await thrownBy(() => checkBasePulled('anything-v5', { env })));
+    expect(job.error?.message).toBe(
+      'anything-v5: base model not found on this machine (not downloaded yet). Run `toonlora models pull anything-v5` first, or choose another Base model in the form. (In the web app: the Models page pulls anything-v5.)',
+    );
+  });
+  it("the worker's LoRA that does not fit the base: the Base model field, not (--base)", async () => {
+    // trainer/toonlora_trainer/lora_loading.py's words for a LoRA of another architecture
+    const worker =
+      'lora.safetensors: cannot load this LoRA on the base: unet.down.0 (lora_down) expects [320, 4], the base has [640, 4] (e.g. an SD 2.x LoRA on an SD1.5 base). Generate with the base model the LoRA was trained for (--base).';
+    const job = await failedWith(new ToonloraError('TL_ERR_INPUT_INVALID', worker));
+    expect(job.error?.message).toContain(
+      'Generate with the base model the LoRA was trained for (the Base model field).',
+    );
+    expect(job.error?.message).not.toMatch(CLI_FLAG);
+  });
+  it.each([
+    ['a training run', 'Choose a folder you can write to for -o (the run folder).'], // src/worker/train.ts
+    ['a generate', GENERATE_OUTPUT_HINT],
+  ])("%s's output folder it cannot write: the server's data folder, not -o", async (_, hint) => {
+    const error = await thrownBy(() => checkOutputFolder(join(aFile, 'run'), hint));
+    expect(error.message).toContain('-o');
+    const job = await failedWith(error);
+    expect(job.error?.message).toBe(
+      `${join(aFile, 'run')}: ${aFile} is a file, so no folder can be made in it. The server cannot write there: whoever runs the server must make its data folder writable, or start it with another one.`,
+    );
   });
 });
