@@ -88,6 +88,15 @@ describe("a failed job's fix named by a CLI flag, in the web app's words", () =>
     );
     expect(job.error?.message).not.toMatch(CLI_FLAG);
   });
+  it("a training run that died after a checkpoint: the Train page's Resume button, not --resume", async () => {
+    // src/worker/train.ts's words for a worker that died, the checkpoint at step 4 on disk
+    const died =
+      'training: the Python worker was killed (SIGKILL). It had finished step 6 of 10. The checkpoint at step 4 is on disk (/d/run/checkpoints/step-000004): run the same train command with --resume to continue from it; steps 5-6 since the checkpoint at step 4 are lost.';
+    const job = await failedWith(new ToonloraError('TL_ERR_WORKER', died));
+    expect(job.error?.message).toBe(
+      'training: the Python worker was killed (SIGKILL). It had finished step 6 of 10. The checkpoint at step 4 is on disk (/d/run/checkpoints/step-000004): press Resume from checkpoint on the Train page to continue from it; steps 5-6 since the checkpoint at step 4 are lost.',
+    );
+  });
   it.each([
     ['a training run', 'Choose a folder you can write to for -o (the run folder).'], // src/worker/train.ts
     ['a generate', GENERATE_OUTPUT_HINT],

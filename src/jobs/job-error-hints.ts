@@ -1,8 +1,9 @@
 // src/jobs/job-error-hints.ts — a server job's failure in words for the web app too (pure). A base model the
 // worker could not load names its fix as the CLI's `toonlora models pull <id>` (trainer/toonlora_trainer/
 // base_files.py, the one source of that wording); the server adds where the web app does the same pull. The fixes
-// the CLI and the worker name by a flag (`--base`, `-o`, `--lora`) are put in the web app's words (webWords):
-// a job's base is the form's Base model field, its output folder is under the server's data folder.
+// the CLI and the worker name by a flag (`--base`, `-o`, `--resume`) are put in the web app's words (webWords):
+// a job's base is the form's Base model field, its output folder is under the server's data folder, a failed
+// training job resumes by the Train page's button.
 
 /** `toonlora models pull <id>` in a worker's message (with or without backticks; an id may hold dots). */
 const CLI_PULL = /toonlora models pull ([\w.-]*\w(?:\/[\w.-]*\w)?)/;
@@ -18,7 +19,7 @@ const DATA_FOLDER_FIX =
 
 /**
  * The CLI's and the worker's flag-named fixes (src/worker/base-check.ts, trainer base_files.py, lora_loading.py,
- * src/worker/train.ts and lora-input-check.ts's -o hints), each with the words a web user can act on.
+ * src/worker/train.ts's --resume and -o hints, lora-input-check.ts's -o hint), each with the words a web user can act on.
  */
 const CLI_FIXES: ReadonlyArray<readonly [RegExp, string]> = [
   [/Check the --base path \([^)]*\)\./g, BASE_FIX],
@@ -27,6 +28,8 @@ const CLI_FIXES: ReadonlyArray<readonly [RegExp, string]> = [
     /the base model the LoRA was trained for \(--base\)/g,
     'the base model the LoRA was trained for (the Base model field)',
   ],
+  // a died or stopped training run (src/worker/train.ts, kohya-file.ts): the web app resumes a failed job by a button
+  [/run the same train command with --resume to/g, 'press Resume from checkpoint on the Train page to'],
   [/Choose a folder you can write to for -o( \(the run folder\))?\./g, DATA_FOLDER_FIX],
 ];
 
