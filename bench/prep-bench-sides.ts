@@ -11,20 +11,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { resizeCrop } from '../src/prep/analyse-file.js';
+import { pickCharacters, resizeCrop } from '../src/prep/analyse-file.js';
 import { removeTextBubblesWithInteriors } from '../src/prep/bubble-mask.js';
-import { isBubbleRemnant } from '../src/prep/bubble-remnant.js';
-import { characterIsolator } from '../src/prep/character-isolate.js';
 import { computeCropBox, cutSquare } from '../src/prep/crop-box.js';
-import { cropClutter } from '../src/prep/crop-clutter.js';
 import { decodeImage } from '../src/prep/decode.js';
-import {
-  BUBBLE_WHITE_FRACTION,
-  findMaskContours,
-  looksLikePanel,
-  selectCharacterContours,
-  whiteFractionWithin,
-} from '../src/prep/mask-contours.js';
+import { findMaskContours } from '../src/prep/mask-contours.js';
 import { createClassicSegmenter, morphologyKernelPx } from '../src/prep/segment-classic.js';
 import { splitTouchingFigures } from '../src/prep/split-figures.js';
 import type { TextRegion } from '../src/prep/stage-types.js';
@@ -125,37 +116,11 @@ export async function openTypeScript(): Promise<{ run: RunImage; setupMs: number
     // bubble's outline / tail) or panel; the bubbles whole leave the mask; the square with the other
     // characters, the bubbles and the removed text painted over, resized
     const found = await findMaskContours(split);
-    const notBubbles = found.filter(
-      (c) =>
-        whiteFractionWithin(clean, split, c.box) <= BUBBLE_WHITE_FRACTION &&
-        !isBubbleRemnant(split, interiors, textMask, c, 2 * outlinePx),
-    );
-    const contours = notBubbles.filter((c) => !looksLikePanel(split, c.box));
-    const [character] = selectCharacterContours(contours, 'largest');
-    const everyone = selectCharacterContours(contours, 'all').map((c) => c.box);
-    const bubbleParts = found.filter((c) => !notBubbles.includes(c)).map((c) => c.box);
-    const { mask, clutter, components } = await cropClutter(
-      raw,
-      interiors,
-      split,
-      textMask,
-      everyone,
-      bubbleParts,
-      { image: clean, outlinePx },
-    );
+    const segmentation = { image: clean, raw, interiors, split, textMask, outlinePx };
+    const { boxes, mask, isolate } = await pickCharacters(found, segmentation, 'largest');
+    const character = boxes[0];
     if (character) {
-      const isolate =
-        everyone.length > 1 || clutter
-          ? await characterIsolator(
-              mask,
-              [character.box],
-              outlinePx,
-              everyone,
-              clutter ?? undefined,
-              components,
-            )
-          : undefined;
-      const cropBox = computeCropBox(character.box, prep.cropMargin, clean);
+      const cropBox = computeCropBox(character, prep.cropMargin, clean);
       const square = cutSquare(clean, cropBox);
       await resizeCrop(isolate ? isolate(0, square, cropBox) : square, prep.resolution);
     }
@@ -165,7 +130,7 @@ export async function openTypeScript(): Promise<{ run: RunImage; setupMs: number
       ms,
       detectParts: { ...parts },
       polygons: regions.map((r) => r.polygon),
-      character: character?.box ?? null,
+      character: character ?? null,
       ...(withMasks ? { masks: { text: grayBits(textMask), character: grayBits(mask) } } : {}),
     };
   };

@@ -22,6 +22,7 @@ import {
   BUBBLE_WHITE_FRACTION,
   findMaskContours,
   looksLikePanel,
+  type MaskContour,
   selectCharacterContours,
   tightenToMask,
   whiteFractionWithin,
@@ -110,6 +111,16 @@ export function resizeCrop(square: RgbImage, resolution: number): Promise<RgbIma
   return resizeRgb(square, resolution, resolution, square.width > resolution ? 'lanczos3' : 'cubic');
 }
 
+/** The character boxes, the mask they are cropped from, the painter of the others over each crop, and the
+ * parts left out as bubbles and panels. */
+interface CharacterPick {
+  boxes: Box[];
+  mask: GrayImage;
+  bubbleLikeParts: number;
+  panelLikeParts: number;
+  isolate?: (index: number, square: RgbImage, cropBox: Box) => RgbImage;
+}
+
 /** Character boxes: persons (tightened to the mask) with the detector in `all` mode, else mask contours. */
 async function findCharacters(
   stages: AnalysisStages,
@@ -117,13 +128,7 @@ async function findCharacters(
   image: RgbImage,
   textMask: GrayImage,
   timer: StageTimer,
-): Promise<{
-  boxes: Box[];
-  mask: GrayImage;
-  bubbleLikeParts: number;
-  panelLikeParts: number;
-  isolate?: (index: number, square: RgbImage, cropBox: Box) => RgbImage;
-}> {
+): Promise<CharacterPick> {
   const raw = await timer.time('segment', () => stages.segmenter.segment(image));
   const outlinePx = morphologyKernelPx(raw.width, raw.height) * 2 + 1;
   const bubbleFree = await timer.time('bubbles', () =>
@@ -151,6 +156,27 @@ async function findCharacters(
     }
   }
   const found = await timer.time('contours', () => findMaskContours(split));
+  return pickCharacters(found, { image, raw, interiors, split, textMask, outlinePx }, config.characters);
+}
+
+/** A picture's segmentation: the segmenter's mask, the cleared bubbles' interiors, the mask minus the
+ * bubbles with touching figures cut apart, and the morphology outline width. */
+export interface Segmentation {
+  readonly image: RgbImage;
+  readonly raw: GrayImage;
+  readonly interiors: GrayImage | null;
+  readonly split: GrayImage;
+  readonly textMask: GrayImage;
+  readonly outlinePx: number;
+}
+
+/** The character boxes among the split mask's parts (no bubble, no panel), the mask they are cropped from
+ * and the painter that paints the others over in each crop (exported for the prep benchmark). */
+export async function pickCharacters(
+  found: MaskContour[],
+  { image, raw, interiors, split, textMask, outlinePx }: Segmentation,
+  characters: PrepConfig['characters'],
+): Promise<CharacterPick> {
   // speech bubbles: almost all white, or what is left of one whose interior held text (outline, tail)
   const notBubbles = found.filter(
     (c) =>
@@ -159,7 +185,7 @@ async function findCharacters(
   );
   // a filled rectangle (panel interior, narration box, dark panel) is never the character: the next part may be
   const contours = notBubbles.filter((c) => !looksLikePanel(split, c.box));
-  const boxes = selectCharacterContours(contours, config.characters).map((c) => c.box);
+  const boxes = selectCharacterContours(contours, characters).map((c) => c.box);
   // each crop shows its own part, every other character's part painted over: with `largest` too, where
   // a second character standing beside the first reached into its square
   const everyone = selectCharacterContours(contours, 'all').map((c) => c.box);
