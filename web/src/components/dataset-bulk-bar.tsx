@@ -58,24 +58,12 @@ export function BulkBar({
       <span className="muted" role="status" aria-live="polite" data-testid="picked-count">
         {pickedText(picked)}
       </span>
-      <button
-        type="button"
-        className="secondary"
-        data-testid="bulk-exclude"
-        disabled={busy || toExclude === 0}
-        onClick={() => onBulk(true)}
-      >
-        Exclude selected{toExclude > 0 ? ` (${toExclude})` : ''}
-      </button>
-      <button
-        type="button"
-        className="secondary"
-        data-testid="bulk-include"
-        disabled={busy || toInclude === 0}
-        onClick={() => onBulk(false)}
-      >
-        Re-include selected{toInclude > 0 ? ` (${toInclude})` : ''}
-      </button>
+      <BulkButton which="exclude" count={toExclude} busy={busy} onClick={() => onBulk(true)}>
+        Exclude selected
+      </BulkButton>
+      <BulkButton which="include" count={toInclude} busy={busy} onClick={() => onBulk(false)}>
+        Re-include selected
+      </BulkButton>
       {picked > 0 && (
         <button type="button" className="secondary" data-testid="bulk-clear" onClick={onClear}>
           Clear selection
@@ -87,5 +75,34 @@ export function BulkBar({
         </span>
       )}
     </div>
+  );
+}
+
+/** Exclude / Re-include selected: off while a request is out or when it would change no picked row; the count
+ * it would change after its label. */
+function BulkButton({
+  which,
+  count,
+  busy,
+  onClick,
+  children,
+}: {
+  which: 'exclude' | 'include';
+  count: number;
+  busy: boolean;
+  onClick: () => void;
+  children: string;
+}) {
+  return (
+    <button
+      type="button"
+      className="secondary"
+      data-testid={`bulk-${which}`}
+      disabled={busy || count === 0}
+      onClick={onClick}
+    >
+      {children}
+      {count > 0 ? ` (${count})` : ''}
+    </button>
   );
 }
