@@ -4,74 +4,54 @@
 // a stand-in that writes a crop and a manifest into its folder and, once stopped, returns as runPrep does.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CatalogStore } from '../src/jobs/catalog-store.js';
 import { DATABASE_FILE } from '../src/jobs/data-layout.js';
 import { openDatabase } from '../src/jobs/database.js';
 import { JobStore } from '../src/jobs/job-store.js';
-import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import type { PrepOptions, PrepResult } from '../src/prep/pipeline.js';
 import type { Manifest } from '../src/schemas/manifest.js';
-import { buildApp } from '../src/server/app.js';
 import { stopServer } from '../src/server/server.js';
-import { seedUploads, tempDataDir } from './helpers/server-fixtures.js';
+import { startStandInPrep } from './helpers/prep-stand.js';
+import { stderrOfStartAndClose, tempDataDir } from './helpers/server-fixtures.js';
 
 const stand = vi.hoisted(() => ({ started: () => {}, running: Promise.resolve() }));
 
-vi.mock('../src/prep/pipeline.js', async (importOriginal) => ({
-  ...(await importOriginal<object>()),
-  /** Writes part of a dataset, then works until stopped and returns a cancelled run's result. */
-  runPrep: (options: PrepOptions): Promise<PrepResult> =>
-    new Promise((resolve) => {
-      mkdirSync(join(options.outDir, '10_mina_tl girl'), { recursive: true });
-      writeFileSync(join(options.outDir, '10_mina_tl girl', '0.png'), Buffer.alloc(2000, 1));
-      writeFileSync(join(options.outDir, 'manifest.json'), '{"cancelled": true}');
-      stand.started();
-      options.signal?.addEventListener('abort', () => {
-        const manifest = {
-          cancelled: true,
-          files: [],
-          stages: {},
-          summary: { files: 0, ok: 0, skipped: 0, error: 0, crops: 0, warnings: 0 },
-        } as unknown as Manifest;
-        resolve({
-          outDir: options.outDir,
-          datasetDir: join(options.outDir, '10_mina_tl girl'),
-          manifestPath: join(options.outDir, 'manifest.json'),
-          manifest,
-          keptPrevious: false,
-          notProcessed: 1,
+vi.mock('../src/prep/pipeline.js', async (importOriginal) => {
+  const { stoppedRunResult } = await import('./helpers/prep-run-result.js');
+  return {
+    ...(await importOriginal<object>()),
+    /** Writes part of a dataset, then works until stopped and returns a cancelled run's result. */
+    runPrep: (options: PrepOptions): Promise<PrepResult> =>
+      new Promise((resolve) => {
+        mkdirSync(join(options.outDir, '10_mina_tl girl'), { recursive: true });
+        writeFileSync(join(options.outDir, '10_mina_tl girl', '0.png'), Buffer.alloc(2000, 1));
+        writeFileSync(join(options.outDir, 'manifest.json'), '{"cancelled": true}');
+        stand.started();
+        options.signal?.addEventListener('abort', () => {
+          const manifest = {
+            cancelled: true,
+            files: [],
+            stages: {},
+            summary: { files: 0, ok: 0, skipped: 0, error: 0, crops: 0, warnings: 0 },
+          } as unknown as Manifest;
+          resolve(stoppedRunResult(options, manifest, 1));
         });
-      });
-    }),
-}));
-
-afterEach(() => {
-  vi.restoreAllMocks();
+      }),
+  };
 });
 
 describe('a prep job that keeps no dataset', () => {
   it('removes its partial dataset folder when the user cancels it', async () => {
-    stand.running = new Promise((resolve) => {
-      stand.started = resolve;
-    });
-    const app = await buildApp({
-      dataDir: tempDataDir('prep-partial'),
-      webDir: '/nonexistent',
-      runners: createDefaultRunners,
-    });
-    await app.ready();
+    const { app, jobId } = await startStandInPrep(stand, 'prep-partial');
     try {
-      const { characterId } = await seedUploads(app, ['a', 'b']);
-      const job = app.queue.submit('prep', characterId, {});
-      await stand.running;
-      const datasetDir = join(app.dataDir, 'jobs', job.id, 'dataset');
+      const datasetDir = join(app.dataDir, 'jobs', jobId, 'dataset');
       expect(existsSync(join(datasetDir, 'manifest.json'))).toBe(true);
-      app.queue.cancel(job.id);
+      app.queue.cancel(jobId);
       await app.queue.whenIdle();
-      expect(app.jobStore.getJob(job.id).status).toBe('cancelled');
+      expect(app.jobStore.getJob(jobId).status).toBe('cancelled');
       expect(existsSync(datasetDir)).toBe(false);
-      expect(existsSync(join(app.dataDir, 'jobs', job.id, 'inputs'))).toBe(false);
+      expect(existsSync(join(app.dataDir, 'jobs', jobId, 'inputs'))).toBe(false);
     } finally {
       await stopServer(app);
     }
@@ -107,14 +87,7 @@ describe('a start on a data folder with a partial dataset an earlier server kept
     });
     db.close();
 
-    const written: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-    const app = await buildApp({ dataDir, webDir: '/nonexistent', runners: {} });
-    await app.ready();
-    await app.close();
+    const written = await stderrOfStartAndClose(dataDir);
     expect(existsSync(cancelled.dir)).toBe(false);
     expect(existsSync(failed.dir)).toBe(false);
     expect(existsSync(join(kept.dir, 'manifest.json'))).toBe(true);

@@ -7,57 +7,51 @@ import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, vi } from 'vitest';
 import { DATABASE_FILE } from '../src/jobs/data-layout.js';
 import { openDatabase } from '../src/jobs/database.js';
-import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import type { PrepOptions, PrepResult } from '../src/prep/pipeline.js';
 import type { Manifest } from '../src/schemas/manifest.js';
-import { buildApp } from '../src/server/app.js';
 import { stopServer } from '../src/server/server.js';
-import { seedUploads, tempDataDir } from './helpers/server-fixtures.js';
+import { startStandInPrep } from './helpers/prep-stand.js';
 
 /** How many of the run's files the stand-in leaves unprocessed when it is stopped (set by each test). */
 const stand = vi.hoisted(() => ({ notProcessed: 0, started: () => {}, running: Promise.resolve() }));
 
-vi.mock('../src/prep/pipeline.js', async (importOriginal) => ({
-  ...(await importOriginal<object>()),
-  /** Works until stopped, then returns a cancelled run's result (one crop per processed input), as runPrep does. */
-  runPrep: (options: PrepOptions): Promise<PrepResult> =>
-    new Promise((resolve) => {
-      stand.started();
-      options.signal?.addEventListener('abort', () => {
-        const done = options.inputs.slice(0, options.inputs.length - stand.notProcessed);
-        const files = done.map((source, index) => ({
-          source,
-          status: 'ok',
-          reason: null,
-          reasonCode: null,
-          crops: [{ image: `10_mina_tl girl/${index}.png`, caption: 'mina_tl, girl', warnings: [] }],
-          rejected: [],
-          stages: {},
-        }));
-        const manifest = {
-          cancelled: true,
-          files,
-          stages: {},
-          summary: {
-            files: done.length,
-            ok: done.length,
-            skipped: 0,
-            error: 0,
-            crops: done.length,
-            warnings: 0,
-          },
-        } as unknown as Manifest;
-        resolve({
-          outDir: options.outDir,
-          datasetDir: join(options.outDir, '10_mina_tl girl'),
-          manifestPath: join(options.outDir, 'manifest.json'),
-          manifest,
-          keptPrevious: false,
-          notProcessed: stand.notProcessed,
+vi.mock('../src/prep/pipeline.js', async (importOriginal) => {
+  const { stoppedRunResult } = await import('./helpers/prep-run-result.js');
+  return {
+    ...(await importOriginal<object>()),
+    /** Works until stopped, then returns a cancelled run's result (one crop per processed input), as runPrep does. */
+    runPrep: (options: PrepOptions): Promise<PrepResult> =>
+      new Promise((resolve) => {
+        stand.started();
+        options.signal?.addEventListener('abort', () => {
+          const done = options.inputs.slice(0, options.inputs.length - stand.notProcessed);
+          const files = done.map((source, index) => ({
+            source,
+            status: 'ok',
+            reason: null,
+            reasonCode: null,
+            crops: [{ image: `10_mina_tl girl/${index}.png`, caption: 'mina_tl, girl', warnings: [] }],
+            rejected: [],
+            stages: {},
+          }));
+          const manifest = {
+            cancelled: true,
+            files,
+            stages: {},
+            summary: {
+              files: done.length,
+              ok: done.length,
+              skipped: 0,
+              error: 0,
+              crops: done.length,
+              warnings: 0,
+            },
+          } as unknown as Manifest;
+          resolve(stoppedRunResult(options, manifest, stand.notProcessed));
         });
-      });
-    }),
-}));
+      }),
+  };
+});
 
 /** The dataset versions a closed server's database holds. */
 function datasetsOnDisk(dataDir: string): unknown[] {
@@ -70,21 +64,9 @@ function datasetsOnDisk(dataDir: string): unknown[] {
 }
 
 /** A server with the real prep runner and a character with two uploaded screenshots; its prep job started. */
-async function startPrep(notProcessed: number): Promise<{ app: FastifyInstance; jobId: string }> {
+function startPrep(notProcessed: number): Promise<{ app: FastifyInstance; jobId: string }> {
   stand.notProcessed = notProcessed;
-  stand.running = new Promise((resolve) => {
-    stand.started = resolve;
-  });
-  const app = await buildApp({
-    dataDir: tempDataDir('shutdown-prep'),
-    webDir: '/nonexistent',
-    runners: createDefaultRunners,
-  });
-  await app.ready();
-  const { characterId } = await seedUploads(app, ['a', 'b']);
-  const job = app.queue.submit('prep', characterId, {});
-  await stand.running; // the run is under way: its inputs are staged
-  return { app, jobId: job.id };
+  return startStandInPrep(stand, 'shutdown-prep');
 }
 
 describe('a prep job when serve stops', () => {

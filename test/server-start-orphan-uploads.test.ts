@@ -4,16 +4,11 @@
 // outside uploads/, nor what a link there points at.
 import { existsSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CatalogStore } from '../src/jobs/catalog-store.js';
 import { DATABASE_FILE } from '../src/jobs/data-layout.js';
 import { openDatabase } from '../src/jobs/database.js';
-import { buildApp } from '../src/server/app.js';
-import { tempDataDir } from './helpers/server-fixtures.js';
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+import { stderrOfStartAndClose, tempDataDir } from './helpers/server-fixtures.js';
 
 /** Writes `bytes` bytes at `path` (making its folder), last written an hour before now, or after it (`later`:
  * as a file an upload of this server writes after its start). */
@@ -64,14 +59,7 @@ describe('a start after a server was killed mid-upload', () => {
     symlinkSync(outside, join(uploads(rin.id), 'link.png'));
     kept.push(outside);
 
-    const written: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-    const app = await buildApp({ dataDir, webDir: '/nonexistent', runners: {} });
-    await app.ready();
-    await app.close();
+    const written = await stderrOfStartAndClose(dataDir);
     for (const path of orphans) expect(existsSync(path)).toBe(false);
     for (const path of kept) expect(existsSync(path)).toBe(true);
     expect(existsSync(join(uploads(rin.id), 'link.png'))).toBe(true);

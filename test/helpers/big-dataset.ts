@@ -17,17 +17,25 @@ function solidPng(size: number, rgb: [number, number, number]): Promise<Buffer> 
   return encodePngBuffer({ width: size, height: size, data });
 }
 
-export async function seedBigDataset(
-  app: FastifyInstance,
-  count = 200,
-  size = 192,
-): Promise<{ characterId: string; datasetId: string }> {
-  const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
+/** A character (named `name`: names are unique; trigger `mina_tl`, class `girl`) with a succeeded prep job
+ * and its empty dataset folder (`jobs/<id>/10_mina_tl girl`, relative to the data dir), as a prep leaves them
+ * before its crops are written. Shared with server-fixtures' seedDataset. */
+export function finishedPrep(app: FastifyInstance, name: string) {
+  const character = app.catalog.createCharacter({ name, trigger: 'mina_tl', classWord: 'girl' });
   const prep = app.jobStore.createJob('prep', character.id, {});
   app.jobStore.transition(prep.id, 'running');
   app.jobStore.transition(prep.id, 'succeeded', { result: {} });
   const folder = `jobs/${prep.id}/10_mina_tl girl`;
   mkdirSync(join(app.dataDir, folder), { recursive: true });
+  return { character, prep, folder };
+}
+
+export async function seedBigDataset(
+  app: FastifyInstance,
+  count = 200,
+  size = 192,
+): Promise<{ characterId: string; datasetId: string }> {
+  const { character, prep, folder } = finishedPrep(app, 'Mina');
   const items = [];
   for (let i = 0; i < count; i++) {
     const key = bigDatasetKey(i);

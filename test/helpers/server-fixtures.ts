@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { afterEach } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import { uploadRelPath } from '../../src/jobs/data-layout.js';
 import { buildApp } from '../../src/server/app.js';
 import { encodePngBuffer } from '../../src/vision/sharp-io.js';
+import { finishedPrep } from './big-dataset.js';
 
 export function tempDataDir(label = 'server'): string {
   return mkdtempSync(join(tmpdir(), `toonlora-${label}-`));
@@ -124,12 +125,7 @@ export async function seedDataset(
   app: FastifyInstance,
   name = 'Mina',
 ): Promise<{ characterId: string; datasetId: string }> {
-  const character = app.catalog.createCharacter({ name, trigger: 'mina_tl', classWord: 'girl' });
-  const prep = app.jobStore.createJob('prep', character.id, {});
-  app.jobStore.transition(prep.id, 'running');
-  app.jobStore.transition(prep.id, 'succeeded', { result: {} });
-  const folder = `jobs/${prep.id}/10_mina_tl girl`;
-  mkdirSync(join(app.dataDir, folder), { recursive: true });
+  const { character, prep, folder } = finishedPrep(app, name);
   const items = [];
   for (const name of ['a', 'b']) {
     writeFileSync(join(app.dataDir, folder, `${name}.png`), await solidPng(16, 16));
@@ -149,6 +145,23 @@ export async function seedDataset(
     skipped: [{ source: 'blank.png', status: 'skipped', reason: 'no character found' }],
   });
   return { characterId: character.id, datasetId: dataset.id };
+}
+
+/** What a server started on `dataDir` (no runners) and closed again wrote to stderr. */
+export async function stderrOfStartAndClose(dataDir: string): Promise<string[]> {
+  const written: string[] = [];
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    const app = await buildApp({ dataDir, webDir: '/nonexistent', runners: {} });
+    await app.ready();
+    await app.close();
+  } finally {
+    spy.mockRestore();
+  }
+  return written;
 }
 
 /** For stand-in runners that hold a job open: settles (rejecting, as a stopped job does) once `signal` aborts. */
