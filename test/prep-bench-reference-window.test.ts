@@ -4,40 +4,28 @@
 // allow 0.5 % of the mask apart, more than the head's sides at that edge).
 // Needs trainer/.venv (opencv, numpy); skipped with a note where it is not installed.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyseFile } from '../src/prep/analyse-file.js';
-import { prepConfigSchema } from '../src/schemas/config.js';
 import { CLOSED_TAIL_TEXT_BOX, closedTailSvg } from './fixtures/prep-quality/bubble-tail.js';
-import { writePage } from './fixtures/prep-quality/pages.js';
-import { classicStages, textLineAt } from './helpers/prep-quality-stages.js';
+import { analyseWithTextLine } from './helpers/classic-page.js';
+import { textLineAt } from './helpers/prep-quality-stages.js';
+import { hasReferenceTools, python, repo } from './helpers/python-reference.js';
 
-const repo = new URL('..', import.meta.url).pathname;
-const python = join(repo, 'trainer/.venv/bin/python');
-function hasReferenceTools(): boolean {
-  if (!existsSync(python)) return false;
-  try {
-    execFileSync(python, ['-c', 'import cv2, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const hasPython = hasReferenceTools();
-if (!hasPython)
-  console.warn(
-    'prep-bench-reference-window: trainer/.venv with opencv/numpy is missing; reference check skipped',
-  );
+const hasPython = hasReferenceTools('prep-bench-reference-window', 'reference check skipped');
 
 describe.skipIf(!hasPython)("the Python reference's bubble opening at its window's edge", () => {
   it('leaves the same character mask as bubble-mask.ts (0 px apart)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'toonlora-bench-reference-window-'));
-    const file = await writePage(dir, 'closed-tail.png', closedTailSvg());
+    const { file, analysis } = await analyseWithTextLine(
+      dir,
+      'closed-tail.png',
+      closedTailSvg(),
+      CLOSED_TAIL_TEXT_BOX,
+    );
+    if (!analysis.stageImages) throw new Error('no analysis');
     const region = textLineAt(CLOSED_TAIL_TEXT_BOX);
-    const analysis = await analyseFile(await classicStages([region]), prepConfigSchema.parse({}), file, true);
-    if (analysis.kind !== 'analysed' || !analysis.stageImages) throw new Error('no analysis');
     const regions = join(dir, 'regions.json');
     writeFileSync(regions, JSON.stringify([{ polygon: region.polygon }]));
     const printed = JSON.parse(

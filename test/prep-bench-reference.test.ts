@@ -10,7 +10,7 @@
 // So `npm run bench:prep` times the same work on both sides.
 // Needs trainer/.venv (opencv, numpy); skipped with a note where it is not installed.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,39 +23,27 @@ import { splitPlausibleText } from '../src/prep/text-plausible.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
 import type { Box, GrayImage, RgbImage } from '../src/vision/image.js';
 import { decodeToRgb, encodePng } from '../src/vision/sharp-io.js';
+import { drawMask, figure } from './fixtures/figure-masks.js';
+import {
+  CLOSED_TAIL_AREA,
+  CLOSED_TAIL_TEXT_BOX,
+  closedTailSvg,
+} from './fixtures/prep-quality/bubble-tail.js';
 import {
   BUBBLE_TEXT_BOX,
   bubbleTailSvg,
   SFX_BOX,
   sfxBesideSvg,
 } from './fixtures/prep-quality/crop-clutter.js';
-import {
-  CLOSED_TAIL_AREA,
-  CLOSED_TAIL_TEXT_BOX,
-  closedTailSvg,
-} from './fixtures/prep-quality/bubble-tail.js';
 import { faceBox, oneFigureSvg, twoCharactersSvg, writePage } from './fixtures/prep-quality/pages.js';
-import { drawMask, figure } from './fixtures/figure-masks.js';
 import { doubleSpeedLineSquare, horizonSquare } from './fixtures/prep-quality/paint-squares.js';
 import { whiteLettersSvg } from './fixtures/prep-quality/white-letters.js';
 import { whiteOutlinedSfxSvg } from './fixtures/prep-quality/white-outline.js';
 import { makeRgb } from './helpers/images.js';
 import { classicStages, colourBox, defaultTextRemover, textLineAt } from './helpers/prep-quality-stages.js';
+import { hasReferenceTools, python, repo } from './helpers/python-reference.js';
 
-const repo = new URL('..', import.meta.url).pathname;
-const python = join(repo, 'trainer/.venv/bin/python');
-function hasReferenceTools(): boolean {
-  if (!existsSync(python)) return false;
-  try {
-    execFileSync(python, ['-c', 'import cv2, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const hasPython = hasReferenceTools();
-if (!hasPython)
-  console.warn('prep-bench-reference: trainer/.venv with opencv/numpy is missing; reference checks skipped');
+const hasPython = hasReferenceTools('prep-bench-reference', 'reference checks skipped');
 
 const dir = mkdtempSync(join(tmpdir(), 'toonlora-bench-reference-'));
 const config = prepConfigSchema.parse({});

@@ -6,12 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyseFile } from '../src/prep/analyse-file.js';
-import { prepConfigSchema } from '../src/schemas/config.js';
 import { decodeToRgb } from '../src/vision/sharp-io.js';
 import { CLOSED_TAIL_TEXT_BOX as TEXT_BOX, closedTailSvg } from './fixtures/prep-quality/bubble-tail.js';
-import { writePage } from './fixtures/prep-quality/pages.js';
-import { classicStages, luma, textLineAt } from './helpers/prep-quality-stages.js';
+import { analyseWithTextLine } from './helpers/classic-page.js';
+import { luma } from './helpers/prep-quality-stages.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-bubble-tail-window-'));
 
@@ -20,15 +18,13 @@ const HEAD_SIDE = { x: 255, y: 163, width: 25, height: 8 };
 
 describe("a head crossed by the bubble opening's window edge", () => {
   it('keeps its outline beside the edge in the crop (not painted over as the bubble)', async () => {
-    const file = await writePage(root, 'closed-tail-window.png', closedTailSvg());
-    const page = await decodeToRgb(file, { maxPixels: 1e7 });
-    const analysis = await analyseFile(
-      await classicStages([textLineAt(TEXT_BOX)]),
-      prepConfigSchema.parse({}),
-      file,
-      true,
+    const { file, analysis } = await analyseWithTextLine(
+      root,
+      'closed-tail-window.png',
+      closedTailSvg(),
+      TEXT_BOX,
     );
-    if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
+    const page = await decodeToRgb(file, { maxPixels: 1e7 });
     const candidate = analysis.candidates[0];
     if (!candidate || !('square' in candidate) || !candidate.square) throw new Error('no crop');
     const { square, cropBox } = candidate;

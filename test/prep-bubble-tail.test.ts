@@ -5,16 +5,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyseFile } from '../src/prep/analyse-file.js';
-import { prepConfigSchema } from '../src/schemas/config.js';
 import type { GrayImage } from '../src/vision/image.js';
 import {
   CLOSED_TAIL_AREA as TAIL_AREA,
   CLOSED_TAIL_TEXT_BOX as TEXT_BOX,
   closedTailSvg,
 } from './fixtures/prep-quality/bubble-tail.js';
-import { writePage } from './fixtures/prep-quality/pages.js';
-import { classicStages, luma, textLineAt } from './helpers/prep-quality-stages.js';
+import { analyseWithTextLine } from './helpers/classic-page.js';
+import { luma } from './helpers/prep-quality-stages.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-bubble-tail-'));
 
@@ -31,15 +29,7 @@ function tailPixelsInMask(mask: GrayImage): number {
 }
 
 async function analyse(name: string, svg: string) {
-  const file = await writePage(root, name, svg);
-  const analysis = await analyseFile(
-    await classicStages([textLineAt(TEXT_BOX)]),
-    prepConfigSchema.parse({}),
-    file,
-    true,
-  );
-  if (analysis.kind !== 'analysed') throw new Error(JSON.stringify(analysis.entry));
-  return analysis;
+  return (await analyseWithTextLine(root, name, svg, TEXT_BOX)).analysis;
 }
 
 describe('a closed bubble tail touching the head', () => {

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type AnalysisStages, analyseFile } from '../src/prep/analyse-file.js';
-import { type PrepProgress, runPrep } from '../src/prep/pipeline.js';
+import type { PrepProgress } from '../src/prep/pipeline.js';
 import type { TextRegion } from '../src/prep/stage-types.js';
 import { createPaddleTextDetector } from '../src/prep/text-detect-paddle.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
-import { decodeToRgb, renderSvgToRgb } from '../src/vision/sharp-io.js';
+import { renderSvgToRgb } from '../src/vision/sharp-io.js';
 import {
   armsOutSvg,
   BLUE,
@@ -24,7 +24,7 @@ import {
   writePage,
 } from './fixtures/prep-quality/pages.js';
 import { hatchLines } from './helpers/hatching.js';
-import { emptyModelCache } from './helpers/images.js';
+import { changedByTextRemoval, prepOnePage } from './helpers/classic-page.js';
 import {
   classicStages,
   colourBox,
@@ -224,45 +224,19 @@ const crossHatchedFigureSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="51
 describe('false text detections on a character', () => {
   it('a box over a plain face (no bubble, few strokes) is left in the image, and the summary says so', async () => {
     const svg = oneFigureSvg(false);
-    const dir = mkdtempSync(join(root, 'face-'));
-    await writePage(dir, 'face.png', svg);
     const box = faceBox(256);
-    const run = await runPrep({
-      inputs: [dir],
-      outDir: join(root, 'face-out'),
-      cache: emptyModelCache(root),
-      saveStages: true,
-      stages: { ...(await classicStages([textLineAt(box)])), personDetector: null },
-    });
-    const file = run.manifest.files[0];
+    const { file, outDir } = await prepOnePage(root, 'face', svg, [box]);
     expect(file).toMatchObject({ status: 'ok', textRegions: 0 });
     expect(file?.reason).toMatch(/1 text detection left in place: no speech bubble around it/);
     // the face is untouched: every pixel of the box as drawn
-    const page = await renderSvgToRgb(svg);
-    const removed = await decodeToRgb(join(root, 'face-out', file?.stages?.textRemoved ?? ''), {
-      maxPixels: 1e8,
-    });
-    let changed = 0;
-    for (let y = box.y; y < box.y + box.height; y++)
-      for (let x = box.x; x < box.x + box.width; x++)
-        for (let c = 0; c < 3; c++)
-          if (removed.data[(y * 512 + x) * 3 + c] !== page.data[(y * 512 + x) * 3 + c]) changed++;
+    const changed = await changedByTextRemoval(outDir, file, svg, box);
     expect(changed).toBe(0);
     expect(file?.crops[0]?.characterBox.y).toBeLessThanOrEqual(80);
   }, 60_000);
 
   it('a box over a face shaded with hatching (dense strokes, all one way) is left in the image', async () => {
     const svg = oneFigureSvg(true);
-    const dir = mkdtempSync(join(root, 'hatched-'));
-    await writePage(dir, 'hatched.png', svg);
-    const run = await runPrep({
-      inputs: [dir],
-      outDir: join(root, 'hatched-out'),
-      cache: emptyModelCache(root),
-      saveStages: true,
-      stages: { ...(await classicStages([textLineAt(faceBox(256))])), personDetector: null },
-    });
-    const file = run.manifest.files[0];
+    const { file } = await prepOnePage(root, 'hatched', svg, [faceBox(256)]);
     // before: removed (textRegions 1), the hatched face smeared and the crop flagged
     expect(file).toMatchObject({ status: 'ok', textRegions: 0 });
     expect(file?.reason).toMatch(/1 text detection left in place: .*strokes all running one way/);
@@ -274,28 +248,11 @@ describe('false text detections on a character', () => {
     const body = 'M186 480 L206 230 Q256 200 306 230 L326 480 Z';
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512"><defs><clipPath id="body"><path d="${body}"/></clipPath></defs><rect width="512" height="512" fill="#fff"/>${figure(256, SKIN)}<g clip-path="url(#body)">${hatchLines(512, 512, 45, 6, 2)}${hatchLines(512, 512, -45, 6, 2)}</g></svg>`;
     const box = { x: 216, y: 300, width: 80, height: 45 };
-    const dir = mkdtempSync(join(root, 'shadow-'));
-    await writePage(dir, 'shadow.png', svg);
-    const run = await runPrep({
-      inputs: [dir],
-      outDir: join(root, 'shadow-out'),
-      cache: emptyModelCache(root),
-      saveStages: true,
-      stages: { ...(await classicStages([textLineAt(box)])), personDetector: null },
-    });
-    const file = run.manifest.files[0];
+    const { file, outDir } = await prepOnePage(root, 'shadow', svg, [box]);
     // before: removed as text (textRegions 1), the shadow inpainted into a smear
     expect(file).toMatchObject({ status: 'ok', textRegions: 0 });
     expect(file?.reason).toMatch(/1 text detection left in place: .*a pattern repeating two ways/);
-    const page = await renderSvgToRgb(svg);
-    const removed = await decodeToRgb(join(root, 'shadow-out', file?.stages?.textRemoved ?? ''), {
-      maxPixels: 1e8,
-    });
-    let changed = 0;
-    for (let y = box.y; y < box.y + box.height; y++)
-      for (let x = box.x; x < box.x + box.width; x++)
-        for (let c = 0; c < 3; c++)
-          if (removed.data[(y * 512 + x) * 3 + c] !== page.data[(y * 512 + x) * 3 + c]) changed++;
+    const changed = await changedByTextRemoval(outDir, file, svg, box);
     expect(changed).toBe(0);
     expect(file?.crops[0]?.warnings).toEqual([]);
   }, 60_000);
@@ -304,18 +261,10 @@ describe('false text detections on a character', () => {
     // cross-hatching that does not repeat exactly (the lines 3.5 px apart, a face under them) passes for
     // letters' strokes, so the box is removed
     const svg = crossHatchedFigureSvg;
-    const dir = mkdtempSync(join(root, 'crosshatched-'));
-    await writePage(dir, 'crosshatched.png', svg);
     const progress: PrepProgress[] = [];
-    const run = await runPrep({
-      inputs: [dir],
-      outDir: join(root, 'crosshatched-out'),
-      cache: emptyModelCache(root),
-      saveStages: true,
-      stages: { ...(await classicStages([textLineAt(faceBox(256))])), personDetector: null },
-      onProgress: (p) => progress.push(p),
-    });
-    const file = run.manifest.files[0];
+    const { run, file } = await prepOnePage(root, 'crosshatched', svg, [faceBox(256)], (p) =>
+      progress.push(p),
+    );
     expect(file).toMatchObject({ status: 'ok', textRegions: 1 });
     // the whole figure, head included (y 78-482): the erased face was cut out of the mask, and the crop followed
     expect(file?.crops[0]?.characterBox).toMatchObject({ y: expect.toSatisfy((y: number) => y <= 80) });

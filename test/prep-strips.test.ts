@@ -6,10 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runPrep } from '../src/prep/pipeline.js';
-import { BLUE, figure, SKIN, writePage } from './fixtures/prep-quality/pages.js';
-import { emptyModelCache } from './helpers/images.js';
-import { classicStages } from './helpers/prep-quality-stages.js';
+import { BLUE, figure, SKIN } from './fixtures/prep-quality/pages.js';
+import { prepOnePage } from './helpers/classic-page.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-strips-'));
 
@@ -33,16 +31,7 @@ const stripSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="22
 
 describe('prep on a webtoon strip', () => {
   it('cuts it at its gutters and crops each panel as its own image', async () => {
-    const dir = mkdtempSync(join(root, 'in-'));
-    await writePage(dir, 'strip.png', stripSvg);
-    const run = await runPrep({
-      inputs: [dir],
-      outDir: join(root, 'out'),
-      cache: emptyModelCache(root),
-      saveStages: true,
-      stages: { ...(await classicStages()), personDetector: null },
-    });
-    const file = run.manifest.files[0];
+    const { file } = await prepOnePage(root, 'strip', stripSvg);
     expect(file).toMatchObject({ status: 'ok', width: 512, height: 2200 });
     const panels = file?.panels ?? [];
     expect(panels.map((p) => [p.y, p.y + p.height])).toEqual([
