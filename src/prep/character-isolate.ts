@@ -7,7 +7,8 @@ import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { dilateEllipse } from '../vision/binary-dilate.js';
 import { loadOpenCv, matFromGray, withMats } from '../vision/opencv.js';
 import { MASK_THRESHOLD } from './mask-contours.js';
-import { PIXEL, paintOverRuns } from './paint-over.js';
+import { paintOverRuns } from './paint-over.js';
+import { PIXEL } from './paint-over-sides.js';
 
 /** 8-connected components of `mask > threshold`: a label per pixel (0 = none) and each label's box (index = label). */
 export interface MaskComponents {

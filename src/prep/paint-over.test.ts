@@ -5,7 +5,8 @@ import {
   kinds,
 } from '../../test/fixtures/prep-quality/paint-squares.js';
 import { makeRgb } from '../../test/helpers/images.js';
-import { backgroundPeriod, byteMedian, paintOverRuns } from './paint-over.js';
+import { backgroundPeriod, paintOverRuns } from './paint-over.js';
+import { byteMedian } from './paint-over-sides.js';
 
 describe('paintOverRuns', () => {
   it('carries screentone on through a hole instead of smearing it', () => {
