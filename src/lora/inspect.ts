@@ -1,33 +1,24 @@
-// src/lora/inspect.ts — `inspectLora`: what a LoRA or LoKr file is (format, algorithm, rank / alpha /
-// scale per module, LoKr factor shapes, modules per block, dtypes, size, metadata, trigger and top
-// tags) and whether AUTOMATIC1111, ComfyUI and diffusers map every key (an SDXL LoRA: that it is one,
-// whatever maps). Reads only the header and the alpha scalars.
-import { conv1x1Shapes } from './convert-plan.js';
-import {
-  type AlphaModule,
-  checkLoaderCompatibility,
-  diffusersConv1x1Note,
-  DIFFUSERS_KOHYA_ALPHA_NOTE,
-  DIFFUSERS_TEXT_MODEL_TARGETS_NOTE,
-  diffusersMisreadAlphas,
-  diffusersMissesTextModelTargets,
-  type LoaderVerdict,
-  type MisreadAlpha,
-  otherBaseModelHint,
-} from './loader-compat.js';
+import { readRunRecord } from './convert-facts.js';
 import { withDoraVerdicts } from './dora-loaders.js';
-import { kohyaModuleName } from './lora-keys.js';
+import {
+  inspectionWarnings,
+  lokrWarnings,
+  withAlphaPatternNote,
+  withConv1x1Note,
+  withSdxlNote,
+  withTextModelTargetNote,
+} from './inspect-verdicts.js';
+import { topTags } from './kohya-metadata.js';
+import { checkLoaderCompatibility, type LoaderVerdict } from './loader-compat.js';
 import { type LokrFactorInfo, type LokrModel, lokrDims, lokrFactors } from './lokr.js';
 import { lokrNetworkFacts } from './lokr-plan.js';
-import { doraAxes, type LoraModel, type LoraModule } from './lora-model.js';
+import { kohyaModuleName } from './lora-keys.js';
+import { doraAxes } from './lora-model.js';
 import { openAdapter } from './open-adapter.js';
-import { NO_LORA_KEYS } from './open-lora.js';
 import type { SafetensorsReader } from './safetensors-read.js';
 import { blockOf } from './sd15-modules.js';
-import { readRunRecord } from './convert-facts.js';
-import { topTags } from './kohya-metadata.js';
-import { SDXL_VERDICT_NOTE, sdxlSignals, sdxlWarning } from './sdxl-check.js';
-import { describeUnknownKey, type UnreadAdapter, unreadAdapter } from './unknown-keys.js';
+import { sdxlSignals } from './sdxl-check.js';
+import { type UnreadAdapter, unreadAdapter } from './unknown-keys.js';
 
 export interface InspectModule {
   readonly name: string;
@@ -121,142 +112,6 @@ export function triggerWords(
   });
   const unique = [...new Set(names.filter(Boolean))];
   return unique.length > 0 ? { trigger: unique.join(', '), source: 'dataset folders' } : undefined;
-}
-
-/**
- * diffusers gives some modules of a kohya file their component's most common alpha instead of their own
- * (UNet attention and text-encoder modules, and modules without `.alpha`; diffusers-alphas.ts
- * `diffusersMisreadAlphas`). A1111 and ComfyUI read each module's alpha.
- */
-function withAlphaPatternNote(
-  verdicts: LoaderVerdict[],
-  format: string,
-  modules: readonly AlphaModule[],
-): LoaderVerdict[] {
-  if (format !== 'kohya') return verdicts;
-  const misread = diffusersMisreadAlphas(modules, true);
-  if (misread.length === 0) return verdicts;
-  const first = misread[0] as MisreadAlpha;
-  const note = `${DIFFUSERS_KOHYA_ALPHA_NOTE} Here ${misread.length} module(s), e.g. ${first.module}: alpha ${first.alpha}, diffusers applies ${first.applied}.`;
-  return verdicts.map((v) => (v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, note] } : v));
-}
-
-/** The diffusers verdict of a file whose metadata names `text_model.` text-encoder targets (see loader-diffusers.ts). */
-function withTextModelTargetNote(
-  verdicts: LoaderVerdict[],
-  metadata: Readonly<Record<string, string>>,
-): LoaderVerdict[] {
-  if (!diffusersMissesTextModelTargets(metadata)) return verdicts;
-  return verdicts.map((v) =>
-    v.loader === 'diffusers'
-      ? { ...v, ok: false, notes: [...v.notes, DIFFUSERS_TEXT_MODEL_TARGETS_NOTE] }
-      : v,
-  );
-}
-
-/**
- * The diffusers verdict of a file storing 1x1-convolution modules (proj_in, proj_out, conv_shortcut) as
- * 2-D weights (convert-plan.ts `conv1x1Shapes`): load_lora_weights raises a size mismatch on them.
- */
-function withConv1x1Note(verdicts: LoaderVerdict[], modules: readonly LoraModule[]): LoaderVerdict[] {
-  const flat = modules
-    .filter((m) => conv1x1Shapes(m) !== undefined)
-    .map((m) => kohyaModuleName(m.component, m.path));
-  if (flat.length === 0) return verdicts;
-  const note = diffusersConv1x1Note(flat);
-  return verdicts.map((v) => (v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, note] } : v));
-}
-
-/**
- * Every verdict of an SDXL LoRA ({@link sdxlSignals} not empty): not ok, whatever maps, since the keys
- * are checked against SD1.5 names (lora_te1_ maps onto SD1.5's text encoder in every loader). Notes
- * whose way out is toonlora's convert or generate go: both refuse an SDXL file.
- */
-function withSdxlNote(verdicts: LoaderVerdict[], sdxl: readonly string[]): LoaderVerdict[] {
-  if (sdxl.length === 0) return verdicts;
-  return verdicts.map((v) => ({
-    ...v,
-    ok: false,
-    notes: [...v.notes.filter((n) => !/convert --to|toonlora generate/.test(n)), SDXL_VERDICT_NOTE],
-  }));
-}
-
-/** The end of an unknown-keys warning: convert's way out, none for an SDXL LoRA (refused whatever the options). */
-function unknownKeysRemedy(sdxl: readonly string[]): string {
-  return sdxl.length > 0
-    ? 'convert and generate refuse an SDXL LoRA, with or without them'
-    : 'convert refuses the file unless --drop-unknown';
-}
-
-/**
- * Warnings about what loaders and convert will not take: an SDXL LoRA, non-SD1.5 modules, a LoRA for
- * another base model (metadata, text width), unknown keys, no LoRA at all. `sdxl`: the file's
- * {@link sdxlSignals}.
- */
-function inspectionWarnings(
-  model: LoraModel,
-  modules: readonly InspectModule[],
-  metadata: Readonly<Record<string, string>>,
-  sdxl: readonly string[],
-): string[] {
-  const warnings = [...model.warnings];
-  const otherBase = sdxl.length > 0 ? sdxlWarning(sdxl) : otherBaseModelHint(metadata, model.modules);
-  if (otherBase) warnings.push(otherBase);
-  if (model.format === 'unknown') {
-    warnings.push(
-      model.unknownKeys.length === 0
-        ? 'the file holds no tensors (only metadata), so no LoRA module: no loader loads anything, and convert, generate and upload refuse it.'
-        : `${NO_LORA_KEYS} All ${model.unknownKeys.length} tensor(s) are unmapped; convert refuses the file.`,
-    );
-    return warnings;
-  }
-  if (model.modules.length === 0) {
-    const other = unreadAdapter(model.unknownKeys);
-    warnings.push(
-      other
-        ? `The file is ${other.description}. convert and generate refuse it.`
-        : 'no complete LoRA module (down + up pair) found: convert and generate refuse the file.',
-    );
-    return warnings;
-  }
-  const notSd15 = modules.filter((m) => !m.sd15).length;
-  if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
-  if (model.unknownKeys.length > 0) {
-    const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
-    warnings.push(
-      `${model.unknownKeys.length} tensor(s) belong to no LoRA module (${kinds}); ${unknownKeysRemedy(sdxl)}.`,
-    );
-  }
-  return warnings;
-}
-
-/**
- * Warnings about a LoKr file: module warnings, an SDXL LoRA or another base model, non-SD1.5 modules,
- * unknown keys, LoRA tensors mixed in.
- */
-function lokrWarnings(
-  model: LokrModel,
-  modules: readonly InspectModule[],
-  metadata: Readonly<Record<string, string>>,
-  sdxl: readonly string[],
-): string[] {
-  const warnings = [...model.warnings];
-  const otherBase = sdxl.length > 0 ? sdxlWarning(sdxl) : otherBaseModelHint(metadata, []);
-  if (otherBase) warnings.push(otherBase);
-  const notSd15 = modules.filter((m) => !m.sd15).length;
-  if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
-  if (model.loraKeys.length > 0) {
-    warnings.push(
-      `${model.loraKeys.length} LoRA tensor(s) (e.g. ${model.loraKeys[0]}) sit beside the LoKr modules; convert refuses a file that mixes LoRA and LoKr.`,
-    );
-  }
-  if (model.unknownKeys.length > 0) {
-    const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
-    warnings.push(
-      `${model.unknownKeys.length} tensor(s) belong to no LoKr module (${kinds}); ${unknownKeysRemedy(sdxl)}.`,
-    );
-  }
-  return warnings;
 }
 
 function lokrModules(model: LokrModel): InspectModule[] {

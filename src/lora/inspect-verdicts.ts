@@ -1,0 +1,159 @@
+// src/lora/inspect-verdicts.ts — what inspect.ts adds to a file's loader verdicts (diffusers' misread
+// alphas, text_model targets and 1x1 convolutions; an SDXL LoRA's verdicts all off) and its warnings
+// (an SDXL LoRA or another base model, non-SD1.5 modules, unknown keys, no LoRA at all; a LoKr file's
+// mixed-in LoRA tensors).
+import { conv1x1Shapes } from './convert-plan.js';
+import type { InspectModule } from './inspect.js';
+import {
+  type AlphaModule,
+  DIFFUSERS_KOHYA_ALPHA_NOTE,
+  DIFFUSERS_TEXT_MODEL_TARGETS_NOTE,
+  diffusersConv1x1Note,
+  diffusersMisreadAlphas,
+  diffusersMissesTextModelTargets,
+  type LoaderVerdict,
+  type MisreadAlpha,
+  otherBaseModelHint,
+} from './loader-compat.js';
+import type { LokrModel } from './lokr.js';
+import { kohyaModuleName } from './lora-keys.js';
+import type { LoraModel, LoraModule } from './lora-model.js';
+import { NO_LORA_KEYS } from './open-lora.js';
+import { SDXL_VERDICT_NOTE, sdxlSignals, sdxlWarning } from './sdxl-check.js';
+import { describeUnknownKey, unreadAdapter } from './unknown-keys.js';
+
+/**
+ * diffusers gives some modules of a kohya file their component's most common alpha instead of their own
+ * (UNet attention and text-encoder modules, and modules without `.alpha`; diffusers-alphas.ts
+ * `diffusersMisreadAlphas`). A1111 and ComfyUI read each module's alpha.
+ */
+export function withAlphaPatternNote(
+  verdicts: LoaderVerdict[],
+  format: string,
+  modules: readonly AlphaModule[],
+): LoaderVerdict[] {
+  if (format !== 'kohya') return verdicts;
+  const misread = diffusersMisreadAlphas(modules, true);
+  if (misread.length === 0) return verdicts;
+  const first = misread[0] as MisreadAlpha;
+  const note = `${DIFFUSERS_KOHYA_ALPHA_NOTE} Here ${misread.length} module(s), e.g. ${first.module}: alpha ${first.alpha}, diffusers applies ${first.applied}.`;
+  return verdicts.map((v) => (v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, note] } : v));
+}
+
+/** The diffusers verdict of a file whose metadata names `text_model.` text-encoder targets (see loader-diffusers.ts). */
+export function withTextModelTargetNote(
+  verdicts: LoaderVerdict[],
+  metadata: Readonly<Record<string, string>>,
+): LoaderVerdict[] {
+  if (!diffusersMissesTextModelTargets(metadata)) return verdicts;
+  return verdicts.map((v) =>
+    v.loader === 'diffusers'
+      ? { ...v, ok: false, notes: [...v.notes, DIFFUSERS_TEXT_MODEL_TARGETS_NOTE] }
+      : v,
+  );
+}
+
+/**
+ * The diffusers verdict of a file storing 1x1-convolution modules (proj_in, proj_out, conv_shortcut) as
+ * 2-D weights (convert-plan.ts `conv1x1Shapes`): load_lora_weights raises a size mismatch on them.
+ */
+export function withConv1x1Note(verdicts: LoaderVerdict[], modules: readonly LoraModule[]): LoaderVerdict[] {
+  const flat = modules
+    .filter((m) => conv1x1Shapes(m) !== undefined)
+    .map((m) => kohyaModuleName(m.component, m.path));
+  if (flat.length === 0) return verdicts;
+  const note = diffusersConv1x1Note(flat);
+  return verdicts.map((v) => (v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, note] } : v));
+}
+
+/**
+ * Every verdict of an SDXL LoRA ({@link sdxlSignals} not empty): not ok, whatever maps, since the keys
+ * are checked against SD1.5 names (lora_te1_ maps onto SD1.5's text encoder in every loader). Notes
+ * whose way out is toonlora's convert or generate go: both refuse an SDXL file.
+ */
+export function withSdxlNote(verdicts: LoaderVerdict[], sdxl: readonly string[]): LoaderVerdict[] {
+  if (sdxl.length === 0) return verdicts;
+  return verdicts.map((v) => ({
+    ...v,
+    ok: false,
+    notes: [...v.notes.filter((n) => !/convert --to|toonlora generate/.test(n)), SDXL_VERDICT_NOTE],
+  }));
+}
+
+/** The end of an unknown-keys warning: convert's way out, none for an SDXL LoRA (refused whatever the options). */
+function unknownKeysRemedy(sdxl: readonly string[]): string {
+  return sdxl.length > 0
+    ? 'convert and generate refuse an SDXL LoRA, with or without them'
+    : 'convert refuses the file unless --drop-unknown';
+}
+
+/**
+ * Warnings about what loaders and convert will not take: an SDXL LoRA, non-SD1.5 modules, a LoRA for
+ * another base model (metadata, text width), unknown keys, no LoRA at all. `sdxl`: the file's
+ * {@link sdxlSignals}.
+ */
+export function inspectionWarnings(
+  model: LoraModel,
+  modules: readonly InspectModule[],
+  metadata: Readonly<Record<string, string>>,
+  sdxl: readonly string[],
+): string[] {
+  const warnings = [...model.warnings];
+  const otherBase = sdxl.length > 0 ? sdxlWarning(sdxl) : otherBaseModelHint(metadata, model.modules);
+  if (otherBase) warnings.push(otherBase);
+  if (model.format === 'unknown') {
+    warnings.push(
+      model.unknownKeys.length === 0
+        ? 'the file holds no tensors (only metadata), so no LoRA module: no loader loads anything, and convert, generate and upload refuse it.'
+        : `${NO_LORA_KEYS} All ${model.unknownKeys.length} tensor(s) are unmapped; convert refuses the file.`,
+    );
+    return warnings;
+  }
+  if (model.modules.length === 0) {
+    const other = unreadAdapter(model.unknownKeys);
+    warnings.push(
+      other
+        ? `The file is ${other.description}. convert and generate refuse it.`
+        : 'no complete LoRA module (down + up pair) found: convert and generate refuse the file.',
+    );
+    return warnings;
+  }
+  const notSd15 = modules.filter((m) => !m.sd15).length;
+  if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
+  if (model.unknownKeys.length > 0) {
+    const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
+    warnings.push(
+      `${model.unknownKeys.length} tensor(s) belong to no LoRA module (${kinds}); ${unknownKeysRemedy(sdxl)}.`,
+    );
+  }
+  return warnings;
+}
+
+/**
+ * Warnings about a LoKr file: module warnings, an SDXL LoRA or another base model, non-SD1.5 modules,
+ * unknown keys, LoRA tensors mixed in.
+ */
+export function lokrWarnings(
+  model: LokrModel,
+  modules: readonly InspectModule[],
+  metadata: Readonly<Record<string, string>>,
+  sdxl: readonly string[],
+): string[] {
+  const warnings = [...model.warnings];
+  const otherBase = sdxl.length > 0 ? sdxlWarning(sdxl) : otherBaseModelHint(metadata, []);
+  if (otherBase) warnings.push(otherBase);
+  const notSd15 = modules.filter((m) => !m.sd15).length;
+  if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
+  if (model.loraKeys.length > 0) {
+    warnings.push(
+      `${model.loraKeys.length} LoRA tensor(s) (e.g. ${model.loraKeys[0]}) sit beside the LoKr modules; convert refuses a file that mixes LoRA and LoKr.`,
+    );
+  }
+  if (model.unknownKeys.length > 0) {
+    const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
+    warnings.push(
+      `${model.unknownKeys.length} tensor(s) belong to no LoKr module (${kinds}); ${unknownKeysRemedy(sdxl)}.`,
+    );
+  }
+  return warnings;
+}
