@@ -1,6 +1,6 @@
 // test/server-remote-workers-e2e.test.ts — a real `toonlora serve --remote-workers` and real `toonlora worker`
-// processes on loopback, training on the `tiny` base (CPU): a job trained end to end by the worker and its LoRA
-// downloaded from the server; then a worker SIGKILLed mid-run: its lease expires and the job is interrupted, with
+// processes on loopback, training on the `tiny` base (CPU): a job trained end to end by the worker, its samples
+// and its LoRA downloaded from the server; then a worker SIGKILLed mid-run: its lease expires and the job is interrupted, with
 // the checkpoint the worker reported, and a resume claimed on the same machine continues after it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -102,8 +102,8 @@ const submit = async (training: Record<string, unknown>) => {
 const job = async (id: string) => (await client.call<Job>('GET', `/api/jobs/${id}`)).body;
 
 describe('remote workers, real processes', () => {
-  it('a worker claims the train job, trains it and uploads the LoRA, which downloads from the server', async () => {
-    const id = await submit({ steps: 4, checkpointEverySteps: 2 });
+  it('a worker claims the train job, trains it, uploads its samples and the LoRA, which download from the server', async () => {
+    const id = await submit({ steps: 4, checkpointEverySteps: 2, sampleEverySteps: 2 });
     const worker = start([
       'worker',
       '--server',
@@ -129,6 +129,14 @@ describe('remote workers, real processes', () => {
     expect(events).toContainEqual(
       expect.objectContaining({ type: 'log', message: expect.stringMatching(/^claimed by worker e2e-1/) }),
     );
+    // the samples the worker's run wrote, uploaded as it wrote them: sample events the Train page shows
+    const samples = events.filter((e) => e.type === 'sample');
+    expect(samples.map((e) => e.step)).toEqual([2, 4]);
+    const urls = (samples[0]?.urls ?? []) as string[];
+    expect(urls.length).toBeGreaterThan(0);
+    const image = await client.download(String(urls[0]));
+    expect(image.status).toBe(200);
+    expect(image.bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
     const lora = await client.download(`/api/loras/${done.result?.loraId}/download`);
     expect(lora.status).toBe(200);
     const headerLength = Number(lora.bytes.readBigUInt64LE(0));

@@ -161,6 +161,7 @@ describe('serve --remote-workers', () => {
     expect(Object.keys(paths).filter((path: string) => path.startsWith('/api/worker'))).toEqual([
       '/api/worker/claim',
       '/api/worker/leases/{id}/events',
+      '/api/worker/leases/{id}/samples',
       '/api/worker/leases/{id}/complete',
       '/api/worker/leases/{id}/fail',
     ]);

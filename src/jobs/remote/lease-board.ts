@@ -14,8 +14,8 @@ import { jobRelDir } from '../data-layout.js';
 import { resolveDataPath } from '../data-path.js';
 import { type JobContext, JobInterruptedError, type JobRunner, type StopReason } from '../job-queue.js';
 import type { JobStore } from '../job-store.js';
-import { loraNameFor } from '../runners/train-runner.js';
-import type { LeaseEvent, LeaseEventsReply, LeaseFail, WorkerClaim } from './protocol.js';
+import { loraNameFor, recordSamples } from '../runners/train-runner.js';
+import type { LeaseEvent, LeaseEventsReply, LeaseFail, LeaseSamples, WorkerClaim } from './protocol.js';
 
 export interface LeaseBoardOptions {
   store: JobStore;
@@ -150,6 +150,25 @@ export class RemoteTrainBoard {
     return { leaseExpiresAt: new Date(lease.expiresAt).toISOString(), stop: context.signal.aborted };
   }
 
+  /** Stores the sample images of one step where a local run writes them (the run folder's samples/) and records
+   * them as a local run does: the job's `sample` artifacts and one `sample` event (the Train page); renews the lease. */
+  async samples(leaseId: string, body: LeaseSamples): Promise<{ artifactIds: string[] }> {
+    const lease = this.held(leaseId);
+    const files = body.images.map(({ name, png }) => ({ name, file: Buffer.from(png, 'base64') }));
+    for (const { name, file } of files) checkPng(name, file);
+    const { context, loraName } = lease.offer;
+    const folder = `${jobRelDir(context.job.id)}/${loraName}/samples`;
+    const paths: string[] = [];
+    for (const { name, file } of files) {
+      const path = resolveDataPath(this.options.dataDir, `${folder}/${name}`);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, file);
+      paths.push(path);
+    }
+    this.renew(lease);
+    return { artifactIds: recordSamples(this.options, context, body.step, paths).map((a) => a.id) };
+  }
+
   /** Stores the worker's kohya LoRA file as the job's `lora` artifact and ends the job succeeded. */
   async complete(leaseId: string, file: Buffer, facts: { steps: number; lastLoss?: number }) {
     const lease = this.held(leaseId);
@@ -280,6 +299,17 @@ export class RemoteTrainBoard {
     this.offered.delete(offer.context.job.id);
     if (error === undefined && result) offer.resolve(result);
     else offer.reject(error);
+  }
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function checkPng(name: string, file: Buffer): void {
+  if (!file.subarray(0, 8).equals(PNG_SIGNATURE)) {
+    throw new ToonloraError(
+      'TL_ERR_UNSUPPORTED_MEDIA',
+      `the uploaded sample ${name} (${file.length} bytes) is not a PNG image; send the sample file the run wrote.`,
+    );
   }
 }
 

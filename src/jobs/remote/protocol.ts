@@ -78,5 +78,30 @@ export const leaseFailBodySchema = z
   .strict();
 export type LeaseFail = z.infer<typeof leaseFailBodySchema>;
 
+/** The sample images one step of the run wrote (one per prompt and seed, in the trainer's order: the Train page
+ * labels them by their place), each a PNG in base64 under its file name (`step-000050-0-seed42.png`). */
+export const leaseSamplesBodySchema = z
+  .object({
+    step: z.number().int().min(0),
+    images: z
+      .array(
+        z.object({
+          name: z
+            .string()
+            .max(200)
+            .regex(
+              /^[A-Za-z0-9][A-Za-z0-9._-]*\.png$/,
+              'a file name ending .png: letters, digits and . _ - only',
+            ),
+          png: z.string().min(1).base64(),
+        }),
+      )
+      .min(1)
+      .max(64),
+  })
+  .strict();
+export type LeaseSamples = z.infer<typeof leaseSamplesBodySchema>;
+export const leaseSamplesReplySchema = z.object({ artifactIds: z.array(apiIdSchema) });
+
 /** Worker routes answer 200 with this when the job's record took the end. */
 export const leaseEndedSchema = z.object({ jobId: apiIdSchema });

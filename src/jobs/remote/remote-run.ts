@@ -1,10 +1,11 @@
 // src/jobs/remote/remote-run.ts — one claimed train job on a remote worker: the dataset zip downloaded and
 // unpacked, the same runTraining the CLI and the server run, its events sent back in batches (each renews the
-// lease; a reply saying stop ends the run with a checkpoint), then the kohya LoRA uploaded, or the error / the
+// lease; a reply saying stop ends the run with a checkpoint), each sample image uploaded as it is written (the
+// Train page shows it), then the kohya LoRA uploaded, or the error / the
 // stop reported. Work folder: <workDir>/<job id>/ (a resumed job continues from its run folder when it is here).
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { isToonloraError } from '../../errors.js';
 import type { CacheOptions } from '../../models/cache.js';
 import { trainJobParamsSchema } from '../../schemas/api.js';
@@ -42,11 +43,7 @@ function toLeaseEvent(event: WorkerEvent, workDir: string): LeaseEvent | undefin
   if (event.type === 'checkpoint')
     return { type: 'checkpoint', step: event.step, path: relative(workDir, event.path) };
   if (event.type === 'log') return { type: 'log', level: event.level, message: event.message };
-  if (event.type === 'sample') {
-    const where = event.paths.map((path) => relative(workDir, path)).join(', ');
-    return { type: 'log', level: 'info', message: `samples at step ${event.step} (on the worker): ${where}` };
-  }
-  return undefined;
+  return undefined; // samples are uploaded as files (uploadSamples)
 }
 
 export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd> {
@@ -62,6 +59,11 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
   let lastSent = Date.now();
   let lost = false;
   let sending: Promise<void> = Promise.resolve();
+  const onLost = (error: LeaseLostError) => {
+    lost = true;
+    say(`job ${job.id}: ${error.message}`);
+    stop.abort('lost');
+  };
   const send = (force: boolean) => {
     sending = sending.then(async () => {
       if (lost || (!force && queue.length === 0 && Date.now() - lastSent < claim.renewEveryMs)) return;
@@ -76,9 +78,7 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
         }
       } catch (error) {
         if (error instanceof LeaseLostError) {
-          lost = true;
-          say(`job ${job.id}: ${error.message}`);
-          stop.abort('lost');
+          onLost(error);
         } else {
           queue = [...batch, ...queue]; // the server is unreachable for now: send them with the next batch
           say(`job ${job.id}: ${isToonloraError(error) ? error.message : String(error)}`);
@@ -88,6 +88,35 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
     return sending;
   };
   const push = (event: LeaseEvent) => queue.push(event);
+  // after the events queued before them; a sample that cannot be uploaded stays on the worker, and the log says so
+  const uploadSamples = (step: number, paths: readonly string[]) => {
+    void send(false);
+    sending = sending.then(async () => {
+      if (lost) return;
+      try {
+        const images = await Promise.all(
+          paths.map(async (path) => ({
+            name: basename(path),
+            png: (await readFile(path)).toString('base64'),
+          })),
+        );
+        await client.samples(leaseId, { step, images });
+      } catch (error) {
+        if (error instanceof LeaseLostError) {
+          onLost(error);
+          return;
+        }
+        const why = error instanceof Error ? error.message : String(error);
+        const where = paths.map((path) => relative(options.workDir, path)).join(', ');
+        say(`job ${job.id}: the samples of step ${step} were not uploaded (${why})`);
+        push({
+          type: 'log',
+          level: 'warn',
+          message: `the samples of step ${step} were not uploaded (${why}); they are on the worker: ${where}`,
+        });
+      }
+    });
+  };
   const timer = setInterval(() => void send(false), Math.min(SEND_EVERY_MS, claim.renewEveryMs));
   try {
     const params = trainJobParamsSchema.parse(job.params);
@@ -114,6 +143,7 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
       ...(options.modelCache ? { modelCache: options.modelCache } : {}),
       ...(options.spawn ? { spawn: options.spawn } : {}),
       onEvent: (event) => {
+        if (event.type === 'sample') uploadSamples(event.step, event.paths);
         const leaseEvent = toLeaseEvent(event, options.workDir);
         if (leaseEvent) push(leaseEvent);
       },

@@ -1,5 +1,5 @@
-// src/jobs/remote/worker-client.ts — `toonlora worker`'s side of /api/worker over HTTP: claim, events, complete,
-// fail, and the dataset download, with the bearer token when one is set (TOONLORA_TOKEN, as the server reads
+// src/jobs/remote/worker-client.ts — `toonlora worker`'s side of /api/worker over HTTP: claim, events, samples,
+// complete, fail, and the dataset download, with the bearer token when one is set (TOONLORA_TOKEN, as the server reads
 // it). A refused call throws a ToonloraError in the server's words; a lost lease (409 / 404) says so.
 import { type ErrorCode, ERRORS, ToonloraError } from '../../errors.js';
 import { errorResponseSchema } from '../../schemas/api-common.js';
@@ -7,6 +7,7 @@ import {
   type LeaseEvent,
   type LeaseEventsReply,
   type LeaseFail,
+  type LeaseSamples,
   leaseEventsReplySchema,
   type WorkerClaim,
   workerClaimSchema,
@@ -84,6 +85,11 @@ export class WorkerClient {
   async complete(leaseId: string, file: Buffer, facts: { steps: number; lastLoss: number | null }) {
     const query = `steps=${facts.steps}${facts.lastLoss === null ? '' : `&lastLoss=${facts.lastLoss}`}`;
     await this.call('POST', `/api/worker/leases/${leaseId}/complete?${query}`, { file });
+  }
+
+  /** Uploads the sample images of one step (the server stores them as the job's sample artifacts). */
+  async samples(leaseId: string, body: LeaseSamples): Promise<void> {
+    await this.call('POST', `/api/worker/leases/${leaseId}/samples`, { json: body });
   }
 
   async fail(leaseId: string, body: LeaseFail): Promise<void> {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, relative } from 'node:path';
 import { ToonloraError } from '../../errors.js';
+import type { Artifact } from '../../schemas/api-artifacts.js';
 import { checkBaseModelOnDisk } from '../../models/base-model.js';
 import { type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js';
 import { effectiveLoraAlpha } from '../../schemas/config.js';
@@ -48,23 +49,36 @@ function handleEvent(deps: RunnerDeps, context: JobContext, event: WorkerEvent):
   } else if (event.type === 'log') {
     context.emit({ type: 'log', level: event.level, message: event.message });
   } else if (event.type === 'sample') {
-    const samples = event.paths.map((path) =>
-      deps.catalog.addArtifact({
-        characterId: context.job.characterId,
-        jobId: context.job.id,
-        kind: 'sample',
-        name: `step ${event.step} · ${basename(path)}`,
-        path: toRel(path),
-        meta: { step: event.step },
-      }),
-    );
-    context.emit({
-      type: 'sample',
-      step: event.step,
-      artifactIds: samples.map((s) => s.id),
-      urls: samples.map((s) => s.url),
-    });
+    recordSamples(deps, context, event.step, event.paths);
   }
+}
+
+/** Sample images written under the data folder (absolute paths): the job's `sample` artifacts and its `sample`
+ * event, which the Train page shows. Local runs and remote workers' uploads (src/jobs/remote) record them so. */
+export function recordSamples(
+  deps: Pick<RunnerDeps, 'catalog' | 'dataDir'>,
+  context: JobContext,
+  step: number,
+  paths: readonly string[],
+): Artifact[] {
+  const toRel = (path: string) => relative(deps.dataDir, path).split('\\').join('/');
+  const samples = paths.map((path) =>
+    deps.catalog.addArtifact({
+      characterId: context.job.characterId,
+      jobId: context.job.id,
+      kind: 'sample',
+      name: `step ${step} · ${basename(path)}`,
+      path: toRel(path),
+      meta: { step },
+    }),
+  );
+  context.emit({
+    type: 'sample',
+    step,
+    artifactIds: samples.map((s) => s.id),
+    urls: samples.map((s) => s.url),
+  });
+  return samples;
 }
 
 export interface TrainRunnerOptions {

@@ -1,6 +1,6 @@
 // src/server/routes/workers/index.ts — /api/worker: the routes `toonlora worker` uses on a server started with
 // `serve --remote-workers` (registered only then): claim a train job (long poll), report a lease's events
-// (renews it; the reply says stop after a cancel), upload the LoRA (complete) or the error (fail). Behind the
+// (renews it; the reply says stop after a cancel), upload each sample image as the run writes it, upload the LoRA (complete) or the error (fail). Behind the
 // same token as every /api route; the board (src/jobs/remote/lease-board.ts) does the work.
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
@@ -11,6 +11,8 @@ import {
   leaseEventsReplySchema,
   leaseFailBodySchema,
   leaseParamsSchema,
+  leaseSamplesBodySchema,
+  leaseSamplesReplySchema,
   workerClaimBodySchema,
   workerClaimSchema,
 } from '../../../jobs/remote/protocol.js';
@@ -24,6 +26,8 @@ export interface WorkerRoutesOptions {
 
 /** The largest LoRA a worker may upload: as a LoRA uploaded on the LoRA page (512 MiB). */
 const MAX_LORA_BYTES = 512 * 1024 * 1024;
+/** The largest batch of one step's sample images (base64 PNGs of at most 1024 x 1024, a few MiB each). */
+const MAX_SAMPLES_BYTES = 128 * 1024 * 1024;
 
 export default async function workerRoutes(
   app: FastifyInstance,
@@ -72,6 +76,28 @@ export default async function workerRoutes(
       }),
     },
     async (request) => board.events(request.params.id, request.body.events),
+  );
+
+  routes.post(
+    '/api/worker/leases/:id/samples',
+    {
+      bodyLimit: MAX_SAMPLES_BYTES,
+      schema: zodRoute({
+        params: leaseParamsSchema,
+        body: leaseSamplesBodySchema,
+        response: {
+          200: leaseSamplesReplySchema,
+          400: errorResponseSchema,
+          409: errorResponseSchema,
+          413: errorResponseSchema,
+          415: errorResponseSchema,
+        },
+        summary:
+          "Stores the sample images one step of the run wrote (PNGs in base64) as the job's sample artifacts; renews the lease",
+        tags: ['workers'],
+      }),
+    },
+    async (request) => board.samples(request.params.id, request.body),
   );
 
   routes.post(
