@@ -17,9 +17,11 @@ async function claimedJob(app: FastifyInstance) {
     payload: { kind: 'train', characterId: seeded.characterId, params: { datasetId: seeded.datasetId } },
   });
   const id = String(res.json().id);
+  // the runner offers it once the queue starts it and its dataset's images are checked
   await waitFor(
-    () => app.jobStore.getJob(id).status,
-    (status) => status === 'running',
+    () => app.jobStore.listEvents(id),
+    (events) =>
+      events.some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a remote worker')),
   );
   const claim = await app.inject({
     method: 'POST',

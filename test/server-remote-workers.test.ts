@@ -2,7 +2,7 @@
 // Python): claims racing (one job each, one 204), a lease left to expire (the job interrupted, resumable, claimed
 // again as a resume), a cancel reaching the worker in its events reply, the LoRA upload ending the job (downloadable),
 // the token on the worker routes, and the dataset zip unpacked as the worker does.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -38,8 +38,12 @@ async function submitTrain(app: FastifyInstance, seeded: { characterId: string; 
   });
   expect(res.statusCode).toBe(201);
   const id = String(res.json().id);
-  // the runner offers it once the queue starts it
-  await waitFor(() => app.jobStore.getJob(id).status === 'running');
+  // the runner offers it once the queue starts it and its dataset's images are checked
+  await waitFor(() =>
+    app.jobStore
+      .listEvents(id)
+      .some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a remote worker')),
+  );
   return id;
 }
 
@@ -175,6 +179,24 @@ describe('serve --remote-workers', () => {
       payload: { worker: 'w1', waitS: 0 },
     });
     expect(ok.statusCode).toBe(204);
+  });
+
+  it('fails a job whose dataset image was deleted at once, naming the item, not after a worker claims it', async () => {
+    const app = await remoteApp();
+    const seeded = await seedDataset(app);
+    rmSync(join(app.dataDir, app.catalog.getDatasetItem(seeded.datasetId, 'a').imagePath));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      payload: { kind: 'train', characterId: seeded.characterId, params: { datasetId: seeded.datasetId } },
+    });
+    const id = String(res.json().id);
+    await waitFor(() => app.jobStore.getJob(id).status === 'failed');
+    expect(app.jobStore.getJob(id).error).toMatchObject({
+      code: 'TL_ERR_NOT_FOUND',
+      message: expect.stringContaining(`the image of dataset ${seeded.datasetId} item a is missing`),
+    });
+    expect((await claim(app, 'w1')).statusCode).toBe(204);
   });
 
   it('unpacks the dataset zip as a worker does', async () => {

@@ -11,6 +11,7 @@ import { type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js'
 import { effectiveLoraAlpha } from '../../schemas/config.js';
 import type { CatalogStore } from '../catalog-store.js';
 import { jobRelDir } from '../data-layout.js';
+import { checkExportImages } from '../kohya-export.js';
 import { resolveDataPath } from '../data-path.js';
 import { type JobContext, JobInterruptedError, type JobRunner, type StopReason } from '../job-queue.js';
 import type { JobStore } from '../job-store.js';
@@ -56,10 +57,15 @@ export class RemoteTrainBoard {
 
   constructor(private readonly options: LeaseBoardOptions) {}
 
-  /** The train runner: resolves with the job's result once a worker has uploaded its LoRA. */
-  readonly runner: JobRunner = (context) =>
-    new Promise((resolve, reject) => {
-      const params = trainJobParamsSchema.parse(context.job.params);
+  /** The train runner: resolves with the job's result once a worker has uploaded its LoRA. A dataset image deleted
+   * by hand fails the job here, naming its item, as a local run does, not once a worker has claimed it. */
+  readonly runner: JobRunner = async (context) => {
+    const params = trainJobParamsSchema.parse(context.job.params);
+    if (!context.resume) {
+      const items = this.options.catalog.listDatasetItems(params.datasetId);
+      await checkExportImages(this.options.dataDir, params.datasetId, items);
+    }
+    return new Promise((resolve, reject) => {
       const character = this.options.catalog.getCharacter(context.job.characterId);
       const offer: Offer = {
         context,
@@ -79,6 +85,7 @@ export class RemoteTrainBoard {
       });
       for (const wake of [...this.pollers]) wake();
     });
+  };
 
   /** Gives the oldest offered job to `worker`, or undefined when none is offered. */
   claim(worker: string): WorkerClaim | undefined {
