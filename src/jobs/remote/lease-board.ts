@@ -17,6 +17,7 @@ import { type JobContext, JobInterruptedError, type JobRunner, type StopReason }
 import type { JobStore } from '../job-store.js';
 import { loraNameFor, recordSamples } from '../runners/train-runner.js';
 import type { LeaseEvent, LeaseEventsReply, LeaseFail, LeaseSamples, WorkerClaim } from './protocol.js';
+import { checkPng, checkSafetensors } from './upload-checks.js';
 
 export interface LeaseBoardOptions {
   store: JobStore;
@@ -306,27 +307,5 @@ export class RemoteTrainBoard {
     this.offered.delete(offer.context.job.id);
     if (error === undefined && result) offer.resolve(result);
     else offer.reject(error);
-  }
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function checkPng(name: string, file: Buffer): void {
-  if (!file.subarray(0, 8).equals(PNG_SIGNATURE)) {
-    throw new ToonloraError(
-      'TL_ERR_UNSUPPORTED_MEDIA',
-      `the uploaded sample ${name} (${file.length} bytes) is not a PNG image; send the sample file the run wrote.`,
-    );
-  }
-}
-
-/** A safetensors file starts with its header's length (8 bytes, little-endian) and the JSON header. */
-function checkSafetensors(file: Buffer): void {
-  const length = file.length >= 8 ? Number(file.readBigUInt64LE(0)) : 0;
-  if (length < 2 || 8 + length > file.length || file[8] !== 0x7b) {
-    throw new ToonloraError(
-      'TL_ERR_SAFETENSORS',
-      `the uploaded LoRA (${file.length} bytes) is not a safetensors file; send the kohya .safetensors the run wrote.`,
-    );
   }
 }
