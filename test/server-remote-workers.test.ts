@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { parseServerUrl } from '../src/cli/commands/worker.js';
+import { ToonloraError } from '../src/errors.js';
+import { WorkerClient } from '../src/jobs/remote/worker-client.js';
 import { parseWorkerLease } from '../src/cli/commands/serve.js';
 import { unzipTo } from '../src/jobs/remote/unzip.js';
 import { waitFor as waitForValue } from './helpers/job-stand-ins.js';
@@ -197,6 +199,24 @@ describe('serve --remote-workers', () => {
       message: expect.stringContaining(`the image of dataset ${seeded.datasetId} item a is missing`),
     });
     expect((await claim(app, 'w1')).statusCode).toBe(204);
+  });
+
+  it('a worker with a wrong or no token is told to set TOONLORA_TOKEN, the route named once', async () => {
+    const app = await remoteApp(60_000, 'sekret-token-for-tests-0123456789');
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    for (const token of ['wrong-token', undefined]) {
+      const error = await new WorkerClient(url, token).claim('w1', 0).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ToonloraError);
+      expect((error as ToonloraError).code).toBe('TL_ERR_UNAUTHORIZED');
+      expect((error as ToonloraError).message).toMatch(
+        /refused this worker's token: set TOONLORA_TOKEN here/,
+      );
+    }
+    // any other refusal names its route once (it read "POST /api/worker/claim: POST /api/worker/claim: ...")
+    const bad = await new WorkerClient(url, 'sekret-token-for-tests-0123456789')
+      .download('/api/datasets/nope/zip')
+      .catch((e: unknown) => e);
+    expect((bad as Error).message.match(/GET \/api\/datasets\/nope\/zip/g)).toHaveLength(1);
   });
 
   it('unpacks the dataset zip as a worker does', async () => {

@@ -63,7 +63,16 @@ export class WorkerClient {
     }
     const code = parsed.success ? parsed.data.error.code : '';
     const known = (Object.keys(ERRORS) as ErrorCode[]).find((name) => name === code) ?? 'TL_ERR_UNAVAILABLE';
-    throw new ToonloraError(known, `${method} ${path}: ${message}`);
+    if (res.status === 401) {
+      throw new ToonloraError(
+        'TL_ERR_UNAUTHORIZED',
+        `${this.base} refused this worker's token: set TOONLORA_TOKEN here to the token the server was started with` +
+          `${this.token ? '' : ' (none is set)'}.`,
+      );
+    }
+    // the server's message names the route already ("POST /api/worker/claim: ...")
+    const where = `${method} ${path.split('?')[0]}`;
+    throw new ToonloraError(known, message.startsWith(where) ? message : `${where}: ${message}`);
   }
 
   /** A job under a lease, or undefined when none came within `waitS` seconds. */
