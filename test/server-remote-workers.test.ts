@@ -219,6 +219,15 @@ describe('serve --remote-workers', () => {
     expect((bad as Error).message.match(/GET \/api\/datasets\/nope\/zip/g)).toHaveLength(1);
   });
 
+  it('a worker that cannot reach the server says why (ECONNREFUSED), not "fetch failed"', async () => {
+    const gone = await makeApp(); // a port nothing listens on any more
+    const url = await gone.listen({ port: 0, host: '127.0.0.1' });
+    await gone.close();
+    const error = await new WorkerClient(url).claim('w1', 0).catch((e: unknown) => e);
+    expect((error as ToonloraError).code).toBe('TL_ERR_UNAVAILABLE');
+    expect((error as Error).message).toBe(`cannot reach ${url} (ECONNREFUSED)`);
+  });
+
   it('unpacks the dataset zip as a worker does', async () => {
     const app = await remoteApp();
     const { datasetId } = await seedDataset(app);

@@ -64,10 +64,15 @@ async function work(flags: WorkerFlags): Promise<number> {
   const say = (line: string) => process.stderr.write(`toonlora worker: ${line}\n`);
   const stop = new AbortController();
   let signals = 0;
+  let running = false;
   const onSignal = () => {
     signals += 1;
     if (signals > 1) process.exit(EXIT_KILLED);
-    say('stopping: the running job saves a checkpoint first (Ctrl-C again to exit at once)');
+    say(
+      running
+        ? 'stopping: the running job saves a checkpoint first (Ctrl-C again to exit at once)'
+        : 'stopping',
+    );
     stop.abort();
   };
   process.on('SIGINT', onSignal);
@@ -84,14 +89,17 @@ async function work(flags: WorkerFlags): Promise<number> {
         say(
           `${error instanceof Error ? error.message : String(error)}; trying again in ${RETRY_MS / 1000} s`,
         );
-        await new Promise((done) => setTimeout(done, RETRY_MS));
+        await sleep(RETRY_MS, stop.signal);
         continue;
       }
       if (!claim) continue;
       say(
         `job ${claim.job.id} (attempt ${claim.job.attempt}${claim.job.resume ? ', resumed' : ''}): training ${claim.job.loraName}`,
       );
-      const end = await runClaim({ client, claim, workDir, signal: stop.signal, say });
+      running = true;
+      const end = await runClaim({ client, claim, workDir, signal: stop.signal, say }).finally(() => {
+        running = false;
+      });
       say(`job ${claim.job.id}: ${end}`);
       if (flags.json) process.stdout.write(`${JSON.stringify({ jobId: claim.job.id, end })}\n`);
       if (flags.once) break;
@@ -101,6 +109,21 @@ async function work(flags: WorkerFlags): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** `ms`, or less when `signal` aborts (Ctrl-C while waiting to retry exits at once). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      done();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      done();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 export function registerWorker(program: Command): void {

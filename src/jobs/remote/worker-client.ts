@@ -45,13 +45,10 @@ export class WorkerClient {
     }
     const res = await fetch(`${this.base}${path}`, { method, headers, body: payload, signal }).catch(
       (error: unknown) => {
-        throw new ToonloraError(
-          'TL_ERR_UNAVAILABLE',
-          `worker: cannot reach ${this.base} (${String(error)}).`,
-          {
-            cause: error,
-          },
-        );
+        if (signal?.aborted) throw error;
+        throw new ToonloraError('TL_ERR_UNAVAILABLE', `cannot reach ${this.base} (${reachError(error)})`, {
+          cause: error,
+        });
       },
     );
     if (res.ok) return res;
@@ -104,6 +101,15 @@ export class WorkerClient {
   async fail(leaseId: string, body: LeaseFail): Promise<void> {
     await this.call('POST', `/api/worker/leases/${leaseId}/fail`, { json: body });
   }
+}
+
+/** fetch's "fetch failed" says nothing: the cause's code (ECONNREFUSED, ENOTFOUND) or message does. */
+function reachError(error: unknown): string {
+  const cause =
+    error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
 }
 
 function safeJson(text: string): unknown {
