@@ -6,7 +6,8 @@ from helpers import make_pattern_dataset, training_config
 from PIL import Image
 
 from toonlora_trainer.config import parse_train_request
-from toonlora_trainer.dataset_record import dataset_changes
+from toonlora_trainer.data import scan_kohya_dataset
+from toonlora_trainer.dataset_record import dataset_changes, dataset_record
 from toonlora_trainer.train import run_training
 
 
@@ -62,3 +63,25 @@ def test_a_record_without_per_image_hashes_is_compared_by_names_and_sizes():
     assert dataset_changes(old, new) == []  # an edit that kept names and sizes is not seen in such a record
     assert dataset_changes({**old, "fingerprint": "other"}, new) == [
         "the same number of images, but files were renamed, replaced or edited"]
+
+
+def test_a_kohya_folder_given_directly_records_its_images_as_its_parent_folder_does(tmp_path):
+    """`train OUT/1_sks pattern` then `--resume` with `OUT` (or the reverse), the same images: no dataset warning.
+    Before, the direct spelling stored folder `""` and the kohya folder as path, so the switch warned of a new folder,
+    a new dataset path and every image gone and new."""
+    dataset = make_pattern_dataset(tmp_path / "OUT", images=2, repeats=1)
+    folder = dataset / "1_sks pattern"
+    direct, parent = (dataset_record(str(path), scan_kohya_dataset(str(path))) for path in (folder, dataset))
+    assert direct == parent
+    assert direct["folders"] == ["1_sks pattern"] and "1_sks pattern/img0.png" in direct["files"]
+    (folder / "img0.txt").write_text("sks, edited", encoding="utf-8")  # a real change still shows across spellings
+    assert dataset_changes(direct, dataset_record(str(dataset), scan_kohya_dataset(str(dataset)))) == [
+        "the caption of 1 image(s) edited: `1_sks pattern/img0.png`"]
+
+
+def test_a_record_written_with_folder_blank_compares_with_either_spelling():
+    """A checkpoint written before the fix above (folder `""`, the kohya folder as path) resumes warning-free."""
+    old = {"path": "/d/5_sks girl", "images": 1, "folders": [""], "fingerprint": "f", "files": {"a.png": ["img", "cap"]}}
+    assert dataset_changes(old, record({"5_sks girl/a.png": ["img", "cap"]})) == []
+    assert dataset_changes(old, record({"5_sks girl/a.png": ["other", "cap"]})) == [
+        "1 image(s) replaced or edited: `5_sks girl/a.png`"]

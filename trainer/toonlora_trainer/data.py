@@ -101,6 +101,14 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
     return Dataset(tuple(items), tuple(warnings))
 
 
+def is_one_kohya_folder(dataset_dir: str) -> bool:
+    """Whether `dataset_dir` is itself the one kohya folder trained (prep's printed `dataset:`), not the folder
+    holding the kohya folders: scan_kohya_dataset's own choice, so the checkpoint's dataset record can name its
+    images as the other spelling of the same dataset does (`10_sks girl/a.png`, dataset_record.py)."""
+    root = Path(dataset_dir)
+    return root.is_dir() and _kohya_folders(root) == [root]
+
+
 def _kohya_folders(root: Path) -> list[Path]:
     """The `<repeats>_<trigger> <class>` folders in `root`; when it holds none and is named like one, `root` itself
     (prep prints that folder as its `dataset:`, so a user gives it to train as printed)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from .data import Dataset
+from .data import Dataset, is_one_kohya_folder
 from .protocol import TrainedFolder
 
 NAMED_FILES = 3  # files a warning names before "and N more"
@@ -25,20 +25,26 @@ def _digest(data: bytes) -> str:
 
 
 def dataset_record(dataset_dir: str, dataset: Dataset) -> dict:
-    """The record stored in a checkpoint: `path` (resolved), `images`, `folders` (kohya folder names, sorted),
+    """The record stored in a checkpoint: `path` (resolved; the folder holding the kohya folders, also when one kohya
+    folder is given directly), `images`, `folders` (kohya folder names, sorted),
     `fingerprint` (sha256 of each image's path relative to the dataset and its size in bytes, in item order) and
     `files` ({relative image path: [hash of its bytes, hash of its caption as trained]}, 16 hex digits each)."""
-    root = os.path.realpath(dataset_dir)
+    root, prefix = os.path.realpath(dataset_dir), ""
+    if is_one_kohya_folder(dataset_dir):  # `OUT/10_sks girl` given directly: recorded as `OUT` would be
+        absolute = os.path.abspath(dataset_dir)
+        prefix = os.path.basename(absolute)
     digest = hashlib.sha256()
     folders = set()
     files = {}
     for item in dataset.items:
-        relative = os.path.relpath(os.path.realpath(item.image_path), root)
+        relative = os.path.normpath(os.path.join(prefix, os.path.relpath(os.path.realpath(item.image_path), root)))
         folders.add(os.path.dirname(relative))
         with open(item.image_path, "rb") as image:
             data = image.read()
         digest.update(f"{relative}\0{len(data)}\n".encode())
         files[relative] = [_digest(data), _digest(item.caption.encode())]
+    if prefix:
+        root = os.path.realpath(os.path.dirname(absolute))
     return {"path": root, "images": len(dataset.items), "folders": sorted(folders), "fingerprint": digest.hexdigest(),
             "files": files}
 
@@ -70,12 +76,25 @@ def _file_changes(old: dict, new: dict, named_folders: set[str]) -> list[str]:
     return changes
 
 
+def _as_parent_spelling(record: dict) -> dict:
+    """A record written when one kohya folder was given directly, before such records named it as its parent folder
+    does (folder `""`, the kohya folder as `path`): rewritten to the parent spelling (`path` the parent, folder and
+    image names under the kohya folder's name), so resuming with either spelling compares the same images alike."""
+    if record.get("folders") != [""] or not record.get("path"):
+        return record
+    path = str(record["path"])
+    name = os.path.basename(path)
+    files = {os.path.join(name, image): hashes for image, hashes in record.get("files", {}).items()}
+    return record | {"path": os.path.dirname(path), "folders": [name]} | ({"files": files} if "files" in record else {})
+
+
 def dataset_changes(old: dict | None, new: dict) -> list[str]:
     """What differs between the checkpoint's dataset record `old` and this run's `new`, one phrase each; empty when
     they match or `old` is None (a checkpoint from before records were stored). An `old` record without `files`
     (before per-image hashes were stored) is compared by image names and sizes (`fingerprint`)."""
     if not old:
         return []
+    old = _as_parent_spelling(old)
     changes = []
     if old.get("path") != new["path"]:
         changes.append(f"the dataset folder was {old.get('path')}, now {new['path']}")
