@@ -111,3 +111,15 @@ def test_a_lokr_on_a_layer_of_another_kind_names_the_class_it_found():
     with pytest.raises(LokrFileError, match=r"x\.safetensors: LoKr module '0' adapts a torch\.nn\.modules\.normalization\.LayerNorm; "
                                              r"toonlora loads LoKr on torch\.nn\.Linear and torch\.nn\.Conv2d layers only"):
         lokr_config_for(state, model, "x.safetensors")
+
+
+def test_a_loaded_lokr_runs_in_eval_mode_and_its_forward_draws_no_random_numbers(files):
+    """PEFT makes its layers in train mode, where a LoKr layer draws torch.rand(1) per forward to decide whether to
+    skip its delta (module dropout): an inference forward must not depend on, or move, the global RNG."""
+    warm = GenerationSession("tiny", torch.device("cpu"))
+    for name in ("lora", "lokr"):
+        warm.use_lora(files[name], 0.6)
+        assert not [n for n, m in warm.pipe.unet.named_modules() if m.training][:3], name
+        state = torch.random.get_rng_state()
+        unet_output(warm.pipe.unet)
+        assert torch.equal(torch.random.get_rng_state(), state), name

@@ -99,6 +99,10 @@ class GenerationSession:
                 self._kind = None
                 raise
             self._names[key] = name
+            # Inference: the layers PEFT just made start in train mode (the tiny base's whole model too), where a LoKr
+            # layer draws torch.rand(1) in every forward to decide whether to skip its delta (module dropout).
+            for model in (self.pipe.unet, self.pipe.text_encoder):
+                model.eval()
         self._names[key] = self._names.pop(key)  # most recently used last
         self.pipe.enable_lora()
         self.pipe.set_adapters([self._names[key]], adapter_weights=[weight])
