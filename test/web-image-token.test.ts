@@ -6,11 +6,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIST_PAGE_SIZE } from '../web/src/components/dataset-selection.js';
 import { solidPng } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 const TOKEN = 'image-token-s3cret';
 const ITEMS = 60; // far more than a screen: the last items' lazy thumbnails load only when scrolled to
+/** The last crop the page shows before "Show 50 more": the lowest thumbnail on the page. */
+const LAST_SHOWN = `i${LIST_PAGE_SIZE - 1}.png: crop`;
 let web: WebSession;
 let characterId: string;
 
@@ -59,7 +62,7 @@ describe('Dataset page thumbnails after "Forget token" in another tab', () => {
     const tabB = await web.browser.newPage();
     await tabB.goto(`${web.url}/#/c/${characterId}/dataset`);
     await tabB.waitForSelector('[data-testid=dataset-item] img');
-    const last = tabB.getByRole('img', { name: `i${ITEMS - 1}.png: crop` });
+    const last = tabB.getByRole('img', { name: LAST_SHOWN });
     // not loaded yet: too far down for a lazy image
     await expect(
       last.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
@@ -79,12 +82,9 @@ describe('Dataset page thumbnails after "Forget token" in another tab', () => {
 
     await giveToken(tabB);
     await tabB.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-    await tabB.waitForFunction(
-      (name) => {
-        const img = document.querySelector<HTMLImageElement>(`img[alt="${name}"]`);
-        return img?.complete === true && img.naturalWidth === 16;
-      },
-      `i${ITEMS - 1}.png: crop`,
-    );
+    await tabB.waitForFunction((name) => {
+      const img = document.querySelector<HTMLImageElement>(`img[alt="${name}"]`);
+      return img?.complete === true && img.naturalWidth === 16;
+    }, LAST_SHOWN);
   }, 120_000);
 });

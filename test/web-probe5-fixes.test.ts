@@ -3,7 +3,8 @@
 // waited); a row re-included under "Show: Excluded" stays, in its new state, until the filter changes (it vanished
 // at once); Generate refuses a blank prompt on the Prompt field and the error goes once the prompt is typed
 // (a field error stayed until the next submit); the Train page's Dataset select shows a version's whole label at
-// 1280 px (it was cut at half the form's width).
+// 1280 px (it was cut at half the form's width); a prompt typed while Generate still loads its lists is kept (the
+// reopened job's settings replaced it, which made the blank-prompt test fail on a loaded CI machine).
 import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gate } from './helpers/job-stand-ins.js';
@@ -25,7 +26,7 @@ const excludeButton = (page: Page, file: string) =>
   });
 
 /** Holds the requests of `pattern` (method `method`) until `open()`; later ones pass (the route stays). */
-async function holdRequests(page: Page, pattern: string, method: string) {
+async function holdRequests(page: Page, pattern: string | RegExp, method: string) {
   const held = gate();
   const handler = async (route: Route) => {
     if (route.request().method() === method) await held.promise;
@@ -112,5 +113,25 @@ describe('web probe findings', () => {
     await prompt.fill('mina_tl, 1girl');
     await expect.poll(() => page.locator('[data-testid=form-error]').count()).toBe(0);
     await expect(prompt.getAttribute('aria-invalid')).resolves.toBe(null);
+  }, 90_000);
+
+  it('Generate: a prompt typed while the page still loads its LoRAs and jobs is kept when they arrive', async () => {
+    const page = web.page;
+    // the page's list of the character's generate jobs is held back, as on a slow server (CI under load)
+    const jobs = await holdRequests(page, /\/api\/jobs\?/, 'GET');
+    await page.goto(`${web.url}/#/c/${characterId}/generate`);
+    await page.reload(); // the page may be there already (the test before): a fresh load
+    const prompt = page.locator('textarea[name=prompt]');
+    await prompt.waitFor();
+    await prompt.fill('typed before the list came, 1girl');
+    const listed = page.waitForResponse(
+      (response) => response.url().includes('/api/jobs?') && response.request().method() === 'GET',
+    );
+    jobs.open();
+    await listed;
+    await page.waitForTimeout(300);
+    // before, the reopened form replaced it with the pre-filled trigger
+    await expect(prompt.inputValue()).resolves.toBe('typed before the list came, 1girl');
+    await page.unroute(/\/api\/jobs\?/);
   }, 90_000);
 });

@@ -7,7 +7,7 @@
 // default, unless one is typed (with the Train page's "not downloaded" note, and a question before a job that
 // would fail on a missing base). Each image links to its full-size file; the
 // character's earlier generations are listed below (both in components/generated-images.tsx).
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type {
   Artifact,
   BaseModelChoice,
@@ -65,7 +65,10 @@ export function GeneratePage({
   const [earlier, setEarlier] = useState<Artifact[]>([]);
   const [baseModels, setBaseModels] = useState<BaseModelChoice[]>([]);
   const view = useJob(job?.id ?? null);
+  /** What the user typed since the character's form was (re)loaded: the reopened job's settings do not replace it. */
+  const edited = useRef<Partial<GenerateForm>>({});
   const set = (patch: Partial<GenerateForm>) => {
+    edited.current = { ...edited.current, ...patch };
     setForm((current) => ({ ...current, ...patch }));
     // the error named a value that is no longer there (it stayed until the next submit)
     if (editClearsFieldError(invalidField, patch)) {
@@ -106,6 +109,7 @@ export function GeneratePage({
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
     const fresh = initialGenerateForm(character);
+    edited.current = {};
     setForm(fresh);
     setJob(null);
     setImages([]);
@@ -122,7 +126,8 @@ export function GeneratePage({
           list.map((l) => l.id),
           fresh,
         );
-        setForm(reopened.form);
+        // a field typed in while the list loaded keeps what was typed (it was overwritten)
+        setForm({ ...reopened.form, ...edited.current });
         setJob(reopened.job);
       })
       .catch(onError);
