@@ -6,6 +6,7 @@ import { standInGenerationWorker } from '../src/jobs/generation-stand-in.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
 import { BLANK_PROMPT_MESSAGE } from '../src/schemas/api-jobs.js';
+import { addCharacterWithLoraRow } from './helpers/job-stand-ins.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach('generate-words');
@@ -16,15 +17,8 @@ async function appWithLora() {
     runners: createDefaultRunners,
     generation: new WarmGenerationService(factory),
   });
-  const characterId = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' }).id;
   // a LoRA row whose file is not in the data folder (deleted by hand, a swapped disk)
-  const lora = app.catalog.addArtifact({
-    characterId,
-    jobId: null,
-    kind: 'lora',
-    name: 'mina.safetensors',
-    path: `loras/${characterId}.safetensors`,
-  });
+  const { characterId, lora } = addCharacterWithLoraRow(app);
   const post = (generation: Record<string, unknown>) =>
     app.inject({
       method: 'POST',

@@ -49,6 +49,19 @@ export async function waitFor<T>(read: () => T, ok: (value: T) => boolean, timeo
   }
 }
 
+/** A character "Mina" (trigger mina_tl) and a LoRA row `mina.safetensors` of it; no file is written for the row. */
+export function addCharacterWithLoraRow(app: FastifyInstance) {
+  const characterId = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' }).id;
+  const lora = app.catalog.addArtifact({
+    characterId,
+    jobId: null,
+    kind: 'lora',
+    name: 'mina.safetensors',
+    path: `loras/${characterId}.safetensors`,
+  });
+  return { characterId, lora };
+}
+
 /**
  * Creates a character with a LoRA (weights scale a LoRA: the API refuses them without one) and submits a generate
  * job sweeping it (tiny base); resolves to the inject response.
@@ -58,14 +71,7 @@ export async function submitGenerateJob(
   generation: Record<string, unknown>,
   weights: number[],
 ) {
-  const characterId = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' }).id;
-  const lora = app.catalog.addArtifact({
-    characterId,
-    jobId: null,
-    kind: 'lora',
-    name: 'mina.safetensors',
-    path: `loras/${characterId}.safetensors`,
-  });
+  const { characterId, lora } = addCharacterWithLoraRow(app);
   // a real (tiny) kohya file: the runner checks it before the stand-in worker gets its path
   const peft = join(tempDataDir('peft'), 'adapter');
   const modules = ['down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'];
