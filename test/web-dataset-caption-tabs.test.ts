@@ -5,6 +5,7 @@
 // is back in its row after the token is given (it was lost).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetRow } from './helpers/dataset-rows.js';
 import { startSeededWebSession, type WebSession } from './helpers/web-session.js';
 
 const TOKEN = 'caption-tabs-token';
@@ -25,7 +26,6 @@ const savedCaption = (key: string) => {
   return web.app.catalog.listDatasetItems(dataset?.id as string).find((i) => i.key === key)?.caption;
 };
 const captionBox = (page: Page, file: string) => page.getByRole('textbox', { name: `Caption for ${file}` });
-const row = (page: Page, file: string) => page.locator('[data-testid=dataset-item]', { hasText: file });
 const waitSaved = async (key: string, caption: string) => {
   for (let i = 0; i < 100 && savedCaption(key) !== caption; i++) await tabA.waitForTimeout(100);
   expect(savedCaption(key)).toBe(caption);
@@ -50,7 +50,7 @@ describe('Dataset page captions in two tabs', () => {
 
     await captionBox(tabB, 'a.png').fill('mina_tl, TAB B edit');
     await tabB.getByRole('button', { name: 'Save caption for a.png' }).click();
-    const conflict = row(tabB, 'a.png').locator('[data-testid=caption-conflict]');
+    const conflict = datasetRow(tabB, 'a.png').locator('[data-testid=caption-conflict]');
     await expect(conflict.locator('p').textContent()).resolves.toBe(
       'This caption was changed elsewhere (another tab or person) after this page loaded: it now reads "mina_tl, TAB A edit". Your text is still in the box: keep yours or use the other.',
     );
@@ -90,9 +90,11 @@ describe('Dataset page captions in two tabs', () => {
 
     await giveToken(tabB);
     await expect(captionBox(tabB, 'b.png').inputValue()).resolves.toBe('mina_tl, typed while signed out');
-    await row(tabB, 'b.png').locator('[data-testid=caption-restored]').waitFor();
+    await datasetRow(tabB, 'b.png').locator('[data-testid=caption-restored]').waitFor();
     await tabB.getByRole('button', { name: 'Save caption for b.png' }).click();
     await waitSaved('b', 'mina_tl, typed while signed out');
-    await expect(row(tabB, 'b.png').locator('[data-testid=caption-restored]').count()).resolves.toBe(0);
+    await expect(datasetRow(tabB, 'b.png').locator('[data-testid=caption-restored]').count()).resolves.toBe(
+      0,
+    );
   }, 90_000);
 });

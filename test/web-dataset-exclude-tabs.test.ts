@@ -1,8 +1,8 @@
 // test/web-dataset-exclude-tabs.test.ts — the Dataset page in two chromium tabs: an item excluded in one tab shows
 // excluded in the other when the user comes back to it (the tab is re-read), not as it was; before, the other tab
 // kept showing it included with an "Exclude" button until its next save, and the version's image count too.
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetRow, excludeButton } from './helpers/dataset-rows.js';
 import { startSeededWebSession, type WebSession } from './helpers/web-session.js';
 
 let web: WebSession;
@@ -13,12 +13,6 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => web?.close());
-
-const row = (page: Page, file: string) => page.locator('[data-testid=dataset-item]', { hasText: file });
-const excludeButton = (page: Page, file: string) =>
-  row(page, file).getByRole('button', {
-    name: new RegExp(`^(Exclude|Re-include) ${file.replace('.', '\\.')}`),
-  });
 
 describe('Dataset page exclude in two tabs', () => {
   it('shows the other tab’s exclude once the user is back in this tab', async () => {
@@ -31,13 +25,13 @@ describe('Dataset page exclude in two tabs', () => {
     await expect(excludeButton(tabB, 'a.png').textContent()).resolves.toBe('Exclude');
 
     await excludeButton(tabA, 'a.png').click();
-    await row(tabA, 'a.png').locator('button:text-is("Re-include")').waitFor();
+    await datasetRow(tabA, 'a.png').locator('button:text-is("Re-include")').waitFor();
     await expect(excludeButton(tabB, 'a.png').textContent()).resolves.toBe('Exclude'); // not back in B yet
 
     // back in tab B: its window gets the focus (as when the user switches to it)
     await tabB.bringToFront();
     await tabB.evaluate(() => window.dispatchEvent(new Event('focus')));
-    await row(tabB, 'a.png').locator('button:text-is("Re-include")').waitFor({ timeout: 10_000 });
+    await datasetRow(tabB, 'a.png').locator('button:text-is("Re-include")').waitFor({ timeout: 10_000 });
     await expect(tabB.locator('select').first().locator('option').first().textContent()).resolves.toContain(
       '1/2 images',
     );

@@ -7,6 +7,7 @@
 // reopened job's settings replaced it, which made the blank-prompt test fail on a loaded CI machine).
 import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetRow, excludeButton } from './helpers/dataset-rows.js';
 import { gate } from './helpers/job-stand-ins.js';
 import { startSeededWebSession, type WebSession } from './helpers/web-session.js';
 
@@ -18,12 +19,6 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => web?.close());
-
-const row = (page: Page, file: string) => page.locator('[data-testid=dataset-item]', { hasText: file });
-const excludeButton = (page: Page, file: string) =>
-  row(page, file).getByRole('button', {
-    name: new RegExp(`^(Exclude|Re-include) ${file.replace('.', '\\.')}`),
-  });
 
 /** Holds the requests of `pattern` (method `method`) until `open()`; later ones pass (the route stays). */
 async function holdRequests(page: Page, pattern: string | RegExp, method: string) {
@@ -75,10 +70,10 @@ describe('web probe findings', () => {
     await page.selectOption('[data-testid=item-filter]', 'excluded');
     await excludeButton(page, 'a.png').click();
     await expect.poll(() => excludeButton(page, 'a.png').textContent(), { timeout: 10_000 }).toBe('Exclude');
-    await expect(row(page, 'a.png').isVisible()).resolves.toBe(true);
+    await expect(datasetRow(page, 'a.png').isVisible()).resolves.toBe(true);
     await page.selectOption('[data-testid=item-filter]', 'all');
     await page.selectOption('[data-testid=item-filter]', 'excluded');
-    await expect.poll(() => row(page, 'a.png').isVisible()).toBe(false);
+    await expect.poll(() => datasetRow(page, 'a.png').isVisible()).toBe(false);
   }, 90_000);
 
   it("Train at 1280 px: the Dataset select shows its version's whole label", async () => {
