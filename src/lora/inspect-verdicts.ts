@@ -87,6 +87,23 @@ function unknownKeysRemedy(sdxl: readonly string[]): string {
     : 'convert refuses the file unless --drop-unknown';
 }
 
+/** How many modules are not SD1.5's, as a warning (undefined when all are). */
+function notSd15Warning(modules: readonly InspectModule[]): string | undefined {
+  const notSd15 = modules.filter((m) => !m.sd15).length;
+  return notSd15 > 0 ? `${notSd15} module(s) are not SD1.5 modules (another base model?).` : undefined;
+}
+
+/** The tensors that belong to no `adapter` module, by kind, with the remedy (undefined when there are none). */
+function unknownKeysWarning(
+  unknownKeys: readonly string[],
+  adapter: 'LoRA' | 'LoKr',
+  sdxl: readonly string[],
+): string | undefined {
+  if (unknownKeys.length === 0) return undefined;
+  const kinds = [...new Set(unknownKeys.map(describeUnknownKey))].join('; ');
+  return `${unknownKeys.length} tensor(s) belong to no ${adapter} module (${kinds}); ${unknownKeysRemedy(sdxl)}.`;
+}
+
 /**
  * Warnings about what loaders and convert will not take: an SDXL LoRA, non-SD1.5 modules, a LoRA for
  * another base model (metadata, text width), unknown keys, no LoRA at all. `sdxl`: the file's
@@ -118,14 +135,10 @@ export function inspectionWarnings(
     );
     return warnings;
   }
-  const notSd15 = modules.filter((m) => !m.sd15).length;
-  if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
-  if (model.unknownKeys.length > 0) {
-    const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
-    warnings.push(
-      `${model.unknownKeys.length} tensor(s) belong to no LoRA module (${kinds}); ${unknownKeysRemedy(sdxl)}.`,
-    );
-  }
+  const notSd15 = notSd15Warning(modules);
+  if (notSd15) warnings.push(notSd15);
+  const unknown = unknownKeysWarning(model.unknownKeys, 'LoRA', sdxl);
+  if (unknown) warnings.push(unknown);
   return warnings;
 }
 
@@ -142,18 +155,14 @@ export function lokrWarnings(
   const warnings = [...model.warnings];
   const otherBase = sdxl.length > 0 ? sdxlWarning(sdxl) : otherBaseModelHint(metadata, []);
   if (otherBase) warnings.push(otherBase);
-  const notSd15 = modules.filter((m) => !m.sd15).length;
-  if (notSd15 > 0) warnings.push(`${notSd15} module(s) are not SD1.5 modules (another base model?).`);
+  const notSd15 = notSd15Warning(modules);
+  if (notSd15) warnings.push(notSd15);
   if (model.loraKeys.length > 0) {
     warnings.push(
       `${model.loraKeys.length} LoRA tensor(s) (e.g. ${model.loraKeys[0]}) sit beside the LoKr modules; convert refuses a file that mixes LoRA and LoKr.`,
     );
   }
-  if (model.unknownKeys.length > 0) {
-    const kinds = [...new Set(model.unknownKeys.map(describeUnknownKey))].join('; ');
-    warnings.push(
-      `${model.unknownKeys.length} tensor(s) belong to no LoKr module (${kinds}); ${unknownKeysRemedy(sdxl)}.`,
-    );
-  }
+  const unknown = unknownKeysWarning(model.unknownKeys, 'LoKr', sdxl);
+  if (unknown) warnings.push(unknown);
   return warnings;
 }
