@@ -1,6 +1,5 @@
 // src/cli/program.ts — builds the `toonlora` command tree. Each subcommand lives in
 // src/cli/commands/<name>.ts, maps its flags to the library's options and makes one library call.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerConvert } from './commands/convert.js';
 import { registerDemo } from './commands/demo.js';
@@ -13,12 +12,8 @@ import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
 import { registerTrain } from './commands/train.js';
 import { registerWorker } from './commands/worker.js';
+import { TOONLORA_VERSION } from '../version.js';
 import { unknownOptionHint } from './unknown-option-hint.js';
-
-/** The version `--version` prints: package.json's, so the two never drift apart. */
-export const CLI_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** The whole CLI; `exitOverride` maps commander's usage errors to exit code 2. */
 export function buildProgram(): Command {
@@ -27,7 +22,7 @@ export function buildProgram(): Command {
       'Manga / webtoon screenshots of one character -> clean captioned dataset -> Stable Diffusion LoRA ' +
         '-> a file the WebUI, ComfyUI, Civitai and diffusers load -> images.',
     )
-    .version(CLI_VERSION)
+    .version(TOONLORA_VERSION)
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .exitOverride();

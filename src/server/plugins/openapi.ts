@@ -2,8 +2,8 @@
 // the OpenAPI 3.1 document at /openapi.json, with the statuses the token check adds to every /api route.
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { CLI_VERSION } from '../../cli/program.js';
 import { errorResponseSchema } from '../../schemas/api.js';
+import { TOONLORA_VERSION } from '../../version.js';
 import { jsonSchemaOf, NO_CONTENT } from '../route-schema.js';
 
 type Operation = Record<string, unknown>;
@@ -133,7 +133,7 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
   });
   app.get('/openapi.json', async () => ({
     openapi: '3.1.0',
-    info: { title: 'toonlora', version: CLI_VERSION },
+    info: { title: 'toonlora', version: TOONLORA_VERSION },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     ...(app.authRequired ? { security: [{ bearer: [] }] } : {}),
     paths: app.authRequired ? withAuthErrors(paths) : paths,
