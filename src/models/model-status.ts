@@ -4,6 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { modelStageSchema } from '../schemas/models-api.js';
 import {
   type CacheOptions,
   findModelDir,
@@ -17,7 +18,7 @@ import { isHubRepoId } from './hub-pull.js';
 import { completeSd15Refs, completeSd15Snapshot, stoppedSd15PullBytes } from './hub-snapshot.js';
 import { registryPartBytes } from './part-files.js';
 import { registryIdOfRepo } from './pull-ids.js';
-import { getModelEntry, listModelIds, modelSizeBytes, modelStageSchema } from './registry.js';
+import { getModelEntry, listModelIds, modelSizeBytes } from './registry.js';
 
 export const modelStatusSchema = z.object({
   id: z.string(),

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
+import { modelStageSchema } from '../schemas/models-api.js';
 
 const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex sha256');
 const md5Schema = z.string().regex(/^[0-9a-f]{32}$/, 'lower-case hex md5');
@@ -68,16 +69,6 @@ export const modelSourceSchema = z.discriminatedUnion('kind', [
   huggingFaceSourceSchema,
   urlSourceSchema,
   npmSourceSchema,
-]);
-
-export const modelStageSchema = z.enum([
-  'prep:text-detection',
-  'prep:text-removal',
-  'prep:segmentation',
-  'prep:person-detection',
-  'prep:captioning',
-  'train',
-  'generate',
 ]);
 
 export const modelEntrySchema = z.object({

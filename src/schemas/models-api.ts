@@ -2,7 +2,17 @@
 // its progress stream), shared by the server (validation + OpenAPI) and the web app (types, stream parsing).
 // Browser-safe: the facts come from src/models/model-status.ts on the server; only their shape is here.
 import { z } from 'zod';
-import { modelStageSchema } from '../models/registry.js';
+
+/** The stages that load a model: the registry's entries (src/models/registry.ts) list theirs with it. */
+export const modelStageSchema = z.enum([
+  'prep:text-detection',
+  'prep:text-removal',
+  'prep:segmentation',
+  'prep:person-detection',
+  'prep:captioning',
+  'train',
+  'generate',
+]);
 
 /** A pull's life: `stopping` after a cancel until the download has let go of its file; the rest are final. */
 export const modelPullStatusSchema = z.enum([
