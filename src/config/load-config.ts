@@ -13,8 +13,8 @@ import {
   toonloraConfigSchema,
   trainingLengthKeysSet,
 } from '../schemas/config.js';
+import { findUnknownKeys, type UnknownKey } from '../schemas/unknown-keys.js';
 import { valuePreview } from '../value-preview.js';
-import { findUnknownKeys, type UnknownKey } from './unknown-keys.js';
 
 /**
  * Config field path -> the CLI flag that sets it, for "Set --rank or training.rank." hints. Only flags

@@ -7,9 +7,9 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, resolve } from 'node:path';
-import { suggestKey } from '../config/unknown-keys.js';
 import { ToonloraError } from '../errors.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
+import { suggestKey } from '../schemas/unknown-keys.js';
 import { type CacheOptions, findModelDir, hubCacheSnapshotDir } from './cache.js';
 import {
   basePullCommand,

@@ -2,7 +2,7 @@
 // and `unknownRequestKeys`, the check that a request body holds only keys its schema knows (zod objects drop the
 // others, so a typo would run the default). Re-exported by src/schemas/api.ts.
 import { z } from 'zod';
-import { findUnknownKeys, objectShape, type UnknownKey } from '../config/unknown-keys.js';
+import { findUnknownKeys, objectShape, type UnknownKey } from './unknown-keys.js';
 
 /** The id of a character, image, job, dataset or artifact, in paths and bodies. */
 export const apiIdSchema = z.string().min(1).max(64);
@@ -37,7 +37,7 @@ function schemaFor(schema: z.ZodType, input: unknown): z.ZodType {
 /**
  * The keys of a request body that its schema does not have (`params.training.stpes`), each with the key
  * most likely meant (`params.training.steps`): the same check the CLI runs on config files
- * (src/config/unknown-keys.ts), since zod would drop them and the job would run the default instead.
+ * (unknown-keys.ts), since zod would drop them and the job would run the default instead.
  * A discriminated union (the job kinds) is checked against the option its tag names.
  */
 export function unknownRequestKeys(schema: z.ZodType, input: unknown): UnknownKey[] {

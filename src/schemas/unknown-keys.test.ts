@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toonloraConfigSchema } from '../schemas/config.js';
+import { toonloraConfigSchema } from './config.js';
 import { editDistance, findUnknownKeys, knownPaths, suggestKey } from './unknown-keys.js';
 
 describe('knownPaths', () => {

@@ -1,4 +1,4 @@
-// src/config/unknown-keys.ts — finds the keys of a config file that the zod schema does not know
+// src/schemas/unknown-keys.ts — finds the keys of a config file that the zod schema does not know
 // (zod objects drop them silently, so `rnak = 3` would train at the default rank) and the key the
 // user most likely meant. Pure: values in, values out.
 import type { z } from 'zod';
