@@ -3,7 +3,7 @@
 // running job does not count, and a slot frees as soon as a queued job is cancelled.
 import { describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
-import { SERVE_DEFAULTS } from '../src/server/serve-defaults.js';
+import { SERVE_DEFAULTS } from '../src/schemas/serve-defaults.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 

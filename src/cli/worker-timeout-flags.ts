@@ -3,14 +3,14 @@
 // their defaults (SERVE_DEFAULTS, the one place they are written) and their parsing (workerSilenceLimitsSchema).
 import type { Command } from 'commander';
 import { ToonloraError } from '../errors.js';
-import { SERVE_DEFAULTS } from '../server/serve-defaults.js';
-import { numberFlag } from './number-flag.js';
+import { SERVE_DEFAULTS } from '../schemas/serve-defaults.js';
 import {
   MAX_SILENCE_S,
   MIN_SILENCE_S,
   type WorkerSilenceLimits,
   workerSilenceLimitsSchema,
 } from '../worker/silence-watchdog.js';
+import { numberFlag } from './number-flag.js';
 
 export interface WorkerTimeoutFlags {
   workerTimeout: string;

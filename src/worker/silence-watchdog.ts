@@ -14,7 +14,7 @@ export const MIN_SILENCE_S = 1;
  * How long a generation worker may send nothing while it owes an answer, in seconds. `loadS`: a cold worker, from
  * its start (the base model loads) until the first sampling step of its first request (first LoRA load, GPU
  * kernels warm up); `requestS`: any later request, between two of its events (a sampling step each, then the VAE
- * decode and the PNGs). Defaults: SERVE_DEFAULTS (src/server/serve-defaults.ts).
+ * decode and the PNGs). Defaults: SERVE_DEFAULTS (src/schemas/serve-defaults.ts).
  */
 export const workerSilenceLimitsSchema = z.object({
   loadS: z.number().min(MIN_SILENCE_S).max(MAX_SILENCE_S),

@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../errors.js';
 import { KILL_WAIT_MS, SHUTDOWN_GRACE_MS } from '../../jobs/embedded-queue.js';
 import { toonloraHome } from '../../models/cache.js';
+import { SERVE_DEFAULTS } from '../../schemas/serve-defaults.js';
 import { DEFAULT_WEB_DIR } from '../../server/app.js';
-import { SERVE_DEFAULTS } from '../../server/serve-defaults.js';
 import { createServeServices } from '../../server/serve-services.js';
 import { plainHttpWarning, readServeTls } from '../../server/serve-tls.js';
 import {

@@ -9,16 +9,16 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
 import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
-import { describeFreedUploads, recordedUploads, removeOrphanUploads } from '../../jobs/upload-leftovers.js';
-import type { Job } from '../../schemas/api.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
-import type { CacheOptions } from '../../models/cache.js';
 import {
   describeFreedLeftovers,
   jobsWithDataset,
   removeEndedPrepLeftovers,
 } from '../../jobs/runners/prep-leftovers.js';
-import { SERVE_DEFAULTS } from '../serve-defaults.js';
+import { describeFreedUploads, recordedUploads, removeOrphanUploads } from '../../jobs/upload-leftovers.js';
+import type { CacheOptions } from '../../models/cache.js';
+import type { Job } from '../../schemas/api.js';
+import { SERVE_DEFAULTS } from '../../schemas/serve-defaults.js';
 import { operatorLine, reportInternalError } from './errors.js';
 
 export interface QueuePluginOptions {

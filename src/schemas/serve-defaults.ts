@@ -1,6 +1,7 @@
-// src/server/serve-defaults.ts — every default of `toonlora serve` written once: the CLI's flags and help,
+// src/schemas/serve-defaults.ts — every default of `toonlora serve` written once: the CLI's flags and help,
 // the app's options and the README take them from here (the shutdown grace is the queue's SHUTDOWN_GRACE_MS).
-// One-shot `toonlora generate` reads its two worker silence limits from here too (src/cli/worker-timeout-flags.ts).
+// One-shot `toonlora generate` reads its two worker silence limits from here too (src/cli/worker-timeout-flags.ts):
+// it sits in schemas/ so that the CLI reads them without importing the server.
 
 export const SERVE_DEFAULTS = {
   /** Loopback: anything else needs TOONLORA_TOKEN. */
