@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { acquireInstallLock } from '../src/env/install-lock.js';
+import { acquireInstallLock } from '../src/host/install-lock.js';
 import type { JobRunners } from '../src/jobs/job-queue.js';
 import { findModelFile } from '../src/models/cache.js';
 import { pullModel } from '../src/models/pull.js';

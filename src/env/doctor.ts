@@ -4,22 +4,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { type DiskProbe, diskProbeSchema, probeDisk, probeWritable } from '../host/disk-probes.js';
 import { PROJECT_ROOT, toonloraHome } from '../models/cache.js';
 import { hfHubCacheFor } from '../models/cache-paths.js';
 import { corruptCopySchema, findAllCorruptCopies } from '../models/corrupt-copies.js';
 import { formatBytes } from '../models/format-bytes.js';
 import { describeModels, modelStatusSchema } from '../models/model-status.js';
-import {
-  compilerProbeSchema,
-  type DiskProbe,
-  diskProbeSchema,
-  probeCompilers,
-  probeDisk,
-  probePython,
-  probeTorch,
-  probeWritable,
-  torchProbeSchema,
-} from './probes.js';
+import { compilerProbeSchema, probeCompilers, probePython, probeTorch, torchProbeSchema } from './probes.js';
 import {
   type CommandCapture,
   captureStdout,

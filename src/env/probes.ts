@@ -1,10 +1,9 @@
 // src/env/probes.ts — the facts `toonlora doctor` gathers from this machine: Node, the system Python,
 // the worker venv and its stamp, torch and its device (through the venv's python, with a time limit),
-// the C / C++ compilers torch.compile builds its kernels with, and free disk space. Each probe reports
-// what it found and never throws.
+// the C / C++ compilers torch.compile builds its kernels with (free disk space: src/host/disk-probes.ts). Each
+// probe reports what it found and never throws.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { access, stat, statfs } from 'node:fs/promises';
-import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { type CommandCapture, captureStdout, parsePythonVersion, venvPythonPath } from './python-env.js';
 
@@ -18,15 +17,6 @@ export const torchProbeSchema = z.object({
   error: z.string().optional(),
 });
 export type TorchProbe = z.infer<typeof torchProbeSchema>;
-
-export const diskProbeSchema = z.object({
-  /** The folder measured (toonlora's home, or its nearest existing parent). */
-  path: z.string(),
-  freeBytes: z.number().optional(),
-  totalBytes: z.number().optional(),
-  error: z.string().optional(),
-});
-export type DiskProbe = z.infer<typeof diskProbeSchema>;
 
 // Printed as one JSON line by the venv's python; importing torch can take seconds, hence the limit.
 const TORCH_PROBE_PY = `
@@ -102,35 +92,6 @@ export function probePython(
     venvPython,
     venvVersion: venvExists ? parsePythonVersion(capture(venvPython, ['--version'], 20_000)) : undefined,
   };
-}
-
-/** Free and total bytes of the file system holding `path` (or its nearest existing parent). */
-export async function probeDisk(path: string): Promise<DiskProbe> {
-  let existing = path;
-  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
-  try {
-    const stats = await statfs(existing);
-    return { path: existing, freeBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
-  } catch (error) {
-    return { path: existing, error: String(error) };
-  }
-}
-
-/**
- * Why `path` (a folder toonlora would create and write in) cannot be written, or undefined when it can:
- * the folder itself when it exists, else its nearest existing parent, which must be a writable folder.
- */
-export async function probeWritable(path: string): Promise<string | undefined> {
-  let existing = path;
-  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
-  try {
-    if (!(await stat(existing)).isDirectory()) return `${existing} is not a folder`;
-    await access(existing, constants.W_OK);
-    return undefined;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    return `${existing}: ${code ?? String(error)}`;
-  }
 }
 
 export const compilerProbeSchema = z.object({

@@ -8,9 +8,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
+import { withInstallLock } from '../host/install-lock.js';
 import { PROJECT_ROOT } from '../models/cache.js';
 import { pathVar } from '../models/cache-paths.js';
-import { withInstallLock } from './install-lock.js';
 import {
   buildStamp,
   chooseTorchInstall,

@@ -1,6 +1,6 @@
 // src/models/download-lock.ts — the per-model lock a pull holds from its first download to its end, so one
 // process at a time writes a model's `.part` files; a pull that waited for another starts over (StartOver).
-import { acquireInstallLock, type HeldInstallLock, type InstallLockOptions } from '../env/install-lock.js';
+import { acquireInstallLock, type HeldInstallLock, type InstallLockOptions } from '../host/install-lock.js';
 
 /** Thrown by DownloadLock.take when another process held the lock: the pull starts over, holding it. */
 export class StartOver extends Error {}

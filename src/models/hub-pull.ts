@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { probeDisk } from '../env/probes.js';
+import { probeDisk } from '../host/disk-probes.js';
 import { ToonloraError } from '../errors.js';
 import { hfEndpoint, hfPartialDir, hfRepoDir, hfResolveUrl, hfSnapshotDir } from './cache-paths.js';
 import { type DownloadResult, downloadToPart, partTagPath } from './download.js';

@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { probeWritable } from '../env/probes.js';
 import { ToonloraError } from '../errors.js';
+import { probeWritable } from '../host/disk-probes.js';
 import { type CacheOptions, manualPlacementPath } from './cache.js';
 import {
   type CacheEnv,

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, truncateSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { acquireInstallLock, LockWaitStopped } from '../env/install-lock.js';
+import { acquireInstallLock, LockWaitStopped } from '../host/install-lock.js';
 import { DownloadStopped, downloadToPart } from './download.js';
 import { VerifyStopped } from './file-check.js';
 import { pullModel } from './pull.js';

@@ -4,7 +4,7 @@
 // are in pull-files.ts, the options in pull-options.ts, the lock in download-lock.ts.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { probeDisk } from '../env/probes.js';
+import { probeDisk } from '../host/disk-probes.js';
 import { ToonloraError } from '../errors.js';
 import { findModelFile } from './cache.js';
 import {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockOwnerPath } from '../env/lock-owner.js';
+import { lockOwnerPath } from '../host/lock-owner.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import type { WorkerEvent } from './protocol.js';
 import type { WorkerSpawn } from './python-worker.js';

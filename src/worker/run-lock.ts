@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { ToonloraError } from '../errors.js';
 import {
   currentLockOwner,
   isDeadLocalOwner,
@@ -18,8 +19,7 @@ import {
   removeDeadOwnersLock,
   removeLockOwner,
   writeLockOwner,
-} from '../env/lock-owner.js';
-import { ToonloraError } from '../errors.js';
+} from '../host/lock-owner.js';
 import { makeFolders } from '../output-folder.js';
 
 /** The lock folder a train run holds inside its run folder (hidden: listings and scans pass it by). */

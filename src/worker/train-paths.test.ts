@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockOwnerPath } from '../env/lock-owner.js';
+import { lockOwnerPath } from '../host/lock-owner.js';
 import { runLockPath } from './run-lock.js';
 import { checkTrainingPaths } from './train-paths.js';
 

@@ -1,4 +1,4 @@
-// src/env/install-lock.ts — one toonlora process at a time installs into a place (the worker's venv, a
+// src/host/install-lock.ts — one toonlora process at a time installs into a place (the worker's venv, a
 // model's files): a lock folder that proper-lockfile creates with mkdir (atomic, also on network file
 // systems) and keeps fresh while it is held. Another process waits for it, saying so once; a lock whose
 // recorded owner (lock-owner.ts) is a dead process of this host is taken over at once, saying so, and one

@@ -1,4 +1,4 @@
-// src/env/lock-owner.ts — who holds an install lock: a small JSON file beside the lock folder (pid, host,
+// src/host/lock-owner.ts — who holds an install lock: a small JSON file beside the lock folder (pid, host,
 // start time), written by the holder, so that a waiting process can tell a lock left by a killed process on
 // this machine (taken over at once) from one a live process holds (waited for). proper-lockfile's own rule
 // (a lock not refreshed for a minute is stale) stays for owners it cannot check: another host, no file.
