@@ -1,6 +1,6 @@
 // src/worker/run-lock.ts — one train run at a time writes a run folder: a lock folder inside it
 // (`.toonlora-train.lock`, made with mkdir by proper-lockfile, kept fresh while held) with its owner file
-// (env/lock-owner.ts: pid, host, start time). A second run into the folder — the CLI's or a server job's — is
+// (host/lock-owner.ts: pid, host, start time). A second run into the folder — the CLI's or a server job's — is
 // refused at once, naming the run that holds it, instead of both running and writing over each other's adapter,
 // checkpoints and kohya file. A lock whose owner is a dead process of this host (a SIGKILLed run) is taken over at
 // once; one with no owner it can check goes stale after STALE_MS without refreshes.
