@@ -1,6 +1,48 @@
 // src/models/download-lock.ts — the per-model lock a pull holds from its first download to its end, so one
 // process at a time writes a model's `.part` files; a pull that waited for another starts over (StartOver).
-import { acquireInstallLock, type HeldInstallLock, type InstallLockOptions } from '../host/install-lock.js';
+import { join } from 'node:path';
+import {
+  acquireInstallLock,
+  type HeldInstallLock,
+  type InstallLockOptions,
+  LockWaitStopped,
+} from '../host/install-lock.js';
+import { readLockOwner } from '../host/lock-owner.js';
+
+/** The lock a pull of registry model `id` holds: `<toonlora home>/downloads/<id>.lock`. */
+export function downloadLockPath(toonloraHome: string, id: string): string {
+  return join(toonloraHome, 'downloads', `${id}.lock`);
+}
+
+/** The lock a pull of Hub repo `owner/name` outside the registry holds: `downloads/hub--owner--name.lock`. */
+export function hubDownloadLockPath(toonloraHome: string, repo: string): string {
+  return join(toonloraHome, 'downloads', `hub--${repo.replace('/', '--')}.lock`);
+}
+
+/**
+ * Takes the lock at `path` only if no live process holds it (a dead one's is taken over), without waiting:
+ * the held lock, or `{ heldBy }`: the lock and, when recorded, its holder (`lock <path>, held by process 12 on
+ * host since <time>`), for `models rm`'s refusal.
+ */
+export async function takeLockIfFree(
+  path: string,
+  what: string,
+): Promise<HeldInstallLock | { heldBy: string }> {
+  const controller = new AbortController();
+  try {
+    return await acquireInstallLock(path, {
+      what,
+      signal: controller.signal,
+      onWait: () => controller.abort(),
+      onTakeOver: () => {},
+    });
+  } catch (error) {
+    if (!(error instanceof LockWaitStopped)) throw error;
+    const owner = await readLockOwner(path);
+    const holder = owner ? `, held by process ${owner.pid} on ${owner.host} since ${owner.startedAt}` : '';
+    return { heldBy: `lock ${path}${holder}` };
+  }
+}
 
 /** Thrown by DownloadLock.take when another process held the lock: the pull starts over, holding it. */
 export class StartOver extends Error {}

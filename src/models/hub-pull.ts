@@ -12,7 +12,7 @@ import { probeDisk } from '../host/disk-probes.js';
 import { ToonloraError } from '../errors.js';
 import { hfEndpoint, hfPartialDir, hfRepoDir, hfResolveUrl, hfSnapshotDir } from './cache-paths.js';
 import { type DownloadResult, downloadToPart, partTagPath } from './download.js';
-import { DownloadLock, untilSettled } from './download-lock.js';
+import { DownloadLock, hubDownloadLockPath, untilSettled } from './download-lock.js';
 import { type HubListing, type ListedFile, type ListingTarget, listHubRepo } from './hub-listing.js';
 import { diskFullError, notEnoughSpaceError, notWritableError } from './not-writable.js';
 import { hfDownloadCommand } from './offline-hint.js';
@@ -306,7 +306,7 @@ export async function pullHubModel(repo: string, options: PullOptions = {}): Pro
   const roots = rootsOf(options);
   const repoDir = hfRepoDir(roots.hfHubCache, repo);
   const lock = new DownloadLock(
-    join(roots.toonloraHome, 'downloads', `hub--${repo.replace('/', '--')}.lock`),
+    hubDownloadLockPath(roots.toonloraHome, repo),
     {
       what: `model ${repo}`,
       onWait: options.onWaitForLock,

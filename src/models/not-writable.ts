@@ -42,7 +42,7 @@ export function diskFullCause(code: string, path?: string): string {
 }
 
 /**
- * The same TL_ERR_CONFIG error for a root found unwritable before any write (env/probes.ts probeWritable).
+ * The same TL_ERR_CONFIG error for a root found unwritable before any write (host/disk-probes.ts probeWritable).
  * @param inHf the Hugging Face cache (else toonlora's home)
  * @param problem probeWritable's answer, e.g. `/hf: EROFS`
  */

@@ -16,7 +16,7 @@ import {
   toonloraHomeFor,
 } from './cache-paths.js';
 import { downloadToPart } from './download.js';
-import { DownloadLock, untilSettled } from './download-lock.js';
+import { DownloadLock, downloadLockPath, untilSettled } from './download-lock.js';
 import { diskFullError, notEnoughSpaceError, notWritableError, type WriteRoots } from './not-writable.js';
 import {
   byHandHint,
@@ -161,7 +161,7 @@ export async function pullModel(id: string, options: PullOptions = {}): Promise<
   const roots = rootsOf(options);
   const fromHub = source.kind === 'huggingface';
   const lock = new DownloadLock(
-    join(roots.toonloraHome, 'downloads', `${id}.lock`),
+    downloadLockPath(roots.toonloraHome, id),
     {
       what: `model ${id}`,
       onWait: options.onWaitForLock,

@@ -1,4 +1,4 @@
-// src/cli/commands/models.ts — `toonlora models list|pull|path`: list, download (pull) and locate the
+// src/cli/commands/models.ts — `toonlora models list|pull|path|rm`: list, download (pull), locate and remove the
 // models toonlora uses. Flags map to src/models/ calls; this file only formats (models-progress.ts draws a
 // pull's progress).
 import { existsSync, statSync } from 'node:fs';
@@ -22,6 +22,7 @@ import {
   resolvePullIds,
 } from '../../models/pull-ids.js';
 import { type PullResult, pullModel } from '../../models/pull.js';
+import { type RemovedModel, removeModel, removeTargetOf, targetName } from '../../models/remove.js';
 import { getModelEntry, getModelFile, listModelIds } from '../../models/registry.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { commandAction, printResult, reportError } from '../output.js';
@@ -208,6 +209,52 @@ function pathAction(name: string, given: JsonOption & RevisionOption & { file?: 
   return 0;
 }
 
+/** What `models rm` did: each model removed, each not present, each refused or failed, and the bytes freed. */
+interface RemoveResult {
+  removed: RemovedModel[];
+  notPresent: { id: string; message: string }[];
+  failed: { id: string; code: string; message: string }[];
+  freedBytes: number;
+}
+
+function removeSummary(result: RemoveResult): string {
+  const lines = [
+    ...result.removed.map(
+      (r) => `${r.id}: removed, ${formatBytes(r.freedBytes)} freed (${r.paths.join(', ')})`,
+    ),
+    ...result.notPresent.map((m) => m.message),
+  ];
+  if (result.removed.length > 1) lines.push(`${formatBytes(result.freedBytes)} freed in all`);
+  return lines.join('\n');
+}
+
+/**
+ * `models rm <ids...>`: every name is read first (an unknown one is a usage error before anything is removed);
+ * then each model is removed; one not present, or whose pull is running, is said and the rest go on (exit 1).
+ */
+async function rmAction(names: string[], options: JsonOption): Promise<number> {
+  const targets = names.map(removeTargetOf);
+  const unique = [...new Map(targets.map((t) => [targetName(t), t])).values()];
+  const result: RemoveResult = { removed: [], notPresent: [], failed: [], freedBytes: 0 };
+  for (const target of unique) {
+    try {
+      const removed = await removeModel(target);
+      result.removed.push(removed);
+      result.freedBytes += removed.freedBytes;
+    } catch (error) {
+      if (!isToonloraError(error)) throw error;
+      const id = targetName(target);
+      if (error.code === 'TL_ERR_MODEL_MISSING') result.notPresent.push({ id, message: error.message });
+      else {
+        result.failed.push({ id, code: error.code, message: error.message });
+        if (!options.json) reportError(error, 'models rm', {});
+      }
+    }
+  }
+  printResult(result, options, removeSummary);
+  return result.notPresent.length + result.failed.length > 0 ? 1 : 0;
+}
+
 export function registerModels(program: Command): void {
   const models = program
     .command('models')
@@ -267,4 +314,19 @@ export function registerModels(program: Command): void {
     )
     .option('--json', 'print the result as JSON', false)
     .action(commandAction('models path', pathAction));
+
+  models
+    .command('rm')
+    .description(
+      "remove models from disk, printing the bytes freed: a registry model's files under $TOONLORA_HOME/models/<id>/ " +
+        'and its Hugging Face repo folder; a Hub repo `owner/name` whole, or `owner/name@REV` that revision only (its ' +
+        'snapshot and the blobs no other revision uses). Refused while a pull of it runs; exit 1 if one is not present',
+    )
+    .argument('<ids...>', 'model ids, their Hub repos, or Hub repos `owner/name` / `owner/name@REV`')
+    .option(
+      '--json',
+      'print the result as JSON: removed (id, paths, freedBytes), notPresent, failed, freedBytes',
+      false,
+    )
+    .action(commandAction('models rm', rmAction));
 }
