@@ -113,6 +113,14 @@ export const modelPullQuerySchema = z.object({
     .describe('A branch, tag (`v1.0`, `refs/pr/1`) or full commit sha of a Hub repo; default main'),
 });
 
+/** DELETE /api/models/:id's answer: the model removed (`owner/name@REV` for one revision), what went, the bytes freed. */
+export const modelRemovedSchema = z.object({
+  id: z.string(),
+  paths: z.array(z.string()),
+  freedBytes: z.number().int().nonnegative(),
+});
+
+export type ModelRemoved = z.infer<typeof modelRemovedSchema>;
 export type ModelPullStatus = z.infer<typeof modelPullStatusSchema>;
 export type ModelPull = z.infer<typeof modelPullSchema>;
 export type ModelDiskState = z.infer<typeof modelDiskStateSchema>;

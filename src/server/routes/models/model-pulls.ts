@@ -170,6 +170,14 @@ export class ModelPulls {
     return this.latest.get(id) as ModelPull;
   }
 
+  /**
+   * Forgets the ended pull of `id` (the model was removed: its row must not say it was pulled here); a running one
+   * is kept.
+   */
+  forget(id: string): void {
+    if (!this.running.has(id)) this.latest.delete(id);
+  }
+
   /** Calls `listener` with every snapshot of `id`'s pulls from now on; returns the unsubscribe function. */
   subscribe(id: string, listener: (pull: ModelPull) => void): () => void {
     const set = this.listeners.get(id) ?? new Set();

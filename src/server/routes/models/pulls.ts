@@ -1,6 +1,6 @@
 // src/server/routes/models/pulls.ts — /api/models: every registry model with what it is for, its size and
 // whether it is on the server's disk (the facts of `toonlora models list`), then the SD1.5 bases by Hub id, and
-// pulling one from the web app (start, read, cancel, progress as server-sent events), a registry model or any
+// pulling one from the web app (start, read, cancel, progress as server-sent events) and removing one (model-remove.ts), a registry model or any
 // Hub repo `owner/name` (its `/` URL-encoded in the path) as `toonlora models pull` takes them. Decorates the app with `modelPulls` (model-pulls.ts
 // says why pulls are not jobs), which `stopServer` closes first; on close, pulls stop and their streams end.
 import { statSync } from 'node:fs';
@@ -31,6 +31,7 @@ import {
 import { reportInternalError } from '../../plugins/errors.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { ModelPulls, type PullOverrides } from './model-pulls.js';
+import { registerModelRemove } from './model-remove.js';
 import { diskStateOf } from './pull-state.js';
 import { pullTargetOf } from './pull-target.js';
 
@@ -232,6 +233,8 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
     },
   );
 
+  registerModelRemove(app, { cache, pulls });
+
   routes.get(
     '/api/models/:id/pull',
     { schema: zodRoute({ ...idParams, response: { 200: modelPullSchema, 404: errorResponseSchema } }) },
@@ -303,5 +306,5 @@ declare module 'fastify' {
 export default fp(modelPullRoutes, {
   name: 'toonlora-model-pulls',
   fastify: '5.x',
-  dependencies: ['toonlora-errors'],
+  dependencies: ['toonlora-errors', 'toonlora-store'],
 });

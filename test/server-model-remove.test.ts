@@ -1,0 +1,103 @@
+// test/server-model-remove.test.ts — DELETE /api/models/:id against a fake Hub (fake-sd15-hub.ts): a pulled Hub
+// repo removed with the bytes freed and gone from the Models list; 404 once it is not there; 409 while its pull
+// runs or a queued job trains on it; a release model's folder; an unknown id.
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { describe, expect, it, vi } from 'vitest';
+import type { ModelRow } from '../src/schemas/models-api.js';
+import { buildApp } from '../src/server/app.js';
+import { HELD_FILE, HUB_COMMIT, SD15_HUB, SD15_PULL_BYTES, SD15_REPO } from './helpers/fake-sd15-hub.js';
+import { fakeHubForFile } from './helpers/fake-hub-server.js';
+import { pullEnded, pullOf } from './helpers/model-pull-polls.js';
+import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
+
+const URL_ID = encodeURIComponent(SD15_REPO);
+const apps: FastifyInstance[] = [];
+const hub = fakeHubForFile(SD15_HUB, apps);
+
+async function startApp() {
+  const homeDir = mkdtempSync(join(tmpdir(), 'toonlora-rm-home-'));
+  const app = await buildApp({
+    dataDir: tempDataDir('model-rm'),
+    webDir: '/nonexistent',
+    deferJobs: true,
+    modelCache: { env: { HF_ENDPOINT: hub.endpoint }, homeDir },
+    modelPulls: { retries: 0, retryDelayMs: 1, idleTimeoutMs: 5_000 },
+  });
+  apps.push(app);
+  await app.ready();
+  const repoDir = join(homeDir, '.cache', 'huggingface', 'hub', `models--${SD15_REPO.replace('/', '--')}`);
+  return { app, homeDir, repoDir };
+}
+
+async function pulled(app: FastifyInstance): Promise<void> {
+  expect((await app.inject({ method: 'POST', url: `/api/models/${URL_ID}/pull` })).statusCode).toBe(202);
+  expect((await pullEnded(app, SD15_REPO)).status).toBe('succeeded');
+}
+
+const ids = async (app: FastifyInstance) =>
+  ((await app.inject({ method: 'GET', url: '/api/models' })).json().models as ModelRow[]).map((r) => r.id);
+
+describe('DELETE /api/models/:id', () => {
+  it('removes a pulled Hub repo, answering the bytes freed; the Models list drops it; then 404', async () => {
+    const { app, repoDir } = await startApp();
+    await pulled(app);
+    expect(await ids(app)).toContain(SD15_REPO);
+    const res = await app.inject({ method: 'DELETE', url: `/api/models/${URL_ID}` });
+    expect(res.statusCode).toBe(200);
+    // its files and refs/main (the commit's 40 characters)
+    expect(res.json()).toEqual({
+      id: SD15_REPO,
+      paths: [repoDir],
+      freedBytes: SD15_PULL_BYTES + HUB_COMMIT.length,
+    });
+    expect(existsSync(repoDir)).toBe(false);
+    expect(await ids(app)).not.toContain(SD15_REPO); // before the pull was forgotten, a "pulled here" row stayed
+    const again = await app.inject({ method: 'DELETE', url: `/api/models/${URL_ID}` });
+    expect(again.statusCode).toBe(404);
+    expect(again.json().error.message).toBe(
+      `${SD15_REPO}: not present (the Hugging Face cache has no folder of it); nothing was removed`,
+    );
+  }, 30_000);
+
+  it('is refused (409) while its pull runs, and while a queued train job uses it', async () => {
+    const { app, repoDir } = await startApp();
+    hub.hold = true;
+    await app.inject({ method: 'POST', url: `/api/models/${URL_ID}/pull` });
+    await hub.halfSent();
+    await vi.waitFor(async () => expect((await pullOf(app, SD15_REPO)).file).toBe(HELD_FILE), {
+      timeout: 10_000,
+    });
+    const during = await app.inject({ method: 'DELETE', url: `/api/models/${URL_ID}` });
+    expect(during.statusCode).toBe(409);
+    expect(during.json().error.message).toContain(`${SD15_REPO}: a pull of it is running`);
+    hub.release();
+    expect((await pullEnded(app, SD15_REPO)).status).toBe('succeeded');
+    const { characterId } = await seedDataset(app);
+    const job = app.jobStore.createJob('train', characterId, {
+      training: { baseModel: `${SD15_REPO}@v1.0` },
+    });
+    const used = await app.inject({ method: 'DELETE', url: `/api/models/${URL_ID}` });
+    expect(used.statusCode).toBe(409);
+    expect(used.json().error.message).toContain(`a job uses it (train job ${job.id}, queued)`);
+    expect(existsSync(repoDir)).toBe(true);
+    app.jobStore.transition(job.id, 'cancelled');
+    expect((await app.inject({ method: 'DELETE', url: `/api/models/${URL_ID}` })).statusCode).toBe(200);
+  }, 30_000);
+
+  it("removes a release model's folder; an unknown id is 404", async () => {
+    const { app, homeDir } = await startApp();
+    const dir = join(homeDir, '.cache', 'toonlora', 'models', 'u2net');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'u2net.onnx'), 'x'.repeat(77));
+    const res = await app.inject({ method: 'DELETE', url: '/api/models/u2net' });
+    expect(res.json()).toEqual({ id: 'u2net', paths: [dir], freedBytes: 77 });
+    const row = ((await app.inject({ method: 'GET', url: '/api/models' })).json().models as ModelRow[]).find(
+      (r) => r.id === 'u2net',
+    );
+    expect(row?.state).toBe('missing');
+    expect((await app.inject({ method: 'DELETE', url: '/api/models/nonsense' })).statusCode).toBe(404);
+  });
+});
