@@ -1,11 +1,13 @@
 // test/web-models.test.ts — the Models page in chromium against a real server whose model pulls reach a fake
 // Hub (HF_ENDPOINT): the header's Models link, Pull with a live progress bar (bytes of the file), Cancel with
 // the kept partial file said, Resume pull to the end and the model shown complete (the Train page of another
-// tab then reads its bases again); a failing pull's error in the CLI's words.
+// tab then reads its bases again); a failing pull's error in the CLI's words; Remove after a confirmation.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSd15Snapshot } from '../src/models/sd15-testing.js';
+import { formatBytes } from '../src/models/format-bytes.js';
+import { SD15_FILES, writeSd15Snapshot } from '../src/models/sd15-testing.js';
 import { type FakeHub, ONNX, startFakeHub } from './helpers/fake-hub.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { closeHubWebSession, startHubWebSession, type WebSession } from './helpers/web-session.js';
@@ -106,5 +108,30 @@ describe('the Models page', () => {
     // on a 390 px phone the long paths and URLs wrap: no sideways scrolling
     await page.setViewportSize({ width: 390, height: 800 });
     await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
+  }, 60_000);
+
+  it('removes a model after a confirmation naming its size; the card goes and the bytes freed are said', async () => {
+    const hubRepo = join(homeDir, '.cache', 'huggingface', 'hub', 'models--someone--remove-me');
+    writeSd15Snapshot(join(hubRepo, 'snapshots', 'e'.repeat(40)));
+    await page.goto(`${web.url}/#/models`);
+    await page.reload(); // the page may be on #/models already: the list is read again
+    const doomed = card('someone/remove-me');
+    await doomed.locator('[data-testid=model-state]:has-text("complete")').waitFor();
+    const size = formatBytes(Object.values(SD15_FILES).reduce((sum, body) => sum + body.length, 0));
+    const questions: string[] = [];
+    page.once('dialog', (dialog) => {
+      questions.push(dialog.message());
+      void dialog.accept();
+    });
+    await doomed.locator('[data-testid=remove-model]').click();
+    await page.locator('[data-testid=model-removed]').waitFor();
+    expect(questions).toEqual([
+      `Remove someone/remove-me from the server's disk? This frees ${size}; a pull fetches it again.`,
+    ]);
+    await expect(page.locator('[data-testid=model-removed]').textContent()).resolves.toMatch(
+      /^someone\/remove-me removed: \d+ B freed\.$/,
+    );
+    await expect(doomed.count()).resolves.toBe(0);
+    expect(existsSync(hubRepo)).toBe(false);
   }, 60_000);
 });

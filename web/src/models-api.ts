@@ -1,8 +1,13 @@
 // web/src/models-api.ts — the Models page's API calls: the registry models and their disk state, starting and
-// cancelling a pull, and following a pull's server-sent events (each a whole snapshot, read through the
+// cancelling a pull, removing a model, and following a pull's server-sent events (each a whole snapshot, read through the
 // schema), reconnected with the job streams' backoff until the pull ends; and the message that tells the
 // other pages of this browser (the Train page's base list) that a model was just pulled.
-import { type ModelPull, type ModelRow, modelPullSchema } from '../../src/schemas/models-api.js';
+import {
+  type ModelPull,
+  type ModelRemoved,
+  type ModelRow,
+  modelPullSchema,
+} from '../../src/schemas/models-api.js';
 import { request } from './api.js';
 import { RECONNECT_BASE_MS, RECONNECT_MAX_MS } from './components/job-follow.js';
 import { isPullActive } from './components/model-pull-view.js';
@@ -16,6 +21,8 @@ export const modelsApi = {
       `/api/models/${encodeURIComponent(id)}/pull${revision === undefined ? '' : `?revision=${encodeURIComponent(revision)}`}`,
     ),
   cancel: (id: string) => request<ModelPull>('DELETE', `/api/models/${encodeURIComponent(id)}/pull`),
+  /** Removes the model from the server's disk (`toonlora models rm`); answers the bytes freed. */
+  remove: (id: string) => request<ModelRemoved>('DELETE', `/api/models/${encodeURIComponent(id)}`),
 };
 
 /** The BroadcastChannel on which this browser's pages hear that a model finished pulling. */

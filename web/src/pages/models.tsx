@@ -4,7 +4,8 @@
 // partial one), and a field to pull any Hub repo `owner/name` as a base, as `toonlora models pull owner/name`
 // does, saying beside it how that pull goes; a Hub repo whose pull was refused or failed is listed as that, with
 // Retry and Dismiss, not as a base. A Hub repo pulled only at a tag is "at v2 only" with its `owner/name@v2` base
-// and a "Pull main" button (its bare id is main, not pulled). Pulls run in the server; the page follows each one's event stream while it runs.
+// and a "Pull main" button (its bare id is main, not pulled). A model on the server's disk has a Remove button,
+// which asks first, naming the size (DELETE /api/models/:id, as `toonlora models rm`). Pulls run in the server; the page follows each one's event stream while it runs.
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../../../src/models/format-bytes.js';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
@@ -12,6 +13,7 @@ import { ApiError } from '../api.js';
 import { errorText } from '../components/error-text.js';
 import { hubBaseNames, hubOnlyAt, hubPullCommand } from '../components/hub-bases.js';
 import { HubPullForm } from '../components/hub-pull-form.js';
+import { removedText, removeQuestion } from '../components/model-remove-view.js';
 import {
   attemptButtonLabel,
   diskStateText,
@@ -152,16 +154,43 @@ function PullAttemptCard({
   );
 }
 
+/** Remove, on a model with something on the server's disk and no pull running: asks first, naming the size. */
+function RemoveButton({
+  row,
+  pull,
+  onRemove,
+}: {
+  row: ModelRow;
+  pull: ModelPull | null;
+  onRemove: () => void;
+}) {
+  const question = removeQuestion(row);
+  if (question === null || isPullActive(pull)) return null;
+  return (
+    <button
+      type="button"
+      className="secondary"
+      data-testid="remove-model"
+      aria-label={`Remove ${row.id}`}
+      onClick={() => window.confirm(question) && onRemove()}
+    >
+      Remove
+    </button>
+  );
+}
+
 function ModelCard({
   row,
   pull,
   onPull,
   onCancel,
+  onRemove,
 }: {
   row: ModelRow;
   pull: ModelPull | null;
   onPull: () => void;
   onCancel: () => void;
+  onRemove: () => void;
 }) {
   const pullLabel = pullButtonLabel(row, pull);
   const bases = hubBaseNames(row);
@@ -220,7 +249,10 @@ function ModelCard({
         </p>
       )}
       <PullStatus pull={pull} onCard />
-      <PullButton model={row.id} pull={pull} label={pullLabel} onPull={onPull} onCancel={onCancel} />
+      <div className="row">
+        <PullButton model={row.id} pull={pull} label={pullLabel} onPull={onPull} onCancel={onCancel} />
+        <RemoveButton row={row} pull={pull} onRemove={onRemove} />
+      </div>
     </div>
   );
 }
@@ -332,6 +364,18 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
       onError(error);
     }
   };
+  /** What the last Remove freed, said at the top of the list. */
+  const [removed, setRemoved] = useState<string | null>(null);
+  const remove = async (id: string) => {
+    try {
+      setRemoved(removedText(await modelsApi.remove(id)));
+      setPulls(({ [id]: _gone, ...rest }) => rest);
+      announcePulled(id); // the Train page re-reads its bases: this one is gone
+      await load();
+    } catch (error) {
+      onError(error);
+    }
+  };
 
   return (
     <section>
@@ -342,6 +386,11 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
         <code>toonlora models pull</code> does on its machine.
       </p>
       <HubPullForm onPull={startFromForm} outcome={outcome} onShowCard={showCard} />
+      {removed && (
+        <p className="small" role="status" data-testid="model-removed">
+          {removed}
+        </p>
+      )}
       {listedRows(rows ?? [], pullOf, dismissed).map((row) =>
         row.pullAttempt ? (
           <PullAttemptCard
@@ -362,6 +411,7 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
             pull={pullOf(row)}
             onPull={() => start(row.id)}
             onCancel={() => cancel(row.id)}
+            onRemove={() => remove(row.id)}
           />
         ),
       )}
