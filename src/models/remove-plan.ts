@@ -1,8 +1,8 @@
 // src/models/remove-plan.ts — what `models rm` deletes for one model and the bytes that frees, read from the disk
 // without changing it: a registry model's folder under $TOONLORA_HOME/models/<id>/ (and the `.part` files an older
 // toonlora kept under downloads/<id>/), its Hugging Face repo folder; a Hub repo's folder, or with a revision only
-// that revision's snapshot, the refs naming it and the blobs no other snapshot uses, as `hf cache delete` (formerly
-// `huggingface-cli delete-cache`) deletes a revision. Bytes count a file once per inode, and only when every link
+// that revision's snapshot, the refs naming it and the blobs no other snapshot uses, as huggingface_hub's
+// delete_revisions (`huggingface-cli delete-cache`) deletes a revision. Bytes count a file once per inode, and only when every link
 // to it goes (a snapshot file hard-linked into another snapshot frees nothing).
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';

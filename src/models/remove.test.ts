@@ -120,6 +120,15 @@ describe('removeModel of a registry model', () => {
     await expect(removeModel(removeTargetOf('u2net'), hub.opts())).rejects.toMatchObject({
       code: 'TL_ERR_MODEL_MISSING',
     });
+    // found only in rembg's own cache (`models list`: present): named, and left alone
+    const u2netHome = join(hub.opts().homeDir, '.u2net');
+    mkdirSync(u2netHome, { recursive: true });
+    writeFileSync(join(u2netHome, 'u2net.onnx'), 'r');
+    await expect(removeModel(removeTargetOf('u2net'), hub.opts())).rejects.toMatchObject({
+      code: 'TL_ERR_MODEL_MISSING',
+      message: `u2net: not in toonlora's models folder; it is at ${join(u2netHome, 'u2net.onnx')}, rembg's own cache, which toonlora leaves alone; nothing was removed`,
+    });
+    expect(existsSync(join(u2netHome, 'u2net.onnx'))).toBe(true);
   });
 });
 

@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { readHubBase } from './base-revision.js';
+import { findModelFile } from './cache.js';
 import { downloadLockPath, hubDownloadLockPath, takeLockIfFree } from './download-lock.js';
 import { isHubRepoId } from './hub-pull.js';
 import { missingFolders, removeEmptyFolders } from './pull-guards.js';
@@ -78,8 +79,17 @@ export function targetLockPath(target: RemoveTarget, roots: RemoveRoots): string
     : hubDownloadLockPath(roots.toonloraHome, target.id);
 }
 
-function notPresent(target: RemoveTarget): ToonloraError {
+function notPresent(target: RemoveTarget, options: PullOptions): ToonloraError {
   const name = targetName(target);
+  // a release model found only in rembg's own cache: `models list` says present, so say where, and that it stays
+  const elsewhere = target.origin === 'registry' ? findModelFile(target.id, undefined, options) : undefined;
+  if (elsewhere !== undefined) {
+    return new ToonloraError(
+      'TL_ERR_MODEL_MISSING',
+      `${name}: not in toonlora's models folder; it is at ${elsewhere}, rembg's own cache, which toonlora leaves alone; nothing was removed`,
+      { details: { model: name, path: elsewhere } },
+    );
+  }
   const where =
     target.origin === 'hub'
       ? target.revision === undefined
@@ -111,7 +121,7 @@ export async function removeModel(target: RemoveTarget, options: PullOptions = {
   }
   try {
     const plan = planRemoval(target, roots);
-    if (plan.paths.length === 0) throw notPresent(target);
+    if (plan.paths.length === 0) throw notPresent(target, options);
     for (const path of plan.paths) await rm(path, { recursive: true, force: true });
     return { id: name, ...plan };
   } finally {
