@@ -12,15 +12,19 @@ import { removeModel, removeTargetOf, targetName } from '../../../models/remove.
 import type { RemoveTarget } from '../../../models/remove-plan.js';
 import { errorResponseSchema } from '../../../schemas/api.js';
 import type { Job } from '../../../schemas/api-jobs.js';
+import { DEFAULT_BASE_MODEL } from '../../../schemas/config.js';
 import { modelIdParamsSchema, modelRemovedSchema } from '../../../schemas/models-api.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import type { ModelPulls } from './model-pulls.js';
 
-/** The base model a train or generate job names (`params.training.baseModel` / `params.generation.baseModel`). */
-function jobBaseModel(job: Pick<Job, 'kind' | 'params'>): string | undefined {
+/**
+ * The base model a train or generate job names (`params.training.baseModel` / `params.generation.baseModel`; the
+ * default base when its params leave it out, as the job's schema fills it in).
+ */
+function jobBaseModel(job: Pick<Job, 'kind' | 'params'>): string {
   const section = job.params[job.kind === 'train' ? 'training' : 'generation'];
   const base = (section as { baseModel?: unknown } | undefined)?.baseModel;
-  return typeof base === 'string' ? base : undefined;
+  return typeof base === 'string' ? base : DEFAULT_BASE_MODEL;
 }
 
 /**
@@ -36,7 +40,6 @@ export function jobUsesModel(job: Pick<Job, 'kind' | 'params'>, target: RemoveTa
     );
   }
   const base = jobBaseModel(job);
-  if (base === undefined) return false;
   if (target.origin === 'registry') return registryBaseModelId(base) === target.id;
   return (parseHubBase(base)?.repo ?? base) === target.id;
 }
