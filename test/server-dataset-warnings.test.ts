@@ -60,7 +60,9 @@ describe('a dataset item stored before warnings were kept', () => {
     });
     const job = new JobStore(old).createJob('prep', character.id, {});
     // back to the schema before migration 4, with an item written as that version wrote it
-    old.exec('ALTER TABLE dataset_items DROP COLUMN warnings; PRAGMA user_version = 3;');
+    old.exec(
+      'ALTER TABLE dataset_items DROP COLUMN panel; ALTER TABLE dataset_items DROP COLUMN warnings; PRAGMA user_version = 3;',
+    );
     old
       .prepare(
         'INSERT INTO datasets (id, character_id, job_id, dir, skipped, created_at) VALUES (?, ?, ?, ?, ?, ?)',

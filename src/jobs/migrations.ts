@@ -105,4 +105,9 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (job_id, attempt)
   );
   `,
+  // 6: the webtoon strip panel a dataset item's crop was cut from (JSON `{ index, box }`, NULL when its file was
+  // analysed whole, and for items stored before): the review shows that panel's region of the stage images.
+  `
+  ALTER TABLE dataset_items ADD COLUMN panel TEXT;
+  `,
 ];

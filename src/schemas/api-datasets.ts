@@ -2,6 +2,7 @@
 // and caption edits. Re-exported by src/schemas/api.ts.
 import { z } from 'zod';
 import { apiIdSchema as id, isoTimeSchema as isoTime } from './api-common.js';
+import { boxSchema } from './manifest.js';
 
 export const datasetStageUrlsSchema = z.object({
   original: z.string().nullable(),
@@ -9,9 +10,22 @@ export const datasetStageUrlsSchema = z.object({
   mask: z.string().nullable(),
   crop: z.string().nullable(),
 });
+/** The webtoon strip panel a crop was cut from (prep splits tall strips at their gutters and analyses each panel
+ * alone): its original, text removed and mask images are that panel's region of the strip. */
+export const datasetItemPanelSchema = z.object({
+  index: z.number().int().positive().describe("1-based, top to bottom (the manifest file's `panels`)"),
+  box: boxSchema.describe("The panel's box in the strip's pixels"),
+});
 export const datasetItemSchema = z.object({
   key: z.string(),
+  /** The uploaded file's name (a strip's panels all name the strip: see `panel`). */
   source: z.string(),
+  /** The strip panel the crop came from; null when the file was analysed whole. */
+  panel: datasetItemPanelSchema
+    .nullable()
+    .describe(
+      'The webtoon strip panel the crop came from (its stage images are that panel only); null when the file was analysed whole',
+    ),
   caption: z.string(),
   /** Changes whenever the caption does: sent back with a caption edit, a caption changed since is refused. */
   captionVersion: z.string(),
@@ -78,6 +92,7 @@ export const datasetItemsBulkPatchSchema = z.object({
 export type Dataset = z.infer<typeof datasetSchema>;
 export type DatasetDetail = z.infer<typeof datasetDetailSchema>;
 export type DatasetItem = z.infer<typeof datasetItemSchema>;
+export type DatasetItemPanel = z.infer<typeof datasetItemPanelSchema>;
 /** PATCH /api/datasets/:id/items/:key: what a client sends (the server trims the caption). */
 export type DatasetItemPatch = z.input<typeof datasetItemPatchSchema>;
 export type DatasetSkipped = z.infer<typeof datasetSkippedSchema>;

@@ -150,3 +150,22 @@ export async function renderSvgToRgb(svg: string): Promise<RgbImage> {
     data: new Uint8Array(data.buffer, data.byteOffset, data.length),
   };
 }
+
+/** A rectangle in an image's pixels (after EXIF orientation). */
+export interface PixelRegion {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Cuts `region` out of the first frame of an image file (EXIF orientation applied first, as decodeToRgb does)
+ * and encodes it as PNG. The region must lie inside the image; throws sharp's error otherwise.
+ */
+export async function extractRegionPng(input: string | Buffer, region: PixelRegion): Promise<Buffer> {
+  return sharp(input, { limitInputPixels: false, pages: 1, autoOrient: true })
+    .extract({ left: region.x, top: region.y, width: region.width, height: region.height })
+    .png()
+    .toBuffer();
+}

@@ -2,7 +2,7 @@
 // their items (caption, excluded, stage images, prep's quality warnings) and the files they skipped.
 import { randomUUID } from 'node:crypto';
 import { ToonloraError } from '../../errors.js';
-import type { Dataset, DatasetItem, DatasetSkipped } from '../../schemas/api.js';
+import type { Dataset, DatasetItem, DatasetItemPanel, DatasetSkipped } from '../../schemas/api.js';
 import type { SqliteDatabase } from '../database.js';
 import { notFound, now, type Row } from './rows.js';
 
@@ -22,6 +22,8 @@ export interface NewDatasetItem {
   stages: DatasetItemStages;
   /** The crop's quality warnings from prep's manifest (none when left out). */
   warnings?: readonly string[];
+  /** The strip panel the crop was cut from (none when its file was analysed whole). */
+  panel?: DatasetItemPanel | null;
 }
 
 /** A dataset item as stored: stage paths still data-relative (the route turns them into URLs), no captionVersion
@@ -61,7 +63,7 @@ export function createDataset(
 ): Dataset {
   const id = randomUUID();
   const insertItem = db.prepare(
-    'INSERT INTO dataset_items (dataset_id, key, source, image_path, caption, stages, warnings) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO dataset_items (dataset_id, key, source, image_path, caption, stages, warnings, panel) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   db.transaction(() => {
     db.prepare(
@@ -76,6 +78,7 @@ export function createDataset(
         item.caption,
         JSON.stringify(item.stages),
         JSON.stringify(item.warnings ?? []),
+        item.panel ? JSON.stringify(item.panel) : null,
       );
     }
   })();
@@ -122,6 +125,7 @@ export function listDatasetItems(db: SqliteDatabase, datasetId: string): StoredD
     imagePath: String(row.image_path),
     stages: JSON.parse(String(row.stages)) as DatasetItemStages,
     warnings: JSON.parse(String(row.warnings ?? '[]')) as string[],
+    panel: row.panel ? (JSON.parse(String(row.panel)) as DatasetItemPanel) : null,
   }));
 }
 

@@ -64,11 +64,47 @@ describe('datasetFromManifest', () => {
           crop: 'jobs/j1/dataset/stages/a/crop-0.png',
         },
         warnings: ['quality warning: text removal erased 12 % of the character'],
+        panel: null,
       },
     ]);
     expect(skipped).toEqual([
       { source: 'a.png', status: 'rejected crop', reason: 'too small (8 px)' },
       { source: 'b.png', status: 'skipped', reason: 'blank page' },
+    ]);
+  });
+});
+
+describe('datasetFromManifest on a webtoon strip', () => {
+  it("gives each panel's crop its panel's number and box (the review showed the whole strip for each)", () => {
+    const panels = [
+      { x: 0, y: 0, width: 800, height: 2000 },
+      { x: 0, y: 2400, width: 800, height: 2200 },
+    ];
+    const crop = (name: string, panel: number) => ({
+      image: `10_sks girl/${name}.png`,
+      captionFile: `10_sks girl/${name}.txt`,
+      caption: 'sks, girl',
+      characterBox: box,
+      cropBox: box,
+      dhash: '0123456789abcdef',
+      panel,
+      warnings: [],
+    });
+    const strip = {
+      files: [
+        {
+          ...manifest.files[0],
+          panels,
+          crops: [crop('001-ep1-p01', 1), crop('001-ep1-p02', 2)],
+          rejected: [],
+        },
+      ],
+    } as unknown as Manifest;
+    const upload = { name: 'ep1.png', storedPath: 'characters/c/uploads/u1.png' };
+    const { items } = datasetFromManifest(strip, 'jobs/j1/dataset', () => upload);
+    expect(items.map((item) => [item.key, item.source, item.panel])).toEqual([
+      ['001-ep1-p01', 'ep1.png', { index: 1, box: panels[0] }],
+      ['001-ep1-p02', 'ep1.png', { index: 2, box: panels[1] }],
     ]);
   });
 });

@@ -75,6 +75,8 @@ export function datasetFromManifest(
           .split('/')
           .pop()
           ?.replace(/\.[^.]*$/, '') ?? crop.image;
+      // a strip's crop: its panel's box, for the review to show that region of the strip's stage images
+      const panelBox = crop.panel !== undefined ? file.panels?.[crop.panel - 1] : undefined;
       items.push({
         key,
         source: name,
@@ -82,6 +84,7 @@ export function datasetFromManifest(
         caption: crop.caption,
         stages,
         warnings: [...crop.warnings],
+        panel: crop.panel !== undefined && panelBox ? { index: crop.panel, box: { ...panelBox } } : null,
       });
     }
     for (const rejected of file.rejected) {

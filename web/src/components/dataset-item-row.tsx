@@ -24,6 +24,7 @@ import {
   captionTriggerWarning,
   excludeButtonText,
   itemAccessibleNames,
+  itemDisplayName,
 } from './dataset-review.js';
 import { errorText } from './error-text.js';
 import { FullSizeImageLink } from './full-size-image.js';
@@ -145,7 +146,7 @@ export function ItemRow({
     setBase({ caption: other.caption, version: other.captionVersion });
     onTake(other);
   };
-  const fileName = item.source.split('/').pop() ?? item.source;
+  const fileName = itemDisplayName(item);
   const names = itemAccessibleNames(fileName, item.excluded);
   const draft = captionToSave(caption);
   const unsaved = draft !== item.caption && draft !== saving;

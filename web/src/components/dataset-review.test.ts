@@ -8,6 +8,7 @@ import {
   excludeButtonText,
   filterCounts,
   itemAccessibleNames,
+  itemDisplayName,
   itemMatches,
   skippedReasonText,
 } from './dataset-review.js';
@@ -66,6 +67,16 @@ describe('itemAccessibleNames', () => {
     expect(names.exclude).toBe('Exclude panel-01.png');
     expect(itemAccessibleNames('panel-01.png', true).exclude).toBe('Re-include panel-01.png');
   });
+  it("names a strip panel's crop with its panel (a strip's 5 crops all read 'Select webtoon-ep1.png')", () => {
+    const box = { x: 0, y: 4800, width: 800, height: 2000 };
+    const name = itemDisplayName({ source: 'webtoon-ep1.png', panel: { index: 3, box } });
+    expect(name).toBe('webtoon-ep1.png, panel 3');
+    const names = itemAccessibleNames(name, false);
+    expect(names.pick).toBe('Select webtoon-ep1.png, panel 3');
+    expect(names.stage('text removed')).toBe('webtoon-ep1.png, panel 3: text removed');
+    expect(names.exclude).toBe('Exclude webtoon-ep1.png, panel 3');
+    expect(itemDisplayName({ source: 'uploads/a.png', panel: null })).toBe('a.png');
+  });
 });
 
 describe('the "Show" choices', () => {
@@ -73,6 +84,7 @@ describe('the "Show" choices', () => {
   const item = (key: string, caption: string, extra: Partial<DatasetItem> = {}): DatasetItem => ({
     key,
     source: `${key}.png`,
+    panel: null,
     caption,
     captionVersion: `v-${caption}`,
     excluded: false,

@@ -1,6 +1,6 @@
 // web/src/components/dataset-review.ts — the Dataset page's text rules (pure): a caption as typed (one line,
 // Enter separates tags) and as saved (no dangling separator), and a skipped file's reason without the
-// file name the page already shows; the warning for a caption that does not start with the trigger word; which
+// file name the page already shows; an item's name (a strip panel's crop names its panel); the warning for a caption that does not start with the trigger word; which
 // items a "Show" choice keeps (a 200-crop review: only the warned or excluded ones, not 200 rows to scroll).
 import { CAPTION_MAX_LENGTH, type DatasetItem } from '../../../src/schemas/api.js';
 import { captionLengthWarning, captionShortWarning } from './caption-tokens.js';
@@ -52,6 +52,13 @@ export function skippedReasonText(source: string, reason: string): string {
   const match = /^([^:]+): /.exec(reason);
   const prefixName = match?.[1]?.split('/').pop() ?? '';
   return match && prefixName.endsWith(name) ? reason.slice(match[0].length) : reason;
+}
+
+/** How an item is named on its row and to screen readers: its file name, and for a crop from a webtoon strip the
+ * panel it came from ("webtoon-ep1.png, panel 3"; a strip's crops all came from the one file). */
+export function itemDisplayName(item: Pick<DatasetItem, 'source' | 'panel'>): string {
+  const fileName = item.source.split('/').pop() ?? item.source;
+  return item.panel ? `${fileName}, panel ${item.panel.index}` : fileName;
 }
 
 /**

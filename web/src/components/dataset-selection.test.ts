@@ -16,6 +16,7 @@ import {
 const item = (key: string, excluded = false): DatasetItem => ({
   key,
   source: `${key}.png`,
+  panel: null,
   caption: '',
   captionVersion: 'v',
   excluded,

@@ -1,6 +1,6 @@
 // src/server/routes/datasets/index.ts — dataset versions (a prep job's output): list, review detail
-// (stage images per item, skipped files with reasons), caption edit / exclude, exclude / re-include of several
-// items at once, stage files, kohya zip.
+// (stage images per item, a strip panel's crop showing its panel's region, skipped files with reasons), caption
+// edit / exclude, exclude / re-include of several items at once, stage files, kohya zip.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ToonloraError } from '../../../errors.js';
@@ -20,6 +20,7 @@ import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { reportInternalError } from '../../plugins/errors.js';
 import { checkStoredFiles, openStoredFile } from '../../stored-file.js';
 import { captionVersion, checkCaptionVersion } from './caption-version.js';
+import { panelImagePng, STRIP_STAGES } from './panel-image.js';
 
 const STAGES = ['original', 'textRemoved', 'mask', 'crop', 'image'] as const;
 const stageParamsSchema = datasetItemParamsSchema.extend({ stage: z.enum(STAGES) });
@@ -34,6 +35,7 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
     const items = app.catalog.listDatasetItems(id).map((item) => ({
       key: item.key,
       source: item.source,
+      panel: item.panel,
       caption: item.caption,
       captionVersion: captionVersion(item.caption),
       excluded: item.excluded,
@@ -122,7 +124,8 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
     {
       schema: zodRoute({
         params: stageParamsSchema,
-        summary: 'One stage image of an item (PNG; the original in its uploaded format)',
+        summary:
+          "One stage image of an item (PNG; the original in its uploaded format). For a crop from a webtoon strip panel (the item's `panel`), the original, text removed and mask are that panel's region of the strip, as PNG",
         tags: ['datasets'],
       }),
     },
@@ -132,12 +135,17 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
       const rel = stage === 'image' ? item.imagePath : item.stages[stage];
       if (!rel)
         throw new ToonloraError('TL_ERR_NOT_FOUND', `dataset ${id} item ${key}: no ${stage} image was kept.`);
+      const path = resolveDataPath(app.dataDir, rel);
+      const what = `the ${stage} image of dataset ${id} item ${key}`;
       // The original keeps the upload's format (a .jpg stays JPEG); later stages are PNG.
-      const file = await openStoredFile(
-        resolveDataPath(app.dataDir, rel),
-        `the ${stage} image of dataset ${id} item ${key}`,
-        request.log,
-      );
+      const file = await openStoredFile(path, what, request.log);
+      if (item.panel && STRIP_STAGES.has(stage)) {
+        // a strip's stage images hold every panel: send this crop's panel only (not a 12000 px tall sliver)
+        file.destroy();
+        const png = await panelImagePng(path, item.panel);
+        if (png) return reply.type('image/png').send(png);
+        return reply.type(imageMimeForPath(rel)).send(await openStoredFile(path, what, request.log));
+      }
       return reply.type(imageMimeForPath(rel)).send(file);
     },
   );

@@ -1,0 +1,33 @@
+// src/server/routes/datasets/panel-image.ts — a webtoon strip panel's region of a dataset item's stage image
+// (original, text removed, mask: prep writes those for the whole strip), cut out on the fly so the review shows
+// the panel a crop came from instead of the whole strip as a sliver.
+import type { DatasetItemPanel } from '../../../schemas/api.js';
+import { extractRegionPng, type PixelRegion, readImageHeader } from '../../../vision/sharp-io.js';
+
+/** The stages drawn over the whole strip: a panel's crop shows its region of them (crop / image are per crop). */
+export const STRIP_STAGES: ReadonlySet<string> = new Set(['original', 'textRemoved', 'mask']);
+
+/** The panel's box clipped to an image of `width` x `height`; null when nothing of it is inside. */
+export function panelRegion(box: PixelRegion, width: number, height: number): PixelRegion | null {
+  const x = Math.max(0, box.x);
+  const y = Math.max(0, box.y);
+  const right = Math.min(width, box.x + box.width);
+  const bottom = Math.min(height, box.y + box.height);
+  return right > x && bottom > y ? { x, y, width: right - x, height: bottom - y } : null;
+}
+
+/**
+ * The panel's region of the stage image at `path` as PNG, or null when the panel lies outside it (an image
+ * that is not the strip prep split): the caller then sends the whole image.
+ */
+export async function panelImagePng(path: string, panel: DatasetItemPanel): Promise<Buffer | null> {
+  const header = await readImageHeader(path);
+  // EXIF orientations 5-8 turn the picture a quarter: prep's pixels (and the panel boxes) are the turned ones
+  const turned = header.orientation >= 5;
+  const region = panelRegion(
+    panel.box,
+    turned ? header.height : header.width,
+    turned ? header.width : header.height,
+  );
+  return region ? extractRegionPng(path, region) : null;
+}
