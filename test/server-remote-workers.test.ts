@@ -168,12 +168,18 @@ describe('serve --remote-workers', () => {
       '/api/worker/claim',
       '/api/worker/leases/{id}/events',
       '/api/worker/leases/{id}/samples',
+      '/api/worker/leases/{id}/checkpoint',
       '/api/worker/leases/{id}/complete',
       '/api/worker/leases/{id}/fail',
     ]);
     expect(Object.keys(paths['/api/worker/claim'].post.responses).sort()).toEqual(
       expect.arrayContaining(['200', '204', '400', '401']),
     );
+    // a checkpoint is uploaded as a zip stream (413 past the limit), and downloaded by a resume
+    const checkpoint = paths['/api/worker/leases/{id}/checkpoint'];
+    expect(Object.keys(checkpoint.post.requestBody.content)).toEqual(['application/zip']);
+    expect(Object.keys(checkpoint.post.responses)).toEqual(expect.arrayContaining(['200', '413', '422']));
+    expect(Object.keys(checkpoint.get.responses)).toEqual(expect.arrayContaining(['404', '409']));
     const ok = await app.inject({
       method: 'POST',
       url: '/api/worker/claim',

@@ -2,10 +2,12 @@
 // runner offers each train job to the workers instead of running it here; a worker's claim takes the oldest
 // offered job under a lease (recorded in one SQLite transaction: two claims never get the same attempt); its
 // event batches are recorded as the job's progress / log / checkpoints and renew the lease; its LoRA upload ends
-// the job as a local run does (a `lora` artifact). A lease not renewed in time interrupts the job (resumable).
+// the job as a local run does (a `lora` artifact). A lease not renewed in time interrupts the job (resumable): the
+// newest checkpoint a worker uploaded is kept (checkpoint-store.ts), and a resume claimed by any worker gets it.
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
+import type { Readable } from 'node:stream';
 import { ERRORS, type ErrorCode, ToonloraError } from '../../errors.js';
 import { type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js';
 import { effectiveLoraAlpha } from '../../schemas/config.js';
@@ -16,6 +18,12 @@ import { resolveDataPath } from '../data-path.js';
 import { type JobContext, JobInterruptedError, type JobRunner, type StopReason } from '../job-queue.js';
 import type { JobStore } from '../job-store.js';
 import { loraNameFor, recordSamples } from '../runners/train-runner.js';
+import {
+  removeStoredCheckpoints,
+  type StoredCheckpoint,
+  storeCheckpoint,
+  storedCheckpoint,
+} from './checkpoint-store.js';
 import type { LeaseEvent, LeaseEventsReply, LeaseFail, LeaseSamples, WorkerClaim } from './protocol.js';
 import { checkPng, checkSafetensors } from './upload-checks.js';
 
@@ -33,6 +41,10 @@ interface Offer {
   readonly context: JobContext;
   readonly params: TrainJobParams;
   readonly loraName: string;
+  /** The run folder on this server (samples, the kept checkpoint, the LoRA). */
+  readonly runDir: string;
+  /** On a resume: the checkpoint kept for it when it was offered (a resume's claim downloads it), else null. */
+  readonly checkpoint: StoredCheckpoint | null;
   readonly resolve: (result: Record<string, unknown>) => void;
   readonly reject: (error: unknown) => void;
   settled: boolean;
@@ -66,12 +78,19 @@ export class RemoteTrainBoard {
       const items = this.options.catalog.listDatasetItems(params.datasetId);
       await checkExportImages(this.options.dataDir, params.datasetId, items);
     }
+    const character = this.options.catalog.getCharacter(context.job.characterId);
+    const loraName = loraNameFor(character.name, context.job.id);
+    const runDir = resolveDataPath(this.options.dataDir, `${jobRelDir(context.job.id)}/${loraName}`);
+    // a run that starts over must not be offered an earlier attempt's checkpoint
+    if (!context.resume) await removeStoredCheckpoints(runDir);
+    const checkpoint = context.resume ? await storedCheckpoint(runDir) : null;
     return new Promise((resolve, reject) => {
-      const character = this.options.catalog.getCharacter(context.job.characterId);
       const offer: Offer = {
         context,
         params,
-        loraName: loraNameFor(character.name, context.job.id),
+        loraName,
+        runDir,
+        checkpoint,
         resolve,
         reject,
         settled: false,
@@ -112,6 +131,11 @@ export class RemoteTrainBoard {
           characterId: job.characterId,
           attempt: job.attempts,
           resume: offer.context.resume,
+          checkpoint: offer.checkpoint && {
+            step: offer.checkpoint.step,
+            bytes: offer.checkpoint.bytes,
+            path: `/api/worker/leases/${leaseId}/checkpoint`,
+          },
           loraName: offer.loraName,
           params: job.params,
           datasetZipPath: `/api/datasets/${offer.params.datasetId}/zip`,
@@ -177,6 +201,32 @@ export class RemoteTrainBoard {
     return { artifactIds: recordSamples(this.options, context, body.step, paths).map((a) => a.id) };
   }
 
+  /** Keeps `body` (a zip of the checkpoint of `step` the worker's run saved) as the job's checkpoint in place of the
+   * one before; refused over `maxBytes`, or when the lease ended before it was stored; renews the lease. */
+  async storeCheckpoint(leaseId: string, step: number, body: Readable, maxBytes: number) {
+    const lease = this.held(leaseId);
+    const stored = await storeCheckpoint(lease.offer.runDir, step, body, {
+      maxBytes,
+      keep: () => void this.held(leaseId),
+    });
+    this.renew(lease);
+    return { step: stored.step, bytes: stored.bytes };
+  }
+
+  /** The checkpoint kept for a lease's job (its claim said it exists). */
+  async keptCheckpoint(leaseId: string): Promise<StoredCheckpoint> {
+    const lease = this.held(leaseId);
+    const stored = await storedCheckpoint(lease.offer.runDir);
+    if (!stored) {
+      throw new ToonloraError(
+        'TL_ERR_INPUT_NOT_FOUND',
+        `job ${lease.offer.context.job.id}: the server keeps no checkpoint of it (it was deleted).`,
+      );
+    }
+    this.renew(lease);
+    return stored;
+  }
+
   /** Stores the worker's kohya LoRA file as the job's `lora` artifact and ends the job succeeded. */
   async complete(leaseId: string, file: Buffer, facts: { steps: number; lastLoss?: number }) {
     const lease = this.held(leaseId);
@@ -209,6 +259,8 @@ export class RemoteTrainBoard {
           worker: lease.worker,
         },
       });
+      // a finished job is not resumed: its kept checkpoint only takes room
+      await removeStoredCheckpoints(lease.offer.runDir);
       this.end(lease.offer, undefined, {
         loraId: lora.id,
         steps: facts.steps,
@@ -237,8 +289,8 @@ export class RemoteTrainBoard {
         : asked
           ? new Error('stopped')
           : new JobInterruptedError(
-              `worker ${lease.worker} stopped the run itself (${message}); its checkpoint is on that machine: ` +
-                'resume the job to continue there',
+              `worker ${lease.worker} stopped the run itself (${message}); resume the job to continue from its ` +
+                'checkpoint (on any worker when it reached this server, else on that machine)',
             ),
     );
     return { jobId: lease.offer.context.job.id };
@@ -290,15 +342,20 @@ export class RemoteTrainBoard {
 
   private expire(lease: Lease): void {
     this.release(lease);
-    const step = lease.offer.context.job.id;
-    this.end(
-      lease.offer,
-      new JobInterruptedError(
-        `worker ${lease.worker} stopped reporting (nothing for ${seconds(this.options.leaseMs)}): it was stopped, ` +
-          'or its machine or network went away. Resume the job: a worker continues from its checkpoint when it ' +
-          `has it (the same machine), otherwise it trains from step 1 (job ${step}).`,
-      ),
-    );
+    const { offer } = lease;
+    void storedCheckpoint(offer.runDir).then((kept) => {
+      const from = kept
+        ? `any worker continues from the checkpoint of step ${kept.step} this server keeps, or from a newer one ` +
+          'on its own disk (the same machine)'
+        : 'a worker continues from its checkpoint when it has it (the same machine), otherwise it trains from step 1';
+      this.end(
+        offer,
+        new JobInterruptedError(
+          `worker ${lease.worker} stopped reporting (nothing for ${seconds(this.options.leaseMs)}): it was stopped, ` +
+            `or its machine or network went away. Resume the job: ${from} (job ${offer.context.job.id}).`,
+        ),
+      );
+    });
   }
 
   private end(offer: Offer, error: unknown, result?: Record<string, unknown>): void {

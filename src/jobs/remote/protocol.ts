@@ -1,6 +1,6 @@
 // src/jobs/remote/protocol.ts — what `toonlora worker` and `serve --remote-workers` say to each other over HTTP
-// (/api/worker/...): the claim, the lease's event batches (which renew it and carry a cancel back), the end of
-// a run. zod schemas, types derived from them; both sides and the OpenAPI document read them from here.
+// (/api/worker/...): the claim, the lease's event batches (which renew it and carry a cancel back), the
+// checkpoint the server keeps for a resume on any worker, the end of a run. zod schemas, types derived from them; both sides and the OpenAPI document read them from here.
 import { z } from 'zod';
 import { apiIdSchema, logLevelSchema } from '../../schemas/api-common.js';
 import { jobProgressSchema } from '../../schemas/api-jobs.js';
@@ -33,6 +33,12 @@ export const workerClaimSchema = z.object({
     attempt: z.number().int().positive(),
     /** True when the job continues from a checkpoint: the worker resumes its own run folder when it has it. */
     resume: z.boolean(),
+    /** On a resume: the newest checkpoint a worker uploaded for this job, which the server keeps (GET `path` for
+     * it, a zip of the checkpoint folder); the worker uses it unless its own run folder holds a newer one. */
+    checkpoint: z
+      .object({ step: z.number().int().min(0), bytes: z.number().int().min(0), path: z.string() })
+      .nullable()
+      .default(null),
     /** The run folder's name: the LoRA's file and `<lora:name>` name. */
     loraName: z.string().min(1),
     /** The train job's params (dataset id, training settings), as GET /api/jobs/:id shows them. */
@@ -77,6 +83,13 @@ export const leaseFailBodySchema = z
   })
   .strict();
 export type LeaseFail = z.infer<typeof leaseFailBodySchema>;
+
+/** The body of …/checkpoint is a zip of one checkpoint folder (application/zip); its step goes in the query. */
+export const leaseCheckpointQuerySchema = z.object({ step: z.coerce.number().int().min(0) });
+export const leaseCheckpointReplySchema = z.object({
+  step: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+});
 
 /** The sample images one step of the run wrote (one per prompt and seed, in the trainer's order: the Train page
  * labels them by their place), each a PNG in base64 under its file name (`step-000050-0-seed42.png`). */

@@ -15,15 +15,20 @@ function toOpenApiPath(url: string): string {
   return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
-/** The operation's requestBody: the JSON body schema, or the multipart form a route reads itself. */
+/** The operation's requestBody: the JSON body schema, the multipart form a route reads itself, or the one file a
+ * route that `consumes` another type reads as it is (a remote worker's LoRA, its checkpoint zip). */
 function requestBodyOf(schema: Record<string, Record<string, unknown> | undefined>): Operation {
   if (schema.multipartBody) {
     return {
       requestBody: { required: true, content: { 'multipart/form-data': { schema: schema.multipartBody } } },
     };
   }
-  if (!schema.body) return {};
   const consumes = (schema.consumes as unknown as string[] | undefined) ?? ['application/json'];
+  if (!schema.body && consumes[0] !== 'application/json') {
+    const file = { type: 'string', format: 'binary' };
+    return { requestBody: { required: true, content: { [consumes[0] as string]: { schema: file } } } };
+  }
+  if (!schema.body) return {};
   return { requestBody: { content: { [consumes[0] as string]: { schema: schema.body } } } };
 }
 

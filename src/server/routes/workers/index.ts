@@ -1,10 +1,16 @@
 // src/server/routes/workers/index.ts — /api/worker: the routes `toonlora worker` uses on a server started with
 // `serve --remote-workers` (registered only then): claim a train job (long poll), report a lease's events
-// (renews it; the reply says stop after a cancel), upload each sample image as the run writes it, upload the LoRA (complete) or the error (fail). Behind the
-// same token as every /api route; the board (src/jobs/remote/lease-board.ts) does the work.
+// (renews it; the reply says stop after a cancel), upload each sample image as the run writes it, upload each
+// checkpoint (kept for a resume on any worker, which downloads it), upload the LoRA (complete) or the error (fail).
+// Behind the same token as every /api route; the board (src/jobs/remote/lease-board.ts) does the work.
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
+import { checkpointTooLarge } from '../../../jobs/remote/checkpoint-store.js';
 import {
+  leaseCheckpointQuerySchema,
+  leaseCheckpointReplySchema,
   leaseCompleteQuerySchema,
   leaseEndedSchema,
   leaseEventsBodySchema,
@@ -28,6 +34,8 @@ export interface WorkerRoutesOptions {
 const MAX_LORA_BYTES = 512 * 1024 * 1024;
 /** The largest batch of one step's sample images (base64 PNGs of at most 1024 x 1024, a few MiB each). */
 const MAX_SAMPLES_BYTES = 128 * 1024 * 1024;
+/** The largest checkpoint zip a worker may upload: an SDXL LoRA of rank 128 with its optimizer state is about 2 GiB. */
+export const MAX_CHECKPOINT_BYTES = 4 * 1024 * 1024 * 1024;
 
 export default async function workerRoutes(
   app: FastifyInstance,
@@ -40,6 +48,8 @@ export default async function workerRoutes(
     { parseAs: 'buffer', bodyLimit: MAX_LORA_BYTES },
     (_request, body, done) => done(null, body),
   );
+  // a checkpoint upload is streamed to disk as it arrives (the route counts its bytes), never buffered
+  app.addContentTypeParser('application/zip', (_request, payload, done) => done(null, payload));
   // a shutdown answers the long polls at once, so the close does not wait for them
   app.addHook('preClose', async () => board.close());
 
@@ -98,6 +108,67 @@ export default async function workerRoutes(
       }),
     },
     async (request) => board.samples(request.params.id, request.body),
+  );
+
+  routes.post(
+    '/api/worker/leases/:id/checkpoint',
+    {
+      schema: zodRoute({
+        params: leaseParamsSchema,
+        querystring: leaseCheckpointQuerySchema,
+        consumes: ['application/zip'],
+        response: {
+          200: leaseCheckpointReplySchema,
+          400: errorResponseSchema,
+          409: errorResponseSchema,
+          413: errorResponseSchema,
+          415: errorResponseSchema,
+          422: errorResponseSchema,
+        },
+        summary:
+          'Keeps the checkpoint the run saved (a zip of its folder) in place of the one before: a resume continues ' +
+          'from it on any worker; renews the lease',
+        tags: ['workers'],
+      }),
+    },
+    async (request) => {
+      const body = request.body as unknown;
+      if (!body || typeof (body as Readable).pipe !== 'function') {
+        throw new ToonloraError(
+          'TL_ERR_UNSUPPORTED_MEDIA',
+          'checkpoint: send the zip of the checkpoint folder as the body, with content-type application/zip.',
+        );
+      }
+      const declared = Number(request.headers['content-length']);
+      if (declared > MAX_CHECKPOINT_BYTES) throw checkpointTooLarge(MAX_CHECKPOINT_BYTES, declared);
+      return board.storeCheckpoint(
+        request.params.id,
+        request.query.step,
+        body as Readable,
+        MAX_CHECKPOINT_BYTES,
+      );
+    },
+  );
+
+  routes.get(
+    '/api/worker/leases/:id/checkpoint',
+    {
+      schema: zodRoute({
+        params: leaseParamsSchema,
+        response: { 404: errorResponseSchema, 409: errorResponseSchema },
+        summary:
+          "The checkpoint the server keeps for the lease's job (a zip of its folder), as the claim of a resume names it",
+        tags: ['workers'],
+      }),
+    },
+    async (request, reply) => {
+      const kept = await board.keptCheckpoint(request.params.id);
+      return reply
+        .header('content-type', 'application/zip')
+        .header('content-length', kept.bytes)
+        .header('x-checkpoint-step', kept.step)
+        .send(createReadStream(kept.file));
+    },
   );
 
   routes.post(

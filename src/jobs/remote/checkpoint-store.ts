@@ -1,0 +1,105 @@
+// src/jobs/remote/checkpoint-store.ts — the server's copy of a remote job's newest checkpoint, so a resume
+// continues from it on any worker (a cloud GPU is often gone for good once its lease lapses): one zip per job in its
+// run folder (<data>/jobs/<id>/<lora name>/worker-checkpoint-step-NNNNNN.zip). An upload is streamed to a temporary
+// file (never held in memory), refused past a size limit, checked to be a checkpoint zip, then renamed into place
+// and the older one deleted, so a reader never sees half a file.
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ToonloraError } from '../../errors.js';
+import { checkCheckpointZip } from './checkpoint-archive.js';
+
+const STORED = /^worker-checkpoint-step-(\d{6,})\.zip$/;
+const PARTIAL = /^\.worker-checkpoint-.+\.partial$/;
+
+/** The zip's name for `step`: `worker-checkpoint-step-000250.zip`. */
+export const storedCheckpointName = (step: number) =>
+  `worker-checkpoint-step-${String(step).padStart(6, '0')}.zip`;
+
+export interface StoredCheckpoint {
+  step: number;
+  bytes: number;
+  /** Absolute path of the zip. */
+  file: string;
+}
+
+/** The 413 for an upload over `maxBytes` (`bytes`: its size, when the request said it). */
+export function checkpointTooLarge(maxBytes: number, bytes?: number): ToonloraError {
+  const mib = (n: number) => `${Math.round(n / 1_048_576)} MiB`;
+  return new ToonloraError(
+    'TL_ERR_PAYLOAD_TOO_LARGE',
+    `the checkpoint upload${bytes === undefined ? '' : ` (${mib(bytes)})`} is larger than the server takes ` +
+      `(${mib(maxBytes)}); the checkpoint stays on the worker only: a resume continues from it on that machine.`,
+  );
+}
+
+/** Passes the bytes through, failing with checkpointTooLarge once more than `maxBytes` went by. */
+export function byteLimit(maxBytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(seen > maxBytes ? checkpointTooLarge(maxBytes) : null, chunk);
+    },
+  });
+}
+
+/** The checkpoint kept in `runDir` (the highest step, should a crash have left two), or null. */
+export async function storedCheckpoint(runDir: string): Promise<StoredCheckpoint | null> {
+  const names = await readdir(runDir).catch(() => [] as string[]);
+  let best: { step: number; name: string } | undefined;
+  for (const name of names) {
+    const match = STORED.exec(name);
+    if (match && (!best || Number(match[1]) > best.step)) best = { step: Number(match[1]), name };
+  }
+  if (!best) return null;
+  const file = join(runDir, best.name);
+  const bytes = await stat(file).then(
+    (s) => s.size,
+    () => undefined,
+  );
+  return bytes === undefined ? null : { step: best.step, bytes, file };
+}
+
+/**
+ * Streams `body` (a checkpoint zip) into `runDir` as the checkpoint of `step`: a temporary file first, refused over
+ * `maxBytes` (413) or when it is not a checkpoint zip (422); then `keep()` throws when it is not to be kept (the lease
+ * went away meanwhile: the file is dropped); then renamed into place and every other kept checkpoint deleted.
+ */
+export async function storeCheckpoint(
+  runDir: string,
+  step: number,
+  body: Readable,
+  options: { maxBytes: number; keep: () => void },
+): Promise<StoredCheckpoint> {
+  await mkdir(runDir, { recursive: true });
+  const temporary = join(runDir, `.worker-checkpoint-${randomUUID()}.partial`);
+  const name = storedCheckpointName(step);
+  try {
+    await pipeline(body, byteLimit(options.maxBytes), createWriteStream(temporary));
+    await checkCheckpointZip(temporary);
+    options.keep();
+    await rename(temporary, join(runDir, name));
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  const { size } = await stat(join(runDir, name));
+  for (const other of await readdir(runDir)) {
+    // not the temporary files: another upload may be writing one
+    if (other !== name && STORED.test(other)) await rm(join(runDir, other), { force: true });
+  }
+  return { step, bytes: size, file: join(runDir, name) };
+}
+
+/** Deletes the kept checkpoint of `runDir` (the job succeeded, or starts over), with any temporary file left by a
+ * server that stopped mid-upload. */
+export async function removeStoredCheckpoints(runDir: string): Promise<void> {
+  const names = await readdir(runDir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (STORED.test(name) || PARTIAL.test(name)) await rm(join(runDir, name), { force: true });
+  }
+}
