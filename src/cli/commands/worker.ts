@@ -1,7 +1,8 @@
 // src/cli/commands/worker.ts — `toonlora worker --server <url>`: a GPU machine that trains the jobs of a
 // `serve --remote-workers` server. Loops: claim a train job (long poll), run it (src/jobs/remote/remote-run.ts:
-// the same runTraining as `toonlora train`), upload the LoRA; the token comes from TOONLORA_TOKEN. Ctrl-C stops
-// the running job with a checkpoint (reported stopped: the job is interrupted, resumable on this machine) and
+// the same runTraining as `toonlora train`; its checkpoints are uploaded as saved), upload the LoRA; the token comes
+// from TOONLORA_TOKEN. While the server does not answer it says so once, then every 30 s at most, then once it is
+// back. Ctrl-C stops the running job with a checkpoint (reported stopped: the job is interrupted, resumable) and
 // exits; a second Ctrl-C exits at once.
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +10,7 @@ import type { Command } from 'commander';
 import { ToonloraError } from '../../errors.js';
 import { runClaim } from '../../jobs/remote/remote-run.js';
 import { workerNameSchema } from '../../jobs/remote/protocol.js';
+import { UnreachableLog } from '../../jobs/remote/reach-log.js';
 import { WorkerClient } from '../../jobs/remote/worker-client.js';
 import { toonloraHome } from '../../models/cache.js';
 import { commandAction } from '../output.js';
@@ -62,6 +64,7 @@ async function work(flags: WorkerFlags): Promise<number> {
   const workDir = resolve(flags.dir ?? join(toonloraHome(), 'worker'));
   const client = new WorkerClient(server, process.env.TOONLORA_TOKEN?.trim() || undefined);
   const say = (line: string) => process.stderr.write(`toonlora worker: ${line}\n`);
+  const unreachable = new UnreachableLog();
   const stop = new AbortController();
   let signals = 0;
   let running = false;
@@ -83,12 +86,15 @@ async function work(flags: WorkerFlags): Promise<number> {
       let claim: Awaited<ReturnType<WorkerClient['claim']>>;
       try {
         claim = await client.claim(name, CLAIM_WAIT_S, stop.signal);
+        const back = unreachable.reached();
+        if (back) say(back);
       } catch (error) {
         if (stop.signal.aborted) break;
         if (error instanceof ToonloraError && error.code === 'TL_ERR_UNAUTHORIZED') throw error;
-        say(
-          `${error instanceof Error ? error.message : String(error)}; trying again in ${RETRY_MS / 1000} s`,
+        const line = unreachable.failed(
+          `${error instanceof Error ? error.message : String(error)}; trying again every ${RETRY_MS / 1000} s`,
         );
+        if (line) say(line);
         await sleep(RETRY_MS, stop.signal);
         continue;
       }
@@ -97,9 +103,11 @@ async function work(flags: WorkerFlags): Promise<number> {
         `job ${claim.job.id} (attempt ${claim.job.attempt}${claim.job.resume ? ', resumed' : ''}): training ${claim.job.loraName}`,
       );
       running = true;
-      const end = await runClaim({ client, claim, workDir, signal: stop.signal, say }).finally(() => {
-        running = false;
-      });
+      const end = await runClaim({ client, claim, workDir, signal: stop.signal, say, unreachable }).finally(
+        () => {
+          running = false;
+        },
+      );
       say(`job ${claim.job.id}: ${end}`);
       if (flags.json) process.stdout.write(`${JSON.stringify({ jobId: claim.job.id, end })}\n`);
       if (flags.once) break;

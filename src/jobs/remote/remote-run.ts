@@ -1,19 +1,24 @@
 // src/jobs/remote/remote-run.ts — one claimed train job on a remote worker: the dataset zip downloaded and
 // unpacked, the same runTraining the CLI and the server run, its events sent back in batches (each renews the
 // lease; a reply saying stop ends the run with a checkpoint), each sample image uploaded as it is written (the
-// Train page shows it), then the kohya LoRA uploaded, or the error / the
-// stop reported. Work folder: <workDir>/<job id>/ (a resumed job continues from its run folder when it is here).
+// Train page shows it; tried again a few times), each checkpoint uploaded as it is saved (the server keeps the
+// newest), then the kohya LoRA uploaded, or the error / the stop reported. Work folder: <workDir>/<job id>/; a resumed
+// job continues from the newer of its run folder's checkpoint here and the one the server keeps (downloaded).
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { isToonloraError } from '../../errors.js';
 import type { CacheOptions } from '../../models/cache.js';
 import { trainJobParamsSchema } from '../../schemas/api.js';
 import type { WorkerEvent } from '../../worker/protocol.js';
 import type { WorkerSpawn } from '../../worker/python-worker.js';
+import { newestCheckpoint } from '../../worker/run-folder.js';
 import { runTraining } from '../../worker/train.js';
+import { CheckpointUploader } from './checkpoint-upload.js';
 import type { LeaseEvent, WorkerClaim } from './protocol.js';
-import { unzipTo } from './unzip.js';
+import { UnreachableLog } from './reach-log.js';
+import { SAMPLE_UPLOAD_RETRY_MS, withRetries } from './retry.js';
+import { unzipFileTo, unzipTo } from './unzip.js';
 import { LeaseLostError, type WorkerClient } from './worker-client.js';
 
 export interface RemoteRunOptions {
@@ -27,6 +32,10 @@ export interface RemoteRunOptions {
   spawn?: WorkerSpawn;
   /** A line for the worker's terminal. */
   say: (line: string) => void;
+  /** The worker's record of the server not answering (shared with its claims), so it is not printed every second. */
+  unreachable?: UnreachableLog;
+  /** The waits before a failed sample upload is tried again (default SAMPLE_UPLOAD_RETRY_MS). */
+  sampleRetryMs?: readonly number[];
 }
 
 export type RemoteRunEnd = 'succeeded' | 'failed' | 'stopped' | 'lease lost';
@@ -46,8 +55,72 @@ function toLeaseEvent(event: WorkerEvent, workDir: string): LeaseEvent | undefin
   return undefined; // samples are uploaded as files (uploadSamples)
 }
 
+/** What a run starts from: `resume` (a checkpoint is in the run folder) and the job log line saying which. */
+interface StartPoint {
+  resume: boolean;
+  log?: LeaseEvent;
+}
+
+const info = (message: string): LeaseEvent => ({ type: 'log', level: 'info', message });
+const megabytes = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
+
+/**
+ * Makes the job's folder ready: the dataset downloaded unless it is here, and on a resume the newest checkpoint in
+ * the run folder, this worker's own or the one the server keeps (downloaded into checkpoints/step-NNNNNN, written
+ * under a temporary name first). A new attempt starts from an empty folder.
+ */
+async function prepareJobFolder(
+  options: RemoteRunOptions,
+  paths: { jobDir: string; datasetDir: string; runDir: string },
+  push: (event: LeaseEvent) => void,
+): Promise<StartPoint> {
+  const { client, claim } = options;
+  const { jobDir, datasetDir, runDir } = paths;
+  const own = claim.job.resume ? newestCheckpoint(runDir) : null;
+  const kept = claim.job.resume ? claim.job.checkpoint : null;
+  if (!own && !kept) await rm(jobDir, { recursive: true, force: true });
+  if (!existsSync(datasetDir)) {
+    const files = await unzipTo(await client.download(claim.job.datasetZipPath), datasetDir);
+    push(info(`dataset downloaded: ${files} files`));
+  }
+  if (own && (!kept || own.step >= kept.step)) {
+    return { resume: true, log: info(`continuing from this worker's checkpoint of step ${own.step}`) };
+  }
+  if (!kept) {
+    if (!claim.job.resume) return { resume: false };
+    const log: LeaseEvent = {
+      type: 'log',
+      level: 'warn',
+      message: 'the checkpoint is not on this worker, and the server keeps none: training from step 1',
+    };
+    return { resume: false, log };
+  }
+  const name = `step-${String(kept.step).padStart(6, '0')}`;
+  const zip = join(jobDir, `.${name}.download.zip`);
+  const partial = join(runDir, 'checkpoints', `.${name}.partial`);
+  await mkdir(dirname(partial), { recursive: true });
+  try {
+    await client.downloadTo(kept.path, zip);
+    await rm(partial, { recursive: true, force: true });
+    await unzipFileTo(zip, partial, 'checkpoint zip');
+    await rm(join(runDir, 'checkpoints', name), { recursive: true, force: true });
+    await rename(partial, join(runDir, 'checkpoints', name));
+  } finally {
+    await rm(zip, { force: true });
+    await rm(partial, { recursive: true, force: true });
+  }
+  const where = own ? ` (newer than this worker's, of step ${own.step})` : '';
+  return {
+    resume: true,
+    log: info(
+      `continuing from the checkpoint of step ${kept.step} the server keeps${where}: downloaded ${megabytes(kept.bytes)}`,
+    ),
+  };
+}
+
 export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd> {
   const { client, claim, say } = options;
+  const unreachable = options.unreachable ?? new UnreachableLog();
   const { job, leaseId } = claim;
   const jobDir = join(options.workDir, job.id);
   const datasetDir = join(jobDir, 'train-data');
@@ -72,6 +145,8 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
       try {
         const reply = await client.events(leaseId, batch);
         lastSent = Date.now();
+        const back = unreachable.reached();
+        if (back) say(`job ${job.id}: ${back}`);
         if (reply.stop && !stop.signal.aborted) {
           say(`job ${job.id}: the server asks to stop (cancelled); saving a checkpoint`);
           stop.abort('server');
@@ -81,17 +156,21 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
           onLost(error);
         } else {
           queue = [...batch, ...queue]; // the server is unreachable for now: send them with the next batch
-          say(`job ${job.id}: ${isToonloraError(error) ? error.message : String(error)}`);
+          const line = unreachable.failed(isToonloraError(error) ? error.message : String(error));
+          if (line) say(`job ${job.id}: ${line}`);
         }
       }
     });
     return sending;
   };
   const push = (event: LeaseEvent) => queue.push(event);
-  // after the events queued before them; a sample that cannot be uploaded stays on the worker, and the log says so
+  // one step's samples at a time, after the events queued before them, beside the event batches (a retry's wait
+  // does not hold up the lease); a sample that still cannot be uploaded stays on the worker, and the log says so
+  let samplesSent: Promise<void> = Promise.resolve();
   const uploadSamples = (step: number, paths: readonly string[]) => {
-    void send(false);
-    sending = sending.then(async () => {
+    const flushed = send(false);
+    samplesSent = samplesSent.then(async () => {
+      await flushed;
       if (lost) return;
       try {
         const images = await Promise.all(
@@ -100,7 +179,14 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
             png: (await readFile(path)).toString('base64'),
           })),
         );
-        await client.samples(leaseId, { step, images });
+        await withRetries(() => client.samples(leaseId, { step, images }), {
+          delaysMs: options.sampleRetryMs ?? SAMPLE_UPLOAD_RETRY_MS,
+          retryable: (error) => !lost && !(error instanceof LeaseLostError),
+          onRetry: (error, attempt) =>
+            say(
+              `job ${job.id}: the samples of step ${step} were not uploaded (${error instanceof Error ? error.message : String(error)}); trying again (${attempt + 1} of ${(options.sampleRetryMs ?? SAMPLE_UPLOAD_RETRY_MS).length + 1})`,
+            ),
+        });
       } catch (error) {
         if (error instanceof LeaseLostError) {
           onLost(error);
@@ -117,37 +203,39 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
       }
     });
   };
+  const uploader = new CheckpointUploader({
+    upload: (step, zip, signal) => client.checkpoint(leaseId, step, zip, signal),
+    onLost,
+    onFailed: (step, why) => {
+      const line = `the checkpoint of step ${step} was not uploaded to the server (${why}); the next one is tried`;
+      say(`job ${job.id}: ${line}`);
+      push({ type: 'log', level: 'warn', message: line });
+    },
+  });
   const timer = setInterval(() => void send(false), Math.min(SEND_EVERY_MS, claim.renewEveryMs));
   try {
     const params = trainJobParamsSchema.parse(job.params);
-    const resume = job.resume && existsSync(runDir);
-    if (job.resume && !resume) {
-      push({
-        type: 'log',
-        level: 'warn',
-        message: 'the checkpoint is not on this worker: training from step 1',
-      });
-    }
-    if (!resume || !existsSync(datasetDir)) {
-      await rm(jobDir, { recursive: true, force: true });
-      const files = await unzipTo(await client.download(job.datasetZipPath), datasetDir);
-      push({ type: 'log', level: 'info', message: `dataset downloaded: ${files} files` });
-    }
+    const start = await prepareJobFolder(options, { jobDir, datasetDir, runDir }, push);
+    if (start.log) push(start.log);
     const result = await runTraining({
       datasetDir,
       runDir,
       config: params.training,
       apiBaseModel: true,
-      resume,
+      resume: start.resume,
       signal: stop.signal,
       ...(options.modelCache ? { modelCache: options.modelCache } : {}),
       ...(options.spawn ? { spawn: options.spawn } : {}),
       onEvent: (event) => {
         if (event.type === 'sample') uploadSamples(event.step, event.paths);
+        if (event.type === 'checkpoint') uploader.offer(event.step, resolve(event.path));
         const leaseEvent = toLeaseEvent(event, options.workDir);
         if (leaseEvent) push(leaseEvent);
       },
     });
+    await samplesSent;
+    if (result.status === 'done' && result.kohyaFile) uploader.cancel(); // a finished job is not resumed
+    await uploader.settled(); // a stopped run's last checkpoint reaches the server before the job ends
     await send(true);
     if (lost) return 'lease lost';
     if (result.status === 'done' && result.kohyaFile) {
@@ -166,6 +254,8 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
     });
     return 'stopped';
   } catch (error) {
+    await samplesSent;
+    await uploader.settled();
     await send(true);
     if (lost || error instanceof LeaseLostError) return 'lease lost';
     const described = isToonloraError(error)
@@ -177,6 +267,7 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
     });
     return 'failed';
   } finally {
+    uploader.cancel();
     clearInterval(timer);
     options.signal?.removeEventListener('abort', onOwnStop);
   }

@@ -1,6 +1,11 @@
 // src/jobs/remote/worker-client.ts — `toonlora worker`'s side of /api/worker over HTTP: claim, events, samples,
-// complete, fail, and the dataset download, with the bearer token when one is set (TOONLORA_TOKEN, as the server reads
-// it). A refused call throws a ToonloraError in the server's words; a lost lease (409 / 404) says so.
+// checkpoints (uploaded and downloaded as streams), complete, fail, and the dataset download, with the bearer token
+// when one is set (TOONLORA_TOKEN, as the server reads it). A refused call throws a ToonloraError in the server's
+// words; a lost lease (409 / 404) says so.
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type ErrorCode, ERRORS, ToonloraError } from '../../errors.js';
 import { errorResponseSchema } from '../../schemas/api-common.js';
 import {
@@ -24,6 +29,8 @@ export class WorkerClient {
   constructor(
     server: string,
     private readonly token?: string,
+    /** Tests: the network as the worker sees it (a server that fails a call, then answers). */
+    private readonly fetchImpl: typeof fetch = fetch,
   ) {
     this.base = server.replace(/\/+$/, '');
   }
@@ -31,7 +38,7 @@ export class WorkerClient {
   private async call(
     method: string,
     path: string,
-    body?: { json: unknown } | { file: Buffer },
+    body?: { json: unknown } | { file: Buffer } | { zip: Readable; bytes: number },
     signal?: AbortSignal,
   ): Promise<Response> {
     const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
@@ -39,26 +46,35 @@ export class WorkerClient {
     if (body && 'json' in body) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body.json);
-    } else if (body) {
+    } else if (body && 'file' in body) {
       headers['content-type'] = 'application/octet-stream';
       payload = new Uint8Array(body.file);
+    } else if (body) {
+      headers['content-type'] = 'application/zip';
+      headers['content-length'] = String(body.bytes); // the server refuses one too large before it is sent
+      payload = body.zip as unknown as BodyInit; // undici sends a stream as it reads it (duplex: half)
     }
-    const res = await fetch(`${this.base}${path}`, { method, headers, body: payload, signal }).catch(
-      (error: unknown) => {
-        if (signal?.aborted) throw error;
-        throw new ToonloraError('TL_ERR_UNAVAILABLE', `cannot reach ${this.base} (${reachError(error)})`, {
-          cause: error,
-        });
-      },
-    );
+    const init = {
+      method,
+      headers,
+      body: payload,
+      signal,
+      ...(body && 'zip' in body ? { duplex: 'half' } : {}),
+    };
+    const res = await this.fetchImpl(`${this.base}${path}`, init as RequestInit).catch((error: unknown) => {
+      if (signal?.aborted) throw error;
+      throw new ToonloraError('TL_ERR_UNAVAILABLE', `cannot reach ${this.base} (${reachError(error)})`, {
+        cause: error,
+      });
+    });
     if (res.ok) return res;
     const text = await res.text();
     const parsed = errorResponseSchema.safeParse(safeJson(text));
     const message = parsed.success ? parsed.data.error.message : `HTTP ${res.status} ${text.slice(0, 200)}`;
-    if (path.startsWith('/api/worker/leases/') && (res.status === 409 || res.status === 404)) {
-      throw new LeaseLostError(message);
-    }
     const code = parsed.success ? parsed.data.error.code : '';
+    // a 404 of TL_ERR_INPUT_NOT_FOUND is a lease's missing file (its kept checkpoint), not a missing lease
+    const lost = res.status === 409 || (res.status === 404 && code !== 'TL_ERR_INPUT_NOT_FOUND');
+    if (path.startsWith('/api/worker/leases/') && lost) throw new LeaseLostError(message);
     const known = (Object.keys(ERRORS) as ErrorCode[]).find((name) => name === code) ?? 'TL_ERR_UNAVAILABLE';
     if (res.status === 401) {
       throw new ToonloraError(
@@ -81,6 +97,24 @@ export class WorkerClient {
 
   async download(path: string): Promise<Buffer> {
     return Buffer.from(await (await this.call('GET', path)).arrayBuffer());
+  }
+
+  /** Streams `path`'s body into the file `dest` (a checkpoint can be gigabytes: never held in memory). */
+  async downloadTo(path: string, dest: string): Promise<void> {
+    const res = await this.call('GET', path);
+    if (!res.body) throw new ToonloraError('TL_ERR_DOWNLOAD', `GET ${path}: the server sent no body`);
+    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(dest));
+  }
+
+  /** Uploads a checkpoint of the run (a zip stream of `bytes` bytes) for the server to keep for a resume. */
+  async checkpoint(
+    leaseId: string,
+    step: number,
+    zip: { stream: Readable; bytes: number },
+    signal?: AbortSignal,
+  ) {
+    const body = { zip: zip.stream, bytes: zip.bytes };
+    await this.call('POST', `/api/worker/leases/${leaseId}/checkpoint?step=${step}`, body, signal);
   }
 
   async events(leaseId: string, events: readonly LeaseEvent[]): Promise<LeaseEventsReply> {

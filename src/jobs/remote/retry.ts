@@ -1,0 +1,32 @@
+// src/jobs/remote/retry.ts — a worker's upload tried again after a failure (the server restarting, a network
+// blip), with growing waits, before the worker gives up on it. The waits and the sleep are given (tests: none).
+
+/** The waits before the 2nd, 3rd and 4th try of a sample upload. */
+export const SAMPLE_UPLOAD_RETRY_MS: readonly number[] = [1_000, 4_000, 15_000];
+
+export interface RetryOptions {
+  /** The wait before each further try; its length is how many times a failure is tried again. */
+  delaysMs: readonly number[];
+  /** Whether an error is worth another try (a lost lease is not). */
+  retryable: (error: unknown) => boolean;
+  sleep?: (ms: number) => Promise<void>;
+  /** Called before each further try, with the error of the one before. */
+  onRetry?: (error: unknown, attempt: number) => void;
+}
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** `run()`, tried again after each retryable failure while waits are left; the last error is thrown. */
+export async function withRetries<T>(run: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const sleep = options.sleep ?? wait;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      const delay = options.delaysMs[attempt - 1];
+      if (delay === undefined || !options.retryable(error)) throw error;
+      options.onRetry?.(error, attempt);
+      await sleep(delay);
+    }
+  }
+}
