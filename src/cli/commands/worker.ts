@@ -139,7 +139,7 @@ export function registerWorker(program: Command): void {
     .command('worker')
     .description(
       'train the jobs of a `toonlora serve --remote-workers` server on this machine: claims one train job at a time ' +
-        'over HTTP (token from TOONLORA_TOKEN), reports its progress, uploads the LoRA. Ctrl-C stops the job with a checkpoint.',
+        'over HTTP (token from TOONLORA_TOKEN), reports its progress, uploads its samples, checkpoints (a resume continues from them on any worker) and the LoRA. Ctrl-C stops the job with a checkpoint.',
     )
     .requiredOption('--server <url>', "the server's address, e.g. http://gpu-host:7860")
     .option('--name <name>', 'how jobs and the server name this worker (default: <host name>-<pid>)')
