@@ -106,6 +106,7 @@ describe('serve --remote-workers: the checkpoint kept for a resume', () => {
       'content-length': String(MAX_CHECKPOINT_BYTES + 1),
     });
     expect(tooLarge.statusCode).toBe(413);
+    expect(tooLarge.headers.connection).toBe('close');
     expect(tooLarge.json().error).toMatchObject({
       code: 'TL_ERR_PAYLOAD_TOO_LARGE',
       message: expect.stringMatching(/is larger than the server takes \(4096 MiB\)/),

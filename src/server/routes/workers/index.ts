@@ -131,7 +131,7 @@ export default async function workerRoutes(
         tags: ['workers'],
       }),
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body as unknown;
       if (!body || typeof (body as Readable).pipe !== 'function') {
         throw new ToonloraError(
@@ -140,7 +140,10 @@ export default async function workerRoutes(
         );
       }
       const declared = Number(request.headers['content-length']);
-      if (declared > MAX_CHECKPOINT_BYTES) throw checkpointTooLarge(MAX_CHECKPOINT_BYTES, declared);
+      if (declared > MAX_CHECKPOINT_BYTES) {
+        reply.header('connection', 'close'); // rather than read and drop gigabytes to keep the connection
+        throw checkpointTooLarge(MAX_CHECKPOINT_BYTES, declared);
+      }
       return board.storeCheckpoint(
         request.params.id,
         request.query.step,
