@@ -162,6 +162,17 @@ describe('remote workers: a resume on another machine', () => {
         ),
       }),
     );
+    // the dataset is B's own download of the same one: not "a different dataset" for being in another folder
+    const later = bodies(app.jobStore.listEvents(id).filter((e) => e.seq > seen));
+    expect(later).not.toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringMatching(/on a different dataset/) }),
+    );
+    expect(later).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        message: expect.stringMatching(/on this worker's download of the dataset/),
+      }),
+    );
     expect((await app.inject({ method: 'POST', url: `/api/jobs/${id}/cancel` })).statusCode).toBe(200);
     expect(await runB).toBe('stopped');
   }, 400_000);

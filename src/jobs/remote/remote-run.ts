@@ -58,10 +58,31 @@ function toLeaseEvent(event: WorkerEvent, workDir: string): LeaseEvent | undefin
 /** What a run starts from: `resume` (a checkpoint is in the run folder) and the job log line saying which. */
 interface StartPoint {
   resume: boolean;
+  /** The checkpoint is the one the server keeps (it may have been trained on another worker). */
+  fromServer?: boolean;
   log?: LeaseEvent;
 }
 
 const info = (message: string): LeaseEvent => ({ type: 'log', level: 'info', message });
+
+/** The trainer's resume warning (trainer/toonlora_trainer/dataset_record.py) when the one change it finds is the
+ * dataset's folder. */
+const ONLY_FOLDER_CHANGED =
+  /^resuming (.+) on a different dataset than it was trained on: the dataset folder was (.+), now ([^;]+)\. The run goes on with this dataset; resume with the original one to continue the same training\.$/;
+
+/**
+ * On a resume from the server's checkpoint, the trainer's "different dataset" warning when only the folder differs
+ * becomes an info line: the checkpoint may have been trained on another worker, whose copy of the same dataset was
+ * in its own work folder. Any other event (a real change of images or captions) is kept as it is.
+ */
+export function datasetFolderNote(event: LeaseEvent): LeaseEvent {
+  if (event.type !== 'log' || event.level !== 'warn') return event;
+  const match = ONLY_FOLDER_CHANGED.exec(event.message);
+  if (!match) return event;
+  return info(
+    `resuming ${match[1]} on this worker's download of the dataset (the checkpoint was trained on the copy in ${match[2]}, on this or another worker)`,
+  );
+}
 const megabytes = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
 /**
@@ -112,6 +133,7 @@ async function prepareJobFolder(
   const where = own ? ` (newer than this worker's, of step ${own.step})` : '';
   return {
     resume: true,
+    fromServer: true,
     log: info(
       `continuing from the checkpoint of step ${kept.step} the server keeps${where}: downloaded ${megabytes(kept.bytes)}`,
     ),
@@ -230,7 +252,7 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
         if (event.type === 'sample') uploadSamples(event.step, event.paths);
         if (event.type === 'checkpoint') uploader.offer(event.step, resolve(event.path));
         const leaseEvent = toLeaseEvent(event, options.workDir);
-        if (leaseEvent) push(leaseEvent);
+        if (leaseEvent) push(start.fromServer ? datasetFolderNote(leaseEvent) : leaseEvent);
       },
     });
     await samplesSent;
