@@ -1,6 +1,9 @@
 // src/errors.ts — the one table of toonlora's coded errors: code, HTTP status, CLI exit code.
 // Every thrown product error is a ToonloraError with a code from this table; messages name the
 // parameter or file, the value that arrived and the fix (STYLE.md rule 2). Tests assert code and text.
+// A fix the CLI and the web app word differently is data (`fix`, src/error-fix.ts): `message` holds it in the
+// CLI's words, `text` and `fix` let the server put it in the web app's (src/jobs/job-error-hints.ts).
+import { CLI_FIX_WORDS, type ErrorFix, putFix } from './error-fix.js';
 
 interface ErrorSpec {
   /** HTTP status the server answers with. */
@@ -55,21 +58,33 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-/** A product error: a stable `code` from {@link ERRORS} and a message meant for the user. */
+/**
+ * A product error: a stable `code` from {@link ERRORS} and a message meant for the user. With a `fix`, `message` is
+ * `text` with the fix in the CLI's words (CLI_FIX_WORDS); `text` holds no fix sentence (FIX_SLOT may mark its place).
+ */
 export class ToonloraError extends Error {
   readonly code: ErrorCode;
   /** Extra machine-readable facts (field path, file, model id); safe to show to the user. */
   readonly details: Readonly<Record<string, unknown>>;
+  /** The fix the message names, as data (each side words it: src/error-fix.ts). */
+  readonly fix: ErrorFix | undefined;
+  /** The message as raised, without the fix's words (`message` when there is no fix). */
+  readonly text: string;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+    options: { cause?: unknown; details?: Record<string, unknown>; fix?: ErrorFix } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      putFix(message, options.fix, CLI_FIX_WORDS),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'ToonloraError';
     this.code = code;
     this.details = options.details ?? {};
+    this.fix = options.fix;
+    this.text = message;
   }
 
   get exitCode(): 1 | 2 {

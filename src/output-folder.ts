@@ -4,6 +4,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { ErrorFix } from './error-fix.js';
 import { ToonloraError } from './errors.js';
 
 /** The nearest path at or above `path` that exists (where `mkdir -p` would start). */
@@ -14,13 +15,16 @@ export function nearestExisting(path: string): string {
 }
 
 /**
- * @param hint the fix, e.g. `Choose a new or empty folder you can write to for -o.`
+ * @param hint the fix, e.g. `Choose a new or empty folder you can write to for -o.`, or as data (src/error-fix.ts:
+ *   a server job's run or output folder, which the web app words its own way)
  * @throws ToonloraError TL_ERR_USAGE naming `dir`, why it cannot be written, and `hint`
  */
-export function checkOutputFolder(dir: string, hint: string): void {
+export function checkOutputFolder(dir: string, hint: string | ErrorFix): void {
   const existing = nearestExisting(dir);
   const fail = (why: string, cause?: unknown) =>
-    new ToonloraError('TL_ERR_USAGE', `${dir}: ${why}. ${hint}`, { cause, details: { file: dir } });
+    typeof hint === 'string'
+      ? new ToonloraError('TL_ERR_USAGE', `${dir}: ${why}. ${hint}`, { cause, details: { file: dir } })
+      : new ToonloraError('TL_ERR_USAGE', `${dir}: ${why}.`, { cause, details: { file: dir }, fix: hint });
   if (!statSync(existing).isDirectory()) {
     throw fail(
       existing === dir

@@ -4,10 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FIX_SLOT } from '../src/error-fix.js';
 import { isToonloraError, ToonloraError } from '../src/errors.js';
 import { checkOutputFolder } from '../src/output-folder.js';
 import { checkBasePulled, checkTrainingBase } from '../src/worker/base-check.js';
-import { GENERATE_OUTPUT_HINT } from '../src/worker/lora-input-check.js';
+import { GENERATE_OUTPUT_FIX } from '../src/worker/lora-input-check.js';
+import { parseWorkerLine } from '../src/worker/protocol.js';
+import { errorFromEvent } from '../src/worker/worker-outcome.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const apps = appsClosedAfterEach('job-error-hints');
@@ -31,7 +34,11 @@ async function failedWith(error: Error) {
 
 describe('a failed job whose base did not load', () => {
   it('names the Models page after the CLI pull', async () => {
-    const job = await failedWith(new ToonloraError('TL_ERR_MODEL_MISSING', BROKEN_HUB_BASE));
+    const job = await failedWith(
+      new ToonloraError('TL_ERR_MODEL_MISSING', BROKEN_HUB_BASE, {
+        fix: { kind: 'pull-model', id: 'someone/toon-sd15' },
+      }),
+    );
     expect(job.status).toBe('failed');
     expect(job.error).toEqual({
       code: 'TL_ERR_MODEL_MISSING',
@@ -79,10 +86,21 @@ describe("a failed job's fix named by a CLI flag, in the web app's words", () =>
     );
   });
   it("the worker's LoRA that does not fit the base: the Base model field, not (--base)", async () => {
-    // trainer/toonlora_trainer/lora_loading.py's words for a LoRA of another architecture
+    // trainer/toonlora_trainer/lora_loading.py's words for a LoRA of another architecture, as its error event
     const worker =
-      'lora.safetensors: cannot load this LoRA on the base: unet.down.0 (lora_down) expects [320, 4], the base has [640, 4] (e.g. an SD 2.x LoRA on an SD1.5 base). Generate with the base model the LoRA was trained for (--base).';
-    const job = await failedWith(new ToonloraError('TL_ERR_INPUT_INVALID', worker));
+      'lora.safetensors: cannot load this LoRA on the base: unet.down.0 (lora_down) expects [320, 4], the base has [640, 4] (e.g. an SD 2.x LoRA on an SD1.5 base).';
+    const line = JSON.stringify({
+      version: 1,
+      type: 'error',
+      message: worker,
+      kind: 'lora_format',
+      fix: { kind: 'choose-base', why: 'lora' },
+    });
+    const parsed = parseWorkerLine(line);
+    if (!parsed.ok || parsed.event.type !== 'error') throw new Error(`not an error event: ${line}`);
+    const error = errorFromEvent(parsed.event, 'generate');
+    expect(error.message).toBe(`${worker} Generate with the base model the LoRA was trained for (--base).`);
+    const job = await failedWith(error);
     expect(job.error?.message).toContain(
       'Generate with the base model the LoRA was trained for (the Base model field).',
     );
@@ -90,19 +108,22 @@ describe("a failed job's fix named by a CLI flag, in the web app's words", () =>
   });
   it("a training run that died after a checkpoint: the Train page's Resume button, not --resume", async () => {
     // src/worker/train.ts's words for a worker that died, the checkpoint at step 4 on disk
-    const died =
-      'training: the Python worker was killed (SIGKILL). It had finished step 6 of 10. The checkpoint at step 4 is on disk (/d/run/checkpoints/step-000004): run the same train command with --resume to continue from it; steps 5-6 since the checkpoint at step 4 are lost.';
-    const job = await failedWith(new ToonloraError('TL_ERR_WORKER', died));
+    const died = `training: the Python worker was killed (SIGKILL). It had finished step 6 of 10. The checkpoint at step 4 is on disk (/d/run/checkpoints/step-000004): ${FIX_SLOT} continue from it; steps 5-6 since the checkpoint at step 4 are lost.`;
+    const error = new ToonloraError('TL_ERR_WORKER', died, { fix: { kind: 'resume' } });
+    expect(error.message).toContain(
+      ': run the same train command with --resume to continue from it; steps 5-6',
+    );
+    const job = await failedWith(error);
     expect(job.error?.message).toBe(
       'training: the Python worker was killed (SIGKILL). It had finished step 6 of 10. The checkpoint at step 4 is on disk (/d/run/checkpoints/step-000004): press Resume from checkpoint on the Train page to continue from it; steps 5-6 since the checkpoint at step 4 are lost.',
     );
   });
   it.each([
-    ['a training run', 'Choose a folder you can write to for -o (the run folder).'], // src/worker/train.ts
-    ['a generate', GENERATE_OUTPUT_HINT],
-  ])("%s's output folder it cannot write: the server's data folder, not -o", async (_, hint) => {
-    const error = await thrownBy(() => checkOutputFolder(join(aFile, 'run'), hint));
-    expect(error.message).toContain('-o');
+    ['a training run', { kind: 'writable-output', folder: 'run' } as const, ' (the run folder).'], // src/worker/train.ts
+    ['a generate', GENERATE_OUTPUT_FIX, '.'],
+  ])("%s's output folder it cannot write: the server's data folder, not -o", async (_, fix, end) => {
+    const error = await thrownBy(() => checkOutputFolder(join(aFile, 'run'), fix));
+    expect(error.message).toContain(`Choose a folder you can write to for -o${end}`);
     const job = await failedWith(error);
     expect(job.error?.message).toBe(
       `${join(aFile, 'run')}: ${aFile} is a file, so no folder can be made in it. The server cannot write there: whoever runs the server must make its data folder writable, or start it with another one.`,

@@ -15,7 +15,7 @@ import {
   type StopReason,
 } from './job-queue.js';
 import type { JobListFilter, JobStore } from './job-store.js';
-import { withWebFixHint } from './job-error-hints.js';
+import { webMessage } from './job-error-hints.js';
 import { canTransition, interruptedMessage } from './job-state.js';
 import { checkQueueAdmission, isOwnFailure } from './queue-admission.js';
 
@@ -356,8 +356,7 @@ export class EmbeddedJobQueue implements JobQueue {
   }
 
   private describeFailure(job: Job, error: unknown): { code: string; message: string } {
-    if (isToonloraError(error))
-      return { code: error.code, message: withWebFixHint(error.code, error.message) };
+    if (isToonloraError(error)) return { code: error.code, message: webMessage(error) };
     this.log(`job ${job.id} (${job.kind})`, error);
     return {
       code: 'TL_ERR_INTERNAL',

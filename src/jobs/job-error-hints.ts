@@ -1,14 +1,14 @@
-// src/jobs/job-error-hints.ts — a server job's failure in words for the web app too (pure). A base model the
-// worker could not load names its fix as the CLI's `toonlora models pull <id>` (trainer/toonlora_trainer/
-// base_files.py, the one source of that wording); the server adds where the web app does the same pull. The fixes
-// the CLI and the worker name by a flag (`--base`, `-o`, `--resume`) are put in the web app's words (webWords):
-// a job's base is the form's Base model field, its output folder is under the server's data folder, a failed
-// training job resumes by the Train page's button.
+// src/jobs/job-error-hints.ts — a server job's failure in the web app's words (pure). An error's fix is data
+// (src/error-fix.ts), set where it is raised, by the TS checks or the Python worker's `error` event; the CLI words it
+// by a flag (`--base`, `-o`, `--resume`), the web app here: a job's base is the form's Base model field, its output
+// folder is under the server's data folder, a failed training job resumes by the Train page's button, a model is
+// pulled on the Models page. The server stores the worded message with the job (embedded-queue.ts), so a job stored
+// before fixes were data keeps the text it was stored with: nothing here rewrites stored rows.
+import type { FixWords } from '../error-fix.js';
+import { putFix } from '../error-fix.js';
+import { isToonloraError } from '../errors.js';
 
-/** `toonlora models pull <id>` in a worker's message (with or without backticks; an id may hold dots). */
-const CLI_PULL = /toonlora models pull ([\w.-]*\w(?:\/[\w.-]*\w)?)/;
-
-/** The web app's way to the pull the CLI hint names. */
+/** The web app's way to the pull the CLI names as `toonlora models pull <id>`. */
 export function webPullHint(id: string): string {
   return `(In the web app: the Models page pulls ${id}.)`;
 }
@@ -17,34 +17,24 @@ const BASE_FIX = 'Choose another Base model in the form, or pull it again on the
 const DATA_FOLDER_FIX =
   'The server cannot write there: whoever runs the server must make its data folder writable, or start it with another one.';
 
-/**
- * The CLI's and the worker's flag-named fixes (src/worker/base-check.ts, trainer base_files.py, lora_loading.py,
- * src/worker/train.ts's --resume and -o hints, lora-input-check.ts's -o hint), each with the words a web user can act on.
- */
-const CLI_FIXES: ReadonlyArray<readonly [RegExp, string]> = [
-  [/Check the --base path \([^)]*\)\./g, BASE_FIX],
-  [/give --base another base \([^)]*\)/g, 'choose another Base model in the form'],
-  [
-    /the base model the LoRA was trained for \(--base\)/g,
-    'the base model the LoRA was trained for (the Base model field)',
-  ],
-  // a died or stopped training run (src/worker/train.ts, kohya-file.ts): the web app resumes a failed job by a button
-  [/run the same train command with --resume to/g, 'press Resume from checkpoint on the Train page to'],
-  [/Choose a folder you can write to for -o( \(the run folder\))?\./g, DATA_FOLDER_FIX],
-];
-
-/** `message` with each CLI flag-named fix CLI_FIXES knows put in the web app's words; others as they are. */
-export function webWords(message: string): string {
-  return CLI_FIXES.reduce((text, [cli, web]) => text.replace(cli, web), message);
-}
+/** The web app's words for each fix (src/error-fix.ts CLI_FIX_WORDS has the CLI's). */
+export const WEB_FIX_WORDS: FixWords = {
+  'pull-model': ({ id }) => webPullHint(id), // after the message's own `toonlora models pull <id>`
+  'choose-base': ({ why, pull }) => {
+    if (why === 'lora')
+      return 'Generate with the base model the LoRA was trained for (the Base model field).';
+    if (why !== 'not-pulled') return BASE_FIX;
+    return `choose another Base model in the form.${pull === undefined ? '' : ` ${webPullHint(pull)}`}`;
+  },
+  resume: () => 'press Resume from checkpoint on the Train page to',
+  'writable-output': () => DATA_FOLDER_FIX,
+};
 
 /**
- * `message` of a failed job with the web app's way to the fix it names: flag-named fixes in the web app's words
- * (webWords); a model-missing error naming `toonlora models pull <id>` gets webPullHint(id) appended.
+ * What a failed job's `error` says to the web app: a ToonloraError's text with its fix in the web app's words
+ * (WEB_FIX_WORDS); any other error's message as it is.
  */
-export function withWebFixHint(code: string, message: string): string {
-  const words = webWords(message);
-  if (code !== 'TL_ERR_MODEL_MISSING' || words.includes('Models page pulls')) return words;
-  const id = CLI_PULL.exec(words)?.[1];
-  return id ? `${words} ${webPullHint(id)}` : words;
+export function webMessage(error: unknown): string {
+  if (!isToonloraError(error)) return error instanceof Error ? error.message : String(error);
+  return putFix(error.text, error.fix, WEB_FIX_WORDS);
 }

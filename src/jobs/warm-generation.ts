@@ -56,8 +56,8 @@ export function withLoraName(
   const { loraPath, loraName } = request;
   if (!(error instanceof ToonloraError) || !loraPath || !loraName || !error.message.includes(loraPath))
     return error;
-  const message = error.message.replaceAll(loraPath, `LoRA "${loraName}"`);
-  return new ToonloraError(error.code, message, { cause: error, details: error.details });
+  const text = error.text.replaceAll(loraPath, `LoRA "${loraName}"`);
+  return new ToonloraError(error.code, text, { cause: error, details: error.details, fix: error.fix });
 }
 
 /**

@@ -72,7 +72,7 @@ function notInHubCache(field: string, name: string, base: HubBase): ToonloraErro
   return new ToonloraError(
     'TL_ERR_MODEL_MISSING',
     `${field}: ${name} is not in the server's Hugging Face cache. Run \`${basePullCommand(base)}\` on the server's machine (any diffusers SD1.5 repo on the Hub), or use tiny (a small random-weight model: the flow runs, the images are noise).`,
-    { details: { fields: [field], model: name } },
+    { details: { fields: [field], model: name }, fix: { kind: 'pull-model', id: base.repo } },
   );
 }
 
@@ -80,7 +80,7 @@ function partlyInHubCache(field: string, name: string, snapshot: string, base: H
   return new ToonloraError(
     'TL_ERR_MODEL_MISSING',
     `${field}: ${name} is only partly in the server's Hugging Face cache (${snapshot} lacks files of an SD1.5 load: a stopped pull, or not an SD1.5 model). Run \`${basePullCommand(base)}\` on the server's machine to finish it, or use tiny (a small random-weight model: the flow runs, the images are noise).`,
-    { details: { fields: [field], model: name } },
+    { details: { fields: [field], model: name }, fix: { kind: 'pull-model', id: base.repo } },
   );
 }
 
@@ -225,6 +225,6 @@ export function checkBaseModelOnDisk(field: string, name: string, options: Cache
   throw new ToonloraError(
     'TL_ERR_MODEL_MISSING',
     `${field}: ${name} is not downloaded on the server. Run \`toonlora models pull ${id}\` on the server's machine, or use tiny (a small random-weight model: the flow runs, the images are noise).`,
-    { details: { fields: [field], model: id } },
+    { details: { fields: [field], model: id }, fix: { kind: 'pull-model', id } },
   );
 }

@@ -63,9 +63,13 @@ export function errorInGivenBaseWords<E>(error: E, given: string): E | ToonloraE
   if (!(error instanceof ToonloraError) || base?.revision === undefined) return error;
   const repo = base.repo.replace(/[.]/g, '\\.');
   const pinnedPull = new RegExp(`toonlora models pull ${repo} --revision [0-9a-f]{40}(?![\\w.-])`, 'g');
-  const message = error.message.replace(pinnedPull, basePullCommand(base));
-  if (message === error.message) return error;
-  return new ToonloraError(error.code, message, { cause: error.cause, details: { ...error.details } });
+  const text = error.text.replace(pinnedPull, basePullCommand(base));
+  if (text === error.text) return error;
+  return new ToonloraError(error.code, text, {
+    cause: error.cause,
+    details: { ...error.details },
+    fix: error.fix,
+  });
 }
 
 /** Where the Hugging Face cache is, as CacheOptions say it. */

@@ -172,7 +172,7 @@ export function requireModelFile(id: string, file?: string, options: CacheOption
     'TL_ERR_MODEL_MISSING',
     `${id}: ${modelFile.path} is not downloaded (looked in ${manualPlacementPath(entry, modelFile.path, options)}` +
       `${hfCache}). Run: toonlora models pull ${id}`,
-    { details: { model: id, file: modelFile.path } },
+    { details: { model: id, file: modelFile.path }, fix: { kind: 'pull-model', id } },
   );
 }
 

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { ErrorFix } from '../error-fix.js';
 import { type ErrorCode, ToonloraError } from '../errors.js';
 import type { CacheOptions } from '../models/cache.js';
 import type { PrepConfig } from '../schemas/config.js';
@@ -43,8 +44,10 @@ export type AnalysisWorkerMessage =
       readonly type: 'error';
       readonly id: number;
       readonly code: ErrorCode;
+      /** The error's text; its fix, as data, apart (a ToonloraError's `text` and `fix`). */
       readonly message: string;
       readonly details: Record<string, unknown>;
+      readonly fix?: ErrorFix;
     };
 
 /** The worker entry next to this module (.ts when running from sources under tsx or vitest). */
@@ -127,7 +130,10 @@ export function startAnalysisWorker(entry: URL = workerEntry()): WorkerAnalyser 
       const slot = pending.get(message.id);
       pending.delete(message.id);
       if (message.type === 'analysed') slot?.resolve(message.analysis);
-      else slot?.reject(new ToonloraError(message.code, message.message, { details: message.details }));
+      else
+        slot?.reject(
+          new ToonloraError(message.code, message.message, { details: message.details, fix: message.fix }),
+        );
     }
   });
   worker.on('error', (error) => fail(`the analysis worker failed (${error.message})`));

@@ -48,8 +48,9 @@ async function analyse(id: number, source: string): Promise<void> {
       type: 'error',
       id,
       code: known ? error.code : 'TL_ERR_WORKER',
-      message: error instanceof Error ? error.message : String(error),
+      message: known ? error.text : error instanceof Error ? error.message : String(error),
       details: known ? { ...error.details } : {},
+      fix: known ? error.fix : undefined,
     });
   }
 }

@@ -190,7 +190,10 @@ function requireBlip(config: PrepConfig, cache: CacheOptions, hooks: CaptionRunH
   if (!modelDir) requireModelFile('blip-base', 'model.safetensors', cache);
   const incomplete = incompleteBlip(cache);
   if (incomplete)
-    throw new ToonloraError('TL_ERR_MODEL_MISSING', incomplete, { details: { model: 'blip-base' } });
+    throw new ToonloraError('TL_ERR_MODEL_MISSING', incomplete, {
+      details: { model: 'blip-base' },
+      fix: { kind: 'pull-model', id: 'blip-base' },
+    });
   resolveWorkerPython();
   return createBlipCaptioner(modelDir as string, config, captionImagesWithBlip, hooks);
 }

@@ -128,7 +128,11 @@ function readLabels(tagsPath: string): Wd14Label[] {
     throw new ToonloraError(
       'TL_ERR_MODEL_MISSING',
       `wd-vit-tagger-v3: cannot read ${tagsPath} (${(error as Error).message}). Run: toonlora models pull wd-vit-tagger-v3`,
-      { cause: error, details: { model: 'wd-vit-tagger-v3', path: tagsPath } },
+      {
+        cause: error,
+        details: { model: 'wd-vit-tagger-v3', path: tagsPath },
+        fix: { kind: 'pull-model', id: 'wd-vit-tagger-v3' },
+      },
     );
   }
 }

@@ -144,7 +144,7 @@ async function createSession(
     throw new ToonloraError(
       'TL_ERR_MODEL_MISSING',
       `${options.modelId}: model file not found at ${path}. Run: toonlora models pull ${options.modelId}`,
-      { details: { model: options.modelId, path } },
+      { details: { model: options.modelId, path }, fix: { kind: 'pull-model', id: options.modelId } },
     );
   }
   let session: OnnxSession;
@@ -156,7 +156,7 @@ async function createSession(
     throw new ToonloraError(
       'TL_ERR_MODEL_MISSING',
       `${options.modelId}: ${path} is not a loadable ONNX model (${(error as Error).message}). Delete it and run: toonlora models pull ${options.modelId}`,
-      { cause: error, details: { model: options.modelId, path } },
+      { cause: error, details: { model: options.modelId, path }, fix: { kind: 'pull-model', id: options.modelId } },
     );
   }
   for (const name of options.expectInputs ?? []) {

@@ -6,6 +6,7 @@
 // warns, naming the pull (notPulledBaseWarning); a real run or a generate refuses it (checkBasePulled).
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ErrorFix, FIX_SLOT } from '../error-fix.js';
 import { isToonloraError, ToonloraError } from '../errors.js';
 import { anImage } from '../vision/image-sniff.js';
 import { openSafetensors } from '../lora/safetensors-read.js';
@@ -40,7 +41,8 @@ export function missingLayoutFiles(folder: string): string[] {
   );
 }
 
-const PATH_HINT = 'Check the --base path (a diffusers folder, a .safetensors file, a HF id or tiny).';
+/** A --base path that is not there (CLI: "Check the --base path (…)"; web: the Base model field). */
+const PATH_FIX: ErrorFix = { kind: 'choose-base', why: 'path' };
 const BASE_KINDS =
   '--base takes the SD1.5 model a LoRA is trained on: a single-file checkpoint (.safetensors), a diffusers folder, a Hugging Face id or tiny.';
 
@@ -61,11 +63,10 @@ export function checkpointRefusal(path: string, names: readonly string[]): strin
 /** A single-file base: there, a readable safetensors header, an SD1.5 checkpoint's tensors (a .ckpt is not opened). */
 async function checkSingleFile(path: string): Promise<void> {
   if (!isFile(path))
-    throw new ToonloraError(
-      'TL_ERR_INPUT_NOT_FOUND',
-      `${path}: base checkpoint file not found. Check the --base path (a .safetensors file, a HF id or tiny).`,
-      { details: { file: path } },
-    );
+    throw new ToonloraError('TL_ERR_INPUT_NOT_FOUND', `${path}: base checkpoint file not found.`, {
+      details: { file: path },
+      fix: { kind: 'choose-base', why: 'file' },
+    });
   if (!/\.safetensors$/i.test(path)) return;
   let names: string[];
   try {
@@ -85,8 +86,8 @@ async function checkSingleFile(path: string): Promise<void> {
   if (refusal) throw new ToonloraError('TL_ERR_INPUT_INVALID', refusal, { details: { file: path } });
 }
 
-function modelMissing(base: string, message: string): ToonloraError {
-  return new ToonloraError('TL_ERR_MODEL_MISSING', message, { details: { model: base } });
+function modelMissing(base: string, message: string, fix?: ErrorFix): ToonloraError {
+  return new ToonloraError('TL_ERR_MODEL_MISSING', message, { details: { model: base }, fix });
 }
 
 /**
@@ -101,14 +102,12 @@ export async function checkTrainingBase(name: string, options: BaseModelOptions 
   if (local !== undefined) {
     if (/\.(safetensors|ckpt)$/i.test(local)) return checkSingleFile(local);
     if (!existsSync(local))
-      throw modelMissing(
-        name,
-        `${local}: base model not found on this machine. No such folder. ${PATH_HINT}`,
-      );
+      throw modelMissing(name, `${local}: base model not found on this machine. No such folder.`, PATH_FIX);
     if (!statSync(local).isDirectory())
       throw modelMissing(
         name,
-        `${local}: cannot load this base model (a file that is no .safetensors or .ckpt checkpoint). ${PATH_HINT}`,
+        `${local}: cannot load this base model (a file that is no .safetensors or .ckpt checkpoint).`,
+        PATH_FIX,
       );
     const missing = missingLayoutFiles(local);
     if (missing.length > 0)
@@ -122,7 +121,7 @@ export async function checkTrainingBase(name: string, options: BaseModelOptions 
   readHubBase(name); // `owner/name@` with no valid revision: refused as such, not "not found"
   if (name.split('/').length !== 2 && parseHubBase(name) === undefined)
     // `owner/name@refs/pr/1` is a Hub id
-    throw modelMissing(name, `${name}: base model not found on this machine. No such folder. ${PATH_HINT}`);
+    throw modelMissing(name, `${name}: base model not found on this machine. No such folder.`, PATH_FIX);
   const base = parseHubBase(name) ?? { repo: name, revision: undefined };
   const revisionDir = base.revision === undefined ? undefined : baseSnapshot(base, options)?.dir;
   const snapshot =
@@ -136,12 +135,14 @@ export async function checkTrainingBase(name: string, options: BaseModelOptions 
     throw modelMissing(
       name,
       `${name}: base model not found on this machine (not in the Hugging Face cache). ${pull}`,
+      { kind: 'pull-model', id: base.repo },
     );
   const missing = missingLayoutFiles(snapshot);
   if (missing.length > 0)
     throw modelMissing(
       name,
       `${name}: only partly in the Hugging Face cache (${snapshot} lacks ${missing.join(', ')}: a stopped pull, or not an SD1.5 model). ${pull}`,
+      { kind: 'pull-model', id: base.repo },
     );
 }
 
@@ -167,6 +168,7 @@ export function checkBasePulled(name: string, options: BaseModelOptions = {}): v
   if (id === undefined || findModelDir(id, options) !== undefined) return;
   throw modelMissing(
     name,
-    `${name}: base model not found on this machine (not downloaded yet). Run \`toonlora models pull ${id}\` first, or give --base another base (a local folder, a .safetensors file, a pulled HF id, or tiny).`,
+    `${name}: base model not found on this machine (not downloaded yet). Run \`toonlora models pull ${id}\` first, or ${FIX_SLOT}`,
+    { kind: 'choose-base', why: 'not-pulled', pull: id },
   );
 }

@@ -20,7 +20,7 @@ import {
 } from './protocol.js';
 import { parseDone, runWorker, type WorkerOutcome, type WorkerSpawn } from './python-worker.js';
 import { checkedSilence, silentWorkerError } from './generate-silence.js';
-import { checkLoraPath, GENERATE_OUTPUT_HINT } from './lora-input-check.js';
+import { checkLoraPath, GENERATE_OUTPUT_FIX } from './lora-input-check.js';
 import type { WorkerSilenceLimits } from './silence-watchdog.js';
 
 export interface GenerateOptions {
@@ -142,7 +142,7 @@ export function stoppedResult(cancelled: CancelledEvent): GenerationResult {
  *   TL_ERR_WORKER_PROTOCOL (a `done` without the images), ...
  */
 export async function runGeneration(options: GenerateOptions): Promise<GenerationResult> {
-  checkOutputFolder(options.outputDir, GENERATE_OUTPUT_HINT);
+  checkOutputFolder(options.outputDir, GENERATE_OUTPUT_FIX);
   const lora = await chooseLoraFile(options.lora, options.loraName);
   const outcome = await runWorker({
     request: requestFor({ ...options, ...(lora ? { lora: lora.path } : {}) }, null),

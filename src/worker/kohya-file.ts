@@ -3,6 +3,7 @@
 // trained, read once by the trainer's dataset scan; the precision that really ran; the commit of a Hub base named
 // at a tag), and the error of a failed write.
 import { basename, resolve } from 'node:path';
+import { FIX_SLOT } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
 import { runKohyaFilePath } from '../lora/convert-facts.js';
@@ -105,7 +106,7 @@ export function kohyaWriteError(error: unknown, file: string): unknown {
     'TL_ERR_OUTPUT_WRITE',
     `${file}: could not write the WebUI / kohya LoRA file: ${cause}. The training itself finished and its adapter and ` +
       `final checkpoint are saved: ${DISK_FULL_CODES.has(code) ? 'free some space on that disk' : 'fix that'}, then ` +
-      'run the same train command with --resume to write the file.',
-    { cause: error, details: { file, errno: code } },
+      `${FIX_SLOT} write the file.`,
+    { cause: error, details: { file, errno: code }, fix: { kind: 'resume' } },
   );
 }

@@ -5,6 +5,7 @@
 // whatever the base.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ErrorFix } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { ADAPTER_WEIGHTS } from '../lora/open-lora.js';
@@ -41,7 +42,7 @@ export async function checkLoraInput(lora: string | undefined): Promise<void> {
 }
 
 /** The fix a generate's unwritable -o is named with (the CLI's early check and runGeneration's alike). */
-export const GENERATE_OUTPUT_HINT = 'Choose a folder you can write to for -o.';
+export const GENERATE_OUTPUT_FIX: ErrorFix = { kind: 'writable-output', folder: 'output' };
 
 /**
  * A generate's cheap local checks, in the order the CLI names them: the --lora (checkLoraInput), then the -o folder
@@ -50,5 +51,5 @@ export const GENERATE_OUTPUT_HINT = 'Choose a folder you can write to for -o.';
  */
 export async function checkGenerateLocalInputs(lora: string | undefined, outputDir: string): Promise<void> {
   await checkLoraInput(lora);
-  checkOutputFolder(outputDir, GENERATE_OUTPUT_HINT);
+  checkOutputFolder(outputDir, GENERATE_OUTPUT_FIX);
 }

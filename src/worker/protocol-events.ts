@@ -2,6 +2,7 @@
 // (progress, sample, checkpoint, log, caption, ready, cancelled, done, error), each carrying `version` and `type`;
 // trainer/toonlora_trainer/protocol.py is the other side.
 import { z } from 'zod';
+import { errorFixSchema } from '../error-fix.js';
 import { logLevelSchema } from '../schemas/api.js';
 import { trainingFactsSchema } from './training-facts.js';
 
@@ -96,6 +97,8 @@ export const errorEventSchema = z.strictObject({
   type: z.literal('error'),
   message: z.string(),
   kind: errorKindSchema,
+  /** The fix the message names, as data: the message holds no sentence of it, each side words it (src/error-fix.ts). */
+  fix: errorFixSchema.optional(),
   id: z.string().optional(),
 });
 

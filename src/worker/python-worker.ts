@@ -6,6 +6,7 @@
 // end means in worker-outcome.ts; every name is re-exported here.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { TextWithFix } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
 import { addLiveWorker, removeLiveWorker } from './live-workers.js';
 import {
@@ -153,7 +154,7 @@ export class WorkerProcess {
    * and the stderr tail. A SIGKILL toonlora did not send is most likely the kernel's out-of-memory killer, and the
    * stderr lines before it are then rarely the cause, so the message says both.
    */
-  diedError(exit: WorkerExit, context = ''): ToonloraError {
+  diedError(exit: WorkerExit, context: TextWithFix = { text: '' }): ToonloraError {
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
     const oom =
       exit.signal === 'SIGKILL'
@@ -167,9 +168,9 @@ export class WorkerProcess {
         : ' Last stderr lines:';
     return new ToonloraError(
       'TL_ERR_WORKER',
-      `python worker (${this.label}) ${how} before finishing.${oom}${context ? ` ${context}` : ''}` +
+      `python worker (${this.label}) ${how} before finishing.${oom}${context.text ? ` ${context.text}` : ''}` +
         (tail.length ? `${tailLabel}\n${tail.join('\n')}` : ' It wrote nothing on stderr.'),
-      { details: { exitCode: exit.code, signal: exit.signal } },
+      { details: { exitCode: exit.code, signal: exit.signal }, fix: context.fix },
     );
   }
 }
@@ -189,7 +190,7 @@ export interface RunWorkerOptions {
    * What to add to the message of a worker that died on its own (killed by the OOM killer, crashed), e.g. the
    * checkpoint on disk a training run can resume from; called once it has exited.
    */
-  readonly diedContext?: () => string;
+  readonly diedContext?: () => TextWithFix;
   /** How long the worker gets after `signal` aborts before it is killed (default STOP_GRACE_MS; tests shorten it). */
   readonly stopGraceMs?: number;
   /**
@@ -260,7 +261,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcom
         killed || exit.signal === 'SIGKILL',
         !killed && worker.killedAfterGrace ? graceMs : undefined,
       );
-    throw worker.diedError(exit, options.diedContext?.() ?? '');
+    throw worker.diedError(exit, options.diedContext?.());
   } finally {
     watchdog.disarm();
     options.signal?.removeEventListener('abort', onAbort);

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { inCliWords } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import { diedTrainingContext, runTraining } from './train.js';
@@ -67,7 +68,7 @@ describe('a train worker that dies on its own', () => {
 
   it('without a checkpoint on disk says there is nothing to resume', () => {
     const runDir = mkdtempSync(join(tmpdir(), 'tl-train-died-run-'));
-    expect(diedTrainingContext(runDir, 1, 30)).toBe(
+    expect(inCliWords(diedTrainingContext(runDir, 1, 30))).toBe(
       'It had finished step 1 of 30. No checkpoint is on disk: nothing to resume; start the run again; step 1 of this run is lost.',
     );
   });

@@ -64,7 +64,7 @@ export interface TrainingPaths {
 export function checkTrainingPaths(options: TrainingPaths): void {
   checkDataset(options.datasetDir);
   if (options.runDir === undefined) return;
-  checkOutputFolder(options.runDir, 'Choose a folder you can write to for -o (the run folder).');
+  checkOutputFolder(options.runDir, { kind: 'writable-output', folder: 'run' });
   checkRunNotLocked(options.runDir); // a run writing there now is the news, not the checkpoints it has written
   checkRunFolder({ ...options, runDir: options.runDir });
 }

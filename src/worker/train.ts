@@ -2,6 +2,7 @@
 // kohya file from the PEFT adapter (kohya-file.ts), with the facts the worker's `done` reports of what it trained;
 // `planTraining`: the dry run's view of the dataset, from the worker's own scan. This side never reads the dataset.
 import { resolve } from 'node:path';
+import { FIX_SLOT, type TextWithFix } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
 import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
 import { errorInGivenBaseWords } from '../models/base-revision.js';
@@ -198,7 +199,7 @@ function notice(level: 'info' | 'warn', message: string): WorkerEvent {
  * For a train worker that died on its own (the OOM killer, a crash): the newest complete checkpoint on disk, how
  * to continue from it, and the steps lost since it (`step`: the last step the worker reported finishing).
  */
-export function diedTrainingContext(runDir: string, step: number, total?: number): string {
+export function diedTrainingContext(runDir: string, step: number, total?: number): TextWithFix {
   const onDisk = newestCheckpoint(runDir);
   const kept = onDisk?.step ?? 0;
   const since = onDisk ? `since the checkpoint at step ${kept}` : 'of this run';
@@ -211,9 +212,9 @@ export function diedTrainingContext(runDir: string, step: number, total?: number
   const of = total === undefined ? '' : ` of ${total}`;
   const finished = step > 0 ? `It had finished step ${step}${of}. ` : '';
   const where = onDisk
-    ? `The checkpoint at step ${kept} is on disk (${onDisk.path}): run the same train command with --resume to continue from it`
+    ? `The checkpoint at step ${kept} is on disk (${onDisk.path}): ${FIX_SLOT} continue from it`
     : 'No checkpoint is on disk: nothing to resume; start the run again';
-  return `${finished}${where}; ${lost}.`;
+  return { text: `${finished}${where}; ${lost}.`, fix: onDisk ? { kind: 'resume' } : undefined };
 }
 
 function isStoppedWorker(error: unknown): boolean {
@@ -231,7 +232,7 @@ function isStoppedWorker(error: unknown): boolean {
  */
 export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   checkTrainingPaths({ datasetDir: options.datasetDir });
-  checkOutputFolder(options.runDir, 'Choose a folder you can write to for -o (the run folder).');
+  checkOutputFolder(options.runDir, { kind: 'writable-output', folder: 'run' });
   // one run at a time per folder (a CLI run, a server job): a second would write over this one's files
   const lock = await acquireRunLock(options.runDir, (message) => options.onEvent?.(notice('warn', message)));
   try {

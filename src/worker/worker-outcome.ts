@@ -27,10 +27,11 @@ const ERROR_CODE_FOR_KIND: Record<ErrorEvent['kind'], ErrorCode> = {
   internal: 'TL_ERR_WORKER',
 };
 
-/** The ToonloraError for a worker `error` event (its message is already written for the user). */
+/** The ToonloraError for a worker `error` event (its message is already written for the user, its fix as data). */
 export function errorFromEvent(event: ErrorEvent, label: string): ToonloraError {
   return new ToonloraError(ERROR_CODE_FOR_KIND[event.kind], event.message, {
     details: { worker: label, kind: event.kind },
+    fix: event.fix,
   });
 }
 

@@ -279,13 +279,13 @@ export class RemoteTrainBoard {
   fail(leaseId: string, body: LeaseFail): { jobId: string } {
     const lease = this.held(leaseId);
     this.release(lease);
-    const { code, message } = body.error;
+    const { code, message, fix } = body.error;
     const known = (Object.keys(ERRORS) as ErrorCode[]).find((name) => name === code) ?? 'TL_ERR_WORKER';
     const asked = lease.offer.context.signal.aborted; // the events reply said stop: a cancel
     this.end(
       lease.offer,
       !body.stopped
-        ? new ToonloraError(known, `worker ${lease.worker}: ${message}`)
+        ? new ToonloraError(known, `worker ${lease.worker}: ${message}`, { fix })
         : asked
           ? new Error('stopped')
           : new JobInterruptedError(

@@ -2,6 +2,7 @@
 // (/api/worker/...): the claim, the lease's event batches (which renew it and carry a cancel back), the
 // checkpoint the server keeps for a resume on any worker, the end of a run. zod schemas, types derived from them; both sides and the OpenAPI document read them from here.
 import { z } from 'zod';
+import { errorFixSchema } from '../../error-fix.js';
 import { apiIdSchema, logLevelSchema } from '../../schemas/api-common.js';
 import { jobProgressSchema } from '../../schemas/api-jobs.js';
 
@@ -77,7 +78,12 @@ export const leaseCompleteQuerySchema = z.object({
 
 export const leaseFailBodySchema = z
   .object({
-    error: z.object({ code: z.string().min(1).max(100), message: z.string().max(10_000) }),
+    error: z.object({
+      code: z.string().min(1).max(100),
+      /** The error's text; a fix it names is `fix`, as data, which the server words for the web app. */
+      message: z.string().max(10_000),
+      fix: errorFixSchema.optional(),
+    }),
     /** The run stopped because the lease's events reply said stop (cancel / shutdown), not on its own. */
     stopped: z.boolean().default(false),
   })

@@ -281,9 +281,9 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
     await send(true);
     if (lost || error instanceof LeaseLostError) return 'lease lost';
     const described = isToonloraError(error)
-      ? { code: error.code, message: error.message }
+      ? { code: error.code, message: error.text, ...(error.fix && { fix: error.fix }) }
       : { code: 'TL_ERR_WORKER', message: error instanceof Error ? error.message : String(error) };
-    say(`job ${job.id} failed: ${described.message}`);
+    say(`job ${job.id} failed: ${isToonloraError(error) ? error.message : described.message}`);
     await client.fail(leaseId, { error: described, stopped: false }).catch((failError: unknown) => {
       say(`job ${job.id}: the failure was not reported (${String(failError)})`);
     });

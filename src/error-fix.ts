@@ -1,0 +1,77 @@
+// src/error-fix.ts — the fix an error names, as data: the kinds (a zod discriminated union, also the worker
+// protocol's `fix` field; trainer/toonlora_trainer/error_fix.py mirrors them), how a message and its fix's words make
+// one text (putFix), and the CLI's words for each kind. The server words them for the web app (src/jobs/
+// job-error-hints.ts WEB_FIX_WORDS); both are a FixWords, so a new kind does not compile until each side words it.
+import { z } from 'zod';
+
+export const errorFixSchema = z.discriminatedUnion('kind', [
+  /**
+   * A model to download. The message itself names `toonlora models pull <id>`, a command whoever runs the server
+   * can run as well; the CLI adds nothing, the web app adds the Models page's pull of `id`.
+   */
+  z.strictObject({ kind: z.literal('pull-model'), id: z.string().min(1) }),
+  /**
+   * Another base model. `why`: `path`, a --base path that is not there; `file`, a single-file checkpoint that is not
+   * there; `not-pulled`, a registry base not downloaded (`pull`: its id, which the web app's Models page pulls);
+   * `lora`, a LoRA made for another base.
+   */
+  z.strictObject({
+    kind: z.literal('choose-base'),
+    why: z.enum(['path', 'file', 'not-pulled', 'lora']),
+    pull: z.string().min(1).optional(),
+  }),
+  /** Resuming the training run from its checkpoint on disk (the words end in "to", the message says what for). */
+  z.strictObject({ kind: z.literal('resume') }),
+  /** An output folder that can be written: a training run's run folder (`run`) or a generate's (`output`). */
+  z.strictObject({ kind: z.literal('writable-output'), folder: z.enum(['run', 'output']) }),
+]);
+
+export type ErrorFix = z.infer<typeof errorFixSchema>;
+export type FixKind = ErrorFix['kind'];
+
+/** One side's words for every fix kind (the CLI's: CLI_FIX_WORDS; the web app's: job-error-hints.ts). */
+export type FixWords = { readonly [K in FixKind]: (fix: Extract<ErrorFix, { kind: K }>) => string };
+
+/**
+ * Marks where in a message its fix's words go, when they do not simply follow it (a died run's "…: <resume> continue
+ * from it; steps 5-6 … are lost."). A NUL: no path or word holds one.
+ */
+export const FIX_SLOT = '\u0000fix\u0000';
+
+/** A text and the fix it names (FIX_SLOT in `text` marks the fix's place; without it the fix follows the text). */
+export interface TextWithFix {
+  readonly text: string;
+  readonly fix?: ErrorFix;
+}
+
+/**
+ * `text` with `fix` in `words`: at FIX_SLOT, else after the text and a space (nothing added when the words are
+ * empty). Without a fix, `text` as it is.
+ */
+export function putFix(text: string, fix: ErrorFix | undefined, words: FixWords): string {
+  if (fix === undefined) return text;
+  const said = (words[fix.kind] as (fix: ErrorFix) => string)(fix);
+  if (text.includes(FIX_SLOT)) return text.replace(FIX_SLOT, () => said);
+  return said ? `${text} ${said}` : text;
+}
+
+const CLI_BASE_FIX = {
+  path: 'Check the --base path (a diffusers folder, a .safetensors file, a HF id or tiny).',
+  file: 'Check the --base path (a .safetensors file, a HF id or tiny).',
+  'not-pulled': 'give --base another base (a local folder, a .safetensors file, a pulled HF id, or tiny).',
+  lora: 'Generate with the base model the LoRA was trained for (--base).',
+} as const;
+
+/** The CLI's words for each fix: what every ToonloraError's `message` says (the CLI, logs, `--json`). */
+export const CLI_FIX_WORDS: FixWords = {
+  'pull-model': () => '', // the message names the pull command itself
+  'choose-base': ({ why }) => CLI_BASE_FIX[why],
+  resume: () => 'run the same train command with --resume to',
+  'writable-output': ({ folder }) =>
+    `Choose a folder you can write to for -o${folder === 'run' ? ' (the run folder)' : ''}.`,
+};
+
+/** `withFix` in the CLI's words. */
+export function inCliWords(withFix: TextWithFix): string {
+  return putFix(withFix.text, withFix.fix, CLI_FIX_WORDS);
+}
