@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from helpers import make_pattern_dataset, training_config  # noqa: E402
 
+from toonlora_trainer.error_fix import choose_base, pull_model  # noqa: E402
 from toonlora_trainer.config_schema import DEFAULT_GENERATION_CONFIG  # noqa: E402
 from toonlora_trainer.blip import captions_done  # noqa: E402
 from toonlora_trainer.config import parse_lora_count_request, parse_scan_dataset_request  # noqa: E402
@@ -71,6 +72,14 @@ def valid_events() -> list[tuple[str, str]]:
                                                     "the partial file was removed. Free some space on it, then run again with --resume "
                                                     "to continue from /r/checkpoints/step-000010.", "output_write"))),
         ("non-finite loss as null", event_to_json(Progress(1, 2, float("nan"), 1e-4, 1.0, 1.0))),
+        ("error with the model to pull as its fix",
+         event_to_json(Error("anything-v5: base model not found on this machine. Run: toonlora models pull anything-v5",
+                             "model_missing", fix=pull_model("anything-v5")))),
+        ("error with another base as its fix, worded by the driver",
+         event_to_json(Error("/b.safetensors: base checkpoint file not found.", "input_missing", fix=choose_base("file")))),
+        ("error of a request with a fix", event_to_json(Error("/l.safetensors: this LoRA was made for a different base model: "
+                                                              "unet.x expects [4], the base has [8].", "lora_format", id="r3",
+                                                              fix=choose_base("lora")))),
     ]
 
 
@@ -127,6 +136,9 @@ def invalid_events() -> list[tuple[str, str]]:
         ("bad error kind", '{"version":1,"type":"error","message":"x","kind":"oops"}'),
         ("error kind from before input was split", '{"version":1,"type":"error","message":"x","kind":"input"}'),
         ("bad log level", '{"version":1,"type":"log","level":"trace","message":"x"}'),
+        ("error fix of an unknown kind", '{"version":1,"type":"error","message":"x","kind":"model_missing","fix":{"kind":"reinstall"}}'),
+        ("error fix without its field", '{"version":1,"type":"error","message":"x","kind":"model_missing","fix":{"kind":"pull-model"}}'),
+        ("error fix of an unknown reason", '{"version":1,"type":"error","message":"x","kind":"input_missing","fix":{"kind":"choose-base","why":"x"}}'),
     ]
 
 

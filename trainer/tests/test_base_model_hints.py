@@ -37,28 +37,31 @@ def test_a_local_folder_names_the_files_it_lacks_and_no_download(tmp_path):
 def test_a_registry_snapshot_folder_without_weights_names_the_pull(tmp_path):
     snapshot = tmp_path / "hub" / "models--stablediffusionapi--anything-v5" / "snapshots" / ("a" * 40)
     _place(str(snapshot), CONFIGS)
-    hint = _pull_hint(str(snapshot))
+    hint, fix = _pull_hint(str(snapshot))
+    assert fix == {"kind": "pull-model", "id": "anything-v5"}
     assert hint.startswith("the folder lacks text_encoder/model.safetensors (or pytorch_model.bin)")
     assert hint.endswith("Run: toonlora models pull anything-v5")
     assert "hf download" not in hint and "huggingface-cli" not in hint
     placed = tmp_path / "tl" / "models" / "anything-v5"
     _place(str(placed), CONFIGS + WEIGHTS)
     assert missing_layout_files(str(placed)) == []
-    assert _pull_hint(str(placed)).endswith("Run: toonlora models pull anything-v5")
+    assert _pull_hint(str(placed))[0].endswith("Run: toonlora models pull anything-v5")
 
 
 def test_hub_ids_get_a_pull_and_missing_paths_no_download(tmp_path):
-    assert _pull_hint(DEFAULT_BASE_MODEL) == "Run: toonlora models pull anything-v5"
-    assert "`toonlora models pull someone/model`" in _pull_hint("someone/model")
-    assert "huggingface-cli" not in _pull_hint("someone/model")
-    assert "download" not in _pull_hint(str(tmp_path / "not-there"))
+    assert _pull_hint(DEFAULT_BASE_MODEL) == ("Run: toonlora models pull anything-v5", {"kind": "pull-model", "id": "anything-v5"})
+    hint, fix = _pull_hint("someone/model@v1.0")
+    assert "`toonlora models pull someone/model --revision v1.0`" in hint
+    assert fix == {"kind": "pull-model", "id": "someone/model"}  # the web app's Models page pulls the repo
+    assert "huggingface-cli" not in _pull_hint("someone/model")[0]
+    assert "download" not in _pull_hint(str(tmp_path / "not-there"))[0]
 
 
 def test_a_missing_relative_path_is_no_hub_id(tmp_path):
     # a relative cache path the worker cannot see (HF_HOME=relhf read from trainer/) was offered to `hf download`
     snapshot = "relhf/hub/models--stablediffusionapi--anything-v5/snapshots/" + "0" * 40
     for missing in (snapshot, "relhome/models/anything-v5", "models--someone--model/x", "./x/y"):
-        hint = _pull_hint(missing)
-        assert hint.startswith("No such folder. Check the --base path"), missing
-        assert "download" not in hint
-    assert "`toonlora models pull stablediffusionapi/anything-v3`" in _pull_hint("stablediffusionapi/anything-v3")
+        hint, fix = _pull_hint(missing)
+        # the fix is data: the driver words it (CLI "Check the --base path (…)", web app "the Base model field")
+        assert (hint, fix) == ("No such folder.", {"kind": "choose-base", "why": "path"}), missing
+    assert "`toonlora models pull stablediffusionapi/anything-v3`" in _pull_hint("stablediffusionapi/anything-v3")[0]

@@ -39,6 +39,9 @@ def test_a_lora_for_another_base_is_named_so_with_the_first_mismatching_module(t
     # the mismatch itself, not only torch's header line "Error(s) in loading state_dict for UNet2DConditionModel:"
     assert "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k (lora_down) expects [4, 1024], the base has [4, 32]" in message
     assert "SD 2.x LoRA on an SD1.5 base" in message and "not a LoRA file" not in message
+    # the fix (the base it was trained for) is data the driver words: `--base` on the CLI, a form field on the web
+    assert message.endswith("(e.g. an SD 2.x LoRA on an SD1.5 base).") and "--base" not in message
+    assert raised.value.fix == {"kind": "choose-base", "why": "lora"}
 
 
 def test_a_converted_copy_for_another_base_names_the_users_file_and_blames_no_toonlora_bug(tmp_path):

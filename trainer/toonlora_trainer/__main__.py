@@ -162,7 +162,7 @@ def main(argv: list[str]) -> int:
             return 128 + interrupted.signum
         except Exception as error:
             traceback.print_exc(file=sys.stderr)
-            writer.emit(Error(message=str(error), kind=_error_kind(error)))
+            writer.emit(Error(message=str(error), kind=_error_kind(error), fix=getattr(error, "fix", None)))
             return 1
     return 0
 

@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from .config_schema import REGISTRY
+from .error_fix import choose_base, pull_model
 
 # The default base (src/schemas/config.ts DEFAULT_BASE_MODEL) and its registry id (src/models/registry.ts).
 DEFAULT_BASE_MODEL = REGISTRY["defaultBaseModel"]
@@ -14,7 +16,12 @@ REGISTRY_BASE_ID = REGISTRY["defaultBaseModelId"]
 
 
 class ModelMissingError(FileNotFoundError):
-    """The base model is not on this machine; the message says which command fetches it."""
+    """The base model is not on this machine; the message says which command fetches it, `fix` the fix as data
+    (error_fix.py: the model to pull, or another base)."""
+
+    def __init__(self, message: str, fix: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 class BaseComponentError(ModelMissingError):
@@ -26,17 +33,17 @@ class BaseComponentError(ModelMissingError):
 class BaseFileError(ValueError):
     """A single-file base checkpoint (--base file.safetensors) that is missing (`missing`) or not a safetensors file."""
 
-    def __init__(self, message: str, *, missing: bool = False) -> None:
+    def __init__(self, message: str, *, missing: bool = False, fix: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.missing = missing
+        self.fix = fix
 
 
 def _check_safetensors_file(path: str) -> None:
     """Raises BaseFileError naming `path` when it is missing or its safetensors header does not parse,
     before diffusers turns a bad file into a misleading "configs not found offline" message."""
     if not os.path.isfile(path):
-        raise BaseFileError(f"{path}: base checkpoint file not found. Check the --base path (a .safetensors file, a HF id or tiny).",
-                            missing=True)
+        raise BaseFileError(f"{path}: base checkpoint file not found.", missing=True, fix=choose_base("file"))
     if not path.lower().endswith(".safetensors"):
         return
     from safetensors import safe_open
@@ -150,25 +157,27 @@ def hub_id_of_cache_folder(folder: str) -> str | None:
     return None
 
 
-def _pull_hint(base: str) -> str:
-    """The fix for a diffusers-layout base that did not load: the pull of the registry base (by its Hub id or one
-    of its folders), what a local folder lacks, or `toonlora models pull` of another Hub id (it pulls any diffusers
-    SD1.5 repo). A local path is never offered for download."""
+def _pull_hint(base: str) -> tuple[str, dict[str, Any] | None]:
+    """The fix for a diffusers-layout base that did not load, as (words, fix as data): the pull of the registry base
+    (by its Hub id or one of its folders), what a local folder lacks, or `toonlora models pull` of another Hub id (it
+    pulls any diffusers SD1.5 repo); a path that is not there: another base (choose_base, worded by the driver). A
+    local path is never offered for download."""
     pull = f"Run: toonlora models pull {REGISTRY_BASE_ID}"
     if base == DEFAULT_BASE_MODEL:
-        return pull
+        return pull, pull_model(REGISTRY_BASE_ID)
     if os.path.isdir(base):
         missing = missing_layout_files(base)
         lacks = f"the folder lacks {', '.join(missing)}" if missing else "the folder's files did not load (damaged?)"
         if _is_registry_base_folder(base):
-            return f"{lacks}. {pull}"
+            return f"{lacks}. {pull}", pull_model(REGISTRY_BASE_ID)
         cached = hub_id_of_cache_folder(base)
         if cached:
-            return f"{lacks}. Run: toonlora models pull {cached}"
-        return f"{lacks}. Put the missing files there (a diffusers SD1.5 layout), or pass another folder / .safetensors file."
+            return f"{lacks}. Run: toonlora models pull {cached}", pull_model(cached)
+        return f"{lacks}. Put the missing files there (a diffusers SD1.5 layout), or pass another folder / .safetensors file.", None
     if not _is_hub_base(base):
-        return "No such folder. Check the --base path (a diffusers folder, a .safetensors file, a HF id or tiny)."
-    return f"Pull it into the Hugging Face cache first (`{_pull_command(base)}`: any diffusers SD1.5 repo), or pass a local folder / .safetensors file."
+        return "No such folder.", choose_base("path")
+    return (f"Pull it into the Hugging Face cache first (`{_pull_command(base)}`: any diffusers SD1.5 repo), or pass a local "
+            "folder / .safetensors file.", pull_model(split_revision(base)[0]))
 
 
 # The components of a diffusers SD1.5 folder, in the order _load_diffusers_layout loads them (each its subfolder).
@@ -212,19 +221,19 @@ def _base_named(base: str, folder: str) -> str:
     return base if os.path.abspath(base) == os.path.abspath(folder) else f"{base} ({folder})"
 
 
-def _refetch_hint(base: str, folder: str, files: list[str]) -> str:
-    """The fix for a damaged file of a complete folder: a pull of the registry base or Hub id, also when given as
-    its HF cache snapshot folder (after deleting the file, so that the pull, which keeps a file of the listed size,
-    fetches it anew), else a fresh copy."""
+def _refetch_hint(base: str, folder: str, files: list[str]) -> tuple[str, dict[str, Any] | None]:
+    """The fix for a damaged file of a complete folder, as (words, the model to pull as data): a pull of the registry
+    base or Hub id, also when given as its HF cache snapshot folder (after deleting the file, so that the pull, which
+    keeps a file of the listed size, fetches it anew), else a fresh copy."""
     delete = f"Delete {', '.join(os.path.join(folder, name) for name in files)} and run"
     if base == DEFAULT_BASE_MODEL or _is_registry_base_folder(folder):
-        return f"{delete} `toonlora models pull {REGISTRY_BASE_ID}` again."
+        return f"{delete} `toonlora models pull {REGISTRY_BASE_ID}` again.", pull_model(REGISTRY_BASE_ID)
     if _is_hub_base(base):
-        return f"{delete} `{_pull_command(base)}` again."
+        return f"{delete} `{_pull_command(base)}` again.", pull_model(split_revision(base)[0])
     cached = hub_id_of_cache_folder(folder)
     if cached:  # the snapshot folder the server resolved a Hub id to: a pull, never "another folder"
-        return f"{delete} `toonlora models pull {cached}` again."
-    return "Copy the folder again from its source (a complete diffusers SD1.5 layout), or pass another folder / .safetensors file."
+        return f"{delete} `toonlora models pull {cached}` again.", pull_model(cached)
+    return "Copy the folder again from its source (a complete diffusers SD1.5 layout), or pass another folder / .safetensors file.", None
 
 
 def check_no_lfs_pointers(base: str, folder: str) -> None:
@@ -232,17 +241,18 @@ def check_no_lfs_pointers(base: str, folder: str) -> None:
     for component in BASE_COMPONENTS:
         pointers = [name for name in component_files(folder, component) if _is_lfs_pointer(os.path.join(folder, name))]
         if pointers:
+            hint, fix = _refetch_hint(base, folder, pointers)
             raise BaseComponentError(
                 f"{_base_named(base, folder)}: cannot load its {component}: {', '.join(pointers)} "
                 f"{'is a Git LFS pointer' if len(pointers) == 1 else 'are Git LFS pointers'}, not the file itself "
-                f"(a git clone without git-lfs, or a copy of one). {_refetch_hint(base, folder, pointers)}")
+                f"(a git clone without git-lfs, or a copy of one). {hint}", fix)
 
 
 def component_load_error(base: str, folder: str, component: str, error: BaseException) -> BaseComponentError:
     """The error for `component` of a complete folder that did not load: the base, the component, its files, the
     loader's first line and the fix."""
     files = component_files(folder, component)
+    hint, fix = _refetch_hint(base, folder, files)
     return BaseComponentError(
         f"{_base_named(base, folder)}: cannot load its {component} from {', '.join(files) or f'{component}/'} "
-        f"({_first_line(error)}): a file there is damaged or truncated (a stopped download or copy?). "
-        f"{_refetch_hint(base, folder, files)}")
+        f"({_first_line(error)}): a file there is damaged or truncated (a stopped download or copy?). {hint}", fix)

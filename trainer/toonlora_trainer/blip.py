@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 from .config_schema import REGISTRY
+from .error_fix import pull_model
 from .models import ModelMissingError, select_device
 from .protocol import Caption, Done, Emit, StepProgress
 
@@ -28,7 +29,8 @@ def load_blip(model: str, device: torch.device):
         blip = BlipForConditionalGeneration.from_pretrained(model, local_files_only=True)
     except (OSError, ValueError) as error:
         hint = f"Run: toonlora models pull {BLIP_BASE_ID}" if model == BLIP_BASE else "Check the BLIP model folder."
-        raise ModelMissingError(f"{model}: BLIP model not found on this machine ({str(error).splitlines()[0]}). {hint}") from None
+        fix = pull_model(BLIP_BASE_ID) if model == BLIP_BASE else None
+        raise ModelMissingError(f"{model}: BLIP model not found on this machine ({str(error).splitlines()[0]}). {hint}", fix) from None
     blip.to(device, torch.float16 if device.type == "cuda" else torch.float32).eval()
     return processor, blip
 

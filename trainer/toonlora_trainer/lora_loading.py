@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
+from .error_fix import choose_base
 from .lokr_file import LokrFileError, has_lokr_keys, load_lokr_file
 
 
 class LoraFileError(ValueError):
-    """The --lora file exists but is not a LoRA diffusers can load (an image, a truncated download, ...)."""
+    """The --lora file exists but is not a LoRA diffusers can load (an image, a truncated download, ...); `fix`: the
+    fix as data (error_fix.py), for a LoRA made for another base."""
+
+    def __init__(self, message: str, fix: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 def _load_lora_file(pipe, path: str, name: str) -> None:
@@ -28,7 +35,8 @@ def _load_lora_file(pipe, path: str, name: str) -> None:
         original = _copy_source(path)
         mismatch = shape_mismatch(str(error))
         if mismatch:  # the file is a LoRA, for another base: neither "not a LoRA" nor toonlora's copy is at fault
-            raise LoraFileError(f"{original or path}: this LoRA was made for a different base model: {mismatch}") from error
+            raise LoraFileError(f"{original or path}: this LoRA was made for a different base model: {mismatch}",
+                                choose_base("lora")) from error
         first = _error_summary(error)
         if original:
             raise LoraFileError(_copy_failure(original, path, f"diffusers cannot load it: {first}")) from error
@@ -53,7 +61,8 @@ _PEFT_PARAM = re.compile(r"\.(lora_A|lora_B|lora_magnitude_vector)(?:\.[^.]+)?(?
 
 def shape_mismatch(message: str) -> str | None:
     """What a load_state_dict "size mismatch" error says, in the user's terms: the first mismatching module with the
-    LoRA's shape and the base's, and how many more there are; None when the error is not about shapes."""
+    LoRA's shape and the base's, and how many more there are; None when the error is not about shapes. The fix (the
+    base the LoRA was trained for) is the error's `fix`, choose_base("lora"), worded by the driver."""
     found = _SIZE_MISMATCH.findall(message)
     if not found:
         return None
@@ -63,7 +72,7 @@ def shape_mismatch(message: str) -> str | None:
     role = {"lora_A": " (lora_down)", "lora_B": " (lora_up)", "lora_magnitude_vector": " (DoRA magnitude)"}
     more = f"; {len(found) - 1} more tensor(s) do not fit either" if len(found) > 1 else ""
     return (f"{module}{role.get(part.group(1), '') if part else ''} expects [{lora_shape}], the base has [{base_shape}]"
-            f"{more} (e.g. an SD 2.x LoRA on an SD1.5 base). Generate with the base model the LoRA was trained for (--base).")
+            f"{more} (e.g. an SD 2.x LoRA on an SD1.5 base).")
 
 
 def _error_summary(error: BaseException) -> str:

@@ -24,6 +24,7 @@ from .base_files import (  # noqa: F401
     ModelMissingError, _check_safetensors_file, _first_line, _pull_hint, check_no_lfs_pointers, component_load_error,
     hub_snapshot_folder, missing_layout_files, split_revision,
 )
+from .error_fix import pull_model
 from .lora_adapters import (  # noqa: F401
     TEXT_ENCODER_TARGET_MODULES, attach_lora, attach_text_encoder_lora, checkpoint_narrow_blocks_only, count_lora,
     count_lora_for_config, count_text_encoder_lora_for_config, keep_lokr_layers_in_eval_mode, keep_lora_input_dtype,
@@ -99,7 +100,8 @@ def _load_diffusers_layout(base: str) -> BaseModel:
             if complete:
                 raise component_load_error(base, folder, component, error) from None
             what = "cannot load this base model folder" if os.path.isdir(base) else "base model not found on this machine"
-            raise ModelMissingError(f"{base}: {what} ({_first_line(error)}). {_pull_hint(base)}") from None
+            hint, fix = _pull_hint(base)
+            raise ModelMissingError(f"{base}: {what} ({_first_line(error)}). {hint}", fix) from None
     return BaseModel(parts["unet"], parts["vae"], parts["text_encoder"], parts["tokenizer"], parts["scheduler"], base)
 
 
@@ -114,8 +116,8 @@ def _load_single_file(path: str, sd15_config_dir: str | None) -> BaseModel:
         if sd15_config_dir is None:
             raise ModelMissingError(
                 f"{path}: cannot load this single-file checkpoint offline ({_first_line(error)}). diffusers builds it "
-                "from SD1.5 component configs, and none are on this machine: run `toonlora models pull anything-v5` once."
-            ) from None
+                f"from SD1.5 component configs, and none are on this machine: run `toonlora models pull {REGISTRY_BASE_ID}` once.",
+                pull_model(REGISTRY_BASE_ID)) from None
         try:
             pipe = load(config=sd15_config_dir)
         except (OSError, ValueError) as second:

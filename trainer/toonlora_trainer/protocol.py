@@ -16,6 +16,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+from .error_fix import fix_problem
+
 PROTOCOL_VERSION = 1
 
 # input_missing: a file or folder the request names is not there; input_invalid: it is there but unusable (a dataset
@@ -146,9 +148,12 @@ class Done:
 
 @dataclass(frozen=True)
 class Error:
+    """A request that failed. `fix`: the fix the message names, as data (error_fix.py), worded by the driver."""
+
     message: str
     kind: str
     id: str | None = None
+    fix: dict[str, Any] | None = None
     type: str = "error"
 
 
@@ -175,7 +180,7 @@ def event_to_json(event: Event) -> str:
     """One protocol line (no newline). Non-finite floats become null, a `done`'s stats included: JSON has no NaN, and
     json.dumps would write a bare NaN that no JSON reader takes (allow_nan=False makes sure none is left)."""
     payload = _finite_or_none({"version": PROTOCOL_VERSION, **asdict(event)})
-    for optional in ("id", "facts"):
+    for optional in ("id", "facts", "fix"):
         if payload.get(optional) is None:
             payload.pop(optional, None)
     if payload.get("type") == "caption" and payload.get("error") is None:
@@ -199,6 +204,8 @@ def parse_event_line(line: str) -> Event:
         raise ProtocolError(f"{kind}: {error}") from None
     if isinstance(event, Error) and event.kind not in ERROR_KINDS:
         raise ProtocolError(f"error.kind: expected one of {ERROR_KINDS}, got {event.kind!r}")
+    if isinstance(event, Error) and event.fix is not None and fix_problem(event.fix):
+        raise ProtocolError(f"error.fix: {fix_problem(event.fix)}")
     if isinstance(event, Log) and event.level not in LOG_LEVELS:
         raise ProtocolError(f"log.level: expected one of {LOG_LEVELS}, got {event.level!r}")
     return event

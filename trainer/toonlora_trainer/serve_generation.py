@@ -92,6 +92,6 @@ def serve_generation(first_line: dict, writer: EventWriter, error_kind: Callable
             writer.emit(Cancelled(step=stopped.step, checkpoint=None, id=request_id))
         except Exception as error:  # one bad request never ends the warm worker
             traceback.print_exc(file=sys.stderr)
-            writer.emit(Error(message=str(error), kind=error_kind(error), id=request_id))
+            writer.emit(Error(message=str(error), kind=error_kind(error), id=request_id, fix=getattr(error, "fix", None)))
         finally:
             cancelled.discard(request_id)
