@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { parseServerUrl } from '../src/cli/commands/worker.js';
+import { FIX_SLOT } from '../src/error-fix.js';
 import { ToonloraError } from '../src/errors.js';
 import { WorkerClient } from '../src/jobs/remote/worker-client.js';
 import { parseWorkerLease } from '../src/cli/commands/serve.js';
@@ -135,6 +136,24 @@ describe('serve --remote-workers', () => {
     });
     expect(fail.statusCode).toBe(200);
     await waitFor(() => app.jobStore.getJob(id).status === 'cancelled');
+  });
+
+  it("a worker's failure names its fix as data: the job's error has it in the web app's words", async () => {
+    const app = await remoteApp();
+    const id = await submitTrain(app, await seedDataset(app));
+    const lease = (await claim(app, 'w1')).json();
+    // what remote-run.ts sends for a run that died after a checkpoint: the text, with the fix's place, and the fix
+    const message = `run died. The checkpoint at step 4 is on disk (run/c4): ${FIX_SLOT} continue from it.`;
+    const fail = await app.inject({
+      method: 'POST',
+      url: `/api/worker/leases/${lease.leaseId}/fail`,
+      payload: { error: { code: 'TL_ERR_WORKER', message, fix: { kind: 'resume' } } },
+    });
+    expect(fail.statusCode).toBe(200);
+    await waitFor(() => app.jobStore.getJob(id).status === 'failed');
+    expect(app.jobStore.getJob(id).error?.message).toBe(
+      'worker w1: run died. The checkpoint at step 4 is on disk (run/c4): press Resume from checkpoint on the Train page to continue from it.',
+    );
   });
 
   it("stores the uploaded LoRA as the job's and ends it succeeded; a file that is not safetensors is refused", async () => {
