@@ -4,8 +4,7 @@
 // folder is under the server's data folder, a failed training job resumes by the Train page's button, a model is
 // pulled on the Models page. The server stores the worded message with the job (embedded-queue.ts), so a job stored
 // before fixes were data keeps the text it was stored with: nothing here rewrites stored rows.
-import type { FixWords } from '../error-fix.js';
-import { putFix } from '../error-fix.js';
+import { type FixWords, putFix } from '../error-fix.js';
 import { isToonloraError } from '../errors.js';
 
 /** The web app's way to the pull the CLI names as `toonlora models pull <id>`. */
