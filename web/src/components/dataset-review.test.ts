@@ -7,6 +7,7 @@ import {
   captionWarnings,
   excludeButtonText,
   filterCounts,
+  filterCountText,
   itemAccessibleNames,
   itemDisplayName,
   itemMatches,
@@ -124,5 +125,12 @@ describe('excludeButtonText', () => {
     expect(excludeButtonText(true, false)).toBe('Re-include');
     expect(excludeButtonText(false, true)).toBe('Excluding…');
     expect(excludeButtonText(true, true)).toBe('Re-including…');
+  });
+});
+
+describe('filterCountText', () => {
+  it('counts the rows changed here that stay under the "Show" choice, so it adds up to the rows shown', () => {
+    expect(filterCountText(1, 0, 3)).toBe('1 of 3 shown');
+    expect(filterCountText(0, 2, 3)).toBe('0 of 3 shown, and 2 changed here (until "Show" changes)');
   });
 });

@@ -108,6 +108,17 @@ export const ITEM_FILTERS = [
 ] as const;
 export type ItemFilter = (typeof ITEM_FILTERS)[number][0];
 
+/**
+ * The "Show" choice's status line: `1 of 3 shown`; rows changed on the page that no longer match (a row
+ * re-included under "Excluded", one row or in bulk) stay until the choice changes, and are counted after it:
+ * `1 of 3 shown, and 1 changed here (until "Show" changes)`, so it adds up to the rows on screen.
+ * @param matching items that match the choice now; `stayed`: shown rows that no longer match; `all`: items
+ */
+export function filterCountText(matching: number, stayed: number, all: number): string {
+  const text = `${matching} of ${all} shown`;
+  return stayed > 0 ? `${text}, and ${stayed} changed here (until "Show" changes)` : text;
+}
+
 /** Whether `item` (its saved caption) shows under `filter`. */
 export function itemMatches(item: DatasetItem, filter: ItemFilter, words: CaptionWords): boolean {
   switch (filter) {

@@ -34,6 +34,7 @@ import { BulkBar } from '../components/dataset-bulk-bar.js';
 import { ItemRow } from '../components/dataset-item-row.js';
 import {
   filterCounts,
+  filterCountText,
   ITEM_FILTERS,
   type ItemFilter,
   itemMatches,
@@ -74,8 +75,8 @@ export function DatasetPage({
   const [anchor, setAnchor] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
-  /** Rows changed one by one under this "Show" choice: they stay shown, in their new state, until it changes
-   * (a re-include under "Excluded" made the row vanish at once). */
+  /** Rows changed under this "Show" choice (one by one or in bulk): they stay shown, in their new state, until
+   * it changes (a re-include under "Excluded" made the row vanish at once); its status line counts them. */
   const [kept, setKept] = useState<ReadonlySet<string>>(new Set());
   /** How many of the "Show" choice's rows show (a page; "Show more" adds one). */
   const [limit, setLimit] = useState(LIST_PAGE_SIZE);
@@ -208,6 +209,7 @@ export function DatasetPage({
     setNotice(null);
     try {
       showDetail(await api.patchItems(selected, { keys, excluded }));
+      setKept((current) => new Set([...current, ...keys])); // as a row's own button: they stay
       setPicked(new Set());
       setAnchor(null);
       setNotice(bulkDoneText(keys.length, excluded));
@@ -289,7 +291,7 @@ export function DatasetPage({
           </label>
           {filter !== 'all' && (
             <span className="muted" role="status" data-testid="item-filter-count">
-              {counts[filter]} of {counts.all} shown
+              {filterCountText(counts[filter], shown.matching - counts[filter], counts.all)}
             </span>
           )}
         </div>
