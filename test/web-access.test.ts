@@ -81,7 +81,7 @@ describe('web app: job feedback and accessibility', () => {
     const cancel = page.locator('[data-testid=cancel-job]');
     await expect(cancel.textContent()).resolves.toBe('Cancel the build');
     await cancel.click();
-    await page.waitForSelector('[data-testid=cancel-job][disabled]:has-text("Cancelling…")');
+    await page.waitForSelector('[data-testid=cancel-job][aria-disabled=true]:has-text("Cancelling…")');
     release();
     await page.waitForSelector('[data-testid=job-status]:has-text("cancelled")');
     await expect(cancel.count()).resolves.toBe(0);

@@ -1,12 +1,14 @@
 // web/src/app.tsx — the shell: header, hash routes (#/ characters, #/models, #/c/<id>/<tab>; a tab or a page it does not have is the not-found view, route.ts), token prompt
 // when the server requires one (alone on the page until a request is let through; "that token is not right"
-// after a refused one) with "Forget token" once one is stored, one <h1> per page (focused after a tab
-// switch from the nav), and one error banner (cleared when the user starts the next action). An address blocked
+// after a refused one; its field has the focus) with "Forget token" once one is stored, one <h1> per page
+// (focused after a tab switch from the nav, or a route change that took the focused element away, e.g.
+// Create character), and one error banner (cleared when the user starts the next action). An address blocked
 // for too many wrong tokens (429) also gets only the prompt, with a countdown; when it is over, a stored token is
 // tried again by itself (token-block.ts).
 import { type SyntheticEvent, useEffect, useRef, useState } from 'react';
 import type { Character } from '../../src/schemas/api.js';
 import { ApiError, api, forgetToken, getToken, setToken } from './api.js';
+import { focusLost } from './components/action-button.js';
 import { errorText, tokenPromptText } from './components/error-text.js';
 import { allowHashChange } from './components/unsaved-warning.js';
 import { secondsLeft, tokenBlockEnd, tokenBlockText } from './components/token-block.js';
@@ -21,17 +23,18 @@ import { hashParts, parseRoute, TABS } from './route.js';
 
 const readHash = () => hashParts(window.location.hash);
 
-function useHashRoute(): string[] {
-  const [parts, setParts] = useState(readHash);
+/** The route's parts, and whether it changed since the app loaded. */
+function useHashRoute(): { parts: string[]; changed: boolean } {
+  const [route, setRoute] = useState(() => ({ parts: readHash(), changed: false }));
   useEffect(() => {
     // a page holding an unsaved edit (a dataset caption) asks first; staying puts the old address back
     const onChange = (event: HashChangeEvent) => {
-      if (allowHashChange(event.oldURL)) setParts(readHash());
+      if (allowHashChange(event.oldURL)) setRoute({ parts: readHash(), changed: true });
     };
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
-  return parts;
+  return route;
 }
 
 /** Renders again every second while `ticking` (a countdown, which reads the clock as it renders). */
@@ -52,7 +55,8 @@ interface LoadedCharacter {
 }
 
 export function App() {
-  const route = parseRoute(useHashRoute());
+  const hashRoute = useHashRoute();
+  const route = parseRoute(hashRoute.parts);
   const [error, setError] = useState<string | null>(null);
   const [needsToken, setNeedsToken] = useState(false);
   const [loaded, setLoaded] = useState<LoadedCharacter | null>(null);
@@ -120,11 +124,17 @@ export function App() {
     };
   }, [characterId, tab]);
 
-  // After a tab switch from the nav (keyboard or mouse), focus goes to the new page's heading.
+  // After a tab switch from the nav (keyboard or mouse), focus goes to the new page's heading; so it does after
+  // a route change that took the focused element away with its page (Create character: it was left on <body>).
   // biome-ignore lint/correctness/useExhaustiveDependencies: on tab changes only
   useEffect(() => {
-    if (document.activeElement?.closest('nav')) heading.current?.focus();
+    const lost = hashRoute.changed && focusLost(document);
+    if (document.activeElement?.closest('nav') || lost) heading.current?.focus();
   }, [tab, character?.id]);
+  // The prompt replaces the page (also after a wrong token's reload): its field has the focus, typing goes there.
+  useEffect(() => {
+    if (needsToken) tokenField.current?.focus();
+  }, [needsToken]);
   const tabLabel = TABS.find(([id]) => id === tab)?.[1];
   const blockedS = blockEnd === null ? 0 : secondsLeft(blockEnd, now);
   // The block is over: a stored token is tried again (unless the user is typing another one).

@@ -1,7 +1,9 @@
-// web/src/components/cancel-button.tsx — a running job's Cancel button: after the first click it is disabled
-// and says "Cancelling…" until the page takes it away (the job ended) or the request failed (then it is
-// offered again). A job stops at its next step, which may take seconds.
+// web/src/components/cancel-button.tsx — a running job's Cancel button: after the first click it waits
+// (aria-disabled, keeping the keyboard focus) and says "Cancelling…" until the page takes it away (the job
+// ended; the page moves the focus on) or the request failed (then it is offered again). A job stops at its
+// next step, which may take seconds.
 import { useState } from 'react';
+import { ActionButton } from './action-button.js';
 import { cancelButtonLabel } from './job-view.js';
 
 export function CancelButton({
@@ -13,14 +15,11 @@ export function CancelButton({
 }) {
   const [cancelling, setCancelling] = useState(false);
   return (
-    <button
-      type="button"
+    <ActionButton
       className="secondary"
       data-testid="cancel-job"
-      disabled={cancelling}
-      aria-disabled={cancelling}
+      busy={cancelling}
       onClick={() => {
-        if (cancelling) return;
         setCancelling(true);
         onCancel().then(
           (cancelled) => {
@@ -32,6 +31,6 @@ export function CancelButton({
       }}
     >
       {cancelButtonLabel(label, cancelling)}
-    </button>
+    </ActionButton>
   );
 }

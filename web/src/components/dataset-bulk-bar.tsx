@@ -3,6 +3,7 @@
 // Re-include selected (one request for them all), Clear; Escape in the bar clears too. What a bulk action did is
 // said in a status line.
 import { useEffect, useRef } from 'react';
+import { ActionButton } from './action-button.js';
 import { pickedText } from './dataset-selection.js';
 
 export function BulkBar({
@@ -78,8 +79,8 @@ export function BulkBar({
   );
 }
 
-/** Exclude / Re-include selected: off while a request is out or when it would change no picked row; the count
- * it would change after its label. */
+/** Exclude / Re-include selected: waits while a request is out, off when it would change no picked row (pressed
+ * from the keyboard, it keeps the focus: ActionButton); the count it would change after its label. */
 function BulkButton({
   which,
   count,
@@ -94,15 +95,15 @@ function BulkButton({
   children: string;
 }) {
   return (
-    <button
-      type="button"
+    <ActionButton
       className="secondary"
       data-testid={`bulk-${which}`}
-      disabled={busy || count === 0}
+      busy={busy}
+      off={count === 0}
       onClick={onClick}
     >
       {children}
       {count > 0 ? ` (${count})` : ''}
-    </button>
+    </ActionButton>
   );
 }

@@ -5,9 +5,10 @@
 // exclude / re-include; each image and button named with the item's file name. A checkbox picks the row for the
 // page's bulk exclude / re-include (shift-click: a range); the row tells the page its unsaved edit, which the page
 // keeps across the token prompt when a bulk action is refused for the token.
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { DatasetItem, DatasetItemPatch } from '../../../src/schemas/api.js';
 import { ApiError } from '../api.js';
+import { ActionButton } from './action-button.js';
 import { captionLengthWarning, captionShortWarning } from './caption-tokens.js';
 import {
   type CaptionConflict,
@@ -102,6 +103,9 @@ export function ItemRow({
   const [saving, setSaving] = useState<string | null>(null);
   /** An exclude / re-include on its way (its button says so and waits: a slow PATCH showed nothing). */
   const [toggling, setToggling] = useState(false);
+  /** Tab from an edited caption lands on Save: the edit is saved when the focus leaves the two (or on Save). */
+  const field = useRef<HTMLTextAreaElement>(null);
+  const saveButton = useRef<HTMLButtonElement>(null);
   // A new saved caption (this row's save, another row's response): shown, unless this row holds an edit of
   // an older one, which stays (its save is then refused, showing both).
   // biome-ignore lint/correctness/useExhaustiveDependencies: on the saved caption's changes only
@@ -151,6 +155,9 @@ export function ItemRow({
   const draft = captionToSave(caption);
   const unsaved = draft !== item.caption && draft !== saving;
   useUnsavedWarning(unsaved);
+  const saveOnLeave = (to: EventTarget | null) => {
+    if (unsaved && to !== field.current && to !== saveButton.current) save();
+  };
   // biome-ignore lint/correctness/useExhaustiveDependencies: onDraft is the page's (a new function each render)
   useEffect(() => {
     onDraft(unsaved ? { caption: draft, baseCaption: base.caption, baseVersion: base.version } : null);
@@ -223,7 +230,8 @@ export function ItemRow({
           placeholder={`empty: trains as "${trigger} ${classWord}"`}
           // Captions are one line (the API refuses line breaks: kohya reads only the first line).
           onChange={(e) => setCaption(captionFromInput(e.target.value))}
-          onBlur={() => unsaved && save()}
+          ref={field}
+          onBlur={(e) => saveOnLeave(e.relatedTarget)}
         />
         {warning && (
           <p className="field-warning small" id={warningId} data-testid="caption-warning">
@@ -264,22 +272,26 @@ export function ItemRow({
           </p>
         )}
         <div className="row">
-          <button type="button" aria-label={names.save} disabled={!unsaved} onClick={() => save()}>
+          <ActionButton
+            ref={saveButton}
+            aria-label={names.save}
+            off={!unsaved}
+            onBlur={(e) => saveOnLeave(e.relatedTarget)}
+            onClick={() => save()}
+          >
             Save caption
-          </button>
-          <button
-            type="button"
+          </ActionButton>
+          <ActionButton
             className="secondary"
             aria-label={names.exclude}
-            aria-busy={toggling || undefined}
-            disabled={toggling}
+            busy={toggling}
             onClick={() => {
               setToggling(true);
               patch({ excluded: !item.excluded }).finally(() => setToggling(false));
             }}
           >
             {excludeButtonText(item.excluded, toggling)}
-          </button>
+          </ActionButton>
         </div>
       </div>
     </div>

@@ -1,10 +1,12 @@
 // web/src/pages/characters.tsx — the characters list (each with an inline Rename, and a Delete that asks
-// first; focus goes back to Rename when the inline rename closes) and the create form (name, trigger, class word).
+// first; focus goes back to Rename when the inline rename closes, and to the next card's Delete, else the
+// heading, once a deleted card goes) and the create form (name, trigger, class word).
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Character } from '../../../src/schemas/api.js';
 import { characterCreateSchema } from '../../../src/schemas/api.js';
 import { prepConfigSchema } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
+import { nextInList, useFocusRescue } from '../components/action-button.js';
 import { CharacterRename } from '../components/character-rename.js';
 import { activeJobOf } from '../components/job-view.js';
 
@@ -53,6 +55,10 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
     }
   };
 
+  const heading = useRef<HTMLHeadingElement>(null);
+  const cards = useRef<HTMLDivElement>(null);
+  const rescueFocus = useFocusRescue();
+
   const load = () => api.characters().then(setCharacters, onError);
   // biome-ignore lint/correctness/useExhaustiveDependencies: load once on mount
   useEffect(() => {
@@ -70,10 +76,17 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
   };
 
   // A running job blocks the delete: say so before asking, in words (the API's refusal names job ids).
-  const remove = async (c: Character) => {
+  const remove = async (c: Character, index: number) => {
     try {
       if (activeJobOf(await api.jobs(c.id))) throw new Error(DELETE_WHILE_RUNNING);
       if (!window.confirm(deleteQuestion(c))) return;
+      rescueFocus(
+        () =>
+          nextInList(
+            cards.current?.querySelectorAll<HTMLElement>('[data-testid=delete-character]') ?? [],
+            index,
+          ) ?? heading.current,
+      );
       await api.deleteCharacter(c.id);
       load();
     } catch (error) {
@@ -83,9 +96,11 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
 
   return (
     <section>
-      <h1>Characters</h1>
-      <div className="cards">
-        {characters?.map((c) => (
+      <h1 ref={heading} tabIndex={-1}>
+        Characters
+      </h1>
+      <div className="cards" ref={cards}>
+        {characters?.map((c, index) => (
           <div key={c.id} className="card" data-testid="character-card">
             {renaming === c.id ? (
               <CharacterRename
@@ -119,7 +134,8 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
                     type="button"
                     className="secondary"
                     aria-label={`Delete ${c.name}`}
-                    onClick={() => remove(c)}
+                    data-testid="delete-character"
+                    onClick={() => remove(c, index)}
                   >
                     Delete
                   </button>

@@ -8,6 +8,7 @@ import type { BaseModelChoice, Character, Dataset, Job } from '../../../src/sche
 import { LORA_ALGORITHMS } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import { onModelPulled } from '../models-api.js';
+import { ActionButton, useFocusRescue } from '../components/action-button.js';
 import { BaseModelNoteLine, BaseModelOptions } from '../components/base-model-hints.js';
 import { type StartingBase, startingBaseModel } from '../components/base-model-start.js';
 import { CancelButton } from '../components/cancel-button.js';
@@ -72,6 +73,11 @@ export function TrainPage({
   const [loaded, setLoaded] = useState<'loading' | 'ok' | 'failed'>('loading');
   const [attempt, setAttempt] = useState(0);
   const view = useJob(job?.id ?? null, attempt);
+  /** Cancel (Resume) goes once the job stopped (started again): its focus moves to the button that replaced
+   * it, else to the Progress heading. */
+  const rescueFocus = useFocusRescue();
+  const jobActions = useRef<HTMLDivElement>(null);
+  const progressHeading = useRef<HTMLHeadingElement>(null);
 
   // Which bases the server has (a missing one is named under the field); without the list, no note. Read
   // again when the Models page of this browser (another tab) finishes a pull, and when this tab is shown again.
@@ -175,6 +181,7 @@ export function TrainPage({
   /** false when the request failed (the banner says why). */
   const act = async (action: 'cancel' | 'resume'): Promise<boolean> => {
     if (!job) return false;
+    rescueFocus(() => jobActions.current?.querySelector<HTMLElement>('button, a') ?? progressHeading.current);
     try {
       setJob(await (action === 'cancel' ? api.cancelJob(job.id) : api.resumeJob(job.id)));
       if (action === 'resume') setAttempt((n) => n + 1);
@@ -283,23 +290,26 @@ export function TrainPage({
             {formError}
           </p>
         )}
-        <button
+        <ActionButton
           type="submit"
-          disabled={blocked !== null || starting || active}
+          busy={starting}
+          off={blocked !== null || active}
           title={
             blocked ?? (active ? 'A training run is going: cancel it or let it finish first.' : undefined)
           }
         >
           Start training
-        </button>
+        </ActionButton>
       </form>
       <div className="panel">
-        <h3>Progress</h3>
+        <h3 ref={progressHeading} tabIndex={-1}>
+          Progress
+        </h3>
         {job ? (
           <>
             <JobStatusLine view={view} />
             <LossChart points={view.losses} totalSteps={total} status={status ?? null} />
-            <div className="row">
+            <div className="row" ref={jobActions}>
               {active && <CancelButton key={`${job.id}-${attempt}`} onCancel={() => act('cancel')} />}
               {(status === 'interrupted' || status === 'cancelled' || status === 'failed') && (
                 <button type="button" onClick={() => act('resume')}>

@@ -17,6 +17,7 @@ import {
   segmenterSchema,
 } from '../../../src/schemas/config.js';
 import { api, type UploadLimitsInfo, uploadImages, uploadLimits } from '../api.js';
+import { ActionButton, nextInList, useFocusRescue } from '../components/action-button.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { rebuildWarning } from '../components/dataset-versions.js';
 import { CheckedImage } from '../components/full-size-image.js';
@@ -68,6 +69,10 @@ export function UploadPage({
   const [hover, setHover] = useState(false);
   const [limits, setLimits] = useState<UploadLimitsInfo | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  const dropzone = useRef<HTMLButtonElement>(null);
+  const buildButton = useRef<HTMLButtonElement>(null);
+  const thumbs = useRef<HTMLDivElement>(null);
+  const rescueFocus = useFocusRescue();
   const [options, setOptions] = useState<Pick<PrepOptions, StageKey>>({
     characters: PREP_DEFAULTS.characters,
     segmenter: PREP_DEFAULTS.segmenter,
@@ -153,6 +158,20 @@ export function UploadPage({
     }
   };
 
+  /** The screenshot goes; the last upload's summary ("Uploaded 2 screenshots.") went stale with it. Its Remove
+   * had the focus: it goes to the next screenshot's Remove (else the one before, else the dropzone). */
+  const remove = (image: UploadedImage, index: number) => {
+    rescueFocus(
+      () =>
+        nextInList(thumbs.current?.querySelectorAll<HTMLElement>('button.remove') ?? [], index) ??
+        dropzone.current,
+    );
+    api.removeImage(image.id).then(() => {
+      setUploaded(null);
+      return load();
+    }, onError);
+  };
+
   const drop = (event: DragEvent) => {
     event.preventDefault();
     setHover(false);
@@ -173,6 +192,7 @@ export function UploadPage({
   return (
     <section>
       <button
+        ref={dropzone}
         type="button"
         className={`dropzone ${hover ? 'hover' : ''}`}
         data-testid="dropzone"
@@ -212,8 +232,8 @@ export function UploadPage({
         </ul>
       )}
       {images?.length === 0 && <p className="muted">No screenshots yet: drop or choose some above.</p>}
-      <div className="thumbs" data-testid="uploads">
-        {images?.map((image) => (
+      <div className="thumbs" data-testid="uploads" ref={thumbs}>
+        {images?.map((image, index) => (
           <figure key={image.id}>
             <CheckedImage url={image.url} alt={image.originalName} lazy onError={onError} />
             <figcaption>
@@ -223,7 +243,7 @@ export function UploadPage({
               type="button"
               className="secondary remove"
               aria-label={`Remove ${image.originalName}`}
-              onClick={() => api.removeImage(image.id).then(load, onError)}
+              onClick={() => remove(image, index)}
             >
               Remove
             </button>
@@ -249,23 +269,30 @@ export function UploadPage({
             </label>
           ))}
         </div>
-        <button type="button" disabled={!images?.length || submitting || prepActive} onClick={buildDataset}>
+        <ActionButton
+          ref={buildButton}
+          busy={submitting}
+          off={!images?.length || prepActive}
+          onClick={buildDataset}
+        >
           Build dataset from {images?.length ?? 0} screenshot{images?.length === 1 ? '' : 's'}
-        </button>
+        </ActionButton>
         {prepJob && <JobStatusLine view={prep} summaryWarning={noCrops} />}
         {prepJob && prepActive && (
           <CancelButton
             key={prepJob.id}
             label="Cancel the build"
-            onCancel={() =>
-              api.cancelJob(prepJob.id).then(
+            onCancel={() => {
+              // the Cancel goes once the build stopped: its focus goes back to Build dataset
+              rescueFocus(() => buildButton.current);
+              return api.cancelJob(prepJob.id).then(
                 () => true,
                 (error) => {
                   onError(error);
                   return false;
                 },
-              )
-            }
+              );
+            }}
           />
         )}
         {prep.status === 'succeeded' && captionWarning && (
