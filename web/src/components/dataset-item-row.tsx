@@ -104,6 +104,7 @@ export function ItemRow({
   /** An exclude / re-include on its way (its button says so and waits: a slow PATCH showed nothing). */
   const [toggling, setToggling] = useState(false);
   /** Tab from an edited caption lands on Save: the edit is saved when the focus leaves the two (or on Save). */
+  const savePending = useRef(false);
   const field = useRef<HTMLTextAreaElement>(null);
   const saveButton = useRef<HTMLButtonElement>(null);
   // A new saved caption (this row's save, another row's response): shown, unless this row holds an edit of
@@ -133,6 +134,7 @@ export function ItemRow({
     });
   };
   const save = (version = base.version) => {
+    savePending.current = false;
     const text = captionToSave(caption);
     setCaption(text);
     if (text === item.caption) return;
@@ -155,8 +157,17 @@ export function ItemRow({
   const draft = captionToSave(caption);
   const unsaved = draft !== item.caption && draft !== saving;
   useUnsavedWarning(unsaved);
-  const saveOnLeave = (to: EventTarget | null) => {
-    if (unsaved && to !== field.current && to !== saveButton.current) save();
+  /** Focus went from the edited caption to its Save (Tab, a click): saved there, or when the focus leaves Save
+   * (but not after Save or another answer saved it: a conflict's "Use the other" re-sent the old text). */
+  const leaveCaption = (to: EventTarget | null) => {
+    if (!unsaved) return;
+    if (to === saveButton.current) savePending.current = true;
+    else save();
+  };
+  const leaveSave = (to: EventTarget | null) => {
+    const pending = savePending.current;
+    savePending.current = false;
+    if (pending && unsaved && to !== field.current) save();
   };
   // biome-ignore lint/correctness/useExhaustiveDependencies: onDraft is the page's (a new function each render)
   useEffect(() => {
@@ -231,7 +242,7 @@ export function ItemRow({
           // Captions are one line (the API refuses line breaks: kohya reads only the first line).
           onChange={(e) => setCaption(captionFromInput(e.target.value))}
           ref={field}
-          onBlur={(e) => saveOnLeave(e.relatedTarget)}
+          onBlur={(e) => leaveCaption(e.relatedTarget)}
         />
         {warning && (
           <p className="field-warning small" id={warningId} data-testid="caption-warning">
@@ -276,7 +287,7 @@ export function ItemRow({
             ref={saveButton}
             aria-label={names.save}
             off={!unsaved}
-            onBlur={(e) => saveOnLeave(e.relatedTarget)}
+            onBlur={(e) => leaveSave(e.relatedTarget)}
             onClick={() => save()}
           >
             Save caption
