@@ -1,21 +1,24 @@
 // test/web-focus.test.ts — keyboard focus around the web app's actions, in chromium against one server with a
-// token and a stand-in prep runner (it runs until cancelled): the token field has the focus when the prompt
-// shows, also after a wrong token; Tab from an edited caption reaches its Save, and Enter on Save, Exclude or
-// "Exclude selected" leaves the focus on the button (a `disabled` button dropped it to <body>, the next Tab
-// starting at the header); Remove of a screenshot, Cancel of a build, Delete of a character and Create
-// character move it somewhere sensible. Also: under "Show: Excluded" a row's own Re-include and a bulk one both
-// keep their rows, and the status line counts them; Remove clears the last upload's "Uploaded 2 screenshots.".
+// token and stand-in prep, train and generate runners (they run until cancelled): the token field has the focus
+// when the prompt shows, also after a wrong token; Tab from an edited caption reaches its Save, and Enter on
+// Save, Exclude, "Exclude selected", Start training or Generate leaves the focus on the button (a `disabled`
+// button dropped it to <body>, the next Tab starting at the header); Remove of a screenshot, Cancel of a build,
+// a training or a generation, Delete of a character and Create character move it somewhere sensible. Also:
+// under "Show: Excluded" a row's own Re-include and a bulk one both keep their rows, and the status line counts
+// them; Remove clears the last upload's "Uploaded 2 screenshots.".
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import { datasetRow, excludeButton } from './helpers/dataset-rows.js';
+import { fakeTrain, gate } from './helpers/job-stand-ins.js';
 import { solidPng, untilStopped } from './helpers/server-fixtures.js';
 import { startSeededWebSession, type WebSession } from './helpers/web-session.js';
 
 const TOKEN = 'web-focus-s3cret-token';
 
-async function standInPrep(context: JobContext) {
+/** A prep or generate job that runs until cancelled. */
+async function untilCancelled(context: JobContext) {
   await untilStopped(context.signal);
   return {};
 }
@@ -27,7 +30,12 @@ let characterId: string;
 beforeAll(async () => {
   ({ web, characterId } = await startSeededWebSession('web-focus', {
     token: TOKEN,
-    runners: (deps) => ({ ...createDefaultRunners(deps), prep: standInPrep }),
+    runners: (deps) => ({
+      ...createDefaultRunners(deps),
+      prep: untilCancelled,
+      generate: untilCancelled,
+      train: fakeTrain({ hold: gate().promise }), // runs until cancelled
+    }),
   }));
   page = web.page;
   page.on('dialog', (dialog) => void dialog.accept()); // a rebuild's and a delete's confirmation
@@ -171,6 +179,36 @@ describe('web app: keyboard focus around actions', () => {
       .poll(() => page.evaluate(() => document.activeElement?.textContent))
       .toMatch(/^Build dataset/);
   }, 90_000);
+
+  it('Train: Enter on Start training keeps the focus on it; Cancel moves it to the button that replaced it', async () => {
+    await page.goto(`${web.url}/#/c/${characterId}/train`);
+    const start = page.getByRole('button', { name: 'Start training' });
+    await start.waitFor();
+    await start.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=job-status]:has-text("running")');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Start training');
+    await page.getByTestId('cancel-job').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=job-status]:has-text("cancelled")');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.textContent))
+      .toBe('Resume from checkpoint');
+  }, 60_000);
+
+  it('Generate: Enter on Generate keeps the focus on it; Cancel moves it back to Generate', async () => {
+    await page.goto(`${web.url}/#/c/${characterId}/generate`);
+    await page.locator('textarea[name=prompt]').fill('mina_tl, 1girl');
+    const generate = page.getByRole('button', { name: 'Generate', exact: true });
+    await generate.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=job-status]:has-text("running")');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Generate');
+    await page.getByTestId('cancel-job').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=job-status]:has-text("cancelled")');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Generate');
+  }, 60_000);
 
   it("Create character focuses the new Upload page's heading; Delete focuses the next Delete", async () => {
     await page.goto(`${web.url}/#/`);

@@ -29,6 +29,7 @@ import {
   SEED_FIELD,
   STEPS_FIELD,
 } from '../components/generate-form.js';
+import { ActionButton, useFocusRescue } from '../components/action-button.js';
 import { BaseModelNoteLine, BaseModelOptions } from '../components/base-model-hints.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
@@ -67,6 +68,9 @@ export function GeneratePage({
   const view = useJob(job?.id ?? null);
   /** What the user typed since the character's form was (re)loaded: the reopened job's settings do not replace it. */
   const edited = useRef<Partial<GenerateForm>>({});
+  /** Cancel goes once the job stopped: its focus goes back to Generate. */
+  const rescueFocus = useFocusRescue();
+  const generateButton = useRef<HTMLButtonElement>(null);
   const set = (patch: Partial<GenerateForm>) => {
     edited.current = { ...edited.current, ...patch };
     setForm((current) => ({ ...current, ...patch }));
@@ -325,15 +329,26 @@ export function GeneratePage({
           </p>
         )}
         {/* one job at a time from this page: a second one would take the page (and its Cancel) off the first */}
-        <button type="submit" disabled={submitting || status === 'running' || status === 'queued'}>
+        <ActionButton
+          ref={generateButton}
+          type="submit"
+          busy={submitting}
+          off={status === 'running' || status === 'queued'}
+        >
           Generate
-        </button>
+        </ActionButton>
       </form>
       <div className="panel">
         <h3>Results</h3>
         {job && <JobStatusLine view={view} />}
         {job && (status === 'running' || status === 'queued') && (
-          <CancelButton key={job.id} onCancel={cancel} />
+          <CancelButton
+            key={job.id}
+            onCancel={() => {
+              rescueFocus(() => generateButton.current);
+              return cancel();
+            }}
+          />
         )}
         {timing && <GenerationTimingLine timing={timing} />}
         <ImageGrid images={images} onError={onError} />
