@@ -6,7 +6,8 @@
 // the empty version. A running prep has a Cancel button; a finished one lists the stage each step used and
 // why (warning when captions fell back to the trigger word only). The screenshots and the character's prep
 // jobs are re-read every JOBS_POLL_MS, so another tab's uploads or build show here too. A drop larger than
-// the server's per-request limit goes up in batches.
+// the server's per-request limit goes up in batches. A screenshot's Remove clears the last upload's summary and
+// moves the keyboard focus to the next Remove; a cancelled build's focus goes back to Build dataset.
 import { type DragEvent, useEffect, useRef, useState } from 'react';
 import type { Character, Dataset, Job, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
 import {
