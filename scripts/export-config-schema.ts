@@ -1,7 +1,8 @@
 // scripts/export-config-schema.ts — writes trainer/toonlora_trainer/config_schema.json: the JSON Schema of each
-// config the Python worker parses (resolved training config, generation config, BLIP request), their defaults and
-// the registry facts it names, so trainer/toonlora_trainer/config.py reads enums, bounds and defaults from
-// src/schemas/config.ts (STYLE §2, rule 3) instead of copies. Run after changing a schema:
+// config the Python worker parses (resolved training config, generation config, BLIP request), their defaults, the
+// registry facts it names and the prep layout it reads (image extensions, staging folder), so
+// trainer/toonlora_trainer/config.py and data.py read enums, bounds, defaults and names from src/ (STYLE §2, rule 3)
+// instead of copies. Run after changing a schema or one of those constants:
 //   npx tsx scripts/export-config-schema.ts
 // test/config-schema-export.test.ts fails while the committed file differs from a fresh export.
 import { writeFileSync } from 'node:fs';
@@ -10,10 +11,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { registryBaseModelId } from '../src/models/base-model.js';
 import { getModelEntry } from '../src/models/registry.js';
+import { IMAGE_EXTENSIONS } from '../src/prep/inputs.js';
+import { STAGING_DIR } from '../src/prep/output-swap.js';
 import {
   DEFAULT_BASE_MODEL,
   effectiveLoraAlpha,
   generationConfigSchema,
+  TRAINING_SAMPLE_GUIDANCE_SCALE,
+  TRAINING_SAMPLE_STEPS,
   trainingConfigSchema,
 } from '../src/schemas/config.js';
 import {
@@ -53,14 +58,15 @@ function resolvedTrainingDefaults(): z.output<typeof resolvedTrainingConfigSchem
   });
 }
 
-/** The exported object: JSON Schemas (zod's z.toJSONSchema of the parsed output), defaults and registry facts. */
+/** The exported object: JSON Schemas (zod's z.toJSONSchema of the parsed output), defaults, registry facts and the
+ * prep layout. */
 export function buildConfigSchemaExport(): Record<string, unknown> {
   const schemaOf = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'output' });
   const baseModelId = registryBaseModelId(DEFAULT_BASE_MODEL);
   if (baseModelId === undefined)
     throw new Error(`${DEFAULT_BASE_MODEL}: the default base is not in the registry`);
   return {
-    generated_by: `scripts/export-config-schema.ts from src/schemas/config.ts and src/worker/protocol-requests.ts; do not edit, run: ${EXPORT_COMMAND}`,
+    generated_by: `scripts/export-config-schema.ts from src/schemas/config.ts, src/worker/protocol-requests.ts and src/prep/; do not edit, run: ${EXPORT_COMMAND}`,
     trainingConfig: schemaOf(resolvedTrainingConfigSchema),
     generationConfig: schemaOf(generationConfigSchema),
     blipRequest: schemaOf(blipRequestSchema),
@@ -68,6 +74,7 @@ export function buildConfigSchemaExport(): Record<string, unknown> {
     defaults: {
       trainingConfig: resolvedTrainingDefaults(),
       generationConfig: generationConfigSchema.parse({}),
+      trainingSamples: { steps: TRAINING_SAMPLE_STEPS, guidanceScale: TRAINING_SAMPLE_GUIDANCE_SCALE },
     },
     registry: {
       defaultBaseModel: DEFAULT_BASE_MODEL,
@@ -75,6 +82,9 @@ export function buildConfigSchemaExport(): Record<string, unknown> {
       blipModel: huggingFaceRepo(BLIP_MODEL_ID),
       blipModelId: BLIP_MODEL_ID,
     },
+    // what `toonlora prep` writes that the dataset scan reads: the extensions it walks (src/prep/inputs.ts) and
+    // the staging folder a killed run leaves in its output folder (src/prep/output-swap.ts)
+    prep: { imageExtensions: [...IMAGE_EXTENSIONS], stagingDir: STAGING_DIR },
   };
 }
 

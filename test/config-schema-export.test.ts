@@ -8,7 +8,13 @@ import {
   configSchemaExportText,
   EXPORT_COMMAND,
 } from '../scripts/export-config-schema.js';
-import { trainingConfigSchema } from '../src/schemas/config.js';
+import { IMAGE_EXTENSIONS } from '../src/prep/inputs.js';
+import { STAGING_DIR } from '../src/prep/output-swap.js';
+import {
+  TRAINING_SAMPLE_GUIDANCE_SCALE,
+  TRAINING_SAMPLE_STEPS,
+  trainingConfigSchema,
+} from '../src/schemas/config.js';
 
 describe('config_schema.json for the Python worker', () => {
   it('equals a fresh export of src/schemas/config.ts', () => {
@@ -34,6 +40,18 @@ describe('config_schema.json for the Python worker', () => {
       lora: { rank: 32, alpha: 32 },
       steps: 1500,
       epochs: null,
+    });
+  });
+
+  it('carries the names the dataset scan shares with prep and the sample images settings (no Python copies)', () => {
+    const exported = buildConfigSchemaExport() as {
+      prep: { imageExtensions: string[]; stagingDir: string };
+      defaults: { trainingSamples: { steps: number; guidanceScale: number } };
+    };
+    expect(exported.prep).toEqual({ imageExtensions: [...IMAGE_EXTENSIONS], stagingDir: STAGING_DIR });
+    expect(exported.defaults.trainingSamples).toEqual({
+      steps: TRAINING_SAMPLE_STEPS,
+      guidanceScale: TRAINING_SAMPLE_GUIDANCE_SCALE,
     });
   });
 });

@@ -10,6 +10,14 @@ export const LORA_ALGORITHMS = ['lora', 'lokr'] as const;
 export const DEFAULT_BASE_MODEL = 'stablediffusionapi/anything-v5';
 /** The training seed; the sample images use it and the next one unless sampleSeeds says otherwise. */
 export const DEFAULT_TRAINING_SEED = 42;
+/**
+ * Sampling steps of the sample images a run renders every sampleEverySteps: fewer than generate's default (28),
+ * since they only show progress and each pauses training. Not a setting; the worker reads it from the export
+ * (scripts/export-config-schema.ts).
+ */
+export const TRAINING_SAMPLE_STEPS = 20;
+/** Their classifier-free guidance scale (the value generate's guidanceScale defaults to, kept apart from it). */
+export const TRAINING_SAMPLE_GUIDANCE_SCALE = 7;
 
 export const segmenterSchema = z.enum(['auto', 'isnet-anime', 'u2net', 'classic']);
 export const captionerSchema = z.enum(['auto', 'none', 'wd14', 'blip', 'blip+wd14']);

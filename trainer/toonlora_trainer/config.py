@@ -14,9 +14,16 @@ from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 # ConfigError lives beside the field checks (config_schema.Fields); the other modules import it from here.
-from .config_schema import ARCHITECTURES, BLIP_REQUEST, GENERATION_CONFIG, LORA_SETTINGS, TRAINING_CONFIG, ConfigError, Fields
+from .config_schema import (
+    ARCHITECTURES, BLIP_REQUEST, GENERATION_CONFIG, LORA_SETTINGS, TRAINING_CONFIG, TRAINING_SAMPLES, ConfigError, Fields,
+)
 
 _Request = TypeVar("_Request")
+
+# The sample images a run renders every sample_every_steps: sampling steps and guidance scale (src/schemas/config.ts
+# TRAINING_SAMPLE_STEPS / TRAINING_SAMPLE_GUIDANCE_SCALE; not settings, so they are constants, not TrainingConfig fields).
+SAMPLE_STEPS: int = TRAINING_SAMPLES["steps"]
+SAMPLE_GUIDANCE_SCALE: float = float(TRAINING_SAMPLES["guidanceScale"])
 
 
 @dataclass(frozen=True)

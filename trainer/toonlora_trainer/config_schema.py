@@ -30,6 +30,14 @@ DEFAULT_GENERATION_CONFIG: dict[str, Any] = _EXPORT["defaults"]["generationConfi
 # src/models/registry.ts: the default base (Hugging Face id and toonlora's registry id) and the BLIP captioner.
 REGISTRY: dict[str, str] = _EXPORT["registry"]
 
+# src/schemas/config.ts TRAINING_SAMPLE_STEPS / TRAINING_SAMPLE_GUIDANCE_SCALE: how a run renders its sample images
+# (`steps`, `guidanceScale`; not settings). config.py names them.
+TRAINING_SAMPLES: dict[str, Any] = _EXPORT["defaults"]["trainingSamples"]
+
+# What `toonlora prep` writes that data.py reads: `imageExtensions` (src/prep/inputs.ts IMAGE_EXTENSIONS, lower case
+# with the dot) and `stagingDir` (src/prep/output-swap.ts STAGING_DIR, the folder a killed prep run leaves behind).
+PREP_LAYOUT: dict[str, Any] = _EXPORT["prep"]
+
 
 def enum_values(schema: dict[str, Any], name: str) -> tuple[str, ...]:
     """The allowed values of field `name` (a list field: of its items), e.g. enum_values(TRAINING_CONFIG, "lrScheduler")."""

@@ -26,20 +26,21 @@ from .buckets import (  # noqa: F401
     BUCKET_STEP, QUARTER_TURN_ORIENTATIONS, SQUARE_TOLERANCE, assign_buckets, bucket_counts, bucket_sizes, nearest_bucket,
     non_square_warning,
 )
+from .config_schema import PREP_LAYOUT
 from .dataset_items import MAX_DEFAULT_SAMPLE_PROMPTS, Bucket, Dataset, DatasetError, DatasetItem  # noqa: F401
 from .image_tensors import WIDE_GREY_MODES, load_image_tensor  # noqa: F401
 
-# Every extension `toonlora prep` walks (src/prep/inputs.ts IMAGE_EXTENSIONS: JPEG's other names, GIF, TIFF, HEIF,
-# AVIF) plus .bmp: the ones Pillow opens are trained, the others (HEIC/HEIF without a Pillow plugin) are named in a
-# warning, never dropped silently. (The TypeScript side reads no dataset file: a run's `done` facts say what it trained.)
-_DATASET_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".gif", ".tif", ".tiff", ".heic", ".heif", ".avif",
-                     ".bmp")
+# Every extension `toonlora prep` walks (src/prep/inputs.ts IMAGE_EXTENSIONS, read from config_schema.json: JPEG's other
+# names, GIF, TIFF, BMP, HEIF, AVIF): the ones Pillow opens are trained, the others (HEIC/HEIF without a Pillow plugin)
+# are named in a warning, never dropped silently. (The TypeScript side reads no dataset file: a run's `done` facts say
+# what it trained.)
+_DATASET_SUFFIXES = tuple(PREP_LAYOUT["imageExtensions"])
 _PIL_OPENS = frozenset(ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN)
 IMAGE_SUFFIXES = tuple(suffix for suffix in _DATASET_SUFFIXES if suffix in _PIL_OPENS)
 UNREADABLE_SUFFIXES = tuple(suffix for suffix in _DATASET_SUFFIXES if suffix not in _PIL_OPENS)
-# A prep run's staging folder inside its output folder (src/prep/output-swap.ts STAGING_DIR): left behind by a
-# prep that was killed before it moved its dataset into place.
-PREP_STAGING_DIR = ".toonlora-prep-staging"
+# A prep run's staging folder inside its output folder (src/prep/output-swap.ts STAGING_DIR, read from
+# config_schema.json): left behind by a prep that was killed before it moved its dataset into place.
+PREP_STAGING_DIR: str = PREP_LAYOUT["stagingDir"]
 FOLDER_PATTERN = re.compile(r"^(\d+)_(.+)$")
 
 

@@ -9,15 +9,13 @@ import os
 from typing import Callable
 
 from . import checkpoint as ckpt
-from .config import TrainingConfig
+from .config import SAMPLE_GUIDANCE_SCALE, SAMPLE_STEPS, TrainingConfig
 from .data import Dataset
 from .generate import GenerationCancelled, assemble_pipeline, decode_latents, render_latents
 from .models import BaseModel
 from .precision import Precision, autocast_context
 from .protocol import Emit, Sample
 from .write_errors import describe_write_failure
-
-SAMPLE_STEPS = 20
 
 
 def sample_prompts(config: TrainingConfig, dataset: Dataset) -> list[str]:
@@ -55,7 +53,8 @@ def emit_samples(unet, text_encoder, base: BaseModel, dataset: Dataset, *, confi
         seeds = list(config.sample_seeds)
         for p, prompt in enumerate(prompts):
             with autocast:
-                latents = render_latents(pipe, prompt, "", seeds, steps=SAMPLE_STEPS, guidance=7.0, width=config.resolution,
+                latents = render_latents(pipe, prompt, "", seeds, steps=SAMPLE_STEPS, guidance=SAMPLE_GUIDANCE_SCALE,
+                                         width=config.resolution,
                                          height=config.resolution, clip_skip=config.clip_skip, on_step=on_step)
             for seed, image in zip(seeds, decode_latents(pipe, latents)):
                 path = os.path.join(folder, f"step-{step:06d}-{p}-seed{seed}.png")
