@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { DEMO_DEFAULT_STEPS } from '../demo/run-demo.js';
 import { generationConfigSchema, prepConfigSchema, trainingConfigSchema } from '../schemas/config.js';
 import { withCliTestIo } from './cli-test-io.js';
 import { buildProgram, runCli } from './program.js';
@@ -116,6 +117,13 @@ describe('help shows the config defaults the flags stand for', () => {
   ])('%s %s says (default: %s)', async (command, flags, value) => {
     expect(await runCli([command, '--help'])).toBe(0);
     expect(optionEntries(io.stdout).get(flags)).toContain(`(default: ${value})`);
+  });
+
+  it("demo --steps says each demo plan's steps", async () => {
+    expect(await runCli(['demo', '--help'])).toBe(0);
+    expect(optionEntries(io.stdout).get('--steps <n>')).toContain(
+      `(default: ${DEMO_DEFAULT_STEPS.tiny} on tiny, ${DEMO_DEFAULT_STEPS.real} on a real base)`,
+    );
   });
 });
 

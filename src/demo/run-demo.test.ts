@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
-import { chooseDemoBase, runDemo } from './run-demo.js';
+import { DEFAULT_BASE_MODEL, prepConfigSchema } from '../schemas/config.js';
+import { chooseDemoBase, DEMO_CLASS, DEMO_TRIGGER, runDemo } from './run-demo.js';
 
 describe('chooseDemoBase', () => {
   it('auto trains the real anime base only when its weights are cached', () => {
@@ -16,6 +16,13 @@ describe('chooseDemoBase', () => {
       base: '/models/my.safetensors',
       plan: 'real',
     });
+  });
+});
+
+describe('the demo dataset', () => {
+  it("is named with prep's default trigger and class words", () => {
+    const prep = prepConfigSchema.parse({});
+    expect([DEMO_TRIGGER, DEMO_CLASS]).toEqual([prep.trigger, prep.classWord]);
   });
 });
 

@@ -12,15 +12,22 @@ import { checkBaseModelName } from '../models/base-model.js';
 import { isModelPresent } from '../models/cache.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { type PrepProgress, type PrepResult, runPrep } from '../prep/pipeline.js';
-import { DEFAULT_BASE_MODEL, generationConfigSchema, trainingConfigSchema } from '../schemas/config.js';
+import {
+  DEFAULT_BASE_MODEL,
+  generationConfigSchema,
+  prepConfigSchema,
+  trainingConfigSchema,
+} from '../schemas/config.js';
 import { type GenerationResult, runGeneration } from '../worker/generate.js';
 import type { WorkerEvent } from '../worker/protocol.js';
 import { runTraining, type TrainResult } from '../worker/train.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const EXAMPLE_SCREENS_DIR = join(REPO_ROOT, 'examples', 'screens');
-export const DEMO_TRIGGER = 'sks';
-export const DEMO_CLASS = 'girl';
+const PREP_DEFAULTS = prepConfigSchema.parse({});
+/** The demo's trigger and class words: prep's defaults (`sks`, `girl`). */
+export const DEMO_TRIGGER = PREP_DEFAULTS.trigger;
+export const DEMO_CLASS = PREP_DEFAULTS.classWord;
 
 /** Demo sizes per base: the tiny model learns at 64 px in seconds on a CPU; the real one at 512. */
 const DEMO_PLANS = {
@@ -35,13 +42,16 @@ const DEMO_PLANS = {
   },
 } as const;
 
+/** The demo's default training steps on each kind of base (the `--steps` help names them). */
+export const DEMO_DEFAULT_STEPS = { tiny: DEMO_PLANS.tiny.steps, real: DEMO_PLANS.real.steps } as const;
+
 export interface DemoOptions {
   /** Folder for this run (must not exist or be empty); default `demo-out/<timestamp>`. */
   readonly outDir?: string;
   readonly inputsDir?: string;
   /** `auto` (real base when cached, else tiny), `tiny`, or a base model id / file. */
   readonly base?: string;
-  /** Training steps; default by plan (tiny 60, real 600). */
+  /** Training steps; default by plan (DEMO_DEFAULT_STEPS). */
   readonly steps?: number;
   readonly log?: (line: string) => void;
   readonly onPrepProgress?: (progress: PrepProgress) => void;

@@ -1,6 +1,6 @@
 // src/cli/commands/demo.ts — `toonlora demo`: the whole chain on the bundled example screenshots.
 import type { Command } from 'commander';
-import { type DemoResult, EXAMPLE_SCREENS_DIR, runDemo } from '../../demo/run-demo.js';
+import { DEMO_DEFAULT_STEPS, type DemoResult, EXAMPLE_SCREENS_DIR, runDemo } from '../../demo/run-demo.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import { numberFlag } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
@@ -43,7 +43,10 @@ export function registerDemo(program: Command): void {
       'auto: anything-v5 when downloaded, else the tiny random-weight model (fast on a CPU, images are noise); or tiny, or a base id/file',
       'auto',
     )
-    .option('--steps <n>', 'training steps (default: 60 on tiny, 600 on a real base)')
+    .option(
+      '--steps <n>',
+      `training steps (default: ${DEMO_DEFAULT_STEPS.tiny} on tiny, ${DEMO_DEFAULT_STEPS.real} on a real base)`,
+    )
     .option('--json', 'print the result as JSON', false)
     .action(
       commandAction('demo', async (flags: DemoFlags & { inputs?: string }) => {
