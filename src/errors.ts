@@ -8,7 +8,7 @@ import { CLI_FIX_WORDS, type ErrorFix, putFix } from './error-fix.js';
 interface ErrorSpec {
   /** HTTP status the server answers with. */
   readonly status: number;
-  /** Process exit code the CLI ends with: 1 failure, 2 bad usage. */
+  /** Process exit code the CLI ends with: 1 failure, 2 bad usage (a stop by signal is EXIT_INTERRUPTED, no error's). */
   readonly exit: 1 | 2;
 }
 
@@ -55,6 +55,13 @@ export const ERRORS = {
   /** The server is shutting down: it takes no new job. */
   TL_ERR_UNAVAILABLE: { status: 503, exit: 1 },
 } as const satisfies Record<string, ErrorSpec>;
+
+/**
+ * The exit code of a command stopped by a signal rather than ending on its own: 128 + SIGINT, as the shell reports a
+ * process Ctrl-C ended. A second Ctrl-C stops train, prep, serve and `toonlora worker` at once with it, and so does
+ * a `models pull` stopped by Ctrl-C / SIGTERM.
+ */
+export const EXIT_INTERRUPTED = 130;
 
 export type ErrorCode = keyof typeof ERRORS;
 

@@ -7,6 +7,7 @@
 // session closed) and a closed output pipe (`toonlora train | head`: EPIPE) stop the run as the first Ctrl-C
 // does, so the worker checkpoints and ends instead of being orphaned (see {@link handleOutputError}).
 
+import { EXIT_INTERRUPTED } from '../errors.js';
 import { killLiveWorkers } from './python-worker.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -65,7 +66,7 @@ export async function withStopSignals<T>(
     if (received > handled) {
       // stop at once, as Node's default handling would, without leaving a worker running unseen
       killLiveWorkers();
-      process.exit(130);
+      process.exit(EXIT_INTERRUPTED);
     }
     if (received === 1) {
       if (options.firstNotice) process.stderr.write(`${options.firstNotice}\n`);

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive } from '../../test/helpers/processes.js';
-import { EXIT_KILLED, formatStopped } from '../cli/commands/train-output.js';
+import { formatStopped } from '../cli/commands/train-output.js';
+import { EXIT_INTERRUPTED } from '../errors.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import type { WorkerEvent } from './protocol.js';
 import type { WorkerSpawn } from './python-worker.js';
@@ -149,7 +150,7 @@ describe('a second Ctrl-C during train', () => {
       'stopped at step 3 without saving a checkpoint (the worker was killed): step 3 since the checkpoint at step 2 is lost. ' +
         `Continue from ${join(runDir, 'checkpoints', 'step-000002')} with --resume.`,
     );
-    expect(EXIT_KILLED).toBe(130);
+    expect(EXIT_INTERRUPTED).toBe(130);
   });
 
   it('says truthfully that no checkpoint exists when none was written', () => {

@@ -3,7 +3,7 @@
 // pull's progress).
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { isToonloraError, ToonloraError } from '../../errors.js';
+import { EXIT_INTERRUPTED, isToonloraError, ToonloraError } from '../../errors.js';
 import { findModelDir, requireModelFile } from '../../models/cache.js';
 import { formatBytes } from '../../models/format-bytes.js';
 import {
@@ -87,9 +87,6 @@ function formatList(models: ModelStatus[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** Exit code of a pull stopped by Ctrl-C / SIGTERM: 128 + SIGINT, as the shell reports a process it ended. */
-const EXIT_STOPPED = 130;
-
 /** The line a stopped pull ends with: the `.part` file kept (and resumed by the next pull), if any. */
 function stoppedText(id: string, error: unknown): string {
   const part = error instanceof DownloadStopped ? error.partPath : undefined;
@@ -163,7 +160,7 @@ async function pullAction(names: string[], given: JsonOption & RevisionOption): 
   // with --json, the last of the JSON lines (one object per line, as the progress before it)
   if (options.json) process.stdout.write(formatPullJsonLine({ type: 'result', ...result }));
   else process.stdout.write(pullSummary(result.pulled, wanted.length));
-  if (stoppedAt !== undefined) return EXIT_STOPPED;
+  if (stoppedAt !== undefined) return EXIT_INTERRUPTED;
   return failures.length > 0 ? 1 : 0;
 }
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { ToonloraError } from '../../errors.js';
+import { EXIT_INTERRUPTED, ToonloraError } from '../../errors.js';
 import { KILL_WAIT_MS, SHUTDOWN_GRACE_MS } from '../../jobs/embedded-queue.js';
 import { toonloraHome } from '../../models/cache.js';
 import { SERVE_DEFAULTS } from '../../schemas/serve-defaults.js';
@@ -27,7 +27,6 @@ import {
   workerSilenceFromFlags,
 } from '../worker-timeout-flags.js';
 import { webBuildStale } from './serve-build.js';
-import { EXIT_KILLED } from './train-output.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -199,11 +198,11 @@ export async function serveUntilStopped(app: FastifyInstance, io: StopIo = PROCE
       io.write('toonlora serve: stopping at once: ending the running jobs without waiting for them…\n');
       force.abort();
       io.killWorkers();
-      forcedExit = setTimeout(() => io.exit(EXIT_KILLED), FORCED_EXIT_MS);
+      forcedExit = setTimeout(() => io.exit(EXIT_INTERRUPTED), FORCED_EXIT_MS);
       forcedExit.unref();
     } else {
       io.killWorkers();
-      io.exit(EXIT_KILLED);
+      io.exit(EXIT_INTERRUPTED);
     }
   };
   for (const name of STOP_SIGNALS) io.signals.on(name, onSignal);
@@ -219,7 +218,7 @@ export async function serveUntilStopped(app: FastifyInstance, io: StopIo = PROCE
     );
     const stopped = await stopServer(app, { force: force.signal, onKill: io.killWorkers });
     for (const job of stopped) io.write(`${describeStoppedJob(job)}\n`);
-    return force.signal.aborted ? EXIT_KILLED : 0;
+    return force.signal.aborted ? EXIT_INTERRUPTED : 0;
   } finally {
     clearTimeout(forcedExit);
     for (const name of STOP_SIGNALS) io.signals.off(name, onSignal);

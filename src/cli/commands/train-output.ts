@@ -34,9 +34,6 @@ export function formatDryRun(dry: DryRun): string {
   ].join('\n');
 }
 
-/** Exit code of a run stopped at once by a second Ctrl-C: 128 + SIGINT, as the shell reports a process it ended. */
-export const EXIT_KILLED = 130;
-
 /** What a stopped run says: where it stopped, the checkpoint on disk, and (stopped at once) the steps lost. */
 export function formatStopped(result: TrainResult): string {
   const resume = result.checkpoint

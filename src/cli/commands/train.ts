@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { ensurePythonEnv } from '../../env/python-env.js';
-import { isToonloraError, ToonloraError } from '../../errors.js';
+import { EXIT_INTERRUPTED, isToonloraError, ToonloraError } from '../../errors.js';
 import { BASE_MODEL_HELP } from '../../models/base-model.js';
 import { effectiveLoraAlpha, trainingConfigSchema } from '../../schemas/config.js';
 import { checkBasePulled, checkTrainingBase, notPulledBaseWarning } from '../../worker/base-check.js';
@@ -18,7 +18,7 @@ import { checkTrainingPaths, planTraining, runTraining } from '../../worker/trai
 import { errorLine, resultLine, workerEventLine } from '../../worker/train-events.js';
 import { commandAction, printResult, wantsProgressBar, writeFinal } from '../output.js';
 import { checkOutputFlags, inertFlagWarnings, type TrainFlags, trainingOverrides } from './train-flags.js';
-import { EXIT_KILLED, formatDryRun, formatResult } from './train-output.js';
+import { formatDryRun, formatResult } from './train-output.js';
 
 /** The `error` a failed run's last --events line carries: what `--json` prints under `error`. */
 function errorDocument(error: unknown): { code: string; message: string } {
@@ -202,7 +202,7 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
     // a stop ends 1, as a stopped prep (also when it came during the last step and the run finished: the caller
     // asked to stop, so `train ... && next` does not go on); a second Ctrl-C (stopped at once) 130
     if (result.status === 'done') return stoppedLate ? 1 : 0;
-    return result.forced ? EXIT_KILLED : 1;
+    return result.forced ? EXIT_INTERRUPTED : 1;
   } finally {
     progress.stop();
   }

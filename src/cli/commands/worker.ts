@@ -7,14 +7,13 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ToonloraError } from '../../errors.js';
+import { EXIT_INTERRUPTED, ToonloraError } from '../../errors.js';
 import { runClaim } from '../../jobs/remote/remote-run.js';
 import { workerNameSchema } from '../../jobs/remote/protocol.js';
 import { UnreachableLog } from '../../jobs/remote/reach-log.js';
 import { WorkerClient } from '../../jobs/remote/worker-client.js';
 import { toonloraHome } from '../../models/cache.js';
 import { commandAction } from '../output.js';
-import { EXIT_KILLED } from './train-output.js';
 
 interface WorkerFlags {
   server: string;
@@ -70,7 +69,7 @@ async function work(flags: WorkerFlags): Promise<number> {
   let running = false;
   const onSignal = () => {
     signals += 1;
-    if (signals > 1) process.exit(EXIT_KILLED);
+    if (signals > 1) process.exit(EXIT_INTERRUPTED);
     say(
       running
         ? 'stopping: the running job saves a checkpoint first (Ctrl-C again to exit at once)'
