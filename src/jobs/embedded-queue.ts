@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { isToonloraError, ToonloraError } from '../errors.js';
 import type { Job, JobEvent, JobEventBody, JobKind } from '../schemas/api.js';
+import { STOP_GRACE_MS } from '../worker/python-worker.js';
 import {
   type JobContext,
   JobInterruptedError,
@@ -39,9 +40,10 @@ export interface EmbeddedQueueOptions {
 /**
  * How long a shutdown waits for running jobs to stop on their own: a train job ends its step and writes its
  * checkpoint (adapter and optimizer state) first, which on a real base model and a slow disk takes tens of
- * seconds. The same as the Python worker's own grace after SIGTERM (WorkerProcess.terminate).
+ * seconds. The Python worker's own grace after SIGTERM (STOP_GRACE_MS, WorkerProcess.terminate), so the queue
+ * waits as long as the worker is given.
  */
-export const SHUTDOWN_GRACE_MS = 60_000;
+export const SHUTDOWN_GRACE_MS = STOP_GRACE_MS;
 
 /** After a kill, how long a shutdown waits for a runner to return before it records the job without it. */
 export const KILL_WAIT_MS = 3_000;

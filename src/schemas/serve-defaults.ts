@@ -1,5 +1,6 @@
-// src/schemas/serve-defaults.ts — every default of `toonlora serve` written once: the CLI's flags and help,
-// the app's options and the README take them from here (the shutdown grace is the queue's SHUTDOWN_GRACE_MS).
+// src/schemas/serve-defaults.ts — every default of `toonlora serve` written once: the CLI's flags and help and
+// the app's options take them from here, and docs/commands.md, server.md and how-it-works.md quote them
+// (serve-defaults.test.ts checks each quote; the shutdown grace is the queue's SHUTDOWN_GRACE_MS).
 // One-shot `toonlora generate` reads its two worker silence limits from here too (src/cli/worker-timeout-flags.ts):
 // it sits in schemas/ so that the CLI reads them without importing the server.
 
