@@ -1,14 +1,22 @@
 // src/jobs/data-layout.ts — where things live under the server's data folder (paths relative to it).
 // Uploads get generated names; nothing a user named ever becomes a path.
 
+/** `characters`: the folder holding each character's own. */
+export const CHARACTERS_REL_DIR = 'characters';
+
 /** `characters/<characterId>`: a character's own files (its uploads). */
 export function characterRelDir(characterId: string): string {
-  return `characters/${characterId}`;
+  return `${CHARACTERS_REL_DIR}/${characterId}`;
+}
+
+/** `characters/<characterId>/uploads`: the screenshots uploaded for a character. */
+export function uploadsRelDir(characterId: string): string {
+  return `${characterRelDir(characterId)}/uploads`;
 }
 
 /** `characters/<characterId>/uploads/<imageId>.<ext>` */
 export function uploadRelPath(characterId: string, imageId: string, ext: string): string {
-  return `${characterRelDir(characterId)}/uploads/${imageId}.${ext}`;
+  return `${uploadsRelDir(characterId)}/${imageId}.${ext}`;
 }
 
 /** `jobs/<jobId>`: a job's own output folder (a prep job's dataset, a run's checkpoints, images). */

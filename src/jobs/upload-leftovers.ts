@@ -5,6 +5,8 @@
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { formatBytes } from '../models/format-bytes.js';
+import { allStoredImagePaths } from './catalog/images.js';
+import { CHARACTERS_REL_DIR, uploadsRelDir } from './data-layout.js';
 import type { SqliteDatabase } from './database.js';
 
 /** What the sweep removed: how many files and bytes, and from how many characters' `uploads/`. */
@@ -16,9 +18,8 @@ export interface FreedUploads {
 
 /** The stored paths every image row points to (removed screenshots included), relative to `dataDir` with `/`. */
 export function recordedUploads(db: SqliteDatabase, dataDir: string): Set<string> {
-  const rows = db.prepare('SELECT stored_path FROM images').all() as Array<{ stored_path: string }>;
   return new Set(
-    rows.map((row) => relative(dataDir, resolve(dataDir, row.stored_path)).split(sep).join('/')),
+    allStoredImagePaths(db).map((stored) => relative(dataDir, resolve(dataDir, stored)).split(sep).join('/')),
   );
 }
 
@@ -42,8 +43,8 @@ export function removeOrphanUploads(
   startedAt: number,
 ): FreedUploads {
   const freed: FreedUploads = { files: 0, bytes: 0, folders: 0 };
-  for (const character of realFolderEntries(join(dataDir, 'characters'))) {
-    const rel = `characters/${character}/uploads`;
+  for (const character of realFolderEntries(join(dataDir, CHARACTERS_REL_DIR))) {
+    const rel = uploadsRelDir(character);
     let removedHere = 0;
     for (const name of realFolderEntries(join(dataDir, rel))) {
       if (recorded.has(`${rel}/${name}`)) continue;

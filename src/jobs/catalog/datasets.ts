@@ -99,6 +99,12 @@ export function getDataset(db: SqliteDatabase, id: string): Dataset {
   return toDataset(row);
 }
 
+/** The jobs some dataset version was made by (a prep job not among them kept no dataset). */
+export function jobIdsWithDataset(db: SqliteDatabase): Set<string> {
+  const rows = db.prepare('SELECT DISTINCT job_id FROM datasets').all() as Row[];
+  return new Set(rows.map((row) => String(row.job_id)));
+}
+
 /** Data-relative folder of a dataset version (the prep job's output). */
 export function datasetDir(db: SqliteDatabase, id: string): string {
   const row = db.prepare('SELECT dir FROM datasets WHERE id = ?').get(id) as Row | undefined;

@@ -131,3 +131,10 @@ export function imageFilePath(db: SqliteDatabase, dataDir: string, id: string): 
   if (!row) throw notFound('image', id);
   return resolveDataPath(dataDir, String(row.stored_path));
 }
+
+/** The stored path of every image row, removed screenshots included (relative to the data folder, as stored): the
+ * files a start's sweep of `uploads/` must keep. */
+export function allStoredImagePaths(db: SqliteDatabase): string[] {
+  const rows = db.prepare('SELECT stored_path FROM images').all() as Row[];
+  return rows.map((row) => String(row.stored_path));
+}

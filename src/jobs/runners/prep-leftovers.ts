@@ -7,7 +7,6 @@ import { rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { STAGING_DIR } from '../../prep/output-swap.js';
 import type { Job, JobStatus } from '../../schemas/api.js';
-import type { SqliteDatabase } from '../database.js';
 import { jobRelDir } from '../data-layout.js';
 import { resolveDataPath } from '../data-path.js';
 
@@ -32,12 +31,6 @@ export async function removePrepLeftovers(
 ): Promise<void> {
   await rm(inputsDir, { recursive: true, force: true });
   await rm(keptDataset ? join(outDir, STAGING_DIR) : outDir, { recursive: true, force: true });
-}
-
-/** The jobs a dataset version was made by (a prep job not among them kept no dataset). */
-export function jobsWithDataset(db: SqliteDatabase): Set<string> {
-  const rows = db.prepare('SELECT DISTINCT job_id FROM datasets').all() as Array<{ job_id: string }>;
-  return new Set(rows.map((row) => row.job_id));
 }
 
 /** What removing one job's leftovers freed: the folders (relative to the data folder), files and bytes. */

@@ -7,14 +7,11 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { jobIdsWithDataset } from '../../jobs/catalog/datasets.js';
 import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
 import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
-import {
-  describeFreedLeftovers,
-  jobsWithDataset,
-  removeEndedPrepLeftovers,
-} from '../../jobs/runners/prep-leftovers.js';
+import { describeFreedLeftovers, removeEndedPrepLeftovers } from '../../jobs/runners/prep-leftovers.js';
 import { describeFreedUploads, recordedUploads, removeOrphanUploads } from '../../jobs/upload-leftovers.js';
 import type { CacheOptions } from '../../models/cache.js';
 import type { Job } from '../../schemas/api.js';
@@ -48,7 +45,7 @@ function endStream(raw: ServerResponse): void {
 
 /** Removes what the ended prep jobs among `jobs` left in their job folders and says what it freed. */
 function removeStartLeftovers(app: FastifyInstance, jobs: readonly Job[], leftRunning: boolean): void {
-  const withDataset = jobsWithDataset(app.catalog.db);
+  const withDataset = jobIdsWithDataset(app.catalog.db);
   for (const freed of removeEndedPrepLeftovers(app.dataDir, jobs, withDataset, leftRunning)) {
     operatorLine(app.log, 'info', {}, describeFreedLeftovers(freed));
   }
