@@ -1,16 +1,11 @@
 // web/src/models-api.ts — the Models page's API calls: the registry models and their disk state, starting and
-// cancelling a pull, removing a model, and following a pull's server-sent events (each a whole snapshot, read through the
-// schema), reconnected with the job streams' backoff until the pull ends; and the message that tells the
-// other pages of this browser (the Train page's base list) that a model was just pulled.
-import {
-  type ModelPull,
-  type ModelRemoved,
-  type ModelRow,
-  modelPullSchema,
-} from '../../src/schemas/models-api.js';
+// cancelling a pull, removing a model, and following a pull's server-sent events (each a whole snapshot, read and
+// tracked by components/pull-follow.ts), reconnected with the job streams' backoff until the pull ends; and the
+// message that tells the other pages of this browser (the Train page's base list) that a model was just pulled.
+import type { ModelPull, ModelRemoved, ModelRow } from '../../src/schemas/models-api.js';
 import { request } from './api.js';
-import { RECONNECT_BASE_MS, RECONNECT_MAX_MS } from './components/job-follow.js';
-import { isPullActive } from './components/model-pull-view.js';
+import { FOLLOW_START, type FollowState, reconnectDelayMs } from './components/job-follow.js';
+import { followStateAfterPull, readPullMessage } from './components/pull-follow.js';
 
 export const modelsApi = {
   list: () => request<{ models: ModelRow[] }>('GET', '/api/models').then((r) => r.models),
@@ -55,37 +50,19 @@ export interface PullStreamHandlers {
 /**
  * Follows the pull of model `id` until it ends; returns the function that stops following. The server ends
  * the stream after the final snapshot; when it breaks before one (a dropped connection), it is opened again
- * after a backoff (0.5 s doubling to 15 s), and the server sends the current snapshot first.
+ * after the job streams' backoff (reconnectDelayMs), and the server sends the current snapshot first.
  */
 export function followPull(id: string, on: PullStreamHandlers): () => void {
-  let lastSeq = 0;
-  let ended = false;
-  let failures = 0;
+  let state: FollowState = FOLLOW_START;
   let source: EventSource | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const handle = (message: MessageEvent<string>) => {
-    let parsed: ReturnType<typeof modelPullSchema.safeParse>;
-    try {
-      parsed = modelPullSchema.safeParse(JSON.parse(message.data));
-    } catch {
-      on.unreadable(
-        `The server sent a pull event for ${id} this page cannot read (not JSON). Reload the page.`,
-      );
-      return;
-    }
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'the event'}: ${i.message}`);
-      on.unreadable(
-        `The server sent a pull event for ${id} this page cannot read (${issues.join('; ')}); reload the page; if this stays, the server and the web app are from different versions.`,
-      );
-      return;
-    }
-    failures = 0;
-    if (parsed.data.seq <= lastSeq) return;
-    lastSeq = parsed.data.seq;
-    ended = !isPullActive(parsed.data);
-    on.pull(parsed.data);
+    const read = readPullMessage(id, message.data);
+    if (!read.ok) return on.unreadable(read.problem);
+    const next = followStateAfterPull(state, read.pull);
+    state = next.state;
+    if (next.fresh) on.pull(read.pull);
   };
   const open = () => {
     if (stopped) return;
@@ -94,9 +71,9 @@ export function followPull(id: string, on: PullStreamHandlers): () => void {
     current.addEventListener('pull', handle as EventListener);
     current.onerror = () => {
       current.close();
-      if (stopped || ended) return;
-      const delay = Math.min(RECONNECT_BASE_MS * 2 ** failures, RECONNECT_MAX_MS);
-      failures += 1;
+      const delay = reconnectDelayMs(state);
+      if (stopped || delay === null) return;
+      state = { ...state, failures: state.failures + 1 };
       timer = setTimeout(open, delay);
     };
   };
