@@ -17,6 +17,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   version: [],
   types: [],
   'value-preview': [],
+  /** Byte counts in words (decimal MB, binary MiB): shared by models, env, jobs, lora, prep, server and web. */
+  'format-bytes': [],
   'output-folder': ['errors'],
   /** zod schemas only: shared by the CLI, the server and the web bundle, so they import nothing of toonlora's. */
   schemas: [],
@@ -24,21 +26,32 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   config: ['errors', 'schemas', 'value-preview'],
   /** The install lock and the disk probes: models/ (a pull) and env/ (the venv, doctor) share them. */
   host: [],
-  models: ['errors', 'host', 'schemas'],
+  models: ['errors', 'format-bytes', 'host', 'schemas'],
   /** env/ sits over models/: doctor reports the models' cache, the venv lives under toonlora's home. */
-  env: ['errors', 'host', 'models'],
-  lora: ['errors', 'output-folder', 'schemas', 'vision'],
+  env: ['errors', 'format-bytes', 'host', 'models'],
+  lora: ['errors', 'format-bytes', 'output-folder', 'schemas', 'vision'],
   worker: ['env', 'errors', 'host', 'lora', 'models', 'output-folder', 'schemas', 'vision'],
-  prep: ['config', 'errors', 'models', 'output-folder', 'schemas', 'vision', 'worker'],
-  jobs: ['errors', 'models', 'prep', 'schemas', 'vision', 'worker'],
+  prep: ['config', 'errors', 'format-bytes', 'models', 'output-folder', 'schemas', 'vision', 'worker'],
+  jobs: ['errors', 'format-bytes', 'models', 'prep', 'schemas', 'vision', 'worker'],
   demo: ['env', 'errors', 'lora', 'models', 'output-folder', 'prep', 'schemas', 'worker'],
-  server: ['errors', 'jobs', 'lora', 'models', 'schemas', 'value-preview', 'version', 'worker'],
+  server: [
+    'errors',
+    'format-bytes',
+    'jobs',
+    'lora',
+    'models',
+    'schemas',
+    'value-preview',
+    'version',
+    'worker',
+  ],
   /** The CLI is the top: it may import every part but the server (see ALSO_MAY_IMPORT for `serve`). */
   cli: [
     'config',
     'demo',
     'env',
     'errors',
+    'format-bytes',
     'jobs',
     'lora',
     'models',
@@ -64,7 +77,7 @@ const WEB_SHARED: readonly string[] = [
   'src/jobs/upload-limits.ts', // the upload page refuses what the server would, before sending it
   'src/jobs/upload-file-size.ts', // the same words for a file over the size limit
   'src/models/hub-address.ts', // the Models page reads a pasted Hub address as `models pull` does
-  'src/models/format-bytes.ts', // sizes printed as `models list` prints them
+  'src/format-bytes.ts', // sizes in the CLI's units: `models list`, `inspect`, the Metadata panel agree
   'src/lora/webui-name.ts', // the LoRA name WebUI can read back, shown on the LoRA page
 ];
 

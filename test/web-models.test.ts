@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatBytes } from '../src/models/format-bytes.js';
+import { formatBytes } from '../src/format-bytes.js';
 import { SD15_FILES, writeSd15Snapshot } from '../src/models/sd15-testing.js';
 import { type FakeHub, ONNX, startFakeHub } from './helpers/fake-hub.js';
 import { seedDataset } from './helpers/server-fixtures.js';

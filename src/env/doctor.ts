@@ -8,7 +8,7 @@ import { type DiskProbe, diskProbeSchema, probeDisk, probeWritable } from '../ho
 import { PROJECT_ROOT, toonloraHome } from '../models/cache.js';
 import { hfHubCacheFor } from '../models/cache-paths.js';
 import { corruptCopySchema, findAllCorruptCopies } from '../models/corrupt-copies.js';
-import { formatBytes } from '../models/format-bytes.js';
+import { formatBytes } from '../format-bytes.js';
 import { describeModels, modelStatusSchema } from '../models/model-status.js';
 import { compilerProbeSchema, probeCompilers, probePython, probeTorch, torchProbeSchema } from './probes.js';
 import {

@@ -5,11 +5,8 @@
 // <run>/checkpoints/step-NNNNNN/, written under `.step-NNNNNN.partial` first.
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CHECKPOINT_FOLDER,
-  PARTIAL_CHECKPOINT_FOLDER,
-  TRAINING_STATE_FILE,
-} from '../worker/run-folder.js';
+import { formatBytes } from '../format-bytes.js';
+import { CHECKPOINT_FOLDER, PARTIAL_CHECKPOINT_FOLDER, TRAINING_STATE_FILE } from '../worker/run-folder.js';
 
 /** What removeResumeState freed: checkpoint folders touched and bytes removed. */
 export interface ResumeStateRemoved {
@@ -51,7 +48,6 @@ export async function removeResumeState(runDir: string): Promise<ResumeStateRemo
 /** The job log line saying what removeResumeState freed, or undefined when it freed nothing. */
 export function resumeStateRemovedMessage(removed: ResumeStateRemoved): string | undefined {
   if (removed.checkpoints === 0) return undefined;
-  const mb = (removed.bytes / 1_048_576).toFixed(1);
   const folders = `${removed.checkpoints} checkpoint${removed.checkpoints === 1 ? '' : 's'}`;
-  return `removed the resume-only training state (${TRAINING_STATE_FILE}, ${mb} MB) of ${folders}: a finished job is not resumed; each checkpoint's adapter weights stay in checkpoints/.`;
+  return `removed the resume-only training state (${TRAINING_STATE_FILE}, ${formatBytes(removed.bytes)}) of ${folders}: a finished job is not resumed; each checkpoint's adapter weights stay in checkpoints/.`;
 }

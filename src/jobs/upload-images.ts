@@ -119,8 +119,6 @@ async function discardUpload(
   );
 }
 
-export { readableSize } from './upload-file-size.js';
-
 /** An upload's width and height from its header: BMP by prep's decoder (sharp has no BMP reader), else sharp. */
 async function uploadHeader(data: Buffer, format: ImageFormat): Promise<{ width: number; height: number }> {
   return format === 'bmp' ? readBmpHeader(data) : readImageHeader(data);

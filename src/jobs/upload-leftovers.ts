@@ -4,7 +4,7 @@
 // image row points to, and only those older than the start.
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { formatBytes } from '../models/format-bytes.js';
+import { formatBytes } from '../format-bytes.js';
 import { allStoredImagePaths } from './catalog/images.js';
 import { CHARACTERS_REL_DIR, uploadsRelDir } from './data-layout.js';
 import type { SqliteDatabase } from './database.js';

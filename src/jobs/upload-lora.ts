@@ -9,12 +9,12 @@ import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ToonloraError } from '../errors.js';
+import { formatBinaryBytes } from '../format-bytes.js';
 import type { Artifact } from '../schemas/api.js';
 import type { CatalogStore } from './catalog-store.js';
 import { characterRelDir } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
 import { displayName } from './image-sniff.js';
-import { readableSize } from './upload-images.js';
 
 /** The multipart field the LoRA upload reads (one file). */
 export const LORA_UPLOAD_FIELD = 'file';
@@ -131,7 +131,7 @@ export async function storeUploadedLora(
     if (part.file.truncated) {
       throw new ToonloraError(
         'TL_ERR_PAYLOAD_TOO_LARGE',
-        `${name}: larger than the ${readableSize(target.maxBytes)} limit for a LoRA; refused.`,
+        `${name}: larger than the ${formatBinaryBytes(target.maxBytes)} limit for a LoRA; refused.`,
       );
     }
     const sha256 = hash.digest('hex');

@@ -2,6 +2,7 @@
 // (rank, alpha, scale) — LoKr: by (w1, w2 factor shapes, alpha, scale) — with counts per UNet region,
 // or a per-module table when the values vary a lot, trigger / tags / metadata, loader verdicts,
 // unknown keys and warnings. `--json` prints the result itself.
+import { formatBytes } from '../format-bytes.js';
 import type { InspectModule, InspectResult } from './inspect.js';
 import type { LokrFactorInfo } from './lokr.js';
 import { blockOf } from './sd15-modules.js';
@@ -215,7 +216,7 @@ export function formatInspection(result: InspectResult): string {
       .join(', ') || 'none';
   const lines = [
     `${result.file}`,
-    `  format: ${result.format}${ALGORITHM_TEXT[result.algorithm]}${result.unreadModules === undefined ? '' : `   modules: ${result.unreadModules} (not read by toonlora)`}   size: ${(result.sizeBytes / 1e6).toFixed(2)} MB   tensors: ${result.tensorCount}   dtypes: ${dtypes}`,
+    `  format: ${result.format}${ALGORITHM_TEXT[result.algorithm]}${result.unreadModules === undefined ? '' : `   modules: ${result.unreadModules} (not read by toonlora)`}   size: ${formatBytes(result.sizeBytes)}   tensors: ${result.tensorCount}   dtypes: ${dtypes}`,
     ...(result.algorithm === 'lokr' ? lokrModuleLines(result) : moduleLines(result)),
     ...tagLines(result),
     ...compatibilityLines(result),

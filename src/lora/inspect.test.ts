@@ -66,6 +66,8 @@ describe('inspectLora', () => {
     expect(text).toContain('trigger: sks');
     // the base it was trained on, a Hub base at its commit (ss_sd_model_name): inspect did not say it
     expect(text).toContain(`  base model: someone/toon-sd15@${'c'.repeat(40)}`);
+    // decimal units, as the web app's Metadata panel and the Hub show it (before: "151.00 MB" here, "144 MB" there)
+    expect(formatInspection({ ...result, sizeBytes: 151_000_000 })).toContain('   size: 151 MB   tensors: ');
   });
 
   it('reports a PEFT folder with config alphas and lists what WebUIs do not map', async () => {

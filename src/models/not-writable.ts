@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { DISK_FULL_CODES, NOT_WRITABLE_CODES } from './download.js';
-import { formatBytes } from './format-bytes.js';
+import { formatBytes } from '../format-bytes.js';
 
 /** The two roots a pull writes under, with the environment variables that move them. */
 export interface WriteRoots {

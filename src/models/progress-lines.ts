@@ -1,7 +1,7 @@
 // src/models/progress-lines.ts — download progress as occasional log lines, for output that is not a
 // terminal (CI logs, `| tee`): a line at each further 10% of a known size, or every 30 s, so a
 // multi-GB pull shows it is alive. Time comes from an injected clock; the caller writes the lines.
-import { formatBytes } from './format-bytes.js';
+import { formatBytes } from '../format-bytes.js';
 
 export interface ProgressLines {
   /** Feeds the bytes received so far; returns a line to print, or undefined when none is due. */

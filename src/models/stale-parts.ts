@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hfPartialDir } from './cache-paths.js';
-import { formatBytes } from './format-bytes.js';
+import { formatBytes } from '../format-bytes.js';
 import { shortCommit } from './hub-revision.js';
 import { partBytesUnder } from './part-files.js';
 

@@ -360,20 +360,21 @@ describe('transferableBuffers', () => {
 });
 
 describe('workersWarning', () => {
-  const GB = 1024 ** 3;
+  const GiB = 1024 ** 3;
   it('warns (once, one line) when --workers N outnumbers the cores, naming them', () => {
-    expect(workersWarning(64, 12, 2, 16 * GB)).toBe(
+    expect(workersWarning(64, 12, 2, 16 * GiB)).toBe(
       '--workers 64: 12 analysis threads, but this machine has 2 cores; such a run is usually slower, not faster (--workers auto picks for this machine)',
     );
   });
   it('warns when the threads need more memory than is free, naming both', () => {
-    expect(workersWarning(8, 8, 16, 2 * GB)).toContain(
-      'they need about 3.2 GB (~0.4 GB each) and 2.0 GB is free',
+    // decimal units, true to their labels (before: GiB labelled "GB": "3.2 GB (~0.4 GB each) and 2.0 GB is free")
+    expect(workersWarning(8, 8, 16, 2 * GiB)).toContain(
+      'they need about 3.4 GB (~429 MB each) and 2.1 GB is free',
     );
   });
   it('says nothing for auto, one thread, or N that fits', () => {
-    expect(workersWarning('auto', 4, 2, GB)).toBeUndefined();
+    expect(workersWarning('auto', 4, 2, GiB)).toBeUndefined();
     expect(workersWarning(1, 1, 1, 0)).toBeUndefined();
-    expect(workersWarning(2, 2, 2, 16 * GB)).toBeUndefined();
+    expect(workersWarning(2, 2, 2, 16 * GiB)).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@
 // `--workers` (auto: by cores and files), the warning for an N that outnumbers the cores or the free memory,
 // inference helper threads and their onnxruntime threads, and the window of files started at once.
 import { availableParallelism, freemem } from 'node:os';
+import { formatBytes } from '../format-bytes.js';
 import type { PrepConfig } from '../schemas/config.js';
 
 /** Default cap on analysing threads: each one holds its own models and OpenCV heap (~0.4 GB). */
@@ -46,12 +47,13 @@ export function workersWarning(
   freeBytes = freemem(),
 ): string | undefined {
   if (workers === 'auto' || analysers <= 1) return undefined;
-  const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
   const needs = analysers * ANALYSER_BYTES;
   const problems: string[] = [];
   if (analysers > cores) problems.push(`this machine has ${cores} core${cores === 1 ? '' : 's'}`);
   if (needs > freeBytes)
-    problems.push(`they need about ${gb(needs)} (~0.4 GB each) and ${gb(freeBytes)} is free`);
+    problems.push(
+      `they need about ${formatBytes(needs)} (~${formatBytes(ANALYSER_BYTES)} each) and ${formatBytes(freeBytes)} is free`,
+    );
   if (problems.length === 0) return undefined;
   return `--workers ${workers}: ${analysers} analysis threads, but ${problems.join(', and ')}; such a run is usually slower, not faster (--workers auto picks for this machine)`;
 }

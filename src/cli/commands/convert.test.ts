@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { lstat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../format-bytes.js';
 import { makePeftTensors, writeFixtureFile } from '../../lora/lora-fixtures.js';
 import { writeSafetensors } from '../../lora/safetensors-write.js';
 import { withCliTestIo } from '../cli-test-io.js';
@@ -54,6 +55,14 @@ describe('convert -o', () => {
     expect(await runCli([...argv, '--overwrite'])).toBe(0);
     expect((await lstat(join(io.root, 'link.safetensors'))).isSymbolicLink()).toBe(true);
     expect((await lstat(real)).size).toBeGreaterThan(100);
+  });
+
+  it('says the size written in the units inspect and the web app use (a small file read "0.00 MB" before)', async () => {
+    const output = join(io.root, 'out.safetensors');
+    expect(await runCli(['convert', input, '-o', output, '--to', 'kohya'])).toBe(0);
+    const size = formatBytes((await lstat(output)).size);
+    expect(size).toMatch(/^\d+(\.\d)? kB$/);
+    expect(io.stdout).toContain(`  wrote ${output} (${size}, 3 tensors)`);
   });
 });
 

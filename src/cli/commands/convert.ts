@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ToonloraError } from '../../errors.js';
+import { formatBytes } from '../../format-bytes.js';
 import { type ConvertResult, convertLora, convertOptionsSchema } from '../../lora/convert.js';
 import { commandAction, printResult } from '../output.js';
 
@@ -35,7 +36,7 @@ function formatResult(result: ConvertResult): string {
     `converted ${result.input} (${kind}${result.from}) -> ${result.to}: ${result.modules} modules`,
   ];
   for (const f of result.files)
-    lines.push(`  wrote ${f.path} (${(f.bytes / 1e6).toFixed(2)} MB, ${f.tensors} tensors)`);
+    lines.push(`  wrote ${f.path} (${formatBytes(f.bytes)}, ${f.tensors} tensors)`);
   for (const w of result.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');
 }

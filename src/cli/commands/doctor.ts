@@ -2,7 +2,7 @@
 // what each missing piece blocks. Gathering and rules live in src/env/doctor.ts; this file formats.
 import type { Command } from 'commander';
 import { type DoctorReport, missingEssentials, runDoctor } from '../../env/doctor.js';
-import { formatBytes } from '../../models/format-bytes.js';
+import { formatBytes } from '../../format-bytes.js';
 import { trainingConfigSchema } from '../../schemas/config.js';
 import { countLora, type LoraCount } from '../../worker/lora-count.js';
 import { estimateTrainingMemory, type MemoryEstimate } from '../../worker/memory-estimate.js';

@@ -2,7 +2,7 @@
 // terminal, a line every 10% or 30 s otherwise, JSON lines with --json; and its notices (a file being checked or
 // found corrupted, a retry, another process holding the model's lock) as lines or JSON.
 import cliProgress from 'cli-progress';
-import { formatBytes } from '../../models/format-bytes.js';
+import { formatBytes } from '../../format-bytes.js';
 import { createProgressLines, type ProgressLines, progressBarLayout } from '../../models/progress-lines.js';
 import {
   createProgressThrottle,

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatBytes } from '../../models/format-bytes.js';
+import { formatBytes } from '../../format-bytes.js';
 import { OLD_COMMIT, pullBytesOf, REV_REPO, revisionHubForFile } from '../../models/hub-revision-testing.js';
 import { withCliTestIo } from '../cli-test-io.js';
 import { runCli } from '../program.js';

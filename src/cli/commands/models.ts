@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT_INTERRUPTED, isToonloraError, ToonloraError } from '../../errors.js';
 import { findModelDir, requireModelFile } from '../../models/cache.js';
-import { formatBytes } from '../../models/format-bytes.js';
+import { formatBytes } from '../../format-bytes.js';
 import {
   describeModels,
   type ModelStatus,

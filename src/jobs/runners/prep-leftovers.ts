@@ -5,6 +5,7 @@
 import { lstatSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import { formatBytes } from '../../format-bytes.js';
 import { STAGING_DIR } from '../../prep/output-swap.js';
 import type { Job, JobStatus } from '../../schemas/api.js';
 import { jobRelDir } from '../data-layout.js';
@@ -122,25 +123,12 @@ export function removeEndedPrepLeftovers(
   return freed;
 }
 
-/** `2.4 MB`, `512 bytes`. */
-function size(bytes: number): string {
-  if (bytes < 1000) return `${bytes} bytes`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
-
 /** One line for the server's log: which job, how it ended, which folders, how much was freed. */
 export function describeFreedLeftovers(freed: FreedLeftovers): string {
   const how = freed.leftRunning ? 'was left running by a server that stopped' : `ended ${freed.status}`;
   const what = freed.keptDataset ? 'its temporary copies' : 'what it left (it made no dataset)';
   return (
     `prep job ${freed.jobId} ${how}; removed ${what} ${freed.folders.join(' and ')} ` +
-    `(${freed.files} file${freed.files === 1 ? '' : 's'}, ${size(freed.bytes)} freed)`
+    `(${freed.files} file${freed.files === 1 ? '' : 's'}, ${formatBytes(freed.bytes)} freed)`
   );
 }

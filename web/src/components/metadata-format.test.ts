@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatMetaValue } from './metadata-format.js';
+import { formatMetaValue } from './metadata-format.js';
 
 describe('formatMetaValue', () => {
   it('gives sizes a unit and rounds numbers to 4 significant digits', () => {
-    expect(formatMetaValue('sizeBytes', 55120)).toBe('53.8 KB');
-    expect(formatBytes(75 * 1024 * 1024)).toBe('75 MB');
-    expect(formatBytes(512)).toBe('512 B');
+    // decimal units, as `toonlora inspect` and the Hub show the file (before: binary units labelled "MB", 144 MB)
+    expect(formatMetaValue('sizeBytes', 151_000_000)).toBe('151 MB');
+    expect(formatMetaValue('sizeBytes', 55_120)).toBe('55.1 kB');
+    expect(formatMetaValue('sizeBytes', 512)).toBe('512 B');
     expect(formatMetaValue('lastLoss', 1.2540031671524048)).toBe('1.254');
     expect(formatMetaValue('rank', 32)).toBe('32');
   });

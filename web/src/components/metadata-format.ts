@@ -1,22 +1,10 @@
 // web/src/components/metadata-format.ts — a LoRA's metadata values as the Metadata panel shows them (pure):
 // sizes with a unit, numbers to 4 significant digits, lists and objects (also kohya's JSON-in-a-string
 // `ss_*` values) as short readable lists, and nothing for an empty one.
+import { formatBytes } from '../../../src/format-bytes.js';
 
 /** How many entries of a list or object are shown before "… (N more)". */
 const MAX_ENTRIES = 8;
-
-/** `55120` bytes reads "53.8 KB"; binary units, as file managers show them. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${Number(value.toPrecision(3))} ${units[unit]}`;
-}
 
 function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
@@ -30,7 +18,7 @@ function joinShort(parts: string[], separator: string): string {
 
 /**
  * The text of metadata `value` under `key`; null when there is nothing to show (null, an empty list, an
- * empty object or string). A key naming bytes (`sizeBytes`) gets a unit.
+ * empty object or string). A key naming bytes (`sizeBytes`) gets a unit, as `toonlora inspect` prints it (`151 MB`).
  */
 export function formatMetaValue(key: string, value: unknown): string | null {
   if (value === null || value === undefined) return null;

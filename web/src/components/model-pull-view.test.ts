@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes } from '../../../src/models/format-bytes.js';
+import { formatBytes } from '../../../src/format-bytes.js';
 import type { ModelPull } from '../../../src/schemas/models-api.js';
 import {
   cardShowsPullEnd,

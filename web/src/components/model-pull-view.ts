@@ -2,7 +2,7 @@
 // disk state in words, the current file's bytes and rate, the whole pull's files, and how a pull ended (an
 // error as `toonlora models pull` prints it: `<message> [<code>]`), which pull button a row offers, what the
 // Hub pull form says about the repo just submitted, and which Hub pull attempts stay listed.
-import { formatBytes } from '../../../src/models/format-bytes.js';
+import { formatBytes } from '../../../src/format-bytes.js';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
 import { hubOnlyAt } from './hub-bases.js';
 

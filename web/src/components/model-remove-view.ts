@@ -1,7 +1,7 @@
 // web/src/components/model-remove-view.ts — the Models page's Remove button (pure): whether a row has anything on
 // the server's disk to remove (DELETE /api/models/:id, as `toonlora models rm`), the confirmation naming the size,
 // and the line said once it is removed.
-import { formatBytes } from '../../../src/models/format-bytes.js';
+import { formatBytes } from '../../../src/format-bytes.js';
 import type { ModelRemoved, ModelRow } from '../../../src/schemas/models-api.js';
 import { hubOnlyAt } from './hub-bases.js';
 

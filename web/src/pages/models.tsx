@@ -7,7 +7,7 @@
 // and a "Pull main" button (its bare id is main, not pulled). A model on the server's disk has a Remove button,
 // which asks first, naming the size (DELETE /api/models/:id, as `toonlora models rm`). Pulls run in the server; the page follows each one's event stream while it runs.
 import { useEffect, useRef, useState } from 'react';
-import { formatBytes } from '../../../src/models/format-bytes.js';
+import { formatBytes } from '../../../src/format-bytes.js';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
 import { ApiError } from '../api.js';
 import { errorText } from '../components/error-text.js';

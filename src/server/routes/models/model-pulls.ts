@@ -12,7 +12,7 @@ import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ToonloraError } from '../../../errors.js';
 import type { CacheOptions } from '../../../models/cache.js';
-import { formatBytes } from '../../../models/format-bytes.js';
+import { formatBytes } from '../../../format-bytes.js';
 import { checkRevision } from '../../../models/hub-revision.js';
 import { type PullOptions, type PullResult, pullModel } from '../../../models/pull.js';
 import { getModelEntry, modelSizeBytes } from '../../../models/registry.js';
