@@ -43,6 +43,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'schemas',
     'value-preview',
     'version',
+    'vision',
     'worker',
   ],
   /** The CLI is the top: it may import every part but the server (see ALSO_MAY_IMPORT for `serve`). */

@@ -4,8 +4,7 @@
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { fitFileName, truncateUtf8, utf8Bytes } from '../src/jobs/file-name-bytes.js';
-import { displayName } from '../src/jobs/image-sniff.js';
+import { displayName, fitFileName, truncateUtf8, utf8Bytes } from '../src/jobs/file-name-bytes.js';
 import { inputName } from '../src/jobs/runners/prep-runner.js';
 import { uploadLimitsFrom } from '../src/jobs/upload-limits.js';
 import { multipartBody, solidPng, tempDataDir } from './helpers/server-fixtures.js';

@@ -1,5 +1,6 @@
 // src/jobs/file-name-bytes.ts — fits user file names into the file system's limit, which counts UTF-8
-// bytes (255 on ext4, APFS, NTFS via most drivers), not characters: 90 kanji are 270 bytes. Pure.
+// bytes (255 on ext4, APFS, NTFS via most drivers), not characters: 90 kanji are 270 bytes; and an upload's
+// display name, made from the client's file name. Pure.
 
 /** Most file systems' limit on one path component, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 255;
@@ -35,4 +36,18 @@ export function fitFileName(name: string, maxBytes: number): string {
   const stem = extFits ? name.slice(0, -ext.length) : name;
   const kept = extFits ? ext : '';
   return truncateUtf8(stem, maxBytes - utf8Bytes(kept)).trimEnd() + kept;
+}
+
+/** Longest display name kept, in UTF-8 bytes: a prep job's input `NNN-<name>` must fit a 255-byte file name. */
+export const DISPLAY_NAME_MAX_BYTES = 200;
+
+/**
+ * A display-only version of a client file name: base name, no control characters, at most
+ * DISPLAY_NAME_MAX_BYTES UTF-8 bytes (the extension kept, no code point split).
+ */
+export function displayName(name: string | undefined): string {
+  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return fitFileName(clean, DISPLAY_NAME_MAX_BYTES) || 'unnamed';
 }

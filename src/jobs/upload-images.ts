@@ -10,19 +10,15 @@ import { ToonloraError } from '../errors.js';
 import type { UploadDuplicate, UploadedImage, UploadResult } from '../schemas/api.js';
 import { BmpDecodeError, decodeBmp, readBmpHeader } from '../prep/bmp-decode.js';
 import type { ImageFormat } from '../schemas/api.js';
+import { sniffImageFormat } from '../vision/image-sniff.js';
 import { decodeToRgb, readImageHeader } from '../vision/sharp-io.js';
 import type { NewImage } from './catalog/images.js';
 import type { CatalogStore } from './catalog-store.js';
 import { characterRelDir, uploadRelPath } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
-import {
-  displayName,
-  extensionFor,
-  sniffUploadFormat,
-  UPLOAD_TYPES,
-  unsupportedImageHint,
-} from './image-sniff.js';
+import { displayName } from './file-name-bytes.js';
 import { oversizeReason } from './upload-file-size.js';
+import { extensionFor, UPLOAD_TYPES, unsupportedImageHint } from './upload-image-types.js';
 import type { UploadLimits } from './upload-limits.js';
 
 /** The multipart field the upload reads (the web app and /openapi.json use it); other fields are refused. */
@@ -145,7 +141,7 @@ async function checkUpload(name: string, data: Buffer, truncated: boolean, limit
     throw new ToonloraError('TL_ERR_PAYLOAD_TOO_LARGE', oversizeReason(name, limits.maxFileBytes));
   }
   if (data.length === 0) throw new ToonloraError('TL_ERR_IMAGE_DECODE', `${name}: empty file; refused.`);
-  const format = sniffUploadFormat(data.subarray(0, 16));
+  const format = sniffImageFormat(data.subarray(0, 16));
   if (!format) {
     const known = unsupportedImageHint(data.subarray(0, 16));
     throw new ToonloraError(

@@ -14,7 +14,7 @@ import type { Artifact } from '../schemas/api.js';
 import type { CatalogStore } from './catalog-store.js';
 import { characterRelDir } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
-import { displayName } from './image-sniff.js';
+import { displayName } from './file-name-bytes.js';
 
 /** The multipart field the LoRA upload reads (one file). */
 export const LORA_UPLOAD_FIELD = 'file';

@@ -7,6 +7,7 @@
 // and the rest (1-bit, OS/2 headers), so every file it accepts decodes to Pillow's pixels.
 import { decode as bmpTsDecode } from 'bmp-ts';
 import type { RgbImage } from '../vision/image.js';
+import { sniffImageFormat } from '../vision/image-sniff.js';
 
 /** The fields of a BMP's headers that decoding needs. */
 export interface BmpHeader {
@@ -36,17 +37,13 @@ const BI_RGB = 0;
 const BI_BITFIELDS = 3;
 const BI_ALPHABITFIELDS = 6;
 
-/** Whether `bytes` start with the BMP signature "BM". */
-export function isBmp(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x42 && bytes[1] === 0x4d;
-}
-
 /**
  * The header of the BMP in `bytes` (BITMAPINFOHEADER or a later V4 / V5 header).
  * @throws BmpDecodeError not-bmp (no "BM"), truncated (headers cut off), unsupported (OS/2 header, zero size)
  */
 export function readBmpHeader(bytes: Uint8Array): BmpHeader {
-  if (!isBmp(bytes)) throw new BmpDecodeError('not a BMP file (no "BM" signature)', 'not-bmp');
+  if (sniffImageFormat(bytes) !== 'bmp')
+    throw new BmpDecodeError('not a BMP file (no "BM" signature)', 'not-bmp');
   if (bytes.length < 26) throw new BmpDecodeError('BMP header is cut off', 'truncated');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const infoSize = view.getUint32(14, true);

@@ -5,8 +5,9 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { RgbImage } from '../vision/image.js';
+import { sniffImageFormat } from '../vision/image-sniff.js';
 import { decodeToRgb, type ImageHeader, readImageHeader } from '../vision/sharp-io.js';
-import { BmpDecodeError, decodeBmp, isBmp, readBmpHeader } from './bmp-decode.js';
+import { BmpDecodeError, decodeBmp, readBmpHeader } from './bmp-decode.js';
 
 /** Images whose shorter side is below this are refused: nothing usable can be cropped at 512 px. */
 export const MIN_IMAGE_SIDE_PX = 64;
@@ -55,7 +56,7 @@ async function startsWithBmpSignature(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
-    return isBmp(buffer.subarray(0, bytesRead));
+    return sniffImageFormat(buffer.subarray(0, bytesRead)) === 'bmp';
   } finally {
     await handle.close();
   }

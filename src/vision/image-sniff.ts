@@ -1,10 +1,11 @@
-// src/vision/image-sniff.ts — which image type a buffer holds, from its first bytes (pure): the formats toonlora
-// reads (PNG, JPEG, WebP, GIF) and the ones screenshots come in that it does not (BMP, TIFF, AVIF, HEIC), named
-// for messages. Below jobs/, lora/ and worker/, which all import it; what an upload makes of it is in
-// src/jobs/image-sniff.ts.
+// src/vision/image-sniff.ts — the image types toonlora knows (pure): which one a buffer holds, from its first
+// bytes (PNG, JPEG, WebP, GIF, which sharp reads, and BMP, which src/prep/bmp-decode.ts reads), the types
+// screenshots come in that it does not read (TIFF, AVIF, HEIC), each type's name for messages and the
+// Content-Type the server answers with. Below jobs/, lora/, prep/, server/ and worker/, which all import it;
+// what an upload takes is in src/jobs/upload-image-types.ts.
 import type { ImageFormat } from '../schemas/api.js';
 
-/** The image format the magic bytes announce, or undefined when they match none we accept. */
+/** The image format the magic bytes announce, or undefined when they match none toonlora reads. */
 export function sniffImageFormat(head: Uint8Array): ImageFormat | undefined {
   const bytes = (...values: number[]) => values.every((value, index) => head[index] === value);
   const ascii = (offset: number, text: string) =>
@@ -13,12 +14,13 @@ export function sniffImageFormat(head: Uint8Array): ImageFormat | undefined {
   if (bytes(0xff, 0xd8, 0xff)) return 'jpeg';
   if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'webp';
   if (ascii(0, 'GIF87a') || ascii(0, 'GIF89a')) return 'gif';
+  // only the "BM" signature: the kinds of BMP bmp-decode refuses (RLE, 16-bit, OS/2) are named by it
+  if (ascii(0, 'BM')) return 'bmp';
   return undefined;
 }
 
 /** Types people export screenshots in that toonlora does not read, by their first bytes. */
 const UNSUPPORTED_FORMATS: ReadonlyArray<{ name: string; matches: (head: Uint8Array) => boolean }> = [
-  { name: 'BMP', matches: (head) => head[0] === 0x42 && head[1] === 0x4d }, // "BM"
   {
     name: 'TIFF',
     matches: (head) =>
@@ -39,7 +41,7 @@ function isoBrand(head: Uint8Array): string {
   return head.length >= 12 && text(4, 8) === 'ftyp' ? text(8, 12) : '';
 }
 
-/** How a message names each accepted format. */
+/** How a message names each format toonlora reads. */
 const FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = {
   png: 'PNG',
   jpeg: 'JPEG',
@@ -48,14 +50,30 @@ const FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = {
   bmp: 'BMP',
 };
 
+/** The Content-Type the server answers with for each format toonlora reads. */
+export const IMAGE_MIME: Readonly<Record<ImageFormat, string>> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+};
+
+/** Content-Type of a stored image from its extension (.png, .jpg/.jpeg, .webp, .gif, .bmp); else octet-stream. */
+export function imageMimeForPath(path: string): string {
+  const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
+  const format = ext === 'jpg' ? 'jpeg' : ext;
+  return IMAGE_MIME[format as ImageFormat] ?? 'application/octet-stream';
+}
+
 /** `a PNG image`, `an AVIF image`: the article as the name is read aloud (the vowel-led names here start with a vowel sound). */
 export function anImage(name: string): string {
   return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} image`;
 }
 
 /**
- * The image type the first bytes announce, named (`PNG`, `WebP`, `AVIF`), accepted by the upload or not;
- * undefined for anything else. For messages about a file given where no image belongs (a LoRA, a base model).
+ * The image type the first bytes announce, named (`PNG`, `BMP`, `AVIF`), read by toonlora or not; undefined for
+ * anything else. For messages about a file given where no image belongs (a LoRA, a base model).
  */
 export function imageTypeName(head: Uint8Array): string | undefined {
   const format = sniffImageFormat(head);
@@ -63,7 +81,7 @@ export function imageTypeName(head: Uint8Array): string | undefined {
   return unsupportedImageTypeName(head);
 }
 
-/** The name of an image type toonlora does not read (`BMP`, `TIFF`, `AVIF`, `HEIC`) the first bytes announce, else undefined. */
+/** The name of an image type toonlora does not read (`TIFF`, `AVIF`, `HEIC`) the first bytes announce, else undefined. */
 export function unsupportedImageTypeName(head: Uint8Array): string | undefined {
   return UNSUPPORTED_FORMATS.find((known) => known.matches(head))?.name;
 }

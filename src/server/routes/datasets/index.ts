@@ -15,7 +15,7 @@ import {
   errorResponseSchema,
   idParamsSchema,
 } from '../../../schemas/api.js';
-import { imageMimeForPath } from '../../image-sniff.js';
+import { imageMimeForPath } from '../../../vision/image-sniff.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { reportInternalError } from '../../plugins/errors.js';
 import { checkStoredFiles, openStoredFile } from '../../stored-file.js';

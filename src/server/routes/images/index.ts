@@ -12,7 +12,7 @@ import {
   uploadLimitsSchema,
   uploadResultSchema,
 } from '../../../schemas/api.js';
-import { IMAGE_MIME } from '../../image-sniff.js';
+import { IMAGE_MIME } from '../../../vision/image-sniff.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { openStoredFile } from '../../stored-file.js';
 

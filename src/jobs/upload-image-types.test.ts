@@ -1,7 +1,7 @@
-// src/jobs/image-sniff.test.ts — the upload's refusal of image types it does not take; display names never carry
-// paths. (Reading the type from the first bytes: src/vision/image-sniff.test.ts.)
+// src/jobs/upload-image-types.test.ts — the upload's refusal of image types it does not take. (Reading the type
+// from the first bytes: src/vision/image-sniff.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { displayName, unsupportedImageHint } from './image-sniff.js';
+import { unsupportedImageHint } from './upload-image-types.js';
 
 describe('unsupportedImageHint', () => {
   it('names the image types the upload refuses that screenshots come in, with the fix', () => {
@@ -16,14 +16,5 @@ describe('unsupportedImageHint', () => {
     expect(unsupportedImageHint(Buffer.from('\0\0\0\x18ftypisom\0\0\0\0', 'latin1'))).toBeUndefined(); // an MP4
     expect(unsupportedImageHint(Buffer.from('<svg xmlns='))).toBeUndefined();
     expect(unsupportedImageHint(Buffer.from([0x42]))).toBeUndefined();
-  });
-});
-
-describe('displayName', () => {
-  it('keeps the base name only, without control characters', () => {
-    expect(displayName('../../x.png')).toBe('x.png');
-    expect(displayName('C:\\Users\\a\\b c.png')).toBe('b c.png');
-    expect(displayName('a\u0000b\n.png')).toBe('ab.png');
-    expect(displayName(undefined)).toBe('unnamed');
   });
 });
