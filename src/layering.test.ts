@@ -75,7 +75,6 @@ const ALSO_MAY_IMPORT: readonly { file: string; part: string; why: string }[] = 
  */
 const WEB_SHARED: readonly string[] = [
   'src/jobs/job-state.ts', // which status may follow which: the job page follows a job's stream by it
-  'src/jobs/upload-limits.ts', // the upload page refuses what the server would, before sending it
   'src/jobs/upload-file-size.ts', // the same words for a file over the size limit
   'src/models/hub-address.ts', // the Models page reads a pasted Hub address as `models pull` does
   'src/format-bytes.ts', // sizes in the CLI's units: `models list`, `inspect`, the Metadata panel agree

@@ -45,6 +45,10 @@ describe('openapi', () => {
       maxItems: 200,
       items: { type: 'string', format: 'binary' },
     });
+    // BMP is taken too (before, the form's description left it out)
+    expect(form.properties.files.description).toContain(
+      'Screenshots, PNG, JPEG, WebP, GIF or BMP (type read',
+    );
   });
 
   it('sends nosniff, no framing and a Content-Security-Policy on every reply', async () => {

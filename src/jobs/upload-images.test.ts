@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
-import type { Character, UploadedImage } from '../schemas/api.js';
+import { type Character, type UploadedImage, uploadLimitsSchema } from '../schemas/api.js';
 import { encodePngBuffer } from '../vision/sharp-io.js';
 import type { NewImage } from './catalog/images.js';
 import { commitUploads, stageUploads, type UploadCatalog, type UploadPart } from './upload-images.js';
-import { uploadLimitsFrom } from './upload-limits.js';
 
 const CHARACTER = 'c1';
 
@@ -43,7 +42,11 @@ function standInCatalog() {
       return image && uploadedOf(characterId, image);
     },
   };
-  const target = { catalog, characterId: CHARACTER, limits: uploadLimitsFrom({ maxFileBytes: 10_000 }) };
+  const target = {
+    catalog,
+    characterId: CHARACTER,
+    limits: uploadLimitsSchema.parse({ maxFileBytes: 10_000 }),
+  };
   const uploadsDir = join(dataDir, 'characters', CHARACTER, 'uploads');
   const storedFiles = () => (existsSync(uploadsDir) ? readdirSync(uploadsDir) : []);
   return { target, added, state, dataDir, uploadsDir, storedFiles };
@@ -156,7 +159,7 @@ describe('stageUploads + commitUploads', () => {
     const tiff = Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0]), Buffer.alloc(60)]);
     const staged = await stageUploads(
       partsOf([part('scan.tif', tiff), part('big.png', await png(4, 4), { truncated: true })]),
-      { ...target, limits: uploadLimitsFrom({ maxFileBytes: 25 * 1024 * 1024 }) },
+      { ...target, limits: uploadLimitsSchema.parse({ maxFileBytes: 25 * 1024 * 1024 }) },
     );
     expect(staged.rejected.map((r) => r.reason)).toEqual([
       'scan.tif: a TIFF image; the upload takes PNG, JPEG, WebP, GIF or BMP: convert it to PNG; refused.',

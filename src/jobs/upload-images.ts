@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
-import type { UploadDuplicate, UploadedImage, UploadResult } from '../schemas/api.js';
+import type { UploadDuplicate, UploadedImage, UploadLimits, UploadResult } from '../schemas/api.js';
 import { BmpDecodeError, decodeBmp, readBmpHeader } from '../prep/bmp-decode.js';
 import type { ImageFormat } from '../schemas/api.js';
 import { sniffImageFormat } from '../vision/image-sniff.js';
@@ -19,7 +19,6 @@ import { resolveDataPath } from './data-path.js';
 import { displayName } from './file-name-bytes.js';
 import { oversizeReason } from './upload-file-size.js';
 import { extensionFor, UPLOAD_TYPES, unsupportedImageHint } from './upload-image-types.js';
-import type { UploadLimits } from './upload-limits.js';
 
 /** The multipart field the upload reads (the web app and /openapi.json use it); other fields are refused. */
 export const UPLOAD_FIELD = 'files';

@@ -76,13 +76,28 @@ export const uploadResultSchema = z.object({
   duplicates: z.array(uploadDuplicateSchema),
 });
 export const imageListSchema = z.object({ images: z.array(uploadedImageSchema) });
-/** GET /api/upload-limits: what one upload request may hold (the web app splits larger drops into batches). */
+/**
+ * GET /api/upload-limits: what one upload request may hold (the web app splits larger drops into batches), and
+ * the server's limits with their defaults (`uploadLimitsSchema.parse({})`; the web app's for an older server).
+ */
 export const uploadLimitsSchema = z.object({
-  maxFiles: z.number().int().positive(),
-  maxFileBytes: z.number().int().positive(),
-  maxPixels: z.number().int().positive(),
-  /** Largest LoRA file POST /api/loras takes, in bytes. */
-  maxLoraBytes: z.number().int().positive(),
+  /** Files per upload request. */
+  maxFiles: z.number().int().positive().default(200),
+  /** Largest accepted screenshot in bytes (25 MiB). */
+  maxFileBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(25 * 1024 * 1024),
+  /** Largest accepted image in pixels (width x height), checked from the header before decoding: prep's limit. */
+  maxPixels: prepConfigSchema.shape.maxInputPixels,
+  /** Largest LoRA file POST /api/loras takes, in bytes (512 MiB). */
+  // SD1.5 LoRAs are ~10-150 MB (rank 128 in fp32: ~300 MB); a LyCORIS LoCon of every layer can be larger
+  maxLoraBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
 });
 
 export type Character = z.infer<typeof characterSchema>;
@@ -91,5 +106,5 @@ export type CharacterRename = z.infer<typeof characterRenameSchema>;
 export type UploadedImage = z.infer<typeof uploadedImageSchema>;
 export type UploadResult = z.infer<typeof uploadResultSchema>;
 export type UploadDuplicate = z.infer<typeof uploadDuplicateSchema>;
-export type UploadLimitsInfo = z.infer<typeof uploadLimitsSchema>;
+export type UploadLimits = z.infer<typeof uploadLimitsSchema>;
 export type ImageFormat = z.infer<typeof imageFormatSchema>;

@@ -32,14 +32,14 @@ import modelRoutes from './routes/models/index.js';
 import modelPullRoutes from './routes/models/pulls.js';
 import workerRoutes from './routes/workers/index.js';
 import type { PullOverrides } from './routes/models/model-pulls.js';
-import { type UploadLimits, uploadLimitsFrom } from '../jobs/upload-limits.js';
+import { type UploadLimits, uploadLimitsSchema } from '../schemas/api.js';
 
 export interface AppOptions {
   /** Data folder: SQLite database + every stored file. */
   dataDir: string;
   /** Bearer token required on /api/ (required by `serve` beyond loopback). */
   token?: string;
-  /** Upload limits; defaults in src/jobs/upload-limits.ts. */
+  /** Upload limits; defaults in uploadLimitsSchema (src/schemas/api-characters.ts). */
   uploads?: Partial<UploadLimits>;
   /** Replace the job runners (tests): a table, or a function of the default runners' dependencies. */
   runners?: JobRunners | ((deps: RunnerDeps) => JobRunners);
@@ -76,7 +76,7 @@ export interface AppOptions {
 export const DEFAULT_WEB_DIR = join(import.meta.dirname, '..', '..', 'web', 'dist');
 
 async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<void> {
-  const limits = uploadLimitsFrom(options.uploads);
+  const limits = uploadLimitsSchema.parse(options.uploads ?? {});
   await app.register(securityHeadersPlugin); // first, so every reply has them, errors included
   await app.register(errorsPlugin);
   await app.register(openapiPlugin); // first, so it sees every /api/ route, POST /api/session included

@@ -36,11 +36,11 @@ import {
 import {
   combineUploadResults,
   DEFAULT_UPLOAD_LIMITS,
-  type UploadLimitsInfo,
+  type UploadLimits,
   uploadBatches,
 } from './components/upload-batches.js';
 
-export type { UploadLimitsInfo } from './components/upload-batches.js';
+export type { UploadLimits } from './components/upload-batches.js';
 
 const TOKEN_KEY = 'toonlora-token';
 
@@ -187,8 +187,8 @@ export async function uploadLora(characterId: string, file: File): Promise<Artif
 }
 
 /** The server's upload limits (GET /api/upload-limits); the defaults when the server is older and has no such route. */
-export function uploadLimits(): Promise<UploadLimitsInfo> {
-  return request<UploadLimitsInfo>('GET', '/api/upload-limits').catch((error) => {
+export function uploadLimits(): Promise<UploadLimits> {
+  return request<UploadLimits>('GET', '/api/upload-limits').catch((error) => {
     if (error instanceof ApiError && error.status === 404) return DEFAULT_UPLOAD_LIMITS;
     throw error;
   });

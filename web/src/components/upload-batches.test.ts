@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { uploadLimitsFrom } from '../../../src/jobs/upload-limits.js';
 import { combineUploadResults, DEFAULT_UPLOAD_LIMITS, uploadBatches } from './upload-batches.js';
 
 describe('upload batches', () => {
@@ -13,8 +12,12 @@ describe('upload batches', () => {
     expect(uploadBatches([1, 2], 0)).toEqual([[1], [2]]);
   });
   it("defaults to the server's own limits", () => {
-    expect(DEFAULT_UPLOAD_LIMITS).toEqual(uploadLimitsFrom());
-    expect(DEFAULT_UPLOAD_LIMITS.maxFiles).toBe(200);
+    expect(DEFAULT_UPLOAD_LIMITS).toEqual({
+      maxFiles: 200,
+      maxFileBytes: 25 * 1024 * 1024,
+      maxPixels: 40_000_000,
+      maxLoraBytes: 512 * 1024 * 1024,
+    });
   });
   it('combines the results of two batches', () => {
     const r = (name: string) => ({ name, code: 'X', reason: 'r' });

@@ -2,13 +2,12 @@
 // (pure): files split into batches of at most the server's per-request limit (GET /api/upload-limits), and
 // the batches' results combined into one.
 
-import { uploadLimitsFrom } from '../../../src/jobs/upload-limits.js';
-import type { UploadLimitsInfo, UploadResult } from '../../../src/schemas/api.js';
+import { type UploadLimits, type UploadResult, uploadLimitsSchema } from '../../../src/schemas/api.js';
 
-export type { UploadLimitsInfo } from '../../../src/schemas/api.js';
+export type { UploadLimits } from '../../../src/schemas/api.js';
 
-/** The server's defaults (src/jobs/upload-limits.ts), for a server that does not say its limits. */
-export const DEFAULT_UPLOAD_LIMITS: UploadLimitsInfo = uploadLimitsFrom();
+/** The server's defaults (uploadLimitsSchema's), for a server that does not say its limits. */
+export const DEFAULT_UPLOAD_LIMITS: UploadLimits = uploadLimitsSchema.parse({});
 
 /** `files` in order, in batches of at most `maxFiles` (at least one file each); [] for no file. */
 export function uploadBatches<T>(files: readonly T[], maxFiles: number): T[][] {

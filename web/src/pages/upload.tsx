@@ -17,7 +17,7 @@ import {
   prepConfigSchema,
   segmenterSchema,
 } from '../../../src/schemas/config.js';
-import { api, type UploadLimitsInfo, uploadImages, uploadLimits } from '../api.js';
+import { api, type UploadLimits, uploadImages, uploadLimits } from '../api.js';
 import { ActionButton, nextInList, useFocusRescue } from '../components/action-button.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { rebuildWarning } from '../components/dataset-versions.js';
@@ -68,7 +68,7 @@ export function UploadPage({
   const [datasets, setDatasets] = useState<Dataset[] | null>(null);
   const { busy: submitting, once } = useSubmitOnce();
   const [hover, setHover] = useState(false);
-  const [limits, setLimits] = useState<UploadLimitsInfo | null>(null);
+  const [limits, setLimits] = useState<UploadLimits | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const dropzone = useRef<HTMLButtonElement>(null);
   const buildButton = useRef<HTMLButtonElement>(null);

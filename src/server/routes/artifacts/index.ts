@@ -4,7 +4,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
 import { a1111Snippet, webuiLoraName } from '../../../lora/webui-name.js';
-import { type UploadLimits, uploadLimitsFrom } from '../../../jobs/upload-limits.js';
 import { LORA_UPLOAD_FIELD, storeUploadedLora } from '../../../jobs/upload-lora.js';
 import {
   type Artifact,
@@ -16,6 +15,8 @@ import {
   loraDownloadQuerySchema,
   loraInspectSchema,
   loraUploadQuerySchema,
+  type UploadLimits,
+  uploadLimitsSchema,
 } from '../../../schemas/api.js';
 import { loraDownload } from '../../lora-downloads.js';
 import type { LoraTools } from '../../lora-tools.js';
@@ -75,7 +76,7 @@ export default async function artifactRoutes(
   app: FastifyInstance,
   options: { loraTools: LoraTools; limits?: UploadLimits },
 ): Promise<void> {
-  const maxLoraBytes = (options.limits ?? uploadLimitsFrom()).maxLoraBytes;
+  const maxLoraBytes = (options.limits ?? uploadLimitsSchema.parse({})).maxLoraBytes;
   const routes = app.withTypeProvider<ZodRouteTypes>();
   const getLora = (id: string): Artifact => {
     const artifact = app.catalog.getArtifact(id);

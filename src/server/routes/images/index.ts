@@ -4,11 +4,12 @@
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { commitUploads, stageUploads, UPLOAD_FIELD } from '../../../jobs/upload-images.js';
-import type { UploadLimits } from '../../../jobs/upload-limits.js';
+import { UPLOAD_TYPES } from '../../../jobs/upload-image-types.js';
 import {
   errorResponseSchema,
   idParamsSchema,
   imageListSchema,
+  type UploadLimits,
   uploadLimitsSchema,
   uploadResultSchema,
 } from '../../../schemas/api.js';
@@ -26,7 +27,7 @@ function uploadFormSchema(limits: UploadLimits): Record<string, unknown> {
         type: 'array',
         minItems: 1,
         maxItems: limits.maxFiles,
-        description: `Screenshots, PNG / JPEG / WebP / GIF (type read from the bytes), up to ${limits.maxFileBytes} bytes and ${limits.maxPixels} pixels each; a bad file is rejected alone.`,
+        description: `Screenshots, ${UPLOAD_TYPES} (type read from the bytes), up to ${limits.maxFileBytes} bytes and ${limits.maxPixels} pixels each; a bad file is rejected alone.`,
         items: { type: 'string', format: 'binary' },
       },
     },
