@@ -13,28 +13,41 @@ const ROOT = resolve(import.meta.dirname, '..');
  * parts come first; each names only parts listed above it, so no two parts can import each other.
  */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
-  errors: [],
+  /** The fix an error names, as data, and its CLI words: errors.ts builds messages with it. */
+  'error-fix': [],
+  errors: ['error-fix'],
   version: [],
   types: [],
   'value-preview': [],
   /** Byte counts in words (decimal MB, binary MiB): shared by models, env, jobs, lora, prep, server and web. */
   'format-bytes': [],
-  'output-folder': ['errors'],
+  'output-folder': ['error-fix', 'errors'],
   /** zod schemas only: shared by the CLI, the server and the web bundle, so they import nothing of toonlora's. */
   schemas: [],
-  vision: ['errors', 'schemas'],
-  config: ['errors', 'schemas', 'value-preview'],
+  vision: ['error-fix', 'errors', 'schemas'],
+  config: ['error-fix', 'errors', 'schemas', 'value-preview'],
   /** The install lock and the disk probes: models/ (a pull) and env/ (the venv, doctor) share them. */
   host: [],
-  models: ['errors', 'format-bytes', 'host', 'schemas'],
+  models: ['error-fix', 'errors', 'format-bytes', 'host', 'schemas'],
   /** env/ sits over models/: doctor reports the models' cache, the venv lives under toonlora's home. */
-  env: ['errors', 'format-bytes', 'host', 'models'],
-  lora: ['errors', 'format-bytes', 'output-folder', 'schemas', 'vision'],
-  worker: ['env', 'errors', 'host', 'lora', 'models', 'output-folder', 'schemas', 'vision'],
-  prep: ['config', 'errors', 'format-bytes', 'models', 'output-folder', 'schemas', 'vision', 'worker'],
-  jobs: ['errors', 'format-bytes', 'models', 'prep', 'schemas', 'vision', 'worker'],
-  demo: ['env', 'errors', 'lora', 'models', 'output-folder', 'prep', 'schemas', 'worker'],
+  env: ['error-fix', 'errors', 'format-bytes', 'host', 'models'],
+  lora: ['error-fix', 'errors', 'format-bytes', 'output-folder', 'schemas', 'vision'],
+  worker: ['env', 'error-fix', 'errors', 'host', 'lora', 'models', 'output-folder', 'schemas', 'vision'],
+  prep: [
+    'config',
+    'error-fix',
+    'errors',
+    'format-bytes',
+    'models',
+    'output-folder',
+    'schemas',
+    'vision',
+    'worker',
+  ],
+  jobs: ['error-fix', 'errors', 'format-bytes', 'models', 'prep', 'schemas', 'vision', 'worker'],
+  demo: ['env', 'error-fix', 'errors', 'lora', 'models', 'output-folder', 'prep', 'schemas', 'worker'],
   server: [
+    'error-fix',
     'errors',
     'format-bytes',
     'jobs',
@@ -51,6 +64,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'config',
     'demo',
     'env',
+    'error-fix',
     'errors',
     'format-bytes',
     'jobs',
@@ -81,8 +95,9 @@ const WEB_SHARED: readonly string[] = [
   'src/lora/webui-name.ts', // the LoRA name WebUI can read back, shown on the LoRA page
 ];
 
-/** What the web bundle may reach in src/ through WEB_SHARED's own imports (job-state.ts throws coded errors). */
-const WEB_SHARED_REACHES: readonly string[] = ['src/errors.ts'];
+/** What the web bundle may reach in src/ through WEB_SHARED's own imports (job-state.ts throws coded errors; errors.ts
+ * words a fix with error-fix.ts). */
+const WEB_SHARED_REACHES: readonly string[] = ['src/errors.ts', 'src/error-fix.ts'];
 
 interface ImportEdge {
   /** Both relative to the repository root, e.g. `src/cli/program.ts`. */
