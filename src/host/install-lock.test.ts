@@ -16,22 +16,39 @@ beforeEach(() => {
   return () => rmSync(root, { recursive: true, force: true });
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A promise and the function that resolves it: the test opens it when the event it stands for happens. */
+function signal(): { promise: Promise<void>; open: () => void } {
+  let open = () => {};
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
 
 describe('withInstallLock', () => {
   it('runs a second holder only after the first one is done, telling it once that it waits', async () => {
     const lockPath = join(root, 'locks', 'venv.lock'); // the parent folder does not exist yet
     const events: string[] = [];
     const waits: string[] = [];
+    const firstHolds = signal();
+    const secondWaits = signal();
     const first = withInstallLock(lockPath, { what: 'A' }, async () => {
       events.push('first start');
-      await sleep(400);
+      firstHolds.open();
+      await secondWaits.promise; // held until the second holder has found it taken
       events.push('first end');
     });
-    await sleep(50);
+    await firstHolds.promise;
     const second = withInstallLock(
       lockPath,
-      { what: 'the venv', pollMs: 20, onWait: (m) => waits.push(m) },
+      {
+        what: 'the venv',
+        pollMs: 20,
+        onWait: (m) => {
+          waits.push(m);
+          secondWaits.open();
+        },
+      },
       async () => {
         events.push('second start');
         return 'second result';
@@ -52,35 +69,47 @@ describe('withInstallLock', () => {
 
   it('waits for a lock held by another process', async () => {
     const lockPath = join(root, 'model.lock');
-    // The child takes the same lock with proper-lockfile itself, holds it 1.5 s, then releases it.
+    // The child takes the same lock with proper-lockfile itself and holds it until told on stdin to release it.
     const require = createRequire(import.meta.url);
     const script =
       `const l = require(${JSON.stringify(require.resolve('proper-lockfile'))});` +
       `l.lock(${JSON.stringify(lockPath)}, { realpath: false, lockfilePath: ${JSON.stringify(lockPath)}, stale: 60000 })` +
-      `.then((release) => { process.stdout.write('held\\n'); setTimeout(() => release().then(() => process.stdout.write('released\\n')), 1500); });`;
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      `.then((release) => { process.stdout.write('held\\n');` +
+      `process.stdin.once('data', () => release().then(() => process.stdout.write('released\\n'))); });`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
     const closed = new Promise((resolve) => child.once('close', resolve));
     let childOut = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      childOut += chunk.toString();
+    const held = new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        childOut += chunk.toString();
+        if (childOut.includes('held')) resolve();
+      });
+      child.once('exit', (code) =>
+        reject(new Error(`the lock-holding child exited (${code}) before taking the lock`)),
+      );
     });
-    while (!childOut.includes('held')) {
-      if (child.exitCode !== null)
-        throw new Error(`the lock-holding child exited (${child.exitCode}) before taking the lock`);
-      await sleep(20);
-    }
+    await held;
+    const events: string[] = [];
     const waits: string[] = [];
-    const started = Date.now();
     await withInstallLock(
       lockPath,
-      { what: 'model x', pollMs: 50, onWait: (m) => waits.push(m) },
+      {
+        what: 'model x',
+        pollMs: 50,
+        onWait: (m) => {
+          waits.push(m);
+          events.push('waiting');
+          child.stdin.end('release\n'); // the child lets go only once this process waits for it
+        },
+      },
       async () => {
-        expect(childOut).toContain('released');
+        events.push('holding');
       },
     );
-    expect(Date.now() - started).toBeGreaterThan(1000);
+    expect(events).toEqual(['waiting', 'holding']);
     expect(waits).toHaveLength(1);
     await closed;
+    expect(childOut).toContain('released');
   });
 
   it('takes over a lock that a dead process left (not refreshed for longer than staleMs)', async () => {
@@ -100,15 +129,32 @@ describe('withInstallLock', () => {
 
   it('waits for a fresh lock folder, and releases the lock when the work throws', async () => {
     const lockPath = join(root, 'fresh.lock');
+    const firstHolds = signal();
+    const nextWaits = signal();
     const holding = withInstallLock(lockPath, { what: 'x' }, async () => {
-      await sleep(200);
+      firstHolds.open();
+      await nextWaits.promise;
       throw new Error('pip failed');
     });
-    await sleep(20);
+    await firstHolds.promise;
     expect(existsSync(lockPath)).toBe(true);
+    const waits: string[] = [];
+    const next = withInstallLock(
+      lockPath,
+      {
+        what: 'x',
+        pollMs: 20,
+        onWait: (m) => {
+          waits.push(m);
+          nextWaits.open();
+        },
+      },
+      async () => 'next',
+    );
     await expect(holding).rejects.toThrow('pip failed');
+    expect(await next).toBe('next'); // the lock was released by the throw, not left to go stale (60 s)
+    expect(waits).toHaveLength(1);
     expect(existsSync(lockPath)).toBe(false);
-    expect(await withInstallLock(lockPath, { what: 'x' }, async () => 'next')).toBe('next');
   });
 
   it('makes the parent folder again when another process removed it, empty, before the lock was taken', async () => {

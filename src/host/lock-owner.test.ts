@@ -59,15 +59,26 @@ describe('lock owner', () => {
     leaveLock(lockPath, { pid: child.pid ?? 0, host: hostname(), startedAt: new Date().toISOString() });
     const said: string[] = [];
     let acquired = false;
+    let toldFirst = () => {};
+    const firstTold = new Promise<void>((resolve) => {
+      toldFirst = resolve;
+    });
     const taking = withInstallLock(
       lockPath,
-      { what: 'model lama', pollMs: 20, onWait: (m) => said.push(m) },
+      {
+        what: 'model lama',
+        pollMs: 20,
+        onWait: (m) => {
+          said.push(m);
+          toldFirst();
+        },
+      },
       async () => {
         acquired = true;
       },
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(acquired).toBe(false); // a live owner is waited for
+    await firstTold;
+    expect(acquired).toBe(false); // a live owner is waited for, not taken over
     expect(said[0]).toContain('another toonlora process is installing model lama');
     child.kill('SIGKILL');
     await exited;

@@ -38,7 +38,10 @@ export function fakeTrain(options: { steps?: number; hold?: Promise<void>; calls
   };
 }
 
-/** Reads `read()` every 10 ms until `ok` accepts it; throws with the last value after `timeoutMs`. */
+/**
+ * Reads `read()` every 10 ms until `ok` accepts it; throws with the last value after `timeoutMs`. New tests use
+ * vi.waitFor; this stays only for test/server-remote-workers*.test.ts until they move to vi.waitFor too.
+ */
 export async function waitFor<T>(read: () => T, ok: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
