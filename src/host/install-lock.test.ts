@@ -25,6 +25,9 @@ function signal(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
+/** One turn of the event loop (not a time): what is already due, such as a wrongly granted lock's work, runs. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('withInstallLock', () => {
   it('runs a second holder only after the first one is done, telling it once that it waits', async () => {
     const lockPath = join(root, 'locks', 'venv.lock'); // the parent folder does not exist yet
@@ -36,6 +39,7 @@ describe('withInstallLock', () => {
       events.push('first start');
       firstHolds.open();
       await secondWaits.promise; // held until the second holder has found it taken
+      await turn(); // a second holder that wrongly went on would run now
       events.push('first end');
     });
     await firstHolds.promise;
@@ -69,13 +73,16 @@ describe('withInstallLock', () => {
 
   it('waits for a lock held by another process', async () => {
     const lockPath = join(root, 'model.lock');
-    // The child takes the same lock with proper-lockfile itself and holds it until told on stdin to release it.
+    // The child takes the same lock with proper-lockfile itself and holds it until told on stdin to release it;
+    // it writes `releasing` first, so the lock can be ours only once that file is there.
+    const releasing = join(root, 'releasing');
     const require = createRequire(import.meta.url);
     const script =
       `const l = require(${JSON.stringify(require.resolve('proper-lockfile'))});` +
       `l.lock(${JSON.stringify(lockPath)}, { realpath: false, lockfilePath: ${JSON.stringify(lockPath)}, stale: 60000 })` +
       `.then((release) => { process.stdout.write('held\\n');` +
-      `process.stdin.once('data', () => release().then(() => process.stdout.write('released\\n'))); });`;
+      `process.stdin.once('data', () => { require('node:fs').writeFileSync(${JSON.stringify(releasing)}, '');` +
+      `release().then(() => process.stdout.write('released\\n')); }); });`;
     const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
     const closed = new Promise((resolve) => child.once('close', resolve));
     let childOut = '';
@@ -103,10 +110,10 @@ describe('withInstallLock', () => {
         },
       },
       async () => {
-        events.push('holding');
+        events.push(existsSync(releasing) ? 'holding after the child let go' : 'holding with the child');
       },
     );
-    expect(events).toEqual(['waiting', 'holding']);
+    expect(events).toEqual(['waiting', 'holding after the child let go']);
     expect(waits).toHaveLength(1);
     await closed;
     expect(childOut).toContain('released');
@@ -131,9 +138,12 @@ describe('withInstallLock', () => {
     const lockPath = join(root, 'fresh.lock');
     const firstHolds = signal();
     const nextWaits = signal();
+    const events: string[] = [];
     const holding = withInstallLock(lockPath, { what: 'x' }, async () => {
       firstHolds.open();
       await nextWaits.promise;
+      await turn(); // a next holder that wrongly went on would run now
+      events.push('first failed');
       throw new Error('pip failed');
     });
     await firstHolds.promise;
@@ -149,11 +159,15 @@ describe('withInstallLock', () => {
           nextWaits.open();
         },
       },
-      async () => 'next',
+      async () => {
+        events.push('next start');
+        return 'next';
+      },
     );
     await expect(holding).rejects.toThrow('pip failed');
     expect(await next).toBe('next'); // the lock was released by the throw, not left to go stale (60 s)
     expect(waits).toHaveLength(1);
+    expect(events).toEqual(['first failed', 'next start']);
     expect(existsSync(lockPath)).toBe(false);
   });
 
