@@ -1,3 +1,7 @@
+// src/lora/inspect.ts — `inspectLora`: what a LoRA or LoKr file is (format, algorithm, rank / alpha /
+// scale per module, LoKr factor shapes, modules per block, dtypes, size, metadata, trigger and top
+// tags) and whether AUTOMATIC1111, ComfyUI and diffusers map every key; the verdict notes and warnings
+// live in inspect-verdicts.ts. Reads only the header and the alpha scalars.
 import { readRunRecord } from './convert-facts.js';
 import { withDoraVerdicts } from './dora-loaders.js';
 import {
