@@ -2,12 +2,12 @@
 // a cancelled sweep, progress per batch and per sampling step, and the worker's warnings about its request.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { standInGenerationWorker } from '../src/jobs/generation-stand-in.js';
+import { describe, expect, it, vi } from 'vitest';
+import { standInGenerationWorker } from '../src/jobs/generation-stand-in-testing.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
 import { GenerationWorker } from '../src/worker/generation-worker.js';
-import { gate, submitGenerateJob, waitFor } from './helpers/job-stand-ins.js';
+import { gate, submitGenerateJob } from './helpers/job-stand-ins.js';
 import { parseSse, solidPng } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -74,10 +74,7 @@ describe('generate jobs', () => {
     const res = await submitGenerateJob(app, { seeds: [1, 2, 3] }, [0.2, 0.4, 0.6, 0.8, 1]);
     expect(res.statusCode).toBe(201);
     const jobId = res.json().id;
-    await waitFor(
-      () => requests.length,
-      (n) => n === 2,
-    );
+    await vi.waitFor(() => expect(requests.length).toBe(2), { timeout: 5_000, interval: 10 });
     expect((await app.inject({ method: 'POST', url: `/api/jobs/${jobId}/cancel` })).statusCode).toBe(200);
     hold.open();
     await app.queue.whenIdle();

@@ -2,7 +2,7 @@
 // stored file is gone fails the job naming the LoRA and the fix on the server (it said "LoRA file not found. Check
 // --lora.", a CLI flag), and a blank prompt is a 400 naming the field (the web form posted "" unwarned).
 import { describe, expect, it } from 'vitest';
-import { standInGenerationWorker } from '../src/jobs/generation-stand-in.js';
+import { standInGenerationWorker } from '../src/jobs/generation-stand-in-testing.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
 import { WarmGenerationService } from '../src/jobs/warm-generation.js';
 import { BLANK_PROMPT_MESSAGE } from '../src/schemas/api-jobs.js';

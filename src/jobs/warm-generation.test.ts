@@ -7,7 +7,7 @@ import { ToonloraError } from '../errors.js';
 import { generationConfigSchema } from '../schemas/config.js';
 import { GenerationWorker } from '../worker/generation-worker.js';
 import type { GeneratedBatch, SamplingStep } from './generation-service.js';
-import { standInGenerationWorker } from './generation-stand-in.js';
+import { standInGenerationWorker } from './generation-stand-in-testing.js';
 import { WarmGenerationService } from './warm-generation.js';
 
 /** The stand-in worker with sampling steps at 4 it/s; `onRequest` runs before each request resolves. */

@@ -1,6 +1,7 @@
-// src/jobs/generation-stand-in.ts — test support (never imported by the product): a stand-in for the
+// src/jobs/generation-stand-in-testing.ts — test support (never imported by the product): a stand-in for the
 // Python generation worker, so the warm generation service and the server's generate jobs can be
-// tested without Python. Shared by src/jobs/warm-generation.test.ts and test/server-jobs.test.ts.
+// tested without Python. Shared by src/jobs/warm-generation.test.ts, test/server-generate-jobs.test.ts and
+// test/server-generate-web-words.test.ts.
 import type { GenerationWorker } from '../worker/generation-worker.js';
 import type { ProgressEvent } from '../worker/protocol.js';
 
