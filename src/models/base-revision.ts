@@ -43,11 +43,6 @@ export function readHubBase(name: string): HubBase | undefined {
   return parseHubBase(name);
 }
 
-/** Whether `name` is a Hub base named at a revision (`owner/name@REV`). */
-export function hasRevision(name: string): boolean {
-  return parseHubBase(name)?.revision !== undefined;
-}
-
 /** The command that pulls `base` at its revision. */
 export function basePullCommand({ repo, revision }: HubBase): string {
   return `toonlora models pull ${repo}${revision === undefined ? '' : ` --revision ${revision}`}`;

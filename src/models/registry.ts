@@ -86,10 +86,8 @@ export const modelEntrySchema = z.object({
 
 export type ModelFile = z.infer<typeof modelFileSchema>;
 export type SnapshotRule = z.infer<typeof snapshotRuleSchema>;
-export type ModelSource = z.infer<typeof modelSourceSchema>;
 export type HuggingFaceSource = z.infer<typeof huggingFaceSourceSchema>;
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
-export type ModelStage = z.infer<typeof modelStageSchema>;
 
 /** rembg's release folder; `TOONLORA_REMBG_MIRROR` replaces it at pull time (cache-paths.ts releaseUrl). */
 export const REMBG_RELEASE = 'https://github.com/danielgatis/rembg/releases/download/v0.0.0';

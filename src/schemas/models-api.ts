@@ -121,7 +121,6 @@ export const modelRemovedSchema = z.object({
 });
 
 export type ModelRemoved = z.infer<typeof modelRemovedSchema>;
-export type ModelPullStatus = z.infer<typeof modelPullStatusSchema>;
 export type ModelPull = z.infer<typeof modelPullSchema>;
 export type ModelDiskState = z.infer<typeof modelDiskStateSchema>;
 export type ModelRow = z.infer<typeof modelRowSchema>;
