@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
-import { commitDownload, downloadFile, downloadToPart } from './download.js';
-import { BODY, SHA256, fileServerForFile } from './download-testing.js';
+import { commitDownload, downloadToPart } from './download.js';
+import { BODY, SHA256, downloadFile, fileServerForFile } from './download-testing.js';
 import { closedLoopbackPort } from './loopback-testing.js';
 
 const fake = fileServerForFile();

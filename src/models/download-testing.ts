@@ -1,11 +1,13 @@
 // src/models/download-testing.ts — for the downloader tests: a real HTTP server on 127.0.0.1 started once per test
-// file (redirects, ranges, ETags, drops, 503s, gated repos), what it saw, and a fresh folder per test.
+// file (redirects, ranges, ETags, drops, 503s, gated repos), what it saw, a fresh folder per test, and
+// downloadFile (downloadToPart then commitDownload in one call, as pull-files.ts does them).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach } from 'vitest';
+import { commitDownload, type DownloadOptions, type DownloadResult, downloadToPart } from './download.js';
 import { loopbackServerForFile } from './loopback-testing.js';
 
 export const BODY = randomBytes(200_000);
@@ -145,4 +147,13 @@ export function fileServerForFile(): FakeFileServer {
     return () => rmSync(fake.dir, { recursive: true, force: true });
   });
   return fake;
+}
+
+/** Downloads to `<destPath>.part` and renames it to `destPath` once verified; throws what downloadToPart throws. */
+export async function downloadFile(
+  options: Omit<DownloadOptions, 'partPath'> & { destPath: string },
+): Promise<DownloadResult & { path: string }> {
+  const result = await downloadToPart({ ...options, partPath: `${options.destPath}.part` });
+  await commitDownload(result.partPath, options.destPath);
+  return { ...result, path: options.destPath };
 }

@@ -4,8 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
-import { downloadFile } from './download.js';
-import { BODY, MD5, SHA256, fileServerForFile } from './download-testing.js';
+import { BODY, MD5, SHA256, downloadFile, fileServerForFile } from './download-testing.js';
 
 const fake = fileServerForFile();
 const { common } = fake;

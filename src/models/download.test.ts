@@ -4,8 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ToonloraError } from '../errors.js';
-import { downloadFile, downloadToPart, parseContentRange } from './download.js';
-import { BODY, MD5, SHA256, fileServerForFile } from './download-testing.js';
+import { downloadToPart, parseContentRange } from './download.js';
+import { BODY, MD5, SHA256, downloadFile, fileServerForFile } from './download-testing.js';
 
 const fake = fileServerForFile();
 const { common } = fake;

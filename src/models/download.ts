@@ -23,7 +23,6 @@ import {
 } from './download-http.js';
 import {
   canResume,
-  commitDownload,
   contentTag,
   fileSize,
   hashExisting,
@@ -228,13 +227,4 @@ async function finishExisting(
   await hashExisting(options.partPath, [sha256, md5], options.signal);
   await verifyPart(options, bytes, sha256, md5);
   return { partPath: options.partPath, bytes, resumedFromBytes: bytes, headers };
-}
-
-/** Downloads to `<destPath>.part` and renames it to `destPath` once verified. */
-export async function downloadFile(
-  options: Omit<DownloadOptions, 'partPath'> & { destPath: string },
-): Promise<DownloadResult & { path: string }> {
-  const result = await downloadToPart({ ...options, partPath: `${options.destPath}.part` });
-  await commitDownload(result.partPath, options.destPath);
-  return { ...result, path: options.destPath };
 }
