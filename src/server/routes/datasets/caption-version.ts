@@ -10,9 +10,9 @@ export function captionVersion(caption: string): string {
 }
 
 /**
- * @throws ToonloraError TL_ERR_CONFLICT when the client edited from `sentVersion` and the caption is now another
- * one (details: the current `caption` and `captionVersion`). A save of the text the caption already holds, or one
- * without a version (older clients, scripts), goes through.
+ * @throws ToonloraError TL_ERR_CONFLICT when the client edited from `patch.captionVersion` and the caption is now
+ * another one (details: the current `caption` and `captionVersion`). A save of the text the caption already holds,
+ * or one without a version (older clients, scripts), goes through.
  */
 export function checkCaptionVersion(
   where: { datasetId: string; key: string },
