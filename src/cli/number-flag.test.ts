@@ -53,13 +53,26 @@ describe('numberFlag', () => {
   });
 });
 
-describe('serve --port', () => {
-  it('takes decimal digits only', async () => {
-    const { parsePort } = await import('./commands/serve.js');
+describe('serve --port, --max-queued, --worker-lease', () => {
+  it('read plain decimal text, as every numeric flag does, then check their own range', async () => {
+    const { parseMaxQueued, parsePort, parseWorkerLease } = await import('./commands/serve.js');
     expect(parsePort('8000')).toBe(8000);
     expect(parsePort(' 0 ')).toBe(0);
-    for (const text of ['0x1F40', '1e3', '80.5', '-1', '65536', '']) {
+    expect(parsePort('1e3')).toBe(1000);
+    for (const text of ['0x1F40', '80.5', '-1', '65536', '', 'Infinity']) {
       expect(() => parsePort(text), text).toThrow(/--port: expected an integer 0-65535/);
+    }
+    expect(parseMaxQueued('1e1')).toBe(10);
+    for (const text of ['0x10', '2.5', '0', 'many']) {
+      expect(() => parseMaxQueued(text), text).toThrow(/--max-queued: expected an integer of 1 or more/);
+    }
+    expect(parseWorkerLease('.5')).toBe(500);
+    expect(parseWorkerLease('30')).toBe(30_000);
+    // 1e400 overflows to Infinity: a lease that never ends, not a number of seconds
+    for (const text of ['0x10', '0', '-2', '1e400', `1${'0'.repeat(400)}`]) {
+      expect(() => parseWorkerLease(text), text).toThrow(
+        /--worker-lease: expected a number of seconds above 0/,
+      );
     }
   });
 });

@@ -20,6 +20,7 @@ import {
   stopServer,
 } from '../../server/server.js';
 import { killLiveWorkers } from '../../worker/python-worker.js';
+import { decimalNumber } from '../number-flag.js';
 import { commandAction, printResult } from '../output.js';
 import {
   addWorkerTimeoutOptions,
@@ -43,9 +44,9 @@ interface ServeFlags extends WorkerTimeoutFlags {
   workerLease: string;
 }
 
-/** `--port` text as a port number: decimal digits only (Number() would also take `0x1F40`). */
+/** `--port` text as a port number: plain decimal text (numberFlag's rule; Number() would also take `0x1F40`). */
 export function parsePort(value: string): number {
-  const port = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  const port = decimalNumber(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ToonloraError(
       'TL_ERR_USAGE',
@@ -55,9 +56,9 @@ export function parsePort(value: string): number {
   return port;
 }
 
-/** `--max-queued` text as a count of jobs: decimal digits only, 1 or more. */
+/** `--max-queued` text as a count of jobs: a plain decimal integer, 1 or more. */
 export function parseMaxQueued(value: string): number {
-  const count = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  const count = decimalNumber(value);
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new ToonloraError(
       'TL_ERR_USAGE',
@@ -67,9 +68,9 @@ export function parseMaxQueued(value: string): number {
   return count;
 }
 
-/** `--worker-lease` text as milliseconds: a positive number of seconds. */
+/** `--worker-lease` text as milliseconds: a positive plain decimal number of seconds. */
 export function parseWorkerLease(value: string): number {
-  const lease = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  const lease = decimalNumber(value);
   if (!(lease > 0)) {
     throw new ToonloraError(
       'TL_ERR_USAGE',
