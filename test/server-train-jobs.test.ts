@@ -2,11 +2,11 @@
 // at a time, SSE progress, cancel, interrupted on restart + resume from the checkpoint, request checks, and the
 // job routes reading through the queue.
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
 import { runTrainJob } from './helpers/base-jobs.js';
-import { fakeTrain, gate, waitFor } from './helpers/job-stand-ins.js';
+import { fakeTrain, gate } from './helpers/job-stand-ins.js';
 import { parseSse, seedDataset, tempDataDir } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -82,10 +82,10 @@ describe('jobs', () => {
     const first = await submit();
     const second = await submit();
     const third = await submit();
-    await waitFor(
-      () => app.jobStore.getJob(first.id).status,
-      (status) => status === 'running',
-    );
+    await vi.waitFor(() => expect(app.jobStore.getJob(first.id).status).toBe('running'), {
+      timeout: 5_000,
+      interval: 10,
+    });
     expect(app.jobStore.getJob(second.id).status).toBe('queued');
     // a queued job says what it waits for
     expect(app.jobStore.listEvents(second.id)[0]?.body).toEqual({
@@ -100,14 +100,14 @@ describe('jobs', () => {
     const cancelQueued = await app.inject({ method: 'POST', url: `/api/jobs/${third.id}/cancel` });
     expect(cancelQueued.json().status).toBe('cancelled');
     await app.inject({ method: 'POST', url: `/api/jobs/${first.id}/cancel` });
-    await waitFor(
-      () => app.jobStore.getJob(first.id).status,
-      (status) => status === 'cancelled',
-    );
-    await waitFor(
-      () => app.jobStore.getJob(second.id).status,
-      (status) => status === 'running',
-    );
+    await vi.waitFor(() => expect(app.jobStore.getJob(first.id).status).toBe('cancelled'), {
+      timeout: 5_000,
+      interval: 10,
+    });
+    await vi.waitFor(() => expect(app.jobStore.getJob(second.id).status).toBe('running'), {
+      timeout: 5_000,
+      interval: 10,
+    });
     hold.open();
     await app.queue.whenIdle();
     expect(app.jobStore.getJob(second.id).status).toBe('succeeded');
@@ -128,10 +128,10 @@ describe('jobs', () => {
         payload: { kind: 'train', characterId, params: { datasetId } },
       })
     ).json();
-    await waitFor(
-      () => first.jobStore.getJob(job.id).checkpoint,
-      (checkpoint) => checkpoint === 'ckpt-3',
-    );
+    await vi.waitFor(() => expect(first.jobStore.getJob(job.id).checkpoint).toBe('ckpt-3'), {
+      timeout: 5_000,
+      interval: 10,
+    });
     // A crash leaves the row `running`: write that state back after the graceful close marks it.
     await first.close();
     apps.splice(apps.indexOf(first), 1);

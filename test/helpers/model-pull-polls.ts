@@ -1,6 +1,7 @@
 // test/helpers/model-pull-polls.ts — for the server's model-pull tests: a pull's state read through the web
 // API (GET /api/models/:id/pull, the id's `/` sent as %2F), and polling it until the pull has ended.
 import type { FastifyInstance } from 'fastify';
+import { expect, vi } from 'vitest';
 import type { ModelPull } from '../../src/schemas/models-api.js';
 
 /** The pull of model or Hub repo `id`, as GET /api/models/:id/pull answers it. */
@@ -10,10 +11,12 @@ export async function pullOf(app: FastifyInstance, id: string): Promise<ModelPul
 
 /** Polls the pull of `id` (every 25 ms, 10 s at most) until it is no longer running or stopping. */
 export async function pullEnded(app: FastifyInstance, id: string): Promise<ModelPull> {
-  for (let i = 0; i < 400; i++) {
-    const pull = await pullOf(app, id);
-    if (pull.status !== 'running' && pull.status !== 'stopping') return pull;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`${id}: the pull did not end`);
+  return vi.waitFor(
+    async () => {
+      const pull = await pullOf(app, id);
+      expect(pull.status, `${id}: the pull did not end`).not.toMatch(/^(running|stopping)$/);
+      return pull;
+    },
+    { timeout: 10_000, interval: 25 },
+  );
 }
