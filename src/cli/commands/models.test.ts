@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type PullJsonLine, pullJsonLineSchema } from '../../models/pull-json-lines.js';
 import { writeSd15Snapshot } from '../../models/sd15-testing.js';
 import { withCliTestIo } from '../cli-test-io.js';
@@ -60,11 +60,6 @@ function jsonLines(stdout: string): PullJsonLine[] {
     .trimEnd()
     .split('\n')
     .map((line) => pullJsonLineSchema.parse(JSON.parse(line)));
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i += 1) await new Promise((r) => setTimeout(r, 20));
-  expect(condition()).toBe(true);
 }
 
 describe('toonlora models pull of several ids', () => {
@@ -230,7 +225,10 @@ describe('toonlora models pull on a terminal', () => {
     onTerminal();
     const before = process.listenerCount('SIGINT');
     const pull = runCli(['models', 'pull', 'wd-vit-tagger-v3']);
-    await waitFor(() => partFiles(io.root).some((part) => statSync(part).size > 0));
+    await vi.waitFor(() => expect(partFiles(io.root).some((part) => statSync(part).size > 0)).toBe(true), {
+      timeout: 10_000,
+      interval: 20,
+    });
     expect(process.listenerCount('SIGINT')).toBeGreaterThan(before); // the pull handles Ctrl-C itself
     process.emit('SIGINT', 'SIGINT');
     expect(await pull).toBe(130);
