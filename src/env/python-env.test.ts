@@ -100,17 +100,32 @@ describe('setupPythonEnv', () => {
   });
 
   it('installs once when two setups start together: the second waits, says so, then finds the stamp current', async () => {
-    const slowRun: CommandRunner = async (program, args) => {
-      await new Promise((resolve) => setTimeout(resolve, 150)); // pip takes a while: the runs overlap
+    // The first setup's first command (it holds the lock) runs only once the second one has said it waits.
+    let firstRuns = () => {};
+    const firstRunning = new Promise<void>((resolve) => {
+      firstRuns = resolve;
+    });
+    let secondWaits = () => {};
+    const secondWaiting = new Promise<void>((resolve) => {
+      secondWaits = resolve;
+    });
+    const heldRun: CommandRunner = async (program, args) => {
+      firstRuns();
+      await secondWaiting;
       return run(program, args);
     };
     const secondLog: string[] = [];
-    const [first, second] = await Promise.all([
-      setupPythonEnv(options({ run: slowRun })),
-      new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
-        setupPythonEnv(options({ run: slowRun, log: (line) => secondLog.push(line) })),
-      ),
-    ]);
+    const firstSetup = setupPythonEnv(options({ run: heldRun }));
+    await firstRunning;
+    const secondSetup = setupPythonEnv(
+      options({
+        log: (line) => {
+          secondLog.push(line);
+          if (line.includes('another toonlora process is installing')) secondWaits();
+        },
+      }),
+    );
+    const [first, second] = await Promise.all([firstSetup, secondSetup]);
     expect(first.status).toBe('installed');
     expect(second.status).toBe('up-to-date');
     expect(calls.filter((call) => call.includes('-m venv'))).toHaveLength(1);

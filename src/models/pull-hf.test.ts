@@ -28,14 +28,33 @@ describe('pullModel (Hugging Face)', () => {
   });
 
   it('downloads once when two pulls of a model run at once: the second waits, says so, then finds the files', async () => {
-    fake.cdnDelayMs = 300; // the first pull is still downloading when the second one starts
+    // The first pull's first download (it holds the model's lock) goes out only once the second pull waits.
+    let firstDownloads = () => {};
+    const firstDownloading = new Promise<void>((resolve) => {
+      firstDownloads = resolve;
+    });
+    let secondWaits = () => {};
+    const secondWaiting = new Promise<void>((resolve) => {
+      secondWaits = resolve;
+    });
+    const heldFetch: typeof fetch = async (input, init) => {
+      if (String(input).includes('/resolve/')) {
+        firstDownloads();
+        await secondWaiting;
+      }
+      return fetch(input, init);
+    };
     const waits: string[] = [];
-    const [first, second] = await Promise.all([
-      pullModel('wd-vit-tagger-v3', opts()),
-      new Promise((resolve) => setTimeout(resolve, 50)).then(() =>
-        pullModel('wd-vit-tagger-v3', { ...opts(), onWaitForLock: (message) => waits.push(message) }),
-      ),
-    ]);
+    const firstPull = pullModel('wd-vit-tagger-v3', { ...opts(), fetchImpl: heldFetch });
+    await firstDownloading;
+    const secondPull = pullModel('wd-vit-tagger-v3', {
+      ...opts(),
+      onWaitForLock: (message) => {
+        waits.push(message);
+        secondWaits();
+      },
+    });
+    const [first, second] = await Promise.all([firstPull, secondPull]);
     expect(first.files.map((f) => f.status)).toEqual(['downloaded', 'downloaded']);
     expect(second.files.map((f) => f.status)).toEqual(['present', 'present']);
     expect(second.files.map((f) => f.path)).toEqual(first.files.map((f) => f.path));

@@ -58,7 +58,6 @@ export interface FakeHub {
   hubHeaders: boolean;
   /** Whether the fake Hub states each LFS file's sha256 (x-linked-etag), as the real one does. */
   linkedEtag: boolean;
-  cdnDelayMs: number;
   /** A BLIP file the fake Hub answers 404 for (a pull stopped half-way). */
   missingBlipFile: string | undefined;
   /** Replaces the BLIP listing's body (a bad mirror). */
@@ -94,8 +93,7 @@ function answer(fake: FakeHub, url: string, res: ServerResponse): void {
   if (blip) return void lfs(res).end(`blip:${blip[2]}`);
   if (url.startsWith('/cdn/')) {
     const body = REPO_FILES[url.slice('/cdn'.length)];
-    const send = () => void (body === undefined ? res.writeHead(404).end() : res.end(body));
-    return void setTimeout(send, fake.cdnDelayMs);
+    return void (body === undefined ? res.writeHead(404).end() : res.end(body));
   }
   // Files are served at any revision, like the Hub (resolve/main and resolve/<commit>); like the Hub,
   // the commit is sent on the 302 to the CDN only, never on the CDN's 200.
@@ -129,7 +127,6 @@ export function fakeHubForFile(): FakeHub {
     siblingsOverride: undefined,
     hubHeaders: true,
     linkedEtag: true,
-    cdnDelayMs: 0,
     missingBlipFile: undefined,
     blipListing: undefined,
     opts: () => ({
@@ -149,7 +146,6 @@ export function fakeHubForFile(): FakeHub {
     fake.siblingsOverride = undefined;
     fake.hubHeaders = true;
     fake.linkedEtag = true;
-    fake.cdnDelayMs = 0;
     fake.missingBlipFile = undefined;
     fake.blipListing = undefined;
     fake.root = mkdtempSync(join(tmpdir(), 'toonlora-pull-'));
