@@ -101,8 +101,14 @@ describe('OrderedAnalysis', () => {
 
   it('an analyser that joins late (a worker still opening its models) takes the files left', async () => {
     const analysis = new OrderedAnalysis(files, { window: 8 });
-    const first = analysis.join(fakeAnalyser('first', () => 5));
-    const late = sleep(12).then(() => analysis.join(fakeAnalyser('late', () => 5)));
+    let late: Promise<void> | undefined;
+    const first = analysis.join(
+      fakeAnalyser('first', (source) => {
+        // the late one joins while the first is busy with its first file: the other seven are still left
+        if (source === files[0]) late = analysis.join(fakeAnalyser('late', () => 5));
+        return 5;
+      }),
+    );
     const results = await collect(analysis);
     await Promise.all([first, late]);
     expect(results.map((r) => r.source)).toEqual(files);
