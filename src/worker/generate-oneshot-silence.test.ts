@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { generationConfigSchema } from '../schemas/config.js';
 import { runGeneration } from './generate.js';
 import type { WorkerSilenceLimits } from './silence-watchdog.js';
@@ -39,17 +39,12 @@ function generate(plan: Record<string, unknown>, silence: WorkerSilenceLimits, s
   return { run, stepsSeen, pid: () => Number(readFileSync(pidFile, 'utf8')) };
 }
 
-/** Whether process `pid` is gone, waiting up to 5 s for the kernel to reap it. */
-async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return true;
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  return false;
+/** Waits up to 5 s for the kernel to reap process `pid`; fails the test with the last check if it does not. */
+async function expectGone(pid: number): Promise<void> {
+  await vi.waitFor(() => expect(() => process.kill(pid, 0), `process ${pid} still runs`).toThrow(), {
+    timeout: 5_000,
+    interval: 100,
+  });
 }
 
 describe('runGeneration silence watchdog', () => {
@@ -65,7 +60,7 @@ describe('runGeneration silence watchdog', () => {
       details: { worker: 'generate', silentS: 1, stalled: true },
     });
     expect(performance.now() - started).toBeLessThan(20_000); // not the fixture's 60 s
-    expect(await gone(pid())).toBe(true);
+    await expectGone(pid());
   }, 30_000);
 
   it('kills a worker that goes silent after a sampling step for the request allowance, naming --worker-timeout', async () => {
@@ -78,7 +73,7 @@ describe('runGeneration silence watchdog', () => {
       details: { stalled: true, silentS: 1 },
     });
     expect(stepsSeen).toEqual([1, 2]);
-    expect(await gone(pid())).toBe(true);
+    await expectGone(pid());
   }, 30_000);
 
   it('leaves a worker alone while it reports its steps and each decoded image, however long it takes', async () => {
