@@ -207,6 +207,15 @@ const ALGORITHM_TEXT: Readonly<Record<InspectResult['algorithm'], string>> = {
   full: '   algorithm: full (LyCORIS whole-weight differences)',
 };
 
+/** For a run folder: which of its files this is, and what the PEFT adapter beside it is for. */
+function runFolderLines(result: InspectResult): string[] {
+  if (!result.runFolder) return [];
+  return [
+    `  run folder ${result.runFolder.folder}: inspected its kohya file, the one A1111, ComfyUI and diffusers load`,
+    `  (the PEFT adapter beside it, ${result.runFolder.adapter}, is for PEFT and train --resume)`,
+  ];
+}
+
 /** Human summary of an inspection, for the CLI. */
 export function formatInspection(result: InspectResult): string {
   // a file with no tensors has no dtypes: say so rather than print an empty field
@@ -216,6 +225,7 @@ export function formatInspection(result: InspectResult): string {
       .join(', ') || 'none';
   const lines = [
     `${result.file}`,
+    ...runFolderLines(result),
     `  format: ${result.format}${ALGORITHM_TEXT[result.algorithm]}${result.unreadModules === undefined ? '' : `   modules: ${result.unreadModules} (not read by toonlora)`}   size: ${formatBytes(result.sizeBytes)}   tensors: ${result.tensorCount}   dtypes: ${dtypes}`,
     ...(result.algorithm === 'lokr' ? lokrModuleLines(result) : moduleLines(result)),
     ...tagLines(result),

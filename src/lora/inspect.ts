@@ -2,7 +2,9 @@
 // scale per module, LoKr factor shapes, modules per block, dtypes, size, metadata, trigger and top
 // tags) and whether AUTOMATIC1111, ComfyUI and diffusers map every key; the verdict notes and warnings
 // live in inspect-verdicts.ts. Reads only the header and the alpha scalars.
-import { readRunRecord } from './convert-facts.js';
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { readRunRecord, runKohyaFilePath } from './convert-facts.js';
 import { withDoraVerdicts } from './dora-loaders.js';
 import {
   inspectionWarnings,
@@ -73,6 +75,11 @@ export interface InspectResult {
   readonly compatibility: readonly LoaderVerdict[];
   readonly unknownKeys: readonly string[];
   readonly warnings: readonly string[];
+  /**
+   * Set when the input was a training run folder holding its kohya file (`<run>/<run>.safetensors`): `file` is that
+   * kohya file (what A1111, ComfyUI and diffusers load), and `adapter` the PEFT adapter beside it (PEFT / --resume).
+   */
+  readonly runFolder?: { readonly folder: string; readonly adapter: string };
 }
 
 function tagFrequency(metadata: Readonly<Record<string, string>>): Record<string, Record<string, number>> {
@@ -173,8 +180,30 @@ function perBlock(
 
 const sortedUnique = (values: readonly number[]) => [...new Set(values)].sort((a, b) => a - b);
 
+const isFile = (path: string) =>
+  stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+
 /**
- * Inspects a LoRA or LoKr file or PEFT adapter folder. A valid safetensors file whose keys match no
+ * The kohya file of a training run folder (`<run>/<run>.safetensors` beside its PEFT adapter), when `path` is one;
+ * undefined for any other input (a file, a checkpoint folder, a PEFT folder with no kohya file beside it).
+ */
+async function runFolderKohyaFile(path: string): Promise<string | undefined> {
+  const isFolder = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isFolder || !(await isFile(join(path, 'adapter_model.safetensors')))) return undefined;
+  const kohya = runKohyaFilePath(path);
+  return (await isFile(kohya)) ? kohya : undefined;
+}
+
+/**
+ * Inspects a LoRA or LoKr file or PEFT adapter folder. A training run folder is inspected by its kohya file
+ * (`<run>/<run>.safetensors`, what WebUIs and diffusers load), `runFolder` naming the PEFT adapter beside it; a run
+ * folder without that file (training stopped before writing it) is inspected by its PEFT adapter. A valid safetensors file whose keys match no
  * LoRA format is reported as format `unknown`, every key unmapped. A training run folder (or its adapter file, or a
  * checkpoint's) reports the training record of the run's kohya file in `metadata`, as `convert` carries it.
  * @throws TL_ERR_INPUT_NOT_FOUND, TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT (broken module, bad config).
@@ -183,6 +212,16 @@ export async function inspectLora(
   path: string,
   options: { topTagCount?: number } = {},
 ): Promise<InspectResult> {
+  const kohya = await runFolderKohyaFile(path);
+  if (kohya === undefined) return inspectAdapter(path, options);
+  const result = await inspectAdapter(kohya, options);
+  return {
+    ...result,
+    runFolder: { folder: resolve(path), adapter: join(resolve(path), 'adapter_model.safetensors') },
+  };
+}
+
+async function inspectAdapter(path: string, options: { topTagCount?: number }): Promise<InspectResult> {
   const opened = await openAdapter(path, { allowUnknownFormat: true });
   const { reader } = opened;
   try {
