@@ -9,6 +9,7 @@ import { errorInGivenBaseWords } from '../models/base-revision.js';
 import type { CacheOptions } from '../models/cache.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { effectiveLoraAlpha, type TrainingConfig } from '../schemas/config.js';
+import { finishedRun } from './finished-run.js';
 import { kohyaFilePath, kohyaWriteError, writeKohyaFile } from './kohya-file.js';
 import {
   PROTOCOL_VERSION,
@@ -80,6 +81,8 @@ export interface TrainResult extends TrainResultBase {
    * so the steps after `checkpointStep` are lost.
    */
   readonly forced?: boolean;
+  /** A --resume of a run that had finished, its files complete: nothing was trained or written (finished-run.ts). */
+  readonly alreadyFinished?: boolean;
   /** When forced: the worker was killed because it did not stop within this grace (ms) after one Ctrl-C. */
   readonly killedAfterGraceMs?: number;
   readonly stats: Readonly<Record<string, number | null>>;
@@ -246,6 +249,24 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
 
 async function trainHoldingLock(options: TrainOptions): Promise<TrainResult> {
   checkRunFolder(options);
+  if (options.resume) {
+    const finished = await finishedRun(options.runDir, options.config, options.kohya !== false);
+    if (finished) {
+      const { step, textEncoderAdapter, kohyaFile, ...files } = finished;
+      return {
+        ...files,
+        ...(textEncoderAdapter === undefined ? {} : { textEncoderAdapter }),
+        ...(kohyaFile === undefined ? {} : { kohyaFile }),
+        runDir: options.runDir,
+        samples: [],
+        steps: step,
+        lastLoss: null,
+        status: 'done',
+        alreadyFinished: true,
+        stats: {},
+      };
+    }
+  }
   const setAside = options.resume ? null : setAsideEarlierSamples(options.runDir);
   if (setAside) options.onEvent?.(notice('warn', setAside));
   const startedAt = Date.now() / 1000;

@@ -70,12 +70,17 @@ export function formatResult(
 ): string {
   if (result.status === 'cancelled') return formatStopped(result);
   return [
+    result.alreadyFinished
+      ? `already finished at step ${result.steps}; nothing to do (its files are complete and were left as they are)`
+      : '',
     stoppedLate
       ? 'stopped after the last step had started: the run finished it, and its files are complete (nothing to resume)'
       : '',
-    result.lastLoss === null
-      ? `trained ${result.steps} steps (all before this --resume: it wrote the missing files from the last checkpoint)`
-      : `trained ${result.steps} steps (last loss ${result.lastLoss.toFixed(4)})`,
+    result.alreadyFinished
+      ? ''
+      : result.lastLoss === null
+        ? `trained ${result.steps} steps (all before this --resume: it wrote the missing files from the last checkpoint)`
+        : `trained ${result.steps} steps (last loss ${result.lastLoss.toFixed(4)})`,
     `  PEFT adapter: ${result.adapter}`,
     result.textEncoderAdapter ? `  text-encoder PEFT adapter: ${result.textEncoderAdapter}` : '',
     result.kohyaFile
