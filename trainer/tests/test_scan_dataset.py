@@ -116,3 +116,41 @@ def test_a_folder_without_kohya_folders_and_not_named_like_one_still_says_how_to
     pattern_image(64).save(tmp_path / "sks girl" / "a.png")
     with pytest.raises(DatasetError, match=r"no images found in `<repeats>_<trigger> <class>` folders"):
         scan_kohya_dataset(str(tmp_path / "sks girl"))
+
+
+def _prep_output(root):
+    """A dataset as `toonlora prep` writes it: a kohya folder, manifest.json, and the review folder stages/."""
+    pattern_image(64).save((root / "10_sks girl").mkdir(parents=True) or root / "10_sks girl" / "a.png")
+    (root / "manifest.json").write_text("{}", encoding="utf-8")
+    for panel in ("panel-01", "panel-02"):
+        (root / "stages" / panel).mkdir(parents=True)
+        pattern_image(64).save(root / "stages" / panel / "1-crop.png")
+    return root
+
+
+def test_prep_review_folder_names_the_dataset_folder_instead_of_one_rename_hint_per_stage_folder(tmp_path):
+    # before: "<stages>/panel-01: 1 image(s) not trained: ... Rename it to train them.; <stages>/panel-02: ..." per
+    # stage folder, as if they were misnamed training folders
+    dataset = _prep_output(tmp_path / "ds")
+    for given in (dataset / "stages", dataset / "stages" / "panel-01"):
+        with pytest.raises(DatasetError) as raised:
+            scan_kohya_dataset(str(given))
+        message = str(raised.value)
+        assert "review folder (stages/" in message and message.endswith(f"Give train the dataset folder prep wrote: {dataset}")
+        assert "Rename it" not in message
+    # the folder above a prep dataset names it
+    with pytest.raises(DatasetError, match=rf"but a folder in it holds them .*: give train that folder: {dataset}$"):
+        scan_kohya_dataset(str(tmp_path))
+
+
+def test_what_the_scan_found_reads_as_sentences(tmp_path):
+    # before: the warnings were joined with "; " after their own full stops: "... Rename it to train them.; ..."
+    for name in ("girl", "boy"):
+        (tmp_path / name).mkdir()
+        pattern_image(64).save(tmp_path / name / "a.png")
+    (tmp_path / "0_off x").mkdir()
+    with pytest.raises(DatasetError) as raised:
+        scan_kohya_dataset(str(tmp_path))
+    message = str(raised.value)
+    assert ".;" not in message
+    assert "Rename it to train them. " in message

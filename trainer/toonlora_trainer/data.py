@@ -88,13 +88,16 @@ def scan_kohya_dataset(dataset_dir: str) -> Dataset:
         raise DatasetError(f"{dataset_dir}: no readable images, {len(unreadable)} could not be decoded: " + "; ".join(unreadable[:5])
                            + (f"; and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""))
     if not items:
+        prep_dataset = _prep_dataset_near(root)
+        if prep_dataset is not None:
+            raise DatasetError(prep_dataset, missing=True)
         stopped = (Path(dataset_dir) / PREP_STAGING_DIR).is_dir()
         raise DatasetError(
             f"{dataset_dir}: no images found in `<repeats>_<trigger> <class>` folders (e.g. `10_sks girl/a.png`). "
             + (f"A prep run into this folder was stopped before it finished (what it made is in {PREP_STAGING_DIR}): "
                "run `toonlora prep` again." if stopped else "Run `toonlora prep` first or rename the folders.")
             # what the scan saw and why none of it trains (repeats 0, a misnamed folder, a format Pillow cannot read, ...)
-            + (" What the scan found: " + "; ".join(warnings) if warnings else ""),
+            + (" What the scan found: " + " ".join(_sentence(w) for w in warnings) if warnings else ""),
             missing=True,
         )
     warnings += _both_caption_files_warning(scanned)
@@ -121,6 +124,41 @@ def _kohya_folders(root: Path) -> list[Path]:
 
 # Folders `toonlora prep` writes beside the kohya folders: their images are review material, not training data.
 PREP_SIDE_FOLDERS = frozenset({"stages"})
+
+
+def _sentence(text: str) -> str:
+    """`text` ending in a full stop, once (the scan's warnings joined into one error read `... them.; ...` before)."""
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _holds_kohya_folders(folder: Path) -> bool:
+    try:
+        return any(p.is_dir() and FOLDER_PATTERN.match(p.name) for p in folder.iterdir())
+    except OSError:
+        return False
+
+
+def _prep_dataset_near(root: Path) -> str | None:
+    """When `root` trains nothing because it is not the dataset folder `toonlora prep` wrote but one of its other
+    outputs, or the folder above it: the message naming the dataset folder to give train instead; None otherwise.
+    - `root` is prep's review folder `stages/` (each panel's stage images), or a folder inside it;
+    - `root` holds one or more prep dataset folders (a folder with `<repeats>_<trigger> <class>` folders in it)."""
+    resolved = root.resolve()
+    for folder in (resolved, *resolved.parents):
+        if folder.name in PREP_SIDE_FOLDERS and _holds_kohya_folders(folder.parent):
+            where = "this is" if folder == resolved else "this is inside"
+            return (f"{root}: {where} `toonlora prep`'s review folder ({folder.name}/: the stages of each image, not "
+                    f"training data). Give train the dataset folder prep wrote: {folder.parent}")
+    try:
+        below = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and _holds_kohya_folders(p))
+    except OSError:
+        return None
+    if not below:
+        return None
+    named = ", ".join(str(p) for p in below[:3]) + (f" and {len(below) - 3} more" if len(below) > 3 else "")
+    return (f"{root}: no `<repeats>_<trigger> <class>` folders here, but {'a folder' if len(below) == 1 else 'folders'} in "
+            f"it {'holds' if len(below) == 1 else 'hold'} them (a dataset `toonlora prep` wrote?): give train "
+            f"{'that folder' if len(below) == 1 else 'one of them'}: {named}")
 
 
 def _misnamed_folder_warnings(root: Path) -> list[str]:
