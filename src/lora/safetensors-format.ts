@@ -8,6 +8,8 @@ import { anImage, imageTypeName } from '../vision/image-sniff.js';
 import { TEXT_SNIFF_BYTES, type TextFileKind, textFileKind, textFileText } from '../vision/text-sniff.js';
 import { checkContiguous, parseMetadata, parseTensorEntry, rejectForbidden } from './safetensors-entries.js';
 import {
+  jsonFileError,
+  looksLikeJson,
   MAX_HEADER_BYTES,
   type SafetensorsHeader,
   type SafetensorsRule,
@@ -71,10 +73,11 @@ function textFileError(file: string, kind: TextFileKind): ToonloraError {
 /**
  * Checks the 8-byte length prefix against the file size and the cap before anything is allocated; a length
  * that does not fit is named by what the first bytes are instead, when they are a PyTorch checkpoint's, an
- * image's, a Git LFS pointer's or an HTML page's (`prefix`: the first TEXT_SNIFF_BYTES where the file has them;
+ * image's, a Git LFS pointer's, an HTML page's or a JSON file's (`prefix`: the first TEXT_SNIFF_BYTES where the file has them;
  * WebP, AVIF and HEIC need 12, the LFS pointer 40).
  * @returns the header length in bytes (a safe integer).
- * @throws TL_ERR_SAFETENSORS (file-too-small, pytorch-checkpoint, image-file, text-file, header-length-cap, header-length-past-end)
+ * @throws TL_ERR_SAFETENSORS (file-too-small, pytorch-checkpoint, image-file, text-file, json-file, header-length-cap,
+ *   header-length-past-end)
  */
 export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: string): number {
   if (fileSize < 8 || prefix.byteLength < 8) {
@@ -92,6 +95,7 @@ export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: st
   if (image) throw imageFileError(file, image);
   const text = unreadable ? textFileKind(prefix) : undefined;
   if (text) throw textFileError(file, text);
+  if (unreadable && looksLikeJson(prefix)) throw jsonFileError(file);
   if (length > BigInt(MAX_HEADER_BYTES)) {
     throw safetensorsError(
       file,

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertLora } from './convert.js';
+import { inspectLora } from './inspect.js';
 import { openSafetensors } from './safetensors-read.js';
 import { parseSafetensorsBuffer } from './safetensors-format.js';
 import { tempDirPerFile } from './temp-dir-testing.js';
@@ -65,6 +66,25 @@ describe('an image read as a LoRA', () => {
     await writeFile(path, page);
     await expect(convertLora({ input: path, output: join(tempDir(), 'o.safetensors') })).rejects.toThrow(
       'this is an HTML page',
+    );
+  });
+
+  it('a JSON file is named as one: a PEFT adapter_config.json points to its folder (inspect, convert)', async () => {
+    // before: "not a safetensors file, or a damaged one ... header length 8314054077019327099 exceeds ..."
+    const run = tempDir();
+    const config = join(run, 'adapter_config.json');
+    await writeFile(config, '{\n  "alpha_pattern": {},\n  "r": 4\n}\n');
+    const error = (await openSafetensors(config).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'TL_ERR_SAFETENSORS', details: { rule: 'json-file' } });
+    expect(error.message).toContain("this is a JSON file (a PEFT adapter's config?), not a LoRA: give its folder");
+    expect(error.message).not.toContain('header length');
+    await expect(inspectLora(config)).rejects.toThrow("a PEFT adapter's config?");
+    await expect(convertLora({ input: config, output: join(tempDir(), 'o.safetensors') })).rejects.toThrow(
+      'give its folder',
+    );
+    const other = Buffer.from('\ufeff [{"file": "a.png"}]');
+    expect(() => parseSafetensorsBuffer(other, 'manifest.json')).toThrow(
+      'manifest.json: this is a JSON file, not a LoRA (.safetensors file) [rule json-file].',
     );
   });
 

@@ -1,6 +1,7 @@
 // src/lora/safetensors-rules.ts — the safetensors vocabulary, pure: the dtype table, the header size cap, the
 // parsed header's shapes, the rule names a damaged file is rejected with and the TL_ERR_SAFETENSORS error built
 // from one.
+import { basename } from 'node:path';
 import { ToonloraError } from '../errors.js';
 
 /** Bytes per element of every dtype safetensors defines (F4 / F6 sub-byte types are not accepted). */
@@ -53,6 +54,7 @@ export type SafetensorsRule =
   | 'pytorch-checkpoint'
   | 'image-file'
   | 'text-file'
+  | 'json-file'
   | 'header-length-past-end'
   | 'header-length-cap'
   | 'header-not-utf8'
@@ -90,4 +92,30 @@ export function safetensorsError(
     `${file}: not a safetensors file, or a damaged one; re-export or re-download it (found: ${where}${what} [rule ${rule}]).`,
     { details: { file, rule, ...(tensor === undefined ? {} : { tensor }) } },
   );
+}
+
+/**
+ * Whether the first bytes (a UTF-8 BOM and white space skipped) open a JSON object or array, as a JSON file's do; a
+ * safetensors file opens with its 8-byte header length instead. Only asked of a file whose length does not fit.
+ */
+export function looksLikeJson(prefix: Uint8Array): boolean {
+  const text = Buffer.from(prefix)
+    .toString('latin1')
+    .replace(/^\xef\xbb\xbf/, '')
+    .trimStart();
+  return /^(\{\s*("|\})|\[)/.test(text);
+}
+
+/**
+ * A JSON file given where a .safetensors LoRA is read: a PEFT adapter's `adapter_config.json` (its folder is what
+ * to give), or another JSON file; named as such, not as a damaged header.
+ */
+export function jsonFileError(file: string): ToonloraError {
+  const what =
+    basename(file) === 'adapter_config.json'
+      ? "a JSON file (a PEFT adapter's config?), not a LoRA: give its folder, which holds the adapter's weights too"
+      : 'a JSON file, not a LoRA (.safetensors file)';
+  return new ToonloraError('TL_ERR_SAFETENSORS', `${file}: this is ${what} [rule json-file].`, {
+    details: { file, rule: 'json-file' satisfies SafetensorsRule },
+  });
 }
