@@ -47,6 +47,15 @@ describe('convert -o', () => {
     expect((await lstat(join(io.root, 'newdir', 'adapter_model.safetensors'))).isFile()).toBe(true);
   });
 
+  it('--to peft with a .safetensors file name is exit 2 naming the folder and --to kohya, and makes no folder', async () => {
+    // before: `-o x.safetensors` made a folder named x.safetensors/
+    const output = join(io.root, 'x.safetensors');
+    expect(await runCli(['convert', input, '-o', output, '--to', 'peft'])).toBe(2);
+    expect(io.stderr).toContain(`-o ${output}: --to peft writes a folder`);
+    expect(io.stderr).toContain(`Give a folder (-o ${join(io.root, 'x')}), or --to kohya for one file.`);
+    await expect(lstat(output)).rejects.toThrow('ENOENT');
+  });
+
   it('a symlink is written through with --overwrite: the link stays, its target is the new file', async () => {
     const real = join(io.root, 'real.safetensors');
     await writeFile(real, 'old');

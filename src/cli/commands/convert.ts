@@ -1,5 +1,5 @@
 // src/cli/commands/convert.ts — `toonlora convert`: convert a LoRA between PEFT / diffusers and WebUI / kohya formats (alpha kept)
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ToonloraError } from '../../errors.js';
 import { formatBytes } from '../../format-bytes.js';
@@ -28,6 +28,26 @@ async function readTrainingFacts(path: string): Promise<Record<string, unknown>>
       },
     );
   }
+}
+
+/**
+ * `--to peft -o x.safetensors` (a path that is no folder yet): refused, as PEFT output is a folder and would be made
+ * as `x.safetensors/`. An existing folder of that name is written as any PEFT folder is.
+ * @throws TL_ERR_USAGE naming the two ways out.
+ */
+async function refuseFileNameForPeft(output: string, to: string): Promise<void> {
+  if (to !== 'peft' || !/\.safetensors$/i.test(output)) return;
+  const isFolder = await stat(output).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+  if (isFolder) return;
+  const folder = output.replace(/\.safetensors$/i, '');
+  throw new ToonloraError(
+    'TL_ERR_USAGE',
+    `-o ${output}: --to peft writes a folder (adapter_model.safetensors + adapter_config.json), not one .safetensors file; nothing was written. Give a folder (-o ${folder}), or --to kohya for one file.`,
+    { details: { file: output } },
+  );
 }
 
 function formatResult(result: ConvertResult): string {
@@ -77,6 +97,7 @@ export function registerConvert(program: Command): void {
     .option('--json', 'print the result as JSON', false)
     .action(
       commandAction('convert', async (input: string, flags: ConvertFlags) => {
+        await refuseFileNameForPeft(flags.output ?? '', flags.to);
         const trainingFacts = flags.metadataFrom ? await readTrainingFacts(flags.metadataFrom) : undefined;
         const result = await convertLora({
           input,
