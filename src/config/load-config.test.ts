@@ -43,7 +43,8 @@ describe('config validation names the field, the value and the fix', () => {
   });
   it('names the flag of a list item and of the prep / train / generate flags', () => {
     const seed = thrownToonloraError(() => parseConfig({ generation: { seeds: [1, -1] } }));
-    expect(seed.message).toMatch(/generation\.seeds\.1: .*got -1\. Set --seed or generation\.seeds\.1\./);
+    // the setting is the list's key (before: "Set --seed or generation.seeds.1", which is no config key)
+    expect(seed.message).toMatch(/generation\.seeds\.1: .*got -1\. Set --seed or generation\.seeds\.$/);
     const workers = thrownToonloraError(() => parseConfig({ prep: { workers: 0 } }));
     expect(workers.message).toMatch(/Set --workers or prep\.workers\./);
     const fraction = thrownToonloraError(() => parseConfig({ prep: { workers: 1.5 } }));
@@ -60,6 +61,16 @@ describe('config validation names the field, the value and the fix', () => {
     const resolution = thrownToonloraError(() => parseConfig({ training: { resolution: 500 } }));
     expect(resolution.message).toMatch(/training\.resolution: .*got 500\. Set training\.resolution\./);
   });
+  it('a value past the safe integers names one limit, the real one (before: <=9007199254740991 and <=4294967295)', () => {
+    const seed = thrownToonloraError(() => parseConfig({ generation: { seeds: [99999999999999999999] } }));
+    expect(seed.message.split('\n').slice(1)).toEqual([
+      'generation.seeds.0: Too big: expected number to be <=4294967295, got 100000000000000000000. Set --seed or generation.seeds.',
+    ]);
+    const steps = thrownToonloraError(() => parseConfig({ training: { steps: 1e20 } }));
+    expect(steps.message).toContain('<=1000000');
+    expect(steps.message).not.toContain('9007199254740991');
+  });
+
   it('rejects negative steps', () => {
     const error = thrownToonloraError(() => parseConfig({ training: { steps: -5 } }));
     expect(error.message).toMatch(/training\.steps: .*got -5\. Set --steps or training\.steps\./);

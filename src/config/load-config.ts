@@ -96,14 +96,43 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
+/**
+ * The issues with one bound per field and side: zod's `.int()` adds its own safe-integer bound, so a value past both
+ * gave two lines with two limits (`<=9007199254740991` and the field's `<=4294967295`); the tighter one is the real
+ * limit, and it stays. Pure.
+ */
+export function tightestBounds(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const bound = (issue: z.core.$ZodIssue) =>
+    issue.code === 'too_big'
+      ? Number(issue.maximum)
+      : issue.code === 'too_small'
+        ? -Number(issue.minimum)
+        : undefined;
+  const tightest = new Map<string, z.core.$ZodIssue>();
+  for (const issue of issues) {
+    const value = bound(issue);
+    if (value === undefined) continue;
+    const id = `${issue.code} ${issue.path.map(String).join('.')}`;
+    const kept = tightest.get(id);
+    if (!kept || value < (bound(kept) as number)) tightest.set(id, issue);
+  }
+  return issues.filter(
+    (issue) =>
+      bound(issue) === undefined ||
+      tightest.get(`${issue.code} ${issue.path.map(String).join('.')}`) === issue,
+  );
+}
+
 /** One line per zod issue: `training.lora.rank: expected ..., got 0. Set --rank or training.rank.` */
 export function formatConfigIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string {
-  return issues
+  return tightestBounds(issues)
     .map((issue) => {
       const field = issue.path.map(String).join('.') || '(config)';
-      // a list item (`generation.seeds.0`) is set by its list's flag
-      const flag = FLAG_FOR_FIELD[issue.path.filter((key) => typeof key !== 'number').join('.')];
-      const fix = flag ? `Set ${flag} or ${field}.` : `Set ${field}.`;
+      // a list item (`generation.seeds.0`) is set by its list's flag and key (`--seed or generation.seeds`)
+      const key = issue.path.filter((part) => typeof part !== 'number').join('.');
+      const flag = FLAG_FOR_FIELD[key];
+      const setting = key || field;
+      const fix = flag ? `Set ${flag} or ${setting}.` : `Set ${setting}.`;
       const got =
         issue.code === 'unrecognized_keys' ? '' : `, got ${describeValue(valueAt(input, issue.path))}`;
       return `${field}: ${issue.message}${got}. ${fix}`;
