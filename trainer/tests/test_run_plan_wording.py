@@ -12,3 +12,13 @@ def test_the_plan_ends_with_a_plain_line_and_keeps_the_detail(tmp_path):
     lines = plan_lines(parse_training_config(training_config(steps=4)), dataset)
     assert lines[-1] == "loading the base model; training starts after it"
     assert any(line.startswith("text embeddings: ") and "128 at a time" in line for line in lines[:-1])
+
+
+def test_a_run_too_short_for_a_sample_says_it_renders_none(tmp_path):
+    # before: a 4-step run logged "samples every 250 steps: prompts [...]" and rendered none
+    dataset = scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "ds", images=1, repeats=2)))
+    short = plan_lines(parse_training_config(training_config(steps=4, sampleEverySteps=250)), dataset)
+    assert "no sample images: the 4 steps end before the first sample, at step 250 (sampleEverySteps)" in short
+    assert not any(line.startswith("samples every") for line in short)
+    long = plan_lines(parse_training_config(training_config(steps=250, sampleEverySteps=250)), dataset)
+    assert any(line.startswith("samples every 250 steps: prompts") for line in long)

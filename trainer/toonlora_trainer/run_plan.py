@@ -37,7 +37,11 @@ def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
         sizes = ", ".join(f"{w}x{h} ({n})" for (w, h), n in counts.items())
         lines.append(f"aspect-ratio buckets (images each): {sizes}" + ("; a batch holds one bucket" if config.batch_size > 1 else "")
                      + ("; compile makes one graph per bucket size" if config.compile else ""))
-    if config.sample_every_steps:
+    if config.sample_every_steps and config.steps < config.sample_every_steps:
+        # as the dry run says it (src/worker/memory-estimate.ts): samples come at multiples of sampleEverySteps only
+        lines.append(f"no sample images: the {_count(config.steps, 'step')} end before the first sample, at step "
+                     f"{config.sample_every_steps} (sampleEverySteps)")
+    elif config.sample_every_steps:
         prompts = sample_prompts(config, dataset)
         folders = len({item.folder_tokens or item.trigger for item in dataset.items})
         skipped = (f" (the first {len(prompts)} of {folders} concept folders; samplePrompts sets others)"
