@@ -64,6 +64,24 @@ describe('toonlora train --dry-run', () => {
     });
   }, 180_000);
 
+  it('warns about an -o inside the dataset folder as the real run does', async () => {
+    // before: only the real run warned; the dry run said nothing about -o
+    const { stderr } = await execFileAsync(launcher, [
+      'train',
+      dataset,
+      '--base',
+      'tiny',
+      '--steps',
+      '2',
+      '--dry-run',
+      '-o',
+      join(dataset, 'run'),
+    ]);
+    expect(stderr).toContain(
+      `toonlora train: warning: ${join(dataset, 'run')}: the run folder is inside the dataset folder ${dataset}`,
+    );
+  }, 180_000);
+
   it('adds the text-encoder LoRA size with --train-text-encoder (48 modules, 2,359,296 parameters at r=32)', async () => {
     const { stdout } = await dryRun(dataset, '--train-text-encoder', '--compile');
     expect(stdout).toContain('"compile": true');

@@ -141,6 +141,9 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
   if (flags.dryRun) {
     const notPulled = notPulledBaseWarning(config.baseModel);
     if (notPulled) process.stderr.write(`toonlora train: warning: ${notPulled}\n`);
+    // an -o given to the dry run gets the real run's warning about it
+    const inside = flags.output ? runInsideDatasetWarning(resolve(flags.output), datasetDir) : null;
+    if (inside) process.stderr.write(`toonlora train: warning: ${inside}\n`);
     // the dataset and length as the worker's own scan reads them (fails on a missing or empty one, as a real run)
     const plan = await planTraining(datasetDir, config);
     // every dataset warning the run will print, in its words
