@@ -62,7 +62,8 @@ describe('config validation names the field, the value and the fix', () => {
     expect(resolution.message).toMatch(/training\.resolution: .*got 500\. Set training\.resolution\./);
   });
   it('a value past the safe integers names one limit, the real one (before: <=9007199254740991 and <=4294967295)', () => {
-    const seed = thrownToonloraError(() => parseConfig({ generation: { seeds: [99999999999999999999] } }));
+    // the CLI reads --seed 99999999999999999999 as 1e20
+    const seed = thrownToonloraError(() => parseConfig({ generation: { seeds: [1e20] } }));
     expect(seed.message.split('\n').slice(1)).toEqual([
       'generation.seeds.0: Too big: expected number to be <=4294967295, got 100000000000000000000. Set --seed or generation.seeds.',
     ]);
