@@ -45,11 +45,17 @@ function listOutDir(outDir: string): string[] {
 /**
  * Checks the output folder before any model loads: it (or the folder it would be made in) must be a
  * writable folder, and an existing one must be empty (a killed run's staging folder aside) unless
- * `overwrite`, which may replace only what a previous run recorded. Returns what the run replaces.
+ * `overwrite`, which may replace only what a previous run recorded, and not captions the user edited since
+ * unless `discardEdits`. Returns what the run replaces.
  * @throws ToonloraError TL_ERR_USAGE (no path, a file, or not writable) or TL_ERR_OUTPUT_EXISTS (not
- *   empty; with `overwrite`, holding files no previous run recorded)
+ *   empty; with `overwrite`, holding files no previous run recorded or hand-edited captions)
  */
-export function checkOutDir(outDir: string, datasetDir: string, overwrite: boolean): ReplacePlan {
+export function checkOutDir(
+  outDir: string,
+  datasetDir: string,
+  overwrite: boolean,
+  discardEdits = false,
+): ReplacePlan {
   checkOutputFolder(outDir, OUT_DIR_HINT);
   if (existsSync(outDir)) checkNoRunningPrep(outDir);
   const entries = existsSync(outDir)
@@ -63,7 +69,7 @@ export function checkOutDir(outDir: string, datasetDir: string, overwrite: boole
       { details: { file: outDir } },
     );
   }
-  return planReplacement(outDir, datasetDir);
+  return planReplacement(outDir, datasetDir, discardEdits);
 }
 
 /** Makes the output folder and the run's staging folder in it; returns the staging folder.

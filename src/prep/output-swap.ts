@@ -4,7 +4,7 @@
 // removes the stale staging folder; one a live run still writes is refused). `--overwrite` then removes
 // exactly the files the previous run's manifest records (and the desktop's .DS_Store files); a file there
 // that prep did not write (a hand-added image, notes) stops the run before any model loads, named,
-// instead of being deleted.
+// instead of being deleted, and so does a caption the user edited since prep wrote it (unless --discard-edits).
 import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
@@ -70,6 +70,50 @@ function filesUnder(root: string, dir: string): string[] {
   );
 }
 
+/** Hand-edited captions named in a refusal before "and N more". */
+const EDITED_NAMED = 3;
+
+/** A caption file's text as prep compares it: trailing white space (an editor's final newline) aside. */
+function captionText(text: string): string {
+  return text.replace(/\s+$/u, '');
+}
+
+/**
+ * The caption files of `manifest` in `outDir` whose text is no longer the caption the manifest records (the
+ * user edited them by hand), relative to `outDir`. A missing or unreadable file is not an edit.
+ */
+export function editedCaptionFiles(outDir: string, manifest: Manifest): string[] {
+  const edited: string[] = [];
+  for (const file of manifest.files) {
+    for (const crop of file.crops) {
+      const rel = crop.captionFile.split('/').join(sep);
+      if (!isInside(rel)) continue;
+      let text: string;
+      try {
+        text = readFileSync(join(outDir, rel), 'utf8');
+      } catch {
+        continue;
+      }
+      if (captionText(text) !== captionText(crop.caption)) edited.push(rel);
+    }
+  }
+  return [...new Set(edited)];
+}
+
+/** The refusal for captions the user edited: named (three, then a count), with the ways on. */
+function editedCaptionsError(outDir: string, edited: readonly string[]): ToonloraError {
+  const named =
+    edited.slice(0, EDITED_NAMED).join(', ') +
+    (edited.length > EDITED_NAMED ? `, and ${edited.length - EDITED_NAMED} more` : '');
+  const count = edited.length === 1 ? 'a caption' : `${edited.length} captions`;
+  const them = edited.length === 1 ? 'it' : 'them';
+  return new ToonloraError(
+    'TL_ERR_OUTPUT_EXISTS',
+    `${outDir}: you edited ${count} there since prep wrote ${them} (${named}); --overwrite would replace ${them} with new captions, so nothing was changed. Copy your captions out of the folder (or choose a new -o folder), or pass --discard-edits to replace them.`,
+    { details: { file: outDir, editedCaptions: [...edited] } },
+  );
+}
+
 function refuse(outDir: string, why: string): ToonloraError {
   return new ToonloraError(
     'TL_ERR_OUTPUT_EXISTS',
@@ -87,10 +131,11 @@ function isInside(rel: string): boolean {
  * What `--overwrite` may replace in `outDir` for a run writing `datasetDir`. Checked before any model
  * loads. Entries outside the folders a run writes (the dataset folder, `stages/`, `manifest.json`) are
  * left alone.
- * @throws ToonloraError TL_ERR_OUTPUT_EXISTS when `manifest.json` is not a prep manifest, or those
- *   folders hold files the previous run did not record (named, at most five)
+ * @throws ToonloraError TL_ERR_OUTPUT_EXISTS when `manifest.json` is not a prep manifest, those
+ *   folders hold files the previous run did not record (named, at most five), or (unless `discardEdits`)
+ *   captions the user edited since the previous run wrote them (`details.editedCaptions`)
  */
-export function planReplacement(outDir: string, datasetDir: string): ReplacePlan {
+export function planReplacement(outDir: string, datasetDir: string, discardEdits = false): ReplacePlan {
   if (!existsSync(outDir)) return NOTHING;
   const manifestPath = join(outDir, MANIFEST_FILE);
   let previous: Manifest | null = null;
@@ -114,6 +159,8 @@ export function planReplacement(outDir: string, datasetDir: string): ReplacePlan
       unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? `, and ${unknown.length - 5} more` : '');
     throw refuse(outDir, `it holds files no previous prep run recorded: ${named}`);
   }
+  const edited = previous && !discardEdits ? editedCaptionFiles(outDir, previous) : [];
+  if (edited.length > 0) throw editedCaptionsError(outDir, edited);
   const files = [...[...recorded].filter((file) => existsSync(join(outDir, file))), ...desktop];
   return { files: previous ? [...files, MANIFEST_FILE] : files, folders };
 }

@@ -50,6 +50,8 @@ export interface PrepOptions {
   readonly config?: z.input<typeof prepConfigSchema>;
   /** Replace toonlora's previous output in a non-empty outDir (else TL_ERR_OUTPUT_EXISTS). */
   readonly overwrite?: boolean;
+  /** With overwrite: replace captions the user edited since the previous run wrote them (else TL_ERR_OUTPUT_EXISTS naming them). */
+  readonly discardEdits?: boolean;
   /** Also write every stage's image under `<out>/stages/<name>/`. */
   readonly saveStages?: boolean;
   /** Called when a file starts: `done` files finished before it, of `total`. */
@@ -124,7 +126,8 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   const outDir = resolve(options.outDir);
   const files = collectInputFiles(options.inputs, outDir, (line) => options.onMessage?.(line));
   const datasetDir = datasetFolderName(config.repeats, config.trigger, config.classWord);
-  const replaced = checkOutDir(outDir, datasetDir, options.overwrite ?? false); // refuse before loading any model
+  // refuse before loading any model
+  const replaced = checkOutDir(outDir, datasetDir, options.overwrite ?? false, options.discardEdits ?? false);
   const plan = planAnalysisThreads(config.workers, files.length, canUseWorkers(options));
   const tooMany = workersWarning(config.workers, plan.analysers);
   if (tooMany) options.onMessage?.(tooMany);

@@ -28,6 +28,7 @@ interface PrepFlags {
   keepDuplicates?: boolean;
   saveStages?: boolean;
   overwrite?: boolean;
+  discardEdits?: boolean;
   config?: string;
   json?: boolean;
 }
@@ -172,7 +173,11 @@ export function registerPrep(program: Command): void {
     )
     .option(
       '--overwrite',
-      'replace a previous prep output in a non-empty output folder: only the files its manifest.json records; files you added there stop the run, named (default: refuse)',
+      'replace a previous prep output in a non-empty output folder: only the files its manifest.json records; files you added there, and captions you edited there, stop the run, named (default: refuse)',
+    )
+    .option(
+      '--discard-edits',
+      'with --overwrite: replace the captions you edited in the previous output too (default: they stop the run, named)',
     )
     .option('--config <file>', 'TOML or JSON config file with a [prep] section; flags win over it')
     .option('--json', 'print the result (manifest included) as JSON', false)
@@ -208,6 +213,7 @@ export function registerPrep(program: Command): void {
               outDir: flags.output,
               config: config.prep,
               overwrite: flags.overwrite ?? false,
+              discardEdits: flags.discardEdits ?? false,
               saveStages: flags.saveStages ?? true,
               onMessage: (line) => process.stderr.write(`${line}\n`),
               signal,
