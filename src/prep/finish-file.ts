@@ -17,6 +17,7 @@ import { failedEntry, fileEntry } from './file-entry.js';
 import { noCharacterReason, refusedTextNote } from './file-notes.js';
 import { cropStem, safeStem, type UniqueNames } from './output-names.js';
 import { StageTimer } from './stage-timer.js';
+import { joinedPanelsNote } from './strip-panels.js';
 
 /** Everything shared by the files of one run. */
 export interface RunContext extends AnalysisStages {
@@ -97,6 +98,7 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTim
   const withStages = stageImages ? { stages } : {};
   const framesNote =
     (analysis.frames ?? 1) > 1 ? `an animated file: only frame 1 of ${analysis.frames} was read` : undefined;
+  const joinedNote = analysis.panels ? joinedPanelsNote(analysis.panels) : null;
 
   if (analysis.candidates.length === 0) {
     return fileEntry(source, timer.timings, {
@@ -104,7 +106,8 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTim
       ...withStages,
       status: 'skipped',
       reasonCode: 'no-character',
-      reason: noCharacterReason(basename(source), analysis, framesNote),
+      reason:
+        noCharacterReason(basename(source), analysis, framesNote) + (joinedNote ? `; ${joinedNote}` : ''),
     });
   }
 
@@ -179,6 +182,7 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTim
         ...rejected.map((r) => r.reason),
         ...refusedTextNote(analysis.refusedTextRegions ?? 0),
         ...(framesNote ? [framesNote] : []),
+        ...(joinedNote ? [joinedNote] : []),
       ].join('; ') || null,
     reasonCode: null,
   });

@@ -5,6 +5,7 @@ import { makeRgb } from '../../test/helpers/images.js';
 import {
   boxInStrip,
   findStripPanels,
+  joinedPanelsNote,
   panelImage,
   strongestCandidates,
   stripFromPanels,
@@ -104,7 +105,83 @@ describe('findStripPanels', () => {
       if (x < 10 || x >= 190) return WHITE;
       return y > 150 && y < 350 && x > 80 && x < 120 ? [40, 40, 60] : [253, 253, 250];
     });
-    expect(findStripPanels(image)).toBeNull(); // one panel (50..450), its empty off-white rows kept in it
+    // one panel on the white page (50..450), its empty off-white rows kept in it
+    expect(findStripPanels(image)).toEqual([{ x: 0, y: 50, width: 200, height: 400 }]);
+  });
+
+  it('analyses one panel on a white or black page as that panel, not a tall picture with margins', () => {
+    for (const page of [WHITE, BLACK]) {
+      const image = strip([
+        [150, page],
+        [200, SKY, true],
+        [150, page],
+      ]);
+      expect(findStripPanels(image)).toEqual([{ x: 0, y: 150, width: 200, height: 200 }]);
+    }
+    // a picture whose flat sky and ground reach the top and bottom is not a panel on a page: whole
+    expect(
+      findStripPanels(
+        strip([
+          [100, SKY],
+          [250, SKY, true],
+          [100, GRASS],
+        ]),
+      ),
+    ).toBeNull();
+  });
+
+  it('cuts at gutters shaded top to bottom, but keeps a shaded sky and a cream panel bottom in their panels', () => {
+    const shadedRows = (n: number, from: Rgb, to: Rgb) =>
+      Array.from({ length: n }, (_, i): readonly [number, Rgb] => [
+        1,
+        from.map((v, c) => Math.round(v + (((to[c] as number) - v) * i) / (n - 1))) as unknown as Rgb,
+      ]);
+    const CREAM: Rgb = [253, 253, 251];
+    const vertical = strip([
+      [30, WHITE],
+      [120, CREAM, true],
+      [40, CREAM], // the panel's empty cream bottom: not the white gutter under it
+      ...shadedRows(60, BLACK, [245, 245, 245]), // a gutter shaded black to light grey, 4 to 5 levels a row
+      ...shadedRows(40, [150, 190, 240], SKY), // the panel's sky, shaded into its colour: kept
+      [150, SKY, true],
+      ...shadedRows(60, BLACK, [245, 245, 245]),
+      [150, PINK, true],
+      [30, WHITE],
+    ]);
+    expect(findStripPanels(vertical)).toEqual([
+      { x: 0, y: 30, width: 200, height: 160 },
+      { x: 0, y: 250, width: 200, height: 190 },
+      { x: 0, y: 500, width: 200, height: 150 },
+    ]);
+  });
+
+  it('cuts at gutters shaded left to right (one smooth row repeated), but keeps a sky shaded so in its panel', () => {
+    // the sky goes on at the sides of the rows under it
+    const across = (x: number, y: number, h: number, inPanelSky: boolean) => {
+      if (y < 30 || y >= h - 30) return WHITE;
+      const gutter = (y >= 180 && y < 240) || (y >= 420 && y < 480);
+      if (gutter) return [x, x, x] as Rgb;
+      if (inPanelSky && y >= 240 && y < 280) return [100 + (x >> 1), 180, 240] as Rgb;
+      if (y >= 240 && y < 420 && (x < 80 || x >= 120) && inPanelSky) return [100 + (x >> 1), 180, 240] as Rgb;
+      return x >= 80 && x < 120 ? ([40, 40, 60] as Rgb) : y < 180 ? YELLOW : y < 420 ? SKY : PINK;
+    };
+    const horizontal = makeRgb(200, 660, (x, y) => across(x, y, 660, true));
+    expect(findStripPanels(horizontal)).toEqual([
+      { x: 0, y: 30, width: 200, height: 150 },
+      { x: 0, y: 240, width: 200, height: 180 },
+      { x: 0, y: 480, width: 200, height: 150 },
+    ]);
+  });
+});
+
+describe('joinedPanelsNote', () => {
+  it('names a piece that is itself a strip and over twice as tall as the others, and nothing in an even strip', () => {
+    const box = (y: number, height: number) => ({ x: 0, y, width: 600, height });
+    expect(joinedPanelsNote([box(64, 518), box(736, 1264)])).toMatch(
+      /^strip panel 2 \(rows 736-2000\) is itself strip-shaped and over twice as tall as the other panels/,
+    );
+    expect(joinedPanelsNote([box(40, 600), box(720, 600), box(1400, 600)])).toBeNull();
+    expect(joinedPanelsNote([box(0, 1300)])).toBeNull();
   });
 });
 

@@ -1,6 +1,6 @@
 // src/prep/strip-panels.ts — a tall webtoon strip cut into its panels at the gutters (pure): which
-// images count as strips, where their gutters are (full-width bands of rows of one flat colour), the
-// panels between them, and the helpers that cut a panel out and put a panel's results back into the
+// images count as strips, where their gutters are (full-width bands of rows of one flat colour, or shaded
+// smoothly), the panels between them, a note when a piece looks like joined panels, and the helpers that cut a panel out and put a panel's results back into the
 // strip's coordinates. analyse-file.ts runs the image stages on each panel as its own image.
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { SECONDARY_COMPONENT_MIN_FRACTION } from './mask-contours.js';
@@ -22,11 +22,25 @@ export const GUTTER_MIN_SHARE = 0.02;
 /** A piece between gutters lower than this holds no character (a watermark line, a page number): dropped. */
 export const PANEL_MIN_PX = 32;
 
-/** A flat band of rows: `start` inclusive, `end` exclusive, and its colour. */
+/** Largest per-channel change from one row of a flat band to the next that still continues it: a gutter
+ * shaded top to bottom (a vertical gradient, each row one colour; black to white over 32+ rows). */
+export const GRADIENT_STEP = 8;
+
+/** A row of smooth colour across the width (a horizontal gradient) has no step between neighbours above this. */
+export const SMOOTH_STEP = 3;
+
+type Rgb = readonly [number, number, number];
+
+/** A band of rows, all flat (each one colour) or all one smooth row repeated: `start` inclusive, `end`
+ * exclusive; its colour (the first row's left pixel), and the colours at the left and right edges of its
+ * first and last rows, which the rows next to it are compared with. */
 interface Band {
   readonly start: number;
   readonly end: number;
-  readonly colour: readonly [number, number, number];
+  readonly colour: Rgb;
+  readonly flat: boolean;
+  readonly top: { readonly left: Rgb; readonly right: Rgb };
+  readonly bottom: { readonly left: Rgb; readonly right: Rgb };
 }
 
 function near(a: readonly number[], b: readonly number[], tolerance: number): boolean {
@@ -56,35 +70,98 @@ function flatRowColour(image: RgbImage, y: number): [number, number, number] | n
   return [r, g, b];
 }
 
-/** Runs of flat rows whose colour stays within the tolerance of the run's first row. */
-function flatBands(image: RgbImage): Band[] {
+/** Whether row `y` changes smoothly across the width: no step between neighbouring pixels over {@link SMOOTH_STEP}. */
+function smoothRow(image: RgbImage, y: number): boolean {
+  const { width, data } = image;
+  const row = y * width * 3;
+  for (let i = row + 3; i < row + width * 3; i++)
+    if (Math.abs((data[i] as number) - (data[i - 3] as number)) > SMOOTH_STEP) return false;
+  return true;
+}
+
+/** Whether rows `a` and `b` match pixel by pixel within the tolerance. */
+function sameRow(image: RgbImage, a: number, b: number): boolean {
+  const { width, data } = image;
+  const ra = a * width * 3;
+  const rb = b * width * 3;
+  for (let i = 0; i < width * 3; i++)
+    if (Math.abs((data[ra + i] as number) - (data[rb + i] as number)) > GUTTER_TOLERANCE) return false;
+  return true;
+}
+
+function edges(image: RgbImage, y: number): { left: Rgb; right: Rgb } {
+  return { left: pixel(image, 0, y), right: pixel(image, image.width - 1, y) };
+}
+
+/** Runs of flat rows whose colour stays within the tolerance of the run's first row, and runs of one smooth
+ * row repeated (shaded left to right). */
+function rowRuns(image: RgbImage): Band[] {
   const bands: Band[] = [];
-  let open: { start: number; colour: [number, number, number] } | null = null;
-  for (let y = 0; y <= image.height; y++) {
-    const colour = y < image.height ? flatRowColour(image, y) : null;
-    if (open && (!colour || !near(colour, open.colour, GUTTER_TOLERANCE))) {
-      bands.push({ start: open.start, end: y, colour: open.colour });
-      open = null;
-    }
-    if (colour && !open) open = { start: y, colour };
+  let open: { start: number; colour: Rgb; flat: boolean } | null = null;
+  const close = (end: number) => {
+    if (!open) return;
+    const { start, colour, flat } = open;
+    bands.push({ start, end, colour, flat, top: edges(image, start), bottom: edges(image, end - 1) });
+    open = null;
+  };
+  for (let y = 0; y < image.height; y++) {
+    const colour = flatRowColour(image, y);
+    if (colour) {
+      if (open && !(open.flat && near(colour, open.colour, GUTTER_TOLERANCE))) close(y);
+      open ??= { start: y, colour, flat: true };
+    } else if (smoothRow(image, y)) {
+      if (open && !(!open.flat && sameRow(image, open.start, y))) close(y);
+      open ??= { start: y, colour: pixel(image, 0, y), flat: false };
+    } else close(y);
+  }
+  close(image.height);
+  return bands;
+}
+
+/**
+ * Bands of rows ({@link rowRuns}), where runs of flat rows lower than `minGutter` that follow each other,
+ * each within {@link GRADIENT_STEP} of the row above, are joined into one band shaded top to bottom. A run
+ * of `minGutter` rows or more stays a band of its own (a panel's cream bottom next to a white gutter).
+ */
+function flatBands(image: RgbImage, minGutter: number): Band[] {
+  const bands: Band[] = [];
+  const shaded = new Set<Band>();
+  for (const run of rowRuns(image)) {
+    const last = bands.at(-1);
+    const short = (b: Band) => b.end - b.start < minGutter;
+    if (
+      last &&
+      last.end === run.start &&
+      last.flat &&
+      run.flat &&
+      short(run) &&
+      (short(last) || shaded.has(last)) &&
+      near(run.top.left, last.bottom.left, GRADIENT_STEP)
+    ) {
+      const joined: Band = { ...last, end: run.end, bottom: run.bottom };
+      bands[bands.length - 1] = joined;
+      shaded.add(joined);
+    } else bands.push(run);
   }
   return bands;
 }
 
-/** Whether row `y`'s first and last pixels are the band's colour: the panel's background goes on through it. */
-function edgesContinue(image: RgbImage, y: number, band: Band): boolean {
+/** Whether row `y`'s first and last pixels are those of the band's row next to it: the panel's background
+ * goes on through it. */
+function edgesContinue(image: RgbImage, y: number, bandEdge: { left: Rgb; right: Rgb }): boolean {
   if (y < 0 || y >= image.height) return false;
   return (
-    near(pixel(image, 0, y), band.colour, GUTTER_TOLERANCE) &&
-    near(pixel(image, image.width - 1, y), band.colour, GUTTER_TOLERANCE)
+    near(pixel(image, 0, y), bandEdge.left, GUTTER_TOLERANCE) &&
+    near(pixel(image, image.width - 1, y), bandEdge.right, GUTTER_TOLERANCE)
   );
 }
 
 /** The colour most rows of the bands have (within the tolerance of a band's colour): the strip's page colour. */
-function pageColour(bands: readonly Band[]): Band['colour'] | undefined {
-  let best: { colour: Band['colour']; rows: number } | undefined;
-  for (const band of bands) {
-    const rows = bands
+function pageColour(bands: readonly Band[]): Rgb | undefined {
+  let best: { colour: Rgb; rows: number } | undefined;
+  const flat = bands.filter(plain);
+  for (const band of flat) {
+    const rows = flat
       .filter((b) => near(b.colour, band.colour, GUTTER_TOLERANCE))
       .reduce((n, b) => n + b.end - b.start, 0);
     if (!best || rows > best.rows) best = { colour: band.colour, rows };
@@ -97,30 +174,39 @@ export function isStripShaped(size: { readonly width: number; readonly height: n
   return size.height >= STRIP_MIN_ASPECT * size.width;
 }
 
+/** Whether a band is one colour throughout (neither shaded top to bottom nor left to right). */
+function plain(band: Band): boolean {
+  return band.flat && near(band.colour, band.bottom.left, 2 * GUTTER_TOLERANCE);
+}
+
 /**
  * The panels of a webtoon strip, top to bottom (full-width boxes), or null when it is not split: not
- * strip-shaped, or fewer than two panels. A gutter is a band of at least max({@link GUTTER_MIN_PX},
- * {@link GUTTER_MIN_SHARE} x width) rows of one flat colour across the whole width. The strip's page
- * colour (the colour of most of its bands' rows) always separates; a band of another colour separates unless the row on
- * either side of it reaches the image's left and right edges in that colour: then it is an empty stretch
- * of that panel's own background (the sky above a head, the cream between a bubble and a caption box).
- * A panel that runs into the next without a band stays one panel with it, and so do two panels with
- * black frame lines across a black gutter on a white strip (the frame continues the band). Bands at the
- * top and bottom are trimmed, and pieces lower than {@link PANEL_MIN_PX} dropped.
+ * strip-shaped, no gutter, or one panel that is not set on the page (see below). A gutter is a band of
+ * at least max({@link GUTTER_MIN_PX}, {@link GUTTER_MIN_SHARE} x width) rows across the whole width that are
+ * each one flat colour (the same, or shaded top to bottom by at most {@link GRADIENT_STEP} a row), or the
+ * same row repeated, shaded smoothly left to right ({@link SMOOTH_STEP}). The strip's page colour (the
+ * colour of most rows of its one-colour bands) always separates; another band separates unless the row
+ * on either side of it reaches the image's left and right edges in the colours of the band's row next to
+ * it: then it is an empty stretch of that panel's own background (the sky above a head, the cream between
+ * a bubble and a caption box, a sky shaded left to right). A panel that runs into the next without a band
+ * stays one panel with it, and so do two panels with black frame lines across a black gutter on a white
+ * strip (the frame continues the band). Bands at the top and bottom are trimmed, and pieces lower than
+ * {@link PANEL_MIN_PX} dropped. A single panel is returned when it sits on the page: one-colour margins of
+ * the same colour above and below it (a panel on a white or black strip).
  */
 export function findStripPanels(image: RgbImage): Box[] | null {
   if (!isStripShaped(image)) return null;
   const minGutter = Math.max(GUTTER_MIN_PX, Math.round(image.width * GUTTER_MIN_SHARE));
-  const bands = flatBands(image);
+  const bands = flatBands(image, minGutter);
   const tall = bands.filter((b) => b.end - b.start >= minGutter);
+  if (tall.length === 0) return null;
   const page = pageColour(tall);
-  if (!page) return null;
   const gutters = tall.filter(
     (b) =>
       b.start === 0 ||
       b.end === image.height ||
-      near(b.colour, page, GUTTER_TOLERANCE) ||
-      !(edgesContinue(image, b.start - 1, b) || edgesContinue(image, b.end, b)),
+      (page !== undefined && plain(b) && near(b.colour, page, GUTTER_TOLERANCE)) ||
+      !(edgesContinue(image, b.start - 1, b.top) || edgesContinue(image, b.end, b.bottom)),
   );
   const panels: Box[] = [];
   let top = 0;
@@ -129,7 +215,32 @@ export function findStripPanels(image: RgbImage): Box[] | null {
       panels.push({ x: 0, y: top, width: image.width, height: cut.start - top });
     top = cut.end;
   }
-  return panels.length >= 2 ? panels : null;
+  if (panels.length >= 2) return panels;
+  const [first, last] = [gutters[0], gutters.at(-1)];
+  const onPage =
+    panels.length === 1 &&
+    first?.start === 0 &&
+    last?.end === image.height &&
+    first !== last &&
+    plain(first) &&
+    plain(last) &&
+    near(first.colour, last.colour, GUTTER_TOLERANCE);
+  return onPage ? panels : null;
+}
+
+/**
+ * The manifest note for a strip whose cut left one piece that is itself strip-shaped and at least twice as
+ * tall as every other piece: it may hold panels joined by a gutter prep cannot see (a pattern, a picture).
+ * Null when no piece stands out so (or the strip is one panel).
+ */
+export function joinedPanelsNote(panels: readonly Box[]): string | null {
+  if (panels.length < 2) return null;
+  for (const [i, panel] of panels.entries()) {
+    const others = panels.filter((_, j) => j !== i);
+    if (isStripShaped(panel) && others.every((o) => panel.height >= 2 * o.height))
+      return `strip panel ${i + 1} (rows ${panel.y}-${panel.y + panel.height}) is itself strip-shaped and over twice as tall as the other panels, with no gutter found in it: it may hold panels joined by a gutter that is not one colour or a smooth shading (a missing character there: crop those panels apart)`;
+  }
+  return null;
 }
 
 /** The rows of `panel` (a full-width box) as their own image. */
