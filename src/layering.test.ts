@@ -21,6 +21,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'value-preview': [],
   /** Byte counts in words (decimal MB, binary MiB): shared by models, env, jobs, lora, prep, server and web. */
   'format-bytes': [],
+  /** The one "disk full" detector (ENOSPC, EDQUOT, libvips' text, a wrapped cause) and its words: every writer's. */
+  'disk-full': [],
   'output-folder': ['error-fix', 'errors'],
   /** zod schemas only: shared by the CLI, the server and the web bundle, so they import nothing of toonlora's. */
   schemas: [],
@@ -28,13 +30,25 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   config: ['error-fix', 'errors', 'schemas', 'value-preview'],
   /** The install lock and the disk probes: models/ (a pull) and env/ (the venv, doctor) share them. */
   host: [],
-  models: ['error-fix', 'errors', 'format-bytes', 'host', 'schemas'],
+  models: ['disk-full', 'error-fix', 'errors', 'format-bytes', 'host', 'schemas'],
   /** env/ sits over models/: doctor reports the models' cache, the venv lives under toonlora's home. */
   env: ['error-fix', 'errors', 'format-bytes', 'host', 'models'],
-  lora: ['error-fix', 'errors', 'format-bytes', 'output-folder', 'schemas', 'vision'],
-  worker: ['env', 'error-fix', 'errors', 'host', 'lora', 'models', 'output-folder', 'schemas', 'vision'],
+  lora: ['disk-full', 'error-fix', 'errors', 'format-bytes', 'output-folder', 'schemas', 'vision'],
+  worker: [
+    'disk-full',
+    'env',
+    'error-fix',
+    'errors',
+    'host',
+    'lora',
+    'models',
+    'output-folder',
+    'schemas',
+    'vision',
+  ],
   prep: [
     'config',
+    'disk-full',
     'error-fix',
     'errors',
     'format-bytes',
@@ -44,7 +58,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'vision',
     'worker',
   ],
-  jobs: ['error-fix', 'errors', 'format-bytes', 'models', 'prep', 'schemas', 'vision', 'worker'],
+  jobs: ['disk-full', 'error-fix', 'errors', 'format-bytes', 'models', 'prep', 'schemas', 'vision', 'worker'],
   demo: ['env', 'error-fix', 'errors', 'lora', 'models', 'output-folder', 'prep', 'schemas', 'worker'],
   server: [
     'error-fix',

@@ -4,6 +4,7 @@
 // crop). A failure here becomes the file's status, like a stage failure; a full disk stops the run.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { isDiskFullError } from '../disk-full.js';
 import type { PrepConfig } from '../schemas/config.js';
 import type { ManifestCrop, ManifestFile, ManifestStages } from '../schemas/manifest.js';
 import type { Box, RgbImage } from '../vision/image.js';
@@ -11,7 +12,6 @@ import { encodePng } from '../vision/sharp-io.js';
 import type { AnalysisStages, FileAnalysis } from './analyse-file.js';
 import { assembleCaption, type CaptionParts, type Captioner } from './caption.js';
 import { findNearDuplicate, type KeptCrop } from './dedupe.js';
-import { isDiskFullError } from './disk-full.js';
 import { erasedCharacterWarning } from './erased-character.js';
 import { failedEntry, fileEntry } from './file-entry.js';
 import { noCharacterReason, refusedTextNote } from './file-notes.js';

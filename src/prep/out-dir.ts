@@ -5,10 +5,11 @@
 import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { isDiskFullError } from '../disk-full.js';
 import { ToonloraError } from '../errors.js';
 import { checkOutputFolder, makeFolders } from '../output-folder.js';
 import type { Manifest } from '../schemas/manifest.js';
-import { isDiskFullError, prepDiskFullError } from './disk-full.js';
+import { prepDiskFullError } from './disk-full.js';
 import { MANIFEST_FILE, writeManifest } from './manifest.js';
 import {
   checkNoRunningPrep,

@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { formatConfigIssues } from '../config/load-config.js';
+import { isDiskFullError } from '../disk-full.js';
 import { ToonloraError } from '../errors.js';
 import type { CacheOptions } from '../models/cache.js';
 import { type PrepConfig, prepConfigSchema } from '../schemas/config.js';
@@ -21,7 +22,7 @@ import { fallenBackCaptioner, finishDeferredCaptions } from './deferred-captions
 import { finishFile, type RunContext } from './finish-file.js';
 import { collectInputFiles } from './inputs.js';
 import { buildManifest } from './manifest.js';
-import { isDiskFullError, prepDiskFullError } from './disk-full.js';
+import { prepDiskFullError } from './disk-full.js';
 import { checkOutDir, discardStaging, finishOutDir, outDirError, prepareOutDir } from './out-dir.js';
 import { datasetFolderName, UniqueNames } from './output-names.js';
 import { canUseWorkers, resolveStages, workerSpec } from './run-stages.js';
