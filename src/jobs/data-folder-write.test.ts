@@ -34,6 +34,13 @@ describe('dataFolderWriteError', () => {
     });
   });
 
+  it("names a full disk sharp reports as libvips' text only (no code, no path)", () => {
+    const vips = new Error('write error\nsystem error: No space left on device\nwbuffer_write: write failed');
+    expect(dataFolderWriteError(new Error('thumbnail failed', { cause: vips }), data)?.message).toBe(
+      `cannot write to the data folder ${data}: no space left on the disk (ENOSPC). Free space on that disk, or start serve with another --data folder.`,
+    );
+  });
+
   it('leaves other errors as they are', () => {
     expect(dataFolderWriteError(fsError('EACCES', '/home/u/.cache/hf/x'), data)).toBeUndefined();
     expect(dataFolderWriteError(fsError('ENOENT', `${data}/x`), data)).toBeUndefined();

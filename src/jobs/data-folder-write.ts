@@ -3,9 +3,9 @@
 // in a Python worker's `[Errno N] ...: '<path>'` text, as a TL_ERR_OUTPUT_WRITE that names the data folder, the
 // path and the cause (the CLI's wording: models/not-writable.ts) instead of "internal error". Pure.
 import { isAbsolute, relative } from 'node:path';
+import { diskFullCause, diskFullFailure, isDiskFullCode } from '../disk-full.js';
 import { isToonloraError, ToonloraError } from '../errors.js';
-import { DISK_FULL_CODES } from '../models/download-types.js';
-import { diskFullCause, refusalCause } from '../models/not-writable.js';
+import { refusalCause } from '../models/not-writable.js';
 
 const REFUSAL_CODES: ReadonlySet<string> = new Set(['EACCES', 'EPERM', 'EROFS']);
 
@@ -31,17 +31,19 @@ function pythonWriteFailure(message: string): WriteFailure | undefined {
   return python && code ? { code, ...(python[2] ? { path: python[2] } : {}) } : undefined;
 }
 
-/** The code and path of a refused or full write in `error` or an error it wraps (`cause`), else undefined. */
+/**
+ * The code and path of a refused write in `error` or an error it wraps (`cause`), else of a full disk there
+ * (src/disk-full.ts: libvips' text too), else undefined.
+ */
 function nodeWriteFailure(error: unknown): WriteFailure | undefined {
   for (let at = error, depth = 0; at && depth < 5; depth++) {
     const { code, path, dest } = at as { code?: unknown; path?: unknown; dest?: unknown };
     const where = typeof dest === 'string' ? dest : typeof path === 'string' ? path : undefined;
-    if (typeof code === 'string' && (REFUSAL_CODES.has(code) || DISK_FULL_CODES.has(code))) {
+    if (typeof code === 'string' && REFUSAL_CODES.has(code))
       return { code, ...(where ? { path: where } : {}) };
-    }
     at = at instanceof Error ? at.cause : undefined;
   }
-  return undefined;
+  return diskFullFailure(error);
 }
 
 function isInside(path: string, folder: string): boolean {
@@ -60,7 +62,7 @@ export function dataFolderWriteError(error: unknown, dataDir: string): ToonloraE
   if (!failure) return undefined;
   const { code, path } = failure;
   if (path !== undefined ? !isInside(path, dataDir) : isToonloraError(error)) return undefined;
-  const full = DISK_FULL_CODES.has(code);
+  const full = isDiskFullCode(code);
   const message = full
     ? `cannot write to the data folder ${dataDir}: ${diskFullCause(code, path)}. Free space on that disk, or ` +
       'start serve with another --data folder.'

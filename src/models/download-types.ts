@@ -74,5 +74,3 @@ export interface DownloadResult {
 
 /** File-system errors that mean "this folder cannot be written"; they pass through untouched. */
 export const NOT_WRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
-/** File-system errors that mean "the disk (or the user's quota) is full"; they pass through with the path. */
-export const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);

@@ -12,6 +12,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDiskFullError } from '../disk-full.js';
 import {
   describeFetchError,
   downloadError,
@@ -34,7 +35,6 @@ import {
   verifyPart,
 } from './download-part.js';
 import {
-  DISK_FULL_CODES,
   type DownloadOptions,
   type DownloadResult,
   DownloadStopped,
@@ -44,7 +44,6 @@ import {
 export { describeFetchError, httpReason, parseContentRange } from './download-http.js';
 export { commitDownload, contentTag, lfsSha256, partTagPath } from './download-part.js';
 export {
-  DISK_FULL_CODES,
   type DownloadOptions,
   type DownloadProgress,
   type DownloadResult,
@@ -114,7 +113,7 @@ async function streamBody(options: DownloadOptions, response: Response, resumed:
     const code = (error as { code?: string }).code ?? '';
     if (NOT_WRITABLE_CODES.has(code)) throw error;
     // a write error names no path: the .part file is where the disk ran full
-    if (DISK_FULL_CODES.has(code)) throw Object.assign(error as Error, { path: options.partPath });
+    if (isDiskFullError(error)) throw Object.assign(error as Error, { path: options.partPath });
     const reason = `${describeFetchError(error)} after ${received} bytes`;
     const failed = downloadError(
       options,
@@ -135,7 +134,7 @@ async function streamBody(options: DownloadOptions, response: Response, resumed:
  * connection, a stalled body, a 5xx or a 429 is tried again `retries` times with a doubling wait (Retry-After
  * when the server sends one), resuming from the `.part`; a refused connection or an unknown host is not.
  * @throws ToonloraError TL_ERR_DOWNLOAD (network, HTTP status), TL_ERR_CHECKSUM (content mismatch);
- *   file-system errors with a code in {@link NOT_WRITABLE_CODES} or {@link DISK_FULL_CODES} pass through for
+ *   file-system errors with a code in {@link NOT_WRITABLE_CODES} or a full disk's (ENOSPC, EDQUOT: src/disk-full.ts) pass through for
  *   the caller to name (a full disk while writing the `.part` file carries its path).
  */
 export async function downloadToPart(options: DownloadOptions): Promise<DownloadResult> {

@@ -3,9 +3,10 @@
 // setting that moves it, not a stack trace.
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
+import { diskFullCause, diskFullFailure } from '../disk-full.js';
 import { ToonloraError } from '../errors.js';
-import { DISK_FULL_CODES, NOT_WRITABLE_CODES } from './download.js';
 import { formatBytes } from '../format-bytes.js';
+import { NOT_WRITABLE_CODES } from './download.js';
 
 /** The two roots a pull writes under, with the environment variables that move them. */
 export interface WriteRoots {
@@ -33,12 +34,6 @@ export function notWritableError(error: unknown, roots: WriteRoots): ToonloraErr
 export function refusalCause(code: string, path?: string): string {
   const reason = code === 'ENOTDIR' ? 'a part of the path is a file, not a folder' : 'permission denied';
   return `${code}: ${reason}${path ? ` at ${path}` : ''}`;
-}
-
-/** A full disk in words: `no space left on the disk (ENOSPC at /path)`, `disk quota exceeded (EDQUOT)`. */
-export function diskFullCause(code: string, path?: string): string {
-  const reason = code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on the disk';
-  return `${reason} (${code}${path ? ` at ${path}` : ''})`;
 }
 
 /**
@@ -89,9 +84,12 @@ export function diskFullError(
   roots: WriteRoots,
   verifiedPart?: string,
 ): ToonloraError | undefined {
-  const { code, path, dest } = (error ?? {}) as { code?: string; path?: string; dest?: string };
-  if (code === undefined || !DISK_FULL_CODES.has(code)) return undefined;
-  const where = dest ?? path;
+  const full = diskFullFailure(error);
+  if (!full) return undefined;
+  const { code } = full;
+  // download.ts puts the .part's path on a write error that named none
+  const { path, dest } = (error ?? {}) as { path?: string; dest?: string };
+  const where = dest ?? path ?? full.path;
   const { folder, what, setting } = rootNames(
     roots,
     where !== undefined && isInside(where, roots.hfHubCache),
