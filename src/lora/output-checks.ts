@@ -7,6 +7,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { diskFullCause, diskFullFailure } from '../disk-full.js';
 import { ToonloraError } from '../errors.js';
 import { nearestExisting } from '../output-folder.js';
 
@@ -137,21 +138,22 @@ const WRITE_SYSCALLS = new Set(['open', 'write', 'close', 'rename', 'mkdir', 'un
 
 /**
  * A file-system error met while writing `output` (no space, no permission, a name too long, ...) as
- * TL_ERR_OUTPUT_WRITE naming the path and the cause; other errors are returned as they are.
+ * TL_ERR_OUTPUT_WRITE naming the path and the cause; a full disk is one whichever call met it, also wrapped as a
+ * `cause`. Other errors are returned as they are.
  */
 export function asOutputWriteError(error: unknown, output: string): unknown {
   const errno = error as NodeJS.ErrnoException;
-  if (error instanceof ToonloraError || !(error instanceof Error) || !WRITE_SYSCALLS.has(errno.syscall ?? ''))
-    return error;
+  if (error instanceof ToonloraError || !(error instanceof Error)) return error;
+  const full = diskFullFailure(error);
+  if (!full && !WRITE_SYSCALLS.has(errno.syscall ?? '')) return error;
   // Node's message ends with the call and its path (`, open '/x/.out.123.part/...'`): a temp path of ours, not -o
-  const cause =
-    errno.code === 'ENOSPC' || errno.code === 'EDQUOT'
-      ? 'the disk is full'
-      : errno.message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, '');
+  const cause = full
+    ? `: ${diskFullCause(full.code)}`
+    : ` (${errno.message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, '')})`;
   return new ToonloraError(
     'TL_ERR_OUTPUT_WRITE',
-    `-o ${output}: cannot be written (${cause}); nothing was written or replaced.`,
-    { cause: error, details: { file: output, errno: errno.code } },
+    `-o ${output}: cannot be written${cause}; nothing was written or replaced.`,
+    { cause: error, details: { file: output, errno: full?.code ?? errno.code } },
   );
 }
 

@@ -83,8 +83,22 @@ describe('asOutputWriteError', () => {
       });
       expect(asOutputWriteError(error, '/o/x')).toMatchObject({
         code: 'TL_ERR_OUTPUT_WRITE',
-        message: '-o /o/x: cannot be written (the disk is full); nothing was written or replaced.',
+        message: `-o /o/x: cannot be written: ${code === 'ENOSPC' ? 'no space left on the disk' : 'disk quota exceeded'} (${code}); nothing was written or replaced.`,
       });
     }
+  });
+
+  it("names a full disk libvips reports as text only, or a wrapper's cause, that no write call names", () => {
+    const vips = new Error('write error\nsystem error: No space left on device\nwbuffer_write: write failed');
+    const wrapped = new Error('copy failed', { cause: Object.assign(new Error('x'), { code: 'EDQUOT' }) });
+    expect(asOutputWriteError(vips, '/o/x')).toMatchObject({
+      code: 'TL_ERR_OUTPUT_WRITE',
+      message:
+        '-o /o/x: cannot be written: no space left on the disk (ENOSPC); nothing was written or replaced.',
+      details: { file: '/o/x', errno: 'ENOSPC' },
+    });
+    expect(asOutputWriteError(wrapped, '/o/x')).toMatchObject({ details: { errno: 'EDQUOT' } });
+    const bug = new TypeError('x is undefined');
+    expect(asOutputWriteError(bug, '/o/x')).toBe(bug);
   });
 });

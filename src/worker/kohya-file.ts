@@ -3,6 +3,7 @@
 // trained, read once by the trainer's dataset scan; the precision that really ran; the commit of a Hub base named
 // at a tag), and the error of a failed write.
 import { basename, resolve } from 'node:path';
+import { diskFullCause, diskFullFailure } from '../disk-full.js';
 import { FIX_SLOT } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
@@ -88,24 +89,21 @@ export async function writeKohyaFile(run: KohyaRun): Promise<void> {
   });
 }
 
-/** Node's codes for a write that failed because the disk (or the user's quota) is full. */
-const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
-
 /**
  * TL_ERR_OUTPUT_WRITE for a failed write of the kohya file (`error` from the file system): names the file, the cause
- * (a full disk said as such) and that `--resume` writes it again from the final checkpoint the worker saved.
- * Anything that is no file-system error (a ToonloraError of the converter, a bug) is returned as it is.
+ * (a full disk said as such, also when the converter's own TL_ERR_OUTPUT_WRITE wraps it) and that `--resume` writes
+ * it again from the final checkpoint the worker saved. Anything else (another error of the converter, a bug) is
+ * returned as it is.
  */
 export function kohyaWriteError(error: unknown, file: string): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const full = diskFullFailure(error);
+  const code = full?.code ?? (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code !== 'string' || !code.startsWith('E')) return error;
-  const cause = DISK_FULL_CODES.has(code)
-    ? `the disk is full (${code})`
-    : `${code}: ${(error as Error).message}`;
+  const cause = full ? diskFullCause(full.code, full.path) : `${code}: ${(error as Error).message}`;
   return new ToonloraError(
     'TL_ERR_OUTPUT_WRITE',
     `${file}: could not write the WebUI / kohya LoRA file: ${cause}. The training itself finished and its adapter and ` +
-      `final checkpoint are saved: ${DISK_FULL_CODES.has(code) ? 'free some space on that disk' : 'fix that'}, then ` +
+      `final checkpoint are saved: ${full ? 'free some space on that disk' : 'fix that'}, then ` +
       `${FIX_SLOT} write the file.`,
     { cause: error, details: { file, errno: code }, fix: { kind: 'resume' } },
   );

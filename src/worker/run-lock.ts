@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { diskFullCause, diskFullFailure } from '../disk-full.js';
 import { ToonloraError } from '../errors.js';
 import {
   currentLockOwner,
@@ -155,11 +156,13 @@ export function checkRunNotLocked(runDir: string): void {
 
 /** The run folder (or its lock) cannot be written: a full disk in words, else the errno. */
 function folderWriteError(runDir: string, error: unknown): ToonloraError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : (code ?? String(error));
+  const full = diskFullFailure(error);
+  const why = full
+    ? diskFullCause(full.code, full.path)
+    : ((error as NodeJS.ErrnoException).code ?? String(error));
   return new ToonloraError(
     'TL_ERR_OUTPUT_WRITE',
-    `${runDir}: the run folder cannot be written (${why}); nothing was trained. Free some space or choose another -o.`,
+    `${runDir}: the run folder cannot be written: ${why}; nothing was trained. Free some space or choose another -o.`,
     { cause: error, details: { file: runDir } },
   );
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive } from '../../test/helpers/processes.js';
 import { formatStopped } from '../cli/commands/train-output.js';
-import { EXIT_INTERRUPTED } from '../errors.js';
+import { EXIT_INTERRUPTED, ToonloraError } from '../errors.js';
+import { asOutputWriteError } from '../lora/output-checks.js';
 import { trainingConfigSchema } from '../schemas/config.js';
 import type { WorkerEvent } from './protocol.js';
 import type { WorkerSpawn } from './python-worker.js';
@@ -182,11 +183,33 @@ describe('kohyaWriteError', () => {
     expect(kohyaWriteError(enospc, '/r/r.safetensors')).toMatchObject({
       code: 'TL_ERR_OUTPUT_WRITE',
       message:
-        '/r/r.safetensors: could not write the WebUI / kohya LoRA file: the disk is full (ENOSPC). The training itself ' +
-        'finished and its adapter and final checkpoint are saved: free some space on that disk, then run the same train ' +
-        'command with --resume to write the file.',
+        '/r/r.safetensors: could not write the WebUI / kohya LoRA file: no space left on the disk (ENOSPC). The training ' +
+        'itself finished and its adapter and final checkpoint are saved: free some space on that disk, then run the same ' +
+        'train command with --resume to write the file.',
     });
     const bug = new TypeError('x is undefined');
     expect(kohyaWriteError(bug, '/r/r.safetensors')).toBe(bug);
+  });
+
+  it("names a full disk the converter's own TL_ERR_OUTPUT_WRITE wraps, with --resume (before: the converter's words, no --resume)", () => {
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, open'), {
+      code: 'ENOSPC',
+      syscall: 'open',
+      path: '/r/.r.safetensors.1.part',
+    });
+    const converter = asOutputWriteError(enospc, '/r/r.safetensors');
+    expect(kohyaWriteError(converter, '/r/r.safetensors')).toMatchObject({
+      code: 'TL_ERR_OUTPUT_WRITE',
+      message: expect.stringMatching(
+        /^\/r\/r\.safetensors: could not write the WebUI \/ kohya LoRA file: no space left on the disk \(ENOSPC at \/r\/\.r\.safetensors\.1\.part\)\. .* --resume to write the file\.$/,
+      ),
+      details: { errno: 'ENOSPC' },
+      fix: { kind: 'resume' },
+    });
+    const exists = new ToonloraError(
+      'TL_ERR_OUTPUT_WRITE',
+      '-o /r/r.safetensors: cannot be written (EEXIST)',
+    );
+    expect(kohyaWriteError(exists, '/r/r.safetensors')).toBe(exists);
   });
 });
