@@ -4,7 +4,7 @@ before a GPU lease is spent on it: graphs, graph breaks and recompiles of the tr
 Usage: trainer/.venv/bin/python bench/compile_preflight.py [--variants ckpt,selective,none] [--latent 8] [--backend aot_eager]
 
 Each variant builds the SD1.5-architecture UNet with random weights in bf16 with the trainer's own setup
-(train.prepare_unet: LoRA r=32, fp32 LoRA weights, no input-cast round trip, gradient checkpointing on every
+(trainable_models.prepare_unet: LoRA r=32, fp32 LoRA weights, no input-cast round trip, gradient checkpointing on every
 block / on the narrow blocks only / off), compiles it with dynamo's `aot_eager` backend (the graph capture and
 the autograd split that inductor also gets, without generating kernels) and runs two fwd+bwd steps under
 bf16 autocast at a small latent size (the graph's structure does not depend on it). One graph, no breaks, no
@@ -27,9 +27,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "trainer"))
 sys.path.insert(0, HERE)
 
-from toonlora_trainer import models as M  # noqa: E402
-from toonlora_trainer import train as T  # noqa: E402
 from toonlora_trainer.compiled_step import CompileWatch  # noqa: E402
+from toonlora_trainer.lora_adapters import checkpoint_narrow_blocks_only  # noqa: E402
+from toonlora_trainer.model_configs import SD15_UNET_CONFIG  # noqa: E402
+from toonlora_trainer.precision import Precision  # noqa: E402
+from toonlora_trainer.trainable_models import prepare_unet  # noqa: E402
 from train_steps import training_config  # noqa: E402
 
 VARIANTS = {  # name -> (gradient checkpointing, on the narrow blocks only)
@@ -70,13 +72,13 @@ def preflight(variant: str, latent: int, backend: str) -> bool:
     from diffusers import UNet2DConditionModel
 
     torch.manual_seed(0)
-    unet = UNet2DConditionModel(**M.SD15_UNET_CONFIG)
+    unet = UNet2DConditionModel(**SD15_UNET_CONFIG)
     checkpointing, narrow_only = VARIANTS[variant]
     config = training_config(1, latent * 8, checkpointing, "bf16")
-    precision = T.Precision(torch.device("cpu"), torch.bfloat16, True)
-    params = T.prepare_unet(unet, config, precision)
+    precision = Precision(torch.device("cpu"), torch.bfloat16, True)
+    params = prepare_unet(unet, config, precision)
     if narrow_only:
-        M.checkpoint_narrow_blocks_only(unet)
+        checkpoint_narrow_blocks_only(unet)
     torch._dynamo.reset()
     compiled = torch.compile(unet, backend=backend)
     noisy = torch.randn(1, 4, latent, latent, dtype=torch.bfloat16)

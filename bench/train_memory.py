@@ -11,9 +11,9 @@ the text encoder still stayed on the GPU, matched this estimate of that setup: 0
 Variants:
 - baseline: diffusers examples/text_to_image/train_text_to_image_lora.py style: VAE, CLIP and UNet in fp16 on
   the GPU, every step encodes the images and captions, no gradient checkpointing.
-- toonlora: this trainer's setup and step (train.prepare_unet, train._optimizer_step): cached latents, the VAE
+- toonlora: this trainer's setup and step (trainable_models.prepare_unet, train._optimizer_step): cached latents, the VAE
   off the GPU, the frozen text encoder on it only for the prefetch refills, with gradient checkpointing (on every block, or on the narrow blocks only:
-  models.checkpoint_narrow_blocks_only) and without; also with the text-encoder LoRA (--train-text-encoder).
+  lora_adapters.checkpoint_narrow_blocks_only) and without; also with the text-encoder LoRA (--train-text-encoder).
 Not estimated: torch.compile'd steps (CUDA graphs keep their own memory pool); measure those with train_speed.py.
 """
 
@@ -31,8 +31,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "trainer"))
 sys.path.insert(0, HERE)
 
-from toonlora_trainer import models as M  # noqa: E402
+from toonlora_trainer.lora_adapters import checkpoint_narrow_blocks_only  # noqa: E402
 from toonlora_trainer.memory_estimate import LiveBytes, to_fake, cuda_autocast_policy, estimate_training_memory, gpu_stand_in_precision  # noqa: E402
+from toonlora_trainer.model_configs import SD15_TEXT_CONFIG, SD15_UNET_CONFIG, SD15_VAE_CONFIG  # noqa: E402
 from train_speed import batch_sizes  # noqa: E402
 from train_steps import baseline_step, build_base, prepare_baseline, training_config  # noqa: E402
 
@@ -60,9 +61,9 @@ def baseline_peak(batch: int, resolution: int) -> int:
     return live.peak
 
 
-VARIANTS = {  # name -> (row label, TrainingConfig fields over training_config's, UNet adjustment after train.prepare_unet)
+VARIANTS = {  # name -> (row label, TrainingConfig fields over training_config's, UNet adjustment after trainable_models.prepare_unet)
     "ckpt": ("toonlora (cached, grad ckpt)", {}, None),
-    "selective": ("toonlora (cached, grad ckpt on the narrow blocks only)", {}, M.checkpoint_narrow_blocks_only),
+    "selective": ("toonlora (cached, grad ckpt on the narrow blocks only)", {}, checkpoint_narrow_blocks_only),
     "no-ckpt": ("toonlora (cached, no grad ckpt)", {"gradient_checkpointing": False}, None),
     "ckpt-te": ("toonlora (cached, grad ckpt, text-encoder LoRA)", {"train_text_encoder": True}, None),
 }
@@ -98,7 +99,7 @@ def main() -> None:
         report["results"].append({"batch": batch, "variant": "baseline", "peak_gib": base_peak / 2**30})
         for name, (label, overrides, adjust_unet) in VARIANTS.items():
             config = dataclasses.replace(training_config(batch, args.resolution, True, "fp16"), **overrides)
-            estimate = estimate_training_memory(config, M.SD15_UNET_CONFIG, M.SD15_VAE_CONFIG, M.SD15_TEXT_CONFIG, adjust_unet=adjust_unet)
+            estimate = estimate_training_memory(config, SD15_UNET_CONFIG, SD15_VAE_CONFIG, SD15_TEXT_CONFIG, adjust_unet=adjust_unet)
             ratio = estimate.peak_bytes / base_peak
             verdict = "meets" if ratio <= GOAL else "misses"
             print(f"  {label:58s} {estimate.peak_bytes / 2**30:6.2f} GiB   x{ratio:.3f} memory ({verdict} <= {GOAL}x)", flush=True)

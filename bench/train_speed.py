@@ -7,11 +7,11 @@ GPU: the full SD1.5-architecture UNet, VAE and CLIP text encoder (real configs, 
 512 px. CPU: the `tiny` config at 64 px, and it says so (CPU figures say nothing about GPU speed).
 - baseline: diffusers examples/text_to_image/train_text_to_image_lora.py style: every step encodes the
   images with the VAE and the captions with CLIP, no gradient checkpointing, fp16 weights + autocast.
-- toonlora: this trainer's own UNet setup (train.prepare_unet: LoRA in fp32 without PEFT's input cast round
+- toonlora: this trainer's own UNet setup (trainable_models.prepare_unet: LoRA in fp32 without PEFT's input cast round
   trip) and step (train._optimizer_step): cached latents, text embeddings prefetched for the coming steps
   (train.make_text_source), the VAE and the text encoder off the GPU between, fp16 weights + autocast; with
   and without gradient checkpointing, and with it on the narrow blocks only (selective: the 1280-channel
-  levels keep their activations; models.checkpoint_narrow_blocks_only). A refill (every 128 captions: 128
+  levels keep their activations; lora_adapters.checkpoint_narrow_blocks_only). A refill (every 128 captions: 128
   steps at batch 1, 32 at batch 4) falls in the warm-up, so the timed steps leave out its cost (~2 transfers
   of the 0.23 GiB encoder + 4 encodes).
 - with --compile also this step with training.compile (torch.compile, CUDA graphs on a GPU): its warm-up
@@ -40,8 +40,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "trainer"))
 sys.path.insert(0, HERE)  # its step and variant modules sit beside it (also when loaded by file path)
 
 from toonlora_trainer import models as M  # noqa: E402
-from toonlora_trainer import train as T  # noqa: E402
 from toonlora_trainer.compiled_step import CompileWatch  # noqa: E402
+from toonlora_trainer.precision import choose_precision  # noqa: E402
 from train_steps import toonlora_steps  # noqa: E402
 from train_variants import VARIANTS, chosen_variants, make_variant, measure, profile_gpu_busy, reset_compile_state  # noqa: E402
 
@@ -118,7 +118,7 @@ def main() -> None:
     device = M.select_device()
     full = device.type == "cuda"
     resolution = 512 if full else 64
-    precision = T.choose_precision("fp16", device)
+    precision = choose_precision("fp16", device)
     if full:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.benchmark = True  # as the trainer does; the baseline gets it too

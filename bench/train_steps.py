@@ -1,6 +1,6 @@
 """bench/train_steps.py — the training steps bench/train_speed.py times (and bench/train_memory.py and
 bench/compile_preflight.py reuse): SD1.5-architecture (or tiny) models with random weights, this trainer's own
-step (train.prepare_unet, train._optimizer_step, cached latents, prefetched text embeddings) and the diffusers
+step (trainable_models.prepare_unet, train._optimizer_step, cached latents, prefetched text embeddings) and the diffusers
 example's loop (examples/text_to_image/train_text_to_image_lora.py: VAE + CLIP encode every step)."""
 
 from __future__ import annotations
@@ -17,9 +17,16 @@ from toonlora_trainer import train as T  # noqa: E402
 from toonlora_trainer.compiled_step import check_compiler, step_forward  # noqa: E402
 from toonlora_trainer.config import parse_lora_settings, parse_training_config  # noqa: E402
 from toonlora_trainer.config_schema import DEFAULT_TRAINING_CONFIG  # noqa: E402
-from toonlora_trainer.data import Dataset, DatasetItem  # noqa: E402
+from toonlora_trainer.dataset_items import Dataset, DatasetItem  # noqa: E402
+from toonlora_trainer.lora_adapters import attach_lora, checkpoint_narrow_blocks_only  # noqa: E402
 from toonlora_trainer.losses import compute_snr, min_snr_weights, sample_noise, weighted_mse  # noqa: E402
+from toonlora_trainer.model_configs import (  # noqa: E402
+    SD15_TEXT_CONFIG, SD15_UNET_CONFIG, SD15_VAE_CONFIG, TINY_TEXT_CONFIG, TINY_UNET_CONFIG, TINY_VAE_CONFIG,
+)
+from toonlora_trainer.precision import Precision  # noqa: E402
+from toonlora_trainer.step_batches import StepInputs  # noqa: E402
 from toonlora_trainer.text_embeddings import encoder_placement  # noqa: E402
+from toonlora_trainer.trainable_models import prepare_unet  # noqa: E402
 
 CAPTION = "sks, 1girl, black hair, red eyes, school uniform, smile, upper body"
 
@@ -31,9 +38,9 @@ def build_base(device: torch.device, full: bool) -> M.BaseModel:
 
     torch.manual_seed(0)
     with torch.device(device):
-        unet = UNet2DConditionModel(**(M.SD15_UNET_CONFIG if full else M.TINY_UNET_CONFIG))
-        vae = AutoencoderKL(**(M.SD15_VAE_CONFIG if full else M.TINY_VAE_CONFIG))
-        text_config = {**(M.SD15_TEXT_CONFIG if full else M.TINY_TEXT_CONFIG), "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1}
+        unet = UNet2DConditionModel(**(SD15_UNET_CONFIG if full else TINY_UNET_CONFIG))
+        vae = AutoencoderKL(**(SD15_VAE_CONFIG if full else TINY_VAE_CONFIG))
+        text_config = {**(SD15_TEXT_CONFIG if full else TINY_TEXT_CONFIG), "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1}
         text = CLIPTextModel(CLIPTextConfig(**text_config))
     scheduler = DDPMScheduler(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear")
     return M.BaseModel(unet, vae, text, M.build_tiny_tokenizer(), scheduler, "bench")
@@ -50,13 +57,13 @@ def training_config(batch: int, resolution: int, checkpointing: bool, mixed: str
     })
 
 
-def prepare_baseline(base: M.BaseModel, precision: T.Precision):
+def prepare_baseline(base: M.BaseModel, precision: Precision):
     """The diffusers example's setup: every model on the device in the weight dtype, PEFT's LoRA defaults
     (fp32 LoRA weights), no gradient checkpointing."""
     base.vae.requires_grad_(False).to(precision.device, precision.weight_dtype)
     base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
     unet = base.unet.to(precision.device, precision.weight_dtype)
-    M.attach_lora(unet, lora=parse_lora_settings(DEFAULT_TRAINING_CONFIG["lora"], "lora"))  # the default: r=32
+    attach_lora(unet, lora=parse_lora_settings(DEFAULT_TRAINING_CONFIG["lora"], "lora"))  # the default: r=32
     params = [p for p in unet.parameters() if p.requires_grad]
     for p in params:
         p.data = p.data.float()
@@ -66,15 +73,15 @@ def prepare_baseline(base: M.BaseModel, precision: T.Precision):
 
 def toonlora_steps(full, precision, batch, resolution, checkpointing, images, compile=False, selective=False, algorithm="lora"):
     """Returns a callable doing one optimizer step of this trainer, after caching the latents. `selective`:
-    checkpointing on the narrow blocks only (models.checkpoint_narrow_blocks_only); `algorithm` "lokr": a LoKr
+    checkpointing on the narrow blocks only (lora_adapters.checkpoint_narrow_blocks_only); `algorithm` "lokr": a LoKr
     (rank 32, factor -1) instead of the LoRA."""
     base = build_base(precision.device, full)
     config = training_config(batch, resolution, checkpointing, "fp16" if precision.weight_dtype == torch.float16 else "no", compile, algorithm)
     base.vae.requires_grad_(False).to(precision.device, torch.float32)  # as run_training
     base.text_encoder.requires_grad_(False).to(precision.device, precision.weight_dtype)
-    unet, params = base.unet, T.prepare_unet(base.unet, config, precision)
+    unet, params = base.unet, prepare_unet(base.unet, config, precision)
     if selective:
-        M.checkpoint_narrow_blocks_only(unet)
+        checkpoint_narrow_blocks_only(unet)
     if compile:
         check_compiler(precision.device)
     forward = step_forward(unet, config, precision, lambda event: None)
@@ -85,7 +92,7 @@ def toonlora_steps(full, precision, batch, resolution, checkpointing, images, co
     dataset, repeated = Dataset(items, ()), list(range(len(items)))
     text_source = T.make_text_source(base, config, precision, dataset=dataset, repeated=repeated, state=state,
                                      place=encoder_placement(base.text_encoder, precision.device))
-    inputs = T.StepInputs(base, dataset, repeated, latents_cache, text_source, config, precision, params)
+    inputs = StepInputs(base, dataset, repeated, latents_cache, text_source, config, precision, params)
 
     def step():
         float(T._optimizer_step(forward, inputs, state))  # the trainer reads the loss every step

@@ -10,8 +10,8 @@ The SD1.5 UNet config with random weights in bf16, LoRA r=32 on to_q/to_k/to_v/t
 under bf16 autocast and a backward, on the CPU at an 8x8 latent (the op count does not depend on the size).
 View-only ops (no kernel) are not counted. Variants, each against the diffusers-example setup (PEFT defaults,
 no gradient checkpointing): with gradient checkpointing (the forward runs twice), and with
-models.keep_lora_input_dtype (no fp32 round trip of each LoRA input), as the trainer runs on a GPU; and with
-checkpointing on the narrow blocks only (models.checkpoint_narrow_blocks_only).
+lora_adapters.keep_lora_input_dtype (no fp32 round trip of each LoRA input), as the trainer runs on a GPU; and with
+checkpointing on the narrow blocks only (lora_adapters.checkpoint_narrow_blocks_only).
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "trainer"))
 
-from toonlora_trainer import models as M  # noqa: E402
 from toonlora_trainer.config import parse_lora_settings  # noqa: E402
 from toonlora_trainer.config_schema import DEFAULT_TRAINING_CONFIG  # noqa: E402
+from toonlora_trainer.lora_adapters import attach_lora, checkpoint_narrow_blocks_only, keep_lora_input_dtype  # noqa: E402
+from toonlora_trainer.model_configs import SD15_UNET_CONFIG  # noqa: E402
 
 NO_KERNEL = {
     "view", "_unsafe_view", "reshape", "_reshape_alias", "permute", "transpose", "t", "expand", "unsqueeze", "squeeze", "select",
@@ -55,17 +56,17 @@ def lora_unet(checkpointing: bool, keep_input_dtype: bool, selective: bool, devi
 
     torch.manual_seed(0)
     with torch.device(device):
-        unet = UNet2DConditionModel(**M.SD15_UNET_CONFIG).to(torch.bfloat16)
-        M.attach_lora(unet, lora=parse_lora_settings(DEFAULT_TRAINING_CONFIG["lora"], "lora"))  # the default: r=32
+        unet = UNet2DConditionModel(**SD15_UNET_CONFIG).to(torch.bfloat16)
+        attach_lora(unet, lora=parse_lora_settings(DEFAULT_TRAINING_CONFIG["lora"], "lora"))  # the default: r=32
     for p in unet.parameters():
         if p.requires_grad:
             p.data = p.data.float()
     if checkpointing:
         unet.enable_gradient_checkpointing()
         if selective:
-            M.checkpoint_narrow_blocks_only(unet)
+            checkpoint_narrow_blocks_only(unet)
     if keep_input_dtype:
-        M.keep_lora_input_dtype(unet)
+        keep_lora_input_dtype(unet)
     return unet.train()
 
 

@@ -23,18 +23,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from helpers import make_pattern_dataset, training_config  # noqa: E402
 
-from toonlora_trainer.config_schema import DEFAULT_GENERATION_CONFIG  # noqa: E402
 from toonlora_trainer.blip import captions_done  # noqa: E402
 from toonlora_trainer.config import parse_lora_count_request, parse_scan_dataset_request  # noqa: E402
+from toonlora_trainer.config_schema import DEFAULT_GENERATION_CONFIG  # noqa: E402
 from toonlora_trainer.dataset_plan import scan_dataset_result  # noqa: E402
 from toonlora_trainer.error_fix import choose_base, pull_model  # noqa: E402
 from toonlora_trainer.generate import GenerationResult  # noqa: E402
+from toonlora_trainer.lora_adapters import lora_count_stats  # noqa: E402
 from toonlora_trainer.memory_estimate import MemoryEstimate  # noqa: E402
-from toonlora_trainer.models import lora_count_stats  # noqa: E402
 from toonlora_trainer.protocol import (  # noqa: E402
     Cancelled, Caption, Checkpoint, Done, Error, Log, Progress, Ready, Sample, TrainedFolder, TrainingFacts, event_to_json,
 )
-from toonlora_trainer.train import TrainedRun  # noqa: E402
+from toonlora_trainer.run_outputs import TrainedRun  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden" / "protocol.jsonl"
 

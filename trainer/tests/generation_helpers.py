@@ -11,7 +11,8 @@ import torch
 from helpers import TRAINER_DIR, lora_settings, run_worker
 
 from toonlora_trainer.checkpoint import save_adapter
-from toonlora_trainer.models import attach_lora, build_tiny_base_model
+from toonlora_trainer.lora_adapters import attach_lora
+from toonlora_trainer.models import build_tiny_base_model
 
 
 TARGETS = ("to_q", "to_k", "to_v", "to_out.0")

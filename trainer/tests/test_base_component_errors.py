@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from toonlora_trainer.base_files import LFS_POINTER_PREFIX, check_no_lfs_pointers
-from toonlora_trainer.models import BaseComponentError, ModelMissingError, load_base_model
+from toonlora_trainer.base_files import LFS_POINTER_PREFIX, BaseComponentError, ModelMissingError, check_no_lfs_pointers
+from toonlora_trainer.models import load_base_model
 from tiny_base_folder import save_tiny_base
 
 LFS_POINTER = LFS_POINTER_PREFIX + b"v1\noid sha256:" + b"0" * 64 + b"\nsize 3194952\n"

@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from toonlora_trainer.models import DEFAULT_BASE_MODEL, ModelMissingError, _pull_hint, load_base_model, missing_layout_files
+from toonlora_trainer.base_files import DEFAULT_BASE_MODEL, ModelMissingError, _pull_hint, missing_layout_files
+from toonlora_trainer.models import load_base_model
 
 WEIGHTS = ("unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors")
 CONFIGS = ("tokenizer/vocab.json", "text_encoder/config.json", "vae/config.json",

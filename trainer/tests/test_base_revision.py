@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from toonlora_trainer.base_files import hub_snapshot_folder, split_revision
-from toonlora_trainer.models import ModelMissingError, load_base_model
+from toonlora_trainer.base_files import ModelMissingError, hub_snapshot_folder, split_revision
+from toonlora_trainer.models import load_base_model
 from toonlora_trainer.resume_checks import base_identity
 from tiny_base_folder import save_tiny_base
 

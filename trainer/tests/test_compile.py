@@ -9,10 +9,11 @@ from helpers import make_pattern_dataset, training_config
 from test_training import tiny_with_adapter, train
 
 from toonlora_trainer import compiled_step
-from toonlora_trainer.compiled_step import CompileCounts, CompileWatch, compile_messages
 from toonlora_trainer import train as train_module
-from toonlora_trainer.config import ConfigError, parse_training_config
-from toonlora_trainer.train import Precision
+from toonlora_trainer.compiled_step import CompileCounts, CompileWatch, compile_messages
+from toonlora_trainer.config import parse_training_config
+from toonlora_trainer.config_schema import ConfigError
+from toonlora_trainer.precision import Precision
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +49,7 @@ def test_compiled_step_trains_the_same_lora_as_eager(tmp_path):
 
 def test_a_lokr_step_compiles_to_one_graph_and_trains_as_eager(tmp_path):
     """PEFT's LoKr layers would break the graph in each layer (a torch.rand draw for module dropout in train
-    mode); models.keep_lokr_layers_in_eval_mode keeps them out of it."""
+    mode); lora_adapters.keep_lokr_layers_in_eval_mode keeps them out of it."""
     dataset = make_pattern_dataset(tmp_path / "ds", images=2, repeats=1)
     config = dict(steps=3, gradientCheckpointing=True, noiseOffset=0.0, learningRate=5e-2, lora={"algorithm": "lokr"})
     eager = train(dataset, tmp_path / "eager", training_config(**config))

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from helpers import training_config
 
-from toonlora_trainer import blip, config_schema, models
+from toonlora_trainer import base_files, blip, config_schema, lora_adapters
 from toonlora_trainer.config import (
-    ConfigError, LoraSettings, parse_blip_request, parse_generation_config, parse_lora_settings, parse_training_config,
+    LoraSettings, parse_blip_request, parse_generation_config, parse_lora_settings, parse_training_config,
 )
 from toonlora_trainer.config_schema import (
     BLIP_REQUEST, DEFAULT_GENERATION_CONFIG, DEFAULT_TRAINING_CONFIG, GENERATION_CONFIG, LORA_SETTINGS, REGISTRY,
-    TRAINING_CONFIG,
+    TRAINING_CONFIG, ConfigError,
 )
 
 BLIP_REQUEST_OK = {"version": 1, "command": "blip-caption", "model": "m", "paths": ["/a.png"], "max_length": 50,
@@ -116,8 +116,8 @@ def test_the_export_carries_the_typescript_bounds_the_worker_once_retyped():
 def test_defaults_come_only_from_the_export():
     # LoraSettings and the LoRA helpers take every value from the parsed request: no second copy of a default.
     assert all(f.default is dataclasses.MISSING for f in dataclasses.fields(LoraSettings))
-    for helper in (models.make_lora_config, models.attach_lora, models.attach_text_encoder_lora,
-                   models.count_lora_for_config, models.count_text_encoder_lora_for_config):
+    for helper in (lora_adapters.make_lora_config, lora_adapters.attach_lora, lora_adapters.attach_text_encoder_lora,
+                   lora_adapters.count_lora_for_config, lora_adapters.count_text_encoder_lora_for_config):
         params = inspect.signature(helper).parameters
         assert params["lora"].kind is inspect.Parameter.KEYWORD_ONLY, helper.__name__
         assert all(p.default is inspect.Parameter.empty for p in params.values()), helper.__name__
@@ -126,6 +126,6 @@ def test_defaults_come_only_from_the_export():
 
 
 def test_registry_facts_come_from_the_export():
-    assert models.DEFAULT_BASE_MODEL == REGISTRY["defaultBaseModel"] == DEFAULT_TRAINING_CONFIG["baseModel"]
-    assert models.REGISTRY_BASE_ID == REGISTRY["defaultBaseModelId"]
+    assert base_files.DEFAULT_BASE_MODEL == REGISTRY["defaultBaseModel"] == DEFAULT_TRAINING_CONFIG["baseModel"]
+    assert base_files.REGISTRY_BASE_ID == REGISTRY["defaultBaseModelId"]
     assert blip.BLIP_BASE == REGISTRY["blipModel"] and blip.BLIP_BASE_ID == REGISTRY["blipModelId"]

@@ -8,7 +8,9 @@ import torch
 from PIL import Image
 from helpers import make_pattern_dataset, run_worker, training_config
 
-from toonlora_trainer.data import DatasetError, batch_indices, repeated_indices, scan_kohya_dataset, shuffle_caption
+from toonlora_trainer.batch_order import batch_indices, repeated_indices
+from toonlora_trainer.data import scan_kohya_dataset, shuffle_caption
+from toonlora_trainer.dataset_items import DatasetError
 
 
 def test_scan_reads_repeats_trigger_and_captions(tmp_path):
@@ -115,7 +117,7 @@ def test_batches_are_a_pure_function_of_position(tmp_path):
 def test_without_buckets_a_warning_names_the_images_the_centre_crop_would_cut(tmp_path):
     from PIL import Image
 
-    from toonlora_trainer.data import non_square_warning
+    from toonlora_trainer.buckets import non_square_warning
 
     folder = tmp_path / "5_sks girl"
     folder.mkdir()
@@ -131,7 +133,7 @@ def test_without_buckets_a_warning_names_the_images_the_centre_crop_would_cut(tm
 
 
 def test_buckets_are_kohyas_for_512():
-    from toonlora_trainer.data import bucket_sizes
+    from toonlora_trainer.buckets import bucket_sizes
 
     buckets = bucket_sizes(512)
     assert len(buckets) == 17 and (512, 512) in buckets and (384, 640) in buckets and (640, 384) in buckets
@@ -144,7 +146,7 @@ def test_buckets_are_kohyas_for_512():
 def test_each_image_gets_the_bucket_nearest_its_aspect_ratio(tmp_path):
     from PIL import Image
 
-    from toonlora_trainer.data import assign_buckets, bucket_counts
+    from toonlora_trainer.buckets import assign_buckets, bucket_counts
 
     folder = tmp_path / "5_sks girl"
     folder.mkdir()
@@ -159,7 +161,7 @@ def test_a_tall_image_loads_whole_at_its_bucket_and_a_square_one_as_before(tmp_p
     import numpy as np
     from PIL import Image
 
-    from toonlora_trainer.data import load_image_tensor
+    from toonlora_trainer.image_tensors import load_image_tensor
 
     tall = np.full((128, 64, 3), 255, dtype=np.uint8)
     tall[:16] = (255, 0, 0)  # a red head ...
@@ -177,7 +179,7 @@ def test_a_tall_image_loads_whole_at_its_bucket_and_a_square_one_as_before(tmp_p
 def test_a_batch_holds_one_bucket_and_the_order_is_a_pure_function_of_position():
     from collections import Counter
 
-    from toonlora_trainer.data import batch_indices
+    from toonlora_trainer.batch_order import batch_indices
 
     buckets = ((512, 512), (512, 512), (512, 512), (320, 704), (320, 704))
     repeated = [0, 0, 1, 2, 3, 4]  # item 0 twice: 4 square entries and 2 tall ones, 3 batches of 2 an epoch
@@ -193,7 +195,7 @@ def test_a_batch_holds_one_bucket_and_the_order_is_a_pure_function_of_position()
 
 
 def test_a_buckets_last_partial_batch_is_filled_from_the_same_bucket():
-    from toonlora_trainer.data import bucketed_epoch
+    from toonlora_trainer.batch_order import bucketed_epoch
 
     buckets = ((512, 512), (512, 512), (512, 512), (320, 704))
     epoch = bucketed_epoch((0, 1, 2, 3), buckets, 3, 0, 2)
@@ -213,7 +215,9 @@ def test_a_folder_that_is_not_kohya_named_is_reported_not_silently_skipped(tmp_p
 
 
 def test_a_sideways_phone_photo_trains_upright_and_transparency_trains_on_white(tmp_path):
-    from toonlora_trainer.data import Dataset, DatasetItem, assign_buckets, load_image_tensor
+    from toonlora_trainer.buckets import assign_buckets
+    from toonlora_trainer.dataset_items import Dataset, DatasetItem
+    from toonlora_trainer.image_tensors import load_image_tensor
 
     stored = Image.new("RGB", (60, 30), "black")  # stored wide, with EXIF "rotate 90": seen tall
     stored.paste((255, 0, 0), (0, 0, 30, 30))  # the left half red: the top half once turned upright (orientation 6)
@@ -266,7 +270,7 @@ def test_shuffle_keeps_the_class_word_of_a_first_tag_whose_trigger_has_another_c
 
 
 def test_a_16_bit_greyscale_png_trains_as_its_grey_levels_not_white(tmp_path):
-    from toonlora_trainer.data import load_image_tensor
+    from toonlora_trainer.image_tensors import load_image_tensor
 
     ramp = np.tile(np.linspace(0, 65535, 64).round().astype(np.uint16), (64, 1))  # black on the left, white on the right
     Image.fromarray(ramp).save(tmp_path / "g16.png")
@@ -281,7 +285,7 @@ def test_a_16_bit_greyscale_png_trains_as_its_grey_levels_not_white(tmp_path):
 
 
 def test_every_concept_folder_has_its_trigger_and_a_default_sample_prompt(tmp_path):
-    from toonlora_trainer.data import MAX_DEFAULT_SAMPLE_PROMPTS
+    from toonlora_trainer.dataset_items import MAX_DEFAULT_SAMPLE_PROMPTS
 
     for folder in ("5_sks girl", "2_zzk boy", "3_sks girl"):
         (tmp_path / folder).mkdir()
@@ -322,6 +326,7 @@ def test_a_utf16_caption_with_a_bom_is_read_not_replaced_by_the_folder_tokens(tm
 
 def test_every_format_prep_takes_that_pillow_reads_is_trained_and_the_others_are_named(tmp_path, monkeypatch):
     from toonlora_trainer import data
+    from toonlora_trainer.image_tensors import load_image_tensor
 
     folder = tmp_path / "2_sks girl"
     folder.mkdir()
@@ -336,7 +341,7 @@ def test_every_format_prep_takes_that_pillow_reads_is_trained_and_the_others_are
     assert sorted(p.split("/")[-1] for p in (i.image_path for i in dataset.items)) == [
         "a.png", "b.tiff", "c.gif", "d.jpe", "e.jfif", "f.tif"]
     assert dataset.warnings == ()
-    gif = data.load_image_tensor(str(folder / "c.gif"), 64)
+    gif = load_image_tensor(str(folder / "c.gif"), 64)
     assert gif.shape == (3, 64, 64) and gif[0].mean() > 0.5  # the palette image trains as its red, not its indices
     # a format prep walks but this Pillow cannot open (HEIC without pillow-heif): named, not silently dropped
     (folder / "g.heic").write_bytes(b"\0" * 16)

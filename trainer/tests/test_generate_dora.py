@@ -7,8 +7,9 @@ import torch
 from safetensors.torch import save_file
 from test_text_encoder_lora import toonlora_convert
 
-from toonlora_trainer.generate import _load_lora_file, build_pipeline
+from toonlora_trainer.lora_loading import _load_lora_file
 from toonlora_trainer.models import build_tiny_base_model
+from toonlora_trainer.pipeline import build_pipeline
 
 MODULES = (
     ("unet", "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q"),  # Linear

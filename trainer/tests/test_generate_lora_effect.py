@@ -11,8 +11,9 @@ from generation_helpers import REPO, TARGETS, convert_to_kohya, unet_output, wri
 from peft import LoraConfig
 
 from toonlora_trainer.checkpoint import save_adapter
-from toonlora_trainer.generate import GenerationSession, build_pipeline
+from toonlora_trainer.generate import GenerationSession
 from toonlora_trainer.models import build_tiny_base_model
+from toonlora_trainer.pipeline import build_pipeline
 
 
 def test_kohya_file_loaded_by_diffusers_matches_peft_adapted_unet(tmp_path):

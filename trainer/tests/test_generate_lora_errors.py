@@ -9,7 +9,8 @@ import torch
 from generation_helpers import GEN_CONFIG, write_diffusers_lora, write_random_lora
 
 from toonlora_trainer.config import parse_generation_config
-from toonlora_trainer.generate import GenerationSession, LoraFileError
+from toonlora_trainer.generate import GenerationSession
+from toonlora_trainer.lora_loading import LoraFileError
 
 
 def test_a_peft_adapter_file_given_to_the_worker_is_refused_naming_it_not_a_missing_adapter(tmp_path):
@@ -54,7 +55,7 @@ def test_a_converted_copy_for_another_base_names_the_users_file_and_blames_no_to
 
 
 def test_shape_mismatch_reads_torch_errors_and_leaves_other_errors_alone():
-    from toonlora_trainer.generate import _error_summary, shape_mismatch
+    from toonlora_trainer.lora_loading import _error_summary, shape_mismatch
 
     text = ("Error(s) in loading state_dict for CLIPTextModel:\n\tsize mismatch for encoder.layers.0.self_attn.q_proj.lora_B.x.weight: "
             "copying a param with shape torch.Size([1024, 8]) from checkpoint, the shape in current model is torch.Size([768, 8]).")
@@ -78,7 +79,7 @@ def write_nan_lora(path: Path) -> None:
 
 def test_a_nan_image_is_an_error_naming_the_lora_and_no_black_png_is_written(tmp_path):
     from toonlora_trainer.__main__ import _error_kind
-    from toonlora_trainer.generate import NonFiniteImageError
+    from toonlora_trainer.pipeline import NonFiniteImageError
 
     write_nan_lora(tmp_path / "nan.safetensors")
     session = GenerationSession("tiny", torch.device("cpu"))
@@ -94,7 +95,7 @@ def test_a_nan_image_is_an_error_naming_the_lora_and_no_black_png_is_written(tmp
 
 
 def test_non_finite_seeds_names_only_the_seeds_whose_image_is_not_finite():
-    from toonlora_trainer.generate import non_finite_seeds
+    from toonlora_trainer.pipeline import non_finite_seeds
 
     images = torch.zeros(3, 4, 8, 8)
     assert non_finite_seeds(images, [5, 6, 7]) == []

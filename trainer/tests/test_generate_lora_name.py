@@ -8,7 +8,8 @@ from helpers import run_worker
 from safetensors.torch import load_file, save_file
 from generation_helpers import GEN_CONFIG, write_diffusers_lora
 
-from toonlora_trainer.config import ConfigError, parse_generate_request
+from toonlora_trainer.config import parse_generate_request
+from toonlora_trainer.config_schema import ConfigError
 
 UUID = "1ccbe4cd-e63c-4c1e-9d2a-0c5f3b7d9e11"
 HASH = "f8685b1e3518" + "0" * 52

@@ -8,8 +8,10 @@ import torch
 from generation_helpers import GEN_CONFIG
 
 from toonlora_trainer.config import parse_generation_config
-from toonlora_trainer.generate import GenerationSession, build_pipeline
-from toonlora_trainer.models import build_tiny_base_model, encode_prompts
+from toonlora_trainer.generate import GenerationSession
+from toonlora_trainer.models import build_tiny_base_model
+from toonlora_trainer.pipeline import build_pipeline
+from toonlora_trainer.prompt_encoding import encode_prompts
 
 
 def test_vae_stays_float32_while_unet_is_float16():

@@ -39,7 +39,7 @@ def test_images_carry_the_webui_parameters_text_and_a_long_prompt_is_warned_abou
 
 
 def test_webui_parameters_name_a_run_adapter_by_its_run_and_keep_each_field_on_its_line():
-    from toonlora_trainer.generate import _lora_label, a1111_parameters
+    from toonlora_trainer.image_files import _lora_label, a1111_parameters
 
     assert _lora_label("/runs/mina/adapter_model.safetensors") == "mina"
     assert _lora_label("/runs/mina/mina.safetensors") == "mina"

@@ -10,6 +10,7 @@ from test_training import train
 from toonlora_trainer import train as train_module
 from toonlora_trainer.__main__ import _error_kind
 from toonlora_trainer.memory_estimate import GpuOutOfMemoryError, MemoryEstimate, check_gpu_memory, memory_check_lines
+from toonlora_trainer.precision import Precision
 
 TORCH_OOM = ("CUDA out of memory. Tried to allocate 1.50 GiB. GPU 0 has a total capacity of 7.79 GiB of which 0.98 GiB is free. "
              "Including non-PyTorch memory, this process has 6.80 GiB memory in use. If reserved but unallocated memory is large "
@@ -75,7 +76,7 @@ def test_gpu_check_estimates_the_loaded_base_and_leaves_the_rng_alone(monkeypatc
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (GIB, 2 * GIB))
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "Test GPU")
     base, events = build_tiny_base_model(), []
-    precision = train_module.Precision(torch.device("cuda"), torch.float16, True)
+    precision = Precision(torch.device("cuda"), torch.float16, True)
     rng = torch.get_rng_state()
     check_gpu_memory(parse_training_config(training_config(sampleEverySteps=10)), base, precision, events.append)
     assert torch.equal(torch.get_rng_state(), rng)

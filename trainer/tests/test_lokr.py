@@ -14,11 +14,16 @@ from generation_helpers import convert_to_kohya, unet_output
 from test_training import fixed_eval_loss, train
 
 from toonlora_trainer.checkpoint import load_adapter_weights, save_adapter
-from toonlora_trainer.config import ConfigError, parse_lora_settings
-from toonlora_trainer.data import load_image_tensor
-from toonlora_trainer.generate import GenerationSession, LoraFileError, _load_lora_file, build_pipeline
+from toonlora_trainer.config import parse_lora_settings
+from toonlora_trainer.config_schema import ConfigError
+from toonlora_trainer.generate import GenerationSession
+from toonlora_trainer.image_tensors import load_image_tensor
 from toonlora_trainer.lokr_file import bake_alpha, split_by_component
-from toonlora_trainer.models import SD15_UNET_CONFIG, attach_lora, build_tiny_base_model, count_lora_for_config
+from toonlora_trainer.lora_adapters import attach_lora, count_lora_for_config
+from toonlora_trainer.lora_loading import LoraFileError, _load_lora_file
+from toonlora_trainer.model_configs import SD15_UNET_CONFIG
+from toonlora_trainer.models import build_tiny_base_model
+from toonlora_trainer.pipeline import build_pipeline
 from toonlora_trainer.train import encode_latents
 
 TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
@@ -181,7 +186,7 @@ def test_lokr_config_round_trips_through_the_saved_adapter_config(tmp_path):
 def test_a_text_encoder_lokr_run_converts_and_loads_into_both_models(tmp_path):
     """--lokr --train-text-encoder: both adapters are LoKr, the kohya file holds lora_unet_ and lora_te_ LoKr
     modules, and generation loads each into its model with the trained outputs."""
-    from toonlora_trainer.models import attach_text_encoder_lora
+    from toonlora_trainer.lora_adapters import attach_text_encoder_lora
 
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     config = training_config(steps=3, learningRate=5e-2, trainTextEncoder=True, textEncoderLearningRate=5e-2, lora={"algorithm": "lokr"})

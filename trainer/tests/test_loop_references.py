@@ -15,7 +15,8 @@ from helpers import make_pattern_dataset, training_config
 
 from toonlora_trainer.config import parse_train_request, parse_training_config
 from toonlora_trainer.models import BaseModel
-from toonlora_trainer.train import choose_precision, diffusion_loss, run_training
+from toonlora_trainer.precision import choose_precision
+from toonlora_trainer.train import diffusion_loss, run_training
 
 
 def test_offset_noise_noises_the_latents_is_the_target_and_timesteps_span_the_whole_schedule():

@@ -2,10 +2,11 @@
 
 from helpers import lora_settings
 
-from toonlora_trainer.models import (
-    SD15_TEXT_CONFIG, SD15_UNET_CONFIG, TINY_UNET_CONFIG, attach_lora, build_tiny_base_model, count_lora, count_lora_for_config,
-    count_text_encoder_lora_for_config,
+from toonlora_trainer.lora_adapters import (
+    attach_lora, count_lora, count_lora_for_config, count_text_encoder_lora_for_config,
 )
+from toonlora_trainer.model_configs import SD15_TEXT_CONFIG, SD15_UNET_CONFIG, TINY_UNET_CONFIG
+from toonlora_trainer.models import build_tiny_base_model
 
 
 def expected_params(channels_per_block: list[int], cross_dim: int, rank: int) -> int:

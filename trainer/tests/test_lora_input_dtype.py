@@ -8,7 +8,8 @@ import torch
 from helpers import lora_settings
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from toonlora_trainer.models import TINY_UNET_CONFIG, attach_lora, count_lora, keep_lora_input_dtype
+from toonlora_trainer.lora_adapters import attach_lora, count_lora, keep_lora_input_dtype
+from toonlora_trainer.model_configs import TINY_UNET_CONFIG
 
 
 class CountOps(TorchDispatchMode):

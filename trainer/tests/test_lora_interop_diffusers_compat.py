@@ -17,8 +17,8 @@ from generation_helpers import REPO, unet_output
 from test_text_encoder_lora import toonlora_convert
 
 from toonlora_trainer.checkpoint import TEXT_ENCODER_DIR, load_adapter_weights
-from toonlora_trainer.generate import build_pipeline
 from toonlora_trainer.models import build_tiny_base_model
+from toonlora_trainer.pipeline import build_pipeline
 
 BLOCK = "down_blocks.0.attentions.0.transformer_blocks.0."
 UNET_MODULES = (

@@ -17,8 +17,8 @@ from test_lora_interop_diffusers_compat import diffusers_verdict, te_output, too
 from test_text_encoder_lora import toonlora_convert
 
 from toonlora_trainer.checkpoint import TEXT_ENCODER_DIR, load_adapter_weights
-from toonlora_trainer.generate import build_pipeline
 from toonlora_trainer.models import build_tiny_base_model
+from toonlora_trainer.pipeline import build_pipeline
 
 RANK, ALPHA = 4, 2.0
 UNET = ("down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q", "down_blocks.0.resnets.0.conv1")

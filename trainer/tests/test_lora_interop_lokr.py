@@ -12,8 +12,9 @@ from safetensors.torch import load_file, save_file
 from generation_helpers import unet_output
 from test_text_encoder_lora import toonlora_convert
 
-from toonlora_trainer.generate import _load_lora_file, build_pipeline
+from toonlora_trainer.lora_loading import _load_lora_file
 from toonlora_trainer.models import build_tiny_base_model
+from toonlora_trainer.pipeline import build_pipeline
 
 BLOCK = "down_blocks.0.attentions.0.transformer_blocks.0."
 

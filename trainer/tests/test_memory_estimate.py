@@ -10,9 +10,10 @@ import torch
 from helpers import TRAINER_DIR, run_worker, training_config
 
 from toonlora_trainer.config import parse_training_config
-from toonlora_trainer.generate import vae_decode
 from toonlora_trainer.memory_estimate import CUDA_CONTEXT_BYTES, LiveBytes, cuda_autocast_policy, estimate_training_memory
-from toonlora_trainer.models import TINY_TEXT_CONFIG, TINY_UNET_CONFIG, TINY_VAE_CONFIG, build_tiny_base_model
+from toonlora_trainer.model_configs import TINY_TEXT_CONFIG, TINY_UNET_CONFIG, TINY_VAE_CONFIG
+from toonlora_trainer.models import build_tiny_base_model
+from toonlora_trainer.pipeline import vae_decode
 
 TINY = (TINY_UNET_CONFIG, TINY_VAE_CONFIG, TINY_TEXT_CONFIG)
 MEMORY_BENCH = TRAINER_DIR.parent / "bench" / "train_memory.py"

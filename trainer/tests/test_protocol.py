@@ -9,9 +9,10 @@ import pytest
 from helpers import GOLDEN, TRAINER_DIR, run_worker, training_config
 
 from toonlora_trainer.config import (
-    ConfigError, parse_blip_request, parse_cancel_request, parse_estimate_memory_request, parse_generate_request, parse_lora_count_request, parse_serve_request,
-    parse_scan_dataset_request, parse_train_request,
+    parse_blip_request, parse_cancel_request, parse_estimate_memory_request, parse_generate_request,
+    parse_lora_count_request, parse_scan_dataset_request, parse_serve_request, parse_train_request,
 )
+from toonlora_trainer.config_schema import ConfigError
 from toonlora_trainer.protocol import COMMANDS, Done, Log, ProtocolError, event_to_json, parse_event_line, parse_request_line
 
 REQUEST_PARSERS = {

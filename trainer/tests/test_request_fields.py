@@ -7,7 +7,7 @@ import pytest
 from helpers import GOLDEN
 from test_protocol import REQUEST_PARSERS
 
-from toonlora_trainer.config import ConfigError
+from toonlora_trainer.config_schema import ConfigError
 from toonlora_trainer.protocol import parse_request_line
 
 

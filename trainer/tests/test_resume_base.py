@@ -9,8 +9,9 @@ import torch
 from helpers import make_pattern_dataset, training_config
 
 from toonlora_trainer import checkpoint as ckpt
-from toonlora_trainer.config import ConfigError, parse_train_request
-from toonlora_trainer.models import DEFAULT_BASE_MODEL, REGISTRY_BASE_ID
+from toonlora_trainer.base_files import DEFAULT_BASE_MODEL, REGISTRY_BASE_ID
+from toonlora_trainer.config import parse_train_request
+from toonlora_trainer.config_schema import ConfigError
 from toonlora_trainer.train import run_training
 
 
@@ -51,7 +52,7 @@ def test_resume_on_the_same_base_passes_and_a_checkpoint_without_a_recorded_base
 
 
 def test_base_identity_compares_what_a_name_stands_for(tmp_path, monkeypatch):
-    from toonlora_trainer.train import base_identity
+    from toonlora_trainer.resume_checks import base_identity
 
     folder = tmp_path / "mybase"
     folder.mkdir()

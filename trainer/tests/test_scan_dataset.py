@@ -6,7 +6,8 @@ import pytest
 from helpers import pattern_image, run_worker, training_config
 
 from toonlora_trainer.config import parse_scan_dataset_request, parse_train_request
-from toonlora_trainer.data import DatasetError, scan_kohya_dataset
+from toonlora_trainer.data import scan_kohya_dataset
+from toonlora_trainer.dataset_items import DatasetError
 from toonlora_trainer.dataset_plan import scan_dataset_result, scan_for_training
 
 

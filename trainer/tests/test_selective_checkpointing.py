@@ -1,11 +1,13 @@
-"""models.checkpoint_narrow_blocks_only: which blocks keep their activations (the widest-channel levels), and
+"""lora_adapters.checkpoint_narrow_blocks_only: which blocks keep their activations (the widest-channel levels), and
 that the step computes the same loss and LoRA gradients as with checkpointing everywhere."""
 
 import torch
 from diffusers import UNet2DConditionModel
 from helpers import lora_settings
 
-from toonlora_trainer.models import SD15_UNET_CONFIG, attach_lora, build_tiny_base_model, checkpoint_narrow_blocks_only
+from toonlora_trainer.lora_adapters import attach_lora, checkpoint_narrow_blocks_only
+from toonlora_trainer.model_configs import SD15_UNET_CONFIG
+from toonlora_trainer.models import build_tiny_base_model
 
 
 def checkpointed(unet) -> set[str]:

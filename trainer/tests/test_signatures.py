@@ -1,6 +1,6 @@
 """trainer/tests/test_signatures.py — no trainer function takes a long row of positional arguments: past six, the
 call sites cannot be read or checked (which of ten tensors and settings is which), so the rest are keyword-only or
-grouped in a small dataclass (train.StepInputs)."""
+grouped in a small dataclass (step_batches.StepInputs)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ import pytest
 import torch
 from helpers import make_pattern_dataset, run_worker, training_config
 
-from toonlora_trainer.models import BaseFileError, ModelMissingError, load_base_model
+from toonlora_trainer.base_files import BaseFileError, ModelMissingError
+from toonlora_trainer.models import load_base_model
 
 
 def test_missing_single_file_base_names_the_file(tmp_path):

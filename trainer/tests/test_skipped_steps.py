@@ -1,5 +1,5 @@
 """trainer/tests/test_skipped_steps.py — with fp16 loss scaling, a step whose gradients overflow is skipped by the
-GradScaler, and the learning-rate schedule must not advance over it (train.apply_gradients, as accelerate's
+GradScaler, and the learning-rate schedule must not advance over it (loop_state.apply_gradients, as accelerate's
 AcceleratedScheduler skips a step the optimizer skipped)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from diffusers.optimization import get_scheduler
 
-from toonlora_trainer.train import LoopState, apply_gradients
+from toonlora_trainer.loop_state import LoopState, apply_gradients
 
 
 def _state(enabled: bool = True) -> tuple[LoopState, torch.nn.Parameter]:

@@ -9,9 +9,14 @@ from helpers import training_config
 
 from toonlora_trainer import text_embeddings as TE
 from toonlora_trainer import train as T
+from toonlora_trainer.batch_order import repeated_indices
 from toonlora_trainer.config import parse_training_config
-from toonlora_trainer.data import Dataset, DatasetItem
-from toonlora_trainer.models import build_tiny_base_model, encode_prompts
+from toonlora_trainer.dataset_items import Dataset, DatasetItem
+from toonlora_trainer.models import build_tiny_base_model
+from toonlora_trainer.precision import choose_precision
+from toonlora_trainer.prompt_encoding import encode_prompts
+from toonlora_trainer.step_batches import StepInputs, step_captions
+from toonlora_trainer.trainable_models import prepare_text_encoder, prepare_unet
 
 CAPTIONS = ("sks, 1girl, black hair, red eyes, smile", "sks, 1girl, school uniform, upper body, white background",
             "sks, 1girl, long hair, looking at viewer")
@@ -22,9 +27,9 @@ def tiny_run(monkeypatch, prefetch: int, **overrides):
     monkeypatch.setattr(T, "PREFETCH_CAPTIONS", prefetch)
     base = build_tiny_base_model()
     config = parse_training_config(training_config(**overrides))
-    precision = T.choose_precision("no", torch.device("cpu"))
-    params = T.prepare_unet(base.unet, config, precision)
-    T.prepare_text_encoder(base.text_encoder, config, precision)
+    precision = choose_precision("no", torch.device("cpu"))
+    params = prepare_unet(base.unet, config, precision)
+    prepare_text_encoder(base.text_encoder, config, precision)
     dataset = Dataset(tuple(DatasetItem(f"{i}.png", caption, "sks", 2) for i, caption in enumerate(CAPTIONS)), ())
     state = T._make_loop_state(config, [{"params": params, "lr": config.learning_rate}], precision)
     return base, config, precision, params, dataset, state
@@ -33,15 +38,15 @@ def tiny_run(monkeypatch, prefetch: int, **overrides):
 def test_steps_ask_for_the_predicted_captions_one_refill_per_window(monkeypatch):
     # batch 2 x accumulation 2: 4 captions a step; a window of 8 captions is 2 steps, so 5 steps refill 3 times
     base, config, precision, params, dataset, state = tiny_run(monkeypatch, 8, batchSize=2, gradientAccumulation=2, steps=5)
-    repeated = T.repeated_indices(dataset)
+    repeated = repeated_indices(dataset)
     source = T.make_text_source(base, config, precision, dataset=dataset, repeated=repeated, state=state, place=None)
     asked: list[list[str]] = []
     get = source.get
     source.get = lambda captions: asked.append(captions) or get(captions)
     latents = [torch.randn(4, 8, 8) for _ in CAPTIONS]
     for step in range(5):
-        T._optimizer_step(base.unet, T.StepInputs(base, dataset, repeated, latents, source, config, precision, params), state)
-        assert [c for micro in asked[-2:] for c in micro] == T.step_captions(dataset, repeated, config, step)
+        T._optimizer_step(base.unet, StepInputs(base, dataset, repeated, latents, source, config, precision, params), state)
+        assert [c for micro in asked[-2:] for c in micro] == step_captions(dataset, repeated, config, step)
         state.step += 1
     assert source.refills == 3
     assert len({c for micro in asked for c in micro}) > len(CAPTIONS)  # shuffled: the tags move between steps
@@ -74,10 +79,10 @@ def test_a_refill_drops_embeddings_outside_the_new_window():
 
 def test_the_window_stops_at_the_last_step(monkeypatch):
     base, config, precision, _, dataset, state = tiny_run(monkeypatch, 128, steps=3, shuffleCaptions=False)
-    repeated = T.repeated_indices(dataset)
+    repeated = repeated_indices(dataset)
     source = T.make_text_source(base, config, precision, dataset=dataset, repeated=repeated, state=state, place=None)
     state.step = 1
-    assert source.upcoming() == T.step_captions(dataset, repeated, config, 1) + T.step_captions(dataset, repeated, config, 2)
+    assert source.upcoming() == step_captions(dataset, repeated, config, 1) + step_captions(dataset, repeated, config, 2)
     trained = T.make_text_source(base, dataclasses.replace(config, train_text_encoder=True), precision, dataset=dataset, repeated=repeated,
                                  state=state, place=None)
     assert isinstance(trained, TE.LiveTextEmbeddings)
@@ -103,7 +108,7 @@ def test_captions_longer_than_clip_reads_get_one_warning_naming_up_to_three_capt
 
 
 def test_prompt_truncation_warnings_name_the_prompt_that_is_cut():
-    from toonlora_trainer.models import prompt_token_counts, prompt_truncation_warnings
+    from toonlora_trainer.prompt_encoding import prompt_token_counts, prompt_truncation_warnings
 
     tokenizer = build_tiny_base_model().tokenizer
     assert prompt_token_counts(tokenizer, ["sks girl", "b" * 80]) == [7, 80]  # spaces split words, they are no token

@@ -15,8 +15,9 @@ from test_training import train
 from toonlora_trainer import train as train_module
 from toonlora_trainer import text_embeddings as text_embeddings_module
 from toonlora_trainer.checkpoint import TEXT_ENCODER_DIR, load_adapter_weights
-from toonlora_trainer.generate import build_pipeline
-from toonlora_trainer.models import TEXT_ENCODER_TARGET_MODULES, attach_text_encoder_lora, build_tiny_base_model
+from toonlora_trainer.lora_adapters import TEXT_ENCODER_TARGET_MODULES, attach_text_encoder_lora
+from toonlora_trainer.models import build_tiny_base_model
+from toonlora_trainer.pipeline import build_pipeline
 
 TE_CONFIG = {"trainTextEncoder": True, "textEncoderLearningRate": 2e-3, "learningRate": 1e-3}
 
@@ -99,7 +100,7 @@ def test_resume_with_text_encoder_reaches_the_same_loss(tmp_path):
     for a, b in zip(straight[3:], resumed):
         assert a.loss == pytest.approx(b.loss, rel=1e-5, abs=1e-6)
     # Resuming that run without the text encoder would silently drop its LoRA: refused, naming the fix.
-    from toonlora_trainer.config import ConfigError
+    from toonlora_trainer.config_schema import ConfigError
 
     with pytest.raises(ConfigError, match=r"trainTextEncoder was true, now false\. To resume it: add --train-text-encoder "
                                           r"\(in a config file: training\.trainTextEncoder = true\)"):
@@ -108,7 +109,7 @@ def test_resume_with_text_encoder_reaches_the_same_loss(tmp_path):
 
 def test_kohya_file_with_text_encoder_loaded_by_diffusers_matches_peft(tmp_path):
     from toonlora_trainer.checkpoint import save_adapter
-    from toonlora_trainer.models import attach_lora
+    from toonlora_trainer.lora_adapters import attach_lora
 
     peft_model = build_tiny_base_model()
     attach_lora(peft_model.unet, lora=lora_settings(alpha=2.0))
@@ -146,7 +147,7 @@ def write_peft_run_with_text_encoder(folder, seed: int):
     from peft import LoraConfig, inject_adapter_in_model
 
     from toonlora_trainer.checkpoint import save_adapter
-    from toonlora_trainer.models import attach_lora
+    from toonlora_trainer.lora_adapters import attach_lora
 
     model = build_tiny_base_model()
     attach_lora(model.unet, lora=lora_settings(alpha=2.0))
@@ -184,9 +185,9 @@ def expected_text_encoder_deltas(model) -> dict:
 
 
 def fused_text_encoder_deltas(path) -> dict:
-    """Loads `path` as `toonlora generate` does (generate._load_lora_file), fuses it at weight 1 and returns
+    """Loads `path` as `toonlora generate` does (lora_loading._load_lora_file), fuses it at weight 1 and returns
     each CLIP Linear's weight change."""
-    from toonlora_trainer.generate import _load_lora_file
+    from toonlora_trainer.lora_loading import _load_lora_file
 
     def linears(text_encoder):
         return {name.removeprefix("text_model."): module.weight.detach().clone()
@@ -228,7 +229,7 @@ def test_a_converted_copy_diffusers_refuses_names_the_users_file_as_a_toonlora_b
     from safetensors import safe_open
     from safetensors.torch import save_file
 
-    from toonlora_trainer.generate import LoraFileError, _load_lora_file
+    from toonlora_trainer.lora_loading import LoraFileError, _load_lora_file
 
     write_peft_run_with_text_encoder(tmp_path / "run", seed=12)
     toonlora_convert(tmp_path / "run", tmp_path / "good.safetensors", "diffusers")
@@ -257,7 +258,7 @@ def test_kohya_text_encoder_lora_on_q_and_v_loads_whole_from_its_diffusers_copy(
     from peft import LoraConfig, inject_adapter_in_model
 
     from toonlora_trainer.checkpoint import save_adapter
-    from toonlora_trainer.models import attach_lora
+    from toonlora_trainer.lora_adapters import attach_lora
 
     model = build_tiny_base_model()
     attach_lora(model.unet, lora=lora_settings(alpha=2.0, target_modules=("to_q",)))

@@ -10,7 +10,6 @@ from helpers import make_pattern_dataset, training_config
 from PIL import Image
 
 from toonlora_trainer import checkpoint as ckpt
-from toonlora_trainer import train as train_module
 from toonlora_trainer.__main__ import _error_kind
 from toonlora_trainer.checkpoint import CheckpointError
 from toonlora_trainer.config import parse_train_request

@@ -14,9 +14,12 @@ from helpers import TRAINER_DIR, lora_settings, make_pattern_dataset, training_c
 from toonlora_trainer import train as train_module
 from toonlora_trainer.checkpoint import load_adapter_weights
 from toonlora_trainer.config import parse_train_request
-from toonlora_trainer.data import load_image_tensor
-from toonlora_trainer.generate import assemble_pipeline, render_latents
-from toonlora_trainer.models import attach_lora, build_tiny_base_model, encode_prompts
+from toonlora_trainer.image_tensors import load_image_tensor
+from toonlora_trainer.lora_adapters import attach_lora
+from toonlora_trainer.models import build_tiny_base_model
+from toonlora_trainer.pipeline import assemble_pipeline, render_latents
+from toonlora_trainer.precision import choose_precision
+from toonlora_trainer.prompt_encoding import encode_prompts
 from toonlora_trainer.train import NonFiniteLossError, diffusion_loss, encode_latents, run_training
 
 PROMPT = "sks, striped pattern, red and yellow"
@@ -51,7 +54,7 @@ def fixed_eval_loss(base, latents, config_dict):
     generator = torch.Generator().manual_seed(123)
     with torch.no_grad():
         losses = [diffusion_loss(base.unet, base, latents, embeddings, config=config, generator=generator,
-                                 precision=train_module.choose_precision("no", torch.device("cpu"))) for _ in range(16)]
+                                 precision=choose_precision("no", torch.device("cpu"))) for _ in range(16)]
     return torch.stack(losses).mean().item()
 
 
@@ -138,7 +141,7 @@ def test_dora_trains_and_saves_magnitude_vectors(tmp_path):
 
 
 def test_resume_past_the_requested_steps_names_the_fix(tmp_path):
-    from toonlora_trainer.config import ConfigError
+    from toonlora_trainer.config_schema import ConfigError
 
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     train(dataset, tmp_path / "run", training_config(steps=3))
@@ -152,7 +155,7 @@ def test_resume_past_the_requested_steps_names_the_fix(tmp_path):
 
 
 def test_a_resume_that_cannot_work_says_so_before_loading_the_base(tmp_path):
-    from toonlora_trainer.config import ConfigError
+    from toonlora_trainer.config_schema import ConfigError
 
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     absent_base = str(tmp_path / "not-downloaded-base")  # loading it would raise ModelMissingError
@@ -164,7 +167,7 @@ def test_a_resume_that_cannot_work_says_so_before_loading_the_base(tmp_path):
 
 
 def test_resume_with_other_lora_settings_names_each_field(tmp_path):
-    from toonlora_trainer.config import ConfigError
+    from toonlora_trainer.config_schema import ConfigError
 
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     train(dataset, tmp_path / "run", training_config(steps=2))
@@ -196,7 +199,7 @@ def test_a_constant_schedule_with_warmup_warms_up():
     for scheduler in ("constant", "cosine"):
         config = parse_training_config(training_config(lrScheduler=scheduler, lrWarmupSteps=4, steps=8, learningRate=1e-3))
         param = torch.nn.Parameter(torch.zeros(2))
-        state = T._make_loop_state(config, [{"params": [param], "lr": config.learning_rate}], T.choose_precision("no", torch.device("cpu")))
+        state = T._make_loop_state(config, [{"params": [param], "lr": config.learning_rate}], choose_precision("no", torch.device("cpu")))
         rates = []
         for _ in range(5):
             rates.append(state.optimizer.param_groups[0]["lr"])
@@ -212,7 +215,7 @@ def test_a_checkpoint_without_loss_scaling_resumes_into_a_run_with_it():
 
     config = parse_training_config(training_config())
     param = torch.nn.Parameter(torch.zeros(2))
-    state = T._make_loop_state(config, [{"params": [param], "lr": 1e-3}], T.choose_precision("no", torch.device("cpu")))
+    state = T._make_loop_state(config, [{"params": [param], "lr": 1e-3}], choose_precision("no", torch.device("cpu")))
     saved = {**state.to_checkpoint(), "step": 3}
     assert saved["scaler"] == {}  # the scaler was off (CPU)
     state.scaler = torch.amp.GradScaler("cpu", enabled=True)  # as a GPU fp16 resume builds it
@@ -222,7 +225,7 @@ def test_a_checkpoint_without_loss_scaling_resumes_into_a_run_with_it():
 
 def test_a_checkpoint_from_before_a_setting_was_stored_resumes_with_that_settings_old_value(tmp_path):
     from toonlora_trainer import checkpoint as ckpt
-    from toonlora_trainer.config import ConfigError
+    from toonlora_trainer.config_schema import ConfigError
 
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     train(dataset, tmp_path / "run", training_config(steps=2))
@@ -256,7 +259,7 @@ def test_resume_with_other_total_steps_warns_and_nan_names_the_resumed_checkpoin
 
 
 def test_a_run_that_fails_on_a_missing_base_leaves_no_run_folder(tmp_path):
-    from toonlora_trainer.models import ModelMissingError
+    from toonlora_trainer.base_files import ModelMissingError
 
     dataset = make_pattern_dataset(tmp_path / "ds", images=1, repeats=1)
     with pytest.raises(ModelMissingError):

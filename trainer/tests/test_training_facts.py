@@ -9,8 +9,9 @@ import torch
 from helpers import pattern_image
 
 from toonlora_trainer.data import scan_kohya_dataset
+from toonlora_trainer.precision import choose_precision, precision_name
 from toonlora_trainer.protocol import Done, TrainedFolder, TrainingFacts, event_to_json, parse_event_line
-from toonlora_trainer.train import choose_precision, precision_name, training_facts
+from toonlora_trainer.run_outputs import training_facts
 
 
 def _dataset(root):

@@ -10,9 +10,12 @@ from helpers import make_pattern_dataset, training_config
 from PIL import Image
 
 from toonlora_trainer import train as train_module
-from toonlora_trainer.config import ConfigError, parse_train_request, parse_training_config
+from toonlora_trainer.config import parse_train_request, parse_training_config
+from toonlora_trainer.config_schema import ConfigError
 from toonlora_trainer.data import scan_kohya_dataset
-from toonlora_trainer.train import plan_lines, resolve_steps, run_training
+from toonlora_trainer.dataset_plan import resolve_steps
+from toonlora_trainer.run_plan import plan_lines
+from toonlora_trainer.train import run_training
 
 
 def run(dataset, run_dir, config):
@@ -37,7 +40,8 @@ def test_epochs_become_steps_from_images_times_repeats(tmp_path, batch, accumula
 def test_epochs_count_the_filled_up_batches_of_one_bucket(tmp_path, epochs, accumulation, steps):
     """3 square images and 1 tall one at batch 2: an epoch is 2 square batches (one filled up) and 1 tall
     batch, 3 micro-batches, not ceil(4 / 2) = 2 (which would end each epoch before the tall image)."""
-    from toonlora_trainer.data import assign_buckets, batch_indices, repeated_indices
+    from toonlora_trainer.batch_order import batch_indices, repeated_indices
+    from toonlora_trainer.buckets import assign_buckets
 
     root = make_pattern_dataset(tmp_path / "ds", images=3, repeats=1)
     Image.new("RGB", (64, 128), (200, 30, 30)).save(root / "1_sks pattern" / "tall.png")
@@ -55,7 +59,7 @@ def test_epochs_count_the_filled_up_batches_of_one_bucket(tmp_path, epochs, accu
 @pytest.mark.parametrize(("batch", "accumulation", "steps", "epochs"), [(1, 1, 15, 1), (1, 1, 16, 2), (1, 1, 30, 2), (2, 1, 8, 1),
                                                                      (2, 1, 9, 2), (2, 2, 5, 2), (1, 1, 1, 1)])
 def test_the_epochs_a_run_reaches_are_counted_as_kohyas_ss_epoch(tmp_path, batch, accumulation, steps, epochs):
-    from toonlora_trainer.train import epochs_trained
+    from toonlora_trainer.dataset_plan import epochs_trained
 
     dataset = scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "ds", images=3, repeats=5)))  # 15 images per epoch
     config = parse_training_config(training_config(steps=steps, batchSize=batch, gradientAccumulation=accumulation))

@@ -13,8 +13,9 @@ from generation_helpers import unet_output, write_diffusers_lora
 from test_lokr import kohya_name, lokr_unet
 
 from toonlora_trainer.checkpoint import save_adapter
-from toonlora_trainer.generate import GenerationSession, LoraFileError
+from toonlora_trainer.generate import GenerationSession
 from toonlora_trainer.lokr_file import LokrFileError, lokr_config_for
+from toonlora_trainer.lora_loading import LoraFileError
 
 
 def write_lokr_file(path: Path, folder: Path, rank: int = 4, alpha: float = 2.0) -> None:

@@ -19,11 +19,12 @@ from .protocol import COMMANDS, Done, Error, EventWriter, Log, ProtocolError, pa
 
 
 def _error_kind(error: BaseException) -> str:
+    from .base_files import BaseFileError, ModelMissingError
     from .checkpoint import CheckpointError
-    from .config import ConfigError
-    from .data import DatasetError
-    from .generate import LoraFileError, NonFiniteImageError
-    from .models import BaseFileError, ModelMissingError
+    from .config_schema import ConfigError
+    from .dataset_items import DatasetError
+    from .lora_loading import LoraFileError
+    from .pipeline import NonFiniteImageError
     from .write_errors import OutputWriteError
 
     if isinstance(error, OutputWriteError):
@@ -123,14 +124,14 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
         caption_images(list(r.paths), r.model, r.max_length, r.num_beams, r.batch_size, writer.emit)
     elif command == "lora-count":
         from .config import parse_lora_count_request
-        from .models import lora_count_stats
+        from .lora_adapters import lora_count_stats
 
         r = parse_lora_count_request(_read_line(command))
         writer.emit(Done(artifacts={}, stats=lora_count_stats(r.unet, r.lora)))
     elif command == "estimate-memory":
         from .config import parse_estimate_memory_request
         from .memory_estimate import estimate_training_memory
-        from .models import ARCHITECTURE_CONFIGS
+        from .model_configs import ARCHITECTURE_CONFIGS
 
         r = parse_estimate_memory_request(_read_line(command))
         writer.emit(Done(artifacts={}, stats=estimate_training_memory(r.config, *ARCHITECTURE_CONFIGS[r.unet]).as_stats()))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
+from .base_files import ModelMissingError
 from .config_schema import REGISTRY
 from .error_fix import pull_model
-from .models import ModelMissingError, select_device
+from .models import select_device
 from .protocol import Caption, Done, Emit, StepProgress
 
 # The registry's BLIP captioner (src/models/registry.ts `blip-base`): its Hugging Face id and toonlora's id.

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from .config import ConfigError, TrainingConfig
+from .config import TrainingConfig
+from .config_schema import ConfigError
 from .protocol import Emit, Log
 
 if TYPE_CHECKING:

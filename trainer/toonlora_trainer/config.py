@@ -43,7 +43,7 @@ class TrainingConfig:
     base_model: str
     lora: LoraSettings
     resolution: int
-    steps: int  # None only between parsing and train.resolve_steps, which derives it from `epochs` and the dataset
+    steps: int  # None only between parsing and dataset_plan.resolve_steps, which derives it from `epochs` and the dataset
     epochs: int | None
     batch_size: int
     gradient_accumulation: int
@@ -59,7 +59,7 @@ class TrainingConfig:
     mixed_precision: str
     clip_skip: int
     cache_latents: bool
-    aspect_ratio_buckets: bool  # each image at the bucket nearest its aspect ratio (data.bucket_sizes); off: square crops
+    aspect_ratio_buckets: bool  # each image at the bucket nearest its aspect ratio (buckets.bucket_sizes); off: square crops
     shuffle_captions: bool
     seed: int
     sample_every_steps: int

@@ -7,8 +7,7 @@ trains at the bucket size nearest its aspect ratio (sides in steps of 64, area u
 only to that ratio; a batch holds one bucket. Without buckets every image is centre-cropped to a square.
 The sample order is a pure function of (seed, epoch), so a resumed run sees the same batches.
 The dataset types live in dataset_items.py, the buckets in buckets.py, image loading in image_tensors.py and
-the batch order in batch_order.py; their names are re-exported here. A test that patches one of them patches it
-in the module that defines it (UNREADABLE_SUFFIXES, which the scan reads, is here).
+the batch order in batch_order.py; import their names from there.
 """
 
 from __future__ import annotations
@@ -19,16 +18,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from .batch_order import (  # noqa: F401
-    batch_indices, batches_hold_one_bucket, bucketed_epoch, epoch_order, micro_batches_per_epoch, repeated_indices,
-)
-from .buckets import (  # noqa: F401
-    BUCKET_STEP, QUARTER_TURN_ORIENTATIONS, SQUARE_TOLERANCE, assign_buckets, bucket_counts, bucket_sizes, nearest_bucket,
-    non_square_warning,
-)
 from .config_schema import PREP_LAYOUT
-from .dataset_items import MAX_DEFAULT_SAMPLE_PROMPTS, Bucket, Dataset, DatasetError, DatasetItem  # noqa: F401
-from .image_tensors import WIDE_GREY_MODES, load_image_tensor  # noqa: F401
+from .dataset_items import Dataset, DatasetError, DatasetItem
 
 # Every extension `toonlora prep` walks (src/prep/inputs.ts IMAGE_EXTENSIONS, read from config_schema.json: JPEG's other
 # names, GIF, TIFF, BMP, HEIF, AVIF): the ones Pillow opens are trained, the others (HEIC/HEIF without a Pillow plugin)

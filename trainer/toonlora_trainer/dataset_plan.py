@@ -15,8 +15,11 @@ from typing import Any
 
 from .base_files import (BaseComponentError, check_no_lfs_pointers, component_load_error, hub_revision_folder, hub_snapshot_folder,
                          is_hub_base)
+from .batch_order import micro_batches_per_epoch, repeated_indices
+from .buckets import assign_buckets, non_square_warning
 from .config import ScanDatasetRequest, TrainingConfig, check_warmup
-from .data import Dataset, assign_buckets, micro_batches_per_epoch, non_square_warning, repeated_indices, scan_kohya_dataset
+from .data import scan_kohya_dataset
+from .dataset_items import Dataset
 
 
 def scan_for_training(dataset_dir: str, config: TrainingConfig) -> tuple[Dataset, list[str]]:
@@ -80,7 +83,8 @@ def dry_run_tokenizer(base: str) -> Any | None:
     the base, which the dry run does not check). Files that are there but do not load (a Git LFS pointer, a damaged
     download) raise BaseComponentError naming the base, the component, its files and the fix (tokenizer_load_error). A single-file checkpoint takes SD1.5's CLIP tokenizer, the one every
     SD1.5 base has, from the registry base or openai/clip-vit-large-patch14 in the Hugging Face cache."""
-    from .models import DEFAULT_BASE_MODEL, TINY, build_tiny_tokenizer
+    from .base_files import DEFAULT_BASE_MODEL
+    from .models import TINY, build_tiny_tokenizer
 
     if base == TINY:
         return build_tiny_tokenizer()

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 
-from .data import Dataset, is_one_kohya_folder
+from .data import is_one_kohya_folder
+from .dataset_items import Dataset
 from .protocol import TrainedFolder
 
 NAMED_FILES = 3  # files a warning names before "and N more"

@@ -6,8 +6,7 @@ server's warm worker use; `generate` is one session, one request. Latents or pix
 with NaN weights) raise NonFiniteImageError naming the LoRA instead of saving black PNGs; a LoRA for another base
 (a size mismatch) is named as such.
 The pipeline and sampling live in pipeline.py, LoRA file loading and its errors in lora_loading.py, the PNG
-text and file names in image_files.py; their names are re-exported here. A test that patches one of them
-patches it in the module that defines it.
+text and file names in image_files.py; import their names from there.
 """
 
 from __future__ import annotations
@@ -22,17 +21,13 @@ from PIL.PngImagePlugin import PngInfo
 
 from .config import GenerationConfig
 from .dora_weight import apply_dora_weight
-from .image_files import (  # noqa: F401
-    A1111_SAMPLERS, _lora_label, _lora_short_hash, _unused_path, a1111_parameters, make_grid,
+from .image_files import _lora_label, _lora_short_hash, _unused_path, a1111_parameters, make_grid
+from .lora_loading import _adapter_kind, _copy_source, _load_lora_file
+from .models import load_base_model, select_device
+from .pipeline import (
+    build_pipeline, make_scheduler, non_finite_error, non_finite_seeds, pixels_to_images, render_latents, vae_decode,
 )
-from .lora_loading import (  # noqa: F401
-    COPY_SOURCE_METADATA_KEY, LoraFileError, _adapter_kind, _copy_source, _error_summary, _load_lora_file, shape_mismatch,
-)
-from .models import load_base_model, prompt_truncation_warnings, select_device
-from .pipeline import (  # noqa: F401
-    NonFiniteImageError, assemble_pipeline, build_pipeline, decode_latents, make_scheduler, non_finite_error, non_finite_seeds,
-    pixels_to_images, render_latents, vae_decode,
-)
+from .prompt_encoding import prompt_truncation_warnings
 from .protocol import Done, Emit, Log, StepProgress
 
 

@@ -173,21 +173,23 @@ def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_conf
     from transformers import CLIPTextConfig, CLIPTextModel
 
     from . import train as T
-    from .data import Dataset, DatasetItem
+    from .dataset_items import Dataset, DatasetItem
     from .models import BaseModel, build_tiny_tokenizer
+    from .step_batches import StepInputs
+    from .trainable_models import prepare_text_encoder, prepare_unet
 
     # A run given in epochs has its length from the dataset; any long run prefetches the same caption window.
     config = dataclasses.replace(config, steps=max(config.steps or 10_000, steps), epochs=None, compile=False)
     precision = gpu_stand_in_precision(config.mixed_precision)
     on_meta = dataclasses.replace(precision, device=torch.device("meta"))
-    with torch.device("meta"):  # configs as dicts: ours (models.SD15_*), or a loaded base's (`unet.config`, ...)
+    with torch.device("meta"):  # configs as dicts: ours (model_configs.SD15_*), or a loaded base's (`unet.config`, ...)
         unet = UNet2DConditionModel.from_config(dict(unet_config))
         vae = AutoencoderKL.from_config(dict(vae_config))
         text_encoder = CLIPTextModel(CLIPTextConfig(**{**dict(text_config), "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1}))
-    T.prepare_unet(unet, config, on_meta)
+    prepare_unet(unet, config, on_meta)
     if adjust_unet is not None:
         adjust_unet(unet)
-    T.prepare_text_encoder(text_encoder, config, on_meta)
+    prepare_text_encoder(text_encoder, config, on_meta)
     vae.requires_grad_(False).to(on_meta.device, torch.float32)  # as run_training
     fake = torch._subclasses.fake_tensor.FakeTensorMode(allow_non_fake_inputs=True)
     for model in (unet, vae, text_encoder):
@@ -212,7 +214,7 @@ def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_conf
         state = T._make_loop_state(config, groups, precision)
         repeated = list(range(len(items)))
         text_source = T.make_text_source(base, config, precision, dataset=dataset, repeated=repeated, state=state, place=place)
-        inputs = T.StepInputs(base, dataset, repeated, latents, text_source, config, precision, params)
+        inputs = StepInputs(base, dataset, repeated, latents, text_source, config, precision, params)
         with live:
             on_gpu = (unet,) + (() if config.cache_latents else (vae,)) + ((text_encoder,) if config.train_text_encoder else ())
             for model in on_gpu:
@@ -235,10 +237,10 @@ def estimate_training_memory(config: TrainingConfig, unet_config: dict, vae_conf
 def _sample_pass(base, config: TrainingConfig, precision, live: LiveBytes) -> None:
     """What training_samples.emit_samples holds at once, between steps: the VAE (float32) and the text encoder back on the GPU, one
     denoising step of the UNet with classifier-free guidance (a batch of 2 x seeds, no gradients), then the
-    decode (generate.vae_decode, one image at a time)."""
-    from .generate import vae_decode
-    from .models import encode_prompts
+    decode (pipeline.vae_decode, one image at a time)."""
+    from .pipeline import vae_decode
     from .precision import autocast_context
+    from .prompt_encoding import encode_prompts
 
     live.track_module(base.vae)  # training_samples.emit_samples brings both onto the GPU
     live.track_module(base.text_encoder)

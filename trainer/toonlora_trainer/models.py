@@ -4,8 +4,7 @@ Bases: a Hugging Face id in diffusers layout (resolved from the local HF cache o
 downloads here; `owner/name@REV` loads that revision's snapshot), a local diffusers folder, a single-file `.safetensors` checkpoint, or `tiny`
 (an SD1.5-shaped model built from small configs with seeded random weights, for tests and demos).
 The configs live in model_configs.py, the load errors and their hints in base_files.py, prompt encoding in
-prompt_encoding.py and the LoRA adapter in lora_adapters.py; their names are re-exported here. A test that patches
-one of them patches it in the module that defines it.
+prompt_encoding.py and the LoRA adapter in lora_adapters.py; import their names from there.
 """
 
 from __future__ import annotations
@@ -18,25 +17,12 @@ from typing import Any
 
 import torch
 
-# The names below moved to modules of their own; importing them from here still works (callers, tests, benches).
-from .base_files import (  # noqa: F401
-    BASE_COMPONENTS, DEFAULT_BASE_MODEL, DIFFUSERS_LAYOUT_FILES, REGISTRY_BASE_ID, BaseComponentError, BaseFileError,
-    ModelMissingError, _check_safetensors_file, _first_line, _pull_hint, check_no_lfs_pointers, component_load_error,
-    hub_snapshot_folder, missing_layout_files, split_revision,
+from .base_files import (
+    BASE_COMPONENTS, ModelMissingError, _check_safetensors_file, _first_line, _pull_hint, check_no_lfs_pointers,
+    component_load_error, hub_snapshot_folder, missing_layout_files, split_revision,
 )
 from .error_fix import pull_model
-from .lora_adapters import (  # noqa: F401
-    TEXT_ENCODER_TARGET_MODULES, attach_lora, attach_text_encoder_lora, checkpoint_narrow_blocks_only, count_lora,
-    count_lora_for_config, count_text_encoder_lora_for_config, keep_lokr_layers_in_eval_mode, keep_lora_input_dtype,
-    lora_count_stats, make_lora_config,
-)
-from .model_configs import (  # noqa: F401
-    ARCHITECTURE_CONFIGS, SD15_TEXT_CONFIG, SD15_UNET_CONFIG, SD15_VAE_CONFIG, TINY_SEED, TINY_TEXT_CONFIG, TINY_UNET_CONFIG,
-    TINY_VAE_CONFIG,
-)
-from .prompt_encoding import (  # noqa: F401
-    encode_prompts, encode_prompts_grad, prompt_token_counts, prompt_token_limit, prompt_truncation_warnings,
-)
+from .model_configs import TINY_SEED, TINY_TEXT_CONFIG, TINY_UNET_CONFIG, TINY_VAE_CONFIG
 
 TINY = "tiny"
 

@@ -10,7 +10,8 @@ from typing import Callable
 import torch
 from PIL import Image
 
-from .models import BaseModel, encode_prompts
+from .models import BaseModel
+from .prompt_encoding import encode_prompts
 
 
 class NonFiniteImageError(ValueError):
@@ -78,7 +79,7 @@ def render_latents(pipe, prompt: str, negative: str, seeds, *, steps: int, guida
                    on_step: Callable[[int], None] | None = None) -> torch.Tensor:
     """Denoised latents [len(seeds), 4, h/8, w/8], one seed per image (CPU generators: same on any device).
 
-    Prompt embeddings come from models.encode_prompts (CLIP skip in the WebUI convention, the same code
+    Prompt embeddings come from prompt_encoding.encode_prompts (CLIP skip in the WebUI convention, the same code
     the trainer uses), passed to the pipeline as `prompt_embeds`. `on_step(i)` is called after each of the
     `steps` denoising steps (1-based), through the pipeline's `callback_on_step_end`.
     """

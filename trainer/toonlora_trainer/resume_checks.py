@@ -12,9 +12,11 @@ import os
 from dataclasses import dataclass
 
 from . import checkpoint as ckpt
-from .config import ConfigError, TrainingConfig
+from .base_files import DEFAULT_BASE_MODEL, REGISTRY_BASE_ID
+from .config import TrainingConfig
+from .config_schema import ConfigError
 from .dataset_record import dataset_change_warning
-from .models import DEFAULT_BASE_MODEL, REGISTRY_BASE_ID, TINY
+from .models import TINY
 from .protocol import Emit, Log
 from .setting_hints import setting_fix, user_value
 

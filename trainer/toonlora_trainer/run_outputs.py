@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from . import checkpoint as ckpt
 from .config import TrainingConfig
-from .data import Dataset
+from .dataset_items import Dataset
 from .dataset_record import trained_folders
 from .loop_state import LoopState
 from .precision import Precision, precision_name

@@ -4,8 +4,9 @@ and last a plain line on what comes next: the web app's status line shows the ne
 
 from __future__ import annotations
 
+from .buckets import bucket_counts
 from .config import TrainingConfig
-from .data import Dataset, bucket_counts
+from .dataset_items import Dataset
 from .dataset_plan import epochs_of_images, epochs_trained
 from .text_embeddings import PREFETCH_CAPTIONS
 from .training_samples import sample_prompts

@@ -41,7 +41,8 @@ class CancelledIds:
 def read_requests(stream: TextIO, lines: queue.Queue, cancelled: CancelledIds) -> None:
     """The reader thread: a valid `cancel` line takes effect at once; every other line is queued in order
     (None marks the end of input). Lines that are not valid JSON are queued too: the loop reports them."""
-    from .config import ConfigError, parse_cancel_request
+    from .config import parse_cancel_request
+    from .config_schema import ConfigError
 
     for line in stream:
         if not line.strip():

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 import torch
 
+from .batch_order import batch_indices
 from .config import TrainingConfig
-from .data import Dataset, batch_indices, shuffle_caption
+from .data import shuffle_caption
+from .dataset_items import Dataset
 from .models import BaseModel
 from .precision import Precision
 

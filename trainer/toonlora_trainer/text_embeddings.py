@@ -20,8 +20,10 @@ from typing import Callable
 
 import torch
 
-from .data import DatasetItem, caption_file, shuffle_caption
-from .models import BaseModel, encode_prompts, encode_prompts_grad, prompt_token_counts, prompt_token_limit
+from .data import caption_file, shuffle_caption
+from .dataset_items import DatasetItem
+from .models import BaseModel
+from .prompt_encoding import encode_prompts, encode_prompts_grad, prompt_token_counts, prompt_token_limit
 
 PREFETCH_CAPTIONS = 128  # captions per refill: about 15 MB of SD1.5 embeddings (77 x 768, fp16)
 ENCODE_CHUNK = 32  # captions per text-encoder forward during a refill

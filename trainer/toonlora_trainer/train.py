@@ -25,18 +25,21 @@ from typing import Callable
 import torch
 
 from . import checkpoint as ckpt
+from .batch_order import repeated_indices
 from .compiled_step import CompileWatch, check_compiler, compile_messages, step_forward
 from .config import TrainingConfig, TrainRequest
-from .data import Dataset, load_image_tensor, repeated_indices
+from .dataset_items import Dataset
 from .dataset_plan import epochs_trained, resolve_steps, scan_for_training
 from .dataset_record import dataset_record
-from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
+from .image_tensors import load_image_tensor
 from .loop_state import LoopState, apply_gradients, make_loop_state, restore_loop_state
+from .lora_adapters import count_lora
+from .losses import compute_snr, min_snr_weights, sample_noise, training_target, weighted_mse
 from .memory_estimate import check_gpu_memory, out_of_memory_explained
-from .models import BaseModel, count_lora, load_base_model, select_device
-from .precision import Precision, autocast_context, choose_precision, precision_name
+from .models import BaseModel, load_base_model, select_device
+from .precision import Precision, autocast_context, choose_precision
 from .protocol import Cancelled, Emit, Log, Progress, rate_and_eta
-from .resume_checks import base_identity, find_resume_point
+from .resume_checks import find_resume_point
 from .run_outputs import TrainedRun, save_final_adapter, save_run_checkpoint, training_facts
 from .run_plan import plan_lines
 from .step_batches import StepInputs, batch_captions, micro_batch, step_captions
@@ -44,16 +47,9 @@ from .text_embeddings import PREFETCH_CAPTIONS, LiveTextEmbeddings, Placement, P
 from .trainable_models import prepare_text_encoder, prepare_unet
 from .training_samples import emit_samples
 
-# run_training and the step look these up here when they run, so tests can patch them on this module; the names
-# tests, benches and scripts import from here (Precision, TrainedRun, plan_lines, ...) are imported above.
+# run_training and the step look these up here when they run, so tests can patch them on this module.
 _make_loop_state = make_loop_state
 _emit_samples = emit_samples
-__all__ = [
-    "NonFiniteLossError", "Precision", "LoopState", "StepInputs", "TrainedRun", "apply_gradients", "base_identity",
-    "cache_all_latents", "choose_precision", "diffusion_loss", "encode_latents", "epochs_trained", "make_text_source",
-    "plan_lines", "precision_name", "prepare_text_encoder", "prepare_unet", "repeated_indices", "resolve_steps",
-    "run_training", "step_captions", "training_facts",
-]
 
 
 class NonFiniteLossError(RuntimeError):
@@ -237,7 +233,7 @@ def _report_progress(emit: Emit, state: LoopState, config: TrainingConfig, loss:
 
 
 def _batch_latents(base, dataset, indices, latents_cache, resolution) -> torch.Tensor:
-    """The micro-batch's latents (its images share one bucket: data.batch_indices)."""
+    """The micro-batch's latents (its images share one bucket: batch_order.batch_indices)."""
     if latents_cache is not None:
         return torch.stack([latents_cache[i] for i in indices])
     images = torch.stack([load_image_tensor(dataset.items[i].image_path, resolution, dataset.items[i].bucket) for i in indices])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 
 from .config import TrainingConfig
-from .models import attach_lora, attach_text_encoder_lora, keep_lora_input_dtype
+from .lora_adapters import attach_lora, attach_text_encoder_lora, keep_lora_input_dtype
 from .precision import Precision
 
 

@@ -10,9 +10,10 @@ from typing import Callable
 
 from . import checkpoint as ckpt
 from .config import SAMPLE_GUIDANCE_SCALE, SAMPLE_STEPS, TrainingConfig
-from .data import Dataset
-from .generate import GenerationCancelled, assemble_pipeline, decode_latents, render_latents
+from .dataset_items import Dataset
+from .generate import GenerationCancelled
 from .models import BaseModel
+from .pipeline import assemble_pipeline, decode_latents, render_latents
 from .precision import Precision, autocast_context
 from .protocol import Emit, Sample
 from .write_errors import describe_write_failure
