@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from .base_files import (
-    BASE_COMPONENTS, ModelMissingError, _check_safetensors_file, _first_line, _pull_hint, check_no_lfs_pointers,
+    BASE_COMPONENTS, REGISTRY_BASE_ID, ModelMissingError, _check_safetensors_file, _first_line, _pull_hint, check_no_lfs_pointers,
     component_load_error, hub_snapshot_folder, missing_layout_files, split_revision,
 )
 from .error_fix import pull_model
