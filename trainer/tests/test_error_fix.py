@@ -6,7 +6,8 @@ import pytest
 from helpers import make_pattern_dataset, run_worker, training_config
 
 from toonlora_trainer.error_fix import FIX_FIELDS, choose_base, fix_problem, pull_model
-from toonlora_trainer.models import BaseFileError, ModelMissingError, load_base_model
+from toonlora_trainer.base_files import BaseFileError, ModelMissingError
+from toonlora_trainer.models import load_base_model
 from toonlora_trainer.protocol import Error, ProtocolError, event_to_json, parse_event_line
 
 
