@@ -4,7 +4,7 @@
 /** `characters`: the folder holding each character's own. */
 export const CHARACTERS_REL_DIR = 'characters';
 
-/** `characters/<characterId>`: a character's own files (its uploads). */
+/** `characters/<characterId>`: a character's own files (its uploads, its uploaded LoRAs). */
 export function characterRelDir(characterId: string): string {
   return `${CHARACTERS_REL_DIR}/${characterId}`;
 }
@@ -17,6 +17,16 @@ export function uploadsRelDir(characterId: string): string {
 /** `characters/<characterId>/uploads/<imageId>.<ext>` */
 export function uploadRelPath(characterId: string, imageId: string, ext: string): string {
   return `${uploadsRelDir(characterId)}/${imageId}.${ext}`;
+}
+
+/** `characters/<characterId>/loras`: the LoRAs uploaded for a character (trained ones stay in their job's folder). */
+export function lorasRelDir(characterId: string): string {
+  return `${characterRelDir(characterId)}/loras`;
+}
+
+/** `characters/<characterId>/loras/<fileId>.safetensors` */
+export function loraUploadRelPath(characterId: string, fileId: string): string {
+  return `${lorasRelDir(characterId)}/${fileId}.safetensors`;
 }
 
 /** `jobs/<jobId>`: a job's own output folder (a prep job's dataset, a run's checkpoints, images). */

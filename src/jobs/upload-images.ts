@@ -5,7 +5,7 @@
 // that has them.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { UploadDuplicate, UploadedImage, UploadLimits, UploadResult } from '../schemas/api.js';
 import { BmpDecodeError, decodeBmp, readBmpHeader } from '../prep/bmp-decode.js';
@@ -14,7 +14,7 @@ import { sniffImageFormat } from '../vision/image-sniff.js';
 import { decodeToRgb, readImageHeader } from '../vision/sharp-io.js';
 import type { NewImage } from './catalog/images.js';
 import type { CatalogStore } from './catalog-store.js';
-import { characterRelDir, uploadRelPath } from './data-layout.js';
+import { characterRelDir, uploadRelPath, uploadsRelDir } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
 import { displayName } from './file-name-bytes.js';
 import { oversizeReason } from './upload-file-size.js';
@@ -103,9 +103,9 @@ async function discardUpload(
   } catch (gone) {
     if (!(gone instanceof ToonloraError && gone.code === 'TL_ERR_NOT_FOUND')) throw gone;
   }
-  const characterDir = resolveDataPath(catalog.dataDir, characterRelDir(characterId));
-  for (const dir of [join(characterDir, 'uploads'), characterDir]) {
-    await rmdir(dir).catch(() => undefined); // ENOENT (already gone) or ENOTEMPTY (still in use): keep going
+  for (const rel of [uploadsRelDir(characterId), characterRelDir(characterId)]) {
+    // ENOENT (already gone) or ENOTEMPTY (still in use): keep going
+    await rmdir(resolveDataPath(catalog.dataDir, rel)).catch(() => undefined);
   }
   return new ToonloraError(
     'TL_ERR_NOT_FOUND',

@@ -3,11 +3,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import type { Artifact, Character } from '../schemas/api.js';
+import { loraUploadRelPath, lorasRelDir } from './data-layout.js';
 import {
   type LoraUploadPart,
   type LoraUploadTarget,
@@ -66,6 +67,15 @@ describe('storeUploadedLora', () => {
     ]);
     expect(stored()).toHaveLength(1);
     expect([uploadedLoraName('a.SAFETENSORS'), uploadedLoraName('.safetensors')]).toEqual(['a', 'lora']);
+  });
+
+  it('stores the file under the data layout’s loras folder, under a generated name', async () => {
+    const { target, state } = standIn();
+    await storeUploadedLora(part(Buffer.from('lora bytes')), target);
+    const [{ path }] = state.added as [{ path: string }];
+    expect(lorasRelDir(CHARACTER)).toBe('characters/c1/loras');
+    expect(path).toMatch(/^characters\/c1\/loras\/[0-9a-f-]{36}\.safetensors$/);
+    expect(path).toBe(loraUploadRelPath(CHARACTER, basename(path, '.safetensors')));
   });
 
   it('refuses a file over the limit (413) or refused by the check, leaving no file', async () => {

@@ -5,14 +5,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ToonloraError } from '../errors.js';
 import { formatBinaryBytes } from '../format-bytes.js';
 import type { Artifact } from '../schemas/api.js';
 import type { CatalogStore } from './catalog-store.js';
-import { characterRelDir } from './data-layout.js';
+import { characterRelDir, loraUploadRelPath, lorasRelDir } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
 import { displayName } from './file-name-bytes.js';
 
@@ -61,11 +61,6 @@ function hashing(hash: ReturnType<typeof createHash>): Transform {
   });
 }
 
-/** `characters/<characterId>/loras`: uploaded LoRAs (trained ones stay in their job's folder). */
-export function loraUploadRelDir(characterId: string): string {
-  return `${characterRelDir(characterId)}/loras`;
-}
-
 /** The artifact's name: the file name without `.safetensors` (the download adds it back). */
 export function uploadedLoraName(fileName: string): string {
   return fileName.replace(/\.safetensors$/i, '').trim() || 'lora';
@@ -92,8 +87,10 @@ function brokenBody(error: unknown): unknown {
 
 /** Removes the `loras/` and character folders the upload's mkdir recreated for a deleted character, if empty. */
 async function removeEmptyFolders(target: LoraUploadTarget): Promise<void> {
-  const lorasDir = resolveDataPath(target.catalog.dataDir, loraUploadRelDir(target.characterId));
-  for (const dir of [lorasDir, join(lorasDir, '..')]) await rmdir(dir).catch(() => undefined);
+  const { dataDir } = target.catalog;
+  for (const rel of [lorasRelDir(target.characterId), characterRelDir(target.characterId)]) {
+    await rmdir(resolveDataPath(dataDir, rel)).catch(() => undefined);
+  }
 }
 
 /**
@@ -118,7 +115,7 @@ export async function storeUploadedLora(
     );
   }
   const name = displayName(part.filename);
-  const rel = `${loraUploadRelDir(target.characterId)}/${randomUUID()}.safetensors`;
+  const rel = loraUploadRelPath(target.characterId, randomUUID());
   const path = resolveDataPath(target.catalog.dataDir, rel);
   await mkdir(dirname(path), { recursive: true });
   try {
