@@ -14,7 +14,8 @@ function docsText(page: string): string {
   return readFileSync(join(DOCS_DIR, page), 'utf8').replace(/\s+/g, ' ');
 }
 
-const { host, port, maxQueued, workerTimeoutS, workerLoadTimeoutS, workerLeaseS } = SERVE_DEFAULTS;
+const { host, port, maxQueued, workerTimeoutS, workerLoadTimeoutS, workerLeaseS, remoteJobs } =
+  SERVE_DEFAULTS;
 
 describe('the docs quote the defaults the code uses', () => {
   it.each([
@@ -30,6 +31,7 @@ describe('the docs quote the defaults the code uses', () => {
     ['how-it-works.md', `\`--worker-load-timeout\` s, ${workerLoadTimeoutS},`],
     ['server.md', `\`--worker-lease\` seconds (default ${workerLeaseS};`],
     ['server.md', `given up to ${SHUTDOWN_GRACE_MS / 1000} s`],
+    ['server.md', `up to ${remoteJobs} train jobs are offered to workers at once`],
   ])('docs/%s says %s', (page, quote) => {
     expect(docsText(page).includes(quote), `docs/${page} should say: ${quote}`).toBe(true);
   });
