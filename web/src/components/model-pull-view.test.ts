@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes } from '../../../src/format-bytes.js';
 import type { ModelPull } from '../../../src/schemas/models-api.js';
 import {
   cardShowsPullEnd,
@@ -80,11 +79,8 @@ describe('a pull that ended', () => {
   });
 });
 
-describe('sizes and disk states', () => {
-  it('formats sizes as `models list` does and names a broken file', () => {
-    expect(formatBytes(4_745_517)).toBe('4.7 MB');
-    expect(formatBytes(999)).toBe('999 B');
-    expect(formatBytes(4_300_000_000)).toBe('4.3 GB');
+describe('disk states', () => {
+  it('names a broken file, and what a partial download has on disk', () => {
     expect(diskStateText({ state: 'partial', broken: '/m/u2net.onnx: size 3 B' })).toBe(
       'partial (broken: /m/u2net.onnx: size 3 B)',
     );
