@@ -19,7 +19,8 @@ export const CONTENT_SECURITY_POLICY = [
 /**
  * For a raster image opened on its own (a full-size link): no script, no loads but the image itself; the inline
  * style the browser's own image viewer gives its page is allowed (an image cannot carry script; SVG, which can,
- * is never served: uploads are sniffed as PNG / JPEG / WebP / ...).
+ * is never served: uploads are sniffed as one of the raster formats `imageFormatSchema` lists, in
+ * src/schemas/api-characters.ts).
  */
 export const IMAGE_CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
