@@ -1,5 +1,6 @@
 // src/prep/file-notes.ts — the words of a file's manifest reason that explain what prep saw in it: why
-// no character was found, and which text detections were left in the image as art. Pure.
+// no character was found, which text detections were left in the image as art, and which crops were rejected
+// (naming a webtoon strip's panel). Pure.
 
 /** What the no-character reason needs from a file's analysis (analyse-file.ts). */
 export interface NoCharacterFacts {
@@ -26,4 +27,10 @@ export function refusedTextNote(count: number): string[] {
   return [
     `${count} text detection${count === 1 ? '' : 's'} left in place: no speech bubble around ${count === 1 ? 'it' : 'them'} and too few strokes for text, strokes all running one way, or a pattern repeating two ways (a face, legs, hatching, cross-hatching, screentone or hair strands, not letters)`,
   ];
+}
+
+/** A rejected crop's note in the file's reason: its reason, after the strip panel it was found in when it has
+ * one ("panel 3: character too small: ..."; a strip's panels all share the one file name). */
+export function rejectedCropNote(rejected: { readonly panel?: number; readonly reason: string }): string {
+  return rejected.panel !== undefined ? `panel ${rejected.panel}: ${rejected.reason}` : rejected.reason;
 }

@@ -14,7 +14,7 @@ import { assembleCaption, type CaptionParts, type Captioner } from './caption.js
 import { findNearDuplicate, type KeptCrop } from './dedupe.js';
 import { erasedCharacterWarning } from './erased-character.js';
 import { failedEntry, fileEntry } from './file-entry.js';
-import { noCharacterReason, refusedTextNote } from './file-notes.js';
+import { noCharacterReason, refusedTextNote, rejectedCropNote } from './file-notes.js';
 import { cropStem, safeStem, type UniqueNames } from './output-names.js';
 import { StageTimer } from './stage-timer.js';
 import { joinedPanelsNote } from './strip-panels.js';
@@ -166,7 +166,7 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTim
       status: 'skipped',
       rejected,
       reasonCode: allDuplicates ? 'near-duplicate' : 'too-small',
-      reason: `${basename(source)}: ${rejected.map((r) => r.reason).join('; ')}`,
+      reason: `${basename(source)}: ${rejected.map(rejectedCropNote).join('; ')}`,
     });
   }
 
@@ -179,7 +179,7 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTim
     rejected,
     reason:
       [
-        ...rejected.map((r) => r.reason),
+        ...rejected.map(rejectedCropNote),
         ...refusedTextNote(analysis.refusedTextRegions ?? 0),
         ...(framesNote ? [framesNote] : []),
         ...(joinedNote ? [joinedNote] : []),

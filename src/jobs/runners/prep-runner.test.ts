@@ -96,15 +96,19 @@ describe('datasetFromManifest on a webtoon strip', () => {
           ...manifest.files[0],
           panels,
           crops: [crop('001-ep1-p01', 1), crop('001-ep1-p02', 2)],
-          rejected: [],
+          rejected: [{ characterBox: box, panel: 2, reason: 'too small (8 px)' }],
         },
       ],
     } as unknown as Manifest;
     const upload = { name: 'ep1.png', storedPath: 'characters/c/uploads/u1.png' };
-    const { items } = datasetFromManifest(strip, 'jobs/j1/dataset', () => upload);
+    const { items, skipped } = datasetFromManifest(strip, 'jobs/j1/dataset', () => upload);
     expect(items.map((item) => [item.key, item.source, item.panel])).toEqual([
       ['001-ep1-p01', 'ep1.png', { index: 1, box: panels[0] }],
       ['001-ep1-p02', 'ep1.png', { index: 2, box: panels[1] }],
+    ]);
+    // a crop rejected in panel 2 is listed with its panel, as the items are (before: "ep1.png" alone)
+    expect(skipped).toEqual([
+      { source: 'ep1.png, panel 2', status: 'rejected crop', reason: 'too small (8 px)' },
     ]);
   });
 });

@@ -88,7 +88,9 @@ export function datasetFromManifest(
       });
     }
     for (const rejected of file.rejected) {
-      skipped.push({ source: name, status: 'rejected crop', reason: rejected.reason });
+      // a strip's panels all name the strip: the panel says which one (as the item rows do)
+      const source = rejected.panel !== undefined ? `${name}, panel ${rejected.panel}` : name;
+      skipped.push({ source, status: 'rejected crop', reason: rejected.reason });
     }
   }
   return { items, skipped };
