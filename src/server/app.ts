@@ -16,7 +16,7 @@ import { createDefaultRunners, type RunnerDeps } from '../jobs/runners/default-r
 import type { CacheOptions } from '../models/cache.js';
 import { defaultLoraTools, type LoraTools } from './lora-tools.js';
 import authPlugin from './plugins/auth.js';
-import errorsPlugin from './plugins/errors.js';
+import errorsPlugin, { frameworkErrorReply } from './plugins/errors.js';
 import generationPlugin from './plugins/generation.js';
 import openapiPlugin from './plugins/openapi.js';
 import queuePlugin from './plugins/queue.js';
@@ -160,6 +160,7 @@ export async function buildApp(
     logger: false,
     bodyLimit: 1_048_576,
     pluginTimeout: pluginTimeoutFor(options),
+    frameworkErrors: frameworkErrorReply, // a bad URL answers {error:{code,message}} as every other error
     ...server,
   });
   await app.register(fp(toonloraApp, { name: 'toonlora-app', fastify: '5.x' }), options);

@@ -135,6 +135,21 @@ export function unknownBodyKeysError(
   );
 }
 
+/**
+ * The 400 for query keys sent to an API route that takes none (it has no query schema), or undefined when there are
+ * none: they would be ignored, so `DELETE /api/models/x?force=1` would run as a plain removal.
+ */
+export function noQueryKeysError(query: unknown): ToonloraError | undefined {
+  const keys = query && typeof query === 'object' ? Object.keys(query) : [];
+  if (keys.length === 0) return undefined;
+  const lines = keys.map((key) => `query.${key.length > 60 ? `${key.slice(0, 60)}…` : key}: unknown key`);
+  return new ToonloraError(
+    'TL_ERR_USAGE',
+    `invalid request: ${lines.join('; ')}; this route takes no query parameters. Nothing was done; remove ${keys.length === 1 ? 'it' : 'them'}.`,
+    { details: { fields: keys.map((key) => `query.${key}`) } },
+  );
+}
+
 /** fastify validator compiler: parses with the zod schema linked to the JSON schema. */
 export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const zodSchema = ZOD_BY_JSON.get(schema as object);

@@ -2,11 +2,11 @@
 // reply: ToonloraErrors answer with their table status and message; other 4xx are mapped to a code;
 // 5xx never show internal messages to the client (a write the data folder refused is named: data-folder-write.ts),
 // and always reach the server's log or stderr (so do jobs that fail with an internal error: reportInternalError).
-import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERRORS, type ErrorCode, isToonloraError } from '../../errors.js';
 import { dataFolderWriteError } from '../../jobs/data-folder-write.js';
-import { zodValidatorCompiler } from '../route-schema.js';
+import { noQueryKeysError, zodValidatorCompiler } from '../route-schema.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -50,6 +50,28 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
 }
 
 /**
+ * fastify's `frameworkErrors` (app.ts): the errors fastify answers before any route runs (a path that is not valid
+ * percent-encoding, `/api/models/%ZZ`; a path parameter over maxParamLength) get the documented `{error:{code,message}}`
+ * body too, with the path shortened, instead of fastify's own `{"error":"Bad Request","code":"FST_ERR_BAD_URL",…}`.
+ */
+export function frameworkErrorReply(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const path = request.url.split('?')[0] ?? '';
+  const shown = path.length > 120 ? `${path.slice(0, 120)}… (${path.length} characters)` : path;
+  const message =
+    error.code === 'FST_ERR_BAD_URL'
+      ? `${request.method} ${shown}: not a valid URL (a path part is not valid percent-encoding: encode "%" as %25)`
+      : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? `${request.method} ${shown}: a path part is too long`
+        : `${request.method} ${shown}: ${error.message}`;
+  const status =
+    error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  reply
+    .status(status)
+    .type('application/json')
+    .send({ error: { code: 'TL_ERR_USAGE', message: `${message}.` } });
+}
+
+/**
  * A 5xx, or a job that failed with an internal error, answers "see the server log", so it is always
  * written somewhere: to fastify's logger under `serve --log`, else on stderr (with the stack when it is
  * not a ToonloraError). `what` says what failed (`POST /api/jobs`, `job <id> (train)`).
@@ -84,6 +106,13 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
   // Replies are plain JSON: the zod schemas already shaped them, and fast-json-stringify would drop
   // fields its JSON Schema copy does not know.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // a route without a query schema takes no query keys: `DELETE /api/models/x?force=1` is refused, not run as if
+  // the key were understood (those with one refuse unknown keys in zodValidatorCompiler)
+  app.addHook('preValidation', async (request) => {
+    if (request.is404 || !request.url.startsWith('/api/') || request.routeOptions.schema?.querystring) return;
+    const error = noQueryKeysError(request.query);
+    if (error) throw error;
+  });
   app.setErrorHandler((thrown, request, reply) => {
     // the data folder refusing a write (permissions, read-only, full) is named, not "internal server error"
     const error = (app.dataDir ? dataFolderWriteError(thrown, app.dataDir) : undefined) ?? thrown;
