@@ -1,11 +1,15 @@
 // test/server-model-remove.test.ts — DELETE /api/models/:id against a fake Hub (fake-sd15-hub.ts): a pulled Hub
 // repo removed with the bytes freed and gone from the Models list; 404 once it is not there; 409 while its pull
 // runs or a queued job trains on it; a release model's folder; an unknown id.
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, vi } from 'vitest';
+import { currentLockOwner } from '../src/host/lock-owner.js';
+import { rootsOf } from '../src/models/pull-options.js';
+import { removeModel } from '../src/models/remove.js';
+import { inUseMarkerPath } from '../src/models/remove-in-use.js';
 import type { ModelRow } from '../src/schemas/models-api.js';
 import { buildApp } from '../src/server/app.js';
 import { HELD_FILE, HUB_COMMIT, SD15_HUB, SD15_PULL_BYTES, SD15_REPO } from './helpers/fake-sd15-hub.js';
@@ -17,9 +21,10 @@ const URL_ID = encodeURIComponent(SD15_REPO);
 const apps: FastifyInstance[] = [];
 const hub = fakeHubForFile(SD15_HUB, apps);
 
-async function startApp() {
+async function startApp(extra: { remoteWorkers?: { leaseMs: number; jobs: number } } = {}) {
   const homeDir = mkdtempSync(join(tmpdir(), 'toonlora-rm-home-'));
   const app = await buildApp({
+    ...extra,
     dataDir: tempDataDir('model-rm'),
     webDir: '/nonexistent',
     deferJobs: true,
@@ -100,4 +105,53 @@ describe('DELETE /api/models/:id', () => {
     expect(row?.state).toBe('missing');
     expect((await app.inject({ method: 'DELETE', url: '/api/models/nonsense' })).statusCode).toBe(404);
   });
+
+  /** A Hub repo's folder in the app's HF cache (what removal deletes), with one file. */
+  function fakeRepo(homeDir: string, repo: string): string {
+    const dir = join(homeDir, '.cache', 'huggingface', 'hub', `models--${repo.replace('/', '--')}`);
+    mkdirSync(join(dir, 'blobs'), { recursive: true });
+    writeFileSync(join(dir, 'blobs', 'x'), 'x'.repeat(10));
+    return dir;
+  }
+
+  it("`models rm` in another process is refused while a job of the server uses the model (the server's marker)", async () => {
+    const { app, homeDir } = await startApp();
+    const dir = fakeRepo(homeDir, 'someone/toon');
+    const { characterId } = await seedDataset(app);
+    const job = app.jobStore.createJob('train', characterId, {
+      training: { baseModel: 'someone/toon@main' },
+    });
+    const home = rootsOf({ homeDir }).toonloraHome;
+    const own = inUseMarkerPath(home, currentLockOwner());
+    await vi.waitFor(() => expect(readFileSync(own, 'utf8')).toContain(job.id), { timeout: 5_000 });
+    // the same marker as a live process other than this one writes it (the CLI skips its own process's)
+    const marker = JSON.parse(readFileSync(own, 'utf8'));
+    const other = { ...marker, owner: { ...marker.owner, pid: process.ppid } };
+    writeFileSync(inUseMarkerPath(home, other.owner), JSON.stringify(other));
+    await expect(removeModel({ origin: 'hub', id: 'someone/toon' }, { homeDir })).rejects.toThrow(
+      `someone/toon: a job uses it (train job ${job.id}, queued) in the server of process ${process.ppid}`,
+    );
+    expect(existsSync(dir)).toBe(true);
+    app.jobStore.transition(job.id, 'cancelled');
+    await vi.waitFor(() => expect(existsSync(own)).toBe(false), { timeout: 5_000 }); // no job needs a model
+  }, 30_000);
+
+  it('a model not on disk is 404 though a job uses it; with remote workers a train job does not hold the base', async () => {
+    const { app, homeDir } = await startApp({ remoteWorkers: { leaseMs: 60_000, jobs: 1 } });
+    const { characterId } = await seedDataset(app);
+    app.jobStore.createJob('generate', characterId, { generation: { baseModel: 'someone/gone' } });
+    const gone = await app.inject({
+      method: 'DELETE',
+      url: `/api/models/${encodeURIComponent('someone/gone')}`,
+    });
+    expect(gone.statusCode).toBe(404);
+    const dir = fakeRepo(homeDir, 'someone/toon');
+    app.jobStore.createJob('train', characterId, { training: { baseModel: 'someone/toon' } });
+    const res = await app.inject({
+      method: 'DELETE',
+      url: `/api/models/${encodeURIComponent('someone/toon')}`,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(existsSync(dir)).toBe(false);
+  }, 30_000);
 });

@@ -1,7 +1,7 @@
 // src/models/remove.ts — `toonlora models rm` and DELETE /api/models/:id: which model a name stands for (a registry
 // id or its Hub repo, another Hub repo `owner/name`, at `@REV` one revision of it), and its removal: refused while a
-// pull of it holds its download lock, which the removal holds itself meanwhile (no pull starts half-way), and "not
-// present" when nothing of it is on disk. What goes and the bytes freed: remove-plan.ts.
+// pull of it holds its download lock, which the removal holds itself meanwhile (no pull starts half-way), or while a
+// job of a server on the same home needs it (remove-in-use.ts), and "not present" when nothing of it is on disk. What goes and the bytes freed: remove-plan.ts.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ToonloraError } from '../errors.js';
@@ -11,6 +11,7 @@ import { downloadLockPath, hubDownloadLockPath, takeLockIfFree } from './downloa
 import { isHubRepoId } from './hub-pull.js';
 import { missingFolders, removeEmptyFolders } from './pull-guards.js';
 import { registryIdOfRepo } from './pull-ids.js';
+import { inUseRefusal } from './remove-in-use.js';
 import { type PullOptions, rootsOf } from './pull-options.js';
 import { getModelEntry, listModelIds, MODEL_REGISTRY } from './registry.js';
 import { planRemoval, type RemoveRoots, type RemoveTarget } from './remove-plan.js';
@@ -102,8 +103,17 @@ function notPresent(target: RemoveTarget, options: PullOptions): ToonloraError {
 }
 
 /**
+ * @throws ToonloraError TL_ERR_MODEL_MISSING when nothing of `target` is on disk (checked before anything else that
+ *   could refuse its removal: a model that is not there is not found, whatever uses it)
+ */
+export function assertPresent(target: RemoveTarget, options: PullOptions = {}): void {
+  if (planRemoval(target, rootsOf(options)).paths.length === 0) throw notPresent(target, options);
+}
+
+/**
  * Deletes what `target` has on disk (remove-plan.ts) while holding its download lock.
- * @throws ToonloraError TL_ERR_CONFLICT while a pull of it (another process, or this server) holds the lock;
+ * @throws ToonloraError TL_ERR_CONFLICT while a pull of it (another process, or this server) holds the lock, or a
+ *   queued / running job of a server (another process) on the same home needs it;
  *   TL_ERR_MODEL_MISSING when nothing of it is on disk
  */
 export async function removeModel(target: RemoveTarget, options: PullOptions = {}): Promise<RemovedModel> {
@@ -122,6 +132,9 @@ export async function removeModel(target: RemoveTarget, options: PullOptions = {
   try {
     const plan = planRemoval(target, roots);
     if (plan.paths.length === 0) throw notPresent(target, options);
+    // a job of a server on this home (another process) needs it: remove-in-use.ts
+    const inUse = inUseRefusal(roots.toonloraHome, target, name);
+    if (inUse) throw inUse;
     for (const path of plan.paths) await rm(path, { recursive: true, force: true });
     return { id: name, ...plan };
   } finally {

@@ -117,7 +117,11 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
   });
   await app.register(healthRoutes);
   await app.register(modelRoutes, { modelCache: options.modelCache });
-  await app.register(modelPullRoutes, { modelCache: options.modelCache, pullOverrides: options.modelPulls });
+  await app.register(modelPullRoutes, {
+    modelCache: options.modelCache,
+    pullOverrides: options.modelPulls,
+    remoteTrain: Boolean(remote),
+  });
   await app.register(characterRoutes);
   await app.register(imageRoutes, { limits });
   await app.register(datasetRoutes);

@@ -1,19 +1,26 @@
 // src/server/routes/models/model-remove.ts — DELETE /api/models/:id: removes a model from the server's disk as
 // `toonlora models rm` does (src/models/remove.ts), refused (409) while a pull of it runs here or in another process,
-// or while a queued or running job uses it: a train / generate job whose base it is, and any prep job for the
-// models prep uses (a prep job picks its models among those present when it runs).
+// or while a queued or running job uses it: a train / generate job whose base it is (not one a remote worker runs),
+// and any prep job for the models prep uses (a prep job picks its models among those present when it runs); 404 when
+// it is not on disk, checked first. Also keeps this server's in-use marker, which `toonlora models rm` reads.
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
-import { registryBaseModelId } from '../../../models/base-model.js';
-import { parseHubBase } from '../../../models/base-revision.js';
+import { currentLockOwner } from '../../../host/lock-owner.js';
 import type { CacheOptions } from '../../../models/cache.js';
-import { getModelEntry, MODEL_REGISTRY } from '../../../models/registry.js';
-import { removeModel, removeTargetOf, targetName } from '../../../models/remove.js';
+import { rootsOf } from '../../../models/pull-options.js';
+import { assertPresent, removeModel, removeTargetOf, targetName } from '../../../models/remove.js';
+import {
+  type ModelUser,
+  removeInUseMarker,
+  userNeedsModel,
+  writeInUseMarker,
+} from '../../../models/remove-in-use.js';
 import type { RemoveTarget } from '../../../models/remove-plan.js';
 import { errorResponseSchema } from '../../../schemas/api.js';
 import type { Job } from '../../../schemas/api-jobs.js';
 import { DEFAULT_BASE_MODEL } from '../../../schemas/config.js';
 import { modelIdParamsSchema, modelRemovedSchema } from '../../../schemas/models-api.js';
+import { reportInternalError } from '../../plugins/errors.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import type { ModelPulls } from './model-pulls.js';
 
@@ -27,27 +34,85 @@ function jobBaseModel(job: Pick<Job, 'kind' | 'params'>): string {
   return typeof base === 'string' ? base : DEFAULT_BASE_MODEL;
 }
 
+/** A job as remove-in-use.ts records it: id, kind, status and, for train / generate, its base. Pure. */
+export function modelUserOf(job: Pick<Job, 'id' | 'kind' | 'status' | 'params'>): ModelUser {
+  return job.kind === 'prep'
+    ? { id: job.id, kind: job.kind, status: job.status }
+    : { id: job.id, kind: job.kind, status: job.status, base: jobBaseModel(job) };
+}
+
 /**
  * Whether `job` (queued or running) needs `target`'s files: its base is the model (a registry base by id or repo;
  * a Hub repo at any revision, for a removal of one revision too), or it is a prep job and the model one of prep's.
  * Pure.
  */
 export function jobUsesModel(job: Pick<Job, 'kind' | 'params'>, target: RemoveTarget): boolean {
-  if (job.kind === 'prep') {
-    return (
-      MODEL_REGISTRY.has(target.id) &&
-      getModelEntry(target.id).stages.some((stage) => stage.startsWith('prep'))
-    );
-  }
-  const base = jobBaseModel(job);
-  if (target.origin === 'registry') return registryBaseModelId(base) === target.id;
-  return (parseHubBase(base)?.repo ?? base) === target.id;
+  return userNeedsModel(modelUserOf({ id: '', status: 'queued', ...job }), target);
+}
+
+/**
+ * The queued and running jobs that read models on this machine: with `--remote-workers` a train job runs on a
+ * worker, which pulls its base itself, so it needs nothing of the server's.
+ */
+function localModelUsers(app: FastifyInstance, remoteTrain: boolean): Job[] {
+  return [
+    ...app.jobStore.listJobs({ status: 'running' }),
+    ...app.jobStore.listJobs({ status: 'queued' }),
+  ].filter((job) => !(remoteTrain && job.kind === 'train'));
+}
+
+/**
+ * Keeps this server's in-use marker (remove-in-use.ts) in step with its jobs, so `toonlora models rm` in another
+ * process refuses a model one of them needs: written at start, after every request that changes something (before
+ * its reply goes, so a job just created is in it), every second for the queue's own changes, removed when it closes.
+ */
+function keepInUseMarker(app: FastifyInstance, cache: CacheOptions, remoteTrain: boolean): void {
+  const home = rootsOf(cache).toonloraHome;
+  const owner = currentLockOwner();
+  let written = '';
+  const sync = (): void => {
+    const jobs = localModelUsers(app, remoteTrain).map(modelUserOf);
+    const text = JSON.stringify(jobs);
+    if (text === written) return;
+    try {
+      if (jobs.length === 0) removeInUseMarker(home, owner);
+      else writeInUseMarker(home, { owner, dataDir: app.dataDir, jobs });
+      written = text;
+    } catch (error) {
+      // a read-only home: `models rm` cannot remove anything there either
+      reportInternalError(app, 'writing the models in-use marker', error);
+      written = text;
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let closing = false;
+  app.addHook('onReady', async () => {
+    sync();
+    timer = setInterval(sync, 1_000);
+    timer.unref();
+  });
+  app.addHook('onSend', async (request) => {
+    if (!closing && request.method !== 'GET' && request.method !== 'HEAD') sync();
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+    clearInterval(timer);
+    removeInUseMarker(home, owner);
+  });
+}
+
+/** Not on disk: nothing to delete here, a 404 as for any other missing resource; any other error as it is. */
+function notFound(error: unknown): unknown {
+  return error instanceof ToonloraError && error.code === 'TL_ERR_MODEL_MISSING'
+    ? new ToonloraError('TL_ERR_NOT_FOUND', error.message, { details: { ...error.details } })
+    : error;
 }
 
 export function registerModelRemove(
   app: FastifyInstance,
-  options: { cache: CacheOptions; pulls: ModelPulls },
+  options: { cache: CacheOptions; pulls: ModelPulls; remoteTrain?: boolean },
 ): void {
+  keepInUseMarker(app, options.cache, options.remoteTrain ?? false);
   app.withTypeProvider<ZodRouteTypes>().delete(
     '/api/models/:id',
     {
@@ -74,11 +139,14 @@ export function registerModelRemove(
           { details: { model: name } },
         );
       }
-      const active = [
-        ...app.jobStore.listJobs({ status: 'running' }),
-        ...app.jobStore.listJobs({ status: 'queued' }),
-      ];
-      const users = active.filter((job) => jobUsesModel(job, target));
+      try {
+        assertPresent(target, options.cache); // not on disk: 404, whatever uses it
+      } catch (error) {
+        throw notFound(error);
+      }
+      const users = localModelUsers(app, options.remoteTrain ?? false).filter((job) =>
+        jobUsesModel(job, target),
+      );
       if (users.length > 0) {
         throw new ToonloraError(
           'TL_ERR_CONFLICT',
@@ -91,10 +159,7 @@ export function registerModelRemove(
         options.pulls.forget(target.id);
         return removed;
       } catch (error) {
-        // not on disk: nothing to delete here, as for any other missing resource
-        if (error instanceof ToonloraError && error.code === 'TL_ERR_MODEL_MISSING')
-          throw new ToonloraError('TL_ERR_NOT_FOUND', error.message, { details: { ...error.details } });
-        throw error;
+        throw notFound(error);
       }
     },
   );

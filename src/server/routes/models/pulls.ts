@@ -39,6 +39,8 @@ export interface ModelPullRouteOptions {
   modelCache?: CacheOptions;
   /** Tests: a fake Hub's fetch, free space, fewer retries. */
   pullOverrides?: PullOverrides;
+  /** `--remote-workers`: train jobs run on workers, so they keep no base of this server's in use. */
+  remoteTrain?: boolean;
 }
 
 /** `models list`'s facts of a model as a row of the Models page. */
@@ -233,7 +235,7 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
     },
   );
 
-  registerModelRemove(app, { cache, pulls });
+  registerModelRemove(app, { cache, pulls, remoteTrain: options.remoteTrain });
 
   routes.get(
     '/api/models/:id/pull',
