@@ -1,7 +1,8 @@
 // test/server-dataset-strip-panels.test.ts — a crop prep cut from a webtoon strip panel: GET /api/datasets/:id names
 // its panel (number and box), and its original / text removed / mask images are that panel's region of the strip
 // (they were the whole 800 x 12000 strip, a sliver on the Dataset page); a file analysed whole is served as stored.
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CatalogStore } from '../src/jobs/catalog-store.js';
 import { DATABASE_FILE } from '../src/jobs/data-layout.js';
@@ -45,6 +46,28 @@ describe('a dataset made from a webtoon strip', () => {
       for (let i = 0; i < image.data.length; i += 3) colours.add(image.data.subarray(i, i + 3).join(','));
       expect([...colours], stage).toEqual([PANEL_COLOURS[2]?.join(',')]);
     }
+  }, 60_000);
+
+  it("a damaged stage image of the strip answers 422 TL_ERR_IMAGE_DECODE naming it (it was a 500 'internal server error')", async () => {
+    const app = await makeApp();
+    const { dataset } = await seedStripDataset(app);
+    const item = app.catalog.listDatasetItems(dataset.id)[2];
+    const rel = item?.stages.textRemoved;
+    if (!item || !rel) throw new Error('no text-removed stage');
+    const path = join(app.dataDir, rel);
+    writeFileSync(path, readFileSync(path).subarray(0, 200)); // a PNG cut short: libpng read error
+    const res = await app.inject({
+      method: 'GET',
+      url: `/api/datasets/${dataset.id}/items/${item.key}/textRemoved`,
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.code).toBe('TL_ERR_IMAGE_DECODE');
+    expect(res.json().error.message).toMatch(
+      new RegExp(
+        `^the textRemoved image of dataset ${dataset.id} item ${item.key} cannot be read \\(.+\\): its file in the data folder is damaged or not an image\\. Build the dataset again \\(prep\\) to write it anew\\.$`,
+      ),
+    );
+    expect(res.json().error.details).toEqual({ file: basename(path) });
   }, 60_000);
 
   it('serves the whole stage image for an item without a panel', async () => {

@@ -151,4 +151,14 @@ describe('datasets', () => {
       'dataset nope not found. List them with GET /api/characters/<characterId>/datasets.',
     );
   });
+
+  it('an item of a dataset that does not exist: says the dataset is not found (it said the item was)', async () => {
+    const app = await makeApp({ runners: {} });
+    const id = '9b2f0c1e-0000-4000-8000-000000000000';
+    const res = await app.inject({ method: 'GET', url: `/api/datasets/${id}/items/x/original` });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.message).toBe(
+      `dataset ${id} not found. List them with GET /api/characters/<characterId>/datasets.`,
+    );
+  });
 });

@@ -135,10 +135,11 @@ export function listDatasetItems(db: SqliteDatabase, datasetId: string): StoredD
   }));
 }
 
-/** @throws ToonloraError TL_ERR_NOT_FOUND naming the dataset and the key */
+/** @throws ToonloraError TL_ERR_NOT_FOUND naming the dataset when there is none, else the dataset and the key */
 export function getDatasetItem(db: SqliteDatabase, datasetId: string, key: string): StoredDatasetItem {
   const item = listDatasetItems(db, datasetId).find((candidate) => candidate.key === key);
   if (!item) {
+    getDataset(db, datasetId); // no such dataset: say that, not that its item is missing
     throw new ToonloraError(
       'TL_ERR_NOT_FOUND',
       `dataset ${datasetId}: item ${key} not found. List its items with GET /api/datasets/${datasetId}.`,

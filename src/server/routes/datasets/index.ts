@@ -142,7 +142,7 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
       if (item.panel && STRIP_STAGES.has(stage)) {
         // a strip's stage images hold every panel: send this crop's panel only (not a 12000 px tall sliver)
         file.destroy();
-        const png = await panelImagePng(path, item.panel);
+        const png = await panelImagePng(path, item.panel, what);
         if (png) return reply.type('image/png').send(png);
         return reply.type(imageMimeForPath(rel)).send(await openStoredFile(path, what, request.log));
       }
