@@ -10,6 +10,7 @@ import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { ToonloraError } from '../../errors.js';
 import { TRAINING_STATE_FILE } from '../../worker/run-folder.js';
+import { isSymlinkEntry } from './unzip.js';
 
 /** checkpoint.py ADAPTER_WEIGHTS: without it (and the training state) a folder is not a checkpoint to resume. */
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
@@ -52,13 +53,17 @@ function notACheckpoint(why: string): ToonloraError {
 }
 
 /** Checks that the zip at `path` holds a checkpoint: the adapter weights and the training state at its top, and
- * only relative paths (it is unpacked into a run folder). Reads the zip's directory only. */
+ * only relative paths, no symbolic link (it is unpacked into a run folder). Reads the zip's directory only. */
 export async function checkCheckpointZip(path: string): Promise<void> {
   let zipfile: yauzl.ZipFile | undefined;
   const names: string[] = [];
+  const links: string[] = [];
   try {
     zipfile = await yauzl.openPromise(path, { lazyEntries: true });
-    for await (const entry of zipfile.eachEntry()) names.push(entry.fileName);
+    for await (const entry of zipfile.eachEntry()) {
+      names.push(entry.fileName);
+      if (isSymlinkEntry(entry)) links.push(entry.fileName);
+    }
   } catch (error) {
     throw notACheckpoint(error instanceof Error ? error.message : String(error));
   } finally {
@@ -66,6 +71,7 @@ export async function checkCheckpointZip(path: string): Promise<void> {
   }
   const unsafe = names.find((name) => name.startsWith('/') || name.split('/').includes('..'));
   if (unsafe) throw notACheckpoint(`${JSON.stringify(unsafe)} is not a path inside the folder`);
+  if (links[0] !== undefined) throw notACheckpoint(`${JSON.stringify(links[0])} is a symbolic link`);
   for (const needed of [ADAPTER_WEIGHTS_FILE, TRAINING_STATE_FILE]) {
     if (!names.includes(needed)) throw notACheckpoint(`no ${needed}`);
   }

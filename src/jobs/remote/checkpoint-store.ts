@@ -2,7 +2,7 @@
 // continues from it on any worker (a cloud GPU is often gone for good once its lease lapses): one zip per job in its
 // run folder (<data>/jobs/<id>/<lora name>/worker-checkpoint-step-NNNNNN.zip). An upload is streamed to a temporary
 // file (never held in memory), refused past a size limit, checked to be a checkpoint zip, then renamed into place
-// and the older one deleted, so a reader never sees half a file.
+// and every lower step deleted (one of a lower step than the kept one is dropped), so a reader never sees half a file.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -67,7 +67,8 @@ export async function storedCheckpoint(runDir: string): Promise<StoredCheckpoint
 /**
  * Streams `body` (a checkpoint zip) into `runDir` as the checkpoint of `step`: a temporary file first, refused over
  * `maxBytes` (413) or when it is not a checkpoint zip (422); then `keep()` throws when it is not to be kept (the lease
- * went away meanwhile: the file is dropped); then renamed into place and every other kept checkpoint deleted.
+ * went away meanwhile: the file is dropped); then renamed into place, and of the kept checkpoints only the highest
+ * step stays, which is answered.
  */
 export async function storeCheckpoint(
   runDir: string,
@@ -87,12 +88,14 @@ export async function storeCheckpoint(
     await rm(temporary, { force: true });
     throw error;
   }
-  const { size } = await stat(join(runDir, name));
+  // the highest step stays (an upload of step 0 after step 10 does not replace it); not the temporary files: another
+  // upload may be writing one
+  const kept = (await storedCheckpoint(runDir)) ?? { step, bytes: 0, file: join(runDir, name) };
   for (const other of await readdir(runDir)) {
-    // not the temporary files: another upload may be writing one
-    if (other !== name && STORED.test(other)) await rm(join(runDir, other), { force: true });
+    if (other !== storedCheckpointName(kept.step) && STORED.test(other))
+      await rm(join(runDir, other), { force: true });
   }
-  return { step, bytes: size, file: join(runDir, name) };
+  return kept;
 }
 
 /** Deletes the kept checkpoint of `runDir` (the job succeeded, or starts over), with any temporary file left by a

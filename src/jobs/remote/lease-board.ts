@@ -220,7 +220,7 @@ export class RemoteTrainBoard {
     if (!stored) {
       throw new ToonloraError(
         'TL_ERR_INPUT_NOT_FOUND',
-        `job ${lease.offer.context.job.id}: the server keeps no checkpoint of it (it was deleted).`,
+        `job ${lease.offer.context.job.id}: the server keeps no checkpoint of it (none was uploaded, or it was deleted).`,
       );
     }
     this.renew(lease);

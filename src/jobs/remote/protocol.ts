@@ -70,9 +70,15 @@ export const leaseEventsReplySchema = z.object({
 });
 export type LeaseEventsReply = z.infer<typeof leaseEventsReplySchema>;
 
+/** A step count in a query: digits only (`1e3`, `0x10`, ` 5` are refused, not read as numbers). */
+const queryStep = z
+  .string()
+  .regex(/^\d{1,15}$/, 'a whole number written in digits')
+  .transform(Number);
+
 /** The body of …/complete is the kohya LoRA file itself (application/octet-stream); these go in the query. */
 export const leaseCompleteQuerySchema = z.object({
-  steps: z.coerce.number().int().min(0),
+  steps: queryStep,
   lastLoss: z.coerce.number().optional(),
 });
 
@@ -91,7 +97,7 @@ export const leaseFailBodySchema = z
 export type LeaseFail = z.infer<typeof leaseFailBodySchema>;
 
 /** The body of …/checkpoint is a zip of one checkpoint folder (application/zip); its step goes in the query. */
-export const leaseCheckpointQuerySchema = z.object({ step: z.coerce.number().int().min(0) });
+export const leaseCheckpointQuerySchema = z.object({ step: queryStep });
 export const leaseCheckpointReplySchema = z.object({
   step: z.number().int().min(0),
   bytes: z.number().int().min(0),
