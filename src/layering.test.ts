@@ -64,6 +64,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'error-fix',
     'errors',
     'format-bytes',
+    'host',
     'jobs',
     'lora',
     'models',
