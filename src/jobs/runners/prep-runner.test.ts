@@ -1,8 +1,17 @@
 // src/jobs/runners/prep-runner.test.ts — a prep manifest becomes dataset items (stage images under the
 // job folder, the upload as the original) and skipped files with their reasons.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../schemas/manifest.js';
-import { cropWarningLines, datasetFromManifest, prepFileMessage, prepSummaryMessage } from './prep-runner.js';
+import {
+  cropWarningLines,
+  datasetFromManifest,
+  prepFileMessage,
+  prepSummaryMessage,
+  stageInput,
+} from './prep-runner.js';
 import { loraNameFor } from './train-runner.js';
 
 const box = { x: 0, y: 0, width: 10, height: 10 };
@@ -157,5 +166,21 @@ describe('loraNameFor', () => {
     expect(loraNameFor('Mina Kim', '3f2a9c1d-0000-4000-8000-000000000000')).toBe('mina_kim_3f2a9c1d');
     expect(loraNameFor('미나', 'abcdef12-3456')).toBe('lora_abcdef12');
     expect(loraNameFor('Ünïcode Zoë', 'abcdef12-3456')).toBe('unicode_zoe_abcdef12');
+  });
+});
+
+describe('stageInput', () => {
+  it('names the screenshot whose file was deleted on disk and the Upload page fix (it was an internal error)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tl-stage-'));
+    try {
+      const staged = stageInput(join(dir, 'u1.png'), join(dir, '001-plain.png'), 'plain.png');
+      await expect(staged).rejects.toMatchObject({
+        code: 'TL_ERR_INPUT_NOT_FOUND',
+        message:
+          "the screenshot plain.png is missing from the server's data folder (its file was deleted). Remove it on the Upload page and upload it again.",
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -12,6 +12,7 @@ import {
   type UploadedImage,
 } from '../../schemas/api.js';
 import type { Manifest } from '../../schemas/manifest.js';
+import { ToonloraError } from '../../errors.js';
 import type { DatasetItemStages, NewDatasetItem } from '../catalog/datasets.js';
 import { jobRelDir } from '../data-layout.js';
 import { fitFileName, MAX_NAME_BYTES } from '../file-name-bytes.js';
@@ -36,11 +37,28 @@ async function stageInputs(deps: RunnerDeps, images: readonly UploadedImage[], i
   const byPath = new Map<string, UploadedImage>();
   for (const [index, image] of images.entries()) {
     const target = join(inputsDir, inputName(index, image));
-    const stored = deps.catalog.imageFilePath(image.id);
-    await link(stored, target).catch(() => copyFile(stored, target));
+    await stageInput(deps.catalog.imageFilePath(image.id), target, image.originalName);
     byPath.set(target, image);
   }
   return byPath;
+}
+
+/**
+ * Links (or copies) one upload to `target`.
+ * @throws ToonloraError TL_ERR_INPUT_NOT_FOUND naming the screenshot by its upload name when its stored file is
+ *   gone (deleted on disk): the job failed with "internal error; see the server log" before.
+ */
+export async function stageInput(stored: string, target: string, originalName: string): Promise<void> {
+  try {
+    await link(stored, target).catch(() => copyFile(stored, target));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new ToonloraError(
+      'TL_ERR_INPUT_NOT_FOUND',
+      `the screenshot ${originalName} is missing from the server's data folder (its file was deleted). Remove it on the Upload page and upload it again.`,
+      { cause: error },
+    );
+  }
 }
 
 /** Dataset items and skipped files from a manifest (pure apart from the lookups it is given). */
