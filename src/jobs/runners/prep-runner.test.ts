@@ -170,14 +170,14 @@ describe('loraNameFor', () => {
 });
 
 describe('stageInput', () => {
-  it('names the screenshot whose file was deleted on disk and the Upload page fix (it was an internal error)', async () => {
+  it('names the screenshot whose file was deleted on disk and the Screenshots page fix (the tab the Upload page shows) (it was an internal error)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tl-stage-'));
     try {
       const staged = stageInput(join(dir, 'u1.png'), join(dir, '001-plain.png'), 'plain.png');
       await expect(staged).rejects.toMatchObject({
         code: 'TL_ERR_INPUT_NOT_FOUND',
         message:
-          "the screenshot plain.png is missing from the server's data folder (its file was deleted). Remove it on the Upload page and upload it again.",
+          "the screenshot plain.png is missing from the server's data folder (its file was deleted). Remove it on the Screenshots page and upload it again.",
       });
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -55,7 +55,7 @@ export async function stageInput(stored: string, target: string, originalName: s
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     throw new ToonloraError(
       'TL_ERR_INPUT_NOT_FOUND',
-      `the screenshot ${originalName} is missing from the server's data folder (its file was deleted). Remove it on the Upload page and upload it again.`,
+      `the screenshot ${originalName} is missing from the server's data folder (its file was deleted). Remove it on the Screenshots page and upload it again.`,
       { cause: error },
     );
   }
