@@ -11,6 +11,11 @@ export const errorFixSchema = z.discriminatedUnion('kind', [
    */
   z.strictObject({ kind: z.literal('pull-model'), id: z.string().min(1) }),
   /**
+   * A model that is there but damaged or incomplete (a file in it cannot be read): the message names what to delete
+   * and the pull (the CLI adds nothing); the web app's Models page lists it complete, so its fix is Remove, then pull.
+   */
+  z.strictObject({ kind: z.literal('repull-model'), id: z.string().min(1) }),
+  /**
    * Another base model. `why`: `path`, a --base path that is not there; `file`, a single-file checkpoint that is not
    * there; `not-pulled`, a registry base not downloaded (`pull`: its id, which the web app's Models page pulls);
    * `lora`, a LoRA made for another base.
@@ -22,8 +27,13 @@ export const errorFixSchema = z.discriminatedUnion('kind', [
   }),
   /** Resuming the training run from its checkpoint on disk (the words end in "to", the message says what for). */
   z.strictObject({ kind: z.literal('resume') }),
-  /** An output folder that can be written: a training run's run folder (`run`) or a generate's (`output`). */
-  z.strictObject({ kind: z.literal('writable-output'), folder: z.enum(['run', 'output']) }),
+  /** Continuing a run folder that holds an earlier run (its LoRA or checkpoints), or training into another one. */
+  z.strictObject({ kind: z.literal('resume-or-new-run') }),
+  /**
+   * An output folder that can be written: a training run's run folder (`run`), a generate's (`output`) or a prep's
+   * dataset folder (`dataset`, which must also be new or empty).
+   */
+  z.strictObject({ kind: z.literal('writable-output'), folder: z.enum(['run', 'output', 'dataset']) }),
 ]);
 
 export type ErrorFix = z.infer<typeof errorFixSchema>;
@@ -50,7 +60,11 @@ export interface TextWithFix {
  */
 export function putFix(text: string, fix: ErrorFix | undefined, words: FixWords): string {
   if (fix === undefined) return text;
-  const said = (words[fix.kind] as (fix: ErrorFix) => string)(fix);
+  return placeFixWords(text, (words[fix.kind] as (fix: ErrorFix) => string)(fix));
+}
+
+/** `said` at FIX_SLOT in `text`, else after it and a space (`text` as it is when `said` is empty). */
+export function placeFixWords(text: string, said: string): string {
   if (text.includes(FIX_SLOT)) return text.replace(FIX_SLOT, () => said);
   return said ? `${text} ${said}` : text;
 }
@@ -65,10 +79,14 @@ const CLI_BASE_FIX = {
 /** The CLI's words for each fix: what every ToonloraError's `message` says (the CLI, logs, `--json`). */
 export const CLI_FIX_WORDS: FixWords = {
   'pull-model': () => '', // the message names the pull command itself
+  'repull-model': () => '', // the message names what to delete and the pull command
   'choose-base': ({ why }) => CLI_BASE_FIX[why],
   resume: () => 'run the same train command with --resume to',
+  'resume-or-new-run': () => 'Add --resume to continue it, or choose another -o.',
   'writable-output': ({ folder }) =>
-    `Choose a folder you can write to for -o${folder === 'run' ? ' (the run folder)' : ''}.`,
+    folder === 'dataset'
+      ? 'Choose a new or empty folder you can write to for -o.'
+      : `Choose a folder you can write to for -o${folder === 'run' ? ' (the run folder)' : ''}.`,
 };
 
 /** `withFix` in the CLI's words. */

@@ -70,7 +70,7 @@ describe('base models named over the API', () => {
         const { error } = app.jobStore.getJob(res.json().id);
         expect(error, kind).toEqual({
           code: 'TL_ERR_MODEL_MISSING',
-          message: `${field}: someone/local-only is not in the server's Hugging Face cache. Run \`toonlora models pull someone/local-only\` on the server's machine (any diffusers SD1.5 repo on the Hub), or use tiny (a small random-weight model: the flow runs, the images are noise). (In the web app: the Models page pulls someone/local-only.)`,
+          message: 'someone/local-only is not downloaded on the server: pull it on the Models page.',
         });
       }
     } finally {

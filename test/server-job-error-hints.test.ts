@@ -33,7 +33,7 @@ async function failedWith(error: Error) {
 }
 
 describe('a failed job whose base did not load', () => {
-  it('names the Models page after the CLI pull', async () => {
+  it('leads with the Models page, not the server path and the CLI pull', async () => {
     const job = await failedWith(
       new ToonloraError('TL_ERR_MODEL_MISSING', BROKEN_HUB_BASE, {
         fix: { kind: 'pull-model', id: 'someone/toon-sd15' },
@@ -42,7 +42,7 @@ describe('a failed job whose base did not load', () => {
     expect(job.status).toBe('failed');
     expect(job.error).toEqual({
       code: 'TL_ERR_MODEL_MISSING',
-      message: `${BROKEN_HUB_BASE} (In the web app: the Models page pulls someone/toon-sd15.)`,
+      message: 'someone/toon-sd15 is not downloaded on the server: pull it on the Models page.',
     });
   });
   it('leaves other failures as they were thrown', async () => {
@@ -82,7 +82,7 @@ describe("a failed job's fix named by a CLI flag, in the web app's words", () =>
     const env = { TOONLORA_HOME: join(scratch, 'home'), HF_HUB_CACHE: join(scratch, 'hf') };
     const job = await failedWith(await thrownBy(() => checkBasePulled('anything-v5', { env })));
     expect(job.error?.message).toBe(
-      'anything-v5: base model not found on this machine (not downloaded yet). Run `toonlora models pull anything-v5` first, or choose another Base model in the form. (In the web app: the Models page pulls anything-v5.)',
+      'anything-v5 is not downloaded on the server: pull it on the Models page, or choose another Base model in the form.',
     );
   });
   it("the worker's LoRA that does not fit the base: the Base model field, not (--base)", async () => {

@@ -20,19 +20,44 @@ function fromWorker(line: string): ToonloraError {
 }
 
 describe('webMessage', () => {
-  it("adds the Models page to the trainer's refetch hint for a Hub base (its snapshot folder)", () => {
+  it("leads a Hub base's damaged file with the web fix: Remove it on the Models page, then pull it again", () => {
+    // before: the server paths and `toonlora models pull …` came first, and the Models page listed it complete
     const message =
       '/h/hub/models--someone--toon-sd1.5/snapshots/c0/: cannot load its tokenizer from tokenizer/vocab.json (bad): a file there is damaged or truncated (a stopped download or copy?). Delete /h/tokenizer/vocab.json and run `toonlora models pull someone/toon-sd1.5` again.';
-    const error = fromWorker(errorLine(message, { kind: 'pull-model', id: 'someone/toon-sd1.5' }));
-    expect(error.message).toBe(message); // the CLI's: the message names the pull itself
-    expect(webMessage(error)).toBe(`${message} (In the web app: the Models page pulls someone/toon-sd1.5.)`);
+    const error = fromWorker(errorLine(message, { kind: 'repull-model', id: 'someone/toon-sd1.5' }));
+    expect(error.message).toBe(message); // the CLI's: the message names the delete and the pull itself
+    expect(webMessage(error)).toBe(
+      'someone/toon-sd1.5 on the server is damaged or incomplete (a file in it cannot be read): Remove it on the Models page, then pull it again.',
+    );
   });
-  it('reads the pull from the fix, not the message (a folder lacking files)', () => {
-    const message = 'x: the folder lacks unet/config.json. Run: toonlora models pull anything-v5';
+  it('leads a model not downloaded with the Models page, not the server path and the CLI command', () => {
+    const message =
+      'isnet-anime: isnet-anime.onnx is not downloaded (looked in /tmp/d/isnet-anime.onnx). Run: toonlora models pull isnet-anime';
     const error = new ToonloraError('TL_ERR_MODEL_MISSING', message, {
-      fix: { kind: 'pull-model', id: 'anything-v5' },
+      fix: { kind: 'pull-model', id: 'isnet-anime' },
     });
-    expect(webMessage(error)).toBe(`${message} (In the web app: the Models page pulls anything-v5.)`);
+    expect(error.message).toBe(message);
+    expect(webMessage(error)).toBe(
+      'isnet-anime is not downloaded on the server: pull it on the Models page.',
+    );
+  });
+  it("says a remote worker's job lacks the model on the worker's machine, not on the server", () => {
+    // before: "the Models page pulls anything-v5", which pulls it on the server, not on the worker
+    const error = new ToonloraError(
+      'TL_ERR_MODEL_MISSING',
+      'worker gpu-box: x: the folder lacks unet/config.json. Run: toonlora models pull anything-v5',
+      { fix: { kind: 'pull-model', id: 'anything-v5' }, details: { remoteWorker: 'gpu-box' } },
+    );
+    expect(webMessage(error)).toBe(
+      "anything-v5 is not downloaded on worker gpu-box: pull it on the worker's machine (toonlora models pull anything-v5 there).",
+    );
+    const damaged = new ToonloraError('TL_ERR_MODEL_MISSING', 'worker gpu-box: bad', {
+      fix: { kind: 'repull-model', id: 'nobody/half' },
+      details: { remoteWorker: 'gpu-box' },
+    });
+    expect(webMessage(damaged)).toBe(
+      "nobody/half on worker gpu-box is damaged or incomplete (a file in it cannot be read): delete it there and pull it on the worker's machine (toonlora models pull nobody/half there).",
+    );
   });
   it('leaves errors that carry no fix as they are', () => {
     expect(webMessage(new ToonloraError('TL_ERR_WORKER', 'run `toonlora models pull tiny` again.'))).toBe(
@@ -73,6 +98,18 @@ describe('webMessage', () => {
       'Choose a folder you can write to for -o.',
       'The server cannot write there: whoever runs the server must make its data folder writable, or start it with another one.',
     ],
+    [
+      "a prep's dataset folder it cannot use",
+      { kind: 'writable-output', folder: 'dataset' },
+      'Choose a new or empty folder you can write to for -o.',
+      'The server cannot write there: whoever runs the server must make its data folder writable, or start it with another one.',
+    ],
+    [
+      'a run folder holding an earlier run',
+      { kind: 'resume-or-new-run' },
+      'Add --resume to continue it, or choose another -o.',
+      'Press Resume from checkpoint on the Train page to continue it, or start a new training.',
+    ],
   ])('%s: a worker event with its fix, in CLI and web words', (_, fix, cli, web) => {
     const error = fromWorker(errorLine('x: not usable.', fix));
     expect(error.fix).toEqual(fix);
@@ -105,7 +142,16 @@ describe('webMessage', () => {
       'Run `toonlora models pull a` first, or give --base another base (a local folder, a .safetensors file, a pulled HF id, or tiny).',
     );
     expect(webMessage(notPulled)).toBe(
-      'Run `toonlora models pull a` first, or choose another Base model in the form. (In the web app: the Models page pulls a.)',
+      'a is not downloaded on the server: pull it on the Models page, or choose another Base model in the form.',
+    );
+  });
+
+  it("words a full disk's resume for the web (the worker's message said `run again with --resume`)", () => {
+    const message = `/r/checkpoints: could not write checkpoint step-000004: the disk is full (0.0 MB free); the partial file was removed. Free some space on it, then ${FIX_SLOT} continue from /r/checkpoints/step-000002.`;
+    const error = fromWorker(errorLine(message, { kind: 'resume' }));
+    expect(error.message).toContain('then run the same train command with --resume to continue from /r/');
+    expect(webMessage(error)).toContain(
+      'Free some space on it, then press Resume from checkpoint on the Train page to continue from /r/checkpoints/step-000002.',
     );
   });
 

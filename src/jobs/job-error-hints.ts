@@ -2,38 +2,100 @@
 // (src/error-fix.ts), set where it is raised, by the TS checks or the Python worker's `error` event; the CLI words it
 // by a flag (`--base`, `-o`, `--resume`), the web app here: a job's base is the form's Base model field, its output
 // folder is under the server's data folder, a failed training job resumes by the Train page's button, a model is
-// pulled on the Models page. The server stores the worded message with the job (embedded-queue.ts), so a job stored
-// before fixes were data keeps the text it was stored with: nothing here rewrites stored rows.
-import { type FixWords, putFix } from '../error-fix.js';
+// pulled (or removed) on the Models page. A model the message tells to pull is named by the web fix alone (the
+// message leads with server paths and the CLI's command). A remote worker's job failed on the worker's machine: its
+// model fixes say to pull there (lease-board.ts sets `details.remoteWorker`). The server stores the worded message with the
+// job (embedded-queue.ts), so a job stored before fixes were data keeps the text it was stored with.
+import { type ErrorFix, type FixKind, placeFixWords } from '../error-fix.js';
 import { isToonloraError } from '../errors.js';
 
-/** The web app's way to the pull the CLI names as `toonlora models pull <id>`. */
-export function webPullHint(id: string): string {
-  return `(In the web app: the Models page pulls ${id}.)`;
+/** Where the failed job ran: the server itself, or the remote worker named `worker`. */
+export interface FailureSite {
+  readonly worker?: string;
 }
 
-const BASE_FIX = 'Choose another Base model in the form, or pull it again on the Models page.';
+/**
+ * The web app's text for each fix kind: `text` (the message without the CLI's fix words, FIX_SLOT may mark their
+ * place) and `site` in, the whole text out. A new kind does not compile until it is worded here.
+ */
+export type WebFixWords = {
+  readonly [K in FixKind]: (fix: Extract<ErrorFix, { kind: K }>, text: string, site: FailureSite) => string;
+};
+
+/** The command a worker's owner runs there (a deliberate CLI command: the web app cannot pull on a worker). */
+export function onWorkerMachine(id: string): string {
+  return `pull it on the worker's machine (toonlora models pull ${id} there)`;
+}
+
+/** A model not downloaded where the job ran, and how to pull it there. */
+function notDownloaded(id: string, site: FailureSite): string {
+  return site.worker === undefined
+    ? `${id} is not downloaded on the server: pull it on the Models page.`
+    : `${id} is not downloaded on worker ${site.worker}: ${onWorkerMachine(id)}.`;
+}
+
 const DATA_FOLDER_FIX =
   'The server cannot write there: whoever runs the server must make its data folder writable, or start it with another one.';
+const WORKER_FOLDER_FIX = (worker: string) =>
+  `Worker ${worker} cannot write there: whoever runs it must make its folder writable.`;
 
 /** The web app's words for each fix (src/error-fix.ts CLI_FIX_WORDS has the CLI's). */
-export const WEB_FIX_WORDS: FixWords = {
-  'pull-model': ({ id }) => webPullHint(id), // after the message's own `toonlora models pull <id>`
-  'choose-base': ({ why, pull }) => {
+export const WEB_FIX_WORDS: WebFixWords = {
+  'pull-model': ({ id }, _text, site) => notDownloaded(id, site),
+  'repull-model': ({ id }, _text, site) =>
+    site.worker === undefined
+      ? `${id} on the server is damaged or incomplete (a file in it cannot be read): Remove it on the Models page, then pull it again.`
+      : `${id} on worker ${site.worker} is damaged or incomplete (a file in it cannot be read): delete it there and ${onWorkerMachine(id)}.`,
+  'choose-base': ({ why, pull }, text, site) => {
     if (why === 'lora')
-      return 'Generate with the base model the LoRA was trained for (the Base model field).';
-    if (why !== 'not-pulled') return BASE_FIX;
-    return `choose another Base model in the form.${pull === undefined ? '' : ` ${webPullHint(pull)}`}`;
+      return placeFixWords(
+        text,
+        'Generate with the base model the LoRA was trained for (the Base model field).',
+      );
+    if (why === 'not-pulled' && pull !== undefined)
+      return `${notDownloaded(pull, site).slice(0, -1)}, or choose another Base model in the form.`;
+    if (site.worker !== undefined)
+      return placeFixWords(
+        text,
+        "Choose another Base model in the form, or put this one on the worker's machine.",
+      );
+    return placeFixWords(text, 'Choose another Base model in the form, or pull it again on the Models page.');
   },
-  resume: () => 'press Resume from checkpoint on the Train page to',
-  'writable-output': () => DATA_FOLDER_FIX,
+  resume: (_fix, text) => placeFixWords(text, 'press Resume from checkpoint on the Train page to'),
+  'resume-or-new-run': (_fix, text) =>
+    placeFixWords(
+      text,
+      'Press Resume from checkpoint on the Train page to continue it, or start a new training.',
+    ),
+  'writable-output': (_fix, text, site) =>
+    placeFixWords(text, site.worker === undefined ? DATA_FOLDER_FIX : WORKER_FOLDER_FIX(site.worker)),
 };
+
+/** `fix` in the web app's words for `text` raised where `site` says. */
+export function inWebWords(text: string, fix: ErrorFix | undefined, site: FailureSite = {}): string {
+  if (fix === undefined) return text;
+  return (WEB_FIX_WORDS[fix.kind] as (fix: ErrorFix, text: string, site: FailureSite) => string)(
+    fix,
+    text,
+    site,
+  );
+}
 
 /**
  * What a failed job's `error` says to the web app: a ToonloraError's text with its fix in the web app's words
- * (WEB_FIX_WORDS); any other error's message as it is.
+ * (WEB_FIX_WORDS; a remote worker's job when its details name the `remoteWorker`); any other error's message as it is.
  */
 export function webMessage(error: unknown): string {
   if (!isToonloraError(error)) return error instanceof Error ? error.message : String(error);
-  return putFix(error.text, error.fix, WEB_FIX_WORDS);
+  const worker = error.details?.remoteWorker;
+  return inWebWords(error.text, error.fix, typeof worker === 'string' ? { worker } : {});
+}
+
+/**
+ * The CLI words in a text the web app shows (flags, `-o`, `toonlora <command>`), outside the deliberate command a
+ * remote worker's owner runs "on the worker's machine (toonlora … there)"; the guard tests want none.
+ */
+export function cliWordsIn(text: string): string[] {
+  const allowed = text.replace(/on the worker's machine \(toonlora [^()]* there\)/g, '');
+  return [...allowed.matchAll(/(?<![\w-])--[a-z][\w-]*|(?<!\w)-o(?!\w)|\btoonlora [\w-]+/g)].map((m) => m[0]);
 }

@@ -21,12 +21,14 @@ import {
   startStaging,
 } from './output-swap.js';
 
-const OUT_DIR_HINT = 'Choose a new or empty folder you can write to for -o.';
+/** The fix, as data: the CLI names -o, the web app the server's data folder (src/error-fix.ts). */
+const OUT_DIR_FIX = { kind: 'writable-output', folder: 'dataset' } as const;
 
 export function outDirError(outDir: string, why: string, cause?: unknown): ToonloraError {
-  return new ToonloraError('TL_ERR_USAGE', `${outDir}: ${why}. ${OUT_DIR_HINT}`, {
+  return new ToonloraError('TL_ERR_USAGE', `${outDir}: ${why}.`, {
     cause,
     details: { file: outDir },
+    fix: OUT_DIR_FIX,
   });
 }
 
@@ -57,7 +59,7 @@ export function checkOutDir(
   overwrite: boolean,
   discardEdits = false,
 ): ReplacePlan {
-  checkOutputFolder(outDir, OUT_DIR_HINT);
+  checkOutputFolder(outDir, OUT_DIR_FIX);
   if (existsSync(outDir)) checkNoRunningPrep(outDir);
   const entries = existsSync(outDir)
     ? listOutDir(outDir).filter((name) => name !== STAGING_DIR && !isDesktopFile(name))

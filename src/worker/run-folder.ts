@@ -56,9 +56,8 @@ export function checkNoEarlierRun(runDir: string): void {
   if (checkpoint) {
     throw new ToonloraError(
       'TL_ERR_OUTPUT_EXISTS',
-      `${runDir}: holds an earlier run's checkpoints (newest: ${checkpoint.path}, step ${checkpoint.step}). ` +
-        'Add --resume to continue it, or choose another -o.',
-      { details: { checkpoint: checkpoint.path } },
+      `${runDir}: holds an earlier run's checkpoints (newest: ${checkpoint.path}, step ${checkpoint.step}).`,
+      { details: { checkpoint: checkpoint.path }, fix: { kind: 'resume-or-new-run' } },
     );
   }
   const incomplete = incompleteCheckpoints(runDir);

@@ -73,10 +73,9 @@ export function checkTrainingPaths(options: TrainingPaths): void {
 export function checkRunFolder(options: TrainingPaths & { readonly runDir: string }): void {
   if (options.resume) return;
   if (existsSync(join(options.runDir, 'adapter_model.safetensors'))) {
-    throw new ToonloraError(
-      'TL_ERR_OUTPUT_EXISTS',
-      `${options.runDir}: already holds a trained LoRA. Add --resume to continue it, or choose another -o.`,
-    );
+    throw new ToonloraError('TL_ERR_OUTPUT_EXISTS', `${options.runDir}: already holds a trained LoRA.`, {
+      fix: { kind: 'resume-or-new-run' },
+    });
   }
   const kohyaFile = kohyaFilePath(options.runDir);
   if (options.kohya !== false && existsSync(kohyaFile)) {

@@ -96,7 +96,8 @@ def test_a_hub_snapshot_names_the_id_its_folder_and_the_pull(saved_tiny, tmp_pat
     assert str(caught.value).startswith(f"someone/toon-sd15 ({snapshot}): cannot load its text_encoder: ")
     assert str(caught.value).endswith(
         f"Delete {os.path.join(snapshot, 'text_encoder/model.safetensors')} and run `toonlora models pull someone/toon-sd15` again.")
-    assert caught.value.fix == {"kind": "pull-model", "id": "someone/toon-sd15"}  # the web app's Models page pulls it
+    # the web app's Models page lists it complete: its fix is Remove, then pull (a pull alone keeps the damaged file)
+    assert caught.value.fix == {"kind": "repull-model", "id": "someone/toon-sd15"}
     shutil.copy(os.path.join(saved_tiny, "text_encoder/model.safetensors"), os.path.join(snapshot, "text_encoder"))
     _write(snapshot, "vae/config.json", b"{")
     message = _refused("someone/toon-sd15")

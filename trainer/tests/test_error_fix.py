@@ -13,11 +13,14 @@ from toonlora_trainer.protocol import Error, ProtocolError, event_to_json, parse
 
 def test_the_kinds_are_the_ones_the_driver_words():
     # src/error-fix.ts errorFixSchema; a kind added on one side only fails here or in the golden file's TS test
-    assert set(FIX_FIELDS) == {"pull-model", "choose-base", "resume", "writable-output"}
+    assert set(FIX_FIELDS) == {"pull-model", "repull-model", "choose-base", "resume", "resume-or-new-run", "writable-output"}
     assert fix_problem(pull_model("someone/toon")) is None
     assert fix_problem({"kind": "choose-base", "why": "not-pulled", "pull": "anything-v5"}) is None
     assert fix_problem({"kind": "resume"}) is None
     assert fix_problem({"kind": "writable-output", "folder": "run"}) is None
+    assert fix_problem({"kind": "writable-output", "folder": "dataset"}) is None
+    assert fix_problem({"kind": "repull-model", "id": "nobody/half"}) is None
+    assert fix_problem({"kind": "resume-or-new-run"}) is None
 
 
 @pytest.mark.parametrize("fix, problem", [

@@ -15,6 +15,7 @@ from toonlora_trainer.checkpoint import CheckpointError
 from toonlora_trainer.config import parse_train_request
 from toonlora_trainer.dataset_record import dataset_changes
 from toonlora_trainer.train import run_training
+from toonlora_trainer.error_fix import FIX_SLOT
 from toonlora_trainer.write_errors import OutputWriteError
 
 
@@ -69,7 +70,9 @@ def test_a_full_disk_during_a_checkpoint_removes_the_partial_folder_and_names_th
         train(dataset, tmp_path / "run", training_config(steps=6, checkpointEverySteps=2))
     message = str(caught.value)
     assert message.startswith(f"{tmp_path / 'run' / 'checkpoints'}: could not write checkpoint step-000004: the disk is full")
-    assert f"--resume to continue from {tmp_path / 'run' / 'checkpoints' / 'step-000002'}" in message
+    # the resume is data (each side words it: the CLI's --resume, the web app's Resume button) at its FIX_SLOT
+    assert f"then {FIX_SLOT} continue from {tmp_path / 'run' / 'checkpoints' / 'step-000002'}." in message
+    assert caught.value.fix == {"kind": "resume"}
     assert sorted(os.listdir(tmp_path / "run" / "checkpoints")) == ["step-000002"]  # no .step-000004.partial
     assert _error_kind(caught.value) == "output_write"
 
@@ -99,7 +102,7 @@ def test_a_full_disk_saving_a_sample_removes_the_partial_png_and_names_the_folde
 
     monkeypatch.setattr(Image.Image, "save", write_nothing_then_fail)
     with pytest.raises(OutputWriteError, match=r"samples: could not write sample image step-000002-0-seed1\.png: the disk is full.*"
-                                               r"--resume to continue from .*step-000001\."):
+                                               r"then \x00fix\x00 continue from .*step-000001\."):
         train(dataset, tmp_path / "run", training_config(steps=4, sampleEverySteps=2, checkpointEverySteps=1, sampleSeeds=[1]))
     assert os.listdir(tmp_path / "run" / "samples") == []
 
@@ -118,7 +121,7 @@ def test_resume_finishes_a_run_that_stopped_after_its_last_checkpoint_and_the_fi
 
     monkeypatch.setattr(ckpt, "save_file", full_disk_for_the_run_adapter)
     with pytest.raises(OutputWriteError, match=r"could not write the LoRA adapter adapter_model\.safetensors: the disk is full.*"
-                                               r"--resume to continue from .*step-000003"):
+                                               r"then \x00fix\x00 continue from .*step-000003"):
         train(dataset, run, training_config(steps=3))
     assert not (run / "adapter_model.safetensors").exists()
     assert [p for p in os.listdir(run) if p.endswith(".partial")] == []

@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from .config_schema import REGISTRY
-from .error_fix import choose_base, pull_model
+from .error_fix import choose_base, pull_model, repull_model
 
 # The default base (src/schemas/config.ts DEFAULT_BASE_MODEL) and its registry id (src/models/registry.ts).
 DEFAULT_BASE_MODEL = REGISTRY["defaultBaseModel"]
@@ -227,12 +227,12 @@ def _refetch_hint(base: str, folder: str, files: list[str]) -> tuple[str, dict[s
     keeps a file of the listed size, fetches it anew), else a fresh copy."""
     delete = f"Delete {', '.join(os.path.join(folder, name) for name in files)} and run"
     if base == DEFAULT_BASE_MODEL or _is_registry_base_folder(folder):
-        return f"{delete} `toonlora models pull {REGISTRY_BASE_ID}` again.", pull_model(REGISTRY_BASE_ID)
+        return f"{delete} `toonlora models pull {REGISTRY_BASE_ID}` again.", repull_model(REGISTRY_BASE_ID)
     if _is_hub_base(base):
-        return f"{delete} `{_pull_command(base)}` again.", pull_model(split_revision(base)[0])
+        return f"{delete} `{_pull_command(base)}` again.", repull_model(split_revision(base)[0])
     cached = hub_id_of_cache_folder(folder)
     if cached:  # the snapshot folder the server resolved a Hub id to: a pull, never "another folder"
-        return f"{delete} `toonlora models pull {cached}` again.", pull_model(cached)
+        return f"{delete} `toonlora models pull {cached}` again.", repull_model(cached)
     return "Copy the folder again from its source (a complete diffusers SD1.5 layout), or pass another folder / .safetensors file.", None
 
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+# Where in a message its fix's words go (src/error-fix.ts FIX_SLOT): the TypeScript side puts each side's words there.
+FIX_SLOT = "\u0000fix\u0000"
+
 # kind -> {field: the values it takes (None: any non-empty string)}; `optional` fields may be left out.
 FIX_FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "pull-model": {"id": None},
+    "repull-model": {"id": None},
     "choose-base": {"why": ("path", "file", "not-pulled", "lora"), "pull": None},
     "resume": {},
-    "writable-output": {"folder": ("run", "output")},
+    "resume-or-new-run": {},
+    "writable-output": {"folder": ("run", "output", "dataset")},
 }
 _OPTIONAL = {("choose-base", "pull")}
 
@@ -23,6 +28,17 @@ _OPTIONAL = {("choose-base", "pull")}
 def pull_model(model_id: str) -> dict[str, Any]:
     """The fix "download model `model_id`" (registry id or Hub id `owner/name`)."""
     return {"kind": "pull-model", "id": model_id}
+
+
+def repull_model(model_id: str) -> dict[str, Any]:
+    """The fix "delete the damaged or incomplete copy of model `model_id` and download it again"."""
+    return {"kind": "repull-model", "id": model_id}
+
+
+def resume() -> dict[str, Any]:
+    """The fix "resume the run from its checkpoint": the message holds FIX_SLOT where its words go ("then <fix>
+    continue from …")."""
+    return {"kind": "resume"}
 
 
 def choose_base(why: str) -> dict[str, Any]:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import errno
 import shutil
+from typing import Any
+
+from .error_fix import FIX_SLOT, resume
 
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 # torch's zip writer (caffe2/serialize/inline_container.cc) when a write comes up short: it keeps no errno.
@@ -20,7 +23,12 @@ LOW_FREE_BYTES = 256 * 1024 * 1024
 
 class OutputWriteError(Exception):
     """A file of the run could not be written (disk full, folder no longer writable); the message names the folder
-    and the checkpoint to resume from. The worker reports it as error kind `output_write` (TL_ERR_OUTPUT_WRITE)."""
+    and the checkpoint to resume from (`fix`: the resume, as data, its words at FIX_SLOT). The worker reports it as
+    error kind `output_write` (TL_ERR_OUTPUT_WRITE)."""
+
+    def __init__(self, message: str, fix: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.fix = fix
 
 
 def is_write_failure(error: BaseException) -> bool:
@@ -50,7 +58,9 @@ def describe_write_failure(error: BaseException, folder: str, what: str, last_ch
         cause = "the disk is full" + (f" ({_mb(free)} free)" if free is not None else "")
     else:
         cause = getattr(error, "strerror", None) or (str(error).splitlines()[0] if str(error) else type(error).__name__)
-    then = (f"then run again with --resume to continue from {last_checkpoint}" if last_checkpoint
+    # the resume is a fix each side words (the CLI's --resume, the web app's Resume button): FIX_SLOT marks its place
+    then = (f"then {FIX_SLOT} continue from {last_checkpoint}" if last_checkpoint
             else "then start the run again (no checkpoint was written yet)")
     fix = "Free some space on it" if full else "Fix that"
-    return OutputWriteError(f"{folder}: could not write {what}: {cause}; the partial file was removed. {fix}, {then}.")
+    return OutputWriteError(f"{folder}: could not write {what}: {cause}; the partial file was removed. {fix}, {then}.",
+                            resume() if last_checkpoint else None)

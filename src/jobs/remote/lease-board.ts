@@ -285,7 +285,10 @@ export class RemoteTrainBoard {
     this.end(
       lease.offer,
       !body.stopped
-        ? new ToonloraError(known, `worker ${lease.worker}: ${message}`, { fix })
+        ? new ToonloraError(known, `worker ${lease.worker}: ${message}`, {
+            fix,
+            details: { remoteWorker: lease.worker },
+          })
         : asked
           ? new Error('stopped')
           : new JobInterruptedError(
