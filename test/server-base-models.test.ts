@@ -56,9 +56,9 @@ describe('base models named over the API', () => {
       expect(logs).toContain(`base ${snapshot} | ${snapshot}`); // the cache's folder, not ./someone/hub-model
       // a folder of that name under the server's cwd is not a base model: the job names the download
       const { characterId, datasetId } = await seedDataset(app, 'Sora');
-      for (const [kind, params, field] of [
-        ['generate', { generation: { baseModel: 'someone/local-only' } }, 'params.generation.baseModel'],
-        ['train', { datasetId, training: { baseModel: 'someone/local-only' } }, 'params.training.baseModel'],
+      for (const [kind, params] of [
+        ['generate', { generation: { baseModel: 'someone/local-only' } }],
+        ['train', { datasetId, training: { baseModel: 'someone/local-only' } }],
       ] as const) {
         const res = await app.inject({
           method: 'POST',

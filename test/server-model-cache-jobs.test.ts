@@ -82,9 +82,9 @@ describe("job runners read the app's modelCache", () => {
 });
 
 describe("a prep job reads the app's modelCache", () => {
-  it("names a missing model's place under the app's TOONLORA_HOME, not this process's", async () => {
+  it("a model missing from the app's TOONLORA_HOME fails the job with the Models page's pull", async () => {
+    // the web text names no server path any more (it leads with the Models page); the CLI's names the app's home
     const { modelCache } = appCacheWithBase();
-    const home = modelCache.env.TOONLORA_HOME;
     const app = await makeApp({ modelCache, runners: (deps) => ({ prep: createPrepRunner(deps) }) });
     const { characterId } = await seedUploads(app);
     const res = await app.inject({
