@@ -19,6 +19,16 @@ describe('JobStatusLine', () => {
     expect(html).toMatch(/^<div class="job-status" role="status" aria-live="polite">/);
     expect(html).toContain('data-testid="job-figures" aria-live="off"');
   });
+  it("links a failure's Models page to #/models (the fix the server words for the web app)", () => {
+    const view = jobViewAfter(EMPTY_JOB_VIEW, {
+      type: 'status',
+      status: 'failed',
+      message: 'isnet-anime is not downloaded on the server: pull it on the Models page.',
+    });
+    expect(renderToStaticMarkup(<JobStatusLine view={view} />)).toContain(
+      '<span class="message" data-testid="job-message">isnet-anime is not downloaded on the server: pull it on the <a href="#/models">Models page</a>.</span>',
+    );
+  });
   it("names the worker's stage before the first loss", () => {
     let view = jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' });
     view = jobViewAfter(view, { type: 'log', level: 'info', message: 'loading base model' });

@@ -4,7 +4,8 @@
 // polite live region (status changes, a final summary, a lost connection are announced); the step figures
 // that change every step are not (aria-live off). Before the first loss it names the worker's current stage,
 // and while the event stream is down it says the connection was lost (the badge then says the status is
-// unknown, and no speed or ETA is shown). A queued job says what it waits for now.
+// unknown, and no speed or ETA is shown). A queued job says what it waits for now. A failure's "Models page"
+// links to it (page-links.ts).
 import { readableServerMessage } from './error-text.js';
 import {
   currentStage,
@@ -14,6 +15,7 @@ import {
   statusBadge,
   statusMessage,
 } from './job-view.js';
+import { linkPageNames } from './page-links.js';
 import type { JobView } from './use-job.js';
 
 function formatEta(seconds: number | null | undefined): string {
@@ -64,7 +66,16 @@ export function JobStatusLine({ view, summaryWarning = false }: { view: JobView;
       )}
       {message && (
         <span className="message" data-testid="job-message">
-          {readableServerMessage(message)}
+          {linkPageNames(readableServerMessage(message)).map((part, i) =>
+            part.href ? (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one text, in order
+              <a key={i} href={part.href}>
+                {part.text}
+              </a>
+            ) : (
+              part.text
+            ),
+          )}
         </span>
       )}
       {view.warnings.length > 0 && (
