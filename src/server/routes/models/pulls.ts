@@ -69,7 +69,8 @@ function rowOf(
 
 /**
  * The row of registry model `id`: `models list`'s facts, its disk state (a stopped pull's `.part` files make it
- * partial, with the bytes on disk so far) and its latest pull here.
+ * partial, with the bytes on disk so far) and its latest pull here; what stops working without it in the web
+ * app's words (registry.ts webWhenMissing).
  */
 function modelRow(id: string, cache: CacheOptions, pull: ModelPull | null): ModelRow {
   const status = describeModel(id, cache);
@@ -81,7 +82,9 @@ function modelRow(id: string, cache: CacheOptions, pull: ModelPull | null): Mode
   const filesBytes = status.present ? 0 : found.reduce((sum, path) => sum + statSync(path).size, 0);
   const state = diskStateOf(status, found.length);
   const downloadedBytes = state === 'complete' ? 0 : filesBytes + partBytes;
-  return rowOf(status, { state, downloadedBytes, partBytes, origin: 'registry' }, pull);
+  // the web app's words for what stops working (its fields' labels), not `models list`'s CLI flags
+  const row = rowOf(status, { state, downloadedBytes, partBytes, origin: 'registry' }, pull);
+  return { ...row, whenMissing: entry.webWhenMissing };
 }
 
 /**
