@@ -16,6 +16,7 @@ import {
   jobViewAfterConnection,
   prepCaptionWarning,
   prepStageChoices,
+  webStageReason,
 } from './job-view.js';
 
 describe('jobViewAfter', () => {
@@ -223,6 +224,37 @@ describe('prep results', () => {
     ]);
     expect(prepStageChoices(null)).toEqual([]);
     expect(prepStageChoices({ datasetId: 'd1' })).toEqual([]);
+  });
+  it("words the manifest's model pulls and flags for the web (it said `toonlora models pull …` on the Upload page)", () => {
+    // the reasons src/prep/stage-registry.ts records
+    const cli = {
+      stages: {
+        segmenter: {
+          name: 'classic',
+          reason:
+            'auto: isnet-anime is not downloaded; `toonlora models pull isnet-anime` gives better masks on busy panels',
+        },
+        personDetector: {
+          name: 'anime-person-detector',
+          reason: '`toonlora models pull anime-person-detector` splits overlapping characters',
+        },
+        captioner: {
+          name: 'none',
+          reason:
+            'auto: no captioner weights downloaded, captions are the trigger and class words; `toonlora models pull wd-vit-tagger-v3` adds tags',
+        },
+      },
+    };
+    expect(prepStageChoices(cli).map((choice) => choice.reason)).toEqual([
+      'auto: isnet-anime is not downloaded; pulling isnet-anime on the Models page gives better masks on busy panels',
+      'pulling anime-person-detector on the Models page splits overlapping characters',
+      'auto: no captioner weights downloaded, captions are the trigger and class words; pulling wd-vit-tagger-v3 on the Models page adds tags',
+    ]);
+    expect(prepCaptionWarning(cli)).toContain('pulling wd-vit-tagger-v3 on the Models page adds tags');
+    expect(prepCaptionWarning(cli)).not.toContain('toonlora');
+    expect(webStageReason('--characters all: its weights are in the model cache')).toBe(
+      'Characters per screenshot "all": its weights are in the model cache',
+    );
   });
   it('warns when captions fell back to the trigger word only', () => {
     expect(prepCaptionWarning(result)).toMatch(

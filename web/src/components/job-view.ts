@@ -201,6 +201,16 @@ const PREP_STAGE_LABELS: Record<string, string> = {
   captioner: 'captions',
 };
 
+/**
+ * A prep stage's reason (the manifest's, in the CLI's words: `toonlora models pull <id>`, `--characters all`) in
+ * the web app's: the Models page pulls the model, the Upload page's field names the choice.
+ */
+export function webStageReason(reason: string): string {
+  return reason
+    .replace(/`toonlora models pull ([\w./@-]+)`/g, 'pulling $1 on the Models page')
+    .replace(/--characters all\b/g, 'Characters per screenshot "all"');
+}
+
 /** The stage choices of a prep job's result (`{ stages: { captioner: { name, reason }, ... } }`, as the
  * manifest records them), in the manifest's order; [] when the result has none (an older or failed job). */
 export function prepStageChoices(result: Record<string, unknown> | null | undefined): PrepStageChoice[] {
@@ -213,7 +223,7 @@ export function prepStageChoices(result: Record<string, unknown> | null | undefi
     choices.push({
       stage: PREP_STAGE_LABELS[stage] ?? stage,
       name: choice.name,
-      reason: typeof choice.reason === 'string' ? choice.reason : '',
+      reason: typeof choice.reason === 'string' ? webStageReason(choice.reason) : '',
     });
   }
   return choices;
@@ -224,7 +234,8 @@ export function prepCaptionWarning(result: Record<string, unknown> | null | unde
   const captioner = (result?.stages as { captioner?: { name?: unknown; reason?: unknown } } | undefined)
     ?.captioner;
   if (captioner?.name !== 'none') return null;
-  const why = typeof captioner.reason === 'string' && captioner.reason ? ` (${captioner.reason})` : '';
+  const why =
+    typeof captioner.reason === 'string' && captioner.reason ? ` (${webStageReason(captioner.reason)})` : '';
   return `No tags were captioned: every caption is only the trigger and class words${why}. Training on these captions works, but edit them on the Dataset page or download a captioner for better results.`;
 }
 
