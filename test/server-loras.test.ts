@@ -65,6 +65,21 @@ describe('LoRA routes', () => {
     expect(body.snippet).toBe('<lora:mina:0.8>, mina_tl');
   });
 
+  it("says a LoRA whose file was deleted is missing and how to get it back (it gave inspect's CLI advice)", async () => {
+    const gone = app.catalog.addArtifact({
+      characterId: app.catalog.getArtifact(loraId).characterId,
+      jobId: null,
+      kind: 'lora',
+      name: 'gone',
+      path: 'gone.safetensors',
+    }).id;
+    const res = await app.inject({ method: 'GET', url: `/api/loras/${gone}/inspect` });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.message).toBe(
+      'The file of LoRA "gone" is missing from the server\'s data folder. Upload it again on the LoRA tab, or train it again.',
+    );
+  });
+
   it('downloads the kohya file as stored and a diffusers conversion', async () => {
     const kohya = await app.inject({ method: 'GET', url: `/api/loras/${loraId}/download` });
     expect(kohya.headers['content-disposition']).toContain('mina.safetensors');

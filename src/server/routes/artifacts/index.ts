@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
 import { a1111Snippet, webuiLoraName } from '../../../lora/webui-name.js';
+import { checkStoredLora } from '../../../jobs/runners/generate-runner.js';
 import { LORA_UPLOAD_FIELD, storeUploadedLora } from '../../../jobs/upload-lora.js';
 import {
   type Artifact,
@@ -208,7 +209,10 @@ export default async function artifactRoutes(
     async (request) => {
       const lora = getLora(request.params.id);
       const character = app.catalog.getCharacter(lora.characterId);
-      const inspect = await options.loraTools.inspect(app.catalog.artifactFilePath(lora.id));
+      const path = app.catalog.artifactFilePath(lora.id);
+      // a file deleted on disk: the web app's fix, not inspect's "Give a .safetensors file or a PEFT adapter folder"
+      checkStoredLora(path, lora.name);
+      const inspect = await options.loraTools.inspect(path);
       // a LoRA made elsewhere was trained on its own trigger words, when its metadata names them
       const trigger = typeof lora.meta.trigger === 'string' ? lora.meta.trigger : character.trigger;
       return { lora, inspect, snippet: a1111Snippet(lora.name, trigger) };
