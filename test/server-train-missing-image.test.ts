@@ -80,8 +80,9 @@ describe('a train job whose dataset image was deleted from the data folder', () 
     expect(job.error).toEqual({
       code: 'TL_ERR_NOT_FOUND',
       message:
-        `the image of dataset ${datasetId} item a is missing from the server's data folder. ` +
-        'Exclude it in the dataset review, or build the dataset again from the screenshots (prep), then start the training again.',
+        // before: "the image of dataset <uuid> item a … from the screenshots (prep)"
+        "the dataset image a.png is missing from the server's data folder. " +
+        'Exclude it on the Dataset page, or build the dataset again on the Screenshots page, then start the training again.',
     });
     expect(spawnReads).toEqual([]);
     // nothing was copied: the check comes before the first file
@@ -95,8 +96,8 @@ describe('a train job whose dataset image was deleted from the data folder', () 
     for (const key of keys.slice(1)) removeImage(app, datasetId, key);
     const job = await trainJob(app, characterId, datasetId);
     expect(job.error.message).toBe(
-      `the images of dataset ${datasetId} items k2, k3, k4, k5, k6 and 2 more are missing from the server's data folder. ` +
-        'Exclude them in the dataset review, or build the dataset again from the screenshots (prep), then start the training again.',
+      "the dataset images k2.png, k3.png, k4.png, k5.png, k6.png and 2 more are missing from the server's data folder. " +
+        'Exclude them on the Dataset page, or build the dataset again on the Screenshots page, then start the training again.',
     );
     expect(spawnReads).toEqual([]);
   });

@@ -17,8 +17,21 @@ export interface ExportItem {
   excluded: boolean;
 }
 
-/** An item with its key in its dataset version: how a missing image is named. */
-export type KeyedExportItem = ExportItem & { key: string };
+/**
+ * An item with its key in its dataset version, and the names the Dataset page shows it by (its screenshot's file
+ * name, `source`, and the strip panel it was cut from): how a missing image is named.
+ */
+export type KeyedExportItem = ExportItem & {
+  key: string;
+  source: string;
+  panel?: { readonly index: number } | null;
+};
+
+/** An item as the Dataset page names it: "plain.png", a strip's crop "ep1.png, panel 3" (its key is internal). */
+export function datasetItemName(item: Pick<KeyedExportItem, 'source' | 'panel'>): string {
+  const fileName = item.source.split('/').pop() ?? item.source;
+  return item.panel ? `${fileName}, panel ${item.panel.index}` : fileName;
+}
 
 export interface KohyaEntry {
   /** Path inside the export (`10_sks girl/a.png`). */
@@ -67,15 +80,22 @@ export async function checkExportImages(
   datasetId: string,
   items: readonly KeyedExportItem[],
 ): Promise<void> {
+  const byKey = new Map(items.map((item) => [item.key, item]));
   const missing = await missingStoredFiles(exportImageFiles(dataDir, items));
   if (missing.length === 0) return;
   const keys = missing.map((file) => file.name);
+  const names = keys.map((key) => {
+    const item = byKey.get(key);
+    return item ? datasetItemName(item) : key;
+  });
   const plural = keys.length > 1;
   const it = plural ? 'them' : 'it';
+  // the names and pages the web app shows: the train job is the server's (before: the dataset's UUID, the item key
+  // "003-plain" for "plain.png", and "(prep)")
   throw new ToonloraError(
     'TL_ERR_NOT_FOUND',
-    `${missingStoredFileMessage(datasetImagesWhat(datasetId)(listSome(keys), plural), plural)} ` +
-      `Exclude ${it} in the dataset review, or build the dataset again from the screenshots (prep), then start the training again.`,
+    `${missingStoredFileMessage(`the dataset image${plural ? 's' : ''} ${listSome(names)}`, plural)} ` +
+      `Exclude ${it} on the Dataset page, or build the dataset again on the Screenshots page, then start the training again.`,
     { details: { datasetId, items: keys } },
   );
 }
