@@ -5,7 +5,7 @@
 // that change every step are not (aria-live off). Before the first loss it names the worker's current stage,
 // and while the event stream is down it says the connection was lost (the badge then says the status is
 // unknown, and no speed or ETA is shown). A queued job says what it waits for now. A failure's "Models page"
-// links to it (page-links.ts).
+// links to it (linked-text.tsx).
 import { readableServerMessage } from './error-text.js';
 import {
   currentStage,
@@ -15,7 +15,7 @@ import {
   statusBadge,
   statusMessage,
 } from './job-view.js';
-import { linkPageNames } from './page-links.js';
+import { LinkedText } from './linked-text.js';
 import type { JobView } from './use-job.js';
 
 function formatEta(seconds: number | null | undefined): string {
@@ -66,16 +66,7 @@ export function JobStatusLine({ view, summaryWarning = false }: { view: JobView;
       )}
       {message && (
         <span className="message" data-testid="job-message">
-          {linkPageNames(readableServerMessage(message)).map((part, i) =>
-            part.href ? (
-              // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one text, in order
-              <a key={i} href={part.href}>
-                {part.text}
-              </a>
-            ) : (
-              part.text
-            ),
-          )}
+          <LinkedText text={readableServerMessage(message)} />
         </span>
       )}
       {view.warnings.length > 0 && (

@@ -23,7 +23,9 @@ import { CancelButton } from '../components/cancel-button.js';
 import { rebuildWarning } from '../components/dataset-versions.js';
 import { CheckedImage } from '../components/full-size-image.js';
 import { JobStatusLine } from '../components/job-status.js';
+import { LinkedText } from '../components/linked-text.js';
 import { jobToFollow, jobToReopen, prepCaptionWarning, prepStageChoices } from '../components/job-view.js';
+import { prepModelWarnings } from '../components/prep-model-warnings.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../components/upload-batches.js';
 import {
   duplicateNames,
@@ -34,6 +36,8 @@ import {
 } from '../components/upload-rejections.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
+import { modelsApi, onModelPulled } from '../models-api.js';
+import type { ModelRow } from '../../../src/schemas/models-api.js';
 
 type PrepOptions = NonNullable<PrepJobParams['options']>;
 type StageKey = 'characters' | 'segmenter' | 'inpainter' | 'captioner';
@@ -80,6 +84,9 @@ export function UploadPage({
     inpainter: PREP_DEFAULTS.inpainter,
     captioner: PREP_DEFAULTS.captioner,
   });
+  /** The server's models (null until read, or when the list failed: no warning then). */
+  const [models, setModels] = useState<ModelRow[] | null>(null);
+  const modelWarnings = prepModelWarnings(options, models);
   const prep = useJob(prepJob?.id ?? null);
   const prepStatus = prep.status ?? prepJob?.status;
   const prepActive = prepStatus === 'queued' || prepStatus === 'running';
@@ -92,6 +99,10 @@ export function UploadPage({
   const load = () => api.images(character.id).then(setImages, onError);
   useEffect(() => {
     uploadLimits().then(setLimits, () => setLimits(null));
+    // a chosen stage's model not downloaded: warned before Build (re-read when this browser pulls one)
+    const readModels = () => modelsApi.list().then(setModels, () => setModels(null));
+    readModels();
+    return onModelPulled(readModels);
   }, []);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
@@ -270,6 +281,15 @@ export function UploadPage({
             </label>
           ))}
         </div>
+        {modelWarnings.length > 0 && (
+          <ul className="field-warning" data-testid="prep-model-warnings">
+            {modelWarnings.map((text) => (
+              <li key={text}>
+                <LinkedText text={text} />
+              </li>
+            ))}
+          </ul>
+        )}
         <ActionButton
           ref={buildButton}
           busy={submitting}
