@@ -141,11 +141,11 @@ describe('web app: train, LoRA, generate', () => {
       () => (document.querySelector('input[name=baseModel]') as HTMLInputElement | null)?.value === 'tiny',
     );
     await expect(page.textContent('[data-testid=base-model-note]')).resolves.toMatch(
-      /^The form starts on tiny \(a small random-weight .*\) because the default base, anything-v5, is not downloaded on the server\. To train on it, run `toonlora models pull anything-v5`/,
+      /^The form starts on tiny \(a small random-weight .*\) because the default base, anything-v5, is not downloaded on the server\. To train on it, pull it on the Models page/,
     );
     await page.fill('input[name=baseModel]', 'anything-v5');
     await expect(page.textContent('[data-testid=base-model-note]')).resolves.toContain(
-      'anything-v5 is not downloaded on the server: run `toonlora models pull anything-v5`',
+      'anything-v5 is not downloaded on the server: pull it on the Models page',
     );
     await page.fill('input[name=baseModel]', 'tiny');
     await expect(page.textContent('[data-testid=base-model-note]')).resolves.toContain(

@@ -1,7 +1,8 @@
 // web/src/components/base-model-hints.tsx — what the Train and Generate pages show beside their base-model
 // field: the suggestions (a <datalist>, each base marked when it is not downloaded) and the note under the
-// field (baseModelNote: not downloaded, or what an alias stands for).
+// field (baseModelNote: not downloaded, or what an alias stands for; its Models page a link).
 import type { BaseModelChoice } from '../../../src/schemas/api.js';
+import { LinkedText } from './linked-text.js';
 import type { BaseModelNote } from './train-form.js';
 
 /** The suggestions of a base-model <input list={id}>. */
@@ -25,7 +26,7 @@ export function BaseModelNoteLine({ note }: { note: BaseModelNote | null }) {
       className={`field-note wide small ${note.warn ? 'field-warning' : 'muted'}`}
       data-testid="base-model-note"
     >
-      {note.text}
+      <LinkedText text={note.text} />
     </p>
   );
 }

@@ -22,7 +22,8 @@ describe('startingBaseModel', () => {
     expect(start?.baseModel).toBe('tiny');
     expect(start?.note.warn).toBe(true);
     expect(start?.note.text).toContain('anything-v5, is not downloaded on the server');
-    expect(start?.note.text).toContain('toonlora models pull anything-v5');
+    expect(start?.note.text).toContain('To train on it, pull it on the Models page and pick it here.');
+    expect(start?.note.text).not.toContain('toonlora');
   });
   it('keeps the default when it is downloaded, unknown to the list, or nothing else can run', () => {
     expect(startingBaseModel('stablediffusionapi/anything-v5', [anything(true), tiny])).toBeNull();

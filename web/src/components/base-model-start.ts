@@ -26,7 +26,7 @@ export function startingBaseModel(
     baseModel: onDisk.name,
     note: {
       warn: true,
-      text: `The form starts on ${onDisk.name} (${onDisk.description}) because the default base, ${wanted.name}, is not downloaded on the server. To train on it, run \`toonlora models pull ${wanted.name}\` on the server's machine (or Pull it on the Models page) and pick it here.`,
+      text: `The form starts on ${onDisk.name} (${onDisk.description}) because the default base, ${wanted.name}, is not downloaded on the server. To train on it, pull it on the Models page and pick it here.`,
     },
   };
 }

@@ -92,7 +92,7 @@ describe('base model note', () => {
     for (const value of ['stablediffusionapi/anything-v5', ' anything-v5 ']) {
       expect(baseModelNote(value, choices)).toEqual({
         warn: true,
-        text: "anything-v5 is not downloaded on the server: run `toonlora models pull anything-v5` on the server's machine (or Pull it on the Models page), or train on tiny to try the app.",
+        text: 'anything-v5 is not downloaded on the server: pull it on the Models page, or train on tiny to try the app.',
       });
     }
   });

@@ -147,7 +147,7 @@ export function baseModelNote(value: string, choices: readonly BaseModelChoice[]
   if (!choice.present) {
     return {
       warn: true,
-      text: `${choice.name} is not downloaded on the server: run \`toonlora models pull ${choice.name}\` on the server's machine (or Pull it on the Models page), or train on tiny to try the app.`,
+      text: `${choice.name} is not downloaded on the server: pull it on the Models page, or train on tiny to try the app.`,
     };
   }
   return choice.name === 'tiny' ? { warn: false, text: `tiny: ${choice.description}.` } : null;
