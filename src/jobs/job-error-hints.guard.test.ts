@@ -5,7 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { type ErrorFix, errorFixSchema, FIX_SLOT } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
+import { MODEL_REGISTRY } from '../models/registry.js';
 import { outDirError } from '../prep/out-dir.js';
+import { checkExportImages } from './kohya-export.js';
+import { checkStoredLora } from './runners/generate-runner.js';
+import { stageInput } from './runners/prep-runner.js';
 import { cliWordsIn, type FailureSite, webMessage } from './job-error-hints.js';
 
 const PULL_MESSAGE =
@@ -69,5 +73,28 @@ describe('web failure texts name no CLI flag or command', () => {
   it("a prep's output folder error from its raise site", () => {
     const web = webMessage(outDirError('/data/jobs/j1/dataset', 'the folder is not empty'));
     expect(cliWordsIn(web)).toEqual([]);
+  });
+
+  it("the Models page's 'without it' of every registry model", () => {
+    const offenders = [...MODEL_REGISTRY.values()].flatMap((entry) =>
+      cliWordsIn(entry.webWhenMissing).map((words) => `${entry.id}: ${words}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('a deleted screenshot, dataset image or LoRA file, from their raise sites', async () => {
+    const failures = await Promise.all([
+      stageInput('/nonexistent/u1.png', '/nonexistent/001-a.png', 'a.png').catch((error: unknown) => error),
+      checkExportImages('/nonexistent', 'd1', [
+        { key: '001-a', source: 'a.png', imagePath: 'jobs/j/a.png', caption: 'c', excluded: false },
+      ]).catch((error: unknown) => error),
+      Promise.resolve()
+        .then(() => checkStoredLora('/nonexistent/l.safetensors', 'mina'))
+        .catch((error: unknown) => error),
+    ]);
+    for (const failure of failures) {
+      expect(failure).toBeInstanceOf(ToonloraError);
+      expect(cliWordsIn(webMessage(failure))).toEqual([]);
+    }
   });
 });
