@@ -60,3 +60,17 @@ describe('WD14 on the tiny fixture model', () => {
     expect(readFileSync(onnxFixture('wd-vit-tagger-v3/selected_tags.csv'), 'utf8')).toMatch(/^tag_id,name,category,count/);
   });
 });
+
+describe('WD14 with an unreadable tags file', () => {
+  it('names the model to remove and pull again (the Models page lists it complete: a pull alone does nothing)', async () => {
+    const tagger = createWd14Captioner({
+      modelPath: onnxFixture('wd-vit-tagger-v3/model.onnx'),
+      tagsPath: '/nonexistent/selected_tags.csv',
+      thresholds: { general: 0.35, character: 0.85 },
+    });
+    await expect(tagger.describe([makeRgb(8, 8, () => WHITE)], ['w'])).rejects.toMatchObject({
+      code: 'TL_ERR_MODEL_MISSING',
+      fix: { kind: 'repull-model', id: 'wd-vit-tagger-v3' },
+    });
+  });
+});

@@ -131,7 +131,8 @@ function readLabels(tagsPath: string): Wd14Label[] {
       {
         cause: error,
         details: { model: 'wd-vit-tagger-v3', path: tagsPath },
-        fix: { kind: 'pull-model', id: 'wd-vit-tagger-v3' },
+        // the file is there but unreadable: the Models page lists the model complete, so Remove, then pull
+        fix: { kind: 'repull-model', id: 'wd-vit-tagger-v3' },
       },
     );
   }
