@@ -156,6 +156,25 @@ describe('serve --remote-workers', () => {
     );
   });
 
+  it("a worker's missing model is pulled on the worker's machine, not on the Models page (the server's)", async () => {
+    const app = await remoteApp();
+    const id = await submitTrain(app, await seedDataset(app));
+    const lease = (await claim(app, 'w1')).json();
+    const message =
+      'anything-v5: base model not found on this machine. Run: toonlora models pull anything-v5';
+    const fix = { kind: 'pull-model', id: 'anything-v5' };
+    await app.inject({
+      method: 'POST',
+      url: `/api/worker/leases/${lease.leaseId}/fail`,
+      payload: { error: { code: 'TL_ERR_MODEL_MISSING', message, fix } },
+    });
+    await waitFor(() => app.jobStore.getJob(id).status === 'failed');
+    // before: "… (In the web app: the Models page pulls anything-v5.)", a pull on the server the worker never sees
+    expect(app.jobStore.getJob(id).error?.message).toBe(
+      "anything-v5 is not downloaded on worker w1: pull it on the worker's machine (toonlora models pull anything-v5 there).",
+    );
+  });
+
   it("stores the uploaded LoRA as the job's and ends it succeeded; a file that is not safetensors is refused", async () => {
     const app = await remoteApp();
     const id = await submitTrain(app, await seedDataset(app));
@@ -221,7 +240,7 @@ describe('serve --remote-workers', () => {
     await waitFor(() => app.jobStore.getJob(id).status === 'failed');
     expect(app.jobStore.getJob(id).error).toMatchObject({
       code: 'TL_ERR_NOT_FOUND',
-      message: expect.stringContaining(`the image of dataset ${seeded.datasetId} item a is missing`),
+      message: expect.stringContaining('the dataset image a.png is missing'),
     });
     expect((await claim(app, 'w1')).statusCode).toBe(204);
   });

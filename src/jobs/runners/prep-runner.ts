@@ -4,6 +4,7 @@
 // and class word come from the character.
 import { copyFile, link, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { ToonloraError } from '../../errors.js';
 import { type PrepProgress, type PrepResult, runPrep } from '../../prep/pipeline.js';
 import {
   type Character,
@@ -12,7 +13,6 @@ import {
   type UploadedImage,
 } from '../../schemas/api.js';
 import type { Manifest } from '../../schemas/manifest.js';
-import { ToonloraError } from '../../errors.js';
 import type { DatasetItemStages, NewDatasetItem } from '../catalog/datasets.js';
 import { jobRelDir } from '../data-layout.js';
 import { fitFileName, MAX_NAME_BYTES } from '../file-name-bytes.js';
