@@ -61,7 +61,12 @@ export const leaseEventSchema = z.discriminatedUnion('type', [
 ]);
 export type LeaseEvent = z.infer<typeof leaseEventSchema>;
 
-export const leaseEventsBodySchema = z.object({ events: z.array(leaseEventSchema).max(1000) }).strict();
+/** The most events one batch may carry (a worker with more queued sends several batches). */
+export const LEASE_EVENTS_MAX = 1000;
+
+export const leaseEventsBodySchema = z
+  .object({ events: z.array(leaseEventSchema).max(LEASE_EVENTS_MAX) })
+  .strict();
 
 export const leaseEventsReplySchema = z.object({
   leaseExpiresAt: z.string(),

@@ -2,8 +2,10 @@
 // unpacked, the same runTraining the CLI and the server run, its events sent back in batches (each renews the
 // lease; a reply saying stop ends the run with a checkpoint), each sample image uploaded as it is written (the
 // Train page shows it; tried again a few times), each checkpoint uploaded as it is saved (the server keeps the
-// newest), then the kohya LoRA uploaded, or the error / the stop reported. Work folder: <workDir>/<job id>/; a resumed
-// job continues from the newer of its run folder's checkpoint here and the one the server keeps (downloaded).
+// newest), then the kohya LoRA uploaded, or the error / the stop reported (each tried again for minutes while the
+// server is away; a LoRA still not taken is kept, finished-lora.ts, and uploaded on the job's next claim). Work
+// folder: <workDir>/<job id>/; a resumed job continues from the newer of its run folder's checkpoint here and the
+// one the server keeps (downloaded).
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -15,11 +17,12 @@ import type { WorkerSpawn } from '../../worker/python-worker.js';
 import { newestCheckpoint } from '../../worker/run-folder.js';
 import { runTraining } from '../../worker/train.js';
 import { CheckpointUploader } from './checkpoint-upload.js';
-import type { LeaseEvent, WorkerClaim } from './protocol.js';
+import { type FinishedLora, forgetFinished, keepFinished, keptFinished } from './finished-lora.js';
+import { LEASE_EVENTS_MAX, type LeaseEvent, type WorkerClaim } from './protocol.js';
 import { UnreachableLog } from './reach-log.js';
-import { SAMPLE_UPLOAD_RETRY_MS, withRetries } from './retry.js';
+import { finalReportDelays, SAMPLE_UPLOAD_RETRY_MS, withRetries } from './retry.js';
 import { unzipFileTo, unzipTo } from './unzip.js';
-import { LeaseLostError, type WorkerClient } from './worker-client.js';
+import { isTransient, LeaseLostError, type WorkerClient } from './worker-client.js';
 
 export interface RemoteRunOptions {
   client: WorkerClient;
@@ -36,9 +39,14 @@ export interface RemoteRunOptions {
   unreachable?: UnreachableLog;
   /** The waits before a failed sample upload is tried again (default SAMPLE_UPLOAD_RETRY_MS). */
   sampleRetryMs?: readonly number[];
+  /** The waits before the LoRA upload or the fail / stop report is tried again (default finalReportDelays). */
+  finalRetryMs?: readonly number[];
+  /** Tests: a stand-in for the trainer. */
+  train?: typeof runTraining;
 }
 
-export type RemoteRunEnd = 'succeeded' | 'failed' | 'stopped' | 'lease lost';
+/** `finished, not uploaded`: the LoRA is kept on this worker and uploaded when the job is claimed again. */
+export type RemoteRunEnd = 'succeeded' | 'failed' | 'stopped' | 'lease lost' | 'finished, not uploaded';
 
 /** How often queued events are sent at most (progress stays live), however long the lease. */
 const SEND_EVERY_MS = 1000;
@@ -97,7 +105,9 @@ async function prepareJobFolder(
 ): Promise<StartPoint> {
   const { client, claim } = options;
   const { jobDir, datasetDir, runDir } = paths;
-  const own = claim.job.resume ? newestCheckpoint(runDir) : null;
+  // a later attempt continues from this worker's checkpoint even when the server knows of none (the events naming
+  // it were lost with the server): the folder is not cleared
+  const own = claim.job.resume || claim.job.attempt > 1 ? newestCheckpoint(runDir) : null;
   const kept = claim.job.resume ? claim.job.checkpoint : null;
   if (!own && !kept) await rm(jobDir, { recursive: true, force: true });
   if (!existsSync(datasetDir)) {
@@ -105,7 +115,11 @@ async function prepareJobFolder(
     push(info(`dataset downloaded: ${files} files`));
   }
   if (own && (!kept || own.step >= kept.step)) {
-    return { resume: true, log: info(`continuing from this worker's checkpoint of step ${own.step}`) };
+    const unknown = claim.job.resume ? '' : ' (the server knew of no checkpoint)';
+    return {
+      resume: true,
+      log: info(`continuing from this worker's checkpoint of step ${own.step}${unknown}`),
+    };
   }
   if (!kept) {
     if (!claim.job.resume) return { resume: false };
@@ -162,26 +176,30 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
   const send = (force: boolean) => {
     sending = sending.then(async () => {
       if (lost || (!force && queue.length === 0 && Date.now() - lastSent < claim.renewEveryMs)) return;
-      const batch = queue;
-      queue = [];
-      try {
-        const reply = await client.events(leaseId, batch);
-        lastSent = Date.now();
-        const back = unreachable.reached();
-        if (back) say(`job ${job.id}: ${back}`);
-        if (reply.stop && !stop.signal.aborted) {
-          say(`job ${job.id}: the server asks to stop (cancelled); saving a checkpoint`);
-          stop.abort('server');
+      // at most LEASE_EVENTS_MAX a request (after a long pause many are queued); a batch leaves the queue once the
+      // server took it, so a failed one is sent again, in order, with the next
+      do {
+        const batch = queue.slice(0, LEASE_EVENTS_MAX);
+        try {
+          const reply = await client.events(leaseId, batch);
+          queue = queue.slice(batch.length);
+          lastSent = Date.now();
+          const back = unreachable.reached();
+          if (back) say(`job ${job.id}: ${back}`);
+          if (reply.stop && !stop.signal.aborted) {
+            say(`job ${job.id}: the server asks to stop (cancelled); saving a checkpoint`);
+            stop.abort('server');
+          }
+        } catch (error) {
+          if (error instanceof LeaseLostError) {
+            onLost(error);
+          } else {
+            const line = unreachable.failed(isToonloraError(error) ? error.message : String(error));
+            if (line) say(`job ${job.id}: ${line}`);
+          }
+          return;
         }
-      } catch (error) {
-        if (error instanceof LeaseLostError) {
-          onLost(error);
-        } else {
-          queue = [...batch, ...queue]; // the server is unreachable for now: send them with the next batch
-          const line = unreachable.failed(isToonloraError(error) ? error.message : String(error));
-          if (line) say(`job ${job.id}: ${line}`);
-        }
-      }
+      } while (queue.length > 0 && !lost);
     });
     return sending;
   };
@@ -234,12 +252,64 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
       push({ type: 'log', level: 'warn', message: line });
     },
   });
+  // the LoRA upload and the fail / stop report, tried again while the server is away (an events batch before each
+  // further try keeps the lease while the server answers those); a lost lease ends the tries
+  const finalDelays = options.finalRetryMs ?? finalReportDelays(claim.renewEveryMs * 4);
+  const report = (what: string, call: () => Promise<unknown>) =>
+    withRetries(
+      async () => {
+        if (lost) throw new LeaseLostError(`the lease was lost before ${what} reached the server`);
+        return call();
+      },
+      {
+        delaysMs: finalDelays,
+        retryable: (error) => !lost && isTransient(error),
+        onRetry: (error) => {
+          const line = unreachable.failed(
+            `${what} failed (${error instanceof Error ? error.message : String(error)}); trying again for up to ${Math.round(finalDelays.reduce((a, b) => a + b, 0) / 1000)} s`,
+          );
+          if (line) say(`job ${job.id}: ${line}`);
+          void send(true);
+        },
+      },
+    );
+  const uploadLora = async (lora: FinishedLora): Promise<RemoteRunEnd> => {
+    await keepFinished(jobDir, job.params, lora);
+    try {
+      await report('the LoRA upload', async () => {
+        await client.complete(leaseId, await readFile(lora.file), {
+          steps: lora.steps,
+          lastLoss: lora.lastLoss,
+        });
+      });
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      say(
+        `job ${job.id}: the finished LoRA was not uploaded (${why}). It is kept in ${lora.file} and uploaded when this ` +
+          'worker claims the job again: resume the job on the server (it is interrupted once its lease runs out).',
+      );
+      return 'finished, not uploaded';
+    }
+    await forgetFinished(jobDir);
+    return 'succeeded';
+  };
   const timer = setInterval(() => void send(false), Math.min(SEND_EVERY_MS, claim.renewEveryMs));
   try {
     const params = trainJobParamsSchema.parse(job.params);
+    const finished = await keptFinished(jobDir, job.params);
+    if (finished) {
+      push(
+        info(
+          `this worker finished the job before (step ${finished.steps}) but could not upload its LoRA then: uploading it now`,
+        ),
+      );
+      await send(true);
+      if (lost) return 'lease lost';
+      return await uploadLora(finished);
+    }
     const start = await prepareJobFolder(options, { jobDir, datasetDir, runDir }, push);
     if (start.log) push(start.log);
-    const result = await runTraining({
+    const result = await (options.train ?? runTraining)({
       datasetDir,
       runDir,
       config: params.training,
@@ -259,20 +329,29 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
     if (result.status === 'done' && result.kohyaFile) uploader.cancel(); // a finished job is not resumed
     await uploader.settled(); // a stopped run's last checkpoint reaches the server before the job ends
     await send(true);
-    if (lost) return 'lease lost';
     if (result.status === 'done' && result.kohyaFile) {
-      await client.complete(leaseId, await readFile(result.kohyaFile), {
-        steps: result.steps,
-        lastLoss: result.lastLoss,
-      });
-      return 'succeeded';
+      const lora = { file: result.kohyaFile, steps: result.steps, lastLoss: result.lastLoss };
+      if (!lost) return await uploadLora(lora);
+      await keepFinished(jobDir, job.params, lora);
+      say(
+        `job ${job.id}: the finished LoRA is kept in ${lora.file} and uploaded when this worker claims the job ` +
+          'again: resume the job on the server.',
+      );
+      return 'finished, not uploaded';
     }
+    if (lost) return 'lease lost';
     const at = result.checkpoint
       ? `checkpoint ${relative(options.workDir, result.checkpoint)}`
       : 'no checkpoint';
-    await client.fail(leaseId, {
-      error: { code: 'TL_ERR_WORKER', message: `stopped at step ${result.steps} (${at})` },
-      stopped: true,
+    await report('the stop report', () =>
+      client.fail(leaseId, {
+        error: { code: 'TL_ERR_WORKER', message: `stopped at step ${result.steps} (${at})` },
+        stopped: true,
+      }),
+    ).catch((reportError: unknown) => {
+      say(
+        `job ${job.id}: the stop was not reported (${String(reportError)}); the lease runs out on the server`,
+      );
     });
     return 'stopped';
   } catch (error) {
@@ -284,7 +363,9 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
       ? { code: error.code, message: error.text, ...(error.fix && { fix: error.fix }) }
       : { code: 'TL_ERR_WORKER', message: error instanceof Error ? error.message : String(error) };
     say(`job ${job.id} failed: ${isToonloraError(error) ? error.message : described.message}`);
-    await client.fail(leaseId, { error: described, stopped: false }).catch((failError: unknown) => {
+    await report('the failure report', () =>
+      client.fail(leaseId, { error: described, stopped: false }),
+    ).catch((failError: unknown) => {
       say(`job ${job.id}: the failure was not reported (${String(failError)})`);
     });
     return 'failed';

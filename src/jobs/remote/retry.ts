@@ -30,3 +30,22 @@ export async function withRetries<T>(run: () => Promise<T>, options: RetryOption
     }
   }
 }
+
+/** The most a wait between tries of a run's final report grows to. */
+const FINAL_REPORT_MAX_WAIT_MS = 30_000;
+
+/**
+ * The waits before each further try of a run's final report (the LoRA upload, the fail / stop report): 2 s,
+ * growing to 30 s, until they add up to at least twice the lease or 5 minutes (a server restart, a network
+ * pause). `leaseMs` is the lease's length as the claim implies it.
+ */
+export function finalReportDelays(leaseMs: number): number[] {
+  const total = Math.max(2 * leaseMs, 5 * 60_000);
+  const delays: number[] = [];
+  let sum = 0;
+  for (let next = 2_000; sum < total; next = Math.min(next * 2, FINAL_REPORT_MAX_WAIT_MS)) {
+    delays.push(next);
+    sum += next;
+  }
+  return delays;
+}

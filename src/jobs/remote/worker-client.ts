@@ -1,7 +1,8 @@
 // src/jobs/remote/worker-client.ts — `toonlora worker`'s side of /api/worker over HTTP: claim, events, samples,
 // checkpoints (uploaded and downloaded as streams), complete, fail, and the dataset download, with the bearer token
 // when one is set (TOONLORA_TOKEN, as the server reads it). A refused call throws a ToonloraError in the server's
-// words; a lost lease (409 / 404) says so.
+// words, its HTTP status in `details.status` (isTransient tells a server away from a refusal); a lost lease
+// (409 / 404) says so. Each request has a time limit (a stopped server must not hold the worker forever).
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,16 +24,45 @@ export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
 }
 
+/** How long a request may go unanswered (a claim: its long poll plus `claimMarginMs`). */
+export interface RequestTimeouts {
+  /** Events, samples, fail: small JSON bodies. */
+  jsonMs: number;
+  /** Added to a claim's long poll. */
+  claimMarginMs: number;
+  /** Uploads and downloads of files (a checkpoint can be gigabytes), the whole transfer. */
+  fileMs: number;
+}
+
+export const REQUEST_TIMEOUTS: RequestTimeouts = {
+  jsonMs: 30_000,
+  claimMarginMs: 15_000,
+  fileMs: 30 * 60_000,
+};
+
+/** A failure worth trying again: the server was not reached or did not answer in time, or answered 5xx. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof LeaseLostError || !(error instanceof ToonloraError)) return false;
+  const status = error.details.status;
+  if (typeof status === 'number') return status >= 500;
+  return error.code === 'TL_ERR_UNAVAILABLE';
+}
+
+const inSeconds = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
+
 export class WorkerClient {
   private readonly base: string;
+  private readonly timeouts: RequestTimeouts;
 
   constructor(
     server: string,
     private readonly token?: string,
     /** Tests: the network as the worker sees it (a server that fails a call, then answers). */
     private readonly fetchImpl: typeof fetch = fetch,
+    timeouts: Partial<RequestTimeouts> = {},
   ) {
     this.base = server.replace(/\/+$/, '');
+    this.timeouts = { ...REQUEST_TIMEOUTS, ...timeouts };
   }
 
   private async call(
@@ -40,6 +70,7 @@ export class WorkerClient {
     path: string,
     body?: { json: unknown } | { file: Buffer } | { zip: Readable; bytes: number },
     signal?: AbortSignal,
+    timeoutMs: number = this.timeouts.jsonMs,
   ): Promise<Response> {
     const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
     let payload: BodyInit | undefined;
@@ -54,21 +85,21 @@ export class WorkerClient {
       headers['content-length'] = String(body.bytes); // the server refuses one too large before it is sent
       payload = body.zip as unknown as BodyInit; // undici sends a stream as it reads it (duplex: half)
     }
+    const timeout = AbortSignal.timeout(timeoutMs);
     const init = {
       method,
       headers,
       body: payload,
-      signal,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       ...(body && 'zip' in body ? { duplex: 'half' } : {}),
     };
     const res = await this.fetchImpl(`${this.base}${path}`, init as RequestInit).catch((error: unknown) => {
       if (signal?.aborted) throw error;
-      throw new ToonloraError('TL_ERR_UNAVAILABLE', `cannot reach ${this.base} (${reachError(error)})`, {
-        cause: error,
-      });
+      const why = timeout.aborted ? `no answer in ${inSeconds(timeoutMs)}` : reachError(error);
+      throw new ToonloraError('TL_ERR_UNAVAILABLE', `cannot reach ${this.base} (${why})`, { cause: error });
     });
     if (res.ok) return res;
-    const text = await res.text();
+    const text = await res.text().catch(() => '');
     const parsed = errorResponseSchema.safeParse(safeJson(text));
     const message = parsed.success ? parsed.data.error.message : `HTTP ${res.status} ${text.slice(0, 200)}`;
     const code = parsed.success ? parsed.data.error.code : '';
@@ -83,25 +114,31 @@ export class WorkerClient {
           `${this.token ? '' : ' (none is set)'}.`,
       );
     }
-    // the server's message names the route already ("POST /api/worker/claim: ...")
+    // the server's message names the route already ("POST /api/worker/claim: ...", or under a --server path
+    // "POST /typo/api/worker/claim: no such route.")
     const where = `${method} ${path.split('?')[0]}`;
-    throw new ToonloraError(known, message.startsWith(where) ? message : `${where}: ${message}`);
+    const named = /^[A-Z]+ \/\S*: /.test(message);
+    throw new ToonloraError(known, named ? message : `${where}: ${message}`, {
+      details: { status: res.status },
+    });
   }
 
   /** A job under a lease, or undefined when none came within `waitS` seconds. */
   async claim(worker: string, waitS: number, signal?: AbortSignal): Promise<WorkerClaim | undefined> {
-    const res = await this.call('POST', '/api/worker/claim', { json: { worker, waitS } }, signal);
+    const limit = waitS * 1000 + this.timeouts.claimMarginMs;
+    const res = await this.call('POST', '/api/worker/claim', { json: { worker, waitS } }, signal, limit);
     if (res.status === 204) return undefined;
     return workerClaimSchema.parse(await res.json());
   }
 
   async download(path: string): Promise<Buffer> {
-    return Buffer.from(await (await this.call('GET', path)).arrayBuffer());
+    const res = await this.call('GET', path, undefined, undefined, this.timeouts.fileMs);
+    return Buffer.from(await res.arrayBuffer());
   }
 
   /** Streams `path`'s body into the file `dest` (a checkpoint can be gigabytes: never held in memory). */
   async downloadTo(path: string, dest: string): Promise<void> {
-    const res = await this.call('GET', path);
+    const res = await this.call('GET', path, undefined, undefined, this.timeouts.fileMs);
     if (!res.body) throw new ToonloraError('TL_ERR_DOWNLOAD', `GET ${path}: the server sent no body`);
     await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(dest));
   }
@@ -114,7 +151,8 @@ export class WorkerClient {
     signal?: AbortSignal,
   ) {
     const body = { zip: zip.stream, bytes: zip.bytes };
-    await this.call('POST', `/api/worker/leases/${leaseId}/checkpoint?step=${step}`, body, signal);
+    const route = `/api/worker/leases/${leaseId}/checkpoint?step=${step}`;
+    await this.call('POST', route, body, signal, this.timeouts.fileMs);
   }
 
   async events(leaseId: string, events: readonly LeaseEvent[]): Promise<LeaseEventsReply> {
@@ -124,7 +162,8 @@ export class WorkerClient {
 
   async complete(leaseId: string, file: Buffer, facts: { steps: number; lastLoss: number | null }) {
     const query = `steps=${facts.steps}${facts.lastLoss === null ? '' : `&lastLoss=${facts.lastLoss}`}`;
-    await this.call('POST', `/api/worker/leases/${leaseId}/complete?${query}`, { file });
+    const route = `/api/worker/leases/${leaseId}/complete?${query}`;
+    await this.call('POST', route, { file }, undefined, this.timeouts.fileMs);
   }
 
   /** Uploads the sample images of one step (the server stores them as the job's sample artifacts). */
