@@ -2,7 +2,8 @@
 // `serve --remote-workers` server. Loops: claim a train job (long poll), run it (src/jobs/remote/remote-run.ts:
 // the same runTraining as `toonlora train`; its checkpoints are uploaded as saved), upload the LoRA; the token comes
 // from TOONLORA_TOKEN. While the server does not answer it says so once, then every 30 s at most, then once it is
-// back. Ctrl-C stops the running job with a checkpoint (reported stopped: the job is interrupted, resumable) and
+// back; a server that cannot take workers (no --remote-workers: 404 / 405; another version: 400) ends it with a line
+// saying so (permanentClaimError). Ctrl-C stops the running job with a checkpoint (reported stopped: the job is interrupted, resumable) and
 // exits; a second Ctrl-C exits at once.
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,7 +16,7 @@ import { WorkerClient } from '../../jobs/remote/worker-client.js';
 import { toonloraHome } from '../../models/cache.js';
 import { commandAction } from '../output.js';
 
-interface WorkerFlags {
+export interface WorkerFlags {
   server: string;
   name?: string;
   dir?: string;
@@ -45,6 +46,31 @@ export function parseServerUrl(value: string): string {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
+/**
+ * A claim refused for good, in words that say what to do, or undefined for a failure worth trying again (the
+ * server away, restarting, answering 5xx). A 401 is the server's own (the token).
+ */
+export function permanentClaimError(error: unknown, server: string): ToonloraError | undefined {
+  if (!(error instanceof ToonloraError)) return undefined;
+  if (error.code === 'TL_ERR_UNAUTHORIZED') return error;
+  const status = error.details.status;
+  if (status === 404 || status === 405) {
+    return new ToonloraError(
+      'TL_ERR_USAGE',
+      `${server} does not run remote workers (${error.message}): start it with --remote-workers, or check the --server address (http://host:port, no path after it for a server at the root).`,
+      { details: { status } },
+    );
+  }
+  if (status === 400 || status === 422) {
+    return new ToonloraError(
+      'TL_ERR_USAGE',
+      `the server refused this worker's request (${status}: ${error.message}): are both the same toonlora version? (toonlora --version on each)`,
+      { details: { status } },
+    );
+  }
+  return undefined;
+}
+
 function workerName(flag: string | undefined): string {
   const name = flag ?? `${hostname()}-${process.pid}`;
   const parsed = workerNameSchema.safeParse(name);
@@ -57,7 +83,7 @@ function workerName(flag: string | undefined): string {
   return parsed.data;
 }
 
-async function work(flags: WorkerFlags): Promise<number> {
+export async function work(flags: WorkerFlags): Promise<number> {
   const server = parseServerUrl(flags.server);
   const name = workerName(flags.name);
   const workDir = resolve(flags.dir ?? join(toonloraHome(), 'worker'));
@@ -89,7 +115,8 @@ async function work(flags: WorkerFlags): Promise<number> {
         if (back) say(back);
       } catch (error) {
         if (stop.signal.aborted) break;
-        if (error instanceof ToonloraError && error.code === 'TL_ERR_UNAUTHORIZED') throw error;
+        const permanent = permanentClaimError(error, server);
+        if (permanent) throw permanent;
         const line = unreachable.failed(
           `${error instanceof Error ? error.message : String(error)}; trying again every ${RETRY_MS / 1000} s`,
         );
