@@ -45,7 +45,7 @@ async function offeredJob(app: FastifyInstance) {
   await waitFor(
     () => app.jobStore.listEvents(id),
     (events) =>
-      events.some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a remote')),
+      events.some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a GPU worker')),
   );
   return id;
 }
@@ -126,7 +126,7 @@ describe('serve --remote-workers: the checkpoint kept for a resume', () => {
       () =>
         app.jobStore
           .listEvents(id)
-          .filter((e) => e.body.type === 'log' && /waiting for a remote/.test(e.body.message)),
+          .filter((e) => e.body.type === 'log' && /waiting for a GPU worker/.test(e.body.message)),
       (offers) => offers.length === 2,
     );
     const resumed = await claim(app);

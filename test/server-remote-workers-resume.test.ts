@@ -43,7 +43,7 @@ async function until<T>(read: () => T | Promise<T>, ok: (value: T) => boolean, w
 const offers = (app: FastifyInstance, id: string) =>
   app.jobStore
     .listEvents(id)
-    .filter((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a remote worker')).length;
+    .filter((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a GPU worker')).length;
 
 const bodies = (events: JobEvent[]) => events.map((e) => e.body);
 

@@ -21,7 +21,7 @@ async function claimedJob(app: FastifyInstance) {
   await waitFor(
     () => app.jobStore.listEvents(id),
     (events) =>
-      events.some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a remote worker')),
+      events.some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a GPU worker')),
   );
   const claim = await app.inject({
     method: 'POST',

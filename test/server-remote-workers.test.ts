@@ -45,7 +45,7 @@ async function submitTrain(app: FastifyInstance, seeded: { characterId: string; 
   await waitFor(() =>
     app.jobStore
       .listEvents(id)
-      .some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a remote worker')),
+      .some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a GPU worker')),
   );
   return id;
 }

@@ -125,6 +125,17 @@ export const jobProgressSchema = z.object({
   message: z.string().optional(),
 });
 
+/** A running train job of a `serve --remote-workers` server: the GPU worker that holds it (null while it waits for
+ * one to claim it), how long that worker has not reported, when its lease runs out (the job is then interrupted),
+ * and whether a cancel is waiting for the worker's next report. Milliseconds as of the reply. */
+export const jobRemoteSchema = z.object({
+  worker: z.string().nullable(),
+  silentMs: z.number().int().min(0).nullable(),
+  leaseEndsInMs: z.number().int().min(0).nullable(),
+  stopAsked: z.boolean(),
+});
+export type JobRemote = z.infer<typeof jobRemoteSchema>;
+
 export const jobSchema = z.object({
   id,
   kind: jobKindSchema,
@@ -140,6 +151,8 @@ export const jobSchema = z.object({
   createdAt: isoTime,
   startedAt: isoTime.nullable(),
   finishedAt: isoTime.nullable(),
+  /** GET /api/jobs/:id of a running train job on a `serve --remote-workers` server; absent otherwise. */
+  remote: jobRemoteSchema.optional(),
 });
 export const jobListSchema = z.object({ jobs: z.array(jobSchema) });
 export const jobListQuerySchema = z.object({

@@ -92,6 +92,7 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
         leaseMs: remote.leaseMs,
       })
     : undefined;
+  app.decorate('remoteBoard', board ?? null); // GET /api/jobs/:id says where a remote train job is
   await app.register(queuePlugin, {
     runners: board
       ? (deps: RunnerDeps) => ({ ...oneLocalJobAtATime(createDefaultRunners(deps)), train: board.runner })

@@ -4,6 +4,8 @@
 // event batches are recorded as the job's progress / log / checkpoints and renew the lease; its LoRA upload ends
 // the job as a local run does (a `lora` artifact). A lease not renewed in time interrupts the job (resumable): the
 // newest checkpoint a worker uploaded is kept (checkpoint-store.ts), and a resume claimed by any worker gets it.
+// remoteState() says where a running job is (waiting for a worker, or which one holds it and how long it has
+// been silent) for GET /api/jobs/:id and the Train page.
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
@@ -24,6 +26,7 @@ import {
   storeCheckpoint,
   storedCheckpoint,
 } from './checkpoint-store.js';
+import type { JobRemote } from '../../schemas/api.js';
 import type { LeaseEvent, LeaseEventsReply, LeaseFail, LeaseSamples, WorkerClaim } from './protocol.js';
 import { checkPng, checkSafetensors } from './upload-checks.js';
 
@@ -55,6 +58,8 @@ interface Lease {
   readonly worker: string;
   readonly offer: Offer;
   expiresAt: number;
+  /** When the worker last reported (claim, events, samples, checkpoint). */
+  lastReportAt: number;
   timer?: NodeJS.Timeout;
 }
 
@@ -101,7 +106,7 @@ export class RemoteTrainBoard {
       context.emit({
         type: 'log',
         level: 'info',
-        message: 'waiting for a remote worker to claim this job (toonlora worker --server <this server>)',
+        message: 'waiting for a GPU worker to claim this job',
       });
       for (const wake of [...this.pollers]) wake();
     });
@@ -114,7 +119,7 @@ export class RemoteTrainBoard {
       const { job } = offer.context;
       if (!this.options.store.claimLease(jobId, job.attempts, leaseId, worker)) continue;
       this.offered.delete(jobId);
-      const lease: Lease = { id: leaseId, worker, offer, expiresAt: 0 };
+      const lease: Lease = { id: leaseId, worker, offer, expiresAt: 0, lastReportAt: 0 };
       this.leases.set(leaseId, lease);
       this.renew(lease);
       offer.context.emit({
@@ -299,6 +304,23 @@ export class RemoteTrainBoard {
     return { jobId: lease.offer.context.job.id };
   }
 
+  /** Where running job `jobId` is: offered (no worker holds it yet) or held by a worker (silent how long, its
+   * lease ending when, whether a cancel waits for it); undefined when it is neither. */
+  remoteState(jobId: string, now = Date.now()): JobRemote | undefined {
+    const offer = this.offered.get(jobId);
+    if (offer) return { worker: null, silentMs: null, leaseEndsInMs: null, stopAsked: false };
+    for (const lease of this.leases.values()) {
+      if (lease.offer.context.job.id !== jobId) continue;
+      return {
+        worker: lease.worker,
+        silentMs: Math.max(0, now - lease.lastReportAt),
+        leaseEndsInMs: Math.max(0, lease.expiresAt - now),
+        stopAsked: lease.offer.context.signal.aborted,
+      };
+    }
+    return undefined;
+  }
+
   /** No claims from now on; long polls answer at once (the server shuts down). */
   close(): void {
     this.closed = true;
@@ -333,7 +355,8 @@ export class RemoteTrainBoard {
 
   private renew(lease: Lease): void {
     clearTimeout(lease.timer);
-    lease.expiresAt = Date.now() + this.options.leaseMs;
+    lease.lastReportAt = Date.now();
+    lease.expiresAt = lease.lastReportAt + this.options.leaseMs;
     lease.timer = setTimeout(() => this.expire(lease), this.options.leaseMs);
     lease.timer.unref();
   }

@@ -120,7 +120,12 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
         tags: ['jobs'],
       }),
     },
-    async (request) => app.queue.getJob(request.params.id),
+    async (request) => {
+      const job = app.queue.getJob(request.params.id);
+      // a remote train job: which worker holds it (or none yet), how long it has been silent
+      const remote = job.status === 'running' ? app.remoteBoard?.remoteState(job.id) : undefined;
+      return remote ? { ...job, remote } : job;
+    },
   );
 
   routes.post(

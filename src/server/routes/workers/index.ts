@@ -26,6 +26,13 @@ import type { RemoteTrainBoard } from '../../../jobs/remote/lease-board.js';
 import { errorResponseSchema } from '../../../schemas/api.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The remote workers' board (`serve --remote-workers`; src/server/app.ts), else null. */
+    remoteBoard: RemoteTrainBoard | null;
+  }
+}
+
 export interface WorkerRoutesOptions {
   board: RemoteTrainBoard;
 }
