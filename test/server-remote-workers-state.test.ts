@@ -67,7 +67,7 @@ describe('a remote train job says where it is', () => {
     const app = await makeApp();
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(JSON.stringify(doc)).toMatch(
-      /"remote":\{[^]*"worker"[^]*"silentMs"[^]*"leaseEndsInMs"[^]*"stopAsked"/,
+      /"remote":\{[\s\S]*"worker"[\s\S]*"silentMs"[\s\S]*"leaseEndsInMs"[\s\S]*"stopAsked"/,
     );
   });
 });
