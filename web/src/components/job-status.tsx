@@ -5,7 +5,9 @@
 // that change every step are not (aria-live off). Before the first loss it names the worker's current stage,
 // and while the event stream is down it says the connection was lost (the badge then says the status is
 // unknown, and no speed or ETA is shown). A queued job says what it waits for now. A failure's "Models page"
-// links to it (linked-text.tsx).
+// links to it (linked-text.tsx). A train job of remote GPU workers (`remote`, remote-job.ts) says which worker
+// runs it, or shows waiting while none has claimed it, and says when that worker went silent (after a cancel: when
+// its lease runs out and the job ends).
 import { readableServerMessage } from './error-text.js';
 import {
   currentStage,
@@ -16,7 +18,9 @@ import {
   statusMessage,
 } from './job-view.js';
 import { LinkedText } from './linked-text.js';
+import { remoteJobLine } from './remote-job.js';
 import type { JobView } from './use-job.js';
+import type { JobRemote } from '../../../src/schemas/api.js';
 
 function formatEta(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
@@ -24,13 +28,26 @@ function formatEta(seconds: number | null | undefined): string {
   return s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
 }
 
-/** `summaryWarning`: the final summary reads as a warning (a prep that made no crop). */
-export function JobStatusLine({ view, summaryWarning = false }: { view: JobView; summaryWarning?: boolean }) {
+/** `summaryWarning`: the final summary reads as a warning (a prep that made no crop). `remote`: a running job's
+ * remote worker (GET /api/jobs/:id), null when it runs here. */
+export function JobStatusLine({
+  view,
+  summaryWarning = false,
+  remote = null,
+}: {
+  view: JobView;
+  summaryWarning?: boolean;
+  remote?: JobRemote | null;
+}) {
   const f = jobFigures(view);
   const summary = finalSummary(view);
-  const stage = currentStage(view);
+  const onWorker = view.status === 'running' && !view.disconnected ? remoteJobLine(remote) : null;
+  const stage = onWorker?.badge ? null : currentStage(view); // its "waiting for a GPU worker…" is the line below
   const message = statusMessage(view);
-  const badge = statusBadge(view);
+  const seen = statusBadge(view);
+  const badge = onWorker?.badge
+    ? { text: onWorker.badge, title: 'running on the server; no GPU worker has claimed it yet' }
+    : seen;
   return (
     <div className="job-status" role="status" aria-live="polite">
       <span
@@ -47,6 +64,16 @@ export function JobStatusLine({ view, summaryWarning = false }: { view: JobView;
           {f.itPerS !== null && <> · {f.itPerS.toFixed(2)} it/s</>}
           {view.status === 'running' && !view.disconnected && <> · ETA {formatEta(f.etaS)}</>}
           {f.message && <> · {f.message}</>}
+        </span>
+      )}
+      {onWorker && (
+        <span className="figures" data-testid="job-worker">
+          {onWorker.text}
+        </span>
+      )}
+      {onWorker?.warning && (
+        <span className="message field-warning" data-testid="job-worker-silent">
+          {onWorker.warning}
         </span>
       )}
       {stage && (

@@ -37,6 +37,7 @@ import {
 } from '../components/train-form.js';
 import { sampleLabel, sampleSettingsOf } from '../components/sample-labels.js';
 import { useJob } from '../components/use-job.js';
+import { useRemoteJob } from '../components/use-remote-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 
 /** How often the page re-reads the character's jobs and datasets while no job runs. */
@@ -73,6 +74,7 @@ export function TrainPage({
   const [loaded, setLoaded] = useState<'loading' | 'ok' | 'failed'>('loading');
   const [attempt, setAttempt] = useState(0);
   const view = useJob(job?.id ?? null, attempt);
+  const remote = useRemoteJob(job?.id ?? null, view.status);
   /** Cancel (Resume) goes once the job stopped (started again): its focus moves to the button that replaced
    * it, else to the Progress heading. */
   const rescueFocus = useFocusRescue();
@@ -307,7 +309,7 @@ export function TrainPage({
         </h3>
         {job ? (
           <>
-            <JobStatusLine view={view} />
+            <JobStatusLine view={view} remote={remote} />
             <LossChart points={view.losses} totalSteps={total} status={status ?? null} />
             <div className="row" ref={jobActions}>
               {active && <CancelButton key={`${job.id}-${attempt}`} onCancel={() => act('cancel')} />}
