@@ -161,8 +161,9 @@ const PROCESS_IO: StopIo = {
 /** After a forced stop (second Ctrl-C), how long the rest of the close may take before the process just exits. */
 const FORCED_EXIT_MS = KILL_WAIT_MS + 5_000;
 
-/** The line `serve` prints for each job its shutdown stopped: what became of it and what to do next. */
-export function describeStoppedJob({ job, message }: StoppedJob): string {
+/** The line `serve` prints for each job its shutdown stopped: what became of it and what to do next. `remote`: a
+ * train job a remote GPU worker held or was to claim (its checkpoint is the server's copy or on that worker). */
+export function describeStoppedJob({ job, message }: StoppedJob, remote = false): string {
   const at =
     job.progress && job.progress.step > 0 ? ` at step ${job.progress.step}/${job.progress.total}` : '';
   const head = `toonlora serve: ${job.kind} job ${job.id}`;
@@ -172,9 +173,40 @@ export function describeStoppedJob({ job, message }: StoppedJob): string {
     return `${head} interrupted${at}${why}; start it again after the next start (only train jobs resume).`;
   }
   const resume = `(the Resume button on the Train page, or POST /api/jobs/${job.id}/resume)`;
+  if (remote) {
+    return (
+      `${head} interrupted${at}${why}; after the next start, Resume continues from the newest checkpoint a worker ` +
+      `uploaded to this server, or from a newer one on the worker that ran it (when that worker claims it) ${resume}.`
+    );
+  }
   return job.checkpoint
     ? `${head} interrupted${at}${why}; resumable from its checkpoint ${basename(job.checkpoint)} after the next start ${resume}.`
     : `${head} interrupted${at}${why}, before its first checkpoint; resuming it after the next start trains from step 1 ${resume}.`;
+}
+
+/** What a shutdown does to the train jobs of remote GPU workers (`workers`: each one's worker, null while none had
+ * claimed it): not waited for, and what each worker does next. */
+export function remoteStopText(workers: readonly (string | null)[]): string {
+  const held = workers.filter((worker): worker is string => worker !== null);
+  const waiting = workers.length - held.length;
+  const parts: string[] = [];
+  if (held.length > 0) {
+    const on =
+      held.length === 1
+        ? `The train job on worker ${held[0]} is`
+        : `The train jobs on workers ${held.join(', ')} are`;
+    parts.push(
+      `${on} not waited for: recorded interrupted now. The worker trains on while it cannot report; once this ` +
+        'server is back it finds its lease gone and stops with a checkpoint on its machine (a run that finishes ' +
+        'meanwhile keeps its LoRA there and uploads it when the job is resumed).',
+    );
+  }
+  if (waiting > 0) {
+    parts.push(
+      `${waiting === 1 ? 'The train job' : `${waiting} train jobs`} waiting for a GPU worker ${waiting === 1 ? 'is' : 'are'} recorded interrupted now.`,
+    );
+  }
+  return parts.join(' ');
 }
 
 /**
@@ -210,15 +242,28 @@ export async function serveUntilStopped(app: FastifyInstance, io: StopIo = PROCE
   try {
     await requested;
     const running = app.queue.listJobs({ status: 'running' });
+    // a remote worker's train job is not waited for (the board records it interrupted at once)
+    const remote = new Map(
+      running.flatMap((job) => {
+        const state = app.remoteBoard?.remoteState(job.id);
+        return state ? [[job.id, state.worker] as const] : [];
+      }),
+    );
+    const local = running.filter((job) => !remote.has(job.id));
+    const waitLocal =
+      `waiting up to ${Math.round(app.queue.shutdownGraceMs / 1000)} s for the running ` +
+      `${local.map((job) => job.kind).join(' and ')} job${local.length === 1 ? '' : 's'} to stop ` +
+      '(a train job saves a checkpoint first). Ctrl-C again to stop at once, losing the steps since the last checkpoint…';
+    const remoteText = remoteStopText([...remote.values()]);
     io.write(
       running.length === 0
         ? 'toonlora serve: stopping…\n'
-        : `toonlora serve: stopping: waiting up to ${Math.round(app.queue.shutdownGraceMs / 1000)} s for the running ` +
-            `${running.map((job) => job.kind).join(' and ')} job${running.length === 1 ? '' : 's'} to stop ` +
-            '(a train job saves a checkpoint first). Ctrl-C again to stop at once, losing the steps since the last checkpoint…\n',
+        : remote.size === 0
+          ? `toonlora serve: stopping: ${waitLocal}\n`
+          : `toonlora serve: stopping. ${remoteText}${local.length > 0 ? ` Here: ${waitLocal}` : ''}\n`,
     );
     const stopped = await stopServer(app, { force: force.signal, onKill: io.killWorkers });
-    for (const job of stopped) io.write(`${describeStoppedJob(job)}\n`);
+    for (const job of stopped) io.write(`${describeStoppedJob(job, remote.has(job.job.id))}\n`);
     return force.signal.aborted ? EXIT_INTERRUPTED : 0;
   } finally {
     clearTimeout(forcedExit);
