@@ -26,8 +26,10 @@ export class LeaseLostError extends Error {
 
 /** How long a request may go unanswered (a claim: its long poll plus `claimMarginMs`). */
 export interface RequestTimeouts {
-  /** Events, samples, fail: small JSON bodies. */
+  /** Events, fail: small JSON bodies. */
   jsonMs: number;
+  /** One step's sample images (base64 PNGs, megabytes on a slow link). */
+  samplesMs: number;
   /** Added to a claim's long poll. */
   claimMarginMs: number;
   /** Uploads and downloads of files (a checkpoint can be gigabytes), the whole transfer. */
@@ -36,6 +38,7 @@ export interface RequestTimeouts {
 
 export const REQUEST_TIMEOUTS: RequestTimeouts = {
   jsonMs: 30_000,
+  samplesMs: 5 * 60_000,
   claimMarginMs: 15_000,
   fileMs: 30 * 60_000,
 };
@@ -168,7 +171,8 @@ export class WorkerClient {
 
   /** Uploads the sample images of one step (the server stores them as the job's sample artifacts). */
   async samples(leaseId: string, body: LeaseSamples): Promise<void> {
-    await this.call('POST', `/api/worker/leases/${leaseId}/samples`, { json: body });
+    const route = `/api/worker/leases/${leaseId}/samples`;
+    await this.call('POST', route, { json: body }, undefined, this.timeouts.samplesMs);
   }
 
   async fail(leaseId: string, body: LeaseFail): Promise<void> {
