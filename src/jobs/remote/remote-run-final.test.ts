@@ -100,6 +100,46 @@ describe('the end of a remote run with the server away', () => {
     expect(completes).toBe(3);
   });
 
+  it("tries the stop report once when the worker's own Ctrl-C stopped the run (it is leaving)", async () => {
+    const zip = await datasetZip();
+    let fails = 0;
+    const { client } = network((path) => {
+      if (path.endsWith('/zip')) return new Response(new Uint8Array(zip));
+      if (path.endsWith('/fail')) {
+        fails += 1;
+        return 'down';
+      }
+      return ok();
+    });
+    const ctrlC = new AbortController();
+    const lines: string[] = [];
+    const started = Date.now();
+    const end = await runClaim({
+      client,
+      claim: claimFor(1, false),
+      workDir: mkdtempSync(join(tmpdir(), 'tl-final-')),
+      signal: ctrlC.signal,
+      say: (line) => lines.push(line),
+      train: (async (options) => {
+        ctrlC.abort();
+        return {
+          status: 'cancelled',
+          runDir: options.runDir,
+          samples: [],
+          steps: 2,
+          lastLoss: 0.3,
+          checkpoint: null,
+          stats: {},
+        };
+      }) as typeof runTraining,
+      finalRetryMs: [60_000],
+    });
+    expect(end).toBe('stopped');
+    expect(fails).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(lines.join('\n')).toMatch(/the stop was not reported .*the lease runs out on the server/);
+  });
+
   it('keeps a LoRA whose lease was lost and uploads it on the next claim instead of training', async () => {
     const zip = await datasetZip();
     const workDir = mkdtempSync(join(tmpdir(), 'tl-final-'));

@@ -20,7 +20,7 @@ import { CheckpointUploader } from './checkpoint-upload.js';
 import { type FinishedLora, forgetFinished, keepFinished, keptFinished } from './finished-lora.js';
 import { LEASE_EVENTS_MAX, type LeaseEvent, type WorkerClaim } from './protocol.js';
 import { UnreachableLog } from './reach-log.js';
-import { finalReportDelays, SAMPLE_UPLOAD_RETRY_MS, withRetries } from './retry.js';
+import { finalReportDelays, SAMPLE_UPLOAD_RETRY_MS, sleepUnless, withRetries } from './retry.js';
 import { unzipFileTo, unzipTo } from './unzip.js';
 import { isTransient, LeaseLostError, type WorkerClient } from './worker-client.js';
 
@@ -253,7 +253,8 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
     },
   });
   // the LoRA upload and the fail / stop report, tried again while the server is away (an events batch before each
-  // further try keeps the lease while the server answers those); a lost lease ends the tries
+  // further try keeps the lease while the server answers those); a lost lease ends the tries, and so does the
+  // worker's own Ctrl-C (it is leaving: one try; a finished LoRA stays kept for the job's next claim)
   const finalDelays = options.finalRetryMs ?? finalReportDelays(claim.renewEveryMs * 4);
   const report = (what: string, call: () => Promise<unknown>) =>
     withRetries(
@@ -263,7 +264,8 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
       },
       {
         delaysMs: finalDelays,
-        retryable: (error) => !lost && isTransient(error),
+        retryable: (error) => !lost && !options.signal?.aborted && isTransient(error),
+        sleep: (ms) => sleepUnless(ms, options.signal),
         onRetry: (error) => {
           const line = unreachable.failed(
             `${what} failed (${error instanceof Error ? error.message : String(error)}); trying again for up to ${Math.round(finalDelays.reduce((a, b) => a + b, 0) / 1000)} s`,

@@ -16,6 +16,21 @@ export interface RetryOptions {
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** `ms`, or less when `signal` aborts (the worker's Ctrl-C does not wait out a retry's pause). */
+export function sleepUnless(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!signal) return wait(ms);
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    if (signal.aborted) done();
+  });
+}
+
 /** `run()`, tried again after each retryable failure while waits are left; the last error is thrown. */
 export async function withRetries<T>(run: () => Promise<T>, options: RetryOptions): Promise<T> {
   const sleep = options.sleep ?? wait;
