@@ -52,7 +52,7 @@ async function leasedJob(app: FastifyInstance): Promise<{ id: string; leaseId: s
   await waitFor(
     () => app.jobStore.listEvents(id),
     (events) =>
-      events.some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a remote')),
+      events.some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a GPU worker')),
   );
   const claim = await app.inject({
     method: 'POST',

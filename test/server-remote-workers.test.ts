@@ -113,7 +113,15 @@ describe('serve --remote-workers', () => {
     });
     expect(late.statusCode).toBe(409);
     expect((await app.inject({ method: 'POST', url: `/api/jobs/${id}/resume` })).statusCode).toBe(200);
-    await waitFor(() => app.jobStore.getJob(id).status === 'running');
+    // offered again once the runner has started it and checked its dataset: its second "waiting" line (a claim
+    // before that gets a 204)
+    await waitFor(
+      () =>
+        app.jobStore
+          .listEvents(id)
+          .filter((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a GPU worker'))
+          .length === 2,
+    );
     expect((await claim(app, 'gpu-1')).json()).toMatchObject({ job: { id, attempt: 2, resume: true } });
   });
 

@@ -217,7 +217,7 @@ describe('jobs', () => {
         status: 'failed',
         error: {
           code: 'TL_ERR_MODEL_MISSING',
-          message: expect.stringContaining('Run `toonlora models pull anything-v5` on the server'),
+          message: 'anything-v5 is not downloaded on the server: pull it on the Models page.',
         },
       });
     } finally {
