@@ -13,8 +13,7 @@ import { describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { zipCheckpoint } from '../src/jobs/remote/checkpoint-archive.js';
 import { unzipTo } from '../src/jobs/remote/unzip.js';
-import { waitFor } from './helpers/job-stand-ins.js';
-import { seedDataset } from './helpers/server-fixtures.js';
+import { claimedTrainJob } from './helpers/remote-train-jobs.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach('remote-ckpt-rules');
@@ -41,28 +40,6 @@ async function zipOf(
   return buffer(zip.outputStream);
 }
 
-async function leasedJob(app: FastifyInstance): Promise<{ id: string; leaseId: string }> {
-  const seeded = await seedDataset(app);
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/jobs',
-    payload: { kind: 'train', characterId: seeded.characterId, params: { datasetId: seeded.datasetId } },
-  });
-  const id = String(res.json().id);
-  await waitFor(
-    () => app.jobStore.listEvents(id),
-    (events) =>
-      events.some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a GPU worker')),
-  );
-  const claim = await app.inject({
-    method: 'POST',
-    url: '/api/worker/claim',
-    payload: { worker: 'w1', waitS: 0 },
-  });
-  expect(claim.statusCode).toBe(200);
-  return { id, leaseId: String(claim.json().leaseId) };
-}
-
 const upload = (app: FastifyInstance, leaseId: string, step: string, body: Buffer) =>
   app.inject({
     method: 'POST',
@@ -80,7 +57,7 @@ function runFolderFiles(app: FastifyInstance, id: string): string[] {
 describe('serve --remote-workers: checkpoint rules', () => {
   it('keeps the highest step; ?step is digits only; none uploaded says so; a symbolic link is refused', async () => {
     const app = await makeApp({ remoteWorkers: { leaseMs: 60_000, jobs: 8 } });
-    const { id, leaseId } = await leasedJob(app);
+    const { id, leaseId } = await claimedTrainJob(app);
     const none = await app.inject({ method: 'GET', url: `/api/worker/leases/${leaseId}/checkpoint` });
     expect(none.statusCode).toBe(404);
     expect(none.json().error.message).toBe(

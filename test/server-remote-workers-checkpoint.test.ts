@@ -15,7 +15,7 @@ import { storeCheckpoint } from '../src/jobs/remote/checkpoint-store.js';
 import { unzipFileTo } from '../src/jobs/remote/unzip.js';
 import { MAX_CHECKPOINT_BYTES } from '../src/server/routes/workers/index.js';
 import { waitFor } from './helpers/job-stand-ins.js';
-import { seedDataset } from './helpers/server-fixtures.js';
+import { offeredTrainJob, waitForOffers } from './helpers/remote-train-jobs.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach('remote-ckpt');
@@ -32,22 +32,6 @@ async function checkpointZip(step: number): Promise<Buffer> {
   const bytes = await buffer(zip.stream);
   expect(bytes.length).toBe(zip.bytes);
   return bytes;
-}
-
-async function offeredJob(app: FastifyInstance) {
-  const seeded = await seedDataset(app);
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/jobs',
-    payload: { kind: 'train', characterId: seeded.characterId, params: { datasetId: seeded.datasetId } },
-  });
-  const id = String(res.json().id);
-  await waitFor(
-    () => app.jobStore.listEvents(id),
-    (events) =>
-      events.some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a GPU worker')),
-  );
-  return id;
 }
 
 const claim = async (app: FastifyInstance) => {
@@ -78,7 +62,7 @@ function runFolderFiles(app: FastifyInstance, id: string): string[] {
 describe('serve --remote-workers: the checkpoint kept for a resume', () => {
   it('keeps the newest upload only, refuses one too large or not a checkpoint, and a resume downloads it', async () => {
     const app = await makeApp({ remoteWorkers: { leaseMs: 1_500, jobs: 8 } });
-    const id = await offeredJob(app);
+    const id = await offeredTrainJob(app);
     const lease = await claim(app);
     expect(lease.job.checkpoint).toBeNull();
     const second = await checkpointZip(2);
@@ -122,13 +106,7 @@ describe('serve --remote-workers: the checkpoint kept for a resume', () => {
       /Resume the job: any worker continues from the checkpoint of step 4 this server keeps/,
     );
     expect((await app.inject({ method: 'POST', url: `/api/jobs/${id}/resume` })).statusCode).toBe(200);
-    await waitFor(
-      () =>
-        app.jobStore
-          .listEvents(id)
-          .filter((e) => e.body.type === 'log' && /waiting for a GPU worker/.test(e.body.message)),
-      (offers) => offers.length === 2,
-    );
+    await waitForOffers(app, id, 2);
     const resumed = await claim(app);
     expect(resumed.job).toMatchObject({
       resume: true,

@@ -6,13 +6,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { storedCheckpoint } from '../src/jobs/remote/checkpoint-store.js';
 import { runClaim } from '../src/jobs/remote/remote-run.js';
 import { WorkerClient } from '../src/jobs/remote/worker-client.js';
 import type { JobEvent } from '../src/schemas/api.js';
 import { waitFor } from './helpers/job-stand-ins.js';
+import { offerCount } from './helpers/remote-train-jobs.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -40,11 +40,6 @@ async function until<T>(read: () => T | Promise<T>, ok: (value: T) => boolean, w
   }
 }
 
-const offers = (app: FastifyInstance, id: string) =>
-  app.jobStore
-    .listEvents(id)
-    .filter((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a GPU worker')).length;
-
 const bodies = (events: JobEvent[]) => events.map((e) => e.body);
 
 describe('remote workers: a resume on another machine', () => {
@@ -63,7 +58,7 @@ describe('remote workers: a resume on another machine', () => {
     });
     const id = String(submitted.json().id);
     await waitFor(
-      () => offers(app, id),
+      () => offerCount(app, id),
       (n) => n === 1,
       30_000,
     );
@@ -132,7 +127,7 @@ describe('remote workers: a resume on another machine', () => {
     const seen = app.jobStore.listEvents(id).at(-1)?.seq ?? 0;
     expect((await app.inject({ method: 'POST', url: `/api/jobs/${id}/resume` })).statusCode).toBe(200);
     await waitFor(
-      () => offers(app, id),
+      () => offerCount(app, id),
       (n) => n === 2,
       30_000,
     );

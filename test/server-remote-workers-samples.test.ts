@@ -3,34 +3,11 @@
 // downloadable; a file that is not a PNG, a name with a path in it, and a lease that is gone are refused.
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from './helpers/job-stand-ins.js';
-import { seedDataset, solidPng } from './helpers/server-fixtures.js';
+import { claimedTrainJob } from './helpers/remote-train-jobs.js';
+import { solidPng } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach('remote-samples');
-
-async function claimedJob(app: FastifyInstance) {
-  const seeded = await seedDataset(app);
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/jobs',
-    payload: { kind: 'train', characterId: seeded.characterId, params: { datasetId: seeded.datasetId } },
-  });
-  const id = String(res.json().id);
-  // the runner offers it once the queue starts it and its dataset's images are checked
-  await waitFor(
-    () => app.jobStore.listEvents(id),
-    (events) =>
-      events.some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a GPU worker')),
-  );
-  const claim = await app.inject({
-    method: 'POST',
-    url: '/api/worker/claim',
-    payload: { worker: 'w1', waitS: 0 },
-  });
-  expect(claim.statusCode).toBe(200);
-  return { id, leaseId: String(claim.json().leaseId) };
-}
 
 const upload = (app: FastifyInstance, leaseId: string, step: number, images: Record<string, Buffer>) =>
   app.inject({
@@ -45,7 +22,7 @@ const upload = (app: FastifyInstance, leaseId: string, step: number, images: Rec
 describe('serve --remote-workers: sample images', () => {
   it("stores an uploaded sample as the job's sample artifact and event, as a local run does", async () => {
     const app = await makeApp({ remoteWorkers: { leaseMs: 60_000, jobs: 8 } });
-    const { id, leaseId } = await claimedJob(app);
+    const { id, leaseId } = await claimedTrainJob(app);
     const png = await solidPng(8, 8);
     const other = await solidPng(8, 8, [10, 20, 30]);
     const res = await upload(app, leaseId, 50, {
@@ -75,7 +52,7 @@ describe('serve --remote-workers: sample images', () => {
 
   it('refuses a file that is not a PNG, a name with a path, and a lease that is gone', async () => {
     const app = await makeApp({ remoteWorkers: { leaseMs: 60_000, jobs: 8 } });
-    const { leaseId } = await claimedJob(app);
+    const { leaseId } = await claimedTrainJob(app);
     const png = await solidPng(8, 8);
     expect((await upload(app, leaseId, 1, { 'a.png': Buffer.from('not a png') })).statusCode).toBe(415);
     expect((await upload(app, leaseId, 1, { '../../x.png': png })).statusCode).toBe(400);

@@ -14,6 +14,7 @@ import { WorkerClient } from '../src/jobs/remote/worker-client.js';
 import { parseWorkerLease } from '../src/cli/commands/serve.js';
 import { unzipTo } from '../src/jobs/remote/unzip.js';
 import { waitFor as waitForValue } from './helpers/job-stand-ins.js';
+import { offeredTrainJob, waitForOffers } from './helpers/remote-train-jobs.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -33,23 +34,6 @@ const waitFor = (ok: () => boolean, timeoutMs?: number) => waitForValue(ok, (hel
 const remoteApp = (leaseMs = 60_000, token?: string) =>
   makeApp({ remoteWorkers: { leaseMs, jobs: 8 }, ...(token ? { token } : {}) });
 
-async function submitTrain(app: FastifyInstance, seeded: { characterId: string; datasetId: string }) {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/jobs',
-    payload: { kind: 'train', characterId: seeded.characterId, params: { datasetId: seeded.datasetId } },
-  });
-  expect(res.statusCode).toBe(201);
-  const id = String(res.json().id);
-  // the runner offers it once the queue starts it and its dataset's images are checked
-  await waitFor(() =>
-    app.jobStore
-      .listEvents(id)
-      .some((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a GPU worker')),
-  );
-  return id;
-}
-
 const claim = (app: FastifyInstance, worker: string, waitS = 0) =>
   app.inject({ method: 'POST', url: '/api/worker/claim', payload: { worker, waitS } });
 
@@ -57,7 +41,7 @@ describe('serve --remote-workers', () => {
   it('gives two workers claiming at once one job each, and a third a 204', async () => {
     const app = await remoteApp();
     const seeded = await seedDataset(app);
-    const jobs = [await submitTrain(app, seeded), await submitTrain(app, seeded)];
+    const jobs = [await offeredTrainJob(app, seeded), await offeredTrainJob(app, seeded)];
     const replies = await Promise.all(['w1', 'w2', 'w3'].map((worker) => claim(app, worker)));
     const claimed = replies.filter((r) => r.statusCode === 200).map((r) => r.json().job.id);
     expect(replies.map((r) => r.statusCode).sort()).toEqual([200, 200, 204]);
@@ -72,7 +56,7 @@ describe('serve --remote-workers', () => {
     const app = await remoteApp();
     const seeded = await seedDataset(app);
     const waiting = claim(app, 'w1', 5);
-    const id = await submitTrain(app, seeded);
+    const id = await offeredTrainJob(app, seeded);
     const reply = await waiting;
     expect(reply.statusCode).toBe(200);
     expect(reply.json()).toMatchObject({
@@ -82,7 +66,7 @@ describe('serve --remote-workers', () => {
 
   it('marks the job interrupted when its lease is not renewed, and a resume is claimed again', async () => {
     const app = await remoteApp(400);
-    const id = await submitTrain(app, await seedDataset(app));
+    const id = await offeredTrainJob(app, await seedDataset(app));
     const lease = (await claim(app, 'gpu-1')).json();
     const events = await app.inject({
       method: 'POST',
@@ -113,21 +97,14 @@ describe('serve --remote-workers', () => {
     });
     expect(late.statusCode).toBe(409);
     expect((await app.inject({ method: 'POST', url: `/api/jobs/${id}/resume` })).statusCode).toBe(200);
-    // offered again once the runner has started it and checked its dataset: its second "waiting" line (a claim
-    // before that gets a 204)
-    await waitFor(
-      () =>
-        app.jobStore
-          .listEvents(id)
-          .filter((e) => e.body.type === 'log' && e.body.message.startsWith('waiting for a GPU worker'))
-          .length === 2,
-    );
+    // offered again once the runner has started it and checked its dataset (a claim before that gets a 204)
+    await waitForOffers(app, id, 2);
     expect((await claim(app, 'gpu-1')).json()).toMatchObject({ job: { id, attempt: 2, resume: true } });
   });
 
   it('a cancel reaches the worker in its events reply; its stop ends the job cancelled', async () => {
     const app = await remoteApp();
-    const id = await submitTrain(app, await seedDataset(app));
+    const id = await offeredTrainJob(app, await seedDataset(app));
     const lease = (await claim(app, 'w1')).json();
     await app.inject({ method: 'POST', url: `/api/jobs/${id}/cancel` });
     const reply = await app.inject({
@@ -148,7 +125,7 @@ describe('serve --remote-workers', () => {
 
   it("a worker's failure names its fix as data: the job's error has it in the web app's words", async () => {
     const app = await remoteApp();
-    const id = await submitTrain(app, await seedDataset(app));
+    const id = await offeredTrainJob(app, await seedDataset(app));
     const lease = (await claim(app, 'w1')).json();
     // what remote-run.ts sends for a run that died after a checkpoint: the text, with the fix's place, and the fix
     const message = `run died. The checkpoint at step 4 is on disk (run/c4): ${FIX_SLOT} continue from it.`;
@@ -166,7 +143,7 @@ describe('serve --remote-workers', () => {
 
   it("a worker's missing model is pulled on the worker's machine, not on the Models page (the server's)", async () => {
     const app = await remoteApp();
-    const id = await submitTrain(app, await seedDataset(app));
+    const id = await offeredTrainJob(app, await seedDataset(app));
     const lease = (await claim(app, 'w1')).json();
     const message =
       'anything-v5: base model not found on this machine. Run: toonlora models pull anything-v5';
@@ -185,7 +162,7 @@ describe('serve --remote-workers', () => {
 
   it("stores the uploaded LoRA as the job's and ends it succeeded; a file that is not safetensors is refused", async () => {
     const app = await remoteApp();
-    const id = await submitTrain(app, await seedDataset(app));
+    const id = await offeredTrainJob(app, await seedDataset(app));
     const lease = (await claim(app, 'w1')).json();
     const complete = (body: Buffer) =>
       app.inject({
