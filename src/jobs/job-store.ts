@@ -1,5 +1,7 @@
 // src/jobs/job-store.ts — queries for jobs and their ordered event log in the embedded SQLite store.
-// Every status change goes through the state machine in job-state.ts and is logged as an event.
+// Every status change goes through the state machine in job-state.ts and is logged as an event; each committed
+// creation or status change is told to the change listeners (onChange), so the server follows the queue without
+// polling it (the models in-use marker, a queued job's place in its event stream).
 import { randomUUID } from 'node:crypto';
 import { ToonloraError } from '../errors.js';
 import type { Job, JobEvent, JobEventBody, JobKind, JobProgress, JobStatus } from '../schemas/api.js';
@@ -28,19 +30,65 @@ export interface JobTransitionPatch {
   message?: string;
 }
 
+/** A committed change of the jobs: `job` as it is now, `from` its status before (null: it was just created). */
+export interface JobChange {
+  job: Job;
+  from: JobStatus | null;
+}
+
+export type JobChangeListener = (change: JobChange) => void;
+
+export interface JobStoreOptions {
+  /** Where a change listener's throw is reported (it never reaches the store's caller); default console.error. */
+  reportListenerError?: (error: unknown) => void;
+}
+
 export class JobStore {
-  constructor(readonly db: SqliteDatabase) {}
+  private readonly listeners = new Set<JobChangeListener>();
+  private readonly reportListenerError: (error: unknown) => void;
+
+  constructor(
+    readonly db: SqliteDatabase,
+    options: JobStoreOptions = {},
+  ) {
+    this.reportListenerError =
+      options.reportListenerError ?? ((error) => console.error('a job change listener failed:', error));
+  }
+
+  /**
+   * Calls `listener` synchronously after each committed job creation or status change (transition, a job marked
+   * interrupted at start), in commit order; what it throws is reported, never thrown to the store's caller.
+   * Returns the function that removes it. Progress, checkpoints and log events are not changes here.
+   */
+  onChange(listener: JobChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(change: JobChange): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.reportListenerError(error);
+      }
+    }
+  }
 
   /** A new job in `queued`; `message` (e.g. what it waits for) goes with its first status event. */
   createJob(kind: JobKind, characterId: string, params: Record<string, unknown>, message?: string): Job {
     const id = randomUUID();
-    this.db
-      .prepare(
-        'INSERT INTO jobs (id, kind, character_id, status, params, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(id, kind, characterId, 'queued', JSON.stringify(params), now());
-    this.appendEvent(id, { type: 'status', status: 'queued', ...(message ? { message } : {}) });
-    return this.getJob(id);
+    const job = this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO jobs (id, kind, character_id, status, params, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(id, kind, characterId, 'queued', JSON.stringify(params), now());
+      this.appendEvent(id, { type: 'status', status: 'queued', ...(message ? { message } : {}) });
+      return this.getJob(id);
+    })();
+    this.notify({ job, from: null });
+    return job;
   }
 
   getJob(id: string): Job {
@@ -79,8 +127,16 @@ export class JobStore {
     return row ? toJob(row) : undefined;
   }
 
-  /** Moves a job to `to` (checked by the state machine), stamps times, logs a status event. */
+  /** Moves a job to `to` (checked by the state machine), stamps times, logs a status event, in one transaction;
+   * then tells the change listeners. */
   transition(id: string, to: JobStatus, patch: JobTransitionPatch = {}): Job {
+    const before = this.getJob(id).status;
+    const job = this.db.transaction(() => this.writeTransition(id, to, patch))();
+    this.notify({ job, from: before });
+    return job;
+  }
+
+  private writeTransition(id: string, to: JobStatus, patch: JobTransitionPatch): Job {
     const job = this.getJob(id);
     assertTransition(id, job.kind, job.status, to);
     const at = now();

@@ -9,6 +9,7 @@ import { CatalogStore } from '../../jobs/catalog-store.js';
 import { DATABASE_FILE } from '../../jobs/data-layout.js';
 import { openDatabase } from '../../jobs/database.js';
 import { JobStore } from '../../jobs/job-store.js';
+import { reportInternalError } from './errors.js';
 
 export interface StoreOptions {
   /** The data folder (created when missing): database + every stored file. */
@@ -21,7 +22,12 @@ async function storePlugin(app: FastifyInstance, options: StoreOptions): Promise
   const db = openDatabase(join(dataDir, DATABASE_FILE), { exclusive: true }); // one server per data folder
   app.decorate('dataDir', dataDir);
   app.decorate('catalog', new CatalogStore(db, dataDir));
-  app.decorate('jobStore', new JobStore(db));
+  app.decorate(
+    'jobStore',
+    new JobStore(db, {
+      reportListenerError: (error) => reportInternalError(app, 'a job change listener', error),
+    }),
+  );
   app.addHook('onClose', async () => {
     db.close();
   });

@@ -63,8 +63,10 @@ function localModelUsers(app: FastifyInstance, remoteTrain: boolean): Job[] {
 
 /**
  * Keeps this server's in-use marker (remove-in-use.ts) in step with its jobs, so `toonlora models rm` in another
- * process refuses a model one of them needs: written at start, after every request that changes something (before
- * its reply goes, so a job just created is in it), every second for the queue's own changes, removed when it closes.
+ * process refuses a model one of them needs: written when the server is ready, then at each job creation or
+ * status change the job store commits (JobStore.onChange), before that call returns, so the marker is never
+ * behind the queue (a job just created is in it before its reply goes; a job that ended is out of it before
+ * anything else runs); removed when the server closes. Rewritten only when the set of model users changed.
  */
 function keepInUseMarker(app: FastifyInstance, cache: CacheOptions, remoteTrain: boolean): void {
   const home = rootsOf(cache).toonloraHome;
@@ -84,19 +86,13 @@ function keepInUseMarker(app: FastifyInstance, cache: CacheOptions, remoteTrain:
       written = text;
     }
   };
-  let timer: NodeJS.Timeout | undefined;
-  let closing = false;
+  let stopFollowing: (() => void) | undefined;
   app.addHook('onReady', async () => {
+    stopFollowing = app.jobStore.onChange(sync);
     sync();
-    timer = setInterval(sync, 1_000);
-    timer.unref();
-  });
-  app.addHook('onSend', async (request) => {
-    if (!closing && request.method !== 'GET' && request.method !== 'HEAD') sync();
   });
   app.addHook('preClose', async () => {
-    closing = true;
-    clearInterval(timer);
+    stopFollowing?.();
     removeInUseMarker(home, owner);
   });
 }
