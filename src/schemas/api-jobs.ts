@@ -185,6 +185,27 @@ export const jobEventSchema = z.object({
   at: isoTime,
   body: jobEventBodySchema,
 });
+/**
+ * What a job's event stream (GET /api/jobs/:id/stream) sends beside its stored events, as things change: never
+ * stored, no `id:` line (a reconnect gets the state as it is then, once). `queue`: a queued job's place, sent when
+ * it opens and whenever a job ahead of it starts or leaves (the running jobs' kinds, how many queued jobs start
+ * before it). `remote`: a running train job of a `serve --remote-workers` server, sent when it opens, when the job
+ * is offered, when a worker claims it or reports (each report renews the lease), and when a cancel waits for the
+ * worker: jobRemoteSchema as of sending; the page counts the silence on from there.
+ */
+export const jobLiveEventBodySchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('queue'),
+    running: z.array(jobKindSchema),
+    ahead: z.number().int().min(0),
+  }),
+  z.object({ type: z.literal('remote'), remote: jobRemoteSchema }),
+]);
+/** The SSE event names of the live events (`event: queue`, `event: remote`). */
+export const JOB_LIVE_EVENT_TYPES: readonly JobLiveEventBody['type'][] = jobLiveEventBodySchema.options.map(
+  (option) => option.shape.type.value,
+);
+export const jobLiveEventSchema = z.object({ jobId: id, at: isoTime, body: jobLiveEventBodySchema });
 export const jobEventListSchema = z.object({ events: z.array(jobEventSchema) });
 export const jobEventsQuerySchema = z.object({ after: z.coerce.number().int().min(0).default(0) });
 
@@ -196,6 +217,8 @@ export type JobCreateInput = z.input<typeof jobCreateSchema>;
 export type JobProgress = z.infer<typeof jobProgressSchema>;
 export type JobEvent = z.infer<typeof jobEventSchema>;
 export type JobEventBody = z.infer<typeof jobEventBodySchema>;
+export type JobLiveEvent = z.infer<typeof jobLiveEventSchema>;
+export type JobLiveEventBody = z.infer<typeof jobLiveEventBodySchema>;
 export type PrepJobParams = z.infer<typeof prepJobParamsSchema>;
 export type TrainJobParams = z.infer<typeof trainJobParamsSchema>;
 export type GenerateJobParams = z.infer<typeof generateJobParamsSchema>;

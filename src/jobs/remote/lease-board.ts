@@ -5,7 +5,7 @@
 // the job as a local run does (a `lora` artifact). A lease not renewed in time interrupts the job (resumable): the
 // newest checkpoint a worker uploaded is kept (checkpoint-store.ts), and a resume claimed by any worker gets it.
 // remoteState() says where a running job is (waiting for a worker, or which one holds it and how long it has
-// been silent) for GET /api/jobs/:id and the Train page.
+// been silent) for GET /api/jobs/:id and the Train page; onChange() tells the job event streams when that changed.
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
@@ -71,6 +71,7 @@ export class RemoteTrainBoard {
   private readonly offered = new Map<string, Offer>();
   private readonly leases = new Map<string, Lease>();
   private readonly pollers = new Set<() => void>();
+  private readonly watchers = new Set<(jobId: string) => void>();
   private closed = false;
 
   constructor(private readonly options: LeaseBoardOptions) {}
@@ -103,6 +104,7 @@ export class RemoteTrainBoard {
       context.signal.addEventListener('abort', () => this.stopped(offer), { once: true });
       context.kill.addEventListener('abort', () => this.end(offer, new Error('killed')), { once: true });
       this.offered.set(context.job.id, offer);
+      this.changed(context.job.id);
       context.emit({
         type: 'log',
         level: 'info',
@@ -321,6 +323,17 @@ export class RemoteTrainBoard {
     return undefined;
   }
 
+  /** Calls `listener` (which must not throw) with a job's id when its remoteState() changed: offered, claimed, a
+   * report from its worker (the lease renewed), a cancel waiting for the worker. Returns the function removing it. */
+  onChange(listener: (jobId: string) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
+  }
+
+  private changed(jobId: string): void {
+    for (const watcher of [...this.watchers]) watcher(jobId);
+  }
+
   /** No claims from now on; long polls answer at once (the server shuts down). */
   close(): void {
     this.closed = true;
@@ -335,7 +348,10 @@ export class RemoteTrainBoard {
       this.end(offer, new Error('stopped before a worker claimed it'));
       return;
     }
-    if ((offer.context.signal.reason as StopReason) !== 'shutdown') return;
+    if ((offer.context.signal.reason as StopReason) !== 'shutdown') {
+      this.changed(jobId); // a cancel: stopAsked until the worker's next report
+      return;
+    }
     for (const lease of this.leases.values()) if (lease.offer === offer) this.release(lease);
     this.end(offer, new Error('stopped'));
   }
@@ -359,6 +375,7 @@ export class RemoteTrainBoard {
     lease.expiresAt = lease.lastReportAt + this.options.leaseMs;
     lease.timer = setTimeout(() => this.expire(lease), this.options.leaseMs);
     lease.timer.unref();
+    this.changed(lease.offer.context.job.id);
   }
 
   private release(lease: Lease): void {

@@ -19,6 +19,7 @@ import {
 import { checkApiBaseModel } from '../../api-base-model.js';
 import { withArticle } from '../artifacts/index.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
+import { followJobLive, liveSse } from './live-events.js';
 
 /** A train / generate job names its base model; over the API only ids are accepted, never server paths. */
 function checkJobBaseModel(body: JobCreate): void {
@@ -183,7 +184,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
         params: idParamsSchema,
         querystring: jobEventsQuerySchema,
         summary:
-          'Server-sent events: status, progress (step, loss, it/s, eta), samples; ends when the job stops',
+          "Server-sent events: status, progress (step, loss, it/s, eta), samples; and, not stored (no id), a queued job's place (`queue`) and a remote train job's worker (`remote`) when they change; ends when the job stops",
         tags: ['jobs'],
       }),
     },
@@ -207,13 +208,19 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
       };
       const unsubscribe = app.queue.subscribe(job.id, send);
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+      let stopLive = () => {};
       const stop = () => {
         unsubscribe();
+        stopLive();
         clearInterval(heartbeat);
       };
       raw.on('close', stop);
       for (const event of app.queue.listEvents(job.id, after)) send(event);
       live = true;
+      // after the stored events: the queue place / remote worker as they are now, then as they change
+      stopLive = followJobLive(app, job.id, (body) => {
+        if (!raw.writableEnded) raw.write(liveSse({ jobId: job.id, at: new Date().toISOString(), body }));
+      });
       if (isFinalStatus(app.queue.getJob(job.id).status) && !raw.writableEnded) raw.end();
     },
   );
