@@ -2,7 +2,12 @@
 // has, passes each event read through jobEventSchema on, and reports a message it cannot read (once, with the
 // fields at fault) instead of throwing in the listener or handing the page an unchecked object.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { JOB_EVENT_TYPES, type JobEvent, jobEventBodySchema } from '../../src/schemas/api.js';
+import {
+  JOB_EVENT_TYPES,
+  JOB_LIVE_EVENT_TYPES,
+  type JobEvent,
+  jobEventBodySchema,
+} from '../../src/schemas/api.js';
 import { ApiError, followJob, uploadImages, uploadReply } from './api.js';
 
 /** The EventSource followJob opens: records its listeners; `send` delivers one message as the browser would. */
@@ -47,7 +52,7 @@ describe('followJob', () => {
   it("listens for every event type of the schema and passes each one's events on", () => {
     const { events, source, stop } = follow();
     const schemaTypes = jobEventBodySchema.options.map((option) => option.shape.type.value);
-    expect([...source.listeners.keys()]).toEqual(schemaTypes);
+    expect([...source.listeners.keys()]).toEqual([...schemaTypes, ...JOB_LIVE_EVENT_TYPES]);
     expect(JOB_EVENT_TYPES).toEqual(schemaTypes);
     const bodies = [
       { type: 'status', status: 'running' },

@@ -13,11 +13,11 @@ import {
   type DatasetItemsBulkPatch,
   type Health,
   JOB_EVENT_TYPES,
+  JOB_LIVE_EVENT_TYPES,
   type Job,
   type JobCreateInput,
   type JobEvent,
   type JobKind,
-  type JobStatus,
   type LoraInspect,
   type UploadedImage,
   type UploadResult,
@@ -33,6 +33,7 @@ import {
   reconnectDelayMs,
   streamUrl,
 } from './components/job-follow.js';
+import { jobLiveFeed, readLiveMessage } from './components/job-live.js';
 import {
   combineUploadResults,
   DEFAULT_UPLOAD_LIMITS,
@@ -154,9 +155,6 @@ export const api = {
       'GET',
       `/api/jobs?${new URLSearchParams({ characterId, ...(kind ? { kind } : {}) })}`,
     ).then((r) => r.jobs),
-  /** Every character's jobs in one status, newest first (the queue: what runs, what waits). */
-  jobsWithStatus: (status: JobStatus) =>
-    request<{ jobs: Job[] }>('GET', `/api/jobs?${new URLSearchParams({ status })}`).then((r) => r.jobs),
   job: (id: string) => request<Job>('GET', `/api/jobs/${id}`),
   submitJob: (body: JobCreateInput) => request<Job>('POST', '/api/jobs', body),
   cancelJob: (id: string) => request<Job>('POST', `/api/jobs/${id}/cancel`),
@@ -289,7 +287,8 @@ export interface JobStreamHandlers {
 }
 
 /**
- * Follows a job's events (replayed from the start), listening for every type in JOB_EVENT_TYPES; returns the
+ * Follows a job's events (replayed from the start), listening for every type in JOB_EVENT_TYPES, and its live
+ * events (JOB_LIVE_EVENT_TYPES: queue place, remote worker), kept in jobLiveFeed; returns the
  * function that stops listening. The server ends the stream once the job stops; when it ends or breaks
  * before a final status arrived (a restarted server, a dropped connection), it is opened again after a
  * backoff, resuming after the last event seen. After a final status, a job that may still be resumed is
@@ -310,7 +309,15 @@ export function followJob(jobId: string, on: JobStreamHandlers): () => void {
     }
     const next = followStateAfter(state, read.event);
     state = next.state;
-    if (next.fresh) on.event(read.event);
+    if (!next.fresh) return;
+    if (read.event.body.type === 'status') jobLiveFeed.statusChanged(jobId);
+    on.event(read.event);
+  };
+  // a queued job's place, a remote job's worker: not stored, no seq; the hooks read them from jobLiveFeed
+  const handleLive = (message: MessageEvent<string>) => {
+    const read = readLiveMessage(message);
+    if (read.ok) jobLiveFeed.publish(read.event, Date.now());
+    else on.unreadable(read.problem);
   };
   const open = () => {
     if (stopped) return;
@@ -318,6 +325,7 @@ export function followJob(jobId: string, on: JobStreamHandlers): () => void {
     source = current;
     current.onopen = () => on.connection?.(false);
     for (const type of JOB_EVENT_TYPES) current.addEventListener(type, handle as EventListener);
+    for (const type of JOB_LIVE_EVENT_TYPES) current.addEventListener(type, handleLive as EventListener);
     // EventSource's own retry would loop on a stopped job; reconnect here, after the last event seen.
     current.onerror = () => {
       current.close();

@@ -1,26 +1,23 @@
-// web/src/components/queue-wait.test.ts — a queued job's "waiting for …" line follows the queue as it moves.
+// web/src/components/queue-wait.test.ts — a queued job's "waiting for …" line, from its place in the queue.
 import { describe, expect, it } from 'vitest';
 import { EMPTY_JOB_VIEW, statusMessage } from './job-view.js';
 import { queueWaitText } from './queue-wait.js';
 
 describe('queueWaitText', () => {
-  // the API lists jobs newest first; the oldest queued job starts first
-  const queued = [{ id: 'c' }, { id: 'b' }, { id: 'a' }];
   it('names the running jobs and the queued jobs that start before it', () => {
-    expect(queueWaitText('c', [{ kind: 'train' }], queued)).toBe(
+    expect(queueWaitText({ running: ['train'], ahead: 2 })).toBe(
       'waiting for the running train job and 2 queued jobs before it',
     );
-    expect(queueWaitText('b', [{ kind: 'prep' }], queued)).toBe(
+    expect(queueWaitText({ running: ['prep'], ahead: 1 })).toBe(
       'waiting for the running prep job and 1 queued job before it',
     );
-    expect(queueWaitText('a', [{ kind: 'prep' }, { kind: 'generate' }], queued)).toBe(
+    expect(queueWaitText({ running: ['prep', 'generate'], ahead: 0 })).toBe(
       'waiting for the running prep and generate jobs',
     );
   });
-  it('says when nothing runs, and nothing once the job is not queued', () => {
-    expect(queueWaitText('b', [], queued)).toBe('waiting for 1 queued job before it');
-    expect(queueWaitText('a', [], queued)).toBe('next to start');
-    expect(queueWaitText('gone', [{ kind: 'train' }], queued)).toBeNull();
+  it('says when nothing runs', () => {
+    expect(queueWaitText({ running: [], ahead: 1 })).toBe('waiting for 1 queued job before it');
+    expect(queueWaitText({ running: [], ahead: 0 })).toBe('next to start');
   });
 });
 

@@ -5,7 +5,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { JobStatusLine } from './job-status.js';
 import { EMPTY_JOB_VIEW, jobViewAfter } from './job-view.js';
-import { remoteJobLine } from './remote-job.js';
+import { nextRemoteTickMs, remoteAsOf, remoteJobLine } from './remote-job.js';
 
 let running = jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' });
 running = jobViewAfter(running, {
@@ -52,5 +52,26 @@ describe('a remote train job on the Train page', () => {
     expect(html).toContain('the job ends when its lease runs out in 48 s');
     // a job run here has no worker line
     expect(renderToStaticMarkup(<JobStatusLine view={running} />)).not.toContain('job-worker');
+  });
+});
+
+describe('a remote job counted on from its last `remote` event (no request)', () => {
+  const claimed = { worker: 'gpu-a', silentMs: 300, leaseEndsInMs: 59_700, stopAsked: false };
+  it('adds the time since the event to the silence and takes it from the lease', () => {
+    expect(remoteAsOf(claimed, 6_000)).toEqual({ ...claimed, silentMs: 6_300, leaseEndsInMs: 53_700 });
+    expect(remoteAsOf(claimed, 90_000).leaseEndsInMs).toBe(0);
+    const waiting = { worker: null, silentMs: null, leaseEndsInMs: null, stopAsked: false };
+    expect(remoteAsOf(waiting, 5_000)).toEqual(waiting);
+    expect(remoteJobLine(remoteAsOf(claimed, 12_000))?.warning).toBe(
+      'the worker has not reported for 12 s; the job is interrupted (resumable) if it stays silent 48 s more',
+    );
+  });
+  it('re-renders when the silence reaches the warning, then each second, and never while nothing can change', () => {
+    expect(nextRemoteTickMs(claimed, 0)).toBe(4_700);
+    expect(nextRemoteTickMs(claimed, 4_700)).toBe(1_000);
+    expect(nextRemoteTickMs(claimed, 59_700)).toBeNull(); // the lease ran out: the status event comes next
+    expect(
+      nextRemoteTickMs({ worker: null, silentMs: null, leaseEndsInMs: null, stopAsked: false }, 0),
+    ).toBeNull();
   });
 });

@@ -1,31 +1,25 @@
-// web/src/components/use-remote-job.ts — a React hook that re-reads a running job (GET /api/jobs/:id) for its
-// `remote` field: which GPU worker runs it, or that it waits for one (remote-job.ts words it); null while the job
-// does not run, on a server without remote workers, or before the first read.
+// web/src/components/use-remote-job.ts — a React hook: where a running remote train job stands (which GPU worker
+// holds it, or that it waits for one; remote-job.ts words it), from the `remote` events its event stream pushes
+// (jobLiveFeed; nothing is polled), with the worker's silence counted on locally from the last one (a timer on the
+// page, only while that changes what the line says); null while the job does not run, on a server without remote
+// workers, or before the stream said.
 import { useEffect, useState } from 'react';
 import type { JobRemote, JobStatus } from '../../../src/schemas/api.js';
-import { api } from '../api.js';
-import { REMOTE_POLL_MS } from './remote-job.js';
+import { nextRemoteTickMs, remoteAsOf } from './remote-job.js';
+import { useLiveState } from './use-live-state.js';
 
 export function useRemoteJob(jobId: string | null, status: JobStatus | null): JobRemote | null {
-  const [remote, setRemote] = useState<JobRemote | null>(null);
+  const live = useLiveState(jobId, 'remote');
+  const [nowMs, setNowMs] = useState(() => Date.now());
+  const shown = status === 'running' && live !== undefined;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: nowMs schedules the next count after each one
   useEffect(() => {
-    setRemote(null);
-    if (!jobId || status !== 'running') return;
-    let stopped = false;
-    // quiet on errors: the status line says when the server is unreachable
-    const read = () =>
-      api.job(jobId).then(
-        (job) => {
-          if (!stopped) setRemote(job.remote ?? null);
-        },
-        () => {},
-      );
-    read();
-    const timer = setInterval(read, REMOTE_POLL_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [jobId, status]);
-  return remote;
+    if (!shown || !live) return;
+    const wait = nextRemoteTickMs(live.body.remote, Date.now() - live.receivedAtMs);
+    if (wait === null) return;
+    const timer = setTimeout(() => setNowMs(Date.now()), wait);
+    return () => clearTimeout(timer);
+  }, [shown, live, nowMs]);
+  if (!shown || !live) return null;
+  return remoteAsOf(live.body.remote, Math.max(nowMs, live.receivedAtMs) - live.receivedAtMs);
 }
