@@ -1,36 +1,54 @@
 // src/prep/deferred-captions.ts — a deferred captioner (BLIP in the worker) describes every crop of the
 // run in one batch after the last file: its captions are merged in and rewritten, and when it fails the
-// captions keep what the other stages gave and the manifest records what they hold.
+// captions keep what the other stages gave and the manifest records what they hold (its error and fix as data).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isToonloraError } from '../errors.js';
 import type { ManifestFile } from '../schemas/manifest.js';
 import { assembleCaption, type CaptionParts, mergeCaptionParts } from './caption.js';
 import type { RunContext } from './finish-file.js';
 import type { PrepOptions } from './pipeline.js';
+import {
+  CLI_STAGE_WORDS,
+  errorPart,
+  reasonInWords,
+  reasonOf,
+  type StageChoiceWithParts,
+  type StageReason,
+  stageChoice,
+} from './stage-reason.js';
 
 /** Most characters of a deferred captioner's error shown (transformers lists every model type it knows). */
 const CAPTION_ERROR_CHARS = 300;
 
-/** A deferred captioner's error in one short line, with the fix for a broken BLIP copy. */
-export function shortCaptionError(message: string): string {
+/**
+ * A deferred captioner's error in one short line, with the fix for a broken BLIP copy (unless it names a pull
+ * itself). A ToonloraError whose message is one short line keeps its text and fix as data.
+ */
+export function shortCaptionError(error: unknown): StageReason {
+  const message = error instanceof Error ? error.message : String(error);
   const line = (message.split('\n')[0] ?? '').trim();
   const short = line.length > CAPTION_ERROR_CHARS ? `${line.slice(0, CAPTION_ERROR_CHARS).trimEnd()}…` : line;
+  const said = short === message && isToonloraError(error) ? errorPart(error) : short;
   return short.includes('models pull')
-    ? short
-    : `${short}; \`toonlora models pull blip-base\` replaces a broken copy`;
+    ? [said]
+    : [said, '; ', { kind: 'pull-model', id: 'blip-base' }, ' replaces a broken copy'];
 }
 
 /** The captioner the manifest records when the deferred one (BLIP) failed: what the captions hold. */
 export function fallenBackCaptioner(
-  choice: { name: string; reason: string },
-  why: string,
-): { name: string; reason: string } {
+  choice: { readonly name: string; readonly reason: string; readonly reasonParts?: StageReason },
+  why: StageReason,
+): StageChoiceWithParts {
   const name = choice.name === 'blip+wd14' ? 'wd14' : 'none';
   const holds = name === 'wd14' ? 'WD14 tags' : 'the trigger and class words';
-  return {
-    name,
-    reason: `${choice.name} was chosen (${choice.reason}) but BLIP failed: ${why}; captions are ${holds}`,
-  };
+  return stageChoice(name, [
+    `${choice.name} was chosen (`,
+    ...reasonOf(choice),
+    ') but BLIP failed: ',
+    ...why,
+    `; captions are ${holds}`,
+  ]);
 }
 
 /**
@@ -41,14 +59,17 @@ export async function finishDeferredCaptions(
   ctx: RunContext,
   files: ManifestFile[],
   options: PrepOptions,
-): Promise<string | undefined> {
+): Promise<StageReason | undefined> {
   const start = performance.now();
   let late: Map<string, CaptionParts>;
   try {
     late = (await ctx.captioner.finish?.()) ?? new Map();
   } catch (error) {
-    const why = shortCaptionError((error as Error).message);
-    options.onMessage?.(`captioner ${ctx.captioner.name}: ${why} (captions keep what the other stages gave)`);
+    const why = shortCaptionError(error);
+    const said = reasonInWords(why, options.stageWords ?? CLI_STAGE_WORDS);
+    options.onMessage?.(
+      `captioner ${ctx.captioner.name}: ${said} (captions keep what the other stages gave)`,
+    );
     return why;
   }
   const totalCrops = files.reduce((n, f) => n + f.crops.length, 0);

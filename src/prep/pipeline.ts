@@ -26,6 +26,7 @@ import { prepDiskFullError } from './disk-full.js';
 import { checkOutDir, discardStaging, finishOutDir, outDirError, prepareOutDir } from './out-dir.js';
 import { datasetFolderName, UniqueNames } from './output-names.js';
 import { canUseWorkers, resolveStages, workerSpec } from './run-stages.js';
+import { CLI_STAGE_WORDS, reasonInWords, reasonOf, type StageWords, stageChoice } from './stage-reason.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 
 export { shortCaptionError } from './deferred-captions.js';
@@ -67,6 +68,11 @@ export interface PrepOptions {
   readonly onCaptionProgress?: (progress: { readonly done: number; readonly total: number }) => void;
   /** One-line announcements (the `auto` choices). */
   readonly onMessage?: (line: string) => void;
+  /**
+   * The words of the models, options and errors the announced stage reasons name (default: the CLI's; the server
+   * passes the web app's, src/jobs/web-stage-words.ts). The manifest's `reason` is in the CLI's words either way.
+   */
+  readonly stageWords?: StageWords;
   /**
    * Cancels between files; the manifest then records `cancelled: true` and the files done. A stop received at
    * any point of the run (even once every file has started) counts: the run is cancelled and replaces nothing.
@@ -140,7 +146,8 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   try {
     const stages = await resolveStages(options, config);
     staging = await prepareOutDir(outDir);
-    for (const line of stages.announcements) options.onMessage?.(line);
+    const words = options.stageWords ?? CLI_STAGE_WORDS;
+    for (const line of stages.announcements) options.onMessage?.(reasonInWords(line, words));
     const ctx: RunContext = {
       config,
       outDir: staging, // moved into outDir when the run ends (output-swap.ts)
@@ -179,7 +186,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
         personDetector: stages.person
           ? stages.person.stage
             ? stages.person.choice
-            : { name: 'mask-parts', reason: `split by separate mask parts; ${stages.person.choice.reason}` }
+            : stageChoice('mask-parts', ['split by separate mask parts; ', ...reasonOf(stages.person.choice)])
           : null,
         captioner: captionFailure
           ? fallenBackCaptioner(stages.captioner.choice, captionFailure)

@@ -1,5 +1,6 @@
 // src/prep/run-stages.ts — which stages a prep run uses: the ones a caller passed in, else the registry's
-// (with a line announcing each `auto` choice), and what the run's analysis workers are told to open.
+// (with a line announcing each `auto` choice, its reason's parts as data), and what the run's analysis workers are
+// told to open.
 import type { PrepConfig } from '../schemas/config.js';
 import type { AnalysisWorkerSpec } from './analysis-pool.js';
 import type { RunContext } from './finish-file.js';
@@ -12,9 +13,10 @@ import {
   resolveSegmenter,
   type SegmenterName,
 } from './stage-registry.js';
+import { reasonOf, type StageReason } from './stage-reason.js';
 import type { PersonDetector } from './stage-types.js';
 
-/** Picks every stage (injected ones win), with one announcement line per `auto` choice. */
+/** Picks every stage (injected ones win), with one announcement line per `auto` choice (as parts: each side words them). */
 export async function resolveStages(options: PrepOptions, config: PrepConfig) {
   const injected = options.stages ?? {};
   const cache = options.cache ?? {};
@@ -40,15 +42,19 @@ export async function resolveStages(options: PrepOptions, config: PrepConfig) {
     injected.textDetector && injected.textRemover
       ? { detector: given(injected.textDetector), remover: given(injected.textRemover) }
       : await createTextStages(config, cache);
-  const announcements: string[] = [];
-  const line = (role: string, r: Resolved<unknown>) => `${role}: ${r.choice.name} (${r.choice.reason})`;
+  const announcements: StageReason[] = [];
+  const line = (role: string, r: Resolved<unknown>): StageReason => [
+    `${role}: ${r.choice.name} (`,
+    ...reasonOf(r.choice),
+    ')',
+  ];
   if (!injected.segmenter && config.segmenter === 'auto') announcements.push(line('segmenter', segmenter));
   if (!injected.captioner && config.captioner === 'auto') announcements.push(line('captioner', captioner));
   if (person && injected.personDetector === undefined) {
     announcements.push(
       person.stage
-        ? 'characters: all, one crop per person found by anime-person-detector'
-        : `characters: all, split by separate mask parts; ${person.choice.reason}`,
+        ? ['characters: all, one crop per person found by anime-person-detector']
+        : ['characters: all, split by separate mask parts; ', ...reasonOf(person.choice)],
     );
   }
   if (!injected.textRemover && config.inpainter === 'auto')

@@ -114,12 +114,17 @@ describe('stage registry with model files that do not load', () => {
     });
   });
 
-  it('text removal: auto without LaMa downloaded says how to get it; opencv by name skips it', async () => {
+  it('text removal: auto without LaMa downloaded says how to get it (the pull as data too); opencv by name skips it', async () => {
     const auto = await createTextStages(parsePrepConfig({}), homeWith({}).cache);
     expect(auto.remover.choice).toEqual({
       name: 'opencv-inpaint-ns',
       reason:
         'auto: lama is not downloaded; `toonlora models pull lama` keeps screentone and lines under removed text',
+      reasonParts: [
+        'auto: lama is not downloaded; ',
+        { kind: 'pull-model', id: 'lama' },
+        ' keeps screentone and lines under removed text',
+      ],
     });
     const good = homeWith({ 'lama/lama_fp32.onnx': { fixture: 'lama.onnx' } });
     const opencv = await createTextStages(parsePrepConfig({ inpainter: 'opencv' }), good.cache);

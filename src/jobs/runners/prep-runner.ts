@@ -19,6 +19,7 @@ import { fitFileName, MAX_NAME_BYTES } from '../file-name-bytes.js';
 import type { JobContext, StopReason } from '../job-queue.js';
 import type { RunnerDeps } from './default-runners.js';
 import { prepJobDirs, removePrepLeftovers } from './prep-leftovers.js';
+import { WEB_STAGE_WORDS } from '../web-stage-words.js';
 
 /**
  * `007-name.png`: the input name runPrep sees (it names crops after it); index keeps names unique. The
@@ -212,6 +213,7 @@ async function prepIntoDataset(
     signal: context.signal,
     ...(deps.modelCache ? { cache: deps.modelCache } : {}),
     onMessage: (message) => context.emit({ type: 'log', level: 'info', message }),
+    stageWords: WEB_STAGE_WORDS, // its announced stage choices show on the Upload page
     onProgress: (p) =>
       context.progress({
         step: p.done,

@@ -1,0 +1,46 @@
+// src/jobs/web-stage-words.ts — a prep stage reason in the web app's words (pure): the parts src/prep/stage-reason.ts
+// records beside the CLI's words (a model to pull: the Models page; a prep option: the Upload page's field; an
+// error: its fix as job-error-hints.ts words it). The server's prep jobs announce their stage choices in these words;
+// the Upload page words a prep job's `result.stages` with them.
+import {
+  type PrepOptionName,
+  reasonInWords,
+  type StageReason,
+  stageReasonSchema,
+  type StageWords,
+} from '../prep/stage-reason.js';
+import { inWebWords } from './job-error-hints.js';
+
+/** The Upload page's field for each prep option (web/src/pages/upload.tsx). */
+export const PREP_FIELD_LABELS: Readonly<Record<PrepOptionName, string>> = {
+  characters: 'Characters per screenshot',
+  segmenter: 'Character cut-out',
+  inpainter: 'Text over art filled by',
+  captioner: 'Captions',
+};
+
+/** The web app's words for each part kind (src/prep/stage-reason.ts CLI_STAGE_WORDS has the CLI's). */
+export const WEB_STAGE_WORDS: StageWords = {
+  'pull-model': ({ id }) => `pulling ${id} on the Models page`,
+  'prep-option': ({ option, value }) => `${PREP_FIELD_LABELS[option]} "${value}"`,
+  error: ({ text, fix }) => inWebWords(text, fix),
+};
+
+/** `reason` in the web app's words. */
+export function webReason(reason: StageReason): string {
+  return reasonInWords(reason, WEB_STAGE_WORDS);
+}
+
+/**
+ * A stage choice's reason as a job's result carries it (the manifest's `{ reason, reasonParts }`), in the web app's
+ * words: its parts worded, else (a manifest written before the parts, or parts this version cannot read) its
+ * `reason` as it is.
+ */
+export function webStageReason(choice: {
+  readonly reason?: unknown;
+  readonly reasonParts?: unknown;
+}): string {
+  const parts = stageReasonSchema.safeParse(choice.reasonParts);
+  if (parts.success) return webReason(parts.data);
+  return typeof choice.reason === 'string' ? choice.reason : '';
+}
