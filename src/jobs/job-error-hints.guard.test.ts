@@ -1,16 +1,27 @@
-// src/jobs/job-error-hints.guard.test.ts — a guard: no text the web app shows for a failure names a CLI flag or
-// command (`--base`, ` -o `, `toonlora …`), except the deliberate command a remote worker's owner runs "on the
-// worker's machine". It words every fix kind (with each of its variants), for a server job and a remote worker's,
-// around the CLI messages the raise sites build, and lists every offender.
+// src/jobs/job-error-hints.guard.test.ts — a guard: no text the web app shows for a failure or a prep's stage
+// choice names a CLI flag or command (`--base`, ` -o `, `toonlora …`), except the deliberate command a remote
+// worker's owner runs "on the worker's machine". It words every fix kind (with each of its variants), for a server
+// job and a remote worker's, around the CLI messages the raise sites build, and every stage reason prep records
+// without its models or with models that do not load (the Upload page's Stages used, its no-tags warning, the
+// announcement lines a prep job logs), and lists every offender.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ErrorFix, errorFixSchema, FIX_SLOT } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
 import { MODEL_REGISTRY } from '../models/registry.js';
+import { fallenBackCaptioner, shortCaptionError } from '../prep/deferred-captions.js';
 import { outDirError } from '../prep/out-dir.js';
+import { parsePrepConfig } from '../prep/pipeline.js';
+import { resolveStages } from '../prep/run-stages.js';
+import { PERSON_DETECTOR_CACHED } from '../prep/stage-registry.js';
+import { type StageChoiceWithParts, stageChoice } from '../prep/stage-reason.js';
 import { checkExportImages } from './kohya-export.js';
 import { checkStoredLora } from './runners/generate-runner.js';
 import { stageInput } from './runners/prep-runner.js';
 import { cliWordsIn, type FailureSite, webMessage } from './job-error-hints.js';
+import { webReason, webStageReason } from './web-stage-words.js';
 
 const PULL_MESSAGE =
   'isnet-anime: isnet-anime.onnx is not downloaded (looked in /tmp/d/isnet-anime.onnx). Run: toonlora models pull isnet-anime';
@@ -96,5 +107,105 @@ describe('web failure texts name no CLI flag or command', () => {
       expect(failure).toBeInstanceOf(ToonloraError);
       expect(cliWordsIn(webMessage(failure))).toEqual([]);
     }
+  });
+});
+
+/** A toonlora home whose model cache holds `files` (registry path -> text). */
+function homeWith(files: Record<string, string>) {
+  const home = mkdtempSync(join(tmpdir(), 'toonlora-guard-home-'));
+  for (const [path, text] of Object.entries(files)) {
+    const target = join(home, 'models', path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, text);
+  }
+  return { env: { TOONLORA_HOME: home, HF_HOME: join(home, 'no-hf') } };
+}
+
+const NOT_ONNX = 'this is not an ONNX model\n';
+const CACHES = {
+  empty: homeWith({}),
+  'not loadable': homeWith({
+    'isnet-anime/isnet-anime.onnx': NOT_ONNX,
+    'wd-vit-tagger-v3/model.onnx': NOT_ONNX,
+    'wd-vit-tagger-v3/selected_tags.csv': 'tag_id,name,category,count\n',
+    'anime-person-detector/person_detect_v1.3_s/model.onnx': NOT_ONNX,
+    'lama/lama_fp32.onnx': NOT_ONNX,
+  }),
+  'cut-off BLIP': homeWith({
+    'blip-base/config.json': '{}',
+    'blip-base/preprocessor_config.json': '{}',
+    'blip-base/model.safetensors': 'x'.repeat(1_000_000),
+    'blip-base/vocab.txt': '{}',
+  }),
+};
+
+/** Each CLI word the web app's text of each stage choice (as a job's result carries it) names, with where. */
+function stageOffenders(choices: Record<string, StageChoiceWithParts | null>): string[] {
+  return Object.entries(choices).flatMap(([where, choice]) => {
+    if (choice === null) return [];
+    // through JSON, as the server sends a prep job's result
+    const web = webStageReason(JSON.parse(JSON.stringify(choice)));
+    return cliWordsIn(web).map((words) => `${where}: ${words} in "${web}"`);
+  });
+}
+
+describe('web stage reasons of a prep name no CLI flag or command', () => {
+  it('the guard finds a CLI flag or command planted in a reason', () => {
+    expect(
+      stageOffenders({
+        planted: stageChoice('classic', [
+          'auto: ',
+          { kind: 'pull-model', id: 'u2net' },
+          '; or --segmenter u2net',
+        ]),
+        older: { name: 'classic', reason: 'run `toonlora models pull isnet-anime`' },
+      }),
+    ).toEqual([
+      'planted: --segmenter in "auto: pulling u2net on the Models page; or --segmenter u2net"',
+      'older: toonlora models in "run `toonlora models pull isnet-anime`"',
+    ]);
+  });
+
+  for (const [name, cache] of Object.entries(CACHES))
+    it(`every auto choice and announcement, with models ${name}`, async () => {
+      const config = parsePrepConfig({ characters: 'all' });
+      const stages = await resolveStages({ inputs: [], outDir: '/nonexistent', cache }, config);
+      const person = stages.person?.choice ?? null;
+      const choices = {
+        segmenter: stages.segmenter.choice,
+        captioner: stages.captioner.choice,
+        textRemover: stages.text.remover.choice,
+        personDetector: person,
+        // the manifest's record of a split by mask parts (pipeline.ts)
+        maskParts:
+          person &&
+          stageChoice('mask-parts', [
+            'split by separate mask parts; ',
+            ...(person.reasonParts ?? [person.reason]),
+          ]),
+      };
+      // a reason that names something to do (a pull, a removal) records it as data too
+      expect(Object.values(choices).filter((choice) => choice?.reasonParts).length).toBeGreaterThan(0);
+      const announced = stages.announcements.flatMap((line) =>
+        cliWordsIn(webReason(line)).map((words) => `announcement: ${words} in "${webReason(line)}"`),
+      );
+      expect([...stageOffenders(choices), ...announced]).toEqual([]);
+    });
+
+  it('the person detector in use, and captions BLIP failed to write', () => {
+    const blip = { name: 'blip', reason: 'auto: BLIP weights are in the model cache' };
+    const pullFix = { kind: 'pull-model', id: 'blip-base' } as const;
+    const missing = new ToonloraError(
+      'TL_ERR_MODEL_MISSING',
+      'blip-base: not downloaded. Run: toonlora models pull blip-base',
+      { fix: pullFix },
+    );
+    expect(
+      stageOffenders({
+        personDetector: stageChoice('anime-person-detector', PERSON_DETECTOR_CACHED),
+        failed: fallenBackCaptioner(blip, shortCaptionError(new Error('CUDA out of memory'))),
+        missing: fallenBackCaptioner(blip, shortCaptionError(missing)),
+      }),
+    ).toEqual([]);
   });
 });

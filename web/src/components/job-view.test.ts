@@ -16,7 +16,6 @@ import {
   jobViewAfterConnection,
   prepCaptionWarning,
   prepStageChoices,
-  webStageReason,
 } from './job-view.js';
 
 describe('jobViewAfter', () => {
@@ -225,36 +224,59 @@ describe('prep results', () => {
     expect(prepStageChoices(null)).toEqual([]);
     expect(prepStageChoices({ datasetId: 'd1' })).toEqual([]);
   });
-  it("words the manifest's model pulls and flags for the web (it said `toonlora models pull …` on the Upload page)", () => {
-    // the reasons src/prep/stage-registry.ts records
-    const cli = {
+  it("words a stage reason's parts for the web: the Models page pulls, the Upload page's field (no rewording of the CLI's text)", () => {
+    // as src/prep/stage-registry.ts records them: `reason` in the CLI's words, `reasonParts` the same as data
+    const pull = (id: string) => ({ kind: 'pull-model', id });
+    const withParts = {
       stages: {
         segmenter: {
           name: 'classic',
           reason:
             'auto: isnet-anime is not downloaded; `toonlora models pull isnet-anime` gives better masks on busy panels',
+          reasonParts: [
+            'auto: isnet-anime is not downloaded; ',
+            pull('isnet-anime'),
+            ' gives better masks on busy panels',
+          ],
         },
         personDetector: {
           name: 'anime-person-detector',
-          reason: '`toonlora models pull anime-person-detector` splits overlapping characters',
+          reason: '--characters all: its weights are in the model cache',
+          reasonParts: [
+            { kind: 'prep-option', option: 'characters', value: 'all' },
+            ': its weights are in the model cache',
+          ],
         },
         captioner: {
           name: 'none',
           reason:
             'auto: no captioner weights downloaded, captions are the trigger and class words; `toonlora models pull wd-vit-tagger-v3` adds tags',
+          reasonParts: [
+            'auto: no captioner weights downloaded, captions are the trigger and class words; ',
+            pull('wd-vit-tagger-v3'),
+            ' adds tags',
+          ],
         },
       },
     };
-    expect(prepStageChoices(cli).map((choice) => choice.reason)).toEqual([
+    expect(prepStageChoices(withParts).map((choice) => choice.reason)).toEqual([
       'auto: isnet-anime is not downloaded; pulling isnet-anime on the Models page gives better masks on busy panels',
-      'pulling anime-person-detector on the Models page splits overlapping characters',
+      'Characters per screenshot "all": its weights are in the model cache',
       'auto: no captioner weights downloaded, captions are the trigger and class words; pulling wd-vit-tagger-v3 on the Models page adds tags',
     ]);
-    expect(prepCaptionWarning(cli)).toContain('pulling wd-vit-tagger-v3 on the Models page adds tags');
-    expect(prepCaptionWarning(cli)).not.toContain('toonlora');
-    expect(webStageReason('--characters all: its weights are in the model cache')).toBe(
-      'Characters per screenshot "all": its weights are in the model cache',
+    expect(prepCaptionWarning(withParts)).toContain('pulling wd-vit-tagger-v3 on the Models page adds tags');
+    expect(prepCaptionWarning(withParts)).not.toContain('toonlora');
+    // the words come from the parts, not from the CLI's text
+    const segmenter = { ...withParts.stages.segmenter, reasonParts: ['auto: ', pull('u2net'), ' helps'] };
+    expect(prepStageChoices({ stages: { segmenter } })[0]?.reason).toBe(
+      'auto: pulling u2net on the Models page helps',
     );
+  });
+  it("shows a reason without parts as it is (an older job's manifest, a plain reason)", () => {
+    const older = { name: 'classic', reason: '`toonlora models pull isnet-anime` gives better masks' };
+    expect(prepStageChoices({ stages: { segmenter: older } })[0]?.reason).toBe(older.reason);
+    const unreadable = { ...older, reasonParts: [{ kind: 'a-kind-from-a-newer-version' }] };
+    expect(prepStageChoices({ stages: { segmenter: unreadable } })[0]?.reason).toBe(older.reason);
   });
   it('warns when captions fell back to the trigger word only', () => {
     expect(prepCaptionWarning(result)).toMatch(

@@ -2,6 +2,7 @@
 // history, sample images, warnings, last checkpoint, stream messages it could not read), the pure steps that fold
 // one job event (or one unreadable message) into it, and which live figures its status line shows.
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
+import { webStageReason } from '../../../src/jobs/web-stage-words.js';
 import type { JobEventBody, JobProgress, JobStatus } from '../../../src/schemas/api.js';
 import type { LossPoint } from './loss-chart.js';
 import type { SampleImage } from './sample-labels.js';
@@ -201,29 +202,20 @@ const PREP_STAGE_LABELS: Record<string, string> = {
   captioner: 'captions',
 };
 
-/**
- * A prep stage's reason (the manifest's, in the CLI's words: `toonlora models pull <id>`, `--characters all`) in
- * the web app's: the Models page pulls the model, the Upload page's field names the choice.
- */
-export function webStageReason(reason: string): string {
-  return reason
-    .replace(/`toonlora models pull ([\w./@-]+)`/g, 'pulling $1 on the Models page')
-    .replace(/--characters all\b/g, 'Characters per screenshot "all"');
-}
-
-/** The stage choices of a prep job's result (`{ stages: { captioner: { name, reason }, ... } }`, as the
- * manifest records them), in the manifest's order; [] when the result has none (an older or failed job). */
+/** The stage choices of a prep job's result (`{ stages: { captioner: { name, reason, reasonParts }, ... } }`, as
+ * the manifest records them), in the manifest's order, each reason in the web app's words (its parts worded:
+ * src/jobs/web-stage-words.ts); [] when the result has none (an older or failed job). */
 export function prepStageChoices(result: Record<string, unknown> | null | undefined): PrepStageChoice[] {
   const stages = result?.stages;
   if (typeof stages !== 'object' || stages === null) return [];
   const choices: PrepStageChoice[] = [];
   for (const [stage, value] of Object.entries(stages as Record<string, unknown>)) {
-    const choice = value as { name?: unknown; reason?: unknown } | null;
+    const choice = value as { name?: unknown; reason?: unknown; reasonParts?: unknown } | null;
     if (typeof choice?.name !== 'string') continue;
     choices.push({
       stage: PREP_STAGE_LABELS[stage] ?? stage,
       name: choice.name,
-      reason: typeof choice.reason === 'string' ? webStageReason(choice.reason) : '',
+      reason: webStageReason(choice),
     });
   }
   return choices;
@@ -231,11 +223,12 @@ export function prepStageChoices(result: Record<string, unknown> | null | undefi
 
 /** The warning a prep result calls for: captions fell back to the trigger and class words only. */
 export function prepCaptionWarning(result: Record<string, unknown> | null | undefined): string | null {
-  const captioner = (result?.stages as { captioner?: { name?: unknown; reason?: unknown } } | undefined)
-    ?.captioner;
+  const captioner = (
+    result?.stages as { captioner?: { name?: unknown; reason?: unknown; reasonParts?: unknown } } | undefined
+  )?.captioner;
   if (captioner?.name !== 'none') return null;
-  const why =
-    typeof captioner.reason === 'string' && captioner.reason ? ` (${webStageReason(captioner.reason)})` : '';
+  const reason = webStageReason(captioner);
+  const why = reason ? ` (${reason})` : '';
   return `No tags were captioned: every caption is only the trigger and class words${why}. Training on these captions works, but edit them on the Dataset page or download a captioner for better results.`;
 }
 
