@@ -24,7 +24,8 @@ import { rebuildWarning } from '../components/dataset-versions.js';
 import { CheckedImage } from '../components/full-size-image.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { LinkedText } from '../components/linked-text.js';
-import { jobToFollow, jobToReopen, prepCaptionWarning, prepStageChoices } from '../components/job-view.js';
+import { jobToFollow, jobToReopen } from '../components/job-view.js';
+import { PrepCaptionWarning, PrepStagesUsed } from '../components/prep-stages.js';
 import { prepModelWarnings } from '../components/prep-model-warnings.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../components/upload-batches.js';
 import {
@@ -93,8 +94,6 @@ export function UploadPage({
   // The finished prep's version: a job that made no crop leaves one with no image, not worth a review.
   const builtVersion = datasets?.find((d) => d.jobId === prepJob?.id);
   const noCrops = prep.status === 'succeeded' && builtVersion?.itemCount === 0;
-  const stageChoices = prepStageChoices(prepJob?.result);
-  const captionWarning = prepCaptionWarning(prepJob?.result);
 
   const load = () => api.images(character.id).then(setImages, onError);
   useEffect(() => {
@@ -316,24 +315,8 @@ export function UploadPage({
             }}
           />
         )}
-        {prep.status === 'succeeded' && captionWarning && (
-          <p className="field-warning" data-testid="caption-fallback">
-            {captionWarning}
-          </p>
-        )}
-        {prep.status === 'succeeded' && stageChoices.length > 0 && (
-          <details className="small" data-testid="prep-stages">
-            <summary>Stages used</summary>
-            <ul>
-              {stageChoices.map((choice) => (
-                <li key={choice.stage}>
-                  {choice.stage}: <b>{choice.name}</b>
-                  {choice.reason && <span className="muted"> ({choice.reason})</span>}
-                </li>
-              ))}
-            </ul>
-          </details>
-        )}
+        {prep.status === 'succeeded' && <PrepCaptionWarning result={prepJob?.result} />}
+        {prep.status === 'succeeded' && <PrepStagesUsed result={prepJob?.result} />}
         {noCrops && (
           <p className="field-warning" data-testid="no-crops">
             No character was found in these screenshots, so the new dataset version is empty and cannot be
