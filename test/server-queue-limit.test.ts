@@ -43,7 +43,7 @@ describe('the job queue limit', () => {
     expect(refused.json().error).toMatchObject({
       code: 'TL_ERR_QUEUE_FULL',
       message:
-        'the job queue is full: 2 jobs are queued and the limit is 2 (serve --max-queued). Wait for queued jobs to start, or cancel one, then submit again.',
+        'the job queue is full: 2 jobs are queued and the limit is 2 (whoever runs the server sets it). Wait for queued jobs to start, or cancel one, then submit again.',
     });
     expect(app.queue.listJobs({ status: 'queued' })).toHaveLength(2);
     // a cancelled queued job frees its place

@@ -3,13 +3,15 @@
 // worker's owner runs "on the worker's machine". It words every fix kind (with each of its variants), for a server
 // job and a remote worker's, around the CLI messages the raise sites build, and every stage reason prep records
 // without its models or with models that do not load (the Upload page's Stages used, its no-tags warning, the
-// announcement lines a prep job logs), and lists every offender.
+// announcement lines a prep job logs), the submit refusals (4xx) the web app's forms show, and lists every offender.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ErrorFix, errorFixSchema, FIX_SLOT } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
+import { checkApiBaseModel } from '../server/api-base-model.js';
+import { checkQueueAdmission } from './queue-admission.js';
 import { MODEL_REGISTRY } from '../models/registry.js';
 import { fallenBackCaptioner, shortCaptionError } from '../prep/deferred-captions.js';
 import { outDirError } from '../prep/out-dir.js';
@@ -207,5 +209,24 @@ describe('web stage reasons of a prep name no CLI flag or command', () => {
         missing: fallenBackCaptioner(blip, shortCaptionError(missing)),
       }),
     ).toEqual([]);
+  });
+});
+
+describe('submit refusals a web page shows name no CLI flag or command', () => {
+  it('a full queue (Build, Train, Generate, Resume) and a file path typed as the Base model', () => {
+    const refusals = [
+      () => checkQueueAdmission({ closing: false, queued: () => 2, maxQueued: 2 }),
+      () => checkQueueAdmission({ closing: true, queued: () => 0, maxQueued: 2 }),
+      () => checkApiBaseModel('params.generation.baseModel', '/models/b.safetensors'),
+    ].map((refuse) => {
+      try {
+        refuse();
+      } catch (error) {
+        return error as ToonloraError;
+      }
+      throw new Error(`${refuse} refused nothing`);
+    });
+    expect(refusals.map((error) => error.httpStatus)).toEqual([429, 503, 400]);
+    expect(refusals.flatMap((error) => cliWordsIn(error.message))).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ describe('checkQueueAdmission', () => {
 
   it('refuses a job at the limit (429) naming both numbers, and counts nothing without a limit', () => {
     expect(() => checkQueueAdmission({ closing: false, queued: () => 1, maxQueued: 1 })).toThrow(
-      'the job queue is full: 1 job is queued and the limit is 1 (serve --max-queued).',
+      'the job queue is full: 1 job is queued and the limit is 1 (whoever runs the server sets it).',
     );
     expect(() => checkQueueAdmission({ closing: false, queued: () => 4, maxQueued: 5 })).not.toThrow();
     const never = () => {

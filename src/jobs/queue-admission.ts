@@ -32,7 +32,7 @@ export function checkQueueAdmission(state: AdmissionState): void {
   throw new ToonloraError(
     'TL_ERR_QUEUE_FULL',
     `the job queue is full: ${queued} job${queued === 1 ? ' is' : 's are'} queued and the limit is ${state.maxQueued} ` +
-      '(serve --max-queued). Wait for queued jobs to start, or cancel one, then submit again.',
+      '(whoever runs the server sets it). Wait for queued jobs to start, or cancel one, then submit again.',
     { details: { queued, maxQueued: state.maxQueued } },
   );
 }

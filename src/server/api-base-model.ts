@@ -32,7 +32,7 @@ export function checkApiBaseModel(field: string, value: string): void {
   if (isApiBaseModel(value)) return;
   throw new ToonloraError(
     'TL_ERR_USAGE',
-    `${field}: "${value.slice(0, 120)}" is not a base model the API accepts. Give a Hugging Face id (owner/name or owner/name@REV, in the local Hub cache), a registry base (${registryBaseModelIds().join(', ')}) or tiny; server file paths are refused (use the CLI's --base for a local file).`,
+    `${field}: "${value.slice(0, 120)}" is not a base model the API accepts. Give a Hugging Face id (owner/name or owner/name@REV, in the local Hub cache), a registry base (${registryBaseModelIds().join(', ')}) or tiny; server file paths are refused (only the command line trains or generates from a local file).`,
     { details: { fields: [field] } },
   );
 }
