@@ -192,6 +192,11 @@ describe('web stage reasons of a prep name no CLI flag or command', () => {
         cliWordsIn(webReason(line)).map((words) => `announcement: ${words} in "${webReason(line)}"`),
       );
       expect([...stageOffenders(choices), ...announced]).toEqual([]);
+      // a model file that is there but does not load is damaged, not missing (it said "not downloaded on the server")
+      if (name === 'not loadable')
+        expect(webStageReason(choices.segmenter)).toBe(
+          'auto: isnet-anime failed to load: isnet-anime on the server is damaged or incomplete (a file in it cannot be read): Remove it on the Models page, then pull it again.',
+        );
     });
 
   it('the person detector in use, and captions BLIP failed to write', () => {

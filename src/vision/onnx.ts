@@ -156,7 +156,8 @@ async function createSession(
     throw new ToonloraError(
       'TL_ERR_MODEL_MISSING',
       `${options.modelId}: ${path} is not a loadable ONNX model (${(error as Error).message}). Delete it and run: toonlora models pull ${options.modelId}`,
-      { cause: error, details: { model: options.modelId, path }, fix: { kind: 'pull-model', id: options.modelId } },
+      // there but damaged: on the web, Remove it on the Models page, then pull it (the CLI's words are the same)
+      { cause: error, details: { model: options.modelId, path }, fix: { kind: 'repull-model', id: options.modelId } },
     );
   }
   for (const name of options.expectInputs ?? []) {
