@@ -16,6 +16,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   /** The fix an error names, as data, and its CLI words: errors.ts builds messages with it. */
   'error-fix': [],
   errors: ['error-fix'],
+  /** Why prep chose a stage, as data (a model to pull, an option set, an error with its fix), and its CLI words. */
+  'stage-reason': ['error-fix'],
   version: [],
   types: [],
   'value-preview': [],
@@ -24,8 +26,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   /** The one "disk full" detector (ENOSPC, EDQUOT, libvips' text, a wrapped cause) and its words: every writer's. */
   'disk-full': [],
   'output-folder': ['error-fix', 'errors'],
-  /** zod schemas only: shared by the CLI, the server and the web bundle, so they import nothing of toonlora's. */
-  schemas: [],
+  /** zod schemas only: shared by the CLI, the server and the web bundle, so they import nothing of toonlora's but
+   * the two pure files whose data they hold (an error's fix, a prep stage's reason). */
+  schemas: ['error-fix', 'stage-reason'],
   vision: ['error-fix', 'errors', 'schemas'],
   config: ['error-fix', 'errors', 'schemas', 'value-preview'],
   /** The install lock and the disk probes: models/ (a pull) and env/ (the venv, doctor) share them. */
@@ -55,10 +58,22 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'models',
     'output-folder',
     'schemas',
+    'stage-reason',
     'vision',
     'worker',
   ],
-  jobs: ['disk-full', 'error-fix', 'errors', 'format-bytes', 'models', 'prep', 'schemas', 'vision', 'worker'],
+  jobs: [
+    'disk-full',
+    'error-fix',
+    'errors',
+    'format-bytes',
+    'models',
+    'prep',
+    'schemas',
+    'stage-reason',
+    'vision',
+    'worker',
+  ],
   demo: ['env', 'error-fix', 'errors', 'lora', 'models', 'output-folder', 'prep', 'schemas', 'worker'],
   server: [
     'error-fix',
@@ -108,11 +123,17 @@ const WEB_SHARED: readonly string[] = [
   'src/models/hub-address.ts', // the Models page reads a pasted Hub address as `models pull` does
   'src/format-bytes.ts', // sizes in the CLI's units: `models list`, `inspect`, the Metadata panel agree
   'src/lora/webui-name.ts', // the LoRA name WebUI can read back, shown on the LoRA page
+  'src/jobs/web-stage-words.ts', // a prep stage's reason in the web's words: the Upload page and a server prep job's log
 ];
 
 /** What the web bundle may reach in src/ through WEB_SHARED's own imports (job-state.ts throws coded errors; errors.ts
- * words a fix with error-fix.ts). */
-const WEB_SHARED_REACHES: readonly string[] = ['src/errors.ts', 'src/error-fix.ts'];
+ * words a fix with error-fix.ts; web-stage-words.ts words stage-reason.ts's parts). */
+const WEB_SHARED_REACHES: readonly string[] = [
+  'src/errors.ts',
+  'src/error-fix.ts',
+  'src/stage-reason.ts',
+  'src/jobs/job-error-hints.ts', // web-stage-words.ts words an error's fix as a failed job's text does
+];
 
 interface ImportEdge {
   /** Both relative to the repository root, e.g. `src/cli/program.ts`. */

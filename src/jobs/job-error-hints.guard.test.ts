@@ -18,7 +18,7 @@ import { outDirError } from '../prep/out-dir.js';
 import { parsePrepConfig } from '../prep/pipeline.js';
 import { resolveStages } from '../prep/run-stages.js';
 import { PERSON_DETECTOR_CACHED } from '../prep/stage-registry.js';
-import { type StageChoiceWithParts, stageChoice } from '../prep/stage-reason.js';
+import { type StageChoiceWithParts, stageChoice } from '../stage-reason.js';
 import { checkExportImages } from './kohya-export.js';
 import { checkStoredLora } from './runners/generate-runner.js';
 import { stageInput } from './runners/prep-runner.js';

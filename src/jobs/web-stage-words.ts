@@ -1,4 +1,4 @@
-// src/jobs/web-stage-words.ts — a prep stage reason in the web app's words (pure): the parts src/prep/stage-reason.ts
+// src/jobs/web-stage-words.ts — a prep stage reason in the web app's words (pure): the parts src/stage-reason.ts
 // records beside the CLI's words (a model to pull: the Models page; a prep option: the Upload page's field; an
 // error: its fix as job-error-hints.ts words it). The server's prep jobs announce their stage choices in these words;
 // the Upload page words a prep job's `result.stages` with them.
@@ -8,7 +8,7 @@ import {
   type StageReason,
   stageReasonSchema,
   type StageWords,
-} from '../prep/stage-reason.js';
+} from '../stage-reason.js';
 import { inWebWords } from './job-error-hints.js';
 
 /** The Upload page's field for each prep option (web/src/pages/upload.tsx). */
@@ -19,7 +19,7 @@ export const PREP_FIELD_LABELS: Readonly<Record<PrepOptionName, string>> = {
   captioner: 'Captions',
 };
 
-/** The web app's words for each part kind (src/prep/stage-reason.ts CLI_STAGE_WORDS has the CLI's). */
+/** The web app's words for each part kind (src/stage-reason.ts CLI_STAGE_WORDS has the CLI's). */
 export const WEB_STAGE_WORDS: StageWords = {
   'pull-model': ({ id }) => `pulling ${id} on the Models page`,
   'prep-option': ({ option, value }) => `${PREP_FIELD_LABELS[option]} "${value}"`,

@@ -16,7 +16,7 @@ import {
   type StageChoiceWithParts,
   type StageReason,
   stageChoice,
-} from './stage-reason.js';
+} from '../stage-reason.js';
 
 /** Most characters of a deferred captioner's error shown (transformers lists every model type it knows). */
 const CAPTION_ERROR_CHARS = 300;

@@ -26,7 +26,7 @@ import { prepDiskFullError } from './disk-full.js';
 import { checkOutDir, discardStaging, finishOutDir, outDirError, prepareOutDir } from './out-dir.js';
 import { datasetFolderName, UniqueNames } from './output-names.js';
 import { canUseWorkers, resolveStages, workerSpec } from './run-stages.js';
-import { CLI_STAGE_WORDS, reasonInWords, reasonOf, type StageWords, stageChoice } from './stage-reason.js';
+import { CLI_STAGE_WORDS, reasonInWords, reasonOf, type StageWords, stageChoice } from '../stage-reason.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 
 export { shortCaptionError } from './deferred-captions.js';

@@ -13,7 +13,7 @@ import {
   resolveSegmenter,
   type SegmenterName,
 } from './stage-registry.js';
-import { reasonOf, type StageReason } from './stage-reason.js';
+import { reasonOf, type StageReason } from '../stage-reason.js';
 import type { PersonDetector } from './stage-types.js';
 
 /** Picks every stage (injected ones win), with one announcement line per `auto` choice (as parts: each side words them). */

@@ -24,7 +24,7 @@ import type { AnalysisStages } from './analyse-file.js';
 import { loadWd14Captioner } from './tag-wd14.js';
 import { createPaddleTextDetector, PADDLE_DET_MODEL_ID } from './text-detect-paddle.js';
 import { createOpenCvTextRemover } from './text-remove.js';
-import { cliReason, errorPart, type StagePart, type StageReason, stageChoice } from './stage-reason.js';
+import { cliReason, errorPart, type StagePart, type StageReason, stageChoice } from '../stage-reason.js';
 
 export type SegmenterName = 'isnet-anime' | 'u2net' | 'classic';
 

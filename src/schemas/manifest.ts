@@ -3,7 +3,7 @@
 // and stage images. The CLI, the server and the web UI read it through this schema; types are inferred
 // from it.
 import { z } from 'zod';
-import { stageReasonSchema } from '../prep/stage-reason.js';
+import { stageReasonSchema } from '../stage-reason.js';
 import { prepConfigSchema } from './config.js';
 
 export const MANIFEST_VERSION = 1;
@@ -90,7 +90,7 @@ export const manifestFileSchema = z.object({
 /**
  * Which implementation ran each stage, and why it was chosen (`auto` announces its choice): `reason` in the CLI's
  * words; `reasonParts`, where the reason names a model to pull, a prep option or an error, the same reason as text
- * runs and those parts as data (src/prep/stage-reason.ts), which the web app words its own way. Absent in manifests
+ * runs and those parts as data (src/stage-reason.ts), which the web app words its own way. Absent in manifests
  * written before the field and where the reason is plain text.
  */
 export const manifestStageChoiceSchema = z.object({

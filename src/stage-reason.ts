@@ -1,9 +1,9 @@
-// src/prep/stage-reason.ts — why prep chose a stage, as data: text runs and the parts each side words its own way
+// src/stage-reason.ts — why prep chose a stage, as data: text runs and the parts each side words its own way
 // (a model to pull, a prep option that was set, an error's message with its fix), and the CLI's words for them: the
 // manifest's `reason` and the run's announcement lines. The web app words the same parts (src/jobs/
 // web-stage-words.ts); both are a StageWords, so a new part kind does not compile until each side words it.
 import { z } from 'zod';
-import { errorFixSchema, inCliWords } from '../error-fix.js';
+import { errorFixSchema, inCliWords } from './error-fix.js';
 
 /** The prep options a reason can name (the CLI's flags, the Upload page's fields). */
 export const prepOptionSchema = z.enum(['characters', 'segmenter', 'inpainter', 'captioner']);
