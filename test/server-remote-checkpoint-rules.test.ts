@@ -12,8 +12,8 @@ import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { zipCheckpoint } from '../src/jobs/remote/checkpoint-archive.js';
-import { unzipTo } from '../src/jobs/remote/unzip.js';
-import { claimedTrainJob } from './helpers/remote-train-jobs.js';
+import { type UnzipLimits, unzipFileTo } from '../src/jobs/remote/unzip.js';
+import { claimedTrainJob, WORKER_HEADERS } from './helpers/remote-train-jobs.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach('remote-ckpt-rules');
@@ -44,7 +44,7 @@ const upload = (app: FastifyInstance, leaseId: string, step: string, body: Buffe
   app.inject({
     method: 'POST',
     url: `/api/worker/leases/${leaseId}/checkpoint?step=${step}`,
-    headers: { 'content-type': 'application/zip' },
+    headers: { ...WORKER_HEADERS, 'content-type': 'application/zip' },
     payload: body,
   });
 
@@ -58,7 +58,11 @@ describe('serve --remote-workers: checkpoint rules', () => {
   it('keeps the highest step; ?step is digits only; none uploaded says so; a symbolic link is refused', async () => {
     const app = await makeApp({ remoteWorkers: { leaseMs: 60_000, jobs: 8 } });
     const { id, leaseId } = await claimedTrainJob(app);
-    const none = await app.inject({ method: 'GET', url: `/api/worker/leases/${leaseId}/checkpoint` });
+    const none = await app.inject({
+      method: 'GET',
+      url: `/api/worker/leases/${leaseId}/checkpoint`,
+      headers: WORKER_HEADERS,
+    });
     expect(none.statusCode).toBe(404);
     expect(none.json().error.message).toBe(
       `job ${id}: the server keeps no checkpoint of it (none was uploaded, or it was deleted).`,
@@ -89,6 +93,12 @@ describe('serve --remote-workers: checkpoint rules', () => {
 
 describe("a worker's unzip", () => {
   const outDir = () => join(tmpdir(), `tl-unzip-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  /** Unpacks `zip` as a worker does: from a file on disk (it downloads the dataset zip to one). */
+  const unzipTo = async (zip: Buffer, out: string, limits?: UnzipLimits) => {
+    const file = join(await mkdtemp(join(tmpdir(), 'tl-unzip-file-')), 'dataset.zip');
+    writeFileSync(file, zip);
+    return unzipFileTo(file, out, 'dataset zip', limits);
+  };
 
   it('refuses a zip bomb before writing anything, naming the limit', async () => {
     const bomb = await zipOf([['a.png', Buffer.alloc(20 * 1024 ** 2)]]); // 20 MiB of zeros, deflated to ~20 KB

@@ -15,7 +15,7 @@ import { storeCheckpoint } from '../src/jobs/remote/checkpoint-store.js';
 import { unzipFileTo } from '../src/jobs/remote/unzip.js';
 import { MAX_CHECKPOINT_BYTES } from '../src/server/routes/workers/index.js';
 import { waitFor } from './helpers/job-stand-ins.js';
-import { offeredTrainJob, waitForOffers } from './helpers/remote-train-jobs.js';
+import { offeredTrainJob, WORKER_HEADERS, waitForOffers } from './helpers/remote-train-jobs.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach('remote-ckpt');
@@ -38,6 +38,7 @@ const claim = async (app: FastifyInstance) => {
   const res = await app.inject({
     method: 'POST',
     url: '/api/worker/claim',
+    headers: WORKER_HEADERS,
     payload: { worker: 'w1', waitS: 0 },
   });
   expect(res.statusCode).toBe(200);
@@ -48,7 +49,7 @@ const upload = (app: FastifyInstance, leaseId: string, step: number, body: Buffe
   app.inject({
     method: 'POST',
     url: `/api/worker/leases/${leaseId}/checkpoint?step=${step}`,
-    headers: { 'content-type': 'application/zip', ...headers },
+    headers: { ...WORKER_HEADERS, 'content-type': 'application/zip', ...headers },
     payload: body,
   });
 
@@ -76,6 +77,7 @@ describe('serve --remote-workers: the checkpoint kept for a resume', () => {
     const events = await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${lease.leaseId}/events`,
+      headers: WORKER_HEADERS,
       payload: { events: [{ type: 'checkpoint', step: 4, path: `${id}/run/checkpoints/step-000004` }] },
     });
     expect(events.statusCode).toBe(200);
@@ -130,7 +132,7 @@ describe('serve --remote-workers: the checkpoint kept for a resume', () => {
     const done = await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${resumed.leaseId}/complete?steps=8`,
-      headers: { 'content-type': 'application/octet-stream' },
+      headers: { ...WORKER_HEADERS, 'content-type': 'application/octet-stream' },
       payload: Buffer.concat([length, header]),
     });
     expect(done.statusCode, done.body).toBe(200);

@@ -3,7 +3,7 @@
 // downloadable; a file that is not a PNG, a name with a path in it, and a lease that is gone are refused.
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { claimedTrainJob } from './helpers/remote-train-jobs.js';
+import { claimedTrainJob, WORKER_HEADERS } from './helpers/remote-train-jobs.js';
 import { solidPng } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -13,6 +13,7 @@ const upload = (app: FastifyInstance, leaseId: string, step: number, images: Rec
   app.inject({
     method: 'POST',
     url: `/api/worker/leases/${leaseId}/samples`,
+    headers: WORKER_HEADERS,
     payload: {
       step,
       images: Object.entries(images).map(([name, file]) => ({ name, png: file.toString('base64') })),
@@ -59,6 +60,7 @@ describe('serve --remote-workers: sample images', () => {
     const fail = await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${leaseId}/fail`,
+      headers: WORKER_HEADERS,
       payload: { error: { code: 'TL_ERR_WORKER', message: 'boom' } },
     });
     expect(fail.statusCode).toBe(200);

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { serveUntilStopped } from '../src/cli/commands/serve.js';
+import { WORKER_HEADERS } from './helpers/remote-train-jobs.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -24,12 +25,14 @@ describe('serve stopping with a remote train job', () => {
     const claim = await app.inject({
       method: 'POST',
       url: '/api/worker/claim',
+      headers: WORKER_HEADERS,
       payload: { worker: 'gpu-a', waitS: 0 },
     });
     const { leaseId } = claim.json();
     await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${leaseId}/events`,
+      headers: WORKER_HEADERS,
       payload: {
         events: [
           { type: 'progress', progress: { step: 4, total: 10, loss: 0.5 } },

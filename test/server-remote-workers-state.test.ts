@@ -4,6 +4,7 @@
 // field is in /openapi.json.
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { WORKER_HEADERS } from './helpers/remote-train-jobs.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -45,6 +46,7 @@ describe('a remote train job says where it is', () => {
     const claim = await app.inject({
       method: 'POST',
       url: '/api/worker/claim',
+      headers: WORKER_HEADERS,
       payload: { worker: 'gpu-a', waitS: 0 },
     });
     expect(claim.statusCode).toBe(200);

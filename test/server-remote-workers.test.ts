@@ -2,7 +2,7 @@
 // Python): claims racing (one job each, one 204), a lease left to expire (the job interrupted, resumable, claimed
 // again as a resume), a cancel reaching the worker in its events reply, the LoRA upload ending the job (downloadable),
 // the token on the worker routes, and the dataset zip unpacked as the worker does.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -12,9 +12,9 @@ import { FIX_SLOT } from '../src/error-fix.js';
 import { ToonloraError } from '../src/errors.js';
 import { WorkerClient } from '../src/jobs/remote/worker-client.js';
 import { parseWorkerLease } from '../src/cli/commands/serve.js';
-import { unzipTo } from '../src/jobs/remote/unzip.js';
+import { unzipFileTo } from '../src/jobs/remote/unzip.js';
 import { waitFor as waitForValue } from './helpers/job-stand-ins.js';
-import { offeredTrainJob, waitForOffers } from './helpers/remote-train-jobs.js';
+import { offeredTrainJob, WORKER_HEADERS, waitForOffers } from './helpers/remote-train-jobs.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -35,7 +35,12 @@ const remoteApp = (leaseMs = 60_000, token?: string) =>
   makeApp({ remoteWorkers: { leaseMs, jobs: 8 }, ...(token ? { token } : {}) });
 
 const claim = (app: FastifyInstance, worker: string, waitS = 0) =>
-  app.inject({ method: 'POST', url: '/api/worker/claim', payload: { worker, waitS } });
+  app.inject({
+    method: 'POST',
+    url: '/api/worker/claim',
+    headers: WORKER_HEADERS,
+    payload: { worker, waitS },
+  });
 
 describe('serve --remote-workers', () => {
   it('gives two workers claiming at once one job each, and a third a 204', async () => {
@@ -71,6 +76,7 @@ describe('serve --remote-workers', () => {
     const events = await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${lease.leaseId}/events`,
+      headers: WORKER_HEADERS,
       payload: {
         events: [
           { type: 'progress', progress: { step: 2, total: 10, loss: 0.5 } },
@@ -93,6 +99,7 @@ describe('serve --remote-workers', () => {
     const late = await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${lease.leaseId}/events`,
+      headers: WORKER_HEADERS,
       payload: { events: [] },
     });
     expect(late.statusCode).toBe(409);
@@ -110,6 +117,7 @@ describe('serve --remote-workers', () => {
     const reply = await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${lease.leaseId}/events`,
+      headers: WORKER_HEADERS,
       payload: { events: [] },
     });
     expect(reply.json()).toMatchObject({ stop: true });
@@ -117,6 +125,7 @@ describe('serve --remote-workers', () => {
     const fail = await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${lease.leaseId}/fail`,
+      headers: WORKER_HEADERS,
       payload: { error: { code: 'TL_ERR_WORKER', message: 'stopped at step 3' }, stopped: true },
     });
     expect(fail.statusCode).toBe(200);
@@ -132,6 +141,7 @@ describe('serve --remote-workers', () => {
     const fail = await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${lease.leaseId}/fail`,
+      headers: WORKER_HEADERS,
       payload: { error: { code: 'TL_ERR_WORKER', message, fix: { kind: 'resume' } } },
     });
     expect(fail.statusCode).toBe(200);
@@ -151,6 +161,7 @@ describe('serve --remote-workers', () => {
     await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${lease.leaseId}/fail`,
+      headers: WORKER_HEADERS,
       payload: { error: { code: 'TL_ERR_MODEL_MISSING', message, fix } },
     });
     await waitFor(() => app.jobStore.getJob(id).status === 'failed');
@@ -168,7 +179,7 @@ describe('serve --remote-workers', () => {
       app.inject({
         method: 'POST',
         url: `/api/worker/leases/${lease.leaseId}/complete?steps=4&lastLoss=0.25`,
-        headers: { 'content-type': 'application/octet-stream' },
+        headers: { ...WORKER_HEADERS, 'content-type': 'application/octet-stream' },
         payload: body,
       });
     expect((await complete(Buffer.from('not a lora'))).statusCode).toBe(422);
@@ -206,7 +217,7 @@ describe('serve --remote-workers', () => {
     const ok = await app.inject({
       method: 'POST',
       url: '/api/worker/claim',
-      headers: { authorization: 'Bearer sekret-token-for-tests-0123456789' },
+      headers: { ...WORKER_HEADERS, authorization: 'Bearer sekret-token-for-tests-0123456789' },
       payload: { worker: 'w1', waitS: 0 },
     });
     expect(ok.statusCode).toBe(204);
@@ -243,7 +254,7 @@ describe('serve --remote-workers', () => {
     }
     // any other refusal names its route once (it read "POST /api/worker/claim: POST /api/worker/claim: ...")
     const bad = await new WorkerClient(url, 'sekret-token-for-tests-0123456789')
-      .download('/api/datasets/nope/zip')
+      .downloadTo('/api/datasets/nope/zip', join(mkdtempSync(join(tmpdir(), 'tl-dl-')), 'z.zip'), 1000)
       .catch((e: unknown) => e);
     expect((bad as Error).message.match(/GET \/api\/datasets\/nope\/zip/g)).toHaveLength(1);
   });
@@ -262,8 +273,11 @@ describe('serve --remote-workers', () => {
     const { datasetId } = await seedDataset(app);
     const zip = await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}/zip` });
     const out = mkdtempSync(join(tmpdir(), 'tl-unzip-'));
-    expect(await unzipTo(zip.rawPayload, out)).toBe(4);
-    expect(readFileSync(join(out, '10_mina_tl girl', 'a.txt'), 'utf8').trim()).toBe('mina_tl, girl a');
+    writeFileSync(join(out, 'dataset.zip'), zip.rawPayload);
+    expect(await unzipFileTo(join(out, 'dataset.zip'), join(out, 'data'), 'dataset zip')).toBe(4);
+    expect(readFileSync(join(out, 'data', '10_mina_tl girl', 'a.txt'), 'utf8').trim()).toBe(
+      'mina_tl, girl a',
+    );
   });
 
   it('reads the flags: --worker-lease in seconds, --server as an http(s) address', () => {

@@ -3,8 +3,12 @@
 // images are checked; a claim before that line gets a 204), then claimed by one worker.
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
+import { protocolHeaders } from '../../src/jobs/remote/protocol.js';
 import { waitFor } from './job-stand-ins.js';
 import { seedDataset } from './server-fixtures.js';
+
+/** The headers `toonlora worker` sends on every /api/worker request (its worker protocol and toonlora version). */
+export const WORKER_HEADERS = protocolHeaders();
 
 /** The start of the log line a remote train job writes each time it is offered to workers. */
 export const OFFERED_LINE = 'waiting for a GPU worker';
@@ -48,7 +52,12 @@ export async function claimedTrainJob(
   worker = 'w1',
 ): Promise<{ id: string; leaseId: string }> {
   const id = await offeredTrainJob(app);
-  const claim = await app.inject({ method: 'POST', url: '/api/worker/claim', payload: { worker, waitS: 0 } });
+  const claim = await app.inject({
+    method: 'POST',
+    url: '/api/worker/claim',
+    headers: WORKER_HEADERS,
+    payload: { worker, waitS: 0 },
+  });
   expect(claim.statusCode).toBe(200);
   return { id, leaseId: String(claim.json().leaseId) };
 }

@@ -2,7 +2,8 @@
 // `serve --remote-workers` server. Loops: claim a train job (long poll), run it (src/jobs/remote/remote-run.ts:
 // the same runTraining as `toonlora train`; its checkpoints are uploaded as saved), upload the LoRA; the token comes
 // from TOONLORA_TOKEN. While the server does not answer it says so once, then every 30 s at most, then once it is
-// back; a server that cannot take workers (no --remote-workers: 404 / 405; another version: 400) ends it with a line
+// back; a server that cannot take workers (no --remote-workers: 404 / 405; another worker protocol, named by both
+// sides' headers: 400 or any reply; another version before the protocol header: 400) ends it with a line
 // saying so (permanentClaimError). Ctrl-C stops the running job with a checkpoint (reported stopped: the job is interrupted, resumable) and
 // exits; a second Ctrl-C exits at once.
 import { hostname } from 'node:os';
@@ -12,7 +13,7 @@ import { EXIT_INTERRUPTED, ToonloraError } from '../../errors.js';
 import { runClaim } from '../../jobs/remote/remote-run.js';
 import { workerNameSchema } from '../../jobs/remote/protocol.js';
 import { UnreachableLog } from '../../jobs/remote/reach-log.js';
-import { WorkerClient } from '../../jobs/remote/worker-client.js';
+import { ProtocolMismatchError, WorkerClient } from '../../jobs/remote/worker-client.js';
 import { toonloraHome } from '../../models/cache.js';
 import { commandAction } from '../output.js';
 
@@ -52,7 +53,7 @@ export function parseServerUrl(value: string): string {
  */
 export function permanentClaimError(error: unknown, server: string): ToonloraError | undefined {
   if (!(error instanceof ToonloraError)) return undefined;
-  if (error.code === 'TL_ERR_UNAUTHORIZED') return error;
+  if (error.code === 'TL_ERR_UNAUTHORIZED' || error instanceof ProtocolMismatchError) return error;
   const status = error.details.status;
   if (status === 404 || status === 405) {
     return new ToonloraError(

@@ -1,10 +1,75 @@
 // src/jobs/remote/protocol.ts — what `toonlora worker` and `serve --remote-workers` say to each other over HTTP
 // (/api/worker/...): the claim, the lease's event batches (which renew it and carry a cancel back), the
 // checkpoint the server keeps for a resume on any worker, the end of a run. zod schemas, types derived from them; both sides and the OpenAPI document read them from here.
+//
+// WORKER_PROTOCOL: the worker sends it (and its toonlora version) on every /api/worker request, the server answers
+// with its own; either side refuses another number, naming both toonlora versions and which to upgrade. Bump it for
+// a change one side of another version would refuse or misread: a field added to a request body (the bodies are
+// strict), a field removed or renamed, a type, unit or meaning changed, a route or method changed or removed, a
+// body's encoding changed. Do not bump it for a new optional reply field the other side ignores, a new route only
+// newer workers call, wording of messages or logs, or limits (sizes, times): those work across versions.
 import { z } from 'zod';
 import { errorFixSchema } from '../../error-fix.js';
 import { apiIdSchema, logLevelSchema } from '../../schemas/api-common.js';
 import { jobProgressSchema } from '../../schemas/api-jobs.js';
+import { TOONLORA_VERSION } from '../../version.js';
+
+/** The version of what is said over /api/worker (see the header above for when it changes). */
+export const WORKER_PROTOCOL = 1;
+/** Request and reply header: the sender's WORKER_PROTOCOL. */
+export const PROTOCOL_HEADER = 'x-toonlora-worker-protocol';
+/** Request and reply header: the sender's toonlora version (for the refusal's words only). */
+export const VERSION_HEADER = 'x-toonlora-version';
+
+/** The headers this side sends: its protocol and toonlora version. */
+export function protocolHeaders(): Record<string, string> {
+  return { [PROTOCOL_HEADER]: String(WORKER_PROTOCOL), [VERSION_HEADER]: TOONLORA_VERSION };
+}
+
+/** One side's protocol and toonlora version as its headers say (null: not sent, or not a number / a version). */
+export interface PeerVersion {
+  protocol: number | null;
+  version: string | null;
+}
+
+/** This side's protocol and version. */
+export const OWN_VERSION: PeerVersion = { protocol: WORKER_PROTOCOL, version: TOONLORA_VERSION };
+
+/** The other side's PeerVersion from its headers (`get` returns a header's value, lower-case name). */
+export function peerVersion(get: (name: string) => string | string[] | null | undefined): PeerVersion {
+  const one = (name: string) => {
+    const value = get(name);
+    return typeof value === 'string' ? value.trim() : null;
+  };
+  const protocol = one(PROTOCOL_HEADER);
+  const version = one(VERSION_HEADER);
+  return {
+    protocol: protocol !== null && /^\d{1,6}$/.test(protocol) ? Number(protocol) : null,
+    version: version !== null && /^[0-9A-Za-z.+-]{1,50}$/.test(version) ? version : null,
+  };
+}
+
+/** Whether `peer` speaks this side's protocol. */
+export const sameProtocol = (peer: PeerVersion): boolean => peer.protocol === WORKER_PROTOCOL;
+
+/**
+ * The one line both sides say when the protocols differ: both toonlora versions and which side to upgrade (the one
+ * with the older protocol; a side that sends none is older than any). `workerName` names the worker (server side).
+ */
+export function protocolMismatchLine(worker: PeerVersion, server: PeerVersion, workerName?: string): string {
+  const named = workerName ? `worker ${workerName}` : 'the worker';
+  const runs = (who: string, peer: PeerVersion, sendsNone: string) =>
+    peer.protocol === null
+      ? `${who} runs an older toonlora${peer.version ? ` (${peer.version})` : ''} that ${sendsNone} no worker protocol version`
+      : `${who} runs toonlora ${peer.version ?? '(version not said)'} (worker protocol ${peer.protocol})`;
+  const workerOlder = (worker.protocol ?? 0) < (server.protocol ?? 0);
+  const [older, newer] = workerOlder ? [named, server] : ['the server', worker];
+  const target = newer.version ? `toonlora ${newer.version}` : 'the same toonlora version';
+  return (
+    `toonlora versions differ: ${runs(named, worker, 'sends')}, ${runs('the server', server, 'answers')}; ` +
+    `upgrade ${older} to ${target} (toonlora --version on each)`
+  );
+}
 
 /** A worker's name, as jobs and the server log show it (`gpu-box-2`). */
 export const workerNameSchema = z

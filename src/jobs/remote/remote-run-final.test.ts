@@ -6,10 +6,12 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import type { runTraining } from '../../worker/train.js';
-import { LEASE_EVENTS_MAX, leaseEventsBodySchema, type WorkerClaim } from './protocol.js';
+import { LEASE_EVENTS_MAX, leaseEventsBodySchema, protocolHeaders, type WorkerClaim } from './protocol.js';
 import { runClaim } from './remote-run.js';
 import { WorkerClient } from './worker-client.js';
 
@@ -51,6 +53,7 @@ function network(route: Route) {
     calls.push({ path, body });
     const answer = await route(path, init);
     if (answer === 'down') throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
+    for (const [name, value] of Object.entries(protocolHeaders())) answer.headers.set(name, value);
     return answer;
   };
   return { calls, client: new WorkerClient('http://server', undefined, impl) };
@@ -163,9 +166,9 @@ describe('the end of a remote run with the server away', () => {
 
     // the resumed job (the server knew of no checkpoint: resume false) claimed by the same worker
     let uploaded: unknown;
-    const second = network((path, init) => {
+    const second = network(async (path, init) => {
       if (path.endsWith('/complete')) {
-        uploaded = init.body;
+        uploaded = await buffer(init.body as unknown as Readable); // streamed from the LoRA file
         return ok({ jobId: 'job1' });
       }
       return path.endsWith('/zip') ? new Response(new Uint8Array(zip)) : ok();
@@ -180,7 +183,7 @@ describe('the end of a remote run with the server away', () => {
     });
     expect(again, lines.join('\n')).toBe('succeeded');
     expect(runs.count).toBe(1);
-    expect(Buffer.from(uploaded as Uint8Array)).toEqual(LORA);
+    expect(uploaded).toEqual(LORA);
     const logged = second.calls.flatMap((c) => (c.body as { events?: { message?: string }[] })?.events ?? []);
     expect(logged).toContainEqual(
       expect.objectContaining({ message: expect.stringMatching(/finished the job before \(step 4\)/) }),

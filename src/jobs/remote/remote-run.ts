@@ -1,5 +1,5 @@
 // src/jobs/remote/remote-run.ts — one claimed train job on a remote worker: the dataset zip downloaded and
-// unpacked, the same runTraining the CLI and the server run, its events sent back in batches (each renews the
+// unpacked (streamed to a file in the job folder, never whole in memory), the same runTraining the CLI and the server run, its events sent back in batches (each renews the
 // lease; a reply saying stop ends the run with a checkpoint), each sample image uploaded as it is written (the
 // Train page shows it; tried again a few times), each checkpoint uploaded as it is saved (the server keeps the
 // newest), then the kohya LoRA uploaded, or the error / the stop reported (each tried again for minutes while the
@@ -21,8 +21,8 @@ import { type FinishedLora, forgetFinished, keepFinished, keptFinished } from '.
 import { LEASE_EVENTS_MAX, type LeaseEvent, type WorkerClaim } from './protocol.js';
 import { UnreachableLog } from './reach-log.js';
 import { finalReportDelays, SAMPLE_UPLOAD_RETRY_MS, sleepUnless, withRetries } from './retry.js';
-import { unzipFileTo, unzipTo } from './unzip.js';
-import { isTransient, LeaseLostError, type WorkerClient } from './worker-client.js';
+import { downloadLimit, unzipFileTo } from './unzip.js';
+import { isTransient, LeaseLostError, ProtocolMismatchError, type WorkerClient } from './worker-client.js';
 
 export interface RemoteRunOptions {
   client: WorkerClient;
@@ -43,6 +43,8 @@ export interface RemoteRunOptions {
   finalRetryMs?: readonly number[];
   /** Tests: a stand-in for the trainer. */
   train?: typeof runTraining;
+  /** Tests: the largest dataset zip downloaded (default downloadLimit('dataset zip')). */
+  datasetZipMaxBytes?: number;
 }
 
 /** `finished, not uploaded`: the LoRA is kept on this worker and uploaded when the job is claimed again. */
@@ -111,8 +113,21 @@ async function prepareJobFolder(
   const kept = claim.job.resume ? claim.job.checkpoint : null;
   if (!own && !kept) await rm(jobDir, { recursive: true, force: true });
   if (!existsSync(datasetDir)) {
-    const files = await unzipTo(await client.download(claim.job.datasetZipPath), datasetDir);
-    push(info(`dataset downloaded: ${files} files`));
+    // streamed to a file, unpacked from it, then moved in place: a failed try leaves neither behind
+    const zip = join(jobDir, '.dataset.download.zip');
+    const partial = join(jobDir, '.train-data.partial');
+    await mkdir(jobDir, { recursive: true });
+    try {
+      const max = options.datasetZipMaxBytes ?? downloadLimit('dataset zip');
+      await client.downloadTo(claim.job.datasetZipPath, zip, max);
+      await rm(partial, { recursive: true, force: true });
+      const files = await unzipFileTo(zip, partial, 'dataset zip');
+      await rename(partial, datasetDir);
+      push(info(`dataset downloaded: ${files} files`));
+    } finally {
+      await rm(zip, { force: true });
+      await rm(partial, { recursive: true, force: true });
+    }
   }
   if (own && (!kept || own.step >= kept.step)) {
     const unknown = claim.job.resume ? '' : ' (the server knew of no checkpoint)';
@@ -135,7 +150,7 @@ async function prepareJobFolder(
   const partial = join(runDir, 'checkpoints', `.${name}.partial`);
   await mkdir(dirname(partial), { recursive: true });
   try {
-    await client.downloadTo(kept.path, zip);
+    await client.downloadTo(kept.path, zip, downloadLimit('checkpoint zip'));
     await rm(partial, { recursive: true, force: true });
     await unzipFileTo(zip, partial, 'checkpoint zip');
     await rm(join(runDir, 'checkpoints', name), { recursive: true, force: true });
@@ -168,7 +183,8 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
   let lastSent = Date.now();
   let lost = false;
   let sending: Promise<void> = Promise.resolve();
-  const onLost = (error: LeaseLostError) => {
+  // a lost lease, or a server of another worker protocol (upgraded while this job ran: its next claim says so)
+  const onLost = (error: Error) => {
     lost = true;
     say(`job ${job.id}: ${error.message}`);
     stop.abort('lost');
@@ -191,7 +207,7 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
             stop.abort('server');
           }
         } catch (error) {
-          if (error instanceof LeaseLostError) {
+          if (error instanceof LeaseLostError || error instanceof ProtocolMismatchError) {
             onLost(error);
           } else {
             const line = unreachable.failed(isToonloraError(error) ? error.message : String(error));
@@ -279,7 +295,7 @@ export async function runClaim(options: RemoteRunOptions): Promise<RemoteRunEnd>
     await keepFinished(jobDir, job.params, lora);
     try {
       await report('the LoRA upload', async () => {
-        await client.complete(leaseId, await readFile(lora.file), {
+        await client.complete(leaseId, lora.file, {
           steps: lora.steps,
           lastLoss: lora.lastLoss,
         });

@@ -1,8 +1,8 @@
 // src/jobs/remote/unzip.ts — unpacks a zip a remote worker downloads (the server's kohya-layout dataset export, a
 // checkpoint the server keeps) into a folder, through yauzl (which checks every entry's name, sizes and CRC); an
 // entry whose path would leave that folder is refused, and so is, before anything is written, a zip past the limits
-// below (a zip bomb: a 300 KB zip of 300 MiB of zeros) or holding a symbolic link. A file on disk is read in place,
-// not loaded whole.
+// below (a zip bomb: a 300 KB zip of 300 MiB of zeros) or holding a symbolic link. The zip is a file on disk, read
+// in place, never loaded whole.
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
@@ -104,12 +104,14 @@ async function unpack(
   }
 }
 
-/** Writes every file entry of `zip` under `outDir` (folders made as needed); returns how many files it wrote. */
-export async function unzipTo(zip: Buffer, outDir: string, limits?: UnzipLimits): Promise<number> {
-  return unpack(() => yauzl.fromBufferPromise(zip, { lazyEntries: true }), outDir, 'dataset zip', limits);
+/** The largest zip a worker downloads: all it may unpack to, plus room for each entry's headers (stored entries). */
+export function downloadLimit(what: ZipWhat): number {
+  const limits = UNZIP_LIMITS[what];
+  return limits.maxBytes + limits.maxEntries * 1024;
 }
 
-/** unzipTo for a zip file on disk (a downloaded checkpoint), read entry by entry. */
+/** Writes every file entry of the zip file `zipPath` under `outDir` (folders made as needed), read entry by entry
+ * from disk; returns how many files it wrote. */
 export async function unzipFileTo(
   zipPath: string,
   outDir: string,

@@ -2,9 +2,13 @@
 // checkpoints (uploaded and downloaded as streams), complete, fail, and the dataset download, with the bearer token
 // when one is set (TOONLORA_TOKEN, as the server reads it). A refused call throws a ToonloraError in the server's
 // words, its HTTP status in `details.status` (isTransient tells a server away from a refusal); a lost lease
-// (409 / 404) says so. Each request has a time limit (a stopped server must not hold the worker forever).
-import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
+// (409 / 404) says so. Each request has a time limit (a stopped server must not hold the worker forever). Every
+// request carries this toonlora's worker protocol (protocol.ts); a server answering another one, or none (an older
+// toonlora), is a ProtocolMismatchError naming both versions. Files go to and from disk as streams, never whole in
+// memory; a download past its size limit is cut off as it arrives and its file removed.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type ErrorCode, ERRORS, ToonloraError } from '../../errors.js';
@@ -15,6 +19,12 @@ import {
   type LeaseFail,
   type LeaseSamples,
   leaseEventsReplySchema,
+  OWN_VERSION,
+  PROTOCOL_HEADER,
+  peerVersion,
+  protocolHeaders,
+  protocolMismatchLine,
+  sameProtocol,
   type WorkerClaim,
   workerClaimSchema,
 } from './protocol.js';
@@ -22,6 +32,13 @@ import {
 /** The server no longer knows the lease (it expired, the job ended, the server restarted): stop the run. */
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
+}
+
+/** The server speaks another worker protocol (another toonlora version): refused for good (exit 2, as bad usage). */
+export class ProtocolMismatchError extends ToonloraError {
+  constructor(message: string, status: number) {
+    super('TL_ERR_USAGE', message, { details: { status, protocolMismatch: true } });
+  }
 }
 
 /** How long a request may go unanswered (a claim: its long poll plus `claimMarginMs`). */
@@ -71,22 +88,24 @@ export class WorkerClient {
   private async call(
     method: string,
     path: string,
-    body?: { json: unknown } | { file: Buffer } | { zip: Readable; bytes: number },
+    body?:
+      | { json: unknown }
+      | { stream: Readable; bytes: number; type: 'application/zip' | 'application/octet-stream' },
     signal?: AbortSignal,
     timeoutMs: number = this.timeouts.jsonMs,
   ): Promise<Response> {
-    const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
+    const headers: Record<string, string> = {
+      ...protocolHeaders(),
+      ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+    };
     let payload: BodyInit | undefined;
     if (body && 'json' in body) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body.json);
-    } else if (body && 'file' in body) {
-      headers['content-type'] = 'application/octet-stream';
-      payload = new Uint8Array(body.file);
     } else if (body) {
-      headers['content-type'] = 'application/zip';
+      headers['content-type'] = body.type;
       headers['content-length'] = String(body.bytes); // the server refuses one too large before it is sent
-      payload = body.zip as unknown as BodyInit; // undici sends a stream as it reads it (duplex: half)
+      payload = body.stream as unknown as BodyInit; // undici sends a stream as it reads it (duplex: half)
     }
     const timeout = AbortSignal.timeout(timeoutMs);
     const init = {
@@ -94,13 +113,14 @@ export class WorkerClient {
       headers,
       body: payload,
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      ...(body && 'zip' in body ? { duplex: 'half' } : {}),
+      ...(body && 'stream' in body ? { duplex: 'half' } : {}),
     };
     const res = await this.fetchImpl(`${this.base}${path}`, init as RequestInit).catch((error: unknown) => {
       if (signal?.aborted) throw error;
       const why = timeout.aborted ? `no answer in ${inSeconds(timeoutMs)}` : reachError(error);
       throw new ToonloraError('TL_ERR_UNAVAILABLE', `cannot reach ${this.base} (${why})`, { cause: error });
     });
+    this.checkProtocol(path, res);
     if (res.ok) return res;
     const text = await res.text().catch(() => '');
     const parsed = errorResponseSchema.safeParse(safeJson(text));
@@ -126,6 +146,24 @@ export class WorkerClient {
     });
   }
 
+  /**
+   * Throws a ProtocolMismatchError when an /api/worker reply names another worker protocol, or a 2xx reply names
+   * none (a server of an older toonlora). An error reply without one is not the routes' (no --remote-workers: 404;
+   * a wrong token: 401): it is read as before.
+   */
+  private checkProtocol(path: string, res: Response): void {
+    if (!path.startsWith('/api/worker/')) return; // the dataset zip is an ordinary route
+    const server = peerVersion((name) => res.headers.get(name));
+    const answered = res.headers.has(PROTOCOL_HEADER);
+    if ((answered && !sameProtocol(server)) || (!answered && res.ok)) {
+      void res.body?.cancel().catch(() => {});
+      throw new ProtocolMismatchError(
+        `${this.base}: ${protocolMismatchLine(OWN_VERSION, server)}.`,
+        res.status,
+      );
+    }
+  }
+
   /** A job under a lease, or undefined when none came within `waitS` seconds. */
   async claim(worker: string, waitS: number, signal?: AbortSignal): Promise<WorkerClaim | undefined> {
     const limit = waitS * 1000 + this.timeouts.claimMarginMs;
@@ -134,16 +172,42 @@ export class WorkerClient {
     return workerClaimSchema.parse(await res.json());
   }
 
-  async download(path: string): Promise<Buffer> {
+  /**
+   * Streams `path`'s body into the file `dest` (a dataset or checkpoint can be gigabytes: never held in memory);
+   * past `maxBytes` (declared, or counted as it arrives) the download stops, and `dest` is removed on any failure.
+   * Returns the bytes written.
+   */
+  async downloadTo(path: string, dest: string, maxBytes: number): Promise<number> {
     const res = await this.call('GET', path, undefined, undefined, this.timeouts.fileMs);
-    return Buffer.from(await res.arrayBuffer());
-  }
-
-  /** Streams `path`'s body into the file `dest` (a checkpoint can be gigabytes: never held in memory). */
-  async downloadTo(path: string, dest: string): Promise<void> {
-    const res = await this.call('GET', path, undefined, undefined, this.timeouts.fileMs);
+    const tooLarge = (what: string) =>
+      new ToonloraError(
+        'TL_ERR_DOWNLOAD',
+        `GET ${path}: ${what} past ${maxBytes} bytes, the most this worker downloads; nothing was kept.`,
+      );
+    const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+    if (declared > maxBytes) {
+      void res.body?.cancel().catch(() => {});
+      throw tooLarge(`the server sends ${declared} bytes,`);
+    }
     if (!res.body) throw new ToonloraError('TL_ERR_DOWNLOAD', `GET ${path}: the server sent no body`);
-    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(dest));
+    let bytes = 0;
+    const limit = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        done(bytes > maxBytes ? tooLarge('the body went on') : null, chunk);
+      },
+    });
+    try {
+      await pipeline(
+        Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
+        limit,
+        createWriteStream(dest),
+      );
+    } catch (error) {
+      await rm(dest, { force: true });
+      throw error;
+    }
+    return bytes;
   }
 
   /** Uploads a checkpoint of the run (a zip stream of `bytes` bytes) for the server to keep for a resume. */
@@ -153,7 +217,7 @@ export class WorkerClient {
     zip: { stream: Readable; bytes: number },
     signal?: AbortSignal,
   ) {
-    const body = { zip: zip.stream, bytes: zip.bytes };
+    const body = { stream: zip.stream, bytes: zip.bytes, type: 'application/zip' } as const;
     const route = `/api/worker/leases/${leaseId}/checkpoint?step=${step}`;
     await this.call('POST', route, body, signal, this.timeouts.fileMs);
   }
@@ -163,10 +227,18 @@ export class WorkerClient {
     return leaseEventsReplySchema.parse(await res.json());
   }
 
-  async complete(leaseId: string, file: Buffer, facts: { steps: number; lastLoss: number | null }) {
+  /** Uploads the finished LoRA file `file`, streamed from disk. */
+  async complete(leaseId: string, file: string, facts: { steps: number; lastLoss: number | null }) {
     const query = `steps=${facts.steps}${facts.lastLoss === null ? '' : `&lastLoss=${facts.lastLoss}`}`;
     const route = `/api/worker/leases/${leaseId}/complete?${query}`;
-    await this.call('POST', route, { file }, undefined, this.timeouts.fileMs);
+    const { size } = await stat(file);
+    const stream = createReadStream(file);
+    const body = { stream, bytes: size, type: 'application/octet-stream' } as const;
+    try {
+      await this.call('POST', route, body, undefined, this.timeouts.fileMs);
+    } finally {
+      stream.destroy();
+    }
   }
 
   /** Uploads the sample images of one step (the server stores them as the job's sample artifacts). */

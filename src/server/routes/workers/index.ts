@@ -2,10 +2,12 @@
 // `serve --remote-workers` (registered only then): claim a train job (long poll), report a lease's events
 // (renews it; the reply says stop after a cancel), upload each sample image as the run writes it, upload each
 // checkpoint (kept for a resume on any worker, which downloads it), upload the LoRA (complete) or the error (fail).
-// Behind the same token as every /api route; the board (src/jobs/remote/lease-board.ts) does the work.
+// Behind the same token as every /api route; the board (src/jobs/remote/lease-board.ts) does the work. Every
+// request must carry this toonlora's worker protocol (protocol.ts), every reply carries it: a worker of another
+// protocol, or an older one sending none, is refused (400) with one line naming both versions, logged once per worker.
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
 import { checkpointTooLarge } from '../../../jobs/remote/checkpoint-store.js';
 import {
@@ -19,11 +21,18 @@ import {
   leaseParamsSchema,
   leaseSamplesBodySchema,
   leaseSamplesReplySchema,
+  OWN_VERSION,
+  type PeerVersion,
+  peerVersion,
+  protocolHeaders,
+  protocolMismatchLine,
+  sameProtocol,
   workerClaimBodySchema,
   workerClaimSchema,
 } from '../../../jobs/remote/protocol.js';
 import type { RemoteTrainBoard } from '../../../jobs/remote/lease-board.js';
 import { errorResponseSchema } from '../../../schemas/api.js';
+import { operatorLine } from '../../plugins/errors.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 
 declare module 'fastify' {
@@ -44,6 +53,31 @@ const MAX_SAMPLES_BYTES = 128 * 1024 * 1024;
 /** The largest checkpoint zip a worker may upload: an SDXL LoRA of rank 128 with its optimizer state is about 2 GiB. */
 export const MAX_CHECKPOINT_BYTES = 4 * 1024 * 1024 * 1024;
 
+/** The most workers whose refusal is remembered as said (then it is said again: the log cannot grow forever). */
+const REFUSALS_REMEMBERED = 1000;
+
+/**
+ * Throws the 400 for a request of another worker protocol (or none), after saying it to the operator once per
+ * worker (its name, else its address) and version.
+ */
+function protocolRefusal(app: FastifyInstance) {
+  const said = new Set<string>();
+  return (request: FastifyRequest, reply: FastifyReply, workerName: string | undefined): void => {
+    const worker: PeerVersion = peerVersion((name) => request.headers[name]);
+    if (sameProtocol(worker)) return;
+    const name = workerName ?? `at ${request.ip}`;
+    const line = protocolMismatchLine(worker, OWN_VERSION, name);
+    const key = `${name} ${worker.protocol} ${worker.version}`;
+    if (!said.has(key)) {
+      if (said.size >= REFUSALS_REMEMBERED) said.clear();
+      said.add(key);
+      operatorLine(app.log, 'warn', { worker: name, workerProtocol: worker.protocol }, line);
+    }
+    reply.header('connection', 'close'); // an upload's body is not read
+    throw new ToonloraError('TL_ERR_USAGE', line, { details: { workerProtocol: worker.protocol } });
+  };
+}
+
 export default async function workerRoutes(
   app: FastifyInstance,
   { board }: WorkerRoutesOptions,
@@ -59,6 +93,17 @@ export default async function workerRoutes(
   app.addContentTypeParser('application/zip', (_request, payload, done) => done(null, payload));
   // a shutdown answers the long polls at once, so the close does not wait for them
   app.addHook('preClose', async () => board.close());
+  const refuse = protocolRefusal(app);
+  // before the body is read (a refused upload is not taken in); the claim waits for its body, which names the worker
+  app.addHook('onRequest', async (request, reply) => {
+    for (const [name, value] of Object.entries(protocolHeaders())) reply.header(name, value);
+    if (!request.routeOptions.url?.endsWith('/claim')) refuse(request, reply, undefined);
+  });
+  app.addHook('preValidation', async (request, reply) => {
+    if (!request.routeOptions.url?.endsWith('/claim')) return;
+    const body = request.body as { worker?: unknown } | undefined;
+    refuse(request, reply, typeof body?.worker === 'string' ? body.worker.slice(0, 100) : undefined);
+  });
 
   routes.post(
     '/api/worker/claim',

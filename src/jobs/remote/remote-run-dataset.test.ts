@@ -1,0 +1,112 @@
+// src/jobs/remote/remote-run-dataset.test.ts — a remote run's dataset download (in process: the worker's real
+// client over a fake network, a stand-in trainer): the zip is streamed to a file in the job folder and unpacked from
+// it, and neither that file nor a half-unpacked folder stays behind; a zip past the download limit fails the job
+// mid-stream, before any training, and the next claim downloads it again (before: the whole zip was held in memory).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import yazl from 'yazl';
+import type { runTraining } from '../../worker/train.js';
+import { type LeaseFail, protocolHeaders, type WorkerClaim } from './protocol.js';
+import { runClaim } from './remote-run.js';
+import { WorkerClient } from './worker-client.js';
+
+async function datasetZip(bytes: number): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  zip.addBuffer(Buffer.alloc(bytes, 3), '10_sks girl/a.png', { compress: false });
+  zip.addBuffer(Buffer.from('sks girl'), '10_sks girl/a.txt');
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const claim: WorkerClaim = {
+  leaseId: 'lease-1',
+  leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
+  renewEveryMs: 100,
+  job: {
+    id: 'job1',
+    characterId: 'char1',
+    attempt: 1,
+    resume: false,
+    checkpoint: null,
+    loraName: 'Mina',
+    params: { datasetId: 'ds1', training: { baseModel: 'tiny', steps: 4 } },
+    datasetZipPath: '/api/datasets/ds1/zip',
+  },
+};
+
+/** A server sending `zip` (in 16 KiB chunks, no length declared) and taking the rest; the fail reports it got. */
+function network(zip: Buffer) {
+  const fails: LeaseFail[] = [];
+  const impl: typeof fetch = async (input, init = {}) => {
+    const path = new URL(String(input)).pathname;
+    if (path.endsWith('/zip')) {
+      let at = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (at >= zip.length) return controller.close();
+          controller.enqueue(new Uint8Array(zip.subarray(at, at + 16_384)));
+          at += 16_384;
+        },
+      });
+      return new Response(body);
+    }
+    if (path.endsWith('/fail')) fails.push(JSON.parse(String(init.body)) as LeaseFail);
+    const reply = path.endsWith('/events') ? { leaseExpiresAt: new Date().toISOString(), stop: false } : {};
+    return new Response(JSON.stringify(path.endsWith('/events') ? reply : { jobId: 'job1' }), {
+      headers: { 'content-type': 'application/json', ...protocolHeaders() },
+    });
+  };
+  return { fails, client: new WorkerClient('http://server', undefined, impl) };
+}
+
+/** A trainer that records the dataset it saw and writes the LoRA. */
+const training = (seen: string[]) =>
+  (async (options) => {
+    seen.push(readFileSync(join(options.datasetDir, '10_sks girl', 'a.txt'), 'utf8'));
+    const kohyaFile = join(mkdtempSync(join(tmpdir(), 'tl-lora-')), 'Mina.safetensors');
+    writeFileSync(kohyaFile, 'lora');
+    return { status: 'done', kohyaFile, steps: 4, lastLoss: 0.1, checkpoint: null, stats: {} };
+  }) as typeof runTraining;
+
+describe("a remote run's dataset download", () => {
+  it('fails the job past the limit mid-stream, leaving no file; the next claim downloads it again', async () => {
+    const zip = await datasetZip(200_000);
+    const workDir = mkdtempSync(join(tmpdir(), 'tl-dataset-'));
+    const seen: string[] = [];
+    const first = network(zip);
+    const end = await runClaim({
+      client: first.client,
+      claim,
+      workDir,
+      say: () => {},
+      train: training(seen),
+      datasetZipMaxBytes: 100_000,
+      finalRetryMs: [10],
+    });
+    expect(end).toBe('failed');
+    expect(first.fails[0]?.error).toMatchObject({
+      code: 'TL_ERR_DOWNLOAD',
+      message:
+        'GET /api/datasets/ds1/zip: the body went on past 100000 bytes, the most this worker downloads; nothing was kept.',
+    });
+    expect(seen).toEqual([]);
+    expect(readdirSync(join(workDir, 'job1'))).toEqual([]); // no zip, no half-unpacked dataset
+
+    const second = network(zip);
+    const again = await runClaim({
+      client: second.client,
+      claim,
+      workDir,
+      say: () => {},
+      train: training(seen),
+    });
+    expect(again).toBe('succeeded');
+    expect(seen).toEqual(['sks girl']);
+    expect(readdirSync(join(workDir, 'job1')).filter((name) => name.startsWith('.'))).toEqual([]);
+    expect(existsSync(join(workDir, 'job1', 'train-data', '10_sks girl', 'a.png'))).toBe(true);
+  }, 30_000);
+});
