@@ -114,7 +114,11 @@ describe('serve --remote-workers: the checkpoint kept for a resume', () => {
       resume: true,
       checkpoint: { step: 4, bytes: fourth.length, path: `/api/worker/leases/${resumed.leaseId}/checkpoint` },
     });
-    const got = await app.inject({ method: 'GET', url: resumed.job.checkpoint.path });
+    const got = await app.inject({
+      method: 'GET',
+      url: resumed.job.checkpoint.path,
+      headers: WORKER_HEADERS,
+    });
     expect(got.statusCode).toBe(200);
     expect(got.headers['x-checkpoint-step']).toBe('4');
     expect(got.rawPayload.equals(fourth)).toBe(true);
