@@ -1,7 +1,8 @@
 // src/jobs/remote/remote-run-dataset.test.ts — a remote run's dataset download (in process: the worker's real
 // client over a fake network, a stand-in trainer): the zip is streamed to a file in the job folder and unpacked from
 // it, and neither that file nor a half-unpacked folder stays behind; a zip past the download limit fails the job
-// mid-stream, before any training, and the next claim downloads it again (before: the whole zip was held in memory).
+// mid-stream, before any training, and the next claim downloads it again (before: the whole zip was held in memory);
+// a zip damaged past its first entry leaves no half dataset (before: the next claim trained on it as downloaded).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +13,10 @@ import { type LeaseFail, protocolHeaders, type WorkerClaim } from './protocol.js
 import { runClaim } from './remote-run.js';
 import { WorkerClient } from './worker-client.js';
 
-async function datasetZip(bytes: number): Promise<Buffer> {
+async function datasetZip(bytes: number, caption = 'sks girl'): Promise<Buffer> {
   const zip = new yazl.ZipFile();
   zip.addBuffer(Buffer.alloc(bytes, 3), '10_sks girl/a.png', { compress: false });
-  zip.addBuffer(Buffer.from('sks girl'), '10_sks girl/a.txt');
+  zip.addBuffer(Buffer.from(caption), '10_sks girl/a.txt');
   zip.end();
   const chunks: Buffer[] = [];
   for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
@@ -108,5 +109,36 @@ describe("a remote run's dataset download", () => {
     expect(seen).toEqual(['sks girl']);
     expect(readdirSync(join(workDir, 'job1')).filter((name) => name.startsWith('.'))).toEqual([]);
     expect(existsSync(join(workDir, 'job1', 'train-data', '10_sks girl', 'a.png'))).toBe(true);
+  }, 30_000);
+
+  it('leaves no half-unpacked dataset when a later entry is damaged; the next claim downloads it whole', async () => {
+    const good = await datasetZip(1000, 'sks girl '.repeat(5000));
+    const damaged = Buffer.from(good);
+    const at = damaged.indexOf('10_sks girl/a.txt') + 40; // inside a.txt's deflated data, after a.png was written
+    for (let i = 0; i < 40; i += 1) damaged[at + i] = (damaged[at + i] ?? 0) ^ 0xff;
+    const workDir = mkdtempSync(join(tmpdir(), 'tl-dataset-'));
+    const seen: string[] = [];
+    const first = network(damaged);
+    const end = await runClaim({
+      client: first.client,
+      claim,
+      workDir,
+      say: () => {},
+      train: training(seen),
+      finalRetryMs: [10],
+    });
+    expect(end).toBe('failed');
+    expect(first.fails[0]?.error.message).toMatch(/^dataset zip: .*; download it again\.$/);
+    expect(readdirSync(join(workDir, 'job1'))).toEqual([]); // before: train-data with a.png only, taken as downloaded
+
+    const again = await runClaim({
+      client: network(good).client,
+      claim,
+      workDir,
+      say: () => {},
+      train: training(seen),
+    });
+    expect(again).toBe('succeeded');
+    expect(seen).toEqual(['sks girl '.repeat(5000)]);
   }, 30_000);
 });

@@ -210,7 +210,7 @@ export default async function workerRoutes(
     {
       schema: zodRoute({
         params: leaseParamsSchema,
-        response: { 404: errorResponseSchema, 409: errorResponseSchema },
+        response: { 400: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema },
         summary:
           "The checkpoint the server keeps for the lease's job (a zip of its folder), as the claim of a resume names it",
         tags: ['workers'],
