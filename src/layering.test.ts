@@ -71,6 +71,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'prep',
     'schemas',
     'stage-reason',
+    'version',
     'vision',
     'worker',
   ],
