@@ -1,7 +1,9 @@
 // src/prep/strip-panels.ts — a tall webtoon strip cut into its panels at the gutters (pure): which
 // images count as strips, where their gutters are (full-width bands of rows of one flat colour, or shaded
-// smoothly), the panels between them, a note when a piece looks like joined panels, and the helpers that cut a panel out and put a panel's results back into the
-// strip's coordinates. analyse-file.ts runs the image stages on each panel as its own image.
+// smoothly; the band code page-panels.ts reuses on pages), the panels between them, a note when a piece
+// looks like joined panels, and the helpers that cut a panel (any box: a strip's or a page's) out and put a
+// panel's results back into the picture's coordinates. analyse-file.ts runs the image stages on each panel
+// as its own image.
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { SECONDARY_COMPONENT_MIN_FRACTION } from './mask-contours.js';
 
@@ -34,7 +36,7 @@ type Rgb = readonly [number, number, number];
 /** A band of rows, all flat (each one colour) or all one smooth row repeated: `start` inclusive, `end`
  * exclusive; its colour (the first row's left pixel), and the colours at the left and right edges of its
  * first and last rows, which the rows next to it are compared with. */
-interface Band {
+export interface Band {
   readonly start: number;
   readonly end: number;
   readonly colour: Rgb;
@@ -43,7 +45,8 @@ interface Band {
   readonly bottom: { readonly left: Rgb; readonly right: Rgb };
 }
 
-function near(a: readonly number[], b: readonly number[], tolerance: number): boolean {
+/** Whether two colours differ by at most `tolerance` in every channel. */
+export function near(a: readonly number[], b: readonly number[], tolerance: number): boolean {
   return a.every((v, i) => Math.abs(v - (b[i] as number)) <= tolerance);
 }
 
@@ -95,7 +98,7 @@ function edges(image: RgbImage, y: number): { left: Rgb; right: Rgb } {
 
 /** Runs of flat rows whose colour stays within the tolerance of the run's first row, and runs of one smooth
  * row repeated (shaded left to right). */
-function rowRuns(image: RgbImage): Band[] {
+export function rowRuns(image: RgbImage): Band[] {
   const bands: Band[] = [];
   let open: { start: number; colour: Rgb; flat: boolean } | null = null;
   const close = (end: number) => {
@@ -123,7 +126,7 @@ function rowRuns(image: RgbImage): Band[] {
  * each within {@link GRADIENT_STEP} of the row above, are joined into one band shaded top to bottom. A run
  * of `minGutter` rows or more stays a band of its own (a panel's cream bottom next to a white gutter).
  */
-function flatBands(image: RgbImage, minGutter: number): Band[] {
+export function flatBands(image: RgbImage, minGutter: number): Band[] {
   const bands: Band[] = [];
   const shaded = new Set<Band>();
   for (const run of rowRuns(image)) {
@@ -175,7 +178,7 @@ export function isStripShaped(size: { readonly width: number; readonly height: n
 }
 
 /** Whether a band is one colour throughout (neither shaded top to bottom nor left to right). */
-function plain(band: Band): boolean {
+export function plain(band: Band): boolean {
   return band.flat && near(band.colour, band.bottom.left, 2 * GUTTER_TOLERANCE);
 }
 
@@ -231,10 +234,12 @@ export function findStripPanels(image: RgbImage): Box[] | null {
 /**
  * The manifest note for a strip whose cut left one piece that is itself strip-shaped and at least twice as
  * tall as every other piece: it may hold panels joined by a gutter prep cannot see (a pattern, a picture).
- * Null when no piece stands out so (or the strip is one panel).
+ * Null when no piece stands out so (or the strip is one panel), and for a page's panels (page-panels.ts:
+ * not all full-width boxes at x 0), where a tall narrow panel beside others is ordinary.
  */
 export function joinedPanelsNote(panels: readonly Box[]): string | null {
   if (panels.length < 2) return null;
+  if (!panels.every((p) => p.x === 0 && p.width === panels[0]?.width)) return null;
   for (const [i, panel] of panels.entries()) {
     const others = panels.filter((_, j) => j !== i);
     if (isStripShaped(panel) && others.every((o) => panel.height >= 2 * o.height))
@@ -243,24 +248,27 @@ export function joinedPanelsNote(panels: readonly Box[]): string | null {
   return null;
 }
 
-/** The rows of `panel` (a full-width box) as their own image. */
+/** The pixels of `panel` (any box inside the image: a strip's full-width panel, a page's panel) as their own image. */
 export function panelImage(image: RgbImage, panel: Box): RgbImage {
   const row = image.width * 3;
-  return {
-    width: image.width,
-    height: panel.height,
-    data: image.data.slice(panel.y * row, (panel.y + panel.height) * row),
-  };
+  const panelRow = panel.width * 3;
+  const data = new Uint8Array(panelRow * panel.height);
+  for (let y = 0; y < panel.height; y++) {
+    const from = (panel.y + y) * row + panel.x * 3;
+    data.set(image.data.subarray(from, from + panelRow), y * panelRow);
+  }
+  return { width: panel.width, height: panel.height, data };
 }
 
-/** `box` moved from a panel's coordinates into the strip's. */
+/** `box` moved from a panel's coordinates into the strip's (or page's). */
 export function boxInStrip(box: Box, panel: Box): Box {
   return { ...box, x: box.x + panel.x, y: box.y + panel.y };
 }
 
 /**
- * A strip-sized image assembled from each panel's image (stage images: masks, the text-removed
- * picture), over `base` (the decoded strip for pictures) or zeros (masks) between the panels.
+ * A picture-sized image (the strip or page) assembled from each panel's image (stage images: masks, the
+ * text-removed picture), each placed at its panel's box (x and y), over `base` (the decoded picture for
+ * pictures) or zeros (masks) between and beside the panels.
  */
 export function stripFromPanels<T extends RgbImage | GrayImage>(
   size: { readonly width: number; readonly height: number },
@@ -269,13 +277,20 @@ export function stripFromPanels<T extends RgbImage | GrayImage>(
   base?: Uint8Array,
 ): T {
   const data = base ? base.slice() : new Uint8Array(size.width * size.height * channels);
-  for (const { panel, image } of parts) data.set(image.data, panel.y * size.width * channels);
+  for (const { panel, image } of parts) {
+    const panelRow = panel.width * channels;
+    for (let y = 0; y < panel.height; y++)
+      data.set(
+        image.data.subarray(y * panelRow, (y + 1) * panelRow),
+        ((panel.y + y) * size.width + panel.x) * channels,
+      );
+  }
   return { width: size.width, height: size.height, data } as T;
 }
 
 /**
- * The characters of a strip's panels worth keeping: those whose box covers at least
- * {@link SECONDARY_COMPONENT_MIN_FRACTION} of the strip's biggest character box, as `all` mode keeps
+ * The characters of a strip's (or page's) panels worth keeping: those whose box covers at least
+ * {@link SECONDARY_COMPONENT_MIN_FRACTION} of the picture's biggest character box, as `all` mode keeps
  * mask parts within one image. A piece of a panel cut off at an empty band (a sound effect's remnant, a
  * prop under the figure) has its own "largest" part, which is not a character next to the strip's.
  */

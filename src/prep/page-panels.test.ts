@@ -1,0 +1,198 @@
+// src/prep/page-panels.test.ts — where a manga page is cut into panels (findPagePanels: a recursive XY-cut at
+// gutters of one flat colour) and where it is left whole (one panel, a character across a gutter, borderless art).
+import { describe, expect, it } from 'vitest';
+import { makeRgb } from '../../test/helpers/images.js';
+import type { Box } from '../vision/image.js';
+import { findPagePanels } from './page-panels.js';
+import { joinedPanelsNote } from './strip-panels.js';
+
+type Rgb = readonly [number, number, number];
+const WHITE: Rgb = [255, 255, 255];
+const BLACK: Rgb = [0, 0, 0];
+const FILLS: readonly Rgb[] = [
+  [188, 215, 240],
+  [250, 236, 170],
+  [245, 200, 210],
+  [255, 255, 255],
+  [120, 170, 90],
+  [220, 220, 220],
+];
+const DARK: Rgb = [40, 40, 60];
+
+interface PanelArt {
+  readonly box: Box;
+  /** A 3 px black border line around it (manga's usual frame). */
+  readonly framed?: boolean;
+}
+
+const inside = (x: number, y: number, b: Box) =>
+  x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
+/** A figure standing in the middle of panel `b`: an ellipse 30 % of it wide and 60 % high (a figure's outermost
+ * columns and rows touch it in a few pixels, as a drawn character's do). */
+const figureAt = (x: number, y: number, b: Box) =>
+  ((x - b.x - b.width / 2) / (0.15 * b.width)) ** 2 + ((y - b.y - b.height / 2) / (0.3 * b.height)) ** 2 < 1;
+
+/**
+ * A page `width` x `height` of `gutter` colour with `panels` (each filled with its own colour and a dark
+ * figure in its middle, an ellipse 30 % of it wide and 60 % high), and `extra` boxes drawn dark over
+ * everything (a character breaking its frame).
+ */
+function page(
+  width: number,
+  height: number,
+  panels: readonly PanelArt[],
+  gutter: Rgb = WHITE,
+  extra: readonly Box[] = [],
+) {
+  return makeRgb(width, height, (x, y) => {
+    if (extra.some((b) => inside(x, y, b))) return DARK;
+    for (const [i, { box, framed = true }] of panels.entries()) {
+      if (!inside(x, y, box)) continue;
+      const border = Math.min(x - box.x, y - box.y, box.x + box.width - 1 - x, box.y + box.height - 1 - y);
+      if (framed && border < 3) return BLACK;
+      return figureAt(x, y, box) ? DARK : (FILLS[i % FILLS.length] as Rgb);
+    }
+    return gutter;
+  });
+}
+
+/** A grid of `rows` x `cols` panels on a page with `margin` px margins and `gap` px gutters. */
+function grid(width: number, height: number, rows: number, cols: number, margin: number, gap: number): Box[] {
+  const w = (width - 2 * margin - (cols - 1) * gap) / cols;
+  const h = (height - 2 * margin - (rows - 1) * gap) / rows;
+  const boxes: Box[] = [];
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++)
+      boxes.push({ x: margin + c * (w + gap), y: margin + r * (h + gap), width: w, height: h });
+  return boxes;
+}
+
+describe('findPagePanels', () => {
+  it('cuts a 2 x 3 grid with white gutters and margins into 6 panels, rows top to bottom, each left to right', () => {
+    const boxes = grid(600, 840, 3, 2, 40, 20);
+    expect(boxes[0]).toEqual({ x: 40, y: 40, width: 250, height: 240 });
+    const image = page(
+      600,
+      840,
+      boxes.map((box) => ({ box })),
+    );
+    expect(findPagePanels(image)).toEqual(boxes);
+  });
+
+  it('cuts at black gutters on a white page margin, and at gutters of a page with no margin', () => {
+    // black gutters between the panels, the page's margin white: the margin is trimmed first
+    const boxes = grid(600, 840, 3, 2, 30, 24);
+    const black = makeRgb(600, 840, (x, y) => {
+      if (x < 30 || y < 30 || x >= 570 || y >= 810) return WHITE;
+      const i = boxes.findIndex((b) => inside(x, y, b));
+      if (i < 0) return BLACK;
+      return figureAt(x, y, boxes[i] as Box) ? DARK : (FILLS[i] as Rgb);
+    });
+    expect(findPagePanels(black)).toEqual(boxes);
+    // unframed art filling its panels edge to edge, black gutters, no margin
+    const bleed = grid(600, 840, 2, 2, 0, 30);
+    expect(
+      findPagePanels(
+        page(
+          600,
+          840,
+          bleed.map((box) => ({ box, framed: false })),
+          BLACK,
+        ),
+      ),
+    ).toEqual(bleed);
+  });
+
+  it('cuts a row split in two (and a column of two beside a tall panel) in reading order', () => {
+    const top = { x: 30, y: 30, width: 540, height: 250 };
+    const left = { x: 30, y: 300, width: 260, height: 250 };
+    const right = { x: 310, y: 300, width: 260, height: 250 };
+    const tall = { x: 30, y: 570, width: 340, height: 440 };
+    const upper = { x: 390, y: 570, width: 180, height: 210 };
+    const lower = { x: 390, y: 800, width: 180, height: 210 };
+    const boxes = [top, left, right, tall, upper, lower];
+    const image = page(
+      600,
+      1040,
+      boxes.map((box) => ({ box })),
+    );
+    expect(findPagePanels(image)).toEqual(boxes);
+  });
+
+  it('does not cut where a character breaks out of its frame across a gutter', () => {
+    const a = { x: 30, y: 30, width: 260, height: 300 };
+    const b = { x: 310, y: 30, width: 260, height: 300 };
+    const c = { x: 30, y: 350, width: 540, height: 300 };
+    // an arm from panel a across the white gutter (x 290..310) into panel b
+    const arm = { x: 250, y: 150, width: 100, height: 20 };
+    const image = page(600, 680, [{ box: a }, { box: b }, { box: c }], WHITE, [arm]);
+    // the row above stays one piece (a and b together, the arm whole in it); the gutter under it still cuts
+    expect(findPagePanels(image)).toEqual([{ x: 30, y: 30, width: 540, height: 300 }, c]);
+    // a head over the horizontal gutter too: nothing is cut at all
+    const head = { x: 100, y: 300, width: 60, height: 80 };
+    expect(
+      findPagePanels(page(600, 680, [{ box: a }, { box: b }, { box: c }], WHITE, [arm, head])),
+    ).toBeNull();
+  });
+
+  it('leaves a single panel, a picture on a flat background, borderless art and slivers whole (null)', () => {
+    // one framed panel on a page (margins all round): analysed whole, as before
+    expect(findPagePanels(page(600, 840, [{ box: { x: 40, y: 40, width: 520, height: 760 } }]))).toBeNull();
+    // a screenshot: a figure and a bubble on one flat background with an empty stretch between them
+    const screenshot = makeRgb(800, 600, (x, y) => {
+      if (x >= 100 && x < 300 && y >= 150 && y < 560) return DARK; // the figure
+      if (x >= 420 && x < 760 && y >= 40 && y < 200) return (x + y) % 7 === 0 ? BLACK : WHITE; // a bubble
+      return [253, 253, 250];
+    });
+    expect(findPagePanels(screenshot)).toBeNull();
+    // borderless line art on a white page (a ring in each panel's place): nothing tells panel from page
+    const rings = grid(600, 840, 2, 2, 40, 30).map((b) => ({
+      cx: b.x + b.width / 2,
+      cy: b.y + b.height / 2,
+    }));
+    const lineArt = makeRgb(600, 840, (x, y) =>
+      rings.some(({ cx, cy }) => Math.abs(Math.hypot(x - cx, y - cy) - 100) < 2) ? DARK : WHITE,
+    );
+    expect(findPagePanels(lineArt)).toBeNull();
+    // one panel and a page number under it: the number is a sliver, dropped, so the page stays whole
+    const numbered = page(600, 840, [{ box: { x: 40, y: 40, width: 520, height: 700 } }], WHITE, [
+      { x: 290, y: 780, width: 20, height: 20 },
+    ]);
+    expect(findPagePanels(numbered)).toBeNull();
+    // strips are strip-panels.ts's
+    expect(
+      findPagePanels(
+        page(
+          300,
+          700,
+          grid(300, 700, 2, 1, 20, 20).map((box) => ({ box })),
+        ),
+      ),
+    ).toBeNull();
+  });
+
+  it('drops a title line and a page number but cuts the panels', () => {
+    const boxes = grid(600, 840, 2, 2, 60, 24);
+    const title = { x: 200, y: 10, width: 200, height: 30 };
+    const number = { x: 290, y: 800, width: 20, height: 24 };
+    const image = page(
+      600,
+      840,
+      boxes.map((box) => ({ box })),
+      WHITE,
+      [title, number],
+    );
+    expect(findPagePanels(image)).toEqual(boxes);
+  });
+});
+
+describe('joinedPanelsNote on page panels', () => {
+  it('says nothing about a tall narrow panel beside others on a page (only strips get the note)', () => {
+    const panels = [
+      { x: 30, y: 30, width: 150, height: 700 },
+      { x: 200, y: 30, width: 370, height: 300 },
+      { x: 200, y: 350, width: 370, height: 300 },
+    ];
+    expect(joinedPanelsNote(panels)).toBeNull();
+  });
+});

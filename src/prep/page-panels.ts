@@ -1,0 +1,218 @@
+// src/prep/page-panels.ts — a manga page (any picture not shaped like a webtoon strip) cut into its panels by
+// a recursive XY-cut (pure): the page's margins trimmed, then each piece cut at gutters across its whole width
+// (rows), else across its whole height (columns), to a small depth. The gutters are strip-panels.ts's bands
+// (rows of one flat colour, or shaded smoothly), found on a turned copy of the piece for columns.
+import type { Box, RgbImage } from '../vision/image.js';
+import {
+  type Band,
+  flatBands,
+  GUTTER_MIN_PX,
+  GUTTER_MIN_SHARE,
+  GUTTER_TOLERANCE,
+  isStripShaped,
+  plain,
+  near,
+  PANEL_MIN_PX,
+  panelImage,
+  rowRuns,
+} from './strip-panels.js';
+
+/** A page panel is at least this many pixels on each side... */
+export const PAGE_PANEL_MIN_PX = 64;
+/** ...and at least this share of the page's width (and height): a title line, a page number or a narrow
+ * caption box between gutters is dropped, not counted as a panel. */
+export const PAGE_PANEL_MIN_SHARE = 0.08;
+
+/** How many times a piece is cut again (rows, then the columns in a row, then the rows in such a column, ...). */
+export const PAGE_CUT_DEPTH = 4;
+
+/** A band's neighbouring row goes on with it (the picture's own background, not a gutter) when at least this
+ * share of its pixels are those of the band's row next to it. A framed panel's border line or a panel's art
+ * next to a gutter matches it in few pixels. */
+export const BACKGROUND_CONTINUES_SHARE = 0.5;
+
+type Axis = 'rows' | 'columns';
+type Rgb = readonly [number, number, number];
+
+/** `image` turned a quarter (mirrored across its diagonal): its columns become rows. */
+function transposed(image: RgbImage): RgbImage {
+  const { width, height, data } = image;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const from = (y * width + x) * 3;
+      const to = (x * height + y) * 3;
+      out[to] = data[from] as number;
+      out[to + 1] = data[from + 1] as number;
+      out[to + 2] = data[from + 2] as number;
+    }
+  return { width: height, height: width, data: out };
+}
+
+/** `box` of `image` as its own picture whose rows are the box's rows, or (`columns`) its columns. */
+function lineView(image: RgbImage, box: Box, axis: Axis): RgbImage {
+  const piece = panelImage(image, box);
+  return axis === 'rows' ? piece : transposed(piece);
+}
+
+/** Share (0-1) of row `a`'s pixels within the gutter tolerance of row `b`'s pixel in the same column. */
+function matchingShare(image: RgbImage, a: number, b: number): number {
+  const { width, data } = image;
+  let same = 0;
+  for (let x = 0; x < width; x++) {
+    const i = (a * width + x) * 3;
+    const j = (b * width + x) * 3;
+    if (
+      Math.abs((data[i] as number) - (data[j] as number)) <= GUTTER_TOLERANCE &&
+      Math.abs((data[i + 1] as number) - (data[j + 1] as number)) <= GUTTER_TOLERANCE &&
+      Math.abs((data[i + 2] as number) - (data[j + 2] as number)) <= GUTTER_TOLERANCE
+    )
+      same++;
+  }
+  return same / width;
+}
+
+/**
+ * Whether a band of rows separates pieces (or, at the piece's edge, is trimmed off it): no neighbouring row
+ * goes on with it ({@link BACKGROUND_CONTINUES_SHARE}). A flat stretch of a picture's background between a
+ * character and a bubble has that background on both sides; a gutter has panel borders or art.
+ */
+function separates(view: RgbImage, band: Band): boolean {
+  const above = band.start - 1;
+  const below = band.end;
+  return (
+    (above < 0 || matchingShare(view, above, band.start) < BACKGROUND_CONTINUES_SHARE) &&
+    (below >= view.height || matchingShare(view, below, band.end - 1) < BACKGROUND_CONTINUES_SHARE)
+  );
+}
+
+/** A span [from, to) of a piece's rows (or columns) as a box in the page's pixels. */
+function spanBox(box: Box, axis: Axis, from: number, to: number): Box {
+  return axis === 'rows'
+    ? { x: box.x, y: box.y + from, width: box.width, height: to - from }
+    : { x: box.x + from, y: box.y, width: to - from, height: box.height };
+}
+
+/** The colours a page's gutters may have below the first cut: its margins' and the first cut's gutters'. */
+type GutterColours = readonly Rgb[];
+
+/**
+ * The pieces of `box` between its gutters along `axis` and those gutters' colours. A gutter is a band of
+ * `minGutter`+ lines, each one flat colour across the whole piece (one colour throughout: a shaded band is
+ * art on a page), that {@link separates} and, below the first cut, has one of `colours` (a panel's own flat
+ * background or a stripe of flat art is another colour). Gutters at the piece's edges are trimmed, pieces
+ * under {@link PANEL_MIN_PX} lines dropped. One piece when nothing cuts it (trimmed), none when all gutter.
+ */
+function cutAlong(
+  image: RgbImage,
+  box: Box,
+  axis: Axis,
+  minGutter: number,
+  colours: GutterColours | null,
+): { pieces: Box[]; gutters: Rgb[] } {
+  const view = lineView(image, box, axis);
+  const gutters = flatBands(view, minGutter).filter(
+    (b) =>
+      b.end - b.start >= minGutter &&
+      plain(b) &&
+      (colours === null || colours.some((c) => near(c, b.colour, GUTTER_TOLERANCE))) &&
+      separates(view, b),
+  );
+  const pieces: Box[] = [];
+  let from = 0;
+  for (const cut of [...gutters, { start: view.height, end: view.height }]) {
+    if (cut.start - from >= PANEL_MIN_PX) pieces.push(spanBox(box, axis, from, cut.start));
+    from = cut.end;
+  }
+  return { pieces, gutters: gutters.map((g) => g.colour) };
+}
+
+/** Where a page's margin ends, from the first of `runs` (its lines' runs, counted from that edge): the margin is
+ * one-colour lines of the first run's colour, with stretches under `sliverPx` lines between them (a title, a
+ * page number). 0 when the first line is not flat. */
+function marginEnd(runs: readonly Band[], sliverPx: number): number {
+  const [first, ...rest] = runs;
+  if (first?.start !== 0 || !first.flat) return 0;
+  let end = first.end;
+  for (const run of rest) {
+    if (run.start - end >= sliverPx) break;
+    if (run.flat && near(run.colour, first.colour, GUTTER_TOLERANCE)) end = run.end;
+  }
+  return end;
+}
+
+/** The page without its margins ({@link marginEnd}): rows at its top and bottom, then columns at its left and
+ * right (of any width: a thin margin left on would join the gutters' rows to it), and the margins' colours.
+ * Null when all margin. */
+function trimMargins(
+  image: RgbImage,
+  sliverPx: { rows: number; columns: number },
+): { box: Box; colours: Rgb[] } | null {
+  let box: Box = { x: 0, y: 0, width: image.width, height: image.height };
+  const colours: Rgb[] = [];
+  for (const axis of ['rows', 'columns'] as const) {
+    const runs = rowRuns(lineView(image, box, axis));
+    const size = axis === 'rows' ? box.height : box.width;
+    const mirrored = runs.map((r) => ({ ...r, start: size - r.end, end: size - r.start })).reverse();
+    const from = marginEnd(runs, sliverPx[axis]);
+    const to = size - marginEnd(mirrored, sliverPx[axis]);
+    if (to <= from) return null;
+    if (from > 0) colours.push((runs[0] as Band).colour);
+    if (to < size) colours.push((mirrored[0] as Band).colour);
+    box = spanBox(box, axis, from, to);
+  }
+  return { box, colours };
+}
+
+/** The panels of `box`, in reading order: cut at rows first, else at columns, each piece cut again. The first
+ * cut takes gutters of any colour (`colours` null); those below it, only the margins' and its gutters' colours. */
+function cutPiece(
+  image: RgbImage,
+  box: Box,
+  minGutter: number,
+  depth: number,
+  colours: GutterColours | null,
+  marginColours: GutterColours,
+): Box[] {
+  if (depth >= PAGE_CUT_DEPTH) return [box];
+  let piece = box;
+  for (const axis of ['rows', 'columns'] as const) {
+    const { pieces, gutters } = cutAlong(image, piece, axis, minGutter, colours);
+    if (pieces.length >= 2) {
+      const below = colours ?? [...marginColours, ...gutters];
+      return pieces.flatMap((p) => cutPiece(image, p, minGutter, depth + 1, below, marginColours));
+    }
+    if (pieces.length === 0) return [];
+    piece = pieces[0] as Box;
+  }
+  return [piece];
+}
+
+/**
+ * The panels of a manga page (a picture less than twice as tall as wide: strips are strip-panels.ts's), or
+ * null when it is not cut (analysed whole, as a single screenshot always was). Its margins are trimmed (with
+ * a title or page number in them), then
+ * it is cut at gutters across its whole width, each piece at gutters across its whole height, each of those
+ * across its width again, up to {@link PAGE_CUT_DEPTH} times. A gutter is a band of at least
+ * max({@link GUTTER_MIN_PX}, {@link GUTTER_MIN_SHARE} x the page's shorter side) lines, each one flat colour
+ * (or shaded, as strips' gutters) across the whole piece, whose neighbouring lines do not go on with it
+ * ({@link BACKGROUND_CONTINUES_SHARE}). So a character breaking its frame across a gutter, slanted gutters,
+ * overlapping panels and borderless art stay one piece. Pieces under {@link PAGE_PANEL_MIN_PX} or
+ * {@link PAGE_PANEL_MIN_SHARE} of the page's side are dropped; two panels or more are returned, ordered as
+ * cut: rows top to bottom, within a row left to right (a column of panels in a row top to bottom, before the
+ * next column). The numbering is an index, not manga's right-to-left reading order.
+ */
+export function findPagePanels(image: RgbImage): Box[] | null {
+  if (isStripShaped(image)) return null;
+  const minPanel = (side: number) => Math.max(PAGE_PANEL_MIN_PX, PAGE_PANEL_MIN_SHARE * side);
+  const page = trimMargins(image, { rows: minPanel(image.height), columns: minPanel(image.width) });
+  if (!page) return null;
+  const minGutter = Math.max(
+    GUTTER_MIN_PX,
+    Math.round(Math.min(image.width, image.height) * GUTTER_MIN_SHARE),
+  );
+  const panels = cutPiece(image, page.box, minGutter, 0, null, page.colours).filter(
+    (p) => p.width >= minPanel(image.width) && p.height >= minPanel(image.height),
+  );
+  return panels.length >= 2 ? panels : null;
+}
