@@ -1,6 +1,6 @@
 // src/prep/analyse-file.ts — the image stages for ONE input file: decode -> detect text -> remove text
 // -> segment (minus speech bubbles; touching characters cut apart) -> (detect persons) -> crop, timing
-// each; a webtoon strip is cut into its panels first, each analysed as its own picture. Pure image work on any thread (the run's, an analysis worker's); finish-file.ts then writes the
+// each; a webtoon strip or a manga page is cut into its panels first, each analysed as its own picture. Pure image work on any thread (the run's, an analysis worker's); finish-file.ts then writes the
 // results in input order.
 // Product failures of this file (bad image) become a `failed` analysis holding its manifest entry; only
 // run-level failures (a model that cannot load) propagate.
@@ -27,6 +27,7 @@ import {
   tightenToMask,
   whiteFractionWithin,
 } from './mask-contours.js';
+import { findPagePanels } from './page-panels.js';
 import { morphologyKernelPx } from './segment-classic.js';
 import { splitTouchingFigures } from './split-figures.js';
 import { StageTimer } from './stage-timer.js';
@@ -54,7 +55,7 @@ export type AnalysedCandidate =
   | { readonly characterBox: Box; readonly tooSmall: string; readonly panel?: number }
   | {
       readonly characterBox: Box;
-      /** The strip panel it was found in (1-based, `panels`); absent for a file analysed whole. */
+      /** The strip or page panel it was found in (1-based, `panels`); absent for a file analysed whole. */
       readonly panel?: number;
       readonly cropBox: Box;
       /** The square at the training resolution. */
@@ -86,7 +87,8 @@ export type FileAnalysis =
       readonly refusedTextRegions?: number;
       /** Frames (pages) in the file: an animated GIF / WebP has several, of which only the first is read. */
       readonly frames?: number;
-      /** A webtoon strip's panels (strip-panels.ts), analysed one by one; absent for a file analysed whole. */
+      /** A webtoon strip's panels (strip-panels.ts) or a manga page's (page-panels.ts), analysed one by one;
+       * absent for a file analysed whole. */
       readonly panels?: readonly Box[];
       /** The stage images (only with saveStages). */
       readonly stageImages?: {
@@ -213,7 +215,7 @@ export async function pickCharacters(
   };
 }
 
-/** What the stages found in one picture (a whole file, or one panel of a strip), in its own pixels. */
+/** What the stages found in one picture (a whole file, or one panel of a strip or page), in its own pixels. */
 interface PictureAnalysis {
   readonly textRegions: number;
   readonly refusedTextRegions: number;
@@ -279,13 +281,13 @@ async function analysePicture(
 }
 
 /**
- * A webtoon strip's panels, each analysed as its own picture, put together in the strip's pixels: the
- * boxes moved down to their panel, each candidate with its panel's number (1-based), the counts added up.
+ * A webtoon strip's or manga page's panels, each analysed as its own picture, put together in the file's
+ * pixels: the boxes moved to their panel, each candidate with its panel's number (1-based), the counts added up.
  */
-async function analyseStrip(
+async function analysePanels(
   stages: AnalysisStages,
   config: PrepConfig,
-  strip: RgbImage,
+  picture: RgbImage,
   panels: readonly Box[],
   saveStages: boolean,
   timer: StageTimer,
@@ -294,7 +296,7 @@ async function analyseStrip(
   for (const panel of panels)
     parts.push({
       panel,
-      found: await analysePicture(stages, config, panelImage(strip, panel), saveStages, timer),
+      found: await analysePicture(stages, config, panelImage(picture, panel), saveStages, timer),
     });
   const sum = (count: (found: PictureAnalysis) => number) => parts.reduce((n, p) => n + count(p.found), 0);
   const candidates = strongestCandidates(
@@ -320,18 +322,18 @@ async function analyseStrip(
       ? {
           stageImages: {
             textMask: stripFromPanels<GrayImage>(
-              strip,
+              picture,
               1,
               staged.map((s) => ({ panel: s.panel, image: s.textMask })),
             ),
             textRemoved: stripFromPanels<RgbImage>(
-              strip,
+              picture,
               3,
               staged.map((s) => ({ panel: s.panel, image: s.textRemoved })),
-              strip.data,
+              picture.data,
             ),
             characterMask: stripFromPanels<GrayImage>(
-              strip,
+              picture,
               1,
               staged.map((s) => ({ panel: s.panel, image: s.characterMask })),
             ),
@@ -342,7 +344,8 @@ async function analyseStrip(
 }
 
 /**
- * Runs the image stages on one file: decode -> (a webtoon strip: cut into panels, strip-panels.ts) ->
+ * Runs the image stages on one file: decode -> (cut into panels: a webtoon strip at its gutters,
+ * strip-panels.ts; a manga page by an XY-cut, page-panels.ts; else analysed whole) ->
  * per picture: detect text -> remove text -> segment (minus speech bubbles) -> (detect persons) -> crop
  * and resize each character. Writes nothing and touches no run state, so files can be analysed on
  * several threads. Problems of this file become a `failed` analysis; only a model that cannot load
@@ -361,9 +364,9 @@ export async function analyseFile(
     );
     const panels = isStripShaped(decoded)
       ? await timer.time('stripPanels', async () => findStripPanels(decoded))
-      : null;
+      : await timer.time('pagePanels', async () => findPagePanels(decoded));
     const found = panels
-      ? await analyseStrip(stages, config, decoded, panels, saveStages, timer)
+      ? await analysePanels(stages, config, decoded, panels, saveStages, timer)
       : await analysePicture(stages, config, decoded, saveStages, timer);
     return {
       kind: 'analysed',

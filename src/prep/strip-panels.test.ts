@@ -206,6 +206,36 @@ describe('panel images', () => {
   });
 });
 
+describe('page panel images', () => {
+  it('cut a page panel (a box at x and y) out and paste its stage images back at its place', () => {
+    const image = makeRgb(6, 5, (x, y) => [x, y, 7]);
+    const panel = { x: 2, y: 1, width: 3, height: 2 };
+    const cut = panelImage(image, panel);
+    expect(cut).toMatchObject({ width: 3, height: 2 });
+    expect(Array.from(cut.data)).toEqual([2, 1, 7, 3, 1, 7, 4, 1, 7, 2, 2, 7, 3, 2, 7, 4, 2, 7]);
+    const mask = { width: 3, height: 2, data: new Uint8Array(6).fill(255) };
+    const whole = stripFromPanels(image, 1, [{ panel, image: mask }]);
+    const rows = Array.from({ length: 5 }, (_, y) =>
+      Array.from(whole.data.slice(y * 6, y * 6 + 6)).join(' '),
+    );
+    expect(rows).toEqual([
+      '0 0 0 0 0 0',
+      '0 0 255 255 255 0',
+      '0 0 255 255 255 0',
+      '0 0 0 0 0 0',
+      '0 0 0 0 0 0',
+    ]);
+    // pictures: the page's own pixels beside the panel
+    const painted = stripFromPanels(
+      image,
+      3,
+      [{ panel, image: { ...cut, data: new Uint8Array(18).fill(9) } }],
+      image.data,
+    );
+    expect(Array.from(painted.data.slice(3 * 6 + 3, 3 * 6 + 12))).toEqual([1, 1, 7, 9, 9, 9, 9, 9, 9]);
+  });
+});
+
 describe('strongestCandidates', () => {
   it("drops a panel piece's largest part when it is under a fifth of the strip's biggest character", () => {
     const at = (width: number, height: number, panel: number) => ({
