@@ -10,11 +10,15 @@ export const datasetStageUrlsSchema = z.object({
   mask: z.string().nullable(),
   crop: z.string().nullable(),
 });
-/** The webtoon strip panel a crop was cut from (prep splits tall strips at their gutters and analyses each panel
- * alone): its original, text removed and mask images are that panel's region of the strip. */
+/** The webtoon strip or manga page panel a crop was cut from (prep splits strips and pages at their gutters and
+ * analyses each panel alone): its original, text removed and mask images are that panel's region of the file. */
 export const datasetItemPanelSchema = z.object({
-  index: z.number().int().positive().describe("1-based, top to bottom (the manifest file's `panels`)"),
-  box: boxSchema.describe("The panel's box in the strip's pixels"),
+  index: z
+    .number()
+    .int()
+    .positive()
+    .describe("1-based, top to bottom, a page's rows each left to right (the manifest file's `panels`)"),
+  box: boxSchema.describe("The panel's box in the strip's (or page's) pixels"),
 });
 export const datasetItemSchema = z.object({
   key: z.string(),
@@ -24,7 +28,7 @@ export const datasetItemSchema = z.object({
   panel: datasetItemPanelSchema
     .nullable()
     .describe(
-      'The webtoon strip panel the crop came from (its stage images are that panel only); null when the file was analysed whole',
+      'The webtoon strip or manga page panel the crop came from (its stage images are that panel only); null when the file was analysed whole',
     ),
   caption: z.string(),
   /** Changes whenever the caption does: sent back with a caption edit, a caption changed since is refused. */

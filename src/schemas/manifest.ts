@@ -40,7 +40,7 @@ export const manifestCropSchema = z.object({
   /** 64-bit difference hash of the crop, 16 hex digits (for finding similar crops later; the run judges
    * near-duplicates by 8x8 colour thumbnails, see src/prep/dedupe.ts). */
   dhash: z.string().regex(/^[0-9a-f]{16}$/),
-  /** The webtoon strip panel it was cut from: 1-based index into the file's `panels` (absent when the
+  /** The strip or page panel it was cut from: 1-based index into the file's `panels` (absent when the
    * file was analysed whole). */
   panel: z.number().int().positive().optional(),
   /** Square crop before resizing, relative to the output folder (only with --save-stages). */
@@ -53,7 +53,7 @@ export const manifestCropSchema = z.object({
 /** A character found in the file that did not become a training image, and why. */
 export const manifestRejectedCropSchema = z.object({
   characterBox: boxSchema,
-  /** The strip panel it was found in (1-based, the file's `panels`). */
+  /** The strip or page panel it was found in (1-based, the file's `panels`). */
   panel: z.number().int().positive().optional(),
   reason: z.string().min(1),
 });
@@ -78,8 +78,9 @@ export const manifestFileSchema = z.object({
   width: z.number().int().positive().optional(),
   height: z.number().int().positive().optional(),
   textRegions: z.number().int().nonnegative().optional(),
-  /** A webtoon strip (at least twice as tall as wide) split at its gutters: each panel's box in source
-   * pixels, top to bottom; every panel was analysed as its own image. Absent when the file was analysed whole. */
+  /** A webtoon strip (at least twice as tall as wide) or a manga page split at its gutters: each panel's box in
+   * source pixels, top to bottom (a page's rows each left to right); every panel was analysed as its own image.
+   * Absent when the file was analysed whole. */
   panels: z.array(boxSchema).optional(),
   crops: z.array(manifestCropSchema),
   rejected: z.array(manifestRejectedCropSchema),

@@ -1,12 +1,12 @@
-// src/server/routes/datasets/panel-image.ts — a webtoon strip panel's region of a dataset item's stage image
-// (original, text removed, mask: prep writes those for the whole strip), cut out on the fly so the review shows
-// the panel a crop came from instead of the whole strip as a sliver.
+// src/server/routes/datasets/panel-image.ts — a webtoon strip or manga page panel's region (any box: x and y) of a
+// dataset item's stage image (original, text removed, mask: prep writes those for the whole file), cut out on the
+// fly so the review shows the panel a crop came from instead of the whole strip as a sliver (or the whole page).
 import { basename } from 'node:path';
 import { isToonloraError, ToonloraError } from '../../../errors.js';
 import type { DatasetItemPanel } from '../../../schemas/api.js';
 import { extractRegionPng, type PixelRegion, readImageHeader } from '../../../vision/sharp-io.js';
 
-/** The stages drawn over the whole strip: a panel's crop shows its region of them (crop / image are per crop). */
+/** The stages drawn over the whole strip or page: a panel's crop shows its region of them (crop / image are per crop). */
 export const STRIP_STAGES: ReadonlySet<string> = new Set(['original', 'textRemoved', 'mask']);
 
 /** The panel's box clipped to an image of `width` x `height`; null when nothing of it is inside. */
@@ -20,7 +20,7 @@ export function panelRegion(box: PixelRegion, width: number, height: number): Pi
 
 /**
  * The panel's region of the stage image at `path` as PNG, or null when the panel lies outside it (an image
- * that is not the strip prep split): the caller then sends the whole image. `what` names it in words.
+ * that is not the strip or page prep split): the caller then sends the whole image. `what` names it in words.
  * @throws ToonloraError TL_ERR_IMAGE_DECODE (422) naming it when the file is damaged or not an image (it was a
  *   500 "internal server error" with libpng's words in the log only)
  */
