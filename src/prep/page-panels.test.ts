@@ -1,7 +1,11 @@
 // src/prep/page-panels.test.ts — where a manga page is cut into panels (findPagePanels: a recursive XY-cut at
 // gutters of one flat colour) and where it is left whole (one panel, a character across a gutter, borderless art).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRgb } from '../../test/helpers/images.js';
+import { decodeToRgb, encodeJpeg } from '../vision/sharp-io.js';
 import type { Box } from '../vision/image.js';
 import { findPagePanels } from './page-panels.js';
 import { joinedPanelsNote } from './strip-panels.js';
@@ -103,6 +107,27 @@ describe('findPagePanels', () => {
     ).toEqual(bleed);
   });
 
+  it('cuts a JPEG page (q 90) at its gutters: the near-white lines JPEG leaves beside a border do not hide them', async () => {
+    const boxes = grid(600, 840, 2, 2, 40, 40);
+    const path = join(mkdtempSync(join(tmpdir(), 'toonlora-page-jpeg-')), 'page.jpg');
+    await encodeJpeg(
+      page(
+        600,
+        840,
+        boxes.map((box) => ({ box })),
+      ),
+      path,
+    );
+    const panels = await decodeToRgb(path, { maxPixels: 1e8 }).then(findPagePanels);
+    expect(panels).toHaveLength(4);
+    for (const [i, panel] of (panels ?? []).entries()) {
+      const box = boxes[i] as Box;
+      // the ringing beside a border is a few lines of the panel's, or of the margin kept in it
+      for (const key of ['x', 'y', 'width', 'height'] as const)
+        expect(Math.abs(panel[key] - box[key]), `panel ${i + 1} ${key}`).toBeLessThanOrEqual(12);
+    }
+  });
+
   it('cuts a row split in two (and a column of two beside a tall panel) in reading order', () => {
     const top = { x: 30, y: 30, width: 540, height: 250 };
     const left = { x: 30, y: 300, width: 260, height: 250 };
@@ -117,6 +142,21 @@ describe('findPagePanels', () => {
       boxes.map((box) => ({ box })),
     );
     expect(findPagePanels(image)).toEqual(boxes);
+  });
+
+  it("does not cut a panel at a flat stripe of its own art (a pole) that is not the page's gutter colour", () => {
+    const top = { x: 40, y: 40, width: 520, height: 340 };
+    const bottom = { x: 40, y: 400, width: 520, height: 400 };
+    const POLE: Rgb = [90, 60, 40];
+    // the lower panel unframed: sky left of a pole 30 px wide from its top to its bottom, grass right of it
+    const image = makeRgb(600, 840, (x, y) => {
+      if (inside(x, y, top)) return x - 40 < 3 || y - 40 < 3 || x >= 557 || y >= 377 ? BLACK : WHITE;
+      if (!inside(x, y, bottom)) return WHITE;
+      if (x >= 285 && x < 315) return POLE;
+      const half = x < 285 ? { ...bottom, width: 245 } : { ...bottom, x: 315, width: 245 };
+      return figureAt(x, y, half) ? DARK : x < 285 ? (FILLS[0] as Rgb) : (FILLS[4] as Rgb);
+    });
+    expect(findPagePanels(image)).toEqual([top, bottom]);
   });
 
   it('does not cut where a character breaks out of its frame across a gutter', () => {

@@ -72,18 +72,27 @@ function matchingShare(image: RgbImage, a: number, b: number): number {
   return same / width;
 }
 
+/** How many lines beyond a band are looked at for whether they go on with it: a JPEG's 8 x 8 blocks blur a
+ * border line into the near-white lines next to it (q95: 252-255 up to 8 px away, the band then starting at
+ * the next block), which alone look like the gutter going on. Two blocks. */
+export const NEIGHBOUR_LINES = 16;
+
+/** Whether the lines from `first` on, `step` by `step` (up to {@link NEIGHBOUR_LINES} of them, inside the
+ * picture), all go on with the band's line `bandLine` ({@link BACKGROUND_CONTINUES_SHARE}). False when none. */
+function goesOn(view: RgbImage, bandLine: number, first: number, step: 1 | -1): boolean {
+  let seen = 0;
+  for (let y = first; y >= 0 && y < view.height && seen < NEIGHBOUR_LINES; y += step, seen++)
+    if (matchingShare(view, y, bandLine) < BACKGROUND_CONTINUES_SHARE) return false;
+  return seen > 0;
+}
+
 /**
- * Whether a band of rows separates pieces (or, at the piece's edge, is trimmed off it): no neighbouring row
- * goes on with it ({@link BACKGROUND_CONTINUES_SHARE}). A flat stretch of a picture's background between a
+ * Whether a band of rows separates pieces (or, at the piece's edge, is trimmed off it): on neither side do the
+ * lines next to it go on with it ({@link goesOn}). A flat stretch of a picture's background between a
  * character and a bubble has that background on both sides; a gutter has panel borders or art.
  */
 function separates(view: RgbImage, band: Band): boolean {
-  const above = band.start - 1;
-  const below = band.end;
-  return (
-    (above < 0 || matchingShare(view, above, band.start) < BACKGROUND_CONTINUES_SHARE) &&
-    (below >= view.height || matchingShare(view, below, band.end - 1) < BACKGROUND_CONTINUES_SHARE)
-  );
+  return !goesOn(view, band.start, band.start - 1, -1) && !goesOn(view, band.end - 1, band.end, 1);
 }
 
 /** A span [from, to) of a piece's rows (or columns) as a box in the page's pixels. */
