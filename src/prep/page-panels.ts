@@ -1,7 +1,7 @@
 // src/prep/page-panels.ts — a manga page (any picture not shaped like a webtoon strip) cut into its panels by
 // a recursive XY-cut (pure): the page's margins trimmed, then each piece cut at gutters across its whole width
 // (rows), else across its whole height (columns), to a small depth. The gutters are strip-panels.ts's bands
-// (rows of one flat colour, or shaded smoothly), found on a turned copy of the piece for columns.
+// (here only those of one flat colour), found on a turned copy of the piece for columns.
 import type { Box, RgbImage } from '../vision/image.js';
 import {
   type Band,
@@ -200,12 +200,11 @@ function cutPiece(
 /**
  * The panels of a manga page (a picture less than twice as tall as wide: strips are strip-panels.ts's), or
  * null when it is not cut (analysed whole, as a single screenshot always was). Its margins are trimmed (with
- * a title or page number in them), then
- * it is cut at gutters across its whole width, each piece at gutters across its whole height, each of those
- * across its width again, up to {@link PAGE_CUT_DEPTH} times. A gutter is a band of at least
- * max({@link GUTTER_MIN_PX}, {@link GUTTER_MIN_SHARE} x the page's shorter side) lines, each one flat colour
- * (or shaded, as strips' gutters) across the whole piece, whose neighbouring lines do not go on with it
- * ({@link BACKGROUND_CONTINUES_SHARE}). So a character breaking its frame across a gutter, slanted gutters,
+ * a title or page number in them), then it is cut at gutters across its whole width, each piece at gutters
+ * across its whole height, each of those across its width again, up to {@link PAGE_CUT_DEPTH} times. A gutter
+ * is a band of at least max({@link GUTTER_MIN_PX}, {@link GUTTER_MIN_SHARE} x the page's shorter side) lines,
+ * all one flat colour across the whole piece (below the first cut, the margins' or the first gutters'), that
+ * {@link separates}. So a character breaking its frame across a gutter, slanted gutters,
  * overlapping panels and borderless art stay one piece. Pieces under {@link PAGE_PANEL_MIN_PX} or
  * {@link PAGE_PANEL_MIN_SHARE} of the page's side are dropped; two panels or more are returned, ordered as
  * cut: rows top to bottom, within a row left to right (a column of panels in a row top to bottom, before the
