@@ -2,11 +2,14 @@
 // 8-bit sRGB pixels, resizes, and writes PNGs. No product rules (limits, messages) live here.
 import sharp, { type Sharp } from 'sharp';
 import type { GrayImage, RgbImage } from './image.js';
+import { withVipsErrorText } from './vips-error-retry.js';
 
 /** What an image's header declares, read without decoding the pixels. */
 export interface ImageHeader {
-  /** sharp's format name (`png`, `jpeg`, `webp`, `gif`, ...). */
+  /** sharp's format name (`png`, `jpeg`, `webp`, `gif`, `heif`, `svg`, ...). */
   readonly format: string;
+  /** How a HEIF file's image is coded (`av1` for AVIF, `hevc` for an iPhone HEIC); undefined for other formats. */
+  readonly compression?: string;
   /** Stored width and height in pixels (before EXIF orientation). */
   readonly width: number;
   readonly height: number;
@@ -20,12 +23,16 @@ export interface ImageHeader {
   readonly hasAlpha: boolean;
 }
 
-/** Reads the header of an image file or buffer; throws sharp's error when it is not an image. */
+/**
+ * Reads the header of an image file or buffer; throws sharp's error when it is not an image (its text kept when
+ * other reads run at once: vips-error-retry.ts).
+ */
 export async function readImageHeader(input: string | Buffer): Promise<ImageHeader> {
   // limitInputPixels off here: the header is only read, and the caller compares the size itself.
-  const meta = await sharp(input, { limitInputPixels: false }).metadata();
+  const meta = await withVipsErrorText(() => sharp(input, { limitInputPixels: false }).metadata());
   return {
     format: meta.format ?? 'unknown',
+    ...(meta.compression ? { compression: meta.compression } : {}),
     width: meta.width ?? 0,
     height: meta.height ?? 0,
     orientation: meta.orientation ?? 1,
@@ -45,20 +52,23 @@ export interface DecodeRgbOptions {
 
 /**
  * Decodes the first frame of an image to 8-bit sRGB: EXIF orientation applied, alpha flattened,
- * CMYK / grey / 16-bit converted. Throws sharp's error unchanged (the caller words it).
+ * CMYK / grey / 16-bit converted. Throws sharp's error unchanged (the caller words it), its text kept when other
+ * reads run at once (vips-error-retry.ts).
  */
 export async function decodeToRgb(input: string | Buffer, options: DecodeRgbOptions): Promise<RgbImage> {
-  const { data, info } = await sharp(input, {
-    limitInputPixels: options.maxPixels,
-    failOn: 'error',
-    pages: 1,
-    autoOrient: true,
-  })
-    .flatten({ background: options.background ?? { r: 255, g: 255, b: 255 } })
-    .toColourspace('srgb')
-    .removeAlpha()
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
+  const { data, info } = await withVipsErrorText(() =>
+    sharp(input, {
+      limitInputPixels: options.maxPixels,
+      failOn: 'error',
+      pages: 1,
+      autoOrient: true,
+    })
+      .flatten({ background: options.background ?? { r: 255, g: 255, b: 255 } })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true }),
+  );
   const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
   if (info.channels === 3) return { width: info.width, height: info.height, data: pixels };
   return { width: info.width, height: info.height, data: expandToRgb(pixels, info.channels) };
