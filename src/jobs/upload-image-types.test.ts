@@ -14,7 +14,7 @@ describe('unsupportedImageHint', () => {
     expect(unsupportedImageHint(Buffer.from('\0\0\0\x1cftypavif\0\0\0\0', 'latin1'))).toBe(hint('AVIF'));
     expect(unsupportedImageHint(Buffer.from('\0\0\0\x18ftypheic\0\0\0\0', 'latin1'))).toBe(hint('HEIC'));
     expect(unsupportedImageHint(Buffer.from('\0\0\0\x18ftypisom\0\0\0\0', 'latin1'))).toBeUndefined(); // an MP4
-    expect(unsupportedImageHint(Buffer.from('<svg xmlns='))).toBeUndefined();
+    expect(unsupportedImageHint(Buffer.from('<svg xmlns='))).toBe(`an ${hint('SVG').slice(2)}`);
     expect(unsupportedImageHint(Buffer.from([0x42]))).toBeUndefined();
   });
 });

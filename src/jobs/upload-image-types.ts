@@ -4,7 +4,7 @@
 // the first bytes (src/vision/image-sniff.ts, which also has the Content-Type the server answers with), never
 // from the file name or the client's Content-Type.
 import type { ImageFormat } from '../schemas/api.js';
-import { anImage, sniffImageFormat, unsupportedImageTypeName } from '../vision/image-sniff.js';
+import { refusedImageTypeText, sniffImageFormat, unsupportedImageTypeName } from '../vision/image-sniff.js';
 
 /** The types the upload takes, as its messages list them. */
 export const UPLOAD_TYPES = 'PNG, JPEG, WebP, GIF or BMP';
@@ -17,7 +17,7 @@ export const UPLOAD_TYPES = 'PNG, JPEG, WebP, GIF or BMP';
 export function unsupportedImageHint(head: Uint8Array): string | undefined {
   if (sniffImageFormat(head)) return undefined;
   const name = unsupportedImageTypeName(head);
-  return name ? `${anImage(name)}; the upload takes ${UPLOAD_TYPES}: convert it to PNG` : undefined;
+  return name ? refusedImageTypeText(name, 'the upload', UPLOAD_TYPES) : undefined;
 }
 
 /** File extension stored for a format. */

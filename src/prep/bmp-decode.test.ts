@@ -150,6 +150,17 @@ describe('decodeImage of a .bmp (prep)', () => {
       /^cut\.bmp: BMP data is truncated or corrupt \(BMP pixel data is cut off/,
     );
   });
+
+  it('names a BMP declaring a negative width as the upload does, not as too small', async () => {
+    const path = join(dir, 'negw.bmp');
+    const bytes = makeBmp({ width: 100, height: 100, bits: 24 });
+    bytes.writeInt32LE(-100, 18);
+    await writeFile(path, bytes);
+    await expect(decodeImage(path, { maxPixels: 40_000_000 })).rejects.toMatchObject({
+      message: 'negw.bmp: BMP declares -100x100 pixels. Convert it to PNG.',
+      details: { reason: 'unsupported-format' },
+    });
+  });
 });
 
 describe('firstLine', () => {

@@ -87,6 +87,15 @@ function checkSupported(header: BmpHeader): void {
       'unsupported',
     );
   }
+  checkBmpSize(header);
+}
+
+/**
+ * Refuses a size no BMP has (a width of 0 or below, a height of 0): checked before any size limit, so a width of
+ * -100 is named as such, not as an image too small.
+ * @throws BmpDecodeError unsupported
+ */
+export function checkBmpSize(header: Pick<BmpHeader, 'width' | 'height'>): void {
   if (header.width <= 0 || header.height === 0) {
     throw new BmpDecodeError(`BMP declares ${header.width}x${header.height} pixels`, 'unsupported');
   }

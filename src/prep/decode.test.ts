@@ -11,6 +11,16 @@ import type { RgbImage } from '../vision/image.js';
 import { decodeImage } from './decode.js';
 
 const MAX_PIXELS = 40_000_000;
+/** The ftyp and meta boxes of a real 1024x1024 iPhone-style HEIC (HEVC-coded), 372 bytes. */
+const HEVC_HEIC_HEADER =
+  '0000001c6674797068656963000000006d696631686569636d696166000001586d657461000000000000002168646c72' +
+  '0000000000000000706963740000000000000000000000000000000022696c6f630000000044400001000100000000017c' +
+  '000100000000000111e60000002369696e6600000000000100000015696e6665020000000001000068766331000000000e' +
+  '7069746d000000000001000000d869707270000000b96970636f0000007a6876634301037000000090000000000078f000' +
+  'fcfdf8f800000f03600001001840010c01ffff037000000300900000030000030078ba0240610001002d42010103700000' +
+  '0300900000030000030078a0020080100596ea4929ae6e021a0c0800000300c800000300084062000100074401c172b062' +
+  '4000000013636f6c726e636c780001000d000680000000146973706500000000000004000000040000000010706978690000' +
+  '0000030808080000001769706d61000000000000000100010481020304';
 let dir: string;
 
 beforeAll(async () => {
@@ -50,7 +60,11 @@ describe('decodeImage: bad input gets a per-file reason', () => {
   });
 
   it('missing file', async () => {
-    await expectDecodeError(join(dir, 'nope.png'), 'not-found', /nope\.png: cannot read the file \(ENOENT\)/);
+    await expectDecodeError(
+      join(dir, 'nope.png'),
+      'not-found',
+      /nope\.png: cannot read the file: no such file or folder \(ENOENT\)/,
+    );
   });
 
   it('non-image data with a .png name', async () => {
@@ -64,6 +78,43 @@ describe('decodeImage: bad input gets a per-file reason', () => {
   });
 
   // BMP files decode (bmp-decode.ts): tested in bmp-decode.test.ts
+
+  it('an iPhone HEIC (HEVC-coded, which this sharp cannot decode) is named a format prep does not read', async () => {
+    // the ftyp and meta boxes of a 1024x1024 HEVC HEIC, then an empty mdat: its header, no pixels
+    const path = join(dir, 'IMG_0001.heic');
+    await writeFile(
+      path,
+      Buffer.concat([Buffer.from(HEVC_HEIC_HEADER, 'hex'), Buffer.from('000000086d646174', 'hex')]),
+    );
+    await expectDecodeError(
+      path,
+      'unsupported-format',
+      /^IMG_0001\.heic: a HEVC-coded HEIC image; prep takes PNG, JPEG, WebP, GIF, TIFF, AVIF or BMP: convert it to PNG\.$/,
+    );
+  });
+
+  it('an SVG is refused by name before it is drawn, even with an XML prolog or a .png name', async () => {
+    for (const [name, text] of [
+      [
+        'plain.svg',
+        '<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512"><rect width="512" height="512"/></svg>',
+      ],
+      [
+        'drawing.png',
+        `\uFEFF<?xml version="1.0"?>\n<!-- ${'x'.repeat(1500)} -->\n<svg width="512" height="512"></svg>`,
+      ],
+    ] as const) {
+      const path = join(dir, name);
+      await writeFile(path, text);
+      await expectDecodeError(
+        path,
+        'unsupported-format',
+        new RegExp(
+          `^${name.replace('.', '\\.')}: an SVG image; prep takes PNG, JPEG, WebP, GIF, TIFF, AVIF or BMP: convert it to PNG\\.$`,
+        ),
+      );
+    }
+  });
 
   it('truncated PNG', async () => {
     const full = await sharp(twoTone(256, 256), { raw: { width: 256, height: 256, channels: 3 } })

@@ -1,13 +1,15 @@
 // src/prep/decode.ts — prep stage 0: turns one input file into 8-bit sRGB pixels (sharp; BMP by bmp-decode.ts), or a
-// TL_ERR_IMAGE_DECODE error that names the file and says why (empty, truncated, not an image,
-// too many pixels, too small), so one bad file can be reported and skipped.
+// TL_ERR_IMAGE_DECODE error that names the file and says why (unreadable, empty, truncated, not an image, a format
+// prep does not read, too many pixels, too small), so one bad file can be reported and skipped.
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { RgbImage } from '../vision/image.js';
-import { sniffImageFormat } from '../vision/image-sniff.js';
+import { refusedImageTypeText, sniffImageFormat, unsupportedImageTypeName } from '../vision/image-sniff.js';
 import { decodeToRgb, type ImageHeader, readImageHeader } from '../vision/sharp-io.js';
-import { BmpDecodeError, decodeBmp, readBmpHeader } from './bmp-decode.js';
+import { BmpDecodeError, checkBmpSize, decodeBmp, readBmpHeader } from './bmp-decode.js';
+import { PREP_READABLE_FORMATS, refusedFormatName } from './decode-formats.js';
+import { fileErrorText } from './inputs-file-errors.js';
 
 /** Images whose shorter side is below this are refused: nothing usable can be cropped at 512 px. */
 export const MIN_IMAGE_SIDE_PX = 64;
@@ -23,7 +25,9 @@ export interface DecodeOptions {
 export type DecodeFailure =
   | 'empty'
   | 'not-found'
+  | 'unreadable'
   | 'not-an-image'
+  | 'unsupported-format'
   | 'truncated'
   | 'too-many-pixels'
   | 'too-small';
@@ -35,31 +39,44 @@ function decodeError(path: string, reason: DecodeFailure, message: string, cause
   });
 }
 
-const READABLE_FORMATS = 'PNG, JPEG, WebP, GIF, TIFF, AVIF or BMP';
-
-/** Reads the header; words sharp's "unsupported format" as not-an-image. Undefined for a BMP (sharp has no reader). */
-async function readHeaderOrThrow(path: string): Promise<ImageHeader | undefined> {
-  try {
-    return await readImageHeader(path);
-  } catch (error) {
-    if (await startsWithBmpSignature(path)) return undefined;
-    throw decodeError(
-      path,
-      'not-an-image',
-      `not an image toonlora can read (${firstLine((error as Error).message)}). Use ${READABLE_FORMATS}.`,
-      error,
-    );
-  }
+/** The refusal of a format prep does not read, in the upload's words: `a HEVC-coded HEIC image; prep takes …`. */
+function unsupportedFormatError(path: string, name: string): ToonloraError {
+  return decodeError(
+    path,
+    'unsupported-format',
+    `${refusedImageTypeText(name, 'prep', PREP_READABLE_FORMATS)}.`,
+  );
 }
 
-async function startsWithBmpSignature(path: string): Promise<boolean> {
+/** Bytes read to tell the type before sharp opens the file (an SVG's `<svg` tag may follow a long prolog). */
+const HEAD_BYTES = 4096;
+
+async function readHead(path: string): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
-    return sniffImageFormat(buffer.subarray(0, bytesRead)) === 'bmp';
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+}
+
+/** Reads the header; words sharp's "unsupported format" as not-an-image, and a format prep does not read by name. */
+async function readHeaderOrThrow(path: string): Promise<ImageHeader> {
+  let header: ImageHeader;
+  try {
+    header = await readImageHeader(path);
+  } catch (error) {
+    throw decodeError(
+      path,
+      'not-an-image',
+      `not an image toonlora can read (${firstLine((error as Error).message)}). Use ${PREP_READABLE_FORMATS}.`,
+      error,
+    );
+  }
+  const refused = refusedFormatName(header);
+  if (refused !== undefined) throw unsupportedFormatError(path, refused);
+  return header;
 }
 
 /** libvips' retry lines (`<file>: bad seek to 1024`), alone or ending a line. */
@@ -96,11 +113,13 @@ async function decodeBmpFile(path: string, options: DecodeOptions): Promise<Deco
         `BMP data is truncated or corrupt (${error.message}). Re-export or re-download it.`,
         error,
       );
-    throw decodeError(path, 'not-an-image', `${error.message}. Convert it to PNG.`, error);
+    const reason = error.kind === 'unsupported' ? 'unsupported-format' : 'not-an-image';
+    throw decodeError(path, reason, `${error.message}. Convert it to PNG.`, error);
   };
   let header: ReturnType<typeof readBmpHeader>;
   try {
     header = readBmpHeader(bytes);
+    checkBmpSize(header);
   } catch (error) {
     return failed(error);
   }
@@ -131,9 +150,14 @@ function checkDeclaredSize(path: string, width: number, height: number, options:
     throw decodeError(
       path,
       'too-small',
-      `is ${width}x${height} pixels; the shorter side must be at least ${minSide} px. Use a larger screenshot.`,
+      `is ${tooSmallText(width, height, minSide)}. Use a larger screenshot.`,
     );
   }
+}
+
+/** `20x20000 pixels; the shorter side must be at least 64 px`: prep's words, which the upload refuses with too. */
+export function tooSmallText(width: number, height: number, minSide = MIN_IMAGE_SIDE_PX): string {
+  return `${width}x${height} pixels; the shorter side must be at least ${minSide} px`;
 }
 
 /** A decoded image, and how many frames (pages) the file holds: only the first is read. */
@@ -156,21 +180,26 @@ export function tooManyPixelsAdvice(width: number, height: number): string {
  */
 export async function decodeImage(path: string, options: DecodeOptions): Promise<DecodedImage> {
   let size: number;
+  let head: Buffer;
   try {
     size = (await stat(path)).size;
+    head = await readHead(path);
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     throw decodeError(
       path,
-      'not-found',
-      `cannot read the file (${(error as NodeJS.ErrnoException).code}).`,
+      code === 'ENOENT' ? 'not-found' : 'unreadable',
+      `${fileErrorText(error)}.`,
       error,
     );
   }
   if (size === 0)
     throw decodeError(path, 'empty', 'the file is empty (0 bytes). Re-export or re-download it.');
 
+  if (sniffImageFormat(head) === 'bmp') return decodeBmpFile(path, options);
+  // an SVG is refused before sharp opens it: sharp would draw it, and the local images it names
+  if (unsupportedImageTypeName(head) === 'SVG') throw unsupportedFormatError(path, 'SVG');
   const header = await readHeaderOrThrow(path);
-  if (header === undefined) return decodeBmpFile(path, options);
   checkDeclaredSize(path, header.width, header.height, options);
 
   try {

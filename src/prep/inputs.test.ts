@@ -159,9 +159,42 @@ describe('collectInputFiles', () => {
     expect(files).toEqual([join(root, 'shots/a.png'), join(root, 'shots/broken.png')]);
     await expect(decodeImage(join(root, 'shots/broken.png'), { maxPixels: 1e6 })).rejects.toMatchObject({
       code: 'TL_ERR_IMAGE_DECODE',
-      message: 'broken.png: cannot read the file (ENOENT).',
+      message: 'broken.png: cannot read the file: no such file or folder (ENOENT).',
       details: { reason: 'not-found' },
     });
+  });
+
+  it('keeps a symlink loop named on the command line as a file, which decode reports in words; the others go on', async () => {
+    const root = folderWith(['a.png', 'shots/b.png']);
+    symlinkSync(join(root, 'self-b.png'), join(root, 'self-a.png'));
+    symlinkSync(join(root, 'self-a.png'), join(root, 'self-b.png'));
+    symlinkSync(join(root, 'shots/loop-y.png'), join(root, 'shots/loop-x.png'));
+    symlinkSync(join(root, 'shots/loop-x.png'), join(root, 'shots/loop-y.png'));
+    const files = collectInputFiles(
+      [join(root, 'a.png'), join(root, 'self-a.png'), join(root, 'shots')],
+      join(root, 'out'),
+    );
+    expect(files).toEqual([
+      join(root, 'a.png'),
+      join(root, 'self-a.png'),
+      join(root, 'shots/b.png'),
+      join(root, 'shots/loop-x.png'),
+      join(root, 'shots/loop-y.png'),
+    ]);
+    for (const name of ['self-a.png', 'shots/loop-x.png']) {
+      await expect(decodeImage(join(root, name), { maxPixels: 1e6 })).rejects.toMatchObject({
+        code: 'TL_ERR_IMAGE_DECODE',
+        message: `${name.replace('shots/', '')}: cannot read the file: a symbolic link loop (the link leads back to itself) (ELOOP).`,
+        details: { reason: 'unreadable' },
+      });
+    }
+  });
+
+  it('still stops at an input that does not exist', () => {
+    const root = folderWith(['a.png']);
+    expect(() => collectInputFiles([join(root, 'a.png'), join(root, 'typo.png')], join(root, 'out'))).toThrow(
+      /typo\.png: no such file or folder/,
+    );
   });
 
   it('does not walk into the output folder through a symlink', () => {

@@ -189,11 +189,16 @@ export function collectInputFiles(
   return [...new Set(walk.files)];
 }
 
-/** Whether `path` is a folder (else a file); @throws TL_ERR_INPUT_NOT_FOUND when it does not exist. */
+/**
+ * Whether `path` is a folder (else a file). One that cannot be looked at for another reason (a symbolic link
+ * loop, no permission, a name too long) counts as a file: the run reports it as that file's reason and goes on.
+ * @throws TL_ERR_INPUT_NOT_FOUND when it does not exist.
+ */
 function isExistingFolder(path: string, input: string): boolean {
   try {
     return statSync(path).isDirectory();
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
     throw new ToonloraError(
       'TL_ERR_INPUT_NOT_FOUND',
       `${input}: no such file or folder. Check the path (inputs are image files and/or folders of images).`,

@@ -1,7 +1,7 @@
 // src/vision/image-sniff.ts — the image types toonlora knows (pure): which one a buffer holds, from its first
 // bytes (PNG, JPEG, WebP, GIF, which sharp reads, and BMP, which src/prep/bmp-decode.ts reads), the types
-// screenshots come in that it does not read (TIFF, AVIF, HEIC), each type's name for messages and the
-// Content-Type the server answers with. Below jobs/, lora/, prep/, server/ and worker/, which all import it;
+// screenshots come in that it does not read (TIFF, AVIF, HEIC; SVG drawings), each type's name for messages, the
+// words a refused type gets (upload and prep alike) and the Content-Type the server answers with. Below jobs/, lora/, prep/, server/ and worker/, which all import it;
 // what an upload takes is in src/jobs/upload-image-types.ts.
 import type { ImageFormat } from '../schemas/api.js';
 
@@ -33,7 +33,17 @@ const UNSUPPORTED_FORMATS: ReadonlyArray<{ name: string; matches: (head: Uint8Ar
     matches: (head) =>
       ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'].includes(isoBrand(head)),
   },
+  { name: 'SVG', matches: isSvgText },
 ];
+
+/** Markup (after a BOM and white space) with an `<svg` tag in the bytes given: an SVG drawing, not pixels. */
+function isSvgText(head: Uint8Array): boolean {
+  const text = new TextDecoder('utf-8', { fatal: false })
+    .decode(head)
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  return text.startsWith('<') && /<svg[\s>]/i.test(text);
+}
 
 /** The major brand of an ISO media file (`ftyp` box first: HEIC, AVIF), else ''. */
 function isoBrand(head: Uint8Array): string {
@@ -66,9 +76,18 @@ export function imageMimeForPath(path: string): string {
   return IMAGE_MIME[format as ImageFormat] ?? 'application/octet-stream';
 }
 
-/** `a PNG image`, `an AVIF image`: the article as the name is read aloud (the vowel-led names here start with a vowel sound). */
+/** `a PNG image`, `an AVIF image`, `an SVG image`: the article as the name is read aloud (vowel-led names, and
+ * letters read out that start with a vowel sound: S-V-G). */
 export function anImage(name: string): string {
-  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name} image`;
+  return `${/^(?:[AEIOU]|S[A-Z]{2})/.test(name) ? 'an' : 'a'} ${name} image`;
+}
+
+/**
+ * Why an image type was refused, in the words the upload and `prep` share: `a HEIC image; the upload takes PNG,
+ * JPEG, WebP, GIF or BMP: convert it to PNG` (`taker` `the upload`, or `prep`, with what each reads).
+ */
+export function refusedImageTypeText(name: string, taker: string, accepted: string): string {
+  return `${anImage(name)}; ${taker} takes ${accepted}: convert it to PNG`;
 }
 
 /**
