@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import { type Character, type UploadedImage, uploadLimitsSchema } from '../schemas/api.js';
@@ -164,6 +165,31 @@ describe('stageUploads + commitUploads', () => {
     expect(staged.rejected.map((r) => r.reason)).toEqual([
       'scan.tif: a TIFF image; the upload takes PNG, JPEG, WebP, GIF or BMP: convert it to PNG; refused.',
       'big.png: larger than the 25 MiB limit per file; refused. Send a smaller file.',
+    ]);
+  });
+
+  it('records the upright size of a photo stored on its side (EXIF orientation 6), as prep will see it', async () => {
+    const { target, added } = standInCatalog();
+    // stored 160x72, shown 72x160 (an upright phone screenshot saved rotated)
+    const rotated = await sharp(await png(160, 72))
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    await commitUploads(target, await stageUploads(partsOf([part('upright.jpg', rotated)]), target));
+    expect(added).toMatchObject([{ originalName: 'upright.jpg', width: 72, height: 160 }]);
+  });
+
+  it('names an SVG as an SVG, also after an XML prolog', async () => {
+    const { target } = standInCatalog();
+    const svg = `<?xml version="1.0" encoding="UTF-8"?>\n<!-- drawn by hand -->\n<svg xmlns="http://www.w3.org/2000/svg" width="99" height="99"></svg>`;
+    const staged = await stageUploads(partsOf([part('logo.svg', Buffer.from(svg))]), target);
+    expect(staged.rejected).toEqual([
+      {
+        name: 'logo.svg',
+        code: 'TL_ERR_UNSUPPORTED_MEDIA',
+        reason:
+          'logo.svg: an SVG image; the upload takes PNG, JPEG, WebP, GIF or BMP: convert it to PNG; refused.',
+      },
     ]);
   });
 

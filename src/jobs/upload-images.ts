@@ -8,7 +8,7 @@ import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { UploadDuplicate, UploadedImage, UploadLimits, UploadResult } from '../schemas/api.js';
-import { BmpDecodeError, decodeBmp, readBmpHeader } from '../prep/bmp-decode.js';
+import { BmpDecodeError, checkBmpSize, decodeBmp, readBmpHeader } from '../prep/bmp-decode.js';
 import type { ImageFormat } from '../schemas/api.js';
 import { sniffImageFormat } from '../vision/image-sniff.js';
 import { decodeToRgb, readImageHeader } from '../vision/sharp-io.js';
@@ -114,9 +114,21 @@ async function discardUpload(
   );
 }
 
-/** An upload's width and height from its header: BMP by prep's decoder (sharp has no BMP reader), else sharp. */
+/**
+ * An upload's width and height from its header, upright (a photo stored on its side with EXIF orientation 5-8 is
+ * as tall as it is stored wide): BMP by prep's decoder (sharp has no BMP reader; a size no BMP has is refused),
+ * else sharp.
+ */
 async function uploadHeader(data: Buffer, format: ImageFormat): Promise<{ width: number; height: number }> {
-  return format === 'bmp' ? readBmpHeader(data) : readImageHeader(data);
+  if (format === 'bmp') {
+    const header = readBmpHeader(data);
+    checkBmpSize(header);
+    return header;
+  }
+  const header = await readImageHeader(data);
+  return header.orientation >= 5
+    ? { width: header.height, height: header.width }
+    : { width: header.width, height: header.height };
 }
 
 /** Decodes an upload's pixels as prep will (BMP by prep's decoder); throws what the decoder throws. */
@@ -142,7 +154,8 @@ async function checkUpload(name: string, data: Buffer, truncated: boolean, limit
   if (data.length === 0) throw new ToonloraError('TL_ERR_IMAGE_DECODE', `${name}: empty file; refused.`);
   const format = sniffImageFormat(data.subarray(0, 16));
   if (!format) {
-    const known = unsupportedImageHint(data.subarray(0, 16));
+    // an SVG's <svg tag may follow an XML prolog
+    const known = unsupportedImageHint(data.subarray(0, 1024));
     throw new ToonloraError(
       'TL_ERR_UNSUPPORTED_MEDIA',
       known
@@ -168,6 +181,7 @@ async function checkUpload(name: string, data: Buffer, truncated: boolean, limit
       `${name}: ${header.width}x${header.height} pixels exceeds the ${limits.maxPixels} pixel limit; refused. Downscale it first.`,
     );
   }
+
   // A readable header is not a readable image: a file cut short would fail only later, in prep.
   try {
     await decodeUpload(data, format, limits.maxPixels);
