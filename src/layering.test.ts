@@ -25,6 +25,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'format-bytes': [],
   /** The one "disk full" detector (ENOSPC, EDQUOT, libvips' text, a wrapped cause) and its words: every writer's. */
   'disk-full': [],
+  /** A user's file name with its control and bidi characters escaped: the CLI prints, and the web shows, names by it. */
+  'visible-text': [],
   'output-folder': ['error-fix', 'errors'],
   /** zod schemas only: shared by the CLI, the server and the web bundle, so they import nothing of toonlora's but
    * the two pure files whose data they hold (an error's fix, a prep stage's reason). */
@@ -104,6 +106,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'prep',
     'schemas',
     'version',
+    'visible-text',
     'vision',
     'worker',
   ],
@@ -125,6 +128,7 @@ const WEB_SHARED: readonly string[] = [
   'src/format-bytes.ts', // sizes in the CLI's units: `models list`, `inspect`, the Metadata panel agree
   'src/lora/webui-name.ts', // the LoRA name WebUI can read back, shown on the LoRA page
   'src/jobs/web-stage-words.ts', // a prep stage's reason in the web's words: the Upload page and a server prep job's log
+  'src/visible-text.ts', // a file name with control and bidi characters shown as escapes, as the CLI prints it
 ];
 
 /** What the web bundle may reach in src/ through WEB_SHARED's own imports (job-state.ts throws coded errors; errors.ts

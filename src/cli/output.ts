@@ -1,6 +1,7 @@
 // src/cli/output.ts — how every command reports: a human summary or `--json`, errors on stderr,
 // and the exit codes (0 ok, 1 failure, 2 bad usage). Commands hold no other output logic.
 import { isToonloraError } from '../errors.js';
+import { visibleLines } from '../visible-text.js';
 
 export interface OutputOptions {
   json?: boolean;
@@ -37,7 +38,8 @@ export function printResult<T>(
   human: (result: T) => string,
   streams: FinalStreams = process,
 ): void {
-  const text = human(result);
+  // file names in the human text may hold terminal escapes or line breaks: shown escaped (JSON escapes its own)
+  const text = visibleLines(human(result));
   if (options.json) writeFinal(`${JSON.stringify(result, null, 2)}\n`, text, streams);
   else if (text) writeFinal(withNewline(text), text, streams);
 }
@@ -51,7 +53,7 @@ export function reportError(error: unknown, command: string, options: OutputOpti
         `${JSON.stringify({ error: { code: error.code, message: error.message, ...error.details } })}\n`,
       );
     }
-    process.stderr.write(`toonlora ${command}: ${error.message} [${error.code}]\n`);
+    process.stderr.write(`toonlora ${command}: ${visibleLines(error.message)} [${error.code}]\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -13,6 +13,7 @@ import { captionerSchema, inpainterSchema, prepConfigSchema, segmenterSchema } f
 import { numberFlag } from '../number-flag.js';
 import { commandAction, printResult, wantsProgressBar } from '../output.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
+import { visibleText } from '../../visible-text.js';
 
 interface PrepFlags {
   output: string;
@@ -33,16 +34,19 @@ interface PrepFlags {
   json?: boolean;
 }
 
-/** A path as the user would type it: relative to the working folder when inside it. */
+/** A path as the user would type it: relative to the working folder when inside it; control characters escaped. */
 function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') ? rel : path;
+  return visibleText(rel && !rel.startsWith('..') ? rel : path);
 }
 
-/** A file's reason without the leading `<file name>: ` that decode reasons carry (the line names the file already). */
+/**
+ * A file's reason without the leading `<file name>: ` that decode reasons carry (the line names the file already),
+ * control characters escaped (a name in it may hold them).
+ */
 function reasonWithoutName(source: string, reason: string | null): string {
   const prefix = `${basename(source)}: `;
-  return reason?.startsWith(prefix) ? reason.slice(prefix.length) : (reason ?? '');
+  return visibleText(reason?.startsWith(prefix) ? reason.slice(prefix.length) : (reason ?? ''));
 }
 
 function notProcessedText(count: number): string {
@@ -68,9 +72,10 @@ export function formatResult(result: PrepResult): string {
     const name = displayPath(file.source);
     if (file.status === 'ok') {
       lines.push(`  ok       ${name}: ${file.crops.length} crop${file.crops.length === 1 ? '' : 's'}`);
-      if (file.reason) lines.push(`           (${file.reason})`);
+      if (file.reason) lines.push(`           (${visibleText(file.reason)})`);
       for (const crop of file.crops)
-        for (const warning of crop.warnings) lines.push(`  warning  ${basename(crop.image)}: ${warning}`);
+        for (const warning of crop.warnings)
+          lines.push(`  warning  ${visibleText(`${basename(crop.image)}: ${warning}`)}`);
     } else {
       lines.push(`  ${file.status.padEnd(8)} ${name}: ${reasonWithoutName(file.source, file.reason)}`);
     }
@@ -215,7 +220,7 @@ export function registerPrep(program: Command): void {
               overwrite: flags.overwrite ?? false,
               discardEdits: flags.discardEdits ?? false,
               saveStages: flags.saveStages ?? true,
-              onMessage: (line) => process.stderr.write(`${line}\n`),
+              onMessage: (line) => process.stderr.write(`${visibleText(line)}\n`),
               signal,
               ...bar?.callbacks,
             }),

@@ -19,6 +19,7 @@ import { errorLine, resultLine, workerEventLine } from '../../worker/train-event
 import { commandAction, printResult, wantsProgressBar, writeFinal } from '../output.js';
 import { checkOutputFlags, inertFlagWarnings, type TrainFlags, trainingOverrides } from './train-flags.js';
 import { formatDryRun, formatResult } from './train-output.js';
+import { visibleLines } from '../../visible-text.js';
 
 /** The `error` a failed run's last --events line carries: what `--json` prints under `error`. */
 function errorDocument(error: unknown): { code: string; message: string } {
@@ -140,14 +141,15 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
   await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
   if (flags.dryRun) {
     const notPulled = notPulledBaseWarning(config.baseModel);
-    if (notPulled) process.stderr.write(`toonlora train: warning: ${notPulled}\n`);
+    if (notPulled) process.stderr.write(`toonlora train: warning: ${visibleLines(notPulled)}\n`);
     // an -o given to the dry run gets the real run's warning about it
     const inside = flags.output ? runInsideDatasetWarning(resolve(flags.output), datasetDir) : null;
-    if (inside) process.stderr.write(`toonlora train: warning: ${inside}\n`);
+    if (inside) process.stderr.write(`toonlora train: warning: ${visibleLines(inside)}\n`);
     // the dataset and length as the worker's own scan reads them (fails on a missing or empty one, as a real run)
     const plan = await planTraining(datasetDir, config);
     // every dataset warning the run will print, in its words
-    for (const warning of plan.warnings) process.stderr.write(`toonlora train: warning: ${warning}\n`);
+    for (const warning of plan.warnings)
+      process.stderr.write(`toonlora train: warning: ${visibleLines(warning)}\n`);
     const resolved = {
       ...config,
       steps: plan.steps,
@@ -162,7 +164,7 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
   }
   const runDir = resolve(requiredOutput(flags)); // every path the run reports is absolute, as the worker's are
   const inside = runInsideDatasetWarning(runDir, datasetDir);
-  if (inside) process.stderr.write(`toonlora train: warning: ${inside}\n`);
+  if (inside) process.stderr.write(`toonlora train: warning: ${visibleLines(inside)}\n`);
   const progress = createProgressReporter({
     enabled: wantsProgressBar({ json: flags.json || flags.events === true }),
     label: 'train',
