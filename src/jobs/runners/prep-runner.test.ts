@@ -83,6 +83,47 @@ describe('datasetFromManifest', () => {
   });
 });
 
+describe('datasetFromManifest: skip reasons name the uploads', () => {
+  it('a near-duplicate names the upload its twin was cut from, not the job files (before: "013-jpeg-named.jpg: near-duplicate of 10_prb girl/001-orient6.png")', () => {
+    const crop = {
+      image: '10_prb girl/001-orient6.png',
+      captionFile: '10_prb girl/001-orient6.txt',
+      caption: 'prb, girl',
+      characterBox: box,
+      cropBox: box,
+      dhash: '0123456789abcdef',
+      warnings: [],
+    };
+    const duplicate = 'near-duplicate of 10_prb girl/001-orient6.png (mean colour difference 1.2/255)';
+    const twins = {
+      files: [
+        { ...manifest.files[0], source: '/j/inputs/001-orient6.png', crops: [crop], rejected: [] },
+        {
+          ...manifest.files[0],
+          source: '/j/inputs/013-jpeg-named.jpg',
+          status: 'skipped',
+          reason: `013-jpeg-named.jpg: ${duplicate}`,
+          reasonCode: 'near-duplicate',
+          crops: [],
+          rejected: [{ characterBox: box, reason: duplicate }],
+        },
+      ],
+    } as unknown as Manifest;
+    const uploads: Record<string, { name: string; storedPath: string }> = {
+      '/j/inputs/001-orient6.png': { name: 'orient6.jpg', storedPath: 'u/1.jpg' },
+      '/j/inputs/013-jpeg-named.jpg': { name: 'jpeg-named.png', storedPath: 'u/13.jpg' },
+    };
+    const { skipped } = datasetFromManifest(twins, 'jobs/j', (source) => uploads[source]);
+    expect(skipped).toEqual([
+      {
+        source: 'jpeg-named.png',
+        status: 'skipped',
+        reason: 'near-duplicate of orient6.jpg (mean colour difference 1.2/255)',
+      },
+    ]);
+  });
+});
+
 describe('datasetFromManifest on a webtoon strip', () => {
   it("gives each panel's crop its panel's number and box (the review showed the whole strip for each)", () => {
     const panels = [

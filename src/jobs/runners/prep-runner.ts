@@ -62,6 +62,34 @@ export async function stageInput(stored: string, target: string, originalName: s
   }
 }
 
+/**
+ * What each name prep gave a file stands for, as the user uploaded it: the staged input's name (`013-x.jpg`, the
+ * upload `x.png`) and each crop's dataset path (`10_sks girl/001-orient6.png`, cut from the upload `orient6.jpg`).
+ */
+function uploadNames(manifest: Manifest, uploadName: (source: string) => string): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const file of manifest.files) {
+    const name = uploadName(file.source);
+    names.set(file.source.split('/').pop() ?? file.source, name);
+    for (const crop of file.crops) names.set(crop.image, name);
+  }
+  return names;
+}
+
+/**
+ * A reason as the user knows the files: without the leading `<staged input name>: ` (the list names the upload
+ * beside it), and a crop it names (`near-duplicate of 10_sks girl/001-orient6.png`) by the upload it was cut from.
+ */
+function inUploadNames(reason: string, source: string, names: ReadonlyMap<string, string>): string {
+  const prefix = `${source.split('/').pop()}: `;
+  let text = reason.startsWith(prefix) ? reason.slice(prefix.length) : reason;
+  // longest first: a dataset path holds its input's name
+  for (const [stored, upload] of [...names].sort((a, b) => b[0].length - a[0].length)) {
+    text = text.split(stored).join(upload);
+  }
+  return text;
+}
+
 /** Dataset items and skipped files from a manifest (pure apart from the lookups it is given). */
 export function datasetFromManifest(
   manifest: Manifest,
@@ -71,14 +99,16 @@ export function datasetFromManifest(
   const items: NewDatasetItem[] = [];
   const skipped: Array<{ source: string; status: string; reason: string }> = [];
   const inJob = (rel: string | undefined) => (rel ? `${jobDir}/${rel}` : null);
+  const uploadName = (source: string) => uploadFor(source)?.name ?? source.split('/').pop() ?? source;
+  const names = uploadNames(manifest, uploadName);
   for (const file of manifest.files) {
     const upload = uploadFor(file.source);
-    const name = upload?.name ?? file.source.split('/').pop() ?? file.source;
+    const name = uploadName(file.source);
     if (file.status !== 'ok') {
       skipped.push({
         source: name,
         status: file.status,
-        reason: file.reason ?? file.reasonCode ?? 'no reason given',
+        reason: inUploadNames(file.reason ?? file.reasonCode ?? 'no reason given', file.source, names),
       });
       continue;
     }
@@ -109,7 +139,11 @@ export function datasetFromManifest(
     for (const rejected of file.rejected) {
       // a strip's panels all name the strip: the panel says which one (as the item rows do)
       const source = rejected.panel !== undefined ? `${name}, panel ${rejected.panel}` : name;
-      skipped.push({ source, status: 'rejected crop', reason: rejected.reason });
+      skipped.push({
+        source,
+        status: 'rejected crop',
+        reason: inUploadNames(rejected.reason, file.source, names),
+      });
     }
   }
   return { items, skipped };
