@@ -11,6 +11,7 @@ import {
   itemAccessibleNames,
   itemDisplayName,
   itemMatches,
+  skippedFileName,
   skippedReasonText,
 } from './dataset-review.js';
 import type { DatasetItem } from '../../../src/schemas/api.js';
@@ -30,6 +31,14 @@ describe('dataset review text', () => {
     expect(skippedReasonText('a/b.png', 'a/b.png: cannot read image')).toBe('cannot read image');
     expect(skippedReasonText('white.png', '001-white.png: no character found')).toBe('no character found');
     expect(skippedReasonText('b.png', 'no character found: too small')).toBe('no character found: too small');
+  });
+
+  it('shows a right-to-left override or a control character in a name as an escape (it showed the name reversed)', () => {
+    expect(skippedFileName('uploads/photo\u202egnp.exe')).toBe('photo\\u202Egnp.exe');
+    expect(skippedReasonText('x.png', 'near-duplicate of photo\u202egnp.exe')).toBe(
+      'near-duplicate of photo\\u202Egnp.exe',
+    );
+    expect(itemDisplayName({ source: 'new\nline\u202e.png', panel: null })).toBe('new\\nline\\u202E.png');
   });
 });
 

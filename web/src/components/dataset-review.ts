@@ -3,6 +3,7 @@
 // file name the page already shows; an item's name (a strip panel's crop names its panel); the warning for a caption that does not start with the trigger word; which
 // items a "Show" choice keeps (a 200-crop review: only the warned or excluded ones, not 200 rows to scroll).
 import { CAPTION_MAX_LENGTH, type DatasetItem } from '../../../src/schemas/api.js';
+import { visibleText } from '../../../src/visible-text.js';
 import { captionLengthWarning, captionShortWarning } from './caption-tokens.js';
 
 /** The longest caption the API takes (the textarea's maxLength). */
@@ -45,19 +46,26 @@ export function captionToSave(text: string): string {
   return text.replace(/^[\s,]+|[\s,]+$/g, '');
 }
 
-/** `reason` without a leading "<file name>: " (prep names its stored copy, e.g. `001-white.png` for the
- * upload `white.png`; the list shows the name beside the reason). */
+/** `reason` without a leading "<file name>: " (datasets made before the prep job named the uploads in its reasons
+ * kept prep's name for its stored copy, e.g. `001-white.png` for the upload `white.png`; the list shows the name
+ * beside the reason), control and bidi characters in it shown as escapes. */
 export function skippedReasonText(source: string, reason: string): string {
   const name = source.split('/').pop() ?? source;
   const match = /^([^:]+): /.exec(reason);
   const prefixName = match?.[1]?.split('/').pop() ?? '';
-  return match && prefixName.endsWith(name) ? reason.slice(match[0].length) : reason;
+  return visibleText(match && prefixName.endsWith(name) ? reason.slice(match[0].length) : reason);
+}
+
+/** A skipped file's name as its row shows it: the upload's name, a right-to-left override in it shown as `\u202E`. */
+export function skippedFileName(source: string): string {
+  return visibleText(source.split('/').pop() ?? source);
 }
 
 /** How an item is named on its row and to screen readers: its file name, and for a crop from a webtoon strip the
- * panel it came from ("webtoon-ep1.png, panel 3"; a strip's crops all came from the one file). */
+ * panel it came from ("webtoon-ep1.png, panel 3"; a strip's crops all came from the one file). Control and bidi
+ * characters are shown as escapes (a U+202E in `photo\u202Egnp.exe` showed the name reversed). */
 export function itemDisplayName(item: Pick<DatasetItem, 'source' | 'panel'>): string {
-  const fileName = item.source.split('/').pop() ?? item.source;
+  const fileName = visibleText(item.source.split('/').pop() ?? item.source);
   return item.panel ? `${fileName}, panel ${item.panel.index}` : fileName;
 }
 

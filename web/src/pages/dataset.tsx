@@ -38,6 +38,7 @@ import {
   ITEM_FILTERS,
   type ItemFilter,
   itemMatches,
+  skippedFileName,
   skippedReasonText,
 } from '../components/dataset-review.js';
 import {
@@ -371,7 +372,7 @@ export function DatasetPage({
           <ul data-testid="skipped">
             {detail.skipped.map((s) => (
               <li key={s.source}>
-                <b>{s.source.split('/').pop()}</b> ({s.status}): {skippedReasonText(s.source, s.reason)}
+                <b>{skippedFileName(s.source)}</b> ({s.status}): {skippedReasonText(s.source, s.reason)}
               </li>
             ))}
           </ul>

@@ -10,6 +10,7 @@
 // moves the keyboard focus to the next Remove; a cancelled build's focus goes back to Build dataset.
 import { type DragEvent, useEffect, useRef, useState } from 'react';
 import type { Character, Dataset, Job, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
+import { visibleText } from '../../../src/visible-text.js';
 import {
   captionerSchema,
   charactersSchema,
@@ -248,7 +249,7 @@ export function UploadPage({
           <figure key={image.id}>
             <CheckedImage url={image.url} alt={image.originalName} lazy onError={onError} />
             <figcaption>
-              {image.originalName} · {image.width}×{image.height}
+              {visibleText(image.originalName)} · {image.width}×{image.height}
             </figcaption>
             <button
               type="button"
