@@ -87,6 +87,8 @@ export type FileAnalysis =
       readonly refusedTextRegions?: number;
       /** Frames (pages) in the file: an animated GIF / WebP has several, of which only the first is read. */
       readonly frames?: number;
+      /** The file's format as sharp names it (`tiff`: its frames are pages); absent in older analyses. */
+      readonly format?: string;
       /** A webtoon strip's panels (strip-panels.ts) or a manga page's (page-panels.ts), analysed one by one;
        * absent for a file analysed whole. */
       readonly panels?: readonly Box[];
@@ -375,6 +377,7 @@ export async function analyseFile(
       width: decoded.width,
       height: decoded.height,
       frames: decoded.frames,
+      format: decoded.format,
       ...(panels ? { panels } : {}),
       segmenter: stages.segmenter.name,
       ...found,

@@ -249,6 +249,15 @@ describe('decodeImage: normalises to 8-bit sRGB RGB', () => {
     expect(pixel(image, 10, 50)[2]).toBeGreaterThan(150);
   });
 
+  it('takes the first page of a multi-page TIFF and says it is a TIFF (its frames are pages)', async () => {
+    const path = join(dir, 'pages.tiff');
+    await sharp(twoTone(96, 192), { raw: { width: 96, height: 192, channels: 3, pageHeight: 96 } })
+      .tiff()
+      .toFile(path);
+    const image = await decodeImage(path, { maxPixels: MAX_PIXELS });
+    expect([image.width, image.height, image.frames, image.format]).toEqual([96, 96, 2, 'tiff']);
+  });
+
   it.each(['gif', 'webp'] as const)('takes the first frame of an animated %s', async (format) => {
     const path = join(dir, `animated.${format}`);
     const frames = twoTone(96, 192); // frame 1 red, frame 2 blue
@@ -258,6 +267,7 @@ describe('decodeImage: normalises to 8-bit sRGB RGB', () => {
     const image = await decodeImage(path, { maxPixels: MAX_PIXELS });
     expect([image.width, image.height]).toEqual([96, 96]);
     expect(image.frames).toBe(2); // the run says only frame 1 of 2 was read
+    expect(image.format).toBe(format);
     const [r, , b] = pixel(image, 48, 80) as [number, number, number];
     expect(r).toBeGreaterThan(150);
     expect(b).toBeLessThan(90);

@@ -125,7 +125,7 @@ async function decodeBmpFile(path: string, options: DecodeOptions): Promise<Deco
   }
   checkDeclaredSize(path, header.width, header.height, options);
   try {
-    return { ...decodeBmp(bytes), frames: 1 };
+    return { ...decodeBmp(bytes), frames: 1, format: 'bmp' };
   } catch (error) {
     return failed(error);
   }
@@ -160,8 +160,11 @@ export function tooSmallText(width: number, height: number, minSide = MIN_IMAGE_
   return `${width}x${height} pixels; the shorter side must be at least ${minSide} px`;
 }
 
-/** A decoded image, and how many frames (pages) the file holds: only the first is read. */
-export type DecodedImage = RgbImage & { readonly frames: number };
+/**
+ * A decoded image, how many frames (pages) the file holds (only the first is read), and its format as sharp names
+ * it (`tiff`: its frames are pages; `bmp` for a BMP).
+ */
+export type DecodedImage = RgbImage & { readonly frames: number; readonly format: string };
 
 /** A long strip (one side 3+ times the other) is split, not downscaled: its characters would shrink under the minimum. */
 export function tooManyPixelsAdvice(width: number, height: number): string {
@@ -207,6 +210,7 @@ export async function decodeImage(path: string, options: DecodeOptions): Promise
     return {
       ...(await decodeToRgb(path, { maxPixels: options.maxPixels })),
       frames: Math.max(1, header.pages),
+      format: header.format,
     };
   } catch (error) {
     const message = (error as Error).message;

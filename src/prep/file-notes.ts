@@ -34,3 +34,14 @@ export function refusedTextNote(count: number): string[] {
 export function rejectedCropNote(rejected: { readonly panel?: number; readonly reason: string }): string {
   return rejected.panel !== undefined ? `panel ${rejected.panel}: ${rejected.reason}` : rejected.reason;
 }
+
+/**
+ * The note on a file with several frames, of which only the first was read: `an animated file: only frame 1 of 3
+ * was read`, or for a multi-page TIFF `a multi-page TIFF: only page 1 of 3 was read`; undefined for one frame.
+ */
+export function framesNote(frames: number | undefined, format: string | undefined): string | undefined {
+  if ((frames ?? 1) <= 1) return undefined;
+  return format === 'tiff'
+    ? `a multi-page TIFF: only page 1 of ${frames} was read`
+    : `an animated file: only frame 1 of ${frames} was read`;
+}

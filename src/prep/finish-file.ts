@@ -14,7 +14,12 @@ import { assembleCaption, type CaptionParts, type Captioner } from './caption.js
 import { findNearDuplicate, type KeptCrop } from './dedupe.js';
 import { erasedCharacterWarning } from './erased-character.js';
 import { failedEntry, fileEntry } from './file-entry.js';
-import { noCharacterReason, refusedTextNote, rejectedCropNote } from './file-notes.js';
+import {
+  framesNote as framesNoteFor,
+  noCharacterReason,
+  refusedTextNote,
+  rejectedCropNote,
+} from './file-notes.js';
 import { cropStem, safeStem, type UniqueNames } from './output-names.js';
 import { StageTimer } from './stage-timer.js';
 import { joinedPanelsNote } from './strip-panels.js';
@@ -96,8 +101,7 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTim
     });
   }
   const withStages = stageImages ? { stages } : {};
-  const framesNote =
-    (analysis.frames ?? 1) > 1 ? `an animated file: only frame 1 of ${analysis.frames} was read` : undefined;
+  const framesNote = framesNoteFor(analysis.frames, analysis.format);
   const joinedNote = analysis.panels ? joinedPanelsNote(analysis.panels) : null;
 
   if (analysis.candidates.length === 0) {
@@ -166,7 +170,7 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTim
       status: 'skipped',
       rejected,
       reasonCode: allDuplicates ? 'near-duplicate' : 'too-small',
-      reason: `${basename(source)}: ${rejected.map(rejectedCropNote).join('; ')}`,
+      reason: `${basename(source)}: ${[...rejected.map(rejectedCropNote), ...(framesNote ? [framesNote] : [])].join('; ')}`,
     });
   }
 
