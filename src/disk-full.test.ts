@@ -1,4 +1,5 @@
 // src/disk-full.test.ts — the one "disk full" detector: Node's codes, libvips' text, a wrapped cause, and its words.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { diskFullCause, diskFullFailure, isDiskFullError } from './disk-full.js';
 
@@ -50,5 +51,26 @@ describe('diskFullCause', () => {
     expect(diskFullCause('ENOSPC', '/a/b')).toBe('no space left on the disk (ENOSPC at /a/b)');
     expect(diskFullCause('ENOSPC')).toBe('no space left on the disk (ENOSPC)');
     expect(diskFullCause('EDQUOT')).toBe('disk quota exceeded (EDQUOT)');
+  });
+});
+
+interface SharedCase {
+  note: string;
+  error: { code?: string; message: string; cause?: SharedCase['error'] };
+  full: string | null;
+}
+/** The cases the worker's check (trainer write_errors.disk_full_code, test_disk_full.py) is held to as well. */
+const SHARED_CASES: SharedCase[] = JSON.parse(
+  readFileSync(new URL('../trainer/tests/golden/disk_full_cases.json', import.meta.url), 'utf8'),
+);
+const errorOf = (spec: SharedCase['error']): Error =>
+  Object.assign(
+    new Error(spec.message, spec.cause ? { cause: errorOf(spec.cause) } : {}),
+    spec.code ? { code: spec.code } : {},
+  );
+
+describe("diskFullFailure and the Python worker's disk_full_code", () => {
+  it.each(SHARED_CASES)('answer alike: $note', ({ error, full }) => {
+    expect(diskFullFailure(errorOf(error))?.code ?? null).toBe(full);
   });
 });
