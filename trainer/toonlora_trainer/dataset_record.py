@@ -7,29 +7,95 @@ compares it with the dataset it is given and warns, naming what differs: resumin
 folder, images added, removed, replaced or edited, captions edited) is allowed, since a user may mean it, but should
 never pass unnoticed. A checkpoint whose record has no per-image hashes (before they were stored) is compared by names
 and sizes only; one from before the record was stored resumes without the check.
+
+Hashing every image's bytes costs about 1.5 s per 200 screenshots, on every run: the run folder keeps each image's
+hash beside its (path, size, mtime in ns) in IMAGE_HASHES, and an image whose size and mtime are unchanged is not read
+again. An edit changes the mtime (also at the same size), so it is hashed again; a file given other bytes but the
+same size and mtime (copied over with its mtime kept, `touch -r`) keeps its old hash: the record only drives the
+--resume warning, which such a file then does not get. An image changed less than RACY_NS after its mtime when it
+was hashed is not kept (a coarse-mtime file system could give a later edit the same mtime).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
+import time
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from .data import is_one_kohya_folder
 from .dataset_items import Dataset
 from .protocol import TrainedFolder
 
 NAMED_FILES = 3  # files a warning names before "and N more"
+IMAGE_HASHES = ".image-hashes.json"  # in the run folder: {"version": 1, "images": {realpath: [size, mtime_ns, hash]}}
+RACY_NS = 2_000_000_000  # an mtime this close to the hashing is not trusted later (FAT, SMB: 2 s granularity)
 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def dataset_record(dataset_dir: str, dataset: Dataset) -> dict:
+class ImageHash(NamedTuple):
+    size: int
+    mtime_ns: int
+    digest: str  # 16 hex digits of the bytes' sha256
+    settled: bool = True  # its mtime was RACY_NS or more in the past when it was hashed: may be kept
+
+
+def image_hashes(paths: Iterable[str], known: dict[str, ImageHash]) -> dict[str, ImageHash]:
+    """Each image's hash by its realpath: `known`'s (read_image_hashes) when its size and mtime still match, else its
+    bytes read and hashed."""
+    hashes = {}
+    for path in paths:
+        real = os.path.realpath(path)
+        now = time.time_ns()
+        stat = os.stat(real)
+        old = known.get(real)
+        if old is not None and (old.size, old.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+            hashes[real] = old
+            continue
+        with open(real, "rb") as image:
+            data = image.read()
+        settled = now - stat.st_mtime_ns >= RACY_NS
+        hashes[real] = ImageHash(stat.st_size, stat.st_mtime_ns, _digest(data), settled)
+    return hashes
+
+
+def read_image_hashes(run_dir: str) -> dict[str, ImageHash]:
+    """The hashes a former run into `run_dir` kept (IMAGE_HASHES); none when it has none or it does not read."""
+    try:
+        with open(os.path.join(run_dir, IMAGE_HASHES), encoding="utf-8") as handle:
+            saved = json.load(handle)
+        if saved.get("version") != 1:
+            return {}
+        return {path: ImageHash(int(size), int(mtime_ns), str(digest))
+                for path, (size, mtime_ns, digest) in saved["images"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def write_image_hashes(run_dir: str, hashes: dict[str, ImageHash]) -> None:
+    """Keeps the settled `hashes` in `run_dir` for the next run into it (atomic; a failed write only costs time)."""
+    images = {path: [h.size, h.mtime_ns, h.digest] for path, h in hashes.items() if h.settled}
+    path = os.path.join(run_dir, IMAGE_HASHES)
+    with contextlib.suppress(OSError):
+        with open(f"{path}.tmp", "w", encoding="utf-8") as handle:
+            json.dump({"version": 1, "images": images}, handle)
+        os.replace(f"{path}.tmp", path)
+
+
+def dataset_record(dataset_dir: str, dataset: Dataset, hashes: dict[str, ImageHash] | None = None) -> dict:
     """The record stored in a checkpoint: `path` (resolved; the folder holding the kohya folders, also when one kohya
     folder is given directly), `images`, `folders` (kohya folder names, sorted),
     `fingerprint` (sha256 of each image's path relative to the dataset and its size in bytes, in item order) and
-    `files` ({relative image path: [hash of its bytes, hash of its caption as trained]}, 16 hex digits each)."""
+    `files` ({relative image path: [hash of its bytes, hash of its caption as trained]}, 16 hex digits each).
+    `hashes`: the images' (image_hashes); left out, each image is read and hashed."""
+    if hashes is None:
+        hashes = image_hashes((item.image_path for item in dataset.items), {})
     root, prefix = os.path.realpath(dataset_dir), ""
     if is_one_kohya_folder(dataset_dir):  # `OUT/10_sks girl` given directly: recorded as `OUT` would be
         absolute = os.path.abspath(dataset_dir)
@@ -38,12 +104,12 @@ def dataset_record(dataset_dir: str, dataset: Dataset) -> dict:
     folders = set()
     files = {}
     for item in dataset.items:
-        relative = os.path.normpath(os.path.join(prefix, os.path.relpath(os.path.realpath(item.image_path), root)))
+        real = os.path.realpath(item.image_path)
+        relative = os.path.normpath(os.path.join(prefix, os.path.relpath(real, root)))
         folders.add(os.path.dirname(relative))
-        with open(item.image_path, "rb") as image:
-            data = image.read()
-        digest.update(f"{relative}\0{len(data)}\n".encode())
-        files[relative] = [_digest(data), _digest(item.caption.encode())]
+        image = hashes[real]
+        digest.update(f"{relative}\0{image.size}\n".encode())
+        files[relative] = [image.digest, _digest(item.caption.encode())]
     if prefix:
         root = os.path.realpath(os.path.dirname(absolute))
     return {"path": root, "images": len(dataset.items), "folders": sorted(folders), "fingerprint": digest.hexdigest(),

@@ -30,7 +30,7 @@ from .compiled_step import CompileWatch, check_compiler, compile_messages, step_
 from .config import TrainingConfig, TrainRequest
 from .dataset_items import Dataset
 from .dataset_plan import epochs_trained, resolve_steps, scan_for_training
-from .dataset_record import dataset_record
+from .dataset_record import dataset_record, image_hashes, read_image_hashes, write_image_hashes
 from .image_tensors import load_image_tensor
 from .loop_state import LoopState, apply_gradients, make_loop_state, restore_loop_state
 from .lora_adapters import count_lora
@@ -99,7 +99,9 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     config = resolve_steps(config, dataset)
     for line in plan_lines(config, dataset):
         emit(Log("info", line))
-    dataset_facts = dataset_record(request.dataset_dir, dataset)
+    # the images' hashes (the --resume check's): those the run folder kept for unchanged files, the rest read
+    hashes = image_hashes((item.image_path for item in dataset.items), read_image_hashes(run_dir))
+    dataset_facts = dataset_record(request.dataset_dir, dataset, hashes)
     resume_point = find_resume_point(run_dir, config, emit, dataset_facts) if request.resume else None
     # 2. Models: frozen base in the weight dtype, LoRA (fp32) on the UNet attention projections.
     precision = choose_precision(config.mixed_precision, select_device())
@@ -113,6 +115,7 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
         emit(Log("warn", warning))
     check_gpu_memory(config, base, precision, emit)
     os.makedirs(run_dir, exist_ok=True)  # only now: a run that fails on its inputs leaves no empty folder behind
+    write_image_hashes(run_dir, hashes)
     base.vae.requires_grad_(False).to(precision.device, torch.float32)
     unet = base.unet
     lora_params = prepare_unet(unet, config, precision)
