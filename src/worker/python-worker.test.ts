@@ -178,10 +178,12 @@ setInterval(() => {}, 1000);`;
 
 describe('GenerationWorker', () => {
   it('starts once, answers requests by id, and rejects only the failing one', async () => {
-    const worker = new GenerationWorker('tiny', fake('serve'));
+    const loras = mkdtempSync(join(tmpdir(), 'tl-worker-'));
+    // its diffusers copy of a LoRA goes under this home, not the default one
+    const modelCache = { env: { TOONLORA_HOME: join(loras, 'home') } };
+    const worker = new GenerationWorker('tiny', fake('serve'), { modelCache });
     const config = generationConfigSchema.parse({ baseModel: 'tiny', prompt: 'sks' });
     expect(await worker.start()).toEqual({ loadSeconds: 1.5, device: 'cpu' });
-    const loras = mkdtempSync(join(tmpdir(), 'tl-worker-'));
     const badLora = join(loras, 'bad-lora.safetensors'); // a valid file the fake worker rejects ("bad")
     await writeFixtureFile(
       badLora,

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createDefaultRunners } from '../../src/jobs/runners/default-runners.js';
 import { buildApp } from '../../src/server/app.js';
-import { seedUploads, tempDataDir } from './server-fixtures.js';
+import { seedUploads, tempDataDir, tempModelCache } from './server-fixtures.js';
 
 /** What a test shares with its hoisted stand-in runPrep: `running` settles when the stand-in calls `started`. */
 export interface PrepStand {
@@ -20,8 +20,10 @@ export async function startStandInPrep(
   stand.running = new Promise((resolve) => {
     stand.started = resolve;
   });
+  const dataDir = tempDataDir(dataDirName);
   const app = await buildApp({
-    dataDir: tempDataDir(dataDirName),
+    dataDir,
+    modelCache: tempModelCache(dataDir),
     webDir: '/nonexistent',
     runners: createDefaultRunners,
   });

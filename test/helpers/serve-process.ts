@@ -2,6 +2,7 @@
 // port) so a test can kill it like a crash and start it again on the same data folder.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { modelHomesEnv } from './server-fixtures.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -19,7 +20,7 @@ export interface ServeProcess {
 export function startServeProcess(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
   const child = spawn(join(ROOT, 'toonlora'), ['serve', '--port', '0', '--json', '--data', dataDir], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...modelHomesEnv(dataDir), ...env }, // its own model homes, the same across restarts
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so `kill` can take down the server and its Python worker together.
     detached: true,

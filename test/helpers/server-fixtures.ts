@@ -8,12 +8,27 @@ import { inflateRawSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, vi } from 'vitest';
 import { uploadRelPath } from '../../src/jobs/data-layout.js';
+import type { CacheOptions } from '../../src/models/cache.js';
 import { buildApp } from '../../src/server/app.js';
 import { encodePngBuffer } from '../../src/vision/sharp-io.js';
 import { finishedPrep } from './big-dataset.js';
 
 export function tempDataDir(label = 'server'): string {
   return mkdtempSync(join(tmpdir(), `toonlora-${label}-`));
+}
+
+/**
+ * The model homes of an app or server on `dataDir`, empty and its own: toonlora's home (the models in-use marker,
+ * LoRA copies, pulls) and the HF cache in the sibling folder `<dataDir>-home`, the same for every start on that data
+ * folder. Without them a test's app writes into the default home (the run's sandbox HOME: test/helpers/sandbox-home.ts).
+ */
+export function modelHomesEnv(dataDir: string): { TOONLORA_HOME: string; HF_HOME: string } {
+  return { TOONLORA_HOME: join(`${dataDir}-home`, 'toonlora'), HF_HOME: join(`${dataDir}-home`, 'hf') };
+}
+
+/** `modelHomesEnv` as buildApp's `modelCache` (its home folder `<dataDir>-home` too: rembg's cache, `~` paths). */
+export function tempModelCache(dataDir: string): CacheOptions {
+  return { env: modelHomesEnv(dataDir), homeDir: `${dataDir}-home` };
 }
 
 /**
@@ -27,8 +42,10 @@ export function queueOnlyApps(label: string): () => Promise<FastifyInstance> {
   });
   return async () => {
     const never = async () => ({});
+    const dataDir = tempDataDir(label);
     const app = await buildApp({
-      dataDir: tempDataDir(label),
+      dataDir,
+      modelCache: tempModelCache(dataDir),
       webDir: '/nonexistent',
       runners: { prep: never, train: never, generate: never },
       deferJobs: true,

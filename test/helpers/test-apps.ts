@@ -3,10 +3,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect } from 'vitest';
 import { type AppOptions, buildApp } from '../../src/server/app.js';
-import { tempDataDir } from './server-fixtures.js';
+import { tempDataDir, tempModelCache } from './server-fixtures.js';
 
 export interface TestApps {
-  /** Builds and readies an app: a fresh `tempDataDir(label)`, no runners, no web folder, then `options`. */
+  /** Builds and readies an app: a fresh `tempDataDir(label)` with its own model homes (`tempModelCache`), no
+   * runners, no web folder, then `options`. */
   makeApp: (options?: Partial<AppOptions>) => Promise<FastifyInstance>;
   /** The apps still open; a test that closes one itself takes it out of this list. */
   apps: FastifyInstance[];
@@ -19,8 +20,10 @@ export function appsClosedAfterEach(label = 'server'): TestApps {
     for (const app of apps.splice(0)) await app.close();
   });
   const makeApp = async (options: Partial<AppOptions> = {}) => {
+    const dataDir = tempDataDir(label);
     const app = await buildApp({
-      dataDir: tempDataDir(label),
+      dataDir,
+      modelCache: tempModelCache(dataDir),
       runners: {},
       webDir: '/nonexistent',
       ...options,
