@@ -26,9 +26,12 @@ export function modelHomesEnv(dataDir: string): { TOONLORA_HOME: string; HF_HOME
   return { TOONLORA_HOME: join(`${dataDir}-home`, 'toonlora'), HF_HOME: join(`${dataDir}-home`, 'hf') };
 }
 
-/** `modelHomesEnv` as buildApp's `modelCache` (its home folder `<dataDir>-home` too: rembg's cache, `~` paths). */
+/**
+ * `modelHomesEnv` over this process's environment as buildApp's `modelCache` (its home folder `<dataDir>-home` too:
+ * rembg's cache, `~` paths). An HF_HUB_CACHE the test set before building the app still names the hub cache.
+ */
 export function tempModelCache(dataDir: string): CacheOptions {
-  return { env: modelHomesEnv(dataDir), homeDir: `${dataDir}-home` };
+  return { env: { ...process.env, ...modelHomesEnv(dataDir) }, homeDir: `${dataDir}-home` };
 }
 
 /**
