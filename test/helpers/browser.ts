@@ -1,5 +1,5 @@
 // test/helpers/browser.ts — launches Debian's chromium through playwright-core for the web tests
-// (headless, no sandbox, a fresh profile), and builds web/dist when it is missing or stale.
+// (headless, no sandbox, a fresh profile that is its HOME too), and builds web/dist when it is missing or stale.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,13 @@ export async function launchChromium(): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'toonlora-chromium-'));
   return chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
+    // the profile folder as its HOME too: its crash reports (~/.config/chromium) and dconf file stay out of the user's
+    env: {
+      ...process.env,
+      HOME: profile,
+      XDG_CONFIG_HOME: join(profile, '.config'),
+      XDG_CACHE_HOME: join(profile, '.cache'),
+    },
     headless: true,
     viewport: { width: 1280, height: 900 },
     args: [

@@ -3,8 +3,9 @@ the two cores this suite is sized for; gives the whole run an empty HOME of its 
 
 The sandbox HOME (and no TOONLORA_HOME / HF_HOME / HF_HUB_CACHE / XDG_CACHE_HOME / U2NET_HOME) is set before torch or
 any library reads them, so a test that writes into a default home (toonlora's, the Hugging Face cache, torch's) writes
-there, never into the user's. A file left in it at the end fails the run, named: it would have landed in the real
-home; give that test a folder of its own (tmp_path). As test/helpers/sandbox-home.ts does for vitest.
+there, never into the user's. A file left in its toonlora, Hugging Face or rembg home at the end fails the run, named:
+it would have landed in the real one; give that test a folder of its own (tmp_path). Other files left are named. As
+test/helpers/sandbox-home.ts does for vitest.
 """
 
 import os
@@ -33,11 +34,19 @@ def files_left(home: str) -> list[str]:
                   for folder, _dirs, names in os.walk(home) for name in names)
 
 
+# the homes toonlora and its worker write by default (toonlora's, the Hugging Face cache, rembg's), under HOME
+OWN_HOMES = (os.path.join(".cache", "toonlora"), os.path.join(".cache", "huggingface"), ".u2net")
+
+
 def pytest_sessionfinish(session, exitstatus):
     left = files_left(SANDBOX_HOME)
     shutil.rmtree(SANDBOX_HOME, ignore_errors=True)
-    if left and session.config.option.collectonly is False:
-        shown = "\n  ".join(left)
+    homes = [path for path in left if path.startswith(tuple(home + os.sep for home in OWN_HOMES))]
+    other = [path for path in left if path not in homes]
+    if other:
+        print("\nfiles tests left in the sandbox HOME (not toonlora's):\n  " + "\n  ".join(other), file=sys.stderr)
+    if homes:
+        shown = "\n  ".join(homes)
         print(f"\ntests wrote into the default home (without this run's sandbox HOME, the user's real one): "
-              f"{len(left)} file(s):\n  {shown}\nGive the test a folder of its own (tmp_path).", file=sys.stderr)
+              f"{len(homes)} file(s):\n  {shown}\nGive the test a folder of its own (tmp_path).", file=sys.stderr)
         session.exitstatus = 1
