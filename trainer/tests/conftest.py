@@ -38,11 +38,16 @@ def files_left(home: str) -> list[str]:
 OWN_HOMES = (os.path.join(".cache", "toonlora"), os.path.join(".cache", "huggingface"), ".u2net")
 
 
+def split_left(left: list[str]) -> tuple[list[str], list[str]]:
+    """The files left in the sandbox HOME: those in OWN_HOMES (they fail the run), and the others."""
+    homes = [path for path in left if path.startswith(tuple(home + os.sep for home in OWN_HOMES))]
+    return homes, [path for path in left if path not in homes]
+
+
 def pytest_sessionfinish(session, exitstatus):
     left = files_left(SANDBOX_HOME)
     shutil.rmtree(SANDBOX_HOME, ignore_errors=True)
-    homes = [path for path in left if path.startswith(tuple(home + os.sep for home in OWN_HOMES))]
-    other = [path for path in left if path not in homes]
+    homes, other = split_left(left)
     if other:
         print("\nfiles tests left in the sandbox HOME (not toonlora's):\n  " + "\n  ".join(other), file=sys.stderr)
     if homes:
