@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { type JobLiveEventBody, jobLiveEventSchema } from '../src/schemas/api.js';
 import { waitFor } from './helpers/job-stand-ins.js';
-import { offeredTrainJob } from './helpers/remote-train-jobs.js';
+import { offeredTrainJob, WORKER_HEADERS } from './helpers/remote-train-jobs.js';
 import { parseSse, seedDataset, untilStopped } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -86,6 +86,7 @@ describe("a job's event stream: live events", () => {
     const claim = await app.inject({
       method: 'POST',
       url: '/api/worker/claim',
+      headers: WORKER_HEADERS,
       payload: { worker: 'gpu-a', waitS: 0 },
     });
     expect(claim.statusCode).toBe(200);
@@ -97,6 +98,7 @@ describe("a job's event stream: live events", () => {
     const report = await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${leaseId}/events`,
+      headers: WORKER_HEADERS,
       payload: { events: [{ type: 'progress', progress: { step: 1, total: 10 } }] },
     });
     expect(report.statusCode).toBe(200);
@@ -113,6 +115,7 @@ describe("a job's event stream: live events", () => {
     const stopped = await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${leaseId}/fail`,
+      headers: WORKER_HEADERS,
       payload: { error: { code: 'TL_ERR_CANCELLED', message: 'stopped' }, stopped: true },
     });
     expect(stopped.statusCode).toBe(200);

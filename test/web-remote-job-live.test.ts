@@ -4,7 +4,7 @@
 // the page sends no request meanwhile (it re-read GET /api/jobs/:id every 2 s: 30 a minute).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForOffers } from './helpers/remote-train-jobs.js';
+import { WORKER_HEADERS, waitForOffers } from './helpers/remote-train-jobs.js';
 import { startSeededWebSession, type WebSession } from './helpers/web-session.js';
 
 let web: WebSession;
@@ -33,6 +33,7 @@ describe('web app: the Train page of a remote train job', () => {
     const claim = await web.app.inject({
       method: 'POST',
       url: '/api/worker/claim',
+      headers: WORKER_HEADERS,
       payload: { worker: 'gpu-a', waitS: 0 },
     });
     expect(claim.statusCode).toBe(200);
@@ -48,6 +49,7 @@ describe('web app: the Train page of a remote train job', () => {
     await web.app.inject({
       method: 'POST',
       url: `/api/worker/leases/${leaseId}/fail`,
+      headers: WORKER_HEADERS,
       payload: { error: { code: 'TL_ERR_CANCELLED', message: 'stopped' }, stopped: true },
     });
     await page.waitForSelector('[data-testid=job-status]:text-is("cancelled")', { timeout: 15_000 });
