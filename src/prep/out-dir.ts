@@ -15,11 +15,13 @@ import {
   checkNoRunningPrep,
   commitStaging,
   isDesktopFile,
+  isPrepWorkFolder,
   planReplacement,
   type ReplacePlan,
-  STAGING_DIR,
+  releaseStaging,
   startStaging,
 } from './output-swap.js';
+import { recoverInterruptedSwap } from './swap-commit.js';
 
 /** The fix, as data: the CLI names -o, the web app the server's data folder (src/error-fix.ts). */
 const OUT_DIR_FIX = { kind: 'writable-output', folder: 'dataset' } as const;
@@ -47,7 +49,8 @@ function listOutDir(outDir: string): string[] {
 
 /**
  * Checks the output folder before any model loads: it (or the folder it would be made in) must be a
- * writable folder, and an existing one must be empty (a killed run's staging folder aside) unless
+ * writable folder; a dataset swap a killed run left half done is undone first (the previous dataset put back,
+ * said through `onMessage`); an existing folder must be empty (a killed run's staging folder aside) unless
  * `overwrite`, which may replace only what a previous run recorded, and not captions the user edited since
  * unless `discardEdits`. Returns what the run replaces.
  * @throws ToonloraError TL_ERR_USAGE (no path, a file, or not writable) or TL_ERR_OUTPUT_EXISTS (not
@@ -58,11 +61,16 @@ export function checkOutDir(
   datasetDir: string,
   overwrite: boolean,
   discardEdits = false,
+  onMessage: (line: string) => void = () => {},
 ): ReplacePlan {
   checkOutputFolder(outDir, OUT_DIR_FIX);
-  if (existsSync(outDir)) checkNoRunningPrep(outDir);
+  if (existsSync(outDir)) {
+    checkNoRunningPrep(outDir);
+    const recovered = recoverInterruptedSwap(outDir);
+    if (recovered) onMessage(recovered);
+  }
   const entries = existsSync(outDir)
-    ? listOutDir(outDir).filter((name) => name !== STAGING_DIR && !isDesktopFile(name))
+    ? listOutDir(outDir).filter((name) => !isPrepWorkFolder(name) && !isDesktopFile(name))
     : [];
   if (entries.length === 0) return { files: [], folders: [] };
   if (!overwrite) {
@@ -96,7 +104,12 @@ export async function prepareOutDir(outDir: string): Promise<string> {
     return await startStaging(outDir);
   } catch (error) {
     if (error instanceof ToonloraError) throw error; // another prep run started meanwhile
-    await discardStaging(outDir, join(outDir, STAGING_DIR), !existed);
+    // (startStaging removed its own claim folder; the staging folder may be another run's)
+    if (!existed) {
+      try {
+        rmdirSync(outDir); // only when empty
+      } catch {}
+    }
     if (isDiskFullError(error)) throw prepDiskFullError(outDir, error);
     throw outDirError(
       outDir,
@@ -111,6 +124,7 @@ export async function prepareOutDir(outDir: string): Promise<string> {
  * stopped by a full disk leaves nothing that would refuse the same command run again. Best effort.
  */
 export async function discardStaging(outDir: string, staging: string, madeOutDir: boolean): Promise<void> {
+  releaseStaging(staging);
   await rm(staging, { recursive: true, force: true }).catch(() => {});
   if (!madeOutDir) return;
   try {

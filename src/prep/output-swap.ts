@@ -1,16 +1,20 @@
-// src/prep/output-swap.ts — how a prep run replaces what is in its output folder. The run writes into a
-// hidden staging folder inside `-o` and moves its dataset folder, `stages/` and manifest into place only
-// when it ends, so a run that fails or is killed leaves the previous dataset as it was (the next run
-// removes the stale staging folder; one a live run still writes is refused). `--overwrite` then removes
-// exactly the files the previous run's manifest records (and the desktop's .DS_Store files); a file there
-// that prep did not write (a hand-added image, notes) stops the run before any model loads, named,
-// instead of being deleted, and so does a caption the user edited since prep wrote it (unless --discard-edits).
-import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+// src/prep/output-swap.ts — how a prep run replaces what is in its output folder. The run claims the folder
+// atomically (its staging folder, renamed into place with its owner file already in it: one of two runs started
+// together wins, the other is refused with TL_ERR_CONFLICT; a killed run's staging folder is taken over), writes into
+// that hidden staging folder and moves its dataset folder, `stages/` and manifest into place only when it ends
+// (swap-commit.ts: the previous files moved aside into a backup, never deleted before the new ones are all in; any
+// failure rolls back), so a run that fails or is killed leaves the previous dataset as it was. `--overwrite`
+// replaces exactly the files the previous run's manifest records (and the desktop's .DS_Store files); a file there
+// that prep did not write (a hand-added image, notes) stops the run before any model loads, named, instead of being
+// replaced, and so does a caption or a crop image the user edited since prep wrote it (unless --discard-edits).
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { Manifest } from '../schemas/manifest.js';
 import { MANIFEST_FILE, readManifest } from './manifest.js';
+import { BACKUP_DIR, realSwapFs, type SwapFs, swapIn } from './swap-commit.js';
 
 /** The run's staging folder inside the output folder (hidden, so walks and listings pass it by). */
 export const STAGING_DIR = '.toonlora-prep-staging';
@@ -100,17 +104,53 @@ export function editedCaptionFiles(outDir: string, manifest: Manifest): string[]
   return [...new Set(edited)];
 }
 
-/** The refusal for captions the user edited: named (three, then a count), with the ways on. */
-function editedCaptionsError(outDir: string, edited: readonly string[]): ToonloraError {
+/**
+ * The crop images of `manifest` in `outDir` whose content is no longer what prep wrote (the user retouched or
+ * replaced them), relative to `outDir`, by the sha256 the manifest records. Crops of manifests written before
+ * that field, and missing or unreadable files, are not edits.
+ */
+export function editedCropImages(outDir: string, manifest: Manifest): string[] {
+  const edited: string[] = [];
+  for (const file of manifest.files) {
+    for (const crop of file.crops) {
+      const rel = crop.image.split('/').join(sep);
+      if (crop.sha256 === undefined || !isInside(rel)) continue;
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(join(outDir, rel));
+      } catch {
+        continue;
+      }
+      if (createHash('sha256').update(bytes).digest('hex') !== crop.sha256) edited.push(rel);
+    }
+  }
+  return [...new Set(edited)];
+}
+
+function counted(n: number, one: string, many: string): string {
+  return n === 1 ? one : `${n} ${many}`;
+}
+
+/** The refusal for captions and crop images the user edited: named (three, then a count), with the ways on. */
+function editedFilesError(
+  outDir: string,
+  captions: readonly string[],
+  images: readonly string[],
+): ToonloraError {
+  const edited = [...images, ...captions];
   const named =
     edited.slice(0, EDITED_NAMED).join(', ') +
     (edited.length > EDITED_NAMED ? `, and ${edited.length - EDITED_NAMED} more` : '');
-  const count = edited.length === 1 ? 'a caption' : `${edited.length} captions`;
+  const what = [
+    ...(images.length > 0 ? [counted(images.length, 'a crop image', 'crop images')] : []),
+    ...(captions.length > 0 ? [counted(captions.length, 'a caption', 'captions')] : []),
+  ].join(' and ');
   const them = edited.length === 1 ? 'it' : 'them';
+  const yours = images.length > 0 ? 'files' : 'captions';
   return new ToonloraError(
     'TL_ERR_OUTPUT_EXISTS',
-    `${outDir}: you edited ${count} there since prep wrote ${them} (${named}); --overwrite would replace ${them} with new captions, so nothing was changed. Copy your captions out of the folder (or choose a new -o folder), or pass --discard-edits to replace them.`,
-    { details: { file: outDir, editedCaptions: [...edited] } },
+    `${outDir}: you edited ${what} there since prep wrote ${them} (${named}); --overwrite would replace ${them} with new ${images.length > 0 ? 'ones' : 'captions'}, so nothing was changed. Copy your ${yours} out of the folder (or choose a new -o folder), or pass --discard-edits to replace ${them}.`,
+    { details: { file: outDir, editedCaptions: [...captions], editedImages: [...images] } },
   );
 }
 
@@ -159,27 +199,48 @@ export function planReplacement(outDir: string, datasetDir: string, discardEdits
       unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? `, and ${unknown.length - 5} more` : '');
     throw refuse(outDir, `it holds files no previous prep run recorded: ${named}`);
   }
-  const edited = previous && !discardEdits ? editedCaptionFiles(outDir, previous) : [];
-  if (edited.length > 0) throw editedCaptionsError(outDir, edited);
+  const captions = previous && !discardEdits ? editedCaptionFiles(outDir, previous) : [];
+  const images = previous && !discardEdits ? editedCropImages(outDir, previous) : [];
+  if (captions.length + images.length > 0) throw editedFilesError(outDir, captions, images);
   const files = [...[...recorded].filter((file) => existsSync(join(outDir, file))), ...desktop];
   return { files: previous ? [...files, MANIFEST_FILE] : files, folders };
 }
 
-/** The process id recorded in `outDir`'s staging folder when that process is still running, else null. */
-function liveStagingOwner(outDir: string): number | null {
-  let pid: number;
+/** Claim tokens of the staging folders this process holds, by staging path (a second run in this process, the
+ * server's, must be refused too while the first writes). */
+const heldClaims = new Map<string, string>();
+
+/** The owner recorded in a staging folder: `<pid> <claim token>` (older runs wrote only the pid). */
+function readOwner(staging: string): { pid: number; token: string | undefined } | null {
+  let text: string;
   try {
-    pid = Number(readFileSync(join(outDir, STAGING_DIR, STAGING_OWNER_FILE), 'utf8').trim());
+    text = readFileSync(join(staging, STAGING_OWNER_FILE), 'utf8');
   } catch {
     return null; // no staging folder, or a killed run's from before it wrote its id
   }
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
+  const [pidText, token] = text.trim().split(/\s+/u);
+  const pid = Number(pidText);
+  return Number.isInteger(pid) && pid > 0 ? { pid, token } : null;
+}
+
+/** The process id recorded in `staging` when that run is still going, else null. */
+function liveOwner(staging: string): number | null {
+  const owner = readOwner(staging);
+  if (!owner) return null;
+  const { pid, token } = owner;
+  if (pid === process.pid)
+    return token !== undefined && [...heldClaims.values()].includes(token) ? pid : null;
   try {
     process.kill(pid, 0); // signal 0: only asks whether the process exists
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null; // EPERM: alive, another user's
   }
   return isNodeProcess(pid) ? pid : null;
+}
+
+/** The process id recorded in `outDir`'s staging folder when that process is still running, else null. */
+function liveStagingOwner(outDir: string): number | null {
+  return liveOwner(join(outDir, STAGING_DIR));
 }
 
 /**
@@ -194,6 +255,14 @@ function isNodeProcess(pid: number): boolean {
   }
 }
 
+function conflict(outDir: string, pid: number): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `${outDir}: another prep run (process ${pid}) is writing into this folder. Wait for it to end or stop it, or choose another -o folder. (If no prep is running, remove ${join(outDir, STAGING_DIR)}.)`,
+    { details: { file: outDir, pid } },
+  );
+}
+
 /**
  * Refuses an output folder another prep run is writing into (its staging folder names a live process):
  * taking it over would delete that run's work. A killed run's staging folder passes (it is cleared).
@@ -201,60 +270,95 @@ function isNodeProcess(pid: number): boolean {
  */
 export function checkNoRunningPrep(outDir: string): void {
   const pid = liveStagingOwner(outDir);
-  if (pid === null) return;
-  throw new ToonloraError(
-    'TL_ERR_CONFLICT',
-    `${outDir}: another prep run (process ${pid}) is writing into this folder. Wait for it to end or stop it, or choose another -o folder. (If no prep is running, remove ${join(outDir, STAGING_DIR)}.)`,
-    { details: { file: outDir, pid } },
-  );
+  if (pid !== null) throw conflict(outDir, pid);
 }
 
-/** Makes a fresh staging folder in `outDir` (removing a killed run's), records this process as its owner,
- * and returns its path. */
-export async function startStaging(outDir: string): Promise<string> {
-  checkNoRunningPrep(outDir); // again: a run may have started while this one loaded its models
-  const staging = join(outDir, STAGING_DIR);
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
-  await writeFile(join(staging, STAGING_OWNER_FILE), `${process.pid}\n`);
-  return staging;
-}
-
-/** Removes `folder` and its subfolders, deepest first, where they are empty; keeps any that are not. */
-function removeEmptyFolders(root: string, folder: string): void {
-  const full = join(root, folder);
-  if (!existsSync(full) || !statSync(full).isDirectory()) return;
-  for (const entry of readdirSync(full, { withFileTypes: true })) {
-    if (entry.isDirectory()) removeEmptyFolders(root, join(folder, entry.name));
-  }
-  if (readdirSync(full).length === 0) rmdirSync(full);
+function isTakenError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOTEMPTY' || code === 'EEXIST';
 }
 
 /**
- * Ends a run: deletes what `plan` replaces, moves the staged `datasetDir`, `stages/` and manifest (the caller
- * writes it into the staging folder first) into `outDir` and removes the staging folder.
- * @throws ToonloraError TL_ERR_OUTPUT_EXISTS when a file appeared in the way during the run; the new
- *   output then stays in the staging folder, which the message names
+ * Claims `outDir` for this run, atomically: a fresh folder holding this run's owner file is renamed to the
+ * staging folder's name, which succeeds for one run only (a rename onto a folder with files fails). A killed
+ * run's staging folder is moved aside and removed first (checked again once moved, so a run that claimed the
+ * folder meanwhile keeps it). Returns the staging folder; releaseStaging gives the claim up.
+ * @throws ToonloraError TL_ERR_CONFLICT when another live prep run holds the folder
+ */
+export async function startStaging(outDir: string): Promise<string> {
+  const staging = join(outDir, STAGING_DIR);
+  const token = randomUUID();
+  const fresh = `${staging}.${token}`;
+  await mkdir(fresh);
+  const give = async (error: unknown): Promise<never> => {
+    heldClaims.delete(fresh);
+    await rm(fresh, { recursive: true, force: true });
+    throw error;
+  };
+  try {
+    await writeFile(join(fresh, STAGING_OWNER_FILE), `${process.pid} ${token}\n`);
+  } catch (error) {
+    return give(error);
+  }
+  heldClaims.set(fresh, token);
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      await rename(fresh, staging);
+      heldClaims.delete(fresh);
+      heldClaims.set(staging, token);
+      return staging;
+    } catch (error) {
+      if (!isTakenError(error)) return give(error);
+    }
+    const holder = liveStagingOwner(outDir);
+    if (holder !== null) return give(conflict(outDir, holder));
+    const aside = `${staging}.stale-${token}-${attempt}`;
+    try {
+      await rename(staging, aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // another run moved it first
+      return give(error);
+    }
+    const claimed = liveOwner(aside); // a run that claimed it between the check and the move
+    if (claimed !== null) {
+      await rename(aside, staging).catch(() => {});
+      return give(conflict(outDir, claimed));
+    }
+    await rm(aside, { recursive: true, force: true });
+  }
+  return give(conflict(outDir, liveStagingOwner(outDir) ?? process.pid));
+}
+
+/** Gives up this process's claim on `staging` (its folder, if left, then counts as a killed run's). */
+export function releaseStaging(staging: string): void {
+  heldClaims.delete(staging);
+}
+
+/** True for the names of prep's own hidden folders in the output folder (staging, claims, backups). */
+export function isPrepWorkFolder(name: string): boolean {
+  return name === STAGING_DIR || name.startsWith(`${STAGING_DIR}.`) || name.startsWith(BACKUP_DIR);
+}
+
+/**
+ * Ends a run: moves what `plan` replaces into a backup folder, the staged `datasetDir`, `stages/` and manifest
+ * (the caller writes it into the staging folder first) into `outDir`, then deletes the backup and the staging
+ * folder (swap-commit.ts). A failure at any step puts everything back.
+ * @throws ToonloraError TL_ERR_OUTPUT_WRITE naming what failed and why, saying the previous dataset is as it was,
+ *   and where the new output is kept (the staging folder)
  */
 export async function commitStaging(
   outDir: string,
   staging: string,
   plan: ReplacePlan,
   datasetDir: string,
+  fs: SwapFs = realSwapFs,
 ): Promise<void> {
-  for (const file of plan.files) await rm(join(outDir, file), { force: true });
-  for (const folder of plan.folders) removeEmptyFolders(outDir, folder);
-  for (const name of [datasetDir, STAGES_DIR, MANIFEST_FILE]) {
-    if (!existsSync(join(staging, name))) continue;
-    try {
-      await rename(join(staging, name), join(outDir, name));
-    } catch (error) {
-      throw new ToonloraError(
-        'TL_ERR_OUTPUT_EXISTS',
-        `${join(outDir, name)}: something was written there during the run (${(error as NodeJS.ErrnoException).code}), so the new ${name} stays in ${staging}. Move it into place by hand.`,
-        { cause: error, details: { file: join(outDir, name) } },
-      );
-    }
+  const newEntries = [datasetDir, STAGES_DIR, MANIFEST_FILE].filter((name) =>
+    existsSync(join(staging, name)),
+  );
+  try {
+    await swapIn(outDir, staging, { oldFiles: plan.files, folders: plan.folders, newEntries }, fs);
+  } finally {
+    releaseStaging(staging);
   }
-  await rm(staging, { recursive: true, force: true });
 }

@@ -24,6 +24,7 @@ import { collectInputFiles } from './inputs.js';
 import { buildManifest } from './manifest.js';
 import { prepDiskFullError } from './disk-full.js';
 import { checkOutDir, discardStaging, finishOutDir, outDirError, prepareOutDir } from './out-dir.js';
+import { releaseStaging } from './output-swap.js';
 import { datasetFolderName, UniqueNames } from './output-names.js';
 import { canUseWorkers, resolveStages, workerSpec } from './run-stages.js';
 import { CLI_STAGE_WORDS, reasonInWords, reasonOf, type StageWords, stageChoice } from '../stage-reason.js';
@@ -134,7 +135,13 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   const files = collectInputFiles(options.inputs, outDir, (line) => options.onMessage?.(line));
   const datasetDir = datasetFolderName(config.repeats, config.trigger, config.classWord);
   // refuse before loading any model
-  const replaced = checkOutDir(outDir, datasetDir, options.overwrite ?? false, options.discardEdits ?? false);
+  const replaced = checkOutDir(
+    outDir,
+    datasetDir,
+    options.overwrite ?? false,
+    options.discardEdits ?? false,
+    (line) => options.onMessage?.(line),
+  );
   const plan = planAnalysisThreads(config.workers, files.length, canUseWorkers(options));
   const tooMany = workersWarning(config.workers, plan.analysers);
   if (tooMany) options.onMessage?.(tooMany);
@@ -211,6 +218,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
     await discardStaging(outDir, staging, madeOutDir);
     throw prepDiskFullError(outDir, error);
   } finally {
+    if (staging !== undefined) releaseStaging(staging); // a failed run's staging folder counts as a killed run's
     await threads.close(); // (workers closed already unless the stages failed to open)
   }
 }
