@@ -2,7 +2,8 @@
 // stage images, near-duplicate checks against the crops kept so far, unique names, the crop PNGs and
 // captions, and the file's manifest entry (its notes in `reason`, each crop's quality warnings in the
 // crop). A failure here becomes the file's status, like a stage failure; a full disk stops the run.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isDiskFullError } from '../disk-full.js';
 import type { PrepConfig } from '../schemas/config.js';
@@ -217,6 +218,14 @@ async function writeCrops(
       throw error;
     });
   for (const [i, a] of accepted.entries()) ctx.captionParts.set(join(dir, `${a.name}.png`), parts[i] ?? {});
+  // what was written, so that --overwrite can tell a crop the user retouched since (output-swap.ts)
+  const hashes = await Promise.all(
+    paths.map(async (path) =>
+      createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex'),
+    ),
+  );
   const crops: ManifestCrop[] = accepted.map((a, i) => ({
     image: join(ctx.datasetDir, `${a.name}.png`),
     captionFile: join(ctx.datasetDir, `${a.name}.txt`),
@@ -225,6 +234,7 @@ async function writeCrops(
     cropBox: a.cropBox,
     ...(a.panel !== undefined ? { panel: a.panel } : {}),
     dhash: a.dhash,
+    ...(hashes[i] ? { sha256: hashes[i] } : {}),
     ...(stages.crop?.[i] ? { stageCrop: stages.crop[i] } : {}),
     warnings: a.warnings,
   }));

@@ -40,6 +40,12 @@ export const manifestCropSchema = z.object({
   /** 64-bit difference hash of the crop, 16 hex digits (for finding similar crops later; the run judges
    * near-duplicates by 8x8 colour thumbnails, see src/prep/dedupe.ts). */
   dhash: z.string().regex(/^[0-9a-f]{16}$/),
+  /** sha256 of the image file as prep wrote it, 64 hex digits: `prep --overwrite` refuses to replace a crop the
+   * user retouched since, as an edited caption. Absent in manifests written before the field (not checked). */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   /** The strip or page panel it was cut from: 1-based index into the file's `panels` (absent when the
    * file was analysed whole). */
   panel: z.number().int().positive().optional(),
