@@ -104,7 +104,7 @@ describe('planReplacement and retouched crops', () => {
       expect.objectContaining({
         code: 'TL_ERR_OUTPUT_EXISTS',
         message: expect.stringContaining(
-          `you edited a crop image there since prep wrote it (${join('10_sks girl', 'b.png')}); --overwrite would replace it with new ones, so nothing was changed`,
+          `you edited a crop image there since prep wrote it (${join('10_sks girl', 'b.png')}); --overwrite would replace it with a new one, so nothing was changed`,
         ),
         details: expect.objectContaining({
           editedImages: [join('10_sks girl', 'b.png')],

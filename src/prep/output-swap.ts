@@ -149,7 +149,7 @@ function editedFilesError(
   const yours = images.length > 0 ? 'files' : 'captions';
   return new ToonloraError(
     'TL_ERR_OUTPUT_EXISTS',
-    `${outDir}: you edited ${what} there since prep wrote ${them} (${named}); --overwrite would replace ${them} with new ${images.length > 0 ? 'ones' : 'captions'}, so nothing was changed. Copy your ${yours} out of the folder (or choose a new -o folder), or pass --discard-edits to replace ${them}.`,
+    `${outDir}: you edited ${what} there since prep wrote ${them} (${named}); --overwrite would replace ${them} with ${images.length === 0 ? 'new captions' : edited.length === 1 ? 'a new one' : 'new ones'}, so nothing was changed. Copy your ${yours} out of the folder (or choose a new -o folder), or pass --discard-edits to replace ${them}.`,
     { details: { file: outDir, editedCaptions: [...captions], editedImages: [...images] } },
   );
 }
