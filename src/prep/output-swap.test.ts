@@ -21,7 +21,10 @@ describe('startStaging', () => {
         const out = join(root, `claim-${leftover.replace(' ', '-')}-${i}`);
         mkdirSync(out, { recursive: true });
         if (leftover !== 'none') mkdirSync(join(out, STAGING_DIR, '10_sks girl'), { recursive: true });
-        if (leftover === 'killed run') writeFileSync(join(out, STAGING_DIR, 'owner.pid'), '2147483646\n');
+        if (leftover === 'killed run') {
+          writeFileSync(join(out, STAGING_DIR, 'owner.pid'), '2147483646\n');
+          mkdirSync(join(out, `${STAGING_DIR}.2147483646-a-claim-it-never-finished`)); // removed too
+        }
         const results = await Promise.allSettled([startStaging(out), startStaging(out)]);
         const won = results.filter((r) => r.status === 'fulfilled');
         const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -230,12 +230,32 @@ function liveOwner(staging: string): number | null {
   const { pid, token } = owner;
   if (pid === process.pid)
     return token !== undefined && [...heldClaims.values()].includes(token) ? pid : null;
+  return isLivePrepProcess(pid) ? pid : null;
+}
+
+/** Whether process `pid` (not this one) is running and could be a prep run. */
+function isLivePrepProcess(pid: number): boolean {
   try {
     process.kill(pid, 0); // signal 0: only asks whether the process exists
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null; // EPERM: alive, another user's
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false; // EPERM: alive, another user's
   }
-  return isNodeProcess(pid) ? pid : null;
+  return isNodeProcess(pid);
+}
+
+/** Removes the claim folders (`<staging>.<pid>-…`) that killed runs of other processes left in `outDir`. */
+async function removeDeadClaims(outDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = readdirSync(outDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^\.toonlora-prep-staging\.(\d+)-/u.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isLivePrepProcess(pid)) continue;
+    await rm(join(outDir, name), { recursive: true, force: true }).catch(() => {});
+  }
 }
 
 /** The process id recorded in `outDir`'s staging folder when that process is still running, else null. */
@@ -288,7 +308,8 @@ function isTakenError(error: unknown): boolean {
 export async function startStaging(outDir: string): Promise<string> {
   const staging = join(outDir, STAGING_DIR);
   const token = randomUUID();
-  const fresh = `${staging}.${token}`;
+  await removeDeadClaims(outDir);
+  const fresh = `${staging}.${process.pid}-${token}`; // the pid in the name: a killed run's is told from a live one's
   await mkdir(fresh);
   const give = async (error: unknown): Promise<never> => {
     heldClaims.delete(fresh);
@@ -312,7 +333,7 @@ export async function startStaging(outDir: string): Promise<string> {
     }
     const holder = liveStagingOwner(outDir);
     if (holder !== null) return give(conflict(outDir, holder));
-    const aside = `${staging}.stale-${token}-${attempt}`;
+    const aside = `${staging}.${process.pid}-${token}-stale-${attempt}`;
     try {
       await rename(staging, aside);
     } catch (error) {

@@ -163,6 +163,19 @@ describe('swapIn', () => {
     }
   });
 
+  it('a file written into the dataset folder during the run: rolled back, said in words, the file kept', async () => {
+    const { out, staging } = setUp();
+    writeFileSync(join(out, '10_sks girl', 'notes.txt'), 'mine');
+    await expect(swapIn(out, staging, PLAN)).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_WRITE',
+      message: expect.stringContaining(
+        `moving the new output into ${join(out, '10_sks girl')}: something was written there during the run, ENOTEMPTY. Nothing was replaced: the previous dataset is as it was`,
+      ),
+    });
+    expect(tree(out)).toMatchObject({ ...OLD, '10_sks girl/notes.txt': 'mine' });
+    expect(tree(staging)).toEqual({ ...NEW, 'owner.pid': '1 x\n' });
+  });
+
   it('a backup it cannot undo is named, not deleted', () => {
     const out = join(root, 'bad-journal');
     writeTree(out, { [`${BACKUP_DIR}/old/manifest.json`]: 'old manifest', [`${BACKUP_DIR}/swap.json`]: '{' });
