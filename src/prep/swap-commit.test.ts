@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
+import { checkOutDir } from './out-dir.js';
 import {
   BACKUP_DIR,
   fsReason,
@@ -174,6 +175,20 @@ describe('swapIn', () => {
     });
     expect(tree(out)).toMatchObject({ ...OLD, '10_sks girl/notes.txt': 'mine' });
     expect(tree(staging)).toEqual({ ...NEW, 'owner.pid': '1 x\n' });
+  });
+
+  it("the next run's folder check (checkOutDir) undoes a killed swap before it looks, and says so", async () => {
+    const { out, staging } = setUp();
+    await swapIn(out, staging, PLAN, failingFs(12, true)).catch(() => {});
+    expect(existsSync(join(out, BACKUP_DIR))).toBe(true);
+    const said: string[] = [];
+    expect(() => checkOutDir(out, '10_sks girl', false, false, (line) => said.push(line))).toThrow(
+      expect.objectContaining({ code: 'TL_ERR_OUTPUT_EXISTS' }), // not empty: the previous dataset is back
+    );
+    expect(said).toEqual([
+      `${out}: an earlier prep --overwrite was stopped while it replaced the dataset; the previous dataset is put back (4 files)`,
+    ]);
+    expect(tree(out)).toMatchObject(OLD);
   });
 
   it('a backup it cannot undo is named, not deleted', () => {
