@@ -22,7 +22,8 @@ import { type StageChoiceWithParts, stageChoice } from '../stage-reason.js';
 import { checkExportImages } from './kohya-export.js';
 import { checkStoredLora } from './runners/generate-runner.js';
 import { stageInput } from './runners/prep-runner.js';
-import { cliWordsIn, type FailureSite, webMessage } from './job-error-hints.js';
+import { buildProgram } from '../cli/program.js';
+import { CLI_SUBCOMMANDS, cliWordsIn, type FailureSite, webMessage } from './job-error-hints.js';
 import { webReason, webStageReason } from './web-stage-words.js';
 
 const PULL_MESSAGE =
@@ -67,6 +68,16 @@ describe('web failure texts name no CLI flag or command', () => {
     ).toEqual(['--resume', '-o', 'toonlora models']);
     expect(cliWordsIn("pull it on the worker's machine (toonlora models pull x there).")).toEqual([]);
     expect(cliWordsIn('a run-once step -offset')).toEqual([]);
+  });
+
+  it("knows a command by the CLI program's subcommands, not by the word toonlora", () => {
+    const program = buildProgram().commands.map((command) => command.name());
+    expect([...CLI_SUBCOMMANDS].sort()).toEqual([...program].sort());
+    for (const name of program)
+      expect(cliWordsIn(`run toonlora ${name} first`)).toEqual([`toonlora ${name}`]);
+    expect(cliWordsIn('an SD1.5 LoRA toonlora can generate with; toonlora is SD1.5 only')).toEqual([]);
+    expect(cliWordsIn('toonlora generates with SD1.5 base models only')).toEqual([]);
+    expect(cliWordsIn('make a copy with convert --to diffusers')).toEqual(['--to']);
   });
 
   it("every fix kind, for a server job and a remote worker's", () => {

@@ -92,10 +92,33 @@ export function webMessage(error: unknown): string {
 }
 
 /**
- * The CLI words in a text the web app shows (flags, `-o`, `toonlora <command>`), outside the deliberate command a
+ * The subcommands of `toonlora` (src/cli/program.ts; the guard test checks this list against the program's): "toonlora
+ * can" or "toonlora is" in a text is a phrase, `toonlora models` a command.
+ */
+export const CLI_SUBCOMMANDS: readonly string[] = [
+  'demo',
+  'prep',
+  'train',
+  'convert',
+  'inspect',
+  'generate',
+  'serve',
+  'worker',
+  'models',
+  'doctor',
+  'setup',
+];
+
+const CLI_WORDS = new RegExp(
+  `(?<![\\w-])--[a-z][\\w-]*|(?<!\\w)-o(?!\\w)|\\btoonlora (?:${CLI_SUBCOMMANDS.join('|')})(?![\\w-])`,
+  'g',
+);
+
+/**
+ * The CLI words in a text the web app shows (flags, `-o`, `toonlora <subcommand>`), outside the deliberate command a
  * remote worker's owner runs "on the worker's machine (toonlora … there)"; the guard tests want none.
  */
 export function cliWordsIn(text: string): string[] {
   const allowed = text.replace(/on the worker's machine \(toonlora [^()]* there\)/g, '');
-  return [...allowed.matchAll(/(?<![\w-])--[a-z][\w-]*|(?<!\w)-o(?!\w)|\btoonlora [\w-]+/g)].map((m) => m[0]);
+  return [...allowed.matchAll(CLI_WORDS)].map((m) => m[0]);
 }
