@@ -5,6 +5,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { webReason } from '../../../src/jobs/web-stage-words.js';
 import { CancelButton } from './cancel-button.js';
 import { tokenPromptText } from './error-text.js';
 import { JobStatusLine } from './job-status.js';
@@ -34,6 +35,18 @@ describe('JobStatusLine', () => {
     view = jobViewAfter(view, { type: 'log', level: 'info', message: 'loading base model' });
     expect(renderToStaticMarkup(<JobStatusLine view={view} />)).toContain(
       '<span class="figures" data-testid="job-stage">loading base model…</span>',
+    );
+  });
+  it("links the Models page a running prep's stage choice names (as a finished prep's Stages used does)", () => {
+    const announced = webReason([
+      'captioner none: auto: no captioner weights downloaded; ',
+      { kind: 'pull-model', id: 'wd-vit-tagger-v3' },
+      ' adds tags',
+    ]);
+    let view = jobViewAfter(EMPTY_JOB_VIEW, { type: 'status', status: 'running' });
+    view = jobViewAfter(view, { type: 'log', level: 'info', message: announced });
+    expect(renderToStaticMarkup(<JobStatusLine view={view} />)).toContain(
+      '<span class="figures" data-testid="job-stage">captioner none: auto: no captioner weights downloaded; pulling wd-vit-tagger-v3 on the <a href="#/models">Models page</a> adds tags…</span>',
     );
   });
   it('says the connection is lost while the stream is down', () => {

@@ -5,7 +5,7 @@
 // that change every step are not (aria-live off). Before the first loss it names the worker's current stage,
 // and while the event stream is down it says the connection was lost (the badge then says the status is
 // unknown, and no speed or ETA is shown). A queued job says what it waits for now. A failure's "Models page"
-// links to it (linked-text.tsx). A train job of remote GPU workers (`remote`, remote-job.ts) says which worker
+// links to it (linked-text.tsx), as does a running prep's stage line (its stage choice in the web app's words). A train job of remote GPU workers (`remote`, remote-job.ts) says which worker
 // runs it, or shows waiting while none has claimed it, and says when that worker went silent (after a cancel: when
 // its lease runs out and the job ends).
 import { readableServerMessage } from './error-text.js';
@@ -78,7 +78,7 @@ export function JobStatusLine({
       )}
       {stage && (
         <span className="figures" data-testid="job-stage">
-          {stage}…
+          <LinkedText text={stage} />…
         </span>
       )}
       {view.disconnected && (
