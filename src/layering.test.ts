@@ -129,6 +129,7 @@ const WEB_SHARED: readonly string[] = [
   'src/lora/webui-name.ts', // the LoRA name WebUI can read back, shown on the LoRA page
   'src/jobs/web-stage-words.ts', // a prep stage's reason in the web's words: the Upload page and a server prep job's log
   'src/visible-text.ts', // a file name with control and bidi characters shown as escapes, as the CLI prints it
+  'src/jobs/prep-field-labels.ts', // the Upload page's prep field labels, which the stage reasons' words name too
 ];
 
 /** What the web bundle may reach in src/ through WEB_SHARED's own imports (job-state.ts throws coded errors; errors.ts

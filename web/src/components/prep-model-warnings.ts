@@ -1,10 +1,11 @@
 // web/src/components/prep-model-warnings.ts — the Upload page's warning before Build (pure): a stage chosen by name
 // whose model is not downloaded on the server fails the build (or, for Characters per screenshot "all", falls back),
-// as the Models list says (`state` of each registry row). `auto` never needs one: it picks what is there.
+// as the Models list says (`state` of each registry row); each names its field by its label (src/jobs/prep-field-labels.ts). `auto` never needs one: it picks what is there.
+import { PREP_FIELD_LABELS, PREP_FIELDS, type PrepField } from '../../../src/jobs/prep-field-labels.js';
 import type { ModelRow } from '../../../src/schemas/models-api.js';
 
 /** The Upload page's stage fields, by their request keys. */
-export type PrepStageKey = 'characters' | 'segmenter' | 'inpainter' | 'captioner';
+export type PrepStageKey = PrepField;
 
 /** The registry models a stage choice loads (src/prep/stage-registry.ts), per field and choice. */
 const MODELS_OF_CHOICE: Readonly<Record<PrepStageKey, Readonly<Record<string, readonly string[]>>>> = {
@@ -18,14 +19,6 @@ const MODELS_OF_CHOICE: Readonly<Record<PrepStageKey, Readonly<Record<string, re
   },
 };
 
-/** The field's label on the Upload page. */
-const FIELD_LABELS: Readonly<Record<PrepStageKey, string>> = {
-  characters: 'Characters per screenshot',
-  segmenter: 'Character cut-out',
-  inpainter: 'Text over art filled by',
-  captioner: 'Captions',
-};
-
 /**
  * One warning per chosen stage whose model is not complete on the server (`models`: GET /api/models' rows; none
  * while they are not read yet, so no warning then).
@@ -37,12 +30,12 @@ export function prepModelWarnings(
   if (models === null) return [];
   const complete = new Set(models.filter((row) => row.state === 'complete').map((row) => row.id));
   const warnings: string[] = [];
-  for (const key of Object.keys(FIELD_LABELS) as PrepStageKey[]) {
+  for (const key of PREP_FIELDS) {
     const choice = options[key] ?? 'auto';
     const missing = (MODELS_OF_CHOICE[key][choice] ?? []).filter((id) => !complete.has(id));
     if (missing.length === 0) continue;
     const them = missing.length > 1 ? 'them' : 'it';
-    const head = `${FIELD_LABELS[key]} "${choice}": ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not downloaded on the server`;
+    const head = `${PREP_FIELD_LABELS[key]} "${choice}": ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not downloaded on the server`;
     warnings.push(
       key === 'characters'
         ? `${head}, so characters are split by mask parts instead: pull ${them} on the Models page to split them by detections.`

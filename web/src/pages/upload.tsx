@@ -9,6 +9,7 @@
 // the server's per-request limit goes up in batches. A screenshot's Remove clears the last upload's summary and
 // moves the keyboard focus to the next Remove; a cancelled build's focus goes back to Build dataset.
 import { type DragEvent, useEffect, useRef, useState } from 'react';
+import { PREP_FIELD_LABELS, PREP_FIELDS, type PrepField } from '../../../src/jobs/prep-field-labels.js';
 import type { Character, Dataset, Job, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
 import { visibleText } from '../../../src/visible-text.js';
 import {
@@ -42,15 +43,17 @@ import { modelsApi, onModelPulled } from '../models-api.js';
 import type { ModelRow } from '../../../src/schemas/models-api.js';
 
 type PrepOptions = NonNullable<PrepJobParams['options']>;
-type StageKey = 'characters' | 'segmenter' | 'inpainter' | 'captioner';
+type StageKey = PrepField;
 
-/** The stage choices offered, each with the schema's options; `auto` picks the best model downloaded. */
-const STAGE_FIELDS: ReadonlyArray<readonly [StageKey, string, readonly string[]]> = [
-  ['characters', 'Characters per screenshot', charactersSchema.options],
-  ['segmenter', 'Character cut-out', segmenterSchema.options],
-  ['inpainter', 'Text over art filled by', inpainterSchema.options],
-  ['captioner', 'Captions', captionerSchema.options],
-];
+/** Each stage field's choices: the schema's options; `auto` picks the best model downloaded. */
+const STAGE_CHOICES: Readonly<Record<StageKey, readonly string[]>> = {
+  characters: charactersSchema.options,
+  segmenter: segmenterSchema.options,
+  inpainter: inpainterSchema.options,
+  captioner: captionerSchema.options,
+};
+/** The stage choices offered, labelled as the stage reasons and warnings name them (prep-field-labels.ts). */
+const STAGE_FIELDS = PREP_FIELDS.map((key) => [key, PREP_FIELD_LABELS[key], STAGE_CHOICES[key]] as const);
 const PREP_DEFAULTS = prepConfigSchema.parse({});
 /** How often the page re-reads the screenshots and the character's prep jobs (another tab may change them). */
 export const UPLOAD_POLL_MS = 5000;
