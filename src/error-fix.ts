@@ -31,9 +31,14 @@ export const errorFixSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('resume-or-new-run') }),
   /**
    * An output folder that can be written: a training run's run folder (`run`), a generate's (`output`) or a prep's
-   * dataset folder (`dataset`, which must also be new or empty).
+   * dataset folder (`dataset`, which must also be new or empty); or the server's data folder (`data`: a write a
+   * route or a server job met there, `full` when the disk had no room), which only whoever runs the server can fix.
    */
-  z.strictObject({ kind: z.literal('writable-output'), folder: z.enum(['run', 'output', 'dataset']) }),
+  z.strictObject({
+    kind: z.literal('writable-output'),
+    folder: z.enum(['run', 'output', 'dataset', 'data']),
+    full: z.literal(true).optional(),
+  }),
 ]);
 
 export type ErrorFix = z.infer<typeof errorFixSchema>;
@@ -76,17 +81,23 @@ const CLI_BASE_FIX = {
   lora: 'Generate with the base model the LoRA was trained for (--base).',
 } as const;
 
-/** The CLI's words for each fix: what every ToonloraError's `message` says (the CLI, logs, `--json`). */
+/** The CLI's words for each fix: what every ToonloraError's `message` says (the CLI, logs, `--json`; for the data
+ * folder, the server's operator). */
 export const CLI_FIX_WORDS: FixWords = {
   'pull-model': () => '', // the message names the pull command itself
   'repull-model': () => '', // the message names what to delete and the pull command
   'choose-base': ({ why }) => CLI_BASE_FIX[why],
   resume: () => 'run the same train command with --resume to',
   'resume-or-new-run': () => 'Add --resume to continue it, or choose another -o.',
-  'writable-output': ({ folder }) =>
-    folder === 'dataset'
+  'writable-output': ({ folder, full }) => {
+    if (folder === 'data')
+      return full
+        ? 'Free space on that disk, or start serve with another --data folder.'
+        : "Fix the folder's permissions (or its read-only mount or immutable flag), or start serve with another --data folder.";
+    return folder === 'dataset'
       ? 'Choose a new or empty folder you can write to for -o.'
-      : `Choose a folder you can write to for -o${folder === 'run' ? ' (the run folder)' : ''}.`,
+      : `Choose a folder you can write to for -o${folder === 'run' ? ' (the run folder)' : ''}.`;
+  },
 };
 
 /** `withFix` in the CLI's words. */

@@ -1,10 +1,11 @@
 // test/server-data-folder-unwritable.test.ts — a data folder that refuses writes (EPERM as `chattr +i` gives it,
 // EACCES, EROFS) or has no room (ENOSPC): an upload answers an error naming the folder, the path and the cause,
 // not 500 "internal server error", and a job fails with that message, not "internal error" nor Python's raw
-// `[Errno 1] Operation not permitted: '<path>'`. The refusal is a stand-in for writeFile (any user may run this).
+// `[Errno 1] Operation not permitted: '<path>'`; both say the fix in the web app's words (no `serve --data`). The refusal is a stand-in for writeFile (any user may run this).
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ToonloraError } from '../src/errors.js';
+import { cliWordsIn } from '../src/jobs/job-error-hints.js';
 import { namingDataFolderWrites } from '../src/jobs/runners/default-runners.js';
 import { multipartBody, seedDataset, solidPng } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach, createCharacter } from './helpers/test-apps.js';
@@ -29,11 +30,16 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 
 const { makeApp } = appsClosedAfterEach('data-unwritable');
 
+const DATA_FOLDER_WORDS =
+  'The server cannot write there: whoever runs the server must make its data folder writable, or start it with another one.';
+const DATA_DISK_WORDS =
+  'The server has no room there: whoever runs the server must free space on its disk, or start it with another data folder.';
+
 describe('a data folder that refuses writes', () => {
   it.each([
-    ['EPERM', 'EPERM: permission denied at'],
-    ['ENOSPC', 'no space left on the disk (ENOSPC at'],
-  ])('answers an upload with the folder and the cause (%s)', async (code, cause) => {
+    ['EPERM', 'EPERM: permission denied at', DATA_FOLDER_WORDS],
+    ['ENOSPC', 'no space left on the disk (ENOSPC at', DATA_DISK_WORDS],
+  ])('answers an upload with the folder and the cause (%s)', async (code, cause, fix) => {
     const app = await makeApp();
     const id = await createCharacter(app);
     refuse.code = code;
@@ -48,7 +54,9 @@ describe('a data folder that refuses writes', () => {
       expect(res.json().error.message).toContain(
         `${cause} ${join(app.dataDir, 'characters', id, 'uploads')}`,
       );
-      expect(res.json().error.message).toContain('--data');
+      // in the web app's words: the page's user may not run the server (the log keeps `serve --data`)
+      expect(res.json().error.message.endsWith(`. ${fix}`)).toBe(true);
+      expect(cliWordsIn(res.json().error.message)).toEqual([]);
     } finally {
       refuse.code = undefined;
     }
@@ -84,7 +92,7 @@ describe('a data folder that refuses writes', () => {
         error: {
           code: 'TL_ERR_OUTPUT_WRITE',
           message: expect.stringContaining(
-            `cannot write to the data folder ${app.dataDir} (${index === 0 ? 'EROFS' : 'EPERM'}: permission denied at ${where})`,
+            `cannot write to the data folder ${app.dataDir} (${index === 0 ? 'EROFS' : 'EPERM'}: permission denied at ${where}). ${DATA_FOLDER_WORDS}`,
           ),
         },
       });

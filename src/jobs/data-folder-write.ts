@@ -1,7 +1,9 @@
 // src/jobs/data-folder-write.ts — a write the server's data folder refused (EACCES, EPERM, EROFS: permissions, an
 // immutable folder, a read-only mount) or had no room for (ENOSPC, EDQUOT), met by a route or a job, in Node or
 // in a Python worker's `[Errno N] ...: '<path>'` text, as a TL_ERR_OUTPUT_WRITE that names the data folder, the
-// path and the cause (the CLI's wording: models/not-writable.ts) instead of "internal error". Pure.
+// path and the cause (the CLI's wording: models/not-writable.ts) instead of "internal error". Its fix is data
+// (`writable-output` of the `data` folder): `message` tells the server's operator (the log), the web app's words
+// (job-error-hints.ts) tell whoever sees the failed job or the 500 that the server's owner must fix it. Pure.
 import { isAbsolute, relative } from 'node:path';
 import { diskFullCause, diskFullFailure, isDiskFullCode } from '../disk-full.js';
 import { isToonloraError, ToonloraError } from '../errors.js';
@@ -63,13 +65,12 @@ export function dataFolderWriteError(error: unknown, dataDir: string): ToonloraE
   const { code, path } = failure;
   if (path !== undefined ? !isInside(path, dataDir) : isToonloraError(error)) return undefined;
   const full = isDiskFullCode(code);
-  const message = full
-    ? `cannot write to the data folder ${dataDir}: ${diskFullCause(code, path)}. Free space on that disk, or ` +
-      'start serve with another --data folder.'
-    : `cannot write to the data folder ${dataDir} (${refusalCause(code, path)}). Fix the folder's permissions ` +
-      '(or its read-only mount or immutable flag), or start serve with another --data folder.';
-  return new ToonloraError('TL_ERR_OUTPUT_WRITE', message, {
+  const text = full
+    ? `cannot write to the data folder ${dataDir}: ${diskFullCause(code, path)}.`
+    : `cannot write to the data folder ${dataDir} (${refusalCause(code, path)}).`;
+  return new ToonloraError('TL_ERR_OUTPUT_WRITE', text, {
     cause: error,
+    fix: { kind: 'writable-output', folder: 'data', ...(full ? { full } : {}) },
     details: { folder: dataDir, code, ...(path ? { path } : {}) },
   });
 }

@@ -19,6 +19,7 @@ import { parsePrepConfig } from '../prep/pipeline.js';
 import { resolveStages } from '../prep/run-stages.js';
 import { PERSON_DETECTOR_CACHED } from '../prep/stage-registry.js';
 import { type StageChoiceWithParts, stageChoice } from '../stage-reason.js';
+import { dataFolderWriteError } from './data-folder-write.js';
 import { checkExportImages } from './kohya-export.js';
 import { checkStoredLora } from './runners/generate-runner.js';
 import { stageInput } from './runners/prep-runner.js';
@@ -52,6 +53,14 @@ const CASES: ReadonlyArray<readonly [ErrorFix, string]> = [
   [{ kind: 'writable-output', folder: 'run' }, '/r: /r is not writable (EACCES).'],
   [{ kind: 'writable-output', folder: 'output' }, '/o: /o is not writable (EACCES).'],
   [{ kind: 'writable-output', folder: 'dataset' }, '/d: the output folder is not empty.'],
+  [
+    { kind: 'writable-output', folder: 'data' },
+    'cannot write to the data folder /srv/d (EACCES: permission denied at /srv/d/jobs/a).',
+  ],
+  [
+    { kind: 'writable-output', folder: 'data', full: true },
+    'cannot write to the data folder /srv/d: no space left on the disk (ENOSPC).',
+  ],
 ];
 
 const SITES: readonly FailureSite[] = [{}, { worker: 'gpu-box' }];
@@ -92,6 +101,15 @@ describe('web failure texts name no CLI flag or command', () => {
           offenders.push(`${JSON.stringify(fix)} ${site.worker ?? 'server'}: ${found} in "${web}"`);
       }
     expect(offenders).toEqual([]);
+  });
+
+  it('a data folder write refused or out of room, from its raise site (a 500 and a failed job)', () => {
+    for (const code of ['EACCES', 'ENOSPC']) {
+      const refused = Object.assign(new Error(code), { code, path: '/srv/d/jobs/a' });
+      const named = dataFolderWriteError(refused, '/srv/d');
+      expect(named?.message).toContain('start serve with another --data folder.'); // the operator's words, logged
+      expect(cliWordsIn(webMessage(named))).toEqual([]);
+    }
   });
 
   it("a prep's output folder error from its raise site", () => {

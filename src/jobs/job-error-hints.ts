@@ -36,6 +36,8 @@ function notDownloaded(id: string, site: FailureSite): string {
 
 const DATA_FOLDER_FIX =
   'The server cannot write there: whoever runs the server must make its data folder writable, or start it with another one.';
+const DATA_DISK_FIX =
+  'The server has no room there: whoever runs the server must free space on its disk, or start it with another data folder.';
 const WORKER_FOLDER_FIX = (worker: string) =>
   `Worker ${worker} cannot write there: whoever runs it must make its folder writable.`;
 
@@ -67,8 +69,10 @@ export const WEB_FIX_WORDS: WebFixWords = {
       text,
       'Press Resume from checkpoint on the Train page to continue it, or start a new training.',
     ),
-  'writable-output': (_fix, text, site) =>
-    placeFixWords(text, site.worker === undefined ? DATA_FOLDER_FIX : WORKER_FOLDER_FIX(site.worker)),
+  'writable-output': ({ folder, full }, text, site) => {
+    if (site.worker !== undefined) return placeFixWords(text, WORKER_FOLDER_FIX(site.worker));
+    return placeFixWords(text, folder === 'data' && full ? DATA_DISK_FIX : DATA_FOLDER_FIX);
+  },
 };
 
 /** `fix` in the web app's words for `text` raised where `site` says. */

@@ -1,11 +1,13 @@
 // src/server/plugins/errors.ts — request validation through zod, JSON serialisation, and every error
 // reply: ToonloraErrors answer with their table status and message; other 4xx are mapped to a code;
-// 5xx never show internal messages to the client (a write the data folder refused is named: data-folder-write.ts),
+// 5xx never show internal messages to the client (a write the data folder refused is named: data-folder-write.ts,
+// its fix in the web app's words),
 // and always reach the server's log or stderr (so do jobs that fail with an internal error: reportInternalError).
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERRORS, type ErrorCode, isToonloraError } from '../../errors.js';
 import { dataFolderWriteError } from '../../jobs/data-folder-write.js';
+import { webMessage } from '../../jobs/job-error-hints.js';
 import { noQueryKeysError, zodValidatorCompiler } from '../route-schema.js';
 
 interface ErrorBody {
@@ -115,8 +117,11 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
   });
   app.setErrorHandler((thrown, request, reply) => {
     // the data folder refusing a write (permissions, read-only, full) is named, not "internal server error"
-    const error = (app.dataDir ? dataFolderWriteError(thrown, app.dataDir) : undefined) ?? thrown;
+    const named = app.dataDir ? dataFolderWriteError(thrown, app.dataDir) : undefined;
+    const error = named ?? thrown;
     const { status, body } = describeError(error);
+    // the web app shows the reply: its fix in the web app's words (the log keeps the operator's, `message`)
+    if (named) body.error.message = webMessage(named);
     // a 503 (shutting down) is a refusal the reply explains, not a failure to look up in the log
     if (status >= 500 && status !== 503) {
       reportInternalError(app, `${request.method} ${request.url.split('?')[0]}`, error);
