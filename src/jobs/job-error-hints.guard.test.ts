@@ -10,7 +10,16 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ErrorFix, errorFixSchema, FIX_SLOT } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
+import {
+  INSPECT_WARNING_WORDS,
+  type InspectWarning,
+  type InspectWarningWords,
+  warningInWords,
+} from '../lora/inspect-warnings.js';
+import { type FixtureTensor, makePeftTensors, writeFixtureFile } from '../lora/lora-fixtures.js';
 import { checkApiBaseModel } from '../server/api-base-model.js';
+import { defaultLoraTools } from '../server/lora-tools.js';
+import { UPLOAD_WARNING_WORDS, uploadRefusalMessage } from '../server/lora-upload-refusal.js';
 import { checkQueueAdmission } from './queue-admission.js';
 import { MODEL_REGISTRY } from '../models/registry.js';
 import { fallenBackCaptioner, shortCaptionError } from '../prep/deferred-captions.js';
@@ -262,5 +271,106 @@ describe('submit refusals a web page shows name no CLI flag or command', () => {
     });
     expect(refusals.map((error) => error.httpStatus)).toEqual([429, 503, 400]);
     expect(refusals.flatMap((error) => cliWordsIn(error.message))).toEqual([]);
+  });
+});
+
+/** One warning of each kind inspect records, with values as its raise sites give them (CLI words in the notes). */
+const INSPECT_SAMPLES: readonly InspectWarning[] = [
+  {
+    kind: 'note',
+    text: 'DoRA: 2 module(s) have a magnitude stored per input column ([1, in], LyCORIS wd_on_out=False; PEFT cannot hold it: convert --to kohya only) (e.g. x [1, 8]): convert --to diffusers and toonlora generate refuse the file.',
+  },
+  { kind: 'sdxl', signals: ['ss_base_model_version "sdxl_base_v1-0"'] },
+  { kind: 'other-base', base: 'SD 2.x', evidence: ['ss_v2 = True'] },
+  { kind: 'no-tensors' },
+  { kind: 'no-lora-keys', unmapped: 3 },
+  {
+    kind: 'unread-adapter',
+    description:
+      'a LyCORIS LoHa file (hada_w1_a …, 3 module(s)): toonlora reads LoRA, DoRA and LoKr; the WebUI and ComfyUI load LoHa',
+  },
+  { kind: 'no-complete-module' },
+  { kind: 'not-sd15', count: 2 },
+  {
+    kind: 'unknown-keys',
+    count: 2,
+    kinds: 'PEFT LoRA biases (lora_bias=True) are not supported',
+    adapter: 'LoRA',
+    sdxl: false,
+  },
+  {
+    kind: 'unknown-keys',
+    count: 2,
+    kinds: "SDXL's second text encoder (lora_te2_) is not supported (SD1.5 only)",
+    adapter: 'LoRA',
+    sdxl: true,
+  },
+  { kind: 'lora-in-lokr', count: 4, example: 'lora_unet_x.lora_down.weight' },
+];
+
+/** Each CLI word the LoRA upload's 422 message names for `warnings` worded by `words`. */
+function refusalOffenders(warnings: readonly InspectWarning[], words: InspectWarningWords): string[] {
+  return warnings.flatMap((warning) => {
+    const message = uploadRefusalMessage('mina.safetensors', warningInWords(warning, words));
+    return cliWordsIn(message).map((found) => `${warning.kind}: ${found} in "${message}"`);
+  });
+}
+
+describe("the LoRA upload's refusals (422) name no CLI flag or command", () => {
+  it('covers every kind of inspect warning', () => {
+    expect(new Set(INSPECT_SAMPLES.map((warning) => warning.kind))).toEqual(
+      new Set(Object.keys(INSPECT_WARNING_WORDS)),
+    );
+    // inspect's own words name the CLI's way out, so the check has something to find there
+    expect(refusalOffenders(INSPECT_SAMPLES, INSPECT_WARNING_WORDS).length).toBeGreaterThan(3);
+  });
+
+  it('the guard finds a CLI flag or command planted in a refusal', () => {
+    const planted = {
+      ...UPLOAD_WARNING_WORDS,
+      'no-complete-module': () => 'run toonlora convert --to diffusers.',
+    };
+    const message =
+      'mina.safetensors: not an SD1.5 LoRA toonlora can generate with, so nothing was stored: run toonlora convert --to diffusers.';
+    expect(refusalOffenders([{ kind: 'no-complete-module' }], planted)).toEqual([
+      `no-complete-module: toonlora convert in "${message}"`,
+      `no-complete-module: --to in "${message}"`,
+    ]);
+  });
+
+  it('every kind of inspect warning, in the words of the upload', () => {
+    expect(refusalOffenders(INSPECT_SAMPLES, UPLOAD_WARNING_WORDS)).toEqual([]);
+  });
+
+  it('the refusals of files generate cannot use, from the raise site', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toonlora-guard-lora-'));
+    const modules = ['down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'];
+    const lora = makePeftTensors({ modules, rank: 4, seed: 1, prefix: 'unet.' });
+    const bias = {
+      name: `unet.${modules[0]}.lora_B.bias`,
+      dtype: 'F32' as const,
+      shape: [2],
+      data: new Float32Array(2),
+    };
+    const files: Record<string, [FixtureTensor[], Record<string, string>]> = {
+      'xl.safetensors': [lora, { ss_base_model_version: 'sdxl_base_v1-0' }],
+      // made for SD 2.x, refused for its tensors of no module (its base alone is no refusal)
+      'sd2.safetensors': [[...lora, bias], { ss_v2: 'True' }],
+      'bias.safetensors': [[...lora, bias], {}],
+      'other.safetensors': [[{ ...bias, name: 'model.weight' }], {}],
+    };
+    const messages: string[] = [];
+    for (const [name, [tensors, metadata]] of Object.entries(files)) {
+      await writeFixtureFile(join(dir, name), tensors, metadata);
+      const refused = await defaultLoraTools.checkUpload(join(dir, name), name).then(
+        () => expect.fail(`${name} was not refused`),
+        (error: ToonloraError) => error,
+      );
+      expect(refused.httpStatus).toBe(422);
+      messages.push(refused.message, ...(refused.details.warnings as string[]));
+    }
+    expect(
+      messages.flatMap((message) => cliWordsIn(message).map((found) => `${found} in "${message}"`)),
+    ).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // src/lora/inspect-verdicts.ts — what inspect.ts adds to a file's loader verdicts (diffusers' misread
-// alphas, text_model targets and 1x1 convolutions; an SDXL LoRA's verdicts all off) and its warnings
-// (an SDXL LoRA or another base model, non-SD1.5 modules, unknown keys, no LoRA at all; a LoKr file's
-// mixed-in LoRA tensors).
+// alphas, text_model targets and 1x1 convolutions; an SDXL LoRA's verdicts all off) and its warnings, as data
+// (inspect-warnings.ts words them): an SDXL LoRA or another base model, non-SD1.5 modules, unknown keys, no LoRA at
+// all; a LoKr file's mixed-in LoRA tensors.
 import { conv1x1Shapes } from './convert-plan.js';
 import type { InspectModule } from './inspect.js';
 import {
@@ -13,13 +13,13 @@ import {
   diffusersMissesTextModelTargets,
   type LoaderVerdict,
   type MisreadAlpha,
-  otherBaseModelHint,
 } from './loader-compat.js';
+import { type InspectWarning, notes } from './inspect-warnings.js';
 import type { LokrModel } from './lokr.js';
 import { kohyaModuleName } from './lora-keys.js';
 import type { LoraModel, LoraModule } from './lora-model.js';
-import { NO_LORA_KEYS } from './open-lora.js';
-import { SDXL_VERDICT_NOTE, sdxlSignals, sdxlWarning } from './sdxl-check.js';
+import { otherBaseEvidence } from './other-base.js';
+import { SDXL_VERDICT_NOTE, sdxlSignals } from './sdxl-check.js';
 import { describeUnknownKey, unreadAdapter } from './unknown-keys.js';
 
 /**
@@ -80,58 +80,60 @@ export function withSdxlNote(verdicts: LoaderVerdict[], sdxl: readonly string[])
   }));
 }
 
-/** The end of an unknown-keys warning: convert's way out, none for an SDXL LoRA (refused whatever the options). */
-function unknownKeysRemedy(sdxl: readonly string[]): string {
-  return sdxl.length > 0
-    ? 'convert and generate refuse an SDXL LoRA, with or without them'
-    : 'convert refuses the file unless --drop-unknown';
-}
-
 /** How many modules are not SD1.5's, as a warning (undefined when all are). */
-function notSd15Warning(modules: readonly InspectModule[]): string | undefined {
+function notSd15Warning(modules: readonly InspectModule[]): InspectWarning | undefined {
   const notSd15 = modules.filter((m) => !m.sd15).length;
-  return notSd15 > 0 ? `${notSd15} module(s) are not SD1.5 modules (another base model?).` : undefined;
+  return notSd15 > 0 ? { kind: 'not-sd15', count: notSd15 } : undefined;
 }
 
-/** The tensors that belong to no `adapter` module, by kind, with the remedy (undefined when there are none). */
+/** The tensors that belong to no `adapter` module, by kind (undefined when there are none). */
 function unknownKeysWarning(
   unknownKeys: readonly string[],
   adapter: 'LoRA' | 'LoKr',
   sdxl: readonly string[],
-): string | undefined {
+): InspectWarning | undefined {
   if (unknownKeys.length === 0) return undefined;
   const kinds = [...new Set(unknownKeys.map(describeUnknownKey))].join('; ');
-  return `${unknownKeys.length} tensor(s) belong to no ${adapter} module (${kinds}); ${unknownKeysRemedy(sdxl)}.`;
+  return { kind: 'unknown-keys', count: unknownKeys.length, kinds, adapter, sdxl: sdxl.length > 0 };
+}
+
+/** An SDXL LoRA, else a LoRA for another base model (metadata, text width), as a warning (undefined: neither). */
+function otherBaseWarning(
+  metadata: Readonly<Record<string, string>>,
+  modules: Parameters<typeof otherBaseEvidence>[1],
+  sdxl: readonly string[],
+): InspectWarning | undefined {
+  if (sdxl.length > 0) return { kind: 'sdxl', signals: sdxl };
+  const found = otherBaseEvidence(metadata, modules);
+  return found && { kind: 'other-base', ...found };
 }
 
 /**
- * Warnings about what loaders and convert will not take: an SDXL LoRA, non-SD1.5 modules, a LoRA for
- * another base model (metadata, text width), unknown keys, no LoRA at all. `sdxl`: the file's
- * {@link sdxlSignals}.
+ * Warnings (as data: inspect-warnings.ts words them) about what loaders and convert will not take: an SDXL LoRA,
+ * non-SD1.5 modules, a LoRA for another base model (metadata, text width), unknown keys, no LoRA at all. `sdxl`: the
+ * file's {@link sdxlSignals}.
  */
 export function inspectionWarnings(
   model: LoraModel,
   modules: readonly InspectModule[],
   metadata: Readonly<Record<string, string>>,
   sdxl: readonly string[],
-): string[] {
-  const warnings = [...model.warnings];
-  const otherBase = sdxl.length > 0 ? sdxlWarning(sdxl) : otherBaseModelHint(metadata, model.modules);
+): InspectWarning[] {
+  const warnings = notes(model.warnings);
+  const otherBase = otherBaseWarning(metadata, model.modules, sdxl);
   if (otherBase) warnings.push(otherBase);
   if (model.format === 'unknown') {
     warnings.push(
       model.unknownKeys.length === 0
-        ? 'the file holds no tensors (only metadata), so no LoRA module: no loader loads anything, and convert, generate and upload refuse it.'
-        : `${NO_LORA_KEYS} All ${model.unknownKeys.length} tensor(s) are unmapped; convert refuses the file.`,
+        ? { kind: 'no-tensors' }
+        : { kind: 'no-lora-keys', unmapped: model.unknownKeys.length },
     );
     return warnings;
   }
   if (model.modules.length === 0) {
     const other = unreadAdapter(model.unknownKeys);
     warnings.push(
-      other
-        ? `The file is ${other.description}. convert and generate refuse it.`
-        : 'no complete LoRA module (down + up pair) found: convert and generate refuse the file.',
+      other ? { kind: 'unread-adapter', description: other.description } : { kind: 'no-complete-module' },
     );
     return warnings;
   }
@@ -143,7 +145,7 @@ export function inspectionWarnings(
 }
 
 /**
- * Warnings about a LoKr file: module warnings, an SDXL LoRA or another base model, non-SD1.5 modules,
+ * Warnings (as data) about a LoKr file: module warnings, an SDXL LoRA or another base model, non-SD1.5 modules,
  * unknown keys, LoRA tensors mixed in.
  */
 export function lokrWarnings(
@@ -151,16 +153,18 @@ export function lokrWarnings(
   modules: readonly InspectModule[],
   metadata: Readonly<Record<string, string>>,
   sdxl: readonly string[],
-): string[] {
-  const warnings = [...model.warnings];
-  const otherBase = sdxl.length > 0 ? sdxlWarning(sdxl) : otherBaseModelHint(metadata, []);
+): InspectWarning[] {
+  const warnings = notes(model.warnings);
+  const otherBase = otherBaseWarning(metadata, [], sdxl);
   if (otherBase) warnings.push(otherBase);
   const notSd15 = notSd15Warning(modules);
   if (notSd15) warnings.push(notSd15);
   if (model.loraKeys.length > 0) {
-    warnings.push(
-      `${model.loraKeys.length} LoRA tensor(s) (e.g. ${model.loraKeys[0]}) sit beside the LoKr modules; convert refuses a file that mixes LoRA and LoKr.`,
-    );
+    warnings.push({
+      kind: 'lora-in-lokr',
+      count: model.loraKeys.length,
+      example: model.loraKeys[0] as string,
+    });
   }
   const unknown = unknownKeysWarning(model.unknownKeys, 'LoKr', sdxl);
   if (unknown) warnings.push(unknown);

@@ -1,7 +1,8 @@
 // src/lora/inspect.ts — `inspectLora`: what a LoRA or LoKr file is (format, algorithm, rank / alpha /
 // scale per module, LoKr factor shapes, modules per block, dtypes, size, metadata, trigger and top
 // tags) and whether AUTOMATIC1111, ComfyUI and diffusers map every key; the verdict notes and warnings
-// live in inspect-verdicts.ts. Reads only the header and the alpha scalars.
+// live in inspect-verdicts.ts (the warnings as data, worded by inspect-warnings.ts; inspectLoraFindings
+// has both). Reads only the header and the alpha scalars.
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readRunRecord, runKohyaFilePath } from './convert-facts.js';
@@ -14,6 +15,7 @@ import {
   withSdxlNote,
   withTextModelTargetNote,
 } from './inspect-verdicts.js';
+import { type InspectWarning, inspectWarningTexts, notes } from './inspect-warnings.js';
 import { topTags } from './kohya-metadata.js';
 import { checkLoaderCompatibility, type LoaderVerdict } from './loader-compat.js';
 import { type LokrFactorInfo, type LokrModel, lokrDims, lokrFactors } from './lokr.js';
@@ -212,16 +214,38 @@ export async function inspectLora(
   path: string,
   options: { topTagCount?: number } = {},
 ): Promise<InspectResult> {
+  return (await inspectLoraFindings(path, options)).result;
+}
+
+/** {@link inspectLora}'s result, and its `warnings` as data (inspect-warnings.ts), which another side words its way. */
+export interface InspectFindings {
+  readonly result: InspectResult;
+  readonly warnings: readonly InspectWarning[];
+}
+
+/** {@link inspectLora}, with its warnings as data too (the server words them for the web app's LoRA upload). */
+export async function inspectLoraFindings(
+  path: string,
+  options: { topTagCount?: number } = {},
+): Promise<InspectFindings> {
   const kohya = await runFolderKohyaFile(path);
   if (kohya === undefined) return inspectAdapter(path, options);
-  const result = await inspectAdapter(kohya, options);
+  const { result, warnings } = await inspectAdapter(kohya, options);
   return {
-    ...result,
-    runFolder: { folder: resolve(path), adapter: join(resolve(path), 'adapter_model.safetensors') },
+    result: {
+      ...result,
+      runFolder: { folder: resolve(path), adapter: join(resolve(path), 'adapter_model.safetensors') },
+    },
+    warnings,
   };
 }
 
-async function inspectAdapter(path: string, options: { topTagCount?: number }): Promise<InspectResult> {
+/** `result` with `warnings` in inspect's words as its `warnings`, and the data beside it. */
+function withWarnings(result: Omit<InspectResult, 'warnings'>, warnings: InspectWarning[]): InspectFindings {
+  return { result: { ...result, warnings: inspectWarningTexts(warnings) }, warnings };
+}
+
+async function inspectAdapter(path: string, options: { topTagCount?: number }): Promise<InspectFindings> {
   const opened = await openAdapter(path, { allowUnknownFormat: true });
   const { reader } = opened;
   try {
@@ -229,7 +253,7 @@ async function inspectAdapter(path: string, options: { topTagCount?: number }): 
     const sdxl = sdxlSignals(keys, reader.header.metadata);
     const runRecord = await readRunRecord(path, reader.header.metadata);
     const facts = fileFacts(reader, options.topTagCount, runRecord.metadata);
-    const recordWarnings = runRecord.warning ? [runRecord.warning] : [];
+    const recordWarnings = notes(runRecord.warning ? [runRecord.warning] : []);
     /** What both kinds report alike: the file, its module list and tallies, metadata and tags. */
     const shared = (
       model: { readonly format: InspectResult['format']; readonly modules: Parameters<typeof perBlock>[0] },
@@ -252,14 +276,16 @@ async function inspectAdapter(path: string, options: { topTagCount?: number }): 
       const { model } = opened;
       const modules = lokrModules(model);
       const { factor } = lokrNetworkFacts(model, reader.header.metadata);
-      return {
-        ...shared(model, modules),
-        algorithm: 'lokr',
-        ...(factor === undefined ? {} : { lokrFactor: factor }),
-        compatibility: withSdxlNote(checkLoaderCompatibility(keys), sdxl),
-        unknownKeys: [...model.unknownKeys, ...model.loraKeys],
-        warnings: [...lokrWarnings(model, modules, reader.header.metadata, sdxl), ...recordWarnings],
-      };
+      return withWarnings(
+        {
+          ...shared(model, modules),
+          algorithm: 'lokr',
+          ...(factor === undefined ? {} : { lokrFactor: factor }),
+          compatibility: withSdxlNote(checkLoaderCompatibility(keys), sdxl),
+          unknownKeys: [...model.unknownKeys, ...model.loraKeys],
+        },
+        [...lokrWarnings(model, modules, reader.header.metadata, sdxl), ...recordWarnings],
+      );
     }
     const { model } = opened;
     const other = model.modules.length === 0 ? unreadAdapter(model.unknownKeys) : undefined;
@@ -274,27 +300,29 @@ async function inspectAdapter(path: string, options: { topTagCount?: number }): 
       dora: Boolean(m.magnitude),
       sd15: m.known,
     }));
-    return {
-      ...shared(model, modules),
-      algorithm: other?.kind ?? 'lora',
-      ...(other ? { unreadModules: other.modules } : {}),
-      compatibility: withSdxlNote(
-        withDoraVerdicts(
-          withConv1x1Note(
-            withTextModelTargetNote(
-              withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, model.modules),
-              reader.header.metadata,
+    return withWarnings(
+      {
+        ...shared(model, modules),
+        algorithm: other?.kind ?? 'lora',
+        ...(other ? { unreadModules: other.modules } : {}),
+        compatibility: withSdxlNote(
+          withDoraVerdicts(
+            withConv1x1Note(
+              withTextModelTargetNote(
+                withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, model.modules),
+                reader.header.metadata,
+              ),
+              model.modules,
             ),
-            model.modules,
+            new Map([...doraAxes(model.modules)].map(([axis, list]) => [axis, list.length])),
+            model.format,
           ),
-          new Map([...doraAxes(model.modules)].map(([axis, list]) => [axis, list.length])),
-          model.format,
+          sdxl,
         ),
-        sdxl,
-      ),
-      unknownKeys: model.unknownKeys,
-      warnings: [...inspectionWarnings(model, modules, reader.header.metadata, sdxl), ...recordWarnings],
-    };
+        unknownKeys: model.unknownKeys,
+      },
+      [...inspectionWarnings(model, modules, reader.header.metadata, sdxl), ...recordWarnings],
+    );
   } finally {
     await reader.close();
   }

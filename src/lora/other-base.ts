@@ -1,5 +1,6 @@
 // src/lora/other-base.ts — whether a LoRA looks made for another base model than SD1.5 (pure): its
-// kohya / modelspec metadata, or the text-embedding width its cross-attention modules read.
+// kohya / modelspec metadata, or the text-embedding width its cross-attention modules read; as data (otherBaseEvidence)
+// and in inspect's words (otherBaseModelHint).
 
 /** SD1.5's text-embedding width (CLIP ViT-L/14): what its UNet cross-attention to_k / to_v read. */
 const SD15_TEXT_WIDTH = 768;
@@ -16,12 +17,34 @@ const TEXT_WIDTH_BASES: Readonly<Record<number, string>> = { 1024: 'SD 2.x', 204
  */
 export function otherBaseModelHint(
   metadata: Readonly<Record<string, string>>,
-  modules: readonly {
-    readonly component: string;
-    readonly path: string;
-    readonly down: { readonly shape: readonly number[] };
-  }[],
+  modules: readonly OtherBaseModule[],
 ): string | undefined {
+  const found = otherBaseEvidence(metadata, modules);
+  return found && otherBaseCliWords(found);
+}
+
+/** What the file's metadata or text width tell of another base: the base(s) and the evidence. */
+export interface OtherBase {
+  readonly base: string;
+  readonly evidence: readonly string[];
+}
+
+type OtherBaseModule = {
+  readonly component: string;
+  readonly path: string;
+  readonly down: { readonly shape: readonly number[] };
+};
+
+/** inspect's words for another base (what `toonlora inspect` prints). */
+export function otherBaseCliWords({ base, evidence }: OtherBase): string {
+  return `this LoRA looks made for ${base}, not SD1.5 (${evidence.join('; ')}): on an SD1.5 base its weights do not fit (diffusers and toonlora generate stop at a size mismatch). Use it with the base it was trained for.`;
+}
+
+/** The evidence {@link otherBaseModelHint} words, or undefined when there is none. */
+export function otherBaseEvidence(
+  metadata: Readonly<Record<string, string>>,
+  modules: readonly OtherBaseModule[],
+): OtherBase | undefined {
   const evidence: string[] = [];
   const bases = new Set<string>();
   const version = metadata.ss_base_model_version?.trim() ?? '';
@@ -51,6 +74,5 @@ export function otherBaseModelHint(
     bases.add(TEXT_WIDTH_BASES[width] as string);
   }
   if (evidence.length === 0) return undefined;
-  const base = [...bases].join(' or ');
-  return `this LoRA looks made for ${base}, not SD1.5 (${evidence.join('; ')}): on an SD1.5 base its weights do not fit (diffusers and toonlora generate stop at a size mismatch). Use it with the base it was trained for.`;
+  return { base: [...bases].join(' or '), evidence };
 }

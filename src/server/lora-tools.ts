@@ -4,10 +4,12 @@ import { basename } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { LoraUploadFacts } from '../jobs/upload-lora.js';
 import { convertLora } from '../lora/convert.js';
-import { type InspectResult, inspectLora } from '../lora/inspect.js';
+import { type InspectResult, inspectLora, inspectLoraFindings } from '../lora/inspect.js';
+import { type InspectWarning, warningInWords } from '../lora/inspect-warnings.js';
 import { openSafetensors } from '../lora/safetensors-read.js';
-import { sdxlSignals, sdxlWarning } from '../lora/sdxl-check.js';
+import { sdxlSignals } from '../lora/sdxl-check.js';
 import type { LoraFormat } from '../schemas/api.js';
+import { UPLOAD_WARNING_WORDS, uploadRefusal, uploadRefusalMessage } from './lora-upload-refusal.js';
 
 export interface LoraTools {
   /** `toonlora inspect --json`'s facts, with the per-module list reduced to a count (128 rows for SD1.5). */
@@ -26,23 +28,6 @@ export interface LoraTools {
   checkUpload(path: string, name: string): Promise<LoraUploadFacts>;
 }
 
-/**
- * Why generate cannot use the LoRA inspect describes (inspect's own warnings; for an SDXL LoRA, only that),
- * or undefined when it can: no LoRA keys, no complete module (LoHa, LyCORIS full), an SDXL LoRA, modules of
- * another base model, or tensors that belong to no module (generate refuses them).
- */
-export function uploadRefusal(facts: InspectResult, sdxl: readonly string[]): string | undefined {
-  const unusable =
-    facts.format === 'unknown' ||
-    facts.modules.length === 0 ||
-    sdxl.length > 0 ||
-    facts.modules.some((m) => !m.sd15) ||
-    facts.unknownKeys.length > 0;
-  if (!unusable) return undefined;
-  if (sdxl.length > 0) return sdxlWarning(sdxl);
-  return facts.warnings.join(' ') || 'it holds no SD1.5 LoRA module toonlora can apply.';
-}
-
 /** inspect's error about the stored file, naming the file as the user did (not its generated name). */
 function namedAs(error: unknown, path: string, name: string): unknown {
   if (!(error instanceof ToonloraError)) return error;
@@ -52,9 +37,10 @@ function namedAs(error: unknown, path: string, name: string): unknown {
 
 async function checkUpload(path: string, name: string): Promise<LoraUploadFacts> {
   let facts: InspectResult;
+  let warnings: readonly InspectWarning[];
   let sdxl: string[];
   try {
-    facts = await inspectLora(path);
+    ({ result: facts, warnings } = await inspectLoraFindings(path));
     const reader = await openSafetensors(path);
     await reader.close();
     sdxl = sdxlSignals(
@@ -64,13 +50,15 @@ async function checkUpload(path: string, name: string): Promise<LoraUploadFacts>
   } catch (error) {
     throw namedAs(error, path, name);
   }
-  const refusal = uploadRefusal(facts, sdxl);
+  const refusal = uploadRefusal(facts, warnings, sdxl);
   if (refusal) {
-    throw new ToonloraError(
-      'TL_ERR_LORA_FORMAT',
-      `${name}: not an SD1.5 LoRA toonlora can generate with, so nothing was stored: ${refusal}`,
-      { details: { file: name, warnings: facts.warnings } },
-    );
+    // the web app's LoRA page shows it: in its words, not inspect's (`convert --to diffusers`)
+    throw new ToonloraError('TL_ERR_LORA_FORMAT', uploadRefusalMessage(name, refusal), {
+      details: {
+        file: name,
+        warnings: warnings.map((w) => warningInWords(w, UPLOAD_WARNING_WORDS)).filter(Boolean),
+      },
+    });
   }
   return {
     format: facts.format,
