@@ -1,7 +1,7 @@
 // src/cli/output.test.ts — when commands draw a progress bar: never with --json, and only when both
 // stdout and stderr are terminals; a command's last word reaches stderr when stdout is closed.
 import { describe, expect, it } from 'vitest';
-import { type FinalStreams, printResult, wantsProgressBar } from './output.js';
+import { type FinalStreams, printResult, progressMode, wantsProgressBar } from './output.js';
 
 const tty = { isTTY: true };
 const pipe = { isTTY: undefined };
@@ -18,6 +18,16 @@ describe('wantsProgressBar', () => {
   });
   it('is off when stderr (where the bar draws) is not a terminal', () => {
     expect(wantsProgressBar({}, { stdout: tty, stderr: pipe })).toBe(false);
+  });
+});
+
+describe('progressMode', () => {
+  it('is a bar on a terminal, plain lines in a file or a pipe, nothing with --json', () => {
+    expect(progressMode({}, { stdout: tty, stderr: tty })).toBe('bar');
+    expect(progressMode({}, { stdout: pipe, stderr: pipe })).toBe('lines');
+    expect(progressMode({}, { stdout: tty, stderr: pipe })).toBe('lines');
+    expect(progressMode({ json: true }, { stdout: pipe, stderr: pipe })).toBe('none');
+    expect(progressMode({ json: true }, { stdout: tty, stderr: tty })).toBe('none');
   });
 });
 

@@ -97,3 +97,16 @@ export interface TerminalStreams {
 export function wantsProgressBar(options: OutputOptions, streams: TerminalStreams = process): boolean {
   return !options.json && Boolean(streams.stdout.isTTY) && Boolean(streams.stderr.isTTY);
 }
+
+/**
+ * How long work shows its progress: a bar on a terminal ({@link wantsProgressBar}); plain lines now and then when
+ * output goes to a file or a pipe (a log that would otherwise look hung for minutes); nothing with `--json`,
+ * whose stdout is the command's JSON (and its own events).
+ */
+export function progressMode(
+  options: OutputOptions,
+  streams: TerminalStreams = process,
+): 'bar' | 'lines' | 'none' {
+  if (options.json) return 'none';
+  return wantsProgressBar(options, streams) ? 'bar' : 'lines';
+}

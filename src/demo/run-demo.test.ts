@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BASE_MODEL, prepConfigSchema } from '../schemas/config.js';
-import { chooseDemoBase, DEMO_CLASS, DEMO_TRIGGER, runDemo } from './run-demo.js';
+import { chooseDemoBase, createStageTimer, DEMO_CLASS, DEMO_TRIGGER, runDemo } from './run-demo.js';
 
 describe('chooseDemoBase', () => {
   it('auto trains the real anime base only when its weights are cached', () => {
@@ -75,5 +75,22 @@ describe('runDemo refuses before any work', () => {
     });
     expect(logged).toEqual([]);
     expect(existsSync(outDir)).toBe(false);
+  });
+});
+
+describe('the demo stage timer', () => {
+  it("gives each stage's seconds, from its start to the next one's, and the total", () => {
+    let ms = 0;
+    const timer = createStageTimer(() => ms);
+    ms = 500; // option checks before the first stage
+    timer.start('setup');
+    ms += 2_000;
+    timer.start('prep');
+    ms += 14_000;
+    timer.start('train');
+    ms += 112_000;
+    timer.start('generate');
+    ms += 9_300;
+    expect(timer.finish()).toEqual({ setup: 2, prep: 14, train: 112, generate: 9.3, total: 137.8 });
   });
 });

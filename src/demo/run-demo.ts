@@ -56,7 +56,18 @@ export interface DemoOptions {
   readonly log?: (line: string) => void;
   readonly onPrepProgress?: (progress: PrepProgress) => void;
   readonly onWorkerEvent?: (event: WorkerEvent) => void;
+  /** Called as each stage starts (the CLI gives training and generation their own progress line). */
+  readonly onStage?: (stage: DemoStage) => void;
+  /** The clock the stage timings come from (default Date.now; tests pass a fake one). */
+  readonly now?: () => number;
 }
+
+/** The demo's four stages, in order. */
+export const DEMO_STAGES = ['setup', 'prep', 'train', 'generate'] as const;
+export type DemoStage = (typeof DEMO_STAGES)[number];
+
+/** Seconds each stage took (`setup`: the Python env check, or its install on a first run), and in all. */
+export type DemoTimings = Record<DemoStage | 'total', number>;
 
 export interface DemoResult {
   readonly outDir: string;
@@ -65,6 +76,32 @@ export interface DemoResult {
   readonly training: { steps: number; lastLoss: number | null; adapter?: string; kohyaFile?: string };
   readonly lora: { format: string; modules: number; compatibility: InspectResult['compatibility'] };
   readonly images: GenerationResult;
+  readonly timings: DemoTimings;
+}
+
+/** Times the stages: `start(stage)` ends the one before; `finish()` ends the last and gives every stage's seconds. */
+export function createStageTimer(now: () => number = Date.now): {
+  start(stage: DemoStage): void;
+  finish(): DemoTimings;
+} {
+  const began = now();
+  const seconds: DemoTimings = { setup: 0, prep: 0, train: 0, generate: 0, total: 0 };
+  let current: { stage: DemoStage; at: number } | undefined;
+  const end = () => {
+    if (current) seconds[current.stage] = (now() - current.at) / 1000;
+  };
+  return {
+    start(stage) {
+      end();
+      current = { stage, at: now() };
+    },
+    finish() {
+      end();
+      current = undefined;
+      seconds.total = (now() - began) / 1000;
+      return { ...seconds };
+    },
+  };
 }
 
 /** The base model to train on: `auto` picks the real anime base when its weights are cached. */
@@ -129,10 +166,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   }
   checkDemoOptions(options, outDir);
   mkdirSync(outDir, { recursive: true });
+  const timer = createStageTimer(options.now);
+  const stage = (name: DemoStage) => {
+    timer.start(name);
+    options.onStage?.(name);
+  };
 
+  stage('setup');
   log('demo 1/4: Python worker environment (toonlora setup)');
   await ensurePythonEnv({ log });
 
+  stage('prep');
   log(`demo 2/4: prep ${inputsDir} -> ${join(outDir, 'dataset')}`);
   const prep = await runPrep({
     inputs: [inputsDir],
@@ -153,6 +197,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   const { base, plan: planName } = chooseDemoBase(options.base, isModelPresent('anything-v5'));
   const plan = DEMO_PLANS[planName];
+  stage('train');
   log(
     planName === 'tiny' && base !== options.base
       ? 'demo 3/4: train on `tiny` — anything-v5 is not downloaded, so a small random-weight SD1.5-shaped model ' +
@@ -179,6 +224,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     throw new ToonloraError('TL_ERR_WORKER', `training ended without a LoRA file (${trained.status}).`);
   const inspection = await inspectLora(trained.kohyaFile);
 
+  stage('generate');
   log(`demo 4/4: generate with ${trained.kohyaFile}`);
   const images = await runGeneration({
     lora: trained.kohyaFile,
@@ -210,5 +256,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       compatibility: inspection.compatibility,
     },
     images,
+    timings: timer.finish(),
   };
 }

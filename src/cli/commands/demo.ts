@@ -1,9 +1,16 @@
 // src/cli/commands/demo.ts — `toonlora demo`: the whole chain on the bundled example screenshots.
 import type { Command } from 'commander';
-import { DEMO_DEFAULT_STEPS, type DemoResult, EXAMPLE_SCREENS_DIR, runDemo } from '../../demo/run-demo.js';
-import { createProgressReporter } from '../../worker/progress-bar.js';
+import {
+  DEMO_DEFAULT_STEPS,
+  type DemoResult,
+  type DemoStage,
+  type DemoTimings,
+  EXAMPLE_SCREENS_DIR,
+  runDemo,
+} from '../../demo/run-demo.js';
+import { createProgressReporter, type ProgressReporter } from '../../worker/progress-bar.js';
 import { numberFlag } from '../number-flag.js';
-import { commandAction, printResult, wantsProgressBar } from '../output.js';
+import { commandAction, printResult, progressMode } from '../output.js';
 
 interface DemoFlags {
   out?: string;
@@ -12,7 +19,21 @@ interface DemoFlags {
   json: boolean;
 }
 
-function formatDemo(result: DemoResult): string {
+function formatStageSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** `setup 2.1 s, prep 14.0 s, train 1m52s, generate 9.3 s; 2m17s in all` */
+export function formatDemoTimings(timings: DemoTimings): string {
+  const stages = (['setup', 'prep', 'train', 'generate'] as const)
+    .map((stage) => `${stage} ${formatStageSeconds(timings[stage])}`)
+    .join(', ');
+  return `${stages}; ${formatStageSeconds(timings.total)} in all`;
+}
+
+export function formatDemo(result: DemoResult): string {
   const verdicts = result.lora.compatibility.map((v) => `${v.loader} ${v.ok ? 'ok' : 'NOT ok'}`).join(', ');
   return [
     `demo finished in ${result.outDir}`,
@@ -21,6 +42,7 @@ function formatDemo(result: DemoResult): string {
     `  training: ${result.training.steps} steps on ${result.baseModel}, last loss ${result.training.lastLoss?.toFixed(4) ?? '?'}`,
     `  LoRA:     ${result.training.kohyaFile} (${result.lora.format}, ${result.lora.modules} modules; ${verdicts})`,
     `  images:   ${result.images.grid ?? result.images.images.join(', ')}`,
+    `  time:     ${formatDemoTimings(result.timings)}`,
     result.baseModel === 'tiny'
       ? '  (tiny random-weight base: the images are noise by design. For real ones: toonlora models pull anything-v5, then toonlora demo on a GPU machine.)'
       : '',
@@ -50,7 +72,14 @@ export function registerDemo(program: Command): void {
     .option('--json', 'print the result as JSON', false)
     .action(
       commandAction('demo', async (flags: DemoFlags & { inputs?: string }) => {
-        const progress = createProgressReporter({ enabled: wantsProgressBar(flags), label: 'train' });
+        // training and generation each get their own bar (or, without a terminal, their own progress lines)
+        const mode = progressMode(flags);
+        let progress: ProgressReporter = createProgressReporter({ mode, label: 'train' });
+        const onStage = (stage: DemoStage) => {
+          if (stage !== 'generate') return;
+          progress.stop();
+          progress = createProgressReporter({ mode, label: 'generate', loss: false });
+        };
         try {
           const result = await runDemo({
             ...(flags.out ? { outDir: flags.out } : {}),
@@ -63,7 +92,8 @@ export function registerDemo(program: Command): void {
                   `  ${p.status.padEnd(8)} ${p.source}${p.reason ? `: ${p.reason}` : ''}\n`,
                 );
             },
-            onWorkerEvent: progress.onEvent,
+            onWorkerEvent: (event) => progress.onEvent(event),
+            onStage,
           });
           progress.stop();
           printResult(result, flags, formatDemo);

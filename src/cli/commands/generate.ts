@@ -11,7 +11,7 @@ import { checkGenerateLocalInputs } from '../../worker/lora-input-check.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { numberFlag as num } from '../number-flag.js';
-import { commandAction, printResult, wantsProgressBar } from '../output.js';
+import { commandAction, printResult, progressMode } from '../output.js';
 import {
   addWorkerTimeoutOptions,
   type WorkerTimeoutFlags,
@@ -170,9 +170,9 @@ export function registerGenerate(program: Command): void {
         await checkTrainingBase(config.baseModel);
         checkBasePulled(config.baseModel);
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
-        // One bar over the sampling steps (all seeds render as one batch); off with --json or no terminal.
+        // One bar over the sampling steps (all seeds render as one batch); plain lines without a terminal, none with --json.
         const progress = createProgressReporter({
-          enabled: wantsProgressBar(flags),
+          mode: progressMode(flags),
           label: 'generate',
           loss: false,
         });

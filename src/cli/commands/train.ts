@@ -16,7 +16,7 @@ import { runInsideDatasetWarning } from '../../worker/run-folder.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { checkTrainingPaths, planTraining, runTraining } from '../../worker/train.js';
 import { errorLine, resultLine, workerEventLine } from '../../worker/train-events.js';
-import { commandAction, printResult, wantsProgressBar, writeFinal } from '../output.js';
+import { commandAction, printResult, progressMode, writeFinal } from '../output.js';
 import { checkOutputFlags, inertFlagWarnings, type TrainFlags, trainingOverrides } from './train-flags.js';
 import { formatDryRun, formatResult } from './train-output.js';
 import { visibleLines } from '../../visible-text.js';
@@ -166,7 +166,7 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
   const inside = runInsideDatasetWarning(runDir, datasetDir);
   if (inside) process.stderr.write(`toonlora train: warning: ${visibleLines(inside)}\n`);
   const progress = createProgressReporter({
-    enabled: wantsProgressBar({ json: flags.json || flags.events === true }),
+    mode: progressMode({ json: flags.json || flags.events === true }),
     label: 'train',
   });
   const onEvent = flags.events
