@@ -39,17 +39,27 @@ describe('convert result hashes', () => {
     }
   });
 
-  it('a PEFT folder: each adapter file gets its own file hash', async () => {
+  it('a PEFT folder: every file written is listed, each with its own file hash (adapter_config.json too)', async () => {
     const peft = join(tempDir(), 'adapter2');
     await writePeftFolder(peft, makePeftTensors({ modules, rank: 4, seed: 5 }), { r: 4, lora_alpha: 4 });
     const kohya = join(tempDir(), 'k.safetensors');
     await convertLora({ input: peft, output: kohya, to: 'kohya' });
     const back = join(tempDir(), 'back');
     const result = await convertLora({ input: kohya, output: back, to: 'peft' });
-    expect(result.files.length).toBeGreaterThan(0);
-    for (const file of result.files) {
-      const expected = await hashesOf(file.path);
-      expect(file).toMatchObject({ sha256: expected.file, tensorDataSha256: expected.data });
-    }
+    expect(result.files.map((file) => file.path)).toEqual([
+      join(back, 'adapter_model.safetensors'),
+      join(back, 'adapter_config.json'),
+    ]);
+    const [model, config] = result.files;
+    const expected = await hashesOf(join(back, 'adapter_model.safetensors'));
+    expect(model).toMatchObject({ sha256: expected.file, tensorDataSha256: expected.data });
+    const configBytes = await readFile(join(back, 'adapter_config.json'));
+    expect(config).toEqual({
+      path: join(back, 'adapter_config.json'),
+      bytes: configBytes.byteLength,
+      tensors: 0,
+      sha256: createHash('sha256').update(configBytes).digest('hex'),
+      tensorDataSha256: null,
+    });
   });
 });

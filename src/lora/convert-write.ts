@@ -206,14 +206,25 @@ export async function writePeftFolder(
     for (const plan of plans) {
       await mkdir(dirname(join(temp, plan.relativePath)), { recursive: true });
       const written = await writePlannedFile(plan, writePath(plan.relativePath), reader, false, stats);
-      await writeFile(writePath(configPath(plan)), `${JSON.stringify(plan.adapterConfig, null, 2)}\n`);
-      files.push({
-        path: join(output, plan.relativePath),
-        bytes: written.bytes,
-        tensors: plan.tensors.length,
-        sha256: written.fileSha256,
-        tensorDataSha256: written.dataSha256,
-      });
+      const config = Buffer.from(`${JSON.stringify(plan.adapterConfig, null, 2)}\n`);
+      await writeFile(writePath(configPath(plan)), config);
+      files.push(
+        {
+          path: join(output, plan.relativePath),
+          bytes: written.bytes,
+          tensors: plan.tensors.length,
+          sha256: written.fileSha256,
+          tensorDataSha256: written.dataSha256,
+        },
+        // the adapter's config is part of the output too: listed with its own hash (no tensors, no data section)
+        {
+          path: join(output, configPath(plan)),
+          bytes: config.byteLength,
+          tensors: 0,
+          sha256: createHash('sha256').update(config).digest('hex'),
+          tensorDataSha256: null,
+        },
+      );
     }
     for (const [rel, link] of links) await symlink(link.text, join(temp, rel));
     await assertOutputPath(output, 'folder');

@@ -20,7 +20,12 @@ import {
 import type { LoraModel } from './lora-model.js';
 import { nonFiniteWarning } from './non-finite.js';
 import { openAdapter } from './open-adapter.js';
-import { assertOutputPath, assertReplaceableAdapterFolder } from './output-checks.js';
+import {
+  assertOutputPath,
+  assertReplaceableAdapterFolder,
+  makeOutputParent,
+  removeMadeFolders,
+} from './output-checks.js';
 import type { SafetensorsReader } from './safetensors-read.js';
 import { assertWritable } from './safetensors-write.js';
 import { assertNotSdxl } from './sdxl-check.js';
@@ -46,6 +51,8 @@ export type ConvertOptions = z.input<typeof convertOptionsSchema> & {
   now?: () => Date;
   /** Metadata added to every written .safetensors (e.g. generate's copies name their original). */
   extraMetadata?: Readonly<Record<string, string>>;
+  /** Make -o's missing parent folders (the CLI's convert); removed again when the conversion fails. */
+  createOutputFolder?: boolean;
 };
 
 export interface ConvertResult {
@@ -54,14 +61,15 @@ export interface ConvertResult {
   readonly to: 'kohya' | 'diffusers' | 'peft';
   /**
    * Each file written: `sha256` is the file's own (what `sha256sum` prints), `tensorDataSha256` that of its tensor
-   * data section alone (kohya's `sshs_model_hash` convention, which the WebUI shows).
+   * data section alone (kohya's `sshs_model_hash` convention, which the WebUI shows). A PEFT folder lists each
+   * `adapter_model.safetensors` and, after it, its `adapter_config.json` (no tensors: `tensorDataSha256` null).
    */
   readonly files: ReadonlyArray<{
     path: string;
     bytes: number;
     tensors: number;
     sha256: string;
-    tensorDataSha256: string;
+    tensorDataSha256: string | null;
   }>;
   /** The adapter kind: LoRA, or LyCORIS LoKr (Kronecker product). */
   readonly algorithm: 'lora' | 'lokr';
@@ -236,7 +244,21 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
       details: { field },
     });
   }
-  const { input, output, to, precision, overwrite } = parsed.data;
+  if (!options.createOutputFolder) return convertParsed(parsed.data, options);
+  const made = await makeOutputParent(parsed.data.output);
+  try {
+    return await convertParsed(parsed.data, options);
+  } catch (error) {
+    await removeMadeFolders(made);
+    throw error;
+  }
+}
+
+async function convertParsed(
+  data: z.output<typeof convertOptionsSchema>,
+  options: ConvertOptions,
+): Promise<ConvertResult> {
+  const { input, output, to, precision, overwrite } = data;
   // The path's kind first: an existing folder as a file output is no "--overwrite" case.
   await assertOutputPath(output, to === 'peft' ? 'folder' : 'file');
   await assertWritable(output, overwrite);
@@ -265,7 +287,7 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
         {
           to,
           ...(precision ? { precision } : {}),
-          dropUnknown: parsed.data.dropUnknown,
+          dropUnknown: data.dropUnknown,
           ...lokrFacts(withFacts, to, reader.header.metadata, runRecord.metadata),
           sourceMetadata,
           nowIso: nowIso(options),
@@ -275,7 +297,7 @@ export async function convertLora(options: ConvertOptions): Promise<ConvertResul
         stats,
       );
     } else {
-      const lora = prepareLoraConversion(opened, withFacts, parsed.data, file, {
+      const lora = prepareLoraConversion(opened, withFacts, data, file, {
         source: sourceMetadata,
         record: runRecord.metadata,
       });

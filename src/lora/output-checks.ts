@@ -5,11 +5,11 @@
 // adapter files (never the user's own files); the writers' temp path, and their file-system errors
 // as TL_ERR_OUTPUT_WRITE naming -o (never a temp path).
 import type { Dirent, Stats } from 'node:fs';
-import { lstat, readdir, readlink, stat } from 'node:fs/promises';
+import { lstat, readdir, readlink, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { diskFullCause, diskFullFailure } from '../disk-full.js';
 import { ToonloraError } from '../errors.js';
-import { nearestExisting } from '../output-folder.js';
+import { makeFolders, nearestExisting } from '../output-folder.js';
 
 /** Entries a PEFT adapter folder written by convert / the trainer holds; text_encoder/ holds the same files. */
 export const ADAPTER_FILES: ReadonlySet<string> = new Set([
@@ -118,6 +118,34 @@ export async function assertOutputPath(output: string, kind: 'file' | 'folder'):
       `-o ${output}: is a folder, but this format is written as one .safetensors file; ${folderHint}`,
       { details: { file: output } },
     );
+  }
+}
+
+/**
+ * Makes the missing folders above `output` (convert's -o, as train and generate make theirs), only where the
+ * nearest existing one is a folder (else {@link assertOutputPath} names the file in the way).
+ * @returns the folders made, top first, for {@link removeMadeFolders} when the conversion then fails
+ */
+export async function makeOutputParent(output: string): Promise<string[]> {
+  const parent = dirname(resolve(await resolveOutputTarget(output)));
+  const existing = nearestExisting(parent);
+  if (existing === parent || !(await statOrUndefined(existing))?.isDirectory()) return [];
+  const missing: string[] = [];
+  for (let at = parent; at !== existing; at = dirname(at)) missing.unshift(at);
+  await makeFolders(parent); // a level that cannot be made: assertOutputPath says the folder does not exist
+  return missing;
+}
+
+/** Removes the folders {@link makeOutputParent} made, deepest first, each only while it is still empty. */
+export async function removeMadeFolders(folders: readonly string[]): Promise<void> {
+  for (const folder of [...folders].reverse()) {
+    if (
+      !(await rmdir(folder).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
   }
 }
 

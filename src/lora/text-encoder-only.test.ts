@@ -113,7 +113,10 @@ describe('text-encoder-only LoRA', () => {
     });
     const peft = join(dir, 'te-peft');
     const result = await convertLora({ input: kohya, output: peft, to: 'peft' });
-    expect(result.files.map((f) => f.path)).toEqual([join(peft, 'adapter_model.safetensors')]);
+    expect(result.files.map((f) => f.path)).toEqual([
+      join(peft, 'adapter_model.safetensors'),
+      join(peft, 'adapter_config.json'),
+    ]);
     expect((await readdir(peft)).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
     const root = await readAll(join(peft, 'adapter_model.safetensors'));
     expect(root.metadata.ss_output_name).toBe('mychar');

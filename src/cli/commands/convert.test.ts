@@ -56,6 +56,31 @@ describe('convert -o', () => {
     await expect(lstat(output)).rejects.toThrow('ENOENT');
   });
 
+  it('makes missing folders above -o, as train and generate do (before: exit 2, "Create it first")', async () => {
+    const kohya = join(io.root, 'new', 'deeper', 'out.safetensors');
+    expect(await runCli(['convert', input, '-o', kohya, '--to', 'kohya'])).toBe(0);
+    expect((await lstat(kohya)).isFile()).toBe(true);
+    const peft = join(io.root, 'made', 'adapter');
+    expect(await runCli(['convert', input, '-o', peft, '--to', 'peft'])).toBe(0);
+    expect((await lstat(join(peft, 'adapter_config.json'))).isFile()).toBe(true);
+    // a conversion that fails leaves no folder behind
+    io.stderr = '';
+    const bad = join(io.root, 'never', 'out.safetensors');
+    expect(await runCli(['convert', join(io.root, 'missing.safetensors'), '-o', bad])).not.toBe(0);
+    await expect(lstat(join(io.root, 'never'))).rejects.toThrow('ENOENT');
+  });
+
+  it('--json lists every file written, adapter_config.json too, each with its sha256', async () => {
+    const peft = join(io.root, 'peft-out');
+    expect(await runCli(['convert', input, '-o', peft, '--to', 'peft', '--json'])).toBe(0);
+    const result = JSON.parse(io.stdout) as { files: { path: string; sha256: string }[] };
+    expect(result.files.map((f) => f.path)).toEqual([
+      join(peft, 'adapter_model.safetensors'),
+      join(peft, 'adapter_config.json'),
+    ]);
+    expect(result.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
+  });
+
   it('a symlink is written through with --overwrite: the link stays, its target is the new file', async () => {
     const real = join(io.root, 'real.safetensors');
     await writeFile(real, 'old');

@@ -55,8 +55,10 @@ function formatResult(result: ConvertResult): string {
   const lines = [
     `converted ${result.input} (${kind}${result.from}) -> ${result.to}: ${result.modules} modules`,
   ];
-  for (const f of result.files)
-    lines.push(`  wrote ${f.path} (${formatBytes(f.bytes)}, ${f.tensors} tensors)`);
+  for (const f of result.files) {
+    const tensors = f.tensorDataSha256 === null ? '' : `, ${f.tensors} tensors`; // adapter_config.json: none
+    lines.push(`  wrote ${f.path} (${formatBytes(f.bytes)}${tensors})`);
+  }
   for (const w of result.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');
 }
@@ -106,6 +108,7 @@ export function registerConvert(program: Command): void {
           ...(flags.precision ? { precision: flags.precision as 'fp16' } : {}),
           overwrite: flags.overwrite,
           dropUnknown: flags.dropUnknown,
+          createOutputFolder: true, // as train and generate make their -o
           ...(trainingFacts ? { trainingFacts } : {}),
         });
         printResult(result, flags, formatResult);
