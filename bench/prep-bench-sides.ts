@@ -153,9 +153,25 @@ function unpackMask(packed: { width: number; height: number; bits: string }): Bi
   };
 }
 
+/** What sets up the Python reference's packages (opencv, onnxruntime: trainer/requirements-dev.txt). */
+export const PYTHON_REFERENCE_SETUP = './toonlora setup --dev';
+
+/**
+ * Why the Python reference could not start, from the last lines of its stderr; a missing module (a venv made by a
+ * plain `toonlora setup`, as the demo makes it) names the command that installs the reference's packages.
+ */
+export function pythonReferenceExitMessage(stderr: string): string {
+  const last = stderr.trim().split('\n').slice(-3).join(' ');
+  const fix = /ModuleNotFoundError|No module named/.test(stderr)
+    ? `. Its packages (opencv, onnxruntime) come with \`${PYTHON_REFERENCE_SETUP}\`; run it, or pass --no-python`
+    : '';
+  return `Python reference exited: ${last}${fix}`;
+}
+
 /** Starts bench/prep_reference.py --serve; resolves once its model is loaded (or to why it could not start). */
 export async function openPython(): Promise<PythonServer | string> {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found (create trainer/.venv with requirements-dev.txt)`;
+  if (!existsSync(PYTHON))
+    return `${PYTHON} not found: run \`${PYTHON_REFERENCE_SETUP}\`, or pass --no-python`;
   const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [
     PYTHON_REFERENCE,
     '--serve',
@@ -169,8 +185,7 @@ export async function openPython(): Promise<PythonServer | string> {
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, unknown>> => {
     const line = await lines.next();
-    if (line.done)
-      throw new Error(`Python reference exited: ${stderr.trim().split('\n').slice(-3).join(' ')}`);
+    if (line.done) throw new Error(pythonReferenceExitMessage(stderr));
     return JSON.parse(line.value) as Record<string, unknown>;
   };
   try {

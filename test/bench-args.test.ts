@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchRuns } from '../bench/convert-speed.js';
 import { compareMasks, maskIou } from '../bench/prep-bench-parity.js';
-import type { BitMask, ImageRun } from '../bench/prep-bench-sides.js';
+import { type BitMask, type ImageRun, pythonReferenceExitMessage } from '../bench/prep-bench-sides.js';
 import { parsePrepArgs, UsageError } from '../bench/prep-speed.js';
 import { parseDrawPanelsArgs } from '../scripts/draw-panels.js';
 
@@ -91,5 +91,18 @@ describe('bench/prep-bench-parity.ts mask agreement', () => {
       text: { images: 2, meanIou: 0.5, minIou: 0 },
       character: { images: 2, meanIou: 0.75, minIou: 0.5 },
     });
+  });
+});
+
+describe('bench/prep-speed.ts without the Python reference packages', () => {
+  it('names `./toonlora setup --dev` when the reference cannot import a module (a venv made by plain setup)', () => {
+    const stderr =
+      'Traceback (most recent call last):\n  File "bench/prep_reference.py", line 12\n    import cv2\nModuleNotFoundError: No module named \'cv2\'\n';
+    const message = pythonReferenceExitMessage(stderr);
+    expect(message).toContain("ModuleNotFoundError: No module named 'cv2'");
+    expect(message).toContain('`./toonlora setup --dev`');
+    expect(pythonReferenceExitMessage('Segmentation fault\n')).toBe(
+      'Python reference exited: Segmentation fault',
+    );
   });
 });
