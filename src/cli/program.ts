@@ -63,6 +63,21 @@ export function unknownOptionHintFor(message: string, argv: readonly string[]): 
   return unknownOptionHint(command, option, at >= 0 ? argv[at + 1] : undefined);
 }
 
+/**
+ * The one-line message of a --json usage error: commander's own (its `error: ` dropped, a suggestion on its second
+ * line joined on), ended with a full stop, then the hint, so the two read as two sentences.
+ */
+export function usageErrorMessage(commanderMessage: string, hint: string | null): string {
+  const own = commanderMessage
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+  if (!hint) return own;
+  return `${/[.?!)]$/.test(own) ? own : `${own}.`} ${hint}`;
+}
+
 /** Runs the CLI on argv; returns the process exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
@@ -75,7 +90,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (hint) process.stderr.write(`${hint}\n`);
     // commander printed the usage error on stderr; a --json caller reads stdout, so it gets one too
     if (code !== 0 && argv.includes('--json')) {
-      const message = [error.message.replace(/^error: /, ''), hint].filter(Boolean).join(' ');
+      const message = usageErrorMessage(error.message, hint);
       process.stdout.write(`${JSON.stringify({ error: { code: 'TL_ERR_USAGE', message } })}\n`);
     }
     return code;

@@ -2,7 +2,7 @@
 // lives: the config key (with a TOML line) when it has no flag, the flag when it has one; other typos get no hint.
 import { describe, expect, it } from 'vitest';
 import { withCliTestIo } from './cli-test-io.js';
-import { runCli } from './program.js';
+import { runCli, usageErrorMessage } from './program.js';
 import { unknownOptionHint } from './unknown-option-hint.js';
 
 const io = withCliTestIo('tl-unknown-option-');
@@ -45,6 +45,16 @@ describe('toonlora train --resolution', () => {
     expect(io.stderr).toContain(
       '--resolution is a config-file setting, not a flag: set training.resolution in a --config file (in TOML, under [training]: resolution = 256).',
     );
-    expect(JSON.parse(io.stdout).error.message).toContain('set training.resolution in a --config file');
+    // before: "unknown option '--resolution' --resolution is a config-file setting…", two sentences run together
+    expect(JSON.parse(io.stdout).error.message).toBe(
+      "unknown option '--resolution'. --resolution is a config-file setting, not a flag: set training.resolution in a --config file (in TOML, under [training]: resolution = 256).",
+    );
+  });
+
+  it('keeps a message without a hint, or with a suggestion, as commander words it, on one line', () => {
+    expect(usageErrorMessage("error: unknown option '--bogus'", null)).toBe("unknown option '--bogus'");
+    expect(usageErrorMessage("error: unknown option '--stepz'\n(Did you mean --steps?)", 'hint.')).toBe(
+      "unknown option '--stepz' (Did you mean --steps?) hint.",
+    );
   });
 });
