@@ -141,7 +141,7 @@ describe('auth', () => {
     // each upload its own bytes: the same bytes again would be a duplicate (200, nothing stored)
     const upload = async (headers: Record<string, string>) => {
       const body = multipartBody([
-        { filename: 'planted.png', data: await solidPng(8, 8, [uploads++, 0, 0]) },
+        { filename: 'planted.png', data: await solidPng(64, 64, [uploads++, 0, 0]) },
       ]);
       return app.inject({
         method: 'POST',

@@ -97,7 +97,7 @@ describe('characters', () => {
     const { characterId, datasetId } = await seedDataset(app);
     const keep = await createCharacter(app, {}, 'Sora');
     for (const id of [characterId, keep]) {
-      const body = multipartBody([{ filename: 'x.png', data: await solidPng(8, 8) }]);
+      const body = multipartBody([{ filename: 'x.png', data: await solidPng() }]);
       const res = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...body });
       expect(res.statusCode).toBe(201);
     }

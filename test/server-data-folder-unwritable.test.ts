@@ -44,7 +44,7 @@ describe('a data folder that refuses writes', () => {
     const id = await createCharacter(app);
     refuse.code = code;
     try {
-      const body = multipartBody([{ filename: 'a.png', data: await solidPng(8, 8) }]);
+      const body = multipartBody([{ filename: 'a.png', data: await solidPng() }]);
       const res = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...body });
       expect(res.json().error).toMatchObject({
         code: 'TL_ERR_OUTPUT_WRITE',

@@ -23,7 +23,7 @@ describe('openapi status codes', () => {
       trigger: 'mina_tl',
       classWord: 'girl',
     }).id;
-    const png = await solidPng(8, 8);
+    const png = await solidPng();
     const upload = (field: string, data: Buffer, id = characterId) => ({
       method: 'POST' as const,
       url: `/api/characters/${id}/images`,

@@ -57,7 +57,7 @@ describe('openapi', () => {
     writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>toonlora</title>');
     const app = await makeApp({ webDir });
     const characterId = await createCharacter(app);
-    const body = multipartBody([{ filename: 'a.png', data: await solidPng(8, 8) }]);
+    const body = multipartBody([{ filename: 'a.png', data: await solidPng() }]);
     const uploaded = await app.inject({
       method: 'POST',
       url: `/api/characters/${characterId}/images`,

@@ -32,7 +32,7 @@ describe('BMP uploads', () => {
   it('stores a 24-bit BMP as .bmp with its size, served back as image/bmp', async () => {
     const app = await makeApp();
     const id = await createCharacter(app);
-    const data = bmp24(66, 50);
+    const data = bmp24(66, 64);
     const res = await app.inject({
       method: 'POST',
       url: `/api/characters/${id}/images`,
@@ -40,7 +40,7 @@ describe('BMP uploads', () => {
     });
     expect(res.statusCode, res.body).toBe(201);
     const [image] = res.json().uploaded;
-    expect(image).toMatchObject({ originalName: 'scan.bmp', format: 'bmp', width: 66, height: 50 });
+    expect(image).toMatchObject({ originalName: 'scan.bmp', format: 'bmp', width: 66, height: 64 });
     expect(readdirSync(join(app.dataDir, 'characters', id, 'uploads'))).toEqual([`${image.id}.bmp`]);
     const file = await app.inject({ method: 'GET', url: image.url });
     expect(file.headers['content-type']).toBe('image/bmp');

@@ -26,8 +26,8 @@ describe('duplicate uploads', () => {
     const { app, dataDir } = await makeApp();
     const mina = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
     const sora = app.catalog.createCharacter({ name: 'Sora', trigger: 'sora_tl', classWord: 'girl' });
-    const page1 = await solidPng(16, 12, [10, 20, 30]);
-    const page2 = await solidPng(16, 12, [40, 50, 60]);
+    const page1 = await solidPng(80, 64, [10, 20, 30]);
+    const page2 = await solidPng(80, 64, [40, 50, 60]);
 
     const first = await upload(app, mina.id, [['p1.png', page1]]);
     expect(first.statusCode).toBe(201);

@@ -41,7 +41,7 @@ describe('long non-ASCII file names', () => {
   it('stores an upload with a 270-byte kanji name under a display name that fits', async () => {
     const app = await makeApp();
     const id = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' }).id;
-    const body = multipartBody([{ filename: `${KANJI_90}.png`, data: await solidPng(8, 8) }]);
+    const body = multipartBody([{ filename: `${KANJI_90}.png`, data: await solidPng() }]);
     const res = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...body });
     expect(res.statusCode).toBe(201);
     const [image] = res.json().uploaded;
@@ -54,7 +54,7 @@ describe('upload checks', () => {
   it('reads only the "files" field: another field name is a 400 naming the expected one, storing nothing', async () => {
     const app = await makeApp();
     const id = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' }).id;
-    const body = multipartBody([{ field: 'notfiles', filename: 'small.png', data: await solidPng(8, 8) }]);
+    const body = multipartBody([{ field: 'notfiles', filename: 'small.png', data: await solidPng() }]);
     const res = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...body });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toContain('"notfiles"');
@@ -84,7 +84,7 @@ describe('upload checks', () => {
 
 describe('removing a screenshot', () => {
   async function uploadOne(app: FastifyInstance, characterId: string): Promise<string> {
-    const body = multipartBody([{ filename: 'oops.png', data: await solidPng(9, 9) }]);
+    const body = multipartBody([{ filename: 'oops.png', data: await solidPng(65, 65) }]);
     const res = await app.inject({ method: 'POST', url: `/api/characters/${characterId}/images`, ...body });
     return res.json().uploaded[0].id;
   }

@@ -1,5 +1,6 @@
 // test/server-uploads.test.ts — screenshot uploads through the REST API (fastify `inject`, no port): path
-// traversal in names, type by content, size, pixel and file-count limits, removal, a delete during an upload.
+// traversal in names, type by content, size, pixel and file-count limits, prep's minimum side, removal, a delete
+// during an upload.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -13,7 +14,7 @@ describe('uploads', () => {
   it('stores a file called ../../x.png under a generated name inside the data folder', async () => {
     const app = await makeApp();
     const id = await createCharacter(app);
-    const png = await solidPng(64, 48);
+    const png = await solidPng(80, 64);
     const body = multipartBody([{ filename: '../../x.png', data: png }]);
     const res = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...body });
     expect(res.statusCode).toBe(201);
@@ -21,8 +22,8 @@ describe('uploads', () => {
     expect(image).toMatchObject({
       originalName: 'x.png',
       format: 'png',
-      width: 64,
-      height: 48,
+      width: 80,
+      height: 64,
       bytes: png.length,
     });
     const uploadsDir = join(app.dataDir, 'characters', id, 'uploads');
@@ -45,7 +46,7 @@ describe('uploads', () => {
       message: expect.stringContaining('fake.png'),
     });
     const real = multipartBody([
-      { filename: 'notes.txt', contentType: 'text/plain', data: await solidPng(8, 8) },
+      { filename: 'notes.txt', contentType: 'text/plain', data: await solidPng() },
     ]);
     const ok = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...real });
     expect(ok.statusCode).toBe(201);
@@ -55,7 +56,7 @@ describe('uploads', () => {
   it('refuses oversized files (413) and keeps the good files of the same request', async () => {
     const app = await makeApp({ uploads: { maxFileBytes: 4000 } });
     const id = await createCharacter(app);
-    const big = Buffer.concat([await solidPng(8, 8), Buffer.alloc(10_000)]);
+    const big = Buffer.concat([await solidPng(), Buffer.alloc(10_000)]);
     const only = await app.inject({
       method: 'POST',
       url: `/api/characters/${id}/images`,
@@ -68,7 +69,7 @@ describe('uploads', () => {
     });
     const mixed = multipartBody([
       { filename: 'big.png', data: big },
-      { filename: 'small.png', data: await solidPng(8, 8) },
+      { filename: 'small.png', data: await solidPng() },
     ]);
     const res = await app.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...mixed });
     expect(res.statusCode).toBe(201);
@@ -100,10 +101,45 @@ describe('uploads', () => {
     expect(bad.json().error.code).toBe('TL_ERR_IMAGE_DECODE');
   });
 
+  it("refuses an image prep would skip as too small (422, prep's words) and keeps the good files", async () => {
+    const app = await makeApp();
+    const id = await createCharacter(app);
+    const url = `/api/characters/${id}/images`;
+    const dot = await app.inject({
+      method: 'POST',
+      url,
+      ...multipartBody([{ filename: 'dot.png', data: await solidPng(1, 1) }]),
+    });
+    expect(dot.statusCode).toBe(422);
+    expect(dot.json().error).toMatchObject({
+      code: 'TL_ERR_IMAGE_DECODE',
+      message:
+        'dot.png: 1x1 pixels; the shorter side must be at least 64 px; refused. Upload a larger screenshot.',
+    });
+    const mixed = await app.inject({
+      method: 'POST',
+      url,
+      ...multipartBody([
+        { filename: 'thread.png', data: await solidPng(20, 20_000) },
+        { filename: 'page.png', data: await solidPng() },
+      ]),
+    });
+    expect(mixed.statusCode).toBe(201);
+    expect(mixed.json().rejected).toEqual([
+      {
+        name: 'thread.png',
+        code: 'TL_ERR_IMAGE_DECODE',
+        reason:
+          'thread.png: 20x20000 pixels; the shorter side must be at least 64 px; refused. Upload a larger screenshot.',
+      },
+    ]);
+    expect((await app.inject({ method: 'GET', url })).json().images).toHaveLength(1);
+  });
+
   it('stores nothing from a body over the file limit, cut off, or malformed', async () => {
     const app = await makeApp({ uploads: { maxFiles: 2 } });
     const id = await createCharacter(app);
-    const png = await solidPng(8, 8);
+    const png = await solidPng();
     const url = `/api/characters/${id}/images`;
     const three = multipartBody([1, 2, 3].map((n) => ({ filename: `p${n}.png`, data: png })));
     const tooMany = await app.inject({ method: 'POST', url, ...three });
@@ -142,8 +178,8 @@ describe('uploads', () => {
     const id = await createCharacter(app);
     const url = `/api/characters/${id}/images`;
     const body = multipartBody([
-      { filename: 'keep.png', data: await solidPng(8, 8) },
-      { filename: 'oops.png', data: await solidPng(9, 9) },
+      { filename: 'keep.png', data: await solidPng() },
+      { filename: 'oops.png', data: await solidPng(65, 65) },
     ]);
     const [keep, oops] = (await app.inject({ method: 'POST', url, ...body })).json().uploaded;
     const stored = app.catalog.imageFilePath(oops.id);
@@ -172,8 +208,8 @@ describe('uploads', () => {
       }
     };
     const body = multipartBody([
-      { filename: 'a.png', data: await solidPng(8, 8) },
-      { filename: 'b.png', data: await solidPng(9, 9) },
+      { filename: 'a.png', data: await solidPng() },
+      { filename: 'b.png', data: await solidPng(65, 65) },
     ]);
     const realGetCharacter = app.catalog.getCharacter.bind(app.catalog);
     const realAddImages = app.catalog.addImages.bind(app.catalog);
@@ -219,7 +255,7 @@ describe('uploads', () => {
     const res = await app.inject({
       method: 'POST',
       url: '/api/characters/nope/images',
-      ...multipartBody([{ filename: 'a.png', data: await solidPng(4, 4) }]),
+      ...multipartBody([{ filename: 'a.png', data: await solidPng() }]),
     });
     expect(res.statusCode).toBe(404);
   });

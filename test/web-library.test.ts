@@ -60,7 +60,7 @@ describe('web app: library', () => {
 
   it('names the screenshots already uploaded, and stores them once', async () => {
     const hana = web.app.catalog.createCharacter({ name: 'Hana', trigger: 'hana_tl', classWord: 'girl' });
-    const buffer = await solidPng(32, 24, [30, 90, 200]);
+    const buffer = await solidPng(64, 64, [30, 90, 200]);
     const file = (name: string) => ({ name, mimeType: 'image/png', buffer });
     await page.goto(`${url}/#/c/${hana.id}/upload`);
     await page.setInputFiles('[data-testid=upload-input]', [file('page1.png')]);

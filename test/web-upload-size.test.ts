@@ -1,6 +1,7 @@
 // test/web-upload-size.test.ts — the upload page in chromium refuses a screenshot over the per-file limit at once,
 // from its size, without sending it (a 108 MB PNG went up for seconds before the server refused it), in the
-// server's words, and still uploads the other files of the same drop.
+// server's words, and still uploads the other files of the same drop; a file the server refuses (an image too
+// small for prep) is listed with the server's reason.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_UPLOAD_LIMITS } from '../web/src/components/upload-batches.js';
@@ -41,7 +42,7 @@ describe('upload page size limit', () => {
     );
     expect(uploads).toEqual([]);
 
-    const small = { name: 'ok.png', mimeType: 'image/png', buffer: await solidPng(16, 16) };
+    const small = { name: 'ok.png', mimeType: 'image/png', buffer: await solidPng() };
     await page.setInputFiles('[data-testid=upload-input]', [
       { name: 'huge.png', mimeType: 'image/png', buffer: huge },
       small,
@@ -52,5 +53,14 @@ describe('upload page size limit', () => {
     ]);
     expect(uploads).toHaveLength(1);
     expect(uploads[0]).toBeLessThan(DEFAULT_UPLOAD_LIMITS.maxFileBytes);
+
+    // an image prep would skip as too small is refused by the server and listed with its reason
+    await page.setInputFiles('[data-testid=upload-input]', [
+      { name: 'dot.png', mimeType: 'image/png', buffer: await solidPng(1, 1) },
+    ]);
+    await page.waitForSelector('.rejected li:has-text("dot.png")');
+    await expect(page.locator('.rejected li').allTextContents()).resolves.toEqual([
+      'dot.png: 1x1 pixels; the shorter side must be at least 64 px; refused. Upload a larger screenshot.',
+    ]);
   }, 90_000);
 });

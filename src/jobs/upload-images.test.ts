@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import { type Character, type UploadedImage, uploadLimitsSchema } from '../schemas/api.js';
 import { encodePngBuffer } from '../vision/sharp-io.js';
+import { MIN_IMAGE_SIDE_PX, tooSmallText } from '../prep/decode.js';
 import type { NewImage } from './catalog/images.js';
 import { commitUploads, stageUploads, type UploadCatalog, type UploadPart } from './upload-images.js';
 
@@ -71,13 +72,14 @@ async function* partsOf(list: readonly UploadPart[], thenThrow?: unknown): Async
   if (thenThrow !== undefined) throw thenThrow;
 }
 
-const png = (width: number, height: number) =>
+/** A grey PNG; by default the smallest the upload accepts (prep's minimum shorter side). */
+const png = (width = MIN_IMAGE_SIDE_PX, height = width) =>
   encodePngBuffer({ width, height, data: new Uint8Array(width * height * 3).fill(120) });
 
 describe('stageUploads + commitUploads', () => {
   it('stores and records the good files, and refuses each bad one alone with a reason', async () => {
     const { target, added, uploadsDir, storedFiles } = standInCatalog();
-    const good = await png(8, 6);
+    const good = await png(80, 64);
     const staged = await stageUploads(
       partsOf([
         part('a.png', good),
@@ -104,8 +106,8 @@ describe('stageUploads + commitUploads', () => {
     expect(image).toMatchObject({
       originalName: 'a.png',
       format: 'png',
-      width: 8,
-      height: 6,
+      width: 80,
+      height: 64,
       bytes: good.length,
     });
     expect(image?.storedPath).toBe(`characters/${CHARACTER}/uploads/${image?.id}.png`);
@@ -117,8 +119,8 @@ describe('stageUploads + commitUploads', () => {
 
   it('stores bytes the character already has only once, naming the screenshot that has them', async () => {
     const { target, added, storedFiles } = standInCatalog();
-    const page1 = await png(8, 6);
-    const page2 = await png(6, 8);
+    const page1 = await png(80, 64);
+    const page2 = await png(64, 80);
     const first = await commitUploads(target, await stageUploads(partsOf([part('p1.png', page1)]), target));
     const p1 = first.uploaded[0]?.id;
     expect(first.duplicates).toEqual([]);
@@ -145,7 +147,7 @@ describe('stageUploads + commitUploads', () => {
 
   it('drops a staged file whose bytes another upload recorded meanwhile', async () => {
     const { target, added, storedFiles } = standInCatalog();
-    const page = await png(8, 6);
+    const page = await png(80, 64);
     const slow = await stageUploads(partsOf([part('slow.png', page)]), target);
     const fast = await commitUploads(target, await stageUploads(partsOf([part('fast.png', page)]), target));
     const late = await commitUploads(target, slow);
@@ -159,13 +161,40 @@ describe('stageUploads + commitUploads', () => {
     const { target } = standInCatalog();
     const tiff = Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0]), Buffer.alloc(60)]);
     const staged = await stageUploads(
-      partsOf([part('scan.tif', tiff), part('big.png', await png(4, 4), { truncated: true })]),
+      partsOf([part('scan.tif', tiff), part('big.png', await png(), { truncated: true })]),
       { ...target, limits: uploadLimitsSchema.parse({ maxFileBytes: 25 * 1024 * 1024 }) },
     );
     expect(staged.rejected.map((r) => r.reason)).toEqual([
       'scan.tif: a TIFF image; the upload takes PNG, JPEG, WebP, GIF or BMP: convert it to PNG; refused.',
       'big.png: larger than the 25 MiB limit per file; refused. Send a smaller file.',
     ]);
+  });
+
+  it("refuses an image prep would skip as too small (1x1, 20x20000), in prep's words", async () => {
+    const { target, added } = standInCatalog();
+    const staged = await stageUploads(
+      partsOf([
+        part('dot.png', await png(1, 1)),
+        part('thread.png', await png(20, 20_000)),
+        part('ok.png', await png()),
+      ]),
+      target,
+    );
+    expect(staged.rejected).toEqual([
+      {
+        name: 'dot.png',
+        code: 'TL_ERR_IMAGE_DECODE',
+        reason:
+          'dot.png: 1x1 pixels; the shorter side must be at least 64 px; refused. Upload a larger screenshot.',
+      },
+      {
+        name: 'thread.png',
+        code: 'TL_ERR_IMAGE_DECODE',
+        reason: `thread.png: ${tooSmallText(20, 20_000)}; refused. Upload a larger screenshot.`,
+      },
+    ]);
+    await commitUploads(target, staged);
+    expect(added.map((image) => image.originalName)).toEqual(['ok.png']);
   });
 
   it('records the upright size of a photo stored on its side (EXIF orientation 6), as prep will see it', async () => {
@@ -211,7 +240,7 @@ describe('stageUploads + commitUploads', () => {
 
   it('removes the files already written when the body breaks off or a part comes in another field', async () => {
     const { target, added, storedFiles } = standInCatalog();
-    const good = await png(4, 4);
+    const good = await png();
     const broken = stageUploads(partsOf([part('a.png', good)], new Error('Unexpected end of form')), target);
     await expect(broken).rejects.toMatchObject({
       code: 'TL_ERR_USAGE',
@@ -242,7 +271,7 @@ describe('stageUploads + commitUploads', () => {
 
   it('leaves no file or folder when the character is deleted before the commit, and says so (404)', async () => {
     const { target, state, dataDir, added } = standInCatalog();
-    const staged = await stageUploads(partsOf([part('a.png', await png(4, 4))]), target);
+    const staged = await stageUploads(partsOf([part('a.png', await png())]), target);
     expect(existsSync(staged.staged[0]?.path as string)).toBe(true);
     state.deleted = true;
     await expect(commitUploads(target, staged)).rejects.toMatchObject({

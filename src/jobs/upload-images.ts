@@ -1,14 +1,15 @@
 // src/jobs/upload-images.ts — a character's screenshot upload, all or nothing: stage each part (size, type by
-// content, pixel count, decodable; written under a generated name and hashed), then record them in one
-// transaction; an upload that breaks off, or whose character is deleted meanwhile, leaves no file behind. A
-// file whose bytes the character already has (same sha256) is not stored again: the reply names the screenshot
-// that has them.
+// content, pixel count, prep's minimum shorter side, decodable; written under a generated name and hashed), then
+// record them in one transaction; an upload that breaks off, or whose character is deleted meanwhile, leaves no
+// file behind. A file whose bytes the character already has (same sha256) is not stored again: the reply names
+// the screenshot that has them.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { UploadDuplicate, UploadedImage, UploadLimits, UploadResult } from '../schemas/api.js';
 import { BmpDecodeError, checkBmpSize, decodeBmp, readBmpHeader } from '../prep/bmp-decode.js';
+import { MIN_IMAGE_SIDE_PX, tooSmallText } from '../prep/decode.js';
 import type { ImageFormat } from '../schemas/api.js';
 import { sniffImageFormat } from '../vision/image-sniff.js';
 import { decodeToRgb, readImageHeader } from '../vision/sharp-io.js';
@@ -179,6 +180,14 @@ async function checkUpload(name: string, data: Buffer, truncated: boolean, limit
     throw new ToonloraError(
       'TL_ERR_PAYLOAD_TOO_LARGE',
       `${name}: ${header.width}x${header.height} pixels exceeds the ${limits.maxPixels} pixel limit; refused. Downscale it first.`,
+    );
+  }
+
+  // prep skips an image whose shorter side is under its minimum: refused now, in prep's words
+  if (Math.min(header.width, header.height) < MIN_IMAGE_SIDE_PX) {
+    throw new ToonloraError(
+      'TL_ERR_IMAGE_DECODE',
+      `${name}: ${tooSmallText(header.width, header.height)}; refused. Upload a larger screenshot.`,
     );
   }
 

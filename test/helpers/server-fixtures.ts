@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, vi } from 'vitest';
 import { uploadRelPath } from '../../src/jobs/data-layout.js';
 import type { CacheOptions } from '../../src/models/cache.js';
+import { MIN_IMAGE_SIDE_PX } from '../../src/prep/decode.js';
 import { buildApp } from '../../src/server/app.js';
 import { encodePngBuffer } from '../../src/vision/sharp-io.js';
 import { finishedPrep } from './big-dataset.js';
@@ -59,10 +60,13 @@ export function queueOnlyApps(label: string): () => Promise<FastifyInstance> {
   };
 }
 
-/** A width x height RGB PNG filled with one colour. */
+/**
+ * A width x height RGB PNG filled with one colour; by default the smallest the upload accepts (prep's minimum
+ * shorter side: smaller images are refused).
+ */
 export async function solidPng(
-  width: number,
-  height: number,
+  width = MIN_IMAGE_SIDE_PX,
+  height = width,
   rgb: [number, number, number] = [200, 80, 40],
 ): Promise<Buffer> {
   const data = new Uint8Array(width * height * 3);
