@@ -23,11 +23,11 @@ export function fileErrorWords(error: unknown): string {
   return FILE_ERROR_WORDS[code] ?? code;
 }
 
-/** `cannot read the file: a symbolic link loop (the link leads back to itself) (ELOOP)`. */
-export function fileErrorText(error: unknown): string {
+/** `cannot read the file: a symbolic link loop (the link leads back to itself) (ELOOP)`; `what` names a folder. */
+export function fileErrorText(error: unknown, what: 'file' | 'folder' = 'file'): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const words = fileErrorWords(error);
   return code !== undefined && words !== code
-    ? `cannot read the file: ${words} (${code})`
-    : `cannot read the file (${words})`;
+    ? `cannot read the ${what}: ${words} (${code})`
+    : `cannot read the ${what} (${words})`;
 }

@@ -233,7 +233,7 @@ describe('collectInputFiles', () => {
     );
     expect(error.code).toBe('TL_ERR_USAGE');
     expect(error.message).toContain(
-      `(looked for .png .jpg .jpeg .jpe .jfif .webp .gif .tif .tiff .bmp .heic .heif .avif, in subfolders too). Left out ${root}: earlier toonlora prep output (it holds manifest.json), not screenshots. Point prep at your screenshots`,
+      `(looked for .png .jpg .jpeg .jpe .jfif .webp .gif .tif .tiff .avif .heic .heif .bmp, in subfolders too). Left out ${root}: earlier toonlora prep output (it holds manifest.json), not screenshots. Point prep at your screenshots`,
     );
     expect(told).toEqual([]);
   });
@@ -245,7 +245,7 @@ describe('collectInputFiles', () => {
         code: 'TL_ERR_USAGE',
         message: expect.stringMatching(
           new RegExp(
-            `^${root}: no image files found \\(looked for \\.png \\.jpg .*\\.avif, in subfolders too\\)\\. Point prep`,
+            `^${root}: no image files found \\(looked for \\.png \\.jpg .*\\.bmp, in subfolders too\\)\\. Point prep`,
           ),
         ),
       }),

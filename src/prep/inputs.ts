@@ -1,39 +1,27 @@
 // src/prep/inputs.ts — turns the user's `prep` inputs (files and folders) into the list of files to
 // process: folders are walked recursively (following symlinks) for image extensions, leaving out (and
-// naming) hidden and macOS leftover entries and earlier prep outputs; files are taken as given (so a
-// mislabelled file still gets its own manifest entry); the output folder is never read back.
+// naming) hidden and macOS leftover entries, earlier prep outputs and folders it cannot read (the walk goes on);
+// files are taken as given (so a mislabelled file still gets its own manifest entry); the output folder is never
+// read back.
 import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
+import { PREP_EXTENSIONS } from './decode-formats.js';
+import { fileErrorText } from './inputs-file-errors.js';
 import { MANIFEST_FILE } from './manifest.js';
 
 /**
- * Extensions picked up when walking a folder (lower case, with the dot): what sharp decodes, JPEG's
- * other names (.jpe, .jfif) and HEIF (.heic/.heif: sharp reads AVIF-coded ones; a HEVC-coded one gets
- * its own decode error), plus .bmp, which sharp cannot read: decode.ts decodes it (bmp-decode.ts), and a kind it
- * does not (RLE) gets a "convert it to PNG" reason instead of the file vanishing.
+ * Extensions picked up when walking a folder (lower case, with the dot): those of the formats prep reads
+ * (decode-formats.ts, the one list), HEIF's .heic/.heif included.
  */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
-  '.png',
-  '.jpg',
-  '.jpeg',
-  '.jpe',
-  '.jfif',
-  '.webp',
-  '.gif',
-  '.tif',
-  '.tiff',
-  '.bmp',
-  '.heic',
-  '.heif',
-  '.avif',
-]);
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = PREP_EXTENSIONS;
 
 /** Top-level keys of a prep manifest (src/schemas/manifest.ts) that tell it from any other manifest.json. */
 const PREP_MANIFEST_KEYS = ['version', 'datasetDir', 'files'] as const;
 
 /**
- * Told about what a walk left out: each folder holding an earlier prep output, then each hidden image file,
+ * Told about what a walk left out: each folder it cannot read (`cannot read the folder: permission denied
+ * (EACCES)`), each folder holding an earlier prep output, then each hidden image file,
  * hidden folder or `__MACOSX` folder (at most MAX_HIDDEN_LINES of them, then a count): a line for the user
  * (`<path>: left out, ...`) and the path (absolute).
  */
@@ -52,6 +40,8 @@ interface Walk {
   readonly hidden: string[];
   /** Those of `hidden` that are folders. */
   readonly hiddenFolders: Set<string>;
+  /** Folders whose entries could not be listed (EACCES, EIO, ...), with why: named, and the walk goes on. */
+  readonly unreadable: Array<{ readonly path: string; readonly error: unknown }>;
 }
 
 function extensionOf(name: string): string {
@@ -116,9 +106,14 @@ function walkFolder(dir: string, walk: Walk): void {
   const real = realPathOf(dir);
   if (walk.visited.has(real)) return; // the output folder, or a link back to a folder walked already
   walk.visited.add(real);
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-    a.name.localeCompare(b.name, 'en', { numeric: true }),
-  );
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    walk.unreadable.push({ path: dir, error }); // named once collected; the other inputs go on
+    return;
+  }
+  entries.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   // its crops, stage masks and copies would come back as screenshots (and push out the real ones as
   // near-duplicates of them)
   if (holdsPrepOutput(dir, entries)) {
@@ -140,12 +135,13 @@ function walkFolder(dir: string, walk: Walk): void {
 
 /**
  * Absolute paths of the files to process, in the order given (folders sorted naturally), each once.
- * A walked folder holding an earlier prep output (its manifest.json), a hidden image file and a hidden or
- * `__MACOSX` folder are left out and named to `onLeftOut` once the files are collected.
+ * A walked folder that cannot be read (EACCES, EIO, ...) or holds an earlier prep output (its manifest.json), a
+ * hidden image file and a hidden or `__MACOSX` folder are left out and named to `onLeftOut` once the files are
+ * collected; the other inputs go on.
  * @throws ToonloraError TL_ERR_INPUT_NOT_FOUND naming the first input that does not exist;
  *   TL_ERR_USAGE when no input was given, an input folder is the output folder or inside it, a file
  *   named as an input lies inside the output folder (naming all such files), or the folders given hold
- *   no image file (naming the prep outputs left out).
+ *   no image file (naming the prep outputs and unreadable folders left out).
  */
 export function collectInputFiles(
   inputs: readonly string[],
@@ -162,6 +158,7 @@ export function collectInputFiles(
     skippedOutputs: [],
     hidden: [],
     hiddenFolders: new Set(),
+    unreadable: [],
   };
   const filesInOutDir: string[] = [];
   for (const input of inputs) {
@@ -176,7 +173,8 @@ export function collectInputFiles(
     }
   }
   if (filesInOutDir.length > 0) throw filesInOutDirError(filesInOutDir);
-  if (walk.files.length === 0) throw noImagesError(inputs, walk.skippedOutputs, walk.hidden);
+  if (walk.files.length === 0) throw noImagesError(inputs, walk);
+  for (const { path, error } of walk.unreadable) onLeftOut?.(unreadableLine(path, error), path);
   for (const folder of walk.skippedOutputs) onLeftOut?.(skippedOutputLine(folder), folder);
   for (const path of walk.hidden.slice(0, MAX_HIDDEN_LINES)) onLeftOut?.(hiddenLine(path, walk), path);
   const more = walk.hidden.slice(MAX_HIDDEN_LINES);
@@ -217,6 +215,11 @@ function hiddenLine(path: string, walk: Walk): string {
   return `${path}: left out, ${what} (its name starts with a dot). Rename it to prep it.`;
 }
 
+/** `<folder>: left out, cannot read the folder: permission denied (EACCES).` */
+function unreadableLine(folder: string, error: unknown): string {
+  return `${folder}: left out, ${fileErrorText(error, 'folder')}.`;
+}
+
 function skippedOutputLine(folder: string): string {
   return `${folder}: left out, it holds an earlier toonlora prep output (${MANIFEST_FILE}), not screenshots.`;
 }
@@ -238,11 +241,8 @@ function filesInOutDirError(files: readonly string[]): ToonloraError {
   );
 }
 
-function noImagesError(
-  inputs: readonly string[],
-  skippedOutputs: readonly string[],
-  hidden: readonly string[],
-): ToonloraError {
+function noImagesError(inputs: readonly string[], walk: Walk): ToonloraError {
+  const { skippedOutputs, hidden, unreadable } = walk;
   const extensions = [...IMAGE_EXTENSIONS].join(' ');
   const skipped =
     skippedOutputs.length === 0
@@ -252,9 +252,12 @@ function noImagesError(
     hidden.length === 0
       ? ''
       : ` Left out ${hidden.slice(0, 3).join(', ')}${hidden.length > 3 ? ` and ${hidden.length - 3} more` : ''}: hidden or macOS metadata (__MACOSX).`;
+  const unreadableNote = unreadable
+    .map(({ path, error }) => ` Left out ${path}: ${fileErrorText(error, 'folder')}.`)
+    .join('');
   return new ToonloraError(
     'TL_ERR_USAGE',
-    `${inputs.join(', ')}: no image files found (looked for ${extensions}, in subfolders too).${skipped}${hiddenNote} Point prep at your screenshots, or convert them to PNG.`,
+    `${inputs.join(', ')}: no image files found (looked for ${extensions}, in subfolders too).${unreadableNote}${skipped}${hiddenNote} Point prep at your screenshots, or convert them to PNG.`,
     { details: { file: inputs[0] } },
   );
 }
