@@ -1,6 +1,6 @@
 // src/prep/file-notes.test.ts — a rejected crop's note in a file's reason names the strip panel it was found in.
 import { describe, expect, it } from 'vitest';
-import { framesNote, rejectedCropNote } from './file-notes.js';
+import { framesNote, noCharacterReason, rejectedCropNote } from './file-notes.js';
 
 describe('rejectedCropNote', () => {
   it('puts a strip crop’s panel before its reason (before: the reason alone, the same for every panel)', () => {
@@ -12,6 +12,18 @@ describe('rejectedCropNote', () => {
   it('leaves the reason of a crop from a file analysed whole as it is', () => {
     expect(rejectedCropNote({ reason: 'near-duplicate of a.png (mean colour difference 1.0/255)' })).toBe(
       'near-duplicate of a.png (mean colour difference 1.0/255)',
+    );
+  });
+});
+
+describe('noCharacterReason', () => {
+  it('asks about a blank first page for a multi-page TIFF (before: "frame"), a first frame for an animation', () => {
+    const facts = { segmenter: 'isnet-anime', bubbleLikeParts: 0 };
+    expect(noCharacterReason('scan.tif', { ...facts, format: 'tiff' }, framesNote(3, 'tiff'))).toBe(
+      'scan.tif: no character found (a multi-page TIFF: only page 1 of 3 was read, and its isnet-anime mask is empty: a blank first page?)',
+    );
+    expect(noCharacterReason('anim.gif', { ...facts, format: 'gif' }, framesNote(3, 'gif'))).toBe(
+      'anim.gif: no character found (an animated file: only frame 1 of 3 was read, and its isnet-anime mask is empty: a blank first frame?)',
     );
   });
 });

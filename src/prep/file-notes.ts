@@ -7,9 +7,12 @@ export interface NoCharacterFacts {
   readonly segmenter: string;
   readonly bubbleLikeParts: number;
   readonly panelLikeParts?: number;
+  /** The file's format as sharp names it (`tiff`: its frames are pages). */
+  readonly format?: string;
 }
 
-/** Why `name` gave no character: panel-like parts, bubble-like parts, or an empty mask. */
+/** Why `name` gave no character: panel-like parts, bubble-like parts, or an empty mask (of a file with several
+ * frames: a blank first frame, or first page for a TIFF?). */
 export function noCharacterReason(name: string, facts: NoCharacterFacts, framesNote?: string): string {
   const frames = framesNote ? `; ${framesNote}` : '';
   const panels = facts.panelLikeParts ?? 0;
@@ -18,7 +21,8 @@ export function noCharacterReason(name: string, facts: NoCharacterFacts, framesN
   const bubbles = facts.bubbleLikeParts;
   if (bubbles > 0)
     return `${name}: no character found (the ${facts.segmenter} mask's ${bubbles} ${bubbles === 1 ? 'part looks like a speech bubble' : 'parts look like speech bubbles'} (almost all white, or the outline or tail left of a bubble whose text was removed) and ${bubbles === 1 ? 'is' : 'are'} left out)${frames}`;
-  return `${name}: no character found (${framesNote ? `${framesNote}, and its ${facts.segmenter} mask is empty: a blank first frame?` : `the ${facts.segmenter} mask is empty: a blank or background-only page?`})`;
+  const first = facts.format === 'tiff' ? 'page' : 'frame';
+  return `${name}: no character found (${framesNote ? `${framesNote}, and its ${facts.segmenter} mask is empty: a blank first ${first}?` : `the ${facts.segmenter} mask is empty: a blank or background-only page?`})`;
 }
 
 /** The note for text detections left in the image as art (text-plausible.ts); none when there are none. */
