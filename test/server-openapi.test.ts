@@ -49,6 +49,8 @@ describe('openapi', () => {
     expect(form.properties.files.description).toContain(
       'Screenshots, PNG, JPEG, WebP, GIF or BMP (type read',
     );
+    // and the smallest size taken: prep skips a smaller image, so the upload refuses it
+    expect(form.properties.files.description).toContain('the shorter side at least 64 px');
   });
 
   it('sends nosniff, no framing and a Content-Security-Policy on every reply', async () => {

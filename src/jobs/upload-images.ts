@@ -21,6 +21,9 @@ import { displayName } from './file-name-bytes.js';
 import { oversizeReason } from './upload-file-size.js';
 import { extensionFor, UPLOAD_TYPES, unsupportedImageHint } from './upload-image-types.js';
 
+/** The smallest shorter side an upload takes: prep's minimum (a smaller image is one prep would skip). */
+export const MIN_UPLOAD_SIDE_PX = MIN_IMAGE_SIDE_PX;
+
 /** The multipart field the upload reads (the web app and /openapi.json use it); other fields are refused. */
 export const UPLOAD_FIELD = 'files';
 

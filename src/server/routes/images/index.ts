@@ -1,9 +1,14 @@
 // src/server/routes/images/index.ts — screenshots of a character: multipart upload (many files; each
-// checked for size, type by content and pixel count, stored under a generated name: src/jobs/upload-images.ts),
-// list, file, remove.
+// checked for size, type by content, pixel count and prep's minimum side, stored under a generated name:
+// src/jobs/upload-images.ts), list, file, remove.
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { commitUploads, stageUploads, UPLOAD_FIELD } from '../../../jobs/upload-images.js';
+import {
+  commitUploads,
+  MIN_UPLOAD_SIDE_PX,
+  stageUploads,
+  UPLOAD_FIELD,
+} from '../../../jobs/upload-images.js';
 import { UPLOAD_TYPES } from '../../../jobs/upload-image-types.js';
 import {
   errorResponseSchema,
@@ -27,7 +32,7 @@ function uploadFormSchema(limits: UploadLimits): Record<string, unknown> {
         type: 'array',
         minItems: 1,
         maxItems: limits.maxFiles,
-        description: `Screenshots, ${UPLOAD_TYPES} (type read from the bytes), up to ${limits.maxFileBytes} bytes and ${limits.maxPixels} pixels each; a bad file is rejected alone.`,
+        description: `Screenshots, ${UPLOAD_TYPES} (type read from the bytes), up to ${limits.maxFileBytes} bytes and ${limits.maxPixels} pixels each, the shorter side at least ${MIN_UPLOAD_SIDE_PX} px (smaller ones prep would skip); a bad file is rejected alone.`,
         items: { type: 'string', format: 'binary' },
       },
     },
