@@ -5,7 +5,7 @@
 // - loader-comfyui.ts: ComfyUI comfy/lora.py key maps and comfy/weight_adapter/lora.py suffixes;
 // - loader-diffusers.ts: diffusers 0.42.1 `_convert_non_diffusers_lora_to_diffusers` and its notes.
 // Also re-exported from here for callers: which kohya alphas diffusers applies wrong
-// (diffusers-alphas.ts) and whether a file looks made for another base model (other-base.ts).
+// (diffusers-alphas.ts).
 import { checkA1111 } from './loader-a1111.js';
 import { checkComfyUi } from './loader-comfyui.js';
 import { checkDiffusers } from './loader-diffusers.js';
@@ -34,7 +34,6 @@ export {
   type LostTextEncoderModules,
 } from './loader-diffusers.js';
 export type { LoaderName, LoaderVerdict } from './loader-verdict.js';
-export { otherBaseModelHint } from './other-base.js';
 
 /** All three verdicts for a file's tensor keys. */
 export function checkLoaderCompatibility(keys: readonly string[]): LoaderVerdict[] {

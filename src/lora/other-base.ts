@@ -1,27 +1,12 @@
 // src/lora/other-base.ts — whether a LoRA looks made for another base model than SD1.5 (pure): its
 // kohya / modelspec metadata, or the text-embedding width its cross-attention modules read; as data (otherBaseEvidence)
-// and in inspect's words (otherBaseModelHint).
+// and in inspect's words (otherBaseCliWords).
 
 /** SD1.5's text-embedding width (CLIP ViT-L/14): what its UNet cross-attention to_k / to_v read. */
 const SD15_TEXT_WIDTH = 768;
 
 /** Base models told by their cross-attention text width (other widths, e.g. the tiny test base's 32, are not told). */
 const TEXT_WIDTH_BASES: Readonly<Record<number, string>> = { 1024: 'SD 2.x', 2048: 'SDXL' };
-
-/**
- * Why a LoRA looks made for another base model than SD1.5, or undefined: its kohya / modelspec metadata
- * (`ss_v2` True, `ss_base_model_version` sd_2… / sdxl…, `modelspec.architecture` stable-diffusion-v2… /
- * -xl…), or a UNet cross-attention (attn2) to_k / to_v module whose lora_down reads text embeddings of
- * another base's width (SD 2.x: 1024, SDXL: 2048; SD1.5's are 768). Such a file has SD1.5's module names, so every loader
- * maps its keys; diffusers then stops at a size mismatch (toonlora generate says so).
- */
-export function otherBaseModelHint(
-  metadata: Readonly<Record<string, string>>,
-  modules: readonly OtherBaseModule[],
-): string | undefined {
-  const found = otherBaseEvidence(metadata, modules);
-  return found && otherBaseCliWords(found);
-}
 
 /** What the file's metadata or text width tell of another base: the base(s) and the evidence. */
 export interface OtherBase {
@@ -40,7 +25,13 @@ export function otherBaseCliWords({ base, evidence }: OtherBase): string {
   return `this LoRA looks made for ${base}, not SD1.5 (${evidence.join('; ')}): on an SD1.5 base its weights do not fit (diffusers and toonlora generate stop at a size mismatch). Use it with the base it was trained for.`;
 }
 
-/** The evidence {@link otherBaseModelHint} words, or undefined when there is none. */
+/**
+ * Why a LoRA looks made for another base model than SD1.5, or undefined: its kohya / modelspec metadata
+ * (`ss_v2` True, `ss_base_model_version` sd_2… / sdxl…, `modelspec.architecture` stable-diffusion-v2… /
+ * -xl…), or a UNet cross-attention (attn2) to_k / to_v module whose lora_down reads text embeddings of
+ * another base's width (SD 2.x: 1024, SDXL: 2048; SD1.5's are 768). Such a file has SD1.5's module names, so every loader
+ * maps its keys; diffusers then stops at a size mismatch (toonlora generate says so).
+ */
 export function otherBaseEvidence(
   metadata: Readonly<Record<string, string>>,
   modules: readonly OtherBaseModule[],
