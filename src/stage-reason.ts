@@ -52,12 +52,18 @@ export function cliReason(reason: StageReason): string {
   return reasonInWords(reason, CLI_STAGE_WORDS);
 }
 
-/** A stage the run chose: its `reason` in the CLI's words, and its parts where one of them is not plain text. */
-export interface StageChoiceWithParts {
-  readonly name: string;
-  readonly reason: string;
-  readonly reasonParts?: StageReasonPart[];
-}
+/**
+ * A stage the run chose (the manifest's `stages` entries, src/schemas/manifest.ts): `reason` in the CLI's words;
+ * `reasonParts`, where the reason names a model to pull, a prep option or an error, the same reason as text runs and
+ * those parts as data, which the web app words its own way. Absent in manifests written before the field and where
+ * the reason is plain text.
+ */
+export const stageChoiceSchema = z.object({
+  name: z.string(),
+  reason: z.string(),
+  reasonParts: stageReasonSchema.optional(),
+});
+export type StageChoiceWithParts = z.infer<typeof stageChoiceSchema>;
 
 /** The manifest's record of choosing `name` because of `reason` (`reasonParts` only where a part is data). */
 export function stageChoice(name: string, reason: StageReason): StageChoiceWithParts {

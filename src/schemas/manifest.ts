@@ -3,7 +3,7 @@
 // and stage images. The CLI, the server and the web UI read it through this schema; types are inferred
 // from it.
 import { z } from 'zod';
-import { stageReasonSchema } from '../stage-reason.js';
+import { stageChoiceSchema } from '../stage-reason.js';
 import { prepConfigSchema } from './config.js';
 
 export const MANIFEST_VERSION = 1;
@@ -94,17 +94,9 @@ export const manifestFileSchema = z.object({
   stages: manifestStagesSchema.optional(),
 });
 
-/**
- * Which implementation ran each stage, and why it was chosen (`auto` announces its choice): `reason` in the CLI's
- * words; `reasonParts`, where the reason names a model to pull, a prep option or an error, the same reason as text
- * runs and those parts as data (src/stage-reason.ts), which the web app words its own way. Absent in manifests
- * written before the field and where the reason is plain text.
- */
-export const manifestStageChoiceSchema = z.object({
-  name: z.string(),
-  reason: z.string(),
-  reasonParts: stageReasonSchema.optional(),
-});
+/** Which implementation ran each stage, and why it was chosen (`auto` announces its choice): src/stage-reason.ts
+ * holds the schema, which prep's stage choices are built by (stageChoice). */
+export const manifestStageChoiceSchema = stageChoiceSchema;
 
 export const manifestSchema = z.object({
   version: z.literal(MANIFEST_VERSION),

@@ -17,6 +17,14 @@ import {
   prepCaptionWarning,
   prepStageChoices,
 } from './job-view.js';
+import {
+  AUTO_WEIGHTS_CACHED,
+  CAPTIONER_NOT_DOWNLOADED,
+  PERSON_DETECTOR_CACHED,
+  SEGMENTER_NOT_DOWNLOADED,
+  TEXT_DETECTOR_SHIPPED,
+} from '../../../src/prep/auto-stage-reasons.js';
+import { cliReason, type StageReason, stageChoice } from '../../../src/stage-reason.js';
 
 describe('jobViewAfter', () => {
   it('keeps the distinct warn log lines in order and leaves info and debug lines out', () => {
@@ -204,85 +212,82 @@ describe('the stage before the first loss and the connection state', () => {
 });
 
 describe('prep results', () => {
+  // built as src/prep/stage-registry.ts records them: `reason` in the CLI's words, `reasonParts` the same as data
   const result = {
     datasetId: 'd1',
     stages: {
-      textDetector: { name: 'classic', reason: 'auto: no OCR weights' },
-      textRemover: { name: 'opencv', reason: 'auto: LaMa not downloaded' },
-      segmenter: { name: 'classic', reason: 'auto: isnet-anime not downloaded' },
+      textDetector: stageChoice('paddle-db', [TEXT_DETECTOR_SHIPPED]),
+      textRemover: stageChoice('lama-inpaint', [AUTO_WEIGHTS_CACHED]),
+      segmenter: stageChoice('classic', SEGMENTER_NOT_DOWNLOADED),
       personDetector: null,
-      captioner: { name: 'none', reason: 'auto: no captioner weights downloaded' },
+      captioner: stageChoice('none', CAPTIONER_NOT_DOWNLOADED),
     },
   };
+  /** `reason` in the CLI's words with each pull command as the web app words it. */
+  const inWebWords = (reason: StageReason) =>
+    cliReason(reason).replace(/`toonlora models pull ([\w-]+)`/g, 'pulling $1 on the Models page');
   it('lists the stage choices with their reasons, skipping a stage that did not run', () => {
     expect(prepStageChoices(result)).toEqual([
-      { stage: 'text detector', name: 'classic', reason: 'auto: no OCR weights' },
-      { stage: 'text removal', name: 'opencv', reason: 'auto: LaMa not downloaded' },
-      { stage: 'character cut-out', name: 'classic', reason: 'auto: isnet-anime not downloaded' },
-      { stage: 'captions', name: 'none', reason: 'auto: no captioner weights downloaded' },
+      { stage: 'text detector', name: 'paddle-db', reason: TEXT_DETECTOR_SHIPPED },
+      { stage: 'text removal', name: 'lama-inpaint', reason: AUTO_WEIGHTS_CACHED },
+      { stage: 'character cut-out', name: 'classic', reason: inWebWords(SEGMENTER_NOT_DOWNLOADED) },
+      { stage: 'captions', name: 'none', reason: inWebWords(CAPTIONER_NOT_DOWNLOADED) },
     ]);
     expect(prepStageChoices(null)).toEqual([]);
     expect(prepStageChoices({ datasetId: 'd1' })).toEqual([]);
   });
   it("words a stage reason's parts for the web: the Models page pulls, the Upload page's field (no rewording of the CLI's text)", () => {
-    // as src/prep/stage-registry.ts records them: `reason` in the CLI's words, `reasonParts` the same as data
-    const pull = (id: string) => ({ kind: 'pull-model', id });
     const withParts = {
       stages: {
-        segmenter: {
-          name: 'classic',
-          reason:
-            'auto: isnet-anime is not downloaded; `toonlora models pull isnet-anime` gives better masks on busy panels',
-          reasonParts: [
-            'auto: isnet-anime is not downloaded; ',
-            pull('isnet-anime'),
-            ' gives better masks on busy panels',
-          ],
-        },
-        personDetector: {
-          name: 'anime-person-detector',
-          reason: '--characters all: its weights are in the model cache',
-          reasonParts: [
-            { kind: 'prep-option', option: 'characters', value: 'all' },
-            ': its weights are in the model cache',
-          ],
-        },
-        captioner: {
-          name: 'none',
-          reason:
-            'auto: no captioner weights downloaded, captions are the trigger and class words; `toonlora models pull wd-vit-tagger-v3` adds tags',
-          reasonParts: [
-            'auto: no captioner weights downloaded, captions are the trigger and class words; ',
-            pull('wd-vit-tagger-v3'),
-            ' adds tags',
-          ],
-        },
+        segmenter: result.stages.segmenter,
+        personDetector: stageChoice('anime-person-detector', PERSON_DETECTOR_CACHED),
+        captioner: result.stages.captioner,
       },
     };
-    expect(prepStageChoices(withParts).map((choice) => choice.reason)).toEqual([
-      'auto: isnet-anime is not downloaded; pulling isnet-anime on the Models page gives better masks on busy panels',
-      'Characters per screenshot "all": its weights are in the model cache',
-      'auto: no captioner weights downloaded, captions are the trigger and class words; pulling wd-vit-tagger-v3 on the Models page adds tags',
+    const reasons = prepStageChoices(withParts).map((choice) => choice.reason);
+    expect(reasons).toEqual([
+      inWebWords(SEGMENTER_NOT_DOWNLOADED),
+      cliReason(PERSON_DETECTOR_CACHED).replace('--characters all', 'Characters per screenshot "all"'),
+      inWebWords(CAPTIONER_NOT_DOWNLOADED),
     ]);
-    expect(prepCaptionWarning(withParts)).toContain('pulling wd-vit-tagger-v3 on the Models page adds tags');
+    expect(reasons[0]).toContain('pulling isnet-anime on the Models page');
+    expect(reasons[2]).toContain('pulling wd-vit-tagger-v3 on the Models page');
+    expect(prepCaptionWarning(withParts)).toContain(`(${inWebWords(CAPTIONER_NOT_DOWNLOADED)})`);
     expect(prepCaptionWarning(withParts)).not.toContain('toonlora');
     // the words come from the parts, not from the CLI's text
-    const segmenter = { ...withParts.stages.segmenter, reasonParts: ['auto: ', pull('u2net'), ' helps'] };
+    const pull = { kind: 'pull-model', id: 'u2net' } as const;
+    const segmenter = { ...result.stages.segmenter, reasonParts: ['auto: ', pull, ' helps'] };
     expect(prepStageChoices({ stages: { segmenter } })[0]?.reason).toBe(
       'auto: pulling u2net on the Models page helps',
     );
   });
   it("shows a reason without parts as it is (an older job's manifest, a plain reason)", () => {
-    const older = { name: 'classic', reason: '`toonlora models pull isnet-anime` gives better masks' };
+    const older = { name: 'classic', reason: cliReason(SEGMENTER_NOT_DOWNLOADED) };
     expect(prepStageChoices({ stages: { segmenter: older } })[0]?.reason).toBe(older.reason);
     const unreadable = { ...older, reasonParts: [{ kind: 'a-kind-from-a-newer-version' }] };
     expect(prepStageChoices({ stages: { segmenter: unreadable } })[0]?.reason).toBe(older.reason);
   });
+  it('shows nothing of a malformed result, without throwing', () => {
+    const malformed: Record<string, unknown>[] = [
+      { stages: 'classic' },
+      { stages: ['classic'] },
+      { stages: { captioner: { name: 'none', reason: 7 } } },
+      { stages: { captioner: { name: 'none' } } },
+      { stages: { captioner: 'none', segmenter: { name: 3, reason: AUTO_WEIGHTS_CACHED } } },
+    ];
+    for (const bad of malformed) {
+      expect(prepStageChoices(bad)).toEqual([]);
+      expect(prepCaptionWarning(bad)).toBe(null);
+    }
+    // one malformed stage leaves the others shown
+    const mixed = { stages: { segmenter: { name: 'classic' }, captioner: result.stages.captioner } };
+    expect(prepStageChoices(mixed).map((choice) => choice.stage)).toEqual(['captions']);
+  });
   it('warns when captions fell back to the trigger word only', () => {
-    expect(prepCaptionWarning(result)).toMatch(
-      /^No tags were captioned: every caption is only the trigger and class words \(auto: no captioner weights downloaded\)/,
+    expect(prepCaptionWarning(result)).toBe(
+      `No tags were captioned: every caption is only the trigger and class words (${inWebWords(CAPTIONER_NOT_DOWNLOADED)}). Training on these captions works, but edit them on the Dataset page or download a captioner for better results.`,
     );
-    const tagged = { stages: { ...result.stages, captioner: { name: 'wd-tagger', reason: 'auto' } } };
+    const tagged = { stages: { ...result.stages, captioner: stageChoice('wd14', [AUTO_WEIGHTS_CACHED]) } };
     expect(prepCaptionWarning(tagged)).toBe(null);
     expect(prepCaptionWarning(null)).toBe(null);
   });

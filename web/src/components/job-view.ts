@@ -3,7 +3,9 @@
 // one job event (or one unreadable message) into it, and which live figures its status line shows.
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import { webStageReason } from '../../../src/jobs/web-stage-words.js';
+import { z } from 'zod';
 import type { JobEventBody, JobProgress, JobStatus } from '../../../src/schemas/api.js';
+import { manifestStageChoiceSchema } from '../../../src/schemas/manifest.js';
 import type { LossPoint } from './loss-chart.js';
 import type { SampleImage } from './sample-labels.js';
 
@@ -206,16 +208,14 @@ const PREP_STAGE_LABELS: Record<string, string> = {
  * the manifest records them), in the manifest's order, each reason in the web app's words (its parts worded:
  * src/jobs/web-stage-words.ts); [] when the result has none (an older or failed job). */
 export function prepStageChoices(result: Record<string, unknown> | null | undefined): PrepStageChoice[] {
-  const stages = result?.stages;
-  if (typeof stages !== 'object' || stages === null) return [];
   const choices: PrepStageChoice[] = [];
-  for (const [stage, value] of Object.entries(stages as Record<string, unknown>)) {
-    const choice = value as { name?: unknown; reason?: unknown; reasonParts?: unknown } | null;
-    if (typeof choice?.name !== 'string') continue;
+  for (const [stage, value] of Object.entries(resultStages(result))) {
+    const choice = resultStageChoiceSchema.safeParse(value);
+    if (!choice.success) continue;
     choices.push({
       stage: PREP_STAGE_LABELS[stage] ?? stage,
-      name: choice.name,
-      reason: webStageReason(choice),
+      name: choice.data.name,
+      reason: webStageReason(choice.data),
     });
   }
   return choices;
@@ -223,13 +223,23 @@ export function prepStageChoices(result: Record<string, unknown> | null | undefi
 
 /** The warning a prep result calls for: captions fell back to the trigger and class words only. */
 export function prepCaptionWarning(result: Record<string, unknown> | null | undefined): string | null {
-  const captioner = (
-    result?.stages as { captioner?: { name?: unknown; reason?: unknown; reasonParts?: unknown } } | undefined
-  )?.captioner;
-  if (captioner?.name !== 'none') return null;
-  const reason = webStageReason(captioner);
+  const captioner = resultStageChoiceSchema.safeParse(resultStages(result).captioner);
+  if (!captioner.success || captioner.data.name !== 'none') return null;
+  const reason = webStageReason(captioner.data);
   const why = reason ? ` (${reason})` : '';
   return `No tags were captioned: every caption is only the trigger and class words${why}. Training on these captions works, but edit them on the Dataset page or download a captioner for better results.`;
+}
+
+/**
+ * A stage entry of a prep job's result: the manifest's choice (src/schemas/manifest.ts), its `reasonParts` left to
+ * webStageReason, which shows `reason` as it is when they are parts of a newer version.
+ */
+const resultStageChoiceSchema = manifestStageChoiceSchema.extend({ reasonParts: z.unknown().optional() });
+
+/** A prep job result's `stages` by stage name; {} when it has none or they are not an object. */
+function resultStages(result: Record<string, unknown> | null | undefined): Record<string, unknown> {
+  const stages = z.record(z.string(), z.unknown()).safeParse(result?.stages);
+  return stages.success ? stages.data : {};
 }
 
 /** A Cancel button's text: "Cancelling…" once clicked, until the job ends. */

@@ -2,40 +2,36 @@
 // markup): a reason's model pull and the no-tags warning link the Models page.
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
+import { AUTO_WEIGHTS_CACHED, CAPTIONER_NOT_DOWNLOADED } from '../../../src/prep/auto-stage-reasons.js';
+import { cliReason, stageChoice } from '../../../src/stage-reason.js';
 import { PrepCaptionWarning, PrepStagesUsed } from './prep-stages.js';
 
+// built as src/prep/stage-registry.ts records them, so a reworded reason is the one tested
 const result = {
   stages: {
-    segmenter: { name: 'classic', reason: 'auto: its weights are in the model cache' },
-    captioner: {
-      name: 'none',
-      reason:
-        'auto: no captioner weights downloaded, captions are the trigger and class words; `toonlora models pull wd-vit-tagger-v3` adds tags',
-      reasonParts: [
-        'auto: no captioner weights downloaded, captions are the trigger and class words; ',
-        { kind: 'pull-model', id: 'wd-vit-tagger-v3' },
-        ' adds tags',
-      ],
-    },
+    segmenter: stageChoice('isnet-anime', [AUTO_WEIGHTS_CACHED]),
+    captioner: stageChoice('none', CAPTIONER_NOT_DOWNLOADED),
   },
 };
+/** The captioner's reason as the page shows it: the CLI's pull command as a link to the Models page. */
+const captionerOnPage = cliReason(CAPTIONER_NOT_DOWNLOADED).replace(
+  '`toonlora models pull wd-vit-tagger-v3`',
+  'pulling wd-vit-tagger-v3 on the <a href="#/models">Models page</a>',
+);
 
 describe('a prep result on the Upload page', () => {
   it("links the Models page a stage reason's pull names", () => {
     const html = renderToStaticMarkup(<PrepStagesUsed result={result} />);
+    expect(html).toContain(`<li>captions: <b>none</b><span class="muted"> (${captionerOnPage})</span></li>`);
     expect(html).toContain(
-      '<li>captions: <b>none</b><span class="muted"> (auto: no captioner weights downloaded, captions are the trigger and class words; pulling wd-vit-tagger-v3 on the <a href="#/models">Models page</a> adds tags)</span></li>',
+      `<li>character cut-out: <b>isnet-anime</b><span class="muted"> (${AUTO_WEIGHTS_CACHED})</span></li>`,
     );
-    expect(html).toContain(
-      '<li>character cut-out: <b>classic</b><span class="muted"> (auto: its weights are in the model cache)</span></li>',
-    );
-    expect(renderToStaticMarkup(<PrepCaptionWarning result={result} />)).toContain(
-      'pulling wd-vit-tagger-v3 on the <a href="#/models">Models page</a> adds tags',
-    );
+    expect(captionerOnPage).toContain('pulling wd-vit-tagger-v3 on the <a href="#/models">Models page</a>');
+    expect(renderToStaticMarkup(<PrepCaptionWarning result={result} />)).toContain(`(${captionerOnPage})`);
   });
   it('shows nothing without stages, or with captions', () => {
     expect(renderToStaticMarkup(<PrepStagesUsed result={{ datasetId: 'd1' }} />)).toBe('');
-    const tagged = { stages: { captioner: { name: 'wd14', reason: 'auto' } } };
+    const tagged = { stages: { captioner: stageChoice('wd14', [AUTO_WEIGHTS_CACHED]) } };
     expect(renderToStaticMarkup(<PrepCaptionWarning result={tagged} />)).toBe('');
   });
 });
