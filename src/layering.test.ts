@@ -18,6 +18,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   errors: ['error-fix'],
   /** Why prep chose a stage, as data (a model to pull, an option set, an error with its fix), and its CLI words. */
   'stage-reason': ['error-fix'],
+  /** The Upload page's prep field labels: the web's words for a prep option (stage reasons, the Models page). */
+  'prep-field-labels': ['stage-reason'],
   version: [],
   types: [],
   'value-preview': [],
@@ -35,7 +37,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   config: ['error-fix', 'errors', 'schemas', 'value-preview'],
   /** The install lock and the disk probes: models/ (a pull) and env/ (the venv, doctor) share them. */
   host: [],
-  models: ['disk-full', 'error-fix', 'errors', 'format-bytes', 'host', 'schemas'],
+  models: ['disk-full', 'error-fix', 'errors', 'format-bytes', 'host', 'prep-field-labels', 'schemas'],
   /** env/ sits over models/: doctor reports the models' cache, the venv lives under toonlora's home. */
   env: ['error-fix', 'errors', 'format-bytes', 'host', 'models'],
   lora: ['disk-full', 'error-fix', 'errors', 'format-bytes', 'output-folder', 'schemas', 'vision'],
@@ -71,6 +73,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'format-bytes',
     'models',
     'prep',
+    'prep-field-labels',
     'schemas',
     'stage-reason',
     'version',
@@ -129,7 +132,7 @@ const WEB_SHARED: readonly string[] = [
   'src/lora/webui-name.ts', // the LoRA name WebUI can read back, shown on the LoRA page
   'src/jobs/web-stage-words.ts', // a prep stage's reason in the web's words: the Upload page and a server prep job's log
   'src/visible-text.ts', // a file name with control and bidi characters shown as escapes, as the CLI prints it
-  'src/jobs/prep-field-labels.ts', // the Upload page's prep field labels, which the stage reasons' words name too
+  'src/prep-field-labels.ts', // the Upload page's prep field labels, which the stage reasons' words name too
 ];
 
 /** What the web bundle may reach in src/ through WEB_SHARED's own imports (job-state.ts throws coded errors; errors.ts

@@ -1,11 +1,11 @@
 // src/jobs/web-stage-words.ts — a prep stage reason in the web app's words (pure): the parts src/stage-reason.ts
 // records beside the CLI's words (a model to pull: the Models page; a prep option: the Upload page's field, by its label in
-// prep-field-labels.ts; an
+// src/prep-field-labels.ts; an
 // error: its fix as job-error-hints.ts words it). The server's prep jobs announce their stage choices in these words;
 // the Upload page words a prep job's `result.stages` with them.
 import { reasonInWords, type StageReason, stageReasonSchema, type StageWords } from '../stage-reason.js';
 import { inWebWords } from './job-error-hints.js';
-import { PREP_FIELD_LABELS } from './prep-field-labels.js';
+import { PREP_FIELD_LABELS } from '../prep-field-labels.js';
 
 /** The web app's words for each part kind (src/stage-reason.ts CLI_STAGE_WORDS has the CLI's). */
 export const WEB_STAGE_WORDS: StageWords = {

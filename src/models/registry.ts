@@ -3,6 +3,7 @@
 // without it. The entries are data checked by zod at import; nothing here touches the file system.
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
+import { PREP_FIELD_LABELS } from '../prep-field-labels.js';
 import { DEFAULT_BASE_MODEL } from '../schemas/config.js';
 import { modelStageSchema } from '../schemas/models-api.js';
 
@@ -146,8 +147,7 @@ const RAW_REGISTRY = [
     license: 'Apache-2.0',
     whenMissing:
       'prep --inpainter auto fills text over art with OpenCV Navier-Stokes (smooth, no texture); --inpainter lama fails',
-    webWhenMissing:
-      '"Text over art filled by" auto fills it with OpenCV Navier-Stokes (smooth, no texture); lama fails',
+    webWhenMissing: `"${PREP_FIELD_LABELS.inpainter}" auto fills it with OpenCV Navier-Stokes (smooth, no texture); lama fails`,
   },
   {
     id: 'isnet-anime',
@@ -160,7 +160,7 @@ const RAW_REGISTRY = [
     },
     license: 'Apache-2.0',
     whenMissing: 'prep --segmenter auto falls back to classic; --segmenter isnet-anime fails',
-    webWhenMissing: '"Character cut-out" auto falls back to classic; isnet-anime fails',
+    webWhenMissing: `"${PREP_FIELD_LABELS.segmenter}" auto falls back to classic; isnet-anime fails`,
   },
   {
     id: 'u2net',
@@ -173,7 +173,7 @@ const RAW_REGISTRY = [
     },
     license: 'Apache-2.0',
     whenMissing: 'prep --segmenter u2net fails (auto uses isnet-anime or classic)',
-    webWhenMissing: '"Character cut-out" u2net fails (auto uses isnet-anime or classic)',
+    webWhenMissing: `"${PREP_FIELD_LABELS.segmenter}" u2net fails (auto uses isnet-anime or classic)`,
   },
   {
     id: 'wd-vit-tagger-v3',
@@ -190,7 +190,7 @@ const RAW_REGISTRY = [
     },
     license: 'Apache-2.0',
     whenMissing: 'prep --captioner auto captions without tags; --captioner wd14 fails',
-    webWhenMissing: '"Captions" auto captions without tags; wd14 fails',
+    webWhenMissing: `"${PREP_FIELD_LABELS.captioner}" auto captions without tags; wd14 fails`,
   },
   {
     id: 'anime-person-detector',
@@ -212,8 +212,7 @@ const RAW_REGISTRY = [
     license:
       'MIT (model card); trained with Ultralytics YOLOv8, whose authors claim AGPL-3.0 for such models',
     whenMissing: 'prep --characters all splits characters by mask components instead of detections',
-    webWhenMissing:
-      '"Characters per screenshot" all splits characters by mask components instead of detections',
+    webWhenMissing: `"${PREP_FIELD_LABELS.characters}" all splits characters by mask components instead of detections`,
   },
   {
     id: 'blip-base',
@@ -235,7 +234,7 @@ const RAW_REGISTRY = [
     license: 'BSD-3-Clause',
     approxTotalBytes: 990_000_000,
     whenMissing: 'prep --captioner blip fails; auto captions without a BLIP sentence',
-    webWhenMissing: '"Captions" blip fails; auto captions without a BLIP sentence',
+    webWhenMissing: `"${PREP_FIELD_LABELS.captioner}" blip fails; auto captions without a BLIP sentence`,
   },
   {
     id: 'anything-v5',

@@ -1,7 +1,7 @@
 // web/src/components/prep-model-warnings.ts — the Upload page's warning before Build (pure): a stage chosen by name
 // whose model is not downloaded on the server fails the build (or, for Characters per screenshot "all", falls back),
-// as the Models list says (`state` of each registry row); each names its field by its label (src/jobs/prep-field-labels.ts). `auto` never needs one: it picks what is there.
-import { PREP_FIELD_LABELS, PREP_FIELDS, type PrepField } from '../../../src/jobs/prep-field-labels.js';
+// as the Models list says (`state` of each registry row); each names its field by its label (src/prep-field-labels.ts). `auto` never needs one: it picks what is there.
+import { PREP_FIELD_LABELS, PREP_FIELDS, type PrepField } from '../../../src/prep-field-labels.js';
 import type { ModelRow } from '../../../src/schemas/models-api.js';
 
 /** The Upload page's stage fields, by their request keys. */

@@ -2,7 +2,7 @@
 // stage reasons and the warning before Build name those fields by: a label written on the page alone would drift.
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { PREP_FIELD_LABELS, PREP_FIELDS } from '../../../src/jobs/prep-field-labels.js';
+import { PREP_FIELD_LABELS, PREP_FIELDS } from '../../../src/prep-field-labels.js';
 import { webReason } from '../../../src/jobs/web-stage-words.js';
 import { prepModelWarnings } from '../components/prep-model-warnings.js';
 import { UploadPage } from './upload.js';

@@ -9,7 +9,7 @@
 // the server's per-request limit goes up in batches. A screenshot's Remove clears the last upload's summary and
 // moves the keyboard focus to the next Remove; a cancelled build's focus goes back to Build dataset.
 import { type DragEvent, useEffect, useRef, useState } from 'react';
-import { PREP_FIELD_LABELS, PREP_FIELDS, type PrepField } from '../../../src/jobs/prep-field-labels.js';
+import { PREP_FIELD_LABELS, PREP_FIELDS, type PrepField } from '../../../src/prep-field-labels.js';
 import type { Character, Dataset, Job, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
 import { visibleText } from '../../../src/visible-text.js';
 import {

@@ -1,7 +1,8 @@
-// src/jobs/prep-field-labels.ts — the Upload page's label of each prep option field (pure data, browser-safe): the
+// src/prep-field-labels.ts — the Upload page's label of each prep option field (pure data, browser-safe): the
 // one source for the page's selects (web/src/pages/upload.tsx), its warning before Build (web/src/components/
-// prep-model-warnings.ts) and a stage reason's prep option in the web app's words (web-stage-words.ts).
-import type { PrepOptionName } from '../stage-reason.js';
+// prep-model-warnings.ts), a stage reason's prep option in the web app's words (jobs/web-stage-words.ts) and the
+// Models page's words for what a missing model changes (models/registry.ts webWhenMissing).
+import type { PrepOptionName } from './stage-reason.js';
 
 /** The prep options the Upload page offers as fields (src/stage-reason.ts prepOptionSchema). */
 export type PrepField = PrepOptionName;
