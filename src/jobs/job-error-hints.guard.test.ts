@@ -19,7 +19,11 @@ import {
 import { type FixtureTensor, makePeftTensors, writeFixtureFile } from '../lora/lora-fixtures.js';
 import { checkApiBaseModel } from '../server/api-base-model.js';
 import { defaultLoraTools } from '../server/lora-tools.js';
-import { UPLOAD_WARNING_WORDS, uploadRefusalMessage } from '../server/lora-upload-refusal.js';
+import {
+  inspectPanelWarnings,
+  UPLOAD_WARNING_WORDS,
+  uploadRefusalMessage,
+} from '../server/lora-upload-refusal.js';
 import { checkQueueAdmission } from './queue-admission.js';
 import { MODEL_REGISTRY } from '../models/registry.js';
 import { fallenBackCaptioner, shortCaptionError } from '../prep/deferred-captions.js';
@@ -371,6 +375,47 @@ describe("the LoRA upload's refusals (422) name no CLI flag or command", () => {
     }
     expect(
       messages.flatMap((message) => cliWordsIn(message).map((found) => `${found} in "${message}"`)),
+    ).toEqual([]);
+  });
+});
+
+describe("the LoRA page's inspect panel (GET /api/loras/:id/inspect) words inspect's warnings for the web", () => {
+  it('every kind but a module note, in the words of the upload', () => {
+    const data = INSPECT_SAMPLES.filter((warning) => warning.kind !== 'note');
+    const texts = inspectPanelWarnings(data);
+    expect(texts).toEqual(data.map((warning) => warningInWords(warning, UPLOAD_WARNING_WORDS)));
+    expect(texts.flatMap((text) => cliWordsIn(text))).toEqual([]);
+    // a note is text, not data: shown as inspect wrote it
+    expect(inspectPanelWarnings([{ kind: 'note', text: 'alpha assumed' }])).toEqual(['alpha assumed']);
+  });
+
+  it("the route's warnings of files made elsewhere, from the raise site, keeping inspect's facts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toonlora-guard-inspect-'));
+    const modules = ['down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'];
+    const lora = makePeftTensors({ modules, rank: 4, seed: 1, prefix: 'unet.' });
+    const bias = {
+      name: `unet.${modules[0]}.lora_B.bias`,
+      dtype: 'F32' as const,
+      shape: [2],
+      data: new Float32Array(2),
+    };
+    const files: Record<string, [FixtureTensor[], Record<string, string>]> = {
+      'xl.safetensors': [lora, { ss_base_model_version: 'sdxl_base_v1-0' }],
+      'sd2.safetensors': [[...lora, bias], { ss_v2: 'True' }],
+      'bias.safetensors': [[...lora, bias], {}],
+      'other.safetensors': [[{ ...bias, name: 'model.weight' }], {}],
+    };
+    const warnings: string[] = [];
+    for (const [name, [tensors, metadata]] of Object.entries(files)) {
+      await writeFixtureFile(join(dir, name), tensors, metadata);
+      const inspected = await defaultLoraTools.inspect(join(dir, name));
+      expect(inspected.moduleCount).toEqual(expect.any(Number));
+      expect(inspected.compatibility).toEqual(expect.any(Array));
+      warnings.push(...(inspected.warnings as string[]));
+    }
+    expect(warnings.length).toBeGreaterThanOrEqual(4);
+    expect(
+      warnings.flatMap((warning) => cliWordsIn(warning).map((found) => `${found} in "${warning}"`)),
     ).toEqual([]);
   });
 });

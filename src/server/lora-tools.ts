@@ -4,15 +4,23 @@ import { basename } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { LoraUploadFacts } from '../jobs/upload-lora.js';
 import { convertLora } from '../lora/convert.js';
-import { type InspectResult, inspectLora, inspectLoraFindings } from '../lora/inspect.js';
+import { type InspectResult, inspectLoraFindings } from '../lora/inspect.js';
 import { type InspectWarning, warningInWords } from '../lora/inspect-warnings.js';
 import { openSafetensors } from '../lora/safetensors-read.js';
 import { sdxlSignals } from '../lora/sdxl-check.js';
 import type { LoraFormat } from '../schemas/api.js';
-import { UPLOAD_WARNING_WORDS, uploadRefusal, uploadRefusalMessage } from './lora-upload-refusal.js';
+import {
+  inspectPanelWarnings,
+  UPLOAD_WARNING_WORDS,
+  uploadRefusal,
+  uploadRefusalMessage,
+} from './lora-upload-refusal.js';
 
 export interface LoraTools {
-  /** `toonlora inspect --json`'s facts, with the per-module list reduced to a count (128 rows for SD1.5). */
+  /**
+   * `toonlora inspect --json`'s facts, with the per-module list reduced to a count (128 rows for SD1.5) and its
+   * `warnings` in the web app's words (lora-upload-refusal.ts inspectPanelWarnings).
+   */
   inspect(path: string): Promise<Record<string, unknown>>;
   /**
    * Writes a download copy of a LoRA to `outPath` (never overwrites): kohya (of an uploaded diffusers / PEFT
@@ -70,8 +78,10 @@ async function checkUpload(path: string, name: string): Promise<LoraUploadFacts>
 
 export const defaultLoraTools: LoraTools = {
   inspect: async (path) => {
-    const { modules, file: _file, ...rest } = await inspectLora(path);
-    return { ...rest, moduleCount: modules.length };
+    const { result, warnings } = await inspectLoraFindings(path);
+    const { modules, file: _file, ...rest } = result;
+    // the LoRA page shows them: in its words, not inspect's (`convert refuses the file unless --drop-unknown`)
+    return { ...rest, warnings: inspectPanelWarnings(warnings), moduleCount: modules.length };
   },
   convertForDownload: async (path, outPath, format) => {
     const to = format === 'kohya-fp16' ? 'kohya' : format;

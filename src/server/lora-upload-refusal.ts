@@ -1,7 +1,7 @@
 // src/server/lora-upload-refusal.ts — why the web app's LoRA upload refuses a file (422), in the web app's words
 // (pure): inspect's warnings as data (src/lora/inspect-warnings.ts) worded for someone who uploads on the LoRA page,
-// where the CLI's way out (`convert --to diffusers`, `--drop-unknown`) is no way out. A module note (alpha assumed,
-// DoRA axes) is not why a file is refused: the refusal leaves it out.
+// where the CLI's way out (`convert --to diffusers`, `--drop-unknown`) is no way out, and for the LoRA page's inspect
+// panel. A module note (alpha assumed, DoRA axes) is not why a file is refused: the refusal leaves it out.
 import type { InspectResult } from '../lora/inspect.js';
 import { type InspectWarning, type InspectWarningWords, warningInWords } from '../lora/inspect-warnings.js';
 import { NO_LORA_KEYS } from '../lora/open-lora.js';
@@ -23,6 +23,16 @@ export const UPLOAD_WARNING_WORDS: InspectWarningWords = {
   'lora-in-lokr': ({ count, example }) =>
     `${count} LoRA tensor(s) (e.g. ${example}) sit beside the LoKr modules.`,
 };
+
+/**
+ * inspect's warnings as the LoRA page's inspect panel shows them (GET /api/loras/:id/inspect): each kind in the
+ * upload's words, a module note (alpha assumed, DoRA axes) as inspect wrote it, since notes are text, not data.
+ */
+export function inspectPanelWarnings(warnings: readonly InspectWarning[]): string[] {
+  return warnings.map((warning) =>
+    warning.kind === 'note' ? warning.text : warningInWords(warning, UPLOAD_WARNING_WORDS),
+  );
+}
 
 /**
  * Why generate cannot use the LoRA inspect describes, in the web app's words (for an SDXL LoRA, only that), or
