@@ -54,6 +54,8 @@ interface RunningJob {
   readonly controller: AbortController;
   /** Aborted when a shutdown stops the job at once. */
   readonly kill: AbortController;
+  /** Aborted when a shutdown starts (JobContext.shutdown), after a cancel too. */
+  readonly shutdown: AbortController;
   done: Promise<void>;
   /** Why a shutdown killed it: it outlived the grace time, or the caller forced the close. */
   killedFor?: 'grace' | 'force';
@@ -229,7 +231,10 @@ export class EmbeddedJobQueue implements JobQueue {
     this.closed = true;
     const graceMs = options.graceMs ?? this.shutdownGraceMs;
     const stopping = [...this.running.values()];
-    for (const entry of stopping) entry.controller.abort('shutdown' satisfies StopReason);
+    for (const entry of stopping) {
+      entry.controller.abort('shutdown' satisfies StopReason);
+      entry.shutdown.abort();
+    }
     const all = Promise.all(stopping.map((entry) => entry.done));
     if (stopping.length > 0 && !(await settlesWithin(all, graceMs, options.force))) {
       const why = options.force?.aborted ? 'force' : 'grace';
@@ -275,6 +280,7 @@ export class EmbeddedJobQueue implements JobQueue {
       job,
       controller: new AbortController(),
       kill: new AbortController(),
+      shutdown: new AbortController(),
       done: Promise.resolve(),
       detached: false,
     };
@@ -305,6 +311,7 @@ export class EmbeddedJobQueue implements JobQueue {
       job,
       signal: controller.signal,
       kill: entry.kill.signal,
+      shutdown: entry.shutdown.signal,
       resume: job.kind === 'train' && job.attempts > 1 && job.checkpoint !== null,
       progress: (progress) =>
         this.recordFor(entry, () => {
@@ -329,7 +336,10 @@ export class EmbeddedJobQueue implements JobQueue {
     } catch (error) {
       if (entry.detached) return; // the shutdown recorded it already
       const reason = stopReason();
-      if (reason === 'cancel') this.finish(job.id, 'cancelled', { message: 'cancelled by the user' });
+      // a cancel the shutdown did not let end (a remote worker still asked to stop): interrupted, as the runner says
+      const cancelCutShort = entry.shutdown.signal.aborted && error instanceof JobInterruptedError;
+      if (reason === 'cancel' && !cancelCutShort)
+        this.finish(job.id, 'cancelled', { message: 'cancelled by the user' });
       else if (reason === 'shutdown' && (entry.killedFor || !isOwnFailure(error)))
         this.finishInterrupted(entry);
       else if (error instanceof JobInterruptedError)

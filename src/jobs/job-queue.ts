@@ -20,6 +20,12 @@ export interface JobContext {
    * Ctrl-C): runners end their worker at once (what it saved stays, the steps since are lost).
    */
   readonly kill: AbortSignal;
+  /**
+   * Aborted when the server shuts down, also when `signal` was aborted before by a cancel (its reason stays
+   * 'cancel'): a runner waiting on another machine to stop (a remote worker) stops waiting. Optional: the queue
+   * gives it; a runner without it waits as for a cancel.
+   */
+  readonly shutdown?: AbortSignal;
   /** True when this attempt continues a stopped train job from `job.checkpoint`. */
   readonly resume: boolean;
   progress(progress: JobProgress): void;

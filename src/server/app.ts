@@ -127,7 +127,7 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
   await app.register(imageRoutes, { limits });
   await app.register(datasetRoutes);
   await app.register(jobRoutes);
-  if (board) await app.register(workerRoutes, { board });
+  if (board) await app.register(workerRoutes, { board, maxLoraBytes: limits.maxLoraBytes });
   await app.register(artifactRoutes, {
     loraTools: options.loraTools ?? defaultLoraTools,
     limits,

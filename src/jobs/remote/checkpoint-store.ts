@@ -36,13 +36,13 @@ export function checkpointTooLarge(maxBytes: number, bytes?: number): ToonloraEr
   );
 }
 
-/** Passes the bytes through, failing with checkpointTooLarge once more than `maxBytes` went by. */
-export function byteLimit(maxBytes: number): Transform {
+/** Passes the bytes through, failing with `tooLarge` (checkpointTooLarge) once more than `maxBytes` went by. */
+export function byteLimit(maxBytes: number, tooLarge = checkpointTooLarge): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
-      done(seen > maxBytes ? checkpointTooLarge(maxBytes) : null, chunk);
+      done(seen > maxBytes ? tooLarge(maxBytes) : null, chunk);
     },
   });
 }

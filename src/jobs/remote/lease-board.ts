@@ -4,20 +4,19 @@
 // event batches are recorded as the job's progress / log / checkpoints and renew the lease; its LoRA upload ends
 // the job as a local run does (a `lora` artifact). A lease not renewed in time interrupts the job (resumable): the
 // newest checkpoint a worker uploaded is kept (checkpoint-store.ts), and a resume claimed by any worker gets it.
-// remoteState() says where a running job is (waiting for a worker, or which one holds it and how long it has
-// been silent) for GET /api/jobs/:id and the Train page; onChange() tells the job event streams when that changed.
+// remoteState() / onChange() (remote-state.ts) say where a running job is and tell the event streams when it changed.
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ERRORS, type ErrorCode, ToonloraError } from '../../errors.js';
+import { ToonloraError } from '../../errors.js';
 import { type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js';
 import { effectiveLoraAlpha } from '../../schemas/config.js';
 import type { CatalogStore } from '../catalog-store.js';
 import { jobRelDir } from '../data-layout.js';
 import { checkExportImages } from '../kohya-export.js';
 import { resolveDataPath } from '../data-path.js';
-import { type JobContext, JobInterruptedError, type JobRunner, type StopReason } from '../job-queue.js';
+import type { JobContext, JobRunner, StopReason } from '../job-queue.js';
 import type { JobStore } from '../job-store.js';
 import { loraNameFor, recordSamples } from '../runners/train-runner.js';
 import {
@@ -28,7 +27,10 @@ import {
 } from './checkpoint-store.js';
 import type { JobRemote } from '../../schemas/api.js';
 import type { LeaseEvent, LeaseEventsReply, LeaseFail, LeaseSamples, WorkerClaim } from './protocol.js';
-import { checkPng, checkSafetensors } from './upload-checks.js';
+import { leaseExpiredError, seconds, shutdownDuringCancelError, workerFailError } from './lease-endings.js';
+import { remoteStateOf, RemoteStateWatchers } from './remote-state.js';
+import { receiveLora } from './lora-upload.js';
+import { checkPng } from './upload-checks.js';
 
 export interface LeaseBoardOptions {
   store: JobStore;
@@ -63,15 +65,12 @@ interface Lease {
   timer?: NodeJS.Timeout;
 }
 
-/** `60 s`, or `250 ms` under a second. */
-const seconds = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
-
 export class RemoteTrainBoard {
   /** Offered jobs no worker holds, oldest first (a Map keeps insertion order). */
   private readonly offered = new Map<string, Offer>();
   private readonly leases = new Map<string, Lease>();
   private readonly pollers = new Set<() => void>();
-  private readonly watchers = new Set<(jobId: string) => void>();
+  private readonly watchers = new RemoteStateWatchers();
   private closed = false;
 
   constructor(private readonly options: LeaseBoardOptions) {}
@@ -103,8 +102,9 @@ export class RemoteTrainBoard {
       };
       context.signal.addEventListener('abort', () => this.stopped(offer), { once: true });
       context.kill.addEventListener('abort', () => this.end(offer, new Error('killed')), { once: true });
+      context.shutdown?.addEventListener('abort', () => this.shutDown(offer), { once: true });
       this.offered.set(context.job.id, offer);
-      this.changed(context.job.id);
+      this.watchers.changed(context.job.id);
       context.emit({
         type: 'log',
         level: 'info',
@@ -234,10 +234,24 @@ export class RemoteTrainBoard {
     return stored;
   }
 
-  /** Stores the worker's kohya LoRA file as the job's `lora` artifact and ends the job succeeded. */
-  async complete(leaseId: string, file: Buffer, facts: { steps: number; lastLoss?: number }) {
-    const lease = this.held(leaseId);
-    checkSafetensors(file);
+  /** Streams the worker's kohya LoRA file (`body`) into the run folder and stores it as the job's `lora` artifact,
+   * ending the job succeeded: a temporary file first, refused past `maxBytes` (413) while it arrives or when it is
+   * not a safetensors file (422), removed on any failure, renamed into place once the lease still holds. */
+  async complete(
+    leaseId: string,
+    body: Readable,
+    facts: { steps: number; lastLoss?: number },
+    maxBytes: number,
+  ) {
+    const { runDir } = this.held(leaseId).offer;
+    const temporary = await receiveLora(runDir, body, maxBytes);
+    let lease: Lease;
+    try {
+      lease = this.held(leaseId); // the lease may have ended while the file arrived
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
     this.release(lease);
     const { context, params, loraName } = lease.offer;
     const { job } = context;
@@ -246,8 +260,7 @@ export class RemoteTrainBoard {
       `${jobRelDir(job.id)}/${loraName}/${loraName}.safetensors`,
     );
     try {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, file);
+      await rename(temporary, path);
       const lora = this.options.catalog.addArtifact({
         characterId: job.characterId,
         jobId: job.id,
@@ -275,6 +288,7 @@ export class RemoteTrainBoard {
         worker: lease.worker,
       });
     } catch (error) {
+      await rm(temporary, { force: true });
       await rm(path, { force: true });
       this.end(lease.offer, error);
       throw error;
@@ -286,52 +300,22 @@ export class RemoteTrainBoard {
   fail(leaseId: string, body: LeaseFail): { jobId: string } {
     const lease = this.held(leaseId);
     this.release(lease);
-    const { code, message, fix } = body.error;
-    const known = (Object.keys(ERRORS) as ErrorCode[]).find((name) => name === code) ?? 'TL_ERR_WORKER';
     const asked = lease.offer.context.signal.aborted; // the events reply said stop: a cancel
-    this.end(
-      lease.offer,
-      !body.stopped
-        ? new ToonloraError(known, `worker ${lease.worker}: ${message}`, {
-            fix,
-            details: { remoteWorker: lease.worker },
-          })
-        : asked
-          ? new Error('stopped')
-          : new JobInterruptedError(
-              `worker ${lease.worker} stopped the run itself (${message}); resume the job to continue from its ` +
-                'checkpoint (on any worker when it reached this server, else on that machine)',
-            ),
-    );
+    this.end(lease.offer, workerFailError(lease.worker, body, asked));
     return { jobId: lease.offer.context.job.id };
   }
 
-  /** Where running job `jobId` is: offered (no worker holds it yet) or held by a worker (silent how long, its
-   * lease ending when, whether a cancel waits for it); undefined when it is neither. */
+  /** Where running job `jobId` is (remote-state.ts); undefined when no worker is offered it or holds it. */
   remoteState(jobId: string, now = Date.now()): JobRemote | undefined {
-    const offer = this.offered.get(jobId);
-    if (offer) return { worker: null, silentMs: null, leaseEndsInMs: null, stopAsked: false };
-    for (const lease of this.leases.values()) {
-      if (lease.offer.context.job.id !== jobId) continue;
-      return {
-        worker: lease.worker,
-        silentMs: Math.max(0, now - lease.lastReportAt),
-        leaseEndsInMs: Math.max(0, lease.expiresAt - now),
-        stopAsked: lease.offer.context.signal.aborted,
-      };
-    }
-    return undefined;
+    const lease = [...this.leases.values()].find((held) => held.offer.context.job.id === jobId);
+    const view = lease && { ...lease, stopAsked: lease.offer.context.signal.aborted };
+    return remoteStateOf(this.offered.has(jobId), view, now);
   }
 
   /** Calls `listener` (which must not throw) with a job's id when its remoteState() changed: offered, claimed, a
    * report from its worker (the lease renewed), a cancel waiting for the worker. Returns the function removing it. */
   onChange(listener: (jobId: string) => void): () => void {
-    this.watchers.add(listener);
-    return () => this.watchers.delete(listener);
-  }
-
-  private changed(jobId: string): void {
-    for (const watcher of [...this.watchers]) watcher(jobId);
+    return this.watchers.add(listener);
   }
 
   /** No claims from now on; long polls answer at once (the server shuts down). */
@@ -349,11 +333,22 @@ export class RemoteTrainBoard {
       return;
     }
     if ((offer.context.signal.reason as StopReason) !== 'shutdown') {
-      this.changed(jobId); // a cancel: stopAsked until the worker's next report
+      this.watchers.changed(jobId); // a cancel: stopAsked until the worker's next report
       return;
     }
     for (const lease of this.leases.values()) if (lease.offer === offer) this.release(lease);
     this.end(offer, new Error('stopped'));
+  }
+
+  /** The server shuts down while a cancel waits for the worker: not waited for, the job is recorded interrupted
+   * now (as a shutdown does to every remote job; stopped() did it already when the shutdown came first). */
+  private shutDown(offer: Offer): void {
+    if (offer.settled || (offer.context.signal.reason as StopReason) !== 'cancel') return;
+    for (const lease of this.leases.values()) {
+      if (lease.offer !== offer) continue;
+      this.release(lease);
+      this.end(offer, shutdownDuringCancelError(lease.worker));
+    }
   }
 
   private held(leaseId: string): Lease {
@@ -375,7 +370,7 @@ export class RemoteTrainBoard {
     lease.expiresAt = lease.lastReportAt + this.options.leaseMs;
     lease.timer = setTimeout(() => this.expire(lease), this.options.leaseMs);
     lease.timer.unref();
-    this.changed(lease.offer.context.job.id);
+    this.watchers.changed(lease.offer.context.job.id);
   }
 
   private release(lease: Lease): void {
@@ -386,19 +381,9 @@ export class RemoteTrainBoard {
   private expire(lease: Lease): void {
     this.release(lease);
     const { offer } = lease;
-    void storedCheckpoint(offer.runDir).then((kept) => {
-      const from = kept
-        ? `any worker continues from the checkpoint of step ${kept.step} this server keeps, or from a newer one ` +
-          'on its own disk (the same machine)'
-        : 'a worker continues from its checkpoint when it has it (the same machine), otherwise it trains from step 1';
-      this.end(
-        offer,
-        new JobInterruptedError(
-          `worker ${lease.worker} stopped reporting (nothing for ${seconds(this.options.leaseMs)}): it was stopped, ` +
-            `or its machine or network went away. Resume the job: ${from} (job ${offer.context.job.id}).`,
-        ),
-      );
-    });
+    void storedCheckpoint(offer.runDir).then((kept) =>
+      this.end(offer, leaseExpiredError(lease.worker, offer.context.job.id, this.options.leaseMs, kept)),
+    );
   }
 
   private end(offer: Offer, error: unknown, result?: Record<string, unknown>): void {

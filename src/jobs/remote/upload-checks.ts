@@ -13,13 +13,14 @@ export function checkPng(name: string, file: Buffer): void {
   }
 }
 
-/** A safetensors file starts with its header's length (8 bytes, little-endian) and the JSON header. */
-export function checkSafetensors(file: Buffer): void {
-  const length = file.length >= 8 ? Number(file.readBigUInt64LE(0)) : 0;
-  if (length < 2 || 8 + length > file.length || file[8] !== 0x7b) {
+/** A safetensors file starts with its header's length (8 bytes, little-endian) and the JSON header: `head` is the
+ * file's start (at least 9 bytes), `size` the whole file's. */
+export function checkSafetensors(head: Buffer, size = head.length): void {
+  const length = head.length >= 9 ? Number(head.readBigUInt64LE(0)) : 0;
+  if (length < 2 || 8 + length > size || head[8] !== 0x7b) {
     throw new ToonloraError(
       'TL_ERR_SAFETENSORS',
-      `the uploaded LoRA (${file.length} bytes) is not a safetensors file; send the kohya .safetensors the run wrote.`,
+      `the uploaded LoRA (${size} bytes) is not a safetensors file; send the kohya .safetensors the run wrote.`,
     );
   }
 }

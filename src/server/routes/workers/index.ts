@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
 import { checkpointTooLarge } from '../../../jobs/remote/checkpoint-store.js';
+import { loraTooLarge } from '../../../jobs/remote/lora-upload.js';
 import {
   leaseCheckpointQuerySchema,
   leaseCheckpointReplySchema,
@@ -44,10 +45,10 @@ declare module 'fastify' {
 
 export interface WorkerRoutesOptions {
   board: RemoteTrainBoard;
+  /** The largest LoRA a worker may upload: as a LoRA uploaded on the LoRA page (uploadLimitsSchema.maxLoraBytes). */
+  maxLoraBytes: number;
 }
 
-/** The largest LoRA a worker may upload: as a LoRA uploaded on the LoRA page (512 MiB). */
-const MAX_LORA_BYTES = 512 * 1024 * 1024;
 /** The largest batch of one step's sample images (base64 PNGs of at most 1024 x 1024, a few MiB each). */
 const MAX_SAMPLES_BYTES = 128 * 1024 * 1024;
 /** The largest checkpoint zip a worker may upload: an SDXL LoRA of rank 128 with its optimizer state is about 2 GiB. */
@@ -80,16 +81,13 @@ function protocolRefusal(app: FastifyInstance) {
 
 export default async function workerRoutes(
   app: FastifyInstance,
-  { board }: WorkerRoutesOptions,
+  { board, maxLoraBytes }: WorkerRoutesOptions,
 ): Promise<void> {
   const routes = app.withTypeProvider<ZodRouteTypes>();
   // only these routes (this plugin is not shared with its parent) take a raw file body
-  app.addContentTypeParser(
-    'application/octet-stream',
-    { parseAs: 'buffer', bodyLimit: MAX_LORA_BYTES },
-    (_request, body, done) => done(null, body),
-  );
-  // a checkpoint upload is streamed to disk as it arrives (the route counts its bytes), never buffered
+  // a LoRA (complete) and a checkpoint upload are streamed to disk as they arrive (the board counts their bytes),
+  // never buffered
+  app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
   app.addContentTypeParser('application/zip', (_request, payload, done) => done(null, payload));
   // a shutdown answers the long polls at once, so the close does not wait for them
   app.addHook('preClose', async () => board.close());
@@ -229,7 +227,6 @@ export default async function workerRoutes(
   routes.post(
     '/api/worker/leases/:id/complete',
     {
-      bodyLimit: MAX_LORA_BYTES,
       schema: zodRoute({
         params: leaseParamsSchema,
         querystring: leaseCompleteQuerySchema,
@@ -245,14 +242,26 @@ export default async function workerRoutes(
         tags: ['workers'],
       }),
     },
-    async (request) => {
-      if (!Buffer.isBuffer(request.body)) {
+    async (request, reply) => {
+      const body = request.body as unknown;
+      if (!body || typeof (body as Readable).pipe !== 'function') {
         throw new ToonloraError(
           'TL_ERR_UNSUPPORTED_MEDIA',
           'complete: send the LoRA file as the body, with content-type application/octet-stream.',
         );
       }
-      return board.complete(request.params.id, request.body, request.query);
+      const declared = Number(request.headers['content-length']);
+      if (declared > maxLoraBytes) {
+        reply.header('connection', 'close'); // rather than read and drop it to keep the connection
+        throw loraTooLarge(maxLoraBytes, declared);
+      }
+      try {
+        return await board.complete(request.params.id, body as Readable, request.query, maxLoraBytes);
+      } catch (error) {
+        // refused while it streamed: the rest of the body is not read, the connection ends after the answer
+        if (!(body as Readable).readableEnded) reply.header('connection', 'close');
+        throw error;
+      }
     },
   );
 
