@@ -43,6 +43,9 @@ export async function receiveLora(runDir: string, body: Readable, maxBytes: numb
     // closes the connection after it instead of reading the rest)
     const limit = byteLimit(maxBytes, loraTooLarge);
     body.once('error', (error) => limit.destroy(error));
+    body.once('close', () => {
+      if (!body.readableEnded) limit.destroy(new Error('the LoRA upload was cut off before its end'));
+    });
     body.pipe(limit);
     await pipeline(limit, createWriteStream(temporary));
     await checkSafetensorsFile(temporary, (await stat(temporary)).size);
