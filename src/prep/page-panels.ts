@@ -4,18 +4,14 @@
 // (here only those of one flat colour), found on a turned copy of the piece for columns.
 import type { Box, RgbImage } from '../vision/image.js';
 import {
-  type Band,
-  flatBands,
-  GUTTER_MIN_PX,
-  GUTTER_MIN_SHARE,
-  GUTTER_TOLERANCE,
-  isStripShaped,
-  plain,
-  near,
-  PANEL_MIN_PX,
-  panelImage,
-  rowRuns,
-} from './strip-panels.js';
+  crossed,
+  matchingShare,
+  PAGE_GUTTER_MIN_PX,
+  PAGE_NOISE_TOLERANCE,
+  type PageBand,
+  pageRuns,
+} from './page-gutters.js';
+import { isStripShaped, near, PANEL_MIN_PX, panelImage } from './strip-panels.js';
 
 /** A page panel is at least this many pixels on each side... */
 export const PAGE_PANEL_MIN_PX = 64;
@@ -55,23 +51,6 @@ function lineView(image: RgbImage, box: Box, axis: Axis): RgbImage {
   return axis === 'rows' ? piece : transposed(piece);
 }
 
-/** Share (0-1) of row `a`'s pixels within the gutter tolerance of row `b`'s pixel in the same column. */
-function matchingShare(image: RgbImage, a: number, b: number): number {
-  const { width, data } = image;
-  let same = 0;
-  for (let x = 0; x < width; x++) {
-    const i = (a * width + x) * 3;
-    const j = (b * width + x) * 3;
-    if (
-      Math.abs((data[i] as number) - (data[j] as number)) <= GUTTER_TOLERANCE &&
-      Math.abs((data[i + 1] as number) - (data[j + 1] as number)) <= GUTTER_TOLERANCE &&
-      Math.abs((data[i + 2] as number) - (data[j + 2] as number)) <= GUTTER_TOLERANCE
-    )
-      same++;
-  }
-  return same / width;
-}
-
 /** How many lines beyond a band are looked at for whether they go on with it: a JPEG's 8 x 8 blocks blur a
  * border line into the near-white lines next to it (q95: 252-255 up to 8 px away, the band then starting at
  * the next block), which alone look like the gutter going on. Two blocks. */
@@ -91,7 +70,7 @@ function goesOn(view: RgbImage, bandLine: number, first: number, step: 1 | -1): 
  * lines next to it go on with it ({@link goesOn}). A flat stretch of a picture's background between a
  * character and a bubble has that background on both sides; a gutter has panel borders or art.
  */
-function separates(view: RgbImage, band: Band): boolean {
+function separates(view: RgbImage, band: PageBand): boolean {
   return !goesOn(view, band.start, band.start - 1, -1) && !goesOn(view, band.end - 1, band.end, 1);
 }
 
@@ -120,11 +99,11 @@ function cutAlong(
   colours: GutterColours | null,
 ): { pieces: Box[]; gutters: Rgb[] } {
   const view = lineView(image, box, axis);
-  const gutters = flatBands(view, minGutter).filter(
+  const gutters = pageRuns(view).filter(
     (b) =>
       b.end - b.start >= minGutter &&
-      plain(b) &&
-      (colours === null || colours.some((c) => near(c, b.colour, GUTTER_TOLERANCE))) &&
+      (colours === null || colours.some((c) => near(c, b.colour, PAGE_NOISE_TOLERANCE))) &&
+      !crossed(view, b) &&
       separates(view, b),
   );
   const pieces: Box[] = [];
@@ -136,16 +115,17 @@ function cutAlong(
   return { pieces, gutters: gutters.map((g) => g.colour) };
 }
 
-/** Where a page's margin ends, from the first of `runs` (its lines' runs, counted from that edge): the margin is
- * one-colour lines of the first run's colour, with stretches under `sliverPx` lines between them (a title, a
- * page number). 0 when the first line is not flat. */
-function marginEnd(runs: readonly Band[], sliverPx: number): number {
+/** Where a page's margin ends, from the first of `runs` (its lines' runs that nothing {@link crossed}, counted
+ * from that edge: a white panel's frame lines cross its inside): the margin is one-colour lines of the first
+ * run's colour, with stretches under `sliverPx` lines between them (a title, a page number). 0 when the first
+ * line is not in a run. */
+function marginEnd(runs: readonly PageBand[], sliverPx: number): number {
   const [first, ...rest] = runs;
-  if (first?.start !== 0 || !first.flat) return 0;
+  if (first?.start !== 0) return 0;
   let end = first.end;
   for (const run of rest) {
     if (run.start - end >= sliverPx) break;
-    if (run.flat && near(run.colour, first.colour, GUTTER_TOLERANCE)) end = run.end;
+    if (near(run.colour, first.colour, PAGE_NOISE_TOLERANCE)) end = run.end;
   }
   return end;
 }
@@ -160,14 +140,15 @@ function trimMargins(
   let box: Box = { x: 0, y: 0, width: image.width, height: image.height };
   const colours: Rgb[] = [];
   for (const axis of ['rows', 'columns'] as const) {
-    const runs = rowRuns(lineView(image, box, axis));
+    const view = lineView(image, box, axis);
+    const runs = pageRuns(view).filter((r) => !crossed(view, r));
     const size = axis === 'rows' ? box.height : box.width;
     const mirrored = runs.map((r) => ({ ...r, start: size - r.end, end: size - r.start })).reverse();
     const from = marginEnd(runs, sliverPx[axis]);
     const to = size - marginEnd(mirrored, sliverPx[axis]);
     if (to <= from) return null;
-    if (from > 0) colours.push((runs[0] as Band).colour);
-    if (to < size) colours.push((mirrored[0] as Band).colour);
+    if (from > 0) colours.push((runs[0] as PageBand).colour);
+    if (to < size) colours.push((mirrored[0] as PageBand).colour);
     box = spanBox(box, axis, from, to);
   }
   return { box, colours };
@@ -215,11 +196,7 @@ export function findPagePanels(image: RgbImage): Box[] | null {
   const minPanel = (side: number) => Math.max(PAGE_PANEL_MIN_PX, PAGE_PANEL_MIN_SHARE * side);
   const page = trimMargins(image, { rows: minPanel(image.height), columns: minPanel(image.width) });
   if (!page) return null;
-  const minGutter = Math.max(
-    GUTTER_MIN_PX,
-    Math.round(Math.min(image.width, image.height) * GUTTER_MIN_SHARE),
-  );
-  const panels = cutPiece(image, page.box, minGutter, 0, null, page.colours).filter(
+  const panels = cutPiece(image, page.box, PAGE_GUTTER_MIN_PX, 0, null, page.colours).filter(
     (p) => p.width >= minPanel(image.width) && p.height >= minPanel(image.height),
   );
   return panels.length >= 2 ? panels : null;
