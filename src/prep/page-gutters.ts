@@ -13,9 +13,10 @@ export const PAGE_NOISE_TOLERANCE = 10;
  * {@link PAGE_NOISE_TOLERANCE} (JPEG ringing where a frame line's corner meets the gutter). */
 export const PAGE_NOISE_SHARE = 0.02;
 
-/** A run of flat lines goes on while each line's median is within this of the run's first line's: a band
- * is one colour, not shaded. */
-export const PAGE_RUN_TOLERANCE = 4;
+/** A run of flat lines goes on while each line's median is within this of the run's first line's: a band is
+ * about one colour, not shaded. 8, not 4: at q60 a yellow panel's colour bleeds into a 10 px white gutter
+ * (JPEG halves colour's resolution), its lines' blue medians 250-255. */
+export const PAGE_RUN_TOLERANCE = 8;
 
 /** A page gutter is at least this many lines wide, on any page size (scans at 2000 px have 10-20 px gutters). */
 export const PAGE_GUTTER_MIN_PX = 8;

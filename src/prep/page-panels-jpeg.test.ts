@@ -1,0 +1,136 @@
+// src/prep/page-panels-jpeg.test.ts — findPagePanels on pages as they are found: JPEGs (q60-q95) with narrow
+// gutters (10-24 px) at 800 and 1600 px wide, a scan's grey noisy paper; and what JPEG noise must not cut: a
+// noisy near-white sky, a thin line of art across a gutter.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeRgb } from '../../test/helpers/images.js';
+import type { Box, RgbImage } from '../vision/image.js';
+import { decodeToRgb, encodeJpeg } from '../vision/sharp-io.js';
+import { findPagePanels } from './page-panels.js';
+
+type Rgb = readonly [number, number, number];
+const BLACK: Rgb = [0, 0, 0];
+const DARK: Rgb = [40, 40, 60];
+const FILLS: readonly Rgb[] = [
+  [188, 215, 240],
+  [250, 236, 170],
+  [245, 200, 210],
+  [255, 255, 255],
+  [120, 170, 90],
+  [220, 220, 220],
+];
+const dir = mkdtempSync(join(tmpdir(), 'toonlora-page-jpeg-'));
+
+/** A repeatable noise -amp..amp for pixel (x, y) (a hash, no state). */
+const noise = (x: number, y: number, amp: number) =>
+  (((((x * 73856093) ^ (y * 19349663)) >>> 0) % 1000) / 1000) * 2 * amp - amp;
+const clamp = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
+
+/** A 3 x 2 grid of panels `gap` px apart, margins of a 20th of the width. */
+function grid(width: number, height: number, gap: number): Box[] {
+  const margin = Math.round(width / 20);
+  const w = Math.floor((width - 2 * margin - gap) / 2);
+  const h = Math.floor((height - 2 * margin - 2 * gap) / 3);
+  const boxes: Box[] = [];
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 2; c++)
+      boxes.push({ x: margin + c * (w + gap), y: margin + r * (h + gap), width: w, height: h });
+  return boxes;
+}
+
+/** Framed panels (3 px black border, a fill, a dark figure in the middle) on `paper`, `extra` drawn dark over all. */
+function page(
+  width: number,
+  height: number,
+  boxes: readonly Box[],
+  paper: (x: number, y: number) => Rgb,
+  extra: readonly Box[] = [],
+) {
+  const inside = (x: number, y: number, b: Box) =>
+    x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
+  return makeRgb(width, height, (x, y) => {
+    if (extra.some((b) => inside(x, y, b))) return DARK;
+    for (const [i, b] of boxes.entries()) {
+      if (!inside(x, y, b)) continue;
+      if (Math.min(x - b.x, y - b.y, b.x + b.width - 1 - x, b.y + b.height - 1 - y) < 3) return BLACK;
+      const fx = (x - b.x - b.width / 2) / (0.15 * b.width);
+      const fy = (y - b.y - b.height / 2) / (0.3 * b.height);
+      return fx * fx + fy * fy < 1 ? DARK : (FILLS[i % FILLS.length] as Rgb);
+    }
+    return paper(x, y);
+  });
+}
+
+async function asJpeg(image: RgbImage, quality: number): Promise<RgbImage> {
+  const path = join(dir, `page-${quality}.jpg`);
+  await encodeJpeg(image, path, quality);
+  return decodeToRgb(path, { maxPixels: 1e8 });
+}
+
+/** The largest difference of any side of any panel from the expected box; Infinity when the count differs. */
+function worstError(panels: readonly Box[] | null, boxes: readonly Box[]): number {
+  if (panels?.length !== boxes.length) return Number.POSITIVE_INFINITY;
+  return Math.max(
+    ...panels.flatMap((p, i) => {
+      const b = boxes[i] as Box;
+      return [p.x - b.x, p.y - b.y, p.x + p.width - b.x - b.width, p.y + p.height - b.y - b.height].map(
+        Math.abs,
+      );
+    }),
+  );
+}
+
+const white = (): Rgb => [255, 255, 255];
+
+describe('findPagePanels on JPEG pages', () => {
+  it('cuts 3 x 2 grids with 10, 16 and 24 px gutters, JPEG q60, q80 and q95, 800 and 1600 px wide, into their 6 panels', async () => {
+    const results: string[] = [];
+    for (const width of [800, 1600])
+      for (const gap of [10, 16, 24]) {
+        const height = Math.round(width * 1.4);
+        const boxes = grid(width, height, gap);
+        const image = page(width, height, boxes, white);
+        for (const quality of [60, 80, 95]) {
+          const error = worstError(findPagePanels(await asJpeg(image, quality)), boxes);
+          results.push(
+            `${width} px, ${gap} px gutters, q${quality}: ${error <= 3 ? 'ok' : `off by ${error}`}`,
+          );
+        }
+      }
+    expect(results.filter((r) => !r.endsWith('ok'))).toEqual([]);
+  }, 240_000);
+
+  it('cuts a scan-like page: grey paper (#f4f4f4) with noise, 12 px gutters, JPEG q80', async () => {
+    const boxes = grid(1000, 1400, 12);
+    const paper = (x: number, y: number): Rgb => {
+      const v = clamp(244 + noise(x, y, 4));
+      return [v, v, clamp(v - 2)];
+    };
+    const panels = findPagePanels(await asJpeg(page(1000, 1400, boxes, paper), 80));
+    expect(worstError(panels, boxes)).toBeLessThanOrEqual(3);
+  }, 60_000);
+
+  it('does not cut a noisy near-white sky (borderless art: a bird high up, a figure low down, sky between)', async () => {
+    for (const quality of [60, 90]) {
+      const sky = makeRgb(1000, 700, (x, y) => {
+        if (Math.hypot(x - 300, y - 160) < 50) return DARK; // a bird
+        if (x >= 600 && x < 760 && y >= 420) return DARK; // a figure, cut off by the picture's bottom
+        const v = 250 - (y / 700) * 12 + noise(x, y, 5); // a sky a little darker lower down, noisy
+        return [clamp(v - 6), clamp(v - 2), clamp(v)];
+      });
+      expect(findPagePanels(await asJpeg(sky, quality)), `q${quality}`).toBeNull();
+    }
+  }, 60_000);
+
+  it('does not cut at a gutter a thin line of art crosses (a sword across two panels), JPEG q80', async () => {
+    const boxes = grid(800, 1120, 16);
+    const top = boxes[0] as Box;
+    // a 3 px dark line from the first panel across the gutter into the second
+    const sword = { x: top.x + top.width - 60, y: top.y + 100, width: 136, height: 3 };
+    const panels = findPagePanels(await asJpeg(page(800, 1120, boxes, white, [sword]), 80));
+    const joined = { ...top, width: (boxes[1] as Box).x + (boxes[1] as Box).width - top.x };
+    expect(worstError(panels, [joined, ...boxes.slice(2)])).toBeLessThanOrEqual(3);
+  }, 60_000);
+});
