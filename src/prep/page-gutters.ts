@@ -1,8 +1,8 @@
 // src/prep/page-gutters.ts — the flat bands of lines a manga page's gutters are made of (pure), tolerant of
-// JPEG noise: a line is flat when nearly all its pixels are close to the line's median colour. JPEG q60-q95
-// leaves a white gutter beside a black frame line at most ~6 levels off in all but ~1 % of its pixels (the
-// ringing at a frame's corner, up to 80 off); strip-panels.ts's exact rule (2 levels, every pixel) lost
-// gutters under ~28 px there. Strips keep their own rule.
+// JPEG noise: a line is flat when nearly all its pixels are close to its colour (a median of a few of them).
+// JPEG q60-q95 leaves a white gutter beside a black frame line at most ~6 levels off in all but ~1 % of its
+// pixels (the ringing at a frame's corner, up to 80 off); strip-panels.ts's exact rule (2 levels, every
+// pixel) lost gutters under ~28 px there. Strips keep their own rule.
 import type { RgbImage } from '../vision/image.js';
 import { near } from './strip-panels.js';
 
@@ -30,28 +30,6 @@ export interface PageBand {
   readonly colour: Rgb;
 }
 
-/** The median of each channel of line `y`. */
-function medianColour(image: RgbImage, y: number): Rgb {
-  const { width, data } = image;
-  const counts = new Uint32Array(768);
-  const row = y * width * 3;
-  for (let i = 0; i < width * 3; i += 3) {
-    counts[data[row + i] as number] = (counts[data[row + i] as number] as number) + 1;
-    counts[256 + (data[row + i + 1] as number)] = (counts[256 + (data[row + i + 1] as number)] as number) + 1;
-    counts[512 + (data[row + i + 2] as number)] = (counts[512 + (data[row + i + 2] as number)] as number) + 1;
-  }
-  const half = width / 2;
-  const median = (c: number) => {
-    let seen = 0;
-    for (let v = 0; v < 256; v++) {
-      seen += counts[c * 256 + v] as number;
-      if (seen >= half) return v;
-    }
-    return 255;
-  };
-  return [median(0), median(1), median(2)];
-}
-
 /** Whether pixel `i` (an index into the data) is off `colour` by more than the noise tolerance. */
 function off(data: Uint8Array, i: number, colour: Rgb): boolean {
   return (
@@ -61,13 +39,31 @@ function off(data: Uint8Array, i: number, colour: Rgb): boolean {
   );
 }
 
-/** Line `y`'s median colour when the line is flat ({@link PAGE_NOISE_SHARE}), else null. */
+/** How many pixels, evenly spaced, a line's colour is taken from (the median of each channel): nearly all a
+ * flat line's pixels are close to it, so its median is one of them; a median of the whole line costs more and
+ * tells no more. */
+const SAMPLES = 31;
+
+/** The median of each channel of {@link SAMPLES} pixels spread along line `y`. */
+function sampledColour(image: RgbImage, y: number): Rgb {
+  const { width, data } = image;
+  const values = new Uint8Array(SAMPLES);
+  const median = (c: number) => {
+    for (let k = 0; k < SAMPLES; k++)
+      values[k] = data[(y * width + Math.floor(((k + 0.5) * width) / SAMPLES)) * 3 + c] as number;
+    return values.sort()[SAMPLES >> 1] as number;
+  };
+  return [median(0), median(1), median(2)];
+}
+
+/** Line `y`'s colour ({@link sampledColour}) when the line is flat: at most {@link PAGE_NOISE_SHARE} of its
+ * pixels off it by more than {@link PAGE_NOISE_TOLERANCE}. Else null (as soon as too many are). */
 export function flatLineColour(image: RgbImage, y: number): Rgb | null {
   const { width, data } = image;
-  const colour = medianColour(image, y);
+  const colour = sampledColour(image, y);
   const allowed = PAGE_NOISE_SHARE * width;
   let offCount = 0;
-  for (let x = 0, i = y * width * 3; x < width; x++, i += 3)
+  for (let i = y * width * 3, end = i + width * 3; i < end; i += 3)
     if (off(data, i, colour) && ++offCount > allowed) return null;
   return colour;
 }
