@@ -1,7 +1,7 @@
 // src/prep/page-panels.ts — a manga page (any picture not shaped like a webtoon strip) cut into its panels by
 // a recursive XY-cut (pure): the page's margins trimmed, then each piece cut at gutters across its whole width
-// (rows), else across its whole height (columns), to a small depth. The gutters are strip-panels.ts's bands
-// (here only those of one flat colour), found on a turned copy of the piece for columns.
+// (rows), else across its whole height (columns), to a small depth. The gutters are page-gutters.ts's flat
+// bands (tolerant of JPEG noise), found on a turned copy of the piece for columns.
 import type { Box, RgbImage } from '../vision/image.js';
 import {
   crossed,
@@ -86,8 +86,8 @@ type GutterColours = readonly Rgb[];
 
 /**
  * The pieces of `box` between its gutters along `axis` and those gutters' colours. A gutter is a band of
- * `minGutter`+ lines, each one flat colour across the whole piece (one colour throughout: a shaded band is
- * art on a page), that {@link separates} and, below the first cut, has one of `colours` (a panel's own flat
+ * `minGutter`+ lines, each one flat colour across the whole piece within JPEG's noise ({@link pageRuns}: one
+ * colour throughout, a shaded band is art on a page), that nothing {@link crossed}, that {@link separates} and, below the first cut, has one of `colours` (a panel's own flat
  * background or a stripe of flat art is another colour). Gutters at the piece's edges are trimmed, pieces
  * under {@link PANEL_MIN_PX} lines dropped. One piece when nothing cuts it (trimmed), none when all gutter.
  */
@@ -183,9 +183,9 @@ function cutPiece(
  * null when it is not cut (analysed whole, as a single screenshot always was). Its margins are trimmed (with
  * a title or page number in them), then it is cut at gutters across its whole width, each piece at gutters
  * across its whole height, each of those across its width again, up to {@link PAGE_CUT_DEPTH} times. A gutter
- * is a band of at least max({@link GUTTER_MIN_PX}, {@link GUTTER_MIN_SHARE} x the page's shorter side) lines,
- * all one flat colour across the whole piece (below the first cut, the margins' or the first gutters'), that
- * {@link separates}. So a character breaking its frame across a gutter, slanted gutters,
+ * is a band of at least {@link PAGE_GUTTER_MIN_PX} lines (any page size), all one flat colour across the whole
+ * piece within JPEG's noise (page-gutters.ts; below the first cut, the margins' or the first gutters'), that
+ * nothing crosses and that {@link separates}. So a character breaking its frame across a gutter, slanted gutters,
  * overlapping panels and borderless art stay one piece. Pieces under {@link PAGE_PANEL_MIN_PX} or
  * {@link PAGE_PANEL_MIN_SHARE} of the page's side are dropped; two panels or more are returned, ordered as
  * cut: rows top to bottom, within a row left to right (a column of panels in a row top to bottom, before the
