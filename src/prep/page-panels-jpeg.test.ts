@@ -5,9 +5,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { twoCharactersSvg } from '../../test/fixtures/prep-quality/pages.js';
 import { makeRgb } from '../../test/helpers/images.js';
 import type { Box, RgbImage } from '../vision/image.js';
-import { decodeToRgb, encodeJpeg } from '../vision/sharp-io.js';
+import { decodeToRgb, encodeJpeg, renderSvgToRgb } from '../vision/sharp-io.js';
 import { findPagePanels } from './page-panels.js';
 
 type Rgb = readonly [number, number, number];
@@ -122,6 +123,14 @@ describe('findPagePanels on JPEG pages', () => {
       });
       expect(findPagePanels(await asJpeg(sky, quality)), `q${quality}`).toBeNull();
     }
+  }, 60_000);
+
+  it('does not cut between two figures standing ~16 px apart on one white picture (PNG and JPEG q80)', async () => {
+    // 8 px gutters are allowed now: the white stretch between them is one, but a figure's side beside it is
+    // figure in only about half its pixels, not a frame line
+    const picture = await renderSvgToRgb(twoCharactersSvg);
+    expect(findPagePanels(picture)).toBeNull();
+    expect(findPagePanels(await asJpeg(picture, 80))).toBeNull();
   }, 60_000);
 
   it('does not cut at a gutter a thin line of art crosses (a sword across two panels), JPEG q80', async () => {

@@ -24,8 +24,9 @@ export const PAGE_CUT_DEPTH = 4;
 
 /** A band's neighbouring row goes on with it (the picture's own background, not a gutter) when at least this
  * share of its pixels are those of the band's row next to it. A framed panel's border line or a panel's art
- * next to a gutter matches it in few pixels. */
-export const BACKGROUND_CONTINUES_SHARE = 0.5;
+ * next to a gutter matches it in few pixels (a border row across a page with margins: ~12 %); the side of a
+ * figure standing beside a narrow white stretch of its picture, in half of them. */
+export const BACKGROUND_CONTINUES_SHARE = 0.25;
 
 type Axis = 'rows' | 'columns';
 type Rgb = readonly [number, number, number];
