@@ -110,6 +110,8 @@ def _run(command: str, writer: EventWriter, stop: StopFlag) -> None:
         request = parse_generate_request(_read_line(command))
         session = GenerationSession(request.config.base_model, sd15_config_dir=request.sd15_config_dir)
         writer.emit(Log("info", f"base model loaded in {session.load_s:.2f} s; rendering {len(request.config.seeds)} image(s)"))
+        if session.cpu_threads is not None:
+            writer.emit(Log("info", session.cpu_threads))
         result = session.generate(request.lora, request.config, request.output_dir, writer.emit, lora_name=request.lora_name)
         writer.emit(result.done(load_s=session.load_s, request_id=request.id))
     elif command == "serve-generation":

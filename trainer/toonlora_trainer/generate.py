@@ -20,6 +20,7 @@ import torch
 from PIL.PngImagePlugin import PngInfo
 
 from .config import GenerationConfig
+from .cpu_threads import apply_cpu_threads
 from .dora_weight import apply_dora_weight
 from .image_files import _lora_label, _lora_short_hash, _unused_path, a1111_parameters, make_grid
 from .lora_loading import _adapter_kind, _copy_source, _load_lora_file
@@ -54,6 +55,7 @@ class GenerationSession:
         # float16 on GPU (memory, speed); float32 on CPU, where half precision is slow and unsupported in places.
         self.dtype = torch.float16 if self.device.type == "cuda" else torch.float32
         self.base = load_base_model(base_model, sd15_config_dir)
+        self.cpu_threads = apply_cpu_threads(self.device, self.base.unet)  # the log line, None on a GPU
         self.pipe = build_pipeline(self.base, self.device, self.dtype)
         self.active: str | None = None
         self.max_loras = max_loras  # loaded adapters kept for fast swaps; the least recently used goes first

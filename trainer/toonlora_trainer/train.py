@@ -28,6 +28,7 @@ from . import checkpoint as ckpt
 from .batch_order import repeated_indices
 from .compiled_step import CompileWatch, check_compiler, compile_messages, step_forward
 from .config import TrainingConfig, TrainRequest
+from .cpu_threads import apply_cpu_threads
 from .dataset_items import Dataset
 from .dataset_plan import epochs_trained, resolve_steps, scan_for_training
 from .dataset_record import dataset_record, image_hashes, read_image_hashes, write_image_hashes
@@ -111,6 +112,8 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
         torch.backends.cudnn.benchmark = True  # fixed shapes (one per bucket): pick the fastest conv kernels once each
     torch.manual_seed(config.seed)
     base = load_base_model(config.base_model, request.sd15_config_dir)
+    if (threads_line := apply_cpu_threads(precision.device, base.unet)) is not None:
+        emit(Log("info", threads_line))
     for warning in long_caption_warnings(base.tokenizer, dataset.items, config.shuffle_captions):
         emit(Log("warn", warning))
     check_gpu_memory(config, base, precision, emit)
