@@ -109,7 +109,7 @@ describe('toonlora prep bad usage: one error, exit 2, nothing written', () => {
     const run = prep([empty, '-o', join(root, 'never')]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(
-      /^toonlora prep: \/.*\/no-images: no image files found \(looked for \.png \.jpg .*\.avif, in subfolders too\)/,
+      /^toonlora prep: \/.*\/no-images: no image files found \(looked for \.png \.jpg .*\.avif .*\.bmp, in subfolders too\)/,
     );
     expect(existsSync(join(root, 'never'))).toBe(false);
   });

@@ -211,7 +211,8 @@ describe('swapIn', () => {
   });
 
   // a real permission error: root ignores folder permissions, so the swap runs as `nobody` in a child process
-  const canDrop = process.getuid?.() === 0 && hasRunuser();
+  // (only where nobody can read this checkout: a clone under a private folder, e.g. mktemp -d's 0700, cannot)
+  const canDrop = process.getuid?.() === 0 && nobodyCanRead(join(import.meta.dirname, 'swap-commit.ts'));
   it.skipIf(!canDrop)(
     'a real EACCES (a read-only stages folder, as user nobody) leaves the previous dataset as it was',
     () => {
@@ -234,10 +235,12 @@ describe('swapIn', () => {
   );
 });
 
-function hasRunuser(): boolean {
+/** Whether `runuser` exists and user nobody can read `file` (and so load this checkout's sources and tsx). */
+function nobodyCanRead(file: string): boolean {
+  if (process.platform !== 'linux') return false;
   try {
-    execFileSync('runuser', ['--help'], { stdio: 'ignore' });
-    return process.platform === 'linux';
+    execFileSync('runuser', ['-u', 'nobody', '--', 'test', '-r', file], { stdio: 'ignore' });
+    return true;
   } catch {
     return false;
   }
