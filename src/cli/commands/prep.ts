@@ -1,17 +1,18 @@
 // src/cli/commands/prep.ts — `toonlora prep`: screenshots -> clean, captioned training set (kohya folder
 // layout + manifest.json). Maps flags onto the prep config (flags win over --config), makes one
-// runPrep call, draws a progress bar on a TTY and reports per-file results. Exit 0 when at least one
+// runPrep call, draws a progress bar on a TTY (plain lines at most every 30 s without one: ../prep-progress.ts)
+// and reports per-file results. Exit 0 when at least one
 // crop was made and the run was not stopped, 1 when none or when stopped early (Ctrl-C / SIGTERM: the
 // dataset then holds only the files done, so `prep ... && train ...` does not go on), 2 on bad usage.
 import { basename, relative } from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
-import { type PrepOptions, type PrepResult, runPrep } from '../../prep/pipeline.js';
+import { type PrepResult, runPrep } from '../../prep/pipeline.js';
 import { AUTO_FILES_PER_ANALYSER, MAX_AUTO_ANALYSERS } from '../../prep/analysis-pool.js';
 import { captionerSchema, inpainterSchema, prepConfigSchema, segmenterSchema } from '../../schemas/config.js';
 import { numberFlag } from '../number-flag.js';
-import { commandAction, printResult, wantsProgressBar } from '../output.js';
+import { commandAction, printResult, progressMode } from '../output.js';
+import { createPrepProgress } from '../prep-progress.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { visibleText } from '../../visible-text.js';
 
@@ -96,41 +97,6 @@ export function formatResult(result: PrepResult): string {
   return lines.join('\n');
 }
 
-/**
- * The run's progress bar on stderr: it starts with the first file and always shows the file being
- * worked on (set when a file starts), the count moving when one is done. A deferred captioner (BLIP in
- * the worker, after the last file) then moves the same bar as `captioning i/n`, one update per batch.
- */
-function prepProgressBar(): {
-  callbacks: Pick<PrepOptions, 'onFileStart' | 'onProgress' | 'onCaptionProgress'>;
-  stop: () => void;
-} {
-  const bar = new cliProgress.SingleBar(
-    { format: '{stage} [{bar}] {value}/{total} {file}', stream: process.stderr, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  const show = (done: number, total: number, payload: { stage: string; file: string }) => {
-    if (!started) bar.start(total, done, payload);
-    else {
-      bar.setTotal(total);
-      bar.update(done, payload);
-    }
-    started = true;
-  };
-  return {
-    callbacks: {
-      onFileStart: ({ done, total, source }) =>
-        show(done, total, { stage: 'prep', file: displayPath(source) }),
-      onProgress: ({ done }) => bar.update(done),
-      onCaptionProgress: ({ done, total }) => show(done, total, { stage: 'captioning', file: '(BLIP)' }),
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
-}
-
 export function registerPrep(program: Command): void {
   const d = prepConfigSchema.parse({});
   program
@@ -208,7 +174,7 @@ export function registerPrep(program: Command): void {
             },
           },
         });
-        const bar = wantsProgressBar(flags) ? prepProgressBar() : undefined;
+        const progress = createPrepProgress({ mode: progressMode(flags), displayPath });
         // Ctrl-C / SIGTERM stop between files: the manifest records the files done and `cancelled`; a
         // second one ends the process at once (exit 130; the next run clears the staging folder left).
         const result = await withStopSignals(
@@ -222,10 +188,10 @@ export function registerPrep(program: Command): void {
               saveStages: flags.saveStages ?? true,
               onMessage: (line) => process.stderr.write(`${visibleText(line)}\n`),
               signal,
-              ...bar?.callbacks,
+              ...progress.callbacks,
             }),
           { firstNotice: PREP_STOP_NOTICE },
-        ).finally(() => bar?.stop());
+        ).finally(() => progress.stop());
         printResult(result, flags, formatResult);
         return result.manifest.summary.crops > 0 && !result.manifest.cancelled ? 0 : 1;
       }),
