@@ -92,4 +92,46 @@ describe('toonlora train --dry-run', () => {
     );
     expect(stdout).toContain('the compiled step is not estimated');
   }, 180_000);
+
+  it('says the CPU thread count a CPU run uses, and refuses a bad TOONLORA_CPU_THREADS before the worker', async () => {
+    // before: the dry run did not say it, and a bad variable was only reported after the run loaded the base
+    const tiny = await execFileAsync(launcher, ['train', dataset, '--base', 'tiny', '--dry-run']);
+    expect(tiny.stdout).toContain(
+      'CPU threads (a run on the CPU): 1 (a UNet under 100M parameters gains nothing',
+    );
+    const env = { ...process.env, TOONLORA_CPU_THREADS: '3' };
+    const set = await execFileAsync(launcher, ['train', dataset, '--base', 'tiny', '--dry-run', '--json'], {
+      env,
+    });
+    expect(JSON.parse(set.stdout).cpuThreads).toEqual({
+      threads: 3,
+      source: 'env',
+      text: '3 (TOONLORA_CPU_THREADS)',
+    });
+    // named before the base is checked (a missing base file here) and before the worker starts
+    const bad = { ...process.env, TOONLORA_CPU_THREADS: '1.5' };
+    await expect(
+      execFileAsync(
+        launcher,
+        [
+          'train',
+          dataset,
+          '--base',
+          join(root, 'no-such-base.safetensors'),
+          '-o',
+          join(root, 'never'),
+          '--steps',
+          '2',
+        ],
+        {
+          env: bad,
+        },
+      ),
+    ).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        'toonlora train: TOONLORA_CPU_THREADS: expected a positive whole number of CPU threads, got "1.5".',
+      ),
+    });
+  }, 180_000);
 });

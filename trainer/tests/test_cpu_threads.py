@@ -84,3 +84,16 @@ def test_a_tiny_generate_worker_runs_on_one_thread(tmp_path):
     request = {"version": 1, "command": "generate", "id": None, "lora": None, "output_dir": str(tmp_path / "out"), "config": config}
     logs = _worker_logs("generate", request, {})
     assert any(line.startswith("CPU threads: 1 (a small UNet") for line in logs), logs
+
+
+GOLDEN_CASES = json.loads((TRAINER_DIR / "tests" / "golden" / "cpu_threads_cases.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", GOLDEN_CASES, ids=[case["note"] for case in GOLDEN_CASES])
+def test_the_choice_answers_each_shared_case_as_the_typescript_side_does(case):
+    """golden/cpu_threads_cases.json is read by src/worker/cpu-threads.test.ts too: `train --dry-run` says the count."""
+    if case["error"]:
+        with pytest.raises(ConfigError, match=ENV_VAR):
+            choose_cpu_threads(case["device"], case["unet_params"], case["env"])
+    else:
+        assert choose_cpu_threads(case["device"], case["unet_params"], case["env"]).threads == case["threads"]

@@ -39,7 +39,7 @@ def choose_cpu_threads(device_type: str, unet_params: int, env: Mapping[str, str
         return CpuThreads(None, f"torch's default: the model runs on {device_type}")
     override = env.get(ENV_VAR, "").strip()
     if override:
-        if not override.isdigit() or int(override) < 1:
+        if not (override.isascii() and override.isdigit()) or int(override) < 1:  # "²".isdigit(), int() refuses it
             raise ConfigError(f"{ENV_VAR}: expected a positive whole number of CPU threads, got {override!r}. "
                               f"Unset it to let toonlora choose.")
         return CpuThreads(int(override), f"{ENV_VAR}={override}")

@@ -1,6 +1,7 @@
 // src/cli/commands/train-output.ts — what `toonlora train` prints: the dry run, a finished run's summary, a stopped
 // run's (the checkpoint to resume from, the steps lost) and the exit code of a run stopped at once.
 import type { TrainingConfig } from '../../schemas/config.js';
+import type { CpuThreadsChoice } from '../../worker/cpu-threads.js';
 import type { LoraCount } from '../../worker/lora-count.js';
 import { describeMemoryEstimate, type MemoryEstimate } from '../../worker/memory-estimate.js';
 import type { TrainingPlan, TrainResult } from '../../worker/train.js';
@@ -9,6 +10,8 @@ export interface DryRun extends LoraCount {
   readonly config: TrainingConfig;
   readonly plan: TrainingPlan;
   readonly gpuMemory: MemoryEstimate;
+  /** The CPU thread count a run on the CPU uses (`threads` null: torch's own), and the dry run's words for it. */
+  readonly cpuThreads: CpuThreadsChoice & { readonly text: string };
 }
 
 export function formatDryRun(dry: DryRun): string {
@@ -31,6 +34,7 @@ export function formatDryRun(dry: DryRun): string {
         ]
       : []),
     describeMemoryEstimate(dry.gpuMemory, dry.config),
+    `CPU threads (a run on the CPU): ${dry.cpuThreads.text}.`,
   ].join('\n');
 }
 

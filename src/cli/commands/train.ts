@@ -1,5 +1,6 @@
 // src/cli/commands/train.ts — `toonlora train`: train a LoRA on a prepared dataset with the Python worker (the command
 // and its run; its flags are train-flags.ts, what it prints train-output.ts)
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
@@ -8,6 +9,7 @@ import { EXIT_INTERRUPTED, isToonloraError, ToonloraError } from '../../errors.j
 import { BASE_MODEL_HELP } from '../../models/base-model.js';
 import { effectiveLoraAlpha, trainingConfigSchema } from '../../schemas/config.js';
 import { checkBasePulled, checkTrainingBase, notPulledBaseWarning } from '../../worker/base-check.js';
+import { chooseCpuThreads, cpuThreadsOverride, describeCpuThreads } from '../../worker/cpu-threads.js';
 import { countLora } from '../../worker/lora-count.js';
 import { estimatedConfig, estimateTrainingMemory } from '../../worker/memory-estimate.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
@@ -135,6 +137,7 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
   for (const warning of inertFlagWarnings(flags, config))
     process.stderr.write(`toonlora train: warning: ${warning}\n`);
   checkLocalPaths(datasetDir, flags); // the user's own paths first: a typo in one is the error, whatever the base
+  cpuThreadsOverride(process.env); // a bad TOONLORA_CPU_THREADS now, not after the worker loaded the base
   // the base as the worker would load it, before anything runs: a dry run fails as the real run would
   await checkTrainingBase(config.baseModel);
   if (!flags.dryRun) checkBasePulled(config.baseModel); // a dry run only warns (below): it needs no weights
@@ -159,7 +162,10 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
       countLora(config),
       estimateTrainingMemory(estimatedConfig(config, plan.steps)),
     ]);
-    printResult({ config: resolved, plan, ...count, gpuMemory }, flags, formatDryRun);
+    // the count a run on the CPU uses (on a GPU torch keeps its own), as the worker chooses it (cpu_threads.py)
+    const threads = chooseCpuThreads('cpu', count.lora.unetParams, process.env);
+    const cpuThreads = { ...threads, text: describeCpuThreads(threads, process.env, availableParallelism()) };
+    printResult({ config: resolved, plan, ...count, gpuMemory, cpuThreads }, flags, formatDryRun);
     return 0;
   }
   const runDir = resolve(requiredOutput(flags)); // every path the run reports is absolute, as the worker's are
