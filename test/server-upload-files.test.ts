@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { displayName, fitFileName, truncateUtf8, utf8Bytes } from '../src/jobs/file-name-bytes.js';
 import { inputName } from '../src/jobs/runners/prep-runner.js';
+import { MIN_UPLOAD_SIDE_PX } from '../src/jobs/upload-images.js';
 import { uploadLimitsSchema } from '../src/schemas/api.js';
 import { multipartBody, solidPng, tempDataDir } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
@@ -151,5 +152,24 @@ describe('GET /api/upload-limits', () => {
     expect((await small.inject({ method: 'GET', url: '/api/upload-limits' })).json()).toMatchObject({
       maxFiles: 3,
     });
+  });
+
+  it("says the smallest shorter side an upload takes (prep's 64 px), the one the upload refuses below", async () => {
+    // before: the limits did not say it, so the Upload page learnt of a too-small image only after sending it
+    const app = await makeApp();
+    const limits = (await app.inject({ method: 'GET', url: '/api/upload-limits' })).json();
+    expect(limits.minSidePx).toBe(MIN_UPLOAD_SIDE_PX);
+    expect(MIN_UPLOAD_SIDE_PX).toBe(64);
+    const strict = await apps.makeApp({
+      dataDir: tempDataDir('upload-min-side'),
+      uploads: { minSidePx: 100 },
+    });
+    expect((await strict.inject({ method: 'GET', url: '/api/upload-limits' })).json().minSidePx).toBe(100);
+    const id = strict.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' }).id;
+    const body = multipartBody([{ filename: 'small.png', data: await solidPng(80, 120) }]);
+    const res = await strict.inject({ method: 'POST', url: `/api/characters/${id}/images`, ...body });
+    expect(res.json().error.details.rejected[0].reason).toBe(
+      'small.png: 80x120 pixels; the shorter side must be at least 100 px; refused. Upload a larger screenshot.',
+    );
   });
 });

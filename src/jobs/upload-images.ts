@@ -187,10 +187,10 @@ async function checkUpload(name: string, data: Buffer, truncated: boolean, limit
   }
 
   // prep skips an image whose shorter side is under its minimum: refused now, in prep's words
-  if (Math.min(header.width, header.height) < MIN_IMAGE_SIDE_PX) {
+  if (Math.min(header.width, header.height) < limits.minSidePx) {
     throw new ToonloraError(
       'TL_ERR_IMAGE_DECODE',
-      `${name}: ${tooSmallText(header.width, header.height)}; refused. Upload a larger screenshot.`,
+      `${name}: ${tooSmallText(header.width, header.height, limits.minSidePx)}; refused. Upload a larger screenshot.`,
     );
   }
 

@@ -10,9 +10,11 @@ import { decodeToRgb, type ImageHeader, readImageHeader } from '../vision/sharp-
 import { BmpDecodeError, checkBmpSize, decodeBmp, readBmpHeader } from './bmp-decode.js';
 import { PREP_READABLE_FORMATS, refusedFormatName } from './decode-formats.js';
 import { fileErrorText } from './inputs-file-errors.js';
+import { MIN_IMAGE_SIDE_PX } from '../schemas/config.js';
 
-/** Images whose shorter side is below this are refused: nothing usable can be cropped at 512 px. */
-export const MIN_IMAGE_SIDE_PX = 64;
+/** Images whose shorter side is below this are refused: nothing usable can be cropped at 512 px (the default lives in
+ * schemas/config.ts, which the upload limits read too). */
+export { MIN_IMAGE_SIDE_PX };
 
 export interface DecodeOptions {
   /** Largest accepted width x height (prep.maxInputPixels), checked on the header before decoding. */

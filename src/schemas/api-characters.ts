@@ -1,7 +1,7 @@
 // src/schemas/api-characters.ts — REST API schemas of characters (the name rules) and their uploaded screenshots.
 // Re-exported by src/schemas/api.ts.
 import { z } from 'zod';
-import { CONTROL_CHAR_RANGES, prepConfigSchema } from './config.js';
+import { CONTROL_CHAR_RANGES, MIN_IMAGE_SIDE_PX, prepConfigSchema } from './config.js';
 import { apiIdSchema as id, isoTimeSchema as isoTime } from './api-common.js';
 
 /**
@@ -91,6 +91,8 @@ export const uploadLimitsSchema = z.object({
     .default(25 * 1024 * 1024),
   /** Largest accepted image in pixels (width x height), checked from the header before decoding: prep's limit. */
   maxPixels: prepConfigSchema.shape.maxInputPixels,
+  /** Smallest shorter side of an accepted screenshot in pixels: prep's minimum (a smaller image is one it skips). */
+  minSidePx: z.number().int().positive().default(MIN_IMAGE_SIDE_PX),
   /** Largest LoRA file POST /api/loras takes, in bytes (512 MiB). */
   // SD1.5 LoRAs are ~10-150 MB (rank 128 in fp32: ~300 MB); a LyCORIS LoCon of every layer can be larger
   maxLoraBytes: z

@@ -10,6 +10,9 @@ export const LORA_ALGORITHMS = ['lora', 'lokr'] as const;
 export const DEFAULT_BASE_MODEL = 'stablediffusionapi/anything-v5';
 /** The training seed; the sample images use it and the next one unless sampleSeeds says otherwise. */
 export const DEFAULT_TRAINING_SEED = 42;
+/** Images whose shorter side is below this are refused by prep and by the upload: nothing usable can be cropped at
+ * 512 px (prep/decode.ts, jobs/upload-images.ts; GET /api/upload-limits reports it as `minSidePx`). */
+export const MIN_IMAGE_SIDE_PX = 64;
 /**
  * Sampling steps of the sample images a run renders every sampleEverySteps: fewer than generate's default (28),
  * since they only show progress and each pauses training. Not a setting; the worker reads it from the export

@@ -3,12 +3,7 @@
 // src/jobs/upload-images.ts), list, file, remove.
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import {
-  commitUploads,
-  MIN_UPLOAD_SIDE_PX,
-  stageUploads,
-  UPLOAD_FIELD,
-} from '../../../jobs/upload-images.js';
+import { commitUploads, stageUploads, UPLOAD_FIELD } from '../../../jobs/upload-images.js';
 import { UPLOAD_TYPES } from '../../../jobs/upload-image-types.js';
 import {
   errorResponseSchema,
@@ -32,7 +27,7 @@ function uploadFormSchema(limits: UploadLimits): Record<string, unknown> {
         type: 'array',
         minItems: 1,
         maxItems: limits.maxFiles,
-        description: `Screenshots, ${UPLOAD_TYPES} (type read from the bytes), up to ${limits.maxFileBytes} bytes and ${limits.maxPixels} pixels each, the shorter side at least ${MIN_UPLOAD_SIDE_PX} px (smaller ones prep would skip); a bad file is rejected alone.`,
+        description: `Screenshots, ${UPLOAD_TYPES} (type read from the bytes), up to ${limits.maxFileBytes} bytes and ${limits.maxPixels} pixels each, the shorter side at least ${limits.minSidePx} px (smaller ones prep would skip); a bad file is rejected alone.`,
         items: { type: 'string', format: 'binary' },
       },
     },
@@ -92,6 +87,7 @@ export default async function imageRoutes(
       maxFiles: limits.maxFiles,
       maxFileBytes: limits.maxFileBytes,
       maxPixels: limits.maxPixels,
+      minSidePx: limits.minSidePx,
       maxLoraBytes: limits.maxLoraBytes,
     }),
   );
