@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { UploadDuplicate, UploadedImage, UploadLimits, UploadResult } from '../schemas/api.js';
 import { BmpDecodeError, checkBmpSize, decodeBmp, readBmpHeader } from '../prep/bmp-decode.js';
-import { MIN_IMAGE_SIDE_PX, tooSmallText } from '../prep/decode.js';
+import { MIN_IMAGE_SIDE_PX } from '../prep/decode.js';
 import type { ImageFormat } from '../schemas/api.js';
 import { sniffImageFormat } from '../vision/image-sniff.js';
 import { decodeToRgb, readImageHeader } from '../vision/sharp-io.js';
@@ -18,7 +18,7 @@ import type { CatalogStore } from './catalog-store.js';
 import { characterRelDir, uploadRelPath, uploadsRelDir } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
 import { displayName } from './file-name-bytes.js';
-import { oversizeReason } from './upload-file-size.js';
+import { oversizeReason, tooSmallReason } from './upload-file-size.js';
 import { extensionFor, UPLOAD_TYPES, unsupportedImageHint } from './upload-image-types.js';
 
 /** The smallest shorter side an upload takes: prep's minimum (a smaller image is one prep would skip). */
@@ -190,7 +190,7 @@ async function checkUpload(name: string, data: Buffer, truncated: boolean, limit
   if (Math.min(header.width, header.height) < limits.minSidePx) {
     throw new ToonloraError(
       'TL_ERR_IMAGE_DECODE',
-      `${name}: ${tooSmallText(header.width, header.height, limits.minSidePx)}; refused. Upload a larger screenshot.`,
+      tooSmallReason(name, header.width, header.height, limits.minSidePx),
     );
   }
 

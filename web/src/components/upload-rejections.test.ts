@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api.js';
 import { DEFAULT_UPLOAD_LIMITS } from './upload-batches.js';
-import { duplicateNames, refuseOversize, rejectionsFromError, uploadSummary } from './upload-rejections.js';
+import {
+  duplicateNames,
+  type ImageSizeReader,
+  refuseOversize,
+  refuseTooSmall,
+  rejectionsFromError,
+  uploadSummary,
+} from './upload-rejections.js';
 
 describe('rejectionsFromError', () => {
   it('lists every refused file of an upload the server refused whole, not only the first', () => {
@@ -79,5 +86,45 @@ describe('refuseOversize', () => {
         reason: 'huge.png: larger than the 25 MiB limit per file; refused. Send a smaller file.',
       },
     ]);
+  });
+});
+
+describe('refuseTooSmall', () => {
+  it("refuses an image whose shorter side the browser reads as under the server's minimum, in the server's words", async () => {
+    // before: such a file was sent and only the server's answer refused it
+    const sizes: Record<string, { width: number; height: number } | null> = {
+      'thread.png': { width: 20, height: 20000 },
+      'edge.png': { width: 64, height: 900 },
+      'page.png': { width: 1200, height: 1800 },
+      'odd.bmp': null, // a file the browser does not decode: sent, the server decides
+    };
+    const read: string[] = [];
+    const readSize: ImageSizeReader = async (file) => {
+      const { name } = file as File;
+      read.push(name);
+      return sizes[name] ?? null;
+    };
+    const files = Object.keys(sizes).map((name) => new File([new Uint8Array(4)], name));
+    const { accepted, refused } = await refuseTooSmall(files, DEFAULT_UPLOAD_LIMITS.minSidePx, readSize);
+    expect(read).toEqual(Object.keys(sizes));
+    expect(accepted.map((f) => f.name)).toEqual(['edge.png', 'page.png', 'odd.bmp']);
+    expect(refused).toEqual([
+      {
+        name: 'thread.png',
+        code: 'TL_ERR_IMAGE_DECODE',
+        // the sentence test/server-uploads.test.ts asserts for the server's refusal
+        reason:
+          'thread.png: 20x20000 pixels; the shorter side must be at least 64 px; refused. Upload a larger screenshot.',
+      },
+    ]);
+  });
+
+  it("uses the server's minimum, and sends everything where the browser cannot read sizes", async () => {
+    const file = new File([new Uint8Array(4)], 'a.png');
+    const small = async () => ({ width: 90, height: 90 });
+    expect((await refuseTooSmall([file], 100, small)).refused.map((r) => r.name)).toEqual(['a.png']);
+    expect((await refuseTooSmall([file], 64, small)).accepted).toEqual([file]);
+    // node has no createImageBitmap: the default reader reads nothing and refuses nothing
+    expect((await refuseTooSmall([file], 64)).accepted).toEqual([file]);
   });
 });

@@ -1,8 +1,9 @@
 // web/src/components/upload-rejections.ts — which files an upload refused, and why (pure): from a 201's
 // `rejected` list, from the details of the 4xx the server answers when it refused every file (the error's
-// message names only the first), or before sending for a file over the size limit; and the summary line.
+// message names only the first), or before sending for a file over the size limit or (when the browser decodes it)
+// under the minimum side; and the summary line.
 import { z } from 'zod';
-import { oversizeReason } from '../../../src/jobs/upload-file-size.js';
+import { oversizeReason, tooSmallReason } from '../../../src/jobs/upload-file-size.js';
 import { uploadRejectionSchema } from '../../../src/schemas/api.js';
 
 export type UploadRejection = z.infer<typeof uploadRejectionSchema>;
@@ -70,5 +71,46 @@ export function refuseOversize<T extends { name: string; size: number }>(
       code: 'TL_ERR_PAYLOAD_TOO_LARGE',
       reason: oversizeReason(file.name, maxFileBytes),
     }));
+  return { accepted, refused };
+}
+
+/** An image's size in pixels as the browser reads it, or null when it cannot (the server then decides). */
+export type ImageSizeReader = (file: Blob) => Promise<{ width: number; height: number } | null>;
+
+/** The size createImageBitmap decodes (PNG, JPEG, WebP, GIF, BMP in every current browser); null where it fails. */
+export const browserImageSize: ImageSizeReader = async (file) => {
+  if (typeof createImageBitmap !== 'function') return null;
+  try {
+    const bitmap = await createImageBitmap(file);
+    const size = { width: bitmap.width, height: bitmap.height };
+    bitmap.close();
+    return size;
+  } catch {
+    return null; // a format or a file the browser does not decode: sent, and the server's check answers
+  }
+};
+
+/**
+ * `files` split before any byte is sent: those whose shorter side the browser reads as under `minSidePx` (the
+ * server's minimum, GET /api/upload-limits) are refused at once in the server's words; the others, and those whose
+ * size it cannot read, go up. Read one at a time, so a large drop does not hold every decoded image at once.
+ */
+export async function refuseTooSmall<T extends Blob & { name: string }>(
+  files: readonly T[],
+  minSidePx: number,
+  readSize: ImageSizeReader = browserImageSize,
+): Promise<{ accepted: T[]; refused: UploadRejection[] }> {
+  const accepted: T[] = [];
+  const refused: UploadRejection[] = [];
+  for (const file of files) {
+    const size = await readSize(file);
+    if (size && Math.min(size.width, size.height) < minSidePx) {
+      refused.push({
+        name: file.name,
+        code: 'TL_ERR_IMAGE_DECODE',
+        reason: tooSmallReason(file.name, size.width, size.height, minSidePx),
+      });
+    } else accepted.push(file);
+  }
   return { accepted, refused };
 }

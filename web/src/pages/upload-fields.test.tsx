@@ -1,5 +1,6 @@
 // web/src/pages/upload-fields.test.tsx — the Upload page's prep field labels (rendered to markup) are the words the
-// stage reasons and the warning before Build name those fields by: a label written on the page alone would drift.
+// stage reasons and the warning before Build name those fields by: a label written on the page alone would drift;
+// and its drop zone says the minimum shorter side an upload takes.
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { PREP_FIELD_LABELS, PREP_FIELDS } from '../../../src/prep-field-labels.js';
@@ -41,5 +42,13 @@ describe('the Upload page names its prep fields as the web words do', () => {
     expect(warnings.map((text) => text.slice(0, text.indexOf(' "')))).toEqual(
       PREP_FIELDS.map((field) => labels[field]),
     );
+  });
+});
+
+describe("the Upload page's drop zone", () => {
+  it("says the minimum shorter side before anything is sent (the server's default until its limits arrive)", () => {
+    const html = renderToStaticMarkup(<UploadPage character={CHARACTER} onError={() => {}} />);
+    const dropzone = /data-testid="dropzone"[^>]*>(.*?)<\/button>/s.exec(html)?.[1] ?? '';
+    expect(dropzone.replace(/<!-- -->/g, '')).toContain('at least 64 px on the shorter side');
   });
 });

@@ -33,6 +33,7 @@ import { DEFAULT_UPLOAD_LIMITS } from '../components/upload-batches.js';
 import {
   duplicateNames,
   refuseOversize,
+  refuseTooSmall,
   rejectionsFromError,
   type UploadRejection,
   uploadSummary,
@@ -139,10 +140,12 @@ export function UploadPage({
   const send = async (files: File[]) => {
     if (files.length === 0) return;
     // a file over the server's per-file limit is refused here, before its bytes go up
-    const { accepted, refused: tooLarge } = refuseOversize(
-      files,
-      (limits ?? DEFAULT_UPLOAD_LIMITS).maxFileBytes,
-    );
+    const { maxFileBytes, minSidePx } = { ...DEFAULT_UPLOAD_LIMITS, ...limits };
+    const sized = refuseOversize(files, maxFileBytes);
+    // so is an image whose shorter side the browser reads as under the server's minimum (an older server: 64 px)
+    const small = await refuseTooSmall(sized.accepted, minSidePx);
+    const accepted = small.accepted;
+    const tooLarge = [...sized.refused, ...small.refused];
     setUploaded(null);
     if (accepted.length === 0) {
       setRejected(tooLarge);
@@ -219,7 +222,8 @@ export function UploadPage({
         onDragLeave={() => setHover(false)}
         onDrop={drop}
       >
-        <strong>Drop screenshots here</strong> or click to choose (PNG, JPEG, WebP, GIF, BMP; many at once)
+        <strong>Drop screenshots here</strong> or click to choose (PNG, JPEG, WebP, GIF, BMP; many at once; at
+        least {(limits ?? DEFAULT_UPLOAD_LIMITS).minSidePx} px on the shorter side)
       </button>
       <input
         ref={fileInput}
