@@ -95,7 +95,11 @@ describe('toonlora train --dry-run', () => {
 
   it('says the CPU thread count a CPU run uses, and refuses a bad TOONLORA_CPU_THREADS before the worker', async () => {
     // before: the dry run did not say it, and a bad variable was only reported after the run loaded the base
-    const tiny = await execFileAsync(launcher, ['train', dataset, '--base', 'tiny', '--dry-run']);
+    // the worker's own choice: neither variable set (a CI may set them)
+    const { TOONLORA_CPU_THREADS: _set, OMP_NUM_THREADS: _omp, ...unset } = process.env;
+    const tiny = await execFileAsync(launcher, ['train', dataset, '--base', 'tiny', '--dry-run'], {
+      env: unset,
+    });
     expect(tiny.stdout).toContain(
       'CPU threads (a run on the CPU): 1 (a UNet under 100M parameters gains nothing',
     );
