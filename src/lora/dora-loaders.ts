@@ -14,8 +14,9 @@
 //   `lora_magnitude_vector` loads into PEFT's DoRA layer (`use_dora`), which holds one magnitude per
 //   output row (peft/tuners/lora/dora.py), so a per-input-column one does not fit it.
 import { DIFFUSERS_DORA_NOTE } from './loader-diffusers.js';
-import type { LoaderName, LoaderVerdict } from './loader-verdict.js';
+import type { LoaderName } from './loader-verdict.js';
 import type { LoraFormat } from './lora-keys.js';
+import type { LoaderFindings, VerdictNote } from './verdict-notes.js';
 
 /** The axis a DoRA magnitude runs along (lora-model.ts `doraAxis` reads it from the shapes). */
 export type DoraAxis = 'output rows' | 'input columns' | 'unknown';
@@ -88,24 +89,25 @@ export function doraLoadersText(axis: DoraAxis, format: LoraFormat): string {
  * notes, which also say whether the file's diffusers copy can keep the magnitude (per output row only).
  */
 export function withDoraVerdicts(
-  verdicts: readonly LoaderVerdict[],
+  verdicts: readonly LoaderFindings[],
   axes: ReadonlyMap<DoraAxis, number>,
   format: LoraFormat,
-): LoaderVerdict[] {
+): LoaderFindings[] {
   return verdicts.map((verdict) => {
     const kept =
       verdict.loader === 'diffusers' && format === 'kohya'
-        ? verdict.notes.filter((note) => note !== DIFFUSERS_DORA_NOTE)
+        ? verdict.notes.filter((note) => !(note.kind === 'text' && note.text === DIFFUSERS_DORA_NOTE))
         : verdict.notes;
     const notes = [...axes]
-      .map(([axis, count]) => ({ axis, count, effect: doraEffect(verdict.loader, axis, format) }))
-      .filter(({ effect }) => !effect.applied)
-      .map(
-        ({ axis, count, effect }) =>
-          `DoRA: ${count} module(s) with a magnitude ${axisName(axis)}: ${effect.text}.`,
-      );
+      .filter(([axis]) => !doraEffect(verdict.loader, axis, format).applied)
+      .map(([axis, count]): VerdictNote => ({ kind: 'dora', loader: verdict.loader, axis, count, format }));
     return notes.length === 0 ? verdict : { ...verdict, ok: false, notes: [...kept, ...notes] };
   });
+}
+
+/** A DoRA verdict note: `count` modules with a magnitude along `axis`, and what the loader does (`effect`). */
+export function doraNoteText(axis: DoraAxis, count: number, effect: string): string {
+  return `DoRA: ${count} module(s) with a magnitude ${axisName(axis)}: ${effect}.`;
 }
 
 function axisName(axis: DoraAxis): string {

@@ -6,12 +6,8 @@ import { conv1x1Shapes } from './convert-plan.js';
 import type { InspectModule } from './inspect.js';
 import {
   type AlphaModule,
-  DIFFUSERS_KOHYA_ALPHA_NOTE,
-  DIFFUSERS_TEXT_MODEL_TARGETS_NOTE,
-  diffusersConv1x1Note,
   diffusersMisreadAlphas,
   diffusersMissesTextModelTargets,
-  type LoaderVerdict,
   type MisreadAlpha,
 } from './loader-compat.js';
 import { type InspectWarning, notes } from './inspect-warnings.js';
@@ -21,6 +17,12 @@ import type { LoraModel, LoraModule } from './lora-model.js';
 import { otherBaseEvidence } from './other-base.js';
 import { SDXL_VERDICT_NOTE, sdxlSignals } from './sdxl-check.js';
 import { describeUnknownKey, unreadAdapter } from './unknown-keys.js';
+import { type LoaderFindings, namesToonloraWayOut, type VerdictNote } from './verdict-notes.js';
+
+/** `verdicts` with the diffusers verdict not ok, `note` added to it. */
+function diffusersNoted(verdicts: LoaderFindings[], note: VerdictNote): LoaderFindings[] {
+  return verdicts.map((v) => (v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, note] } : v));
+}
 
 /**
  * diffusers gives some modules of a kohya file their component's most common alpha instead of their own
@@ -28,42 +30,42 @@ import { describeUnknownKey, unreadAdapter } from './unknown-keys.js';
  * `diffusersMisreadAlphas`). A1111 and ComfyUI read each module's alpha.
  */
 export function withAlphaPatternNote(
-  verdicts: LoaderVerdict[],
+  verdicts: LoaderFindings[],
   format: string,
   modules: readonly AlphaModule[],
-): LoaderVerdict[] {
+): LoaderFindings[] {
   if (format !== 'kohya') return verdicts;
   const misread = diffusersMisreadAlphas(modules, true);
   if (misread.length === 0) return verdicts;
-  const first = misread[0] as MisreadAlpha;
-  const note = `${DIFFUSERS_KOHYA_ALPHA_NOTE} Here ${misread.length} module(s), e.g. ${first.module}: alpha ${first.alpha}, diffusers applies ${first.applied}.`;
-  return verdicts.map((v) => (v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, note] } : v));
+  return diffusersNoted(verdicts, {
+    kind: 'kohya-alphas',
+    count: misread.length,
+    first: misread[0] as MisreadAlpha,
+  });
 }
 
 /** The diffusers verdict of a file whose metadata names `text_model.` text-encoder targets (see loader-diffusers.ts). */
 export function withTextModelTargetNote(
-  verdicts: LoaderVerdict[],
+  verdicts: LoaderFindings[],
   metadata: Readonly<Record<string, string>>,
-): LoaderVerdict[] {
+): LoaderFindings[] {
   if (!diffusersMissesTextModelTargets(metadata)) return verdicts;
-  return verdicts.map((v) =>
-    v.loader === 'diffusers'
-      ? { ...v, ok: false, notes: [...v.notes, DIFFUSERS_TEXT_MODEL_TARGETS_NOTE] }
-      : v,
-  );
+  return diffusersNoted(verdicts, { kind: 'text-model-targets' });
 }
 
 /**
  * The diffusers verdict of a file storing 1x1-convolution modules (proj_in, proj_out, conv_shortcut) as
  * 2-D weights (convert-plan.ts `conv1x1Shapes`): load_lora_weights raises a size mismatch on them.
  */
-export function withConv1x1Note(verdicts: LoaderVerdict[], modules: readonly LoraModule[]): LoaderVerdict[] {
+export function withConv1x1Note(
+  verdicts: LoaderFindings[],
+  modules: readonly LoraModule[],
+): LoaderFindings[] {
   const flat = modules
     .filter((m) => conv1x1Shapes(m) !== undefined)
     .map((m) => kohyaModuleName(m.component, m.path));
   if (flat.length === 0) return verdicts;
-  const note = diffusersConv1x1Note(flat);
-  return verdicts.map((v) => (v.loader === 'diffusers' ? { ...v, ok: false, notes: [...v.notes, note] } : v));
+  return diffusersNoted(verdicts, { kind: 'conv1x1', flat });
 }
 
 /**
@@ -71,12 +73,12 @@ export function withConv1x1Note(verdicts: LoaderVerdict[], modules: readonly Lor
  * are checked against SD1.5 names (lora_te1_ maps onto SD1.5's text encoder in every loader). Notes
  * whose way out is toonlora's convert or generate go: both refuse an SDXL file.
  */
-export function withSdxlNote(verdicts: LoaderVerdict[], sdxl: readonly string[]): LoaderVerdict[] {
+export function withSdxlNote(verdicts: LoaderFindings[], sdxl: readonly string[]): LoaderFindings[] {
   if (sdxl.length === 0) return verdicts;
   return verdicts.map((v) => ({
     ...v,
     ok: false,
-    notes: [...v.notes.filter((n) => !/convert --to|toonlora generate/.test(n)), SDXL_VERDICT_NOTE],
+    notes: [...v.notes.filter((n) => !namesToonloraWayOut(n)), { kind: 'text', text: SDXL_VERDICT_NOTE }],
   }));
 }
 

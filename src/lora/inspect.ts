@@ -17,7 +17,8 @@ import {
 } from './inspect-verdicts.js';
 import { type InspectWarning, inspectWarningTexts, notes } from './inspect-warnings.js';
 import { topTags } from './kohya-metadata.js';
-import { checkLoaderCompatibility, type LoaderVerdict } from './loader-compat.js';
+import { checkLoaderFindings, type LoaderVerdict } from './loader-compat.js';
+import { INSPECT_VERDICT_NOTE_WORDS, type LoaderFindings, verdictInWords } from './verdict-notes.js';
 import { type LokrFactorInfo, type LokrModel, lokrDims, lokrFactors } from './lokr.js';
 import { lokrNetworkFacts } from './lokr-plan.js';
 import { kohyaModuleName } from './lora-keys.js';
@@ -221,6 +222,8 @@ export async function inspectLora(
 export interface InspectFindings {
   readonly result: InspectResult;
   readonly warnings: readonly InspectWarning[];
+  /** `result.compatibility` with its notes as data (verdict-notes.ts). */
+  readonly verdicts: readonly LoaderFindings[];
 }
 
 /** {@link inspectLora}, with its warnings as data too (the server words them for the web app's LoRA upload). */
@@ -230,19 +233,28 @@ export async function inspectLoraFindings(
 ): Promise<InspectFindings> {
   const kohya = await runFolderKohyaFile(path);
   if (kohya === undefined) return inspectAdapter(path, options);
-  const { result, warnings } = await inspectAdapter(kohya, options);
+  const { result, warnings, verdicts } = await inspectAdapter(kohya, options);
   return {
     result: {
       ...result,
       runFolder: { folder: resolve(path), adapter: join(resolve(path), 'adapter_model.safetensors') },
     },
     warnings,
+    verdicts,
   };
 }
 
-/** `result` with `warnings` in inspect's words as its `warnings`, and the data beside it. */
-function withWarnings(result: Omit<InspectResult, 'warnings'>, warnings: InspectWarning[]): InspectFindings {
-  return { result: { ...result, warnings: inspectWarningTexts(warnings) }, warnings };
+/** `result` with its verdict notes and `warnings` in inspect's words, and the data beside it. */
+function withWarnings(
+  result: Omit<InspectResult, 'warnings' | 'compatibility'> & { compatibility: LoaderFindings[] },
+  warnings: InspectWarning[],
+): InspectFindings {
+  const compatibility = result.compatibility.map((v) => verdictInWords(v, INSPECT_VERDICT_NOTE_WORDS));
+  return {
+    result: { ...result, compatibility, warnings: inspectWarningTexts(warnings) },
+    warnings,
+    verdicts: result.compatibility,
+  };
 }
 
 async function inspectAdapter(path: string, options: { topTagCount?: number }): Promise<InspectFindings> {
@@ -281,7 +293,7 @@ async function inspectAdapter(path: string, options: { topTagCount?: number }): 
           ...shared(model, modules),
           algorithm: 'lokr',
           ...(factor === undefined ? {} : { lokrFactor: factor }),
-          compatibility: withSdxlNote(checkLoaderCompatibility(keys), sdxl),
+          compatibility: withSdxlNote(checkLoaderFindings(keys), sdxl),
           unknownKeys: [...model.unknownKeys, ...model.loraKeys],
         },
         [...lokrWarnings(model, modules, reader.header.metadata, sdxl), ...recordWarnings],
@@ -309,7 +321,7 @@ async function inspectAdapter(path: string, options: { topTagCount?: number }): 
           withDoraVerdicts(
             withConv1x1Note(
               withTextModelTargetNote(
-                withAlphaPatternNote(checkLoaderCompatibility(keys), model.format, model.modules),
+                withAlphaPatternNote(checkLoaderFindings(keys), model.format, model.modules),
                 reader.header.metadata,
               ),
               model.modules,

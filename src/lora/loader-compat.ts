@@ -8,8 +8,14 @@
 // (diffusers-alphas.ts).
 import { checkA1111 } from './loader-a1111.js';
 import { checkComfyUi } from './loader-comfyui.js';
-import { checkDiffusers } from './loader-diffusers.js';
+import { diffusersFindings } from './loader-diffusers.js';
 import type { LoaderVerdict } from './loader-verdict.js';
+import {
+  INSPECT_VERDICT_NOTE_WORDS,
+  type LoaderFindings,
+  textFindings,
+  verdictInWords,
+} from './verdict-notes.js';
 
 export { a1111CompvisName } from './compvis-names.js';
 export {
@@ -22,7 +28,6 @@ export {
 export { checkA1111 } from './loader-a1111.js';
 export { checkComfyUi, comfyModuleNames } from './loader-comfyui.js';
 export {
-  checkDiffusers,
   DIFFUSERS_DORA_NOTE,
   DIFFUSERS_LDM_NOTE,
   DIFFUSERS_LOKR_NOTE,
@@ -35,7 +40,17 @@ export {
 } from './loader-diffusers.js';
 export type { LoaderName, LoaderVerdict } from './loader-verdict.js';
 
-/** All three verdicts for a file's tensor keys. */
+/** diffusers' verdict for a file's tensor keys, in inspect's words. */
+export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
+  return verdictInWords(diffusersFindings(keys), INSPECT_VERDICT_NOTE_WORDS);
+}
+
+/** All three verdicts for a file's tensor keys, in inspect's words. */
 export function checkLoaderCompatibility(keys: readonly string[]): LoaderVerdict[] {
-  return [checkA1111(keys), checkComfyUi(keys), checkDiffusers(keys)];
+  return checkLoaderFindings(keys).map((findings) => verdictInWords(findings, INSPECT_VERDICT_NOTE_WORDS));
+}
+
+/** All three verdicts for a file's tensor keys, their notes as data (verdict-notes.ts). */
+export function checkLoaderFindings(keys: readonly string[]): LoaderFindings[] {
+  return [textFindings(checkA1111(keys)), textFindings(checkComfyUi(keys)), diffusersFindings(keys)];
 }

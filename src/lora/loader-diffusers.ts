@@ -3,20 +3,22 @@
 // `_convert_non_diffusers_lora_to_diffusers` for kohya files and the `unet.` / `text_encoder.` key
 // prefixes for the others; the text-encoder modules it loses, and the notes inspect / convert give.
 import { ldmModuleNames } from './compvis-names.js';
-import { type LoaderVerdict, loadsNothingNote, strictVerdict } from './loader-verdict.js';
+import { loadsNothingNote, strictVerdict } from './loader-verdict.js';
 import { parsePeftStyleKey } from './lora-keys.js';
 import { knownKohyaNames, sd15TextEncoderModules, sd15UnetModules } from './sd15-modules.js';
+import type { LoaderFindings, VerdictNote } from './verdict-notes.js';
 
 const DIFFUSERS_UNET = new Set(sd15UnetModules());
 const DIFFUSERS_TE = new Set(sd15TextEncoderModules());
 
 /**
- * diffusers `load_lora_weights` on an SD1.5 pipeline. kohya files (every key `lora_unet_` /
- * `lora_te_`) go through `_convert_non_diffusers_lora_to_diffusers`, which raises on any key it
- * did not rename; other files must be `unet.` / `text_encoder.` PEFT-style keys.
+ * diffusers `load_lora_weights` on an SD1.5 pipeline, its notes as data (verdict-notes.ts words them). kohya files
+ * (every key `lora_unet_` / `lora_te_`) go through `_convert_non_diffusers_lora_to_diffusers`, which raises on any
+ * key it did not rename; other files must be `unet.` / `text_encoder.` PEFT-style keys.
  */
-export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
-  const notes: string[] = [];
+export function diffusersFindings(keys: readonly string[]): LoaderFindings {
+  const notes: VerdictNote[] = [];
+  const text = (t: string): VerdictNote => ({ kind: 'text', text: t });
   const isKohya = keys.length > 0 && keys.every((k) => /^lora_(unet|te|te1|te2)_/.test(k));
   const known = knownKohyaNames();
   const lokr = keys.some((k) => k.includes('.lokr_'));
@@ -35,27 +37,27 @@ export function checkDiffusers(keys: readonly string[]): LoaderVerdict {
     return !(parsed.component === 'unet' ? DIFFUSERS_UNET : DIFFUSERS_TE).has(parsed.path);
   });
   if (isKohya && unmapped.length > 0)
-    notes.push('kohya file with keys diffusers cannot rename: load_lora_weights raises ValueError.');
+    notes.push(text('kohya file with keys diffusers cannot rename: load_lora_weights raises ValueError.'));
   const lost = isKohya ? diffusersLostTextEncoderModules(keys) : undefined;
   if (lost) {
     const lostModules = new Set(lost.modules);
     const listed = new Set(unmapped);
     unmapped.push(...keys.filter((k) => lostModules.has(k.split('.')[0] as string) && !listed.has(k)));
-    notes.push(diffusersLostTextEncoderNote(lost));
+    notes.push({ kind: 'lost-text-encoder', lost });
   }
-  if (isKohya && ldmModuleNames(keys).length > 0) notes.push(DIFFUSERS_LDM_NOTE);
-  if (isKohya && keys.some((k) => k.endsWith('.dora_scale'))) notes.push(DIFFUSERS_DORA_NOTE);
-  if (lokr) notes.push(DIFFUSERS_LOKR_NOTE);
-  else if (!isKohya && keys.some((k) => k.startsWith('base_model.model.'))) {
-    notes.push(
-      'PEFT adapter keys: load with PeftModel.from_pretrained, or convert --to diffusers / kohya for load_lora_weights.',
-    );
-  }
+  if (isKohya && ldmModuleNames(keys).length > 0) notes.push({ kind: 'ldm-names' });
+  if (isKohya && keys.some((k) => k.endsWith('.dora_scale'))) notes.push(text(DIFFUSERS_DORA_NOTE));
+  if (lokr) notes.push({ kind: 'lokr' });
+  else if (!isKohya && keys.some((k) => k.startsWith('base_model.model.'))) notes.push({ kind: 'peft-keys' });
   // (a kohya file with no key renamed already has its ValueError note)
   if (!isKohya && unmapped.length === keys.length)
-    notes.push(loadsNothingNote('load_lora_weights', keys.length));
+    notes.push(text(loadsNothingNote('load_lora_weights', keys.length)));
   return strictVerdict('diffusers', keys, unmapped, notes);
 }
+
+/** inspect's note for PEFT adapter keys (`base_model.model.`), which load_lora_weights does not read. */
+export const DIFFUSERS_PEFT_KEYS_NOTE =
+  'PEFT adapter keys: load with PeftModel.from_pretrained, or convert --to diffusers / kohya for load_lora_weights.';
 
 /** A kohya text-encoder attention projection diffusers renames to the old `to_q_lora` format. */
 const KOHYA_TE_QKV = /^lora_te1?_text_model_encoder_layers_\d+_self_attn_[qkv]_proj$/;

@@ -27,12 +27,12 @@ export function loadsNothingNote(loader: string, keyCount: number): string {
  * note (A1111, diffusers): ok only with neither, and with some key mapped. ComfyUI's check builds
  * its own (its only note is {@link loadsNothingNote}).
  */
-export function strictVerdict(
+export function strictVerdict<Note = string>(
   loader: LoaderName,
   keys: readonly string[],
   unmappedKeys: readonly string[],
-  notes: readonly string[],
-): LoaderVerdict {
+  notes: readonly Note[],
+): Omit<LoaderVerdict, 'notes'> & { readonly notes: readonly Note[] } {
   return {
     loader,
     ok: unmappedKeys.length === 0 && notes.length === 0 && keys.length > unmappedKeys.length,
