@@ -13,13 +13,23 @@ import { ToonloraError } from '../errors.js';
 import {
   INSPECT_WARNING_WORDS,
   type InspectWarning,
+  inspectWarningTexts,
   type InspectWarningWords,
   warningInWords,
 } from '../lora/inspect-warnings.js';
-import { type FixtureTensor, makePeftTensors, writeFixtureFile } from '../lora/lora-fixtures.js';
+import { inspectLoraFindings } from '../lora/inspect.js';
+import {
+  type FixtureTensor,
+  makeLokrTensors,
+  makePeftTensors,
+  seededRandom,
+  writeFixtureFile,
+} from '../lora/lora-fixtures.js';
+import { INSPECT_VERDICT_NOTE_WORDS, verdictInWords } from '../lora/verdict-notes.js';
 import { checkApiBaseModel } from '../server/api-base-model.js';
 import { defaultLoraTools } from '../server/lora-tools.js';
 import {
+  inspectPanelVerdicts,
   inspectPanelWarnings,
   UPLOAD_WARNING_WORDS,
   uploadRefusalMessage,
@@ -284,6 +294,14 @@ const INSPECT_SAMPLES: readonly InspectWarning[] = [
     kind: 'note',
     text: 'DoRA: 2 module(s) have a magnitude stored per input column ([1, in], LyCORIS wd_on_out=False; PEFT cannot hold it: convert --to kohya only) (e.g. x [1, 8]): convert --to diffusers and toonlora generate refuse the file.',
   },
+  {
+    kind: 'dora',
+    axis: 'input columns',
+    count: 2,
+    example: 'lora_unet_x.dora_scale',
+    shape: [1, 8],
+    format: 'kohya',
+  },
   { kind: 'sdxl', signals: ['ss_base_model_version "sdxl_base_v1-0"'] },
   { kind: 'other-base', base: 'SD 2.x', evidence: ['ss_v2 = True'] },
   { kind: 'no-tensors' },
@@ -381,12 +399,16 @@ describe("the LoRA upload's refusals (422) name no CLI flag or command", () => {
 
 describe("the LoRA page's inspect panel (GET /api/loras/:id/inspect) words inspect's warnings for the web", () => {
   it('every kind but a module note, in the words of the upload', () => {
-    const data = INSPECT_SAMPLES.filter((warning) => warning.kind !== 'note');
+    const data = INSPECT_SAMPLES.filter((warning) => warning.kind !== 'note' && warning.kind !== 'dora');
     const texts = inspectPanelWarnings(data);
     expect(texts).toEqual(data.map((warning) => warningInWords(warning, UPLOAD_WARNING_WORDS)));
     expect(texts.flatMap((text) => cliWordsIn(text))).toEqual([]);
     // a note is text, not data: shown as inspect wrote it
     expect(inspectPanelWarnings([{ kind: 'note', text: 'alpha assumed' }])).toEqual(['alpha assumed']);
+    // a DoRA note is data: the panel words its way out (inspect's names `convert --to`)
+    const dora = INSPECT_SAMPLES.filter((warning) => warning.kind === 'dora');
+    expect(inspectWarningTexts(dora).flatMap((text) => cliWordsIn(text))).toContain('--to');
+    expect(inspectPanelWarnings(dora).flatMap((text) => cliWordsIn(text))).toEqual([]);
   });
 
   it("the route's warnings of files made elsewhere, from the raise site, keeping inspect's facts", async () => {
@@ -417,5 +439,96 @@ describe("the LoRA page's inspect panel (GET /api/loras/:id/inspect) words inspe
     expect(
       warnings.flatMap((warning) => cliWordsIn(warning).map((found) => `${found} in "${warning}"`)),
     ).toEqual([]);
+  });
+
+  it("the route's loader verdict notes and module notes of files that raise them name no CLI command", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toonlora-guard-verdicts-'));
+    const random = seededRandom(5);
+    const tensor = (name: string, shape: number[], value?: number): FixtureTensor => ({
+      name,
+      dtype: 'F32',
+      shape,
+      data: Float32Array.from(
+        { length: shape.reduce((a, b) => a * b, 1) },
+        () => value ?? random() * 0.1 + 0.5,
+      ),
+    });
+    const kohya = (module: string, features: number, alpha?: number) => [
+      tensor(`${module}.lora_down.weight`, [4, features]),
+      tensor(`${module}.lora_up.weight`, [features, 4]),
+      ...(alpha === undefined ? [] : [tensor(`${module}.alpha`, [], alpha)]),
+    ];
+    const q = 'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q';
+    const k = 'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_k';
+    const modules = ['down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'];
+    const te = 'lora_te_text_model_encoder_layers_0_self_attn';
+    const block = 'down_blocks.0.attentions.0.transformer_blocks.0';
+    const lokr = [
+      { path: `${block}.attn1.to_q`, shapes: { lokr_w1: [16, 16], lokr_w2_a: [20, 4], lokr_w2_b: [4, 20] } },
+    ];
+    const files: Record<string, [FixtureTensor[], Record<string, string>]> = {
+      // DoRA per output row (the diffusers copy keeps it) beside a module whose alpha is assumed; differing alphas
+      'dora-rows.safetensors': [
+        [...kohya(q, 320, 2), tensor(`${q}.dora_scale`, [320, 1]), ...kohya(k, 320)],
+        {},
+      ],
+      // DoRA per input column: PEFT cannot hold it
+      'dora-cols.safetensors': [[...kohya(q, 320, 2), tensor(`${q}.dora_scale`, [1, 320])], {}],
+      'peft.safetensors': [makePeftTensors({ modules, rank: 4, seed: 1 }), {}],
+      'lokr.safetensors': [makeLokrTensors(lokr, 3, 'kohya'), {}],
+      'sd2.safetensors': [makePeftTensors({ modules, rank: 4, seed: 1, prefix: 'unet.' }), { ss_v2: 'True' }],
+      'ldm-conv.safetensors': [kohya('lora_unet_input_blocks_1_1_proj_in', 320, 4), {}],
+      'te-qv.safetensors': [[...kohya(`${te}_q_proj`, 768, 4), ...kohya(`${te}_v_proj`, 768, 4)], {}],
+      'targets.safetensors': [
+        makePeftTensors({ modules, rank: 4, seed: 1, prefix: 'unet.' }),
+        {
+          lora_adapter_metadata: JSON.stringify({
+            'text_encoder.target_modules': ['text_model.encoder.layers.0.self_attn.q_proj'],
+          }),
+        },
+      ],
+    };
+    const texts: string[] = [];
+    const inspectTexts: string[] = [];
+    for (const [name, [tensors, metadata]] of Object.entries(files)) {
+      await writeFixtureFile(join(dir, name), tensors, metadata);
+      const inspected = await defaultLoraTools.inspect(join(dir, name));
+      const verdicts = inspected.compatibility as Array<{ notes: string[] }>;
+      texts.push(...(inspected.warnings as string[]), ...verdicts.flatMap((v) => v.notes));
+      const { result } = await inspectLoraFindings(join(dir, name));
+      inspectTexts.push(...result.warnings, ...result.compatibility.flatMap((v) => v.notes));
+    }
+    // inspect's own words for the same files name the CLI's way out in every kind of note raised here
+    const inCli = inspectTexts.filter((text) => cliWordsIn(text).length > 0);
+    expect(inCli.length).toBeGreaterThanOrEqual(10);
+    for (const kind of [
+      'PEFT adapter keys',
+      'LoKr:',
+      'LDM UNet',
+      '1x1-convolution',
+      'text encoder:',
+      "'text_model.'",
+    ])
+      expect(inCli.some((text) => text.includes(kind))).toBe(true);
+    expect(inCli.filter((text) => text.startsWith('DoRA:')).length).toBeGreaterThanOrEqual(3);
+    expect(texts.length).toBeGreaterThan(20);
+    expect(texts.flatMap((text) => cliWordsIn(text).map((found) => `${found} in "${text}"`))).toEqual([]);
+  });
+
+  it("the route's verdicts are inspect's, but for their notes' way out", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toonlora-guard-verdicts-'));
+    const path = join(dir, 'peft.safetensors');
+    const modules = ['down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'];
+    await writeFixtureFile(path, makePeftTensors({ modules, rank: 4, seed: 1 }));
+    const { result, verdicts } = await inspectLoraFindings(path);
+    expect(verdicts.map((v) => verdictInWords(v, INSPECT_VERDICT_NOTE_WORDS))).toEqual(result.compatibility);
+    const panel = inspectPanelVerdicts(verdicts);
+    expect(panel.map(({ notes: _n, ...rest }) => rest)).toEqual(
+      result.compatibility.map(({ notes: _n, ...rest }) => rest),
+    );
+    expect(panel.find((v) => v.loader === 'diffusers')?.notes).toEqual([
+      "PEFT adapter keys: load with PeftModel.from_pretrained, or use the LoRA page's diffusers download for load_lora_weights.",
+      'no key maps to an SD1.5 module: load_lora_weights loads nothing.',
+    ]);
   });
 });

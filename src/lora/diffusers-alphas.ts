@@ -4,9 +4,12 @@
 import { kohyaModuleName } from './lora-keys.js';
 import type { LoraModule } from './lora-model.js';
 
+/** What diffusers does with some of a kohya file's alphas ({@link diffusersMisreadsAlphas}), without the way out. */
+export const DIFFUSERS_KOHYA_ALPHA_FACTS =
+  "modules have different alphas, and diffusers 0.42 load_lora_weights applies some at the wrong strength: UNet attention modules (attn1 / attn2) and every text-encoder module get their component's most common alpha (its alpha_pattern keys for them match no module; measured), and so does a module with no .alpha. UNet resnet / conv, proj_in / proj_out and ff alphas are applied as they are.";
+
 /** Note shown when diffusers would apply some of a kohya file's alphas wrong ({@link diffusersMisreadsAlphas}). */
-export const DIFFUSERS_KOHYA_ALPHA_NOTE =
-  "modules have different alphas, and diffusers 0.42 load_lora_weights applies some at the wrong strength: UNet attention modules (attn1 / attn2) and every text-encoder module get their component's most common alpha (its alpha_pattern keys for them match no module; measured), and so does a module with no .alpha. UNet resnet / conv, proj_in / proj_out and ff alphas are applied as they are. Use convert --to diffusers for diffusers.";
+export const DIFFUSERS_KOHYA_ALPHA_NOTE = `${DIFFUSERS_KOHYA_ALPHA_FACTS} Use convert --to diffusers for diffusers.`;
 
 /** What {@link diffusersMisreadAlphas} needs of a module. */
 export type AlphaModule = Pick<LoraModule, 'component' | 'path' | 'rank' | 'alpha' | 'alphaSource'>;

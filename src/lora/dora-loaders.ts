@@ -48,19 +48,39 @@ const COMFYUI: Readonly<Record<DoraAxis, DoraEffect>> = {
 };
 
 /**
+ * The parts of the DoRA notes that name a way out, which each side words its own way: inspect's (the CLI's
+ * commands, INSPECT_DORA_WORDS) and the web app's LoRA page's (src/server/lora-upload-refusal.ts).
+ */
+export interface DoraWayOutWords {
+  /** Where a magnitude per input column can go (PEFT cannot hold it). */
+  readonly inputColumnsOnly: string;
+  /** What makes a kohya file's diffusers format, which keeps a per-output-row magnitude. */
+  readonly diffusersCopy: string;
+  /** What refuses a kohya file whose magnitude PEFT cannot hold. */
+  readonly diffusersCopyRefused: string;
+}
+
+/** inspect's words: the CLI's commands. */
+export const INSPECT_DORA_WORDS: DoraWayOutWords = {
+  inputColumnsOnly: 'convert --to kohya only',
+  diffusersCopy: 'convert --to diffusers, what toonlora generate loads',
+  diffusersCopyRefused: 'convert --to diffusers and toonlora generate refuse the file',
+};
+
+/**
  * diffusers by the file's format: a kohya file's dora_scale is dropped (plain LoRA); its diffusers copy holds
  * PEFT's per-output-row magnitude, so only that axis converts (convert --to diffusers and generate refuse others).
  */
-function diffusersEffect(axis: DoraAxis, format: LoraFormat): DoraEffect {
+function diffusersEffect(axis: DoraAxis, format: LoraFormat, words: DoraWayOutWords): DoraEffect {
   if (format === 'kohya') {
     return axis === 'output rows'
       ? {
           applied: false,
-          text: "diffusers' load_lora_weights drops a kohya file's dora_scale and loads it as plain LoRA; its diffusers format (convert --to diffusers, what toonlora generate loads) keeps and applies it",
+          text: `diffusers' load_lora_weights drops a kohya file's dora_scale and loads it as plain LoRA; its diffusers format (${words.diffusersCopy}) keeps and applies it`,
         }
       : {
           applied: false,
-          text: "diffusers' load_lora_weights drops a kohya file's dora_scale and loads it as plain LoRA, and PEFT cannot hold this axis, so convert --to diffusers and toonlora generate refuse the file",
+          text: `diffusers' load_lora_weights drops a kohya file's dora_scale and loads it as plain LoRA, and PEFT cannot hold this axis, so ${words.diffusersCopyRefused}`,
         };
   }
   return axis === 'output rows'
@@ -68,18 +88,53 @@ function diffusersEffect(axis: DoraAxis, format: LoraFormat): DoraEffect {
     : { applied: false, text: "diffusers cannot apply it (PEFT's DoRA holds one magnitude per output row)" };
 }
 
-/** What `loader` does with a DoRA magnitude stored along `axis` in a file of `format`. */
-export function doraEffect(loader: LoaderName, axis: DoraAxis, format: LoraFormat): DoraEffect {
+/** What `loader` does with a DoRA magnitude stored along `axis` in a file of `format` (its way out in `words`). */
+export function doraEffect(
+  loader: LoaderName,
+  axis: DoraAxis,
+  format: LoraFormat,
+  words: DoraWayOutWords = INSPECT_DORA_WORDS,
+): DoraEffect {
   if (loader === 'a1111') return A1111[axis];
   if (loader === 'comfyui') return COMFYUI[axis];
-  return diffusersEffect(axis, format);
+  return diffusersEffect(axis, format, words);
 }
 
 const LOADERS: readonly LoaderName[] = ['a1111', 'comfyui', 'diffusers'];
 
 /** The warning's loader part: every loader's effect, in one sentence. */
-export function doraLoadersText(axis: DoraAxis, format: LoraFormat): string {
-  return LOADERS.map((loader) => doraEffect(loader, axis, format).text).join('; ');
+export function doraLoadersText(
+  axis: DoraAxis,
+  format: LoraFormat,
+  words: DoraWayOutWords = INSPECT_DORA_WORDS,
+): string {
+  return LOADERS.map((loader) => doraEffect(loader, axis, format, words).text).join('; ');
+}
+
+/** A module note on `count` DoRA modules with a magnitude along `axis` (e.g. `example`), as data. */
+export interface DoraModuleNote {
+  readonly axis: DoraAxis;
+  readonly count: number;
+  /** The first such module's magnitude key and shape. */
+  readonly example: string;
+  readonly shape: readonly number[];
+  readonly format: LoraFormat;
+}
+
+function axisStored(axis: DoraAxis, words: DoraWayOutWords): string {
+  if (axis === 'output rows') return 'stored per output row ([out, 1], PEFT / LyCORIS wd_on_out=True)';
+  if (axis === 'input columns')
+    return `stored per input column ([1, in], LyCORIS wd_on_out=False; PEFT cannot hold it: ${words.inputColumnsOnly})`;
+  return 'of a shape that matches neither the output rows nor the input columns';
+}
+
+/** A DoRA module note worded, with what each loader does (its way out in `words`). */
+export function doraModuleNoteText(
+  note: DoraModuleNote,
+  words: DoraWayOutWords = INSPECT_DORA_WORDS,
+): string {
+  const { axis, count, example, shape, format } = note;
+  return `DoRA: ${count} module(s) have a magnitude ${axisStored(axis, words)} (e.g. ${example} ${JSON.stringify(shape)}): ${doraLoadersText(axis, format, words)}.`;
 }
 
 /**

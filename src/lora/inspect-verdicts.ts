@@ -10,10 +10,10 @@ import {
   diffusersMissesTextModelTargets,
   type MisreadAlpha,
 } from './loader-compat.js';
-import { type InspectWarning, notes } from './inspect-warnings.js';
+import { type InspectWarning, moduleNotes, notes } from './inspect-warnings.js';
 import type { LokrModel } from './lokr.js';
 import { kohyaModuleName } from './lora-keys.js';
-import type { LoraModel, LoraModule } from './lora-model.js';
+import { doraModuleNotes, type LoraModel, type LoraModule } from './lora-model.js';
 import { otherBaseEvidence } from './other-base.js';
 import { SDXL_VERDICT_NOTE, sdxlSignals } from './sdxl-check.js';
 import { describeUnknownKey, unreadAdapter } from './unknown-keys.js';
@@ -121,7 +121,7 @@ export function inspectionWarnings(
   metadata: Readonly<Record<string, string>>,
   sdxl: readonly string[],
 ): InspectWarning[] {
-  const warnings = notes(model.warnings);
+  const warnings = moduleNotes(model.warnings, doraModuleNotes(model.modules, model.format));
   const otherBase = otherBaseWarning(metadata, model.modules, sdxl);
   if (otherBase) warnings.push(otherBase);
   if (model.format === 'unknown') {

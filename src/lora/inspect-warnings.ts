@@ -3,6 +3,7 @@
 // `toonlora inspect` prints, its `warnings`). The server words the same data for the web app's LoRA upload refusal
 // (src/server/lora-upload-refusal.ts); both are an InspectWarningWords, so a new kind does not compile until each
 // side words it.
+import { type DoraModuleNote, doraModuleNoteText } from './dora-loaders.js';
 import { NO_LORA_KEYS } from './open-lora.js';
 import { type OtherBase, otherBaseCliWords } from './other-base.js';
 import { sdxlWarning } from './sdxl-check.js';
@@ -10,6 +11,8 @@ import { sdxlWarning } from './sdxl-check.js';
 export type InspectWarning =
   /** A note on the modules or the run's record (alpha assumed, DoRA axes, orphan alphas …): words as they are. */
   | { readonly kind: 'note'; readonly text: string }
+  /** DoRA modules with a magnitude along one axis, and what each loader does with it (dora-loaders.ts). */
+  | ({ readonly kind: 'dora' } & DoraModuleNote)
   /** An SDXL LoRA, by the signals found (sdxl-check.ts). */
   | { readonly kind: 'sdxl'; readonly signals: readonly string[] }
   /** A LoRA made for another base model than SD1.5 (other-base.ts). */
@@ -43,6 +46,7 @@ export type InspectWarningWords = {
 /** inspect's words: what `toonlora inspect` (text and `--json`) says. */
 export const INSPECT_WARNING_WORDS: InspectWarningWords = {
   note: ({ text }) => text,
+  dora: (note) => doraModuleNoteText(note),
   sdxl: ({ signals }) => sdxlWarning(signals),
   'other-base': (found) => otherBaseCliWords(found),
   'no-tensors': () =>
@@ -76,4 +80,16 @@ export function inspectWarningTexts(warnings: readonly InspectWarning[]): string
 /** Plain texts (module notes, a run record's warning) as warnings. */
 export function notes(texts: readonly string[]): InspectWarning[] {
   return texts.map((text) => ({ kind: 'note', text }));
+}
+
+/**
+ * A model's warnings (`texts`, in inspect's words) as warnings, each DoRA note among them as its data (`dora`: the
+ * model's, lora-model.ts doraModuleNotes), where inspect's words for it stand.
+ */
+export function moduleNotes(texts: readonly string[], dora: readonly DoraModuleNote[]): InspectWarning[] {
+  const byText = new Map(dora.map((note) => [doraModuleNoteText(note), note]));
+  return texts.map((text) => {
+    const note = byText.get(text);
+    return note ? { kind: 'dora', ...note } : { kind: 'note', text };
+  });
 }

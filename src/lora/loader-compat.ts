@@ -20,6 +20,7 @@ import {
 export { a1111CompvisName } from './compvis-names.js';
 export {
   type AlphaModule,
+  DIFFUSERS_KOHYA_ALPHA_FACTS,
   DIFFUSERS_KOHYA_ALPHA_NOTE,
   diffusersMisreadAlphas,
   diffusersMisreadsAlphas,
@@ -32,7 +33,9 @@ export {
   DIFFUSERS_LDM_NOTE,
   DIFFUSERS_LOKR_NOTE,
   DIFFUSERS_TEXT_MODEL_TARGETS_NOTE,
+  diffusersConv1x1Facts,
   diffusersConv1x1Note,
+  diffusersLostTextEncoderFacts,
   diffusersLostTextEncoderModules,
   diffusersLostTextEncoderNote,
   diffusersMissesTextModelTargets,

@@ -93,11 +93,16 @@ export function diffusersLostTextEncoderModules(keys: readonly string[]): LostTe
 
 /** inspect's (and convert's) note for {@link diffusersLostTextEncoderModules}, naming the first three modules. */
 export function diffusersLostTextEncoderNote(lost: LostTextEncoderModules): string {
+  return `${diffusersLostTextEncoderFacts(lost)} convert --to diffusers writes a file diffusers loads whole (toonlora generate does so itself).`;
+}
+
+/** {@link diffusersLostTextEncoderNote} without its way out. */
+export function diffusersLostTextEncoderFacts(lost: LostTextEncoderModules): string {
   const more = lost.modules.length > 3 ? ` and ${lost.modules.length - 3} more` : '';
   const effect = lost.raises
     ? 'load_lora_weights raises ValueError ("Could not automatically infer state dict type")'
     : 'load_lora_weights drops them without an error (the rest of the file loads)';
-  return `text encoder: ${lost.modules.length} q/k/v_proj module(s) (${lost.modules.slice(0, 3).join(', ')}${more}) and no out_proj module, which diffusers 0.42 needs to read kohya text-encoder attention keys: ${effect}. convert --to diffusers writes a file diffusers loads whole (toonlora generate does so itself).`;
+  return `text encoder: ${lost.modules.length} q/k/v_proj module(s) (${lost.modules.slice(0, 3).join(', ')}${more}) and no out_proj module, which diffusers 0.42 needs to read kohya text-encoder attention keys: ${effect}.`;
 }
 
 /**
@@ -118,8 +123,13 @@ export const DIFFUSERS_LDM_NOTE =
  * layers there and raises a size mismatch (measured, tiny SD1.5); the WebUI and ComfyUI reshape them.
  */
 export function diffusersConv1x1Note(flat: readonly string[]): string {
+  return `${diffusersConv1x1Facts(flat)}; convert --to diffusers / kohya writes them as 1x1 convolutions (toonlora generate does so itself).`;
+}
+
+/** {@link diffusersConv1x1Note} without its way out. */
+export function diffusersConv1x1Facts(flat: readonly string[]): string {
   const more = flat.length > 1 ? ` and ${flat.length - 1} more` : '';
-  return `${flat.length} 1x1-convolution module(s) (proj_in / proj_out / conv_shortcut: ${flat[0]}${more}) stored as 2-D weights: load_lora_weights raises a size mismatch on them (the WebUI and ComfyUI reshape them); convert --to diffusers / kohya writes them as 1x1 convolutions (toonlora generate does so itself).`;
+  return `${flat.length} 1x1-convolution module(s) (proj_in / proj_out / conv_shortcut: ${flat[0]}${more}) stored as 2-D weights: load_lora_weights raises a size mismatch on them (the WebUI and ComfyUI reshape them)`;
 }
 
 /** diffusers 0.42.1 has LoKr conversions for Z-Image and Flux2 only; SD1.5's `load_lora_weights` raises on LoKr keys. */

@@ -9,7 +9,7 @@ import {
   parseKohyaKey,
   parsePeftStyleKey,
 } from './lora-keys.js';
-import { type DoraAxis, doraLoadersText } from './dora-loaders.js';
+import { type DoraAxis, type DoraModuleNote, doraModuleNoteText } from './dora-loaders.js';
 import { type PeftAdapterConfig, peftModuleScale, unreadablePatternKeys } from './peft-config.js';
 import type { TensorEntry } from './safetensors-format.js';
 import { knownKohyaNames, KOHYA_PREFIX, type LoraComponent } from './sd15-modules.js';
@@ -182,13 +182,6 @@ export function doraAxis(module: LoraModule): DoraAxis {
   return 'unknown';
 }
 
-const DORA_AXIS_NOTES: Readonly<Record<DoraAxis, string>> = {
-  'output rows': 'stored per output row ([out, 1], PEFT / LyCORIS wd_on_out=True)',
-  'input columns':
-    'stored per input column ([1, in], LyCORIS wd_on_out=False; PEFT cannot hold it: convert --to kohya only)',
-  unknown: 'of a shape that matches neither the output rows nor the input columns',
-};
-
 /** The DoRA modules of `modules` counted by magnitude axis, in the order first found. */
 export function doraAxes(modules: readonly LoraModule[]): Map<DoraAxis, LoraModule[]> {
   const byAxis = new Map<DoraAxis, LoraModule[]>();
@@ -199,12 +192,20 @@ export function doraAxes(modules: readonly LoraModule[]): Map<DoraAxis, LoraModu
   return byAxis;
 }
 
+/** One DoRA note per magnitude axis found, as data (dora-loaders.ts words it, with what each loader does). */
+export function doraModuleNotes(modules: readonly LoraModule[], format: LoraFormat): DoraModuleNote[] {
+  return [...doraAxes(modules)].map(([axis, list]) => ({
+    axis,
+    count: list.length,
+    example: `${list[0]?.magnitude?.name}`,
+    shape: list[0]?.magnitude?.shape ?? [],
+    format,
+  }));
+}
+
 /** One DoRA warning per magnitude axis found, worded by the actual shapes, with what each loader does (dora-loaders.ts). */
 function doraWarnings(modules: readonly LoraModule[], format: LoraFormat): string[] {
-  return [...doraAxes(modules)].map(
-    ([axis, list]) =>
-      `DoRA: ${list.length} module(s) have a magnitude ${DORA_AXIS_NOTES[axis]} (e.g. ${list[0]?.magnitude?.name} ${JSON.stringify(list[0]?.magnitude?.shape)}): ${doraLoadersText(axis, format)}.`,
-  );
+  return doraModuleNotes(modules, format).map((note) => doraModuleNoteText(note));
 }
 
 /**

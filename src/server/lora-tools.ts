@@ -10,6 +10,7 @@ import { openSafetensors } from '../lora/safetensors-read.js';
 import { sdxlSignals } from '../lora/sdxl-check.js';
 import type { LoraFormat } from '../schemas/api.js';
 import {
+  inspectPanelVerdicts,
   inspectPanelWarnings,
   UPLOAD_WARNING_WORDS,
   uploadRefusal,
@@ -19,7 +20,7 @@ import {
 export interface LoraTools {
   /**
    * `toonlora inspect --json`'s facts, with the per-module list reduced to a count (128 rows for SD1.5) and its
-   * `warnings` in the web app's words (lora-upload-refusal.ts inspectPanelWarnings).
+   * verdict notes and `warnings` in the web app's words (lora-upload-refusal.ts inspectPanelVerdicts / Warnings).
    */
   inspect(path: string): Promise<Record<string, unknown>>;
   /**
@@ -78,10 +79,15 @@ async function checkUpload(path: string, name: string): Promise<LoraUploadFacts>
 
 export const defaultLoraTools: LoraTools = {
   inspect: async (path) => {
-    const { result, warnings } = await inspectLoraFindings(path);
+    const { result, warnings, verdicts } = await inspectLoraFindings(path);
     const { modules, file: _file, ...rest } = result;
     // the LoRA page shows them: in its words, not inspect's (`convert refuses the file unless --drop-unknown`)
-    return { ...rest, warnings: inspectPanelWarnings(warnings), moduleCount: modules.length };
+    return {
+      ...rest,
+      compatibility: inspectPanelVerdicts(verdicts),
+      warnings: inspectPanelWarnings(warnings),
+      moduleCount: modules.length,
+    };
   },
   convertForDownload: async (path, outPath, format) => {
     const to = format === 'kohya-fp16' ? 'kohya' : format;
