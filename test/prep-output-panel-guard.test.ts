@@ -1,5 +1,5 @@
 // test/prep-output-panel-guard.test.ts — a black narration box bigger than the character is not taken for it,
-// and a page of only panels is skipped, saying why (set-up in helpers/prep-output-setup.ts).
+// and a page of only empty panels is cut into them and skipped, saying why (set-up in helpers/prep-output-setup.ts).
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { prepOutputFixture } from './helpers/prep-output-setup.js';
 const { root, emptyCache, drawn } = prepOutputFixture();
 
 describe('runPrep output folder checks', () => {
-  it('a black narration box bigger than the character is not taken for it; a page of only panels is skipped, saying why', async () => {
+  it('a black narration box bigger than the character is not taken for it; a page of only empty panels is cut into them and skipped, saying why', async () => {
     const box = join(root, 'black-box.png');
     await sharp(drawn.panel)
       .extend({ left: 700, background: '#ffffff' })
@@ -43,9 +43,9 @@ describe('runPrep output folder checks', () => {
     expect(boxed?.status).toBe('ok');
     // the crop is the character's (right of the box), not the black box at 40,40
     expect(boxed?.crops[0]?.characterBox.x).toBeGreaterThan(700);
+    // the page is cut into its two framed panels (page-panels.ts), each flat tone inside: no character in either
     expect(paged).toMatchObject({ status: 'skipped', reasonCode: 'no-character' });
-    expect(paged?.reason).toMatch(
-      /look(s)? like a panel or box, not a character: crop the panel, or use --segmenter isnet-anime/,
-    );
+    expect(paged?.panels).toHaveLength(2);
+    expect(paged?.reason).toMatch(/no character found \(the classic mask is empty/);
   }, 60_000);
 });

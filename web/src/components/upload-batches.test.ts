@@ -17,6 +17,7 @@ describe('upload batches', () => {
       maxFileBytes: 25 * 1024 * 1024,
       maxPixels: 40_000_000,
       maxLoraBytes: 512 * 1024 * 1024,
+      minSidePx: 64,
     });
   });
   it('combines the results of two batches', () => {
