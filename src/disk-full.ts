@@ -1,6 +1,8 @@
 // src/disk-full.ts — the one "disk full" detector and its words, shared by every writer (prep, train's run folder
 // and kohya file, convert, pulls, the server's data folder): Node's ENOSPC / EDQUOT codes, libvips' text-only
-// "No space left on device" (sharp), and either one wrapped as an error's `cause`. Pure.
+// "No space left on device" (sharp), and either one wrapped as an error's `cause`; its words are the shared table's
+// (fs-error-words.ts). Pure.
+import { fsCodeWords } from './fs-error-words.js';
 
 /** The two codes of a full disk: no space left, or the user's quota used up. */
 export type DiskFullCode = 'ENOSPC' | 'EDQUOT';
@@ -54,6 +56,6 @@ export function isDiskFullError(error: unknown): boolean {
  * `disk quota exceeded (EDQUOT)`.
  */
 export function diskFullCause(code: string, path?: string): string {
-  const reason = code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on the disk';
+  const reason = fsCodeWords(code === 'EDQUOT' ? 'EDQUOT' : 'ENOSPC');
   return `${reason} (${code}${path ? ` at ${path}` : ''})`;
 }

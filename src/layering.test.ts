@@ -25,8 +25,10 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'value-preview': [],
   /** Byte counts in words (decimal MB, binary MiB): shared by models, env, jobs, lora, prep, server and web. */
   'format-bytes': [],
+  /** File-system error codes in words (EACCES, ENOSPC, ELOOP, ...): every message that names one. */
+  'fs-error-words': [],
   /** The one "disk full" detector (ENOSPC, EDQUOT, libvips' text, a wrapped cause) and its words: every writer's. */
-  'disk-full': [],
+  'disk-full': ['fs-error-words'],
   /** A user's file name with its control and bidi characters escaped: the CLI prints, and the web shows, names by it. */
   'visible-text': [],
   'output-folder': ['error-fix', 'errors'],
@@ -37,7 +39,16 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   config: ['error-fix', 'errors', 'schemas', 'value-preview'],
   /** The install lock and the disk probes: models/ (a pull) and env/ (the venv, doctor) share them. */
   host: [],
-  models: ['disk-full', 'error-fix', 'errors', 'format-bytes', 'host', 'prep-field-labels', 'schemas'],
+  models: [
+    'disk-full',
+    'error-fix',
+    'errors',
+    'format-bytes',
+    'fs-error-words',
+    'host',
+    'prep-field-labels',
+    'schemas',
+  ],
   /** env/ sits over models/: doctor reports the models' cache, the venv lives under toonlora's home. */
   env: ['error-fix', 'errors', 'format-bytes', 'host', 'models'],
   lora: ['disk-full', 'error-fix', 'errors', 'format-bytes', 'output-folder', 'schemas', 'vision'],
@@ -59,6 +70,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'error-fix',
     'errors',
     'format-bytes',
+    'fs-error-words',
     'models',
     'output-folder',
     'schemas',
@@ -71,6 +83,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'error-fix',
     'errors',
     'format-bytes',
+    'fs-error-words',
     'models',
     'prep',
     'prep-field-labels',
@@ -85,6 +98,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'error-fix',
     'errors',
     'format-bytes',
+    'fs-error-words',
     'host',
     'jobs',
     'lora',

@@ -37,7 +37,7 @@ const DATA_DISK_WORDS =
 
 describe('a data folder that refuses writes', () => {
   it.each([
-    ['EPERM', 'EPERM: permission denied at', DATA_FOLDER_WORDS],
+    ['EPERM', 'EPERM: operation not permitted at', DATA_FOLDER_WORDS],
     ['ENOSPC', 'no space left on the disk (ENOSPC at', DATA_DISK_WORDS],
   ])('answers an upload with the folder and the cause (%s)', async (code, cause, fix) => {
     const app = await makeApp();
@@ -92,7 +92,7 @@ describe('a data folder that refuses writes', () => {
         error: {
           code: 'TL_ERR_OUTPUT_WRITE',
           message: expect.stringContaining(
-            `cannot write to the data folder ${app.dataDir} (${index === 0 ? 'EROFS' : 'EPERM'}: permission denied at ${where}). ${DATA_FOLDER_WORDS}`,
+            `cannot write to the data folder ${app.dataDir} (${index === 0 ? 'EROFS: a read-only file system' : 'EPERM: operation not permitted'} at ${where}). ${DATA_FOLDER_WORDS}`,
           ),
         },
       });

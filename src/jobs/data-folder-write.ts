@@ -7,9 +7,8 @@
 import { isAbsolute, relative } from 'node:path';
 import { diskFullCause, diskFullFailure, isDiskFullCode } from '../disk-full.js';
 import { isToonloraError, ToonloraError } from '../errors.js';
+import { REFUSED_WRITE_CODES } from '../fs-error-words.js';
 import { refusalCause } from '../models/not-writable.js';
-
-const REFUSAL_CODES: ReadonlySet<string> = new Set(['EACCES', 'EPERM', 'EROFS']);
 
 /** Linux errno numbers of those codes, as Python's OSError prints them (`[Errno 13] Permission denied: '/x'`). */
 const PYTHON_ERRNO: Readonly<Record<string, string>> = {
@@ -41,7 +40,7 @@ function nodeWriteFailure(error: unknown): WriteFailure | undefined {
   for (let at = error, depth = 0; at && depth < 5; depth++) {
     const { code, path, dest } = at as { code?: unknown; path?: unknown; dest?: unknown };
     const where = typeof dest === 'string' ? dest : typeof path === 'string' ? path : undefined;
-    if (typeof code === 'string' && REFUSAL_CODES.has(code))
+    if (typeof code === 'string' && REFUSED_WRITE_CODES.has(code))
       return { code, ...(where ? { path: where } : {}) };
     at = at instanceof Error ? at.cause : undefined;
   }

@@ -1,6 +1,8 @@
 // src/models/download-types.ts — the shapes a download is described and answered with (options, expected
 // content, progress, result, the Hub repo errors name), the stop error that keeps the `.part` file, and the
 // file-system error codes that pass through to the caller untouched.
+import { REFUSED_WRITE_CODES } from '../fs-error-words.js';
+
 export interface DownloadProgress {
   receivedBytes: number;
   /** Whole file size when the server said it (Content-Length / Content-Range). */
@@ -72,5 +74,6 @@ export interface DownloadResult {
   headers: Headers;
 }
 
-/** File-system errors that mean "this folder cannot be written"; they pass through untouched. */
-export const NOT_WRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
+/** File-system errors that mean "this folder cannot be written" (a refused write, or a file where a folder goes);
+ * they pass through untouched. */
+export const NOT_WRITABLE_CODES: ReadonlySet<string> = new Set([...REFUSED_WRITE_CODES, 'ENOTDIR']);

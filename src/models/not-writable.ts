@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import { diskFullCause, diskFullFailure } from '../disk-full.js';
 import { ToonloraError } from '../errors.js';
+import { codeInWords } from '../fs-error-words.js';
 import { formatBytes } from '../format-bytes.js';
 import { NOT_WRITABLE_CODES } from './download.js';
 
@@ -30,10 +31,9 @@ export function notWritableError(error: unknown, roots: WriteRoots): ToonloraErr
   return rootError(roots, inHf, refusalCause(code, path), { path, code }, error);
 }
 
-/** A file-system refusal in words: `EACCES: permission denied at /path` (ENOTDIR: a part of it is a file). */
+/** A file-system refusal in words (src/fs-error-words.ts): `EACCES: permission denied at /path`. */
 export function refusalCause(code: string, path?: string): string {
-  const reason = code === 'ENOTDIR' ? 'a part of the path is a file, not a folder' : 'permission denied';
-  return `${code}: ${reason}${path ? ` at ${path}` : ''}`;
+  return `${codeInWords(code)}${path ? ` at ${path}` : ''}`;
 }
 
 /**

@@ -208,6 +208,14 @@ describe('swapIn', () => {
     expect(fsReason(error, '/d/stages/p/crop-1.png')).toBe(
       'permission denied: its folder /d/stages/p is not writable, EACCES',
     );
+    // the shared words (src/fs-error-words.ts): before, a full disk here was 'the disk is full', elsewhere 'no space
+    // left on the disk'
+    const coded = (code: string) => Object.assign(new Error('x'), { code });
+    expect(fsReason(coded('ENOSPC'))).toBe('no space left on the disk, ENOSPC');
+    expect(fsReason(coded('EROFS'))).toBe('a read-only file system, EROFS');
+    expect(fsReason(coded('ENOENT'))).toBe('it is no longer there, ENOENT');
+    expect(fsReason(coded('EWHATEVER'))).toBe('EWHATEVER');
+    expect(fsReason(new Error('no code'))).toBe('no code');
   });
 
   // a real permission error: root ignores folder permissions, so the swap runs as `nobody` in a child process

@@ -10,6 +10,7 @@ import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
+import { fsCodeWords, fsErrorCode, fsErrorWords } from '../fs-error-words.js';
 
 /** The previous dataset's files while a run swaps the new one in (hidden: listings and walks pass it by). */
 export const BACKUP_DIR = '.toonlora-prep-backup';
@@ -51,24 +52,23 @@ export interface SwapPlan {
   readonly newEntries: readonly string[];
 }
 
-/** A file-system error's reason in words, with its code. */
+/**
+ * A file-system error's reason in words, with its code: the shared words (src/fs-error-words.ts), with what a
+ * code means during a swap where it says more (a refused write: the folder is not writable; ENOENT, ENOTEMPTY:
+ * something else moved or wrote files there meanwhile).
+ */
 export function fsReason(error: unknown, path?: string): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code = fsErrorCode(error);
   const folder = path ? `its folder ${dirname(path)}` : 'the folder';
-  const words: Record<string, string> = {
-    EACCES: `permission denied: ${folder} is not writable`,
-    EPERM: `operation not permitted: ${folder} is not writable`,
-    EROFS: 'the file system is read-only',
+  const inSwap: Record<string, string> = {
+    EACCES: `${fsCodeWords('EACCES')}: ${folder} is not writable`,
+    EPERM: `${fsCodeWords('EPERM')}: ${folder} is not writable`,
     ENOTEMPTY: 'something was written there during the run',
     EEXIST: 'something was written there during the run',
-    ENOSPC: 'the disk is full',
-    EDQUOT: 'the disk quota is used up',
-    EBUSY: 'another program is using it',
     ENOENT: 'it is no longer there',
-    EXDEV: 'it is on another disk',
   };
-  if (code && words[code]) return `${words[code]}, ${code}`;
-  return code ?? (error instanceof Error ? error.message : String(error));
+  const words = code === undefined ? undefined : (inSwap[code] ?? fsCodeWords(code));
+  return words === undefined ? fsErrorWords(error) : `${words}, ${code}`;
 }
 
 /** One step of the swap that failed: what it was doing, the path, the error. */

@@ -4,6 +4,7 @@
 import { createServer as createNetServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../errors.js';
+import { codeInWords } from '../fs-error-words.js';
 import type { Job } from '../schemas/api.js';
 import { type AppOptions, buildApp } from './app.js';
 import { isLoopbackHost } from './loopback.js';
@@ -31,7 +32,7 @@ function listenError(error: unknown, options: ListenOptions): unknown {
   if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
     return new ToonloraError(
       'TL_ERR_USAGE',
-      `--host ${options.host} --port ${options.port}: cannot listen there (${code}). Use a port above 1023 and an address of this machine.`,
+      `--host ${options.host} --port ${options.port}: cannot listen there (${codeInWords(code)}). Use a port above 1023 and an address of this machine.`,
       { cause: error },
     );
   }
