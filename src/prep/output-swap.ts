@@ -1,26 +1,22 @@
 // src/prep/output-swap.ts — how a prep run replaces what is in its output folder. The run claims the folder
-// atomically (its staging folder, renamed into place with its owner file already in it: one of two runs started
-// together wins, the other is refused with TL_ERR_CONFLICT; a killed run's staging folder is taken over), writes into
-// that hidden staging folder and moves its dataset folder, `stages/` and manifest into place only when it ends
+// atomically (output-swap-claim.ts: its staging folder, renamed into place with its owner file already in it),
+// writes into that hidden staging folder and moves its dataset folder, `stages/` and manifest into place only when it ends
 // (swap-commit.ts: the previous files moved aside into a backup, never deleted before the new ones are all in; any
 // failure rolls back), so a run that fails or is killed leaves the previous dataset as it was. `--overwrite`
 // replaces exactly the files the previous run's manifest records (and the desktop's .DS_Store files); a file there
 // that prep did not write (a hand-added image, notes) stops the run before any model loads, named, instead of being
 // replaced, and so does a caption or a crop image the user edited since prep wrote it (unless --discard-edits).
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { Manifest } from '../schemas/manifest.js';
 import { MANIFEST_FILE, readManifest } from './manifest.js';
+import { releaseStaging, STAGING_DIR } from './output-swap-claim.js';
 import { BACKUP_DIR, realSwapFs, type SwapFs, swapIn } from './swap-commit.js';
 
-/** The run's staging folder inside the output folder (hidden, so walks and listings pass it by). */
-export const STAGING_DIR = '.toonlora-prep-staging';
-/** In the staging folder: the process id of the run writing it, so a second run into `-o` can tell a live run
- * from a killed one's leftovers. */
-const STAGING_OWNER_FILE = 'owner.pid';
+export { checkNoRunningPrep, releaseStaging, STAGING_DIR, startStaging } from './output-swap-claim.js';
+
 /** Files the desktop writes into any folder it shows (Finder, Explorer): neither the user's work nor prep's. */
 const DESKTOP_FILES: ReadonlySet<string> = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
 
@@ -204,155 +200,6 @@ export function planReplacement(outDir: string, datasetDir: string, discardEdits
   if (captions.length + images.length > 0) throw editedFilesError(outDir, captions, images);
   const files = [...[...recorded].filter((file) => existsSync(join(outDir, file))), ...desktop];
   return { files: previous ? [...files, MANIFEST_FILE] : files, folders };
-}
-
-/** Claim tokens of the staging folders this process holds, by staging path (a second run in this process, the
- * server's, must be refused too while the first writes). */
-const heldClaims = new Map<string, string>();
-
-/** The owner recorded in a staging folder: `<pid> <claim token>` (older runs wrote only the pid). */
-function readOwner(staging: string): { pid: number; token: string | undefined } | null {
-  let text: string;
-  try {
-    text = readFileSync(join(staging, STAGING_OWNER_FILE), 'utf8');
-  } catch {
-    return null; // no staging folder, or a killed run's from before it wrote its id
-  }
-  const [pidText, token] = text.trim().split(/\s+/u);
-  const pid = Number(pidText);
-  return Number.isInteger(pid) && pid > 0 ? { pid, token } : null;
-}
-
-/** The process id recorded in `staging` when that run is still going, else null. */
-function liveOwner(staging: string): number | null {
-  const owner = readOwner(staging);
-  if (!owner) return null;
-  const { pid, token } = owner;
-  if (pid === process.pid)
-    return token !== undefined && [...heldClaims.values()].includes(token) ? pid : null;
-  return isLivePrepProcess(pid) ? pid : null;
-}
-
-/** Whether process `pid` (not this one) is running and could be a prep run. */
-function isLivePrepProcess(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0: only asks whether the process exists
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false; // EPERM: alive, another user's
-  }
-  return isNodeProcess(pid);
-}
-
-/** Removes the claim folders (`<staging>.<pid>-…`) that killed runs of other processes left in `outDir`. */
-async function removeDeadClaims(outDir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = readdirSync(outDir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = Number(/^\.toonlora-prep-staging\.(\d+)-/u.exec(name)?.[1]);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isLivePrepProcess(pid)) continue;
-    await rm(join(outDir, name), { recursive: true, force: true }).catch(() => {});
-  }
-}
-
-/** The process id recorded in `outDir`'s staging folder when that process is still running, else null. */
-function liveStagingOwner(outDir: string): number | null {
-  return liveOwner(join(outDir, STAGING_DIR));
-}
-
-/**
- * Whether process `pid` runs Node (prep runs in the CLI or the server, both Node): after a reboot its id
- * may belong to another program. Where /proc cannot tell (macOS), any live process counts.
- */
-function isNodeProcess(pid: number): boolean {
-  try {
-    return /node/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
-
-function conflict(outDir: string, pid: number): ToonloraError {
-  return new ToonloraError(
-    'TL_ERR_CONFLICT',
-    `${outDir}: another prep run (process ${pid}) is writing into this folder. Wait for it to end or stop it, or choose another -o folder. (If no prep is running, remove ${join(outDir, STAGING_DIR)}.)`,
-    { details: { file: outDir, pid } },
-  );
-}
-
-/**
- * Refuses an output folder another prep run is writing into (its staging folder names a live process):
- * taking it over would delete that run's work. A killed run's staging folder passes (it is cleared).
- * @throws ToonloraError TL_ERR_CONFLICT naming the folder and the process id
- */
-export function checkNoRunningPrep(outDir: string): void {
-  const pid = liveStagingOwner(outDir);
-  if (pid !== null) throw conflict(outDir, pid);
-}
-
-function isTakenError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOTEMPTY' || code === 'EEXIST';
-}
-
-/**
- * Claims `outDir` for this run, atomically: a fresh folder holding this run's owner file is renamed to the
- * staging folder's name, which succeeds for one run only (a rename onto a folder with files fails). A killed
- * run's staging folder is moved aside and removed first (checked again once moved, so a run that claimed the
- * folder meanwhile keeps it). Returns the staging folder; releaseStaging gives the claim up.
- * @throws ToonloraError TL_ERR_CONFLICT when another live prep run holds the folder
- */
-export async function startStaging(outDir: string): Promise<string> {
-  const staging = join(outDir, STAGING_DIR);
-  const token = randomUUID();
-  await removeDeadClaims(outDir);
-  const fresh = `${staging}.${process.pid}-${token}`; // the pid in the name: a killed run's is told from a live one's
-  await mkdir(fresh);
-  const give = async (error: unknown): Promise<never> => {
-    heldClaims.delete(fresh);
-    await rm(fresh, { recursive: true, force: true });
-    throw error;
-  };
-  try {
-    await writeFile(join(fresh, STAGING_OWNER_FILE), `${process.pid} ${token}\n`);
-  } catch (error) {
-    return give(error);
-  }
-  heldClaims.set(fresh, token);
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      await rename(fresh, staging);
-      heldClaims.delete(fresh);
-      heldClaims.set(staging, token);
-      return staging;
-    } catch (error) {
-      if (!isTakenError(error)) return give(error);
-    }
-    const holder = liveStagingOwner(outDir);
-    if (holder !== null) return give(conflict(outDir, holder));
-    const aside = `${staging}.${process.pid}-${token}-stale-${attempt}`;
-    try {
-      await rename(staging, aside);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // another run moved it first
-      return give(error);
-    }
-    const claimed = liveOwner(aside); // a run that claimed it between the check and the move
-    if (claimed !== null) {
-      await rename(aside, staging).catch(() => {});
-      return give(conflict(outDir, claimed));
-    }
-    await rm(aside, { recursive: true, force: true });
-  }
-  return give(conflict(outDir, liveStagingOwner(outDir) ?? process.pid));
-}
-
-/** Gives up this process's claim on `staging` (its folder, if left, then counts as a killed run's). */
-export function releaseStaging(staging: string): void {
-  heldClaims.delete(staging);
 }
 
 /** True for the names of prep's own hidden folders in the output folder (staging, claims, backups). */
