@@ -83,11 +83,15 @@ export function checkOutDir(
   return planReplacement(outDir, datasetDir, discardEdits);
 }
 
-/** Makes the output folder and the run's staging folder in it; returns the staging folder.
+/** Makes the output folder and the run's staging folder in it; returns the staging folder. An earlier run's kept
+ * output that the staging folder replaces is said through `onMessage` (output-swap-claim.ts).
  * @throws ToonloraError TL_ERR_OUTPUT_WRITE when the disk is full (nothing left behind: the staging folder, and
  *   the output folder when this call made it, are removed), TL_ERR_USAGE when a folder cannot be made otherwise,
  *   TL_ERR_CONFLICT when another prep run started writing the folder meanwhile */
-export async function prepareOutDir(outDir: string): Promise<string> {
+export async function prepareOutDir(
+  outDir: string,
+  onMessage: (line: string) => void = () => {},
+): Promise<string> {
   const existed = existsSync(outDir);
   const failed = await makeFolders(outDir);
   if (failed) {
@@ -101,7 +105,7 @@ export async function prepareOutDir(outDir: string): Promise<string> {
     );
   }
   try {
-    return await startStaging(outDir);
+    return await startStaging(outDir, onMessage);
   } catch (error) {
     if (error instanceof ToonloraError) throw error; // another prep run started meanwhile
     // (startStaging removed its own claim folder; the staging folder may be another run's)

@@ -152,7 +152,7 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
   const madeOutDir = !existsSync(outDir);
   try {
     const stages = await resolveStages(options, config);
-    staging = await prepareOutDir(outDir);
+    staging = await prepareOutDir(outDir, (line) => options.onMessage?.(line));
     const words = options.stageWords ?? CLI_STAGE_WORDS;
     for (const line of stages.announcements) options.onMessage?.(reasonInWords(line, words));
     const ctx: RunContext = {

@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
-import { checkOutDir } from './out-dir.js';
+import { checkOutDir, prepareOutDir } from './out-dir.js';
+import { keptOutputLine, releaseStaging } from './output-swap-claim.js';
 import {
   BACKUP_DIR,
   fsReason,
@@ -189,6 +190,35 @@ describe('swapIn', () => {
       `${out}: an earlier prep --overwrite was stopped while it replaced the dataset; the previous dataset is put back (4 files)`,
     ]);
     expect(tree(out)).toMatchObject(OLD);
+  });
+
+  it('the next run says it removes the new output a failed swap kept, naming the folder the error named', async () => {
+    // before: the error said "the new output is kept in <staging>", and the next run removed it without a word
+    const { out, staging } = setUp();
+    // the failed run's own claim, released when it ended (pipeline.ts): its folder counts as a killed run's
+    writeFileSync(join(staging, 'owner.pid'), `${process.pid} a-released-claim\n`);
+    const failure = await swapIn(out, staging, PLAN, failingFs(3)).then(
+      () => undefined,
+      (e: unknown) => e as ToonloraError,
+    );
+    expect(failure?.message).toContain(`the new output is kept in ${staging}`);
+    const said: string[] = [];
+    expect(await prepareOutDir(out, (line) => said.push(line))).toBe(staging);
+    expect(said).toEqual([
+      `${out}: removing the new output an earlier prep run could not put in place, which it kept in ${staging}; this run writes its own`,
+    ]);
+    expect(said[0]).toBe(keptOutputLine(out, staging));
+    expect(readdirSync(staging)).toEqual(['owner.pid']); // this run's claim
+    expect(tree(out)).toMatchObject(OLD);
+    releaseStaging(staging);
+    // a run killed before it wrote its manifest kept no whole output and was never said to: cleared quietly
+    writeFileSync(join(staging, 'owner.pid'), `${process.pid} another-released-claim\n`);
+    writeTree(staging, { '10_sks girl/half.png': 'half' });
+    said.length = 0;
+    expect(await prepareOutDir(out, (line) => said.push(line))).toBe(staging);
+    expect(said).toEqual([]);
+    expect(readdirSync(staging)).toEqual(['owner.pid']);
+    releaseStaging(staging);
   });
 
   it('a backup it cannot undo is named, not deleted', () => {
