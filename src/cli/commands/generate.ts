@@ -6,6 +6,7 @@ import { ToonloraError } from '../../errors.js';
 import { BASE_MODEL_HELP } from '../../models/base-model.js';
 import { type GenerationConfig, generationConfigSchema } from '../../schemas/config.js';
 import { checkBasePulled, checkTrainingBase } from '../../worker/base-check.js';
+import { cpuThreadsOverride } from '../../worker/cpu-threads.js';
 import { type GenerationResult, runGeneration } from '../../worker/generate.js';
 import { checkGenerateLocalInputs } from '../../worker/lora-input-check.js';
 import { createProgressReporter } from '../../worker/progress-bar.js';
@@ -167,6 +168,7 @@ export function registerGenerate(program: Command): void {
         // writable): local and cheap, so they are named whatever the base; then the base as the worker would load
         // it, before the venv and the worker
         await checkGenerateLocalInputs(lora, flags.output);
+        cpuThreadsOverride(process.env); // a bad TOONLORA_CPU_THREADS now, as train does: not after the base loaded
         await checkTrainingBase(config.baseModel);
         checkBasePulled(config.baseModel);
         await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
