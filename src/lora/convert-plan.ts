@@ -260,8 +260,10 @@ function peftStyleTensors(
           sourceFormat === 'kohya'
             ? `dora_scale ${JSON.stringify(m.magnitude.shape)} is per input column (LyCORIS wd_on_out=False); PEFT's magnitude is per output row, so it cannot be converted. Convert --to kohya instead.`
             : `lora_magnitude_vector ${JSON.stringify(m.magnitude.shape)} is not PEFT's per-output-row shape ([${m.up.shape[0]}] or [1, ${m.up.shape[0]}, 1, 1]) for lora_B ${JSON.stringify(m.up.shape)}. The file is damaged or not a PEFT DoRA adapter.`;
+        // `dora`: what the server's download words its refusal by (artifacts/index.ts), not this CLI text
+        const dora = sourceFormat === 'kohya' ? { dora: 'input-columns' } : {};
         throw new ToonloraError('TL_ERR_LORA_FORMAT', `${file}: module "${m.path}": ${what}`, {
-          details: { file, module: m.path },
+          details: { file, module: m.path, ...dora },
         });
       }
       tensors.push(

@@ -229,12 +229,19 @@ export function checkWarmupLeavesSteps(
 ): void {
   if (config.epochs != null || config.steps === null || config.lrWarmupSteps < config.steps) return;
   if (!isCount(config.steps, 1) || !isCount(config.lrWarmupSteps, 0)) return; // its own issue says what is wrong
+  const facts = `${config.lrWarmupSteps} warmup steps leave none of the ${config.steps} training steps at the full rate`;
   ctx.addIssue({
     code: 'custom',
     path: ['lrWarmupSteps'],
-    message: `${config.lrWarmupSteps} warmup steps leave none of the ${config.steps} training steps at the full rate (lower it, or raise --steps)`,
+    message: `${facts} (lower it, or raise --steps)`,
+    // a request's words (route-schema.ts formatRequestIssues): the API and the web app have no flags
+    params: { [API_MESSAGE]: `${facts} (lower it, or raise params.training.steps)` },
   });
 }
+
+/** The key of a custom zod issue's `params` that holds its message in a request's words, when the message names a
+ * CLI flag (route-schema.ts answers a request with it). */
+export const API_MESSAGE = 'apiMessage';
 
 function isCount(value: unknown, min: number): boolean {
   return typeof value === 'number' && Number.isInteger(value) && value >= min;

@@ -6,6 +6,7 @@ import type { FastifySchema, FastifySchemaCompiler, FastifyTypeProvider } from '
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
 import { unknownRequestKeys } from '../schemas/api.js';
+import { API_MESSAGE } from '../schemas/config.js';
 import { valuePreview } from '../value-preview.js';
 
 const ZOD_BY_JSON = new WeakMap<object, z.ZodType>();
@@ -91,6 +92,13 @@ export function zodRoute<S extends ZodRouteSchema>(spec: S): ZodFastifySchema<S>
   return out as ZodFastifySchema<S>;
 }
 
+/** An issue's message in a request's words: a custom issue's `params[API_MESSAGE]` (schemas/config.ts sets it where
+ * its message names a CLI flag), else its message. */
+function apiIssueMessage(issue: z.core.$ZodIssue): string {
+  const words = issue.code === 'custom' ? issue.params?.[API_MESSAGE] : undefined;
+  return typeof words === 'string' ? words : issue.message;
+}
+
 /** One line per issue: `body.name: Too small: expected string to have >=1 characters, got "".` */
 export function formatRequestIssues(
   part: string,
@@ -103,7 +111,7 @@ export function formatRequestIssues(
       let value: unknown = input;
       for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
       const got = value === undefined ? '' : `, got ${valuePreview(value)}`;
-      return `${field}: ${issue.message}${got}`;
+      return `${field}: ${apiIssueMessage(issue)}${got}`;
     })
     .join('; ');
 }

@@ -1,5 +1,6 @@
 // src/server/plugins/errors.ts — request validation through zod, JSON serialisation, and every error
-// reply: ToonloraErrors answer with their table status and message; other 4xx are mapped to a code;
+// reply: ToonloraErrors answer with their table status and message (one that names a fix: in the web app's
+// words, job-error-hints.ts); other 4xx are mapped to a code;
 // 5xx never show internal messages to the client (a write the data folder refused is named: data-folder-write.ts,
 // its fix in the web app's words),
 // and always reach the server's log or stderr (so do jobs that fail with an internal error: reportInternalError).
@@ -120,8 +121,10 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
     const named = app.dataDir ? dataFolderWriteError(thrown, app.dataDir) : undefined;
     const error = named ?? thrown;
     const { status, body } = describeError(error);
-    // the web app shows the reply: its fix in the web app's words (the log keeps the operator's, `message`)
-    if (named) body.error.message = webMessage(named);
+    // the web app shows the reply: a fix in the web app's words (a Models page pull, not `toonlora models pull`;
+    // the log keeps the operator's, `message`); a remote worker's routes answer `toonlora worker`, in the CLI's
+    if (isToonloraError(error) && error.fix !== undefined && !request.url.startsWith('/api/worker/'))
+      body.error.message = webMessage(error);
     // a 503 (shutting down) is a refusal the reply explains, not a failure to look up in the log
     if (status >= 500 && status !== 503) {
       reportInternalError(app, `${request.method} ${request.url.split('?')[0]}`, error);

@@ -68,8 +68,22 @@ export function lokrWithoutFormat(error: unknown, name: string): ToonloraError |
   if (typeof format !== 'string') return undefined;
   return new ToonloraError(
     error.code,
-    `LoRA "${name}" is a LoKr (LyCORIS Kronecker-product adapter): there is no ${format} format of it (diffusers' SD1.5 loader has none). Download it as kohya (format=kohya or kohya-fp16), which toonlora generate, the WebUI and ComfyUI load.`,
+    `LoRA "${name}" is a LoKr (LyCORIS Kronecker-product adapter): there is no ${format} format of it (diffusers' SD1.5 loader has none). Download it as kohya (format=kohya or kohya-fp16), which the Generate page, the WebUI and ComfyUI load.`,
     { details: { name, algorithm: 'lokr', format } },
+  );
+}
+
+/**
+ * The API's error for a DoRA whose magnitude is stored per input column (LyCORIS wd_on_out=False) asked for as
+ * diffusers or PEFT, which store it per output row (convert-plan.ts, whose words name the stored file and convert's
+ * `--to kohya`): the LoRA's name and the download it does have; else undefined.
+ */
+export function doraWithoutFormat(error: unknown, name: string, format: string): ToonloraError | undefined {
+  if (!(error instanceof ToonloraError && error.details.dora === 'input-columns')) return undefined;
+  return new ToonloraError(
+    error.code,
+    `LoRA "${name}" is a DoRA whose magnitude is stored per input column (LyCORIS wd_on_out=False): there is no ${format} format of it (diffusers and PEFT store it per output row). Download it as kohya (format=kohya or kohya-fp16), which the WebUI and ComfyUI load.`,
+    { details: { name, dora: 'input-columns', format } },
   );
 }
 
@@ -170,7 +184,7 @@ export default async function artifactRoutes(
       schema: zodRoute({
         params: idParamsSchema,
         querystring: loraDownloadQuerySchema,
-        // 422: a format the LoRA has none of (a LoKr asked as diffusers)
+        // 422: a format the LoRA has none of (a LoKr asked as diffusers, a DoRA per input column as diffusers / PEFT)
         response: { 404: errorResponseSchema, 422: errorResponseSchema },
         summary:
           'Download a LoRA: kohya / WebUI format (default), kohya in fp16, diffusers, or a PEFT adapter folder as a zip',
@@ -188,7 +202,11 @@ export default async function artifactRoutes(
         request.query.format,
         options.loraTools,
       ).catch((error: unknown) => {
-        throw lokrWithoutFormat(error, lora.name) ?? error;
+        throw (
+          lokrWithoutFormat(error, lora.name) ??
+          doraWithoutFormat(error, lora.name, request.query.format) ??
+          error
+        );
       });
       return reply
         .type(download.contentType)
