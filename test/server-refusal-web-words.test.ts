@@ -15,8 +15,8 @@ import {
 } from '../src/lora/lora-fixtures.js';
 import { requireModelFile } from '../src/models/cache.js';
 import { buildApp } from '../src/server/app.js';
-import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
-import { appsClosedAfterEach } from './helpers/test-apps.js';
+import { multipartBody, seedDataset, solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import { appsClosedAfterEach, createCharacter } from './helpers/test-apps.js';
 
 const apps = appsClosedAfterEach('refusal-words');
 const { makeApp } = apps;
@@ -166,6 +166,30 @@ describe('4xx refusals a web page shows name no CLI flag or command', () => {
     ]);
     expect(offenders(refusals)).toEqual([]);
   }, 60_000);
+
+  it('uploads: a screenshot and a LoRA that are not what they claim', async () => {
+    const app = await makeApp();
+    const characterId = await createCharacter(app);
+    const refusals: Refusal[] = [];
+    const uploads = [
+      [`/api/characters/${characterId}/images`, 'files', 'a.png', Buffer.from('not a png')],
+      [`/api/characters/${characterId}/images`, 'files', 'tiny.png', await solidPng(8, 8)],
+      [`/api/loras?characterId=${characterId}`, 'file', 'l.safetensors', Buffer.from('not a lora')],
+      [`/api/loras?characterId=${GONE}`, 'file', 'l.safetensors', Buffer.from('x')],
+    ] as const;
+    for (const [url, field, filename, data] of uploads) {
+      const res = await app.inject({ method: 'POST', url, ...multipartBody([{ field, filename, data }]) });
+      const body = res.json();
+      // an image upload answers with each refused file and its reason
+      const messages: string[] =
+        res.statusCode < 400
+          ? (body.rejected ?? []).map((r: { reason: string }) => r.reason)
+          : [body.error.message];
+      for (const message of messages) refusals.push({ what: `POST ${url}`, status: res.statusCode, message });
+    }
+    expect(refusals.length).toBeGreaterThanOrEqual(4);
+    expect(offenders(refusals)).toEqual([]);
+  });
 
   it("a refusal whose error names a fix answers with the fix in the web app's words", async () => {
     const app = await buildApp({ dataDir: tempDataDir('refusal-fix'), runners: {}, webDir: '/nonexistent' });
