@@ -212,12 +212,11 @@ describe('web stage reasons of a prep name no CLI flag or command', () => {
           { kind: 'pull-model', id: 'u2net' },
           '; or --segmenter u2net',
         ]),
+        // a reason recorded before the parts: a plain fallback when it names a command (webStageReason)
         older: { name: 'classic', reason: 'run `toonlora models pull isnet-anime`' },
+        olderPlain: { name: 'blip', reason: 'auto: BLIP weights are in the model cache' },
       }),
-    ).toEqual([
-      'planted: --segmenter in "auto: pulling u2net on the Models page; or --segmenter u2net"',
-      'older: toonlora models in "run `toonlora models pull isnet-anime`"',
-    ]);
+    ).toEqual(['planted: --segmenter in "auto: pulling u2net on the Models page; or --segmenter u2net"']);
   });
 
   for (const [name, cache] of Object.entries(CACHES))

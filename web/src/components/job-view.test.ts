@@ -24,6 +24,7 @@ import {
   SEGMENTER_NOT_DOWNLOADED,
   TEXT_DETECTOR_SHIPPED,
 } from '../../../src/prep/auto-stage-reasons.js';
+import { OLDER_REASON_FALLBACK } from '../../../src/jobs/web-stage-words.js';
 import { cliReason, type StageReason, stageChoice } from '../../../src/stage-reason.js';
 
 describe('jobViewAfter', () => {
@@ -261,11 +262,14 @@ describe('prep results', () => {
       'auto: pulling u2net on the Models page helps',
     );
   });
-  it("shows a reason without parts as it is (an older job's manifest, a plain reason)", () => {
+  it("shows a reason without parts as it is, or a plain fallback where it names a CLI command (an older job's)", () => {
+    const plain = { name: 'blip', reason: AUTO_WEIGHTS_CACHED };
+    expect(prepStageChoices({ stages: { captioner: plain } })[0]?.reason).toBe(plain.reason);
     const older = { name: 'classic', reason: cliReason(SEGMENTER_NOT_DOWNLOADED) };
-    expect(prepStageChoices({ stages: { segmenter: older } })[0]?.reason).toBe(older.reason);
+    expect(older.reason).toContain('toonlora models pull');
+    expect(prepStageChoices({ stages: { segmenter: older } })[0]?.reason).toBe(OLDER_REASON_FALLBACK);
     const unreadable = { ...older, reasonParts: [{ kind: 'a-kind-from-a-newer-version' }] };
-    expect(prepStageChoices({ stages: { segmenter: unreadable } })[0]?.reason).toBe(older.reason);
+    expect(prepStageChoices({ stages: { segmenter: unreadable } })[0]?.reason).toBe(OLDER_REASON_FALLBACK);
   });
   it('shows nothing of a malformed result, without throwing', () => {
     const malformed: Record<string, unknown>[] = [
