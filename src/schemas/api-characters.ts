@@ -77,6 +77,13 @@ export const uploadResultSchema = z.object({
 });
 export const imageListSchema = z.object({ images: z.array(uploadedImageSchema) });
 /**
+ * The Upload page's stream (GET /api/characters/:id/stream) sends events of these names, not stored (no id), each
+ * with data `{ characterId }`: `uploads` when the character's screenshots changed (an upload stored some, a Remove
+ * took one away), `prep` when one of its prep jobs was submitted or changed status.
+ */
+export const uploadsLiveEventSchema = z.enum(['uploads', 'prep']);
+export type UploadsLiveEvent = z.infer<typeof uploadsLiveEventSchema>;
+/**
  * GET /api/upload-limits: what one upload request may hold (the web app splits larger drops into batches), and
  * the server's limits with their defaults (`uploadLimitsSchema.parse({})`; the web app's for an older server).
  */

@@ -5,7 +5,8 @@
 // (the new version starts from fresh captions), and a prep that made no crop says so instead of offering
 // the empty version. A running prep has a Cancel button; a finished one lists the stage each step used and
 // why (warning when captions fell back to the trigger word only). The screenshots and the character's prep
-// jobs are re-read every JOBS_POLL_MS, so another tab's uploads or build show here too. A drop larger than
+// jobs are re-read when the character's stream says they changed (uploads-follow.ts; nothing is polled), so another
+// tab's uploads or build show here too. A drop larger than
 // the server's per-request limit goes up in batches. A screenshot's Remove clears the last upload's summary and
 // moves the keyboard focus to the next Remove; a cancelled build's focus goes back to Build dataset.
 import { type DragEvent, useEffect, useRef, useState } from 'react';
@@ -39,6 +40,7 @@ import {
   uploadSummary,
 } from '../components/upload-rejections.js';
 import { useJob } from '../components/use-job.js';
+import { followUploads } from '../components/uploads-follow.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 import { modelsApi, onModelPulled } from '../models-api.js';
 import type { ModelRow } from '../../../src/schemas/models-api.js';
@@ -56,8 +58,6 @@ const STAGE_CHOICES: Readonly<Record<StageKey, readonly string[]>> = {
 /** The stage choices offered, labelled as the stage reasons and warnings name them (prep-field-labels.ts). */
 const STAGE_FIELDS = PREP_FIELDS.map((key) => [key, PREP_FIELD_LABELS[key], STAGE_CHOICES[key]] as const);
 const PREP_DEFAULTS = prepConfigSchema.parse({});
-/** How often the page re-reads the screenshots and the character's prep jobs (another tab may change them). */
-export const UPLOAD_POLL_MS = 5000;
 
 export function UploadPage({
   character,
@@ -114,17 +114,25 @@ export function UploadPage({
     // the running or queued prep, else the latest (an older prep may still run while a newer one was cancelled)
     api.jobs(character.id, 'prep').then((jobs) => setPrepJob(jobToReopen(jobs)), onError);
   }, [character.id]);
-  // Another tab may upload or build: re-read both. Quiet on errors (the banner would flash while the server is down).
+  // Another tab may upload or build: re-read what the character's stream says changed (both after it broke).
+  // Quiet on errors (the banner would flash while the server is down).
+  const prepStatusNow = useRef(prep.status);
+  prepStatusNow.current = prep.status;
   useEffect(() => {
-    const timer = setInterval(() => {
-      api.images(character.id).then(setImages, () => {});
+    const readImages = () => api.images(character.id).then(setImages, () => {});
+    const readPrep = () =>
       api.jobs(character.id, 'prep').then(
-        (jobs) => setPrepJob((current) => jobToFollow(current, jobs, prep.status)),
+        (jobs) => setPrepJob((current) => jobToFollow(current, jobs, prepStatusNow.current)),
         () => {},
       );
-    }, UPLOAD_POLL_MS);
-    return () => clearInterval(timer);
-  }, [character.id, prep.status]);
+    return followUploads(character.id, {
+      changed: (event) => (event === 'uploads' ? readImages() : readPrep()),
+      reopened: () => {
+        readImages();
+        readPrep();
+      },
+    });
+  }, [character.id]);
   // A prep that stopped: re-read it for its result (the stages it used).
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when the followed prep stops
   useEffect(() => {

@@ -1,7 +1,8 @@
 // src/server/routes/images/index.ts — screenshots of a character: multipart upload (many files; each
 // checked for size, type by content, pixel count and prep's minimum side, stored under a generated name:
-// src/jobs/upload-images.ts), list, file, remove.
+// src/jobs/upload-images.ts), list, file, remove, and the Upload page's stream of their changes (uploads-live.ts).
 import { rm } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { commitUploads, stageUploads, UPLOAD_FIELD } from '../../../jobs/upload-images.js';
 import { UPLOAD_TYPES } from '../../../jobs/upload-image-types.js';
@@ -12,10 +13,12 @@ import {
   type UploadLimits,
   uploadLimitsSchema,
   uploadResultSchema,
+  uploadsLiveEventSchema,
 } from '../../../schemas/api.js';
 import { IMAGE_MIME } from '../../../vision/image-sniff.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { openStoredFile } from '../../stored-file.js';
+import { uploadsLiveHub, uploadsLiveSse } from './uploads-live.js';
 
 /** The upload form for /openapi.json: one or more `files` parts (the route reads them itself). */
 function uploadFormSchema(limits: UploadLimits): Record<string, unknown> {
@@ -40,6 +43,11 @@ export default async function imageRoutes(
 ): Promise<void> {
   const routes = app.withTypeProvider<ZodRouteTypes>();
   const { limits } = options;
+  // the Upload page's open streams end as the server closes (they would keep it open)
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const raw of streams) raw.end(() => raw.socket?.destroy());
+  });
 
   routes.post(
     '/api/characters/:id/images',
@@ -69,6 +77,7 @@ export default async function imageRoutes(
       const target = { catalog: app.catalog, characterId: character.id, limits };
       const staged = await stageUploads(request.files(), target);
       const result = await commitUploads(target, staged);
+      if (result.uploaded.length > 0) uploadsLiveHub(app).uploadsChanged(character.id);
       return reply.status(result.uploaded.length > 0 ? 201 : 200).send(result);
     },
   );
@@ -114,9 +123,44 @@ export default async function imageRoutes(
       }),
     },
     async (request, reply) => {
+      const { characterId } = app.catalog.getImage(request.params.id);
       const unused = app.catalog.removeImage(request.params.id);
+      uploadsLiveHub(app).uploadsChanged(characterId);
       if (unused) await rm(unused, { force: true });
       return reply.code(204).send();
+    },
+  );
+
+  routes.get(
+    '/api/characters/:id/stream',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        response: { 404: errorResponseSchema },
+        summary: `Server-sent events for the Upload page, not stored (no id): ${uploadsLiveEventSchema.options.map((e) => `\`${e}\``).join(', ')}, when the character's screenshots change (an upload, a removal) or one of its prep jobs is submitted or changes status; the data names the character`,
+        tags: ['images'],
+      }),
+    },
+    async (request, reply) => {
+      const character = app.catalog.getCharacter(request.params.id);
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      raw.write(': following\n\n'); // the headers go out now: the page's EventSource opens
+      const unfollow = uploadsLiveHub(app).follow(character.id, (event) => {
+        if (!raw.writableEnded) raw.write(uploadsLiveSse(event, character.id));
+      });
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+      streams.add(raw);
+      raw.on('close', () => {
+        streams.delete(raw);
+        unfollow();
+        clearInterval(heartbeat);
+      });
     },
   );
 
