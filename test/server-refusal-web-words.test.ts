@@ -2,6 +2,7 @@
 // a conflict, a full queue, a model that is not downloaded, a wrong state, a LoRA format there is none of) is driven
 // through app.inject, and none of their messages names a CLI flag or command (`--steps`, `toonlora generate`):
 // a ToonloraError with a fix answers with its fix in the web app's words (errors.ts), the rest are worded for it.
+// Every route /openapi.json lists is walked too, so a new route's refusals are checked without being named here.
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
@@ -166,6 +167,32 @@ describe('4xx refusals a web page shows name no CLI flag or command', () => {
     ]);
     expect(offenders(refusals)).toEqual([]);
   }, 60_000);
+
+  it('every route of /openapi.json, sent an id that names nothing, an empty body, a query off its list', async () => {
+    const app = await makeApp({ deferJobs: true });
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: Array<{ name: string; in: string; schema: { enum?: unknown[] } }> }>
+      >;
+    };
+    const requests: Parameters<typeof refusalsOf>[1][number][] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      // a remote worker's routes answer `toonlora worker` on its machine, in the CLI's words
+      if (path.startsWith('/api/worker/')) continue;
+      for (const [verb, operation] of Object.entries(operations)) {
+        const method = verb.toUpperCase() as 'GET' | 'POST' | 'PATCH' | 'DELETE';
+        const url = path.replace(/\{[^}]+\}/g, GONE);
+        requests.push({ method, url });
+        for (const query of (operation.parameters ?? []).filter((p) => p.in === 'query' && p.schema.enum))
+          requests.push({ method, url: `${url}?${query.name}=zzz` });
+        if (method === 'POST' || method === 'PATCH') requests.push({ method, url, payload: {} });
+      }
+    }
+    const refusals = await refusalsOf(app, requests);
+    expect(refusals.length).toBeGreaterThan(40);
+    expect(offenders(refusals)).toEqual([]);
+  });
 
   it('uploads: a screenshot and a LoRA that are not what they claim', async () => {
     const app = await makeApp();
