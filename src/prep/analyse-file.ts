@@ -27,7 +27,7 @@ import {
   tightenToMask,
   whiteFractionWithin,
 } from './mask-contours.js';
-import { findPagePanels } from './page-panels.js';
+import { findPagePanels, type PagePanel, pagePanelImage } from './page-panels.js';
 import { morphologyKernelPx } from './segment-classic.js';
 import { splitTouchingFigures } from './split-figures.js';
 import { StageTimer } from './stage-timer.js';
@@ -290,15 +290,15 @@ async function analysePanels(
   stages: AnalysisStages,
   config: PrepConfig,
   picture: RgbImage,
-  panels: readonly Box[],
+  panels: readonly PagePanel[],
   saveStages: boolean,
   timer: StageTimer,
 ): Promise<PictureAnalysis> {
   const parts: Array<{ panel: Box; found: PictureAnalysis }> = [];
   for (const panel of panels)
     parts.push({
-      panel,
-      found: await analysePicture(stages, config, panelImage(picture, panel), saveStages, timer),
+      panel: panel.box,
+      found: await analysePicture(stages, config, pagePanelImage(picture, panel), saveStages, timer),
     });
   const sum = (count: (found: PictureAnalysis) => number) => parts.reduce((n, p) => n + count(p.found), 0);
   const candidates = strongestCandidates(
@@ -364,11 +364,12 @@ export async function analyseFile(
     const decoded = await timer.time('decode', () =>
       decodeImage(source, { maxPixels: config.maxInputPixels }),
     );
-    const panels = isStripShaped(decoded)
-      ? await timer.time('stripPanels', async () => findStripPanels(decoded))
-      : await timer.time('pagePanels', async () => findPagePanels(decoded));
-    const found = panels
-      ? await analysePanels(stages, config, decoded, panels, saveStages, timer)
+    const cut: readonly PagePanel[] | null = isStripShaped(decoded)
+      ? await timer.time('stripPanels', async () => findStripPanels(decoded)?.map((box) => ({ box })) ?? null)
+      : await timer.time('pagePanels', () => findPagePanels(decoded, config.pageReadingOrder));
+    const panels = cut?.map((p) => p.box);
+    const found = cut
+      ? await analysePanels(stages, config, decoded, cut, saveStages, timer)
       : await analysePicture(stages, config, decoded, saveStages, timer);
     return {
       kind: 'analysed',

@@ -6,8 +6,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRgb } from '../../test/helpers/images.js';
 import { decodeToRgb, encodeJpeg } from '../vision/sharp-io.js';
-import type { Box } from '../vision/image.js';
+import type { Box, RgbImage } from '../vision/image.js';
 import { findPagePanels } from './page-panels.js';
+
+/** The boxes findPagePanels cuts `image` into (panels of a row left to right), or null. */
+const pageBoxes = async (image: RgbImage) =>
+  (await findPagePanels(image, 'left-to-right'))?.map((p) => p.box) ?? null;
 import { joinedPanelsNote } from './strip-panels.js';
 
 type Rgb = readonly [number, number, number];
@@ -72,7 +76,7 @@ function grid(width: number, height: number, rows: number, cols: number, margin:
 }
 
 describe('findPagePanels', () => {
-  it('cuts a 2 x 3 grid with white gutters and margins into 6 panels, rows top to bottom, each left to right', () => {
+  it('cuts a 2 x 3 grid with white gutters and margins into 6 panels, rows top to bottom, each left to right', async () => {
     const boxes = grid(600, 840, 3, 2, 40, 20);
     expect(boxes[0]).toEqual({ x: 40, y: 40, width: 250, height: 240 });
     const image = page(
@@ -80,10 +84,10 @@ describe('findPagePanels', () => {
       840,
       boxes.map((box) => ({ box })),
     );
-    expect(findPagePanels(image)).toEqual(boxes);
+    expect(await pageBoxes(image)).toEqual(boxes);
   });
 
-  it('cuts at black gutters on a white page margin, and at gutters of a page with no margin', () => {
+  it('cuts at black gutters on a white page margin, and at gutters of a page with no margin', async () => {
     // black gutters between the panels, the page's margin white: the margin is trimmed first
     const boxes = grid(600, 840, 3, 2, 30, 24);
     const black = makeRgb(600, 840, (x, y) => {
@@ -92,11 +96,11 @@ describe('findPagePanels', () => {
       if (i < 0) return BLACK;
       return figureAt(x, y, boxes[i] as Box) ? DARK : (FILLS[i] as Rgb);
     });
-    expect(findPagePanels(black)).toEqual(boxes);
+    expect(await pageBoxes(black)).toEqual(boxes);
     // unframed art filling its panels edge to edge, black gutters, no margin
     const bleed = grid(600, 840, 2, 2, 0, 30);
     expect(
-      findPagePanels(
+      await pageBoxes(
         page(
           600,
           840,
@@ -118,7 +122,7 @@ describe('findPagePanels', () => {
       ),
       path,
     );
-    const panels = await decodeToRgb(path, { maxPixels: 1e8 }).then(findPagePanels);
+    const panels = await decodeToRgb(path, { maxPixels: 1e8 }).then(pageBoxes);
     expect(panels).toHaveLength(4);
     for (const [i, panel] of (panels ?? []).entries()) {
       const box = boxes[i] as Box;
@@ -128,7 +132,7 @@ describe('findPagePanels', () => {
     }
   });
 
-  it('cuts a row split in two (and a column of two beside a tall panel) in reading order', () => {
+  it('cuts a row split in two (and a column of two beside a tall panel) in reading order', async () => {
     const top = { x: 30, y: 30, width: 540, height: 250 };
     const left = { x: 30, y: 300, width: 260, height: 250 };
     const right = { x: 310, y: 300, width: 260, height: 250 };
@@ -141,10 +145,10 @@ describe('findPagePanels', () => {
       1040,
       boxes.map((box) => ({ box })),
     );
-    expect(findPagePanels(image)).toEqual(boxes);
+    expect(await pageBoxes(image)).toEqual(boxes);
   });
 
-  it("does not cut a panel at a flat stripe of its own art (a pole) that is not the page's gutter colour", () => {
+  it("does not cut a panel at a flat stripe of its own art (a pole) that is not the page's gutter colour", async () => {
     const top = { x: 40, y: 40, width: 520, height: 340 };
     const bottom = { x: 40, y: 400, width: 520, height: 400 };
     const POLE: Rgb = [90, 60, 40];
@@ -156,10 +160,10 @@ describe('findPagePanels', () => {
       const half = x < 285 ? { ...bottom, width: 245 } : { ...bottom, x: 315, width: 245 };
       return figureAt(x, y, half) ? DARK : x < 285 ? (FILLS[0] as Rgb) : (FILLS[4] as Rgb);
     });
-    expect(findPagePanels(image)).toEqual([top, bottom]);
+    expect(await pageBoxes(image)).toEqual([top, bottom]);
   });
 
-  it('does not cut where a character breaks out of its frame across a gutter', () => {
+  it('does not cut where a character breaks out of its frame across a gutter', async () => {
     const a = { x: 30, y: 30, width: 260, height: 300 };
     const b = { x: 310, y: 30, width: 260, height: 300 };
     const c = { x: 30, y: 350, width: 540, height: 300 };
@@ -167,24 +171,24 @@ describe('findPagePanels', () => {
     const arm = { x: 250, y: 150, width: 100, height: 20 };
     const image = page(600, 680, [{ box: a }, { box: b }, { box: c }], WHITE, [arm]);
     // the row above stays one piece (a and b together, the arm whole in it); the gutter under it still cuts
-    expect(findPagePanels(image)).toEqual([{ x: 30, y: 30, width: 540, height: 300 }, c]);
+    expect(await pageBoxes(image)).toEqual([{ x: 30, y: 30, width: 540, height: 300 }, c]);
     // a head over the horizontal gutter too: nothing is cut at all
     const head = { x: 100, y: 300, width: 60, height: 80 };
     expect(
-      findPagePanels(page(600, 680, [{ box: a }, { box: b }, { box: c }], WHITE, [arm, head])),
+      await pageBoxes(page(600, 680, [{ box: a }, { box: b }, { box: c }], WHITE, [arm, head])),
     ).toBeNull();
   });
 
-  it('leaves a single panel, a picture on a flat background, borderless art and slivers whole (null)', () => {
+  it('leaves a single panel, a picture on a flat background, borderless art and slivers whole (null)', async () => {
     // one framed panel on a page (margins all round): analysed whole, as before
-    expect(findPagePanels(page(600, 840, [{ box: { x: 40, y: 40, width: 520, height: 760 } }]))).toBeNull();
+    expect(await pageBoxes(page(600, 840, [{ box: { x: 40, y: 40, width: 520, height: 760 } }]))).toBeNull();
     // a screenshot: a figure and a bubble on one flat background with an empty stretch between them
     const screenshot = makeRgb(800, 600, (x, y) => {
       if (x >= 100 && x < 300 && y >= 150 && y < 560) return DARK; // the figure
       if (x >= 420 && x < 760 && y >= 40 && y < 200) return (x + y) % 7 === 0 ? BLACK : WHITE; // a bubble
       return [253, 253, 250];
     });
-    expect(findPagePanels(screenshot)).toBeNull();
+    expect(await pageBoxes(screenshot)).toBeNull();
     // borderless line art on a white page (a ring in each panel's place): nothing tells panel from page
     const rings = grid(600, 840, 2, 2, 40, 30).map((b) => ({
       cx: b.x + b.width / 2,
@@ -193,15 +197,15 @@ describe('findPagePanels', () => {
     const lineArt = makeRgb(600, 840, (x, y) =>
       rings.some(({ cx, cy }) => Math.abs(Math.hypot(x - cx, y - cy) - 100) < 2) ? DARK : WHITE,
     );
-    expect(findPagePanels(lineArt)).toBeNull();
+    expect(await pageBoxes(lineArt)).toBeNull();
     // one panel and a page number under it: the number is a sliver, dropped, so the page stays whole
     const numbered = page(600, 840, [{ box: { x: 40, y: 40, width: 520, height: 700 } }], WHITE, [
       { x: 290, y: 780, width: 20, height: 20 },
     ]);
-    expect(findPagePanels(numbered)).toBeNull();
+    expect(await pageBoxes(numbered)).toBeNull();
     // strips are strip-panels.ts's
     expect(
-      findPagePanels(
+      await pageBoxes(
         page(
           300,
           700,
@@ -211,7 +215,7 @@ describe('findPagePanels', () => {
     ).toBeNull();
   });
 
-  it('drops a title line and a page number but cuts the panels', () => {
+  it('drops a title line and a page number but cuts the panels', async () => {
     const boxes = grid(600, 840, 2, 2, 60, 24);
     const title = { x: 200, y: 10, width: 200, height: 30 };
     const number = { x: 290, y: 800, width: 20, height: 24 };
@@ -222,12 +226,12 @@ describe('findPagePanels', () => {
       WHITE,
       [title, number],
     );
-    expect(findPagePanels(image)).toEqual(boxes);
+    expect(await pageBoxes(image)).toEqual(boxes);
   });
 });
 
 describe('joinedPanelsNote on page panels', () => {
-  it('says nothing about a tall narrow panel beside others on a page (only strips get the note)', () => {
+  it('says nothing about a tall narrow panel beside others on a page (only strips get the note)', async () => {
     const panels = [
       { x: 30, y: 30, width: 150, height: 700 },
       { x: 200, y: 30, width: 370, height: 300 },

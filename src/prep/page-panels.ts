@@ -11,6 +11,13 @@ import {
   type PageBand,
   pageRuns,
 } from './page-gutters.js';
+import {
+  findPageRegions,
+  inReadingOrder,
+  type PageReadingOrder,
+  type PageRegion,
+  regionImage,
+} from './page-regions.js';
 import { isStripShaped, near, PANEL_MIN_PX, panelImage } from './strip-panels.js';
 
 /** A page panel is at least this many pixels on each side... */
@@ -155,8 +162,15 @@ function trimMargins(
   return { box, colours };
 }
 
-/** The panels of `box`, in reading order: cut at rows first, else at columns, each piece cut again. The first
- * cut takes gutters of any colour (`colours` null); those below it, only the margins' and its gutters' colours. */
+/** A piece the XY-cut left whole, and the colours the page's gutters may have around it. */
+interface Leaf {
+  readonly box: Box;
+  readonly colours: GutterColours;
+}
+
+/** The pieces of `box` the XY-cut leaves whole, in reading order: cut at rows first, else at columns, each piece
+ * cut again; a row's columns left to right, or right to left (`order`). The first cut takes gutters of any colour
+ * (`colours` null); those below it, only the margins' and its gutters' colours. */
 function cutPiece(
   image: RgbImage,
   box: Box,
@@ -164,19 +178,33 @@ function cutPiece(
   depth: number,
   colours: GutterColours | null,
   marginColours: GutterColours,
-): Box[] {
-  if (depth >= PAGE_CUT_DEPTH) return [box];
+  order: PageReadingOrder,
+): Leaf[] {
+  if (depth >= PAGE_CUT_DEPTH) return [{ box, colours: colours ?? marginColours }];
   let piece = box;
   for (const axis of ['rows', 'columns'] as const) {
     const { pieces, gutters } = cutAlong(image, piece, axis, minGutter, colours);
     if (pieces.length >= 2) {
       const below = colours ?? [...marginColours, ...gutters];
-      return pieces.flatMap((p) => cutPiece(image, p, minGutter, depth + 1, below, marginColours));
+      if (axis === 'columns' && order === 'right-to-left') pieces.reverse();
+      return pieces.flatMap((p) => cutPiece(image, p, minGutter, depth + 1, below, marginColours, order));
     }
     if (pieces.length === 0) return [];
     piece = pieces[0] as Box;
   }
-  return [piece];
+  return [{ box: piece, colours: colours ?? marginColours }];
+}
+
+/** A page's panel: its box, and (a panel page-regions.ts cut out beside a slanted gutter) which pixels of the box
+ * are its own, the rest painted the gutter's colour in its crop ({@link pagePanelImage}). */
+export interface PagePanel {
+  readonly box: Box;
+  readonly region?: PageRegion;
+}
+
+/** A page panel's crop: its box's pixels, a region's neighbours' corners painted over. */
+export function pagePanelImage(image: RgbImage, panel: PagePanel): RgbImage {
+  return panel.region ? regionImage(image, panel.region) : panelImage(image, panel.box);
 }
 
 /**
@@ -186,19 +214,31 @@ function cutPiece(
  * across its whole height, each of those across its width again, up to {@link PAGE_CUT_DEPTH} times. A gutter
  * is a band of at least {@link PAGE_GUTTER_MIN_PX} lines (any page size), all one flat colour across the whole
  * piece within JPEG's noise (page-gutters.ts; below the first cut, the margins' or the first gutters'), that
- * nothing crosses and that {@link separates}. So a character breaking its frame across a gutter, slanted gutters,
- * overlapping panels and borderless art stay one piece. Pieces under {@link PAGE_PANEL_MIN_PX} or
- * {@link PAGE_PANEL_MIN_SHARE} of the page's side are dropped; two panels or more are returned, ordered as
- * cut: rows top to bottom, within a row left to right (a column of panels in a row top to bottom, before the
- * next column). The numbering is an index, not manga's right-to-left reading order.
+ * nothing crosses and that {@link separates}. So a character breaking its frame across a gutter, overlapping
+ * panels and borderless art stay one piece. Each piece the XY-cut leaves whole is then cut by page-regions.ts at
+ * the gutter that reaches its edge (slanted gutters, an L-shaped layout), its panels' crops with their
+ * neighbours' corners painted over. Pieces under {@link PAGE_PANEL_MIN_PX} or {@link PAGE_PANEL_MIN_SHARE} of
+ * the page's side are dropped; two panels or more are returned, in `order`: rows top to bottom, within a row
+ * left to right or right to left (a column of panels in a row top to bottom, before the next column).
  */
-export function findPagePanels(image: RgbImage): Box[] | null {
+export async function findPagePanels(
+  image: RgbImage,
+  order: PageReadingOrder,
+): Promise<PagePanel[] | null> {
   if (isStripShaped(image)) return null;
-  const minPanel = (side: number) => Math.max(PAGE_PANEL_MIN_PX, PAGE_PANEL_MIN_SHARE * side);
-  const page = trimMargins(image, { rows: minPanel(image.height), columns: minPanel(image.width) });
+  const minPanel = { width: minPanelSide(image.width), height: minPanelSide(image.height) };
+  const page = trimMargins(image, { rows: minPanel.height, columns: minPanel.width });
   if (!page) return null;
-  const panels = cutPiece(image, page.box, PAGE_GUTTER_MIN_PX, 0, null, page.colours).filter(
-    (p) => p.width >= minPanel(image.width) && p.height >= minPanel(image.height),
-  );
+  const panels: PagePanel[] = [];
+  for (const leaf of cutPiece(image, page.box, PAGE_GUTTER_MIN_PX, 0, null, page.colours, order)) {
+    const regions = await findPageRegions(image, leaf.box, leaf.colours, minPanel);
+    if (regions) panels.push(...inReadingOrder(regions, order).map((region) => ({ box: region.box, region })));
+    else if (leaf.box.width >= minPanel.width && leaf.box.height >= minPanel.height) panels.push({ box: leaf.box });
+  }
   return panels.length >= 2 ? panels : null;
+}
+
+/** A page panel's least width (height) on a page `side` pixels wide (high). */
+function minPanelSide(side: number): number {
+  return Math.max(PAGE_PANEL_MIN_PX, PAGE_PANEL_MIN_SHARE * side);
 }

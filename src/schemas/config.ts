@@ -108,6 +108,9 @@ export const prepConfigSchema = z.object({
     .default('auto'),
   /** Largest accepted input in pixels (width x height), against decompression bombs. */
   maxInputPixels: z.number().int().min(1).default(40_000_000),
+  /** How a manga page's panels in a row are numbered (crops `-p01`, `-p02`, ...): `left-to-right` (as before, and
+   * as Western comics and webtoons read), or `right-to-left` (Japanese manga's reading order). */
+  pageReadingOrder: z.enum(['left-to-right', 'right-to-left']).default('left-to-right'),
   blip: z
     .object({ maxLength: positiveInt(512).default(50), numBeams: positiveInt(16).default(3) })
     .prefault({}),

@@ -1,0 +1,181 @@
+// src/prep/page-regions.ts — the second cut of a manga page, for a piece the XY-cut (page-panels.ts) left whole:
+// slanted gutters, an L-shaped layout. The piece's gutter is the region of the page's gutter colours connected to
+// the piece's edge (the XY-cut cut it at gutters or margins, so its outside is gutter); its panels are the large
+// connected components of the rest, each one cut off from the others by that gutter (OpenCV: inRange,
+// floodFill, connectedComponentsWithStats, findContours, approxPolyDP). A panel's crop is its bounding box; the
+// pixels in it outside the panel's own region (a neighbour's corner across a slanted gutter) are painted the
+// gutter's colour. Also the reading order of such panels.
+import type { Box, RgbImage } from '../vision/image.js';
+import { loadOpenCv, type Mat, matFromRgb, withMats } from '../vision/opencv.js';
+import { panelImage } from './strip-panels.js';
+
+type Rgb = readonly [number, number, number];
+
+/** Largest per-channel difference from a gutter colour that still counts as gutter: JPEG q60-q95 leaves a white
+ * gutter beside a black frame line a few levels off, its ringing at a slanted line up to ~20; a panel's light
+ * grey (220) or yellow fill is further off. (The XY-cut's lines take 10, with 2 % of a line allowed off.) */
+export const REGION_GUTTER_TOLERANCE = 24;
+
+/** A panel's outline, approximated as a polygon within this share of its perimeter (at least
+ * {@link REGION_MIN_EPSILON_PX}), has at most {@link REGION_MAX_CORNERS} corners: panels are drawn with straight
+ * sides (a slanted quadrilateral, an L's six corners). A figure, a ring or a bubble on the page needs more. */
+export const REGION_EPSILON_SHARE = 0.006;
+export const REGION_MIN_EPSILON_PX = 3;
+export const REGION_MAX_CORNERS = 8;
+
+/** The panels found must together cover at least this share of the piece (gutters are a small part of a page;
+ * a few shapes on a white picture are not). */
+export const REGION_MIN_COVER = 0.5;
+
+/** Which way a row of panels is numbered: left to right, or right to left (manga's reading order). */
+export type PageReadingOrder = 'left-to-right' | 'right-to-left';
+
+/** A panel found by {@link findPageRegions}: its box in the page, and which of the box's pixels are its own
+ * (`inside`, 1 per pixel, row by row) — the rest are painted `gutter` in its crop. */
+export interface PageRegion {
+  readonly box: Box;
+  readonly inside: Uint8Array;
+  readonly gutter: Rgb;
+}
+
+interface Component {
+  readonly label: number;
+  readonly box: Box;
+  readonly area: number;
+}
+
+/** Whether the component's outline (label `label` in `labels`, a CV_32S Mat of the padded piece) is a polygon
+ * of few corners ({@link REGION_MAX_CORNERS}), and the pixels of its box that are its own. */
+function panelShape(
+  cv: Mat,
+  keep: <M extends Mat>(m: M) => M,
+  labels: Mat,
+  c: Component,
+): { polygon: boolean; inside: Uint8Array } {
+  const { x, y, width, height } = c.box;
+  const inside = new Uint8Array(width * height);
+  const mask = keep(new cv.Mat(height, width, cv.CV_8UC1));
+  const stride = labels.cols;
+  const all = labels.data32S as Int32Array;
+  for (let row = 0; row < height; row++)
+    for (let col = 0; col < width; col++)
+      if (all[(y + 1 + row) * stride + x + 1 + col] === c.label) {
+        inside[row * width + col] = 1;
+        mask.data[row * width + col] = 255;
+      } else mask.data[row * width + col] = 0;
+  const contours = keep(new cv.MatVector());
+  const hierarchy = keep(new cv.Mat());
+  cv.findContours(mask, contours, hierarchy, cv.RETR_EXTERNAL, cv.CHAIN_APPROX_NONE);
+  let outline: Mat | null = null;
+  for (let i = 0; i < contours.size(); i++) {
+    const contour = keep(contours.get(i));
+    if (!outline || cv.contourArea(contour) > cv.contourArea(outline)) outline = contour;
+  }
+  if (!outline) return { polygon: false, inside };
+  const epsilon = Math.max(REGION_MIN_EPSILON_PX, REGION_EPSILON_SHARE * cv.arcLength(outline, true));
+  const polygon = keep(new cv.Mat());
+  cv.approxPolyDP(outline, polygon, epsilon, true);
+  return { polygon: polygon.rows <= REGION_MAX_CORNERS, inside };
+}
+
+/**
+ * The panels of `piece` (a box of `image`) cut off from each other by its gutter: pixels within
+ * {@link REGION_GUTTER_TOLERANCE} of one of `colours`, connected (4-way) to the piece's edge. The rest's
+ * connected components (8-way) at least `minPanel` wide and high are panels when each is a polygon of few corners
+ * ({@link panelShape}) and together they cover {@link REGION_MIN_COVER} of the piece; smaller ones (specks of
+ * noise, a page number) are painted over. Null (the piece stays whole) when fewer than two panels are found, when
+ * a large component is not panel-shaped (a character breaking out of its frame, borderless art) or when they
+ * cover too little. An inset panel drawn inside a bigger one is enclosed by it (not reached by the gutter), so
+ * it stays part of the bigger panel. Panels in page pixels, in no particular order.
+ */
+export async function findPageRegions(
+  image: RgbImage,
+  piece: Box,
+  colours: readonly Rgb[],
+  minPanel: { readonly width: number; readonly height: number },
+): Promise<PageRegion[] | null> {
+  if (colours.length === 0) return null;
+  const cv = await loadOpenCv();
+  return withMats((keep) => {
+    const src = keep(matFromRgb(cv, panelImage(image, piece)));
+    const gutterMask = keep(cv.Mat.zeros(piece.height, piece.width, cv.CV_8UC1));
+    const one = keep(new cv.Mat());
+    let gutter = colours[0] as Rgb;
+    let most = -1;
+    for (const c of colours) {
+      const bound = (d: number) => new cv.Scalar(...c.map((v) => Math.max(0, Math.min(255, v + d))), 255);
+      const low = keep(new cv.Mat(piece.height, piece.width, cv.CV_8UC3, bound(-REGION_GUTTER_TOLERANCE)));
+      const high = keep(new cv.Mat(piece.height, piece.width, cv.CV_8UC3, bound(REGION_GUTTER_TOLERANCE)));
+      cv.inRange(src, low, high, one);
+      const count = cv.countNonZero(one);
+      if (count > most) [gutter, most] = [c, count];
+      cv.bitwise_or(gutterMask, one, gutterMask);
+    }
+    // a 1 px frame of gutter round the piece: its outside, joined to every gutter that reaches its edge
+    const padded = keep(new cv.Mat());
+    cv.copyMakeBorder(gutterMask, padded, 1, 1, 1, 1, cv.BORDER_CONSTANT, new cv.Scalar(255));
+    const reached = keep(padded.clone());
+    const fillMask = keep(new cv.Mat());
+    cv.floodFill(reached, fillMask, new cv.Point(0, 0), new cv.Scalar(0), new cv.Rect(), new cv.Scalar(0), new cv.Scalar(0), 4);
+    // not gutter: off the gutter colours, or gutter-coloured but enclosed (a white panel's inside)
+    const rest = keep(new cv.Mat());
+    cv.bitwise_not(padded, rest);
+    cv.bitwise_or(rest, reached, rest);
+    const labels = keep(new cv.Mat());
+    const stats = keep(new cv.Mat());
+    const centroids = keep(new cv.Mat());
+    const count = cv.connectedComponentsWithStats(rest, labels, stats, centroids, 8, cv.CV_32S);
+    const regions: PageRegion[] = [];
+    let covered = 0;
+    for (let label = 1; label < count; label++) {
+      const at = (stat: number) => stats.intAt(label, stat) as number;
+      // stats are in padded pixels: one more than the piece's
+      const box = {
+        x: at(cv.CC_STAT_LEFT) - 1,
+        y: at(cv.CC_STAT_TOP) - 1,
+        width: at(cv.CC_STAT_WIDTH),
+        height: at(cv.CC_STAT_HEIGHT),
+      };
+      if (box.width < minPanel.width || box.height < minPanel.height) continue;
+      const component = { label, box, area: at(cv.CC_STAT_AREA) };
+      const { polygon, inside } = panelShape(cv, keep, labels, component);
+      if (!polygon) return null;
+      covered += component.area;
+      regions.push({ box: { ...box, x: box.x + piece.x, y: box.y + piece.y }, inside, gutter });
+    }
+    if (regions.length < 2 || covered < REGION_MIN_COVER * piece.width * piece.height) return null;
+    return regions;
+  });
+}
+
+/** `region`'s crop: its box of `image`, the pixels that are not its own painted its gutter colour. */
+export function regionImage(image: RgbImage, region: PageRegion): RgbImage {
+  const crop = panelImage(image, region.box);
+  const [r, g, b] = region.gutter;
+  for (let p = 0; p < region.inside.length; p++)
+    if (!region.inside[p]) {
+      crop.data[p * 3] = r;
+      crop.data[p * 3 + 1] = g;
+      crop.data[p * 3 + 2] = b;
+    }
+  return crop;
+}
+
+/**
+ * `boxes` in reading order: in rows top to bottom (a box whose middle is above the bottom of the row's first box,
+ * taken by its top, joins that row), within a row by their middles left to right, or right to left.
+ */
+export function inReadingOrder<T extends { readonly box: Box }>(items: readonly T[], order: PageReadingOrder): T[] {
+  const byTop = [...items].sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
+  const rows: T[][] = [];
+  for (const item of byTop) {
+    const row = rows.at(-1);
+    const first = row?.[0];
+    const middle = item.box.y + item.box.height / 2;
+    if (row && first && middle < first.box.y + first.box.height) row.push(item);
+    else rows.push([item]);
+  }
+  const sign = order === 'right-to-left' ? -1 : 1;
+  const centre = (t: T) => t.box.x + t.box.width / 2;
+  return rows.flatMap((row) => row.sort((a, b) => sign * (centre(a) - centre(b))));
+}
