@@ -35,7 +35,6 @@ import {
   boxInStrip,
   findStripPanels,
   isStripShaped,
-  panelImage,
   strongestCandidates,
   stripFromPanels,
 } from './strip-panels.js';

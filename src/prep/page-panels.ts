@@ -221,10 +221,7 @@ export function pagePanelImage(image: RgbImage, panel: PagePanel): RgbImage {
  * the page's side are dropped; two panels or more are returned, in `order`: rows top to bottom, within a row
  * left to right or right to left (a column of panels in a row top to bottom, before the next column).
  */
-export async function findPagePanels(
-  image: RgbImage,
-  order: PageReadingOrder,
-): Promise<PagePanel[] | null> {
+export async function findPagePanels(image: RgbImage, order: PageReadingOrder): Promise<PagePanel[] | null> {
   if (isStripShaped(image)) return null;
   const minPanel = { width: minPanelSide(image.width), height: minPanelSide(image.height) };
   const page = trimMargins(image, { rows: minPanel.height, columns: minPanel.width });
@@ -232,8 +229,10 @@ export async function findPagePanels(
   const panels: PagePanel[] = [];
   for (const leaf of cutPiece(image, page.box, PAGE_GUTTER_MIN_PX, 0, null, page.colours, order)) {
     const regions = await findPageRegions(image, leaf.box, leaf.colours, minPanel);
-    if (regions) panels.push(...inReadingOrder(regions, order).map((region) => ({ box: region.box, region })));
-    else if (leaf.box.width >= minPanel.width && leaf.box.height >= minPanel.height) panels.push({ box: leaf.box });
+    if (regions)
+      panels.push(...inReadingOrder(regions, order).map((region) => ({ box: region.box, region })));
+    else if (leaf.box.width >= minPanel.width && leaf.box.height >= minPanel.height)
+      panels.push({ box: leaf.box });
   }
   return panels.length >= 2 ? panels : null;
 }

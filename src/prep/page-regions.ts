@@ -114,9 +114,20 @@ export async function findPageRegions(
     // a 1 px frame of gutter round the piece: its outside, joined to every gutter that reaches its edge
     const padded = keep(new cv.Mat());
     cv.copyMakeBorder(gutterMask, padded, 1, 1, 1, 1, cv.BORDER_CONSTANT, new cv.Scalar(255));
-    const reached = keep(padded.clone());
-    const fillMask = keep(new cv.Mat());
-    cv.floodFill(reached, fillMask, new cv.Point(0, 0), new cv.Scalar(0), new cv.Rect(), new cv.Scalar(0), new cv.Scalar(0), 4);
+    // copyTo, not clone(): this build's Mat.clone() shares the pixels, and floodFill below would empty `padded`
+    const reached = keep(new cv.Mat());
+    padded.copyTo(reached);
+    const fillMask = keep(cv.Mat.zeros(piece.height + 4, piece.width + 4, cv.CV_8UC1));
+    cv.floodFill(
+      reached,
+      fillMask,
+      new cv.Point(0, 0),
+      new cv.Scalar(0),
+      new cv.Rect(),
+      new cv.Scalar(0),
+      new cv.Scalar(0),
+      4,
+    );
     // not gutter: off the gutter colours, or gutter-coloured but enclosed (a white panel's inside)
     const rest = keep(new cv.Mat());
     cv.bitwise_not(padded, rest);
@@ -165,7 +176,10 @@ export function regionImage(image: RgbImage, region: PageRegion): RgbImage {
  * `boxes` in reading order: in rows top to bottom (a box whose middle is above the bottom of the row's first box,
  * taken by its top, joins that row), within a row by their middles left to right, or right to left.
  */
-export function inReadingOrder<T extends { readonly box: Box }>(items: readonly T[], order: PageReadingOrder): T[] {
+export function inReadingOrder<T extends { readonly box: Box }>(
+  items: readonly T[],
+  order: PageReadingOrder,
+): T[] {
   const byTop = [...items].sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
   const rows: T[][] = [];
   for (const item of byTop) {

@@ -1,0 +1,234 @@
+// src/prep/page-regions.test.ts — pages the XY-cut cannot cut (drawn with sharp from SVG, as PNG and JPEG q70):
+// two panels split by a slanted gutter, an L-shaped layout, an inset panel inside a bigger one; the crops with a
+// neighbour's corner painted over; the reading order (left to right, right to left).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Box, RgbImage } from '../vision/image.js';
+import { decodeToRgb, encodeJpeg, renderSvgToRgb } from '../vision/sharp-io.js';
+import { findPagePanels, pagePanelImage } from './page-panels.js';
+import { inReadingOrder } from './page-regions.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'toonlora-page-regions-'));
+const FILLS = ['#bcd7f0', '#faecaa', '#f5c8d2', '#ffffff'];
+
+/** A page `width` x `height` on white paper: each polygon a framed panel (4 px black outline, a fill, a dark
+ * figure at its box's middle or at `figures[i]`). */
+function pageSvg(
+  width: number,
+  height: number,
+  panels: ReadonlyArray<ReadonlyArray<readonly [number, number]>>,
+  figures: ReadonlyArray<readonly [number, number] | undefined> = [],
+) {
+  const body = panels
+    .map((points, i) => {
+      const xs = points.map((p) => p[0]);
+      const ys = points.map((p) => p[1]);
+      const [cx, cy] = figures[i] ?? [
+        (Math.min(...xs) + Math.max(...xs)) / 2,
+        (Math.min(...ys) + Math.max(...ys)) / 2,
+      ];
+      return `<polygon points="${points.map((p) => p.join(',')).join(' ')}" fill="${FILLS[i % FILLS.length]}" stroke="#000" stroke-width="4"/>
+      <ellipse cx="${cx}" cy="${cy}" rx="40" ry="90" fill="#28283c"/>`;
+    })
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="${width}" height="${height}" fill="#fff"/>${body}</svg>`;
+}
+
+/** The picture as PNG pixels, or after a round trip through JPEG at `quality`. */
+async function pixels(svg: string, quality?: number): Promise<RgbImage> {
+  const image = await renderSvgToRgb(svg);
+  if (quality === undefined) return image;
+  const path = join(dir, `page-${quality}.jpg`);
+  await encodeJpeg(image, path, quality);
+  return decodeToRgb(path, { maxPixels: 1e8 });
+}
+
+/** A polygon's bounding box as the panel box expected (its 4 px outline spreads 2 px out of the points). */
+function outline(points: ReadonlyArray<readonly [number, number]>): Box {
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  const x = Math.min(...xs) - 2;
+  const y = Math.min(...ys) - 2;
+  return { x, y, width: Math.max(...xs) + 2 - x, height: Math.max(...ys) + 2 - y };
+}
+
+/** The largest difference of any side of any box from the expected one; Infinity when the count differs. */
+function worstError(found: readonly Box[] | null | undefined, boxes: readonly Box[]): number {
+  if (found?.length !== boxes.length) return Number.POSITIVE_INFINITY;
+  return Math.max(
+    ...found.flatMap((p, i) => {
+      const b = boxes[i] as Box;
+      return [p.x - b.x, p.y - b.y, p.x + p.width - b.x - b.width, p.y + p.height - b.y - b.height].map(
+        Math.abs,
+      );
+    }),
+  );
+}
+
+const pixelAt = (image: RgbImage, x: number, y: number) => {
+  const i = (y * image.width + x) * 3;
+  return [image.data[i], image.data[i + 1], image.data[i + 2]];
+};
+
+// two panels split by a gutter falling 160 px from left to right (20 px apart vertically)
+const upper = [
+  [40, 40],
+  [760, 40],
+  [760, 460],
+  [40, 620],
+] as const;
+const lower = [
+  [40, 640],
+  [760, 480],
+  [760, 1080],
+  [40, 1080],
+] as const;
+const slanted = pageSvg(800, 1120, [upper, lower]);
+
+// an L: a panel across the top that runs down the left side, two panels in the corner it leaves
+const ell = [
+  [40, 40],
+  [760, 40],
+  [760, 500],
+  [400, 500],
+  [400, 1080],
+  [40, 1080],
+] as const;
+const corner1 = [
+  [420, 520],
+  [760, 520],
+  [760, 790],
+  [420, 790],
+] as const;
+const corner2 = [
+  [420, 810],
+  [760, 810],
+  [760, 1080],
+  [420, 1080],
+] as const;
+const lShaped = pageSvg(800, 1120, [ell, corner1, corner2], [[220, 700]]);
+
+describe('findPagePanels on pages the XY-cut leaves whole', () => {
+  it('cuts two panels split by a slanted gutter (PNG and JPEG q70), the neighbour corner painted white', async () => {
+    for (const quality of [undefined, 70]) {
+      const image = await pixels(slanted, quality);
+      const panels = await findPagePanels(image, 'left-to-right');
+      const label = quality ? `q${quality}` : 'png';
+      expect(
+        worstError(
+          panels?.map((p) => p.box),
+          [outline(upper), outline(lower)],
+        ),
+        label,
+      ).toBeLessThanOrEqual(3);
+      const second = panels?.[1];
+      if (!second) throw new Error('no second panel');
+      const crop = pagePanelImage(image, second);
+      expect(crop.width).toBe(second.box.width);
+      // (100, 500) of the page is the upper panel's fill, inside the lower panel's box: painted the gutter's white
+      expect(pixelAt(image, 100, 500), label).not.toEqual(
+        pixelAt(crop, 100 - second.box.x, 500 - second.box.y),
+      );
+      for (const v of pixelAt(crop, 100 - second.box.x, 500 - second.box.y)) expect(v).toBeGreaterThan(240);
+      // its own pixels are the page's
+      expect(pixelAt(crop, 400 - second.box.x, 1000 - second.box.y)).toEqual(pixelAt(image, 400, 1000));
+    }
+  }, 60_000);
+
+  it('cuts an L-shaped layout into its three panels (PNG and JPEG q70), numbered by rows, left to right or right to left', async () => {
+    for (const quality of [undefined, 70]) {
+      const image = await pixels(lShaped, quality);
+      const label = quality ? `q${quality}` : 'png';
+      const ltr = await findPagePanels(image, 'left-to-right');
+      // the L's middle is left of the corner panels', which lie beside it in its row
+      expect(
+        worstError(
+          ltr?.map((p) => p.box),
+          [outline(ell), outline(corner1), outline(corner2)],
+        ),
+        label,
+      ).toBeLessThanOrEqual(3);
+      const rtl = await findPagePanels(image, 'right-to-left');
+      expect(
+        worstError(
+          rtl?.map((p) => p.box),
+          [outline(corner1), outline(corner2), outline(ell)],
+        ),
+        label,
+      ).toBeLessThanOrEqual(3);
+    }
+  }, 60_000);
+
+  it('keeps an inset panel drawn inside a bigger one as part of it (the gutter does not reach it)', async () => {
+    const big = [
+      [40, 40],
+      [760, 40],
+      [760, 620],
+      [40, 620],
+    ] as const;
+    const inset = [
+      [480, 80],
+      [720, 80],
+      [720, 300],
+      [480, 300],
+    ] as const;
+    const below = [
+      [40, 640],
+      [760, 480 + 160],
+      [760, 1080],
+      [40, 1080],
+    ] as const;
+    for (const quality of [undefined, 70]) {
+      // the inset: framed, with a white border round it inside the big panel
+      const svg = pageSvg(800, 1120, [big, inset, below]).replace(
+        '<polygon points="480,80',
+        '<rect x="468" y="68" width="264" height="244" fill="#fff"/><polygon points="480,80',
+      );
+      const panels = await findPagePanels(await pixels(svg, quality), 'left-to-right');
+      expect(
+        worstError(
+          panels?.map((p) => p.box),
+          [outline(big), outline(below)],
+        ),
+      ).toBeLessThanOrEqual(3);
+    }
+  }, 60_000);
+
+  it('numbers a grid right to left when asked (the XY-cut too)', async () => {
+    const a = [
+      [40, 40],
+      [390, 40],
+      [390, 540],
+      [40, 540],
+    ] as const;
+    const shift = (points: ReadonlyArray<readonly [number, number]>, dx: number, dy: number) =>
+      points.map(([x, y]) => [x + dx, y + dy] as const);
+    const [b, c, d] = [shift(a, 370, 0), shift(a, 0, 540), shift(a, 370, 540)];
+    const image = await pixels(pageSvg(800, 1120, [a, b, c, d]));
+    const rtl = await findPagePanels(image, 'right-to-left');
+    expect(
+      worstError(
+        rtl?.map((p) => p.box),
+        [b, a, d, c].map(outline),
+      ),
+    ).toBeLessThanOrEqual(3);
+    // a grid is the XY-cut's: plain boxes, nothing painted
+    expect(rtl?.every((p) => p.region === undefined)).toBe(true);
+  }, 60_000);
+});
+
+describe('inReadingOrder', () => {
+  const item = (x: number, y: number, width: number, height: number) => ({ box: { x, y, width, height } });
+  it('takes rows top to bottom (a box whose middle is above the row leader’s bottom joins it), each by its middle', () => {
+    const tall = item(0, 0, 300, 1000);
+    const right1 = item(320, 400, 300, 280);
+    const right2 = item(320, 700, 300, 280);
+    const top = item(320, 0, 300, 380);
+    const bottom = item(0, 1020, 620, 300);
+    const all = [bottom, right2, top, right1, tall];
+    expect(inReadingOrder(all, 'left-to-right')).toEqual([tall, top, right1, right2, bottom]);
+    expect(inReadingOrder(all, 'right-to-left')).toEqual([top, right1, right2, tall, bottom]);
+  });
+});
