@@ -31,11 +31,21 @@ export const REGION_MIN_COVER = 0.5;
 export type PageReadingOrder = 'left-to-right' | 'right-to-left';
 
 /** A panel found by {@link findPageRegions}: its box in the page, and which of the box's pixels are its own
- * (`inside`, 1 per pixel, row by row) — the rest are painted `gutter` in its crop. */
+ * (`inside`, non-zero, one byte per pixel row by row) — the rest are painted `gutter` in its crop. */
 export interface PageRegion {
   readonly box: Box;
   readonly inside: Uint8Array;
   readonly gutter: Rgb;
+}
+
+/** `colours` without repeats (a page's margins on four sides and its gutters are mostly one colour), each
+ * within {@link REGION_GUTTER_TOLERANCE} / 4 of none kept before it. */
+function distinct(colours: readonly Rgb[]): Rgb[] {
+  const kept: Rgb[] = [];
+  for (const c of colours)
+    if (!kept.some((k) => k.every((v, i) => Math.abs(v - (c[i] as number)) <= REGION_GUTTER_TOLERANCE / 4)))
+      kept.push(c);
+  return kept;
 }
 
 interface Component {
@@ -53,16 +63,11 @@ function panelShape(
   c: Component,
 ): { polygon: boolean; inside: Uint8Array } {
   const { x, y, width, height } = c.box;
-  const inside = new Uint8Array(width * height);
-  const mask = keep(new cv.Mat(height, width, cv.CV_8UC1));
-  const stride = labels.cols;
-  const all = labels.data32S as Int32Array;
-  for (let row = 0; row < height; row++)
-    for (let col = 0; col < width; col++)
-      if (all[(y + 1 + row) * stride + x + 1 + col] === c.label) {
-        inside[row * width + col] = 1;
-        mask.data[row * width + col] = 255;
-      } else mask.data[row * width + col] = 0;
+  const mask = keep(new cv.Mat());
+  const label = keep(cv.matFromArray(4, 1, cv.CV_64F, [c.label, 0, 0, 0]));
+  // the labels are the padded piece's: the box one pixel in
+  cv.inRange(keep(labels.roi(new cv.Rect(x + 1, y + 1, width, height))), label, label, mask);
+  const inside = new Uint8Array(mask.data);
   const contours = keep(new cv.MatVector());
   const hierarchy = keep(new cv.Mat());
   cv.findContours(mask, contours, hierarchy, cv.RETR_EXTERNAL, cv.CHAIN_APPROX_NONE);
@@ -102,10 +107,12 @@ export async function findPageRegions(
     const one = keep(new cv.Mat());
     let gutter = colours[0] as Rgb;
     let most = -1;
-    for (const c of colours) {
-      const bound = (d: number) => new cv.Scalar(...c.map((v) => Math.max(0, Math.min(255, v + d))), 255);
-      const low = keep(new cv.Mat(piece.height, piece.width, cv.CV_8UC3, bound(-REGION_GUTTER_TOLERANCE)));
-      const high = keep(new cv.Mat(piece.height, piece.width, cv.CV_8UC3, bound(REGION_GUTTER_TOLERANCE)));
+    for (const c of distinct(colours)) {
+      // 4 x 1 CV_64F bounds are scalars to inRange: no picture-sized Mats of one colour
+      const bound = (d: number) =>
+        keep(cv.matFromArray(4, 1, cv.CV_64F, [...c.map((v) => Math.max(0, Math.min(255, v + d))), 0]));
+      const low = bound(-REGION_GUTTER_TOLERANCE);
+      const high = bound(REGION_GUTTER_TOLERANCE);
       cv.inRange(src, low, high, one);
       const count = cv.countNonZero(one);
       if (count > most) [gutter, most] = [c, count];
