@@ -27,17 +27,11 @@ import {
   tightenToMask,
   whiteFractionWithin,
 } from './mask-contours.js';
-import { findPagePanels, type PagePanel, pagePanelImage } from './page-panels.js';
+import { findPagePanels, type PagePanel, pageFromPanels, pagePanelImage } from './page-panels.js';
 import { morphologyKernelPx } from './segment-classic.js';
 import { splitTouchingFigures } from './split-figures.js';
 import { StageTimer } from './stage-timer.js';
-import {
-  boxInStrip,
-  findStripPanels,
-  isStripShaped,
-  strongestCandidates,
-  stripFromPanels,
-} from './strip-panels.js';
+import { boxInStrip, findStripPanels, isStripShaped, strongestCandidates } from './strip-panels.js';
 import type { CharacterSegmenter, PersonDetector, TextDetector, TextRemover } from './stage-types.js';
 import { splitPlausibleText } from './text-plausible.js';
 
@@ -293,10 +287,11 @@ async function analysePanels(
   saveStages: boolean,
   timer: StageTimer,
 ): Promise<PictureAnalysis> {
-  const parts: Array<{ panel: Box; found: PictureAnalysis }> = [];
+  const parts: Array<{ panel: Box; cut: PagePanel; found: PictureAnalysis }> = [];
   for (const panel of panels)
     parts.push({
       panel: panel.box,
+      cut: panel,
       found: await analysePicture(stages, config, pagePanelImage(picture, panel), saveStages, timer),
     });
   const sum = (count: (found: PictureAnalysis) => number) => parts.reduce((n, p) => n + count(p.found), 0);
@@ -310,8 +305,8 @@ async function analysePanels(
       })),
     ),
   );
-  const staged = parts.flatMap(({ panel, found }) =>
-    found.stageImages ? [{ panel, ...found.stageImages }] : [],
+  const staged = parts.flatMap(({ cut, found }) =>
+    found.stageImages ? [{ panel: cut, ...found.stageImages }] : [],
   );
   return {
     textRegions: sum((f) => f.textRegions),
@@ -322,18 +317,18 @@ async function analysePanels(
     ...(saveStages
       ? {
           stageImages: {
-            textMask: stripFromPanels<GrayImage>(
+            textMask: pageFromPanels<GrayImage>(
               picture,
               1,
               staged.map((s) => ({ panel: s.panel, image: s.textMask })),
             ),
-            textRemoved: stripFromPanels<RgbImage>(
+            textRemoved: pageFromPanels<RgbImage>(
               picture,
               3,
               staged.map((s) => ({ panel: s.panel, image: s.textRemoved })),
               picture.data,
             ),
-            characterMask: stripFromPanels<GrayImage>(
+            characterMask: pageFromPanels<GrayImage>(
               picture,
               1,
               staged.map((s) => ({ panel: s.panel, image: s.characterMask })),

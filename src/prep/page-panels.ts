@@ -2,7 +2,7 @@
 // a recursive XY-cut (pure): the page's margins trimmed, then each piece cut at gutters across its whole width
 // (rows), else across its whole height (columns), to a small depth. The gutters are page-gutters.ts's flat
 // bands (tolerant of JPEG noise), found on a turned copy of the piece for columns.
-import type { Box, RgbImage } from '../vision/image.js';
+import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import {
   crossed,
   matchingShare,
@@ -18,7 +18,7 @@ import {
   type PageRegion,
   regionImage,
 } from './page-regions.js';
-import { isStripShaped, near, PANEL_MIN_PX, panelImage } from './strip-panels.js';
+import { isStripShaped, near, PANEL_MIN_PX, panelImage, stripFromPanels } from './strip-panels.js';
 
 /** A page panel is at least this many pixels on each side... */
 export const PAGE_PANEL_MIN_PX = 64;
@@ -205,6 +205,33 @@ export interface PagePanel {
 /** A page panel's crop: its box's pixels, a region's neighbours' corners painted over. */
 export function pagePanelImage(image: RgbImage, panel: PagePanel): RgbImage {
   return panel.region ? regionImage(image, panel.region) : panelImage(image, panel.box);
+}
+
+/**
+ * A page-sized stage image (masks, the text-removed picture) assembled from each panel's, as stripFromPanels
+ * does, except that a region panel (page-regions.ts) gives only its own pixels: the rest of its box is its
+ * neighbour's corner, painted over for its analysis, and stays the neighbour's (or `base`'s, or zeros).
+ */
+export function pageFromPanels<T extends RgbImage | GrayImage>(
+  size: { readonly width: number; readonly height: number },
+  channels: 1 | 3,
+  parts: ReadonlyArray<{ readonly panel: PagePanel; readonly image: T }>,
+  base?: Uint8Array,
+): T {
+  const boxes = parts.filter((p) => !p.panel.region).map((p) => ({ panel: p.panel.box, image: p.image }));
+  const page = stripFromPanels<T>(size, channels, boxes, base);
+  for (const { panel, image } of parts) {
+    if (!panel.region) continue;
+    const { box, inside } = panel.region;
+    for (let row = 0; row < box.height; row++)
+      for (let col = 0; col < box.width; col++) {
+        const at = row * box.width + col;
+        if (!inside[at]) continue;
+        const to = ((box.y + row) * size.width + box.x + col) * channels;
+        for (let c = 0; c < channels; c++) page.data[to + c] = image.data[at * channels + c] as number;
+      }
+  }
+  return page;
 }
 
 /**

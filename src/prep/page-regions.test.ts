@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Box, RgbImage } from '../vision/image.js';
 import { decodeToRgb, encodeJpeg, renderSvgToRgb } from '../vision/sharp-io.js';
-import { findPagePanels, pagePanelImage } from './page-panels.js';
+import { findPagePanels, pageFromPanels, pagePanelImage } from './page-panels.js';
 import { inReadingOrder } from './page-regions.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'toonlora-page-regions-'));
@@ -135,6 +135,27 @@ describe('findPagePanels on pages the XY-cut leaves whole', () => {
       // its own pixels are the page's
       expect(pixelAt(crop, 400 - second.box.x, 1000 - second.box.y)).toEqual(pixelAt(image, 400, 1000));
     }
+  }, 60_000);
+
+  it("puts each slanted panel's stage images back with only its own pixels (a neighbour's corner stays the neighbour's)", async () => {
+    const image = await pixels(slanted);
+    const panels = (await findPagePanels(image, 'left-to-right')) ?? [];
+    expect(panels).toHaveLength(2);
+    // each panel's mask all one value: 10 for the upper panel, 200 for the lower
+    const parts = panels.map((panel, i) => ({
+      panel,
+      image: {
+        width: panel.box.width,
+        height: panel.box.height,
+        data: new Uint8Array(panel.box.width * panel.box.height).fill(i === 0 ? 10 : 200),
+      },
+    }));
+    const mask = pageFromPanels(image, 1, parts);
+    const at = (x: number, y: number) => mask.data[y * mask.width + x];
+    // (100, 500): the upper panel's, inside the lower panel's box; (700, 560): the lower's, inside the upper's box
+    expect([at(100, 500), at(700, 560), at(400, 1000), at(400, 100), at(5, 5)]).toEqual([
+      10, 200, 200, 10, 0,
+    ]);
   }, 60_000);
 
   it('cuts an L-shaped layout into its three panels (PNG and JPEG q70), numbered by rows, left to right or right to left', async () => {
