@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { prepConfigSchema } from '../schemas/config.js';
 import type { Box, RgbImage } from '../vision/image.js';
 import { decodeToRgb, encodeJpeg, renderSvgToRgb } from '../vision/sharp-io.js';
 import { findPagePanels, pageFromPanels, pagePanelImage } from './page-panels.js';
@@ -182,6 +183,14 @@ describe('findPagePanels on pages the XY-cut leaves whole', () => {
     }
   }, 60_000);
 
+  it('leaves the page whole where art reaches across the slanted gutter (one irregular part, not two panels)', async () => {
+    // a dark arm from the upper panel across the gutter into the lower one
+    const arm = '<rect x="300" y="500" width="40" height="160" fill="#28283c"/>';
+    const svg = slanted.replace('</svg>', `${arm}</svg>`);
+    for (const quality of [undefined, 70])
+      expect(await findPagePanels(await pixels(svg, quality), 'left-to-right')).toBeNull();
+  }, 60_000);
+
   it('keeps an inset panel drawn inside a bigger one as part of it (the gutter does not reach it)', async () => {
     const big = [
       [40, 40],
@@ -238,6 +247,16 @@ describe('findPagePanels on pages the XY-cut leaves whole', () => {
     // a grid is the XY-cut's: plain boxes, nothing painted
     expect(rtl?.every((p) => p.region === undefined)).toBe(true);
   }, 60_000);
+});
+
+describe('pageReadingOrder', () => {
+  it('defaults to left-to-right (as before) and takes right-to-left', () => {
+    expect(prepConfigSchema.parse({}).pageReadingOrder).toBe('left-to-right');
+    expect(prepConfigSchema.parse({ pageReadingOrder: 'right-to-left' }).pageReadingOrder).toBe(
+      'right-to-left',
+    );
+    expect(prepConfigSchema.safeParse({ pageReadingOrder: 'rtl' }).success).toBe(false);
+  });
 });
 
 describe('inReadingOrder', () => {
