@@ -1,7 +1,8 @@
 // src/prep/page-panels.ts — a manga page (any picture not shaped like a webtoon strip) cut into its panels by
-// a recursive XY-cut (pure): the page's margins trimmed, then each piece cut at gutters across its whole width
+// a recursive XY-cut: the page's margins trimmed, then each piece cut at gutters across its whole width
 // (rows), else across its whole height (columns), to a small depth. The gutters are page-gutters.ts's flat
-// bands (tolerant of JPEG noise), found on a turned copy of the piece for columns.
+// bands (tolerant of JPEG noise), found on a turned copy of the piece for columns. A piece it leaves whole is
+// cut again by page-regions.ts (slanted gutters, an L-shaped layout); its panels' crops and stage images here.
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import {
   crossed,
