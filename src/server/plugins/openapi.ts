@@ -1,5 +1,6 @@
 // src/server/plugins/openapi.ts — collects every route's JSON Schema as it is registered and serves
-// the OpenAPI 3.1 document at /openapi.json, with the statuses the token check adds to every /api route.
+// the OpenAPI 3.1 document at /openapi.json, with the statuses the token check adds to every /api route, and the
+// headers a route documents (`withHeaderDocs`: the remote workers' protocol headers, request and reply).
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { errorResponseSchema } from '../../schemas/api.js';
@@ -7,6 +8,26 @@ import { TOONLORA_VERSION } from '../../version.js';
 import { jsonSchemaOf, NO_CONTENT } from '../route-schema.js';
 
 type Operation = Record<string, unknown>;
+
+/** A header an operation documents: a request header parameter, or a header every reply of the route carries. */
+export interface HeaderDoc {
+  name: string;
+  description: string;
+  /** Request headers: whether the route refuses a request without it. */
+  required?: boolean;
+  schema: Record<string, unknown>;
+}
+
+/** The headers a route's requests send and its replies carry, for /openapi.json only (nothing is validated). */
+export interface HeaderDocs {
+  request: readonly HeaderDoc[];
+  reply: readonly HeaderDoc[];
+}
+
+/** `schema` (a route's, e.g. from zodRoute) with `headers` documented in /openapi.json. */
+export function withHeaderDocs<S extends object>(schema: S, headers: HeaderDocs): S {
+  return { ...schema, headerDocs: headers };
+}
 
 const errorJsonSchema = jsonSchemaOf(errorResponseSchema, 'output');
 
@@ -81,7 +102,14 @@ function withAuthErrors(
 
 function toOperation(route: RouteOptions, method: string): Operation {
   const schema = (route.schema ?? {}) as Record<string, Record<string, unknown> | undefined>;
-  const parameters: Operation[] = [];
+  const headerDocs = schema.headerDocs as unknown as HeaderDocs | undefined;
+  const parameters: Operation[] = (headerDocs?.request ?? []).map((header) => ({
+    name: header.name,
+    in: 'header',
+    required: header.required ?? false,
+    description: header.description,
+    schema: header.schema,
+  }));
   for (const [where, part] of [
     ['path', schema.params],
     ['query', schema.querystring],
@@ -115,12 +143,22 @@ function toOperation(route: RouteOptions, method: string): Operation {
       content: { 'application/json': { schema: errorJsonSchema } },
     };
   }
+  const all = { ...success, ...responses } as Record<string, Record<string, unknown>>;
+  if (headerDocs?.reply.length) {
+    const headers = Object.fromEntries(
+      headerDocs.reply.map((header) => [
+        header.name,
+        { description: header.description, schema: header.schema },
+      ]),
+    );
+    for (const [code, response] of Object.entries(all)) all[code] = { ...response, headers };
+  }
   return {
     ...(schema.summary ? { summary: schema.summary } : {}),
     ...(schema.tags ? { tags: schema.tags } : {}),
     parameters,
     ...requestBodyOf(schema),
-    responses: { ...success, ...responses },
+    responses: all,
   };
 }
 

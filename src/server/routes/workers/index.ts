@@ -23,17 +23,21 @@ import {
   leaseSamplesBodySchema,
   leaseSamplesReplySchema,
   OWN_VERSION,
+  PROTOCOL_HEADER,
   type PeerVersion,
   peerVersion,
   protocolHeaders,
   protocolMismatchLine,
   sameProtocol,
+  VERSION_HEADER,
+  WORKER_PROTOCOL,
   workerClaimBodySchema,
   workerClaimSchema,
 } from '../../../jobs/remote/protocol.js';
 import type { RemoteTrainBoard } from '../../../jobs/remote/lease-board.js';
 import { errorResponseSchema } from '../../../schemas/api.js';
 import { operatorLine } from '../../plugins/errors.js';
+import { type HeaderDoc, withHeaderDocs } from '../../plugins/openapi.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 
 declare module 'fastify' {
@@ -53,6 +57,30 @@ export interface WorkerRoutesOptions {
 const MAX_SAMPLES_BYTES = 128 * 1024 * 1024;
 /** The largest checkpoint zip a worker may upload: an SDXL LoRA of rank 128 with its optimizer state is about 2 GiB. */
 export const MAX_CHECKPOINT_BYTES = 4 * 1024 * 1024 * 1024;
+
+/** The protocol headers as /openapi.json documents them: every request must send them, every reply carries them. */
+const PROTOCOL_HEADER_DOCS: HeaderDoc[] = [
+  {
+    name: PROTOCOL_HEADER,
+    description:
+      `The sender's worker protocol version (this server's: ${WORKER_PROTOCOL}). A request without it, or of another ` +
+      'version, is refused (400) with one line naming both toonlora versions and which to upgrade.',
+    required: true,
+    schema: { type: 'string', pattern: '^\\d{1,6}$', examples: [String(WORKER_PROTOCOL)] },
+  },
+  {
+    name: VERSION_HEADER,
+    description: "The sender's toonlora version (named in a protocol refusal; not checked).",
+    schema: { type: 'string', pattern: '^[0-9A-Za-z.+-]{1,50}$' },
+  },
+];
+
+/** A worker route's schema with the protocol headers documented (request and reply), and `replyHeaders` beside. */
+const documented = <S extends object>(schema: S, replyHeaders: readonly HeaderDoc[] = []): S =>
+  withHeaderDocs(schema, {
+    request: PROTOCOL_HEADER_DOCS,
+    reply: [...PROTOCOL_HEADER_DOCS.map(({ required: _, ...header }) => header), ...replyHeaders],
+  });
 
 /** The most workers whose refusal is remembered as said (then it is said again: the log cannot grow forever). */
 const REFUSALS_REMEMBERED = 1000;
@@ -106,14 +134,16 @@ export default async function workerRoutes(
   routes.post(
     '/api/worker/claim',
     {
-      schema: zodRoute({
-        body: workerClaimBodySchema,
-        noContent: true,
-        response: { 200: workerClaimSchema, 400: errorResponseSchema },
-        summary:
-          'A remote worker takes the oldest train job waiting for one, under a lease; 204 when none came within waitS',
-        tags: ['workers'],
-      }),
+      schema: documented(
+        zodRoute({
+          body: workerClaimBodySchema,
+          noContent: true,
+          response: { 200: workerClaimSchema, 400: errorResponseSchema },
+          summary:
+            'A remote worker takes the oldest train job waiting for one, under a lease; 204 when none came within waitS',
+          tags: ['workers'],
+        }),
+      ),
     },
     async (request, reply) => {
       const gone = new AbortController();
@@ -126,14 +156,16 @@ export default async function workerRoutes(
   routes.post(
     '/api/worker/leases/:id/events',
     {
-      schema: zodRoute({
-        params: leaseParamsSchema,
-        body: leaseEventsBodySchema,
-        response: { 200: leaseEventsReplySchema, 400: errorResponseSchema, 409: errorResponseSchema },
-        summary:
-          "Records a lease's progress / log / checkpoint events and renews it; `stop` says the job was cancelled",
-        tags: ['workers'],
-      }),
+      schema: documented(
+        zodRoute({
+          params: leaseParamsSchema,
+          body: leaseEventsBodySchema,
+          response: { 200: leaseEventsReplySchema, 400: errorResponseSchema, 409: errorResponseSchema },
+          summary:
+            "Records a lease's progress / log / checkpoint events and renews it; `stop` says the job was cancelled",
+          tags: ['workers'],
+        }),
+      ),
     },
     async (request) => board.events(request.params.id, request.body.events),
   );
@@ -142,20 +174,22 @@ export default async function workerRoutes(
     '/api/worker/leases/:id/samples',
     {
       bodyLimit: MAX_SAMPLES_BYTES,
-      schema: zodRoute({
-        params: leaseParamsSchema,
-        body: leaseSamplesBodySchema,
-        response: {
-          200: leaseSamplesReplySchema,
-          400: errorResponseSchema,
-          409: errorResponseSchema,
-          413: errorResponseSchema,
-          415: errorResponseSchema,
-        },
-        summary:
-          "Stores the sample images one step of the run wrote (PNGs in base64) as the job's sample artifacts; renews the lease",
-        tags: ['workers'],
-      }),
+      schema: documented(
+        zodRoute({
+          params: leaseParamsSchema,
+          body: leaseSamplesBodySchema,
+          response: {
+            200: leaseSamplesReplySchema,
+            400: errorResponseSchema,
+            409: errorResponseSchema,
+            413: errorResponseSchema,
+            415: errorResponseSchema,
+          },
+          summary:
+            "Stores the sample images one step of the run wrote (PNGs in base64) as the job's sample artifacts; renews the lease",
+          tags: ['workers'],
+        }),
+      ),
     },
     async (request) => board.samples(request.params.id, request.body),
   );
@@ -163,23 +197,25 @@ export default async function workerRoutes(
   routes.post(
     '/api/worker/leases/:id/checkpoint',
     {
-      schema: zodRoute({
-        params: leaseParamsSchema,
-        querystring: leaseCheckpointQuerySchema,
-        consumes: ['application/zip'],
-        response: {
-          200: leaseCheckpointReplySchema,
-          400: errorResponseSchema,
-          409: errorResponseSchema,
-          413: errorResponseSchema,
-          415: errorResponseSchema,
-          422: errorResponseSchema,
-        },
-        summary:
-          'Keeps the checkpoint the run saved (a zip of its folder) in place of the one before: a resume continues ' +
-          'from it on any worker; renews the lease',
-        tags: ['workers'],
-      }),
+      schema: documented(
+        zodRoute({
+          params: leaseParamsSchema,
+          querystring: leaseCheckpointQuerySchema,
+          consumes: ['application/zip'],
+          response: {
+            200: leaseCheckpointReplySchema,
+            400: errorResponseSchema,
+            409: errorResponseSchema,
+            413: errorResponseSchema,
+            415: errorResponseSchema,
+            422: errorResponseSchema,
+          },
+          summary:
+            'Keeps the checkpoint the run saved (a zip of its folder) in place of the one before: a resume continues ' +
+            'from it on any worker; renews the lease',
+          tags: ['workers'],
+        }),
+      ),
     },
     async (request, reply) => {
       const body = request.body as unknown;
@@ -206,13 +242,22 @@ export default async function workerRoutes(
   routes.get(
     '/api/worker/leases/:id/checkpoint',
     {
-      schema: zodRoute({
-        params: leaseParamsSchema,
-        response: { 400: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema },
-        summary:
-          "The checkpoint the server keeps for the lease's job (a zip of its folder), as the claim of a resume names it",
-        tags: ['workers'],
-      }),
+      schema: documented(
+        zodRoute({
+          params: leaseParamsSchema,
+          response: { 400: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema },
+          summary:
+            "The checkpoint the server keeps for the lease's job (a zip of its folder), as the claim of a resume names it",
+          tags: ['workers'],
+        }),
+        [
+          {
+            name: 'x-checkpoint-step',
+            description: 'The step of the checkpoint sent (200 only).',
+            schema: { type: 'string', pattern: '^\\d+$' },
+          },
+        ],
+      ),
     },
     async (request, reply) => {
       const kept = await board.keptCheckpoint(request.params.id);
@@ -227,20 +272,22 @@ export default async function workerRoutes(
   routes.post(
     '/api/worker/leases/:id/complete',
     {
-      schema: zodRoute({
-        params: leaseParamsSchema,
-        querystring: leaseCompleteQuerySchema,
-        consumes: ['application/octet-stream'],
-        response: {
-          200: leaseEndedSchema,
-          400: errorResponseSchema,
-          409: errorResponseSchema,
-          413: errorResponseSchema,
-          422: errorResponseSchema,
-        },
-        summary: 'Ends the job succeeded: the body is the kohya LoRA file (.safetensors) the run wrote',
-        tags: ['workers'],
-      }),
+      schema: documented(
+        zodRoute({
+          params: leaseParamsSchema,
+          querystring: leaseCompleteQuerySchema,
+          consumes: ['application/octet-stream'],
+          response: {
+            200: leaseEndedSchema,
+            400: errorResponseSchema,
+            409: errorResponseSchema,
+            413: errorResponseSchema,
+            422: errorResponseSchema,
+          },
+          summary: 'Ends the job succeeded: the body is the kohya LoRA file (.safetensors) the run wrote',
+          tags: ['workers'],
+        }),
+      ),
     },
     async (request, reply) => {
       const body = request.body as unknown;
@@ -268,14 +315,16 @@ export default async function workerRoutes(
   routes.post(
     '/api/worker/leases/:id/fail',
     {
-      schema: zodRoute({
-        params: leaseParamsSchema,
-        body: leaseFailBodySchema,
-        response: { 200: leaseEndedSchema, 400: errorResponseSchema, 409: errorResponseSchema },
-        summary:
-          "Ends the job with the run's error (failed), or stopped as the events reply asked (cancelled / interrupted)",
-        tags: ['workers'],
-      }),
+      schema: documented(
+        zodRoute({
+          params: leaseParamsSchema,
+          body: leaseFailBodySchema,
+          response: { 200: leaseEndedSchema, 400: errorResponseSchema, 409: errorResponseSchema },
+          summary:
+            "Ends the job with the run's error (failed), or stopped as the events reply asked (cancelled / interrupted)",
+          tags: ['workers'],
+        }),
+      ),
     },
     async (request) => board.fail(request.params.id, request.body),
   );
