@@ -4,7 +4,8 @@
 // from TOONLORA_TOKEN. While the server does not answer it says so once, then every 30 s at most, then once it is
 // back; a server that cannot take workers (no --remote-workers: 404 / 405; another worker protocol, named by both
 // sides' headers: 400 or any reply; another version before the protocol header: 400) ends it with a line
-// saying so (permanentClaimError). Ctrl-C stops the running job with a checkpoint (reported stopped: the job is interrupted, resumable) and
+// saying so (permanentClaimError). A reply that is not a toonlora server's (a proxy's HTML error page, a body cut
+// short) is said in one line as what it is, and the claims go on, waiting longer after each failure (claimRetryMs). Ctrl-C stops the running job with a checkpoint (reported stopped: the job is interrupted, resumable) and
 // exits; a second Ctrl-C exits at once.
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { EXIT_INTERRUPTED, ToonloraError } from '../../errors.js';
 import { runClaim } from '../../jobs/remote/remote-run.js';
 import { workerNameSchema } from '../../jobs/remote/protocol.js';
 import { UnreachableLog } from '../../jobs/remote/reach-log.js';
+import { NotToonloraReplyError } from '../../jobs/remote/reply-check.js';
 import { ProtocolMismatchError, WorkerClient } from '../../jobs/remote/worker-client.js';
 import { toonloraHome } from '../../models/cache.js';
 import { commandAction } from '../output.js';
@@ -27,8 +29,14 @@ export interface WorkerFlags {
 
 /** How long one claim may wait on the server for a job (its long poll), in seconds. */
 const CLAIM_WAIT_S = 20;
-/** After a failed claim (server unreachable, restarting), how long before the next try. */
+/** After a failed claim (server unreachable, restarting, a proxy answering for it), how long before the next try:
+ * doubled after each failure in a row, up to CLAIM_RETRY_MAX_MS. */
 const RETRY_MS = 5_000;
+const CLAIM_RETRY_MAX_MS = 60_000;
+
+/** The wait before the next claim after `failures` failed ones in a row (1: the first). */
+export const claimRetryMs = (failures: number): number =>
+  Math.min(RETRY_MS * 2 ** Math.max(0, Math.min(failures - 1, 10)), CLAIM_RETRY_MAX_MS);
 
 /** `--server` as a base URL: http(s) only. */
 export function parseServerUrl(value: string): string {
@@ -52,7 +60,8 @@ export function parseServerUrl(value: string): string {
  * server away, restarting, answering 5xx). A 401 is the server's own (the token).
  */
 export function permanentClaimError(error: unknown, server: string): ToonloraError | undefined {
-  if (!(error instanceof ToonloraError)) return undefined;
+  // a proxy's page is not the server's word: whatever its status, the server may answer the next claim
+  if (!(error instanceof ToonloraError) || error instanceof NotToonloraReplyError) return undefined;
   if (error.code === 'TL_ERR_UNAUTHORIZED' || error instanceof ProtocolMismatchError) return error;
   const status = error.details.status;
   if (status === 404 || status === 405) {
@@ -107,22 +116,26 @@ export async function work(flags: WorkerFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   say(`${name} waiting for train jobs from ${server} (work folder ${workDir})`);
+  let failures = 0;
   try {
     while (!stop.signal.aborted) {
       let claim: Awaited<ReturnType<WorkerClient['claim']>>;
       try {
         claim = await client.claim(name, CLAIM_WAIT_S, stop.signal);
+        failures = 0;
         const back = unreachable.reached();
         if (back) say(back);
       } catch (error) {
         if (stop.signal.aborted) break;
         const permanent = permanentClaimError(error, server);
         if (permanent) throw permanent;
+        failures += 1;
+        const wait = claimRetryMs(failures);
         const line = unreachable.failed(
-          `${error instanceof Error ? error.message : String(error)}; trying again every ${RETRY_MS / 1000} s`,
+          `${error instanceof Error ? error.message : String(error)}; trying again in ${wait / 1000} s`,
         );
         if (line) say(line);
-        await sleep(RETRY_MS, stop.signal);
+        await sleep(wait, stop.signal);
         continue;
       }
       if (!claim) continue;

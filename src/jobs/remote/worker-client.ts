@@ -4,8 +4,10 @@
 // words, its HTTP status in `details.status` (isTransient tells a server away from a refusal); a lost lease
 // (409 / 404) says so. Each request has a time limit (a stopped server must not hold the worker forever). Every
 // request carries this toonlora's worker protocol (protocol.ts); a server answering another one, or none (an older
-// toonlora), is a ProtocolMismatchError naming both versions. Files go to and from disk as streams, never whole in
-// memory; a download past its size limit is cut off as it arrives and its file removed.
+// toonlora), is a ProtocolMismatchError naming both versions; a reply that is not a toonlora server's at all (a
+// proxy's HTML page, a body cut short) is a NotToonloraReplyError saying what came (reply-check.ts), worth trying
+// again. Files go to and from disk as streams, never whole in memory; a download past its size limit is cut off as it
+// arrives and its file removed.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
@@ -28,6 +30,7 @@ import {
   type WorkerClaim,
   workerClaimSchema,
 } from './protocol.js';
+import { jsonOf, NotToonloraReplyError, notToonloraReply, parseReply, readReplyBody } from './reply-check.js';
 
 /** The server no longer knows the lease (it expired, the job ended, the server restarted): stop the run. */
 export class LeaseLostError extends Error {
@@ -60,9 +63,11 @@ export const REQUEST_TIMEOUTS: RequestTimeouts = {
   fileMs: 30 * 60_000,
 };
 
-/** A failure worth trying again: the server was not reached or did not answer in time, or answered 5xx. */
+/** A failure worth trying again: the server was not reached or did not answer in time, or answered 5xx, or
+ * something else answered in its place (a proxy's error page). */
 export function isTransient(error: unknown): boolean {
   if (error instanceof LeaseLostError || !(error instanceof ToonloraError)) return false;
+  if (error instanceof NotToonloraReplyError) return true;
   const status = error.details.status;
   if (typeof status === 'number') return status >= 500;
   return error.code === 'TL_ERR_UNAVAILABLE';
@@ -120,12 +125,14 @@ export class WorkerClient {
       const why = timeout.aborted ? `no answer in ${inSeconds(timeoutMs)}` : reachError(error);
       throw new ToonloraError('TL_ERR_UNAVAILABLE', `cannot reach ${this.base} (${why})`, { cause: error });
     });
-    this.checkProtocol(path, res);
+    const where = `${method} ${path.split('?')[0]}`;
+    await this.checkProtocol(path, where, res);
     if (res.ok) return res;
-    const text = await res.text().catch(() => '');
-    const parsed = errorResponseSchema.safeParse(safeJson(text));
-    const message = parsed.success ? parsed.data.error.message : `HTTP ${res.status} ${text.slice(0, 200)}`;
-    const code = parsed.success ? parsed.data.error.code : '';
+    const text = await readReplyBody(res);
+    const parsed = errorResponseSchema.safeParse(jsonOf(text));
+    // not the server's error (it answers every error in this JSON): a proxy's page, a body cut short
+    if (!parsed.success) throw notToonloraReply(where, this.base, res, text);
+    const { message, code } = parsed.data.error;
     // a 404 of TL_ERR_INPUT_NOT_FOUND is a lease's missing file (its kept checkpoint), not a missing lease
     const lost = res.status === 409 || (res.status === 404 && code !== 'TL_ERR_INPUT_NOT_FOUND');
     if (path.startsWith('/api/worker/leases/') && lost) throw new LeaseLostError(message);
@@ -139,7 +146,6 @@ export class WorkerClient {
     }
     // the server's message names the route already ("POST /api/worker/claim: ...", or under a --server path
     // "POST /typo/api/worker/claim: no such route.")
-    const where = `${method} ${path.split('?')[0]}`;
     const named = /^[A-Z]+ \/\S*: /.test(message);
     throw new ToonloraError(known, named ? message : `${where}: ${message}`, {
       details: { status: res.status },
@@ -148,13 +154,18 @@ export class WorkerClient {
 
   /**
    * Throws a ProtocolMismatchError when an /api/worker reply names another worker protocol, or a 2xx reply names
-   * none (a server of an older toonlora). An error reply without one is not the routes' (no --remote-workers: 404;
-   * a wrong token: 401): it is read as before.
+   * none (a server of an older toonlora: JSON, or no body); a NotToonloraReplyError for a 2xx reply with neither the
+   * header nor JSON (a proxy's or portal's page). An error reply without the header is not the routes' (no
+   * --remote-workers: 404; a wrong token: 401): it is read as before.
    */
-  private checkProtocol(path: string, res: Response): void {
+  private async checkProtocol(path: string, where: string, res: Response): Promise<void> {
     if (!path.startsWith('/api/worker/')) return; // the dataset zip is an ordinary route
     const server = peerVersion((name) => res.headers.get(name));
     const answered = res.headers.has(PROTOCOL_HEADER);
+    const type = res.headers.get('content-type');
+    if (!answered && res.ok && res.status !== 204 && !/^application\/json\b/i.test(type ?? '')) {
+      throw notToonloraReply(where, this.base, res, await readReplyBody(res));
+    }
     if ((answered && !sameProtocol(server)) || (!answered && res.ok)) {
       void res.body?.cancel().catch(() => {});
       throw new ProtocolMismatchError(
@@ -169,7 +180,7 @@ export class WorkerClient {
     const limit = waitS * 1000 + this.timeouts.claimMarginMs;
     const res = await this.call('POST', '/api/worker/claim', { json: { worker, waitS } }, signal, limit);
     if (res.status === 204) return undefined;
-    return workerClaimSchema.parse(await res.json());
+    return parseReply(res, workerClaimSchema, 'POST /api/worker/claim', this.base);
   }
 
   /**
@@ -224,7 +235,7 @@ export class WorkerClient {
 
   async events(leaseId: string, events: readonly LeaseEvent[]): Promise<LeaseEventsReply> {
     const res = await this.call('POST', `/api/worker/leases/${leaseId}/events`, { json: { events } });
-    return leaseEventsReplySchema.parse(await res.json());
+    return parseReply(res, leaseEventsReplySchema, 'POST /api/worker/leases/:id/events', this.base);
   }
 
   /** Uploads the finished LoRA file `file`, streamed from disk. */
@@ -259,12 +270,4 @@ function reachError(error: unknown): string {
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.message === 'string') return cause.message;
   return error instanceof Error ? error.message : String(error);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,0 +1,161 @@
+// test/remote-worker-replies.test.ts — replies that are not a toonlora server's (fake servers on loopback): a proxy's
+// HTML error page, a captive portal's 200 page, a JSON body cut short or of another shape, on the claim and on a
+// lease's events. The worker says in one line what came (status, content-type, length, the first bytes escaped) and
+// that it is not a toonlora server reply, and tries again (with growing waits), instead of calling it a version
+// mismatch and exiting, dropping the lease on a proxy's 404, or printing a multi-line page.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { claimRetryMs, permanentClaimError } from '../src/cli/commands/worker.js';
+import { protocolHeaders } from '../src/jobs/remote/protocol.js';
+import { NotToonloraReplyError } from '../src/jobs/remote/reply-check.js';
+import {
+  isTransient,
+  LeaseLostError,
+  ProtocolMismatchError,
+  WorkerClient,
+} from '../src/jobs/remote/worker-client.js';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+/** A loopback server answering every request with `handle`: its base URL. */
+async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server = createServer((req, res) => {
+    req.resume();
+    handle(req, res);
+  });
+  closers.push(async () => {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
+const PROXY_PAGE =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n' +
+  '<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+
+/** What `call` threw (it must throw). */
+async function thrown(call: () => Promise<unknown>): Promise<Error> {
+  const error = await call().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as Error;
+}
+
+/** The error is a NotToonloraReplyError the worker tries again after, in one line saying `what`. */
+function expectNotToonlora(error: Error, url: string, ...what: string[]) {
+  expect(error).toBeInstanceOf(NotToonloraReplyError);
+  expect(error).not.toBeInstanceOf(ProtocolMismatchError);
+  expect(error.message).not.toMatch(/[\r\n]/);
+  expect(error.message).toContain('not a toonlora server reply');
+  expect(error.message).toContain(`another server answers at ${url}`);
+  for (const part of what) expect(error.message).toContain(part);
+  expect(isTransient(error)).toBe(true);
+  expect(permanentClaimError(error, url)).toBeUndefined();
+}
+
+describe('a reply that is not a toonlora server reply', () => {
+  it("a proxy's HTML error page on a claim (502, and a 404 or 401 of its own) is said as what it is", async () => {
+    for (const status of [502, 404, 401]) {
+      const url = await serve((_req, res) => {
+        res.writeHead(status, { 'content-type': 'text/html' });
+        res.end(PROXY_PAGE);
+      });
+      const error = await thrown(() => new WorkerClient(url).claim('gpu-a', 0));
+      expectNotToonlora(
+        error,
+        url,
+        `POST /api/worker/claim: not a toonlora server reply: HTTP ${status} `,
+        `content-type text/html, ${PROXY_PAGE.length} bytes: "<html>\\r\\n<head><title>502 Bad Gateway</title></head>\\r\\n<body>\\r\\n<center>`,
+      );
+    }
+  }, 30_000);
+
+  it('a 200 page with no protocol header (a captive portal) is not taken for an older toonlora', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><title>Sign in to the hotel wifi</title>');
+    });
+    const error = await thrown(() => new WorkerClient(url).claim('gpu-a', 0));
+    expectNotToonlora(
+      error,
+      url,
+      'HTTP 200 OK, content-type text/html; charset=utf-8',
+      '"<!doctype html><title>Sign in',
+    );
+    // an older toonlora answers JSON without the header: still a version mismatch
+    const older = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    expect(await thrown(() => new WorkerClient(older).claim('gpu-a', 0))).toBeInstanceOf(
+      ProtocolMismatchError,
+    );
+  }, 30_000);
+
+  it('a claim cut short, or not JSON, or JSON of another shape, under the protocol header', async () => {
+    const claim = '{"leaseId":"abc","leaseExpiresAt":"2026-01-01T00:00:00Z","renewEveryMs":5000,"job":{';
+    const cut = await serve((_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': '400',
+        ...protocolHeaders(),
+      });
+      res.write(claim);
+      setTimeout(() => res.destroy(), 50);
+    });
+    expectNotToonlora(
+      await thrown(() => new WorkerClient(cut).claim('gpu-a', 0)),
+      cut,
+      `${claim.length} bytes read, cut off after ${claim.length} bytes`,
+      '"{\\"leaseId\\":\\"abc\\"',
+    );
+    const binary = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...protocolHeaders() });
+      res.end(Buffer.from([0x00, 0x1b, 0x7f, 0x41]));
+    });
+    expectNotToonlora(
+      await thrown(() => new WorkerClient(binary).claim('gpu-a', 0)),
+      binary,
+      '(not JSON)',
+      '4 bytes: "\\u0000\\u001b\\u007fA"',
+    );
+    const shape = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...protocolHeaders() });
+      res.end('{"lease":1}');
+    });
+    expectNotToonlora(
+      await thrown(() => new WorkerClient(shape).claim('gpu-a', 0)),
+      shape,
+      '(not what toonlora answers: leaseId: ',
+    );
+  }, 30_000);
+
+  it("on a lease's events: a proxy's 404 page does not drop the lease, an HTML 200 is not an events reply", async () => {
+    for (const [status, headers] of [
+      [404, {}],
+      [200, protocolHeaders()],
+    ] as const) {
+      const url = await serve((_req, res) => {
+        res.writeHead(status, { 'content-type': 'text/html', ...headers });
+        res.end(PROXY_PAGE);
+      });
+      const error = await thrown(() => new WorkerClient(url).events('lease1', []));
+      expect(error).not.toBeInstanceOf(LeaseLostError);
+      expectNotToonlora(error, url, 'POST /api/worker/leases/', `HTTP ${status}`);
+    }
+  }, 30_000);
+
+  it('the claims go on with growing waits: 5 s, doubled after each failure in a row, at most 60 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 50].map(claimRetryMs)).toEqual([
+      5_000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000,
+    ]);
+  });
+});
