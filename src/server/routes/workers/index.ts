@@ -38,6 +38,7 @@ import type { RemoteTrainBoard } from '../../../jobs/remote/lease-board.js';
 import { errorResponseSchema } from '../../../schemas/api.js';
 import { operatorLine } from '../../plugins/errors.js';
 import { type HeaderDoc, withHeaderDocs } from '../../plugins/openapi.js';
+import { lingerAfterRefusal } from './refused-upload.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 
 declare module 'fastify' {
@@ -102,7 +103,6 @@ function protocolRefusal(app: FastifyInstance) {
       said.add(key);
       operatorLine(app.log, 'warn', { worker: name, workerProtocol: worker.protocol }, line);
     }
-    reply.header('connection', 'close'); // an upload's body is not read
     throw new ToonloraError('TL_ERR_USAGE', line, { details: { workerProtocol: worker.protocol } });
   };
 }
@@ -117,6 +117,12 @@ export default async function workerRoutes(
   // never buffered
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
   app.addContentTypeParser('application/zip', (_request, payload, done) => done(null, payload));
+  // a refusal of an upload not read to its end (too large, lease gone, another protocol) reaches a worker still
+  // sending it: the rest is read and dropped for a while before the connection closes (refused-upload.ts)
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 400) lingerAfterRefusal(request.raw, reply.raw);
+    return payload;
+  });
   // a shutdown answers the long polls at once, so the close does not wait for them
   app.addHook('preClose', async () => board.close());
   const refuse = protocolRefusal(app);
@@ -227,7 +233,6 @@ export default async function workerRoutes(
       }
       const declared = Number(request.headers['content-length']);
       if (declared > MAX_CHECKPOINT_BYTES) {
-        reply.header('connection', 'close'); // rather than read and drop gigabytes to keep the connection
         throw checkpointTooLarge(MAX_CHECKPOINT_BYTES, declared);
       }
       return board.storeCheckpoint(
@@ -298,17 +303,8 @@ export default async function workerRoutes(
         );
       }
       const declared = Number(request.headers['content-length']);
-      if (declared > maxLoraBytes) {
-        reply.header('connection', 'close'); // rather than read and drop it to keep the connection
-        throw loraTooLarge(maxLoraBytes, declared);
-      }
-      try {
-        return await board.complete(request.params.id, body as Readable, request.query, maxLoraBytes);
-      } catch (error) {
-        // refused while it streamed: the rest of the body is not read, the connection ends after the answer
-        if (!(body as Readable).readableEnded) reply.header('connection', 'close');
-        throw error;
-      }
+      if (declared > maxLoraBytes) throw loraTooLarge(maxLoraBytes, declared);
+      return board.complete(request.params.id, body as Readable, request.query, maxLoraBytes);
     },
   );
 
