@@ -7,7 +7,7 @@
 // protocol, or an older one sending none, is refused (400) with one line naming both versions, logged once per worker.
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
 import { checkpointTooLarge } from '../../../jobs/remote/checkpoint-store.js';
 import { loraTooLarge } from '../../../jobs/remote/lora-upload.js';
@@ -92,7 +92,7 @@ const REFUSALS_REMEMBERED = 1000;
  */
 function protocolRefusal(app: FastifyInstance) {
   const said = new Set<string>();
-  return (request: FastifyRequest, reply: FastifyReply, workerName: string | undefined): void => {
+  return (request: FastifyRequest, workerName: string | undefined): void => {
     const worker: PeerVersion = peerVersion((name) => request.headers[name]);
     if (sameProtocol(worker)) return;
     const name = workerName ?? `at ${request.ip}`;
@@ -129,12 +129,12 @@ export default async function workerRoutes(
   // before the body is read (a refused upload is not taken in); the claim waits for its body, which names the worker
   app.addHook('onRequest', async (request, reply) => {
     for (const [name, value] of Object.entries(protocolHeaders())) reply.header(name, value);
-    if (!request.routeOptions.url?.endsWith('/claim')) refuse(request, reply, undefined);
+    if (!request.routeOptions.url?.endsWith('/claim')) refuse(request, undefined);
   });
-  app.addHook('preValidation', async (request, reply) => {
+  app.addHook('preValidation', async (request) => {
     if (!request.routeOptions.url?.endsWith('/claim')) return;
     const body = request.body as { worker?: unknown } | undefined;
-    refuse(request, reply, typeof body?.worker === 'string' ? body.worker.slice(0, 100) : undefined);
+    refuse(request, typeof body?.worker === 'string' ? body.worker.slice(0, 100) : undefined);
   });
 
   routes.post(
@@ -223,7 +223,7 @@ export default async function workerRoutes(
         }),
       ),
     },
-    async (request, reply) => {
+    async (request) => {
       const body = request.body as unknown;
       if (!body || typeof (body as Readable).pipe !== 'function') {
         throw new ToonloraError(
@@ -294,7 +294,7 @@ export default async function workerRoutes(
         }),
       ),
     },
-    async (request, reply) => {
+    async (request) => {
       const body = request.body as unknown;
       if (!body || typeof (body as Readable).pipe !== 'function') {
         throw new ToonloraError(
