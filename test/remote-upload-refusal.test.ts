@@ -4,11 +4,13 @@
 // server closed at once with bytes unread, its TCP stack reset the connection, and the worker saw EPIPE / ECONNRESET
 // instead of the reason.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { storeCheckpoint } from '../src/jobs/remote/checkpoint-store.js';
 import { WorkerClient } from '../src/jobs/remote/worker-client.js';
 import { claimedTrainJob, WORKER_HEADERS } from './helpers/remote-train-jobs.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
@@ -145,4 +147,17 @@ describe('an upload refused before the server read it all', () => {
       /the LoRA upload \(32 MiB\) is larger than the server takes \(64 KiB/,
     );
   }, 60_000);
+});
+
+describe('a checkpoint upload refused by its byte count', () => {
+  it('leaves the request whole (its 413 is still to be answered), and no file', async () => {
+    const runDir = await mkdtemp(join(tmpdir(), 'tl-ckpt-refused-'));
+    const body = new PassThrough();
+    body.write(Buffer.alloc(600));
+    body.write(Buffer.alloc(600));
+    const stored = storeCheckpoint(runDir, 3, body, { maxBytes: 1000, keep: () => {} });
+    await expect(stored).rejects.toMatchObject({ code: 'TL_ERR_PAYLOAD_TOO_LARGE' });
+    expect(body.destroyed).toBe(false);
+    expect(await readdir(runDir)).toEqual([]);
+  });
 });

@@ -80,7 +80,15 @@ export async function storeCheckpoint(
   const temporary = join(runDir, `.worker-checkpoint-${randomUUID()}.partial`);
   const name = storedCheckpointName(step);
   try {
-    await pipeline(body, byteLimit(options.maxBytes), createWriteStream(temporary));
+    // not pipeline(body, …): a refusal must not destroy the request (a server's request: that would reset the
+    // connection before its 413 is answered); the route reads and drops the rest after answering
+    const limit = byteLimit(options.maxBytes);
+    body.once('error', (error) => limit.destroy(error));
+    body.once('close', () => {
+      if (!body.readableEnded) limit.destroy(new Error('the checkpoint upload was cut off before its end'));
+    });
+    body.pipe(limit);
+    await pipeline(limit, createWriteStream(temporary));
     await checkCheckpointZip(temporary);
     options.keep();
     await rename(temporary, join(runDir, name));
