@@ -5,13 +5,14 @@
 // instead of the reason.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { storeCheckpoint } from '../src/jobs/remote/checkpoint-store.js';
-import { WorkerClient } from '../src/jobs/remote/worker-client.js';
+import { isTransient, WorkerClient } from '../src/jobs/remote/worker-client.js';
 import { claimedTrainJob, WORKER_HEADERS } from './helpers/remote-train-jobs.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -160,4 +161,35 @@ describe('a checkpoint upload refused by its byte count', () => {
     expect(body.destroyed).toBe(false);
     expect(await readdir(runDir)).toEqual([]);
   });
+});
+
+describe('an upload whose connection is reset with no answer', () => {
+  it('is said as that (the server may have refused it), not as a server it cannot reach', async () => {
+    const server = createServer((req) => {
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > 64 * 1024) req.socket.resetAndDestroy();
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const file = join(await mkdtemp(join(tmpdir(), 'tl-reset-')), 'big.safetensors');
+    await writeFile(file, Buffer.alloc(8 * 1024 * 1024));
+    try {
+      const error = await new WorkerClient(url)
+        .complete('lease1', file, { steps: 4, lastLoss: null })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'TL_ERR_UNAVAILABLE' });
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^POST /api/worker/leases/lease1/complete: the connection to ${url} ended during the upload \\((ECONNRESET|EPIPE|UND_ERR_SOCKET)\\) with no answer: the server may have refused it`,
+        ),
+      );
+      expect(isTransient(error)).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    }
+  }, 30_000);
 });

@@ -79,6 +79,7 @@ export async function storeCheckpoint(
   await mkdir(runDir, { recursive: true });
   const temporary = join(runDir, `.worker-checkpoint-${randomUUID()}.partial`);
   const name = storedCheckpointName(step);
+  const out = createWriteStream(temporary);
   try {
     // not pipeline(body, …): a refusal must not destroy the request (a server's request: that would reset the
     // connection before its 413 is answered); the route reads and drops the rest after answering
@@ -88,11 +89,13 @@ export async function storeCheckpoint(
       if (!body.readableEnded) limit.destroy(new Error('the checkpoint upload was cut off before its end'));
     });
     body.pipe(limit);
-    await pipeline(limit, createWriteStream(temporary));
+    await pipeline(limit, out);
     await checkCheckpointZip(temporary);
     options.keep();
     await rename(temporary, join(runDir, name));
   } catch (error) {
+    // a refusal may come before the file is even open: its removal waits for it to be closed
+    if (!out.closed) await new Promise<void>((done) => out.once('close', () => done()));
     await rm(temporary, { force: true });
     throw error;
   }

@@ -123,6 +123,15 @@ export class WorkerClient {
     const res = await this.fetchImpl(`${this.base}${path}`, init as RequestInit).catch((error: unknown) => {
       if (signal?.aborted) throw error;
       const why = timeout.aborted ? `no answer in ${inSeconds(timeoutMs)}` : reachError(error);
+      if (body && 'stream' in body && /^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/.test(why)) {
+        // the server was reached: it (or a proxy) ended the connection before its answer arrived
+        throw new ToonloraError(
+          'TL_ERR_UNAVAILABLE',
+          `${method} ${path.split('?')[0]}: the connection to ${this.base} ended during the upload (${why}) with no ` +
+            'answer: the server may have refused it (too large, the lease gone) and its log says why, or a proxy cut it',
+          { cause: error },
+        );
+      }
       throw new ToonloraError('TL_ERR_UNAVAILABLE', `cannot reach ${this.base} (${why})`, { cause: error });
     });
     const where = `${method} ${path.split('?')[0]}`;
