@@ -6,62 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatResult } from '../src/cli/commands/prep.js';
-import { buildManifest, readManifest } from '../src/prep/manifest.js';
-import type { PrepResult } from '../src/prep/pipeline.js';
-import { prepConfigSchema } from '../src/schemas/config.js';
+import { readManifest } from '../src/prep/manifest.js';
 import type { Manifest } from '../src/schemas/manifest.js';
+import { sceneCrop, sceneFile, sceneManifest, sceneResult as result } from './helpers/manifest-scene.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-warnings-'));
-const box = { x: 0, y: 0, width: 100, height: 100 };
 const WARNING = 'quality warning: text removal erased 12 % of the character (100x100 at 0,0)';
-const choice = { name: 'fixed', reason: 'given by the caller' };
 
 function manifest(warnings: string[]): Manifest {
-  return buildManifest({
-    createdAt: new Date('2026-01-01T00:00:00Z'),
-    datasetDir: '10_sks girl',
-    settings: prepConfigSchema.parse({}),
-    stages: {
-      textDetector: choice,
-      textRemover: choice,
-      segmenter: choice,
-      personDetector: null,
-      captioner: choice,
-    },
-    cancelled: false,
-    files: [
-      {
-        source: '/in/page.png',
-        status: 'ok',
-        reason: null,
-        reasonCode: null,
-        crops: [
-          {
-            image: '10_sks girl/page.png',
-            captionFile: '10_sks girl/page.txt',
-            caption: 'sks, girl',
-            characterBox: box,
-            cropBox: box,
-            dhash: '0123456789abcdef',
-            warnings,
-          },
-        ],
-        rejected: [],
-        timingsMs: {},
-      },
-    ],
-  });
-}
-
-function result(m: Manifest): PrepResult {
-  return {
-    outDir: '/out',
-    datasetDir: '/out/10_sks girl',
-    manifestPath: '/out/manifest.json',
-    manifest: m,
-    keptPrevious: false,
-    notProcessed: 0,
-  };
+  return sceneManifest([sceneFile('/in/page.png', { crops: [sceneCrop('page', { warnings })] })]);
 }
 
 describe('prep quality warnings', () => {

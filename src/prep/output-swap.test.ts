@@ -6,9 +6,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { prepConfigSchema } from '../schemas/config.js';
-import type { ManifestCrop } from '../schemas/manifest.js';
-import { buildManifest, writeManifest } from './manifest.js';
+import { sceneCrop, sceneFile, sceneManifest } from '../../test/helpers/manifest-scene.js';
+import { writeManifest } from './manifest.js';
 import { planReplacement, releaseStaging, STAGING_DIR, startStaging } from './output-swap.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-output-swap-'));
@@ -54,47 +53,12 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 async function previousRun(name: string, withHashes: boolean): Promise<string> {
   const out = join(root, name);
   mkdirSync(join(out, '10_sks girl'), { recursive: true });
-  const crops: ManifestCrop[] = ['a', 'b'].map((stem) => {
+  const crops = ['a', 'b'].map((stem) => {
     writeFileSync(join(out, '10_sks girl', `${stem}.png`), png(stem));
     writeFileSync(join(out, '10_sks girl', `${stem}.txt`), 'sks, girl\n');
-    const box = { x: 0, y: 0, width: 10, height: 10 };
-    return {
-      image: `10_sks girl/${stem}.png`,
-      captionFile: `10_sks girl/${stem}.txt`,
-      caption: 'sks, girl',
-      characterBox: box,
-      cropBox: box,
-      dhash: '0123456789abcdef',
-      ...(withHashes ? { sha256: sha256(png(stem)) } : {}),
-      warnings: [],
-    };
+    return sceneCrop(stem, withHashes ? { sha256: sha256(png(stem)) } : {});
   });
-  const choice = { name: 'x', reason: 'y' };
-  const manifest = buildManifest({
-    createdAt: new Date(),
-    datasetDir: '10_sks girl',
-    settings: prepConfigSchema.parse({}),
-    stages: {
-      textDetector: choice,
-      textRemover: choice,
-      segmenter: choice,
-      personDetector: null,
-      captioner: choice,
-    },
-    cancelled: false,
-    files: [
-      {
-        source: '/in/a.png',
-        status: 'ok',
-        reason: null,
-        reasonCode: null,
-        crops,
-        rejected: [],
-        timingsMs: {},
-      },
-    ],
-  });
-  await writeManifest(out, manifest);
+  await writeManifest(out, sceneManifest([sceneFile('/in/a.png', { crops })]));
   return out;
 }
 

@@ -2,77 +2,31 @@
 // escaped: before, a file named `evil<ESC>[2J<ESC>]0;pwned<BEL>x.png` cleared the screen and set the window title,
 // and a newline in a name split its `ok` line in two. The --json document keeps the names as they are.
 import { describe, expect, it } from 'vitest';
-import { buildManifest } from '../../prep/manifest.js';
+import { sceneCrop, sceneFile, sceneManifest, sceneResult } from '../../../test/helpers/manifest-scene.js';
 import type { PrepResult } from '../../prep/pipeline.js';
-import { prepConfigSchema } from '../../schemas/config.js';
 import { printResult } from '../output.js';
 import { formatResult } from './prep.js';
 
 const EVIL = 'evil\u001b[2J\u001b]0;pwned\u0007x.png';
-const box = { x: 0, y: 0, width: 100, height: 100 };
-const choice = { name: 'fixed', reason: 'given by the caller' };
 
 function result(): PrepResult {
-  const manifest = buildManifest({
-    createdAt: new Date('2026-01-01T00:00:00Z'),
-    datasetDir: '10_sks girl',
-    settings: prepConfigSchema.parse({}),
-    stages: {
-      textDetector: choice,
-      textRemover: choice,
-      segmenter: choice,
-      personDetector: null,
-      captioner: choice,
-    },
-    cancelled: false,
-    files: [
-      {
-        source: '/in/new\nline.png',
-        status: 'ok',
-        reason: null,
-        reasonCode: null,
-        crops: [
-          {
-            image: '10_sks girl/new\nline.png',
-            captionFile: '10_sks girl/new\nline.txt',
-            caption: 'sks, girl',
-            characterBox: box,
-            cropBox: box,
-            dhash: '0123456789abcdef',
-            warnings: ['quality warning: blurry'],
-          },
-        ],
-        rejected: [],
-        timingsMs: {},
-      },
-      {
-        source: `/in/${EVIL}`,
+  return sceneResult(
+    sceneManifest([
+      sceneFile('/in/new\nline.png', {
+        crops: [sceneCrop('new\nline', { warnings: ['quality warning: blurry'] })],
+      }),
+      sceneFile(`/in/${EVIL}`, {
         status: 'error',
         reason: `${EVIL}: the file is empty (0 bytes). Re-export or re-download it.`,
         reasonCode: 'empty',
-        crops: [],
-        rejected: [],
-        timingsMs: {},
-      },
-      {
-        source: '/in/photo\u202egnp.exe',
+      }),
+      sceneFile('/in/photo\u202egnp.exe', {
         status: 'skipped',
         reason: 'photo\u202egnp.exe: near-duplicate of /in/photo\u202egnp.exe',
         reasonCode: 'near-duplicate',
-        crops: [],
-        rejected: [],
-        timingsMs: {},
-      },
-    ],
-  });
-  return {
-    outDir: '/out',
-    datasetDir: '/out/10_sks girl',
-    manifestPath: '/out/manifest.json',
-    manifest,
-    keptPrevious: false,
-    notProcessed: 0,
-  };
+      }),
+    ]),
+  );
 }
 
 describe('prep summary: file names with control characters', () => {

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sceneCrop } from '../../../test/helpers/manifest-scene.js';
 import type { Manifest } from '../../schemas/manifest.js';
 import {
   cropWarningLines,
@@ -130,16 +131,7 @@ describe('datasetFromManifest on a webtoon strip', () => {
       { x: 0, y: 0, width: 800, height: 2000 },
       { x: 0, y: 2400, width: 800, height: 2200 },
     ];
-    const crop = (name: string, panel: number) => ({
-      image: `10_sks girl/${name}.png`,
-      captionFile: `10_sks girl/${name}.txt`,
-      caption: 'sks, girl',
-      characterBox: box,
-      cropBox: box,
-      dhash: '0123456789abcdef',
-      panel,
-      warnings: [],
-    });
+    const crop = (name: string, panel: number) => sceneCrop(name, { characterBox: box, cropBox: box, panel });
     const strip = {
       files: [
         {
