@@ -195,15 +195,16 @@ export async function untilStopped(signal: AbortSignal): Promise<never> {
 }
 
 /**
- * A character (Mina) with one stored 8x8 PNG upload per name (`<name>.png`), recorded in the catalog as the upload
- * route records them; returns the character and each upload's path inside the data folder.
+ * A character (Mina) with one stored PNG upload per name (`<name>.png`), as small as the upload accepts (a smaller one
+ * is refused), recorded in the catalog as the upload route records them; returns the character and each upload's
+ * path inside the data folder.
  */
 export async function seedUploads(
   app: FastifyInstance,
   names: readonly string[] = ['a'],
 ): Promise<{ characterId: string; storedPaths: string[] }> {
   const character = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
-  const png = await solidPng(8, 8);
+  const png = await solidPng(MIN_IMAGE_SIDE_PX, MIN_IMAGE_SIDE_PX);
   const images = names.map((name) => {
     const id = randomUUID();
     const storedPath = uploadRelPath(character.id, id, 'png');
@@ -214,8 +215,8 @@ export async function seedUploads(
       originalName: `${name}.png`,
       storedPath,
       format: 'png' as const,
-      width: 8,
-      height: 8,
+      width: MIN_IMAGE_SIDE_PX,
+      height: MIN_IMAGE_SIDE_PX,
       bytes: png.length,
       sha256: name,
     };
