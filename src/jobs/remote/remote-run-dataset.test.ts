@@ -73,22 +73,25 @@ const training = (seen: string[]) =>
     return { status: 'done', kohyaFile, steps: 4, lastLoss: 0.1, checkpoint: null, stats: {} };
   }) as typeof runTraining;
 
+/** One claim of `claim` into `workDir` over a server sending `zip`, with the recording trainer; its end and fails. */
+async function claimOnce(
+  zip: Buffer,
+  workDir: string,
+  seen: string[],
+  limits: { datasetZipMaxBytes?: number; finalRetryMs?: number[] } = {},
+) {
+  const { client, fails } = network(zip);
+  const end = await runClaim({ client, claim, workDir, say: () => {}, train: training(seen), ...limits });
+  return { end, fails };
+}
+
 describe("a remote run's dataset download", () => {
   it('fails the job past the limit mid-stream, leaving no file; the next claim downloads it again', async () => {
     const zip = await datasetZip(200_000);
     const workDir = mkdtempSync(join(tmpdir(), 'tl-dataset-'));
     const seen: string[] = [];
-    const first = network(zip);
-    const end = await runClaim({
-      client: first.client,
-      claim,
-      workDir,
-      say: () => {},
-      train: training(seen),
-      datasetZipMaxBytes: 100_000,
-      finalRetryMs: [10],
-    });
-    expect(end).toBe('failed');
+    const first = await claimOnce(zip, workDir, seen, { datasetZipMaxBytes: 100_000, finalRetryMs: [10] });
+    expect(first.end).toBe('failed');
     expect(first.fails[0]?.error).toMatchObject({
       code: 'TL_ERR_DOWNLOAD',
       message:
@@ -97,15 +100,8 @@ describe("a remote run's dataset download", () => {
     expect(seen).toEqual([]);
     expect(readdirSync(join(workDir, 'job1'))).toEqual([]); // no zip, no half-unpacked dataset
 
-    const second = network(zip);
-    const again = await runClaim({
-      client: second.client,
-      claim,
-      workDir,
-      say: () => {},
-      train: training(seen),
-    });
-    expect(again).toBe('succeeded');
+    const again = await claimOnce(zip, workDir, seen);
+    expect(again.end).toBe('succeeded');
     expect(seen).toEqual(['sks girl']);
     expect(readdirSync(join(workDir, 'job1')).filter((name) => name.startsWith('.'))).toEqual([]);
     expect(existsSync(join(workDir, 'job1', 'train-data', '10_sks girl', 'a.png'))).toBe(true);
@@ -118,27 +114,13 @@ describe("a remote run's dataset download", () => {
     for (let i = 0; i < 40; i += 1) damaged[at + i] = (damaged[at + i] ?? 0) ^ 0xff;
     const workDir = mkdtempSync(join(tmpdir(), 'tl-dataset-'));
     const seen: string[] = [];
-    const first = network(damaged);
-    const end = await runClaim({
-      client: first.client,
-      claim,
-      workDir,
-      say: () => {},
-      train: training(seen),
-      finalRetryMs: [10],
-    });
-    expect(end).toBe('failed');
+    const first = await claimOnce(damaged, workDir, seen, { finalRetryMs: [10] });
+    expect(first.end).toBe('failed');
     expect(first.fails[0]?.error.message).toMatch(/^dataset zip: .*; download it again\.$/);
     expect(readdirSync(join(workDir, 'job1'))).toEqual([]); // before: train-data with a.png only, taken as downloaded
 
-    const again = await runClaim({
-      client: network(good).client,
-      claim,
-      workDir,
-      say: () => {},
-      train: training(seen),
-    });
-    expect(again).toBe('succeeded');
+    const again = await claimOnce(good, workDir, seen);
+    expect(again.end).toBe('succeeded');
     expect(seen).toEqual(['sks girl '.repeat(5000)]);
   }, 30_000);
 });
