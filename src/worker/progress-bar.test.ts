@@ -55,15 +55,22 @@ function step(step: number, total: number, extra: Partial<{ loss: number | null;
   } as const;
 }
 
-/** A non-TTY stream (a file, a pipe) that keeps what is written, and a clock the test moves. */
-function fakeOutput() {
+/** A non-TTY stream (a file, a pipe) that keeps what is written, a clock the test moves, and a reporter (mode
+ * lines, label `train` unless told) writing there on that clock. */
+function fakeOutput(options: { label?: string; loss?: boolean } = {}) {
   const written: string[] = [];
   const stream = { isTTY: false, write: (chunk: string) => written.push(chunk) > 0 };
   let ms = 1_000_000;
+  const now = () => ms;
   return {
     written,
-    stream: stream as unknown as NodeJS.WritableStream,
-    now: () => ms,
+    reporter: createProgressReporter({
+      mode: 'lines',
+      label: 'train',
+      ...options,
+      stream: stream as unknown as NodeJS.WritableStream,
+      now,
+    }),
     advance: (seconds: number) => {
       ms += seconds * 1000;
     },
@@ -73,12 +80,7 @@ function fakeOutput() {
 describe('createProgressReporter without a terminal (mode lines)', () => {
   it('prints the first step, then at most one line per 30 s, and the last step', () => {
     const out = fakeOutput();
-    const reporter = createProgressReporter({
-      mode: 'lines',
-      label: 'train',
-      stream: out.stream,
-      now: out.now,
-    });
+    const { reporter } = out;
     reporter.onEvent(step(1, 60));
     for (let n = 2; n <= 59; n += 1) {
       out.advance(6); // a step every 6 s: 6 minutes in all
@@ -108,12 +110,7 @@ describe('createProgressReporter without a terminal (mode lines)', () => {
 
   it('a run that stops before its last step ends with a line for where it stopped', () => {
     const out = fakeOutput();
-    const reporter = createProgressReporter({
-      mode: 'lines',
-      label: 'train',
-      stream: out.stream,
-      now: out.now,
-    });
+    const { reporter } = out;
     reporter.onEvent(step(1, 60));
     out.advance(5);
     reporter.onEvent(step(2, 60, { loss: null }));
@@ -126,14 +123,8 @@ describe('createProgressReporter without a terminal (mode lines)', () => {
   });
 
   it('has no loss column for sampling steps, and prints log lines as they come', () => {
-    const out = fakeOutput();
-    const reporter = createProgressReporter({
-      mode: 'lines',
-      label: 'generate',
-      loss: false,
-      stream: out.stream,
-      now: out.now,
-    });
+    const out = fakeOutput({ label: 'generate', loss: false });
+    const { reporter } = out;
     reporter.onEvent({ version: 1, type: 'log', level: 'info', message: 'base model loaded in 2.34 s' });
     reporter.onEvent(step(1, 10));
     reporter.onEvent({ version: 1, type: 'log', level: 'debug', message: 'internal detail' });
