@@ -1,78 +1,42 @@
 // src/prep/page-panels-jpeg.test.ts — findPagePanels on pages as they are found: JPEGs (q60-q95) with narrow
 // gutters (10-24 px) at 800 and 1600 px wide, a scan's grey noisy paper; and what JPEG noise must not cut: a
 // noisy near-white sky, a thin line of art across a gutter.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { twoCharactersSvg } from '../../test/fixtures/prep-quality/pages.js';
 import { makeRgb } from '../../test/helpers/images.js';
+import {
+  DARK,
+  drawPage,
+  framed,
+  panelGrid,
+  type Rgb,
+  throughJpeg as asJpeg,
+} from '../../test/helpers/manga-page.js';
 import type { Box, RgbImage } from '../vision/image.js';
-import { decodeToRgb, encodeJpeg, renderSvgToRgb } from '../vision/sharp-io.js';
+import { renderSvgToRgb } from '../vision/sharp-io.js';
 import { findPagePanels } from './page-panels.js';
 
 /** The boxes findPagePanels cuts `image` into (panels of a row left to right), or null. */
 const pageBoxes = async (image: RgbImage) =>
   (await findPagePanels(image, 'left-to-right'))?.map((p) => p.box) ?? null;
 
-type Rgb = readonly [number, number, number];
-const BLACK: Rgb = [0, 0, 0];
-const DARK: Rgb = [40, 40, 60];
-const FILLS: readonly Rgb[] = [
-  [188, 215, 240],
-  [250, 236, 170],
-  [245, 200, 210],
-  [255, 255, 255],
-  [120, 170, 90],
-  [220, 220, 220],
-];
-const dir = mkdtempSync(join(tmpdir(), 'toonlora-page-jpeg-'));
-
 /** A repeatable noise -amp..amp for pixel (x, y) (a hash, no state). */
 const noise = (x: number, y: number, amp: number) =>
   (((((x * 73856093) ^ (y * 19349663)) >>> 0) % 1000) / 1000) * 2 * amp - amp;
 const clamp = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
 
-/** A 3 x 2 grid of panels `gap` px apart, margins of a 20th of the width. */
-function grid(width: number, height: number, gap: number): Box[] {
-  const margin = Math.round(width / 20);
-  const w = Math.floor((width - 2 * margin - gap) / 2);
-  const h = Math.floor((height - 2 * margin - 2 * gap) / 3);
-  const boxes: Box[] = [];
-  for (let r = 0; r < 3; r++)
-    for (let c = 0; c < 2; c++)
-      boxes.push({ x: margin + c * (w + gap), y: margin + r * (h + gap), width: w, height: h });
-  return boxes;
-}
+/** A 3 x 2 grid of panels `gap` px apart, margins of a 20th of the width, whole pixels. */
+const grid = (width: number, height: number, gap: number) =>
+  panelGrid(width, height, 3, 2, Math.round(width / 20), gap, true);
 
-/** Framed panels (3 px black border, a fill, a dark figure in the middle) on `paper`, `extra` drawn dark over all. */
-function page(
+/** Framed panels at `boxes` on `paper`, `extra` drawn dark over all. */
+const page = (
   width: number,
   height: number,
   boxes: readonly Box[],
   paper: (x: number, y: number) => Rgb,
   extra: readonly Box[] = [],
-) {
-  const inside = (x: number, y: number, b: Box) =>
-    x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
-  return makeRgb(width, height, (x, y) => {
-    if (extra.some((b) => inside(x, y, b))) return DARK;
-    for (const [i, b] of boxes.entries()) {
-      if (!inside(x, y, b)) continue;
-      if (Math.min(x - b.x, y - b.y, b.x + b.width - 1 - x, b.y + b.height - 1 - y) < 3) return BLACK;
-      const fx = (x - b.x - b.width / 2) / (0.15 * b.width);
-      const fy = (y - b.y - b.height / 2) / (0.3 * b.height);
-      return fx * fx + fy * fy < 1 ? DARK : (FILLS[i % FILLS.length] as Rgb);
-    }
-    return paper(x, y);
-  });
-}
-
-async function asJpeg(image: RgbImage, quality: number): Promise<RgbImage> {
-  const path = join(dir, `page-${quality}.jpg`);
-  await encodeJpeg(image, path, quality);
-  return decodeToRgb(path, { maxPixels: 1e8 });
-}
+) => drawPage(width, height, framed(boxes), paper, extra);
 
 /** The largest difference of any side of any panel from the expected box; Infinity when the count differs. */
 function worstError(panels: readonly Box[] | null, boxes: readonly Box[]): number {

@@ -1,89 +1,43 @@
 // src/prep/page-panels.test.ts — where a manga page is cut into panels (findPagePanels: a recursive XY-cut at
 // gutters of one flat colour) and where it is left whole (one panel, a character across a gutter, borderless art).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRgb } from '../../test/helpers/images.js';
-import { decodeToRgb, encodeJpeg } from '../vision/sharp-io.js';
+import {
+  BLACK,
+  DARK,
+  drawPage,
+  FILLS,
+  figureAt,
+  framed,
+  inside,
+  type PanelArt,
+  panelGrid as grid,
+  type Rgb,
+  throughJpeg,
+  WHITE,
+} from '../../test/helpers/manga-page.js';
 import type { Box, RgbImage } from '../vision/image.js';
 import { findPagePanels } from './page-panels.js';
+import { joinedPanelsNote } from './strip-panels.js';
 
 /** The boxes findPagePanels cuts `image` into (panels of a row left to right), or null. */
 const pageBoxes = async (image: RgbImage) =>
   (await findPagePanels(image, 'left-to-right'))?.map((p) => p.box) ?? null;
-import { joinedPanelsNote } from './strip-panels.js';
 
-type Rgb = readonly [number, number, number];
-const WHITE: Rgb = [255, 255, 255];
-const BLACK: Rgb = [0, 0, 0];
-const FILLS: readonly Rgb[] = [
-  [188, 215, 240],
-  [250, 236, 170],
-  [245, 200, 210],
-  [255, 255, 255],
-  [120, 170, 90],
-  [220, 220, 220],
-];
-const DARK: Rgb = [40, 40, 60];
-
-interface PanelArt {
-  readonly box: Box;
-  /** A 3 px black border line around it (manga's usual frame). */
-  readonly framed?: boolean;
-}
-
-const inside = (x: number, y: number, b: Box) =>
-  x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
-/** A figure standing in the middle of panel `b`: an ellipse 30 % of it wide and 60 % high (a figure's outermost
- * columns and rows touch it in a few pixels, as a drawn character's do). */
-const figureAt = (x: number, y: number, b: Box) =>
-  ((x - b.x - b.width / 2) / (0.15 * b.width)) ** 2 + ((y - b.y - b.height / 2) / (0.3 * b.height)) ** 2 < 1;
-
-/**
- * A page `width` x `height` of `gutter` colour with `panels` (each filled with its own colour and a dark
- * figure in its middle, an ellipse 30 % of it wide and 60 % high), and `extra` boxes drawn dark over
- * everything (a character breaking its frame).
- */
-function page(
+/** A page of `gutter` colour with `panels` and `extra` boxes drawn dark over everything. */
+const page = (
   width: number,
   height: number,
   panels: readonly PanelArt[],
   gutter: Rgb = WHITE,
   extra: readonly Box[] = [],
-) {
-  return makeRgb(width, height, (x, y) => {
-    if (extra.some((b) => inside(x, y, b))) return DARK;
-    for (const [i, { box, framed = true }] of panels.entries()) {
-      if (!inside(x, y, box)) continue;
-      const border = Math.min(x - box.x, y - box.y, box.x + box.width - 1 - x, box.y + box.height - 1 - y);
-      if (framed && border < 3) return BLACK;
-      return figureAt(x, y, box) ? DARK : (FILLS[i % FILLS.length] as Rgb);
-    }
-    return gutter;
-  });
-}
-
-/** A grid of `rows` x `cols` panels on a page with `margin` px margins and `gap` px gutters. */
-function grid(width: number, height: number, rows: number, cols: number, margin: number, gap: number): Box[] {
-  const w = (width - 2 * margin - (cols - 1) * gap) / cols;
-  const h = (height - 2 * margin - (rows - 1) * gap) / rows;
-  const boxes: Box[] = [];
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++)
-      boxes.push({ x: margin + c * (w + gap), y: margin + r * (h + gap), width: w, height: h });
-  return boxes;
-}
+) => drawPage(width, height, panels, () => gutter, extra);
 
 describe('findPagePanels', () => {
   it('cuts a 2 x 3 grid with white gutters and margins into 6 panels, rows top to bottom, each left to right', async () => {
     const boxes = grid(600, 840, 3, 2, 40, 20);
     expect(boxes[0]).toEqual({ x: 40, y: 40, width: 250, height: 240 });
-    const image = page(
-      600,
-      840,
-      boxes.map((box) => ({ box })),
-    );
+    const image = page(600, 840, framed(boxes));
     expect(await pageBoxes(image)).toEqual(boxes);
   });
 
@@ -113,16 +67,7 @@ describe('findPagePanels', () => {
 
   it('cuts a JPEG page (q 90) at its gutters: the near-white lines JPEG leaves beside a border do not hide them', async () => {
     const boxes = grid(600, 840, 2, 2, 40, 40);
-    const path = join(mkdtempSync(join(tmpdir(), 'toonlora-page-jpeg-')), 'page.jpg');
-    await encodeJpeg(
-      page(
-        600,
-        840,
-        boxes.map((box) => ({ box })),
-      ),
-      path,
-    );
-    const panels = await decodeToRgb(path, { maxPixels: 1e8 }).then(pageBoxes);
+    const panels = await pageBoxes(await throughJpeg(page(600, 840, framed(boxes))));
     expect(panels).toHaveLength(4);
     for (const [i, panel] of (panels ?? []).entries()) {
       const box = boxes[i] as Box;
@@ -140,11 +85,7 @@ describe('findPagePanels', () => {
     const upper = { x: 390, y: 570, width: 180, height: 210 };
     const lower = { x: 390, y: 800, width: 180, height: 210 };
     const boxes = [top, left, right, tall, upper, lower];
-    const image = page(
-      600,
-      1040,
-      boxes.map((box) => ({ box })),
-    );
+    const image = page(600, 1040, framed(boxes));
     expect(await pageBoxes(image)).toEqual(boxes);
   });
 
@@ -204,28 +145,14 @@ describe('findPagePanels', () => {
     ]);
     expect(await pageBoxes(numbered)).toBeNull();
     // strips are strip-panels.ts's
-    expect(
-      await pageBoxes(
-        page(
-          300,
-          700,
-          grid(300, 700, 2, 1, 20, 20).map((box) => ({ box })),
-        ),
-      ),
-    ).toBeNull();
+    expect(await pageBoxes(page(300, 700, framed(grid(300, 700, 2, 1, 20, 20))))).toBeNull();
   });
 
   it('drops a title line and a page number but cuts the panels', async () => {
     const boxes = grid(600, 840, 2, 2, 60, 24);
     const title = { x: 200, y: 10, width: 200, height: 30 };
     const number = { x: 290, y: 800, width: 20, height: 24 };
-    const image = page(
-      600,
-      840,
-      boxes.map((box) => ({ box })),
-      WHITE,
-      [title, number],
-    );
+    const image = page(600, 840, framed(boxes), WHITE, [title, number]);
     expect(await pageBoxes(image)).toEqual(boxes);
   });
 });
