@@ -337,6 +337,37 @@ function refusalOffenders(warnings: readonly InspectWarning[], words: InspectWar
   });
 }
 
+/** Each CLI word in `texts`, with the text it stands in. */
+const offenders = (texts: readonly string[]) =>
+  texts.flatMap((text) => cliWordsIn(text).map((found) => `${found} in "${text}"`));
+
+/** LoRA files made elsewhere that generate cannot use (an SDXL one; an SD 2.x one, a bias tensor and a tensor of
+ * no module, refused for their tensors of no module), written into a new folder under `label`: each one's path. */
+async function unusableLoraFiles(label: string): Promise<Array<[name: string, path: string]>> {
+  const dir = mkdtempSync(join(tmpdir(), `toonlora-guard-${label}-`));
+  const modules = ['down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'];
+  const lora = makePeftTensors({ modules, rank: 4, seed: 1, prefix: 'unet.' });
+  const bias = {
+    name: `unet.${modules[0]}.lora_B.bias`,
+    dtype: 'F32' as const,
+    shape: [2],
+    data: new Float32Array(2),
+  };
+  const files: Record<string, [FixtureTensor[], Record<string, string>]> = {
+    'xl.safetensors': [lora, { ss_base_model_version: 'sdxl_base_v1-0' }],
+    // made for SD 2.x, refused for its tensors of no module (its base alone is no refusal)
+    'sd2.safetensors': [[...lora, bias], { ss_v2: 'True' }],
+    'bias.safetensors': [[...lora, bias], {}],
+    'other.safetensors': [[{ ...bias, name: 'model.weight' }], {}],
+  };
+  const paths: Array<[string, string]> = [];
+  for (const [name, [tensors, metadata]] of Object.entries(files)) {
+    await writeFixtureFile(join(dir, name), tensors, metadata);
+    paths.push([name, join(dir, name)]);
+  }
+  return paths;
+}
+
 describe("the LoRA upload's refusals (422) name no CLI flag or command", () => {
   it('covers every kind of inspect warning', () => {
     expect(new Set(INSPECT_SAMPLES.map((warning) => warning.kind))).toEqual(
@@ -364,35 +395,16 @@ describe("the LoRA upload's refusals (422) name no CLI flag or command", () => {
   });
 
   it('the refusals of files generate cannot use, from the raise site', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'toonlora-guard-lora-'));
-    const modules = ['down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'];
-    const lora = makePeftTensors({ modules, rank: 4, seed: 1, prefix: 'unet.' });
-    const bias = {
-      name: `unet.${modules[0]}.lora_B.bias`,
-      dtype: 'F32' as const,
-      shape: [2],
-      data: new Float32Array(2),
-    };
-    const files: Record<string, [FixtureTensor[], Record<string, string>]> = {
-      'xl.safetensors': [lora, { ss_base_model_version: 'sdxl_base_v1-0' }],
-      // made for SD 2.x, refused for its tensors of no module (its base alone is no refusal)
-      'sd2.safetensors': [[...lora, bias], { ss_v2: 'True' }],
-      'bias.safetensors': [[...lora, bias], {}],
-      'other.safetensors': [[{ ...bias, name: 'model.weight' }], {}],
-    };
     const messages: string[] = [];
-    for (const [name, [tensors, metadata]] of Object.entries(files)) {
-      await writeFixtureFile(join(dir, name), tensors, metadata);
-      const refused = await defaultLoraTools.checkUpload(join(dir, name), name).then(
+    for (const [name, path] of await unusableLoraFiles('lora')) {
+      const refused = await defaultLoraTools.checkUpload(path, name).then(
         () => expect.fail(`${name} was not refused`),
         (error: ToonloraError) => error,
       );
       expect(refused.httpStatus).toBe(422);
       messages.push(refused.message, ...(refused.details.warnings as string[]));
     }
-    expect(
-      messages.flatMap((message) => cliWordsIn(message).map((found) => `${found} in "${message}"`)),
-    ).toEqual([]);
+    expect(offenders(messages)).toEqual([]);
   });
 });
 
@@ -411,33 +423,15 @@ describe("the LoRA page's inspect panel (GET /api/loras/:id/inspect) words inspe
   });
 
   it("the route's warnings of files made elsewhere, from the raise site, keeping inspect's facts", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'toonlora-guard-inspect-'));
-    const modules = ['down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'];
-    const lora = makePeftTensors({ modules, rank: 4, seed: 1, prefix: 'unet.' });
-    const bias = {
-      name: `unet.${modules[0]}.lora_B.bias`,
-      dtype: 'F32' as const,
-      shape: [2],
-      data: new Float32Array(2),
-    };
-    const files: Record<string, [FixtureTensor[], Record<string, string>]> = {
-      'xl.safetensors': [lora, { ss_base_model_version: 'sdxl_base_v1-0' }],
-      'sd2.safetensors': [[...lora, bias], { ss_v2: 'True' }],
-      'bias.safetensors': [[...lora, bias], {}],
-      'other.safetensors': [[{ ...bias, name: 'model.weight' }], {}],
-    };
     const warnings: string[] = [];
-    for (const [name, [tensors, metadata]] of Object.entries(files)) {
-      await writeFixtureFile(join(dir, name), tensors, metadata);
-      const inspected = await defaultLoraTools.inspect(join(dir, name));
+    for (const [, path] of await unusableLoraFiles('inspect')) {
+      const inspected = await defaultLoraTools.inspect(path);
       expect(inspected.moduleCount).toEqual(expect.any(Number));
       expect(inspected.compatibility).toEqual(expect.any(Array));
       warnings.push(...(inspected.warnings as string[]));
     }
     expect(warnings.length).toBeGreaterThanOrEqual(4);
-    expect(
-      warnings.flatMap((warning) => cliWordsIn(warning).map((found) => `${found} in "${warning}"`)),
-    ).toEqual([]);
+    expect(offenders(warnings)).toEqual([]);
   });
 
   it("the route's loader verdict notes and module notes of files that raise them name no CLI command", async () => {
@@ -511,7 +505,7 @@ describe("the LoRA page's inspect panel (GET /api/loras/:id/inspect) words inspe
       expect(inCli.some((text) => text.includes(kind))).toBe(true);
     expect(inCli.filter((text) => text.startsWith('DoRA:')).length).toBeGreaterThanOrEqual(3);
     expect(texts.length).toBeGreaterThan(20);
-    expect(texts.flatMap((text) => cliWordsIn(text).map((found) => `${found} in "${text}"`))).toEqual([]);
+    expect(offenders(texts)).toEqual([]);
   });
 
   it("the route's verdicts are inspect's, but for their notes' way out", async () => {
