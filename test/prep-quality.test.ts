@@ -9,6 +9,7 @@ import type { PrepProgress } from '../src/prep/pipeline.js';
 import type { TextRegion } from '../src/prep/stage-types.js';
 import { createPaddleTextDetector } from '../src/prep/text-detect-paddle.js';
 import { prepConfigSchema } from '../src/schemas/config.js';
+import type { RgbImage } from '../src/vision/image.js';
 import { renderSvgToRgb } from '../src/vision/sharp-io.js';
 import {
   armsOutSvg,
@@ -35,6 +36,18 @@ import {
 } from './helpers/prep-quality-stages.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toonlora-prepq-'));
+
+/** Dark pixels (luma < 80) where the clean page has none (>= 120): on `page`, the letters (and their outline); on
+ * `image`, what text removal left of them. */
+function darkLeftover(page: RgbImage, clean: RgbImage, image: RgbImage) {
+  let leftover = 0;
+  let letters = 0;
+  for (let i = 0; i < page.width * page.height; i++) {
+    if (luma(image, i) < 80 && luma(clean, i) >= 120) leftover++;
+    if (luma(page, i) < 80 && luma(clean, i) >= 120) letters++;
+  }
+  return { leftover, letters };
+}
 
 /** The real PaddleOCR detector's regions on the page drawn by `svg`. */
 async function paddleRegions(svg: string): Promise<TextRegion[]> {
@@ -159,12 +172,7 @@ describe('outlined sound effects', () => {
     expect(counts.inpainted).toBeGreaterThan(0);
     // dark pixels where the clean page has none: outline pieces (and NS smears of them) left behind.
     // Measured: 12,272 with the fill grown by 6 % of the area only, 65 with the outline measured.
-    let leftover = 0;
-    let letters = 0;
-    for (let i = 0; i < page.width * page.height; i++) {
-      if (luma(image, i) < 80 && luma(clean, i) >= 120) leftover++;
-      if (luma(page, i) < 80 && luma(clean, i) >= 120) letters++;
-    }
+    const { leftover, letters } = darkLeftover(page, clean, image);
     expect(letters).toBeGreaterThan(10_000);
     expect(leftover).toBeLessThan(letters * 0.02);
   });
@@ -182,12 +190,7 @@ describe('outlined sound effects detected by a box tight to the letters', () => 
     const { image } = await remover.removeWithCounts(page, [
       textLineAt(colourBox(page, clean, [255, 48, 48])),
     ]);
-    let leftover = 0;
-    let letters = 0;
-    for (let i = 0; i < page.width * page.height; i++) {
-      if (luma(image, i) < 80 && luma(clean, i) >= 120) leftover++;
-      if (luma(page, i) < 80 && luma(clean, i) >= 120) letters++;
-    }
+    const { leftover, letters } = darkLeftover(page, clean, image);
     expect(letters).toBeGreaterThan(10_000);
     expect(leftover).toBeLessThan(letters * 0.02);
   });
