@@ -2,11 +2,10 @@
 // process, inject): it says the job is not waited for and what the worker does next, not "waiting up to 60 s … a
 // train job saves a checkpoint first"; the job's line says a resume continues from the newest checkpoint a worker
 // uploaded (or a newer one on that worker), not from a checkpoint named as if it were on this server.
-import { EventEmitter } from 'node:events';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serveUntilStopped } from '../src/cli/commands/serve.js';
-import { WORKER_HEADERS } from './helpers/remote-train-jobs.js';
-import { seedDataset } from './helpers/server-fixtures.js';
+import { claimedTrainJob, WORKER_HEADERS } from './helpers/remote-train-jobs.js';
+import { fakeStopIo } from './helpers/stop-io.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach('remote-shutdown');
@@ -14,21 +13,8 @@ const { makeApp } = appsClosedAfterEach('remote-shutdown');
 describe('serve stopping with a remote train job', () => {
   it('says it is not waited for and what the worker does next', async () => {
     const app = await makeApp({ remoteWorkers: { leaseMs: 60_000, jobs: 8 } });
-    const seeded = await seedDataset(app);
-    const submitted = await app.inject({
-      method: 'POST',
-      url: '/api/jobs',
-      payload: { kind: 'train', characterId: seeded.characterId, params: { datasetId: seeded.datasetId } },
-    });
-    const id = String(submitted.json().id);
-    await vi.waitFor(() => expect(app.remoteBoard?.remoteState(id)).toBeDefined(), { timeout: 10_000 });
-    const claim = await app.inject({
-      method: 'POST',
-      url: '/api/worker/claim',
-      headers: WORKER_HEADERS,
-      payload: { worker: 'gpu-a', waitS: 0 },
-    });
-    const { leaseId } = claim.json();
+    const { id, leaseId } = await claimedTrainJob(app, 'gpu-a');
+    expect(app.remoteBoard?.remoteState(id)).toBeDefined();
     await app.inject({
       method: 'POST',
       url: `/api/worker/leases/${leaseId}/events`,
@@ -40,14 +26,7 @@ describe('serve stopping with a remote train job', () => {
         ],
       },
     });
-    const signals = new EventEmitter();
-    const written: string[] = [];
-    const io = {
-      signals,
-      write: (text: string) => void written.push(text),
-      killWorkers: vi.fn(),
-      exit: vi.fn(),
-    };
+    const { io, written, signals } = fakeStopIo();
     const serving = serveUntilStopped(app, io);
     signals.emit('SIGINT');
     expect(await serving).toBe(0);

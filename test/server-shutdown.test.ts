@@ -3,7 +3,6 @@
 // killed and marked interrupted, events that arrive after the store closed are dropped, and the close is not
 // cut short by fastify's plugin timeout. The worker is a stand-in whose events arrive from timers, as the
 // Python worker's arrive from its stdout.
-import { EventEmitter } from 'node:events';
 import { get } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describeStoppedJob, serveUntilStopped } from '../src/cli/commands/serve.js';
@@ -13,6 +12,7 @@ import { buildApp } from '../src/server/app.js';
 import { stopServer } from '../src/server/server.js';
 import { alive } from './helpers/processes.js';
 import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
+import { fakeStopIo } from './helpers/stop-io.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -187,16 +187,7 @@ describe('stopServer and serve’s Ctrl-C', () => {
     const { app, characterId, datasetId, jobId } = await startTrainJob(
       slowStoppingTrain({ stopMs: 100_000 }),
     );
-    const signals = new EventEmitter();
-    const written: string[] = [];
-    const io = {
-      signals,
-      write: (text: string) => {
-        written.push(text);
-      },
-      killWorkers: vi.fn(),
-      exit: vi.fn(),
-    };
+    const { io, written, signals } = fakeStopIo();
     const serving = serveUntilStopped(app, io);
     signals.emit('SIGINT');
     await vi.waitFor(() =>
@@ -232,14 +223,7 @@ describe('stopServer and serve’s Ctrl-C', () => {
 
   it('exits 0 when every job stopped on its own, and says what each became', async () => {
     const { app, jobId } = await startTrainJob(slowStoppingTrain({ stopMs: 20 }));
-    const signals = new EventEmitter();
-    const written: string[] = [];
-    const io = {
-      signals,
-      write: (text: string) => void written.push(text),
-      killWorkers: vi.fn(),
-      exit: vi.fn(),
-    };
+    const { io, written, signals } = fakeStopIo();
     const serving = serveUntilStopped(app, io);
     signals.emit('SIGTERM');
     expect(await serving).toBe(0);
