@@ -4,13 +4,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CatalogStore } from '../src/jobs/catalog-store.js';
-import { DATABASE_FILE } from '../src/jobs/data-layout.js';
-import { openDatabase } from '../src/jobs/database.js';
-import { JobStore } from '../src/jobs/job-store.js';
 import { decodeToRgb } from '../src/vision/sharp-io.js';
 import { PANEL_COLOURS, STRIP_PANELS, seedStripDataset } from './helpers/strip-dataset.js';
-import { tempDataDir } from './helpers/server-fixtures.js';
+import { itemsAfterUpgrade } from './helpers/old-store.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach('strip-panels');
@@ -92,33 +88,12 @@ describe('a dataset made from a webtoon strip', () => {
 
 describe('a dataset item stored before panels were kept', () => {
   it('reads with no panel once the store is upgraded', () => {
-    const dataDir = tempDataDir('strip-panels');
-    const path = join(dataDir, DATABASE_FILE);
-    const old = openDatabase(path);
-    const character = new CatalogStore(old, dataDir).createCharacter({
-      name: 'Mina',
-      trigger: 'mina_tl',
-      classWord: 'girl',
-    });
-    const job = new JobStore(old).createJob('prep', character.id, {});
     // back to the schema before migration 6, with an item written as that version wrote it
-    old.exec('ALTER TABLE dataset_items DROP COLUMN panel; PRAGMA user_version = 5;');
-    old
-      .prepare(
-        'INSERT INTO datasets (id, character_id, job_id, dir, skipped, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run('d1', character.id, job.id, 'jobs/x/dataset', '[]', new Date().toISOString());
-    old
-      .prepare(
-        'INSERT INTO dataset_items (dataset_id, key, source, image_path, caption, stages) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run('d1', 'a', 'a.png', 'jobs/x/dataset/a.png', 'x', JSON.stringify({ original: null }));
-    old.close();
-    const db = openDatabase(path);
-    try {
-      expect(new CatalogStore(db, dataDir).listDatasetItems('d1').map((item) => item.panel)).toEqual([null]);
-    } finally {
-      db.close();
-    }
+    const items = itemsAfterUpgrade(
+      'ALTER TABLE dataset_items DROP COLUMN panel; PRAGMA user_version = 5;',
+      { original: null },
+      'strip-panels',
+    );
+    expect(items.map((item) => item.panel)).toEqual([null]);
   });
 });

@@ -1,13 +1,8 @@
 // test/server-dataset-warnings.test.ts — a crop's quality warnings from prep are stored with its dataset
 // item and come back per item from GET /api/datasets/:id (an item without any gets an empty list, and so
 // does an item stored before the store kept warnings).
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CatalogStore } from '../src/jobs/catalog-store.js';
-import { DATABASE_FILE } from '../src/jobs/data-layout.js';
-import { openDatabase } from '../src/jobs/database.js';
-import { JobStore } from '../src/jobs/job-store.js';
-import { tempDataDir } from './helpers/server-fixtures.js';
+import { itemsAfterUpgrade } from './helpers/old-store.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach();
@@ -50,42 +45,11 @@ describe('GET /api/datasets/:id', () => {
 
 describe('a dataset item stored before warnings were kept', () => {
   it('reads with no warnings once the store is upgraded', () => {
-    const dataDir = tempDataDir();
-    const path = join(dataDir, DATABASE_FILE);
-    const old = openDatabase(path);
-    const character = new CatalogStore(old, dataDir).createCharacter({
-      name: 'Mina',
-      trigger: 'mina_tl',
-      classWord: 'girl',
-    });
-    const job = new JobStore(old).createJob('prep', character.id, {});
     // back to the schema before migration 4, with an item written as that version wrote it
-    old.exec(
+    const items = itemsAfterUpgrade(
       'ALTER TABLE dataset_items DROP COLUMN panel; ALTER TABLE dataset_items DROP COLUMN warnings; PRAGMA user_version = 3;',
+      { original: null, textRemoved: null, mask: null, crop: null },
     );
-    old
-      .prepare(
-        'INSERT INTO datasets (id, character_id, job_id, dir, skipped, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run('d1', character.id, job.id, 'jobs/x/dataset', '[]', new Date().toISOString());
-    old
-      .prepare(
-        'INSERT INTO dataset_items (dataset_id, key, source, image_path, caption, stages) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        'd1',
-        'a',
-        'a.png',
-        'jobs/x/dataset/a.png',
-        'x',
-        JSON.stringify({ original: null, textRemoved: null, mask: null, crop: null }),
-      );
-    old.close();
-    const db = openDatabase(path);
-    try {
-      expect(new CatalogStore(db, dataDir).listDatasetItems('d1').map((item) => item.warnings)).toEqual([[]]);
-    } finally {
-      db.close();
-    }
+    expect(items.map((item) => item.warnings)).toEqual([[]]);
   });
 });
