@@ -1,16 +1,12 @@
 // test/server-hub-pull-size.test.ts — the web API's pull of a Hub repo `owner/name` states the model's total size
 // (`modelBytes`) once the pull has listed the repo, as a registry model's pull does from the start, against the
 // fake Hub of fake-sd15-hub.ts; and a second pull of the complete copy states it too.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../src/server/app.js';
 import { fakeHubForFile } from './helpers/fake-hub-server.js';
+import { hubPullApp } from './helpers/hub-pull-app.js';
 import { HELD_FILE, SD15_HUB, SD15_PULL_BYTES, SD15_REPO } from './helpers/fake-sd15-hub.js';
 import { pullEnded, pullOf } from './helpers/model-pull-polls.js';
-import { tempDataDir } from './helpers/server-fixtures.js';
 
 const URL_ID = encodeURIComponent(SD15_REPO);
 const apps: FastifyInstance[] = [];
@@ -18,16 +14,7 @@ const hub = fakeHubForFile(SD15_HUB, apps);
 
 describe('POST /api/models/owner%2Fname/pull: the model size', () => {
   it('states modelBytes from the listing while the first file downloads, and again for a complete copy', async () => {
-    const homeDir = mkdtempSync(join(tmpdir(), 'toonlora-hubsize-home-'));
-    const app = await buildApp({
-      dataDir: tempDataDir('hubsize'),
-      webDir: '/nonexistent',
-      deferJobs: true,
-      modelCache: { env: { HF_ENDPOINT: hub.endpoint }, homeDir },
-      modelPulls: { retries: 0, retryDelayMs: 1, idleTimeoutMs: 5_000 },
-    });
-    apps.push(app);
-    await app.ready();
+    const { app } = await hubPullApp(hub, apps, 'hubsize');
     hub.hold = true;
     await app.inject({ method: 'POST', url: `/api/models/${URL_ID}/pull` });
     await hub.halfSent();

@@ -2,8 +2,6 @@
 // /api/models/:id/pull) against a fake Hub (fake-sd15-hub.ts): the pull, its stream and its row; one pull per
 // repo, and a registry model's repo is that model's pull; cancel and resume; the CLI's refusals (SDXL before any
 // weights, gated, missing, offline); the Train form's base list; a train job on the pulled base.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -11,7 +9,7 @@ import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
 import { pullModel } from '../src/models/pull.js';
 import type { BaseModelChoice } from '../src/schemas/api.js';
 import type { ModelPull, ModelRow } from '../src/schemas/models-api.js';
-import { type AppOptions, buildApp } from '../src/server/app.js';
+import type { AppOptions } from '../src/server/app.js';
 import {
   GATED_REPO,
   HELD_FILE,
@@ -22,6 +20,7 @@ import {
   SDXL_REPO,
 } from './helpers/fake-sd15-hub.js';
 import { fakeHubForFile } from './helpers/fake-hub-server.js';
+import { hubPullApp } from './helpers/hub-pull-app.js';
 import { pullEnded, pullOf as pullOfModel } from './helpers/model-pull-polls.js';
 import { parseSse, seedDataset, tempDataDir } from './helpers/server-fixtures.js';
 
@@ -33,21 +32,8 @@ afterEach(() => {
 const apps: FastifyInstance[] = [];
 const hub = fakeHubForFile(SD15_HUB, apps);
 
-async function startApp(env: Record<string, string> = {}, runners?: AppOptions['runners']) {
-  const homeDir = mkdtempSync(join(tmpdir(), 'toonlora-hubpull-home-'));
-  const cache = { env: { HF_ENDPOINT: hub.endpoint, ...env }, homeDir };
-  const app = await buildApp({
-    dataDir: tempDataDir('hubpull'),
-    webDir: '/nonexistent',
-    deferJobs: !runners,
-    modelCache: cache,
-    modelPulls: { retries: 0, retryDelayMs: 1, idleTimeoutMs: 5_000 },
-    ...(runners ? { runners } : {}),
-  });
-  apps.push(app);
-  await app.ready();
-  return { app, cache, homeDir };
-}
+const startApp = (env: Record<string, string> = {}, runners?: AppOptions['runners']) =>
+  hubPullApp(hub, apps, 'hubpull', { env, ...(runners ? { runners } : {}) });
 
 const snapshotOf = (homeDir: string, repo = SD15_REPO) =>
   join(

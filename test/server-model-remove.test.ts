@@ -1,8 +1,7 @@
 // test/server-model-remove.test.ts — DELETE /api/models/:id against a fake Hub (fake-sd15-hub.ts): a pulled Hub
 // repo removed with the bytes freed and gone from the Models list; 404 once it is not there; 409 while its pull
 // runs or a queued job trains on it; a release model's folder; an unknown id.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, vi } from 'vitest';
@@ -11,28 +10,18 @@ import { rootsOf } from '../src/models/pull-options.js';
 import { removeModel } from '../src/models/remove.js';
 import { inUseMarkerPath } from '../src/models/remove-in-use.js';
 import type { ModelRow } from '../src/schemas/models-api.js';
-import { buildApp } from '../src/server/app.js';
 import { HELD_FILE, HUB_COMMIT, SD15_HUB, SD15_PULL_BYTES, SD15_REPO } from './helpers/fake-sd15-hub.js';
 import { fakeHubForFile } from './helpers/fake-hub-server.js';
+import { hubPullApp } from './helpers/hub-pull-app.js';
 import { pullEnded, pullOf } from './helpers/model-pull-polls.js';
-import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
+import { seedDataset } from './helpers/server-fixtures.js';
 
 const URL_ID = encodeURIComponent(SD15_REPO);
 const apps: FastifyInstance[] = [];
 const hub = fakeHubForFile(SD15_HUB, apps);
 
 async function startApp(extra: { remoteWorkers?: { leaseMs: number; jobs: number } } = {}) {
-  const homeDir = mkdtempSync(join(tmpdir(), 'toonlora-rm-home-'));
-  const app = await buildApp({
-    ...extra,
-    dataDir: tempDataDir('model-rm'),
-    webDir: '/nonexistent',
-    deferJobs: true,
-    modelCache: { env: { HF_ENDPOINT: hub.endpoint }, homeDir },
-    modelPulls: { retries: 0, retryDelayMs: 1, idleTimeoutMs: 5_000 },
-  });
-  apps.push(app);
-  await app.ready();
+  const { app, homeDir } = await hubPullApp(hub, apps, 'model-rm', extra);
   const repoDir = join(homeDir, '.cache', 'huggingface', 'hub', `models--${SD15_REPO.replace('/', '--')}`);
   return { app, homeDir, repoDir };
 }
