@@ -22,24 +22,36 @@ const file = (done: number, total: number): PrepProgress => ({
   warnings: [],
 });
 
+/** A lines-mode progress writing to a captured stream, on a clock the test moves with `advance(ms)`. */
+function linesProgress() {
+  const out = capture();
+  let t = 0;
+  const progress = createPrepProgress({
+    mode: 'lines',
+    displayPath: (p) => p,
+    stream: out.stream,
+    now: () => t,
+  });
+  return {
+    out,
+    progress,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
 describe('createPrepProgress without a terminal (mode lines)', () => {
   it('prints the files and the captioning pass as plain lines at most every 30 s', () => {
-    const out = capture();
-    let t = 0;
-    const progress = createPrepProgress({
-      mode: 'lines',
-      displayPath: (p) => p,
-      stream: out.stream,
-      now: () => t,
-    });
+    const { out, progress, advance } = linesProgress();
     const { onFileStart, onProgress, onCaptionProgress } = progress.callbacks;
     for (let i = 0; i < 4; i++) {
       onFileStart?.({ done: i, total: 4, source: `/in/${i}.png` });
-      t += 10_000; // 10 s a file
+      advance(10_000); // 10 s a file
       onProgress?.(file(i + 1, 4));
     }
     for (let batch = 1; batch <= 10; batch++) {
-      t += 5_000; // 5 s a batch of 8 captions
+      advance(5_000); // 5 s a batch of 8 captions
       onCaptionProgress?.({ done: Math.min(batch * 8, 80), total: 80 });
     }
     progress.stop();
@@ -54,16 +66,9 @@ describe('createPrepProgress without a terminal (mode lines)', () => {
   });
 
   it('says where the files stood when the run stops between lines', () => {
-    const out = capture();
-    let t = 0;
-    const progress = createPrepProgress({
-      mode: 'lines',
-      displayPath: (p) => p,
-      stream: out.stream,
-      now: () => t,
-    });
+    const { out, progress, advance } = linesProgress();
     progress.callbacks.onFileStart?.({ done: 0, total: 9, source: '/in/a.png' });
-    t += 5_000;
+    advance(5_000);
     progress.callbacks.onFileStart?.({ done: 1, total: 9, source: '/in/b.png' });
     progress.stop();
     expect(out.lines()).toEqual(['prep 0/9 | ? it/s | eta ?', 'prep 1/9 | 0.20 it/s | eta 0m40s']);
