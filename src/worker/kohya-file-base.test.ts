@@ -11,8 +11,7 @@ import { makePeftTensors, writePeftFolder } from '../lora/lora-fixtures.js';
 import { sd15AttentionModules } from '../lora/sd15-modules.js';
 import { writeSd15Snapshot } from '../models/sd15-testing.js';
 import { trainingConfigSchema } from '../schemas/config.js';
-import { PROTOCOL_VERSION } from './protocol.js';
-import type { WorkerSpawn } from './python-worker.js';
+import { doneWorker } from './done-worker-testing.js';
 import { runTraining } from './train.js';
 
 const REPO = 'someone/toon-sd15';
@@ -22,26 +21,6 @@ afterEach(() => {
   if (savedHfHome === undefined) delete process.env.HF_HOME;
   else process.env.HF_HOME = savedHfHome;
 });
-
-/** A worker that reads its request to the end, copies the adapter in `adapterDir` into `runDir` and answers `done`. */
-function doneWorker(adapterDir: string, runDir: string): WorkerSpawn {
-  const line = JSON.stringify({
-    version: PROTOCOL_VERSION,
-    type: 'done',
-    artifacts: {
-      adapter: join(runDir, 'adapter_model.safetensors'),
-      adapter_config: join(runDir, 'adapter_config.json'),
-      checkpoint: join(runDir, 'checkpoints', 'step-000008'),
-      trained_images: [],
-    },
-    stats: { steps: 8, epochs: 1, images: 1, lora_modules: 8, trainable_params: 100, seconds: 1 },
-    facts: { folders: [], triggers: [], images: 1, images_with_repeats: 1, mixed_precision: 'no' },
-  });
-  const script =
-    `process.stdin.resume().on('end', () => { require('node:fs').cpSync(${JSON.stringify(adapterDir)}, ` +
-    `${JSON.stringify(runDir)}, { recursive: true }); process.stdout.write(${JSON.stringify(line)} + '\\n'); })`;
-  return { command: process.execPath, args: ['-e', script], cwd: process.cwd() };
-}
 
 describe('the kohya file of a run on owner/name@v1.0', () => {
   it('names the commit the tag pointed at, and inspect prints it', async () => {
@@ -63,7 +42,7 @@ describe('the kohya file of a run on owner/name@v1.0', () => {
       datasetDir,
       runDir,
       config: trainingConfigSchema.parse({ baseModel: `${REPO}@v1.0`, steps: 8 }),
-      spawn: doneWorker(adapterDir, runDir),
+      spawn: doneWorker(adapterDir, runDir, 8),
     });
     const inspected = await inspectLora(result.kohyaFile as string);
     expect(inspected.metadata.ss_sd_model_name).toBe(`${REPO}@${COMMIT}`);

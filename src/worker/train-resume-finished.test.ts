@@ -10,36 +10,10 @@ import { formatResult } from '../cli/commands/train-output.js';
 import { makePeftTensors, writePeftFolder } from '../lora/lora-fixtures.js';
 import { sd15AttentionModules } from '../lora/sd15-modules.js';
 import { trainingConfigSchema } from '../schemas/config.js';
-import { PROTOCOL_VERSION } from './protocol.js';
-import type { WorkerSpawn } from './python-worker.js';
+import { doneWorker } from './done-worker-testing.js';
 import { runTraining } from './train.js';
 
 const STEPS = 4;
-
-/** A worker that reads its request to the end, writes `marker`, copies the adapter into `runDir` and answers `done`. */
-function doneWorker(adapterDir: string, runDir: string, marker: string): WorkerSpawn {
-  const line = JSON.stringify({
-    version: PROTOCOL_VERSION,
-    type: 'done',
-    artifacts: {
-      adapter: join(runDir, 'adapter_model.safetensors'),
-      adapter_config: join(runDir, 'adapter_config.json'),
-      checkpoint: join(runDir, 'checkpoints', 'step-000004'),
-      trained_images: [],
-    },
-    stats: { steps: STEPS, epochs: 1, images: 1, lora_modules: 8, trainable_params: 100, seconds: 1 },
-    facts: { folders: [], triggers: [], images: 1, images_with_repeats: 1, mixed_precision: 'no' },
-  });
-  const checkpoint = join(runDir, 'checkpoints', 'step-000004');
-  // as the trainer does: the final checkpoint, then the adapter
-  const script =
-    `process.stdin.resume().on('end', () => { const fs = require('node:fs'); fs.writeFileSync(${JSON.stringify(marker)}, 'ran'); ` +
-    `fs.mkdirSync(${JSON.stringify(checkpoint)}, { recursive: true }); ` +
-    `fs.writeFileSync(${JSON.stringify(join(checkpoint, 'training_state.pt'))}, 'state'); ` +
-    `fs.cpSync(${JSON.stringify(adapterDir)}, ${JSON.stringify(runDir)}, { recursive: true }); ` +
-    `process.stdout.write(${JSON.stringify(line)} + '\\n'); })`;
-  return { command: process.execPath, args: ['-e', script], cwd: process.cwd() };
-}
 
 /** A finished run folder as train leaves it: the final checkpoint, then the adapter and the kohya file. */
 async function finishedRunFolder() {
@@ -51,7 +25,7 @@ async function finishedRunFolder() {
   const modules = sd15AttentionModules().filter((m) => m.startsWith('mid_block.'));
   await writePeftFolder(adapterDir, makePeftTensors({ modules, rank: 4, seed: 1 }), { r: 4, lora_alpha: 4 });
   const marker = join(root, 'worker-ran');
-  const spawn = doneWorker(adapterDir, runDir, marker);
+  const spawn = doneWorker(adapterDir, runDir, STEPS, marker);
   const config = trainingConfigSchema.parse({ baseModel: 'tiny', steps: STEPS });
   const first = await runTraining({ datasetDir, runDir, config, spawn });
   rmSync(marker);
