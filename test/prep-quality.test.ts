@@ -30,8 +30,8 @@ import {
   classicStages,
   colourBox,
   countColour,
+  countLuma,
   defaultTextRemover,
-  luma,
   textLineAt,
 } from './helpers/prep-quality-stages.js';
 
@@ -40,13 +40,9 @@ const root = mkdtempSync(join(tmpdir(), 'toonlora-prepq-'));
 /** Dark pixels (luma < 80) where the clean page has none (>= 120): on `page`, the letters (and their outline); on
  * `image`, what text removal left of them. */
 function darkLeftover(page: RgbImage, clean: RgbImage, image: RgbImage) {
-  let leftover = 0;
-  let letters = 0;
-  for (let i = 0; i < page.width * page.height; i++) {
-    if (luma(image, i) < 80 && luma(clean, i) >= 120) leftover++;
-    if (luma(page, i) < 80 && luma(clean, i) >= 120) letters++;
-  }
-  return { leftover, letters };
+  const dark = (l: number) => l < 80;
+  const noDark = (l: number) => l >= 120;
+  return { leftover: countLuma(image, clean, dark, noDark), letters: countLuma(page, clean, dark, noDark) };
 }
 
 /** The real PaddleOCR detector's regions on the page drawn by `svg`. */

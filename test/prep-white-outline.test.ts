@@ -14,8 +14,8 @@ import { whiteOutlinedSfxSvg } from './fixtures/prep-quality/white-outline.js';
 import {
   classicStages,
   colourBox,
+  countLuma,
   defaultTextRemover,
-  luma,
   textLineAt,
 } from './helpers/prep-quality-stages.js';
 
@@ -26,18 +26,16 @@ const root = mkdtempSync(join(tmpdir(), 'toonlora-prep-white-outline-'));
  * letters drawn on `page`, and the white and dark pixels of them left in the erased `image`.
  */
 function leftBehind(page: RgbImage, clean: RgbImage, image: RgbImage) {
-  let outline = 0;
-  let whiteLeft = 0;
-  let letters = 0;
-  let darkLeft = 0;
-  for (let i = 0; i < page.width * page.height; i++) {
-    const art = luma(clean, i);
-    if (art < 240 && luma(page, i) >= 245) outline++;
-    if (art < 240 && luma(image, i) >= 245) whiteLeft++;
-    if (art >= 40 && luma(page, i) < 40) letters++;
-    if (art >= 40 && luma(image, i) < 40) darkLeft++;
-  }
-  return { outline, whiteLeft, letters, darkLeft };
+  const white = (l: number) => l >= 245;
+  const notWhiteArt = (l: number) => l < 240;
+  const dark = (l: number) => l < 40;
+  const notDarkArt = (l: number) => l >= 40;
+  return {
+    outline: countLuma(page, clean, white, notWhiteArt),
+    whiteLeft: countLuma(image, clean, white, notWhiteArt),
+    letters: countLuma(page, clean, dark, notDarkArt),
+    darkLeft: countLuma(image, clean, dark, notDarkArt),
+  };
 }
 
 describe('dark sound-effect letters with a white outline, detected by a box tight to the outline', () => {

@@ -60,6 +60,19 @@ export const luma = (image: RgbImage, i: number) =>
   0.59 * (image.data[i * 3 + 1] as number) +
   0.11 * (image.data[i * 3 + 2] as number);
 
+/** How many pixels have their luminance pass `mark` on `on` and `art` on `clean` (two images of one size): e.g.
+ * letters drawn on a page where its clean copy has none, or what text removal left of them. */
+export function countLuma(
+  on: RgbImage,
+  clean: RgbImage,
+  mark: (luma: number) => boolean,
+  art: (luma: number) => boolean,
+): number {
+  let n = 0;
+  for (let i = 0; i < clean.width * clean.height; i++) if (mark(luma(on, i)) && art(luma(clean, i))) n++;
+  return n;
+}
+
 /** Pixels of `image` within 12/255 of `colour` on every channel. */
 export function countColour(image: RgbImage, colour: readonly number[]): number {
   let n = 0;
