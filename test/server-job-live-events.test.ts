@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { type JobLiveEventBody, jobLiveEventSchema } from '../src/schemas/api.js';
 import { waitFor } from './helpers/job-stand-ins.js';
-import { offeredTrainJob, WORKER_HEADERS } from './helpers/remote-train-jobs.js';
+import { claimAs, offeredTrainJob, WORKER_HEADERS } from './helpers/remote-train-jobs.js';
 import { parseSse, seedDataset, untilStopped } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -83,17 +83,11 @@ describe("a job's event stream: live events", () => {
     expect(stream.live()).toEqual([
       { type: 'remote', remote: { worker: null, silentMs: null, leaseEndsInMs: null, stopAsked: false } },
     ]);
-    const claim = await app.inject({
-      method: 'POST',
-      url: '/api/worker/claim',
-      headers: WORKER_HEADERS,
-      payload: { worker: 'gpu-a', waitS: 0 },
-    });
-    expect(claim.statusCode).toBe(200);
+    const claim = await claimAs(app, 'gpu-a');
     const last = () => stream.live().at(-1);
     await waitFor(last, (body) => body?.type === 'remote' && body.remote.worker === 'gpu-a', 1_000);
     expect(last()).toMatchObject({ type: 'remote', remote: { worker: 'gpu-a', stopAsked: false } });
-    const leaseId = String(claim.json().leaseId);
+    const leaseId = String(claim.leaseId);
     const count = stream.live().length;
     const report = await app.inject({
       method: 'POST',

@@ -15,7 +15,7 @@ import { storeCheckpoint } from '../src/jobs/remote/checkpoint-store.js';
 import { unzipFileTo } from '../src/jobs/remote/unzip.js';
 import { MAX_CHECKPOINT_BYTES } from '../src/server/routes/workers/index.js';
 import { waitFor } from './helpers/job-stand-ins.js';
-import { offeredTrainJob, WORKER_HEADERS, waitForOffers } from './helpers/remote-train-jobs.js';
+import { claimAs, offeredTrainJob, WORKER_HEADERS, waitForOffers } from './helpers/remote-train-jobs.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach('remote-ckpt');
@@ -34,16 +34,7 @@ async function checkpointZip(step: number): Promise<Buffer> {
   return bytes;
 }
 
-const claim = async (app: FastifyInstance) => {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/worker/claim',
-    headers: WORKER_HEADERS,
-    payload: { worker: 'w1', waitS: 0 },
-  });
-  expect(res.statusCode).toBe(200);
-  return res.json();
-};
+const claim = (app: FastifyInstance) => claimAs(app, 'w1');
 
 const upload = (app: FastifyInstance, leaseId: string, step: number, body: Buffer, headers = {}) =>
   app.inject({

@@ -4,7 +4,7 @@
 // field is in /openapi.json.
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { WORKER_HEADERS } from './helpers/remote-train-jobs.js';
+import { claimAs } from './helpers/remote-train-jobs.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -43,13 +43,7 @@ describe('a remote train job says where it is', () => {
     expect(logs).toContain('waiting for a GPU worker to claim this job');
     expect(logs.join('\n')).not.toMatch(/toonlora worker/);
 
-    const claim = await app.inject({
-      method: 'POST',
-      url: '/api/worker/claim',
-      headers: WORKER_HEADERS,
-      payload: { worker: 'gpu-a', waitS: 0 },
-    });
-    expect(claim.statusCode).toBe(200);
+    await claimAs(app, 'gpu-a');
     expect((await getJob(app, id)).remote).toMatchObject({ worker: 'gpu-a', stopAsked: false });
 
     await new Promise((resolve) => setTimeout(resolve, 1_000));

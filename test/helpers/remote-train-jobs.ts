@@ -52,6 +52,11 @@ export async function claimedTrainJob(
   worker = 'w1',
 ): Promise<{ id: string; leaseId: string }> {
   const id = await offeredTrainJob(app);
+  return { id, leaseId: String((await claimAs(app, worker)).leaseId) };
+}
+
+/** `worker`'s claim of the next offered job, not waiting (a failure unless it got one): the claim's body. */
+export async function claimAs(app: FastifyInstance, worker: string) {
   const claim = await app.inject({
     method: 'POST',
     url: '/api/worker/claim',
@@ -59,5 +64,5 @@ export async function claimedTrainJob(
     payload: { worker, waitS: 0 },
   });
   expect(claim.statusCode).toBe(200);
-  return { id, leaseId: String(claim.json().leaseId) };
+  return claim.json();
 }
