@@ -20,6 +20,7 @@ from typing import Any, Callable
 import torch
 from safetensors.torch import load_file, save_file
 
+from .base_files import hub_id_of_cache_folder, is_hub_base, split_revision
 from .write_errors import describe_write_failure, is_write_failure
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
@@ -50,6 +51,21 @@ def lora_state_dict(model) -> dict[str, torch.Tensor]:
     return {prefix + key: value.detach().to("cpu", torch.float32).contiguous() for key, value in state.items()}
 
 
+def public_base_name(base_model: str) -> tuple[str, str | None]:
+    """The base an adapter_config.json names (PEFT's base_model_name_or_path, revision), never a local path that
+    would carry the user's home folder into every shared adapter: a Hub id as the id (`owner/name@REV` as
+    `owner/name` and REV), a Hugging Face cache snapshot folder (where the TypeScript side sends a Hub or registry
+    base) as its Hub id, any other local file or folder by its name only (kohya's ss_sd_model_name does the same)."""
+    if is_hub_base(base_model):
+        return split_revision(base_model)
+    hub_id = hub_id_of_cache_folder(base_model) if os.sep in base_model else None
+    if hub_id is not None:
+        return hub_id, None
+    if os.path.isabs(base_model) or os.path.exists(base_model) or base_model.startswith(("./", "../", "~")):
+        return os.path.basename(os.path.normpath(base_model)), None
+    return base_model, None
+
+
 def save_adapter(unet, folder: str, base_model: str) -> str:
     """Writes the PEFT adapter (weights + config) of `unet` (or a text encoder) into `folder`; returns the weights path.
     Each file is written under a temporary name and renamed, so a crash or a full disk never leaves a cut-off
@@ -58,7 +74,9 @@ def save_adapter(unet, folder: str, base_model: str) -> str:
     os.makedirs(folder, exist_ok=True)
     peft_config = unet.peft_config["default"]
     config = peft_config.to_dict()
-    config["base_model_name_or_path"] = base_model
+    config["base_model_name_or_path"], revision = public_base_name(base_model)
+    if revision is not None:
+        config["revision"] = revision
     config["target_modules"] = sorted(config["target_modules"]) if config.get("target_modules") else None
     config["peft_type"] = str(getattr(peft_config.peft_type, "value", peft_config.peft_type))  # LORA or LOKR
     config["task_type"] = None
