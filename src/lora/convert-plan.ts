@@ -13,7 +13,8 @@ import {
   overlayTrainingFacts,
   withRecordedFacts,
 } from './kohya-metadata.js';
-import { buildPeftConfig } from './peft-config.js';
+import { pythonFloatRepr } from './kohya-run-keys.js';
+import { buildPeftConfig, shortestFloat32 } from './peft-config.js';
 import type { Dtype, TensorEntry } from './safetensors-format.js';
 import type { LoraComponent } from './sd15-modules.js';
 
@@ -139,7 +140,9 @@ export function baseNetworkMetadata(
   rank: number,
   alpha: number,
 ): Record<string, string> {
-  const alphaText = Number.isInteger(alpha) ? `${alpha}.0` : String(alpha);
+  // kohya writes str() of the float its --network_alpha was (`0.1`): the shortest decimal of the float32 alpha tensor,
+  // not its double expansion (0.10000000149011612)
+  const alphaText = pythonFloatRepr(shortestFloat32(alpha));
   return {
     ...networkModule,
     ss_network_dim: String(rank),
@@ -211,8 +214,16 @@ export function factsOverFileMetadata(
   network: () => Record<string, string>,
   record?: Readonly<Record<string, string>>,
 ): Record<string, string> {
-  if (Object.keys(kohyaTrainingMetadata(sourceMetadata)).length === 0)
-    return withRecordedFacts(onlyGivenFacts(built, givenFacts(given)), record ?? {}, givenFacts(given));
+  if (Object.keys(kohyaTrainingMetadata(sourceMetadata)).length === 0) {
+    const written = withRecordedFacts(
+      onlyGivenFacts(built, givenFacts(given)),
+      record ?? {},
+      givenFacts(given),
+    );
+    // a network key that is also a fact (modelspec.prediction_type) neither given nor recorded: the network's
+    for (const [key, value] of Object.entries(network())) written[key] ??= value;
+    return written;
+  }
   const kept = keptKohyaMetadata(sourceFormat, sourceMetadata, network) ?? {};
   return overlayTrainingFacts(kept, built, givenFacts(given));
 }

@@ -10,9 +10,9 @@ import {
   type LoraTrainingFactsInput,
   loraTrainingFactsSchema,
   overlayTrainingFacts,
-  pythonFloatRepr,
   topTags,
 } from './kohya-metadata.js';
+import { pythonFloatRepr } from './kohya-run-keys.js';
 import {
   buildPeftConfig,
   matchPattern,
@@ -99,7 +99,10 @@ describe('buildKohyaMetadata', () => {
     });
     expect(JSON.parse(meta.ss_tag_frequency ?? '')).toEqual({ '10_sks girl': { sks: 1, smile: 1 } });
     expect(Object.values(meta).every((v) => typeof v === 'string')).toBe(true);
-    expect(meta).toMatchObject({ ss_network_train_unet_only: 'True', ss_unet_lr: pythonFloatRepr(defaults.learningRate) });
+    expect(meta).toMatchObject({
+      ss_network_train_unet_only: 'True',
+      ss_unet_lr: pythonFloatRepr(defaults.learningRate),
+    });
     expect(meta.ss_text_encoder_lr).toBeUndefined();
     const te = buildKohyaMetadata(
       loraTrainingFactsSchema.parse({ textEncoderLearningRate: 2e-5 }),
@@ -113,7 +116,10 @@ describe('buildKohyaMetadata', () => {
     const meta = buildKohyaMetadata(
       loraTrainingFactsSchema.parse({
         epochs: 3,
-        datasetDirs: { '5_sks girl': { n_repeats: 5, img_count: 8 }, '2_zzk boy': { n_repeats: 2, img_count: 1 } },
+        datasetDirs: {
+          '5_sks girl': { n_repeats: 5, img_count: 8 },
+          '2_zzk boy': { n_repeats: 2, img_count: 1 },
+        },
       }),
       { rank: 32, alpha: 16, dora: false },
       '2026-01-02T03:04:05.000Z',
@@ -123,7 +129,11 @@ describe('buildKohyaMetadata', () => {
       '5_sks girl': { n_repeats: 5, img_count: 8 },
       '2_zzk boy': { n_repeats: 2, img_count: 1 },
     });
-    const bare = buildKohyaMetadata(loraTrainingFactsSchema.parse({}), { rank: 1, alpha: 1, dora: false }, '');
+    const bare = buildKohyaMetadata(
+      loraTrainingFactsSchema.parse({}),
+      { rank: 1, alpha: 1, dora: false },
+      '',
+    );
     expect(bare.ss_dataset_dirs).toBeUndefined();
   });
 
@@ -156,6 +166,24 @@ describe("training facts over a file's own metadata", () => {
     trainingFinishedAt: 6,
     captionsByFolder: { '10_zzk': ['zzk, smile'] },
     datasetDirs: { '10_zzk': { n_repeats: 10, img_count: 1 } },
+    seed: 7,
+    batchSize: 2,
+    gradientAccumulation: 3,
+    lrScheduler: 'linear',
+    lrWarmupSteps: 10,
+    shuffleCaptions: false,
+    aspectRatioBuckets: false,
+    cacheLatents: false,
+    baseModelHash: '0123abcd',
+    baseModelSha256: 'f'.repeat(64),
+    predictionType: 'v_prediction',
+    maxTrainSteps: 100,
+    numEpochs: 10,
+    sessionId: 1234,
+    bucketInfo: { buckets: [{ resolution: [512, 512], count: 4 }], mean_img_ar_error: 0 },
+    optimizer: 'torch.optim.adamw.AdamW',
+    maxGradNorm: 1,
+    maxTokenLength: 75,
   };
 
   it('FACT_METADATA_KEYS names every key a fact changes in buildKohyaMetadata', () => {

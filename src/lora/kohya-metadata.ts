@@ -3,6 +3,14 @@
 // spec). sshs_model_hash / sshs_legacy_hash are filled in by the writer (safetensors-write.ts).
 import { z } from 'zod';
 import { trainingConfigSchema } from '../schemas/config.js';
+import {
+  bucketInfoSchema,
+  kohyaBucketInfo,
+  kohyaRunSettings,
+  publicBaseName,
+  pyBool,
+  pythonFloatRepr,
+} from './kohya-run-keys.js';
 
 /** Training facts the metadata records. Defaults come from the training config schema (never retyped). */
 export const loraTrainingFactsSchema = trainingConfigSchema
@@ -17,8 +25,38 @@ export const loraTrainingFactsSchema = trainingConfigSchema
     gradientCheckpointing: true,
     mixedPrecision: true,
     clipSkip: true,
+    seed: true,
+    batchSize: true,
+    gradientAccumulation: true,
+    lrScheduler: true,
+    lrWarmupSteps: true,
+    shuffleCaptions: true,
+    aspectRatioBuckets: true,
+    cacheLatents: true,
   })
   .extend({
+    /** kohya's legacy 8-hex model hash (ss_sd_model_hash) and sha256 (ss_new_sd_model_hash) of a local base file. */
+    baseModelHash: z
+      .string()
+      .regex(/^[0-9a-f]{8}$/)
+      .optional(),
+    baseModelSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+    /** What the UNet was trained to predict (the base's scheduler): modelspec.prediction_type `v` or `epsilon`. */
+    predictionType: z.enum(['epsilon', 'v_prediction']).optional(),
+    /** The run's planned length (ss_max_train_steps, ss_num_epochs); ss_steps / ss_epoch are the steps done. */
+    maxTrainSteps: z.number().int().min(0).optional(),
+    numEpochs: z.number().int().min(0).optional(),
+    /** kohya's random ss_session_id: which run a file came from. */
+    sessionId: z.number().int().min(0).optional(),
+    /** The aspect-ratio buckets the run trained (ss_bucket_info), as the trainer counted them. */
+    bucketInfo: bucketInfoSchema.optional(),
+    /** The trainer's optimizer (`torch.optim.adamw.AdamW`), gradient-norm clip and caption token limit (75: CLIP's own). */
+    optimizer: z.string().min(1).max(200).optional(),
+    maxGradNorm: z.number().min(0).optional(),
+    maxTokenLength: z.number().int().min(1).optional(),
     /** Output name (ss_output_name, modelspec.title default). */
     outputName: z.string().min(1).max(200).default('toonlora'),
     title: z.string().max(200).optional(),
@@ -44,24 +82,6 @@ export const loraTrainingFactsSchema = trainingConfigSchema
 
 export type LoraTrainingFacts = z.infer<typeof loraTrainingFactsSchema>;
 export type LoraTrainingFactsInput = z.input<typeof loraTrainingFactsSchema>;
-
-/** Python `repr(float)`: shortest round-trip digits, exponent form below 1e-4 or from 1e16 (`1e-05`). */
-export function pythonFloatRepr(value: number): string {
-  if (Number.isNaN(value)) return 'nan';
-  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
-  const [mantissa, exp] = value.toExponential().split('e') as [string, string];
-  const decimalPoint = Number(exp) + 1;
-  if (decimalPoint > -4 && decimalPoint <= 16) {
-    // JS prints fixed notation for 1e-6 <= |x| < 1e21, which covers this range.
-    const fixed = String(value);
-    return fixed.includes('.') ? fixed : `${fixed}.0`;
-  }
-  const e = Number(exp);
-  return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-}
-
-const pyBool = (value: boolean) => (value ? 'True' : 'False');
 
 /**
  * kohya's ss_tag_frequency (train_util `set_tag_frequency`): per folder, each caption split on
@@ -156,7 +176,7 @@ export function buildKohyaMetadata(
     ss_base_model_version: 'sd_v1',
     ss_v2: pyBool(false),
     ss_output_name: facts.outputName,
-    ss_sd_model_name: facts.baseModel,
+    ss_sd_model_name: publicBaseName(facts.baseModel),
     ss_clip_skip: String(facts.clipSkip),
     ss_resolution: `(${facts.resolution}, ${facts.resolution})`,
     ss_num_train_images: String(facts.numTrainImages),
@@ -164,17 +184,19 @@ export function buildKohyaMetadata(
     ss_epoch: String(facts.epochs),
     ss_learning_rate: pythonFloatRepr(facts.learningRate),
     ...(network.unet === false ? {} : { ss_unet_lr: pythonFloatRepr(facts.learningRate) }),
+    // not a kohya key (its --network_train_unet_only flag): kept, it says whether the file has a text-encoder part
     ss_network_train_unet_only: pyBool(!network.textEncoder),
     ss_min_snr_gamma: pythonFloatRepr(facts.snrGamma),
     ss_noise_offset: pythonFloatRepr(facts.noiseOffset),
     ss_gradient_checkpointing: pyBool(facts.gradientCheckpointing),
     ss_mixed_precision: facts.mixedPrecision,
+    ...kohyaRunSettings(facts),
     'modelspec.sai_model_spec': '1.0.1',
     'modelspec.architecture': 'stable-diffusion-v1/lora',
     'modelspec.implementation': 'diffusers',
     'modelspec.title': facts.title ?? facts.outputName,
     'modelspec.resolution': `${facts.resolution}x${facts.resolution}`,
-    'modelspec.prediction_type': 'epsilon',
+    'modelspec.prediction_type': facts.predictionType === 'v_prediction' ? 'v' : 'epsilon',
     'modelspec.encoder_layer': String(facts.clipSkip),
     'modelspec.date': nowIso,
   };
@@ -188,6 +210,12 @@ export function buildKohyaMetadata(
     meta.ss_tag_frequency = JSON.stringify(computeTagFrequency(facts.captionsByFolder));
   // kohya's train_util: {"<folder>": {"n_repeats": N, "img_count": M}}, keyed by the folder's base name
   if (facts.datasetDirs) meta.ss_dataset_dirs = JSON.stringify(facts.datasetDirs);
+  if (facts.bucketInfo) meta.ss_bucket_info = kohyaBucketInfo(facts.bucketInfo);
+  if (facts.baseModelHash) meta.ss_sd_model_hash = facts.baseModelHash;
+  if (facts.baseModelSha256) meta.ss_new_sd_model_hash = facts.baseModelSha256;
+  if (facts.maxTrainSteps !== undefined) meta.ss_max_train_steps = String(facts.maxTrainSteps);
+  if (facts.numEpochs !== undefined) meta.ss_num_epochs = String(facts.numEpochs);
+  if (facts.sessionId !== undefined) meta.ss_session_id = String(facts.sessionId);
   return meta;
 }
 
@@ -215,6 +243,25 @@ export const FACT_METADATA_KEYS: Readonly<Record<keyof LoraTrainingFacts, readon
   trainingFinishedAt: ['ss_training_finished_at'],
   captionsByFolder: ['ss_tag_frequency'],
   datasetDirs: ['ss_dataset_dirs'],
+  seed: ['ss_seed'],
+  batchSize: ['ss_batch_size_per_device', 'ss_total_batch_size'],
+  gradientAccumulation: ['ss_gradient_accumulation_steps', 'ss_total_batch_size'],
+  lrScheduler: ['ss_lr_scheduler'],
+  lrWarmupSteps: ['ss_lr_warmup_steps'],
+  shuffleCaptions: ['ss_shuffle_caption'],
+  aspectRatioBuckets: ['ss_enable_bucket'],
+  cacheLatents: ['ss_cache_latents'],
+  baseModelHash: ['ss_sd_model_hash'],
+  baseModelSha256: ['ss_new_sd_model_hash'],
+  // modelspec.prediction_type is also the network's (epsilon unless told): convert-plan.ts factsOverFileMetadata
+  predictionType: ['modelspec.prediction_type'],
+  maxTrainSteps: ['ss_max_train_steps'],
+  numEpochs: ['ss_num_epochs'],
+  sessionId: ['ss_session_id'],
+  bucketInfo: ['ss_bucket_info'],
+  optimizer: ['ss_optimizer'],
+  maxGradNorm: ['ss_max_grad_norm'],
+  maxTokenLength: ['ss_max_token_length'],
 };
 
 /** The facts a caller actually gave (keys present and not undefined), before schema defaults. */
