@@ -21,7 +21,18 @@ export function doneWorker(adapterDir: string, runDir: string, steps: number, ma
       trained_images: [],
     },
     stats: { steps, epochs: 1, images: 1, lora_modules: 8, trainable_params: 100, seconds: 1 },
-    facts: { folders: [], triggers: [], images: 1, images_with_repeats: 1, mixed_precision: 'no' },
+    facts: {
+      folders: [],
+      triggers: [],
+      images: 1,
+      images_with_repeats: 1,
+      mixed_precision: 'no',
+      prediction_type: 'epsilon',
+      optimizer: 'torch.optim.adamw.AdamW',
+      max_grad_norm: 1,
+      max_token_length: 75,
+      bucket_info: null,
+    },
   });
   const before =
     marker === undefined

@@ -14,6 +14,11 @@ const FACTS: TrainingFacts = {
   images: 3,
   images_with_repeats: 12,
   mixed_precision: 'no',
+  prediction_type: 'epsilon',
+  optimizer: 'torch.optim.adamw.AdamW',
+  max_grad_norm: 1,
+  max_token_length: 75,
+  bucket_info: null,
 };
 
 const run = (facts: TrainingFacts) => ({
@@ -51,6 +56,33 @@ describe('kohyaTrainingFacts', () => {
     expect(kohyaTrainingFacts(run({ ...FACTS, mixed_precision: 'bf16' }), 200).mixedPrecision).toBe('bf16');
   });
 
+  it("records the prediction type the worker trained, its buckets and kohya's run settings", () => {
+    const buckets = {
+      buckets: [{ resolution: [384, 640] as [number, number], count: 12 }],
+      mean_img_ar_error: 0.01,
+    };
+    const facts = kohyaTrainingFacts(
+      run({ ...FACTS, prediction_type: 'v_prediction', bucket_info: buckets }),
+      200,
+      { sessionId: 77, baseHashes: { legacy: '0123abcd', sha256: 'f'.repeat(64) } },
+    );
+    expect(facts).toMatchObject({
+      predictionType: 'v_prediction',
+      bucketInfo: buckets,
+      optimizer: 'torch.optim.adamw.AdamW',
+      maxGradNorm: 1,
+      maxTokenLength: 75,
+      maxTrainSteps: 40,
+      numEpochs: 4,
+      sessionId: 77,
+      baseModelHash: '0123abcd',
+      baseModelSha256: 'f'.repeat(64),
+      seed: run(FACTS).config.seed,
+      lrScheduler: run(FACTS).config.lrScheduler,
+    });
+    expect(kohyaTrainingFacts(run(FACTS), 200)).not.toHaveProperty('bucketInfo');
+  });
+
   it('writes no trigger phrase for a run without one', () => {
     expect(kohyaTrainingFacts(run({ ...FACTS, triggers: [] }), 200)).not.toHaveProperty('trigger');
   });
@@ -74,5 +106,12 @@ describe('the base the kohya file names', () => {
       'someone/toon@v1.0',
     );
     expect(kohyaTrainingFacts(at('anything-v5'), 200).baseModel).toBe('anything-v5');
+  });
+  it("is a local base's file or folder name, never its path (was /home/alice/models/...)", () => {
+    const local = (localBase: string) => ({ ...at(localBase), localBase });
+    expect(kohyaTrainingFacts(local('/home/alice/models/myAnimeMix_v3.safetensors'), 200).baseModel).toBe(
+      'myAnimeMix_v3.safetensors',
+    );
+    expect(kohyaTrainingFacts(local('/home/alice/models/my-mix/'), 200).baseModel).toBe('my-mix');
   });
 });

@@ -1,13 +1,17 @@
 // src/worker/kohya-file.ts — the WebUI / kohya `.safetensors` a finished training run writes beside its PEFT adapter:
 // where it goes, the kohya metadata (ss_* / modelspec.*) from the config and the worker's `done` facts (what it
 // trained, read once by the trainer's dataset scan; the precision that really ran; the commit of a Hub base named
-// at a tag), and the error of a failed write.
+// at a tag, what the UNet learnt to predict, the buckets), the base by its name with a local file's hashes, and the
+// error of a failed write.
+import { randomInt } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { diskFullCause, diskFullFailure } from '../disk-full.js';
 import { FIX_SLOT } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
 import { convertLora } from '../lora/convert.js';
 import { runKohyaFilePath } from '../lora/convert-facts.js';
+import { type KohyaModelHashes, kohyaModelHashes } from '../lora/kohya-base-hash.js';
 import type { LoraTrainingFactsInput } from '../lora/kohya-metadata.js';
 import { parseHubBase } from '../models/base-revision.js';
 import type { TrainingConfig } from '../schemas/config.js';
@@ -31,6 +35,19 @@ export interface KohyaRun {
   readonly facts: TrainingFacts;
   /** The base as the worker was handed it (`owner/name@<commit>` for a Hub base named at a revision). */
   readonly loadedBaseModel?: string;
+  /**
+   * The base's local file or folder (absolute) when the base named one (base-model.ts localBasePath): the LoRA
+   * records its name only, and for a file kohya's two hashes of it.
+   */
+  readonly localBase?: string;
+  /** Told before the base file is read for its hash (seconds for a 2-4 GB file). */
+  readonly onNotice?: (message: string) => void;
+}
+
+/** What a run's kohya file records that the edge makes: kohya's random session id, a local base file's hashes. */
+export interface KohyaRunExtras {
+  readonly sessionId?: number;
+  readonly baseHashes?: KohyaModelHashes;
 }
 
 /**
@@ -49,13 +66,22 @@ export function recordedBaseModel(configured: string, loaded: string | undefined
 
 /**
  * The kohya metadata of a run: the config's settings, and from the worker's facts the dataset (ss_num_train_images,
- * ss_dataset_dirs, the captions ss_tag_frequency counts, every folder's trigger) and ss_mixed_precision as it ran
- * (`no` on a CPU run whatever mixedPrecision asked). Pure.
+ * ss_dataset_dirs, the captions ss_tag_frequency counts, every folder's trigger, ss_bucket_info), ss_mixed_precision
+ * as it ran (`no` on a CPU run whatever mixedPrecision asked), the prediction type and the trainer's optimizer, clip and
+ * token limit; a local base by its file or folder name (never the path: a shared LoRA would carry the home folder).
+ * A finished run's planned length is the one it ran (ss_max_train_steps, ss_num_epochs). Pure.
  */
-export function kohyaTrainingFacts(run: KohyaRun, finishedAt: number): LoraTrainingFactsInput {
+export function kohyaTrainingFacts(
+  run: KohyaRun,
+  finishedAt: number,
+  extras: KohyaRunExtras = {},
+): LoraTrainingFactsInput {
   const { config, facts } = run;
   return {
-    baseModel: recordedBaseModel(config.baseModel, run.loadedBaseModel),
+    baseModel:
+      run.localBase === undefined
+        ? recordedBaseModel(config.baseModel, run.loadedBaseModel)
+        : basename(resolve(run.localBase)),
     resolution: config.resolution,
     steps: run.steps,
     learningRate: config.learningRate,
@@ -65,6 +91,25 @@ export function kohyaTrainingFacts(run: KohyaRun, finishedAt: number): LoraTrain
     gradientCheckpointing: config.gradientCheckpointing,
     mixedPrecision: facts.mixed_precision,
     clipSkip: config.clipSkip,
+    seed: config.seed,
+    batchSize: config.batchSize,
+    gradientAccumulation: config.gradientAccumulation,
+    lrScheduler: config.lrScheduler,
+    lrWarmupSteps: config.lrWarmupSteps,
+    shuffleCaptions: config.shuffleCaptions,
+    aspectRatioBuckets: config.aspectRatioBuckets,
+    cacheLatents: config.cacheLatents,
+    maxTrainSteps: run.steps,
+    numEpochs: run.epochs,
+    predictionType: facts.prediction_type,
+    optimizer: facts.optimizer,
+    maxGradNorm: facts.max_grad_norm,
+    maxTokenLength: facts.max_token_length,
+    ...(facts.bucket_info ? { bucketInfo: facts.bucket_info } : {}),
+    ...(extras.sessionId === undefined ? {} : { sessionId: extras.sessionId }),
+    ...(extras.baseHashes
+      ? { baseModelHash: extras.baseHashes.legacy, baseModelSha256: extras.baseHashes.sha256 }
+      : {}),
     outputName: basename(resolve(run.runDir)),
     epochs: run.epochs,
     numTrainImages: facts.images_with_repeats,
@@ -78,14 +123,35 @@ export function kohyaTrainingFacts(run: KohyaRun, finishedAt: number): LoraTrain
   };
 }
 
+/**
+ * kohya's hashes of the run's local base file (once per run, as its kohya file is written), told first through
+ * `onNotice`; undefined for any other base, or when the file cannot be read now (the LoRA is written without them).
+ */
+async function localBaseHashes(run: KohyaRun): Promise<KohyaModelHashes | undefined> {
+  if (run.localBase === undefined) return undefined;
+  const info = await stat(run.localBase).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  const gb = (info.size / 1e9).toFixed(1);
+  run.onNotice?.(
+    `hashing the base ${basename(run.localBase)} (${gb} GB) for the LoRA's ss_new_sd_model_hash`,
+  );
+  return kohyaModelHashes(run.localBase).catch((error: unknown) => {
+    run.onNotice?.(`the base's hash is left out of the LoRA: ${(error as Error).message}`);
+    return undefined;
+  });
+}
+
 /** Writes the run's kohya file from its PEFT adapter with the LoRA-formats converter (src/lora/convert.ts). */
 export async function writeKohyaFile(run: KohyaRun): Promise<void> {
+  const baseHashes = await localBaseHashes(run);
+  // kohya's ss_session_id: random.randint(0, 2**32)
+  const extras = { sessionId: randomInt(0, 2 ** 32), ...(baseHashes ? { baseHashes } : {}) };
   await convertLora({
     input: run.runDir,
     output: run.output,
     to: 'kohya',
     overwrite: run.overwrite,
-    trainingFacts: kohyaTrainingFacts(run, Date.now() / 1000),
+    trainingFacts: kohyaTrainingFacts(run, Date.now() / 1000, extras),
   });
 }
 

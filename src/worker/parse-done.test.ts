@@ -152,7 +152,18 @@ describe('every caller reads its done through the schema', () => {
         config,
         spawn: answering(event),
       });
-    const facts = { folders: [], triggers: [], images: 0, images_with_repeats: 0, mixed_precision: 'no' };
+    const facts = {
+      folders: [],
+      triggers: [],
+      images: 0,
+      images_with_repeats: 0,
+      mixed_precision: 'no',
+      prediction_type: 'epsilon',
+      optimizer: 'torch.optim.adamw.AdamW',
+      max_grad_norm: 1,
+      max_token_length: 75,
+      bucket_info: null,
+    };
     await expect(train(done(noImages, stats, facts))).rejects.toMatchObject(
       protocolError('(train)', 'artifacts.trained_images'),
     );

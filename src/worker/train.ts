@@ -4,7 +4,12 @@
 import { resolve } from 'node:path';
 import { FIX_SLOT, type TextWithFix } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
-import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
+import {
+  type BaseModelOptions,
+  localBasePath,
+  sd15ConfigDir,
+  workerBaseModel,
+} from '../models/base-model.js';
 import { errorInGivenBaseWords } from '../models/base-revision.js';
 import type { CacheOptions } from '../models/cache.js';
 import { checkOutputFolder } from '../output-folder.js';
@@ -362,6 +367,9 @@ async function trainHoldingLock(options: TrainOptions): Promise<TrainResult> {
       epochs: stats.epochs,
       facts,
       loadedBaseModel: request.config.baseModel, // owner/name@<commit> for a base named at a tag
+      // a local base: the LoRA names its file or folder only, and hashes a file as kohya does
+      localBase: localBasePath(options.config.baseModel, { fromApi: options.apiBaseModel ?? false }),
+      onNotice: (message) => options.onEvent?.(notice('info', message)),
     });
   } catch (error) {
     throw kohyaWriteError(error, output);

@@ -105,10 +105,13 @@ def done_events() -> list[tuple[str, str, str]]:
     run = TrainedRun(adapter="/r/adapter_model.safetensors", adapter_config="/r/adapter_config.json",
                      checkpoint="/r/checkpoints/step-000008", trained_images=["/d/5_sks pattern/img0.png", "/d/5_sks pattern/img1.png"],
                      facts=TrainingFacts([TrainedFolder("5_sks pattern", 5, "sks", ["sks, striped pattern", "sks pattern"])], ["sks"],
-                                         images=2, images_with_repeats=10, mixed_precision="no"),
+                                         images=2, images_with_repeats=10, mixed_precision="no", prediction_type="epsilon",
+                                         optimizer="torch.optim.adamw.AdamW", max_grad_norm=1.0, max_token_length=75,
+                                         bucket_info={"buckets": [{"resolution": [512, 512], "count": 10}], "mean_img_ar_error": 0.0}),
                      steps=8, epochs=1, lora_modules=32, trainable_params=9984, seconds=12.5)
     with_text_encoder = dataclasses.replace(run, text_encoder_adapter="/r/text_encoder/adapter_model.safetensors",
-                                            facts=dataclasses.replace(run.facts, mixed_precision="fp16"),
+                                            facts=dataclasses.replace(run.facts, mixed_precision="fp16", prediction_type="v_prediction",
+                                                                      bucket_info=None),
                                             text_encoder_lora_modules=16, text_encoder_trainable_params=4096, seconds=float("nan"))
     images = GenerationResult(["/o/seed-1.png", "/o/seed-2.png"], "/o/grid.png", swap_s=0.2, generate_s=1.5)
     return [

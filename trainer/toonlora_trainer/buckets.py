@@ -84,3 +84,21 @@ def bucket_counts(dataset: Dataset, resolution: int) -> dict[Bucket, int]:
         bucket = item.bucket or (resolution, resolution)
         counts[bucket] = counts.get(bucket, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def bucket_info(dataset: Dataset) -> dict | None:
+    """kohya's ss_bucket_info of a run with aspect-ratio buckets (train_util.py BaseDataset.make_buckets): each bucket
+    an image trains in, sorted by (width, height) as kohya's BucketManager.sort does, with its images counting repeats,
+    and the mean |bucket aspect ratio - image aspect ratio| over the images (each once; an image whose header cannot
+    be read counts 0). None without buckets (no item has one), as kohya writes none then."""
+    if not dataset.items or any(item.bucket is None for item in dataset.items):
+        return None
+    counts: dict[Bucket, int] = {}
+    errors: list[float] = []
+    for item in dataset.items:
+        bucket = item.bucket
+        counts[bucket] = counts.get(bucket, 0) + item.repeats
+        size = _image_size(item.image_path)
+        errors.append(abs(bucket[0] / bucket[1] - size[0] / size[1]) if size else 0.0)
+    return {"buckets": [{"resolution": list(bucket), "count": counts[bucket]} for bucket in sorted(counts)],
+            "mean_img_ar_error": sum(errors) / len(errors)}

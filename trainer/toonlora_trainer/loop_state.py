@@ -16,6 +16,11 @@ from .protocol import Emit, Log
 from .resume_checks import ResumePoint
 
 
+MAX_GRAD_NORM = 1.0  # gradients are clipped to this norm before each update (kohya's --max_grad_norm default)
+# The optimizer as kohya's ss_optimizer names one (`module.Class`; its settings are torch's defaults, so no `(args)`).
+OPTIMIZER_NAME = f"{torch.optim.AdamW.__module__}.{torch.optim.AdamW.__name__}"
+
+
 @dataclass
 class LoopState:
     """Everything a step changes and a checkpoint stores."""
@@ -78,7 +83,7 @@ def apply_gradients(state: LoopState, params) -> bool:
     (CPU, bf16, fp32) the scale stays 1.0 and every step counts. Returns whether the optimizer stepped."""
     scale_before = state.scaler.get_scale()
     state.scaler.unscale_(state.optimizer)
-    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    torch.nn.utils.clip_grad_norm_(params, MAX_GRAD_NORM)
     state.scaler.step(state.optimizer)
     state.scaler.update()
     stepped = state.scaler.get_scale() >= scale_before

@@ -127,6 +127,11 @@ class TrainingFacts:
     images: int
     images_with_repeats: int  # kohya's ss_num_train_images
     mixed_precision: str  # "no" | "fp16" | "bf16"
+    prediction_type: str  # what the UNet learnt to predict (the base's scheduler): "epsilon" | "v_prediction"
+    optimizer: str  # kohya's ss_optimizer: the optimizer class as `module.Class`
+    max_grad_norm: float  # the gradient-norm clip (ss_max_grad_norm)
+    max_token_length: int  # caption tokens the text encoder reads (75 for SD1.5's CLIP: kohya's default)
+    bucket_info: dict[str, Any] | None = None  # the aspect-ratio buckets trained (buckets.bucket_info); None without
 
     @staticmethod
     def from_json(obj: dict[str, Any]) -> "TrainingFacts":

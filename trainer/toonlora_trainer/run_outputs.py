@@ -11,7 +11,8 @@ from . import checkpoint as ckpt
 from .config import TrainingConfig
 from .dataset_items import Dataset
 from .dataset_record import trained_folders
-from .loop_state import LoopState
+from .buckets import bucket_info
+from .loop_state import MAX_GRAD_NORM, OPTIMIZER_NAME, LoopState
 from .precision import Precision, precision_name
 from .protocol import Checkpoint, Done, Emit, Log, TrainingFacts
 from .resume_checks import base_identity, run_settings, stream_settings
@@ -49,11 +50,15 @@ class TrainedRun:
         return Done(artifacts=artifacts, stats=stats, facts=self.facts)
 
 
-def training_facts(dataset: Dataset, precision: Precision) -> TrainingFacts:
-    """The `done` event's facts of a run on `dataset` in `precision` (the kohya metadata's dataset and ss_mixed_precision)."""
+def training_facts(dataset: Dataset, precision: Precision, *, prediction_type: str, max_token_length: int) -> TrainingFacts:
+    """The `done` event's facts of a run on `dataset` in `precision` (the kohya metadata's dataset and ss_mixed_precision),
+    trained to predict `prediction_type` (the base's scheduler) with captions cut at `max_token_length` tokens, and
+    with aspect-ratio buckets the buckets it trained (ss_bucket_info)."""
     folders = trained_folders(dataset)
     return TrainingFacts(folders=folders, triggers=list(dataset.triggers), images=len(dataset.items),
-                         images_with_repeats=dataset.repeated_length, mixed_precision=precision_name(precision))
+                         images_with_repeats=dataset.repeated_length, mixed_precision=precision_name(precision),
+                         prediction_type=prediction_type, optimizer=OPTIMIZER_NAME, max_grad_norm=MAX_GRAD_NORM,
+                         max_token_length=max_token_length, bucket_info=bucket_info(dataset))
 
 
 def save_run_checkpoint(run_dir, unet, text_encoder, *, config: TrainingConfig, dataset_facts: dict, state: LoopState, emit: Emit) -> str:

@@ -39,6 +39,7 @@ from .losses import compute_snr, min_snr_weights, sample_noise, training_target,
 from .memory_estimate import check_gpu_memory, out_of_memory_explained
 from .models import BaseModel, load_base_model, select_device
 from .precision import Precision, autocast_context, choose_precision
+from .prompt_encoding import prompt_token_limit
 from .protocol import Cancelled, Emit, Log, Progress, rate_and_eta
 from .resume_checks import find_resume_point
 from .run_outputs import TrainedRun, save_final_adapter, save_run_checkpoint, training_facts
@@ -191,9 +192,11 @@ def run_training(request: TrainRequest, emit: Emit, should_stop: Callable[[], bo
     te_adapter_path = None if text_encoder is None else save_final_adapter(
         text_encoder, os.path.join(run_dir, ckpt.TEXT_ENCODER_DIR), config.base_model, final_checkpoint)
     # facts: the folders, repeats and captions this run trained on (the images that decoded) and the precision that ran,
-    # which the TypeScript side writes the kohya metadata from (ss_num_train_images, ss_dataset_dirs, ss_tag_frequency)
+    # and what the UNet learnt to predict (modelspec.prediction_type), which the TypeScript side writes the kohya metadata
+    # from (ss_num_train_images, ss_dataset_dirs, ss_tag_frequency, ss_bucket_info)
+    facts = training_facts(dataset, precision, prediction_type=base.prediction_type, max_token_length=prompt_token_limit(base.tokenizer))
     emit(TrainedRun(adapter=adapter_path, adapter_config=os.path.join(run_dir, ckpt.ADAPTER_CONFIG), checkpoint=final_checkpoint,
-                    trained_images=[item.image_path for item in dataset.items], facts=training_facts(dataset, precision), steps=state.step,
+                    trained_images=[item.image_path for item in dataset.items], facts=facts, steps=state.step,
                     epochs=epochs_trained(config, dataset, state.step), lora_modules=modules, trainable_params=n_params,
                     seconds=time.perf_counter() - started, text_encoder_adapter=te_adapter_path,
                     text_encoder_lora_modules=te_modules, text_encoder_trainable_params=te_n_params).done())
