@@ -177,6 +177,11 @@ export const trainingConfigSchema = z.object({
   gradientAccumulation: positiveInt(64).default(1),
   learningRate: z.number().positive().max(1).default(1e-4),
   lrScheduler: lrSchedulerSchema.default('cosine'),
+  /**
+   * Cosine cycles of lrScheduler cosine_with_restarts (kohya's --lr_scheduler_num_cycles): the rate falls to 0 and jumps
+   * back to learningRate this many times. 1 is one cosine, the same as `cosine`; other schedulers refuse another value.
+   */
+  lrSchedulerNumCycles: positiveInt(1000).default(1),
   lrWarmupSteps: stepCount.default(0),
   trainTextEncoder: z.boolean().default(false),
   textEncoderLearningRate: z.number().positive().max(1).default(5e-5),
@@ -246,6 +251,23 @@ export function checkWarmupLeavesSteps(
  * CLI flag (route-schema.ts answers a request with it). */
 export const API_MESSAGE = 'apiMessage';
 
+/**
+ * lrSchedulerNumCycles other than 1 only with cosine_with_restarts, the one schedule that has cycles (the worker's
+ * config.check_cycles says the same): another one would train without the restarts asked for and not say so.
+ */
+export function checkCyclesScheduler(
+  config: { readonly lrScheduler: string; readonly lrSchedulerNumCycles: number },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.lrSchedulerNumCycles === 1 || config.lrScheduler === 'cosine_with_restarts') return;
+  if (!isCount(config.lrSchedulerNumCycles, 1)) return; // its own issue says what is wrong
+  ctx.addIssue({
+    code: 'custom',
+    path: ['lrSchedulerNumCycles'],
+    message: `${config.lrSchedulerNumCycles} cycles apply to lrScheduler cosine_with_restarts only, not ${config.lrScheduler} (set lrScheduler: cosine_with_restarts, or remove lrSchedulerNumCycles)`,
+  });
+}
+
 function isCount(value: unknown, min: number): boolean {
   return typeof value === 'number' && Number.isInteger(value) && value >= min;
 }
@@ -255,7 +277,9 @@ function isCount(value: unknown, min: number): boolean {
  * through. trainingConfigSchema stays a plain object because the worker's resolved config (src/worker/protocol.ts)
  * and the kohya metadata derive from it with .extend / .pick, which zod refuses on a refined object.
  */
-export const checkedTrainingConfigSchema = trainingConfigSchema.superRefine(checkWarmupLeavesSteps);
+export const checkedTrainingConfigSchema = trainingConfigSchema
+  .superRefine(checkWarmupLeavesSteps)
+  .superRefine(checkCyclesScheduler);
 
 /** The two settings that give the training length: one run has one length. */
 export const TRAINING_LENGTH_KEYS = ['steps', 'epochs'] as const;

@@ -2,7 +2,12 @@
 // each (train, generate, serve-generation and its cancel / shutdown, blip-caption, lora-count, estimate-memory,
 // scan-dataset), with the resolved training config they carry (no defaults are left for Python to invent).
 import { z } from 'zod';
-import { checkWarmupLeavesSteps, generationConfigSchema, trainingConfigSchema } from '../schemas/config.js';
+import {
+  checkCyclesScheduler,
+  checkWarmupLeavesSteps,
+  generationConfigSchema,
+  trainingConfigSchema,
+} from '../schemas/config.js';
 import { version } from './protocol-events.js';
 
 /**
@@ -19,7 +24,8 @@ export const resolvedTrainingConfigSchema = trainingConfigSchema
     message: 'give exactly one of steps and epochs',
     path: ['steps'],
   })
-  .superRefine(checkWarmupLeavesSteps);
+  .superRefine(checkWarmupLeavesSteps)
+  .superRefine(checkCyclesScheduler);
 
 /**
  * The default SD1.5 base's folder (models/base-model.ts sd15ConfigDir) or null: the component configs a

@@ -87,6 +87,8 @@ def test_a_field_is_checked_as_the_exported_schema_states_it(parser_name, field,
     parse, valid, _ = PARSERS[parser_name]
     if parser_name == "training" and field == "steps":
         valid = training_config()  # the length in steps, not epochs: one of the two is null
+    if parser_name == "training" and field == "lrSchedulerNumCycles":
+        valid = training_config(steps=None, epochs=1, lrScheduler="cosine_with_restarts")  # the one schedule with cycles
     obj = {**json.loads(json.dumps(valid)), field: value}
     if accepted:
         parse(obj)

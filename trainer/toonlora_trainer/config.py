@@ -49,6 +49,7 @@ class TrainingConfig:
     gradient_accumulation: int
     learning_rate: float
     lr_scheduler: str
+    lr_scheduler_num_cycles: int  # cosine cycles of cosine_with_restarts; 1 with every other scheduler (check_cycles)
     lr_warmup_steps: int
     train_text_encoder: bool
     text_encoder_learning_rate: float
@@ -100,6 +101,7 @@ def parse_training_config(obj: Any, where: str = "config") -> TrainingConfig:
         gradient_accumulation=f.integer("gradientAccumulation"),
         learning_rate=f.number("learningRate"),
         lr_scheduler=f.string("lrScheduler"),
+        lr_scheduler_num_cycles=f.integer("lrSchedulerNumCycles"),
         lr_warmup_steps=f.integer("lrWarmupSteps"),
         train_text_encoder=f.boolean("trainTextEncoder"),
         text_encoder_learning_rate=f.number("textEncoderLearningRate"),
@@ -132,6 +134,17 @@ def _check_training_contradictions(config: TrainingConfig, where: str) -> None:
         )
     if config.steps is not None:
         check_warmup(config, where)
+    check_cycles(config, where)
+
+
+def check_cycles(config: TrainingConfig, where: str = "config") -> None:
+    """Cycles other than 1 only with cosine_with_restarts, the one schedule that has them (src/schemas/config.ts
+    checkCyclesScheduler): any other would train without the restarts asked for."""
+    if config.lr_scheduler_num_cycles != 1 and config.lr_scheduler != "cosine_with_restarts":
+        raise ConfigError(
+            f"{where}.lrSchedulerNumCycles: {config.lr_scheduler_num_cycles} cycles apply to lrScheduler cosine_with_restarts "
+            f"only, not {config.lr_scheduler}. Set training.lrScheduler to cosine_with_restarts, or remove lrSchedulerNumCycles."
+        )
 
 
 def check_warmup(config: TrainingConfig, where: str = "config") -> None:

@@ -56,7 +56,9 @@ def make_loop_state(config: TrainingConfig, params, precision: Precision) -> Loo
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate, betas=(0.9, 0.999), weight_decay=1e-2, eps=1e-8, fused=fused)
     # diffusers' "constant" ignores num_warmup_steps (kohya refuses the pair): a warmup asked for is a warmup done
     name = "constant_with_warmup" if config.lr_scheduler == "constant" and config.lr_warmup_steps > 0 else config.lr_scheduler
-    lr_scheduler = get_scheduler(name, optimizer, num_warmup_steps=config.lr_warmup_steps, num_training_steps=config.steps)
+    # num_cycles: only cosine_with_restarts reads it (diffusers get_scheduler); without it that schedule was one cosine
+    lr_scheduler = get_scheduler(name, optimizer, num_warmup_steps=config.lr_warmup_steps, num_training_steps=config.steps,
+                                 num_cycles=config.lr_scheduler_num_cycles)
     # Loss scaling only for float16 (bf16 has float32's exponent range and needs none).
     scaler = torch.amp.GradScaler("cuda", enabled=precision.autocast and precision.weight_dtype == torch.float16)
     generator = torch.Generator("cpu").manual_seed(config.seed)

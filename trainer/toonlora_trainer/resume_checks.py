@@ -28,7 +28,8 @@ def run_settings(config: TrainingConfig) -> dict:
         "lora.dora": config.lora.dora, "lora.algorithm": config.lora.algorithm, "lora.lokrFactor": config.lora.lokr_factor,
         "trainTextEncoder": config.train_text_encoder, "seed": config.seed, "aspectRatioBuckets": config.aspect_ratio_buckets,
         # the optimizer and schedule states a checkpoint restores carry these rates; a new one would be silently ignored
-        "learningRate": config.learning_rate, "lrScheduler": config.lr_scheduler, "lrWarmupSteps": config.lr_warmup_steps,
+        "learningRate": config.learning_rate, "lrScheduler": config.lr_scheduler,
+        "lrSchedulerNumCycles": config.lr_scheduler_num_cycles, "lrWarmupSteps": config.lr_warmup_steps,
         **({"textEncoderLearningRate": config.text_encoder_learning_rate} if config.train_text_encoder else {}),
     }
 
@@ -46,7 +47,7 @@ def stream_settings(config: TrainingConfig) -> dict:
 
 # Settings stored in checkpoints only since a later version: an older checkpoint was trained with these values.
 # (aspectRatioBuckets is not here: an older checkpoint may be from before buckets or after, so it is not compared.)
-SETTINGS_BEFORE_THEY_WERE_STORED = {"lora.algorithm": "lora", "lora.lokrFactor": -1}
+SETTINGS_BEFORE_THEY_WERE_STORED = {"lora.algorithm": "lora", "lora.lokrFactor": -1, "lrSchedulerNumCycles": 1}
 
 
 def check_resume_settings(saved: dict, config: TrainingConfig, folder: str, emit: Emit) -> None:
