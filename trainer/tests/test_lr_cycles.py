@@ -7,7 +7,8 @@ import torch
 
 from helpers import training_config
 
-from toonlora_trainer.config import ConfigError, parse_training_config
+from toonlora_trainer.config import parse_training_config
+from toonlora_trainer.config_schema import ConfigError
 from toonlora_trainer.loop_state import make_loop_state
 from toonlora_trainer.precision import choose_precision
 
