@@ -59,3 +59,9 @@ export function codeInWords(code: string): string {
   const words = fsCodeWords(code);
   return words === undefined ? code : `${code}: ${words}`;
 }
+
+/** An error's code in words (`EACCES: permission denied`, or the bare code the table lacks), else its message. */
+export function errorCodeInWords(error: unknown): string {
+  const code = fsErrorCode(error);
+  return code === undefined ? fsErrorWords(error) : codeInWords(code);
+}

@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ErrorFix } from './error-fix.js';
 import { ToonloraError } from './errors.js';
+import { errorCodeInWords } from './fs-error-words.js';
 
 /** The nearest path at or above `path` that exists (where `mkdir -p` would start). */
 export function nearestExisting(path: string): string {
@@ -35,7 +36,7 @@ export function checkOutputFolder(dir: string, hint: string | ErrorFix): void {
   try {
     accessSync(existing, constants.W_OK | constants.X_OK);
   } catch (error) {
-    throw fail(`${existing} is not writable (${(error as NodeJS.ErrnoException).code})`, error);
+    throw fail(`${existing} is not writable (${errorCodeInWords(error)})`, error);
   }
 }
 

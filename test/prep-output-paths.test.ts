@@ -36,7 +36,7 @@ describe('runPrep output folder checks', () => {
         runPrep({ inputs: [drawn.panel], outDir: join(readOnly, 'out'), cache: emptyCache }),
       ).rejects.toMatchObject({
         code: 'TL_ERR_USAGE',
-        message: expect.stringMatching(/read-only is not writable \(EACCES\)/),
+        message: expect.stringMatching(/read-only is not writable \(EACCES: permission denied\)/),
       });
     },
   );

@@ -73,8 +73,8 @@ const CASES: ReadonlyArray<readonly [ErrorFix, string]> = [
     { kind: 'resume-or-new-run' },
     "/r: holds an earlier run's checkpoints (newest: /r/checkpoints/step-000002, step 2).",
   ],
-  [{ kind: 'writable-output', folder: 'run' }, '/r: /r is not writable (EACCES).'],
-  [{ kind: 'writable-output', folder: 'output' }, '/o: /o is not writable (EACCES).'],
+  [{ kind: 'writable-output', folder: 'run' }, '/r: /r is not writable (EACCES: permission denied).'],
+  [{ kind: 'writable-output', folder: 'output' }, '/o: /o is not writable (EACCES: permission denied).'],
   [{ kind: 'writable-output', folder: 'dataset' }, '/d: the output folder is not empty.'],
   [
     { kind: 'writable-output', folder: 'data' },

@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isDiskFullError } from '../disk-full.js';
 import { ToonloraError } from '../errors.js';
+import { errorCodeInWords } from '../fs-error-words.js';
 import { checkOutputFolder, makeFolders } from '../output-folder.js';
 import type { Manifest } from '../schemas/manifest.js';
 import { prepDiskFullError } from './disk-full.js';
@@ -39,11 +40,7 @@ function listOutDir(outDir: string): string[] {
   try {
     return readdirSync(outDir);
   } catch (error) {
-    throw outDirError(
-      outDir,
-      `the output folder cannot be read (${(error as NodeJS.ErrnoException).code})`,
-      error,
-    );
+    throw outDirError(outDir, `the output folder cannot be read (${errorCodeInWords(error)})`, error);
   }
 }
 
@@ -100,7 +97,7 @@ export async function prepareOutDir(
     const where = folder === outDir ? 'the output folder' : `its folder ${folder}`;
     throw outDirError(
       outDir,
-      `${where} cannot be made in ${dirname(folder)} (${error.code === 'ENOENT' ? 'ENOENT: that filesystem does not allow new folders' : error.code})`,
+      `${where} cannot be made in ${dirname(folder)} (${error.code === 'ENOENT' ? 'ENOENT: that filesystem does not allow new folders' : errorCodeInWords(error)})`,
       error,
     );
   }
@@ -115,11 +112,7 @@ export async function prepareOutDir(
       } catch {}
     }
     if (isDiskFullError(error)) throw prepDiskFullError(outDir, error);
-    throw outDirError(
-      outDir,
-      `the output folder cannot be made (${(error as NodeJS.ErrnoException).code})`,
-      error,
-    );
+    throw outDirError(outDir, `the output folder cannot be made (${errorCodeInWords(error)})`, error);
   }
 }
 

@@ -84,7 +84,7 @@ describe('serve --tls-cert / --tls-key: checks', () => {
     expect(() => readServeTls(missing, missing)).toThrow(
       expect.objectContaining({
         code: 'TL_ERR_USAGE',
-        message: `--tls-cert ${missing}: cannot read the file (ENOENT). Check the path and that serve may read it.`,
+        message: `--tls-cert ${missing}: cannot read the file (ENOENT: no such file or folder). Check the path and that serve may read it.`,
       }),
     );
   });

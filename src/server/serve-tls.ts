@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { ToonloraError } from '../errors.js';
+import { errorCodeInWords } from '../fs-error-words.js';
 import { isLoopbackHost } from './loopback.js';
 
 /** A certificate (chain) and its private key, PEM, as fastify's `https` option takes them. */
@@ -25,9 +26,8 @@ function readPem(flag: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw usage(
-      `${flag} ${path}: cannot read the file (${code}). Check the path and that serve may read it.`,
+      `${flag} ${path}: cannot read the file (${errorCodeInWords(error)}). Check the path and that serve may read it.`,
       {
         flag,
         path,

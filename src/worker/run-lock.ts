@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { diskFullCause, diskFullFailure } from '../disk-full.js';
 import { ToonloraError } from '../errors.js';
+import { errorCodeInWords } from '../fs-error-words.js';
 import {
   currentLockOwner,
   isDeadLocalOwner,
@@ -157,9 +158,7 @@ export function checkRunNotLocked(runDir: string): void {
 /** The run folder (or its lock) cannot be written: a full disk in words, else the errno. */
 function folderWriteError(runDir: string, error: unknown): ToonloraError {
   const full = diskFullFailure(error);
-  const why = full
-    ? diskFullCause(full.code, full.path)
-    : ((error as NodeJS.ErrnoException).code ?? String(error));
+  const why = full ? diskFullCause(full.code, full.path) : errorCodeInWords(error);
   return new ToonloraError(
     'TL_ERR_OUTPUT_WRITE',
     `${runDir}: the run folder cannot be written: ${why}; nothing was trained. Free some space or choose another -o.`,

@@ -78,7 +78,7 @@ describe('toonlora serve', () => {
     expect(JSON.parse(io.stdout)).toMatchObject({
       error: {
         message: expect.stringMatching(
-          /^--tls-cert \/nonexistent\/cert\.pem: cannot read the file \(ENOENT\)/,
+          /^--tls-cert \/nonexistent\/cert\.pem: cannot read the file \(ENOENT: no such file or folder\)/,
         ),
       },
     });
