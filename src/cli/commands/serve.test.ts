@@ -103,6 +103,24 @@ describe('toonlora serve', () => {
     expect(stale).not.toHaveBeenCalled();
   });
 
+  it('refuses a bad TOONLORA_CPU_THREADS (exit 2) before looking at the web app, not as each job fails', async () => {
+    process.env.TOONLORA_CPU_THREADS = 'four';
+    try {
+      expect(await runCli(['serve', '--port', '0', '--json'])).toBe(2);
+    } finally {
+      delete process.env.TOONLORA_CPU_THREADS;
+    }
+    expect(JSON.parse(io.stdout)).toMatchObject({
+      error: {
+        code: 'TL_ERR_CONFIG',
+        message: expect.stringMatching(
+          /^TOONLORA_CPU_THREADS: expected a positive whole number of CPU threads, got "four"\./,
+        ),
+      },
+    });
+    expect(stale).not.toHaveBeenCalled();
+  });
+
   it('reports a non-loopback --host without a token before looking at the web app', async () => {
     delete process.env.TOONLORA_TOKEN;
     expect(await runCli(['serve', '--host', '0.0.0.0', '--port', '0'])).toBe(2);

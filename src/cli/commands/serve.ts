@@ -19,6 +19,7 @@ import {
   startServer,
   stopServer,
 } from '../../server/server.js';
+import { cpuThreadsOverride } from '../../worker/cpu-threads.js';
 import { killLiveWorkers } from '../../worker/python-worker.js';
 import { decimalNumber } from '../number-flag.js';
 import { commandAction, printResult } from '../output.js';
@@ -109,6 +110,7 @@ async function serve(flags: ServeFlags): Promise<number> {
   const leaseMs = parseWorkerLease(flags.workerLease);
   const token = process.env.TOONLORA_TOKEN?.trim() || undefined;
   checkToken(token);
+  cpuThreadsOverride(process.env); // a bad TOONLORA_CPU_THREADS now, not as each generate / train job's failure
   checkListenHost(flags.host, token);
   const tls = readServeTls(flags.tlsCert, flags.tlsKey);
   const dataDir = resolve(flags.data ?? join(toonloraHome(), 'server'));
