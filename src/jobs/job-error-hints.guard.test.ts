@@ -55,7 +55,7 @@ const PULL_MESSAGE =
 const REPULL_MESSAGE =
   'nobody/half (/h/snap): cannot load its tokenizer. Delete /h/snap/tokenizer/vocab.json and run `toonlora models pull nobody/half` again.';
 const NOT_PULLED_MESSAGE = `anything-v5: base model not found on this machine (not downloaded yet). Run \`toonlora models pull anything-v5\` first, or ${FIX_SLOT}`;
-const DISK_FULL_MESSAGE = `/r/checkpoints: could not write checkpoint step-000004: the disk is full; the partial file was removed. Free some space on it, then ${FIX_SLOT} continue from /r/checkpoints/step-000002.`;
+const DISK_FULL_MESSAGE = `/r/checkpoints: could not write checkpoint step-000004: no space left on the disk (ENOSPC); the partial file was removed. Free some space on it, then ${FIX_SLOT} continue from /r/checkpoints/step-000002.`;
 
 /**
  * Each fix kind and variant with a message as its raise sites build it (its text, which the CLI's fix words complete);

@@ -147,7 +147,7 @@ describe('webMessage', () => {
   });
 
   it("words a full disk's resume for the web (the worker's message said `run again with --resume`)", () => {
-    const message = `/r/checkpoints: could not write checkpoint step-000004: the disk is full (0.0 MB free); the partial file was removed. Free some space on it, then ${FIX_SLOT} continue from /r/checkpoints/step-000002.`;
+    const message = `/r/checkpoints: could not write checkpoint step-000004: no space left on the disk (ENOSPC, 0.0 MB free); the partial file was removed. Free some space on it, then ${FIX_SLOT} continue from /r/checkpoints/step-000002.`;
     const error = fromWorker(errorLine(message, { kind: 'resume' }));
     expect(error.message).toContain('then run the same train command with --resume to continue from /r/');
     expect(webMessage(error)).toContain(

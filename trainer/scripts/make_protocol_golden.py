@@ -68,7 +68,7 @@ def valid_events() -> list[tuple[str, str]]:
                                                     "input_invalid"))),
         ("error lora format", event_to_json(Error("/l.safetensors: not a LoRA file diffusers can load", "lora_format", id="r2"))),
         ("error out of memory", event_to_json(Error("the GPU ran out of memory in training step 3: CUDA out of memory.", "out_of_memory"))),
-        ("error output write", event_to_json(Error("/r/checkpoints: could not write checkpoint step-000020: the disk is full (0.1 MB free); "
+        ("error output write", event_to_json(Error("/r/checkpoints: could not write checkpoint step-000020: no space left on the disk (ENOSPC, 0.1 MB free); "
                                                     "the partial file was removed. Free some space on it, then run again with --resume "
                                                     "to continue from /r/checkpoints/step-000010.", "output_write"))),
         ("non-finite loss as null", event_to_json(Progress(1, 2, float("nan"), 1e-4, 1.0, 1.0))),

@@ -12,7 +12,8 @@ from safetensors import SafetensorError
 
 from toonlora_trainer import checkpoint as ckpt
 from toonlora_trainer.run_outputs import save_final_adapter
-from toonlora_trainer.write_errors import OutputWriteError, disk_full_code, is_write_failure
+from toonlora_trainer.write_errors import (DISK_FULL_WORDS, OutputWriteError, describe_write_failure, disk_full_code,
+                                           is_write_failure)
 
 TESTS_DIR = Path(__file__).resolve().parent
 CASES = json.loads((TESTS_DIR / "golden" / "disk_full_cases.json").read_text(encoding="utf-8"))
@@ -65,7 +66,18 @@ def test_safetensors_full_disk_writing_the_final_adapter_is_an_output_write_erro
 
     monkeypatch.setattr(ckpt, "save_adapter", fail)
     final = str(tmp_path / "run" / "checkpoints" / "step-000003")
-    with pytest.raises(OutputWriteError, match=r"could not write the LoRA adapter adapter_model\.safetensors: the disk is full"
+    with pytest.raises(OutputWriteError, match=r"could not write the LoRA adapter adapter_model\.safetensors: no space left on the disk"
                                                r".*Free some space on it") as caught:
         save_final_adapter(None, str(tmp_path / "run"), "base", final)
     assert caught.value.__cause__ is full
+
+
+def test_a_full_disk_is_worded_as_the_typescript_side_words_it(tmp_path):
+    # the words are the shared table's (src/fs-error-words.ts, held to the same golden file by src/disk-full-words.test.ts):
+    # before, the worker said "the disk is full" where every TypeScript message said "no space left on the disk"
+    words = json.loads((TESTS_DIR / "golden" / "disk_full_words.json").read_text(encoding="utf-8"))
+    assert DISK_FULL_WORDS == words
+    for code in ("ENOSPC", "EDQUOT"):
+        message = str(describe_write_failure(OSError(getattr(errno, code), "full"), str(tmp_path), "checkpoint step-000002",
+                                             None))
+        assert re.search(rf": could not write checkpoint step-000002: {words[code]} \({code}, [0-9.]+ MB free\); ", message)

@@ -69,7 +69,7 @@ def test_a_full_disk_during_a_checkpoint_removes_the_partial_folder_and_names_th
     with pytest.raises(OutputWriteError) as caught:
         train(dataset, tmp_path / "run", training_config(steps=6, checkpointEverySteps=2))
     message = str(caught.value)
-    assert message.startswith(f"{tmp_path / 'run' / 'checkpoints'}: could not write checkpoint step-000004: the disk is full")
+    assert message.startswith(f"{tmp_path / 'run' / 'checkpoints'}: could not write checkpoint step-000004: no space left on the disk")
     # the resume is data (each side words it: the CLI's --resume, the web app's Resume button) at its FIX_SLOT
     assert f"then {FIX_SLOT} continue from {tmp_path / 'run' / 'checkpoints' / 'step-000002'}." in message
     assert caught.value.fix == {"kind": "resume"}
@@ -87,7 +87,7 @@ def test_torchs_short_write_error_on_a_nearly_full_disk_is_told_as_a_full_disk(t
 
     monkeypatch.setattr(ckpt.torch, "save", short_write)
     monkeypatch.setattr(write_errors, "_free_bytes", lambda folder: 4096)
-    with pytest.raises(OutputWriteError, match=r"could not write checkpoint step-000002: the disk is full \(0\.0 MB free\).*"
+    with pytest.raises(OutputWriteError, match=r"could not write checkpoint step-000002: no space left on the disk \(ENOSPC, 0\.0 MB free\).*"
                                                r"then start the run again \(no checkpoint was written yet\)"):
         train(dataset, tmp_path / "run", training_config(steps=4, checkpointEverySteps=2))
     assert os.listdir(tmp_path / "run" / "checkpoints") == []
@@ -101,7 +101,7 @@ def test_a_full_disk_saving_a_sample_removes_the_partial_png_and_names_the_folde
         enospc()
 
     monkeypatch.setattr(Image.Image, "save", write_nothing_then_fail)
-    with pytest.raises(OutputWriteError, match=r"samples: could not write sample image step-000002-0-seed1\.png: the disk is full.*"
+    with pytest.raises(OutputWriteError, match=r"samples: could not write sample image step-000002-0-seed1\.png: no space left on the disk.*"
                                                r"then \x00fix\x00 continue from .*step-000001\."):
         train(dataset, tmp_path / "run", training_config(steps=4, sampleEverySteps=2, checkpointEverySteps=1, sampleSeeds=[1]))
     assert os.listdir(tmp_path / "run" / "samples") == []
@@ -120,7 +120,7 @@ def test_resume_finishes_a_run_that_stopped_after_its_last_checkpoint_and_the_fi
         return real_save_file(state, path, *args, **kwargs)
 
     monkeypatch.setattr(ckpt, "save_file", full_disk_for_the_run_adapter)
-    with pytest.raises(OutputWriteError, match=r"could not write the LoRA adapter adapter_model\.safetensors: the disk is full.*"
+    with pytest.raises(OutputWriteError, match=r"could not write the LoRA adapter adapter_model\.safetensors: no space left on the disk.*"
                                                r"then \x00fix\x00 continue from .*step-000003"):
         train(dataset, run, training_config(steps=3))
     assert not (run / "adapter_model.safetensors").exists()

@@ -4,8 +4,9 @@ A full disk shows up as OSError ENOSPC / EDQUOT from Python and PIL, as text onl
 SafetensorError `Error while serializing: I/O error: No space left on device (os error 28)`, not an OSError), and
 torch.save reports it as its zip writer's RuntimeError (`[enforce fail at inline_container.cc:...] . unexpected pos
 98240 vs 98132`, or `PytorchStreamWriter failed writing file`), which names neither the file nor the cause: all are
-recognised here and told as one OutputWriteError naming the folder, that the disk is full, and the newest checkpoint
-to --resume from. `disk_full_code` is the worker's one disk-full check; it answers as src/disk-full.ts does for the
+recognised here and told as one OutputWriteError naming the folder, the full disk in the words the TypeScript side
+uses (DISK_FULL_WORDS, src/fs-error-words.ts: `no space left on the disk (ENOSPC, 0.1 MB free)`; both held to
+trainer/tests/golden/disk_full_words.json), and the newest checkpoint to --resume from. `disk_full_code` is the worker's one disk-full check; it answers as src/disk-full.ts does for the
 cases both are held to (trainer/tests/golden/disk_full_cases.json).
 """
 
@@ -19,6 +20,8 @@ from typing import Any
 from .error_fix import FIX_SLOT, resume
 
 DISK_FULL_ERRNOS = {errno.ENOSPC: "ENOSPC", errno.EDQUOT: "EDQUOT"}
+# a full disk's code in words, as src/fs-error-words.ts has them (golden/disk_full_words.json holds both to it)
+DISK_FULL_WORDS = {"ENOSPC": "no space left on the disk", "EDQUOT": "disk quota exceeded"}
 # a full disk told as text only (safetensors' Rust writer, as libvips' in src/disk-full.ts): the code it names
 DISK_FULL_TEXTS = ((re.compile(r"No space left on device", re.IGNORECASE), "ENOSPC"),
                    (re.compile(r"Disk quota exceeded", re.IGNORECASE), "EDQUOT"))
@@ -85,9 +88,12 @@ def describe_write_failure(error: BaseException, folder: str, what: str, last_ch
     Call it before removing the partial file, so the free space is the disk's at the failure. `last_checkpoint`: the
     newest complete checkpoint on disk (what --resume continues from), or None."""
     free = _free_bytes(folder)
-    full = disk_full_code(error) is not None or (_is_torch_short_write(error) and free is not None and free < LOW_FREE_BYTES)
-    if full:
-        cause = "the disk is full" + (f" ({_mb(free)} free)" if free is not None else "")
+    code = disk_full_code(error)
+    if code is None and _is_torch_short_write(error) and free is not None and free < LOW_FREE_BYTES:
+        code = "ENOSPC"  # torch's short write keeps no errno: the free space says it
+    full = code is not None
+    if code is not None:
+        cause = f"{DISK_FULL_WORDS[code]} ({code}" + (f", {_mb(free)} free)" if free is not None else ")")
     else:
         cause = getattr(error, "strerror", None) or (str(error).splitlines()[0] if str(error) else type(error).__name__)
     # the resume is a fix each side words (the CLI's --resume, the web app's Resume button): FIX_SLOT marks its place
