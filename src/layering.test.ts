@@ -31,7 +31,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'disk-full': ['fs-error-words'],
   /** A user's file name with its control and bidi characters escaped: the CLI prints, and the web shows, names by it. */
   'visible-text': [],
-  'output-folder': ['error-fix', 'errors'],
+  'output-folder': ['error-fix', 'errors', 'fs-error-words'],
   /** zod schemas only: shared by the CLI, the server and the web bundle, so they import nothing of toonlora's but
    * the two pure files whose data they hold (an error's fix, a prep stage's reason). */
   schemas: ['error-fix', 'stage-reason'],
@@ -57,6 +57,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'env',
     'error-fix',
     'errors',
+    'fs-error-words',
     'host',
     'lora',
     'models',
