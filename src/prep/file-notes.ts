@@ -1,6 +1,8 @@
 // src/prep/file-notes.ts — the words of a file's manifest reason that explain what prep saw in it: why
-// no character was found, which text detections were left in the image as art, and which crops were rejected
-// (naming a webtoon strip's panel). Pure.
+// no character was found (as text runs and parts each side words: a prep option, a model to pull, src/stage-reason.ts),
+// which text detections were left in the image as art, and which crops were rejected (naming a webtoon strip's
+// panel). Pure.
+import { cliReason, type StageReason, type StageReasonPart } from '../stage-reason.js';
 
 /** What the no-character reason needs from a file's analysis (analyse-file.ts). */
 export interface NoCharacterFacts {
@@ -12,17 +14,35 @@ export interface NoCharacterFacts {
 }
 
 /** Why `name` gave no character: panel-like parts, bubble-like parts, or an empty mask (of a file with several
- * frames: a blank first frame, or first page for a TIFF?). */
-export function noCharacterReason(name: string, facts: NoCharacterFacts, framesNote?: string): string {
+ * frames: a blank first frame, or first page for a TIFF?). The way out for a panel-like shape, another segmenter
+ * and its model, is parts: the CLI says `--segmenter isnet-anime` and its pull command, the web app its Upload
+ * field and the Models page (src/jobs/web-stage-words.ts). */
+export function noCharacterReason(name: string, facts: NoCharacterFacts, framesNote?: string): StageReason {
   const frames = framesNote ? `; ${framesNote}` : '';
   const panels = facts.panelLikeParts ?? 0;
   if (panels > 0)
-    return `${name}: no character found (the largest shape${panels === 1 ? ' looks' : 's look'} like a panel or box, not a character: crop the panel, or use --segmenter isnet-anime after \`toonlora models pull isnet-anime\`)${frames}`;
+    return [
+      `${name}: no character found (the largest shape${panels === 1 ? ' looks' : 's look'} like a panel or box, not a character: crop the panel, or use `,
+      { kind: 'prep-option', option: 'segmenter', value: 'isnet-anime' },
+      ' after ',
+      { kind: 'pull-model', id: 'isnet-anime' },
+      `)${frames}`,
+    ];
   const bubbles = facts.bubbleLikeParts;
   if (bubbles > 0)
-    return `${name}: no character found (the ${facts.segmenter} mask's ${bubbles} ${bubbles === 1 ? 'part looks like a speech bubble' : 'parts look like speech bubbles'} (almost all white, or the outline or tail left of a bubble whose text was removed) and ${bubbles === 1 ? 'is' : 'are'} left out)${frames}`;
+    return [
+      `${name}: no character found (the ${facts.segmenter} mask's ${bubbles} ${bubbles === 1 ? 'part looks like a speech bubble' : 'parts look like speech bubbles'} (almost all white, or the outline or tail left of a bubble whose text was removed) and ${bubbles === 1 ? 'is' : 'are'} left out)${frames}`,
+    ];
   const first = facts.format === 'tiff' ? 'page' : 'frame';
-  return `${name}: no character found (${framesNote ? `${framesNote}, and its ${facts.segmenter} mask is empty: a blank first ${first}?` : `the ${facts.segmenter} mask is empty: a blank or background-only page?`})`;
+  return [
+    `${name}: no character found (${framesNote ? `${framesNote}, and its ${facts.segmenter} mask is empty: a blank first ${first}?` : `the ${facts.segmenter} mask is empty: a blank or background-only page?`})`,
+  ];
+}
+
+/** A file's manifest `reason` (the CLI's words) and, where the reason has parts each side words, `reasonParts`. */
+export function fileReason(reason: StageReason): { reason: string; reasonParts?: StageReasonPart[] } {
+  const data = reason.some((part) => typeof part !== 'string');
+  return { reason: cliReason(reason), ...(data ? { reasonParts: [...reason] } : {}) };
 }
 
 /** The note for text detections left in the image as art (text-plausible.ts); none when there are none. */

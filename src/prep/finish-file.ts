@@ -16,6 +16,7 @@ import { findNearDuplicate, type KeptCrop } from './dedupe.js';
 import { erasedCharacterWarning } from './erased-character.js';
 import { failedEntry, fileEntry } from './file-entry.js';
 import {
+  fileReason,
   framesNote as framesNoteFor,
   noCharacterReason,
   refusedTextNote,
@@ -111,8 +112,10 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTim
       ...withStages,
       status: 'skipped',
       reasonCode: 'no-character',
-      reason:
-        noCharacterReason(basename(source), analysis, framesNote) + (joinedNote ? `; ${joinedNote}` : ''),
+      ...fileReason([
+        ...noCharacterReason(basename(source), analysis, framesNote),
+        ...(joinedNote ? [`; ${joinedNote}`] : []),
+      ]),
     });
   }
 

@@ -252,7 +252,9 @@ async function analyseAndFinish(
         total: files.length,
         source,
         status: entry.status,
-        reason: entry.reason,
+        reason: entry.reasonParts
+          ? reasonInWords(entry.reasonParts, options.stageWords ?? CLI_STAGE_WORDS)
+          : entry.reason,
         crops: entry.crops.length,
         warnings: entry.crops.flatMap((crop) => crop.warnings),
       });

@@ -3,7 +3,7 @@
 // and stage images. The CLI, the server and the web UI read it through this schema; types are inferred
 // from it.
 import { z } from 'zod';
-import { stageChoiceSchema } from '../stage-reason.js';
+import { stageChoiceSchema, stageReasonSchema } from '../stage-reason.js';
 import { prepConfigSchema } from './config.js';
 
 export const MANIFEST_VERSION = 1;
@@ -78,6 +78,9 @@ export const manifestFileSchema = z.object({
   status: fileStatusSchema,
   /** Why the file was skipped or failed; for `ok` files, notes such as rejected duplicates (or null). */
   reason: z.string().nullable(),
+  /** `reason` as text runs and the parts each side words (a prep option, a model to pull: src/stage-reason.ts), where
+   * it names one; the server's prep jobs word it for the web app. Absent in manifests written before the field. */
+  reasonParts: stageReasonSchema.optional(),
   /** Stable machine-readable reason (`empty`, `truncated`, `no-character`, `too-small`, `near-duplicate`, ...). */
   reasonCode: z.string().nullable(),
   /** Decoded size in pixels (absent when decoding failed). */

@@ -19,7 +19,7 @@ import { fitFileName, MAX_NAME_BYTES } from '../file-name-bytes.js';
 import type { JobContext, StopReason } from '../job-queue.js';
 import type { RunnerDeps } from './default-runners.js';
 import { prepJobDirs, removePrepLeftovers } from './prep-leftovers.js';
-import { WEB_STAGE_WORDS } from '../web-stage-words.js';
+import { WEB_STAGE_WORDS, webReason } from '../web-stage-words.js';
 
 /**
  * `007-name.png`: the input name runPrep sees (it names crops after it); index keeps names unique. The
@@ -108,7 +108,13 @@ export function datasetFromManifest(
       skipped.push({
         source: name,
         status: file.status,
-        reason: inUploadNames(file.reason ?? file.reasonCode ?? 'no reason given', file.source, names),
+        reason: inUploadNames(
+          file.reasonParts
+            ? webReason(file.reasonParts)
+            : (file.reason ?? file.reasonCode ?? 'no reason given'),
+          file.source,
+          names,
+        ),
       });
       continue;
     }
