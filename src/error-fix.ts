@@ -30,6 +30,11 @@ export const errorFixSchema = z.discriminatedUnion('kind', [
   /** Continuing a run folder that holds an earlier run (its LoRA or checkpoints), or training into another one. */
   z.strictObject({ kind: z.literal('resume-or-new-run') }),
   /**
+   * A learning-rate warmup shorter than the run (training.lrWarmupSteps), or more training: `count` says which count
+   * the run was given (`epochs`: the worker found the warmup too long once the dataset turned them into steps).
+   */
+  z.strictObject({ kind: z.literal('shorter-warmup'), count: z.enum(['steps', 'epochs']) }),
+  /**
    * An output folder that can be written: a training run's run folder (`run`), a generate's (`output`) or a prep's
    * dataset folder (`dataset`, which must also be new or empty); or the server's data folder (`data`: a write a
    * route or a server job met there, `full` when the disk had no room), which only whoever runs the server can fix.
@@ -89,6 +94,7 @@ export const CLI_FIX_WORDS: FixWords = {
   'choose-base': ({ why }) => CLI_BASE_FIX[why],
   resume: () => 'run the same train command with --resume to',
   'resume-or-new-run': () => 'Add --resume to continue it, or choose another -o.',
+  'shorter-warmup': ({ count }) => `Lower training.lrWarmupSteps or raise --${count}.`,
   'writable-output': ({ folder, full }) => {
     if (folder === 'data')
       return full

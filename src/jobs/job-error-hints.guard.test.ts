@@ -73,6 +73,14 @@ const CASES: ReadonlyArray<readonly [ErrorFix, string]> = [
     { kind: 'resume-or-new-run' },
     "/r: holds an earlier run's checkpoints (newest: /r/checkpoints/step-000002, step 2).",
   ],
+  [
+    { kind: 'shorter-warmup', count: 'epochs' },
+    'config.lrWarmupSteps: 50 warmup steps leave none of the 40 training steps (2 epochs) at the full rate.',
+  ],
+  [
+    { kind: 'shorter-warmup', count: 'steps' },
+    'config.lrWarmupSteps: 8 warmup steps leave none of the 8 training steps at the full rate.',
+  ],
   [{ kind: 'writable-output', folder: 'run' }, '/r: /r is not writable (EACCES: permission denied).'],
   [{ kind: 'writable-output', folder: 'output' }, '/o: /o is not writable (EACCES: permission denied).'],
   [{ kind: 'writable-output', folder: 'dataset' }, '/d: the output folder is not empty.'],

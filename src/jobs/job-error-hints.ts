@@ -69,6 +69,9 @@ export const WEB_FIX_WORDS: WebFixWords = {
       text,
       'Press Resume from checkpoint on the Train page to continue it, or start a new training.',
     ),
+  // a job's training settings are its request's (the Train page sets neither): the words of src/schemas/config.ts
+  'shorter-warmup': ({ count }, text) =>
+    placeFixWords(text, `Lower params.training.lrWarmupSteps or raise params.training.${count}.`),
   'writable-output': ({ folder, full }, text, site) => {
     if (site.worker !== undefined) return placeFixWords(text, WORKER_FOLDER_FIX(site.worker));
     return placeFixWords(text, folder === 'data' && full ? DATA_DISK_FIX : DATA_FOLDER_FIX);

@@ -5,6 +5,9 @@ side as in src/worker/protocol-events.ts (the golden file's `error fix …` line
 import pytest
 from helpers import make_pattern_dataset, run_worker, training_config
 
+import dataclasses
+
+from toonlora_trainer.config import ConfigError, check_warmup, parse_training_config
 from toonlora_trainer.error_fix import FIX_FIELDS, choose_base, fix_problem, pull_model
 from toonlora_trainer.base_files import BaseFileError, ModelMissingError
 from toonlora_trainer.models import load_base_model
@@ -13,7 +16,8 @@ from toonlora_trainer.protocol import Error, ProtocolError, event_to_json, parse
 
 def test_the_kinds_are_the_ones_the_driver_words():
     # src/error-fix.ts errorFixSchema; a kind added on one side only fails here or in the golden file's TS test
-    assert set(FIX_FIELDS) == {"pull-model", "repull-model", "choose-base", "resume", "resume-or-new-run", "writable-output"}
+    assert set(FIX_FIELDS) == {"pull-model", "repull-model", "choose-base", "resume", "resume-or-new-run", "writable-output",
+                              "shorter-warmup"}
     assert fix_problem(pull_model("someone/toon")) is None
     assert fix_problem({"kind": "choose-base", "why": "not-pulled", "pull": "anything-v5"}) is None
     assert fix_problem({"kind": "resume"}) is None
@@ -68,3 +72,17 @@ def test_the_worker_sends_the_fix_with_its_error_event(tmp_path):
     assert code == 1, stderr
     assert events[-1] == {"version": 1, "type": "error", "kind": "input_missing",
                           "message": f"{base}: base checkpoint file not found.", "fix": {"kind": "choose-base", "why": "file"}}
+
+
+def test_a_warmup_longer_than_an_epoch_run_names_its_fix_as_data():
+    # an epoch-based run learns its steps from the dataset, in the worker: the message named `--steps` (a flag the run
+    # was not given, and none a web user has); now the fix is data each side words (--epochs / params.training.epochs)
+    config = parse_training_config(training_config(steps=None, epochs=2, lrWarmupSteps=50))
+    with pytest.raises(ConfigError) as caught:
+        check_warmup(dataclasses.replace(config, steps=40))
+    assert str(caught.value) == "config.lrWarmupSteps: 50 warmup steps leave none of the 40 training steps (2 epochs) at the full rate."
+    assert caught.value.fix == {"kind": "shorter-warmup", "count": "epochs"}
+    assert fix_problem(caught.value.fix) is None
+    with pytest.raises(ConfigError) as caught:
+        check_warmup(dataclasses.replace(config, epochs=None, steps=8, lr_warmup_steps=8))
+    assert caught.value.fix == {"kind": "shorter-warmup", "count": "steps"}

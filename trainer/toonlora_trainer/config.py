@@ -17,6 +17,7 @@ from typing import Any, Callable, TypeVar
 from .config_schema import (
     ARCHITECTURES, BLIP_REQUEST, GENERATION_CONFIG, LORA_SETTINGS, TRAINING_CONFIG, TRAINING_SAMPLES, ConfigError, Fields,
 )
+from .error_fix import shorter_warmup
 
 _Request = TypeVar("_Request")
 
@@ -150,10 +151,11 @@ def check_cycles(config: TrainingConfig, where: str = "config") -> None:
 def check_warmup(config: TrainingConfig, where: str = "config") -> None:
     """Warmup must leave training steps at the full rate (checked again once epochs became steps)."""
     if config.lr_warmup_steps >= config.steps:
-        raise ConfigError(
-            f"{where}.lrWarmupSteps: {config.lr_warmup_steps} warmup steps leave none of the {config.steps} "
-            "training steps at the full rate. Lower training.lrWarmupSteps or raise --steps."
-        )
+        epochs = f" ({config.epochs} epoch{'' if config.epochs == 1 else 's'})" if config.epochs is not None else ""
+        error = ConfigError(f"{where}.lrWarmupSteps: {config.lr_warmup_steps} warmup steps leave none of the "
+                            f"{config.steps} training steps{epochs} at the full rate.")
+        error.fix = shorter_warmup("epochs" if config.epochs is not None else "steps")  # each side words it
+        raise error
 
 
 def _read_request(

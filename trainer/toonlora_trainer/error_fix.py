@@ -21,6 +21,7 @@ FIX_FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "resume": {},
     "resume-or-new-run": {},
     "writable-output": {"folder": ("run", "output", "dataset")},
+    "shorter-warmup": {"count": ("steps", "epochs")},
 }
 _OPTIONAL = {("choose-base", "pull")}
 
@@ -39,6 +40,12 @@ def resume() -> dict[str, Any]:
     """The fix "resume the run from its checkpoint": the message holds FIX_SLOT where its words go ("then <fix>
     continue from …")."""
     return {"kind": "resume"}
+
+
+def shorter_warmup(count: str) -> dict[str, Any]:
+    """The fix "lower training.lrWarmupSteps, or train longer": `count` is the count the run was given (`steps`,
+    `epochs`), which the CLI names by its flag and the web app by its request field."""
+    return {"kind": "shorter-warmup", "count": count}
 
 
 def choose_base(why: str) -> dict[str, Any]:
