@@ -4,7 +4,7 @@
 // file behind. A file whose bytes the character already has (same sha256) is not stored again: the reply names
 // the screenshot that has them.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import type { UploadDuplicate, UploadedImage, UploadLimits, UploadResult } from '../schemas/api.js';
@@ -20,6 +20,7 @@ import { resolveDataPath } from './data-path.js';
 import { displayName } from './file-name-bytes.js';
 import { oversizeReason, tooSmallReason } from './upload-file-size.js';
 import { extensionFor, UPLOAD_TYPES, unsupportedImageHint } from './upload-image-types.js';
+import { clearUploadMarks, writeMarkedUpload } from './upload-leftovers.js';
 
 /** The smallest shorter side an upload takes: prep's minimum (a smaller image is one prep would skip). */
 export const MIN_UPLOAD_SIDE_PX = MIN_IMAGE_SIDE_PX;
@@ -101,6 +102,7 @@ async function discardUpload(
 ): Promise<unknown> {
   const { catalog, characterId } = target;
   await Promise.all(staged.map(({ path }) => rm(path, { force: true })));
+  await clearUploadMarks(staged.map(({ path }) => path));
   try {
     catalog.getCharacter(characterId);
     return error;
@@ -249,7 +251,7 @@ async function stageFile(
   const rel = uploadRelPath(target.characterId, id, extensionFor(checked.format));
   const path = resolveDataPath(target.catalog.dataDir, rel);
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, data, { flag: 'wx' });
+  await writeMarkedUpload(path, data); // marked until recorded: a kill -9 in between leaves a provable leftover
   return {
     staged: {
       image: { id, originalName: name, storedPath: rel, ...checked, bytes: data.length, sha256 },
@@ -326,6 +328,7 @@ export async function commitUploads(target: UploadTarget, upload: StagedUpload):
     throw await discardUpload(target, upload.staged, error);
   }
   await Promise.all(late.map(({ path }) => rm(path, { force: true })));
+  await clearUploadMarks(upload.staged.map(({ path }) => path));
   if (uploaded.length === 0 && duplicates.length > 0) return { uploaded, rejected, duplicates };
   if (uploaded.length === 0) {
     if (firstError) throw new ToonloraError(firstError.code, firstError.message, { details: { rejected } });

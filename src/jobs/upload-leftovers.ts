@@ -1,8 +1,11 @@
 // src/jobs/upload-leftovers.ts — the screenshot files a server killed mid-upload (kill -9) leaves: written under a
-// character's `uploads/` but never recorded (an upload records its files only once all are written). Found and
-// removed at the next start: only real files inside the data folder's `characters/<id>/uploads/`, only those no
-// image row points to, and only those older than the start.
+// character's `uploads/` but never recorded (an upload records its files only once all are written). An upload
+// writes a mark (`<file>.uploading`) beside each file before the file and removes it once the file is recorded or
+// discarded, so the next start can prove which files are leftovers: it removes only a marked file, of a character
+// the database lists, that no image row points to, older than the start, and the marks. A file without a mark is
+// never removed: a missing, emptied or older database (one that forgot uploads) costs the user no screenshot.
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { formatBytes } from '../format-bytes.js';
 import { allStoredImagePaths } from './catalog/images.js';
@@ -14,6 +17,35 @@ export interface FreedUploads {
   files: number;
   bytes: number;
   folders: number;
+}
+
+/** The mark beside an upload file that is being written: it names the file, which is not recorded yet. */
+export const UPLOAD_MARK_SUFFIX = '.uploading';
+
+/** The mark of the upload file at `path`. */
+export function uploadMarkPath(path: string): string {
+  return `${path}${UPLOAD_MARK_SUFFIX}`;
+}
+
+/**
+ * Writes `data` at `path` (which must not exist) with its mark written first; a write that fails removes both
+ * (a file it did not create stays). The mark stays until clearUploadMarks: a server killed in between leaves it.
+ */
+export async function writeMarkedUpload(path: string, data: Buffer): Promise<void> {
+  const mark = uploadMarkPath(path);
+  await writeFile(mark, '', { flag: 'wx' });
+  try {
+    await writeFile(path, data, { flag: 'wx' });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EEXIST') await rm(path, { force: true });
+    await rm(mark, { force: true });
+    throw error;
+  }
+}
+
+/** Removes the marks of the upload files at `paths` (recorded, or removed themselves first). */
+export async function clearUploadMarks(paths: readonly string[]): Promise<void> {
+  await Promise.all(paths.map((path) => rm(uploadMarkPath(path), { force: true })));
 }
 
 /** The stored paths every image row points to (removed screenshots included), relative to `dataDir` with `/`. */
@@ -32,28 +64,45 @@ function realFolderEntries(dir: string): string[] {
   }
 }
 
+/** A real file (not a link, not a folder) last written before `startedAt`, else undefined. */
+function oldFile(path: string, startedAt: number): { size: number; nlink: number } | undefined {
+  try {
+    const stat = lstatSync(path);
+    return stat.isFile() && stat.mtimeMs < startedAt ? stat : undefined;
+  } catch {
+    return undefined; // not there
+  }
+}
+
 /**
- * Removes the files under `<dataDir>/characters/<id>/uploads/` that `recorded` does not name and that were last
- * written before `startedAt` (ms): an upload still being written belongs to this process. Links and folders
- * there are left alone.
+ * Removes, under `<dataDir>/characters/<id>/uploads/` of each character in `listed`, the files an upload marked
+ * (`<name>.uploading`) that `recorded` does not name, and the marks, when last written before `startedAt` (ms):
+ * an upload still being written belongs to this process. Unmarked files, links and folders are left alone.
  */
 export function removeOrphanUploads(
   dataDir: string,
   recorded: ReadonlySet<string>,
+  listed: ReadonlySet<string>,
   startedAt: number,
 ): FreedUploads {
   const freed: FreedUploads = { files: 0, bytes: 0, folders: 0 };
   for (const character of realFolderEntries(join(dataDir, CHARACTERS_REL_DIR))) {
+    if (!listed.has(character)) continue;
     const rel = uploadsRelDir(character);
     let removedHere = 0;
-    for (const name of realFolderEntries(join(dataDir, rel))) {
-      if (recorded.has(`${rel}/${name}`)) continue;
+    for (const markName of realFolderEntries(join(dataDir, rel))) {
+      if (!markName.endsWith(UPLOAD_MARK_SUFFIX)) continue;
+      const mark = join(dataDir, rel, markName);
+      if (!oldFile(mark, startedAt)) continue;
+      const name = markName.slice(0, -UPLOAD_MARK_SUFFIX.length);
       const path = join(dataDir, rel, name);
-      const stat = lstatSync(path);
-      if (!stat.isFile() || stat.mtimeMs >= startedAt) continue;
-      rmSync(path, { force: true });
-      removedHere += 1;
-      freed.bytes += stat.nlink === 1 ? stat.size : 0;
+      const stat = recorded.has(`${rel}/${name}`) ? undefined : oldFile(path, startedAt);
+      if (stat) {
+        rmSync(path, { force: true });
+        removedHere += 1;
+        freed.bytes += stat.nlink === 1 ? stat.size : 0;
+      }
+      rmSync(mark, { force: true });
     }
     freed.files += removedHere;
     if (removedHere > 0) freed.folders += 1;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { uploadRelPath, uploadsRelDir } from '../data-layout.js';
 import { openDatabase } from '../database.js';
 import { JobStore } from '../job-store.js';
-import { recordedUploads, removeOrphanUploads } from '../upload-leftovers.js';
+import { recordedUploads, removeOrphanUploads, uploadMarkPath } from '../upload-leftovers.js';
 import { createCharacter } from './characters.js';
 import { createDataset, jobIdsWithDataset } from './datasets.js';
 import { addImages, allStoredImagePaths, removeImage } from './images.js';
@@ -59,9 +59,15 @@ describe('uploadsRelDir', () => {
     mkdirSync(join(dataDir, uploadsRelDir('c1')), { recursive: true });
     const orphan = join(dataDir, uploadsRelDir('c1'), 'orphan.png');
     writeFileSync(orphan, 'png');
+    writeFileSync(uploadMarkPath(orphan), '');
     utimesSync(orphan, 1, 1);
+    utimesSync(uploadMarkPath(orphan), 1, 1);
     writeFileSync(join(dataDir, uploadRelPath('c1', 'kept', 'png')), 'png');
     const recorded = new Set([uploadRelPath('c1', 'kept', 'png')]);
-    expect(removeOrphanUploads(dataDir, recorded, Date.now())).toEqual({ files: 1, bytes: 3, folders: 1 });
+    expect(removeOrphanUploads(dataDir, recorded, new Set(['c1']), Date.now())).toEqual({
+      files: 1,
+      bytes: 3,
+      folders: 1,
+    });
   });
 });

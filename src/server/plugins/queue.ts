@@ -1,7 +1,8 @@
 // src/server/plugins/queue.ts — decorates the app with the job queue (embedded by default) and its
 // runners; starts it when the server is ready, or when `startServer` has bound the port (marking jobs
 // a dead process left running as interrupted, and removing the temporary copies a prep job among them left,
-// the partial dataset of a prep job that ended without one, and upload files a killed server never recorded),
+// the partial dataset of a prep job that ended without one, and upload files a killed server never recorded; and
+// saying how many characters/ and jobs/ folders the database does not list),
 // and stops it on close (running jobs end interrupted, resumable, within the queue's bounded wait), then ends
 // the job event streams still open, which would hold the close up.
 import type { ServerResponse } from 'node:http';
@@ -13,6 +14,11 @@ import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
 import { describeFreedLeftovers, removeEndedPrepLeftovers } from '../../jobs/runners/prep-leftovers.js';
 import { describeFreedUploads, recordedUploads, removeOrphanUploads } from '../../jobs/upload-leftovers.js';
+import {
+  describeUnlistedFolders,
+  findUnlistedFolders,
+  listedIds,
+} from '../../jobs/upload-leftovers-unlisted.js';
 import type { CacheOptions } from '../../models/cache.js';
 import type { Job } from '../../schemas/api.js';
 import { SERVE_DEFAULTS } from '../../schemas/serve-defaults.js';
@@ -80,12 +86,23 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
   } catch (error) {
     reportInternalError(app, 'start: removing what ended prep jobs left', error);
   }
-  // a server killed mid-upload left the files it had written but not recorded; no request is served yet
+  // a server killed mid-upload left the files it had written (and marked) but not recorded; no request is served
+  // yet. A file without its mark stays, whatever the database says: a new or older database forgot it, at most.
   try {
-    const freed = removeOrphanUploads(app.dataDir, recordedUploads(app.catalog.db, app.dataDir), Date.now());
+    const { db } = app.catalog;
+    const listed = listedIds(db, 'characters');
+    const freed = removeOrphanUploads(app.dataDir, recordedUploads(db, app.dataDir), listed, Date.now());
     if (freed.files > 0) operatorLine(app.log, 'info', {}, describeFreedUploads(freed));
   } catch (error) {
     reportInternalError(app, 'start: removing unrecorded uploads', error);
+  }
+  // characters/ and jobs/ folders this database does not list (a new, emptied or older toonlora.db): said, kept
+  try {
+    const unlisted = findUnlistedFolders(app.catalog.db, app.dataDir);
+    const line = describeUnlistedFolders(unlisted, app.dataDir);
+    if (line) operatorLine(app.log, 'warn', { unlisted }, line);
+  } catch (error) {
+    reportInternalError(app, 'start: counting the folders the database does not list', error);
   }
   app.decorate('queue', queue);
   if (!options.deferStart) app.addHook('onReady', async () => queue.start());
