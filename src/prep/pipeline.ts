@@ -98,7 +98,8 @@ export interface PrepResult {
    * --overwrite run kept the previous output (`keptPrevious`).
    */
   readonly datasetDir: string | null;
-  /** Where the manifest was written; null when the run kept a previous output (`keptPrevious`). */
+  /** Where the manifest was written; null when the run kept a previous output (`keptPrevious`), or was stopped
+   * before its first crop into a folder without one (nothing written: the folder is as it was). */
   readonly manifestPath: string | null;
   readonly manifest: Manifest;
   /**
@@ -202,6 +203,12 @@ export async function runPrep(options: PrepOptions): Promise<PrepResult> {
       cancelled,
       files: done,
     });
+    if (cancelled && manifest.summary.crops === 0 && replaced.files.length === 0) {
+      // stopped before its first crop: nothing written, the output folder stays as it was (one this run made is
+      // removed), so the same command runs again without --overwrite
+      await discardStaging(outDir, staging, madeOutDir);
+      return { outDir, datasetDir: null, manifestPath: null, manifest, keptPrevious: false, notProcessed };
+    }
     if ((cancelled || manifest.summary.crops === 0) && replaced.files.length > 0) {
       // a stopped or empty --overwrite run does not replace a complete dataset with what it got to
       await rm(staging, { recursive: true, force: true });

@@ -85,7 +85,9 @@ export function formatResult(result: PrepResult): string {
     `${summary.crops} crop${summary.crops === 1 ? '' : 's'} from ${summary.files} file${summary.files === 1 ? '' : 's'} ` +
       `(${summary.ok} ok, ${summary.skipped} skipped, ${summary.error} failed)${warningsText(summary.warnings)}${result.manifest.cancelled ? `, cancelled: ${notProcessedText(result.notProcessed)}` : ''}`,
   );
-  if (result.manifestPath === null) {
+  if (result.manifestPath === null && !result.keptPrevious) {
+    lines.push(`dataset:  none written (stopped before the first crop); ${result.outDir} is left as it was`);
+  } else if (result.manifestPath === null) {
     const why = result.manifest.cancelled ? 'the run was stopped' : 'no crop';
     lines.push(
       `dataset:  not replaced (${why}); the previous dataset and manifest in ${result.outDir} are kept as they were`,
