@@ -3,7 +3,8 @@
 // running server keeps a marker in the toonlora home, `downloads/in-use/<host>-<pid>.json`: its owner (as a lock
 // owner file: pid, host, start) and the jobs that need a model. The server rewrites it when jobs change and removes
 // it when it closes; `models rm` reads every marker, skips those of dead processes of this host (a killed server),
-// and refuses a model a job of a live one uses.
+// and refuses a model a job of a live one uses. A server's start removes the markers of dead processes of this
+// host (a kill -9 leaves one each); other hosts' markers (a home on a shared disk) stay.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,33 @@ export function readInUseMarkers(toonloraHome: string): InUseMarker[] {
     }
   }
   return markers;
+}
+
+/** The markers of dead processes of this host (killed servers), parsed; unreadable files and others' are left. */
+function deadLocalMarkers(toonloraHome: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(inUseFolder(toonloraHome)).filter((name) => name.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => join(inUseFolder(toonloraHome), name))
+    .filter((path) => {
+      try {
+        const parsed = inUseMarkerSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+        return parsed.success && isDeadLocalOwner(parsed.data.owner);
+      } catch {
+        return false; // gone meanwhile, or not a marker
+      }
+    });
+}
+
+/** Removes the markers dead processes of this host left (a server killed with kill -9); returns how many. */
+export function removeDeadInUseMarkers(toonloraHome: string): number {
+  const dead = deadLocalMarkers(toonloraHome);
+  for (const path of dead) rmSync(path, { force: true });
+  return dead.length;
 }
 
 /**

@@ -11,6 +11,7 @@ import { rootsOf } from '../../../models/pull-options.js';
 import { assertPresent, removeModel, removeTargetOf, targetName } from '../../../models/remove.js';
 import {
   type ModelUser,
+  removeDeadInUseMarkers,
   removeInUseMarker,
   userNeedsModel,
   writeInUseMarker,
@@ -88,6 +89,11 @@ function keepInUseMarker(app: FastifyInstance, cache: CacheOptions, remoteTrain:
   };
   let stopFollowing: (() => void) | undefined;
   app.addHook('onReady', async () => {
+    try {
+      removeDeadInUseMarkers(home); // a killed server's marker would stay forever
+    } catch (error) {
+      reportInternalError(app, 'removing the in-use markers of killed servers', error);
+    }
     stopFollowing = app.jobStore.onChange(sync);
     sync();
   });
