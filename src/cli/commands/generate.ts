@@ -13,6 +13,7 @@ import { createProgressReporter } from '../../worker/progress-bar.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { numberFlag as num } from '../number-flag.js';
 import { commandAction, printResult, progressMode } from '../output.js';
+import { stopBeforeStart } from '../stop-before-start.js';
 import {
   addWorkerTimeoutOptions,
   type WorkerTimeoutFlags,
@@ -137,65 +138,76 @@ export function registerGenerate(program: Command): void {
     .option('--json', 'print the result as JSON', false)
     .action(
       commandAction('generate', async (flags: GenerateFlags) => {
-        const lora = singleLoraFlag(flags.lora); // usage errors first: before the config and the venv
-        const silence = workerSilenceFromFlags(flags);
-        const config = loadConfig({
-          ...(flags.config ? { file: flags.config } : {}),
-          overrides: {
-            generation: {
-              baseModel: flags.base,
-              prompt: flags.prompt,
-              negativePrompt: flags.negative,
-              loraWeight: num(flags.weight, '--weight'),
-              seeds: seedsFlag(flags.seed),
-              steps: num(flags.steps, '--steps'),
-              guidanceScale: num(flags.cfg, '--cfg'),
-              scheduler: flags.scheduler,
-              width: num(flags.width, '--width'),
-              height: num(flags.height, '--height'),
-            },
-          },
-        }).generation;
-        if (flags.prompt === undefined && config.prompt.trim() === '') {
-          // an empty prompt renders whatever the base drifts to: never what someone who forgot --prompt wanted
-          throw new ToonloraError(
-            'TL_ERR_USAGE',
-            '--prompt <text> is required: what to generate, the trigger word first (e.g. --prompt "sks, 1girl, smile"), ' +
-              'or generation.prompt in the --config file. Give --prompt "" for an empty prompt.',
-          );
+        const stopChecks = stopBeforeStart('generate'); // Ctrl-C before the run starts: said, not silent
+        try {
+          return await generate(flags, stopChecks);
+        } finally {
+          stopChecks();
         }
-        // the user's own paths first, --lora (a typo, an image or a web page saved as it) then -o (a file, not
-        // writable): local and cheap, so they are named whatever the base; then the base as the worker would load
-        // it, before the venv and the worker
-        await checkGenerateLocalInputs(lora, flags.output);
-        cpuThreadsOverride(process.env); // a bad TOONLORA_CPU_THREADS now, as train does: not after the base loaded
-        await checkTrainingBase(config.baseModel);
-        checkBasePulled(config.baseModel);
-        await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
-        // One bar over the sampling steps (all seeds render as one batch); plain lines without a terminal, none with --json.
-        const progress = createProgressReporter({
-          mode: progressMode(flags),
-          label: 'generate',
-          loss: false,
-        });
-        // Ctrl-C / SIGTERM stop the worker too (it exits at once), instead of leaving it rendering.
-        const result = await withStopSignals((signal) =>
-          runGeneration({
-            ...(lora ? { lora } : {}),
-            outputDir: flags.output,
-            config,
-            signal,
-            onEvent: progress.onEvent,
-            silence,
-          }),
-        ).finally(() => progress.stop());
-        const notes = settingNotes(config, lora);
-        printResult(
-          notes.length > 0 ? { ...result, notes: [...notes, ...result.notes] } : result,
-          flags,
-          formatResult,
-        );
-        return 0;
       }),
     );
+}
+
+/** generate's checks, then the run (`stopChecks` is called before the run's own stop handling). */
+async function generate(flags: GenerateFlags, stopChecks: () => void): Promise<number> {
+  const lora = singleLoraFlag(flags.lora); // usage errors first: before the config and the venv
+  const silence = workerSilenceFromFlags(flags);
+  const config = loadConfig({
+    ...(flags.config ? { file: flags.config } : {}),
+    overrides: {
+      generation: {
+        baseModel: flags.base,
+        prompt: flags.prompt,
+        negativePrompt: flags.negative,
+        loraWeight: num(flags.weight, '--weight'),
+        seeds: seedsFlag(flags.seed),
+        steps: num(flags.steps, '--steps'),
+        guidanceScale: num(flags.cfg, '--cfg'),
+        scheduler: flags.scheduler,
+        width: num(flags.width, '--width'),
+        height: num(flags.height, '--height'),
+      },
+    },
+  }).generation;
+  if (flags.prompt === undefined && config.prompt.trim() === '') {
+    // an empty prompt renders whatever the base drifts to: never what someone who forgot --prompt wanted
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      '--prompt <text> is required: what to generate, the trigger word first (e.g. --prompt "sks, 1girl, smile"), ' +
+        'or generation.prompt in the --config file. Give --prompt "" for an empty prompt.',
+    );
+  }
+  // the user's own paths first, --lora (a typo, an image or a web page saved as it) then -o (a file, not
+  // writable): local and cheap, so they are named whatever the base; then the base as the worker would load
+  // it, before the venv and the worker
+  await checkGenerateLocalInputs(lora, flags.output);
+  cpuThreadsOverride(process.env); // a bad TOONLORA_CPU_THREADS now, as train does: not after the base loaded
+  await checkTrainingBase(config.baseModel);
+  checkBasePulled(config.baseModel);
+  await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
+  // One bar over the sampling steps (all seeds render as one batch); plain lines without a terminal, none with --json.
+  const progress = createProgressReporter({
+    mode: progressMode(flags),
+    label: 'generate',
+    loss: false,
+  });
+  // Ctrl-C / SIGTERM stop the worker too (it exits at once), instead of leaving it rendering.
+  stopChecks();
+  const result = await withStopSignals((signal) =>
+    runGeneration({
+      ...(lora ? { lora } : {}),
+      outputDir: flags.output,
+      config,
+      signal,
+      onEvent: progress.onEvent,
+      silence,
+    }),
+  ).finally(() => progress.stop());
+  const notes = settingNotes(config, lora);
+  printResult(
+    notes.length > 0 ? { ...result, notes: [...notes, ...result.notes] } : result,
+    flags,
+    formatResult,
+  );
+  return 0;
 }

@@ -19,6 +19,7 @@ import { withStopSignals } from '../../worker/stop-signals.js';
 import { checkTrainingPaths, planTraining, runTraining } from '../../worker/train.js';
 import { errorLine, resultLine, workerEventLine } from '../../worker/train-events.js';
 import { commandAction, printResult, progressMode, writeFinal } from '../output.js';
+import { stopBeforeStart } from '../stop-before-start.js';
 import { checkOutputFlags, inertFlagWarnings, type TrainFlags, trainingOverrides } from './train-flags.js';
 import { formatDryRun, formatResult } from './train-output.js';
 import { visibleLines } from '../../visible-text.js';
@@ -129,6 +130,20 @@ function checkLocalPaths(datasetDir: string, flags: TrainFlags): void {
 
 /** `toonlora train`: a dry run, or a run; returns the exit code. */
 async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
+  const stopChecks = stopBeforeStart('train'); // Ctrl-C before the run starts: said, not silent
+  try {
+    return await checkThenTrain(datasetDir, flags, stopChecks);
+  } finally {
+    stopChecks();
+  }
+}
+
+/** train's checks, then the dry run or the run (`stopChecks` is called before the run's own stop handling). */
+async function checkThenTrain(
+  datasetDir: string,
+  flags: TrainFlags,
+  stopChecks: () => void,
+): Promise<number> {
   checkOutputFlags(flags);
   const config = loadConfig({
     ...(flags.config ? { file: flags.config } : {}),
@@ -183,6 +198,7 @@ async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
       }
     : progress.onEvent;
   let stop: AbortSignal | undefined;
+  stopChecks();
   try {
     const result = await withStopSignals(
       (signal, kill) => {
