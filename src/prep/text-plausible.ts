@@ -1,9 +1,10 @@
 // src/prep/text-plausible.ts — whether a detected text region looks like text at all. PaddleOCR's
 // detector also fires on art: a face (eyes, mouth) or a pair of legs can come back as a "text line",
-// and removing it erases the character's face or legs. Real text sits on a light bubble, or is drawn in
-// dense high-contrast strokes running several ways (letters); a region with neither, whose dense
-// strokes all run one way (hatching, hair strands), or whose pattern repeats itself along two directions
-// (cross-hatching, screentone) is refused (left in the image). Pure.
+// and removing it erases the character's face or legs. Real text sits on a light bubble (light around
+// the box and mostly light inside it: a head with a black hair cap on a light background is light only
+// around), or is drawn in dense high-contrast strokes running several ways (letters); a region with
+// neither, whose strokes all run one way (hatching, hair strands), or whose pattern repeats itself along
+// two directions (cross-hatching, screentone) is refused (left in the image). Pure.
 import type { Box, RgbImage } from '../vision/image.js';
 import type { TextRegion } from './stage-types.js';
 
@@ -17,6 +18,13 @@ const PAPER_MIN_CHANNEL = 215;
  * 0.42-0.45; boxes over a figure's face and legs (test/fixtures/prep-quality/) 0.00-0.28.
  */
 export const BUBBLE_RING_MIN_LIGHT = 0.7;
+/**
+ * ... and at least this share of the box itself is paper: letters cover a bubble's paper only in part.
+ * Measured: detected text lines in bubbles (examples/screens) 0.62-0.89; a figure's head (black hair
+ * cap, skin) on a light panel background, whose ring is light too (0.75), 0.24-0.30
+ * (test/fixtures/prep-quality/). A region with a light ring and a dark inside is judged by its strokes.
+ */
+export const BUBBLE_INSIDE_MIN_LIGHT = 0.45;
 /** A pixel is a stroke edge when its luminance differs from its right or lower neighbour by this much. */
 const EDGE_LUMA_STEP = 64;
 /**
@@ -28,13 +36,14 @@ const EDGE_LUMA_STEP = 64;
  */
 export const MIN_STROKE_EDGE_DENSITY = 0.05;
 /**
- * A region not on a bubble is art when its stroke edges all run one way: the coherence (0..1) of their
+ * A region is art when its stroke edges all run one way, on a bubble or not: the coherence (0..1) of their
  * luminance gradients (structure tensor: 0 = every direction alike, 1 = one direction) is at least
  * this. Letters have strokes across and down. Measured: every detection in examples/screens and the
  * synthetic panels 0.01-0.43; outlined sound effects over screentone 0.05; a face shaded with fine
  * diagonal hatching (test/fixtures/prep-quality/) 0.94; anti-aliased line gratings 4-8 px apart at
- * 18-72° 0.90-1.00, and small letters drawn over those 0.37-0.75. Cross-hatching (two directions) is
- * left to MAX_REPEAT_RESIDUE.
+ * 18-72° 0.90-1.00, and small letters drawn over those 0.37-0.75; a panel's background hatching (grey
+ * parallel lines on a light background, a light ring) 0.98. Cross-hatching (two directions) is left to
+ * MAX_REPEAT_RESIDUE.
  */
 export const MAX_STROKE_COHERENCE = 0.82;
 /** Longest shift (px, on each axis; at most half the box's side) at which a region is compared with itself. */
@@ -63,12 +72,18 @@ const luma = (image: RgbImage, i: number) =>
   0.587 * (image.data[i * 3 + 1] as number) +
   0.114 * (image.data[i * 3 + 2] as number);
 
+/** Whether pixel `i` is bubble paper (see PAPER_MIN_CHANNEL). */
+const isPaper = (image: RgbImage, i: number) =>
+  Math.min(image.data[i * 3] as number, image.data[i * 3 + 1] as number, image.data[i * 3 + 2] as number) >=
+  PAPER_MIN_CHANNEL;
+
 /** What a region's pixels say: the light share of its ring, the stroke-edge density inside it, how
  * much those edges run one way (see MAX_STROKE_COHERENCE) and how well it repeats itself along two
  * directions (see MAX_REPEAT_RESIDUE: null where the first three already decide, at most
  * MAX_REPEAT_RESIDUE: a region that does not repeat reads as that). */
 export interface TextEvidence {
   readonly ringLight: number;
+  readonly insideLight: number;
   readonly edgeDensity: number;
   readonly strokeCoherence: number;
   readonly repeatResidue: number | null;
@@ -159,6 +174,7 @@ export function textEvidence(image: RgbImage, box: Box): TextEvidence {
   const y1 = Math.min(image.height, Math.ceil(box.y + box.height));
   let edges = 0;
   let inside = 0;
+  let insideLight = 0;
   // the structure tensor of the edges' gradients (forward differences)
   let jxx = 0;
   let jyy = 0;
@@ -168,6 +184,7 @@ export function textEvidence(image: RgbImage, box: Box): TextEvidence {
       const i = y * image.width + x;
       const l = luma(image, i);
       inside++;
+      if (isPaper(image, i)) insideLight++;
       const gx = x + 1 < x1 ? luma(image, i + 1) - l : 0;
       const gy = y + 1 < y1 ? luma(image, i + image.width) - l : 0;
       if (Math.max(Math.abs(gx), Math.abs(gy)) < EDGE_LUMA_STEP) continue;
@@ -192,12 +209,7 @@ export function textEvidence(image: RgbImage, box: Box): TextEvidence {
     for (let x = Math.max(0, x0 - RING_PX); x < Math.min(image.width, x1 + RING_PX); x++) {
       if (x >= x0 && x < x1 && y >= y0 && y < y1) continue;
       ring++;
-      const p = (y * image.width + x) * 3;
-      if (
-        Math.min(image.data[p] as number, image.data[p + 1] as number, image.data[p + 2] as number) >=
-        PAPER_MIN_CHANNEL
-      )
-        light++;
+      if (isPaper(image, y * image.width + x)) light++;
     }
   const ringLight = ring ? light / ring : 0;
   const edgeDensity = inside ? edges / inside : 0;
@@ -206,16 +218,23 @@ export function textEvidence(image: RgbImage, box: Box): TextEvidence {
     edgeDensity >= MIN_STROKE_EDGE_DENSITY &&
     strokeCoherence < MAX_STROKE_COHERENCE;
   const repeat = undecided ? repeatResidue(image, { x0, y0, x1, y1 }, edgeDensity) : null;
-  return { ringLight, edgeDensity, strokeCoherence, repeatResidue: repeat };
+  return {
+    ringLight,
+    insideLight: inside ? insideLight / inside : 0,
+    edgeDensity,
+    strokeCoherence,
+    repeatResidue: repeat,
+  };
 }
 
 /**
- * Text on a bubble, or dense strokes that run several ways and do not repeat along two directions: see
+ * Text on a bubble (light around and mostly light inside) whose strokes run several ways, or dense strokes that run several ways and do not repeat along two directions: see
  * {@link BUBBLE_RING_MIN_LIGHT}, {@link MIN_STROKE_EDGE_DENSITY}, {@link MAX_STROKE_COHERENCE} and
  * {@link MAX_REPEAT_RESIDUE}.
  */
 export function looksLikeText(evidence: TextEvidence): boolean {
-  if (evidence.ringLight >= BUBBLE_RING_MIN_LIGHT) return true;
+  if (evidence.ringLight >= BUBBLE_RING_MIN_LIGHT && evidence.insideLight >= BUBBLE_INSIDE_MIN_LIGHT)
+    return evidence.strokeCoherence < MAX_STROKE_COHERENCE;
   return (
     evidence.edgeDensity >= MIN_STROKE_EDGE_DENSITY &&
     evidence.strokeCoherence < MAX_STROKE_COHERENCE &&
