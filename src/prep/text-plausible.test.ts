@@ -73,6 +73,31 @@ describe('text plausibility', () => {
     expect(textEvidence(lettered, box).strokeCoherence).toBeLessThan(MAX_STROKE_COHERENCE);
     expect(looksLikeText(textEvidence(lettered, box))).toBe(true);
   });
+  it('on a light ring, refuses a box that is mostly dark inside with few strokes (a head with a black hair cap)', () => {
+    const LAVENDER = [238, 238, 255] as const;
+    // a black cap over the box's upper half, skin below: flat colours, one edge between them
+    const headBox = { x: 10, y: 10, width: 80, height: 40 };
+    const inHead = (x: number, y: number) => x >= 10 && x < 90 && y >= 10 && y < 50;
+    const head = makeRgb(100, 60, (x, y) => (!inHead(x, y) ? LAVENDER : y < 30 ? [34, 34, 34] : SKIN));
+    const evidence = textEvidence(head, headBox);
+    expect(evidence.ringLight).toBeGreaterThan(0.7); // as light around as a bubble
+    expect(evidence.insideLight).toBe(0);
+    expect(evidence.edgeDensity).toBeLessThan(0.05);
+    expect(looksLikeText(evidence)).toBe(false);
+    // letters on paper in the same box are still text
+    const onPaper = makeRgb(100, 60, (x, y) => (stroke(x, y) ? [0, 0, 0] : LAVENDER));
+    expect(textEvidence(onPaper, box).insideLight).toBeGreaterThan(0.45);
+    expect(looksLikeText(textEvidence(onPaper, box))).toBe(true);
+  });
+  it('on a light ring, refuses strokes that all run one way (a panel background of parallel lines)', () => {
+    // grey lines 8 px apart, nearly horizontal, on white
+    const lines = makeRgb(100, 60, (x, y) => ((y * 20 - x) % 160 < 40 ? [153, 153, 153] : WHITE));
+    const evidence = textEvidence(lines, box);
+    expect(evidence.ringLight).toBeGreaterThan(0.7);
+    expect(evidence.insideLight).toBeGreaterThan(0.45);
+    expect(evidence.strokeCoherence).toBeGreaterThan(MAX_STROKE_COHERENCE);
+    expect(looksLikeText(evidence)).toBe(false);
+  });
 });
 
 /** A 240 x 120 page drawn by `body` over skin (or `ground`); the detector's box is 210 x 45 around a text line at y 75. */
