@@ -118,13 +118,12 @@ export async function storeUploadedLora(
   const rel = loraUploadRelPath(target.characterId, randomUUID());
   const path = resolveDataPath(target.catalog.dataDir, rel);
   await mkdir(dirname(path), { recursive: true });
+  const out = createWriteStream(path, { flags: 'wx' });
   try {
     const hash = createHash('sha256');
-    await pipeline(part.file, hashing(hash), createWriteStream(path, { flags: 'wx' })).catch(
-      (error: unknown) => {
-        throw brokenBody(error);
-      },
-    );
+    await pipeline(part.file, hashing(hash), out).catch((error: unknown) => {
+      throw brokenBody(error);
+    });
     if (part.file.truncated) {
       throw new ToonloraError(
         'TL_ERR_PAYLOAD_TOO_LARGE',
@@ -156,6 +155,9 @@ export async function storeUploadedLora(
     });
     return { artifact, duplicate: false };
   } catch (error) {
+    // a body that broke before the file was even open: its removal waits for it to be closed, else the open makes
+    // the file after it was removed
+    if (!out.closed) await new Promise<void>((done) => out.once('close', () => done()));
     await rm(path, { force: true });
     if (error instanceof ToonloraError && error.code === 'TL_ERR_NOT_FOUND') await removeEmptyFolders(target);
     throw error;

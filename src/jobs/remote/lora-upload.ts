@@ -1,6 +1,6 @@
 // src/jobs/remote/lora-upload.ts — the server receiving a remote worker's finished LoRA (POST .../complete): the
 // request body streamed into a temporary file in the run folder as it arrives (never held in memory), refused past
-// a size limit while it streams, checked to be a safetensors file; any failure removes the file.
+// a size limit while it streams, checked to be a safetensors file; any failure removes the file (once it is closed).
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
@@ -38,6 +38,7 @@ async function checkSafetensorsFile(path: string, bytes: number): Promise<void> 
 export async function receiveLora(runDir: string, body: Readable, maxBytes: number): Promise<string> {
   await mkdir(runDir, { recursive: true });
   const temporary = join(runDir, `.worker-lora-${randomUUID()}.partial`);
+  const out = createWriteStream(temporary);
   try {
     // not pipeline(body, …): a refusal must not destroy the request, whose 413 is still to be answered (the route
     // closes the connection after it instead of reading the rest)
@@ -47,10 +48,13 @@ export async function receiveLora(runDir: string, body: Readable, maxBytes: numb
       if (!body.readableEnded) limit.destroy(new Error('the LoRA upload was cut off before its end'));
     });
     body.pipe(limit);
-    await pipeline(limit, createWriteStream(temporary));
+    await pipeline(limit, out);
     await checkSafetensorsFile(temporary, (await stat(temporary)).size);
     return temporary;
   } catch (error) {
+    // a refusal may come before the file is even open (a slow disk): its removal waits for it to be closed, else
+    // the open makes the file after it was removed
+    if (!out.closed) await new Promise<void>((done) => out.once('close', () => done()));
     await rm(temporary, { force: true });
     throw error;
   }
