@@ -8,6 +8,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { TextWithFix } from '../error-fix.js';
 import { ToonloraError } from '../errors.js';
+import { errorCodeInWords, fsErrorCode } from '../fs-error-words.js';
 import { addLiveWorker, removeLiveWorker } from './live-workers.js';
 import {
   type CommandRequest,
@@ -39,6 +40,25 @@ export interface WorkerExit {
 
 /** How long a worker asked to stop (Ctrl-C / SIGTERM) gets to finish its step and save before it is killed. */
 export const STOP_GRACE_MS = 60_000;
+
+/**
+ * The error for a worker `command` that could not be started: the reason in words (`ENOENT: no such file or
+ * folder`), and what to do: `toonlora setup` makes the Python environment, TOONLORA_VENV names another one.
+ */
+export function workerStartError(command: string, error: Error): ToonloraError {
+  const reason = errorCodeInWords(error);
+  const missing = fsErrorCode(error) === 'ENOENT';
+  const fix = missing
+    ? ': the Python worker environment is missing. Run: toonlora setup (or set TOONLORA_VENV to an existing one).'
+    : '. Run: toonlora setup to make the Python worker environment again (or set TOONLORA_VENV to a working one).';
+  return new ToonloraError(
+    'TL_ERR_PYTHON_ENV',
+    `${command}: cannot start the Python worker (${reason})${fix}`,
+    {
+      cause: error,
+    },
+  );
+}
 
 /**
  * One running worker process. Every stdout line must be a protocol event: the first line that is not
@@ -73,13 +93,7 @@ export class WorkerProcess {
     const stdoutClosed = new Promise<void>((done) => stdout.once('close', done));
     this.exited = new Promise<WorkerExit>((resolveExit, rejectExit) => {
       this.child.once('error', (error: NodeJS.ErrnoException) => {
-        rejectExit(
-          new ToonloraError(
-            'TL_ERR_PYTHON_ENV',
-            `${spec.command}: cannot start the Python worker (${error.code ?? error.message}). Run: toonlora setup`,
-            { cause: error },
-          ),
-        );
+        rejectExit(workerStartError(spec.command, error));
       });
       this.child.once('close', (code, signal) => {
         removeLiveWorker(this);
