@@ -211,7 +211,7 @@ describe('without serve --log (fastify logger off)', () => {
     expect(res.statusCode).toBe(404);
     const said = stderr.mock.calls.map(([chunk]) => String(chunk));
     expect(said).toEqual([
-      `toonlora serve: the stored screenshot page-1.png is missing from the server's data folder. (ENOENT: ${join(app.dataDir, storedPaths[0] ?? '')})\n`,
+      `toonlora serve: the stored screenshot page-1.png is missing from the server's data folder. (ENOENT: no such file or folder: ${join(app.dataDir, storedPaths[0] ?? '')})\n`,
     ]);
   });
 });

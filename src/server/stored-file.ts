@@ -1,10 +1,12 @@
 // src/server/stored-file.ts — opens (or checks) files from the data folder for a route to stream: a file that
 // is gone (deleted by hand, a swapped disk) answers a 404 naming what is missing, said once to the operator (warn
-// under `serve --log`, else stderr), instead of a stream that fails with ENOENT after the reply has started.
+// under `serve --log`, else stderr, its code in words), instead of a stream that fails with ENOENT after the reply
+// has started.
 import { existsSync, type ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { ToonloraError } from '../errors.js';
+import { codeInWords } from '../fs-error-words.js';
 import {
   listSome,
   MISSING_FILE_CODES,
@@ -21,7 +23,7 @@ function missingStoredFile(
   log: FastifyBaseLogger,
 ): ToonloraError {
   const fields = paths.length === 1 ? { path: paths[0], code } : { paths, code };
-  operatorLine(log, 'warn', fields, message, `${message} (${code}: ${listSome(paths)})`);
+  operatorLine(log, 'warn', fields, message, `${message} (${codeInWords(code)}: ${listSome(paths)})`);
   return new ToonloraError('TL_ERR_NOT_FOUND', message);
 }
 
