@@ -128,4 +128,8 @@ export class CatalogStore {
   artifactFilePath(id: string): string {
     return artifacts.artifactFilePath(this.db, this.dataDir, id);
   }
+
+  removeArtifact(id: string): void {
+    artifacts.removeArtifact(this.db, id);
+  }
 }

@@ -28,6 +28,7 @@ import datasetRoutes from './routes/datasets/index.js';
 import healthRoutes from './routes/health/index.js';
 import imageRoutes from './routes/images/index.js';
 import jobRoutes from './routes/jobs/index.js';
+import loraRoutes from './routes/loras/index.js';
 import modelRoutes from './routes/models/index.js';
 import modelPullRoutes from './routes/models/pulls.js';
 import workerRoutes from './routes/workers/index.js';
@@ -132,6 +133,7 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
     loraTools: options.loraTools ?? defaultLoraTools,
     limits,
   });
+  await app.register(loraRoutes);
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;
   if (existsSync(join(webDir, 'index.html'))) {
     await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false });

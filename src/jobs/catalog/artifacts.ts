@@ -76,3 +76,9 @@ export function artifactFilePath(db: SqliteDatabase, dataDir: string, id: string
   if (!row) throw notFound('artifact', id);
   return resolveDataPath(dataDir, String(row.path));
 }
+
+/** Removes an artifact's row (its file is the caller's to remove); the job that made it keeps its history.
+ * @throws ToonloraError TL_ERR_NOT_FOUND when unknown */
+export function removeArtifact(db: SqliteDatabase, id: string): void {
+  if (db.prepare('DELETE FROM artifacts WHERE id = ?').run(id).changes === 0) throw notFound('artifact', id);
+}
