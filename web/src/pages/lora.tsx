@@ -1,9 +1,10 @@
 // web/src/pages/lora.tsx — a character's LoRAs: inspect metadata, download (kohya, kohya fp16, diffusers,
-// PEFT), the A1111 prompt snippet with the trigger word, and the upload of a LoRA made elsewhere.
+// PEFT), the A1111 prompt snippet with the trigger word, the upload of a LoRA made elsewhere, and delete (asked
+// first).
 import { useEffect, useState } from 'react';
 import { a1111Snippet } from '../../../src/lora/webui-name.js';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
-import { api } from '../api.js';
+import { api, request } from '../api.js';
 import { LoraDownloads } from '../components/lora-downloads.js';
 import { LoraUpload } from '../components/lora-upload.js';
 import { formatMetaValue } from '../components/metadata-format.js';
@@ -19,6 +20,12 @@ function formatValue(key: string, value: unknown): string | null {
       .join(' · ');
   }
   return formatMetaValue(key, value);
+}
+
+/** The question before a LoRA is deleted: what goes, what stays, and that it cannot be undone. */
+export function deleteLoraQuestion(lora: Artifact): string {
+  const stays = lora.jobId ? ' The train job that made it stays in the job history.' : '';
+  return `Delete the LoRA ${lora.name}? Its file and the downloads converted from it are deleted from the server; this cannot be undone. Download it first to keep a copy.${stays}`;
 }
 
 function MetadataTable({ data }: { data: Record<string, unknown> }) {
@@ -74,6 +81,17 @@ export function LoraPage({
       api.inspectLora(selected).then(setInspect, (error: Error) => setInspectError(error.message));
   }, [selected]);
 
+  /** Asks, then deletes the LoRA (the server refuses while a generate job not done uses it) and selects the newest. */
+  const remove = async (target: Artifact) => {
+    if (!window.confirm(deleteLoraQuestion(target))) return;
+    try {
+      await request<void>('DELETE', `/api/loras/${target.id}`);
+      await load();
+    } catch (error) {
+      onError(error);
+    }
+  };
+
   if (loras === null) return null;
   if (loras.length === 0)
     return (
@@ -111,6 +129,11 @@ export function LoraPage({
         </label>
         {selected && (
           <LoraDownloads loraId={selected} lokr={inspect?.inspect.algorithm === 'lokr'} onError={onError} />
+        )}
+        {lora && (
+          <button type="button" className="secondary" data-testid="delete-lora" onClick={() => remove(lora)}>
+            Delete
+          </button>
         )}
       </div>
       <div className="panel">
