@@ -155,6 +155,38 @@ describe('datasetFromManifest on a webtoon strip', () => {
   });
 });
 
+describe('datasetFromManifest: a near-duplicate of a panel names that panel', () => {
+  it('says "near-duplicate of page.png, panel 1" (before: "near-duplicate of page.png", the panel lost)', () => {
+    const kept = sceneCrop('001-page-p01', { panel: 1 });
+    const page = {
+      files: [
+        {
+          ...manifest.files[0],
+          source: '/j/inputs/001-page.png',
+          panels: [box, box, box],
+          crops: [kept],
+          rejected: [
+            {
+              characterBox: box,
+              panel: 3,
+              reason: `near-duplicate of ${kept.image} (mean colour difference 0.4/255)`,
+            },
+          ],
+        },
+      ],
+    } as unknown as Manifest;
+    const upload = { name: 'page.png', storedPath: 'u/1.png' };
+    const { skipped } = datasetFromManifest(page, 'jobs/j', () => upload);
+    expect(skipped).toEqual([
+      {
+        source: 'page.png, panel 3',
+        status: 'rejected crop',
+        reason: 'near-duplicate of page.png, panel 1 (mean colour difference 0.4/255)',
+      },
+    ]);
+  });
+});
+
 describe('prep job warnings', () => {
   it("logs each crop's quality warning under the upload's name", () => {
     const names: Record<string, string> = { '/data/jobs/j1/inputs/001-a.png': 'a.png' };

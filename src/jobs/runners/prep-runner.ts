@@ -64,14 +64,17 @@ export async function stageInput(stored: string, target: string, originalName: s
 
 /**
  * What each name prep gave a file stands for, as the user uploaded it: the staged input's name (`013-x.jpg`, the
- * upload `x.png`) and each crop's dataset path (`10_sks girl/001-orient6.png`, cut from the upload `orient6.jpg`).
+ * upload `x.png`) and each crop's dataset path (`10_sks girl/001-orient6.png`, cut from the upload `orient6.jpg`;
+ * a strip's or page's crop with its panel, `page.png, panel 1`, as the skipped list names panels).
  */
 function uploadNames(manifest: Manifest, uploadName: (source: string) => string): Map<string, string> {
   const names = new Map<string, string>();
   for (const file of manifest.files) {
     const name = uploadName(file.source);
     names.set(file.source.split('/').pop() ?? file.source, name);
-    for (const crop of file.crops) names.set(crop.image, name);
+    for (const crop of file.crops) {
+      names.set(crop.image, crop.panel !== undefined ? `${name}, panel ${crop.panel}` : name);
+    }
   }
   return names;
 }
