@@ -7,6 +7,7 @@ import {
   refuseOversize,
   refuseTooSmall,
   rejectionsFromError,
+  uploadDuplicateNames,
   uploadSummary,
 } from './upload-rejections.js';
 
@@ -65,6 +66,33 @@ describe('duplicateNames', () => {
       { name: 'dup-copy.png', sameAs: 'panel-01.png' },
       { name: 'other.png' },
     ]);
+  });
+});
+
+describe('duplicates within one upload', () => {
+  const m = (n: number) => `m${String(n).padStart(3, '0')}.png`;
+  it('names the match a file of the same drop repeats (before: no "(same as m000.png)", the list from before the upload lacked it)', () => {
+    const result = {
+      uploaded: [{ id: 'img-new', originalName: 'm000.png' }],
+      duplicates: [{ name: 'm001.png', existingId: 'img-new' }],
+    };
+    expect(uploadDuplicateNames(result, [{ id: 'img-old', originalName: 'old.png' }])).toEqual([
+      { name: 'm001.png', sameAs: 'm000.png' },
+    ]);
+  });
+
+  it('shortens a long list of the same match (before: all 299 names)', () => {
+    const duplicates = Array.from({ length: 299 }, (_, i) => ({ name: m(i + 1), sameAs: m(0) }));
+    expect(uploadSummary(1, 0, duplicates)).toBe(
+      'Uploaded 1 screenshot; already uploaded, not stored again: m001.png, m002.png and 297 more, all the same as m000.png.',
+    );
+    expect(uploadSummary(1, 0, duplicates.slice(0, 2))).toBe(
+      'Uploaded 1 screenshot; already uploaded, not stored again: m001.png, m002.png, both the same as m000.png.',
+    );
+    const unknown = Array.from({ length: 5 }, (_, i) => ({ name: m(i) }));
+    expect(uploadSummary(0, 0, [...unknown, { name: 'x.png', sameAs: 'a.png' }])).toBe(
+      'Uploaded 0 screenshots; already uploaded, not stored again: m000.png, m001.png and 3 more, x.png (same as a.png).',
+    );
   });
 });
 

@@ -23,6 +23,36 @@ export interface UploadDuplicateName {
   sameAs?: string;
 }
 
+/** How many names a group of duplicates lists before "and N more" (a 300-file drop listed every name). */
+const LISTED_DUPLICATES = 3;
+
+/** `a.png, b.png, c.png`; past LISTED_DUPLICATES: `a.png, b.png and 297 more`. */
+function shortList(names: readonly string[]): string {
+  if (names.length <= LISTED_DUPLICATES) return names.join(', ');
+  const shown = LISTED_DUPLICATES - 1;
+  return `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+}
+
+/**
+ * The duplicates in words, grouped by the screenshot they match, in order: `x.png (same as a.png)`,
+ * `m001.png, m002.png and 297 more, all the same as m000.png`; those with no known match (or their own name)
+ * listed alone, shortened the same way.
+ */
+function duplicatesInWords(duplicates: readonly UploadDuplicateName[]): string {
+  const groups = new Map<string, string[]>();
+  for (const d of duplicates) {
+    const key = d.sameAs && d.sameAs !== d.name ? d.sameAs : '';
+    groups.set(key, [...(groups.get(key) ?? []), d.name]);
+  }
+  return [...groups]
+    .map(([sameAs, names]) => {
+      if (!sameAs) return shortList(names);
+      if (names.length === 1) return `${names[0]} (same as ${sameAs})`;
+      return `${shortList(names)}, ${names.length === 2 ? 'both' : 'all'} the same as ${sameAs}`;
+    })
+    .join(', ');
+}
+
 /**
  * The line announced after an upload: how many screenshots were stored, which files were already uploaded
  * (the same bytes: not stored again), by name, and how many refused.
@@ -35,10 +65,7 @@ export function uploadSummary(
   const files = (n: number) => `${n} screenshot${n === 1 ? '' : 's'}`;
   const parts = [`Uploaded ${files(stored)}`];
   if (duplicates.length > 0) {
-    const names = duplicates.map((d) =>
-      d.sameAs && d.sameAs !== d.name ? `${d.name} (same as ${d.sameAs})` : d.name,
-    );
-    parts.push(`already uploaded, not stored again: ${names.join(', ')}`);
+    parts.push(`already uploaded, not stored again: ${duplicatesInWords(duplicates)}`);
   }
   if (refused > 0) parts.push(`${refused} refused (listed below)`);
   return `${parts.join('; ')}.`;
@@ -53,6 +80,21 @@ export function duplicateNames(
     const existing = images.find((image) => image.id === d.existingId);
     return existing ? { name: d.name, sameAs: existing.originalName } : { name: d.name };
   });
+}
+
+/**
+ * An upload's duplicates named with their match, looked up among the screenshots from before the upload and those
+ * it stored: a file that repeats another of the same drop (m001.png = m000.png) matches a screenshot the list
+ * from before did not have (the line said "(same as …)" only for older screenshots).
+ */
+export function uploadDuplicateNames(
+  result: {
+    uploaded: ReadonlyArray<{ id: string; originalName: string }>;
+    duplicates: ReadonlyArray<{ name: string; existingId: string }>;
+  },
+  before: ReadonlyArray<{ id: string; originalName: string }>,
+): UploadDuplicateName[] {
+  return duplicateNames(result.duplicates, [...before, ...result.uploaded]);
 }
 
 /**

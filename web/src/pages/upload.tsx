@@ -32,11 +32,11 @@ import { PrepCaptionWarning, PrepStagesUsed } from '../components/prep-stages.js
 import { prepModelWarnings } from '../components/prep-model-warnings.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../components/upload-batches.js';
 import {
-  duplicateNames,
   refuseOversize,
   refuseTooSmall,
   rejectionsFromError,
   type UploadRejection,
+  uploadDuplicateNames,
   uploadSummary,
 } from '../components/upload-rejections.js';
 import { useJob } from '../components/use-job.js';
@@ -166,11 +166,7 @@ export function UploadPage({
       const refused = [...tooLarge, ...result.rejected];
       setRejected(refused);
       setUploaded(
-        uploadSummary(
-          result.uploaded.length,
-          refused.length,
-          duplicateNames(result.duplicates, images ?? []),
-        ),
+        uploadSummary(result.uploaded.length, refused.length, uploadDuplicateNames(result, images ?? [])),
       );
     } catch (error) {
       // every file refused: list each with its reason (the error's message names only the first)
