@@ -28,6 +28,7 @@ import { CheckedImage } from '../components/full-size-image.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { LinkedText } from '../components/linked-text.js';
 import { jobToFollow, jobToReopen } from '../components/job-view.js';
+import { PrepSkipped } from '../components/prep-skipped.js';
 import { PrepCaptionWarning, PrepStagesUsed } from '../components/prep-stages.js';
 import { prepModelWarnings } from '../components/prep-model-warnings.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../components/upload-batches.js';
@@ -329,11 +330,12 @@ export function UploadPage({
         )}
         {prep.status === 'succeeded' && <PrepCaptionWarning result={prepJob?.result} />}
         {prep.status === 'succeeded' && <PrepStagesUsed result={prepJob?.result} />}
-        {noCrops && (
-          <p className="field-warning" data-testid="no-crops">
-            No character was found in these screenshots, so the new dataset version is empty and cannot be
-            trained. Try other screenshots or another character cut-out.
-          </p>
+        {prep.status === 'succeeded' && builtVersion && (
+          <PrepSkipped
+            characterId={character.id}
+            datasetId={builtVersion.id}
+            itemCount={builtVersion.itemCount}
+          />
         )}
         {prep.status === 'succeeded' && builtVersion && !noCrops && (
           <a href={`#/c/${character.id}/dataset`}>Review the dataset →</a>
