@@ -9,7 +9,8 @@ import { type SyntheticEvent, useEffect, useRef, useState } from 'react';
 import type { Character } from '../../src/schemas/api.js';
 import { ApiError, api, forgetToken, getToken, setToken } from './api.js';
 import { focusLost } from './components/action-button.js';
-import { errorText, tokenPromptText } from './components/error-text.js';
+import { errorText, tokenPromptText, UNREACHABLE } from './components/error-text.js';
+import { onServerBack, readUntilAnswered } from './components/initial-read.js';
 import { allowHashChange } from './components/unsaved-warning.js';
 import { secondsLeft, tokenBlockEnd, tokenBlockText } from './components/token-block.js';
 import { CharactersPage } from './pages/characters.js';
@@ -107,22 +108,19 @@ export function App() {
       setLoaded(null);
       return;
     }
-    let stale = false;
-    api.character(characterId).then(
-      (found) => {
-        if (!stale) setLoaded({ id: characterId, character: found, missing: false });
-      },
+    // retried while the server cannot be reached (initial-read.ts): a page opened then loads when it is back
+    return readUntilAnswered(
+      () => api.character(characterId),
+      (found) => setLoaded({ id: characterId, character: found, missing: false }),
       (e: unknown) => {
-        if (stale) return;
         if (e instanceof ApiError && e.status === 404) {
           setLoaded({ id: characterId, character: null, missing: true });
         } else onError(e);
       },
     );
-    return () => {
-      stale = true;
-    };
   }, [characterId, tab]);
+  // A retried read got its answer: the "Cannot reach the server" banner goes (another error stays).
+  useEffect(() => onServerBack(() => setError((shown) => (shown === UNREACHABLE ? null : shown))), []);
 
   // After a tab switch from the nav (keyboard or mouse), focus goes to the new page's heading; so it does after
   // a route change that took the focused element away with its page (Create character: it was left on <body>).

@@ -51,11 +51,17 @@ export function readableServerMessage(message: string): string {
   return text;
 }
 
+/** Whether a request never reached the server: fetch rejects with a bare TypeError ("Failed to fetch", "Load
+ * failed") when the server is down; an ApiError with status 0 is the same. */
+export function isUnreachable(error: unknown, status?: number): boolean {
+  if (error instanceof TypeError && /fetch|network|load failed/i.test(error.message)) return true;
+  const code = status ?? (error as { status?: unknown } | null)?.status;
+  return code === 0;
+}
+
 /** The banner's text for anything an action threw; `status` is the HTTP status when the server answered. */
 export function errorText(error: unknown, status?: number): string {
-  // fetch rejects with a bare TypeError ("Failed to fetch", "Load failed") when the server is down
-  const unreachable = error instanceof TypeError && /fetch|network|load failed/i.test(error.message);
-  if (unreachable || status === 0) return UNREACHABLE;
+  if (isUnreachable(error, status)) return UNREACHABLE;
   const message = error instanceof Error ? error.message : String(error);
   return status !== undefined && status >= 400 && status < 500 ? readableServerMessage(message) : message;
 }

@@ -8,6 +8,7 @@ import { prepConfigSchema } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import { nextInList, useFocusRescue } from '../components/action-button.js';
 import { CharacterRename } from '../components/character-rename.js';
+import { readUntilAnswered } from '../components/initial-read.js';
 import { activeJobOf } from '../components/job-view.js';
 
 /** The inputs' maxLength: the schema's limits, so the browser stops typing where the server would refuse. */
@@ -60,10 +61,9 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
   const rescueFocus = useFocusRescue();
 
   const load = () => api.characters().then(setCharacters, onError);
+  // load once on mount, retried while the server cannot be reached (initial-read.ts)
   // biome-ignore lint/correctness/useExhaustiveDependencies: load once on mount
-  useEffect(() => {
-    load();
-  }, []);
+  useEffect(() => readUntilAnswered(() => api.characters(), setCharacters, onError), []);
 
   const create = async (event: FormEvent) => {
     event.preventDefault();

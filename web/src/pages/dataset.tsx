@@ -52,6 +52,7 @@ import {
   shownItemKeys,
 } from '../components/dataset-selection.js';
 import { DownloadLink } from '../components/download-link.js';
+import { readUntilAnswered } from '../components/initial-read.js';
 import { showWarnedLabel, warningsHeaderText } from '../components/quality-warnings.js';
 import { watchTabReturn } from '../components/tab-return.js';
 
@@ -101,12 +102,19 @@ export function DatasetPage({
   );
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
-  useEffect(() => {
-    api.datasets(character.id).then((list) => {
-      setDatasets(list);
-      setSelected(list[list.length - 1]?.id ?? null);
-    }, onError);
-  }, [character.id]);
+  useEffect(
+    () =>
+      // retried while the server cannot be reached (initial-read.ts)
+      readUntilAnswered(
+        () => api.datasets(character.id),
+        (list) => {
+          setDatasets(list);
+          setSelected(list[list.length - 1]?.id ?? null);
+        },
+        onError,
+      ),
+    [character.id],
+  );
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the selection changes
   useEffect(() => {
     setPicked(new Set());
@@ -114,7 +122,8 @@ export function DatasetPage({
     setNotice(null);
     setKept(new Set());
     setLimit(LIST_PAGE_SIZE);
-    if (selected) api.dataset(selected).then(setDetail, onError);
+    if (!selected) return undefined;
+    return readUntilAnswered(() => api.dataset(selected), setDetail, onError);
   }, [selected]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: after each "Show more" (the limit grew)
   useEffect(() => {

@@ -35,6 +35,7 @@ import { CancelButton } from '../components/cancel-button.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { loraFileBase, loraFileBaseNote } from '../components/lora-file-base.js';
 import { EarlierImages, GenerationTimingLine, ImageGrid } from '../components/generated-images.js';
+import { readUntilAnswered } from '../components/initial-read.js';
 import {
   FORM_ERROR_ID,
   focusField,
@@ -82,9 +83,15 @@ export function GeneratePage({
   };
 
   // Which bases the server has (a missing one is named under the field); without the list, no note.
-  useEffect(() => {
-    api.baseModels().then(setBaseModels, () => setBaseModels([]));
-  }, []);
+  useEffect(
+    () =>
+      readUntilAnswered(
+        () => api.baseModels(),
+        setBaseModels,
+        () => setBaseModels([]),
+      ),
+    [],
+  );
   /** The metadata of the chosen LoRA's file, for a LoRA without a training job here (an upload); null otherwise. */
   const [fileMetadata, setFileMetadata] = useState<{ loraId: string; metadata: unknown } | null>(null);
   const selectedLora = loras.find((l) => l.id === form.loraId);
@@ -103,12 +110,15 @@ export function GeneratePage({
     };
   }, [fileBaseLoraId]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character or the shown job changes
-  useEffect(() => {
-    api.artifacts({ characterId: character.id, kind: 'image' }).then(
-      (list) => setEarlier(list.filter((a) => a.jobId !== job?.id).reverse()),
-      () => setEarlier([]),
-    );
-  }, [character.id, job?.id, view.status]);
+  useEffect(
+    () =>
+      readUntilAnswered(
+        () => api.artifacts({ characterId: character.id, kind: 'image' }),
+        (list) => setEarlier(list.filter((a) => a.jobId !== job?.id).reverse()),
+        () => setEarlier([]),
+      ),
+    [character.id, job?.id, view.status],
+  );
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
@@ -117,11 +127,14 @@ export function GeneratePage({
     setForm(fresh);
     setJob(null);
     setImages([]);
-    Promise.all([
-      api.artifacts({ characterId: character.id, kind: 'lora' }),
-      api.jobs(character.id, 'generate'),
-    ])
-      .then(([list, jobs]) => {
+    // retried while the server cannot be reached (initial-read.ts)
+    return readUntilAnswered(
+      () =>
+        Promise.all([
+          api.artifacts({ characterId: character.id, kind: 'lora' }),
+          api.jobs(character.id, 'generate'),
+        ]),
+      ([list, jobs]) => {
         setLoras(list);
         // Reopen the running generate job (a resumed one may be older than a cancelled one), else the latest,
         // with its settings; its LoRA when still listed, else the newest.
@@ -133,8 +146,9 @@ export function GeneratePage({
         // a field typed in while the list loaded keeps what was typed (it was overwritten)
         setForm({ ...reopened.form, ...edited.current });
         setJob(reopened.job);
-      })
-      .catch(onError);
+      },
+      onError,
+    );
   }, [character.id]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: refresh results when the job stops
   useEffect(() => {

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { a1111Snippet } from '../../../src/lora/webui-name.js';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
 import { api, request } from '../api.js';
+import { readUntilAnswered } from '../components/initial-read.js';
 import { LoraDownloads } from '../components/lora-downloads.js';
 import { LoraUpload } from '../components/lora-upload.js';
 import { formatMetaValue } from '../components/metadata-format.js';
@@ -63,16 +64,17 @@ export function LoraPage({
   const [inspect, setInspect] = useState<LoraInspect | null>(null);
   const [inspectError, setInspectError] = useState<string | null>(null);
 
+  const readList = () => api.artifacts({ characterId: character.id, kind: 'lora' });
+  /** Shows the list and selects `select`, else the newest LoRA. */
+  const showList = (list: Artifact[], select?: string) => {
+    setLoras(list);
+    setSelected(select ?? list[list.length - 1]?.id ?? null);
+  };
   /** Reads the list and selects `select`, else the newest LoRA. */
-  const load = (select?: string) =>
-    api.artifacts({ characterId: character.id, kind: 'lora' }).then((list) => {
-      setLoras(list);
-      setSelected(select ?? list[list.length - 1]?.id ?? null);
-    }, onError);
+  const load = (select?: string) => readList().then((list) => showList(list, select), onError);
+  // retried while the server cannot be reached (initial-read.ts)
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
-  useEffect(() => {
-    load();
-  }, [character.id]);
+  useEffect(() => readUntilAnswered(readList, (list) => showList(list), onError), [character.id]);
   const upload = <LoraUpload characterId={character.id} onUploaded={(lora) => load(lora.id)} />;
   useEffect(() => {
     setInspect(null);

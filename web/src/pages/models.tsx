@@ -13,6 +13,7 @@ import { ApiError } from '../api.js';
 import { errorText } from '../components/error-text.js';
 import { hubBaseNames, hubOnlyAt, hubPullCommand } from '../components/hub-bases.js';
 import { HubPullForm } from '../components/hub-pull-form.js';
+import { readUntilAnswered } from '../components/initial-read.js';
 import { removedText, removeQuestion } from '../components/model-remove-view.js';
 import {
   attemptButtonLabel,
@@ -292,9 +293,11 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: load once; streams end with the page
   useEffect(() => {
-    load();
+    // retried while the server cannot be reached (initial-read.ts)
+    const stopFirstRead = readUntilAnswered(() => modelsApi.list(), setRows, onError);
     const streams = following.current;
     return () => {
+      stopFirstRead();
       for (const stop of streams.values()) stop();
       streams.clear();
     };

@@ -12,6 +12,7 @@ import { ActionButton, useFocusRescue } from '../components/action-button.js';
 import { BaseModelNoteLine, BaseModelOptions } from '../components/base-model-hints.js';
 import { type StartingBase, startingBaseModel } from '../components/base-model-start.js';
 import { CancelButton } from '../components/cancel-button.js';
+import { readUntilAnswered } from '../components/initial-read.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { datasetVersionLabel, newestDatasetId, trainBlockReason } from '../components/dataset-versions.js';
 import { CheckedImage } from '../components/full-size-image.js';
@@ -85,7 +86,11 @@ export function TrainPage({
   // again when the Models page of this browser (another tab) finishes a pull, and when this tab is shown again.
   useEffect(() => {
     const read = () => api.baseModels().then(setBaseModels, () => setBaseModels([]));
-    read();
+    const stopFirstRead = readUntilAnswered(
+      () => api.baseModels(),
+      setBaseModels,
+      () => setBaseModels([]),
+    );
     const onVisible = () => {
       if (document.visibilityState === 'visible') read();
     };
@@ -94,6 +99,7 @@ export function TrainPage({
     return () => {
       document.removeEventListener('visibilitychange', onVisible);
       stopListening();
+      stopFirstRead();
     };
   }, []);
 
@@ -119,10 +125,12 @@ export function TrainPage({
     picked.current = false;
     startChecked.current = false;
     setStartBase(null);
-    api.datasets(character.id).then(showDatasets, onError);
+    // both retried while the server cannot be reached (a page opened then stayed empty until a reload)
+    const stopDatasets = readUntilAnswered(() => api.datasets(character.id), showDatasets, onError);
     // Reopen the running train job (a resumed one may be older than a cancelled one), else the latest,
     // with its settings in the form; the dataset stays the newest version.
-    api.jobs(character.id, 'train').then(
+    const stopJobs = readUntilAnswered(
+      () => api.jobs(character.id, 'train'),
       (jobs) => {
         const latest = jobToReopen(jobs);
         setJob(latest);
@@ -134,6 +142,10 @@ export function TrainPage({
         onError(error);
       },
     );
+    return () => {
+      stopDatasets();
+      stopJobs();
+    };
   }, [character.id]);
 
   const status = view.status ?? job?.status;
