@@ -37,7 +37,7 @@ describe('generate jobs in the web app words', () => {
     const job = app.jobStore.getJob(res.json().id);
     expect(job.status).toBe('failed');
     expect(job.error?.message).toBe(
-      `The file of LoRA "mina.safetensors" is missing from the server's data folder. Upload it again on the LoRA tab, or train it again.`,
+      `The file of LoRA "mina.safetensors" is missing from the server's data folder. Upload it again on the LoRA page, or train it again.`,
     );
     expect(job.error?.message).not.toMatch(/--/);
     expect(requests).toHaveLength(0); // the worker was never asked

@@ -76,7 +76,7 @@ describe('LoRA routes', () => {
     const res = await app.inject({ method: 'GET', url: `/api/loras/${gone}/inspect` });
     expect(res.statusCode).toBe(404);
     expect(res.json().error.message).toBe(
-      'The file of LoRA "gone" is missing from the server\'s data folder. Upload it again on the LoRA tab, or train it again.',
+      'The file of LoRA "gone" is missing from the server\'s data folder. Upload it again on the LoRA page, or train it again.',
     );
   });
 

@@ -78,7 +78,7 @@ export function checkStoredLora(path: string, name: string): void {
   if (existsSync(path)) return;
   throw new ToonloraError(
     'TL_ERR_INPUT_NOT_FOUND',
-    `${missingStoredFileMessage(`The file of LoRA "${name}"`)} Upload it again on the LoRA tab, or train it again.`,
+    `${missingStoredFileMessage(`The file of LoRA "${name}"`)} Upload it again on the LoRA page, or train it again.`,
   );
 }
 
