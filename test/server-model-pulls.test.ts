@@ -25,6 +25,7 @@ import { writeSd15Snapshot } from '../src/models/sd15-testing.js';
 import type { ModelPull, ModelRow } from '../src/schemas/models-api.js';
 import { buildApp } from '../src/server/app.js';
 import { CANCEL_WAIT_MS, type PullOverrides } from '../src/server/routes/models/model-pulls.js';
+import { byHandInWebWords, downloadErrorInWebWords } from '../src/server/routes/models/pull-state.js';
 import { stopServer } from '../src/server/server.js';
 import { ONNX, TAGGER_HUB, TAGS } from './helpers/fake-hub.js';
 import { fakeHubForFile } from './helpers/fake-hub-server.js';
@@ -309,7 +310,7 @@ describe('POST /api/models/:id/pull', () => {
     );
   });
 
-  it('reports a sha256 mismatch, an unreachable Hub and a full disk in the words of `models pull`', async () => {
+  it('reports a sha256 mismatch, an unreachable Hub and a full disk in the words of `models pull` (by-hand steps in web words)', async () => {
     // the message the CLI prints (`toonlora models pull: <message> [<code>]`) is pullModel's error's
     const cliError = async (cache: object, overrides: PullOverrides) =>
       pullModel(MODEL, { ...cache, ...overrides }).then(
@@ -331,7 +332,14 @@ describe('POST /api/models/:id/pull', () => {
     await offline.app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });
     const offlinePull = await ended(offline.app);
     expect(offlinePull.error?.code).toBe('TL_ERR_DOWNLOAD');
-    expect(offlinePull.error).toEqual(await cliError(offline.cache, { retries: 0 }));
+    // the same, but the by-hand steps (a path on the server) worded for the web app (they were the CLI's)
+    const offlineCli = await cliError(offline.cache, { retries: 0 });
+    expect(offlineCli.message).toMatch(/by hand|Without network/);
+    expect(offlinePull.error).toEqual({
+      code: offlineCli.code,
+      message: downloadErrorInWebWords(offlineCli.message, MODEL),
+    });
+    expect(offlinePull.error?.message).toContain(byHandInWebWords(MODEL));
 
     const full = await startApp({ overrides: { freeBytes: async () => 1000 } });
     await full.app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });

@@ -41,7 +41,7 @@ describe('hubPullOutcome', () => {
       detail: 'checking the repo',
     });
     expect(hubPullOutcome('someone/missing-repo', FAILED, null)).toEqual({
-      text: 'someone/missing-repo: not on the Hub (404) [TL_ERR_MODEL_NOT_FOUND]',
+      text: 'someone/missing-repo: not on the Hub (404)',
       detail: null,
       warn: true,
       active: false,

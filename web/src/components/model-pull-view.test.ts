@@ -53,14 +53,14 @@ describe('a pull under way', () => {
 });
 
 describe('a pull that ended', () => {
-  it('shows an error as `models pull` prints it, and a stop with its kept file', () => {
+  it('shows an error in its words without the code (before: "… [TL_ERR_CHECKSUM]"), and a stop with its kept file', () => {
     const failed = {
       ...RUNNING,
       status: 'failed' as const,
       error: { code: 'TL_ERR_CHECKSUM', message: 'lama: https://x/lama_fp32.onnx is corrupted (sha256: …)' },
     };
     expect(pullEndView(failed)).toEqual({
-      text: 'lama: https://x/lama_fp32.onnx is corrupted (sha256: …) [TL_ERR_CHECKSUM]',
+      text: 'lama: https://x/lama_fp32.onnx is corrupted (sha256: …)',
       warn: true,
     });
     const kept =
@@ -156,7 +156,7 @@ describe('a pull of a revision the Hub lacks', () => {
 
   it('leaves any other failure as the CLI says it, on the card', () => {
     const other = { ...failed, error: { code: 'TL_ERR_DOWNLOAD', message: 'x: HTTP 500' } };
-    expect(pullEndView(other).text).toBe('x: HTTP 500 [TL_ERR_DOWNLOAD]');
+    expect(pullEndView(other).text).toBe('x: HTTP 500');
     expect(cardShowsPullEnd(other)).toBe(true);
   });
 });

@@ -109,7 +109,8 @@ export function pullEndView(pull: ModelPull): { text: string; warn: boolean } {
       return {
         text:
           revisionMissingText(pull) ??
-          (pull.error ? `${pull.error.message} [${pull.error.code}]` : 'The pull failed.'),
+          // the message alone: its code (`[TL_ERR_DOWNLOAD]`) is for API clients, in `error.code`
+          (pull.error ? pull.error.message : 'The pull failed.'),
         warn: true,
       };
     default:

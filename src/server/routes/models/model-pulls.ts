@@ -271,7 +271,7 @@ export class ModelPulls {
       });
       return;
     }
-    const shown = pullErrorOf(error);
+    const shown = pullErrorOf(error, id);
     if (shown.code === 'TL_ERR_INTERNAL') this.options.logInternal?.(`model pull ${id}`, error);
     this.finish(id, { status: 'failed', message: null, error: shown });
   }

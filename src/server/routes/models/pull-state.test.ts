@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../../../errors.js';
-import { diskStateOf, pullErrorOf, rateOf, samplesAfter, stoppedText } from './pull-state.js';
+import { downloadError } from '../../../models/download-http.js';
+import { byHandHint } from '../../../models/pull-guards.js';
+import { getModelEntry } from '../../../models/registry.js';
+import {
+  byHandInWebWords,
+  diskStateOf,
+  pullErrorOf,
+  rateOf,
+  samplesAfter,
+  stoppedText,
+} from './pull-state.js';
 
 describe('diskStateOf', () => {
   it('is complete, partial (some files, or a wrong-sized one) or missing', () => {
@@ -46,5 +56,43 @@ describe('what a pull ends with', () => {
     expect(stoppedText('lama', 'server shutting down', undefined)).toBe(
       'server shutting down; lama: nothing partial was kept',
     );
+  });
+});
+
+describe("a failed pull's by-hand steps on the web", () => {
+  const home = { toonloraHome: '/srv/toonlora-home', env: { HF_HOME: '/srv/hf' } };
+  it('words the `hf download` command of a snapshot for the web (before: the command and a server path)', () => {
+    const hint = byHandHint(getModelEntry('anything-v5'), home);
+    expect(hint).toContain('hf download');
+    const url = 'https://huggingface.co/api/models/stablediffusionapi/anything-v5/revision/main';
+    const error = new ToonloraError(
+      'TL_ERR_DOWNLOAD',
+      `anything-v5: cannot list ${url}: getaddrinfo ENOTFOUND huggingface.co (no network?). ${hint}`,
+    );
+    const shown = pullErrorOf(error, 'anything-v5');
+    expect(shown).toEqual({
+      code: 'TL_ERR_DOWNLOAD',
+      message: `anything-v5: cannot list ${url}: getaddrinfo ENOTFOUND huggingface.co (no network?). ${byHandInWebWords('anything-v5')}`,
+    });
+    expect(shown.message).not.toMatch(/hf download|\/srv\/|`/);
+  });
+
+  it("words a single file's placement for the web, and leaves other download errors as they are", () => {
+    const options = { modelId: 'lama', url: 'https://x/lama.onnx', manualPath: '/srv/models/lama/lama.onnx' };
+    for (const network of [true, false]) {
+      const shown = pullErrorOf(downloadError(options as never, 'HTTP 500', undefined, network), 'lama');
+      expect(shown.message).toBe(
+        `lama: cannot download https://x/lama.onnx: HTTP 500. ${byHandInWebWords('lama')}`,
+      );
+    }
+    const placed = new ToonloraError(
+      'TL_ERR_DOWNLOAD',
+      `lama: cannot list x: offline. ${byHandHint(getModelEntry('lama'), home)}`,
+    );
+    expect(pullErrorOf(placed, 'lama').message).toBe(
+      `lama: cannot list x: offline. ${byHandInWebWords('lama')}`,
+    );
+    const plain = new ToonloraError('TL_ERR_DOWNLOAD', 'x: HTTP 500');
+    expect(pullErrorOf(plain, 'x').message).toBe('x: HTTP 500');
   });
 });

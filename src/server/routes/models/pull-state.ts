@@ -47,15 +47,41 @@ export function rateOf(samples: readonly RateSample[]): number | null {
   return ((last.bytes - first.bytes) * 1000) / (last.atMs - first.atMs);
 }
 
-/** A pull's error as the page shows it; an error of no known kind hides its text (the server log has it). */
-export function pullErrorOf(error: unknown): { code: string; message: string } {
+/**
+ * Where a download error's by-hand steps start (src/models: download-http.ts downloadError, offline-hint.ts,
+ * pull-guards.ts byHandHint): an `hf download` command or a path on the server, for whoever runs it, not for the web.
+ */
+const BY_HAND_STEPS = /(?<=\.\s)(?:Without network, |Or place the file at |Place \S.*? by hand )[\s\S]*$/;
+
+/** The web app's words for a download's by-hand steps: who can take them, and where they are written down. */
+export function byHandInWebWords(model: string): string {
+  return `Without network on the server, whoever runs the server can download ${model} on another machine and put it in place by hand (docs/models.md, "models pull", says how).`;
+}
+
+/**
+ * A download error's message for the web: its by-hand steps (an `hf download …` command, a path on the server)
+ * worded for a web user, the reason kept. Other messages as they are.
+ */
+export function downloadErrorInWebWords(message: string, model: string): string {
+  return BY_HAND_STEPS.test(message) ? message.replace(BY_HAND_STEPS, byHandInWebWords(model)) : message;
+}
+
+/**
+ * A pull's error as the page shows it (a download's by-hand steps in the web app's words); an error of no known
+ * kind hides its text (the server log has it).
+ */
+export function pullErrorOf(error: unknown, model = ''): { code: string; message: string } {
   const coded = error as { name?: unknown; code?: unknown; message?: unknown };
   if (
     coded?.name === 'ToonloraError' &&
     typeof coded.code === 'string' &&
     typeof coded.message === 'string'
   ) {
-    return { code: coded.code, message: coded.message };
+    const message =
+      coded.code === 'TL_ERR_DOWNLOAD' && model
+        ? downloadErrorInWebWords(coded.message, model)
+        : coded.message;
+    return { code: coded.code, message };
   }
   return { code: 'TL_ERR_INTERNAL', message: 'internal server error; see the server log.' };
 }
