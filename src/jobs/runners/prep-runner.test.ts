@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sceneCrop } from '../../../test/helpers/manifest-scene.js';
+import { erasedCharacterWarning } from '../../prep/erased-character.js';
 import type { Manifest } from '../../schemas/manifest.js';
 import {
   cropWarningLines,
@@ -183,6 +184,32 @@ describe('datasetFromManifest: a near-duplicate of a panel names that panel', ()
         status: 'rejected crop',
         reason: 'near-duplicate of page.png, panel 1 (mean colour difference 0.4/255)',
       },
+    ]);
+  });
+});
+
+describe('a text-removal warning on the web', () => {
+  it('points at the row\'s text removed image, not the job folder\'s path (before: "check stages/001-page/text-removed.png")', () => {
+    const warning = erasedCharacterWarning(0.15, box, 'stages/001-page/text-removed.png') ?? '';
+    expect(warning).toContain('check stages/001-page/text-removed.png');
+    const page = {
+      files: [
+        { ...manifest.files[0], crops: [sceneCrop('001-page', { warnings: [warning] })], rejected: [] },
+      ],
+    } as unknown as Manifest;
+    const upload = { name: 'page.png', storedPath: 'u/1.png' };
+    const [item] = datasetFromManifest(page, 'jobs/j', () => upload).items;
+    const said = warning.replace('check stages/001-page/text-removed.png', '');
+    expect(item?.warnings).toEqual([`${said}see the row's text removed image`]);
+    expect(cropWarningLines(page, () => 'page.png')).toEqual([
+      `page.png: ${said}see its text removed image on the Dataset page`,
+    ]);
+    // without stage images the warning says to check the crop, as it was
+    const plain = erasedCharacterWarning(0.15, box) ?? '';
+    expect(plain).toMatch(/check the crop$/);
+    const noStages = { files: [{ ...page.files[0], crops: [sceneCrop('001-page', { warnings: [plain] })] }] };
+    expect(cropWarningLines(noStages as unknown as Manifest, () => 'page.png')).toEqual([
+      `page.png: ${plain}`,
     ]);
   });
 });

@@ -93,6 +93,19 @@ function inUploadNames(reason: string, source: string, names: ReadonlyMap<string
   return text;
 }
 
+/** A text-removal warning's pointer to its stage image in the job folder (src/prep/erased-character.ts). */
+const STAGE_IMAGE_CHECK = /check \S.*text-removed\.png$/;
+
+/**
+ * A crop's quality warning in the web app's words: its stage image as the page shows it ("see the row's text removed
+ * image" on a dataset row, the Dataset page in the job's log), not a path in the server's job folder.
+ */
+export function warningInWebWords(warning: string, where: 'row' | 'log'): string {
+  const see =
+    where === 'row' ? "see the row's text removed image" : 'see its text removed image on the Dataset page';
+  return warning.replace(STAGE_IMAGE_CHECK, see);
+}
+
 /** Dataset items and skipped files from a manifest (pure apart from the lookups it is given). */
 export function datasetFromManifest(
   manifest: Manifest,
@@ -141,7 +154,7 @@ export function datasetFromManifest(
         imagePath: `${jobDir}/${crop.image}`,
         caption: crop.caption,
         stages,
-        warnings: [...crop.warnings],
+        warnings: crop.warnings.map((warning) => warningInWebWords(warning, 'row')),
         panel: crop.panel !== undefined && panelBox ? { index: crop.panel, box: { ...panelBox } } : null,
       });
     }
@@ -185,7 +198,9 @@ export function cropWarningLines(
 ): string[] {
   return manifest.files.flatMap((file) => {
     const name = nameFor(file.source) ?? file.source.split('/').pop() ?? file.source;
-    return file.crops.flatMap((crop) => crop.warnings.map((warning) => `${name}: ${warning}`));
+    return file.crops.flatMap((crop) =>
+      crop.warnings.map((warning) => `${name}: ${warningInWebWords(warning, 'log')}`),
+    );
   });
 }
 
