@@ -48,19 +48,53 @@ export function computeCropBox(character: Box, marginFraction: number, image: Im
 }
 
 /**
- * Why a character box is too small to become a training image, or null when it is big enough: its
- * longer side is below {@link MIN_CHARACTER_SIDE_PX}, or below {@link MIN_CHARACTER_SIDE_OF_RESOLUTION}
- * of the training `resolution`.
+ * Under this many pixels (e.g. 16x16, 8x4, 12x3) a box is no figure: a speck, a dash or a stray line the mask kept
+ * on a panel with nothing drawn in it, which a skip reason calls blank, not a character too small.
  */
-export function characterTooSmallReason(character: Box, resolution: number): string | null {
-  const longer = Math.max(character.width, character.height);
-  const minimum = Math.max(MIN_CHARACTER_SIDE_PX, Math.round(resolution * MIN_CHARACTER_SIDE_OF_RESOLUTION));
-  if (longer >= minimum) return null;
+export const NO_FIGURE_MAX_AREA_PX = 256;
+
+/** The smallest longer side a character may have at `resolution`: MIN_CHARACTER_SIDE_PX, or a quarter of it. */
+function minimumCharacterSide(resolution: number): number {
+  return Math.max(MIN_CHARACTER_SIDE_PX, Math.round(resolution * MIN_CHARACTER_SIDE_OF_RESOLUTION));
+}
+
+/** `longer side must be at least 128 px (a quarter of …)`: the rule a too-small character breaks. */
+export function characterSideRule(resolution: number): string {
+  const minimum = minimumCharacterSide(resolution);
   const why =
     minimum > MIN_CHARACTER_SIDE_PX
       ? ` (a quarter of the ${resolution} px training resolution: smaller would be upscaled into blur)`
       : '';
-  return `character too small: ${character.width}x${character.height} px, the longer side must be at least ${minimum} px${why}`;
+  return `longer side must be at least ${minimum} px${why}`;
+}
+
+/**
+ * Why a character box is too small to become a training image, or null when it is big enough: its
+ * longer side is below {@link MIN_CHARACTER_SIDE_PX}, or below {@link MIN_CHARACTER_SIDE_OF_RESOLUTION}
+ * of the training `resolution`. A box under {@link NO_FIGURE_MAX_AREA_PX} is called blank (a speck, no figure).
+ */
+export function characterTooSmallReason(character: Box, resolution: number): string | null {
+  const longer = Math.max(character.width, character.height);
+  if (longer >= minimumCharacterSide(resolution)) return null;
+  const size = `${character.width}x${character.height} px`;
+  if (character.width * character.height < NO_FIGURE_MAX_AREA_PX)
+    return `blank: only a ${size} mark, no figure`;
+  return `character too small: ${size}, the ${characterSideRule(resolution)}`;
+}
+
+/**
+ * A file's rejected-crop notes with the too-small rule said once: when several end with the same
+ * `, the <rule>`, each keeps its size and `a character's <rule>` follows them (a manga page's six panels said the
+ * 128 px explanation six times); a single one keeps it.
+ */
+export function sideRuleOnce(notes: readonly string[], resolution: number): string[] {
+  const rule = characterSideRule(resolution);
+  const suffix = `, the ${rule}`;
+  if (notes.filter((note) => note.endsWith(suffix)).length < 2) return [...notes];
+  return [
+    ...notes.map((note) => (note.endsWith(suffix) ? note.slice(0, -suffix.length) : note)),
+    `a character's ${rule}`,
+  ];
 }
 
 /** `box` grown by `by` px on every side, clipped to an image of `size` (its top-left corner at 0, 0). */

@@ -12,6 +12,7 @@ import type { Box, RgbImage } from '../vision/image.js';
 import { encodePng } from '../vision/sharp-io.js';
 import type { AnalysisStages, FileAnalysis } from './analyse-file.js';
 import { assembleCaption, type CaptionParts, type Captioner } from './caption.js';
+import { sideRuleOnce } from './crop-box.js';
 import { findNearDuplicate, type KeptCrop } from './dedupe.js';
 import { erasedCharacterWarning } from './erased-character.js';
 import { failedEntry, fileEntry } from './file-entry.js';
@@ -168,13 +169,15 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTim
 
   if (accepted.length === 0) {
     const allDuplicates = rejected.every((r) => r.reason.startsWith('near-duplicate'));
+    // only specks (no figure): nothing to find a character in, as an empty mask (file-notes.ts)
+    const allBlank = rejected.every((r) => r.reason.startsWith('blank'));
     return fileEntry(source, timer.timings, {
       ...base,
       ...withStages,
       status: 'skipped',
       rejected,
-      reasonCode: allDuplicates ? 'near-duplicate' : 'too-small',
-      reason: `${basename(source)}: ${[...rejected.map(rejectedCropNote), ...(framesNote ? [framesNote] : [])].join('; ')}`,
+      reasonCode: allDuplicates ? 'near-duplicate' : allBlank ? 'no-character' : 'too-small',
+      reason: `${basename(source)}: ${[...rejectedNotes(rejected, ctx.config.resolution), ...(framesNote ? [framesNote] : [])].join('; ')}`,
     });
   }
 
@@ -187,13 +190,18 @@ async function finishStages(ctx: RunContext, analysis: Analysed, timer: StageTim
     rejected,
     reason:
       [
-        ...rejected.map(rejectedCropNote),
+        ...rejectedNotes(rejected, ctx.config.resolution),
         ...refusedTextNote(analysis.refusedTextRegions ?? 0),
         ...(framesNote ? [framesNote] : []),
         ...(joinedNote ? [joinedNote] : []),
       ].join('; ') || null,
     reasonCode: null,
   });
+}
+
+/** The rejected crops' notes in a file's reason, the too-small rule said once (crop-box.ts sideRuleOnce). */
+function rejectedNotes(rejected: ManifestFile['rejected'], resolution: number): string[] {
+  return sideRuleOnce(rejected.map(rejectedCropNote), resolution);
 }
 
 async function writeCrops(
