@@ -87,7 +87,7 @@ describe('duplicates within one upload', () => {
       'Uploaded 1 screenshot; already uploaded, not stored again: m001.png, m002.png and 297 more, all the same as m000.png.',
     );
     expect(uploadSummary(1, 0, duplicates.slice(0, 2))).toBe(
-      'Uploaded 1 screenshot; already uploaded, not stored again: m001.png, m002.png, both the same as m000.png.',
+      'Uploaded 1 screenshot; already uploaded, not stored again: m001.png (same as m000.png), m002.png (same as m000.png).',
     );
     const unknown = Array.from({ length: 5 }, (_, i) => ({ name: m(i) }));
     expect(uploadSummary(0, 0, [...unknown, { name: 'x.png', sameAs: 'a.png' }])).toBe(

@@ -34,9 +34,9 @@ function shortList(names: readonly string[]): string {
 }
 
 /**
- * The duplicates in words, grouped by the screenshot they match, in order: `x.png (same as a.png)`,
- * `m001.png, m002.png and 297 more, all the same as m000.png`; those with no known match (or their own name)
- * listed alone, shortened the same way.
+ * The duplicates in words, grouped by the screenshot they match, in order: up to LISTED_DUPLICATES each as
+ * `x.png (same as a.png)`, more as `m001.png, m002.png and 297 more, all the same as m000.png`; those with no known
+ * match (or their own name) listed alone, shortened the same way.
  */
 function duplicatesInWords(duplicates: readonly UploadDuplicateName[]): string {
   const groups = new Map<string, string[]>();
@@ -47,8 +47,10 @@ function duplicatesInWords(duplicates: readonly UploadDuplicateName[]): string {
   return [...groups]
     .map(([sameAs, names]) => {
       if (!sameAs) return shortList(names);
-      if (names.length === 1) return `${names[0]} (same as ${sameAs})`;
-      return `${shortList(names)}, ${names.length === 2 ? 'both' : 'all'} the same as ${sameAs}`;
+      // a few: each with its match, as one alone is said
+      if (names.length <= LISTED_DUPLICATES)
+        return names.map((name) => `${name} (same as ${sameAs})`).join(', ');
+      return `${shortList(names)}, all the same as ${sameAs}`;
     })
     .join(', ');
 }
