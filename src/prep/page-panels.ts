@@ -140,8 +140,9 @@ function marginEnd(runs: readonly PageBand[], sliverPx: number): number {
 }
 
 /** The page without its margins ({@link marginEnd}): rows at its top and bottom, then columns at its left and
- * right (of any width: a thin margin left on would join the gutters' rows to it), and the margins' colours.
- * Null when all margin. */
+ * right (of any width: a thin margin left on would join the gutters' rows to it), and the colours of those at
+ * least {@link PAGE_GUTTER_MIN_PX} thick (a frame line drawn along the image's edge is trimmed but is no gutter:
+ * its black taken as the gutter colour cut a slanted white gutter out as a panel). Null when all margin. */
 function trimMargins(
   image: RgbImage,
   sliverPx: { rows: number; columns: number },
@@ -156,8 +157,8 @@ function trimMargins(
     const from = marginEnd(runs, sliverPx[axis]);
     const to = size - marginEnd(mirrored, sliverPx[axis]);
     if (to <= from) return null;
-    if (from > 0) colours.push((runs[0] as PageBand).colour);
-    if (to < size) colours.push((mirrored[0] as PageBand).colour);
+    if (from >= PAGE_GUTTER_MIN_PX) colours.push((runs[0] as PageBand).colour);
+    if (size - to >= PAGE_GUTTER_MIN_PX) colours.push((mirrored[0] as PageBand).colour);
     box = spanBox(box, axis, from, to);
   }
   return { box, colours };

@@ -183,6 +183,26 @@ describe('findPagePanels on pages the XY-cut leaves whole', () => {
     }
   }, 60_000);
 
+  it('leaves whole a page whose frame lines run along the image edges (a 2 px line is no margin, its black no gutter)', async () => {
+    // panels drawn from (0, 0): their 4 px outlines leave 2 px of black at the image's edges, a white slanted gutter
+    const atEdge = pageSvg(800, 1120, [
+      [
+        [0, 0],
+        [800, 0],
+        [800, 460],
+        [0, 620],
+      ],
+      [
+        [0, 640],
+        [800, 480],
+        [800, 1120],
+        [0, 1120],
+      ],
+    ]);
+    // before, black was taken as the gutter: the white gutter {x: 0, y: 462, 800 x 176} came out as a panel
+    expect(await findPagePanels(await pixels(atEdge), 'left-to-right')).toBeNull();
+  }, 60_000);
+
   it('leaves the page whole where art reaches across the slanted gutter (one irregular part, not two panels)', async () => {
     // a dark arm from the upper panel across the gutter into the lower one
     const arm = '<rect x="300" y="500" width="40" height="160" fill="#28283c"/>';
@@ -270,5 +290,15 @@ describe('inReadingOrder', () => {
     const all = [bottom, right2, top, right1, tall];
     expect(inReadingOrder(all, 'left-to-right')).toEqual([tall, top, right1, right2, bottom]);
     expect(inReadingOrder(all, 'right-to-left')).toEqual([top, right1, right2, tall, bottom]);
+  });
+
+  it('puts a box in the row of any panel whose height its middle lies in, not only the row’s first', () => {
+    // a short panel leads the row, a taller one beside it (its middle in the short one's height) runs down past
+    // the middle of a second panel under the short one
+    const short = item(0, 0, 300, 300);
+    const tall = item(320, 10, 300, 560);
+    const under = item(0, 400, 300, 300);
+    expect(inReadingOrder([under, tall, short], 'left-to-right')).toEqual([short, under, tall]);
+    expect(inReadingOrder([under, tall, short], 'right-to-left')).toEqual([tall, short, under]);
   });
 });

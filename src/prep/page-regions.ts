@@ -180,8 +180,8 @@ export function regionImage(image: RgbImage, region: PageRegion): RgbImage {
 }
 
 /**
- * `boxes` in reading order: in rows top to bottom (a box whose middle is above the bottom of the row's first box,
- * taken by its top, joins that row), within a row by their middles left to right, or right to left.
+ * `boxes` in reading order: in rows top to bottom (taken by their tops, a box whose middle lies in the height of
+ * any box of the row so far joins that row), within a row by their middles left to right, or right to left.
  */
 export function inReadingOrder<T extends { readonly box: Box }>(
   items: readonly T[],
@@ -191,9 +191,8 @@ export function inReadingOrder<T extends { readonly box: Box }>(
   const rows: T[][] = [];
   for (const item of byTop) {
     const row = rows.at(-1);
-    const first = row?.[0];
     const middle = item.box.y + item.box.height / 2;
-    if (row && first && middle < first.box.y + first.box.height) row.push(item);
+    if (row?.some((r) => middle < r.box.y + r.box.height)) row.push(item);
     else rows.push([item]);
   }
   const sign = order === 'right-to-left' ? -1 : 1;
