@@ -275,7 +275,13 @@ export function App() {
         )}
         {!needsToken && onModels && <ModelsPage onError={onError} />}
         {!needsToken && route.view === 'characters' && <CharactersPage onError={onError} />}
-        {shown && tab === 'upload' && <UploadPage character={shown} onError={onError} />}
+        {shown && tab === 'upload' && (
+          <UploadPage
+            character={shown}
+            onError={onError}
+            onGone={() => setLoaded({ id: shown.id, character: null, missing: true })}
+          />
+        )}
         {shown && tab === 'dataset' && <DatasetPage character={shown} onError={onError} />}
         {shown && tab === 'train' && <TrainPage character={shown} onError={onError} />}
         {shown && tab === 'lora' && <LoraPage character={shown} onError={onError} />}

@@ -63,9 +63,12 @@ const PREP_DEFAULTS = prepConfigSchema.parse({});
 export function UploadPage({
   character,
   onError,
+  onGone,
 }: {
   character: Character;
   onError: (error: unknown) => void;
+  /** The character was deleted elsewhere (its stream answered 404): the app shows what it shows for a missing one. */
+  onGone?: () => void;
 }) {
   /** null until the first load answered (no empty-state text when it failed). */
   const [images, setImages] = useState<UploadedImage[] | null>(null);
@@ -115,10 +118,12 @@ export function UploadPage({
     // the running or queued prep, else the latest (an older prep may still run while a newer one was cancelled)
     api.jobs(character.id, 'prep').then((jobs) => setPrepJob(jobToReopen(jobs)), onError);
   }, [character.id]);
-  // Another tab may upload or build: re-read what the character's stream says changed (both after it broke).
-  // Quiet on errors (the banner would flash while the server is down).
+  // Another tab may upload or build: re-read what the character's stream says changed (both each time it opens:
+  // the server replays nothing). Quiet on errors (the banner would flash while the server is down).
   const prepStatusNow = useRef(prep.status);
   prepStatusNow.current = prep.status;
+  const onGoneNow = useRef(onGone);
+  onGoneNow.current = onGone;
   useEffect(() => {
     const readImages = () => api.images(character.id).then(setImages, () => {});
     const readPrep = () =>
@@ -128,10 +133,11 @@ export function UploadPage({
       );
     return followUploads(character.id, {
       changed: (event) => (event === 'uploads' ? readImages() : readPrep()),
-      reopened: () => {
+      opened: () => {
         readImages();
         readPrep();
       },
+      gone: () => onGoneNow.current?.(),
     });
   }, [character.id]);
   // A prep that stopped: re-read it for its result (the stages it used).
