@@ -103,7 +103,7 @@ describe('the worker protocol on the server', () => {
       payload: Buffer.alloc(1000),
     });
     expect(res.statusCode).toBe(400);
-    expect(res.headers.connection).toBe('keep-alive'); // its body is read and dropped for a while (refused-upload.ts)
+    expect(res.headers.connection).toBe('keep-alive'); // its body is read and dropped for a while (plugins/refused-body.ts)
     expect(res.json().error.message).toMatch(
       /^toonlora versions differ: worker at [\d.:a-f]+ runs an older toonlora that sends no worker protocol version/,
     );

@@ -20,6 +20,7 @@ import errorsPlugin, { frameworkErrorReply } from './plugins/errors.js';
 import generationPlugin from './plugins/generation.js';
 import openapiPlugin from './plugins/openapi.js';
 import queuePlugin from './plugins/queue.js';
+import refusedBodyPlugin from './plugins/refused-body.js';
 import securityHeadersPlugin from './plugins/security-headers.js';
 import storePlugin from './plugins/store.js';
 import artifactRoutes from './routes/artifacts/index.js';
@@ -80,6 +81,7 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
   const limits = uploadLimitsSchema.parse(options.uploads ?? {});
   await app.register(securityHeadersPlugin); // first, so every reply has them, errors included
   await app.register(errorsPlugin);
+  await app.register(refusedBodyPlugin); // a refusal of a body not read whole closes its connection 5 s on
   await app.register(openapiPlugin); // first, so it sees every /api/ route, POST /api/session included
   await app.register(authPlugin, { token: options.token });
   await app.register(storePlugin, { dataDir: options.dataDir });

@@ -38,7 +38,6 @@ import type { RemoteTrainBoard } from '../../../jobs/remote/lease-board.js';
 import { errorResponseSchema } from '../../../schemas/api.js';
 import { operatorLine } from '../../plugins/errors.js';
 import { type HeaderDoc, withHeaderDocs } from '../../plugins/openapi.js';
-import { lingerAfterRefusal } from './refused-upload.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 
 declare module 'fastify' {
@@ -118,11 +117,7 @@ export default async function workerRoutes(
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
   app.addContentTypeParser('application/zip', (_request, payload, done) => done(null, payload));
   // a refusal of an upload not read to its end (too large, lease gone, another protocol) reaches a worker still
-  // sending it: the rest is read and dropped for a while before the connection closes (refused-upload.ts)
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode >= 400) lingerAfterRefusal(request.raw, reply.raw);
-    return payload;
-  });
+  // sending it: the rest is read and dropped for a while before the connection closes (plugins/refused-body.ts)
   // a shutdown answers the long polls at once, so the close does not wait for them
   app.addHook('preClose', async () => board.close());
   const refuse = protocolRefusal(app);
