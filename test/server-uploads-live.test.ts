@@ -6,6 +6,7 @@ import { get, type IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
+import { uploadsLiveHub } from '../src/server/routes/images/uploads-live.js';
 import { multipartBody, parseSse, seedDataset, solidPng, untilStopped } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach, createCharacter } from './helpers/test-apps.js';
 
@@ -71,6 +72,15 @@ describe("the Upload page's stream", () => {
     app.queue.cancel(prep.id);
     await expect.poll(events).toEqual(['uploads', 'uploads', 'prep', 'prep', 'prep']);
   }, 30_000);
+
+  it("has one hub per server: a change told through the root instance reaches the image routes' streams", async () => {
+    const app = await makeApp();
+    const characterId = await createCharacter(app);
+    const events = await follow(app, characterId);
+    // before, the hub was per plugin instance: the root's was another, with no followers
+    uploadsLiveHub(app).uploadsChanged(characterId);
+    await expect.poll(events).toEqual(['uploads']);
+  });
 
   it('answers 404 for a character that does not exist', async () => {
     const app = await makeApp();

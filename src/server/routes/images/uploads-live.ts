@@ -57,14 +57,15 @@ export class UploadsLiveHub {
 
 const hubs = new WeakMap<object, UploadsLiveHub>();
 
-/** The one hub of `app` (made on first use). */
+/** The one hub of `app`'s server (made on first use): keyed by its HTTP server, which the root instance and every
+ * plugin's encapsulated instance share (keyed by the instance, the image routes' hub was not the root's). */
 export function uploadsLiveHub(app: FastifyInstance): UploadsLiveHub {
-  let hub = hubs.get(app);
+  let hub = hubs.get(app.server);
   if (!hub) {
     hub = new UploadsLiveHub(app.jobStore, (error) =>
       app.log.error({ err: error }, 'sending an Upload page event failed'),
     );
-    hubs.set(app, hub);
+    hubs.set(app.server, hub);
   }
   return hub;
 }
