@@ -13,10 +13,14 @@ import {
   pageRuns,
 } from './page-gutters.js';
 import {
+  edgeColours,
   findPageRegions,
   inReadingOrder,
   type PageReadingOrder,
   type PageRegion,
+  REGION_GUESSED_GUTTER_MAX_SHARE,
+  REGION_GUESSED_GUTTER_MIN_LEVEL,
+  REGION_MAX_GUESSES,
   regionImage,
 } from './page-regions.js';
 import { isStripShaped, near, PANEL_MIN_PX, panelImage, stripFromPanels } from './strip-panels.js';
@@ -257,13 +261,41 @@ export async function findPagePanels(image: RgbImage, order: PageReadingOrder): 
   if (!page) return null;
   const panels: PagePanel[] = [];
   for (const leaf of cutPiece(image, page.box, PAGE_GUTTER_MIN_PX, 0, null, page.colours, order)) {
-    const regions = await findPageRegions(image, leaf.box, leaf.colours, minPanel);
+    const regions = await leafRegions(image, leaf, minPanel);
     if (regions)
       panels.push(...inReadingOrder(regions, order).map((region) => ({ box: region.box, region })));
     else if (leaf.box.width >= minPanel.width && leaf.box.height >= minPanel.height)
       panels.push({ box: leaf.box });
   }
   return panels.length >= 2 ? panels : null;
+}
+
+/** A leaf's panels cut by page-regions.ts at its gutter: of the margins' or gutters' colours, else (a page framed
+ * to its edges, with no margin) of a light colour along the leaf's edges that makes a thin
+ * gutter, tried one by one (never a dark one: a frame line's black taken as the gutter made the white gutter
+ * between two frames a panel). */
+async function leafRegions(
+  image: RgbImage,
+  leaf: Leaf,
+  minPanel: { readonly width: number; readonly height: number },
+): Promise<PageRegion[] | null> {
+  if (leaf.colours.length > 0) return findPageRegions(image, leaf.box, leaf.colours, minPanel);
+  const guesses = edgeColours(image, leaf.box, PAGE_GUTTER_MIN_PX, PAGE_NOISE_TOLERANCE).filter((c) =>
+    c.every((v) => v >= REGION_GUESSED_GUTTER_MIN_LEVEL),
+  );
+  // many light colours along the edges: a picture (a screenshot, borderless art), not paper between panels
+  if (guesses.length > REGION_MAX_GUESSES) return null;
+  for (const colour of guesses) {
+    const regions = await findPageRegions(
+      image,
+      leaf.box,
+      [colour],
+      minPanel,
+      REGION_GUESSED_GUTTER_MAX_SHARE,
+    );
+    if (regions) return regions;
+  }
+  return null;
 }
 
 /** A page panel's least width (height) on a page `side` pixels wide (high). */

@@ -183,8 +183,8 @@ describe('findPagePanels on pages the XY-cut leaves whole', () => {
     }
   }, 60_000);
 
-  it('leaves whole a page whose frame lines run along the image edges (a 2 px line is no margin, its black no gutter)', async () => {
-    // panels drawn from (0, 0): their 4 px outlines leave 2 px of black at the image's edges, a white slanted gutter
+  it('cuts a page whose frame lines run along the image edges at its white slanted gutter (PNG and JPEG q70)', async () => {
+    // panels drawn from (0, 0): their 4 px outlines leave 2 px of black at the image's edges (trimmed, no margin)
     const atEdge = pageSvg(800, 1120, [
       [
         [0, 0],
@@ -199,8 +199,28 @@ describe('findPagePanels on pages the XY-cut leaves whole', () => {
         [0, 1120],
       ],
     ]);
-    // before, black was taken as the gutter: the white gutter {x: 0, y: 462, 800 x 176} came out as a panel
-    expect(await findPagePanels(await pixels(atEdge), 'left-to-right')).toBeNull();
+    for (const quality of [undefined, 70]) {
+      const label = quality ? `q${quality}` : 'png';
+      const image = await pixels(atEdge, quality);
+      const panels = await findPagePanels(image, 'left-to-right');
+      // before, black (the frame line) was taken as the gutter colour: the white gutter {x: 0, y: 462, 800 x 176}
+      // came out as a panel between the two, their corners painted black
+      expect(
+        worstError(
+          panels?.map((p) => p.box),
+          [
+            { x: 0, y: 2, width: 800, height: 620 },
+            { x: 0, y: 478, width: 800, height: 640 },
+          ],
+        ),
+        label,
+      ).toBeLessThanOrEqual(3);
+      const second = panels?.[1];
+      if (!second) throw new Error('no second panel');
+      // the upper panel's corner in the lower one's box is painted the gutter's white
+      for (const v of pixelAt(pagePanelImage(image, second), 100 - second.box.x, 500 - second.box.y))
+        expect(v, label).toBeGreaterThan(240);
+    }
   }, 60_000);
 
   it('leaves the page whole where art reaches across the slanted gutter (one irregular part, not two panels)', async () => {

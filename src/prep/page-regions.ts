@@ -27,6 +27,49 @@ export const REGION_MAX_CORNERS = 8;
  * a few shapes on a white picture are not). */
 export const REGION_MIN_COVER = 0.5;
 
+/** A gutter colour guessed from the piece's edges (a page framed to its edges has no margin to give it) is taken
+ * only when the gutter it makes is at most this share of the piece: a panel's fill or a picture's sky reaching the
+ * edge makes a large one. */
+export const REGION_GUESSED_GUTTER_MAX_SHARE = 0.1;
+/** ...and only a light one (paper: each channel at least this): a frame line's black along the edge makes a thin
+ * "gutter" too, and the white gutter between two frames would be cut out as a panel. */
+export const REGION_GUESSED_GUTTER_MIN_LEVEL = 200;
+/** ...and only on a piece with at most this many light colours along its edges (more: a picture's, not paper's;
+ * each guess costs a pass over the piece). */
+export const REGION_MAX_GUESSES = 4;
+
+/** The colours of the runs of at least `minRun` pixels, each within `tolerance` of its first, along the four edge
+ * lines of `box` that other colours bound on both sides (a gutter reaching the piece's edge shows there, between
+ * two panels), without repeats ({@link distinct}). */
+export function edgeColours(image: RgbImage, box: Box, minRun: number, tolerance: number): Rgb[] {
+  const { width, data } = image;
+  const pixel = (x: number, y: number): Rgb => {
+    const i = (y * width + x) * 3;
+    return [data[i] as number, data[i + 1] as number, data[i + 2] as number];
+  };
+  const right = box.x + box.width - 1;
+  const bottom = box.y + box.height - 1;
+  const lines: Array<(k: number) => Rgb> = [
+    (k) => pixel(box.x + k, box.y),
+    (k) => pixel(box.x + k, bottom),
+    (k) => pixel(box.x, box.y + k),
+    (k) => pixel(right, box.y + k),
+  ];
+  const found: Rgb[] = [];
+  lines.forEach((at, i) => {
+    const length = i < 2 ? box.width : box.height;
+    let start = 0;
+    for (let k = 1; k <= length; k++) {
+      const first = at(start);
+      if (k < length && at(k).every((v, c) => Math.abs(v - (first[c] as number)) <= tolerance)) continue;
+      // a gutter crossing the edge has panels on both sides of it there: a run along the whole side is a frame line
+      if (k - start >= minRun && start > 0 && k < length) found.push(first);
+      start = k;
+    }
+  });
+  return distinct(found);
+}
+
 /** Which way a row of panels is numbered: left to right, or right to left (manga's reading order). */
 export type PageReadingOrder = 'left-to-right' | 'right-to-left';
 
@@ -98,6 +141,7 @@ export async function findPageRegions(
   piece: Box,
   colours: readonly Rgb[],
   minPanel: { readonly width: number; readonly height: number },
+  maxGutterShare = 1,
 ): Promise<PageRegion[] | null> {
   if (colours.length === 0) return null;
   const cv = await loadOpenCv();
@@ -135,6 +179,10 @@ export async function findPageRegions(
       new cv.Scalar(0),
       4,
     );
+    // the gutter: what the fill emptied, less the 1 px frame
+    const frame = 2 * (piece.width + piece.height) + 4;
+    const gutterPixels = cv.countNonZero(padded) - cv.countNonZero(reached) - frame;
+    if (gutterPixels > maxGutterShare * piece.width * piece.height) return null;
     // not gutter: off the gutter colours, or gutter-coloured but enclosed (a white panel's inside)
     const rest = keep(new cv.Mat());
     cv.bitwise_not(padded, rest);
