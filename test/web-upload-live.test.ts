@@ -39,9 +39,14 @@ function recordRequests(): string[] {
 
 describe('web app: the Upload page', () => {
   it("sends no request while nothing changes, and shows another tab's upload, Remove and Build", async () => {
+    const requests = recordRequests();
     await page.goto(`${url}/#/c/${characterId}/upload`);
     await page.waitForSelector('text=No screenshots yet');
-    const requests = recordRequests();
+    // the stream's first open re-reads both lists too (a change made while the page opened sent it no event)
+    const count = (request: string) => requests.filter((r) => r === request).length;
+    await expect.poll(() => count(`GET /api/characters/${characterId}/images`)).toBe(2);
+    await expect.poll(() => count(`GET /api/jobs?characterId=${characterId}&kind=prep`)).toBe(2);
+    requests.length = 0;
     await page.waitForTimeout(QUIET_MS);
     console.log(`requests from an idle Upload page: ${requests.length} in ${QUIET_MS} ms`, requests);
     expect(requests).toEqual([]);

@@ -1,6 +1,7 @@
 // src/prep/page-regions.ts — the second cut of a manga page, for a piece the XY-cut (page-panels.ts) left whole:
 // slanted gutters, an L-shaped layout. The piece's gutter is the region of the page's gutter colours connected to
-// the piece's edge (the XY-cut cut it at gutters or margins, so its outside is gutter); its panels are the large
+// the piece's edge (the XY-cut cut it at gutters or margins, so its outside is gutter; a page with no margin takes a
+// light colour found between panels along the piece's edges, edgeColours); its panels are the large
 // connected components of the rest, each one cut off from the others by that gutter (OpenCV: inRange,
 // floodFill, connectedComponentsWithStats, findContours, approxPolyDP). A panel's crop is its bounding box; the
 // pixels in it outside the panel's own region (a neighbour's corner across a slanted gutter) are painted the
