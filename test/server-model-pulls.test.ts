@@ -317,8 +317,12 @@ describe('POST /api/models/:id/pull', () => {
         () => {
           throw new Error('the pull should have failed');
         },
-        (error: { code: string; message: string }) => ({ code: error.code, message: error.message }),
+        (error: { code: string; message: string; details: unknown }) => {
+          cliDetails = error.details;
+          return { code: error.code, message: error.message };
+        },
       );
+    let cliDetails: unknown;
     hub.statedSha256 = 'f'.repeat(64);
     const bad = await startApp();
     await bad.app.inject({ method: 'POST', url: `/api/models/${MODEL}/pull` });
@@ -337,7 +341,7 @@ describe('POST /api/models/:id/pull', () => {
     expect(offlineCli.message).toMatch(/by hand|Without network/);
     expect(offlinePull.error).toEqual({
       code: offlineCli.code,
-      message: downloadErrorInWebWords(offlineCli.message, MODEL),
+      message: downloadErrorInWebWords(offlineCli.message, cliDetails, MODEL),
     });
     expect(offlinePull.error?.message).toContain(byHandInWebWords(MODEL));
 

@@ -54,6 +54,44 @@ export function parseContentRange(header: string | null): { start?: number; tota
   };
 }
 
+/** The steps a Hub download error names that only whoever runs toonlora can take, in the CLI's words. */
+export const HF_TOKEN_STEP = 'set HF_TOKEN to a token of that account or run `hf auth login`';
+export const HF_ENDPOINT_STEP = 'check HF_ENDPOINT if it is a mirror';
+export const HF_OFFLINE_STEP = 'Unset HF_HUB_OFFLINE to download.';
+
+/**
+ * A step a download error's message names for whoever runs toonlora (`said`: its exact words in the message), as
+ * data: the CLI prints the message as it is, the web app words each kind for its user (server pull-state.ts).
+ * `by-hand`: where to place the files, or the `hf download` command, without network; `hf-token`: a token for a
+ * gated or private repo; `hf-endpoint`: a mirror's HF_ENDPOINT to check; `hf-offline`: HF_HUB_OFFLINE to unset.
+ */
+export interface CliStep {
+  kind: 'by-hand' | 'hf-token' | 'hf-endpoint' | 'hf-offline';
+  said: string;
+}
+
+const FIXED_STEPS = [
+  { kind: 'hf-token', said: HF_TOKEN_STEP },
+  { kind: 'hf-endpoint', said: HF_ENDPOINT_STEP },
+  { kind: 'hf-offline', said: HF_OFFLINE_STEP },
+] as const satisfies readonly CliStep[];
+
+/**
+ * The message `text`, then `end` (a download error's closing sentence, after a space) when given, and the steps
+ * it names as data (`details.cliSteps`): the fixed ones it holds, and `end` as the by-hand steps when `byHand`.
+ */
+export function withCliSteps(
+  text: string,
+  end?: string,
+  byHand = true,
+): { message: string; cliSteps: CliStep[] } {
+  const message = end === undefined ? text : `${text} ${end}`;
+  const steps: CliStep[] = FIXED_STEPS.filter((step) => text.includes(step.said));
+  return byHand && end
+    ? { message, cliSteps: [...steps, { kind: 'by-hand', said: end }] }
+    : { message, cliSteps: steps };
+}
+
 /**
  * What an HTTP error status means, for a file or a listing: with `hub` set, a refusal (401 / 403) names a gated
  * or private repo and the two ways to give toonlora a token, and a 404 a file or revision not on the Hub (the
@@ -66,7 +104,7 @@ export function httpReason(status: number, statusText: string, headers: Headers,
   // shows these words alone: hubRevisionMissing)
   const revision = hub?.revision !== undefined && hub.revision !== 'main' ? hub.revision : undefined;
   if (hub && revision && status === 404 && (hubCode === null || hubCode === 'RevisionNotFound')) {
-    return `${what}: ${hubRevisionMissing(hub.repo, revision)} (${hub.page}; check HF_ENDPOINT if it is a mirror)`;
+    return `${what}: ${hubRevisionMissing(hub.repo, revision)} (${hub.page}; ${HF_ENDPOINT_STEP})`;
   }
   if (hub && (hubCode === 'RepoNotFound' || hubCode === 'RevisionNotFound' || hubCode === 'EntryNotFound')) {
     const missing = { RepoNotFound: 'the repo', RevisionNotFound: 'the revision', EntryNotFound: 'the file' }[
@@ -77,13 +115,13 @@ export function httpReason(status: number, statusText: string, headers: Headers,
   if (hub && (status === 401 || status === 403 || hubCode === 'GatedRepo')) {
     return (
       `${what}: ${hub.repo} is gated or private, or the token was refused. Accept its terms on ${hub.page} ` +
-      '(logged in), then set HF_TOKEN to a token of that account or run `hf auth login`'
+      `(logged in), then ${HF_TOKEN_STEP}`
     );
   }
   if (status === 401 || status === 403) return `${what}: the server refused access`;
   if (status === 404) {
     return hub
-      ? `${what}: the file or revision is not on the Hub (${hub.page}; check HF_ENDPOINT if it is a mirror)`
+      ? `${what}: the file or revision is not on the Hub (${hub.page}; ${HF_ENDPOINT_STEP})`
       : `${what}: the file is not at that URL`;
   }
   if (status === 429 || status >= 500) return `${what}: the server is busy or failing; try again later`;
@@ -108,14 +146,14 @@ export function downloadError(
   const byHand = network
     ? `Without network, download that URL on another machine and place the file at ${options.manualPath}`
     : `Or place the file at ${options.manualPath} by hand`;
-  return new ToonloraError(
-    'TL_ERR_DOWNLOAD',
-    `${options.modelId}: cannot download ${options.url}: ${reason}. ${byHand}`,
-    {
-      cause,
-      details: { model: options.modelId, url: options.url, manualPath: options.manualPath },
-    },
+  const { message, cliSteps } = withCliSteps(
+    `${options.modelId}: cannot download ${options.url}: ${reason}.`,
+    byHand,
   );
+  return new ToonloraError('TL_ERR_DOWNLOAD', message, {
+    cause,
+    details: { model: options.modelId, url: options.url, manualPath: options.manualPath, cliSteps },
+  });
 }
 
 interface Fetched {

@@ -4,6 +4,7 @@
 import { ToonloraError } from '../errors.js';
 import { hfApiRevisionUrl, hfEndpoint } from './cache-paths.js';
 import { describeFetchError, httpReason } from './download.js';
+import { withCliSteps } from './download-http.js';
 import { authHeaders, envOf, fetchOf, hubRefOf, type PullOptions } from './pull-options.js';
 
 /** The repo listed, and what errors say: the model id, and what to do without the Hub. */
@@ -85,14 +86,11 @@ export async function listHubRepo(target: ListingTarget, options: PullOptions): 
   try {
     response = await fetchOf(options)(url, { headers: authHeaders(options) });
   } catch (error) {
-    throw new ToonloraError(
-      'TL_ERR_DOWNLOAD',
-      `${id}: cannot list ${url}: ${describeFetchError(error)}. ${hint}`,
-      {
-        cause: error,
-        details,
-      },
+    const { message, cliSteps } = withCliSteps(
+      `${id}: cannot list ${url}: ${describeFetchError(error)}.`,
+      hint,
     );
+    throw new ToonloraError('TL_ERR_DOWNLOAD', message, { cause: error, details: { ...details, cliSteps } });
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -100,18 +98,21 @@ export async function listHubRepo(target: ListingTarget, options: PullOptions): 
       ...hubRefOf(target.repo, options),
       revision: target.revision,
     });
-    throw new ToonloraError('TL_ERR_DOWNLOAD', `${id}: cannot list ${url}: ${reason}. ${target.byHand}`, {
-      details: { ...details, status: response.status },
+    const { message, cliSteps } = withCliSteps(
+      `${id}: cannot list ${url}: ${reason}.`,
+      target.byHand,
+      target.manualPath !== undefined, // a registry model's folder to copy into (else a statement)
+    );
+    throw new ToonloraError('TL_ERR_DOWNLOAD', message, {
+      details: { ...details, status: response.status, cliSteps },
     });
   }
   let body: { sha?: unknown; siblings?: Sibling[] };
   try {
     body = (await response.json()) as typeof body;
   } catch (error) {
-    throw new ToonloraError('TL_ERR_DOWNLOAD', `${id}: ${url} did not answer with a JSON listing. ${hint}`, {
-      cause: error,
-      details,
-    });
+    const { message, cliSteps } = withCliSteps(`${id}: ${url} did not answer with a JSON listing.`, hint);
+    throw new ToonloraError('TL_ERR_DOWNLOAD', message, { cause: error, details: { ...details, cliSteps } });
   }
   const files = (Array.isArray(body.siblings) ? body.siblings : []).flatMap(listedFileOf);
   const paths = files.map((file) => file.path);

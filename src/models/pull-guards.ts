@@ -16,6 +16,7 @@ import {
   releaseUrl,
   snapshotPullDir,
 } from './cache-paths.js';
+import { HF_OFFLINE_STEP, withCliSteps } from './download-http.js';
 import { notWritableRootError, type WriteRoots } from './not-writable.js';
 import { offlineSnapshotHint } from './offline-hint.js';
 import { type ModelEntry, REMBG_RELEASE } from './registry.js';
@@ -40,12 +41,12 @@ export async function checkCanDownload(
   hint: string,
 ): Promise<void> {
   if (fromHub && isHfOffline(env)) {
-    throw new ToonloraError(
-      'TL_ERR_DOWNLOAD',
+    const { message, cliSteps } = withCliSteps(
       `${id}: not on disk, and Hugging Face offline mode is on (HF_HUB_OFFLINE=${env.HF_HUB_OFFLINE}): nothing was downloaded. ` +
-        `Unset HF_HUB_OFFLINE to download. ${hint}`,
-      { details: { model: id } },
+        HF_OFFLINE_STEP,
+      hint,
     );
+    throw new ToonloraError('TL_ERR_DOWNLOAD', message, { details: { model: id, cliSteps } });
   }
   const homeProblem = await probeWritable(roots.toonloraHome);
   if (homeProblem) throw notWritableRootError(roots, false, homeProblem);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../../../errors.js';
-import { downloadError } from '../../../models/download-http.js';
-import { byHandHint } from '../../../models/pull-guards.js';
+import { downloadError, httpReason } from '../../../models/download-http.js';
+import { byHandHint, checkCanDownload } from '../../../models/pull-guards.js';
 import { getModelEntry } from '../../../models/registry.js';
 import {
   byHandInWebWords,
@@ -61,38 +61,77 @@ describe('what a pull ends with', () => {
 
 describe("a failed pull's by-hand steps on the web", () => {
   const home = { toonloraHome: '/srv/toonlora-home', env: { HF_HOME: '/srv/hf' } };
-  it('words the `hf download` command of a snapshot for the web (before: the command and a server path)', () => {
+  const offlineEnv = { HF_HUB_OFFLINE: '1' };
+  const roots = { toonloraHome: '/srv/toonlora-home', hfHubCache: '/srv/hf/hub' };
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error('expected a refusal');
+      },
+      (error: unknown) => error as ToonloraError,
+    );
+
+  it('words the offline `hf download` command of a snapshot for the web (before: the command and a server path)', async () => {
     const hint = byHandHint(getModelEntry('anything-v5'), home);
     expect(hint).toContain('hf download');
-    const url = 'https://huggingface.co/api/models/stablediffusionapi/anything-v5/revision/main';
-    const error = new ToonloraError(
-      'TL_ERR_DOWNLOAD',
-      `anything-v5: cannot list ${url}: getaddrinfo ENOTFOUND huggingface.co (no network?). ${hint}`,
+    const error = await refusal(checkCanDownload('anything-v5', true, roots, offlineEnv, hint));
+    // the CLI's words, byte for byte as before the steps were data
+    expect(error.message).toBe(
+      'anything-v5: not on disk, and Hugging Face offline mode is on (HF_HUB_OFFLINE=1): nothing was downloaded. ' +
+        `Unset HF_HUB_OFFLINE to download. ${hint}`,
     );
     const shown = pullErrorOf(error, 'anything-v5');
     expect(shown).toEqual({
       code: 'TL_ERR_DOWNLOAD',
-      message: `anything-v5: cannot list ${url}: getaddrinfo ENOTFOUND huggingface.co (no network?). ${byHandInWebWords('anything-v5')}`,
+      message:
+        'anything-v5: not on disk, and Hugging Face offline mode is on (HF_HUB_OFFLINE=1): nothing was downloaded. ' +
+        `Whoever runs the server can turn HF_HUB_OFFLINE off there to download. ${byHandInWebWords('anything-v5')}`,
     });
-    expect(shown.message).not.toMatch(/hf download|\/srv\/|`/);
+    expect(shown.message).not.toMatch(/hf download|\/srv\/|`|Unset/);
   });
 
   it("words a single file's placement for the web, and leaves other download errors as they are", () => {
     const options = { modelId: 'lama', url: 'https://x/lama.onnx', manualPath: '/srv/models/lama/lama.onnx' };
+    const cli = {
+      true: 'Without network, download that URL on another machine and place the file at /srv/models/lama/lama.onnx',
+      false: 'Or place the file at /srv/models/lama/lama.onnx by hand',
+    };
     for (const network of [true, false]) {
-      const shown = pullErrorOf(downloadError(options as never, 'HTTP 500', undefined, network), 'lama');
-      expect(shown.message).toBe(
+      const error = downloadError(options as never, 'HTTP 500', undefined, network);
+      expect(error.message).toBe(`lama: cannot download https://x/lama.onnx: HTTP 500. ${cli[`${network}`]}`);
+      expect(pullErrorOf(error, 'lama').message).toBe(
         `lama: cannot download https://x/lama.onnx: HTTP 500. ${byHandInWebWords('lama')}`,
       );
     }
-    const placed = new ToonloraError(
-      'TL_ERR_DOWNLOAD',
-      `lama: cannot list x: offline. ${byHandHint(getModelEntry('lama'), home)}`,
-    );
-    expect(pullErrorOf(placed, 'lama').message).toBe(
-      `lama: cannot list x: offline. ${byHandInWebWords('lama')}`,
-    );
     const plain = new ToonloraError('TL_ERR_DOWNLOAD', 'x: HTTP 500');
     expect(pullErrorOf(plain, 'x').message).toBe('x: HTTP 500');
+  });
+
+  it('words a refused token and a mirror to check for the web, the CLI keeping its words', () => {
+    const options = {
+      modelId: 'lama',
+      url: 'https://hub/o/r/resolve/main/a.onnx',
+      manualPath: '/srv/models/lama/a.onnx',
+    };
+    const hub = { repo: 'o/r', page: 'https://hub/o/r' };
+    const gated = httpReason(403, 'Forbidden', new Headers({ 'x-error-code': 'GatedRepo' }), hub);
+    const error = downloadError(options as never, gated, undefined, false);
+    expect(error.message).toBe(
+      'lama: cannot download https://hub/o/r/resolve/main/a.onnx: HTTP 403 Forbidden: o/r is gated or private, or the ' +
+        'token was refused. Accept its terms on https://hub/o/r (logged in), then set HF_TOKEN to a token of that ' +
+        'account or run `hf auth login`. Or place the file at /srv/models/lama/a.onnx by hand',
+    );
+    expect(pullErrorOf(error, 'lama').message).toBe(
+      'lama: cannot download https://hub/o/r/resolve/main/a.onnx: HTTP 403 Forbidden: o/r is gated or private, or the ' +
+        'token was refused. Accept its terms on https://hub/o/r (logged in), then whoever runs the server can give ' +
+        `it a token of that account (HF_TOKEN, or "hf auth login" on the server). ${byHandInWebWords('lama')}`,
+    );
+    const missing = httpReason(404, 'Not Found', new Headers(), hub);
+    expect(missing).toBe(
+      'HTTP 404 Not Found: the file or revision is not on the Hub (https://hub/o/r; check HF_ENDPOINT if it is a mirror)',
+    );
+    expect(pullErrorOf(downloadError(options as never, missing, undefined, false), 'lama').message).toContain(
+      '(https://hub/o/r; whoever runs the server can check its HF_ENDPOINT if that is a mirror).',
+    );
   });
 });

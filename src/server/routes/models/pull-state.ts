@@ -1,6 +1,9 @@
 // src/server/routes/models/pull-state.ts — the pure parts of a server-side model pull: a model's disk state
 // from `models list`'s facts, the download rate over a sliding window, and the words a pull ends with (the
-// CLI's: an error's message and code, the `.part` kept by a stop). No fs, clock or logger here.
+// CLI's: an error's message and code, the `.part` kept by a stop; the steps only whoever runs the server can take,
+// which a download error names as data, in the web app's words). No fs, clock or logger here.
+import { z } from 'zod';
+import type { CliStep } from '../../../models/download-http.js';
 import type { ModelStatus } from '../../../models/model-status.js';
 import type { ModelDiskState } from '../../../schemas/models-api.js';
 
@@ -47,23 +50,36 @@ export function rateOf(samples: readonly RateSample[]): number | null {
   return ((last.bytes - first.bytes) * 1000) / (last.atMs - first.atMs);
 }
 
-/**
- * Where a download error's by-hand steps start (src/models: download-http.ts downloadError, offline-hint.ts,
- * pull-guards.ts byHandHint): an `hf download` command or a path on the server, for whoever runs it, not for the web.
- */
-const BY_HAND_STEPS = /(?<=\.\s)(?:Without network, |Or place the file at |Place \S.*? by hand )[\s\S]*$/;
-
 /** The web app's words for a download's by-hand steps: who can take them, and where they are written down. */
 export function byHandInWebWords(model: string): string {
   return `Without network on the server, whoever runs the server can download ${model} on another machine and put it in place by hand (docs/models.md, "models pull", says how).`;
 }
 
+/** The web app's words for each step a download error names for whoever runs toonlora (download-http.ts CliStep). */
+const WEB_STEP_WORDS: { readonly [K in CliStep['kind']]: (model: string) => string } = {
+  'by-hand': byHandInWebWords,
+  'hf-token': () =>
+    'whoever runs the server can give it a token of that account (HF_TOKEN, or "hf auth login" on the server)',
+  'hf-endpoint': () => 'whoever runs the server can check its HF_ENDPOINT if that is a mirror',
+  'hf-offline': () => 'Whoever runs the server can turn HF_HUB_OFFLINE off there to download.',
+};
+
+const cliStepsSchema = z.array(
+  z.object({ kind: z.enum(['by-hand', 'hf-token', 'hf-endpoint', 'hf-offline']), said: z.string().min(1) }),
+);
+
 /**
- * A download error's message for the web: its by-hand steps (an `hf download …` command, a path on the server)
- * worded for a web user, the reason kept. Other messages as they are.
+ * A download error's message for the web: each step its details name for whoever runs toonlora (`cliSteps`: an
+ * `hf download …` command, a path on the server, an environment variable) in the web app's words, the reason kept.
+ * A message without such details as it is.
  */
-export function downloadErrorInWebWords(message: string, model: string): string {
-  return BY_HAND_STEPS.test(message) ? message.replace(BY_HAND_STEPS, byHandInWebWords(model)) : message;
+export function downloadErrorInWebWords(message: string, details: unknown, model: string): string {
+  const steps = cliStepsSchema.safeParse((details as { cliSteps?: unknown } | undefined)?.cliSteps);
+  if (!steps.success) return message;
+  return steps.data.reduce(
+    (text, step) => text.replace(step.said, () => WEB_STEP_WORDS[step.kind](model)),
+    message,
+  );
 }
 
 /**
@@ -71,7 +87,7 @@ export function downloadErrorInWebWords(message: string, model: string): string 
  * kind hides its text (the server log has it).
  */
 export function pullErrorOf(error: unknown, model = ''): { code: string; message: string } {
-  const coded = error as { name?: unknown; code?: unknown; message?: unknown };
+  const coded = error as { name?: unknown; code?: unknown; message?: unknown; details?: unknown };
   if (
     coded?.name === 'ToonloraError' &&
     typeof coded.code === 'string' &&
@@ -79,7 +95,7 @@ export function pullErrorOf(error: unknown, model = ''): { code: string; message
   ) {
     const message =
       coded.code === 'TL_ERR_DOWNLOAD' && model
-        ? downloadErrorInWebWords(coded.message, model)
+        ? downloadErrorInWebWords(coded.message, coded.details, model)
         : coded.message;
     return { code: coded.code, message };
   }
