@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../../../errors.js';
 import { downloadError, httpReason } from '../../../models/download-http.js';
+import { listHubRepo } from '../../../models/hub-listing.js';
 import { byHandHint, checkCanDownload } from '../../../models/pull-guards.js';
 import { getModelEntry } from '../../../models/registry.js';
 import {
@@ -132,6 +133,29 @@ describe("a failed pull's by-hand steps on the web", () => {
     );
     expect(pullErrorOf(downloadError(options as never, missing, undefined, false), 'lama').message).toContain(
       '(https://hub/o/r; whoever runs the server can check its HF_ENDPOINT if that is a mirror).',
+    );
+  });
+
+  it("words a refused snapshot listing's folder to copy into for the web (before: the server path, as the CLI says it)", async () => {
+    const target = {
+      id: 'anything-v5',
+      repo: 'o/r',
+      revision: 'main',
+      hint: 'unused',
+      byHand: "Or copy the repo's files into /srv/models/anything-v5 by hand",
+      manualPath: '/srv/models/anything-v5',
+    };
+    const fetchImpl = (async () => new Response(null, { status: 403 })) as typeof fetch;
+    const env = { HF_ENDPOINT: 'https://hub' };
+    const error = await refusal(listHubRepo(target, { env, fetchImpl, homeDir: '/srv' }));
+    const head =
+      'anything-v5: cannot list https://hub/api/models/o/r/revision/main: HTTP 403: o/r is gated or private, or the ' +
+      'token was refused. Accept its terms on https://hub/o/r (logged in), then';
+    expect(error.message).toBe(
+      `${head} set HF_TOKEN to a token of that account or run \`hf auth login\`. ${target.byHand}`,
+    );
+    expect(pullErrorOf(error, 'anything-v5').message).toBe(
+      `${head} whoever runs the server can give it a token of that account (HF_TOKEN, or "hf auth login" on the server). ${byHandInWebWords('anything-v5')}`,
     );
   });
 });
