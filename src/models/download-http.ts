@@ -1,6 +1,7 @@
 // src/models/download-http.ts — the HTTP side of a download: the request with redirects followed by hand
 // (keeping the first response's headers, dropping Authorization on another host), what an error status or a
 // failed request means in words, Content-Range parsing, Retry-After, and which failures are worth another try.
+import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
 import { type DownloadOptions, DownloadStopped, type HubRef } from './download-types.js';
 
@@ -65,10 +66,11 @@ export const HF_OFFLINE_STEP = 'Unset HF_HUB_OFFLINE to download.';
  * `by-hand`: where to place the files, or the `hf download` command, without network; `hf-token`: a token for a
  * gated or private repo; `hf-endpoint`: a mirror's HF_ENDPOINT to check; `hf-offline`: HF_HUB_OFFLINE to unset.
  */
-export interface CliStep {
-  kind: 'by-hand' | 'hf-token' | 'hf-endpoint' | 'hf-offline';
-  said: string;
-}
+export const cliStepSchema = z.object({
+  kind: z.enum(['by-hand', 'hf-token', 'hf-endpoint', 'hf-offline']),
+  said: z.string().min(1),
+});
+export type CliStep = z.infer<typeof cliStepSchema>;
 
 const FIXED_STEPS = [
   { kind: 'hf-token', said: HF_TOKEN_STEP },

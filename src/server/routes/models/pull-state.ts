@@ -3,7 +3,7 @@
 // CLI's: an error's message and code, the `.part` kept by a stop; the steps only whoever runs the server can take,
 // which a download error names as data, in the web app's words). No fs, clock or logger here.
 import { z } from 'zod';
-import type { CliStep } from '../../../models/download-http.js';
+import { type CliStep, cliStepSchema } from '../../../models/download-http.js';
 import type { ModelStatus } from '../../../models/model-status.js';
 import type { ModelDiskState } from '../../../schemas/models-api.js';
 
@@ -64,9 +64,7 @@ const WEB_STEP_WORDS: { readonly [K in CliStep['kind']]: (model: string) => stri
   'hf-offline': () => 'Whoever runs the server can turn HF_HUB_OFFLINE off there to download.',
 };
 
-const cliStepsSchema = z.array(
-  z.object({ kind: z.enum(['by-hand', 'hf-token', 'hf-endpoint', 'hf-offline']), said: z.string().min(1) }),
-);
+const cliStepsSchema = z.array(cliStepSchema);
 
 /**
  * A download error's message for the web: each step its details name for whoever runs toonlora (`cliSteps`: an
@@ -83,7 +81,8 @@ export function downloadErrorInWebWords(message: string, details: unknown, model
 }
 
 /**
- * A pull's error as the page shows it (a download's by-hand steps in the web app's words); an error of no known
+ * A pull's error as the page shows it (the steps a download error names for whoever runs the server in the web
+ * app's words); an error of no known
  * kind hides its text (the server log has it).
  */
 export function pullErrorOf(error: unknown, model = ''): { code: string; message: string } {
