@@ -18,6 +18,7 @@ import {
 import { IMAGE_MIME } from '../../../vision/image-sniff.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { openStoredFile } from '../../stored-file.js';
+import { writeEventStreamHead } from '../../event-stream.js';
 import { uploadsLiveHub, uploadsLiveSse } from './uploads-live.js';
 
 /** The upload form for /openapi.json: one or more `files` parts (the route reads them itself). */
@@ -145,11 +146,7 @@ export default async function imageRoutes(
       const character = app.catalog.getCharacter(request.params.id);
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
+      writeEventStreamHead(raw);
       raw.write(': following\n\n'); // the headers go out now: the page's EventSource opens
       const unfollow = uploadsLiveHub(app).follow(character.id, (event) => {
         if (!raw.writableEnded) raw.write(uploadsLiveSse(event, character.id));

@@ -17,6 +17,7 @@ import {
   jobSchema,
 } from '../../../schemas/api.js';
 import { checkApiBaseModel } from '../../api-base-model.js';
+import { writeEventStreamHead } from '../../event-stream.js';
 import { withArticle } from '../artifacts/index.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { followJobLive, liveSse } from './live-events.js';
@@ -194,11 +195,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
       let after = Number.isInteger(lastId) ? lastId : request.query.after;
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
+      writeEventStreamHead(raw);
       let live = false;
       const send = (event: JobEvent) => {
         if (event.seq <= after || raw.writableEnded) return;

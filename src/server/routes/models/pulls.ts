@@ -28,6 +28,7 @@ import {
   modelPullQuerySchema,
   modelPullSchema,
 } from '../../../schemas/models-api.js';
+import { writeEventStreamHead } from '../../event-stream.js';
 import { reportInternalError } from '../../plugins/errors.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { ModelPulls, type PullOverrides } from './model-pulls.js';
@@ -278,11 +279,7 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
       reply.hijack();
       const raw = reply.raw;
       streams.add(raw);
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
+      writeEventStreamHead(raw);
       let lastSeq = 0;
       const send = (pull: ModelPull) => {
         if (pull.seq <= lastSeq || raw.writableEnded) return;
