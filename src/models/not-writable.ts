@@ -3,6 +3,7 @@
 // setting that moves it, not a stack trace.
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
+import { z } from 'zod';
 import { diskFullCause, diskFullFailure } from '../disk-full.js';
 import { ToonloraError } from '../errors.js';
 import { codeInWords } from '../fs-error-words.js';
@@ -45,6 +46,13 @@ export function notWritableRootError(roots: WriteRoots, inHf: boolean, problem: 
   return rootError(roots, inHf, problem, { problem });
 }
 
+/**
+ * The step a not-writable error names for whoever runs toonlora, as data (`details.fix`): the setting that moves
+ * the folder and the sentence of the message that says it, so the server can word it for the web.
+ */
+export const notWritableFixSchema = z.object({ setting: z.string().min(1), said: z.string().min(1) });
+export type NotWritableFix = z.infer<typeof notWritableFixSchema>;
+
 function rootError(
   roots: WriteRoots,
   inHf: boolean,
@@ -52,15 +60,15 @@ function rootError(
   details: Record<string, unknown>,
   cause?: unknown,
 ): ToonloraError {
-  const folder = inHf ? roots.hfHubCache : roots.toonloraHome;
-  const what = inHf ? 'the Hugging Face cache' : "toonlora's home";
-  const setting = inHf ? 'HF_HOME (or HF_HUB_CACHE)' : 'TOONLORA_HOME';
-  return new ToonloraError(
-    'TL_ERR_CONFIG',
-    `cannot write to ${what} ${folder} (${reason}). ` +
-      `Set ${setting} to a writable folder, or fix the folder's permissions`,
-    { cause, details: { folder, ...details } },
-  );
+  const { folder, what, setting } = rootNames(roots, inHf);
+  const fix: NotWritableFix = {
+    setting,
+    said: `Set ${setting} to a writable folder, or fix the folder's permissions`,
+  };
+  return new ToonloraError('TL_ERR_CONFIG', `cannot write to ${what} ${folder} (${reason}). ${fix.said}`, {
+    cause,
+    details: { folder, ...details, fix },
+  });
 }
 
 function rootNames(roots: WriteRoots, inHf: boolean) {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { type CliStep, cliStepSchema } from '../../../models/download-http.js';
 import type { ModelStatus } from '../../../models/model-status.js';
+import { notWritableFixSchema } from '../../../models/not-writable.js';
 import type { ModelDiskState } from '../../../schemas/models-api.js';
 
 /**
@@ -80,6 +81,23 @@ export function downloadErrorInWebWords(message: string, details: unknown, model
   );
 }
 
+const notWritableDetailsSchema = z.object({ folder: z.string().min(1), fix: notWritableFixSchema });
+
+/**
+ * A not-writable error's message for the web (not-writable.ts: `details.fix`, the step for whoever runs
+ * toonlora, and the folder): who can make the folder writable or move it. A message without such details as it is.
+ */
+export function notWritableInWebWords(message: string, details: unknown): string {
+  const parsed = notWritableDetailsSchema.safeParse(details);
+  if (!parsed.success) return message;
+  const { folder, fix } = parsed.data;
+  return message.replace(
+    fix.said,
+    () =>
+      `Whoever runs the server must make ${folder} writable there, or set ${fix.setting} on the server to a writable folder.`,
+  );
+}
+
 /**
  * A pull's error as the page shows it (the steps a download error names for whoever runs the server in the web
  * app's words); an error of no known
@@ -95,7 +113,9 @@ export function pullErrorOf(error: unknown, model = ''): { code: string; message
     const message =
       coded.code === 'TL_ERR_DOWNLOAD' && model
         ? downloadErrorInWebWords(coded.message, coded.details, model)
-        : coded.message;
+        : coded.code === 'TL_ERR_CONFIG'
+          ? notWritableInWebWords(coded.message, coded.details)
+          : coded.message;
     return { code: coded.code, message };
   }
   return { code: 'TL_ERR_INTERNAL', message: 'internal server error; see the server log.' };
