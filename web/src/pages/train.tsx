@@ -16,6 +16,7 @@ import { readUntilAnswered } from '../components/initial-read.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { datasetVersionLabel, newestDatasetId, trainBlockReason } from '../components/dataset-versions.js';
 import { CheckedImage } from '../components/full-size-image.js';
+import { JobLoraLink } from '../components/job-lora.js';
 import { activeJobOf, jobToReopen, resumeLabel } from '../components/job-view.js';
 import { LossChart } from '../components/loss-chart.js';
 import {
@@ -331,7 +332,7 @@ export function TrainPage({
                   {resumeLabel(job.checkpoint, view)}
                 </button>
               )}
-              {status === 'succeeded' && <a href={`#/c/${character.id}/lora`}>Open the LoRA →</a>}
+              {status === 'succeeded' && <JobLoraLink characterId={character.id} jobId={job.id} />}
             </div>
             <div className="thumbs samples" data-testid="samples">
               {view.samples.map((s) => {
