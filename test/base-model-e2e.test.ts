@@ -80,8 +80,10 @@ describe('a hand-placed registry base', () => {
     const trained = await runToonlora(smallRun('anything-v5', 'run'), { env, timeout: 150_000, cwd: root });
     expect(trained.code, trained.stderr).toBe(0);
     expect(JSON.parse(trained.stdout)).toMatchObject({ runDir, kohyaFile: join(runDir, 'run.safetensors') });
+    // the adapter names the base by its folder's name, never the user's path (a shared adapter_config.json leaked it)
     const adapterConfig = JSON.parse(readFileSync(join(runDir, 'adapter_config.json'), 'utf8'));
-    expect(adapterConfig.base_model_name_or_path).toBe(placed);
+    expect(adapterConfig.base_model_name_or_path).toBe('anything-v5');
+    expect(JSON.stringify(adapterConfig)).not.toContain(root);
     const kohya = await openSafetensors(join(runDir, 'run.safetensors'));
     try {
       expect(kohya.header.metadata.ss_sd_model_name).toBe('anything-v5');
@@ -101,9 +103,11 @@ describe('a hand-placed registry base', () => {
       timeout: 150_000,
       cwd: root,
     });
+    // the base exists only at `placed`: a run that succeeds loaded it there (a worker resolving the relative home
+    // under trainer/ found nothing and failed)
     expect(trained.code, trained.stdout + trained.stderr).toBe(0);
     const adapterConfig = JSON.parse(readFileSync(join(root, 'run-relhome', 'adapter_config.json'), 'utf8'));
-    expect(adapterConfig.base_model_name_or_path).toBe(placed);
+    expect(adapterConfig.base_model_name_or_path).toBe('anything-v5');
   }, 150_000);
 
   it('a Hub-id base in a relative HF_HOME is what the worker opens', async () => {
