@@ -7,7 +7,8 @@ from helpers import make_pattern_dataset, run_worker, training_config
 
 import dataclasses
 
-from toonlora_trainer.config import ConfigError, check_warmup, parse_training_config
+from toonlora_trainer.config import check_warmup, parse_training_config
+from toonlora_trainer.config_schema import ConfigError
 from toonlora_trainer.error_fix import FIX_FIELDS, choose_base, fix_problem, pull_model
 from toonlora_trainer.base_files import BaseFileError, ModelMissingError
 from toonlora_trainer.models import load_base_model
