@@ -1,33 +1,18 @@
 // test/server-job-lora-deleted.test.ts — the Train page's read of a succeeded train job's LoRA
 // (GET /api/artifacts?kind=lora&jobId=) before and after DELETE /api/loras/:id: the page links it while it is
 // listed and says it was deleted once it is gone (web/src/components/job-lora.tsx), not a link to a "not found".
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../src/schemas/api.js';
 import { jobLoraState } from '../web/src/components/job-lora.js';
-import { appsClosedAfterEach, createCharacter } from './helpers/test-apps.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
+import { trainedLora } from './helpers/trained-lora.js';
 
 const { makeApp } = appsClosedAfterEach('job-lora-deleted');
 
 describe("a train job's LoRA after it is deleted", () => {
   it('is listed for the job until DELETE /api/loras/:id, then the page reads it as deleted', async () => {
     const app = await makeApp();
-    const characterId = await createCharacter(app);
-    const train = app.jobStore.createJob('train', characterId, {});
-    app.jobStore.transition(train.id, 'running');
-    app.jobStore.transition(train.id, 'succeeded');
-    const rel = `jobs/${train.id}/mina/mina.safetensors`;
-    mkdirSync(dirname(join(app.dataDir, rel)), { recursive: true });
-    writeFileSync(join(app.dataDir, rel), 'lora');
-    const lora = app.catalog.addArtifact({
-      characterId,
-      jobId: train.id,
-      kind: 'lora',
-      name: 'mina',
-      path: rel,
-      meta: {},
-    });
+    const { characterId, train, lora } = await trainedLora(app);
     const read = async () => {
       const url = `/api/artifacts?${new URLSearchParams({ characterId, kind: 'lora', jobId: train.id })}`;
       const res = await app.inject({ method: 'GET', url });

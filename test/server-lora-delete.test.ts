@@ -1,36 +1,13 @@
 // test/server-lora-delete.test.ts — DELETE /api/loras/:id: the LoRA's row, its file and the converted copies
 // downloads kept go; the job that trained it stays; refused (409, in words) while a queued or running generate job
 // uses it; an image artifact or an unknown id is a 404.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { appsClosedAfterEach, createCharacter } from './helpers/test-apps.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
+import { trainedLora } from './helpers/trained-lora.js';
 
 const { makeApp } = appsClosedAfterEach('lora-delete');
-
-/** A trained LoRA of a succeeded train job (its file and a kept fp16 download copy written), and its job. */
-async function trainedLora(app: FastifyInstance) {
-  const characterId = await createCharacter(app);
-  const train = app.jobStore.createJob('train', characterId, {});
-  app.jobStore.transition(train.id, 'running');
-  app.jobStore.transition(train.id, 'succeeded');
-  const rel = `jobs/${train.id}/mina/mina.safetensors`;
-  const file = join(app.dataDir, rel);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, 'lora');
-  writeFileSync(join(dirname(file), 'mina.fp16.safetensors'), 'copy');
-  writeFileSync(join(dirname(file), 'sample-0001.png'), 'png');
-  const lora = app.catalog.addArtifact({
-    characterId,
-    jobId: train.id,
-    kind: 'lora',
-    name: 'mina',
-    path: rel,
-    meta: {},
-  });
-  return { characterId, train, lora, file };
-}
 
 describe('DELETE /api/loras/:id', () => {
   it('removes the LoRA, its file and its converted copies; the train job stays', async () => {
