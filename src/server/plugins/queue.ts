@@ -13,12 +13,8 @@ import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
 import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
 import { describeFreedLeftovers, removeEndedPrepLeftovers } from '../../jobs/runners/prep-leftovers.js';
-import { describeFreedUploads, recordedUploads, removeOrphanUploads } from '../../jobs/upload-leftovers.js';
-import {
-  describeUnlistedFolders,
-  findUnlistedFolders,
-  listedIds,
-} from '../../jobs/upload-leftovers-unlisted.js';
+import { removeStartUploadLeftovers } from '../../jobs/upload-leftovers.js';
+import { describeUnlistedFolders, findUnlistedFolders } from '../../jobs/upload-leftovers-unlisted.js';
 import type { CacheOptions } from '../../models/cache.js';
 import type { Job } from '../../schemas/api.js';
 import { SERVE_DEFAULTS } from '../../schemas/serve-defaults.js';
@@ -86,13 +82,13 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
   } catch (error) {
     reportInternalError(app, 'start: removing what ended prep jobs left', error);
   }
-  // a server killed mid-upload left the files it had written (and marked) but not recorded; no request is served
-  // yet. A file without its mark stays, whatever the database says: a new or older database forgot it, at most.
+  // a server killed mid-upload left the screenshots and LoRAs it had written (and marked) but not recorded; no
+  // request is served yet. A file without its mark stays, whatever the database says: a new or older database
+  // forgot it, at most.
   try {
-    const { db } = app.catalog;
-    const listed = listedIds(db, 'characters');
-    const freed = removeOrphanUploads(app.dataDir, recordedUploads(db, app.dataDir), listed, Date.now());
-    if (freed.files > 0) operatorLine(app.log, 'info', {}, describeFreedUploads(freed));
+    for (const line of removeStartUploadLeftovers(app.catalog.db, app.dataDir, Date.now())) {
+      operatorLine(app.log, 'info', {}, line);
+    }
   } catch (error) {
     reportInternalError(app, 'start: removing unrecorded uploads', error);
   }
