@@ -187,6 +187,8 @@ describe('POST /api/loras with a lower uploads.maxLoraBytes', () => {
       expect(res.statusCode).toBe(413);
       expect(res.json().error.message).toContain('1 KiB limit');
       expect(small.catalog.listArtifacts({ characterId: id })).toEqual([]);
+      const loras = join(small.dataDir, 'characters', id, 'loras');
+      expect(existsSync(loras) ? readdirSync(loras) : []).toEqual([]); // no part of it, and no mark
       const limits = await small.inject({ method: 'GET', url: '/api/upload-limits' });
       expect(limits.json().maxLoraBytes).toBe(1024);
     } finally {

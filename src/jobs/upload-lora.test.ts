@@ -1,10 +1,11 @@
 // src/jobs/upload-lora.test.ts — storeUploadedLora with stand-in parts and check: over the byte limit and
-// refused files leave nothing; a character deleted during the check gets no row and no folder.
+// refused files leave nothing; a character deleted during the check gets no row and no folder; the file is marked
+// (`.uploading`) while it streams and is checked, so a server killed then leaves a leftover the next start removes.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import type { Artifact, Character } from '../schemas/api.js';
@@ -89,6 +90,39 @@ describe('storeUploadedLora', () => {
     });
     await expect(storeUploadedLora(part(Buffer.from('x')), target)).rejects.toBe(refused);
     await expect(storeUploadedLora(undefined, target)).rejects.toMatchObject({ code: 'TL_ERR_USAGE' });
+    expect(stored()).toEqual([]);
+    expect(state.added).toEqual([]);
+  });
+
+  it('marks the file while it streams and while it is checked, and removes the mark once it is recorded', async () => {
+    const seen: string[][] = [];
+    const { target, stored } = standIn(async () => {
+      seen.push(stored().sort());
+      return {};
+    });
+    const body = new PassThrough();
+    const file = Object.assign(body, { truncated: false });
+    const upload = storeUploadedLora({ fieldname: 'file', filename: 'mina.safetensors', file }, target);
+    body.write(Buffer.alloc(1000, 1));
+    // a server killed now (kill -9) leaves the part written, and its mark
+    while (!stored().some((name) => name.endsWith('.safetensors')))
+      await new Promise((r) => setTimeout(r, 5));
+    const [name] = stored().filter((entry) => entry.endsWith('.safetensors'));
+    expect(stored().sort()).toEqual([name, `${name}.uploading`]);
+    body.end(Buffer.alloc(24, 1));
+    await upload;
+    expect(seen).toEqual([[name, `${name}.uploading`]]);
+    expect(stored()).toEqual([name]);
+  });
+
+  it('removes the file and its mark when the same bytes were uploaded before', async () => {
+    const { target, state, stored } = standIn();
+    const before = { id: 'earlier' } as Artifact;
+    target.findUploaded = () => before;
+    await expect(storeUploadedLora(part(Buffer.from('lora bytes')), target)).resolves.toEqual({
+      artifact: before,
+      duplicate: true,
+    });
     expect(stored()).toEqual([]);
     expect(state.added).toEqual([]);
   });

@@ -1,7 +1,8 @@
 // src/jobs/upload-lora.ts — a LoRA made elsewhere, uploaded for a character (POST /api/loras): the one file
 // part is streamed to the character's `loras/` folder under a generated name (at most the byte limit), checked
 // by the caller's LoRA check (src/server/lora-tools.ts: an SD1.5 LoRA generate can use), and recorded as a
-// `lora` artifact the LoRA and Generate pages list. Anything refused leaves no file behind.
+// `lora` artifact the LoRA and Generate pages list. Anything refused leaves no file behind; a server killed
+// meanwhile (kill -9) leaves the file with its `.uploading` mark, which the next start removes (upload-leftovers.ts).
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import type { CatalogStore } from './catalog-store.js';
 import { characterRelDir, loraUploadRelPath, lorasRelDir } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
 import { displayName } from './file-name-bytes.js';
+import { clearUploadMarks, writeUploadMark } from './upload-leftovers.js';
 
 /** The multipart field the LoRA upload reads (one file). */
 export const LORA_UPLOAD_FIELD = 'file';
@@ -95,11 +97,12 @@ async function removeEmptyFolders(target: LoraUploadTarget): Promise<void> {
 
 /**
  * Stores an uploaded LoRA file for the character and records it as a `lora` artifact (meta: `uploaded`,
- * `originalName`, `sha256` and the check's facts); the same bytes uploaded again store nothing and give the
- * artifact recorded before (`duplicate`), as screenshots are matched by sha256.
+ * `originalName`, `sha256` and the check's facts), its `.uploading` mark beside it until then; the same bytes
+ * uploaded again store nothing and give the artifact recorded before (`duplicate`), as screenshots are matched by
+ * sha256.
  * @throws ToonloraError TL_ERR_USAGE (no file, another field, a broken body), TL_ERR_PAYLOAD_TOO_LARGE (over
  *   `maxBytes`), the check's refusal (TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT: not a LoRA generate can use),
- *   TL_ERR_NOT_FOUND (the character was deleted meanwhile); the stored file is removed first.
+ *   TL_ERR_NOT_FOUND (the character was deleted meanwhile); the stored file and its mark are removed first.
  */
 export async function storeUploadedLora(
   part: LoraUploadPart | undefined,
@@ -118,48 +121,67 @@ export async function storeUploadedLora(
   const rel = loraUploadRelPath(target.characterId, randomUUID());
   const path = resolveDataPath(target.catalog.dataDir, rel);
   await mkdir(dirname(path), { recursive: true });
+  // marked until recorded or removed: a server killed in between leaves a leftover the next start can prove
+  await writeUploadMark(path);
   const out = createWriteStream(path, { flags: 'wx' });
+  let stored: StoredLora;
   try {
-    const hash = createHash('sha256');
-    await pipeline(part.file, hashing(hash), out).catch((error: unknown) => {
-      throw brokenBody(error);
-    });
-    if (part.file.truncated) {
-      throw new ToonloraError(
-        'TL_ERR_PAYLOAD_TOO_LARGE',
-        `${name}: larger than the ${formatBinaryBytes(target.maxBytes)} limit for a LoRA; refused.`,
-      );
-    }
-    const sha256 = hash.digest('hex');
-    const before = target.findUploaded?.(sha256);
-    if (before) {
-      await rm(path, { force: true });
-      return { artifact: before, duplicate: true };
-    }
-    const facts = await target.check(path, name);
-    // no await from the look-ups to the insert: a character deleted meanwhile gets no row, and the same bytes
-    // uploaded at the same time are recorded once
-    target.catalog.getCharacter(target.characterId);
-    const again = target.findUploaded?.(sha256);
-    if (again) {
-      await rm(path, { force: true });
-      return { artifact: again, duplicate: true };
-    }
-    const artifact = target.catalog.addArtifact({
-      characterId: target.characterId,
-      jobId: null,
-      kind: 'lora',
-      name: uploadedLoraName(name),
-      path: rel,
-      meta: { uploaded: true, originalName: name, sha256, ...facts },
-    });
-    return { artifact, duplicate: false };
+    stored = await streamAndRecord(part.file, out, { target, name, rel, path });
   } catch (error) {
     // a body that broke before the file was even open: its removal waits for it to be closed, else the open makes
     // the file after it was removed
     if (!out.closed) await new Promise<void>((done) => out.once('close', () => done()));
     await rm(path, { force: true });
+    await clearUploadMarks([path]); // after the file: a kill in between must not leave it unmarked
     if (error instanceof ToonloraError && error.code === 'TL_ERR_NOT_FOUND') await removeEmptyFolders(target);
     throw error;
   }
+  await clearUploadMarks([path]);
+  return stored;
+}
+
+/**
+ * Streams the body into `out` (the file at `path`, `rel` in the data folder), then records it as the character's
+ * LoRA, or gives the LoRA recorded before with the same bytes (the file removed). Throws what storeUploadedLora
+ * does; the caller removes the file and its mark then.
+ */
+async function streamAndRecord(
+  body: LoraUploadPart['file'],
+  out: NodeJS.WritableStream,
+  { target, name, rel, path }: { target: LoraUploadTarget; name: string; rel: string; path: string },
+): Promise<StoredLora> {
+  const hash = createHash('sha256');
+  await pipeline(body, hashing(hash), out).catch((error: unknown) => {
+    throw brokenBody(error);
+  });
+  if (body.truncated) {
+    throw new ToonloraError(
+      'TL_ERR_PAYLOAD_TOO_LARGE',
+      `${name}: larger than the ${formatBinaryBytes(target.maxBytes)} limit for a LoRA; refused.`,
+    );
+  }
+  const sha256 = hash.digest('hex');
+  const before = target.findUploaded?.(sha256);
+  if (before) {
+    await rm(path, { force: true });
+    return { artifact: before, duplicate: true };
+  }
+  const facts = await target.check(path, name);
+  // no await from the look-ups to the insert: a character deleted meanwhile gets no row, and the same bytes
+  // uploaded at the same time are recorded once
+  target.catalog.getCharacter(target.characterId);
+  const again = target.findUploaded?.(sha256);
+  if (again) {
+    await rm(path, { force: true });
+    return { artifact: again, duplicate: true };
+  }
+  const artifact = target.catalog.addArtifact({
+    characterId: target.characterId,
+    jobId: null,
+    kind: 'lora',
+    name: uploadedLoraName(name),
+    path: rel,
+    meta: { uploaded: true, originalName: name, sha256, ...facts },
+  });
+  return { artifact, duplicate: false };
 }
