@@ -135,7 +135,7 @@ async function toonloraApp(app: FastifyInstance, options: AppOptions): Promise<v
     loraTools: options.loraTools ?? defaultLoraTools,
     limits,
   });
-  await app.register(loraRoutes);
+  await app.register(loraRoutes, { modelCache: options.modelCache });
   const webDir = options.webDir ?? DEFAULT_WEB_DIR;
   if (existsSync(join(webDir, 'index.html'))) {
     await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false });

@@ -1,10 +1,12 @@
 // src/server/routes/loras/index.ts — deleting a LoRA (DELETE /api/loras/:id): refused while a queued or running
-// generate job uses it; else its row and its file go (with the converted copies a download kept beside it), and the
-// job that trained it keeps its history. The other LoRA routes (list, upload, download, inspect) are in
+// generate job uses it; else its row and its file go (with the converted copies a download kept beside it, and the
+// diffusers-format copies generation made under TOONLORA_HOME), and the job that trained it keeps its history. The other LoRA routes (list, upload, download, inspect) are in
 // routes/artifacts/.
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
+import { removeLoraCopies } from '../../../worker/lora-copies.js';
+import type { CacheOptions } from '../../../models/cache.js';
 import type { Artifact, Job } from '../../../schemas/api.js';
 import { errorResponseSchema, idParamsSchema, loraFormatSchema } from '../../../schemas/api.js';
 import { loraCopyPath } from '../../lora-downloads.js';
@@ -30,7 +32,15 @@ export function loraFiles(path: string, storedFormat: string): string[] {
   return [...new Set([path, ...copies])];
 }
 
-export default async function loraRoutes(app: FastifyInstance): Promise<void> {
+export interface LoraRouteOptions {
+  /** Where generation keeps a LoRA's diffusers-format copies (the app's `modelCache`; default this process's). */
+  modelCache?: CacheOptions;
+}
+
+export default async function loraRoutes(
+  app: FastifyInstance,
+  options: LoraRouteOptions = {},
+): Promise<void> {
   const routes = app.withTypeProvider<ZodRouteTypes>();
   routes.delete(
     '/api/loras/:id',
@@ -40,7 +50,7 @@ export default async function loraRoutes(app: FastifyInstance): Promise<void> {
         noContent: true,
         response: { 404: errorResponseSchema, 409: errorResponseSchema },
         summary:
-          'Deletes a LoRA: its file and the converted copies downloads kept; the job that trained it stays in the history. 409 while a queued or running generate job uses it',
+          'Deletes a LoRA: its file, the converted copies downloads kept and the diffusers-format copies generation made; the job that trained it stays in the history. 409 while a queued or running generate job uses it',
         tags: ['loras'],
       }),
     },
@@ -61,6 +71,11 @@ export default async function loraRoutes(app: FastifyInstance): Promise<void> {
       app.catalog.removeArtifact(lora.id);
       const storedFormat = typeof lora.meta.format === 'string' ? lora.meta.format : 'kohya';
       for (const file of loraFiles(path, storedFormat)) await rm(file, { recursive: true, force: true });
+      // no job uses the LoRA (the 409 above), so no worker request is loading these copies; a cache left behind is
+      // only disk space (the row and the file are gone), so it does not fail the delete
+      await removeLoraCopies(path, options.modelCache).catch((error: unknown) =>
+        request.log.warn({ err: error }, 'removing the diffusers copies of a deleted LoRA failed'),
+      );
       return reply.code(204).send();
     },
   );
