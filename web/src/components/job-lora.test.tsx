@@ -1,12 +1,13 @@
 // web/src/components/job-lora.test.tsx — a succeeded train job's LoRA on the Train page: a link while the LoRA it
-// made is on the server, the words "was deleted" (no link) once DELETE /api/loras/:id removed it.
+// made is on the server, opening that LoRA (not the character's newest), the words "was deleted" (no link) once
+// DELETE /api/loras/:id removed it.
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../../../src/schemas/api.js';
-import { JOB_LORA_DELETED, JobLoraLinkView, jobLoraState } from './job-lora.js';
+import { JOB_LORA_DELETED, JobLoraLinkView, jobLoraId, jobLoraState } from './job-lora.js';
 
-const lora = (jobId: string | null): Artifact => ({
-  id: 'l1',
+const lora = (jobId: string | null, id = 'l1'): Artifact => ({
+  id,
   characterId: 'c1',
   jobId,
   kind: 'lora',
@@ -25,16 +26,26 @@ describe("a train job's LoRA", () => {
   });
 
   it('says the LoRA was deleted instead of linking to it', () => {
-    const html = renderToStaticMarkup(<JobLoraLinkView characterId="c1" state="deleted" />);
+    const html = renderToStaticMarkup(<JobLoraLinkView characterId="c1" state="deleted" loraId={null} />);
     expect(html).toContain(JOB_LORA_DELETED);
     expect(html).not.toContain('<a');
     expect(html).not.toContain('download');
   });
 
-  it('links to the LoRA page while it is there (and until the list is read)', () => {
-    for (const state of ['present', 'unknown'] as const)
-      expect(renderToStaticMarkup(<JobLoraLinkView characterId="c1" state={state} />)).toBe(
-        '<a href="#/c/c1/lora">Open the LoRA →</a>',
-      );
+  it("opens the job's own LoRA, not the character's newest", () => {
+    // l2 (another job's) is the newest: the link names l1, which the LoRA page then shows
+    const loras = [lora('j1', 'l1'), lora('j2', 'l2')];
+    expect(jobLoraId(loras, 'j1')).toBe('l1');
+    expect(jobLoraId(loras, 'j3')).toBeNull();
+    expect(jobLoraId(null, 'j1')).toBeNull();
+    expect(renderToStaticMarkup(<JobLoraLinkView characterId="c1" state="present" loraId="l1" />)).toBe(
+      '<a href="#/c/c1/lora/l1">Open the LoRA →</a>',
+    );
+  });
+
+  it('links to the LoRA page as it opens when the LoRA is not known yet (the list not read, no result)', () => {
+    expect(renderToStaticMarkup(<JobLoraLinkView characterId="c1" state="unknown" loraId={null} />)).toBe(
+      '<a href="#/c/c1/lora">Open the LoRA →</a>',
+    );
   });
 });

@@ -1,9 +1,11 @@
 // web/src/components/job-lora.tsx — what a succeeded train job's page offers for the LoRA it made: a link to the
-// LoRA page while that LoRA is still on the server, or, once it was deleted (DELETE /api/loras/:id), those words
-// instead of a link that would lead to another LoRA or a "not found".
+// LoRA page showing that LoRA (`#/c/<id>/lora/<loraId>`, not the character's newest) while it is still on the
+// server, or, once it was deleted (DELETE /api/loras/:id), those words instead of a link that would lead to another
+// LoRA or a "not found".
 import { useEffect, useState } from 'react';
 import type { Artifact } from '../../../src/schemas/api.js';
 import { api } from '../api.js';
+import { loraPageHref } from './lora-address.js';
 
 /** The words shown in place of the link once the job's LoRA was deleted. */
 export const JOB_LORA_DELETED = 'The LoRA this job made was deleted.';
@@ -20,8 +22,24 @@ export function jobLoraState(
   return loras.some((lora) => lora.kind === 'lora' && lora.jobId === jobId) ? 'present' : 'deleted';
 }
 
-/** The link to the LoRA page for the LoRA `jobId` made, or the words that it was deleted. */
-export function JobLoraLink({ characterId, jobId }: { characterId: string; jobId: string }) {
+/** The id of the LoRA `jobId` made among `loras` (the newest such, should there be several), else null. */
+export function jobLoraId(loras: readonly Artifact[] | null, jobId: string): string | null {
+  return loras?.findLast((lora) => lora.kind === 'lora' && lora.jobId === jobId)?.id ?? null;
+}
+
+/**
+ * The link to the LoRA page showing the LoRA `jobId` made, or the words that it was deleted; `resultLoraId` (the
+ * job's result names its LoRA) is linked to until the list was read.
+ */
+export function JobLoraLink({
+  characterId,
+  jobId,
+  resultLoraId,
+}: {
+  characterId: string;
+  jobId: string;
+  resultLoraId?: string | null;
+}) {
   const [loras, setLoras] = useState<Artifact[] | null>(null);
   useEffect(() => {
     let current = true;
@@ -35,16 +53,25 @@ export function JobLoraLink({ characterId, jobId }: { characterId: string; jobId
       current = false;
     };
   }, [characterId, jobId]);
-  return <JobLoraLinkView characterId={characterId} state={jobLoraState(loras, jobId)} />;
+  return (
+    <JobLoraLinkView
+      characterId={characterId}
+      state={jobLoraState(loras, jobId)}
+      loraId={jobLoraId(loras, jobId) ?? resultLoraId ?? null}
+    />
+  );
 }
 
-/** The link, or the words once the LoRA was deleted (no link then: it would not lead to it). */
+/** The link to `loraId` (null: the LoRA page as it opens), or the words once the LoRA was deleted (no link then:
+ * it would not lead to it). */
 export function JobLoraLinkView({
   characterId,
   state,
+  loraId,
 }: {
   characterId: string;
   state: ReturnType<typeof jobLoraState>;
+  loraId: string | null;
 }) {
   if (state === 'deleted')
     return (
@@ -52,5 +79,5 @@ export function JobLoraLinkView({
         {JOB_LORA_DELETED}
       </span>
     );
-  return <a href={`#/c/${characterId}/lora`}>Open the LoRA →</a>;
+  return <a href={loraPageHref(characterId, loraId)}>Open the LoRA →</a>;
 }

@@ -1,14 +1,23 @@
 // web/src/pages/lora.tsx — a character's LoRAs: inspect metadata, download (kohya, kohya fp16, diffusers,
 // PEFT), the A1111 prompt snippet with the trigger word, the upload of a LoRA made elsewhere, and delete (asked
-// first).
+// first). An address naming a LoRA (`#/c/<id>/lora/<loraId>`, a train job's "Open the LoRA") shows that one; the
+// list is read again when the user comes back to the tab, and a LoRA deleted elsewhere meanwhile is said so.
 import { useEffect, useState } from 'react';
 import { a1111Snippet } from '../../../src/lora/webui-name.js';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
-import { api, request } from '../api.js';
+import { ApiError, api, request } from '../api.js';
 import { readUntilAnswered } from '../components/initial-read.js';
+import {
+  loraIdInHash,
+  loraPageHref,
+  loraToShow,
+  namedLoraGone,
+  reselectAfterReread,
+} from '../components/lora-address.js';
 import { LoraDownloads } from '../components/lora-downloads.js';
 import { LoraUpload } from '../components/lora-upload.js';
 import { formatMetaValue } from '../components/metadata-format.js';
+import { watchTabReturn } from '../components/tab-return.js';
 
 /** Compatibility verdicts read better as one line: `a1111 ✓ · comfyui ✓ · diffusers ✗ (2 unmapped)`; other
  * values as metadata-format.ts writes them (null: nothing worth a row). */
@@ -63,18 +72,63 @@ export function LoraPage({
   const [copied, setCopied] = useState<boolean | null>(null);
   const [inspect, setInspect] = useState<LoraInspect | null>(null);
   const [inspectError, setInspectError] = useState<string | null>(null);
+  /** Why the LoRA shown is not the one asked for (the address's, or the one shown before, was deleted). */
+  const [goneNote, setGoneNote] = useState<string | null>(null);
 
   const readList = () => api.artifacts({ characterId: character.id, kind: 'lora' });
   /** Shows the list and selects `select`, else the newest LoRA. */
   const showList = (list: Artifact[], select?: string) => {
     setLoras(list);
     setSelected(select ?? list[list.length - 1]?.id ?? null);
+    setGoneNote(null);
   };
+  /** Shows the list and the LoRA the address names (`#/c/<id>/lora/<loraId>`), else the newest, saying why. */
+  const showNamed = (list: Artifact[]) => {
+    const shown = loraToShow(list, loraIdInHash(window.location.hash));
+    setLoras(list);
+    setSelected(shown.id);
+    setGoneNote(shown.namedGone ? namedLoraGone(list.length > 0) : null);
+  };
+  /** Reads the list again, keeping the LoRA shown unless it was deleted meanwhile (then: the newest, said so). */
+  const reread = (previous: readonly Artifact[], shownId: string | null, onFail = onError) =>
+    readList().then((list) => {
+      const next = reselectAfterReread(previous, list, shownId);
+      setLoras(list);
+      setSelected(next.id);
+      if (next.gone) setGoneNote(next.gone);
+    }, onFail);
   /** Reads the list and selects `select`, else the newest LoRA. */
   const load = (select?: string) => readList().then((list) => showList(list, select), onError);
   // retried while the server cannot be reached (initial-read.ts)
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
-  useEffect(() => readUntilAnswered(readList, (list) => showList(list), onError), [character.id]);
+  useEffect(() => readUntilAnswered(readList, showNamed, onError), [character.id]);
+  // Another address for this page (Back to a train job's "Open the LoRA" link): the list again, that LoRA shown.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: follows the character's address only
+  useEffect(() => {
+    const onHash = () => {
+      // another character's address: the app gives this page that character, whose first read shows it
+      if (
+        window.location.hash.startsWith(`${loraPageHref(character.id)}/`) &&
+        loraIdInHash(window.location.hash)
+      )
+        readList().then(showNamed, onError);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [character.id]);
+  // Back in this tab: a LoRA deleted (or uploaded, trained) in another tab meanwhile shows as it is now (quiet on
+  // errors: nothing the user did failed).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the list and selection read at the time of return
+  useEffect(() => {
+    if (loras === null) return;
+    return watchTabReturn({ window, document }, () => void reread(loras, selected, () => {}));
+  }, [loras, selected]);
+  // An address naming a LoRA follows the LoRA shown (a reload shows it again, not one since deleted here).
+  useEffect(() => {
+    const named = loraIdInHash(window.location.hash);
+    if (loras !== null && named !== null && named !== selected)
+      window.history.replaceState(null, '', loraPageHref(character.id, selected));
+  }, [character.id, loras, selected]);
   const upload = <LoraUpload characterId={character.id} onUploaded={(lora) => load(lora.id)} />;
   useEffect(() => {
     setInspect(null);
@@ -90,14 +144,22 @@ export function LoraPage({
       await request<void>('DELETE', `/api/loras/${target.id}`);
       await load();
     } catch (error) {
-      onError(error);
+      // deleted elsewhere meanwhile (another tab): the list as it is now, saying so, not the API's "not found"
+      if (error instanceof ApiError && error.status === 404 && loras) await reread(loras, target.id);
+      else onError(error);
     }
   };
 
+  const gone = goneNote && (
+    <p className="field-warning" role="status" data-testid="lora-gone">
+      {goneNote}
+    </p>
+  );
   if (loras === null) return null;
   if (loras.length === 0)
     return (
       <section>
+        {gone}
         <p className="muted">No LoRA yet: train one, or upload one made elsewhere.</p>
         {upload}
       </section>
@@ -118,10 +180,17 @@ export function LoraPage({
 
   return (
     <section>
+      {gone}
       <div className="row">
         <label>
           LoRA{' '}
-          <select value={selected ?? ''} onChange={(e) => setSelected(e.target.value)}>
+          <select
+            value={selected ?? ''}
+            onChange={(e) => {
+              setSelected(e.target.value);
+              setGoneNote(null);
+            }}
+          >
             {loras.map((l) => (
               <option key={l.id} value={l.id}>
                 {l.name} · {new Date(l.createdAt).toLocaleString()}

@@ -332,7 +332,13 @@ export function TrainPage({
                   {resumeLabel(job.checkpoint, view)}
                 </button>
               )}
-              {status === 'succeeded' && <JobLoraLink characterId={character.id} jobId={job.id} />}
+              {status === 'succeeded' && (
+                <JobLoraLink
+                  characterId={character.id}
+                  jobId={job.id}
+                  resultLoraId={typeof job.result?.loraId === 'string' ? job.result.loraId : null}
+                />
+              )}
             </div>
             <div className="thumbs samples" data-testid="samples">
               {view.samples.map((s) => {

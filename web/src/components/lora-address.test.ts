@@ -1,0 +1,54 @@
+// web/src/components/lora-address.test.ts — the LoRA page's address naming one LoRA (a train job's "Open the LoRA"):
+// which LoRA it shows (the named one, else the newest saying why), and what it shows after reading the list again
+// when the LoRA it showed was deleted elsewhere.
+import { describe, expect, it } from 'vitest';
+import {
+  loraIdInHash,
+  loraPageHref,
+  loraToShow,
+  namedLoraGone,
+  reselectAfterReread,
+} from './lora-address.js';
+
+const list = [
+  { id: 'l1', name: 'mina' },
+  { id: 'l2', name: 'mina-v2' },
+];
+
+describe("the LoRA page's address", () => {
+  it('names one LoRA, and reads back the id it names', () => {
+    expect(loraPageHref('c1', 'l1')).toBe('#/c/c1/lora/l1');
+    expect(loraPageHref('c1', null)).toBe('#/c/c1/lora');
+    expect(loraIdInHash(loraPageHref('c1', 'a b'))).toBe('a b');
+    expect(loraIdInHash('#/c/c1/lora/l1')).toBe('l1');
+    expect(loraIdInHash('#/c/c1/lora')).toBeNull();
+    expect(loraIdInHash('#/c/c1/train/l1')).toBeNull();
+    expect(loraIdInHash('#/c/c1/lora/%E0')).toBe('%E0');
+  });
+
+  it('shows the LoRA it names, not the newest; a deleted one gives the newest, said so', () => {
+    expect(loraToShow(list, 'l1')).toEqual({ id: 'l1', namedGone: false });
+    expect(loraToShow(list, null)).toEqual({ id: 'l2', namedGone: false });
+    expect(loraToShow(list, 'gone')).toEqual({ id: 'l2', namedGone: true });
+    expect(loraToShow([], 'gone')).toEqual({ id: null, namedGone: true });
+    expect(namedLoraGone(true)).toBe(
+      'The LoRA this link opens is no longer on the server (it was deleted); the newest LoRA is shown instead.',
+    );
+    expect(namedLoraGone(false)).toBe(
+      'The LoRA this link opens is no longer on the server (it was deleted).',
+    );
+  });
+
+  it('keeps the LoRA shown after a re-read, or says it was deleted elsewhere and shows the newest', () => {
+    expect(reselectAfterReread(list, list, 'l1')).toEqual({ id: 'l1', gone: null });
+    expect(reselectAfterReread(list, list, null)).toEqual({ id: 'l2', gone: null });
+    expect(reselectAfterReread(list, [list[0] as (typeof list)[0]], 'l2')).toEqual({
+      id: 'l1',
+      gone: 'The LoRA mina-v2 was deleted elsewhere (another tab or another user); the newest LoRA is shown instead.',
+    });
+    expect(reselectAfterReread(list, [], 'l1')).toEqual({
+      id: null,
+      gone: 'The LoRA mina was deleted elsewhere (another tab or another user).',
+    });
+  });
+});
