@@ -5,9 +5,10 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createCharacter } from './test-apps.js';
 
-/** A trained LoRA of a succeeded train job (its file and a kept fp16 download copy written), and its job. */
-export async function trainedLora(app: FastifyInstance) {
-  const characterId = await createCharacter(app);
+/** A trained LoRA (named mina) of a succeeded train job (its file and a kept fp16 download copy written), and its
+ * job, for a new character named `characterName`. */
+export async function trainedLora(app: FastifyInstance, characterName = 'Mina') {
+  const characterId = await createCharacter(app, {}, characterName);
   const train = app.jobStore.createJob('train', characterId, {});
   app.jobStore.transition(train.id, 'running');
   app.jobStore.transition(train.id, 'succeeded');

@@ -60,11 +60,11 @@ describe('generate form', () => {
     const reopened = reopenedGenerate([cancelled, running], ['l1', 'l2'], fresh);
     expect(reopened.job).toBe(running);
     expect(reopened.form).toMatchObject({ loraId: 'l1', prompt: 'running prompt' });
-    // none runs: the newest; a LoRA no longer listed gives way to the newest LoRA
+    // none runs: the newest; a LoRA no longer listed (deleted) stays chosen, not swapped for the newest
     const ended = job('old', 'succeeded', 'l1', 'old prompt');
     expect(reopenedGenerate([cancelled, ended], ['l0', 'l1'], fresh)).toMatchObject({
       job: cancelled,
-      form: { loraId: 'l1', prompt: 'cancelled prompt' },
+      form: { loraId: 'l2', prompt: 'cancelled prompt' },
     });
     expect(reopenedGenerate([], ['l0', 'l1'], fresh)).toEqual({
       job: null,

@@ -83,8 +83,8 @@ export function generateFormFromParams(
 /**
  * What the page reopens on load among the character's generate `jobs` (newest first): the queued or running
  * job (a resumed one may be older than one cancelled after it), else the newest, with its settings in the
- * form; its LoRA when still among `loraIds` (oldest first), else the newest. A job without a LoRA stays
- * without one.
+ * form, its LoRA included: one no longer among `loraIds` (deleted) stays chosen, for the page to say so and the
+ * user to choose another (generate-lora.ts). A job without a LoRA stays without one; no job: the newest LoRA.
  */
 export function reopenedGenerate<J extends { status: Job['status']; params: Record<string, unknown> }>(
   jobs: readonly J[],
@@ -93,9 +93,7 @@ export function reopenedGenerate<J extends { status: Job['status']; params: Reco
 ): { job: J | null; form: GenerateForm } {
   const job = jobToReopen(jobs);
   const reopened = job ? generateFormFromParams(job.params, fresh) : fresh;
-  const newestLora = loraIds[loraIds.length - 1] ?? '';
-  const loraId =
-    job && reopened.loraId === '' ? '' : loraIds.includes(reopened.loraId) ? reopened.loraId : newestLora;
+  const loraId = job ? reopened.loraId : (loraIds[loraIds.length - 1] ?? '');
   return { job, form: { ...reopened, loraId } };
 }
 

@@ -6,7 +6,9 @@
 // LoRA: the base its file's metadata names, when the server has it, said under the field), else the server's
 // default, unless one is typed (with the Train page's "not downloaded" note, and a question before a job that
 // would fail on a missing base). Each image links to its full-size file; the
-// character's earlier generations are listed below (both in components/generated-images.tsx).
+// character's earlier generations are listed below (both in components/generated-images.tsx). A LoRA deleted
+// (a reopened job's, or one deleted in another tab: the list is read again when the user comes back to the tab, and
+// on the server's refusal) stays chosen and is said to be deleted, for the user to choose another (generate-lora.tsx).
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type {
   Artifact,
@@ -32,6 +34,13 @@ import {
 import { ActionButton, useFocusRescue } from '../components/action-button.js';
 import { BaseModelNoteLine, BaseModelOptions } from '../components/base-model-hints.js';
 import { CancelButton } from '../components/cancel-button.js';
+import {
+  chosenLoraGone,
+  goneLoraWords,
+  isGoneLoraRefusal,
+  LORA_FIELD,
+  LoraField,
+} from '../components/generate-lora.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { loraFileBase, loraFileBaseNote } from '../components/lora-file-base.js';
 import { EarlierImages, GenerationTimingLine, ImageGrid } from '../components/generated-images.js';
@@ -42,6 +51,7 @@ import {
   invalidFieldAttributes,
   NumberInput,
 } from '../components/number-input.js';
+import { watchTabReturn } from '../components/tab-return.js';
 import { baseModelNote } from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
@@ -56,6 +66,13 @@ export function GeneratePage({
   onError: (error: unknown) => void;
 }) {
   const [loras, setLoras] = useState<Artifact[]>([]);
+  /** The name of every LoRA the page listed, for the words about one deleted since. */
+  const loraNames = useRef(new Map<string, string>());
+  const showLoras = (list: Artifact[]) => {
+    for (const lora of list) loraNames.current.set(lora.id, lora.name);
+    setLoras(list);
+  };
+  const readLoras = () => api.artifacts({ characterId: character.id, kind: 'lora' });
   const [form, setForm] = useState<GenerateForm>(() => initialGenerateForm(character));
   const [formError, setFormError] = useState<string | null>(null);
   /** The field the form error is about (aria-invalid, focused). */
@@ -95,6 +112,8 @@ export function GeneratePage({
   /** The metadata of the chosen LoRA's file, for a LoRA without a training job here (an upload); null otherwise. */
   const [fileMetadata, setFileMetadata] = useState<{ loraId: string; metadata: unknown } | null>(null);
   const selectedLora = loras.find((l) => l.id === form.loraId);
+  const loraGone = chosenLoraGone(form.loraId, loras);
+  const goneName = loraGone ? (loraNames.current.get(form.loraId) ?? null) : null;
   const needsFileBase = selectedLora !== undefined && typeof selectedLora.meta.baseModel !== 'string';
   // An uploaded LoRA's file names the base it was trained on: read it (quiet on errors: the default applies).
   const fileBaseLoraId = needsFileBase ? form.loraId : null;
@@ -129,15 +148,11 @@ export function GeneratePage({
     setImages([]);
     // retried while the server cannot be reached (initial-read.ts)
     return readUntilAnswered(
-      () =>
-        Promise.all([
-          api.artifacts({ characterId: character.id, kind: 'lora' }),
-          api.jobs(character.id, 'generate'),
-        ]),
+      () => Promise.all([readLoras(), api.jobs(character.id, 'generate')]),
       ([list, jobs]) => {
-        setLoras(list);
+        showLoras(list);
         // Reopen the running generate job (a resumed one may be older than a cancelled one), else the latest,
-        // with its settings; its LoRA when still listed, else the newest.
+        // with its settings and its LoRA (one since deleted stays chosen, said so by LoraField).
         const reopened = reopenedGenerate(
           jobs,
           list.map((l) => l.id),
@@ -150,6 +165,12 @@ export function GeneratePage({
       onError,
     );
   }, [character.id]);
+  // Back in this tab: a LoRA deleted (or made) in another tab meanwhile shows as it is now (quiet on errors).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the character's list
+  useEffect(
+    () => watchTabReturn({ window, document }, () => void readLoras().then(showLoras, () => {})),
+    [character.id],
+  );
   // biome-ignore lint/correctness/useExhaustiveDependencies: refresh results when the job stops
   useEffect(() => {
     if (job && view.status && isFinalStatus(view.status)) {
@@ -165,6 +186,10 @@ export function GeneratePage({
     setInvalidField(checked.ok ? null : checked.field);
     if (!checked.ok) {
       focusField(checked.field);
+      return;
+    }
+    if (loraGone) {
+      refuseGoneLora(form.loraId);
       return;
     }
     if (
@@ -198,9 +223,18 @@ export function GeneratePage({
           }),
         );
       } catch (error) {
-        onError(error);
+        if (!isGoneLoraRefusal(error, form.loraId)) return onError(error);
+        // deleted in another tab since the list was read: the list as it is now, and the choice to the user
+        refuseGoneLora(form.loraId);
+        await readLoras().then(showLoras, onError);
       }
     });
+  };
+  /** The form error for a chosen LoRA that was deleted, on its field. */
+  const refuseGoneLora = (loraId: string) => {
+    setFormError(goneLoraWords(loraNames.current.get(loraId) ?? null));
+    setInvalidField(LORA_FIELD);
+    focusField(LORA_FIELD);
   };
 
   /** false when the request failed (the banner says why). */
@@ -239,17 +273,13 @@ export function GeneratePage({
       {/* noValidate: the fields are checked against the schema on submit, with one message naming the field */}
       <form className="panel form-grid" onSubmit={submit} noValidate>
         <h3>Generate</h3>
-        <label className="phone-wide">
-          LoRA
-          <select value={form.loraId} onChange={(e) => set({ loraId: e.target.value })}>
-            <option value="">(none: base model only)</option>
-            {loras.map((l) => (
-              <option key={l.id} value={l.id}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LoraField
+          loras={loras}
+          loraId={form.loraId}
+          goneName={loraGone ? goneName : undefined}
+          invalid={invalidField === LORA_FIELD}
+          onChange={(loraId) => set({ loraId })}
+        />
         <label className="phone-wide">
           Base model
           <input
