@@ -18,7 +18,7 @@ import {
 import { IMAGE_MIME } from '../../../vision/image-sniff.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { openStoredFile } from '../../stored-file.js';
-import { writeEventStreamHead } from '../../event-stream.js';
+import { endEventStream, openEventStream } from '../../event-stream.js';
 import { uploadsLiveHub, uploadsLiveSse } from './uploads-live.js';
 
 /** The upload form for /openapi.json: one or more `files` parts (the route reads them itself). */
@@ -47,7 +47,7 @@ export default async function imageRoutes(
   // the Upload page's open streams end as the server closes (they would keep it open)
   const streams = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
-    for (const raw of streams) raw.end(() => raw.socket?.destroy());
+    for (const raw of streams) endEventStream(raw);
   });
 
   routes.post(
@@ -144,20 +144,15 @@ export default async function imageRoutes(
     },
     async (request, reply) => {
       const character = app.catalog.getCharacter(request.params.id);
-      reply.hijack();
-      const raw = reply.raw;
-      writeEventStreamHead(raw);
-      raw.write(': following\n\n'); // the headers go out now: the page's EventSource opens
-      const unfollow = uploadsLiveHub(app).follow(character.id, (event) => {
-        if (!raw.writableEnded) raw.write(uploadsLiveSse(event, character.id));
-      });
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-      streams.add(raw);
-      raw.on('close', () => {
-        streams.delete(raw);
-        unfollow();
-        clearInterval(heartbeat);
-      });
+      const stream = openEventStream(reply);
+      stream.write(': following\n\n'); // the headers go out now: the page's EventSource opens
+      stream.onEnd(
+        uploadsLiveHub(app).follow(character.id, (event) =>
+          stream.write(uploadsLiveSse(event, character.id)),
+        ),
+      );
+      streams.add(stream.raw);
+      stream.onEnd(() => streams.delete(stream.raw));
     },
   );
 

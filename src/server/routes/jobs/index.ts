@@ -17,7 +17,7 @@ import {
   jobSchema,
 } from '../../../schemas/api.js';
 import { checkApiBaseModel } from '../../api-base-model.js';
-import { writeEventStreamHead } from '../../event-stream.js';
+import { openEventStream } from '../../event-stream.js';
 import { withArticle } from '../artifacts/index.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { followJobLive, liveSse } from './live-events.js';
@@ -67,8 +67,9 @@ function checkJobReferences(app: FastifyInstance, body: JobCreate): void {
   }
 }
 
-function writeSse(raw: NodeJS.WritableStream, event: JobEvent): void {
-  raw.write(`id: ${event.seq}\nevent: ${event.body.type}\ndata: ${JSON.stringify(event)}\n\n`);
+/** One stored job event as a server-sent event (its seq as the `id:`, for Last-Event-ID). */
+function jobEventSse(event: JobEvent): string {
+  return `id: ${event.seq}\nevent: ${event.body.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
 export default async function jobRoutes(app: FastifyInstance): Promise<void> {
@@ -193,32 +194,24 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
       const job = app.queue.getJob(request.params.id);
       const lastId = Number(request.headers['last-event-id'] ?? Number.NaN);
       let after = Number.isInteger(lastId) ? lastId : request.query.after;
-      reply.hijack();
-      const raw = reply.raw;
-      writeEventStreamHead(raw);
+      const stream = openEventStream(reply);
       let live = false;
       const send = (event: JobEvent) => {
-        if (event.seq <= after || raw.writableEnded) return;
+        if (event.seq <= after || stream.ended) return;
         after = event.seq;
-        writeSse(raw, event);
-        if (live && event.body.type === 'status' && isFinalStatus(event.body.status)) raw.end();
+        stream.write(jobEventSse(event));
+        if (live && event.body.type === 'status' && isFinalStatus(event.body.status)) stream.end();
       };
-      const unsubscribe = app.queue.subscribe(job.id, send);
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-      let stopLive = () => {};
-      const stop = () => {
-        unsubscribe();
-        stopLive();
-        clearInterval(heartbeat);
-      };
-      raw.on('close', stop);
+      stream.onEnd(app.queue.subscribe(job.id, send));
       for (const event of app.queue.listEvents(job.id, after)) send(event);
       live = true;
       // after the stored events: the queue place / remote worker as they are now, then as they change
-      stopLive = followJobLive(app, job.id, (body) => {
-        if (!raw.writableEnded) raw.write(liveSse({ jobId: job.id, at: new Date().toISOString(), body }));
-      });
-      if (isFinalStatus(app.queue.getJob(job.id).status) && !raw.writableEnded) raw.end();
+      stream.onEnd(
+        followJobLive(app, job.id, (body) =>
+          stream.write(liveSse({ jobId: job.id, at: new Date().toISOString(), body })),
+        ),
+      );
+      if (isFinalStatus(app.queue.getJob(job.id).status)) stream.end();
     },
   );
 }

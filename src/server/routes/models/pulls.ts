@@ -28,7 +28,7 @@ import {
   modelPullQuerySchema,
   modelPullSchema,
 } from '../../../schemas/models-api.js';
-import { writeEventStreamHead } from '../../event-stream.js';
+import { endEventStream, openEventStream } from '../../event-stream.js';
 import { reportInternalError } from '../../plugins/errors.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { ModelPulls, type PullOverrides } from './model-pulls.js';
@@ -169,15 +169,9 @@ function isFinal(pull: ModelPull): boolean {
   return pull.status !== 'running' && pull.status !== 'stopping';
 }
 
-function writeSse(raw: ServerResponse, pull: ModelPull): void {
-  raw.write(`id: ${pull.seq}\nevent: pull\ndata: ${JSON.stringify(pull)}\n\n`);
-}
-
-/** Ends an event stream and its connection (a keep-alive socket would hold the server's close up). */
-function endStream(raw: ServerResponse): void {
-  const socket = raw.socket;
-  if (raw.writableEnded) socket?.destroy();
-  else raw.end(() => socket?.destroy());
+/** One state of a pull as a server-sent event (its seq as the `id:`). */
+function pullSse(pull: ModelPull): string {
+  return `id: ${pull.seq}\nevent: pull\ndata: ${JSON.stringify(pull)}\n\n`;
 }
 
 function noPull(id: string): ToonloraError {
@@ -199,7 +193,7 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
   const streams = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
     await pulls.close();
-    for (const raw of streams) endStream(raw);
+    for (const raw of streams) endEventStream(raw);
   });
   const routes = app.withTypeProvider<ZodRouteTypes>();
   const idParams = { params: modelIdParamsSchema, tags: ['models'] };
@@ -276,24 +270,17 @@ async function modelPullRoutes(app: FastifyInstance, options: ModelPullRouteOpti
       const { id } = pullTargetOf(request.params.id);
       const first = pulls.get(id);
       if (!first) throw noPull(id);
-      reply.hijack();
-      const raw = reply.raw;
-      streams.add(raw);
-      writeEventStreamHead(raw);
+      const stream = openEventStream(reply);
+      streams.add(stream.raw);
+      stream.onEnd(() => streams.delete(stream.raw));
       let lastSeq = 0;
       const send = (pull: ModelPull) => {
-        if (pull.seq <= lastSeq || raw.writableEnded) return;
+        if (pull.seq <= lastSeq || stream.ended) return;
         lastSeq = pull.seq;
-        writeSse(raw, pull);
-        if (isFinal(pull)) raw.end();
+        stream.write(pullSse(pull));
+        if (isFinal(pull)) stream.end();
       };
-      const unsubscribe = pulls.subscribe(id, send);
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-      raw.on('close', () => {
-        unsubscribe();
-        clearInterval(heartbeat);
-        streams.delete(raw);
-      });
+      stream.onEnd(pulls.subscribe(id, send));
       send(pulls.get(id) as ModelPull);
     },
   );
