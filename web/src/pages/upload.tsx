@@ -6,7 +6,8 @@
 // the empty version. A running prep has a Cancel button; a finished one lists the stage each step used and
 // why (warning when captions fell back to the trigger word only). The screenshots and the character's prep
 // jobs are re-read when the character's stream says they changed (uploads-follow.ts; nothing is polled), so another
-// tab's uploads or build show here too. A drop larger than
+// tab's uploads or build show here too. Its opening reads are retried while the server cannot be reached
+// (initial-read.ts). A drop larger than
 // the server's per-request limit goes up in batches. A screenshot's Remove clears the last upload's summary and
 // moves the keyboard focus to the next Remove; a cancelled build's focus goes back to Build dataset.
 import { type DragEvent, useEffect, useRef, useState } from 'react';
@@ -26,6 +27,7 @@ import { CancelButton } from '../components/cancel-button.js';
 import { rebuildWarning } from '../components/dataset-versions.js';
 import { CheckedImage } from '../components/full-size-image.js';
 import { JobStatusLine } from '../components/job-status.js';
+import { readUntilAnswered } from '../components/initial-read.js';
 import { LinkedText } from '../components/linked-text.js';
 import { jobToFollow, jobToReopen } from '../components/job-view.js';
 import { PrepSkipped } from '../components/prep-skipped.js';
@@ -105,18 +107,37 @@ export function UploadPage({
   const noCrops = prep.status === 'succeeded' && builtVersion?.itemCount === 0;
 
   const load = () => api.images(character.id).then(setImages, onError);
+  // The opening reads are retried while the server cannot be reached (initial-read.ts), as on the other pages:
+  // opened while it was down, the page kept the default limits and warned of no model until a reload.
   useEffect(() => {
-    uploadLimits().then(setLimits, () => setLimits(null));
+    // the server's limits: a refusal leaves the defaults (quiet)
+    const stopLimits = readUntilAnswered(uploadLimits, setLimits, () => setLimits(null));
     // a chosen stage's model not downloaded: warned before Build (re-read when this browser pulls one)
-    const readModels = () => modelsApi.list().then(setModels, () => setModels(null));
-    readModels();
-    return onModelPulled(readModels);
+    const stopModels = readUntilAnswered(
+      () => modelsApi.list(),
+      setModels,
+      () => setModels(null),
+    );
+    const stopListening = onModelPulled(() => modelsApi.list().then(setModels, () => setModels(null)));
+    return () => {
+      stopLimits();
+      stopModels();
+      stopListening();
+    };
   }, []);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
-    load();
+    const stopImages = readUntilAnswered(() => api.images(character.id), setImages, onError);
     // the running or queued prep, else the latest (an older prep may still run while a newer one was cancelled)
-    api.jobs(character.id, 'prep').then((jobs) => setPrepJob(jobToReopen(jobs)), onError);
+    const stopJobs = readUntilAnswered(
+      () => api.jobs(character.id, 'prep'),
+      (jobs) => setPrepJob(jobToReopen(jobs)),
+      onError,
+    );
+    return () => {
+      stopImages();
+      stopJobs();
+    };
   }, [character.id]);
   // Another tab may upload or build: re-read what the character's stream says changed (both each time it opens:
   // the server replays nothing). Quiet on errors (the banner would flash while the server is down).
@@ -148,9 +169,15 @@ export function UploadPage({
     }
   }, [prep.status]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when a prep job ends
-  useEffect(() => {
-    api.datasets(character.id).then(setDatasets, () => setDatasets(null));
-  }, [character.id, prep.status]);
+  useEffect(
+    () =>
+      readUntilAnswered(
+        () => api.datasets(character.id),
+        setDatasets,
+        () => setDatasets(null),
+      ),
+    [character.id, prep.status],
+  );
 
   const send = async (files: File[]) => {
     if (files.length === 0) return;
