@@ -1,10 +1,10 @@
-// test/web-server-down-upload.test.ts — the Upload (Screenshots) page opened while the server cannot be reached, in chromium: its
-// opening reads (the screenshots, the prep jobs, the dataset versions, the upload limits, the models) are retried
-// as the other pages' are (web/src/components/initial-read.ts) and fill in once the server answers, the "Cannot
-// reach" banner gone, without a reload. Before, only the screenshots and the prep job came back (the character's
-// stream re-reads them when it reconnects): the dropzone went on naming the default minimum side instead of the
-// server's, and a stage whose model is not downloaded was never warned about. The server's going down is every
-// /api request failing as a stopped server's do (fetch's TypeError).
+// test/web-server-down-upload.test.ts — the Upload (Screenshots) page opened while the server cannot be reached, in
+// chromium: its opening reads (the screenshots, the prep jobs, the dataset versions, the upload limits, the models)
+// are retried as the other pages' are (web/src/components/initial-read.ts) and fill in once the server answers, the
+// "Cannot reach" banner gone, without a reload. Before, only the screenshots and the prep job came back (the
+// character's stream re-reads them when it reconnects): the dropzone went on naming the default minimum side
+// instead of the server's, and a stage whose model is not downloaded was never warned about. The server's going
+// down is every /api request failing as a stopped server's do (fetch's TypeError).
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartBody, solidPng } from './helpers/server-fixtures.js';
@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(() => web?.close());
 
 describe('the Upload (Screenshots) page opened while the server is down', () => {
-  it('fills in when the server is back, without a reload: screenshots, limits, model warnings, the built dataset', async () => {
+  it('fills in when the server is back, without a reload: screenshots, limits, model warnings', async () => {
     const page = web.page;
     await page.goto(`${web.url}/#/c/${characterId}/dataset`);
     await page.waitForSelector('[data-testid=dataset-item]');

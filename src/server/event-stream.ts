@@ -46,9 +46,9 @@ function isClosed(raw: ServerResponse): boolean {
  * Hijacks `reply` and opens an event stream on it (200 and EVENT_STREAM_HEAD), with a keep-alive comment every
  * `keepAliveMs`. The timer and the `onEnd` callbacks go once, on whichever ending comes first: end() here,
  * `raw.end()` by others (the server's close), the client gone (`close`), an `error`, or a client already gone
- * before the route got here (no `close` would come). A keep-alive that finds the stream ended stops instead of writing: a write
- * after the end made the response emit `error`, which with a client not reading (its data still queued, so no
- * `close` yet) came twice, 15 s apart, and the second one had no listener and crashed the server.
+ * before the route got here (no `close` would come). A keep-alive that finds the stream ended stops instead of
+ * writing: a write after the end made the response emit `error`, which with a client not reading (its data still
+ * queued, so no `close` yet) came twice, 15 s apart, and the second one had no listener and crashed the server.
  */
 export function openEventStream(reply: FastifyReply, options: EventStreamOptions = {}): EventStream {
   reply.hijack();
