@@ -2,7 +2,8 @@
 // HTML error page, a captive portal's 200 page, a JSON body cut short or of another shape, on the claim and on a
 // lease's events. The worker says in one line what came (status, content-type, length, the first bytes escaped) and
 // that it is not a toonlora server reply, and tries again (with growing waits), instead of calling it a version
-// mismatch and exiting, dropping the lease on a proxy's 404, or printing a multi-line page.
+// mismatch and exiting, dropping the lease on a proxy's 404, or printing a multi-line page. (Which of them end a worker
+// that never reached a toonlora server: src/jobs/remote/reply-check.test.ts, test/remote-worker-wrong-server.test.ts.)
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimRetryMs, permanentClaimError } from '../src/cli/commands/worker.js';
@@ -90,14 +91,49 @@ describe('a reply that is not a toonlora server reply', () => {
       'HTTP 200 OK, content-type text/html; charset=utf-8',
       '"<!doctype html><title>Sign in',
     );
-    // an older toonlora answers JSON without the header: still a version mismatch
+    // an older toonlora answers a claim (JSON with a leaseId) without the header: still a version mismatch
     const older = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
+      res.end('{"leaseId":"abc","job":{}}');
     });
     expect(await thrown(() => new WorkerClient(older).claim('gpu-a', 0))).toBeInstanceOf(
       ProtocolMismatchError,
     );
+  }, 30_000);
+
+  it("another JSON API's 200 to a claim is not taken for an older toonlora (before: a version mismatch)", async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status":"ok"}');
+    });
+    const error = await thrown(() => new WorkerClient(url).claim('gpu-a', 0));
+    expectNotToonlora(
+      error,
+      url,
+      '(no worker protocol header, and not a claim): HTTP 200 OK, content-type application/json, 15 bytes: "{\\"status\\":\\"ok\\"}"',
+    );
+  }, 30_000);
+
+  it('carries what the stop rule reads: status, cut short, the protocol header', async () => {
+    const cases = [
+      [404, 'text/html', {}, false],
+      [200, 'text/html', {}, false],
+      [404, 'application/json', {}, false],
+      [502, 'text/html', {}, false],
+      [200, 'text/html', protocolHeaders(), true],
+    ] as const;
+    for (const [status, type, headers, toonloraHeader] of cases) {
+      const url = await serve((_req, res) => {
+        res.writeHead(status, { 'content-type': type, ...headers });
+        res.end(type === 'text/html' ? PROXY_PAGE : '{"detail":"Not Found"}');
+      });
+      const error = await thrown(() => new WorkerClient(url).claim('gpu-a', 0));
+      expect(error).toBeInstanceOf(NotToonloraReplyError);
+      expect((error as NotToonloraReplyError).reply).toEqual({ status, cut: false, toonloraHeader });
+      expect((error as NotToonloraReplyError).described).toMatch(
+        new RegExp(`^HTTP ${status} .*, content-type ${type}, `),
+      );
+    }
   }, 30_000);
 
   it('a claim cut short, or not JSON, or JSON of another shape, under the protocol header', async () => {
@@ -111,12 +147,18 @@ describe('a reply that is not a toonlora server reply', () => {
       res.write(claim);
       setTimeout(() => res.destroy(), 50);
     });
+    const cutError = await thrown(() => new WorkerClient(cut).claim('gpu-a', 0));
     expectNotToonlora(
-      await thrown(() => new WorkerClient(cut).claim('gpu-a', 0)),
+      cutError,
       cut,
       `${claim.length} bytes read, cut off after ${claim.length} bytes`,
       '"{\\"leaseId\\":\\"abc\\"',
     );
+    expect((cutError as NotToonloraReplyError).reply).toEqual({
+      status: 200,
+      cut: true,
+      toonloraHeader: true,
+    });
     const binary = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', ...protocolHeaders() });
       res.end(Buffer.from([0x00, 0x1b, 0x7f, 0x41]));

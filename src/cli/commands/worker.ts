@@ -5,8 +5,11 @@
 // back; a server that cannot take workers (no --remote-workers: 404 / 405; another worker protocol, named by both
 // sides' headers: 400 or any reply; another version before the protocol header: 400) ends it with a line
 // saying so (permanentClaimError). A reply that is not a toonlora server's (a proxy's HTML error page, a body cut
-// short) is said in one line as what it is, and the claims go on, waiting longer after each failure (claimRetryMs). Ctrl-C stops the running job with a checkpoint (reported stopped: the job is interrupted, resumable) and
-// exits; a second Ctrl-C exits at once.
+// short) is said in one line as what it is, and the claims go on, waiting longer after each failure (claimRetryMs);
+// but one that says --server names another server (meansWrongServer: an HTML 404, a login page's 200, another API's
+// JSON, from an address that never answered as toonlora) ends it after WRONG_SERVER_TRIES claims in a row with what
+// came and what to check (wrongServerError). Ctrl-C stops the running job with a checkpoint (reported stopped: the
+// job is interrupted, resumable) and exits; a second Ctrl-C exits at once.
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -14,7 +17,11 @@ import { EXIT_INTERRUPTED, ToonloraError } from '../../errors.js';
 import { runClaim } from '../../jobs/remote/remote-run.js';
 import { workerNameSchema } from '../../jobs/remote/protocol.js';
 import { UnreachableLog } from '../../jobs/remote/reach-log.js';
-import { NotToonloraReplyError } from '../../jobs/remote/reply-check.js';
+import {
+  meansWrongServer,
+  NotToonloraReplyError,
+  WRONG_SERVER_TRIES,
+} from '../../jobs/remote/reply-check.js';
 import { ProtocolMismatchError, WorkerClient } from '../../jobs/remote/worker-client.js';
 import { toonloraHome } from '../../models/cache.js';
 import { commandAction } from '../output.js';
@@ -81,6 +88,24 @@ export function permanentClaimError(error: unknown, server: string): ToonloraErr
   return undefined;
 }
 
+/** Whether `error` is a toonlora server's own reply (its JSON error, e.g. a 503 while it shuts down). */
+const toonloraReplied = (error: unknown): boolean =>
+  error instanceof ToonloraError &&
+  !(error instanceof NotToonloraReplyError) &&
+  typeof error.details.status === 'number';
+
+/** The worker's last word when `tries` claims in a row got `reply`, which says `server` is not a toonlora server. */
+export function wrongServerError(reply: NotToonloraReplyError, server: string, tries: number): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_USAGE',
+    `${server} is not a toonlora server: ${tries} claims in a row (POST ${server}/api/worker/claim) got ` +
+      `${reply.described}. Check the --server address: the scheme, host, port and path that \`toonlora serve\` ` +
+      'prints when it starts ("toonlora serving http://host:port"; no path after the port for a server at the ' +
+      'root), and that no proxy or login page answers in its place.',
+    { details: { status: reply.reply.status } },
+  );
+}
+
 function workerName(flag: string | undefined): string {
   const name = flag ?? `${hostname()}-${process.pid}`;
   const parsed = workerNameSchema.safeParse(name);
@@ -117,18 +142,27 @@ export async function work(flags: WorkerFlags): Promise<number> {
   process.on('SIGTERM', onSignal);
   say(`${name} waiting for train jobs from ${server} (work folder ${workDir})`);
   let failures = 0;
+  // whether a toonlora server answered at this address in this run; claims in a row whose reply says it is another
+  let reached = false;
+  let wrongServer = 0;
   try {
     while (!stop.signal.aborted) {
       let claim: Awaited<ReturnType<WorkerClient['claim']>>;
       try {
         claim = await client.claim(name, CLAIM_WAIT_S, stop.signal);
         failures = 0;
+        wrongServer = 0;
+        reached = true;
         const back = unreachable.reached();
         if (back) say(back);
       } catch (error) {
         if (stop.signal.aborted) break;
         const permanent = permanentClaimError(error, server);
         if (permanent) throw permanent;
+        reached ||= toonloraReplied(error);
+        const wrong = error instanceof NotToonloraReplyError && meansWrongServer(error.reply, reached);
+        wrongServer = wrong ? wrongServer + 1 : 0;
+        if (wrong && wrongServer >= WRONG_SERVER_TRIES) throw wrongServerError(error, server, wrongServer);
         failures += 1;
         const wait = claimRetryMs(failures);
         const line = unreachable.failed(

@@ -1,19 +1,53 @@
 // src/jobs/remote/reply-check.ts — how `toonlora worker` reads a reply body it parses (a claim, an events reply, an
 // error's JSON) and tells a reply that is not a toonlora server's (a proxy's HTML error page, a captive portal, a body
 // cut short) from the server's own: NotToonloraReplyError, one line naming the status, content-type, length and the
-// first bytes (escaped). It is worth trying again (a proxy in front of a restarting server), never a version mismatch.
+// first bytes (escaped). It is worth trying again (a proxy in front of a restarting server), never a version mismatch,
+// unless it says `--server` names another server (meansWrongServer: the rule `toonlora worker` stops on).
 import type { z } from 'zod';
 import { ToonloraError } from '../../errors.js';
+import { PROTOCOL_HEADER } from './protocol.js';
 
 /** The most bytes of a reply the worker reads to parse it (its JSON replies are a few KiB). */
 export const REPLY_READ_MAX_BYTES = 1024 * 1024;
 /** How many characters of a reply the line quotes. */
 const QUOTED_CHARS = 80;
 
+/** What meansWrongServer reads of a reply that is not a toonlora server's. */
+export interface ForeignReply {
+  status: number;
+  /** The body ended early (the connection broke) or went on past the read limit. */
+  cut: boolean;
+  /** The reply carries toonlora's worker protocol header: a toonlora server (or a proxy passing its reply on). */
+  toonloraHeader: boolean;
+}
+
+/** How many claims in a row must get a reply that means a wrong `--server` before the worker stops (~15 s). */
+export const WRONG_SERVER_TRIES = 3;
+
+/**
+ * Whether `reply` (not a toonlora server's) means `--server` names another server, not a toonlora server a proxy
+ * answers for while it is away. `reachedBefore`: a toonlora server answered at this address earlier in this run.
+ * Only a whole reply with no mark of toonlora, of a status a proxy does not answer for an absent backend, from an
+ * address that never answered as toonlora, means a wrong address: a login page's 200, another server's 404 / 405.
+ */
+export function meansWrongServer(reply: ForeignReply, reachedBefore: boolean): boolean {
+  if (reachedBefore) return false; // a proxy in front of it, answering for it while serve restarts (even a 404)
+  if (reply.cut || reply.toonloraHeader) return false; // the connection broke; or toonlora's own reply, garbled
+  // a proxy's 502 / 503 / 504 page while serve restarts, its timeout (408) or rate limit (429)
+  if (reply.status >= 500 || reply.status === 408 || reply.status === 429) return false;
+  return true;
+}
+
 /** A reply that is not a toonlora server's: worth trying again (isTransient), not a refusal. */
 export class NotToonloraReplyError extends ToonloraError {
-  constructor(message: string, status: number) {
-    super('TL_ERR_UNAVAILABLE', message, { details: { status, notToonloraReply: true } });
+  constructor(
+    message: string,
+    /** What the rule reads (meansWrongServer). */
+    readonly reply: ForeignReply,
+    /** The reply in one line (describeReply). */
+    readonly described: string,
+  ) {
+    super('TL_ERR_UNAVAILABLE', message, { details: { status: reply.status, notToonloraReply: true } });
   }
 }
 
@@ -73,10 +107,12 @@ export function notToonloraReply(
   body: ReplyBody,
   detail?: string,
 ): NotToonloraReplyError {
+  const described = describeReply(res, body);
   return new NotToonloraReplyError(
-    `${where}: not a toonlora server reply${detail ? ` (${detail})` : ''}: ${describeReply(res, body)}; a proxy or ` +
+    `${where}: not a toonlora server reply${detail ? ` (${detail})` : ''}: ${described}; a proxy or ` +
       `another server answers at ${base}, or the reply was cut short`,
-    res.status,
+    { status: res.status, cut: body.cut !== undefined, toonloraHeader: res.headers.has(PROTOCOL_HEADER) },
+    described,
   );
 }
 

@@ -164,7 +164,8 @@ export class WorkerClient {
   /**
    * Throws a ProtocolMismatchError when an /api/worker reply names another worker protocol, or a 2xx reply names
    * none (a server of an older toonlora: JSON, or no body); a NotToonloraReplyError for a 2xx reply with neither the
-   * header nor JSON (a proxy's or portal's page). An error reply without the header is not the routes' (no
+   * header nor JSON (a proxy's or portal's page), or a claim's JSON without the header that is not a claim (another
+   * JSON API). An error reply without the header is not the routes' (no
    * --remote-workers: 404; a wrong token: 401): it is read as before.
    */
   private async checkProtocol(path: string, where: string, res: Response): Promise<void> {
@@ -172,8 +173,14 @@ export class WorkerClient {
     const server = peerVersion((name) => res.headers.get(name));
     const answered = res.headers.has(PROTOCOL_HEADER);
     const type = res.headers.get('content-type');
-    if (!answered && res.ok && res.status !== 204 && !/^application\/json\b/i.test(type ?? '')) {
-      throw notToonloraReply(where, this.base, res, await readReplyBody(res));
+    const json = /^application\/json\b/i.test(type ?? '');
+    // a claim of an older toonlora is JSON with a leaseId: other JSON there is another API's (`{"status":"ok"}`)
+    if (!answered && res.ok && res.status !== 204 && (!json || path === '/api/worker/claim')) {
+      const body = await readReplyBody(res);
+      if (!json) throw notToonloraReply(where, this.base, res, body);
+      if (!olderClaim(jsonOf(body))) {
+        throw notToonloraReply(where, this.base, res, body, 'no worker protocol header, and not a claim');
+      }
     }
     if ((answered && !sameProtocol(server)) || (!answered && res.ok)) {
       void res.body?.cancel().catch(() => {});
@@ -271,6 +278,10 @@ export class WorkerClient {
     await this.call('POST', `/api/worker/leases/${leaseId}/fail`, { json: body });
   }
 }
+
+/** Whether `json` is a claim as a toonlora older than the worker protocol answers it (it has a leaseId). */
+const olderClaim = (json: unknown): boolean =>
+  typeof json === 'object' && json !== null && typeof (json as { leaseId?: unknown }).leaseId === 'string';
 
 /** fetch's "fetch failed" says nothing: the cause's code (ECONNREFUSED, ENOTFOUND) or message does. */
 function reachError(error: unknown): string {
