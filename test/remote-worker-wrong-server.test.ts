@@ -3,7 +3,8 @@
 // JSON. It stops within 3 claims, exit 2, with what came (status, content type, the first bytes) and what to check;
 // before, it polled forever with a line every 30 s. A proxy's HTML 502 (serve restarting behind it), and a 404 from
 // an address that answered as toonlora earlier in the run (a proxy dropping a restarting backend), are still tried
-// again. A toonlora server without --remote-workers still says so (its JSON 404 names the route).
+// again. An https:// address answering plain HTTP stops the same way. A toonlora server without --remote-workers
+// still says so (its JSON 404 names the route).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
@@ -118,6 +119,22 @@ describe.concurrent('toonlora worker --server naming another server', () => {
     },
     120_000,
   );
+
+  it('https:// at a plain HTTP server: stops after 3 claims, exit 2, naming the http:// address', async () => {
+    const fake = await fakeServer((res) => {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end(NGINX_404);
+    });
+    const https = fake.url.replace(/^http:/, 'https:');
+    const run = worker(https);
+    expect(await run.exit, run.output()).toBe(2);
+    expect(run.output().trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^toonlora worker: ${https} answers plain HTTP, not HTTPS: 3 claims in a row \\(POST ${https}/api/worker/claim\\) ` +
+          `failed \\(ERR_SSL_[A-Z_]+\\)\\. A server started without --tls-cert is at ${fake.url}\\. Check the --server address`,
+      ),
+    );
+  }, 120_000);
 
   it("a proxy's HTML 502 (serve restarting behind it) is tried again past 3 claims", async () => {
     const fake = await fakeServer((res) => {

@@ -7,9 +7,10 @@
 // saying so (permanentClaimError). A reply that is not a toonlora server's (a proxy's HTML error page, a body cut
 // short) is said in one line as what it is, and the claims go on, waiting longer after each failure (claimRetryMs);
 // but one that says --server names another server (meansWrongServer: an HTML 404, a login page's 200, another API's
-// JSON, from an address that never answered as toonlora) ends it after WRONG_SERVER_TRIES claims in a row with what
-// came and what to check (wrongServerError). Ctrl-C stops the running job with a checkpoint (reported stopped: the
-// job is interrupted, resumable) and exits; a second Ctrl-C exits at once.
+// JSON, from an address that never answered as toonlora; or plain HTTP at an https:// address) ends it after
+// WRONG_SERVER_TRIES claims in a row with what came and what to check (wrongAddress, wrongServerError). Ctrl-C
+// stops the running job with a checkpoint (reported stopped: the job is interrupted, resumable) and exits; a second
+// Ctrl-C exits at once.
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -18,6 +19,7 @@ import { runClaim } from '../../jobs/remote/remote-run.js';
 import { workerNameSchema } from '../../jobs/remote/protocol.js';
 import { UnreachableLog } from '../../jobs/remote/reach-log.js';
 import {
+  answersPlainHttp,
   meansWrongServer,
   NotToonloraReplyError,
   WRONG_SERVER_TRIES,
@@ -94,15 +96,36 @@ const toonloraReplied = (error: unknown): boolean =>
   !(error instanceof NotToonloraReplyError) &&
   typeof error.details.status === 'number';
 
-/** The worker's last word when `tries` claims in a row got `reply`, which says `server` is not a toonlora server. */
-export function wrongServerError(reply: NotToonloraReplyError, server: string, tries: number): ToonloraError {
+/**
+ * Whether a failed claim says `--server` is a wrong address: a reply of another server (meansWrongServer), or, from an
+ * address that never answered as toonlora, plain HTTP at an https:// address.
+ */
+export function wrongAddress(error: unknown, reached: boolean): boolean {
+  if (error instanceof NotToonloraReplyError) return meansWrongServer(error.reply, reached);
+  return !reached && error instanceof ToonloraError && answersPlainHttp(error.details.reach);
+}
+
+const CHECK_SERVER =
+  'Check the --server address: the scheme, host, port and path that `toonlora serve` prints when it starts ' +
+  '("toonlora serving http://host:port"; no path after the port for a server at the root)';
+
+/** The worker's last word after `tries` claims in a row whose failure (`error`) says `server` is a wrong address. */
+export function wrongServerError(error: ToonloraError, server: string, tries: number): ToonloraError {
+  const claims = `${tries} claims in a row (POST ${server}/api/worker/claim)`;
+  if (!(error instanceof NotToonloraReplyError)) {
+    const http = server.replace(/^https:/, 'http:');
+    return new ToonloraError(
+      'TL_ERR_USAGE',
+      `${server} answers plain HTTP, not HTTPS: ${claims} failed (${String(error.details.reach)}). A server ` +
+        `started without --tls-cert is at ${http}. ${CHECK_SERVER}.`,
+      { details: { reach: error.details.reach } },
+    );
+  }
   return new ToonloraError(
     'TL_ERR_USAGE',
-    `${server} is not a toonlora server: ${tries} claims in a row (POST ${server}/api/worker/claim) got ` +
-      `${reply.described}. Check the --server address: the scheme, host, port and path that \`toonlora serve\` ` +
-      'prints when it starts ("toonlora serving http://host:port"; no path after the port for a server at the ' +
-      'root), and that no proxy or login page answers in its place.',
-    { details: { status: reply.reply.status } },
+    `${server} is not a toonlora server: ${claims} got ${error.described}. ${CHECK_SERVER}, and that no proxy or ` +
+      'login page answers in its place.',
+    { details: { status: error.reply.status } },
   );
 }
 
@@ -160,9 +183,11 @@ export async function work(flags: WorkerFlags): Promise<number> {
         const permanent = permanentClaimError(error, server);
         if (permanent) throw permanent;
         reached ||= toonloraReplied(error);
-        const wrong = error instanceof NotToonloraReplyError && meansWrongServer(error.reply, reached);
+        const wrong = wrongAddress(error, reached);
         wrongServer = wrong ? wrongServer + 1 : 0;
-        if (wrong && wrongServer >= WRONG_SERVER_TRIES) throw wrongServerError(error, server, wrongServer);
+        if (wrong && wrongServer >= WRONG_SERVER_TRIES) {
+          throw wrongServerError(error as ToonloraError, server, wrongServer);
+        }
         failures += 1;
         const wait = claimRetryMs(failures);
         const line = unreachable.failed(

@@ -2,7 +2,7 @@
 // replies that are not a toonlora server's mean `--server` names another server, and which are a proxy answering for
 // a toonlora server that is away for a while (tried again, as before).
 import { describe, expect, it } from 'vitest';
-import { type ForeignReply, meansWrongServer } from './reply-check.js';
+import { answersPlainHttp, type ForeignReply, meansWrongServer } from './reply-check.js';
 
 const reply = (status: number, more: Partial<ForeignReply> = {}): ForeignReply => ({
   status,
@@ -30,5 +30,18 @@ describe('meansWrongServer', () => {
     ['a login page after the server answered', reply(200), true, false],
   ] as const)('%s', (_what, foreign, reachedBefore, wrong) => {
     expect(meansWrongServer(foreign, reachedBefore)).toBe(wrong);
+  });
+});
+
+describe('answersPlainHttp', () => {
+  it.each([
+    ['ERR_SSL_WRONG_VERSION_NUMBER', true], // https:// to a plain HTTP server (its 400 read as a TLS record)
+    ['ERR_SSL_PACKET_LENGTH_TOO_LONG', true],
+    ['ECONNREFUSED', false], // serve away or restarting: tried again
+    ['ECONNRESET', false],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', false],
+    [undefined, false],
+  ] as const)('%s: %s', (reach, plain) => {
+    expect(answersPlainHttp(reach)).toBe(plain);
   });
 });

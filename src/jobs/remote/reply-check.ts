@@ -38,6 +38,14 @@ export function meansWrongServer(reply: ForeignReply, reachedBefore: boolean): b
   return true;
 }
 
+/** Why a request reached no server (`details.reach` of a "cannot reach" error) when an https:// address answers
+ * plain HTTP: OpenSSL reads the HTTP server's reply as a TLS record. */
+const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+
+/** Whether a request failed because its https:// address answers plain HTTP (a server started without --tls-cert):
+ * a wrong scheme, which trying again does not mend. */
+export const answersPlainHttp = (reach: unknown): boolean => typeof reach === 'string' && NOT_TLS.has(reach);
+
 /** A reply that is not a toonlora server's: worth trying again (isTransient), not a refusal. */
 export class NotToonloraReplyError extends ToonloraError {
   constructor(

@@ -132,7 +132,10 @@ export class WorkerClient {
           { cause: error },
         );
       }
-      throw new ToonloraError('TL_ERR_UNAVAILABLE', `cannot reach ${this.base} (${why})`, { cause: error });
+      throw new ToonloraError('TL_ERR_UNAVAILABLE', `cannot reach ${this.base} (${why})`, {
+        cause: error,
+        details: { reach: why },
+      });
     });
     const where = `${method} ${path.split('?')[0]}`;
     await this.checkProtocol(path, where, res);
