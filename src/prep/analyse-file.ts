@@ -277,13 +277,15 @@ async function analysePicture(
 
 /**
  * A webtoon strip's or manga page's panels, each analysed as its own picture, put together in the file's
- * pixels: the boxes moved to their panel, each candidate with its panel's number (1-based), the counts added up.
+ * pixels: the boxes moved to their panel, each candidate with its panel's number (1-based), the counts added up;
+ * a strip's characters too small beside its biggest listed as rejected (strip-panels.ts strongestCandidates).
  */
 async function analysePanels(
   stages: AnalysisStages,
   config: PrepConfig,
   picture: RgbImage,
   panels: readonly PagePanel[],
+  strip: boolean,
   saveStages: boolean,
   timer: StageTimer,
 ): Promise<PictureAnalysis> {
@@ -295,16 +297,21 @@ async function analysePanels(
       found: await analysePicture(stages, config, pagePanelImage(picture, panel), saveStages, timer),
     });
   const sum = (count: (found: PictureAnalysis) => number) => parts.reduce((n, p) => n + count(p.found), 0);
-  const candidates = strongestCandidates(
-    parts.flatMap(({ panel, found }, i) =>
-      found.candidates.map((c) => ({
-        ...c,
-        characterBox: boxInStrip(c.characterBox, panel),
-        ...('cropBox' in c ? { cropBox: boxInStrip(c.cropBox, panel) } : {}),
-        panel: i + 1,
-      })),
-    ),
+  const moved: AnalysedCandidate[] = parts.flatMap(({ panel, found }, i) =>
+    found.candidates.map((c) => ({
+      ...c,
+      characterBox: boxInStrip(c.characterBox, panel),
+      ...('cropBox' in c ? { cropBox: boxInStrip(c.cropBox, panel) } : {}),
+      panel: i + 1,
+    })),
   );
+  // a strip's pieces are weighed against its biggest character, the ones left out listed with the reason (a
+  // part already refused as too small stays out unlisted, as before); a page's framed panels each keep theirs
+  const candidates = strip
+    ? strongestCandidates(moved, (c, reason) =>
+        'tooSmall' in c ? null : { characterBox: c.characterBox, panel: c.panel, tooSmall: reason },
+      )
+    : moved;
   const staged = parts.flatMap(({ cut, found }) =>
     found.stageImages ? [{ panel: cut, ...found.stageImages }] : [],
   );
@@ -358,12 +365,13 @@ export async function analyseFile(
     const decoded = await timer.time('decode', () =>
       decodeImage(source, { maxPixels: config.maxInputPixels }),
     );
-    const cut: readonly PagePanel[] | null = isStripShaped(decoded)
+    const strip = isStripShaped(decoded);
+    const cut: readonly PagePanel[] | null = strip
       ? await timer.time('stripPanels', async () => findStripPanels(decoded)?.map((box) => ({ box })) ?? null)
       : await timer.time('pagePanels', () => findPagePanels(decoded, config.pageReadingOrder));
     const panels = cut?.map((p) => p.box);
     const found = cut
-      ? await analysePanels(stages, config, decoded, cut, saveStages, timer)
+      ? await analysePanels(stages, config, decoded, cut, strip, saveStages, timer)
       : await analysePicture(stages, config, decoded, saveStages, timer);
     return {
       kind: 'analysed',

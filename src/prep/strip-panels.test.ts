@@ -6,6 +6,7 @@ import {
   boxInStrip,
   findStripPanels,
   joinedPanelsNote,
+  overshadowedReason,
   panelImage,
   strongestCandidates,
   stripFromPanels,
@@ -245,5 +246,44 @@ describe('strongestCandidates', () => {
     const kept = strongestCandidates([at(420, 630, 1), at(163, 107, 2), at(300, 600, 3)]);
     expect(kept.map((c) => c.panel)).toEqual([1, 3]);
     expect(strongestCandidates([])).toEqual([]);
+  });
+});
+
+describe('overshadowedReason', () => {
+  const at = (width: number, height: number, panel?: number) => ({
+    characterBox: { x: 0, y: 0, width, height },
+    ...(panel !== undefined ? { panel } : {}),
+  });
+
+  it("names the biggest character's panel and the share, rounded down (19.9 % is not a fifth)", () => {
+    const biggest = at(100, 100, 1);
+    expect(overshadowedReason(at(20, 100, 2), biggest)).toBeNull();
+    expect(overshadowedReason(at(199, 10, 2), biggest)).toMatch(
+      /^character too small beside panel 1's character, the strip's biggest \(its box 19 % of that one's: under a fifth, /,
+    );
+    expect(overshadowedReason(at(10, 10, 1), biggest)).toMatch(
+      /^character too small beside the strip's biggest character \(its box 1 % /,
+    );
+    expect(overshadowedReason(at(10, 10), undefined)).toBeNull();
+  });
+
+  it('lists each one left out where it stood, as leftOut makes it, and drops those it returns null for', () => {
+    type Found = {
+      characterBox: { x: number; y: number; width: number; height: number };
+      panel?: number;
+      why?: string;
+    };
+    const found: Found[] = [
+      at(10, 10, 1),
+      at(420, 630, 2),
+      at(163, 107, 3),
+      { ...at(12, 12, 4), why: 'blank' },
+    ];
+    const kept = strongestCandidates(found, (c, reason) => (c.why ? null : { ...c, why: reason }));
+    expect(kept.map((c) => [c.panel, c.why?.slice(0, 26)])).toEqual([
+      [1, 'character too small beside'],
+      [2, undefined],
+      [3, 'character too small beside'],
+    ]);
   });
 });

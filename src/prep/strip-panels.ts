@@ -2,8 +2,8 @@
 // images count as strips, where their gutters are (full-width bands of rows of one flat colour, or shaded
 // smoothly; the band code page-panels.ts reuses on pages), the panels between them, a note when a piece
 // looks like joined panels, and the helpers that cut a panel (any box: a strip's or a page's) out and put a
-// panel's results back into the picture's coordinates. analyse-file.ts runs the image stages on each panel
-// as its own image.
+// panel's results back into the picture's coordinates, and which strip characters are too small beside the
+// strip's biggest. analyse-file.ts runs the image stages on each panel as its own image.
 import type { Box, GrayImage, RgbImage } from '../vision/image.js';
 import { SECONDARY_COMPONENT_MIN_FRACTION } from './mask-contours.js';
 
@@ -288,14 +288,57 @@ export function stripFromPanels<T extends RgbImage | GrayImage>(
   return { width: size.width, height: size.height, data } as T;
 }
 
+/** A character found in one of a strip's panels: its box in the strip's pixels and its panel (1-based). */
+interface PanelCandidate {
+  readonly characterBox: Box;
+  readonly panel?: number;
+}
+
+const boxArea = (c: PanelCandidate) => c.characterBox.width * c.characterBox.height;
+
+/** The candidate with the biggest character box (the first of equals), or undefined for none. */
+export function biggestCandidate<T extends PanelCandidate>(candidates: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const c of candidates) if (!best || boxArea(c) > boxArea(best)) best = c;
+  return best;
+}
+
 /**
- * The characters of a strip's (or page's) panels worth keeping: those whose box covers at least
- * {@link SECONDARY_COMPONENT_MIN_FRACTION} of the picture's biggest character box, as `all` mode keeps
- * mask parts within one image. A piece of a panel cut off at an empty band (a sound effect's remnant, a
- * prop under the figure) has its own "largest" part, which is not a character next to the strip's.
+ * Why a webtoon strip's character is left out beside the strip's `biggest` one, or null when it is kept: its
+ * box covers under {@link SECONDARY_COMPONENT_MIN_FRACTION} of the biggest's, as `all` mode drops mask parts
+ * within one image. A strip's pieces between gutters are not framed panels: a piece cut off at an empty band
+ * (a sound effect's remnant, a prop under the figure) has its own "largest" part, which is not a character
+ * next to the strip's. The reason names the biggest's panel and the share (rounded down, so never "20 %").
  */
-export function strongestCandidates<T extends { readonly characterBox: Box }>(candidates: readonly T[]): T[] {
-  const area = (c: T) => c.characterBox.width * c.characterBox.height;
-  const biggest = Math.max(0, ...candidates.map(area));
-  return candidates.filter((c) => area(c) >= biggest * SECONDARY_COMPONENT_MIN_FRACTION);
+export function overshadowedReason(
+  candidate: PanelCandidate,
+  biggest: PanelCandidate | undefined,
+): string | null {
+  if (!biggest || boxArea(candidate) >= boxArea(biggest) * SECONDARY_COMPONENT_MIN_FRACTION) return null;
+  const share = Math.floor((100 * boxArea(candidate)) / boxArea(biggest));
+  const beside =
+    biggest.panel === undefined || biggest.panel === candidate.panel
+      ? "the strip's biggest character"
+      : `panel ${biggest.panel}'s character, the strip's biggest`;
+  return `character too small beside ${beside} (its box ${share} % of that one's: under a fifth, a strip's part is taken for a remnant, a sound effect's or a prop's; crop that panel if it is a character)`;
+}
+
+/**
+ * The characters of a webtoon strip's panels worth keeping, in order: those not {@link overshadowedReason
+ * overshadowed} by the strip's biggest character box; each overshadowed one is replaced by what `leftOut` makes
+ * of it and the reason (a rejection to list), or dropped where that is null (the default). A manga page's panels
+ * are framed: a small figure alone in its panel is that panel's character, and no panel's characters are
+ * weighed against another's (analyse-file.ts).
+ */
+export function strongestCandidates<T extends PanelCandidate>(
+  candidates: readonly T[],
+  leftOut: (candidate: T, reason: string) => T | null = () => null,
+): T[] {
+  const biggest = biggestCandidate(candidates);
+  return candidates.flatMap((c) => {
+    const reason = overshadowedReason(c, biggest);
+    if (reason === null) return [c];
+    const rejected = leftOut(c, reason);
+    return rejected ? [rejected] : [];
+  });
 }
