@@ -1,16 +1,17 @@
 // src/server/routes/loras/index.ts — deleting a LoRA (DELETE /api/loras/:id): refused while a queued or running
-// generate job uses it; else its row and its file go (with the converted copies a download kept beside it, and the
-// diffusers-format copies generation made under TOONLORA_HOME), and the job that trained it keeps its history. The other LoRA routes (list, upload, download, inspect) are in
-// routes/artifacts/.
-import { rm } from 'node:fs/promises';
-import type { FastifyInstance } from 'fastify';
+// generate job uses it, or while the train job that made it has not ended; else its row goes, then its files
+// (lora-files.ts: the file, the converted copies a download kept beside it, a trained LoRA's adapter and checkpoints
+// in its run folder) and the diffusers-format copies generation made under TOONLORA_HOME. The job that trained it
+// keeps its history (samples, loss, log). A file that cannot be removed is logged by path; the delete still answers
+// 204, as the LoRA is gone. The other LoRA routes (list, upload, download, inspect) are in routes/artifacts/.
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
 import { removeLoraCopies } from '../../../worker/lora-copies.js';
 import type { CacheOptions } from '../../../models/cache.js';
 import type { Artifact, Job } from '../../../schemas/api.js';
-import { errorResponseSchema, idParamsSchema, loraFormatSchema } from '../../../schemas/api.js';
-import { loraCopyPath } from '../../lora-downloads.js';
+import { errorResponseSchema, idParamsSchema } from '../../../schemas/api.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
+import { type Leftover, loraFiles, removePaths, runWeightPaths, trainRunFolder } from './lora-files.js';
 
 /** The 409 for a LoRA that generate jobs not done yet use: which ones, and what to do first. */
 export function loraInUse(lora: Artifact, jobs: readonly Job[]): ToonloraError {
@@ -26,15 +27,49 @@ export function loraInUse(lora: Artifact, jobs: readonly Job[]): ToonloraError {
   );
 }
 
-/** The stored file of a LoRA and every converted copy a download may have kept beside it (a peft folder too). */
-export function loraFiles(path: string, storedFormat: string): string[] {
-  const copies = loraFormatSchema.options.map((format) => loraCopyPath(path, format, storedFormat));
-  return [...new Set([path, ...copies])];
+/** The 409 for a LoRA whose train job has not ended (it records the LoRA, then frees its checkpoints' training
+ * state, or it was resumed): its run folder is still being written. */
+export function loraStillTraining(lora: Artifact, job: Job): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `LoRA ${lora.name} (${lora.id}) was made by train job ${job.id}, which is ${job.status}: it is still writing ` +
+      'its run folder. Wait for it to end (or cancel it), then delete the LoRA.',
+    { details: { jobIds: [job.id] } },
+  );
+}
+
+/** The server log's line for the files a delete left on disk. */
+export function leftoversMessage(lora: Artifact, leftovers: readonly Leftover[]): string {
+  const list = leftovers.map((l) => `${l.path} (${l.error})`).join(', ');
+  return `LoRA ${lora.name} (${lora.id}) was deleted, but ${leftovers.length === 1 ? 'this file stays' : 'these files stay'} on disk: ${list}. Remove ${leftovers.length === 1 ? 'it' : 'them'} by hand.`;
 }
 
 export interface LoraRouteOptions {
   /** Where generation keeps a LoRA's diffusers-format copies (the app's `modelCache`; default this process's). */
   modelCache?: CacheOptions;
+}
+
+function trainJobOf(app: FastifyInstance, lora: Artifact): Job | undefined {
+  if (!lora.jobId) return undefined;
+  try {
+    const job = app.jobStore.getJob(lora.jobId);
+    return job.kind === 'train' ? job : undefined;
+  } catch {
+    return undefined; // a job no longer stored holds nothing open
+  }
+}
+
+/** Removes the LoRA's files (a trained one's run weights too) and logs what stays; never throws. */
+async function removeLoraFiles(
+  lora: Artifact,
+  path: string,
+  runDir: string | null,
+  log: FastifyBaseLogger,
+): Promise<void> {
+  const storedFormat = typeof lora.meta.format === 'string' ? lora.meta.format : 'kohya';
+  const paths = [...loraFiles(path, storedFormat), ...(runDir ? await runWeightPaths(runDir) : [])];
+  const leftovers = await removePaths(paths);
+  if (leftovers.length > 0) log.warn({ loraId: lora.id, leftovers }, leftoversMessage(lora, leftovers));
 }
 
 export default async function loraRoutes(
@@ -50,7 +85,7 @@ export default async function loraRoutes(
         noContent: true,
         response: { 404: errorResponseSchema, 409: errorResponseSchema },
         summary:
-          'Deletes a LoRA: its file, the converted copies downloads kept and the diffusers-format copies generation made; the job that trained it stays in the history. 409 while a queued or running generate job uses it',
+          "Deletes a LoRA: its file, the converted copies downloads kept, the diffusers-format copies generation made and, for a trained LoRA, its run's adapter and checkpoints; the job that trained it stays in the history with its samples, loss and log. 409 while a queued or running generate job uses it, or while its train job has not ended",
         tags: ['loras'],
       }),
     },
@@ -67,10 +102,15 @@ export default async function loraRoutes(
         .flatMap((status) => app.jobStore.listJobs({ kind: 'generate', status }))
         .filter((job) => job.params.loraId === lora.id);
       if (using.length > 0) throw loraInUse(lora, using);
+      const train = trainJobOf(app, lora);
+      if (train && (train.status === 'running' || train.status === 'queued'))
+        throw loraStillTraining(lora, train);
       const path = app.catalog.artifactFilePath(lora.id);
+      const runDir = trainRunFolder(app.dataDir, lora.jobId, path);
+      // the row first: once it is gone no one lists or uses the LoRA, so a file that stays is only disk space
+      // (logged by path), and the user gets the 204 of a delete that is done
       app.catalog.removeArtifact(lora.id);
-      const storedFormat = typeof lora.meta.format === 'string' ? lora.meta.format : 'kohya';
-      for (const file of loraFiles(path, storedFormat)) await rm(file, { recursive: true, force: true });
+      await removeLoraFiles(lora, path, runDir, request.log);
       // no job uses the LoRA (the 409 above), so no worker request is loading these copies; a cache left behind is
       // only disk space (the row and the file are gone), so it does not fail the delete
       await removeLoraCopies(path, options.modelCache).catch((error: unknown) =>
