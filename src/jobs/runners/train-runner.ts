@@ -5,7 +5,7 @@
 // adapters but not their resume-only training state.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { basename, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { ToonloraError } from '../../errors.js';
 import type { Artifact } from '../../schemas/api-artifacts.js';
 import { checkBaseModelOnDisk } from '../../models/base-model.js';
@@ -96,6 +96,13 @@ export function createTrainRunner(deps: RunnerDeps, options: TrainRunnerOptions 
     const jobDir = jobRelDir(job.id);
     const datasetDir = resolveDataPath(deps.dataDir, `${jobDir}/train-data`);
     const runDir = resolveDataPath(deps.dataDir, `${jobDir}/${loraNameFor(character.name, job.id)}`);
+    // deleting the LoRA a job made removes its run's checkpoints (src/server/routes/loras): nothing to resume from
+    if (context.resume && !existsSync(join(runDir, 'checkpoints')))
+      throw new ToonloraError(
+        'TL_ERR_CONFLICT',
+        `train job ${job.id}: nothing to resume from: ${relative(deps.dataDir, runDir)}/checkpoints is gone (the LoRA ` +
+          'this job made was deleted, and its checkpoints with it). Start a new train job instead.',
+      );
     if (!context.resume || !existsSync(datasetDir)) {
       // The training copy of the dataset version: reviewed captions, excluded items left out; an image deleted
       // by hand fails the job here, naming its item, before the worker starts.
