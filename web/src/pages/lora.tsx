@@ -32,10 +32,16 @@ function formatValue(key: string, value: unknown): string | null {
   return formatMetaValue(key, value);
 }
 
-/** The question before a LoRA is deleted: what goes, what stays, and that it cannot be undone. */
+/** The question before a LoRA is deleted: what goes (a trained one's run weights too: DELETE /api/loras/:id), what
+ * stays, and that it cannot be undone. */
 export function deleteLoraQuestion(lora: Artifact): string {
-  const stays = lora.jobId ? ' The train job that made it stays in the job history.' : '';
-  return `Delete the LoRA ${lora.name}? Its file and the downloads converted from it are deleted from the server; this cannot be undone. Download it first to keep a copy.${stays}`;
+  const goes = lora.jobId
+    ? 'Its file, the copies converted from it (downloads, generation) and the weights its training kept (adapter, checkpoints) are'
+    : 'Its file and the copies converted from it (downloads, generation) are';
+  const stays = lora.jobId
+    ? ' The train job that made it stays in the job history, with its samples, loss and log.'
+    : '';
+  return `Delete the LoRA ${lora.name}? ${goes} deleted from the server; this cannot be undone. Download it first to keep a copy.${stays}`;
 }
 
 function MetadataTable({ data }: { data: Record<string, unknown> }) {
