@@ -3,7 +3,7 @@
 // file is removed, and the server log names the file that stays and why. Before, the reply was a 500 although the
 // LoRA was gone, the files after the failing one stayed, and nothing said which.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -15,7 +15,8 @@ import { RUN_WEIGHT_FILES, trainedLora } from './helpers/trained-lora.js';
 
 /** Whether `chattr +i` works here (root on a file system with the attribute): else the test says why it skips. */
 function chattrWorks(): boolean {
-  const probe = join(mkdtempSync(join(tmpdir(), 'chattr-probe-')), 'f');
+  const folder = mkdtempSync(join(tmpdir(), 'chattr-probe-'));
+  const probe = join(folder, 'f');
   writeFileSync(probe, 'x');
   try {
     execFileSync('chattr', ['+i', probe], { stdio: 'ignore' });
@@ -23,6 +24,8 @@ function chattrWorks(): boolean {
     return true;
   } catch {
     return false;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
   }
 }
 
