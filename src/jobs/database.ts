@@ -1,5 +1,7 @@
 // src/jobs/database.ts — opens the embedded SQLite database (better-sqlite3) and brings its schema
-// up to date with the numbered migrations. The only module that imports better-sqlite3.
+// up to date with the numbered migrations, first copying an older file (VACUUM INTO) so an older toonlora can still
+// open that copy. The only module that imports better-sqlite3.
+import { existsSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ToonloraError } from '../errors.js';
 import { damagedDatabaseError, databaseOpenError } from './database-open-errors.js';
@@ -7,10 +9,37 @@ import { MIGRATIONS } from './migrations.js';
 
 export type SqliteDatabase = Database.Database;
 
+/** What opening a database of an older schema did: its schema before and after, and the copy of the old file. */
+export interface DatabaseUpgrade {
+  path: string;
+  from: number;
+  to: number;
+  /** The consistent copy of the database as it was (`toonlora.db.schema-3.bak`), which the older toonlora opens. */
+  copy: string;
+}
+
+export interface OpenDatabaseOptions {
+  exclusive?: boolean;
+  /** Called once the migrations of a database of an older schema ran (never for a new or current one). */
+  onUpgraded?: (upgrade: DatabaseUpgrade) => void;
+}
+
+/** The server's start line for an upgraded database. */
+export function upgradeLine(upgrade: DatabaseUpgrade): string {
+  return (
+    `data folder upgraded: database schema ${upgrade.from} -> ${upgrade.to}; a copy of the old database is ` +
+    `${upgrade.copy} (older toonlora can open only that copy)`
+  );
+}
+
 /**
  * Opens (creating if needed) the database at `path` (`:memory:` for tests), turns on WAL and
  * foreign keys, and applies the migrations it has not seen yet. Throws TL_ERR_CONFIG when the file
  * was written by a newer toonlora (more migrations than this build knows).
+ *
+ * A file of an older schema (1 .. the newest - 1) is first copied, consistently (VACUUM INTO, WAL included), to
+ * `<file>.schema-<N>.bak` next to it (another free name when that exists), then migrated; `onUpgraded` then says so.
+ * A copy that fails (disk full) throws before any migration, as an open that refuses writes does.
  *
  * `exclusive` (the server's store): the connection takes SQLite's exclusive lock at once and holds it
  * until it closes (or its process dies), so a second server on the same data folder cannot recover,
@@ -21,7 +50,7 @@ export type SqliteDatabase = Database.Database;
  * TL_ERR_INPUT_INVALID naming it and what to do; a file or folder that refuses writes (permissions, `chattr +i`,
  * a read-only mount) the data folder's TL_ERR_OUTPUT_WRITE naming the path and the cause (database-open-errors.ts).
  */
-export function openDatabase(path: string, options: { exclusive?: boolean } = {}): SqliteDatabase {
+export function openDatabase(path: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
   let db: SqliteDatabase | undefined;
   try {
     db = new Database(path);
@@ -30,12 +59,44 @@ export function openDatabase(path: string, options: { exclusive?: boolean } = {}
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     if (path !== ':memory:') checkPages(db, path);
-    applyMigrations(db, path);
+    const from = schemaVersion(db);
+    const copy =
+      path !== ':memory:' && from > 0 && from < MIGRATIONS.length
+        ? copyOldDatabase(db, path, from)
+        : undefined;
+    const applied = applyMigrations(db, path);
+    if (copy && applied > 0) options.onUpgraded?.({ path, from, to: from + applied, copy });
     return db;
   } catch (error) {
     if (db?.open) db.close();
     throw databaseOpenError(error, path);
   }
+}
+
+const schemaVersion = (db: SqliteDatabase): number => Number(db.pragma('user_version', { simple: true }));
+
+/** `<path>.schema-<from>.bak`, or `.schema-<from>-2.bak`, `-3`, ... when taken: a name nothing has. */
+export function freeCopyPath(
+  path: string,
+  from: number,
+  exists: (at: string) => boolean = existsSync,
+): string {
+  const named = (n: number) => `${path}.schema-${from}${n === 1 ? '' : `-${n}`}.bak`;
+  let n = 1;
+  while (exists(named(n)) || exists(`${named(n)}-wal`)) n++;
+  return named(n);
+}
+
+/** A consistent copy of the open database (its WAL included) at a free name; a partial copy is removed. */
+function copyOldDatabase(db: SqliteDatabase, path: string, from: number): string {
+  const copy = freeCopyPath(path, from);
+  try {
+    db.prepare('VACUUM INTO ?').run(copy);
+  } catch (error) {
+    rmSync(copy, { force: true });
+    throw databaseOpenError(error, copy); // a full disk or a refused write names the copy
+  }
+  return copy;
 }
 
 /** SQLite may notice a cut-off file only when it reads the missing pages: read them all once (quick_check). */
@@ -62,7 +123,7 @@ function takeExclusiveLock(db: SqliteDatabase, path: string): void {
 
 /** Runs every migration after `user_version`, each in its own transaction; returns how many ran. */
 export function applyMigrations(db: SqliteDatabase, label = 'database'): number {
-  const current = Number(db.pragma('user_version', { simple: true }));
+  const current = schemaVersion(db);
   if (current > MIGRATIONS.length) {
     throw new ToonloraError(
       'TL_ERR_CONFIG',

@@ -7,9 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { CatalogStore } from '../../jobs/catalog-store.js';
 import { DATABASE_FILE } from '../../jobs/data-layout.js';
-import { openDatabase } from '../../jobs/database.js';
+import { openDatabase, upgradeLine } from '../../jobs/database.js';
 import { JobStore } from '../../jobs/job-store.js';
-import { reportInternalError } from './errors.js';
+import { operatorLine, reportInternalError } from './errors.js';
 
 export interface StoreOptions {
   /** The data folder (created when missing): database + every stored file. */
@@ -19,7 +19,11 @@ export interface StoreOptions {
 async function storePlugin(app: FastifyInstance, options: StoreOptions): Promise<void> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const db = openDatabase(join(dataDir, DATABASE_FILE), { exclusive: true }); // one server per data folder
+  const db = openDatabase(join(dataDir, DATABASE_FILE), {
+    exclusive: true, // one server per data folder
+    // an older toonlora's database: copied, then upgraded; its start line names the copy (the way back)
+    onUpgraded: (upgrade) => operatorLine(app.log, 'info', { upgrade }, upgradeLine(upgrade)),
+  });
   app.decorate('dataDir', dataDir);
   app.decorate('catalog', new CatalogStore(db, dataDir));
   app.decorate(
