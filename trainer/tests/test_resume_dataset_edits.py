@@ -2,12 +2,14 @@
 byte size, trains on the new data, so the resume warns naming those files (dataset_record.py hashes each image's bytes
 and caption). A checkpoint whose record predates the per-image hashes is still compared by names and sizes."""
 
+import shutil
+
 from helpers import make_pattern_dataset, training_config
 from PIL import Image
 
 from toonlora_trainer.config import parse_train_request
 from toonlora_trainer.data import scan_kohya_dataset
-from toonlora_trainer.dataset_record import dataset_changes, dataset_record
+from toonlora_trainer.dataset_record import dataset_changes, dataset_move_note, dataset_record
 from toonlora_trainer.train import run_training
 
 
@@ -85,3 +87,38 @@ def test_a_record_written_with_folder_blank_compares_with_either_spelling():
     assert dataset_changes(old, record({"5_sks girl/a.png": ["img", "cap"]})) == []
     assert dataset_changes(old, record({"5_sks girl/a.png": ["other", "cap"]})) == [
         "1 image(s) replaced or edited: `5_sks girl/a.png`"]
+
+
+def test_a_data_folder_copied_elsewhere_resumes_with_an_info_line_not_a_different_dataset_warning(tmp_path):
+    """The dataset and its run folder copied to another path (a data folder moved to a new disk), then resumed there:
+    the same images and captions, so no "different dataset" warning telling the user to resume with the original
+    (which they cannot: it is gone), only an info line naming both folders. Before, the path alone made it warn."""
+    dataset = make_pattern_dataset(tmp_path / "a" / "ds", images=2, repeats=1)
+    train(dataset, tmp_path / "a" / "run", training_config(steps=2))
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    shutil.rmtree(tmp_path / "a")
+    moved = tmp_path / "b" / "ds"
+    events = train(moved, tmp_path / "b" / "run", training_config(steps=3), resume=True)
+    logs = [(e.level, e.message) for e in events if e.type == "log"]
+    assert not [m for level, m in logs if level == "warn" and "different dataset" in m], logs
+    notes = [m for level, m in logs if level == "info" and "the dataset moved" in m]
+    assert len(notes) == 1, logs
+    assert notes[0].endswith(f": the dataset moved from {dataset} to {moved}, the same images and captions")
+    assert events[-1].type == "done"
+
+
+def test_another_folder_alone_is_no_change_but_is_named_with_a_real_one():
+    old = record({"5_sks girl/a.png": ["img", "cap"]})
+    moved = {**old, "path": "/e"}
+    assert dataset_changes(old, moved) == []
+    assert dataset_move_note(old, moved, "ck") == "resuming ck: the dataset moved from /d to /e, the same images and captions"
+    assert dataset_move_note(old, dict(old), "ck") is None  # not moved
+    edited = {**moved, "files": {"5_sks girl/a.png": ["img", "new"]}}
+    assert dataset_changes(old, edited) == ["the dataset folder was /d, now /e",
+                                            "the caption of 1 image(s) edited: `5_sks girl/a.png`"]
+    assert dataset_move_note(old, edited, "ck") is None  # the warning says it
+    no_files = {key: value for key, value in old.items() if key != "files"}
+    assert dataset_move_note(no_files, moved, "ck") == (
+        "resuming ck: the dataset moved from /d to /e, the same image names and sizes")
+    assert dataset_changes({**no_files, "fingerprint": "other"}, moved) == [
+        "the dataset folder was /d, now /e", "the same number of images, but files were renamed, replaced or edited"]

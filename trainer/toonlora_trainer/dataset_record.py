@@ -5,7 +5,8 @@ Every checkpoint stores a small record of its dataset (resolved folder, image co
 images' relative names and sizes, and per image a hash of its bytes and of the caption it trained with). `--resume`
 compares it with the dataset it is given and warns, naming what differs: resuming on other images (another trigger
 folder, images added, removed, replaced or edited, captions edited) is allowed, since a user may mean it, but should
-never pass unnoticed. A checkpoint whose record has no per-image hashes (before they were stored) is compared by names
+never pass unnoticed. The same images and captions in another folder (a data folder copied or moved) are not a
+change: the resume says so in an info line (dataset_move_note). A checkpoint whose record has no per-image hashes (before they were stored) is compared by names
 and sizes only; one from before the record was stored resumes without the check.
 
 Hashing every image's bytes costs about 1.5 s per 200 screenshots, on every run: the run folder keeps each image's
@@ -158,13 +159,12 @@ def _as_parent_spelling(record: dict) -> dict:
 def dataset_changes(old: dict | None, new: dict) -> list[str]:
     """What differs between the checkpoint's dataset record `old` and this run's `new`, one phrase each; empty when
     they match or `old` is None (a checkpoint from before records were stored). An `old` record without `files`
-    (before per-image hashes were stored) is compared by image names and sizes (`fingerprint`)."""
+    (before per-image hashes were stored) is compared by image names and sizes (`fingerprint`). Another folder alone
+    is no change (the images are named relative to it); with other changes it is named first."""
     if not old:
         return []
     old = _as_parent_spelling(old)
     changes = []
-    if old.get("path") != new["path"]:
-        changes.append(f"the dataset folder was {old.get('path')}, now {new['path']}")
     gone = sorted(set(old.get("folders", [])) - set(new["folders"]))
     added = sorted(set(new["folders"]) - set(old.get("folders", [])))
     if gone:
@@ -177,7 +177,21 @@ def dataset_changes(old: dict | None, new: dict) -> list[str]:
         changes += _file_changes(old["files"], new["files"], set(gone) | set(added))
     elif not changes and old.get("fingerprint") != new["fingerprint"]:
         changes.append("the same number of images, but files were renamed, replaced or edited")
+    if changes and old.get("path") != new["path"]:
+        changes.insert(0, f"the dataset folder was {old.get('path')}, now {new['path']}")
     return changes
+
+
+def dataset_move_note(old: dict | None, new: dict, folder: str) -> str | None:
+    """The --resume info line for a dataset that only moved (another folder, the same images and captions: a data
+    folder copied or moved), else None."""
+    if not old or dataset_changes(old, new):
+        return None
+    old = _as_parent_spelling(old)
+    if old.get("path") == new["path"]:
+        return None
+    same = "the same images and captions" if "files" in old else "the same image names and sizes"
+    return f"resuming {folder}: the dataset moved from {old.get('path')} to {new['path']}, {same}"
 
 
 def dataset_change_warning(old: dict | None, new: dict, folder: str) -> str | None:

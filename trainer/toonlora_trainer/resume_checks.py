@@ -15,7 +15,7 @@ from . import checkpoint as ckpt
 from .base_files import DEFAULT_BASE_MODEL, REGISTRY_BASE_ID
 from .config import TrainingConfig
 from .config_schema import ConfigError
-from .dataset_record import dataset_change_warning
+from .dataset_record import dataset_change_warning, dataset_move_note
 from .models import TINY
 from .protocol import Emit, Log
 from .setting_hints import setting_fix, user_value
@@ -145,6 +145,8 @@ def find_resume_point(run_dir: str, config: TrainingConfig, emit: Emit, dataset_
     check_resume_base(saved, config, folder, emit)
     if dataset_facts is not None and (warning := dataset_change_warning(saved.get("dataset"), dataset_facts, folder)):
         emit(Log("warn", warning))
+    elif dataset_facts is not None and (note := dataset_move_note(saved.get("dataset"), dataset_facts, folder)):
+        emit(Log("info", note))
     has_te = ckpt.has_text_encoder_adapter(folder)
     if has_te != config.train_text_encoder:
         raise ConfigError(
