@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { DEMO_DEFAULT_STEPS } from '../demo/run-demo.js';
+import { MIGRATIONS } from '../jobs/migrations.js';
+import { WORKER_PROTOCOL } from '../jobs/remote/protocol.js';
 import { generationConfigSchema, prepConfigSchema, trainingConfigSchema } from '../schemas/config.js';
 import { withCliTestIo } from './cli-test-io.js';
 import { buildProgram, runCli } from './program.js';
@@ -14,6 +16,10 @@ const repoRoot = join(import.meta.dirname, '..', '..');
 const packageVersion = (
   JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
+
+/** What --version prints: the package version, and the worker protocol and data schema (two builds may say the
+ * same package version; these say whether a worker and a server, or a data folder, go together). */
+const versionLine = `toonlora ${packageVersion} (worker protocol ${WORKER_PROTOCOL}, data schema ${MIGRATIONS.length})`;
 
 const io = withCliTestIo('toonlora-cli-tree-');
 
@@ -128,9 +134,21 @@ describe('help shows the config defaults the flags stand for', () => {
 });
 
 describe('version and bad usage', () => {
-  it.each([['--version'], ['-V']])('%s prints the package.json version', async (flag) => {
-    expect(await runCli([flag])).toBe(0);
-    expect(io.stdout.trim()).toBe(packageVersion);
+  it.each([['--version'], ['-V']])(
+    '%s prints the version, the worker protocol and the data schema',
+    async (flag) => {
+      expect(await runCli([flag])).toBe(0);
+      expect(io.stdout.trim()).toBe(versionLine);
+    },
+  );
+
+  it('--version --json prints them as one JSON object', async () => {
+    expect(await runCli(['--version', '--json'])).toBe(0);
+    expect(JSON.parse(io.stdout)).toEqual({
+      toonlora: packageVersion,
+      workerProtocol: WORKER_PROTOCOL,
+      dataSchema: MIGRATIONS.length,
+    });
   });
 
   it('help <command> exits 0', async () => {
@@ -217,13 +235,13 @@ describe('version and bad usage', () => {
 });
 
 describe('the real ./toonlora launcher', () => {
-  it('bare: usage on io.stderr, exit 2; --version: the package.json version, exit 0', () => {
+  it('bare: usage on io.stderr, exit 2; --version: the version line, exit 0', () => {
     const launcher = join(repoRoot, 'toonlora');
     const bare = spawnSync(launcher, [], { encoding: 'utf8', timeout: 60_000 });
     expect(bare.status).toBe(2);
     expect(bare.stderr).toContain('Usage: toonlora');
     const version = spawnSync(launcher, ['--version'], { encoding: 'utf8', timeout: 60_000 });
     expect(version.status).toBe(0);
-    expect(version.stdout.trim()).toBe(packageVersion);
+    expect(version.stdout.trim()).toBe(versionLine);
   });
 });

@@ -12,8 +12,8 @@ import { registerServe } from './commands/serve.js';
 import { registerSetup } from './commands/setup.js';
 import { registerTrain } from './commands/train.js';
 import { registerWorker } from './commands/worker.js';
-import { TOONLORA_VERSION } from '../version.js';
 import { unknownOptionHint } from './unknown-option-hint.js';
+import { VERSION_FACTS, versionLine, wantsJsonVersion } from './version-line.js';
 
 /** The whole CLI; `exitOverride` maps commander's usage errors to exit code 2. */
 export function buildProgram(): Command {
@@ -22,7 +22,11 @@ export function buildProgram(): Command {
       'Manga / webtoon screenshots of one character -> clean captioned dataset -> Stable Diffusion LoRA ' +
         '-> a file the WebUI, ComfyUI, Civitai and diffusers load -> images.',
     )
-    .version(TOONLORA_VERSION)
+    .version(
+      versionLine(),
+      '-V, --version',
+      'print the version, the worker protocol and the data schema (with --json: as JSON)',
+    )
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .exitOverride();
@@ -80,6 +84,10 @@ export function usageErrorMessage(commanderMessage: string, hint: string | null)
 
 /** Runs the CLI on argv; returns the process exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
+  if (wantsJsonVersion(argv)) {
+    process.stdout.write(`${JSON.stringify(VERSION_FACTS)}\n`);
+    return 0;
+  }
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });
