@@ -135,7 +135,7 @@ describe('an upload refused before the server read it all', () => {
     const older = await busyUpload(port, `${lease}/complete?steps=4`, 1024 ** 3, {});
     expect(refusal(older), JSON.stringify(older)).toEqual({
       status: 'HTTP/1.1 400 Bad Request',
-      message: expect.stringContaining('toonlora versions differ'),
+      message: expect.stringContaining('it sends no worker protocol version'),
     });
 
     // and through the worker's own client: the server's words, not a reset

@@ -60,16 +60,16 @@ describe('the worker protocol on the server', () => {
         });
       }
     });
-    const here = `toonlora ${TOONLORA_VERSION} (worker protocol ${WORKER_PROTOCOL})`;
+    const install = 'install the same toonlora on both (toonlora --version prints the protocol)';
     const olderLine =
-      `toonlora versions differ: worker old-a runs toonlora 0.0.1 (worker protocol ${WORKER_PROTOCOL - 1}), ` +
-      `the server runs ${here}; upgrade worker old-a to toonlora ${TOONLORA_VERSION} (toonlora --version on each)`;
+      `the toonlora on worker old-a is older than on the server: worker protocol ${WORKER_PROTOCOL - 1} on worker ` +
+      `old-a, ${WORKER_PROTOCOL} on the server (toonlora 0.0.1 on worker old-a, ${TOONLORA_VERSION} on the server); ${install}`;
     const newerLine =
-      `toonlora versions differ: worker new-b runs toonlora 9.9.9 (worker protocol ${WORKER_PROTOCOL + 1}), ` +
-      `the server runs ${here}; upgrade the server to toonlora 9.9.9 (toonlora --version on each)`;
+      `the toonlora on the server is older than on worker new-b: worker protocol ${WORKER_PROTOCOL} on the server, ` +
+      `${WORKER_PROTOCOL + 1} on worker new-b (toonlora 9.9.9 on worker new-b, ${TOONLORA_VERSION} on the server); ${install}`;
     const noneLine =
-      'toonlora versions differ: worker none-c runs an older toonlora that sends no worker protocol version, ' +
-      `the server runs ${here}; upgrade worker none-c to toonlora ${TOONLORA_VERSION} (toonlora --version on each)`;
+      'the toonlora on worker none-c is older than on the server: it sends no worker protocol version, the server ' +
+      `speaks worker protocol ${WORKER_PROTOCOL} (toonlora ${TOONLORA_VERSION} on the server); ${install}`;
     expect(replies.map((r) => [r.status, r.message])).toEqual([
       [400, olderLine],
       [400, olderLine],
@@ -105,7 +105,7 @@ describe('the worker protocol on the server', () => {
     expect(res.statusCode).toBe(400);
     expect(res.headers.connection).toBe('keep-alive'); // its body is read and dropped for a while (plugins/refused-body.ts)
     expect(res.json().error.message).toMatch(
-      /^toonlora versions differ: worker at [\d.:a-f]+ runs an older toonlora that sends no worker protocol version/,
+      /^the toonlora on worker at [\d.:a-f]+ is older than on the server: it sends no worker protocol version/,
     );
   }, 60_000);
 
@@ -121,7 +121,7 @@ describe('the worker protocol on the server', () => {
     };
     const error = await new WorkerClient(url, undefined, older).claim('gpu-old', 0).catch((e: unknown) => e);
     expect(permanentClaimError(error, url)?.message).toMatch(
-      /^the server refused this worker's request \(400: POST \/api\/worker\/claim: toonlora versions differ: worker gpu-old runs an older toonlora that sends no worker protocol version, .*; upgrade worker gpu-old to toonlora /,
+      /^the server refused this worker's request \(400: POST \/api\/worker\/claim: the toonlora on worker gpu-old is older than on the server: it sends no worker protocol version, .*; install the same toonlora on both \(toonlora --version prints the protocol\)\)/,
     );
     // the same client with the headers claims (nothing offered: 204)
     expect(await new WorkerClient(url).claim('gpu-new', 0)).toBeUndefined();

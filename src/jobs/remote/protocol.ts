@@ -3,8 +3,8 @@
 // checkpoint the server keeps for a resume on any worker, the end of a run. zod schemas, types derived from them; both sides and the OpenAPI document read them from here.
 //
 // WORKER_PROTOCOL: the worker sends it (and its toonlora version) on every /api/worker request, the server answers
-// with its own; either side refuses another number, naming both toonlora versions and which to upgrade. Bump it for
-// a change one side of another version would refuse or misread: a field added to a request body (the bodies are
+// with its own; either side refuses another number, naming both protocols, which side is older and both toonlora
+// versions. Bump it for a change one side of another version would refuse or misread: a field added to a request body (the bodies are
 // strict), a field removed or renamed, a type, unit or meaning changed, a route or method changed or removed, a
 // body's encoding changed. Do not bump it for a new optional reply field the other side ignores, a new route only
 // newer workers call, wording of messages or logs, or limits (sizes, times): those work across versions.
@@ -53,22 +53,41 @@ export function peerVersion(get: (name: string) => string | string[] | null | un
 export const sameProtocol = (peer: PeerVersion): boolean => peer.protocol === WORKER_PROTOCOL;
 
 /**
- * The one line both sides say when the protocols differ: both toonlora versions and which side to upgrade (the one
- * with the older protocol; a side that sends none is older than any). `workerName` names the worker (server side).
+ * The one line both sides say when the protocols differ: which side's toonlora is older (the one with the older
+ * protocol; a side that sends none is older than any), both protocols (what differs: two builds may both say the same
+ * toonlora version), the toonlora versions they said, and to install the same toonlora on both. `workerName` names
+ * the worker (server side).
  */
 export function protocolMismatchLine(worker: PeerVersion, server: PeerVersion, workerName?: string): string {
   const named = workerName ? `worker ${workerName}` : 'the worker';
-  const runs = (who: string, peer: PeerVersion, sendsNone: string) =>
-    peer.protocol === null
-      ? `${who} runs an older toonlora${peer.version ? ` (${peer.version})` : ''} that ${sendsNone} no worker protocol version`
-      : `${who} runs toonlora ${peer.version ?? '(version not said)'} (worker protocol ${peer.protocol})`;
   const workerOlder = (worker.protocol ?? 0) < (server.protocol ?? 0);
-  const [older, newer] = workerOlder ? [named, server] : ['the server', worker];
-  const target = newer.version ? `toonlora ${newer.version}` : 'the same toonlora version';
+  const [older, newer] = workerOlder
+    ? [
+        { name: named, peer: worker, none: 'sends' },
+        { name: 'the server', peer: server },
+      ]
+    : [
+        { name: 'the server', peer: server, none: 'answers' },
+        { name: named, peer: worker },
+      ];
+  const protocols =
+    older.peer.protocol === null
+      ? `it ${older.none} no worker protocol version, ${newer.name} speaks worker protocol ${newer.peer.protocol}`
+      : `worker protocol ${older.peer.protocol} on ${older.name}, ${newer.peer.protocol} on ${newer.name}`;
   return (
-    `toonlora versions differ: ${runs(named, worker, 'sends')}, ${runs('the server', server, 'answers')}; ` +
-    `upgrade ${older} to ${target} (toonlora --version on each)`
+    `the toonlora on ${older.name} is older than on ${newer.name}: ${protocols}${versionsSaid(worker, server, named)}; ` +
+    'install the same toonlora on both (toonlora --version prints the protocol)'
   );
+}
+
+/** ` (toonlora A on the worker, B on the server)`, ` (both say toonlora A)`, one of them, or nothing. */
+function versionsSaid(worker: PeerVersion, server: PeerVersion, named: string): string {
+  if (worker.version && worker.version === server.version) return ` (both say toonlora ${worker.version})`;
+  const said = [
+    worker.version ? `${worker.version} on ${named}` : null,
+    server.version ? `${server.version} on the server` : null,
+  ].filter((part) => part !== null);
+  return said.length > 0 ? ` (toonlora ${said.join(', ')})` : '';
 }
 
 /** A worker's name, as jobs and the server log show it (`gpu-box-2`). */

@@ -131,7 +131,7 @@ describe('the worker protocol, on the worker', () => {
     return { url, seen };
   }
 
-  it('sends its protocol and version, and is refused by a newer server, naming both and to upgrade the worker', async () => {
+  it('sends its protocol and version, and is refused by a newer server, naming both protocols and that the worker is older', async () => {
     const { url, seen } = await answering({
       [PROTOCOL_HEADER]: String(WORKER_PROTOCOL + 1),
       [VERSION_HEADER]: '9.9.9',
@@ -142,20 +142,21 @@ describe('the worker protocol, on the worker', () => {
     expect(error).toBeInstanceOf(ProtocolMismatchError);
     expect(error).toMatchObject({ code: 'TL_ERR_USAGE', exitCode: 2 });
     expect((error as Error).message).toBe(
-      `${url}: toonlora versions differ: the worker runs toonlora ${TOONLORA_VERSION} (worker protocol ${WORKER_PROTOCOL}), ` +
-        `the server runs toonlora 9.9.9 (worker protocol ${WORKER_PROTOCOL + 1}); upgrade the worker to toonlora 9.9.9 ` +
-        '(toonlora --version on each).',
+      `${url}: the toonlora on the worker is older than on the server: worker protocol ${WORKER_PROTOCOL} on the ` +
+        `worker, ${WORKER_PROTOCOL + 1} on the server (toonlora ${TOONLORA_VERSION} on the worker, 9.9.9 on the server); ` +
+        'install the same toonlora on both (toonlora --version prints the protocol).',
     );
     // the worker's loop ends on it (as for a server without --remote-workers), in its own words
     expect(permanentClaimError(error, url)).toBe(error);
   }, 30_000);
 
-  it('refuses an older server that answers no protocol (even a 200), naming to upgrade the server', async () => {
+  it('refuses an older server that answers no protocol (even a 200), naming the server as older', async () => {
     const { url } = await answering({});
     const error = await new WorkerClient(url).events('lease1', []).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolMismatchError);
     expect((error as Error).message).toContain(
-      `the server runs an older toonlora that answers no worker protocol version; upgrade the server to toonlora ${TOONLORA_VERSION}`,
+      'the toonlora on the server is older than on the worker: it answers no worker protocol version, the worker ' +
+        `speaks worker protocol ${WORKER_PROTOCOL} (toonlora ${TOONLORA_VERSION} on the worker); install the same toonlora on both`,
     );
     expect(permanentClaimError(error, url)).toBe(error);
   }, 30_000);
