@@ -1,6 +1,6 @@
-// src/jobs/remote/remote-run.test.ts — a resume from the server's checkpoint on another worker: the trainer's
-// "different dataset" warning for a dataset only in another folder (each worker's own download) becomes an info
-// line; a warning that names a real change stays.
+// src/jobs/remote/remote-run.test.ts — a resume from the server's checkpoint on another worker: the trainer's info
+// line for a dataset only in another folder (each worker's own download) is said in the worker's terms; a warning
+// that names a real change stays.
 import { describe, expect, it } from 'vitest';
 import { datasetFolderNote } from './remote-run.js';
 
@@ -13,10 +13,15 @@ const warning = (changes: string) => ({
 });
 
 describe('datasetFolderNote', () => {
-  it('makes the warning for a dataset only in another folder an info line, and keeps any other', () => {
-    expect(
-      datasetFolderNote(warning('the dataset folder was /w/a/j1/train-data, now /w/b/j1/train-data')),
-    ).toEqual({
+  it("says the trainer's line for a dataset only in another folder in the worker's terms, and keeps any other", () => {
+    const moved = {
+      type: 'log' as const,
+      level: 'info' as const,
+      message:
+        'resuming /w/b/j1/Mina/checkpoints/step-000004: the dataset moved from /w/a/j1/train-data to ' +
+        '/w/b/j1/train-data, the same images and captions',
+    };
+    expect(datasetFolderNote(moved)).toEqual({
       type: 'log',
       level: 'info',
       message:

@@ -75,18 +75,18 @@ interface StartPoint {
 
 const info = (message: string): LeaseEvent => ({ type: 'log', level: 'info', message });
 
-/** The trainer's resume warning (trainer/toonlora_trainer/dataset_record.py) when the one change it finds is the
- * dataset's folder. */
+/** The trainer's resume line (trainer/toonlora_trainer/dataset_record.py dataset_move_note) when the dataset only
+ * moved: the same images and captions in another folder. */
 const ONLY_FOLDER_CHANGED =
-  /^resuming (.+) on a different dataset than it was trained on: the dataset folder was (.+), now ([^;]+)\. The run goes on with this dataset; resume with the original one to continue the same training\.$/;
+  /^resuming (.+): the dataset moved from (.+) to (.+), the same (?:images and captions|image names and sizes)$/;
 
 /**
- * On a resume from the server's checkpoint, the trainer's "different dataset" warning when only the folder differs
- * becomes an info line: the checkpoint may have been trained on another worker, whose copy of the same dataset was
- * in its own work folder. Any other event (a real change of images or captions) is kept as it is.
+ * On a resume from the server's checkpoint, the trainer's "the dataset moved" info line says it in the worker's
+ * terms: the checkpoint may have been trained on another worker, whose copy of the same dataset was in its own work
+ * folder. Any other event (a "different dataset" warning for a real change of images or captions) is kept as it is.
  */
 export function datasetFolderNote(event: LeaseEvent): LeaseEvent {
-  if (event.type !== 'log' || event.level !== 'warn') return event;
+  if (event.type !== 'log' || event.level !== 'info') return event;
   const match = ONLY_FOLDER_CHANGED.exec(event.message);
   if (!match) return event;
   return info(
