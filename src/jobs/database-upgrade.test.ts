@@ -73,6 +73,20 @@ describe('opening an older database', () => {
     expect(readdirSync(dir).filter((name) => name.endsWith('.bak'))).toEqual(['toonlora.db.schema-3.bak']);
   });
 
+  it('a server killed with rows only in its WAL: the copy holds them (not a copy of the main file alone)', () => {
+    const built = join(freshDir(), 'toonlora.db');
+    oldDatabase(built, 3);
+    const live = new Database(built);
+    live.pragma('wal_autocheckpoint = 0');
+    live.prepare("UPDATE characters SET name = 'Rin'").run();
+    const path = join(freshDir(), 'toonlora.db');
+    copyFileSync(built, path); // as kill -9 leaves it: the main file and its WAL
+    copyFileSync(`${built}-wal`, `${path}-wal`);
+    live.close();
+    expect(openCollecting(path).map((upgrade) => upgrade.from)).toEqual([3]);
+    expect(readBack(`${path}.schema-3.bak`)).toEqual({ schema: 3, names: ['Rin'] });
+  });
+
   it('never overwrites an existing copy: takes the next free name', () => {
     const dir = freshDir();
     const path = join(dir, 'toonlora.db');
