@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hatchLines, hatchPage, textLine } from '../../test/helpers/hatching.js';
 import { makeRgb, WHITE } from '../../test/helpers/images.js';
+import type { RgbImage } from '../vision/image.js';
 import { renderSvgToRgb } from '../vision/sharp-io.js';
 import type { TextRegion } from './stage-types.js';
 import {
@@ -182,4 +183,143 @@ describe('cross-hatching is not text', () => {
       expect(repeatResidue(lettered, span, edgeDensity), word).toBe(MAX_REPEAT_RESIDUE);
     }
   }, 60_000);
+});
+
+/** A 200 x 200 page of `ground` with an 80 x 80 patch at (60, 60) drawn by `patch` (patch coordinates) over white. */
+const patchPage = (patch: string, ground = '#fff') =>
+  renderSvgToRgb(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><rect width="200" height="200" fill="${ground}"/><svg x="60" y="60" width="80" height="80"><rect width="80" height="80" fill="#fff"/>${patch}</svg></svg>`,
+  );
+const patchBox = { x: 60, y: 60, width: 80, height: 80 };
+const patchCrossHatch = (a: number, spacing: number, thick: number) =>
+  hatchLines(80, 80, a, spacing, thick) + hatchLines(80, 80, a + 90, spacing, thick);
+/** Dark dots `spacing` px apart, radius `r` (screentone). */
+const dots = (spacing: number, r: number) =>
+  `<defs><pattern id="dots" width="${spacing}" height="${spacing}" patternUnits="userSpaceOnUse"><circle cx="${spacing / 2}" cy="${spacing / 2}" r="${r}" fill="#000"/></pattern></defs><rect width="80" height="80" fill="url(#dots)"/>`;
+
+describe('cross-hatching and screentone on a light panel (white around them) are not text', () => {
+  it("the review's repro: dense cross-hatching with white around it is refused, as on a grey ground", async () => {
+    for (const ground of ['#fff', '#888']) {
+      const evidence = textEvidence(await patchPage(patchCrossHatch(45, 4, 2), ground), patchBox);
+      // white around, mostly ink inside: judged by its strokes, which run two ways
+      expect(evidence.insideLight, ground).toBeLessThan(0.45);
+      expect(evidence.strokeCoherence, ground).toBeLessThan(MAX_STROKE_COHERENCE);
+      // before: on white the repeat was not measured (null) and the patch passed as text
+      expect(evidence.repeatResidue, ground).toBe(0);
+      expect(looksLikeText(evidence), ground).toBe(false);
+    }
+  }, 60_000);
+
+  it('refuses sparser cross-hatching and screentone whose inside is mostly white (as light as a bubble)', async () => {
+    const patches: [string, string][] = [
+      ['cross-hatching 45° 6 px apart, 1 px', patchCrossHatch(45, 6, 1)],
+      ['cross-hatching 0° 11 px apart, 2 px', patchCrossHatch(0, 11, 2)],
+      ['cross-hatching 30° 11 px apart, 3 px', patchCrossHatch(30, 11, 3)],
+      ['dots 5 px apart, r 1', dots(5, 1)],
+      ['dots 6 px apart, r 1.5', dots(6, 1.5)],
+      ['dots 8 px apart, r 2', dots(8, 2)],
+    ];
+    for (const [name, patch] of patches) {
+      const evidence = textEvidence(await patchPage(patch), patchBox);
+      expect(evidence.ringLight, name).toBe(1);
+      expect(evidence.insideLight, name).toBeGreaterThanOrEqual(0.45); // the bubble rule alone kept it
+      expect(evidence.repeatResidue, name).toBeLessThan(MAX_REPEAT_RESIDUE);
+      expect(looksLikeText(evidence), name).toBe(false);
+    }
+  }, 60_000);
+
+  it('keeps Latin capitals and Hangul in a bubble: they do not repeat two ways', async () => {
+    for (const word of WORDS)
+      for (const weight of ['normal', 'bold']) {
+        const evidence = textEvidence(
+          await page(textLine(word, 20, 75, 32, '#000', weight), '#fff'),
+          lineBox,
+        );
+        expect(evidence.ringLight, word).toBeGreaterThan(0.7);
+        expect(evidence.repeatResidue, word).toBe(MAX_REPEAT_RESIDUE);
+        expect(looksLikeText(evidence), word).toBe(true);
+      }
+  }, 60_000);
+
+  it('keeps letters too faint for a stroke edge on a bubble (nothing to repeat), as before', () => {
+    const faint = makeRgb(100, 60, (x, y) => (stroke(x, y) ? [210, 210, 210] : WHITE));
+    const evidence = textEvidence(faint, box);
+    expect(evidence.edgeDensity).toBe(0);
+    expect(evidence.repeatResidue).toBeNull();
+    expect(looksLikeText(evidence)).toBe(true);
+  });
+
+  it('refuses to judge evidence that needs its repeat residue and has none', () => {
+    const evidence = { ringLight: 1, insideLight: 0.25, edgeDensity: 0.5, strokeCoherence: 0.09 };
+    expect(() => looksLikeText({ ...evidence, repeatResidue: null })).toThrow(/repeat residue/);
+    expect(looksLikeText({ ...evidence, repeatResidue: 0 })).toBe(false);
+    expect(looksLikeText({ ...evidence, repeatResidue: MAX_REPEAT_RESIDUE })).toBe(true);
+  });
+});
+
+/** The repeat residue counted plainly (every pixel, row by row, no early stop), capped as repeatResidue is. */
+function plainRepeatResidue(image: RgbImage, box: typeof lineBox, edgeDensity: number): number {
+  const { x: x0, y: y0, width: w, height: h } = box;
+  const reach = Math.min(24, Math.floor(w / 2), Math.floor(h / 2));
+  const at = (x: number, y: number, c: number) =>
+    image.data[((y0 + y) * image.width + x0 + x) * 3 + c] as number;
+  const shifts: { dx: number; dy: number; residue: number }[] = [];
+  for (let dy = 0; dy <= reach; dy++)
+    for (let dx = -reach; dx <= reach; dx++) {
+      if ((dy === 0 && dx <= 0) || dx * dx + dy * dy < 9) continue;
+      const differs = new Set<number>();
+      const counted = new Set<number>();
+      for (let y = 0; y + dy < h; y++)
+        for (let x = Math.max(0, -dx); x < Math.min(w, w - dx); x++) {
+          counted.add(y * w + x).add((y + dy) * w + x + dx);
+          if ([0, 1, 2].some((c) => Math.abs(at(x, y, c) - at(x + dx, y + dy, c)) >= 64))
+            differs.add(y * w + x).add((y + dy) * w + x + dx);
+        }
+      shifts.push({
+        dx,
+        dy,
+        residue: Math.min(MAX_REPEAT_RESIDUE, differs.size / counted.size / edgeDensity),
+      });
+    }
+  const best = shifts.reduce((a, b) => (b.residue < a.residue ? b : a));
+  const across = shifts
+    .filter(
+      (s) =>
+        Math.abs(s.dx * best.dy - s.dy * best.dx) / Math.hypot(s.dx, s.dy) / Math.hypot(best.dx, best.dy) >=
+        0.5,
+    )
+    .reduce((a, s) => Math.min(a, s.residue), MAX_REPEAT_RESIDUE);
+  return Math.max(best.residue, across);
+}
+
+describe('repeatResidue', () => {
+  it('is the plain count: comparing the ink first only stops a count sooner', async () => {
+    const small = { x: 40, y: 45, width: 90, height: 34 };
+    const span = { x0: small.x, y0: small.y, x1: small.x + small.width, y1: small.y + small.height };
+    for (const [name, body, ground] of [
+      ['cross-hatching', crossHatch(45, -45, 6, 2), undefined],
+      [
+        'a row of dots over cross-hatching (0.09: between 0 and the cap)',
+        crossHatch(45, -45, 6, 1) + textLine('. . . . . .', 20, 75, 32, '#000'),
+        undefined,
+      ],
+      ['letters on paper', textLine('WHAT?! NO', 20, 75, 32, '#000'), '#fff'],
+      [
+        'letters over cross-hatching',
+        crossHatch(30, 120, 8, 1) + textLine('같이 가자', 20, 75, 32, '#000', 'bold'),
+        undefined,
+      ],
+      [
+        'a row of one glyph over cross-hatching',
+        crossHatch(45, -45, 11, 1) + textLine('ㅋㅋㅋㅋ', 20, 75, 32, '#000'),
+        undefined,
+      ],
+    ] as const) {
+      const image = await page(body, ground);
+      const { edgeDensity } = textEvidence(image, small);
+      expect(repeatResidue(image, span, edgeDensity), name).toBe(
+        plainRepeatResidue(image, small, edgeDensity),
+      );
+    }
+  }, 120_000);
 });

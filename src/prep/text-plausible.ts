@@ -4,7 +4,7 @@
 // the box and mostly light inside it: a head with a black hair cap on a light background is light only
 // around), or is drawn in dense high-contrast strokes running several ways (letters); a region with
 // neither, whose strokes all run one way (hatching, hair strands), or whose pattern repeats itself along
-// two directions (cross-hatching, screentone) is refused (left in the image). Pure.
+// two directions (cross-hatching, screentone; on a bubble or not) is refused (left in the image). Pure.
 import type { Box, RgbImage } from '../vision/image.js';
 import type { TextRegion } from './stage-types.js';
 
@@ -55,7 +55,7 @@ const REPEAT_CHANNEL_STEP = 64;
 /** Two shifts run two ways when the sine of the angle between them is at least this (30°). */
 const REPEAT_MIN_SINE = 0.5;
 /**
- * A region not on a bubble is art when its pattern repeats along two directions: shifted by some
+ * A region is art when its pattern repeats along two directions, on a bubble or not: shifted by some
  * vector, and by another at least 30° from it, at most this share of the region's stroke-edge density
  * of its pixels differs from the shifted copy (a channel by 64 or more). Cross-hatching and screentone
  * repeat; letters do not, and a row of one glyph (ㅋㅋㅋ, !!!) repeats one way only. Measured without
@@ -63,7 +63,10 @@ const REPEAT_MIN_SINE = 0.5;
  * 0-150°, 4-11 px apart, 1-3 px thick 0.00-0.21; Latin capitals and Hangul on paper or skin 0.99-2.3,
  * over parallel or cross-hatching 0.41-1.36, over screentone dots 3-8 px apart above the cap; a row of
  * dots over cross-hatching 0.05-0.14 (refused). Hand-drawn hatching whose lines wander by 1 px or more
- * does not repeat exactly (0.60) and is not caught.
+ * does not repeat exactly (0.60) and is not caught. On white paper (a light ring, often a light inside:
+ * what the bubble rule alone kept as text), boxes 80 x 80: cross-hatching at 0-120°, 4-11 px apart,
+ * 1-3 px thick 0.00-0.30 (one at the cap: 11 px apart, 1 px thick), screentone dots 3-8 px apart 0.00;
+ * Latin capitals and Hangul on paper 0.99+ (text-plausible.test.ts).
  */
 export const MAX_REPEAT_RESIDUE = 0.3;
 
@@ -77,10 +80,11 @@ const isPaper = (image: RgbImage, i: number) =>
   Math.min(image.data[i * 3] as number, image.data[i * 3 + 1] as number, image.data[i * 3 + 2] as number) >=
   PAPER_MIN_CHANNEL;
 
-/** What a region's pixels say: the light share of its ring, the stroke-edge density inside it, how
- * much those edges run one way (see MAX_STROKE_COHERENCE) and how well it repeats itself along two
- * directions (see MAX_REPEAT_RESIDUE: null where the first three already decide, at most
- * MAX_REPEAT_RESIDUE: a region that does not repeat reads as that). */
+/** What a region's pixels say: the light share of its ring and of its box, the stroke-edge density
+ * inside it, how much those edges run one way (see MAX_STROKE_COHERENCE) and how well it repeats itself
+ * along two directions (see MAX_REPEAT_RESIDUE: null where the other rules already decide, measured
+ * wherever they would keep a region with strokes; at most MAX_REPEAT_RESIDUE: a region that does not
+ * repeat reads as that). */
 export interface TextEvidence {
   readonly ringLight: number;
   readonly insideLight: number;
@@ -96,40 +100,89 @@ interface Span {
   readonly y1: number;
 }
 
+/** A pixel is compared first when its luminance is this far (0..255) from the span's commonest. */
+const INK_LUMA_STEP = 32;
+
 /**
- * The share of the pixels in `span` that differ from their copy `dx, dy` away (either way), over
- * `edgeDensity`, capped at MAX_REPEAT_RESIDUE (the count stops there). `state` is scratch, one byte a pixel.
+ * A span's pixels copied out (RGB, row by row), the ink among them (far from the commonest luminance:
+ * letters on paper, lines on a tone) and its list. `state` is scratch, a byte a pixel.
  */
-function shiftResidue(
-  image: RgbImage,
-  span: Span,
-  dx: number,
-  dy: number,
-  edgeDensity: number,
-  state: Uint8Array,
-) {
-  const { x0, y0, x1, y1 } = span;
-  const w = x1 - x0;
-  const h = y1 - y0;
+interface SpanPixels {
+  readonly w: number;
+  readonly h: number;
+  readonly rgb: Uint8Array;
+  readonly ink: Uint8Array;
+  readonly inkList: Int32Array;
+  readonly state: Uint8Array;
+}
+
+/** Whether pixels i and j of `rgb` differ: a channel by REPEAT_CHANNEL_STEP or more. */
+const differs = (rgb: Uint8Array, i: number, j: number) =>
+  Math.abs((rgb[i * 3] as number) - (rgb[j * 3] as number)) >= REPEAT_CHANNEL_STEP ||
+  Math.abs((rgb[i * 3 + 1] as number) - (rgb[j * 3 + 1] as number)) >= REPEAT_CHANNEL_STEP ||
+  Math.abs((rgb[i * 3 + 2] as number) - (rgb[j * 3 + 2] as number)) >= REPEAT_CHANNEL_STEP;
+
+/** The pixels of `span` in `image`, ready for shiftResidue (see SpanPixels). */
+function spanPixels(image: RgbImage, span: Span): SpanPixels {
+  const w = Math.max(0, span.x1 - span.x0);
+  const h = Math.max(0, span.y1 - span.y0);
+  const rgb = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    const from = ((y + span.y0) * image.width + span.x0) * 3;
+    rgb.set(image.data.subarray(from, from + w * 3), y * w * 3);
+  }
+  const lumas = new Float32Array(w * h);
+  const bins = new Uint32Array(16);
+  for (let i = 0; i < w * h; i++) {
+    lumas[i] =
+      0.299 * (rgb[i * 3] as number) +
+      0.587 * (rgb[i * 3 + 1] as number) +
+      0.114 * (rgb[i * 3 + 2] as number);
+    const bin = Math.min(15, Math.floor((lumas[i] as number) / 16));
+    bins[bin] = (bins[bin] as number) + 1;
+  }
+  const commonest = bins.indexOf(Math.max(...bins)) * 16 + 8;
+  const ink = new Uint8Array(w * h);
+  const list: number[] = [];
+  for (let i = 0; i < w * h; i++)
+    if (Math.abs((lumas[i] as number) - commonest) >= INK_LUMA_STEP) {
+      ink[i] = 1;
+      list.push(i);
+    }
+  return { w, h, rgb, ink, inkList: Int32Array.from(list), state: new Uint8Array(w * h) };
+}
+
+/**
+ * The share of the span's pixels that differ (a channel by REPEAT_CHANNEL_STEP or more) from their copy
+ * `dx, dy` away (either way), over `edgeDensity`, capped at MAX_REPEAT_RESIDUE (the count stops there).
+ * Each pixel is compared once with its copy ahead: the ink first, where letters differ from their copy,
+ * so a shift that does not repeat reaches the cap after a few of them; then the rest. The order changes
+ * only how soon the count stops, never the residue.
+ */
+function shiftResidue(px: SpanPixels, dx: number, dy: number, edgeDensity: number) {
+  const { w, h, rgb, ink, inkList, state } = px;
   // the pixels with a copy inside: those whose +shift or -shift lies in the span
   const area = (a: number, b: number) => Math.max(0, a) * Math.max(0, b);
   const ax = Math.abs(dx);
   const counted = 2 * area(w - ax, h - dy) - area(w - 2 * ax, h - 2 * dy);
   state.fill(0);
   let differing = 0;
-  const data = image.data;
+  const shift = dy * w + dx;
+  for (let k = 0; k < inkList.length; k++) {
+    const i = inkList[k] as number;
+    const x = i % w;
+    const j = i + shift;
+    if (x + dx < 0 || x + dx >= w || j >= w * h || !differs(rgb, i, j)) continue;
+    differing += 2 - (state[i] as number) - (state[j] as number);
+    state[i] = 1;
+    state[j] = 1;
+    if (differing / counted / edgeDensity >= MAX_REPEAT_RESIDUE) return MAX_REPEAT_RESIDUE;
+  }
   for (let y = 0; y + dy < h; y++)
     for (let x = Math.max(0, -dx); x < Math.min(w, w - dx); x++) {
-      const p = ((y + y0) * image.width + x + x0) * 3;
-      const q = ((y + dy + y0) * image.width + x + dx + x0) * 3;
-      if (
-        Math.abs((data[p] as number) - (data[q] as number)) < REPEAT_CHANNEL_STEP &&
-        Math.abs((data[p + 1] as number) - (data[q + 1] as number)) < REPEAT_CHANNEL_STEP &&
-        Math.abs((data[p + 2] as number) - (data[q + 2] as number)) < REPEAT_CHANNEL_STEP
-      )
-        continue;
       const i = y * w + x;
-      const j = i + dy * w + dx;
+      const j = i + shift;
+      if (ink[i] || !differs(rgb, i, j)) continue;
       differing += 2 - (state[i] as number) - (state[j] as number);
       state[i] = 1;
       state[j] = 1;
@@ -147,12 +200,12 @@ export function repeatResidue(image: RgbImage, span: Span, edgeDensity: number):
   const w = span.x1 - span.x0;
   const h = span.y1 - span.y0;
   const reach = Math.min(REPEAT_MAX_SHIFT, Math.floor(w / 2), Math.floor(h / 2));
-  const state = new Uint8Array(Math.max(0, w * h));
+  const px = spanPixels(image, span);
   const shifts: { dx: number; dy: number; residue: number }[] = [];
   for (let dy = 0; dy <= reach; dy++)
     for (let dx = -reach; dx <= reach; dx++) {
       if ((dy === 0 && dx <= 0) || dx * dx + dy * dy < REPEAT_MIN_SHIFT ** 2) continue;
-      shifts.push({ dx, dy, residue: shiftResidue(image, span, dx, dy, edgeDensity, state) });
+      shifts.push({ dx, dy, residue: shiftResidue(px, dx, dy, edgeDensity) });
     }
   let best = shifts[0];
   for (const s of shifts) if (best && s.residue < best.residue) best = s;
@@ -164,6 +217,23 @@ export function repeatResidue(image: RgbImage, span: Span, edgeDensity: number):
     if (sine >= REPEAT_MIN_SINE && s.residue < across) across = s.residue;
   }
   return Math.max(best.residue, across);
+}
+
+type Measured = Omit<TextEvidence, 'repeatResidue'>;
+
+/** Whether a region is on a bubble: paper around its box and mostly paper inside (see BUBBLE_INSIDE_MIN_LIGHT). */
+const onBubble = (e: Measured) =>
+  e.ringLight >= BUBBLE_RING_MIN_LIGHT && e.insideLight >= BUBBLE_INSIDE_MIN_LIGHT;
+
+/**
+ * What the rules before the repeat residue say: `art` (strokes all one way; off a bubble, too few strokes
+ * for letters), `text` (on a bubble, no stroke edge at all: letters too faint for one; nothing to repeat)
+ * or `repeat`: the repeat residue decides (textEvidence measures it only then).
+ */
+function verdictBeforeRepeat(e: Measured): 'art' | 'text' | 'repeat' {
+  if (e.strokeCoherence >= MAX_STROKE_COHERENCE) return 'art';
+  if (onBubble(e)) return e.edgeDensity > 0 ? 'repeat' : 'text';
+  return e.edgeDensity >= MIN_STROKE_EDGE_DENSITY ? 'repeat' : 'art';
 }
 
 /** The evidence for `box` (clipped to the image). */
@@ -211,35 +281,33 @@ export function textEvidence(image: RgbImage, box: Box): TextEvidence {
       ring++;
       if (isPaper(image, y * image.width + x)) light++;
     }
-  const ringLight = ring ? light / ring : 0;
-  const edgeDensity = inside ? edges / inside : 0;
-  const undecided =
-    ringLight < BUBBLE_RING_MIN_LIGHT &&
-    edgeDensity >= MIN_STROKE_EDGE_DENSITY &&
-    strokeCoherence < MAX_STROKE_COHERENCE;
-  const repeat = undecided ? repeatResidue(image, { x0, y0, x1, y1 }, edgeDensity) : null;
-  return {
-    ringLight,
+  const measured: Measured = {
+    ringLight: ring ? light / ring : 0,
     insideLight: inside ? insideLight / inside : 0,
-    edgeDensity,
+    edgeDensity: inside ? edges / inside : 0,
     strokeCoherence,
-    repeatResidue: repeat,
   };
+  // before, only a region off a bubble (a dark ring) was checked: cross-hatching or screentone on white paper
+  // (a light ring) passed as text, and its box was inpainted away
+  const repeat =
+    verdictBeforeRepeat(measured) === 'repeat'
+      ? repeatResidue(image, { x0, y0, x1, y1 }, measured.edgeDensity)
+      : null;
+  return { ...measured, repeatResidue: repeat };
 }
 
 /**
- * Text on a bubble (light around and mostly light inside) whose strokes run several ways, or dense strokes that run several ways and do not repeat along two directions: see
- * {@link BUBBLE_RING_MIN_LIGHT}, {@link MIN_STROKE_EDGE_DENSITY}, {@link MAX_STROKE_COHERENCE} and
- * {@link MAX_REPEAT_RESIDUE}.
+ * Strokes that run several ways and do not repeat along two directions, on a bubble (light around and
+ * mostly light inside) or dense enough for letters off one: see {@link BUBBLE_RING_MIN_LIGHT},
+ * {@link MIN_STROKE_EDGE_DENSITY}, {@link MAX_STROKE_COHERENCE} and {@link MAX_REPEAT_RESIDUE}. Evidence
+ * that needs its repeat residue and has none (not textEvidence's) is an error, not text.
  */
 export function looksLikeText(evidence: TextEvidence): boolean {
-  if (evidence.ringLight >= BUBBLE_RING_MIN_LIGHT && evidence.insideLight >= BUBBLE_INSIDE_MIN_LIGHT)
-    return evidence.strokeCoherence < MAX_STROKE_COHERENCE;
-  return (
-    evidence.edgeDensity >= MIN_STROKE_EDGE_DENSITY &&
-    evidence.strokeCoherence < MAX_STROKE_COHERENCE &&
-    (evidence.repeatResidue === null || evidence.repeatResidue >= MAX_REPEAT_RESIDUE)
-  );
+  const verdict = verdictBeforeRepeat(evidence);
+  if (verdict !== 'repeat') return verdict === 'text';
+  if (evidence.repeatResidue === null)
+    throw new Error('text evidence without the repeat residue it needs (see textEvidence)');
+  return evidence.repeatResidue >= MAX_REPEAT_RESIDUE;
 }
 
 /** The regions split into those that look like text and those refused as art (see {@link looksLikeText}). */
