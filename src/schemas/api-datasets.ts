@@ -17,7 +17,9 @@ export const datasetItemPanelSchema = z.object({
     .number()
     .int()
     .positive()
-    .describe("1-based, top to bottom, a page's rows each left to right (the manifest file's `panels`)"),
+    .describe(
+      "1-based, in reading order: top to bottom, a page's rows each left to right, or right to left with the prep option pageReadingOrder = right-to-left (the manifest file's `panels`)",
+    ),
   box: boxSchema.describe("The panel's box in the strip's (or page's) pixels"),
 });
 export const datasetItemSchema = z.object({

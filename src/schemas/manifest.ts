@@ -88,8 +88,9 @@ export const manifestFileSchema = z.object({
   height: z.number().int().positive().optional(),
   textRegions: z.number().int().nonnegative().optional(),
   /** A webtoon strip (at least twice as tall as wide) or a manga page split at its gutters: each panel's box in
-   * source pixels, top to bottom (a page's rows each left to right); every panel was analysed as its own image.
-   * Absent when the file was analysed whole. */
+   * source pixels, in reading order: top to bottom, a page's rows each left to right, or right to left with
+   * `[prep] pageReadingOrder = "right-to-left"` (a column of panels in a row top to bottom before the next column);
+   * every panel was analysed as its own image. Absent when the file was analysed whole. */
   panels: z.array(boxSchema).optional(),
   crops: z.array(manifestCropSchema),
   rejected: z.array(manifestRejectedCropSchema),
