@@ -93,6 +93,30 @@ describe('readUntilAnswered', () => {
     expect(reads).toBe(1);
   });
 
+  it('reports a refusal that answers a retry, after telling the listeners the server is back', async () => {
+    // unreachable first, then the character was gone (404): before, only the first failure was reported, so the
+    // banner stayed, nothing retried, and the app never showed "No such character"
+    const { clock, tick, hasPending } = manualClock();
+    const answers: Array<() => Promise<string>> = [
+      () => Promise.reject(down()),
+      () => Promise.reject(new ApiError(404, 'TL_ERR_NOT_FOUND', 'no such character')),
+    ];
+    const heard: string[] = [];
+    const stopListening = onServerBack(() => heard.push('back'));
+    readUntilAnswered(
+      () => (answers.shift() ?? (() => Promise.reject(new Error('read too often'))))(),
+      () => heard.push('value'),
+      (e) => heard.push(e instanceof ApiError ? `refused ${e.status}` : errorText(e)),
+      clock,
+    );
+    await settle();
+    tick();
+    await settle();
+    expect(heard).toEqual([UNREACHABLE, 'back', 'refused 404']);
+    expect(hasPending()).toBe(false);
+    stopListening();
+  });
+
   it('backs off doubling to at most 10 s', () => {
     expect([1, 2, 3, 4, 5, 9].map(retryDelayMs)).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000]);
   });

@@ -2,7 +2,7 @@
 // cannot be reached: the first failure shows the banner once, the read is tried again with backoff (1 s, 2 s,
 // 4 s … at most every 10 s) until the server answers, and then the page fills in and the banner goes
 // (serverBack). A page opened while the server was down stayed empty until a reload before. Any other error
-// (the server answered with a refusal) is reported once and not retried.
+// (the server answered with a refusal, at first or on a retry) is reported and not retried.
 import { isUnreachable } from './error-text.js';
 
 export const FIRST_RETRY_MS = 1000;
@@ -30,6 +30,11 @@ export function onServerBack(listener: () => void): () => void {
   };
 }
 
+/** Tells the listeners the server answered again. */
+function serverBack(): void {
+  for (const listener of [...backListeners]) listener();
+}
+
 /** The wait before retry number `attempt` (1-based): doubling from FIRST_RETRY_MS, at most MAX_RETRY_MS. */
 export function retryDelayMs(attempt: number): number {
   return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempt - 1));
@@ -37,7 +42,8 @@ export function retryDelayMs(attempt: number): number {
 
 /**
  * Runs `read` and hands its answer to `value`; while the server is unreachable, tries again with backoff
- * (`error` hears the first failure only). Returns the stop for an effect's cleanup: no retry and no answer after it.
+ * (`error` hears the first unreachable failure, and a refusal whenever it comes: it ends the retries).
+ * Returns the stop for an effect's cleanup: no retry and no answer after it.
  */
 export function readUntilAnswered<T>(
   read: () => Promise<T>,
@@ -53,14 +59,21 @@ export function readUntilAnswered<T>(
     read().then(
       (answer) => {
         if (stopped) return;
-        if (failures > 0) for (const listener of [...backListeners]) listener();
+        if (failures > 0) serverBack();
         value(answer);
       },
       (reason: unknown) => {
         if (stopped) return;
         failures += 1;
-        if (failures === 1) error(reason);
-        if (isUnreachable(reason)) cancelTimer = clock.later(attempt, retryDelayMs(failures));
+        if (isUnreachable(reason)) {
+          if (failures === 1) error(reason);
+          cancelTimer = clock.later(attempt, retryDelayMs(failures));
+          return;
+        }
+        // the server answered, with a refusal: after an unreachable try it is back (the banner goes first), and
+        // the refusal is reported (a 404 after a retry was dropped: the banner stayed, "No such character" never came)
+        if (failures > 1) serverBack();
+        error(reason);
       },
     );
   };
