@@ -19,27 +19,38 @@ afterEach(() => {
 /** A job that runs until it is cancelled. */
 const held = (context: JobContext): Promise<never> => untilStopped(context.signal);
 
-/** Character `characterId`'s stream on a listening app: the events it sent so far, by name (data checked). */
+/** The app's address, listening (once per app). */
+async function listening(app: FastifyInstance): Promise<string> {
+  const address = app.server.address();
+  if (address && typeof address === 'object') return `http://127.0.0.1:${address.port}`;
+  return app.listen({ host: '127.0.0.1', port: 0 });
+}
+
+/** Character `characterId`'s stream on a listening app: the events it sent so far, by name (data checked);
+ * `ended()` settles when the server ends the stream. */
 async function follow(app: FastifyInstance, characterId: string) {
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = await listening(app);
   let text = '';
+  let ended: Promise<void> = Promise.resolve();
   await new Promise<void>((resolve, reject) => {
     get(`${base}/api/characters/${characterId}/stream`, (response) => {
       open.push(response);
       expect(response.headers['content-type']).toBe('text/event-stream');
       response.setEncoding('utf8');
+      ended = new Promise((done) => response.on('end', done));
       response.on('data', (chunk: string) => {
         text += chunk;
         resolve();
       });
     }).on('error', reject);
   });
-  return () =>
+  const events = () =>
     parseSse(text).map((event) => {
       expect(event.id).toBeUndefined();
       expect(event.data).toEqual({ characterId });
       return event.event;
     });
+  return Object.assign(events, { ended: () => ended });
 }
 
 describe("the Upload page's stream", () => {
@@ -81,6 +92,30 @@ describe("the Upload page's stream", () => {
     uploadsLiveHub(app).uploadsChanged(characterId);
     await expect.poll(events).toEqual(['uploads']);
   });
+
+  it("ends the streams of a deleted character (the page then reads 404), and no other character's", async () => {
+    const app = await makeApp();
+    const characterId = await createCharacter(app);
+    const other = await createCharacter(app, {}, 'Rin');
+    const gone = await follow(app, characterId);
+    const kept = await follow(app, other);
+    let keptEnded = false;
+    void kept.ended().then(() => {
+      keptEnded = true;
+    });
+    // before, the deleted character's stream stayed open with only keep-alives: the Upload page never knew
+    expect((await app.inject({ method: 'DELETE', url: `/api/characters/${characterId}` })).statusCode).toBe(
+      204,
+    );
+    await gone.ended();
+    expect(gone()).toEqual([]);
+    const reopened = await app.inject({ method: 'GET', url: `/api/characters/${characterId}/stream` });
+    expect(reopened.statusCode).toBe(404);
+    // the other character's stream stays open and still hears its changes
+    uploadsLiveHub(app).uploadsChanged(other);
+    await expect.poll(kept).toEqual(['uploads']);
+    expect(keptEnded).toBe(false);
+  }, 20_000);
 
   it('answers 404 for a character that does not exist', async () => {
     const app = await makeApp();

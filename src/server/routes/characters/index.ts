@@ -12,6 +12,7 @@ import {
   idParamsSchema,
 } from '../../../schemas/api.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
+import { uploadsLiveHub } from '../images/uploads-live.js';
 
 export default async function characterRoutes(app: FastifyInstance): Promise<void> {
   const routes = app.withTypeProvider<ZodRouteTypes>();
@@ -78,6 +79,7 @@ export default async function characterRoutes(app: FastifyInstance): Promise<voi
       for (const rel of app.catalog.deleteCharacter(request.params.id)) {
         rmSync(resolveDataPath(app.dataDir, rel), { recursive: true, force: true });
       }
+      uploadsLiveHub(app).characterGone(request.params.id);
       return reply.code(204).send();
     },
   );

@@ -138,7 +138,7 @@ export default async function imageRoutes(
       schema: zodRoute({
         params: idParamsSchema,
         response: { 404: errorResponseSchema },
-        summary: `Server-sent events for the Upload page, not stored (no id): ${uploadsLiveEventSchema.options.map((e) => `\`${e}\``).join(', ')}, when the character's screenshots change (an upload, a removal) or one of its prep jobs is submitted or changes status; the data names the character`,
+        summary: `Server-sent events for the Upload page, not stored (no id): ${uploadsLiveEventSchema.options.map((e) => `\`${e}\``).join(', ')}, when the character's screenshots change (an upload, a removal) or one of its prep jobs is submitted or changes status; the data names the character. The stream ends when the character is deleted`,
         tags: ['images'],
       }),
     },
@@ -147,8 +147,10 @@ export default async function imageRoutes(
       const stream = openEventStream(reply);
       stream.write(': following\n\n'); // the headers go out now: the page's EventSource opens
       stream.onEnd(
-        uploadsLiveHub(app).follow(character.id, (event) =>
-          stream.write(uploadsLiveSse(event, character.id)),
+        uploadsLiveHub(app).follow(
+          character.id,
+          (event) => stream.write(uploadsLiveSse(event, character.id)),
+          () => stream.end(),
         ),
       );
       streams.add(stream.raw);
