@@ -1,8 +1,9 @@
 // src/server/plugins/queue.ts — decorates the app with the job queue (embedded by default) and its
 // runners; starts it when the server is ready, or when `startServer` has bound the port (marking jobs
 // a dead process left running as interrupted, and removing the temporary copies a prep job among them left,
-// the partial dataset of a prep job that ended without one, and upload files a killed server never recorded; and
-// saying how many characters/ and jobs/ folders the database does not list),
+// the partial dataset of a prep job that ended without one, upload files a killed server never recorded, and the
+// folders a character's delete moved aside but did not remove; and saying how many characters/ and jobs/ folders
+// the database does not list),
 // and stops it on close (running jobs end interrupted, resumable, within the queue's bounded wait), then ends
 // the job event streams still open, which would hold the close up.
 import type { ServerResponse } from 'node:http';
@@ -13,6 +14,7 @@ import { EmbeddedJobQueue } from '../../jobs/embedded-queue.js';
 import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
 import { describeFreedLeftovers, removeEndedPrepLeftovers } from '../../jobs/runners/prep-leftovers.js';
+import { describeDeletedFoldersSweep, sweepDeletedFolders } from '../../jobs/deleted-folders.js';
 import { removeStartUploadLeftovers } from '../../jobs/upload-leftovers.js';
 import { describeUnlistedFolders, findUnlistedFolders } from '../../jobs/upload-leftovers-unlisted.js';
 import type { CacheOptions } from '../../models/cache.js';
@@ -91,6 +93,17 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
     }
   } catch (error) {
     reportInternalError(app, 'start: removing unrecorded uploads', error);
+  }
+  // a character's folders its delete moved aside (`.deleted-…`) and could not remove, or a crash cut short: the
+  // user's deleted data, removed now (put back when the rows' delete never committed); never counted below
+  try {
+    for (const { level, line } of describeDeletedFoldersSweep(
+      sweepDeletedFolders(app.catalog.db, app.dataDir),
+    )) {
+      operatorLine(app.log, level, {}, line);
+    }
+  } catch (error) {
+    reportInternalError(app, 'start: removing the folders of deleted characters', error);
   }
   // characters/ and jobs/ folders this database does not list (a new, emptied or older toonlora.db): said, kept
   try {

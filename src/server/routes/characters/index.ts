@@ -1,8 +1,8 @@
 // src/server/routes/characters/index.ts — /api/characters: list, create, get one, rename one, delete one with
-// its files.
-import { rmSync } from 'node:fs';
+// its files (moved aside with the rows' delete, then removed: src/jobs/deleted-folders.ts) and end its Upload page
+// streams.
 import type { FastifyInstance } from 'fastify';
-import { resolveDataPath } from '../../../jobs/data-path.js';
+import { deleteRowsMovingFoldersAside, removeFolders } from '../../../jobs/deleted-folders.js';
 import {
   characterCreateSchema,
   characterListSchema,
@@ -11,6 +11,7 @@ import {
   errorResponseSchema,
   idParamsSchema,
 } from '../../../schemas/api.js';
+import { operatorLine } from '../../plugins/errors.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { uploadsLiveHub } from '../images/uploads-live.js';
 
@@ -71,15 +72,28 @@ export default async function characterRoutes(app: FastifyInstance): Promise<voi
         noContent: true,
         response: { 404: errorResponseSchema, 409: errorResponseSchema },
         summary:
-          'Deletes a character with its screenshots, datasets, jobs, LoRAs and images, files included (409 while one of its jobs is queued or running)',
+          'Deletes a character with its screenshots, datasets, jobs, LoRAs and images, files included (409 while one of its jobs is queued or running); its Upload page streams end. 204 once the rows are gone: a folder that cannot be removed is logged, and removed at the next start',
         tags: ['characters'],
       }),
     },
     async (request, reply) => {
-      for (const rel of app.catalog.deleteCharacter(request.params.id)) {
-        rmSync(resolveDataPath(app.dataDir, rel), { recursive: true, force: true });
+      const { id } = request.params;
+      const moved = deleteRowsMovingFoldersAside(
+        app.catalog.db,
+        () => app.catalog.deleteCharacter(id),
+        app.dataDir,
+        Date.now(),
+      );
+      uploadsLiveHub(app).characterGone(id);
+      // the character is gone whatever happens next: a folder left is named, and the next start removes it
+      for (const { path, reason } of removeFolders(moved.map(({ to }) => to))) {
+        operatorLine(
+          app.log,
+          'warn',
+          { characterId: id, path },
+          `deleting character ${id}: could not remove ${path} (${reason}); the next start tries again`,
+        );
       }
-      uploadsLiveHub(app).characterGone(request.params.id);
       return reply.code(204).send();
     },
   );

@@ -1,0 +1,227 @@
+// src/jobs/deleted-folders.ts — the folders of a deleted character (`characters/<id>`, its jobs' `jobs/<id>`) on
+// their way out: each is moved aside to a marked name in the same folder (`.deleted-<id>-<ms>`, one rename) inside
+// the transaction that deletes the rows, then removed. A removal that fails (a file the system will not unlink) or a
+// crash before it leaves only marked folders, which the next start removes, or puts back when the rows' delete never
+// committed. Before, the rows went first and the folder stayed under its own name: the reply was a 500 for a
+// character that was gone, and every start blamed "a new, emptied or older database" and advised putting back a
+// copy that would bring the deleted character back.
+import { existsSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { errorCodeInWords, fsErrorCode } from '../fs-error-words.js';
+import { CHARACTERS_REL_DIR } from './data-layout.js';
+import { resolveDataPath } from './data-path.js';
+import type { SqliteDatabase } from './database.js';
+import { listedIds } from './upload-leftovers-unlisted.js';
+
+/** How a moved-aside folder's name starts (hidden: the count of unlisted folders skips it). */
+export const DELETED_MARK = '.deleted-';
+
+const MARKED_NAME = /^\.deleted-(.+)-(\d+)$/;
+
+/** A folder moved aside (absolute paths): where it was and where it is now. */
+export interface MovedFolder {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** A folder that could not be removed (absolute path) and why, in words. */
+export interface RemovalFailure {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** `.deleted-<id>-<atMs>`: the marked name of folder `id` moved aside at `atMs` (ms since the epoch). */
+export function deletedFolderName(id: string, atMs: number): string {
+  return `${DELETED_MARK}${id}-${Math.trunc(atMs)}`;
+}
+
+/** The folder id a marked name holds (`.deleted-<id>-<ms>`), else undefined (any other name). */
+export function deletedFolderId(name: string): string | undefined {
+  return MARKED_NAME.exec(name)?.[1];
+}
+
+/** Why `error` stopped a move or removal: its code in words and the path it names. */
+function reasonOf(error: unknown): string {
+  const path = (error as { path?: unknown }).path;
+  return typeof path === 'string' ? `${errorCodeInWords(error)} at ${path}` : errorCodeInWords(error);
+}
+
+/**
+ * Renames each folder that `rels` (relative to `dataDir`) names and that exists to its marked name beside it.
+ * All or none: on a failed rename, the ones already moved are moved back and the error is thrown.
+ * @throws the file system's error (EPERM on an immutable folder, ...); TL_ERR_USAGE for a path out of `dataDir`
+ */
+export function moveFoldersAside(dataDir: string, rels: readonly string[], atMs: number): MovedFolder[] {
+  const moved: MovedFolder[] = [];
+  try {
+    for (const rel of rels) {
+      const from = resolveDataPath(dataDir, rel);
+      const to = join(dirname(from), deletedFolderName(rel.split('/').at(-1) ?? rel, atMs));
+      try {
+        renameSync(from, to);
+      } catch (error) {
+        if (fsErrorCode(error) === 'ENOENT') continue; // none made (a character with no upload)
+        throw error;
+      }
+      moved.push({ from, to });
+    }
+  } catch (error) {
+    moveFoldersBack(moved);
+    throw error;
+  }
+  return moved;
+}
+
+/** Renames each moved folder back to where it was; returns the ones that could not be (a start puts them back). */
+export function moveFoldersBack(moved: readonly MovedFolder[]): RemovalFailure[] {
+  const failed: RemovalFailure[] = [];
+  for (const { from, to } of moved) {
+    try {
+      renameSync(to, from);
+    } catch (error) {
+      failed.push({ path: to, reason: reasonOf(error) });
+    }
+  }
+  return failed;
+}
+
+/**
+ * Deletes rows and moves their folders aside in one transaction of `db`: `deleteRows` deletes (it may throw: nothing
+ * moves) and returns the folders, relative to `dataDir`, that held their files. A failed move rolls the rows back;
+ * a failed commit moves the folders back (one that will not move back, the next start puts back: its rows are still
+ * listed).
+ * @returns the folders moved aside, for `removeFolders` once the reply is decided
+ * @throws what `deleteRows`, a move or the commit threw
+ */
+export function deleteRowsMovingFoldersAside(
+  db: SqliteDatabase,
+  deleteRows: () => readonly string[],
+  dataDir: string,
+  atMs: number,
+): MovedFolder[] {
+  let moved: MovedFolder[] = [];
+  try {
+    db.transaction(() => {
+      moved = moveFoldersAside(dataDir, deleteRows(), atMs);
+    })();
+  } catch (error) {
+    moveFoldersBack(moved);
+    throw error;
+  }
+  return moved;
+}
+
+/** Why a recursive removal failed. Node 20's rmSync answers a file it may not unlink (immutable: EPERM) with
+ * `ENOTDIR … scandir` on that file, as if it had tried it as a folder: the file's own unlink says why. */
+function removalReason(error: unknown): string {
+  const path = (error as { path?: unknown }).path;
+  if (fsErrorCode(error) !== 'ENOTDIR' || typeof path !== 'string') return reasonOf(error);
+  try {
+    unlinkSync(path);
+  } catch (unlinkError) {
+    return reasonOf(unlinkError);
+  }
+  return reasonOf(error);
+}
+
+/** Removes each folder at `paths` with all it holds; returns the ones that could not be, with the reason. */
+export function removeFolders(paths: readonly string[]): RemovalFailure[] {
+  const failed: RemovalFailure[] = [];
+  for (const path of paths) {
+    try {
+      rmSync(path, { recursive: true, force: true });
+    } catch (error) {
+      failed.push({ path, reason: removalReason(error) });
+    }
+  }
+  return failed;
+}
+
+/** What a start did with the marked folders under `characters/` and `jobs/` (absolute paths). */
+export interface DeletedFoldersSweep {
+  /** Removed: the rows were gone (a removal that failed or was cut short). */
+  removed: string[];
+  /** Renamed back (`from`: the marked folder): the database still lists the id (a delete that never committed). */
+  restored: MovedFolder[];
+  /** Not removed, with why. */
+  failed: RemovalFailure[];
+  /** Not renamed back (`from`: the marked folder), with why. */
+  notRestored: Array<MovedFolder & { readonly reason: string }>;
+}
+
+/** The marked folders in `dir` (none when it cannot be read) and the id each holds. */
+function markedFolders(dir: string): Array<{ path: string; id: string }> {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    const id = deletedFolderId(name);
+    return id === undefined ? [] : [{ path: join(dir, name), id }];
+  });
+}
+
+/**
+ * At start (no request served yet): removes the marked folders under `dataDir`'s `characters/` and `jobs/` whose id
+ * `db` no longer lists, and renames back those whose id it still lists (when the name is free; else they stay).
+ */
+export function sweepDeletedFolders(db: SqliteDatabase, dataDir: string): DeletedFoldersSweep {
+  const sweep: DeletedFoldersSweep = { removed: [], restored: [], failed: [], notRestored: [] };
+  for (const [rel, table] of [
+    [CHARACTERS_REL_DIR, 'characters'],
+    ['jobs', 'jobs'],
+  ] as const) {
+    const listed = listedIds(db, table);
+    for (const { path, id } of markedFolders(join(dataDir, rel))) {
+      if (!listed.has(id)) {
+        const failed = removeFolders([path]);
+        if (failed.length === 0) sweep.removed.push(path);
+        sweep.failed.push(...failed);
+        continue;
+      }
+      const back = { from: path, to: join(dataDir, rel, id) };
+      if (existsSync(back.to)) {
+        sweep.notRestored.push({ ...back, reason: `${back.to} exists` });
+        continue;
+      }
+      const [failed] = moveFoldersBack([{ from: back.to, to: back.from }]);
+      if (failed) sweep.notRestored.push({ ...back, reason: failed.reason });
+      else sweep.restored.push(back);
+    }
+  }
+  return sweep;
+}
+
+/** The start's lines about a sweep (none when it found nothing): what went, what came back, what stayed and why. */
+export function describeDeletedFoldersSweep(
+  sweep: DeletedFoldersSweep,
+): Array<{ level: 'info' | 'warn'; line: string }> {
+  const lines: Array<{ level: 'info' | 'warn'; line: string }> = [];
+  if (sweep.removed.length > 0) {
+    lines.push({
+      level: 'info',
+      line: `removed what deleted characters left (a removal that failed or was cut short): ${sweep.removed.join(', ')}`,
+    });
+  }
+  for (const { from, to } of sweep.restored) {
+    lines.push({
+      level: 'warn',
+      line: `put ${from} back as ${to}: a character's delete moved it aside and did not complete, and the database still lists it`,
+    });
+  }
+  for (const { from, to, reason } of sweep.notRestored) {
+    lines.push({
+      level: 'warn',
+      line: `could not put ${from} back as ${to} (${reason}): a character's delete moved it aside and did not complete, and the database still lists it; with serve stopped, move it there yourself`,
+    });
+  }
+  for (const { path, reason } of sweep.failed) {
+    lines.push({
+      level: 'warn',
+      line: `could not remove ${path}, the files of a deleted character (${reason}); the next start tries again, or remove the folder yourself`,
+    });
+  }
+  return lines;
+}
