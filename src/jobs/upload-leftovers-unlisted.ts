@@ -1,7 +1,8 @@
 // src/jobs/upload-leftovers-unlisted.ts — the folders under the data folder's `characters/` and `jobs/` that the
 // database does not list: what a missing, emptied or older `toonlora.db` (a new one made, a copy put back) leaves
 // unseen. The start counts them and says so in one line (where, that nothing was removed, how to get them back);
-// it never removes nor imports them. Hidden names (a prep's staging folder) are not counted.
+// it never removes nor imports them. Hidden names (a prep's staging folder, a deleted character's folder moved aside
+// as `.deleted-…`: deleted-folders.ts) are not counted.
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHARACTERS_REL_DIR, DATABASE_FILE } from './data-layout.js';
