@@ -50,21 +50,25 @@ async function thrown(call: () => Promise<unknown>): Promise<Error> {
   return error as Error;
 }
 
-/** The error is a NotToonloraReplyError the worker tries again after, in one line saying `what`. */
-function expectNotToonlora(error: Error, url: string, ...what: string[]) {
+/** The error is a NotToonloraReplyError in one line saying `what`, that a claim tries again after (or stops on
+ * by the wrong-server rule), which a run tries again after when `transient` (a 200 page is not: a login page). */
+function expectForeign(transient: boolean, error: Error, url: string, ...what: string[]) {
   expect(error).toBeInstanceOf(NotToonloraReplyError);
   expect(error).not.toBeInstanceOf(ProtocolMismatchError);
   expect(error.message).not.toMatch(/[\r\n]/);
   expect(error.message).toContain('not a toonlora server reply');
   expect(error.message).toContain(`another server answers at ${url}`);
   for (const part of what) expect(error.message).toContain(part);
-  expect(isTransient(error)).toBe(true);
+  expect(isTransient(error)).toBe(transient);
   expect(permanentClaimError(error, url)).toBeUndefined();
 }
 
+const expectNotToonlora = (error: Error, url: string, ...what: string[]) =>
+  expectForeign(true, error, url, ...what);
+
 describe('a reply that is not a toonlora server reply', () => {
-  it("a proxy's HTML error page on a claim (502, and a 404 or 401 of its own) is said as what it is", async () => {
-    for (const status of [502, 404, 401]) {
+  it("a proxy's HTML error page on a claim (502, and a 404 of its own) is said as what it is", async () => {
+    for (const status of [502, 404]) {
       const url = await serve((_req, res) => {
         res.writeHead(status, { 'content-type': 'text/html' });
         res.end(PROXY_PAGE);
@@ -79,13 +83,34 @@ describe('a reply that is not a toonlora server reply', () => {
     }
   }, 30_000);
 
+  it("an auth proxy's 401 / 403 page is a refusal that stays, naming a login in front of serve", async () => {
+    for (const status of [401, 403]) {
+      const url = await serve((_req, res) => {
+        res.writeHead(status, { 'content-type': 'text/html' });
+        res.end(PROXY_PAGE);
+      });
+      const error = await thrown(() => new WorkerClient(url).claim('gpu-a', 0));
+      expect(error).toBeInstanceOf(NotToonloraReplyError);
+      expect(error.message).toContain(`: HTTP ${status} `);
+      expect(error.message).toContain(
+        `; something in front of ${url} refused this worker: an auth proxy or a login page stands in front of toonlora serve`,
+      );
+      expect(isTransient(error)).toBe(false);
+      expect(permanentClaimError(error, url)).toMatchObject({
+        code: 'TL_ERR_UNAUTHORIZED',
+        message: error.message,
+      });
+    }
+  }, 30_000);
+
   it('a 200 page with no protocol header (a captive portal) is not taken for an older toonlora', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!doctype html><title>Sign in to the hotel wifi</title>');
     });
     const error = await thrown(() => new WorkerClient(url).claim('gpu-a', 0));
-    expectNotToonlora(
+    expectForeign(
+      false,
       error,
       url,
       'HTTP 200 OK, content-type text/html; charset=utf-8',
@@ -107,7 +132,8 @@ describe('a reply that is not a toonlora server reply', () => {
       res.end('{"status":"ok"}');
     });
     const error = await thrown(() => new WorkerClient(url).claim('gpu-a', 0));
-    expectNotToonlora(
+    expectForeign(
+      false,
       error,
       url,
       '(no worker protocol header, and not a claim): HTTP 200 OK, content-type application/json, 15 bytes: "{\\"status\\":\\"ok\\"}"',

@@ -7,8 +7,9 @@
 // saying so (permanentClaimError). A reply that is not a toonlora server's (a proxy's HTML error page, a body cut
 // short) is said in one line as what it is, and the claims go on, waiting longer after each failure (claimRetryMs);
 // but one that says --server names another server (meansWrongServer: an HTML 404, a login page's 200, another API's
-// JSON, from an address that never answered as toonlora; or plain HTTP at an https:// address) ends it after
-// WRONG_SERVER_TRIES claims in a row with what came and what to check (wrongAddress, wrongServerError). Ctrl-C
+// JSON, from an address that never answered as toonlora; or, from such an address, plain HTTP at https://, a host
+// name that does not resolve, a certificate not trusted here) ends it after WRONG_SERVER_TRIES claims in a row with
+// what came and what to check (wrongAddress, wrongServerError); an auth proxy's 401 / 403 ends it at once. Ctrl-C
 // stops the running job with a checkpoint (reported stopped: the job is interrupted, resumable) and exits; a second
 // Ctrl-C exits at once.
 import { hostname } from 'node:os';
@@ -19,9 +20,9 @@ import { runClaim } from '../../jobs/remote/remote-run.js';
 import { workerNameSchema } from '../../jobs/remote/protocol.js';
 import { UnreachableLog } from '../../jobs/remote/reach-log.js';
 import {
-  answersPlainHttp,
   meansWrongServer,
   NotToonloraReplyError,
+  reachDeadEnd,
   WRONG_SERVER_TRIES,
 } from '../../jobs/remote/reply-check.js';
 import { ProtocolMismatchError, WorkerClient } from '../../jobs/remote/worker-client.js';
@@ -69,8 +70,14 @@ export function parseServerUrl(value: string): string {
  * server away, restarting, answering 5xx). A 401 is the server's own (the token).
  */
 export function permanentClaimError(error: unknown, server: string): ToonloraError | undefined {
-  // a proxy's page is not the server's word: whatever its status, the server may answer the next claim
-  if (!(error instanceof ToonloraError) || error instanceof NotToonloraReplyError) return undefined;
+  if (!(error instanceof ToonloraError)) return undefined;
+  if (error instanceof NotToonloraReplyError) {
+    // an auth proxy's or login's 401 / 403 in front of serve stays (its message says what to change); another
+    // proxy's page is not the server's word: the server may answer the next claim
+    const status = error.reply.status;
+    if (status !== 401 && status !== 403) return undefined;
+    return new ToonloraError('TL_ERR_UNAUTHORIZED', error.message, { details: { status } });
+  }
   if (error.code === 'TL_ERR_UNAUTHORIZED' || error instanceof ProtocolMismatchError) return error;
   const status = error.details.status;
   if (status === 404 || status === 405) {
@@ -98,11 +105,13 @@ const toonloraReplied = (error: unknown): boolean =>
 
 /**
  * Whether a failed claim says `--server` is a wrong address: a reply of another server (meansWrongServer), or, from an
- * address that never answered as toonlora, plain HTTP at an https:// address.
+ * address that never answered as toonlora, a request that reaches no server for good (reachDeadEnd: plain HTTP at
+ * https://, a host name that does not resolve, a certificate not trusted here). Once a toonlora server answered in
+ * this run, such failures are tried again (a DNS blip, a network that intercepts TLS for a while).
  */
 export function wrongAddress(error: unknown, reached: boolean): boolean {
   if (error instanceof NotToonloraReplyError) return meansWrongServer(error.reply, reached);
-  return !reached && error instanceof ToonloraError && answersPlainHttp(error.details.reach);
+  return !reached && error instanceof ToonloraError && reachDeadEnd(error.details.reach) !== undefined;
 }
 
 const CHECK_SERVER =
@@ -113,19 +122,41 @@ const CHECK_SERVER =
 export function wrongServerError(error: ToonloraError, server: string, tries: number): ToonloraError {
   const claims = `${tries} claims in a row (POST ${server}/api/worker/claim)`;
   if (!(error instanceof NotToonloraReplyError)) {
-    const http = server.replace(/^https:/, 'http:');
-    return new ToonloraError(
-      'TL_ERR_USAGE',
-      `${server} answers plain HTTP, not HTTPS: ${claims} failed (${String(error.details.reach)}). A server ` +
-        `started without --tls-cert is at ${http}. ${CHECK_SERVER}.`,
-      { details: { reach: error.details.reach } },
-    );
+    const reach = String(error.details.reach);
+    return new ToonloraError('TL_ERR_USAGE', `${reachDeadEndLine(server, reach, claims)} ${CHECK_SERVER}.`, {
+      details: { reach },
+    });
   }
   return new ToonloraError(
     'TL_ERR_USAGE',
     `${server} is not a toonlora server: ${claims} got ${error.described}. ${CHECK_SERVER}, and that no proxy or ` +
       'login page answers in its place.',
     { details: { status: error.reply.status } },
+  );
+}
+
+/** Why claims at `server` that failed with `reach` (a reachDeadEnd) reach no server, and what to change. */
+function reachDeadEndLine(server: string, reach: string, claims: string): string {
+  const { hostname: host } = new URL(server);
+  const kind = reachDeadEnd(reach);
+  if (kind === 'no-such-host') {
+    return `${host} does not resolve: ${claims} failed (${reach}: no DNS name or hosts-file entry for it).`;
+  }
+  if (kind === 'untrusted-certificate') {
+    const fix =
+      reach === 'ERR_TLS_CERT_ALTNAME_INVALID' || reach === 'HOSTNAME_MISMATCH'
+        ? `the certificate is made for another host name than ${host}: use the address serve prints, with a host ` +
+          'name its certificate names'
+        : reach === 'CERT_HAS_EXPIRED' || reach === 'CERT_NOT_YET_VALID'
+          ? "the certificate is out of its dates: renew serve's --tls-cert, or check this machine's clock"
+          : "if serve's --tls-cert is self-signed or signed by your own CA, give this worker that CA: " +
+            `NODE_EXTRA_CA_CERTS=/path/to/ca.pem toonlora worker --server ${server}`;
+    return `${server}'s TLS certificate is not trusted on this machine: ${claims} failed (${reach}): ${fix}.`;
+  }
+  const http = server.replace(/^https:/, 'http:');
+  return (
+    `${server} answers plain HTTP, not HTTPS: ${claims} failed (${reach}). A server started without --tls-cert ` +
+    `is at ${http}.`
   );
 }
 

@@ -1,8 +1,11 @@
 // src/jobs/remote/reply-check.ts — how `toonlora worker` reads a reply body it parses (a claim, an events reply, an
 // error's JSON) and tells a reply that is not a toonlora server's (a proxy's HTML error page, a captive portal, a body
 // cut short) from the server's own: NotToonloraReplyError, one line naming the status, content-type, length and the
-// first bytes (escaped). It is worth trying again (a proxy in front of a restarting server), never a version mismatch,
-// unless it says `--server` names another server (meansWrongServer: the rule `toonlora worker` stops on).
+// first bytes (escaped). It is worth trying again only when a proxy answers for a toonlora server that is away
+// (transientReply: a 5xx, 408, 429, a body cut short); never a version mismatch. A proxy's 413 (its body limit) or
+// 401 / 403 (a login in front of serve) says what to change (proxyRefusal); a reply that says `--server` names
+// another server (meansWrongServer), and a request that reaches no server for good (reachDeadEnd: plain HTTP at
+// https://, a host name that does not resolve, an untrusted certificate), are what `toonlora worker` stops on.
 import type { z } from 'zod';
 import { ToonloraError } from '../../errors.js';
 import { PROTOCOL_HEADER } from './protocol.js';
@@ -38,15 +41,86 @@ export function meansWrongServer(reply: ForeignReply, reachedBefore: boolean): b
   return true;
 }
 
+/** The statuses of a reply that is not a toonlora server's that trying again does not change: a proxy's body limit
+ * (413), its login or access rule (401 / 403). */
+const REFUSED = new Set([401, 403, 413]);
+
+/**
+ * Whether a reply that is not a toonlora server's is worth trying again during a run, or a refusal that stays:
+ * a proxy answering for a toonlora server that is away (5xx, 408, 429; a 404 once a toonlora server answered here,
+ * `reachedBefore`), a broken connection or toonlora's own reply garbled are tried again; a proxy's 413 / 401 / 403,
+ * another page or another server's 4xx are not (before, all were tried again: a 413 for minutes, a 403 forever).
+ */
+export function transientReply(reply: ForeignReply, reachedBefore: boolean): boolean {
+  if (REFUSED.has(reply.status)) return false;
+  if (reply.cut || reply.toonloraHeader) return true;
+  if (reply.status >= 500 || reply.status === 408 || reply.status === 429) return true;
+  return reachedBefore && reply.status === 404;
+}
+
+const mebibytes = (bytes: number) =>
+  bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+
+/**
+ * What a refusal by something in front of toonlora serve means and what to change (`uploadBytes`: the size of the
+ * upload it refused), or undefined for another status.
+ */
+export function proxyRefusal(status: number, base: string, uploadBytes?: number): string | undefined {
+  if (status === 413) {
+    const size = uploadBytes === undefined ? '' : ` of ${mebibytes(uploadBytes)}`;
+    return (
+      `a proxy in front of ${base} refused the upload${size}: its limit on a request body is smaller (toonlora ` +
+      "serve's own refusal says its limit). Raise the proxy's limit (nginx: client_max_body_size, e.g. " +
+      '`client_max_body_size 0;` in the block that proxies to serve; others: their request body size limit), or ' +
+      "point --server at serve's own address"
+    );
+  }
+  if (status === 401 || status === 403) {
+    return (
+      `something in front of ${base} refused this worker: an auth proxy or a login page stands in front of ` +
+      "toonlora serve (serve's own refusal names TOONLORA_TOKEN). Let /api/worker/ and /api/datasets/ through it to " +
+      "serve, or point --server at serve's own address"
+    );
+  }
+  return undefined;
+}
+
 /** Why a request reached no server (`details.reach` of a "cannot reach" error) when an https:// address answers
  * plain HTTP: OpenSSL reads the HTTP server's reply as a TLS record. */
 const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
 
-/** Whether a request failed because its https:// address answers plain HTTP (a server started without --tls-cert):
- * a wrong scheme, which trying again does not mend. */
-export const answersPlainHttp = (reach: unknown): boolean => typeof reach === 'string' && NOT_TLS.has(reach);
+/** Node's codes for a server certificate this machine does not trust (OpenSSL's verify errors, and the host check). */
+const UNTRUSTED_CERT = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+]);
 
-/** A reply that is not a toonlora server's: worth trying again (isTransient), not a refusal. */
+/** A request that reached no server in a way that trying again does not mend while the address and this machine stay
+ * as they are: plain HTTP at https:// (a server started without --tls-cert), a host name with no address (ENOTFOUND; EAI_AGAIN, a DNS server away, is
+ * not), a certificate not trusted here. */
+export type ReachDeadEnd = 'plain-http' | 'no-such-host' | 'untrusted-certificate';
+
+/** Which dead end `reach` (`details.reach` of a "cannot reach" error) is, or undefined. */
+export function reachDeadEnd(reach: unknown): ReachDeadEnd | undefined {
+  if (typeof reach !== 'string') return undefined;
+  if (NOT_TLS.has(reach)) return 'plain-http';
+  if (reach === 'ENOTFOUND') return 'no-such-host';
+  if (UNTRUSTED_CERT.has(reach)) return 'untrusted-certificate';
+  return undefined;
+}
+
+/** A reply that is not a toonlora server's: worth trying again only as transientReply says. */
 export class NotToonloraReplyError extends ToonloraError {
   constructor(
     message: string,
@@ -107,18 +181,21 @@ export function describeReply(res: Response, body: ReplyBody): string {
   return `${status}, content-type ${JSON.stringify(type).slice(1, -1)}, ${size}: ${quoted}`;
 }
 
-/** The error for a reply to `where` (`POST /api/worker/claim`) that is not a toonlora server's (`detail`: how). */
+/** The error for a reply to `where` (`POST /api/worker/claim`) that is not a toonlora server's (`detail`: how;
+ * `uploadBytes`: the size of the upload it answers). */
 export function notToonloraReply(
   where: string,
   base: string,
   res: Response,
   body: ReplyBody,
   detail?: string,
+  uploadBytes?: number,
 ): NotToonloraReplyError {
   const described = describeReply(res, body);
+  const refusal = proxyRefusal(res.status, base, uploadBytes);
   return new NotToonloraReplyError(
-    `${where}: not a toonlora server reply${detail ? ` (${detail})` : ''}: ${described}; a proxy or ` +
-      `another server answers at ${base}, or the reply was cut short`,
+    `${where}: not a toonlora server reply${detail ? ` (${detail})` : ''}: ${described}; ` +
+      (refusal ?? `a proxy or another server answers at ${base}, or the reply was cut short`),
     { status: res.status, cut: body.cut !== undefined, toonloraHeader: res.headers.has(PROTOCOL_HEADER) },
     described,
   );

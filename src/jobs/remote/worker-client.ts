@@ -6,7 +6,7 @@
 // request carries this toonlora's worker protocol (protocol.ts); a server answering another one, or none (an older
 // toonlora), is a ProtocolMismatchError naming both versions; a reply that is not a toonlora server's at all (a
 // proxy's HTML page, a body cut short) is a NotToonloraReplyError saying what came (reply-check.ts), worth trying
-// again. Files go to and from disk as streams, never whole in memory; a download past its size limit is cut off as it
+// again only when a proxy answers for a server that is away (transientReply; its 413 or 401 / 403 says what to change). Files go to and from disk as streams, never whole in memory; a download past its size limit is cut off as it
 // arrives and its file removed.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
@@ -30,7 +30,14 @@ import {
   type WorkerClaim,
   workerClaimSchema,
 } from './protocol.js';
-import { jsonOf, NotToonloraReplyError, notToonloraReply, parseReply, readReplyBody } from './reply-check.js';
+import {
+  jsonOf,
+  NotToonloraReplyError,
+  notToonloraReply,
+  parseReply,
+  readReplyBody,
+  transientReply,
+} from './reply-check.js';
 
 /** The server no longer knows the lease (it expired, the job ended, the server restarted): stop the run. */
 export class LeaseLostError extends Error {
@@ -63,11 +70,12 @@ export const REQUEST_TIMEOUTS: RequestTimeouts = {
   fileMs: 30 * 60_000,
 };
 
-/** A failure worth trying again: the server was not reached or did not answer in time, or answered 5xx, or
- * something else answered in its place (a proxy's error page). */
+/** A failure of a call during a run worth trying again: the server was not reached or did not answer in time, or
+ * answered 5xx, or a proxy answered for it while it is away (transientReply; the claim came from this server, so it
+ * was reached: a proxy's 404 is one for a restarting backend). A proxy's 413 or 401 / 403 is a refusal. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof LeaseLostError || !(error instanceof ToonloraError)) return false;
-  if (error instanceof NotToonloraReplyError) return true;
+  if (error instanceof NotToonloraReplyError) return transientReply(error.reply, true);
   const status = error.details.status;
   if (typeof status === 'number') return status >= 500;
   return error.code === 'TL_ERR_UNAVAILABLE';
@@ -143,7 +151,10 @@ export class WorkerClient {
     const text = await readReplyBody(res);
     const parsed = errorResponseSchema.safeParse(jsonOf(text));
     // not the server's error (it answers every error in this JSON): a proxy's page, a body cut short
-    if (!parsed.success) throw notToonloraReply(where, this.base, res, text);
+    if (!parsed.success) {
+      const uploadBytes = body && 'stream' in body ? body.bytes : undefined;
+      throw notToonloraReply(where, this.base, res, text, undefined, uploadBytes);
+    }
     const { message, code } = parsed.data.error;
     // a 404 of TL_ERR_INPUT_NOT_FOUND is a lease's missing file (its kept checkpoint), not a missing lease
     const lost = res.status === 409 || (res.status === 404 && code !== 'TL_ERR_INPUT_NOT_FOUND');
