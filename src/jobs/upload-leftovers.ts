@@ -12,6 +12,7 @@ import { formatBytes } from '../format-bytes.js';
 import { allStoredImagePaths } from './catalog/images.js';
 import { CHARACTERS_REL_DIR, lorasRelDir, uploadsRelDir } from './data-layout.js';
 import type { SqliteDatabase } from './database.js';
+import { describeFreedPartials, removeWorkerLoraPartials } from './remote/lora-upload.js';
 import { listedIds } from './upload-leftovers-unlisted.js';
 
 /** What the sweep removed: how many files and bytes, and from how many characters' folders. */
@@ -170,7 +171,8 @@ export function describeFreedUploads(
 
 /**
  * The start's sweep of every marked upload folder (`uploads/`, `loras/`) of the characters `db` lists, keeping any
- * file an image or artifact row points to; returns one log line per folder kind it removed files from.
+ * file an image or artifact row points to, and of the half-received remote workers' LoRA uploads in the run folders
+ * of the jobs it lists; returns one log line per kind it removed files from.
  */
 export function removeStartUploadLeftovers(db: SqliteDatabase, dataDir: string, startedAt: number): string[] {
   const listed = listedIds(db, 'characters');
@@ -180,5 +182,7 @@ export function removeStartUploadLeftovers(db: SqliteDatabase, dataDir: string, 
     const freed = removeOrphanUploads(dataDir, recorded, listed, startedAt, folder);
     if (freed.files > 0) lines.push(describeFreedUploads(freed, folder));
   }
+  const partials = removeWorkerLoraPartials(dataDir, listedIds(db, 'jobs'), startedAt);
+  if (partials.files > 0) lines.push(describeFreedPartials(partials));
   return lines;
 }

@@ -1,15 +1,78 @@
 // src/jobs/remote/lora-upload.ts — the server receiving a remote worker's finished LoRA (POST .../complete): the
 // request body streamed into a temporary file in the run folder as it arrives (never held in memory), refused past
 // a size limit while it streams, checked to be a safetensors file; any failure removes the file (once it is closed).
+// A server killed mid-upload leaves the file: the next start removes it (removeWorkerLoraPartials).
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, lstatSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ToonloraError } from '../../errors.js';
+import { formatBytes } from '../../format-bytes.js';
+import { jobRelDir } from '../data-layout.js';
 import { byteLimit } from './checkpoint-store.js';
 import { checkSafetensors } from './upload-checks.js';
+
+const PARTIAL_SUFFIX = '.partial';
+/** A LoRA upload's file in a run folder while it is received: only ever a half-received upload, never the user's. */
+const PARTIAL_NAME = /^\.worker-lora-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.partial$/;
+
+/** The real folders (not links) in `dir`, else none. */
+function realFolders(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((name) => lstatSync(join(dir, name)).isDirectory());
+  } catch {
+    return []; // not there, or not a folder
+  }
+}
+
+/** What removeWorkerLoraPartials removed: how many files and bytes, from how many jobs' run folders. */
+export interface FreedPartials {
+  files: number;
+  bytes: number;
+  jobs: number;
+}
+
+/**
+ * Removes the half-received LoRA uploads (`.worker-lora-<uuid>.partial`) a server stopped mid-upload left in the run
+ * folders (`jobs/<id>/<run>/`) of the jobs in `listed`, when last written before `startedAt` (ms). Other files,
+ * links, folders and the folders of jobs the database does not list are left alone.
+ */
+export function removeWorkerLoraPartials(
+  dataDir: string,
+  listed: ReadonlySet<string>,
+  startedAt: number,
+): FreedPartials {
+  const freed: FreedPartials = { files: 0, bytes: 0, jobs: 0 };
+  for (const jobId of listed) {
+    const jobDir = join(dataDir, jobRelDir(jobId));
+    let removedHere = 0;
+    for (const run of realFolders(jobDir)) {
+      for (const name of readdirSync(join(jobDir, run)).filter((entry) => PARTIAL_NAME.test(entry))) {
+        const path = join(jobDir, run, name);
+        const file = lstatSync(path, { throwIfNoEntry: false });
+        if (!file?.isFile() || file.mtimeMs >= startedAt) continue;
+        rmSync(path, { force: true });
+        removedHere += 1;
+        freed.bytes += file.size;
+      }
+    }
+    freed.files += removedHere;
+    if (removedHere > 0) freed.jobs += 1;
+  }
+  return freed;
+}
+
+/** One line for the server's start log. */
+export function describeFreedPartials(freed: FreedPartials): string {
+  const files = `${freed.files} half-received LoRA upload${freed.files === 1 ? '' : 's'} of a remote worker`;
+  const jobs = `${freed.jobs} job${freed.jobs === 1 ? "'s" : "s'"} run folder${freed.jobs === 1 ? '' : 's'}`;
+  return (
+    `removed ${files} (.worker-lora-*.partial, left by a server stopped mid-upload) from ${jobs} ` +
+    `(${formatBytes(freed.bytes)} freed)`
+  );
+}
 
 /** The 413 for a LoRA upload over `maxBytes` (`bytes`: its size, when the request said it). */
 export function loraTooLarge(maxBytes: number, bytes?: number): ToonloraError {
@@ -37,7 +100,7 @@ async function checkSafetensorsFile(path: string, bytes: number): Promise<void> 
 /** Streams `body` into a temporary file in `runDir` (made if missing): its path once all arrived and checked. */
 export async function receiveLora(runDir: string, body: Readable, maxBytes: number): Promise<string> {
   await mkdir(runDir, { recursive: true });
-  const temporary = join(runDir, `.worker-lora-${randomUUID()}.partial`);
+  const temporary = join(runDir, `.worker-lora-${randomUUID()}${PARTIAL_SUFFIX}`);
   const out = createWriteStream(temporary);
   try {
     // not pipeline(body, …): a refusal must not destroy the request, whose 413 is still to be answered (the route
