@@ -113,10 +113,18 @@ async function discardUpload(
     // ENOENT (already gone) or ENOTEMPTY (still in use): keep going
     await rmdir(resolveDataPath(catalog.dataDir, rel)).catch(() => undefined);
   }
+  return characterDeletedDuringUpload(characterId, error);
+}
+
+/**
+ * The 404 of an upload (screenshots or a LoRA) whose character DELETE /api/characters/:id removed while it was
+ * in progress; `cause` is what failed because of it (a file the delete removed, the catalog's not-found).
+ */
+export function characterDeletedDuringUpload(characterId: string, cause: unknown): ToonloraError {
   return new ToonloraError(
     'TL_ERR_NOT_FOUND',
     `character ${characterId} was deleted while this upload was in progress; nothing from it was stored. List characters with GET /api/characters.`,
-    { cause: error, details: { id: characterId } },
+    { cause, details: { id: characterId } },
   );
 }
 

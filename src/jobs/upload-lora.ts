@@ -16,6 +16,7 @@ import type { CatalogStore } from './catalog-store.js';
 import { characterRelDir, loraUploadRelPath, lorasRelDir } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
 import { displayName } from './file-name-bytes.js';
+import { characterDeletedDuringUpload } from './upload-images.js';
 import { clearUploadMarks, writeUploadMark } from './upload-leftovers.js';
 
 /** The multipart field the LoRA upload reads (one file). */
@@ -96,13 +97,32 @@ async function removeEmptyFolders(target: LoraUploadTarget): Promise<void> {
 }
 
 /**
+ * The error to answer a failed upload with: as it is while the character exists; else the screenshot upload's
+ * 404 saying the character was deleted meanwhile (DELETE /api/characters/:id does not wait for uploads, and its
+ * folder removal takes the file being written: the check then failed on a missing file, and said so), after
+ * removing the folders this upload's mkdir recreated.
+ */
+async function deletedMeanwhile(target: LoraUploadTarget, error: unknown): Promise<unknown> {
+  try {
+    target.catalog.getCharacter(target.characterId);
+    return error;
+  } catch (gone) {
+    // a look-up that failed otherwise says nothing about the upload: its own error stays the answer
+    if (!(gone instanceof ToonloraError && gone.code === 'TL_ERR_NOT_FOUND')) return error;
+  }
+  await removeEmptyFolders(target);
+  return characterDeletedDuringUpload(target.characterId, error);
+}
+
+/**
  * Stores an uploaded LoRA file for the character and records it as a `lora` artifact (meta: `uploaded`,
  * `originalName`, `sha256` and the check's facts), its `.uploading` mark beside it until then; the same bytes
  * uploaded again store nothing and give the artifact recorded before (`duplicate`), as screenshots are matched by
  * sha256.
  * @throws ToonloraError TL_ERR_USAGE (no file, another field, a broken body), TL_ERR_PAYLOAD_TOO_LARGE (over
  *   `maxBytes`), the check's refusal (TL_ERR_SAFETENSORS, TL_ERR_LORA_FORMAT: not a LoRA generate can use),
- *   TL_ERR_NOT_FOUND (the character was deleted meanwhile); the stored file and its mark are removed first.
+ *   TL_ERR_NOT_FOUND (the character was deleted meanwhile, whatever failed because of it: the screenshot
+ *   upload's words); the stored file and its mark are removed first.
  */
 export async function storeUploadedLora(
   part: LoraUploadPart | undefined,
@@ -133,8 +153,7 @@ export async function storeUploadedLora(
     if (!out.closed) await new Promise<void>((done) => out.once('close', () => done()));
     await rm(path, { force: true });
     await clearUploadMarks([path]); // after the file: a kill in between must not leave it unmarked
-    if (error instanceof ToonloraError && error.code === 'TL_ERR_NOT_FOUND') await removeEmptyFolders(target);
-    throw error;
+    throw await deletedMeanwhile(target, error);
   }
   await clearUploadMarks([path]);
   return stored;
