@@ -1,7 +1,8 @@
 // test/helpers/browser.ts — launches Debian's chromium through playwright-core for the web tests
-// (headless, no sandbox, a fresh profile that is its HOME too), and builds web/dist when it is missing or stale.
+// (headless, no sandbox, a fresh profile that is its HOME too), and builds web/dist (production) when it is
+// missing, stale or a development build.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
@@ -11,10 +12,31 @@ export const CHROMIUM_PATH = process.env.TOONLORA_CHROMIUM ?? '/usr/bin/chromium
 const ROOT = join(import.meta.dirname, '..', '..');
 export const WEB_DIST = join(ROOT, 'web', 'dist');
 
-/** Runs `npm run build:web` when web/dist is missing or stale, by the rule `toonlora serve` uses. */
-export function ensureWebBuilt(): void {
-  if (!webBuildStale(WEB_DIST, ROOT)) return;
-  execFileSync('npm', ['run', 'build:web'], { cwd: ROOT, stdio: 'ignore' });
+/** Text React's development build carries (react-dom's DevTools hint) and its production build never does. */
+const REACT_DEVELOPMENT_TEXT = 'Download the React DevTools';
+
+/** True when the build in `webDir` bundles React's development build (its script files carry its hint). */
+export function webBuildIsDevelopment(webDir: string): boolean {
+  const assets = join(webDir, 'assets');
+  if (!existsSync(assets)) return false;
+  return readdirSync(assets)
+    .filter((name) => name.endsWith('.js'))
+    .some((name) => readFileSync(join(assets, name), 'utf8').includes(REACT_DEVELOPMENT_TEXT));
+}
+
+/**
+ * Runs `npm run build:web` into `webDir` when the build there is missing or stale (by the rule `toonlora serve`
+ * uses) or a development build, always as a production build. vitest sets NODE_ENV=test, and vite builds React's
+ * development build for any NODE_ENV but production: StrictMode then runs effects twice, and a web test counting
+ * requests failed on a machine whose web/dist this helper (or a serve a test started) had built.
+ */
+export function ensureWebBuilt(webDir = WEB_DIST): void {
+  if (!webBuildStale(webDir, ROOT) && !webBuildIsDevelopment(webDir)) return;
+  execFileSync('npm', ['run', 'build:web', '--', '--outDir', webDir], {
+    cwd: ROOT,
+    stdio: 'ignore',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 /** A headless chromium with a fresh user-data-dir (persistent context; the caller closes it). */
