@@ -20,6 +20,7 @@ import { describeUnlistedFolders, findUnlistedFolders } from '../../jobs/upload-
 import type { CacheOptions } from '../../models/cache.js';
 import type { Job } from '../../schemas/api.js';
 import { SERVE_DEFAULTS } from '../../schemas/serve-defaults.js';
+import { endEventStream } from '../event-stream.js';
 import { operatorLine, reportInternalError } from './errors.js';
 
 export interface QueuePluginOptions {
@@ -39,13 +40,6 @@ export interface QueuePluginOptions {
 
 /** The job event stream route (routes/jobs): its replies stay open while their job is queued or running. */
 const EVENT_STREAM_ROUTE = '/api/jobs/:id/stream';
-
-/** Ends an event stream and its connection (a keep-alive socket would hold the server's close up too). */
-function endStream(raw: ServerResponse): void {
-  const socket = raw.socket;
-  if (raw.writableEnded) socket?.destroy();
-  else raw.end(() => socket?.destroy());
-}
 
 /** Removes what the ended prep jobs among `jobs` left in their job folders and says what it freed. */
 function removeStartLeftovers(app: FastifyInstance, jobs: readonly Job[], leftRunning: boolean): void {
@@ -127,7 +121,7 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
     await queue.close();
     // the streams of the jobs that just stopped have ended with their last status; the rest follow queued
     // (or finished) jobs and would stay open
-    for (const raw of streams) endStream(raw);
+    for (const raw of streams) endEventStream(raw);
   });
 }
 
