@@ -1,5 +1,6 @@
 // Tests for ModelPulls with a stand-in pull: what a finished pull's snapshot says (the notice of a moved or
-// unchecked cached copy kept as its message; its bytes meeting modelBytes after a resume).
+// unchecked cached copy kept as its message; its bytes meeting modelBytes after a resume); its listener map keeps
+// no entry for a model nobody follows.
 import { describe, expect, it } from 'vitest';
 import type { PullOptions, PullResult } from '../../../models/pull.js';
 import type { ModelPull } from '../../../schemas/models-api.js';
@@ -89,5 +90,31 @@ describe('ModelPulls.start with a revision', () => {
     );
     expect(() => pulls.start(REPO, '..')).not.toThrow(/--revision/);
     expect(pulls.isRunning('anything-v5')).toBe(false);
+  });
+});
+
+describe('ModelPulls.subscribe', () => {
+  it("removes a model's listener entry with its last listener (before: an empty set stayed per model)", async () => {
+    const pulls = new ModelPulls({ pull: async () => ({ id: REPO, files: [], totalBytes: 0 }) });
+    // the private map itself: what grew is its number of entries, which no public call shows
+    const entries = () => (pulls as unknown as { listeners: Map<string, unknown> }).listeners.size;
+    const first = pulls.subscribe(REPO, () => undefined);
+    const second = pulls.subscribe(REPO, () => undefined);
+    const other = pulls.subscribe('anything-v5', () => undefined);
+    expect(entries()).toBe(2);
+    first();
+    expect(entries()).toBe(2);
+    second();
+    other();
+    expect(entries()).toBe(0);
+
+    // an unsubscribe called again, after a new listener came, leaves the new one subscribed
+    const ended = new Promise<void>((resolve) =>
+      pulls.subscribe(REPO, (snapshot) => snapshot.status === 'succeeded' && resolve()),
+    );
+    second();
+    expect(entries()).toBe(1);
+    pulls.start(REPO);
+    await ended;
   });
 });

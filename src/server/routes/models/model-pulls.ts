@@ -178,12 +178,20 @@ export class ModelPulls {
     if (!this.running.has(id)) this.latest.delete(id);
   }
 
-  /** Calls `listener` with every snapshot of `id`'s pulls from now on; returns the unsubscribe function. */
+  /**
+   * Calls `listener` with every snapshot of `id`'s pulls from now on; returns the unsubscribe function (calling
+   * it again does nothing). The last one gone takes `id`'s entry with it: a server kept an empty one for every
+   * model whose pull stream was ever opened.
+   */
   subscribe(id: string, listener: (pull: ModelPull) => void): () => void {
     const set = this.listeners.get(id) ?? new Set();
     set.add(listener);
     this.listeners.set(id, set);
-    return () => set.delete(listener);
+    return () => {
+      set.delete(listener);
+      // not a newer set of the same id (this one removed before, then a new subscriber)
+      if (set.size === 0 && this.listeners.get(id) === set) this.listeners.delete(id);
+    };
   }
 
   /**
