@@ -91,6 +91,18 @@ describe('setupPythonEnv', () => {
     );
   });
 
+  it('tells onInstall before it creates the venv and before pip, and not on a re-run that installs nothing', async () => {
+    const venv = join(root, 'trainer', '.venv');
+    const told: string[] = [];
+    const onInstall = (path: string) => told.push(`onInstall ${path} after ${calls.length} commands`);
+    await setupPythonEnv(options({ onInstall }));
+    // the venv creation is the first command, pip the second
+    expect(told).toEqual([`onInstall ${venv} after 0 commands`, `onInstall ${venv} after 1 commands`]);
+    told.length = 0;
+    await setupPythonEnv(options({ onInstall }));
+    expect(told).toEqual([]);
+  });
+
   it('is a no-op on a re-run with unchanged requirements', async () => {
     await setupPythonEnv(options());
     calls = [];

@@ -65,6 +65,8 @@ export interface PythonEnvOptions {
   capture?: CommandCapture;
   /** Progress lines ("creating venv", "installing torch"); default: stderr. */
   log?: (line: string) => void;
+  /** Told (with the venv's path) before the install writes into the venv: its creation, then pip. */
+  onInstall?: (venv: string) => void;
   now?: () => Date;
 }
 
@@ -170,6 +172,7 @@ async function createVenvIfMissing(
     capture: CommandCapture;
     system: string;
     log: (line: string) => void;
+    onInstall?: (venv: string) => void;
   },
 ): Promise<boolean> {
   if (existsSync(python)) return false;
@@ -186,6 +189,7 @@ async function createVenvIfMissing(
       `python: ${o.system} is ${version}; the pinned torch needs >= ${MIN_PYTHON.join('.')}. Set TOONLORA_PYTHON to a newer one.`,
     );
   }
+  o.onInstall?.(venv);
   o.log(`setup: creating ${venv} with ${o.system} ${version}`);
   await mkdir(dirname(venv), { recursive: true });
   await runStep(o.run, o.system, ['-m', 'venv', venv], `python -m venv ${venv}`);
@@ -258,7 +262,8 @@ async function installPythonEnv(
   };
   const torch: TorchInstall = chooseTorchInstall(torchVersion, machine);
   const system = systemPythonCommand(env, platform);
-  let createdVenv = await createVenvIfMissing(venv, python, { run, capture, system, log });
+  const onInstall = options.onInstall;
+  let createdVenv = await createVenvIfMissing(venv, python, { run, capture, system, log, onInstall });
   const pythonVersion = pythonVersionOf(python, capture);
   if (!pythonVersion) {
     throw new ToonloraError(
@@ -276,6 +281,7 @@ async function installPythonEnv(
       torch: { ...torch, installedNow: false },
     };
   }
+  onInstall?.(venv);
   if (await recreateVenvWithoutPip(venv, python, { run, capture, system, log })) createdVenv = true;
   log(`setup: installing into ${venv} (${reason})`);
   const installedTorch = capture(

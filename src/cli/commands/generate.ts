@@ -13,7 +13,7 @@ import { createProgressReporter } from '../../worker/progress-bar.js';
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { numberFlag as num } from '../number-flag.js';
 import { commandAction, printResult, progressMode } from '../output.js';
-import { stopBeforeStart } from '../stop-before-start.js';
+import { type StopBeforeStart, stopBeforeStart } from '../stop-before-start.js';
 import {
   addWorkerTimeoutOptions,
   type WorkerTimeoutFlags,
@@ -138,18 +138,18 @@ export function registerGenerate(program: Command): void {
     .option('--json', 'print the result as JSON', false)
     .action(
       commandAction('generate', async (flags: GenerateFlags) => {
-        const stopChecks = stopBeforeStart('generate'); // Ctrl-C before the run starts: said, not silent
+        const checks = stopBeforeStart('generate'); // Ctrl-C before the run starts: said, not silent
         try {
-          return await generate(flags, stopChecks);
+          return await generate(flags, checks);
         } finally {
-          stopChecks();
+          checks.remove();
         }
       }),
     );
 }
 
-/** generate's checks, then the run (`stopChecks` is called before the run's own stop handling). */
-async function generate(flags: GenerateFlags, stopChecks: () => void): Promise<number> {
+/** generate's checks, then the run (`checks`' stop handlers are removed before the run's own). */
+async function generate(flags: GenerateFlags, checks: StopBeforeStart): Promise<number> {
   const lora = singleLoraFlag(flags.lora); // usage errors first: before the config and the venv
   const silence = workerSilenceFromFlags(flags);
   const config = loadConfig({
@@ -184,7 +184,8 @@ async function generate(flags: GenerateFlags, stopChecks: () => void): Promise<n
   cpuThreadsOverride(process.env); // a bad TOONLORA_CPU_THREADS now, as train does: not after the base loaded
   await checkTrainingBase(config.baseModel);
   checkBasePulled(config.baseModel);
-  await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
+  // `setup` on demand: a no-op when trainer/requirements*.txt did not change; a stop while it installs says so
+  await checks.duringPythonEnv((onInstall) => ensurePythonEnv({ onInstall }));
   // One bar over the sampling steps (all seeds render as one batch); plain lines without a terminal, none with --json.
   const progress = createProgressReporter({
     mode: progressMode(flags),
@@ -192,7 +193,7 @@ async function generate(flags: GenerateFlags, stopChecks: () => void): Promise<n
     loss: false,
   });
   // Ctrl-C / SIGTERM stop the worker too (it exits at once), instead of leaving it rendering.
-  stopChecks();
+  checks.remove();
   const result = await withStopSignals((signal) =>
     runGeneration({
       ...(lora ? { lora } : {}),

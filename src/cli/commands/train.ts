@@ -19,7 +19,7 @@ import { withStopSignals } from '../../worker/stop-signals.js';
 import { checkTrainingPaths, planTraining, runTraining } from '../../worker/train.js';
 import { errorLine, resultLine, workerEventLine } from '../../worker/train-events.js';
 import { commandAction, printResult, progressMode, writeFinal } from '../output.js';
-import { stopBeforeStart } from '../stop-before-start.js';
+import { type StopBeforeStart, stopBeforeStart } from '../stop-before-start.js';
 import { checkOutputFlags, inertFlagWarnings, type TrainFlags, trainingOverrides } from './train-flags.js';
 import { formatDryRun, formatResult } from './train-output.js';
 import { visibleLines } from '../../visible-text.js';
@@ -130,19 +130,19 @@ function checkLocalPaths(datasetDir: string, flags: TrainFlags): void {
 
 /** `toonlora train`: a dry run, or a run; returns the exit code. */
 async function train(datasetDir: string, flags: TrainFlags): Promise<number> {
-  const stopChecks = stopBeforeStart('train'); // Ctrl-C before the run starts: said, not silent
+  const checks = stopBeforeStart('train'); // Ctrl-C before the run starts: said, not silent
   try {
-    return await checkThenTrain(datasetDir, flags, stopChecks);
+    return await checkThenTrain(datasetDir, flags, checks);
   } finally {
-    stopChecks();
+    checks.remove();
   }
 }
 
-/** train's checks, then the dry run or the run (`stopChecks` is called before the run's own stop handling). */
+/** train's checks, then the dry run or the run (`checks`' stop handlers are removed before the run's own). */
 async function checkThenTrain(
   datasetDir: string,
   flags: TrainFlags,
-  stopChecks: () => void,
+  checks: StopBeforeStart,
 ): Promise<number> {
   checkOutputFlags(flags);
   const config = loadConfig({
@@ -156,7 +156,8 @@ async function checkThenTrain(
   // the base as the worker would load it, before anything runs: a dry run fails as the real run would
   await checkTrainingBase(config.baseModel);
   if (!flags.dryRun) checkBasePulled(config.baseModel); // a dry run only warns (below): it needs no weights
-  await ensurePythonEnv(); // `setup` on demand: a no-op when trainer/requirements*.txt did not change
+  // `setup` on demand: a no-op when trainer/requirements*.txt did not change; a stop while it installs says so
+  await checks.duringPythonEnv((onInstall) => ensurePythonEnv({ onInstall }));
   if (flags.dryRun) {
     const notPulled = notPulledBaseWarning(config.baseModel);
     if (notPulled) process.stderr.write(`toonlora train: warning: ${visibleLines(notPulled)}\n`);
@@ -198,7 +199,7 @@ async function checkThenTrain(
       }
     : progress.onEvent;
   let stop: AbortSignal | undefined;
-  stopChecks();
+  checks.remove();
   try {
     const result = await withStopSignals(
       (signal, kill) => {
