@@ -3,8 +3,10 @@
 // folder as root, chmod otherwise, or a stand-in for the file system's answer) opens with a coded error naming the
 // file, what is wrong and what to do, not SQLite's bare "database disk image is malformed" and a stack.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -17,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToonloraError } from '../errors.js';
-import { databaseOpenError } from './database-open-errors.js';
+import { damageInWords, databaseOpenError } from './database-open-errors.js';
 import { openDatabase } from './database.js';
 
 /** A closed server database at `<fresh folder>/toonlora.db` with enough rows to span ~100 pages. */
@@ -42,20 +44,37 @@ function openError(path: string, exclusive: boolean): unknown {
   return undefined;
 }
 
-function expectDamaged(error: unknown, path: string, reason: string): void {
+/** One line naming the file, the damage in words (`damage`), a backup, moving it aside and another --data. */
+function expectDamaged(error: unknown, path: string, damage: string): void {
   expect(error).toBeInstanceOf(ToonloraError);
   const { code, message } = error as ToonloraError;
   expect(code).toBe('TL_ERR_INPUT_INVALID');
-  expect(message).toContain(`${path}: the database is damaged (SQLite: ${reason})`);
-  expect(message).toContain('Put back a copy of it you saved, or move it aside');
+  expect(message).toContain(`${path}: the database is damaged (${damage}); serve cannot start on it.`);
+  expect(message).toContain('Put back a backup copy of it if you have one, or move it aside');
   expect(message).toContain('another --data folder');
+  expect(message).not.toContain('\n');
+}
+
+/** `length` bytes that look random, the same on every run (sha256 of `seed` and a counter, chained). */
+function seededBytes(length: number, seed: string): Buffer {
+  const blocks: Buffer[] = [];
+  for (let i = 0; blocks.length * 32 < length; i++)
+    blocks.push(createHash('sha256').update(`${seed}:${i}`).digest());
+  return Buffer.concat(blocks).subarray(0, length);
+}
+
+/** `count` pages from page `first` (1-based, 4096 bytes each) of the file at `path` overwritten with seeded bytes. */
+function overwritePages(path: string, first: number, count: number): void {
+  const fd = openSync(path, 'r+');
+  writeSync(fd, seededBytes(count * 4096, 'pages'), 0, count * 4096, (first - 1) * 4096);
+  closeSync(fd);
 }
 
 describe('a damaged database', () => {
   it.each([true, false])('cut to half: names the file and what to do (exclusive %s)', (exclusive) => {
     const { path } = filledDatabase();
     truncateSync(path, statSync(path).size / 2);
-    expectDamaged(openError(path, exclusive), path, 'database disk image is malformed');
+    expectDamaged(openError(path, exclusive), path, 'SQLite: database disk image is malformed');
   });
 
   it('its first 100 bytes overwritten: not a database', () => {
@@ -63,7 +82,7 @@ describe('a damaged database', () => {
     const fd = openSync(path, 'r+');
     writeSync(fd, Buffer.alloc(100, 0x41), 0, 100, 0);
     closeSync(fd);
-    expectDamaged(openError(path, true), path, 'file is not a database');
+    expectDamaged(openError(path, true), path, 'SQLite: file is not a database');
   });
 
   it('a page in the middle overwritten: found at the open by reading every page, not by a later query', () => {
@@ -73,7 +92,17 @@ describe('a damaged database', () => {
     closeSync(fd);
     const error = openError(path, true) as ToonloraError;
     expect(error?.code).toBe('TL_ERR_INPUT_INVALID');
-    expect(error.message).toContain(`${path}: the database is damaged (SQLite: `);
+    expect(error.message).toContain(`${path}: the database is damaged (`);
+  });
+
+  it("pages 5-7 overwritten with random bytes: one line, the page check's tree and page numbers left out", () => {
+    const { path } = filledDatabase();
+    overwritePages(path, 5, 3);
+    const error = openError(path, true) as ToonloraError;
+    expectDamaged(error, path, 'SQLite found a damaged page');
+    expect(error.message).not.toMatch(/\*\*\*|btree|error code/i);
+    // SQLite's own report stays in the details (printed with --json)
+    expect(String(error.details?.reason)).toMatch(/page/i);
   });
 
   it('a whole database still opens', () => {
@@ -98,6 +127,49 @@ function refuseWrites(path: string, folder: boolean): (() => void) | undefined {
   }
   return () => execFileSync('chattr', ['-i', path]);
 }
+
+describe('damageInWords', () => {
+  it.each([
+    [
+      '*** in database main ***\nTree 6 page 6: btreeInitPage() returns error code 11',
+      'SQLite found a damaged page',
+    ],
+    ['On tree page 3 cell 2: Rowid 7 out of order', 'SQLite found a damaged page'],
+    ['*** in database main ***\nrow 4 missing from index jobs_state', 'SQLite found a damaged index'],
+    ['*** in database main ***\nNULL value in jobs.id', "SQLite's check found damage"],
+    ['database disk image is malformed', 'SQLite: database disk image is malformed'],
+    ['file is not a database', 'SQLite: file is not a database'],
+  ])('%j: %s', (reason, words) => {
+    expect(damageInWords(reason)).toBe(words);
+  });
+});
+
+describe('a folder where the database file should be', () => {
+  it('toonlora.db is a folder: says so by path, not "unable to open database file"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'toonlora-dbopen-'));
+    const path = join(dir, 'toonlora.db');
+    mkdirSync(path);
+    const error = openError(path, true) as ToonloraError;
+    expect(error).toBeInstanceOf(ToonloraError);
+    expect(error.code).toBe('TL_ERR_INPUT_INVALID');
+    expect(error.message).toBe(
+      `${path} is a folder, not a database file. Move that folder aside or rename it (serve then makes a new ` +
+        'empty database), or start serve with another --data folder.',
+    );
+    expect(error.message).not.toContain('unable to open');
+  });
+
+  it('a side file that is a folder is named (stand-in for the file system)', () => {
+    const path = '/data/toonlora.db';
+    const sqlite = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    const isFolder = (at: string) => at === `${path}-wal`;
+    const error = databaseOpenError(sqlite, path, () => undefined, isFolder) as ToonloraError;
+    expect(error.code).toBe('TL_ERR_INPUT_INVALID');
+    expect(error.message).toMatch(
+      /^\/data\/toonlora\.db-wal is a folder, not the file SQLite keeps beside the database \/data\/toonlora\.db\. /,
+    );
+  });
+});
 
 describe('a database or data folder that refuses writes', () => {
   it.each([
