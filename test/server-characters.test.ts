@@ -88,7 +88,7 @@ describe('characters', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatchObject({
       code: 'TL_ERR_USAGE',
-      message: `invalid request: body.params.imageIds.0: Invalid input: expected string, received array, got ${'['.repeat(60)}.`,
+      message: `invalid request: body.params.imageIds.0: expected text (a quoted string), got ${'['.repeat(60)}.`,
     });
   });
 

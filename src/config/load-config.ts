@@ -13,6 +13,7 @@ import {
   toonloraConfigSchema,
   trainingLengthKeysSet,
 } from '../schemas/config.js';
+import { isWholeMessage, safeParseInWords } from '../schemas/issue-words.js';
 import { findUnknownKeys, type UnknownKey } from '../schemas/unknown-keys.js';
 import { valuePreview } from '../value-preview.js';
 
@@ -123,11 +124,15 @@ export function tightestBounds(issues: readonly z.core.$ZodIssue[]): z.core.$Zod
   );
 }
 
-/** One line per zod issue: `training.lora.rank: expected ..., got 0. Set --rank or training.rank.` */
+/**
+ * One line per zod issue: `training.lora.rank: must be at most 256, got 300. Set --rank or training.lora.rank.`; an
+ * issue whose message names the value and the fix itself (issue-words.ts WHOLE_MESSAGE) gets neither again.
+ */
 export function formatConfigIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string {
   return tightestBounds(issues)
     .map((issue) => {
       const field = issue.path.map(String).join('.') || '(config)';
+      if (isWholeMessage(issue)) return `${field}: ${issue.message}.`;
       // a list item (`generation.seeds.0`) is set by its list's flag and key (`--seed or generation.seeds`)
       const key = issue.path.filter((part) => typeof part !== 'number').join('.');
       const flag = FLAG_FOR_FIELD[key];
@@ -142,7 +147,7 @@ export function formatConfigIssues(issues: readonly z.core.$ZodIssue[], input: u
 
 /** Validates a whole config object (defaults filled in); throws TL_ERR_CONFIG naming each bad field. */
 export function parseConfig(input: unknown, source = 'config'): ToonloraConfig {
-  const result = toonloraConfigSchema.safeParse(input ?? {});
+  const result = safeParseInWords(toonloraConfigSchema, input ?? {});
   if (!result.success) {
     throw new ToonloraError(
       'TL_ERR_CONFIG',

@@ -14,6 +14,7 @@ import { isDiskFullError } from '../disk-full.js';
 import { ToonloraError } from '../errors.js';
 import type { CacheOptions } from '../models/cache.js';
 import { type PrepConfig, prepConfigSchema } from '../schemas/config.js';
+import { safeParseInWords } from '../schemas/issue-words.js';
 import type { FileStatus, Manifest, ManifestFile } from '../schemas/manifest.js';
 import type { Captioner } from './caption.js';
 import { inThreadAnalyser, OrderedAnalysis, workersWarning } from './analysis-pool.js';
@@ -113,7 +114,7 @@ export interface PrepResult {
 
 /** Validates the prep settings; @throws ToonloraError TL_ERR_CONFIG naming each bad field, the value and the flag. */
 export function parsePrepConfig(input: unknown): PrepConfig {
-  const parsed = prepConfigSchema.safeParse(input ?? {});
+  const parsed = safeParseInWords(prepConfigSchema, input ?? {});
   if (parsed.success) return parsed.data;
   const prefixed = parsed.error.issues.map((issue) => ({ ...issue, path: ['prep', ...issue.path] }));
   throw new ToonloraError(

@@ -10,6 +10,7 @@ import {
   trainingLengthKeysSet,
 } from './config.js';
 import { apiIdSchema as id, isoTimeSchema as isoTime, logLevelSchema } from './api-common.js';
+import { WHOLE_MESSAGE } from './issue-words.js';
 
 export const jobKindSchema = z.enum(['prep', 'train', 'generate']);
 export const jobStatusSchema = z.enum([
@@ -65,6 +66,7 @@ function checkWeightSweep(params: z.output<typeof generateJobParamsSchema>, ctx:
       code: 'custom',
       path: ['weights'],
       message: `weight ${twice.join(', ')} ${twice.length === 1 ? 'is' : 'are'} given more than once: each repeat renders the same row of images again; give each weight once`,
+      params: { [WHOLE_MESSAGE]: true }, // it names the weights: no `got [0.5,0.5]` after it
     });
   }
 }

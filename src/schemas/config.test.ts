@@ -16,7 +16,7 @@ describe('checkWarmupLeavesSteps (the worker refuses the same run in config.chec
       {
         path: ['lrWarmupSteps'],
         message:
-          '10 warmup steps leave none of the 10 training steps at the full rate (lower it, or raise --steps)',
+          '10 warmup steps leave none of the 10 training steps at the full rate; lower it below 10, or raise --steps',
       },
     ]);
     expect(checkedTrainingConfigSchema.parse({ steps: 10, lrWarmupSteps: 9 }).lrWarmupSteps).toBe(9);

@@ -2,6 +2,7 @@
 // and its default (SPEC §1, §2, §4). CLI flags, config files, API bodies and the Python worker's
 // requests all parse through these schemas; TypeScript types are inferred from them.
 import { z } from 'zod';
+import { WHOLE_MESSAGE } from './issue-words.js';
 
 /** UNet attention projections the LoRA adapts (SPEC §2): 4 per attention, attn1 + attn2, 16 blocks. */
 export const LORA_TARGET_MODULES = ['to_q', 'to_k', 'to_v', 'to_out.0'] as const;
@@ -150,7 +151,7 @@ export const loraConfigSchema = z
       .int()
       .min(-1)
       .max(1024)
-      .refine((v) => v !== 0, { message: 'lokrFactor: -1 (near square) or a positive side' })
+      .refine((v) => v !== 0, { message: 'must be -1 (near square) or a positive side' })
       .default(-1),
   })
   .superRefine((lora, ctx) => {
@@ -158,7 +159,11 @@ export const loraConfigSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['dora'],
-        message: `dora applies to LoRA only, not to algorithm "${lora.algorithm}"`,
+        message: `dora works with algorithm "lora" only, not "${lora.algorithm}"; turn dora off (no --dora) or train a LoRA (no --lokr)`,
+        params: {
+          [WHOLE_MESSAGE]: true,
+          [API_MESSAGE]: `dora works with algorithm "lora" only, not "${lora.algorithm}"; turn dora off or set algorithm to "lora"`,
+        },
       });
   });
 
@@ -241,9 +246,12 @@ export function checkWarmupLeavesSteps(
   ctx.addIssue({
     code: 'custom',
     path: ['lrWarmupSteps'],
-    message: `${facts} (lower it, or raise --steps)`,
-    // a request's words (route-schema.ts formatRequestIssues): the API and the web app have no flags
-    params: { [API_MESSAGE]: `${facts} (lower it, or raise params.training.steps)` },
+    message: `${facts}; lower it below ${config.steps}, or raise --steps`,
+    params: {
+      [WHOLE_MESSAGE]: true,
+      // a request's words (route-schema.ts formatRequestIssues): the API and the web app have no flags
+      [API_MESSAGE]: `${facts}; lower it below ${config.steps}, or raise params.training.steps`,
+    },
   });
 }
 
@@ -264,7 +272,8 @@ export function checkCyclesScheduler(
   ctx.addIssue({
     code: 'custom',
     path: ['lrSchedulerNumCycles'],
-    message: `${config.lrSchedulerNumCycles} cycles apply to lrScheduler cosine_with_restarts only, not ${config.lrScheduler} (set lrScheduler: cosine_with_restarts, or remove lrSchedulerNumCycles)`,
+    message: `${config.lrSchedulerNumCycles} cycles work with lrScheduler cosine_with_restarts only, not ${config.lrScheduler}; set lrScheduler to cosine_with_restarts, or remove lrSchedulerNumCycles`,
+    params: { [WHOLE_MESSAGE]: true },
   });
 }
 

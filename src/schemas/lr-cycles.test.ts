@@ -20,7 +20,7 @@ describe('lrSchedulerNumCycles', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['lrSchedulerNumCycles']);
     expect(result.error?.issues[0]?.message).toBe(
-      '3 cycles apply to lrScheduler cosine_with_restarts only, not cosine (set lrScheduler: cosine_with_restarts, or remove lrSchedulerNumCycles)',
+      '3 cycles work with lrScheduler cosine_with_restarts only, not cosine; set lrScheduler to cosine_with_restarts, or remove lrSchedulerNumCycles',
     );
     expect(
       checkedTrainingConfigSchema.safeParse({ lrScheduler: 'linear', lrSchedulerNumCycles: 1 }).success,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
 import { unknownRequestKeys } from '../schemas/api.js';
 import { API_MESSAGE } from '../schemas/config.js';
+import { isWholeMessage, safeParseInWords } from '../schemas/issue-words.js';
 import { valuePreview } from '../value-preview.js';
 
 const ZOD_BY_JSON = new WeakMap<object, z.ZodType>();
@@ -99,7 +100,8 @@ function apiIssueMessage(issue: z.core.$ZodIssue): string {
   return typeof words === 'string' ? words : issue.message;
 }
 
-/** One line per issue: `body.name: Too small: expected string to have >=1 characters, got "".` */
+/** One line per issue: `body.params.training.steps: must be at least 1, got 0` (zod's own issues in issue-words.ts's
+ * words when parsed with safeParseInWords); an issue whose message names the value itself gets no `got` again. */
 export function formatRequestIssues(
   part: string,
   issues: readonly z.core.$ZodIssue[],
@@ -110,7 +112,7 @@ export function formatRequestIssues(
       const field = [part, ...issue.path.map(String)].join('.');
       let value: unknown = input;
       for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
-      const got = value === undefined ? '' : `, got ${valuePreview(value)}`;
+      const got = value === undefined || isWholeMessage(issue) ? '' : `, got ${valuePreview(value)}`;
       return `${field}: ${apiIssueMessage(issue)}${got}`;
     })
     .join('; ');
@@ -167,7 +169,7 @@ export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, h
     const unknownKeys =
       part === 'body' || part === 'query' ? unknownBodyKeysError(zodSchema, data, part) : undefined;
     if (unknownKeys) return { error: unknownKeys };
-    const result = zodSchema.safeParse(data);
+    const result = safeParseInWords(zodSchema, data);
     if (result.success) return { value: result.data };
     return {
       error: new ToonloraError(
