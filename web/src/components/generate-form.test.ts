@@ -86,7 +86,11 @@ describe('generate form', () => {
     expect(generationFromForm({ ...form, count: '9' })).toMatchObject({ ok: false, field: 'count' });
     expect(generationFromForm({ ...form, seed: String(2 ** 32 - 1), count: '2' })).toMatchObject({
       ok: false,
+      error: `Seed: ${2 ** 32 - 1} + 1 image passes the largest seed`,
       field: 'seed',
+    });
+    expect(generationFromForm({ ...form, seed: String(2 ** 32 - 2), count: '3' })).toMatchObject({
+      error: `Seed: ${2 ** 32 - 2} + 2 images passes the largest seed`,
     });
   });
 });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BLANK_PROMPT_MESSAGE } from '../../../src/schemas/api-jobs.js';
 import type { Character, Job } from '../../../src/schemas/api.js';
 import { DEFAULT_BASE_MODEL, generationConfigSchema } from '../../../src/schemas/config.js';
+import { countedNoun } from './counted-noun.js';
 import { jobToReopen } from './job-view.js';
 import { type NumberFieldSpec, numberText, parseNumberField } from './number-field.js';
 
@@ -125,7 +126,7 @@ export function generationFromForm(form: GenerateForm): GenerateFormResult {
   if (!seedSchema.safeParse(last).success) {
     return {
       ok: false,
-      error: `Seed: ${seed.value} + ${count.value - 1} images passes the largest seed`,
+      error: `Seed: ${seed.value} + ${countedNoun(count.value - 1, 'image')} passes the largest seed`,
       field: 'seed',
     };
   }

@@ -39,8 +39,10 @@ describe('generated images', () => {
     expect(renderToStaticMarkup(<ImageGrid images={[]} />)).toBe('');
     expect(renderToStaticMarkup(<EarlierImages images={[]} />)).toBe('');
     const earlier = renderToStaticMarkup(<EarlierImages images={[image('e', 7, 0.7)]} />);
-    expect(earlier).toContain('<summary>Earlier generations (1 images)</summary>');
+    expect(earlier).toContain('<summary>Earlier generations (1 image)</summary>');
     expect(earlier).toMatch(/alt="seed 7 · weight 0.7 · [^"]+" loading="lazy"/);
+    const two = renderToStaticMarkup(<EarlierImages images={[image('e', 7, 0.7), image('f', 8, 0.7)]} />);
+    expect(two).toContain('<summary>Earlier generations (2 images)</summary>');
   });
   it('says whether the worker was warm and how long each part took', () => {
     const cold = { warm: false, loadMs: 2500, loraSwapMs: 12.4, generateMs: 3000, totalMs: 5600 };

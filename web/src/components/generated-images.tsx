@@ -2,6 +2,7 @@
 // (warm worker or base load, LoRA swap, generation), its images as a grid (a column per LoRA weight, a row per
 // seed, each opening full size, with a download link) and the character's earlier generations, folded.
 import type { Artifact, GenerationTiming } from '../../../src/schemas/api.js';
+import { countedNoun } from './counted-noun.js';
 import { FullSizeImageLink } from './full-size-image.js';
 
 /** A finished generate job's timing: whether the worker was warm, LoRA swap and generation times. */
@@ -69,7 +70,7 @@ export function EarlierImages({
   if (images.length === 0) return null;
   return (
     <details className="earlier" data-testid="earlier-images">
-      <summary>Earlier generations ({images.length} images)</summary>
+      <summary>Earlier generations ({countedNoun(images.length, 'image')})</summary>
       <div className="thumbs">
         {images.map((image) => (
           <figure key={image.id}>

@@ -120,6 +120,9 @@ describe('sampleNote', () => {
       warn: false,
       text: 'First sample at step 250; 6 samples in this run.',
     });
+    expect(sampleNote('1', '250')?.text).toBe(
+      'No sample images: the first comes at step 250, after this run\'s 1 step. Lower "Sample every" to see some.',
+    );
     expect(sampleNote('20', '0')?.text).toBe('No sample images during the run (sample interval 0).');
     expect(sampleNote('', '250')).toBe(null);
   });

@@ -3,6 +3,7 @@
 // the form checked into the job's `training` params (or the first field that is not a valid number).
 import type { BaseModelChoice, TrainJobParams } from '../../../src/schemas/api.js';
 import { type LORA_ALGORITHMS, loraConfigSchema, trainingConfigSchema } from '../../../src/schemas/config.js';
+import { countedNoun } from './counted-noun.js';
 import { type NumberFieldSpec, numberText, parseNumberField } from './number-field.js';
 
 export type LoraAlgorithm = (typeof LORA_ALGORITHMS)[number];
@@ -166,12 +167,12 @@ export function sampleNote(stepsText: string, everyText: string): BaseModelNote 
   if (every > steps) {
     return {
       warn: true,
-      text: `No sample images: the first comes at step ${every}, after this run's ${steps} steps. Lower "Sample every" to see some.`,
+      text: `No sample images: the first comes at step ${every}, after this run's ${countedNoun(steps, 'step')}. Lower "Sample every" to see some.`,
     };
   }
   const count = Math.floor(steps / every);
   return {
     warn: false,
-    text: `First sample at step ${every}; ${count} sample${count === 1 ? '' : 's'} in this run.`,
+    text: `First sample at step ${every}; ${countedNoun(count, 'sample')} in this run.`,
   };
 }

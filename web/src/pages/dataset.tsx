@@ -30,6 +30,7 @@ import {
   hasCaptionDraft,
   keepCaptionDraft,
 } from '../components/caption-drafts.js';
+import { countedNoun } from '../components/counted-noun.js';
 import { BulkBar } from '../components/dataset-bulk-bar.js';
 import { ItemRow } from '../components/dataset-item-row.js';
 import {
@@ -245,7 +246,7 @@ export function DatasetPage({
             {datasets.map((d, i) => (
               <option key={d.id} value={d.id}>
                 v{i + 1} · {new Date(d.createdAt).toLocaleString()} · {d.itemCount - d.excludedCount}/
-                {d.itemCount} images
+                {countedNoun(d.itemCount, 'image')}
               </option>
             ))}
           </select>
