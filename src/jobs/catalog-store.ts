@@ -132,4 +132,8 @@ export class CatalogStore {
   removeArtifact(id: string): void {
     artifacts.removeArtifact(this.db, id);
   }
+
+  sameFileLoraIds(id: string): string[] {
+    return artifacts.sameFileLoraIds(this.db, id);
+  }
 }

@@ -1,5 +1,8 @@
 // src/jobs/catalog/artifacts.ts — the artifacts table: what jobs and uploads produced (LoRAs, generated
-// images, ...), listed by character, kind or job, and where their files are stored.
+// images, ...), listed by character, kind or job, and where their files are stored. One LoRA row per file: a LoRA
+// recorded again at a path a LoRA row holds (a resumed train job that had recorded it before it was cancelled or
+// interrupted) updates that row; rows a data folder kept from before (two at one path) list as one, the newest, and
+// go together on a delete, as their one file does.
 import { randomUUID } from 'node:crypto';
 import type { Artifact, ArtifactKind } from '../../schemas/api.js';
 import { resolveDataPath } from '../data-path.js';
@@ -29,7 +32,41 @@ export interface NewArtifact {
   meta?: Record<string, unknown>;
 }
 
+/** A new artifact's row; a LoRA at a path a LoRA row already holds updates that row (its id stays, so the generate
+ * jobs that name it still do) with the new name, job and facts. */
 export function addArtifact(db: SqliteDatabase, input: NewArtifact): Artifact {
+  return db.transaction(() => {
+    const held = input.kind === 'lora' ? loraIdsAt(db, input.path)[0] : undefined;
+    if (held === undefined) return insertArtifact(db, input);
+    db.prepare('UPDATE artifacts SET character_id = ?, job_id = ?, name = ?, meta = ? WHERE id = ?').run(
+      input.characterId,
+      input.jobId,
+      input.name,
+      JSON.stringify(input.meta ?? {}),
+      held,
+    );
+    return getArtifact(db, held);
+  })();
+}
+
+/** The LoRA rows recorded for the file at `path`, newest first (more than one only in data kept from before). */
+function loraIdsAt(db: SqliteDatabase, path: string): string[] {
+  const rows = db
+    .prepare("SELECT id FROM artifacts WHERE kind = 'lora' AND path = ? ORDER BY created_at DESC, rowid DESC")
+    .all(path) as Row[];
+  return rows.map((row) => String(row.id));
+}
+
+/** The ids of every LoRA row of the file LoRA `id` is (itself first): [id] but in data kept from before. */
+export function sameFileLoraIds(db: SqliteDatabase, id: string): string[] {
+  const row = db.prepare("SELECT path FROM artifacts WHERE id = ? AND kind = 'lora'").get(id) as
+    | Row
+    | undefined;
+  if (!row) return [id];
+  return [id, ...loraIdsAt(db, String(row.path)).filter((other) => other !== id)];
+}
+
+function insertArtifact(db: SqliteDatabase, input: NewArtifact): Artifact {
   const id = randomUUID();
   db.prepare(
     'INSERT INTO artifacts (id, character_id, job_id, kind, name, path, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -50,10 +87,15 @@ export function listArtifacts(
   db: SqliteDatabase,
   filter: { characterId?: string; kind?: ArtifactKind; jobId?: string },
 ): Artifact[] {
+  // a LoRA file with two rows (a resumed train job recorded it again, before rows were kept one per file) lists
+  // once: its newest row, whose facts are those of the run that wrote the file last
   const rows = db
     .prepare(
-      `SELECT * FROM artifacts WHERE (@characterId IS NULL OR character_id = @characterId)
-       AND (@kind IS NULL OR kind = @kind) AND (@jobId IS NULL OR job_id = @jobId) ORDER BY created_at, rowid`,
+      `SELECT * FROM artifacts a WHERE (@characterId IS NULL OR character_id = @characterId)
+       AND (@kind IS NULL OR kind = @kind) AND (@jobId IS NULL OR job_id = @jobId)
+       AND NOT (kind = 'lora' AND EXISTS (SELECT 1 FROM artifacts b WHERE b.kind = 'lora' AND b.path = a.path
+         AND (b.created_at > a.created_at OR (b.created_at = a.created_at AND b.rowid > a.rowid))))
+       ORDER BY created_at, rowid`,
     )
     .all({
       characterId: filter.characterId ?? null,
@@ -77,8 +119,14 @@ export function artifactFilePath(db: SqliteDatabase, dataDir: string, id: string
   return resolveDataPath(dataDir, String(row.path));
 }
 
-/** Removes an artifact's row (its file is the caller's to remove); the job that made it keeps its history.
+/** Removes an artifact's row (its file is the caller's to remove), a LoRA's with every other row of its file (data
+ * kept from before); the job that made it keeps its history.
  * @throws ToonloraError TL_ERR_NOT_FOUND when unknown */
 export function removeArtifact(db: SqliteDatabase, id: string): void {
-  if (db.prepare('DELETE FROM artifacts WHERE id = ?').run(id).changes === 0) throw notFound('artifact', id);
+  db.transaction(() => {
+    const ids = sameFileLoraIds(db, id);
+    const remove = db.prepare('DELETE FROM artifacts WHERE id = ?');
+    if (remove.run(id).changes === 0) throw notFound('artifact', id);
+    for (const other of ids.slice(1)) remove.run(other);
+  })();
 }

@@ -97,10 +97,12 @@ export default async function loraRoutes(
           `artifact ${lora.id} is not a LoRA; nothing was deleted.`,
         );
       // no await from the look-up of the jobs to the row's removal: a generate job sent meanwhile either is seen
-      // here or finds the LoRA gone when it starts
+      // here or finds the LoRA gone when it starts. Rows of the same file (data kept from before one row per file)
+      // go with it, so their jobs hold it too.
+      const rows = new Set(app.catalog.sameFileLoraIds(lora.id));
       const using = (['running', 'queued'] as const)
         .flatMap((status) => app.jobStore.listJobs({ kind: 'generate', status }))
-        .filter((job) => job.params.loraId === lora.id);
+        .filter((job) => rows.has(String(job.params.loraId)));
       if (using.length > 0) throw loraInUse(lora, using);
       const train = trainJobOf(app, lora);
       if (train && (train.status === 'running' || train.status === 'queued'))

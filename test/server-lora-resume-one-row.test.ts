@@ -1,0 +1,108 @@
+// test/server-lora-resume-one-row.test.ts — one LoRA row per file: a train job that recorded its LoRA, then was
+// cancelled as it ended (resumable), and is resumed records the same file again: its row is updated, not a second
+// one added. Before, the LoRA page listed the LoRA twice and deleting either row removed the other's file. Rows a
+// data folder kept from before (two at one path) list once and go together on a delete.
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { SqliteDatabase } from '../src/jobs/database.js';
+import { createTrainRunner, loraNameFor } from '../src/jobs/runners/train-runner.js';
+import { makePeftTensors, writeFixtureFile } from '../src/lora/lora-fixtures.js';
+import type { WorkerSpawn } from '../src/worker/python-worker.js';
+import { seedDataset } from './helpers/server-fixtures.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
+import { trainedLora } from './helpers/trained-lora.js';
+
+const { makeApp } = appsClosedAfterEach('lora-resume-one-row');
+
+/** A run folder as a finished 10-step run leaves it (checkpoint, adapters written after it, the kohya file). */
+async function finishedRunFolder(runDir: string, name: string): Promise<void> {
+  const checkpoint = join(runDir, 'checkpoints', 'step-000010');
+  mkdirSync(checkpoint, { recursive: true });
+  writeFileSync(join(checkpoint, 'adapter_model.safetensors'), 'adapter');
+  writeFileSync(join(checkpoint, 'training_state.pt'), 'state');
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(join(checkpoint, 'training_state.pt'), past, past);
+  mkdirSync(join(runDir, 'text_encoder'), { recursive: true });
+  for (const folder of [runDir, join(runDir, 'text_encoder')]) {
+    writeFileSync(join(folder, 'adapter_model.safetensors'), 'adapter');
+    writeFileSync(join(folder, 'adapter_config.json'), '{}');
+  }
+  const modules = ['down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'];
+  await writeFixtureFile(
+    join(runDir, `${name}.safetensors`),
+    makePeftTensors({ modules, rank: 2, seed: 3 }),
+    { ss_steps: '10' },
+  );
+}
+
+describe('a resumed train job that had recorded its LoRA', () => {
+  it('updates its LoRA row: the list has one entry, and the delete removes it and its file', async () => {
+    const spawn = new Proxy({ command: 'false', args: [], cwd: '/' } as WorkerSpawn, {
+      get() {
+        throw new Error('the finished run needs no worker');
+      },
+    });
+    const app = await makeApp({ runners: (deps) => ({ train: createTrainRunner(deps, { spawn }) }) });
+    const { characterId, datasetId } = await seedDataset(app);
+    const job = app.jobStore.createJob('train', characterId, {
+      datasetId,
+      training: { baseModel: 'tiny', steps: 10 },
+    });
+    app.jobStore.transition(job.id, 'running');
+    const name = loraNameFor('Mina', job.id);
+    const runRel = `jobs/${job.id}/${name}`;
+    await finishedRunFolder(join(app.dataDir, runRel), name);
+    app.jobStore.setCheckpoint(job.id, `${runRel}/checkpoints/step-000010`);
+    const first = app.catalog.addArtifact({
+      characterId,
+      jobId: job.id,
+      kind: 'lora',
+      name,
+      path: `${runRel}/${name}.safetensors`,
+      meta: {},
+    });
+    app.jobStore.transition(job.id, 'cancelled'); // a cancel that came as it ended: the LoRA is recorded
+
+    const resumed = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/resume` });
+    expect(resumed.statusCode, resumed.body).toBe(200);
+    await app.queue.whenIdle();
+    const after = app.jobStore.getJob(job.id);
+    expect(after.status, JSON.stringify(after.error)).toBe('succeeded');
+    expect(after.result?.loraId).toBe(first.id);
+    const listed = (await app.inject({ url: `/api/artifacts?characterId=${characterId}&kind=lora` })).json();
+    // before: two rows, the same file
+    expect(listed.artifacts.map((a: { id: string }) => a.id)).toEqual([first.id]);
+    expect(listed.artifacts[0].meta).toMatchObject({ steps: 10, datasetId });
+
+    const deleted = await app.inject({ method: 'DELETE', url: `/api/loras/${first.id}` });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect(existsSync(join(app.dataDir, runRel, `${name}.safetensors`))).toBe(false);
+    expect(app.catalog.listArtifacts({ characterId, kind: 'lora' })).toEqual([]);
+  }, 60_000);
+
+  it('lists two rows a data folder kept for one file as one (the newest); a delete of either removes both', async () => {
+    const app = await makeApp();
+    const { characterId, train, lora: older, file } = await trainedLora(app);
+    const path = `jobs/${train.id}/mina/mina.safetensors`;
+    // as an older toonlora recorded a resumed job's LoRA: a second row at the same path
+    // the store's own connection (the database is opened for this process alone)
+    const { db } = app.catalog as unknown as { db: SqliteDatabase };
+    db.prepare(
+      "INSERT INTO artifacts (id, character_id, job_id, kind, name, path, meta, created_at) VALUES ('00000000-0000-4000-8000-00000000000b', ?, ?, 'lora', 'mina', ?, '{}', ?)",
+    ).run(characterId, train.id, path, new Date(Date.parse(older.createdAt) + 1000).toISOString());
+    const newer = '00000000-0000-4000-8000-00000000000b';
+    expect(app.catalog.listArtifacts({ characterId, kind: 'lora' }).map((a) => a.id)).toEqual([newer]);
+    // a generate job sent with the hidden row holds the file too
+    const job = app.jobStore.createJob('generate', characterId, { loraId: older.id });
+    const refused = await app.inject({ method: 'DELETE', url: `/api/loras/${newer}` });
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json().error.details.jobIds).toEqual([job.id]);
+    app.jobStore.transition(job.id, 'cancelled');
+    const deleted = await app.inject({ method: 'DELETE', url: `/api/loras/${newer}` });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect(existsSync(file)).toBe(false);
+    expect((await app.inject({ url: `/api/artifacts/${older.id}/file` })).statusCode).toBe(404);
+    expect(app.catalog.listArtifacts({ characterId, kind: 'lora' })).toEqual([]);
+  });
+});
