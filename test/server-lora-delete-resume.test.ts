@@ -1,7 +1,8 @@
 // test/server-lora-delete-resume.test.ts — a train job that recorded its LoRA but did not succeed (cancelled at its
 // very end: resumable) whose LoRA was deleted, checkpoints with it: Resume fails at once saying the LoRA and its
 // checkpoints were deleted and to start a new train job, before any worker starts. Before, the worker started and
-// failed with "--resume given but no checkpoint folder … Start without --resume."
+// failed with "--resume given but no checkpoint folder … Start without --resume." The job's log says the LoRA was
+// deleted with its weights and checkpoints.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +46,12 @@ describe('resuming a train job whose LoRA was deleted', () => {
     const deleted = await app.inject({ method: 'DELETE', url: `/api/loras/${lora.id}` });
     expect(deleted.statusCode, deleted.body).toBe(204);
     expect(existsSync(join(app.dataDir, runRel, 'checkpoints'))).toBe(false);
+    // the Train page's log says why (before, nothing in the job's log told of the delete)
+    expect(app.jobStore.listEvents(job.id).at(-1)?.body).toEqual({
+      type: 'log',
+      level: 'info',
+      message: `the LoRA ${name} was deleted; its weights and checkpoints were removed.`,
+    });
 
     const resumed = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/resume` });
     expect(resumed.statusCode, resumed.body).toBe(200);

@@ -1,6 +1,7 @@
 // src/jobs/checkpoint-state.ts — frees what a finished train run no longer needs: each checkpoint's
 // `training_state.pt` (optimizer, scheduler, scaler and RNG state, about twice the adapter), which only a
-// resume reads, and a succeeded job cannot be resumed. The adapters stay (users compare them). The layout
+// resume reads, and a succeeded job cannot be resumed. The adapters stay (users compare them) until the run's
+// LoRA is deleted: src/server/routes/loras/lora-files.ts removes checkpoints/ with it. The layout
 // is the trainer's (trainer/toonlora_trainer/checkpoint.py), as src/worker/run-folder.ts reads it:
 // <run>/checkpoints/step-NNNNNN/, written under `.step-NNNNNN.partial` first.
 import { readdir, rm, stat } from 'node:fs/promises';

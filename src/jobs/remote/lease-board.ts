@@ -18,7 +18,7 @@ import { checkExportImages } from '../kohya-export.js';
 import { resolveDataPath } from '../data-path.js';
 import type { JobContext, JobRunner, StopReason } from '../job-queue.js';
 import type { JobStore } from '../job-store.js';
-import { loraNameFor, recordSamples } from '../runners/train-runner.js';
+import { loraDeletedIn, loraNameFor, nothingToResume, recordSamples } from '../runners/train-runner.js';
 import {
   removeStoredCheckpoints,
   type StoredCheckpoint,
@@ -89,6 +89,13 @@ export class RemoteTrainBoard {
     // a run that starts over must not be offered an earlier attempt's checkpoint
     if (!context.resume) await removeStoredCheckpoints(runDir);
     const checkpoint = context.resume ? await storedCheckpoint(runDir) : null;
+    // deleting the LoRA a job made removes the checkpoint kept for it (src/server/routes/loras), as a local run's
+    // checkpoints/: nothing to resume from, not a run from step 1 (or from a worker's own copy) offered instead
+    if (context.resume && !checkpoint && loraDeletedIn(this.options.store.listEvents(context.job.id)))
+      throw nothingToResume(
+        context.job.id,
+        `the checkpoint the server kept in ${relative(this.options.dataDir, runDir).split('\\').join('/')}`,
+      );
     return new Promise((resolve, reject) => {
       const offer: Offer = {
         context,

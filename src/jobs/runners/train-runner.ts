@@ -1,15 +1,16 @@
 // src/jobs/runners/train-runner.ts — the `train` job: a dataset version (reviewed captions, excluded
 // items left out) written in kohya layout -> runTraining (src/worker) in the job's run folder ->
-// progress / samples / checkpoints as job events -> the kohya LoRA as an artifact. A resumed attempt
-// continues from the newest checkpoint in the same run folder; a succeeded run keeps its checkpoints'
-// adapters but not their resume-only training state.
+// progress / samples / checkpoints as job events -> the kohya LoRA as an artifact (one row per file: a resumed
+// job that had recorded it updates that row). A resumed attempt continues from the newest checkpoint in the same
+// run folder; a succeeded run keeps its checkpoints' adapters, without their resume-only training state, until its
+// LoRA is deleted (src/server/routes/loras removes them with it, and a resume then has nothing to continue from).
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { ToonloraError } from '../../errors.js';
 import type { Artifact } from '../../schemas/api-artifacts.js';
 import { checkBaseModelOnDisk } from '../../models/base-model.js';
-import { type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js';
+import { type JobEvent, type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js';
 import { effectiveLoraAlpha } from '../../schemas/config.js';
 import type { WorkerEvent } from '../../worker/protocol.js';
 import type { WorkerSpawn } from '../../worker/python-worker.js';
@@ -31,6 +32,30 @@ export function loraNameFor(characterName: string, jobId: string): string {
     .toLowerCase()
     .slice(0, 40);
   return `${slug || 'lora'}_${jobId.replace(/-/g, '').slice(0, 8)}`;
+}
+
+/** The line a deleted LoRA adds to the log of the train job that made it (src/server/routes/loras). */
+export function loraDeletedLine(loraName: string): string {
+  return `the LoRA ${loraName} was deleted; its weights and checkpoints were removed.`;
+}
+
+/** Whether the job's log says the LoRA it made was deleted (loraDeletedLine). */
+export function loraDeletedIn(events: readonly JobEvent[]): boolean {
+  return events.some(
+    ({ body }) =>
+      body.type === 'log' &&
+      /^the LoRA .+ was deleted; its weights and checkpoints were removed\.$/.test(body.message),
+  );
+}
+
+/** A resume of a job whose LoRA was deleted with its checkpoints: `gone` names what it would continue from. Local
+ * and remote runs (src/jobs/remote/lease-board.ts) say it alike. */
+export function nothingToResume(jobId: string, gone: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `train job ${jobId}: nothing to resume from: ${gone} is gone (the LoRA this job made was deleted, and its ` +
+      'checkpoints with it). Start a new train job instead.',
+  );
 }
 
 function handleEvent(deps: RunnerDeps, context: JobContext, event: WorkerEvent): void {
@@ -98,11 +123,7 @@ export function createTrainRunner(deps: RunnerDeps, options: TrainRunnerOptions 
     const runDir = resolveDataPath(deps.dataDir, `${jobDir}/${loraNameFor(character.name, job.id)}`);
     // deleting the LoRA a job made removes its run's checkpoints (src/server/routes/loras): nothing to resume from
     if (context.resume && !existsSync(join(runDir, 'checkpoints')))
-      throw new ToonloraError(
-        'TL_ERR_CONFLICT',
-        `train job ${job.id}: nothing to resume from: ${relative(deps.dataDir, runDir)}/checkpoints is gone (the LoRA ` +
-          'this job made was deleted, and its checkpoints with it). Start a new train job instead.',
-      );
+      throw nothingToResume(job.id, `${relative(deps.dataDir, runDir)}/checkpoints`);
     if (!context.resume || !existsSync(datasetDir)) {
       // The training copy of the dataset version: reviewed captions, excluded items left out; an image deleted
       // by hand fails the job here, naming its item, before the worker starts.

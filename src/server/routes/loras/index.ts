@@ -2,10 +2,12 @@
 // generate job uses it, or while the train job that made it has not ended; else its row goes, then its files
 // (lora-files.ts: the file, the converted copies a download kept beside it, a trained LoRA's adapter and checkpoints
 // in its run folder) and the diffusers-format copies generation made under TOONLORA_HOME. The job that trained it
-// keeps its history (samples, loss, log). A file that cannot be removed is logged by path; the delete still answers
-// 204, as the LoRA is gone. The other LoRA routes (list, upload, download, inspect) are in routes/artifacts/.
+// keeps its history (samples, loss, log), and its log says the LoRA was deleted. A file that cannot be removed is
+// logged by path; the delete still answers 204, as the LoRA is gone. The other LoRA routes (list, upload, download,
+// inspect) are in routes/artifacts/.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
+import { loraDeletedLine } from '../../../jobs/runners/train-runner.js';
 import { removeLoraCopies } from '../../../worker/lora-copies.js';
 import type { CacheOptions } from '../../../models/cache.js';
 import type { Artifact, Job } from '../../../schemas/api.js';
@@ -113,6 +115,13 @@ export default async function loraRoutes(
       // (logged by path), and the user gets the 204 of a delete that is done
       app.catalog.removeArtifact(lora.id);
       await removeLoraFiles(lora, path, runDir, request.log);
+      // the Train page's log of the job that made it says why its weights are gone (and why a resume is refused)
+      if (train)
+        app.jobStore.appendEvent(train.id, {
+          type: 'log',
+          level: 'info',
+          message: loraDeletedLine(lora.name),
+        });
       // no job uses the LoRA (the 409 above), so no worker request is loading these copies; a cache left behind is
       // only disk space (the row and the file are gone), so it does not fail the delete
       await removeLoraCopies(path, options.modelCache).catch((error: unknown) =>
