@@ -31,8 +31,8 @@ describe('DELETE /api/loras/:id', () => {
     const res = await app.inject({ method: 'DELETE', url: `/api/loras/${lora.id}` });
     expect(res.statusCode, res.body).toBe(409);
     expect(res.json().error.message).toBe(
-      `LoRA mina (${lora.id}) is used by a job that is not done: generate job ${job.id} (queued). Cancel that job ` +
-        `(the Cancel button by its status, or POST /api/jobs/${job.id}/cancel) or let it finish, then delete the LoRA.`,
+      `LoRA mina (${lora.id}) is used by a job that is not done: generate job ${job.id} (queued). Cancel it ` +
+        `(POST /api/jobs/${job.id}/cancel) or let it finish, then delete the LoRA.`,
     );
     expect(existsSync(file)).toBe(true);
     expect(app.catalog.listArtifacts({ characterId, kind: 'lora' })).toHaveLength(1);

@@ -1,6 +1,6 @@
 // test/web-lora-delete.test.ts — the LoRA page's Delete button in chromium against a real server on loopback: it
 // asks first (Cancel keeps the LoRA), deletes on OK (the page then says there is no LoRA, the file is gone), and a
-// LoRA a queued generate job uses is refused in the server's words.
+// LoRA a queued generate job uses is refused in the page's words, the Generate page linked.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -61,7 +61,14 @@ describe('web app: deleting a LoRA', () => {
     const job = web.app.jobStore.createJob('generate', rin.id, { loraId: lora.id });
     answer = true;
     await page.click('[data-testid=delete-lora]');
-    await page.waitForSelector(`text=is used by a job that is not done: generate job ${job.id} (queued)`);
+    // the page's words, the Generate page linked (before: the API's "Cancel that job (the Cancel button by its
+    // status, or POST /api/jobs/<id>/cancel)")
+    const refused = await page.waitForSelector('[data-testid=lora-in-use]');
+    expect(await refused.textContent()).toBe(
+      `The LoRA ${lora.name} was not deleted: a generate job that is not done uses it (job ${job.id}, queued). Cancel it ` +
+        'on the Generate page or let it finish, then delete the LoRA.',
+    );
+    expect(await page.getAttribute('[data-testid=lora-in-use] a', 'href')).toBe(`#/c/${rin.id}/generate`);
     expect(existsSync(file)).toBe(true);
 
     web.app.jobStore.transition(job.id, 'cancelled');

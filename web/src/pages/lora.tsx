@@ -14,9 +14,11 @@ import {
   namedLoraGone,
   reselectAfterReread,
 } from '../components/lora-address.js';
+import { loraInUseWords } from '../components/lora-delete-refusal.js';
 import { LoraDownloads } from '../components/lora-downloads.js';
 import { LoraUpload } from '../components/lora-upload.js';
 import { formatMetaValue } from '../components/metadata-format.js';
+import type { TextPart } from '../components/page-links.js';
 import { watchTabReturn } from '../components/tab-return.js';
 
 /** Compatibility verdicts read better as one line: `a1111 ✓ · comfyui ✓ · diffusers ✗ (2 unmapped)`; other
@@ -80,6 +82,8 @@ export function LoraPage({
   const [inspectError, setInspectError] = useState<string | null>(null);
   /** Why the LoRA shown is not the one asked for (the address's, or the one shown before, was deleted). */
   const [goneNote, setGoneNote] = useState<string | null>(null);
+  /** A delete refused because generate jobs use the LoRA: where to cancel them (the Generate page, linked). */
+  const [inUse, setInUse] = useState<TextPart[] | null>(null);
 
   const readList = () => api.artifacts({ characterId: character.id, kind: 'lora' });
   /** Shows the list and selects `select`, else the newest LoRA. */
@@ -139,6 +143,7 @@ export function LoraPage({
   useEffect(() => {
     setInspect(null);
     setInspectError(null);
+    setInUse(null);
     if (selected)
       api.inspectLora(selected).then(setInspect, (error: Error) => setInspectError(error.message));
   }, [selected]);
@@ -146,13 +151,19 @@ export function LoraPage({
   /** Asks, then deletes the LoRA (the server refuses while a generate job not done uses it) and selects the newest. */
   const remove = async (target: Artifact) => {
     if (!window.confirm(deleteLoraQuestion(target))) return;
+    setInUse(null);
     try {
       await request<void>('DELETE', `/api/loras/${target.id}`);
       await load();
     } catch (error) {
       // deleted elsewhere meanwhile (another tab): the list as it is now, saying so, not the API's "not found"
       if (error instanceof ApiError && error.status === 404 && loras) await reread(loras, target.id);
-      else onError(error);
+      else {
+        // generate jobs use it: the page's words (the server's message names the API's cancel route)
+        const words = loraInUseWords(error, target.name);
+        if (words) setInUse(words);
+        else onError(error);
+      }
     }
   };
 
@@ -213,6 +224,19 @@ export function LoraPage({
           </button>
         )}
       </div>
+      {inUse && (
+        <p className="error" role="alert" data-testid="lora-in-use">
+          {inUse.map((part) =>
+            part.href ? (
+              <a key={part.text} href={part.href}>
+                {part.text}
+              </a>
+            ) : (
+              part.text
+            ),
+          )}
+        </p>
+      )}
       <div className="panel">
         <h3>Prompt snippet (AUTOMATIC1111 / Forge)</h3>
         <pre className="snippet" data-testid="snippet">

@@ -15,17 +15,26 @@ import { errorResponseSchema, idParamsSchema } from '../../../schemas/api.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { type Leftover, loraFiles, removePaths, runWeightPaths, trainRunFolder } from './lora-files.js';
 
-/** The 409 for a LoRA that generate jobs not done yet use: which ones, and what to do first. */
+/**
+ * The 409 for a LoRA that generate jobs not done yet use: which ones, and what to do first. The message is the API's
+ * (it names the cancel route); `details.jobs` (each job's id, character and status) lets the web app word it as
+ * its pages are: the LoRA page says to cancel on the Generate page (web/src/components/lora-delete-refusal.ts).
+ */
 export function loraInUse(lora: Artifact, jobs: readonly Job[]): ToonloraError {
   const list = jobs.map((j) => `generate job ${j.id} (${j.status})`).join(', ');
   const cancel =
     jobs.length === 1
-      ? `Cancel that job (the Cancel button by its status, or POST /api/jobs/${jobs[0]?.id}/cancel) or let it finish`
-      : 'Cancel those jobs (the Cancel button by each status, or POST /api/jobs/<id>/cancel) or let them finish';
+      ? `Cancel it (POST /api/jobs/${jobs[0]?.id}/cancel) or let it finish`
+      : 'Cancel them (POST /api/jobs/<id>/cancel) or let them finish';
   return new ToonloraError(
     'TL_ERR_CONFLICT',
     `LoRA ${lora.name} (${lora.id}) is used by a job that is not done: ${list}. ${cancel}, then delete the LoRA.`,
-    { details: { jobIds: jobs.map((j) => j.id) } },
+    {
+      details: {
+        jobIds: jobs.map((j) => j.id),
+        jobs: jobs.map((j) => ({ id: j.id, characterId: j.characterId, status: j.status })),
+      },
+    },
   );
 }
 
