@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loraNameFor } from '../src/jobs/runners/train-runner.js';
 import { offerCount, waitForOffers } from './helpers/remote-train-jobs.js';
 import { seedDataset } from './helpers/server-fixtures.js';
@@ -47,9 +47,9 @@ describe('resuming a remote train job whose LoRA was deleted', () => {
 
     const resumed = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/resume` });
     expect(resumed.statusCode, resumed.body).toBe(200);
-    await app.queue.whenIdle();
+    // before: offered to workers, it stayed running
+    await vi.waitFor(() => expect(app.jobStore.getJob(job.id).status).toBe('failed'), { timeout: 10_000 });
     const after = app.jobStore.getJob(job.id);
-    expect(after.status).toBe('failed');
     expect(after.error).toEqual({
       code: 'TL_ERR_CONFLICT',
       message:
