@@ -1,28 +1,17 @@
 // test/helpers/browser.ts — launches Debian's chromium through playwright-core for the web tests
 // (headless, no sandbox, a fresh profile that is its HOME too), and builds web/dist (production) when it is
 // missing, stale or a development build.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
-import { webBuildStale } from '../../src/cli/commands/serve-build.js';
+import { buildWebApp, webBuildNeed } from '../../src/cli/commands/serve-build.js';
+
+export { webBuildIsDevelopment } from '../../src/cli/commands/serve-build.js';
 
 export const CHROMIUM_PATH = process.env.TOONLORA_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = join(import.meta.dirname, '..', '..');
 export const WEB_DIST = join(ROOT, 'web', 'dist');
-
-/** Text React's development build carries (react-dom's DevTools hint) and its production build never does. */
-const REACT_DEVELOPMENT_TEXT = 'Download the React DevTools';
-
-/** True when the build in `webDir` bundles React's development build (its script files carry its hint). */
-export function webBuildIsDevelopment(webDir: string): boolean {
-  const assets = join(webDir, 'assets');
-  if (!existsSync(assets)) return false;
-  return readdirSync(assets)
-    .filter((name) => name.endsWith('.js'))
-    .some((name) => readFileSync(join(assets, name), 'utf8').includes(REACT_DEVELOPMENT_TEXT));
-}
 
 /**
  * Runs `npm run build:web` into `webDir` when the build there is missing or stale (by the rule `toonlora serve`
@@ -31,12 +20,9 @@ export function webBuildIsDevelopment(webDir: string): boolean {
  * requests failed on a machine whose web/dist this helper (or a serve a test started) had built.
  */
 export function ensureWebBuilt(webDir = WEB_DIST): void {
-  if (!webBuildStale(webDir, ROOT) && !webBuildIsDevelopment(webDir)) return;
-  execFileSync('npm', ['run', 'build:web', '--', '--outDir', webDir], {
-    cwd: ROOT,
-    stdio: 'ignore',
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
+  if (webBuildNeed(webDir, ROOT) === undefined) return;
+  const build = buildWebApp(ROOT, webDir);
+  if (!build.ok) throw new Error(`npm run build:web failed:\n${build.stderr}`);
 }
 
 /** A headless chromium with a fresh user-data-dir (persistent context; the caller closes it). */

@@ -1,9 +1,21 @@
-// Tests of serve-build.ts: when `toonlora serve` rebuilds web/dist (missing, or a source newer than it).
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+// Tests of serve-build.ts: when `toonlora serve` rebuilds web/dist (missing, a source newer than it, or React's
+// development build) and that its build is a production one under any NODE_ENV (vitest's is test).
+import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileMtimes, isBuildStale, webBuildInputs, webBuildStale } from './serve-build.js';
+import {
+  buildWebApp,
+  fileMtimes,
+  isBuildStale,
+  webBuildInputs,
+  webBuildIsDevelopment,
+  webBuildNeed,
+  webBuildStale,
+} from './serve-build.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const BUILD_TIMEOUT_MS = 240_000; // a vite build, on a machine other test runs share
 
 /** Writes `path` under `root` with its mtime set to `seconds` (epoch). */
 function writeAt(root: string, path: string, seconds: number): void {
@@ -66,4 +78,35 @@ describe('webBuildStale', () => {
     writeAt(root, 'src/schemas/config.ts', 4500);
     expect(webBuildStale(dist, root)).toBe(true);
   });
+});
+
+describe('webBuildNeed', () => {
+  it('says missing, stale, development, or nothing for a current production build', () => {
+    const root = mkdtempSync(join(tmpdir(), 'toonlora-serve-build-need-'));
+    writeAt(root, 'web/src/app.tsx', 1000);
+    const dist = join(root, 'web', 'dist');
+    expect(webBuildNeed(dist, root)).toBe('missing');
+    writeAt(root, 'web/dist/index.html', 500);
+    expect(webBuildNeed(dist, root)).toBe('stale');
+    writeAt(root, 'web/dist/index.html', 2000);
+    writeAt(root, 'web/dist/assets/index-1.js', 2000);
+    expect(webBuildNeed(dist, root)).toBeUndefined();
+    writeFileSync(join(dist, 'assets', 'index-1.js'), 'console.info("Download the React DevTools");');
+    expect(webBuildNeed(dist, root)).toBe('development');
+  });
+});
+
+describe('buildWebApp', () => {
+  it(
+    "builds React's production build under vitest's NODE_ENV=test (a serve a test started built the development one)",
+    () => {
+      expect(process.env.NODE_ENV).toBe('test');
+      const outDir = join(mkdtempSync(join(tmpdir(), 'toonlora-serve-build-out-')), 'dist');
+      const build = buildWebApp(ROOT, outDir);
+      expect(build).toMatchObject({ ok: true });
+      expect(readFileSync(join(outDir, 'index.html'), 'utf8')).toContain('/assets/index-');
+      expect(webBuildIsDevelopment(outDir)).toBe(false);
+    },
+    BUILD_TIMEOUT_MS,
+  );
 });

@@ -6,8 +6,8 @@ import { withCliTestIo } from '../cli-test-io.js';
 import { runCli } from '../program.js';
 import { expectSilenceFlagsRefused } from './silence-flags-testing.js';
 
-const stale = vi.hoisted(() => vi.fn(() => false));
-vi.mock('./serve-build.js', () => ({ webBuildStale: stale }));
+const need = vi.hoisted(() => vi.fn(() => undefined));
+vi.mock('./serve-build.js', () => ({ webBuildNeed: need, buildWebApp: vi.fn() }));
 
 const io = withCliTestIo('toonlora-cli-serve-');
 
@@ -20,7 +20,7 @@ describe('toonlora serve', () => {
         message: expect.stringContaining('--port: expected an integer 0-65535, got "abc"'),
       },
     });
-    expect(stale).not.toHaveBeenCalled();
+    expect(need).not.toHaveBeenCalled();
   });
 
   it('reports a bad --max-queued before looking at the web app', async () => {
@@ -34,7 +34,7 @@ describe('toonlora serve', () => {
         },
       });
     }
-    expect(stale).not.toHaveBeenCalled();
+    expect(need).not.toHaveBeenCalled();
   });
 
   it('reports a bad --worker-timeout / --worker-load-timeout before looking at the web app', async () => {
@@ -43,7 +43,7 @@ describe('toonlora serve', () => {
       ['--worker-timeout', '5m', 300],
       ['--worker-load-timeout', '-1', 900],
     ]);
-    expect(stale).not.toHaveBeenCalled();
+    expect(need).not.toHaveBeenCalled();
   });
 
   it("refuses a --worker-timeout / --worker-load-timeout over setTimeout's maximum, naming the largest allowed", async () => {
@@ -60,7 +60,7 @@ describe('toonlora serve', () => {
         });
       }
     }
-    expect(stale).not.toHaveBeenCalled();
+    expect(need).not.toHaveBeenCalled();
   });
 
   it('refuses --tls-cert without --tls-key, and an unreadable certificate, before looking at the web app', async () => {
@@ -82,7 +82,7 @@ describe('toonlora serve', () => {
         ),
       },
     });
-    expect(stale).not.toHaveBeenCalled();
+    expect(need).not.toHaveBeenCalled();
   });
 
   it('refuses a TOONLORA_TOKEN shorter than 16 characters (exit 2) before looking at the web app', async () => {
@@ -100,7 +100,7 @@ describe('toonlora serve', () => {
         ),
       },
     });
-    expect(stale).not.toHaveBeenCalled();
+    expect(need).not.toHaveBeenCalled();
   });
 
   it('refuses a bad TOONLORA_CPU_THREADS (exit 2) before looking at the web app, not as each job fails', async () => {
@@ -118,13 +118,13 @@ describe('toonlora serve', () => {
         ),
       },
     });
-    expect(stale).not.toHaveBeenCalled();
+    expect(need).not.toHaveBeenCalled();
   });
 
   it('reports a non-loopback --host without a token before looking at the web app', async () => {
     delete process.env.TOONLORA_TOKEN;
     expect(await runCli(['serve', '--host', '0.0.0.0', '--port', '0'])).toBe(2);
     expect(io.stderr).toContain('--host 0.0.0.0: listening beyond loopback needs a token');
-    expect(stale).not.toHaveBeenCalled();
+    expect(need).not.toHaveBeenCalled();
   });
 });

@@ -1,7 +1,5 @@
 // src/cli/commands/serve.ts — `toonlora serve`: start the REST API and web app (maps flags to
 // startServer's options; the token comes from TOONLORA_TOKEN, never from a flag or a file).
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
@@ -28,7 +26,7 @@ import {
   type WorkerTimeoutFlags,
   workerSilenceFromFlags,
 } from '../worker-timeout-flags.js';
-import { webBuildStale } from './serve-build.js';
+import { buildWebApp, webBuildNeed } from './serve-build.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -82,22 +80,22 @@ export function parseWorkerLease(value: string): number {
 }
 
 /** Builds web/dist on first use and again when web/src (or what it imports) changed since, e.g. after
- * `git pull` (vite, a few seconds), so a checkout serves its own web app. */
+ * `git pull` (vite, a few seconds), or when it is React's development build, so a checkout serves its own web app,
+ * always as a production build whatever NODE_ENV serve runs under. */
 function ensureWebAppBuilt(): void {
   const root = resolve(DEFAULT_WEB_DIR, '..', '..');
-  if (!webBuildStale(DEFAULT_WEB_DIR, root)) return;
-  const previous = existsSync(join(DEFAULT_WEB_DIR, 'index.html'));
-  const action = previous ? 'rebuilding the web app, its sources changed' : 'building the web app';
+  const need = webBuildNeed(DEFAULT_WEB_DIR, root);
+  if (need === undefined) return;
+  const action =
+    need === 'missing'
+      ? 'building the web app'
+      : `rebuilding the web app, ${need === 'stale' ? 'its sources changed' : 'the present one is a development build'}`;
   process.stderr.write(`toonlora serve: ${action} (npm run build:web)...\n`);
-  const build = spawnSync('npm', ['run', 'build:web', '--silent'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) {
+  const build = buildWebApp(root);
+  if (!build.ok) {
     process.stderr.write(
-      `${build.stderr ?? ''}toonlora serve: the web app did not build; ` +
-        `${previous ? 'serving the previous build' : 'the API still runs'}. Try: npm run build:web\n`,
+      `${build.stderr}toonlora serve: the web app did not build; ` +
+        `${need !== 'missing' ? 'serving the previous build' : 'the API still runs'}. Try: npm run build:web\n`,
     );
   }
 }
