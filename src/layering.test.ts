@@ -51,7 +51,16 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   ],
   /** env/ sits over models/: doctor reports the models' cache, the venv lives under toonlora's home. */
   env: ['error-fix', 'errors', 'format-bytes', 'host', 'models'],
-  lora: ['disk-full', 'error-fix', 'errors', 'format-bytes', 'output-folder', 'schemas', 'vision'],
+  lora: [
+    'disk-full',
+    'error-fix',
+    'errors',
+    'format-bytes',
+    'output-folder',
+    'schemas',
+    'value-preview',
+    'vision',
+  ],
   worker: [
     'disk-full',
     'env',

@@ -4,6 +4,8 @@
 // scale, and the config written for kohya -> PEFT.
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
+import { safeParseInWords } from '../schemas/issue-words.js';
+import { valuePreview } from '../value-preview.js';
 
 /** The adapter_config.json fields toonlora reads; others pass through. Defaults are PEFT's `LoraConfig`. */
 export const peftAdapterConfigSchema = z
@@ -53,7 +55,9 @@ function findForbiddenKey(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
-/** Checks `raw` against `schema`, refusing prototype-polluting keys; TL_ERR_LORA_FORMAT naming the field. */
+/** Checks `raw` against `schema`, refusing prototype-polluting keys; TL_ERR_LORA_FORMAT naming the field, what is
+ * wrong in words (issue-words.ts: "must be greater than 0", not zod's "Too small: expected number to be >0") and
+ * the value. */
 function validateConfig<T extends z.ZodType>(schema: T, raw: unknown, file: string): z.infer<T> {
   const forbidden = findForbiddenKey(raw, '');
   if (forbidden) {
@@ -65,13 +69,16 @@ function validateConfig<T extends z.ZodType>(schema: T, raw: unknown, file: stri
       },
     );
   }
-  const result = schema.safeParse(raw);
+  const result = safeParseInWords(schema, raw);
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue?.path.join('.') ?? '';
+    let value: unknown = raw;
+    for (const key of issue?.path ?? []) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
+    const got = value === undefined ? '' : `, got ${valuePreview(value)}`;
     throw new ToonloraError(
       'TL_ERR_LORA_FORMAT',
-      `${file}: ${field || 'config'}: ${issue?.message ?? 'invalid'}. Fix adapter_config.json.`,
+      `${file}: ${field || 'config'}: ${issue?.message ?? 'invalid'}${got}. Fix adapter_config.json.`,
       {
         details: { file, field },
       },
@@ -91,9 +98,13 @@ export function parsePeftConfig(raw: unknown, file: string): PeftAdapterConfig {
       config.peft_type === 'LOKR'
         ? 'but the weights are LoRA tensors (lora_A / lora_B): the config does not belong to these weights'
         : 'only LoRA and LoKr adapters convert';
-    throw new ToonloraError('TL_ERR_LORA_FORMAT', `${file}: peft_type "${config.peft_type}" is not LORA; ${why}.`, {
-      details: { file, field: 'peft_type' },
-    });
+    throw new ToonloraError(
+      'TL_ERR_LORA_FORMAT',
+      `${file}: peft_type "${config.peft_type}" is not LORA; ${why}.`,
+      {
+        details: { file, field: 'peft_type' },
+      },
+    );
   }
   return config;
 }

@@ -110,3 +110,30 @@ describe('inspect of a file with no tensors', () => {
     expect(io.stdout).toContain('holds no tensors');
   });
 });
+
+describe('a bad adapter_config.json', () => {
+  it('is refused in words with its value and the fix (before: zod\'s "r: Too small: expected number to be >0")', async () => {
+    const peft = join(io.root, 'peft-in');
+    expect(await runCli(['convert', input, '-o', peft, '--to', 'peft'])).toBe(0);
+    const config = join(peft, 'adapter_config.json');
+    const weights = join(peft, 'adapter_model.safetensors');
+    const cases: [Record<string, unknown>, string][] = [
+      [{ r: 0 }, 'r: must be greater than 0, got 0. Fix adapter_config.json.'],
+      [{ lora_alpha: '8' }, 'lora_alpha: expected a number, got "8". Fix adapter_config.json.'],
+    ];
+    for (const [fields, words] of cases) {
+      await writeFile(config, JSON.stringify({ peft_type: 'LORA', r: 4, lora_alpha: 4, ...fields }));
+      for (const argv of [
+        ['convert', weights, '-o', join(io.root, 'out.safetensors'), '--to', 'kohya', '--overwrite'],
+        ['inspect', weights],
+      ]) {
+        io.stderr = '';
+        expect(await runCli(argv)).not.toBe(0);
+        expect(io.stderr).toContain(`${config}: ${words}`);
+        expect(io.stderr).toContain('[TL_ERR_LORA_FORMAT]');
+        expect(io.stderr).not.toContain('Too small');
+        expect(io.stderr).not.toContain('Invalid input');
+      }
+    }
+  });
+});
