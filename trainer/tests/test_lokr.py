@@ -49,10 +49,15 @@ def test_sd15_lokr_at_rank_32_has_full_kronecker_factors_of_near_square_splits()
 def test_lokr_settings_are_checked():
     base = {"rank": 4, "alpha": 4, "targetModules": list(TARGETS), "dora": False, "algorithm": "lokr", "lokrFactor": -1}
     assert parse_lora_settings(base, "lora").algorithm == "lokr"
-    with pytest.raises(ConfigError, match="lokrFactor"):
+    # the words of src/schemas/config.ts's loraConfigSchema (a request's; src/config/config-issue-words.test.ts)
+    with pytest.raises(ConfigError) as refused:
         parse_lora_settings(base | {"lokrFactor": 0}, "lora")
-    with pytest.raises(ConfigError, match="DoRA applies to LoRA only"):
+    assert str(refused.value) == "lora.lokrFactor: must be -1 (near square) or a positive side, got 0."
+    with pytest.raises(ConfigError) as refused:
         parse_lora_settings(base | {"dora": True}, "lora")
+    assert str(refused.value) == (
+        'lora.dora: dora works with algorithm "lora" only, not "lokr"; turn dora off or set algorithm to "lora".'
+    )
     with pytest.raises(ConfigError, match="algorithm"):
         parse_lora_settings(base | {"algorithm": "loha"}, "lora")
 

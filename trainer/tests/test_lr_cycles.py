@@ -38,5 +38,11 @@ def test_cosine_with_restarts_restarts_as_many_times_as_asked():
 
 
 def test_cycles_with_another_scheduler_are_refused_with_the_fix():
-    with pytest.raises(ConfigError, match=r"config.lrSchedulerNumCycles: 3 cycles apply to lrScheduler cosine_with_restarts only, not linear"):
+    # the words of src/schemas/config.ts checkCyclesScheduler (src/config/config-issue-words.test.ts), not the
+    # worker's own ("3 cycles apply to lrScheduler ... only, not linear. Set training.lrScheduler to ...")
+    with pytest.raises(ConfigError) as refused:
         parse_training_config(training_config(lrScheduler="linear", lrSchedulerNumCycles=3))
+    assert str(refused.value) == (
+        "config.lrSchedulerNumCycles: 3 cycles work with lrScheduler cosine_with_restarts only, not linear; "
+        "set lrScheduler to cosine_with_restarts, or remove lrSchedulerNumCycles."
+    )

@@ -83,9 +83,11 @@ def parse_lora_settings(obj: Any, where: str) -> LoraSettings:
     )
     f.done()
     if lora.lokr_factor == 0:
-        raise ConfigError(f"{where}.lokrFactor: expected -1 (near-square split) or a positive factor, got 0")
+        raise ConfigError(f"{where}.lokrFactor: must be -1 (near square) or a positive side, got 0.")
     if lora.dora and lora.algorithm != "lora":
-        raise ConfigError(f"{where}.dora: DoRA applies to LoRA only, not to algorithm {lora.algorithm!r}")
+        # src/schemas/config.ts's words for a request (the worker gets JSON, not flags)
+        raise ConfigError(f'{where}.dora: dora works with algorithm "lora" only, not "{lora.algorithm}"; '
+                          'turn dora off or set algorithm to "lora".')
     return lora
 
 
@@ -143,8 +145,9 @@ def check_cycles(config: TrainingConfig, where: str = "config") -> None:
     checkCyclesScheduler): any other would train without the restarts asked for."""
     if config.lr_scheduler_num_cycles != 1 and config.lr_scheduler != "cosine_with_restarts":
         raise ConfigError(
-            f"{where}.lrSchedulerNumCycles: {config.lr_scheduler_num_cycles} cycles apply to lrScheduler cosine_with_restarts "
-            f"only, not {config.lr_scheduler}. Set training.lrScheduler to cosine_with_restarts, or remove lrSchedulerNumCycles."
+            f"{where}.lrSchedulerNumCycles: {config.lr_scheduler_num_cycles} cycles work with lrScheduler "
+            f"cosine_with_restarts only, not {config.lr_scheduler}; set lrScheduler to cosine_with_restarts, "
+            "or remove lrSchedulerNumCycles."
         )
 
 
