@@ -18,7 +18,7 @@ import { checkExportImages } from '../kohya-export.js';
 import { resolveDataPath } from '../data-path.js';
 import type { JobContext, JobRunner, StopReason } from '../job-queue.js';
 import type { JobStore } from '../job-store.js';
-import { loraDeletedIn, loraNameFor, nothingToResume, recordSamples } from '../runners/train-runner.js';
+import { loraDeletedIn, nothingToResume, recordSamples, runNameFor } from '../runners/train-runner.js';
 import {
   removeStoredCheckpoints,
   type StoredCheckpoint,
@@ -84,7 +84,7 @@ export class RemoteTrainBoard {
       await checkExportImages(this.options.dataDir, params.datasetId, items);
     }
     const character = this.options.catalog.getCharacter(context.job.characterId);
-    const loraName = loraNameFor(character.name, context.job.id);
+    const loraName = runNameFor(context.job, character.name); // a resume: the folder it wrote, renamed or not
     const runDir = resolveDataPath(this.options.dataDir, `${jobRelDir(context.job.id)}/${loraName}`);
     // a run that starts over must not be offered an earlier attempt's checkpoint
     if (!context.resume) await removeStoredCheckpoints(runDir);

@@ -34,6 +34,24 @@ export function loraNameFor(characterName: string, jobId: string): string {
   return `${slug || 'lora'}_${jobId.replace(/-/g, '').slice(0, 8)}`;
 }
 
+/**
+ * The run folder's name for job `job` (jobs/<id>/<name>): the folder its recorded checkpoint lies in, so a resume
+ * continues where the run wrote even after the character was renamed (loraNameFor of the new name differs); with no
+ * checkpoint recorded (a first run, or one that starts over), loraNameFor(characterName, job.id). The checkpoint is
+ * `jobs/<id>/<name>/checkpoints/step-N` for a local run, `<worker>:<id>/<name>/checkpoints/step-N` for a remote one.
+ */
+export function runNameFor(
+  job: { readonly id: string; readonly checkpoint: string | null },
+  characterName: string,
+): string {
+  // a folder name of loraNameFor's characters only: a remote worker reports the path, and the name becomes a
+  // server folder and the LoRA's file name
+  const recorded = job.checkpoint?.match(
+    /(?:^|[/\\:])([A-Za-z0-9_][A-Za-z0-9_.-]*)[/\\]checkpoints[/\\]step-[^/\\]+$/,
+  );
+  return recorded?.[1] ?? loraNameFor(characterName, job.id);
+}
+
 /** The line a deleted LoRA adds to the log of the train job that made it (src/server/routes/loras). */
 export function loraDeletedLine(loraName: string): string {
   return `the LoRA ${loraName} was deleted; its weights and checkpoints were removed.`;
@@ -120,7 +138,8 @@ export function createTrainRunner(deps: RunnerDeps, options: TrainRunnerOptions 
     const character = deps.catalog.getCharacter(job.characterId);
     const jobDir = jobRelDir(job.id);
     const datasetDir = resolveDataPath(deps.dataDir, `${jobDir}/train-data`);
-    const runDir = resolveDataPath(deps.dataDir, `${jobDir}/${loraNameFor(character.name, job.id)}`);
+    // a resume continues in the folder it wrote (the character may have been renamed since)
+    const runDir = resolveDataPath(deps.dataDir, `${jobDir}/${runNameFor(job, character.name)}`);
     // deleting the LoRA a job made removes its run's checkpoints (src/server/routes/loras): nothing to resume from
     if (context.resume && !existsSync(join(runDir, 'checkpoints')))
       throw nothingToResume(job.id, `${relative(deps.dataDir, runDir)}/checkpoints`);
