@@ -27,6 +27,27 @@ function realFolders(dir: string): string[] {
   }
 }
 
+/** The upload files' names in run folder `dir`; none when it cannot be read (gone meanwhile, no permission, a disk
+ * error): skipped, as the screenshot sweep skips a folder it cannot read, so one bad folder does not end the start's
+ * sweep (and lose its line) after files were removed. */
+function partialNames(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((entry) => PARTIAL_NAME.test(entry));
+  } catch {
+    return [];
+  }
+}
+
+/** Removes the file at `path`: false when it cannot be (not counted; the next start tries again). */
+function removed(path: string): boolean {
+  try {
+    rmSync(path, { force: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What removeWorkerLoraPartials removed: how many files and bytes, from how many jobs' run folders. */
 export interface FreedPartials {
   files: number;
@@ -37,7 +58,8 @@ export interface FreedPartials {
 /**
  * Removes the half-received LoRA uploads (`.worker-lora-<uuid>.partial`) a server stopped mid-upload left in the run
  * folders (`jobs/<id>/<run>/`) of the jobs in `listed`, when last written before `startedAt` (ms). Other files,
- * links, folders and the folders of jobs the database does not list are left alone.
+ * links, folders and the folders of jobs the database does not list are left alone; a run folder that cannot be
+ * read, or a file that cannot be removed, is skipped and the sweep goes on.
  */
 export function removeWorkerLoraPartials(
   dataDir: string,
@@ -49,11 +71,10 @@ export function removeWorkerLoraPartials(
     const jobDir = join(dataDir, jobRelDir(jobId));
     let removedHere = 0;
     for (const run of realFolders(jobDir)) {
-      for (const name of readdirSync(join(jobDir, run)).filter((entry) => PARTIAL_NAME.test(entry))) {
+      for (const name of partialNames(join(jobDir, run))) {
         const path = join(jobDir, run, name);
         const file = lstatSync(path, { throwIfNoEntry: false });
-        if (!file?.isFile() || file.mtimeMs >= startedAt) continue;
-        rmSync(path, { force: true });
+        if (!file?.isFile() || file.mtimeMs >= startedAt || !removed(path)) continue;
         removedHere += 1;
         freed.bytes += file.size;
       }
