@@ -1,7 +1,10 @@
 // src/jobs/deleted-folders.test.ts — a character's delete moves its folders aside under a marked name in the rows'
 // transaction (all or none: a refused rename rolls the rows back and moves the others back), a removal that fails
 // names the file and why, and a start removes the marked folders of ids the database no longer lists and puts back
-// those it still lists (a delete cut short before its commit), in lines that never speak of an older database.
+// those it still lists (a delete cut short before its commit), in lines that never speak of an older database. It
+// removes only folders the database itself recorded as deleted (table deleted_folders, written in the delete's
+// transaction): with a new, emptied or older toonlora.db put in place after a crash, an unrecorded marked folder of an
+// id it does not list is left and named. Before, the start removed it: a character the user may want back.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +22,7 @@ import {
   deletedFolderName,
   deleteRowsMovingFoldersAside,
   describeDeletedFoldersSweep,
+  removeDeletedFolders,
   removeFolders,
   sweepDeletedFolders,
 } from './deleted-folders.js';
@@ -124,7 +128,7 @@ describe("a character's delete", () => {
         undo?.(existsSync(marked) ? join(marked, 'uploads', 'a.png') : upload);
       }
       const sweep = sweepDeletedFolders(db, dataDir);
-      expect(sweep).toEqual({ removed: [marked], restored: [], failed: [], notRestored: [] });
+      expect(sweep).toEqual({ removed: [marked], restored: [], failed: [], notRestored: [], unrecorded: [] });
       expect(describeDeletedFoldersSweep(sweep)).toEqual([
         {
           level: 'info',
@@ -153,6 +157,7 @@ describe('a start', () => {
       ],
       failed: [],
       notRestored: [],
+      unrecorded: [],
     });
     for (const path of [upload, jobFile]) expect(existsSync(path), path).toBe(true);
     expect(describeDeletedFoldersSweep(sweep)[0]).toEqual({
@@ -181,6 +186,7 @@ describe('a start', () => {
           reason: `${join(dataDir, 'characters', other)} exists`,
         },
       ],
+      unrecorded: [],
     });
     expect(readdirSync(join(dataDir, 'jobs'))).toEqual([]);
     expect(readdirSync(join(dataDir, 'characters')).sort()).toEqual(
@@ -189,5 +195,85 @@ describe('a start', () => {
     // nothing marked, nothing said
     rmSync(taken, { recursive: true });
     expect(describeDeletedFoldersSweep(sweepDeletedFolders(db, dataDir))).toEqual([]);
+  });
+});
+
+/** The folders the database records as moved aside by a committed delete (relative to the data folder). */
+const recordedRows = (db: SqliteDatabase) =>
+  (db.prepare('SELECT path FROM deleted_folders ORDER BY path').all() as { path: string }[]).map(
+    (r) => r.path,
+  );
+
+describe('the record of a delete (deleted_folders)', () => {
+  it('lists the folders a delete moved aside, and forgets each once removed', () => {
+    const { dataDir, db, id, jobId } = scene();
+    const moved = deleteRowsMovingFoldersAside(db, () => deleteCharacter(db, id), dataDir, AT_MS);
+    expect(recordedRows(db)).toEqual([
+      `characters/${deletedFolderName(id, AT_MS)}`,
+      `jobs/${deletedFolderName(jobId, AT_MS)}`,
+    ]);
+    expect(removeDeletedFolders(db, dataDir, moved)).toEqual([]);
+    expect(recordedRows(db)).toEqual([]);
+    expect(readdirSync(join(dataDir, 'characters'))).toEqual([]);
+  });
+
+  it('is forgotten by a start for a folder already gone; a removing start forgets what it removed', () => {
+    const { dataDir, db, id } = scene();
+    const moved = deleteRowsMovingFoldersAside(db, () => deleteCharacter(db, id), dataDir, AT_MS);
+    rmSync(moved[0]?.to as string, { recursive: true }); // removed, its record not forgotten (a crash in between)
+    expect(sweepDeletedFolders(db, dataDir).removed).toEqual([moved[1]?.to]);
+    expect(recordedRows(db)).toEqual([]);
+  });
+});
+
+describe('a start with a database put in place after a delete', () => {
+  it('leaves the marked folders a new, emptied database does not record, and names them', () => {
+    const { dataDir, db, id, jobId, upload, jobFile } = scene();
+    // a crash after the delete's commit, before the removal; then a new toonlora.db made in its place
+    deleteRowsMovingFoldersAside(db, () => deleteCharacter(db, id), dataDir, AT_MS);
+    db.close();
+    rmSync(join(dataDir, 'toonlora.db'));
+    const fresh = openDatabase(join(dataDir, 'toonlora.db'));
+    const characterMarked = join(dataDir, 'characters', deletedFolderName(id, AT_MS));
+    const jobMarked = join(dataDir, 'jobs', deletedFolderName(jobId, AT_MS));
+    const sweep = sweepDeletedFolders(fresh, dataDir);
+    // before: both removed, the character's screenshots and LoRAs with them
+    expect(sweep).toEqual({
+      removed: [],
+      restored: [],
+      failed: [],
+      notRestored: [],
+      unrecorded: [characterMarked, jobMarked],
+    });
+    expect(existsSync(join(characterMarked, 'uploads', 'a.png'))).toBe(true);
+    expect(existsSync(join(jobMarked, 'lora', 'lora.safetensors'))).toBe(true);
+    expect([upload, jobFile].map(existsSync)).toEqual([false, false]);
+    expect(describeDeletedFoldersSweep(sweep)).toEqual([
+      {
+        level: 'warn',
+        line:
+          `left ${characterMarked}, ${jobMarked}: folders a character's delete moved aside that this database ` +
+          'neither records as deleted nor lists (toonlora.db was replaced after that delete?); nothing was removed. ' +
+          'To get the character back, put back the toonlora.db that lists it; if it is not wanted, remove the ' +
+          'folders yourself with serve stopped',
+      },
+    ]);
+  });
+
+  it('puts the folders back under an older copy that still lists the character', () => {
+    const { dataDir, db, id, jobId, upload, jobFile } = scene();
+    const copy = join(dataDir, 'before-delete.db');
+    db.exec(`VACUUM INTO '${copy}'`);
+    deleteRowsMovingFoldersAside(db, () => deleteCharacter(db, id), dataDir, AT_MS);
+    db.close();
+    renameSync(copy, join(dataDir, 'toonlora.db'));
+    for (const suffix of ['-wal', '-shm']) rmSync(join(dataDir, `toonlora.db${suffix}`), { force: true });
+    const older = openDatabase(join(dataDir, 'toonlora.db'));
+    const sweep = sweepDeletedFolders(older, dataDir);
+    expect(sweep.restored.map(({ to }) => to)).toEqual([
+      join(dataDir, 'characters', id),
+      join(dataDir, 'jobs', jobId),
+    ]);
+    expect([upload, jobFile].map(existsSync)).toEqual([true, true]);
   });
 });

@@ -1,12 +1,14 @@
 // src/jobs/deleted-folders.ts — the folders of a deleted character (`characters/<id>`, its jobs' `jobs/<id>`) on
 // their way out: each is moved aside to a marked name in the same folder (`.deleted-<id>-<ms>`, one rename) inside
-// the transaction that deletes the rows, then removed. A removal that fails (a file the system will not unlink) or a
-// crash before it leaves only marked folders, which the next start removes, or puts back when the rows' delete never
-// committed. Before, the rows went first and the folder stayed under its own name: the reply was a 500 for a
+// the transaction that deletes the rows, and recorded there (table deleted_folders), then removed. A removal that
+// fails (a file the system will not unlink) or a crash before it leaves only marked folders, which the next start
+// removes when the database records them, or puts back when the rows' delete never committed (the id is still
+// listed); any other marked folder (a new, emptied or older toonlora.db put in place since) is left and named: such
+// a database costs nothing. Before, the rows went first and the folder stayed under its own name: the reply was a 500 for a
 // character that was gone, and every start blamed "a new, emptied or older database" and advised putting back a
 // copy that would bring the deleted character back.
 import { existsSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { errorCodeInWords, fsErrorCode } from '../fs-error-words.js';
 import { CHARACTERS_REL_DIR } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
@@ -85,8 +87,30 @@ export function moveFoldersBack(moved: readonly MovedFolder[]): RemovalFailure[]
   return failed;
 }
 
+/** `characters/.deleted-…`: where `path` (absolute) lies in `dataDir`, as deleted_folders records it. */
+function dataRel(dataDir: string, path: string): string {
+  return relative(dataDir, path).split(sep).join('/');
+}
+
+/** The folders `db` records as moved aside by a committed delete (relative to the data folder). */
+function recordedDeletedFolders(db: SqliteDatabase): Set<string> {
+  const rows = db.prepare('SELECT path FROM deleted_folders').all() as { path: string }[];
+  return new Set(rows.map(({ path }) => path));
+}
+
+/** Forgets the record of the folder at `rel` (removed). A failed write is left for the next start, which drops the
+ * record of a folder that is gone: the delete already happened, its reply must not fail for it. */
+function forgetDeletedFolder(db: SqliteDatabase, rel: string): void {
+  try {
+    db.prepare('DELETE FROM deleted_folders WHERE path = ?').run(rel);
+  } catch {
+    // the record of a removed folder: harmless, dropped by the next start
+  }
+}
+
 /**
- * Deletes rows and moves their folders aside in one transaction of `db`: `deleteRows` deletes (it may throw: nothing
+ * Deletes rows and moves their folders aside in one transaction of `db`, which also records the moved folders
+ * (deleted_folders): `deleteRows` deletes (it may throw: nothing
  * moves) and returns the folders, relative to `dataDir`, that held their files. A failed move rolls the rows back;
  * a failed commit moves the folders back (one that will not move back, the next start puts back: its rows are still
  * listed).
@@ -103,6 +127,9 @@ export function deleteRowsMovingFoldersAside(
   try {
     db.transaction(() => {
       moved = moveFoldersAside(dataDir, deleteRows(), atMs);
+      const record = db.prepare('INSERT INTO deleted_folders (path, deleted_at) VALUES (?, ?)');
+      const at = new Date(atMs).toISOString();
+      for (const { to } of moved) record.run(dataRel(dataDir, to), at);
     })();
   } catch (error) {
     moveFoldersBack(moved);
@@ -137,6 +164,20 @@ export function removeFolders(paths: readonly string[]): RemovalFailure[] {
   return failed;
 }
 
+/** Removes the folders a delete moved aside (deleteRowsMovingFoldersAside) and forgets the record of each removed;
+ * returns the ones that could not be, with the reason (the next start tries again: they stay recorded). */
+export function removeDeletedFolders(
+  db: SqliteDatabase,
+  dataDir: string,
+  moved: readonly MovedFolder[],
+): RemovalFailure[] {
+  const failed = removeFolders(moved.map(({ to }) => to));
+  for (const { to } of moved) {
+    if (!failed.some(({ path }) => path === to)) forgetDeletedFolder(db, dataRel(dataDir, to));
+  }
+  return failed;
+}
+
 /** What a start did with the marked folders under `characters/` and `jobs/` (absolute paths). */
 export interface DeletedFoldersSweep {
   /** Removed: the rows were gone (a removal that failed or was cut short). */
@@ -147,6 +188,8 @@ export interface DeletedFoldersSweep {
   failed: RemovalFailure[];
   /** Not renamed back (`from`: the marked folder), with why. */
   notRestored: Array<MovedFolder & { readonly reason: string }>;
+  /** Left: the database neither records their delete nor lists their id (it was replaced after the delete). */
+  unrecorded: string[];
 }
 
 /** The marked folders in `dir` (none when it cannot be read) and the id each holds. */
@@ -164,21 +207,40 @@ function markedFolders(dir: string): Array<{ path: string; id: string }> {
 }
 
 /**
- * At start (no request served yet): removes the marked folders under `dataDir`'s `characters/` and `jobs/` whose id
- * `db` no longer lists, and renames back those whose id it still lists (when the name is free; else they stay).
+ * At start (no request served yet): removes the marked folders under `dataDir`'s `characters/` and `jobs/` that `db`
+ * records as deleted (and their records, and the records of folders already gone), renames back those whose id it
+ * still lists (when the name is free; else they stay), and leaves any other (`unrecorded`: a database put in place
+ * after the delete, which may be missing a character the user wants back).
  */
 export function sweepDeletedFolders(db: SqliteDatabase, dataDir: string): DeletedFoldersSweep {
-  const sweep: DeletedFoldersSweep = { removed: [], restored: [], failed: [], notRestored: [] };
+  const sweep: DeletedFoldersSweep = {
+    removed: [],
+    restored: [],
+    failed: [],
+    notRestored: [],
+    unrecorded: [],
+  };
+  const recorded = recordedDeletedFolders(db);
+  for (const rel of recorded) {
+    if (!existsSync(join(dataDir, rel))) forgetDeletedFolder(db, rel);
+  }
   for (const [rel, table] of [
     [CHARACTERS_REL_DIR, 'characters'],
     ['jobs', 'jobs'],
   ] as const) {
     const listed = listedIds(db, table);
     for (const { path, id } of markedFolders(join(dataDir, rel))) {
-      if (!listed.has(id)) {
+      if (recorded.has(dataRel(dataDir, path))) {
         const failed = removeFolders([path]);
-        if (failed.length === 0) sweep.removed.push(path);
+        if (failed.length === 0) {
+          sweep.removed.push(path);
+          forgetDeletedFolder(db, dataRel(dataDir, path));
+        }
         sweep.failed.push(...failed);
+        continue;
+      }
+      if (!listed.has(id)) {
+        sweep.unrecorded.push(path);
         continue;
       }
       const back = { from: path, to: join(dataDir, rel, id) };
@@ -215,6 +277,16 @@ export function describeDeletedFoldersSweep(
     lines.push({
       level: 'warn',
       line: `could not put ${from} back as ${to} (${reason}): a character's delete moved it aside and did not complete, and the database still lists it; with serve stopped, move it there yourself`,
+    });
+  }
+  if (sweep.unrecorded.length > 0) {
+    lines.push({
+      level: 'warn',
+      line:
+        `left ${sweep.unrecorded.join(', ')}: folders a character's delete moved aside that this database neither ` +
+        'records as deleted nor lists (toonlora.db was replaced after that delete?); nothing was removed. To get ' +
+        'the character back, put back the toonlora.db that lists it; if it is not wanted, remove the folders ' +
+        'yourself with serve stopped',
     });
   }
   for (const { path, reason } of sweep.failed) {

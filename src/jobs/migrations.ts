@@ -110,4 +110,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE dataset_items ADD COLUMN panel TEXT;
   `,
+  // 7: the folders a character's delete moved aside (`characters/.deleted-<id>-<ms>`, `jobs/.deleted-…`, relative
+  // to the data folder), written in the rows' delete transaction: a start removes only folders listed here, so a
+  // new, emptied or older toonlora.db put in place later never costs a deleted character's files (deleted-folders.ts).
+  `
+  CREATE TABLE deleted_folders (
+    path TEXT PRIMARY KEY,
+    deleted_at TEXT NOT NULL
+  );
+  `,
 ];

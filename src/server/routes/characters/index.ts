@@ -2,7 +2,7 @@
 // its files (moved aside with the rows' delete, then removed: src/jobs/deleted-folders.ts) and end its Upload page
 // streams.
 import type { FastifyInstance } from 'fastify';
-import { deleteRowsMovingFoldersAside, removeFolders } from '../../../jobs/deleted-folders.js';
+import { deleteRowsMovingFoldersAside, removeDeletedFolders } from '../../../jobs/deleted-folders.js';
 import {
   characterCreateSchema,
   characterListSchema,
@@ -86,7 +86,7 @@ export default async function characterRoutes(app: FastifyInstance): Promise<voi
       );
       uploadsLiveHub(app).characterGone(id);
       // the character is gone whatever happens next: a folder left is named, and the next start removes it
-      for (const { path, reason } of removeFolders(moved.map(({ to }) => to))) {
+      for (const { path, reason } of removeDeletedFolders(app.catalog.db, app.dataDir, moved)) {
         operatorLine(
           app.log,
           'warn',
