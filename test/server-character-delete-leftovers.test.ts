@@ -2,11 +2,13 @@
 // immutable, `chattr +i`): the reply is 204 (the character is gone), the folder left is logged by path under a marked
 // name, and each start tries to remove it, naming it and why, until it can. Before, the reply was 500 for a character
 // that was gone, the folder kept its name, and every start warned of "a new, emptied or older database" and advised
-// putting back the copy that lists it: advice that would bring the deleted character back.
-import { existsSync, readdirSync } from 'node:fs';
+// putting back the copy that lists it: advice that would bring the deleted character back. The delete records its
+// moved-aside folders in the database and forgets them once removed; a start under a database put in place after a
+// crash (a new one) leaves the folders that database does not record, naming them. Before, it removed them.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { deletedFolderId } from '../src/jobs/deleted-folders.js';
+import { deletedFolderId, deleteRowsMovingFoldersAside } from '../src/jobs/deleted-folders.js';
 import { canRefuseRemoval, refuseFileRemoval } from './helpers/refuse-removal.js';
 import { multipartBody, solidPng, stderrOfStartAndClose } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach, createCharacter } from './helpers/test-apps.js';
@@ -78,4 +80,44 @@ describe('a character delete whose folder cannot be removed', () => {
     },
     60_000,
   );
+
+  it('a start under a new toonlora.db leaves what a delete cut short moved aside, and names it', async () => {
+    const app = await makeApp();
+    const { dataDir } = app;
+    const characterId = await createCharacter(app);
+    const body = multipartBody([{ filename: 'a.png', data: await solidPng() }]);
+    const upload = await app.inject({
+      method: 'POST',
+      url: `/api/characters/${characterId}/images`,
+      ...body,
+    });
+    expect(upload.statusCode).toBe(201);
+    const rows = () => app.catalog.db.prepare('SELECT path FROM deleted_folders').all();
+    // a delete that completes forgets what it recorded
+    const other = await createCharacter(app, {}, 'Rin');
+    expect((await app.inject({ method: 'DELETE', url: `/api/characters/${other}` })).statusCode).toBe(204);
+    expect(rows()).toEqual([]);
+    // a crash after the delete's commit, before the removal; then a new, empty database in its place
+    const [moved] = deleteRowsMovingFoldersAside(
+      app.catalog.db,
+      () => app.catalog.deleteCharacter(characterId),
+      dataDir,
+      Date.now(),
+    );
+    expect(rows()).toHaveLength(1);
+    apps.splice(apps.indexOf(app), 1);
+    await app.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, `toonlora.db${suffix}`), { force: true });
+
+    const lines = await stderrOfStartAndClose(dataDir);
+    // before: "removed what deleted characters left …" and the screenshots gone
+    expect(lines.filter((line) => line.includes('.deleted-'))).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^toonlora serve: left ${moved?.to}: folders a character's delete moved aside that this database`,
+        ),
+      ),
+    ]);
+    expect(readdirSync(join(String(moved?.to), 'uploads'))).toHaveLength(1);
+  }, 60_000);
 });
