@@ -18,7 +18,7 @@ import { checkExportImages } from '../kohya-export.js';
 import { resolveDataPath } from '../data-path.js';
 import type { JobContext, JobRunner, StopReason } from '../job-queue.js';
 import type { JobStore } from '../job-store.js';
-import { loraDeletedIn, nothingToResume, recordSamples, runNameFor } from '../runners/train-runner.js';
+import { loraDeletedIn, nothingToResume, recordSamples } from '../runners/train-runner.js';
 import {
   removeStoredCheckpoints,
   type StoredCheckpoint,
@@ -28,6 +28,7 @@ import {
 import type { JobRemote } from '../../schemas/api.js';
 import type { LeaseEvent, LeaseEventsReply, LeaseFail, LeaseSamples, WorkerClaim } from './protocol.js';
 import { leaseExpiredError, seconds, shutdownDuringCancelError, workerFailError } from './lease-endings.js';
+import { remoteRunName } from './remote-run-name.js';
 import { remoteStateOf, RemoteStateWatchers } from './remote-state.js';
 import { receiveLora } from './lora-upload.js';
 import { checkPng } from './upload-checks.js';
@@ -84,7 +85,7 @@ export class RemoteTrainBoard {
       await checkExportImages(this.options.dataDir, params.datasetId, items);
     }
     const character = this.options.catalog.getCharacter(context.job.characterId);
-    const loraName = runNameFor(context.job, character.name); // a resume: the folder it wrote, renamed or not
+    const loraName = await remoteRunName(this.options.dataDir, context.job, character.name); // renamed or not
     const runDir = resolveDataPath(this.options.dataDir, `${jobRelDir(context.job.id)}/${loraName}`);
     // a run that starts over must not be offered an earlier attempt's checkpoint
     if (!context.resume) await removeStoredCheckpoints(runDir);
