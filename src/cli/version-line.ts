@@ -12,7 +12,7 @@ export const VERSION_FACTS = {
   dataSchema: MIGRATIONS.length,
 } as const;
 
-/** `toonlora 0.1.0 (worker protocol 1, data schema 6)`. */
+/** `toonlora 0.1.0 (worker protocol 1, data schema 7)`. */
 export function versionLine(): string {
   const { toonlora, workerProtocol, dataSchema } = VERSION_FACTS;
   return `toonlora ${toonlora} (worker protocol ${workerProtocol}, data schema ${dataSchema})`;
