@@ -11,6 +11,7 @@ import { ApiError, api, forgetToken, getToken, setToken } from './api.js';
 import { focusLost } from './components/action-button.js';
 import { errorText, tokenPromptText, UNREACHABLE } from './components/error-text.js';
 import { onServerBack, readUntilAnswered } from './components/initial-read.js';
+import { handlePageError } from './components/page-error.js';
 import { allowHashChange } from './components/unsaved-warning.js';
 import { secondsLeft, tokenBlockEnd, tokenBlockText } from './components/token-block.js';
 import { CharactersPage } from './pages/characters.js';
@@ -133,6 +134,16 @@ export function App() {
   useEffect(() => {
     if (needsToken) tokenField.current?.focus();
   }, [needsToken]);
+  /** A character page's error: a 404 (its dataset or itself deleted elsewhere) re-reads the character, and the
+   * "No such character" view shows when it is gone (page-error.ts); else the banner. */
+  const onPageError = (e: unknown) => {
+    const id = characterId;
+    if (!id) return onError(e);
+    void handlePageError(e, () => api.character(id), {
+      onGone: () => setLoaded({ id, character: null, missing: true }),
+      showError: onError,
+    });
+  };
   const tabLabel = TABS.find(([id]) => id === tab)?.[1];
   const blockedS = blockEnd === null ? 0 : secondsLeft(blockEnd, now);
   // The block is over: a stored token is tried again (unless the user is typing another one).
@@ -278,14 +289,14 @@ export function App() {
         {shown && tab === 'upload' && (
           <UploadPage
             character={shown}
-            onError={onError}
+            onError={onPageError}
             onGone={() => setLoaded({ id: shown.id, character: null, missing: true })}
           />
         )}
-        {shown && tab === 'dataset' && <DatasetPage character={shown} onError={onError} />}
-        {shown && tab === 'train' && <TrainPage character={shown} onError={onError} />}
-        {shown && tab === 'lora' && <LoraPage character={shown} onError={onError} />}
-        {shown && tab === 'generate' && <GeneratePage character={shown} onError={onError} />}
+        {shown && tab === 'dataset' && <DatasetPage character={shown} onError={onPageError} />}
+        {shown && tab === 'train' && <TrainPage character={shown} onError={onPageError} />}
+        {shown && tab === 'lora' && <LoraPage character={shown} onError={onPageError} />}
+        {shown && tab === 'generate' && <GeneratePage character={shown} onError={onPageError} />}
       </main>
     </>
   );

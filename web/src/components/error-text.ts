@@ -59,10 +59,16 @@ export function isUnreachable(error: unknown, status?: number): boolean {
   return code === 0;
 }
 
-/** The banner's text for anything an action threw; `status` is the HTTP status when the server answered. */
+/** A not-found message's pointer for API clients (" List them with GET /api/characters."), which a web user
+ * cannot follow: the page lists them itself. */
+const API_LIST_HINT = / ?List them with [A-Z]+ \/api\/\S*?\.$/;
+
+/** The banner's text for anything an action threw; `status` is the HTTP status when the server answered (a 404's
+ * text keeps its first sentence, without the API route that lists the kind). */
 export function errorText(error: unknown, status?: number): string {
   if (isUnreachable(error, status)) return UNREACHABLE;
   const message = error instanceof Error ? error.message : String(error);
+  if (status === 404) return readableServerMessage(message.replace(API_LIST_HINT, ''));
   return status !== undefined && status >= 400 && status < 500 ? readableServerMessage(message) : message;
 }
 
