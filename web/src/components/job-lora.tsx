@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import type { Artifact } from '../../../src/schemas/api.js';
 import { api } from '../api.js';
-import { loraPageHref } from './lora-address.js';
+import { loraPageHref, rememberLoras } from './lora-address.js';
 
 /** The words shown in place of the link once the job's LoRA was deleted. */
 export const JOB_LORA_DELETED = 'The LoRA this job made was deleted.';
@@ -46,7 +46,7 @@ export function JobLoraLink({
     setLoras(null);
     // a failed read keeps the link (the LoRA page says what is there)
     api.artifacts({ characterId, kind: 'lora', jobId }).then(
-      (list) => current && setLoras(list),
+      (list) => current && setLoras(rememberLoras(list)),
       () => {},
     );
     return () => {

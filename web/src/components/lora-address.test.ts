@@ -8,6 +8,8 @@ import {
   loraToShow,
   namedLoraGone,
   reselectAfterReread,
+  rememberLoras,
+  seenLora,
 } from './lora-address.js';
 
 const list = [
@@ -31,11 +33,28 @@ describe("the LoRA page's address", () => {
     expect(loraToShow(list, null)).toEqual({ id: 'l2', namedGone: false });
     expect(loraToShow(list, 'gone')).toEqual({ id: 'l2', namedGone: true });
     expect(loraToShow([], 'gone')).toEqual({ id: null, namedGone: true });
-    expect(namedLoraGone(true)).toBe(
+    const listed = (id: string) => id === 'gone';
+    expect(namedLoraGone('gone', true, listed)).toBe(
       'The LoRA this link opens is no longer on the server (it was deleted); the newest LoRA is shown instead.',
     );
-    expect(namedLoraGone(false)).toBe(
+    expect(namedLoraGone('gone', false, listed)).toBe(
       'The LoRA this link opens is no longer on the server (it was deleted).',
+    );
+  });
+
+  it('a LoRA id this tab never saw listed is not called deleted: the character has no such LoRA', () => {
+    // before, a mistyped id (or another character's LoRA) read "no longer on the server (it was deleted)"
+    expect(namedLoraGone('nonsense-id', true)).toBe(
+      "This character has no LoRA with the id nonsense-id (the link may be mistyped, or another character's); the newest LoRA is shown instead.",
+    );
+    expect(namedLoraGone('nonsense-id', false)).toBe(
+      "This character has no LoRA with the id nonsense-id (the link may be mistyped, or another character's).",
+    );
+    // one the tab read in a list (the LoRA page's, a train job's) and that is gone now was deleted
+    expect(rememberLoras([{ id: 'l-seen' }])).toEqual([{ id: 'l-seen' }]);
+    expect(seenLora('l-seen')).toBe(true);
+    expect(namedLoraGone('l-seen', true)).toBe(
+      'The LoRA this link opens is no longer on the server (it was deleted); the newest LoRA is shown instead.',
     );
   });
 

@@ -1,7 +1,8 @@
 // web/src/components/lora-address.ts — the LoRA page's address for one LoRA (`#/c/<characterId>/lora/<loraId>`),
 // which "Open the LoRA" on a train job links to so that the page shows that job's LoRA, not the newest, and which
-// LoRA the page shows for an address (the named one while it is listed; else the newest, saying the named one is
-// gone). Pure.
+// LoRA the page shows for an address (the named one while it is listed; else the newest, saying the named one was
+// deleted when this tab saw it listed, else that the character has no such LoRA). Pure but for the tab's record of
+// the LoRA ids it saw.
 import { hashParts } from '../route.js';
 
 /** `#/c/<characterId>/lora`, or `#/c/<characterId>/lora/<loraId>` naming one LoRA. */
@@ -33,11 +34,62 @@ export function loraToShow(
   return { id: loras[loras.length - 1]?.id ?? null, namedGone: named !== null };
 }
 
-/** What the LoRA page says when the address (a link, another tab) named a LoRA since deleted; `newestShown`: some
- * LoRA is left, and the page shows the newest. */
-export function namedLoraGone(newestShown: boolean): string {
+/** The LoRA ids this tab has seen on the server (a list it read, a train job's result naming its LoRA): an address
+ * naming one of them that is no longer listed names a deleted LoRA; any other never was this character's. Kept in
+ * sessionStorage (this tab's, across reloads) where there is one. */
+const SEEN_KEY = 'toonlora.seenLoras';
+const SEEN_MAX = 1000;
+const seenInTab = new Set<string>(readSeen());
+
+function tabStorage(): Storage | null {
+  try {
+    return globalThis.sessionStorage ?? null;
+  } catch {
+    return null; // storage blocked: this page load's record only
+  }
+}
+
+function readSeen(): string[] {
+  try {
+    const ids: unknown = JSON.parse(tabStorage()?.getItem(SEEN_KEY) ?? '[]');
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Records LoRA ids the server named (a list read, a job's result); returns `loras` (for `.then`). */
+export function rememberLoras<T extends { id: string }>(loras: T[]): T[] {
+  const before = seenInTab.size;
+  for (const lora of loras) seenInTab.add(lora.id);
+  if (seenInTab.size === before) return loras;
+  try {
+    tabStorage()?.setItem(SEEN_KEY, JSON.stringify([...seenInTab].slice(-SEEN_MAX)));
+  } catch {
+    // full or blocked: the record in memory still holds for this page load
+  }
+  return loras;
+}
+
+/** Whether this tab saw a LoRA with this id on the server (rememberLoras). */
+export function seenLora(id: string): boolean {
+  return seenInTab.has(id);
+}
+
+/**
+ * What the LoRA page says when the address (a link, another tab) named a LoRA it does not list: deleted when
+ * `listedBefore` (this tab saw it on the server), else there is no such LoRA for this character (a mistyped id,
+ * another character's LoRA); `newestShown`: some LoRA is left, and the page shows the newest.
+ */
+export function namedLoraGone(
+  named: string,
+  newestShown: boolean,
+  listedBefore: (id: string) => boolean = seenLora,
+): string {
   const instead = newestShown ? '; the newest LoRA is shown instead' : '';
-  return `The LoRA this link opens is no longer on the server (it was deleted)${instead}.`;
+  return listedBefore(named)
+    ? `The LoRA this link opens is no longer on the server (it was deleted)${instead}.`
+    : `This character has no LoRA with the id ${named} (the link may be mistyped, or another character's)${instead}.`;
 }
 
 /** What the LoRA page says when the LoRA it showed was deleted elsewhere (another tab, another user) meanwhile. */

@@ -51,6 +51,7 @@ import {
   invalidFieldAttributes,
   NumberInput,
 } from '../components/number-input.js';
+import { rememberLoras } from '../components/lora-address.js';
 import { watchTabReturn } from '../components/tab-return.js';
 import { baseModelNote } from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
@@ -72,7 +73,7 @@ export function GeneratePage({
     for (const lora of list) loraNames.current.set(lora.id, lora.name);
     setLoras(list);
   };
-  const readLoras = () => api.artifacts({ characterId: character.id, kind: 'lora' });
+  const readLoras = () => api.artifacts({ characterId: character.id, kind: 'lora' }).then(rememberLoras);
   const [form, setForm] = useState<GenerateForm>(() => initialGenerateForm(character));
   const [formError, setFormError] = useState<string | null>(null);
   /** The field the form error is about (aria-invalid, focused). */

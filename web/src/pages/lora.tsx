@@ -13,6 +13,7 @@ import {
   loraToShow,
   namedLoraGone,
   reselectAfterReread,
+  rememberLoras,
 } from '../components/lora-address.js';
 import { loraInUseWords } from '../components/lora-delete-refusal.js';
 import { LoraDownloads } from '../components/lora-downloads.js';
@@ -85,7 +86,7 @@ export function LoraPage({
   /** A delete refused because generate jobs use the LoRA: where to cancel them (the Generate page, linked). */
   const [inUse, setInUse] = useState<TextPart[] | null>(null);
 
-  const readList = () => api.artifacts({ characterId: character.id, kind: 'lora' });
+  const readList = () => api.artifacts({ characterId: character.id, kind: 'lora' }).then(rememberLoras);
   /** Shows the list and selects `select`, else the newest LoRA. */
   const showList = (list: Artifact[], select?: string) => {
     setLoras(list);
@@ -94,10 +95,11 @@ export function LoraPage({
   };
   /** Shows the list and the LoRA the address names (`#/c/<id>/lora/<loraId>`), else the newest, saying why. */
   const showNamed = (list: Artifact[]) => {
-    const shown = loraToShow(list, loraIdInHash(window.location.hash));
+    const named = loraIdInHash(window.location.hash);
+    const shown = loraToShow(list, named);
     setLoras(list);
     setSelected(shown.id);
-    setGoneNote(shown.namedGone ? namedLoraGone(list.length > 0) : null);
+    setGoneNote(shown.namedGone && named ? namedLoraGone(named, list.length > 0) : null);
   };
   /** Reads the list again, keeping the LoRA shown unless it was deleted meanwhile (then: the newest, said so). */
   const reread = (previous: readonly Artifact[], shownId: string | null, onFail = onError) =>
