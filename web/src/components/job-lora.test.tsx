@@ -4,7 +4,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../../../src/schemas/api.js';
-import { JOB_LORA_DELETED, JobLoraLinkView, jobLoraId, jobLoraState } from './job-lora.js';
+import { followJobLoras, JOB_LORA_DELETED, JobLoraLinkView, jobLoraId, jobLoraState } from './job-lora.js';
 
 const lora = (jobId: string | null, id = 'l1'): Artifact => ({
   id,
@@ -47,5 +47,29 @@ describe("a train job's LoRA", () => {
     expect(renderToStaticMarkup(<JobLoraLinkView characterId="c1" state="unknown" loraId={null} />)).toBe(
       '<a href="#/c/c1/lora">Open the LoRA →</a>',
     );
+  });
+
+  it('reads the list again when the user comes back to the tab: a LoRA deleted elsewhere meanwhile is said so', async () => {
+    // before, a Train tab left open kept "Open the LoRA →" (read once) after another tab deleted the LoRA
+    const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+    const targets = { window: new EventTarget(), document };
+    const answers = [[lora('j1')], []];
+    const shown: Artifact[][] = [];
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+    const stop = followJobLoras(
+      targets,
+      async () => answers.shift() ?? [],
+      (list) => shown.push(list),
+    );
+    await settle();
+    expect(jobLoraState(shown.at(-1) ?? null, 'j1')).toBe('present');
+    targets.window.dispatchEvent(new Event('focus'));
+    await settle();
+    expect(shown).toHaveLength(2);
+    expect(jobLoraState(shown.at(-1) ?? null, 'j1')).toBe('deleted');
+    stop();
+    document.dispatchEvent(new Event('visibilitychange'));
+    await settle();
+    expect(shown).toHaveLength(2);
   });
 });

@@ -1,11 +1,13 @@
 // web/src/components/job-lora.tsx — what a succeeded train job's page offers for the LoRA it made: a link to the
 // LoRA page showing that LoRA (`#/c/<id>/lora/<loraId>`, not the character's newest) while it is still on the
 // server, or, once it was deleted (DELETE /api/loras/:id), those words instead of a link that would lead to another
-// LoRA or a "not found".
+// LoRA or a "not found". A tab left open reads the list again when the user comes back to it (a LoRA deleted in
+// another tab meanwhile: the words, not a stale link).
 import { useEffect, useState } from 'react';
 import type { Artifact } from '../../../src/schemas/api.js';
 import { api } from '../api.js';
 import { loraPageHref, rememberLoras } from './lora-address.js';
+import { type TabReturnTargets, watchTabReturn } from './tab-return.js';
 
 /** The words shown in place of the link once the job's LoRA was deleted. */
 export const JOB_LORA_DELETED = 'The LoRA this job made was deleted.';
@@ -28,6 +30,29 @@ export function jobLoraId(loras: readonly Artifact[] | null, jobId: string): str
 }
 
 /**
+ * Reads a job's LoRAs now and again each time the user comes back to the tab, giving each list to `show` (a failed
+ * read keeps what was shown: the LoRA page says what is there); none after the returned stop.
+ */
+export function followJobLoras(
+  targets: TabReturnTargets,
+  read: () => Promise<Artifact[]>,
+  show: (loras: Artifact[]) => void,
+): () => void {
+  let current = true;
+  const load = () =>
+    void read().then(
+      (list) => current && show(list),
+      () => {},
+    );
+  load();
+  const stop = watchTabReturn(targets, load);
+  return () => {
+    current = false;
+    stop();
+  };
+}
+
+/**
  * The link to the LoRA page showing the LoRA `jobId` made, or the words that it was deleted; `resultLoraId` (the
  * job's result names its LoRA) is linked to until the list was read.
  */
@@ -42,17 +67,15 @@ export function JobLoraLink({
 }) {
   const [loras, setLoras] = useState<Artifact[] | null>(null);
   useEffect(() => {
-    let current = true;
     setLoras(null);
-    // a failed read keeps the link (the LoRA page says what is there)
-    api.artifacts({ characterId, kind: 'lora', jobId }).then(
-      (list) => current && setLoras(rememberLoras(list)),
-      () => {},
+    // the server named it as this job's LoRA: an address naming it once it is gone names a deleted LoRA
+    if (resultLoraId) rememberLoras([{ id: resultLoraId }]);
+    return followJobLoras(
+      { window, document },
+      () => api.artifacts({ characterId, kind: 'lora', jobId }).then(rememberLoras),
+      setLoras,
     );
-    return () => {
-      current = false;
-    };
-  }, [characterId, jobId]);
+  }, [characterId, jobId, resultLoraId]);
   return (
     <JobLoraLinkView
       characterId={characterId}
