@@ -38,6 +38,16 @@ export function noLossText(status: JobStatus | null): string {
   }
 }
 
+/**
+ * The label at the x axis's end: the last step it spans (the job's step count, or a later logged step) once a
+ * loss is drawn; before any, how far the job got of its steps ("step 0 of 3000"), not a bare "step 3000" that
+ * reads as a step the job reached (a job cancelled before its first step).
+ */
+export function axisEndLabel(points: readonly LossPoint[], totalSteps: number): string {
+  if (points.length === 0) return totalSteps > 0 ? `step 0 of ${totalSteps}` : 'step 0';
+  return `step ${Math.max(totalSteps, ...points.map((p) => p.step), 1)}`;
+}
+
 export function LossChart({
   points,
   totalSteps,
@@ -83,7 +93,7 @@ export function LossChart({
         </text>
       ))}
       <text x={WIDTH - PAD / 2} y={bottom + 16} textAnchor="end" className="tick" data-testid="chart-steps">
-        step {maxStep}
+        {axisEndLabel(points, totalSteps)}
       </text>
       {points.length > 0 && <path d={path(points)} className="raw" />}
       {points.length > 1 && <path d={path(smooth)} className="smooth" />}
