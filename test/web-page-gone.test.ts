@@ -1,0 +1,46 @@
+// test/web-page-gone.test.ts — a Train tab open on a character that another tab deletes: Start training shows
+// "No such character" (as Upload does), not the API's banner "character <uuid> not found. List them with GET
+// /api/characters." (before). And a Train tab left open on a succeeded job whose LoRA another tab deletes says
+// "The LoRA this job made was deleted." when the user comes back to it (before: "Open the LoRA →" stayed). In
+// chromium against a real server.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trainedLora } from './helpers/trained-lora.js';
+import { startSeededWebSession, type WebSession } from './helpers/web-session.js';
+
+let web: WebSession;
+let page: Page;
+let characterId: string;
+
+beforeAll(async () => {
+  ({ web, characterId } = await startSeededWebSession('web-page-gone'));
+  page = web.page;
+}, 180_000);
+
+afterAll(() => web?.close());
+
+describe('web app: a character page whose character or LoRA is deleted elsewhere', () => {
+  it('Start training on a deleted character shows "No such character", no API text', async () => {
+    await page.goto(`${web.url}/#/c/${characterId}/train`);
+    const start = page.locator('button:has-text("Start training")');
+    await start.waitFor();
+    await expect.poll(() => start.isEnabled(), { timeout: 20_000 }).toBe(true);
+    const deleted = await web.app.inject({ method: 'DELETE', url: `/api/characters/${characterId}` });
+    expect(deleted.statusCode).toBe(204);
+    await start.click();
+    await page.waitForSelector('h1:has-text("No such character")', { timeout: 10_000 });
+    expect(await page.locator('text=List them with').count()).toBe(0);
+    expect(await page.getByRole('alert').count()).toBe(0);
+  }, 60_000);
+
+  it("a Train tab left open says its job's LoRA was deleted once the user comes back to it", async () => {
+    const { characterId: trained, lora } = await trainedLora(web.app, 'Ann');
+    await page.goto(`${web.url}/#/c/${trained}/train`);
+    await page.waitForSelector('text=Open the LoRA →');
+    expect((await web.app.inject({ method: 'DELETE', url: `/api/loras/${lora.id}` })).statusCode).toBe(204);
+    // the user comes back to the tab
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await page.waitForSelector('[data-testid=job-lora-deleted]', { timeout: 10_000 });
+    expect(await page.locator('text=Open the LoRA →').count()).toBe(0);
+  }, 60_000);
+});
