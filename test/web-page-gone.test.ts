@@ -1,8 +1,8 @@
 // test/web-page-gone.test.ts — a Train tab open on a character that another tab deletes: Start training shows
 // "No such character" (as Upload does), not the API's banner "character <uuid> not found. List them with GET
 // /api/characters." (before). And a Train tab left open on a succeeded job whose LoRA another tab deletes says
-// "The LoRA this job made was deleted." when the user comes back to it (before: "Open the LoRA →" stayed). In
-// chromium against a real server.
+// "The LoRA this job made was deleted." when the user comes back to it (before: "Open the LoRA →" stayed). A LoRA
+// address naming an id the character never had says so (before: "it was deleted"). In chromium against a real server.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainedLora } from './helpers/trained-lora.js';
@@ -42,5 +42,22 @@ describe('web app: a character page whose character or LoRA is deleted elsewhere
     await page.evaluate(() => window.dispatchEvent(new Event('focus')));
     await page.waitForSelector('[data-testid=job-lora-deleted]', { timeout: 10_000 });
     expect(await page.locator('text=Open the LoRA →').count()).toBe(0);
+  }, 60_000);
+
+  it('a LoRA address with an id the character never had says so, not "deleted"; Back to its LoRA clears it', async () => {
+    const { characterId: trained, lora } = await trainedLora(web.app, 'Cid');
+    await page.goto(`${web.url}/#/c/${trained}/lora/${lora.id}`);
+    await page.waitForSelector('[data-testid=delete-lora]');
+    await page.goto(`${web.url}/#/c/${trained}/lora/nonsense-id`);
+    const notice = page.locator('[data-testid=lora-gone]');
+    // before: "The LoRA this link opens is no longer on the server (it was deleted); ..."
+    await expect
+      .poll(() => notice.textContent(), { timeout: 10_000 })
+      .toBe(
+        "This character has no LoRA with the id nonsense-id (the link may be mistyped, or another character's); the newest LoRA is shown instead.",
+      );
+    await page.goBack();
+    await expect.poll(() => notice.count(), { timeout: 10_000 }).toBe(0);
+    expect(new URL(page.url()).hash).toBe(`#/c/${trained}/lora/${lora.id}`);
   }, 60_000);
 });

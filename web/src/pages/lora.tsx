@@ -126,7 +126,13 @@ export function LoraPage({
         readList().then(showNamed, onError);
     };
     window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
+    // Back/Forward to an entry of the same address (one the page replaced with the LoRA it shows) fires no
+    // hashchange: the notice of the entry left would stay
+    window.addEventListener('popstate', onHash);
+    return () => {
+      window.removeEventListener('hashchange', onHash);
+      window.removeEventListener('popstate', onHash);
+    };
   }, [character.id]);
   // Back in this tab: a LoRA deleted (or uploaded, trained) in another tab meanwhile shows as it is now (quiet on
   // errors: nothing the user did failed).
