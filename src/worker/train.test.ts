@@ -277,7 +277,7 @@ describe('toonlora train flags', () => {
     expect(dora.success).toBe(false);
     expect(dora.error?.issues[0]).toMatchObject({
       path: ['lora', 'dora'],
-      message: expect.stringContaining('LoRA only'),
+      message: expect.stringContaining('dora works with algorithm "lora" only, not "lokr"'),
     });
     expect(trainingConfigSchema.safeParse({ lora: { algorithm: 'lokr', lokrFactor: 0 } }).success).toBe(
       false,
