@@ -128,7 +128,7 @@ describe('web app shell', () => {
     await caption.evaluate((textarea) => (textarea as HTMLTextAreaElement).blur());
     const error = first.locator('[data-testid=caption-error]');
     await error.waitFor();
-    await expect(error.textContent()).resolves.toMatch(/^Caption: at most 2000 characters/);
+    await expect(error.textContent()).resolves.toMatch(/^Caption: must be at most 2000 characters/);
     await expect(page.locator('main > [role=alert]').count()).resolves.toBe(0); // beside the caption, not the banner
     await first.locator('button:has-text("Exclude")').click();
     await page.waitForSelector('.item.excluded');
