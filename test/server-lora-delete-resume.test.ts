@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTrainRunner, loraNameFor } from '../src/jobs/runners/train-runner.js';
 import type { WorkerSpawn } from '../src/worker/python-worker.js';
+import { recordRunLora } from './helpers/finished-run.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -34,14 +35,7 @@ describe('resuming a train job whose LoRA was deleted', () => {
     writeFileSync(join(checkpoint, 'training_state.pt'), 'state');
     writeFileSync(join(app.dataDir, runRel, `${name}.safetensors`), 'lora');
     app.jobStore.setCheckpoint(job.id, `${runRel}/checkpoints/step-000010`);
-    const lora = app.catalog.addArtifact({
-      characterId,
-      jobId: job.id,
-      kind: 'lora',
-      name,
-      path: `${runRel}/${name}.safetensors`,
-      meta: {},
-    });
+    const lora = recordRunLora(app, { characterId, jobId: job.id, name, runRel });
     app.jobStore.transition(job.id, 'cancelled'); // a cancel that came as it ended: the LoRA is recorded
     const deleted = await app.inject({ method: 'DELETE', url: `/api/loras/${lora.id}` });
     expect(deleted.statusCode, deleted.body).toBe(204);

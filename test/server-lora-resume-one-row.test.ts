@@ -2,39 +2,18 @@
 // cancelled as it ended (resumable), and is resumed records the same file again: its row is updated, not a second
 // one added. Before, the LoRA page listed the LoRA twice and deleting either row removed the other's file. Rows a
 // data folder kept from before (two at one path) list once and go together on a delete.
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SqliteDatabase } from '../src/jobs/database.js';
 import { createTrainRunner, loraNameFor } from '../src/jobs/runners/train-runner.js';
-import { makePeftTensors, writeFixtureFile } from '../src/lora/lora-fixtures.js';
 import type { WorkerSpawn } from '../src/worker/python-worker.js';
+import { finishedRunFolder, recordRunLora } from './helpers/finished-run.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 import { trainedLora } from './helpers/trained-lora.js';
 
 const { makeApp } = appsClosedAfterEach('lora-resume-one-row');
-
-/** A run folder as a finished 10-step run leaves it (checkpoint, adapters written after it, the kohya file). */
-async function finishedRunFolder(runDir: string, name: string): Promise<void> {
-  const checkpoint = join(runDir, 'checkpoints', 'step-000010');
-  mkdirSync(checkpoint, { recursive: true });
-  writeFileSync(join(checkpoint, 'adapter_model.safetensors'), 'adapter');
-  writeFileSync(join(checkpoint, 'training_state.pt'), 'state');
-  const past = new Date(Date.now() - 60_000);
-  utimesSync(join(checkpoint, 'training_state.pt'), past, past);
-  mkdirSync(join(runDir, 'text_encoder'), { recursive: true });
-  for (const folder of [runDir, join(runDir, 'text_encoder')]) {
-    writeFileSync(join(folder, 'adapter_model.safetensors'), 'adapter');
-    writeFileSync(join(folder, 'adapter_config.json'), '{}');
-  }
-  const modules = ['down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'];
-  await writeFixtureFile(
-    join(runDir, `${name}.safetensors`),
-    makePeftTensors({ modules, rank: 2, seed: 3 }),
-    { ss_steps: '10' },
-  );
-}
 
 describe('a resumed train job that had recorded its LoRA', () => {
   it('updates its LoRA row: the list has one entry, and the delete removes it and its file', async () => {
@@ -54,14 +33,7 @@ describe('a resumed train job that had recorded its LoRA', () => {
     const runRel = `jobs/${job.id}/${name}`;
     await finishedRunFolder(join(app.dataDir, runRel), name);
     app.jobStore.setCheckpoint(job.id, `${runRel}/checkpoints/step-000010`);
-    const first = app.catalog.addArtifact({
-      characterId,
-      jobId: job.id,
-      kind: 'lora',
-      name,
-      path: `${runRel}/${name}.safetensors`,
-      meta: {},
-    });
+    const first = recordRunLora(app, { characterId, jobId: job.id, name, runRel });
     app.jobStore.transition(job.id, 'cancelled'); // a cancel that came as it ended: the LoRA is recorded
 
     const resumed = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/resume` });

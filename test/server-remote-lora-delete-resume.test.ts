@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, vi } from 'vitest';
 import { loraNameFor } from '../src/jobs/runners/train-runner.js';
+import { recordRunLora } from './helpers/finished-run.js';
 import { offerCount, waitForOffers } from './helpers/remote-train-jobs.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
@@ -25,14 +26,7 @@ async function cancelledWithLora(app: FastifyInstance, zip: boolean) {
   if (zip) writeFileSync(join(app.dataDir, runRel, 'worker-checkpoint-step-000010.zip'), 'zip');
   writeFileSync(join(app.dataDir, runRel, `${name}.safetensors`), 'lora');
   app.jobStore.setCheckpoint(job.id, 'gpu-a:checkpoints/step-000010');
-  const lora = app.catalog.addArtifact({
-    characterId,
-    jobId: job.id,
-    kind: 'lora',
-    name,
-    path: `${runRel}/${name}.safetensors`,
-    meta: {},
-  });
+  const lora = recordRunLora(app, { characterId, jobId: job.id, name, runRel });
   app.jobStore.transition(job.id, 'cancelled'); // a cancel that came as it ended: the LoRA is recorded
   return { job, runRel, lora };
 }

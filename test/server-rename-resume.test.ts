@@ -4,39 +4,18 @@
 // offered with the checkpoint the server kept and the same run name. Before, the run folder came from the current
 // name (mina_park_<id8>): the resume failed with "nothing to resume from: jobs/<id>/mina_park_<id8>/checkpoints is
 // gone (the LoRA this job made was deleted …)", and a remote resume was offered without its checkpoint.
-import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createTrainRunner, loraNameFor, runNameFor } from '../src/jobs/runners/train-runner.js';
-import { makePeftTensors, writeFixtureFile } from '../src/lora/lora-fixtures.js';
 import type { WorkerSpawn } from '../src/worker/python-worker.js';
+import { finishedRunFolder } from './helpers/finished-run.js';
 import { claimAs, waitForOffers } from './helpers/remote-train-jobs.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach('rename-resume');
-
-/** A run folder as a 10-step run leaves it when cancelled as it ended (checkpoint, adapters, the kohya file). */
-async function finishedRunFolder(runDir: string, name: string): Promise<void> {
-  const checkpoint = join(runDir, 'checkpoints', 'step-000010');
-  mkdirSync(checkpoint, { recursive: true });
-  writeFileSync(join(checkpoint, 'adapter_model.safetensors'), 'adapter');
-  writeFileSync(join(checkpoint, 'training_state.pt'), 'state');
-  const past = new Date(Date.now() - 60_000);
-  utimesSync(join(checkpoint, 'training_state.pt'), past, past);
-  mkdirSync(join(runDir, 'text_encoder'), { recursive: true });
-  for (const folder of [runDir, join(runDir, 'text_encoder')]) {
-    writeFileSync(join(folder, 'adapter_model.safetensors'), 'adapter');
-    writeFileSync(join(folder, 'adapter_config.json'), '{}');
-  }
-  const modules = ['down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'];
-  await writeFixtureFile(
-    join(runDir, `${name}.safetensors`),
-    makePeftTensors({ modules, rank: 2, seed: 3 }),
-    { ss_steps: '10' },
-  );
-}
 
 async function rename(app: FastifyInstance, characterId: string, name: string) {
   const renamed = await app.inject({

@@ -1,0 +1,44 @@
+// test/helpers/finished-run.ts — a train job's run folder as a 10-step run leaves it, and the LoRA row the runner
+// records for its file before the job ends, for the tests of resuming such a job (after a cancel as it ended, a
+// character rename, a LoRA delete) and of its LoRA's rows.
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { makePeftTensors, writeFixtureFile } from '../../src/lora/lora-fixtures.js';
+
+/** Writes `runDir` as a finished (or cancelled as it ended) 10-step run leaves it: checkpoint step-000010 with its
+ * adapter and an older training state, the PEFT adapters (UNet and text encoder) and the kohya file `<name>.safetensors`. */
+export async function finishedRunFolder(runDir: string, name: string): Promise<void> {
+  const checkpoint = join(runDir, 'checkpoints', 'step-000010');
+  mkdirSync(checkpoint, { recursive: true });
+  writeFileSync(join(checkpoint, 'adapter_model.safetensors'), 'adapter');
+  writeFileSync(join(checkpoint, 'training_state.pt'), 'state');
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(join(checkpoint, 'training_state.pt'), past, past);
+  mkdirSync(join(runDir, 'text_encoder'), { recursive: true });
+  for (const folder of [runDir, join(runDir, 'text_encoder')]) {
+    writeFileSync(join(folder, 'adapter_model.safetensors'), 'adapter');
+    writeFileSync(join(folder, 'adapter_config.json'), '{}');
+  }
+  const modules = ['down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'];
+  await writeFixtureFile(
+    join(runDir, `${name}.safetensors`),
+    makePeftTensors({ modules, rank: 2, seed: 3 }),
+    { ss_steps: '10' },
+  );
+}
+
+/** The LoRA row a train runner records for `<runRel>/<name>.safetensors` (data-relative) of job `jobId`. */
+export function recordRunLora(
+  app: FastifyInstance,
+  run: { characterId: string; jobId: string; name: string; runRel: string },
+) {
+  return app.catalog.addArtifact({
+    characterId: run.characterId,
+    jobId: run.jobId,
+    kind: 'lora',
+    name: run.name,
+    path: `${run.runRel}/${run.name}.safetensors`,
+    meta: {},
+  });
+}
