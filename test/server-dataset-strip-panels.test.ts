@@ -88,9 +88,9 @@ describe('a dataset made from a webtoon strip', () => {
 
 describe('a dataset item stored before panels were kept', () => {
   it('reads with no panel once the store is upgraded', () => {
-    // back to the schema before migration 6, with an item written as that version wrote it
+    // back to the schema before migration 6 (7's table dropped too), with an item written as that version wrote it
     const items = itemsAfterUpgrade(
-      'ALTER TABLE dataset_items DROP COLUMN panel; PRAGMA user_version = 5;',
+      'DROP TABLE deleted_folders; ALTER TABLE dataset_items DROP COLUMN panel; PRAGMA user_version = 5;',
       { original: null },
       'strip-panels',
     );

@@ -45,9 +45,9 @@ describe('GET /api/datasets/:id', () => {
 
 describe('a dataset item stored before warnings were kept', () => {
   it('reads with no warnings once the store is upgraded', () => {
-    // back to the schema before migration 4, with an item written as that version wrote it
+    // back to the schema before migration 4 (7's table dropped too), with an item written as that version wrote it
     const items = itemsAfterUpgrade(
-      'ALTER TABLE dataset_items DROP COLUMN panel; ALTER TABLE dataset_items DROP COLUMN warnings; PRAGMA user_version = 3;',
+      'DROP TABLE deleted_folders; ALTER TABLE dataset_items DROP COLUMN panel; ALTER TABLE dataset_items DROP COLUMN warnings; PRAGMA user_version = 3;',
       { original: null, textRemoved: null, mask: null, crop: null },
     );
     expect(items.map((item) => item.warnings)).toEqual([[]]);
