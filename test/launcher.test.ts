@@ -29,7 +29,7 @@ describe('the toonlora launcher', () => {
   it('runs from a checkout path with # % %20 space and unicode', async () => {
     const checkout = checkoutAt('c#sharp 100%20%ü');
     const { stdout } = await run('bash', [join(checkout, 'toonlora'), '--version'], { timeout: 60_000 });
-    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(stdout.trim()).toMatch(/^toonlora \d+\.\d+\.\d+ \(worker protocol \d+, data schema \d+\)$/);
   }, 60_000);
 
   it("refuses a checkout path with a '?', saying so", async () => {
