@@ -6,10 +6,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SqliteDatabase } from '../src/jobs/database.js';
-import { createTrainRunner, loraNameFor } from '../src/jobs/runners/train-runner.js';
-import type { WorkerSpawn } from '../src/worker/python-worker.js';
-import { finishedRunFolder, recordRunLora } from './helpers/finished-run.js';
-import { seedDataset } from './helpers/server-fixtures.js';
+import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
+import { NO_WORKER_SPAWN, recordRunLora, trainJobWithFinishedRun } from './helpers/finished-run.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 import { trainedLora } from './helpers/trained-lora.js';
 
@@ -17,22 +15,9 @@ const { makeApp } = appsClosedAfterEach('lora-resume-one-row');
 
 describe('a resumed train job that had recorded its LoRA', () => {
   it('updates its LoRA row: the list has one entry, and the delete removes it and its file', async () => {
-    const spawn = new Proxy({ command: 'false', args: [], cwd: '/' } as WorkerSpawn, {
-      get() {
-        throw new Error('the finished run needs no worker');
-      },
-    });
+    const spawn = NO_WORKER_SPAWN;
     const app = await makeApp({ runners: (deps) => ({ train: createTrainRunner(deps, { spawn }) }) });
-    const { characterId, datasetId } = await seedDataset(app);
-    const job = app.jobStore.createJob('train', characterId, {
-      datasetId,
-      training: { baseModel: 'tiny', steps: 10 },
-    });
-    app.jobStore.transition(job.id, 'running');
-    const name = loraNameFor('Mina', job.id);
-    const runRel = `jobs/${job.id}/${name}`;
-    await finishedRunFolder(join(app.dataDir, runRel), name);
-    app.jobStore.setCheckpoint(job.id, `${runRel}/checkpoints/step-000010`);
+    const { characterId, datasetId, job, name, runRel } = await trainJobWithFinishedRun(app);
     const first = recordRunLora(app, { characterId, jobId: job.id, name, runRel });
     app.jobStore.transition(job.id, 'cancelled'); // a cancel that came as it ended: the LoRA is recorded
 

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createTrainRunner, loraNameFor, runNameFor } from '../src/jobs/runners/train-runner.js';
-import type { WorkerSpawn } from '../src/worker/python-worker.js';
-import { finishedRunFolder } from './helpers/finished-run.js';
+import { NO_WORKER_SPAWN, trainJobWithFinishedRun } from './helpers/finished-run.js';
 import { claimAs, waitForOffers } from './helpers/remote-train-jobs.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
@@ -49,22 +48,9 @@ describe('runNameFor', () => {
 
 describe('resuming a train job after its character was renamed', () => {
   it('continues in the run folder it wrote; the LoRA keeps the name the run started with', async () => {
-    const spawn = new Proxy({ command: 'false', args: [], cwd: '/' } as WorkerSpawn, {
-      get() {
-        throw new Error('the finished run needs no worker');
-      },
-    });
+    const spawn = NO_WORKER_SPAWN;
     const app = await makeApp({ runners: (deps) => ({ train: createTrainRunner(deps, { spawn }) }) });
-    const { characterId, datasetId } = await seedDataset(app);
-    const job = app.jobStore.createJob('train', characterId, {
-      datasetId,
-      training: { baseModel: 'tiny', steps: 10 },
-    });
-    app.jobStore.transition(job.id, 'running');
-    const name = loraNameFor('Mina', job.id);
-    const runRel = `jobs/${job.id}/${name}`;
-    await finishedRunFolder(join(app.dataDir, runRel), name);
-    app.jobStore.setCheckpoint(job.id, `${runRel}/checkpoints/step-000010`);
+    const { characterId, job, name, runRel } = await trainJobWithFinishedRun(app);
     app.jobStore.transition(job.id, 'cancelled');
     await rename(app, characterId, 'Mina Park');
 

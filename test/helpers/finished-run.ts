@@ -4,7 +4,17 @@
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { loraNameFor } from '../../src/jobs/runners/train-runner.js';
 import { makePeftTensors, writeFixtureFile } from '../../src/lora/lora-fixtures.js';
+import type { WorkerSpawn } from '../../src/worker/python-worker.js';
+import { seedDataset } from './server-fixtures.js';
+
+/** A worker spawn for a train runner whose run is already finished: any use of it fails the test. */
+export const NO_WORKER_SPAWN = new Proxy({ command: 'false', args: [], cwd: '/' } as WorkerSpawn, {
+  get() {
+    throw new Error('the finished run needs no worker');
+  },
+});
 
 /** Writes `runDir` as a finished (or cancelled as it ended) 10-step run leaves it: checkpoint step-000010 with its
  * adapter and an older training state, the PEFT adapters (UNet and text encoder) and the kohya file `<name>.safetensors`. */
@@ -41,4 +51,20 @@ export function recordRunLora(
     path: `${run.runRel}/${run.name}.safetensors`,
     meta: {},
   });
+}
+
+/** A running 10-step train job of a new character Mina whose run folder is finished (finishedRunFolder) and whose
+ * checkpoint step-000010 is recorded: what a job cancelled as it ended leaves, once cancelled. */
+export async function trainJobWithFinishedRun(app: FastifyInstance) {
+  const { characterId, datasetId } = await seedDataset(app);
+  const job = app.jobStore.createJob('train', characterId, {
+    datasetId,
+    training: { baseModel: 'tiny', steps: 10 },
+  });
+  app.jobStore.transition(job.id, 'running');
+  const name = loraNameFor('Mina', job.id);
+  const runRel = `jobs/${job.id}/${name}`;
+  await finishedRunFolder(join(app.dataDir, runRel), name);
+  app.jobStore.setCheckpoint(job.id, `${runRel}/checkpoints/step-000010`);
+  return { characterId, datasetId, job, name, runRel };
 }
