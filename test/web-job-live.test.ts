@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { createDefaultRunners } from '../src/jobs/runners/default-runners.js';
+import { watchOpeningReads } from './helpers/browser.js';
 import { untilStopped } from './helpers/server-fixtures.js';
 import { startSeededWebSession, type WebSession } from './helpers/web-session.js';
 
@@ -34,10 +35,14 @@ describe('web app: the Train page of a queued job', () => {
     const first = web.app.queue.submit('prep', characterId, {});
     const [dataset] = web.app.catalog.listDatasets(characterId);
     const second = web.app.queue.submit('train', characterId, { datasetId: dataset?.id });
+    const reads = watchOpeningReads(page);
     await page.goto(`${url}/#/c/${characterId}/train`);
     await page.waitForSelector('[data-testid=job-message]:text-is("waiting for the running prep job")');
     const requests: string[] = [];
     page.on('request', (request) => requests.push(`${request.method()} ${request.url()}`));
+    await reads.settled();
+    reads.stop();
+    requests.length = 0;
     await page.waitForTimeout(QUIET_MS);
     const perMinute = Math.round((requests.length * 60_000) / QUIET_MS);
     console.log(

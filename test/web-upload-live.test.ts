@@ -6,6 +6,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobContext } from '../src/jobs/job-queue.js';
+import { watchOpeningReads } from './helpers/browser.js';
 import { multipartBody, solidPng, untilStopped } from './helpers/server-fixtures.js';
 import { startSeededWebSession, type WebSession } from './helpers/web-session.js';
 
@@ -40,12 +41,15 @@ function recordRequests(): string[] {
 describe('web app: the Upload page', () => {
   it("sends no request while nothing changes, and shows another tab's upload, Remove and Build", async () => {
     const requests = recordRequests();
+    const reads = watchOpeningReads(page);
     await page.goto(`${url}/#/c/${characterId}/upload`);
     await page.waitForSelector('text=No screenshots yet');
     // the stream's first open re-reads both lists too (a change made while the page opened sent it no event)
     const count = (request: string) => requests.filter((r) => r === request).length;
     await expect.poll(() => count(`GET /api/characters/${characterId}/images`)).toBe(2);
     await expect.poll(() => count(`GET /api/jobs?characterId=${characterId}&kind=prep`)).toBe(2);
+    // then the seeded prep job and its dataset (under load, these came after the lists)
+    await reads.settled();
     requests.length = 0;
     await page.waitForTimeout(QUIET_MS);
     console.log(`requests from an idle Upload page: ${requests.length} in ${QUIET_MS} ms`, requests);
@@ -73,6 +77,8 @@ describe('web app: the Upload page', () => {
     await web.app.inject({ method: 'DELETE', url: `/api/images/${imageId}` });
     await page.waitForSelector('text=No screenshots yet');
     // and nothing is asked while nothing changes again
+    await reads.settled();
+    reads.stop();
     requests.length = 0;
     await page.waitForTimeout(QUIET_MS);
     expect(requests).toEqual([]);

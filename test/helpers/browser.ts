@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page, type Request } from 'playwright-core';
 import { buildWebApp, webBuildNeed } from '../../src/cli/commands/serve-build.js';
 
 export { webBuildIsDevelopment } from '../../src/cli/commands/serve-build.js';
@@ -54,4 +54,46 @@ export async function launchChromium(): Promise<BrowserContext> {
       '--no-first-run',
     ],
   });
+}
+
+/** What `watchOpeningReads` gives: `settled()` waits for the page's reads to be done. */
+export interface OpeningReads {
+  /** Resolves once no request of the page's is in flight (but its event streams, open for good) and none started
+   * for `settleMs`, after at most `maxMs`. */
+  settled(options?: { settleMs?: number; maxMs?: number }): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Follows a page's requests from now on (call it before `page.goto`), so that a web test counting the requests of
+ * an idle page can start its quiet window once the opening reads are done. Under load a page's last opening reads
+ * (a chain: the jobs list, then the job, then the datasets, then one dataset) came after the element the test waited
+ * for, and counted as polls. A page that polls every few seconds still shows in the quiet window that follows.
+ */
+export function watchOpeningReads(page: Page): OpeningReads {
+  const inFlight = new Set<Request>();
+  let lastChange = Date.now();
+  const started = (request: Request) => {
+    if (request.resourceType() === 'eventsource') return;
+    inFlight.add(request);
+    lastChange = Date.now();
+  };
+  const ended = (request: Request) => {
+    if (inFlight.delete(request)) lastChange = Date.now();
+  };
+  page.on('request', started);
+  page.on('requestfinished', ended);
+  page.on('requestfailed', ended);
+  return {
+    async settled({ settleMs = 2_000, maxMs = 20_000 } = {}) {
+      const deadline = Date.now() + maxMs;
+      while ((inFlight.size > 0 || Date.now() - lastChange < settleMs) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    },
+    stop() {
+      page.off('request', started);
+      page.off('requestfinished', ended);
+      page.off('requestfailed', ended);
+    },
+  };
 }

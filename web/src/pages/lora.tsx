@@ -2,7 +2,7 @@
 // PEFT), the A1111 prompt snippet with the trigger word, the upload of a LoRA made elsewhere, and delete (asked
 // first). An address naming a LoRA (`#/c/<id>/lora/<loraId>`, a train job's "Open the LoRA") shows that one; the
 // list is read again when the user comes back to the tab, and a LoRA deleted elsewhere meanwhile is said so.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { a1111Snippet } from '../../../src/lora/webui-name.js';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
 import { ApiError, api, request } from '../api.js';
@@ -85,6 +85,8 @@ export function LoraPage({
   const [goneNote, setGoneNote] = useState<string | null>(null);
   /** A delete refused because generate jobs use the LoRA: where to cancel them (the Generate page, linked). */
   const [inUse, setInUse] = useState<TextPart[] | null>(null);
+  /** Counts the reads an address change started: an answer to an older one is dropped. */
+  const namedReads = useRef(0);
 
   const readList = () => api.artifacts({ characterId: character.id, kind: 'lora' }).then(rememberLoras);
   /** Shows the list and selects `select`, else the newest LoRA. */
@@ -93,9 +95,9 @@ export function LoraPage({
     setSelected(select ?? list[list.length - 1]?.id ?? null);
     setGoneNote(null);
   };
-  /** Shows the list and the LoRA the address names (`#/c/<id>/lora/<loraId>`), else the newest, saying why. */
-  const showNamed = (list: Artifact[]) => {
-    const named = loraIdInHash(window.location.hash);
+  /** Shows the list and the LoRA `named` (the address's when the read began: the page then replaces the address with
+   * the LoRA it shows), else the newest, saying why. */
+  const showNamed = (list: Artifact[], named = loraIdInHash(window.location.hash)) => {
     const shown = loraToShow(list, named);
     setLoras(list);
     setSelected(shown.id);
@@ -119,11 +121,14 @@ export function LoraPage({
   useEffect(() => {
     const onHash = () => {
       // another character's address: the app gives this page that character, whose first read shows it
-      if (
-        window.location.hash.startsWith(`${loraPageHref(character.id)}/`) &&
-        loraIdInHash(window.location.hash)
-      )
-        readList().then(showNamed, onError);
+      const named = loraIdInHash(window.location.hash);
+      if (!window.location.hash.startsWith(`${loraPageHref(character.id)}/`) || !named) return;
+      // A fragment navigation fires popstate and hashchange: two reads. Only the newest read's answer shows, with
+      // the address it was asked for (an answer arriving after the page replaced the address cleared the notice).
+      const read = ++namedReads.current;
+      readList().then((list) => {
+        if (read === namedReads.current) showNamed(list, named);
+      }, onError);
     };
     window.addEventListener('hashchange', onHash);
     // Back/Forward to an entry of the same address (one the page replaced with the LoRA it shows) fires no
