@@ -9,6 +9,7 @@ import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { formatBytes } from '../format-bytes.js';
+import { allStoredArtifactPaths } from './catalog/artifacts.js';
 import { allStoredImagePaths } from './catalog/images.js';
 import { CHARACTERS_REL_DIR, lorasRelDir, uploadsRelDir } from './data-layout.js';
 import type { SqliteDatabase } from './database.js';
@@ -85,18 +86,20 @@ export async function clearUploadMarks(paths: readonly string[]): Promise<void> 
   await Promise.all(paths.map((path) => rm(uploadMarkPath(path), { force: true })));
 }
 
+/** Stored paths (relative to `dataDir`, or absolute) as `dataDir`-relative paths with `/`, each once. */
+function dataRelative(dataDir: string, stored: readonly string[]): Set<string> {
+  return new Set(stored.map((path) => relative(dataDir, resolve(dataDir, path)).split(sep).join('/')));
+}
+
 /** The stored paths every image row points to (removed screenshots included), relative to `dataDir` with `/`. */
 export function recordedUploads(db: SqliteDatabase, dataDir: string): Set<string> {
-  return new Set(
-    allStoredImagePaths(db).map((stored) => relative(dataDir, resolve(dataDir, stored)).split(sep).join('/')),
-  );
+  return dataRelative(dataDir, allStoredImagePaths(db));
 }
 
 /** The stored path of every artifact row (uploaded and trained LoRAs, generated images), relative to `dataDir`
  * with `/`: the files a sweep of `loras/` must keep, whatever marks lie beside them. */
 export function recordedArtifacts(db: SqliteDatabase, dataDir: string): Set<string> {
-  const rows = db.prepare('SELECT path FROM artifacts').all() as { path: string }[];
-  return new Set(rows.map(({ path }) => relative(dataDir, resolve(dataDir, path)).split(sep).join('/')));
+  return dataRelative(dataDir, allStoredArtifactPaths(db));
 }
 
 /** The names in `dir` when it is a real folder (not a link), else none. */

@@ -119,6 +119,13 @@ export function artifactFilePath(db: SqliteDatabase, dataDir: string, id: string
   return resolveDataPath(dataDir, String(row.path));
 }
 
+/** The stored path of every artifact row (uploaded and trained LoRAs, generated images; relative to the data folder,
+ * as stored): the files a start's sweep of `loras/` must keep. */
+export function allStoredArtifactPaths(db: SqliteDatabase): string[] {
+  const rows = db.prepare('SELECT path FROM artifacts').all() as Row[];
+  return rows.map((row) => String(row.path));
+}
+
 /** Removes an artifact's row (its file is the caller's to remove), a LoRA's with every other row of its file (data
  * kept from before); the job that made it keeps its history.
  * @throws ToonloraError TL_ERR_NOT_FOUND when unknown */

@@ -1,5 +1,5 @@
 // src/jobs/catalog/start-sweep-queries.test.ts — the catalog queries a server start's sweeps read (which upload
-// files an image row still points to, which prep jobs kept a dataset), and where the sweep looks for uploads.
+// files an image row or an artifact row still points to, which prep jobs kept a dataset), and where the sweep looks for uploads.
 import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { uploadRelPath, uploadsRelDir } from '../data-layout.js';
 import { openDatabase } from '../database.js';
 import { JobStore } from '../job-store.js';
-import { recordedUploads, removeOrphanUploads, uploadMarkPath } from '../upload-leftovers.js';
+import {
+  recordedArtifacts,
+  recordedUploads,
+  removeOrphanUploads,
+  uploadMarkPath,
+} from '../upload-leftovers.js';
+import { addArtifact, allStoredArtifactPaths, removeArtifact } from './artifacts.js';
 import { createCharacter } from './characters.js';
 import { createDataset, jobIdsWithDataset } from './datasets.js';
 import { addImages, allStoredImagePaths, removeImage } from './images.js';
@@ -37,6 +43,22 @@ describe('the queries of the start sweeps', () => {
       `characters/${id}/uploads/b.png`,
     ]);
     expect(recordedUploads(db, dataDir)).toEqual(new Set(allStoredImagePaths(db)));
+  });
+
+  it('allStoredArtifactPaths: every artifact row, of every kind, and none once removed', () => {
+    const db = openDatabase(':memory:');
+    const dataDir = mkdtempSync(join(tmpdir(), 'toonlora-sweep-'));
+    const { id } = createCharacter(db, { name: 'Mika', trigger: 'sks', classWord: 'girl' });
+    const row = (kind: 'lora' | 'image', path: string) =>
+      addArtifact(db, { characterId: id, jobId: null, kind, name: path, path });
+    row('lora', `characters/${id}/loras/kept.safetensors`);
+    row('image', 'jobs/j1/out/seed-1.png');
+    removeArtifact(db, row('lora', `characters/${id}/loras/gone.safetensors`).id);
+    expect(allStoredArtifactPaths(db).sort()).toEqual([
+      `characters/${id}/loras/kept.safetensors`,
+      'jobs/j1/out/seed-1.png',
+    ]);
+    expect(recordedArtifacts(db, dataDir)).toEqual(new Set(allStoredArtifactPaths(db)));
   });
 
   it('jobIdsWithDataset: the prep jobs some dataset version was made by, each once', () => {
