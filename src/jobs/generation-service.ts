@@ -1,6 +1,7 @@
 // src/jobs/generation-service.ts — the warm generation service the generate runner uses: one
 // long-lived worker keeps the base model loaded and swaps LoRAs; each call reports whether it paid
-// the base load (the first call after start, or after a base change) or found it warm.
+// the base load (the first call after start, or after a base change) or found it warm. A deleted LoRA is
+// forgotten by it (forgetLora).
 
 import type { CacheOptions } from '../models/cache.js';
 import type { GenerationTiming } from '../schemas/api.js';
@@ -84,6 +85,11 @@ export interface GenerationOutput {
 
 export interface GenerationService {
   generate(request: GenerationRequest): Promise<GenerationOutput>;
+  /**
+   * The LoRA file at `loraPath` was deleted: a service that keeps LoRAs loaded between requests drops it, freeing its
+   * memory (one that keeps none leaves this out). Called with no request using it; never throws.
+   */
+  forgetLora?(loraPath: string): void;
   /** Stops the worker; the next call loads the base again. */
   close(): Promise<void>;
 }

@@ -34,6 +34,7 @@ export function standInGenerationWorker(options: StandInGenerationOptions = {}):
       ended: false,
       start: async () => ({ loadSeconds: 2, device: 'cpu' }),
       close: async () => {},
+      unloadLora: () => {},
       generate: async (request: {
         outputDir: string;
         config: { loraWeight: number; seeds: number[]; steps: number };

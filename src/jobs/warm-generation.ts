@@ -2,6 +2,7 @@
 // GenerationWorker (src/worker) that keeps the base model loaded and swaps LoRAs per request. The
 // first request after start (or after a base change, or after training freed the GPU) pays the load.
 // A request the worker refused (a bad LoRA file, a bad config) keeps it: only a dead, broken or failing worker restarts.
+// A deleted LoRA is unloaded from the worker (forgetLora), so it holds no memory for a LoRA no one can use.
 import { join } from 'node:path';
 import { type ErrorCode, ToonloraError } from '../errors.js';
 import type { CacheOptions } from '../models/cache.js';
@@ -93,6 +94,14 @@ export class WarmGenerationService implements GenerationService {
     const run = this.tail.then(() => this.run(request));
     this.tail = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * Unloads the deleted LoRA file at `loraPath` from the warm worker, if it loaded it, at once (not after the requests
+   * waiting here: none uses it, and the worker reads its lines in order).
+   */
+  forgetLora(loraPath: string): void {
+    this.worker?.unloadLora(loraPath);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 // src/worker/generation-worker.ts — `GenerationWorker`, the warm generation worker the server uses: one long-lived
-// Python process that loads the base model once, swaps LoRAs per request and answers requests one at a time, in
-// order, routed by id; a worker silent past its allowance is killed (SPEC §5). One request's options, LoRA choice and
-// result are generate.ts's.
+// Python process that loads the base model once, swaps LoRAs per request (keeping the last few loaded) and answers
+// requests one at a time, in order, routed by id; a deleted LoRA is unloaded from it; a worker silent past its
+// allowance is killed (SPEC §5). One request's options, LoRA choice and result are generate.ts's.
+import { resolve } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { type BaseModelOptions, sd15ConfigDir, workerBaseModel } from '../models/base-model.js';
 import { errorInGivenBaseWords } from '../models/base-revision.js';
@@ -64,6 +65,11 @@ export class GenerationWorker {
   private readonly stalledExitWaitMs: number;
   /** Fails the base load and every request in flight with the worker's end (set by start()). */
   private failAll: ((error: Error) => void) | undefined;
+  /**
+   * The files the worker was sent for each LoRA file asked for (its own path or a diffusers-format copy), by the
+   * asked-for file's absolute path: what unloadLora() names.
+   */
+  private readonly sentLoras = new Map<string, Set<string>>();
 
   /**
    * `options.apiBaseModel`: the base model came over the API, so it is never a local path. `options.silence`: how
@@ -173,6 +179,7 @@ export class GenerationWorker {
     await this.start();
     // a process that ended while idle would never answer: the request would wait for good
     if (this.endedWith) throw this.endedWith;
+    if (options.lora && lora) this.rememberSent(options.lora, lora.path);
     const id = `g${this.nextId++}`;
     const answer = new Promise<DoneEvent | CancelledEvent>((resolveAnswer, rejectAnswer) => {
       this.pending.set(id, {
@@ -195,6 +202,25 @@ export class GenerationWorker {
     } finally {
       options.signal?.removeEventListener('abort', cancel);
     }
+  }
+
+  /**
+   * Forgets the LoRA file at `lora` (a LoRA deleted on the server): the worker drops the adapters it loaded from it
+   * (or from its diffusers-format copy), freeing their memory, once the requests sent before are done. Nothing is
+   * sent for a file this worker was never asked for, nor to a worker that has ended.
+   */
+  unloadLora(lora: string): void {
+    const asked = resolve(lora);
+    const sent = this.sentLoras.get(asked) ?? new Set<string>();
+    this.sentLoras.delete(asked);
+    if (this.endedWith) return;
+    for (const path of sent)
+      this.worker?.send({ version: PROTOCOL_VERSION, command: 'unload_lora', lora: path });
+  }
+
+  private rememberSent(asked: string, sent: string): void {
+    const key = resolve(asked);
+    this.sentLoras.set(key, (this.sentLoras.get(key) ?? new Set<string>()).add(resolve(sent)));
   }
 
   /** The first sampling step of the first request came: from now on the worker gets the request allowance. */

@@ -1,5 +1,5 @@
 // src/worker/protocol-requests.ts — the requests this process sends to the Python worker's stdin, one JSON line
-// each (train, generate, serve-generation and its cancel / shutdown, blip-caption, lora-count, estimate-memory,
+// each (train, generate, serve-generation and its cancel / unload_lora / shutdown, blip-caption, lora-count, estimate-memory,
 // scan-dataset), with the resolved training config they carry (no defaults are left for Python to invent).
 import { z } from 'zod';
 import {
@@ -76,6 +76,15 @@ export const cancelRequestSchema = z.strictObject({
   command: z.literal('cancel'),
   id: z.string().min(1),
 });
+/**
+ * serve-generation: drop the adapters loaded from the LoRA file at `lora` (a LoRA deleted on the server), freeing their
+ * memory, once the requests sent before it are done. Nothing answers it.
+ */
+export const unloadLoraRequestSchema = z.strictObject({
+  version,
+  command: z.literal('unload_lora'),
+  lora: z.string().min(1),
+});
 export const blipRequestSchema = z.strictObject({
   version,
   command: z.literal('blip-caption'),
@@ -124,6 +133,7 @@ export const workerRequestSchema = z.discriminatedUnion('command', [
   serveGenerationRequestSchema,
   shutdownRequestSchema,
   cancelRequestSchema,
+  unloadLoraRequestSchema,
   blipRequestSchema,
   loraCountRequestSchema,
   estimateMemoryRequestSchema,
@@ -134,6 +144,6 @@ export type WorkerRequest = z.infer<typeof workerRequestSchema>;
 export type TrainRequest = z.infer<typeof trainRequestSchema>;
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
 /** The worker subcommands (`python -m toonlora_trainer <command>`): every request but the in-session ones. */
-export type WorkerCommand = Exclude<WorkerRequest['command'], 'shutdown' | 'cancel'>;
+export type WorkerCommand = Exclude<WorkerRequest['command'], 'shutdown' | 'cancel' | 'unload_lora'>;
 /** A request that starts a worker subcommand: its `command` is the subcommand. */
 export type CommandRequest = Extract<WorkerRequest, { command: WorkerCommand }>;

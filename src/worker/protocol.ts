@@ -55,6 +55,7 @@ export {
   shutdownRequestSchema,
   type TrainRequest,
   trainRequestSchema,
+  unloadLoraRequestSchema,
   type WorkerCommand,
   type WorkerRequest,
   workerRequestSchema,

@@ -173,6 +173,8 @@ def requests() -> list[tuple[str, str, bool, dict | str]]:
         ("generate", "sd15_config_dir not a string", False, {**generate, "sd15_config_dir": 5}),
         ("cancel", "cancel a generate request", True, {"version": 1, "command": "cancel", "id": "g2"}),
         ("cancel", "cancel without id", False, {"version": 1, "command": "cancel"}),
+        ("unload_lora", "unload a deleted LoRA's file", True, {"version": 1, "command": "unload_lora", "lora": "/r/sks.safetensors"}),
+        ("unload_lora", "unload_lora without lora", False, {"version": 1, "command": "unload_lora"}),
         ("blip-caption", "blip request", True, {"version": 1, "command": "blip-caption", "model": "Salesforce/blip-image-captioning-base",
                                                  "paths": ["/d/a.png"], "max_length": 50, "num_beams": 3, "batch_size": 8}),
         ("lora-count", "lora count", True, {"version": 1, "command": "lora-count", "unet": "sd15",

@@ -1,5 +1,5 @@
 """The generation worker's protocol: serve-generation answers requests by id, tags progress and prompt warnings
-with the request id, cancels a queued request; the one-shot `generate` sends a progress event per sampling step."""
+with the request id, cancels a queued request, unloads a deleted LoRA's file; the one-shot `generate` sends a progress event per sampling step."""
 
 from generation_helpers import convert_to_kohya, generate_request, serve_generation, write_random_lora
 from helpers import run_worker
@@ -61,6 +61,23 @@ def test_serve_generation_cancel_stops_a_queued_request_and_the_next_one_runs(tm
     error = next(e for e in events if e["type"] == "error")
     assert error["kind"] == "config" and "id" in error["message"]
     assert len(next(e for e in events if e["type"] == "done")["artifacts"]["images"]) == 1
+
+
+def test_serve_generation_unloads_a_lora_file_after_the_requests_before_it(tmp_path):
+    # The server deleted the LoRA: its adapter goes (a second unload finds none); the worker serves on.
+    write_random_lora(tmp_path / "a", rank=4, alpha=4.0, seed=1)
+    convert_to_kohya(tmp_path / "a", tmp_path / "a.safetensors")
+    lora = str(tmp_path / "a.safetensors")
+    request = lambda rid, lora: generate_request(rid, tmp_path / rid, lora, seeds=[3])  # noqa: E731
+    unload = {"version": 1, "command": "unload_lora", "lora": lora}
+    code, events, stderr = serve_generation(request("r1", lora), unload, unload, request("r2", None))
+    assert code == 0, stderr
+    answered = [(e["type"], e.get("id")) for e in events if e["type"] in ("done", "error")]
+    assert answered == [("done", "r1"), ("done", "r2")]
+    unloads = [e["message"] for e in events if e["type"] == "log" and "unloaded" in e["message"]]
+    assert unloads == [f"{lora}: unloaded 1 adapter(s) of this LoRA file", f"{lora}: unloaded 0 adapter(s) of this LoRA file"]
+    assert events.index(next(e for e in events if e.get("id") == "r1" and e["type"] == "done")) < events.index(
+        next(e for e in events if e["type"] == "log" and "unloaded" in e["message"]))
 
 
 def test_generate_worker_emits_a_progress_event_per_sampling_step(tmp_path):

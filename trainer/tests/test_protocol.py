@@ -10,7 +10,7 @@ from helpers import GOLDEN, TRAINER_DIR, run_worker, training_config
 
 from toonlora_trainer.config import (
     parse_blip_request, parse_cancel_request, parse_estimate_memory_request, parse_generate_request,
-    parse_lora_count_request, parse_scan_dataset_request, parse_serve_request, parse_train_request,
+    parse_lora_count_request, parse_scan_dataset_request, parse_serve_request, parse_train_request, parse_unload_lora_request,
 )
 from toonlora_trainer.config_schema import ConfigError
 from toonlora_trainer.protocol import COMMANDS, Done, Log, ProtocolError, event_to_json, parse_event_line, parse_request_line
@@ -18,7 +18,7 @@ from toonlora_trainer.protocol import COMMANDS, Done, Log, ProtocolError, event_
 REQUEST_PARSERS = {
     "train": parse_train_request, "generate": parse_generate_request, "serve-generation": parse_serve_request,
     "blip-caption": parse_blip_request, "lora-count": parse_lora_count_request, "estimate-memory": parse_estimate_memory_request,
-    "cancel": parse_cancel_request, "scan-dataset": parse_scan_dataset_request,
+    "cancel": parse_cancel_request, "scan-dataset": parse_scan_dataset_request, "unload_lora": parse_unload_lora_request,
 }
 
 

@@ -124,3 +124,33 @@ def test_a_loaded_lokr_runs_in_eval_mode_and_its_forward_draws_no_random_numbers
         state = torch.random.get_rng_state()
         unet_output(warm.pipe.unet)
         assert torch.equal(torch.random.get_rng_state(), state), name
+
+
+def adapter_names(session: GenerationSession) -> set[str]:
+    """The adapters PEFT holds in the session's UNet and text encoder."""
+    return set().union(*session.pipe.get_list_adapters().values())
+
+
+def test_unloading_a_deleted_lora_file_frees_its_adapter_and_keeps_the_others(files, tmp_path):
+    """A LoRA deleted on the server (its file gone): its adapter leaves the warm session, the other file's adapter stays
+    and renders as a cold session's; once no adapter is left the UNet is the bare base's again, with no PEFT layer."""
+    warm = GenerationSession("tiny", torch.device("cpu"))
+    bare = unet_output(warm.pipe.unet)
+    deleted = tmp_path / "deleted.safetensors"
+    shutil.copyfile(files["lora"], deleted)
+    warm.use_lora(str(deleted), 1.0)
+    (deleted_adapter,) = adapter_names(warm)
+    warm.use_lora(files["dora"], 1.0)
+    deleted.unlink()
+    assert warm.unload_lora(str(deleted)) == 1
+    assert deleted_adapter not in adapter_names(warm) and len(adapter_names(warm)) == 1
+    warm.use_lora(files["dora"], 1.0)
+    assert torch.allclose(unet_output(warm.pipe.unet), cold_output(files["dora"], 1.0), atol=1e-5)
+    assert warm.unload_lora(str(deleted)) == 0  # nothing of it is left
+    assert warm.unload_lora(files["dora"]) == 1
+    assert adapter_names(warm) == set()
+    assert peft_wrappers(warm.pipe.unet.get_submodule("down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_k")) == 0
+    warm.use_lora(None, 1.0)
+    assert torch.allclose(unet_output(warm.pipe.unet), bare, atol=1e-6)
+    warm.use_lora(files["lokr"], 1.0)  # a file of another kind loads as in a fresh session
+    assert torch.allclose(unet_output(warm.pipe.unet), cold_output(files["lokr"], 1.0), atol=1e-5)

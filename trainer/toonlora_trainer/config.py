@@ -291,6 +291,18 @@ def parse_cancel_request(obj: dict[str, Any]) -> CancelRequest:
 
 
 @dataclass(frozen=True)
+class UnloadLoraRequest:
+    """serve-generation: drop the adapters loaded from the LoRA file at `lora` (a LoRA deleted on the server),
+    after the requests before it; nothing answers it."""
+
+    lora: str
+
+
+def parse_unload_lora_request(obj: dict[str, Any]) -> UnloadLoraRequest:
+    return _read_request(obj, lambda f: UnloadLoraRequest(lora=f.string("lora")))
+
+
+@dataclass(frozen=True)
 class BlipRequest:
     model: str
     paths: tuple[str, ...]

@@ -57,9 +57,9 @@ class GenerationSession:
         self.base = load_base_model(base_model, sd15_config_dir)
         self.cpu_threads = apply_cpu_threads(self.device, self.base.unet)  # the log line, None on a GPU
         self.pipe = build_pipeline(self.base, self.device, self.dtype)
-        self.active: str | None = None
+        self.active: tuple[str, float] | None = None
         self.max_loras = max_loras  # loaded adapters kept for fast swaps; the least recently used goes first
-        self._names: dict[str, str] = {}
+        self._names: dict[tuple[str, float], str] = {}  # (the file's real path, its mtime) -> its adapter's name
         self._kind: str | None = None  # "lokr" or "lora" (DoRA included): the PEFT layer type of the loaded adapters
         self._loaded = 0
         self.load_s = time.perf_counter() - started
@@ -76,7 +76,7 @@ class GenerationSession:
             return time.perf_counter() - started
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{path}: LoRA file not found. Check --lora.")
-        key = os.path.realpath(path) + f"@{os.path.getmtime(path)}"
+        key = (os.path.realpath(path), os.path.getmtime(path))
         if key not in self._names:
             kind = _adapter_kind(path)
             if self._kind not in (None, kind):
@@ -107,6 +107,20 @@ class GenerationSession:
         apply_dora_weight([self.pipe.unet, self.pipe.text_encoder], self._names[key], weight)
         self.active = key
         return time.perf_counter() - started
+
+    def unload_lora(self, path: str) -> int:
+        """Drops every adapter loaded from the file at `path` (each version of it; the file may be gone already: a
+        LoRA deleted on the server), freeing its weights; returns how many. With none left, the PEFT layers go too."""
+        file = os.path.realpath(path)
+        dropped = [key for key in self._names if key[0] == file]
+        for key in dropped:
+            self.pipe.delete_adapters(self._names.pop(key))
+            if self.active == key:
+                self.active = None
+        if dropped and not self._names:
+            self.pipe.unload_lora_weights()  # the base's own modules again, as before the first LoRA
+            self._kind = None
+        return len(dropped)
 
     def generate(self, lora: str | None, config: GenerationConfig, output_dir: str, emit: Emit | None = None,
                  request_id: str | None = None, should_stop: Callable[[], bool] | None = None, *,

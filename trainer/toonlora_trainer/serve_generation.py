@@ -4,7 +4,9 @@ First line {command: serve-generation, base_model}: the base model is loaded onc
 requests, answered in order, each by a `progress` per sampling step (and a `log` per warning, such as a
 prompt longer than CLIP reads) and then `done` / `error`, all carrying its `id`, until {command: shutdown}
 or end of input. A reader thread takes lines off stdin as they come, so {command: cancel, id} reaches the request being rendered at its next sampling step (it then answers
-`cancelled` {step, id} and writes no images) or a queued one before it starts.
+`cancelled` {step, id} and writes no images) or a queued one before it starts. {command: unload_lora, lora} (a LoRA
+deleted on the server) drops the adapters loaded from that file once the requests before it are done, freeing their
+memory; only a debug `log` says how many.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 import traceback
 from typing import Callable, TextIO
 
-from .protocol import Cancelled, Error, EventWriter, ProtocolError, Ready, _parse_object
+from .protocol import Cancelled, Error, EventWriter, Log, ProtocolError, Ready, _parse_object
 
 
 class CancelledIds:
@@ -61,7 +63,7 @@ def read_requests(stream: TextIO, lines: queue.Queue, cancelled: CancelledIds) -
 def serve_generation(first_line: dict, writer: EventWriter, error_kind: Callable[[BaseException], str],
                      stdin: TextIO = sys.stdin) -> None:
     """Runs the mode (see the module doc) until shutdown or end of input; `error_kind` names a failed request's kind."""
-    from .config import parse_cancel_request, parse_generate_request, parse_serve_request
+    from .config import parse_cancel_request, parse_generate_request, parse_serve_request, parse_unload_lora_request
     from .generate import GenerationCancelled, GenerationSession
 
     serve = parse_serve_request(first_line)
@@ -78,8 +80,14 @@ def serve_generation(first_line: dict, writer: EventWriter, error_kind: Callable
         try:
             if obj.get("command") == "cancel":
                 parse_cancel_request(obj)  # raises: a valid cancel never reaches this loop
+            if obj.get("command") == "unload_lora":
+                unload = parse_unload_lora_request(obj)
+                dropped = session.unload_lora(unload.lora)
+                writer.emit(Log("debug", f"{unload.lora}: unloaded {dropped} adapter(s) of this LoRA file"))
+                continue
             if obj.get("command") != "generate":
-                raise ProtocolError(f"command: expected 'generate', 'cancel' or 'shutdown', got {obj.get('command')!r}")
+                raise ProtocolError(
+                    f"command: expected 'generate', 'unload_lora', 'cancel' or 'shutdown', got {obj.get('command')!r}")
             request = parse_generate_request(obj)
             if request.config.base_model != serve.base_model:
                 raise ProtocolError(f"config.baseModel: this worker holds {serve.base_model!r}, got {request.config.base_model!r}")

@@ -1,10 +1,10 @@
 // src/server/routes/loras/index.ts — deleting a LoRA (DELETE /api/loras/:id): refused while a queued or running
 // generate job uses it, or while the train job that made it has not ended; else its row goes, then its files
 // (lora-files.ts: the file, the converted copies a download kept beside it, a trained LoRA's adapter and checkpoints
-// in its run folder) and the diffusers-format copies generation made under TOONLORA_HOME. The job that trained it
-// keeps its history (samples, loss, log), and its log says the LoRA was deleted. A file that cannot be removed is
-// logged by path; the delete still answers 204, as the LoRA is gone. The other LoRA routes (list, upload, download,
-// inspect) are in routes/artifacts/.
+// in its run folder) and the diffusers-format copies generation made under TOONLORA_HOME, and the warm generation
+// worker unloads it. The job that trained it keeps its history (samples, loss, log), and its log says the LoRA was
+// deleted. A file that cannot be removed is logged by path; the delete still answers 204, as the LoRA is gone. The
+// other LoRA routes (list, upload, download, inspect) are in routes/artifacts/.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
 import { loraDeletedLine } from '../../../jobs/runners/train-runner.js';
@@ -123,6 +123,8 @@ export default async function loraRoutes(
       // the row first: once it is gone no one lists or uses the LoRA, so a file that stays is only disk space
       // (logged by path), and the user gets the 204 of a delete that is done
       app.catalog.removeArtifact(lora.id);
+      // the warm generation worker lets go of it too (its memory; no request can name it any more)
+      app.generation?.forgetLora?.(path);
       await removeLoraFiles(lora, path, runDir, request.log);
       // the Train page's log of the job that made it says why its weights are gone (and why a resume is refused)
       if (train)
