@@ -72,13 +72,13 @@ describe('serve --remote-workers: checkpoint rules', () => {
     const zeroth = await upload(app, leaseId, '0', await checkpointZip(0));
     expect(zeroth.statusCode).toBe(200);
     expect(zeroth.json()).toEqual({ step: 10, bytes: tenth.length }); // the kept one
-    expect(runFolderFiles(app, id)).toEqual(['worker-checkpoint-step-000010.zip']);
+    expect(runFolderFiles(app, id)).toEqual(['worker-checkpoint-step-000010.zip', 'worker-checkpoint.json']);
     for (const step of ['1e3', '0x10', '1.0', '-1']) {
       const res = await upload(app, leaseId, step, tenth);
       expect(res.statusCode, step).toBe(400);
       expect(res.json().error.message, step).toContain('query.step: a whole number written in digits');
     }
-    expect(runFolderFiles(app, id)).toEqual(['worker-checkpoint-step-000010.zip']);
+    expect(runFolderFiles(app, id)).toEqual(['worker-checkpoint-step-000010.zip', 'worker-checkpoint.json']);
     const linked = await zipOf([
       ['adapter_model.safetensors', Buffer.alloc(10)],
       ['training_state.pt', Buffer.alloc(10)],
@@ -87,7 +87,7 @@ describe('serve --remote-workers: checkpoint rules', () => {
     const refused = await upload(app, leaseId, '20', linked);
     expect(refused.statusCode).toBe(422);
     expect(refused.json().error.message).toContain('"evil" is a symbolic link');
-    expect(runFolderFiles(app, id)).toEqual(['worker-checkpoint-step-000010.zip']);
+    expect(runFolderFiles(app, id)).toEqual(['worker-checkpoint-step-000010.zip', 'worker-checkpoint.json']);
   }, 60_000);
 });
 

@@ -3,17 +3,25 @@
 // run folder (<data>/jobs/<id>/<lora name>/worker-checkpoint-step-NNNNNN.zip). An upload is streamed to a temporary
 // file (never held in memory), refused past a size limit, checked to be a checkpoint zip, then renamed into place
 // and every lower step deleted (one of a lower step than the kept one is dropped), so a reader never sees half a file.
+// Beside it a note (worker-checkpoint.json: the step) records that the server kept one: it stays when the zip goes
+// with the job's LoRA (a finished job needs none; deleting the LoRA removes only the zip), so a resume tells a
+// checkpoint deleted with the LoRA (droppedCheckpointStep) from one that never reached the server. A start over
+// forgets both.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
 import { ToonloraError } from '../../errors.js';
 import { checkCheckpointZip } from './checkpoint-archive.js';
 
 const STORED = /^worker-checkpoint-step-(\d{6,})\.zip$/;
 const PARTIAL = /^\.worker-checkpoint-.+\.partial$/;
+/** The note that the server kept a checkpoint of the run (not a name src/server/routes/loras removes). */
+export const KEPT_NOTE = 'worker-checkpoint.json';
+const keptNoteSchema = z.object({ step: z.number().int().min(0) });
 
 /** The zip's name for `step`: `worker-checkpoint-step-000250.zip`. */
 export const storedCheckpointName = (step: number) =>
@@ -106,14 +114,44 @@ export async function storeCheckpoint(
     if (other !== storedCheckpointName(kept.step) && STORED.test(other))
       await rm(join(runDir, other), { force: true });
   }
+  await writeKeptNote(runDir, kept.step);
   return kept;
 }
 
+/** Records that the server keeps the checkpoint of `step` (a temporary name first: a crash leaves none or a whole
+ * one). */
+async function writeKeptNote(runDir: string, step: number): Promise<void> {
+  const partial = join(runDir, `.${KEPT_NOTE}-${randomUUID()}.partial`);
+  await writeFile(partial, `${JSON.stringify({ step })}\n`);
+  await rename(partial, join(runDir, KEPT_NOTE));
+}
+
+/**
+ * The step of the checkpoint the server kept for the run in `runDir` when it is gone (its note is there, its zip is
+ * not: removed with the job's LoRA, src/server/routes/loras, or by hand), else undefined (one is kept, or none ever
+ * reached the server, or the run started over since).
+ */
+export async function droppedCheckpointStep(runDir: string): Promise<number | undefined> {
+  if (await storedCheckpoint(runDir)) return undefined;
+  const text = await readFile(join(runDir, KEPT_NOTE), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    raw = undefined;
+  }
+  const note = keptNoteSchema.safeParse(raw);
+  // a note cut short still says one was kept: its step is unknown
+  return note.success ? note.data.step : 0;
+}
+
 /** Deletes the kept checkpoint of `runDir` (the job succeeded, or starts over), with any temporary file left by a
- * server that stopped mid-upload. */
-export async function removeStoredCheckpoints(runDir: string): Promise<void> {
+ * server that stopped mid-upload; `forget` (a start over) removes the note that one was kept too. */
+export async function removeStoredCheckpoints(runDir: string, forget = false): Promise<void> {
   const names = await readdir(runDir).catch(() => [] as string[]);
   for (const name of names) {
-    if (STORED.test(name) || PARTIAL.test(name)) await rm(join(runDir, name), { force: true });
+    if (STORED.test(name) || PARTIAL.test(name) || (forget && name === KEPT_NOTE))
+      await rm(join(runDir, name), { force: true });
   }
 }

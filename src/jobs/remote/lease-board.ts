@@ -18,8 +18,9 @@ import { checkExportImages } from '../kohya-export.js';
 import { resolveDataPath } from '../data-path.js';
 import type { JobContext, JobRunner, StopReason } from '../job-queue.js';
 import type { JobStore } from '../job-store.js';
-import { loraDeletedIn, nothingToResume, recordSamples } from '../runners/train-runner.js';
+import { nothingToResume, recordSamples } from '../runners/train-runner.js';
 import {
+  droppedCheckpointStep,
   removeStoredCheckpoints,
   type StoredCheckpoint,
   storeCheckpoint,
@@ -88,15 +89,9 @@ export class RemoteTrainBoard {
     const loraName = await remoteRunName(this.options.dataDir, context.job, character.name); // renamed or not
     const runDir = resolveDataPath(this.options.dataDir, `${jobRelDir(context.job.id)}/${loraName}`);
     // a run that starts over must not be offered an earlier attempt's checkpoint
-    if (!context.resume) await removeStoredCheckpoints(runDir);
+    if (!context.resume) await removeStoredCheckpoints(runDir, true);
     const checkpoint = context.resume ? await storedCheckpoint(runDir) : null;
-    // deleting the LoRA a job made removes the checkpoint kept for it (src/server/routes/loras), as a local run's
-    // checkpoints/: nothing to resume from, not a run from step 1 (or from a worker's own copy) offered instead
-    if (context.resume && !checkpoint && loraDeletedIn(this.options.store.listEvents(context.job.id)))
-      throw nothingToResume(
-        context.job.id,
-        `the checkpoint the server kept in ${relative(this.options.dataDir, runDir).split('\\').join('/')}`,
-      );
+    if (context.resume && !checkpoint) await this.checkNotDeleted(context.job.id, runDir);
     return new Promise((resolve, reject) => {
       const offer: Offer = {
         context,
@@ -121,6 +116,23 @@ export class RemoteTrainBoard {
       for (const wake of [...this.pollers]) wake();
     });
   };
+
+  /**
+   * Throws nothingToResume when the checkpoint the server kept for job `jobId` went with the LoRA it made: the note
+   * says one was kept, the zip is gone, and the job has no LoRA row (a job cancelled as it ended keeps its LoRA, and
+   * the zip its upload dropped, and is offered). Deleting the LoRA removes the zip (src/server/routes/loras), as a
+   * local run's checkpoints/: nothing to resume from, not a run from step 1 (or from a worker's own copy) offered.
+   * Decided from the store and the run folder, not from the log line the delete adds.
+   */
+  private async checkNotDeleted(jobId: string, runDir: string): Promise<void> {
+    const step = await droppedCheckpointStep(runDir);
+    if (step === undefined) return;
+    if (this.options.catalog.listArtifacts({ jobId, kind: 'lora' }).length > 0) return;
+    throw nothingToResume(
+      jobId,
+      `the checkpoint the server kept in ${relative(this.options.dataDir, runDir).split('\\').join('/')}`,
+    );
+  }
 
   /** Gives the oldest offered job to `worker`, or undefined when none is offered. */
   claim(worker: string): WorkerClaim | undefined {

@@ -10,7 +10,7 @@ import { basename, join, relative } from 'node:path';
 import { ToonloraError } from '../../errors.js';
 import type { Artifact } from '../../schemas/api-artifacts.js';
 import { checkBaseModelOnDisk } from '../../models/base-model.js';
-import { type JobEvent, type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js';
+import { type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js';
 import { effectiveLoraAlpha } from '../../schemas/config.js';
 import type { WorkerEvent } from '../../worker/protocol.js';
 import type { WorkerSpawn } from '../../worker/python-worker.js';
@@ -52,18 +52,11 @@ export function runNameFor(
   return recorded?.[1] ?? loraNameFor(characterName, job.id);
 }
 
-/** The line a deleted LoRA adds to the log of the train job that made it (src/server/routes/loras). */
+/** The line a deleted LoRA adds to the log of the train job that made it (src/server/routes/loras): words for the
+ * user; a resume decides from what the delete removed (checkpoints/ here; the server's kept checkpoint for a remote
+ * run, src/jobs/remote/lease-board.ts), not from this line. */
 export function loraDeletedLine(loraName: string): string {
   return `the LoRA ${loraName} was deleted; its weights and checkpoints were removed.`;
-}
-
-/** Whether the job's log says the LoRA it made was deleted (loraDeletedLine). */
-export function loraDeletedIn(events: readonly JobEvent[]): boolean {
-  return events.some(
-    ({ body }) =>
-      body.type === 'log' &&
-      /^the LoRA .+ was deleted; its weights and checkpoints were removed\.$/.test(body.message),
-  );
 }
 
 /** A resume of a job whose LoRA was deleted with its checkpoints: `gone` names what it would continue from. Local
