@@ -4,7 +4,7 @@
 // that it is not a toonlora server reply, and tries again (with growing waits), instead of calling it a version
 // mismatch and exiting, dropping the lease on a proxy's 404, or printing a multi-line page. (Which of them end a worker
 // that never reached a toonlora server: src/jobs/remote/reply-check.test.ts, test/remote-worker-wrong-server.test.ts.)
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimRetryMs, permanentClaimError } from '../src/cli/commands/worker.js';
 import { protocolHeaders } from '../src/jobs/remote/protocol.js';
@@ -15,6 +15,7 @@ import {
   ProtocolMismatchError,
   WorkerClient,
 } from '../src/jobs/remote/worker-client.js';
+import { loopbackServer } from './helpers/loopback-server.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -23,17 +24,10 @@ afterEach(async () => {
 
 /** A loopback server answering every request with `handle`: its base URL. */
 async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server = createServer((req, res) => {
+  return loopbackServer((req, res) => {
     req.resume();
     handle(req, res);
-  });
-  closers.push(async () => {
-    server.closeAllConnections();
-    await new Promise((done) => server.close(done));
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  }, closers);
 }
 
 const PROXY_PAGE =

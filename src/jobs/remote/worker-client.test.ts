@@ -4,7 +4,7 @@
 // answering none, is refused naming both versions and which to upgrade (before: a 400 of unknown fields, or nothing).
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { permanentClaimError } from '../../cli/commands/worker.js';
 import { TOONLORA_VERSION } from '../../version.js';
 import { PROTOCOL_HEADER, protocolHeaders, VERSION_HEADER, WORKER_PROTOCOL } from './protocol.js';
+import { loopbackServer } from '../../../test/helpers/loopback-server.js';
 import { ProtocolMismatchError, WorkerClient } from './worker-client.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -20,16 +21,8 @@ afterEach(async () => {
 });
 
 /** A loopback server answering with `handle`: its base URL. */
-async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server = createServer(handle);
-  closers.push(async () => {
-    server.closeAllConnections();
-    await new Promise((done) => server.close(done));
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-}
+const serve = (handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> =>
+  loopbackServer(handle, closers);
 
 const tempFile = (name: string) => join(mkdtempSync(join(tmpdir(), 'tl-client-')), name);
 
