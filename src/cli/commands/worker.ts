@@ -9,7 +9,10 @@
 // but one that says --server names another server (meansWrongServer: an HTML 404, a login page's 200, another API's
 // JSON, from an address that never answered as toonlora; or, from such an address, plain HTTP at https://, a host
 // name that does not resolve, a certificate not trusted here) ends it after WRONG_SERVER_TRIES claims in a row with
-// what came and what to check (wrongAddress, wrongServerError); an auth proxy's 401 / 403 ends it at once. Ctrl-C
+// what came and what to check (wrongAddress, wrongServerError); an auth proxy's 401 / 403 ends it at once. A host
+// name that does not resolve is waited for when the worker started before the network was up, or for
+// --wait-for-server seconds (worker-waits.ts); once serve answered, another page in its place (a login page's 200, a
+// proxy's 400) is said at each claim, and the claims go on. Ctrl-C
 // stops the running job with a checkpoint (reported stopped: the job is interrupted, resumable) and exits; a second
 // Ctrl-C exits at once.
 import { hostname } from 'node:os';
@@ -18,8 +21,9 @@ import type { Command } from 'commander';
 import { EXIT_INTERRUPTED, ToonloraError } from '../../errors.js';
 import { runClaim } from '../../jobs/remote/remote-run.js';
 import { workerNameSchema } from '../../jobs/remote/protocol.js';
-import { UnreachableLog } from '../../jobs/remote/reach-log.js';
+import { duration, UnreachableLog } from '../../jobs/remote/reach-log.js';
 import {
+  answersInPlace,
   meansWrongServer,
   NotToonloraReplyError,
   reachDeadEnd,
@@ -28,6 +32,7 @@ import {
 import { ProtocolMismatchError, WorkerClient } from '../../jobs/remote/worker-client.js';
 import { toonloraHome } from '../../models/cache.js';
 import { commandAction } from '../output.js';
+import { hasNetworkAddress, hostWaitLine, hostWaitMs, inPlaceLine } from './worker-waits.js';
 
 export interface WorkerFlags {
   server: string;
@@ -35,6 +40,23 @@ export interface WorkerFlags {
   dir?: string;
   once: boolean;
   json: boolean;
+  /** --wait-for-server (seconds, as typed): how long a host name that does not resolve is waited for. */
+  waitForServer?: string;
+}
+
+/** What the worker's loop takes from its machine; tests give their own (a network that fails, no real waits). */
+export interface WorkerMachine {
+  /** The network as the worker sees it (a resolver that fails, then a server). */
+  fetchImpl: typeof fetch;
+  /** `ms`, or less when `signal` aborts. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  now: () => number;
+  /** Whether this machine has a network address (at the start). */
+  networkUp: () => boolean;
+  /** Prints one line for the user (stderr). */
+  say: (line: string) => void;
+  /** Tests: stops the worker as Ctrl-C does. */
+  stop?: AbortSignal;
 }
 
 /** How long one claim may wait on the server for a job (its long poll), in seconds. */
@@ -118,9 +140,16 @@ const CHECK_SERVER =
   'Check the --server address: the scheme, host, port and path that `toonlora serve` prints when it starts ' +
   '("toonlora serving http://host:port"; no path after the port for a server at the root)';
 
-/** The worker's last word after `tries` claims in a row whose failure (`error`) says `server` is a wrong address. */
-export function wrongServerError(error: ToonloraError, server: string, tries: number): ToonloraError {
-  const claims = `${tries} claims in a row (POST ${server}/api/worker/claim)`;
+/** The worker's last word after `tries` claims in a row whose failure (`error`) says `server` is a wrong address
+ * (`waitedMs`: how long it waited for a host name to resolve, --wait-for-server). */
+export function wrongServerError(
+  error: ToonloraError,
+  server: string,
+  tries: number,
+  waitedMs?: number,
+): ToonloraError {
+  const over = waitedMs === undefined ? '' : ` over ${duration(waitedMs)}`;
+  const claims = `${tries} claims in a row${over} (POST ${server}/api/worker/claim)`;
   if (!(error instanceof NotToonloraReplyError)) {
     const reach = String(error.details.reach);
     return new ToonloraError('TL_ERR_USAGE', `${reachDeadEndLine(server, reach, claims)} ${CHECK_SERVER}.`, {
@@ -172,14 +201,27 @@ function workerName(flag: string | undefined): string {
   return parsed.data;
 }
 
-export async function work(flags: WorkerFlags): Promise<number> {
+const MACHINE: WorkerMachine = {
+  fetchImpl: fetch,
+  sleep,
+  now: Date.now,
+  networkUp: () => hasNetworkAddress(),
+  say: (line) => process.stderr.write(`toonlora worker: ${line}\n`),
+};
+
+export async function work(flags: WorkerFlags, machine: Partial<WorkerMachine> = {}): Promise<number> {
+  const { fetchImpl, now, say, ...own } = { ...MACHINE, ...machine };
   const server = parseServerUrl(flags.server);
   const name = workerName(flags.name);
   const workDir = resolve(flags.dir ?? join(toonloraHome(), 'worker'));
-  const client = new WorkerClient(server, process.env.TOONLORA_TOKEN?.trim() || undefined);
-  const say = (line: string) => process.stderr.write(`toonlora worker: ${line}\n`);
-  const unreachable = new UnreachableLog();
+  const client = new WorkerClient(server, process.env.TOONLORA_TOKEN?.trim() || undefined, fetchImpl);
+  const unreachable = new UnreachableLog(now);
   const stop = new AbortController();
+  own.stop?.addEventListener('abort', () => stop.abort(), { once: true });
+  const startedAt = now();
+  const networkUpAtStart = own.networkUp();
+  const waitS = flags.waitForServer === undefined ? undefined : waitSeconds(flags.waitForServer);
+  const hostWait = hostWaitMs(waitS === undefined ? undefined : waitS * 1000, networkUpAtStart);
   let signals = 0;
   let running = false;
   const onSignal = () => {
@@ -199,6 +241,8 @@ export async function work(flags: WorkerFlags): Promise<number> {
   // whether a toonlora server answered at this address in this run; claims in a row whose reply says it is another
   let reached = false;
   let wrongServer = 0;
+  // claims in a row, after serve answered, that got another page in its place (answersInPlace)
+  let inPlace = 0;
   try {
     while (!stop.signal.aborted) {
       let claim: Awaited<ReturnType<WorkerClient['claim']>>;
@@ -206,6 +250,7 @@ export async function work(flags: WorkerFlags): Promise<number> {
         claim = await client.claim(name, CLAIM_WAIT_S, stop.signal);
         failures = 0;
         wrongServer = 0;
+        inPlace = 0;
         reached = true;
         const back = unreachable.reached();
         if (back) say(back);
@@ -214,18 +259,31 @@ export async function work(flags: WorkerFlags): Promise<number> {
         const permanent = permanentClaimError(error, server);
         if (permanent) throw permanent;
         reached ||= toonloraReplied(error);
-        const wrong = wrongAddress(error, reached);
+        failures += 1;
+        const wait = claimRetryMs(failures);
+        const reach = !reached && error instanceof ToonloraError ? error.details.reach : undefined;
+        const waitingForHost = hostWait > 0 && reachDeadEnd(reach) === 'no-such-host';
+        const elapsedMs = now() - startedAt;
+        if (waitingForHost && elapsedMs >= hostWait) {
+          throw wrongServerError(error as ToonloraError, server, failures, elapsedMs);
+        }
+        const wrong = !waitingForHost && wrongAddress(error, reached);
         wrongServer = wrong ? wrongServer + 1 : 0;
         if (wrong && wrongServer >= WRONG_SERVER_TRIES) {
           throw wrongServerError(error as ToonloraError, server, wrongServer);
         }
-        failures += 1;
-        const wait = claimRetryMs(failures);
+        const another = reached && error instanceof NotToonloraReplyError && answersInPlace(error.reply);
+        inPlace = another ? inPlace + 1 : 0;
         const line = unreachable.failed(
           `${error instanceof Error ? error.message : String(error)}; trying again in ${wait / 1000} s`,
         );
-        if (line) say(line);
-        await sleep(wait, stop.signal);
+        // these say what they wait for at each claim (a worker must not look silent); others once per 30 s
+        if (waitingForHost) {
+          const waited = { elapsedMs, limitMs: hostWait, retryMs: wait, networkUpAtStart };
+          say(hostWaitLine(server, String(reach), waited));
+        } else if (another) say(inPlaceLine(error, server, inPlace, wait));
+        else if (line) say(line);
+        await own.sleep(wait, stop.signal);
         continue;
       }
       if (!claim) continue;
@@ -264,6 +322,17 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** `--wait-for-server`'s value: whole seconds, 0 or more. */
+export function waitSeconds(value: string): number {
+  if (!/^\d{1,7}$/.test(value.trim())) {
+    throw new ToonloraError(
+      'TL_ERR_USAGE',
+      `--wait-for-server: expected whole seconds, e.g. 300, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return Number(value.trim());
+}
+
 export function registerWorker(program: Command): void {
   program
     .command('worker')
@@ -276,5 +345,10 @@ export function registerWorker(program: Command): void {
     .option('--dir <dir>', 'work folder for datasets and runs (default: <toonlora home>/worker)')
     .option('--once', 'exit after one job', false)
     .option('--json', 'print one JSON line per job ({ jobId, end }) on stdout', false)
+    .option(
+      '--wait-for-server <seconds>',
+      "how long to wait for the server's host name to resolve before it first answers (default: 300 when this " +
+        'machine has no network address at the start, as at boot; else it ends after 3 claims, ~15 s)',
+    )
     .action(commandAction('worker', (flags: WorkerFlags) => work(flags)));
 }

@@ -1,10 +1,12 @@
 // src/jobs/remote/reply-check.test.ts — the rule `toonlora worker` stops on (meansWrongServer), as a table: which
 // replies that are not a toonlora server's mean `--server` names another server, and which are a proxy answering for
 // a toonlora server that is away for a while (tried again, as before); which of them a run tries again
-// (transientReply) and what a proxy's refusal says (proxyRefusal); which failures to reach a server never mend
+// (transientReply), which are another page in place of a server that answered before (answersInPlace), and what a
+// proxy's refusal says (proxyRefusal); which failures to reach a server never mend
 // (reachDeadEnd).
 import { describe, expect, it } from 'vitest';
 import {
+  answersInPlace,
   type ForeignReply,
   meansWrongServer,
   proxyRefusal,
@@ -38,6 +40,22 @@ describe('meansWrongServer', () => {
     ['a login page after the server answered', reply(200), true, false],
   ] as const)('%s', (_what, foreign, reachedBefore, wrong) => {
     expect(meansWrongServer(foreign, reachedBefore)).toBe(wrong);
+  });
+});
+
+describe('answersInPlace', () => {
+  it.each([
+    // [what, reply (at an address where serve answered earlier), said at each claim as another page in its place]
+    ["a login page's 200", reply(200), true],
+    ["a proxy's HTML 400", reply(400), true],
+    ['a redirect not followed', reply(302), true],
+    ["a proxy's 404 for a backend it dropped while serve restarts", reply(404), false],
+    ["a proxy's 502 while serve restarts", reply(502), false],
+    ["a proxy's rate limit", reply(429), false],
+    ['a body cut short', reply(200, { cut: true }), false],
+    ["toonlora's protocol header on a garbled reply", reply(400, { toonloraHeader: true }), false],
+  ] as const)('%s', (_what, foreign, inPlace) => {
+    expect(answersInPlace(foreign)).toBe(inPlace);
   });
 });
 

@@ -41,6 +41,16 @@ export function meansWrongServer(reply: ForeignReply, reachedBefore: boolean): b
   return true;
 }
 
+/**
+ * Whether `reply` (not a toonlora server's), at an address where a toonlora server answered earlier in this run, is
+ * another page answering in its place, not a proxy answering for a server that is away: a login page's 200 (a
+ * session that expired), a 400, a redirect: the worker says so at each claim (it may mend: a proxy put right). A 404
+ * stays a proxy's for a restarting backend; 5xx, 408, 429, a body cut short and toonlora's own header are not.
+ */
+export function answersInPlace(reply: ForeignReply): boolean {
+  return reply.status !== 404 && meansWrongServer(reply, false);
+}
+
 /** The statuses of a reply that is not a toonlora server's that trying again does not change: a proxy's body limit
  * (413), its login or access rule (401 / 403). */
 const REFUSED = new Set([401, 403, 413]);
