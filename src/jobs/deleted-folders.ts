@@ -6,9 +6,12 @@
 // listed); any other marked folder (a new, emptied or older toonlora.db put in place since) is left and named: such
 // a database costs nothing. Before, the rows went first and the folder stayed under its own name: the reply was a 500 for a
 // character that was gone, and every start blamed "a new, emptied or older database" and advised putting back a
-// copy that would bring the deleted character back.
+// copy that would bring the deleted character back. A folder that will not move aside (immutable, not writable) stops
+// the delete before anything is deleted, and the error names that folder (never the marked name, which was not made)
+// and what to do about it: before, the data folder's error named the marked path and advised another data folder.
 import { existsSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { ToonloraError } from '../errors.js';
 import { errorCodeInWords, fsErrorCode } from '../fs-error-words.js';
 import { CHARACTERS_REL_DIR } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
@@ -49,9 +52,26 @@ function reasonOf(error: unknown): string {
 }
 
 /**
+ * TL_ERR_OUTPUT_WRITE for the folder at `from` (absolute) that a delete could not move aside (`error`: the rename's),
+ * the delete undone: names the folder and why, says nothing was deleted and what lets the server move it.
+ */
+export function moveAsideRefused(from: string, error: unknown): ToonloraError {
+  const code = fsErrorCode(error);
+  return new ToonloraError(
+    'TL_ERR_OUTPUT_WRITE',
+    `could not move ${from} aside (${errorCodeInWords(error)}); nothing was deleted, the character is as it ` +
+      'was. Whoever runs the server must let it rename that folder: its user needs write permission on the folder ' +
+      `and on ${dirname(from)}, and neither may be immutable or append-only (lsattr -d shows it, chattr -i / ` +
+      'chattr -a removes it); then delete the character again.',
+    { cause: error, details: { path: from, ...(code ? { code } : {}) } },
+  );
+}
+
+/**
  * Renames each folder that `rels` (relative to `dataDir`) names and that exists to its marked name beside it.
  * All or none: on a failed rename, the ones already moved are moved back and the error is thrown.
- * @throws the file system's error (EPERM on an immutable folder, ...); TL_ERR_USAGE for a path out of `dataDir`
+ * @throws ToonloraError TL_ERR_OUTPUT_WRITE naming the folder that would not move (moveAsideRefused); TL_ERR_USAGE
+ *   for a path out of `dataDir`
  */
 export function moveFoldersAside(dataDir: string, rels: readonly string[], atMs: number): MovedFolder[] {
   const moved: MovedFolder[] = [];
@@ -63,7 +83,7 @@ export function moveFoldersAside(dataDir: string, rels: readonly string[], atMs:
         renameSync(from, to);
       } catch (error) {
         if (fsErrorCode(error) === 'ENOENT') continue; // none made (a character with no upload)
-        throw error;
+        throw moveAsideRefused(from, error);
       }
       moved.push({ from, to });
     }
@@ -115,7 +135,8 @@ function forgetDeletedFolder(db: SqliteDatabase, rel: string): void {
  * a failed commit moves the folders back (one that will not move back, the next start puts back: its rows are still
  * listed).
  * @returns the folders moved aside, for `removeFolders` once the reply is decided
- * @throws what `deleteRows`, a move or the commit threw
+ * @throws what `deleteRows` or the commit threw; a folder that will not move: TL_ERR_OUTPUT_WRITE naming it, nothing
+ *   deleted (moveAsideRefused)
  */
 export function deleteRowsMovingFoldersAside(
   db: SqliteDatabase,

@@ -72,7 +72,7 @@ export default async function characterRoutes(app: FastifyInstance): Promise<voi
         noContent: true,
         response: { 404: errorResponseSchema, 409: errorResponseSchema },
         summary:
-          'Deletes a character with its screenshots, datasets, jobs, LoRAs and images, files included (409 while one of its jobs is queued or running); its Upload page streams end. 204 once the rows are gone: a folder that cannot be removed is logged, and removed at the next start',
+          'Deletes a character with its screenshots, datasets, jobs, LoRAs and images, files included (409 while one of its jobs is queued or running); its Upload page streams end. 204 once the rows are gone: a folder that cannot be removed is logged, and removed at the next start. 500 TL_ERR_OUTPUT_WRITE naming a folder that cannot be moved aside (immutable, not writable): nothing deleted',
         tags: ['characters'],
       }),
     },
