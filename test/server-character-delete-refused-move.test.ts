@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, vi } from 'vitest';
 import { canRefuseRemoval, refuseFolderRename } from './helpers/refuse-removal.js';
 import { multipartBody, solidPng } from './helpers/server-fixtures.js';
+import { withStderrCaptured } from './helpers/stderr-capture.js';
 import { appsClosedAfterEach, createCharacter } from './helpers/test-apps.js';
 
 /** Folders whose rename answers EPERM, as an immutable folder's does; every other rename is the real one. */
@@ -50,19 +51,9 @@ async function characterWithFiles(app: FastifyInstance) {
   return { characterId, jobId: job.id, characterDir, jobDir };
 }
 
-/** DELETE /api/characters/:id, with what it writes on stderr (a 500 is reported there without --log). */
-async function deleteCapturingStderr(app: FastifyInstance, characterId: string) {
-  const written: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
-  try {
-    const res = await app.inject({ method: 'DELETE', url: `/api/characters/${characterId}` });
-    return { res, written };
-  } finally {
-    spy.mockRestore();
-  }
+/** DELETE /api/characters/:id, with what it writes on stderr (the server's lines without --log). */
+function deleteCapturingStderr(app: FastifyInstance, characterId: string) {
+  return withStderrCaptured(() => app.inject({ method: 'DELETE', url: `/api/characters/${characterId}` }));
 }
 
 /** The character is as it was: listed, its screenshot and job there, its folders under their names, none recorded. */
@@ -98,7 +89,7 @@ describe('a character delete whose folder cannot be moved aside', () => {
     const scene = await characterWithFiles(app);
     refusedRenames.add(scene.characterDir);
     try {
-      const { res, written } = await deleteCapturingStderr(app, scene.characterId);
+      const { result: res, written } = await deleteCapturingStderr(app, scene.characterId);
       expect(res.statusCode).toBe(500);
       expectRefusal(res.body, scene.characterDir, 'EPERM');
       // whoever runs the server reads it too
@@ -118,7 +109,7 @@ describe('a character delete whose folder cannot be moved aside', () => {
     const scene = await characterWithFiles(app);
     refusedRenames.add(scene.jobDir);
     try {
-      const { res } = await deleteCapturingStderr(app, scene.characterId);
+      const { result: res } = await deleteCapturingStderr(app, scene.characterId);
       expect(res.statusCode).toBe(500);
       expectRefusal(res.body, scene.jobDir, 'EPERM');
     } finally {
@@ -134,7 +125,7 @@ describe('a character delete whose folder cannot be moved aside', () => {
       const scene = await characterWithFiles(app);
       const undo = refuseFolderRename(scene.characterDir);
       try {
-        const { res } = await deleteCapturingStderr(app, scene.characterId);
+        const { result: res } = await deleteCapturingStderr(app, scene.characterId);
         expect(res.statusCode).toBe(500);
         expectRefusal(res.body, scene.characterDir, 'EPERM|EACCES');
       } finally {

@@ -159,9 +159,10 @@ export function deleteRowsMovingFoldersAside(
   return moved;
 }
 
-/** Why a recursive removal failed. Node 20's rmSync answers a file it may not unlink (immutable: EPERM) with
- * `ENOTDIR … scandir` on that file, as if it had tried it as a folder: the file's own unlink says why. */
-function removalReason(error: unknown): string {
+/** Why a removal (`rm`, `rmSync`) failed, with the path it names. Node 20's rm answers a file it may not unlink
+ * (immutable: EPERM) with `ENOTDIR … scandir` on that file, as if it had tried it as a folder: the file's own unlink
+ * says why. */
+export function removalReason(error: unknown): string {
   const path = (error as { path?: unknown }).path;
   if (fsErrorCode(error) !== 'ENOTDIR' || typeof path !== 'string') return reasonOf(error);
   try {

@@ -1,8 +1,14 @@
 // src/server/routes/characters/index.ts — /api/characters: list, create, get one, rename one, delete one with
-// its files (moved aside with the rows' delete, then removed: src/jobs/deleted-folders.ts) and end its Upload page
+// its files (moved aside with the rows' delete, then removed: src/jobs/deleted-folders.ts), the diffusers-format
+// copies generation made of its LoRAs (as a LoRA's own delete does: worker/lora-copies.ts) and end its Upload page
 // streams.
 import type { FastifyInstance } from 'fastify';
-import { deleteRowsMovingFoldersAside, removeDeletedFolders } from '../../../jobs/deleted-folders.js';
+import {
+  deleteRowsMovingFoldersAside,
+  removalReason,
+  removeDeletedFolders,
+} from '../../../jobs/deleted-folders.js';
+import type { CacheOptions } from '../../../models/cache.js';
 import {
   characterCreateSchema,
   characterListSchema,
@@ -11,11 +17,53 @@ import {
   errorResponseSchema,
   idParamsSchema,
 } from '../../../schemas/api.js';
+import { removeLoraCopies } from '../../../worker/lora-copies.js';
 import { operatorLine } from '../../plugins/errors.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { uploadsLiveHub } from '../images/uploads-live.js';
 
-export default async function characterRoutes(app: FastifyInstance): Promise<void> {
+export interface CharacterRouteOptions {
+  /** Where generation keeps a LoRA's diffusers-format copies (the app's `modelCache`; default this process's). */
+  modelCache?: CacheOptions;
+}
+
+/** The files of the LoRAs of character `id` (absolute, as generation was given them); one whose stored path leaves
+ * the data folder was never given to generation, so it has no copy. */
+function loraFilesOf(app: FastifyInstance, id: string): string[] {
+  return app.catalog.listArtifacts({ characterId: id, kind: 'lora' }).flatMap((lora) => {
+    try {
+      return [app.catalog.artifactFilePath(lora.id)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Removes the diffusers-format copies generation made of `loraFiles` (a deleted character's LoRAs; no job of its
+ * is queued or running, so none is in use); a copy left is only disk space: logged by path and why, never thrown. */
+async function removeCopiesOfLoras(
+  app: FastifyInstance,
+  id: string,
+  loraFiles: readonly string[],
+  modelCache: CacheOptions | undefined,
+): Promise<void> {
+  for (const file of loraFiles) {
+    await removeLoraCopies(file, modelCache).catch((error: unknown) =>
+      operatorLine(
+        app.log,
+        'warn',
+        { characterId: id, lora: file, err: error },
+        `deleting character ${id}: could not remove the diffusers-format copy generation made of its LoRA ${file} ` +
+          `(${removalReason(error)}); it is only disk space: remove it yourself`,
+      ),
+    );
+  }
+}
+
+export default async function characterRoutes(
+  app: FastifyInstance,
+  options: CharacterRouteOptions = {},
+): Promise<void> {
   const routes = app.withTypeProvider<ZodRouteTypes>();
   routes.get(
     '/api/characters',
@@ -72,15 +120,19 @@ export default async function characterRoutes(app: FastifyInstance): Promise<voi
         noContent: true,
         response: { 404: errorResponseSchema, 409: errorResponseSchema },
         summary:
-          'Deletes a character with its screenshots, datasets, jobs, LoRAs and images, files included (409 while one of its jobs is queued or running); its Upload page streams end. 204 once the rows are gone: a folder that cannot be removed is logged, and removed at the next start. 500 TL_ERR_OUTPUT_WRITE naming a folder that cannot be moved aside (immutable, not writable): nothing deleted',
+          'Deletes a character with its screenshots, datasets, jobs, LoRAs and images, files included (and the diffusers-format copies generation made of its LoRAs) (409 while one of its jobs is queued or running); its Upload page streams end. 204 once the rows are gone: a folder that cannot be removed is logged, and removed at the next start. 500 TL_ERR_OUTPUT_WRITE naming a folder that cannot be moved aside (immutable, not writable): nothing deleted',
         tags: ['characters'],
       }),
     },
     async (request, reply) => {
       const { id } = request.params;
+      let loraFiles: string[] = [];
       const moved = deleteRowsMovingFoldersAside(
         app.catalog.db,
-        () => app.catalog.deleteCharacter(id),
+        () => {
+          loraFiles = loraFilesOf(app, id); // in the rows' transaction: no LoRA is added meanwhile
+          return app.catalog.deleteCharacter(id);
+        },
         app.dataDir,
         Date.now(),
       );
@@ -94,6 +146,7 @@ export default async function characterRoutes(app: FastifyInstance): Promise<voi
           `deleting character ${id}: could not remove ${path} (${reason}); the next start tries again`,
         );
       }
+      await removeCopiesOfLoras(app, id, loraFiles, options.modelCache);
       return reply.code(204).send();
     },
   );
