@@ -1,5 +1,5 @@
 // src/jobs/catalog/datasets.ts — the datasets and dataset_items tables: the dataset versions prep jobs made,
-// their items (caption, excluded, stage images, prep's quality warnings) and the files they skipped.
+// their items (caption, excluded, stage images, prep's quality warnings) and the files they skipped; a version's delete.
 import { randomUUID } from 'node:crypto';
 import { ToonloraError } from '../../errors.js';
 import type { Dataset, DatasetItem, DatasetItemPanel, DatasetSkipped } from '../../schemas/api.js';
@@ -192,5 +192,44 @@ export function setDatasetItemsExcluded(
   const update = db.prepare('UPDATE dataset_items SET excluded = ? WHERE dataset_id = ? AND key = ?');
   db.transaction(() => {
     for (const key of keys) update.run(excluded ? 1 : 0, datasetId, key);
+  })();
+}
+
+/** The train jobs not done yet (queued or running) that train on dataset version `id`, oldest first. */
+function trainJobsUsing(db: SqliteDatabase, id: string): Row[] {
+  return db
+    .prepare(
+      `SELECT id, status FROM jobs WHERE kind = 'train' AND status IN ('queued', 'running')
+       AND json_extract(params, '$.datasetId') = ? ORDER BY created_at`,
+    )
+    .all(id) as Row[];
+}
+
+/**
+ * Deletes dataset version `id`'s rows (it and its items, one transaction) and returns its folder, relative to the
+ * data folder (the crops, captions and stage images prep wrote): the caller removes it once the rows are gone.
+ * The prep job that made it and the LoRAs trained on it stay (a LoRA's file lives in its train job's folder).
+ * @throws ToonloraError TL_ERR_NOT_FOUND when unknown; TL_ERR_CONFLICT naming the train jobs not done yet that
+ *   train on it (nothing deleted)
+ */
+export function deleteDataset(db: SqliteDatabase, id: string): string {
+  return db.transaction(() => {
+    const dir = datasetDir(db, id);
+    const using = trainJobsUsing(db, id);
+    if (using.length > 0) {
+      const list = using.map((j) => `train job ${j.id} (${j.status})`).join(', ');
+      const cancel =
+        using.length === 1
+          ? `Cancel it (the Cancel button on the Train page, or POST /api/jobs/${using[0]?.id}/cancel) or let it finish`
+          : 'Cancel them (the Cancel button on the Train page, or POST /api/jobs/<id>/cancel) or let them finish';
+      throw new ToonloraError(
+        'TL_ERR_CONFLICT',
+        `dataset version ${id} is used by a job that is not done: ${list}; nothing was deleted. ${cancel}, then delete the version.`,
+        { details: { id, jobIds: using.map((j) => String(j.id)) } },
+      );
+    }
+    db.prepare('DELETE FROM dataset_items WHERE dataset_id = ?').run(id);
+    db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
+    return dir;
   })();
 }

@@ -1,9 +1,11 @@
 // src/server/routes/datasets/index.ts — dataset versions (a prep job's output): list, review detail
 // (stage images per item, a strip panel's crop showing its panel's region, skipped files with reasons), caption
-// edit / exclude, exclude / re-include of several items at once, stage files, kohya zip.
+// edit / exclude, exclude / re-include of several items at once, stage files, kohya zip, and the delete of one
+// version (its rows, then its folder: dataset-delete.ts).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ToonloraError } from '../../../errors.js';
+import { deleteDataset } from '../../../jobs/catalog/datasets.js';
 import { resolveDataPath } from '../../../jobs/data-path.js';
 import { datasetImagesWhat, exportImageFiles, kohyaZipStream } from '../../../jobs/kohya-export.js';
 import {
@@ -20,6 +22,7 @@ import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { reportInternalError } from '../../plugins/errors.js';
 import { checkStoredFiles, openStoredFile } from '../../stored-file.js';
 import { captionVersion, checkCaptionVersion } from './caption-version.js';
+import { removeDatasetFolder } from './dataset-delete.js';
 import { panelImagePng, STRIP_STAGES } from './panel-image.js';
 
 const STAGES = ['original', 'textRemoved', 'mask', 'crop', 'image'] as const;
@@ -177,6 +180,28 @@ export default async function datasetRoutes(app: FastifyInstance): Promise<void>
         .type('application/zip')
         .header('content-disposition', `attachment; filename="dataset-${dataset.id.slice(0, 8)}.zip"`)
         .send(zip);
+    },
+  );
+
+  routes.delete(
+    '/api/datasets/:id',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        noContent: true,
+        response: { 404: errorResponseSchema, 409: errorResponseSchema },
+        summary:
+          'Deletes a dataset version: its items (captions, exclusions) and its folder (crops, stage images). The prep job that made it and the LoRAs trained on it stay. 409 while a queued or running train job trains on it',
+        tags: ['datasets'],
+      }),
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      // the row first (no await from the check of the train jobs to it: a train job sent meanwhile either is seen
+      // there or finds the version gone): a folder that stays is only disk space, named in the server's log
+      const dir = deleteDataset(app.catalog.db, id);
+      await removeDatasetFolder(app.dataDir, id, dir, app.log);
+      return reply.code(204).send();
     },
   );
 }

@@ -1,7 +1,13 @@
 // src/server/routes/jobs/index.ts — /api/jobs: submit (prep / train / generate), list, get, cancel,
-// resume, the event log as JSON, and live progress as server-sent events.
+// resume, delete a finished one (src/jobs/job-delete.ts), the event log as JSON, and live progress as server-sent
+// events.
+import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
+import { jobRelDir } from '../../../jobs/data-layout.js';
+import { resolveDataPath } from '../../../jobs/data-path.js';
+import { deleteRowsMovingFoldersAside, removeDeletedFolders } from '../../../jobs/deleted-folders.js';
+import { deleteFinishedJob } from '../../../jobs/job-delete.js';
 import { isFinalStatus } from '../../../jobs/job-state.js';
 import {
   errorResponseSchema,
@@ -19,6 +25,7 @@ import {
 import { checkApiBaseModel } from '../../api-base-model.js';
 import { openEventStream } from '../../event-stream.js';
 import { withArticle } from '../artifacts/index.js';
+import { operatorLine } from '../../plugins/errors.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { followJobLive, liveSse } from './live-events.js';
 
@@ -64,6 +71,31 @@ function checkJobReferences(app: FastifyInstance, body: JobCreate): void {
         `params.loraId: ${lora.id} is ${withArticle(lora.kind)}, not a LoRA.`,
       );
     owned('loraId', lora.characterId, lora.id);
+  }
+}
+
+/**
+ * A train job resumed where its training copy of the dataset (`jobs/<id>/train-data`, kept on this server by a
+ * local run) is gone makes it again from its dataset version: refused, in words, when that version was deleted
+ * (the job would start from no images).
+ * @throws ToonloraError TL_ERR_CONFLICT naming the version and what to do instead
+ */
+export function checkResumeDataset(app: FastifyInstance, jobId: string): void {
+  const job = app.queue.getJob(jobId);
+  if (job.kind !== 'train') return;
+  const datasetId = String(job.params.datasetId ?? '');
+  const copy = `${jobRelDir(job.id)}/train-data`;
+  if (existsSync(resolveDataPath(app.dataDir, copy))) return;
+  try {
+    app.catalog.getDataset(datasetId);
+  } catch (error) {
+    if (!(error instanceof ToonloraError) || error.code !== 'TL_ERR_NOT_FOUND') throw error;
+    throw new ToonloraError(
+      'TL_ERR_CONFLICT',
+      `train job ${job.id} cannot be resumed: its dataset version ${datasetId} was deleted, and no training copy ` +
+        `of it is kept on the server (${copy}). Start a new train job on another version (the Train page).`,
+      { details: { id: job.id, datasetId } },
+    );
   }
 }
 
@@ -156,11 +188,47 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
           503: errorResponseSchema,
         },
         summary:
-          'Resume a stopped train job from its last checkpoint (409 for prep / generate jobs: submit them again)',
+          'Resume a stopped train job from its last checkpoint (409 for prep / generate jobs: submit them again, and for a train job whose dataset version was deleted when the server keeps no training copy of it)',
         tags: ['jobs'],
       }),
     },
-    async (request) => app.queue.resume(request.params.id),
+    async (request) => {
+      checkResumeDataset(app, request.params.id);
+      return app.queue.resume(request.params.id);
+    },
+  );
+
+  routes.delete(
+    '/api/jobs/:id',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        noContent: true,
+        response: { 404: errorResponseSchema, 409: errorResponseSchema },
+        summary:
+          'Deletes a finished job (succeeded, failed, cancelled, interrupted): its row, its log and its folder (samples, checkpoints, staging). 409 while it is queued or running (cancel it first), and while a dataset version, LoRA or generated image it made is still listed (delete that first). 204 once the rows are gone: a folder that cannot be removed is logged, and removed at the next start',
+        tags: ['jobs'],
+      }),
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const moved = deleteRowsMovingFoldersAside(
+        app.catalog.db,
+        () => deleteFinishedJob(app.catalog.db, id),
+        app.dataDir,
+        Date.now(),
+      );
+      // the job is gone whatever happens next: a folder left is named, and the next start removes it
+      for (const { path, reason } of removeDeletedFolders(app.catalog.db, app.dataDir, moved)) {
+        operatorLine(
+          app.log,
+          'warn',
+          { jobId: id, path },
+          `deleting job ${id}: could not remove ${path} (${reason}); the next start tries again`,
+        );
+      }
+      return reply.code(204).send();
+    },
   );
 
   routes.get(

@@ -1,0 +1,106 @@
+// src/jobs/job-delete.ts — deleting one finished job (DELETE /api/jobs/:id): its row, its event log (the Train and
+// Upload pages' log, loss and status lines), its leases and its sample rows go in one transaction, and the caller
+// moves its folder (`jobs/<id>`) aside in it and removes it after (deleted-folders.ts). Refused while it is queued or
+// running (its runner still writes there), and while something it made is still listed elsewhere: a dataset version
+// (its crops live in the prep job's folder, and its row names the job), a LoRA (its file and run weights live in the
+// train job's folder, and the LoRA delete finds those through the job) or generated images. Those are deleted first,
+// on their own pages; the job then goes with the rest of its folder.
+import { ToonloraError } from '../errors.js';
+import type { JobKind, JobStatus } from '../schemas/api.js';
+import { jobRelDir } from './data-layout.js';
+import type { SqliteDatabase } from './database.js';
+
+type Row = Record<string, unknown>;
+
+/** What a job made that is listed on another page (a dataset version, a LoRA, generated images), in words. */
+export interface ListedOutput {
+  readonly words: string;
+  /** How to delete it first; null when there is no way yet (generated images). */
+  readonly deleteFirst: string | null;
+}
+
+/** The dataset versions and artifacts job `id` made that another page lists (its samples are its own history). */
+export function listedOutputs(db: SqliteDatabase, id: string): ListedOutput[] {
+  const datasets = db
+    .prepare('SELECT id FROM datasets WHERE job_id = ? ORDER BY created_at')
+    .all(id) as Row[];
+  const artifacts = db
+    .prepare("SELECT id, kind, name FROM artifacts WHERE job_id = ? AND kind <> 'sample' ORDER BY created_at")
+    .all(id) as Row[];
+  const loras = artifacts.filter((a) => a.kind === 'lora');
+  const images = artifacts.filter((a) => a.kind !== 'lora').length;
+  return [
+    ...datasets.map((d) => ({
+      words: `dataset version ${d.id}`,
+      deleteFirst: `delete that version first (the Dataset page's "Delete this version", or DELETE /api/datasets/${d.id})`,
+    })),
+    ...loras.map((l) => ({
+      words: `LoRA ${l.name} (${l.id})`,
+      deleteFirst: `delete that LoRA first (the LoRA page's Delete, or DELETE /api/loras/${l.id})`,
+    })),
+    ...(images > 0
+      ? [
+          {
+            words: `${images} generated image${images === 1 ? '' : 's'} (the Generate page)`,
+            deleteFirst: null,
+          },
+        ]
+      : []),
+  ];
+}
+
+/** The 409 for a job that made something still listed: what, and what to do (or that the job has to stay). */
+export function jobOutputsListed(
+  job: { id: string; kind: string },
+  outputs: readonly ListedOutput[],
+): ToonloraError {
+  const steps = outputs.flatMap((o) => (o.deleteFirst ? [o.deleteFirst] : []));
+  const what = outputs.map((o) => o.words).join(', ');
+  const todo =
+    steps.length === outputs.length
+      ? `To delete the job, ${steps.join(', then ')}; it keeps its files until then.`
+      : 'Generated images cannot be deleted one by one yet, so this job stays.';
+  return new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `${job.kind} job ${job.id} made ${what}, still listed and stored in the job's folder; nothing was deleted. ${todo}`,
+    { details: { id: job.id } },
+  );
+}
+
+/** The 409 for a job not done yet. */
+function jobNotDone(job: { id: string; kind: string; status: string }): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `${job.kind} job ${job.id} is ${job.status}; nothing was deleted. Cancel it first (the Cancel button by its ` +
+      `status, or POST /api/jobs/${job.id}/cancel), or let it finish, then delete it.`,
+    { details: { id: job.id, status: job.status } },
+  );
+}
+
+/**
+ * Deletes finished job `id`'s rows (the job, its events, leases and sample rows) and returns its folder, relative to
+ * the data folder, for the caller to move aside in the same transaction (deleteRowsMovingFoldersAside).
+ * @throws ToonloraError TL_ERR_NOT_FOUND when unknown; TL_ERR_CONFLICT while it is queued or running, or while a
+ *   dataset version, LoRA or generated image it made is still listed (nothing deleted)
+ */
+export function deleteFinishedJob(db: SqliteDatabase, id: string): string[] {
+  const row = db.prepare('SELECT id, kind, status FROM jobs WHERE id = ?').get(id) as Row | undefined;
+  if (!row) {
+    throw new ToonloraError('TL_ERR_NOT_FOUND', `job ${id} not found. List them with GET /api/jobs.`, {
+      details: { id },
+    });
+  }
+  const job = { id, kind: String(row.kind) as JobKind, status: String(row.status) as JobStatus };
+  if (job.status === 'queued' || job.status === 'running') throw jobNotDone(job);
+  const outputs = listedOutputs(db, id);
+  if (outputs.length > 0) throw jobOutputsListed(job, outputs);
+  for (const sql of [
+    "DELETE FROM artifacts WHERE job_id = ? AND kind = 'sample'",
+    'DELETE FROM job_leases WHERE job_id = ?',
+    'DELETE FROM job_events WHERE job_id = ?',
+    'DELETE FROM jobs WHERE id = ?',
+  ]) {
+    db.prepare(sql).run(id);
+  }
+  return [jobRelDir(id)];
+}
