@@ -14,7 +14,8 @@
 // mounted, hidden when out of view: its edit stays); rows can be picked (checkbox, shift-click range, "Select all
 // shown") and excluded / re-included together in one request (dataset-bulk-bar.tsx, dataset-selection.ts);
 // changing "Show" clears the picks. A bulk action refused for the token keeps every row's unsaved edit for after
-// the prompt, as a row's own save does.
+// the prompt, as a row's own save does. "Delete this version" asks first, naming the version (dataset-delete.ts),
+// then shows the newest version left, or the empty state.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type {
   Character,
@@ -23,7 +24,7 @@ import type {
   DatasetItem,
   DatasetItemPatch,
 } from '../../../src/schemas/api.js';
-import { ApiError, api } from '../api.js';
+import { ApiError, api, request } from '../api.js';
 import {
   type CaptionConflict,
   type CaptionDraft,
@@ -31,6 +32,7 @@ import {
   keepCaptionDraft,
 } from '../components/caption-drafts.js';
 import { countedNoun } from '../components/counted-noun.js';
+import { deleteVersionQuestion, versionAfterDelete } from '../components/dataset-delete.js';
 import { BulkBar } from '../components/dataset-bulk-bar.js';
 import { ItemRow } from '../components/dataset-item-row.js';
 import {
@@ -234,6 +236,33 @@ export function DatasetPage({
       setBusy(false);
     }
   };
+  /** Deletes the version shown, once confirmed; then the list as it is now, showing its newest version. */
+  const deleteVersion = async () => {
+    const index = datasets.findIndex((d) => d.id === selected);
+    const time = (iso: string) => new Date(iso).toLocaleString();
+    if (!selected || index < 0 || !window.confirm(deleteVersionQuestion(datasets, index, time))) return;
+    setBusy(true);
+    try {
+      await request<void>('DELETE', `/api/datasets/${selected}`);
+    } catch (error) {
+      // deleted elsewhere meanwhile (another tab): the list as it is now says so, not the API's "not found"
+      if (!(error instanceof ApiError && error.status === 404)) {
+        setBusy(false);
+        onError(error);
+        return;
+      }
+    }
+    try {
+      const list = await api.datasets(character.id);
+      setDatasets(list);
+      setDetail(null);
+      setSelected(versionAfterDelete(list));
+    } catch (error) {
+      onError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
   const warnedText = detail ? warningsHeaderText(detail.items, filter === 'quality') : null;
   const showWarned = detail ? showWarnedLabel(detail.items, filter === 'quality') : null;
 
@@ -255,6 +284,17 @@ export function DatasetPage({
           <DownloadLink className="button secondary" href={`/api/datasets/${selected}/zip`} onError={onError}>
             Download zip (kohya layout)
           </DownloadLink>
+        )}
+        {selected && (
+          <button
+            type="button"
+            className="secondary"
+            data-testid="delete-version"
+            disabled={busy}
+            onClick={() => void deleteVersion()}
+          >
+            Delete this version
+          </button>
         )}
       </div>
       {selected && detail?.id !== selected && (
