@@ -245,7 +245,7 @@ export function DatasetPage({
     try {
       await request<void>('DELETE', `/api/datasets/${selected}`);
     } catch (error) {
-      // deleted elsewhere meanwhile (another tab): the list as it is now says so, not the API's "not found"
+      // deleted elsewhere meanwhile (another tab): the list as it is now, without it, not the API's "not found"
       if (!(error instanceof ApiError && error.status === 404)) {
         setBusy(false);
         onError(error);
