@@ -6,34 +6,24 @@
 // LoRA: the base its file's metadata names, when the server has it, said under the field), else the server's
 // default, unless one is typed (with the Train page's "not downloaded" note, and a question before a job that
 // would fail on a missing base). Each image links to its full-size file; the
-// character's earlier generations are listed below (both in components/generated-images.tsx). A LoRA deleted
+// character's earlier generations are listed below (components/generate-results.tsx; the base field and its notes:
+// generate-base-field.tsx; prompt to sweep: generate-settings-fields.tsx). A LoRA deleted
 // (a reopened job's, or one deleted in another tab: the list is read again when the user comes back to the tab, and
 // on the server's refusal) stays chosen and is said to be deleted, for the user to choose another (generate-lora.tsx).
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import type {
-  Artifact,
-  BaseModelChoice,
-  Character,
-  GenerationTiming,
-  Job,
-} from '../../../src/schemas/api.js';
+import type { Artifact, BaseModelChoice, Character, Job } from '../../../src/schemas/api.js';
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import { DEFAULT_BASE_MODEL } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import {
-  COUNT_FIELD,
   editClearsFieldError,
   type GenerateForm,
   generateBase,
   generationFromForm,
   initialGenerateForm,
   reopenedGenerate,
-  SEED_FIELD,
-  STEPS_FIELD,
 } from '../components/generate-form.js';
 import { ActionButton, useFocusRescue } from '../components/action-button.js';
-import { BaseModelNoteLine, BaseModelOptions } from '../components/base-model-hints.js';
-import { CancelButton } from '../components/cancel-button.js';
 import {
   chosenLoraGone,
   goneLoraWords,
@@ -41,23 +31,17 @@ import {
   LORA_FIELD,
   LoraField,
 } from '../components/generate-lora.js';
-import { JobStatusLine } from '../components/job-status.js';
 import { loraFileBase, loraFileBaseNote } from '../components/lora-file-base.js';
-import { EarlierImages, GenerationTimingLine, ImageGrid } from '../components/generated-images.js';
+import { GenerateBaseField } from '../components/generate-base-field.js';
+import { GenerateResults } from '../components/generate-results.js';
+import { GenerateSettingsFields, SWEEP } from '../components/generate-settings-fields.js';
 import { readUntilAnswered } from '../components/initial-read.js';
-import {
-  FORM_ERROR_ID,
-  focusField,
-  invalidFieldAttributes,
-  NumberInput,
-} from '../components/number-input.js';
+import { FORM_ERROR_ID, focusField } from '../components/number-input.js';
 import { rememberLoras } from '../components/lora-address.js';
 import { watchTabReturn } from '../components/tab-return.js';
 import { baseModelNote } from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
-
-const SWEEP = [0.4, 0.7, 1.0];
 
 export function GeneratePage({
   character,
@@ -257,17 +241,7 @@ export function GeneratePage({
   const fileBaseNote = fileBase ? loraFileBaseNote(fileBase, DEFAULT_BASE_MODEL) : null;
   const base = generateBase(form, selectedLora, fileBase?.onServer ?? null);
   const baseNote = baseModelNote(base.name, baseModels);
-  // The placeholder names the base alone (a 375 px phone cut "stablediffusionapi/anything-v5 (the server's
-  // default)" off); where it comes from is a note under the field, which wraps (a file's base has its own note).
-  const basePlaceholder = base.source === 'form' ? '' : base.name;
-  const baseSource =
-    base.source === 'lora'
-      ? "Left empty: the LoRA's base (the one it was trained on)."
-      : base.source === 'default' && !fileBaseNote
-        ? "Left empty: the server's default base."
-        : null;
   const status = view.status ?? job?.status;
-  const timing = job?.result?.timing as GenerationTiming | undefined;
 
   return (
     <section className="two-col">
@@ -281,93 +255,15 @@ export function GeneratePage({
           invalid={invalidField === LORA_FIELD}
           onChange={(loraId) => set({ loraId })}
         />
-        <label className="phone-wide">
-          Base model
-          <input
-            name="baseModel"
-            value={form.baseModel}
-            list="generate-base-models"
-            placeholder={form.baseModel ? undefined : basePlaceholder}
-            onChange={(e) => set({ baseModel: e.target.value })}
-          />
-          <BaseModelOptions id="generate-base-models" choices={baseModels} />
-        </label>
-        {baseSource && !form.baseModel.trim() && (
-          <p className="field-note wide small muted" data-testid="base-source">
-            {baseSource}
-          </p>
-        )}
-        <BaseModelNoteLine note={baseNote} />
-        {fileBaseNote && !form.baseModel.trim() && (
-          <p
-            className={`field-note wide small ${fileBaseNote.warn ? 'field-warning' : 'muted'}`}
-            data-testid="lora-file-base"
-          >
-            {fileBaseNote.text}
-          </p>
-        )}
-        <label className="wide">
-          Prompt
-          <textarea
-            name="prompt"
-            rows={3}
-            value={form.prompt}
-            {...invalidFieldAttributes(invalidField === 'prompt')}
-            onChange={(e) => set({ prompt: e.target.value })}
-          />
-        </label>
-        <label className="wide">
-          Negative prompt
-          <textarea
-            name="negative"
-            rows={2}
-            value={form.negative}
-            onChange={(e) => set({ negative: e.target.value })}
-          />
-        </label>
-        <label>
-          LoRA weight <b>{form.weight.toFixed(2)}</b>
-          <input
-            type="range"
-            min={0}
-            max={1.5}
-            step={0.05}
-            value={form.weight}
-            disabled={form.sweep && form.loraId !== ''}
-            onChange={(e) => set({ weight: Number(e.target.value) })}
-          />
-        </label>
-        <NumberInput
-          name="seed"
-          spec={SEED_FIELD}
-          value={form.seed}
-          invalid={invalidField === 'seed'}
-          onChange={(seed) => set({ seed })}
+        <GenerateBaseField
+          value={form.baseModel}
+          base={base}
+          baseNote={baseNote}
+          fileBaseNote={fileBaseNote}
+          choices={baseModels}
+          onChange={(baseModel) => set({ baseModel })}
         />
-        <NumberInput
-          name="steps"
-          invalid={invalidField === 'steps'}
-          spec={STEPS_FIELD}
-          value={form.steps}
-          onChange={(steps) => set({ steps })}
-        />
-        <NumberInput
-          name="count"
-          invalid={invalidField === 'count'}
-          spec={COUNT_FIELD}
-          value={form.count}
-          onChange={(count) => set({ count })}
-        />
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={form.sweep && form.loraId !== ''}
-            disabled={form.loraId === ''}
-            title={form.loraId === '' ? 'a sweep varies the LoRA weight: choose a LoRA first' : undefined}
-            onChange={(e) => set({ sweep: e.target.checked })}
-          />{' '}
-          Weight sweep {SWEEP.join(' / ')}
-        </label>
+        <GenerateSettingsFields form={form} invalidField={invalidField} onChange={set} />
         {formError && (
           <p className="error wide" role="alert" id={FORM_ERROR_ID} data-testid="form-error">
             {formError}
@@ -383,22 +279,18 @@ export function GeneratePage({
           Generate
         </ActionButton>
       </form>
-      <div className="panel">
-        <h3>Results</h3>
-        {job && <JobStatusLine view={view} />}
-        {job && (status === 'running' || status === 'queued') && (
-          <CancelButton
-            key={job.id}
-            onCancel={() => {
-              rescueFocus(() => generateButton.current);
-              return cancel();
-            }}
-          />
-        )}
-        {timing && <GenerationTimingLine timing={timing} />}
-        <ImageGrid images={images} onError={onError} />
-        <EarlierImages images={earlier} onError={onError} />
-      </div>
+      <GenerateResults
+        job={job}
+        view={view}
+        status={status}
+        images={images}
+        earlier={earlier}
+        onCancel={() => {
+          rescueFocus(() => generateButton.current);
+          return cancel();
+        }}
+        onError={onError}
+      />
     </section>
   );
 }
