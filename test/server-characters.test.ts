@@ -132,15 +132,15 @@ describe('characters', () => {
       code: 'TL_ERR_CONFLICT',
       message: expect.stringContaining(`train job ${train.id} (queued)`),
     });
-    // worded for the web app and API clients alike, naming the job's own cancel endpoint
+    // the API's words, naming the job's own cancel endpoint (the web app's: test/server-busy-delete-web-words.test.ts)
     expect(res.json().error.message).toContain(
-      `Cancel that job (the Cancel button by its status, or POST /api/jobs/${train.id}/cancel) or let it finish, then delete the character.`,
+      `Cancel it (POST /api/jobs/${train.id}/cancel) or let it finish, then delete the character.`,
     );
     const generate = app.jobStore.createJob('generate', characterId, {});
     const two = await app.inject({ method: 'DELETE', url: `/api/characters/${characterId}` });
     expect(two.json().error.message).toContain(`generate job ${generate.id} (queued)`);
     expect(two.json().error.message).toContain(
-      'Cancel those jobs (the Cancel button by each status, or POST /api/jobs/<id>/cancel) or let them finish',
+      'Cancel them (POST /api/jobs/<id>/cancel, each) or let them finish',
     );
     expect((await app.inject({ method: 'GET', url: `/api/datasets/${datasetId}` })).statusCode).toBe(200);
     expect(app.jobStore.getJob(train.id).status).toBe('queued');

@@ -110,7 +110,7 @@ describe('removing a screenshot', () => {
     const busy = await app.inject({ method: 'DELETE', url: `/api/images/${read}` });
     expect(busy.statusCode).toBe(409);
     expect(busy.json().error.message).toContain(
-      `running prep job ${prep.id}. Remove it once that job has ended, or cancel that job (the Cancel button by its status, or POST /api/jobs/${prep.id}/cancel).`,
+      `running prep job ${prep.id}. Remove it once that job has ended, or cancel that job (POST /api/jobs/${prep.id}/cancel).`,
     );
     expect(app.catalog.listImages(characterId).map((i) => i.id)).toEqual([read]);
 

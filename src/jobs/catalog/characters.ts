@@ -111,15 +111,20 @@ export function deleteCharacter(db: SqliteDatabase, id: string): string[] {
       .all(id) as Row[];
     if (active.length > 0) {
       const list = active.map((j) => `${j.kind} job ${j.id} (${j.status})`).join(', ');
-      // read in the web app and by API clients alike: the button first, then the endpoint
+      // the API's words (its cancel route); the web app's, from details.jobs: web/src/components/busy-delete-words.ts
       const cancel =
         active.length === 1
-          ? `Cancel that job (the Cancel button by its status, or POST /api/jobs/${active[0]?.id}/cancel) or let it finish`
-          : 'Cancel those jobs (the Cancel button by each status, or POST /api/jobs/<id>/cancel) or let them finish';
+          ? `Cancel it (POST /api/jobs/${active[0]?.id}/cancel) or let it finish`
+          : 'Cancel them (POST /api/jobs/<id>/cancel, each) or let them finish';
       throw new ToonloraError(
         'TL_ERR_CONFLICT',
         `character ${character.name} (${id}) has a job that is not done: ${list}. ${cancel}, then delete the character.`,
-        { details: { jobIds: active.map((j) => j.id) } },
+        {
+          details: {
+            jobIds: active.map((j) => j.id),
+            jobs: active.map((j) => ({ id: j.id, kind: j.kind, status: j.status })),
+          },
+        },
       );
     }
     const jobIds = (db.prepare('SELECT id FROM jobs WHERE character_id = ?').all(id) as Row[]).map((j) =>

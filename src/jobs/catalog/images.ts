@@ -94,9 +94,10 @@ export function removeImage(db: SqliteDatabase, dataDir: string, id: string): st
       return !Array.isArray(imageIds) || imageIds.includes(id);
     });
     if (reading.length > 0) {
+      // the API's words (its cancel route); the Screenshots page says its own (web/src/components/busy-delete-words.ts)
       throw new ToonloraError(
         'TL_ERR_CONFLICT',
-        `image ${id} (${image.originalName}) is being read by the running prep job ${reading[0]?.id}. Remove it once that job has ended, or cancel that job (the Cancel button by its status, or POST /api/jobs/${reading[0]?.id}/cancel).`,
+        `image ${id} (${image.originalName}) is being read by the running prep job ${reading[0]?.id}. Remove it once that job has ended, or cancel that job (POST /api/jobs/${reading[0]?.id}/cancel).`,
         { details: { id, jobIds: reading.map((job) => String(job.id)) } },
       );
     }
