@@ -7,6 +7,7 @@ import { characterCreateSchema } from '../../../src/schemas/api.js';
 import { prepConfigSchema } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
 import { nextInList, useFocusRescue } from '../components/action-button.js';
+import { characterBusyWords } from '../components/busy-delete-words.js';
 import { CharacterRename } from '../components/character-rename.js';
 import { readUntilAnswered } from '../components/initial-read.js';
 import { activeJobOf } from '../components/job-view.js';
@@ -90,7 +91,9 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
       await api.deleteCharacter(c.id);
       load();
     } catch (error) {
-      onError(error);
+      // a job started since the check: the page's words (the server's names the API's cancel route)
+      const busy = characterBusyWords(error, c.name);
+      onError(busy ? new Error(busy) : error);
     }
   };
 

@@ -229,7 +229,13 @@ export function LoraPage({
           </select>
         </label>
         {selected && (
-          <LoraDownloads loraId={selected} lokr={inspect?.inspect.algorithm === 'lokr'} onError={onError} />
+          <LoraDownloads
+            loraId={selected}
+            lokr={inspect?.inspect.algorithm === 'lokr'}
+            onError={onError}
+            // deleted elsewhere meanwhile: the list as it is now, saying so, not the API's "not found"
+            onGone={() => void reread(loras, selected)}
+          />
         )}
         {lora && (
           <button type="button" className="secondary" data-testid="delete-lora" onClick={() => remove(lora)}>

@@ -23,6 +23,7 @@ import {
 } from '../../../src/schemas/config.js';
 import { api, type UploadLimits, uploadImages, uploadLimits } from '../api.js';
 import { ActionButton, nextInList, useFocusRescue } from '../components/action-button.js';
+import { screenshotBusyWords } from '../components/busy-delete-words.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { rebuildWarning } from '../components/dataset-versions.js';
 import { CheckedImage } from '../components/full-size-image.js';
@@ -222,10 +223,17 @@ export function UploadPage({
         nextInList(thumbs.current?.querySelectorAll<HTMLElement>('button.remove') ?? [], index) ??
         dropzone.current,
     );
-    api.removeImage(image.id).then(() => {
-      setUploaded(null);
-      return load();
-    }, onError);
+    api.removeImage(image.id).then(
+      () => {
+        setUploaded(null);
+        return load();
+      },
+      (error: unknown) => {
+        // the running build reads it: the page's words (the server's names the API's cancel route)
+        const busy = screenshotBusyWords(error, visibleText(image.originalName));
+        onError(busy ? new Error(busy) : error);
+      },
+    );
   };
 
   const drop = (event: DragEvent) => {
