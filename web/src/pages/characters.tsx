@@ -1,16 +1,22 @@
 // web/src/pages/characters.tsx — the characters list (each with an inline Rename, and a Delete that asks
 // first; focus goes back to Rename when the inline rename closes, and to the next card's Delete, else the
-// heading, once a deleted card goes) and the create form (name, trigger, class word).
+// heading, once a deleted card goes) and the create form (name, trigger, class word). Of the list's reads (the
+// opening one, one after each delete or rename) only the newest one's answer shows: of two quick deletes, the
+// first one's late answer brought the second card back. A double-clicked Create sends one request (the second
+// made a "name taken" banner), and a Delete whose job check answers after the user went to another page asks
+// nothing there.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Character } from '../../../src/schemas/api.js';
 import { characterCreateSchema } from '../../../src/schemas/api.js';
 import { prepConfigSchema } from '../../../src/schemas/config.js';
 import { api } from '../api.js';
-import { nextInList, useFocusRescue } from '../components/action-button.js';
+import { ActionButton, nextInList, useFocusRescue } from '../components/action-button.js';
 import { characterBusyWords } from '../components/busy-delete-words.js';
 import { CharacterRename } from '../components/character-rename.js';
 import { readUntilAnswered } from '../components/initial-read.js';
 import { activeJobOf } from '../components/job-view.js';
+import { ifNewest, readNewest, useNewestReads, useStillShown } from '../components/newest-read.js';
+import { useSubmitOnce } from '../components/use-submit-once.js';
 
 /** The inputs' maxLength: the schema's limits, so the browser stops typing where the server would refuse. */
 const MAX_LENGTH = {
@@ -60,27 +66,33 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
   const heading = useRef<HTMLHeadingElement>(null);
   const cards = useRef<HTMLDivElement>(null);
   const rescueFocus = useFocusRescue();
+  const reads = useNewestReads();
+  const stillShown = useStillShown();
+  const { busy: creating, once } = useSubmitOnce();
 
-  const load = () => api.characters().then(setCharacters, onError);
+  const load = () => readNewest(reads, () => api.characters(), setCharacters, onError);
   // load once on mount, retried while the server cannot be reached (initial-read.ts)
   // biome-ignore lint/correctness/useExhaustiveDependencies: load once on mount
-  useEffect(() => readUntilAnswered(() => api.characters(), setCharacters, onError), []);
+  useEffect(() => readUntilAnswered(() => api.characters(), ifNewest(reads, setCharacters), onError), []);
 
-  const create = async (event: FormEvent) => {
+  const create = (event: FormEvent) => {
     event.preventDefault();
-    try {
-      const character = await api.createCharacter(form);
-      window.location.hash = `#/c/${character.id}/upload`;
-    } catch (error) {
-      onError(error);
-    }
+    return once(async () => {
+      try {
+        const character = await api.createCharacter(form);
+        window.location.hash = `#/c/${character.id}/upload`;
+      } catch (error) {
+        onError(error);
+      }
+    });
   };
 
-  // A running job blocks the delete: say so before asking, in words (the API's refusal names job ids).
+  // A running job blocks the delete: say so before asking, in words (the API's refusal names job ids). The user
+  // may have left the page while the jobs were read: then nothing is asked (nor deleted).
   const remove = async (c: Character, index: number) => {
     try {
       if (activeJobOf(await api.jobs(c.id))) throw new Error(DELETE_WHILE_RUNNING);
-      if (!window.confirm(deleteQuestion(c))) return;
+      if (!stillShown() || !window.confirm(deleteQuestion(c))) return;
       rescueFocus(
         () =>
           nextInList(
@@ -182,7 +194,9 @@ export function CharactersPage({ onError }: { onError: (error: unknown) => void 
             onChange={(e) => setForm({ ...form, classWord: e.target.value })}
           />
         </label>
-        <button type="submit">Create</button>
+        <ActionButton type="submit" busy={creating}>
+          Create
+        </ActionButton>
       </form>
     </section>
   );
