@@ -9,7 +9,11 @@
 // tab's uploads or build show here too. Its opening reads are retried while the server cannot be reached
 // (initial-read.ts). A drop larger than
 // the server's per-request limit goes up in batches. A screenshot's Remove clears the last upload's summary and
-// moves the keyboard focus to the next Remove; a cancelled build's focus goes back to Build dataset.
+// moves the keyboard focus to the next Remove; a cancelled build's focus goes back to Build dataset. Of the
+// screenshots' reads (opening, after an upload or Remove, the stream's) only the newest one's answer shows (of two
+// quick Removes, the first one's late answer brought the second screenshot back); a finished build's late re-read
+// does not replace a build started since, and a Build whose dataset check answers after the user went to another
+// page asks its rebuild question nowhere (and builds nothing).
 import { type DragEvent, useEffect, useRef, useState } from 'react';
 import { PREP_FIELD_LABELS, PREP_FIELDS, type PrepField } from '../../../src/prep-field-labels.js';
 import type { Character, Dataset, Job, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
@@ -30,6 +34,7 @@ import { CheckedImage } from '../components/full-size-image.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { readUntilAnswered } from '../components/initial-read.js';
 import { LinkedText } from '../components/linked-text.js';
+import { ifNewest, readNewest, useNewestReads, useStillShown } from '../components/newest-read.js';
 import { jobToFollow, jobToReopen } from '../components/job-view.js';
 import { PrepSkipped } from '../components/prep-skipped.js';
 import { PrepCaptionWarning, PrepStagesUsed } from '../components/prep-stages.js';
@@ -91,6 +96,9 @@ export function UploadPage({
   const buildButton = useRef<HTMLButtonElement>(null);
   const thumbs = useRef<HTMLDivElement>(null);
   const rescueFocus = useFocusRescue();
+  /** The screenshots' reads: only the newest one's answer shows. */
+  const imageReads = useNewestReads();
+  const stillShown = useStillShown();
   const [options, setOptions] = useState<Pick<PrepOptions, StageKey>>({
     characters: PREP_DEFAULTS.characters,
     segmenter: PREP_DEFAULTS.segmenter,
@@ -107,7 +115,7 @@ export function UploadPage({
   const builtVersion = datasets?.find((d) => d.jobId === prepJob?.id);
   const noCrops = prep.status === 'succeeded' && builtVersion?.itemCount === 0;
 
-  const load = () => api.images(character.id).then(setImages, onError);
+  const load = () => readNewest(imageReads, () => api.images(character.id), setImages, onError);
   // The opening reads are retried while the server cannot be reached (initial-read.ts), as on the other pages:
   // opened while it was down, the page kept the default limits and warned of no model until a reload.
   useEffect(() => {
@@ -128,7 +136,11 @@ export function UploadPage({
   }, []);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(() => {
-    const stopImages = readUntilAnswered(() => api.images(character.id), setImages, onError);
+    const stopImages = readUntilAnswered(
+      () => api.images(character.id),
+      ifNewest(imageReads, setImages),
+      onError,
+    );
     // the running or queued prep, else the latest (an older prep may still run while a newer one was cancelled)
     const stopJobs = readUntilAnswered(
       () => api.jobs(character.id, 'prep'),
@@ -147,7 +159,13 @@ export function UploadPage({
   const onGoneNow = useRef(onGone);
   onGoneNow.current = onGone;
   useEffect(() => {
-    const readImages = () => api.images(character.id).then(setImages, () => {});
+    const readImages = () =>
+      readNewest(
+        imageReads,
+        () => api.images(character.id),
+        setImages,
+        () => {},
+      );
     const readPrep = () =>
       api.jobs(character.id, 'prep').then(
         (jobs) => setPrepJob((current) => jobToFollow(current, jobs, prepStatusNow.current)),
@@ -161,12 +179,16 @@ export function UploadPage({
       },
       gone: () => onGoneNow.current?.(),
     });
-  }, [character.id]);
-  // A prep that stopped: re-read it for its result (the stages it used).
+  }, [character.id, imageReads]);
+  // A prep that stopped: re-read it for its result (the stages it used); the answer shows only while that prep is
+  // still the one shown (a Build started meanwhile stays).
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when the followed prep stops
   useEffect(() => {
     if (prepJob && prep.status && !prepActive && prepJob.status !== prep.status) {
-      api.job(prepJob.id).then(setPrepJob, () => {});
+      api.job(prepJob.id).then(
+        (answer) => setPrepJob((shown) => (shown?.id === answer.id ? answer : shown)),
+        () => {},
+      );
     }
   }, [prep.status]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when a prep job ends
@@ -246,7 +268,8 @@ export function UploadPage({
     once(async () => {
       try {
         const warning = rebuildWarning(await api.datasets(character.id));
-        if (warning && !window.confirm(warning)) return;
+        // the user went to another page meanwhile: the question is not asked there, and nothing is built
+        if (warning && (!stillShown() || !window.confirm(warning))) return;
         setPrepJob(await api.submitJob({ kind: 'prep', characterId: character.id, params: { options } }));
       } catch (error) {
         onError(error);
