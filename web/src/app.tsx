@@ -2,7 +2,8 @@
 // when the server requires one (alone on the page until a request is let through; "that token is not right"
 // after a refused one; its field has the focus) with "Forget token" once one is stored, one <h1> per page
 // (focused after a tab switch from the nav, or a route change that took the focused element away, e.g.
-// Create character), and one error banner (cleared when the user starts the next action). An address blocked
+// Create character), and one error banner (cleared when the user starts the next action; an error a page reports
+// once the user went on to another page is dropped, shown-page.ts). An address blocked
 // for too many wrong tokens (429) also gets only the prompt, with a countdown; when it is over, a stored token is
 // tried again by itself (token-block.ts).
 import { type SyntheticEvent, useEffect, useRef, useState } from 'react';
@@ -12,6 +13,7 @@ import { focusLost } from './components/action-button.js';
 import { errorText, tokenPromptText, UNREACHABLE } from './components/error-text.js';
 import { onServerBack, readUntilAnswered } from './components/initial-read.js';
 import { handlePageError } from './components/page-error.js';
+import { pageKey } from './components/shown-page.js';
 import { allowHashChange } from './components/unsaved-warning.js';
 import { secondsLeft, tokenBlockEnd, tokenBlockText } from './components/token-block.js';
 import { CharactersPage } from './pages/characters.js';
@@ -68,7 +70,12 @@ export function App() {
   // read at each render, not kept from an earlier one (the first render of a block would count from then)
   const now = Date.now();
   const tokenField = useRef<HTMLInputElement>(null);
-  const onError = (e: unknown) => {
+  /** The page shown now (read when an error comes: the page that reported it may be gone). */
+  const page = pageKey(route);
+  const pageShown = useRef(page);
+  pageShown.current = page;
+  /** An error to show; `from`: the page that reported it (dropped when another page shows now). */
+  const onError = (e: unknown, from?: string) => {
     // a refused token: the prompt says so (the API's "send a Bearer header" text is not for web users)
     if (e instanceof ApiError && e.status === 401) {
       setNeedsToken(true);
@@ -81,8 +88,11 @@ export function App() {
       setNeedsToken(true);
       return;
     }
+    if (from !== undefined && from !== pageShown.current) return;
     setError(errorText(e, e instanceof ApiError ? e.status : undefined));
   };
+  /** The onError of the page shown now. */
+  const onPageShownError = (e: unknown) => onError(e, page);
   const heading = useRef<HTMLHeadingElement>(null);
   // A server with a token and none stored: only the prompt, from the start (not a page of refused requests).
   // biome-ignore lint/correctness/useExhaustiveDependencies: once
@@ -138,10 +148,11 @@ export function App() {
    * "No such character" view shows when it is gone (page-error.ts); else the banner. */
   const onPageError = (e: unknown) => {
     const id = characterId;
-    if (!id) return onError(e);
+    if (!id) return onPageShownError(e);
+    const from = page;
     void handlePageError(e, () => api.character(id), {
       onGone: () => setLoaded({ id, character: null, missing: true }),
-      showError: onError,
+      showError: (shown) => onError(shown, from),
     });
   };
   const tabLabel = TABS.find(([id]) => id === tab)?.[1];
@@ -284,8 +295,8 @@ export function App() {
             <a href="#/">← Back to the characters</a>
           </div>
         )}
-        {!needsToken && onModels && <ModelsPage onError={onError} />}
-        {!needsToken && route.view === 'characters' && <CharactersPage onError={onError} />}
+        {!needsToken && onModels && <ModelsPage onError={onPageShownError} />}
+        {!needsToken && route.view === 'characters' && <CharactersPage onError={onPageShownError} />}
         {shown && tab === 'upload' && (
           <UploadPage
             character={shown}

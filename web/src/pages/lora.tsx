@@ -1,8 +1,11 @@
 // web/src/pages/lora.tsx — a character's LoRAs: inspect metadata, download (kohya, kohya fp16, diffusers,
 // PEFT), the A1111 prompt snippet with the trigger word, the upload of a LoRA made elsewhere, and delete (asked
 // first). An address naming a LoRA (`#/c/<id>/lora/<loraId>`, a train job's "Open the LoRA") shows that one; the
-// list is read again when the user comes back to the tab, and a LoRA deleted elsewhere meanwhile is said so.
-import { useEffect, useRef, useState } from 'react';
+// list is read again when the user comes back to the tab, and a LoRA deleted elsewhere meanwhile is said so. Of
+// the list's reads (opening, address change, tab return, after an upload or delete) only the newest one's answer
+// shows, and a LoRA the user picks drops the answers of reads begun before (a tab return's re-read undid the
+// pick); the metadata shown is the selected LoRA's (a slower earlier selection's answer showed under it).
+import { useEffect, useState } from 'react';
 import { a1111Snippet } from '../../../src/lora/webui-name.js';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
 import { ApiError, api, request } from '../api.js';
@@ -19,6 +22,7 @@ import { loraInUseWords } from '../components/lora-delete-refusal.js';
 import { LoraDownloads } from '../components/lora-downloads.js';
 import { LoraUpload } from '../components/lora-upload.js';
 import { formatMetaValue } from '../components/metadata-format.js';
+import { ifNewest, readNewest, useNewestReads } from '../components/newest-read.js';
 import type { TextPart } from '../components/page-links.js';
 import { watchTabReturn } from '../components/tab-return.js';
 
@@ -85,8 +89,8 @@ export function LoraPage({
   const [goneNote, setGoneNote] = useState<string | null>(null);
   /** A delete refused because generate jobs use the LoRA: where to cancel them (the Generate page, linked). */
   const [inUse, setInUse] = useState<TextPart[] | null>(null);
-  /** Counts the reads an address change started: an answer to an older one is dropped. */
-  const namedReads = useRef(0);
+  /** The list's reads: only the newest one's answer shows; a user's pick drops those begun before it. */
+  const reads = useNewestReads();
 
   const readList = () => api.artifacts({ characterId: character.id, kind: 'lora' }).then(rememberLoras);
   /** Shows the list and selects `select`, else the newest LoRA. */
@@ -105,17 +109,30 @@ export function LoraPage({
   };
   /** Reads the list again, keeping the LoRA shown unless it was deleted meanwhile (then: the newest, said so). */
   const reread = (previous: readonly Artifact[], shownId: string | null, onFail = onError) =>
-    readList().then((list) => {
-      const next = reselectAfterReread(previous, list, shownId);
-      setLoras(list);
-      setSelected(next.id);
-      if (next.gone) setGoneNote(next.gone);
-    }, onFail);
+    readNewest(
+      reads,
+      readList,
+      (list) => {
+        const next = reselectAfterReread(previous, list, shownId);
+        setLoras(list);
+        setSelected(next.id);
+        if (next.gone) setGoneNote(next.gone);
+      },
+      onFail,
+    );
   /** Reads the list and selects `select`, else the newest LoRA. */
-  const load = (select?: string) => readList().then((list) => showList(list, select), onError);
+  const load = (select?: string) => readNewest(reads, readList, (list) => showList(list, select), onError);
   // retried while the server cannot be reached (initial-read.ts)
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
-  useEffect(() => readUntilAnswered(readList, showNamed, onError), [character.id]);
+  useEffect(
+    () =>
+      readUntilAnswered(
+        readList,
+        ifNewest(reads, (list: Artifact[]) => showNamed(list)),
+        onError,
+      ),
+    [character.id],
+  );
   // Another address for this page (Back to a train job's "Open the LoRA" link): the list again, that LoRA shown.
   // biome-ignore lint/correctness/useExhaustiveDependencies: follows the character's address only
   useEffect(() => {
@@ -125,10 +142,7 @@ export function LoraPage({
       if (!window.location.hash.startsWith(`${loraPageHref(character.id)}/`) || !named) return;
       // A fragment navigation fires popstate and hashchange: two reads. Only the newest read's answer shows, with
       // the address it was asked for (an answer arriving after the page replaced the address cleared the notice).
-      const read = ++namedReads.current;
-      readList().then((list) => {
-        if (read === namedReads.current) showNamed(list, named);
-      }, onError);
+      void readNewest(reads, readList, (list) => showNamed(list, named), onError);
     };
     window.addEventListener('hashchange', onHash);
     // Back/Forward to an entry of the same address (one the page replaced with the LoRA it shows) fires no
@@ -153,12 +167,24 @@ export function LoraPage({
       window.history.replaceState(null, '', loraPageHref(character.id, selected));
   }, [character.id, loras, selected]);
   const upload = <LoraUpload characterId={character.id} onUploaded={(lora) => load(lora.id)} />;
+  // The selected LoRA's metadata: the answer for one selected before comes too late to show.
   useEffect(() => {
     setInspect(null);
     setInspectError(null);
     setInUse(null);
-    if (selected)
-      api.inspectLora(selected).then(setInspect, (error: Error) => setInspectError(error.message));
+    if (!selected) return;
+    let current = true;
+    api.inspectLora(selected).then(
+      (answer) => {
+        if (current) setInspect(answer);
+      },
+      (error: Error) => {
+        if (current) setInspectError(error.message);
+      },
+    );
+    return () => {
+      current = false;
+    };
   }, [selected]);
 
   /** Asks, then deletes the LoRA (the server refuses while a generate job not done uses it) and selects the newest. */
@@ -217,6 +243,8 @@ export function LoraPage({
           <select
             value={selected ?? ''}
             onChange={(e) => {
+              // a list read under way (a tab return's) must not undo the pick
+              reads.supersede();
               setSelected(e.target.value);
               setGoneNote(null);
             }}
