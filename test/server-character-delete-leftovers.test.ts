@@ -63,7 +63,7 @@ describe('a character delete whose folder cannot be removed', () => {
         expect(refused).toEqual([
           expect.stringMatching(
             new RegExp(
-              `^toonlora serve: could not remove ${marked}, the files of a deleted character \\((EPERM|EACCES): `,
+              `^toonlora serve: could not remove ${marked}, the files of a deleted character or job \\((EPERM|EACCES): `,
             ),
           ),
         ]);
@@ -74,7 +74,7 @@ describe('a character delete whose folder cannot be removed', () => {
       // once it can: removed, and said
       const freed = await stderrOfStartAndClose(dataDir);
       expect(freed).toEqual([
-        `toonlora serve: removed what deleted characters left (a removal that failed or was cut short): ${marked}\n`,
+        `toonlora serve: removed what deleted characters and jobs left (a removal that failed or was cut short): ${marked}\n`,
       ]);
       expect(readdirSync(join(dataDir, 'characters'))).toEqual([]);
     },

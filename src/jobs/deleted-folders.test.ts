@@ -121,7 +121,7 @@ describe("a character's delete", () => {
         const [line] = describeDeletedFoldersSweep(sweep);
         expect(line?.level).toBe('warn');
         expect(line?.line).toMatch(
-          new RegExp(`^could not remove ${marked}, the files of a deleted character \\((EPERM|EACCES): `),
+          new RegExp(`^could not remove ${marked}, the files of a deleted character or job \\((EPERM|EACCES): `),
         );
         expect(line?.line).not.toMatch(/older database|put back the copy/);
       } finally {
@@ -132,7 +132,7 @@ describe("a character's delete", () => {
       expect(describeDeletedFoldersSweep(sweep)).toEqual([
         {
           level: 'info',
-          line: `removed what deleted characters left (a removal that failed or was cut short): ${marked}`,
+          line: `removed what deleted characters and jobs left (a removal that failed or was cut short): ${marked}`,
         },
       ]);
       expect(existsSync(marked)).toBe(false);

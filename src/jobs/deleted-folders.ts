@@ -1,7 +1,8 @@
-// src/jobs/deleted-folders.ts — the folders of a deleted character (`characters/<id>`, its jobs' `jobs/<id>`) on
-// their way out: each is moved aside to a marked name in the same folder (`.deleted-<id>-<ms>`, one rename) inside
-// the transaction that deletes the rows, and recorded there (table deleted_folders), then removed. A removal that
-// fails (a file the system will not unlink) or a crash before it leaves only marked folders, which the next start
+// src/jobs/deleted-folders.ts — the folders of a deleted character (`characters/<id>`, its jobs' `jobs/<id>`), or
+// of one deleted job, on their way out: each is moved aside to a marked name in the same folder
+// (`.deleted-<id>-<ms>`, one rename) inside the transaction that deletes the rows, and recorded there (table
+// deleted_folders), then removed. A removal that fails (a file the system will not unlink) or a crash before it
+// leaves only marked folders, which the next start
 // removes when the database records them, or puts back when the rows' delete never committed (the id is still
 // listed); any other marked folder (a new, emptied or older toonlora.db put in place since) is left and named: such
 // a database costs nothing. Before, the rows went first and the folder stayed under its own name: the reply was a 500 for a
@@ -286,7 +287,7 @@ export function describeDeletedFoldersSweep(
   if (sweep.removed.length > 0) {
     lines.push({
       level: 'info',
-      line: `removed what deleted characters left (a removal that failed or was cut short): ${sweep.removed.join(', ')}`,
+      line: `removed what deleted characters and jobs left (a removal that failed or was cut short): ${sweep.removed.join(', ')}`,
     });
   }
   for (const { from, to } of sweep.restored) {
@@ -314,7 +315,7 @@ export function describeDeletedFoldersSweep(
   for (const { path, reason } of sweep.failed) {
     lines.push({
       level: 'warn',
-      line: `could not remove ${path}, the files of a deleted character (${reason}); the next start tries again, or remove the folder yourself`,
+      line: `could not remove ${path}, the files of a deleted character or job (${reason}); the next start tries again, or remove the folder yourself`,
     });
   }
   return lines;
