@@ -1,17 +1,19 @@
 # bench/prep_ref_text_plausible.py — for the Python reference (bench/prep_reference.py): whether a
 # detected text region looks like text at all (src/prep/text-plausible.ts splitPlausibleText, same
-# constants). A region on a light bubble is text; one off a bubble is text when dense stroke edges fill
-# it that run several ways (structure-tensor coherence of their 2x2 gradients under 0.82) and do not
-# repeat along two directions (repeat residue under 0.3: cross-hatching, screentone); a "text line" on a
-# face, legs, hatching, cross-hatching or hair strands is refused and left in the image. numpy over the
-# box instead of the TypeScript's pixel loop. Images are BGR here (RGB there).
+# constants). A region is text when its stroke edges run several ways (structure-tensor coherence of
+# their 2x2 gradients under 0.82), do not repeat along two directions (repeat residue under 0.3:
+# cross-hatching, screentone; on a bubble or not), and it is on a light bubble (paper around the box and
+# mostly paper inside it) or dense with stroke edges off one; a "text line" on a face, legs, a head with a
+# black hair cap, hatching, cross-hatching, screentone or hair strands is refused and left in the image.
+# numpy over the box instead of the TypeScript's pixel loop. Images are BGR here (RGB there).
 import math
 
 import numpy as np
 
 RING_PX, PAPER_MIN_CHANNEL = 4, 215  # text-plausible.ts RING_PX, PAPER_MIN_CHANNEL
-# BUBBLE_RING_MIN_LIGHT, EDGE_LUMA_STEP, MIN_STROKE_EDGE_DENSITY, MAX_STROKE_COHERENCE
-BUBBLE_RING_MIN_LIGHT, EDGE_LUMA_STEP, MIN_STROKE_EDGE_DENSITY, MAX_STROKE_COHERENCE = 0.7, 64, 0.05, 0.82
+# BUBBLE_RING_MIN_LIGHT, BUBBLE_INSIDE_MIN_LIGHT, EDGE_LUMA_STEP, MIN_STROKE_EDGE_DENSITY, MAX_STROKE_COHERENCE
+BUBBLE_RING_MIN_LIGHT, BUBBLE_INSIDE_MIN_LIGHT = 0.7, 0.45
+EDGE_LUMA_STEP, MIN_STROKE_EDGE_DENSITY, MAX_STROKE_COHERENCE = 64, 0.05, 0.82
 # REPEAT_MAX_SHIFT, REPEAT_MIN_SHIFT, REPEAT_CHANNEL_STEP, REPEAT_MIN_SINE, MAX_REPEAT_RESIDUE
 REPEAT_MAX_SHIFT, REPEAT_MIN_SHIFT, REPEAT_CHANNEL_STEP, REPEAT_MIN_SINE, MAX_REPEAT_RESIDUE = 24, 3, 64, 0.5, 0.3
 
@@ -65,9 +67,19 @@ def repeat_residue(pix, edge_density):
     return max(best[2], across)
 
 
+def verdict_before_repeat(ring_light, inside_light, edge_density, coherence):
+    """text-plausible.ts verdictBeforeRepeat: "art" (strokes all one way; off a bubble, too few strokes for
+    letters), "text" (on a bubble, no stroke edge at all) or "repeat" (the repeat residue decides)."""
+    if coherence >= MAX_STROKE_COHERENCE:
+        return "art"
+    if ring_light >= BUBBLE_RING_MIN_LIGHT and inside_light >= BUBBLE_INSIDE_MIN_LIGHT:
+        return "repeat" if edge_density > 0 else "text"
+    return "repeat" if edge_density >= MIN_STROKE_EDGE_DENSITY else "art"
+
+
 def text_evidence(img, box):
-    """text-plausible.ts textEvidence: (ring light share, stroke-edge density, stroke coherence, repeat
-    residue or None where the first three decide) of `box`."""
+    """text-plausible.ts textEvidence: (ring light share, inside light share, stroke-edge density, stroke
+    coherence, repeat residue or None where the rules before it decide) of `box`."""
     ih, iw = img.shape[:2]
     x0, y0 = max(0, math.floor(box[0])), max(0, math.floor(box[1]))
     x1, y1 = min(iw, math.ceil(box[0] + box[2])), min(ih, math.ceil(box[1] + box[3]))
@@ -93,26 +105,23 @@ def text_evidence(img, box):
     rx0, ry0, rx1, ry1 = max(0, x0 - RING_PX), max(0, y0 - RING_PX), min(iw, x1 + RING_PX), min(ih, y1 + RING_PX)
     paper = img[ry0:ry1, rx0:rx1].min(axis=2) >= PAPER_MIN_CHANNEL
     ring = paper.size - inside
-    light = int(paper.sum()) - (int(paper[y0 - ry0 : y1 - ry0, x0 - rx0 : x1 - rx0].sum()) if inside else 0)
-    ring_light, edge_density = (light / ring if ring else 0.0), (edges / inside if inside else 0.0)
+    inside_paper = int(paper[y0 - ry0 : y1 - ry0, x0 - rx0 : x1 - rx0].sum()) if inside else 0
+    ring_light = (int(paper.sum()) - inside_paper) / ring if ring else 0.0
+    inside_light = inside_paper / inside if inside else 0.0
+    edge_density = edges / inside if inside else 0.0
     repeat = None
-    dense = edge_density >= MIN_STROKE_EDGE_DENSITY and coherence < MAX_STROKE_COHERENCE
-    if ring_light < BUBBLE_RING_MIN_LIGHT and dense:
+    if verdict_before_repeat(ring_light, inside_light, edge_density, coherence) == "repeat":
         repeat = repeat_residue(img[y0:y1, x0:x1].astype(np.int16), edge_density)
-    return ring_light, edge_density, coherence, repeat
+    return ring_light, inside_light, edge_density, coherence, repeat
 
 
 def looks_like_text(evidence):
-    """text-plausible.ts looksLikeText: on a bubble, or dense strokes that run several ways and do not
-    repeat along two directions."""
-    ring_light, edge_density, coherence, repeat = evidence
-    if ring_light >= BUBBLE_RING_MIN_LIGHT:
-        return True
-    return (
-        edge_density >= MIN_STROKE_EDGE_DENSITY
-        and coherence < MAX_STROKE_COHERENCE
-        and (repeat is None or repeat >= MAX_REPEAT_RESIDUE)
-    )
+    """text-plausible.ts looksLikeText: strokes that run several ways and do not repeat along two
+    directions, on a bubble (light around and mostly light inside) or dense enough for letters off one."""
+    verdict = verdict_before_repeat(*evidence[:4])
+    if verdict != "repeat":
+        return verdict == "text"
+    return evidence[4] >= MAX_REPEAT_RESIDUE
 
 
 def split_plausible_text(img, regions):

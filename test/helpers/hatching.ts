@@ -46,3 +46,16 @@ export function textLine(
 export function hatchPage(width: number, height: number, body: string, ground = SKIN_HEX): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="${width}" height="${height}" fill="${ground}"/>${body}</svg>`;
 }
+
+/**
+ * `body` drawn inside a `width` x `height` patch at (x, y) on white (patch coordinates, clipped to it):
+ * hatching or screentone with white paper around it, as on a light panel.
+ */
+export function whitePatch(x: number, y: number, width: number, height: number, body: string): string {
+  return `<svg x="${x}" y="${y}" width="${width}" height="${height}"><rect width="${width}" height="${height}" fill="#fff"/>${body}</svg>`;
+}
+
+/** Dark screentone dots `spacing` px apart, radius `r`, over a `width` x `height` area (pattern id `id`). */
+export function screentone(width: number, height: number, spacing: number, r: number, id = 'dots'): string {
+  return `<defs><pattern id="${id}" width="${spacing}" height="${spacing}" patternUnits="userSpaceOnUse"><circle cx="${spacing / 2}" cy="${spacing / 2}" r="${r}" fill="#000"/></pattern></defs><rect width="${width}" height="${height}" fill="url(#${id})"/>`;
+}
