@@ -10,17 +10,19 @@ import type { Box, RgbImage } from '../vision/image.js';
 import { decodeToRgb, encodeJpeg, renderSvgToRgb } from '../vision/sharp-io.js';
 import { findPagePanels, pageFromPanels, pagePanelImage } from './page-panels.js';
 import { inReadingOrder } from './page-regions.js';
+import { strokedArtSvg } from '../../test/helpers/manga-page.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'toonlora-page-regions-'));
 const FILLS = ['#bcd7f0', '#faecaa', '#f5c8d2', '#ffffff'];
 
-/** A page `width` x `height` on white paper: each polygon a framed panel (4 px black outline, a fill, a dark
- * figure at its box's middle or at `figures[i]`). */
+/** A page `width` x `height` on white paper: each polygon a framed panel (`framePx` black outline, 4 px unless
+ * told; 0: borderless, a fill, a dark figure at its box's middle or at `figures[i]`). */
 function pageSvg(
   width: number,
   height: number,
   panels: ReadonlyArray<ReadonlyArray<readonly [number, number]>>,
   figures: ReadonlyArray<readonly [number, number] | undefined> = [],
+  framePx = 4,
 ) {
   const body = panels
     .map((points, i) => {
@@ -30,7 +32,7 @@ function pageSvg(
         (Math.min(...xs) + Math.max(...xs)) / 2,
         (Math.min(...ys) + Math.max(...ys)) / 2,
       ];
-      return `<polygon points="${points.map((p) => p.join(',')).join(' ')}" fill="${FILLS[i % FILLS.length]}" stroke="#000" stroke-width="4"/>
+      return `<polygon points="${points.map((p) => p.join(',')).join(' ')}" fill="${FILLS[i % FILLS.length]}" stroke="#000" stroke-width="${framePx}"/>
       <ellipse cx="${cx}" cy="${cy}" rx="40" ry="90" fill="#28283c"/>`;
     })
     .join('');
@@ -220,6 +222,39 @@ describe('findPagePanels on pages the XY-cut leaves whole', () => {
       // the upper panel's corner in the lower one's box is painted the gutter's white
       for (const v of pixelAt(pagePanelImage(image, second), 100 - second.box.x, 500 - second.box.y))
         expect(v, label).toBeGreaterThan(240);
+    }
+  }, 60_000);
+
+  it('leaves borderless art whole where a 20 px white stroke crosses it (art, not a border, along its sides)', async () => {
+    const strokes: [string, readonly [number, number, number, number]][] = [
+      ['edge to edge, falling 360 px', [0, 400, 800, 760]],
+      ['corner to corner', [0, 0, 800, 1120]],
+      ['top to bottom, slanted', [300, 0, 500, 1120]],
+    ];
+    for (const margin of [40, 0])
+      for (const [name, stroke] of strokes)
+        for (const quality of [undefined, 70]) {
+          const label = `${name}, margin ${margin}, ${quality ? `q${quality}` : 'png'}`;
+          // before: the art was cut in two along the stroke, as at a slanted gutter (PNG: 4 of the 6 pictures)
+          const panels = await findPagePanels(
+            await pixels(strokedArtSvg(margin, [stroke]), quality),
+            'left-to-right',
+          );
+          expect(panels?.map((p) => p.box) ?? null, label).toBeNull();
+        }
+  }, 120_000);
+
+  it('still cuts borderless panels (flat fills, no frame line) at a slanted gutter', async () => {
+    const borderless = pageSvg(800, 1120, [upper, lower], [], 0);
+    for (const quality of [undefined, 70]) {
+      const panels = await findPagePanels(await pixels(borderless, quality), 'left-to-right');
+      expect(
+        worstError(
+          panels?.map((p) => p.box),
+          [outline(upper), outline(lower)],
+        ),
+        `${quality}`,
+      ).toBeLessThanOrEqual(3);
     }
   }, 60_000);
 

@@ -3,7 +3,9 @@
 // the piece's edge (the XY-cut cut it at gutters or margins, so its outside is gutter; a page with no margin takes a
 // light colour found between panels along the piece's edges, edgeColours); its panels are the large
 // connected components of the rest, each one cut off from the others by that gutter (OpenCV: inRange,
-// floodFill, connectedComponentsWithStats, findContours, approxPolyDP). A panel's crop is its bounding box; the
+// floodFill, connectedComponentsWithStats, findContours, approxPolyDP), each with a border of one colour along the
+// gutter (a frame line or a flat fill: a white stroke across borderless art has art along it). A panel's crop is
+// its bounding box; the
 // pixels in it outside the panel's own region (a neighbour's corner across a slanted gutter) are painted the
 // gutter's colour. Also the reading order of such panels.
 import type { Box, RgbImage } from '../vision/image.js';
@@ -23,6 +25,18 @@ export const REGION_GUTTER_TOLERANCE = 24;
 export const REGION_EPSILON_SHARE = 0.006;
 export const REGION_MIN_EPSILON_PX = 3;
 export const REGION_MAX_CORNERS = 8;
+
+/** A panel's border, the ring of its own pixels 2-3 px in from its outline where that faces the gutter (a frame
+ * line, or a borderless panel's fill along its edge), is at least this share of one colour (within
+ * {@link REGION_GUTTER_TOLERANCE} of its median): a blank band that cuts borderless art in two (a white stroke
+ * across a picture) has the art itself along both its sides. Measured: the framed, flat-filled and borderless
+ * panels of the page-panel tests (PNG and JPEG) 0.957-1.00; a picture (a sky shading blue to sand, a figure)
+ * crossed by a 20 px white stroke edge to edge 0.00-0.70 (page-regions.test.ts). Art of one flat colour along
+ * both sides of such a stroke cannot be told from a gutter and is still cut. */
+export const REGION_BORDER_MIN_SHARE = 0.85;
+/** The ring {@link REGION_BORDER_MIN_SHARE} samples: pixels this far in from a panel's outline (chessboard
+ * distance; the outermost pixel, 1, is anti-aliased against the gutter). */
+const BORDER_RING_PX = [2, 3] as const;
 
 /** The panels found must together cover at least this share of the piece (gutters are a small part of a page;
  * a few shapes on a white picture are not). */
@@ -207,12 +221,86 @@ export async function findPageRegions(
       const component = { label, box, area: at(cv.CC_STAT_AREA) };
       const { polygon, inside } = panelShape(cv, keep, labels, component);
       if (!polygon) return null;
+      const region = { box: { ...box, x: box.x + piece.x, y: box.y + piece.y }, inside, gutter };
+      // before, a white stroke across borderless art cut it as a slanted gutter: its two sides are art, no border
+      if (borderUniformity(image, piece, region) < REGION_BORDER_MIN_SHARE) return null;
       covered += component.area;
-      regions.push({ box: { ...box, x: box.x + piece.x, y: box.y + piece.y }, inside, gutter });
+      regions.push(region);
     }
     if (regions.length < 2 || covered < REGION_MIN_COVER * piece.width * piece.height) return null;
     return regions;
   });
+}
+
+/** Which sides of a box lie on its piece's edge: the pixels past those are the piece's outside, not its gutter. */
+interface OnPieceEdge {
+  readonly left: boolean;
+  readonly top: boolean;
+  readonly right: boolean;
+  readonly bottom: boolean;
+}
+
+/** Each pixel's chessboard distance (1 = on the outline) to the nearest pixel of the box that is not `inside`, or
+ * past a side of the box not on the piece's edge (`onEdge`), for a `width` x `height` mask; 0 outside. */
+export function distanceInside(
+  inside: Uint8Array,
+  width: number,
+  height: number,
+  onEdge: OnPieceEdge,
+): Uint16Array {
+  const d = new Uint16Array(width * height);
+  const far = width + height;
+  const at = (x: number, y: number) => {
+    if (
+      (x < 0 && onEdge.left) ||
+      (x >= width && onEdge.right) ||
+      (y < 0 && onEdge.top) ||
+      (y >= height && onEdge.bottom)
+    )
+      return far;
+    return x < 0 || y < 0 || x >= width || y >= height ? 0 : (d[y * width + x] as number);
+  };
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      if (inside[y * width + x])
+        d[y * width + x] = Math.min(
+          far,
+          1 + Math.min(at(x - 1, y), at(x - 1, y - 1), at(x, y - 1), at(x + 1, y - 1)),
+        );
+  for (let y = height - 1; y >= 0; y--)
+    for (let x = width - 1; x >= 0; x--)
+      if (inside[y * width + x])
+        d[y * width + x] = Math.min(
+          d[y * width + x] as number,
+          1 + Math.min(at(x + 1, y), at(x + 1, y + 1), at(x, y + 1), at(x - 1, y + 1)),
+        );
+  return d;
+}
+
+/** The share of `region`'s border ring (see {@link REGION_BORDER_MIN_SHARE}; its sides on the edge of `piece`, cut
+ * there by the XY-cut or the image's edge, left out) within {@link REGION_GUTTER_TOLERANCE} of the ring's median
+ * colour; 1 for a region with no ring. */
+export function borderUniformity(image: RgbImage, piece: Box, region: Omit<PageRegion, 'gutter'>): number {
+  const { box, inside } = region;
+  const distance = distanceInside(inside, box.width, box.height, {
+    left: box.x <= piece.x,
+    top: box.y <= piece.y,
+    right: box.x + box.width >= piece.x + piece.width,
+    bottom: box.y + box.height >= piece.y + piece.height,
+  });
+  const ring: number[] = [];
+  for (let p = 0; p < distance.length; p++)
+    if ((BORDER_RING_PX as readonly number[]).includes(distance[p] as number))
+      ring.push(((box.y + Math.floor(p / box.width)) * image.width + box.x + (p % box.width)) * 3);
+  if (ring.length === 0) return 1;
+  const median = [0, 1, 2].map((c) => {
+    const values = ring.map((i) => image.data[i + c] as number).sort((a, b) => a - b);
+    return values[values.length >> 1] as number;
+  });
+  const same = ring.filter((i) =>
+    median.every((m, c) => Math.abs((image.data[i + c] as number) - m) <= REGION_GUTTER_TOLERANCE),
+  ).length;
+  return same / ring.length;
 }
 
 /** `region`'s crop: its box of `image`, the pixels that are not its own painted its gutter colour. */

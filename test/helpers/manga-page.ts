@@ -91,3 +91,22 @@ export async function throughJpeg(image: RgbImage, quality?: number): Promise<Rg
   await encodeJpeg(image, path, quality);
   return decodeToRgb(path, { maxPixels: 1e8 });
 }
+
+/**
+ * Borderless art (no frame: a sky shading from blue to sand, a dark figure, a face) filling an 800 x 1120 page
+ * `margin` px in from its edges (0: to the edges), white paper around it, with `strokes` drawn over it: SVG
+ * line segments [x1, y1, x2, y2], white, `strokePx` wide (a slash or speed line across the picture).
+ */
+export function strokedArtSvg(
+  margin: number,
+  strokes: ReadonlyArray<readonly [number, number, number, number]>,
+  strokePx = 20,
+): string {
+  const lines = strokes
+    .map(
+      ([x1, y1, x2, y2]) =>
+        `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#fff" stroke-width="${strokePx}"/>`,
+    )
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="1120"><defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#7fa8d8"/><stop offset="1" stop-color="#d8b890"/></linearGradient></defs><rect width="800" height="1120" fill="#fff"/><rect x="${margin}" y="${margin}" width="${800 - 2 * margin}" height="${1120 - 2 * margin}" fill="url(#sky)"/><ellipse cx="400" cy="700" rx="120" ry="300" fill="#28283c"/><ellipse cx="200" cy="300" rx="60" ry="40" fill="#f2c9a0"/>${lines}</svg>`;
+}
