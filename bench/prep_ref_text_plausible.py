@@ -1,10 +1,11 @@
 # bench/prep_ref_text_plausible.py — for the Python reference (bench/prep_reference.py): whether a
 # detected text region looks like text at all (src/prep/text-plausible.ts splitPlausibleText, same
 # constants). A region is text when its stroke edges run several ways (structure-tensor coherence of
-# their 2x2 gradients under 0.82), do not repeat along two directions (repeat residue under 0.3:
-# cross-hatching, screentone; on a bubble or not), and it is on a light bubble (paper around the box and
-# mostly paper inside it) or dense with stroke edges off one; a "text line" on a face, legs, a head with a
-# black hair cap, hatching, cross-hatching, screentone or hair strands is refused and left in the image.
+# their 2x2 gradients under 0.82), do not repeat along two directions (repeat residue under 0.3, a pixel
+# differing from its copy by 64 levels and 0.34 of its channel's range: cross-hatching, screentone; on a
+# bubble or not), and it is on a light bubble (paper around the box and mostly paper inside it) or dense
+# with stroke edges off one; a "text line" on a face, legs, a head with a black hair cap, hatching,
+# cross-hatching, screentone or hair strands is refused and left in the image.
 # numpy over the box instead of the TypeScript's pixel loop. Images are BGR here (RGB there).
 import math
 
@@ -16,6 +17,7 @@ BUBBLE_RING_MIN_LIGHT, BUBBLE_INSIDE_MIN_LIGHT = 0.7, 0.45
 EDGE_LUMA_STEP, MIN_STROKE_EDGE_DENSITY, MAX_STROKE_COHERENCE = 64, 0.05, 0.82
 # REPEAT_MAX_SHIFT, REPEAT_MIN_SHIFT, REPEAT_CHANNEL_STEP, REPEAT_MIN_SINE, MAX_REPEAT_RESIDUE
 REPEAT_MAX_SHIFT, REPEAT_MIN_SHIFT, REPEAT_CHANNEL_STEP, REPEAT_MIN_SINE, MAX_REPEAT_RESIDUE = 24, 3, 64, 0.5, 0.3
+REPEAT_CONTRAST_SHARE = 0.34  # text-plausible.ts REPEAT_CONTRAST_SHARE
 
 
 def region_box(region):
@@ -26,15 +28,22 @@ def region_box(region):
     return x, y, math.ceil(points[:, 0].max()) - x + 1, math.ceil(points[:, 1].max()) - y + 1
 
 
-def shift_residue(pix, dx, dy, edge_density):
-    """text-plausible.ts shiftResidue: the share of `pix`'s pixels that differ (a channel by 64 or more)
-    from their copy (dx, dy) away, either way, over `edge_density`, capped at MAX_REPEAT_RESIDUE."""
+def repeat_step(pix):
+    """text-plausible.ts repeatStep: per channel, REPEAT_CHANNEL_STEP or REPEAT_CONTRAST_SHARE of the
+    channel's range over `pix` (rounded up), whichever is more."""
+    spread = pix.reshape(-1, 3).max(axis=0) - pix.reshape(-1, 3).min(axis=0)
+    return np.maximum(REPEAT_CHANNEL_STEP, np.ceil(REPEAT_CONTRAST_SHARE * spread.astype(np.float64)))
+
+
+def shift_residue(pix, dx, dy, edge_density, step):
+    """text-plausible.ts shiftResidue: the share of `pix`'s pixels that differ (a channel by its `step` or
+    more) from their copy (dx, dy) away, either way, over `edge_density`, capped at MAX_REPEAT_RESIDUE."""
     h, w = pix.shape[:2]
     ax = abs(dx)
     counted = 2 * max(0, w - ax) * max(0, h - dy) - max(0, w - 2 * ax) * max(0, h - 2 * dy)
     xa = slice(max(0, -dx), min(w, w - dx))  # x of the pixels whose copy lies +shift away
     xb = slice(max(0, dx), min(w, w + dx))
-    differ = (np.abs(pix[: h - dy, xa] - pix[dy:, xb]) >= REPEAT_CHANNEL_STEP).any(axis=2)
+    differ = (np.abs(pix[: h - dy, xa] - pix[dy:, xb]) >= step).any(axis=2)
     state = np.zeros((h, w), bool)
     state[: h - dy, xa] |= differ
     state[dy:, xb] |= differ
@@ -46,8 +55,9 @@ def repeat_residue(pix, edge_density):
     30 degrees from it (3 to 24 px, at most half the box's side); MAX_REPEAT_RESIDUE where none repeats."""
     h, w = pix.shape[:2]
     reach = min(REPEAT_MAX_SHIFT, w // 2, h // 2)
+    step = repeat_step(pix)
     shifts = [
-        (dx, dy, shift_residue(pix, dx, dy, edge_density))
+        (dx, dy, shift_residue(pix, dx, dy, edge_density, step))
         for dy in range(reach + 1)
         for dx in range(-reach, reach + 1)
         if not (dy == 0 and dx <= 0) and dx * dx + dy * dy >= REPEAT_MIN_SHIFT**2

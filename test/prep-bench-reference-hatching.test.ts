@@ -82,6 +82,10 @@ describe.skipIf(!hasPython)(
         ['white-xh-45-4-2', boxCrossHatch(45, 4, 2), false], // mostly ink inside: judged by its strokes
         ['white-xh-45-6-1', boxCrossHatch(45, 6, 1), false], // mostly white inside: as light as a bubble
         ['white-xh-0-11-2', boxCrossHatch(0, 11, 2), false],
+        // 1 px lines whose period is a fraction of a pixel off every shift (REPEAT_CONTRAST_SHARE)
+        ['white-xh-45-11-1', boxCrossHatch(45, 11, 1), false],
+        ['white-xh-75-11-1', boxCrossHatch(75, 11, 1), false],
+        ['white-small-latin', textLine('Hello there, friend', 5, 30, 12, '#000'), true],
         ['white-dots-6', screentone(210, 45, 6, 1.5), false],
         ['white-parallel-8', hatchLines(210, 45, 5, 8, 2), false],
         ['white-latin', textLine('WHAT?! NO WAY', 5, 35, 32, '#000'), true],

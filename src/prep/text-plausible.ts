@@ -52,21 +52,35 @@ const REPEAT_MAX_SHIFT = 24;
 const REPEAT_MIN_SHIFT = 3;
 /** A pixel differs from the one a shift away when one of its channels differs by this much (0..255). */
 const REPEAT_CHANNEL_STEP = 64;
+/**
+ * ... and by this share of the channel's range over the region (rounded up), where that is more: a pattern
+ * whose period is not a whole number of pixels (cross-hatching 11 px apart at 45° repeats every 7.78 px)
+ * is a fraction of a pixel off its copy at every whole-pixel shift, which changes its anti-aliased pixels
+ * by that fraction of the ink's contrast: 64-70 levels for 1 px lines on white paper 0.3 px off, which read
+ * as letters (on skin the contrast is lower: under 64); a letter's stroke moved onto paper differs by
+ * nearly all of it. Measured (synthetic; boxes 80 x 80 and 210 x 45 on white and on skin, cross-hatching at
+ * 0-85°, 4-12 px apart, 1-3 px thick, 1440 cases): read as text 29 before, 3 now (1 px lines 11 px apart
+ * at 15° or 75° in a box 45 px high). Letters 9-32 px, normal and bold, 10 lines, on white, on skin, over
+ * cross-hatching on skin or white (640 cases): 595 kept before, 591 now (red '...!!' 14/16 px bold and
+ * 'wait' 9/12 px over dense cross-hatching on skin, each just under the cap). 0.4 lost 30 of those.
+ */
+export const REPEAT_CONTRAST_SHARE = 0.34;
 /** Two shifts run two ways when the sine of the angle between them is at least this (30°). */
 const REPEAT_MIN_SINE = 0.5;
 /**
  * A region is art when its pattern repeats along two directions, on a bubble or not: shifted by some
  * vector, and by another at least 30° from it, at most this share of the region's stroke-edge density
- * of its pixels differs from the shifted copy (a channel by 64 or more). Cross-hatching and screentone
- * repeat; letters do not, and a row of one glyph (ㅋㅋㅋ, !!!) repeats one way only. Measured without
- * the cap (synthetic, text-plausible.test.ts, boxes 210 x 45): cross-hatching of two line families at
- * 0-150°, 4-11 px apart, 1-3 px thick 0.00-0.21; Latin capitals and Hangul on paper or skin 0.99-2.3,
- * over parallel or cross-hatching 0.41-1.36, over screentone dots 3-8 px apart above the cap; a row of
- * dots over cross-hatching 0.05-0.14 (refused). Hand-drawn hatching whose lines wander by 1 px or more
- * does not repeat exactly (0.60) and is not caught. On white paper (a light ring, often a light inside:
- * what the bubble rule alone kept as text), boxes 80 x 80: cross-hatching at 0-120°, 4-11 px apart,
- * 1-3 px thick 0.00-0.30 (one at the cap: 11 px apart, 1 px thick), screentone dots 3-8 px apart 0.00;
- * Latin capitals and Hangul on paper 0.99+ (text-plausible.test.ts).
+ * of its pixels differs from the shifted copy (a channel by 64 or more, see REPEAT_CONTRAST_SHARE).
+ * Cross-hatching and screentone repeat; letters do not, and a row of one glyph (ㅋㅋㅋ, !!!) repeats one
+ * way only. Measured without the cap (synthetic, text-plausible.test.ts, boxes 210 x 45; before
+ * REPEAT_CONTRAST_SHARE): cross-hatching of two line families at 0-150°, 4-11 px apart, 1-3 px thick
+ * 0.00-0.21; Latin capitals and Hangul on paper or skin 0.99-2.3, over parallel or cross-hatching
+ * 0.41-1.36, over screentone dots 3-8 px apart above the cap; a row of dots over cross-hatching 0.05-0.14
+ * (refused). Hand-drawn hatching whose lines wander by 1 px or more does not repeat exactly (0.60) and is
+ * not caught. On white paper (a light ring, often a light inside: what the bubble rule alone kept as
+ * text), boxes 80 x 80: cross-hatching at 0-120°, 4-11 px apart, 1-3 px thick 0.00-0.30 (at the cap
+ * before REPEAT_CONTRAST_SHARE: 1 px lines 11-12 px apart), screentone dots 3-8 px apart 0.00; Latin
+ * capitals and Hangul on paper 0.99+ (text-plausible.test.ts).
  */
 export const MAX_REPEAT_RESIDUE = 0.3;
 
@@ -111,16 +125,35 @@ interface SpanPixels {
   readonly w: number;
   readonly h: number;
   readonly rgb: Uint8Array;
+  /** Per channel, how much a pixel must differ from its copy to count (see repeatStep). */
+  readonly step: readonly [number, number, number];
   readonly ink: Uint8Array;
   readonly inkList: Int32Array;
   readonly state: Uint8Array;
 }
 
-/** Whether pixels i and j of `rgb` differ: a channel by REPEAT_CHANNEL_STEP or more. */
-const differs = (rgb: Uint8Array, i: number, j: number) =>
-  Math.abs((rgb[i * 3] as number) - (rgb[j * 3] as number)) >= REPEAT_CHANNEL_STEP ||
-  Math.abs((rgb[i * 3 + 1] as number) - (rgb[j * 3 + 1] as number)) >= REPEAT_CHANNEL_STEP ||
-  Math.abs((rgb[i * 3 + 2] as number) - (rgb[j * 3 + 2] as number)) >= REPEAT_CHANNEL_STEP;
+/** Whether pixels i and j of `px` differ: a channel by its step (see repeatStep) or more. */
+const differs = (px: SpanPixels, i: number, j: number) =>
+  Math.abs((px.rgb[i * 3] as number) - (px.rgb[j * 3] as number)) >= px.step[0] ||
+  Math.abs((px.rgb[i * 3 + 1] as number) - (px.rgb[j * 3 + 1] as number)) >= px.step[1] ||
+  Math.abs((px.rgb[i * 3 + 2] as number) - (px.rgb[j * 3 + 2] as number)) >= px.step[2];
+
+/**
+ * A span's channel differs from its copy when by REPEAT_CHANNEL_STEP or REPEAT_CONTRAST_SHARE of the
+ * channel's range over the span, whichever is more (rounded up).
+ */
+function repeatStep(rgb: Uint8Array): [number, number, number] {
+  const step = (c: number) => {
+    let [least, most] = [255, 0];
+    for (let i = c; i < rgb.length; i += 3) {
+      const v = rgb[i] as number;
+      if (v < least) least = v;
+      if (v > most) most = v;
+    }
+    return Math.max(REPEAT_CHANNEL_STEP, Math.ceil(REPEAT_CONTRAST_SHARE * (most - least)));
+  };
+  return [step(0), step(1), step(2)];
+}
 
 /** The pixels of `span` in `image`, ready for shiftResidue (see SpanPixels). */
 function spanPixels(image: RgbImage, span: Span): SpanPixels {
@@ -149,7 +182,15 @@ function spanPixels(image: RgbImage, span: Span): SpanPixels {
       ink[i] = 1;
       list.push(i);
     }
-  return { w, h, rgb, ink, inkList: Int32Array.from(list), state: new Uint8Array(w * h) };
+  return {
+    w,
+    h,
+    rgb,
+    step: repeatStep(rgb),
+    ink,
+    inkList: Int32Array.from(list),
+    state: new Uint8Array(w * h),
+  };
 }
 
 /**
@@ -160,7 +201,7 @@ function spanPixels(image: RgbImage, span: Span): SpanPixels {
  * only how soon the count stops, never the residue.
  */
 function shiftResidue(px: SpanPixels, dx: number, dy: number, edgeDensity: number) {
-  const { w, h, rgb, ink, inkList, state } = px;
+  const { w, h, ink, inkList, state } = px;
   // the pixels with a copy inside: those whose +shift or -shift lies in the span
   const area = (a: number, b: number) => Math.max(0, a) * Math.max(0, b);
   const ax = Math.abs(dx);
@@ -172,7 +213,7 @@ function shiftResidue(px: SpanPixels, dx: number, dy: number, edgeDensity: numbe
     const i = inkList[k] as number;
     const x = i % w;
     const j = i + shift;
-    if (x + dx < 0 || x + dx >= w || j >= w * h || !differs(rgb, i, j)) continue;
+    if (x + dx < 0 || x + dx >= w || j >= w * h || !differs(px, i, j)) continue;
     differing += 2 - (state[i] as number) - (state[j] as number);
     state[i] = 1;
     state[j] = 1;
@@ -182,7 +223,7 @@ function shiftResidue(px: SpanPixels, dx: number, dy: number, edgeDensity: numbe
     for (let x = Math.max(0, -dx); x < Math.min(w, w - dx); x++) {
       const i = y * w + x;
       const j = i + shift;
-      if (ink[i] || !differs(rgb, i, j)) continue;
+      if (ink[i] || !differs(px, i, j)) continue;
       differing += 2 - (state[i] as number) - (state[j] as number);
       state[i] = 1;
       state[j] = 1;
