@@ -14,6 +14,13 @@ export const artifactSchema = z.object({
   meta: z.record(z.string(), z.unknown()),
   createdAt: isoTime,
   url: z.string(),
+  /** A listed LoRA's older rows of the same file (data an older toonlora kept: two rows at one path list as one). */
+  sameFileIds: z
+    .array(id)
+    .optional()
+    .describe(
+      "In GET /api/artifacts, a LoRA's older rows of the same file, which the list leaves out (an older toonlora recorded a resumed job's LoRA twice): a generate job or a LoRA page address naming one names this LoRA. Absent when the file has one row",
+    ),
 });
 export const artifactListSchema = z.object({ artifacts: z.array(artifactSchema) });
 export const artifactListQuerySchema = z.object({

@@ -1,8 +1,9 @@
 // src/jobs/catalog/artifacts.ts — the artifacts table: what jobs and uploads produced (LoRAs, generated
 // images, ...), listed by character, kind or job, and where their files are stored. One LoRA row per file: a LoRA
 // recorded again at a path a LoRA row holds (a resumed train job that had recorded it before it was cancelled or
-// interrupted) updates that row; rows a data folder kept from before (two at one path) list as one, the newest, and
-// go together on a delete, as their one file does.
+// interrupted) updates that row; rows a data folder kept from before (two at one path) list as one, the newest,
+// naming the others (`sameFileIds`: a generate job or an address may name one), and go together on a delete, as
+// their one file does.
 import { randomUUID } from 'node:crypto';
 import type { Artifact, ArtifactKind } from '../../schemas/api.js';
 import { resolveDataPath } from '../data-path.js';
@@ -102,7 +103,32 @@ export function listArtifacts(
       kind: filter.kind ?? null,
       jobId: filter.jobId ?? null,
     }) as Row[];
-  return rows.map(toArtifact);
+  const sameFile = loraIdsOfSharedPaths(db);
+  return rows.map((row) => withSameFileIds(toArtifact(row), sameFile.get(String(row.path))));
+}
+
+/** The LoRA rows of each path that has more than one (data kept from before), newest first. */
+function loraIdsOfSharedPaths(db: SqliteDatabase): Map<string, string[]> {
+  const rows = db
+    .prepare(
+      `SELECT id, path FROM artifacts WHERE kind = 'lora' AND path IN
+         (SELECT path FROM artifacts WHERE kind = 'lora' GROUP BY path HAVING COUNT(*) > 1)
+       ORDER BY created_at DESC, rowid DESC`,
+    )
+    .all() as Row[];
+  const byPath = new Map<string, string[]>();
+  for (const row of rows) {
+    const path = String(row.path);
+    byPath.set(path, [...(byPath.get(path) ?? []), String(row.id)]);
+  }
+  return byPath;
+}
+
+/** A listed LoRA with the ids of the other rows of its file (`sameFileIds`, which the list hides), if it has any. */
+function withSameFileIds(artifact: Artifact, pathIds: readonly string[] | undefined): Artifact {
+  if (artifact.kind !== 'lora' || pathIds === undefined) return artifact;
+  const sameFileIds = pathIds.filter((id) => id !== artifact.id);
+  return sameFileIds.length > 0 ? { ...artifact, sameFileIds } : artifact;
 }
 
 /** @throws ToonloraError TL_ERR_NOT_FOUND when unknown */

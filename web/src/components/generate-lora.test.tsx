@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../../../src/schemas/api.js';
 import { ApiError } from '../api.js';
 import { chosenLoraGone, goneLoraWords, isGoneLoraRefusal, LoraField } from './generate-lora.js';
+import { listedLora } from './lora-address.js';
 
 const lora: Artifact = {
   id: 'l1',
@@ -50,6 +51,28 @@ describe("the Generate page's LoRA once it was deleted", () => {
     );
     expect(html).not.toContain('deleted');
     expect(html).toContain('<option value="l1" selected="">rin</option>');
+  });
+
+  it("takes an older, hidden row of a listed LoRA's file for that LoRA: chosen, not deleted", () => {
+    // two rows an older toonlora recorded for one file list as one (the newest, naming the other in sameFileIds); a
+    // reopened job made with the older row showed "(deleted LoRA)" and Generate was refused, though the file is there
+    const listed: Artifact = { ...lora, id: 'l3', sameFileIds: ['l2'] };
+    expect(chosenLoraGone('l2', [lora, listed])).toBe(false);
+    expect(chosenLoraGone('l3', [lora, listed])).toBe(false);
+    expect(chosenLoraGone('l9', [lora, listed])).toBe(true);
+    expect(listedLora([lora, listed], 'l2')).toBe(listed);
+    expect(listedLora([lora, listed], 'l9')).toBeUndefined();
+    const html = renderToStaticMarkup(
+      <LoraField
+        loras={[lora, listed]}
+        loraId="l2"
+        goneName={undefined}
+        invalid={false}
+        onChange={() => {}}
+      />,
+    );
+    expect(html).toContain('<option value="l3" selected="">rin</option>');
+    expect(html).not.toContain('deleted');
   });
 
   it("is the server's 404 for the chosen LoRA, not another refusal", () => {

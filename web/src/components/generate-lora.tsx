@@ -3,14 +3,16 @@
 // before, stays chosen and is said to be deleted, for the user to choose another; Generate with it is refused in
 // these words (by the page, or by the server's 404 when the page learned of the delete only then).
 import type { Artifact } from '../../../src/schemas/api.js';
+import { type ListedLoraIds, listedLora } from './lora-address.js';
 import { invalidFieldAttributes } from './number-input.js';
 
 /** The field's name (its select's `name`), for the form error's focus and aria-invalid. */
 export const LORA_FIELD = 'loraId';
 
-/** Whether the chosen `loraId` ('' is none: the base alone) is no longer among the listed LoRAs (null: not read). */
-export function chosenLoraGone(loraId: string, loras: readonly { id: string }[] | null): boolean {
-  return loraId !== '' && loras !== null && !loras.some((lora) => lora.id === loraId);
+/** Whether the chosen `loraId` ('' is none: the base alone) is no longer among the listed LoRAs (null: not read); an
+ * older row of a listed LoRA's file (a job an older toonlora recorded) is that LoRA, not gone. */
+export function chosenLoraGone(loraId: string, loras: readonly ListedLoraIds[] | null): boolean {
+  return loraId !== '' && loras !== null && listedLora(loras, loraId) === undefined;
 }
 
 /** What the page says of a chosen LoRA that was deleted; `name` when the page listed it before, else null. */
@@ -37,7 +39,7 @@ export function isGoneLoraRefusal(error: unknown, loraId: string): boolean {
 /**
  * The LoRA select (`(none)` first, then `loras`), with an entry for the chosen LoRA once it was deleted
  * (`goneName`: its name, when the page listed it; undefined: it is listed) and the words under it, unless the form
- * error (`invalid`) says them.
+ * error (`invalid`) says them. An older row of a listed LoRA's file shows as that LoRA chosen.
  */
 export function LoraField({
   loras,
@@ -59,7 +61,7 @@ export function LoraField({
         LoRA
         <select
           name={LORA_FIELD}
-          value={loraId}
+          value={listedLora(loras, loraId)?.id ?? loraId}
           {...invalidFieldAttributes(invalid)}
           onChange={(e) => onChange(e.target.value)}
         >

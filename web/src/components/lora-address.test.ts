@@ -42,6 +42,18 @@ describe("the LoRA page's address", () => {
     );
   });
 
+  it("shows an older, hidden row of a listed LoRA's file as that LoRA, not as deleted", () => {
+    // two rows an older toonlora recorded for one file list as one (the newest), naming the other in sameFileIds;
+    // before, an address with the older id said the character has no such LoRA and showed the newest
+    const rows = [{ id: 'l1' }, { id: 'l3', sameFileIds: ['l2'] }, { id: 'l4' }];
+    expect(loraToShow(rows, 'l2')).toEqual({ id: 'l3', namedGone: false });
+    expect(loraToShow(rows, 'l3')).toEqual({ id: 'l3', namedGone: false });
+    expect(loraToShow(rows, 'l5')).toEqual({ id: 'l4', namedGone: true });
+    // once its file is deleted, an address with the hidden id names a deleted LoRA, not a mistyped one
+    rememberLoras([{ id: 'l-listed', sameFileIds: ['l-hidden'] }]);
+    expect(seenLora('l-hidden')).toBe(true);
+  });
+
   it('a LoRA id this tab never saw listed is not called deleted: the character has no such LoRA', () => {
     // before, a mistyped id (or another character's LoRA) read "no longer on the server (it was deleted)"
     expect(namedLoraGone('nonsense-id', true)).toBe(

@@ -1,8 +1,8 @@
 // web/src/components/lora-address.ts — the LoRA page's address for one LoRA (`#/c/<characterId>/lora/<loraId>`),
 // which "Open the LoRA" on a train job links to so that the page shows that job's LoRA, not the newest, and which
-// LoRA the page shows for an address (the named one while it is listed; else the newest, saying the named one was
-// deleted when this tab saw it listed, else that the character has no such LoRA). Pure but for the tab's record of
-// the LoRA ids it saw.
+// LoRA the page shows for an address (the named one while it is listed, an older row of a listed file as that file's
+// LoRA; else the newest, saying the named one was deleted when this tab saw it listed, else that the character has
+// no such LoRA). Pure but for the tab's record of the LoRA ids it saw.
 import { hashParts } from '../route.js';
 
 /** `#/c/<characterId>/lora`, or `#/c/<characterId>/lora/<loraId>` naming one LoRA. */
@@ -22,15 +22,31 @@ export function loraIdInHash(hash: string): string | null {
   }
 }
 
+/** A listed LoRA as GET /api/artifacts gives it: `sameFileIds`, the older rows of its file the list leaves out. */
+export interface ListedLoraIds {
+  id: string;
+  sameFileIds?: readonly string[];
+}
+
 /**
- * Which of `loras` (oldest first) the page shows: `named` (the address's LoRA) while it is listed, else the newest
- * (null: none left); `namedGone` when the address named a LoRA that is no longer listed (it was deleted).
+ * The LoRA of `loras` that `id` names: the one with that id, or the one whose file an older, unlisted row of that id
+ * is (`sameFileIds`: an older toonlora recorded a resumed job's LoRA twice; a job or an address may name either).
+ */
+export function listedLora<T extends ListedLoraIds>(loras: readonly T[], id: string): T | undefined {
+  return loras.find((lora) => lora.id === id) ?? loras.find((lora) => lora.sameFileIds?.includes(id));
+}
+
+/**
+ * Which of `loras` (oldest first) the page shows: `named` (the address's LoRA, or the listed LoRA of its file) while
+ * it is listed, else the newest (null: none left); `namedGone` when the address named a LoRA that is no longer
+ * listed (it was deleted).
  */
 export function loraToShow(
-  loras: readonly { id: string }[],
+  loras: readonly ListedLoraIds[],
   named: string | null,
 ): { id: string | null; namedGone: boolean } {
-  if (named && loras.some((lora) => lora.id === named)) return { id: named, namedGone: false };
+  const shown = named ? listedLora(loras, named) : undefined;
+  if (shown) return { id: shown.id, namedGone: false };
   return { id: loras[loras.length - 1]?.id ?? null, namedGone: named !== null };
 }
 
@@ -58,10 +74,11 @@ function readSeen(): string[] {
   }
 }
 
-/** Records LoRA ids the server named (a list read, a job's result); returns `loras` (for `.then`). */
-export function rememberLoras<T extends { id: string }>(loras: T[]): T[] {
+/** Records LoRA ids the server named (a list read, with the older rows of each file; a job's result); returns
+ * `loras` (for `.then`). */
+export function rememberLoras<T extends ListedLoraIds>(loras: T[]): T[] {
   const before = seenInTab.size;
-  for (const lora of loras) seenInTab.add(lora.id);
+  for (const id of loras.flatMap((lora) => [lora.id, ...(lora.sameFileIds ?? [])])) seenInTab.add(id);
   if (seenInTab.size === before) return loras;
   try {
     tabStorage()?.setItem(SEEN_KEY, JSON.stringify([...seenInTab].slice(-SEEN_MAX)));
