@@ -212,14 +212,13 @@ describe('speech bubbles drawn with a thick outline', () => {
   });
 });
 
-/** A detector that reports one "text line" at `box` (what PaddleOCR did on faces and legs). */
-/** How far each hand-drawn hatch line's start wanders (px): the lines do not repeat exactly. */
-const WANDER = [0, 1.5, -1, 2, -1.5] as const;
+/** How far hand-drawn hatch line `k`'s start wanders (px): the lines do not repeat exactly. */
+const wander = (k: number): number => [0, 1.5, -1, 2, -1.5][k % 5] ?? 0;
 /** One figure (x 186-326) whose face is shaded with cross-hatching: fine lines two ways, across each other. */
 const crossHatchedFigureSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512"><rect width="512" height="512" fill="#fff"/>${figure(256, SKIN)}${Array.from(
   { length: 14 },
   (_, k) =>
-    `<line x1="${206 + k * 7 + WANDER[k % 5]}" y1="165" x2="${222 + k * 7}" y2="115" stroke="#000" stroke-width="2"/><line x1="206" y1="${118 + k * 3.5 + WANDER[(k + 2) % 5]}" x2="306" y2="${126 + k * 3.5}" stroke="#000" stroke-width="2"/>`,
+    `<line x1="${206 + k * 7 + wander(k)}" y1="165" x2="${222 + k * 7}" y2="115" stroke="#000" stroke-width="2"/><line x1="206" y1="${118 + k * 3.5 + wander(k + 2)}" x2="306" y2="${126 + k * 3.5}" stroke="#000" stroke-width="2"/>`,
 ).join('')}</svg>`;
 
 describe('false text detections on a character', () => {
