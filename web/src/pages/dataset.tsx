@@ -15,7 +15,10 @@
 // shown") and excluded / re-included together in one request (dataset-bulk-bar.tsx, dataset-selection.ts);
 // changing "Show" clears the picks. A bulk action refused for the token keeps every row's unsaved edit for after
 // the prompt, as a row's own save does. "Delete this version" asks first, naming the version (dataset-delete.ts),
-// then shows the newest version left, or the empty state.
+// then shows the newest version left, or the empty state. Answers come back in any order: only the newest of the
+// version's reads and writes shows (of two quick excludes, the first one's late answer showed the second item
+// included again), a write overtaken by another reads the version again, and an answer for a version no longer
+// picked only updates its count in the version list (its rows showed under the version picked since).
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type {
   Character,
@@ -56,6 +59,7 @@ import {
 } from '../components/dataset-selection.js';
 import { DownloadLink } from '../components/download-link.js';
 import { readUntilAnswered } from '../components/initial-read.js';
+import { ifNewest, readNewest, useNewestReads } from '../components/newest-read.js';
 import { showWarnedLabel, warningsHeaderText } from '../components/quality-warnings.js';
 import { watchTabReturn } from '../components/tab-return.js';
 
@@ -69,6 +73,11 @@ export function DatasetPage({
   /** null until the list loaded (no "no dataset yet" when the load failed). */
   const [datasets, setDatasets] = useState<Dataset[] | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
+  /** The version picked now, for an answer that comes after the user may have picked another. */
+  const selectedNow = useRef(selected);
+  selectedNow.current = selected;
+  /** The shown version's reads and writes (excludes, caption saves): only the newest one's answer shows. */
+  const detailReads = useNewestReads();
   const [detail, setDetail] = useState<DatasetDetail | null>(null);
   const [filter, setFilter] = useState<ItemFilter>('all');
   const filterField = useRef<HTMLSelectElement>(null);
@@ -126,7 +135,7 @@ export function DatasetPage({
     setKept(new Set());
     setLimit(LIST_PAGE_SIZE);
     if (!selected) return undefined;
-    return readUntilAnswered(() => api.dataset(selected), setDetail, onError);
+    return readUntilAnswered(() => api.dataset(selected), ifNewest(detailReads, showDetail), onError);
   }, [selected]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: after each "Show more" (the limit grew)
   useEffect(() => {
@@ -139,32 +148,43 @@ export function DatasetPage({
   }, [limit]);
 
   /** The version list's image counts follow an exclude / re-include right away. */
-  const showDetail = (next: DatasetDetail) => {
-    setDetail(next);
+  const showCounts = (next: DatasetDetail) =>
     setDatasets((list) =>
       (list ?? []).map((d) =>
         d.id === next.id ? { ...d, itemCount: next.itemCount, excludedCount: next.excludedCount } : d,
       ),
     );
+  const showDetail = (next: DatasetDetail) => {
+    setDetail(next);
+    showCounts(next);
   };
-  /** Bumped by each PATCH: a re-read answer from before it would show an item as it was before the PATCH. */
-  const writes = useRef(0);
+  /** Reads the version picked now; its answer shows unless a newer read or write began meanwhile. */
+  const reread = () => {
+    const id = selectedNow.current;
+    if (id) void readNewest(detailReads, () => api.dataset(id), showDetail, onError);
+  };
+  /** Starts a write (exclude, caption save); the returned function shows its answer: the whole version when it is
+   * still the newest read or write of the version picked; when a newer one began meanwhile, the version read
+   * again (the newer answer may lack this write, or this one the newer write); for a version no longer picked,
+   * only its counts in the list. Returns whether the version is still the one picked. */
+  const beginWrite = () => {
+    const newest = detailReads.begin();
+    return (next: DatasetDetail): boolean => {
+      if (next.id !== selectedNow.current) {
+        showCounts(next);
+        return false;
+      }
+      if (newest()) showDetail(next);
+      else reread();
+      return true;
+    };
+  };
   // Back to this tab: the dataset is read again, so an item excluded or re-included in another tab shows as it
   // is (the row showed it as it was, and its button offered the opposite of the server's state).
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-watch when the selection changes
   useEffect(() => {
     if (!selected) return;
-    let live = true; // another version selected since: its answer is not this one's
-    const stop = watchTabReturn({ window, document }, () => {
-      const at = writes.current;
-      api.dataset(selected).then((next) => {
-        if (live && writes.current === at) showDetail(next);
-      }, onError);
-    });
-    return () => {
-      live = false;
-      stop();
-    };
+    return watchTabReturn({ window, document }, reread);
   }, [selected]);
 
   // a slow network showed a blank page until the list came
@@ -181,9 +201,8 @@ export function DatasetPage({
   /** Rejects with the API's error: the item shows it beside its caption, not in the page's banner. */
   const patch = (key: string) => async (body: DatasetItemPatch) => {
     if (!selected) return;
-    writes.current += 1;
-    showDetail(await api.patchItem(selected, key, body));
-    setKept((current) => new Set(current).add(key));
+    const written = beginWrite();
+    if (written(await api.patchItem(selected, key, body))) setKept((current) => new Set(current).add(key));
   };
   /** Another tab's caption taken in a row: this page's copy of the item follows it. */
   const take = (key: string) => (other: CaptionConflict) =>
@@ -217,11 +236,11 @@ export function DatasetPage({
   const bulk = async (excluded: boolean) => {
     const keys = excluded ? toExclude : toInclude;
     if (!selected || keys.length === 0) return;
-    writes.current += 1;
+    const written = beginWrite();
     setBusy(true);
     setNotice(null);
     try {
-      showDetail(await api.patchItems(selected, { keys, excluded }));
+      if (!written(await api.patchItems(selected, { keys, excluded }))) return;
       setKept((current) => new Set([...current, ...keys])); // as a row's own button: they stay
       setPicked(new Set());
       setAnchor(null);

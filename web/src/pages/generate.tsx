@@ -10,6 +10,8 @@
 // generate-base-field.tsx; prompt to sweep: generate-settings-fields.tsx). A LoRA deleted
 // (a reopened job's, or one deleted in another tab: the list is read again when the user comes back to the tab, and
 // on the server's refusal) stays chosen and is said to be deleted, for the user to choose another (generate-lora.tsx).
+// A job's late answer (its re-read once it stopped, its images, its cancel) shows only while that job is still the
+// one shown: a finished job's re-read answered after the next Generate replaced the new job (its Cancel went).
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Artifact, BaseModelChoice, Character, Job } from '../../../src/schemas/api.js';
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
@@ -64,7 +66,8 @@ export function GeneratePage({
   const [invalidField, setInvalidField] = useState<string | null>(null);
   const [job, setJob] = useState<Job | null>(null);
   const { busy: submitting, once } = useSubmitOnce();
-  const [images, setImages] = useState<Artifact[]>([]);
+  /** The images of the job `jobId`: shown only while it is the job shown. */
+  const [images, setImages] = useState<{ jobId: string; list: Artifact[] } | null>(null);
   /** The character's generated images of other jobs, newest job first. */
   const [earlier, setEarlier] = useState<Artifact[]>([]);
   const [baseModels, setBaseModels] = useState<BaseModelChoice[]>([]);
@@ -130,7 +133,6 @@ export function GeneratePage({
     edited.current = {};
     setForm(fresh);
     setJob(null);
-    setImages([]);
     // retried while the server cannot be reached (initial-read.ts)
     return readUntilAnswered(
       () => Promise.all([readLoras(), api.jobs(character.id, 'generate')]),
@@ -159,8 +161,9 @@ export function GeneratePage({
   // biome-ignore lint/correctness/useExhaustiveDependencies: refresh results when the job stops
   useEffect(() => {
     if (job && view.status && isFinalStatus(view.status)) {
-      api.job(job.id).then(setJob, onError);
-      api.artifacts({ jobId: job.id, kind: 'image' }).then(setImages, onError);
+      const jobId = job.id;
+      api.job(jobId).then(showJobAnswer, onError);
+      api.artifacts({ jobId, kind: 'image' }).then((list) => setImages({ jobId, list }), onError);
     }
   }, [view.status]);
 
@@ -184,7 +187,6 @@ export function GeneratePage({
       return;
     }
     return once(async () => {
-      setImages([]);
       try {
         // Generate with the base typed, else the one the LoRA was trained on, at its training resolution.
         const { baseModel } = base;
@@ -222,11 +224,13 @@ export function GeneratePage({
     focusField(LORA_FIELD);
   };
 
+  /** A job's answer, in place of the job shown only when it is that job (another may have been started since). */
+  const showJobAnswer = (answer: Job) => setJob((shown) => (shown?.id === answer.id ? answer : shown));
   /** false when the request failed (the banner says why). */
   const cancel = async (): Promise<boolean> => {
     if (!job) return false;
     try {
-      setJob(await api.cancelJob(job.id));
+      showJobAnswer(await api.cancelJob(job.id));
       return true;
     } catch (error) {
       onError(error);
@@ -283,7 +287,7 @@ export function GeneratePage({
         job={job}
         view={view}
         status={status}
-        images={images}
+        images={images && images.jobId === job?.id ? images.list : []}
         earlier={earlier}
         onCancel={() => {
           rescueFocus(() => generateButton.current);
