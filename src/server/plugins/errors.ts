@@ -1,6 +1,6 @@
 // src/server/plugins/errors.ts — request validation through zod, JSON serialisation, and every error
 // reply: ToonloraErrors answer with their table status and message (one that names a fix: in the web app's
-// words, job-error-hints.ts); other 4xx are mapped to a code;
+// words, job-error-hints.ts); other 4xx are mapped to a code (a 415 says what the route takes: unsupported-media.ts);
 // 5xx never show internal messages to the client (a write the data folder refused is named: data-folder-write.ts,
 // its fix in the web app's words),
 // and always reach the server's log or stderr (so do jobs that fail with an internal error: reportInternalError).
@@ -10,6 +10,7 @@ import { ERRORS, type ErrorCode, isToonloraError } from '../../errors.js';
 import { dataFolderWriteError } from '../../jobs/data-folder-write.js';
 import { webMessage } from '../../jobs/job-error-hints.js';
 import { noQueryKeysError, zodValidatorCompiler } from '../route-schema.js';
+import { mediaRefusalOf, UNSUPPORTED_MEDIA_CODES, unsupportedMediaMessage } from './unsupported-media.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -125,6 +126,9 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
     // the log keeps the operator's, `message`); a remote worker's routes answer `toonlora worker`, in the CLI's
     if (isToonloraError(error) && error.fix !== undefined && !request.url.startsWith('/api/worker/'))
       body.error.message = webMessage(error);
+    // a body of a type the route does not read: what to send instead (JSON, the upload's form field), named
+    if (!isToonloraError(error) && UNSUPPORTED_MEDIA_CODES.has((error as FastifyError).code ?? ''))
+      body.error.message = unsupportedMediaMessage(mediaRefusalOf(request));
     // a 503 (shutting down) is a refusal the reply explains, not a failure to look up in the log
     if (status >= 500 && status !== 503) {
       reportInternalError(app, `${request.method} ${request.url.split('?')[0]}`, error);
