@@ -165,7 +165,7 @@ describe('stageUploads + commitUploads', () => {
       { ...target, limits: uploadLimitsSchema.parse({ maxFileBytes: 25 * 1024 * 1024 }) },
     );
     expect(staged.rejected.map((r) => r.reason)).toEqual([
-      'scan.tif: a TIFF image; the upload takes PNG, JPEG, WebP, GIF or BMP: convert it to PNG; refused.',
+      'scan.tif: a TIFF image; the upload takes PNG, JPEG, WebP, GIF or BMP: convert it to PNG (toonlora prep on the command line reads TIFF and AVIF files as they are); refused.',
       'big.png: larger than the 25 MiB limit per file; refused. Send a smaller file.',
     ]);
   });
