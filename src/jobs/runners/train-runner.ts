@@ -18,6 +18,8 @@ import { runTraining } from '../../worker/train.js';
 import { removeResumeState, resumeStateRemovedMessage } from '../checkpoint-state.js';
 import { jobRelDir } from '../data-layout.js';
 import { resolveDataPath } from '../data-path.js';
+import { forgetLoraDeleted, loraWasDeleted } from '../lora-deleted-note.js';
+import { storedCheckpoint } from '../remote/checkpoint-store.js';
 import type { JobContext } from '../job-queue.js';
 import { writeKohyaFolder } from '../kohya-export.js';
 import type { RunnerDeps } from './default-runners.js';
@@ -53,24 +55,93 @@ export function runNameFor(
 }
 
 /** The line a deleted LoRA adds to the log of the train job that made it (src/server/routes/loras): words for the
- * user; a resume decides from what the delete removed (checkpoints/ here; the server's kept checkpoint for a remote
- * run, src/jobs/remote/lease-board.ts), not from this line. */
+ * user; a resume decides from the delete's note (src/jobs/lora-deleted-note.ts; for a remote run also the server's
+ * kept checkpoint, src/jobs/remote/lease-board.ts), not from this line. */
 export function loraDeletedLine(loraName: string): string {
   return `the LoRA ${loraName} was deleted; its weights and checkpoints were removed.`;
 }
 
-/** A resume of a job whose LoRA was deleted with its checkpoints: `gone` names what it would continue from. Local
- * and remote runs (src/jobs/remote/lease-board.ts) say it alike. */
-export function nothingToResume(jobId: string, gone: string): ToonloraError {
+/** `path` relative to the data folder, with forward slashes (how jobs record paths). */
+function dataRel(dataDir: string, path: string): string {
+  return relative(dataDir, path).split('\\').join('/');
+}
+
+/** A resume with nothing to continue from: `gone` names what it would continue from, `why` how it went. */
+function nothingToResumeFrom(jobId: string, gone: string, why: string): ToonloraError {
   return new ToonloraError(
     'TL_ERR_CONFLICT',
-    `train job ${jobId}: nothing to resume from: ${gone} is gone (the LoRA this job made was deleted, and its ` +
-      'checkpoints with it). Start a new train job instead.',
+    `train job ${jobId}: nothing to resume from: ${gone} is gone${why}. Start a new train job instead.`,
   );
 }
 
+/** A resume of a job whose LoRA was deleted with its checkpoints (the delete's note says so,
+ * src/jobs/lora-deleted-note.ts): `gone` names what it would continue from. Local and remote runs
+ * (src/jobs/remote/lease-board.ts) say it alike. */
+export function nothingToResume(jobId: string, gone: string): ToonloraError {
+  return nothingToResumeFrom(
+    jobId,
+    gone,
+    ' (the LoRA this job made was deleted, and its checkpoints with it)',
+  );
+}
+
+/** A local resume whose checkpoints/ folder went with no LoRA delete recorded (removed from the data folder by
+ * hand): it says the folder is gone, not why. */
+export function checkpointsGone(jobId: string, gone: string): ToonloraError {
+  return nothingToResumeFrom(jobId, gone, ' from the data folder');
+}
+
+/** The remote worker that wrote `checkpoint` (`<worker>:<path>`, lease-board.ts), or undefined for a local run's
+ * (`jobs/<id>/…`). */
+export function checkpointWorker(checkpoint: string | null): string | undefined {
+  return checkpoint?.match(/^([^/\\:]+):(?![/\\])/)?.[1];
+}
+
+/** A resume, on a server that trains jobs itself, of a job whose checkpoint a remote worker wrote (`kept`: the zip
+ * this server keeps of it, data-relative, if any): only a `--remote-workers` server continues it. */
+export function remoteCheckpointHere(
+  jobId: string,
+  checkpoint: string,
+  worker: string,
+  kept: string | undefined,
+): ToonloraError {
+  const where = kept ? `this server keeps it as ${kept}` : `it is on ${worker}'s machine`;
+  return new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `train job ${jobId}: its checkpoint ${checkpoint} was written by the remote worker ${worker} (${where}), and ` +
+      'this server trains jobs itself, without remote workers. Restart it with `toonlora serve --remote-workers` ' +
+      '(and a `toonlora worker` on a GPU machine), then resume the job: a worker continues it from that checkpoint.',
+  );
+}
+
+/**
+ * Throws when a local resume of `job` in `runDir` has nothing to continue from: the LoRA it made was deleted (the
+ * delete's note, read before checkpoints/: a resume sent while the delete removes them still finds some), its
+ * checkpoint is a remote worker's (a server started without --remote-workers), or checkpoints/ is gone.
+ */
+async function checkResumable(
+  dataDir: string,
+  job: { readonly id: string; readonly checkpoint: string | null },
+  runDir: string,
+): Promise<void> {
+  const checkpoints = `${dataRel(dataDir, runDir)}/checkpoints`;
+  if (loraWasDeleted(runDir)) throw nothingToResume(job.id, checkpoints);
+  if (existsSync(join(runDir, 'checkpoints'))) return;
+  const worker = checkpointWorker(job.checkpoint);
+  if (worker && job.checkpoint) {
+    const kept = await storedCheckpoint(runDir);
+    throw remoteCheckpointHere(
+      job.id,
+      job.checkpoint,
+      worker,
+      kept ? dataRel(dataDir, kept.file) : undefined,
+    );
+  }
+  throw checkpointsGone(job.id, checkpoints);
+}
+
 function handleEvent(deps: RunnerDeps, context: JobContext, event: WorkerEvent): void {
-  const toRel = (path: string) => relative(deps.dataDir, path).split('\\').join('/');
+  const toRel = (path: string) => dataRel(deps.dataDir, path);
   if (event.type === 'progress') {
     context.progress({
       step: event.step,
@@ -97,7 +168,7 @@ export function recordSamples(
   step: number,
   paths: readonly string[],
 ): Artifact[] {
-  const toRel = (path: string) => relative(deps.dataDir, path).split('\\').join('/');
+  const toRel = (path: string) => dataRel(deps.dataDir, path);
   const samples = paths.map((path) =>
     deps.catalog.addArtifact({
       characterId: context.job.characterId,
@@ -133,9 +204,10 @@ export function createTrainRunner(deps: RunnerDeps, options: TrainRunnerOptions 
     const datasetDir = resolveDataPath(deps.dataDir, `${jobDir}/train-data`);
     // a resume continues in the folder it wrote (the character may have been renamed since)
     const runDir = resolveDataPath(deps.dataDir, `${jobDir}/${runNameFor(job, character.name)}`);
-    // deleting the LoRA a job made removes its run's checkpoints (src/server/routes/loras): nothing to resume from
-    if (context.resume && !existsSync(join(runDir, 'checkpoints')))
-      throw nothingToResume(job.id, `${relative(deps.dataDir, runDir)}/checkpoints`);
+    // a LoRA delete answers 409 while the job is queued, and writes its note before it removes anything: a resume
+    // it lets through reads the note (lora-deleted-note.ts), whatever is left of checkpoints/
+    if (context.resume) await checkResumable(deps.dataDir, job, runDir);
+    else await forgetLoraDeleted(runDir); // a run from step 1 makes a new LoRA
     if (!context.resume || !existsSync(datasetDir)) {
       // The training copy of the dataset version: reviewed captions, excluded items left out; an image deleted
       // by hand fails the job here, naming its item, before the worker starts.
@@ -180,7 +252,7 @@ export function createTrainRunner(deps: RunnerDeps, options: TrainRunnerOptions 
       jobId: job.id,
       kind: 'lora',
       name: basename(runDir),
-      path: relative(deps.dataDir, result.kohyaFile).split('\\').join('/'),
+      path: dataRel(deps.dataDir, result.kohyaFile),
       meta: {
         baseModel: params.training.baseModel,
         resolution: params.training.resolution,

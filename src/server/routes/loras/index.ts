@@ -2,11 +2,14 @@
 // generate job uses it, or while the train job that made it has not ended; else its row goes, then its files
 // (lora-files.ts: the file, the converted copies a download kept beside it, a trained LoRA's adapter and checkpoints
 // in its run folder) and the diffusers-format copies generation made under TOONLORA_HOME, and the warm generation
-// worker unloads it. The job that trained it keeps its history (samples, loss, log), and its log says the LoRA was
-// deleted. A file that cannot be removed is logged by path; the delete still answers 204, as the LoRA is gone. The
-// other LoRA routes (list, upload, download, inspect) are in routes/artifacts/.
+// worker unloads it. A trained LoRA's run folder gets a note that it was deleted (src/jobs/lora-deleted-note.ts)
+// before any file goes: a resume of its train job reads it and has nothing to continue from. The job that trained
+// it keeps its history (samples, loss, log), and its log says the LoRA was deleted. A file that cannot be removed
+// is logged by path; the delete still answers 204, as the LoRA is gone. The other LoRA routes (list, upload,
+// download, inspect) are in routes/artifacts/.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
+import { noteLoraDeleted } from '../../../jobs/lora-deleted-note.js';
 import { loraDeletedLine } from '../../../jobs/runners/train-runner.js';
 import { removeLoraCopies } from '../../../worker/lora-copies.js';
 import type { CacheOptions } from '../../../models/cache.js';
@@ -70,6 +73,20 @@ function trainJobOf(app: FastifyInstance, lora: Artifact): Job | undefined {
   }
 }
 
+/** Leaves the note that the LoRA of the train run in `runDir` was deleted (lora-deleted-note.ts); never throws: a note
+ * that cannot be written is logged (a resume then decides from what is left of checkpoints/). */
+function noteDeletedInRun(lora: Artifact, runDir: string, log: FastifyBaseLogger): void {
+  try {
+    noteLoraDeleted(runDir, lora);
+  } catch (error) {
+    log.warn(
+      { loraId: lora.id, err: error },
+      `LoRA ${lora.name} (${lora.id}): the note that it was deleted could not be written in ${runDir}; a resume of ` +
+        'the job that made it is refused only once its checkpoints are gone.',
+    );
+  }
+}
+
 /** Removes the LoRA's files (a trained one's run weights too) and logs what stays; never throws. */
 async function removeLoraFiles(
   lora: Artifact,
@@ -121,8 +138,10 @@ export default async function loraRoutes(
       const path = app.catalog.artifactFilePath(lora.id);
       const runDir = trainRunFolder(app.dataDir, lora.jobId, path);
       // the row first: once it is gone no one lists or uses the LoRA, so a file that stays is only disk space
-      // (logged by path), and the user gets the 204 of a delete that is done
+      // (logged by path), and the user gets the 204 of a delete that is done; with it, before any await, the note
+      // that a resume of its train job reads (checkpoints/ may be half removed, or stay, when the resume comes)
       app.catalog.removeArtifact(lora.id);
+      if (runDir) noteDeletedInRun(lora, runDir, request.log);
       // the warm generation worker lets go of it too (its memory; no request can name it any more)
       app.generation?.forgetLora?.(path);
       await removeLoraFiles(lora, path, runDir, request.log);
