@@ -2,9 +2,11 @@
 // LoRA but did not succeed (cancelled at its very end: resumable) whose LoRA was deleted, with the checkpoint the
 // server kept for it: Resume fails at once, in the words of a local run, and no worker is offered it, also when the
 // job's log has no "was deleted" line (decided from the checkpoint store's note and the LoRA row, not the log). Before,
-// it was offered without a checkpoint (a worker trained from step 1, or from its own copy). A resume whose checkpoint
-// never reached the server (its LoRA not deleted, or no LoRA) is still offered, and so is one whose LoRA is kept
-// after the LoRA upload dropped the checkpoint.
+// it was offered without a checkpoint (a worker trained from step 1, or from its own copy). A resume sent while the
+// delete removes the kept checkpoint (still there) is refused too: the delete's note decides, not the zip; before,
+// it was offered with the checkpoint being removed. A resume whose checkpoint never reached the server (its LoRA not
+// deleted, or no LoRA) is still offered, and so is one whose LoRA is kept after the LoRA upload dropped the
+// checkpoint.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -78,6 +80,17 @@ describe('resuming a remote train job whose LoRA was deleted', () => {
     expect(deleted.statusCode, deleted.body).toBe(204);
     expect(existsSync(join(app.dataDir, runRel, 'worker-checkpoint-step-000010.zip'))).toBe(false);
     // before: offered to workers, it stayed running
+    expect(await resumeFails(app, job.id)).toEqual(deletedError(job.id, runRel));
+    expect(offerCount(app, job.id)).toBe(0);
+  }, 30_000);
+
+  it('fails the same when the delete left the kept checkpoint on disk (a resume sent while it removes files)', async () => {
+    const app = await makeApp({ remoteWorkers: { leaseMs: 60_000, jobs: 8 } });
+    const { job, runRel, lora } = await cancelledWithLora(app, true);
+    const deleted = await app.inject({ method: 'DELETE', url: `/api/loras/${lora?.id}` });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    await keepCheckpoint(join(app.dataDir, runRel)); // what the delete had not removed yet, or could not
+    // before: offered to workers with that checkpoint, which the delete then removed
     expect(await resumeFails(app, job.id)).toEqual(deletedError(job.id, runRel));
     expect(offerCount(app, job.id)).toBe(0);
   }, 30_000);

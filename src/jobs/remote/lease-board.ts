@@ -18,6 +18,7 @@ import { checkExportImages } from '../kohya-export.js';
 import { resolveDataPath } from '../data-path.js';
 import type { JobContext, JobRunner, StopReason } from '../job-queue.js';
 import type { JobStore } from '../job-store.js';
+import { forgetLoraDeleted, loraWasDeleted } from '../lora-deleted-note.js';
 import { nothingToResume, recordSamples } from '../runners/train-runner.js';
 import {
   droppedCheckpointStep,
@@ -88,8 +89,13 @@ export class RemoteTrainBoard {
     const character = this.options.catalog.getCharacter(context.job.characterId);
     const loraName = await remoteRunName(this.options.dataDir, context.job, character.name); // renamed or not
     const runDir = resolveDataPath(this.options.dataDir, `${jobRelDir(context.job.id)}/${loraName}`);
-    // a run that starts over must not be offered an earlier attempt's checkpoint
-    if (!context.resume) await removeStoredCheckpoints(runDir, true);
+    // a run that starts over must not be offered an earlier attempt's checkpoint; it makes a LoRA of its own
+    if (!context.resume) {
+      await removeStoredCheckpoints(runDir, true);
+      await forgetLoraDeleted(runDir);
+    }
+    // the LoRA delete's note before the zip: a resume sent while the delete removes files may still find it
+    if (context.resume && loraWasDeleted(runDir)) throw this.deletedWithLora(context.job.id, runDir);
     const checkpoint = context.resume ? await storedCheckpoint(runDir) : null;
     if (context.resume && !checkpoint) await this.checkNotDeleted(context.job.id, runDir);
     return new Promise((resolve, reject) => {
@@ -122,13 +128,19 @@ export class RemoteTrainBoard {
    * says one was kept, the zip is gone, and the job has no LoRA row (a job cancelled as it ended keeps its LoRA, and
    * the zip its upload dropped, and is offered). Deleting the LoRA removes the zip (src/server/routes/loras), as a
    * local run's checkpoints/: nothing to resume from, not a run from step 1 (or from a worker's own copy) offered.
-   * Decided from the store and the run folder, not from the log line the delete adds.
+   * Decided from the store and the run folder, not from the log line the delete adds. (A delete now leaves a note,
+   * src/jobs/lora-deleted-note.ts, read first; this covers a LoRA an older toonlora deleted.)
    */
   private async checkNotDeleted(jobId: string, runDir: string): Promise<void> {
     const step = await droppedCheckpointStep(runDir);
     if (step === undefined) return;
     if (this.options.catalog.listArtifacts({ jobId, kind: 'lora' }).length > 0) return;
-    throw nothingToResume(
+    throw this.deletedWithLora(jobId, runDir);
+  }
+
+  /** The resume's error for job `jobId` whose checkpoint (kept in `runDir`) went with the LoRA it made. */
+  private deletedWithLora(jobId: string, runDir: string): ToonloraError {
+    return nothingToResume(
       jobId,
       `the checkpoint the server kept in ${relative(this.options.dataDir, runDir).split('\\').join('/')}`,
     );
