@@ -23,12 +23,14 @@ async function loraWithTwoRows(characterName: string) {
   // the store's own connection (the database is opened for this process alone)
   const { db } = web.app.catalog as unknown as { db: SqliteDatabase };
   db.prepare(
-    "INSERT INTO artifacts (id, character_id, job_id, kind, name, path, meta, created_at) VALUES (?, ?, ?, 'lora', 'mina', ?, '{}', ?)",
+    "INSERT INTO artifacts (id, character_id, job_id, kind, name, path, meta, created_at) VALUES (?, ?, ?, 'lora', 'mina', ?, ?, ?)",
   ).run(
     newer,
     characterId,
     train.id,
     `jobs/${train.id}/mina/mina.safetensors`,
+    // what the listed row says of the LoRA: the page generates on its base, at its size
+    JSON.stringify({ baseModel: 'tiny', resolution: 64 }),
     new Date(Date.parse(older.createdAt) + 1000).toISOString(),
   );
   return { characterId, older: older.id, newer };
@@ -54,7 +56,10 @@ describe("web app: an older row of a listed LoRA's file", () => {
       (request) => request.method() === 'POST' && new URL(request.url()).pathname === '/api/jobs',
     );
     await web.page.click('button[type=submit]');
-    expect((await sent).postDataJSON()).toMatchObject({ kind: 'generate', params: { loraId: older } });
+    expect((await sent).postDataJSON()).toMatchObject({
+      kind: 'generate',
+      params: { loraId: older, generation: { baseModel: 'tiny', width: 64, height: 64 } },
+    });
     await expect(web.page.locator('[data-testid=form-error]').count()).resolves.toBe(0);
   }, 90_000);
 

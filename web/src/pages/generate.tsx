@@ -39,7 +39,7 @@ import { GenerateResults } from '../components/generate-results.js';
 import { GenerateSettingsFields, SWEEP } from '../components/generate-settings-fields.js';
 import { readUntilAnswered } from '../components/initial-read.js';
 import { FORM_ERROR_ID, focusField } from '../components/number-input.js';
-import { rememberLoras } from '../components/lora-address.js';
+import { listedLora, rememberLoras } from '../components/lora-address.js';
 import { watchTabReturn } from '../components/tab-return.js';
 import { baseModelNote } from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
@@ -99,7 +99,8 @@ export function GeneratePage({
   );
   /** The metadata of the chosen LoRA's file, for a LoRA without a training job here (an upload); null otherwise. */
   const [fileMetadata, setFileMetadata] = useState<{ loraId: string; metadata: unknown } | null>(null);
-  const selectedLora = loras.find((l) => l.id === form.loraId);
+  // an older row of the same file (sameFileIds) is that LoRA: its base model and size apply
+  const selectedLora = listedLora(loras, form.loraId);
   const loraGone = chosenLoraGone(form.loraId, loras);
   const goneName = loraGone ? (loraNames.current.get(form.loraId) ?? null) : null;
   const needsFileBase = selectedLora !== undefined && typeof selectedLora.meta.baseModel !== 'string';
