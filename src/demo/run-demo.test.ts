@@ -78,6 +78,59 @@ describe('runDemo refuses before any work', () => {
   });
 });
 
+describe('runDemo checks the base as train does, before setup and prep', () => {
+  it.each([
+    [
+      'a local name that is no folder',
+      'nosuch',
+      'nosuch: base model not found on this machine. No such folder.',
+    ],
+    [
+      'a registry base not downloaded',
+      'anything-v5',
+      'anything-v5: base model not found on this machine (not downloaded yet). Run `toonlora models pull anything-v5` first',
+    ],
+  ])('%s', async (_, base, words) => {
+    const home = mkdtempSync(join(tmpdir(), 'toonlora-demo-home-'));
+    const saved = process.env.TOONLORA_HOME;
+    process.env.TOONLORA_HOME = home; // an empty model cache: anything-v5 is not there
+    try {
+      const logged: string[] = [];
+      const outDir = join(home, 'demo-base-missing');
+      await expect(runDemo({ base, outDir, log: (line) => logged.push(line) })).rejects.toMatchObject({
+        code: 'TL_ERR_MODEL_MISSING',
+        message: expect.stringContaining(words),
+      });
+      expect(logged).toEqual([]); // no setup, no prep
+      expect(existsSync(outDir)).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.TOONLORA_HOME;
+      else process.env.TOONLORA_HOME = saved;
+    }
+  });
+});
+
+describe('a demo that fails before training', () => {
+  it('leaves nothing in --out, so the same command runs again; the refusal of an earlier run says what to delete', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'toonlora-demo-failed-'));
+    const inputsDir = join(root, 'fake');
+    mkdirSync(inputsDir);
+    writeFileSync(join(inputsDir, 'x.png'), 'just some text\n');
+    const outDir = join(root, 'out');
+    const failed = runDemo({ base: 'tiny', inputsDir, outDir, log: () => {} });
+    await expect(failed).rejects.toMatchObject({
+      code: 'TL_ERR_IMAGE_DECODE',
+      message: expect.stringMatching(/^prep made no crops from .*fake \(x\.png: .*\); nothing was kept in /),
+    });
+    expect(existsSync(outDir)).toBe(false);
+    mkdirSync(join(outDir, 'run'), { recursive: true });
+    await expect(runDemo({ base: 'tiny', inputsDir, outDir, log: () => {} })).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+      message: expect.stringContaining(`To run it there again, delete ${join(outDir, 'run')} first.`),
+    });
+  }, 120_000);
+});
+
 describe('the demo stage timer', () => {
   it("gives each stage's seconds, from its start to the next one's, and the total", () => {
     let ms = 0;

@@ -2,8 +2,9 @@
 // train -> kohya file -> inspect -> generate. Offline by default: without the real base model in
 // the cache it trains the seeded `tiny` SD1.5-shaped model and says so (its images are noise — it
 // proves the chain runs, not that it draws); with `anything-v5` pulled it trains the real thing.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensurePythonEnv } from '../env/python-env.js';
 import { ToonloraError } from '../errors.js';
@@ -18,6 +19,7 @@ import {
   prepConfigSchema,
   trainingConfigSchema,
 } from '../schemas/config.js';
+import { checkBasePulled, checkTrainingBase } from '../worker/base-check.js';
 import { type GenerationResult, runGeneration } from '../worker/generate.js';
 import type { WorkerEvent } from '../worker/protocol.js';
 import { runTraining, type TrainResult } from '../worker/train.js';
@@ -125,6 +127,9 @@ function countCrops(prep: PrepResult): { crops: number; files: number } {
   return { crops: files.reduce((sum, file) => sum + file.crops.length, 0), files: files.length };
 }
 
+/** The parts of a demo run in its --out folder (an earlier run's refuse a new one there). */
+const DEMO_PARTS = ['dataset', 'run', 'images'] as const;
+
 /**
  * What can be refused before any work: --steps, a mistyped --base, and an --out that is a file or holds an
  * earlier run.
@@ -139,13 +144,79 @@ function checkDemoOptions(options: DemoOptions, outDir: string): void {
   }
   const fix = 'Choose a new folder for --out, or leave --out out (each run gets a new demo-out/<date-time>).';
   checkOutputFolder(outDir, fix);
-  const earlier = ['dataset', 'run', 'images'].filter((part) => existsSync(join(outDir, part)));
+  const earlier = DEMO_PARTS.filter((part) => existsSync(join(outDir, part)));
   if (earlier.length > 0) {
     throw new ToonloraError(
       'TL_ERR_OUTPUT_EXISTS',
-      `${outDir}: already holds a demo run (${earlier.join(', ')}); nothing was changed. ${fix}`,
+      `${outDir}: already holds a demo run (${earlier.join(', ')}); nothing was changed. ${fix} To run it there again, delete ${earlier.map((part) => join(outDir, part)).join(', ')} first.`,
     );
   }
+}
+
+/**
+ * The base the demo trains on, checked as `train` checks it (checkTrainingBase, checkBasePulled) before any work: a
+ * base that is not on this machine is named at once, not after the Python setup and prep.
+ */
+async function chooseCheckedBase(requested: string | undefined): Promise<ReturnType<typeof chooseDemoBase>> {
+  const chosen = chooseDemoBase(requested, isModelPresent('anything-v5'));
+  await checkTrainingBase(chosen.base);
+  checkBasePulled(chosen.base);
+  return chosen;
+}
+
+/**
+ * Removes what a demo that failed before training made in its --out folder (its dataset/, and the folder itself when
+ * the demo made it and nothing else is in it), so that the same command runs again. Best effort.
+ */
+async function removeFailedDemo(outDir: string, madeOutDir: boolean): Promise<void> {
+  await rm(join(outDir, 'dataset'), { recursive: true, force: true }).catch(() => {});
+  if (!madeOutDir) return;
+  try {
+    rmdirSync(outDir); // only when empty
+  } catch {}
+}
+
+/** Why the first files gave no crop, `a.png: its bytes are not an image …; b.png: no character found`, then how many more. */
+function noCropReasons(prep: PrepResult): string {
+  const files = prep.manifest.files;
+  const named = files.slice(0, 3).map((file) => {
+    const name = basename(file.source);
+    const reason = file.reason ?? file.status;
+    return reason.startsWith(`${name}: `) ? reason : `${name}: ${reason}`; // decode reasons name their file
+  });
+  return [...named, ...(files.length > 3 ? [`and ${files.length - 3} more`] : [])].join('; ');
+}
+
+/** The demo's first two stages: the Python environment, then prep of `inputsDir` into `<outDir>/dataset`. */
+async function setUpAndPrep(
+  inputsDir: string,
+  outDir: string,
+  options: DemoOptions,
+  stage: (name: DemoStage) => void,
+  log: (line: string) => void,
+): Promise<{ prep: PrepResult; datasetDir: string }> {
+  stage('setup');
+  log('demo 1/4: Python worker environment (toonlora setup)');
+  await ensurePythonEnv({ log });
+
+  stage('prep');
+  log(`demo 2/4: prep ${inputsDir} -> ${join(outDir, 'dataset')}`);
+  const prep = await runPrep({
+    inputs: [inputsDir],
+    outDir: join(outDir, 'dataset'),
+    config: { trigger: DEMO_TRIGGER, classWord: DEMO_CLASS },
+    saveStages: true,
+    onMessage: log,
+    ...(options.onPrepProgress ? { onProgress: options.onPrepProgress } : {}),
+  });
+  const datasetDir = prep.datasetDir; // null: no crop, so no dataset folder
+  if (countCrops(prep).crops === 0 || datasetDir === null) {
+    throw new ToonloraError(
+      'TL_ERR_IMAGE_DECODE',
+      `prep made no crops from ${inputsDir} (${noCropReasons(prep)}); nothing was kept in ${outDir}.`,
+    );
+  }
+  return { prep, datasetDir };
 }
 
 /**
@@ -165,6 +236,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     );
   }
   checkDemoOptions(options, outDir);
+  const { base, plan: planName } = await chooseCheckedBase(options.base);
+  const madeOutDir = !existsSync(outDir);
   mkdirSync(outDir, { recursive: true });
   const timer = createStageTimer(options.now);
   const stage = (name: DemoStage) => {
@@ -172,30 +245,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     options.onStage?.(name);
   };
 
-  stage('setup');
-  log('demo 1/4: Python worker environment (toonlora setup)');
-  await ensurePythonEnv({ log });
-
-  stage('prep');
-  log(`demo 2/4: prep ${inputsDir} -> ${join(outDir, 'dataset')}`);
-  const prep = await runPrep({
-    inputs: [inputsDir],
-    outDir: join(outDir, 'dataset'),
-    config: { trigger: DEMO_TRIGGER, classWord: DEMO_CLASS },
-    saveStages: true,
-    onMessage: log,
-    ...(options.onPrepProgress ? { onProgress: options.onPrepProgress } : {}),
-  });
-  const counts = countCrops(prep);
-  const datasetDir = prep.datasetDir; // null: no crop, so no dataset folder
-  if (counts.crops === 0 || datasetDir === null) {
-    throw new ToonloraError(
-      'TL_ERR_IMAGE_DECODE',
-      `prep made no crops from ${inputsDir}; see ${prep.manifestPath}.`,
-    );
+  let prepped: { prep: PrepResult; datasetDir: string };
+  try {
+    prepped = await setUpAndPrep(inputsDir, outDir, options, stage, log);
+  } catch (error) {
+    await removeFailedDemo(outDir, madeOutDir); // nothing trained yet: the same command runs again
+    throw error;
   }
-
-  const { base, plan: planName } = chooseDemoBase(options.base, isModelPresent('anything-v5'));
+  const { prep, datasetDir } = prepped;
+  const counts = countCrops(prep);
   const plan = DEMO_PLANS[planName];
   stage('train');
   log(
