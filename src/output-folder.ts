@@ -62,3 +62,14 @@ export async function makeFolders(
   }
   return null;
 }
+
+/** The first `max` names, then how many more: `notes.txt, mine.jpg, and 3 more`. */
+export function namesInBrief(names: readonly string[], max = 5): string {
+  const more = names.length - max;
+  return names.slice(0, max).join(', ') + (more > 0 ? `, and ${more} more` : '');
+}
+
+/** `1 entry`, `3 entries`: a count of a folder's entries in words. */
+export function entriesInWords(count: number): string {
+  return `${count} ${count === 1 ? 'entry' : 'entries'}`;
+}

@@ -8,10 +8,10 @@ import { dirname, join } from 'node:path';
 import { isDiskFullError } from '../disk-full.js';
 import { ToonloraError } from '../errors.js';
 import { errorCodeInWords } from '../fs-error-words.js';
-import { checkOutputFolder, makeFolders } from '../output-folder.js';
+import { checkOutputFolder, entriesInWords, makeFolders, namesInBrief } from '../output-folder.js';
 import type { Manifest } from '../schemas/manifest.js';
 import { prepDiskFullError } from './disk-full.js';
-import { MANIFEST_FILE, writeManifest } from './manifest.js';
+import { MANIFEST_FILE, readManifest, writeManifest } from './manifest.js';
 import {
   checkNoRunningPrep,
   commitStaging,
@@ -20,6 +20,7 @@ import {
   planReplacement,
   type ReplacePlan,
   releaseStaging,
+  STAGES_DIR,
   startStaging,
 } from './output-swap.js';
 import { recoverInterruptedSwap } from './swap-commit.js';
@@ -70,14 +71,38 @@ export function checkOutDir(
     ? listOutDir(outDir).filter((name) => !isPrepWorkFolder(name) && !isDesktopFile(name))
     : [];
   if (entries.length === 0) return { files: [], folders: [] };
-  if (!overwrite) {
-    throw new ToonloraError(
-      'TL_ERR_OUTPUT_EXISTS',
-      `${outDir}: the output folder is not empty (${entries.length} entries). Choose an empty or new -o folder, or pass --overwrite to replace a previous prep output there.`,
-      { details: { file: outDir } },
-    );
-  }
+  if (!overwrite) throw notEmptyError(outDir, entries);
   return planReplacement(outDir, datasetDir, discardEdits);
+}
+
+/** The entries a previous prep run's readable manifest.json says are its own (none without one). */
+function previousPrepEntries(outDir: string): Set<string> {
+  try {
+    const previous = readManifest(join(outDir, MANIFEST_FILE));
+    return new Set([MANIFEST_FILE, previous.datasetDir, STAGES_DIR]);
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * The refusal of a non-empty output folder without --overwrite, naming what in it is a previous prep output and
+ * what is not (--overwrite replaces only the former and leaves the user's files as they are).
+ */
+function notEmptyError(outDir: string, entries: readonly string[]): ToonloraError {
+  const ours = previousPrepEntries(outDir);
+  const prepOutput = entries.filter((name) => ours.has(name));
+  const others = entries.filter((name) => !ours.has(name));
+  const notPrep = `${entriesInWords(others.length)} that ${others.length === 1 ? 'is' : 'are'} not a prep output (${namesInBrief(others)})`;
+  const why =
+    others.length === 0
+      ? `holds a previous prep output (${namesInBrief(prepOutput)}). Pass --overwrite to replace it, or choose an empty or new -o folder`
+      : prepOutput.length === 0
+        ? `the output folder holds ${notPrep}. Choose an empty or new -o folder (with --overwrite, prep writes its output beside them and leaves them as they are)`
+        : `holds a previous prep output (${namesInBrief(prepOutput)}) and ${notPrep}. Pass --overwrite to replace the prep output (your files are left as they are), or choose an empty or new -o folder`;
+  return new ToonloraError('TL_ERR_OUTPUT_EXISTS', `${outDir}: ${why}.`, {
+    details: { file: outDir, entries: others },
+  });
 }
 
 /** Makes the output folder and the run's staging folder in it; returns the staging folder. An earlier run's kept
