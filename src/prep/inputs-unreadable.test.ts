@@ -63,7 +63,7 @@ describe('collectInputFiles: a folder it cannot read', () => {
     const error = thrownToonloraError(() =>
       collectInputFiles([join(root, 'locked-only')], join(root, 'out')),
     );
-    expect(error.code).toBe('TL_ERR_USAGE');
+    expect(error.code).toBe('TL_ERR_INPUT_NOT_FOUND');
     expect(error.message).toContain(
       `Left out ${join(root, 'locked-only')}: cannot read the folder: permission denied (EACCES).`,
     );

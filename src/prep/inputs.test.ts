@@ -231,7 +231,7 @@ describe('collectInputFiles', () => {
     const error = thrownToonloraError(() =>
       collectInputFiles([root], '/tmp/toonlora-unused-out', (line) => told.push(line)),
     );
-    expect(error.code).toBe('TL_ERR_USAGE');
+    expect(error.code).toBe('TL_ERR_INPUT_NOT_FOUND');
     expect(error.message).toContain(
       `(looked for .png .jpg .jpeg .jpe .jfif .webp .gif .tif .tiff .avif .heic .heif .bmp, in subfolders too). Left out ${root}: earlier toonlora prep output (it holds manifest.json), not screenshots. Point prep at your screenshots`,
     );
@@ -242,7 +242,7 @@ describe('collectInputFiles', () => {
     const root = folderWith(['readme.txt', 'scan.psd', 'sub/notes.md']);
     expect(() => collectInputFiles([root], join(root, 'out'))).toThrow(
       expect.objectContaining({
-        code: 'TL_ERR_USAGE',
+        code: 'TL_ERR_INPUT_NOT_FOUND',
         message: expect.stringMatching(
           new RegExp(
             `^${root}: no image files found \\(looked for \\.png \\.jpg .*\\.bmp, in subfolders too\\)\\. Point prep`,
@@ -276,6 +276,24 @@ describe('collectInputFiles', () => {
     expect(() => collectInputFiles([join(root, 'out/b.png')], join(root, 'out'))).toThrow(
       expect.objectContaining({
         message: expect.stringMatching(/b\.png: inside the output folder \(-o\).*Move it out/),
+      }),
+    );
+  });
+
+  it('says that folders given hold no files at all, as a missing input is said (the same code)', () => {
+    const root = folderWith([]);
+    for (const folder of ['empty', 'also-empty']) mkdirSync(join(root, folder));
+    expect(() => collectInputFiles([join(root, 'empty')], join(root, 'out'))).toThrow(
+      expect.objectContaining({
+        code: 'TL_ERR_INPUT_NOT_FOUND',
+        message: `${join(root, 'empty')}: no files in it. Point prep at the folder that holds your screenshots.`,
+      }),
+    );
+    expect(() =>
+      collectInputFiles([join(root, 'empty'), join(root, 'also-empty')], join(root, 'out')),
+    ).toThrow(
+      expect.objectContaining({
+        message: expect.stringMatching(/also-empty: no files in them\. Point prep/),
       }),
     );
   });

@@ -42,6 +42,8 @@ interface Walk {
   readonly hiddenFolders: Set<string>;
   /** Folders whose entries could not be listed (EACCES, EIO, ...), with why: named, and the walk goes on. */
   readonly unreadable: Array<{ readonly path: string; readonly error: unknown }>;
+  /** Entries listed in the folders walked, of any kind (0: the folders given hold nothing at all). */
+  listed: number;
 }
 
 function extensionOf(name: string): string {
@@ -113,6 +115,7 @@ function walkFolder(dir: string, walk: Walk): void {
     walk.unreadable.push({ path: dir, error }); // named once collected; the other inputs go on
     return;
   }
+  walk.listed += entries.length;
   entries.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   // its crops, stage masks and copies would come back as screenshots (and push out the real ones as
   // near-duplicates of them)
@@ -138,10 +141,10 @@ function walkFolder(dir: string, walk: Walk): void {
  * A walked folder that cannot be read (EACCES, EIO, ...) or holds an earlier prep output (its manifest.json), a
  * hidden image file and a hidden or `__MACOSX` folder are left out and named to `onLeftOut` once the files are
  * collected; the other inputs go on.
- * @throws ToonloraError TL_ERR_INPUT_NOT_FOUND naming the first input that does not exist;
- *   TL_ERR_USAGE when no input was given, an input folder is the output folder or inside it, a file
- *   named as an input lies inside the output folder (naming all such files), or the folders given hold
- *   no image file (naming the prep outputs and unreadable folders left out).
+ * @throws ToonloraError TL_ERR_INPUT_NOT_FOUND naming the first input that does not exist, or the folders given
+ *   when they hold no file at all or no image file (naming the prep outputs and unreadable folders left out);
+ *   TL_ERR_USAGE when no input was given, an input folder is the output folder or inside it, or a file
+ *   named as an input lies inside the output folder (naming all such files).
  */
 export function collectInputFiles(
   inputs: readonly string[],
@@ -159,6 +162,7 @@ export function collectInputFiles(
     hidden: [],
     hiddenFolders: new Set(),
     unreadable: [],
+    listed: 0,
   };
   const filesInOutDir: string[] = [];
   for (const input of inputs) {
@@ -173,7 +177,10 @@ export function collectInputFiles(
     }
   }
   if (filesInOutDir.length > 0) throw filesInOutDirError(filesInOutDir);
-  if (walk.files.length === 0) throw noImagesError(inputs, walk);
+  if (walk.files.length === 0)
+    throw walk.listed === 0 && walk.unreadable.length === 0
+      ? noFilesError(inputs)
+      : noImagesError(inputs, walk);
   for (const { path, error } of walk.unreadable) onLeftOut?.(unreadableLine(path, error), path);
   for (const folder of walk.skippedOutputs) onLeftOut?.(skippedOutputLine(folder), folder);
   for (const path of walk.hidden.slice(0, MAX_HIDDEN_LINES)) onLeftOut?.(hiddenLine(path, walk), path);
@@ -241,6 +248,15 @@ function filesInOutDirError(files: readonly string[]): ToonloraError {
   );
 }
 
+/** Folders given that hold nothing at all: said as such (no extensions to look for, nothing to convert). */
+function noFilesError(inputs: readonly string[]): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_INPUT_NOT_FOUND',
+    `${inputs.join(', ')}: no files in ${inputs.length === 1 ? 'it' : 'them'}. Point prep at the folder that holds your screenshots.`,
+    { details: { file: inputs[0] } },
+  );
+}
+
 function noImagesError(inputs: readonly string[], walk: Walk): ToonloraError {
   const { skippedOutputs, hidden, unreadable } = walk;
   const extensions = [...IMAGE_EXTENSIONS].join(' ');
@@ -256,7 +272,7 @@ function noImagesError(inputs: readonly string[], walk: Walk): ToonloraError {
     .map(({ path, error }) => ` Left out ${path}: ${fileErrorText(error, 'folder')}.`)
     .join('');
   return new ToonloraError(
-    'TL_ERR_USAGE',
+    'TL_ERR_INPUT_NOT_FOUND',
     `${inputs.join(', ')}: no image files found (looked for ${extensions}, in subfolders too).${unreadableNote}${skipped}${hiddenNote} Point prep at your screenshots, or convert them to PNG.`,
     { details: { file: inputs[0] } },
   );
