@@ -76,7 +76,9 @@ describe('toonlora prep on bad input', () => {
     expect(entry('not-an-image.png')).toMatchObject({
       status: 'error',
       reasonCode: 'not-an-image',
-      reason: expect.stringMatching(/not-an-image\.png: not an image/),
+      reason: expect.stringMatching(
+        /not-an-image\.png: its bytes are not an image \(it starts like text: "this is a text file/,
+      ),
     });
     expect(entry('bomb.png')).toMatchObject({
       status: 'error',

@@ -85,7 +85,7 @@ describe('toonlora prep flags', () => {
     writeFileSync(join(root, 'notes.png'), 'not a picture\n');
     const run = prep([join(root, 'notes.png'), panel, '-o', join(root, 'named-once')]);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^ {2}error +notes\.png: not an image toonlora can read /m);
+    expect(run.stdout).toMatch(/^ {2}error +notes\.png: its bytes are not an image \(it starts like text/m);
     expect(run.stdout).not.toMatch(/notes\.png: notes\.png/);
   }, 120_000);
 });
@@ -107,10 +107,24 @@ describe('toonlora prep bad usage: one error, exit 2, nothing written', () => {
     mkdirSync(empty);
     writeFileSync(join(empty, 'readme.txt'), 'hi\n');
     const run = prep([empty, '-o', join(root, 'never')]);
-    expect(run.status).toBe(2);
+    expect(run.status).toBe(1);
     expect(run.stderr).toMatch(
       /^toonlora prep: \/.*\/no-images: no image files found \(looked for \.png \.jpg .*\.avif .*\.bmp, in subfolders too\)/,
     );
+    expect(existsSync(join(root, 'never'))).toBe(false);
+  });
+
+  it('an empty input folder and a missing path: each said as such, with the same exit code (1)', () => {
+    const empty = join(root, 'nothing-here');
+    mkdirSync(empty);
+    const run = prep([empty, '-o', join(root, 'never')]);
+    expect([run.status, run.stderr]).toEqual([
+      1,
+      `toonlora prep: ${empty}: no files in it. Point prep at the folder that holds your screenshots. [TL_ERR_INPUT_NOT_FOUND]\n`,
+    ]);
+    const missing = prep([join(root, 'no-such'), '-o', join(root, 'never')]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/no-such: no such file or folder\./);
     expect(existsSync(join(root, 'never'))).toBe(false);
   });
 

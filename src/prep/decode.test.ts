@@ -73,7 +73,17 @@ describe('decodeImage: bad input gets a per-file reason', () => {
     await expectDecodeError(
       path,
       'not-an-image',
-      /notes\.png: not an image toonlora can read .*Use PNG, JPEG/,
+      /^notes\.png: its bytes are not an image \(it starts like text: "this is a text file, not a pictu…"\)\. Use PNG, JPEG/,
+    );
+  });
+
+  it('data that is no image and no text with a .png name: its first bytes named', async () => {
+    const path = join(dir, 'blob.png');
+    await writeFile(path, Buffer.from([0, 1, 2, 0xfe, 0xff, 9, 8, 7, 6, 5, ...new Array(200).fill(0)]));
+    await expectDecodeError(
+      path,
+      'not-an-image',
+      /^blob\.png: its bytes are not an image \(it starts with the bytes 00 01 02 fe ff 09 08 07, no image format's\)\. Use PNG/,
     );
   });
 

@@ -63,18 +63,41 @@ async function readHead(path: string): Promise<Buffer> {
   }
 }
 
-/** Reads the header; words sharp's "unsupported format" as not-an-image, and a format prep does not read by name. */
-async function readHeaderOrThrow(path: string): Promise<ImageHeader> {
+/** Bytes of text files: tab, line breaks, form feed and the printable ones (any byte of UTF-8 beyond ASCII too). */
+const isTextByte = (byte: number) => byte === 9 || byte === 10 || byte === 12 || byte === 13 || byte >= 32;
+/** Characters of a text file's first line quoted in its refusal. */
+const QUOTED_CHARS = 32;
+
+/**
+ * What the first bytes of a file no image format starts with are, for its refusal: `it starts like text: "…"` (its
+ * first line, cut short), or `it starts with the bytes 00 01 fe ff, no image format's`.
+ */
+export function headInWords(head: Uint8Array): string {
+  const start = head.subarray(0, 512);
+  if (start.length > 0 && start.every(isTextByte)) {
+    const line = Buffer.from(start).toString('utf8').trim().split(/\r?\n/)[0] ?? '';
+    const quoted = line.length > QUOTED_CHARS ? `${line.slice(0, QUOTED_CHARS)}…` : line;
+    return `it starts like text: "${quoted}"`;
+  }
+  return `it starts with the bytes ${Buffer.from(head.subarray(0, 8))
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ')}, no image format's`;
+}
+
+/**
+ * Reads the header; words sharp's "unsupported format" as not-an-image, saying what the bytes are instead (text,
+ * or bytes no image format starts with), and a format prep does not read by name.
+ */
+async function readHeaderOrThrow(path: string, head: Uint8Array): Promise<ImageHeader> {
   let header: ImageHeader;
   try {
     header = await readImageHeader(path);
   } catch (error) {
-    throw decodeError(
-      path,
-      'not-an-image',
-      `not an image toonlora can read (${firstLine((error as Error).message)}). Use ${PREP_READABLE_FORMATS}.`,
-      error,
-    );
+    const message = (error as Error).message;
+    const why = /unsupported image format/i.test(message)
+      ? `its bytes are not an image (${headInWords(head)})`
+      : `not an image toonlora can read (${firstLine(message)})`;
+    throw decodeError(path, 'not-an-image', `${why}. Use ${PREP_READABLE_FORMATS}.`, error);
   }
   const refused = refusedFormatName(header);
   if (refused !== undefined) throw unsupportedFormatError(path, refused);
@@ -204,7 +227,7 @@ export async function decodeImage(path: string, options: DecodeOptions): Promise
   if (sniffImageFormat(head) === 'bmp') return decodeBmpFile(path, options);
   // an SVG is refused before sharp opens it: sharp would draw it, and the local images it names
   if (unsupportedImageTypeName(head) === 'SVG') throw unsupportedFormatError(path, 'SVG');
-  const header = await readHeaderOrThrow(path);
+  const header = await readHeaderOrThrow(path, head);
   checkDeclaredSize(path, header.width, header.height, options);
 
   try {
