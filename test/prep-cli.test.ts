@@ -90,7 +90,7 @@ describe('toonlora prep flags', () => {
   }, 120_000);
 });
 
-describe('toonlora prep bad usage: one error, exit 2, nothing written', () => {
+describe('toonlora prep bad usage (exit 2) or nothing to prep (exit 1): one error, nothing written', () => {
   it('-o naming an existing file', () => {
     const file = join(root, 'taken.txt');
     writeFileSync(file, 'mine\n');
