@@ -10,6 +10,7 @@ import { checkContiguous, parseMetadata, parseTensorEntry, rejectForbidden } fro
 import {
   jsonFileError,
   looksLikeJson,
+  looksLikeText,
   MAX_HEADER_BYTES,
   type SafetensorsHeader,
   type SafetensorsRule,
@@ -47,17 +48,30 @@ export function isPytorchCheckpoint(prefix: Uint8Array): boolean {
 function pytorchCheckpointError(file: string): ToonloraError {
   return new ToonloraError(
     'TL_ERR_SAFETENSORS',
-    `${file}: is a PyTorch pickle/zip checkpoint (torch.save: .ckpt / .pt / .bin), not a safetensors file [rule pytorch-checkpoint]; toonlora reads .safetensors only (a pickle can run code when loaded). Download the .safetensors version of the LoRA, or, for a file you trust, re-save it: safetensors.torch.save_file(torch.load(path), "lora.safetensors").`,
+    `${file}: is a PyTorch pickle/zip checkpoint (torch.save: .ckpt / .pt / .bin), not a safetensors file; toonlora reads .safetensors only (a pickle can run code when loaded). Download the .safetensors version of the LoRA, or, for a file you trust, re-save it: safetensors.torch.save_file(torch.load(path), "lora.safetensors").`,
     { details: { file, rule: 'pytorch-checkpoint' satisfies SafetensorsRule } },
   );
 }
+
+/** What to give instead of an image or a text file, where a LoRA is read. */
+const GIVE_THE_LORA =
+  "Give the LoRA's .safetensors file: the one a training run wrote (its run folder, or the copy named after it), or the one you downloaded.";
 
 /** An image given where a .safetensors LoRA is read (`--lora some.png`): named as such, not as a damaged header. */
 function imageFileError(file: string, image: string): ToonloraError {
   return new ToonloraError(
     'TL_ERR_SAFETENSORS',
-    `${file}: this is ${anImage(image)}, not a LoRA (.safetensors file) [rule image-file]. Give the LoRA's .safetensors file: the one a training run wrote (its run folder, or the copy named after it), or the one you downloaded.`,
+    `${file}: this is ${anImage(image)}, not a LoRA (.safetensors file). ${GIVE_THE_LORA}`,
     { details: { file, rule: 'image-file' satisfies SafetensorsRule, image } },
+  );
+}
+
+/** A plain text file (notes, a caption) given where a .safetensors LoRA is read: named as such, not as a damaged header. */
+function plainTextError(file: string): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_SAFETENSORS',
+    `${file}: this is a text file, not a LoRA (.safetensors file, which is binary). ${GIVE_THE_LORA}`,
+    { details: { file, rule: 'text-file' satisfies SafetensorsRule, kind: 'plain-text' } },
   );
 }
 
@@ -65,7 +79,7 @@ function imageFileError(file: string, image: string): ToonloraError {
 function textFileError(file: string, kind: TextFileKind): ToonloraError {
   return new ToonloraError(
     'TL_ERR_SAFETENSORS',
-    `${file}: this is ${textFileText(kind)}; a .safetensors file is binary [rule text-file].`,
+    `${file}: this is ${textFileText(kind)}; a .safetensors file is binary.`,
     { details: { file, rule: 'text-file' satisfies SafetensorsRule, kind } },
   );
 }
@@ -73,7 +87,7 @@ function textFileError(file: string, kind: TextFileKind): ToonloraError {
 /**
  * Checks the 8-byte length prefix against the file size and the cap before anything is allocated; a length
  * that does not fit is named by what the first bytes are instead, when they are a PyTorch checkpoint's, an
- * image's, a Git LFS pointer's, an HTML page's or a JSON file's (`prefix`: the first TEXT_SNIFF_BYTES where the file has them;
+ * image's, a Git LFS pointer's, an HTML page's, a JSON file's or another text file's (`prefix`: the first TEXT_SNIFF_BYTES where the file has them;
  * WebP, AVIF and HEIC need 12, the LFS pointer 40).
  * @returns the header length in bytes (a safe integer).
  * @throws TL_ERR_SAFETENSORS (file-too-small, pytorch-checkpoint, image-file, text-file, json-file, header-length-cap,
@@ -96,6 +110,7 @@ export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: st
   const text = unreadable ? textFileKind(prefix) : undefined;
   if (text) throw textFileError(file, text);
   if (unreadable && looksLikeJson(prefix)) throw jsonFileError(file);
+  if (unreadable && looksLikeText(prefix)) throw plainTextError(file);
   if (length > BigInt(MAX_HEADER_BYTES)) {
     throw safetensorsError(
       file,

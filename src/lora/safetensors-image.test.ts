@@ -57,7 +57,7 @@ describe('an image read as a LoRA', () => {
     const error = (await openSafetensors(path).catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({ code: 'TL_ERR_SAFETENSORS', details: { rule: 'text-file' } });
     expect(error.message).toBe(
-      'lora.safetensors: this is a Git LFS pointer, not the file (run git lfs pull, or download the file); a .safetensors file is binary [rule text-file].',
+      'lora.safetensors: this is a Git LFS pointer, not the file (run git lfs pull, or download the file); a .safetensors file is binary.',
     );
     const page = Buffer.from('\n  <!DOCTYPE html>\n<html lang="en"><head><title>Hub</title></head></html>\n');
     expect(() => parseSafetensorsBuffer(page, 'dl.safetensors')).toThrow(
@@ -76,7 +76,9 @@ describe('an image read as a LoRA', () => {
     await writeFile(config, '{\n  "alpha_pattern": {},\n  "r": 4\n}\n');
     const error = (await openSafetensors(config).catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({ code: 'TL_ERR_SAFETENSORS', details: { rule: 'json-file' } });
-    expect(error.message).toContain("this is a JSON file (a PEFT adapter's config?), not a LoRA: give its folder");
+    expect(error.message).toContain(
+      "this is a JSON file (a PEFT adapter's config?), not a LoRA: give its folder",
+    );
     expect(error.message).not.toContain('header length');
     await expect(inspectLora(config)).rejects.toThrow("a PEFT adapter's config?");
     await expect(convertLora({ input: config, output: join(tempDir(), 'o.safetensors') })).rejects.toThrow(
@@ -84,8 +86,52 @@ describe('an image read as a LoRA', () => {
     );
     const other = Buffer.from('\ufeff [{"file": "a.png"}]');
     expect(() => parseSafetensorsBuffer(other, 'manifest.json')).toThrow(
-      'manifest.json: this is a JSON file, not a LoRA (.safetensors file) [rule json-file].',
+      'manifest.json: this is a JSON file, not a LoRA (.safetensors file).',
     );
+  });
+
+  it('a plain text file is named as one, not as a header length past the cap (inspect notes.txt)', async () => {
+    // before: "not a safetensors file, or a damaged one ... (found: header length 8315180308947302765 exceeds ...)"
+    const path = join(tempDir(), 'notes.txt');
+    await writeFile(path, 'hello world notes\nsecond line, ümlaut\n');
+    const error = (await inspectLora(path).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({
+      code: 'TL_ERR_SAFETENSORS',
+      details: { rule: 'text-file', kind: 'plain-text' },
+    });
+    expect(error.message).toMatch(
+      /^notes\.txt: this is a text file, not a LoRA \(\.safetensors file, which is binary\)\. Give /,
+    );
+    expect(error.message).not.toContain('header length');
+  });
+
+  it("messages carry no internal [rule ...] tag; the rule stays in the error's details (--json)", async () => {
+    // before: "panel.png: this is a PNG image, not a LoRA (.safetensors file) [rule image-file]. Give ..."
+    const refused = (bytes: Uint8Array, name: string) => {
+      try {
+        parseSafetensorsBuffer(bytes, name);
+      } catch (error) {
+        return error as Error & { details: { rule: string } };
+      }
+      throw new Error(`${name} was read`);
+    };
+    const damaged = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]), Buffer.alloc(16)]);
+    const cases: [Uint8Array, string, string][] = [
+      [PNG, 'panel.png', 'image-file'],
+      [
+        Buffer.from('version https://git-lfs.github.com/spec/v1\noid sha256:aa\n'),
+        'a.safetensors',
+        'text-file',
+      ],
+      [Buffer.from('[{"file": "a.png"}]'), 'm.json', 'json-file'],
+      [Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3, 4, 5, 6]), 'lora.ckpt', 'pytorch-checkpoint'],
+      [damaged, 'x.safetensors', 'header-length-cap'],
+    ];
+    for (const [bytes, name, rule] of cases) {
+      const error = refused(bytes, name);
+      expect(error.details.rule).toBe(rule);
+      expect(error.message).not.toContain('[rule');
+    }
   });
 
   it('a damaged file that is no image keeps the header-length message', () => {

@@ -77,8 +77,8 @@ export type SafetensorsRule =
   | 'data-trailing-bytes';
 
 /**
- * Builds the coded error: `<file>: not a safetensors file, or a damaged one; <fix> (<what was found> [rule])` with
- * the rule in details. It leads with what the user can act on: the finding (a 19-digit header length) comes after.
+ * Builds the coded error: `<file>: not a safetensors file, or a damaged one; <fix> (<what was found>)` with
+ * the rule in details (--json shows it; the message does not, it is no word for the user). It leads with what the user can act on: the finding (a 19-digit header length) comes after.
  */
 export function safetensorsError(
   file: string,
@@ -89,7 +89,7 @@ export function safetensorsError(
   const where = tensor === undefined ? '' : `tensor "${tensor}": `;
   return new ToonloraError(
     'TL_ERR_SAFETENSORS',
-    `${file}: not a safetensors file, or a damaged one; re-export or re-download it (found: ${where}${what} [rule ${rule}]).`,
+    `${file}: not a safetensors file, or a damaged one; re-export or re-download it (found: ${where}${what}).`,
     { details: { file, rule, ...(tensor === undefined ? {} : { tensor }) } },
   );
 }
@@ -107,6 +107,16 @@ export function looksLikeJson(prefix: Uint8Array): boolean {
 }
 
 /**
+ * Whether the first bytes are text (printable ASCII, tabs, line ends, UTF-8's high bytes), as a notes or caption file's
+ * are; a safetensors file's 8-byte header length has zero bytes. Only asked of a file whose length does not fit.
+ */
+export function looksLikeText(prefix: Uint8Array): boolean {
+  return prefix.every(
+    (byte) => byte === 0x09 || byte === 0x0a || byte === 0x0d || (byte >= 0x20 && byte !== 0x7f),
+  );
+}
+
+/**
  * A JSON file given where a .safetensors LoRA is read: a PEFT adapter's `adapter_config.json` (its folder is what
  * to give), or another JSON file; named as such, not as a damaged header.
  */
@@ -115,7 +125,7 @@ export function jsonFileError(file: string): ToonloraError {
     basename(file) === 'adapter_config.json'
       ? "a JSON file (a PEFT adapter's config?), not a LoRA: give its folder, which holds the adapter's weights too"
       : 'a JSON file, not a LoRA (.safetensors file)';
-  return new ToonloraError('TL_ERR_SAFETENSORS', `${file}: this is ${what} [rule json-file].`, {
+  return new ToonloraError('TL_ERR_SAFETENSORS', `${file}: this is ${what}.`, {
     details: { file, rule: 'json-file' satisfies SafetensorsRule },
   });
 }
