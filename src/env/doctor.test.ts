@@ -121,6 +121,23 @@ describe('assessProblems', () => {
     expect(isHealthy(problems)).toBe(true);
   });
 
+  it('words the CPU-only line as one sentence, with what --base tiny is for', () => {
+    // before: "torch sees no CUDA or MPS device: training and generation run on the CPU: practical training on a real SD1.5 base"
+    const torch = {
+      status: 'ok' as const,
+      version: '2.13.0+cpu',
+      device: 'cpu' as const,
+      cudaVersion: null,
+      gpus: [],
+    };
+    const gpu = assessProblems(facts({ torch })).find((p) => p.piece === 'gpu');
+    expect(`${gpu?.detail}: ${gpu?.blocks}`).toBe(
+      'torch sees no CUDA or MPS device: training and generation run on the CPU, too slow for a real SD1.5 base ' +
+        '(hours per run); --base tiny (random weights) is for a quick check that training runs: the demo trains it ' +
+        "at 64 px (toonlora demo), train --base tiny keeps the config's 512 px",
+    );
+  });
+
   it('warns about low space where the Hugging Face cache is, when that is another disk', () => {
     const problems = assessProblems(facts({ hfDisk: { path: '/data/hf', freeBytes: 3e6 } }));
     expect(problems).toEqual([

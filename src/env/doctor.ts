@@ -146,8 +146,10 @@ function pythonProblems(facts: DoctorFacts, options: AssessOptions): Problem[] {
     problems.push({
       piece: 'gpu',
       severity: 'warn',
-      detail: 'torch sees no CUDA or MPS device: training and generation run on the CPU',
-      blocks: 'practical training on a real SD1.5 base (use --base tiny for tests and the demo)',
+      detail: 'torch sees no CUDA or MPS device',
+      blocks:
+        'training and generation run on the CPU, too slow for a real SD1.5 base (hours per run); --base tiny (random ' +
+        "weights) is for a quick check that training runs: the demo trains it at 64 px (toonlora demo), train --base tiny keeps the config's 512 px",
       fix: 'run on a machine with an NVIDIA GPU, where toonlora setup installs the CUDA build',
     });
   }

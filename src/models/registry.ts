@@ -283,7 +283,8 @@ const RAW_REGISTRY = [
     license: 'CreativeML OpenRAIL-M',
     // fp32 UNet 3.4 GB + text encoder 0.5 GB + VAE 0.3 GB
     approxTotalBytes: 4_300_000_000,
-    whenMissing: 'train / generate with the default base need it; --base tiny (tests, demo) works without',
+    whenMissing:
+      'train / generate with the default base need it; --base tiny works without, for a quick check (the demo trains it at 64 px)',
     webWhenMissing:
       'training and generating with the default Base model need it; the Base model tiny (tests, demo) works without',
   },

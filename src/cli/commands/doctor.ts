@@ -104,9 +104,10 @@ export function doctorVerdict(report: Pick<DoctorReport, 'problems'>): string {
   if (missing.length > 0) {
     return `doctor: essentials missing or broken: ${missing.join(', ')} (see above); exit 1`;
   }
-  const optional = report.problems.filter((p) => p.severity === 'missing').length;
+  // every problem listed under "missing or weak" is counted: a missing model and a weak GPU alike
+  const optional = report.problems.length;
   return optional > 0
-    ? `doctor: essentials ok; ${optional} optional piece${optional === 1 ? '' : 's'} missing (see above)`
+    ? `doctor: essentials ok; ${optional} optional piece${optional === 1 ? '' : 's'} missing or weak (see above)`
     : 'doctor: essentials ok';
 }
 
