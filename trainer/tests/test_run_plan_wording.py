@@ -21,4 +21,12 @@ def test_a_run_too_short_for_a_sample_says_it_renders_none(tmp_path):
     assert "no sample images: the 4 steps end before the first sample, at step 250 (sampleEverySteps)" in short
     assert not any(line.startswith("samples every") for line in short)
     long = plan_lines(parse_training_config(training_config(steps=250, sampleEverySteps=250)), dataset)
-    assert any(line.startswith("samples every 250 steps: prompts") for line in long)
+    assert any(line.startswith("samples every 250 steps: prompt") for line in long)
+
+
+def test_the_plan_words_a_short_run_and_its_samples_plainly(tmp_path):
+    # before: "4 steps = 1 epoch (the last one partly: 0.0667 epochs of images)" and "prompts ['sks pattern'], seeds [1, 2]"
+    dataset = scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "ds", images=3, repeats=20)))  # 60 images per epoch
+    lines = plan_lines(parse_training_config(training_config(steps=4, sampleEverySteps=2, sampleSeeds=[1, 2])), dataset)
+    assert "; 4 steps = 1 epoch (only partly: 4 of its 60 batches) at batch 1" in lines[0]
+    assert 'samples every 2 steps: prompt "sks pattern", seeds 1, 2' in lines

@@ -334,4 +334,4 @@ def test_a_run_warns_about_long_captions_and_samples_every_concept_folder(tmp_pa
     (sample,) = [e for e in events if e.type == "sample"]
     assert [os.path.basename(p) for p in sample.paths] == ["step-000001-0-seed42.png", "step-000001-1-seed42.png"]
     plan = [e.message for e in events if e.type == "log" and e.message.startswith("samples every")]
-    assert plan == ["samples every 1 steps: prompts ['zzk boy', 'sks pattern'], seeds [42]"]
+    assert plan == ['samples every 1 steps: prompts "zzk boy", "sks pattern", seed 42']

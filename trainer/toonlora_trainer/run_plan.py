@@ -4,6 +4,7 @@ and last a plain line on what comes next: the web app's status line shows the ne
 
 from __future__ import annotations
 
+from .batch_order import micro_batches_per_epoch, repeated_indices
 from .buckets import bucket_counts
 from .config import TrainingConfig
 from .dataset_items import Dataset
@@ -20,14 +21,29 @@ def _count(n: float, noun: str) -> str:
     return f"{n:g} {noun}" if n == 1 else f"{n:g} {noun}s"
 
 
+def _partial_epoch(config: TrainingConfig, dataset: Dataset, epochs: int) -> str:
+    """` (the last one partly: 10 of its 15 batches)` when the steps end inside an epoch, else ``: the batches counted,
+    not a fraction of an epoch (`0.0667 epochs of images` read as a figure to work out)."""
+    if epochs_of_images(config, dataset, config.steps) >= epochs:
+        return ""
+    batches = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
+    done = config.steps * config.gradient_accumulation - (epochs - 1) * batches
+    which = "only partly" if epochs == 1 else "the last one partly"
+    return f" ({which}: {done} of its {batches} batches)"
+
+
+def _quoted(items: list[str]) -> str:
+    """`"sks girl", "zzk boy"`: prompts as the user typed them, not a Python list."""
+    return ", ".join(f'"{item}"' for item in items)
+
+
 def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
     """What the run will do, logged once at the start: data, length, samples, the text-embedding cache."""
     repeats = sorted({item.repeats for item in dataset.items})
     per_epoch = dataset.repeated_length
     # the epochs the kohya file records (ss_epoch, a started one counting), from the one function that counts them
     epochs = epochs_trained(config, dataset, config.steps)
-    worth = epochs_of_images(config, dataset, config.steps)
-    partial = f" (the last one partly: {float(worth):.3g} epochs of images)" if worth < epochs else ""
+    partial = _partial_epoch(config, dataset, epochs)
     lines = [
         f"dataset: {_count(len(dataset.items), 'image')}, repeats {'/'.join(map(str, repeats))}, {per_epoch} images per epoch; "
         f"{_count(config.steps, 'step')} = {_count(epochs, 'epoch')}{partial} at batch {config.batch_size} x accumulation "
@@ -47,7 +63,9 @@ def plan_lines(config: TrainingConfig, dataset: Dataset) -> list[str]:
         folders = len({item.folder_tokens or item.trigger for item in dataset.items})
         skipped = (f" (the first {len(prompts)} of {folders} concept folders; samplePrompts sets others)"
                    if not config.sample_prompts and folders > len(prompts) else "")
-        lines.append(f"samples every {config.sample_every_steps} steps: prompts {prompts}{skipped}, seeds {list(config.sample_seeds)}")
+        seeds = ", ".join(map(str, config.sample_seeds))
+        lines.append(f"samples every {config.sample_every_steps} steps: {'prompt' if len(prompts) == 1 else 'prompts'} "
+                     f"{_quoted(prompts)}{skipped}, {'seed' if len(config.sample_seeds) == 1 else 'seeds'} {seeds}")
     if not config.train_text_encoder:
         shuffled = "shuffled captions" if config.shuffle_captions else "captions"
         lines.append(f"text embeddings: the coming steps' {shuffled} are encoded {PREFETCH_CAPTIONS} at a time, and on a GPU "
