@@ -72,11 +72,27 @@ describe('every command answers --help', () => {
       for (const option of command.options) {
         expect(entries.has(option.flags), `${option.flags} in ${path.join(' ')} --help`).toBe(true);
         if (option.defaultValue !== undefined) {
-          expect(entries.get(option.flags)).toContain(`(default: ${JSON.stringify(option.defaultValue)})`);
+          const shown = option.defaultValueDescription ?? JSON.stringify(option.defaultValue);
+          expect(entries.get(option.flags)).toContain(`(default: ${shown})`);
         }
       }
     },
   );
+});
+
+describe('numeric defaults show as numbers', () => {
+  // before: serve --port said (default: "7860"), generate --worker-timeout (default: "300")
+  it.each(tree)('%s --help quotes no number', async (_, path) => {
+    expect(await runCli([...path, '--help'])).toBe(0);
+    expect(io.stdout).not.toMatch(/\(default: "-?\d+(\.\d+)?"\)/);
+  });
+
+  it('serve --port and generate --worker-timeout say theirs unquoted', async () => {
+    expect(await runCli(['serve', '--help'])).toBe(0);
+    expect(optionEntries(io.stdout).get('--port <port>')).toContain('(default: 7860)');
+    expect(await runCli(['generate', '--help'])).toBe(0);
+    expect(optionEntries(io.stdout).get('--worker-timeout <s>')).toContain('(default: 300)');
+  });
 });
 
 describe('every option says its default (README: "each option and its default")', () => {

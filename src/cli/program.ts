@@ -44,7 +44,27 @@ export function buildProgram(): Command {
   registerSetup(program);
 
   for (const command of program.commands) command.exitOverride();
+  showNumericDefaultsAsNumbers(program);
   return program;
+}
+
+/**
+ * A default given as a string of digits (commander keeps option values as strings: `--port` `'7860'`) shows in
+ * --help as the number it is, `(default: 7860)`, not commander's JSON `(default: "7860")`; every command and
+ * subcommand, whoever declared the option.
+ */
+export function showNumericDefaultsAsNumbers(command: Command): void {
+  for (const option of command.options) {
+    const value = option.defaultValue;
+    if (
+      option.defaultValueDescription === undefined &&
+      typeof value === 'string' &&
+      /^-?\d+(\.\d+)?$/.test(value)
+    ) {
+      option.defaultValueDescription = value;
+    }
+  }
+  for (const sub of command.commands) showNumericDefaultsAsNumbers(sub);
 }
 
 /**
