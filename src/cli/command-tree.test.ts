@@ -80,6 +80,20 @@ describe('every command answers --help', () => {
   );
 });
 
+describe('top-level --help points to the demo and the docs', () => {
+  // before: it ended with the command list, no word on where to start
+  it('ends with where to start and where the docs are', async () => {
+    expect(await runCli(['--help'])).toBe(0);
+    expect(io.stdout).toContain('New here? Run ./toonlora demo first');
+    expect(io.stdout).toMatch(/Docs: README\.md and docs\/commands\.md in the toonlora folder\.\n$/);
+  });
+
+  it('a command help does not repeat it', async () => {
+    expect(await runCli(['train', '--help'])).toBe(0);
+    expect(io.stdout).not.toContain('New here?');
+  });
+});
+
 describe('numeric defaults show as numbers', () => {
   // before: serve --port said (default: "7860"), generate --worker-timeout (default: "300")
   it.each(tree)('%s --help quotes no number', async (_, path) => {

@@ -15,6 +15,14 @@ import { registerWorker } from './commands/worker.js';
 import { unknownOptionHint } from './unknown-option-hint.js';
 import { VERSION_FACTS, versionLine, wantsJsonVersion } from './version-line.js';
 
+/** What `toonlora --help` ends with: where to start and where the docs are (the subcommands' help does not repeat it). */
+export const TOP_LEVEL_EPILOGUE = [
+  '',
+  'New here? Run ./toonlora demo first: the whole chain (prep, train, convert, inspect, generate) on the bundled',
+  'example screenshots, offline, on a CPU. Then toonlora doctor says what is missing for your own runs.',
+  'Each command: toonlora <command> --help. Docs: README.md and docs/commands.md in the toonlora folder.',
+].join('\n');
+
 /** The whole CLI; `exitOverride` maps commander's usage errors to exit code 2. */
 export function buildProgram(): Command {
   const program = new Command('toonlora')
@@ -28,6 +36,7 @@ export function buildProgram(): Command {
       'print the version, the worker protocol and the data schema (with --json: as JSON)',
     )
     .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', TOP_LEVEL_EPILOGUE)
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .exitOverride();
 
