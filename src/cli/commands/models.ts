@@ -68,12 +68,30 @@ function presentPathText(m: ModelStatus): string {
   return `${m.path ?? ''}${revisionsText(m, main)}`;
 }
 
+/** The widest license cell `models list` shows whole; a longer license is cut (licenseCell). */
+const LICENSE_CELL_CHARS = 24;
+
+/**
+ * The license cell: a long license shows its first part, cut before a `; ` qualification (anime-person-detector's
+ * AGPL-3.0 claim) or else before its first ` (`, and a `*`; the whole text goes in a note under the table, so one long
+ * license does not widen every line.
+ */
+export function licenseCell(license: string): { cell: string; note?: string } {
+  const head = license.split('; ')[0] ?? license;
+  const short = head.length <= LICENSE_CELL_CHARS ? head : (head.split(' (')[0] ?? head);
+  return short === license ? { cell: license } : { cell: `${short} *`, note: license };
+}
+
 function formatList(models: ModelStatus[]): string {
+  const notes = models.flatMap((m) => {
+    const { note } = licenseCell(m.license);
+    return note ? [`* ${m.id} license: ${note}`] : [];
+  });
   const rows = models.map((m) => [
     presentText(m),
     m.id,
     formatBytes(m.sizeBytes),
-    m.license,
+    licenseCell(m.license).cell,
     m.stages.join(','),
     m.present ? presentPathText(m) : m.broken ? brokenText(m) : missingText(m),
   ]);
@@ -84,7 +102,7 @@ function formatList(models: ModelStatus[]): string {
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number)))
       .join('  ')
       .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return [line(header), ...rows.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
 }
 
 /** The line a stopped pull ends with: the `.part` file kept (and resumed by the next pull), if any. */
