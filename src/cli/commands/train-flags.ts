@@ -78,9 +78,32 @@ export function checkOutputFlags(flags: Pick<TrainFlags, 'events' | 'json' | 'dr
     );
 }
 
-/** Flags given that the resolved config makes inert (`--te-lr` without text-encoder training, ...). */
+/** The resolution the demo trains the tiny base at (src/demo/run-demo.ts's tiny plan): seconds a step on a CPU. */
+const TINY_QUICK_RESOLUTION = 64;
+
+/**
+ * `--base tiny` (random weights, for checking that training runs) at a real run's size: it takes a real run's time
+ * (hours on a CPU) and its LoRA is of no use, while the demo trains tiny at 64 px. Undefined at 64 px.
+ */
+export function tinyBaseWarning(config: TrainingConfig): string | undefined {
+  if (config.baseModel !== 'tiny' || config.resolution <= TINY_QUICK_RESOLUTION) return undefined;
+  const length = config.epochs === undefined ? `${config.steps} steps` : `${config.epochs} epochs`;
+  return (
+    `--base tiny (random weights) only checks that training runs: its LoRA is of no use for images. This run trains it ` +
+    `at ${config.resolution} px for ${length}, as long as a real run (hours on a CPU); toonlora demo trains it at ` +
+    `${TINY_QUICK_RESOLUTION} px. For a quick check set resolution = ${TINY_QUICK_RESOLUTION} under [training] in a ` +
+    `--config file and give --steps 60.`
+  );
+}
+
+/**
+ * Warnings on the flags given: those the resolved config makes inert (`--te-lr` without text-encoder training, ...),
+ * and `--base tiny` at a real run's size (tinyBaseWarning).
+ */
 export function inertFlagWarnings(flags: TrainFlags, config: TrainingConfig): string[] {
   const warnings: string[] = [];
+  const tiny = tinyBaseWarning(config);
+  if (tiny) warnings.push(tiny);
   if (flags.teLr !== undefined && !config.trainTextEncoder) {
     warnings.push('--te-lr has no effect: the text encoder is not trained. Add --train-text-encoder.');
   }
