@@ -28,6 +28,8 @@ def _partial_epoch(config: TrainingConfig, dataset: Dataset, epochs: int) -> str
         return ""
     batches = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
     done = config.steps * config.gradient_accumulation - (epochs - 1) * batches
+    if not 0 < done < batches:  # --epochs E with a batch bigger than the dataset: several E train the same steps
+        return ""
     which = "only partly" if epochs == 1 else "the last one partly"
     return f" ({which}: {done} of its {batches} batches)"
 
