@@ -2,11 +2,10 @@
 // in it made immutable, or its folder read-only): the rows are gone, so the reply is the 204 of a done delete, and the
 // server log names the folder that stays, why, and what to do.
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/server/app.js';
 import { preppedVersion } from './helpers/dataset-version.js';
+import { appWithLog } from './helpers/logged-app.js';
 import { canRefuseRemoval, refuseFileRemoval, type UndoRefusal } from './helpers/refuse-removal.js';
 import { tempDataDir, tempModelCache } from './helpers/server-fixtures.js';
 import { createCharacter } from './helpers/test-apps.js';
@@ -18,28 +17,9 @@ afterEach(async () => {
   for (const app of open.splice(0)) await app.close();
 });
 
-/** An app whose log lines (warn and up) are kept as parsed JSON. */
-async function appWithLog() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const dataDir = tempDataDir('dataset-delete-leftovers');
-  const app = await buildApp(
-    { dataDir, modelCache: tempModelCache(dataDir), runners: {}, webDir: '/nonexistent' },
-    { logger: { level: 'warn', stream } },
-  );
-  open.push(app);
-  await app.ready();
-  return { app, lines };
-}
-
 describe.skipIf(!canRefuseRemoval())('DELETE /api/datasets/:id with a folder that cannot be removed', () => {
   it('answers 204, the version is gone, and the log names the folder that stays', async () => {
-    const { app, lines } = await appWithLog();
+    const { app, lines } = await appWithLog('dataset-delete-leftovers', open);
     const characterId = await createCharacter(app);
     const { dataset, folder } = await preppedVersion(app, characterId);
     const undo = refuseFileRemoval(join(folder, 'a.png'));

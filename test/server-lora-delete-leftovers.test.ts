@@ -6,10 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/server/app.js';
+import { appWithLog } from './helpers/logged-app.js';
 import { tempDataDir, tempModelCache } from './helpers/server-fixtures.js';
 import { RUN_WEIGHT_FILES, trainedLora } from './helpers/trained-lora.js';
 
@@ -36,29 +35,11 @@ afterEach(async () => {
   for (const app of open.splice(0)) await app.close();
 });
 
-async function appWithLog() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const dataDir = tempDataDir('lora-delete-leftovers');
-  const app = await buildApp(
-    { dataDir, modelCache: tempModelCache(dataDir), runners: {}, webDir: '/nonexistent' },
-    { logger: { level: 'warn', stream } },
-  );
-  open.push(app);
-  await app.ready();
-  return { app, lines };
-}
-
 describe.skipIf(!chattrWorks())(
   'DELETE /api/loras/:id with a file that cannot be removed (chattr +i)',
   () => {
     it('answers 204, removes the rest and logs the file that stays by path', async () => {
-      const { app, lines } = await appWithLog();
+      const { app, lines } = await appWithLog('lora-delete-leftovers', open);
       const { characterId, lora, file, runDir } = await trainedLora(app, 'Mina', { runFiles: true });
       execFileSync('chattr', ['+i', file]);
       immutable.push(file);
@@ -80,7 +61,7 @@ describe.skipIf(!chattrWorks())(
     });
 
     it('answers 204 when a checkpoint file cannot be removed, and logs its folder', async () => {
-      const { app, lines } = await appWithLog();
+      const { app, lines } = await appWithLog('lora-delete-leftovers', open);
       const { lora, file, runDir } = await trainedLora(app, 'Mina', { runFiles: true });
       const stuck = join(runDir, 'checkpoints', 'step-000010', 'adapter_model.safetensors');
       execFileSync('chattr', ['+i', stuck]);

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { kohyaZipStream } from '../src/jobs/kohya-export.js';
 import { buildApp } from '../src/server/app.js';
+import { appWithLog } from './helpers/logged-app.js';
 import {
   readZipEntries,
   seedDataset,
@@ -24,24 +25,6 @@ afterEach(async () => {
   vi.restoreAllMocks();
   for (const app of open.splice(0)) await app.close();
 });
-
-/** An app whose fastify log (level warn and up) is collected as parsed JSON lines. */
-async function appWithLog(): Promise<{ app: FastifyInstance; lines: Array<Record<string, unknown>> }> {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const app = await buildApp(
-    { dataDir: tempDataDir('stored-file'), runners: {}, webDir: '/nonexistent' },
-    { logger: { level: 'warn', stream } },
-  );
-  open.push(app);
-  await app.ready();
-  return { app, lines };
-}
 
 /** The 404 every route answers for a stored file that is gone: the project's error shape, no stack. */
 function expectMissing(
@@ -72,7 +55,7 @@ function artifactsOfMina(
 
 describe('a stored file deleted from the data folder', () => {
   it('GET /api/images/:id/file answers 404 naming the screenshot', async () => {
-    const { app, lines } = await appWithLog();
+    const { app, lines } = await appWithLog('stored-file', open, { modelCache: false });
     const { characterId, storedPaths } = await seedUploads(app, ['page-1']);
     const [image] = app.catalog.listImages(characterId);
     const url = `/api/images/${image?.id}/file`;
@@ -88,7 +71,7 @@ describe('a stored file deleted from the data folder', () => {
   });
 
   it('GET /api/datasets/:id/items/:key/:stage answers 404 naming the stage and the item', async () => {
-    const { app, lines } = await appWithLog();
+    const { app, lines } = await appWithLog('stored-file', open, { modelCache: false });
     const { datasetId } = await seedDataset(app);
     const url = `/api/datasets/${datasetId}/items/a/original`;
     expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
@@ -104,7 +87,7 @@ describe('a stored file deleted from the data folder', () => {
   });
 
   it('GET /api/artifacts/:id/file answers 404 naming the LoRA, without its download headers', async () => {
-    const { app, lines } = await appWithLog();
+    const { app, lines } = await appWithLog('stored-file', open, { modelCache: false });
     mkdirSync(join(app.dataDir, 'jobs/x'), { recursive: true });
     writeFileSync(join(app.dataDir, 'jobs/x/mina.safetensors'), Buffer.alloc(16));
     writeFileSync(join(app.dataDir, 'jobs/x/seed-1.png'), await solidPng(8, 8));
@@ -132,7 +115,7 @@ describe('a stored file deleted from the data folder', () => {
   });
 
   it('GET /api/loras/:id/download answers 404 naming the LoRA, in every format', async () => {
-    const { app, lines } = await appWithLog();
+    const { app, lines } = await appWithLog('stored-file', open, { modelCache: false });
     const lora = artifactsOfMina(app)('lora', 'mina', 'jobs/y/mina.safetensors');
     for (const format of ['kohya', 'kohya-fp16', 'diffusers', 'peft']) {
       lines.length = 0;
@@ -149,7 +132,7 @@ describe('a stored file deleted from the data folder', () => {
 
 describe('a dataset zip with an item image deleted from the data folder', () => {
   it('GET /api/datasets/:id/zip answers 404 naming the missing items before any byte of the zip', async () => {
-    const { app, lines } = await appWithLog();
+    const { app, lines } = await appWithLog('stored-file', open, { modelCache: false });
     const { datasetId } = await seedDataset(app);
     const url = `/api/datasets/${datasetId}/zip`;
     expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
@@ -173,7 +156,7 @@ describe('a dataset zip with an item image deleted from the data folder', () => 
   });
 
   it('an excluded item is not in the zip, so its missing image does not refuse it', async () => {
-    const { app } = await appWithLog();
+    const { app } = await appWithLog('stored-file', open, { modelCache: false });
     const { datasetId } = await seedDataset(app);
     rmSync(join(app.dataDir, app.catalog.getDatasetItem(datasetId, 'b').imagePath));
     const patch = await app.inject({
