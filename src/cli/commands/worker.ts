@@ -11,8 +11,11 @@
 // name that does not resolve, a certificate not trusted here) ends it after WRONG_SERVER_TRIES claims in a row with
 // what came and what to check (wrongAddress, wrongServerError); an auth proxy's 401 / 403 ends it at once. A host
 // name that does not resolve is waited for when the worker started before the network was up, or for
-// --wait-for-server seconds (worker-waits.ts); once serve answered, another page in its place (a login page's 200, a
-// proxy's 400) is said at each claim, and the claims go on. Ctrl-C
+// --wait-for-server seconds (worker-waits.ts), and so is a connection refused (nothing listens at the port yet: serve
+// not started) before serve answered (worker-refused.ts; a port fetch never connects to ends it at once); once serve
+// answered, another page in its place (a login page's 200, a proxy's 400) is said at each claim, and the claims go
+// on. While a job trains, its progress shows as `toonlora train` shows it (worker-progress.ts: a bar on a terminal,
+// else a line now and then). Ctrl-C
 // stops the running job with a checkpoint (reported stopped: the job is interrupted, resumable) and exits; a second
 // Ctrl-C exits at once.
 import { hostname } from 'node:os';
@@ -31,7 +34,10 @@ import {
 } from '../../jobs/remote/reply-check.js';
 import { ProtocolMismatchError, WorkerClient } from '../../jobs/remote/worker-client.js';
 import { toonloraHome } from '../../models/cache.js';
+import { runTraining } from '../../worker/train.js';
 import { commandAction } from '../output.js';
+import { jobProgress, type WorkerProgressMode, workerProgressMode } from '../worker-progress.js';
+import { BAD_PORT, badPortError, REFUSED, refusedLine, refusedWaitLine } from '../worker-refused.js';
 import { hasNetworkAddress, hostWaitLine, hostWaitMs, inPlaceLine } from './worker-waits.js';
 
 export interface WorkerFlags {
@@ -57,6 +63,12 @@ export interface WorkerMachine {
   say: (line: string) => void;
   /** Tests: stops the worker as Ctrl-C does. */
   stop?: AbortSignal;
+  /** Where a job's progress goes (stderr), and how (default: a bar when stdout and stderr are terminals and no
+   * --json, else lines: worker-progress.ts). */
+  progressStream: NodeJS.WritableStream;
+  progressMode?: WorkerProgressMode;
+  /** Tests: a stand-in for the trainer (default runTraining). */
+  train?: typeof runTraining;
 }
 
 /** How long one claim may wait on the server for a job (its long poll), in seconds. */
@@ -93,6 +105,7 @@ export function parseServerUrl(value: string): string {
  */
 export function permanentClaimError(error: unknown, server: string): ToonloraError | undefined {
   if (!(error instanceof ToonloraError)) return undefined;
+  if (error.details.reach === BAD_PORT) return badPortError(server);
   if (error instanceof NotToonloraReplyError) {
     // an auth proxy's or login's 401 / 403 in front of serve stays (its message says what to change); another
     // proxy's page is not the server's word: the server may answer the next claim
@@ -133,7 +146,13 @@ const toonloraReplied = (error: unknown): boolean =>
  */
 export function wrongAddress(error: unknown, reached: boolean): boolean {
   if (error instanceof NotToonloraReplyError) return meansWrongServer(error.reply, reached);
-  return !reached && error instanceof ToonloraError && reachDeadEnd(error.details.reach) !== undefined;
+  return !reached && error instanceof ToonloraError && unanswered(error.details.reach) !== undefined;
+}
+
+/** A request that reached no toonlora server at --server in a way trying again may not mend: a reachDeadEnd, or a
+ * connection refused (nothing listens at the port; worker-refused.ts). */
+function unanswered(reach: unknown): ReturnType<typeof reachDeadEnd> | 'refused' {
+  return reach === REFUSED ? 'refused' : reachDeadEnd(reach);
 }
 
 const CHECK_SERVER =
@@ -164,8 +183,9 @@ export function wrongServerError(
   );
 }
 
-/** Why claims at `server` that failed with `reach` (a reachDeadEnd) reach no server, and what to change. */
+/** Why claims at `server` that failed with `reach` (a reachDeadEnd, or refused) reach no server, and what to change. */
 function reachDeadEndLine(server: string, reach: string, claims: string): string {
+  if (reach === REFUSED) return refusedLine(server, claims);
   const { hostname: host } = new URL(server);
   const kind = reachDeadEnd(reach);
   if (kind === 'no-such-host') {
@@ -207,10 +227,12 @@ const MACHINE: WorkerMachine = {
   now: Date.now,
   networkUp: () => hasNetworkAddress(),
   say: (line) => process.stderr.write(`toonlora worker: ${line}\n`),
+  progressStream: process.stderr,
 };
 
 export async function work(flags: WorkerFlags, machine: Partial<WorkerMachine> = {}): Promise<number> {
-  const { fetchImpl, now, say, ...own } = { ...MACHINE, ...machine };
+  const { fetchImpl, now, say, progressStream, ...own } = { ...MACHINE, ...machine };
+  const progressMode = own.progressMode ?? workerProgressMode(flags.json);
   const server = parseServerUrl(flags.server);
   const name = workerName(flags.name);
   const workDir = resolve(flags.dir ?? join(toonloraHome(), 'worker'));
@@ -224,10 +246,12 @@ export async function work(flags: WorkerFlags, machine: Partial<WorkerMachine> =
   const hostWait = hostWaitMs(waitS === undefined ? undefined : waitS * 1000, networkUpAtStart);
   let signals = 0;
   let running = false;
+  // the worker's line-printer: during a job, below its progress bar (worker-progress.ts)
+  let sayNow = say;
   const onSignal = () => {
     signals += 1;
     if (signals > 1) process.exit(EXIT_INTERRUPTED);
-    say(
+    sayNow(
       running
         ? 'stopping: the running job saves a checkpoint first (Ctrl-C again to exit at once)'
         : 'stopping',
@@ -262,7 +286,9 @@ export async function work(flags: WorkerFlags, machine: Partial<WorkerMachine> =
         failures += 1;
         const wait = claimRetryMs(failures);
         const reach = !reached && error instanceof ToonloraError ? error.details.reach : undefined;
-        const waitingForHost = hostWait > 0 && reachDeadEnd(reach) === 'no-such-host';
+        // a host name that does not resolve yet, or a port nothing listens on yet (serve not started yet)
+        const notYet = unanswered(reach);
+        const waitingForHost = hostWait > 0 && (notYet === 'no-such-host' || notYet === 'refused');
         const elapsedMs = now() - startedAt;
         if (waitingForHost && elapsedMs >= hostWait) {
           throw wrongServerError(error as ToonloraError, server, failures, elapsedMs);
@@ -280,7 +306,11 @@ export async function work(flags: WorkerFlags, machine: Partial<WorkerMachine> =
         // these say what they wait for at each claim (a worker must not look silent); others once per 30 s
         if (waitingForHost) {
           const waited = { elapsedMs, limitMs: hostWait, retryMs: wait, networkUpAtStart };
-          say(hostWaitLine(server, String(reach), waited));
+          say(
+            notYet === 'refused'
+              ? refusedWaitLine(server, waited)
+              : hostWaitLine(server, String(reach), waited),
+          );
         } else if (another) say(inPlaceLine(error, server, inPlace, wait));
         else if (line) say(line);
         await own.sleep(wait, stop.signal);
@@ -291,11 +321,25 @@ export async function work(flags: WorkerFlags, machine: Partial<WorkerMachine> =
         `job ${claim.job.id} (attempt ${claim.job.attempt}${claim.job.resume ? ', resumed' : ''}): training ${claim.job.loraName}`,
       );
       running = true;
-      const end = await runClaim({ client, claim, workDir, signal: stop.signal, say, unreachable }).finally(
-        () => {
-          running = false;
-        },
-      );
+      const progress = jobProgress(own.train ?? runTraining, say, {
+        mode: progressMode,
+        stream: progressStream,
+        now,
+      });
+      sayNow = progress.say;
+      const end = await runClaim({
+        client,
+        claim,
+        workDir,
+        signal: stop.signal,
+        say: progress.say,
+        unreachable,
+        train: progress.train,
+      }).finally(() => {
+        running = false;
+        progress.stop();
+        sayNow = say;
+      });
       say(`job ${claim.job.id}: ${end}`);
       if (flags.json) process.stdout.write(`${JSON.stringify({ jobId: claim.job.id, end })}\n`);
       if (flags.once) break;
@@ -347,8 +391,9 @@ export function registerWorker(program: Command): void {
     .option('--json', 'print one JSON line per job ({ jobId, end }) on stdout', false)
     .option(
       '--wait-for-server <seconds>',
-      "how long to wait for the server's host name to resolve before it first answers (default: 300 when this " +
-        'machine has no network address at the start, as at boot; else it ends after 3 claims, ~15 s)',
+      "how long to wait for the server's host name to resolve, or for serve to listen on its port (a connection " +
+        'refused), before it first answers (default: 300 when this machine has no network address at the start, as ' +
+        'at boot; else it ends after 3 claims, ~15 s)',
     )
     .action(commandAction('worker', (flags: WorkerFlags) => work(flags)));
 }
