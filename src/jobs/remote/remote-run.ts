@@ -41,7 +41,8 @@ export interface RemoteRunOptions {
   sampleRetryMs?: readonly number[];
   /** The waits before the LoRA upload or the fail / stop report is tried again (default finalReportDelays). */
   finalRetryMs?: readonly number[];
-  /** The trainer (default runTraining): `toonlora worker` wraps it to show progress on this machine (worker-progress.ts); tests pass a stand-in. */
+  /** The trainer (default runTraining): `toonlora worker` wraps it to show progress on this machine
+   * (worker-progress.ts); tests pass a stand-in. */
   train?: typeof runTraining;
   /** Tests: the largest dataset zip downloaded (default downloadLimit('dataset zip')). */
   datasetZipMaxBytes?: number;
