@@ -142,16 +142,17 @@ export default async function loraRoutes(
       // that a resume of its train job reads (checkpoints/ may be half removed, or stay, when the resume comes)
       app.catalog.removeArtifact(lora.id);
       if (runDir) noteDeletedInRun(lora, runDir, request.log);
-      // the warm generation worker lets go of it too (its memory; no request can name it any more)
-      app.generation?.forgetLora?.(path);
-      await removeLoraFiles(lora, path, runDir, request.log);
-      // the Train page's log of the job that made it says why its weights are gone (and why a resume is refused)
+      // the Train page's log of the job that made it says why its weights are gone (and why a resume is refused);
+      // before any await too: the job itself may be deleted meanwhile (it lists nothing now), its events with it
       if (train)
         app.jobStore.appendEvent(train.id, {
           type: 'log',
           level: 'info',
           message: loraDeletedLine(lora.name),
         });
+      // the warm generation worker lets go of it too (its memory; no request can name it any more)
+      app.generation?.forgetLora?.(path);
+      await removeLoraFiles(lora, path, runDir, request.log);
       // no job uses the LoRA (the 409 above), so no worker request is loading these copies; a cache left behind is
       // only disk space (the row and the file are gone), so it does not fail the delete
       await removeLoraCopies(path, options.modelCache).catch((error: unknown) =>
