@@ -7,7 +7,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { preppedVersion } from './helpers/dataset-version.js';
 import { appWithLog } from './helpers/logged-app.js';
 import { canRefuseRemoval, refuseFileRemoval, type UndoRefusal } from './helpers/refuse-removal.js';
-import { tempDataDir, tempModelCache } from './helpers/server-fixtures.js';
 import { createCharacter } from './helpers/test-apps.js';
 
 const undos: UndoRefusal[] = [];

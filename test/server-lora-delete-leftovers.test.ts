@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appWithLog } from './helpers/logged-app.js';
-import { tempDataDir, tempModelCache } from './helpers/server-fixtures.js';
 import { RUN_WEIGHT_FILES, trainedLora } from './helpers/trained-lora.js';
 
 /** Whether `chattr +i` works here (root on a file system with the attribute): else the test says why it skips. */
