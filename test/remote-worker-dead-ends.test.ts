@@ -12,12 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import yazl from 'yazl';
-import { protocolHeaders, type WorkerClaim } from '../src/jobs/remote/protocol.js';
+import { protocolHeaders } from '../src/jobs/remote/protocol.js';
 import { runClaim } from '../src/jobs/remote/remote-run.js';
 import { WorkerClient } from '../src/jobs/remote/worker-client.js';
 import type { runTraining } from '../src/worker/train.js';
 import { launcher } from './helpers/tiny-training.js';
+import { jobOneClaim, oneImageDatasetZip } from './helpers/worker-claim.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tl-dead-ends-'));
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -64,34 +64,11 @@ const NGINX_413 =
   '<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request ' +
   'Entity Too Large</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
-async function datasetZip(): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  zip.addBuffer(Buffer.from('png'), '10_sks girl/a.png');
-  zip.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-const claim: WorkerClaim = {
-  leaseId: 'lease-1',
-  leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
-  renewEveryMs: 100,
-  job: {
-    id: 'job1',
-    characterId: 'char1',
-    attempt: 1,
-    resume: false,
-    checkpoint: null,
-    loraName: 'Mina',
-    params: { datasetId: 'ds1', training: { baseModel: 'tiny', steps: 4 } },
-    datasetZipPath: '/api/datasets/ds1/zip',
-  },
-};
+const claim = jobOneClaim(60_000);
 
 describe('a proxy in front of serve refusing the LoRA upload', () => {
   it("nginx's 413 page: one try, the LoRA kept, the line says its size and client_max_body_size", async () => {
-    const zip = await datasetZip();
+    const zip = await oneImageDatasetZip();
     let completes = 0;
     const handle: Handler = (req, res) => {
       req.resume();

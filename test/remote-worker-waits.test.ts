@@ -6,13 +6,11 @@
 // (ENOTFOUND) is waited for when the worker started before the network was up, or for --wait-for-server seconds,
 // saying what it waits for (before: the worker ended after 3 claims, ~15 s); with the network up and no flag, a
 // mistyped host name still ends it after 3 claims.
-import { mkdtempSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type WorkerMachine, work } from '../src/cli/commands/worker.js';
+import { work } from '../src/cli/commands/worker.js';
 import { protocolHeaders } from '../src/jobs/remote/protocol.js';
+import { fakeMachine, workerFlags } from './helpers/fake-worker-machine.js';
 import { loopbackServer } from './helpers/loopback-server.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -37,35 +35,6 @@ const noJob = (res: ServerResponse) => {
 };
 
 const LOGIN_PAGE = '<!doctype html><html><head><title>Sign in</title></head><body>Sign in</body></html>';
-
-/** A machine with a fake clock (each wait moves it on), the lines said, and a stop for the test. */
-function fakeMachine(more: Partial<WorkerMachine> = {}) {
-  let clock = 1_000_000;
-  const lines: string[] = [];
-  const waits: number[] = [];
-  const stopper = new AbortController();
-  const machine: Partial<WorkerMachine> = {
-    now: () => clock,
-    sleep: async (ms) => {
-      waits.push(ms);
-      clock += ms;
-    },
-    say: (line) => lines.push(line),
-    networkUp: () => true,
-    stop: stopper.signal,
-    ...more,
-  };
-  return { machine, lines, waits, stop: () => stopper.abort() };
-}
-
-const flags = (server: string, more: { waitForServer?: string } = {}) => ({
-  server,
-  name: 'gpu-a',
-  dir: mkdtempSync(join(tmpdir(), 'tl-worker-waits-')),
-  once: false,
-  json: false,
-  ...more,
-});
 
 /** fetch as a resolver that cannot resolve `host` for the first `failures` requests, then sends them to `url`. */
 function resolvingLater(host: string, url: string, failures: number): typeof fetch {
@@ -96,7 +65,7 @@ describe('toonlora worker: another page in place of serve, after serve answered'
         noJob(res);
       }
     });
-    expect(await work(flags(url), fake.machine)).toBe(0);
+    expect(await work(workerFlags(url), fake.machine)).toBe(0);
     const inPlace = (claims: number, got: string, wait: string) =>
       `something else answers at ${url} in place of toonlora serve, which answered there before: ${claims} ` +
       `claim${claims === 1 ? '' : 's'} in a row (POST ${url}/api/worker/claim) got ${got}. A proxy or login page in ` +
@@ -125,7 +94,7 @@ describe('toonlora worker: a host name that does not resolve yet', () => {
       noJob(res);
     });
     fake.machine.fetchImpl = resolvingLater('gpu-host.lan', url, 5);
-    expect(await work(flags('http://gpu-host.lan:7860'), fake.machine)).toBe(0);
+    expect(await work(workerFlags('http://gpu-host.lan:7860'), fake.machine)).toBe(0);
     const waiting = (wait: string, sofar: string) =>
       `waiting for gpu-host.lan to resolve (ENOTFOUND): this machine had no network address when the worker ` +
       `started (the network is still coming up?); trying again in ${wait}, for up to 5 min after the start ` +
@@ -143,7 +112,7 @@ describe('toonlora worker: a host name that does not resolve yet', () => {
   it('started with no network address: ends once the 5 min are over, saying how long it waited', async () => {
     const fake = fakeMachine({ networkUp: () => false });
     fake.machine.fetchImpl = resolvingLater('gpu-host.lan', 'http://127.0.0.1:9', 1000);
-    await expect(work(flags('http://gpu-host.lan:7860'), fake.machine)).rejects.toThrow(
+    await expect(work(workerFlags('http://gpu-host.lan:7860'), fake.machine)).rejects.toThrow(
       'gpu-host.lan does not resolve: 9 claims in a row over 5 min 15 s (POST http://gpu-host.lan:7860/api/worker/' +
         'claim) failed (ENOTFOUND: no DNS name or hosts-file entry for it). Check the --server address',
     );
@@ -154,7 +123,7 @@ describe('toonlora worker: a host name that does not resolve yet', () => {
     const fake = fakeMachine();
     fake.machine.fetchImpl = resolvingLater('gpu-host.lan', 'http://127.0.0.1:9', 1000);
     await expect(
-      work(flags('http://gpu-host.lan:7860', { waitForServer: '60' }), fake.machine),
+      work(workerFlags('http://gpu-host.lan:7860', { waitForServer: '60' }), fake.machine),
     ).rejects.toThrow('gpu-host.lan does not resolve: 5 claims in a row over 1 min 15 s');
     expect(fake.lines[1]).toBe(
       'waiting for gpu-host.lan to resolve (ENOTFOUND): no DNS name or hosts-file entry for it yet (a VPN or DNS ' +
@@ -165,7 +134,7 @@ describe('toonlora worker: a host name that does not resolve yet', () => {
   it('with the network up and no --wait-for-server: a mistyped host name still ends it after 3 claims', async () => {
     const fake = fakeMachine();
     fake.machine.fetchImpl = resolvingLater('gpu-hots.lan', 'http://127.0.0.1:9', 1000);
-    await expect(work(flags('http://gpu-hots.lan:7860'), fake.machine)).rejects.toThrow(
+    await expect(work(workerFlags('http://gpu-hots.lan:7860'), fake.machine)).rejects.toThrow(
       'gpu-hots.lan does not resolve: 3 claims in a row (POST http://gpu-hots.lan:7860/api/worker/claim) failed',
     );
     expect(fake.waits).toEqual([5_000, 10_000]);
@@ -174,7 +143,7 @@ describe('toonlora worker: a host name that does not resolve yet', () => {
   it('refuses a --wait-for-server that is not whole seconds', async () => {
     const fake = fakeMachine();
     await expect(
-      work(flags('http://gpu-host.lan:7860', { waitForServer: '5m' }), fake.machine),
+      work(workerFlags('http://gpu-host.lan:7860', { waitForServer: '5m' }), fake.machine),
     ).rejects.toThrow('--wait-for-server: expected whole seconds, e.g. 300, got "5m".');
   });
 });

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import yazl from 'yazl';
+import { jobOneClaim } from '../../../test/helpers/worker-claim.js';
 import type { runTraining } from '../../worker/train.js';
-import { type LeaseFail, protocolHeaders, type WorkerClaim } from './protocol.js';
+import { type LeaseFail, protocolHeaders } from './protocol.js';
 import { runClaim } from './remote-run.js';
 import { WorkerClient } from './worker-client.js';
 
@@ -23,21 +24,7 @@ async function datasetZip(bytes: number, caption = 'sks girl'): Promise<Buffer> 
   return Buffer.concat(chunks);
 }
 
-const claim: WorkerClaim = {
-  leaseId: 'lease-1',
-  leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
-  renewEveryMs: 100,
-  job: {
-    id: 'job1',
-    characterId: 'char1',
-    attempt: 1,
-    resume: false,
-    checkpoint: null,
-    loraName: 'Mina',
-    params: { datasetId: 'ds1', training: { baseModel: 'tiny', steps: 4 } },
-    datasetZipPath: '/api/datasets/ds1/zip',
-  },
-};
+const claim = jobOneClaim(60_000);
 
 /** A server sending `zip` (in 16 KiB chunks, no length declared) and taking the rest; the fail reports it got. */
 function network(zip: Buffer) {

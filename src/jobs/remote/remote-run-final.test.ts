@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import yazl from 'yazl';
+import { jobOneClaim, oneImageDatasetZip } from '../../../test/helpers/worker-claim.js';
 import type { runTraining } from '../../worker/train.js';
 import { LEASE_EVENTS_MAX, leaseEventsBodySchema, protocolHeaders, type WorkerClaim } from './protocol.js';
 import { runClaim } from './remote-run.js';
@@ -17,30 +17,11 @@ import { WorkerClient } from './worker-client.js';
 
 const LORA = Buffer.from('the finished lora');
 
-async function datasetZip(): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  zip.addBuffer(Buffer.from('png'), '10_sks girl/a.png');
-  zip.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-const claimFor = (attempt: number, resume: boolean, leaseId = `lease-${attempt}`): WorkerClaim => ({
-  leaseId,
-  leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
-  renewEveryMs: 100,
-  job: {
-    id: 'job1',
-    characterId: 'char1',
-    attempt,
-    resume,
-    checkpoint: null,
-    loraName: 'Mina',
-    params: { datasetId: 'ds1', training: { baseModel: 'tiny', steps: 4 } },
-    datasetZipPath: '/api/datasets/ds1/zip',
-  },
-});
+/** job1's claim (as the helper's) for attempt `attempt`, resumed or not. */
+const claimFor = (attempt: number, resume: boolean, leaseId = `lease-${attempt}`): WorkerClaim => {
+  const claim = jobOneClaim(60_000);
+  return { ...claim, leaseId, job: { ...claim.job, attempt, resume } };
+};
 
 type Route = (path: string, init: RequestInit) => Response | Promise<Response> | 'down';
 
@@ -83,7 +64,7 @@ const finishing = (
 
 describe('the end of a remote run with the server away', () => {
   it('tries the LoRA upload again until the server answers', async () => {
-    const zip = await datasetZip();
+    const zip = await oneImageDatasetZip();
     let completes = 0;
     const { client } = network((path) => {
       if (path.endsWith('/zip')) return new Response(new Uint8Array(zip));
@@ -104,7 +85,7 @@ describe('the end of a remote run with the server away', () => {
   });
 
   it("tries the stop report once when the worker's own Ctrl-C stopped the run (it is leaving)", async () => {
-    const zip = await datasetZip();
+    const zip = await oneImageDatasetZip();
     let fails = 0;
     const { client } = network((path) => {
       if (path.endsWith('/zip')) return new Response(new Uint8Array(zip));
@@ -144,7 +125,7 @@ describe('the end of a remote run with the server away', () => {
   });
 
   it('keeps a LoRA whose lease was lost and uploads it on the next claim instead of training', async () => {
-    const zip = await datasetZip();
+    const zip = await oneImageDatasetZip();
     const workDir = mkdtempSync(join(tmpdir(), 'tl-final-'));
     const first = network((path) =>
       path.endsWith('/zip') ? new Response(new Uint8Array(zip)) : path.endsWith('/complete') ? lost() : ok(),
@@ -214,7 +195,7 @@ describe('the end of a remote run with the server away', () => {
   });
 
   it('sends more queued events than one batch may carry in several batches, in order', async () => {
-    const zip = await datasetZip();
+    const zip = await oneImageDatasetZip();
     let down = true;
     const sizes: number[] = [];
     const received: string[] = [];
