@@ -201,6 +201,42 @@ export function removeDeletedFolders(
   return failed;
 }
 
+/** What a delete with folders removes, for the words of its lines: a job or a character, by id. */
+export interface DeletedSubject {
+  readonly kind: 'job' | 'character';
+  readonly id: string;
+}
+
+/**
+ * Deletes `subject`'s rows with their folders: `deleteRows` in a transaction that moves the folders aside
+ * (deleteRowsMovingFoldersAside), then `rowsGone` (what follows the rows at once), then the folders' removal
+ * (removeDeletedFolders). The subject is gone whatever the removal does: each folder left goes to `folderLeft` with
+ * its log fields (`jobId` or `characterId`, `path`) and a line naming the subject, the folder and why; the next start
+ * removes it.
+ * @throws as deleteRowsMovingFoldersAside: nothing deleted
+ */
+export function deleteWithFolders(
+  db: SqliteDatabase,
+  dataDir: string,
+  subject: DeletedSubject,
+  steps: {
+    readonly deleteRows: () => readonly string[];
+    readonly rowsGone?: () => void;
+    readonly folderLeft: (fields: Record<string, string>, line: string) => void;
+  },
+  atMs = Date.now(),
+): void {
+  const { kind, id } = subject;
+  const moved = deleteRowsMovingFoldersAside(db, steps.deleteRows, dataDir, atMs);
+  steps.rowsGone?.();
+  for (const { path, reason } of removeDeletedFolders(db, dataDir, moved)) {
+    steps.folderLeft(
+      { [`${kind}Id`]: id, path },
+      `deleting ${kind} ${id}: could not remove ${path} (${reason}); the next start tries again`,
+    );
+  }
+}
+
 /** What a start did with the marked folders under `characters/` and `jobs/` (absolute paths). */
 export interface DeletedFoldersSweep {
   /** Removed: the rows were gone (a removal that failed or was cut short). */

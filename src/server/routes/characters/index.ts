@@ -3,11 +3,7 @@
 // copies generation made of its LoRAs (as a LoRA's own delete does: worker/lora-copies.ts) and end its Upload page
 // streams.
 import type { FastifyInstance } from 'fastify';
-import {
-  deleteRowsMovingFoldersAside,
-  removalReason,
-  removeDeletedFolders,
-} from '../../../jobs/deleted-folders.js';
+import { deleteWithFolders, removalReason } from '../../../jobs/deleted-folders.js';
 import type { CacheOptions } from '../../../models/cache.js';
 import {
   characterCreateSchema,
@@ -127,25 +123,20 @@ export default async function characterRoutes(
     async (request, reply) => {
       const { id } = request.params;
       let loraFiles: string[] = [];
-      const moved = deleteRowsMovingFoldersAside(
-        app.catalog.db,
-        () => {
-          loraFiles = loraFilesOf(app, id); // in the rows' transaction: no LoRA is added meanwhile
-          return app.catalog.deleteCharacter(id);
-        },
-        app.dataDir,
-        Date.now(),
-      );
-      uploadsLiveHub(app).characterGone(id);
       // the character is gone whatever happens next: a folder left is named, and the next start removes it
-      for (const { path, reason } of removeDeletedFolders(app.catalog.db, app.dataDir, moved)) {
-        operatorLine(
-          app.log,
-          'warn',
-          { characterId: id, path },
-          `deleting character ${id}: could not remove ${path} (${reason}); the next start tries again`,
-        );
-      }
+      deleteWithFolders(
+        app.catalog.db,
+        app.dataDir,
+        { kind: 'character', id },
+        {
+          deleteRows: () => {
+            loraFiles = loraFilesOf(app, id); // in the rows' transaction: no LoRA is added meanwhile
+            return app.catalog.deleteCharacter(id);
+          },
+          rowsGone: () => uploadsLiveHub(app).characterGone(id),
+          folderLeft: (fields, line) => operatorLine(app.log, 'warn', fields, line),
+        },
+      );
       await removeCopiesOfLoras(app, id, loraFiles, options.modelCache);
       return reply.code(204).send();
     },

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
 import { jobRelDir } from '../../../jobs/data-layout.js';
 import { resolveDataPath } from '../../../jobs/data-path.js';
-import { deleteRowsMovingFoldersAside, removeDeletedFolders } from '../../../jobs/deleted-folders.js';
+import { deleteWithFolders } from '../../../jobs/deleted-folders.js';
 import { deleteFinishedJob } from '../../../jobs/job-delete.js';
 import { isFinalStatus } from '../../../jobs/job-state.js';
 import {
@@ -212,21 +212,16 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id } = request.params;
-      const moved = deleteRowsMovingFoldersAside(
-        app.catalog.db,
-        () => deleteFinishedJob(app.catalog.db, id),
-        app.dataDir,
-        Date.now(),
-      );
       // the job is gone whatever happens next: a folder left is named, and the next start removes it
-      for (const { path, reason } of removeDeletedFolders(app.catalog.db, app.dataDir, moved)) {
-        operatorLine(
-          app.log,
-          'warn',
-          { jobId: id, path },
-          `deleting job ${id}: could not remove ${path} (${reason}); the next start tries again`,
-        );
-      }
+      deleteWithFolders(
+        app.catalog.db,
+        app.dataDir,
+        { kind: 'job', id },
+        {
+          deleteRows: () => deleteFinishedJob(app.catalog.db, id),
+          folderLeft: (fields, line) => operatorLine(app.log, 'warn', fields, line),
+        },
+      );
       return reply.code(204).send();
     },
   );
