@@ -4,7 +4,9 @@
 // list is read again when the user comes back to the tab, and a LoRA deleted elsewhere meanwhile is said so. Of
 // the list's reads (opening, address change, tab return, after an upload or delete) only the newest one's answer
 // shows, and a LoRA the user picks drops the answers of reads begun before (a tab return's re-read undid the
-// pick); the metadata shown is the selected LoRA's (a slower earlier selection's answer showed under it).
+// pick); the metadata shown is the selected LoRA's (a slower earlier selection's answer showed under it). A trained
+// LoRA's dataset version is named as the Train page names it, or said deleted (one read of the character's versions
+// when a LoRA names one not known yet).
 import { useEffect, useState } from 'react';
 import { a1111Snippet } from '../../../src/lora/webui-name.js';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
@@ -21,7 +23,14 @@ import {
 import { loraInUseWords } from '../components/lora-delete-refusal.js';
 import { LoraDownloads } from '../components/lora-downloads.js';
 import { LoraUpload } from '../components/lora-upload.js';
-import { formatMetaValue } from '../components/metadata-format.js';
+import {
+  afterDatasetsRead,
+  datasetsToRead,
+  formatMetaValue,
+  type KnownDatasets,
+  loraDatasetId,
+  withDatasetNamed,
+} from '../components/metadata-format.js';
 import { ifNewest, readNewest, useNewestReads } from '../components/newest-read.js';
 import type { TextPart } from '../components/page-links.js';
 import { watchTabReturn } from '../components/tab-return.js';
@@ -50,6 +59,9 @@ export function deleteLoraQuestion(lora: Artifact): string {
     : '';
   return `Delete the LoRA ${lora.name}? ${goes} deleted from the server; this cannot be undone. Download it first to keep a copy.${stays}`;
 }
+
+/** A dataset version's creation time as the LoRA list shows times (the browser's locale). */
+const localTime = (iso: string) => new Date(iso).toLocaleString();
 
 function MetadataTable({ data }: { data: Record<string, unknown> }) {
   const rows = Object.entries(data)
@@ -91,6 +103,10 @@ export function LoraPage({
   const [inUse, setInUse] = useState<TextPart[] | null>(null);
   /** The list's reads: only the newest one's answer shows; a user's pick drops those begun before it. */
   const reads = useNewestReads();
+  /** The character's dataset versions, to name the shown LoRA's; only the newest read's answer counts. */
+  const [datasets, setDatasets] = useState<KnownDatasets | null>(null);
+  const datasetReads = useNewestReads();
+  const shownDatasetId = loraDatasetId(loras?.find((l) => l.id === selected)?.meta);
 
   const readList = () => api.artifacts({ characterId: character.id, kind: 'lora' }).then(rememberLoras);
   /** Shows the list and selects `select`, else the newest LoRA. */
@@ -186,6 +202,21 @@ export function LoraPage({
       current = false;
     };
   }, [selected]);
+
+  // The versions, read when the shown LoRA names one not read yet (nor known deleted): once when the page opens
+  // (that answer tells of every LoRA listed), again for a LoRA trained since; quiet on errors (the id shows).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the LoRAs listed when the shown one needs a read
+  useEffect(() => {
+    if (!datasetsToRead(datasets, character.id, shownDatasetId)) return;
+    const characterId = character.id;
+    const listed = (loras ?? []).map((l) => loraDatasetId(l.meta)).filter((id): id is string => id !== null);
+    void readNewest(
+      datasetReads,
+      () => api.datasets(characterId),
+      (list) => setDatasets((known) => afterDatasetsRead(known, characterId, list, listed)),
+      () => {},
+    );
+  }, [character.id, shownDatasetId, datasets, datasetReads]);
 
   /** Asks, then deletes the LoRA (the server refuses while a generate job not done uses it) and selects the newest. */
   const remove = async (target: Artifact) => {
@@ -299,7 +330,7 @@ export function LoraPage({
         {inspect && <MetadataTable data={{ ...inspect.inspect, metadata: undefined }} />}
         {inspect && <h3>Stored metadata (kohya ss_* / modelspec)</h3>}
         {inspect && <MetadataTable data={(inspect.inspect.metadata ?? {}) as Record<string, unknown>} />}
-        {lora && <MetadataTable data={lora.meta} />}
+        {lora && <MetadataTable data={withDatasetNamed(lora.meta, datasets, character.id, localTime)} />}
       </div>
       {upload}
     </section>

@@ -1,0 +1,42 @@
+// test/web-lora-dataset-deleted.test.ts — the LoRA page's Metadata panel in chromium against a real server on
+// loopback: a trained LoRA's dataset version is named as the Train page names it ("v1 · 1 image · …"), and one whose
+// version was deleted (DELETE /api/datasets/:id keeps the LoRA) is said so, from one read of the character's versions.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loraTrainedOn, preppedVersion } from './helpers/dataset-version.js';
+import { startWebSession, type WebSession } from './helpers/web-session.js';
+
+let web: WebSession;
+
+beforeAll(async () => {
+  web = await startWebSession('web-lora-dataset-deleted', { runners: {} });
+}, 180_000);
+
+afterAll(() => web?.close());
+
+describe("LoRA page: a LoRA's dataset version", () => {
+  it('is named when it exists and said deleted when it was deleted', async () => {
+    const { app, page, url } = web;
+    const mina = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
+    const { dataset: first } = await preppedVersion(app, mina.id);
+    const { dataset: second } = await preppedVersion(app, mina.id);
+    const { lora: old } = await loraTrainedOn(app, mina.id, first.id);
+    const { lora: newest } = await loraTrainedOn(app, mina.id, second.id);
+    const deleted = await app.inject({ method: 'DELETE', url: `/api/datasets/${first.id}` });
+    expect(deleted.statusCode).toBe(204);
+
+    const datasetReads: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith(`/api/characters/${mina.id}/datasets`)) datasetReads.push(request.url());
+    });
+    await page.goto(`${url}/#/c/${mina.id}/lora/${newest.id}`);
+    // the version left is now v1, as the Train page lists it (before: "datasetId" and the version's id)
+    const row = page.locator('table.meta tr:has(th:text-is("dataset")) td');
+    await expect.poll(() => row.textContent()).toMatch(/^v1 · 1 image · .+ · newest$/);
+
+    await page.locator('select').first().selectOption(old.id);
+    await expect.poll(() => row.textContent()).toBe(`dataset version ${first.id} (deleted)`);
+    expect(await page.locator('table.meta th:text-is("datasetId")').count()).toBe(0);
+    // the page's one read told of both LoRAs
+    expect(datasetReads).toHaveLength(1);
+  }, 120_000);
+});
