@@ -17,6 +17,7 @@ import type { WorkerSpawn } from '../../worker/python-worker.js';
 import { runTraining } from '../../worker/train.js';
 import { removeResumeState, resumeStateRemovedMessage } from '../checkpoint-state.js';
 import { jobRelDir } from '../data-layout.js';
+import { datasetListed } from '../dataset-listed.js';
 import { resolveDataPath } from '../data-path.js';
 import { forgetLoraDeleted, loraWasDeleted } from '../lora-deleted-note.js';
 import { storedCheckpoint } from '../remote/checkpoint-store.js';
@@ -188,6 +189,33 @@ export function recordSamples(
   return samples;
 }
 
+/**
+ * The job's training copy of its dataset version in `datasetDir` (reviewed captions, excluded items left out). A
+ * resume from a checkpoint keeps the copy there, so the run continues on the images it started with; a run from
+ * step 1 makes it again from the version (edits since count), except once that version was deleted: then the copy
+ * is the last one of its images, kept and trained on (its log says so). An image deleted by hand fails the job
+ * here, naming its item, before the worker starts.
+ */
+async function prepareTrainingCopy(
+  deps: RunnerDeps,
+  context: JobContext,
+  datasetId: string,
+  datasetDir: string,
+): Promise<void> {
+  if (existsSync(datasetDir)) {
+    if (context.resume) return;
+    if (!datasetListed(deps.catalog, datasetId)) {
+      const copy = dataRel(deps.dataDir, datasetDir);
+      const message = `dataset version ${datasetId} was deleted; training from the copy this job kept of it (${copy}).`;
+      context.emit({ type: 'log', level: 'info', message });
+      return;
+    }
+  }
+  await rm(datasetDir, { recursive: true, force: true });
+  const items = deps.catalog.listDatasetItems(datasetId);
+  await writeKohyaFolder(deps.dataDir, datasetId, items, datasetDir);
+}
+
 export interface TrainRunnerOptions {
   /** Replaces the Python worker (tests). */
   spawn?: WorkerSpawn;
@@ -208,13 +236,7 @@ export function createTrainRunner(deps: RunnerDeps, options: TrainRunnerOptions 
     // it lets through reads the note (lora-deleted-note.ts), whatever is left of checkpoints/
     if (context.resume) await checkResumable(deps.dataDir, job, runDir);
     else await forgetLoraDeleted(runDir); // a run from step 1 makes a new LoRA
-    if (!context.resume || !existsSync(datasetDir)) {
-      // The training copy of the dataset version: reviewed captions, excluded items left out; an image deleted
-      // by hand fails the job here, naming its item, before the worker starts.
-      await rm(datasetDir, { recursive: true, force: true });
-      const items = deps.catalog.listDatasetItems(params.datasetId);
-      await writeKohyaFolder(deps.dataDir, params.datasetId, items, datasetDir);
-    }
+    await prepareTrainingCopy(deps, context, params.datasetId, datasetDir);
     // One GPU: the warm generation worker gives its memory back while training runs.
     await deps.generation?.close();
     // An event that cannot be recorded (the store failed) fails the job once the worker has ended; thrown

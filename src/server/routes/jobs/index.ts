@@ -6,9 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
 import { jobRelDir } from '../../../jobs/data-layout.js';
 import { resolveDataPath } from '../../../jobs/data-path.js';
+import { datasetListed } from '../../../jobs/dataset-listed.js';
 import { deleteWithFolders } from '../../../jobs/deleted-folders.js';
 import { deleteFinishedJob } from '../../../jobs/job-delete.js';
-import { isFinalStatus } from '../../../jobs/job-state.js';
+import { canTransition, isFinalStatus } from '../../../jobs/job-state.js';
 import {
   errorResponseSchema,
   idParamsSchema,
@@ -77,26 +78,22 @@ function checkJobReferences(app: FastifyInstance, body: JobCreate): void {
 /**
  * A train job resumed where its training copy of the dataset (`jobs/<id>/train-data`, kept on this server by a
  * local run) is gone makes it again from its dataset version: refused, in words, when that version was deleted
- * (the job would start from no images).
+ * (the job would start from no images). With the copy kept, the run trains on it (train-runner.ts). A job that
+ * cannot be resumed at all (succeeded, queued, running) is left to the queue's 409, which says why.
  * @throws ToonloraError TL_ERR_CONFLICT naming the version and what to do instead
  */
 export function checkResumeDataset(app: FastifyInstance, jobId: string): void {
   const job = app.queue.getJob(jobId);
-  if (job.kind !== 'train') return;
+  if (!canTransition(job.kind, job.status, 'queued')) return;
   const datasetId = String(job.params.datasetId ?? '');
   const copy = `${jobRelDir(job.id)}/train-data`;
-  if (existsSync(resolveDataPath(app.dataDir, copy))) return;
-  try {
-    app.catalog.getDataset(datasetId);
-  } catch (error) {
-    if (!(error instanceof ToonloraError) || error.code !== 'TL_ERR_NOT_FOUND') throw error;
-    throw new ToonloraError(
-      'TL_ERR_CONFLICT',
-      `train job ${job.id} cannot be resumed: its dataset version ${datasetId} was deleted, and no training copy ` +
-        `of it is kept on the server (${copy}). Start a new train job on another version (the Train page).`,
-      { details: { id: job.id, datasetId } },
-    );
-  }
+  if (existsSync(resolveDataPath(app.dataDir, copy)) || datasetListed(app.catalog, datasetId)) return;
+  throw new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `train job ${job.id} cannot be resumed: its dataset version ${datasetId} was deleted, and no training copy ` +
+      `of it is kept on the server (${copy}). Start a new train job on another version (the Train page).`,
+    { details: { id: job.id, datasetId } },
+  );
 }
 
 /** One stored job event as a server-sent event (its seq as the `id:`, for Last-Event-ID). */
