@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { canRefuseRemoval, refuseFileRemoval } from '../../test/helpers/refuse-removal.js';
 import { createCharacter, deleteCharacter } from './catalog/characters.js';
 import { openDatabase } from './database.js';
-import { deletedFolderName, deleteWithFolders } from './deleted-folders.js';
+import { deletedFolderName, deleteWithFolders, moveAsideRefused } from './deleted-folders.js';
 import { deleteFinishedJob } from './job-delete.js';
 import { JobStore } from './job-store.js';
 
@@ -86,4 +86,16 @@ describe('deleteWithFolders', () => {
       ]);
     },
   );
+});
+
+describe('moveAsideRefused', () => {
+  it("names what a refused move left as it was: the job for a job's delete, the character by default", () => {
+    const eperm = Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
+    const forJob = moveAsideRefused('/data/jobs/j1', eperm, 'job').message;
+    expect(forJob).toContain('nothing was deleted, the job is as it was.');
+    expect(forJob).toMatch(/then delete the job again\.$/);
+    expect(moveAsideRefused('/data/characters/c1', eperm).message).toMatch(
+      /the character is as it was\..*then delete the character again\.$/,
+    );
+  });
 });

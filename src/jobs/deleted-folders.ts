@@ -56,14 +56,18 @@ function reasonOf(error: unknown): string {
  * TL_ERR_OUTPUT_WRITE for the folder at `from` (absolute) that a delete could not move aside (`error`: the rename's),
  * the delete undone: names the folder and why, says nothing was deleted and what lets the server move it.
  */
-export function moveAsideRefused(from: string, error: unknown): ToonloraError {
+export function moveAsideRefused(
+  from: string,
+  error: unknown,
+  kind: DeletedSubject['kind'] = 'character',
+): ToonloraError {
   const code = fsErrorCode(error);
   return new ToonloraError(
     'TL_ERR_OUTPUT_WRITE',
-    `could not move ${from} aside (${errorCodeInWords(error)}); nothing was deleted, the character is as it ` +
+    `could not move ${from} aside (${errorCodeInWords(error)}); nothing was deleted, the ${kind} is as it ` +
       'was. Whoever runs the server must let it rename that folder: its user needs write permission on the folder ' +
       `and on ${dirname(from)}, and neither may be immutable or append-only (lsattr -d shows it, chattr -i / ` +
-      'chattr -a removes it); then delete the character again.',
+      `chattr -a removes it); then delete the ${kind} again.`,
     { cause: error, details: { path: from, ...(code ? { code } : {}) } },
   );
 }
@@ -74,7 +78,12 @@ export function moveAsideRefused(from: string, error: unknown): ToonloraError {
  * @throws ToonloraError TL_ERR_OUTPUT_WRITE naming the folder that would not move (moveAsideRefused); TL_ERR_USAGE
  *   for a path out of `dataDir`
  */
-export function moveFoldersAside(dataDir: string, rels: readonly string[], atMs: number): MovedFolder[] {
+export function moveFoldersAside(
+  dataDir: string,
+  rels: readonly string[],
+  atMs: number,
+  kind: DeletedSubject['kind'] = 'character',
+): MovedFolder[] {
   const moved: MovedFolder[] = [];
   try {
     for (const rel of rels) {
@@ -84,7 +93,7 @@ export function moveFoldersAside(dataDir: string, rels: readonly string[], atMs:
         renameSync(from, to);
       } catch (error) {
         if (fsErrorCode(error) === 'ENOENT') continue; // none made (a character with no upload)
-        throw moveAsideRefused(from, error);
+        throw moveAsideRefused(from, error, kind);
       }
       moved.push({ from, to });
     }
@@ -144,11 +153,12 @@ export function deleteRowsMovingFoldersAside(
   deleteRows: () => readonly string[],
   dataDir: string,
   atMs: number,
+  kind: DeletedSubject['kind'] = 'character',
 ): MovedFolder[] {
   let moved: MovedFolder[] = [];
   try {
     db.transaction(() => {
-      moved = moveFoldersAside(dataDir, deleteRows(), atMs);
+      moved = moveFoldersAside(dataDir, deleteRows(), atMs, kind);
       const record = db.prepare('INSERT INTO deleted_folders (path, deleted_at) VALUES (?, ?)');
       const at = new Date(atMs).toISOString();
       for (const { to } of moved) record.run(dataRel(dataDir, to), at);
@@ -227,7 +237,7 @@ export function deleteWithFolders(
   atMs = Date.now(),
 ): void {
   const { kind, id } = subject;
-  const moved = deleteRowsMovingFoldersAside(db, steps.deleteRows, dataDir, atMs);
+  const moved = deleteRowsMovingFoldersAside(db, steps.deleteRows, dataDir, atMs, kind);
   steps.rowsGone?.();
   for (const { path, reason } of removeDeletedFolders(db, dataDir, moved)) {
     steps.folderLeft(
