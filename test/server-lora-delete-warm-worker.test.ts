@@ -1,6 +1,6 @@
-// test/server-lora-delete-warm-worker.test.ts — DELETE /api/loras/:id unloads the LoRA from the warm generation worker
-// that loaded it (an `unload_lora` line for its file), so the worker frees its memory; a refused delete (a generate
-// job still uses it) unloads nothing. The worker is test/fixtures/recording-serve-worker.mjs (no Python).
+// test/server-lora-delete-warm-worker.test.ts — DELETE /api/loras/:id (and a character's delete, for its LoRAs) unloads
+// the LoRA from the warm generation worker that loaded it (an `unload_lora` line for its file), so the worker frees its
+// memory; a refused delete (a generate job still uses it) unloads nothing. The worker is test/fixtures/recording-serve-worker.mjs (no Python).
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,18 @@ describe('DELETE /api/loras/:id and the warm generation worker', () => {
     const recorded = join(await copyTestDir(), 'lines.jsonl');
     const { app, lora, file } = await appWithWarmLora(recorded);
     const res = await app.inject({ method: 'DELETE', url: `/api/loras/${lora.id}` });
+    expect(res.statusCode, res.body).toBe(204);
+    expect((await recordedCommands(app, recorded)).map((line) => [line.command, line.lora])).toEqual([
+      ['generate', file],
+      ['unload_lora', file],
+      ['shutdown', undefined],
+    ]);
+  });
+
+  it('unloads the LoRAs of a deleted character too', async () => {
+    const recorded = join(await copyTestDir(), 'lines.jsonl');
+    const { app, characterId, file } = await appWithWarmLora(recorded);
+    const res = await app.inject({ method: 'DELETE', url: `/api/characters/${characterId}` });
     expect(res.statusCode, res.body).toBe(204);
     expect((await recordedCommands(app, recorded)).map((line) => [line.command, line.lora])).toEqual([
       ['generate', file],

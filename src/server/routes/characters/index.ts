@@ -35,8 +35,9 @@ function loraFilesOf(app: FastifyInstance, id: string): string[] {
   });
 }
 
-/** Removes the diffusers-format copies generation made of `loraFiles` (a deleted character's LoRAs; no job of its
- * is queued or running, so none is in use); a copy left is only disk space: logged by path and why, never thrown. */
+/** Unloads `loraFiles` (a deleted character's LoRAs) from the warm generation worker and removes the diffusers-format
+ * copies generation made of them (no job of its is queued or running, so none is in use); a copy left is only disk
+ * space: logged by path and why, never thrown. */
 async function removeCopiesOfLoras(
   app: FastifyInstance,
   id: string,
@@ -44,6 +45,7 @@ async function removeCopiesOfLoras(
   modelCache: CacheOptions | undefined,
 ): Promise<void> {
   for (const file of loraFiles) {
+    app.generation?.forgetLora?.(file);
     await removeLoraCopies(file, modelCache).catch((error: unknown) =>
       operatorLine(
         app.log,
