@@ -30,3 +30,13 @@ def test_the_plan_words_a_short_run_and_its_samples_plainly(tmp_path):
     lines = plan_lines(parse_training_config(training_config(steps=4, sampleEverySteps=2, sampleSeeds=[1, 2])), dataset)
     assert "; 4 steps = 1 epoch (only partly: 4 of its 60 batches) at batch 1" in lines[0]
     assert 'samples every 2 steps: prompt "sks pattern", seeds 1, 2' in lines
+
+
+def test_a_partial_epoch_of_a_batch_that_does_not_divide_the_images_is_counted_in_images(tmp_path):
+    # before: "(the last one partly: 3/2 of its 5/2 batches)": 10 images at batch 4 make 2.5 batches an epoch
+    dataset = scan_kohya_dataset(str(make_pattern_dataset(tmp_path / "ds", images=10, repeats=1)))
+    first = plan_lines(parse_training_config(training_config(steps=2, batchSize=4)), dataset)[0]
+    assert "; 2 steps = 1 epoch (only partly: 8 of its 10 images) at batch 4" in first
+    later = plan_lines(parse_training_config(training_config(steps=4, batchSize=4)), dataset)[0]
+    assert "; 4 steps = 2 epochs (the last one partly: 6 of its 10 images) at batch 4" in later
+    assert "/" not in first.split(" at batch")[0] and "/" not in later.split(" at batch")[0]

@@ -4,6 +4,8 @@ and last a plain line on what comes next: the web app's status line shows the ne
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from .batch_order import micro_batches_per_epoch, repeated_indices
 from .buckets import bucket_counts
 from .config import TrainingConfig
@@ -23,7 +25,8 @@ def _count(n: float, noun: str) -> str:
 
 def _partial_epoch(config: TrainingConfig, dataset: Dataset, epochs: int) -> str:
     """` (the last one partly: 10 of its 15 batches)` when the steps end inside an epoch, else ``: the batches counted,
-    not a fraction of an epoch (`0.0667 epochs of images` read as a figure to work out)."""
+    not a fraction of an epoch (`0.0667 epochs of images` read as a figure to work out); the images, when the batch
+    does not divide them (`8 of its 10 images`, not `2 of its 5/2 batches`)."""
     if epochs_of_images(config, dataset, config.steps) >= epochs:
         return ""
     batches = micro_batches_per_epoch(repeated_indices(dataset), dataset.buckets, config.batch_size)
@@ -31,7 +34,9 @@ def _partial_epoch(config: TrainingConfig, dataset: Dataset, epochs: int) -> str
     if not 0 < done < batches:  # --epochs E with a batch bigger than the dataset: several E train the same steps
         return ""
     which = "only partly" if epochs == 1 else "the last one partly"
-    return f" ({which}: {done} of its {batches} batches)"
+    if Fraction(batches).denominator != 1:  # a batch that does not divide the images (2.5 batches): count images
+        return f" ({which}: {int(done * config.batch_size)} of its {int(batches * config.batch_size)} images)"
+    return f" ({which}: {int(done)} of its {int(batches)} batches)"
 
 
 def _quoted(items: list[str]) -> str:
