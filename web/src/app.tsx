@@ -2,8 +2,9 @@
 // when the server requires one (alone on the page until a request is let through; "that token is not right"
 // after a refused one; its field has the focus) with "Forget token" once one is stored, one <h1> per page
 // (focused after a tab switch from the nav, or a route change that took the focused element away, e.g.
-// Create character), and one error banner (cleared when the user starts the next action; an error a page reports
-// once the user went on to another page is dropped, shown-page.ts). An address blocked
+// Create character), and one error banner (cleared when the user starts the next action; a read's error a page
+// reports once the user went on to another page is dropped, a write's is shown naming its page, shown-page.ts). An
+// address blocked
 // for too many wrong tokens (429) also gets only the prompt, with a countdown; when it is over, a stored token is
 // tried again by itself (token-block.ts).
 import { type SyntheticEvent, useEffect, useRef, useState } from 'react';
@@ -13,7 +14,7 @@ import { focusLost } from './components/action-button.js';
 import { errorText, tokenPromptText, UNREACHABLE } from './components/error-text.js';
 import { onServerBack, readUntilAnswered } from './components/initial-read.js';
 import { handlePageError } from './components/page-error.js';
-import { pageKey } from './components/shown-page.js';
+import { type ErrorSource, errorBanner, pageKey, pageName } from './components/shown-page.js';
 import { allowHashChange } from './components/unsaved-warning.js';
 import { secondsLeft, tokenBlockEnd, tokenBlockText } from './components/token-block.js';
 import { CharactersPage } from './pages/characters.js';
@@ -74,8 +75,8 @@ export function App() {
   const page = pageKey(route);
   const pageShown = useRef(page);
   pageShown.current = page;
-  /** An error to show; `from`: the page that reported it (dropped when another page shows now). */
-  const onError = (e: unknown, from?: string) => {
+  /** An error to show; `from`: the page that reported it (when another page shows now: shown-page.ts). */
+  const onError = (e: unknown, from?: ErrorSource) => {
     // a refused token: the prompt says so (the API's "send a Bearer header" text is not for web users)
     if (e instanceof ApiError && e.status === 401) {
       setNeedsToken(true);
@@ -88,11 +89,14 @@ export function App() {
       setNeedsToken(true);
       return;
     }
-    if (from !== undefined && from !== pageShown.current) return;
-    setError(errorText(e, e instanceof ApiError ? e.status : undefined));
+    const banner = errorBanner(
+      e,
+      errorText(e, e instanceof ApiError ? e.status : undefined),
+      from,
+      pageShown.current,
+    );
+    if (banner !== null) setError(banner);
   };
-  /** The onError of the page shown now. */
-  const onPageShownError = (e: unknown) => onError(e, page);
   const heading = useRef<HTMLHeadingElement>(null);
   // A server with a token and none stored: only the prompt, from the start (not a page of refused requests).
   // biome-ignore lint/correctness/useExhaustiveDependencies: once
@@ -111,6 +115,10 @@ export function App() {
   const character = current?.character ?? null;
   /** The character whose page shows: none while the token prompt is up (its requests would only be refused). */
   const shown = needsToken ? null : character;
+  /** The page shown now, as an error from it names it. */
+  const source = (): ErrorSource => ({ key: page, name: pageName(route, character?.name) });
+  /** The onError of the page shown now. */
+  const onPageShownError = (e: unknown) => onError(e, source());
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the route changes
   useEffect(() => {
@@ -149,7 +157,7 @@ export function App() {
   const onPageError = (e: unknown) => {
     const id = characterId;
     if (!id) return onPageShownError(e);
-    const from = page;
+    const from = source();
     void handlePageError(e, () => api.character(id), {
       onGone: () => setLoaded({ id, character: null, missing: true }),
       showError: (shown) => onError(shown, from),

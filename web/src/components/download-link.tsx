@@ -1,7 +1,9 @@
 // web/src/components/download-link.tsx — a download link that asks the server first: a file that is gone
-// shows the server's error on the page instead of its JSON replacing the tab.
+// shows the server's error on the page instead of its JSON replacing the tab (marked as a read's failure: no banner
+// once the user went on to another page, shown-page.ts).
 import type { MouseEvent, ReactNode } from 'react';
 import { checkDownload } from '../api.js';
+import { readFailureReport } from './shown-page.js';
 
 export function DownloadLink({
   href,
@@ -22,7 +24,7 @@ export function DownloadLink({
       link.href = href;
       link.download = '';
       link.click();
-    }, onError);
+    }, readFailureReport(onError));
   };
   return (
     <a className={className} href={href} download onClick={click}>

@@ -1,9 +1,11 @@
 // web/src/components/initial-read.test.ts — a page's opening reads retried while the server cannot be reached,
-// with backoff, until it answers (a page opened while it was down stayed empty until a reload).
+// with backoff, until it answers (a page opened while it was down stayed empty until a reload); its failures are
+// marked as a read's.
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api.js';
 import { errorText, UNREACHABLE } from './error-text.js';
 import { onServerBack, type RetryClock, readUntilAnswered, retryDelayMs } from './initial-read.js';
+import { isReadFailure } from './shown-page.js';
 
 /** A clock whose timers run when the test says so. */
 function manualClock() {
@@ -73,6 +75,8 @@ describe('readUntilAnswered', () => {
     );
     await settle();
     expect(errors).toHaveLength(1);
+    // a read's failure: dropped by the app once its page is gone (shown-page.ts)
+    expect(isReadFailure(errors[0])).toBe(true);
     expect(refused.hasPending()).toBe(false);
 
     const closed = manualClock();

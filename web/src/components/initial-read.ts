@@ -4,6 +4,7 @@
 // (serverBack). A page opened while the server was down stayed empty until a reload before. Any other error
 // (the server answered with a refusal, at first or on a retry) is reported and not retried.
 import { isUnreachable } from './error-text.js';
+import { asReadFailure } from './shown-page.js';
 
 export const FIRST_RETRY_MS = 1000;
 export const MAX_RETRY_MS = 10_000;
@@ -42,7 +43,8 @@ export function retryDelayMs(attempt: number): number {
 
 /**
  * Runs `read` and hands its answer to `value`; while the server is unreachable, tries again with backoff
- * (`error` hears the first unreachable failure, and a refusal whenever it comes: it ends the retries).
+ * (`error` hears the first unreachable failure, and a refusal whenever it comes: it ends the retries; both marked
+ * as a read's failure, dropped once the page is gone: shown-page.ts).
  * Returns the stop for an effect's cleanup: no retry and no answer after it.
  */
 export function readUntilAnswered<T>(
@@ -66,14 +68,14 @@ export function readUntilAnswered<T>(
         if (stopped) return;
         failures += 1;
         if (isUnreachable(reason)) {
-          if (failures === 1) error(reason);
+          if (failures === 1) error(asReadFailure(reason));
           cancelTimer = clock.later(attempt, retryDelayMs(failures));
           return;
         }
         // the server answered, with a refusal: after an unreachable try it is back (the banner goes first), and
         // the refusal is reported (a 404 after a retry was dropped: the banner stayed, "No such character" never came)
         if (failures > 1) serverBack();
-        error(reason);
+        error(asReadFailure(reason));
       },
     );
   };

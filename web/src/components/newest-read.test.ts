@@ -1,7 +1,9 @@
 // web/src/components/newest-read.test.ts — only the newest read's answer is shown, whatever order the answers come
-// in; a user's pick drops the answers of reads begun before it; a failure of an older read is dropped too.
+// in; a user's pick drops the answers of reads begun before it; a failure of an older read is dropped too, and the
+// newest's is marked as a read's.
 import { describe, expect, it } from 'vitest';
 import { ifNewest, newestReads, readNewest } from './newest-read.js';
+import { isReadFailure } from './shown-page.js';
 
 /** A promise with its resolve / reject at hand. */
 function deferred<T>() {
@@ -67,6 +69,8 @@ describe('newestReads', () => {
     older.reject(new Error('older failed'));
     await first;
     expect(errors.map((e) => (e as Error).message)).toEqual(['newest failed']);
+    // a read's failure: dropped by the app once its page is gone (shown-page.ts)
+    expect(isReadFailure(errors[0])).toBe(true);
   });
 });
 

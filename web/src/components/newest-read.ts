@@ -6,6 +6,7 @@
 // too, so a read begun before it cannot undo it. Also: whether a component is still shown, for an action that
 // asks the user something after an await (the question must not pop up on the page the user went on to).
 import { useEffect, useRef } from 'react';
+import { asReadFailure } from './shown-page.js';
 
 export interface NewestReads {
   /** A read starts: the returned function says, when its answer comes, whether it is still the newest. */
@@ -45,7 +46,8 @@ export function ifNewest<T>(reads: NewestReads, handle: (answer: T) => void): (a
   };
 }
 
-/** `read()`, its answer handed to `show` (its failure to `failed`) only when no read of `reads` began since. */
+/** `read()`, its answer handed to `show` (its failure to `failed`, marked as a read's: shown-page.ts) only when no
+ * read of `reads` began since. */
 export function readNewest<T>(
   reads: NewestReads,
   read: () => Promise<T>,
@@ -58,7 +60,7 @@ export function readNewest<T>(
       if (newest()) show(answer);
     },
     (error: unknown) => {
-      if (newest()) failed(error);
+      if (newest()) failed(asReadFailure(error));
     },
   );
 }

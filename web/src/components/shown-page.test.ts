@@ -1,10 +1,12 @@
 // web/src/components/shown-page.test.ts — a page's key tells a character's tabs apart, and two characters' same
-// tab, but not two LoRAs of the same LoRA page.
+// tab, but not two LoRAs of the same LoRA page; an error from a page gone is dropped only when a read's failure.
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../api.js';
 import { hashParts, parseRoute } from '../route.js';
-import { pageKey } from './shown-page.js';
+import { asReadFailure, errorBanner, pageKey, pageName, readFailureReport } from './shown-page.js';
 
-const keyOf = (hash: string) => pageKey(parseRoute(hashParts(hash)));
+const routeOf = (hash: string) => parseRoute(hashParts(hash));
+const keyOf = (hash: string) => pageKey(routeOf(hash));
 
 describe('pageKey', () => {
   it("tells pages apart, a LoRA page's LoRAs not", () => {
@@ -14,5 +16,44 @@ describe('pageKey', () => {
     expect(keyOf('#/c/mina')).toBe(keyOf('#/c/mina/upload'));
     expect(keyOf('#/')).not.toBe(keyOf('#/models'));
     expect(keyOf('#/zzz')).not.toBe(keyOf('#/'));
+  });
+});
+
+describe('pageName', () => {
+  it('names a page as its heading does', () => {
+    expect(pageName(routeOf('#/c/mina/upload'), 'Mina')).toBe('Mina: Screenshots');
+    expect(pageName(routeOf('#/models'))).toBe('Models');
+    expect(pageName(routeOf('#/'))).toBe('Characters');
+  });
+});
+
+describe('errorBanner', () => {
+  const upload = { key: keyOf('#/c/mina/upload'), name: 'Mina: Screenshots' };
+  const train = keyOf('#/c/mina/train');
+  const full = () => new ApiError(507, 'TL_ERR_STORAGE', 'disk full');
+
+  it("shows a write's error from a page gone, naming that page", () => {
+    expect(errorBanner(full(), 'disk full', upload, train)).toBe('disk full (from Mina: Screenshots)');
+  });
+
+  it("drops a read's or a download's error from a page gone", () => {
+    expect(errorBanner(asReadFailure(full()), 'disk full', upload, train)).toBeNull();
+    let heard: unknown = null;
+    readFailureReport((error) => {
+      heard = error;
+    })(full());
+    expect(errorBanner(heard, 'disk full', upload, train)).toBeNull();
+  });
+
+  it('shows any error of the page shown now, or of the app, as it is', () => {
+    expect(errorBanner(asReadFailure(full()), 'disk full', upload, upload.key)).toBe('disk full');
+    expect(errorBanner(full(), 'disk full', upload, upload.key)).toBe('disk full');
+    expect(errorBanner(asReadFailure(full()), 'disk full', undefined, train)).toBe('disk full');
+  });
+
+  it('shows an error that cannot be marked (not an object) from a page gone', () => {
+    expect(errorBanner(asReadFailure('refused'), 'refused', upload, train)).toBe(
+      'refused (from Mina: Screenshots)',
+    );
   });
 });

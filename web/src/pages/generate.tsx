@@ -44,6 +44,7 @@ import { watchTabReturn } from '../components/tab-return.js';
 import { baseModelNote } from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
+import { readFailureReport } from '../components/shown-page.js';
 
 export function GeneratePage({
   character,
@@ -163,8 +164,10 @@ export function GeneratePage({
   useEffect(() => {
     if (job && view.status && isFinalStatus(view.status)) {
       const jobId = job.id;
-      api.job(jobId).then(showJobAnswer, onError);
-      api.artifacts({ jobId, kind: 'image' }).then((list) => setImages({ jobId, list }), onError);
+      // reads: their failure is dropped once the user went on to another page (shown-page.ts)
+      const onReadError = readFailureReport(onError);
+      api.job(jobId).then(showJobAnswer, onReadError);
+      api.artifacts({ jobId, kind: 'image' }).then((list) => setImages({ jobId, list }), onReadError);
     }
   }, [view.status]);
 

@@ -15,6 +15,7 @@ import { hubBaseNames, hubOnlyAt, hubPullCommand } from '../components/hub-bases
 import { HubPullForm } from '../components/hub-pull-form.js';
 import { readUntilAnswered } from '../components/initial-read.js';
 import { removedText, removeQuestion } from '../components/model-remove-view.js';
+import { readFailureReport } from '../components/shown-page.js';
 import {
   attemptButtonLabel,
   diskStateText,
@@ -268,7 +269,8 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
   /** Pull attempts dismissed: repo -> the startedAt of the pull dismissed. */
   const [dismissed, setDismissed] = useState<Record<string, string>>({});
 
-  const load = () => modelsApi.list().then(setRows, onError);
+  // a read: its failure is dropped once the user went on to another page (shown-page.ts)
+  const load = () => modelsApi.list().then(setRows, readFailureReport(onError));
   const show = (pull: ModelPull) =>
     setPulls((current) => {
       const seen = current[pull.model];
