@@ -3,10 +3,9 @@
 // after a refused one; its field has the focus) with "Forget token" once one is stored, one <h1> per page
 // (focused after a tab switch from the nav, or a route change that took the focused element away, e.g.
 // Create character), and one error banner (cleared when the user starts the next action; a read's error a page
-// reports once the user went on to another page is dropped, a write's is shown naming its page, shown-page.ts). An
-// address blocked
-// for too many wrong tokens (429) also gets only the prompt, with a countdown; when it is over, a stored token is
-// tried again by itself (token-block.ts).
+// reports once the user went on to another page is dropped, a write's is shown naming its page, shown-page.ts).
+// An address blocked for too many wrong tokens (429) also gets only the prompt, with a countdown; when it is over,
+// a stored token is tried again by itself (token-block.ts).
 import { type SyntheticEvent, useEffect, useRef, useState } from 'react';
 import type { Character } from '../../src/schemas/api.js';
 import { ApiError, api, forgetToken, getToken, setToken } from './api.js';
