@@ -1,5 +1,5 @@
 // src/jobs/data-path.ts — turns a path stored relative to the server's data folder into an absolute one,
-// refusing any that would leave the folder (the only way stored paths are resolved).
+// refusing any that would leave the folder (the only way stored paths are resolved), and back (dataRel).
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { ToonloraError } from '../errors.js';
 
@@ -12,4 +12,9 @@ export function resolveDataPath(dataDir: string, rel: string): string {
     throw new ToonloraError('TL_ERR_USAGE', `${rel}: path leaves the data folder; refused.`);
   }
   return full;
+}
+
+/** `path` (absolute) relative to `dataDir`, with forward slashes: how the database and job logs record paths. */
+export function dataRel(dataDir: string, path: string): string {
+  return relative(dataDir, path).split(sep).join('/');
 }

@@ -11,11 +11,11 @@
 // the delete before anything is deleted, and the error names that folder (never the marked name, which was not made)
 // and what to do about it: before, the data folder's error named the marked path and advised another data folder.
 import { existsSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { errorCodeInWords, fsErrorCode } from '../fs-error-words.js';
 import { CHARACTERS_REL_DIR } from './data-layout.js';
-import { resolveDataPath } from './data-path.js';
+import { dataRel, resolveDataPath } from './data-path.js';
 import type { SqliteDatabase } from './database.js';
 import { listedIds } from './upload-leftovers-unlisted.js';
 
@@ -115,11 +115,6 @@ export function moveFoldersBack(moved: readonly MovedFolder[]): RemovalFailure[]
     }
   }
   return failed;
-}
-
-/** `characters/.deleted-…`: where `path` (absolute) lies in `dataDir`, as deleted_folders records it. */
-function dataRel(dataDir: string, path: string): string {
-  return relative(dataDir, path).split(sep).join('/');
 }
 
 /** The folders `db` records as moved aside by a committed delete (relative to the data folder). */

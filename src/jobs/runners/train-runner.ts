@@ -6,7 +6,7 @@
 // LoRA is deleted (src/server/routes/loras removes them with it, and a resume then has nothing to continue from).
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import { ToonloraError } from '../../errors.js';
 import type { Artifact } from '../../schemas/api-artifacts.js';
 import { checkBaseModelOnDisk } from '../../models/base-model.js';
@@ -18,7 +18,7 @@ import { runTraining } from '../../worker/train.js';
 import { removeResumeState, resumeStateRemovedMessage } from '../checkpoint-state.js';
 import { jobRelDir } from '../data-layout.js';
 import { datasetListed } from '../dataset-listed.js';
-import { resolveDataPath } from '../data-path.js';
+import { dataRel, resolveDataPath } from '../data-path.js';
 import { forgetLoraDeleted, loraWasDeleted } from '../lora-deleted-note.js';
 import { storedCheckpoint } from '../remote/checkpoint-store.js';
 import type { JobContext } from '../job-queue.js';
@@ -60,11 +60,6 @@ export function runNameFor(
  * kept checkpoint, src/jobs/remote/lease-board.ts), not from this line. */
 export function loraDeletedLine(loraName: string): string {
   return `the LoRA ${loraName} was deleted; its weights and checkpoints were removed.`;
-}
-
-/** `path` relative to the data folder, with forward slashes (how jobs record paths). */
-function dataRel(dataDir: string, path: string): string {
-  return relative(dataDir, path).split('\\').join('/');
 }
 
 /** A resume with nothing to continue from: `gone` names what it would continue from, `why` how it went. */
