@@ -7,11 +7,12 @@
 // or older database (one that forgot uploads) costs the user no screenshot and no LoRA.
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { formatBytes } from '../format-bytes.js';
 import { allStoredArtifactPaths } from './catalog/artifacts.js';
 import { allStoredImagePaths } from './catalog/images.js';
 import { CHARACTERS_REL_DIR, lorasRelDir, uploadsRelDir } from './data-layout.js';
+import { dataRel } from './data-path.js';
 import type { SqliteDatabase } from './database.js';
 import { describeFreedPartials, removeWorkerLoraPartials } from './remote/lora-upload.js';
 import { listedIds } from './upload-leftovers-unlisted.js';
@@ -88,7 +89,7 @@ export async function clearUploadMarks(paths: readonly string[]): Promise<void> 
 
 /** Stored paths (relative to `dataDir`, or absolute) as `dataDir`-relative paths with `/`, each once. */
 function dataRelative(dataDir: string, stored: readonly string[]): Set<string> {
-  return new Set(stored.map((path) => relative(dataDir, resolve(dataDir, path)).split(sep).join('/')));
+  return new Set(stored.map((path) => dataRel(dataDir, resolve(dataDir, path))));
 }
 
 /** The stored paths every image row points to (removed screenshots included), relative to `dataDir` with `/`. */
