@@ -1,6 +1,8 @@
 // test/web-lora-dataset-deleted.test.ts — the LoRA page's Metadata panel in chromium against a real server on
 // loopback: a trained LoRA's dataset version is named as the Train page names it ("v1 · 1 image · …"), and one whose
 // version was deleted (DELETE /api/datasets/:id keeps the LoRA) is said so, from one read of the character's versions.
+// A version deleted in another tab while the page is open is said deleted once the user comes back to the tab (before:
+// its label stayed until the LoRA was opened again).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loraTrainedOn, preppedVersion } from './helpers/dataset-version.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
@@ -38,5 +40,31 @@ describe("LoRA page: a LoRA's dataset version", () => {
     expect(await page.locator('table.meta th:text-is("datasetId")').count()).toBe(0);
     // the page's one read told of both LoRAs
     expect(datasetReads).toHaveLength(1);
+  }, 120_000);
+});
+
+describe('LoRA page left open while another tab deletes the dataset version', () => {
+  it("says the shown LoRA's version deleted, and names the others anew, once the user comes back", async () => {
+    const { app, page, url } = web;
+    const ann = app.catalog.createCharacter({ name: 'Ann', trigger: 'ann_tl', classWord: 'girl' });
+    const { dataset: first } = await preppedVersion(app, ann.id);
+    const { dataset: second } = await preppedVersion(app, ann.id);
+    const { lora: old } = await loraTrainedOn(app, ann.id, first.id);
+    const { lora: newest } = await loraTrainedOn(app, ann.id, second.id);
+    await page.goto(`${url}/#/c/${ann.id}/lora/${newest.id}`);
+    const row = page.locator('table.meta tr:has(th:text-is("dataset")) td');
+    await expect.poll(() => row.textContent()).toMatch(/^v2 · 1 image · .+ · newest$/);
+
+    // "Delete this version" in another tab
+    const deleted = await app.inject({ method: 'DELETE', url: `/api/datasets/${second.id}` });
+    expect(deleted.statusCode).toBe(204);
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    // before: "v2 · 1 image · … · newest" stayed
+    await expect
+      .poll(() => row.textContent(), { timeout: 10_000 })
+      .toBe(`dataset version ${second.id} (deleted)`);
+    // the version left is v1 and the newest now
+    await page.locator('select').first().selectOption(old.id);
+    await expect.poll(() => row.textContent()).toMatch(/^v1 · 1 image · .+ · newest$/);
   }, 120_000);
 });

@@ -6,7 +6,7 @@
 // shows, and a LoRA the user picks drops the answers of reads begun before (a tab return's re-read undid the
 // pick); the metadata shown is the selected LoRA's (a slower earlier selection's answer showed under it). A trained
 // LoRA's dataset version is named as the Train page names it, or said deleted (one read of the character's versions
-// when a LoRA names one not known yet).
+// when a LoRA names one not known yet, and one at each tab return: a version deleted in another tab meanwhile).
 import { useEffect, useState } from 'react';
 import { a1111Snippet } from '../../../src/lora/webui-name.js';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
@@ -136,6 +136,17 @@ export function LoraPage({
       },
       onFail,
     );
+  /** Reads the character's versions, to name those the LoRAs `listed` name (quiet on errors: the id shows). */
+  const readDatasets = (listed: readonly Artifact[]) => {
+    const characterId = character.id;
+    const named = listed.map((l) => loraDatasetId(l.meta)).filter((id): id is string => id !== null);
+    return readNewest(
+      datasetReads,
+      () => api.datasets(characterId),
+      (list) => setDatasets((known) => afterDatasetsRead(known, characterId, list, named)),
+      () => {},
+    );
+  };
   /** Reads the list and selects `select`, else the newest LoRA. */
   const load = (select?: string) => readNewest(reads, readList, (list) => showList(list, select), onError);
   // retried while the server cannot be reached (initial-read.ts)
@@ -169,12 +180,16 @@ export function LoraPage({
       window.removeEventListener('popstate', onHash);
     };
   }, [character.id]);
-  // Back in this tab: a LoRA deleted (or uploaded, trained) in another tab meanwhile shows as it is now (quiet on
-  // errors: nothing the user did failed).
+  // Back in this tab: a LoRA deleted (or uploaded, trained) in another tab meanwhile shows as it is now, and so does
+  // a dataset version deleted there (its label stayed until the LoRA was opened again); quiet on errors: nothing the
+  // user did failed.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the list and selection read at the time of return
   useEffect(() => {
     if (loras === null) return;
-    return watchTabReturn({ window, document }, () => void reread(loras, selected, () => {}));
+    return watchTabReturn({ window, document }, () => {
+      void reread(loras, selected, () => {});
+      if (loras.some((l) => loraDatasetId(l.meta) !== null)) void readDatasets(loras);
+    });
   }, [loras, selected]);
   // An address naming a LoRA follows the LoRA shown (a reload shows it again, not one since deleted here).
   useEffect(() => {
@@ -207,15 +222,7 @@ export function LoraPage({
   // (that answer tells of every LoRA listed), again for a LoRA trained since; quiet on errors (the id shows).
   // biome-ignore lint/correctness/useExhaustiveDependencies: the LoRAs listed when the shown one needs a read
   useEffect(() => {
-    if (!datasetsToRead(datasets, character.id, shownDatasetId)) return;
-    const characterId = character.id;
-    const listed = (loras ?? []).map((l) => loraDatasetId(l.meta)).filter((id): id is string => id !== null);
-    void readNewest(
-      datasetReads,
-      () => api.datasets(characterId),
-      (list) => setDatasets((known) => afterDatasetsRead(known, characterId, list, listed)),
-      () => {},
-    );
+    if (datasetsToRead(datasets, character.id, shownDatasetId)) void readDatasets(loras ?? []);
   }, [character.id, shownDatasetId, datasets, datasetReads]);
 
   /** Asks, then deletes the LoRA (the server refuses while a generate job not done uses it) and selects the newest. */
