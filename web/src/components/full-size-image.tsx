@@ -2,9 +2,11 @@
 // upload, a training sample) and `FullSizeImageLink` (one that opens its full-size image in a new tab on click:
 // generated images, earlier generations, a dataset item's stage images). One that fails to load shows a
 // placeholder saying so (not the browser's broken image with its alt text), and with `onError` asks the API why
-// once: a token forgotten in another tab brings up the app's token prompt (image-failure.ts).
+// once: a token forgotten in another tab brings up the app's token prompt (image-failure.ts). That probe is a read:
+// its failure answered after the user went on to another page is not shown there (shown-page.ts).
 import { useState } from 'react';
 import { probeFailedImage } from './image-failure.js';
+import { readFailureReport } from './shown-page.js';
 
 interface ImageProps {
   url: string;
@@ -20,7 +22,7 @@ function useImageFailure(url: string, onError?: (error: unknown) => void) {
   const [failed, setFailed] = useState(false);
   const onImageError = () => {
     setFailed(true);
-    if (onError) void probeFailedImage(url, onError);
+    if (onError) void probeFailedImage(url, readFailureReport(onError));
   };
   return { failed, onImageError };
 }

@@ -269,8 +269,9 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
   /** Pull attempts dismissed: repo -> the startedAt of the pull dismissed. */
   const [dismissed, setDismissed] = useState<Record<string, string>>({});
 
-  // a read: its failure is dropped once the user went on to another page (shown-page.ts)
-  const load = () => modelsApi.list().then(setRows, readFailureReport(onError));
+  // reads (the list, a pull's stream): their failure is dropped once the user went on to another page (shown-page.ts)
+  const onReadError = readFailureReport(onError);
+  const load = () => modelsApi.list().then(setRows, onReadError);
   const show = (pull: ModelPull) =>
     setPulls((current) => {
       const seen = current[pull.model];
@@ -288,7 +289,7 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
         if (pull.status === 'succeeded') announcePulled(id);
         load();
       },
-      unreadable: (problem) => onError(new Error(problem)),
+      unreadable: (problem) => onReadError(new Error(problem)),
     });
     following.current.set(id, stop);
   };
