@@ -15,14 +15,27 @@ beforeAll(async () => {
 
 afterAll(() => web?.close());
 
+/** A character `name` with two dataset versions and a LoRA trained on each (`old` on the first). */
+async function twoVersionsTwoLoras(name: string) {
+  const { app } = web;
+  const character = app.catalog.createCharacter({
+    name,
+    trigger: `${name.toLowerCase()}_tl`,
+    classWord: 'girl',
+  });
+  const { dataset: first } = await preppedVersion(app, character.id);
+  const { dataset: second } = await preppedVersion(app, character.id);
+  const { lora: old } = await loraTrainedOn(app, character.id, first.id);
+  const { lora: newest } = await loraTrainedOn(app, character.id, second.id);
+  return { character, first, second, old, newest };
+}
+/** The Metadata panel's `dataset` row. */
+const datasetRow = () => web.page.locator('table.meta tr:has(th:text-is("dataset")) td');
+
 describe("LoRA page: a LoRA's dataset version", () => {
   it('is named when it exists and said deleted when it was deleted', async () => {
     const { app, page, url } = web;
-    const mina = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
-    const { dataset: first } = await preppedVersion(app, mina.id);
-    const { dataset: second } = await preppedVersion(app, mina.id);
-    const { lora: old } = await loraTrainedOn(app, mina.id, first.id);
-    const { lora: newest } = await loraTrainedOn(app, mina.id, second.id);
+    const { character: mina, first, old, newest } = await twoVersionsTwoLoras('Mina');
     const deleted = await app.inject({ method: 'DELETE', url: `/api/datasets/${first.id}` });
     expect(deleted.statusCode).toBe(204);
 
@@ -32,7 +45,7 @@ describe("LoRA page: a LoRA's dataset version", () => {
     });
     await page.goto(`${url}/#/c/${mina.id}/lora/${newest.id}`);
     // the version left is now v1, as the Train page lists it (before: "datasetId" and the version's id)
-    const row = page.locator('table.meta tr:has(th:text-is("dataset")) td');
+    const row = datasetRow();
     await expect.poll(() => row.textContent()).toMatch(/^v1 · 1 image · .+ · newest$/);
 
     await page.locator('select').first().selectOption(old.id);
@@ -46,13 +59,9 @@ describe("LoRA page: a LoRA's dataset version", () => {
 describe('LoRA page left open while another tab deletes the dataset version', () => {
   it("says the shown LoRA's version deleted, and names the others anew, once the user comes back", async () => {
     const { app, page, url } = web;
-    const ann = app.catalog.createCharacter({ name: 'Ann', trigger: 'ann_tl', classWord: 'girl' });
-    const { dataset: first } = await preppedVersion(app, ann.id);
-    const { dataset: second } = await preppedVersion(app, ann.id);
-    const { lora: old } = await loraTrainedOn(app, ann.id, first.id);
-    const { lora: newest } = await loraTrainedOn(app, ann.id, second.id);
+    const { character: ann, second, old, newest } = await twoVersionsTwoLoras('Ann');
     await page.goto(`${url}/#/c/${ann.id}/lora/${newest.id}`);
-    const row = page.locator('table.meta tr:has(th:text-is("dataset")) td');
+    const row = datasetRow();
     await expect.poll(() => row.textContent()).toMatch(/^v2 · 1 image · .+ · newest$/);
 
     // "Delete this version" in another tab

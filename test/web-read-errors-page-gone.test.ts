@@ -4,6 +4,7 @@
 // probe (the API asked why an image did not load) and the Models page's pull stream sending a line the page cannot
 // read. In chromium against a real server on loopback; the late answers are the test's own (page.route).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startedPull } from '../web/src/components/model-pull-testing.js';
 import { sleep } from './helpers/held-requests.js';
 import { solidPng } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
@@ -69,23 +70,7 @@ describe("a read's failure answered after the user left its page", () => {
     const model = 'wd-vit-tagger-v3';
     const pullUrl = `**/api/models/${model}/pull`;
     const streamUrl = `${pullUrl}/stream`;
-    const now = new Date().toISOString();
-    const running = {
-      model,
-      status: 'running',
-      seq: 1,
-      startedAt: now,
-      endedAt: null,
-      file: null,
-      fileReceivedBytes: 0,
-      fileTotalBytes: null,
-      filesDone: 0,
-      doneBytes: 0,
-      modelBytes: null,
-      bytesPerS: null,
-      message: null,
-      error: null,
-    };
+    const running = startedPull(model);
     let streams = 0;
     // the pull starts (answered after the user went on), then its stream sends a line that is not JSON
     await page.route(pullUrl, async (route) => {

@@ -3,24 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelPull } from '../../../src/schemas/models-api.js';
 import { hubAttemptFacts } from '../../../src/server/routes/models/pulls.js';
+import { startedPull } from './model-pull-testing.js';
 import { attemptButtonLabel, hubPullOutcome, listedRows } from './model-pull-view.js';
 
-const PULL: ModelPull = {
-  model: 'someone/missing-repo',
-  status: 'running',
-  seq: 1,
-  startedAt: '2026-12-06T20:00:00.000Z',
-  endedAt: null,
-  file: null,
-  fileReceivedBytes: 0,
-  fileTotalBytes: null,
-  filesDone: 0,
-  doneBytes: 0,
-  modelBytes: null,
-  bytesPerS: null,
-  message: 'checking the repo',
-  error: null,
-};
+const PULL = startedPull('someone/missing-repo', { message: 'checking the repo' });
 const FAILED: ModelPull = {
   ...PULL,
   status: 'failed',
