@@ -215,9 +215,10 @@ export function GeneratePage({
         );
       } catch (error) {
         if (!isGoneLoraRefusal(error, form.loraId)) return onError(error);
-        // deleted in another tab since the list was read: the list as it is now, and the choice to the user
+        // deleted in another tab since the list was read: the list as it is now, and the choice to the user (a
+        // read: its failure is dropped once the user went on to another page, shown-page.ts)
         refuseGoneLora(form.loraId);
-        await readLoras().then(showLoras, onError);
+        await readLoras().then(showLoras, readFailureReport(onError));
       }
     });
   };
