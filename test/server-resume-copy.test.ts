@@ -2,13 +2,14 @@
 // checkpoint starts over from the training copy the server kept (jobs/<id>/train-data), which stays; it removed
 // that copy, the last one of the data, and failed on the deleted version. A start-over whose version is still listed
 // makes the copy again from it. A succeeded job's resume is refused for its status, not for the deleted version.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
 import { countingWorkerSpawn } from './helpers/counting-spawn.js';
 import { seedDataset } from './helpers/server-fixtures.js';
+import { stoppedWithCopy } from './helpers/stopped-train-job.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
 const { makeApp } = appsClosedAfterEach('resume-copy');
@@ -18,19 +19,6 @@ async function trainApp(): Promise<{ app: FastifyInstance; spawnReads: string[] 
   const { spawn, reads } = countingWorkerSpawn();
   const app = await makeApp({ runners: (deps) => ({ train: createTrainRunner(deps, { spawn }) }) });
   return { app, spawnReads: reads };
-}
-
-/** A train job on `datasetId` stopped before its first checkpoint, with a training copy of one caption; the
- * caption file's path. */
-function stoppedWithCopy(app: FastifyInstance, characterId: string, datasetId: string) {
-  const job = app.jobStore.createJob('train', characterId, { datasetId, training: { baseModel: 'tiny' } });
-  app.jobStore.transition(job.id, 'running');
-  app.jobStore.transition(job.id, 'cancelled');
-  const folder = join(app.dataDir, 'jobs', job.id, 'train-data', '10_mina_tl girl');
-  mkdirSync(folder, { recursive: true });
-  const caption = join(folder, 'kept.txt');
-  writeFileSync(caption, 'mina_tl, girl kept');
-  return { job, caption };
 }
 
 describe('resuming a train job with no checkpoint', () => {

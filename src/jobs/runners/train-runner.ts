@@ -5,7 +5,6 @@
 // run folder; a succeeded run keeps its checkpoints' adapters, without their resume-only training state, until its
 // LoRA is deleted (src/server/routes/loras removes them with it, and a resume then has nothing to continue from).
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ToonloraError } from '../../errors.js';
 import type { Artifact } from '../../schemas/api-artifacts.js';
@@ -22,7 +21,7 @@ import { dataRel, resolveDataPath } from '../data-path.js';
 import { forgetLoraDeleted, loraWasDeleted } from '../lora-deleted-note.js';
 import { storedCheckpoint } from '../remote/checkpoint-store.js';
 import type { JobContext } from '../job-queue.js';
-import { writeKohyaFolder } from '../kohya-export.js';
+import { trainingCopyRel, writeTrainingCopy } from '../training-copy.js';
 import type { RunnerDeps } from './default-runners.js';
 
 /** `mina_3f2a9c1d`: the run folder's name, which becomes the LoRA's file and `<lora:name>` name. */
@@ -188,8 +187,9 @@ export function recordSamples(
  * The job's training copy of its dataset version in `datasetDir` (reviewed captions, excluded items left out). A
  * resume from a checkpoint keeps the copy there, so the run continues on the images it started with; a run from
  * step 1 makes it again from the version (edits since count), except once that version was deleted: then the copy
- * is the last one of its images, kept and trained on (its log says so). An image deleted by hand fails the job
- * here, naming its item, before the worker starts.
+ * is the last one of its images, kept and trained on (its log says so). The copy is written whole before it takes
+ * the place of the previous one (training-copy.ts): a half-written one is never trained on. An image deleted by
+ * hand fails the job here, naming its item, before the worker starts.
  */
 async function prepareTrainingCopy(
   deps: RunnerDeps,
@@ -206,9 +206,7 @@ async function prepareTrainingCopy(
       return;
     }
   }
-  await rm(datasetDir, { recursive: true, force: true });
-  const items = deps.catalog.listDatasetItems(datasetId);
-  await writeKohyaFolder(deps.dataDir, datasetId, items, datasetDir);
+  await writeTrainingCopy(deps.dataDir, datasetId, deps.catalog.listDatasetItems(datasetId), datasetDir);
 }
 
 export interface TrainRunnerOptions {
@@ -224,7 +222,7 @@ export function createTrainRunner(deps: RunnerDeps, options: TrainRunnerOptions 
     checkBaseModelOnDisk('params.training.baseModel', params.training.baseModel, deps.modelCache);
     const character = deps.catalog.getCharacter(job.characterId);
     const jobDir = jobRelDir(job.id);
-    const datasetDir = resolveDataPath(deps.dataDir, `${jobDir}/train-data`);
+    const datasetDir = resolveDataPath(deps.dataDir, trainingCopyRel(job.id));
     // a resume continues in the folder it wrote (the character may have been renamed since)
     const runDir = resolveDataPath(deps.dataDir, `${jobDir}/${runNameFor(job, character.name)}`);
     // a LoRA delete answers 409 while the job is queued, and writes its note before it removes anything: a resume

@@ -2,7 +2,8 @@
 // runners; starts it when the server is ready, or when `startServer` has bound the port (marking jobs
 // a dead process left running as interrupted, and removing the temporary copies a prep job among them left,
 // the partial dataset of a prep job that ended without one, upload files a killed server never recorded, and the
-// folders a character's delete moved aside but did not remove; and saying how many characters/ and jobs/ folders
+// folders a character's or a job's delete moved aside but did not remove, the half-written training copies of train
+// jobs; and saying how many characters/ and jobs/ folders
 // the database does not list),
 // and stops it on close (running jobs end interrupted, resumable, within the queue's bounded wait), then ends
 // the job event streams still open, which would hold the close up.
@@ -15,6 +16,7 @@ import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
 import { describeFreedLeftovers, removeEndedPrepLeftovers } from '../../jobs/runners/prep-leftovers.js';
 import { describeDeletedFoldersSweep, sweepDeletedFolders } from '../../jobs/deleted-folders.js';
+import { describePartialCopiesSweep, removePartialTrainingCopies } from '../../jobs/training-copy.js';
 import { removeStartUploadLeftovers } from '../../jobs/upload-leftovers.js';
 import { describeUnlistedFolders, findUnlistedFolders } from '../../jobs/upload-leftovers-unlisted.js';
 import type { CacheOptions } from '../../models/cache.js';
@@ -98,6 +100,15 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
     }
   } catch (error) {
     reportInternalError(app, 'start: removing the folders of deleted characters', error);
+  }
+  // a train job's training copy a killed server was writing (`jobs/<id>/.train-data.partial`): never trained on, the
+  // next run writes it again
+  try {
+    for (const { level, line } of describePartialCopiesSweep(removePartialTrainingCopies(app.dataDir))) {
+      operatorLine(app.log, level, {}, line);
+    }
+  } catch (error) {
+    reportInternalError(app, 'start: removing half-written training copies', error);
   }
   // characters/ and jobs/ folders this database does not list (a new, emptied or older toonlora.db): said, kept
   try {

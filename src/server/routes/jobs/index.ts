@@ -4,9 +4,9 @@
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
-import { jobRelDir } from '../../../jobs/data-layout.js';
 import { resolveDataPath } from '../../../jobs/data-path.js';
 import { datasetListed } from '../../../jobs/dataset-listed.js';
+import { trainingCopyRel } from '../../../jobs/training-copy.js';
 import { deleteWithFolders } from '../../../jobs/deleted-folders.js';
 import { deleteFinishedJob } from '../../../jobs/job-delete.js';
 import { canTransition, isFinalStatus } from '../../../jobs/job-state.js';
@@ -75,24 +75,51 @@ function checkJobReferences(app: FastifyInstance, body: JobCreate): void {
   }
 }
 
+/** The 409 for a resume of train job `jobId` whose dataset version `datasetId` was deleted: `why` says what keeps it
+ * from training, `instead` what the user can do. */
+function deletedVersionRefusal(
+  jobId: string,
+  datasetId: string,
+  why: string,
+  instead: string,
+): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `train job ${jobId} cannot be resumed: its dataset version ${datasetId} was deleted, and ${why}. ${instead}`,
+    { details: { id: jobId, datasetId } },
+  );
+}
+
 /**
- * A train job resumed where its training copy of the dataset (`jobs/<id>/train-data`, kept on this server by a
- * local run) is gone makes it again from its dataset version: refused, in words, when that version was deleted
- * (the job would start from no images). With the copy kept, the run trains on it (train-runner.ts). A job that
+ * A train job resumed after its dataset version was deleted trains on the training copy of it this server keeps
+ * (`jobs/<id>/train-data`, written by a local run; train-runner.ts). Refused, in words, when there is no such copy
+ * (the job would start from no images), and on a `--remote-workers` server, whose workers download the version
+ * itself and never see that copy (before, the resume was let through and the workers' download failed). A job that
  * cannot be resumed at all (succeeded, queued, running) is left to the queue's 409, which says why.
- * @throws ToonloraError TL_ERR_CONFLICT naming the version and what to do instead
+ * @throws ToonloraError TL_ERR_CONFLICT naming the version, why, and what to do instead
  */
 export function checkResumeDataset(app: FastifyInstance, jobId: string): void {
   const job = app.queue.getJob(jobId);
   if (!canTransition(job.kind, job.status, 'queued')) return;
   const datasetId = String(job.params.datasetId ?? '');
-  const copy = `${jobRelDir(job.id)}/train-data`;
-  if (existsSync(resolveDataPath(app.dataDir, copy)) || datasetListed(app.catalog, datasetId)) return;
-  throw new ToonloraError(
-    'TL_ERR_CONFLICT',
-    `train job ${job.id} cannot be resumed: its dataset version ${datasetId} was deleted, and no training copy ` +
-      `of it is kept on the server (${copy}). Start a new train job on another version (the Train page).`,
-    { details: { id: job.id, datasetId } },
+  if (datasetListed(app.catalog, datasetId)) return;
+  const copy = trainingCopyRel(job.id);
+  if (!existsSync(resolveDataPath(app.dataDir, copy))) {
+    throw deletedVersionRefusal(
+      job.id,
+      datasetId,
+      `no training copy of it is kept on the server (${copy})`,
+      'Start a new train job on another version (the Train page).',
+    );
+  }
+  if (!app.remoteBoard) return;
+  throw deletedVersionRefusal(
+    job.id,
+    datasetId,
+    'this server hands train jobs to remote workers (--remote-workers), which download the dataset version; the ' +
+      `training copy the server keeps (${copy}) is only trained on by a server that trains jobs itself`,
+    'Restart the server without --remote-workers to resume the job from that copy on this machine, or start a new ' +
+      'train job on another version (the Train page).',
   );
 }
 
@@ -185,7 +212,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
           503: errorResponseSchema,
         },
         summary:
-          'Resume a stopped train job from its last checkpoint (409 for prep / generate jobs: submit them again, and for a train job whose dataset version was deleted when the server keeps no training copy of it)',
+          'Resume a stopped train job from its last checkpoint (409 for prep / generate jobs: submit them again, and for a train job whose dataset version was deleted when the server keeps no training copy of it, or hands train jobs to remote workers, which do not use that copy)',
         tags: ['jobs'],
       }),
     },
