@@ -56,7 +56,7 @@ describe('deleteWithFolders', () => {
     () => {
       const { dataDir, db, jobId, jobFile } = jobScene();
       const undo = refuseFileRemoval(jobFile);
-      const marked = join(dataDir, 'jobs', deletedFolderName(jobId, AT_MS));
+      const marked = join(dataDir, 'jobs', deletedFolderName(jobId, AT_MS, 'job'));
       const left: Array<{ fields: Record<string, string>; line: string }> = [];
       try {
         deleteWithFolders(

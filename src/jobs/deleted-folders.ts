@@ -1,6 +1,7 @@
 // src/jobs/deleted-folders.ts — the folders of a deleted character (`characters/<id>`, its jobs' `jobs/<id>`), or
 // of one deleted job, on their way out: each is moved aside to a marked name in the same folder
-// (`.deleted-<id>-<ms>`, one rename) inside the transaction that deletes the rows, and recorded there (table
+// (`.deleted-<id>-<ms>`, `.deleted-job-<id>-<ms>` for a job's own delete, one rename) inside the transaction that
+// deletes the rows, and recorded there (table
 // deleted_folders), then removed. A removal that fails (a file the system will not unlink) or a crash before it
 // leaves only marked folders, which the next start
 // removes when the database records them, or puts back when the rows' delete never committed (the id is still
@@ -10,8 +11,10 @@
 // copy that would bring the deleted character back. A folder that will not move aside (immutable, not writable) stops
 // the delete before anything is deleted, and the error names that folder (never the marked name, which was not made)
 // and what to do about it: before, the data folder's error named the marked path and advised another data folder.
+// The start's lines name the delete that moved a folder aside, from its marked name: before, a `jobs/` folder a job's
+// delete left was said to be a character's.
 import { existsSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
 import { errorCodeInWords, fsErrorCode } from '../fs-error-words.js';
 import { CHARACTERS_REL_DIR } from './data-layout.js';
@@ -22,7 +25,11 @@ import { listedIds } from './upload-leftovers-unlisted.js';
 /** How a moved-aside folder's name starts (hidden: the count of unlisted folders skips it). */
 export const DELETED_MARK = '.deleted-';
 
-const MARKED_NAME = /^\.deleted-(.+)-(\d+)$/;
+/** What a job's own delete adds after the mark (`.deleted-job-<id>-<ms>`), so a start names the delete that moved a
+ * `jobs/` folder aside: a character's delete moves its jobs' folders too, under the plain `.deleted-<id>-<ms>`. */
+const JOB_DELETE_WORD = 'job-';
+
+const MARKED_NAME = /^\.deleted-(job-)?(.+)-(\d+)$/;
 
 /** A folder moved aside (absolute paths): where it was and where it is now. */
 export interface MovedFolder {
@@ -36,14 +43,26 @@ export interface RemovalFailure {
   readonly reason: string;
 }
 
-/** `.deleted-<id>-<atMs>`: the marked name of folder `id` moved aside at `atMs` (ms since the epoch). */
-export function deletedFolderName(id: string, atMs: number): string {
-  return `${DELETED_MARK}${id}-${Math.trunc(atMs)}`;
+/** `.deleted-<id>-<atMs>` (`.deleted-job-<id>-<atMs>` for a job's own delete, `by`): the marked name of folder `id`
+ * moved aside at `atMs` (ms since the epoch). */
+export function deletedFolderName(
+  id: string,
+  atMs: number,
+  by: DeletedSubject['kind'] = 'character',
+): string {
+  return `${DELETED_MARK}${by === 'job' ? JOB_DELETE_WORD : ''}${id}-${Math.trunc(atMs)}`;
 }
 
-/** The folder id a marked name holds (`.deleted-<id>-<ms>`), else undefined (any other name). */
+/** The folder id a marked name holds (`.deleted-<id>-<ms>`, `.deleted-job-<id>-<ms>`), else undefined (any other
+ * name). */
 export function deletedFolderId(name: string): string | undefined {
-  return MARKED_NAME.exec(name)?.[1];
+  return MARKED_NAME.exec(name)?.[2];
+}
+
+/** Which delete moved the folder of marked name `name` aside: `job` for a job's own delete, else `character` (a
+ * character's delete; also a job's delete by a toonlora that did not mark it). */
+export function deletedFolderBy(name: string): DeletedSubject['kind'] {
+  return MARKED_NAME.exec(name)?.[1] ? 'job' : 'character';
 }
 
 /** Why `error` stopped a move or removal: its code in words and the path it names. */
@@ -73,7 +92,8 @@ export function moveAsideRefused(
 }
 
 /**
- * Renames each folder that `rels` (relative to `dataDir`) names and that exists to its marked name beside it.
+ * Renames each folder that `rels` (relative to `dataDir`) names and that exists to its marked name beside it (that
+ * of a `kind` delete: deletedFolderName).
  * All or none: on a failed rename, the ones already moved are moved back and the error is thrown.
  * @throws ToonloraError TL_ERR_OUTPUT_WRITE naming the folder that would not move (moveAsideRefused); TL_ERR_USAGE
  *   for a path out of `dataDir`
@@ -88,7 +108,7 @@ export function moveFoldersAside(
   try {
     for (const rel of rels) {
       const from = resolveDataPath(dataDir, rel);
-      const to = join(dirname(from), deletedFolderName(rel.split('/').at(-1) ?? rel, atMs));
+      const to = join(dirname(from), deletedFolderName(rel.split('/').at(-1) ?? rel, atMs, kind));
       try {
         renameSync(from, to);
       } catch (error) {
@@ -320,7 +340,21 @@ export function sweepDeletedFolders(db: SqliteDatabase, dataDir: string): Delete
   return sweep;
 }
 
-/** The start's lines about a sweep (none when it found nothing): what went, what came back, what stayed and why. */
+/** Which delete moved the folder at `path` (absolute, a marked name) aside. */
+const movedAsideBy = (path: string): DeletedSubject['kind'] => deletedFolderBy(basename(path));
+
+/** The line for the `unrecorded` folders one kind of delete moved aside (`paths`, all of the same kind). */
+function unrecordedLine(paths: readonly string[], by: DeletedSubject['kind']): string {
+  return (
+    `left ${paths.join(', ')}: folders a ${by}'s delete moved aside that this database neither ` +
+    'records as deleted nor lists (toonlora.db was replaced after that delete?); nothing was removed. To get ' +
+    `the ${by} back, put back the toonlora.db that lists it; if it is not wanted, remove the folders ` +
+    'yourself with serve stopped'
+  );
+}
+
+/** The start's lines about a sweep (none when it found nothing): what went, what came back, what stayed and why;
+ * a folder put back or left is said to be moved aside by a character's or a job's delete, from its marked name. */
 export function describeDeletedFoldersSweep(
   sweep: DeletedFoldersSweep,
 ): Array<{ level: 'info' | 'warn'; line: string }> {
@@ -334,24 +368,18 @@ export function describeDeletedFoldersSweep(
   for (const { from, to } of sweep.restored) {
     lines.push({
       level: 'warn',
-      line: `put ${from} back as ${to}: a character's delete moved it aside and did not complete, and the database still lists it`,
+      line: `put ${from} back as ${to}: a ${movedAsideBy(from)}'s delete moved it aside and did not complete, and the database still lists it`,
     });
   }
   for (const { from, to, reason } of sweep.notRestored) {
     lines.push({
       level: 'warn',
-      line: `could not put ${from} back as ${to} (${reason}): a character's delete moved it aside and did not complete, and the database still lists it; with serve stopped, move it there yourself`,
+      line: `could not put ${from} back as ${to} (${reason}): a ${movedAsideBy(from)}'s delete moved it aside and did not complete, and the database still lists it; with serve stopped, move it there yourself`,
     });
   }
-  if (sweep.unrecorded.length > 0) {
-    lines.push({
-      level: 'warn',
-      line:
-        `left ${sweep.unrecorded.join(', ')}: folders a character's delete moved aside that this database neither ` +
-        'records as deleted nor lists (toonlora.db was replaced after that delete?); nothing was removed. To get ' +
-        'the character back, put back the toonlora.db that lists it; if it is not wanted, remove the folders ' +
-        'yourself with serve stopped',
-    });
+  for (const by of ['character', 'job'] as const) {
+    const paths = sweep.unrecorded.filter((path) => movedAsideBy(path) === by);
+    if (paths.length > 0) lines.push({ level: 'warn', line: unrecordedLine(paths, by) });
   }
   for (const { path, reason } of sweep.failed) {
     lines.push({

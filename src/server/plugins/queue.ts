@@ -90,8 +90,8 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
   } catch (error) {
     reportInternalError(app, 'start: removing unrecorded uploads', error);
   }
-  // a character's folders its delete moved aside (`.deleted-…`) and could not remove, or a crash cut short: the
-  // user's deleted data, removed now (put back when the rows' delete never committed); never counted below
+  // the folders a character's or a job's delete moved aside (`.deleted-…`) and could not remove, or a crash cut short:
+  // the user's deleted data, removed now (put back when the rows' delete never committed); never counted below
   try {
     for (const { level, line } of describeDeletedFoldersSweep(
       sweepDeletedFolders(app.catalog.db, app.dataDir),
@@ -99,7 +99,7 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
       operatorLine(app.log, level, {}, line);
     }
   } catch (error) {
-    reportInternalError(app, 'start: removing the folders of deleted characters', error);
+    reportInternalError(app, 'start: removing the folders of deleted characters and jobs', error);
   }
   // a train job's training copy a killed server was writing (`jobs/<id>/.train-data.partial`): never trained on, the
   // next run writes it again
