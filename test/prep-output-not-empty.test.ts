@@ -49,3 +49,37 @@ describe('prep into a folder that is not empty', () => {
     });
   }, 60_000);
 });
+
+describe('prep into a folder holding a folder of the name prep writes, with no manifest', () => {
+  it('says --overwrite would refuse it too (your stages/ folder), and --overwrite then refuses it', async () => {
+    const out = join(root, 'users-stages');
+    mkdirSync(join(out, 'stages'), { recursive: true });
+    writeFileSync(join(out, 'stages', 'my-notes.txt'), 'mine\n');
+    writeFileSync(join(out, 'notes.txt'), 'mine\n');
+    await expect(runPrep({ inputs: [drawn.panel], outDir: out, cache: emptyCache })).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+      message: `${out}: the output folder holds 2 entries that are not a prep output (notes.txt, stages). Choose an empty or new -o folder; --overwrite would refuse it too, as prep writes its own stages there and it holds files no prep run recorded (move stages out of the folder to use it with --overwrite).`,
+    });
+    await expect(
+      runPrep({ inputs: [drawn.panel], outDir: out, cache: emptyCache, overwrite: true }),
+    ).rejects.toMatchObject({
+      code: 'TL_ERR_OUTPUT_EXISTS',
+      message: expect.stringContaining(
+        `it holds files no previous prep run recorded: ${join('stages', 'my-notes.txt')}`,
+      ),
+    });
+  }, 60_000);
+
+  it("names a folder of the dataset folder's name, and a manifest.json that is not prep's, as what --overwrite refuses", async () => {
+    const out = join(root, 'users-dataset-name');
+    mkdirSync(join(out, '10_sks girl'), { recursive: true });
+    writeFileSync(join(out, '10_sks girl', 'mine.png'), 'mine');
+    writeFileSync(join(out, 'manifest.json'), '{"mine": true}\n');
+    await expect(runPrep({ inputs: [drawn.panel], outDir: out, cache: emptyCache })).rejects.toMatchObject({
+      message: `${out}: the output folder holds 2 entries that are not a prep output (10_sks girl, manifest.json). Choose an empty or new -o folder; --overwrite would refuse it too, as its manifest.json is not a prep manifest, and prep writes its own 10_sks girl there and it holds files no prep run recorded (move manifest.json, 10_sks girl out of the folder to use it with --overwrite).`,
+    });
+    await expect(
+      runPrep({ inputs: [drawn.panel], outDir: out, cache: emptyCache, overwrite: true }),
+    ).rejects.toMatchObject({ message: expect.stringContaining('its manifest.json is not a prep manifest') });
+  }, 60_000);
+});

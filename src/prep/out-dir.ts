@@ -17,6 +17,7 @@ import {
   commitStaging,
   isDesktopFile,
   isPrepWorkFolder,
+  overwriteBlockers,
   planReplacement,
   type ReplacePlan,
   releaseStaging,
@@ -71,7 +72,7 @@ export function checkOutDir(
     ? listOutDir(outDir).filter((name) => !isPrepWorkFolder(name) && !isDesktopFile(name))
     : [];
   if (entries.length === 0) return { files: [], folders: [] };
-  if (!overwrite) throw notEmptyError(outDir, entries);
+  if (!overwrite) throw notEmptyError(outDir, entries, blockersOf(outDir, datasetDir));
   return planReplacement(outDir, datasetDir, discardEdits);
 }
 
@@ -85,23 +86,66 @@ function previousPrepEntries(outDir: string): Set<string> {
   }
 }
 
+/** The entries that would stop --overwrite too (output-swap.ts); none when they cannot be told (a folder that
+ * cannot be listed: --overwrite then says so itself). */
+function blockersOf(outDir: string, datasetDir: string): string[] {
+  try {
+    return overwriteBlockers(outDir, datasetDir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Why --overwrite would refuse the folder too, for the `blockers` it names: `its manifest.json is not a prep
+ * manifest`, `prep writes its own stages there and it holds files no prep run recorded`.
+ */
+function blockersInWords(blockers: readonly string[]): string {
+  const folders = blockers.filter((name) => name !== MANIFEST_FILE);
+  return [
+    ...(blockers.includes(MANIFEST_FILE) ? [`its ${MANIFEST_FILE} is not a prep manifest`] : []),
+    ...(folders.length > 0
+      ? [
+          `prep writes its own ${namesInBrief(folders)} there and ${folders.length === 1 ? 'it holds' : 'they hold'} files no prep run recorded`,
+        ]
+      : []),
+  ].join(', and ');
+}
+
 /**
  * The refusal of a non-empty output folder without --overwrite, naming what in it is a previous prep output and
- * what is not (--overwrite replaces only the former and leaves the user's files as they are).
+ * what is not (--overwrite replaces only the former and leaves the user's files as they are), and the entries that
+ * would make --overwrite refuse it too (`blockers`: a folder of the user's named `stages`, a manifest.json not prep's).
  */
-function notEmptyError(outDir: string, entries: readonly string[]): ToonloraError {
+function notEmptyError(
+  outDir: string,
+  entries: readonly string[],
+  blockers: readonly string[],
+): ToonloraError {
   const ours = previousPrepEntries(outDir);
   const prepOutput = entries.filter((name) => ours.has(name));
   const others = entries.filter((name) => !ours.has(name));
   const notPrep = `${entriesInWords(others.length)} that ${others.length === 1 ? 'is' : 'are'} not a prep output (${namesInBrief(others)})`;
-  const why =
+  const what =
     others.length === 0
-      ? `holds a previous prep output (${namesInBrief(prepOutput)}). Pass --overwrite to replace it, or choose an empty or new -o folder`
+      ? `holds a previous prep output (${namesInBrief(prepOutput)})`
       : prepOutput.length === 0
-        ? `the output folder holds ${notPrep}. Choose an empty or new -o folder (with --overwrite, prep writes its output beside them and leaves them as they are)`
-        : `holds a previous prep output (${namesInBrief(prepOutput)}) and ${notPrep}. Pass --overwrite to replace the prep output (your files are left as they are), or choose an empty or new -o folder`;
+        ? `the output folder holds ${notPrep}`
+        : `holds a previous prep output (${namesInBrief(prepOutput)}) and ${notPrep}`;
+  const why =
+    blockers.length > 0
+      ? `${what}. Choose an empty or new -o folder; --overwrite would refuse it too, as ${blockersInWords(blockers)} (move ${namesInBrief(blockers)} out of the folder to use it with --overwrite)`
+      : others.length === 0
+        ? `${what}. Pass --overwrite to replace it, or choose an empty or new -o folder`
+        : prepOutput.length === 0
+          ? `${what}. Choose an empty or new -o folder (with --overwrite, prep writes its output beside them and leaves them as they are)`
+          : `${what}. Pass --overwrite to replace the prep output (your files are left as they are), or choose an empty or new -o folder`;
   return new ToonloraError('TL_ERR_OUTPUT_EXISTS', `${outDir}: ${why}.`, {
-    details: { file: outDir, entries: others },
+    details: {
+      file: outDir,
+      entries: others,
+      ...(blockers.length > 0 ? { overwriteBlockers: [...blockers] } : {}),
+    },
   });
 }
 

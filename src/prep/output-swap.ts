@@ -164,6 +164,49 @@ function isInside(rel: string): boolean {
 }
 
 /**
+ * The previous run's manifest in `outDir`, or null when there is none.
+ * @throws ToonloraError TL_ERR_OUTPUT_EXISTS when its `manifest.json` is not a prep manifest
+ */
+function previousManifest(outDir: string): Manifest | null {
+  const manifestPath = join(outDir, MANIFEST_FILE);
+  if (!existsSync(manifestPath)) return null;
+  try {
+    return readManifest(manifestPath);
+  } catch (error) {
+    throw refuse(outDir, `its ${MANIFEST_FILE} is not a prep manifest (${(error as Error).message})`);
+  }
+}
+
+/** The folders a run writing `datasetDir` replaces: its dataset folder, the previous run's, and `stages/`. */
+function replacedFolders(datasetDir: string, previous: Manifest | null): string[] {
+  return [...new Set([datasetDir, ...(previous ? [previous.datasetDir] : []), STAGES_DIR])].filter(isInside);
+}
+
+/** Of the `present` files (relative to the output folder), those `previous` does not record, desktop files aside. */
+function unrecordedFiles(present: readonly string[], previous: Manifest | null): string[] {
+  const recorded = new Set(previous ? manifestRecordedFiles(previous).filter(isInside) : []);
+  return present.filter((file) => !recorded.has(file) && !isDesktopFile(basename(file)));
+}
+
+/**
+ * The entries of `outDir` (top-level names) that stop `--overwrite` for a run writing `datasetDir`: a
+ * `manifest.json` that is not a prep manifest, and the folders prep writes that hold files no previous run
+ * recorded (a folder of the user's named `stages`); none when --overwrite would go on past them.
+ */
+export function overwriteBlockers(outDir: string, datasetDir: string): string[] {
+  let previous: Manifest | null = null;
+  let badManifest = false;
+  try {
+    previous = previousManifest(outDir);
+  } catch {
+    badManifest = true;
+  }
+  const present = replacedFolders(datasetDir, previous).flatMap((folder) => filesUnder(outDir, folder));
+  const folders = unrecordedFiles(present, previous).map((file) => file.split(sep)[0] ?? file);
+  return [...(badManifest ? [MANIFEST_FILE] : []), ...new Set(folders)];
+}
+
+/**
  * What `--overwrite` may replace in `outDir` for a run writing `datasetDir`. Checked before any model
  * loads. Entries outside the folders a run writes (the dataset folder, `stages/`, `manifest.json`) are
  * left alone.
@@ -173,23 +216,13 @@ function isInside(rel: string): boolean {
  */
 export function planReplacement(outDir: string, datasetDir: string, discardEdits = false): ReplacePlan {
   if (!existsSync(outDir)) return NOTHING;
-  const manifestPath = join(outDir, MANIFEST_FILE);
-  let previous: Manifest | null = null;
-  if (existsSync(manifestPath)) {
-    try {
-      previous = readManifest(manifestPath);
-    } catch (error) {
-      throw refuse(outDir, `its ${MANIFEST_FILE} is not a prep manifest (${(error as Error).message})`);
-    }
-  }
+  const previous = previousManifest(outDir);
   const recorded = new Set(previous ? manifestRecordedFiles(previous).filter(isInside) : []);
-  const folders = [...new Set([datasetDir, ...(previous ? [previous.datasetDir] : []), STAGES_DIR])].filter(
-    isInside,
-  );
+  const folders = replacedFolders(datasetDir, previous);
   const present = folders.flatMap((folder) => filesUnder(outDir, folder));
   // .DS_Store and the like go with the folders they sit in (the folders could not be replaced otherwise)
   const desktop = present.filter((file) => isDesktopFile(basename(file)));
-  const unknown = present.filter((file) => !recorded.has(file) && !isDesktopFile(basename(file)));
+  const unknown = unrecordedFiles(present, previous);
   if (unknown.length > 0) {
     const named =
       unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? `, and ${unknown.length - 5} more` : '');
