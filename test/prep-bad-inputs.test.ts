@@ -77,7 +77,7 @@ describe('toonlora prep on bad input', () => {
       status: 'error',
       reasonCode: 'not-an-image',
       reason: expect.stringMatching(
-        /not-an-image\.png: its bytes are not an image \(it starts like text: "this is a text file/,
+        /not-an-image\.png: it looks like a text file, not an image \(its first line reads "this is a text file/,
       ),
     });
     expect(entry('bomb.png')).toMatchObject({

@@ -85,7 +85,9 @@ describe('toonlora prep flags', () => {
     writeFileSync(join(root, 'notes.png'), 'not a picture\n');
     const run = prep([join(root, 'notes.png'), panel, '-o', join(root, 'named-once')]);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^ {2}error +notes\.png: its bytes are not an image \(it starts like text/m);
+    expect(run.stdout).toMatch(
+      /^ {2}error +notes\.png: it looks like a text file, not an image \(its first line reads/m,
+    );
     expect(run.stdout).not.toMatch(/notes\.png: notes\.png/);
   }, 120_000);
 });

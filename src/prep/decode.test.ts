@@ -73,8 +73,75 @@ describe('decodeImage: bad input gets a per-file reason', () => {
     await expectDecodeError(
       path,
       'not-an-image',
-      /^notes\.png: its bytes are not an image \(it starts like text: "this is a text file, not a pictu…"\)\. Use PNG, JPEG/,
+      /^notes\.png: it looks like a text file, not an image \(its first line reads "this is a text file, not a pictu…"\)\. Use PNG, JPEG/,
     );
+  });
+
+  it('a text file: its first line quoted safely (control and bidirectional characters as ?), or said blank', async () => {
+    const path = join(dir, 'sneaky.png');
+    await writeFile(path, '\uFEFF  evil\u202Egnp.exe\x7f\x1b[2J\there\nsecond line\n');
+    await expectDecodeError(
+      path,
+      'not-an-image',
+      /^sneaky\.png: its bytes are not an image \(it starts with the bytes ef bb bf 20 20 65 76 69, no image format's\)/,
+    );
+    await writeFile(path, '  evil\u202Egnp.exe\x7f\ttab\r\nsecond line\n');
+    await expectDecodeError(
+      path,
+      'not-an-image',
+      /^sneaky\.png: it looks like a text file, not an image \(its first line reads "evil\?gnp\.exe\? tab"\)\. Use PNG/,
+    );
+    await writeFile(path, ' \n\n\t\n');
+    await expectDecodeError(
+      path,
+      'not-an-image',
+      /^sneaky\.png: it looks like a text file, not an image \(it holds only blank lines at its start\)\. Use PNG/,
+    );
+  });
+
+  it('an image in a format sharp does not read is named, not called "not an image"', async () => {
+    const formats: Array<[string, string, Buffer]> = [
+      [
+        'layers.psd',
+        'a Photoshop PSD image',
+        Buffer.concat([Buffer.from('8BPS\0\x01', 'latin1'), Buffer.alloc(200)]),
+      ],
+      [
+        'panel.jxl',
+        'a JPEG XL image',
+        Buffer.concat([Buffer.from([0xff, 0x0a, 0xfa, 0x1f]), Buffer.alloc(200, 7)]),
+      ],
+      [
+        'boxed.jxl',
+        'a JPEG XL image',
+        Buffer.concat([Buffer.from('0000000c4a584c200d0a870a', 'hex'), Buffer.alloc(200)]),
+      ],
+      [
+        'icon.ico',
+        'an ICO image',
+        Buffer.concat([Buffer.from([0, 0, 1, 0, 1, 0, 16, 16, 0, 0, 1, 0, 32, 0]), Buffer.alloc(200)]),
+      ],
+      [
+        'fast.qoi',
+        'a QOI image',
+        Buffer.concat([
+          Buffer.from('qoif'),
+          Buffer.from([0, 0, 0, 64, 0, 0, 0, 64, 3, 0]),
+          Buffer.alloc(200),
+        ]),
+      ],
+    ];
+    for (const [name, what, bytes] of formats) {
+      const path = join(dir, name);
+      await writeFile(path, bytes);
+      await expectDecodeError(
+        path,
+        'unsupported-format',
+        new RegExp(
+          `^${name.replace('.', '\\.')}: ${what}; prep takes PNG, JPEG, WebP, GIF, TIFF, AVIF or BMP: convert it to PNG\\.$`,
+        ),
+      );
+    }
   });
 
   it('data that is no image and no text with a .png name: its first bytes named', async () => {

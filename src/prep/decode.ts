@@ -1,6 +1,7 @@
 // src/prep/decode.ts — prep stage 0: turns one input file into 8-bit sRGB pixels (sharp; BMP by bmp-decode.ts), or a
-// TL_ERR_IMAGE_DECODE error that names the file and says why (unreadable, empty, truncated, not an image, a format
-// prep does not read, too many pixels, too small), so one bad file can be reported and skipped.
+// TL_ERR_IMAGE_DECODE error that names the file and says why (unreadable, empty, truncated, a text file or other bytes
+// that are not an image, a format prep does not read named, too many pixels, too small), so one bad file can be
+// reported and skipped.
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ToonloraError } from '../errors.js';
@@ -42,11 +43,12 @@ function decodeError(path: string, reason: DecodeFailure, message: string, cause
 }
 
 /** The refusal of a format prep does not read, in the upload's words: `a HEVC-coded HEIC image; prep takes …`. */
-function unsupportedFormatError(path: string, name: string): ToonloraError {
+function unsupportedFormatError(path: string, name: string, cause?: unknown): ToonloraError {
   return decodeError(
     path,
     'unsupported-format',
     `${refusedImageTypeText(name, 'prep', PREP_READABLE_FORMATS)}.`,
+    cause,
   );
 }
 
@@ -69,24 +71,41 @@ const isTextByte = (byte: number) => byte === 9 || byte === 10 || byte === 12 ||
 const QUOTED_CHARS = 32;
 
 /**
- * What the first bytes of a file no image format starts with are, for its refusal: `it starts like text: "…"` (its
- * first line, cut short), or `it starts with the bytes 00 01 fe ff, no image format's`.
+ * A text file's first non-blank line as its refusal quotes it, safe to print: cut at {@link QUOTED_CHARS}, tabs as
+ * spaces, and control, bidirectional and other invisible characters (and bytes that are no UTF-8) as `?`, so it
+ * cannot move the cursor or turn the line around.
+ */
+export function textPreview(start: Uint8Array): string {
+  const line =
+    Buffer.from(start)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r\n|\r|\n/)[0] ?? '';
+  const chars = [...line.replace(/\t/g, ' ').replace(/[\p{C}\uFFFD]/gu, '?')];
+  return chars.length > QUOTED_CHARS ? `${chars.slice(0, QUOTED_CHARS).join('')}…` : chars.join('');
+}
+
+/**
+ * What a file whose first bytes no known image format starts with is, for its refusal: `it looks like a text file,
+ * not an image (its first line reads "…")`, or `its bytes are not an image (it starts with the bytes 00 01 fe ff, no
+ * image format's)`.
  */
 export function headInWords(head: Uint8Array): string {
   const start = head.subarray(0, 512);
   if (start.length > 0 && start.every(isTextByte)) {
-    const line = Buffer.from(start).toString('utf8').trim().split(/\r?\n/)[0] ?? '';
-    const quoted = line.length > QUOTED_CHARS ? `${line.slice(0, QUOTED_CHARS)}…` : line;
-    return `it starts like text: "${quoted}"`;
+    const preview = textPreview(start);
+    return `it looks like a text file, not an image (${preview === '' ? 'it holds only blank lines at its start' : `its first line reads "${preview}"`})`;
   }
-  return `it starts with the bytes ${Buffer.from(head.subarray(0, 8))
+  return `its bytes are not an image (it starts with the bytes ${Buffer.from(head.subarray(0, 8))
     .toString('hex')
-    .replace(/(..)(?!$)/g, '$1 ')}, no image format's`;
+    .replace(/(..)(?!$)/g, '$1 ')}, no image format's)`;
 }
 
 /**
- * Reads the header; words sharp's "unsupported format" as not-an-image, saying what the bytes are instead (text,
- * or bytes no image format starts with), and a format prep does not read by name.
+ * Reads the header. What sharp calls an "unsupported image format" is named when its first bytes are an image
+ * format prep does not read (Photoshop PSD, JPEG XL, ICO, QOI: image-sniff.ts), else said for what its bytes are
+ * (a text file, or bytes no image format starts with); a format sharp reads that prep does not is named too.
  */
 async function readHeaderOrThrow(path: string, head: Uint8Array): Promise<ImageHeader> {
   let header: ImageHeader;
@@ -94,9 +113,10 @@ async function readHeaderOrThrow(path: string, head: Uint8Array): Promise<ImageH
     header = await readImageHeader(path);
   } catch (error) {
     const message = (error as Error).message;
-    const why = /unsupported image format/i.test(message)
-      ? `its bytes are not an image (${headInWords(head)})`
-      : `not an image toonlora can read (${firstLine(message)})`;
+    const unsupported = /unsupported image format/i.test(message);
+    const named = unsupported ? unsupportedImageTypeName(head) : undefined;
+    if (named !== undefined) throw unsupportedFormatError(path, named, error);
+    const why = unsupported ? headInWords(head) : `not an image toonlora can read (${firstLine(message)})`;
     throw decodeError(path, 'not-an-image', `${why}. Use ${PREP_READABLE_FORMATS}.`, error);
   }
   const refused = refusedFormatName(header);

@@ -45,6 +45,21 @@ describe('unsupportedImageTypeName', () => {
       unsupportedImageTypeName(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
     ).toBeUndefined();
   });
+  it('names the drawing and icon types sharp does not read by their signatures', () => {
+    expect(unsupportedImageTypeName(Buffer.from('8BPS\0\x01\0\0', 'latin1'))).toBe('Photoshop PSD');
+    expect(unsupportedImageTypeName(Buffer.from('8BPS\0\x02\0\0', 'latin1'))).toBe('Photoshop PSD'); // PSB
+    expect(unsupportedImageTypeName(Buffer.from([0xff, 0x0a, 0xfa, 0x1f, 0, 0, 0, 0]))).toBe('JPEG XL');
+    expect(unsupportedImageTypeName(Buffer.from('0000000c4a584c200d0a870a', 'hex'))).toBe('JPEG XL');
+    expect(unsupportedImageTypeName(Buffer.from([0, 0, 1, 0, 1, 0, 16, 16, 0, 0, 1, 0]))).toBe('ICO');
+    expect(unsupportedImageTypeName(Buffer.from('qoif\0\0\0\x40', 'latin1'))).toBe('QOI');
+    expect(unsupportedImageTypeName(Buffer.from('\0\0\0\x18ftypmif1\0\0\0\0', 'latin1'))).toBe('HEIC');
+    expect(anImage('Photoshop PSD')).toBe('a Photoshop PSD image');
+    expect(anImage('ICO')).toBe('an ICO image');
+  });
+  it('does not name a safetensors header length that starts like JPEG XL or ICO (2815 or 65536 bytes)', () => {
+    expect(unsupportedImageTypeName(Buffer.from([0xff, 0x0a, 0, 0, 0, 0, 0, 0, 0x7b]))).toBeUndefined();
+    expect(unsupportedImageTypeName(Buffer.from([0, 0, 1, 0, 0, 0, 0, 0, 0x7b]))).toBeUndefined();
+  });
 });
 
 describe('imageMimeForPath', () => {

@@ -1,13 +1,14 @@
 // src/vision/image-sniff.ts — the image types toonlora knows (pure): which one a buffer holds, from its first
 // bytes (PNG, JPEG, WebP, GIF, which sharp reads, and BMP, which src/prep/bmp-decode.ts reads), the types
-// screenshots come in that it does not read (TIFF, AVIF, HEIC; SVG drawings), each type's name for messages, the
-// words a refused type gets (upload and prep alike) and the Content-Type the server answers with. Below jobs/, lora/, prep/, server/ and worker/, which all import it;
+// screenshots and drawings come in that it does not read (TIFF, AVIF, HEIC; SVG drawings; Photoshop PSD, JPEG XL,
+// ICO, QOI), each type's name for messages, the words a refused type gets (upload and prep alike) and the
+// Content-Type the server answers with. Below jobs/, lora/, prep/, server/ and worker/, which all import it;
 // what an upload takes is in src/jobs/upload-image-types.ts.
 import type { ImageFormat } from '../schemas/api.js';
 
 /** The image format the magic bytes announce, or undefined when they match none toonlora reads. */
 export function sniffImageFormat(head: Uint8Array): ImageFormat | undefined {
-  const bytes = (...values: number[]) => values.every((value, index) => head[index] === value);
+  const bytes = (...values: number[]) => startsWith(head, ...values);
   const ascii = (offset: number, text: string) =>
     [...text].every((char, index) => head[offset + index] === char.charCodeAt(0));
   if (bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png';
@@ -34,7 +35,32 @@ const UNSUPPORTED_FORMATS: ReadonlyArray<{ name: string; matches: (head: Uint8Ar
       ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'].includes(isoBrand(head)),
   },
   { name: 'SVG', matches: isSvgText },
+  // Photoshop: "8BPS", version 1 (PSD) or 2 (PSB)
+  {
+    name: 'Photoshop PSD',
+    matches: (head) => startsWith(head, 0x38, 0x42, 0x50, 0x53, 0) && [1, 2].includes(head[5] ?? 0),
+  },
+  {
+    name: 'JPEG XL',
+    matches: (head) =>
+      startsWith(head, 0, 0, 0, 0x0c, 0x4a, 0x58, 0x4c, 0x20, 0x0d, 0x0a, 0x87, 0x0a) || // its ISO box form
+      // the bare codestream: FF 0A, then a size header that is not all zero (a safetensors header length can
+      // start FF 0A 00 00 …)
+      (startsWith(head, 0xff, 0x0a) && head.subarray(2, 8).some((byte) => byte !== 0)),
+  },
+  // Windows icon: reserved 0, type 1, at least one image, its entry's reserved byte 0
+  {
+    name: 'ICO',
+    matches: (head) =>
+      startsWith(head, 0, 0, 1, 0) && ((head[4] ?? 0) | (head[5] ?? 0)) !== 0 && head[9] === 0,
+  },
+  { name: 'QOI', matches: (head) => startsWith(head, 0x71, 0x6f, 0x69, 0x66) }, // "qoif"
 ];
+
+/** True when `head` starts with the bytes given. */
+function startsWith(head: Uint8Array, ...bytes: number[]): boolean {
+  return bytes.every((value, index) => head[index] === value);
+}
 
 /** Markup (after a BOM and white space) with an `<svg` tag in the bytes given: an SVG drawing, not pixels. */
 function isSvgText(head: Uint8Array): boolean {
