@@ -1,7 +1,7 @@
 // test/server-job-delete.test.ts — DELETE /api/jobs/:id: a finished job's row, its log, its sample rows and its
 // folder go, and it leaves the list; refused (409, in words, nothing deleted) while it is queued or running, and
-// while what it made is still listed (a dataset version, a LoRA, generated images), which is deleted first on its
-// own; 404 for an unknown id.
+// while what it made is still listed (a dataset version, a LoRA), which is deleted first on its own; 404 for an
+// unknown id. A generate job's images: server-generated-image-delete.test.ts.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,29 +103,5 @@ describe('DELETE /api/jobs/:id', () => {
     expect(after.statusCode, after.body).toBe(204);
     expect(existsSync(join(app.dataDir, 'jobs', train.id))).toBe(false);
     expect(app.catalog.getDataset(dataset.id).id).toBe(dataset.id);
-  });
-
-  it('keeps a generate job whose images are listed, saying images cannot be deleted yet', async () => {
-    const app = await makeApp();
-    const characterId = await createCharacter(app);
-    const job = app.jobStore.createJob('generate', characterId, {});
-    app.jobStore.transition(job.id, 'running');
-    app.jobStore.transition(job.id, 'succeeded', { result: {} });
-    for (const name of ['a.png', 'b.png']) {
-      app.catalog.addArtifact({
-        characterId,
-        jobId: job.id,
-        kind: 'image',
-        name,
-        path: `jobs/${job.id}/${name}`,
-      });
-    }
-    const res = await app.inject({ method: 'DELETE', url: `/api/jobs/${job.id}` });
-    expect(res.statusCode, res.body).toBe(409);
-    expect(res.json().error.message).toBe(
-      `generate job ${job.id} made 2 generated images (the Generate page), still listed and stored in the job's ` +
-        'folder; nothing was deleted. Generated images cannot be deleted one by one yet, so this job stays.',
-    );
-    expect(app.catalog.listArtifacts({ jobId: job.id })).toHaveLength(2);
   });
 });

@@ -1,6 +1,7 @@
 // src/server/routes/images/index.ts — screenshots of a character: multipart upload (many files; each
 // checked for size, type by content, pixel count and prep's minimum side, stored under a generated name:
-// src/jobs/upload-images.ts), list, file, remove, and the Upload page's stream of their changes (uploads-live.ts).
+// src/jobs/upload-images.ts), list, file, remove, and the Upload page's stream of their changes (uploads-live.ts);
+// and the delete of one generated image (generated-delete.ts).
 import { rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
@@ -19,6 +20,7 @@ import { IMAGE_MIME } from '../../../vision/image-sniff.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
 import { openStoredFile } from '../../stored-file.js';
 import { endEventStream, openEventStream } from '../../event-stream.js';
+import { deleteGeneratedImage } from './generated-delete.js';
 import { uploadsLiveHub, uploadsLiveSse } from './uploads-live.js';
 
 /** The upload form for /openapi.json: one or more `files` parts (the route reads them itself). */
@@ -128,6 +130,24 @@ export default async function imageRoutes(
       const unused = app.catalog.removeImage(request.params.id);
       uploadsLiveHub(app).uploadsChanged(characterId);
       if (unused) await rm(unused, { force: true });
+      return reply.code(204).send();
+    },
+  );
+
+  routes.delete(
+    '/api/generated-images/:id',
+    {
+      schema: zodRoute({
+        params: idParamsSchema,
+        noContent: true,
+        response: { 404: errorResponseSchema, 409: errorResponseSchema },
+        summary:
+          "Deletes one generated image or sweep grid (an artifact of kind image or grid): its row and its file; its generate job and the job's other images stay. 404 for any other artifact (a LoRA: DELETE /api/loras/:id), 409 while its job is queued or running. A job with all its images: DELETE /api/jobs/:id?withImages=true",
+        tags: ['images'],
+      }),
+    },
+    async (request, reply) => {
+      await deleteGeneratedImage(app, request.params.id, request.log);
       return reply.code(204).send();
     },
   );

@@ -1,6 +1,6 @@
 // src/server/routes/jobs/index.ts — /api/jobs: submit (prep / train / generate), list, get, cancel,
-// resume, delete a finished one (src/jobs/job-delete.ts), the event log as JSON, and live progress as server-sent
-// events.
+// resume, delete a finished one (src/jobs/job-delete.ts; a generate job with its images: `?withImages=true`), the
+// event log as JSON, and live progress as server-sent events.
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { ToonloraError } from '../../../errors.js';
@@ -23,6 +23,7 @@ import {
   jobRequestLengthIssue,
   jobSchema,
 } from '../../../schemas/api.js';
+import { jobDeleteQuerySchema } from '../../../schemas/api-job-delete.js';
 import { checkApiBaseModel } from '../../api-base-model.js';
 import { openEventStream } from '../../event-stream.js';
 import { withArticle } from '../artifacts/index.js';
@@ -227,22 +228,24 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: zodRoute({
         params: idParamsSchema,
+        querystring: jobDeleteQuerySchema,
         noContent: true,
         response: { 404: errorResponseSchema, 409: errorResponseSchema },
         summary:
-          'Deletes a finished job (succeeded, failed, cancelled, interrupted): its row, its log and its folder (samples, checkpoints, staging). 409 while it is queued or running (cancel it first), and while a dataset version, LoRA or generated image it made is still listed (delete that first). 204 once the rows are gone: a folder that cannot be removed is logged, and removed at the next start',
+          "Deletes a finished job (succeeded, failed, cancelled, interrupted): its row, its log and its folder (samples, checkpoints, staging; a generate job's images with `withImages=true`). 409 while it is queued or running (cancel it first), and while a dataset version, LoRA or (without `withImages=true`) generated image it made is still listed (delete that first). 204 once the rows are gone: a folder that cannot be removed is logged, and removed at the next start",
         tags: ['jobs'],
       }),
     },
     async (request, reply) => {
       const { id } = request.params;
+      const withImages = request.query.withImages === 'true';
       // the job is gone whatever happens next: a folder left is named, and the next start removes it
       deleteWithFolders(
         app.catalog.db,
         app.dataDir,
         { kind: 'job', id },
         {
-          deleteRows: () => deleteFinishedJob(app.catalog.db, id),
+          deleteRows: () => deleteFinishedJob(app.catalog.db, id, { withImages }),
           folderLeft: (fields, line) => operatorLine(app.log, 'warn', fields, line),
         },
       );
