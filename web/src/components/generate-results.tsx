@@ -1,20 +1,26 @@
 // web/src/components/generate-results.tsx — the Generate page's Results panel (split out of pages/generate.tsx): the
-// shown job's live status and, while it is queued or running, its Cancel; once it stopped, its timing and images;
-// then the character's earlier generations (generated-images.tsx).
+// shown job's live status and, while it is queued or running, its Cancel; once it stopped, its timing, images (each
+// with its Delete) and "Delete this batch"; then the character's earlier generations (generated-images.tsx; the
+// deletes: use-generate-deletes.ts).
+import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import type { Artifact, GenerationTiming, Job } from '../../../src/schemas/api.js';
+import { ActionButton } from './action-button.js';
 import { CancelButton } from './cancel-button.js';
 import { EarlierImages, GenerationTimingLine, ImageGrid } from './generated-images.js';
 import { JobStatusLine } from './job-status.js';
 import type { JobView } from './job-view.js';
+import type { GenerateDeletes } from './use-generate-deletes.js';
 
 export function GenerateResults({
   job,
   view,
   status,
   images,
+  imagesRead,
   earlier,
   onCancel,
   onError,
+  deletes,
 }: {
   /** The job the page shows (the one sent, or the reopened one), else null. */
   job: Job | null;
@@ -22,12 +28,16 @@ export function GenerateResults({
   /** The job's status as last heard (its event stream's, else the job's own). */
   status: Job['status'] | undefined;
   images: Artifact[];
+  /** Whether `images` is the shown job's, read once it stopped ("Delete this batch" names their count). */
+  imagesRead: boolean;
   earlier: Artifact[];
   /** false when the cancel request failed (CancelButton offers it again). */
   onCancel: () => Promise<boolean>;
   onError: (error: unknown) => void;
+  deletes: GenerateDeletes;
 }) {
   const timing = job?.result?.timing as GenerationTiming | undefined;
+  const imageDeletes = { onDelete: deletes.removeImage, deleting: deletes.deleting };
   return (
     <div className="panel">
       <h3>Results</h3>
@@ -36,8 +46,18 @@ export function GenerateResults({
         <CancelButton key={job.id} onCancel={onCancel} />
       )}
       {timing && <GenerationTimingLine timing={timing} />}
-      <ImageGrid images={images} onError={onError} />
-      <EarlierImages images={earlier} onError={onError} />
+      <ImageGrid images={images} onError={onError} {...imageDeletes} />
+      {job && status && isFinalStatus(status) && imagesRead && (
+        <ActionButton
+          className="secondary"
+          data-testid="delete-batch"
+          busy={deletes.batchBusy}
+          onClick={() => deletes.removeBatch(job.id, images.length)}
+        >
+          {deletes.batchBusy ? 'Deleting…' : 'Delete this batch'}
+        </ActionButton>
+      )}
+      <EarlierImages images={earlier} onError={onError} {...imageDeletes} />
     </div>
   );
 }

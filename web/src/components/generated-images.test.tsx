@@ -1,5 +1,6 @@
 // web/src/components/generated-images.test.tsx — the Generate page's image parts (rendered to markup): a
-// weight sweep as a grid of full-size links with downloads, earlier generations folded, the timing line.
+// weight sweep as a grid of full-size links with downloads, earlier generations folded, the timing line, and each
+// image's Delete when the page offers one.
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../../../src/schemas/api.js';
@@ -43,6 +44,23 @@ describe('generated images', () => {
     expect(earlier).toMatch(/alt="seed 7 · weight 0.7 · [^"]+" loading="lazy"/);
     const two = renderToStaticMarkup(<EarlierImages images={[image('e', 7, 0.7), image('f', 8, 0.7)]} />);
     expect(two).toContain('<summary>Earlier generations (2 images)</summary>');
+  });
+  it('gives each image a Delete named by its label when the page offers one, saying so while it is on its way', () => {
+    const onDelete = () => {};
+    const grid = renderToStaticMarkup(
+      <ImageGrid
+        images={[image('a', 1, 0.4), image('b', 2, 0.4)]}
+        onDelete={onDelete}
+        deleting={new Set(['b'])}
+      />,
+    );
+    expect(grid).toContain('aria-label="Delete seed 1 · weight 0.4"');
+    expect(grid).toMatch(/aria-label="Delete seed 2 · weight 0.4"[^>]*aria-busy="true"[^>]*>Deleting…</);
+    expect(grid.match(/>Delete</g)).toHaveLength(1);
+    const earlier = renderToStaticMarkup(<EarlierImages images={[image('e', 7, 0.7)]} onDelete={onDelete} />);
+    expect(earlier).toMatch(/aria-label="Delete seed 7 · weight 0.7 · [^"]+"[^>]*>Delete</);
+    // without onDelete (nothing to delete with), no button
+    expect(renderToStaticMarkup(<ImageGrid images={[image('a', 1, 0.4)]} />)).not.toContain('<button');
   });
   it('says whether the worker was warm and how long each part took', () => {
     const cold = { warm: false, loadMs: 2500, loraSwapMs: 12.4, generateMs: 3000, totalMs: 5600 };

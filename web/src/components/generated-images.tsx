@@ -1,9 +1,40 @@
 // web/src/components/generated-images.tsx — what the Generate page shows of images made: a job's timing line
 // (warm worker or base load, LoRA swap, generation), its images as a grid (a column per LoRA weight, a row per
-// seed, each opening full size, with a download link) and the character's earlier generations, folded.
+// seed, each opening full size, with a download link and a Delete) and the character's earlier generations, folded
+// (each with its Delete too; the deletes themselves: use-generate-deletes.ts).
 import type { Artifact, GenerationTiming } from '../../../src/schemas/api.js';
+import { ActionButton } from './action-button.js';
 import { countedNoun } from './counted-noun.js';
 import { FullSizeImageLink } from './full-size-image.js';
+import { IMAGE_DELETE_ID } from './generated-delete.js';
+
+/** An image's Delete, when the page offers one: `deleting` holds the images whose delete is on its way. */
+export interface ImageDeleteProps {
+  onDelete?: (image: Artifact, label: string) => void;
+  deleting?: ReadonlySet<string>;
+}
+
+/** The Delete under image `image` (named `label` for screen readers); nothing without `onDelete`. */
+function ImageDeleteButton({
+  image,
+  label,
+  onDelete,
+  deleting,
+}: ImageDeleteProps & { image: Artifact; label: string }) {
+  if (!onDelete) return null;
+  const busy = deleting?.has(image.id) ?? false;
+  return (
+    <ActionButton
+      className="secondary remove"
+      data-testid={IMAGE_DELETE_ID}
+      aria-label={`Delete ${label}`}
+      busy={busy}
+      onClick={() => onDelete(image, label)}
+    >
+      {busy ? 'Deleting…' : 'Delete'}
+    </ActionButton>
+  );
+}
 
 /** A finished generate job's timing: whether the worker was warm, LoRA swap and generation times. */
 export function GenerationTimingLine({ timing }: { timing: GenerationTiming }) {
@@ -19,7 +50,8 @@ export function GenerationTimingLine({ timing }: { timing: GenerationTiming }) {
 export function ImageGrid({
   images,
   onError,
-}: {
+  ...deletes
+}: ImageDeleteProps & {
   images: readonly Artifact[];
   /** The app's error path: an image refused for the token brings up the token prompt. */
   onError?: (error: unknown) => void;
@@ -48,6 +80,7 @@ export function ImageGrid({
                   download
                 </a>
               </figcaption>
+              <ImageDeleteButton image={image} label={`seed ${seedValue} · weight ${w}`} {...deletes} />
             </figure>
           ) : (
             <span key={`${seedValue}-${w}`} />
@@ -62,7 +95,8 @@ export function ImageGrid({
 export function EarlierImages({
   images,
   onError,
-}: {
+  ...deletes
+}: ImageDeleteProps & {
   images: readonly Artifact[];
   /** The app's error path: an image refused for the token brings up the token prompt. */
   onError?: (error: unknown) => void;
@@ -76,6 +110,7 @@ export function EarlierImages({
           <figure key={image.id}>
             <FullSizeImageLink url={image.url} alt={earlierImageLabel(image)} lazy onError={onError} />
             <figcaption className="small">{earlierImageLabel(image)}</figcaption>
+            <ImageDeleteButton image={image} label={earlierImageLabel(image)} {...deletes} />
           </figure>
         ))}
       </div>

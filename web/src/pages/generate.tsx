@@ -12,6 +12,9 @@
 // on the server's refusal) stays chosen and is said to be deleted, for the user to choose another (generate-lora.tsx).
 // A job's late answer (its re-read once it stopped, its images, its cancel) shows only while that job is still the
 // one shown: a finished job's re-read answered after the next Generate replaced the new job (its Cancel went).
+// Each generated image has a Delete, and a finished job "Delete this batch" (its images and the job, one request),
+// both asked first (components/use-generate-deletes.ts): the image or the job leaves the page without a reload, and
+// a read of the images begun before the delete does not bring it back (newest-read.ts).
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Artifact, BaseModelChoice, Character, Job } from '../../../src/schemas/api.js';
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
@@ -45,6 +48,9 @@ import { baseModelNote } from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 import { readFailureReport } from '../components/shown-page.js';
+import { withoutImage } from '../components/generated-delete.js';
+import { ifNewest, readNewest, useNewestReads } from '../components/newest-read.js';
+import { useGenerateDeletes } from '../components/use-generate-deletes.js';
 
 export function GeneratePage({
   character,
@@ -71,6 +77,9 @@ export function GeneratePage({
   const [images, setImages] = useState<{ jobId: string; list: Artifact[] } | null>(null);
   /** The character's generated images of other jobs, newest job first. */
   const [earlier, setEarlier] = useState<Artifact[]>([]);
+  /** The reads of the shown job's images and of the earlier ones: a delete makes those begun before it stale. */
+  const jobImageReads = useNewestReads();
+  const earlierReads = useNewestReads();
   const [baseModels, setBaseModels] = useState<BaseModelChoice[]>([]);
   const view = useJob(job?.id ?? null);
   /** What the user typed since the character's form was (re)loaded: the reopened job's settings do not replace it. */
@@ -118,14 +127,16 @@ export function GeneratePage({
       current = false;
     };
   }, [fileBaseLoraId]);
+  /** The job shown as of the last render, for answers that come later. */
+  const shownJobId = useRef<string | undefined>(undefined);
+  shownJobId.current = job?.id;
+  const readEarlier = () => api.artifacts({ characterId: character.id, kind: 'image' });
+  /** The character's images of jobs other than the one shown, newest job first. */
+  const showEarlier = (list: Artifact[]) =>
+    setEarlier(list.filter((a) => a.jobId !== shownJobId.current).reverse());
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character or the shown job changes
   useEffect(
-    () =>
-      readUntilAnswered(
-        () => api.artifacts({ characterId: character.id, kind: 'image' }),
-        (list) => setEarlier(list.filter((a) => a.jobId !== job?.id).reverse()),
-        () => setEarlier([]),
-      ),
+    () => readUntilAnswered(readEarlier, ifNewest(earlierReads, showEarlier), () => setEarlier([])),
     [character.id, job?.id, view.status],
   );
 
@@ -167,7 +178,12 @@ export function GeneratePage({
       // reads: their failure is dropped once the user went on to another page (shown-page.ts)
       const onReadError = readFailureReport(onError);
       api.job(jobId).then(showJobAnswer, onReadError);
-      api.artifacts({ jobId, kind: 'image' }).then((list) => setImages({ jobId, list }), onReadError);
+      void readNewest(
+        jobImageReads,
+        () => api.artifacts({ jobId, kind: 'image' }),
+        (list) => setImages({ jobId, list }),
+        onError,
+      );
     }
   }, [view.status]);
 
@@ -243,6 +259,23 @@ export function GeneratePage({
     }
   };
 
+  const deletes = useGenerateDeletes({
+    onImageDeleted: (image) => {
+      // what the lists show now wins over any read of them begun before the delete; the earlier ones are read again
+      if (image.jobId === shownJobId.current) jobImageReads.supersede();
+      setImages((shown) => shown && { jobId: shown.jobId, list: withoutImage(shown.list, image.id) });
+      setEarlier((list) => withoutImage(list, image.id));
+      void readNewest(earlierReads, readEarlier, showEarlier, onError);
+    },
+    onBatchDeleted: (jobId) => {
+      // only when it is still the job shown (a Generate may have replaced it meanwhile)
+      setJob((shown) => (shown?.id === jobId ? null : shown));
+      setImages((shown) => (shown?.jobId === jobId ? null : shown));
+    },
+    onError,
+    fallback: () => generateButton.current,
+  });
+
   const fileBase =
     needsFileBase && fileMetadata?.loraId === form.loraId
       ? loraFileBase(fileMetadata.metadata, baseModels)
@@ -293,12 +326,14 @@ export function GeneratePage({
         view={view}
         status={status}
         images={images && images.jobId === job?.id ? images.list : []}
+        imagesRead={images !== null && images.jobId === job?.id}
         earlier={earlier}
         onCancel={() => {
           rescueFocus(() => generateButton.current);
           return cancel();
         }}
         onError={onError}
+        deletes={deletes}
       />
     </section>
   );

@@ -1,0 +1,169 @@
+// test/web-generate-delete.test.ts — the Generate page's deletes in chromium against a real server on loopback: an
+// image's Delete asks first (Cancel keeps it), then takes the image off the page without a reload (its file gone, the
+// focus on the next image's Delete); "Delete this batch" asks naming the count of images left, then the job and its
+// images go and the page shows the earlier generations, where an image's Delete works too. A read of the earlier
+// generations begun before a Delete and answered after it does not bring the image back. A Delete refused after the
+// user went to another tab shows its error there, naming the Generate page.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { holdAnswer, isGet, sleep } from './helpers/held-requests.js';
+import { solidPng } from './helpers/server-fixtures.js';
+import { startWebSession, type WebSession } from './helpers/web-session.js';
+
+let web: WebSession;
+let url: string;
+let page: Page;
+
+beforeAll(async () => {
+  web = await startWebSession('web-generate-delete', { runners: {} });
+  ({ url, page } = web);
+}, 180_000);
+
+afterAll(() => web?.close());
+
+/** A succeeded generate job of `characterId` with an image (weight 1) per seed, each with its PNG file. */
+async function finishedGenerate(app: FastifyInstance, characterId: string, seeds: number[]) {
+  const job = app.jobStore.createJob('generate', characterId, {});
+  app.jobStore.transition(job.id, 'running');
+  app.jobStore.transition(job.id, 'succeeded', { result: {} });
+  mkdirSync(join(app.dataDir, 'jobs', job.id, 'images'), { recursive: true });
+  const png = await solidPng(16, 16);
+  const files = seeds.map((seed) => {
+    const rel = `jobs/${job.id}/images/seed-${seed}.png`;
+    writeFileSync(join(app.dataDir, rel), png);
+    app.catalog.addArtifact({
+      characterId,
+      jobId: job.id,
+      kind: 'image',
+      name: `seed ${seed} · weight 1`,
+      path: rel,
+      meta: { seed, weight: 1 },
+    });
+    return join(app.dataDir, rel);
+  });
+  return { job, files };
+}
+
+/** Answers every dialog with `answer()` and keeps its text. */
+function dialogs(target: Page, answer: () => boolean): string[] {
+  const questions: string[] = [];
+  target.on('dialog', (dialog) => {
+    questions.push(dialog.message());
+    void (answer() ? dialog.accept() : dialog.dismiss());
+  });
+  return questions;
+}
+
+describe('Generate page: deleting generated images', () => {
+  it("an image's Delete, then Delete this batch, then an earlier image's Delete, each asked first", async () => {
+    const { app } = web;
+    const mina = app.catalog.createCharacter({ name: 'Mina', trigger: 'mina_tl', classWord: 'girl' });
+    const older = await finishedGenerate(app, mina.id, [7]);
+    const latest = await finishedGenerate(app, mina.id, [1, 2]);
+    await page.goto(`${url}/#/c/${mina.id}/generate`);
+    const shown = page.locator('[data-testid=results] img');
+    await expect.poll(() => shown.count()).toBe(2);
+    let answer = false;
+    const questions = dialogs(page, () => answer);
+
+    // Cancel keeps it
+    await page.getByRole('button', { name: 'Delete seed 1 · weight 1' }).click();
+    await expect.poll(() => questions.length).toBe(1);
+    expect(questions[0]).toMatch(/^Delete the image seed 1 · weight 1\? .*this cannot be undone/);
+    expect(await shown.count()).toBe(2);
+    expect(existsSync(latest.files[0] ?? '')).toBe(true);
+
+    answer = true;
+    await page.getByRole('button', { name: 'Delete seed 1 · weight 1' }).click();
+    await expect.poll(() => shown.count()).toBe(1);
+    expect(existsSync(latest.files[0] ?? '')).toBe(false);
+    expect(existsSync(latest.files[1] ?? '')).toBe(true);
+    expect(app.catalog.listArtifacts({ jobId: latest.job.id }).map((a) => a.name)).toEqual([
+      'seed 2 · weight 1',
+    ]);
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+      .toBe('Delete seed 2 · weight 1');
+
+    await page.click('[data-testid=delete-batch]');
+    await expect.poll(() => questions.length).toBe(3);
+    expect(questions[2]).toMatch(/^Delete this batch: its 1 image, .*This cannot be undone/);
+    await expect.poll(() => page.locator('[data-testid=delete-batch]').count()).toBe(0);
+    expect(await shown.count()).toBe(0);
+    expect(existsSync(join(app.dataDir, 'jobs', latest.job.id))).toBe(false);
+    expect(() => app.jobStore.getJob(latest.job.id)).toThrow(/not found/);
+    // the older job's image is listed among the earlier generations, and goes with its own Delete
+    await page.click('[data-testid=earlier-images] summary');
+    await page.getByRole('button', { name: /^Delete seed 7 · weight 1 · / }).click();
+    await expect.poll(() => page.locator('[data-testid=earlier-images]').count()).toBe(0);
+    expect(questions[3]).toMatch(/^Delete the image seed 7 · weight 1 · /);
+    expect(existsSync(older.files[0] ?? '')).toBe(false);
+    expect(app.catalog.listArtifacts({ characterId: mina.id })).toEqual([]);
+    await expect(page.getByRole('alert').count()).resolves.toBe(0);
+    page.removeAllListeners('dialog');
+  }, 120_000);
+
+  it('a Delete refused after the user opened the Train tab shows its error there, naming the Generate page', async () => {
+    const { app } = web;
+    const rin = app.catalog.createCharacter({ name: 'Rin', trigger: 'rin_tl', classWord: 'girl' });
+    const { files } = await finishedGenerate(app, rin.id, [3]);
+    const tab = await web.browser.newPage();
+    dialogs(tab, () => true);
+    await tab.goto(`${url}/#/c/${rin.id}/generate`);
+    await tab.waitForSelector('[data-testid=results] img');
+    const refused = 'generated image refused for this test';
+    await tab.route('**/api/generated-images/*', async (route) => {
+      await sleep(1_500);
+      await route.fulfill({
+        status: 409,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'TL_ERR_CONFLICT', message: refused } }),
+      });
+    });
+    await tab.getByRole('button', { name: 'Delete seed 3 · weight 1' }).click();
+    await tab.locator('nav a', { hasText: 'Train' }).click();
+    await tab.waitForSelector('h1:has-text("Rin: Train")');
+    const alert = tab.getByRole('alert');
+    await alert.waitFor({ timeout: 10_000 });
+    expect(await alert.textContent()).toContain(`${refused} (from Rin: Generate)`);
+    expect(existsSync(files[0] ?? '')).toBe(true);
+    await tab.close();
+  }, 60_000);
+
+  it('a read of the earlier generations begun before a Delete and answered after it does not bring the image back', async () => {
+    const { app } = web;
+    const yuki = app.catalog.createCharacter({ name: 'Yuki', trigger: 'yuki_tl', classWord: 'girl' });
+    await finishedGenerate(app, yuki.id, [7, 8]);
+    const latest = await finishedGenerate(app, yuki.id, [1]);
+    const tab = await web.browser.newPage();
+    dialogs(tab, () => true);
+    await tab.goto(`${url}/#/c/${yuki.id}/generate`);
+    await tab.waitForSelector('[data-testid=results] img');
+    await tab.click('[data-testid=earlier-images] summary');
+    const seven = tab.getByRole('button', { name: /^Delete seed 7 · weight 1 · / });
+    await seven.waitFor();
+    // the read the batch's delete starts (the job shown changed) reaches the page only 2 s after the server answered
+    let holding = true;
+    await holdAnswer(
+      tab,
+      `**/api/artifacts?characterId=${yuki.id}*`,
+      2_000,
+      (route) => holding && isGet(route),
+    );
+    await tab.click('[data-testid=delete-batch]');
+    await expect.poll(() => tab.locator('[data-testid=delete-batch]').count()).toBe(0);
+    expect(() => app.jobStore.getJob(latest.job.id)).toThrow(/not found/);
+    holding = false;
+    await seven.click();
+    await expect.poll(() => seven.count()).toBe(0);
+    await sleep(2_500); // the held answer, with seed 7 in it, has come by now
+    expect(await seven.count()).toBe(0);
+    await expect
+      .poll(() => tab.getByRole('button', { name: /^Delete seed 8 · weight 1 · / }).count())
+      .toBe(1);
+    await tab.close();
+  }, 60_000);
+});
