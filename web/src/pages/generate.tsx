@@ -127,13 +127,13 @@ export function GeneratePage({
       current = false;
     };
   }, [fileBaseLoraId]);
-  /** The job shown as of the last render, for answers that come later. */
-  const shownJobId = useRef<string | undefined>(undefined);
-  shownJobId.current = job?.id;
-  const readEarlier = () => api.artifacts({ characterId: character.id, kind: 'image' });
+  /** The character and job shown as of the last render, for reads that start or end later (after a delete). */
+  const shown = useRef({ characterId: character.id, jobId: job?.id });
+  shown.current = { characterId: character.id, jobId: job?.id };
+  const readEarlier = () => api.artifacts({ characterId: shown.current.characterId, kind: 'image' });
   /** The character's images of jobs other than the one shown, newest job first. */
   const showEarlier = (list: Artifact[]) =>
-    setEarlier(list.filter((a) => a.jobId !== shownJobId.current).reverse());
+    setEarlier(list.filter((a) => a.jobId !== shown.current.jobId).reverse());
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character or the shown job changes
   useEffect(
     () => readUntilAnswered(readEarlier, ifNewest(earlierReads, showEarlier), () => setEarlier([])),
@@ -262,7 +262,7 @@ export function GeneratePage({
   const deletes = useGenerateDeletes({
     onImageDeleted: (image) => {
       // what the lists show now wins over any read of them begun before the delete; the earlier ones are read again
-      if (image.jobId === shownJobId.current) jobImageReads.supersede();
+      if (image.jobId === shown.current.jobId) jobImageReads.supersede();
       setImages((shown) => shown && { jobId: shown.jobId, list: withoutImage(shown.list, image.id) });
       setEarlier((list) => withoutImage(list, image.id));
       void readNewest(earlierReads, readEarlier, showEarlier, onError);
