@@ -45,9 +45,9 @@ describe('openapi', () => {
       maxItems: 200,
       items: { type: 'string', format: 'binary' },
     });
-    // BMP is taken too (before, the form's description left it out)
+    // BMP is taken too (before, the form's description left it out), AVIF, and TIFF converted to PNG
     expect(form.properties.files.description).toContain(
-      'Screenshots, PNG, JPEG, WebP, GIF or BMP (type read',
+      'Screenshots, PNG, JPEG, WebP, GIF, BMP, AVIF or TIFF (type read from the bytes; a TIFF is stored as PNG',
     );
     // and the smallest size taken: prep skips a smaller image, so the upload refuses it
     expect(form.properties.files.description).toContain('the shorter side at least 64 px');

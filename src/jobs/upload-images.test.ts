@@ -159,13 +159,13 @@ describe('stageUploads + commitUploads', () => {
 
   it('names a known unsupported format with its fix, and the size limit in MiB', async () => {
     const { target } = standInCatalog();
-    const tiff = Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0]), Buffer.alloc(60)]);
+    const heic = Buffer.from('\0\0\0\x18ftypheic\0\0\0\0', 'latin1');
     const staged = await stageUploads(
-      partsOf([part('scan.tif', tiff), part('big.png', await png(), { truncated: true })]),
+      partsOf([part('IMG_0001.heic', heic), part('big.png', await png(), { truncated: true })]),
       { ...target, limits: uploadLimitsSchema.parse({ maxFileBytes: 25 * 1024 * 1024 }) },
     );
     expect(staged.rejected.map((r) => r.reason)).toEqual([
-      'scan.tif: a TIFF image; the upload takes PNG, JPEG, WebP, GIF or BMP: convert it to PNG (toonlora prep on the command line reads TIFF and AVIF files as they are); refused.',
+      'IMG_0001.heic: a HEIC image, which this server cannot decode; the upload takes PNG, JPEG, WebP, GIF, BMP, AVIF or TIFF: export it as JPEG or PNG (on an iPhone: Settings > Camera > Formats > Most Compatible); refused.',
       'big.png: larger than the 25 MiB limit per file; refused. Send a smaller file.',
     ]);
   });
@@ -217,7 +217,7 @@ describe('stageUploads + commitUploads', () => {
         name: 'logo.svg',
         code: 'TL_ERR_UNSUPPORTED_MEDIA',
         reason:
-          'logo.svg: an SVG image; the upload takes PNG, JPEG, WebP, GIF or BMP: convert it to PNG; refused.',
+          'logo.svg: an SVG image; the upload takes PNG, JPEG, WebP, GIF, BMP, AVIF or TIFF: convert it to PNG; refused.',
       },
     ]);
   });
@@ -231,7 +231,9 @@ describe('stageUploads + commitUploads', () => {
     const error = await commitUploads(target, staged).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ToonloraError);
     expect(error).toMatchObject({ code: 'TL_ERR_UNSUPPORTED_MEDIA', details: { rejected: staged.rejected } });
-    expect((error as Error).message).toMatch(/^a\.txt: content is not PNG, JPEG, WebP, GIF or BMP/);
+    expect((error as Error).message).toMatch(
+      /^a\.txt: content is not PNG, JPEG, WebP, GIF, BMP, AVIF or TIFF/,
+    );
     expect(storedFiles()).toEqual([]);
     await expect(commitUploads(target, await stageUploads(partsOf([]), target))).rejects.toThrow(
       'no files in the upload; send multipart/form-data with one or more "files" parts.',

@@ -1,5 +1,6 @@
 // src/jobs/upload-images.ts — a character's screenshot upload, all or nothing: stage each part (size, type by
-// content, pixel count, prep's minimum shorter side, decodable; written under a generated name and hashed), then
+// content, pixel count, prep's minimum shorter side, decodable; a TIFF converted to PNG; written under a generated
+// name and hashed), then
 // record them in one transaction; an upload that breaks off, or whose character is deleted meanwhile, leaves no
 // file behind. A file whose bytes the character already has (same sha256) is not stored again: the reply names
 // the screenshot that has them.
@@ -7,19 +8,32 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ToonloraError } from '../errors.js';
-import type { UploadDuplicate, UploadedImage, UploadLimits, UploadResult } from '../schemas/api.js';
+import type {
+  UploadConversion,
+  UploadDuplicate,
+  UploadedImage,
+  UploadLimits,
+  UploadResult,
+} from '../schemas/api.js';
 import { BmpDecodeError, checkBmpSize, decodeBmp, readBmpHeader } from '../prep/bmp-decode.js';
 import { MIN_IMAGE_SIDE_PX } from '../prep/decode.js';
-import type { ImageFormat } from '../schemas/api.js';
-import { sniffImageFormat } from '../vision/image-sniff.js';
-import { decodeToRgb, readImageHeader } from '../vision/sharp-io.js';
+import { decodeToRgb, encodePngBuffer, readImageHeader } from '../vision/sharp-io.js';
 import type { NewImage } from './catalog/images.js';
 import type { CatalogStore } from './catalog-store.js';
 import { characterRelDir, uploadRelPath, uploadsRelDir } from './data-layout.js';
 import { resolveDataPath } from './data-path.js';
 import { displayName } from './file-name-bytes.js';
 import { oversizeReason, tooSmallReason } from './upload-file-size.js';
-import { extensionFor, UPLOAD_TYPES, unsupportedImageHint } from './upload-image-types.js';
+import {
+  convertedName,
+  convertedNote,
+  extensionFor,
+  isConverted,
+  UPLOAD_TYPES,
+  type UploadType,
+  unsupportedImageHint,
+  uploadTypeOf,
+} from './upload-image-types.js';
 import { clearUploadMarks, writeMarkedUpload } from './upload-leftovers.js';
 
 /** The smallest shorter side an upload takes: prep's minimum (a smaller image is one prep would skip). */
@@ -50,10 +64,12 @@ export interface UploadTarget {
   limits: UploadLimits;
 }
 
-/** A file written to the data folder but not yet recorded: the row to add and its absolute path. */
+/** A file written to the data folder but not yet recorded: the row to add, its absolute path, and for a file
+ * stored converted (a TIFF, as PNG) what the answer says of it. */
 export interface StagedImage {
   image: NewImage;
   path: string;
+  conversion?: UploadConversion;
 }
 
 /** What staging an upload's parts gave: files written, files refused (each alone), files the character
@@ -128,27 +144,48 @@ export function characterDeletedDuringUpload(characterId: string, cause: unknown
   );
 }
 
+/** An upload's upright width and height, and how many frames (pages) it holds. */
+interface UploadHeader {
+  width: number;
+  height: number;
+  pages: number;
+}
+
 /**
  * An upload's width and height from its header, upright (a photo stored on its side with EXIF orientation 5-8 is
  * as tall as it is stored wide): BMP by prep's decoder (sharp has no BMP reader; a size no BMP has is refused),
  * else sharp.
  */
-async function uploadHeader(data: Buffer, format: ImageFormat): Promise<{ width: number; height: number }> {
-  if (format === 'bmp') {
+async function uploadHeader(data: Buffer, type: UploadType): Promise<UploadHeader> {
+  if (type.read === 'bmp') {
     const header = readBmpHeader(data);
     checkBmpSize(header);
-    return header;
+    return { width: header.width, height: header.height, pages: 1 };
   }
   const header = await readImageHeader(data);
+  const { pages } = header;
   return header.orientation >= 5
-    ? { width: header.height, height: header.width }
-    : { width: header.width, height: header.height };
+    ? { width: header.height, height: header.width, pages }
+    : { width: header.width, height: header.height, pages };
 }
 
-/** Decodes an upload's pixels as prep will (BMP by prep's decoder); throws what the decoder throws. */
-async function decodeUpload(data: Buffer, format: ImageFormat, maxPixels: number): Promise<void> {
-  if (format === 'bmp') decodeBmp(data);
-  else await decodeToRgb(data, { maxPixels });
+/**
+ * Decodes an upload's pixels as prep will (BMP by prep's decoder) and returns the bytes to store: a TIFF's first
+ * page as PNG (upright, alpha on white, as prep would read it), else the upload's own bytes. Throws what the
+ * decoder throws.
+ */
+async function decodeUpload(data: Buffer, type: UploadType, maxPixels: number): Promise<Buffer> {
+  if (type.read === 'bmp') {
+    decodeBmp(data);
+    return data;
+  }
+  const pixels = await decodeToRgb(data, { maxPixels });
+  return isConverted(type) ? encodePngBuffer(pixels) : data;
+}
+
+/** ` The upload takes …` after the refusal of a converted type's file sharp cannot read (an exotic TIFF kind). */
+function takenTypesAfter(type: UploadType): string {
+  return isConverted(type) ? ` The upload takes ${UPLOAD_TYPES}.` : '';
 }
 
 /** The refusal of a BMP kind the decoder does not read (RLE, 16-bit, an OS/2 header), naming it; else undefined. */
@@ -160,14 +197,17 @@ function unsupportedBmp(name: string, error: unknown): ToonloraError | undefined
   );
 }
 
-/** Checks one uploaded file; returns what to store or throws a ToonloraError naming the file. */
+/**
+ * Checks one uploaded file; returns what to store (its bytes, a TIFF's as PNG, under the name to record) or throws
+ * a ToonloraError naming the file.
+ */
 async function checkUpload(name: string, data: Buffer, truncated: boolean, limits: UploadLimits) {
   if (truncated) {
     throw new ToonloraError('TL_ERR_PAYLOAD_TOO_LARGE', oversizeReason(name, limits.maxFileBytes));
   }
   if (data.length === 0) throw new ToonloraError('TL_ERR_IMAGE_DECODE', `${name}: empty file; refused.`);
-  const format = sniffImageFormat(data.subarray(0, 16));
-  if (!format) {
+  const type = uploadTypeOf(data.subarray(0, 16));
+  if (!type) {
     // an SVG's <svg tag may follow an XML prolog
     const known = unsupportedImageHint(data.subarray(0, 1024));
     throw new ToonloraError(
@@ -177,15 +217,15 @@ async function checkUpload(name: string, data: Buffer, truncated: boolean, limit
         : `${name}: content is not ${UPLOAD_TYPES} (the type is read from the bytes, not the name); refused.`,
     );
   }
-  let header: { width: number; height: number };
+  let header: UploadHeader;
   try {
-    header = await uploadHeader(data, format);
+    header = await uploadHeader(data, type);
   } catch (error) {
     throw (
       unsupportedBmp(name, error) ??
       new ToonloraError(
         'TL_ERR_IMAGE_DECODE',
-        `${name}: ${format} header cannot be read (truncated or corrupt); refused.`,
+        `${name}: ${type.read} header cannot be read (truncated or corrupt); refused.${takenTypesAfter(type)}`,
       )
     );
   }
@@ -205,18 +245,25 @@ async function checkUpload(name: string, data: Buffer, truncated: boolean, limit
   }
 
   // A readable header is not a readable image: a file cut short would fail only later, in prep.
+  let stored: Buffer;
   try {
-    await decodeUpload(data, format, limits.maxPixels);
+    stored = await decodeUpload(data, type, limits.maxPixels);
   } catch (error) {
     const unsupported = unsupportedBmp(name, error);
     if (unsupported) throw unsupported;
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new ToonloraError(
       'TL_ERR_IMAGE_DECODE',
-      `${name}: ${format} pixels cannot be decoded (${reason}: truncated or corrupt); refused. Upload the whole file again.`,
+      `${name}: ${type.read} pixels cannot be decoded (${reason}: truncated or corrupt); refused. Upload the whole file again.${takenTypesAfter(type)}`,
     );
   }
-  return { format, width: header.width, height: header.height };
+  const converted = isConverted(type);
+  return {
+    stored,
+    storedName: converted ? convertedName(name) : name,
+    note: converted ? convertedNote(name, header.pages) : undefined,
+    row: { format: type.format, width: header.width, height: header.height },
+  };
 }
 
 function wrongUploadField(field: string): ToonloraError {
@@ -256,14 +303,18 @@ async function stageFile(
   if (existingId) return { duplicate: { name, existingId } };
   const checked = await checkUpload(name, data, truncated, target.limits);
   const id = randomUUID();
-  const rel = uploadRelPath(target.characterId, id, extensionFor(checked.format));
+  const rel = uploadRelPath(target.characterId, id, extensionFor(checked.row.format));
   const path = resolveDataPath(target.catalog.dataDir, rel);
   await mkdir(dirname(path), { recursive: true });
-  await writeMarkedUpload(path, data); // marked until recorded: a kill -9 in between leaves a provable leftover
+  // marked until recorded: a kill -9 in between leaves a provable leftover
+  await writeMarkedUpload(path, checked.stored);
+  // sha256 is of the bytes uploaded (a TIFF's, not its PNG's): the same TIFF again is a duplicate
+  const image = { id, originalName: checked.storedName, storedPath: rel, ...checked.row, sha256 };
   return {
     staged: {
-      image: { id, originalName: name, storedPath: rel, ...checked, bytes: data.length, sha256 },
+      image: { ...image, bytes: checked.stored.length },
       path,
+      ...(checked.note ? { conversion: { name, id, note: checked.note } } : {}),
     },
   };
 }
@@ -304,7 +355,8 @@ export async function stageUploads(
 
 /**
  * Records the staged files as the character's images, all in one transaction, and returns what the upload
- * answers (201 when it stored a file; 200 when every file was a duplicate or refused, with some duplicate).
+ * answers (201 when it stored a file; 200 when every file was a duplicate or refused, with some duplicate), the
+ * files stored converted (a TIFF as PNG), if any, in `converted`.
  * A staged file whose bytes another upload recorded meanwhile is a duplicate too, and its file is removed.
  * @throws ToonloraError when nothing was accepted nor a duplicate: the first refusal's code and message, with
  *   every refused file in `details.rejected`, or TL_ERR_USAGE for an upload with no files; TL_ERR_NOT_FOUND
@@ -345,5 +397,6 @@ export async function commitUploads(target: UploadTarget, upload: StagedUpload):
       'no files in the upload; send multipart/form-data with one or more "files" parts.',
     );
   }
-  return { uploaded, rejected, duplicates };
+  const converted = staged.flatMap(({ conversion }) => (conversion ? [conversion] : []));
+  return { uploaded, rejected, duplicates, ...(converted.length > 0 ? { converted } : {}) };
 }

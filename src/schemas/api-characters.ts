@@ -54,7 +54,7 @@ export const characterSchema = characterCreateSchema.extend({
 export const characterListSchema = z.object({ characters: z.array(characterSchema) });
 
 // ---------- uploaded screenshots ----------
-export const imageFormatSchema = z.enum(['png', 'jpeg', 'webp', 'gif', 'bmp']);
+export const imageFormatSchema = z.enum(['png', 'jpeg', 'webp', 'gif', 'bmp', 'avif']);
 export const uploadedImageSchema = z.object({
   id,
   characterId: id,
@@ -70,10 +70,14 @@ export const uploadedImageSchema = z.object({
 export const uploadRejectionSchema = z.object({ name: z.string(), code: z.string(), reason: z.string() });
 /** A file whose bytes (sha256) the character already has: not stored again; `existingId` is that screenshot. */
 export const uploadDuplicateSchema = z.object({ name: z.string(), existingId: id });
+/** A file stored converted (a TIFF, as PNG under its base name): its name, the screenshot `id`, and what was done. */
+export const uploadConversionSchema = z.object({ name: z.string(), id, note: z.string() });
 export const uploadResultSchema = z.object({
   uploaded: z.array(uploadedImageSchema),
   rejected: z.array(uploadRejectionSchema),
   duplicates: z.array(uploadDuplicateSchema),
+  // only when a file was converted (never in an older server's answer)
+  converted: z.array(uploadConversionSchema).optional(),
 });
 export const imageListSchema = z.object({ images: z.array(uploadedImageSchema) });
 /**
@@ -115,5 +119,6 @@ export type CharacterRename = z.infer<typeof characterRenameSchema>;
 export type UploadedImage = z.infer<typeof uploadedImageSchema>;
 export type UploadResult = z.infer<typeof uploadResultSchema>;
 export type UploadDuplicate = z.infer<typeof uploadDuplicateSchema>;
+export type UploadConversion = z.infer<typeof uploadConversionSchema>;
 export type UploadLimits = z.infer<typeof uploadLimitsSchema>;
 export type ImageFormat = z.infer<typeof imageFormatSchema>;

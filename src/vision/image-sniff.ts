@@ -1,8 +1,9 @@
 // src/vision/image-sniff.ts — the image types toonlora knows (pure): which one a buffer holds, from its first
-// bytes (PNG, JPEG, WebP, GIF, which sharp reads, and BMP, which src/prep/bmp-decode.ts reads), the types
-// screenshots and drawings come in that it does not read (TIFF, AVIF, HEIC; SVG drawings; Photoshop PSD, JPEG XL,
-// ICO, QOI), each type's name for messages, the words a refused type gets (upload and prep alike) and the
-// Content-Type the server answers with. Below jobs/, lora/, prep/, server/ and worker/, which all import it;
+// bytes (PNG, JPEG, WebP, GIF, AVIF, which sharp reads, and BMP, which src/prep/bmp-decode.ts reads), the types
+// screenshots and drawings come in that are not stored as they are (TIFF, which the upload converts; HEIC; SVG
+// drawings; Photoshop PSD, JPEG XL, ICO, QOI), each type's name for messages, the words a refused type gets (upload
+// and prep alike) and the Content-Type the server answers with. Below jobs/, lora/, prep/, server/ and worker/,
+// which all import it;
 // what an upload takes is in src/jobs/upload-image-types.ts.
 import type { ImageFormat } from '../schemas/api.js';
 
@@ -17,10 +18,11 @@ export function sniffImageFormat(head: Uint8Array): ImageFormat | undefined {
   if (ascii(0, 'GIF87a') || ascii(0, 'GIF89a')) return 'gif';
   // only the "BM" signature: the kinds of BMP bmp-decode refuses (RLE, 16-bit, OS/2) are named by it
   if (ascii(0, 'BM')) return 'bmp';
+  if (['avif', 'avis'].includes(isoBrand(head))) return 'avif';
   return undefined;
 }
 
-/** Types people export screenshots in that toonlora does not read, by their first bytes. */
+/** Types people export screenshots in that are not stored as they are (TIFF: converted on upload), by their first bytes. */
 const UNSUPPORTED_FORMATS: ReadonlyArray<{ name: string; matches: (head: Uint8Array) => boolean }> = [
   {
     name: 'TIFF',
@@ -28,7 +30,6 @@ const UNSUPPORTED_FORMATS: ReadonlyArray<{ name: string; matches: (head: Uint8Ar
       (head[0] === 0x49 && head[1] === 0x49 && head[2] === 0x2a && head[3] === 0) || // "II*\0"
       (head[0] === 0x4d && head[1] === 0x4d && head[2] === 0 && head[3] === 0x2a), // "MM\0*"
   },
-  { name: 'AVIF', matches: (head) => ['avif', 'avis'].includes(isoBrand(head)) },
   {
     name: 'HEIC',
     matches: (head) =>
@@ -84,6 +85,7 @@ const FORMAT_NAMES: Readonly<Record<ImageFormat, string>> = {
   webp: 'WebP',
   gif: 'GIF',
   bmp: 'BMP',
+  avif: 'AVIF',
 };
 
 /** The Content-Type the server answers with for each format toonlora reads. */
@@ -93,9 +95,10 @@ export const IMAGE_MIME: Readonly<Record<ImageFormat, string>> = {
   webp: 'image/webp',
   gif: 'image/gif',
   bmp: 'image/bmp',
+  avif: 'image/avif',
 };
 
-/** Content-Type of a stored image from its extension (.png, .jpg/.jpeg, .webp, .gif, .bmp); else octet-stream. */
+/** Content-Type of a stored image from its extension (.png, .jpg/.jpeg, .webp, .gif, .bmp, .avif); else octet-stream. */
 export function imageMimeForPath(path: string): string {
   const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
   const format = ext === 'jpg' ? 'jpeg' : ext;
@@ -109,8 +112,8 @@ export function anImage(name: string): string {
 }
 
 /**
- * Why an image type was refused, in the words the upload and `prep` share: `a HEIC image; the upload takes PNG,
- * JPEG, WebP, GIF or BMP: convert it to PNG` (`taker` `the upload`, or `prep`, with what each reads).
+ * Why an image type was refused, in the words the upload and `prep` share: `an SVG image; the upload takes PNG,
+ * JPEG, WebP, GIF, BMP, AVIF or TIFF: convert it to PNG` (`taker` `the upload`, or `prep`, with what each reads).
  */
 export function refusedImageTypeText(name: string, taker: string, accepted: string): string {
   return `${anImage(name)}; ${taker} takes ${accepted}: convert it to PNG`;
@@ -126,7 +129,7 @@ export function imageTypeName(head: Uint8Array): string | undefined {
   return unsupportedImageTypeName(head);
 }
 
-/** The name of an image type toonlora does not read (`TIFF`, `AVIF`, `HEIC`) the first bytes announce, else undefined. */
+/** The name of an image type not stored as it is (`TIFF`, `HEIC`, `SVG`) the first bytes announce, else undefined. */
 export function unsupportedImageTypeName(head: Uint8Array): string | undefined {
   return UNSUPPORTED_FORMATS.find((known) => known.matches(head))?.name;
 }

@@ -291,15 +291,17 @@ export function UploadPage({
         onDragLeave={() => setHover(false)}
         onDrop={drop}
       >
-        <strong>Drop screenshots here</strong> or click to choose (PNG, JPEG, WebP, GIF, BMP; many at once; at
-        least {(limits ?? DEFAULT_UPLOAD_LIMITS).minSidePx} px on the shorter side)
+        <strong>Drop screenshots here</strong> or click to choose (PNG, JPEG, WebP, GIF, BMP, AVIF, TIFF; many
+        at once; at least {(limits ?? DEFAULT_UPLOAD_LIMITS).minSidePx} px on the shorter side)
       </button>
       <input
         ref={fileInput}
         type="file"
         multiple
         hidden
-        accept="image/png,image/jpeg,image/webp,image/gif,image/bmp"
+        // HEIC left out: an iPhone's picker then hands over JPEG (the server cannot decode HEIC); the extensions for a
+        // system that has no type for .avif / .tif
+        accept="image/png,image/jpeg,image/webp,image/gif,image/bmp,image/avif,image/tiff,.avif,.tif,.tiff"
         data-testid="upload-input"
         onChange={(e) => {
           send([...(e.target.files ?? [])]);

@@ -1,7 +1,7 @@
 // src/server/routes/images/index.ts — screenshots of a character: multipart upload (many files; each
-// checked for size, type by content, pixel count and prep's minimum side, stored under a generated name:
-// src/jobs/upload-images.ts), list, file, remove, and the Upload page's stream of their changes (uploads-live.ts);
-// and the delete of one generated image (generated-delete.ts).
+// checked for size, type by content, pixel count and prep's minimum side, a TIFF converted to PNG, stored under a
+// generated name: src/jobs/upload-images.ts), list, file, remove, and the Upload page's stream of their changes
+// (uploads-live.ts); and the delete of one generated image (generated-delete.ts).
 import { rm } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
@@ -33,7 +33,7 @@ function uploadFormSchema(limits: UploadLimits): Record<string, unknown> {
         type: 'array',
         minItems: 1,
         maxItems: limits.maxFiles,
-        description: `Screenshots, ${UPLOAD_TYPES} (type read from the bytes), up to ${limits.maxFileBytes} bytes and ${limits.maxPixels} pixels each, the shorter side at least ${limits.minSidePx} px (smaller ones prep would skip); a bad file is rejected alone.`,
+        description: `Screenshots, ${UPLOAD_TYPES} (type read from the bytes; a TIFF is stored as PNG, its first page, under its base name with .png, and listed in the answer's \`converted\`), up to ${limits.maxFileBytes} bytes and ${limits.maxPixels} pixels each, the shorter side at least ${limits.minSidePx} px (smaller ones prep would skip); a bad file is rejected alone.`,
         items: { type: 'string', format: 'binary' },
       },
     },
