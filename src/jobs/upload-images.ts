@@ -1,9 +1,8 @@
 // src/jobs/upload-images.ts — a character's screenshot upload, all or nothing: stage each part (size, type by
 // content, pixel count, prep's minimum shorter side, decodable; a TIFF converted to PNG; written under a generated
-// name and hashed), then
-// record them in one transaction; an upload that breaks off, or whose character is deleted meanwhile, leaves no
-// file behind. A file whose bytes the character already has (same sha256) is not stored again: the reply names
-// the screenshot that has them.
+// name and hashed), then record them in one transaction; an upload that breaks off, or whose character is deleted
+// meanwhile, leaves no file behind. A file whose bytes the character already has (same sha256) is not stored again:
+// the reply names the screenshot that has them.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';

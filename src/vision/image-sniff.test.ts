@@ -16,6 +16,9 @@ describe('sniffImageFormat', () => {
     expect(sniffImageFormat(Buffer.from('GIF89a...'))).toBe('gif');
     // typed to return 'bmp', and now does (before: undefined, and a second "BM" check in prep/bmp-decode.ts)
     expect(sniffImageFormat(Buffer.from('BM\x36\x00\x0c\x00\x00\x00', 'latin1'))).toBe('bmp');
+    // AVIF is stored as it is (before: named among the types toonlora does not read)
+    expect(sniffImageFormat(Buffer.from('\0\0\0\x1cftypavif\0\0\0\0', 'latin1'))).toBe('avif');
+    expect(sniffImageFormat(Buffer.from('\0\0\0\x18ftypheic\0\0\0\0', 'latin1'))).toBeUndefined();
     expect(sniffImageFormat(Buffer.from('B'))).toBeUndefined();
     expect(sniffImageFormat(Buffer.from('<svg xmlns='))).toBeUndefined();
     expect(sniffImageFormat(Buffer.from([0x89, 0x50]))).toBeUndefined();
@@ -70,6 +73,7 @@ describe('imageMimeForPath', () => {
     expect(imageMimeForPath('a.webp')).toBe('image/webp');
     expect(imageMimeForPath('a.gif')).toBe('image/gif');
     expect(imageMimeForPath('a.bmp')).toBe('image/bmp');
+    expect(imageMimeForPath('uploads/c/a.avif')).toBe('image/avif');
     expect(imageMimeForPath('a.bin')).toBe('application/octet-stream');
   });
 });

@@ -3,8 +3,7 @@
 // screenshots and drawings come in that are not stored as they are (TIFF, which the upload converts; HEIC; SVG
 // drawings; Photoshop PSD, JPEG XL, ICO, QOI), each type's name for messages, the words a refused type gets (upload
 // and prep alike) and the Content-Type the server answers with. Below jobs/, lora/, prep/, server/ and worker/,
-// which all import it;
-// what an upload takes is in src/jobs/upload-image-types.ts.
+// which all import it; what an upload takes is in src/jobs/upload-image-types.ts.
 import type { ImageFormat } from '../schemas/api.js';
 
 /** The image format the magic bytes announce, or undefined when they match none toonlora reads. */
