@@ -2,8 +2,9 @@
 // when the server requires one (alone on the page until a request is let through; "that token is not right"
 // after a refused one; its field has the focus) with "Forget token" once one is stored, one <h1> per page
 // (focused after a tab switch from the nav, or a route change that took the focused element away, e.g.
-// Create character), and one error banner (cleared when the user starts the next action; a read's error a page
-// reports once the user went on to another page is dropped, a write's is shown naming its page, shown-page.ts).
+// Create character), and one error banner (cleared when the user starts the next action, and gone with the page
+// that showed it however the user leaves it; a read's error a page reports once the user went on to another page
+// is dropped, a write's is shown naming its page, shown-page.ts).
 // An address blocked for too many wrong tokens (429) also gets only the prompt, with a countdown; when it is over,
 // a stored token is tried again by itself (token-block.ts).
 import { type SyntheticEvent, useEffect, useRef, useState } from 'react';
@@ -13,7 +14,14 @@ import { focusLost } from './components/action-button.js';
 import { errorText, tokenPromptText, UNREACHABLE } from './components/error-text.js';
 import { onServerBack, readUntilAnswered } from './components/initial-read.js';
 import { handlePageError } from './components/page-error.js';
-import { type ErrorSource, errorBanner, pageKey, pageName } from './components/shown-page.js';
+import {
+  bannerOnPage,
+  type ErrorSource,
+  errorBanner,
+  type PageBanner,
+  pageKey,
+  pageName,
+} from './components/shown-page.js';
 import { allowHashChange } from './components/unsaved-warning.js';
 import { secondsLeft, tokenBlockEnd, tokenBlockText } from './components/token-block.js';
 import { CharactersPage } from './pages/characters.js';
@@ -26,6 +34,9 @@ import { UploadPage } from './pages/upload.js';
 import { hashParts, parseRoute, TABS } from './route.js';
 
 const readHash = () => hashParts(window.location.hash);
+/** The page the address shows now (read when an error comes: the page that reported it may be gone, and the
+ * address changes before the app renders the page it names). */
+const pageAtAddress = () => pageKey(parseRoute(readHash()));
 
 /** The route's parts, and whether it changed since the app loaded. */
 function useHashRoute(): { parts: string[]; changed: boolean } {
@@ -61,7 +72,7 @@ interface LoadedCharacter {
 export function App() {
   const hashRoute = useHashRoute();
   const route = parseRoute(hashRoute.parts);
-  const [error, setError] = useState<string | null>(null);
+  const [banner, setBanner] = useState<PageBanner | null>(null);
   const [needsToken, setNeedsToken] = useState(false);
   const [loaded, setLoaded] = useState<LoadedCharacter | null>(null);
   /** When this address's block for wrong tokens ends (ms since the epoch); null when not blocked. */
@@ -70,10 +81,10 @@ export function App() {
   // read at each render, not kept from an earlier one (the first render of a block would count from then)
   const now = Date.now();
   const tokenField = useRef<HTMLInputElement>(null);
-  /** The page shown now (read when an error comes: the page that reported it may be gone). */
+  /** The page shown now. */
   const page = pageKey(route);
-  const pageShown = useRef(page);
-  pageShown.current = page;
+  /** The banner, while the page it was shown on shows (gone with it however the user leaves: shown-page.ts). */
+  const error = bannerOnPage(banner, page)?.text ?? null;
   /** An error to show; `from`: the page that reported it (when another page shows now: shown-page.ts). */
   const onError = (e: unknown, from?: ErrorSource) => {
     // a refused token: the prompt says so (the API's "send a Bearer header" text is not for web users)
@@ -88,13 +99,9 @@ export function App() {
       setNeedsToken(true);
       return;
     }
-    const banner = errorBanner(
-      e,
-      errorText(e, e instanceof ApiError ? e.status : undefined),
-      from,
-      pageShown.current,
-    );
-    if (banner !== null) setError(banner);
+    const shownKey = pageAtAddress();
+    const text = errorBanner(e, errorText(e, e instanceof ApiError ? e.status : undefined), from, shownKey);
+    if (text !== null) setBanner({ text, page: shownKey });
   };
   const heading = useRef<HTMLHeadingElement>(null);
   // A server with a token and none stored: only the prompt, from the start (not a page of refused requests).
@@ -121,7 +128,6 @@ export function App() {
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the route changes
   useEffect(() => {
-    setError(null);
     if (!characterId) {
       setLoaded(null);
       return;
@@ -137,8 +143,11 @@ export function App() {
       },
     );
   }, [characterId, tab]);
+  // Another page shows (a link, Back/Forward, an address typed): the banner of the page left goes, and does not
+  // come back with that page; one that came for the page shown now stays.
+  useEffect(() => setBanner((shown) => bannerOnPage(shown, page)), [page]);
   // A retried read got its answer: the "Cannot reach the server" banner goes (another error stays).
-  useEffect(() => onServerBack(() => setError((shown) => (shown === UNREACHABLE ? null : shown))), []);
+  useEffect(() => onServerBack(() => setBanner((shown) => (shown?.text === UNREACHABLE ? null : shown))), []);
 
   // After a tab switch from the nav (keyboard or mouse), focus goes to the new page's heading; so it does after
   // a route change that took the focused element away with its page (Create character: it was left on <body>).
@@ -173,7 +182,7 @@ export function App() {
 
   /** Starting the next action (a button, a form, a dropped file, an edit) clears the last action's error first;
    * capture runs before the action's own handler, which may set it again. */
-  const clearError = () => setError(null);
+  const clearError = () => setBanner(null);
   const clearOnButton = (event: SyntheticEvent) => {
     if ((event.target as Element).closest?.('button, .button, input[type=file]')) clearError();
   };

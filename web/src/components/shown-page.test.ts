@@ -1,9 +1,17 @@
 // web/src/components/shown-page.test.ts — a page's key tells a character's tabs apart, and two characters' same
-// tab, but not two LoRAs of the same LoRA page; an error from a page gone is dropped only when a read's failure.
+// tab, but not two LoRAs of the same LoRA page; an error from a page gone is dropped only when a read's failure; a
+// banner shows only on the page it was shown on.
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api.js';
 import { hashParts, parseRoute } from '../route.js';
-import { asReadFailure, errorBanner, pageKey, pageName, readFailureReport } from './shown-page.js';
+import {
+  asReadFailure,
+  bannerOnPage,
+  errorBanner,
+  pageKey,
+  pageName,
+  readFailureReport,
+} from './shown-page.js';
 
 const routeOf = (hash: string) => parseRoute(hashParts(hash));
 const keyOf = (hash: string) => pageKey(routeOf(hash));
@@ -55,5 +63,24 @@ describe('errorBanner', () => {
     expect(errorBanner(asReadFailure('refused'), 'refused', upload, train)).toBe(
       'refused (from Mina: Screenshots)',
     );
+  });
+});
+
+describe('bannerOnPage', () => {
+  const onModels = { text: 'busy', page: keyOf('#/models') };
+
+  it('keeps a banner while its page shows, another LoRA of a LoRA page included', () => {
+    expect(bannerOnPage(onModels, keyOf('#/models'))).toBe(onModels);
+    const onLora = { text: 'busy', page: keyOf('#/c/mina/lora/one') };
+    expect(bannerOnPage(onLora, keyOf('#/c/mina/lora/two'))).toBe(onLora);
+  });
+
+  it('drops it on any other page: another top-level page, character, tab, or an address the app does not have', () => {
+    expect(bannerOnPage(onModels, keyOf('#/'))).toBeNull();
+    expect(bannerOnPage(onModels, keyOf('#/zzz'))).toBeNull();
+    const onMina = { text: 'busy', page: keyOf('#/c/mina/train') };
+    expect(bannerOnPage(onMina, keyOf('#/c/kira/train'))).toBeNull();
+    expect(bannerOnPage(onMina, keyOf('#/c/mina/lora'))).toBeNull();
+    expect(bannerOnPage(null, keyOf('#/'))).toBeNull();
   });
 });

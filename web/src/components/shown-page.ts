@@ -4,7 +4,9 @@
 // on the Generate tab). Anything else (a write: an upload batch refused, a "Delete this version" or a LoRA delete
 // refused) is shown, naming the page it came from: dropped, the user believed it had worked. Reads mark their
 // failures (asReadFailure: readNewest, readUntilAnswered, DownloadLink); an error nobody marked is shown. A LoRA
-// page's address naming a LoRA (`#/c/<id>/lora/<loraId>`) is the same page whichever LoRA it names.
+// page's address naming a LoRA (`#/c/<id>/lora/<loraId>`) is the same page whichever LoRA it names. A banner goes
+// with the page it was shown on, however the user leaves it (a link, Back/Forward, an address typed): before, it
+// stayed until the character or the tab changed, and a Pull refused on Models showed on Characters, naming no page.
 import { type Route, TABS } from '../route.js';
 
 /** The page `route` shows: its view, with the character and tab for a character's page. */
@@ -76,4 +78,15 @@ export function errorBanner(
   if (from === undefined || from.key === shownKey) return text;
   if (isReadFailure(error)) return null;
   return `${text} (from ${from.name})`;
+}
+
+/** A banner's words, and the page shown when it came (pageKey). */
+export interface PageBanner {
+  text: string;
+  page: string;
+}
+
+/** `banner` while the page it was shown on shows (`shownKey`); null once the user went on to another page. */
+export function bannerOnPage(banner: PageBanner | null, shownKey: string): PageBanner | null {
+  return banner?.page === shownKey ? banner : null;
 }
