@@ -1,12 +1,13 @@
 // src/jobs/upload-lora.test.ts — storeUploadedLora with stand-in parts and check: over the byte limit and
 // refused files leave nothing; a character deleted during the check gets no row and no folder; the file is marked
-// (`.uploading`) while it streams and is checked, so a server killed then leaves a leftover the next start removes.
+// (`.uploading`) while it streams and is checked, so a server killed then leaves a leftover the next start removes;
+// a character deleted between the folder's mkdir and the mark is the usual 404, not a 500.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ToonloraError } from '../errors.js';
 import type { Artifact, Character } from '../schemas/api.js';
 import { loraUploadRelPath, lorasRelDir } from './data-layout.js';
@@ -18,6 +19,19 @@ import {
 } from './upload-lora.js';
 
 const CHARACTER = 'c1';
+
+/** Runs before the upload's mark is written (after the folder's mkdir): where a character delete can land. */
+const hooks = vi.hoisted(() => ({ beforeMark: undefined as (() => void) | undefined }));
+vi.mock('./upload-leftovers.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('./upload-leftovers.js')>();
+  return {
+    ...actual,
+    writeUploadMark: async (path: string) => {
+      hooks.beforeMark?.();
+      await actual.writeUploadMark(path);
+    },
+  };
+});
 
 function standIn(check: LoraUploadTarget['check'] = async () => ({ format: 'kohya' })) {
   const dataDir = mkdtempSync(join(tmpdir(), 'toonlora-upload-lora-'));
@@ -123,6 +137,29 @@ describe('storeUploadedLora', () => {
       artifact: before,
       duplicate: true,
     });
+    expect(stored()).toEqual([]);
+    expect(state.added).toEqual([]);
+  });
+
+  it('answers the 404 when the character is deleted between the folder’s mkdir and the mark', async () => {
+    const { target, state, characterDir, stored } = standIn();
+    hooks.beforeMark = () => {
+      state.deleted = true; // DELETE /api/characters/:id: the row, then the folder
+      rmSync(characterDir, { recursive: true, force: true });
+    };
+    const body = new PassThrough();
+    const upload = storeUploadedLora(
+      { fieldname: 'file', filename: 'mina.safetensors', file: Object.assign(body, { truncated: false }) },
+      target,
+    ).finally(() => {
+      hooks.beforeMark = undefined;
+    });
+    body.end(Buffer.from('lora bytes'));
+    await expect(upload).rejects.toMatchObject({
+      code: 'TL_ERR_NOT_FOUND',
+      message: `character ${CHARACTER} was deleted while this upload was in progress; nothing from it was stored. List characters with GET /api/characters.`,
+    });
+    expect(body.readableEnded).toBe(true); // drained: the request ends and gets its answer
     expect(stored()).toEqual([]);
     expect(state.added).toEqual([]);
   });

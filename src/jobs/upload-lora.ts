@@ -4,7 +4,7 @@
 // `lora` artifact the LoRA and Generate pages list. Anything refused leaves no file behind; a server killed
 // meanwhile (kill -9) leaves the file with its `.uploading` mark, which the next start removes (upload-leftovers.ts).
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
@@ -115,6 +115,16 @@ async function deletedMeanwhile(target: LoraUploadTarget, error: unknown): Promi
 }
 
 /**
+ * After a failed upload, before its file is removed: a body not read at all (the folder or mark failed) is drained,
+ * so the request ends and gets its answer; a body that broke before the file was even open waits for it to be
+ * closed, else the open makes the file after it was removed.
+ */
+async function settleBody(body: LoraUploadPart['file'], out: WriteStream | undefined): Promise<void> {
+  if (!out) body.resume();
+  else if (!out.closed) await new Promise<void>((done) => out.once('close', () => done()));
+}
+
+/**
  * Stores an uploaded LoRA file for the character and records it as a `lora` artifact (meta: `uploaded`,
  * `originalName`, `sha256` and the check's facts), its `.uploading` mark beside it until then; the same bytes
  * uploaded again store nothing and give the artifact recorded before (`duplicate`), as screenshots are matched by
@@ -140,17 +150,17 @@ export async function storeUploadedLora(
   const name = displayName(part.filename);
   const rel = loraUploadRelPath(target.characterId, randomUUID());
   const path = resolveDataPath(target.catalog.dataDir, rel);
-  await mkdir(dirname(path), { recursive: true });
-  // marked until recorded or removed: a server killed in between leaves a leftover the next start can prove
-  await writeUploadMark(path);
-  const out = createWriteStream(path, { flags: 'wx' });
+  let out: WriteStream | undefined;
   let stored: StoredLora;
   try {
+    // in the try: a character deleted meanwhile takes the folder from under the mark too (ENOENT), the usual 404
+    await mkdir(dirname(path), { recursive: true });
+    // marked until recorded or removed: a server killed in between leaves a leftover the next start can prove
+    await writeUploadMark(path);
+    out = createWriteStream(path, { flags: 'wx' });
     stored = await streamAndRecord(part.file, out, { target, name, rel, path });
   } catch (error) {
-    // a body that broke before the file was even open: its removal waits for it to be closed, else the open makes
-    // the file after it was removed
-    if (!out.closed) await new Promise<void>((done) => out.once('close', () => done()));
+    await settleBody(part.file, out);
     await rm(path, { force: true });
     await clearUploadMarks([path]); // after the file: a kill in between must not leave it unmarked
     throw await deletedMeanwhile(target, error);
