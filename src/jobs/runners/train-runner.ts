@@ -22,6 +22,7 @@ import { forgetLoraDeleted, loraWasDeleted } from '../lora-deleted-note.js';
 import { storedCheckpoint } from '../remote/checkpoint-store.js';
 import type { JobContext } from '../job-queue.js';
 import { trainingCopyRel, writeTrainingCopy } from '../training-copy.js';
+import { checkSomeItemIncluded } from './train-included.js';
 import type { RunnerDeps } from './default-runners.js';
 
 /** `mina_3f2a9c1d`: the run folder's name, which becomes the LoRA's file and `<lora:name>` name. */
@@ -206,7 +207,9 @@ async function prepareTrainingCopy(
       return;
     }
   }
-  await writeTrainingCopy(deps.dataDir, datasetId, deps.catalog.listDatasetItems(datasetId), datasetDir);
+  const items = deps.catalog.listDatasetItems(datasetId);
+  checkSomeItemIncluded(datasetId, items); // excluded while the job was queued
+  await writeTrainingCopy(deps.dataDir, datasetId, items, datasetDir);
 }
 
 export interface TrainRunnerOptions {

@@ -1,0 +1,52 @@
+// test/server-train-excluded.test.ts — a train job accepted on a dataset version whose items are all excluded before
+// it starts (the Train page's Start, then the Dataset page's "exclude all" in another tab): it fails before any worker
+// starts, in the submit check's words and with what to do on the pages (it failed on the empty training copy with a
+// server path, "…/train-data: dataset folder not found. Give the folder toonlora prep wrote.").
+import { describe, expect, it } from 'vitest';
+import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
+import type { WorkerSpawn } from '../src/worker/python-worker.js';
+import { seedDataset } from './helpers/server-fixtures.js';
+import { appsClosedAfterEach } from './helpers/test-apps.js';
+
+const { makeApp } = appsClosedAfterEach('train-excluded');
+
+describe('a train job whose dataset items were all excluded while it was queued', () => {
+  it('fails before the worker starts, naming the version and what to do', async () => {
+    const spawnReads: string[] = [];
+    const spawn = new Proxy({ command: 'false', args: [], cwd: '/' } as WorkerSpawn, {
+      get(target, key) {
+        spawnReads.push(String(key));
+        return Reflect.get(target, key);
+      },
+    });
+    const app = await makeApp({
+      deferJobs: true,
+      runners: (deps) => ({ train: createTrainRunner(deps, { spawn }) }),
+    });
+    const { characterId, datasetId } = await seedDataset(app);
+    const submitted = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      payload: { kind: 'train', characterId, params: { datasetId, training: { baseModel: 'tiny' } } },
+    });
+    expect(submitted.statusCode).toBe(201);
+    const keys = app.catalog.listDatasetItems(datasetId).map((item) => item.key);
+    const excluded = await app.inject({
+      method: 'PATCH',
+      url: `/api/datasets/${datasetId}/items`,
+      payload: { keys, excluded: true },
+    });
+    expect(excluded.statusCode).toBe(200);
+    app.queue.start();
+    await app.queue.whenIdle();
+    const job = app.queue.getJob(submitted.json().id);
+    expect(job.status).toBe('failed');
+    expect(job.error).toEqual({
+      code: 'TL_ERR_USAGE',
+      message:
+        `dataset version ${datasetId} has no included images (all were excluded after this job was queued); ` +
+        're-include some on the Dataset page and start the training again.',
+    });
+    expect(spawnReads).toEqual([]);
+  });
+});
