@@ -4,7 +4,7 @@
 // server path, "…/train-data: dataset folder not found. Give the folder toonlora prep wrote.").
 import { describe, expect, it } from 'vitest';
 import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
-import type { WorkerSpawn } from '../src/worker/python-worker.js';
+import { countingWorkerSpawn } from './helpers/counting-spawn.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { appsClosedAfterEach } from './helpers/test-apps.js';
 
@@ -12,13 +12,7 @@ const { makeApp } = appsClosedAfterEach('train-excluded');
 
 describe('a train job whose dataset items were all excluded while it was queued', () => {
   it('fails before the worker starts, naming the version and what to do', async () => {
-    const spawnReads: string[] = [];
-    const spawn = new Proxy({ command: 'false', args: [], cwd: '/' } as WorkerSpawn, {
-      get(target, key) {
-        spawnReads.push(String(key));
-        return Reflect.get(target, key);
-      },
-    });
+    const { spawn, reads: spawnReads } = countingWorkerSpawn();
     const app = await makeApp({
       deferJobs: true,
       runners: (deps) => ({ train: createTrainRunner(deps, { spawn }) }),
