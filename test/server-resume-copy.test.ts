@@ -77,7 +77,7 @@ describe('resuming a succeeded train job whose dataset version was deleted', () 
     const res = await app.inject({ method: 'POST', url: `/api/jobs/${job.id}/resume` });
     expect(res.statusCode, res.body).toBe(409);
     expect(res.json().error.message).toBe(
-      `job ${job.id}: cannot go from succeeded to queued (train job; allowed: none).`,
+      `train job ${job.id} is succeeded; it cannot be resumed (a succeeded job does not change any more).`,
     );
   });
 });

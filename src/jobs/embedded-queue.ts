@@ -17,7 +17,7 @@ import {
 } from './job-queue.js';
 import type { JobListFilter, JobStore } from './job-store.js';
 import { webMessage } from './job-error-hints.js';
-import { canTransition, interruptedMessage } from './job-state.js';
+import { canTransition, interruptedMessage, nothingToCancel, stillStopping } from './job-state.js';
 import { checkQueueAdmission, isOwnFailure } from './queue-admission.js';
 
 export interface EmbeddedQueueOptions {
@@ -63,6 +63,9 @@ interface RunningJob {
   graceMs?: number;
   /** Recorded by the shutdown without its runner (which never returned): what the runner does next is dropped. */
   detached: boolean;
+  /** When the user's cancel was asked (the first one): the job is stopping until its runner returns. In memory
+   * only: a server that stops meanwhile records the job interrupted, and nothing is left stopping. */
+  cancelAskedAt?: Date;
 }
 
 /** `60 s`, or `250 ms` under a second. */
@@ -160,9 +163,14 @@ export class EmbeddedJobQueue implements JobQueue {
     const job = this.store.getJob(jobId);
     const active = this.running.get(jobId);
     if (active) {
+      // a second cancel (a double click, another tab) keeps the first one's time; one after a shutdown's stop is
+      // no cancel (the job ends interrupted)
+      if (!active.controller.signal.aborted) active.cancelAskedAt = new Date();
       active.controller.abort('cancel' satisfies StopReason);
       return job;
     }
+    if (job.status === 'cancelled') return job; // cancelled already (two cancels at once): the same answer
+    if (!canTransition(job.kind, job.status, 'cancelled')) throw nothingToCancel(job);
     const cancelled = this.store.transition(jobId, 'cancelled', { message: 'cancelled by the user' });
     this.publishLast(jobId);
     return cancelled;
@@ -170,6 +178,8 @@ export class EmbeddedJobQueue implements JobQueue {
 
   resume(jobId: string): Job {
     const job = this.store.getJob(jobId);
+    const askedAt = this.cancelAskedAt(jobId);
+    if (askedAt) throw stillStopping(job, askedAt, 'resume');
     // a job that cannot be resumed gets the store's 409 naming why, not a full queue's 429
     this.checkAdmission(canTransition(job.kind, job.status, 'queued'));
     // it joins the end of the queue (nextQueued orders by the time a job entered `queued`)
@@ -183,6 +193,10 @@ export class EmbeddedJobQueue implements JobQueue {
     this.publishLast(jobId);
     this.pump();
     return queued;
+  }
+
+  cancelAskedAt(jobId: string): Date | undefined {
+    return this.running.get(jobId)?.cancelAskedAt;
   }
 
   getJob(jobId: string): Job {

@@ -11,6 +11,7 @@ import { ToonloraError } from '../errors.js';
 import type { JobKind, JobStatus } from '../schemas/api.js';
 import { jobRelDir } from './data-layout.js';
 import type { SqliteDatabase } from './database.js';
+import { stillStopping } from './job-state.js';
 
 type Row = Record<string, unknown>;
 
@@ -74,8 +75,9 @@ export function jobOutputsListed(
   );
 }
 
-/** The 409 for a job not done yet. */
-function jobNotDone(job: { id: string; kind: string; status: string }): ToonloraError {
+/** The 409 for a job not done yet: to cancel it first, or to wait while the cancel asked at `cancelAskedAt` stops it. */
+function jobNotDone(job: { id: string; kind: JobKind; status: string }, cancelAskedAt?: Date): ToonloraError {
+  if (cancelAskedAt && job.status === 'running') return stillStopping(job, cancelAskedAt, 'delete');
   return new ToonloraError(
     'TL_ERR_CONFLICT',
     `${job.kind} job ${job.id} is ${job.status}; nothing was deleted. Cancel it first (the Cancel button by its ` +
@@ -88,13 +90,15 @@ function jobNotDone(job: { id: string; kind: string; status: string }): Toonlora
  * Deletes finished job `id`'s rows (the job, its events, leases and sample rows; with `withImages`, its generated
  * images' and grids' too) and returns its folder, relative to the data folder, for the caller to move aside in the
  * same transaction (deleteRowsMovingFoldersAside), with the images' files in it.
- * @throws ToonloraError TL_ERR_NOT_FOUND when unknown; TL_ERR_CONFLICT while it is queued or running, or while a
- *   dataset version, LoRA or (without `withImages`) generated image it made is still listed (nothing deleted)
+ * `cancelAskedAt`: when the user's cancel of it was asked, while it is still stopping (JobQueue.cancelAskedAt).
+ * @throws ToonloraError TL_ERR_NOT_FOUND when unknown; TL_ERR_CONFLICT while it is queued or running (stopping after
+ *   a cancel: to delete it once it shows cancelled), or while a dataset version, LoRA or (without `withImages`)
+ *   generated image it made is still listed (nothing deleted)
  */
 export function deleteFinishedJob(
   db: SqliteDatabase,
   id: string,
-  options: { withImages?: boolean } = {},
+  options: { withImages?: boolean; cancelAskedAt?: Date } = {},
 ): string[] {
   const row = db.prepare('SELECT id, kind, status FROM jobs WHERE id = ?').get(id) as Row | undefined;
   if (!row) {
@@ -103,7 +107,7 @@ export function deleteFinishedJob(
     });
   }
   const job = { id, kind: String(row.kind) as JobKind, status: String(row.status) as JobStatus };
-  if (job.status === 'queued' || job.status === 'running') throw jobNotDone(job);
+  if (job.status === 'queued' || job.status === 'running') throw jobNotDone(job, options.cancelAskedAt);
   const outputs = listedOutputs(db, id, options.withImages);
   if (outputs.length > 0) throw jobOutputsListed(job, outputs);
   for (const sql of [

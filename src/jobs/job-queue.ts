@@ -52,10 +52,15 @@ export interface JobQueue {
    * @throws ToonloraError TL_ERR_UNAVAILABLE once close() was called (the server is shutting down), and
    * TL_ERR_QUEUE_FULL when the queue already holds its limit of queued jobs */
   submit(kind: JobKind, characterId: string, params: Record<string, unknown>): Job;
-  /** Cancels a queued job at once, or aborts a running one (it turns `cancelled` when its runner stops). */
+  /** Cancels a queued job at once, or aborts a running one (it turns `cancelled` when its runner stops); a job
+   * cancelled already is given as it is.
+   * @throws ToonloraError TL_ERR_CONFLICT for a job that ended otherwise (succeeded, failed): nothing to cancel */
   cancel(jobId: string): Job;
+  /** When the user's cancel of running job `jobId` was asked, while it is still stopping; undefined otherwise. */
+  cancelAskedAt(jobId: string): Date | undefined;
   /** Puts a stopped train job back in the queue; it continues from its last checkpoint.
-   * @throws ToonloraError TL_ERR_UNAVAILABLE once close() was called, TL_ERR_QUEUE_FULL as submit */
+   * @throws ToonloraError TL_ERR_UNAVAILABLE once close() was called, TL_ERR_QUEUE_FULL as submit, TL_ERR_CONFLICT
+   *   while a cancel of it is still stopping it */
   resume(jobId: string): Job;
   /** One job. @throws ToonloraError TL_ERR_NOT_FOUND naming the id. */
   getJob(jobId: string): Job;

@@ -26,14 +26,73 @@ export function canTransition(kind: JobKind, from: JobStatus, to: JobStatus): bo
   return TRANSITIONS[from].includes(to);
 }
 
-/** Throws TL_ERR_CONFLICT naming the job, both statuses and what is allowed instead. */
+/** What a move to each status is, as the refusal names it (`cannot be resumed`). */
+const MOVE_WORDS: Readonly<Record<JobStatus, string>> = {
+  queued: 'resumed',
+  running: 'started',
+  cancelled: 'cancelled',
+  succeeded: 'marked succeeded',
+  failed: 'marked failed',
+  interrupted: 'marked interrupted',
+};
+
+/** `a`, `a or b`, `a, b or c`. */
+function orList(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+}
+
+/** Why `from -> to` is refused: only train jobs resume, the job has ended, it has not stopped yet, or the statuses
+ * it can still reach (what the queue moves it to, not moves for the user). */
+function refusalReason(kind: JobKind, from: JobStatus, to: JobStatus): string {
+  if (to === 'queued' && kind !== 'train') return 'only train jobs are resumed; start it again as a new job';
+  const reachable = TRANSITIONS[from].filter((next) => canTransition(kind, from, next));
+  if (reachable.length === 0) return `a ${from} job does not change any more`;
+  if (to === 'queued' && from === 'queued') return 'it waits in the queue already';
+  if (to === 'queued') return 'it has not stopped; cancel it or let it end, then resume it';
+  return `from ${from} it can next become only ${orList(reachable)}`;
+}
+
+/**
+ * Throws TL_ERR_CONFLICT naming the job, its status, the refused move in words (`cannot be resumed`) and why; the
+ * statuses it can still reach are said as where it ends up, not as moves the user may ask for.
+ */
 export function assertTransition(jobId: string, kind: JobKind, from: JobStatus, to: JobStatus): void {
   if (canTransition(kind, from, to)) return;
-  const allowed = TRANSITIONS[from].filter((next) => canTransition(kind, from, next));
   throw new ToonloraError(
     'TL_ERR_CONFLICT',
-    `job ${jobId}: cannot go from ${from} to ${to} (${kind} job; allowed: ${allowed.join(', ') || 'none'}).`,
+    `${kind} job ${jobId} is ${from}; it cannot be ${MOVE_WORDS[to]} (${refusalReason(kind, from, to)}).`,
     { details: { jobId, from, to } },
+  );
+}
+
+/** The 409 for a cancel of a job that has ended (succeeded, failed): nothing runs to stop. */
+export function nothingToCancel(job: { id: string; kind: JobKind; status: JobStatus }): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `${job.kind} job ${job.id} already ${job.status}; nothing to cancel.`,
+    { details: { jobId: job.id, from: job.status, to: 'cancelled' } },
+  );
+}
+
+/** `01:02:03 UTC`: the time of day a cancel was asked, as a refusal names it. */
+function clockTime(at: Date): string {
+  return `${at.toISOString().slice(11, 19)} UTC`;
+}
+
+/**
+ * The 409 for a delete or resume of a job whose cancel was asked and that is still stopping (a train job ends its
+ * step and checkpoints first; a remote one waits for its worker): the user did cancel it, so the words say to wait.
+ */
+export function stillStopping(
+  job: { id: string; kind: JobKind },
+  cancelAskedAt: Date,
+  action: 'delete' | 'resume',
+): ToonloraError {
+  return new ToonloraError(
+    'TL_ERR_CONFLICT',
+    `${job.kind} job ${job.id} is stopping (cancel asked at ${clockTime(cancelAskedAt)}); ` +
+      `${action} it once it shows cancelled.`,
+    { details: { id: job.id, status: 'running', cancelAskedAt: cancelAskedAt.toISOString() } },
   );
 }
 

@@ -232,7 +232,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
         noContent: true,
         response: { 404: errorResponseSchema, 409: errorResponseSchema },
         summary:
-          "Deletes a finished job (succeeded, failed, cancelled, interrupted): its row, its log and its folder (samples, checkpoints, staging; a generate job's images with `withImages=true`). 409 while it is queued or running (cancel it first), and while a dataset version, LoRA or (without `withImages=true`) generated image it made is still listed (delete that first). 204 once the rows are gone: a folder that cannot be removed is logged, and removed at the next start",
+          "Deletes a finished job (succeeded, failed, cancelled, interrupted): its row, its log and its folder (samples, checkpoints, staging; a generate job's images with `withImages=true`). 409 while it is queued or running (cancel it first; after a cancel, while it is still stopping: delete it once it shows cancelled), and while a dataset version, LoRA or (without `withImages=true`) generated image it made is still listed (delete that first). 204 once the rows are gone: a folder that cannot be removed is logged, and removed at the next start",
         tags: ['jobs'],
       }),
     },
@@ -245,7 +245,8 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
         app.dataDir,
         { kind: 'job', id },
         {
-          deleteRows: () => deleteFinishedJob(app.catalog.db, id, { withImages }),
+          deleteRows: () =>
+            deleteFinishedJob(app.catalog.db, id, { withImages, cancelAskedAt: app.queue.cancelAskedAt(id) }),
           folderLeft: (fields, line) => operatorLine(app.log, 'warn', fields, line),
         },
       );
