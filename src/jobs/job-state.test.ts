@@ -47,7 +47,7 @@ describe('job state machine', () => {
       // what the resume could do instead)
       'prep job j1 is interrupted; it cannot be resumed (only train jobs are resumed; start it again as a new job).',
       'train job j1 is succeeded; it cannot be resumed (a succeeded job does not change any more).',
-      'train job j1 is running; it cannot be resumed (it has not stopped; cancel it or let it end, then resume it).',
+      'train job j1 is running; it cannot be resumed (it runs now; only a stopped job is resumed).',
       'train job j1 is queued; it cannot be resumed (it waits in the queue already).',
       'train job j1 is cancelled; it cannot be cancelled (from cancelled it can next become only queued).',
       'train job j1 is queued; it cannot be marked succeeded (from queued it can next become only running or cancelled).',

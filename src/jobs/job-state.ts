@@ -48,7 +48,7 @@ function refusalReason(kind: JobKind, from: JobStatus, to: JobStatus): string {
   const reachable = TRANSITIONS[from].filter((next) => canTransition(kind, from, next));
   if (reachable.length === 0) return `a ${from} job does not change any more`;
   if (to === 'queued' && from === 'queued') return 'it waits in the queue already';
-  if (to === 'queued') return 'it has not stopped; cancel it or let it end, then resume it';
+  if (to === 'queued') return 'it runs now; only a stopped job is resumed';
   return `from ${from} it can next become only ${orList(reachable)}`;
 }
 
