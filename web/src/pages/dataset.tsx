@@ -15,10 +15,12 @@
 // shown") and excluded / re-included together in one request (dataset-bulk-bar.tsx, dataset-selection.ts);
 // changing "Show" clears the picks. A bulk action refused for the token keeps every row's unsaved edit for after
 // the prompt, as a row's own save does. "Delete this version" asks first, naming the version (dataset-delete.ts),
-// then shows the newest version left, or the empty state. Answers come back in any order: only the newest of the
-// version's reads and writes shows (of two quick excludes, the first one's late answer showed the second item
-// included again), a write overtaken by another reads the version again, and an answer for a version no longer
-// picked only updates its count in the version list (its rows showed under the version picked since).
+// then shows the newest version left, or the empty state. Answers come back in any order: an answer older than
+// one shown is dropped (of two quick excludes, the first one's late answer showed the second item included again),
+// a read that failed does not count (the version opened while the server was down stayed empty until the next tab
+// return, when that return's read had failed), a write overtaken by another reads the version again, and an answer
+// for a version no longer picked only updates its count in the version list (its rows showed under the version
+// picked since).
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type {
   Character,
@@ -76,7 +78,7 @@ export function DatasetPage({
   /** The version picked now, for an answer that comes after the user may have picked another. */
   const selectedNow = useRef(selected);
   selectedNow.current = selected;
-  /** The shown version's reads and writes (excludes, caption saves): only the newest one's answer shows. */
+  /** The shown version's reads and writes (excludes, caption saves): an answer older than one shown is dropped. */
   const detailReads = useNewestReads();
   const [detail, setDetail] = useState<DatasetDetail | null>(null);
   const [filter, setFilter] = useState<ItemFilter>('all');
@@ -158,7 +160,7 @@ export function DatasetPage({
     setDetail(next);
     showCounts(next);
   };
-  /** Reads the version picked now; its answer shows unless a newer read or write began meanwhile. */
+  /** Reads the version picked now; its answer shows unless a newer read's or write's answer showed meanwhile. */
   const reread = () => {
     const id = selectedNow.current;
     if (id) void readNewest(detailReads, () => api.dataset(id), showDetail, onError);
@@ -168,13 +170,13 @@ export function DatasetPage({
    * again (the newer answer may lack this write, or this one the newer write); for a version no longer picked,
    * only its counts in the list. Returns whether the version is still the one picked. */
   const beginWrite = () => {
-    const newest = detailReads.begin();
+    const ticket = detailReads.begin();
     return (next: DatasetDetail): boolean => {
       if (next.id !== selectedNow.current) {
         showCounts(next);
         return false;
       }
-      if (newest()) showDetail(next);
+      if (ticket.newest() && ticket.show()) showDetail(next);
       else reread();
       return true;
     };

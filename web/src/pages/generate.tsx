@@ -261,8 +261,9 @@ export function GeneratePage({
 
   const deletes = useGenerateDeletes({
     onImageDeleted: (image) => {
-      // what the lists show now wins over any read of them begun before the delete; the earlier ones are read again
-      if (image.jobId === shown.current.jobId) jobImageReads.supersede();
+      // what the lists show now wins over any read of them begun before the delete (a ticket shown at once drops
+      // their answers); the earlier ones are read again
+      if (image.jobId === shown.current.jobId) jobImageReads.begin().show();
       setImages((shown) => shown && { jobId: shown.jobId, list: withoutImage(shown.list, image.id) });
       setEarlier((list) => withoutImage(list, image.id));
       void readNewest(earlierReads, readEarlier, showEarlier, onError);

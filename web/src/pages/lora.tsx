@@ -2,12 +2,14 @@
 // PEFT), the A1111 prompt snippet with the trigger word, the upload of a LoRA made elsewhere, and delete (asked
 // first). An address naming a LoRA (`#/c/<id>/lora/<loraId>`, a train job's "Open the LoRA") shows that one; the
 // list is read again when the user comes back to the tab, and a LoRA deleted elsewhere meanwhile is said so. Of
-// the list's reads (opening, address change, tab return, after an upload or delete) only the newest one's answer
-// shows, and a LoRA the user picks drops the answers of reads begun before (a tab return's re-read undid the
-// pick); the metadata shown is the selected LoRA's (a slower earlier selection's answer showed under it). A trained
+// the list's reads (opening, address change, tab return, after an upload or delete) an answer older than one shown
+// is dropped, one that failed does not count (opened while the server was down, the page stayed blank after it),
+// and a LoRA the user picks while the list is read stays picked (a tab return's re-read undid the pick) with the
+// list as read (the pick dropped it: a LoRA just deleted stayed listed, one just uploaded never came); the
+// metadata shown is the selected LoRA's (a slower earlier selection's answer showed under it). A trained
 // LoRA's dataset version is named as the Train page names it, or said deleted (one read of the character's versions
 // when a LoRA names one not known yet, and one at each tab return: a version deleted in another tab meanwhile).
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { a1111Snippet } from '../../../src/lora/webui-name.js';
 import type { Artifact, Character, LoraInspect } from '../../../src/schemas/api.js';
 import { ApiError, api, request } from '../api.js';
@@ -101,8 +103,13 @@ export function LoraPage({
   const [goneNote, setGoneNote] = useState<string | null>(null);
   /** A delete refused because generate jobs use the LoRA: where to cancel them (the Generate page, linked). */
   const [inUse, setInUse] = useState<TextPart[] | null>(null);
-  /** The list's reads: only the newest one's answer shows; a user's pick drops those begun before it. */
+  /** The list's reads: an answer older than one shown is dropped. */
   const reads = useNewestReads();
+  /** The list and LoRA shown now, and how many times the user picked one: for a list answer, which keeps a pick
+   * made while it was read. */
+  const shownNow = useRef({ loras, selected });
+  shownNow.current = { loras, selected };
+  const picks = useRef(0);
   /** The character's dataset versions, to name the shown LoRA's; only the newest read's answer counts. */
   const [datasets, setDatasets] = useState<KnownDatasets | null>(null);
   const datasetReads = useNewestReads();
@@ -123,13 +130,30 @@ export function LoraPage({
     setSelected(shown.id);
     setGoneNote(shown.namedGone && named ? namedLoraGone(named, list.length > 0) : null);
   };
-  /** Reads the list again, keeping the LoRA shown unless it was deleted meanwhile (then: the newest, said so). */
-  const reread = (previous: readonly Artifact[], shownId: string | null, onFail = onError) =>
+  /** Reads the list; its answer goes to `show`, or, when the user picked a LoRA while it was read that is still
+   * listed, only the list shows, the pick kept. */
+  const readKeepingPick = (show: (list: Artifact[]) => void) => {
+    const picksBefore = picks.current;
+    return readNewest(
+      reads,
+      readList,
+      (list) => {
+        const picked = shownNow.current.selected;
+        if (picks.current !== picksBefore && list.some((l) => l.id === picked)) setLoras(list);
+        else show(list);
+      },
+      onError,
+    );
+  };
+  /** Reads the list again, keeping the LoRA shown when the answer comes (the user may have picked another since)
+   * unless it was deleted meanwhile (then: the newest, said so). */
+  const reread = (onFail = onError) =>
     readNewest(
       reads,
       readList,
       (list) => {
-        const next = reselectAfterReread(previous, list, shownId);
+        const { loras: previous, selected: shownId } = shownNow.current;
+        const next = reselectAfterReread(previous ?? [], list, shownId);
         setLoras(list);
         setSelected(next.id);
         if (next.gone) setGoneNote(next.gone);
@@ -148,7 +172,7 @@ export function LoraPage({
     );
   };
   /** Reads the list and selects `select`, else the newest LoRA. */
-  const load = (select?: string) => readNewest(reads, readList, (list) => showList(list, select), onError);
+  const load = (select?: string) => readKeepingPick((list) => showList(list, select));
   // retried while the server cannot be reached (initial-read.ts)
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the character changes
   useEffect(
@@ -167,9 +191,10 @@ export function LoraPage({
       // another character's address: the app gives this page that character, whose first read shows it
       const named = loraIdInHash(window.location.hash);
       if (!window.location.hash.startsWith(`${loraPageHref(character.id)}/`) || !named) return;
-      // A fragment navigation fires popstate and hashchange: two reads. Only the newest read's answer shows, with
-      // the address it was asked for (an answer arriving after the page replaced the address cleared the notice).
-      void readNewest(reads, readList, (list) => showNamed(list, named), onError);
+      // A fragment navigation fires popstate and hashchange: two reads. An answer older than one shown is dropped;
+      // each shows with the address it was asked for (an answer arriving after the page replaced the address
+      // cleared the notice).
+      void readKeepingPick((list) => showNamed(list, named));
     };
     window.addEventListener('hashchange', onHash);
     // Back/Forward to an entry of the same address (one the page replaced with the LoRA it shows) fires no
@@ -183,11 +208,11 @@ export function LoraPage({
   // Back in this tab: a LoRA deleted (or uploaded, trained) in another tab meanwhile shows as it is now, and so does
   // a dataset version deleted there (its label stayed until the LoRA was opened again); quiet on errors: nothing the
   // user did failed.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the list and selection read at the time of return
+  // biome-ignore lint/correctness/useExhaustiveDependencies: watched again as the list and selection change
   useEffect(() => {
     if (loras === null) return;
     return watchTabReturn({ window, document }, () => {
-      void reread(loras, selected, () => {});
+      void reread(() => {});
       if (loras.some((l) => loraDatasetId(l.meta) !== null)) void readDatasets(loras);
     });
   }, [loras, selected]);
@@ -234,7 +259,7 @@ export function LoraPage({
       await load();
     } catch (error) {
       // deleted elsewhere meanwhile (another tab): the list as it is now, saying so, not the API's "not found"
-      if (error instanceof ApiError && error.status === 404 && loras) await reread(loras, target.id);
+      if (error instanceof ApiError && error.status === 404) await reread();
       else {
         // generate jobs use it: the page's words (the server's message names the API's cancel route)
         const words = loraInUseWords(error, target.name);
@@ -281,8 +306,8 @@ export function LoraPage({
           <select
             value={selected ?? ''}
             onChange={(e) => {
-              // a list read under way (a tab return's) must not undo the pick
-              reads.supersede();
+              // a list read under way (a tab return's, a Delete's) keeps the pick, its list still shows
+              picks.current += 1;
               setSelected(e.target.value);
               setGoneNote(null);
             }}
@@ -300,7 +325,7 @@ export function LoraPage({
             lokr={inspect?.inspect.algorithm === 'lokr'}
             onError={onError}
             // deleted elsewhere meanwhile: the list as it is now, saying so, not the API's "not found"
-            onGone={() => void reread(loras, selected)}
+            onGone={() => void reread()}
           />
         )}
         {lora && (
