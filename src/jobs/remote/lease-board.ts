@@ -10,15 +10,17 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ToonloraError } from '../../errors.js';
+import type { JobRemote } from '../../schemas/api.js';
 import { type TrainJobParams, trainJobParamsSchema } from '../../schemas/api.js';
 import { effectiveLoraAlpha } from '../../schemas/config.js';
 import type { CatalogStore } from '../catalog-store.js';
 import { jobRelDir } from '../data-layout.js';
-import { checkExportImages } from '../kohya-export.js';
 import { resolveDataPath } from '../data-path.js';
 import type { JobContext, JobRunner, StopReason } from '../job-queue.js';
 import type { JobStore } from '../job-store.js';
+import { checkExportImages } from '../kohya-export.js';
 import { forgetLoraDeleted, loraWasDeleted } from '../lora-deleted-note.js';
+import { checkSomeItemIncluded } from '../runners/train-included.js';
 import { nothingToResume, recordSamples } from '../runners/train-runner.js';
 import {
   droppedCheckpointStep,
@@ -27,12 +29,11 @@ import {
   storeCheckpoint,
   storedCheckpoint,
 } from './checkpoint-store.js';
-import type { JobRemote } from '../../schemas/api.js';
-import type { LeaseEvent, LeaseEventsReply, LeaseFail, LeaseSamples, WorkerClaim } from './protocol.js';
 import { leaseExpiredError, seconds, shutdownDuringCancelError, workerFailError } from './lease-endings.js';
-import { remoteRunName } from './remote-run-name.js';
-import { remoteStateOf, RemoteStateWatchers } from './remote-state.js';
 import { receiveLora } from './lora-upload.js';
+import type { LeaseEvent, LeaseEventsReply, LeaseFail, LeaseSamples, WorkerClaim } from './protocol.js';
+import { remoteRunName } from './remote-run-name.js';
+import { RemoteStateWatchers, remoteStateOf } from './remote-state.js';
 import { checkPng } from './upload-checks.js';
 
 export interface LeaseBoardOptions {
@@ -84,6 +85,7 @@ export class RemoteTrainBoard {
     const params = trainJobParamsSchema.parse(context.job.params);
     if (!context.resume) {
       const items = this.options.catalog.listDatasetItems(params.datasetId);
+      checkSomeItemIncluded(params.datasetId, items); // excluded while the job was queued
       await checkExportImages(this.options.dataDir, params.datasetId, items);
     }
     const character = this.options.catalog.getCharacter(context.job.characterId);
