@@ -99,6 +99,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'prep-field-labels',
     'schemas',
     'stage-reason',
+    'value-preview',
     'version',
     'vision',
     'worker',

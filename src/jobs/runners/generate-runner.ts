@@ -16,6 +16,7 @@ import { missingStoredFileMessage } from '../stored-files.js';
 import type { GeneratedGrid, GeneratedImage, GenerationOutput, SamplingStep } from '../generation-service.js';
 import type { JobContext } from '../job-queue.js';
 import type { RunnerDeps } from './default-runners.js';
+import { parseStoredJobParams } from '../stored-job-params.js';
 
 /**
  * A sweep's progress over all its weights: the sampling steps of the batches before `s.batch` plus this
@@ -89,7 +90,7 @@ export function createGenerateRunner(deps: RunnerDeps) {
     if (!generation) {
       throw new ToonloraError('TL_ERR_NOT_IMPLEMENTED', 'generate: this server has no generation worker.');
     }
-    const params: GenerateJobParams = generateJobParamsSchema.parse(job.params);
+    const params: GenerateJobParams = parseStoredJobParams(generateJobParamsSchema, job);
     const loraPath = params.loraId ? deps.catalog.artifactFilePath(params.loraId) : undefined;
     const loraName = params.loraId ? deps.catalog.getArtifact(params.loraId).name : undefined;
     if (loraPath !== undefined && loraName !== undefined) checkStoredLora(loraPath, loraName);

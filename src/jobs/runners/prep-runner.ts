@@ -20,6 +20,7 @@ import type { JobContext, StopReason } from '../job-queue.js';
 import type { RunnerDeps } from './default-runners.js';
 import { prepJobDirs, removePrepLeftovers } from './prep-leftovers.js';
 import { WEB_STAGE_WORDS, webReason } from '../web-stage-words.js';
+import { parseStoredJobParams } from '../stored-job-params.js';
 
 /**
  * `007-name.png`: the input name runPrep sees (it names crops after it); index keeps names unique. The
@@ -221,7 +222,7 @@ export function keepsStoppedRun(
 export function createPrepRunner(deps: RunnerDeps) {
   return async (context: JobContext): Promise<Record<string, unknown>> => {
     const { job } = context;
-    const params: PrepJobParams = prepJobParamsSchema.parse(job.params);
+    const params: PrepJobParams = parseStoredJobParams(prepJobParamsSchema, job);
     const character = deps.catalog.getCharacter(job.characterId);
     const all = deps.catalog.listImages(character.id);
     const images = params.imageIds ? all.filter((image) => params.imageIds?.includes(image.id)) : all;

@@ -24,6 +24,7 @@ import type { JobContext } from '../job-queue.js';
 import { trainingCopyRel, writeTrainingCopy } from '../training-copy.js';
 import { checkSomeItemIncluded } from './train-included.js';
 import type { RunnerDeps } from './default-runners.js';
+import { parseStoredJobParams } from '../stored-job-params.js';
 
 /** `mina_3f2a9c1d`: the run folder's name, which becomes the LoRA's file and `<lora:name>` name. */
 export function loraNameFor(characterName: string, jobId: string): string {
@@ -220,7 +221,7 @@ export interface TrainRunnerOptions {
 export function createTrainRunner(deps: RunnerDeps, options: TrainRunnerOptions = {}) {
   return async (context: JobContext): Promise<Record<string, unknown>> => {
     const { job } = context;
-    const params: TrainJobParams = trainJobParamsSchema.parse(job.params);
+    const params: TrainJobParams = parseStoredJobParams(trainJobParamsSchema, job);
     // before any worker starts; in the app's model cache, where the worker request's paths come from too
     checkBaseModelOnDisk('params.training.baseModel', params.training.baseModel, deps.modelCache);
     const character = deps.catalog.getCharacter(job.characterId);

@@ -10,6 +10,7 @@ import { trainingCopyRel } from '../../../jobs/training-copy.js';
 import { deleteWithFolders } from '../../../jobs/deleted-folders.js';
 import { deleteFinishedJob } from '../../../jobs/job-delete.js';
 import { canTransition, isFinalStatus } from '../../../jobs/job-state.js';
+import { checkStoredJobParams } from '../../../jobs/stored-job-params.js';
 import {
   errorResponseSchema,
   idParamsSchema,
@@ -124,6 +125,17 @@ export function checkResumeDataset(app: FastifyInstance, jobId: string): void {
   );
 }
 
+/**
+ * A resume of a job whose settings an older toonlora allowed and today's rules refuse would only fail again: refused
+ * before it is queued, in the runner's words (stored-job-params.ts). A job that cannot be resumed at all is left to
+ * the queue's 409.
+ * @throws ToonloraError TL_ERR_CONFLICT naming each refused field and its value, and that a new job is the fix
+ */
+function checkResumeSettings(app: FastifyInstance, jobId: string): void {
+  const job = app.queue.getJob(jobId);
+  if (canTransition(job.kind, job.status, 'queued')) checkStoredJobParams(job);
+}
+
 /** One stored job event as a server-sent event (its seq as the `id:`, for Last-Event-ID). */
 function jobEventSse(event: JobEvent): string {
   return `id: ${event.seq}\nevent: ${event.body.type}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -219,6 +231,7 @@ export default async function jobRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       checkResumeDataset(app, request.params.id);
+      checkResumeSettings(app, request.params.id);
       return app.queue.resume(request.params.id);
     },
   );
