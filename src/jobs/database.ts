@@ -2,9 +2,11 @@
 // up to date with the numbered migrations, first copying an older file (VACUUM INTO) so an older toonlora can still
 // open that copy. The only module that imports better-sqlite3.
 import { existsSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ToonloraError } from '../errors.js';
 import { damagedDatabaseError, databaseOpenError } from './database-open-errors.js';
+import { DELETED_FOLDERS_SCHEMA, recordOlderVersionDeletes } from './deleted-folders.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type SqliteDatabase = Database.Database;
@@ -65,6 +67,10 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
         ? copyOldDatabase(db, path, from)
         : undefined;
     const applied = applyMigrations(db, path);
+    // an older toonlora's deletes left marked folders it did not record: recorded now, the start's sweep removes them
+    if (copy && from < DELETED_FOLDERS_SCHEMA && from + applied >= DELETED_FOLDERS_SCHEMA) {
+      recordOlderVersionDeletes(db, dirname(path));
+    }
     if (copy && applied > 0) options.onUpgraded?.({ path, from, to: from + applied, copy });
     return db;
   } catch (error) {

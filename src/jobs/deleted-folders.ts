@@ -12,7 +12,8 @@
 // the delete before anything is deleted, and the error names that folder (never the marked name, which was not made)
 // and what to do about it: before, the data folder's error named the marked path and advised another data folder.
 // The start's lines name the delete that moved a folder aside, from its marked name: before, a `jobs/` folder a job's
-// delete left was said to be a character's.
+// delete left was said to be a character's. A toonlora before schema 7 recorded nothing: the upgrade records what its
+// deletes left (recordOlderVersionDeletes), so the first start removes it as that toonlora would have.
 import { existsSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ToonloraError } from '../errors.js';
@@ -338,6 +339,40 @@ export function sweepDeletedFolders(db: SqliteDatabase, dataDir: string): Delete
     }
   }
   return sweep;
+}
+
+/** The first schema that records the folders a delete moved aside (migration 7, table deleted_folders). */
+export const DELETED_FOLDERS_SCHEMA = 7;
+
+/**
+ * When a database of an older schema (before {@link DELETED_FOLDERS_SCHEMA}) was just upgraded: records as deleted the
+ * marked folders under `dataDir`'s `characters/` and `jobs/` whose id `db` does not list, and returns how many. Those
+ * are what that older toonlora's deletes left: it recorded nothing, and removed such a folder at its next start (a
+ * listed id, a delete that never committed, is put back by the sweep as before). Before, the first start after the
+ * upgrade left them all, every start after too, and blamed "toonlora.db was replaced after that delete".
+ */
+export function recordOlderVersionDeletes(db: SqliteDatabase, dataDir: string): number {
+  const record = db.prepare('INSERT OR IGNORE INTO deleted_folders (path, deleted_at) VALUES (?, ?)');
+  let recorded = 0;
+  db.transaction(() => {
+    for (const [rel, table] of [
+      [CHARACTERS_REL_DIR, 'characters'],
+      ['jobs', 'jobs'],
+    ] as const) {
+      const listed = listedIds(db, table);
+      for (const { path, id } of markedFolders(join(dataDir, rel))) {
+        if (listed.has(id)) continue;
+        recorded += record.run(dataRel(dataDir, path), new Date(markedAtMs(path)).toISOString()).changes;
+      }
+    }
+  })();
+  return recorded;
+}
+
+/** The time a marked folder's name holds (ms since the epoch; 0 for a name past what a Date holds). */
+function markedAtMs(path: string): number {
+  const ms = Number(MARKED_NAME.exec(basename(path))?.[3]);
+  return Number.isFinite(new Date(ms).getTime()) ? ms : 0;
 }
 
 /** Which delete moved the folder at `path` (absolute, a marked name) aside. */
