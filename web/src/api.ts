@@ -6,7 +6,6 @@ import {
   type BaseModelChoice,
   type Character,
   type CharacterCreate,
-  type CharacterRename,
   type Dataset,
   type DatasetDetail,
   type DatasetItemPatch,
@@ -22,6 +21,7 @@ import {
   type UploadedImage,
   type UploadResult,
 } from '../../src/schemas/api.js';
+import type { CharacterPatch } from '../../src/schemas/api-character-patch.js';
 import {
   afterFinalCheck,
   FOLLOW_START,
@@ -135,7 +135,8 @@ export const api = {
   characters: () => request<{ characters: Character[] }>('GET', '/api/characters').then((r) => r.characters),
   character: (id: string) => request<Character>('GET', `/api/characters/${id}`),
   createCharacter: (body: CharacterCreate) => request<Character>('POST', '/api/characters', body),
-  renameCharacter: (id: string, body: CharacterRename) =>
+  /** A new name, trigger or class word (the ones given). */
+  renameCharacter: (id: string, body: CharacterPatch) =>
     request<Character>('PATCH', `/api/characters/${id}`, body),
   deleteCharacter: (id: string) => request<void>('DELETE', `/api/characters/${id}`),
   images: (id: string) =>

@@ -21,6 +21,7 @@ import type { RunnerDeps } from './default-runners.js';
 import { prepJobDirs, removePrepLeftovers } from './prep-leftovers.js';
 import { WEB_STAGE_WORDS, webReason } from '../web-stage-words.js';
 import { parseStoredJobParams } from '../stored-job-params.js';
+import { checkCharacterWords } from '../character-words.js';
 
 /**
  * `007-name.png`: the input name runPrep sees (it names crops after it); index keeps names unique. The
@@ -224,6 +225,7 @@ export function createPrepRunner(deps: RunnerDeps) {
     const { job } = context;
     const params: PrepJobParams = parseStoredJobParams(prepJobParamsSchema, job);
     const character = deps.catalog.getCharacter(job.characterId);
+    checkCharacterWords(character); // an older toonlora's word: said in web words, before anything is copied
     const all = deps.catalog.listImages(character.id);
     const images = params.imageIds ? all.filter((image) => params.imageIds?.includes(image.id)) : all;
     const jobDir = jobRelDir(job.id);

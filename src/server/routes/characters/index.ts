@@ -1,18 +1,20 @@
-// src/server/routes/characters/index.ts — /api/characters: list, create, get one, rename one, delete one with
-// its files (moved aside with the rows' delete, then removed: src/jobs/deleted-folders.ts), the diffusers-format
-// copies generation made of its LoRAs (as a LoRA's own delete does: worker/lora-copies.ts) and end its Upload page
-// streams.
+// src/server/routes/characters/index.ts — /api/characters: list, create, get one, change one's name, trigger or
+// class word, delete one with its files (moved aside with the rows' delete, then removed:
+// src/jobs/deleted-folders.ts), the diffusers-format copies generation made of its LoRAs (as a LoRA's own delete
+// does: worker/lora-copies.ts) and end its Upload page streams.
 import type { FastifyInstance } from 'fastify';
+import { changeCharacterWords } from '../../../jobs/character-words.js';
 import { deleteWithFolders, removalReason } from '../../../jobs/deleted-folders.js';
 import type { CacheOptions } from '../../../models/cache.js';
 import {
+  type Character,
   characterCreateSchema,
   characterListSchema,
-  characterRenameSchema,
   characterSchema,
   errorResponseSchema,
   idParamsSchema,
 } from '../../../schemas/api.js';
+import { type CharacterPatch, characterPatchSchema } from '../../../schemas/api-character-patch.js';
 import { removeLoraCopies } from '../../../worker/lora-copies.js';
 import { operatorLine } from '../../plugins/errors.js';
 import { type ZodRouteTypes, zodRoute } from '../../route-schema.js';
@@ -58,6 +60,14 @@ async function removeCopiesOfLoras(
   }
 }
 
+/** PATCH: the name (when given) and the words (when given) in one transaction: a refused name changes nothing. */
+function patchCharacter(app: FastifyInstance, id: string, patch: CharacterPatch): Character {
+  return app.catalog.db.transaction(() => {
+    if (patch.name !== undefined) app.catalog.renameCharacter(id, patch.name);
+    return changeCharacterWords(app.catalog.db, id, patch);
+  })();
+}
+
 export default async function characterRoutes(
   app: FastifyInstance,
   options: CharacterRouteOptions = {},
@@ -96,7 +106,7 @@ export default async function characterRoutes(
     {
       schema: zodRoute({
         params: idParamsSchema,
-        body: characterRenameSchema,
+        body: characterPatchSchema,
         response: {
           200: characterSchema,
           400: errorResponseSchema,
@@ -104,11 +114,11 @@ export default async function characterRoutes(
           409: errorResponseSchema,
         },
         summary:
-          'Renames a character (the name rules of a new one; 409 when another character has the name, in any case); its trigger and class word stay',
+          "Changes a character's name, trigger or class word (any of them, at least one; the rules of a new character; 409 when another character has the name, in any case). Dataset versions built before keep their captions and the LoRAs trained on them their words; new builds use the new ones",
         tags: ['characters'],
       }),
     },
-    async (request) => app.catalog.renameCharacter(request.params.id, request.body.name),
+    async (request) => patchCharacter(app, request.params.id, request.body),
   );
   routes.delete(
     '/api/characters/:id',
