@@ -309,36 +309,46 @@ export function sweepDeletedFolders(db: SqliteDatabase, dataDir: string): Delete
   for (const rel of recorded) {
     if (!existsSync(join(dataDir, rel))) forgetDeletedFolder(db, rel);
   }
-  for (const [rel, table] of [
-    [CHARACTERS_REL_DIR, 'characters'],
-    ['jobs', 'jobs'],
-  ] as const) {
-    const listed = listedIds(db, table);
-    for (const { path, id } of markedFolders(join(dataDir, rel))) {
-      if (recorded.has(dataRel(dataDir, path))) {
-        const failed = removeFolders([path]);
-        if (failed.length === 0) {
-          sweep.removed.push(path);
-          forgetDeletedFolder(db, dataRel(dataDir, path));
-        }
-        sweep.failed.push(...failed);
-        continue;
+  for (const { path, id, listed } of markedFoldersUnder(db, dataDir)) {
+    if (recorded.has(dataRel(dataDir, path))) {
+      const failed = removeFolders([path]);
+      if (failed.length === 0) {
+        sweep.removed.push(path);
+        forgetDeletedFolder(db, dataRel(dataDir, path));
       }
-      if (!listed.has(id)) {
-        sweep.unrecorded.push(path);
-        continue;
-      }
-      const back = { from: path, to: join(dataDir, rel, id) };
-      if (existsSync(back.to)) {
-        sweep.notRestored.push({ ...back, reason: `${back.to} exists` });
-        continue;
-      }
-      const [failed] = moveFoldersBack([{ from: back.to, to: back.from }]);
-      if (failed) sweep.notRestored.push({ ...back, reason: failed.reason });
-      else sweep.restored.push(back);
+      sweep.failed.push(...failed);
+      continue;
     }
+    if (!listed) {
+      sweep.unrecorded.push(path);
+      continue;
+    }
+    const back = { from: path, to: join(dirname(path), id) };
+    if (existsSync(back.to)) {
+      sweep.notRestored.push({ ...back, reason: `${back.to} exists` });
+      continue;
+    }
+    const [failed] = moveFoldersBack([{ from: back.to, to: back.from }]);
+    if (failed) sweep.notRestored.push({ ...back, reason: failed.reason });
+    else sweep.restored.push(back);
   }
   return sweep;
+}
+
+/** The marked folders under `dataDir`'s `characters/` and `jobs/`, each with its id and whether `db` lists that id. */
+function markedFoldersUnder(
+  db: SqliteDatabase,
+  dataDir: string,
+): Array<{ path: string; id: string; listed: boolean }> {
+  return (
+    [
+      [CHARACTERS_REL_DIR, 'characters'],
+      ['jobs', 'jobs'],
+    ] as const
+  ).flatMap(([rel, table]) => {
+    const listed = listedIds(db, table);
+    return markedFolders(join(dataDir, rel)).map((folder) => ({ ...folder, listed: listed.has(folder.id) }));
+  });
 }
 
 /** The first schema that records the folders a delete moved aside (migration 7, table deleted_folders). */
@@ -355,15 +365,9 @@ export function recordOlderVersionDeletes(db: SqliteDatabase, dataDir: string): 
   const record = db.prepare('INSERT OR IGNORE INTO deleted_folders (path, deleted_at) VALUES (?, ?)');
   let recorded = 0;
   db.transaction(() => {
-    for (const [rel, table] of [
-      [CHARACTERS_REL_DIR, 'characters'],
-      ['jobs', 'jobs'],
-    ] as const) {
-      const listed = listedIds(db, table);
-      for (const { path, id } of markedFolders(join(dataDir, rel))) {
-        if (listed.has(id)) continue;
-        recorded += record.run(dataRel(dataDir, path), new Date(markedAtMs(path)).toISOString()).changes;
-      }
+    for (const { path, listed } of markedFoldersUnder(db, dataDir)) {
+      if (listed) continue;
+      recorded += record.run(dataRel(dataDir, path), new Date(markedAtMs(path)).toISOString()).changes;
     }
   })();
   return recorded;
