@@ -30,4 +30,17 @@ describe('upload batches', () => {
     expect(combined.rejected).toEqual([r('a'), r('b')]);
     expect(combined.duplicates).toEqual([d('c'), d('e')]);
   });
+  it('keeps the files each batch stored converted, in order (the TIFF notes were dropped)', () => {
+    const c = (name: string) => ({ name, id: `id-${name}`, note: `${name}: a TIFF image, converted to PNG` });
+    const none = { uploaded: [], rejected: [], duplicates: [] };
+    const both = combineUploadResults(
+      { ...none, converted: [c('a.tif')] },
+      { ...none, converted: [c('b.tif')] },
+    );
+    expect(both.converted).toEqual([c('a.tif'), c('b.tif')]);
+    expect(combineUploadResults(none, { ...none, converted: [c('b.tif')] }).converted).toEqual([c('b.tif')]);
+    expect(combineUploadResults({ ...none, converted: [c('a.tif')] }, none).converted).toEqual([c('a.tif')]);
+    // none converted: no list, as the server answers then
+    expect(combineUploadResults(none, none)).not.toHaveProperty('converted');
+  });
 });
