@@ -56,16 +56,19 @@ function duplicatesInWords(duplicates: readonly UploadDuplicateName[]): string {
 }
 
 /**
- * The line announced after an upload: how many screenshots were stored, which files were already uploaded
- * (the same bytes: not stored again), by name, and how many refused.
+ * The line announced after an upload: how many screenshots were stored, how many of them converted (a TIFF as PNG,
+ * each noted below), which files were already uploaded (the same bytes: not stored again), by name, and how many
+ * refused.
  */
 export function uploadSummary(
   stored: number,
   refused: number,
   duplicates: readonly UploadDuplicateName[] = [],
+  converted = 0,
 ): string {
   const files = (n: number) => `${n} screenshot${n === 1 ? '' : 's'}`;
   const parts = [`Uploaded ${files(stored)}`];
+  if (converted > 0) parts.push(`${converted} converted (noted below)`);
   if (duplicates.length > 0) {
     parts.push(`already uploaded, not stored again: ${duplicatesInWords(duplicates)}`);
   }

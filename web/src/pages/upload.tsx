@@ -1,7 +1,8 @@
 // web/src/pages/upload.tsx — drag-and-drop multi-upload with progress (the dropzone is a button, so Tab
 // reaches it and Enter / Space open the file chooser), the uploaded screenshots, and "build dataset" (a
 // prep job, with the stage choices `toonlora prep` has as flags) with its live status. Every refused file is
-// listed with its reason, also when all of them were refused. A rebuild over a reviewed version asks first
+// listed with its reason, also when all of them were refused, and a file stored converted (a TIFF as PNG) is
+// noted. A rebuild over a reviewed version asks first
 // (the new version starts from fresh captions), and a prep that made no crop says so instead of offering
 // the empty version. A running prep has a Cancel button; a finished one lists the stage each step used and
 // why (warning when captions fell back to the trigger word only). The screenshots and the character's prep
@@ -16,7 +17,14 @@
 // page asks its rebuild question nowhere (and builds nothing).
 import { type DragEvent, useEffect, useRef, useState } from 'react';
 import { PREP_FIELD_LABELS, PREP_FIELDS, type PrepField } from '../../../src/prep-field-labels.js';
-import type { Character, Dataset, Job, PrepJobParams, UploadedImage } from '../../../src/schemas/api.js';
+import type {
+  Character,
+  Dataset,
+  Job,
+  PrepJobParams,
+  UploadConversion,
+  UploadedImage,
+} from '../../../src/schemas/api.js';
 import { visibleText } from '../../../src/visible-text.js';
 import {
   captionerSchema,
@@ -40,6 +48,7 @@ import { PrepSkipped } from '../components/prep-skipped.js';
 import { PrepCaptionWarning, PrepStagesUsed } from '../components/prep-stages.js';
 import { prepModelWarnings } from '../components/prep-model-warnings.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../components/upload-batches.js';
+import { conversionNotes, conversionsLeftAfterRemove } from '../components/upload-conversions.js';
 import {
   refuseOversize,
   refuseTooSmall,
@@ -82,6 +91,8 @@ export function UploadPage({
   const [images, setImages] = useState<UploadedImage[] | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [rejected, setRejected] = useState<UploadRejection[]>([]);
+  /** The last upload's files stored converted (a TIFF as PNG), each with its note. */
+  const [converted, setConverted] = useState<UploadConversion[]>([]);
   /** The last upload's outcome, announced (a live region). */
   const [uploaded, setUploaded] = useState<string | null>(null);
   const [prepJob, setPrepJob] = useState<Job | null>(null);
@@ -212,6 +223,7 @@ export function UploadPage({
     const accepted = small.accepted;
     const tooLarge = [...sized.refused, ...small.refused];
     setUploaded(null);
+    setConverted([]);
     if (accepted.length === 0) {
       setRejected(tooLarge);
       setUploaded(uploadSummary(0, tooLarge.length));
@@ -221,9 +233,16 @@ export function UploadPage({
     try {
       const result = await uploadImages(character.id, accepted, setProgress, limits?.maxFiles);
       const refused = [...tooLarge, ...result.rejected];
+      const notes = conversionNotes(result);
       setRejected(refused);
+      setConverted(notes);
       setUploaded(
-        uploadSummary(result.uploaded.length, refused.length, uploadDuplicateNames(result, images ?? [])),
+        uploadSummary(
+          result.uploaded.length,
+          refused.length,
+          uploadDuplicateNames(result, images ?? []),
+          notes.length,
+        ),
       );
     } catch (error) {
       // every file refused: list each with its reason (the error's message names only the first)
@@ -248,6 +267,7 @@ export function UploadPage({
     api.removeImage(image.id).then(
       () => {
         setUploaded(null);
+        setConverted((shown) => conversionsLeftAfterRemove(shown, image.id));
         return load();
       },
       (error: unknown) => {
@@ -312,6 +332,13 @@ export function UploadPage({
       <p className="muted small upload-summary" role="status" data-testid="upload-summary">
         {uploaded}
       </p>
+      {converted.length > 0 && (
+        <ul className="muted small" data-testid="upload-converted">
+          {converted.map((conversion) => (
+            <li key={conversion.id}>{conversion.note}</li>
+          ))}
+        </ul>
+      )}
       {rejected.length > 0 && (
         <ul className="rejected">
           {rejected.map((r, index) => (
