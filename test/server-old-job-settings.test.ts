@@ -1,7 +1,8 @@
 // test/server-old-job-settings.test.ts — a job an older toonlora stored with settings its rules allowed and today's
 // refuse (a train job of 5 steps with 5 warmup steps, as 45ae644 queued it): the runner fails it with TL_ERR_CONFIG
 // naming the field, the value and that a new job is the fix, and a resume is refused in those words before it is
-// queued. Before, the runner's zod parse threw, the job failed with TL_ERR_INTERNAL, again on every resume.
+// queued (also on a --remote-workers server). Before, the runner's zod parse threw, the job failed with
+// TL_ERR_INTERNAL, again on every resume.
 import { describe, expect, it } from 'vitest';
 import { createPrepRunner } from '../src/jobs/runners/prep-runner.js';
 import { createTrainRunner } from '../src/jobs/runners/train-runner.js';
@@ -25,6 +26,16 @@ const warmupWords = (jobId: string) =>
 describe('a job stored with settings only an older toonlora allowed', () => {
   it('a queued train job fails with TL_ERR_CONFIG naming the field and value, not TL_ERR_INTERNAL', async () => {
     const app = await trainApp();
+    const { characterId, datasetId } = await seedDataset(app);
+    const job = app.queue.submit('train', characterId, { datasetId, training: oldTraining });
+    await app.queue.whenIdle();
+    const after = app.jobStore.getJob(job.id);
+    expect(after.status).toBe('failed');
+    expect(after.error).toEqual({ code: 'TL_ERR_CONFIG', message: warmupWords(job.id) });
+  }, 30_000);
+
+  it('a --remote-workers server fails it the same way, before it is offered to a worker', async () => {
+    const app = await makeApp({ remoteWorkers: { leaseMs: 60_000, jobs: 1 } });
     const { characterId, datasetId } = await seedDataset(app);
     const job = app.queue.submit('train', characterId, { datasetId, training: oldTraining });
     await app.queue.whenIdle();

@@ -22,6 +22,7 @@ import { checkExportImages } from '../kohya-export.js';
 import { forgetLoraDeleted, loraWasDeleted } from '../lora-deleted-note.js';
 import { checkSomeItemIncluded } from '../runners/train-included.js';
 import { nothingToResume, recordSamples } from '../runners/train-runner.js';
+import { parseStoredJobParams } from '../stored-job-params.js';
 import {
   droppedCheckpointStep,
   removeStoredCheckpoints,
@@ -82,7 +83,8 @@ export class RemoteTrainBoard {
   /** The train runner: resolves with the job's result once a worker has uploaded its LoRA. A dataset image deleted
    * by hand fails the job here, naming its item, as a local run does, not once a worker has claimed it. */
   readonly runner: JobRunner = async (context) => {
-    const params = trainJobParamsSchema.parse(context.job.params);
+    // a job an older toonlora queued with settings today's rules refuse fails naming them (stored-job-params.ts)
+    const params = parseStoredJobParams(trainJobParamsSchema, context.job);
     if (!context.resume) {
       const items = this.options.catalog.listDatasetItems(params.datasetId);
       checkSomeItemIncluded(params.datasetId, items); // excluded while the job was queued
