@@ -53,9 +53,9 @@ export function setToken(token: string): void {
 }
 
 /**
- * Forgets the stored token (a shared machine): asks the server to clear the session cookie (HttpOnly, so the
- * page cannot), then removes the token from localStorage. The cookie's removal is best effort: an older server
- * without DELETE /api/session keeps it until the browser closes.
+ * Forgets the stored token (a shared machine): asks the server to end this browser's session and clear its
+ * cookie (HttpOnly, so the page cannot), then removes the token from localStorage. The session's end is best
+ * effort: an older server without DELETE /api/session keeps the cookie until the browser closes.
  */
 export async function forgetToken(): Promise<void> {
   try {
@@ -67,7 +67,9 @@ export async function forgetToken(): Promise<void> {
 
 /**
  * With a stored token: asks the server for the session cookie that lets <img>, download links and
- * EventSource (they cannot send headers) read /api/; the token itself never goes into a URL.
+ * EventSource (they cannot send headers) read /api/; the token itself never goes into a URL. A live session is
+ * kept; one the server ended (a restart, a week unused) is renewed by the server on the app's next request with
+ * the token, so nothing here watches for that.
  */
 export async function startSession(): Promise<void> {
   if (getToken()) await request<unknown>('POST', '/api/session');

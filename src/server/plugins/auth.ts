@@ -1,29 +1,38 @@
 // src/server/plugins/auth.ts — the token check on every /api/ route when the server has a token
 // (required whenever it listens beyond loopback), compared in constant time. Clients send
-// `Authorization: Bearer <token>`. The web app also trades the token once for a session cookie
-// (POST /api/session: HttpOnly, SameSite=Strict), which <img>, download links and EventSource send by
-// themselves; the cookie counts on GET / HEAD only, so another site cannot make a browser change anything,
-// and the token never goes into a URL (server logs, browser history, Referer headers). Without a token
-// (loopback only) a request must be addressed to a loopback name: the DNS-rebinding guard; and a request
-// that changes something (not GET / HEAD) must not come from a page of another origin (its `Origin`
-// header, or `Sec-Fetch-Site: cross-site / same-site`): another site's form or no-cors fetch cannot upload
-// or cancel. Clients that are not browsers (curl, the CLI) send neither header. With a token, an address that
-// sends too many wrong ones is answered 429 for a while (auth-limiter.ts).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// `Authorization: Bearer <token>`. The web app also trades the token for a session cookie
+// (POST /api/session: HttpOnly, SameSite=Strict, a random id of its own, session-store.ts), which <img>, download
+// links and EventSource send by themselves; the cookie counts on GET / HEAD only, so another site cannot make a
+// browser change anything, and the token never goes into a URL (server logs, browser history, Referer headers).
+// DELETE /api/session ends the session its cookie names; sessions also end unused for a while, after a longest
+// time, and with the server: a request with the token that sends a stale cookie gets a fresh one, so the web app
+// goes on after a restart. Without a token (loopback only) a request must be addressed to a loopback name: the
+// DNS-rebinding guard; and a request that changes something (not GET / HEAD) must not come from a page of
+// another origin (its `Origin` header, or `Sec-Fetch-Site: cross-site / same-site`): another site's form or
+// no-cors fetch cannot upload or cancel. Clients that are not browsers (curl, the CLI) send neither header.
+// With a token, an address that sends too many wrong ones is answered 429 for a while (auth-limiter.ts).
+import { timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ToonloraError } from '../../errors.js';
 import { errorResponseSchema } from '../../schemas/api.js';
 import { isLoopbackHostHeader } from '../loopback.js';
 import { zodRoute } from '../route-schema.js';
 import { AuthFailureLimiter, type AuthLimiterOptions } from './auth-limiter.js';
+import { SessionStore, type SessionStoreOptions } from './session-store.js';
 
-/** The web app's session cookie: a value derived from the token (changing the token ends every session). */
+/** The web app's session cookie: a session id from SessionStore. */
 export const SESSION_COOKIE = 'toonlora_session';
 
-export function sessionCookieValue(token: string): string {
-  return createHmac('sha256', token).update('toonlora web session v1').digest('base64url');
+/** Sets the session cookie `id` on `reply`: for /api/ only, not readable by scripts, never sent by other sites. */
+function setSessionCookie(request: FastifyRequest, reply: FastifyReply, id: string): void {
+  reply.setCookie(SESSION_COOKIE, id, {
+    path: '/api',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: request.protocol === 'https',
+  });
 }
 
 export interface AuthOptions {
@@ -31,6 +40,24 @@ export interface AuthOptions {
   token?: string;
   /** The wrong-token limiter's settings (tests; defaults in auth-limiter.ts). */
   limiter?: AuthLimiterOptions;
+  /** The session store's settings (tests; defaults in session-store.ts). */
+  sessions?: SessionStoreOptions;
+}
+
+/**
+ * Whether a request that sent the right token gets a new session cookie: it asks for one (POST /api/session)
+ * and has no live one (a live one is kept: a reload makes no new session), or it sends one that ended (a
+ * restarted server, an idle week: the web app's own requests renew it, so its pictures and progress streams go
+ * on loading). A client that sends no cookie (curl, the CLI) makes no sessions.
+ */
+function needsNewSession(
+  request: FastifyRequest,
+  cookie: string | undefined,
+  sessions: SessionStore,
+): boolean {
+  const asks = request.method === 'POST' && request.routeOptions.url === '/api/session';
+  if (!asks && cookie === undefined) return false;
+  return !sessions.use(cookie);
 }
 
 /** The 429 an address blocked for wrong tokens gets, with Retry-After in whole seconds. */
@@ -117,7 +144,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
   const token = options.token;
   app.decorate('authRequired', Boolean(token));
   await app.register(fastifyCookie); // parses cookies in an onRequest hook that runs before the check below
-  const session = token ? sessionCookieValue(token) : undefined;
+  const sessions = token ? new SessionStore(options.sessions) : undefined;
   if (!token) {
     // No token means loopback only (server.ts): answer only requests addressed to this machine by name,
     // so a page on another domain that re-points its name at 127.0.0.1 cannot reach the API.
@@ -138,20 +165,22 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
       );
     });
   }
-  if (token && session) {
+  if (token && sessions) {
     const limiter = new AuthFailureLimiter(options.limiter);
     app.addHook('onRequest', async (request, reply) => {
       if (!isApiRequest(request.routeOptions.url, request.url)) return;
       const blockedMs = limiter.blockedForMs(request.ip);
       if (blockedMs > 0) throw tooManyWrongTokens(reply, blockedMs);
+      const cookie = request.cookies[SESSION_COOKIE];
       if (bearerMatches(request.headers.authorization, token)) {
         limiter.recordSuccess(request.ip);
+        if (needsNewSession(request, cookie, sessions)) setSessionCookie(request, reply, sessions.create());
         return;
       }
       const reads = request.method === 'GET' || request.method === 'HEAD';
-      if (reads && sameSecret(request.cookies[SESSION_COOKIE], session)) return;
+      if (reads && sessions.use(cookie)) return;
       // A wrong bearer token counts; a missing one does not (a page loaded before its session was set), nor a
-      // stale session cookie (a browser's pictures after a token change): the cookie is an HMAC, not guessable.
+      // stale session cookie (an ended session, a restarted server): its id is random, not a guess at the token.
       if (request.headers.authorization !== undefined) {
         const nowBlockedMs = limiter.recordFailure(request.ip);
         if (nowBlockedMs > 0) throw tooManyWrongTokens(reply, nowBlockedMs);
@@ -160,6 +189,13 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
         'TL_ERR_UNAUTHORIZED',
         `${request.method} ${request.url.split('?')[0]}: missing or wrong token. Send "Authorization: Bearer <TOONLORA_TOKEN>".`,
       );
+    });
+    // DELETE /api/session (routes/health/: it clears the browser's copy) ends the session on the server too, so a
+    // copy of the cookie kept elsewhere reads nothing any more; it needs the token, as every write does.
+    app.addHook('preHandler', async (request) => {
+      if (request.method === 'DELETE' && request.routeOptions.url === '/api/session') {
+        sessions.revoke(request.cookies[SESSION_COOKIE]);
+      }
     });
   }
   app.post(
@@ -173,18 +209,8 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
         tags: ['auth'],
       }),
     },
-    async (request, reply) => {
-      if (session) {
-        const secure = request.protocol === 'https';
-        reply.setCookie(SESSION_COOKIE, session, {
-          path: '/api',
-          httpOnly: true,
-          sameSite: 'strict',
-          secure,
-        });
-      }
-      return reply.code(204).send();
-    },
+    // the cookie, when the browser has no live session, is set by the token check above (needsNewSession)
+    async (_request, reply) => reply.code(204).send(),
   );
 }
 
