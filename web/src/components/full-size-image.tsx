@@ -17,14 +17,24 @@ interface ImageProps {
   onError?: (error: unknown) => void;
 }
 
-/** Whether the image failed to load, and the <img>'s onError that records it and probes the API once. */
+/**
+ * Whether the image failed to load, the <img>'s onError that records it and probes the API once, and which load
+ * this is: an image the probe finds readable (its session cookie had ended, the probe renewed it: a restarted
+ * server) is loaded once more, as a new <img> (`attempt` is its key).
+ */
 function useImageFailure(url: string, onError?: (error: unknown) => void) {
   const [failed, setFailed] = useState(false);
+  const [attempt, setAttempt] = useState(0);
   const onImageError = () => {
     setFailed(true);
-    if (onError) void probeFailedImage(url, readFailureReport(onError));
+    if (!onError) return;
+    void probeFailedImage(url, readFailureReport(onError)).then((readable) => {
+      if (!readable || attempt > 0) return;
+      setAttempt(1);
+      setFailed(false);
+    });
   };
-  return { failed, onImageError };
+  return { failed, onImageError, attempt };
 }
 
 function FailedImage({ alt }: { alt: string }) {
@@ -43,18 +53,18 @@ function Img({ url, alt, lazy, onImageError }: Omit<ImageProps, 'onError'> & { o
 
 /** An image shown in place (no link); a placeholder when it fails to load. */
 export function CheckedImage({ url, alt, lazy = false, onError }: ImageProps) {
-  const { failed, onImageError } = useImageFailure(url, onError);
+  const { failed, onImageError, attempt } = useImageFailure(url, onError);
   if (failed) return <FailedImage alt={alt} />;
-  return <Img url={url} alt={alt} lazy={lazy} onImageError={onImageError} />;
+  return <Img key={attempt} url={url} alt={alt} lazy={lazy} onImageError={onImageError} />;
 }
 
 /** An image that opens full size in a new tab; a placeholder (no link) when it fails to load. */
 export function FullSizeImageLink({ url, alt, lazy = false, onError }: ImageProps) {
-  const { failed, onImageError } = useImageFailure(url, onError);
+  const { failed, onImageError, attempt } = useImageFailure(url, onError);
   if (failed) return <FailedImage alt={alt} />;
   return (
     <a href={url} target="_blank" rel="noreferrer" title="Open the full-size image">
-      <Img url={url} alt={alt} lazy={lazy} onImageError={onImageError} />
+      <Img key={attempt} url={url} alt={alt} lazy={lazy} onImageError={onImageError} />
     </a>
   );
 }

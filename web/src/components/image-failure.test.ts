@@ -1,5 +1,6 @@
 // web/src/components/image-failure.test.ts — a thumbnail that failed to load asks the API why, once for all the
-// thumbnails failing together: a refused token goes to the app's token prompt, another cause does not.
+// thumbnails failing together: a refused token goes to the app's token prompt, another cause does not, and an
+// image the probe finds readable (its session renewed) is loaded again.
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api.js';
 import { imageFailureProber, isTokenFailure } from './image-failure.js';
@@ -17,7 +18,10 @@ describe('a failed image', () => {
     const probe = vi.fn(() => Promise.reject(refused));
     const prober = imageFailureProber(probe);
     const onTokenFailure = vi.fn();
-    await Promise.all(['/api/a', '/api/b', '/api/c'].map((url) => prober(url, onTokenFailure)));
+    const readable = await Promise.all(
+      ['/api/a', '/api/b', '/api/c'].map((url) => prober(url, onTokenFailure)),
+    );
+    expect(readable).toEqual([false, false, false]);
     expect(probe).toHaveBeenCalledTimes(1);
     expect(onTokenFailure).toHaveBeenCalledTimes(1);
     expect(onTokenFailure).toHaveBeenCalledWith(refused);
@@ -26,13 +30,15 @@ describe('a failed image', () => {
     expect(probe).toHaveBeenCalledTimes(2);
   });
 
-  it('leaves only the placeholder when the probe answers or fails otherwise', async () => {
+  it('is loaded again when the probe answers (a session cookie the probe renewed), not when it fails otherwise', async () => {
     const onTokenFailure = vi.fn();
-    await imageFailureProber(() => Promise.resolve())('/api/a', onTokenFailure);
-    await imageFailureProber(() => Promise.reject(new ApiError(404, 'TL_ERR_NOT_FOUND', 'gone')))(
-      '/api/b',
-      onTokenFailure,
-    );
+    await expect(imageFailureProber(() => Promise.resolve())('/api/a', onTokenFailure)).resolves.toBe(true);
+    await expect(
+      imageFailureProber(() => Promise.reject(new ApiError(404, 'TL_ERR_NOT_FOUND', 'gone')))(
+        '/api/b',
+        onTokenFailure,
+      ),
+    ).resolves.toBe(false);
     expect(onTokenFailure).not.toHaveBeenCalled();
   });
 });

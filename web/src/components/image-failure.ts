@@ -12,16 +12,22 @@ export function isTokenFailure(error: unknown): boolean {
 /**
  * A prober of failed images over `probe` (a HEAD, or GET for the error, of the image's URL): while one probe is
  * on its way, other failures wait for it rather than each asking; `onTokenFailure` is called once per probe.
+ * Resolves true when the probe found the image readable with the stored token: the image failed for a session
+ * cookie the server had ended (a restart), which that probe renewed, so it is worth loading once more.
  */
 export function imageFailureProber(probe: (url: string) => Promise<void>) {
-  let inFlight: Promise<void> | null = null;
-  return (url: string, onTokenFailure: (error: unknown) => void): Promise<void> => {
+  let inFlight: Promise<boolean> | null = null;
+  return (url: string, onTokenFailure: (error: unknown) => void): Promise<boolean> => {
     if (inFlight) return inFlight;
     inFlight = probe(url)
-      .catch((error: unknown) => {
-        // another cause (a file gone: 404) leaves only the placeholder
-        if (isTokenFailure(error)) onTokenFailure(error);
-      })
+      .then(
+        () => true,
+        (error: unknown) => {
+          // another cause (a file gone: 404) leaves only the placeholder
+          if (isTokenFailure(error)) onTokenFailure(error);
+          return false;
+        },
+      )
       .finally(() => {
         inFlight = null;
       });
