@@ -5,7 +5,9 @@
 // does, saying beside it how that pull goes; a Hub repo whose pull was refused or failed is listed as that, with
 // Retry and Dismiss, not as a base. A Hub repo pulled only at a tag is "at v2 only" with its `owner/name@v2` base
 // and a "Pull main" button (its bare id is main, not pulled). A model on the server's disk has a Remove button,
-// which asks first, naming the size (DELETE /api/models/:id, as `toonlora models rm`). Pulls run in the server; the page follows each one's event stream while it runs.
+// which asks first, naming the size (DELETE /api/models/:id, as `toonlora models rm`). Pulls run in the server; the
+// page follows each one's event stream while it runs and while the page is shown: a start answered after the user
+// left opens none (it did, and that stream stayed open on the next page until the pull ended).
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../../../src/format-bytes.js';
 import type { ModelPull, ModelRow } from '../../../src/schemas/models-api.js';
@@ -14,6 +16,7 @@ import { errorText } from '../components/error-text.js';
 import { hubBaseNames, hubOnlyAt, hubPullCommand } from '../components/hub-bases.js';
 import { HubPullForm } from '../components/hub-pull-form.js';
 import { readUntilAnswered } from '../components/initial-read.js';
+import { useStillShown } from '../components/newest-read.js';
 import { removedText, removeQuestion } from '../components/model-remove-view.js';
 import { readFailureReport } from '../components/shown-page.js';
 import {
@@ -264,6 +267,7 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
   /** The latest snapshot of each pull this page saw (newer than the list's). */
   const [pulls, setPulls] = useState<Record<string, ModelPull>>({});
   const following = useRef(new Map<string, () => void>());
+  const stillShown = useStillShown();
   /** The Hub repo last typed into the form, and why its pull did not start (null: it started). */
   const [submitted, setSubmitted] = useState<{ repo: string; startError: string | null } | null>(null);
   /** Pull attempts dismissed: repo -> the startedAt of the pull dismissed. */
@@ -278,8 +282,9 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
       return seen && seen.seq >= pull.seq ? current : { ...current, [pull.model]: pull };
     });
 
+  /** Follows the pull of `id` while the page is shown (its streams are closed when it goes). */
   const follow = (id: string) => {
-    if (following.current.has(id)) return;
+    if (!stillShown() || following.current.has(id)) return;
     const stop = followPull(id, {
       pull: (pull) => {
         show(pull);
@@ -318,13 +323,17 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
     return seen && seen.seq >= row.pull.seq ? seen : row.pull;
   };
 
+  /** A pull the server started (or joined): shown and followed; a Hub repo new to the list gets its row. */
+  const started = (pull: ModelPull) => {
+    if (!stillShown()) return; // the user went on to another page before the server answered
+    show(pull);
+    follow(pull.model);
+    if (!rows?.some((row) => row.id === pull.model)) load();
+  };
   /** Starts (or joins) the pull of `name`; the server names the model it pulls (a registry repo: its id). */
   const start = async (name: string): Promise<boolean> => {
     try {
-      const pull = await modelsApi.pull(name);
-      show(pull);
-      follow(pull.model);
-      if (!rows?.some((row) => row.id === pull.model)) load(); // a Hub repo new to the list gets its row
+      started(await modelsApi.pull(name));
       return true;
     } catch (error) {
       onError(error);
@@ -337,9 +346,7 @@ export function ModelsPage({ onError }: { onError: (error: unknown) => void }) {
     try {
       const pull = await modelsApi.pull(repo, revision);
       setSubmitted({ repo: pull.model, startError: null });
-      show(pull);
-      follow(pull.model);
-      if (!rows?.some((row) => row.id === pull.model)) load();
+      started(pull);
       return pull.model;
     } catch (error) {
       setSubmitted({
