@@ -3,6 +3,7 @@
 // page is not shown there (shown-page.ts). Before, it showed on that page, "… (from Cat: Generate)". In chromium
 // against a real server on loopback; the late answer is the test's own (page.route).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busyAnswer } from './helpers/busy-answer.js';
 import { sleep } from './helpers/held-requests.js';
 import { trainedLora } from './helpers/trained-lora.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
@@ -15,8 +16,6 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => web?.close());
-
-const BUSY = 'the server is busy, try again in a minute';
 
 describe('Generate refused for a LoRA deleted elsewhere, the user gone on before the LoRA list came back', () => {
   it("the list's failure shows no banner on the page the user went to", async () => {
@@ -41,13 +40,7 @@ describe('Generate refused for a LoRA deleted elsewhere, the user gone on before
       if (!refused || rereads > 0) return route.continue();
       rereads += 1;
       await sleep(1_500);
-      await route
-        .fulfill({
-          status: 503,
-          contentType: 'application/json',
-          body: JSON.stringify({ error: { code: 'TL_ERR_BUSY', message: BUSY } }),
-        })
-        .catch(() => {});
+      await route.fulfill(busyAnswer).catch(() => {});
     });
     try {
       await page.click('button[type=submit]');

@@ -1,13 +1,12 @@
 // test/web-library.test.ts — the web app's library features in chromium against a real server on loopback:
 // renaming a character inline, uploading a screenshot already uploaded, uploading a LoRA made elsewhere and
 // the LoRA page's download formats. Screenshots go to test-artifacts/web/.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertLora } from '../src/lora/convert.js';
-import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
-import { solidPng, tempDataDir } from './helpers/server-fixtures.js';
+import { kohyaLoraFile } from './helpers/kohya-lora-file.js';
+import { solidPng } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts', 'web');
@@ -77,15 +76,7 @@ describe('web app: library', () => {
 
   it('uploads a LoRA made elsewhere on the LoRA page, says why a file is refused, and lists it in Generate', async () => {
     const yui = web.app.catalog.createCharacter({ name: 'Yui', trigger: 'yui_tl', classWord: 'girl' });
-    const work = tempDataDir('web-library-lora');
-    const modules = ['down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'];
-    await writePeftFolder(join(work, 'peft'), makePeftTensors({ modules, rank: 4, seed: 5 }), {
-      r: 4,
-      lora_alpha: 4,
-      target_modules: ['to_q'],
-    });
-    await convertLora({ input: join(work, 'peft'), output: join(work, 'yui.safetensors'), to: 'kohya' });
-    const lora = readFileSync(join(work, 'yui.safetensors'));
+    const lora = await kohyaLoraFile('web-library-lora', 'yui');
     const file = (name: string, buffer: Buffer) => ({ name, mimeType: 'application/octet-stream', buffer });
 
     await page.goto(`${url}/#/c/${yui.id}/lora`);

@@ -1,13 +1,10 @@
 // test/web-lora-delete.test.ts — the LoRA page's Delete button in chromium against a real server on loopback: it
 // asks first (Cancel keeps the LoRA), deletes on OK (the page then says there is no LoRA, the file is gone), and a
 // LoRA a queued generate job uses is refused in the page's words, the Generate page linked.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertLora } from '../src/lora/convert.js';
-import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
-import { tempDataDir } from './helpers/server-fixtures.js';
+import { kohyaLoraFile } from './helpers/kohya-lora-file.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 let web: WebSession;
@@ -21,26 +18,17 @@ beforeAll(async () => {
 
 afterAll(() => web?.close());
 
-/** A small kohya LoRA file's bytes. */
-async function kohyaLora(): Promise<Buffer> {
-  const work = tempDataDir('web-lora-delete-file');
-  const modules = ['down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'];
-  await writePeftFolder(join(work, 'peft'), makePeftTensors({ modules, rank: 4, seed: 7 }), {
-    r: 4,
-    lora_alpha: 4,
-    target_modules: ['to_q'],
-  });
-  await convertLora({ input: join(work, 'peft'), output: join(work, 'rin.safetensors'), to: 'kohya' });
-  return readFileSync(join(work, 'rin.safetensors'));
-}
-
 describe('web app: deleting a LoRA', () => {
   it('asks first, refuses while a generate job uses it, and deletes it on OK', async () => {
     const rin = web.app.catalog.createCharacter({ name: 'Rin', trigger: 'rin_tl', classWord: 'girl' });
     await page.goto(`${url}/#/c/${rin.id}/lora`);
     await page.waitForSelector('text=No LoRA yet: train one, or upload one made elsewhere.');
     await page.setInputFiles('[data-testid=lora-upload-input]', [
-      { name: 'rin.safetensors', mimeType: 'application/octet-stream', buffer: await kohyaLora() },
+      {
+        name: 'rin.safetensors',
+        mimeType: 'application/octet-stream',
+        buffer: await kohyaLoraFile('web-lora-delete-file', 'rin'),
+      },
     ]);
     await page.waitForSelector('[data-testid=snippet]:has-text("<lora:rin:0.8>")');
     const [lora] = web.app.catalog.listArtifacts({ characterId: rin.id, kind: 'lora' });

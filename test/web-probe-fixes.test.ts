@@ -2,13 +2,10 @@
 // an address blocked for wrong tokens (429) stays on the token prompt with a countdown and retries when the
 // block is over; Rename by keyboard gives the focus back to the Rename button; no page but Models and Dataset
 // (their own tests) scrolls sideways on a 375 px phone with long names, and Generate's base placeholder fits.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertLora } from '../src/lora/convert.js';
-import { makePeftTensors, writePeftFolder } from '../src/lora/lora-fixtures.js';
-import { seedDataset, tempDataDir } from './helpers/server-fixtures.js';
+import { kohyaLoraFile } from './helpers/kohya-lora-file.js';
+import { seedDataset } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 const LONG_NAME = '<b>x</b> 日本語の長い名前テスト 🎨 Ünïcödé';
@@ -92,20 +89,13 @@ describe('web app: what the probe found', () => {
   }, 60_000);
 
   it('does not scroll sideways on a 375 px phone; the base placeholder is not cut off', async () => {
-    const work = tempDataDir('web-probe-fixes-lora');
-    const modules = ['down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'];
-    await writePeftFolder(join(work, 'peft'), makePeftTensors({ modules, rank: 4, seed: 5 }), {
-      r: 4,
-      lora_alpha: 4,
-      target_modules: ['to_q'],
-    });
-    await convertLora({ input: join(work, 'peft'), output: join(work, 'lora.safetensors'), to: 'kohya' });
+    const lora = await kohyaLoraFile('web-probe-fixes-lora', 'lora');
     await page.goto(`${url}/#/c/${characterId}/lora`);
     await page.setInputFiles('[data-testid=lora-upload-input]', [
       {
         name: `${LONG_LORA}.safetensors`,
         mimeType: 'application/octet-stream',
-        buffer: readFileSync(join(work, 'lora.safetensors')),
+        buffer: lora,
       },
     ]);
     await page.waitForSelector(`[data-testid=snippet]:has-text("${LONG_LORA}")`);
