@@ -11,9 +11,8 @@ import {
   prepJobParamsSchema,
   trainJobParamsSchema,
 } from '../schemas/api.js';
-import { API_MESSAGE } from '../schemas/config.js';
-import { isWholeMessage, safeParseInWords } from '../schemas/issue-words.js';
-import { valuePreview } from '../value-preview.js';
+import { safeParseInWords } from '../schemas/issue-words.js';
+import { formatIssues, issueField } from './issue-lines.js';
 
 /** Each kind's params as a stored job is read back (not the stricter rules of a request as posted). */
 export const STORED_PARAMS_SCHEMAS = {
@@ -28,28 +27,17 @@ export const OLDER_RULES_FIX =
 
 type StoredJob = Pick<Job, 'id' | 'kind' | 'params'>;
 
-/** One issue in a request's words: `params.training.lrWarmupSteps: <what is wrong>, got 5`. */
-function issueLine(issue: z.core.$ZodIssue, params: unknown): string {
-  const field = ['params', ...issue.path.map(String)].join('.');
-  const apiWords = issue.code === 'custom' ? issue.params?.[API_MESSAGE] : undefined;
-  let value: unknown = params;
-  for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
-  const got = value === undefined || isWholeMessage(issue) ? '' : `, got ${valuePreview(value)}`;
-  return `${field}: ${typeof apiWords === 'string' ? apiWords : issue.message}${got}`;
-}
-
 /** The refusal of `job`, whose stored params today's rules refuse (`issues`), under `code`. Pure. */
 export function olderRulesError(
   job: StoredJob,
   issues: readonly z.core.$ZodIssue[],
   code: ErrorCode,
 ): ToonloraError {
-  const lines = issues.map((issue) => issueLine(issue, job.params)).join('; ');
   return new ToonloraError(
     code,
-    `${job.kind} job ${job.id}: its settings are no longer accepted: ${lines}. ${OLDER_RULES_FIX}`,
+    `${job.kind} job ${job.id}: its settings are no longer accepted: ${formatIssues('params', issues, job.params)}. ${OLDER_RULES_FIX}`,
     {
-      details: { id: job.id, fields: issues.map((issue) => ['params', ...issue.path.map(String)].join('.')) },
+      details: { id: job.id, fields: issues.map((issue) => issueField('params', issue)) },
     },
   );
 }

@@ -1,19 +1,28 @@
-// src/server/route-schema.test.ts — the value a 400 echoes: the first 60 characters of its JSON, written
-// only that far, so a value nested 100 000 deep answers a 400, not a stack overflow (a 500); and a handler's
-// request types are those of the zod schemas its zodRoute declares (ZodRouteTypes).
+// src/server/route-schema.test.ts — a request zod refuses answers a 400 in jobs/issue-lines.ts's words (a value
+// nested 100 000 deep echoed by its first 60 characters, not a stack overflow: a 500); and a handler's request types
+// are those of the zod schemas its zodRoute declares (ZodRouteTypes).
 import Fastify from 'fastify';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
+import type { ToonloraError } from '../errors.js';
 import { datasetItemPatchSchema, idParamsSchema, jobEventsQuerySchema } from '../schemas/api.js';
-import { formatRequestIssues, type ZodRouteTypes, zodRoute, zodValidatorCompiler } from './route-schema.js';
+import { jsonSchemaOf, type ZodRouteTypes, zodRoute, zodValidatorCompiler } from './route-schema.js';
 
-describe('formatRequestIssues', () => {
-  it('is used for the got of each issue', () => {
+describe('zodValidatorCompiler', () => {
+  it('refuses a request in words naming the field and the first characters of its value', () => {
+    const validate = zodValidatorCompiler({
+      schema: jsonSchemaOf(z.array(z.string())),
+      httpPart: 'body',
+      method: 'POST',
+      url: '/things',
+    });
     const deep = JSON.parse(`[${'['.repeat(100_000)}${']'.repeat(100_000)}]`);
-    const issues = z.array(z.string()).safeParse(deep).error?.issues ?? [];
-    expect(formatRequestIssues('body', issues, deep)).toBe(
-      `body.0: Invalid input: expected string, received array, got ${'['.repeat(60)}`,
+    const { error } = validate(deep) as { error?: ToonloraError };
+    expect(error?.code).toBe('TL_ERR_USAGE');
+    expect(error?.message).toBe(
+      `invalid request: body.0: expected text (a quoted string), got ${'['.repeat(60)}.`,
     );
+    expect(error?.details).toEqual({ fields: ['body.0'] });
   });
 });
 

@@ -5,10 +5,9 @@
 import type { FastifySchema, FastifySchemaCompiler, FastifyTypeProvider } from 'fastify';
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
+import { formatIssues, issueField } from '../jobs/issue-lines.js';
 import { unknownRequestKeys } from '../schemas/api.js';
-import { API_MESSAGE } from '../schemas/config.js';
-import { isWholeMessage, safeParseInWords } from '../schemas/issue-words.js';
-import { valuePreview } from '../value-preview.js';
+import { safeParseInWords } from '../schemas/issue-words.js';
 
 const ZOD_BY_JSON = new WeakMap<object, z.ZodType>();
 
@@ -93,31 +92,6 @@ export function zodRoute<S extends ZodRouteSchema>(spec: S): ZodFastifySchema<S>
   return out as ZodFastifySchema<S>;
 }
 
-/** An issue's message in a request's words: a custom issue's `params[API_MESSAGE]` (schemas/config.ts sets it where
- * its message names a CLI flag), else its message. */
-function apiIssueMessage(issue: z.core.$ZodIssue): string {
-  const words = issue.code === 'custom' ? issue.params?.[API_MESSAGE] : undefined;
-  return typeof words === 'string' ? words : issue.message;
-}
-
-/** One line per issue: `body.params.training.steps: must be at least 1, got 0` (zod's own issues in issue-words.ts's
- * words when parsed with safeParseInWords); an issue whose message names the value itself gets no `got` again. */
-export function formatRequestIssues(
-  part: string,
-  issues: readonly z.core.$ZodIssue[],
-  input: unknown,
-): string {
-  return issues
-    .map((issue) => {
-      const field = [part, ...issue.path.map(String)].join('.');
-      let value: unknown = input;
-      for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
-      const got = value === undefined || isWholeMessage(issue) ? '' : `, got ${valuePreview(value)}`;
-      return `${field}: ${apiIssueMessage(issue)}${got}`;
-    })
-    .join('; ');
-}
-
 /**
  * The 400 for body (or query) keys the schema does not know, or undefined when there are none: zod would drop
  * them silently, so `"stpes": 5` would run the default step count and `GET /api/jobs?limit=-1` list every job.
@@ -174,12 +148,8 @@ export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, h
     return {
       error: new ToonloraError(
         'TL_ERR_USAGE',
-        `invalid request: ${formatRequestIssues(part, result.error.issues, data)}.`,
-        {
-          details: {
-            fields: result.error.issues.map((issue) => [part, ...issue.path.map(String)].join('.')),
-          },
-        },
+        `invalid request: ${formatIssues(part, result.error.issues, data)}.`,
+        { details: { fields: result.error.issues.map((issue) => issueField(part, issue)) } },
       ),
     };
   };
