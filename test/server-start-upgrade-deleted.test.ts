@@ -5,28 +5,11 @@
 // replaced after that delete".
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../src/jobs/data-layout.js';
 import { DELETED_FOLDERS_SCHEMA } from '../src/jobs/deleted-folders.js';
-import { MIGRATIONS } from '../src/jobs/migrations.js';
+import { oldDatabase } from './helpers/old-database.js';
 import { stderrOfStartAndClose, tempDataDir } from './helpers/server-fixtures.js';
-
-/** A database as a toonlora knowing only the first `schema` migrations left it, character c1 listed. */
-function oldDatabase(dataDir: string, schema: number): void {
-  const db = new Database(join(dataDir, DATABASE_FILE));
-  db.pragma('journal_mode = WAL');
-  for (const sql of MIGRATIONS.slice(0, schema)) db.exec(sql);
-  db.pragma(`user_version = ${schema}`);
-  db.prepare('INSERT INTO characters (id, name, trigger, class_word, created_at) VALUES (?, ?, ?, ?, ?)').run(
-    'c1',
-    'Mina',
-    'mina_tl',
-    'girl',
-    '2026-12-06T00:00:00.000Z',
-  );
-  db.close();
-}
 
 /** A marked folder `rel` under `dataDir` holding one file; its absolute path. */
 function markedFolder(dataDir: string, rel: string): string {
@@ -40,7 +23,7 @@ describe('serve on a schema-6 data folder with .deleted-… folders that toonlor
   it('removes those of ids the database does not list, puts back a listed one, blames no replaced database', async () => {
     expect(DELETED_FOLDERS_SCHEMA).toBe(7);
     const dataDir = tempDataDir('start-upgrade-deleted');
-    oldDatabase(dataDir, 6);
+    oldDatabase(join(dataDir, DATABASE_FILE), 6);
     const character = markedFolder(dataDir, 'characters/.deleted-c9-1765000000000');
     const job = markedFolder(dataDir, 'jobs/.deleted-j9-1765000000000');
     const listed = markedFolder(dataDir, 'characters/.deleted-c1-1765000000000');
@@ -62,7 +45,7 @@ describe('serve on a schema-6 data folder with .deleted-… folders that toonlor
 
   it('a schema-7 database still leaves an unrecorded folder (one put in place after the delete)', async () => {
     const dataDir = tempDataDir('start-upgrade-deleted-7');
-    oldDatabase(dataDir, DELETED_FOLDERS_SCHEMA);
+    oldDatabase(join(dataDir, DATABASE_FILE), DELETED_FOLDERS_SCHEMA);
     const character = markedFolder(dataDir, 'characters/.deleted-c9-1765000000000');
     const first = (await stderrOfStartAndClose(dataDir)).join('');
     expect(existsSync(character)).toBe(true);

@@ -7,32 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { oldDatabase } from '../../test/helpers/old-database.js';
 import { ToonloraError } from '../errors.js';
 import { type DatabaseUpgrade, freeCopyPath, openDatabase, upgradeLine } from './database.js';
 import { MIGRATIONS } from './migrations.js';
 
 const NEWEST = MIGRATIONS.length;
-
-/** A WAL database at `path` as a toonlora knowing only the first `schema` migrations left it, one character in it. */
-function oldDatabase(path: string, schema: number, filler = 0): void {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  for (const sql of MIGRATIONS.slice(0, schema)) db.exec(sql);
-  db.pragma(`user_version = ${schema}`);
-  db.prepare('INSERT INTO characters (id, name, trigger, class_word, created_at) VALUES (?, ?, ?, ?, ?)').run(
-    'c1',
-    'Mina',
-    'mina_tl',
-    'girl',
-    '2026-12-06T00:00:00.000Z',
-  );
-  if (filler > 0) {
-    db.exec('CREATE TABLE filler (x TEXT)');
-    const insert = db.prepare('INSERT INTO filler VALUES (?)');
-    for (let i = 0; i < filler; i++) insert.run(`row ${i} `.padEnd(1000, 'x'));
-  }
-  db.close();
-}
 
 /** `path`'s schema and its characters' names, read without migrating. */
 function readBack(path: string): { schema: number; names: string[] } {
