@@ -35,6 +35,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   /** zod schemas only: shared by the CLI, the server and the web bundle, so they import nothing of toonlora's but
    * the two pure files whose data they hold (an error's fix, a prep stage's reason). */
   schemas: ['error-fix', 'stage-reason'],
+  /** zod issues in a request's words (the API's 400s, a stored job's refused settings): server and jobs share it. */
+  'issue-lines': ['schemas', 'value-preview'],
   vision: ['error-fix', 'errors', 'schemas'],
   config: ['error-fix', 'errors', 'schemas', 'value-preview'],
   /** The install lock and the disk probes: models/ (a pull) and env/ (the venv, doctor) share them. */
@@ -94,6 +96,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'errors',
     'format-bytes',
     'fs-error-words',
+    'issue-lines',
     'models',
     'prep',
     'prep-field-labels',
@@ -111,6 +114,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
     'format-bytes',
     'fs-error-words',
     'host',
+    'issue-lines',
     'jobs',
     'lora',
     'models',

@@ -4,6 +4,7 @@
 // failing with TL_ERR_INTERNAL (zod's own error) on every resume.
 import type { z } from 'zod';
 import { type ErrorCode, ToonloraError } from '../errors.js';
+import { formatIssues, issueField } from '../issue-lines.js';
 import {
   generateJobParamsSchema,
   type Job,
@@ -12,7 +13,6 @@ import {
   trainJobParamsSchema,
 } from '../schemas/api.js';
 import { safeParseInWords } from '../schemas/issue-words.js';
-import { formatIssues, issueField } from './issue-lines.js';
 
 /** Each kind's params as a stored job is read back (not the stricter rules of a request as posted). */
 export const STORED_PARAMS_SCHEMAS = {

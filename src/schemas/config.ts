@@ -249,7 +249,7 @@ export function checkWarmupLeavesSteps(
     message: `${facts}; lower it below ${config.steps}, or raise --steps`,
     params: {
       [WHOLE_MESSAGE]: true,
-      // a request's words (route-schema.ts formatRequestIssues): the API and the web app have no flags
+      // a request's words (src/issue-lines.ts formatIssues): the API and the web app have no flags
       [API_MESSAGE]: `${facts}; lower it below ${config.steps}, or raise params.training.steps`,
     },
   });

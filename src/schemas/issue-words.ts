@@ -5,7 +5,7 @@ import type { z } from 'zod';
 
 /**
  * The key of a custom zod issue's `params` that marks its message as whole: it names the value and says what to
- * do, so the formatters (config/load-config.ts, jobs/issue-lines.ts) add neither `, got <value>` nor
+ * do, so the formatters (config/load-config.ts, issue-lines.ts) add neither `, got <value>` nor
  * `Set <key>.` after it.
  */
 export const WHOLE_MESSAGE = 'wholeMessage';

@@ -5,7 +5,7 @@
 import type { FastifySchema, FastifySchemaCompiler, FastifyTypeProvider } from 'fastify';
 import { z } from 'zod';
 import { ToonloraError } from '../errors.js';
-import { formatIssues, issueField } from '../jobs/issue-lines.js';
+import { formatIssues, issueField } from '../issue-lines.js';
 import { unknownRequestKeys } from '../schemas/api.js';
 import { safeParseInWords } from '../schemas/issue-words.js';
 

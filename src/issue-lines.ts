@@ -1,11 +1,11 @@
-// src/jobs/issue-lines.ts — zod issues in a request's words, one line each: `body.params.training.steps: must be at
+// src/issue-lines.ts — zod issues in a request's words, one line each: `body.params.training.steps: must be at
 // least 1, got 0`. The API's 400s (server/route-schema.ts) and the refusal of a job stored with settings today's rules
-// refuse (stored-job-params.ts) read alike through it. It lives in jobs/ because server/ may import jobs/ and not the
-// reverse (src/layering.test.ts); schemas/ may not import value-preview.ts. Pure.
+// refuse (jobs/stored-job-params.ts) read alike through it. Beside schemas/, not in it: it shows values
+// (value-preview.ts), which schemas/ may not import. Pure.
 import type { z } from 'zod';
-import { API_MESSAGE } from '../schemas/config.js';
-import { isWholeMessage } from '../schemas/issue-words.js';
-import { valuePreview } from '../value-preview.js';
+import { API_MESSAGE } from './schemas/config.js';
+import { isWholeMessage } from './schemas/issue-words.js';
+import { valuePreview } from './value-preview.js';
 
 /** Where `issue` is, under `part`: `body.params.training.steps`. */
 export function issueField(part: string, issue: z.core.$ZodIssue): string {

@@ -3,9 +3,9 @@
 // left out where there is no value or the message names it already.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { API_MESSAGE } from '../schemas/config.js';
-import { safeParseInWords, WHOLE_MESSAGE } from '../schemas/issue-words.js';
 import { formatIssues, issueField } from './issue-lines.js';
+import { API_MESSAGE } from './schemas/config.js';
+import { safeParseInWords, WHOLE_MESSAGE } from './schemas/issue-words.js';
 
 /** The issues of `data` by `schema`, zod's own in issue-words.ts's words. */
 function issuesOf(schema: z.ZodType, data: unknown): z.core.$ZodIssue[] {
