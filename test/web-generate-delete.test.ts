@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerDialogs } from './helpers/dialogs.js';
 import { holdAnswer, isGet, sleep } from './helpers/held-requests.js';
 import { solidPng } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
@@ -47,16 +48,6 @@ async function finishedGenerate(app: FastifyInstance, characterId: string, seeds
   return { job, files };
 }
 
-/** Answers every dialog with `answer()` and keeps its text. */
-function dialogs(target: Page, answer: () => boolean): string[] {
-  const questions: string[] = [];
-  target.on('dialog', (dialog) => {
-    questions.push(dialog.message());
-    void (answer() ? dialog.accept() : dialog.dismiss());
-  });
-  return questions;
-}
-
 describe('Generate page: deleting generated images', () => {
   it("an image's Delete, then Delete this batch, then an earlier image's Delete, each asked first", async () => {
     const { app } = web;
@@ -67,7 +58,7 @@ describe('Generate page: deleting generated images', () => {
     const shown = page.locator('[data-testid=results] img');
     await expect.poll(() => shown.count()).toBe(2);
     let answer = false;
-    const questions = dialogs(page, () => answer);
+    const questions = answerDialogs(page, () => answer);
 
     // Cancel keeps it
     await page.getByRole('button', { name: 'Delete seed 1 · weight 1' }).click();
@@ -111,7 +102,7 @@ describe('Generate page: deleting generated images', () => {
     const rin = app.catalog.createCharacter({ name: 'Rin', trigger: 'rin_tl', classWord: 'girl' });
     const { files } = await finishedGenerate(app, rin.id, [3]);
     const tab = await web.browser.newPage();
-    dialogs(tab, () => true);
+    answerDialogs(tab, () => true);
     await tab.goto(`${url}/#/c/${rin.id}/generate`);
     await tab.waitForSelector('[data-testid=results] img');
     const refused = 'generated image refused for this test';
@@ -139,7 +130,7 @@ describe('Generate page: deleting generated images', () => {
     await finishedGenerate(app, yuki.id, [7, 8]);
     const latest = await finishedGenerate(app, yuki.id, [1]);
     const tab = await web.browser.newPage();
-    dialogs(tab, () => true);
+    answerDialogs(tab, () => true);
     await tab.goto(`${url}/#/c/${yuki.id}/generate`);
     await tab.waitForSelector('[data-testid=results] img');
     await tab.click('[data-testid=earlier-images] summary');

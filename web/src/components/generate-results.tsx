@@ -4,9 +4,9 @@
 // deletes: use-generate-deletes.ts).
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import type { Artifact, GenerationTiming, Job } from '../../../src/schemas/api.js';
-import { ActionButton } from './action-button.js';
 import { CancelButton } from './cancel-button.js';
 import { EarlierImages, GenerationTimingLine, ImageGrid } from './generated-images.js';
+import { JobDeleteButton } from './job-delete-button.js';
 import { JobStatusLine } from './job-status.js';
 import type { JobView } from './job-view.js';
 import type { GenerateDeletes } from './use-generate-deletes.js';
@@ -48,14 +48,12 @@ export function GenerateResults({
       {timing && <GenerationTimingLine timing={timing} />}
       <ImageGrid images={images} onError={onError} {...imageDeletes} />
       {job && status && isFinalStatus(status) && imagesRead && (
-        <ActionButton
-          className="secondary"
-          data-testid="delete-batch"
+        <JobDeleteButton
+          label="Delete this batch"
+          testId="delete-batch"
           busy={deletes.batchBusy}
-          onClick={() => deletes.removeBatch(job.id, images.length)}
-        >
-          {deletes.batchBusy ? 'Deleting…' : 'Delete this batch'}
-        </ActionButton>
+          onDelete={() => deletes.removeBatch(job.id, images.length)}
+        />
       )}
       <EarlierImages images={earlier} onError={onError} {...imageDeletes} />
     </div>

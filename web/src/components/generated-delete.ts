@@ -3,6 +3,7 @@
 // images, grids and the job in one request, all or none), their addresses, and the list shown once one is gone.
 import type { Artifact } from '../../../src/schemas/api.js';
 import { countedNoun } from './counted-noun.js';
+import { jobDeleteUrl } from './finished-job-delete.js';
 
 /** The test id of an image's Delete button (a Delete that took its button away focuses the next one). */
 export const IMAGE_DELETE_ID = 'image-delete';
@@ -14,7 +15,7 @@ export function imageDeleteUrl(imageId: string): string {
 
 /** DELETE of a finished generate job with its images. */
 export function batchDeleteUrl(jobId: string): string {
-  return `/api/jobs/${encodeURIComponent(jobId)}?withImages=true`;
+  return `${jobDeleteUrl(jobId)}?withImages=true`;
 }
 
 /** The confirm's text before image `label` ("seed 1 · weight 0.8") is deleted. */

@@ -4,10 +4,11 @@
 // tab, a 404) hands it to the page, which takes it off what it shows without a reload. A refusal goes to the app's
 // error path unmarked: a write's failure, shown even after the user went to another page, naming the Generate page
 // (shown-page.ts). A Delete that takes its button away moves the focus to the next image's Delete, else `fallback`.
+// The batch's delete is the finished job delete every page has (use-job-delete.ts), with its images.
 import { useRef, useState } from 'react';
 import type { Artifact } from '../../../src/schemas/api.js';
-import { ApiError, request } from '../api.js';
 import { nextInList, useFocusRescue } from './action-button.js';
+import { deletedAt } from './delete-request.js';
 import {
   batchDeleteUrl,
   deleteBatchQuestion,
@@ -15,6 +16,7 @@ import {
   IMAGE_DELETE_ID,
   imageDeleteUrl,
 } from './generated-delete.js';
+import { useJobDelete } from './use-job-delete.js';
 
 export interface GenerateDeletes {
   /** The images whose delete is on its way. */
@@ -25,18 +27,6 @@ export interface GenerateDeletes {
   batchBusy: boolean;
   /** Asks (naming `imageCount`), then deletes finished job `jobId` with its images. */
   removeBatch: (jobId: string, imageCount: number) => Promise<void>;
-}
-
-/** Sends DELETE `url`: true once the thing is gone (a 404: gone already), false when refused (`onError` told). */
-async function deleted(url: string, onError: (error: unknown) => void): Promise<boolean> {
-  try {
-    await request<void>('DELETE', url);
-    return true;
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return true;
-    onError(error);
-    return false;
-  }
 }
 
 export function useGenerateDeletes({
@@ -52,7 +42,7 @@ export function useGenerateDeletes({
   fallback: () => HTMLElement | null;
 }): GenerateDeletes {
   const [deleting, setDeleting] = useState<ReadonlySet<string>>(new Set());
-  const [batchBusy, setBatchBusy] = useState(false);
+  const batch = useJobDelete({ onDeleted: onBatchDeleted, onError, fallback });
   /** Set at once (a re-render comes too late for a double click). */
   const inFlight = useRef(new Set<string>());
   const rescueFocus = useFocusRescue();
@@ -69,24 +59,14 @@ export function useGenerateDeletes({
     rescueFocus(() => (index >= 0 ? nextInList(buttons(), index) : null) ?? fallback());
     mark(image.id, true);
     try {
-      if (await deleted(imageDeleteUrl(image.id), onError)) onImageDeleted(image);
+      if (await deletedAt(imageDeleteUrl(image.id), onError)) onImageDeleted(image);
     } finally {
       mark(image.id, false);
     }
   };
 
-  const removeBatch = async (jobId: string, imageCount: number) => {
-    if (inFlight.current.has(jobId) || !window.confirm(deleteBatchQuestion(imageCount))) return;
-    rescueFocus(fallback);
-    inFlight.current.add(jobId);
-    setBatchBusy(true);
-    try {
-      if (await deleted(batchDeleteUrl(jobId), onError)) onBatchDeleted(jobId);
-    } finally {
-      inFlight.current.delete(jobId);
-      setBatchBusy(false);
-    }
-  };
+  const removeBatch = (jobId: string, imageCount: number) =>
+    batch.remove(jobId, deleteBatchQuestion(imageCount), batchDeleteUrl(jobId));
 
-  return { deleting, removeImage, batchBusy, removeBatch };
+  return { deleting, removeImage, batchBusy: batch.busy, removeBatch };
 }

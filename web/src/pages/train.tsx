@@ -2,10 +2,14 @@
 // settings of the character's running train job, else its latest, which it reopens; the newest dataset
 // version preselected),
 // the live loss chart, it/s and ETA, sample images as they appear, cancel and resume. While no job runs it
-// re-reads the character's jobs, so a run another tab started is followed, not queued twice.
+// re-reads the character's jobs, so a run another tab started is followed, not queued twice. A finished run has
+// "Delete this job" (asked first, use-job-delete.ts): its log, samples and checkpoints go, and the page shows the
+// run it would reopen without it (else "No training yet."); a read of the jobs begun before the delete does not bring
+// it back (newest-read.ts). A refusal (its LoRA still listed: delete that first) shows the server's words.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { BaseModelChoice, Character, Dataset, Job } from '../../../src/schemas/api.js';
 import { LORA_ALGORITHMS } from '../../../src/schemas/config.js';
+import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import { api } from '../api.js';
 import { onModelPulled } from '../models-api.js';
 import { ActionButton, useFocusRescue } from '../components/action-button.js';
@@ -16,9 +20,12 @@ import { readUntilAnswered } from '../components/initial-read.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { datasetVersionLabel, newestDatasetId, trainBlockReason } from '../components/dataset-versions.js';
 import { CheckedImage } from '../components/full-size-image.js';
+import { deleteTrainJobQuestion } from '../components/finished-job-delete.js';
+import { JobDeleteButton } from '../components/job-delete-button.js';
 import { JobLoraLink } from '../components/job-lora.js';
 import { activeJobOf, jobToReopen, resumeLabel } from '../components/job-view.js';
 import { LossChart } from '../components/loss-chart.js';
+import { ifNewest, useNewestReads } from '../components/newest-read.js';
 import {
   FORM_ERROR_ID,
   focusField,
@@ -39,6 +46,7 @@ import {
 } from '../components/train-form.js';
 import { sampleLabel, sampleSettingsOf } from '../components/sample-labels.js';
 import { useJob } from '../components/use-job.js';
+import { useShownJobDelete } from '../components/use-job-delete.js';
 import { useRemoteJob } from '../components/use-remote-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 
@@ -82,6 +90,8 @@ export function TrainPage({
   const rescueFocus = useFocusRescue();
   const jobActions = useRef<HTMLDivElement>(null);
   const progressHeading = useRef<HTMLHeadingElement>(null);
+  /** The reads of the character's train jobs that pick the job shown: a delete makes those begun before it stale. */
+  const jobReads = useNewestReads();
 
   // Which bases the server has (a missing one is named under the field); without the list, no note. Read
   // again when the Models page of this browser (another tab) finishes a pull, and when this tab is shown again.
@@ -132,12 +142,12 @@ export function TrainPage({
     // with its settings in the form; the dataset stays the newest version.
     const stopJobs = readUntilAnswered(
       () => api.jobs(character.id, 'train'),
-      (jobs) => {
+      ifNewest(jobReads, (jobs) => {
         const latest = jobToReopen(jobs);
         setJob(latest);
         setLoaded('ok');
         if (latest) setForm(trainFormFromParams(latest.params));
-      },
+      }),
       (error) => {
         setLoaded('failed');
         onError(error);
@@ -206,6 +216,13 @@ export function TrainPage({
       return false;
     }
   };
+  const jobDelete = useShownJobDelete({
+    reads: jobReads,
+    readJobs: () => api.jobs(character.id, 'train'),
+    setJob: setJob,
+    onError,
+    fallback: () => progressHeading.current,
+  });
   const blocked = trainBlockReason(datasets.find((d) => d.id === datasetId));
   const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   // The chart's axis: the job's own step count until its first progress event says so.
@@ -337,6 +354,12 @@ export function TrainPage({
                   characterId={character.id}
                   jobId={job.id}
                   resultLoraId={typeof job.result?.loraId === 'string' ? job.result.loraId : null}
+                />
+              )}
+              {status && isFinalStatus(status) && (
+                <JobDeleteButton
+                  busy={jobDelete.busy}
+                  onDelete={() => jobDelete.remove(job.id, deleteTrainJobQuestion(status))}
                 />
               )}
             </div>

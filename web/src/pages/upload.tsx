@@ -14,8 +14,11 @@
 // screenshots' reads (opening, after an upload or Remove, the stream's) only the newest one's answer shows (of two
 // quick Removes, the first one's late answer brought the second screenshot back); a finished build's late re-read
 // does not replace a build started since, and a Build whose dataset check answers after the user went to another
-// page asks its rebuild question nowhere (and builds nothing).
+// page asks its rebuild question nowhere (and builds nothing). A finished build has "Delete this job" (asked first,
+// use-job-delete.ts): the page then shows the build it would reopen without it, and a read of the prep jobs begun
+// before the delete does not bring it back; a refusal (its dataset version still listed) shows the server's words.
 import { type DragEvent, useEffect, useRef, useState } from 'react';
+import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import { PREP_FIELD_LABELS, PREP_FIELDS, type PrepField } from '../../../src/prep-field-labels.js';
 import type {
   Character,
@@ -39,6 +42,8 @@ import { screenshotBusyWords } from '../components/busy-delete-words.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { rebuildWarning } from '../components/dataset-versions.js';
 import { CheckedImage } from '../components/full-size-image.js';
+import { deletePrepJobQuestion } from '../components/finished-job-delete.js';
+import { JobDeleteButton } from '../components/job-delete-button.js';
 import { JobStatusLine } from '../components/job-status.js';
 import { readUntilAnswered } from '../components/initial-read.js';
 import { LinkedText } from '../components/linked-text.js';
@@ -58,6 +63,7 @@ import {
   uploadSummary,
 } from '../components/upload-rejections.js';
 import { useJob } from '../components/use-job.js';
+import { useShownJobDelete } from '../components/use-job-delete.js';
 import { followUploads } from '../components/uploads-follow.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 import { modelsApi, onModelPulled } from '../models-api.js';
@@ -109,6 +115,8 @@ export function UploadPage({
   const rescueFocus = useFocusRescue();
   /** The screenshots' reads: only the newest one's answer shows. */
   const imageReads = useNewestReads();
+  /** The reads of the character's prep jobs that pick the build shown: a delete makes those begun before it stale. */
+  const prepReads = useNewestReads();
   const stillShown = useStillShown();
   const [options, setOptions] = useState<Pick<PrepOptions, StageKey>>({
     characters: PREP_DEFAULTS.characters,
@@ -155,7 +163,7 @@ export function UploadPage({
     // the running or queued prep, else the latest (an older prep may still run while a newer one was cancelled)
     const stopJobs = readUntilAnswered(
       () => api.jobs(character.id, 'prep'),
-      (jobs) => setPrepJob(jobToReopen(jobs)),
+      ifNewest(prepReads, (jobs: Job[]) => setPrepJob(jobToReopen(jobs))),
       onError,
     );
     return () => {
@@ -178,7 +186,9 @@ export function UploadPage({
         () => {},
       );
     const readPrep = () =>
-      api.jobs(character.id, 'prep').then(
+      readNewest(
+        prepReads,
+        () => api.jobs(character.id, 'prep'),
         (jobs) => setPrepJob((current) => jobToFollow(current, jobs, prepStatusNow.current)),
         () => {},
       );
@@ -190,7 +200,7 @@ export function UploadPage({
       },
       gone: () => onGoneNow.current?.(),
     });
-  }, [character.id, imageReads]);
+  }, [character.id, imageReads, prepReads]);
   // A prep that stopped: re-read it for its result (the stages it used); the answer shows only while that prep is
   // still the one shown (a Build started meanwhile stays).
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when the followed prep stops
@@ -277,6 +287,14 @@ export function UploadPage({
       },
     );
   };
+
+  const prepDelete = useShownJobDelete({
+    reads: prepReads,
+    readJobs: () => api.jobs(character.id, 'prep'),
+    setJob: setPrepJob,
+    onError,
+    fallback: () => buildButton.current,
+  });
 
   const drop = (event: DragEvent) => {
     event.preventDefault();
@@ -419,6 +437,14 @@ export function UploadPage({
                 },
               );
             }}
+          />
+        )}
+        {prepJob && prepStatus && isFinalStatus(prepStatus) && (
+          <JobDeleteButton
+            busy={prepDelete.busy}
+            onDelete={() =>
+              prepDelete.remove(prepJob.id, deletePrepJobQuestion(prepStatus, prepJob.id, datasets ?? []))
+            }
           />
         )}
         {prep.status === 'succeeded' && <PrepCaptionWarning result={prepJob?.result} />}
