@@ -2,15 +2,15 @@
 // loopback: a finished train job's (a prep job's) button asks first, saying what goes (Cancel keeps it), then the job,
 // its log and its folder go and the page shows the run (build) it would reopen without it, else none. A succeeded
 // train job whose LoRA is listed, a build whose dataset version is listed, is refused: the server's words (delete that
-// first) show, the job stays. A read of the prep jobs begun before the delete and answered after it does not bring the
-// deleted build back.
+// first) show, the job stays, also on the tab the user went on to, naming the page. A read of the prep jobs begun
+// before the delete and answered after it does not bring the deleted build back.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordRunLora } from './helpers/finished-run.js';
 import { answerDialogs } from './helpers/dialogs.js';
-import { holdAnswer, isGet, sleep } from './helpers/held-requests.js';
+import { holdAnswer, holdBack, isGet, sleep } from './helpers/held-requests.js';
 import { seedDataset } from './helpers/server-fixtures.js';
 import { stoppedTrainJob } from './helpers/stopped-train-job.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
@@ -106,6 +106,26 @@ describe('Train page: Delete this job', () => {
     // offered again, the job still shown
     await expect.poll(() => tab.locator('[data-testid=delete-job]').textContent()).toBe('Delete this job');
     expect(await tab.locator('[data-testid=job-status]').textContent()).toBe('succeeded');
+    await tab.close();
+  }, 60_000);
+
+  it('a refusal that comes after the user went to the Generate tab shows there, naming the Train page', async () => {
+    const { app } = web;
+    const { characterId } = await seedDataset(app, 'Kai');
+    const { job } = await endedJob(app, characterId, 'train', 'succeeded');
+    recordRunLora(app, { characterId, jobId: job.id, name: 'kai', runRel: `jobs/${job.id}/kai` });
+    const tab = await web.browser.newPage();
+    answerDialogs(tab, () => true);
+    await tab.goto(`${url}/#/c/${characterId}/train`);
+    // the delete reaches the server (and is refused) 1.5 s later, the user on the Generate tab by then
+    await holdBack(tab, `**/api/jobs/${job.id}`, 1_500, (route) => route.request().method() === 'DELETE');
+    await tab.click('[data-testid=delete-job]');
+    await tab.locator('nav a', { hasText: 'Generate' }).click();
+    await tab.waitForSelector('h1:has-text("Kai: Generate")');
+    const alert = tab.getByRole('alert');
+    await alert.waitFor({ timeout: 10_000 });
+    expect(await alert.textContent()).toMatch(/delete that LoRA first.*\(from Kai: Train\)$/);
+    expect(app.jobStore.getJob(job.id).status).toBe('succeeded');
     await tab.close();
   }, 60_000);
 });
