@@ -2,16 +2,19 @@
 // image's Delete asks first (Cancel keeps it), then takes the image off the page without a reload (its file gone, the
 // focus on the next image's Delete); "Delete this batch" asks naming the count of images left, then the job and its
 // images go and the page shows the earlier generations, where an image's Delete works too. A read of the earlier
-// generations begun before a Delete and answered after it does not bring the image back. A Delete refused after the
-// user went to another tab shows its error there, naming the Generate page.
+// generations begun before a Delete and answered after it does not bring the image back, nor does one answered
+// before the Delete's own re-read when that re-read fails. A batch deleted after a Generate replaced it (its Delete
+// in flight) leaves the earlier generations too, whether their read answered before or after the delete. A Delete
+// refused after the user went to another tab shows its error there, naming the Generate page.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobContext } from '../src/jobs/job-queue.js';
 import { answerDialogs } from './helpers/dialogs.js';
-import { holdAnswer, isGet, sleep } from './helpers/held-requests.js';
-import { solidPng } from './helpers/server-fixtures.js';
+import { holdAnswer, holdBack, isGet, sleep } from './helpers/held-requests.js';
+import { solidPng, untilStopped } from './helpers/server-fixtures.js';
 import { startWebSession, type WebSession } from './helpers/web-session.js';
 
 let web: WebSession;
@@ -19,7 +22,12 @@ let url: string;
 let page: Page;
 
 beforeAll(async () => {
-  web = await startWebSession('web-generate-delete', { runners: {} });
+  // a generate job sent from the page runs until the server stops (what it shows does not matter here)
+  const generate = async (context: JobContext) => {
+    await untilStopped(context.signal);
+    return {};
+  };
+  web = await startWebSession('web-generate-delete', { runners: { generate } });
   ({ url, page } = web);
 }, 180_000);
 
@@ -155,6 +163,96 @@ describe('Generate page: deleting generated images', () => {
     await expect
       .poll(() => tab.getByRole('button', { name: /^Delete seed 8 · weight 1 · / }).count())
       .toBe(1);
+    await tab.close();
+  }, 60_000);
+
+  it('an earlier read answered after an image Delete does not bring it back when the re-read after it fails', async () => {
+    const { app } = web;
+    const sora = app.catalog.createCharacter({ name: 'Sora', trigger: 'sora_tl', classWord: 'girl' });
+    await finishedGenerate(app, sora.id, [7, 8, 9]);
+    await finishedGenerate(app, sora.id, [1]);
+    const tab = await web.browser.newPage();
+    answerDialogs(tab, () => true);
+    await tab.goto(`${url}/#/c/${sora.id}/generate`);
+    await tab.waitForSelector('[data-testid=results] img');
+    await tab.click('[data-testid=earlier-images] summary');
+    const earlierImage = (seed: number) =>
+      tab.getByRole('button', { name: new RegExp(`^Delete seed ${seed} · `) });
+    await earlierImage(7).waitFor();
+    // seed 7's re-read: answered by the server at once (seed 8 in it), handed to the page 3 s later; seed 8's
+    // re-read fails
+    let reads = 0;
+    let firstAnswered = false;
+    await tab.route(`**/api/artifacts?characterId=${sora.id}*`, async (route) => {
+      if (!isGet(route)) return route.continue();
+      reads += 1;
+      if (reads === 1) {
+        const response = await route.fetch();
+        firstAnswered = true;
+        await sleep(3_000);
+        await route.fulfill({ response }).catch(() => {});
+      } else if (reads === 2) await route.abort().catch(() => {});
+      else await route.continue().catch(() => {});
+    });
+    await earlierImage(7).click();
+    await expect.poll(() => earlierImage(7).count()).toBe(0);
+    await expect.poll(() => firstAnswered).toBe(true);
+    await earlierImage(8).click();
+    await expect.poll(() => earlierImage(8).count()).toBe(0);
+    await expect.poll(() => reads).toBe(2);
+    await sleep(3_500); // the held answer, with seed 8 in it, has come by now
+    expect(await earlierImage(8).count()).toBe(0);
+    expect(await earlierImage(9).count()).toBe(1);
+    await tab.close();
+  }, 60_000);
+
+  /** A finished job's "Delete this batch" reaching the server `deleteHeldMs` late, a Generate replacing that job
+   * meanwhile; the earlier generations' reads are handed to the page `answerHeldMs` after the server answered. */
+  async function batchDeletedAfterGenerate(name: string, deleteHeldMs: number, answerHeldMs: number) {
+    const { app } = web;
+    const character = app.catalog.createCharacter({ name, trigger: 'ao_tl', classWord: 'girl' });
+    const older = await finishedGenerate(app, character.id, [7]);
+    const latest = await finishedGenerate(app, character.id, [1, 2]);
+    const known = [older.job.id, latest.job.id];
+    const tab = await web.browser.newPage();
+    answerDialogs(tab, () => true);
+    await tab.goto(`${url}/#/c/${character.id}/generate`);
+    await expect.poll(() => tab.locator('[data-testid=results] img').count()).toBe(2);
+    const earlier = tab.locator('[data-testid=earlier-images] [data-testid=image-delete]');
+    await expect.poll(() => earlier.count()).toBe(1);
+    await holdBack(
+      tab,
+      `**/api/jobs/${latest.job.id}*`,
+      deleteHeldMs,
+      (route) => route.request().method() === 'DELETE',
+    );
+    await tab.getByLabel('Prompt', { exact: true }).fill('ao_tl, 1girl'); // the reopened job's params had none
+    if (answerHeldMs > 0)
+      await holdAnswer(tab, `**/api/artifacts?characterId=${character.id}*`, answerHeldMs, isGet);
+    await tab.click('[data-testid=delete-batch]');
+    await tab.click('button[type=submit]'); // Generate: a new job (it runs until the server stops) replaces the one deleting
+    await expect.poll(() => tab.locator('[data-testid=delete-batch]').count()).toBe(0);
+    const sent = () =>
+      app.jobStore.listJobs({ characterId: character.id }).filter((j) => !known.includes(j.id));
+    await expect.poll(() => sent().length).toBe(1);
+    await expect
+      .poll(() => app.catalog.listArtifacts({ jobId: latest.job.id }).length, { timeout: 10_000 })
+      .toBe(0);
+    return { tab, earlier };
+  }
+
+  it('a batch deleted after a Generate replaced it leaves the earlier generations (their read answered first)', async () => {
+    const { tab, earlier } = await batchDeletedAfterGenerate('Ao', 2_000, 0);
+    await expect.poll(() => earlier.count()).toBe(1);
+    await sleep(1_000);
+    expect(await earlier.count()).toBe(1);
+    await tab.close();
+  }, 60_000);
+
+  it('a batch deleted after a Generate replaced it does not come back with a read begun before the delete', async () => {
+    const { tab, earlier } = await batchDeletedAfterGenerate('Ren', 1_000, 3_000);
+    await sleep(3_500); // the held answers, with the deleted batch's images in them, have come by now
+    expect(await earlier.count()).toBe(1);
     await tab.close();
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 // web/src/components/generated-delete.ts — the Generate page's deletes (pure): the questions asked first (one image:
 // DELETE /api/generated-images/:id; a finished job's "Delete this batch": DELETE /api/jobs/:id?withImages=true, its
-// images, grids and the job in one request, all or none), their addresses, and the list shown once one is gone.
+// images, grids and the job in one request, all or none), their addresses, and the list shown once one (or a batch)
+// is gone.
 import type { Artifact } from '../../../src/schemas/api.js';
 import { countedNoun } from './counted-noun.js';
 import { jobDeleteUrl } from './finished-job-delete.js';
@@ -26,17 +27,27 @@ export function deleteImageQuestion(label: string): string {
   );
 }
 
-/** The confirm's text before a finished generate job with `imageCount` images shown is deleted with them. */
-export function deleteBatchQuestion(imageCount: number): string {
+/** The confirm's text before a finished generate job with `imageCount` images shown and `gridCount` sweep grids is
+ * deleted with them (DELETE ?withImages=true deletes its grids too: the question names them when there are any). */
+export function deleteBatchQuestion(imageCount: number, gridCount = 0): string {
+  const files = [
+    ...(imageCount > 0 ? [countedNoun(imageCount, 'image')] : []),
+    ...(gridCount > 0 ? [countedNoun(gridCount, 'sweep grid')] : []),
+  ];
   const what =
-    imageCount === 0
+    files.length === 0
       ? 'this generation (it has no images): its settings and status'
-      : `this batch: its ${countedNoun(imageCount, 'image')}, with their files, and the job (its settings and status)`;
-  const keep = imageCount === 0 ? '' : ' Download the images you want to keep first.';
+      : `this batch: its ${files.join(' and ')}, with their files, and the job (its settings and status)`;
+  const keep = files.length === 0 ? '' : ' Download the images you want to keep first.';
   return `Delete ${what}? This cannot be undone.${keep} Earlier generations stay.`;
 }
 
 /** `list` without image `id` (the same list when it is not there). */
 export function withoutImage<T extends Pick<Artifact, 'id'>>(list: readonly T[], id: string): T[] {
   return list.filter((image) => image.id !== id);
+}
+
+/** `list` without the images of job `jobId` (a batch deleted). */
+export function withoutJob<T extends Pick<Artifact, 'jobId'>>(list: readonly T[], jobId: string): T[] {
+  return list.filter((image) => image.jobId !== jobId);
 }

@@ -13,8 +13,9 @@
 // A job's late answer (its re-read once it stopped, its images, its cancel) shows only while that job is still the
 // one shown: a finished job's re-read answered after the next Generate replaced the new job (its Cancel went).
 // Each generated image has a Delete, and a finished job "Delete this batch" (its images and the job, one request),
-// both asked first (components/use-generate-deletes.ts): the image or the job leaves the page without a reload, and
-// a read of the images begun before the delete does not bring it back (newest-read.ts).
+// both asked first (components/use-generate-deletes.ts): the image or the job leaves the page without a reload (a
+// batch replaced meanwhile by the next Generate: from the earlier generations), and a read of the images begun before
+// the delete does not bring it back (newest-read.ts).
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Artifact, BaseModelChoice, Character, Job } from '../../../src/schemas/api.js';
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
@@ -48,7 +49,7 @@ import { baseModelNote } from '../components/train-form.js';
 import { useJob } from '../components/use-job.js';
 import { useSubmitOnce } from '../components/use-submit-once.js';
 import { readFailureReport } from '../components/shown-page.js';
-import { withoutImage } from '../components/generated-delete.js';
+import { withoutImage, withoutJob } from '../components/generated-delete.js';
 import { ifNewest, readNewest, useNewestReads } from '../components/newest-read.js';
 import { useGenerateDeletes } from '../components/use-generate-deletes.js';
 
@@ -262,16 +263,20 @@ export function GeneratePage({
   const deletes = useGenerateDeletes({
     onImageDeleted: (image) => {
       // what the lists show now wins over any read of them begun before the delete (a ticket shown at once drops
-      // their answers); the earlier ones are read again
+      // their answers, even when the re-read fails); the earlier ones are read again
       if (image.jobId === shown.current.jobId) jobImageReads.begin().show();
+      earlierReads.begin().show();
       setImages((shown) => shown && { jobId: shown.jobId, list: withoutImage(shown.list, image.id) });
       setEarlier((list) => withoutImage(list, image.id));
       void readNewest(earlierReads, readEarlier, showEarlier, onError);
     },
     onBatchDeleted: (jobId) => {
-      // only when it is still the job shown (a Generate may have replaced it meanwhile)
+      // the job and its images leave the results only when it is still the job shown; a Generate that replaced it
+      // meanwhile listed its images among the earlier ones (or will, from a read begun before the delete: dropped)
       setJob((shown) => (shown?.id === jobId ? null : shown));
       setImages((shown) => (shown?.jobId === jobId ? null : shown));
+      earlierReads.begin().show();
+      setEarlier((list) => withoutJob(list, jobId));
     },
     onError,
     fallback: () => generateButton.current,
