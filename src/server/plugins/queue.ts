@@ -16,7 +16,7 @@ import type { JobQueue, JobRunners } from '../../jobs/job-queue.js';
 import { createDefaultRunners, type RunnerDeps } from '../../jobs/runners/default-runners.js';
 import { describeFreedLeftovers, removeEndedPrepLeftovers } from '../../jobs/runners/prep-leftovers.js';
 import { describeDeletedFoldersSweep, sweepDeletedFolders } from '../../jobs/deleted-folders.js';
-import { describePartialCopiesSweep, removePartialTrainingCopies } from '../../jobs/training-copy.js';
+import { describeTrainingCopyLeftovers, settleTrainingCopyLeftovers } from '../../jobs/training-copy.js';
 import { removeStartUploadLeftovers } from '../../jobs/upload-leftovers.js';
 import { describeUnlistedFolders, findUnlistedFolders } from '../../jobs/upload-leftovers-unlisted.js';
 import type { CacheOptions } from '../../models/cache.js';
@@ -102,13 +102,14 @@ async function queuePlugin(app: FastifyInstance, options: QueuePluginOptions): P
     reportInternalError(app, 'start: removing the folders of deleted characters and jobs', error);
   }
   // a train job's training copy a killed server was writing (`jobs/<id>/.train-data.partial`): never trained on, the
-  // next run writes it again
+  // next run writes it again; the previous copy it had moved aside (`.train-data.old`): put back where `train-data`
+  // is missing (killed between the renames), else removed
   try {
-    for (const { level, line } of describePartialCopiesSweep(removePartialTrainingCopies(app.dataDir))) {
+    for (const { level, line } of describeTrainingCopyLeftovers(settleTrainingCopyLeftovers(app.dataDir))) {
       operatorLine(app.log, level, {}, line);
     }
   } catch (error) {
-    reportInternalError(app, 'start: removing half-written training copies', error);
+    reportInternalError(app, 'start: settling the training copies a stopped server was replacing', error);
   }
   // characters/ and jobs/ folders this database does not list (a new, emptied or older toonlora.db): said, kept
   try {
