@@ -157,6 +157,19 @@ describe('stageUploads + commitUploads', () => {
     expect(storedFiles()).toEqual([`${fast.uploaded[0]?.id}.png`]);
   });
 
+  it('names a TIFF another upload recorded meanwhile by the name it was sent under, not its stored PNG name', async () => {
+    const { target, added } = standInCatalog();
+    const side = MIN_IMAGE_SIDE_PX;
+    const scan = await sharp({ create: { width: side, height: side, channels: 3, background: '#888' } })
+      .tiff({ compression: 'lzw' })
+      .toBuffer();
+    const otherTab = await stageUploads(partsOf([part('scan.tif', scan)]), target);
+    const first = await commitUploads(target, await stageUploads(partsOf([part('scan.tif', scan)]), target));
+    const late = await commitUploads(target, otherTab);
+    expect(late.duplicates).toEqual([{ name: 'scan.tif', existingId: first.uploaded[0]?.id }]);
+    expect(added).toHaveLength(1);
+  });
+
   it('names a known unsupported format with its fix, and the size limit in MiB', async () => {
     const { target } = standInCatalog();
     const heic = Buffer.from('\0\0\0\x18ftypheic\0\0\0\0', 'latin1');

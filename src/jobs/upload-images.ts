@@ -63,11 +63,13 @@ export interface UploadTarget {
   limits: UploadLimits;
 }
 
-/** A file written to the data folder but not yet recorded: the row to add, its absolute path, and for a file
- * stored converted (a TIFF, as PNG) what the answer says of it. */
+/** A file written to the data folder but not yet recorded: the row to add, its absolute path, the name it was sent
+ * under (what the answer calls it: a TIFF's row holds its PNG name), and for a file stored converted (a TIFF, as PNG)
+ * what the answer says of it. */
 export interface StagedImage {
   image: NewImage;
   path: string;
+  sentName: string;
   conversion?: UploadConversion;
 }
 
@@ -313,6 +315,7 @@ async function stageFile(
     staged: {
       image: { ...image, bytes: checked.stored.length },
       path,
+      sentName: name,
       ...(checked.note ? { conversion: { name, id, note: checked.note } } : {}),
     },
   };
@@ -374,7 +377,7 @@ export async function commitUploads(target: UploadTarget, upload: StagedUpload):
       const existing = target.catalog.findImageBySha256(target.characterId, file.image.sha256);
       if (existing) {
         late.push(file);
-        duplicates.push({ name: file.image.originalName, existingId: existing.id });
+        duplicates.push({ name: file.sentName, existingId: existing.id });
       } else staged.push(file);
     }
     // looks the character up again, in the same transaction: it may have been deleted meanwhile
