@@ -2,9 +2,12 @@
 // a queued job at once both answer 200 (the second answered 409 "cannot go from cancelled to cancelled"), a cancel of
 // an ended job says there is nothing to cancel, and while a cancelled running job is still stopping the delete and
 // the resume say so, with the time the cancel was asked (they said "Cancel it first" and "cannot go from running to
-// queued" though the user had).
+// queued" though the user had). A resume once a shutdown stopped such a job (recorded interrupted, its runner not
+// returned yet) answers that the server is closing (it said the job was stopping and to resume it once it shows
+// cancelled, which it never would).
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { KILL_WAIT_MS } from '../src/jobs/embedded-queue.js';
 import type { JobContext } from '../src/jobs/job-queue.js';
 import { gate } from './helpers/job-stand-ins.js';
 import { seedDataset } from './helpers/server-fixtures.js';
@@ -87,5 +90,29 @@ describe('cancel, resume and delete around a cancel', () => {
     expect(app.queue.getJob(id).status).toBe('cancelled');
     expect((await post(app, id, 'cancel')).statusCode).toBe(200);
     expect((await app.inject({ method: 'DELETE', url: `/api/jobs/${id}` })).statusCode).toBe(204);
+  });
+
+  it('answers the resume of a job being cancelled when a shutdown stopped it: the server is closing', async () => {
+    const stopped = gate();
+    onTestFinished(() => stopped.open());
+    const started = gate();
+    const runner = async () => {
+      started.open();
+      await stopped.promise; // deaf to the cancel and the kill: the shutdown records it and stops waiting
+      throw new Error('stopped');
+    };
+    const app = await makeApp({ runners: { train: runner } });
+    const id = await submitTrain(app);
+    await started.promise;
+    expect((await post(app, id, 'cancel')).json().status).toBe('running');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const closing = app.queue.close({ graceMs: 10 });
+    await vi.advanceTimersByTimeAsync(10 + KILL_WAIT_MS);
+    await closing;
+    vi.useRealTimers();
+    expect(app.queue.getJob(id).status).toBe('interrupted'); // its runner has not returned
+    const resume = await post(app, id, 'resume');
+    expect(resume.statusCode, resume.body).toBe(503);
+    expect(resume.json().error.code).toBe('TL_ERR_UNAVAILABLE');
   });
 });

@@ -178,6 +178,9 @@ export class EmbeddedJobQueue implements JobQueue {
 
   resume(jobId: string): Job {
     const job = this.store.getJob(jobId);
+    // a closing server says so first: a job being cancelled that the shutdown stopped ends interrupted, never
+    // cancelled, so "resume it once it shows cancelled" would wait for nothing
+    this.checkAdmission(false);
     const askedAt = this.cancelAskedAt(jobId);
     if (askedAt) throw stillStopping(job, askedAt, 'resume');
     // a job that cannot be resumed gets the store's 409 naming why, not a full queue's 429
