@@ -81,15 +81,16 @@ export class RemoteTrainBoard {
   constructor(private readonly options: LeaseBoardOptions) {}
 
   /** The train runner: resolves with the job's result once a worker has uploaded its LoRA. A dataset image deleted
-   * by hand fails the job here, naming its item, as a local run does, not once a worker has claimed it. */
+   * by hand, or every item excluded, fails the job here, naming its item or version, as a local run does, not once a
+   * worker has claimed it; a resume too, since the worker may download the version anew. */
   readonly runner: JobRunner = async (context) => {
     // a job an older toonlora queued with settings today's rules refuse fails naming them (stored-job-params.ts)
     const params = parseStoredJobParams(trainJobParamsSchema, context.job);
-    if (!context.resume) {
-      const items = this.options.catalog.listDatasetItems(params.datasetId);
-      checkSomeItemIncluded(params.datasetId, items); // excluded while the job was queued
-      await checkExportImages(this.options.dataDir, params.datasetId, items);
-    }
+    // a resume too: the worker that claims it downloads the version as it is now unless it kept its own download
+    // (a resume's version cannot be deleted: the resume route refuses it on this server)
+    const items = this.options.catalog.listDatasetItems(params.datasetId);
+    checkSomeItemIncluded(params.datasetId, items); // excluded while the job was queued
+    await checkExportImages(this.options.dataDir, params.datasetId, items);
     const character = this.options.catalog.getCharacter(context.job.characterId);
     const loraName = await remoteRunName(this.options.dataDir, context.job, character.name); // renamed or not
     const runDir = resolveDataPath(this.options.dataDir, `${jobRelDir(context.job.id)}/${loraName}`);
