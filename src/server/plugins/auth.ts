@@ -4,7 +4,8 @@
 // (POST /api/session: HttpOnly, SameSite=Strict, a random id of its own, session-store.ts), which <img>, download
 // links and EventSource send by themselves; the cookie counts on GET / HEAD only, so another site cannot make a
 // browser change anything, and the token never goes into a URL (server logs, browser history, Referer headers).
-// DELETE /api/session ends the session its cookie names; sessions also end unused for a while, after a longest
+// DELETE /api/session (the web app's "Forget token", here beside POST) ends the session its cookie names on the
+// server and clears the cookie; sessions also end unused for a while, after a longest
 // time, and with the server: a request with the token that sends a stale cookie gets a fresh one, so the web app
 // goes on after a restart. Without a token (loopback only) a request must be addressed to a loopback name: the
 // DNS-rebinding guard; and a request that changes something (not GET / HEAD) must not come from a page of
@@ -25,14 +26,14 @@ import { SessionStore, type SessionStoreOptions } from './session-store.js';
 /** The web app's session cookie: a session id from SessionStore. */
 export const SESSION_COOKIE = 'toonlora_session';
 
-/** Sets the session cookie `id` on `reply`: for /api/ only, not readable by scripts, never sent by other sites. */
+/** The session cookie's attributes: for /api/ only, not readable by scripts, never sent by other sites. */
+function sessionCookieOptions(request: FastifyRequest) {
+  return { path: '/api', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' } as const;
+}
+
+/** Sets the session cookie `id` on `reply`. */
 function setSessionCookie(request: FastifyRequest, reply: FastifyReply, id: string): void {
-  reply.setCookie(SESSION_COOKIE, id, {
-    path: '/api',
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: request.protocol === 'https',
-  });
+  reply.setCookie(SESSION_COOKIE, id, sessionCookieOptions(request));
 }
 
 export interface AuthOptions {
@@ -190,13 +191,6 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
         `${request.method} ${request.url.split('?')[0]}: missing or wrong token. Send "Authorization: Bearer <TOONLORA_TOKEN>".`,
       );
     });
-    // DELETE /api/session (routes/health/: it clears the browser's copy) ends the session on the server too, so a
-    // copy of the cookie kept elsewhere reads nothing any more; it needs the token, as every write does.
-    app.addHook('preHandler', async (request) => {
-      if (request.method === 'DELETE' && request.routeOptions.url === '/api/session') {
-        sessions.revoke(request.cookies[SESSION_COOKIE]);
-      }
-    });
   }
   app.post(
     '/api/session',
@@ -211,6 +205,25 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     },
     // the cookie, when the browser has no live session, is set by the token check above (needsNewSession)
     async (_request, reply) => reply.code(204).send(),
+  );
+  // the web app's "Forget token": the session ends on the server, so a copy of the cookie kept elsewhere reads
+  // nothing any more, and the browser's copy is cleared; it needs the token, as every write does
+  app.delete(
+    '/api/session',
+    {
+      schema: zodRoute({
+        noContent: true,
+        response: { 401: errorResponseSchema },
+        summary:
+          'Ends the web session its cookie names, on the server, and clears the cookie (needs the bearer token when the server has one)',
+        tags: ['auth'],
+      }),
+    },
+    async (request, reply) => {
+      sessions?.revoke(request.cookies[SESSION_COOKIE]);
+      reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
+      return reply.code(204).send();
+    },
   );
 }
 
