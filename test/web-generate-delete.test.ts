@@ -1,7 +1,8 @@
 // test/web-generate-delete.test.ts — the Generate page's deletes in chromium against a real server on loopback: an
 // image's Delete asks first (Cancel keeps it), then takes the image off the page without a reload (its file gone, the
 // focus on the next image's Delete); "Delete this batch" asks naming the count of images left, then the job and its
-// images go and the page shows the earlier generations, where an image's Delete works too. A read of the earlier
+// images go and the page shows the earlier generations, where an image's Delete works too; its question names the
+// job's sweep grids, which go with it. A read of the earlier
 // generations begun before a Delete and answered after it does not bring the image back, nor does one answered
 // before the Delete's own re-read when that re-read fails. A batch deleted after a Generate replaced it (its Delete
 // in flight) leaves the earlier generations too, whether their read answered before or after the delete. A Delete
@@ -33,8 +34,14 @@ beforeAll(async () => {
 
 afterAll(() => web?.close());
 
-/** A succeeded generate job of `characterId` with an image (weight 1) per seed, each with its PNG file. */
-async function finishedGenerate(app: FastifyInstance, characterId: string, seeds: number[]) {
+/** A succeeded generate job of `characterId` with an image (weight 1) per seed and a sweep grid per weight of
+ * `gridWeights` (as the generate runner records them), each with its PNG file. */
+async function finishedGenerate(
+  app: FastifyInstance,
+  characterId: string,
+  seeds: number[],
+  gridWeights: number[] = [],
+) {
   const job = app.jobStore.createJob('generate', characterId, {});
   app.jobStore.transition(job.id, 'running');
   app.jobStore.transition(job.id, 'succeeded', { result: {} });
@@ -53,7 +60,20 @@ async function finishedGenerate(app: FastifyInstance, characterId: string, seeds
     });
     return join(app.dataDir, rel);
   });
-  return { job, files };
+  const grids = gridWeights.map((weight) => {
+    const rel = `jobs/${job.id}/images/grid-weight-${weight}.png`;
+    writeFileSync(join(app.dataDir, rel), png);
+    app.catalog.addArtifact({
+      characterId,
+      jobId: job.id,
+      kind: 'grid',
+      name: `grid · weight ${weight}`,
+      path: rel,
+      meta: { weight, seeds },
+    });
+    return join(app.dataDir, rel);
+  });
+  return { job, files, grids };
 }
 
 describe('Generate page: deleting generated images', () => {
@@ -104,6 +124,25 @@ describe('Generate page: deleting generated images', () => {
     await expect(page.getByRole('alert').count()).resolves.toBe(0);
     page.removeAllListeners('dialog');
   }, 120_000);
+
+  it("Delete this batch names the job's sweep grids, which go with its images", async () => {
+    const { app } = web;
+    const hana = app.catalog.createCharacter({ name: 'Hana', trigger: 'hana_tl', classWord: 'girl' });
+    const latest = await finishedGenerate(app, hana.id, [1, 2], [1]);
+    await page.goto(`${url}/#/c/${hana.id}/generate`);
+    await expect.poll(() => page.locator('[data-testid=results] img').count()).toBe(2);
+    const questions = answerDialogs(page, () => true);
+
+    await page.click('[data-testid=delete-batch]');
+    await expect.poll(() => questions.length).toBe(1);
+    expect(questions[0]).toMatch(
+      /^Delete this batch: its 2 images and 1 sweep grid, .*This cannot be undone/,
+    );
+    await expect.poll(() => page.locator('[data-testid=delete-batch]').count()).toBe(0);
+    expect(existsSync(latest.grids[0] ?? '')).toBe(false);
+    expect(app.catalog.listArtifacts({ characterId: hana.id })).toEqual([]);
+    page.removeAllListeners('dialog');
+  }, 60_000);
 
   it('a Delete refused after the user opened the Train tab shows its error there, naming the Generate page', async () => {
     const { app } = web;

@@ -1,6 +1,6 @@
 // web/src/components/generate-results.tsx — the Generate page's Results panel (split out of pages/generate.tsx): the
 // shown job's live status and, while it is queued or running, its Cancel; once it stopped, its timing, images (each
-// with its Delete) and "Delete this batch"; then the character's earlier generations (generated-images.tsx; the
+// with its Delete) and "Delete this batch" (naming its images and sweep grids); then the character's earlier generations (generated-images.tsx; the
 // deletes: use-generate-deletes.ts).
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
 import type { Artifact, GenerationTiming, Job } from '../../../src/schemas/api.js';
@@ -9,14 +9,14 @@ import { EarlierImages, GenerationTimingLine, ImageGrid } from './generated-imag
 import { JobDeleteButton } from './job-delete-button.js';
 import { JobStatusLine } from './job-status.js';
 import type { JobView } from './job-view.js';
+import type { JobOutputs } from './job-outputs.js';
 import type { GenerateDeletes } from './use-generate-deletes.js';
 
 export function GenerateResults({
   job,
   view,
   status,
-  images,
-  imagesRead,
+  outputs,
   earlier,
   onCancel,
   onError,
@@ -27,9 +27,9 @@ export function GenerateResults({
   view: JobView;
   /** The job's status as last heard (its event stream's, else the job's own). */
   status: Job['status'] | undefined;
-  images: Artifact[];
-  /** Whether `images` is the shown job's, read once it stopped ("Delete this batch" names their count). */
-  imagesRead: boolean;
+  /** The shown job's images and count of sweep grids, read once it stopped ("Delete this batch" names both); null
+   * until then. */
+  outputs: JobOutputs | null;
   earlier: Artifact[];
   /** false when the cancel request failed (CancelButton offers it again). */
   onCancel: () => Promise<boolean>;
@@ -46,13 +46,13 @@ export function GenerateResults({
         <CancelButton key={job.id} onCancel={onCancel} />
       )}
       {timing && <GenerationTimingLine timing={timing} />}
-      <ImageGrid images={images} onError={onError} {...imageDeletes} />
-      {job && status && isFinalStatus(status) && imagesRead && (
+      <ImageGrid images={outputs?.images ?? []} onError={onError} {...imageDeletes} />
+      {job && status && isFinalStatus(status) && outputs && (
         <JobDeleteButton
           label="Delete this batch"
           testId="delete-batch"
           busy={deletes.batchBusy}
-          onDelete={() => deletes.removeBatch(job.id, images.length)}
+          onDelete={() => deletes.removeBatch(job.id, outputs.images.length, outputs.gridCount)}
         />
       )}
       <EarlierImages images={earlier} onError={onError} {...imageDeletes} />

@@ -1,10 +1,10 @@
 // web/src/components/use-generate-deletes.ts — the Generate page's deletes: a generated image's Delete and a finished
-// job's "Delete this batch" (its images and the job, one request). Each is asked first (generated-delete.ts), says
-// "Deleting…" on its button while its request is on its way, and once the server deleted it (or had already: another
-// tab, a 404) hands it to the page, which takes it off what it shows without a reload. A refusal goes to the app's
+// job's "Delete this batch" (its images, sweep grids and the job, one request). Each is asked first
+// (generated-delete.ts), says "Deleting…" on its button while its request is on its way, and once the server deleted
+// it (or had already: another tab, a 404) hands it to the page, which takes it off what it shows without a reload. A refusal goes to the app's
 // error path unmarked: a write's failure, shown even after the user went to another page, naming the Generate page
 // (shown-page.ts). A Delete that takes its button away moves the focus to the next image's Delete, else `fallback`.
-// The batch's delete is the finished job delete every page has (use-job-delete.ts), with its images.
+// The batch's delete is the finished job delete every page has (use-job-delete.ts), with its images and grids.
 import { useRef, useState } from 'react';
 import type { Artifact } from '../../../src/schemas/api.js';
 import { nextInList, useFocusRescue } from './action-button.js';
@@ -25,8 +25,8 @@ export interface GenerateDeletes {
   removeImage: (image: Artifact, label: string) => Promise<void>;
   /** A batch delete is on its way. */
   batchBusy: boolean;
-  /** Asks (naming `imageCount`), then deletes finished job `jobId` with its images. */
-  removeBatch: (jobId: string, imageCount: number) => Promise<void>;
+  /** Asks (naming `imageCount` images and `gridCount` sweep grids), then deletes finished job `jobId` with them. */
+  removeBatch: (jobId: string, imageCount: number, gridCount: number) => Promise<void>;
 }
 
 export function useGenerateDeletes({
@@ -65,8 +65,8 @@ export function useGenerateDeletes({
     }
   };
 
-  const removeBatch = (jobId: string, imageCount: number) =>
-    batch.remove(jobId, deleteBatchQuestion(imageCount), batchDeleteUrl(jobId));
+  const removeBatch = (jobId: string, imageCount: number, gridCount: number) =>
+    batch.remove(jobId, deleteBatchQuestion(imageCount, gridCount), batchDeleteUrl(jobId));
 
   return { deleting, removeImage, batchBusy: batch.busy, removeBatch };
 }

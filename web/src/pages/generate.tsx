@@ -12,10 +12,11 @@
 // on the server's refusal) stays chosen and is said to be deleted, for the user to choose another (generate-lora.tsx).
 // A job's late answer (its re-read once it stopped, its images, its cancel) shows only while that job is still the
 // one shown: a finished job's re-read answered after the next Generate replaced the new job (its Cancel went).
-// Each generated image has a Delete, and a finished job "Delete this batch" (its images and the job, one request),
-// both asked first (components/use-generate-deletes.ts): the image or the job leaves the page without a reload (a
-// batch replaced meanwhile by the next Generate: from the earlier generations), and a read of the images begun before
-// the delete does not bring it back (newest-read.ts).
+// Each generated image has a Delete, and a finished job "Delete this batch" (its images, sweep grids and the job, one
+// request; the question names how many of each, read with its images: components/job-outputs.ts), both asked first
+// (components/use-generate-deletes.ts): the image or the job leaves the page without a reload (a batch replaced
+// meanwhile by the next Generate: from the earlier generations), and a read of the images begun before the delete
+// does not bring it back (newest-read.ts).
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { Artifact, BaseModelChoice, Character, Job } from '../../../src/schemas/api.js';
 import { isFinalStatus } from '../../../src/jobs/job-state.js';
@@ -52,6 +53,7 @@ import { readFailureReport } from '../components/shown-page.js';
 import { withoutImage, withoutJob } from '../components/generated-delete.js';
 import { ifNewest, readNewest, useNewestReads } from '../components/newest-read.js';
 import { useGenerateDeletes } from '../components/use-generate-deletes.js';
+import { type JobOutputs, jobOutputs } from '../components/job-outputs.js';
 
 export function GeneratePage({
   character,
@@ -74,8 +76,8 @@ export function GeneratePage({
   const [invalidField, setInvalidField] = useState<string | null>(null);
   const [job, setJob] = useState<Job | null>(null);
   const { busy: submitting, once } = useSubmitOnce();
-  /** The images of the job `jobId`: shown only while it is the job shown. */
-  const [images, setImages] = useState<{ jobId: string; list: Artifact[] } | null>(null);
+  /** The images (and the count of sweep grids) of the job `jobId`: shown only while it is the job shown. */
+  const [outputs, setOutputs] = useState<JobOutputs | null>(null);
   /** The character's generated images of other jobs, newest job first. */
   const [earlier, setEarlier] = useState<Artifact[]>([]);
   /** The reads of the shown job's images and of the earlier ones: a delete makes those begun before it stale. */
@@ -181,8 +183,9 @@ export function GeneratePage({
       api.job(jobId).then(showJobAnswer, onReadError);
       void readNewest(
         jobImageReads,
-        () => api.artifacts({ jobId, kind: 'image' }),
-        (list) => setImages({ jobId, list }),
+        // its images and its sweep grids, in one request ("Delete this batch" names both)
+        () => api.artifacts({ jobId }),
+        (list) => setOutputs(jobOutputs(jobId, list)),
         onError,
       );
     }
@@ -266,7 +269,7 @@ export function GeneratePage({
       // their answers, even when the re-read fails); the earlier ones are read again
       if (image.jobId === shown.current.jobId) jobImageReads.begin().show();
       earlierReads.begin().show();
-      setImages((shown) => shown && { jobId: shown.jobId, list: withoutImage(shown.list, image.id) });
+      setOutputs((shown) => shown && { ...shown, images: withoutImage(shown.images, image.id) });
       setEarlier((list) => withoutImage(list, image.id));
       void readNewest(earlierReads, readEarlier, showEarlier, onError);
     },
@@ -274,7 +277,7 @@ export function GeneratePage({
       // the job and its images leave the results only when it is still the job shown; a Generate that replaced it
       // meanwhile listed its images among the earlier ones (or will, from a read begun before the delete: dropped)
       setJob((shown) => (shown?.id === jobId ? null : shown));
-      setImages((shown) => (shown?.jobId === jobId ? null : shown));
+      setOutputs((shown) => (shown?.jobId === jobId ? null : shown));
       earlierReads.begin().show();
       setEarlier((list) => withoutJob(list, jobId));
     },
@@ -331,8 +334,7 @@ export function GeneratePage({
         job={job}
         view={view}
         status={status}
-        images={images && images.jobId === job?.id ? images.list : []}
-        imagesRead={images !== null && images.jobId === job?.id}
+        outputs={outputs?.jobId === job?.id ? outputs : null}
         earlier={earlier}
         onCancel={() => {
           rescueFocus(() => generateButton.current);
