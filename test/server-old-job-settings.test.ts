@@ -23,25 +23,23 @@ const warmupWords = (jobId: string) =>
   'none of the 5 training steps at the full rate; lower it below 5, or raise params.training.steps. This job was ' +
   'made by an older toonlora whose rules allowed it; start a new job with settings that are accepted now.';
 
+/** Queues the old train job on `app` and expects it to fail with TL_ERR_CONFIG in warmupWords. */
+async function expectQueuedOldTrainRefused(app: Awaited<ReturnType<typeof makeApp>>): Promise<void> {
+  const { characterId, datasetId } = await seedDataset(app);
+  const job = app.queue.submit('train', characterId, { datasetId, training: oldTraining });
+  await app.queue.whenIdle();
+  const after = app.jobStore.getJob(job.id);
+  expect(after.status).toBe('failed');
+  expect(after.error).toEqual({ code: 'TL_ERR_CONFIG', message: warmupWords(job.id) });
+}
+
 describe('a job stored with settings only an older toonlora allowed', () => {
   it('a queued train job fails with TL_ERR_CONFIG naming the field and value, not TL_ERR_INTERNAL', async () => {
-    const app = await trainApp();
-    const { characterId, datasetId } = await seedDataset(app);
-    const job = app.queue.submit('train', characterId, { datasetId, training: oldTraining });
-    await app.queue.whenIdle();
-    const after = app.jobStore.getJob(job.id);
-    expect(after.status).toBe('failed');
-    expect(after.error).toEqual({ code: 'TL_ERR_CONFIG', message: warmupWords(job.id) });
+    await expectQueuedOldTrainRefused(await trainApp());
   }, 30_000);
 
   it('a --remote-workers server fails it the same way, before it is offered to a worker', async () => {
-    const app = await makeApp({ remoteWorkers: { leaseMs: 60_000, jobs: 1 } });
-    const { characterId, datasetId } = await seedDataset(app);
-    const job = app.queue.submit('train', characterId, { datasetId, training: oldTraining });
-    await app.queue.whenIdle();
-    const after = app.jobStore.getJob(job.id);
-    expect(after.status).toBe('failed');
-    expect(after.error).toEqual({ code: 'TL_ERR_CONFIG', message: warmupWords(job.id) });
+    await expectQueuedOldTrainRefused(await makeApp({ remoteWorkers: { leaseMs: 60_000, jobs: 1 } }));
   }, 30_000);
 
   it('a resume of it is refused with 409 in the same words, and the job stays as it was', async () => {
